@@ -1,0 +1,134 @@
+"""The contract between a paper package and the shared harness (issue 4).
+
+A paper declares ``EXPERIMENTS``: a tuple of :class:`Experiment`. The runner
+(``common.evaluation.runner``) does everything else the same way for every paper: it loads the
+databases the experiment names, lets the paper select and label samples, asks for the folds,
+calls ``run_fold`` for each unfinished fold, writes each :class:`FoldOutcome` atomically, and
+aggregates the stored predictions into metrics and the report.
+
+Data flow (CONVENTIONS): database -> Sample -> ``select`` -> :class:`Selection` -> ``folds`` ->
+``run_fold`` per fold (preprocessing through ``common.preprocessing.cache``) -> outcomes -> report.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from common.datasets.sample import Sample
+
+PROFILES = ("paper", "quick", "smoke")
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """The samples of one experiment with their integer labels (indices into ``class_names``)."""
+
+    samples: tuple[Sample, ...]
+    labels: np.ndarray  # (N,) int
+    class_names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.samples) != len(self.labels):
+            raise ValueError(f"{len(self.samples)} samples but {len(self.labels)} labels")
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    @property
+    def groups(self) -> np.ndarray:
+        """dataset/subject of each sample: the group of leave-one-subject-out."""
+        return np.array([f"{s.dataset}/{s.subject}" for s in self.samples])
+
+    @property
+    def datasets(self) -> np.ndarray:
+        return np.array([s.dataset for s in self.samples])
+
+
+@dataclasses.dataclass(frozen=True)
+class Fold:
+    """One train/test partition; ``name`` is used for the fold's result file (``folds/<name>.json``)."""
+
+    name: str
+    train: np.ndarray  # indices into the Selection
+    test: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class FoldContext:
+    """Everything ``run_fold`` may use. Only ``selection`` rows in ``fold.train`` may inform training."""
+
+    selection: Selection
+    fold: Fold
+    config: Any  # the experiment config after profile and --set overrides
+    profile: str
+    seed: int
+    work_dir: Path  # reports/<paper>/<experiment>/folds/<fold>/ : CSV history, logs
+    cache_dir: Path  # root of the preprocessing cache (common.preprocessing.cache)
+    log: Callable[[str], None] = print  # progress lines
+
+
+@dataclasses.dataclass(frozen=True)
+class FoldOutcome:
+    """What one fold produced. ``status`` is "ok", or "empty"/"nan"/"failed" with ``reason``."""
+
+    test_indices: np.ndarray  # indices into the Selection, the order of y_pred
+    y_pred: np.ndarray  # (n_test,) int predictions
+    probabilities: np.ndarray | None = None  # (n_test, n_classes) or None
+    history: Mapping[str, Sequence[float]] = dataclasses.field(default_factory=dict)  # Keras History.history
+    parameters: Mapping[str, int] = dataclasses.field(default_factory=dict)  # model name -> trainable params
+    seconds: float = 0.0
+    status: str = "ok"
+    reason: str = ""
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # JSON-serialisable extras
+
+
+@dataclasses.dataclass(frozen=True)
+class Reported:
+    """One number the paper reports, transcribed once in ``papers/<id>/reported.py``.
+
+    ``scope`` is "all" or a database name (``casme2``/``smic``/``samm``/``casme_sq``) naming the
+    test samples the metric is computed on; ``aggregation`` is "pooled" (predictions of all folds
+    together; MEGC UF1) or "fold_mean" (mean of per-fold scores), as the paper computed it.
+    """
+
+    metric: str  # "uf1" | "uar" | "accuracy"
+    value: float  # as a fraction in [0, 1]
+    scope: str = "all"
+    aggregation: str = "pooled"
+    source: str = ""  # e.g. "Table 2"
+    note: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """One experiment of a paper (a table row, a scenario). Functions, not subclasses."""
+
+    name: str  # directory-safe: "megc2019_loso", "casme2_5fold"
+    title: str  # "MEGC 2019 composite, LOSO (Table 2)"
+    datasets: tuple[str, ...]  # loader names given to common.datasets.load
+    config: Any  # frozen dataclass of sections, each field commented with its paper section
+    select: Callable[[Mapping[str, list[Sample]], Any], Selection]
+    folds: Callable[[Selection, Any, int], list[Fold]]
+    run_fold: Callable[[FoldContext], FoldOutcome]
+    profiles: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # quick/smoke dotted overrides
+    reported: tuple[Reported, ...] = ()
+    metrics: tuple[str, ...] = ("uf1", "uar", "accuracy")
+    scopes: tuple[str, ...] = ("all",)  # report metrics on these scopes (database names or "all")
+    report_pages: Callable[..., None] | None = None  # optional extra PDF pages: f(pdf, results, context)
+    loader_options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # per dataset
+
+
+@dataclasses.dataclass(frozen=True)
+class Paper:
+    """A paper's identity card, shown on the report's first page and by ``run_all.py --list``."""
+
+    id: str
+    title: str
+    citation: str
+    status: str  # "implemented" | "partial" | "planned"
+    models: Callable[[], Mapping[str, Any]]  # name -> built keras.Model with the default config
+    architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
+    # model name -> rows {"name": layer, "output_shape": [...], "params": int|None} from the paper's tables

@@ -1,0 +1,126 @@
+"""Seeding, optimisers and the one Keras ``fit`` call every paper uses (issue 4).
+
+Papers describe their training recipe with :class:`TrainConfig` and call :func:`fit`; nothing
+paper-specific lives here. Keras 3 APIs only (``keras.optimizers``, ``keras.callbacks``), so the
+JAX and PyTorch backends work too.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any, Mapping
+
+import keras
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """A paper's training recipe. Each paper fills it with values commented by paper section."""
+
+    optimizer: str = "sgd"  # "sgd" | "adam" | "rmsprop"
+    learning_rate: float = 0.01
+    momentum: float = 0.0  # SGD only
+    nesterov: bool = False  # SGD only
+    weight_decay: float = 0.0  # L2 on kernels (added to the loss, as PyTorch/Caffe SGD do), 0 = off
+    batch_size: int = 32
+    epochs: int = 10
+    lr_step_epochs: int = 0  # >0: multiply the learning rate by lr_step_factor every this many epochs
+    lr_step_factor: float = 0.5
+    shuffle: bool = True
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and the backend (``keras.utils.set_random_seed``)."""
+    keras.utils.set_random_seed(int(seed))
+
+
+def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
+    """The optimiser named by ``cfg`` with its learning rate and momentum."""
+    name = cfg.optimizer.lower()
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=cfg.learning_rate, momentum=cfg.momentum, nesterov=cfg.nesterov)
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=cfg.learning_rate)
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=cfg.learning_rate)
+    raise ValueError(f"optimizer {cfg.optimizer!r}: expected sgd, adam or rmsprop")
+
+
+def add_weight_decay(model: keras.Model, weight_decay: float) -> None:
+    """L2 penalty ``weight_decay/2 * ||W||^2`` on every kernel, as SGD weight decay in PyTorch/Caffe."""
+    if weight_decay <= 0:
+        return
+    for layer in model.layers:
+        for attr in ("kernel", "depthwise_kernel"):
+            weight = getattr(layer, attr, None)
+            if weight is not None and getattr(weight, "trainable", False):
+                model.add_loss(lambda w=weight: 0.5 * weight_decay * keras.ops.sum(keras.ops.square(w)))
+
+
+def step_schedule(cfg: TrainConfig) -> keras.callbacks.Callback | None:
+    """``LearningRateScheduler`` halving (``lr_step_factor``) every ``lr_step_epochs`` epochs, or None."""
+    if cfg.lr_step_epochs <= 0:
+        return None
+    return keras.callbacks.LearningRateScheduler(
+        lambda epoch: cfg.learning_rate * cfg.lr_step_factor ** math.floor(epoch / cfg.lr_step_epochs)
+    )
+
+
+def compile_model(model: keras.Model, cfg: TrainConfig, loss: Any = "categorical_crossentropy",
+                  metrics: tuple[str, ...] = ("accuracy",)) -> keras.Model:
+    """Compile with the configured optimiser; weight decay is added as an L2 loss on kernels."""
+    add_weight_decay(model, cfg.weight_decay)
+    model.compile(optimizer=make_optimizer(cfg), loss=loss, metrics=list(metrics))
+    return model
+
+
+class _Progress(keras.callbacks.Callback):
+    """One short line per epoch (``verbose=0`` keeps Keras' own bars out of logs)."""
+
+    def __init__(self, log, label: str, epochs: int):
+        super().__init__()
+        self._log, self._label, self._epochs = log, label, epochs
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        shown = " ".join(f"{k}={v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)) and k != "learning_rate")
+        self._log(f"  {self._label} epoch {epoch + 1}/{self._epochs} {shown}")
+
+
+def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path | None = None,
+        label: str = "model", validation_data: Any = None, class_weight: Mapping[int, float] | None = None,
+        callbacks: list | None = None, log=print, verbose_every_epoch: bool = False) -> dict[str, list[float]]:
+    """``model.fit`` with the recipe's batch size, epochs and schedule; returns ``History.history``.
+
+    Callbacks always include ``TerminateOnNaN`` and, with ``work_dir``, a ``CSVLogger`` writing
+    ``<work_dir>/<label>_history.csv``. A NaN loss stops training; the caller sees it in the history.
+    """
+    cbs = [keras.callbacks.TerminateOnNaN()]
+    schedule = step_schedule(cfg)
+    if schedule is not None:
+        cbs.append(schedule)
+    if work_dir is not None:
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        cbs.append(keras.callbacks.CSVLogger(str(Path(work_dir) / f"{label}_history.csv")))
+    if verbose_every_epoch:
+        cbs.append(_Progress(log, label, cfg.epochs))
+    cbs.extend(callbacks or [])
+    history = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=cfg.shuffle,
+                        validation_data=validation_data, class_weight=dict(class_weight) if class_weight else None,
+                        callbacks=cbs, verbose=0)
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def history_has_nan(history: Mapping[str, list[float]]) -> bool:
+    """True when any recorded loss is NaN or infinite (TerminateOnNaN stopped the run)."""
+    return any(not np.all(np.isfinite(v)) for k, v in history.items() if "loss" in k)
+
+
+def trainable_parameters(model: keras.Model) -> int:
+    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+
+
+def non_trainable_parameters(model: keras.Model) -> int:
+    return int(sum(np.prod(w.shape) for w in model.non_trainable_weights))

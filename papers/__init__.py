@@ -1,0 +1,23 @@
+"""The registry of reproduced papers: one explicit tuple, no import-time magic (CONVENTIONS).
+
+Each ``papers/<id>/__init__.py`` exposes ``PAPER`` (a ``common.experiment.Paper``) and
+``EXPERIMENTS`` (a tuple of ``common.experiment.Experiment``).
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+PAPER_IDS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019")
+
+
+class UnknownPaperError(KeyError):
+    def __str__(self) -> str:
+        return f"unknown paper {self.args[0]!r}; known papers: {', '.join(PAPER_IDS)}"
+
+
+def get_paper(paper_id: str) -> ModuleType:
+    """The paper's package (``papers.<id>``), imported on demand."""
+    if paper_id not in PAPER_IDS:
+        raise UnknownPaperError(paper_id)
+    return importlib.import_module(f"papers.{paper_id}")

@@ -1,0 +1,32 @@
+"""Shared fixtures: a quiet Keras, a private cache, and one smoke corpus per test session."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Every test session gets its own preprocessing cache, never the user's."""
+    path = tmp_path_factory.mktemp("mersuite-cache")
+    old = os.environ.get("MERSUITE_CACHE")
+    os.environ["MERSUITE_CACHE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("MERSUITE_CACHE", None)
+    else:
+        os.environ["MERSUITE_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def smoke_corpus(tmp_path_factory):
+    """The synthetic ``--size smoke`` corpus (all five databases + MEGC csv), written once."""
+    from common.datasets.synthetic import write_corpus
+
+    out = tmp_path_factory.mktemp("smoke-corpus")
+    write_corpus(out, size="smoke", seed=0)
+    return out
