@@ -48,15 +48,29 @@ def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
     raise ValueError(f"optimizer {cfg.optimizer!r}: expected sgd, adam or rmsprop")
 
 
+def _all_layers(model: keras.Model):
+    """Every layer, nested models included (their layers too)."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+
+
 def add_weight_decay(model: keras.Model, weight_decay: float) -> None:
-    """L2 penalty ``weight_decay/2 * ||W||^2`` on every kernel, as SGD weight decay in PyTorch/Caffe."""
+    """L2 penalty ``weight_decay/2 * ||W||^2`` on every kernel, as SGD weight decay in PyTorch/Caffe.
+
+    Set as each kernel variable's ``regularizer`` (``keras.regularizers.L2(weight_decay / 2)``),
+    which Keras 3 adds to the training loss; ``Model.add_loss`` with a callable, used before,
+    raises NotImplementedError on functional models in Keras 3. A kernel that already has a
+    regularizer (the paper's own) keeps it.
+    """
     if weight_decay <= 0:
         return
-    for layer in model.layers:
+    for layer in _all_layers(model):
         for attr in ("kernel", "depthwise_kernel"):
             weight = getattr(layer, attr, None)
-            if weight is not None and getattr(weight, "trainable", False):
-                model.add_loss(lambda w=weight: 0.5 * weight_decay * keras.ops.sum(keras.ops.square(w)))
+            if weight is not None and getattr(weight, "trainable", False) and weight.regularizer is None:
+                weight.regularizer = keras.regularizers.L2(weight_decay / 2)
 
 
 def step_schedule(cfg: TrainConfig) -> keras.callbacks.Callback | None:

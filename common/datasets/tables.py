@@ -18,6 +18,10 @@ class DatasetError(Exception):
     """A database root, spreadsheet or frame folder is not what the loader expects (one clear message)."""
 
 
+class DatabaseNotFound(DatasetError):
+    """Nothing under the root carries the database's signature (as opposed to a database that is broken)."""
+
+
 def read_rows(path: str | Path, sheet: int = 0) -> list[list[Any]]:
     """All rows of one sheet (``.xlsx``/``.xlsm`` via openpyxl, ``.xls`` via xlrd, ``.csv``) as lists of values.
 

@@ -1,0 +1,171 @@
+"""Hand-written ResNet backbones for Keras 3: ResNet-34 and SE-ResNet-50 (issues 7 and 8).
+
+* ResNet-34: He, Zhang, Ren, Sun, "Deep residual learning for image recognition", CVPR 2016,
+  Table 1 (basic blocks, stages [3, 4, 6, 3], widths 64/128/256/512). Used by Kumar et al. 2019.
+* SE-ResNet-50: Hu, Shen, Sun, "Squeeze-and-excitation networks", CVPR 2018, Fig. 3 and Table 1
+  (ResNet-50 bottlenecks with an SE block, reduction r = 16). Le et al. 2020's "Senet50".
+
+Why hand-written (CONVENTIONS: library first): no maintained Keras 3 package provides SE-ResNet-50
+(keras-hub has no SENet; keras-cv is deprecated; kecam places SE after the middle 3x3 and does not
+support Keras 3 out of the box; image-classifiers is Keras 2). keras-hub's ``ResNetBackbone``
+builds ResNet-34, but it would pull in tensorflow-text, kagglehub, sentencepiece, tokenizers and
+regex for a 60-line network (algorithms.md section 4), so both live here. VGG19 and ResNet50 come
+from ``keras.applications`` and are not rebuilt.
+
+Both networks are torchvision/Caffe-equivalent, so their parameter counts equal the reference ones
+(algorithms.md section 4, verified by tests/test_backbones.py):
+
+================  ====================  =========================
+network           trainable, no top     trainable, 1000-way top
+================  ====================  =========================
+ResNet-34         21,284,672            21,797,672
+SE-ResNet-50      26,039,024            28,088,024
+================  ====================  =========================
+
+* convolutions have no bias; every convolution is followed by BatchNormalization with PyTorch's
+  defaults (epsilon 1e-5, momentum 0.1 in PyTorch's convention = 0.9 in Keras');
+* padding is explicit (``ZeroPadding2D`` + "valid"), as PyTorch pads, so a stride-2 convolution
+  sees the same pixels (Keras' "same" would pad asymmetrically);
+* the projection shortcut is a strided 1x1 convolution + BN wherever the shape changes;
+* SE block (Hu et al. Fig. 3): global average pooling -> FC(C/r) + ReLU -> FC(C) + sigmoid ->
+  channel-wise scaling of the residual branch, **before** the addition with the shortcut; the
+  two FCs are 1x1 convolutions **with** biases (as in the authors' Caffe models);
+* bottleneck stride: torchvision's ResNet-50 ("v1.5") strides the 3x3 convolution; the SENet
+  authors' Caffe models (and Cadene's ``pretrainedmodels`` port, and keras-vggface's SENET50)
+  stride the first 1x1. ``seresnet50`` follows the SENet authors (``strided_conv="1x1"``); the
+  parameter count does not depend on it.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+from keras import layers
+
+BN_EPSILON = 1e-5  # PyTorch BatchNorm2d default
+BN_MOMENTUM = 0.9  # PyTorch momentum=0.1 means moving = 0.9 * moving + 0.1 * batch, i.e. Keras momentum 0.9
+
+STAGE_WIDTHS = (64, 128, 256, 512)  # He et al. Table 1
+RESNET34_BLOCKS = (3, 4, 6, 3)  # He et al. Table 1, 34-layer
+RESNET50_BLOCKS = (3, 4, 6, 3)  # He et al. Table 1, 50-layer (bottlenecks)
+SE_REDUCTION = 16  # Hu et al. Sec. 6.4: r = 16
+
+
+def _bn(x, name: str):
+    return layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=name)(x)
+
+
+def _conv(x, filters: int, kernel: int, stride: int, name: str):
+    """A bias-free convolution with PyTorch's symmetric padding ``kernel // 2``."""
+    pad = kernel // 2
+    if pad:
+        x = layers.ZeroPadding2D(pad, name=f"{name}_pad")(x)
+    return layers.Conv2D(filters, kernel, strides=stride, padding="valid", use_bias=False, name=name)(x)
+
+
+def squeeze_excitation(x, ratio: int, name: str):
+    """Hu et al. Fig. 3: ``x * sigmoid(FC(relu(FC(GAP(x)))))``, FCs as biased 1x1 convolutions."""
+    channels = x.shape[-1]
+    s = layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}_squeeze")(x)  # (B, 1, 1, C)
+    s = layers.Conv2D(channels // ratio, 1, use_bias=True, name=f"{name}_reduce")(s)
+    s = layers.Activation("relu", name=f"{name}_relu")(s)
+    s = layers.Conv2D(channels, 1, use_bias=True, name=f"{name}_expand")(s)
+    s = layers.Activation("sigmoid", name=f"{name}_gate")(s)
+    return layers.Multiply(name=f"{name}_scale")([x, s])
+
+
+def basic_block(x, filters: int, stride: int, se_ratio: int | None, name: str):
+    """He et al. Fig. 2 (left): 3x3 -> BN -> ReLU -> 3x3 -> BN (+ SE) + shortcut -> ReLU."""
+    shortcut = x
+    if stride != 1 or x.shape[-1] != filters:
+        shortcut = _conv(x, filters, 1, stride, f"{name}_proj")
+        shortcut = _bn(shortcut, f"{name}_proj_bn")
+    y = _conv(x, filters, 3, stride, f"{name}_conv1")
+    y = layers.Activation("relu", name=f"{name}_relu1")(_bn(y, f"{name}_bn1"))
+    y = _bn(_conv(y, filters, 3, 1, f"{name}_conv2"), f"{name}_bn2")
+    if se_ratio:
+        y = squeeze_excitation(y, se_ratio, f"{name}_se")
+    y = layers.Add(name=f"{name}_add")([y, shortcut])
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def bottleneck_block(x, filters: int, stride: int, se_ratio: int | None, name: str, strided_conv: str = "3x3"):
+    """He et al. Fig. 5 (right): 1x1 -> 3x3 -> 1x1 (4x filters), each with BN; SE before the addition."""
+    out_channels = 4 * filters  # expansion 4 (He et al. Table 1)
+    shortcut = x
+    if stride != 1 or x.shape[-1] != out_channels:
+        shortcut = _bn(_conv(x, out_channels, 1, stride, f"{name}_proj"), f"{name}_proj_bn")
+    first_stride, middle_stride = (stride, 1) if strided_conv == "1x1" else (1, stride)
+    y = _conv(x, filters, 1, first_stride, f"{name}_conv1")
+    y = layers.Activation("relu", name=f"{name}_relu1")(_bn(y, f"{name}_bn1"))
+    y = _conv(y, filters, 3, middle_stride, f"{name}_conv2")
+    y = layers.Activation("relu", name=f"{name}_relu2")(_bn(y, f"{name}_bn2"))
+    y = _bn(_conv(y, out_channels, 1, 1, f"{name}_conv3"), f"{name}_bn3")
+    if se_ratio:
+        y = squeeze_excitation(y, se_ratio, f"{name}_se")  # Hu et al. Fig. 3: SE on the residual branch
+    y = layers.Add(name=f"{name}_add")([y, shortcut])
+    return layers.Activation("relu", name=f"{name}_out")(y)
+
+
+def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block: str = "basic",
+                 se_ratio: int | None = None, include_top: bool = False, num_classes: int | None = None,
+                 pooling: str | None = None, strided_conv: str = "3x3", name: str = "resnet") -> keras.Model:
+    """A ResNet v1 (He et al. Table 1) as a Keras functional model.
+
+    ``block`` is "basic" (ResNet-18/34) or "bottleneck" (ResNet-50/101/152); ``se_ratio`` adds a
+    squeeze-and-excitation block with that reduction to every residual block (Hu et al.).
+    Without top the output is the last stage's feature map ``(B, H/32, W/32, C)``, or its
+    global average/max (``pooling="avg"|"max"``), like ``keras.applications``. With
+    ``include_top`` a global average pooling and a ``Dense(num_classes, softmax)`` follow.
+    ``strided_conv`` ("3x3" torchvision, "1x1" Caffe/SENet) places a bottleneck's stride.
+    """
+    if block not in ("basic", "bottleneck"):
+        raise ValueError(f"block={block!r}: expected 'basic' or 'bottleneck'")
+    if strided_conv not in ("1x1", "3x3"):
+        raise ValueError(f"strided_conv={strided_conv!r}: expected '1x1' or '3x3'")
+    if len(stage_blocks) != len(STAGE_WIDTHS):
+        raise ValueError(f"stage_blocks={tuple(stage_blocks)}: expected {len(STAGE_WIDTHS)} stages")
+    if include_top and not num_classes:
+        raise ValueError(f"include_top=True needs num_classes (got {num_classes!r})")
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"pooling={pooling!r}: expected None, 'avg' or 'max'")
+    if len(input_shape) != 3 or min(input_shape[:2]) < 32:
+        raise ValueError(f"input_shape={tuple(input_shape)}: expected (H, W, C) with H, W >= 32")
+
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    # Stem (He et al. Table 1 "conv1" and the max pool of "conv2_x").
+    x = _conv(inputs, 64, 7, 2, "conv1")  # (B, H/2, W/2, 64)
+    x = layers.Activation("relu", name="conv1_relu")(_bn(x, "conv1_bn"))
+    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)  # (B, H/4, W/4, 64)
+    for stage, (blocks, width) in enumerate(zip(stage_blocks, STAGE_WIDTHS), start=2):
+        for index in range(blocks):
+            stride = 2 if index == 0 and stage > 2 else 1
+            block_name = f"conv{stage}_block{index + 1}"
+            if block == "basic":
+                x = basic_block(x, width, stride, se_ratio, block_name)
+            else:
+                x = bottleneck_block(x, width, stride, se_ratio, block_name, strided_conv)
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    elif pooling == "avg":
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    elif pooling == "max":
+        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def resnet34(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = False, num_classes: int | None = None,
+             pooling: str | None = None, name: str = "resnet34") -> keras.Model:
+    """ResNet-34 (He et al. Table 1): basic blocks [3, 4, 6, 3]; 21,284,672 trainable without top."""
+    return build_resnet(input_shape, RESNET34_BLOCKS, block="basic", include_top=include_top,
+                        num_classes=num_classes, pooling=pooling, name=name)
+
+
+def seresnet50(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = False, num_classes: int | None = None,
+               pooling: str | None = None, name: str = "seresnet50") -> keras.Model:
+    """SE-ResNet-50 (Hu et al. Table 1, r = 16): 26,039,024 trainable without top, 28,088,024 with 1000 classes."""
+    return build_resnet(input_shape, RESNET50_BLOCKS, block="bottleneck", se_ratio=SE_REDUCTION,
+                        include_top=include_top, num_classes=num_classes, pooling=pooling,
+                        strided_conv="1x1", name=name)

@@ -1,0 +1,81 @@
+"""CASME II (Yan et al., PLoS ONE 2014): 26 subjects, 200 fps; layout in datasets.md section 1.
+
+Frames: ``Cropped[/Cropped]/subXX/<Filename>/reg_img<N>.jpg`` (preferred) or the raw
+``CASME2_RAW_selected``/``CASME2-RAW`` trees with ``img<N>.jpg``; N is the absolute frame number, so a
+clip's frames are those numbered OnsetFrame..OffsetFrame. Labels: ``CASME2-coding-*.xlsx`` (9
+columns, two blank headers) or ``CASME2_label_Ver_2.xls`` (7 columns), read by column name.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from common.datasets import discovery
+from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.sample import Sample
+from common.datasets.tables import cell, read_records, to_int, to_text
+
+NAME = "casme2"
+FPS = 200.0  # datasets.md 1.2
+SUBJECT_DIR = re.compile(r"^sub\d+$", re.IGNORECASE)
+SPREADSHEET = re.compile(r"^CASME2[-_ ]?(coding|label).*\.(xlsx|xls|csv)$", re.IGNORECASE)
+COLUMNS = ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Estimated Emotion")
+
+
+def _rank(path: Path) -> tuple:
+    # The 9-column coding files first (newest date first), then the old Ver_2 label table.
+    name = path.name.lower()
+    return (0 if "coding" in name else 1, [-ord(c) for c in name])
+
+
+def subject_name(value) -> str:
+    """``1``, ``1.0``, ``"1"`` or ``"sub01"`` -> ``sub01``."""
+    text = to_text(value)
+    digits = text[3:] if text.lower().startswith("sub") else text
+    return f"sub{int(digits):02d}" if digits.isdigit() else text
+
+
+def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
+    root = discovery.check_root(root)
+    dirs = discovery.walk_dirs(root)
+    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank, "CASME II coding spreadsheet (CASME2-coding-*.xlsx)",
+                                             annotations, dirs)
+    records = _records(spreadsheet)
+    keys = [(subject_name(cell(r, "Subject")), to_text(cell(r, "Filename"))) for r in records]
+    candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
+    is_cropped = lambda p: discovery.path_mentions(p, "crop", root)  # noqa: E731
+    frames = discovery.choose_frame_root(candidates, is_cropped if cropped else (lambda p: not is_cropped(p)),
+                                         lambda c: (c / s / f for s, f in keys[:40]), root, "CASME II")
+    return discovery.Found(NAME, spreadsheet, frames, is_cropped(frames))
+
+
+def _records(spreadsheet: Path) -> list[dict]:
+    return [r for r in read_records(spreadsheet, COLUMNS) if to_text(cell(r, "Filename"))]
+
+
+def load(root, cropped: bool = True, annotations=None, corrections=True) -> list[Sample]:
+    """One Sample per coding row whose clip folder has frames; ``apex`` None for ``/``, -1 or blank."""
+    found = find(root, cropped, annotations)
+    samples = []
+    for record in _records(found.spreadsheet):
+        subject = subject_name(cell(record, "Subject"))
+        clip = to_text(cell(record, "Filename"))
+        onset, apex, offset = (to_int(cell(record, c)) for c in ("OnsetFrame", "ApexFrame", "OffsetFrame"))
+        folder = found.frames / subject / clip
+        if onset is None or offset is None:
+            warnings.warn(f"{found.spreadsheet}: {subject}/{clip} has no usable onset/offset; skipped", stacklevel=2)
+            continue
+        frames = discovery.frames_between(discovery.list_frames(folder), onset, offset)
+        if not frames:
+            warnings.warn(f"{folder}: CASME II clip listed in the spreadsheet but missing or empty on disk "
+                          f"(expected frames {onset}..{offset}); skipped", stacklevel=2)
+            continue
+        samples.append(Sample(
+            dataset=NAME, subject=subject, clip=clip,
+            emotion=to_text(cell(record, "Estimated Emotion")).lower(),
+            onset=onset, apex=apex, offset=offset, fps=FPS, frames=tuple(frames),
+            action_units=to_text(cell(record, "Action Units")),
+            meta={"missing_frames": offset - onset + 1 - len(frames), "cropped": found.cropped},
+        ))
+    return apply_corrections(samples, read_corrections(corrections), "all")

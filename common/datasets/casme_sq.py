@@ -1,0 +1,111 @@
+"""CAS(ME)^2 (Qu et al., IEEE TAC 2018), "CASME_sq": long videos at 30 fps; datasets.md section 4.
+
+Frames ``rawpic/s15/15_0401girlcrashing/img%03d.jpg`` (frame 1 = ``img001``). Labels
+``CAS(ME)^2code_final.xlsx``: three headerless sheets read by position: 0 = coded expressions
+(participant, expression id, onset, apex, offset (0 = unknown), AUs, estimated category, type,
+self-report), 1 = naming rule 1 (folder number, subject code, participant), 2 = naming rule 2
+(stimulus code, stimulus name). A Sample's frames are the long video's frames onset..offset; with
+offset unknown, onset..apex + (apex - onset) (the spotting codes' rule, datasets.md 4.2).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from common.datasets import discovery
+from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.sample import Sample
+from common.datasets.tables import DatasetError, read_rows, sheet_count, to_int, to_text
+
+NAME = "casme_sq"
+FPS = 30.0  # datasets.md 4.1
+SUBJECT_DIR = re.compile(r"^s\d+$", re.IGNORECASE)
+SPREADSHEET = re.compile(r"^.*code_final.*\.(xlsx|xls)$", re.IGNORECASE)
+TYPES = ("micro", "macro")
+CODE_COLUMNS = "participant, expression id, onset, apex, offset, AUs, category, type, self-report"
+
+
+def _rank(path: Path) -> tuple:
+    return (0 if "updated" in path.name.lower() else 1, path.name.lower())
+
+
+def find(root, annotations=None) -> discovery.Found:
+    root = discovery.check_root(root)
+    dirs = discovery.walk_dirs(root)
+    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank, "CAS(ME)^2 code file (CAS(ME)^2code_final.xlsx)",
+                                             annotations, dirs)
+    candidates = [d for d in dirs if d.name.lower() == "rawpic" and discovery.has_subject_dirs(d, SUBJECT_DIR)]
+    if not candidates:
+        raise DatasetError(f"{root}: no CAS(ME)^2 frames found (expected a rawpic/ folder holding s15/15_0101disgustingteeth/"
+                           f"img001.jpg ... within {discovery.SEARCH_DEPTH} folder levels)")
+    near = [c for c in candidates if c.parent == spreadsheet.parent]
+    return discovery.Found(NAME, spreadsheet, (near or candidates)[0], False)
+
+
+def read_code_file(spreadsheet: Path) -> tuple[list[list], dict[int, str], dict[str, str]]:
+    """(expression rows, participant -> ``sNN``, stimulus name -> 4-digit code) from the three sheets."""
+    if sheet_count(spreadsheet) < 3:
+        raise DatasetError(f"{spreadsheet}: expected 3 sheets (codes, naming rule1, naming rule2)")
+    rows = [r for r in read_rows(spreadsheet, 0) if to_int(r[0]) is not None]  # headerless; skip a stray header
+    if not rows or min(len(r) for r in rows) < 8:
+        raise DatasetError(f"{spreadsheet}: sheet 1 must hold headerless rows of 9 columns ({CODE_COLUMNS})")
+    subjects = {}
+    for r in read_rows(spreadsheet, 1):
+        if len(r) >= 3 and to_int(r[2]) is not None:
+            code = to_text(r[1])
+            subjects[to_int(r[2])] = code.lower() if SUBJECT_DIR.match(code) else f"s{to_int(r[0])}"
+    stimuli = {}
+    for r in read_rows(spreadsheet, 2):
+        if len(r) >= 2 and to_int(r[0]) is not None:
+            stimuli[to_text(r[1]).lower()] = f"{to_int(r[0]):04d}"  # code is text in some copies, a number in others
+    if not subjects or not stimuli:
+        raise DatasetError(f"{spreadsheet}: expected naming rule1 (folder number, subject, participant) in sheet 2 and "
+                           f"naming rule2 (stimulus code, name) in sheet 3")
+    return rows, subjects, stimuli
+
+
+def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
+    """One Sample per coded expression of the chosen ``types`` ("micro", "macro")."""
+    unknown = set(types) - set(TYPES)
+    if unknown:
+        raise ValueError(f"types={types!r}: expected a subset of {TYPES}")
+    found = find(root, annotations)
+    rows, subjects, stimuli = read_code_file(found.spreadsheet)
+    video_dirs: dict[str, list[Path]] = {}
+    samples = []
+    for r in rows:
+        r = list(r) + [None] * (9 - len(r))
+        participant, expression = to_int(r[0]), to_text(r[1])
+        kind = "micro" if "micro" in to_text(r[7]).lower() else "macro"
+        if kind not in types:
+            continue
+        subject = subjects.get(participant, f"participant{participant}")
+        stimulus = expression.rsplit("_", 1)[0].lower()
+        code = stimuli.get(stimulus)
+        subject_dir = found.frames / subject
+        if subject not in video_dirs:
+            video_dirs[subject] = discovery.subdirs(subject_dir)
+        prefix = f"{int(subject[1:]):02d}_{code}" if code and subject[1:].isdigit() else None
+        video = next((d for d in video_dirs[subject] if prefix and d.name.startswith(prefix)), None)
+        onset, apex, offset = to_int(r[2]), to_int(r[3]), to_int(r[4])
+        offset = offset or None  # 0 = unknown (datasets.md 4.2)
+        if video is None or onset is None:
+            warnings.warn(f"{subject_dir}: CAS(ME)^2 expression {subject}/{expression} has no long-video folder "
+                          f"{prefix or '?'}* (or no onset); skipped", stacklevel=2)
+            continue
+        last = offset if offset is not None else (2 * apex - onset if apex is not None else onset)
+        frames = discovery.frames_between(discovery.list_frames(video), onset, last)
+        if not frames:
+            warnings.warn(f"{video}: CAS(ME)^2 expression {expression} listed in the code file but its frames "
+                          f"{onset}..{last} are missing; skipped", stacklevel=2)
+            continue
+        category = to_text(r[6]).lower()
+        samples.append(Sample(
+            dataset=NAME, subject=subject, clip=expression, emotion=category,
+            onset=onset, apex=apex, offset=offset, fps=FPS, frames=tuple(frames), action_units=to_text(r[5]),
+            meta={"type": kind, "video": video.name, "video_dir": video, "stimulus": stimulus,
+                  "self_report": to_text(r[8]).lower(), "emotion_category": category,
+                  "missing_frames": last - onset + 1 - len(frames)},
+        ))
+    return apply_corrections(samples, read_corrections(corrections), "all")

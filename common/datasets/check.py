@@ -1,0 +1,184 @@
+"""``python run_all.py --check-data ROOT``: what the loaders find under ROOT, and whether it is usable (issue 2).
+
+Reports, per database: where it was found, samples per class and subjects, clips listed but missing
+on disk, incomplete clips and annotation anomalies; then the MEGC 2019 composite (official csv and
+rule-derived, which must agree; 442 = 164 + 145 + 133 on the real data) and every paper
+experiment's selection. Returns 0 when every database found is usable, 1 when one is unusable or
+none is found, 2 when ROOT is not a folder.
+"""
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from pathlib import Path
+
+from common.datasets import DATASETS, casme2, casme_sq, load, megc2019, samm, smic
+from common.datasets.tables import DatabaseNotFound, DatasetError
+
+FINDERS = {"casme2": casme2.find, "smic": smic.find, "smic_e": smic.find_e, "samm": samm.find, "casme_sq": casme_sq.find}
+TITLES = {"casme2": "CASME II", "smic": "SMIC-HS", "smic_e": "SMIC-HS-E", "samm": "SAMM", "casme_sq": "CAS(ME)^2",
+          "megc2019": "MEGC 2019 composite"}
+REAL_MEGC = {"smic": 164, "casme2": 145, "samm": 133}  # datasets.md 5.1
+SHOW = 8  # lines listed per kind of problem
+
+
+def _load(name: str, root: Path, **options):
+    """(samples, warning messages) of one loader."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        samples = load(name, root, **options)
+    return samples, [str(w.message) for w in caught]
+
+
+def _listing(title: str, lines: list[str]) -> None:
+    if lines:
+        print(f"    {title}: {len(lines)}")
+        for line in lines[:SHOW]:
+            print(f"      - {line}")
+        if len(lines) > SHOW:
+            print(f"      ... and {len(lines) - SHOW} more")
+
+
+def _counts(samples) -> str:
+    counts = Counter(s.emotion for s in samples)
+    return ", ".join(f"{label} {n}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _anomalies(samples) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {"no apex annotated": [], "apex outside onset..offset": [], "offset unknown": [],
+                                   "incomplete (frames missing between onset and offset)": [], "corrected": []}
+    for s in samples:
+        where = s.key
+        if s.apex is None:
+            found["no apex annotated"].append(where)
+        elif s.offset is not None and not s.onset <= s.apex <= s.offset:
+            found["apex outside onset..offset"].append(f"{where}: {s.onset}/{s.apex}/{s.offset}")
+        if s.offset is None:
+            found["offset unknown"].append(where)
+        if s.meta.get("missing_frames", 0) > 0:
+            found["incomplete (frames missing between onset and offset)"].append(
+                f"{where}: {s.meta['missing_frames']} missing of {s.meta['missing_frames'] + len(s.frames)}")
+        if s.meta.get("corrections"):
+            found["corrected"].append(f"{where}: {'; '.join(s.meta['corrections'])}")
+    if samples and samples[0].dataset == "smic":
+        found.pop("no apex annotated")  # SMIC-HS has no apex annotation at all (datasets.md 2.1)
+    return found
+
+
+def _check_database(name: str, root: Path, loaded: dict) -> str:
+    """'absent', 'unusable' or 'ok'; prints the report of one database."""
+    title = TITLES[name]
+    try:
+        found = FINDERS[name](root)
+    except DatabaseNotFound as error:
+        print(f"{title} ({name}): not found: {error}")
+        return "absent"
+    except DatasetError as error:  # its signature is there, but it cannot be read
+        print(f"{title} ({name}):\n    UNUSABLE: {error}")
+        return "unusable"
+    print(f"{title} ({name}):")
+    if found.spreadsheet is not None:
+        print(f"    labels: {found.spreadsheet}")
+    print(f"    frames: {found.frames}{' (cropped)' if found.cropped else ''}")
+    try:
+        samples, messages = _load(name, root)
+    except DatasetError as error:
+        print(f"    UNUSABLE: {error}")
+        return "unusable"
+    if not samples:
+        print("    UNUSABLE: no sample could be loaded")
+        _listing("problems", messages)
+        return "unusable"
+    loaded[name] = samples
+    subjects = {s.subject for s in samples}
+    print(f"    {len(samples)} samples from {len(subjects)} subjects at {samples[0].fps:g} fps: {_counts(samples)}")
+    if name == "casme_sq":
+        print(f"    types: {', '.join(f'{k} {v}' for k, v in sorted(Counter(s.meta['type'] for s in samples).items()))}")
+    _listing("missing or empty clips (skipped)", messages)
+    for kind, lines in _anomalies(samples).items():
+        _listing(kind, lines)
+    return "ok"
+
+
+def _check_megc(root: Path, loaded: dict) -> None:
+    if not all(n in loaded for n in REAL_MEGC):
+        print(f"{TITLES['megc2019']}: not available (needs SMIC-HS, CASME II and SAMM)")
+        return
+    csv_path = megc2019.find_gt_csv(root)
+    derived, _ = _load("megc2019", root, gt_csv=False)
+    composite = derived
+    print(f"{TITLES['megc2019']}:")
+    if csv_path is not None:
+        composite, messages = _load("megc2019", root, gt_csv=csv_path)
+        print(f"    official list: {csv_path}")
+        _listing("listed but not loaded", messages)
+        official, rules = {s.key: s.emotion for s in composite}, {s.key: s.emotion for s in derived}
+        differ = sorted(set(official) ^ set(rules)) + sorted(k for k in set(official) & set(rules) if official[k] != rules[k])
+        print(f"    official list and MEGC rules {'agree' if not differ else 'DISAGREE'} "
+              f"({len(composite)} vs {len(derived)} samples)")
+        _listing("differences", differ)
+    else:
+        print("    no combined_3class_gt.csv under the root: derived by the MEGC rules")
+    loaded["megc2019"] = composite
+    per_db = Counter(s.dataset for s in composite)
+    parts = " + ".join(f"{per_db[db]} {TITLES[db]}" for db in REAL_MEGC)
+    real = " + ".join(str(n) for n in REAL_MEGC.values())
+    print(f"    {len(composite)} = {parts} (real data: 442 = {real}); "
+          f"{len({(s.dataset, s.subject) for s in composite})} subjects (real: 68)")
+    for db in REAL_MEGC:
+        print(f"      {TITLES[db]:<10} {_counts([s for s in composite if s.dataset == db])}")
+
+
+def _check_papers(root: Path, loaded: dict) -> None:
+    from papers import PAPER_IDS, get_paper
+
+    print("Paper selections:")
+    for paper_id in PAPER_IDS:
+        try:
+            experiments = get_paper(paper_id).EXPERIMENTS
+        except Exception as error:  # paper packages are written concurrently
+            print(f"  {paper_id}: not available ({type(error).__name__}: {error})")
+            continue
+        for experiment in experiments:
+            label = f"  {paper_id}/{getattr(experiment, 'name', '?')}"
+            try:
+                datasets = {}
+                for name in experiment.datasets:
+                    options = dict(experiment.loader_options.get(name, {}))
+                    if name not in loaded:
+                        raise LookupError(f"needs {name}, not found")
+                    datasets[name] = _load(name, root, **options)[0] if options else loaded[name]
+                selection = experiment.select(datasets, experiment.config)
+                counts = Counter(int(y) for y in selection.labels)
+                classes = ", ".join(f"{c} {counts.get(i, 0)}" for i, c in enumerate(selection.class_names))
+                print(f"{label}: {len(selection)} samples ({classes})")
+            except Exception as error:
+                print(f"{label}: not available ({type(error).__name__}: {error})")
+
+
+def main(root: str | Path) -> int:
+    """Print the data report for ``root``; the exit status (0 usable, 1 unusable or nothing found, 2 bad root)."""
+    root = Path(root).expanduser()
+    print(f"Checking micro-expression databases under {root}")
+    if not root.is_dir():
+        print(f"{root}: not a folder (expected a database folder or a parent of several)")
+        return 2
+    loaded: dict = {}
+    status = {name: _check_database(name, root, loaded) for name in DATASETS if name != "megc2019"}
+    _check_megc(root, loaded)
+    _check_papers(root, loaded)
+    unusable = [TITLES[n] for n, s in status.items() if s == "unusable"]
+    if unusable:
+        print(f"RESULT: unusable: {', '.join(unusable)}")
+        return 1
+    if not loaded:
+        print("RESULT: no database found")
+        return 1
+    print(f"RESULT: usable: {', '.join(TITLES[n] for n in loaded)}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "."))

@@ -1,0 +1,100 @@
+"""The MEGC 2019 composite (See et al., FG 2019 challenge): SMIC-HS + CASME II + SAMM in 3 classes.
+
+datasets.md section 5. With the official ``combined_3class_gt.csv`` (no header, CRLF; ``s01`` for SMIC
+folder ``s1``, ``6`` for SAMM ``006``) under the root, or given as ``gt_csv=``, its rows are the
+composite. Otherwise the composite is derived by the challenge rules below, minus the clips that
+``data/corrections.csv`` excludes for ``megc2019`` (the three CASME II clips the official list drops).
+Samples keep their source ``dataset``; ``emotion`` is the composite class, the original in ``meta``.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+import warnings
+from pathlib import Path
+
+from common.datasets import casme2, discovery, samm, smic
+from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.sample import Sample
+from common.datasets.tables import DatasetError
+
+CLASSES = ("negative", "positive", "surprise")  # csv classes 0, 1, 2
+GT_CSV = re.compile(r"^combined_3class_gt.*\.csv$", re.IGNORECASE)
+SOURCES = ("smic", "casme2", "samm")
+# MEGC 2019 recognition-challenge document: negative = Repression, Anger, Contempt, Disgust, Fear, Sadness;
+# positive = Happiness; surprise = Surprise; others dropped. Footnote: CASME II negative is disgust +
+# repression only (CASME II fear and sadness are not used). SMIC keeps its own three classes.
+RULES = {
+    "casme2": {"disgust": "negative", "repression": "negative", "happiness": "positive", "surprise": "surprise"},
+    "samm": {"anger": "negative", "contempt": "negative", "disgust": "negative", "fear": "negative",
+             "sadness": "negative", "happiness": "positive", "surprise": "surprise"},
+    "smic": {"negative": "negative", "positive": "positive", "surprise": "surprise"},
+}
+
+
+def find_gt_csv(root: Path) -> Path | None:
+    hits = discovery.find_files(root, GT_CSV)
+    # The plain combined_3class_gt.csv is complete; the "-2" copy lacks samm,32,032_3_1 (datasets.md 5.1).
+    return sorted(hits, key=lambda p: (p.stem.lower() != "combined_3class_gt", p.name))[0] if hits else None
+
+
+def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
+    """(database, normalised subject, on-disk clip name, class) per row of the official list."""
+    rows = []
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            lines = list(csv.reader(handle))
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot read the MEGC ground-truth csv ({error})") from None
+    for line, row in enumerate(lines, start=1):
+        row = [c.strip() for c in row]
+        if not any(row):
+            continue  # the "-2" copy has a ",,," line after every row
+        if len(row) < 4 or row[0].lower() not in SOURCES or row[3] not in ("0", "1", "2"):
+            raise DatasetError(f"{path}, line {line}: expected 'database,subject,clip,class' with database in "
+                               f"{'/'.join(SOURCES)} and class 0/1/2, got {','.join(row)!r}")
+        db, subject, clip, label = row[0].lower(), row[1], row[2], CLASSES[int(row[3])]
+        if db == "smic":  # s01 / s01_ne_01 -> s1 / s1_ne_01
+            subject = smic.subject_name(subject)
+            clip = re.sub(r"^s0*(\d+)_", lambda m: f"s{int(m.group(1))}_", clip)
+        elif db == "samm":
+            subject = samm.subject_name(subject)
+        else:
+            subject = casme2.subject_name(subject)
+        rows.append((db, subject, clip, label))
+    return rows
+
+
+def _composite(sample: Sample, label: str) -> Sample:
+    meta = dict(sample.meta, original_emotion=sample.emotion, composite="megc2019")
+    return dataclasses.replace(sample, emotion=label, meta=meta)
+
+
+def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Sample]:
+    """The composite: from the official csv when present (or ``gt_csv=``), else by the rules above."""
+    root = discovery.check_root(root)
+    sources = {"smic": smic.load(root, cropped=cropped, corrections=corrections),
+               "casme2": casme2.load(root, cropped=cropped, corrections=corrections),
+               "samm": samm.load(root, corrections=corrections)}
+    # gt_csv: None = use the official csv when one is under root; a path = that file; False = derive.
+    csv_path = None if gt_csv is False else Path(gt_csv) if gt_csv is not None else find_gt_csv(root)
+    if csv_path is not None:
+        if not csv_path.is_file():
+            raise DatasetError(f"{csv_path}: expected the MEGC 2019 combined_3class_gt.csv here; not found")
+        index = {(s.dataset, s.subject, s.clip): s for samples in sources.values() for s in samples}
+        composite = []
+        for db, subject, clip, label in read_gt_csv(csv_path):
+            sample = index.get((db, subject, clip))
+            if sample is None:
+                warnings.warn(f"{csv_path}: {db} {subject}/{clip} is in the MEGC list but was not loaded "
+                              f"(missing on disk or in the spreadsheet); skipped", stacklevel=2)
+                continue
+            composite.append(_composite(sample, label))
+        return composite
+    table = read_corrections(corrections)
+    composite = []
+    for db in SOURCES:
+        kept = apply_corrections(sources[db], table, "megc2019")
+        composite.extend(_composite(s, RULES[db][s.emotion]) for s in kept if s.emotion in RULES[db])
+    return composite

@@ -1,0 +1,77 @@
+"""SAMM (Davison et al., IEEE TAC 2018): 200 fps grayscale; layout in datasets.md section 3.
+
+Frames ``SAMM[/SAMM]/006/006_1_2/006_05562.jpg`` (4- or 5-digit padding; the integer after the last
+``_`` is the absolute frame number). Labels ``SAMM_Micro_FACS_Codes_v2.xlsx``: the header row sits below
+a preamble (found by its ``Subject`` cell), ``Subject`` is a number or the text ``006``, emotions are
+capitalised (``Other``/``Others`` -> ``other``).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from common.datasets import discovery
+from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.sample import Sample
+from common.datasets.tables import cell, read_records, to_int, to_text
+
+NAME = "samm"
+FPS = 200.0  # datasets.md 3.1
+SUBJECT_DIR = re.compile(r"^\d{3}$")
+SPREADSHEET = re.compile(r"^SAMM.*(FACS|codes).*\.(xlsx|xls|csv)$", re.IGNORECASE)
+COLUMNS = ("Subject", "Filename", "Onset Frame", "Apex Frame", "Offset Frame", "Estimated Emotion")
+EMOTION_SPELLINGS = {"others": "other"}  # datasets.md 3.2: meb maps Others besides Other
+
+
+def _rank(path: Path) -> tuple:
+    return (0 if path.stem.lower() == "samm_micro_facs_codes_v2" else 1, path.name.lower())
+
+
+def subject_name(value) -> str:
+    """``6``, ``6.0``, ``"006"`` -> ``006``."""
+    text = to_text(value)
+    return f"{int(text):03d}" if text.isdigit() else text
+
+
+def _records(spreadsheet: Path) -> list[dict]:
+    return [r for r in read_records(spreadsheet, COLUMNS) if to_text(cell(r, "Filename"))]
+
+
+def find(root, annotations=None) -> discovery.Found:
+    root = discovery.check_root(root)
+    dirs = discovery.walk_dirs(root)
+    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank, "SAMM FACS codes (SAMM_Micro_FACS_Codes_v2.xlsx)",
+                                             annotations, dirs)
+    keys = [(subject_name(cell(r, "Subject")), to_text(cell(r, "Filename"))) for r in _records(spreadsheet)[:40]]
+    candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
+    frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (c / s / f for s, f in keys), root, "SAMM")
+    return discovery.Found(NAME, spreadsheet, frames, discovery.path_mentions(frames, "crop", root))
+
+
+def load(root, annotations=None, corrections=True) -> list[Sample]:
+    """One Sample per spreadsheet row whose clip folder has frames Onset..Offset."""
+    found = find(root, annotations)
+    samples = []
+    for record in _records(found.spreadsheet):
+        subject, clip = subject_name(cell(record, "Subject")), to_text(cell(record, "Filename"))
+        onset, apex, offset = (to_int(cell(record, c)) for c in ("Onset Frame", "Apex Frame", "Offset Frame"))
+        folder = found.frames / subject / clip
+        if onset is None or offset is None:
+            warnings.warn(f"{found.spreadsheet}: {subject}/{clip} has no usable onset/offset; skipped", stacklevel=2)
+            continue
+        frames = discovery.frames_between(discovery.list_frames(folder), onset, offset)
+        if not frames:
+            warnings.warn(f"{folder}: SAMM clip listed in the spreadsheet but missing or empty on disk "
+                          f"(expected frames {onset}..{offset}); skipped", stacklevel=2)
+            continue
+        emotion = to_text(cell(record, "Estimated Emotion")).lower()
+        samples.append(Sample(
+            dataset=NAME, subject=subject, clip=clip, emotion=EMOTION_SPELLINGS.get(emotion, emotion),
+            onset=onset, apex=apex, offset=offset, fps=FPS, frames=tuple(frames),
+            action_units=to_text(cell(record, "Action Units")),
+            meta={"micro": to_text(cell(record, "Micro")), "objective_class": to_int(cell(record, "Objective Classes")),
+                  "inducement": to_text(cell(record, "Inducement Code")),
+                  "missing_frames": offset - onset + 1 - len(frames), "gray": True},
+        ))
+    return apply_corrections(samples, read_corrections(corrections), "all")

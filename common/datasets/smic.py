@@ -1,0 +1,152 @@
+"""SMIC (Li et al., FG 2013): the HS camera at 100 fps; layout in datasets.md section 2.
+
+``smic`` (SMIC-HS): no spreadsheet; labels come from folders
+``SMIC_all_cropped/HS/s1/micro/<negative|positive|surprise>/s1_ne_01/reg_image%06d.bmp``. Subject
+folders are unpadded, frame numbers are absolute (six digits, large). ``non_micro`` and the VIS/NIR
+cameras are ignored. onset = first file number, offset = last, apex None (no annotation).
+
+``smic_e`` (SMIC-HS-E): long clips ``.../HS_long/SMIC-HS-E[/HS]/s01/s1_ne_01/image%06d.jpg`` and
+``SMIC-HS-E_annotation*.xlsx`` with up to three (onset, offset) slots per row, trailing note rows,
+no apex column (midpoint used unless an ``ApexF`` column exists).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+from common.datasets import discovery
+from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.sample import Sample, frame_number
+from common.datasets.tables import DatabaseNotFound, cell, has_column, read_records, to_int, to_text
+
+FPS = 100.0  # HS camera, datasets.md 2.1
+SUBJECT_DIR = re.compile(r"^s\d+$", re.IGNORECASE)
+EMOTIONS = ("negative", "positive", "surprise")
+CODES = {"ne": "negative", "po": "positive", "sur": "surprise"}
+SPREADSHEET = re.compile(r"^SMIC-HS-E_annotation.*\.(xlsx|xls)$", re.IGNORECASE)
+COLUMNS = ("Subject", "Filename", "OnsetF", "OffsetF")
+SLOTS = (("OnsetF", "OffsetF", "ApexF"), ("Onset2F", "Offset2F", "Apex2F"), ("Onset3F", "Offset3F", "Apex3F"))
+
+
+def _is_hs_root(folder: Path) -> bool:
+    return folder.name.lower() == "hs" and any(
+        SUBJECT_DIR.match(s.name) and (s / "micro").is_dir() for s in discovery.subdirs(folder))
+
+
+def find(root, cropped: bool = True) -> discovery.Found:
+    """The ``HS`` folder of ``SMIC_all_cropped`` (or of ``SMIC_all_raw`` when ``cropped=False`` or no cropped copy)."""
+    root = discovery.check_root(root)
+    candidates = [d for d in discovery.walk_dirs(root) if _is_hs_root(d)]
+    if not candidates:
+        raise DatabaseNotFound(f"{root}: no SMIC-HS database found (expected an HS/ folder holding s1/micro/<emotion>/<clip>/ "
+                           f"frame folders, e.g. SMIC_all_cropped/HS, within {discovery.SEARCH_DEPTH} folder levels)")
+    is_cropped = lambda p: discovery.path_mentions(p, "crop", root)  # noqa: E731
+    ordered = discovery.prefer(candidates, is_cropped if cropped else (lambda p: not is_cropped(p)))
+    return discovery.Found("smic", None, ordered[0], is_cropped(ordered[0]))
+
+
+def subject_name(text: str) -> str:
+    """``s01``/``s1``/``1`` -> ``s1`` (SMIC-HS folders are unpadded)."""
+    digits = re.sub(r"^s", "", str(text).strip(), flags=re.IGNORECASE)
+    return f"s{int(digits)}" if digits.isdigit() else str(text)
+
+
+def load(root, cropped: bool = True, corrections=True) -> list[Sample]:
+    """SMIC-HS micro clips, labelled by their emotion folder."""
+    found = find(root, cropped)
+    samples = []
+    subjects = [d for d in discovery.subdirs(found.frames) if SUBJECT_DIR.match(d.name)]
+    for subject_dir in sorted(subjects, key=lambda d: int(d.name[1:])):
+        for emotion_dir in discovery.subdirs(subject_dir / "micro"):
+            emotion = emotion_dir.name.lower()
+            if emotion not in EMOTIONS:
+                warnings.warn(f"{emotion_dir}: unknown SMIC emotion folder (expected {', '.join(EMOTIONS)}); skipped",
+                              stacklevel=2)
+                continue
+            for clip_dir in discovery.subdirs(emotion_dir):
+                frames = discovery.list_frames(clip_dir)
+                if not frames:
+                    warnings.warn(f"{clip_dir}: SMIC-HS clip folder without frames; skipped", stacklevel=2)
+                    continue
+                first, last = frame_number(frames[0]), frame_number(frames[-1])
+                samples.append(Sample(
+                    dataset="smic", subject=subject_name(subject_dir.name), clip=clip_dir.name, emotion=emotion,
+                    onset=first, apex=None, offset=last, fps=FPS, frames=tuple(frames),
+                    meta={"missing_frames": last - first + 1 - len(frames), "cropped": found.cropped},
+                ))
+    return apply_corrections(samples, read_corrections(corrections), "all")
+
+
+# --- SMIC-HS-E ---------------------------------------------------------------------------------------------------
+
+def _rank_e(path: Path) -> tuple:
+    stem = path.stem.lower()
+    return (0 if stem == "smic-hs-e_annotation" else 2 if "orig" in stem else 1, stem)
+
+
+def _clip_variants(subject: int, filename: str) -> list[tuple[str, str]]:
+    # Subject folders are s01 here (s1 in some copies); clip folders s1_ne_01 (s01_ne_01 in MEGC's spelling).
+    clips = [filename]
+    match = re.match(r"^s(\d+)(_.*)$", filename, re.IGNORECASE)
+    if match:
+        clips += [f"s{int(match.group(1))}{match.group(2)}", f"s{int(match.group(1)):02d}{match.group(2)}"]
+    return [(s, c) for s in (f"s{subject:02d}", f"s{subject}") for c in dict.fromkeys(clips)]
+
+
+def _rows_e(spreadsheet: Path) -> list[dict]:
+    rows = []
+    for record in read_records(spreadsheet, COLUMNS):
+        # Trailing note rows (datasets.md 2.2) have no integer subject and no file name.
+        if to_int(cell(record, "Subject")) is None or not to_text(cell(record, "Filename")):
+            continue
+        rows.append(record)
+    return rows
+
+
+def find_e(root, annotations=None) -> discovery.Found:
+    root = discovery.check_root(root)
+    dirs = discovery.walk_dirs(root)
+    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank_e, "SMIC-HS-E annotation (SMIC-HS-E_annotation*.xlsx)",
+                                             annotations, dirs)
+    rows = _rows_e(spreadsheet)
+    keys = [(to_int(cell(r, "Subject")), to_text(cell(r, "Filename"))) for r in rows[:40]]
+    candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR) and not _is_hs_root(d)]
+    frames = discovery.choose_frame_root(
+        candidates, lambda p: True,
+        lambda c: (c / s / f for n, name in keys for s, f in _clip_variants(n, name)), root, "SMIC-HS-E")
+    return discovery.Found("smic_e", spreadsheet, frames, False)
+
+
+def load_e(root, annotations=None, corrections=True) -> list[Sample]:
+    """One Sample per used (onset, offset) slot of each long clip; ``meta["slot"]`` is 1, 2 or 3."""
+    found = find_e(root, annotations)
+    rows = _rows_e(found.spreadsheet)
+    with_apex = [has_column(rows, apex) for _, _, apex in SLOTS]
+    samples = []
+    for record in rows:
+        number, filename = to_int(cell(record, "Subject")), to_text(cell(record, "Filename"))
+        folder = next((found.frames / s / c for s, c in _clip_variants(number, filename)
+                       if (found.frames / s / c).is_dir()), found.frames / f"s{number:02d}" / filename)
+        frames = discovery.list_frames(folder)
+        code = re.search(r"_(ne|po|sur)_", filename, re.IGNORECASE)
+        emotion = to_text(cell(record, "Emotion")).lower() or (CODES[code.group(1).lower()] if code else "")
+        for slot, (onset_col, offset_col, apex_col) in enumerate(SLOTS, start=1):
+            onset, offset = to_int(cell(record, onset_col)), to_int(cell(record, offset_col))
+            if onset is None or offset is None:
+                continue  # unused slot
+            apex = to_int(cell(record, apex_col)) if with_apex[slot - 1] else None
+            clip_frames = discovery.frames_between(frames, onset, offset)
+            if not clip_frames:
+                warnings.warn(f"{folder}: SMIC-HS-E clip {filename} slot {slot} listed in {found.spreadsheet.name} but "
+                              f"missing or empty on disk (expected frames {onset}..{offset}); skipped", stacklevel=2)
+                continue
+            samples.append(Sample(
+                dataset="smic_e", subject=f"s{number:02d}", clip=filename, emotion=emotion,
+                onset=onset, apex=apex if apex is not None else (onset + offset) // 2, offset=offset, fps=FPS,
+                frames=tuple(clip_frames),
+                meta={"slot": slot, "first_frame": to_int(cell(record, "FirstF")), "last_frame": to_int(cell(record, "LastF")),
+                      "video_dir": folder, "apex_annotated": apex is not None,
+                      "missing_frames": offset - onset + 1 - len(clip_frames)},
+            ))
+    return apply_corrections(samples, read_corrections(corrections), "all")

@@ -1,0 +1,494 @@
+"""One resumable fold loop for every paper (issue 4; contract: ``common/experiment.py``).
+
+:func:`run_experiment` applies the profile and ``--set`` overrides to the experiment's config,
+loads the databases it names, lets the paper select samples and make folds, calls
+``experiment.run_fold`` for every fold not finished before, writes each fold's outcome
+atomically, and aggregates the stored predictions into ``results.json`` and ``predictions.csv``.
+
+Outputs, under ``<out>/<paper>/<experiment>/``:
+
+``folds/<fold>.json`` (one per fold, written with a temporary file and ``os.replace`` so a
+crash or Ctrl-C never leaves half a file)::
+
+    {"schema": "mersuite.fold/1", "paper", "experiment", "fold", "fingerprint", "config_hash",
+     "profile", "seed", "data_root", "status": "ok"|"nan"|"empty"|"failed", "reason",
+     "seconds" (wall time of run_fold), "seconds_by_fold" (FoldOutcome.seconds, when run),
+     "finished", "n_train", "n_test",
+     "test_indices": [int], "keys": [str], "datasets": [str], "subjects": [str],
+     "y_true": [int], "y_pred": [int], "probabilities": [[float]] | null,
+     "history": {name: [float|null]}, "parameters": {model: int}, "extra": {...}}
+
+The fingerprint hashes paper, experiment, profile, seed, the effective config, the data root
+and the fold's train/test sample keys. A rerun reuses a fold file only when its fingerprint
+matches and the fold did not fail; otherwise it says so and recomputes that fold (so a run with
+another config, seed or corpus never silently reuses old folds, and a failed fold is retried).
+The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all. ``folds/<fold>/`` is the fold's work dir (CSV
+histories, ``error.txt`` with the traceback of a failed fold).
+
+``results.json``::
+
+    {"schema": "mersuite.results/1", "paper", "experiment", "title", "profile", "seed",
+     "corpus": {"kind": "synthetic"|"real", "root", "datasets": {db: n_samples}},
+     "config": {...}, "config_hash", "overrides": {...}, "class_names": [...], "n_samples",
+     "scopes": [...], "metrics_reported": [...],
+     "metrics": {"pooled": {scope: {uf1, uar, accuracy, n, confusion}},
+                 "fold_mean": {scope: {uf1, uar, accuracy, *_std, n_folds}},
+                 "per_fold": {fold: {scope: {uf1, uar, accuracy, n}}},
+                 "not_scored": [fold], "absent": "exclude"},
+     "comparison": [{"metric", "scope", "aggregation", "reported", "ours", "difference",
+                     "source", "note"}],
+     "folds": [{"name", "status", "reason", "seconds", "n_train", "n_test", "parameters",
+                "history", "reused"}],
+     "parameters": {model: int}, "status_counts": {status: n},
+     "seconds": {"folds_total", "this_run"}, "environment": {...}, "finished",
+     "outputs": {"dir", "results", "predictions", "folds"}}
+
+``predictions.csv``: one row per test sample per scored fold: ``fold, index, key, dataset,
+subject, y_true, y_pred, true_class, predicted_class, status`` and ``p_<class>`` columns when the
+fold stored probabilities. Anyone can recompute every metric from it.
+
+Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``.
+Non-finite floats (a NaN loss) are written as ``null`` so every file is strict JSON.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import hashlib
+import json
+import math
+import os
+import platform
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from common.config import apply_overrides, to_dict
+from common.evaluation import metrics as metrics_module
+from common.evaluation.splits import check_folds
+from common.experiment import PROFILES, Experiment, FoldContext, FoldOutcome, Selection
+from common.paths import cache_root, reports_root
+
+FOLD_SCHEMA = "mersuite.fold/1"
+RESULTS_SCHEMA = "mersuite.results/1"
+_UMASK = os.umask(0)  # read once: output files get the user's usual permissions
+os.umask(_UMASK)
+# The synthetic writer (common.datasets.synthetic) leaves this manifest at the corpus root; a
+# root without it is treated as licensed (real) data, whose faces reports do not show.
+SYNTHETIC_MANIFEST = "corpus.json"
+
+
+class RunError(RuntimeError):
+    """A run cannot start (bad profile, missing database, empty selection): one clear line."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration, corpus, data
+
+
+def resolve_profile(profile: str | None, data_root: str | Path | None) -> str:
+    """The profile to use: the one given, else ``paper`` on real data and ``quick`` on a synthetic corpus
+    (the default one when ``data_root`` is None, or a root holding the synthetic writer's manifest)."""
+    if profile is None:
+        return "quick" if data_root is None or is_synthetic(data_root) else "paper"
+    if profile not in PROFILES:
+        raise RunError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    return profile
+
+
+def effective_config(experiment: Experiment, profile: str, overrides: Mapping[str, Any] | None = None) -> Any:
+    """The experiment's config after its profile's dotted overrides, then ``--set`` overrides.
+
+    Raises ``common.config.ConfigError`` for a name or value that does not fit.
+    """
+    config = experiment.config
+    if profile != "paper":
+        config = apply_overrides(config, dict(experiment.profiles.get(profile, {})))
+    return apply_overrides(config, dict(overrides or {}))
+
+
+def config_hash(config: Any) -> str:
+    text = json.dumps(to_dict(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def default_data_root(profile: str) -> Path:
+    """The synthetic corpus in the cache (``smoke`` size for the smoke profile), generated once."""
+    from common.datasets.synthetic import default_corpus
+
+    return Path(default_corpus("smoke" if profile == "smoke" else "default"))
+
+
+def is_synthetic(root: str | Path) -> bool:
+    """True for a synthetic corpus: one in the cache, or a root holding the writer's ``corpus.json``."""
+    root = Path(root).resolve()
+    synthetic_cache = (cache_root() / "synthetic").resolve()
+    if root == synthetic_cache or synthetic_cache in root.parents:
+        return True
+    try:
+        manifest = json.loads((root / SYNTHETIC_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and {"size", "seed", "mirror"} <= set(manifest)
+
+
+def load_dataset(name: str, root: Path, **options: Any) -> list:
+    """``common.datasets.load`` (a module-level name so tests can stand in a fake loader)."""
+    from common.datasets import load
+
+    return load(name, root, **options)
+
+
+def load_datasets(experiment: Experiment, root: Path) -> dict[str, list]:
+    """Every database the experiment names, or one :class:`RunError` naming what is missing."""
+    loaded: dict[str, list] = {}
+    for name in experiment.datasets:
+        options = dict(experiment.loader_options.get(name, {}))
+        try:
+            samples = load_dataset(name, root, **options)
+        except Exception as exc:  # DatasetError, OSError...: turned into one clear line
+            raise RunError(f"experiment {experiment.name!r} needs database {name!r}, which could not be "
+                           f"loaded from {root}: {exc}") from exc
+        if not samples:
+            raise RunError(f"experiment {experiment.name!r} needs database {name!r}, but {root} holds no sample of it")
+        loaded[name] = list(samples)
+    return loaded
+
+
+def environment() -> dict[str, Any]:
+    """Versions and devices, for results.json and the report's first page."""
+    import importlib.metadata as md
+
+    env: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
+                           "machine": platform.machine(), "cpu_count": os.cpu_count()}
+    for package in ("numpy", "scikit-learn", "tensorflow", "keras", "opencv-python-headless", "matplotlib"):
+        try:
+            env[package] = md.version(package)
+        except md.PackageNotFoundError:
+            env[package] = None
+    try:
+        import keras
+
+        env["keras_backend"] = keras.backend.backend()
+        import tensorflow as tf
+
+        env["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
+    except Exception:  # a backend without TensorFlow: no device list
+        env.setdefault("gpus", [])
+    return env
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+
+
+def jsonable(obj: Any) -> Any:
+    """Plain JSON types; NumPy scalars/arrays converted, non-finite floats -> None, Paths -> str."""
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return jsonable(to_dict(obj))
+    if obj is None or isinstance(obj, str):
+        return obj
+    return str(obj)
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write strict JSON to a temporary file in the same folder, then ``os.replace`` it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; outputs are ordinary files
+        with os.fdopen(fd, "w") as handle:
+            json.dump(jsonable(obj), handle, indent=1, allow_nan=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_fold_record(path: Path) -> dict | None:
+    """A stored fold record, or None when the file is missing or unreadable."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("schema") == FOLD_SCHEMA else None
+
+
+def write_predictions_csv(path: Path, records: list[dict], class_names: tuple[str, ...]) -> None:
+    """One row per test sample of every fold that holds predictions (atomic, like the JSON)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["fold", "index", "key", "dataset", "subject", "y_true", "y_pred", "true_class",
+                             "predicted_class", "status"] + [f"p_{name}" for name in class_names])
+            for r in records:
+                if not r.get("y_pred"):
+                    continue
+                probabilities = r.get("probabilities") or [[None] * len(class_names)] * len(r["y_pred"])
+                for i, (idx, key, ds, subj, yt, yp) in enumerate(zip(r["test_indices"], r["keys"], r["datasets"],
+                                                                     r["subjects"], r["y_true"], r["y_pred"])):
+                    probs = ["" if p is None else f"{p:.6g}" for p in probabilities[i]]
+                    writer.writerow([r["fold"], idx, key, ds, subj, yt, yp, class_names[yt], class_names[yp],
+                                     r["status"]] + probs)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# One fold
+
+
+def _fingerprint(base: Mapping[str, Any], selection: Selection, fold) -> str:
+    payload = dict(base)
+    payload["train"] = [selection.samples[i].key for i in fold.train]
+    payload["test"] = [selection.samples[i].key for i in fold.test]
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _check_outcome(outcome: Any, fold, n_classes: int) -> str:
+    """Why ``outcome`` cannot be stored, or ``""`` when it is fine."""
+    if not isinstance(outcome, FoldOutcome):
+        return f"run_fold returned {type(outcome).__name__}, expected FoldOutcome"
+    if outcome.status in ("empty", "failed") and len(outcome.y_pred) == 0:
+        return ""
+    test = np.asarray(outcome.test_indices, dtype=int)
+    if sorted(test.tolist()) != sorted(np.asarray(fold.test).tolist()):
+        return "run_fold's test_indices are not the fold's test samples"
+    y_pred = np.asarray(outcome.y_pred)
+    if y_pred.shape != (len(test),):
+        return f"run_fold returned {y_pred.shape} predictions for {len(test)} test samples"
+    if len(y_pred) and (y_pred.min() < 0 or y_pred.max() >= n_classes):
+        return f"run_fold predicted a class outside 0..{n_classes - 1}"
+    if outcome.probabilities is not None and np.shape(outcome.probabilities) != (len(test), n_classes):
+        return f"run_fold's probabilities have shape {np.shape(outcome.probabilities)}, expected {(len(test), n_classes)}"
+    return ""
+
+
+def _nan_reason(history: Mapping[str, Any]) -> str:
+    for name, values in history.items():
+        if "loss" not in name:
+            continue
+        values = np.asarray(list(values), dtype=float)
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            return f"training loss {name!r} became NaN/inf at epoch {bad[0] + 1} (TerminateOnNaN stopped training)"
+    return ""
+
+
+def _record(base: Mapping[str, Any], selection: Selection, fold, fingerprint: str, status: str, reason: str,
+            seconds: float, outcome: FoldOutcome | None) -> dict:
+    record = {"schema": FOLD_SCHEMA, **base, "fold": fold.name, "fingerprint": fingerprint, "status": status,
+              "reason": reason, "seconds": round(float(seconds), 3),
+              "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+              "n_train": int(len(fold.train)), "n_test": int(len(fold.test)),
+              "test_indices": [], "keys": [], "datasets": [], "subjects": [], "y_true": [], "y_pred": [],
+              "probabilities": None, "history": {}, "parameters": {}, "extra": {}}
+    if outcome is not None:
+        record.update(history=dict(outcome.history), parameters=dict(outcome.parameters), extra=dict(outcome.extra),
+                      seconds_by_fold=float(outcome.seconds))
+        if len(outcome.y_pred):
+            test = np.asarray(outcome.test_indices, dtype=int)
+            record.update(test_indices=test.tolist(), y_pred=np.asarray(outcome.y_pred, dtype=int).tolist(),
+                          y_true=np.asarray(selection.labels)[test].astype(int).tolist(),
+                          keys=[selection.samples[i].key for i in test],
+                          datasets=[selection.samples[i].dataset for i in test],
+                          subjects=[selection.samples[i].subject for i in test],
+                          probabilities=None if outcome.probabilities is None
+                          else np.asarray(outcome.probabilities, dtype=float).tolist())
+    return jsonable(record)
+
+
+def _run_one_fold(experiment: Experiment, ctx: FoldContext, n_classes: int) -> tuple[str, str, FoldOutcome | None]:
+    """(status, reason, outcome) of one fold; exceptions become status "failed" (not Ctrl-C)."""
+    from common.training import set_seed
+
+    fold = ctx.fold
+    if len(fold.test) == 0 or len(fold.train) == 0:
+        return "empty", f"fold has {len(fold.train)} training and {len(fold.test)} test samples", None
+    set_seed(ctx.seed)
+    try:
+        outcome = experiment.run_fold(ctx)
+    except Exception as exc:  # recorded, the run goes on; KeyboardInterrupt is not an Exception
+        ctx.work_dir.mkdir(parents=True, exist_ok=True)
+        (ctx.work_dir / "error.txt").write_text(traceback.format_exc())
+        return "failed", f"{type(exc).__name__}: {exc}", None
+    problem = _check_outcome(outcome, fold, n_classes)
+    if problem:
+        return "failed", problem, None
+    status, reason = outcome.status, outcome.reason
+    if status == "ok":
+        nan = _nan_reason(outcome.history)
+        if nan:
+            status, reason = "nan", nan
+    return status, reason, outcome
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+# ---------------------------------------------------------------------------------------------
+# The experiment
+
+
+def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
+                   profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
+                   out_dir: str | Path | None = None, log: Callable[[str], None] = print,
+                   loaded: Mapping[str, list] | None = None, fresh: bool = False) -> dict:
+    """Run (or resume) every fold of ``experiment`` and return its results (schema above).
+
+    ``data_root=None`` uses the synthetic corpus (generated on first use). ``profile=None``:
+    ``paper`` on real data, ``quick`` on a synthetic corpus. ``loaded`` may pass databases
+    already loaded from ``data_root`` (``{name: [Sample]}``), as ``run_all.py`` does after its
+    preflight check. ``fresh=True`` recomputes every fold (after a change to a paper's code,
+    which the fingerprint cannot see). Ctrl-C stops the run after the folds finished so far
+    are safely on disk.
+    """
+    started = time.perf_counter()
+    profile = resolve_profile(profile, data_root)
+    config = effective_config(experiment, profile, overrides)
+    root = Path(data_root) if data_root is not None else default_data_root(profile)
+    synthetic = data_root is None or is_synthetic(root)
+    exp_dir = Path(out_dir if out_dir is not None else reports_root()) / paper_id / experiment.name
+    folds_dir = exp_dir / "folds"
+    tag = f"[{paper_id}/{experiment.name}]"
+    log(f"{tag} {experiment.title}")
+    log(f"{tag} profile {profile}, seed {seed}, corpus {'synthetic' if synthetic else 'real'} at {root}")
+
+    data = dict(loaded) if loaded is not None else load_datasets(experiment, root)
+    selection = experiment.select(data, config)
+    if len(selection) == 0:
+        raise RunError(f"experiment {experiment.name!r}: the selection from {root} is empty")
+    n_classes = len(selection.class_names)
+    folds = check_folds(experiment.folds(selection, config, seed), len(selection), partition=False)
+    base = {"paper": paper_id, "experiment": experiment.name, "profile": profile, "seed": int(seed),
+            "config_hash": config_hash(config), "data_root": str(root.resolve())}
+    log(f"{tag} {len(selection)} samples, {n_classes} classes {list(selection.class_names)}, {len(folds)} folds")
+
+    records: list[dict] = []
+    reused: set[str] = set()
+    computed_seconds: list[float] = []
+    to_compute = 0
+    fingerprints = {fold.name: _fingerprint(base, selection, fold) for fold in folds}
+
+    def reusable(stored: dict | None, fold) -> bool:  # finished earlier under the same fingerprint
+        return (not fresh and bool(stored) and stored.get("fingerprint") == fingerprints[fold.name]
+                and stored["status"] != "failed")
+
+    for fold in folds:
+        to_compute += not reusable(read_fold_record(folds_dir / f"{fold.name}.json"), fold)
+    for i, fold in enumerate(folds, 1):
+        path = folds_dir / f"{fold.name}.json"
+        stored = read_fold_record(path)
+        if reusable(stored, fold):
+            records.append(stored)
+            reused.add(fold.name)
+            log(f"{tag} fold {i}/{len(folds)} {fold.name}: finished earlier ({stored['status']}), reusing {path.name}")
+            continue
+        if stored is not None and fresh:
+            log(f"{tag} fold {i}/{len(folds)} {fold.name}: recomputing (fresh run requested)")
+        elif stored is not None and stored.get("fingerprint") == fingerprints[fold.name]:
+            log(f"{tag} fold {i}/{len(folds)} {fold.name}: failed earlier ({stored['reason']}); retrying")
+        elif stored is not None:
+            log(f"{tag} fold {i}/{len(folds)} {fold.name}: stored result was made with another profile, seed, "
+                f"config or corpus (fingerprint {stored.get('fingerprint')} != {fingerprints[fold.name]}); recomputing")
+        log(f"{tag} fold {i}/{len(folds)} {fold.name}: {len(fold.train)} train / {len(fold.test)} test")
+        ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
+                          work_dir=folds_dir / fold.name, cache_dir=cache_root(), log=log)
+        t0 = time.perf_counter()
+        try:
+            status, reason, outcome = _run_one_fold(experiment, ctx, n_classes)
+        except KeyboardInterrupt:
+            log(f"{tag} interrupted in fold {i}/{len(folds)}; the {len(records)} folds before it are saved in "
+                f"{folds_dir}; run the same command again to resume")
+            raise
+        record = _record(base, selection, fold, fingerprints[fold.name], status, reason, time.perf_counter() - t0,
+                         outcome)
+        write_json_atomic(path, record)
+        records.append(record)
+        computed_seconds.append(time.perf_counter() - t0)
+        left = to_compute - len(computed_seconds)
+        score = ""
+        if record["y_pred"]:
+            s = metrics_module.scores(record["y_true"], record["y_pred"], n_classes)
+            score = f" uf1={s['uf1']:.3f} acc={s['accuracy']:.3f}"
+        eta = f", ETA {_duration(left * float(np.mean(computed_seconds)))}" if left else ""
+        log(f"{tag} fold {i}/{len(folds)} {fold.name}: {status}{score} in {_duration(computed_seconds[-1])}"
+            f"{eta}" + (f" ({reason})" if reason else ""))
+
+    results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
+                       records, reused, exp_dir, time.perf_counter() - started)
+    write_json_atomic(exp_dir / "results.json", results)
+    write_predictions_csv(exp_dir / "predictions.csv", records, selection.class_names)
+    pooled = results["metrics"]["pooled"].get("all", {})
+    if pooled.get("uf1") is not None:
+        log(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
+            f"on {pooled['n']} samples")
+    log(f"{tag} results in {exp_dir / 'results.json'} and {exp_dir / 'predictions.csv'}")
+    return results
+
+
+def _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic, records, reused,
+             exp_dir, seconds_this_run) -> dict:
+    scopes = tuple(experiment.scopes) or ("all",)
+    aggregated = metrics_module.aggregate(records, len(selection.class_names), scopes)
+    comparison = []
+    for reported in experiment.reported:
+        ours = aggregated.get(reported.aggregation, {}).get(reported.scope, {}).get(reported.metric)
+        ours = None if ours is None or not math.isfinite(ours) else float(ours)
+        comparison.append({"metric": reported.metric, "scope": reported.scope, "aggregation": reported.aggregation,
+                           "reported": reported.value, "ours": ours,
+                           "difference": None if ours is None else ours - reported.value,
+                           "source": reported.source, "note": reported.note})
+    status_counts: dict[str, int] = {}
+    for r in records:
+        status_counts[r["status"]] = status_counts.get(r["status"], 0) + 1
+    parameters = next((r["parameters"] for r in records if r.get("parameters")), {})
+    datasets = {}
+    for name in selection.datasets.tolist():
+        datasets[name] = datasets.get(name, 0) + 1
+    return jsonable({
+        "schema": RESULTS_SCHEMA, "paper": paper_id, "experiment": experiment.name, "title": experiment.title,
+        "profile": profile, "seed": int(seed),
+        "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(root.resolve()), "datasets": datasets},
+        "config": to_dict(config), "config_hash": config_hash(config), "overrides": dict(overrides or {}),
+        "class_names": list(selection.class_names), "n_samples": len(selection), "scopes": list(scopes),
+        "metrics_reported": list(experiment.metrics), "metrics": aggregated, "comparison": comparison,
+        "folds": [{"name": r["fold"], "status": r["status"], "reason": r["reason"], "seconds": r["seconds"],
+                   "n_train": r["n_train"], "n_test": r["n_test"], "parameters": r["parameters"],
+                   "history": r["history"], "reused": r["fold"] in reused} for r in records],
+        "parameters": parameters, "status_counts": status_counts,
+        "seconds": {"folds_total": sum(r["seconds"] for r in records), "this_run": seconds_this_run},
+        "environment": environment(), "finished": datetime.datetime.now().isoformat(timespec="seconds"),
+        "outputs": {"dir": exp_dir, "results": exp_dir / "results.json", "predictions": exp_dir / "predictions.csv",
+                    "folds": exp_dir / "folds"},
+    })

@@ -1,0 +1,277 @@
+"""``reports/<paper>/report.pdf`` and ``reports/<paper>/results.json`` (issue 4: Reports).
+
+Pages: (1) citation, corpus, profile, seeds, environment, total time and the licence note on
+faces; (2) the paper's reported numbers beside ours (difference, aggregation, profile) and all
+our scores; then per experiment: a summary with failed folds, pooled confusion matrices per
+scope, per-fold scores and times, training curves; an architecture page per model (our layer
+table, beside the paper's where it gives one, mismatches shaded red); finally each
+experiment's own ``report_pages(pdf, results, context)``.
+
+Beside the PDF: ``results.json`` (every experiment's results plus the comparison), and the
+PDF's tables as CSV: ``comparison.csv`` (reported vs ours), ``scores.csv`` (all our scores),
+``architectures.json`` (layer tables). Everything is generated from the experiments' results.
+"""
+from __future__ import annotations
+
+import datetime
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+
+from common.evaluation.runner import jsonable, write_json_atomic  # noqa: E402
+from common.reporting import figures, tables  # noqa: E402
+from common.reporting.architecture import compare_with_paper, model_summary  # noqa: E402
+
+REPORT_SCHEMA = "mersuite.report/1"
+
+
+def _banner(profile: Any, corpus: Mapping[str, Any]) -> str:
+    kind = str(corpus.get("kind", "?")).upper()
+    return f"profile: {profile}    corpus: {kind} ({corpus.get('root', '?')})"
+
+
+def _faces_note(corpus: Mapping[str, Any], allow_faces: bool) -> str:
+    if corpus.get("kind") == "synthetic":
+        return "Faces: synthetic corpus; its faces may be shown (no licence limit)."
+    if allow_faces:
+        return ("Faces: licensed data, face images INCLUDED at the user's request (--allow-faces); "
+                "check the databases' licences before sharing this report.")
+    return ("Faces: licensed data; this report embeds no face images (example inputs, saliency maps), "
+            "as the databases' licences require. Use --allow-faces to include them for private use.")
+
+
+def _first_page(paper_id: str, paper: Any, context: Mapping[str, Any], results: Mapping[str, Mapping]) -> plt.Figure:
+    corpus = context["corpus"]
+    env = context.get("environment") or {}
+    seconds = context.get("seconds")
+    lines = [f"Paper      {paper_id}" + (f"  (status: {paper.status})" if paper is not None else "")]
+    if paper is not None:
+        lines += ["", "Citation", *_wrap(paper.citation, 95), ""]
+    lines += [f"Profile    {context['profile']}",
+              f"Seed(s)    {context.get('seed')}",
+              f"Corpus     {corpus.get('kind')}  root: {corpus.get('root')}"]
+    for name, count in (corpus.get("datasets") or {}).items():
+        lines.append(f"             {name}: {count} samples")
+    lines += ["", *_wrap(_faces_note(corpus, bool(context.get("allow_faces"))), 95), "", "Experiments"]
+    for name, res in results.items():
+        counts = ", ".join(f"{k} {v}" for k, v in res.get("status_counts", {}).items())
+        lines += _wrap(f"{name}: {res.get('title', '')}  [{len(res.get('folds', []))} folds: {counts}]", 93)
+    lines += ["", "Environment"]
+    lines += [f"  {k}: {v}" for k, v in env.items()]
+    if seconds is not None:
+        lines += ["", f"Total time {seconds:.1f} s"]
+    if context.get("command"):
+        lines += ["", "Command", *_wrap(str(context["command"]), 95)]
+    lines += ["", f"Generated {datetime.datetime.now().isoformat(timespec='seconds')}"]
+    title = paper.title if paper is not None else paper_id
+    return figures.text_page(title, lines, banner=_banner(context["profile"], corpus))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(" ".join(str(text).split()), width) or [""]
+
+
+def _comparison_figures(results: Mapping[str, Mapping], context: Mapping[str, Any]) -> list[plt.Figure]:
+    banner = _banner(context["profile"], context["corpus"])
+    rows = tables.comparison_rows(results)
+    out = []
+    if rows:
+        numbers, notes = [], []
+        for r in rows:  # numbered notes explaining gaps (CONVENTIONS: Results)
+            if r.get("note"):
+                notes.append(f"[{len(notes) + 1}] {r['experiment']} {r['metric']}/{r['scope']}: {r['note']}")
+            numbers.append(f"[{len(notes)}]" if r.get("note") else "")
+        body = [[r["experiment"], r["metric"], r["scope"], r["aggregation"], tables.fmt(r["reported"]),
+                 tables.fmt(r["ours"]), tables.fmt_signed(r["difference"]), f"{r['source'] or ''} {n}".strip()]
+                for r, n in zip(rows, numbers)]
+        out += figures.table_pages("Reported by the paper vs ours", ["experiment", "metric", "scope", "aggregation",
+                                   "paper", "ours", "ours-paper", "source, note"], body,
+                                   subtitle=banner + "\naggregation: pooled = predictions of all folds together "
+                                   "(MEGC); fold_mean = mean of per-fold scores",
+                                   col_widths=[0.2, 0.08, 0.1, 0.11, 0.09, 0.09, 0.11, 0.22])
+        if notes:
+            out.append(figures.text_page("Notes on the reported numbers", [l for n in notes for l in _wrap(n, 100)]))
+    scores = tables.score_rows(results)
+    body = [[r["experiment"], r["scope"], r["aggregation"], r["metric"], tables.fmt(r["value"]), tables.fmt(r["n"])]
+            for r in scores]
+    out += figures.table_pages("Our scores", ["experiment", "scope", "aggregation", "metric", "value",
+                                              "n (samples | folds)"], body, subtitle=banner,
+                               col_widths=[0.3, 0.12, 0.13, 0.1, 0.12, 0.18])
+    return out
+
+
+def _experiment_figures(name: str, res: Mapping[str, Any]) -> list[plt.Figure]:
+    banner = _banner(res.get("profile"), res.get("corpus", {}))
+    out = []
+    metrics = res.get("metrics", {})
+    lines = [f"{len(res.get('folds', []))} folds, {res.get('n_samples')} samples, classes {res.get('class_names')}",
+             f"seed {res.get('seed')}, config hash {res.get('config_hash')}, overrides {res.get('overrides') or '{}'}",
+             f"fold time total {res.get('seconds', {}).get('folds_total', 0):.1f} s", "",
+             "Trainable parameters"]
+    lines += [f"  {model}: {count:,}" for model, count in (res.get("parameters") or {}).items()] or ["  (not given)"]
+    lines += ["", "Scores (pooled = all folds' predictions together; fold_mean = mean of per-fold scores)"]
+    for aggregation in ("pooled", "fold_mean"):
+        for scope, values in metrics.get(aggregation, {}).items():
+            shown = "  ".join(f"{m}={tables.fmt(values.get(m))}" for m in res.get("metrics_reported", ()))
+            lines.append(f"  {aggregation:9s} {scope:9s} {shown}")
+    problems = [f for f in res.get("folds", []) if f["status"] != "ok"]
+    if problems:
+        lines += ["", f"Folds not ok ({len(problems)}); failed/empty folds are not scored, nan folds are:"]
+        for fold in problems[:40]:
+            lines += _wrap(f"  {fold['name']}: {fold['status']}: {fold['reason']}", 100)
+    lines += ["", "Config"]
+    lines += _config_lines(res.get("config", {}))
+    out.append(figures.text_page(f"{name}: {res.get('title', '')}", lines[:110], banner=banner))
+    matrices = {scope: v["confusion"] for scope, v in metrics.get("pooled", {}).items() if v.get("n")}
+    if matrices:
+        out.append(figures.confusion_page(f"{name}: confusion matrices (pooled over folds)", matrices,
+                                          res.get("class_names", []), subtitle=banner))
+    fold_rows = tables.fold_rows(res)
+    if fold_rows:
+        out.append(figures.fold_scores_page(f"{name}: per-fold scores and time", fold_rows, subtitle=banner))
+        body = [[r["fold"], r["status"], r["n_train"], r["n_test"], tables.fmt(r["uf1"]), tables.fmt(r["uar"]),
+                 tables.fmt(r["accuracy"]), tables.fmt(r["seconds"], 1)] for r in fold_rows]
+        out += figures.table_pages(f"{name}: per-fold table", ["fold", "status", "train", "test", "uf1", "uar",
+                                   "accuracy", "seconds"], body, subtitle=banner,
+                                   highlight=[r["status"] != "ok" for r in fold_rows])
+    histories = {f["name"]: f["history"] for f in res.get("folds", []) if f.get("history")}
+    if histories:
+        out.append(figures.curves_page(f"{name}: training curves (one line per fold)", histories, subtitle=banner))
+    return out
+
+
+def _config_lines(config: Any, indent: str = "  ") -> list[str]:
+    lines = []
+    if isinstance(config, Mapping):
+        for key, value in config.items():
+            if isinstance(value, Mapping):
+                lines.append(f"{indent}{key}:")
+                lines += _config_lines(value, indent + "  ")
+            else:
+                lines.append(f"{indent}{key} = {value}")
+    return lines
+
+
+def architectures(paper: Any, log: Callable[[str], None] = print) -> dict[str, dict]:
+    """``{model: summary}`` of ``paper.models()`` with the paper-table comparison where given."""
+    if paper is None:
+        return {}
+    out = {}
+    for name, model in paper.models().items():
+        summary = model_summary(model)
+        rows = (paper.architecture_tables or {}).get(name)
+        if rows:
+            summary["paper_comparison"] = compare_with_paper(summary, rows)
+        out[name] = summary
+    return out
+
+
+def _architecture_figures(summaries: Mapping[str, dict]) -> list[plt.Figure]:
+    out = []
+    for name, summary in summaries.items():
+        comparison = {row["name"]: row for row in summary.get("paper_comparison", [])}
+        header = ["layer", "class", "output shape", "params"]
+        if comparison:
+            header += ["paper shape", "paper params"]
+        body, highlight = [], []
+        for layer in summary["layers"]:
+            row = [layer["name"], layer["class"], str(layer["output_shape"]), f"{layer['params']:,}"]
+            if comparison:
+                paper_row = comparison.get(layer["name"])
+                row += ["" if paper_row is None else str(paper_row["paper_shape"]),
+                        "" if paper_row is None or paper_row["paper_params"] is None else f"{paper_row['paper_params']:,}"]
+                highlight.append(paper_row is not None and not paper_row["match"])
+            else:
+                highlight.append(False)
+            body.append(row)
+        ours = {layer["name"] for layer in summary["layers"]}
+        for missing in (r for r in comparison.values() if r["name"] not in ours):  # in the paper, not in ours
+            body.append([missing["name"], "(missing)", "", "", str(missing["paper_shape"]),
+                         "" if missing["paper_params"] is None else f"{missing['paper_params']:,}"])
+            highlight.append(True)
+        mismatches = sum(highlight)
+        subtitle = (f"trainable {summary['trainable_params']:,}   non-trainable {summary['non_trainable_params']:,}"
+                    + (f"   paper table: {mismatches} mismatching rows (red)" if comparison else
+                       "   (the paper gives no layer table for this model)"))
+        widths = [0.22, 0.16, 0.22, 0.1, 0.18, 0.12] if comparison else [0.3, 0.22, 0.3, 0.14]
+        out += figures.table_pages(f"Architecture: {name}", header, body, subtitle=subtitle, highlight=highlight,
+                                   col_widths=widths)
+    return out
+
+
+def write_report(paper_id: str, results_by_experiment: Mapping[str, Mapping[str, Any]], out_dir: str | Path,
+                 context: Mapping[str, Any] | None = None, log: Callable[[str], None] = print) -> Path:
+    """Write ``<out>/<paper>/report.pdf`` (+ results.json, comparison.csv, scores.csv); return the PDF path.
+
+    ``context`` keys (all optional): ``paper`` (the ``Paper``), ``experiments`` (name ->
+    ``Experiment``, for ``report_pages``), ``profile``, ``seed``, ``corpus``
+    (``{"kind", "root", "datasets"}``), ``allow_faces``, ``seconds`` (total), ``environment``,
+    ``command``, ``architectures`` (precomputed model summaries). Missing ones are taken from
+    the first experiment's results. The same dict (with ``allow_faces`` resolved) is given
+    to each experiment's ``report_pages(pdf, results, context)``.
+    """
+    context = dict(context or {})
+    first = next(iter(results_by_experiment.values()), {})
+    context.setdefault("profile", first.get("profile"))
+    context.setdefault("seed", first.get("seed"))
+    context.setdefault("corpus", first.get("corpus", {"kind": "?", "root": "?"}))
+    context.setdefault("environment", first.get("environment", {}))
+    context.setdefault("allow_faces", context["corpus"].get("kind") == "synthetic")
+    paper = context.get("paper")
+    paper_dir = Path(out_dir) / paper_id
+    paper_dir.mkdir(parents=True, exist_ok=True)
+    if "architectures" in context:
+        summaries = context["architectures"]
+    else:
+        try:
+            summaries = architectures(paper, log)
+        except Exception as exc:  # a model that does not build must not lose the numbers
+            log(f"report: could not build {paper_id}'s models: {type(exc).__name__}: {exc}")
+            summaries = {}
+    pdf_path = paper_dir / "report.pdf"
+    metadata = {"Title": f"mersuite report: {paper_id}", "Subject": _banner(context["profile"], context["corpus"]),
+                "Creator": "mersuite run_all.py"}
+    with PdfPages(pdf_path, metadata=metadata) as pdf:
+        pages = [_first_page(paper_id, paper, context, results_by_experiment)]
+        pages += _comparison_figures(results_by_experiment, context)
+        for name, res in results_by_experiment.items():
+            pages += _experiment_figures(name, res)
+        pages += _architecture_figures(summaries)
+        for fig in pages:
+            pdf.savefig(fig)
+            plt.close(fig)
+        for name, res in results_by_experiment.items():
+            experiment = (context.get("experiments") or {}).get(name)
+            if experiment is None or experiment.report_pages is None:
+                continue
+            try:
+                experiment.report_pages(pdf, res, context)
+            except Exception as exc:  # the paper's extra pages are optional; say what went wrong
+                log(f"report: {name}.report_pages failed: {type(exc).__name__}: {exc}")
+                fig = figures.text_page(f"{name}: extra pages failed", _wrap(traceback.format_exc(), 100)[:80])
+                pdf.savefig(fig)
+                plt.close(fig)
+    tables.write_csv(paper_dir / "comparison.csv", tables.comparison_rows(results_by_experiment),
+                     tables.COMPARISON_COLUMNS)
+    tables.write_csv(paper_dir / "scores.csv", tables.score_rows(results_by_experiment), tables.SCORE_COLUMNS)
+    write_json_atomic(paper_dir / "architectures.json", {"models": summaries})
+    write_json_atomic(paper_dir / "results.json", {
+        "schema": REPORT_SCHEMA, "paper": paper_id,
+        "title": getattr(paper, "title", None), "citation": getattr(paper, "citation", None),
+        "profile": context["profile"], "seed": context["seed"], "corpus": context["corpus"],
+        "allow_faces": bool(context["allow_faces"]), "environment": context["environment"],
+        "seconds": context.get("seconds"), "command": context.get("command"),
+        "comparison": tables.comparison_rows(results_by_experiment),
+        "experiments": jsonable(results_by_experiment),
+        "outputs": {"report": pdf_path, "comparison": paper_dir / "comparison.csv", "scores": paper_dir / "scores.csv",
+                    "architectures": paper_dir / "architectures.json"},
+    })
+    return pdf_path

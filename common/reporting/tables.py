@@ -1,0 +1,79 @@
+"""The report's tables as plain rows, written to CSV beside the PDF (CONVENTIONS: Results).
+
+Every table the PDF shows is built here from ``results.json`` content only, so the PDF, the
+CSV files and the JSON always hold the same numbers.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
+                      "source", "note", "profile", "corpus")
+SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "profile", "corpus")
+
+
+def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    """The paper's reported numbers beside ours: one row per ``Reported`` of every experiment."""
+    rows = []
+    for name, results in results_by_experiment.items():
+        for row in results.get("comparison", []):
+            rows.append({"experiment": name, **{k: row.get(k) for k in COMPARISON_COLUMNS[1:9]},
+                         "profile": results.get("profile"), "corpus": results.get("corpus", {}).get("kind")})
+    return rows
+
+
+def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    """Our scores: every experiment x scope x aggregation (pooled, fold_mean) x metric."""
+    rows = []
+    for name, results in results_by_experiment.items():
+        metrics = results.get("metrics", {})
+        for aggregation in ("pooled", "fold_mean"):
+            for scope, values in metrics.get(aggregation, {}).items():
+                n = values.get("n", values.get("n_folds"))
+                for metric in results.get("metrics_reported", ("uf1", "uar", "accuracy")):
+                    rows.append({"experiment": name, "scope": scope, "aggregation": aggregation, "metric": metric,
+                                 "value": values.get(metric), "n": n, "profile": results.get("profile"),
+                                 "corpus": results.get("corpus", {}).get("kind")})
+    return rows
+
+
+def fold_rows(results: Mapping[str, Any]) -> list[dict]:
+    """Per-fold (per-subject under LOSO) scores on scope "all", time and status."""
+    per_fold = results.get("metrics", {}).get("per_fold", {})
+    rows = []
+    for fold in results.get("folds", []):
+        scores = per_fold.get(fold["name"], {}).get("all", {})
+        rows.append({"fold": fold["name"], "status": fold["status"], "n_train": fold["n_train"],
+                     "n_test": fold["n_test"], "uf1": scores.get("uf1"), "uar": scores.get("uar"),
+                     "accuracy": scores.get("accuracy"), "seconds": fold["seconds"], "reason": fold["reason"]})
+    return rows
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A cell: floats with ``digits`` decimals, None/NaN as an en dash."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def fmt_signed(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{value:+.{digits}f}"
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Path:
+    """Rows to CSV with a header; floats written with full precision (``repr``), None as empty."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+    return path

@@ -1,0 +1,85 @@
+"""Configuration of Aouayeb et al. 2019 (MLSP): every value names its paper section.
+
+Frozen dataclasses (CONVENTIONS: Configuration). ``--set stage1.epochs=5`` and the profiles below
+are dotted overrides applied with ``common.config.apply_overrides``. Choices the paper leaves open
+are marked "choice" and listed in the README's deviations ledger.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from common.training import TrainConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """Input preparation (Sec. 3.1, Sec. 4.1.2)."""
+
+    channels: int = 4  # Sec. 4.1.2 letterboxed ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
+    seq_len: int = 500  # Sec. 4.1.2: "resized all input sequences to the same size 500"
+    padding: Literal["pre", "post"] = "pre"  # choice: Keras pad_sequences default (the text says "at the end"; ledger)
+    truncating: Literal["pre", "post"] = "post"  # choice: clips longer than seq_len lose their last frames
+    frames_per_clip: int = 0  # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Architecture (Sec. 3.2, Sec. 3.3, Sec. 4.1.2, Fig. 4)."""
+
+    region_labels: int = 4  # Sec. 4.1.2: "another dense layer with 4 neurons": 3 classes + "not me" (Fig. 3)
+    not_me: bool = True  # Sec. 3.2 / Fig. 3: relabel a region "not me" for emotions it does not express
+    feature_dim: int = 20  # Sec. 4.1.2: "the dense layer that will give us the spatial features with 20 neurons"
+    dense_units: int = 1024  # Sec. 4.1.2: "a dense layer with 1024 neurons"
+    cnn_dropout: float = 0.2  # Sec. 4.1.2: "followed by Dropout with 0.2"
+    pool_size: int = 2  # choice: max-pool sizes not stated (authors' later code: 2)
+    head_pooling: Literal["global_average", "average_flatten"] = "global_average"  # Sec. 3.2 "average-pooling": GAP is the reading giving Sec. 5's count
+    lstm_units: int = 120  # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs" (= units, algorithms.md 6.2)
+    lstm_dropout: float = 0.2  # Sec. 4.1.2: "after each LSTM we added a dropout layer with a value of 0.2"
+    fc_units: int = 64  # Sec. 4.1.2: "a dense layer of 64 neurons with Leaky ReLU"
+    leaky_slope: float = 0.3  # choice: not stated; Keras 2.2.4 LeakyReLU default (authors' 2022 code: 0.01)
+
+
+@dataclasses.dataclass(frozen=True)
+class LossConfig:
+    """Focal loss (Sec. 3.4, Eq. 2) for both stages."""
+
+    gamma: float = 2.0  # choice: not stated; Lin et al. [21] default (and the authors' 2022 code)
+    alpha: Literal["inverse_frequency", "none"] = "inverse_frequency"  # Sec. 3.4: alpha "set by inverse class frequency" (fold training labels)
+
+
+@dataclasses.dataclass(frozen=True)
+class AouayebConfig:
+    """The whole recipe of one experiment."""
+
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    loss: LossConfig = LossConfig()
+    # Sec. 4.1.2: "The CNN was trained with 64 batch size and 100 epochs"; optimiser and learning
+    # rate are not stated (choice: Adam 1e-4, the authors' 2022 code, algorithms.md 5).
+    stage1: TrainConfig = TrainConfig(optimizer="adam", learning_rate=1e-4, batch_size=64, epochs=100)
+    # Sec. 4.1.2: "the LSTM was trained with 244 batch size and 60 epochs"; optimiser as stage 1.
+    stage2: TrainConfig = TrainConfig(optimizer="adam", learning_rate=1e-4, batch_size=244, epochs=60)
+
+
+# Profiles: named transformations of the experiment (dotted overrides), recorded in every result.
+# DEVIATION (quick/smoke only): fewer epochs, frames sampled per clip, shorter padding length and a
+# larger learning rate so that the protocol runs end to end on a 2-core CPU; see the README ledger.
+PROFILES = {
+    "paper": {},
+    "quick": {
+        "data.frames_per_clip": 16,
+        "data.seq_len": 16,
+        "stage1.epochs": 4,
+        "stage1.learning_rate": 1e-3,
+        "stage2.epochs": 40,
+        "stage2.batch_size": 32,
+        "stage2.learning_rate": 1e-3,
+    },
+    "smoke": {
+        "data.frames_per_clip": 4,
+        "data.seq_len": 4,
+        "stage1.epochs": 1,
+        "stage2.epochs": 1,
+    },
+}

@@ -1,0 +1,269 @@
+"""Labels, inputs and the two-stage training of Aouayeb et al. 2019 under the MEGC 2019 protocol.
+
+M. Aouayeb, W. Hamidouche, K. Kpalma, A. Benazza-Benyahia, "A spatiotemporal deep learning
+solution for automatic micro-expressions recognition from local facial regions", IEEE MLSP 2019.
+
+Per fold (Sec. 4.1.3, LOSO over the 68 subjects of the MEGC 2019 composite, Table 1), on the
+fold's training subjects only:
+
+1. Stage 1 (Sec. 3.2): six region CNNs, each trained on the single frames of the training clips,
+   every frame labelled with its region's label (the clip's emotion, or "not me" when the region
+   does not express that emotion, Fig. 3).
+2. Stage 2 (Sec. 3.3): the 20-d ``spatial_feature`` of every frame forms six sequences per clip,
+   zero-padded to 500; the six-LSTM network is trained on the training clips and predicts the
+   held-out subject's clips.
+
+Both stages use the focal loss of Sec. 3.4 (Eq. 2) with alpha = inverse class frequency of the
+fold's training labels (``keras.losses.CategoricalFocalCrossentropy`` with a per-class alpha).
+"""
+from __future__ import annotations
+
+import time
+from typing import Mapping, Sequence
+
+import keras
+import numpy as np
+
+from common.datasets.sample import Sample
+from common.experiment import Fold, FoldContext, FoldOutcome, Selection
+from common.training import compile_model, fit, history_has_nan, set_seed, trainable_parameters
+from papers.aouayeb2019.config import AouayebConfig
+from papers.aouayeb2019.model import NUM_REGIONS, build_lstm_stage, build_region_cnn, feature_extractor, region_input_shape
+
+# Table 1 / Sec. 4.1.2: "three classes 0: Negative, 1: positive, 2: surprise" (MEGC 2019 composite).
+EMOTIONS = ("negative", "positive", "surprise")
+NOT_ME = "not me"
+# Sec. 4.1.2: the region CNN's "dense layer with 4 neurons": the three emotions plus "not me"
+# (Sec. 3.2). Every region uses this same 4-way output; index 3 is "not me".
+REGION_LABELS = EMOTIONS + (NOT_ME,)
+NOT_ME_INDEX = REGION_LABELS.index(NOT_ME)
+
+# Fig. 3 ("Illustration of the active patches and emotional state", after Zhao & Xu [17]): which
+# region expresses which emotion. Fig. 3 is an image; this table is read from the authors' own
+# relabelling function (``relabel`` in CNN_SE.py of MouathAb/AnalyseMiE-CNN_LSTM_SE, with the
+# MEGC class indices 0 negative, 1 positive, 2 surprise) and agrees with the FACS prototypes:
+# brows/eyes AU4 (negative) and AU1+2/AU5 (surprise); nose AU9/AU10 (disgust, negative); cheeks
+# AU6 (happiness, positive); mouth AU10/15/17 (negative), AU12 (positive), AU25/26 (surprise).
+# A region not listed for an emotion is labelled "not me" for clips of that emotion (Sec. 3.2).
+REGION_EMOTIONS: dict[int, tuple[str, ...]] = {
+    0: ("negative", "surprise"),  # left eye + eyebrow (Sec. 3.1 region0)
+    1: ("negative", "surprise"),  # right eye + eyebrow (region1)
+    2: ("negative",),  # nose (region2); Sec. 3.2's example: "happy" on the nose -> "not me"
+    3: ("positive",),  # left cheek (region3)
+    4: ("positive",),  # right cheek (region4)
+    5: ("negative", "positive", "surprise"),  # mouth (region5)
+}
+
+
+class AouayebInputError(ValueError):
+    """A sample cannot be used by this protocol (unknown class, empty clip)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels
+
+
+def region_labels(labels: Sequence[int] | np.ndarray, region: int, not_me: bool = True) -> np.ndarray:
+    """Clip labels (0 negative, 1 positive, 2 surprise) -> the region's labels in ``REGION_LABELS``.
+
+    Fig. 3 / Sec. 3.2: the emotion index is kept when ``region`` expresses it, else it becomes
+    ``NOT_ME_INDEX`` (3). ``not_me=False`` keeps every clip label (an ablation, not the paper).
+    """
+    if region not in REGION_EMOTIONS:
+        raise ValueError(f"region={region}: expected 0..{NUM_REGIONS - 1}")
+    labels = np.asarray(labels, dtype=int)
+    if labels.size and (labels.min() < 0 or labels.max() >= len(EMOTIONS)):
+        raise ValueError(f"clip labels must be in 0..{len(EMOTIONS) - 1}, got {sorted(set(labels.tolist()))}")
+    if not not_me:
+        return labels.copy()
+    involved = np.array([name in REGION_EMOTIONS[region] for name in EMOTIONS])
+    return np.where(involved[labels], labels, NOT_ME_INDEX)
+
+
+def focal_alpha(train_labels: Sequence[int] | np.ndarray, num_classes: int) -> list[float]:
+    """Sec. 3.4: alpha "set by inverse class frequency", from the fold's TRAINING labels only.
+
+    ``alpha_k = (1 / n_k) / sum_j (1 / n_j)`` over the classes present (sums to 1,
+    algorithms.md 5); a class absent from the training labels gets 0 (it is never a target, so
+    its alpha never enters the loss).
+    """
+    counts = np.bincount(np.asarray(train_labels, dtype=int), minlength=num_classes).astype(float)
+    if len(counts) > num_classes:
+        raise ValueError(f"labels exceed {num_classes} classes: {counts.tolist()}")
+    inverse = np.where(counts > 0, 1.0 / np.maximum(counts, 1.0), 0.0)
+    if inverse.sum() == 0:
+        raise ValueError("focal_alpha: no training labels")
+    return (inverse / inverse.sum()).tolist()
+
+
+def focal_loss(train_labels: np.ndarray, num_classes: int, config: AouayebConfig) -> keras.losses.Loss:
+    """``CategoricalFocalCrossentropy`` (Sec. 3.4, Eq. 2) with per-class alpha and the configured gamma."""
+    if config.loss.alpha == "inverse_frequency":
+        alpha = focal_alpha(train_labels, num_classes)
+    else:
+        alpha = [1.0] * num_classes
+    return keras.losses.CategoricalFocalCrossentropy(alpha=alpha, gamma=config.loss.gamma)
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection and folds
+
+
+def select(datasets: Mapping[str, list[Sample]], config: AouayebConfig) -> Selection:
+    """The MEGC 2019 composite (Table 1): every sample, labelled 0 negative, 1 positive, 2 surprise."""
+    samples = list(datasets["megc2019"])
+    labels = []
+    for sample in samples:
+        if sample.emotion not in EMOTIONS:
+            raise AouayebInputError(f"{sample.key}: emotion {sample.emotion!r} is not a MEGC 2019 composite class "
+                                    f"(expected one of {', '.join(EMOTIONS)})")
+        labels.append(EMOTIONS.index(sample.emotion))
+    return Selection(samples=tuple(samples), labels=np.array(labels, dtype=int), class_names=EMOTIONS)
+
+
+def folds(selection: Selection, config: AouayebConfig, seed: int) -> list[Fold]:
+    """Sec. 4.1.3: leave-one-subject-out over the composite's subjects (68 on the real data)."""
+    from common.evaluation.splits import megc_loso
+
+    return megc_loso(selection)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+def frame_indices(n_frames: int, frames_per_clip: int) -> np.ndarray:
+    """Every frame (Sec. 3.1), or ``frames_per_clip`` positions spread uniformly (quick/smoke)."""
+    if n_frames <= 0:
+        raise AouayebInputError("empty clip")
+    if frames_per_clip <= 0 or frames_per_clip >= n_frames:
+        return np.arange(n_frames)
+    return np.unique(np.round(np.linspace(0, n_frames - 1, frames_per_clip)).astype(int))
+
+
+def clip_regions(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:
+    """Six (T, H, W, C) uint8 arrays: the regions of the clip's (selected) frames (Sec. 3.1).
+
+    Landmarks of the FIRST frame (dlib 68 points) give the face box, letterboxed to 240 x 280,
+    and the same six boxes cut every frame (``common.preprocessing.regions``). Cached per clip:
+    this is the expensive preprocessing stage.
+    """
+    from common.preprocessing.cache import cached, sample_fingerprint
+    from common.preprocessing.faces import sample_landmarks
+    from common.preprocessing.io import read_frames
+    from common.preprocessing.regions import aouayeb_regions
+
+    channels = config.data.channels
+    if channels not in (3, 4):
+        raise ValueError(f"data.channels={channels}: expected 4 (RGBA, the paper's count) or 3 (RGB)")
+    indices = frame_indices(len(sample.frames), config.data.frames_per_clip)
+
+    def compute() -> dict[str, np.ndarray]:
+        points = sample_landmarks(sample, mode="first").points[0]  # Sec. 3.1: first frame's 68 points
+        frames = read_frames([sample.frames[i] for i in indices], "rgb")
+        per_frame = [aouayeb_regions(frame, points) for frame in frames]
+        return {f"r{r}": np.stack([regions[r] for regions in per_frame]) for r in range(NUM_REGIONS)}
+
+    arrays = cached("aouayeb2019_regions", sample_fingerprint(sample),
+                    {"indices": indices, "letterbox": "resize_contain_240x280_rgba"}, compute)
+    # RGBA (4) as the authors' letterboxed PNGs; 3 drops the alpha channel (RGB option).
+    return [arrays[f"r{r}"][..., :channels] for r in range(NUM_REGIONS)]
+
+
+def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.ndarray:
+    """(N, seq_len, 20) float32: each clip's feature sequence zero-padded (Sec. 4.1.2, length 500).
+
+    ``keras.utils.pad_sequences``, the function the authors' Keras provided; padding side per
+    ``data.padding`` (ledger), clips longer than ``seq_len`` cut per ``data.truncating``.
+    """
+    return keras.utils.pad_sequences(list(sequences), maxlen=config.data.seq_len, dtype="float32",
+                                     padding=config.data.padding, truncating=config.data.truncating, value=0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The fold
+
+
+def _one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    return keras.utils.to_categorical(labels, num_classes).astype("float32")
+
+
+def run_fold(ctx: FoldContext) -> FoldOutcome:
+    """Stage 1 (six region CNNs) then stage 2 (six LSTMs + FCL) on the fold's training clips."""
+    start = time.time()
+    config: AouayebConfig = ctx.config
+    selection, fold = ctx.selection, ctx.fold
+    keras.backend.clear_session()
+    set_seed(ctx.seed)
+    train_idx, test_idx = np.asarray(fold.train, dtype=int), np.asarray(fold.test, dtype=int)
+    used = np.concatenate([train_idx, test_idx])
+    # Inputs of every clip the fold uses (cached per clip, shared by all folds).
+    regions = {int(i): clip_regions(selection.samples[i], config) for i in used}
+    lengths = {i: len(regions[i][0]) for i in regions}
+    y_clip = selection.labels
+    history: dict[str, list[float]] = {}
+    parameters: dict[str, int] = {}
+    extra: dict[str, object] = {"stage1_test_frame_accuracy": {}}
+    nan = False
+
+    # Stage 1 (Sec. 3.2): one CNN per region on the frames of the training clips.
+    features = {i: [] for i in regions}  # clip -> list of (T, 20) per region
+    for r in range(NUM_REGIONS):
+        set_seed(ctx.seed + r)
+        x_train = np.concatenate([regions[i][r] for i in train_idx]).astype("float32")
+        y_frames = np.concatenate([np.full(lengths[i], y_clip[i]) for i in train_idx])
+        y_train = region_labels(y_frames, r, config.model.not_me)
+        cnn = build_region_cnn(region_input_shape(r, config.data.channels), config.model.region_labels,
+                               name=f"region_cnn_{r}", feature_dim=config.model.feature_dim,
+                               dense_units=config.model.dense_units, dropout=config.model.cnn_dropout,
+                               pool_size=config.model.pool_size, head_pooling=config.model.head_pooling)
+        compile_model(cnn, config.stage1, loss=focal_loss(y_train, config.model.region_labels, config))
+        hist = fit(cnn, x_train, _one_hot(y_train, config.model.region_labels), config.stage1,
+                   work_dir=ctx.work_dir, label=f"stage1_r{r}", log=ctx.log)
+        history.update({f"stage1_r{r}_{k}": v for k, v in hist.items()})
+        nan = nan or history_has_nan(hist)
+        parameters[f"region_cnn_{r}"] = trainable_parameters(cnn)
+        del x_train
+        # Sec. 3.2: "we remove the last layers of the FCL and save the results as the spatial features".
+        extractor = feature_extractor(cnn)
+        x_all = np.concatenate([regions[i][r] for i in used]).astype("float32")
+        feats = extractor.predict(x_all, batch_size=256, verbose=0)
+        probs = cnn.predict(np.concatenate([regions[i][r] for i in test_idx]).astype("float32"), batch_size=256, verbose=0)
+        y_test_frames = region_labels(np.concatenate([np.full(lengths[i], y_clip[i]) for i in test_idx]), r,
+                                      config.model.not_me)
+        extra["stage1_test_frame_accuracy"][f"r{r}"] = float(np.mean(probs.argmax(1) == y_test_frames))
+        offset = 0
+        for i in used:
+            features[i].append(feats[offset: offset + lengths[i]])
+            offset += lengths[i]
+        ctx.log(f"  stage 1 region {r}: {len(y_train)} frames, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
+        del x_all, feats
+
+    # Stage 2 (Sec. 3.3): six sequences of 20-d features per clip, zero-padded to seq_len.
+    def sequences(indices: np.ndarray) -> list[np.ndarray]:
+        return [pad_features([features[i][r] for i in indices], config) for r in range(NUM_REGIONS)]
+
+    set_seed(ctx.seed + NUM_REGIONS)
+    lstm = build_lstm_stage(seq_len=config.data.seq_len, feature_dim=config.model.feature_dim, units=config.model.lstm_units,
+                            num_classes=len(EMOTIONS), dense_units=config.model.fc_units,
+                            dropout=config.model.lstm_dropout, leaky_slope=config.model.leaky_slope)
+    y_train_clips = y_clip[train_idx]
+    compile_model(lstm, config.stage2, loss=focal_loss(y_train_clips, len(EMOTIONS), config))
+    hist = fit(lstm, sequences(train_idx), _one_hot(y_train_clips, len(EMOTIONS)), config.stage2,
+               work_dir=ctx.work_dir, label="stage2", log=ctx.log)
+    history.update({f"stage2_{k}": v for k, v in hist.items()})
+    nan = nan or history_has_nan(hist)
+    parameters["lstm_stage"] = trainable_parameters(lstm)
+    probabilities = lstm.predict(sequences(test_idx), batch_size=256, verbose=0)
+    ctx.log(f"  stage 2: {len(train_idx)} clips, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
+    return FoldOutcome(
+        test_indices=test_idx,
+        y_pred=probabilities.argmax(axis=1).astype(int),
+        probabilities=probabilities,
+        history=history,
+        parameters=parameters,
+        seconds=time.time() - start,
+        status="nan" if nan else "ok",
+        reason="a training loss became NaN" if nan else "",
+        extra=extra,
+    )

@@ -1,0 +1,82 @@
+"""Kumar, Theagarajan, Peraza, Bhanu 2019: motion-magnified Emotion Avatar Images with ResNet-34 (issue 8).
+
+The contract (``common/experiment.py``): ``PAPER`` and ``EXPERIMENTS``.
+
+* ``megc2019_loso``: the MEGC 2019 composite (Table 2) under leave-one-subject-out, scored pooled on
+  the composite and per database (Table 3), with the confusion matrices of Tables 4-6.
+* ``cross_<train>_to_<test>``: the six cells of Table 7 (train on one database, test on another).
+
+Settings live in ``config.py``, the pipeline and training in ``protocol.py``, the network in
+``model.py``, the paper's numbers in ``reported.py`` and the extra report pages in ``report.py``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from common.experiment import Experiment, Paper
+from papers.kumar2019 import protocol, report, reported
+from papers.kumar2019.config import PROFILES, Kumar2019Config, ModelConfig, ProtocolConfig
+
+CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classification of facial "
+            "micro-expressions using motion magnified emotion avatar images\", IEEE/CVF Conference on "
+            "Computer Vision and Pattern Recognition Workshops (CVPRW), 2019, pp. 12-20.")
+TITLES = reported.DATABASE_TITLES
+
+
+def _loso_experiment() -> Experiment:
+    return Experiment(
+        name="megc2019_loso",
+        title="MEGC 2019 composite (SMIC + CASME II + SAMM), LOSO, magnified EAI + ResNet-34 (Tables 3-6)",
+        datasets=("megc2019",),
+        config=Kumar2019Config(),
+        select=protocol.make_selection,
+        folds=protocol.make_folds,
+        run_fold=protocol.run_fold,
+        profiles=PROFILES,
+        reported=reported.loso_reported(),
+        metrics=("uf1", "uar", "accuracy"),
+        scopes=("all",) + reported.DATABASES,
+        report_pages=report.loso_pages,
+    )
+
+
+def _cross_experiment(train: str, test: str) -> Experiment:
+    config = dataclasses.replace(Kumar2019Config(), protocol=ProtocolConfig(kind="cross", train_dataset=train,
+                                                                           test_dataset=test))
+    return Experiment(
+        name=f"cross_{train}_to_{test}",
+        title=f"Cross-dataset: train {TITLES[train]}, test {TITLES[test]} (Table 7)",
+        datasets=("megc2019",),
+        config=config,
+        select=protocol.make_selection,
+        folds=protocol.make_folds,
+        run_fold=protocol.run_fold,
+        profiles=PROFILES,
+        reported=reported.cross_reported(train, test),
+        metrics=("uf1", "uar", "accuracy"),
+        report_pages=report.cross_pages,
+    )
+
+
+def models() -> dict[str, Any]:
+    """``resnet34_eai`` at the paper's 224 x 224 input, 3 classes (Sec. 3.5, Table 1)."""
+    from papers.kumar2019.model import MODEL_NAME, build_model
+
+    return {MODEL_NAME: build_model(ModelConfig(), num_classes=len(protocol.CLASSES))}
+
+
+EXPERIMENTS: tuple[Experiment, ...] = (_loso_experiment(),) + tuple(
+    _cross_experiment(train, test) for train, test in reported.CROSS_PAIRS
+)
+
+PAPER = Paper(
+    id="kumar2019",
+    title="Classification of facial micro-expressions using motion magnified emotion avatar images",
+    citation=CITATION,
+    status="implemented",
+    models=models,
+    architecture_tables={},  # the paper gives no layer table (only "Resnet 34", Table 1's optimiser)
+)
+
+__all__ = ["PAPER", "EXPERIMENTS", "CITATION", "models"]

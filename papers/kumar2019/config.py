@@ -1,0 +1,104 @@
+"""Configuration of Kumar, Theagarajan, Peraza, Bhanu 2019 (frozen dataclasses; every value sourced).
+
+"Paper" means ``../shared/papers/kumar2019_magnified_eai.txt``. Values the paper does not state
+are marked ``choice`` and explained in README.md's deviations ledger.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from common.training import TrainConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class FaceConfig:
+    """Face crop before magnification (Sec. 3: CASME II / SMIC come as cropped faces, SAMM was
+    cropped with a CLM); we crop every database the same way from dlib's 68 points."""
+
+    landmarks: Literal["per_frame", "track", "first"] = "per_frame"  # Sec. 3.3 landmarks on every frame
+    # (one dlib detection on the first frame, the 68 points predicted on every frame)
+    crop_margin: float = 0.15  # choice: margin around the first frame's landmark box (fraction of its side)
+    crop_size: int = 224  # choice: side of the square face crop that is magnified (= the CNN input, Sec. 3.5)
+
+
+@dataclasses.dataclass(frozen=True)
+class MagnificationConfig:
+    """Eulerian motion magnification (Sec. 3.1; Wu et al. 2012; common.preprocessing.magnification)."""
+
+    test_alpha: float = 10.0  # Sec. 3.1 / 3.1.1: "we use alpha = 10 for all the testing videos"
+    train_alphas: tuple[float, ...] = (5.0, 10.0, 15.0)  # Sec. 3.1.1: training set augmented with alpha 5, 10, 15
+    train_include_original: bool = False  # choice: Sec. 3.1.1 does not add the unmagnified EAI (see README)
+    low_hz: float = 1.0  # choice: the paper states no band; 1-10 Hz at each clip's own frame rate
+    high_hz: float = 10.0  # (IIR r1/r2 from iir_coefficient: 100 fps 0.456/0.061, 200 fps 0.268/0.031)
+    lambda_c: float = 16.0  # reference cut-off wavelength (reproduceResults.m; algorithms.md 1.4-1.5)
+    chrom_attenuation: float = 0.1  # reference value for RGB (baby/wrist); no effect on grey SAMM
+
+
+@dataclasses.dataclass(frozen=True)
+class TextureConfig:
+    """Removal of frames with low textural variance (Sec. 3.2; common.preprocessing.texture)."""
+
+    enabled: bool = True  # Sec. 3.2 (False = ablation: every frame averaged)
+    window: int = 61  # Sec. 3.2: sliding temporal window N = 61
+    blocks: int = 6  # Sec. 3.2: 6 x 6 blocks
+    d0: float = 30.0  # Eq. 7: D0 = 30 (DFT-bin units, see common.preprocessing.texture)
+    threshold: float = 0.5  # Sec. 3.2: frames with probability below 0.5 are removed
+    method: Literal["gaussian", "minmax"] = "gaussian"  # choice: Phi((A - mean) / std) from "mean and std"
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    input_size: int = 224  # Sec. 3.5: "an image size of 224 x 224"; the EAI is rendered at this size
+    weights: str = ""  # "" = train from scratch (default; nothing downloads); else a Keras weights file
+    # of ResNet-34 without top for common.backbones.resnet34 (the paper does not say whether it pre-trained)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProtocolConfig:
+    kind: Literal["loso", "cross"] = "loso"  # Sec. 4 / Table 3: LOSO on the composite; Table 7: cross-dataset
+    train_dataset: str = ""  # cross-dataset (Table 7 rows): training database
+    test_dataset: str = ""  # cross-dataset (Table 7 columns): test database
+
+
+@dataclasses.dataclass(frozen=True)
+class Kumar2019Config:
+    face: FaceConfig = FaceConfig()
+    magnification: MagnificationConfig = MagnificationConfig()
+    texture: TextureConfig = TextureConfig()
+    model: ModelConfig = ModelConfig()
+    protocol: ProtocolConfig = ProtocolConfig()
+    train: TrainConfig = TrainConfig(
+        optimizer="sgd",  # Table 1
+        learning_rate=1e-3,  # Table 1
+        momentum=0.9,  # Table 1
+        weight_decay=5e-4,  # Table 1 (applied as L2 on every kernel, PyTorch-style, see protocol.py)
+        batch_size=128,  # Sec. 3.5: "a mini-batch size of 128"
+        epochs=30,  # choice: not stated; 30 epochs = six halvings of the learning rate (1e-3 -> 3.1e-5)
+        lr_step_epochs=5,  # Sec. 3.5: "decreased after every 5 epochs"
+        lr_step_factor=0.5,  # Sec. 3.5: "by a factor of 2"
+        shuffle=True,  # Sec. 3.5: "during every epoch, the training data are randomly flipped and shuffled"
+    )
+    random_flip: bool = True  # Sec. 3.5: random horizontal flips every epoch (Keras RandomFlip, training only)
+
+
+# Profiles (issue 4): named dotted overrides of the paper configuration, recorded in every result.
+# quick: the same protocol on the synthetic corpus; ResNet-34 at 224 px for 30 epochs would take hours on a
+# 2-core CPU, so the face crop and the EAI are smaller, there are fewer epochs with a faster schedule.
+QUICK = {
+    "face.crop_size": "128",
+    "model.input_size": "64",
+    "train.epochs": "8",
+    "train.batch_size": "32",
+    "train.learning_rate": "0.01",
+    "train.lr_step_epochs": "3",
+}
+SMOKE = {
+    "face.crop_size": "64",
+    "model.input_size": "32",
+    "magnification.train_alphas": "5,15",
+    "train.epochs": "1",
+    "train.batch_size": "8",
+    "train.lr_step_epochs": "0",
+}
+PROFILES = {"quick": QUICK, "smoke": SMOKE}

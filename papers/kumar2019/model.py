@@ -1,0 +1,87 @@
+"""ResNet-34 classifier of Kumar, Theagarajan, Peraza, Bhanu, "Classification of facial
+micro-expressions using motion magnified emotion avatar images", CVPR Workshops 2019, Sec. 3.5
+and Table 1.
+
+``resnet34_eai``: the Emotion Avatar Image (224 x 224 x 3) -> random horizontal flip (training
+only; Sec. 3.5 "the training data are randomly flipped") -> ResNet-34 (He et al. 2016 Table 1,
+``common.backbones.resnet34``: basic blocks [3, 4, 6, 3], 21,284,672 trainable parameters) ->
+global average pooling -> Dense(3, softmax) for negative / positive / surprise.
+
+The paper names only "Resnet 34" and its 224 x 224 input; the head is the standard ResNet one
+(global average pooling and one fully connected layer, He et al. Table 1), with 3 outputs
+(512 x 3 + 3 = 1,539 parameters): 21,286,211 trainable parameters in all.
+
+Sec. 3.5 says "batch normalization is carried out before each convolution layer ... ReLU is
+also used after each convolutional layer": that loosely describes the standard ResNet, whose
+convolutions are each followed by BN and ReLU (He et al. Sec. 3.4); we build the standard one.
+
+Weights: ``weights=""`` trains from scratch (default; nothing downloads). The paper does not say
+whether it started from ImageNet weights; ``--set model.weights=PATH`` loads a Keras weights file
+of the backbone without top.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from common.backbones import resnet34
+from papers.kumar2019.config import ModelConfig
+
+MODEL_NAME = "resnet34_eai"
+BACKBONE_NAME = "resnet34"
+RESNET34_BACKBONE_PARAMS = 21_284_672  # He et al. Table 1 / torchvision resnet34 without its fc (algorithms.md 4)
+
+
+class WeightsError(ValueError):
+    """``model.weights`` names a file that is missing or does not fit ResNet-34 without top."""
+
+
+def build_model(config: ModelConfig, num_classes: int = 3, random_flip: bool = True) -> keras.Model:
+    """``resnet34_eai`` for ``num_classes`` (Sec. 3.5): input (input_size, input_size, 3) float,
+    already normalised by :func:`papers.kumar2019.protocol.preprocess`."""
+    if num_classes < 2:
+        raise ValueError(f"num_classes={num_classes}: expected at least 2")
+    size = int(config.input_size)
+    backbone = resnet34((size, size, 3), include_top=False, pooling="avg", name=BACKBONE_NAME)  # (B, 512)
+    if config.weights:
+        file = Path(config.weights).expanduser()
+        if not file.is_file():
+            raise WeightsError(f"model.weights={config.weights}: file not found (expected a Keras weights file "
+                               f"of ResNet-34 without top)")
+        try:
+            backbone.load_weights(str(file))
+        except Exception as exc:  # Keras raises several types for a mismatching file
+            raise WeightsError(f"model.weights={config.weights}: cannot load it into ResNet-34 without top "
+                               f"(input {size}x{size}x3): {exc}") from None
+
+    inputs = keras.Input((size, size, 3), name="eai")
+    x = inputs
+    if random_flip:
+        # Sec. 3.5: random horizontal flips; RandomFlip is active only in training (identity in predict).
+        x = layers.RandomFlip("horizontal", name="random_flip")(x)
+    x = backbone(x)  # (B, 512) after global average pooling
+    outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)  # (B, 3)
+    return keras.Model(inputs, outputs, name=MODEL_NAME)
+
+
+def add_l2_weight_decay(model: keras.Model, weight_decay: float) -> int:
+    """SGD weight decay as PyTorch/Caffe apply it (gradient + wd * W): an L2 regulariser
+    ``wd / 2 * ||W||^2`` on every convolution and dense kernel, nested backbone included.
+
+    Set on the variables (``variable.regularizer``), which Keras 3 adds to the loss for nested
+    models too. Returns the number of kernels regularised.
+    """
+    if weight_decay <= 0:
+        return 0
+    count = 0
+    for weight in model.trainable_weights:
+        if weight.path.endswith("kernel"):
+            weight.regularizer = keras.regularizers.L2(weight_decay / 2.0)
+            count += 1
+    return count
+
+
+__all__ = ["MODEL_NAME", "BACKBONE_NAME", "RESNET34_BACKBONE_PARAMS", "WeightsError", "build_model",
+           "add_l2_weight_decay"]

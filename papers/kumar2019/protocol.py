@@ -1,0 +1,268 @@
+"""Protocol of Kumar, Theagarajan, Peraza, Bhanu, "Classification of facial micro-expressions
+using motion magnified emotion avatar images", CVPR Workshops 2019: labels and databases
+(Sec. 4.1, Table 2), inputs (Sec. 3.1-3.4, Fig. 1), folds (Sec. 4, Table 7) and training (Sec. 3.5).
+
+Input pipeline of one clip at one magnification factor alpha (Fig. 1), cached per (clip, alpha):
+
+1. every frame of the clip, with dlib's 68 landmarks on every frame (Sec. 3.3; the paper used
+   OpenFace); the face cropped with a fixed square box around the first frame's landmarks and
+   resized to ``face.crop_size`` (Sec. 3: CASME II / SMIC come cropped, SAMM was cropped with a
+   CLM; we crop all three the same way);
+2. Eulerian motion magnification of the face clip by alpha (Sec. 3.1; ``magnification.magnify``);
+3. removal of the frames with low textural variance (Sec. 3.2; ``texture.texture_probabilities``);
+4. every kept frame registered to the first frame with a 6-DoF affine on the landmarks and the
+   registered frames averaged: the Emotion Avatar Image (Sec. 3.3-3.4; ``avatar.emotion_avatar_image``).
+
+Training EAIs are made at alpha = 5, 10 and 15 (three images per training clip), test EAIs at
+alpha = 10 (Sec. 3.1.1).
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from common.experiment import Fold, FoldContext, FoldOutcome, Selection
+
+CLASSES = ("negative", "positive", "surprise")  # Sec. 4.1, Table 2 (MEGC 2019 classes 0, 1, 2)
+SOURCE_DATABASES = ("smic", "casme2", "samm")  # Sec. 4.1.1-4.1.3
+
+
+# ----------------------------------------------------------------------------- labels (Sec. 4.1)
+def make_selection(data: Mapping[str, list], config: Any) -> Selection:
+    """The MEGC 2019 composite samples (``load("megc2019")``: ``emotion`` is the composite class,
+    ``dataset`` the source database); for a cross-dataset experiment only its two databases."""
+    samples = list(data["megc2019"])
+    protocol = config.protocol
+    if protocol.kind == "cross":
+        keep = (protocol.train_dataset, protocol.test_dataset)
+        samples = [s for s in samples if s.dataset in keep]
+    unknown = sorted({s.emotion for s in samples} - set(CLASSES))
+    if unknown:
+        raise ValueError(f"megc2019 samples with classes {unknown}; expected only {CLASSES}")
+    labels = np.array([CLASSES.index(s.emotion) for s in samples], dtype=int)
+    return Selection(tuple(samples), labels, CLASSES)
+
+
+def class_counts(selection: Selection) -> dict[str, dict[str, int]]:
+    """{database or "all": {class: n}} of a selection (Table 2 beside ours)."""
+    counts: dict[str, dict[str, int]] = {"all": dict.fromkeys(selection.class_names, 0)}
+    for sample, label in zip(selection.samples, selection.labels):
+        name = selection.class_names[label]
+        counts.setdefault(sample.dataset, dict.fromkeys(selection.class_names, 0))[name] += 1
+        counts["all"][name] += 1
+    return counts
+
+
+# ----------------------------------------------------------------------------- folds (Sec. 4, Table 7)
+def make_folds(selection: Selection, config: Any, seed: int) -> list[Fold]:
+    """LOSO over the composite's subjects (Table 3), or one cross-dataset fold (Table 7)."""
+    from common.evaluation.splits import cross_dataset, megc_loso
+
+    protocol = config.protocol
+    if protocol.kind == "cross":
+        return cross_dataset(selection, train=protocol.train_dataset, test=protocol.test_dataset)
+    return megc_loso(selection)
+
+
+# ----------------------------------------------------------------------------- inputs (Sec. 3.1-3.4)
+def face_box(points: np.ndarray, margin: float) -> tuple[int, int, int]:
+    """(left, top, side) of a square around the landmarks' bounding box, grown by ``margin`` x side."""
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    centre = (lo + hi) / 2.0
+    side = max(int(round(float((hi - lo).max()) * (1.0 + 2.0 * margin))), 2)
+    left, top = (int(round(v)) for v in centre - side / 2.0)
+    return left, top, side
+
+
+def face_clip(sample, face_config, root: Path | None = None) -> tuple[np.ndarray, np.ndarray, str]:
+    """(frames (T, S, S, 3) uint8, points (T, 68, 2) float32 in crop pixels, note) of a clip.
+
+    Landmarks: ``faces.sample_landmarks`` (cached; default one detection on the first frame and
+    the 68 points on every frame). Crop: one fixed square box from the first frame's landmarks
+    (``face.crop_margin``), zero-padded outside the image, resized to ``face.crop_size``.
+    """
+    import cv2
+
+    from common.preprocessing.faces import sample_landmarks
+    from common.preprocessing.io import read_frames
+    from common.preprocessing.regions import crop_padded
+
+    found = sample_landmarks(sample, mode=face_config.landmarks, root=root)
+    frames = read_frames(sample.frames, "rgb")
+    if len(frames) != len(found.points):
+        raise ValueError(f"{sample.key}: {len(frames)} frames but {len(found.points)} landmark sets")
+    size = int(face_config.crop_size)
+    left, top, side = face_box(found.points[0].astype(np.float64), float(face_config.crop_margin))
+    interpolation = cv2.INTER_AREA if side >= size else cv2.INTER_LINEAR
+    crops = np.stack([cv2.resize(crop_padded(f, left, top, left + side, top + side), (size, size),
+                                 interpolation=interpolation) for f in frames])
+    points = (found.points.astype(np.float64) - np.array([left, top])) * (size / side)
+    return crops, points.astype(np.float32), found.fallback or ""
+
+
+def magnify_clip(frames: np.ndarray, alpha: float, fps: float, mag_config) -> np.ndarray:
+    """Sec. 3.1: Eulerian magnification by ``alpha`` in the ``low_hz``-``high_hz`` band at the
+    clip's frame rate (IIR filters, Laplacian pyramid); alpha 0 returns the clip unchanged."""
+    from common.preprocessing.magnification import magnify
+
+    if alpha == 0 or len(frames) < 2:
+        return frames
+    return magnify(frames, float(alpha), float(fps), low_hz=float(mag_config.low_hz),
+                   high_hz=float(mag_config.high_hz), lambda_c=float(mag_config.lambda_c),
+                   chrom_attenuation=float(mag_config.chrom_attenuation))
+
+
+def kept_frames(frames: np.ndarray, texture_config) -> tuple[np.ndarray, np.ndarray]:
+    """Sec. 3.2: (probabilities (T,), kept (T,) bool); frames with probability below the
+    threshold are removed. Disabled: every frame kept (probability 1)."""
+    from common.preprocessing.texture import texture_probabilities
+
+    if not texture_config.enabled:
+        return np.ones(len(frames)), np.ones(len(frames), dtype=bool)
+    probabilities = texture_probabilities(frames, window=int(texture_config.window), blocks=int(texture_config.blocks),
+                                          d0=float(texture_config.d0), method=texture_config.method)
+    kept = probabilities >= float(texture_config.threshold)
+    if not kept.any():  # cannot happen with the Gaussian rule (some frame is >= the mean); kept for safety
+        kept[:] = True
+    return probabilities, kept
+
+
+def compute_eai(frames: np.ndarray, points: np.ndarray, fps: float, alpha: float, config) -> dict[str, np.ndarray]:
+    """Fig. 1 for one face clip at one alpha: magnify (3.1) -> drop low-texture frames (3.2) ->
+    register to the first frame and average (3.3-3.4). Returns {"eai": (s, s, 3) uint8 at
+    ``model.input_size``, "kept": (T,) bool, "probabilities": (T,)}."""
+    from common.preprocessing.avatar import emotion_avatar_image
+
+    magnified = magnify_clip(frames, alpha, fps, config.magnification)
+    probabilities, kept = kept_frames(magnified, config.texture)
+    size = int(config.model.input_size)
+    # Landmarks of the unmagnified frames, used for the magnified ones (same pixel grid).
+    eai = emotion_avatar_image(magnified, points, keep=kept, size=(size, size))
+    return {"eai": eai, "kept": kept, "probabilities": probabilities.astype(np.float32)}
+
+
+def eai_params(sample, alpha: float, config) -> dict[str, Any]:
+    """Everything a cached EAI depends on besides the clip's frames (its cache parameters)."""
+    return {"alpha": float(alpha), "face": config.face, "texture": config.texture,
+            "band": [config.magnification.low_hz, config.magnification.high_hz],
+            "lambda_c": config.magnification.lambda_c, "chrom_attenuation": config.magnification.chrom_attenuation,
+            "size": int(config.model.input_size), "fps": float(sample.fps),
+            "onset": sample.onset, "apex": sample.apex, "offset": sample.offset}
+
+
+def sample_eais(sample, alphas: Sequence[float], config, root: Path | None = None) -> dict[float, dict[str, np.ndarray]]:
+    """{alpha: :func:`compute_eai` result} through the stage cache, one entry per (clip, alpha);
+    the clip is read and landmarked at most once, and only when some alpha is missing."""
+    from common.preprocessing.cache import cached, sample_fingerprint
+
+    clip: dict[str, Any] = {}
+
+    def face() -> tuple[np.ndarray, np.ndarray]:
+        if not clip:
+            clip["frames"], clip["points"], clip["note"] = face_clip(sample, config.face, root)
+        return clip["frames"], clip["points"]
+
+    out = {}
+    fingerprint = sample_fingerprint(sample)
+    for alpha in alphas:
+        def compute(alpha=alpha):
+            frames, points = face()
+            return compute_eai(frames, points, sample.fps, alpha, config)
+
+        out[float(alpha)] = cached("kumar2019_eai", fingerprint, eai_params(sample, alpha, config), compute, root=root)
+    return out
+
+
+def training_alphas(mag_config) -> tuple[float, ...]:
+    """Sec. 3.1.1: the training set is made of the EAIs at alpha 5, 10 and 15 (plus the
+    unmagnified EAI, alpha 0, with ``train_include_original``)."""
+    alphas = tuple(float(a) for a in mag_config.train_alphas)
+    if not alphas:
+        raise ValueError("magnification.train_alphas is empty: the training set would be empty")
+    return ((0.0,) if mag_config.train_include_original else ()) + alphas
+
+
+def training_plan(indices: Sequence[int], mag_config) -> list[tuple[int, float]]:
+    """(sample index, alpha) of every training image: each clip once per training alpha, so the
+    training set has ``len(indices) x len(training_alphas)`` images (Sec. 3.1.1)."""
+    return [(int(i), alpha) for i in indices for alpha in training_alphas(mag_config)]
+
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)  # torchvision convention (choice)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+def preprocess(images: np.ndarray) -> np.ndarray:
+    """uint8 EAIs (N, s, s, 3) -> float32 scaled to [0, 1] and normalised per channel with the
+    ImageNet mean and standard deviation (choice: the paper gives no input normalisation)."""
+    return (np.asarray(images, dtype=np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
+
+
+def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config, root: Path | None = None,
+                 log=print) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """(x (N, s, s, 3) float32, labels (N,), stats) for a plan of (sample index, alpha)."""
+    by_sample: dict[int, list[float]] = {}
+    for index, alpha in plan:
+        by_sample.setdefault(index, []).append(alpha)
+    eais: dict[tuple[int, float], np.ndarray] = {}
+    kept_fraction = []
+    start = time.perf_counter()
+    for count, (index, alphas) in enumerate(by_sample.items(), 1):
+        for alpha, arrays in sample_eais(selection.samples[index], alphas, config, root).items():
+            eais[(index, alpha)] = arrays["eai"]
+            kept_fraction.append(float(np.mean(arrays["kept"])))
+        if count % 25 == 0 or count == len(by_sample):
+            log(f"  EAIs {count}/{len(by_sample)} clips ({time.perf_counter() - start:.1f} s)")
+    x = preprocess(np.stack([eais[(i, float(a))] for i, a in plan]))
+    y = np.array([selection.labels[i] for i, _ in plan], dtype=int)
+    return x, y, {"images": len(plan), "mean_kept_fraction": float(np.mean(kept_fraction))}
+
+
+# ----------------------------------------------------------------------------- one fold (Sec. 3.5)
+def run_fold(ctx: FoldContext) -> FoldOutcome:
+    """Train ResNet-34 on the fold's training EAIs (alpha 5/10/15) and classify its test EAIs (alpha 10)."""
+    import keras
+
+    from common.training import compile_model, fit, trainable_parameters
+    from papers.kumar2019.model import add_l2_weight_decay, build_model
+
+    start = time.perf_counter()
+    cfg = ctx.config
+    selection, fold = ctx.selection, ctx.fold
+    n_classes = len(selection.class_names)
+    root = Path(ctx.cache_dir) / "stages" if ctx.cache_dir is not None else None
+    train_plan = training_plan(fold.train, cfg.magnification)
+    test_plan = [(int(i), float(cfg.magnification.test_alpha)) for i in fold.test]
+    x_train, y_train, train_stats = build_inputs(selection, train_plan, cfg, root, ctx.log)
+    x_test, _, test_stats = build_inputs(selection, test_plan, cfg, root, ctx.log)
+
+    keras.backend.clear_session()  # free the previous fold's graph
+    model = build_model(cfg.model, n_classes, random_flip=cfg.random_flip)
+    # DEVIATION (workaround): common.training.add_weight_decay calls add_loss with a callable, which Keras 3
+    # refuses; Table 1's weight decay is put on the kernels as L2 regularisers here, and compile_model
+    # gets weight_decay=0 so that it adds nothing.
+    add_l2_weight_decay(model, cfg.train.weight_decay)
+    compile_model(model, dataclasses.replace(cfg.train, weight_decay=0.0))
+    history = fit(model, x_train, keras.utils.to_categorical(y_train, n_classes), cfg.train,
+                  work_dir=ctx.work_dir, label=model.name, log=ctx.log, verbose_every_epoch=True)
+    probabilities = model.predict(x_test, batch_size=cfg.train.batch_size, verbose=0)
+    return FoldOutcome(
+        test_indices=np.asarray(fold.test), y_pred=probabilities.argmax(axis=1), probabilities=probabilities,
+        history=history, parameters={model.name: trainable_parameters(model)},
+        seconds=time.perf_counter() - start,
+        extra={"train_images": train_stats["images"], "test_images": test_stats["images"],
+               "train_alphas": list(training_alphas(cfg.magnification)), "test_alpha": cfg.magnification.test_alpha,
+               "mean_kept_fraction_train": train_stats["mean_kept_fraction"],
+               "mean_kept_fraction_test": test_stats["mean_kept_fraction"]},
+    )
+
+
+__all__ = [
+    "CLASSES", "SOURCE_DATABASES", "make_selection", "class_counts", "make_folds", "face_box", "face_clip",
+    "magnify_clip", "kept_frames", "compute_eai", "eai_params", "sample_eais", "training_alphas", "training_plan",
+    "preprocess", "build_inputs", "run_fold",
+]

@@ -1,0 +1,111 @@
+"""Configuration of Le, Tran, Rege 2020 (frozen dataclasses; every value commented with its source).
+
+"Paper" means ``../shared/papers/le2020_dynamic_image_roi.txt``. Values the paper does not state
+are marked ``choice`` and explained in README.md's deviations ledger.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from common.training import TrainConfig
+
+BACKBONES = ("vgg19", "resnet50", "senet50")  # Sec. III-D, Table II
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    frame_size: int = 224  # choice: working resolution of the face frames before EVM (= the CNN input, Sec. III-D)
+    face_crop: Literal["auto", "always", "never"] = "auto"  # Sec. III uses face-aligned frames; "auto" crops
+    # to the dlib face box only when the face is small in the frame (raw SAMM is 2040x1088, not face-aligned)
+    face_margin: float = 0.2  # choice: margin around dlib's face box (fraction of its side) when cropping
+
+
+@dataclasses.dataclass(frozen=True)
+class MagnificationConfig:
+    enabled: bool = True  # Sec. III-A: EVM on every sequence (False = ablation)
+    alpha: float = 10.0  # choice: Sec. III-A names alpha but gives no value (10 = Kumar et al.'s test value)
+    r1: float = 0.4  # choice: reference IIR band (reproduceResults.m): 1.6-16.6 Hz at 200 fps,
+    r2: float = 0.05  # 0.8-8.3 Hz at 100 fps; the paper states no band (algorithms.md 1.3, 1.5)
+    lambda_c: float = 16.0  # reference cut-off wavelength (algorithms.md 1.4/1.5)
+    chrom_attenuation: float = 0.1  # reference value for RGB (baby/wrist); SAMM is grey anyway
+
+
+@dataclasses.dataclass(frozen=True)
+class RegionConfig:
+    combine: Literal["canvas", "stack", "channels", "none"] = "canvas"  # choice (not stated, Sec. III-C/D):
+    # canvas = the DI with only the three ROIs kept at their places (eyes masked); stack = the three
+    # crops resized into horizontal bands of one image; channels = three crops as 9 channels;
+    # none = the whole dynamic image (the ablation "without ROIs" of Sec. IV-B)
+    landmarks_on: Literal["onset", "apex", "dynamic_image"] = "onset"  # DEVIATION (see README): the paper
+    # predicts the 68 points for the DI (Sec. IV-A.2); dlib is unreliable on a DI, so by default the
+    # onset frame's points are used on the DI's identical pixel grid
+    margin: float = 0.1  # choice: box margin, fraction of the inter-ocular distance (regions.le_boxes)
+    forehead: float = 0.3  # choice: forehead strip above the brows (Sec. III-C "forehead, eyebrows")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    backbone: Literal["vgg19", "resnet50", "senet50"] = "vgg19"  # Sec. III-D, Table II
+    input_size: int = 224  # Sec. III-D: standard ImageNet input of the three architectures
+    weights: str = ""  # "" = train from scratch (default, nothing downloads); else a path to a Keras
+    # weights file of the backbone without top (e.g. vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)
+    bn_momentum: float = 0.9  # PyTorch BatchNorm2d momentum 0.1 (the paper trained in PyTorch, Sec. IV-A.2)
+    dropout: float = 0.5  # torchvision VGG19 classifier dropout (VGG19 only)
+    preprocessing: Literal["torch", "caffe"] = "torch"  # torch: /255, ImageNet mean/std (torchvision
+    # Normalize, the paper's PyTorch pipeline); caffe: BGR minus the ImageNet mean (Keras VGG19/ResNet50 weight files)
+    torch_init: bool = True  # the paper trained torchvision-style models (Sec. IV-A.2): convolutions He-normal
+    # (fan_out, ReLU gain), VGG classifier N(0, 0.01) with zero biases, instead of Keras' Glorot-uniform
+    precise_bn: bool = False  # not in the paper (off = faithful): after training, recompute every BN layer's
+    # statistics in one pass over the training fold ("precise BN", Wu & Johnson 2021); the quick profile
+    # needs it because a few dozen SGD steps leave the running statistics far from the final weights'
+
+
+@dataclasses.dataclass(frozen=True)
+class ProtocolConfig:
+    kind: Literal["kfold", "cross"] = "kfold"  # Sec. IV-A.2: 10-fold CV, plus cross-database (Table III)
+    k: int = 10  # Sec. IV-A.2: "K-fold cross-validation (K=10)", 90 % training
+    subject_independent: bool = False  # choice: not stated; sample-level stratified folds (as [25])
+    train_dataset: str = ""  # cross-database: training database (Table III "SAMM/CASMEII" = train SAMM)
+    test_dataset: str = ""  # cross-database: test database
+
+
+@dataclasses.dataclass(frozen=True)
+class Le2020Config:
+    data: DataConfig = DataConfig()
+    magnification: MagnificationConfig = MagnificationConfig()
+    regions: RegionConfig = RegionConfig()
+    model: ModelConfig = ModelConfig()
+    protocol: ProtocolConfig = ProtocolConfig()
+    train: TrainConfig = TrainConfig(
+        optimizer="sgd",  # Sec. IV-A.2: "stochastic gradient descent is finally selected"
+        learning_rate=1e-4,  # Sec. IV-A.2: "learning rate 0.0001"
+        momentum=0.0,  # not stated: PyTorch's SGD default (0), which is also Keras'
+        weight_decay=0.0,  # not stated: PyTorch's SGD default (0)
+        batch_size=32,  # choice: not stated
+        epochs=30,  # Sec. IV-A.2: "trained with 30 epochs"
+        shuffle=True,  # choice: a PyTorch DataLoader(shuffle=True) is the usual training loader
+    )
+
+
+# Profiles (issue 4): named dotted overrides of the paper configuration, recorded in every result.
+# quick: same protocol on the synthetic corpus; the 224-px backbones from scratch with lr 1e-4 would
+# neither finish on a 2-core CPU nor learn, so the input is 64 px and the optimiser takes larger steps.
+QUICK = {
+    "model.precise_bn": "true",
+    "data.frame_size": "128",
+    "model.input_size": "64",
+    "train.epochs": "12",
+    "train.batch_size": "16",
+    "train.learning_rate": "0.01",
+    "train.momentum": "0.9",
+}
+SMOKE = {
+    "data.frame_size": "96",
+    "model.input_size": "32",
+    "magnification.alpha": "5",
+    "protocol.k": "2",
+    "train.epochs": "1",
+    "train.batch_size": "8",
+}
+PROFILES = {"quick": QUICK, "smoke": SMOKE}

@@ -1,0 +1,160 @@
+"""MicroExpSTCNN and MicroExpFuseNet (intermediate and late fusion).
+
+S. P. T. Reddy, S. T. Karri, S. R. Dubey, S. Mukherjee, "Spontaneous Facial Micro-Expression
+Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019 (arXiv 1904.01390).
+
+Axis order (algorithms.md 7.1): the authors' Keras 2 code is ``'th'`` ordered ``(1, 64, 64, 96)``,
+i.e. rows, cols, **frames last**, with the kernel ``(3, 3, 15)`` (15 along time). The Keras 3
+equivalent is ``Input((64, 64, 96, 1))`` with kernel ``(3, 3, 15)``; this reproduces Table I
+exactly: (62, 62, 82, 32) -> (20, 20, 27, 32) -> 345,600. Talluri et al.'s Model-B
+(``papers.talluri2022``) is this same builder at their frame counts.
+
+Layer names follow Tables I-III. The tables' typos (Table I's trailing "Dropout -> 3", Table II's
+Dropout 32x20x20x27 and Concatenate 86,400, Table III's repeated "Dropout-3") are recorded in
+``README.md``; the builders follow the text and figures (and the shapes the layers imply).
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+# Keras 2's ``init='normal'`` used by the authors' Dense layers: RandomNormal(0, 0.05).
+_CODE_DENSE_INIT = 0.05
+
+
+def _dense_initializer(seed: int | None = None) -> keras.initializers.Initializer:
+    return keras.initializers.RandomNormal(mean=0.0, stddev=_CODE_DENSE_INIT, seed=seed)
+
+
+def _check_input(input_shape: tuple[int, ...], kernel_size: tuple[int, int, int], pool_size: int, name: str) -> None:
+    """One clear error when a (H, W, T, 1) input is too small for the valid conv and the pooling."""
+    if len(input_shape) != 4:
+        raise ValueError(f"{name}: input_shape must be (height, width, frames, channels), got {input_shape}")
+    for axis, (size, k) in enumerate(zip(input_shape[:3], kernel_size)):
+        if (size - k + 1) // pool_size < 1:
+            raise ValueError(
+                f"{name}: input_shape {input_shape} is too small on axis {axis} for a valid {kernel_size} "
+                f"convolution followed by {pool_size}x{pool_size}x{pool_size} max-pooling"
+            )
+
+
+def _conv_stream(x, prefix: str, filters: int, kernel_size: tuple[int, int, int], pool_size: int,
+                 dropout: float):
+    """One 3D-CNN stream of Sec. III: Conv3D (valid, ReLU) -> MaxPool3D -> Dropout -> Flatten."""
+    x = layers.Conv3D(filters, kernel_size, padding="valid", activation="relu", name=f"{prefix}conv3d")(x)
+    x = layers.MaxPooling3D(pool_size=pool_size, name=f"{prefix}maxpool3d")(x)  # 'valid': floor
+    x = layers.Dropout(dropout, name=f"{prefix}dropout")(x)
+    return layers.Flatten(name=f"{prefix}flatten")(x)
+
+
+def build_microexpstcnn(input_shape: tuple[int, int, int, int] = (64, 64, 96, 1), num_classes: int = 3,
+                        kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
+                        dense_units: int = 128, dropout: float = 0.5,
+                        name: str = "microexpstcnn") -> keras.Model:
+    """MicroExpSTCNN, Sec. III-A, Table I, Fig. 1.
+
+    Conv3D 32@3x3x15 (valid, ReLU) -> MaxPool3D 3 -> Dropout -> Flatten -> Dense 128 (ReLU) ->
+    Dropout -> Dense ``num_classes`` -> softmax. CAS(ME)^2 (64, 64, 96, 1): 44,241,667 trainable
+    parameters; SMIC (64, 64, 18, 1): 1,643,267. Dropout 0.5 and the Dense ReLU come from the
+    authors' code (the paper gives neither).
+    """
+    _check_input(tuple(input_shape), tuple(kernel_size), pool_size, name)
+    inputs = keras.Input(shape=tuple(input_shape), name="input")  # (B, H, W, T, 1): frames last
+    x = _conv_stream(inputs, "", filters, tuple(kernel_size), pool_size, dropout)  # Table I: 345,600
+    x = layers.Dense(dense_units, activation="relu", kernel_initializer=_dense_initializer(), name="dense")(x)
+    x = layers.Dropout(dropout, name="dropout_dense")(x)
+    x = layers.Dense(num_classes, kernel_initializer=_dense_initializer(), name="dense_out")(x)
+    # DEVIATION: Table I lists "Dropout -> 3" after the last Dense; the text says the final layer
+    # gives the class scores, and the authors' code ends in Activation('softmax'). See README.
+    outputs = layers.Activation("softmax", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_microexpfusenet_intermediate(input_shape: tuple[int, int, int, int] = (32, 32, 96, 1),
+                                       num_classes: int = 3, kernel_size: tuple[int, int, int] = (3, 3, 15),
+                                       filters: int = 32, pool_size: int = 3, dense_units: tuple[int, int] = (1024, 128),
+                                       dropout: float = 0.5, dense_activation: str | None = None,
+                                       name: str = "microexpfusenet_intermediate") -> keras.Model:
+    """Intermediate MicroExpFuseNet, Sec. III-B-1, Table II, Fig. 2.
+
+    Two streams (eyes, nose-mouth), each Conv3D 32@3x3x15 -> MaxPool3D 3 -> Dropout -> Flatten
+    (86,400); Concatenate (172,800) -> Dense 1024 -> Dropout -> Dense 128 -> Dropout -> Dense 3
+    -> softmax: 177,088,515 trainable parameters at (32, 32, 96, 1). ``dense_activation=None``
+    (linear) follows the authors' code; the paper names no activation for these layers.
+    """
+    _check_input(tuple(input_shape), tuple(kernel_size), pool_size, name)
+    eyes = keras.Input(shape=tuple(input_shape), name="input_eyes")  # Table II Input-1
+    mouth = keras.Input(shape=tuple(input_shape), name="input_nose_mouth")  # Table II Input-2
+    a = _conv_stream(eyes, "eyes_", filters, tuple(kernel_size), pool_size, dropout)
+    b = _conv_stream(mouth, "mouth_", filters, tuple(kernel_size), pool_size, dropout)
+    # DEVIATION (table typo): Table II says Concatenate -> 86,400; two 86,400 streams give 172,800.
+    x = layers.Concatenate(name="concatenate")([a, b])
+    x = layers.Dense(dense_units[0], activation=dense_activation, kernel_initializer=_dense_initializer(),
+                     name="dense_1")(x)
+    x = layers.Dropout(dropout, name="dropout_1")(x)
+    x = layers.Dense(dense_units[1], activation=dense_activation, kernel_initializer=_dense_initializer(),
+                     name="dense_2")(x)
+    x = layers.Dropout(dropout, name="dropout_2")(x)
+    x = layers.Dense(num_classes, kernel_initializer=_dense_initializer(), name="dense_out")(x)
+    outputs = layers.Activation("softmax", name="softmax")(x)
+    return keras.Model([eyes, mouth], outputs, name=name)
+
+
+def build_microexpfusenet_late(input_shape: tuple[int, int, int, int] = (32, 32, 96, 1), num_classes: int = 3,
+                               kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
+                               dense_units: tuple[int, int] = (1024, 128), dropout: float = 0.5,
+                               dense_activation: str | None = None,
+                               name: str = "microexpfusenet_late") -> keras.Model:
+    """Late MicroExpFuseNet, Sec. III-B-2, Table III, Fig. 3.
+
+    Each stream: Conv3D -> MaxPool3D -> Dropout -> Flatten (86,400) -> Dense 1024 -> Dropout ->
+    Dense 128 -> Dropout; Concatenate (256) -> Dense 3 -> softmax: 177,221,123 trainable
+    parameters at (32, 32, 96, 1).
+    """
+    _check_input(tuple(input_shape), tuple(kernel_size), pool_size, name)
+    eyes = keras.Input(shape=tuple(input_shape), name="input_eyes")
+    mouth = keras.Input(shape=tuple(input_shape), name="input_nose_mouth")
+    streams = []
+    for inp, prefix in ((eyes, "eyes_"), (mouth, "mouth_")):
+        x = _conv_stream(inp, prefix, filters, tuple(kernel_size), pool_size, dropout)
+        x = layers.Dense(dense_units[0], activation=dense_activation, kernel_initializer=_dense_initializer(),
+                         name=f"{prefix}dense_1")(x)
+        x = layers.Dropout(dropout, name=f"{prefix}dropout_1")(x)
+        x = layers.Dense(dense_units[1], activation=dense_activation, kernel_initializer=_dense_initializer(),
+                         name=f"{prefix}dense_2")(x)
+        streams.append(layers.Dropout(dropout, name=f"{prefix}dropout_2")(x))
+    x = layers.Concatenate(name="concatenate")(streams)  # Table III: 256
+    x = layers.Dense(num_classes, kernel_initializer=_dense_initializer(), name="dense_out")(x)
+    outputs = layers.Activation("softmax", name="softmax")(x)
+    return keras.Model([eyes, mouth], outputs, name=name)
+
+
+def stcnn_parameter_count(input_shape: tuple[int, int, int, int], num_classes: int = 3,
+                          kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
+                          dense_units: int = 128) -> int:
+    """Trainable parameters of :func:`build_microexpstcnn`, computed analytically (no model built)."""
+    flat = _stream_features(input_shape, kernel_size, filters, pool_size)
+    conv = kernel_size[0] * kernel_size[1] * kernel_size[2] * input_shape[3] * filters + filters
+    return conv + (flat * dense_units + dense_units) + (dense_units * num_classes + num_classes)
+
+
+def fusenet_parameter_count(input_shape: tuple[int, int, int, int], fusion: str, num_classes: int = 3,
+                            kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
+                            dense_units: tuple[int, int] = (1024, 128)) -> int:
+    """Trainable parameters of the FuseNets, computed analytically (``fusion`` = intermediate|late)."""
+    flat = _stream_features(input_shape, kernel_size, filters, pool_size)
+    conv = 2 * (kernel_size[0] * kernel_size[1] * kernel_size[2] * input_shape[3] * filters + filters)
+    d1, d2 = dense_units
+    if fusion == "intermediate":
+        return conv + (2 * flat * d1 + d1) + (d1 * d2 + d2) + (d2 * num_classes + num_classes)
+    if fusion == "late":
+        return conv + 2 * ((flat * d1 + d1) + (d1 * d2 + d2)) + (2 * d2 * num_classes + num_classes)
+    raise ValueError(f"fusion={fusion!r}: expected 'intermediate' or 'late'")
+
+
+def _stream_features(input_shape, kernel_size, filters, pool_size) -> int:
+    """Flattened features of one stream: valid conv then floor pooling on each axis."""
+    size = 1
+    for n, k in zip(input_shape[:3], kernel_size):
+        size *= (n - k + 1) // pool_size
+    return size * filters

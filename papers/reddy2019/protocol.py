@@ -1,0 +1,368 @@
+"""Selection, inputs, split and training of Reddy et al. (IJCNN 2019), Sec. IV.
+
+S. P. T. Reddy, S. T. Karri, S. R. Dubey, S. Mukherjee, "Spontaneous Facial Micro-Expression
+Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019.
+
+* CAS(ME)^2: happy / angry / disgust. The 206 clips of Table IV cannot be rebuilt from the paper
+  or the code (datasets.md 6); our selection is one ``frames``-long window of the long video
+  (``meta["video_dir"]``) centred on the apex of every coded expression, labelled by the stimulus
+  the expression was filmed under (anger* / happy* / disgust*, the code's three folders).
+* SMIC-HS: negative / positive / surprise clips with at least 18 frames; the first 18 (sorted).
+* One 80/20 split (Sec. IV-A), SGD, batch 8, 100 epochs (Sec. IV-B).
+* ``protocol.variant="paper"`` reproduces the paper and its code: whole-dataset normalisation,
+  the validation split is the test split and the reported accuracy is the best validation epoch.
+  ``"leakage_free"``: statistics from the training split only, last-epoch predictions.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import keras
+import numpy as np
+
+from common.experiment import Fold, FoldContext, FoldOutcome, Selection
+from common.training import compile_model, fit, trainable_parameters
+from papers.reddy2019.config import ReddyConfig
+from papers.reddy2019.model import (build_microexpfusenet_intermediate, build_microexpfusenet_late,
+                                    build_microexpstcnn)
+
+CLASSES = {
+    "casme_sq": ("happy", "angry", "disgust"),  # Table IV / Table VI order
+    "smic": ("negative", "positive", "surprise"),  # Table IV / Table VII order
+}
+STIMULUS_CLASS = {"anger": "angry", "happy": "happy", "disgust": "disgust"}  # naming rule 2 (datasets.md 4.1)
+
+
+class SelectionError(ValueError):
+    """The databases given cannot produce this experiment's selection."""
+
+
+# ----------------------------------------------------------------------------- selection
+def stimulus_class(stimulus: str) -> str | None:
+    """``anger1`` -> ``angry``, ``happy3`` -> ``happy``, ``disgust2`` -> ``disgust``; other stimuli -> None."""
+    return STIMULUS_CLASS.get(re.sub(r"\d+$", "", str(stimulus).lower()))
+
+
+_VIDEO_FRAMES: dict[str, list[Path]] = {}
+
+
+def long_video_frames(video_dir: str | Path) -> list[Path]:
+    """Frames of a CAS(ME)^2 long video (``rawpic/sNN/NN_0101...``), sorted by frame number (memoised)."""
+    from common.datasets.discovery import list_frames
+
+    key = str(video_dir)
+    if key not in _VIDEO_FRAMES:
+        frames = list_frames(Path(video_dir))
+        if not frames:
+            raise SelectionError(f"{video_dir}: CAS(ME)^2 long-video folder holds no frame (expected img001.jpg ...)")
+        _VIDEO_FRAMES[key] = frames
+    return _VIDEO_FRAMES[key]
+
+
+def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
+    """Sec. IV-A: the labelled clips of one database with at least ``data.frames`` frames."""
+    database, frames = config.data.database, config.data.frames
+    if database not in data:
+        raise SelectionError(f"reddy2019 needs database {database!r}; loaded: {sorted(data)}")
+    names = CLASSES[database]
+    samples, labels = [], []
+    for sample in data[database]:
+        if database == "casme_sq":
+            if sample.meta.get("type") not in config.data.casme_sq_types:
+                continue
+            label = stimulus_class(sample.meta.get("stimulus", ""))
+            length = len(long_video_frames(sample.meta["video_dir"])) if label else 0
+        else:
+            label, length = sample.emotion, len(sample.frames)
+        if label in names and length >= frames:  # Sec. IV-A: "more than 96 / 18 frames" (>= as the code)
+            samples.append(sample)
+            labels.append(names.index(label))
+    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=names)
+
+
+def folds(selection: Selection, config: ReddyConfig, seed: int) -> list[Fold]:
+    """Sec. IV-A: one 80/20 split, made once (``train_test_split(test_size=0.2, random_state=4)``, not
+    stratified, as the authors' code). The run seed does not move the split; it seeds the training."""
+    from common.evaluation.splits import holdout
+
+    return holdout(selection, test_size=config.protocol.test_size, seed=config.protocol.split_seed, stratify=False)
+
+
+# ----------------------------------------------------------------------------- inputs
+def clip_frame_paths(sample, config: ReddyConfig) -> list[Path]:
+    """The ``data.frames`` frame files the model sees for ``sample``.
+
+    CAS(ME)^2: a window of the long video centred on the apex (``temporal.apex_window``);
+    SMIC: the first frames of the clip (authors' code; sorted by frame number).
+    """
+    from common.preprocessing.temporal import apex_window
+
+    length = config.data.frames
+    if sample.dataset == "casme_sq":
+        video = long_video_frames(sample.meta["video_dir"])
+        numbers = [int(re.findall(r"\d+", p.stem)[-1]) for p in video]
+        centre = sample.apex if sample.apex is not None else sample.onset
+        apex = int(np.argmin(np.abs(np.asarray(numbers) - centre)))
+        # edge='shift': near the start/end of the long video the window slides to stay inside it
+        return [video[i] for i in apex_window(len(video), apex, length, edge="shift")]
+    if len(sample.frames) < length:
+        raise ValueError(f"{sample.key}: {len(sample.frames)} frames, the model needs {length}")
+    return list(sample.frames[:length])
+
+
+def _read_clip(paths: list[Path], config: ReddyConfig) -> dict[str, np.ndarray]:
+    """Grey uint8 inputs of one clip: ``face`` (T, size, size) and/or ``eyes``/``mouth`` (T, crop, crop)."""
+    from common.preprocessing.io import read_frames
+
+    if config.model.name == "microexpstcnn":
+        if not config.data.face_crop:
+            # authors' code: the whole frame resized to 64x64 (INTER_AREA) and made grey
+            return {"face": read_frames(paths, "gray", size=(config.data.size, config.data.size))}
+        from common.preprocessing.faces import clip_landmarks
+        from common.preprocessing.regions import landmark_face_crop
+
+        frames = read_frames(paths, "gray")
+        points = clip_landmarks(frames, mode="first").points
+        return {"face": np.stack([landmark_face_crop(f, p, config.data.size) for f, p in zip(frames, points)])}
+    # Sec. III-B: dlib landmarks on every frame, eyes and nose-mouth crops (algorithms.md 7.3)
+    from common.preprocessing.faces import clip_landmarks
+    from common.preprocessing.regions import reddy_crops
+
+    frames = read_frames(paths, "rgb")
+    points = clip_landmarks(frames, mode="per_frame").points
+    crops = [reddy_crops(f, p, size=config.data.crop_size) for f, p in zip(frames, points)]
+    return {"eyes": np.stack([c[0] for c in crops]), "mouth": np.stack([c[1] for c in crops])}
+
+
+def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> dict[str, np.ndarray]:
+    """Cached grey inputs of ``sample`` (common.preprocessing.cache; keyed by the frame files and params)."""
+    from common.preprocessing.cache import cached, frames_fingerprint
+
+    paths = clip_frame_paths(sample, config)
+    stcnn = config.model.name == "microexpstcnn"
+    params = {"frames": config.data.frames, "model": "stcnn" if stcnn else "fusenet",
+              "size": config.data.size if stcnn else config.data.crop_size,
+              "face_crop": bool(config.data.face_crop) if stcnn else None}
+    root = Path(cache_root) / "stages" if cache_root is not None else None
+    return cached("reddy2019_clip", {"key": sample.key, "frames": frames_fingerprint(paths)}, params,
+                  lambda: _read_clip(paths, config), root=root)
+
+
+def stack_inputs(selection: Selection, indices: np.ndarray, config: ReddyConfig,
+                 cache_root: Path | None = None) -> list[np.ndarray]:
+    """Model inputs of ``indices``: frames last, ``(N, H, W, T, 1)`` float32 (Sec. IV-B, algorithms.md 7.1)."""
+    keys = ("face",) if config.model.name == "microexpstcnn" else ("eyes", "mouth")
+    clips = [clip_inputs(selection.samples[i], config, cache_root) for i in indices]
+    # (T, H, W) per clip -> (N, H, W, T, 1)
+    return [np.stack([c[k] for c in clips]).transpose(0, 2, 3, 1)[..., None].astype(np.float32) for k in keys]
+
+
+def normalise(arrays: list[np.ndarray], fit_on: list[np.ndarray]) -> list[np.ndarray]:
+    """The authors' code: ``x -= mean(x); x /= max(x)`` with global scalars computed on ``fit_on``."""
+    out = []
+    for x, ref in zip(arrays, fit_on):
+        mean = float(ref.mean())
+        peak = float((ref - mean).max()) or 1.0
+        out.append((x - mean) / peak)
+    return out
+
+
+# ----------------------------------------------------------------------------- models
+def build_model(config: ReddyConfig, kernel_size: tuple[int, int, int] | None = None) -> keras.Model:
+    """The configured model at the configured input size."""
+    m, d = config.model, config.data
+    kernel = tuple(kernel_size or m.kernel_size)
+    if m.name == "microexpstcnn":
+        return build_microexpstcnn((d.size, d.size, d.frames, 1), len(CLASSES[d.database]), kernel, m.filters,
+                                   m.pool_size, m.dense_units, m.dropout)
+    builder = build_microexpfusenet_intermediate if m.name == "microexpfusenet_intermediate" else build_microexpfusenet_late
+    return builder((d.crop_size, d.crop_size, d.frames, 1), len(CLASSES[d.database]), kernel, m.filters, m.pool_size,
+                   tuple(m.fusenet_dense_units), m.dropout, m.fusenet_dense_activation)
+
+
+def _best_epoch_callback(epochs: int) -> keras.callbacks.Callback:
+    """The paper/code's best-epoch selection on the validation (= test) split."""
+    return keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=epochs + 1,
+                                         restore_best_weights=True)
+
+
+def _prepare(ctx: FoldContext) -> tuple[list, np.ndarray, list, np.ndarray]:
+    config: ReddyConfig = ctx.config
+    sel, fold = ctx.selection, ctx.fold
+    x_train = stack_inputs(sel, fold.train, config, ctx.cache_dir)
+    x_test = stack_inputs(sel, fold.test, config, ctx.cache_dir)
+    if config.protocol.variant == "paper":
+        # the authors' code: statistics of the whole dataset (train + test), which leaks the test split
+        whole = [np.concatenate([a, b]) for a, b in zip(x_train, x_test)]
+        x_train, x_test = normalise(x_train, whole), normalise(x_test, whole)
+    else:
+        x_train, x_test = normalise(x_train, x_train), normalise(x_test, x_train)
+    n = len(sel.class_names)
+    y_train = keras.utils.to_categorical(sel.labels[fold.train], n)
+    y_test = keras.utils.to_categorical(sel.labels[fold.test], n)
+    return x_train, y_train, x_test, y_test
+
+
+def class_counts(ctx: FoldContext) -> dict[str, list[int]]:
+    """Table IV layout: class -> [total, training, validation] of this selection and split."""
+    labels, names = ctx.selection.labels, ctx.selection.class_names
+    counts = {}
+    for k, name in enumerate(names):
+        train, test = int(np.sum(labels[ctx.fold.train] == k)), int(np.sum(labels[ctx.fold.test] == k))
+        counts[name] = [train + test, train, test]
+    counts["total"] = [len(ctx.fold.train) + len(ctx.fold.test), len(ctx.fold.train), len(ctx.fold.test)]
+    return counts
+
+
+def table8_summary(history: Mapping[str, list[float]], epochs: tuple[int, int]) -> dict[str, Any]:
+    """Table VIII: mean and std of validation accuracy over epochs 91-100 (the last 10 when fewer)."""
+    values = list(history.get("val_accuracy", []))
+    first, last = epochs
+    window = values[first - 1:last] if len(values) >= last else values[-(last - first + 1):]
+    if not window:
+        return {"epochs": None, "mean": None, "std": None}
+    start = first if len(values) >= last else len(values) - len(window) + 1
+    return {"epochs": [start, start + len(window) - 1], "mean": float(np.mean(window)), "std": float(np.std(window))}
+
+
+def run_fold(ctx: FoldContext) -> FoldOutcome:
+    """Train the configured model on the 80% split and predict the 20% split (Sec. IV, V)."""
+    config: ReddyConfig = ctx.config
+    started = time.perf_counter()
+    x_train, y_train, x_test, y_test = _prepare(ctx)
+    model = compile_model(build_model(config), config.train)
+    callbacks = [_best_epoch_callback(config.train.epochs)] if config.protocol.variant == "paper" else []
+    # Both variants record the accuracy on the 20% split after each epoch (Table VIII); only "paper"
+    # selects on it (best epoch, restored at the end of training).
+    history = fit(model, x_train if len(x_train) > 1 else x_train[0], y_train, config.train, work_dir=ctx.work_dir,
+                  label=config.model.name, validation_data=(x_test if len(x_test) > 1 else x_test[0], y_test),
+                  callbacks=callbacks, log=ctx.log)
+    probabilities = model.predict(x_test if len(x_test) > 1 else x_test[0], batch_size=config.train.batch_size,
+                                  verbose=0)
+    extra: dict[str, Any] = {"variant": config.protocol.variant, "counts": class_counts(ctx),
+                             "table8": table8_summary(history, config.protocol.table8_epochs)}
+    if config.protocol.variant == "paper" and history.get("val_accuracy"):
+        extra["best_epoch"] = int(np.argmax(history["val_accuracy"]) + 1)
+    if config.model.name == "microexpstcnn" and config.protocol.saliency_clips > 0:
+        extra["saliency"] = write_saliency(model, x_test[0], ctx)
+    return FoldOutcome(test_indices=ctx.fold.test, y_pred=np.argmax(probabilities, axis=1),
+                       probabilities=probabilities, history=history,
+                       parameters={config.model.name: trainable_parameters(model)},
+                       seconds=time.perf_counter() - started, extra=extra)
+
+
+# ----------------------------------------------------------------------------- saliency (Fig. 4)
+def saliency_maps(model: keras.Model, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of the predicted class score (pre-softmax ``dense_out``) w.r.t. the input clip, Sec. V-D.
+
+    Returns (saliency (N, H, W, T) in [0, 1]: the positive part of the gradient, each clip divided by
+    its maximum; predicted classes (N,)). Gradients need the TensorFlow backend (``tf.GradientTape``).
+    """
+    import tensorflow as tf
+
+    scores_model = keras.Model(model.inputs, model.get_layer("dense_out").output)
+    inputs = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        scores = scores_model(inputs, training=False)
+        predicted = tf.argmax(scores, axis=1)
+        chosen = tf.gather(scores, predicted, axis=1, batch_dims=1)
+    gradient = tape.gradient(chosen, inputs).numpy()[..., 0]  # (N, H, W, T)
+    positive = np.maximum(gradient, 0.0)
+    peak = positive.reshape(len(positive), -1).max(axis=1).reshape(-1, 1, 1, 1)
+    return positive / np.where(peak > 0, peak, 1.0), predicted.numpy()
+
+
+def write_saliency(model: keras.Model, x_test: np.ndarray, ctx: FoldContext) -> dict[str, Any]:
+    """Fig. 4: saliency of ``saliency_frames`` frames of the first ``saliency_clips`` test clips -> npz."""
+    if keras.backend.backend() != "tensorflow":
+        return {"file": None, "note": f"saliency maps need the TensorFlow backend (running {keras.backend.backend()})"}
+    config: ReddyConfig = ctx.config
+    count = min(config.protocol.saliency_clips, len(x_test))
+    x = x_test[:count]
+    saliency, predicted = saliency_maps(model, x)
+    t = x.shape[3]
+    frames = np.linspace(0, t - 1, min(config.protocol.saliency_frames, t)).round().astype(int)
+    clips = x[..., 0][..., frames]  # normalised input frames (N, H, W, F)
+    low, high = clips.min(axis=(1, 2), keepdims=True), clips.max(axis=(1, 2), keepdims=True)
+    images = np.round(255 * (clips - low) / np.where(high > low, high - low, 1)).astype(np.uint8)
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    path = ctx.work_dir / "saliency.npz"
+    keys = [ctx.selection.samples[i].key for i in ctx.fold.test[:count]]
+    np.savez_compressed(path, saliency=saliency[..., frames].astype(np.float16), frames=images,
+                        frame_indices=frames, predicted=predicted, true=ctx.selection.labels[ctx.fold.test[:count]],
+                        keys=np.array(keys))
+    return {"file": path.name, "clips": count, "frame_indices": frames.tolist()}
+
+
+# ----------------------------------------------------------------------------- Table IX
+def grid_search(build, evaluate, hyperparameters, directory: Path, project_name: str, seed: int | None = None) -> None:
+    """keras-tuner ``GridSearch`` over every combination of ``hyperparameters``; a trial's objective
+    ("accuracy", maximised) is ``evaluate(hp, build(hp))``.
+
+    ``run_trial`` is overridden (the documented extension point) because keras-tuner's default
+    imports ``tensorboard`` under the TensorFlow backend (absent here) and checkpoints every trial
+    (0.2-0.7 GB per 3D-CNN); ours trains through ``common.training.fit`` and keeps no weights.
+    """
+    import keras_tuner
+
+    class FitGridSearch(keras_tuner.GridSearch):
+        def run_trial(self, trial, *args, **kwargs):
+            hp = trial.hyperparameters
+            return evaluate(hp, build(hp))
+
+    size = int(np.prod([len(p.values) for p in hyperparameters.space]))
+    tuner = FitGridSearch(hypermodel=build, objective=keras_tuner.Objective("accuracy", "max"),
+                          hyperparameters=hyperparameters, max_trials=size, seed=seed, directory=str(directory),
+                          project_name=project_name, overwrite=True, max_consecutive_failed_trials=1)
+    tuner.search(verbose=0)
+
+
+def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
+    """Table IX: MicroExpSTCNN with each kernel size, one keras-tuner ``GridSearch`` trial per size.
+
+    The trial objective is the accuracy on the 20% split: its best epoch under ``"paper"`` (the
+    paper's practice), its last epoch under ``"leakage_free"``. The fold's predictions are those
+    of ``kernels.paper_kernel`` (3x3x15); every kernel's accuracies go to ``extra["kernels"]``.
+    """
+    import keras_tuner
+
+    config: ReddyConfig = ctx.config
+    started = time.perf_counter()
+    x_train, y_train, x_test, y_test = _prepare(ctx)
+    labels = {f"{a}x{b}x{c}": (a, b, c) for a, b, c in config.kernels.kernel_sizes}
+    paper_kernel = "x".join(str(v) for v in config.kernels.paper_kernel)
+    results: dict[str, dict[str, Any]] = {}
+
+    def build(hp) -> keras.Model:
+        return compile_model(build_model(config, labels[hp.get("kernel")]), config.train)
+
+    def evaluate(hp, model: keras.Model) -> float:
+        name = hp.get("kernel")
+        ctx.log(f"  Table IX kernel {name}")
+        callbacks = [_best_epoch_callback(config.train.epochs)] if config.protocol.variant == "paper" else []
+        history = fit(model, x_train[0], y_train, config.train, work_dir=ctx.work_dir, label=f"kernel_{name}",
+                      validation_data=(x_test[0], y_test), callbacks=callbacks, log=ctx.log)
+        probabilities = model.predict(x_test[0], batch_size=config.train.batch_size, verbose=0)
+        accuracy = float(np.mean(np.argmax(probabilities, 1) == np.argmax(y_test, 1)))
+        curve = history.get("val_accuracy", [])
+        results[name] = {"accuracy": accuracy, "best_epoch_accuracy": float(max(curve)) if curve else None,
+                         "last_epoch_accuracy": float(curve[-1]) if curve else None,
+                         "parameters": trainable_parameters(model), "probabilities": probabilities}
+        return accuracy
+
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("kernel", list(labels))
+    grid_search(build, evaluate, hp, ctx.work_dir, "kernel_grid", ctx.seed)
+    if paper_kernel not in results:
+        raise ValueError(f"kernels.paper_kernel {paper_kernel} is not among kernels.kernel_sizes {list(labels)}")
+    chosen = results[paper_kernel]
+    extra = {"variant": config.protocol.variant, "counts": class_counts(ctx),
+             "kernels": {k: {f: v for f, v in r.items() if f != "probabilities"} for k, r in results.items()}}
+    return FoldOutcome(test_indices=ctx.fold.test, y_pred=np.argmax(chosen["probabilities"], axis=1),
+                       probabilities=chosen["probabilities"], history={},
+                       parameters={f"microexpstcnn_{k}": r["parameters"] for k, r in results.items()},
+                       seconds=time.perf_counter() - started, extra=extra)

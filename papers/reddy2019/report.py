@@ -1,0 +1,151 @@
+"""Extra report pages of Reddy et al. (IJCNN 2019): Tables IV, VI-IX and the saliency maps of Fig. 4.
+
+Each function has the ``Experiment.report_pages`` signature ``f(pdf, results, context)``: ``pdf`` is a
+matplotlib ``PdfPages``, ``results`` the experiment's results.json dict, ``context`` the report
+context (a mapping or an object) whose ``allow_faces`` says whether face images may be embedded.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from papers.reddy2019 import reported as rep
+
+
+def _save(pdf, fig) -> None:
+    """Add ``fig`` to the PDF and close it (pyplot keeps open figures alive)."""
+    import matplotlib.pyplot as plt
+
+    pdf.savefig(fig)
+    plt.close(fig)
+
+
+def _context_value(context: Any, name: str, default: Any = None) -> Any:
+    if isinstance(context, Mapping):
+        return context.get(name, default)
+    return getattr(context, name, default)
+
+
+def fold_records(results: Mapping[str, Any]) -> list[dict]:
+    """The stored fold records (``folds/<fold>.json``) of an experiment, with their ``extra``."""
+    folder = Path(results.get("outputs", {}).get("folds", ""))
+    records = []
+    for fold in results.get("folds", []):
+        path = folder / f"{fold['name']}.json"
+        if path.exists():
+            records.append(json.loads(path.read_text()))
+    return records
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _keys(results: Mapping[str, Any]) -> tuple[str, str]:
+    config = results.get("config", {})
+    return config.get("data", {}).get("database", "casme_sq"), config.get("model", {}).get("name", "microexpstcnn")
+
+
+def holdout_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None:
+    """Table IV counts, Table VIII stability, Tables VI/VII confusion and Fig. 4 saliency pages."""
+    from common.reporting.figures import confusion_page, table_pages
+
+    database, model = _keys(results)
+    records = fold_records(results)
+    extra = records[0].get("extra", {}) if records else {}
+    variant = extra.get("variant", results.get("config", {}).get("protocol", {}).get("variant", "paper"))
+
+    rows = []
+    counts = extra.get("counts", {})
+    paper_counts = rep.TABLE4_COUNTS[database]
+    for name in list(results.get("class_names", [])) + ["total"]:
+        ours = counts.get(name)
+        paper = paper_counts.get(name)
+        rows.append([name, "-" if paper is None else f"{paper[0]} = {paper[1]} + {paper[2]}",
+                     "-" if ours is None else f"{ours[0]} = {ours[1]} + {ours[2]}"])
+    table8 = extra.get("table8", {})
+    mean, std = rep.TABLE8_MEAN_STD[(database, model)]
+    rows.append(["", "", ""])
+    rows.append(["Table VIII (val. acc. epochs " + "-".join(str(e) for e in (table8.get("epochs") or ["?"])) + ")",
+                 f"{100 * mean:.2f} +/- {100 * std:.2f}%",
+                 "-" if table8.get("mean") is None else f"{100 * table8['mean']:.2f} +/- {100 * table8['std']:.2f}%"])
+    rows.append(["Table V accuracy", _pct(rep.TABLE5_ACCURACY[(database, model)]),
+                 _pct(results.get("metrics", {}).get("pooled", {}).get("all", {}).get("accuracy"))])
+    if "best_epoch" in extra:
+        rows.append(["best validation epoch (paper protocol)", "-", str(extra["best_epoch"])])
+    for fig in table_pages(f"Reddy et al.: {results.get('experiment', '')}", ["quantity", "paper", "ours"], rows,
+                           subtitle=f"Table IV: total = training + validation. Protocol variant: {variant}. "
+                                    "Our CAS(ME)^2 selection is one apex-centred window per coded expression "
+                                    "(README 'Selection'); the paper's 206 videos are not recoverable."):
+        _save(pdf, fig)
+
+    confusion = results.get("metrics", {}).get("pooled", {}).get("all", {}).get("confusion")
+    paper_matrix = {"casme_sq": rep.TABLE6_CONFUSION, "smic": rep.TABLE7_CONFUSION}[database]
+    if confusion is not None and model == "microexpstcnn":
+        table = "VI" if database == "casme_sq" else "VII"
+        _save(pdf, confusion_page(f"Confusion matrices (paper Table {table} vs ours)",
+                                   {f"paper Table {table}": paper_matrix["matrix"], "ours": confusion},
+                                   list(paper_matrix["classes"])))
+    for record in records:
+        saliency = record.get("extra", {}).get("saliency", {})
+        if saliency.get("file"):
+            path = Path(results["outputs"]["folds"]) / record["fold"] / saliency["file"]
+            if path.exists():
+                allow = bool(_context_value(context, "allow_faces", False))
+                _save(pdf, saliency_figure(path, allow, list(results.get("class_names", []))))
+
+
+def saliency_figure(path: Path, allow_faces: bool, class_names: list[str]):
+    """Fig. 4: per clip a row of frames (only with ``allow_faces``) and a row of binarised saliency.
+
+    Binarisation (the paper: "binarized for better visualization", rule not given): a pixel is on
+    when its saliency is in the top 10% of its frame.
+    """
+    import matplotlib.pyplot as plt
+
+    from common.reporting.figures import A4
+
+    data = np.load(path)
+    saliency, frames = data["saliency"].astype(np.float32), data["frames"]
+    predicted, true, keys = data["predicted"], data["true"], data["keys"]
+    clips, n_frames = saliency.shape[0], saliency.shape[-1]
+    rows_per_clip = 2 if allow_faces else 1
+    fig, axes = plt.subplots(clips * rows_per_clip, n_frames, figsize=A4, squeeze=False)
+    note = "" if allow_faces else " (faces hidden: licensed data; rerun the report with faces allowed to show them)"
+    fig.suptitle("Fig. 4: saliency of the predicted class score" + note, fontsize=10, x=0.05, ha="left")
+    for c in range(clips):
+        threshold = np.quantile(saliency[c], 0.9, axis=(0, 1), keepdims=True)
+        binary = saliency[c] >= np.maximum(threshold, 1e-12)
+        for f in range(n_frames):
+            if allow_faces:
+                axes[c * 2, f].imshow(frames[c, ..., f], cmap="gray")
+            axes[c * rows_per_clip + rows_per_clip - 1, f].imshow(binary[..., f], cmap="gray")
+        label = f"{keys[c]}\ntrue {class_names[int(true[c])] if class_names else true[c]}, " \
+                f"pred {class_names[int(predicted[c])] if class_names else predicted[c]}"
+        axes[c * rows_per_clip, 0].set_ylabel(label, fontsize=5, rotation=0, ha="right", va="center")
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig
+
+
+def kernel_study_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None:
+    """Table IX: accuracy per kernel size, paper vs ours (best epoch and last epoch on the 20% split)."""
+    from common.reporting.figures import table_pages
+
+    records = fold_records(results)
+    kernels = records[0].get("extra", {}).get("kernels", {}) if records else {}
+    rows = []
+    for (a, b, c), paper in rep.TABLE9_KERNEL_ACCURACY.items():
+        ours = kernels.get(f"{a}x{b}x{c}", {})
+        rows.append([f"{a} x {b} x {c}", _pct(paper), _pct(ours.get("best_epoch_accuracy")),
+                     _pct(ours.get("last_epoch_accuracy")), _pct(ours.get("accuracy"))])
+    for fig in table_pages("Table IX: MicroExpSTCNN kernel sizes on CAS(ME)^2",
+                           ["kernel (rows x cols x frames)", "paper", "ours best epoch", "ours last epoch",
+                            "ours (protocol)"], rows,
+                           subtitle="'-': kernel not in this profile's grid. 'ours (protocol)' is the trial objective: "
+                                    "best epoch under the paper protocol, last epoch under leakage_free."):
+        _save(pdf, fig)

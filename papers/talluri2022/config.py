@@ -1,0 +1,112 @@
+"""Configuration of the Talluri et al. (Appl. Sci. 2022) experiments: frozen dataclasses, one comment
+per value naming its source (paper section/table), or "assumed" with the reason in README's ledger.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from common.training import TrainConfig
+
+ModelName = Literal["model_a", "split_model", "model_b", "model_c"]
+
+# Sec. 4.4 / 5.1: apex-sequence length per training database.
+SEQUENCE_LENGTH = {"casme2": 36, "smic": 26, "combined": 30}
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    frames: int = 36  # Sec. 4.4 / 5.1: 36 frames CASME II, 26 SMIC, 30 combined (CASME II + SMIC)
+    size: int = 128  # Sec. 5.1: 128x128 face crops (Model-A, Model-C)
+    model_b_size: int = 64  # Sec. 5.3: Model-B takes 64x64
+    window: Literal["apex", "initial"] = "apex"  # Sec. 4.4 apex-centred sequence; Sec. 7 / Table 3 "initial"
+    landmarks: Literal["first", "per_frame"] = "first"  # Sec. 4.1-4.2: dlib detector + 68 landmarks; the
+    # crop box comes from the first frame's landmarks and is reused for the clip (assumed: the paper crops
+    # "according to the landmarks" without saying per frame; algorithms.md 8.3)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    name: ModelName = "model_a"  # Sec. 5
+    # Model-A / Split Model (Sec. 5.1, 5.2, Table 2)
+    filters: int = 16  # Sec. 5.1: 16 filters
+    kernel_size: int = 3  # Sec. 5.1: 3x3x3
+    pool_size: int = 3  # Sec. 5.1: 3x3x3
+    dropout: float = 0.4  # Sec. 5.1: 0.4
+    dense_units: int = 128  # Sec. 5.1
+    dense_dropout: float = 0.4  # Sec. 5.1 "another dropout layer" (rate not given; assumed = 0.4)
+    # Model-B (Sec. 5.3): MicroExpSTCNN, dropout 0.5
+    model_b_dropout: float = 0.5  # Sec. 5.3
+    # Model-C (Sec. 5.4): Jiao et al.'s network with the parameters Talluri et al. assumed
+    c_blocks: int = 2  # Sec. 5.4: "two max-pooling blocks" (one conv per block assumed, as Model-A)
+    c_filters: int = 32  # Sec. 5.4: "32 filters"
+    c_kernel_size: int = 3  # Sec. 5.4: 3x3x3
+    c_pool_size: int = 3  # Sec. 5.4: 3x3x3
+    c_batch_norm: bool = True  # Sec. 5.4: "batch normalization was added"
+    c_padding: Literal["same", "valid"] = "same"  # assumed from Model-A (Sec. 6.3)
+    c_dropout: float = 0.5  # Sec. 5.4: 0.5
+    c_dense_units: int = 128  # Sec. 5.4: 128 neurons
+
+
+@dataclasses.dataclass(frozen=True)
+class ProtocolConfig:
+    folds: int = 5  # Sec. 8.2: stratified K-fold, K = 5
+    fold_seed: int = 0  # ours: the paper gives no shuffling seed
+    train: tuple[str, ...] = ("casme2",)  # Table 4: training database(s) ("combined" = casme2 + smic)
+    test: tuple[str, ...] = ("casme2",)  # Table 4: test database(s)
+    split_runs: int = 5  # Sec. 8.1: five random train-test splits
+    split_test_size: float = 0.2  # ours: Sec. 8.1 does not give the split ratio
+
+
+@dataclasses.dataclass(frozen=True)
+class TuneConfig:
+    """``model_c_tuning``: keras-tuner grid over Model-C's assumed parameters, on training folds only."""
+
+    filters: tuple[int, ...] = (16, 32)  # around Sec. 5.4's 32
+    dense_units: tuple[int, ...] = (64, 128)  # around Sec. 5.4's 128
+    dropout: tuple[float, ...] = (0.4, 0.5)  # Model-A's 0.4 and Sec. 5.4's 0.5
+    learning_rate: tuple[float, ...] = (0.001, 0.01)  # Sec. 6.3: Jiao's 0.01 and Talluri's 0.001
+    validation_fraction: float = 0.2  # inner stratified hold-out of the training fold
+    epochs: int = 30  # per trial (ours)
+
+
+@dataclasses.dataclass(frozen=True)
+class TalluriConfig:
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    # Sec. 6.1 (Model-A, Split Model): SGD lr 0.001, momentum 0.9, batch 4, 100 epochs.
+    train: TrainConfig = TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, batch_size=4, epochs=100)
+    lr_decay: float = 0.0  # Keras 2 style decay lr / (1 + decay * step); Model-C: 1e-6 (Sec. 6.3)
+    protocol: ProtocolConfig = ProtocolConfig()
+    tune: TuneConfig = TuneConfig()
+
+
+def train_config_for(model: str) -> tuple[TrainConfig, float]:
+    """Training recipe of Sec. 6 for ``model``: (TrainConfig, lr_decay)."""
+    if model in ("model_a", "split_model"):  # Sec. 6.1 (Sec. 5.2: the Split Model keeps the parameters)
+        return TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, batch_size=4, epochs=100), 0.0
+    if model == "model_b":  # Sec. 6.2: SGD (Keras default lr 0.01, as Reddy et al.), batch 8, 100 epochs
+        return TrainConfig(optimizer="sgd", learning_rate=0.01, momentum=0.0, batch_size=8, epochs=100), 0.0
+    if model == "model_c":  # Sec. 6.3: SGD Nesterov momentum 0.9, decay 1e-6, batch 4; lr 0.01 -> 0.001, 800 -> 100 epochs
+        return TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, nesterov=True, batch_size=4,
+                           epochs=100), 1e-6
+    raise ValueError(f"model {model!r}: expected model_a, split_model, model_b or model_c")
+
+
+def sequence_length(train_databases: tuple[str, ...]) -> int:
+    """Sec. 4.4 / 5.1: 36 (CASME II), 26 (SMIC), 30 (combined) from the training database(s)."""
+    key = "combined" if set(train_databases) == {"casme2", "smic"} else train_databases[0]
+    if key not in SEQUENCE_LENGTH:
+        raise ValueError(f"no sequence length for training databases {train_databases}")
+    return SEQUENCE_LENGTH[key]
+
+
+def default_config(model: str, train: tuple[str, ...], test: tuple[str, ...], window: str = "apex") -> TalluriConfig:
+    recipe, decay = train_config_for(model)
+    return TalluriConfig(
+        data=DataConfig(frames=sequence_length(train), window=window),
+        model=ModelConfig(name=model),
+        train=recipe,
+        lr_decay=decay,
+        protocol=ProtocolConfig(train=tuple(train), test=tuple(test)),
+    )

@@ -1,0 +1,94 @@
+"""Model-A, Split Model, Model-B and Model-C of Talluri, Fiedler and Al-Hamadi.
+
+K. K. Talluri, M.-A. Fiedler, A. Al-Hamadi, "Deep 3D Convolutional Neural Network for Facial
+Micro-Expression Analysis from Video Images", Appl. Sci. 12(21):11078, 2022.
+
+Axis order (algorithms.md 7.1): the paper writes Table 2's shapes depth first (36 x 128 x 128), so
+Model-A, the Split Model and Model-C take ``(frames, height, width, 1)``. Model-B is Reddy et al.'s
+MicroExpSTCNN (``papers.reddy2019.model``), whose input is frames last ``(64, 64, frames, 1)``.
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from papers.reddy2019.model import build_microexpstcnn
+
+
+def _conv_block(x, index: int, filters: int, kernel_size: int, pool_size: int, dropout: float,
+                batch_norm: bool = True, padding: str = "same"):
+    """One Conv block of Fig. 3: Conv3D (ReLU, HeNormal) -> BatchNorm -> MaxPool3D -> Dropout."""
+    x = layers.Conv3D(filters, kernel_size, padding=padding, activation="relu",
+                      kernel_initializer="he_normal", name=f"conv3d_{index}")(x)
+    if batch_norm:
+        x = layers.BatchNormalization(name=f"batchnorm_{index}")(x)
+    if min(x.shape[1:4]) < pool_size:
+        raise ValueError(f"conv block {index}: feature map {tuple(x.shape[1:4])} is smaller than the "
+                         f"{pool_size}x{pool_size}x{pool_size} pooling; use more frames or fewer blocks")
+    x = layers.MaxPooling3D(pool_size=pool_size, name=f"maxpool3d_{index}")(x)  # 'valid': floor (36 -> 12 -> 4)
+    return layers.Dropout(dropout, name=f"dropout_{index}")(x)
+
+
+def build_model_a(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
+                  blocks: int = 2, filters: int = 16, kernel_size: int = 3, pool_size: int = 3,
+                  dropout: float = 0.4, dense_units: int = 128, dense_dropout: float = 0.4,
+                  name: str = "model_a") -> keras.Model:
+    """Model-A, Sec. 5.1, Table 2, Figs. 2-3.
+
+    Two Conv blocks (Conv3D 16@3x3x3 same, HeNormal, ReLU; BatchNorm; MaxPool3D 3; Dropout 0.4),
+    Flatten (12,544 for CASME II's 36 frames), Dense 128 (ReLU), Dropout, Dense 3, softmax:
+    1,613,587 trainable parameters. ``blocks=3`` is the Split Model of Sec. 5.2.
+    """
+    if len(input_shape) != 4:
+        raise ValueError(f"{name}: input_shape must be (frames, height, width, channels), got {input_shape}")
+    inputs = keras.Input(shape=tuple(input_shape), name="input")  # (B, T, H, W, 1): depth first (Table 2)
+    x = inputs
+    for index in range(1, blocks + 1):
+        x = _conv_block(x, index, filters, kernel_size, pool_size, dropout)
+    x = layers.Flatten(name="flatten")(x)  # Table 2: 12,544 = 4 x 14 x 14 x 16
+    x = layers.Dense(dense_units, activation="relu", name="dense_1")(x)  # Sec. 5.1: ReLU "across all feasible layers"
+    # Sec. 5.1 names "another dropout layer" without a rate; we use Model-A's 0.4 (README ledger).
+    x = layers.Dropout(dense_dropout, name=f"dropout_{blocks + 1}")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="dense_2")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_split_model(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
+                      **kwargs) -> keras.Model:
+    """Split Model, Sec. 5.2: Model-A with three Conv blocks instead of two (train-test split runs)."""
+    return build_model_a(input_shape, num_classes, blocks=3, name="split_model", **kwargs)
+
+
+def build_model_b(input_shape: tuple[int, int, int, int] = (64, 64, 36, 1), num_classes: int = 3,
+                  dropout: float = 0.5) -> keras.Model:
+    """Model-B, Sec. 5.3: MicroExpSTCNN (Reddy et al. 2019) at 64x64, depth = the database's frame count.
+
+    Conv3D 32@3x3x15, MaxPool3D 3, Dropout 0.5, Flatten, Dense 128, Dropout, Dense 3 softmax;
+    frames last, as in Reddy et al.'s code (algorithms.md 7.1).
+    """
+    return build_microexpstcnn(tuple(input_shape), num_classes, kernel_size=(3, 3, 15), filters=32, pool_size=3,
+                               dense_units=128, dropout=dropout, name="model_b")
+
+
+def build_model_c(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
+                  blocks: int = 2, filters: int = 32, kernel_size: int = 3, pool_size: int = 3,
+                  batch_norm: bool = True, padding: str = "same", dropout: float = 0.5,
+                  dense_units: int = 128, name: str = "model_c") -> keras.Model:
+    """Model-C, Sec. 5.4: Jiao et al.'s 3D CNN (ICMSP 2021) with Talluri et al.'s assumed parameters.
+
+    Sec. 5.4 assumes: 128x128 input, depth as Model-B; Conv3D 32@3x3x3 with batch normalisation;
+    two max-pooling blocks of 3x3x3; dropout 0.5; Dense 128. The block layout (Conv -> BN -> Pool
+    -> Dropout, 'same' padding, ReLU, HeNormal) follows Model-A, on which Sec. 6.3 says the
+    assumptions were based. Every assumption is a parameter (``papers.talluri2022.config.ModelCConfig``).
+    """
+    if len(input_shape) != 4:
+        raise ValueError(f"{name}: input_shape must be (frames, height, width, channels), got {input_shape}")
+    inputs = keras.Input(shape=tuple(input_shape), name="input")  # (B, T, H, W, 1)
+    x = inputs
+    for index in range(1, blocks + 1):
+        x = _conv_block(x, index, filters, kernel_size, pool_size, dropout, batch_norm=batch_norm, padding=padding)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(dense_units, activation="relu", name="dense_1")(x)
+    x = layers.Dropout(dropout, name=f"dropout_{blocks + 1}")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="dense_2")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,375 @@
+#!/usr/bin/env python
+"""Run a paper's experiments under its protocol and write the report (issue 4).
+
+    python run_all.py --list
+    python run_all.py --paper aouayeb2019                      # synthetic corpus, quick profile
+    python run_all.py --paper aouayeb2019 --data-root /data    # real databases, paper profile
+    python run_all.py --paper le2020 --experiment casme2_10fold --set train.epochs=2
+    python run_all.py --paper aouayeb2019 --architectures --json
+    python run_all.py --check-data /data
+
+Outputs go to ``--out`` (default ``reports/``): ``<paper>/report.pdf``, ``<paper>/results.json``
+and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}``. A rerun of
+the same command resumes: finished folds are reused (``--fresh`` recomputes them). User errors (unknown paper or
+experiment, unimplemented paper, bad ``--set``, missing database) print one line on stderr and
+exit with status 2; a run with failed folds exits with status 1; Ctrl-C exits with 130.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
+
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import shlex  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PROG = "run_all.py"
+
+
+class CliError(Exception):
+    """A user error: printed as one line on stderr, exit status 2, no traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Reproduce micro-expression recognition papers "
+                                     "and write reports beside the papers' numbers.")
+    parser.add_argument("--paper", help="paper id (see --list) or 'all'")
+    parser.add_argument("--list", action="store_true", help="list papers, experiments and implementation status")
+    parser.add_argument("--experiment", action="append", default=[], metavar="NAME",
+                        help="run only this experiment (repeatable)")
+    parser.add_argument("--data-root", type=Path, metavar="DIR",
+                        help="folder holding the databases (default: the synthetic corpus, generated on first use)")
+    parser.add_argument("--profile", choices=("paper", "quick", "smoke"),
+                        help="paper: the paper's hyperparameters; quick: fewer epochs; smoke: seconds "
+                             "(default: paper on real databases, quick on a synthetic corpus)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="override a config field (repeatable), e.g. train.epochs=2")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="recompute every fold instead of reusing finished ones (e.g. after a code change)")
+    parser.add_argument("--allow-faces", action="store_true",
+                        help="let reports made from licensed databases embed face images (private use only)")
+    parser.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
+    parser.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
+    parser.add_argument("--json", action="store_true", help="with --architectures: print JSON only")
+    return parser
+
+
+def _err(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+def _registry(registry: Any):
+    if registry is not None:
+        return registry
+    import papers
+
+    return papers
+
+
+# Lines TensorFlow 2.21 writes to stderr at import although TF_CPP_MIN_LOG_LEVEL=3 (absl logs
+# written before absl::InitializeLog): dropped so that an error stays one line.
+_TF_IMPORT_NOISE = ("before absl::InitializeLog", "oneDNN custom operations", "cudart_stub.cc",
+                    "Could not find cuda drivers", "cuda_platform.cc", "rebuild TensorFlow with the appropriate",
+                    "This TensorFlow binary is optimized")
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow (the papers' backend) with its import-time log lines filtered out of stderr."""
+    if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return
+    with tempfile.TemporaryFile() as captured:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except ImportError:
+            pass  # a backend without TensorFlow; the paper's own import says what is missing
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        text = captured.read().decode(errors="replace")
+    for line in text.splitlines():
+        if line.strip() and not any(noise in line for noise in _TF_IMPORT_NOISE):
+            print(line, file=sys.stderr)
+
+
+def _load_paper(registry: Any, paper_id: str):
+    """The paper's module, or CliError for an unknown or unimplemented paper."""
+    if paper_id not in registry.PAPER_IDS:
+        raise CliError(f"unknown paper {paper_id!r}; known papers: {', '.join(registry.PAPER_IDS)}")
+    _import_tensorflow_quietly()
+    try:
+        module = registry.get_paper(paper_id)
+    except KeyError:
+        raise CliError(f"unknown paper {paper_id!r}; known papers: {', '.join(registry.PAPER_IDS)}") from None
+    except ImportError as exc:
+        raise CliError(f"paper {paper_id!r} is not implemented yet (importing it failed: {exc})") from None
+    paper = getattr(module, "PAPER", None)
+    if paper is None or not hasattr(module, "EXPERIMENTS"):
+        raise CliError(f"paper {paper_id!r} is not implemented yet (its package has no PAPER/EXPERIMENTS)")
+    if paper.status == "planned":
+        raise CliError(f"paper {paper_id!r} is planned, not implemented yet")
+    return module
+
+
+def _selected_papers(registry: Any, paper: str) -> list[tuple[str, Any]]:
+    if paper != "all":
+        return [(paper, _load_paper(registry, paper))]
+    chosen = []
+    for paper_id in registry.PAPER_IDS:
+        try:
+            chosen.append((paper_id, _load_paper(registry, paper_id)))
+        except CliError as exc:
+            print(f"{PROG}: skipping: {exc}", file=sys.stderr)
+    if not chosen:
+        raise CliError("no paper is implemented yet")
+    return chosen
+
+
+def list_papers(registry: Any) -> int:
+    for paper_id in registry.PAPER_IDS:
+        try:
+            module = _load_paper(registry, paper_id)
+        except CliError as exc:
+            print(f"{paper_id}: not available ({str(exc).split(' (')[0].split(': ')[-1]})")
+            continue
+        print(f"{paper_id} [{module.PAPER.status}] {module.PAPER.title}")
+        for experiment in module.EXPERIMENTS:
+            print(f"  {experiment.name}: {experiment.title}  (databases: {', '.join(experiment.datasets)}; "
+                  f"profiles: paper, {', '.join(p for p in experiment.profiles if p != 'paper') or '-'})")
+    return 0
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send everything written to stdout (Python and C level) to stderr, to keep --json output pure."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout
+        saved = None
+    if saved is not None:
+        os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _architecture_json(summary: dict) -> dict:
+    return {"trainable_params": summary["trainable_params"], "non_trainable_params": summary["non_trainable_params"],
+            "layers": [{"name": l["name"], "class": l["class"], "output_shape": l["output_shape"]}
+                       for l in summary["layers"]]}
+
+
+def architectures(chosen: list[tuple[str, Any]], as_json: bool) -> int:
+    from common.reporting.architecture import model_summary
+
+    everything = {}
+    for paper_id, module in chosen:
+        with _stdout_to_stderr():
+            try:
+                import absl.logging
+
+                absl.logging.set_verbosity("error")
+            except ImportError:
+                pass
+            models = module.PAPER.models()
+            summaries = {name: model_summary(model) for name, model in models.items()}
+        everything[paper_id] = summaries
+        if not as_json:
+            for name, summary in summaries.items():
+                print(f"{paper_id} / {name}: trainable {summary['trainable_params']:,}, "
+                      f"non-trainable {summary['non_trainable_params']:,}")
+                for layer in summary["layers"]:
+                    print(f"  {layer['name']:<32} {layer['class']:<24} {str(layer['output_shape']):<28} "
+                          f"{layer['params']:>10,}")
+            total = sum(s["trainable_params"] for s in summaries.values())
+            print(f"{paper_id}: {len(summaries)} models, {total:,} trainable parameters in all")
+    if as_json:
+        if len(chosen) == 1:
+            payload = {"models": {n: _architecture_json(s) for n, s in everything[chosen[0][0]].items()}}
+        else:
+            payload = {"papers": {p: {"models": {n: _architecture_json(s) for n, s in m.items()}}
+                                  for p, m in everything.items()}}
+        print(json.dumps(payload, indent=1))
+    return 0
+
+
+def _experiments(chosen: list[tuple[str, Any]], names: list[str]) -> list[tuple[str, Any, list]]:
+    """(paper_id, module, experiments) with --experiment applied; unknown names are a CliError."""
+    plan = []
+    known = set()
+    for paper_id, module in chosen:
+        experiments = list(module.EXPERIMENTS)
+        known.update(e.name for e in experiments)
+        if names:
+            experiments = [e for e in experiments if e.name in names]
+        if experiments:
+            plan.append((paper_id, module, experiments))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        listing = ", ".join(sorted(known)) or "none"
+        raise CliError(f"unknown experiment {', '.join(map(repr, unknown))}; experiments: {listing}")
+    return plan
+
+
+def _load_all(plan, root: Path) -> dict[tuple, list]:
+    """Load every database the plan needs once; one CliError listing each one that is missing."""
+    from common.evaluation import runner
+
+    loaded: dict[tuple, list] = {}
+    missing: list[str] = []
+    for paper_id, _, experiments in plan:
+        for experiment in experiments:
+            for name in experiment.datasets:
+                options = dict(experiment.loader_options.get(name, {}))
+                key = (name, json.dumps(options, sort_keys=True, default=str))
+                if key in loaded or any(m.startswith(f"{name} ") for m in missing):
+                    continue
+                try:
+                    samples = runner.load_dataset(name, root, **options)
+                except Exception as exc:  # DatasetError and friends: one line each, joined below
+                    missing.append(f"{name} ({' '.join(str(exc).split())})")
+                    continue
+                if not samples:
+                    missing.append(f"{name} (no sample found)")
+                    continue
+                loaded[key] = list(samples)
+    if missing:
+        raise CliError(f"missing database(s) under {root}: {'; '.join(missing)}")
+    return loaded
+
+
+def run(args, chosen: list[tuple[str, Any]]) -> int:
+    from common.config import ConfigError, parse_assignments
+    from common.evaluation import runner
+    from common.paths import reports_root
+
+    plan = _experiments(chosen, args.experiment)
+    profile = runner.resolve_profile(args.profile, args.data_root)
+    try:
+        overrides = parse_assignments(args.set)
+        for paper_id, _, experiments in plan:
+            for experiment in experiments:
+                try:
+                    runner.effective_config(experiment, profile, overrides)
+                except ConfigError as exc:
+                    raise ConfigError(f"{exc} (experiment {paper_id}/{experiment.name})") from None
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    if args.data_root is not None:
+        if not args.data_root.is_dir():
+            raise CliError(f"--data-root {args.data_root}: no such folder")
+        root = args.data_root
+        synthetic = runner.is_synthetic(root)
+    else:
+        _log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
+             "it is generated on first use")
+        root = runner.default_data_root(profile)
+        synthetic = True
+    loaded = _load_all(plan, root)
+    out = args.out if args.out is not None else reports_root()
+    failed = []
+    written = []
+    for paper_id, module, experiments in plan:
+        started = time.perf_counter()
+        results = {}
+        for experiment in experiments:
+            data = {name: loaded[(name, json.dumps(dict(experiment.loader_options.get(name, {})), sort_keys=True,
+                                                   default=str))] for name in experiment.datasets}
+            try:
+                res = runner.run_experiment(paper_id, experiment, data_root=root, profile=profile, seed=args.seed,
+                                            overrides=overrides, out_dir=out, log=_log, loaded=data,
+                                            fresh=args.fresh)
+            except runner.RunError as exc:
+                raise CliError(str(exc)) from None
+            results[experiment.name] = res
+            failed += [f"{paper_id}/{experiment.name}/{f['name']}: {f['reason']}" for f in res["folds"]
+                       if f["status"] == "failed"]
+        datasets = {}
+        for res in results.values():
+            for name, count in res["corpus"]["datasets"].items():
+                datasets[name] = max(datasets.get(name, 0), count)
+        context = {"paper": module.PAPER, "experiments": {e.name: e for e in experiments}, "profile": profile,
+                   "seed": args.seed, "allow_faces": bool(args.allow_faces or synthetic),
+                   "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
+                              "datasets": datasets},
+                   "seconds": time.perf_counter() - started, "environment": runner.environment(),
+                   "command": " ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])])}
+        from common.reporting import write_report
+
+        pdf = write_report(paper_id, results, out, context, log=_log)
+        written.append((paper_id, pdf, results))
+    _log("")
+    for paper_id, pdf, results in written:
+        _log(f"{paper_id}: report {pdf}")
+        _log(f"{paper_id}: results {pdf.parent / 'results.json'} (tables: comparison.csv, scores.csv)")
+        for name, res in results.items():
+            _log(f"  {name}: {res['outputs']['dir']} (results.json, predictions.csv, folds/)")
+    _log(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
+    if failed:
+        print(f"{PROG}: {len(failed)} fold(s) failed (see folds/<fold>/error.txt):", file=sys.stderr)
+        for line in failed:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def check_data(root: Path) -> int:
+    try:
+        from common.datasets.check import main as check_main
+    except ImportError as exc:
+        raise CliError(f"the data checker is not available: {exc}") from None
+    return int(check_main(root) or 0)
+
+
+def main(argv: list[str] | None = None, registry: Any = None) -> int:
+    """The CLI; ``registry`` (anything with ``PAPER_IDS`` and ``get_paper``) defaults to ``papers``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args._argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.check_data is not None:
+            return check_data(args.check_data)
+        if args.list:
+            return list_papers(_registry(registry))
+        if not args.paper:
+            parser.error("give --paper ID|all (or --list, --check-data ROOT)")
+        if args.json and not args.architectures:
+            raise CliError("--json goes with --architectures")
+        chosen = _selected_papers(_registry(registry), args.paper)
+        if args.architectures:
+            return architectures(chosen, args.json)
+        return run(args, chosen)
+    except CliError as exc:
+        _err(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted; finished folds are saved, run the same command again to resume")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Stage cache (common.preprocessing.cache): hits, invalidation, corruption, keys."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from common.datasets.sample import Sample
+from common.preprocessing import cache
+from common.preprocessing.cache import STATS, cached, sample_fingerprint
+
+
+class Counter:
+    """A compute() that counts its calls."""
+
+    def __init__(self, value):
+        self.calls, self.value = 0, value
+
+    def __call__(self):
+        self.calls += 1
+        return self.value
+
+
+@dataclasses.dataclass(frozen=True)
+class MagnifyParams:
+    alpha: float = 10.0
+    levels: int = 4
+    band: tuple[float, float] = (0.4, 3.0)
+
+
+@pytest.fixture()
+def sample(tmp_path) -> Sample:
+    folder = tmp_path / "sub01" / "EP01"
+    folder.mkdir(parents=True)
+    paths = []
+    for i in range(1, 4):
+        path = folder / f"img{i}.jpg"
+        path.write_bytes(bytes([i]) * (100 + i))
+        paths.append(path)
+    return Sample("casme2", "sub01", "EP01", "happiness", 1, 2, 3, 200.0, tuple(paths))
+
+
+def test_second_call_performs_no_recomputation(tmp_path, sample):
+    STATS.reset()
+    compute = Counter({"x": np.arange(6.0).reshape(2, 3), "label": np.array("ok")})
+    inputs = sample_fingerprint(sample)
+    first = cached("stage_a", inputs, MagnifyParams(), compute, root=tmp_path)
+    second = cached("stage_a", inputs, MagnifyParams(), compute, root=tmp_path)
+    assert compute.calls == 1
+    assert STATS.misses["stage_a"] == 1 and STATS.hits["stage_a"] == 1
+    assert isinstance(second, dict) and set(second) == {"x", "label"}
+    np.testing.assert_array_equal(second["x"], first["x"])
+    assert str(second["label"]) == "ok"
+    key = cache.cache_key("stage_a", inputs, MagnifyParams())
+    assert (tmp_path / "stage_a" / key[:2] / f"{key}.npz").is_file()
+
+
+def test_bare_array_comes_back_as_array(tmp_path):
+    compute = Counter(np.ones((2, 2), np.uint8))
+    for _ in range(2):
+        out = cached("bare", {"clip": "x"}, {}, compute, root=tmp_path)
+        assert isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.shape == (2, 2)
+    assert compute.calls == 1
+
+
+def test_changing_a_param_invalidates_only_that_stage(tmp_path, sample):
+    inputs = sample_fingerprint(sample)
+    a, b = Counter(np.zeros(3)), Counter(np.ones(3))
+    cached("magnify", inputs, MagnifyParams(alpha=10), a, root=tmp_path)
+    cached("landmarks", inputs, {"mode": "first"}, b, root=tmp_path)
+    STATS.reset()
+    cached("magnify", inputs, MagnifyParams(alpha=15), a, root=tmp_path)  # new param: recompute
+    cached("landmarks", inputs, {"mode": "first"}, b, root=tmp_path)  # other stage: still a hit
+    cached("magnify", inputs, MagnifyParams(alpha=10), a, root=tmp_path)  # old entry kept
+    assert a.calls == 2 and b.calls == 1
+    assert STATS.misses == {"magnify": 1} and STATS.hits == {"landmarks": 1, "magnify": 1}
+
+
+def test_params_are_canonical():
+    key = cache.cache_key
+    assert key("s", {"a": 1, "b": [1, 2]}, {"x": 1.5, "y": "z"}) == key("s", {"b": (1, 2), "a": 1}, {"y": "z", "x": 1.5})
+    assert key("s", {}, MagnifyParams()) == key("s", {}, MagnifyParams(alpha=10.0))
+    assert key("s", {}, MagnifyParams()) != key("s", {}, MagnifyParams(levels=5))
+    assert key("s", {}, {"w": np.arange(3)}) != key("s", {}, {"w": np.arange(1, 4)})
+    assert key("s", {}, {}) != key("t", {}, {})
+    with pytest.raises(cache.CacheKeyError, match="params"):
+        key("s", {}, {"f": object()})
+
+
+def test_frame_file_change_invalidates(tmp_path, sample):
+    before = cache.cache_key("s", sample_fingerprint(sample), {})
+    os.utime(sample.frames[1], ns=(1_000_000_000, 1_000_000_000))
+    assert cache.cache_key("s", sample_fingerprint(sample), {}) != before
+    fingerprint = sample_fingerprint(sample)
+    assert fingerprint["key"] == "casme2/sub01/EP01"
+    assert [row[:2] for row in fingerprint["frames"]] == [["img1.jpg", 101], ["img2.jpg", 102], ["img3.jpg", 103]]
+
+
+def test_missing_frame_is_one_clear_error(tmp_path, sample):
+    Path(sample.frames[2]).unlink()
+    with pytest.raises(FileNotFoundError, match="img3.jpg"):
+        sample_fingerprint(sample)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_corrupt_entry_is_detected_and_rebuilt(tmp_path, damage):
+    compute = Counter({"x": np.arange(1000.0)})
+    cached("stage_c", {"clip": 1}, {}, compute, root=tmp_path)
+    path = cache.entry_path("stage_c", cache.cache_key("stage_c", {"clip": 1}, {}), tmp_path)
+    content = path.read_bytes()
+    path.write_bytes({"garbage": b"not a zip" * 10, "truncated": content[: len(content) // 2], "empty": b""}[damage])
+    STATS.reset()
+    out = cached("stage_c", {"clip": 1}, {}, compute, root=tmp_path)
+    np.testing.assert_array_equal(out["x"], np.arange(1000.0))
+    assert compute.calls == 2 and STATS.rebuilt["stage_c"] == 1
+    assert path.read_bytes() == content  # rewritten whole
+    cached("stage_c", {"clip": 1}, {}, compute, root=tmp_path)
+    assert compute.calls == 2
+
+
+def test_no_temporary_files_left_and_default_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("MERSUITE_CACHE", str(tmp_path))
+    cached("stage_d", {"clip": 2}, {}, Counter(np.zeros(2)))
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == 1 and files[0].suffix == ".npz" and files[0].parts[-4] == "stages"
+
+
+def test_bad_results_and_stage_names_are_refused(tmp_path):
+    with pytest.raises(TypeError, match="ndarray or a dict"):
+        cached("bad", {}, {}, lambda: [1, 2], root=tmp_path)
+    with pytest.raises(TypeError, match="object array"):
+        cached("bad", {}, {}, lambda: {"x": np.array([None])}, root=tmp_path)
+    with pytest.raises(ValueError, match="stage"):
+        cached("../escape", {}, {}, lambda: np.zeros(1), root=tmp_path)

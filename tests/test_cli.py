@@ -1,0 +1,134 @@
+"""run_all.py (issue 4): every error path is one line and a non-zero exit; a smoke run end to end."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import dummy_paper
+from common.evaluation import runner
+
+REPO = Path(__file__).resolve().parent.parent
+_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
+run_all = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(run_all)
+
+
+@pytest.fixture()
+def corpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
+    dummy_paper.reset_hooks()
+    yield dummy_paper.write_corpus(tmp_path / "data")
+    dummy_paper.reset_hooks()
+
+
+def cli(capsys, *argv):
+    code = run_all.main(list(argv), registry=dummy_paper.REGISTRY)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("run_all.py: error: ") and "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--paper", "nosuch"], "unknown paper 'nosuch'; known papers: dummy, planned, broken"),
+    (["--paper", "planned"], "paper 'planned' is planned, not implemented yet"),
+    (["--paper", "broken"], "paper 'broken' is not implemented yet (importing it failed"),
+    (["--paper", "dummy", "--experiment", "nosuch"], "unknown experiment 'nosuch'; experiments: toy_loso"),
+    (["--paper", "dummy", "--set", "train.epochz=2"], "no field 'epochz' in TrainConfig"),
+    (["--paper", "dummy", "--set", "train.epochs=many"], "expected int, got 'many'"),
+    (["--paper", "dummy", "--set", "train.epochs"], "expected section.field=value"),
+    (["--paper", "dummy", "--json"], "--json goes with --architectures"),
+])
+def test_user_errors_are_one_line_and_exit_2(capsys, corpus, argv, expected):
+    code, out, err = cli(capsys, *argv, "--data-root", str(corpus))
+    assert code == 2
+    assert expected in one_error_line(err)
+
+
+def test_missing_database_and_data_root(capsys, corpus, tmp_path):
+    (corpus / "samm.present").unlink()
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert f"missing database(s) under {corpus}: samm (" in one_error_line(err)
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(tmp_path / "nowhere"))
+    assert code == 2 and "no such folder" in one_error_line(err)
+
+
+def test_list_shows_status_and_experiments(capsys):
+    code, out, _ = cli(capsys, "--list")
+    assert code == 0
+    assert "dummy [implemented] A dummy paper for the harness tests" in out
+    assert "toy_loso: Toy LOSO (Table 1)" in out
+    assert "planned: not available" in out and "broken: not available" in out
+
+
+def test_unknown_paper_through_the_real_script():
+    proc = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "nosuch"], capture_output=True,
+                          text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert "unknown paper 'nosuch'" in one_error_line(proc.stderr)
+
+
+def test_smoke_run_end_to_end_then_resume(capsys, corpus, tmp_path):
+    out_dir = tmp_path / "out"
+    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--profile", "smoke",
+                         "--set", "model.units=3", "--out", str(out_dir))
+    assert code == 0, err
+    report = out_dir / "dummy" / "report.pdf"
+    assert report.read_bytes().startswith(b"%PDF")
+    results = json.loads((out_dir / "dummy" / "results.json").read_text())
+    toy = results["experiments"]["toy_loso"]
+    assert toy["profile"] == "smoke" and toy["config"]["model"]["units"] == 3
+    assert toy["config"]["train"]["epochs"] == 1 and toy["parameters"] == {"dummy_mlp": 2 * 3 + 3 + 3 * 3 + 3}
+    assert toy["status_counts"] == {"ok": 4}
+    assert f"dummy: report {report}" in out
+    assert "profile smoke, corpus real" in out.strip().splitlines()[-1]
+    # the same command again: every fold is reused, nothing trains
+    dummy_paper.reset_hooks()
+    code, out, _ = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--profile", "smoke",
+                       "--set", "model.units=3", "--out", str(out_dir))
+    assert code == 0 and not dummy_paper.HOOKS["ran"] - {"report_pages:False"}
+    assert json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]["metrics"] == \
+        toy["metrics"]
+
+
+def test_failed_folds_exit_1_and_are_listed(capsys, corpus, tmp_path):
+    dummy_paper.HOOKS["fail"].update({"casme2_sub01", "casme2_sub02", "samm_006", "samm_007"})
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
+    assert code == 1
+    assert "4 fold(s) failed" in err and "dummy/toy_loso/samm_006: RuntimeError: planned failure" in err
+    assert (tmp_path / "out" / "dummy" / "report.pdf").exists()  # the report is still written
+
+
+def test_architectures_json_is_pure_json(capfd):
+    code = run_all.main(["--paper", "dummy", "--architectures", "--json"], registry=dummy_paper.REGISTRY)
+    out, _ = capfd.readouterr()
+    assert code == 0
+    payload = json.loads(out)
+    model = payload["models"]["dummy_mlp"]
+    assert model["trainable_params"] == 27 and model["non_trainable_params"] == 0
+    assert model["layers"][0] == {"name": "features", "class": "InputLayer", "output_shape": [None, 2]}
+    assert all(set(layer) == {"name", "class", "output_shape"} for layer in model["layers"])
+    code = run_all.main(["--paper", "dummy", "--architectures"], registry=dummy_paper.REGISTRY)
+    out, _ = capfd.readouterr()
+    assert code == 0 and "dummy / dummy_mlp: trainable 27, non-trainable 0" in out
+
+
+def test_check_data_returns_the_checkers_code(capsys, monkeypatch, tmp_path):
+    calls = []
+    fake = types.ModuleType("common.datasets.check")
+    fake.main = lambda root: calls.append(root) or 3
+    monkeypatch.setitem(sys.modules, "common.datasets.check", fake)
+    assert run_all.main(["--check-data", str(tmp_path)]) == 3
+    assert calls == [tmp_path]

@@ -1,0 +1,49 @@
+"""``common.datasets.check.main`` (``run_all.py --check-data ROOT``): report and exit status (issue 2)."""
+from __future__ import annotations
+
+import pytest
+
+from common.datasets.check import main
+from common.datasets.synthetic import flat_renderer, write_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write_corpus(tmp_path_factory.mktemp("check") / "corpus", size="smoke", renderer=flat_renderer, progress=False)
+
+
+def test_reports_every_database_and_the_composite(corpus, capsys):
+    assert main(corpus) == 0
+    out = capsys.readouterr().out
+    for title in ("CASME II (casme2)", "SMIC-HS (smic)", "SMIC-HS-E (smic_e)", "SAMM (samm)", "CAS(ME)^2 (casme_sq)"):
+        assert title in out
+    assert "official list and MEGC rules agree" in out
+    assert "36 = 9 SMIC-HS + 12 CASME II + 15 SAMM (real data: 442 = 164 + 145 + 133)" in out
+    assert "no apex annotated: 1" in out and "offset unknown" in out  # the '/' apex and CAS(ME)^2 offset 0
+    assert "Paper selections:" in out and "RESULT: usable" in out
+
+
+def test_missing_clips_are_listed(corpus, tmp_path, capsys):
+    import shutil
+
+    copy = shutil.copytree(corpus, tmp_path / "copy")
+    victim = next(p for p in sorted((copy / "SAMM" / "SAMM" / "007").iterdir()))
+    shutil.rmtree(victim)
+    assert main(copy) == 0
+    out = capsys.readouterr().out
+    assert "missing or empty clips (skipped): 1" in out and victim.name in out
+
+
+def test_unusable_database_gives_a_non_zero_exit(corpus, tmp_path, capsys):
+    import shutil
+
+    copy = shutil.copytree(corpus, tmp_path / "copy")
+    (copy / "SAMM" / "SAMM" / "SAMM_Micro_FACS_Codes_v2.xlsx").write_bytes(b"broken")
+    assert main(copy) == 1
+    assert "UNUSABLE" in capsys.readouterr().out
+
+
+def test_nothing_found_and_bad_root(tmp_path, capsys):
+    assert main(tmp_path) == 1
+    assert "RESULT: no database found" in capsys.readouterr().out
+    assert main(tmp_path / "missing") == 2

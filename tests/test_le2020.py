@@ -1,0 +1,142 @@
+"""papers/le2020: models and parameter counts, labels, the EVM -> dynamic image -> regions
+pipeline on a synthetic clip, and a smoke run through run_all.py."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_architectures_json_lists_the_three_models():
+    out = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "le2020", "--architectures", "--json"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    models = json.loads(out.stdout)["models"]
+    assert set(models) == {"vgg19_roi", "resnet50_roi", "senet50_roi"}
+    # 224 x 224 x 3, 4 classes (Sec. III-D, IV-A.1):
+    # VGG19 convolutions 20,024,384 + fc1 102,764,544 + fc2 16,781,312 + 4,096*4+4
+    assert models["vgg19_roi"]["trainable_params"] == 20_024_384 + 102_764_544 + 16_781_312 + 16_388
+    # keras.applications ResNet50 without top: 23,534,592 trainable (23,587,712 incl. BN stats) + 2048*4+4
+    assert models["resnet50_roi"]["trainable_params"] == 23_534_592 + 8_196
+    # SE-ResNet-50 backbone, algorithms.md section 4 reference count, + 2048*4+4
+    assert models["senet50_roi"]["trainable_params"] == 26_039_024 + 8_196
+    assert models["senet50_roi"]["layers"][0]["output_shape"][1:] == [224, 224, 3]
+
+
+def test_label_regrouping_follows_section_iv_a1():
+    from common.datasets.sample import Sample
+    from papers.le2020.protocol import FOUR_CLASSES, make_selection
+
+    def sample(dataset, emotion, i):
+        return Sample(dataset, "s1", f"c{i}", emotion, 1, None, 2, 200.0, ())
+
+    casme = [sample("casme2", e, i) for i, e in enumerate(["happiness", "disgust", "repression", "surprise",
+                                                          "others", "fear", "sadness"])]
+    samm = [sample("samm", e, i) for i, e in enumerate(["happiness", "anger", "disgust", "sadness", "fear",
+                                                        "surprise", "contempt", "other"])]
+    selection = make_selection({"casme2": casme, "samm": samm}, ("casme2", "samm"))
+    names = [FOUR_CLASSES[k] for k in selection.labels]
+    assert selection.class_names == FOUR_CLASSES
+    # CASME II: fear and sadness dropped; disgust + repression -> negative.
+    assert names[:5] == ["positive", "negative", "negative", "surprise", "others"]
+    # SAMM: anger, disgust, sadness, fear -> negative; contempt -> others.
+    assert names[5:] == ["positive", "negative", "negative", "negative", "negative", "surprise", "others", "others"]
+    smic = make_selection({"smic": [sample("smic", e, i) for i, e in enumerate(["negative", "positive"])]}, ("smic",))
+    assert smic.class_names == ("positive", "negative", "surprise") and list(smic.labels) == [1, 0]
+
+
+def _write_clip(folder: Path, n_frames: int = 24) -> tuple[list[Path], np.ndarray]:
+    """A synthetic face (skimage astronaut) whose mouth region moves; frames written as JPEG."""
+    from skimage import data
+
+    from common.preprocessing.faces import landmarks
+
+    face = np.ascontiguousarray(data.astronaut()[30:230, 140:340])  # (200, 200, 3), the face
+    face = cv2.resize(face, (224, 224), interpolation=cv2.INTER_AREA)
+    points = landmarks(face)
+    lips = points[48:60]
+    left, top = (lips.min(0) - 4).astype(int)
+    right, bottom = (lips.max(0) + 4).astype(int)
+    folder.mkdir(parents=True)
+    paths = []
+    for t in range(n_frames):
+        frame = face.copy()
+        shift = int(round(3 * np.sin(np.pi * t / (n_frames - 1))))  # onset -> apex -> offset
+        frame[top:bottom, left:right] = np.roll(face[top:bottom, left:right], shift, axis=0)
+        path = folder / f"img{t + 1}.png"
+        cv2.imwrite(str(path), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        paths.append(path)
+    return paths, points
+
+
+def test_magnification_dynamic_image_regions_on_a_synthetic_clip(tmp_path):
+    from common.datasets.sample import Sample
+    from common.preprocessing.regions import LEFT_EYE, RIGHT_EYE, le_boxes
+    from papers.le2020.config import Le2020Config, RegionConfig
+    from papers.le2020.protocol import compute_inputs, region_image
+
+    paths, points = _write_clip(tmp_path / "clip")
+    sample = Sample("casme2", "sub01", "EP01", "happiness", 1, 12, len(paths), 200.0, tuple(paths))
+    config = Le2020Config()
+    arrays = compute_inputs(sample, config)
+    di, found = arrays["dynamic_image"], arrays["points"]
+    assert di.shape == (224, 224, 3) and di.dtype == np.uint8
+    # Landmarks of the onset frame, on the DI's pixel grid (faces are not cropped: the face fills the frame).
+    assert np.abs(found - points).max() < 1.0
+    # The motion is in the mouth: the DI departs from its (static) background mode only there.
+    deviation = np.abs(di.astype(float) - np.median(di)).sum(-1)
+    boxes = le_boxes(found)
+    left, top, right, bottom = boxes["mouth"]
+    outside = np.ones(deviation.shape, bool)
+    outside[top:bottom, left:right] = False
+    assert deviation[top:bottom, left:right].mean() > 3 * deviation[outside].mean()
+    # Magnification enlarges that motion (Sec. III-A): stronger DI contrast in the mouth than without it.
+    plain = compute_inputs(sample, dataclasses.replace(config, magnification=dataclasses.replace(
+        config.magnification, enabled=False)))["dynamic_image"]
+    assert np.abs(di.astype(float) - np.median(di))[top:bottom, left:right].mean() >= \
+        np.abs(plain.astype(float) - np.median(plain))[top:bottom, left:right].mean()
+
+    # Regions: the canvas keeps only the three ROIs, eyes masked (Sec. III-C).
+    full = region_image(di, found, RegionConfig(), 224)
+    assert full.shape == (224, 224, 3)
+    from common.preprocessing.regions import le_roi_canvas
+
+    canvas = le_roi_canvas(di, found, size=None)
+    union = np.array(list(boxes.values()))
+    x0, y0 = union[:, 0].min(), union[:, 1].min()
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        cx, cy = np.rint(found[list(eye)].mean(0)).astype(int)
+        assert (canvas[cy - y0, cx - x0] == 0).all()  # eye centre masked
+    cx, cy = np.rint(found[list(range(48, 60))].mean(0)).astype(int)
+    assert canvas[cy - y0, cx - x0].any()  # mouth kept where the landmarks put it
+    # A cheek point (outside every ROI) is blanked.
+    cheek = np.rint((found[1] + found[31]) / 2).astype(int)
+    assert (canvas[cheek[1] - y0, cheek[0] - x0] == 0).all()
+    # Alternatives keep their documented shapes.
+    assert region_image(di, found, RegionConfig(combine="channels"), 64).shape == (64, 64, 9)
+    assert region_image(di, found, RegionConfig(combine="stack"), 64).shape == (64, 64, 3)
+    assert region_image(di, found, RegionConfig(combine="none"), 64).shape == (64, 64, 3)
+
+
+@pytest.mark.slow
+def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
+    out = subprocess.run(
+        [sys.executable, str(REPO / "run_all.py"), "--paper", "le2020", "--experiment", "cross_casme2_to_samm_resnet50",
+         "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    results = json.loads((tmp_path / "le2020" / "cross_casme2_to_samm_resnet50" / "results.json").read_text())
+    assert results["profile"] == "smoke"
+    assert [f["status"] for f in results["folds"]] == ["ok"]
+    assert results["n_samples"] == results["corpus"]["datasets"]["casme2"] + results["corpus"]["datasets"]["samm"]
+    assert results["metrics"]["pooled"]["all"]["n"] == results["corpus"]["datasets"]["samm"]
+    assert results["comparison"][0]["reported"] == pytest.approx(0.5125)  # Table III, ResNet50 CASME II -> SAMM
+    assert (tmp_path / "le2020" / "report.pdf").stat().st_size > 0

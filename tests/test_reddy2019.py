@@ -1,0 +1,151 @@
+"""papers/reddy2019: Tables I-III shapes and parameter counts (full-size models built once through
+``run_all.py --architectures``), the CAS(ME)^2 / SMIC selection, the paper vs leakage-free
+normalisation, Table VIII's epoch window, saliency maps, and a smoke run through run_all.py."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def architectures():
+    """``run_all.py --paper reddy2019 --architectures --json``: builds the 44 M and 2 x 177 M models once."""
+    out = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "reddy2019", "--architectures", "--json"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout)["models"]
+
+
+def _shapes(model: dict) -> dict[str, list]:
+    return {layer["name"]: layer["output_shape"][1:] for layer in model["layers"]}
+
+
+def test_architectures_json_reproduces_tables_1_to_3(architectures):
+    assert set(architectures) == {"microexpstcnn", "microexpfusenet_intermediate", "microexpfusenet_late"}
+    stcnn = _shapes(architectures["microexpstcnn"])
+    assert stcnn["input"] == [64, 64, 96, 1]  # frames last (algorithms.md 7.1)
+    assert stcnn["conv3d"] == [62, 62, 82, 32]  # Table I
+    assert stcnn["maxpool3d"] == [20, 20, 27, 32]
+    assert stcnn["flatten"] == [345_600]
+    assert architectures["microexpstcnn"]["trainable_params"] == 44_241_667
+    inter = _shapes(architectures["microexpfusenet_intermediate"])
+    assert inter["eyes_conv3d"] == inter["mouth_conv3d"] == [30, 30, 82, 32]
+    assert inter["eyes_maxpool3d"] == [10, 10, 27, 32]
+    assert inter["eyes_flatten"] == [86_400]
+    assert inter["concatenate"] == [172_800]  # Table II prints 86,400 (typo)
+    assert architectures["microexpfusenet_intermediate"]["trainable_params"] == 177_088_515
+    late = _shapes(architectures["microexpfusenet_late"])
+    assert late["concatenate"] == [256]  # Table III
+    assert architectures["microexpfusenet_late"]["trainable_params"] == 177_221_123
+
+
+def test_architecture_tables_match_except_the_recorded_typos(architectures):
+    from common.reporting.architecture import compare_with_paper
+    from papers.reddy2019 import PAPER
+
+    for name, rows in PAPER.architecture_tables.items():
+        summary = {"layers": [{**layer, "params": 0} for layer in architectures[name]["layers"]]}  # no counts in the JSON
+        for row, compared in zip(rows, compare_with_paper(summary, rows)):
+            shape_typo = row["note"].startswith("TYPO: printed")  # Table II's dropout and concatenate shapes
+            assert compared["ours_shape"] is not None, f"{name}: no layer {row['name']}"
+            assert compared["match"] is not shape_typo, (name, row, compared)
+
+
+def test_analytic_parameter_counts_equal_built_models():
+    from common.training import trainable_parameters
+    from papers.reddy2019 import PARAMETERS
+    from papers.reddy2019.model import (build_microexpfusenet_intermediate, build_microexpfusenet_late,
+                                        build_microexpstcnn, fusenet_parameter_count, stcnn_parameter_count)
+
+    assert PARAMETERS["microexpstcnn_smic"] == 1_643_267  # SMIC, 18 frames (algorithms.md 7.3)
+    assert trainable_parameters(build_microexpstcnn((64, 64, 18, 1))) == 1_643_267
+    # reduced frame count, same formula as the full-size counts above
+    for shape in ((32, 32, 20, 1), (20, 20, 26, 1)):
+        assert trainable_parameters(build_microexpfusenet_intermediate(shape)) == fusenet_parameter_count(shape, "intermediate")
+        assert trainable_parameters(build_microexpfusenet_late(shape)) == fusenet_parameter_count(shape, "late")
+    assert trainable_parameters(build_microexpstcnn((32, 32, 32, 1), kernel_size=(5, 5, 7))) == \
+        stcnn_parameter_count((32, 32, 32, 1), kernel_size=(5, 5, 7))
+    with pytest.raises(ValueError, match="too small"):
+        build_microexpstcnn((64, 64, 16, 1))  # 16 frames: valid 15-frame kernel leaves 2 < pool 3
+
+
+def test_selection_labels_casme_sq_by_stimulus_and_smic_by_folder(smoke_corpus):
+    from common.config import apply_overrides
+    from common.datasets import load
+    from papers.reddy2019.config import default_config
+    from papers.reddy2019.protocol import clip_frame_paths, select, stimulus_class
+
+    assert [stimulus_class(s) for s in ("anger2", "happy5", "disgust1", "sad1")] == ["angry", "happy", "disgust", None]
+    samples = load("casme_sq", smoke_corpus)
+    config = apply_overrides(default_config("casme_sq", "microexpstcnn"), {"data.frames": "20"})
+    selection = select({"casme_sq": samples}, config)
+    assert len(selection) == len(samples) > 0  # every smoke stimulus is anger1/happy1/disgust1
+    for sample, label in zip(selection.samples, selection.labels):
+        assert selection.class_names[label] == stimulus_class(sample.meta["stimulus"])
+        paths = clip_frame_paths(sample, config)
+        numbers = [int(p.stem[3:]) for p in paths]
+        assert numbers == list(range(numbers[0], numbers[0] + 20))  # consecutive frames of the long video
+        assert numbers[0] <= sample.apex <= numbers[-1]
+    smic = load("smic", smoke_corpus)
+    smic_config = default_config("smic", "microexpstcnn")
+    assert len(select({"smic": smic}, smic_config)) == sum(len(s.frames) >= 18 for s in smic)
+
+
+def test_paper_normalisation_uses_all_data_leakage_free_only_training():
+    from papers.reddy2019.protocol import normalise
+
+    train, test = np.array([0.0, 2.0, 4.0]), np.array([10.0])
+    (paper_test,) = normalise([test], [np.concatenate([train, test])])  # mean 4, max(x - mean) = 6
+    assert paper_test == pytest.approx([1.0])
+    (clean_test,) = normalise([test], [train])  # mean 2, max(x - mean) = 2
+    assert clean_test == pytest.approx([4.0])
+
+
+def test_table8_window_is_epochs_91_to_100():
+    from papers.reddy2019.protocol import table8_summary
+
+    curve = list(np.linspace(0, 1, 100))
+    summary = table8_summary({"val_accuracy": curve}, (91, 100))
+    assert summary["epochs"] == [91, 100]
+    assert summary["mean"] == pytest.approx(np.mean(curve[90:]))
+    assert summary["std"] == pytest.approx(np.std(curve[90:]))
+    short = table8_summary({"val_accuracy": [0.1, 0.2, 0.3]}, (91, 100))  # fewer epochs: the last ones
+    assert short["epochs"] == [1, 3] and short["mean"] == pytest.approx(0.2)
+
+
+def test_saliency_is_the_gradient_of_the_predicted_score():
+    from papers.reddy2019.model import build_microexpstcnn
+    from papers.reddy2019.protocol import saliency_maps
+
+    model = build_microexpstcnn((16, 16, 20, 1))
+    x = np.random.default_rng(0).normal(size=(2, 16, 16, 20, 1)).astype(np.float32)
+    saliency, predicted = saliency_maps(model, x)
+    assert saliency.shape == (2, 16, 16, 20)
+    assert saliency.min() >= 0 and saliency.max() == pytest.approx(1.0)
+    assert np.array_equal(predicted, np.argmax(model.predict(x, verbose=0), axis=1))
+
+
+@pytest.mark.slow
+def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
+    out = subprocess.run(
+        [sys.executable, str(REPO / "run_all.py"), "--paper", "reddy2019", "--experiment", "casme_sq_microexpstcnn",
+         "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    folder = tmp_path / "reddy2019" / "casme_sq_microexpstcnn"
+    results = json.loads((folder / "results.json").read_text())
+    assert [f["status"] for f in results["folds"]] == ["ok"]
+    assert results["class_names"] == ["happy", "angry", "disgust"]
+    assert results["comparison"][0]["reported"] == pytest.approx(0.8780)  # Table V
+    fold = json.loads((folder / "folds" / "holdout.json").read_text())
+    assert fold["extra"]["counts"]["total"][0] == results["n_samples"]
+    assert len(fold["history"]["val_accuracy"]) == 1  # one smoke epoch, recorded on the 20% split
+    assert (folder / "folds" / "holdout" / "saliency.npz").exists()
+    assert (tmp_path / "reddy2019" / "report.pdf").stat().st_size > 0

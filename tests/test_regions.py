@@ -1,0 +1,186 @@
+"""Paper crops (common.preprocessing.regions): Aouayeb, Le, Reddy, Talluri, Kumar alignment."""
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from common.preprocessing import faces, regions
+
+
+@functools.lru_cache(maxsize=1)
+def astronaut() -> tuple[np.ndarray, np.ndarray]:
+    image = data.astronaut()
+    return image, faces.landmarks(image)
+
+
+def synthetic_points(left=10, right=490, top=20, chin=300) -> np.ndarray:
+    """A (68, 2) array whose Aouayeb face box is (left, top, right, chin)."""
+    points = np.full((68, 2), 200.0, np.float32)
+    points[17, 0], points[26, 0] = left, right
+    points[18, 1], points[25, 1] = top + 5, top
+    points[8, 1] = chin
+    return points
+
+
+# ----------------------------------------------------------------------------- Aouayeb
+def test_aouayeb_region_table():
+    assert [r.size for r in regions.AOUAYEB_REGIONS] == [(100, 80), (100, 80), (120, 80), (60, 60), (60, 60), (160, 60)]
+    assert [r.name for r in regions.AOUAYEB_REGIONS] == [
+        "right_eye_brow", "left_eye_brow", "nose", "right_cheek", "left_cheek", "mouth"]
+
+
+def test_aouayeb_face_box_uses_authors_landmarks():
+    assert regions.aouayeb_face_box(synthetic_points(12, 400, 30, 333)) == (12, 30, 400, 333)
+
+
+def test_aouayeb_regions_shapes_on_astronaut():
+    image, points = astronaut()
+    crops = regions.aouayeb_regions(image, points)
+    assert [c.shape for c in crops] == [(80, 100, 4), (80, 100, 4), (80, 120, 4), (60, 60, 4), (60, 60, 4), (60, 160, 4)]
+    assert all(c.dtype == np.uint8 for c in crops)
+    clip = regions.aouayeb_clip_regions(np.stack([image, image]), points)
+    assert [c.shape for c in clip] == [(2,) + c.shape for c in crops]
+    letterbox = regions.aouayeb_letterbox(image, points)
+    for crop, region in zip(crops, regions.AOUAYEB_REGIONS):
+        np.testing.assert_array_equal(crop, letterbox[region.y1:region.y2, region.x1:region.x2])
+
+
+def test_aouayeb_letterbox_shrinks_large_face_and_marks_margins_transparent():
+    # Face box 480 x 280 -> thumbnail 240 x 140, pasted at (0, ceil(140 / 2) = 70).
+    image = np.full((512, 512, 3), 77, np.uint8)
+    box = regions.aouayeb_letterbox(image, synthetic_points(10, 490, 20, 300))
+    assert box.shape == (280, 240, 4) and box.dtype == np.uint8
+    alpha = box[..., 3]
+    assert np.all(alpha[70:210] == 255) and np.all(alpha[:70] == 0) and np.all(alpha[210:] == 0)
+    assert np.all(box[70:210, :, :3] == 77)  # the face, resampled (constant stays constant)
+    assert np.all(box[:70, :, :3] == 255)  # resize_contain's background (255, 255, 255, 0)
+
+
+def test_aouayeb_letterbox_never_enlarges_small_face():
+    # Face box 100 x 100 stays 100 x 100 (PIL thumbnail), centred at (70, 90).
+    image = np.full((512, 512, 3), 40, np.uint8)
+    box = regions.aouayeb_letterbox(image, synthetic_points(50, 150, 60, 160), background=(0, 0, 0, 0))
+    alpha = box[..., 3]
+    assert np.argwhere(alpha == 255).min(0).tolist() == [90, 70]
+    assert np.argwhere(alpha == 255).max(0).tolist() == [189, 169]
+    assert (alpha == 255).sum() == 100 * 100
+    assert np.all(box[alpha == 0, :3] == 0)
+    # The option (off by default) scales it up to 240 x 240, pasted at row 20.
+    big = regions.aouayeb_letterbox(image, synthetic_points(50, 150, 60, 160), enlarge=True)
+    assert (big[..., 3] == 255).sum() == 240 * 240 and np.all(big[20:260, :, 3] == 255)
+
+
+# ----------------------------------------------------------------------------- Le et al.
+def test_le_regions_mask_eyes_and_sit_where_landmarks_put_them():
+    _, points = astronaut()
+    image = np.full((512, 512, 3), 200, np.uint8)
+    crops = regions.le_regions(image, points)
+    boxes = regions.le_boxes(points)
+    assert set(crops) == {"eyebrows", "nose", "mouth"}
+    eye_mask = np.zeros((512, 512), np.uint8)
+    p = np.rint(points).astype(np.int32)
+    cv2.fillPoly(eye_mask, [p[36:42], p[42:48]], 1)
+    for name, crop in crops.items():
+        left, top, right, bottom = boxes[name]
+        assert crop.shape == (bottom - top, right - left, 3)
+        zeros = np.all(crop == 0, axis=2)
+        np.testing.assert_array_equal(zeros, eye_mask[top:bottom, left:right] == 1)
+    assert (np.all(crops["eyebrows"] == 0, axis=2)).sum() == eye_mask.sum() > 50  # both eyes inside
+    # Each box holds its landmarks: brows (17-26), lower nose (31-35), lips (48-67).
+    def inside(name, idx):
+        left, top, right, bottom = boxes[name]
+        q = points[list(idx)]
+        return np.all((q[:, 0] >= left) & (q[:, 0] < right) & (q[:, 1] >= top) & (q[:, 1] < bottom))
+    assert inside("eyebrows", range(17, 27)) and inside("eyebrows", range(36, 48))
+    assert inside("nose", range(27, 36)) and inside("mouth", range(48, 68))
+    assert boxes["eyebrows"][1] < boxes["nose"][1] < boxes["mouth"][1]  # top to bottom
+    assert boxes["eyebrows"][1] < points[17:27, 1].min() - 5  # forehead strip above the brows
+
+
+def test_le_roi_canvas_blacks_out_everything_but_the_rois():
+    _, points = astronaut()
+    image = np.full((512, 512, 3), 200, np.uint8)
+    canvas = regions.le_roi_canvas(image, points, size=None)
+    boxes = regions.le_boxes(points)
+    union = np.array(list(boxes.values()))
+    left, top = union[:, 0].min(), union[:, 1].min()
+    assert canvas.shape == (union[:, 3].max() - top, union[:, 2].max() - left, 3)
+    kept = np.zeros(canvas.shape[:2], bool)
+    for l, t, r, b in boxes.values():
+        kept[t - top:b - top, l - left:r - left] = True
+    eyes = np.zeros((512, 512), np.uint8)
+    p = np.rint(points).astype(np.int32)
+    cv2.fillPoly(eyes, [p[36:42], p[42:48]], 1)
+    expected = kept & (eyes[top:top + canvas.shape[0], left:left + canvas.shape[1]] == 0)
+    np.testing.assert_array_equal(canvas[..., 0] == 200, expected)
+    assert regions.le_roi_canvas(image, points).shape == (224, 224, 3)
+
+
+# ----------------------------------------------------------------------------- Reddy et al.
+def test_reddy_crops_follow_the_authors_slices():
+    image, points = astronaut()
+    eyes, nose_mouth = regions.reddy_crops(image, points)
+    assert eyes.shape == nose_mouth.shape == (32, 32) and eyes.dtype == np.uint8
+    p = points.astype(int)
+    expected = cv2.resize(image[p[19, 1]:p[1, 1], p[1, 0]:p[15, 0]], (32, 32), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(eyes, cv2.cvtColor(expected, cv2.COLOR_RGB2GRAY))
+    expected = cv2.resize(image[p[2, 1]:p[6, 1], p[2, 0]:p[14, 0]], (32, 32), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(nose_mouth, cv2.cvtColor(expected, cv2.COLOR_RGB2GRAY))
+    swapped, _ = regions.reddy_crops(image, points, swap_red_blue=True)
+    assert not np.array_equal(swapped, eyes)
+
+
+# ----------------------------------------------------------------------------- Talluri et al.
+def test_landmark_face_crop_is_square_around_the_landmarks():
+    image, points = astronaut()
+    crop = regions.landmark_face_crop(image, points, size=128)
+    assert crop.shape == (128, 128, 3)
+    grey = regions.landmark_face_crop(image[..., 0], points, size=64, margin=0.0)
+    assert grey.shape == (64, 64)
+    # A face near the corner is zero-padded, never an error.
+    corner = regions.landmark_face_crop(image, points - points.min(0) - 20)
+    assert corner.shape == (128, 128, 3) and np.all(corner[:5] == 0)
+
+
+# ----------------------------------------------------------------------------- Kumar alignment
+def known_warp() -> np.ndarray:
+    matrix = cv2.getRotationMatrix2D((256, 256), 12, 0.9)
+    matrix[:, 2] += (15, -10)
+    return matrix
+
+
+def test_affine_fit_inverts_a_known_warp():
+    image, points = astronaut()
+    matrix = known_warp()
+    warped_points = regions.transform_points(points, matrix)
+    fitted = regions.affine_to_reference(warped_points, points)
+    np.testing.assert_allclose(fitted, cv2.invertAffineTransform(matrix), atol=1e-3)
+    np.testing.assert_allclose(regions.transform_points(warped_points, fitted), points, atol=0.01)
+
+
+def test_alignment_maps_a_warped_face_back_within_a_pixel():
+    """End to end: warp the photo, find its landmarks with dlib, align, find them again."""
+    image, points = astronaut()
+    warped = cv2.warpAffine(image, known_warp(), (512, 512))
+    warped_points = faces.landmarks(warped)
+    aligned = regions.align_to_reference(warped, warped_points, points)
+    assert aligned.shape == image.shape
+    found = faces.landmarks(aligned)
+    error = np.linalg.norm(found - points, axis=1)
+    assert error.mean() < 1.0, error.mean()
+    # Without alignment the landmarks are far off.
+    assert np.linalg.norm(warped_points - points, axis=1).mean() > 10
+
+
+def test_reference_shape_levels_eyes_and_fills_frame():
+    _, points = astronaut()
+    reference = regions.reference_shape(regions.transform_points(points, known_warp()), size=224, margin=0.1)
+    right_eye, left_eye = reference[36:42].mean(0), reference[42:48].mean(0)
+    assert abs(right_eye[1] - left_eye[1]) < 1e-3 and right_eye[0] < left_eye[0]
+    lo, hi = reference.min(0), reference.max(0)
+    assert max(hi - lo) == pytest.approx(224 * 0.8, abs=1e-3)
+    np.testing.assert_allclose((lo + hi) / 2, (112, 112), atol=1e-3)

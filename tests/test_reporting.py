@@ -1,0 +1,94 @@
+"""The report (issue 4): the PDF is written and opens, and its tables hold results.json's numbers."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import re
+
+import pytest
+
+import dummy_paper
+from common.evaluation import runner
+from common.reporting import write_report
+from common.reporting.architecture import compare_with_paper, model_summary
+
+FAST = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=dummy_paper.nearest_centroid_fold)
+
+
+def pdf_pages(path) -> int:
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-"), "not a PDF"
+    assert data.rstrip().endswith(b"%%EOF"), "PDF not closed"
+    return len(re.findall(rb"/Type\s*/Page(?![a-z])", data))
+
+
+@pytest.fixture()
+def results(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
+    dummy_paper.reset_hooks()
+    root = dummy_paper.write_corpus(tmp_path / "data")
+    res = runner.run_experiment("dummy", FAST, data_root=root, profile="smoke", out_dir=tmp_path / "out",
+                                log=lambda _: None)
+    yield res
+    dummy_paper.reset_hooks()
+
+
+def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
+    context = {"paper": dummy_paper.PAPER, "experiments": {"toy_loso": FAST}, "seconds": 1.5}
+    pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=lambda _: None)
+    assert pdf == tmp_path / "out" / "dummy" / "report.pdf"
+    # first page, comparison, notes, our scores, summary, confusion, fold bars, fold table, curves,
+    # architecture, the paper's own extra page
+    assert pdf_pages(pdf) == 11
+    assert b"profile: smoke    corpus: REAL" in pdf.read_bytes()  # the PDF's Subject metadata
+    assert "report_pages:False" in dummy_paper.HOOKS["ran"]  # real corpus: no faces unless opted in
+
+    paper_json = json.loads((pdf.parent / "results.json").read_text())
+    assert paper_json["profile"] == "smoke" and paper_json["corpus"]["kind"] == "real"
+    assert paper_json["allow_faces"] is False
+    assert paper_json["citation"] == dummy_paper.PAPER.citation
+    experiment = paper_json["experiments"]["toy_loso"]
+    assert experiment["metrics"] == results["metrics"]
+
+    with (pdf.parent / "comparison.csv").open() as handle:
+        comparison = list(csv.DictReader(handle))
+    assert len(comparison) == 2
+    for row, expected in zip(comparison, experiment["comparison"]):
+        ours = experiment["metrics"][row["aggregation"]][row["scope"]][row["metric"]]
+        assert float(row["ours"]) == pytest.approx(ours) == pytest.approx(expected["ours"])
+        assert float(row["reported"]) == expected["reported"]
+        assert float(row["difference"]) == pytest.approx(ours - expected["reported"])
+        assert row["profile"] == "smoke" and row["corpus"] == "real"
+    with (pdf.parent / "scores.csv").open() as handle:
+        scores = list(csv.DictReader(handle))
+    assert len(scores) == 2 * 3 * 3  # aggregations x scopes x metrics
+    for row in scores:
+        assert float(row["value"]) == pytest.approx(experiment["metrics"][row["aggregation"]][row["scope"]][row["metric"]])
+
+    architectures = json.loads((pdf.parent / "architectures.json").read_text())["models"]
+    match = {r["name"]: r["match"] for r in architectures["dummy_mlp"]["paper_comparison"]}
+    assert match == {"hidden": True, "scores": False}  # the dummy table's 99 params are wrong on purpose
+
+
+def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(results, tmp_path):
+    broken = dataclasses.replace(dummy_paper.PAPER, models=lambda: 1 / 0)
+    synthetic = {**results, "corpus": {**results["corpus"], "kind": "synthetic"}}
+    messages = []
+    pdf = write_report("dummy", {"toy_loso": synthetic}, tmp_path / "out",
+                       {"paper": broken, "experiments": {"toy_loso": FAST}}, log=messages.append)
+    assert pdf_pages(pdf) == 10  # no architecture page
+    assert any("could not build" in m for m in messages)
+    assert "report_pages:True" in dummy_paper.HOOKS["ran"]
+    assert json.loads((pdf.parent / "results.json").read_text())["allow_faces"] is True
+
+
+def test_model_summary_and_paper_table_comparison():
+    summary = model_summary(dummy_paper.build_model(units=4))
+    assert summary["trainable_params"] == 2 * 4 + 4 + 4 * 3 + 3
+    assert summary["non_trainable_params"] == 0
+    assert [(l["name"], l["class"], l["output_shape"]) for l in summary["layers"]] == [
+        ("features", "InputLayer", [None, 2]), ("hidden", "Dense", [None, 4]), ("scores", "Dense", [None, 3])]
+    rows = compare_with_paper(summary, [{"name": "hidden", "output_shape": [4], "params": None},
+                                        {"name": "lstm", "output_shape": [120], "params": 10}])
+    assert [r["match"] for r in rows] == [True, False]

@@ -1,0 +1,144 @@
+"""The resumable fold loop (issue 4): resume gives identical results, failures are recorded."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+import dummy_paper
+from common.config import ConfigError
+from common.evaluation import runner
+from common.evaluation.splits import leave_one_subject_out
+from common.experiment import Fold
+
+EXPERIMENT = dummy_paper.EXPERIMENTS[0]
+ALL_FOLDS = {"casme2_sub01", "casme2_sub02", "samm_006", "samm_007"}
+
+
+@pytest.fixture()
+def corpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
+    dummy_paper.reset_hooks()
+    yield dummy_paper.write_corpus(tmp_path / "data")
+    dummy_paper.reset_hooks()
+
+
+def _strict_json(path):
+    def no_constants(name):
+        raise AssertionError(f"{path} holds {name}, not strict JSON")
+    return json.loads(path.read_text(), parse_constant=no_constants)
+
+
+def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
+    lines = []
+    full = runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1,
+                                 out_dir=tmp_path / "full", log=lines.append)
+    assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
+    assert any("fold 4/4" in line and "ETA" not in line for line in lines)
+    assert any("ETA" in line for line in lines)
+
+    out = tmp_path / "resumed"
+    dummy_paper.reset_hooks()
+    dummy_paper.HOOKS["interrupt"].add("casme2_sub02")  # Ctrl-C during the second fold
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
+                              log=lambda _: None)
+    folds_dir = out / "dummy" / "toy_loso" / "folds"
+    assert sorted(p.name for p in folds_dir.glob("*.json")) == ["casme2_sub01.json"]
+    assert not list(folds_dir.glob(".*"))  # no temporary file left behind
+
+    dummy_paper.reset_hooks()
+    resumed = runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
+                                    log=lambda _: None)
+    assert dummy_paper.HOOKS["ran"] == ALL_FOLDS - {"casme2_sub01"}  # only the missing folds ran
+    assert [f["reused"] for f in resumed["folds"]] == [True, False, False, False]
+    assert resumed["metrics"] == full["metrics"]
+    assert resumed["comparison"] == full["comparison"]
+    full_csv = (tmp_path / "full" / "dummy" / "toy_loso" / "predictions.csv").read_text()
+    assert (out / "dummy" / "toy_loso" / "predictions.csv").read_text() == full_csv
+    assert len(full_csv.strip().splitlines()) == 1 + 24
+
+    record = _strict_json(folds_dir / "samm_006.json")
+    assert record["status"] == "ok" and record["profile"] == "quick" and record["seed"] == 1
+    assert record["subjects"] == ["006"] * 6 and record["datasets"] == ["samm"] * 6
+    assert record["keys"][0] == "samm/006/negative_0"
+    assert record["y_true"] == [0, 0, 1, 1, 2, 2]
+    assert np.array(record["probabilities"]).shape == (6, 3)
+    assert record["parameters"] == {"dummy_mlp": 27}
+    assert len(record["history"]["loss"]) == 2
+    results = _strict_json(out / "dummy" / "toy_loso" / "results.json")
+    assert results["profile"] == "quick" and results["corpus"]["kind"] == "real"
+    assert results["corpus"]["datasets"] == {"casme2": 12, "samm": 12}
+
+    # another config: stored folds are not reused, and the log says why (a Keras-free run_fold, for speed)
+    lines.clear()
+    dummy_paper.reset_hooks()
+    fast = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)
+    runner.run_experiment("dummy", fast, data_root=corpus, profile="smoke", seed=1, out_dir=out, log=lines.append)
+    assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
+    assert sum("recomputing" in line for line in lines) == 4
+    dummy_paper.reset_hooks()
+    runner.run_experiment("dummy", fast, data_root=corpus, profile="smoke", seed=1, out_dir=out, log=lines.append,
+                          fresh=True)
+    assert dummy_paper.HOOKS["ran"] == ALL_FOLDS  # --fresh: nothing reused
+
+
+def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp_path):
+    with_empty = dataclasses.replace(
+        EXPERIMENT, folds=lambda sel, cfg, seed: leave_one_subject_out(sel) + [Fold("empty", np.arange(3),
+                                                                                  np.array([], dtype=int))])
+    dummy_paper.HOOKS["fail"].add("samm_006")
+    dummy_paper.HOOKS["nan"].add("casme2_sub01")
+    res = runner.run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
+                                log=lambda _: None)
+    status = {f["name"]: (f["status"], f["reason"]) for f in res["folds"]}
+    assert status["samm_006"] == ("failed", "RuntimeError: planned failure in samm_006")
+    assert status["casme2_sub01"][0] == "nan" and "epoch 1" in status["casme2_sub01"][1]
+    assert status["empty"] == ("empty", "fold has 3 training and 0 test samples")
+    assert status["samm_007"][0] == "ok"
+    assert res["status_counts"] == {"nan": 1, "ok": 2, "failed": 1, "empty": 1}
+    assert sorted(res["metrics"]["not_scored"]) == ["empty", "samm_006"]
+    assert res["metrics"]["pooled"]["all"]["n"] == 18  # the nan fold's predictions count
+    fold_dir = tmp_path / "dummy" / "toy_loso" / "folds"
+    assert "planned failure" in (fold_dir / "samm_006" / "error.txt").read_text()
+    assert (fold_dir / "samm_007" / "dummy_mlp_history.csv").exists()
+    _strict_json(fold_dir / "casme2_sub01.json")  # the NaN loss is stored as null
+
+    # a rerun retries the failed fold only
+    dummy_paper.reset_hooks()
+    res = runner.run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
+                                log=lambda _: None)
+    assert dummy_paper.HOOKS["ran"] == {"samm_006"}
+    assert res["status_counts"] == {"nan": 1, "ok": 3, "empty": 1}
+
+
+def test_profiles_overrides_and_missing_databases(corpus, tmp_path):
+    assert runner.resolve_profile(None, None) == "quick"
+    assert runner.resolve_profile(None, corpus) == "paper"
+    with pytest.raises(runner.RunError, match="unknown profile"):
+        runner.resolve_profile("fast", None)
+    assert runner.effective_config(EXPERIMENT, "paper", {}).train.epochs == 2
+    assert runner.effective_config(EXPERIMENT, "smoke", {}).train.epochs == 1
+    assert runner.effective_config(EXPERIMENT, "smoke", {"train.epochs": "3"}).train.epochs == 3
+    with pytest.raises(ConfigError, match="epochz"):
+        runner.effective_config(EXPERIMENT, "smoke", {"train.epochz": "3"})
+    (corpus / "samm.present").unlink()
+    with pytest.raises(runner.RunError, match="needs database 'samm'"):
+        runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, out_dir=tmp_path, log=lambda _: None)
+    assert not runner.is_synthetic(corpus)
+    (corpus / "corpus.json").write_text(json.dumps({"size": "smoke", "seed": 0, "mirror": False}))
+    assert runner.is_synthetic(corpus)
+    assert runner.resolve_profile(None, corpus) == "quick"
+
+
+def test_weight_decay_is_half_l2_of_every_kernel():
+    """common.training.compile_model: weight decay = 0.5 * wd * ||W||^2 over kernels (Keras 3 regularizers)."""
+    from common.training import TrainConfig, compile_model
+
+    model = compile_model(dummy_paper.build_model(), TrainConfig(weight_decay=0.01))
+    kernels = [layer.kernel.numpy() for layer in model.layers if hasattr(layer, "kernel")]
+    assert len(kernels) == 2
+    expected = sum(0.5 * 0.01 * float(np.sum(np.square(k))) for k in kernels)
+    assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-5)

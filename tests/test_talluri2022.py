@@ -1,0 +1,135 @@
+"""papers/talluri2022: Table 2 shapes and parameters through ``run_all.py --architectures``, the
+Split Model / Model-B / Model-C builders, the label mapping of Table 1, the apex and initial frame
+windows, the intra- and cross-dataset stratified folds, Model-C's learning-rate decay, and a smoke
+run through run_all.py."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_architectures_json_reproduces_table_2():
+    out = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "talluri2022", "--architectures", "--json"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    models = json.loads(out.stdout)["models"]
+    assert set(models) == {"model_a", "split_model", "model_b", "model_c"}
+    shapes = {layer["name"]: layer["output_shape"][1:] for layer in models["model_a"]["layers"]}
+    assert shapes["input"] == [36, 128, 128, 1]
+    assert shapes["conv3d_1"] == [36, 128, 128, 16]
+    assert shapes["maxpool3d_1"] == [12, 42, 42, 16]  # Table 2
+    assert shapes["maxpool3d_2"] == [4, 14, 14, 16]
+    assert shapes["flatten"] == [12_544]
+    assert models["model_a"]["trainable_params"] == 1_613_587  # algorithms.md 7.2
+    assert models["model_a"]["non_trainable_params"] == 64  # BatchNorm moving statistics
+
+    from common.reporting.architecture import compare_with_paper
+    from papers.talluri2022 import PAPER
+
+    layers = [{**layer, "params": 0} for layer in models["model_a"]["layers"]]  # Table 2 prints no counts
+    rows = compare_with_paper({"layers": layers}, PAPER.architecture_tables["model_a"])
+    assert len(rows) == 12 and all(r["match"] for r in rows), [r for r in rows if not r["match"]]
+    split = {layer["name"]: layer["output_shape"][1:] for layer in models["split_model"]["layers"]}
+    assert split["maxpool3d_3"] == [1, 4, 4, 16] and split["flatten"] == [256]  # Sec. 5.2: a third block
+    model_b = {layer["name"]: layer["output_shape"][1:] for layer in models["model_b"]["layers"]}
+    assert model_b["input"] == [64, 64, 36, 1] and model_b["conv3d"] == [62, 62, 22, 32]  # MicroExpSTCNN, 36 frames
+    model_c = {layer["name"]: layer["output_shape"][1:] for layer in models["model_c"]["layers"]}
+    assert model_c["conv3d_1"] == [36, 128, 128, 32] and model_c["flatten"] == [4 * 14 * 14 * 32]  # Sec. 5.4
+
+
+def test_model_b_is_reddys_stcnn_and_model_c_reads_its_assumptions():
+    from common.training import trainable_parameters
+    from papers.reddy2019.model import stcnn_parameter_count
+    from papers.talluri2022.model import build_model_b, build_model_c
+
+    assert trainable_parameters(build_model_b((64, 64, 26, 1))) == stcnn_parameter_count((64, 64, 26, 1))
+    small = build_model_c((18, 24, 24, 1), blocks=2, filters=8, dense_units=16)
+    assert small.get_layer("conv3d_1").filters == 8 and small.get_layer("dense_1").units == 16
+    with pytest.raises(ValueError, match="smaller than"):
+        build_model_c((8, 24, 24, 1), blocks=3)
+
+
+def test_selection_maps_table_1_classes(smoke_corpus):
+    from common.datasets import load
+    from papers.talluri2022.config import default_config
+    from papers.talluri2022.protocol import CLASS_NAMES, select
+
+    data = {name: load(name, smoke_corpus) for name in ("casme2", "smic", "samm")}
+    selection = select(data, default_config("model_a", ("smic",), ("samm",)))
+    assert set(selection.datasets) == {"smic", "samm"}
+    expected = {("smic", "positive"): "happy", ("smic", "negative"): "disgust", ("smic", "surprise"): "surprise",
+                ("samm", "happiness"): "happy", ("samm", "disgust"): "disgust", ("samm", "surprise"): "surprise"}
+    for sample, label in zip(selection.samples, selection.labels):
+        assert expected[(sample.dataset, sample.emotion)] == CLASS_NAMES[label]
+    n_samm = sum(s.emotion in ("happiness", "disgust", "surprise") for s in data["samm"])
+    assert int(np.sum(selection.datasets == "samm")) == n_samm  # SAMM anger/contempt/other dropped
+
+
+def test_apex_window_is_centred_and_initial_window_starts_at_zero():
+    from common.datasets.sample import Sample
+    from papers.talluri2022.config import default_config
+    from papers.talluri2022.protocol import window_indices
+
+    frames = tuple(Path(f"img{n}.jpg") for n in range(101, 141))  # 40 frames, numbers 101..140
+    sample = Sample("casme2", "sub01", "EP01", "happiness", 101, 130, 140, 200.0, frames)
+    apex = window_indices(sample, default_config("model_a", ("casme2",), ("casme2",)))
+    assert len(apex) == 36 and apex[18] == 29  # 18 before the apex (position 29), then the apex
+    assert apex[-1] == 39 and np.all(apex[-7:] == 39)  # the last frame repeated past the clip's end
+    initial = window_indices(sample, default_config("model_a", ("casme2",), ("casme2",), window="initial"))
+    assert initial.tolist() == list(range(36))
+
+
+def test_cross_dataset_folds_pair_stratified_folds_of_each_database(smoke_corpus):
+    from common.datasets import load
+    from common.config import apply_overrides
+    from papers.talluri2022.config import default_config
+    from papers.talluri2022.protocol import folds, select
+
+    data = {name: load(name, smoke_corpus) for name in ("casme2", "smic", "samm")}
+    config = apply_overrides(default_config("model_a", ("casme2", "smic"), ("samm",)), {"protocol.folds": "2"})
+    selection = select(data, config)
+    result = folds(selection, config, seed=0)
+    assert len(result) == 2
+    tested = np.concatenate([f.test for f in result])
+    assert sorted(tested.tolist()) == np.flatnonzero(selection.datasets == "samm").tolist()  # each SAMM clip once
+    for fold in result:
+        assert set(selection.datasets[fold.train]) == {"casme2", "smic"}
+        assert len(fold.train) < int(np.sum(selection.datasets != "samm"))  # 1/k of the training data held out
+
+
+def test_model_c_uses_keras2_style_decay():
+    import keras
+
+    from papers.talluri2022.config import default_config
+    from papers.talluri2022.model import build_model_c
+    from papers.talluri2022.protocol import compile_for
+
+    config = default_config("model_c", ("casme2",), ("casme2",))
+    assert config.train.learning_rate == 0.001 and config.train.nesterov and config.lr_decay == 1e-6  # Sec. 6.3
+    model = compile_for(build_model_c((18, 24, 24, 1), filters=4, dense_units=8), config)
+    schedule = model.optimizer._learning_rate
+    assert isinstance(schedule, keras.optimizers.schedules.InverseTimeDecay)
+    assert float(schedule(1_000_000)) == pytest.approx(0.001 / 2)  # lr / (1 + 1e-6 * step)
+
+
+@pytest.mark.slow
+def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
+    name = "s2_casme2_to_casme2_model_a"
+    out = subprocess.run(
+        [sys.executable, str(REPO / "run_all.py"), "--paper", "talluri2022", "--experiment", name,
+         "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    results = json.loads((tmp_path / "talluri2022" / name / "results.json").read_text())
+    assert [f["status"] for f in results["folds"]] == ["ok", "ok"]  # smoke: 2 stratified folds
+    assert results["class_names"] == ["happy", "disgust", "surprise"]
+    assert results["metrics"]["pooled"]["all"]["n"] == results["n_samples"]
+    assert results["comparison"][0]["reported"] == pytest.approx(0.565)  # Table 4, Scenario-02, Model-A
+    assert (tmp_path / "talluri2022" / "report.pdf").stat().st_size > 0
