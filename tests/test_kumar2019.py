@@ -1,0 +1,123 @@
+"""Kumar et al. 2019 (papers/kumar2019): architecture, frame removal, augmentation, the paper's
+table consistency, the report pages and one smoke run through run_all.py."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from papers.kumar2019 import protocol, reported
+from papers.kumar2019.config import Kumar2019Config, MagnificationConfig, TextureConfig
+
+
+def test_architectures_json_lists_resnet34_eai_with_its_parameter_count(capfd):
+    import run_all
+    from papers.kumar2019 import PAPER
+    from papers.kumar2019.model import BACKBONE_NAME, RESNET34_BACKBONE_PARAMS
+
+    assert run_all.main(["--paper", "kumar2019", "--architectures", "--json"]) == 0
+    payload = json.loads(capfd.readouterr().out)
+    model = payload["models"]["resnet34_eai"]
+    # ResNet-34 backbone (He et al. Table 1, torchvision resnet34 without fc) + Dense(512 -> 3).
+    assert model["trainable_params"] == RESNET34_BACKBONE_PARAMS + 512 * 3 + 3 == 21_286_211
+    assert model["layers"][0]["output_shape"] == [None, 224, 224, 3]
+    assert model["layers"][-1]["output_shape"] == [None, 3]
+
+    built = PAPER.models()["resnet34_eai"]
+    backbone = built.get_layer(BACKBONE_NAME)
+    assert sum(int(np.prod(w.shape)) for w in backbone.trainable_weights) == 21_284_672
+
+
+def _clip(n_still: int, n_moving: int, size: int = 60, seed: int = 0) -> np.ndarray:
+    """A clip whose texture is frozen for ``n_still`` frames, then changes every frame."""
+    rng = np.random.default_rng(seed)
+    still = np.repeat(rng.integers(0, 256, (1, size, size), dtype=np.uint8), n_still, axis=0)
+    moving = rng.integers(0, 256, (n_moving, size, size), dtype=np.uint8)
+    return np.concatenate([still, moving])
+
+
+def test_frame_removal_drops_still_frames_and_keeps_moving_ones():
+    frames = _clip(70, 70)
+    probabilities, kept = protocol.kept_frames(frames, TextureConfig())  # Sec. 3.2: N 61, 6x6, D0 30, 0.5
+    assert probabilities.shape == kept.shape == (140,)
+    assert not kept[:40].any()  # windows entirely inside the frozen part: no high-frequency energy
+    assert kept[100:].all()  # windows entirely inside the changing part
+    assert probabilities[:40].max() < 0.5 <= probabilities[100:].min()
+    # A clip shorter than the 61-frame window is one window: every frame has probability 0.5 and is kept.
+    _, short = protocol.kept_frames(_clip(20, 20), TextureConfig())
+    assert short.all()
+    # Disabled (ablation): every frame kept.
+    _, everything = protocol.kept_frames(frames, TextureConfig(enabled=False))
+    assert everything.all()
+
+
+def test_training_set_is_multiplied_by_the_number_of_alphas():
+    indices = [3, 7, 11, 12]
+    plan = protocol.training_plan(indices, MagnificationConfig())  # Sec. 3.1.1: alpha 5, 10, 15
+    assert len(plan) == len(indices) * 3
+    for index in indices:
+        assert sorted(a for i, a in plan if i == index) == [5.0, 10.0, 15.0]
+    with_original = protocol.training_plan(indices, MagnificationConfig(train_include_original=True))
+    assert len(with_original) == len(indices) * 4
+    assert {a for _, a in with_original} == {0.0, 5.0, 10.0, 15.0}
+    with pytest.raises(ValueError, match="train_alphas"):
+        protocol.training_alphas(MagnificationConfig(train_alphas=()))
+
+
+def test_tables_4_to_6_reproduce_table_3_except_smic_whose_values_are_swapped():
+    check = reported.confusion_consistency()  # common.evaluation.metrics.scores_from_confusion
+    for db in ("casme2", "samm"):
+        assert check[db]["uf1"] == pytest.approx(check[db]["table3_uf1"], abs=5e-5)
+        assert check[db]["uar"] == pytest.approx(check[db]["table3_uar"], abs=5e-5)
+    smic = check["smic"]
+    assert smic["uf1"] == pytest.approx(smic["table3_uar"], abs=5e-5)  # 0.7621
+    assert smic["uar"] == pytest.approx(smic["table3_uf1"], abs=2e-4)  # 0.7452 vs 0.7451
+    assert abs(smic["uf1"] - smic["table3_uf1"]) > 0.01 and abs(smic["uar"] - smic["table3_uar"]) > 0.01
+    combined = check["all"]  # the sum of Tables 4-6 matches neither combined value of Table 3
+    assert combined["uf1"] == pytest.approx(0.7785, abs=1e-4) and combined["uar"] == pytest.approx(0.7512, abs=1e-4)
+    assert abs(combined["uf1"] - combined["table3_uf1"]) > 0.01
+    # Table 2 is the sum of the matrices' rows.
+    for db, matrix in reported.CONFUSION.items():
+        assert matrix.sum(axis=1).tolist() == [reported.TABLE_2[db][c] for c in reported.CLASSES]
+
+
+def test_loso_report_pages_on_the_smoke_corpus(smoke_corpus, tmp_path):
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from common.config import apply_overrides, to_dict
+    from papers.kumar2019 import EXPERIMENTS, report
+    from papers.kumar2019.config import SMOKE
+
+    config = apply_overrides(Kumar2019Config(), SMOKE)
+    confusion = {scope: (np.eye(3, dtype=int) * 5 + 1).tolist() for scope in ("all",) + reported.DATABASES}
+    results = {"experiment": "megc2019_loso", "config": to_dict(config),
+               "corpus": {"kind": "synthetic", "root": str(smoke_corpus)},
+               "metrics": {"pooled": {s: {"uf1": 0.5, "uar": 0.5, "confusion": m} for s, m in confusion.items()},
+                           "per_fold": {"casme2_sub01": {"all": {}, "casme2": {}}}}}
+    assert report.config_from_results(results) == config
+    lines = "\n".join(report.tables_2_3_lines(results))
+    assert "0.7621" in lines and "swapped" in lines
+    pdf_path = tmp_path / "pages.pdf"
+    with PdfPages(pdf_path) as pdf:
+        EXPERIMENTS[0].report_pages(pdf, results, {"allow_faces": True})
+        assert pdf.get_pagecount() == 3  # Tables 2-3, Tables 4-6, example EAIs
+    assert pdf_path.stat().st_size > 0
+
+
+def test_smoke_run_through_run_all(smoke_corpus, tmp_path):
+    import run_all
+
+    name = "cross_casme2_to_smic"
+    code = run_all.main(["--paper", "kumar2019", "--experiment", name, "--profile", "smoke",
+                         "--data-root", str(smoke_corpus), "--out", str(tmp_path)])
+    assert code == 0
+    results = json.loads((tmp_path / "kumar2019" / name / "results.json").read_text())
+    assert results["status_counts"] == {"ok": 1}
+    assert results["parameters"] == {"resnet34_eai": 21_286_211}
+    fold = json.loads((tmp_path / "kumar2019" / name / "folds" / "casme2_to_smic.json").read_text())
+    n_train = fold["n_train"]
+    assert fold["extra"]["train_images"] == n_train * 2  # smoke profile: alphas 5 and 15
+    assert fold["extra"]["test_images"] == fold["n_test"]
+    assert set(fold["datasets"]) == {"smic"}
+    assert (tmp_path / "kumar2019" / "report.pdf").stat().st_size > 0
