@@ -21,6 +21,15 @@ class DataConfig:
     padding: Literal["pre", "post"] = "pre"  # choice: Keras pad_sequences default (the text says "at the end"; ledger)
     truncating: Literal["pre", "post"] = "post"  # choice: clips longer than seq_len lose their last frames
     frames_per_clip: int = 0  # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
+    # Sec. 3.1 names the regions (eyes, nose, cheeks, mouth); the authors' resize_contain only
+    # shrinks, so a face box smaller than 240 x 280 stays small and the fixed boxes miss their parts.
+    # True (DEVIATION, option): enlarge such faces to fit the canvas first (ledger #15).
+    fit_face: bool = False
+    input_scale: float = 1.0  # choice: not stated; raw 0-255 pixel values enter the CNN (1/255 = option)
+    # Sec. 3.2-3.3 feed the 20-d features to the LSTMs as they are ("none"). "first_frame" (DEVIATION,
+    # quick profile only, see the ledger): each clip's features minus its first frame's, divided by
+    # the per-feature std of those changes over the fold's training frames.
+    feature_normalisation: Literal["none", "first_frame"] = "none"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,12 +58,20 @@ class LossConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class EvaluationConfig:
+    """Protocol (Sec. 4.1.3): leave-one-subject-out over the composite's subjects."""
+
+    max_folds: int = 0  # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke only)
+
+
+@dataclasses.dataclass(frozen=True)
 class AouayebConfig:
     """The whole recipe of one experiment."""
 
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     loss: LossConfig = LossConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
     # Sec. 4.1.2: "The CNN was trained with 64 batch size and 100 epochs"; optimiser and learning
     # rate are not stated (choice: Adam 1e-4, the authors' 2022 code, algorithms.md 5).
     stage1: TrainConfig = TrainConfig(optimizer="adam", learning_rate=1e-4, batch_size=64, epochs=100)
@@ -70,16 +87,18 @@ PROFILES = {
     "quick": {
         "data.frames_per_clip": 16,
         "data.seq_len": 16,
-        "stage1.epochs": 4,
-        "stage1.learning_rate": 1e-3,
-        "stage2.epochs": 40,
+        "data.feature_normalisation": "first_frame",
+        "stage1.epochs": 2,
+        "stage2.epochs": 100,
         "stage2.batch_size": 32,
         "stage2.learning_rate": 1e-3,
     },
     "smoke": {
         "data.frames_per_clip": 4,
         "data.seq_len": 4,
+        "data.feature_normalisation": "first_frame",
         "stage1.epochs": 1,
         "stage2.epochs": 1,
+        "evaluation.max_folds": 1,
     },
 }

@@ -125,7 +125,10 @@ def folds(selection: Selection, config: AouayebConfig, seed: int) -> list[Fold]:
     """Sec. 4.1.3: leave-one-subject-out over the composite's subjects (68 on the real data)."""
     from common.evaluation.splits import megc_loso
 
-    return megc_loso(selection)
+    all_folds = megc_loso(selection)
+    if config.evaluation.max_folds > 0:  # smoke profile only: a few folds, still subject-independent
+        return all_folds[: config.evaluation.max_folds]
+    return all_folds
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,13 +164,30 @@ def clip_regions(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:
     def compute() -> dict[str, np.ndarray]:
         points = sample_landmarks(sample, mode="first").points[0]  # Sec. 3.1: first frame's 68 points
         frames = read_frames([sample.frames[i] for i in indices], "rgb")
+        if config.data.fit_face:
+            frames, points = _fit_face(frames, points)
         per_frame = [aouayeb_regions(frame, points) for frame in frames]
         return {f"r{r}": np.stack([regions[r] for regions in per_frame]) for r in range(NUM_REGIONS)}
 
     arrays = cached("aouayeb2019_regions", sample_fingerprint(sample),
-                    {"indices": indices, "letterbox": "resize_contain_240x280_rgba"}, compute)
+                    {"indices": indices, "letterbox": "resize_contain_240x280_rgba", "fit_face": config.data.fit_face},
+                    compute)
     # RGBA (4) as the authors' letterboxed PNGs; 3 drops the alpha channel (RGB option).
     return [arrays[f"r{r}"][..., :channels] for r in range(NUM_REGIONS)]
+
+
+def _fit_face(frames: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """DEVIATION (``data.fit_face``): scale the frames so the face box fills the 240 x 280 canvas."""
+    import cv2
+
+    from common.preprocessing.regions import AOUAYEB_SIZE, aouayeb_face_box
+
+    left, top, right, bottom = aouayeb_face_box(points)
+    scale = min(AOUAYEB_SIZE[0] / max(right - left, 1), AOUAYEB_SIZE[1] / max(bottom - top, 1))
+    if scale <= 1.0:
+        return frames, points  # resize_contain shrinks larger faces itself
+    frames = np.stack([cv2.resize(f, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC) for f in frames])
+    return frames, points * scale
 
 
 def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.ndarray:
@@ -178,6 +198,24 @@ def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.n
     """
     return keras.utils.pad_sequences(list(sequences), maxlen=config.data.seq_len, dtype="float32",
                                      padding=config.data.padding, truncating=config.data.truncating, value=0.0)
+
+
+def normalise_features(features: Mapping[int, list[np.ndarray]], train_idx: np.ndarray,
+                       mode: str) -> dict[int, list[np.ndarray]]:
+    """The LSTM inputs: clip -> six (T, 20) feature sequences.
+
+    ``"none"``: the features as the CNNs give them (Sec. 3.2-3.3). ``"first_frame"`` (DEVIATION,
+    quick profile): each sequence minus its first frame, divided per feature by the standard
+    deviation of those changes over the fold's TRAINING clips (the synthetic motion changes the
+    features by 1-3 % of their spread between clips; see the README ledger).
+    """
+    if mode == "none":
+        return dict(features)
+    if mode != "first_frame":
+        raise ValueError(f"feature_normalisation={mode!r}: expected 'none' or 'first_frame'")
+    changes = {i: [seq - seq[:1] for seq in seqs] for i, seqs in features.items()}
+    scale = [np.concatenate([changes[i][r] for i in train_idx]).std(axis=0) + 1e-8 for r in range(NUM_REGIONS)]
+    return {i: [(seqs[r] / scale[r]).astype("float32") for r in range(NUM_REGIONS)] for i, seqs in changes.items()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,7 +254,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         cnn = build_region_cnn(region_input_shape(r, config.data.channels), config.model.region_labels,
                                name=f"region_cnn_{r}", feature_dim=config.model.feature_dim,
                                dense_units=config.model.dense_units, dropout=config.model.cnn_dropout,
-                               pool_size=config.model.pool_size, head_pooling=config.model.head_pooling)
+                               pool_size=config.model.pool_size, head_pooling=config.model.head_pooling,
+                               input_scale=config.data.input_scale)
         compile_model(cnn, config.stage1, loss=focal_loss(y_train, config.model.region_labels, config))
         hist = fit(cnn, x_train, _one_hot(y_train, config.model.region_labels), config.stage1,
                    work_dir=ctx.work_dir, label=f"stage1_r{r}", log=ctx.log)
@@ -240,6 +279,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         del x_all, feats
 
     # Stage 2 (Sec. 3.3): six sequences of 20-d features per clip, zero-padded to seq_len.
+    features = normalise_features(features, train_idx, config.data.feature_normalisation)
+
     def sequences(indices: np.ndarray) -> list[np.ndarray]:
         return [pad_features([features[i][r] for i in indices], config) for r in range(NUM_REGIONS)]
 

@@ -66,22 +66,4 @@ def build_model(config: ModelConfig, num_classes: int = 3, random_flip: bool = T
     return keras.Model(inputs, outputs, name=MODEL_NAME)
 
 
-def add_l2_weight_decay(model: keras.Model, weight_decay: float) -> int:
-    """SGD weight decay as PyTorch/Caffe apply it (gradient + wd * W): an L2 regulariser
-    ``wd / 2 * ||W||^2`` on every convolution and dense kernel, nested backbone included.
-
-    Set on the variables (``variable.regularizer``), which Keras 3 adds to the loss for nested
-    models too. Returns the number of kernels regularised.
-    """
-    if weight_decay <= 0:
-        return 0
-    count = 0
-    for weight in model.trainable_weights:
-        if weight.path.endswith("kernel"):
-            weight.regularizer = keras.regularizers.L2(weight_decay / 2.0)
-            count += 1
-    return count
-
-
-__all__ = ["MODEL_NAME", "BACKBONE_NAME", "RESNET34_BACKBONE_PARAMS", "WeightsError", "build_model",
-           "add_l2_weight_decay"]
+__all__ = ["MODEL_NAME", "BACKBONE_NAME", "RESNET34_BACKBONE_PARAMS", "WeightsError", "build_model"]
