@@ -4,7 +4,7 @@
     python run_all.py --list
     python run_all.py --paper aouayeb2019                      # synthetic corpus, quick profile
     python run_all.py --paper aouayeb2019 --data-root /data    # real databases, paper profile
-    python run_all.py --paper le2020 --experiment casme2_10fold --set train.epochs=2
+    python run_all.py --paper le2020 --experiment casme2_10fold_vgg19 --set train.epochs=2
     python run_all.py --paper aouayeb2019 --architectures --json
     python run_all.py --check-data /data
 

@@ -18,13 +18,13 @@ class DataConfig:
 
     channels: int = 4  # Sec. 4.1.2 letterboxed ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
     seq_len: int = 500  # Sec. 4.1.2: "resized all input sequences to the same size 500"
-    padding: Literal["pre", "post"] = "pre"  # choice: Keras pad_sequences default (the text says "at the end"; ledger)
+    padding: Literal["pre", "post"] = "pre"  # DEVIATION: Keras pad_sequences default; the text says "at the end" (ledger #12)
     truncating: Literal["pre", "post"] = "post"  # choice: clips longer than seq_len lose their last frames
     frames_per_clip: int = 0  # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
-    # Sec. 3.1 names the regions (eyes, nose, cheeks, mouth); the authors' resize_contain only
-    # shrinks, so a face box smaller than 240 x 280 stays small and the fixed boxes miss their parts.
-    # True (DEVIATION, option): enlarge such faces to fit the canvas first (ledger #15).
-    fit_face: bool = False
+    # Sec. 3.1 / Fig. 2 name the regions (eyes, nose, cheeks, mouth); the authors' resize_contain
+    # only shrinks, so a face box smaller than 240 x 280 stays small and the fixed boxes miss their
+    # parts. True (DEVIATION from the authors' code, ledger #15): enlarge such faces to fit first.
+    fit_face: bool = True
     input_scale: float = 1.0  # choice: not stated; raw 0-255 pixel values enter the CNN (1/255 = option)
     # Sec. 3.2-3.3 feed the 20-d features to the LSTMs as they are ("none"). "first_frame" (DEVIATION,
     # quick profile only, see the ledger): each clip's features minus its first frame's, divided by

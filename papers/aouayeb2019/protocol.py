@@ -164,7 +164,7 @@ def clip_regions(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:
     def compute() -> dict[str, np.ndarray]:
         points = sample_landmarks(sample, mode="first").points[0]  # Sec. 3.1: first frame's 68 points
         frames = read_frames([sample.frames[i] for i in indices], "rgb")
-        if config.data.fit_face:
+        if config.data.fit_face:  # DEVIATION: enlarge small faces so the boxes hit the named parts (ledger #15)
             frames, points = _fit_face(frames, points)
         per_frame = [aouayeb_regions(frame, points) for frame in frames]
         return {f"r{r}": np.stack([regions[r] for regions in per_frame]) for r in range(NUM_REGIONS)}
@@ -177,7 +177,12 @@ def clip_regions(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:
 
 
 def _fit_face(frames: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """DEVIATION (``data.fit_face``): scale the frames so the face box fills the 240 x 280 canvas."""
+    """Scale the frames (and points) so that a face box smaller than 240 x 280 fills the canvas.
+
+    DEVIATION from the authors' ``resize_contain`` (``data.fit_face``, default on): it only shrinks,
+    and the fixed boxes of Sec. 3.1 cover the eyes, nose, cheeks and mouth only when the face fills
+    the canvas (as with the CASME II RAW frames the authors cropped). Bicubic enlargement.
+    """
     import cv2
 
     from common.preprocessing.regions import AOUAYEB_SIZE, aouayeb_face_box
