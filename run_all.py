@@ -342,6 +342,7 @@ def check_data(root: Path) -> int:
         from common.datasets.check import main as check_main
     except ImportError as exc:
         raise CliError(f"the data checker is not available: {exc}") from None
+    _import_tensorflow_quietly()  # the checker imports the papers to count their selections
     return int(check_main(root) or 0)
 
 

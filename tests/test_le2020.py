@@ -126,6 +126,47 @@ def test_magnification_dynamic_image_regions_on_a_synthetic_clip(tmp_path):
     assert region_image(di, found, RegionConfig(combine="none"), 64).shape == (64, 64, 3)
 
 
+def test_reused_model_restarts_each_fold_from_its_initial_state(monkeypatch):
+    """model.reuse_across_folds (quick profile): one compiled model, reset to its initial weights and a
+    zero optimiser state before every fold; without it every fold gets a new model. A small stand-in
+    network replaces the backbone (the reset logic does not depend on it; keeps the test fast)."""
+    import keras
+
+    from common.config import apply_overrides
+    from papers.le2020 import model as model_module
+    from papers.le2020.config import Le2020Config
+    from papers.le2020.protocol import fold_model
+
+    def small_model(model_config, num_classes, channels=3):
+        inputs = keras.Input((model_config.input_size, model_config.input_size, channels))
+        x = keras.layers.Conv2D(4, 3, strides=4)(inputs)
+        x = keras.layers.BatchNormalization(momentum=model_config.bn_momentum)(x)
+        x = keras.layers.GlobalAveragePooling2D()(x)
+        return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
+
+    monkeypatch.setattr(model_module, "build_model", small_model)
+    config = apply_overrides(Le2020Config(), {"model.backbone": "resnet50", "model.input_size": "32",
+                                              "model.reuse_across_folds": "true", "train.optimizer": "adam",
+                                              "train.learning_rate": "0.01", "train.batch_size": "4", "train.epochs": "1"})
+    model = fold_model(config, 3, 3)
+    initial = [w.copy() for w in model.get_weights()]
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(4, 32, 32, 3)).astype("float32"), keras.utils.to_categorical([0, 1, 2, 0], 3)
+    model.fit(x, y, epochs=1, batch_size=4, verbose=0)  # one Adam step: weights, moments and counter move
+    assert int(model.optimizer.iterations) == 1
+    assert any(not np.array_equal(a, b) for a, b in zip(initial, model.get_weights()))
+    again = fold_model(config, 3, 3)
+    assert again is model  # not rebuilt
+    assert all(np.array_equal(a, b) for a, b in zip(initial, again.get_weights()))
+    assert int(again.optimizer.iterations) == 0
+    assert float(again.optimizer.learning_rate) == pytest.approx(0.01)
+    slots = [v for v in again.optimizer.variables if v.name not in ("iteration", "learning_rate")]
+    assert slots and all(not np.any(keras.ops.convert_to_numpy(v)) for v in slots)
+    # Without the option (the paper profile) each fold builds its own model.
+    plain = dataclasses.replace(config, model=dataclasses.replace(config.model, reuse_across_folds=False))
+    assert fold_model(plain, 3, 3) is not fold_model(plain, 3, 3)
+
+
 @pytest.mark.slow
 def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     out = subprocess.run(

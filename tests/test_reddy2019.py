@@ -108,6 +108,34 @@ def test_paper_normalisation_uses_all_data_leakage_free_only_training():
     assert clean_test == pytest.approx([4.0])
 
 
+def test_clip_mean_option_removes_the_static_face_and_is_off_in_the_paper_profile():
+    from common.evaluation.runner import effective_config
+    from papers.reddy2019 import EXPERIMENTS
+    from papers.reddy2019.protocol import normalise_clip_mean
+
+    rng = np.random.default_rng(0)
+    face = rng.uniform(0, 255, size=(2, 4, 4, 1, 1))  # static faces, (N, H, W, T, C) frames last
+    motion = np.zeros((2, 4, 4, 6, 1))
+    motion[0, 1, 1, 3:] = 2.0  # one pixel brightens in the last 3 frames of clip 0
+    (out,) = normalise_clip_mean([face + motion], [face + motion])
+    assert np.allclose(out.mean(axis=3), 0.0, atol=1e-6)  # the face is gone
+    assert np.count_nonzero(np.abs(out) > 1e-6) == 6 and out.std() == pytest.approx(1.0)  # only the motion remains
+    for experiment in EXPERIMENTS:  # a quick-profile deviation (STCNN only): never in the paper profile
+        assert effective_config(experiment, "paper").data.clip_mean is False
+        stcnn = effective_config(experiment, "paper").model.name == "microexpstcnn"
+        assert effective_config(experiment, "quick").data.clip_mean is stcnn
+
+
+def test_smic_keeps_18_frames_and_the_3x3x15_kernel_in_every_profile():
+    from common.evaluation.runner import effective_config
+    from papers.reddy2019 import EXPERIMENTS
+
+    for experiment in (e for e in EXPERIMENTS if e.name.startswith("smic_")):
+        for profile in ("paper", "quick", "smoke"):
+            config = effective_config(experiment, profile)
+            assert config.data.frames == 18 and tuple(config.model.kernel_size) == (3, 3, 15), (experiment.name, profile)
+
+
 def test_table8_window_is_epochs_91_to_100():
     from papers.reddy2019.protocol import table8_summary
 

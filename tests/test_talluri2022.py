@@ -104,6 +104,27 @@ def test_cross_dataset_folds_pair_stratified_folds_of_each_database(smoke_corpus
         assert len(fold.train) < int(np.sum(selection.datasets != "samm"))  # 1/k of the training data held out
 
 
+def test_clip_mean_option_uses_training_statistics_and_is_off_in_the_paper_profile():
+    from common.evaluation.runner import effective_config
+    from papers.talluri2022 import EXPERIMENTS
+    from papers.talluri2022.config import default_config
+    from papers.talluri2022.protocol import clip_mean_inputs
+
+    config = default_config("model_a", ("casme2",), ("casme2",))
+    rng = np.random.default_rng(0)
+    train = np.repeat(rng.uniform(0, 1, size=(3, 1, 4, 4, 1)), 5, axis=1)  # static faces (N, T, H, W, C)
+    train[0, 2:, 0, 0] += 0.1  # one moving pixel
+    test = np.repeat(rng.uniform(0, 1, size=(1, 1, 4, 4, 1)), 5, axis=1)
+    test[0, :2, 3, 3] += 0.5
+    a, b = clip_mean_inputs(train, test, config)
+    assert np.allclose(a.mean(axis=1), 0, atol=1e-5) and np.allclose(b.mean(axis=1), 0, atol=1e-5)  # faces gone
+    assert a.std() == pytest.approx(1.0)  # scaled by the training residuals only
+    assert np.count_nonzero(np.abs(b) > 1e-6) == 5
+    for experiment in EXPERIMENTS:  # a quick-profile deviation: never in the paper profile
+        assert effective_config(experiment, "paper").data.clip_mean is False
+        assert effective_config(experiment, "quick").data.clip_mean is True
+
+
 def test_model_c_uses_keras2_style_decay():
     import keras
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from common.experiment import Experiment, Paper
 from papers.le2020 import protocol, reported
-from papers.le2020.config import BACKBONES, PROFILES, Le2020Config, ModelConfig, ProtocolConfig
+from papers.le2020.config import BACKBONES, Le2020Config, ModelConfig, ProtocolConfig, profiles_for
 
 CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-expression recognition on "
             "region-based framework\", IEEE 21st International Conference on Information Reuse and "
@@ -45,14 +45,14 @@ def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
         select=_select((dataset,)),
         folds=protocol.make_folds,
         run_fold=protocol.run_fold,
-        profiles=PROFILES,
+        profiles=profiles_for(backbone),
         reported=reported.kfold_reported(dataset, backbone),
         report_pages=_example_pages(dataset) if backbone == "vgg19" else None,
     )
 
 
 def _cross_experiment(train: str, test: str, backbone: str) -> Experiment:
-    profiles = {name: {k: v for k, v in overrides.items() if k != "protocol.k"} for name, overrides in PROFILES.items()}
+    profiles = {name: {k: v for k, v in overrides.items() if k != "protocol.k"} for name, overrides in profiles_for(backbone).items()}
     return Experiment(
         name=f"cross_{train}_to_{test}_{backbone}",
         title=f"Train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]}, {BACKBONE_TITLES[backbone]} + ROI (Table III)",

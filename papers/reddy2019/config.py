@@ -30,6 +30,11 @@ class DataConfig:
     casme_sq_types: tuple[str, ...] = ("micro", "macro")  # which coded expressions give a clip (ours)
     # SMIC: the first `frames` frames of each clip (authors' code; sorted, unlike the code's os.listdir)
     face_crop: bool = False  # STCNN on a dlib face crop instead of the whole frame (ours; default off, as the code)
+    # QUICK-PROFILE DEVIATION (README ledger 15), default off, never on in the paper profile: subtract
+    # from every pixel its mean over the clip's frames (removes the static face, keeps its motion), then
+    # divide by one scalar standard deviation of those residuals (fit as the variant fits its statistics)
+    # instead of the code's ``x -= mean; x /= max``.
+    clip_mean: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,10 @@ class DataConfig:
     landmarks: Literal["first", "per_frame"] = "first"  # Sec. 4.1-4.2: dlib detector + 68 landmarks; the
     # crop box comes from the first frame's landmarks and is reused for the clip (assumed: the paper crops
     # "according to the landmarks" without saying per frame; algorithms.md 8.3)
+    # QUICK-PROFILE DEVIATION (README ledger 14), default off, never on in the paper profile: subtract from
+    # every pixel its mean over the clip's frames (removes the static face, keeps its motion), then divide
+    # by one scalar standard deviation of the training fold's residuals, instead of grey levels / 255.
+    clip_mean: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
