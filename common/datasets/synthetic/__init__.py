@@ -21,7 +21,7 @@ from common.datasets.synthetic.corpus import FPS, SIZES, Plan, clip_seed, make_p
 
 __all__ = ["write_corpus", "default_corpus", "flat_renderer", "FaceRenderer", "VERSION", "SIZES"]
 
-VERSION = 1  # bump when the plan, the layouts or the faces change: default_corpus() then writes a fresh copy
+VERSION = 2  # bump when the plan, the layouts or the faces change: default_corpus() then writes a fresh copy
 
 # (identity, (width, height), gray, n_frames, events [(emotion, onset, apex, offset) 0-based], fps, seed) -> frames
 Renderer = Callable[[int, tuple[int, int], bool, int, Sequence[tuple[str, int, int, int]], float, int], np.ndarray]

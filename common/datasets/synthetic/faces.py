@@ -50,7 +50,7 @@ FACE_FRACTION_WIDE = 0.5  # jaw width / frame height for full frames (CAS(ME)^2)
 SCALE_RANGE = 0.08  # +- relative face scale between subjects
 # The largest jaw width on a 256 x 256 frame: MAX_APEX_DISPLACEMENT is reached there.
 REFERENCE_JAW_WIDTH = FACE_FRACTION_SQUARE * 256 * (1 + SCALE_RANGE)
-INTENSITY_RANGE = (0.5, 1.0)  # apex intensity of a clip, as a fraction of the subject's maximum
+INTENSITY_RANGE = (0.75, 1.0)  # apex intensity of a clip, as a fraction of the subject's maximum (2.25-3 px at 256 px: subtle, within the cap)
 JITTER_PX = 0.15  # std of head jitter (translation) on the reference face ("a fraction of a pixel")
 JITTER_TIME = 0.15  # s, correlation time of the jitter
 BLINKS_PER_CLIP = 0.5  # mean number of blinks in any clip, plus BLINK_RATE per second (every class)
