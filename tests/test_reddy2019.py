@@ -120,10 +120,36 @@ def test_clip_mean_option_removes_the_static_face_and_is_off_in_the_paper_profil
     (out,) = normalise_clip_mean([face + motion], [face + motion])
     assert np.allclose(out.mean(axis=3), 0.0, atol=1e-6)  # the face is gone
     assert np.count_nonzero(np.abs(out) > 1e-6) == 6 and out.std() == pytest.approx(1.0)  # only the motion remains
-    for experiment in EXPERIMENTS:  # a quick-profile deviation (STCNN only): never in the paper profile
-        assert effective_config(experiment, "paper").data.clip_mean is False
-        stcnn = effective_config(experiment, "paper").model.name == "microexpstcnn"
-        assert effective_config(experiment, "quick").data.clip_mean is stcnn
+    for experiment in EXPERIMENTS:  # quick-profile deviations (ledger 15, 17): never in the paper profile
+        paper, quick = effective_config(experiment, "paper"), effective_config(experiment, "quick")
+        assert paper.data.clip_mean is False and quick.data.clip_mean is True
+        assert paper.data.crop_landmarks == "per_frame" and paper.train.learning_rate == 0.01  # Sec. III-B, IV-B
+        fusenet = paper.model.name != "microexpstcnn"
+        assert quick.data.crop_landmarks == ("first" if fusenet else "per_frame")
+        assert quick.train.learning_rate == (0.001 if fusenet else 0.01)
+
+
+@pytest.mark.parametrize("mode", ["per_frame", "first"])
+def test_fusenet_crop_landmarks_option_reaches_clip_landmarks(tmp_path, monkeypatch, mode):
+    import dataclasses
+
+    import cv2
+
+    import common.preprocessing.faces as faces
+    from papers.reddy2019.config import default_config
+    from papers.reddy2019.protocol import _read_clip
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for t in range(3):
+        paths.append(tmp_path / f"img{t + 1}.png")
+        cv2.imwrite(str(paths[-1]), rng.integers(0, 255, size=(96, 96, 3), dtype=np.uint8))
+    seen, real = [], faces.clip_landmarks
+    monkeypatch.setattr(faces, "clip_landmarks", lambda frames, mode: seen.append(mode) or real(frames, mode=mode))
+    config = default_config("smic", "microexpfusenet_late")
+    config = dataclasses.replace(config, data=dataclasses.replace(config.data, crop_size=8, crop_landmarks=mode))
+    crops = _read_clip(paths, config)
+    assert seen == [mode] and crops["eyes"].shape == crops["mouth"].shape == (3, 8, 8)
 
 
 def test_smic_keeps_18_frames_and_the_3x3x15_kernel_in_every_profile():

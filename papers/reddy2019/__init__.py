@@ -118,11 +118,13 @@ PAPER = Paper(
 # ----------------------------------------------------------------------------- profiles
 # quick: the synthetic default corpus on a 2-core CPU in a few minutes; smoke: seconds. Reduced: inputs
 # (frames, frame size, crop size) and epochs; the layer recipe stays the paper's. QUICK-ONLY DEVIATIONS
-# (README ledger 15, 16), STCNN only: ``data.clip_mean`` (per-clip temporal mean removed), and on
-# CAS(ME)^2 a dlib face crop (``data.face_crop``) instead of the whole 320x240 frame. The FuseNets keep
-# the paper's inputs: with ``clip_mean`` their linear 1024-unit Dense layers diverge at lr 0.01 and
-# they learn nothing at lr 0.001 either (README Status).
+# (README ledger 15-17): ``data.clip_mean`` (per-clip temporal mean removed) for every model; STCNN on
+# CAS(ME)^2: a dlib face crop (``data.face_crop``) instead of the whole 320x240 frame; FuseNets: crop
+# boxes from the first frame's landmarks (``data.crop_landmarks="first"``, per-frame dlib jitter moves
+# the crops ~17x more than the expression) and SGD lr 0.001 (their linear 1024-unit Dense layers
+# diverge to NaN at 0.01 on clip-mean inputs).
 _QUICK_INPUT = {"data.clip_mean": "true"}
+_QUICK_FUSENET = {**_QUICK_INPUT, "data.crop_landmarks": "first", "train.learning_rate": "0.001"}
 _QUICK = {
     ("casme_sq", "microexpstcnn"): {"data.frames": "32", "data.size": "32", "data.face_crop": "true",
                                     "train.epochs": "60"},
@@ -143,7 +145,7 @@ _SMOKE = {
 def _profiles(database: str, model: str) -> dict[str, dict[str, str]]:
     """SMIC keeps the paper's 18 frames and 3x3x15 kernel in every profile (smoke clips have 18-22 frames)."""
     family = "microexpstcnn" if model == "microexpstcnn" else "fusenet"
-    quick = {**_QUICK_INPUT, **_QUICK[(database, family)]} if family == "microexpstcnn" else dict(_QUICK[(database, family)])
+    quick = {**(_QUICK_INPUT if family == "microexpstcnn" else _QUICK_FUSENET), **_QUICK[(database, family)]}
     return {"quick": quick, "smoke": dict(_SMOKE[(database, family)])}
 
 

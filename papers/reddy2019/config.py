@@ -35,6 +35,11 @@ class DataConfig:
     # divide by one scalar standard deviation of those residuals (fit as the variant fits its statistics)
     # instead of the code's ``x -= mean; x /= max``.
     clip_mean: bool = False
+    # QUICK-PROFILE DEVIATION (README ledger 17), FuseNets only: "per_frame" (default, paper profile) =
+    # dlib landmarks predicted on every frame and the eye / nose-mouth boxes re-cut per frame (Sec. III-B,
+    # authors' code); "first" = the first frame's landmarks give both boxes for every frame (as Aouayeb
+    # et al.), so landmark jitter does not move the crops.
+    crop_landmarks: Literal["per_frame", "first"] = "per_frame"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -127,12 +127,13 @@ def _read_clip(paths: list[Path], config: ReddyConfig) -> dict[str, np.ndarray]:
         frames = read_frames(paths, "gray")
         points = clip_landmarks(frames, mode="first").points
         return {"face": np.stack([landmark_face_crop(f, p, config.data.size) for f, p in zip(frames, points)])}
-    # Sec. III-B: dlib landmarks on every frame, eyes and nose-mouth crops (algorithms.md 7.3)
+    # Sec. III-B: dlib landmarks on every frame, eyes and nose-mouth crops (algorithms.md 7.3).
+    # data.crop_landmarks="first" (quick profile only, README ledger 17): the first frame's boxes for all frames.
     from common.preprocessing.faces import clip_landmarks
     from common.preprocessing.regions import reddy_crops
 
     frames = read_frames(paths, "rgb")
-    points = clip_landmarks(frames, mode="per_frame").points
+    points = clip_landmarks(frames, mode=config.data.crop_landmarks).points
     crops = [reddy_crops(f, p, size=config.data.crop_size) for f, p in zip(frames, points)]
     return {"eyes": np.stack([c[0] for c in crops]), "mouth": np.stack([c[1] for c in crops])}
 
@@ -146,6 +147,8 @@ def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> 
     params = {"frames": config.data.frames, "model": "stcnn" if stcnn else "fusenet",
               "size": config.data.size if stcnn else config.data.crop_size,
               "face_crop": bool(config.data.face_crop) if stcnn else None}
+    if not stcnn and config.data.crop_landmarks != "per_frame":  # key unchanged for the paper's per-frame crops
+        params["crop_landmarks"] = config.data.crop_landmarks
     root = Path(cache_root) / "stages" if cache_root is not None else None
     return cached("reddy2019_clip", {"key": sample.key, "frames": frames_fingerprint(paths)}, params,
                   lambda: _read_clip(paths, config), root=root)
