@@ -105,6 +105,23 @@ def test_loso_report_pages_on_the_smoke_corpus(smoke_corpus, tmp_path):
     assert pdf_path.stat().st_size > 0
 
 
+def test_fold_model_is_built_once_and_reset_to_its_initial_state_each_fold():
+    from common.config import apply_overrides
+    from papers.kumar2019.config import SMOKE
+
+    config = apply_overrides(Kumar2019Config(), SMOKE)
+    model = protocol.fold_model(config, 3)
+    initial = [w.copy() for w in model.get_weights()]
+    optimiser_initial = [v.numpy().copy() for v in model.optimizer.variables]
+    model.set_weights([w + 1.0 for w in initial])  # what a fold's training would do
+    for variable in model.optimizer.variables:
+        variable.assign(variable.numpy() + 1)
+    again = protocol.fold_model(config, 3)
+    assert again is model  # not rebuilt, not retraced
+    assert all(np.array_equal(a, b) for a, b in zip(again.get_weights(), initial))
+    assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.optimizer.variables, optimiser_initial))
+
+
 def test_smoke_run_through_run_all(smoke_corpus, tmp_path):
     import run_all
 
