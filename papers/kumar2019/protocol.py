@@ -222,35 +222,22 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
 
 
 # ----------------------------------------------------------------------------- one fold (Sec. 3.5)
-_FOLD_MODELS: dict[tuple, tuple[Any, list, list]] = {}  # (model, train, flip, classes) -> (model, weights, optimiser state)
-
-
 def fold_model(cfg, n_classes: int):
     """The compiled ``resnet34_eai`` for a fold, in the state of a freshly built one.
 
-    Building and tracing ResNet-34 costs about 20 s per fold on a 2-core CPU, so the model is built
-    and compiled once per process and configuration (the first fold, right after the runner's
-    ``set_seed``), and its initial weights (BN statistics included) and optimiser state (momenta,
-    iteration count) are kept; every later fold restores both. Each fold therefore starts from the
-    same weights as the first, as a rebuild after ``set_seed(seed)`` would give, and Keras reuses
-    its traced train/predict functions. Not a deviation: the same training, done once.
+    Built and compiled once per process and configuration (``common.training.fold_model``): every
+    later fold restores the initial weights and optimiser state instead of rebuilding and retracing
+    ResNet-34 (about 20 s per fold on a 2-core CPU). Not a deviation: the same training, done once.
     """
     from common.training import compile_model
+    from common.training import fold_model as reusable_fold_model
     from papers.kumar2019.model import build_model
 
-    key = (cfg.model, cfg.train, bool(cfg.random_flip), int(n_classes))
-    if key not in _FOLD_MODELS:
-        _FOLD_MODELS.clear()  # one model at a time (memory)
+    def build_and_compile():
         model = build_model(cfg.model, n_classes, random_flip=cfg.random_flip)
-        compile_model(model, cfg.train)  # Table 1 weight decay: L2 on every kernel, nested backbone included
-        model.optimizer.build(model.trainable_variables)  # its variables exist now, so their start can be kept
-        _FOLD_MODELS[key] = (model, model.get_weights(), [v.numpy() for v in model.optimizer.variables])
-        return model
-    model, weights, optimiser_state = _FOLD_MODELS[key]
-    model.set_weights(weights)
-    for variable, value in zip(model.optimizer.variables, optimiser_state):
-        variable.assign(value)
-    return model
+        return compile_model(model, cfg.train)  # Table 1 weight decay: L2 on every kernel, nested backbone included
+
+    return reusable_fold_model((cfg.model, cfg.train, bool(cfg.random_flip), int(n_classes)), build_and_compile)
 
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:

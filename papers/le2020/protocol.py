@@ -231,47 +231,22 @@ def prepare_inputs(selection: Selection, indices: np.ndarray, config, root: Path
 
 
 # ----------------------------------------------------------------------------- one fold (Sec. IV-A.2)
-_REUSED: dict[tuple, tuple[Any, list]] = {}  # {(model, train, classes, channels): (compiled model, initial weights)}
-
-
-def reset_optimizer(optimizer, learning_rate: float) -> None:
-    """A compiled optimiser back to its state before the first step: iteration counter and every
-    slot (momentum, Adam moments) zero, learning rate ``learning_rate``; its traced step is kept."""
-    for variable in optimizer.variables:
-        if variable.name == "learning_rate":
-            variable.assign(learning_rate)
-        else:
-            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
-
-
 def fold_model(cfg, n_classes: int, channels: int):
     """A compiled ``<backbone>_roi`` at its initial weights for one fold.
 
-    Default: a new graph per fold (``clear_session``, build, compile). With
-    ``model.reuse_across_folds`` (the quick profile) the model is built, initialised and compiled
-    once per configuration; every later fold restores the kept initial weights (``set_weights``)
-    and zeroes the optimiser state, so Keras does not rebuild or retrace the training step. The
-    runner seeds every fold alike (``set_seed(seed)``), so a rebuilt model would start from the
-    same weights: the folds see the same starting point either way.
+    Default: a new graph per fold. With ``model.reuse_across_folds`` (the quick profile) the model
+    is built and compiled once per configuration and every later fold restores its initial weights
+    and optimiser state (``common.training.fold_model``), so Keras does not rebuild or retrace it.
     """
-    import keras
-
     from common.training import compile_model
+    from common.training import fold_model as reusable_fold_model
     from papers.le2020.model import build_model
 
-    key = (cfg.model, cfg.train, int(n_classes), int(channels))
-    if cfg.model.reuse_across_folds and key in _REUSED:
-        model, initial = _REUSED[key]
-        model.set_weights(initial)
-        reset_optimizer(model.optimizer, cfg.train.learning_rate)
-        return model
-    _REUSED.clear()
-    keras.backend.clear_session()  # free the previous fold's (or configuration's) graph
-    model = build_model(cfg.model, n_classes, channels=channels)
-    compile_model(model, cfg.train)
-    if cfg.model.reuse_across_folds:
-        _REUSED[key] = (model, model.get_weights())
-    return model
+    def build_and_compile():
+        return compile_model(build_model(cfg.model, n_classes, channels=channels), cfg.train)
+
+    return reusable_fold_model((cfg.model, cfg.train, int(n_classes), int(channels)), build_and_compile,
+                               reuse=cfg.model.reuse_across_folds)
 
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
@@ -383,6 +358,6 @@ def example_pages(pdf, dataset: str, results: Mapping[str, Any], context: Mappin
 __all__ = [
     "FOUR_CLASSES", "SMIC_CLASSES", "LABEL_MAPS", "make_selection", "class_counts", "make_folds", "face_frames",
     "compute_inputs", "sample_inputs", "region_image", "preprocess", "prepare_inputs", "fold_model",
-    "reset_optimizer", "run_fold", "draw_regions",
+    "run_fold", "draw_regions",
     "table_i_lines", "example_pages",
 ]
