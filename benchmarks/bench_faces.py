@@ -25,27 +25,19 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
+
 from common.preprocessing import faces  # noqa: E402
 from common.preprocessing.avatar import emotion_avatar_image  # noqa: E402
 from common.preprocessing.cache import STATS, cached, sample_fingerprint  # noqa: E402
 from common.preprocessing.io import read_frames  # noqa: E402
 
-
-def timed(function, repeat: int = 1) -> float:
-    """Best wall time of ``repeat`` runs, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def photo_samples(folder: Path, n_clips: int, n_frames: int):

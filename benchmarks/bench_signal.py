@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import cv2
@@ -36,19 +35,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
+
 from common.preprocessing.dynamic_image import dynamic_image  # noqa: E402
 from common.preprocessing.magnification import level_gains, magnify  # noqa: E402
 from common.preprocessing.texture import texture_probabilities  # noqa: E402
 
-
-def timed(function, repeat: int) -> float:
-    """Best wall time of ``repeat`` runs, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def face_clip(n_frames: int, size: int, rgb: bool) -> np.ndarray:
