@@ -37,6 +37,7 @@ SE-ResNet-50      26,039,024            28,088,024
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
 import keras
@@ -169,3 +170,24 @@ def seresnet50(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = F
     return build_resnet(input_shape, RESNET50_BLOCKS, block="bottleneck", se_ratio=SE_REDUCTION,
                         include_top=include_top, num_classes=num_classes, pooling=pooling,
                         strided_conv="1x1", name=name)
+
+
+class WeightsError(ValueError):
+    """``model.weights`` names a file that is missing or does not fit the backbone."""
+
+
+def load_backbone_weights(backbone: keras.Model, path: str, description: str) -> None:
+    """Load a user's weights file (e.g. ImageNet, on disk: nothing downloads) into ``backbone``.
+
+    A missing file or one that does not fit is one ``WeightsError`` naming the file and what was
+    expected (``description``, e.g. "ResNet-34 without top").
+    """
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise WeightsError(f"model.weights={path}: file not found (expected a Keras weights file of "
+                           f"{description}, e.g. a *_notop.h5 or .weights.h5)")
+    try:
+        backbone.load_weights(str(file))
+    except Exception as exc:  # Keras raises several types for a mismatching file
+        raise WeightsError(f"model.weights={path}: cannot load it into {description} "
+                           f"(input {backbone.input_shape[1:]}): {exc}") from None

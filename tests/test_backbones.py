@@ -52,3 +52,22 @@ def test_small_input_forward_pass_and_errors():
         build_resnet((32, 32, 3), (1, 1, 1, 1), block="dense")
     with pytest.raises(ValueError, match="num_classes"):
         build_resnet((32, 32, 3), (1, 1, 1, 1), include_top=True)
+
+
+def test_load_backbone_weights_names_the_missing_or_unfitting_file(tmp_path):
+    import keras
+    import pytest
+
+    from common.backbones import WeightsError, load_backbone_weights
+
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(inputs))
+    missing = tmp_path / "none.weights.h5"
+    with pytest.raises(WeightsError, match="none.weights.h5: file not found"):
+        load_backbone_weights(model, str(missing), "a tiny net")
+    other_inputs = keras.Input((8, 8, 3))
+    other = keras.Model(other_inputs, keras.layers.Dense(5)(keras.layers.Flatten()(other_inputs)))
+    saved = tmp_path / "other.weights.h5"
+    other.save_weights(str(saved))
+    with pytest.raises(WeightsError, match="cannot load it into a tiny net"):
+        load_backbone_weights(model, str(saved), "a tiny net")

@@ -21,21 +21,16 @@ of the backbone without top.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import keras
 from keras import layers
 
-from common.backbones import resnet34
+from common.backbones import WeightsError, load_backbone_weights, resnet34
 from papers.kumar2019.config import ModelConfig
 
 MODEL_NAME = "resnet34_eai"
 BACKBONE_NAME = "resnet34"
 RESNET34_BACKBONE_PARAMS = 21_284_672  # He et al. Table 1 / torchvision resnet34 without its fc (algorithms.md 4)
-
-
-class WeightsError(ValueError):
-    """``model.weights`` names a file that is missing or does not fit ResNet-34 without top."""
 
 
 def build_model(config: ModelConfig, num_classes: int = 3, random_flip: bool = True) -> keras.Model:
@@ -46,15 +41,7 @@ def build_model(config: ModelConfig, num_classes: int = 3, random_flip: bool = T
     size = int(config.input_size)
     backbone = resnet34((size, size, 3), include_top=False, pooling="avg", name=BACKBONE_NAME)  # (B, 512)
     if config.weights:
-        file = Path(config.weights).expanduser()
-        if not file.is_file():
-            raise WeightsError(f"model.weights={config.weights}: file not found (expected a Keras weights file "
-                               f"of ResNet-34 without top)")
-        try:
-            backbone.load_weights(str(file))
-        except Exception as exc:  # Keras raises several types for a mismatching file
-            raise WeightsError(f"model.weights={config.weights}: cannot load it into ResNet-34 without top "
-                               f"(input {size}x{size}x3): {exc}") from None
+        load_backbone_weights(backbone, config.weights, "ResNet-34 without top")
 
     inputs = keras.Input((size, size, 3), name="eai")
     x = inputs

@@ -21,19 +21,14 @@ a Keras weights file of the backbone *without top* on disk (``--set model.weight
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import keras
 from keras import layers
 
-from common.backbones import seresnet50
+from common.backbones import WeightsError, load_backbone_weights, seresnet50
 from papers.le2020.config import BACKBONES, ModelConfig
 
 MODEL_NAMES = {backbone: f"{backbone}_roi" for backbone in BACKBONES}  # Table II rows "<net> + ROI"
-
-
-class WeightsError(ValueError):
-    """``model.weights`` names a file that is missing or does not fit the backbone."""
 
 
 def _backbone(backbone: str, input_shape: tuple[int, int, int]) -> keras.Model:
@@ -45,18 +40,6 @@ def _backbone(backbone: str, input_shape: tuple[int, int, int]) -> keras.Model:
     if backbone == "senet50":
         return seresnet50(input_shape, include_top=False, pooling="avg", name="seresnet50")
     raise ValueError(f"backbone={backbone!r}: expected one of {BACKBONES}")
-
-
-def _load_weights(base: keras.Model, path: str, backbone: str) -> None:
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise WeightsError(f"model.weights={path}: file not found (expected a Keras weights file of "
-                           f"{backbone} without its top, e.g. a *_notop.h5 or .weights.h5)")
-    try:
-        base.load_weights(str(file))
-    except Exception as exc:  # Keras raises several types for a mismatching file
-        raise WeightsError(f"model.weights={path}: cannot load it into {backbone} without top "
-                           f"(input {base.input_shape[1:]}): {exc}") from None
 
 
 def batch_norm_layers(model: keras.Model) -> list[layers.BatchNormalization]:
@@ -121,7 +104,7 @@ def build_model(config: ModelConfig, num_classes: int, channels: int = 3) -> ker
     size = int(config.input_size)
     base = _backbone(config.backbone, (size, size, channels))
     if config.weights:
-        _load_weights(base, config.weights, config.backbone)
+        load_backbone_weights(base, config.weights, f"{config.backbone} without its top")
     # PyTorch BN momentum 0.1 == Keras 0.9 (Keras' default is 0.99); SE-ResNet-50 already uses it.
     for layer in batch_norm_layers(base):
         layer.momentum = float(config.bn_momentum)
