@@ -65,6 +65,45 @@ def test_training_set_is_multiplied_by_the_number_of_alphas():
         protocol.training_alphas(MagnificationConfig(train_alphas=()))
 
 
+def test_first_frame_reference_subtracts_the_clips_first_registered_frame(smoke_corpus, tmp_path):
+    import dataclasses
+
+    from common.config import apply_overrides
+    from common.datasets import load
+    from papers.kumar2019.config import QUICK, SMOKE
+
+    assert Kumar2019Config().model.eai_reference == "none"  # the paper feeds the EAI itself
+    assert QUICK["model.eai_reference"] == "first_frame"  # quick-only deviation (README ledger 21)
+    config = apply_overrides(Kumar2019Config(), {**SMOKE, "model.eai_reference": "first_frame"})
+    plain = dataclasses.replace(config, model=dataclasses.replace(config.model, eai_reference="none"))
+    samples = load("megc2019", smoke_corpus)
+    sample = samples[0]
+    frames, points, _ = protocol.face_clip(sample, config.face, tmp_path)
+    first = protocol.registered_first_frame(frames, points, config)
+    assert first.shape == (32, 32, 3) and first.dtype == np.uint8
+    # Magnification changes the clip but not its first frame: one reference serves every alpha.
+    magnified = protocol.magnify_clip(frames, 10.0, sample.fps, config.magnification)
+    assert np.array_equal(magnified[0], frames[0]) and not np.array_equal(magnified, frames)
+    # A still clip (every frame = the first): its EAI is its first registered frame, so the input is 0.
+    still = protocol.compute_eai(np.repeat(frames[:1], len(frames), axis=0), np.repeat(points[:1], len(points), axis=0),
+                                 sample.fps, 10.0, config)["eai"]
+    assert np.array_equal(still, first)
+    assert np.abs(protocol.model_input(still[None], first[None])).max() == 0.0
+    assert np.abs(protocol.model_input(still[None])).max() > 1.0
+    # Through build_inputs and the stage cache: the option subtracts exactly the preprocessed first frame.
+    other = next(s for s in samples if (s.dataset, s.subject) != (sample.dataset, sample.subject))
+    selection = protocol.make_selection({"megc2019": [sample, other]}, config)
+    plan = [(0, 10.0), (0, 15.0), (1, 10.0)]
+    x_ref, y_ref, stats = protocol.build_inputs(selection, plan, config, tmp_path, log=lambda *_: None)
+    x_eai, y_eai, _ = protocol.build_inputs(selection, plan, plain, tmp_path, log=lambda *_: None)
+    assert stats["eai_reference"] == "first_frame" and np.array_equal(y_ref, y_eai)
+    np.testing.assert_allclose(x_eai[0] - x_ref[0], protocol.preprocess(first[None])[0], atol=1e-5)
+    np.testing.assert_allclose(x_eai[0] - x_ref[0], x_eai[1] - x_ref[1], atol=1e-5)  # same reference at 10 and 15
+    assert np.abs((x_eai[2] - x_ref[2]) - (x_eai[0] - x_ref[0])).max() > 0.1  # each clip its own first frame (another face)
+    # The cached EAIs do not depend on the option (one entry serves both inputs).
+    assert protocol.eai_params(sample, 10.0, config) == protocol.eai_params(sample, 10.0, plain)
+
+
 def test_tables_4_to_6_reproduce_table_3_except_smic_whose_values_are_swapped():
     check = reported.confusion_consistency()  # common.evaluation.metrics.scores_from_confusion
     for db in ("casme2", "samm"):
@@ -89,7 +128,7 @@ def test_loso_report_pages_on_the_smoke_corpus(smoke_corpus, tmp_path):
     from papers.kumar2019 import EXPERIMENTS, report
     from papers.kumar2019.config import SMOKE
 
-    config = apply_overrides(Kumar2019Config(), SMOKE)
+    config = apply_overrides(Kumar2019Config(), {**SMOKE, "model.eai_reference": "first_frame"})  # + difference panel
     confusion = {scope: (np.eye(3, dtype=int) * 5 + 1).tolist() for scope in ("all",) + reported.DATABASES}
     results = {"experiment": "megc2019_loso", "config": to_dict(config),
                "corpus": {"kind": "synthetic", "root": str(smoke_corpus)},

@@ -153,18 +153,25 @@ def eai_params(sample, alpha: float, config) -> dict[str, Any]:
             "onset": sample.onset, "apex": sample.apex, "offset": sample.offset}
 
 
-def sample_eais(sample, alphas: Sequence[float], config, root: Path | None = None) -> dict[float, dict[str, np.ndarray]]:
-    """{alpha: :func:`compute_eai` result} through the stage cache, one entry per (clip, alpha);
-    the clip is read and landmarked at most once, and only when some alpha is missing."""
-    from common.preprocessing.cache import cached, sample_fingerprint
-
+def _clip_loader(sample, face_config, root: Path | None):
+    """A function returning (frames, points) of the face clip, read and landmarked at most once."""
     clip: dict[str, Any] = {}
 
     def face() -> tuple[np.ndarray, np.ndarray]:
         if not clip:
-            clip["frames"], clip["points"], clip["note"] = face_clip(sample, config.face, root)
+            clip["frames"], clip["points"], clip["note"] = face_clip(sample, face_config, root)
         return clip["frames"], clip["points"]
 
+    return face
+
+
+def sample_eais(sample, alphas: Sequence[float], config, root: Path | None = None,
+                face=None) -> dict[float, dict[str, np.ndarray]]:
+    """{alpha: :func:`compute_eai` result} through the stage cache, one entry per (clip, alpha);
+    the clip is read and landmarked at most once, and only when some alpha is missing."""
+    from common.preprocessing.cache import cached, sample_fingerprint
+
+    face = face or _clip_loader(sample, config.face, root)
     out = {}
     fingerprint = sample_fingerprint(sample)
     for alpha in alphas:
@@ -174,6 +181,28 @@ def sample_eais(sample, alphas: Sequence[float], config, root: Path | None = Non
 
         out[float(alpha)] = cached("kumar2019_eai", fingerprint, eai_params(sample, alpha, config), compute, root=root)
     return out
+
+
+def registered_first_frame(frames: np.ndarray, points: np.ndarray, config) -> np.ndarray:
+    """The clip's first frame registered as in its EAI (Sec. 3.3: the first frame is the reference):
+    (s, s, 3) uint8 at ``model.input_size``. Eulerian magnification adds nothing to the first frame
+    (both low-passes start from it, ``magnification.magnify``), so this is the first registered frame
+    of the magnified clip at every alpha."""
+    from common.preprocessing.avatar import emotion_avatar_image
+
+    size = int(config.model.input_size)
+    return emotion_avatar_image(frames[:1], points[:1], size=(size, size))
+
+
+def sample_first_frame(sample, config, root: Path | None = None, face=None) -> np.ndarray:
+    """:func:`registered_first_frame` of a clip through the stage cache (stage ``kumar2019_first_frame``,
+    one entry per clip; the EAI entries are not touched)."""
+    from common.preprocessing.cache import cached, sample_fingerprint
+
+    face = face or _clip_loader(sample, config.face, root)
+    params = {"face": config.face, "size": int(config.model.input_size)}
+    return cached("kumar2019_first_frame", sample_fingerprint(sample), params,
+                  lambda: registered_first_frame(*face(), config), root=root)
 
 
 def training_alphas(mag_config) -> tuple[float, ...]:
@@ -201,24 +230,45 @@ def preprocess(images: np.ndarray) -> np.ndarray:
     return (np.asarray(images, dtype=np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
 
 
+def model_input(eais: np.ndarray, first_frames: np.ndarray | None = None) -> np.ndarray:
+    """The CNN input of a stack of EAIs: :func:`preprocess` of the EAIs (the paper), or with
+    ``first_frames`` (``model.eai_reference="first_frame"``, quick-only DEVIATION, README ledger 21)
+    the preprocessed EAI minus the preprocessed first registered frame of the same clip, i.e.
+    ``(eai - first) / 255 / std`` per channel (the ImageNet mean cancels)."""
+    x = preprocess(eais)
+    if first_frames is not None:  # DEVIATION: quick only, the paper feeds the EAI (README ledger 21)
+        x = x - preprocess(first_frames)
+    return x
+
+
 def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config, root: Path | None = None,
                  log=print) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """(x (N, s, s, 3) float32, labels (N,), stats) for a plan of (sample index, alpha)."""
     by_sample: dict[int, list[float]] = {}
     for index, alpha in plan:
         by_sample.setdefault(index, []).append(alpha)
+    reference = config.model.eai_reference
+    if reference not in ("none", "first_frame"):
+        raise ValueError(f"model.eai_reference={reference!r}: expected 'none' or 'first_frame'")
     eais: dict[tuple[int, float], np.ndarray] = {}
+    firsts: dict[int, np.ndarray] = {}
     kept_fraction = []
     start = time.perf_counter()
     for count, (index, alphas) in enumerate(by_sample.items(), 1):
-        for alpha, arrays in sample_eais(selection.samples[index], alphas, config, root).items():
+        sample = selection.samples[index]
+        face = _clip_loader(sample, config.face, root)
+        for alpha, arrays in sample_eais(sample, alphas, config, root, face=face).items():
             eais[(index, alpha)] = arrays["eai"]
             kept_fraction.append(float(np.mean(arrays["kept"])))
+        if reference == "first_frame":
+            firsts[index] = sample_first_frame(sample, config, root, face=face)
         if count % 25 == 0 or count == len(by_sample):
             log(f"  EAIs {count}/{len(by_sample)} clips ({time.perf_counter() - start:.1f} s)")
-    x = preprocess(np.stack([eais[(i, float(a))] for i, a in plan]))
+    x = model_input(np.stack([eais[(i, float(a))] for i, a in plan]),
+                    np.stack([firsts[i] for i, _ in plan]) if reference == "first_frame" else None)
     y = np.array([selection.labels[i] for i, _ in plan], dtype=int)
-    return x, y, {"images": len(plan), "mean_kept_fraction": float(np.mean(kept_fraction))}
+    return x, y, {"images": len(plan), "mean_kept_fraction": float(np.mean(kept_fraction)),
+                  "eai_reference": reference}
 
 
 # ----------------------------------------------------------------------------- one fold (Sec. 3.5)
@@ -267,12 +317,13 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         extra={"train_images": train_stats["images"], "test_images": test_stats["images"],
                "train_alphas": list(training_alphas(cfg.magnification)), "test_alpha": cfg.magnification.test_alpha,
                "mean_kept_fraction_train": train_stats["mean_kept_fraction"],
-               "mean_kept_fraction_test": test_stats["mean_kept_fraction"]},
+               "mean_kept_fraction_test": test_stats["mean_kept_fraction"],
+               "eai_reference": train_stats["eai_reference"]},
     )
 
 
 __all__ = [
     "CLASSES", "SOURCE_DATABASES", "make_selection", "class_counts", "make_folds", "face_box", "face_clip",
-    "magnify_clip", "kept_frames", "compute_eai", "eai_params", "sample_eais", "training_alphas", "training_plan",
-    "preprocess", "build_inputs", "fold_model", "run_fold",
+    "magnify_clip", "kept_frames", "compute_eai", "eai_params", "sample_eais", "registered_first_frame",
+    "sample_first_frame", "training_alphas", "training_plan", "preprocess", "model_input", "build_inputs", "fold_model", "run_fold",
 ]

@@ -102,7 +102,8 @@ def loso_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> N
 
 
 def example_page(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
-    """One clip per class: its first face frame, the plain EAI and the EAIs at alpha 5, 10, 15."""
+    """One clip per class: its first face frame, the plain EAI and the EAIs at alpha 5, 10, 15 (and, with
+    ``model.eai_reference="first_frame"``, the network's input: the test EAI minus the first registered frame)."""
     import matplotlib.pyplot as plt
 
     from common.datasets import load
@@ -121,9 +122,12 @@ def example_page(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) ->
     selection = protocol.make_selection({"megc2019": load("megc2019", Path(results["corpus"]["root"]))}, config)
     chosen = [int(np.flatnonzero(selection.labels == c)[0]) for c in range(len(selection.class_names))
               if np.any(selection.labels == c)]
-    fig, axes = plt.subplots(len(chosen), 1 + len(EXAMPLE_ALPHAS), figsize=figures.A4, squeeze=False)
+    difference = config.model.eai_reference == "first_frame"  # the network input of the quick profile
+    columns = 1 + len(EXAMPLE_ALPHAS) + int(difference)
+    fig, axes = plt.subplots(len(chosen), columns, figsize=figures.A4, squeeze=False)
     fig.suptitle("kumar2019: first face frame, plain EAI, EAIs at alpha 5 / 10 / 15 (Sec. 3.1-3.4; "
-                 f"band {config.magnification.low_hz:g}-{config.magnification.high_hz:g} Hz)", fontsize=9)
+                 f"band {config.magnification.low_hz:g}-{config.magnification.high_hz:g} Hz)"
+                 + ("\nlast: test EAI minus first registered frame (x4 + 128)" if difference else ""), fontsize=9)
     for row, index in zip(axes, chosen):
         sample = selection.samples[index]
         eais = protocol.sample_eais(sample, EXAMPLE_ALPHAS, config)
@@ -133,6 +137,11 @@ def example_page(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) ->
             kept = eais[alpha]["kept"]
             label = "plain EAI" if alpha == 0 else f"alpha {alpha:g}"
             panels.append((eais[alpha]["eai"], f"{label}\n{int(kept.sum())}/{len(kept)} frames kept"))
+        if difference:  # model.eai_reference="first_frame" (README ledger 21), shown amplified around grey
+            first = protocol.sample_first_frame(sample, config).astype(np.float32)
+            test_alpha = float(config.magnification.test_alpha)
+            delta = protocol.sample_eais(sample, (test_alpha,), config)[test_alpha]["eai"].astype(np.float32) - first
+            panels.append((np.clip(128.0 + 4.0 * delta, 0, 255).astype(np.uint8), f"alpha {test_alpha:g} - first frame"))
         for ax, (image, label) in zip(row, panels):
             ax.imshow(image)
             ax.set_title(label, fontsize=6)
