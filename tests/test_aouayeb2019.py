@@ -86,6 +86,24 @@ def test_focal_alpha_is_inverse_frequency():
     assert focal_alpha([0, 0, 3], 4) == pytest.approx([1 / 3, 0.0, 0.0, 2 / 3])
 
 
+def test_stage1_input_minus_first_frame_keeps_only_the_motion():
+    """Quick-profile option ``data.cnn_input``: the paper's crops as they are, or minus the first crop."""
+    from papers.aouayeb2019.protocol import stage1_input
+
+    clip = np.zeros((3, 60, 60, 4), np.uint8)
+    clip[..., :3] = 200
+    clip[..., 3] = 255  # alpha: constant over the clip
+    clip[2, 10:20, 10:20, :3] = 50  # a patch that darkens by 150 grey levels in the last frame
+    as_is = stage1_input(clip, "frame")
+    assert as_is.dtype == np.float32 and np.array_equal(as_is, clip)
+    moved = stage1_input(clip, "minus_first_frame")
+    assert moved.shape == clip.shape and moved.dtype == np.float32
+    assert not moved[:2].any() and not moved[..., 3].any()  # the face and the alpha plane are gone
+    assert moved[2, 10:20, 10:20, :3].min() == moved[2].min() == -150.0 and np.count_nonzero(moved[2]) == 300
+    with pytest.raises(ValueError, match="cnn_input"):
+        stage1_input(clip, "difference")
+
+
 def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     """Stage 1 and stage 2 losses get alpha from the fold's training clips; predictions cover the test clips."""
     from common.datasets.sample import Sample

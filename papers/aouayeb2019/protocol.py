@@ -195,6 +195,22 @@ def _fit_face(frames: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.nd
     return frames, points * scale
 
 
+def stage1_input(clip_region: np.ndarray, mode: str) -> np.ndarray:
+    """(T, H, W, C) float32: what a region CNN sees of one clip's region crops.
+
+    ``"frame"`` (Sec. 3.2): the crops as they are. ``"minus_first_frame"`` (DEVIATION, quick/smoke
+    profiles): each crop minus the clip's first crop (signed, still in pixel units), so the CNN sees
+    the motion of the region rather than the face; the synthetic corpus puts its classes only in
+    motion of at most 3 px (README ledger). The channel count, and so every parameter count, is unchanged.
+    """
+    frames = clip_region.astype("float32")
+    if mode == "frame":
+        return frames
+    if mode != "minus_first_frame":
+        raise ValueError(f"cnn_input={mode!r}: expected 'frame' or 'minus_first_frame'")
+    return frames - frames[:1]
+
+
 def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.ndarray:
     """(N, seq_len, 20) float32: each clip's feature sequence zero-padded (Sec. 4.1.2, length 500).
 
@@ -253,7 +269,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     features = {i: [] for i in regions}  # clip -> list of (T, 20) per region
     for r in range(NUM_REGIONS):
         set_seed(ctx.seed + r)
-        x_train = np.concatenate([regions[i][r] for i in train_idx]).astype("float32")
+        mode = config.data.cnn_input
+        x_train = np.concatenate([stage1_input(regions[i][r], mode) for i in train_idx])
         y_frames = np.concatenate([np.full(lengths[i], y_clip[i]) for i in train_idx])
         y_train = region_labels(y_frames, r, config.model.not_me)
         cnn = build_region_cnn(region_input_shape(r, config.data.channels), config.model.region_labels,
@@ -270,9 +287,9 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         del x_train
         # Sec. 3.2: "we remove the last layers of the FCL and save the results as the spatial features".
         extractor = feature_extractor(cnn)
-        x_all = np.concatenate([regions[i][r] for i in used]).astype("float32")
+        x_all = np.concatenate([stage1_input(regions[i][r], mode) for i in used])
         feats = extractor.predict(x_all, batch_size=256, verbose=0)
-        probs = cnn.predict(np.concatenate([regions[i][r] for i in test_idx]).astype("float32"), batch_size=256, verbose=0)
+        probs = cnn.predict(np.concatenate([stage1_input(regions[i][r], mode) for i in test_idx]), batch_size=256, verbose=0)
         y_test_frames = region_labels(np.concatenate([np.full(lengths[i], y_clip[i]) for i in test_idx]), r,
                                       config.model.not_me)
         extra["stage1_test_frame_accuracy"][f"r{r}"] = float(np.mean(probs.argmax(1) == y_test_frames))
