@@ -208,7 +208,7 @@ def stage1_input(clip_region: np.ndarray, mode: str) -> np.ndarray:
         return frames
     if mode != "minus_first_frame":
         raise ValueError(f"cnn_input={mode!r}: expected 'frame' or 'minus_first_frame'")
-    return frames - frames[:1]
+    return frames - frames[:1]  # DEVIATION: quick/smoke only, Sec. 3.2 feeds the crops (ledger #16)
 
 
 def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.ndarray:
@@ -267,9 +267,9 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
     # Stage 1 (Sec. 3.2): one CNN per region on the frames of the training clips.
     features = {i: [] for i in regions}  # clip -> list of (T, 20) per region
+    mode = config.data.cnn_input  # "frame" (Sec. 3.2) or "minus_first_frame" (quick/smoke, ledger #16)
     for r in range(NUM_REGIONS):
         set_seed(ctx.seed + r)
-        mode = config.data.cnn_input
         x_train = np.concatenate([stage1_input(regions[i][r], mode) for i in train_idx])
         y_frames = np.concatenate([np.full(lengths[i], y_clip[i]) for i in train_idx])
         y_train = region_labels(y_frames, r, config.model.not_me)
