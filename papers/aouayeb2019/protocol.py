@@ -289,7 +289,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         extractor = feature_extractor(cnn)
         x_all = np.concatenate([stage1_input(regions[i][r], mode) for i in used])
         feats = extractor.predict(x_all, batch_size=256, verbose=0)
-        probs = cnn.predict(np.concatenate([stage1_input(regions[i][r], mode) for i in test_idx]), batch_size=256, verbose=0)
+        test_frames = sum(lengths[i] for i in test_idx)  # ``used`` ends with the test clips
+        probs = cnn.predict(x_all[len(x_all) - test_frames:], batch_size=256, verbose=0)
         y_test_frames = region_labels(np.concatenate([np.full(lengths[i], y_clip[i]) for i in test_idx]), r,
                                       config.model.not_me)
         extra["stage1_test_frame_accuracy"][f"r{r}"] = float(np.mean(probs.argmax(1) == y_test_frames))
