@@ -46,7 +46,7 @@ def one_error_line(err: str) -> str:
     (["--paper", "broken"], "paper 'broken' is not implemented yet (importing it failed"),
     (["--paper", "dummy", "--experiment", "nosuch"], "unknown experiment 'nosuch'; experiments: toy_loso"),
     (["--paper", "dummy", "--set", "train.epochz=2"], "no field 'epochz' in TrainConfig"),
-    (["--paper", "dummy", "--set", "train.epochs=many"], "expected int, got 'many'"),
+    (["--paper", "dummy", "--set", "train.epochs=many"], "expected int (a whole number), got 'many'"),
     (["--paper", "dummy", "--set", "train.epochs"], "expected section.field=value"),
     (["--paper", "dummy", "--json"], "--json goes with --architectures"),
 ])

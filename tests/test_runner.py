@@ -99,8 +99,16 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp
     assert status["empty"] == ("empty", "fold has 3 training and 0 test samples")
     assert status["samm_007"][0] == "ok"
     assert res["status_counts"] == {"nan": 1, "ok": 2, "failed": 1, "empty": 1}
-    assert sorted(res["metrics"]["not_scored"]) == ["empty", "samm_006"]
-    assert res["metrics"]["pooled"]["all"]["n"] == 18  # the nan fold's predictions count
+    # the diverged fold keeps its predictions but is not in the headline metrics (issue 16)
+    metrics = res["metrics"]
+    assert sorted(metrics["not_scored"]) == ["casme2_sub01", "empty", "samm_006"]
+    assert metrics["nan_folds"] == ["casme2_sub01"] and metrics["nan_policy"] == "exclude"
+    assert metrics["pooled"]["all"]["n"] == 12 and metrics["fold_mean"]["all"]["n_folds"] == 2
+    assert metrics["per_fold"]["casme2_sub01"]["all"]["n"] == 6  # its own score, shown in the per-fold table
+    assert any("1 of 5 folds (casme2_sub01) diverged" in w and "NOT in the pooled" in w for w in res["warnings"])
+    assert any("samm_006" in w and "failed" in w for w in res["warnings"])
+    rows = (tmp_path / "dummy" / "toy_loso" / "predictions.csv").read_text().splitlines()
+    assert sum(",nan," in row for row in rows) == 6  # its predictions are kept, marked
     fold_dir = tmp_path / "dummy" / "toy_loso" / "folds"
     assert "planned failure" in (fold_dir / "samm_006" / "error.txt").read_text()
     assert (fold_dir / "samm_007" / "dummy_mlp_history.csv").exists()
