@@ -325,8 +325,8 @@ def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
     shown = ", ".join(f"{name} ({status})" for name, status in itertools.islice(not_scored, 6))
     more = f", and {len(not_scored) - 6} more" if len(not_scored) > 6 else ""
     return (f"{PROG}: warning: {len(not_scored)} fold(s) are not in the scores ({counts['failed']} failed, "
-            f"{counts['nan']} diverged to NaN): {shown}{more}; see results.json 'warnings' and "
-            f"folds/<fold>/error.txt")
+            f"{counts['nan']} diverged to NaN): {shown}{more}; see results.json 'warnings'"
+            + (" and folds/<fold>/error.txt" if counts["failed"] else ""))
 
 
 def _run_plan(args, plan, profile: str, overrides, root: Path, synthetic: bool, out: Path) -> int:
