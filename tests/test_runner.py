@@ -215,6 +215,18 @@ def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(corpus, tm
     assert res["status_counts"] == {"ok": 4}
 
 
+def test_an_out_dir_that_cannot_be_written_is_one_line(corpus, tmp_path, monkeypatch):
+    import common.files
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(common.files.tempfile, "mkstemp", read_only)  # as in a read-only folder (tests run as root)
+    with pytest.raises(runner.RunError, match=r"output folder .*toy_loso: cannot write there \(Permission denied\)$"):
+        runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path, log=lambda _: None)
+    assert not dummy_paper.HOOKS["ran"]
+
+
 def test_a_failing_fold_whose_work_dir_cannot_be_written_is_still_recorded(corpus, tmp_path):
     def fails(ctx):
         raise RuntimeError("planned")
