@@ -10,9 +10,14 @@
 
 Outputs go to ``--out`` (default ``reports/``): ``<paper>/report.pdf``, ``<paper>/results.json``
 and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}``. A rerun of
-the same command resumes: finished folds are reused (``--fresh`` recomputes them). User errors (unknown paper or
-experiment, unimplemented paper, bad ``--set``, missing database) print one line on stderr and
-exit with status 2; a run with failed folds exits with status 1; Ctrl-C exits with 130.
+the same command resumes: finished folds are reused (``--fresh`` recomputes them).
+
+Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2 the run could not
+start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type or range
+that does not fit, missing database, an ``--out`` that is not a writable folder, an output folder
+another run is writing into), one line on stderr, nothing trained; 3 the run completed and wrote
+its report but some folds are not in the scores (failed, or diverged: status ``nan``), one line on
+stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports Te
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
@@ -33,6 +39,8 @@ from typing import Any  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PROG = "run_all.py"
+EXIT_USER_ERROR = 2  # nothing ran: one line on stderr
+EXIT_FOLDS_NOT_SCORED = 3  # the run completed, but some folds failed or diverged (nan) and are not in the scores
 
 
 class CliError(Exception):
@@ -279,19 +287,53 @@ def run(args, chosen: list[tuple[str, Any]]) -> int:
                     raise ConfigError(f"{exc} (experiment {paper_id}/{experiment.name})") from None
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    if args.data_root is not None:
-        if not args.data_root.is_dir():
-            raise CliError(f"--data-root {args.data_root}: no such folder")
-        root = args.data_root
-        synthetic = runner.is_synthetic(root)
-    else:
-        _log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
-             "it is generated on first use")
-        root = runner.default_data_root(profile)
-        synthetic = True
-    loaded = _load_all(plan, root)
+    if args.data_root is not None and not args.data_root.is_dir():
+        raise CliError(f"--data-root {args.data_root}: no such folder")
     out = args.out if args.out is not None else reports_root()
-    failed = []
+    with contextlib.ExitStack() as locks:
+        _lock_outputs(plan, out, locks)  # before any work: --out usable, no other run writing there
+        if args.data_root is not None:
+            root = args.data_root
+            synthetic = runner.is_synthetic(root)
+        else:
+            _log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
+                 "it is generated on first use")
+            root = runner.default_data_root(profile)
+            synthetic = True
+        return _run_plan(args, plan, profile, overrides, root, synthetic, out)
+
+
+def _lock_outputs(plan, out: Path, locks: contextlib.ExitStack) -> None:
+    """Check that ``out`` is a writable folder and lock every planned experiment's folder in it
+    (``common.files.folder_lock``), or one CliError line (issue 16)."""
+    from common.evaluation import runner
+    from common.files import OutputError, folder_lock, prepare_output_folder
+
+    try:
+        prepare_output_folder(out, "--out")
+        for paper_id, _, experiments in plan:
+            for experiment in experiments:
+                locks.enter_context(folder_lock(runner.experiment_dir(paper_id, experiment.name, out),
+                                                "output folder"))
+    except OutputError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
+    """One line naming the folds left out of the scores (exit status 3)."""
+    counts = {status: sum(s == status for _, s in not_scored) for status in ("failed", "nan")}
+    shown = ", ".join(f"{name} ({status})" for name, status in itertools.islice(not_scored, 6))
+    more = f", and {len(not_scored) - 6} more" if len(not_scored) > 6 else ""
+    return (f"{PROG}: warning: {len(not_scored)} fold(s) are not in the scores ({counts['failed']} failed, "
+            f"{counts['nan']} diverged to NaN): {shown}{more}; see results.json 'warnings'"
+            + (" and folds/<fold>/error.txt" if counts["failed"] else ""))
+
+
+def _run_plan(args, plan, profile: str, overrides, root: Path, synthetic: bool, out: Path) -> int:
+    from common.evaluation import runner
+
+    loaded = _load_all(plan, root)
+    not_scored: list[tuple[str, str]] = []  # (paper/experiment/fold, status) of failed and nan folds
     written = []
     for paper_id, module, experiments in plan:
         started = time.perf_counter()
@@ -306,8 +348,8 @@ def run(args, chosen: list[tuple[str, Any]]) -> int:
             except runner.RunError as exc:
                 raise CliError(str(exc)) from None
             results[experiment.name] = res
-            failed += [f"{paper_id}/{experiment.name}/{f['name']}: {f['reason']}" for f in res["folds"]
-                       if f["status"] == "failed"]
+            not_scored += [(f"{paper_id}/{experiment.name}/{f['name']}", f["status"]) for f in res["folds"]
+                           if f["status"] in ("failed", "nan")]
         datasets = {}
         for res in results.values():
             for name, count in res["corpus"]["datasets"].items():
@@ -320,7 +362,10 @@ def run(args, chosen: list[tuple[str, Any]]) -> int:
                    "command": " ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])])}
         from common.reporting import write_report
 
-        pdf = write_report(paper_id, results, out, context, log=_log)
+        try:
+            pdf = write_report(paper_id, results, out, context, log=_log)
+        except OSError as exc:
+            raise CliError(f"cannot write the report under {Path(out) / paper_id}: {exc.strerror or exc}") from None
         written.append((paper_id, pdf, results))
     _log("")
     for paper_id, pdf, results in written:
@@ -329,11 +374,9 @@ def run(args, chosen: list[tuple[str, Any]]) -> int:
         for name, res in results.items():
             _log(f"  {name}: {res['outputs']['dir']} (results.json, predictions.csv, folds/)")
     _log(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
-    if failed:
-        print(f"{PROG}: {len(failed)} fold(s) failed (see folds/<fold>/error.txt):", file=sys.stderr)
-        for line in failed:
-            print(f"  {line}", file=sys.stderr)
-        return 1
+    if not_scored:
+        print(_not_scored_line(not_scored), file=sys.stderr)
+        return EXIT_FOLDS_NOT_SCORED
     return 0
 
 
@@ -366,7 +409,7 @@ def main(argv: list[str] | None = None, registry: Any = None) -> int:
         return run(args, chosen)
     except CliError as exc:
         _err(str(exc))
-        return 2
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         _err("interrupted; finished folds are saved, run the same command again to resume")
         return 130

@@ -4,23 +4,138 @@ A paper's experiment config is a frozen dataclass whose fields are themselves fr
 ("sections": ``model``, ``data``, ``train``...). Profiles and ``--set`` overrides are both dotted
 assignments (``train.epochs=2``) applied with :func:`apply_overrides`, which checks every name
 and converts every value to the field's type, so a typo is one clear error, never a silent no-op.
+
+Every numeric field declares its allowed values beside it with :class:`Range` in its annotation
+(``epochs: Annotated[int, Range(ge=1)] = 10``; for a tuple of numbers the range holds for each
+number). :func:`apply_overrides` refuses a value out of range, naming the field and the range, and
+:func:`validate` checks a whole config (defaults and profiles included), so a run never starts
+with, e.g., 0 epochs, a batch of 0 or a negative learning rate.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import math
 import types
 import typing
 from typing import Any, Mapping
 
 
 class ConfigError(ValueError):
-    """An override names no field, or its value does not fit the field's type."""
+    """An override names no field, or its value does not fit the field's type or range."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """The allowed values of a numeric config field, in its annotation: ``Annotated[float, Range(gt=0)]``.
+
+    ``ge``/``gt`` (lower bound, inclusive/exclusive) and ``le``/``lt`` (upper bound), as in
+    annotated-types / pydantic; ``None`` = unbounded. Every value must also be finite. For a tuple
+    field the range applies to every number in it (nested tuples included).
+    """
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.ge is not None and self.gt is not None or self.le is not None and self.lt is not None:
+            raise ValueError("Range: give at most one lower bound (ge or gt) and one upper bound (le or lt)")
+
+    def contains(self, value: float) -> bool:
+        return (math.isfinite(value)
+                and (self.ge is None or value >= self.ge) and (self.gt is None or value > self.gt)
+                and (self.le is None or value <= self.le) and (self.lt is None or value < self.lt))
+
+    def __str__(self) -> str:
+        """``>= 1``, ``> 0``, ``in [0, 1)``, as error messages show it."""
+        low = ("[", self.ge) if self.ge is not None else ("(", self.gt) if self.gt is not None else None
+        high = (self.le, "]") if self.le is not None else (self.lt, ")") if self.lt is not None else None
+        if low and high:
+            return f"in {low[0]}{low[1]:g}, {high[0]:g}{high[1]}"
+        if low:
+            return f"{'>=' if low[0] == '[' else '>'} {low[1]:g}"
+        if high:
+            return f"{'<=' if high[1] == ']' else '<'} {high[0]:g}"
+        return "a finite number"
+
+
+@functools.lru_cache(maxsize=None)
+def _hints(cls: type) -> dict[str, Any]:
+    """Field annotations of a dataclass with ``Annotated`` extras kept (``from __future__`` strings resolved)."""
+    return typing.get_type_hints(cls, include_extras=True)
+
+
+def _split_annotated(hint: Any) -> tuple[Any, tuple]:
+    """(the bare type, the ``Annotated`` metadata) of a hint."""
+    if typing.get_origin(hint) is typing.Annotated:
+        bare, *extras = typing.get_args(hint)
+        return bare, tuple(extras)
+    return hint, ()
 
 
 def _field_type(cls: type, name: str) -> Any:
-    hints = typing.get_type_hints(cls)
-    return hints[name]
+    return _split_annotated(_hints(cls)[name])[0]
+
+
+def field_range(cls: type, name: str) -> Range | None:
+    """The :class:`Range` declared in the annotation of ``cls.name``, or None."""
+    return next((extra for extra in _split_annotated(_hints(cls)[name])[1] if isinstance(extra, Range)), None)
+
+
+def _numbers(value: Any):
+    """Every int/float in ``value`` (a number, or a tuple/list of them, nested); bools are not numbers."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _numbers(item)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield value
+
+
+def _is_numeric_type(annotation: Any) -> bool:
+    """True for int, float, and tuples/lists/unions of them (bool is not numeric)."""
+    if annotation in (int, float):
+        return True
+    origin = typing.get_origin(annotation)
+    if origin in (tuple, list, typing.Union, types.UnionType):
+        return any(_is_numeric_type(arg) for arg in typing.get_args(annotation) if arg not in (Ellipsis, type(None)))
+    return False
+
+
+def _check_range(cls: type, name: str, value: Any, where: str) -> None:
+    allowed = field_range(cls, name)
+    for number in _numbers(value):
+        if not math.isfinite(number) or (allowed is not None and not allowed.contains(number)):
+            rule = str(allowed) if allowed is not None else "a finite number"
+            raise ConfigError(f"{where}: {number!r} is out of range; {cls.__name__}.{name} must be {rule}")
+
+
+def numeric_fields(config: Any, prefix: str = "") -> list[tuple[str, type, str, Range | None]]:
+    """``(dotted path, section class, field name, Range or None)`` of every numeric field of ``config``
+    (a dataclass instance), sections included; for tests and ``validate``."""
+    out = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        path = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out += numeric_fields(value, f"{path}.")
+        elif _is_numeric_type(_field_type(type(config), f.name)):
+            out.append((path, type(config), f.name, field_range(type(config), f.name)))
+    return out
+
+
+def validate(config: Any) -> Any:
+    """Check every numeric field of ``config`` against its :class:`Range` (and finiteness); return it.
+
+    Raises ConfigError naming the first field out of range, e.g. ``config stage1.epochs: 0 is out of
+    range; TrainConfig.epochs must be >= 1``.
+    """
+    for path, cls, name, _ in numeric_fields(config):
+        section = functools.reduce(getattr, path.split(".")[:-1], config)
+        _check_range(cls, name, getattr(section, name), f"config {path}")
+    return config
 
 
 def _convert(value: Any, annotation: Any, where: str) -> Any:
@@ -71,11 +186,23 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
         if text in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{where}: expected true/false, got {value!r}")
-    if annotation in (int, float, str):
+    if annotation is int:  # "2", 2, 2.0 and "2.0" are 2; "1.5", 1.5, "nan" and True are refused (never truncated)
         try:
-            if annotation is int and isinstance(value, float) and not value.is_integer():
+            if isinstance(value, bool):
                 raise ValueError
-            return annotation(float(value)) if annotation is int and isinstance(value, str) and "." in value else annotation(value)
+            if isinstance(value, int):
+                return int(value)
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(f"{where}: expected int (a whole number), got {value!r}") from None
+    if annotation in (float, str):
+        try:
+            if annotation is float and isinstance(value, bool):
+                raise ValueError
+            return annotation(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: expected {annotation.__name__}, got {value!r}") from None
     if annotation is Any:
@@ -102,7 +229,9 @@ def _set(node: Any, parts: list[str], value: Any, path: str) -> Any:
     if head not in names:
         raise ConfigError(f"--set {path}: no field {head!r} in {type(node).__name__} (fields: {', '.join(names)})")
     if len(parts) == 1:
-        return dataclasses.replace(node, **{head: _convert(value, _field_type(type(node), head), f"--set {path}")})
+        converted = _convert(value, _field_type(type(node), head), f"--set {path}")
+        _check_range(type(node), head, converted, f"--set {path}={value}")
+        return dataclasses.replace(node, **{head: converted})
     return dataclasses.replace(node, **{head: _set(getattr(node, head), parts[1:], value, path)})
 
 

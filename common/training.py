@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Mapping
 
 import keras
 import numpy as np
+
+from common.config import Range
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,14 +22,14 @@ class TrainConfig:
     """A paper's training recipe. Each paper fills it with values commented by paper section."""
 
     optimizer: str = "sgd"  # "sgd" | "adam" | "rmsprop"
-    learning_rate: float = 0.01
-    momentum: float = 0.0  # SGD only
+    learning_rate: Annotated[float, Range(gt=0)] = 0.01
+    momentum: Annotated[float, Range(ge=0, lt=1)] = 0.0  # SGD only
     nesterov: bool = False  # SGD only
-    weight_decay: float = 0.0  # L2 on kernels (added to the loss, as PyTorch/Caffe SGD do), 0 = off
-    batch_size: int = 32
-    epochs: int = 10
-    lr_step_epochs: int = 0  # >0: multiply the learning rate by lr_step_factor every this many epochs
-    lr_step_factor: float = 0.5
+    weight_decay: Annotated[float, Range(ge=0)] = 0.0  # L2 on kernels (added to the loss, as PyTorch/Caffe SGD do), 0 = off
+    batch_size: Annotated[int, Range(ge=1)] = 32
+    epochs: Annotated[int, Range(ge=1)] = 10  # >= 1: an untrained model is never scored
+    lr_step_epochs: Annotated[int, Range(ge=0)] = 0  # >0: multiply the learning rate by lr_step_factor every this many epochs
+    lr_step_factor: Annotated[float, Range(gt=0, le=1)] = 0.5
     shuffle: bool = True
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import types
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 
+from common.config import Range
 from common.datasets.sample import Sample
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Paper, Reported, Selection
@@ -58,7 +60,7 @@ def write_corpus(root: Path, names=("casme2", "samm")) -> Path:
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    units: int = 4  # hidden units
+    units: Annotated[int, Range(ge=1)] = 4  # hidden units
 
 
 @dataclasses.dataclass(frozen=True)

@@ -46,14 +46,22 @@ def one_error_line(err: str) -> str:
     (["--paper", "broken"], "paper 'broken' is not implemented yet (importing it failed"),
     (["--paper", "dummy", "--experiment", "nosuch"], "unknown experiment 'nosuch'; experiments: toy_loso"),
     (["--paper", "dummy", "--set", "train.epochz=2"], "no field 'epochz' in TrainConfig"),
-    (["--paper", "dummy", "--set", "train.epochs=many"], "expected int, got 'many'"),
+    (["--paper", "dummy", "--set", "train.epochs=many"], "expected int (a whole number), got 'many'"),
     (["--paper", "dummy", "--set", "train.epochs"], "expected section.field=value"),
+    # ranges (issue 16): negative or fractional epochs, a batch of 0 never reach training
+    (["--paper", "dummy", "--set", "train.epochs=-1"],
+     "--set train.epochs=-1: -1 is out of range; TrainConfig.epochs must be >= 1 (experiment dummy/toy_loso)"),
+    (["--paper", "dummy", "--set", "train.epochs=0"], "TrainConfig.epochs must be >= 1"),
+    (["--paper", "dummy", "--set", "train.epochs=2.5"], "--set train.epochs: expected int (a whole number), got '2.5'"),
+    (["--paper", "dummy", "--set", "train.batch_size=0"], "TrainConfig.batch_size must be >= 1"),
+    (["--paper", "dummy", "--set", "model.units=-3"], "ModelConfig.units must be >= 1"),
     (["--paper", "dummy", "--json"], "--json goes with --architectures"),
 ])
 def test_user_errors_are_one_line_and_exit_2(capsys, corpus, argv, expected):
     code, out, err = cli(capsys, *argv, "--data-root", str(corpus))
     assert code == 2
     assert expected in one_error_line(err)
+    assert not dummy_paper.HOOKS["ran"]  # nothing trained
 
 
 def test_missing_database_and_data_root(capsys, corpus, tmp_path):
@@ -103,12 +111,47 @@ def test_smoke_run_end_to_end_then_resume(capsys, corpus, tmp_path):
         toy["metrics"]
 
 
-def test_failed_folds_exit_1_and_are_listed(capsys, corpus, tmp_path):
+def test_failed_folds_exit_3_with_one_line(capsys, corpus, tmp_path):
     dummy_paper.HOOKS["fail"].update({"casme2_sub01", "casme2_sub02", "samm_006", "samm_007"})
     code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
-    assert code == 1
-    assert "4 fold(s) failed" in err and "dummy/toy_loso/samm_006: RuntimeError: planned failure" in err
+    assert code == 3
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("run_all.py: warning: 4 fold(s) are not in the scores (4 failed, 0 diverged to NaN): "
+                           "dummy/toy_loso/casme2_sub01 (failed)")
     assert (tmp_path / "out" / "dummy" / "report.pdf").exists()  # the report is still written
+
+
+def test_a_nan_fold_is_marked_left_out_of_the_headline_and_exits_3(capsys, corpus, tmp_path):
+    dummy_paper.HOOKS["nan"].add("samm_006")
+    out_dir = tmp_path / "out"
+    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--profile", "smoke",
+                         "--out", str(out_dir))
+    assert code == 3
+    assert err.strip().splitlines() == ["run_all.py: warning: 1 fold(s) are not in the scores (0 failed, 1 diverged "
+                                        "to NaN): dummy/toy_loso/samm_006 (nan); see results.json 'warnings'"]
+    toy = json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]
+    assert toy["status_counts"] == {"ok": 3, "nan": 1}
+    assert toy["metrics"]["pooled"]["all"]["n"] == 18 and toy["metrics"]["nan_folds"] == ["samm_006"]
+    comparison = {(c["metric"], c["scope"]): c["ours"] for c in toy["comparison"]}
+    assert comparison[("uf1", "all")] == toy["metrics"]["pooled"]["all"]["uf1"]  # the headline excludes it
+    assert "diverged" in toy["warnings"][0] and "WARNING: 1 of 4 folds (samm_006) diverged" in out
+    assert (out_dir / "dummy" / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_an_out_that_is_a_file_or_in_use_is_one_line_before_any_work(capsys, corpus, tmp_path):
+    import fcntl
+
+    a_file = tmp_path / "out.txt"
+    a_file.write_text("")
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(a_file))
+    assert code == 2 and f"--out {a_file}: is not a folder" in one_error_line(err)
+    exp_dir = tmp_path / "out" / "dummy" / "toy_loso"
+    exp_dir.mkdir(parents=True)
+    with open(exp_dir / ".mersuite.lock", "a+") as other:  # another run writes into the folder
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
+    assert code == 2 and f"output folder {exp_dir} is in use by another run" in one_error_line(err)
+    assert not dummy_paper.HOOKS["ran"] and not (tmp_path / "out" / "dummy" / "report.pdf").exists()
 
 
 def test_architectures_json_is_pure_json(capfd):

@@ -69,12 +69,20 @@ def test_empty_predictions_score_nan_and_bad_labels_fail():
         scores([0, 3], [0, 1], 3)
 
 
-def test_failed_folds_are_not_scored_and_nan_folds_are():
+def test_failed_and_nan_folds_are_not_scored_unless_nan_folds_are_included():
     failed = {"name": "C", "status": "failed", "y_true": [], "y_pred": [], "datasets": []}
     diverged = {**FOLD_B, "name": "D", "status": "nan"}
-    result = aggregate([FOLD_A, failed, diverged], 3)
-    assert result["not_scored"] == ["C"]
-    assert result["pooled"]["all"]["uf1"] == pytest.approx(22 / 45)
+    result = aggregate([FOLD_A, failed, diverged], 3)  # default: a diverged fold is left out (issue 16)
+    assert result["not_scored"] == ["C", "D"] and result["nan_folds"] == ["D"]
+    assert result["pooled"]["all"] == {**scores(FOLD_A["y_true"], FOLD_A["y_pred"], 3), "n": 6,
+                                       "confusion": [[3, 1, 0], [0, 1, 0], [1, 0, 0]]}
+    assert result["fold_mean"]["all"]["n_folds"] == 1
+    assert result["per_fold"]["D"]["all"]["n"] == 3  # its own score is still shown
+    included = aggregate([FOLD_A, failed, diverged], 3, nan_folds="include")
+    assert included["not_scored"] == ["C"] and included["nan_policy"] == "include"
+    assert included["pooled"]["all"]["uf1"] == pytest.approx(22 / 45)
+    with pytest.raises(ValueError, match="nan_folds"):
+        aggregate([FOLD_A], 3, nan_folds="drop")
 
 
 def test_agrees_with_scikit_learn():

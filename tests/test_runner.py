@@ -99,8 +99,16 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp
     assert status["empty"] == ("empty", "fold has 3 training and 0 test samples")
     assert status["samm_007"][0] == "ok"
     assert res["status_counts"] == {"nan": 1, "ok": 2, "failed": 1, "empty": 1}
-    assert sorted(res["metrics"]["not_scored"]) == ["empty", "samm_006"]
-    assert res["metrics"]["pooled"]["all"]["n"] == 18  # the nan fold's predictions count
+    # the diverged fold keeps its predictions but is not in the headline metrics (issue 16)
+    metrics = res["metrics"]
+    assert sorted(metrics["not_scored"]) == ["casme2_sub01", "empty", "samm_006"]
+    assert metrics["nan_folds"] == ["casme2_sub01"] and metrics["nan_policy"] == "exclude"
+    assert metrics["pooled"]["all"]["n"] == 12 and metrics["fold_mean"]["all"]["n_folds"] == 2
+    assert metrics["per_fold"]["casme2_sub01"]["all"]["n"] == 6  # its own score, shown in the per-fold table
+    assert any("1 of 5 folds (casme2_sub01) diverged" in w and "NOT in the pooled" in w for w in res["warnings"])
+    assert any("samm_006" in w and "failed" in w for w in res["warnings"])
+    rows = (tmp_path / "dummy" / "toy_loso" / "predictions.csv").read_text().splitlines()
+    assert sum(",nan," in row for row in rows) == 6  # its predictions are kept, marked
     fold_dir = tmp_path / "dummy" / "toy_loso" / "folds"
     assert "planned failure" in (fold_dir / "samm_006" / "error.txt").read_text()
     assert (fold_dir / "samm_007" / "dummy_mlp_history.csv").exists()
@@ -142,3 +150,108 @@ def test_weight_decay_is_half_l2_of_every_kernel():
     assert len(kernels) == 2
     expected = sum(0.5 * 0.01 * float(np.sum(np.square(k))) for k in kernels)
     assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-5)
+
+
+FAST = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)  # Keras-free, for speed
+
+
+def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
+    """Issue 16: a fold file that is valid JSON but lacks a key (or has a wrong type, lists of different
+    lengths, another fold's samples) is recomputed with a notice, like a truncated one; never a KeyError."""
+    first = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
+                                  log=lambda _: None)
+    folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
+
+    def edit(name, change):
+        record = json.loads((folds_dir / f"{name}.json").read_text())
+        change(record)
+        (folds_dir / f"{name}.json").write_text(json.dumps(record))
+
+    edit("casme2_sub01", lambda r: r.pop("y_pred"))
+    edit("casme2_sub02", lambda r: r.update(status=["ok"]))
+    edit("samm_006", lambda r: r["keys"].reverse())  # well-formed, but not this fold's order of samples
+    text = (folds_dir / "samm_007.json").read_text()
+    (folds_dir / "samm_007.json").write_text(text[: len(text) // 2])  # truncated
+    assert runner.fold_record_problem([]) == "holds a JSON list, not a fold record"
+
+    dummy_paper.reset_hooks()
+    lines = []
+    again = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
+                                  log=lines.append)
+    assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
+    notices = "\n".join(line for line in lines if "recomputing" in line)
+    assert "casme2_sub01: stored casme2_sub01.json is damaged (key 'y_pred' is missing); recomputing" in notices
+    assert "casme2_sub02.json is damaged (key 'status' is a list)" in notices
+    assert "samm_006.json does not fit this fold (its sample keys are not the selection's)" in notices
+    assert "samm_007.json is damaged (is not valid JSON" in notices
+    assert again["metrics"] == first["metrics"]
+
+
+def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(corpus, tmp_path):
+    import fcntl
+
+    a_file = tmp_path / "report.txt"
+    a_file.write_text("not a folder")
+    for out in (a_file, a_file / "below"):
+        with pytest.raises(runner.RunError) as error:
+            runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=out, log=lambda _: None)
+        assert "is not a folder" in str(error.value) and "\n" not in str(error.value)
+    assert not dummy_paper.HOOKS["ran"]
+
+    # another run holds the experiment folder's lock (a separate open file: flock is per open file)
+    exp_dir = tmp_path / "out" / "dummy" / "toy_loso"
+    exp_dir.mkdir(parents=True)
+    with open(exp_dir / ".mersuite.lock", "a+") as other:
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        other.write("pid 99999, started 2026-01-01T00:00:00, command run_all.py --paper dummy\n")
+        other.flush()
+        with pytest.raises(runner.RunError, match=r"toy_loso is in use by another run \(pid 99999"):
+            runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
+                                  log=lambda _: None)
+        assert not dummy_paper.HOOKS["ran"] and not (exp_dir / "folds").exists()
+    # released (the other run ended): the run goes ahead
+    res = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
+                                log=lambda _: None)
+    assert res["status_counts"] == {"ok": 4}
+
+
+def test_an_out_dir_that_cannot_be_written_is_one_line(corpus, tmp_path, monkeypatch):
+    import common.files
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(common.files.tempfile, "mkstemp", read_only)  # as in a read-only folder (tests run as root)
+    with pytest.raises(runner.RunError, match=r"output folder .*toy_loso: cannot write there \(Permission denied\)$"):
+        runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path, log=lambda _: None)
+    assert not dummy_paper.HOOKS["ran"]
+
+
+def test_a_failing_fold_whose_work_dir_cannot_be_written_is_still_recorded(corpus, tmp_path):
+    def fails(ctx):
+        raise RuntimeError("planned")
+
+    folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
+    folds_dir.mkdir(parents=True)
+    (folds_dir / "samm_006").write_text("a file where the fold's work dir should be")
+    res = runner.run_experiment("dummy", dataclasses.replace(EXPERIMENT, run_fold=fails), data_root=corpus,
+                                profile="smoke", out_dir=tmp_path, log=lambda _: None)
+    reasons = {f["name"]: f["reason"] for f in res["folds"]}
+    assert reasons["samm_006"].startswith("RuntimeError: planned (error.txt not written:")
+    assert reasons["samm_007"] == "RuntimeError: planned"
+    assert res["status_counts"] == {"failed": 4}
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    from common.files import atomic_write
+
+    target = tmp_path / "results.json"
+    target.write_text("old")
+    with pytest.raises(ZeroDivisionError):
+        with atomic_write(target) as handle:
+            handle.write("half a new file")
+            1 / 0
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+    with atomic_write(target, "wb") as handle:
+        handle.write(b"new")
+    assert target.read_bytes() == b"new"

@@ -37,9 +37,13 @@ from sklearn.metrics import confusion_matrix
 
 METRICS = ("uf1", "uar", "accuracy")
 ABSENT = ("exclude", "zero")
-# Fold records with these statuses carry predictions that count in the metrics: a fold whose
-# training diverged ("nan") still predicted something and leaving it out would inflate scores.
-SCORED_STATUSES = ("ok", "nan")
+# Fold records with these statuses carry predictions that count in the metrics. A fold whose
+# training diverged ("nan") did not train as the recipe says: by default (``nan_folds="exclude"``,
+# issue 16) its predictions are kept (per-fold scores, predictions.csv) but left out of the
+# pooled and fold-mean scores, and listed, so that no headline number mixes in an untrained model;
+# ``nan_folds="include"`` counts them (its scores then include whatever the diverged model predicted).
+SCORED_STATUSES = ("ok",)
+NAN_FOLDS = ("exclude", "include")
 
 
 def _label_ids(labels: int | Sequence[Any]) -> list[int]:
@@ -116,28 +120,37 @@ def _scope_mask(record: Mapping[str, Any], scope: str) -> np.ndarray:
 
 
 def aggregate(records: Iterable[Mapping[str, Any]], labels: int | Sequence[Any],
-              scopes: Sequence[str] = ("all",), absent: str = "exclude") -> dict[str, Any]:
+              scopes: Sequence[str] = ("all",), absent: str = "exclude", nan_folds: str = "exclude") -> dict[str, Any]:
     """Pooled and fold-mean scores per scope from stored fold records.
 
     A record is a mapping with ``name`` (or ``fold``), ``status``, ``y_true``, ``y_pred`` and ``datasets``
     (one database name per test sample), as the runner writes them. Only records whose status
-    is in ``SCORED_STATUSES`` and that hold predictions count; the others are listed under
-    ``"not_scored"``. Returns::
+    is in ``SCORED_STATUSES`` (plus ``"nan"`` with ``nan_folds="include"``) and that hold
+    predictions count; the others are listed under ``"not_scored"``, and the diverged ones also
+    under ``"nan_folds"``. Returns::
 
         {"pooled":    {scope: {"uf1", "uar", "accuracy", "n", "confusion": [[...]]}},
          "fold_mean": {scope: {"uf1", "uar", "accuracy", "uf1_std", "uar_std", "accuracy_std", "n_folds"}},
          "per_fold":  {fold: {scope: {"uf1", "uar", "accuracy", "n"}}},
-         "not_scored": [fold, ...], "absent": absent}
+         "not_scored": [fold, ...], "nan_folds": [fold, ...], "nan_policy": nan_folds, "absent": absent}
 
-    ``fold_mean`` averages per-fold scores over the folds holding at least one test sample of
-    the scope; a fold's score on a scope it has no sample of is absent (not zero).
+    ``per_fold`` also holds the own scores of excluded nan folds that predicted something (shown
+    in the report's per-fold table, marked by their status). ``fold_mean`` averages per-fold
+    scores over the counted folds holding at least one test sample of the scope; a fold's score
+    on a scope it has no sample of is absent (not zero).
     """
+    if nan_folds not in NAN_FOLDS:
+        raise ValueError(f"nan_folds={nan_folds!r}: expected one of {NAN_FOLDS}")
     records = list(records)
     ids = _label_ids(labels)
-    scored = [r for r in records if r.get("status") in SCORED_STATUSES and len(r.get("y_pred", [])) > 0]
+    statuses = SCORED_STATUSES + (("nan",) if nan_folds == "include" else ())
+    scored = [r for r in records if r.get("status") in statuses and len(r.get("y_pred", [])) > 0]
+    diverged = [r for r in records if r.get("status") == "nan"]
     result: dict[str, Any] = {"pooled": {}, "fold_mean": {}, "per_fold": {}, "absent": absent,
-                              "not_scored": [_name(r) for r in records if r not in scored]}
-    for record in scored:
+                              "not_scored": [_name(r) for r in records if r not in scored],
+                              "nan_folds": [_name(r) for r in diverged], "nan_policy": nan_folds}
+    shown = scored + [r for r in diverged if r not in scored and len(r.get("y_pred", [])) > 0]
+    for record in shown:
         per_scope = {}
         for scope in scopes:
             mask = _scope_mask(record, scope)
@@ -153,7 +166,8 @@ def aggregate(records: Iterable[Mapping[str, Any]], labels: int | Sequence[Any],
         matrix = confusion(y_true, y_pred, ids)
         result["pooled"][scope] = {**scores_from_confusion(matrix, absent), "n": int(len(y_true)),
                                    "confusion": matrix.tolist()}
-        fold_scores = [s[scope] for s in result["per_fold"].values() if scope in s]
+        counted = {_name(r) for r in scored}
+        fold_scores = [s[scope] for name, s in result["per_fold"].items() if scope in s and name in counted]
         mean = {"n_folds": len(fold_scores)}
         for metric in METRICS:
             values = np.array([s[metric] for s in fold_scores], dtype=float)
@@ -164,6 +178,7 @@ def aggregate(records: Iterable[Mapping[str, Any]], labels: int | Sequence[Any],
 
 
 def pooled_and_fold_mean(records: Iterable[Mapping[str, Any]], labels: int | Sequence[Any],
-                         scopes: Sequence[str] = ("all",), absent: str = "exclude") -> dict[str, Any]:
+                         scopes: Sequence[str] = ("all",), absent: str = "exclude",
+                         nan_folds: str = "exclude") -> dict[str, Any]:
     """The name in ``common/README.md`` for :func:`aggregate`."""
-    return aggregate(records, labels, scopes, absent)
+    return aggregate(records, labels, scopes, absent, nan_folds)

@@ -7,8 +7,11 @@ atomically, and aggregates the stored predictions into ``results.json`` and ``pr
 
 Outputs, under ``<out>/<paper>/<experiment>/``:
 
-``folds/<fold>.json`` (one per fold, written with a temporary file and ``os.replace`` so a
-crash or Ctrl-C never leaves half a file)::
+Every file is written with ``common.files.atomic_write`` (a temporary file, then ``os.replace``),
+so a crash, Ctrl-C or a second run never leaves half a file; the folder is locked for the run
+(``common.files.folder_lock``: a second run on it stops at once with one line).
+
+``folds/<fold>.json`` (one per fold)::
 
     {"schema": "mersuite.fold/1", "paper", "experiment", "fold", "fingerprint", "config_hash",
      "profile", "seed", "data_root", "status": "ok"|"nan"|"empty"|"failed", "reason",
@@ -19,9 +22,13 @@ crash or Ctrl-C never leaves half a file)::
      "history": {name: [float|null]}, "parameters": {model: int}, "extra": {...}}
 
 The fingerprint hashes paper, experiment, profile, seed, the effective config, the data root
-and the fold's train/test sample keys. A rerun reuses a fold file only when its fingerprint
-matches and the fold did not fail; otherwise it says so and recomputes that fold (so a run with
-another config, seed or corpus never silently reuses old folds, and a failed fold is retried).
+and the fold's train/test sample keys. A rerun reuses a fold file only when it is well-formed
+(``fold_record_problem``: every key above that the runner reads, with its type), its fingerprint
+matches, the fold did not fail and its samples are the fold's; otherwise it says so and
+recomputes that fold (so a run with another config, seed or corpus never silently reuses old
+folds, a failed fold is retried, and a truncated or edited file is rebuilt, never a KeyError).
+Status ``nan``: the training loss (or the predicted probabilities) became NaN/inf; such a fold
+keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
 The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all. ``folds/<fold>/`` is the fold's work dir (CSV
 histories, ``error.txt`` with the traceback of a failed fold).
 
@@ -34,16 +41,17 @@ histories, ``error.txt`` with the traceback of a failed fold).
      "metrics": {"pooled": {scope: {uf1, uar, accuracy, n, confusion}},
                  "fold_mean": {scope: {uf1, uar, accuracy, *_std, n_folds}},
                  "per_fold": {fold: {scope: {uf1, uar, accuracy, n}}},
-                 "not_scored": [fold], "absent": "exclude"},
+                 "not_scored": [fold], "nan_folds": [fold], "nan_policy": "exclude", "absent": "exclude"},
      "comparison": [{"metric", "scope", "aggregation", "reported", "ours", "difference",
                      "source", "note"}],
      "folds": [{"name", "status", "reason", "seconds", "n_train", "n_test", "parameters",
                 "history", "reused"}],
      "parameters": {model: int}, "status_counts": {status: n},
+     "warnings": [sentence per kind of fold left out of the metrics: nan, failed, empty],
      "seconds": {"folds_total", "this_run"}, "environment": {...}, "finished",
      "outputs": {"dir", "results", "predictions", "folds"}}
 
-``predictions.csv``: one row per test sample per scored fold: ``fold, index, key, dataset,
+``predictions.csv``: one row per test sample per fold holding predictions (nan folds included): ``fold, index, key, dataset,
 subject, y_true, y_pred, true_class, predicted_class, status`` and ``p_<class>`` columns when the
 fold stored probabilities. Anyone can recompute every metric from it.
 
@@ -60,7 +68,6 @@ import json
 import math
 import os
 import platform
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -68,16 +75,16 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from common.config import apply_overrides, to_dict
+from common.config import apply_overrides, to_dict, validate
 from common.evaluation import metrics as metrics_module
 from common.evaluation.splits import check_folds
 from common.experiment import PROFILES, Experiment, FoldContext, FoldOutcome, Selection
+from common.files import OutputError, atomic_write, folder_lock, write_text_atomic
+from common.files import write_json_atomic as _write_strict_json
 from common.paths import cache_root, reports_root
 
 FOLD_SCHEMA = "mersuite.fold/1"
 RESULTS_SCHEMA = "mersuite.results/1"
-_UMASK = os.umask(0)  # read once: output files get the user's usual permissions
-os.umask(_UMASK)
 # The synthetic writer (common.datasets.synthetic) leaves this manifest at the corpus root; a
 # root without it is treated as licensed (real) data, whose faces reports do not show.
 SYNTHETIC_MANIFEST = "corpus.json"
@@ -104,12 +111,13 @@ def resolve_profile(profile: str | None, data_root: str | Path | None) -> str:
 def effective_config(experiment: Experiment, profile: str, overrides: Mapping[str, Any] | None = None) -> Any:
     """The experiment's config after its profile's dotted overrides, then ``--set`` overrides.
 
-    Raises ``common.config.ConfigError`` for a name or value that does not fit.
+    Raises ``common.config.ConfigError`` for a name or value that does not fit, and for any
+    numeric field out of its declared range (``common.config.validate``: e.g. 0 epochs).
     """
     config = experiment.config
     if profile != "paper":
         config = apply_overrides(config, dict(experiment.profiles.get(profile, {})))
-    return apply_overrides(config, dict(overrides or {}))
+    return validate(apply_overrides(config, dict(overrides or {})))
 
 
 def config_hash(config: Any) -> str:
@@ -211,54 +219,100 @@ def jsonable(obj: Any) -> Any:
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write strict JSON to a temporary file in the same folder, then ``os.replace`` it."""
+    """Strict JSON of ``jsonable(obj)``, written atomically (``common.files.atomic_write``)."""
+    _write_strict_json(path, jsonable(obj))
+
+
+FOLD_STATUSES = ("ok", "nan", "empty", "failed")
+# The keys of a fold record the runner reads back (resume, metrics, predictions.csv) and their types.
+_FOLD_FIELDS = {"schema": str, "fold": str, "fingerprint": str, "status": str, "reason": str, "seconds": (int, float),
+                "n_train": int, "n_test": int, "test_indices": list, "keys": list, "datasets": list,
+                "subjects": list, "y_true": list, "y_pred": list, "history": dict, "parameters": dict}
+_PER_SAMPLE = ("test_indices", "keys", "datasets", "subjects", "y_true", "y_pred")
+
+
+def fold_record_problem(record: Any) -> str:
+    """Why a parsed fold file cannot be reused (a missing key, a wrong type, lists of different
+    lengths...), or ``""`` when it is a well-formed record (issue 16: never a KeyError on resume)."""
+    if not isinstance(record, dict):
+        return f"holds a JSON {type(record).__name__}, not a fold record"
+    if record.get("schema") != FOLD_SCHEMA:
+        return f"schema {record.get('schema')!r} is not {FOLD_SCHEMA!r}"
+    for key, kind in _FOLD_FIELDS.items():
+        if key not in record:
+            return f"key {key!r} is missing"
+        if not isinstance(record[key], kind) or isinstance(record[key], bool):
+            return f"key {key!r} is a {type(record[key]).__name__}"
+    if record["status"] not in FOLD_STATUSES:
+        return f"status {record['status']!r} is not one of {FOLD_STATUSES}"
+    lengths = {key: len(record[key]) for key in _PER_SAMPLE}
+    if len(set(lengths.values())) != 1:
+        return "per-sample lists of different lengths (" + ", ".join(f"{k} {n}" for k, n in lengths.items()) + ")"
+    for key in ("test_indices", "y_true", "y_pred"):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in record[key]):
+            return f"{key!r} holds a value that is not an integer"
+    probabilities = record.get("probabilities")
+    if probabilities is not None and (not isinstance(probabilities, list) or len(probabilities) != len(record["y_pred"])):
+        return "'probabilities' does not hold one row per prediction"
+    return ""
+
+
+def load_fold_record(path: Path) -> tuple[dict | None, str]:
+    """``(record, "")`` for a well-formed fold file; ``(None, "")`` when there is none; ``(None, why)``
+    when it is damaged (truncated, not JSON, a key missing...), so the runner recomputes it and says why."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if not path.exists():
+        return None, ""
     try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; outputs are ordinary files
-        with os.fdopen(fd, "w") as handle:
-            json.dump(jsonable(obj), handle, indent=1, allow_nan=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        record = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"cannot be read ({exc})"
+    except ValueError as exc:
+        return None, f"is not valid JSON ({exc})"
+    problem = fold_record_problem(record)
+    return (None, problem) if problem else (record, "")
 
 
 def read_fold_record(path: Path) -> dict | None:
-    """A stored fold record, or None when the file is missing or unreadable."""
-    try:
-        record = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) and record.get("schema") == FOLD_SCHEMA else None
+    """A stored, well-formed fold record, or None when the file is missing or damaged."""
+    return load_fold_record(path)[0]
+
+
+def _stored_fold_problem(record: dict, selection: Selection, fold, n_classes: int) -> str:
+    """Why a well-formed stored record does not fit this fold of this selection, or ``""``."""
+    if record["fold"] != fold.name:
+        return f"it is the record of fold {record['fold']!r}"
+    if not record["y_pred"]:
+        return ""
+    test = record["test_indices"]
+    if sorted(test) != sorted(np.asarray(fold.test).tolist()):
+        return "its test samples are not the fold's"
+    if record["keys"] != [selection.samples[i].key for i in test]:
+        return "its sample keys are not the selection's"
+    if any(not 0 <= v < n_classes for v in record["y_true"] + record["y_pred"]):
+        return f"it holds a class outside 0..{n_classes - 1}"
+    return ""
 
 
 def write_predictions_csv(path: Path, records: list[dict], class_names: tuple[str, ...]) -> None:
-    """One row per test sample of every fold that holds predictions (atomic, like the JSON)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["fold", "index", "key", "dataset", "subject", "y_true", "y_pred", "true_class",
-                             "predicted_class", "status"] + [f"p_{name}" for name in class_names])
-            for r in records:
-                if not r.get("y_pred"):
-                    continue
-                probabilities = r.get("probabilities") or [[None] * len(class_names)] * len(r["y_pred"])
-                for i, (idx, key, ds, subj, yt, yp) in enumerate(zip(r["test_indices"], r["keys"], r["datasets"],
-                                                                     r["subjects"], r["y_true"], r["y_pred"])):
-                    probs = ["" if p is None else f"{p:.6g}" for p in probabilities[i]]
-                    writer.writerow([r["fold"], idx, key, ds, subj, yt, yp, class_names[yt], class_names[yp],
-                                     r["status"]] + probs)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """One row per test sample of every fold that holds predictions (atomic, like the JSON).
+
+    The ``status`` column marks the rows of a diverged fold (``nan``), kept here although the
+    metrics leave them out by default.
+    """
+    with atomic_write(path, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["fold", "index", "key", "dataset", "subject", "y_true", "y_pred", "true_class",
+                         "predicted_class", "status"] + [f"p_{name}" for name in class_names])
+        for r in records:
+            if not r.get("y_pred"):
+                continue
+            probabilities = r.get("probabilities") or [[None] * len(class_names)] * len(r["y_pred"])
+            for i, (idx, key, ds, subj, yt, yp) in enumerate(zip(r["test_indices"], r["keys"], r["datasets"],
+                                                                 r["subjects"], r["y_true"], r["y_pred"])):
+                probs = ["" if p is None else f"{p:.6g}" for p in probabilities[i]]
+                writer.writerow([r["fold"], idx, key, ds, subj, yt, yp, class_names[yt], class_names[yp],
+                                 r["status"]] + probs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,6 +331,8 @@ def _check_outcome(outcome: Any, fold, n_classes: int) -> str:
     """Why ``outcome`` cannot be stored, or ``""`` when it is fine."""
     if not isinstance(outcome, FoldOutcome):
         return f"run_fold returned {type(outcome).__name__}, expected FoldOutcome"
+    if outcome.status not in FOLD_STATUSES:
+        return f"run_fold returned status {outcome.status!r}, expected one of {FOLD_STATUSES}"
     if outcome.status in ("empty", "failed") and len(outcome.y_pred) == 0:
         return ""
     test = np.asarray(outcome.test_indices, dtype=int)
@@ -292,14 +348,17 @@ def _check_outcome(outcome: Any, fold, n_classes: int) -> str:
     return ""
 
 
-def _nan_reason(history: Mapping[str, Any]) -> str:
+def _nan_reason(history: Mapping[str, Any], probabilities: Any = None) -> str:
+    """Why a fold's training diverged (a NaN/inf loss in its history, NaN/inf predicted probabilities), or ""."""
     for name, values in history.items():
         if "loss" not in name:
             continue
-        values = np.asarray(list(values), dtype=float)
+        values = np.asarray([np.nan if v is None else v for v in values], dtype=float)
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             return f"training loss {name!r} became NaN/inf at epoch {bad[0] + 1} (TerminateOnNaN stopped training)"
+    if probabilities is not None and not np.all(np.isfinite(np.asarray(probabilities, dtype=float))):
+        return "the model predicted NaN/inf probabilities (its weights diverged)"
     return ""
 
 
@@ -337,15 +396,18 @@ def _run_one_fold(experiment: Experiment, ctx: FoldContext, n_classes: int) -> t
     try:
         outcome = experiment.run_fold(ctx)
     except Exception as exc:  # recorded, the run goes on; KeyboardInterrupt is not an Exception
-        ctx.work_dir.mkdir(parents=True, exist_ok=True)
-        (ctx.work_dir / "error.txt").write_text(traceback.format_exc())
-        return "failed", f"{type(exc).__name__}: {exc}", None
+        reason = f"{type(exc).__name__}: {exc}"
+        try:
+            write_text_atomic(ctx.work_dir / "error.txt", traceback.format_exc())
+        except OSError as write_error:  # the handler must not fail in turn: the reason is in the fold record
+            reason += f" (error.txt not written: {write_error.strerror or write_error})"
+        return "failed", reason, None
     problem = _check_outcome(outcome, fold, n_classes)
     if problem:
         return "failed", problem, None
     status, reason = outcome.status, outcome.reason
     if status == "ok":
-        nan = _nan_reason(outcome.history)
+        nan = _nan_reason(outcome.history, outcome.probabilities)
         if nan:
             status, reason = "nan", nan
     return status, reason, outcome
@@ -360,6 +422,11 @@ def _duration(seconds: float) -> str:
 # The experiment
 
 
+def experiment_dir(paper_id: str, experiment_name: str, out_dir: str | Path | None = None) -> Path:
+    """``<out>/<paper>/<experiment>/`` (``out`` defaults to ``common.paths.reports_root()``)."""
+    return Path(out_dir if out_dir is not None else reports_root()) / paper_id / experiment_name
+
+
 def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                    out_dir: str | Path | None = None, log: Callable[[str], None] = print,
@@ -372,13 +439,63 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     preflight check. ``fresh=True`` recomputes every fold (after a change to a paper's code,
     which the fingerprint cannot see). Ctrl-C stops the run after the folds finished so far
     are safely on disk.
+
+    The experiment's output folder is checked (a folder, writable) and locked
+    (``common.files.folder_lock``) before anything else: an unusable folder, or one another run
+    is writing into, is a :class:`RunError` with one line, before any work.
     """
+    try:
+        with folder_lock(experiment_dir(paper_id, experiment.name, out_dir), "output folder"):
+            return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
+                                   overrides=overrides, out_dir=out_dir, log=log, loaded=loaded, fresh=fresh)
+    except OutputError as exc:
+        raise RunError(str(exc)) from None
+
+
+def _write_output(write: Callable[..., Any], path: Path, *args: Any) -> None:
+    """``write(path, *args)``; a failure (disk full, folder made read-only mid-run) is one RunError line."""
+    try:
+        write(path, *args)
+    except OSError as exc:
+        raise RunError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_classes: int,
+                  fresh: bool) -> tuple[dict | None, str]:
+    """``(record to reuse, "")``, or ``(None, why it is recomputed)`` (``""``: nothing stored yet).
+
+    A stored fold is reused only when it is well-formed, has this fold's fingerprint, did not
+    fail, and its samples are this fold's; a damaged file is recomputed with a notice (issue 16).
+    """
+    stored, damage = load_fold_record(path)
+    if damage:
+        return None, f"stored {path.name} is damaged ({damage}); recomputing"
+    if stored is None:
+        return None, ""
+    if fresh:
+        return None, "recomputing (fresh run requested)"
+    if stored["fingerprint"] != fingerprint:
+        return None, (f"stored result was made with another profile, seed, config or corpus (fingerprint "
+                      f"{stored['fingerprint']} != {fingerprint}); recomputing")
+    if stored["status"] == "failed":
+        return None, f"failed earlier ({stored['reason']}); retrying"
+    mismatch = _stored_fold_problem(stored, selection, fold, n_classes)
+    if mismatch:
+        return None, f"stored {path.name} does not fit this fold ({mismatch}); recomputing"
+    return stored, ""
+
+
+def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
+                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
+                    out_dir: str | Path | None = None, log: Callable[[str], None] = print,
+                    loaded: Mapping[str, list] | None = None, fresh: bool = False) -> dict:
+    """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root)
     config = effective_config(experiment, profile, overrides)
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     synthetic = data_root is None or is_synthetic(root)
-    exp_dir = Path(out_dir if out_dir is not None else reports_root()) / paper_id / experiment.name
+    exp_dir = experiment_dir(paper_id, experiment.name, out_dir)
     folds_dir = exp_dir / "folds"
     tag = f"[{paper_id}/{experiment.name}]"
     log(f"{tag} {experiment.title}")
@@ -397,30 +514,20 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     records: list[dict] = []
     reused: set[str] = set()
     computed_seconds: list[float] = []
-    to_compute = 0
     fingerprints = {fold.name: _fingerprint(base, selection, fold) for fold in folds}
-
-    def reusable(stored: dict | None, fold) -> bool:  # finished earlier under the same fingerprint
-        return (not fresh and bool(stored) and stored.get("fingerprint") == fingerprints[fold.name]
-                and stored["status"] != "failed")
-
-    for fold in folds:
-        to_compute += not reusable(read_fold_record(folds_dir / f"{fold.name}.json"), fold)
+    states = {fold.name: _stored_state(folds_dir / f"{fold.name}.json", fold, fingerprints[fold.name], selection,
+                                       n_classes, fresh) for fold in folds}
+    to_compute = sum(stored is None for stored, _ in states.values())
     for i, fold in enumerate(folds, 1):
         path = folds_dir / f"{fold.name}.json"
-        stored = read_fold_record(path)
-        if reusable(stored, fold):
+        stored, notice = states[fold.name]
+        if stored is not None:
             records.append(stored)
             reused.add(fold.name)
             log(f"{tag} fold {i}/{len(folds)} {fold.name}: finished earlier ({stored['status']}), reusing {path.name}")
             continue
-        if stored is not None and fresh:
-            log(f"{tag} fold {i}/{len(folds)} {fold.name}: recomputing (fresh run requested)")
-        elif stored is not None and stored.get("fingerprint") == fingerprints[fold.name]:
-            log(f"{tag} fold {i}/{len(folds)} {fold.name}: failed earlier ({stored['reason']}); retrying")
-        elif stored is not None:
-            log(f"{tag} fold {i}/{len(folds)} {fold.name}: stored result was made with another profile, seed, "
-                f"config or corpus (fingerprint {stored.get('fingerprint')} != {fingerprints[fold.name]}); recomputing")
+        if notice:
+            log(f"{tag} fold {i}/{len(folds)} {fold.name}: {notice}")
         log(f"{tag} fold {i}/{len(folds)} {fold.name}: {len(fold.train)} train / {len(fold.test)} test")
         ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
                           work_dir=folds_dir / fold.name, cache_dir=cache_root(), log=log)
@@ -433,7 +540,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
             raise
         record = _record(base, selection, fold, fingerprints[fold.name], status, reason, time.perf_counter() - t0,
                          outcome)
-        write_json_atomic(path, record)
+        _write_output(write_json_atomic, path, record)
         records.append(record)
         computed_seconds.append(time.perf_counter() - t0)
         left = to_compute - len(computed_seconds)
@@ -442,19 +549,42 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
             s = metrics_module.scores(record["y_true"], record["y_pred"], n_classes)
             score = f" uf1={s['uf1']:.3f} acc={s['accuracy']:.3f}"
         eta = f", ETA {_duration(left * float(np.mean(computed_seconds)))}" if left else ""
+        excluded = "; not in the metrics" if status == "nan" else ""
         log(f"{tag} fold {i}/{len(folds)} {fold.name}: {status}{score} in {_duration(computed_seconds[-1])}"
-            f"{eta}" + (f" ({reason})" if reason else ""))
+            f"{eta}" + (f" ({reason}{excluded})" if reason else ""))
 
     results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
                        records, reused, exp_dir, time.perf_counter() - started)
-    write_json_atomic(exp_dir / "results.json", results)
-    write_predictions_csv(exp_dir / "predictions.csv", records, selection.class_names)
+    _write_output(write_json_atomic, exp_dir / "results.json", results)
+    _write_output(write_predictions_csv, exp_dir / "predictions.csv", records, selection.class_names)
     pooled = results["metrics"]["pooled"].get("all", {})
     if pooled.get("uf1") is not None:
         log(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
             f"on {pooled['n']} samples")
+    for warning in results["warnings"]:
+        log(f"{tag} WARNING: {warning}")
     log(f"{tag} results in {exp_dir / 'results.json'} and {exp_dir / 'predictions.csv'}")
     return results
+
+
+def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[str]:
+    """One sentence per kind of fold that is not in the metrics (results.json ``warnings``, the report, the log)."""
+    def names(status: str) -> str:
+        found = [r["fold"] for r in records if r["status"] == status]
+        return f"{len(found)} of {len(records)} folds ({', '.join(found[:8])}{', ...' if len(found) > 8 else ''})"
+
+    warnings = []
+    counts = {status: sum(r["status"] == status for r in records) for status in FOLD_STATUSES}
+    if counts["nan"]:
+        policy = aggregated.get("nan_policy", "exclude")
+        warnings.append(f"{names('nan')} diverged (NaN/inf loss); their predictions are kept in predictions.csv "
+                        + ("but are NOT in the pooled and fold-mean scores" if policy == "exclude"
+                           else "and ARE in the pooled and fold-mean scores (nan_folds='include')"))
+    if counts["failed"]:
+        warnings.append(f"{names('failed')} failed (see folds/<fold>/error.txt) and are not in the scores")
+    if counts["empty"]:
+        warnings.append(f"{names('empty')} had no training or no test sample and are not in the scores")
+    return warnings
 
 
 def _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic, records, reused,
@@ -486,7 +616,7 @@ def _results(paper_id, experiment, selection, config, profile, seed, overrides, 
         "folds": [{"name": r["fold"], "status": r["status"], "reason": r["reason"], "seconds": r["seconds"],
                    "n_train": r["n_train"], "n_test": r["n_test"], "parameters": r["parameters"],
                    "history": r["history"], "reused": r["fold"] in reused} for r in records],
-        "parameters": parameters, "status_counts": status_counts,
+        "parameters": parameters, "status_counts": status_counts, "warnings": fold_warnings(records, aggregated),
         "seconds": {"folds_total": sum(r["seconds"] for r in records), "this_run": seconds_this_run},
         "environment": environment(), "finished": datetime.datetime.now().isoformat(timespec="seconds"),
         "outputs": {"dir": exp_dir, "results": exp_dir / "results.json", "predictions": exp_dir / "predictions.csv",

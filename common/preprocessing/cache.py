@@ -28,13 +28,14 @@ import json
 import math
 import os
 import re
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
+
+from common.files import atomic_write
 
 CACHE_FORMAT = 1  # bump to invalidate every entry when the storage layout changes
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -154,15 +155,8 @@ def _read(path: Path) -> np.ndarray | dict[str, np.ndarray]:
 
 
 def _write(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb", fsync=False) as handle:  # temporary file + os.replace (common.files)
+        np.savez(handle, **arrays)
 
 
 def cached(

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from common.evaluation.runner import jsonable, write_json_atomic  # noqa: E402
+from common.files import atomic_write  # noqa: E402
 from common.reporting import figures, tables  # noqa: E402
 from common.reporting.architecture import compare_with_paper, model_summary  # noqa: E402
 
@@ -62,6 +63,8 @@ def _first_page(paper_id: str, paper: Any, context: Mapping[str, Any], results: 
     for name, res in results.items():
         counts = ", ".join(f"{k} {v}" for k, v in res.get("status_counts", {}).items())
         lines += _wrap(f"{name}: {res.get('title', '')}  [{len(res.get('folds', []))} folds: {counts}]", 93)
+        for warning in res.get("warnings", []):  # folds left out of the scores (issue 16)
+            lines += _wrap(f"    WARNING: {warning}", 93)
     lines += ["", "Environment"]
     lines += [f"  {k}: {v}" for k, v in env.items()]
     if seconds is not None:
@@ -81,6 +84,10 @@ def _wrap(text: str, width: int) -> list[str]:
 
 def _comparison_figures(results: Mapping[str, Mapping], context: Mapping[str, Any]) -> list[plt.Figure]:
     banner = _banner(context["profile"], context["corpus"])
+    left_out = sum(len(res.get("metrics", {}).get("not_scored", [])) for res in results.values())
+    if left_out:  # the headline numbers below do not cover every fold: say so beside them
+        banner += (f"\nWARNING: {left_out} fold(s) failed, diverged (nan) or were empty and are NOT in these "
+                   "scores; see each experiment's page")
     rows = tables.comparison_rows(results)
     out = []
     if rows:
@@ -124,7 +131,10 @@ def _experiment_figures(name: str, res: Mapping[str, Any]) -> list[plt.Figure]:
             lines.append(f"  {aggregation:9s} {scope:9s} {shown}")
     problems = [f for f in res.get("folds", []) if f["status"] != "ok"]
     if problems:
-        lines += ["", f"Folds not ok ({len(problems)}); failed/empty folds are not scored, nan folds are:"]
+        nan_counted = metrics.get("nan_policy") == "include"
+        lines += ["", f"Folds not ok ({len(problems)}); failed/empty folds are not scored; nan folds (training "
+                  f"diverged) {'ARE' if nan_counted else 'are NOT'} in the pooled and fold-mean scores "
+                  "(their own scores are in the per-fold table, their predictions in predictions.csv):"]
         for fold in problems[:40]:
             lines += _wrap(f"  {fold['name']}: {fold['status']}: {fold['reason']}", 100)
     lines += ["", "Config"]
@@ -239,7 +249,8 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, Mapping[str,
     pdf_path = paper_dir / "report.pdf"
     metadata = {"Title": f"mersuite report: {paper_id}", "Subject": _banner(context["profile"], context["corpus"]),
                 "Creator": "mersuite run_all.py"}
-    with PdfPages(pdf_path, metadata=metadata) as pdf:
+    # atomic (common.files): a reader or a second run never sees half a PDF
+    with atomic_write(pdf_path, "wb") as handle, PdfPages(handle, metadata=metadata) as pdf:
         pages = [_first_page(paper_id, paper, context, results_by_experiment)]
         pages += _comparison_figures(results_by_experiment, context)
         for name, res in results_by_experiment.items():

@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from common.files import atomic_write
+
 COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
                       "source", "note", "profile", "corpus")
 SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "profile", "corpus")
@@ -68,10 +70,9 @@ def fmt_signed(value: Any, digits: int = 4) -> str:
 
 
 def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Path:
-    """Rows to CSV with a header; floats written with full precision (``repr``), None as empty."""
+    """Rows to CSV with a header; floats written with full precision (``repr``), None as empty (atomic)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
+    with atomic_write(path, newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         for row in rows:

@@ -7,8 +7,9 @@ are marked "choice" and listed in the README's deviations ledger.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Annotated, Literal
 
+from common.config import Range
 from common.training import TrainConfig
 
 
@@ -16,16 +17,16 @@ from common.training import TrainConfig
 class DataConfig:
     """Input preparation (Sec. 3.1, Sec. 4.1.2)."""
 
-    channels: int = 4  # Sec. 4.1.2 letterboxed ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
-    seq_len: int = 500  # Sec. 4.1.2: "resized all input sequences to the same size 500"
+    channels: Annotated[int, Range(ge=1, le=4)] = 4  # Sec. 4.1.2 letterboxed ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
+    seq_len: Annotated[int, Range(ge=1)] = 500  # Sec. 4.1.2: "resized all input sequences to the same size 500"
     padding: Literal["pre", "post"] = "pre"  # DEVIATION: Keras pad_sequences default; the text says "at the end" (ledger #12)
     truncating: Literal["pre", "post"] = "post"  # choice: clips longer than seq_len lose their last frames
-    frames_per_clip: int = 0  # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
+    frames_per_clip: Annotated[int, Range(ge=0)] = 0  # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
     # Sec. 3.1 / Fig. 2 name the regions (eyes, nose, cheeks, mouth); the authors' resize_contain
     # only shrinks, so a face box smaller than 240 x 280 stays small and the fixed boxes miss their
     # parts. True (DEVIATION from the authors' code, ledger #15): enlarge such faces to fit first.
     fit_face: bool = True
-    input_scale: float = 1.0  # choice: not stated; raw 0-255 pixel values enter the CNN (1/255 = option)
+    input_scale: Annotated[float, Range(gt=0)] = 1.0  # choice: not stated; raw 0-255 pixel values enter the CNN (1/255 = option)
     # Sec. 3.2 trains the region CNNs on the frames' crops as they are ("frame"). "minus_first_frame"
     # (DEVIATION, quick/smoke profiles only, see the ledger): each crop minus the clip's first crop, so
     # the CNN sees the motion; on the synthetic corpus single frames carry no class.
@@ -40,24 +41,24 @@ class DataConfig:
 class ModelConfig:
     """Architecture (Sec. 3.2, Sec. 3.3, Sec. 4.1.2, Fig. 4)."""
 
-    region_labels: int = 4  # Sec. 4.1.2: "another dense layer with 4 neurons": 3 classes + "not me" (Fig. 3)
+    region_labels: Annotated[int, Range(ge=2)] = 4  # Sec. 4.1.2: "another dense layer with 4 neurons": 3 classes + "not me" (Fig. 3)
     not_me: bool = True  # Sec. 3.2 / Fig. 3: relabel a region "not me" for emotions it does not express
-    feature_dim: int = 20  # Sec. 4.1.2: "the dense layer that will give us the spatial features with 20 neurons"
-    dense_units: int = 1024  # Sec. 4.1.2: "a dense layer with 1024 neurons"
-    cnn_dropout: float = 0.2  # Sec. 4.1.2: "followed by Dropout with 0.2"
-    pool_size: int = 2  # choice: max-pool sizes not stated (authors' later code: 2)
+    feature_dim: Annotated[int, Range(ge=1)] = 20  # Sec. 4.1.2: "the dense layer that will give us the spatial features with 20 neurons"
+    dense_units: Annotated[int, Range(ge=1)] = 1024  # Sec. 4.1.2: "a dense layer with 1024 neurons"
+    cnn_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.2  # Sec. 4.1.2: "followed by Dropout with 0.2"
+    pool_size: Annotated[int, Range(ge=1)] = 2  # choice: max-pool sizes not stated (authors' later code: 2)
     head_pooling: Literal["global_average", "average_flatten"] = "global_average"  # Sec. 3.2 "average-pooling": GAP is the reading giving Sec. 5's count
-    lstm_units: int = 120  # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs" (= units, algorithms.md 6.2)
-    lstm_dropout: float = 0.2  # Sec. 4.1.2: "after each LSTM we added a dropout layer with a value of 0.2"
-    fc_units: int = 64  # Sec. 4.1.2: "a dense layer of 64 neurons with Leaky ReLU"
-    leaky_slope: float = 0.3  # choice: not stated; Keras 2.2.4 LeakyReLU default (authors' 2022 code: 0.01)
+    lstm_units: Annotated[int, Range(ge=1)] = 120  # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs" (= units, algorithms.md 6.2)
+    lstm_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.2  # Sec. 4.1.2: "after each LSTM we added a dropout layer with a value of 0.2"
+    fc_units: Annotated[int, Range(ge=1)] = 64  # Sec. 4.1.2: "a dense layer of 64 neurons with Leaky ReLU"
+    leaky_slope: Annotated[float, Range(ge=0, le=1)] = 0.3  # choice: not stated; Keras 2.2.4 LeakyReLU default (authors' 2022 code: 0.01)
 
 
 @dataclasses.dataclass(frozen=True)
 class LossConfig:
     """Focal loss (Sec. 3.4, Eq. 2) for both stages."""
 
-    gamma: float = 2.0  # choice: not stated; Lin et al. [21] default (and the authors' 2022 code)
+    gamma: Annotated[float, Range(ge=0)] = 2.0  # choice: not stated; Lin et al. [21] default (and the authors' 2022 code)
     alpha: Literal["inverse_frequency", "none"] = "inverse_frequency"  # Sec. 3.4: alpha "set by inverse class frequency" (fold training labels)
 
 
@@ -65,7 +66,7 @@ class LossConfig:
 class EvaluationConfig:
     """Protocol (Sec. 4.1.3): leave-one-subject-out over the composite's subjects."""
 
-    max_folds: int = 0  # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke only)
+    max_folds: Annotated[int, Range(ge=0)] = 0  # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke only)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,8 +6,9 @@ are marked ``choice`` and explained in README.md's deviations ledger.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Annotated, Literal
 
+from common.config import Range
 from common.training import TrainConfig
 
 
@@ -18,21 +19,21 @@ class FaceConfig:
 
     landmarks: Literal["per_frame", "track", "first"] = "per_frame"  # Sec. 3.3 landmarks on every frame
     # (one dlib detection on the first frame, the 68 points predicted on every frame)
-    crop_margin: float = 0.15  # choice: margin around the first frame's landmark box (fraction of its side)
-    crop_size: int = 224  # choice: side of the square face crop that is magnified (= the CNN input, Sec. 3.5)
+    crop_margin: Annotated[float, Range(ge=0)] = 0.15  # choice: margin around the first frame's landmark box (fraction of its side)
+    crop_size: Annotated[int, Range(ge=1)] = 224  # choice: side of the square face crop that is magnified (= the CNN input, Sec. 3.5)
 
 
 @dataclasses.dataclass(frozen=True)
 class MagnificationConfig:
     """Eulerian motion magnification (Sec. 3.1; Wu et al. 2012; common.preprocessing.magnification)."""
 
-    test_alpha: float = 10.0  # Sec. 3.1 / 3.1.1: "we use alpha = 10 for all the testing videos"
-    train_alphas: tuple[float, ...] = (5.0, 10.0, 15.0)  # Sec. 3.1.1: training set augmented with alpha 5, 10, 15
+    test_alpha: Annotated[float, Range(ge=0)] = 10.0  # Sec. 3.1 / 3.1.1: "we use alpha = 10 for all the testing videos"
+    train_alphas: Annotated[tuple[float, ...], Range(ge=0)] = (5.0, 10.0, 15.0)  # Sec. 3.1.1: training set augmented with alpha 5, 10, 15
     train_include_original: bool = False  # choice: Sec. 3.1.1 does not add the unmagnified EAI (see README)
-    low_hz: float = 1.0  # choice: the paper states no band; 1-10 Hz at each clip's own frame rate
-    high_hz: float = 10.0  # (IIR r1/r2 from iir_coefficient: 100 fps 0.456/0.061, 200 fps 0.268/0.031)
-    lambda_c: float = 16.0  # reference cut-off wavelength (reproduceResults.m; algorithms.md 1.4-1.5)
-    chrom_attenuation: float = 0.1  # reference value for RGB (baby/wrist); no effect on grey SAMM
+    low_hz: Annotated[float, Range(gt=0)] = 1.0  # choice: the paper states no band; 1-10 Hz at each clip's own frame rate
+    high_hz: Annotated[float, Range(gt=0)] = 10.0  # (IIR r1/r2 from iir_coefficient: 100 fps 0.456/0.061, 200 fps 0.268/0.031)
+    lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (reproduceResults.m; algorithms.md 1.4-1.5)
+    chrom_attenuation: Annotated[float, Range(ge=0)] = 0.1  # reference value for RGB (baby/wrist); no effect on grey SAMM
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,16 +41,16 @@ class TextureConfig:
     """Removal of frames with low textural variance (Sec. 3.2; common.preprocessing.texture)."""
 
     enabled: bool = True  # Sec. 3.2 (False = ablation: every frame averaged)
-    window: int = 61  # Sec. 3.2: sliding temporal window N = 61
-    blocks: int = 6  # Sec. 3.2: 6 x 6 blocks
-    d0: float = 30.0  # Eq. 7: D0 = 30 (DFT-bin units, see common.preprocessing.texture)
-    threshold: float = 0.5  # Sec. 3.2: frames with probability below 0.5 are removed
+    window: Annotated[int, Range(ge=1)] = 61  # Sec. 3.2: sliding temporal window N = 61
+    blocks: Annotated[int, Range(ge=1)] = 6  # Sec. 3.2: 6 x 6 blocks
+    d0: Annotated[float, Range(gt=0)] = 30.0  # Eq. 7: D0 = 30 (DFT-bin units, see common.preprocessing.texture)
+    threshold: Annotated[float, Range(ge=0, le=1)] = 0.5  # Sec. 3.2: frames with probability below 0.5 are removed
     method: Literal["gaussian", "minmax"] = "gaussian"  # choice: Phi((A - mean) / std) from "mean and std"
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    input_size: int = 224  # Sec. 3.5: "an image size of 224 x 224"; the EAI is rendered at this size
+    input_size: Annotated[int, Range(ge=1)] = 224  # Sec. 3.5: "an image size of 224 x 224"; the EAI is rendered at this size
     weights: str = ""  # "" = train from scratch (default; nothing downloads); else a Keras weights file
     # of ResNet-34 without top for common.backbones.resnet34 (the paper does not say whether it pre-trained)
     eai_reference: Literal["none", "first_frame"] = "none"  # Sec. 3.5: the EAI itself ("none", the paper).

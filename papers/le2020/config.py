@@ -6,8 +6,9 @@ are marked ``choice`` and explained in README.md's deviations ledger.
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Annotated, Literal
 
+from common.config import Range
 from common.training import TrainConfig
 
 BACKBONES = ("vgg19", "resnet50", "senet50")  # Sec. III-D, Table II
@@ -15,20 +16,20 @@ BACKBONES = ("vgg19", "resnet50", "senet50")  # Sec. III-D, Table II
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    frame_size: int = 224  # choice: working resolution of the face frames before EVM (= the CNN input, Sec. III-D)
+    frame_size: Annotated[int, Range(ge=1)] = 224  # choice: working resolution of the face frames before EVM (= the CNN input, Sec. III-D)
     face_crop: Literal["auto", "always", "never"] = "auto"  # Sec. III uses face-aligned frames; "auto" crops
     # to the dlib face box only when the face is small in the frame (raw SAMM is 2040x1088, not face-aligned)
-    face_margin: float = 0.2  # choice: margin around dlib's face box (fraction of its side) when cropping
+    face_margin: Annotated[float, Range(ge=0)] = 0.2  # choice: margin around dlib's face box (fraction of its side) when cropping
 
 
 @dataclasses.dataclass(frozen=True)
 class MagnificationConfig:
     enabled: bool = True  # Sec. III-A: EVM on every sequence (False = ablation)
-    alpha: float = 10.0  # choice: Sec. III-A names alpha but gives no value (10 = Kumar et al.'s test value)
-    r1: float = 0.4  # choice: reference IIR band (reproduceResults.m): 1.6-16.6 Hz at 200 fps,
-    r2: float = 0.05  # 0.8-8.3 Hz at 100 fps; the paper states no band (algorithms.md 1.3, 1.5)
-    lambda_c: float = 16.0  # reference cut-off wavelength (algorithms.md 1.4/1.5)
-    chrom_attenuation: float = 0.1  # reference value for RGB (baby/wrist); SAMM is grey anyway
+    alpha: Annotated[float, Range(ge=0)] = 10.0  # choice: Sec. III-A names alpha but gives no value (10 = Kumar et al.'s test value)
+    r1: Annotated[float, Range(gt=0, le=1)] = 0.4  # choice: reference IIR band (reproduceResults.m): 1.6-16.6 Hz at 200 fps,
+    r2: Annotated[float, Range(gt=0, le=1)] = 0.05  # 0.8-8.3 Hz at 100 fps; the paper states no band (algorithms.md 1.3, 1.5)
+    lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (algorithms.md 1.4/1.5)
+    chrom_attenuation: Annotated[float, Range(ge=0)] = 0.1  # reference value for RGB (baby/wrist); SAMM is grey anyway
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,18 +41,18 @@ class RegionConfig:
     landmarks_on: Literal["onset", "apex", "dynamic_image"] = "onset"  # DEVIATION (see README): the paper
     # predicts the 68 points for the DI (Sec. IV-A.2); dlib is unreliable on a DI, so by default the
     # onset frame's points are used on the DI's identical pixel grid
-    margin: float = 0.1  # choice: box margin, fraction of the inter-ocular distance (regions.le_boxes)
-    forehead: float = 0.3  # choice: forehead strip above the brows (Sec. III-C "forehead, eyebrows")
+    margin: Annotated[float, Range(ge=0)] = 0.1  # choice: box margin, fraction of the inter-ocular distance (regions.le_boxes)
+    forehead: Annotated[float, Range(ge=0)] = 0.3  # choice: forehead strip above the brows (Sec. III-C "forehead, eyebrows")
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     backbone: Literal["vgg19", "resnet50", "senet50"] = "vgg19"  # Sec. III-D, Table II
-    input_size: int = 224  # Sec. III-D: standard ImageNet input of the three architectures
+    input_size: Annotated[int, Range(ge=1)] = 224  # Sec. III-D: standard ImageNet input of the three architectures
     weights: str = ""  # "" = train from scratch (default, nothing downloads); else a path to a Keras
     # weights file of the backbone without top (e.g. vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)
-    bn_momentum: float = 0.9  # PyTorch BatchNorm2d momentum 0.1 (the paper trained in PyTorch, Sec. IV-A.2)
-    dropout: float = 0.5  # torchvision VGG19 classifier dropout (VGG19 only)
+    bn_momentum: Annotated[float, Range(ge=0, le=1)] = 0.9  # PyTorch BatchNorm2d momentum 0.1 (the paper trained in PyTorch, Sec. IV-A.2)
+    dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # torchvision VGG19 classifier dropout (VGG19 only)
     preprocessing: Literal["torch", "caffe"] = "torch"  # torch: /255, ImageNet mean/std (torchvision
     # Normalize, the paper's PyTorch pipeline); caffe: BGR minus the ImageNet mean (Keras VGG19/ResNet50 weight files)
     torch_init: bool = True  # the paper trained torchvision-style models (Sec. IV-A.2): convolutions He-normal
@@ -67,7 +68,7 @@ class ModelConfig:
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
     kind: Literal["kfold", "cross"] = "kfold"  # Sec. IV-A.2: 10-fold CV, plus cross-database (Table III)
-    k: int = 10  # Sec. IV-A.2: "K-fold cross-validation (K=10)", 90 % training
+    k: Annotated[int, Range(ge=2)] = 10  # Sec. IV-A.2: "K-fold cross-validation (K=10)", 90 % training
     subject_independent: bool = False  # choice: not stated; sample-level stratified folds ("90 % of the samples")
     train_dataset: str = ""  # cross-database: training database (Table III "SAMM/CASMEII" = train SAMM)
     test_dataset: str = ""  # cross-database: test database

@@ -4,8 +4,9 @@ value naming where it comes from (paper section/table, or the authors' code when
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Annotated, Literal
 
+from common.config import Range
 from common.training import TrainConfig
 
 ModelName = Literal["microexpstcnn", "microexpfusenet_intermediate", "microexpfusenet_late"]
@@ -21,9 +22,9 @@ TABLE9_KERNELS: tuple[tuple[int, int, int], ...] = (
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
     database: Literal["casme_sq", "smic"] = "casme_sq"  # Sec. IV-A: CAS(ME)^2 and SMIC-HS
-    frames: int = 96  # Sec. IV-B: 64x64x96 (CAS(ME)^2); SMIC: 18 (Sec. IV-A-2, "more than 18 frames")
-    size: int = 64  # Sec. IV-B: MicroExpSTCNN input 64x64 (whole frame resized, as the authors' code)
-    crop_size: int = 32  # Sec. IV-B: MicroExpFuseNet inputs 32x32 (eyes, nose-mouth crops from dlib landmarks)
+    frames: Annotated[int, Range(ge=1)] = 96  # Sec. IV-B: 64x64x96 (CAS(ME)^2); SMIC: 18 (Sec. IV-A-2, "more than 18 frames")
+    size: Annotated[int, Range(ge=1)] = 64  # Sec. IV-B: MicroExpSTCNN input 64x64 (whole frame resized, as the authors' code)
+    crop_size: Annotated[int, Range(ge=1)] = 32  # Sec. IV-B: MicroExpFuseNet inputs 32x32 (eyes, nose-mouth crops from dlib landmarks)
     # CAS(ME)^2 only (Sec. IV-A-1; the paper's 206-video selection is not recoverable, README "Selection"):
     # one `frames`-long window of the long video centred on each coded expression's apex,
     # class = the stimulus group of the expression (anger* -> angry, happy* -> happy, disgust* -> disgust).
@@ -45,12 +46,12 @@ class DataConfig:
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     name: ModelName = "microexpstcnn"  # Sec. III: MicroExpSTCNN, MicroExpFuseNet (intermediate / late)
-    kernel_size: tuple[int, int, int] = (3, 3, 15)  # Table I: 3x3x15 (15 along frames)
-    filters: int = 32  # Table I
-    pool_size: int = 3  # Table I: 3x3x3
-    dense_units: int = 128  # Table I (STCNN)
-    fusenet_dense_units: tuple[int, int] = (1024, 128)  # Tables II, III
-    dropout: float = 0.5  # authors' code (the paper gives no rate)
+    kernel_size: Annotated[tuple[int, int, int], Range(ge=1)] = (3, 3, 15)  # Table I: 3x3x15 (15 along frames)
+    filters: Annotated[int, Range(ge=1)] = 32  # Table I
+    pool_size: Annotated[int, Range(ge=1)] = 3  # Table I: 3x3x3
+    dense_units: Annotated[int, Range(ge=1)] = 128  # Table I (STCNN)
+    fusenet_dense_units: Annotated[tuple[int, int], Range(ge=1)] = (1024, 128)  # Tables II, III
+    dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # authors' code (the paper gives no rate)
     fusenet_dense_activation: str | None = None  # authors' code: linear Dense in the FuseNets (paper silent)
 
 
@@ -60,17 +61,17 @@ class ProtocolConfig:
     # dataset, validation split = test split, predictions of the best validation epoch.
     # "leakage_free": normalisation from the training split only, last-epoch predictions (no selection on test).
     variant: Literal["paper", "leakage_free"] = "paper"
-    test_size: float = 0.2  # Sec. IV-A: 80% training, 20% validation, split once
-    split_seed: int = 4  # authors' code: train_test_split(test_size=0.2, random_state=4)
-    table8_epochs: tuple[int, int] = (91, 100)  # Table VIII: mean and std of validation accuracy, epochs 91-100
-    saliency_clips: int = 4  # Fig. 4: 4 videos
-    saliency_frames: int = 7  # Fig. 4: 7 frames per video
+    test_size: Annotated[float, Range(gt=0, lt=1)] = 0.2  # Sec. IV-A: 80% training, 20% validation, split once
+    split_seed: Annotated[int, Range(ge=0)] = 4  # authors' code: train_test_split(test_size=0.2, random_state=4)
+    table8_epochs: Annotated[tuple[int, int], Range(ge=1)] = (91, 100)  # Table VIII: mean and std of validation accuracy, epochs 91-100
+    saliency_clips: Annotated[int, Range(ge=0)] = 4  # Fig. 4: 4 videos
+    saliency_frames: Annotated[int, Range(ge=1)] = 7  # Fig. 4: 7 frames per video
 
 
 @dataclasses.dataclass(frozen=True)
 class KernelStudyConfig:
-    kernel_sizes: tuple[tuple[int, int, int], ...] = TABLE9_KERNELS  # Table IX
-    paper_kernel: tuple[int, int, int] = (3, 3, 15)  # the predictions stored for the fold come from this kernel
+    kernel_sizes: Annotated[tuple[tuple[int, int, int], ...], Range(ge=1)] = TABLE9_KERNELS  # Table IX
+    paper_kernel: Annotated[tuple[int, int, int], Range(ge=1)] = (3, 3, 15)  # the predictions stored for the fold come from this kernel
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,8 +4,9 @@ per value naming its source (paper section/table), or "assumed" with the reason 
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Annotated, Literal
 
+from common.config import Range
 from common.training import TrainConfig
 
 ModelName = Literal["model_a", "split_model", "model_b", "model_c"]
@@ -16,9 +17,9 @@ SEQUENCE_LENGTH = {"casme2": 36, "smic": 26, "combined": 30}
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    frames: int = 36  # Sec. 4.4 / 5.1: 36 frames CASME II, 26 SMIC, 30 combined (CASME II + SMIC)
-    size: int = 128  # Sec. 5.1: 128x128 face crops (Model-A, Model-C)
-    model_b_size: int = 64  # Sec. 5.3: Model-B takes 64x64
+    frames: Annotated[int, Range(ge=1)] = 36  # Sec. 4.4 / 5.1: 36 frames CASME II, 26 SMIC, 30 combined (CASME II + SMIC)
+    size: Annotated[int, Range(ge=1)] = 128  # Sec. 5.1: 128x128 face crops (Model-A, Model-C)
+    model_b_size: Annotated[int, Range(ge=1)] = 64  # Sec. 5.3: Model-B takes 64x64
     window: Literal["apex", "initial"] = "apex"  # Sec. 4.4 apex-centred sequence; Sec. 7 / Table 3 "initial"
     landmarks: Literal["first", "per_frame"] = "first"  # Sec. 4.1-4.2: dlib detector + 68 landmarks; the
     # crop box comes from the first frame's landmarks and is reused for the clip (assumed: the paper crops
@@ -33,45 +34,45 @@ class DataConfig:
 class ModelConfig:
     name: ModelName = "model_a"  # Sec. 5
     # Model-A / Split Model (Sec. 5.1, 5.2, Table 2)
-    filters: int = 16  # Sec. 5.1: 16 filters
-    kernel_size: int = 3  # Sec. 5.1: 3x3x3
-    pool_size: int = 3  # Sec. 5.1: 3x3x3
-    dropout: float = 0.4  # Sec. 5.1: 0.4
-    dense_units: int = 128  # Sec. 5.1
-    dense_dropout: float = 0.4  # Sec. 5.1 "another dropout layer" (rate not given; assumed = 0.4)
+    filters: Annotated[int, Range(ge=1)] = 16  # Sec. 5.1: 16 filters
+    kernel_size: Annotated[int, Range(ge=1)] = 3  # Sec. 5.1: 3x3x3
+    pool_size: Annotated[int, Range(ge=1)] = 3  # Sec. 5.1: 3x3x3
+    dropout: Annotated[float, Range(ge=0, lt=1)] = 0.4  # Sec. 5.1: 0.4
+    dense_units: Annotated[int, Range(ge=1)] = 128  # Sec. 5.1
+    dense_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.4  # Sec. 5.1 "another dropout layer" (rate not given; assumed = 0.4)
     # Model-B (Sec. 5.3): MicroExpSTCNN, dropout 0.5
-    model_b_dropout: float = 0.5  # Sec. 5.3
+    model_b_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # Sec. 5.3
     # Model-C (Sec. 5.4): Jiao et al.'s network with the parameters Talluri et al. assumed
-    c_blocks: int = 2  # Sec. 5.4: "two max-pooling blocks" (one conv per block assumed, as Model-A)
-    c_filters: int = 32  # Sec. 5.4: "32 filters"
-    c_kernel_size: int = 3  # Sec. 5.4: 3x3x3
-    c_pool_size: int = 3  # Sec. 5.4: 3x3x3
+    c_blocks: Annotated[int, Range(ge=1)] = 2  # Sec. 5.4: "two max-pooling blocks" (one conv per block assumed, as Model-A)
+    c_filters: Annotated[int, Range(ge=1)] = 32  # Sec. 5.4: "32 filters"
+    c_kernel_size: Annotated[int, Range(ge=1)] = 3  # Sec. 5.4: 3x3x3
+    c_pool_size: Annotated[int, Range(ge=1)] = 3  # Sec. 5.4: 3x3x3
     c_batch_norm: bool = True  # Sec. 5.4: "batch normalization was added"
     c_padding: Literal["same", "valid"] = "same"  # assumed from Model-A (Sec. 6.3)
-    c_dropout: float = 0.5  # Sec. 5.4: 0.5
-    c_dense_units: int = 128  # Sec. 5.4: 128 neurons
+    c_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # Sec. 5.4: 0.5
+    c_dense_units: Annotated[int, Range(ge=1)] = 128  # Sec. 5.4: 128 neurons
 
 
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
-    folds: int = 5  # Sec. 8.2: stratified K-fold, K = 5
-    fold_seed: int = 0  # ours: the paper gives no shuffling seed
+    folds: Annotated[int, Range(ge=2)] = 5  # Sec. 8.2: stratified K-fold, K = 5
+    fold_seed: Annotated[int, Range(ge=0)] = 0  # ours: the paper gives no shuffling seed
     train: tuple[str, ...] = ("casme2",)  # Table 4: training database(s) ("combined" = casme2 + smic)
     test: tuple[str, ...] = ("casme2",)  # Table 4: test database(s)
-    split_runs: int = 5  # Sec. 8.1: five random train-test splits
-    split_test_size: float = 0.2  # ours: Sec. 8.1 does not give the split ratio
+    split_runs: Annotated[int, Range(ge=1)] = 5  # Sec. 8.1: five random train-test splits
+    split_test_size: Annotated[float, Range(gt=0, lt=1)] = 0.2  # ours: Sec. 8.1 does not give the split ratio
 
 
 @dataclasses.dataclass(frozen=True)
 class TuneConfig:
     """``model_c_tuning``: keras-tuner grid over Model-C's assumed parameters, on training folds only."""
 
-    filters: tuple[int, ...] = (16, 32)  # around Sec. 5.4's 32
-    dense_units: tuple[int, ...] = (64, 128)  # around Sec. 5.4's 128
-    dropout: tuple[float, ...] = (0.4, 0.5)  # Model-A's 0.4 and Sec. 5.4's 0.5
-    learning_rate: tuple[float, ...] = (0.001, 0.01)  # Sec. 6.3: Jiao's 0.01 and Talluri's 0.001
-    validation_fraction: float = 0.2  # inner stratified hold-out of the training fold
-    epochs: int = 30  # per trial (ours)
+    filters: Annotated[tuple[int, ...], Range(ge=1)] = (16, 32)  # around Sec. 5.4's 32
+    dense_units: Annotated[tuple[int, ...], Range(ge=1)] = (64, 128)  # around Sec. 5.4's 128
+    dropout: Annotated[tuple[float, ...], Range(ge=0, lt=1)] = (0.4, 0.5)  # Model-A's 0.4 and Sec. 5.4's 0.5
+    learning_rate: Annotated[tuple[float, ...], Range(gt=0)] = (0.001, 0.01)  # Sec. 6.3: Jiao's 0.01 and Talluri's 0.001
+    validation_fraction: Annotated[float, Range(gt=0, lt=1)] = 0.2  # inner stratified hold-out of the training fold
+    epochs: Annotated[int, Range(ge=1)] = 30  # per trial (ours)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +81,7 @@ class TalluriConfig:
     model: ModelConfig = ModelConfig()
     # Sec. 6.1 (Model-A, Split Model): SGD lr 0.001, momentum 0.9, batch 4, 100 epochs.
     train: TrainConfig = TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, batch_size=4, epochs=100)
-    lr_decay: float = 0.0  # Keras 2 style decay lr / (1 + decay * step); Model-C: 1e-6 (Sec. 6.3)
+    lr_decay: Annotated[float, Range(ge=0)] = 0.0  # Keras 2 style decay lr / (1 + decay * step); Model-C: 1e-6 (Sec. 6.3)
     protocol: ProtocolConfig = ProtocolConfig()
     tune: TuneConfig = TuneConfig()
 

@@ -1,0 +1,169 @@
+"""Safe output files (issue 16): one atomic-write helper, a lock per output folder, an early check.
+
+- :func:`atomic_write` is the one way mersuite writes a file others read (fold records,
+  results.json, predictions.csv, report.pdf, the report's CSVs, cache entries): the content goes to
+  a temporary file in the same folder, which then replaces the target with ``os.replace``
+  (atomic on POSIX and Windows). A reader, a second run or a crash never sees half a file: the
+  target holds either the old content or the new one.
+- :func:`folder_lock` takes an exclusive ``fcntl.flock`` on ``<folder>/.mersuite.lock`` for the
+  time a run writes into the folder. A second run on the same folder does not wait: it stops at
+  once with :class:`OutputLocked`, one line naming the folder and the process holding it (a wait
+  could last hours, the length of the first run). The operating system drops the lock when the
+  holder exits, ``kill -9`` included, so a stale lock file is harmless and never removed.
+  Re-entrant within one process (``run_all.py`` locks every planned experiment before any work,
+  then the runner locks each one again). Without ``fcntl`` (Windows) no lock is taken.
+- :func:`prepare_output_folder` creates an output folder and proves it writable before any work,
+  or raises :class:`OutputError` with one line (an ``--out`` that is a file, a read-only folder).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks
+    fcntl = None
+
+LOCK_NAME = ".mersuite.lock"
+_UMASK = os.umask(0)  # read once: output files get the user's usual permissions (mkstemp makes 0600 files)
+os.umask(_UMASK)
+
+
+class OutputError(OSError):
+    """An output folder cannot be created or written: one clear line."""
+
+
+class OutputLocked(OutputError):
+    """Another process holds the folder's lock (another run writes there now)."""
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w", *, fsync: bool = True, newline: str | None = None,
+                 encoding: str | None = None) -> Iterator[Any]:
+    """``with atomic_write(path) as handle: ...``: write a temporary file beside ``path``, then replace it.
+
+    ``mode`` is ``"w"`` (text) or ``"wb"``. The temporary file (``.<name>.<random>.tmp`` in the same
+    folder) is removed when the block raises (Ctrl-C included), and the target keeps its old content.
+    ``fsync=False`` skips the flush to disk (the preprocessing cache, which detects and rebuilds an
+    entry emptied by a power loss). The file gets the permissions of an ordinary ``open``.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write mode={mode!r}: expected 'w' or 'wb'")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        text = {} if "b" in mode else {"newline": newline, "encoding": encoding or "utf-8"}
+        with os.fdopen(fd, mode, **text) as handle:
+            fd = None  # the handle owns it now
+            yield handle
+            handle.flush()
+            if fsync:
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if fd is not None:
+            os.close(fd)
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    with atomic_write(path) as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def write_json_atomic(path: str | Path, obj: Any) -> Path:
+    """Strict JSON (``allow_nan=False``), indented by one space; ``obj`` must hold plain JSON types."""
+    with atomic_write(path) as handle:
+        json.dump(obj, handle, indent=1, allow_nan=False)
+    return Path(path)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def prepare_output_folder(folder: str | Path, what: str = "output folder") -> Path:
+    """Create ``folder`` (and its parents) and check that a file can be written in it.
+
+    Raises :class:`OutputError` with one line naming the path that is in the way (a file where
+    a folder is expected) or that cannot be written. ``what`` names the folder in that line
+    (e.g. ``"--out reports"``).
+    """
+    folder = Path(folder)
+    for parent in (folder, *folder.parents):  # the nearest existing path must be a folder
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                where = "" if parent == folder else f" ({parent} is a file)"
+                raise OutputError(f"{what} {folder}: is not a folder{where}; give a folder for the outputs")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".mersuite-write-check.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{what} {folder}: cannot write there ({_why(exc)})") from None
+    return folder
+
+
+_HELD: dict[Path, list] = {}  # resolved folder -> [open lock file, depth]; this process's locks
+
+
+def _holder(handle) -> str:
+    try:
+        handle.seek(0)
+        text = handle.read().strip()
+    except OSError:
+        text = ""
+    return f" ({text})" if text else ""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
+    """Hold the exclusive lock of ``folder`` for the block; :class:`OutputLocked` when another run holds it."""
+    folder = prepare_output_folder(folder, what)
+    key = folder.resolve()
+    if key in _HELD:  # this process holds it already (run_all.py, then the runner)
+        _HELD[key][1] += 1
+        try:
+            yield folder
+        finally:
+            _HELD[key][1] -= 1
+        return
+    if fcntl is None:
+        yield folder
+        return
+    path = folder / LOCK_NAME
+    try:
+        handle = open(path, "a+")
+    except OSError as exc:
+        raise OutputError(f"{what} {folder}: cannot create the lock file {LOCK_NAME} ({_why(exc)})") from None
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputLocked(f"{what} {folder} is in use by another run{_holder(handle)}; wait for it to "
+                               "finish or give another --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {datetime.datetime.now().isoformat(timespec='seconds')}, "
+                     f"command {' '.join(sys.argv)[:200]}\n")
+        handle.flush()
+        _HELD[key] = [handle, 1]
+        try:
+            yield folder
+        finally:
+            del _HELD[key]
+    finally:
+        handle.close()  # closing the file releases the flock

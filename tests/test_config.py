@@ -1,0 +1,96 @@
+"""Config ranges (issue 16): every numeric field declares its range; defaults and profiles satisfy it;
+an override out of range, fractional where an integer is due, or not finite is refused in one line."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+import pytest
+
+from common.config import ConfigError, Range, apply_overrides, numeric_fields, validate
+from common.training import TrainConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    rate: Annotated[float, Range(ge=0, lt=1)] = 0.5
+    sizes: Annotated[tuple[int, ...], Range(ge=1)] = (2, 3)
+    kernels: Annotated[tuple[tuple[int, int], ...], Range(ge=1)] = ((1, 2),)
+    undeclared: float = 1.0
+    flag: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    section: Section = Section()
+    train: TrainConfig = TrainConfig()
+
+
+def test_range_text_and_membership():
+    assert [str(r) for r in (Range(ge=1), Range(gt=0), Range(ge=0, lt=1), Range(gt=0, le=1), Range(le=2), Range())] \
+        == [">= 1", "> 0", "in [0, 1)", "in (0, 1]", "<= 2", "a finite number"]
+    assert Range(ge=0, lt=1).contains(0) and not Range(ge=0, lt=1).contains(1)
+    assert not Range().contains(float("nan")) and not Range(gt=0).contains(float("inf"))
+    with pytest.raises(ValueError):
+        Range(ge=0, gt=0)
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ("train.epochs", "-1", "--set train.epochs=-1: -1 is out of range; TrainConfig.epochs must be >= 1"),
+    ("train.epochs", "0", "TrainConfig.epochs must be >= 1"),  # an untrained model is never run
+    ("train.epochs", "1.5", "--set train.epochs: expected int (a whole number), got '1.5'"),
+    ("train.batch_size", "0", "TrainConfig.batch_size must be >= 1"),
+    ("train.learning_rate", "0", "TrainConfig.learning_rate must be > 0"),
+    ("train.learning_rate", "nan", "TrainConfig.learning_rate must be > 0"),
+    ("train.momentum", "1", "TrainConfig.momentum must be in [0, 1)"),
+    ("section.rate", "-0.1", "Section.rate must be in [0, 1)"),
+    ("section.sizes", "2,0", "--set section.sizes=2,0: 0 is out of range; Section.sizes must be >= 1"),
+    ("section.kernels", "[[1, 0]]", "Section.kernels must be >= 1"),
+    ("section.undeclared", "inf", "Section.undeclared must be a finite number"),
+])
+def test_out_of_range_overrides_are_refused_naming_field_and_range(path, value, message):
+    with pytest.raises(ConfigError) as error:
+        apply_overrides(Config(), {path: value})
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_in_range_overrides_and_whole_number_spellings():
+    config = apply_overrides(Config(), {"train.epochs": "2.0", "train.batch_size": 3, "section.sizes": "4, 5",
+                                        "section.rate": "0"})
+    assert (config.train.epochs, config.train.batch_size, config.section.sizes, config.section.rate) == (2, 3, (4, 5), 0.0)
+    assert validate(config) is config
+
+
+def test_validate_walks_the_whole_config():
+    bad = dataclasses.replace(Config(), train=TrainConfig(epochs=0))  # built in code, not through --set
+    with pytest.raises(ConfigError, match=r"config train.epochs: 0 is out of range; TrainConfig.epochs must be >= 1"):
+        validate(bad)
+    paths = {path: declared for path, _, _, declared in numeric_fields(Config())}
+    assert paths["section.undeclared"] is None and paths["train.epochs"] == Range(ge=1)
+    assert "section.flag" not in paths  # a bool is not a number
+
+
+def _experiments():
+    import papers
+
+    for paper_id in papers.PAPER_IDS:
+        for experiment in papers.get_paper(paper_id).EXPERIMENTS:
+            yield paper_id, experiment
+
+
+def test_every_numeric_field_of_every_paper_declares_a_range_that_defaults_and_profiles_satisfy():
+    """Registry-wide: each int/float (or tuple of them) field of every experiment's config has a Range,
+    and the paper configuration and every profile (quick, smoke) lie inside the ranges."""
+    checked = 0
+    for paper_id, experiment in _experiments():
+        undeclared = [f"{cls.__module__}.{cls.__name__}.{name}" for _, cls, name, declared
+                      in numeric_fields(experiment.config) if declared is None]
+        assert not undeclared, f"{paper_id}/{experiment.name}: numeric fields without a Range: {undeclared}"
+        validate(experiment.config)
+        for profile, overrides in experiment.profiles.items():
+            try:
+                validate(apply_overrides(experiment.config, dict(overrides)))
+            except ConfigError as exc:
+                raise AssertionError(f"{paper_id}/{experiment.name} profile {profile}: {exc}") from None
+        checked += 1
+    assert checked >= 5
