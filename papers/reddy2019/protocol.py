@@ -5,13 +5,16 @@ Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019.
 
 * CAS(ME)^2: happy / angry / disgust. The 206 clips of Table IV cannot be rebuilt from the paper
   or the code (datasets.md 6); our selection is one ``frames``-long window of the long video
-  (``meta["video_dir"]``) centred on the apex of every coded expression, labelled by the stimulus
-  the expression was filmed under (anger* / happy* / disgust*, the code's three folders).
+  (``meta["video_dir"]``) centred on the apex of every coded expression whose self-report is anger /
+  happiness / disgust (``data.casme_sq_label``; or its stimulus group) and whose window fits inside
+  the long video (``data.casme_sq_length_rule``), README ledger 5-6.
 * SMIC-HS: negative / positive / surprise clips with at least 18 frames; the first 18 (sorted).
 * One 80/20 split (Sec. IV-A), SGD, batch 8, 100 epochs (Sec. IV-B).
 * ``protocol.variant="paper"`` reproduces the paper and its code: whole-dataset normalisation,
   the validation split is the test split and the reported accuracy is the best validation epoch.
-  ``"leakage_free"``: statistics from the training split only, last-epoch predictions.
+  ``"leakage_free"``: statistics from the training split only, last-epoch predictions, no CAS(ME)^2
+  training window sharing a frame with a test window. ``"whole_set"`` (FuseNets): the authors'
+  FuseNet scripts, validated on the whole data set (Table V's FuseNet accuracies).
 """
 from __future__ import annotations
 
@@ -71,6 +74,7 @@ def casme_sq_class(sample, config: ReddyConfig) -> str | None:
     its stimulus group (``data.casme_sq_label``, README ledger 5)."""
     if config.data.casme_sq_label == "stimulus":
         return stimulus_class(sample.meta.get("stimulus", ""))
+    # DEVIATION: the paper does not say how its 206 clips were labelled; the self-report (ledger 5)
     return SELF_REPORT_CLASS.get(str(sample.meta.get("self_report", "")).strip().lower())
 
 
@@ -88,6 +92,7 @@ def casme_sq_long_enough(sample, frames: int, rule: str) -> bool:
     """
     if rule == "span":
         return len(sample.frames) >= frames
+    # DEVIATION: the paper's "video" is a user-made file; ours is the apex-centred window (ledger 6)
     video = long_video_frames(sample.meta["video_dir"])
     apex = _apex_index(sample, video)
     start = apex - frames // 2  # temporal.apex_window's centring (edge="shift" only moves windows that do not fit)
