@@ -47,7 +47,9 @@ histories, ``error.txt`` with the traceback of a failed fold).
 subject, y_true, y_pred, true_class, predicted_class, status`` and ``p_<class>`` columns when the
 fold stored probabilities. Anyone can recompute every metric from it.
 
-Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``.
+Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``. A
+``Reported`` with another aggregation name (a single-fold experiment only) is compared with the value
+its ``run_fold`` stored in ``extra["aggregations"][aggregation][scope][metric]`` (Reddy's "whole_set").
 Non-finite floats (a NaN loss) are written as ``null`` so every file is strict JSON.
 """
 from __future__ import annotations
