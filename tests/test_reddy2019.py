@@ -340,3 +340,21 @@ def test_whole_set_fusenet_smoke_run_reports_the_whole_set_accuracy(tmp_path, sm
     casme = json.loads((tmp_path / "reddy2019" / names[0] / "folds" / "holdout.json").read_text())
     assert casme["extra"]["window_overlap"]["as_published"]["test_windows"] == casme["n_test"]
     assert (tmp_path / "reddy2019" / "report.pdf").stat().st_size > 0
+
+
+def test_report_labels_table5_rows_by_what_each_side_measured():
+    from papers.reddy2019.report import literature_rows, overlap_rows, table5_rows
+
+    results = {"metrics": {"pooled": {"all": {"accuracy": 0.5}}}}
+    whole = {"whole_set": {"accuracy": 0.6, "correct": 6, "n": 10}}
+    (split_row,) = table5_rows("casme_sq", "microexpfusenet_late", "paper", results, {})
+    assert "NOT comparable" in split_row[0] and split_row[1:] == ["79.31% = 161/203", "50.00%"]
+    assert table5_rows("casme_sq", "microexpfusenet_late", "whole_set", results, whole)[0][2] == "60.00% = 6/10"
+    assert table5_rows("smic", "microexpstcnn", "paper", results, {})[0][1] == "68.75%"  # 20% split, comparable
+    overlap = {"test_windows": 4, "sharing": 3, "identical": 1, "min_share": 0.43, "max_share": 1.0}
+    rows = overlap_rows({"as_published": overlap, "this_split": {"test_windows": 4, "sharing": 0},
+                         "dropped_training_windows": 5})
+    assert rows[0][2] == "3 of 4 test windows share 43-100% of their frames, 1 identical"
+    assert "dropped: 5" in rows[1][0] and rows[1][2] == "0 of 4 test windows"
+    assert [r[1] for r in literature_rows("smic")] == ["42.72%", "64.02%", "55.49%"]  # Table V, SMIC column
+    assert [r[1] for r in literature_rows("casme_sq")] == ["78.02%"]
