@@ -80,22 +80,107 @@ def test_selection_labels_casme_sq_by_stimulus_and_smic_by_folder(smoke_corpus):
     from common.config import apply_overrides
     from common.datasets import load
     from papers.reddy2019.config import default_config
-    from papers.reddy2019.protocol import clip_frame_paths, select, stimulus_class
+    from papers.reddy2019.protocol import clip_frame_paths, long_video_frames, select, stimulus_class
 
     assert [stimulus_class(s) for s in ("anger2", "happy5", "disgust1", "sad1")] == ["angry", "happy", "disgust", None]
     samples = load("casme_sq", smoke_corpus)
-    config = apply_overrides(default_config("casme_sq", "microexpstcnn"), {"data.frames": "20"})
+    config = apply_overrides(default_config("casme_sq", "microexpstcnn"),
+                             {"data.frames": "20", "data.casme_sq_label": "stimulus"})
     selection = select({"casme_sq": samples}, config)
-    assert len(selection) == len(samples) > 0  # every smoke stimulus is anger1/happy1/disgust1
+
+    def fits(sample) -> bool:  # the apex-centred 20-frame window lies inside the long video (ledger 6)
+        numbers = [int(p.stem[3:]) for p in long_video_frames(sample.meta["video_dir"])]
+        return sample.apex - 10 >= numbers[0] and sample.apex + 9 <= numbers[-1]
+
+    assert 0 < len(selection) == sum(fits(s) for s in samples) < len(samples)  # the rule drops something
     for sample, label in zip(selection.samples, selection.labels):
         assert selection.class_names[label] == stimulus_class(sample.meta["stimulus"])
         paths = clip_frame_paths(sample, config)
         numbers = [int(p.stem[3:]) for p in paths]
-        assert numbers == list(range(numbers[0], numbers[0] + 20))  # consecutive frames of the long video
-        assert numbers[0] <= sample.apex <= numbers[-1]
+        assert numbers == list(range(sample.apex - 10, sample.apex + 10))  # centred, never slid
     smic = load("smic", smoke_corpus)
     smic_config = default_config("smic", "microexpstcnn")
     assert len(select({"smic": smic}, smic_config)) == sum(len(s.frames) >= 18 for s in smic)
+
+
+def test_casme_sq_paper_selection_labels_by_self_report_and_span_rule_is_literal(smoke_corpus):
+    import dataclasses
+
+    from common.config import apply_overrides
+    from common.datasets import load
+    from papers.reddy2019.config import default_config
+    from papers.reddy2019.protocol import select
+
+    samples = load("casme_sq", smoke_corpus)
+    assert default_config("casme_sq").data.casme_sq_label == "self_report"  # the paper profile (ledger 5)
+    config = apply_overrides(default_config("casme_sq", "microexpstcnn"), {"data.frames": "20"})
+    reports = ["sadness", "anger", "happyiness", "disgust"] * len(samples)
+    relabelled = [dataclasses.replace(s, meta={**s.meta, "self_report": r}) for s, r in zip(samples, reports)]
+    selection = select({"casme_sq": relabelled}, config)
+    expected = {"anger": "angry", "happyiness": "happy", "disgust": "disgust"}
+    kept = [s for s in relabelled if s.meta["self_report"] in expected]
+    assert 0 < len(selection) <= len(kept) < len(relabelled)  # sadness rows are not a class
+    for sample, label in zip(selection.samples, selection.labels):
+        assert selection.class_names[label] == expected[sample.meta["self_report"]]  # not the stimulus
+    span = select({"casme_sq": samples}, apply_overrides(config, {"data.casme_sq_length_rule": "span"}))
+    assert len(span) == sum(len(s.frames) >= 20 for s in samples)  # the coded interval itself must be long
+
+
+def _overlapping_casme_sq(tmp_path, apexes):
+    """Samples of one 60-frame long video whose apexes are ``apexes`` (empty frame files, never decoded)."""
+    from common.datasets.sample import Sample
+    from common.experiment import Selection
+
+    video = tmp_path / "rawpic" / "s15" / "15_0401girlcrashing"
+    video.mkdir(parents=True)
+    for n in range(1, 61):
+        (video / f"img{n:03d}.jpg").write_bytes(b"")
+    samples = tuple(Sample(dataset="casme_sq", subject="s15", clip=f"anger1_{i + 1}", emotion="negative", onset=a - 2,
+                           apex=a, offset=a + 2, fps=30.0, frames=(), meta={"type": "macro", "video_dir": video,
+                                                                             "stimulus": "anger1", "self_report": "anger"})
+                    for i, a in enumerate(apexes))
+    return Selection(samples=samples, labels=np.zeros(len(samples), dtype=int), class_names=("happy", "angry", "disgust"))
+
+
+def test_leakage_free_casme_sq_split_has_no_test_frame_in_training(tmp_path):
+    from common.config import apply_overrides
+    from papers.reddy2019.config import default_config
+    from papers.reddy2019.protocol import clip_windows, folds, window_overlap
+
+    # 10 expressions of one long video, 10-frame windows at apexes 6, 11, ..., 51: neighbours share 5 frames
+    selection = _overlapping_casme_sq(tmp_path, [6 + 5 * i for i in range(10)])
+    overrides = {"data.frames": "10"}
+    paper = apply_overrides(default_config("casme_sq", "microexpstcnn", "paper"), overrides)
+    clean = apply_overrides(default_config("casme_sq", "microexpstcnn", "leakage_free"), overrides)
+    (published,), (fold,) = folds(selection, paper, 0), folds(selection, clean, 0)
+    windows = clip_windows(selection, paper)
+    assert all(len(w) == 10 for w in windows)
+    before = window_overlap(windows, published.train, published.test)
+    assert before["sharing"] == len(published.test) and before["max_share"] == pytest.approx(0.5)  # hand-computed
+    assert np.array_equal(fold.test, published.test) and set(fold.train) < set(published.train)
+    test_frames = set().union(*(windows[t] for t in fold.test))
+    assert all(not (windows[r] & test_frames) for r in fold.train)  # no frame of a test window in training
+    assert window_overlap(windows, fold.train, fold.test)["sharing"] == 0
+    # a window identical to a training window counts as identical
+    same = _overlapping_casme_sq(tmp_path / "b", [20, 20])
+    w = clip_windows(same, paper)
+    assert window_overlap(w, np.array([0]), np.array([1]))["identical"] == 1
+
+
+def test_fusenet_table5_values_are_whole_set_fractions_and_literature_rows_are_transcribed():
+    from papers.reddy2019 import EXPERIMENTS
+    from papers.reddy2019 import reported as rep
+
+    for key, (k, n) in rep.TABLE5_WHOLE_SET_FRACTIONS.items():
+        assert round(k / n, 4) == rep.TABLE5_ACCURACY[key]  # 169/203 = 0.8325 ...
+        assert abs(rep.TABLE5_ACCURACY[key] * 41 - round(rep.TABLE5_ACCURACY[key] * 41)) > 0.01  # not k/41
+    assert round(36 / 41, 4) == rep.TABLE5_ACCURACY[("casme_sq", "microexpstcnn")]  # the STCNN: the 20% split
+    assert [r[0] for r in rep.TABLE5_LITERATURE] == ["LBP-TOP", "STCLQP", "CNN with Augmentation", "3D-FCNN"]
+    by_name = {e.name: e for e in EXPERIMENTS}
+    whole = by_name["casme_sq_microexpfusenet_intermediate_whole_set"]
+    assert whole.config.protocol.variant == "whole_set" and whole.reported[0].aggregation == "whole_set"
+    assert "NOT COMPARABLE" in by_name["casme_sq_microexpfusenet_intermediate"].reported[0].note
+    assert "microexpstcnn_whole_set" not in " ".join(by_name)  # the STCNN script validates on the split
 
 
 def test_paper_normalisation_uses_all_data_leakage_free_only_training():
@@ -123,13 +208,15 @@ def test_clip_mean_option_removes_the_static_face_and_is_off_in_the_paper_profil
     for experiment in EXPERIMENTS:  # quick-profile deviations (ledger 15, 17): never in the paper profile
         paper, quick = effective_config(experiment, "paper"), effective_config(experiment, "quick")
         assert paper.data.clip_mean is False and quick.data.clip_mean is True
-        assert paper.data.crop_landmarks == "per_frame" and paper.train.learning_rate == 0.01  # Sec. III-B, IV-B
+        assert paper.data.crop_landmarks == "track" and paper.data.align  # Sec. III-B: detect, align each frame
+        assert paper.train.learning_rate == 0.01  # Sec. IV-B
+        assert paper.data.face_crop  # Sec. III-A "full face"
         fusenet = paper.model.name != "microexpstcnn"
-        assert quick.data.crop_landmarks == ("first" if fusenet else "per_frame")
+        assert quick.data.crop_landmarks == ("first" if fusenet else "track")
         assert quick.train.learning_rate == (0.001 if fusenet else 0.01)
 
 
-@pytest.mark.parametrize("mode", ["per_frame", "first"])
+@pytest.mark.parametrize("mode", ["track", "first"])
 def test_fusenet_crop_landmarks_option_reaches_clip_landmarks(tmp_path, monkeypatch, mode):
     import dataclasses
 
@@ -203,3 +290,71 @@ def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     assert len(fold["history"]["val_accuracy"]) == 1  # one smoke epoch, recorded on the 20% split
     assert (folder / "folds" / "holdout" / "saliency.npz").exists()
     assert (tmp_path / "reddy2019" / "report.pdf").stat().st_size > 0
+
+
+@pytest.mark.parametrize("roll", [0.0, 12.0])
+def test_reddy_crops_hold_the_eyes_and_the_mouth_on_a_photograph(roll):
+    """Sec. III-B: the eye crop holds both eyes, the mouth crop the mouth (every landmark of each part),
+    on the suite's photograph, upright and rolled by 12 degrees (``align=True``, ledger 18, 20)."""
+    import cv2
+    from skimage import data
+
+    from common.preprocessing import faces, regions
+
+    image = data.astronaut()
+    h, w = image.shape[:2]
+    image = cv2.warpAffine(image, cv2.getRotationMatrix2D((w / 2, h / 2), roll, 1.0), (w, h))
+    points = faces.landmarks(image)
+    for part, indices in ((0, range(36, 48)), (1, range(48, 68))):  # eyes 36-47, mouth 48-67 (algorithms.md 8.1)
+        for i in indices:
+            marker = np.zeros_like(image)
+            cv2.circle(marker, tuple(int(v) for v in np.rint(points[i])), 3, (255, 255, 255), -1)
+            crops = regions.reddy_crops(marker, points, size=64, align=True)
+            assert crops[part].max() > 0, (part, i)  # landmark i lies inside its region's crop
+            assert crops[1 - part].max() == 0, (part, i)  # and outside the other region's crop
+
+
+@pytest.mark.slow
+def test_whole_set_fusenet_smoke_run_reports_the_whole_set_accuracy(tmp_path, smoke_corpus):
+    """The as-published FuseNet variant (ledger 11): validated on the whole data set, Table V compared
+    with the whole-set accuracy, the 20%-split FuseNet experiments labelled as not comparable."""
+    names = ("casme_sq_microexpfusenet_intermediate_whole_set", "smic_microexpfusenet_late_whole_set")
+    command = [sys.executable, str(REPO / "run_all.py"), "--paper", "reddy2019", "--profile", "smoke",
+               "--data-root", str(smoke_corpus), "--out", str(tmp_path)]
+    for name in names:
+        command += ["--experiment", name]
+    out = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    for name in names:
+        folder = tmp_path / "reddy2019" / name
+        results = json.loads((folder / "results.json").read_text())
+        fold = json.loads((folder / "folds" / "holdout.json").read_text())
+        whole = fold["extra"]["whole_set"]
+        assert whole["n"] == results["n_samples"] == fold["n_train"] + fold["n_test"]  # validated on every clip
+        assert whole["accuracy"] == pytest.approx(whole["correct"] / whole["n"])
+        assert len(fold["history"]["val_accuracy"]) == 1
+        assert fold["history"]["val_accuracy"][0] == pytest.approx(whole["accuracy"])  # one epoch: best = last
+        (row,) = results["comparison"]
+        assert row["aggregation"] == "whole_set" and row["ours"] == pytest.approx(whole["accuracy"])
+        assert row["reported"] in (0.8325, 0.6482)  # Table V: 169/203, 129/199
+    casme = json.loads((tmp_path / "reddy2019" / names[0] / "folds" / "holdout.json").read_text())
+    assert casme["extra"]["window_overlap"]["as_published"]["test_windows"] == casme["n_test"]
+    assert (tmp_path / "reddy2019" / "report.pdf").stat().st_size > 0
+
+
+def test_report_labels_table5_rows_by_what_each_side_measured():
+    from papers.reddy2019.report import literature_rows, overlap_rows, table5_rows
+
+    results = {"metrics": {"pooled": {"all": {"accuracy": 0.5}}}}
+    whole = {"whole_set": {"accuracy": 0.6, "correct": 6, "n": 10}}
+    (split_row,) = table5_rows("casme_sq", "microexpfusenet_late", "paper", results, {})
+    assert "NOT comparable" in split_row[0] and split_row[1:] == ["79.31% = 161/203", "50.00%"]
+    assert table5_rows("casme_sq", "microexpfusenet_late", "whole_set", results, whole)[0][2] == "60.00% = 6/10"
+    assert table5_rows("smic", "microexpstcnn", "paper", results, {})[0][1] == "68.75%"  # 20% split, comparable
+    overlap = {"test_windows": 4, "sharing": 3, "identical": 1, "min_share": 0.43, "max_share": 1.0}
+    rows = overlap_rows({"as_published": overlap, "this_split": {"test_windows": 4, "sharing": 0},
+                         "dropped_training_windows": 5})
+    assert rows[0][2] == "3 of 4 test windows share 43-100% of their frames, 1 identical"
+    assert "dropped: 5" in rows[1][0] and rows[1][2] == "0 of 4 test windows"
+    assert [r[1] for r in literature_rows("smic")] == ["42.72%", "64.02%", "55.49%"]  # Table V, SMIC column
+    assert [r[1] for r in literature_rows("casme_sq")] == ["78.02%"]

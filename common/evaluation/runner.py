@@ -55,7 +55,9 @@ histories, ``error.txt`` with the traceback of a failed fold).
 subject, y_true, y_pred, true_class, predicted_class, status`` and ``p_<class>`` columns when the
 fold stored probabilities. Anyone can recompute every metric from it.
 
-Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``.
+Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``. A
+``Reported`` with another aggregation name (a single-fold experiment only) is compared with the value
+its ``run_fold`` stored in ``extra["aggregations"][aggregation][scope][metric]`` (Reddy's "whole_set").
 Non-finite floats (a NaN loss) are written as ``null`` so every file is strict JSON.
 """
 from __future__ import annotations
@@ -587,6 +589,18 @@ def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[st
     return warnings
 
 
+def _fold_extra_metric(records: list[dict], reported: Any) -> float | None:
+    """A metric a single-fold experiment's ``run_fold`` computed under its own aggregation name:
+    ``extra["aggregations"][aggregation][scope][metric]`` (e.g. Reddy's whole-set accuracy, which is
+    not a score of the fold's test predictions). None unless exactly one fold is ok."""
+    ok = [r for r in records if r.get("status") == "ok"]
+    if len(ok) != 1:
+        return None
+    value = (ok[0].get("extra", {}).get("aggregations", {}).get(reported.aggregation, {})
+             .get(reported.scope, {}).get(reported.metric))
+    return None if value is None else float(value)
+
+
 def _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic, records, reused,
              exp_dir, seconds_this_run) -> dict:
     scopes = tuple(experiment.scopes) or ("all",)
@@ -594,6 +608,8 @@ def _results(paper_id, experiment, selection, config, profile, seed, overrides, 
     comparison = []
     for reported in experiment.reported:
         ours = aggregated.get(reported.aggregation, {}).get(reported.scope, {}).get(reported.metric)
+        if ours is None and reported.aggregation not in ("pooled", "fold_mean"):
+            ours = _fold_extra_metric(records, reported)
         ours = None if ours is None or not math.isfinite(ours) else float(ours)
         comparison.append({"metric": reported.metric, "scope": reported.scope, "aggregation": reported.aggregation,
                            "reported": reported.value, "ours": ours,

@@ -235,7 +235,7 @@ def le_roi_canvas(
 
 # ----------------------------------------------------------------------------- Reddy et al.
 def reddy_crops(
-    frame: np.ndarray, points, size: int = 32, swap_red_blue: bool = False
+    frame: np.ndarray, points, size: int = 32, swap_red_blue: bool = False, align: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """(eyes, nose_mouth) grey uint8 ``size`` x ``size`` crops (algorithms.md 7.3, authors' code):
 
@@ -246,10 +246,24 @@ def reddy_crops(
     ``COLOR_BGR2GRAY`` on imageio's RGB frames (swapped channel weights); we convert RGB frames
     with the correct weights by default (the paper is silent), ``swap_red_blue=True`` copies
     the script. Boxes are clipped to the image.
+
+    ``align=True`` (Reddy et al. Sec. III-B: dlib "applied to detect and align face in each frame";
+    the authors' script does not align): the frame is first rotated about the midpoint of the eye
+    centres (mean of points 36-41 and 42-47) so that they lie level, the landmarks moved by the same
+    rotation (``cv2.getRotationMatrix2D`` / ``warpAffine``, black outside the image), then cut as above.
     """
     frame = np.asarray(frame)
-    p = np.rint(_points(points)).astype(int)
     height, width = frame.shape[:2]
+    points = _points(points)
+    if align:
+        right, left = points[36:42].mean(0), points[42:48].mean(0)
+        angle = float(np.degrees(np.arctan2(left[1] - right[1], left[0] - right[0])))
+        centre = tuple(float(v) for v in (right + left) / 2)
+        rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        frame = cv2.warpAffine(np.ascontiguousarray(frame), rotation, (width, height), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        points = np.hstack([points, np.ones((len(points), 1))]) @ rotation.T
+    p = np.rint(points).astype(int)
 
     def crop(rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
         r0, r1 = np.clip(rows, 0, height)

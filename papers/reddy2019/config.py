@@ -23,24 +23,40 @@ TABLE9_KERNELS: tuple[tuple[int, int, int], ...] = (
 class DataConfig:
     database: Literal["casme_sq", "smic"] = "casme_sq"  # Sec. IV-A: CAS(ME)^2 and SMIC-HS
     frames: Annotated[int, Range(ge=1)] = 96  # Sec. IV-B: 64x64x96 (CAS(ME)^2); SMIC: 18 (Sec. IV-A-2, "more than 18 frames")
-    size: Annotated[int, Range(ge=1)] = 64  # Sec. IV-B: MicroExpSTCNN input 64x64 (whole frame resized, as the authors' code)
+    size: Annotated[int, Range(ge=1)] = 64  # Sec. IV-B: MicroExpSTCNN input 64x64
     crop_size: Annotated[int, Range(ge=1)] = 32  # Sec. IV-B: MicroExpFuseNet inputs 32x32 (eyes, nose-mouth crops from dlib landmarks)
     # CAS(ME)^2 only (Sec. IV-A-1; the paper's 206-video selection is not recoverable, README "Selection"):
-    # one `frames`-long window of the long video centred on each coded expression's apex,
-    # class = the stimulus group of the expression (anger* -> angry, happy* -> happy, disgust* -> disgust).
-    casme_sq_types: tuple[str, ...] = ("micro", "macro")  # which coded expressions give a clip (ours)
+    # one `frames`-long window of the long video centred on each selected coded expression's apex.
+    casme_sq_types: tuple[str, ...] = ("micro", "macro")  # which coded expressions give a clip (ours; micro alone: 57)
+    # Class of a CAS(ME)^2 expression (README ledger 5): "self_report" = the participant's self-reported
+    # emotion, only anger / happiness / disgust rows kept (the three class names of Table IV; the
+    # selection of the 357 coded expressions closest to the paper's 206 that the code file allows);
+    # "stimulus" = the stimulus the expression was filmed under (anger* / happy* / disgust*), every row kept.
+    casme_sq_label: Literal["self_report", "stimulus"] = "self_report"
+    # Sec. IV-A-1 "videos that have more than 96 frames" (README ledger 6): what must hold `frames` frames.
+    # "window" = the apex-centred window must fit inside the long video without sliding (expressions
+    # closer than frames/2 to either end of their long video are dropped); "span" = the coded
+    # onset..offset interval itself (the literal reading: only 5 of the 357 real expressions qualify).
+    casme_sq_length_rule: Literal["window", "span"] = "window"
     # SMIC: the first `frames` frames of each clip (authors' code; sorted, unlike the code's os.listdir)
-    face_crop: bool = False  # STCNN on a dlib face crop instead of the whole frame (ours; default off, as the code)
+    # STCNN input (Sec. II, III-A: "full face"): True = a square dlib face crop (bbox of the first frame's
+    # 68 landmarks, widened to a square, 5% margin, `regions.landmark_face_crop`), resized to `size`;
+    # False = the whole frame resized (the authors' code).
+    face_crop: bool = True
     # QUICK-PROFILE DEVIATION (README ledger 15), default off, never on in the paper profile: subtract
     # from every pixel its mean over the clip's frames (removes the static face, keeps its motion), then
     # divide by one scalar standard deviation of those residuals (fit as the variant fits its statistics)
     # instead of the code's ``x -= mean; x /= max``.
     clip_mean: bool = False
-    # QUICK-PROFILE DEVIATION (README ledger 17), FuseNets only: "per_frame" (default, paper profile) =
-    # dlib landmarks predicted on every frame and the eye / nose-mouth boxes re-cut per frame (Sec. III-B,
-    # authors' code); "first" = the first frame's landmarks give both boxes for every frame (as Aouayeb
-    # et al.), so landmark jitter does not move the crops.
-    crop_landmarks: Literal["per_frame", "first"] = "per_frame"
+    # FuseNets, Sec. III-B "DLib face detector ... applied to detect and align face in each frame by first
+    # detecting the 68 landmarks": "track" (default, paper profile) = a face detection and 68 landmarks on
+    # every frame (also the authors' code); "per_frame" = one detection on the first frame, landmarks on
+    # every frame; QUICK-PROFILE DEVIATION (README ledger 17) "first" = the first frame's landmarks give
+    # both boxes for every frame (as Aouayeb et al.), so landmark jitter does not move the crops.
+    crop_landmarks: Literal["track", "per_frame", "first"] = "track"
+    # FuseNets, Sec. III-B "align": each frame rotated about the eyes' midpoint so that the eye centres
+    # lie level before the boxes are cut (the authors' code does not align; README ledger 18).
+    align: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,10 +75,14 @@ class ModelConfig:
 class ProtocolConfig:
     # "paper": what the paper (and its code) did: normalisation x -= mean, x /= max over the whole
     # dataset, validation split = test split, predictions of the best validation epoch.
-    # "leakage_free": normalisation from the training split only, last-epoch predictions (no selection on test).
-    variant: Literal["paper", "leakage_free"] = "paper"
+    # "leakage_free": normalisation from the training split only, last-epoch predictions (no selection on
+    # test), and (CAS(ME)^2) no training window sharing a frame with a test window.
+    # "whole_set" (FuseNets, README ledger 11): the authors' FuseNet scripts: trained on the 80% split,
+    # validated on the WHOLE data set after each epoch, best whole-set epoch restored; Table V's FuseNet
+    # accuracies are that whole-set accuracy (83.25% = 169/203), recorded as the aggregation "whole_set".
+    variant: Literal["paper", "leakage_free", "whole_set"] = "paper"
     test_size: Annotated[float, Range(gt=0, lt=1)] = 0.2  # Sec. IV-A: 80% training, 20% validation, split once
-    split_seed: Annotated[int, Range(ge=0)] = 4  # authors' code: train_test_split(test_size=0.2, random_state=4)
+    split_seed: Annotated[int, Range(ge=0)] = 4  # authors' code: train_test_split(test_size=0.2, random_state=4) (FuseNet scripts: 42)
     table8_epochs: Annotated[tuple[int, int], Range(ge=1)] = (91, 100)  # Table VIII: mean and std of validation accuracy, epochs 91-100
     saliency_clips: Annotated[int, Range(ge=0)] = 4  # Fig. 4: 4 videos
     saliency_frames: Annotated[int, Range(ge=1)] = 7  # Fig. 4: 7 frames per video
@@ -91,5 +111,6 @@ def default_config(database: str = "casme_sq", model: str = "microexpstcnn", var
     return ReddyConfig(
         data=DataConfig(database=database, frames=frames),
         model=ModelConfig(name=model),
-        protocol=ProtocolConfig(variant=variant),
+        # whole_set: the FuseNet scripts' own split, train_test_split(test_size=0.2, random_state=42)
+        protocol=ProtocolConfig(variant=variant, split_seed=42 if variant == "whole_set" else 4),
     )
