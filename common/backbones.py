@@ -34,13 +34,24 @@ SE-ResNet-50      26,039,024            28,088,024
   authors' Caffe models (and Cadene's ``pretrainedmodels`` port, and keras-vggface's SENET50)
   stride the first 1x1. ``seresnet50`` follows the SENet authors (``strided_conv="1x1"``); the
   parameter count does not depend on it.
+
+Weights (nothing here downloads): ``load_backbone_weights`` loads a user's Keras weights file, or
+a PyTorch state dict saved as ``.npz`` through ``load_torch_state_dict``, which maps Cadene's
+``pretrainedmodels`` SE-ResNet-50 (the public ImageNet port of the SENet authors' Caffe model) and
+torchvision's ResNets layer by layer into these networks. To make the ``.npz`` from a ``.pth``
+(where PyTorch is installed)::
+
+    python -c "import sys, numpy, torch; s = torch.load(sys.argv[1], map_location='cpu'); \\
+        numpy.savez(sys.argv[2], **{k: v.numpy() for k, v in s.items()})" se_resnet50-ce0d4300.pth se_resnet50.npz
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import keras
+import numpy as np
 from keras import layers
 
 BN_EPSILON = 1e-5  # PyTorch BatchNorm2d default
@@ -179,15 +190,112 @@ class WeightsError(ValueError):
 def load_backbone_weights(backbone: keras.Model, path: str, description: str) -> None:
     """Load a user's weights file (e.g. ImageNet, on disk: nothing downloads) into ``backbone``.
 
-    A missing file or one that does not fit is one ``WeightsError`` naming the file and what was
-    expected (``description``, e.g. "ResNet-34 without top").
+    A Keras weights file (``*.weights.h5``, a Keras 2 ``*_notop.h5``) is loaded with
+    ``Model.load_weights``; a ``.npz`` is read as a PyTorch state dict and mapped layer by layer
+    (:func:`load_torch_state_dict`, for the hand-written ResNets of this module). A missing file
+    or one that does not fit is one ``WeightsError`` naming the file and what was expected
+    (``description``, e.g. "ResNet-34 without top").
     """
     file = Path(path).expanduser()
     if not file.is_file():
         raise WeightsError(f"model.weights={path}: file not found (expected a Keras weights file of "
-                           f"{description}, e.g. a *_notop.h5 or .weights.h5)")
+                           f"{description}, e.g. a *_notop.h5 or .weights.h5, or a PyTorch state dict saved as .npz)")
+    if file.suffix.lower() == ".npz":
+        try:
+            with np.load(file) as archive:
+                state = {key: archive[key] for key in archive.files}
+        except Exception as exc:  # a corrupt or non-numpy file
+            raise WeightsError(f"model.weights={path}: cannot read it as a .npz state dict: {_one_line(exc)}") from None
+        load_torch_state_dict(backbone, state, source=str(path), description=description)
+        return
     try:
         backbone.load_weights(str(file))
     except Exception as exc:  # Keras raises several types for a mismatching file
         raise WeightsError(f"model.weights={path}: cannot load it into {description} "
-                           f"(input {backbone.input_shape[1:]}): {exc}") from None
+                           f"(input {backbone.input_shape[1:]}): {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+# ----------------------------------------------------------------------------- PyTorch state dicts
+# Written by hand (no maintained converter from PyTorch state dicts to Keras 3 exists; the mapping
+# is a table of names and two transposes). Two naming schemes are understood:
+# * Cadene's ``pretrainedmodels`` SENet (also timm's ``legacy_seresnet50``), the public PyTorch port
+#   of the SENet authors' Caffe models (``se_resnet50-ce0d4300.pth``): ``layer0.conv1``,
+#   ``layer0.bn1``, ``layer1.0.conv1`` ... ``layer1.0.se_module.fc1``, ``downsample.0/1``,
+#   ``last_linear``. Its bottleneck strides the first 1x1 like ``seresnet50``.
+# * torchvision's ResNet (``resnet34-b627a593.pth`` ...): ``conv1``, ``bn1``, ``layer1.0.conv1`` ...,
+#   ``fc``.
+_BLOCK_LAYER = re.compile(r"^conv(\d)_block(\d+)_(conv\d|bn\d|proj|proj_bn|se_reduce|se_expand)$")
+_BLOCK_PART = {"proj": "downsample.0", "proj_bn": "downsample.1", "se_reduce": "se_module.fc1",
+               "se_expand": "se_module.fc2"}
+
+
+def torch_names(layer_name: str) -> tuple[str, ...]:
+    """The state-dict prefixes (Cadene's SENet first, then torchvision's ResNet) of one of our layers."""
+    if layer_name == "conv1":
+        return "layer0.conv1", "conv1"
+    if layer_name == "conv1_bn":
+        return "layer0.bn1", "bn1"
+    if layer_name == "predictions":
+        return "last_linear", "fc"
+    match = _BLOCK_LAYER.match(layer_name)
+    if not match:
+        return ()
+    stage, block, part = int(match.group(1)), int(match.group(2)), match.group(3)
+    return (f"layer{stage - 1}.{block - 1}.{_BLOCK_PART.get(part, part)}",)
+
+
+def _torch_arrays(layer, prefix: str, state: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """``layer``'s Keras weights from the state dict entries under ``prefix`` (transposed)."""
+    if isinstance(layer, layers.BatchNormalization):  # gamma, beta, moving mean, moving variance
+        return [state[f"{prefix}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")]
+    kernel = np.asarray(state[f"{prefix}.weight"])
+    if isinstance(layer, layers.Conv2D):
+        kernel = kernel.transpose(2, 3, 1, 0)  # PyTorch (out, in, kh, kw) -> Keras (kh, kw, in, out)
+    elif isinstance(layer, layers.Dense):
+        kernel = kernel.T  # PyTorch (out, in) -> Keras (in, out)
+    arrays = [kernel]
+    if getattr(layer, "use_bias", False):
+        arrays.append(state[f"{prefix}.bias"])
+    return arrays
+
+
+def load_torch_state_dict(model: keras.Model, state: Mapping[str, np.ndarray], source: str = "state dict",
+                          description: str = "the backbone") -> list[str]:
+    """Copy a PyTorch ResNet/SE-ResNet state dict (arrays, e.g. ``dict(np.load("x.npz"))``) into a
+    model built by :func:`build_resnet` (``seresnet50``, ``resnet34``); return the keys not used.
+
+    Every weighted layer of ``model`` must find its arrays with the same shapes (one
+    ``WeightsError`` naming the first that does not); keys left over (``num_batches_tracked``,
+    a 1000-way ``last_linear``/``fc`` when ``model`` has no top) are returned, not an error.
+    Note: Cadene's SENet stem pools with ``MaxPool2d(3, 2, ceil_mode=True)`` (no padding), ours
+    with symmetric padding 1 (torchvision): the weights fit exactly, the pooling grid is shifted
+    by one pixel, so the activations are close to, not identical with, the PyTorch model's.
+    """
+    state = {str(k): np.asarray(v) for k, v in state.items()}
+    used: set[str] = set()
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        prefixes = [p for p in torch_names(layer.name) if f"{p}.weight" in state]
+        if not prefixes:
+            tried = ", ".join(f"{p}.weight" for p in torch_names(layer.name)) or "no known PyTorch name"
+            raise WeightsError(f"model.weights={source}: no entry for layer {layer.name!r} of {description} "
+                               f"(looked for {tried}); expected a state dict of Cadene's se_resnet50 "
+                               f"(pretrainedmodels) or of a torchvision ResNet")
+        try:
+            arrays = _torch_arrays(layer, prefixes[0], state)
+        except KeyError as exc:
+            raise WeightsError(f"model.weights={source}: layer {layer.name!r} of {description} needs {exc}") from None
+        expected = [tuple(w.shape) for w in layer.weights]
+        if [a.shape for a in arrays] != expected:
+            raise WeightsError(f"model.weights={source}: {prefixes[0]} has shapes {[a.shape for a in arrays]} "
+                               f"after transposing, layer {layer.name!r} of {description} needs {expected}")
+        layer.set_weights(arrays)
+        keys = ("weight", "bias", "running_mean", "running_var") if isinstance(layer, layers.BatchNormalization) \
+            else ("weight", "bias")[:len(arrays)]
+        used.update(f"{prefixes[0]}.{k}" for k in keys)
+    return sorted(set(state) - used)
