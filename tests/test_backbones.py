@@ -154,12 +154,12 @@ def test_se_resnet_loads_a_pytorch_state_dict_from_npz(tmp_path):
     broken = {k: v for k, v in state.items() if not k.startswith("layer2.0.se_module.fc1")}
     np.savez(tmp_path / "missing.npz", **broken)
     with pytest.raises(WeightsError, match=r"missing.npz: no entry for layer 'conv3_block1_se_reduce'") as info:
-        load_backbone_weights(small(), str(tmp_path / "missing.npz"), "a small SE-ResNet")
+        load_backbone_weights(target, str(tmp_path / "missing.npz"), "a small SE-ResNet")
     assert "\n" not in str(info.value)
     wrong = dict(state, **{"layer0.conv1.weight": np.zeros((64, 3, 3, 3), "float32")})
     np.savez(tmp_path / "wrong.npz", **wrong)
     with pytest.raises(WeightsError, match=r"wrong.npz: layer0.conv1 has shapes"):
-        load_backbone_weights(small(), str(tmp_path / "wrong.npz"), "a small SE-ResNet")
+        load_backbone_weights(target, str(tmp_path / "wrong.npz"), "a small SE-ResNet")
 
 
 def test_resnet_loads_a_torchvision_state_dict():
