@@ -326,3 +326,34 @@ def test_run_all_offline_imagenet_is_one_line_and_runs_no_fold(tmp_path, smoke_c
     assert len(lines) == 1, out.stderr
     assert "could not get Keras' ImageNet weights of ResNet50" in lines[0] and "--set model.weights=" in lines[0]
     assert not list((tmp_path / "out").rglob("*.json"))  # no fold ran, nothing written
+
+
+def test_report_shows_every_published_row_once():
+    """Tables II and III's other-method rows are shown (marked published, not run by us) on one page, written
+    by the run's first experiment only; the SMIC page of Table I says which SMIC version is read (ledger 22)."""
+    from papers.le2020 import EXPERIMENTS, _report_pages, reported
+    from papers.le2020.protocol import PUBLISHED, published_table_lines
+
+    lines = published_table_lines()
+    text = "\n".join(lines)
+    for method, values in {**reported.TABLE_II_OTHERS, **reported.TABLE_III_OTHERS}.items():
+        row = next(line for line in lines if method in line)
+        assert "(*)" in row and all(f"{100 * v:.2f} %" in row for v in values.values())
+    assert f"(*) {PUBLISHED}." in text and "VGG19 + ROI" in text and "53.75 %" in text
+
+    class Pdf:
+        pages = 0
+
+        def savefig(self, fig):
+            self.pages += 1
+
+    context = {"experiments": {e.name: e for e in EXPERIMENTS[3:5]}}  # smic vgg19 is not among them
+    for experiment, pages in ((EXPERIMENTS[3], 1), (EXPERIMENTS[4], 0)):
+        pdf = Pdf()
+        _report_pages(None)(pdf, {"experiment": experiment.name}, context)
+        assert pdf.pages == pages
+    from common.datasets.sample import Sample
+    from papers.le2020.protocol import make_selection, table_i_lines
+
+    smic = make_selection({"smic": [Sample("smic", "s1", "s1_po_01", "positive", 1, None, 9, 100.0, ())]}, ("smic",))
+    assert any("SMIC-E-HS" in line for line in table_i_lines("smic", smic))
