@@ -357,3 +357,42 @@ def test_report_shows_every_published_row_once():
 
     smic = make_selection({"smic": [Sample("smic", "s1", "s1_po_01", "positive", 1, None, 9, 100.0, ())]}, ("smic",))
     assert any("SMIC-E-HS" in line for line in table_i_lines("smic", smic))
+
+
+def test_vgg19_imagenet_takes_fc1_fc2_at_224(monkeypatch):
+    """model.weights=imagenet for VGG19 at 224 px: the convolutions and fc1/fc2 come from Keras' ImageNet
+    VGG19 (torchvision fine-tuning replaces only the last layer). keras.applications.VGG19 is replaced by a
+    stand-in that records its arguments and returns layers of the right shapes filled with ones (no download)."""
+    import keras
+
+    from papers.le2020 import model as model_module
+    from papers.le2020.config import ModelConfig
+
+    calls = []
+
+    def fake_vgg19(include_top=True, weights="imagenet", input_shape=None, pooling=None):
+        calls.append((include_top, weights))
+        if not include_top:  # a cheap stand-in with VGG19's no-top output at 224 px, (7, 7, 512)
+            inputs = keras.Input(input_shape)
+            x = keras.layers.AveragePooling2D(32)(inputs)
+            return keras.Model(inputs, keras.layers.Conv2D(512, 1)(x))
+        inputs = keras.Input((7 * 7 * 512,))  # constant "ImageNet" weights: cheap, and no initialiser gives them
+        x = keras.layers.Dense(4096, kernel_initializer="ones", bias_initializer="ones", name="fc1")(inputs)
+        return keras.Model(inputs, keras.layers.Dense(4096, kernel_initializer="ones", bias_initializer="ones",
+                                                      name="fc2")(x))
+
+    used = {}
+
+    def recording_vgg19(**kwargs):
+        used[kwargs.get("include_top", True)] = model = fake_vgg19(**kwargs)
+        return model
+
+    monkeypatch.setattr(keras.applications, "VGG19", recording_vgg19)
+    config = ModelConfig(backbone="vgg19", weights="imagenet", input_size=224)
+    built = model_module.build_model(config, 4)
+    assert calls == [(False, "imagenet"), (True, "imagenet")]
+    for name in ("fc1", "fc2"):
+        assert all(np.all(w == 1.0) for w in built.get_layer(name).get_weights())
+    assert not np.all(built.get_layer("predictions").get_weights()[0] == 1.0)  # the new last layer
+    assert model_module.weights_note(config) == "Keras ImageNet VGG19: convolutions, fc1 and fc2; last layer random"
+    assert "not 224" in model_module.weights_note(dataclasses.replace(config, input_size=64))
