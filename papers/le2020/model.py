@@ -188,7 +188,7 @@ def build_model(config: ModelConfig, num_classes: int, channels: int = 3) -> ker
     outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
     model = keras.Model(inputs, outputs, name=MODEL_NAMES[config.backbone])
     if imagenet and config.backbone == "vgg19" and size == 224:
-        _imagenet_vgg19_classifier(model)  # at another size fc1's input differs: it stays random (log note)
+        _imagenet_vgg19_classifier(model)  # at another size fc1 has another input: random (weights_note says so)
     if config.torch_init and not config.weights:
         torchvision_init(model)  # the paper's framework (PyTorch) initialises this way
     return model

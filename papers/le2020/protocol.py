@@ -65,7 +65,8 @@ def class_counts(selection: Selection) -> dict[str, dict[str, int]]:
 
 # ----------------------------------------------------------------------------- folds (Sec. IV-A.2)
 def make_folds(selection: Selection, config: Any, seed: int) -> list[Fold]:
-    """10-fold stratified CV (90 % training) or one cross-database fold (Table III)."""
+    """10-fold stratified CV (90 % training) or one cross-database fold (Table III), after
+    :func:`check_weights` (initial weights that cannot be had stop the run here, in one line)."""
     from common.evaluation.splits import cross_dataset, stratified_kfold
 
     check_weights(config, len(selection.class_names))  # one line and no fold run if the weights cannot be had
