@@ -121,7 +121,8 @@ def bottleneck_block(x, filters: int, stride: int, se_ratio: int | None, name: s
 
 def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block: str = "basic",
                  se_ratio: int | None = None, include_top: bool = False, num_classes: int | None = None,
-                 pooling: str | None = None, strided_conv: str = "3x3", name: str = "resnet") -> keras.Model:
+                 pooling: str | None = None, strided_conv: str = "3x3", name: str = "resnet",
+                 stem_pool: str = "pad") -> keras.Model:
     """A ResNet v1 (He et al. Table 1) as a Keras functional model.
 
     ``block`` is "basic" (ResNet-18/34) or "bottleneck" (ResNet-50/101/152); ``se_ratio`` adds a
@@ -130,6 +131,9 @@ def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block:
     global average/max (``pooling="avg"|"max"``), like ``keras.applications``. With
     ``include_top`` a global average pooling and a ``Dense(num_classes, softmax)`` follow.
     ``strided_conv`` ("3x3" torchvision, "1x1" Caffe/SENet) places a bottleneck's stride.
+    ``stem_pool``: "pad" (torchvision: ``MaxPool2d(3, 2, padding=1)``) or "ceil" (the SENet
+    authors' Caffe model and Cadene's port: ``MaxPool2d(3, 2, ceil_mode=True)``, no padding; one
+    zero row/column at the bottom/right gives the same windows because the input is post-ReLU, >= 0).
     """
     if block not in ("basic", "bottleneck"):
         raise ValueError(f"block={block!r}: expected 'basic' or 'bottleneck'")
@@ -139,6 +143,8 @@ def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block:
         raise ValueError(f"stage_blocks={tuple(stage_blocks)}: expected {len(STAGE_WIDTHS)} stages")
     if include_top and not num_classes:
         raise ValueError(f"include_top=True needs num_classes (got {num_classes!r})")
+    if stem_pool not in ("pad", "ceil"):
+        raise ValueError(f"stem_pool={stem_pool!r}: expected 'pad' or 'ceil'")
     if pooling not in (None, "avg", "max"):
         raise ValueError(f"pooling={pooling!r}: expected None, 'avg' or 'max'")
     if len(input_shape) != 3 or min(input_shape[:2]) < 32:
@@ -148,7 +154,7 @@ def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block:
     # Stem (He et al. Table 1 "conv1" and the max pool of "conv2_x").
     x = _conv(inputs, 64, 7, 2, "conv1")  # (B, H/2, W/2, 64)
     x = layers.Activation("relu", name="conv1_relu")(_bn(x, "conv1_bn"))
-    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.ZeroPadding2D(1 if stem_pool == "pad" else ((0, 1), (0, 1)), name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)  # (B, H/4, W/4, 64)
     for stage, (blocks, width) in enumerate(zip(stage_blocks, STAGE_WIDTHS), start=2):
         for index in range(blocks):
@@ -176,11 +182,11 @@ def resnet34(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = Fal
 
 
 def seresnet50(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = False, num_classes: int | None = None,
-               pooling: str | None = None, name: str = "seresnet50") -> keras.Model:
+               pooling: str | None = None, name: str = "seresnet50", stem_pool: str = "pad") -> keras.Model:
     """SE-ResNet-50 (Hu et al. Table 1, r = 16): 26,039,024 trainable without top, 28,088,024 with 1000 classes."""
     return build_resnet(input_shape, RESNET50_BLOCKS, block="bottleneck", se_ratio=SE_REDUCTION,
                         include_top=include_top, num_classes=num_classes, pooling=pooling,
-                        strided_conv="1x1", name=name)
+                        strided_conv="1x1", name=name, stem_pool=stem_pool)
 
 
 class WeightsError(ValueError):
@@ -271,9 +277,9 @@ def load_torch_state_dict(model: keras.Model, state: Mapping[str, np.ndarray], s
     Every weighted layer of ``model`` must find its arrays with the same shapes (one
     ``WeightsError`` naming the first that does not); keys left over (``num_batches_tracked``,
     a 1000-way ``last_linear``/``fc`` when ``model`` has no top) are returned, not an error.
-    Note: Cadene's SENet stem pools with ``MaxPool2d(3, 2, ceil_mode=True)`` (no padding), ours
-    with symmetric padding 1 (torchvision): the weights fit exactly, the pooling grid is shifted
-    by one pixel, so the activations are close to, not identical with, the PyTorch model's.
+    Note: Cadene's SENet stem pools with ``MaxPool2d(3, 2, ceil_mode=True)`` (no padding): build
+    the network with ``stem_pool="ceil"`` to compute what the PyTorch model computes; with the
+    default "pad" (torchvision) the weights fit as well but the pooling grid is one pixel off.
     """
     state = {str(k): np.asarray(v) for k, v in state.items()}
     used: set[str] = set()

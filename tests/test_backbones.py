@@ -178,3 +178,19 @@ def test_resnet_loads_a_torchvision_state_dict():
     assert left == sorted(k for k in state if k.endswith("num_batches_tracked"))
     x = np.random.default_rng(3).normal(size=(2, 32, 32, 3)).astype("float32")
     np.testing.assert_allclose(target.predict(x, verbose=0), source.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+def test_ceil_mode_stem_pool_matches_pytorch_ceil_mode():
+    """stem_pool="ceil" = PyTorch MaxPool2d(3, 2, ceil_mode=True) without padding (Cadene's SENet stem): windows
+    start at 0, 2, ... and the last one is cut at the border; "pad" (torchvision, padding 1) starts at -1."""
+    import keras
+
+    model = build_resnet((32, 32, 3), (1, 1, 1, 1), block="basic", stem_pool="ceil")
+    probe = keras.Model(model.input, [model.get_layer("conv1_relu").output, model.get_layer("pool1").output])
+    relu, pooled = probe.predict(np.random.default_rng(0).normal(size=(1, 32, 32, 3)).astype("float32"), verbose=0)
+    relu, pooled = relu[0], pooled[0]  # (16, 16, 64) -> (8, 8, 64): ceil((16 - 3) / 2) + 1 = 8
+    assert pooled.shape == (8, 8, 64)
+    expected = np.array([[relu[2 * i:2 * i + 3, 2 * j:2 * j + 3].max(axis=(0, 1)) for j in range(8)] for i in range(8)])
+    np.testing.assert_allclose(pooled, expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="stem_pool="):
+        build_resnet((32, 32, 3), (1, 1, 1, 1), stem_pool="floor")

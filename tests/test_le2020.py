@@ -276,9 +276,9 @@ def test_senet50_loads_a_converted_pytorch_state_dict(monkeypatch, tmp_path):
     from papers.le2020 import model as model_module
     from papers.le2020.config import ModelConfig
 
-    def small_backbone(backbone, input_shape, imagenet=False):
+    def small_backbone(backbone, input_shape, imagenet=False, stem_pool="pad"):
         return build_resnet(input_shape, (1, 1, 1, 1), block="bottleneck", se_ratio=16, strided_conv="1x1",
-                            pooling="avg", name="seresnet50")
+                            pooling="avg", name="seresnet50", stem_pool=stem_pool)
 
     monkeypatch.setattr(model_module, "_backbone", small_backbone)
     reference = small_backbone("senet50", (32, 32, 3))

@@ -62,6 +62,9 @@ class ModelConfig:
     # "imagenet" = Keras' ImageNet weights, downloaded once into Keras' cache (VGG19, ResNet50; the paper
     # experiments set it, PAPER_WEIGHTS); or a path: a Keras weights file of the backbone without top
     # (e.g. vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5), or for senet50 a PyTorch state dict as .npz
+    senet_stem_pool: Literal["pad", "ceil"] = "pad"  # SE-ResNet-50 stem max-pool: pad = torchvision's padding 1;
+    # ceil = the SENet authors' Caffe model and Cadene's PyTorch port (ceil_mode, no padding): use it with weights
+    # converted from that port (README "Initial weights"); same parameters either way
     bn_momentum: float = 0.9  # PyTorch BatchNorm2d momentum 0.1 (the paper trained in PyTorch, Sec. IV-A.2)
     dropout: float = 0.5  # torchvision VGG19 classifier dropout (VGG19 only)
     preprocessing: Literal["auto", "torch", "caffe"] = "auto"  # torch: /255, ImageNet mean/std (torchvision

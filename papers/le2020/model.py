@@ -40,7 +40,8 @@ MODEL_NAMES = {backbone: f"{backbone}_roi" for backbone in BACKBONES}  # Table I
 KERAS_IMAGENET = {"vgg19": "VGG19", "resnet50": "ResNet50"}  # keras.applications with ImageNet weights
 
 
-def _backbone(backbone: str, input_shape: tuple[int, int, int], imagenet: bool = False) -> keras.Model:
+def _backbone(backbone: str, input_shape: tuple[int, int, int], imagenet: bool = False,
+              stem_pool: str = "pad") -> keras.Model:
     """The convolutional part: randomly initialised, or with Keras' ImageNet weights (``imagenet``)."""
     if backbone in KERAS_IMAGENET:
         application = getattr(keras.applications, KERAS_IMAGENET[backbone])
@@ -55,7 +56,7 @@ def _backbone(backbone: str, input_shape: tuple[int, int, int], imagenet: bool =
                                "PyTorch checkpoint you have (e.g. Cadene's se_resnet50-ce0d4300.pth) to .npz and pass "
                                "--set model.weights=PATH.npz (papers/le2020/README.md, ledger 11), or "
                                "--set model.weights= to train from scratch")
-        return seresnet50(input_shape, include_top=False, pooling="avg", name="seresnet50")
+        return seresnet50(input_shape, include_top=False, pooling="avg", name="seresnet50", stem_pool=stem_pool)
     raise ValueError(f"backbone={backbone!r}: expected one of {BACKBONES}")
 
 
@@ -170,7 +171,7 @@ def build_model(config: ModelConfig, num_classes: int, channels: int = 3) -> ker
                            f"the region option gives {channels} (regions.combine=channels)")
     size = int(config.input_size)
     imagenet = config.weights == "imagenet"
-    base = _backbone(config.backbone, (size, size, channels), imagenet=imagenet)
+    base = _backbone(config.backbone, (size, size, channels), imagenet=imagenet, stem_pool=config.senet_stem_pool)
     if config.weights and not imagenet:
         load_backbone_weights(base, config.weights, f"{config.backbone} without its top")
     # PyTorch BN momentum 0.1 == Keras 0.9 (Keras' default is 0.99); SE-ResNet-50 already uses it.
