@@ -34,13 +34,24 @@ SE-ResNet-50      26,039,024            28,088,024
   authors' Caffe models (and Cadene's ``pretrainedmodels`` port, and keras-vggface's SENET50)
   stride the first 1x1. ``seresnet50`` follows the SENet authors (``strided_conv="1x1"``); the
   parameter count does not depend on it.
+
+Weights (nothing here downloads): ``load_backbone_weights`` loads a user's Keras weights file, or
+a PyTorch state dict saved as ``.npz`` through ``load_torch_state_dict``, which maps Cadene's
+``pretrainedmodels`` SE-ResNet-50 (the public ImageNet port of the SENet authors' Caffe model) and
+torchvision's ResNets layer by layer into these networks. To make the ``.npz`` from a ``.pth``
+(where PyTorch is installed)::
+
+    python -c "import sys, numpy, torch; s = torch.load(sys.argv[1], map_location='cpu'); \\
+        numpy.savez(sys.argv[2], **{k: v.numpy() for k, v in s.items()})" se_resnet50-ce0d4300.pth se_resnet50.npz
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import keras
+import numpy as np
 from keras import layers
 
 BN_EPSILON = 1e-5  # PyTorch BatchNorm2d default
@@ -110,7 +121,8 @@ def bottleneck_block(x, filters: int, stride: int, se_ratio: int | None, name: s
 
 def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block: str = "basic",
                  se_ratio: int | None = None, include_top: bool = False, num_classes: int | None = None,
-                 pooling: str | None = None, strided_conv: str = "3x3", name: str = "resnet") -> keras.Model:
+                 pooling: str | None = None, strided_conv: str = "3x3", name: str = "resnet",
+                 stem_pool: str = "pad") -> keras.Model:
     """A ResNet v1 (He et al. Table 1) as a Keras functional model.
 
     ``block`` is "basic" (ResNet-18/34) or "bottleneck" (ResNet-50/101/152); ``se_ratio`` adds a
@@ -119,6 +131,9 @@ def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block:
     global average/max (``pooling="avg"|"max"``), like ``keras.applications``. With
     ``include_top`` a global average pooling and a ``Dense(num_classes, softmax)`` follow.
     ``strided_conv`` ("3x3" torchvision, "1x1" Caffe/SENet) places a bottleneck's stride.
+    ``stem_pool``: "pad" (torchvision: ``MaxPool2d(3, 2, padding=1)``) or "ceil" (the SENet
+    authors' Caffe model and Cadene's port: ``MaxPool2d(3, 2, ceil_mode=True)``, no padding; one
+    zero row/column at the bottom/right gives the same windows because the input is post-ReLU, >= 0).
     """
     if block not in ("basic", "bottleneck"):
         raise ValueError(f"block={block!r}: expected 'basic' or 'bottleneck'")
@@ -128,6 +143,8 @@ def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block:
         raise ValueError(f"stage_blocks={tuple(stage_blocks)}: expected {len(STAGE_WIDTHS)} stages")
     if include_top and not num_classes:
         raise ValueError(f"include_top=True needs num_classes (got {num_classes!r})")
+    if stem_pool not in ("pad", "ceil"):
+        raise ValueError(f"stem_pool={stem_pool!r}: expected 'pad' or 'ceil'")
     if pooling not in (None, "avg", "max"):
         raise ValueError(f"pooling={pooling!r}: expected None, 'avg' or 'max'")
     if len(input_shape) != 3 or min(input_shape[:2]) < 32:
@@ -137,7 +154,7 @@ def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block:
     # Stem (He et al. Table 1 "conv1" and the max pool of "conv2_x").
     x = _conv(inputs, 64, 7, 2, "conv1")  # (B, H/2, W/2, 64)
     x = layers.Activation("relu", name="conv1_relu")(_bn(x, "conv1_bn"))
-    x = layers.ZeroPadding2D(1, name="pool1_pad")(x)
+    x = layers.ZeroPadding2D(1 if stem_pool == "pad" else ((0, 1), (0, 1)), name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)  # (B, H/4, W/4, 64)
     for stage, (blocks, width) in enumerate(zip(stage_blocks, STAGE_WIDTHS), start=2):
         for index in range(blocks):
@@ -165,11 +182,11 @@ def resnet34(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = Fal
 
 
 def seresnet50(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = False, num_classes: int | None = None,
-               pooling: str | None = None, name: str = "seresnet50") -> keras.Model:
+               pooling: str | None = None, name: str = "seresnet50", stem_pool: str = "pad") -> keras.Model:
     """SE-ResNet-50 (Hu et al. Table 1, r = 16): 26,039,024 trainable without top, 28,088,024 with 1000 classes."""
     return build_resnet(input_shape, RESNET50_BLOCKS, block="bottleneck", se_ratio=SE_REDUCTION,
                         include_top=include_top, num_classes=num_classes, pooling=pooling,
-                        strided_conv="1x1", name=name)
+                        strided_conv="1x1", name=name, stem_pool=stem_pool)
 
 
 class WeightsError(ValueError):
@@ -179,15 +196,112 @@ class WeightsError(ValueError):
 def load_backbone_weights(backbone: keras.Model, path: str, description: str) -> None:
     """Load a user's weights file (e.g. ImageNet, on disk: nothing downloads) into ``backbone``.
 
-    A missing file or one that does not fit is one ``WeightsError`` naming the file and what was
-    expected (``description``, e.g. "ResNet-34 without top").
+    A Keras weights file (``*.weights.h5``, a Keras 2 ``*_notop.h5``) is loaded with
+    ``Model.load_weights``; a ``.npz`` is read as a PyTorch state dict and mapped layer by layer
+    (:func:`load_torch_state_dict`, for the hand-written ResNets of this module). A missing file
+    or one that does not fit is one ``WeightsError`` naming the file and what was expected
+    (``description``, e.g. "ResNet-34 without top").
     """
     file = Path(path).expanduser()
     if not file.is_file():
         raise WeightsError(f"model.weights={path}: file not found (expected a Keras weights file of "
-                           f"{description}, e.g. a *_notop.h5 or .weights.h5)")
+                           f"{description}, e.g. a *_notop.h5 or .weights.h5, or a PyTorch state dict saved as .npz)")
+    if file.suffix.lower() == ".npz":
+        try:
+            with np.load(file) as archive:
+                state = {key: archive[key] for key in archive.files}
+        except Exception as exc:  # a corrupt or non-numpy file
+            raise WeightsError(f"model.weights={path}: cannot read it as a .npz state dict: {_one_line(exc)}") from None
+        load_torch_state_dict(backbone, state, source=str(path), description=description)
+        return
     try:
         backbone.load_weights(str(file))
     except Exception as exc:  # Keras raises several types for a mismatching file
         raise WeightsError(f"model.weights={path}: cannot load it into {description} "
-                           f"(input {backbone.input_shape[1:]}): {exc}") from None
+                           f"(input {backbone.input_shape[1:]}): {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+# ----------------------------------------------------------------------------- PyTorch state dicts
+# Written by hand (no maintained converter from PyTorch state dicts to Keras 3 exists; the mapping
+# is a table of names and two transposes). Two naming schemes are understood:
+# * Cadene's ``pretrainedmodels`` SENet (also timm's ``legacy_seresnet50``), the public PyTorch port
+#   of the SENet authors' Caffe models (``se_resnet50-ce0d4300.pth``): ``layer0.conv1``,
+#   ``layer0.bn1``, ``layer1.0.conv1`` ... ``layer1.0.se_module.fc1``, ``downsample.0/1``,
+#   ``last_linear``. Its bottleneck strides the first 1x1 like ``seresnet50``.
+# * torchvision's ResNet (``resnet34-b627a593.pth`` ...): ``conv1``, ``bn1``, ``layer1.0.conv1`` ...,
+#   ``fc``.
+_BLOCK_LAYER = re.compile(r"^conv(\d)_block(\d+)_(conv\d|bn\d|proj|proj_bn|se_reduce|se_expand)$")
+_BLOCK_PART = {"proj": "downsample.0", "proj_bn": "downsample.1", "se_reduce": "se_module.fc1",
+               "se_expand": "se_module.fc2"}
+
+
+def torch_names(layer_name: str) -> tuple[str, ...]:
+    """The state-dict prefixes (Cadene's SENet first, then torchvision's ResNet) of one of our layers."""
+    if layer_name == "conv1":
+        return "layer0.conv1", "conv1"
+    if layer_name == "conv1_bn":
+        return "layer0.bn1", "bn1"
+    if layer_name == "predictions":
+        return "last_linear", "fc"
+    match = _BLOCK_LAYER.match(layer_name)
+    if not match:
+        return ()
+    stage, block, part = int(match.group(1)), int(match.group(2)), match.group(3)
+    return (f"layer{stage - 1}.{block - 1}.{_BLOCK_PART.get(part, part)}",)
+
+
+def _torch_arrays(layer, prefix: str, state: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """``layer``'s Keras weights from the state dict entries under ``prefix`` (transposed)."""
+    if isinstance(layer, layers.BatchNormalization):  # gamma, beta, moving mean, moving variance
+        return [state[f"{prefix}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")]
+    kernel = np.asarray(state[f"{prefix}.weight"])
+    if isinstance(layer, layers.Conv2D):
+        kernel = kernel.transpose(2, 3, 1, 0)  # PyTorch (out, in, kh, kw) -> Keras (kh, kw, in, out)
+    elif isinstance(layer, layers.Dense):
+        kernel = kernel.T  # PyTorch (out, in) -> Keras (in, out)
+    arrays = [kernel]
+    if getattr(layer, "use_bias", False):
+        arrays.append(state[f"{prefix}.bias"])
+    return arrays
+
+
+def load_torch_state_dict(model: keras.Model, state: Mapping[str, np.ndarray], source: str = "state dict",
+                          description: str = "the backbone") -> list[str]:
+    """Copy a PyTorch ResNet/SE-ResNet state dict (arrays, e.g. ``dict(np.load("x.npz"))``) into a
+    model built by :func:`build_resnet` (``seresnet50``, ``resnet34``); return the keys not used.
+
+    Every weighted layer of ``model`` must find its arrays with the same shapes (one
+    ``WeightsError`` naming the first that does not); keys left over (``num_batches_tracked``,
+    a 1000-way ``last_linear``/``fc`` when ``model`` has no top) are returned, not an error.
+    Note: Cadene's SENet stem pools with ``MaxPool2d(3, 2, ceil_mode=True)`` (no padding): build
+    the network with ``stem_pool="ceil"`` to compute what the PyTorch model computes; with the
+    default "pad" (torchvision) the weights fit as well but the pooling grid is one pixel off.
+    """
+    state = {str(k): np.asarray(v) for k, v in state.items()}
+    used: set[str] = set()
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        prefixes = [p for p in torch_names(layer.name) if f"{p}.weight" in state]
+        if not prefixes:
+            tried = ", ".join(f"{p}.weight" for p in torch_names(layer.name)) or "no known PyTorch name"
+            raise WeightsError(f"model.weights={source}: no entry for layer {layer.name!r} of {description} "
+                               f"(looked for {tried}); expected a state dict of Cadene's se_resnet50 "
+                               f"(pretrainedmodels) or of a torchvision ResNet")
+        try:
+            arrays = _torch_arrays(layer, prefixes[0], state)
+        except KeyError as exc:
+            raise WeightsError(f"model.weights={source}: layer {layer.name!r} of {description} needs {exc}") from None
+        expected = [tuple(w.shape) for w in layer.weights]
+        if [a.shape for a in arrays] != expected:
+            raise WeightsError(f"model.weights={source}: {prefixes[0]} has shapes {[a.shape for a in arrays]} "
+                               f"after transposing, layer {layer.name!r} of {description} needs {expected}")
+        layer.set_weights(arrays)
+        keys = ("weight", "bias", "running_mean", "running_var") if isinstance(layer, layers.BatchNormalization) \
+            else ("weight", "bias")[:len(arrays)]
+        used.update(f"{prefixes[0]}.{k}" for k in keys)
+    return sorted(set(state) - used)

@@ -71,3 +71,126 @@ def test_load_backbone_weights_names_the_missing_or_unfitting_file(tmp_path):
     other.save_weights(str(saved))
     with pytest.raises(WeightsError, match="cannot load it into a tiny net"):
         load_backbone_weights(model, str(saved), "a tiny net")
+
+
+def _torch_state_dict(model) -> dict:
+    """A PyTorch-layout state dict of ``model`` (the inverse of common.backbones' mapping, written out here):
+    Conv2d (out, in, kh, kw), Linear (out, in), BN weight/bias/running_mean/running_var."""
+    import keras
+
+    from common.backbones import torch_names
+
+    state = {}
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        prefix = torch_names(layer.name)[0]
+        values = [np.asarray(w) for w in layer.get_weights()]
+        if isinstance(layer, keras.layers.BatchNormalization):
+            for key, value in zip(("weight", "bias", "running_mean", "running_var"), values):
+                state[f"{prefix}.{key}"] = value
+            state[f"{prefix}.num_batches_tracked"] = np.array(7)
+            continue
+        kernel = values[0].transpose(3, 2, 0, 1) if values[0].ndim == 4 else values[0].T
+        state[f"{prefix}.weight"] = kernel
+        if len(values) > 1:
+            state[f"{prefix}.bias"] = values[1]
+    return state
+
+
+def _randomise(model, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.uniform(0.5, 1.5, w.shape).astype("float32") if "variance" in w.path
+                       else rng.normal(0, 0.1, w.shape).astype("float32") for w in model.weights])
+
+
+def test_torch_names_follow_cadene_senet_and_torchvision_resnet():
+    from common.backbones import torch_names
+
+    assert torch_names("conv1") == ("layer0.conv1", "conv1")  # Cadene's SENet stem, torchvision's
+    assert torch_names("conv1_bn") == ("layer0.bn1", "bn1")
+    assert torch_names("conv2_block1_conv1") == ("layer1.0.conv1",)
+    assert torch_names("conv5_block3_bn3") == ("layer4.2.bn3",)
+    assert torch_names("conv3_block1_proj") == ("layer2.0.downsample.0",)
+    assert torch_names("conv3_block1_proj_bn") == ("layer2.0.downsample.1",)
+    assert torch_names("conv4_block2_se_reduce") == ("layer3.1.se_module.fc1",)
+    assert torch_names("conv4_block2_se_expand") == ("layer3.1.se_module.fc2",)
+    assert torch_names("predictions") == ("last_linear", "fc")
+
+
+def test_se_resnet_loads_a_pytorch_state_dict_from_npz(tmp_path):
+    """A small SE-ResNet (one bottleneck per stage, Caffe stride) with random weights is written as a
+    PyTorch-layout state dict (.npz, Cadene names, with a 1000-way last_linear the no-top model ignores);
+    loading it into a fresh network gives the same outputs, and conv1's kernel is read in PyTorch's layout."""
+    from common.backbones import WeightsError, load_backbone_weights
+
+    def small():
+        return build_resnet((32, 32, 3), (1, 1, 1, 1), block="bottleneck", se_ratio=16, strided_conv="1x1",
+                            pooling="avg")
+
+    source = small()
+    _randomise(source, 0)
+    state = _torch_state_dict(source)
+    assert state["layer0.conv1.weight"].shape == (64, 3, 7, 7) and "layer1.0.se_module.fc1.bias" in state
+    state["last_linear.weight"] = np.zeros((1000, 2048), "float32")  # the top a no-top model leaves unused
+    path = tmp_path / "se_small.npz"
+    np.savez(path, **state)
+    target = small()
+    load_backbone_weights(target, str(path), "a small SE-ResNet")
+    x = np.random.default_rng(1).normal(size=(2, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(target.predict(x, verbose=0), source.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+    # PyTorch layout, checked by hand on one output of conv1 (7x7, stride 2, padding 3): out[o] at pixel (i, j)
+    # = sum over c, u, v of W[o, c, u, v] * x_padded[2i + u, 2j + v, c].
+    import keras
+
+    conv1 = keras.Model(target.input, target.get_layer("conv1").output)
+    out = conv1.predict(x[:1], verbose=0)[0]
+    padded = np.pad(x[0], ((3, 3), (3, 3), (0, 0)))
+    weight = state["layer0.conv1.weight"]
+    i, j, o = 4, 5, 9
+    expected = np.einsum("cuv,uvc->", weight[o], padded[2 * i:2 * i + 7, 2 * j:2 * j + 7])
+    assert out[i, j, o] == pytest.approx(expected, rel=1e-4, abs=1e-5)
+    # A missing layer and a wrong shape: one line naming the file and the layer.
+    broken = {k: v for k, v in state.items() if not k.startswith("layer2.0.se_module.fc1")}
+    np.savez(tmp_path / "missing.npz", **broken)
+    with pytest.raises(WeightsError, match=r"missing.npz: no entry for layer 'conv3_block1_se_reduce'") as info:
+        load_backbone_weights(target, str(tmp_path / "missing.npz"), "a small SE-ResNet")
+    assert "\n" not in str(info.value)
+    wrong = dict(state, **{"layer0.conv1.weight": np.zeros((64, 3, 3, 3), "float32")})
+    np.savez(tmp_path / "wrong.npz", **wrong)
+    with pytest.raises(WeightsError, match=r"wrong.npz: layer0.conv1 has shapes"):
+        load_backbone_weights(target, str(tmp_path / "wrong.npz"), "a small SE-ResNet")
+
+
+def test_resnet_loads_a_torchvision_state_dict():
+    """torchvision names (conv1, bn1, layer1.0.conv1, fc) map into a basic-block ResNet with its top."""
+    from common.backbones import load_torch_state_dict
+
+    def small():
+        return build_resnet((32, 32, 3), (1, 1, 1, 1), block="basic", include_top=True, num_classes=5)
+
+    source = small()
+    _randomise(source, 2)
+    state = {k.replace("layer0.", "").replace("last_linear", "fc"): v for k, v in _torch_state_dict(source).items()}
+    assert "conv1.weight" in state and "fc.weight" in state and state["fc.weight"].shape == (5, 512)
+    target = small()
+    left = load_torch_state_dict(target, state)
+    assert left == sorted(k for k in state if k.endswith("num_batches_tracked"))
+    x = np.random.default_rng(3).normal(size=(2, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(target.predict(x, verbose=0), source.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+def test_ceil_mode_stem_pool_matches_pytorch_ceil_mode():
+    """stem_pool="ceil" = PyTorch MaxPool2d(3, 2, ceil_mode=True) without padding (Cadene's SENet stem): windows
+    start at 0, 2, ... and the last one is cut at the border; "pad" (torchvision, padding 1) starts at -1."""
+    import keras
+
+    model = build_resnet((32, 32, 3), (1, 1, 1, 1), block="basic", stem_pool="ceil")
+    probe = keras.Model(model.input, [model.get_layer("conv1_relu").output, model.get_layer("pool1").output])
+    relu, pooled = probe.predict(np.random.default_rng(0).normal(size=(1, 32, 32, 3)).astype("float32"), verbose=0)
+    relu, pooled = relu[0], pooled[0]  # (16, 16, 64) -> (8, 8, 64): ceil((16 - 3) / 2) + 1 = 8
+    assert pooled.shape == (8, 8, 64)
+    expected = np.array([[relu[2 * i:2 * i + 3, 2 * j:2 * j + 3].max(axis=(0, 1)) for j in range(8)] for i in range(8)])
+    np.testing.assert_allclose(pooled, expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="stem_pool="):
+        build_resnet((32, 32, 3), (1, 1, 1, 1), stem_pool="floor")

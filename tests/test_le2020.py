@@ -201,3 +201,198 @@ def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     assert results["metrics"]["pooled"]["all"]["n"] == results["corpus"]["datasets"]["samm"]
     assert results["comparison"][0]["reported"] == pytest.approx(0.5245)  # Table III, VGG19 CASME II -> SAMM
     assert (tmp_path / "le2020" / "report.pdf").stat().st_size > 0
+
+
+def test_paper_profile_starts_from_imagenet_where_keras_has_it():
+    """Ledger 11: the paper experiments of VGG19 and ResNet50 start from Keras' ImageNet weights with Keras'
+    Caffe-style preprocess_input; SENet50 (no Keras weights) and the quick/smoke profiles from scratch with
+    torchvision's normalisation. Nothing is built or downloaded here."""
+    from common.config import apply_overrides
+    from papers.le2020 import EXPERIMENTS
+    from papers.le2020.model import resolved_preprocessing
+    from papers.le2020.protocol import preprocess
+
+    for experiment in EXPERIMENTS:
+        model = experiment.config.model
+        expected = "" if model.backbone == "senet50" else "imagenet"
+        assert model.weights == expected, experiment.name
+        assert resolved_preprocessing(model) == ("torch" if model.backbone == "senet50" else "caffe")
+        for profile in ("quick", "smoke"):
+            small = apply_overrides(experiment.config, experiment.profiles[profile]).model
+            assert small.weights == "" and resolved_preprocessing(small) == "torch"
+        user = apply_overrides(experiment.config, {"model.weights": "/some/file.npz"}).model
+        assert resolved_preprocessing(user) == ("torch" if model.backbone == "senet50" else "caffe")
+    # caffe = keras.applications.vgg19.preprocess_input: RGB -> BGR minus the ImageNet BGR mean, by hand:
+    pixel = np.array([[[[10, 20, 30]]]], dtype=np.uint8)
+    np.testing.assert_allclose(preprocess(pixel, "caffe")[0, 0, 0], [30 - 103.939, 20 - 116.779, 10 - 123.68],
+                               rtol=1e-6)
+    np.testing.assert_allclose(preprocess(pixel, "torch")[0, 0, 0],
+                               (np.array([10, 20, 30]) / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225],
+                               rtol=1e-5)
+
+
+def test_imagenet_weights_offline_fail_in_one_line(monkeypatch, tmp_path):
+    """Offline (the download raises as urllib does without network) and not in Keras' cache: one
+    WeightsError line naming the file and the ways out; the run's pre-flight turns it into a RunError
+    before any fold. SENet50 with "imagenet" names the converter instead."""
+    import urllib.error
+
+    import keras.src.backend.config as keras_config
+    import keras.src.utils.file_utils as file_utils
+
+    from common.backbones import WeightsError
+    from common.evaluation.runner import RunError
+    from papers.le2020.config import Le2020Config, ModelConfig
+    from papers.le2020.model import build_model
+    from papers.le2020.protocol import check_weights
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError(OSError(-3, "Temporary failure in name resolution"))
+
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(tmp_path / "keras"))  # an empty Keras cache
+    monkeypatch.setattr(file_utils, "urlretrieve", offline)
+    config = ModelConfig(backbone="resnet50", weights="imagenet", input_size=32)
+    with pytest.raises(WeightsError) as info:
+        build_model(config, 4)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5" in message and "name resolution" in message
+    assert str(tmp_path / "keras" / "models") in message and "--set model.weights= " in message
+    with pytest.raises(RunError) as info:
+        check_weights(dataclasses.replace(Le2020Config(), model=config), 4)
+    assert str(info.value) == message
+    with pytest.raises(WeightsError, match="no ImageNet weights for SE-ResNet-50.*model.weights=PATH.npz") as info:
+        build_model(ModelConfig(backbone="senet50", weights="imagenet", input_size=32), 4)
+    assert "\n" not in str(info.value)
+    check_weights(Le2020Config(), 4)  # from scratch: nothing to check, nothing built
+
+
+def test_senet50_loads_a_converted_pytorch_state_dict(monkeypatch, tmp_path):
+    """model.weights=PATH.npz for senet50 goes through common.backbones' state-dict mapping into the backbone
+    (a small SE-ResNet stands in for SE-ResNet-50, whose weights would be 100 MB); the head stays new."""
+    import keras
+
+    from common.backbones import build_resnet, torch_names
+    from papers.le2020 import model as model_module
+    from papers.le2020.config import ModelConfig
+
+    def small_backbone(backbone, input_shape, imagenet=False, stem_pool="pad"):
+        return build_resnet(input_shape, (1, 1, 1, 1), block="bottleneck", se_ratio=16, strided_conv="1x1",
+                            pooling="avg", name="seresnet50", stem_pool=stem_pool)
+
+    monkeypatch.setattr(model_module, "_backbone", small_backbone)
+    reference = small_backbone("senet50", (32, 32, 3))
+    rng = np.random.default_rng(0)
+    state = {}
+    for layer in reference.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            prefix = torch_names(layer.name)[0]
+            state[f"{prefix}.weight"] = rng.normal(0, 0.1, tuple(reversed(layer.kernel.shape[2:])) +
+                                                   tuple(layer.kernel.shape[:2])).astype("float32")
+            if layer.use_bias:
+                state[f"{prefix}.bias"] = rng.normal(0, 0.1, layer.bias.shape).astype("float32")
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            prefix = torch_names(layer.name)[0]
+            for key in ("weight", "bias", "running_mean", "running_var"):
+                state[f"{prefix}.{key}"] = rng.uniform(0.5, 1.5, layer.gamma.shape).astype("float32")
+    path = tmp_path / "se_resnet50.npz"
+    np.savez(path, **state)
+    built = model_module.build_model(ModelConfig(backbone="senet50", weights=str(path), input_size=32), 4)
+    base = built.get_layer("seresnet50")
+    # Conv2d (out, in, kh, kw) -> Keras (kh, kw, in, out); BN running_var -> moving_variance.
+    np.testing.assert_array_equal(base.get_layer("conv1").kernel.numpy(),
+                                  state["layer0.conv1.weight"].transpose(2, 3, 1, 0))
+    np.testing.assert_array_equal(base.get_layer("conv3_block1_se_expand").bias.numpy(),
+                                  state["layer2.0.se_module.fc2.bias"])
+    np.testing.assert_array_equal(base.get_layer("conv5_block1_proj_bn").moving_variance.numpy(),
+                                  state["layer4.0.downsample.1.running_var"])
+    assert model_module.weights_note(ModelConfig(backbone="senet50", weights=str(path))).startswith(f"from {path}")
+
+
+@pytest.mark.slow
+def test_run_all_offline_imagenet_is_one_line_and_runs_no_fold(tmp_path, smoke_corpus):
+    """Through run_all.py: ImageNet weights that cannot be downloaded (an empty Keras cache, every HTTPS
+    request sent to a closed local port) stop the run before any fold with one line on stderr, exit 2."""
+    import os
+
+    env = dict(os.environ, KERAS_HOME=str(tmp_path / "keras"), https_proxy="http://127.0.0.1:9",
+               HTTPS_PROXY="http://127.0.0.1:9", no_proxy="", NO_PROXY="")
+    out = subprocess.run(
+        [sys.executable, str(REPO / "run_all.py"), "--paper", "le2020", "--experiment", "smic_10fold_resnet50",
+         "--profile", "smoke", "--set", "model.weights=imagenet", "--data-root", str(smoke_corpus),
+         "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO, timeout=600, env=env)
+    assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, out.stderr
+    assert "could not get Keras' ImageNet weights of ResNet50" in lines[0] and "--set model.weights=" in lines[0]
+    assert not list((tmp_path / "out").rglob("*.json"))  # no fold ran, nothing written
+
+
+def test_report_shows_every_published_row_once():
+    """Tables II and III's other-method rows are shown (marked published, not run by us) on one page, written
+    by the run's first experiment only; the SMIC page of Table I says which SMIC version is read (ledger 22)."""
+    from papers.le2020 import EXPERIMENTS, _report_pages, reported
+    from papers.le2020.protocol import PUBLISHED, published_table_lines
+
+    lines = published_table_lines()
+    text = "\n".join(lines)
+    for method, values in {**reported.TABLE_II_OTHERS, **reported.TABLE_III_OTHERS}.items():
+        row = next(line for line in lines if method in line)
+        assert "(*)" in row and all(f"{100 * v:.2f} %" in row for v in values.values())
+    assert f"(*) {PUBLISHED}." in text and "VGG19 + ROI" in text and "53.75 %" in text
+
+    class Pdf:
+        pages = 0
+
+        def savefig(self, fig):
+            self.pages += 1
+
+    context = {"experiments": {e.name: e for e in EXPERIMENTS[3:5]}}  # smic vgg19 is not among them
+    for experiment, pages in ((EXPERIMENTS[3], 1), (EXPERIMENTS[4], 0)):
+        pdf = Pdf()
+        _report_pages(None)(pdf, {"experiment": experiment.name}, context)
+        assert pdf.pages == pages
+    from common.datasets.sample import Sample
+    from papers.le2020.protocol import make_selection, table_i_lines
+
+    smic = make_selection({"smic": [Sample("smic", "s1", "s1_po_01", "positive", 1, None, 9, 100.0, ())]}, ("smic",))
+    assert any("SMIC-E-HS" in line for line in table_i_lines("smic", smic))
+
+
+def test_vgg19_imagenet_takes_fc1_fc2_at_224(monkeypatch):
+    """model.weights=imagenet for VGG19 at 224 px: the convolutions and fc1/fc2 come from Keras' ImageNet
+    VGG19 (torchvision fine-tuning replaces only the last layer). keras.applications.VGG19 is replaced by a
+    stand-in that records its arguments and returns layers of the right shapes filled with ones (no download)."""
+    import keras
+
+    from papers.le2020 import model as model_module
+    from papers.le2020.config import ModelConfig
+
+    calls = []
+
+    def fake_vgg19(include_top=True, weights="imagenet", input_shape=None, pooling=None):
+        calls.append((include_top, weights))
+        if not include_top:  # a cheap stand-in with VGG19's no-top output at 224 px, (7, 7, 512)
+            inputs = keras.Input(input_shape)
+            x = keras.layers.AveragePooling2D(32)(inputs)
+            return keras.Model(inputs, keras.layers.Conv2D(512, 1)(x))
+        inputs = keras.Input((7 * 7 * 512,))  # constant "ImageNet" weights: cheap, and no initialiser gives them
+        x = keras.layers.Dense(4096, kernel_initializer="ones", bias_initializer="ones", name="fc1")(inputs)
+        return keras.Model(inputs, keras.layers.Dense(4096, kernel_initializer="ones", bias_initializer="ones",
+                                                      name="fc2")(x))
+
+    used = {}
+
+    def recording_vgg19(**kwargs):
+        used[kwargs.get("include_top", True)] = model = fake_vgg19(**kwargs)
+        return model
+
+    monkeypatch.setattr(keras.applications, "VGG19", recording_vgg19)
+    config = ModelConfig(backbone="vgg19", weights="imagenet", input_size=224)
+    built = model_module.build_model(config, 4)
+    assert calls == [(False, "imagenet"), (True, "imagenet")]
+    for name in ("fc1", "fc2"):
+        assert all(np.all(w == 1.0) for w in built.get_layer(name).get_weights())
+    assert not np.all(built.get_layer("predictions").get_weights()[0] == 1.0)  # the new last layer
+    assert model_module.weights_note(config) == "Keras ImageNet VGG19: convolutions, fc1 and fc2; last layer random"
+    assert "not 224" in model_module.weights_note(dataclasses.replace(config, input_size=64))

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from common.experiment import Experiment, Paper
 from papers.le2020 import protocol, reported
-from papers.le2020.config import BACKBONES, Le2020Config, ModelConfig, ProtocolConfig, profiles_for
+from papers.le2020.config import BACKBONES, PAPER_WEIGHTS, Le2020Config, ModelConfig, ProtocolConfig, profiles_for
 
 CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-expression recognition on "
             "region-based framework\", IEEE 21st International Conference on Information Reuse and "
@@ -32,8 +32,10 @@ def _select(datasets: tuple[str, ...]):
 
 
 def _config(backbone: str, protocol_config: ProtocolConfig) -> Le2020Config:
+    """The paper configuration of one experiment: ImageNet weights where Keras has them (PAPER_WEIGHTS)."""
     base = Le2020Config()
-    return dataclasses.replace(base, model=dataclasses.replace(base.model, backbone=backbone), protocol=protocol_config)
+    model = dataclasses.replace(base.model, backbone=backbone, weights=PAPER_WEIGHTS[backbone])
+    return dataclasses.replace(base, model=model, protocol=protocol_config)
 
 
 def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
@@ -47,7 +49,7 @@ def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
         run_fold=protocol.run_fold,
         profiles=profiles_for(backbone),
         reported=reported.kfold_reported(dataset, backbone),
-        report_pages=_example_pages(dataset) if backbone == "vgg19" else None,
+        report_pages=_report_pages(dataset if backbone == "vgg19" else None),
     )
 
 
@@ -63,6 +65,7 @@ def _cross_experiment(train: str, test: str, backbone: str) -> Experiment:
         run_fold=protocol.run_fold,
         profiles=profiles,
         reported=reported.cross_reported(train, test, backbone),
+        report_pages=_report_pages(None),
     )
 
 
@@ -85,9 +88,14 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _example_pages(dataset: str):
+def _report_pages(dataset: str | None):
+    """Extra pages of one experiment: Tables II and III as published (once per report, by the run's first
+    experiment), then, for ``dataset``'s VGG19 experiment, Table I beside our counts and example inputs."""
     def report_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
-        protocol.example_pages(pdf, dataset, results, context, _config_from_results(dataset, results))
+        if next(iter(context.get("experiments") or {}), None) == results.get("experiment"):
+            protocol.published_tables_page(pdf)
+        if dataset is not None:
+            protocol.example_pages(pdf, dataset, results, context, _config_from_results(dataset, results))
 
     return report_pages
 

@@ -13,6 +13,16 @@ from common.training import TrainConfig
 
 BACKBONES = ("vgg19", "resnet50", "senet50")  # Sec. III-D, Table II
 
+# Initial weights of the paper experiments (model.weights). The paper does not say (Sec. III-D, IV-A.2), but
+# fine-tuning ImageNet networks on a few hundred clips in PyTorch is what "VGG19, ResNet50 and Senet50" most
+# likely means (README ledger 11). Keras ships ImageNet weights for VGG19 and ResNet50 only.
+PAPER_WEIGHTS = {
+    "vgg19": "imagenet",  # keras.applications.VGG19(weights="imagenet"): convolutions, and fc1/fc2 at 224 px
+    "resnet50": "imagenet",  # keras.applications.ResNet50(weights="imagenet", include_top=False)
+    "senet50": "",  # DEVIATION: from scratch; Keras has no SE-ResNet-50 weights: a user converts a PyTorch
+    # checkpoint and passes --set model.weights=PATH.npz (README ledger 11, common.backbones.load_torch_state_dict)
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
@@ -49,12 +59,19 @@ class RegionConfig:
 class ModelConfig:
     backbone: Literal["vgg19", "resnet50", "senet50"] = "vgg19"  # Sec. III-D, Table II
     input_size: Annotated[int, Range(ge=1)] = 224  # Sec. III-D: standard ImageNet input of the three architectures
-    weights: str = ""  # "" = train from scratch (default, nothing downloads); else a path to a Keras
-    # weights file of the backbone without top (e.g. vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)
+    weights: str = ""  # "" = from scratch (the dataclass default: building a model never downloads);
+    # "imagenet" = Keras' ImageNet weights, downloaded once into Keras' cache (VGG19, ResNet50; the paper
+    # experiments set it, PAPER_WEIGHTS); or a path: a Keras weights file of the backbone without top
+    # (e.g. vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5), or for senet50 a PyTorch state dict as .npz
+    senet_stem_pool: Literal["pad", "ceil"] = "pad"  # SE-ResNet-50 stem max-pool: pad = torchvision's padding 1;
+    # ceil = the SENet authors' Caffe model and Cadene's PyTorch port (ceil_mode, no padding): use it with weights
+    # converted from that port (README "Initial weights"); same parameters either way
     bn_momentum: Annotated[float, Range(ge=0, le=1)] = 0.9  # PyTorch BatchNorm2d momentum 0.1 (the paper trained in PyTorch, Sec. IV-A.2)
     dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # torchvision VGG19 classifier dropout (VGG19 only)
-    preprocessing: Literal["torch", "caffe"] = "torch"  # torch: /255, ImageNet mean/std (torchvision
-    # Normalize, the paper's PyTorch pipeline); caffe: BGR minus the ImageNet mean (Keras VGG19/ResNet50 weight files)
+    preprocessing: Literal["auto", "torch", "caffe"] = "auto"  # torch: /255, ImageNet mean/std (torchvision
+    # Normalize, the paper's PyTorch pipeline); caffe: keras.applications.{vgg19,resnet50}.preprocess_input (BGR
+    # minus the ImageNet mean), what the Keras VGG19/ResNet50 weight files expect; auto: caffe for VGG19/ResNet50
+    # with weights (Keras files), torch otherwise (from scratch; SE-ResNet-50 from a PyTorch state dict)
     torch_init: bool = True  # the paper trained torchvision-style models (Sec. IV-A.2): convolutions He-normal
     # (fan_out, ReLU gain), VGG classifier N(0, 0.01) with zero biases, instead of Keras' Glorot-uniform
     precise_bn: bool = False  # not in the paper (off = faithful): after training, recompute every BN layer's
@@ -103,6 +120,7 @@ class Le2020Config:
 # batch 4), no dropout, precise BN, and one model built and traced per experiment
 # (model.reuse_across_folds). Measured figures: README.md.
 QUICK = {
+    "model.weights": "",  # from scratch: no download in quick/smoke runs, tests or CI (README ledger 11)
     "protocol.k": "5",  # Table II experiments only (the cross-database ones have one fold); README ledger 21
     "data.frame_size": "128",
     "model.input_size": "32",
@@ -120,6 +138,7 @@ QUICK_BY_BACKBONE = {  # quick-profile values that differ per backbone (applied 
     "vgg19": {"train.learning_rate": "0.0001", "train.batch_size": "4"},
 }
 SMOKE = {
+    "model.weights": "",  # from scratch: no download in tests or CI
     "data.frame_size": "96",
     "model.input_size": "32",
     "magnification.alpha": "5",

@@ -15,12 +15,18 @@ torchvision convention of replacing the last layer of each ImageNet classifier:
 * ``senet50_roi``: SE-ResNet-50 (Hu et al. 2018, r = 16) from ``common.backbones``, global
   average pooling, Dense(classes).
 
-Weights: ``weights=""`` trains from scratch (the default; nothing is downloaded). ImageNet
-weights, which the paper most likely started from (not stated), are an option for users who have
-a Keras weights file of the backbone *without top* on disk (``--set model.weights=PATH``).
+Weights (``model.weights``; README ledger 11): ``""`` trains from scratch (the quick and smoke
+profiles, the tests, ``--architectures``: nothing downloads). ``"imagenet"`` (the paper experiments
+of VGG19 and ResNet50) builds the backbone the standard Keras way, ``keras.applications.*(weights=
+"imagenet")``, which downloads the weight file once into Keras' cache (``~/.keras/models``); for
+VGG19 at 224 x 224 the ImageNet fc1 and fc2 are loaded too (torchvision's fine-tuning replaces only
+the last layer). Offline and not cached, that is one ``WeightsError`` line saying what to do. A
+path loads a user's file: a Keras weights file of the backbone without top, or for SE-ResNet-50
+(no Keras ImageNet weights exist) a PyTorch state dict as ``.npz`` (``common.backbones``).
 """
 from __future__ import annotations
 
+from pathlib import Path
 
 import keras
 from keras import layers
@@ -31,15 +37,76 @@ from papers.le2020.config import BACKBONES, ModelConfig
 MODEL_NAMES = {backbone: f"{backbone}_roi" for backbone in BACKBONES}  # Table II rows "<net> + ROI"
 
 
-def _backbone(backbone: str, input_shape: tuple[int, int, int]) -> keras.Model:
-    """The convolutional part, randomly initialised (weights=None: nothing downloads)."""
-    if backbone == "vgg19":
-        return keras.applications.VGG19(include_top=False, weights=None, input_shape=input_shape)
-    if backbone == "resnet50":
-        return keras.applications.ResNet50(include_top=False, weights=None, input_shape=input_shape, pooling="avg")
+KERAS_IMAGENET = {"vgg19": "VGG19", "resnet50": "ResNet50"}  # keras.applications with ImageNet weights
+
+
+def _backbone(backbone: str, input_shape: tuple[int, int, int], imagenet: bool = False,
+              stem_pool: str = "pad") -> keras.Model:
+    """The convolutional part: randomly initialised, or with Keras' ImageNet weights (``imagenet``)."""
+    if backbone in KERAS_IMAGENET:
+        application = getattr(keras.applications, KERAS_IMAGENET[backbone])
+        pooling = "avg" if backbone == "resnet50" else None
+        if not imagenet:
+            return application(include_top=False, weights=None, input_shape=input_shape, pooling=pooling)
+        return _download(lambda: application(include_top=False, weights="imagenet", input_shape=input_shape,
+                                             pooling=pooling), KERAS_IMAGENET[backbone] + " without top")
     if backbone == "senet50":
-        return seresnet50(input_shape, include_top=False, pooling="avg", name="seresnet50")
+        if imagenet:
+            raise WeightsError("model.weights=imagenet: Keras has no ImageNet weights for SE-ResNet-50; convert a "
+                               "PyTorch checkpoint you have (e.g. Cadene's se_resnet50-ce0d4300.pth) to .npz and pass "
+                               "--set model.weights=PATH.npz (papers/le2020/README.md, ledger 11), or "
+                               "--set model.weights= to train from scratch")
+        return seresnet50(input_shape, include_top=False, pooling="avg", name="seresnet50", stem_pool=stem_pool)
     raise ValueError(f"backbone={backbone!r}: expected one of {BACKBONES}")
+
+
+def _download(build, what: str):
+    """``build()`` (a keras.applications call that may download weights), a failure as one WeightsError line."""
+    try:
+        return build()
+    except Exception as exc:  # Keras' get_file raises a bare Exception("URL fetch failure on ...")
+        reason = " ".join(str(exc).split())
+        raise WeightsError(f"model.weights=imagenet: could not get Keras' ImageNet weights of {what} ({reason}). "
+                           f"Offline? Copy the weight file into {keras_models_dir()}, or pass "
+                           f"--set model.weights=PATH (a Keras weights file), or --set model.weights= "
+                           f"to train from scratch") from None
+
+
+def keras_models_dir() -> str:
+    """Where ``keras.utils.get_file`` caches application weights (``$KERAS_HOME/models``, default ``~/.keras/models``)."""
+    from keras.src.backend.config import keras_home  # private accessor, same place get_file uses
+
+    return str(Path(keras_home()).expanduser() / "models")
+
+
+def _imagenet_vgg19_classifier(model: keras.Model) -> None:
+    """Copy ImageNet fc1 and fc2 of Keras' VGG19 into ``model`` (224 x 224 input only): torchvision's VGG19
+    fine-tuning keeps ``classifier[0]`` and ``classifier[3]`` and replaces only ``classifier[6]``."""
+    full = _download(lambda: keras.applications.VGG19(include_top=True, weights="imagenet"), "VGG19 with top")
+    for name in ("fc1", "fc2"):
+        model.get_layer(name).set_weights(full.get_layer(name).get_weights())
+
+
+def weights_note(config: ModelConfig) -> str:
+    """What the model starts from, in words (logged and stored with every fold)."""
+    size = int(config.input_size)
+    if not config.weights:
+        return "random (from scratch" + (", torchvision initialisation)" if config.torch_init else ")")
+    if config.weights != "imagenet":
+        return f"from {config.weights} (backbone); classifier head random"
+    if config.backbone == "vgg19" and size == 224:
+        return "Keras ImageNet VGG19: convolutions, fc1 and fc2; last layer random"
+    if config.backbone == "vgg19":
+        return f"Keras ImageNet VGG19 convolutions; fc1, fc2 and last layer random (input {size} px, not 224)"
+    return f"Keras ImageNet {KERAS_IMAGENET.get(config.backbone, config.backbone)} without top; last layer random"
+
+
+def resolved_preprocessing(config: ModelConfig) -> str:
+    """``model.preprocessing`` with ``auto`` resolved: ``caffe`` for VGG19/ResNet50 with weights (the Keras
+    weight files expect ``keras.applications.*.preprocess_input``), ``torch`` otherwise."""
+    if config.preprocessing != "auto":
+        return config.preprocessing
+    return "caffe" if config.weights and config.backbone in KERAS_IMAGENET else "torch"
 
 
 def batch_norm_layers(model: keras.Model) -> list[layers.BatchNormalization]:
@@ -93,8 +160,9 @@ def build_model(config: ModelConfig, num_classes: int, channels: int = 3) -> ker
     """``<backbone>_roi``: backbone + classifier head for ``num_classes`` (Sec. III-D).
 
     Input: (input_size, input_size, channels) float images, already preprocessed with
-    :func:`papers.le2020.protocol.preprocess` (Caffe-style BGR mean subtraction, which is what
-    the Keras ImageNet weight files expect). ``channels=9`` is the channel-concatenation option.
+    :func:`papers.le2020.protocol.preprocess` in the mode :func:`resolved_preprocessing` gives
+    (Caffe-style for the Keras ImageNet weight files). ``channels=9`` is the channel-concatenation
+    option. ``config.weights``: see the module docstring.
     """
     if num_classes < 2:
         raise ValueError(f"num_classes={num_classes}: expected at least 2")
@@ -102,8 +170,9 @@ def build_model(config: ModelConfig, num_classes: int, channels: int = 3) -> ker
         raise WeightsError(f"model.weights={config.weights}: ImageNet weights need 3 input channels, "
                            f"the region option gives {channels} (regions.combine=channels)")
     size = int(config.input_size)
-    base = _backbone(config.backbone, (size, size, channels))
-    if config.weights:
+    imagenet = config.weights == "imagenet"
+    base = _backbone(config.backbone, (size, size, channels), imagenet=imagenet, stem_pool=config.senet_stem_pool)
+    if config.weights and not imagenet:
         load_backbone_weights(base, config.weights, f"{config.backbone} without its top")
     # PyTorch BN momentum 0.1 == Keras 0.9 (Keras' default is 0.99); SE-ResNet-50 already uses it.
     for layer in batch_norm_layers(base):
@@ -119,6 +188,8 @@ def build_model(config: ModelConfig, num_classes: int, channels: int = 3) -> ker
         x = layers.Dropout(config.dropout, name="drop2")(x)
     outputs = layers.Dense(num_classes, activation="softmax", name="predictions")(x)
     model = keras.Model(inputs, outputs, name=MODEL_NAMES[config.backbone])
+    if imagenet and config.backbone == "vgg19" and size == 224:
+        _imagenet_vgg19_classifier(model)  # at another size fc1 has another input: random (weights_note says so)
     if config.torch_init and not config.weights:
         torchvision_init(model)  # the paper's framework (PyTorch) initialises this way
     return model

@@ -65,14 +65,32 @@ def class_counts(selection: Selection) -> dict[str, dict[str, int]]:
 
 # ----------------------------------------------------------------------------- folds (Sec. IV-A.2)
 def make_folds(selection: Selection, config: Any, seed: int) -> list[Fold]:
-    """10-fold stratified CV (90 % training) or one cross-database fold (Table III)."""
+    """10-fold stratified CV (90 % training) or one cross-database fold (Table III), after
+    :func:`check_weights` (initial weights that cannot be had stop the run here, in one line)."""
     from common.evaluation.splits import cross_dataset, stratified_kfold
 
+    check_weights(config, len(selection.class_names))  # one line and no fold run if the weights cannot be had
     protocol = config.protocol
     if protocol.kind == "cross":
         return cross_dataset(selection, train=protocol.train_dataset, test=protocol.test_dataset)
     # choice: stratified by class, sample-level (not subject-independent) unless asked otherwise.
     return stratified_kfold(selection, k=protocol.k, seed=seed, groups=protocol.subject_independent)
+
+
+def check_weights(config: Any, n_classes: int) -> None:
+    """Before any fold: build the configured model once when it starts from weights (``model.weights``),
+    so that a download that cannot happen (offline) or a file that does not fit stops the run with one
+    line (``RunError``) instead of failing every fold alike. From scratch there is nothing to check."""
+    if not config.model.weights:
+        return
+    from common.backbones import WeightsError
+    from common.evaluation.runner import RunError
+    from papers.le2020.model import build_model
+
+    try:
+        build_model(config.model, n_classes, channels=input_channels(config.regions))
+    except WeightsError as exc:
+        raise RunError(str(exc)) from None
 
 
 # ----------------------------------------------------------------------------- inputs (Sec. III)
@@ -191,7 +209,6 @@ def region_image(dynamic_image: np.ndarray, points: np.ndarray, region_config, s
     raise ValueError(f"regions.combine={kind!r}: expected canvas, stack, channels or none")
 
 
-CAFFE_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)  # keras.applications "caffe" mode
 TORCH_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)  # torchvision ImageNet Normalize
 TORCH_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
@@ -200,16 +217,20 @@ def preprocess(images: np.ndarray, mode: str = "torch") -> np.ndarray:
     """CNN input from uint8 RGB images, per group of 3 channels (9-channel option included).
 
     ``torch``: x/255, minus the ImageNet mean, over its std (torchvision ``Normalize``, the
-    paper's PyTorch pipeline). ``caffe``: RGB -> BGR minus the ImageNet mean (what the Keras
-    VGG19/ResNet50 weight files expect; ``keras.applications.*.preprocess_input``).
+    paper's PyTorch pipeline). ``caffe``: ``keras.applications.vgg19.preprocess_input`` (the same
+    function as ``resnet50.preprocess_input``: RGB -> BGR minus the ImageNet mean), what the Keras
+    VGG19/ResNet50 ImageNet weight files expect. ``model.preprocessing=auto`` is resolved by
+    :func:`papers.le2020.model.resolved_preprocessing` before this is called.
     """
     images = np.asarray(images, dtype=np.float32)
     groups = images.reshape(images.shape[:-1] + (images.shape[-1] // 3, 3))  # (..., G, 3)
     if mode == "torch":
         return ((groups / 255.0 - TORCH_MEAN) / TORCH_STD).reshape(images.shape)
     if mode == "caffe":
-        return (groups[..., ::-1] - CAFFE_MEAN_BGR).reshape(images.shape)
-    raise ValueError(f"model.preprocessing={mode!r}: expected 'torch' or 'caffe'")
+        from keras.applications import vgg19
+
+        return np.asarray(vgg19.preprocess_input(groups.copy(), data_format="channels_last")).reshape(images.shape)
+    raise ValueError(f"model.preprocessing={mode!r}: expected 'torch' or 'caffe' (or 'auto', resolved by the model)")
 
 
 def prepare_inputs(selection: Selection, indices: np.ndarray, config, root: Path | None = None,
@@ -227,7 +248,9 @@ def prepare_inputs(selection: Selection, indices: np.ndarray, config, root: Path
             notes.append(f"{sample.key}: {note}")
         if count % 25 == 0 or count == len(indices):
             log(f"  inputs {count}/{len(indices)} ({time.perf_counter() - start:.1f} s)")
-    return preprocess(np.stack(images), config.model.preprocessing), notes
+    from papers.le2020.model import resolved_preprocessing
+
+    return preprocess(np.stack(images), resolved_preprocessing(config.model)), notes
 
 
 # ----------------------------------------------------------------------------- one fold (Sec. IV-A.2)
@@ -254,7 +277,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     import keras
 
     from common.training import fit, trainable_parameters
-    from papers.le2020.model import recompute_batch_norm
+    from papers.le2020.model import recompute_batch_norm, resolved_preprocessing, weights_note
 
     start = time.perf_counter()
     cfg = ctx.config
@@ -266,6 +289,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     y_train = keras.utils.to_categorical(selection.labels[fold.train], n_classes)
 
     model = fold_model(cfg, n_classes, input_channels(cfg.regions))
+    ctx.log(f"  initial weights: {weights_note(cfg.model)}; input preprocessing {resolved_preprocessing(cfg.model)}")
     history = fit(model, x_train, y_train, cfg.train, work_dir=ctx.work_dir, label=model.name, log=ctx.log,
                   verbose_every_epoch=True)
     if cfg.model.precise_bn:
@@ -274,7 +298,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     return FoldOutcome(
         test_indices=np.asarray(fold.test), y_pred=probabilities.argmax(axis=1), probabilities=probabilities,
         history=history, parameters={model.name: trainable_parameters(model)},
-        seconds=time.perf_counter() - start, extra={"input_notes": notes_train + notes_test},
+        seconds=time.perf_counter() - start, extra={"input_notes": notes_train + notes_test, "initial_weights": weights_note(cfg.model),
+               "preprocessing": resolved_preprocessing(cfg.model)},
     )
 
 
@@ -306,7 +331,57 @@ def table_i_lines(dataset: str, selection: Selection) -> list[str]:
              f"{'emotions (original)':22s}{paper['emotions']:>18d}{'':>10s}",
              f"{'fps':22s}{paper['fps']:>18d}{'':>10s}", "", "Our selection per class (Sec. IV-A.1 regrouping):"]
     lines += [f"  {name:20s}{n:>6d}" for name, n in counts.items()]
+    if dataset == "smic":  # README ledger 22
+        lines += ["", "Table I names SMIC-E-HS (157 long clips; 3 of SMIC-HS's 164 micro-expressions lost);",
+                  "its counts (164, 16 subjects) are SMIC-HS's, whose micro clips (onset..offset) we read."]
     return lines
+
+
+PUBLISHED = "published, not run by us"  # the other methods' rows of Tables II and III
+
+
+def published_table_lines() -> list[str]:
+    """Tables II and III as printed (accuracy), every row: the paper's own "+ ROI" rows and the other
+    methods it compares with, which are marked as published numbers that this suite does not run."""
+    from papers.le2020 import reported
+
+    def cell(value) -> str:
+        return "-" if value is None else f"{100 * value:.2f} %"
+
+    width = 30
+    lines = ["Accuracy as printed by Le et al. 2020. Rows marked '(*)' are other methods the paper compares",
+             f"with: {PUBLISHED} (numbers from the paper only). The '+ ROI' rows are the paper's",
+             "method; our runs of them are on the page 'Reported by the paper vs ours'.", "",
+             "Table II: 10-fold cross-validation (Sec. IV-A.2)",
+             f"  {'method':{width}s}{'CASME II':>12s}{'SMIC':>12s}{'SAMM':>12s}"]
+    for method, values in reported.TABLE_II_OTHERS.items():
+        lines.append(f"  {method + ' (*)':{width}s}" + "".join(f"{cell(values.get(d)):>12s}"
+                                                             for d in ("casme2", "smic", "samm")))
+    for backbone, title in (("resnet50", "ResNet50 + ROI"), ("senet50", "SENet50 + ROI"), ("vgg19", "VGG19 + ROI")):
+        lines.append(f"  {title:{width}s}" + "".join(f"{cell(reported.TABLE_II.get((d, backbone))):>12s}"
+                                                     for d in ("casme2", "smic", "samm")))
+    pairs = (("samm", "casme2"), ("casme2", "samm"))
+    lines += ["", "Table III: cross-database, the first database trains, the second tests (Sec. IV-B)",
+              f"  {'method':{width}s}{'SAMM -> CASME II':>18s}{'CASME II -> SAMM':>18s}"]
+    for method, values in reported.TABLE_III_OTHERS.items():
+        lines.append(f"  {method + ' (*)':{width}s}" + "".join(f"{cell(values.get(p)):>18s}" for p in pairs))
+    for backbone, title in (("resnet50", "ResNet50 + ROI"), ("vgg19", "VGG19 + ROI")):
+        lines.append(f"  {title:{width}s}" + "".join(f"{cell(reported.TABLE_III.get((*p, backbone))):>18s}"
+                                                     for p in pairs))
+    lines += ["", f"(*) {PUBLISHED}."]
+    return lines
+
+
+def published_tables_page(pdf) -> None:
+    """One report page: :func:`published_table_lines`."""
+    import matplotlib.pyplot as plt
+
+    from common.reporting import figures
+
+    fig = figures.text_page("le2020: Tables II and III as published (other methods: not run by us)",
+                            published_table_lines())
+    pdf.savefig(fig)
+    plt.close(fig)
 
 
 def example_pages(pdf, dataset: str, results: Mapping[str, Any], context: Mapping[str, Any], config,
@@ -356,8 +431,9 @@ def example_pages(pdf, dataset: str, results: Mapping[str, Any], context: Mappin
 
 
 __all__ = [
-    "FOUR_CLASSES", "SMIC_CLASSES", "LABEL_MAPS", "make_selection", "class_counts", "make_folds", "face_frames",
+    "FOUR_CLASSES", "SMIC_CLASSES", "LABEL_MAPS", "make_selection", "class_counts", "check_weights", "make_folds",
+    "face_frames",
     "compute_inputs", "sample_inputs", "region_image", "preprocess", "prepare_inputs", "fold_model",
     "run_fold", "draw_regions",
-    "table_i_lines", "example_pages",
+    "table_i_lines", "published_table_lines", "published_tables_page", "example_pages",
 ]
