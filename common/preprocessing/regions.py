@@ -222,7 +222,7 @@ def aouayeb_contain(image, size: tuple[int, int], background=(0, 0, 0, 0)) -> np
     from PIL import Image
 
     crop = Image.fromarray(np.ascontiguousarray(image), "RGBA")
-    crop.thumbnail(size, Image.LANCZOS)
+    crop.thumbnail(size, Image.LANCZOS)  # DEVIATION: the text only pads; a larger crop is shrunk to fit (aouayeb2019 ledger #19)
     canvas = Image.new("RGBA", size, tuple(background))
     canvas.paste(crop, (math.ceil((size[0] - crop.size[0]) / 2), math.ceil((size[1] - crop.size[1]) / 2)))
     return np.asarray(canvas)

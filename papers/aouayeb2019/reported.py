@@ -115,8 +115,9 @@ def table1_rows(results: Mapping[str, Any]) -> tuple[list[list[str]], bool]:
         confusion = (pooled.get(scope) or {}).get("confusion")
         for k, name in enumerate(classes):
             ours = int(sum(confusion[k])) if confusion else None
+            shown = "-" if ours is None else str(ours) if complete else f"{ours} (scored folds only)"
             rows.append([SCOPE_TITLES.get(scope, scope) if scope != "all" else "3DB (all)", name,
-                         str(paper.get(name, "-")), "-" if ours is None else str(ours), diff(ours, paper.get(name))])
+                         str(paper.get(name, "-")), shown, diff(ours, paper.get(name)) if complete else "-"])
         total = sizes.get(scope)
         rows.append(["", "total", str(paper["total"]), "-" if total is None else str(total),
                      diff(total, paper["total"])])
