@@ -161,3 +161,128 @@ def test_smoke_run_writes_report(smoke_corpus, tmp_path):
     assert results["status_counts"].get("ok", 0) + results["status_counts"].get("nan", 0) == len(results["folds"]) > 0
     assert set(results["metrics"]["pooled"]) == {"all", "smic", "casme2", "samm"}
     assert results["parameters"]["lstm_stage"] == 452_419
+
+
+def test_focal_loss_eq2_matches_hand_computed_values():
+    """Sec. 3.4 Eq. 2 as printed: the target term plus a term for every other class."""
+    import math
+
+    import keras
+
+    from papers.aouayeb2019.protocol import FocalLossEq2
+
+    y = np.array([[1, 0, 0], [0, 0, 1]], "float32")
+    p = np.array([[0.7, 0.2, 0.1], [0.25, 0.25, 0.5]], "float32")
+    a = [0.5, 0.3, 0.2]
+    # -a(1-p)^2 log p for the target, -(1-a) p^2 log(1-p) for each other class, summed; batch mean.
+    first = -0.5 * 0.3 ** 2 * math.log(0.7) - 0.7 * 0.2 ** 2 * math.log(0.8) - 0.8 * 0.1 ** 2 * math.log(0.9)
+    second = -0.2 * 0.5 ** 2 * math.log(0.5) - 0.5 * 0.25 ** 2 * math.log(0.75) - 0.7 * 0.25 ** 2 * math.log(0.75)
+    assert first == pytest.approx(0.0231413, abs=1e-6) and second == pytest.approx(0.0562335, abs=1e-6)
+    assert float(FocalLossEq2(a, gamma=2.0)(y, p)) == pytest.approx((first + second) / 2, rel=1e-5)
+    # Without alpha both terms weigh 1; gamma 0 and alpha None is the one-vs-rest cross-entropy.
+    bce = -(math.log(0.7) + math.log(0.8) + math.log(0.9) + math.log(0.5) + 2 * math.log(0.75)) / 2
+    assert float(FocalLossEq2(None, gamma=0.0)(y, p)) == pytest.approx(bce, rel=1e-5)
+    # Keras's loss (the "keras" option) keeps only the target term.
+    target_only = (-0.5 * 0.09 * math.log(0.7) - 0.2 * 0.25 * math.log(0.5)) / 2
+    assert float(keras.losses.CategoricalFocalCrossentropy(alpha=a, gamma=2.0)(y, p)) == pytest.approx(target_only, rel=1e-5)
+    with pytest.raises(ValueError, match="alpha"):
+        FocalLossEq2([1.5, 0.0, 0.0])
+
+
+def test_focal_loss_form_follows_the_config():
+    import keras
+
+    from papers.aouayeb2019 import CONFIG
+    from papers.aouayeb2019.protocol import FocalLossEq2, focal_loss
+
+    labels = np.array([0, 0, 0, 1, 2, 2])
+    loss = focal_loss(labels, 3, CONFIG)  # paper: Eq. 2 as printed, alpha from inverse frequency
+    assert isinstance(loss, FocalLossEq2) and loss.alpha == pytest.approx([2 / 11, 6 / 11, 3 / 11]) and loss.gamma == 2.0
+    keras_form = dataclasses.replace(CONFIG, loss=dataclasses.replace(CONFIG.loss, form="keras"))
+    assert isinstance(focal_loss(labels, 3, keras_form), keras.losses.CategoricalFocalCrossentropy)
+    with pytest.raises(ValueError, match="loss.form"):
+        focal_loss(labels, 3, dataclasses.replace(CONFIG, loss=dataclasses.replace(CONFIG.loss, form="lin")))
+
+
+def test_paper_profile_follows_the_text_and_quick_keeps_the_synthetic_inputs():
+    from common.config import apply_overrides
+    from papers.aouayeb2019 import CONFIG
+    from papers.aouayeb2019.config import PROFILES
+    from papers.aouayeb2019.protocol import pad_features
+
+    data = CONFIG.data
+    assert (data.padding, data.regions, data.background, data.fit_face, CONFIG.loss.form) == (
+        "post", "landmarks", "black", False, "eq2")
+    for name in ("quick", "smoke"):
+        config = apply_overrides(CONFIG, PROFILES[name])
+        assert (config.data.padding, config.data.regions, config.data.background, config.data.fit_face,
+                config.loss.form) == ("pre", "canvas", "white", True, "keras")
+    # Sec. 4.1.2: "adding zeros at the end"; "pre" puts them in front.
+    seqs = [np.ones((2, 20), "float32"), np.full((4, 20), 2.0, "float32")]
+    short = dataclasses.replace(CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3))
+    post = pad_features(seqs, short)
+    assert post.shape == (2, 3, 20) and post[0, :, 0].tolist() == [1, 1, 0] and post[1, :, 0].tolist() == [2, 2, 2]
+    pre = pad_features(seqs, dataclasses.replace(short, data=dataclasses.replace(short.data, padding="pre")))
+    assert pre[0, :, 0].tolist() == [0, 1, 1]
+
+
+def test_clip_regions_places_the_first_frames_boxes_on_every_frame(tmp_path):
+    """Paper profile: the boxes come from the FIRST frame's landmarks (Sec. 3.1) and cut every frame."""
+    import cv2
+    from skimage import data as skdata
+
+    from common.datasets.sample import Sample
+    from common.preprocessing import faces, regions
+    from papers.aouayeb2019 import CONFIG
+    from papers.aouayeb2019.protocol import clip_regions
+
+    first = skdata.astronaut()
+    second = np.roll(first, 6, axis=1)  # the face moved 6 px right: its boxes stay where frame 1 put them
+    paths = []
+    for k, frame in enumerate((first, second)):
+        paths.append(tmp_path / f"{k}.png")
+        cv2.imwrite(str(paths[-1]), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    sample = Sample(dataset="casme2", subject="sub01", clip="EP01", emotion="negative", onset=0, apex=None,
+                    offset=None, fps=200.0, frames=tuple(paths))
+    crops = clip_regions(sample, CONFIG)
+    assert [c.shape for c in crops] == [(2, 80, 100, 4), (2, 80, 100, 4), (2, 80, 120, 4), (2, 60, 60, 4),
+                                        (2, 60, 60, 4), (2, 60, 160, 4)]
+    points = faces.landmarks(first)
+    for k, frame in enumerate((first, second)):
+        expected = regions.aouayeb_landmark_regions(frame, points)
+        for r in range(6):
+            np.testing.assert_array_equal(crops[r][k], expected[r])
+    rgb = clip_regions(sample, dataclasses.replace(CONFIG, data=dataclasses.replace(CONFIG.data, channels=3)))
+    assert rgb[5].shape == (2, 60, 160, 3)
+
+
+def test_table1_is_transcribed_and_compared(tmp_path):
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from papers.aouayeb2019.reported import TABLE1_COUNTS, report_pages, table1_rows
+
+    for db, counts in TABLE1_COUNTS.items():
+        assert counts["negative"] + counts["positive"] + counts["surprise"] == counts["total"]
+    for name in ("negative", "positive", "surprise", "total"):
+        assert sum(TABLE1_COUNTS[db][name] for db in ("smic", "casme2", "samm")) == TABLE1_COUNTS["all"][name]
+    assert TABLE1_COUNTS["all"]["total"] == 442
+    # Our counts: row sums of the pooled confusion (every LOSO test clip once).
+    conf = {"smic": [[60, 5, 5], [1, 49, 0], [0, 0, 43]], "casme2": [[88, 0, 0], [0, 32, 0], [0, 0, 25]],
+            "samm": [[92, 0, 0], [0, 26, 0], [0, 0, 15]]}
+    conf["all"] = (np.sum([conf[d] for d in ("smic", "casme2", "samm")], axis=0)).tolist()
+    results = {"class_names": ["negative", "positive", "surprise"], "n_samples": 441,
+               "corpus": {"datasets": {"smic": 163, "casme2": 145, "samm": 133}},
+               "metrics": {"pooled": {s: {"confusion": m, "n": int(np.sum(m))} for s, m in conf.items()},
+                           "not_scored": []}}
+    rows, complete = table1_rows(results)
+    assert complete and len(rows) == 16
+    assert rows[0] == ["SMIC", "negative", "70", "70", "+0"]
+    assert rows[1] == ["SMIC", "positive", "51", "50", "-1"] and rows[3] == ["", "total", "164", "163", "-1"]
+    assert rows[-1] == ["", "total", "442", "441", "-1"]
+    with PdfPages(tmp_path / "pages.pdf") as pdf:  # Table 2, Table 1 and Fig. 5 pages render
+        report_pages(pdf, results)
+        assert pdf.get_pagecount() == 3
+    results["metrics"]["pooled"]["all"]["n"] = 100  # not every fold scored: no class differences claimed
+    rows, complete = table1_rows(results)
+    assert not complete and rows[0] == ["SMIC", "negative", "70", "70 (scored folds only)", "-"]
+    assert rows[3] == ["", "total", "164", "163", "-1"]

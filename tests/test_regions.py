@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import cv2
 import numpy as np
@@ -72,6 +73,97 @@ def test_aouayeb_letterbox_never_enlarges_small_face():
     # The option (off by default) scales it up to 240 x 240, pasted at row 20.
     big = regions.aouayeb_letterbox(image, synthetic_points(50, 150, 60, 160), enlarge=True)
     assert (big[..., 3] == 255).sum() == 240 * 240 and np.all(big[20:260, :, 3] == 255)
+
+
+# Aouayeb, the text's regions (Sec. 3.1 / 4.1.2): boxes on the landmarks, each crop padded
+AOUAYEB_PARTS = {  # region -> the landmarks of the part it names
+    0: regions.RIGHT_BROW + regions.RIGHT_EYE, 1: regions.LEFT_BROW + regions.LEFT_EYE,
+    2: regions.NOSE, 5: regions.MOUTH,
+}
+
+
+def _inside(points, box) -> np.ndarray:
+    left, top, right, bottom = box
+    return (points[:, 0] >= left) & (points[:, 0] < right) & (points[:, 1] >= top) & (points[:, 1] < bottom)
+
+
+@pytest.mark.parametrize("name,mirrored", [("astronaut", False), ("grace_hopper", False), ("astronaut", True)])
+def test_aouayeb_landmark_regions_hold_their_parts_on_the_photographs(name, mirrored):
+    """Each of the six boxes holds the landmarks of the part it names (Sec. 3.1: eyes + eyebrows,
+    nose, cheeks, mouth) on the suite's face photographs; the cheeks, which no landmark marks, lie
+    below their eye, above the mouth corner, between the face outline and the nose wing."""
+    from common.datasets.synthetic.faces import base_face
+
+    _, p = base_face(name, mirrored)
+    boxes = regions.aouayeb_landmark_boxes(p)
+    assert len(boxes) == 6
+    for r, part in AOUAYEB_PARTS.items():
+        assert _inside(p[list(part)], boxes[r]).all(), (r, boxes[r])
+    # Eye boxes hold their own side only; the mouth box holds no eye; the nose box no brow.
+    assert not _inside(p[list(regions.LEFT_EYE)], boxes[0]).any()
+    assert not _inside(p[list(regions.RIGHT_EYE)], boxes[1]).any()
+    assert not _inside(p[list(regions.RIGHT_EYE + regions.LEFT_EYE)], boxes[5]).any()
+    assert not _inside(p[list(regions.RIGHT_BROW + regions.LEFT_BROW)], boxes[2]).any()
+    for r, eye, wing, corner, outline in ((3, regions.RIGHT_EYE, 31, 48, (1, 2, 3)), (4, regions.LEFT_EYE, 35, 54, (13, 14, 15))):
+        left, top, right, bottom = boxes[r]
+        assert top > p[list(eye), 1].max() and bottom <= p[corner, 1] + 1
+        if r == 3:  # image-left cheek: from the outline to the nose wing
+            assert p[list(outline), 0].max() - 1 <= left and right <= p[wing, 0] + 1
+        else:
+            assert p[wing, 0] - 1 <= left and right <= p[list(outline), 0].min() + 1
+        assert right - left >= 10 and bottom - top >= 10
+        assert not _inside(p[list(regions.MOUTH + regions.NOSE + regions.RIGHT_EYE + regions.LEFT_EYE)], boxes[r]).any()
+    assert boxes[3][2] <= boxes[4][0]  # image-left cheek left of the image-right cheek
+
+
+def test_aouayeb_canvas_boxes_miss_parts_the_landmark_boxes_hold():
+    """The authors' fixed canvas boxes (their later script), even on the face enlarged to fill the
+    canvas, cut off part of the brows and of the mouth on the astronaut photograph (README ledger #19)."""
+    from common.datasets.synthetic.faces import base_face
+
+    _, p = base_face("astronaut")
+    left, top, right, bottom = regions.aouayeb_face_box(p)
+    scale = min(240 / (right - left), 280 / (bottom - top))  # the face enlarged to fit (fit_face)
+    width, height = round((right - left) * scale), round((bottom - top) * scale)
+    canvas = (p - (left, top)) * scale + (np.ceil((240 - width) / 2), np.ceil((280 - height) / 2))
+    box = lambda r: (regions.AOUAYEB_REGIONS[r].x1, regions.AOUAYEB_REGIONS[r].y1,  # noqa: E731
+                     regions.AOUAYEB_REGIONS[r].x2, regions.AOUAYEB_REGIONS[r].y2)
+    assert not _inside(canvas[list(AOUAYEB_PARTS[0])], box(0)).all()
+    assert _inside(canvas[list(AOUAYEB_PARTS[5])], box(5)).mean() < 0.5
+
+
+def test_aouayeb_landmark_regions_pad_black_and_never_enlarge():
+    _, points = astronaut()
+    image = np.full((512, 512, 3), 90, np.uint8)
+    boxes = regions.aouayeb_landmark_boxes(points)
+    crops = regions.aouayeb_landmark_regions(image, points)
+    assert [c.shape for c in crops] == [(80, 100, 4), (80, 100, 4), (80, 120, 4), (60, 60, 4), (60, 60, 4), (60, 160, 4)]
+    for crop, (left, top, right, bottom), region in zip(crops, boxes, regions.AOUAYEB_REGIONS):
+        w, h = right - left, bottom - top
+        assert w <= region.size[0] and h <= region.size[1]  # the astronaut's face is small: pad only
+        face = crop[..., 3] == 255
+        assert face.sum() == w * h  # never enlarged
+        rows, cols = np.nonzero(face)
+        assert (cols.min(), rows.min()) == (math.ceil((region.size[0] - w) / 2), math.ceil((region.size[1] - h) / 2))
+        assert np.all(crop[face, :3] == 90) and np.all(crop[~face] == 0)  # black, transparent background
+    np.testing.assert_array_equal(crops[0][..., 3] == 255, crops[0][..., 3] != 0)
+    white = regions.aouayeb_landmark_regions(image, points, background=regions.aouayeb_background("white"))
+    assert np.all(white[0][white[0][..., 3] == 0] == (255, 255, 255, 0))
+    with pytest.raises(ValueError, match="background"):
+        regions.aouayeb_background("grey")
+
+
+def test_aouayeb_landmark_regions_shrink_a_large_crop_keeping_its_aspect():
+    _, points = astronaut()
+    big = np.full((2048, 2048, 3), 60, np.uint8)
+    scaled = points * 4.0  # boxes about 160 x 108 for the eyes: larger than 100 x 80
+    (left, top, right, bottom), region = regions.aouayeb_landmark_boxes(scaled)[0], regions.AOUAYEB_REGIONS[0]
+    assert right - left > region.size[0]
+    crop = regions.aouayeb_landmark_regions(big, scaled)[0]
+    rows, cols = np.nonzero(crop[..., 3] > 0)
+    w, h = cols.max() - cols.min() + 1, rows.max() - rows.min() + 1
+    assert w == region.size[0] and h <= region.size[1]  # shrunk to fit the width
+    assert abs(w / h - (right - left) / (bottom - top)) < 0.05  # aspect ratio kept
 
 
 # ----------------------------------------------------------------------------- Le et al.

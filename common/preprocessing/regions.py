@@ -4,7 +4,9 @@ Landmarks ``points`` are (68, 2) (x, y), 0-based iBUG indices (algorithms.md 8.1
 the subject's right, the image left). Frames are uint8 (H, W) grey or (H, W, 3) RGB.
 
 * Aouayeb et al. 2019, section 3.1 / Fig. 2 and the authors' ``crop_6_ROIs.py``
-  (algorithms.md 6.1): ``aouayeb_face_box``, ``aouayeb_letterbox``, ``aouayeb_regions``.
+  (algorithms.md 6.1): ``aouayeb_face_box``, ``aouayeb_letterbox``, ``aouayeb_regions`` (the
+  authors' fixed boxes on the letterboxed face); ``aouayeb_landmark_boxes``,
+  ``aouayeb_landmark_regions`` (the text's boxes placed on the landmarks, padded per region).
 * Le et al. 2020, section III-C / Fig. 2: ``le_boxes``, ``le_regions``, ``le_roi_canvas``
   (eyebrow, nose and mouth rectangles, eyes masked).
 * Reddy et al. 2019, section III-B and the authors' FuseNet scripts (algorithms.md 7.3):
@@ -155,6 +157,91 @@ def aouayeb_clip_regions(frames, points, background=(255, 255, 255, 0), enlarge:
     """Six (T, H, W, 4) uint8 arrays for a clip, every frame cut with the same ``points``."""
     per_frame = [aouayeb_regions(frame, points, background, enlarge) for frame in frames]
     return [np.stack([regions[i] for regions in per_frame]) for i in range(len(AOUAYEB_REGIONS))]
+
+
+# Letterbox / padding colours (RGBA). Sec. 4.1.2: "adding a black background"; the authors'
+# ``resize_contain`` pastes on (255, 255, 255, 0), white RGB with alpha 0 (algorithms.md 6.1).
+AOUAYEB_BACKGROUNDS = {"black": (0, 0, 0, 0), "white": (255, 255, 255, 0)}
+
+
+def aouayeb_background(name: str) -> tuple[int, int, int, int]:
+    """The RGBA colour of ``"black"`` (the text) or ``"white"`` (the authors' ``resize_contain``)."""
+    if name not in AOUAYEB_BACKGROUNDS:
+        raise ValueError(f"background={name!r}: expected one of {', '.join(AOUAYEB_BACKGROUNDS)}")
+    return AOUAYEB_BACKGROUNDS[name]
+
+
+def aouayeb_landmark_boxes(points, margin: float = 0.1) -> list[tuple[int, int, int, int]]:
+    """(left, top, right, bottom), right/bottom exclusive, of the six regions of Sec. 3.1, placed
+    on the 68 landmarks (in ``AOUAYEB_REGIONS`` order: image-left eye + eyebrow, image-right eye +
+    eyebrow, nose, image-left cheek, image-right cheek, mouth).
+
+    Sec. 3.1 / 4.1.2 say the six boxes are "indicated from the first frame of every sequence
+    based on the 68 facial landmarks" and give no coordinates, so (our choice; m = ``margin`` x
+    the inter-ocular distance between the eye centres):
+
+    * eye + eyebrow: the bounding box of the brow (17-21 / 22-26) and eye (36-41 / 42-47) points,
+      grown by m on every side;
+    * nose: the bounding box of the nose points 27-35 (root to nostrils), grown by m;
+    * mouth: the bounding box of the lips 48-67, grown by m;
+    * cheek (no landmark lies on a cheek): between the lower eyelid (+ m) and the upper lip's
+      side (P48-P50 / P52-P54, its highest point) vertically, and between the innermost
+      face-outline point at that height (P1-P3 / P13-P15) and the nose wing (P31.x / P35.x)
+      horizontally: the skin lateral to the nose and below the eye that AU6 (cheek raiser) moves.
+    """
+    p = _points(points)
+    m = margin * _inter_ocular(p)
+
+    def grown(idx) -> tuple[float, float, float, float]:
+        q = p[list(idx)]
+        return q[:, 0].min() - m, q[:, 1].min() - m, q[:, 0].max() + m, q[:, 1].max() + m
+
+    # Cheeks, inclusive extents: the nose wing and the upper lip stay outside (hence the 1 px).
+    right_cheek = (p[[1, 2, 3], 0].max(), p[[40, 41], 1].max() + m, p[31, 0] - 1, p[[48, 49, 50], 1].min() - 1)
+    left_cheek = (p[35, 0] + 1, p[[46, 47], 1].max() + m, p[[13, 14, 15], 0].min(), p[[52, 53, 54], 1].min() - 1)
+    boxes = [grown(RIGHT_BROW + RIGHT_EYE), grown(LEFT_BROW + LEFT_EYE), grown(NOSE), right_cheek, left_cheek,
+             grown(MOUTH)]
+    out = []
+    for left, top, right, bottom in boxes:
+        box = (math.floor(left), math.floor(top), math.floor(right) + 1, math.floor(bottom) + 1)
+        if box[2] <= box[0] or box[3] <= box[1]:
+            raise ValueError(f"landmarks give an empty Aouayeb region box {box}: expected a frontal face")
+        out.append(box)
+    return out
+
+
+def aouayeb_contain(image, size: tuple[int, int], background=(0, 0, 0, 0)) -> np.ndarray:
+    """(height, width, 4) uint8 RGBA: ``image`` (RGBA) pasted in the middle of a ``size`` =
+    (width, height) canvas of ``background``, first shrunk to fit when larger (PIL ``thumbnail``,
+    LANCZOS, aspect ratio kept), never enlarged: ``resize_contain``'s rule applied to one region.
+
+    Sec. 4.1.2: "we only resized them to the same size by adding a black background". A crop
+    larger than its fixed size cannot be padded; shrinking it to fit, keeping its aspect ratio, is
+    our choice (it is what the authors' ``resize_contain`` does to the face, README ledger).
+    """
+    from PIL import Image
+
+    crop = Image.fromarray(np.ascontiguousarray(image), "RGBA")
+    crop.thumbnail(size, Image.LANCZOS)  # DEVIATION: the text only pads; a larger crop is shrunk to fit (aouayeb2019 ledger #19)
+    canvas = Image.new("RGBA", size, tuple(background))
+    canvas.paste(crop, (math.ceil((size[0] - crop.size[0]) / 2), math.ceil((size[1] - crop.size[1]) / 2)))
+    return np.asarray(canvas)
+
+
+def aouayeb_landmark_regions(frame: np.ndarray, points, background=(0, 0, 0, 0), margin: float = 0.1) -> list[np.ndarray]:
+    """The six RGBA regions (80,100,4), (80,100,4), (80,120,4), (60,60,4), (60,60,4), (60,160,4)
+    as Sec. 3.1 / 4.1.2 describe them: each box of ``aouayeb_landmark_boxes`` cropped from the
+    frame itself and padded to its fixed size on ``background`` (``aouayeb_contain``; shrunk to
+    fit only when larger). Alpha is 255 over the frame's pixels, 0 in the padding and outside
+    the frame, so the crops keep the 4 channels of the paper's parameter count. Pass the FIRST
+    frame's landmarks for every frame (Sec. 3.1).
+    """
+    rgba = np.concatenate([_rgb(frame), np.full(np.asarray(frame).shape[:2] + (1,), 255, np.uint8)], axis=2)
+    crops = []
+    for box, region in zip(aouayeb_landmark_boxes(points, margin), AOUAYEB_REGIONS):
+        crop = crop_padded(rgba, *box, fill=np.asarray(background, np.uint8))
+        crops.append(aouayeb_contain(crop, region.size, background))
+    return crops
 
 
 # ----------------------------------------------------------------------------- Le et al.

@@ -17,15 +17,23 @@ from common.training import TrainConfig
 class DataConfig:
     """Input preparation (Sec. 3.1, Sec. 4.1.2)."""
 
-    channels: Annotated[int, Range(ge=1, le=4)] = 4  # Sec. 4.1.2 letterboxed ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
+    channels: Annotated[int, Range(ge=1, le=4)] = 4  # Sec. 4.1.2 padded ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
     seq_len: Annotated[int, Range(ge=1)] = 500  # Sec. 4.1.2: "resized all input sequences to the same size 500"
-    padding: Literal["pre", "post"] = "pre"  # DEVIATION: Keras pad_sequences default; the text says "at the end" (ledger #12)
+    padding: Literal["pre", "post"] = "post"  # Sec. 4.1.2: "adding zeros at the end"; "pre" (Keras pad_sequences default) = quick/smoke (ledger #12)
     truncating: Literal["pre", "post"] = "post"  # choice: clips longer than seq_len lose their last frames
     frames_per_clip: Annotated[int, Range(ge=0)] = 0  # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
-    # Sec. 3.1 / Fig. 2 name the regions (eyes, nose, cheeks, mouth); the authors' resize_contain
-    # only shrinks, so a face box smaller than 240 x 280 stays small and the fixed boxes miss their
-    # parts. True (DEVIATION from the authors' code, ledger #15): enlarge such faces to fit first.
-    fit_face: bool = True
+    # Sec. 3.1 / 4.1.2: six boxes placed on the first frame's 68 landmarks, each cropped from the
+    # frame and padded to its fixed size ("landmarks", ledger #19). "canvas" (quick/smoke): the face
+    # letterboxed to 240 x 280 and the authors' six fixed boxes of crop_6_ROIs.py (their later script).
+    regions: Literal["landmarks", "canvas"] = "landmarks"
+    region_margin: Annotated[float, Range(ge=0)] = 0.1  # choice: "landmarks" boxes grow by this x the inter-ocular distance (ledger #19)
+    # Sec. 4.1.2: "adding a black background" (RGB 0, alpha 0). "white" = resize_contain's
+    # (255, 255, 255, 0), the authors' script (quick/smoke, ledger #1).
+    background: Literal["black", "white"] = "black"
+    # "canvas" only. The text pads and never enlarges (False, the authors' resize_contain too).
+    # True (DEVIATION, quick/smoke only, ledger #15): a face box smaller than 240 x 280 is enlarged
+    # to fit first, so that the fixed boxes land on the parts of the synthetic 256-px faces.
+    fit_face: bool = False
     input_scale: Annotated[float, Range(gt=0)] = 1.0  # choice: not stated; raw 0-255 pixel values enter the CNN (1/255 = option)
     # Sec. 3.2 trains the region CNNs on the frames' crops as they are ("frame"). "minus_first_frame"
     # (DEVIATION, quick/smoke profiles only, see the ledger): each crop minus the clip's first crop, so
@@ -59,6 +67,10 @@ class LossConfig:
     """Focal loss (Sec. 3.4, Eq. 2) for both stages."""
 
     gamma: Annotated[float, Range(ge=0)] = 2.0  # choice: not stated; Lin et al. [21] default (and the authors' 2022 code)
+    # Sec. 3.4 Eq. 2 as printed: the target term -alpha (1-p)^gamma log p plus, for every other
+    # class, -(1-alpha) p^gamma log(1-p) ("eq2", ``FocalLossEq2``). "keras" (quick/smoke, ledger #10):
+    # keras.losses.CategoricalFocalCrossentropy, the target term only.
+    form: Literal["eq2", "keras"] = "eq2"
     alpha: Literal["inverse_frequency", "none"] = "inverse_frequency"  # Sec. 3.4: alpha "set by inverse class frequency" (fold training labels)
 
 
@@ -88,9 +100,21 @@ class AouayebConfig:
 # DEVIATION (quick/smoke only): fewer epochs, frames sampled per clip, shorter padding length and a
 # larger learning rate so that the protocol runs end to end on a 2-core CPU, and region CNNs that see
 # each crop minus the clip's first crop (the synthetic classes live only in motion); see the README ledger.
+# SYNTHETIC_INPUTS (DEVIATION, quick/smoke only, ledger #1, #10, #12, #15, #19): the inputs and loss the
+# quick/smoke profiles had before the paper profile followed the text (issue 13), kept so that
+# `make demo` and the smoke test measure what they measured: the authors' canvas boxes on the
+# enlarged, white-letterboxed face, front padding and Keras's target-only focal loss.
+SYNTHETIC_INPUTS = {
+    "data.regions": "canvas",
+    "data.background": "white",
+    "data.fit_face": True,
+    "data.padding": "pre",
+    "loss.form": "keras",
+}
 PROFILES = {
     "paper": {},
     "quick": {
+        **SYNTHETIC_INPUTS,
         "data.frames_per_clip": 16,
         "data.seq_len": 16,
         "data.cnn_input": "minus_first_frame",
@@ -100,6 +124,7 @@ PROFILES = {
         "stage2.learning_rate": 1e-3,
     },
     "smoke": {
+        **SYNTHETIC_INPUTS,
         "data.frames_per_clip": 4,
         "data.seq_len": 4,
         "data.cnn_input": "minus_first_frame",

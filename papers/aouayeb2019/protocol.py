@@ -13,8 +13,9 @@ fold's training subjects only:
    zero-padded to 500; the six-LSTM network is trained on the training clips and predicts the
    held-out subject's clips.
 
-Both stages use the focal loss of Sec. 3.4 (Eq. 2) with alpha = inverse class frequency of the
-fold's training labels (``keras.losses.CategoricalFocalCrossentropy`` with a per-class alpha).
+Both stages use the focal loss of Sec. 3.4 (Eq. 2 as printed, ``FocalLossEq2``) with alpha =
+inverse class frequency of the fold's training labels (``keras.losses.CategoricalFocalCrossentropy``
+with a per-class alpha, the target term only, is the ``loss.form="keras"`` option).
 """
 from __future__ import annotations
 
@@ -96,13 +97,65 @@ def focal_alpha(train_labels: Sequence[int] | np.ndarray, num_classes: int) -> l
     return (inverse / inverse.sum()).tolist()
 
 
+class FocalLossEq2(keras.losses.Loss):
+    """Sec. 3.4, Eq. 2 as printed, applied to every class of a softmax output (one-vs-rest):
+
+    ``L = sum_c [ y_c * -alpha_c (1 - p_c)^gamma log p_c  +  (1 - y_c) * -(1 - alpha_c) p_c^gamma log(1 - p_c) ]``
+
+    per sample, averaged over the batch (Keras' ``sum_over_batch_size``). The second term is the
+    printed "otherwise" branch (Lin et al. [21], Eq. 5 with alpha_t), which Keras's
+    ``CategoricalFocalCrossentropy`` (target term only) drops. ``alpha=None``: both terms weigh 1
+    (Lin et al.'s focal loss without alpha). ``p`` is clipped to [eps, 1 - eps]. ``keras.ops``
+    only; written by hand because no Keras loss has the non-target term.
+    """
+
+    def __init__(self, alpha: Sequence[float] | None = None, gamma: float = 2.0, epsilon: float = 1e-7,
+                 name: str = "focal_loss_eq2", reduction: str = "sum_over_batch_size", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        if alpha is not None and any(not 0.0 <= float(a) <= 1.0 for a in alpha):
+            raise ValueError(f"FocalLossEq2: every alpha must lie in [0, 1] (Sec. 3.4), got {list(alpha)}")
+        self.alpha = None if alpha is None else [float(a) for a in alpha]
+        self.gamma = float(gamma)
+        self.epsilon = float(epsilon)
+
+    def call(self, y_true, y_pred):
+        ops = keras.ops
+        y_pred = ops.convert_to_tensor(y_pred)
+        y_true = ops.cast(y_true, y_pred.dtype)
+        p = ops.clip(y_pred, self.epsilon, 1.0 - self.epsilon)
+        if self.alpha is None:
+            weight_target, weight_other = 1.0, 1.0
+        else:
+            weight_target = ops.convert_to_tensor(self.alpha, dtype=p.dtype)
+            weight_other = 1.0 - weight_target
+        target = -weight_target * ops.power(1.0 - p, self.gamma) * ops.log(p)
+        other = -weight_other * ops.power(p, self.gamma) * ops.log(1.0 - p)
+        return ops.sum(y_true * target + (1.0 - y_true) * other, axis=-1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "alpha": self.alpha, "gamma": self.gamma, "epsilon": self.epsilon}
+
+
 def focal_loss(train_labels: np.ndarray, num_classes: int, config: AouayebConfig) -> keras.losses.Loss:
-    """``CategoricalFocalCrossentropy`` (Sec. 3.4, Eq. 2) with per-class alpha and the configured gamma."""
+    """The focal loss of Sec. 3.4 with per-class alpha and the configured gamma.
+
+    ``loss.form="eq2"`` (paper): ``FocalLossEq2``, Eq. 2 as printed. ``"keras"`` (quick/smoke,
+    ledger #10): ``CategoricalFocalCrossentropy``, the target term only; there alpha normalised to
+    sum 1 only rescales each class's gradient.
+    """
     if config.loss.alpha == "inverse_frequency":
         alpha = focal_alpha(train_labels, num_classes)
+    elif config.loss.alpha == "none":
+        alpha = None
     else:
-        alpha = [1.0] * num_classes
-    return keras.losses.CategoricalFocalCrossentropy(alpha=alpha, gamma=config.loss.gamma)
+        raise ValueError(f"loss.alpha={config.loss.alpha!r}: expected 'inverse_frequency' or 'none'")
+    if config.loss.form == "eq2":
+        return FocalLossEq2(alpha=alpha, gamma=config.loss.gamma)
+    if config.loss.form != "keras":
+        raise ValueError(f"loss.form={config.loss.form!r}: expected 'eq2' (Sec. 3.4 as printed) or 'keras'")
+    # DEVIATION (quick/smoke only, ledger #10): Keras's focal loss keeps only Eq. 2's target term.
+    return keras.losses.CategoricalFocalCrossentropy(alpha=[1.0] * num_classes if alpha is None else alpha,
+                                                     gamma=config.loss.gamma)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,31 +200,45 @@ def frame_indices(n_frames: int, frames_per_clip: int) -> np.ndarray:
 def clip_regions(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:
     """Six (T, H, W, C) uint8 arrays: the regions of the clip's (selected) frames (Sec. 3.1).
 
-    Landmarks of the FIRST frame (dlib 68 points) give the face box, letterboxed to 240 x 280,
-    and the same six boxes cut every frame (``common.preprocessing.regions``). Cached per clip:
-    this is the expensive preprocessing stage.
+    The FIRST frame's 68 dlib landmarks place the six boxes, and the same boxes cut every frame.
+    ``data.regions="landmarks"`` (Sec. 3.1 / 4.1.2): each box placed on its part's landmarks,
+    cropped from the frame and padded to its fixed size on ``data.background``
+    (``common.preprocessing.regions.aouayeb_landmark_regions``). ``"canvas"`` (quick/smoke): the
+    face letterboxed to 240 x 280 and the authors' six fixed boxes (``aouayeb_regions``), after
+    ``_fit_face`` when ``data.fit_face``. Cached per clip: this is the expensive preprocessing stage.
     """
     from common.preprocessing.cache import cached, sample_fingerprint
     from common.preprocessing.faces import sample_landmarks
     from common.preprocessing.io import read_frames
-    from common.preprocessing.regions import aouayeb_regions
+    from common.preprocessing.regions import aouayeb_background, aouayeb_landmark_regions, aouayeb_regions
 
-    channels = config.data.channels
+    data = config.data
+    channels = data.channels
     if channels not in (3, 4):
         raise ValueError(f"data.channels={channels}: expected 4 (RGBA, the paper's count) or 3 (RGB)")
-    indices = frame_indices(len(sample.frames), config.data.frames_per_clip)
+    if data.regions not in ("landmarks", "canvas"):
+        raise ValueError(f"data.regions={data.regions!r}: expected 'landmarks' (Sec. 3.1) or 'canvas'")
+    background = aouayeb_background(data.background)
+    indices = frame_indices(len(sample.frames), data.frames_per_clip)
 
     def compute() -> dict[str, np.ndarray]:
         points = sample_landmarks(sample, mode="first").points[0]  # Sec. 3.1: first frame's 68 points
         frames = read_frames([sample.frames[i] for i in indices], "rgb")
-        if config.data.fit_face:  # DEVIATION: enlarge small faces so the boxes hit the named parts (ledger #15)
-            frames, points = _fit_face(frames, points)
-        per_frame = [aouayeb_regions(frame, points) for frame in frames]
+        if data.regions == "landmarks":
+            per_frame = [aouayeb_landmark_regions(frame, points, background, data.region_margin) for frame in frames]
+        else:  # DEVIATION (quick/smoke only, ledger #19): the authors' later fixed canvas boxes
+            if data.fit_face:  # DEVIATION (quick/smoke only): enlarge small faces (ledger #15)
+                frames, points = _fit_face(frames, points)
+            per_frame = [aouayeb_regions(frame, points, background) for frame in frames]
         return {f"r{r}": np.stack([regions[r] for regions in per_frame]) for r in range(NUM_REGIONS)}
 
-    arrays = cached("aouayeb2019_regions", sample_fingerprint(sample),
-                    {"indices": indices, "letterbox": "resize_contain_240x280_rgba", "fit_face": config.data.fit_face},
-                    compute)
+    if data.regions == "landmarks":
+        params = {"indices": indices, "regions": "landmarks_v1", "margin": data.region_margin,
+                  "background": list(background)}
+    else:
+        params = {"indices": indices, "regions": "canvas", "letterbox": "resize_contain_240x280_rgba",
+                  "fit_face": data.fit_face, "background": list(background)}
+    arrays = cached("aouayeb2019_regions", sample_fingerprint(sample), params, compute)
     # RGBA (4) as the authors' letterboxed PNGs; 3 drops the alpha channel (RGB option).
     return [arrays[f"r{r}"][..., :channels] for r in range(NUM_REGIONS)]
 
@@ -179,9 +246,9 @@ def clip_regions(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:
 def _fit_face(frames: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Scale the frames (and points) so that a face box smaller than 240 x 280 fills the canvas.
 
-    DEVIATION from the authors' ``resize_contain`` (``data.fit_face``, default on): it only shrinks,
-    and the fixed boxes of Sec. 3.1 cover the eyes, nose, cheeks and mouth only when the face fills
-    the canvas (as with the CASME II RAW frames the authors cropped). Bicubic enlargement.
+    DEVIATION from the text and the authors' ``resize_contain`` (``data.fit_face``, quick/smoke
+    profiles only, ledger #15): both pad and never enlarge; the authors' fixed canvas boxes land
+    near the parts of the synthetic 256-px faces only when the face fills the canvas. Bicubic.
     """
     import cv2
 
@@ -214,9 +281,12 @@ def stage1_input(clip_region: np.ndarray, mode: str) -> np.ndarray:
 def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.ndarray:
     """(N, seq_len, 20) float32: each clip's feature sequence zero-padded (Sec. 4.1.2, length 500).
 
-    ``keras.utils.pad_sequences``, the function the authors' Keras provided; padding side per
-    ``data.padding`` (ledger), clips longer than ``seq_len`` cut per ``data.truncating``.
+    ``keras.utils.pad_sequences``, the function the authors' Keras provided. ``data.padding="post"``
+    (paper): "adding zeros at the end" (Sec. 4.1.2); ``"pre"`` (quick/smoke, ledger #12): zeros in
+    front, Keras's default. Clips longer than ``seq_len`` are cut per ``data.truncating``.
     """
+    if config.data.padding not in ("pre", "post"):
+        raise ValueError(f"data.padding={config.data.padding!r}: expected 'post' (Sec. 4.1.2) or 'pre'")
     return keras.utils.pad_sequences(list(sequences), maxlen=config.data.seq_len, dtype="float32",
                                      padding=config.data.padding, truncating=config.data.truncating, value=0.0)
 

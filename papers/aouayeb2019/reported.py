@@ -1,4 +1,4 @@
-"""The numbers Aouayeb et al. 2019 report, transcribed once (Table 2, Fig. 5, Sec. 5).
+"""The numbers Aouayeb et al. 2019 report, transcribed once (Table 1, Table 2, Fig. 5, Sec. 5).
 
 Table 2: "The LOSO-CV performance of our proposed method, baselines and the recent methods"
 on the MEGC 2019 composite (FULL) and per database. The MEGC 2019 protocol computes UF1/UAR
@@ -44,6 +44,17 @@ BASELINES = (
     ("Aouayeb et al. (paper)", "", "deep learning", OURS_TABLE2),
 )
 
+# Table 1: "Samples distribution in 3 classes of all datasets for CDE" (database x class; "3DB" is
+# our "all"). Footnotes: CASME II negative = disgust + repression; SAMM negative = anger, contempt,
+# disgust, fear, sadness. The same counts as the MEGC 2019 ground truth (datasets.md 5.1).
+TABLE1_COUNTS = {
+    "smic": {"negative": 70, "positive": 51, "surprise": 43, "total": 164},
+    "casme2": {"negative": 88, "positive": 32, "surprise": 25, "total": 145},
+    "samm": {"negative": 92, "positive": 26, "surprise": 15, "total": 133},
+    "all": {"negative": 250, "positive": 109, "surprise": 83, "total": 442},
+}
+TABLE1_SCOPES = ("smic", "casme2", "samm", "all")
+
 # Fig. 5 (confusion matrix on the composite): the text gives only "the negative class has the
 # highest Recall rate 0.924" (Sec. 4.2); the other cells are in the image.
 FIG5_NEGATIVE_RECALL = 0.924
@@ -80,8 +91,42 @@ def table2_rows(results: Mapping[str, Any]) -> list[list[str]]:
     return rows
 
 
+def table1_rows(results: Mapping[str, Any]) -> tuple[list[list[str]], bool]:
+    """Table 1 beside our selection: [database, class, paper, ours, ours - paper] per database x class.
+
+    Our per-class counts are the row sums of the pooled confusion matrices (every LOSO test clip
+    once), so they are the whole selection only when every fold was scored; the totals come from
+    the corpus. Returns the rows and whether the class counts cover the whole selection.
+    """
+    metrics = results.get("metrics") or {}
+    pooled = metrics.get("pooled", {})
+    classes = list(results.get("class_names") or ("negative", "positive", "surprise"))
+    sizes = dict((results.get("corpus") or {}).get("datasets") or {})
+    sizes["all"] = results.get("n_samples", sum(sizes.values()))
+    scored = (pooled.get("all") or {}).get("n")
+    complete = scored is not None and scored == sizes["all"] and not metrics.get("not_scored")
+
+    def diff(ours: Any, paper: Any) -> str:
+        return "-" if ours is None or paper is None else f"{int(ours) - int(paper):+d}"
+
+    rows = []
+    for scope in TABLE1_SCOPES:
+        paper = TABLE1_COUNTS[scope]
+        confusion = (pooled.get(scope) or {}).get("confusion")
+        for k, name in enumerate(classes):
+            ours = int(sum(confusion[k])) if confusion else None
+            shown = "-" if ours is None else str(ours) if complete else f"{ours} (scored folds only)"
+            rows.append([SCOPE_TITLES.get(scope, scope) if scope != "all" else "3DB (all)", name,
+                         str(paper.get(name, "-")), shown, diff(ours, paper.get(name)) if complete else "-"])
+        total = sizes.get(scope)
+        rows.append(["", "total", str(paper["total"]), "-" if total is None else str(total),
+                     diff(total, paper["total"])])
+    return rows, complete
+
+
 def report_pages(pdf: Any, results: Mapping[str, Any], context: Any = None) -> None:
-    """Extra PDF pages: Table 2 reproduced (baselines, paper, ours) and the Fig. 5 confusion matrix."""
+    """Extra PDF pages: Table 2 reproduced (baselines, paper, ours), Table 1 beside our selection and
+    the Fig. 5 confusion matrix."""
     import matplotlib.pyplot as plt
 
     from common.reporting.figures import confusion_page, table_pages
@@ -93,6 +138,18 @@ def report_pages(pdf: Any, results: Mapping[str, Any], context: Any = None) -> N
     highlight = [False] * (len(rows) - 1) + [True]
     for fig in table_pages("Table 2 reproduced", header, rows, subtitle=subtitle, highlight=highlight,
                            col_widths=[0.17, 0.05, 0.1] + [0.085] * 8):
+        pdf.savefig(fig)
+        plt.close(fig)
+    rows, complete = table1_rows(results)
+    coverage = ("class counts: every clip of the selection (every LOSO fold scored)" if complete else
+                "class counts: only the test clips of the scored folds (not every fold ran), so they are NOT "
+                "the whole selection; totals: the whole selection")
+    highlight = [row[4] not in ("+0", "-") for row in rows]
+    for fig in table_pages("Table 1 beside our selection (MEGC 2019 composite)",
+                           ["database", "class", "paper (Table 1)", "ours", "ours - paper"], rows,
+                           subtitle=(f"Aouayeb et al. 2019, Table 1: samples per class and database. {coverage}. "
+                                     f"Red: a count that differs. {_corpus_line(results)}"),
+                           highlight=highlight, col_widths=[0.2, 0.15, 0.2, 0.2, 0.2]):
         pdf.savefig(fig)
         plt.close(fig)
     pooled = (results.get("metrics") or {}).get("pooled", {})
