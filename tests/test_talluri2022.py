@@ -183,7 +183,8 @@ def test_cross_dataset_folds_pair_stratified_folds_of_each_database(smoke_corpus
 def test_split_run_summary_compares_best_with_best():
     from papers.talluri2022.report import split_run_summary
 
-    records = [{"fold": "run1", "y_true": [0, 1, 2, 0], "y_pred": [0, 1, 2, 1], "history": {"val_accuracy": [0.5, 1.0, 0.75]}},
+    records = [{"fold": "run1", "y_true": [0, 1, 2, 0], "y_pred": [0, 1, 2, 1],
+                "history": {"val_accuracy": [0.5, 1.0, 0.75]}},
                {"fold": "run2", "y_true": [0, 1], "y_pred": [1, 0], "history": {"val_accuracy": [0.5, 0.0]}}]
     summary = split_run_summary(records)
     assert summary["best_last"] == 0.75 and summary["mean_last"] == pytest.approx(0.375)  # last epoch

@@ -66,7 +66,7 @@ def _subset(selection: Selection, indices: np.ndarray) -> Selection:
                      class_names=selection.class_names)
 
 
-def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:
+def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:  # DEVIATION: ledger 10
     """Sec. 8.2: stratified 5-fold.
 
     Intra-dataset (train == test databases): ``StratifiedKFold`` over the selection. Cross-dataset:
@@ -118,6 +118,8 @@ def window_indices(sample, config: TalluriConfig) -> np.ndarray:
     n = len(sample.frames)
     if config.data.window == "initial":
         return initial_window(n, config.data.frames)
+    # DEVIATION: Sec. 4.4 says SMIC provides the apex; SMIC-HS has none, so apex_position is the clip
+    # middle there (README ledger 18).
     # "18 frames before and 18 frames after the Apex frame (including it)"; short clips repeat the
     # first / last frame (Sec. 10: "the first and last frame will be interpolated"; README ledger 16)
     return apex_window(n, sample.apex_position, config.data.frames, edge="repeat")
@@ -182,6 +184,7 @@ def _face_sequence(sample, positions: np.ndarray, config: TalluriConfig) -> np.n
     lower = np.floor(positions).astype(np.int64)
     upper = np.ceil(positions).astype(np.int64)
     unique = np.unique(np.concatenate([lower, upper]))  # read each frame once
+    # DEVIATION (assumed where the paper is silent): grey, one channel -- SAMM is grey only (README ledger 19)
     frames = read_frames([sample.frames[i] for i in unique], "gray")
     points = clip_landmarks(frames, mode=config.data.landmarks).points
     size = config.data.size
@@ -293,6 +296,7 @@ def run_fold(ctx: FoldContext, record_test_curve: bool = False) -> FoldOutcome:
     x_train, y_train, x_test, y_test = _data(ctx)
     model = compile_for(build_model(config), config)
     # Sec. 8.1 / Fig. 4 show accuracy curves on the test split of each run: recorded, never used to select.
+    # DEVIATION (the paper does not say which epoch): the last epoch predicts (README ledger 20).
     history = fit(model, x_train, y_train, config.train, work_dir=ctx.work_dir, label=config.model.name,
                   validation_data=(x_test, y_test) if record_test_curve else None, log=ctx.log)
     probabilities = model.predict(x_test, batch_size=config.train.batch_size, verbose=0)

@@ -13,6 +13,12 @@ from papers.reddy2019.report import _save, fold_records
 from papers.talluri2022 import reported as rep
 
 
+def _wrap(text: str, width: int = 95) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def _pct(value) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
@@ -42,10 +48,9 @@ def scenario_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None
     for name in classes:
         rows.append([f"selection {name} (all databases)", "", str(ours.get(name, "-"))])
     windows = records[0].get("extra", {}).get("windows", {}) if records else {}
-    for key, label in (("apex_from_clip_middle", "clips whose apex is the clip middle (no annotation, SMIC-HS)"),
-                       ("window_past_clip", "clips whose window runs past the clip (edge frames filled)")):
-        if key in windows:
-            rows.append([f"{label}, fold 1 train / test", "", " / ".join(str(v) for v in windows[key])])
+    for key, label in (("apex_from_clip_middle", "apex = clip middle"), ("window_past_clip", "window past clip")):
+        if key in windows:  # fold 1's clips: train / test
+            rows.append([f"{label}, fold 1 (train/test)", "", " / ".join(str(v) for v in windows[key])])
     rows.append(["", "", ""])
     protocol = results.get("config", {}).get("protocol", {})
     cross = set(protocol.get("train", [])) != set(protocol.get("test", []))
@@ -64,9 +69,9 @@ def scenario_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None
     else:
         note = "Intra-dataset stratified 5-fold"
     for fig in table_pages(f"Talluri et al.: {results.get('experiment', '')}", ["quantity", "paper", "ours"], rows,
-                           subtitle=note + ". Table 1 counts per database (SMIC: positive -> happy, negative -> "
+                           subtitle=_wrap(note + ". Table 1 counts per database (SMIC: positive -> happy, negative -> "
                                     "disgust, assumed); Table 1 lists SAMM disgust 15 / surprise 9, the release has "
-                                    "9 / 15; CASME II 32/63/28 vs the coding file's 33/63/25."):
+                                    "9 / 15; CASME II 32/63/28 vs the coding file's 33/63/25.")):
         _save(pdf, fig)
 
 
@@ -110,15 +115,14 @@ def split_run_pages(pdf, results: Mapping[str, Any], context: Any = None) -> Non
         rows.append([run["run"], _pct(paper), _pct(run["last"]), peak])
     paper_best = rep.SPLIT_RUNS["best"] if model == "split_model" else rep.SPLIT_RUNS["model_c"]
     rows += [["", "", "", ""],
-             ["best of the runs  <- paper's figure", _pct(paper_best), _pct(summary["best_last"]),
+             ["best run (paper's kind)", _pct(paper_best), _pct(summary["best_last"]),
               _pct(summary["best_peak"])],
              ["mean of the runs", "-", _pct(summary["mean_last"]), _pct(summary["mean_peak"])]]
     for fig in table_pages(f"Sec. 8.1: random train-test splits ({model}, CASME II)",
                            ["run", "paper", "ours, last epoch", "ours, peak of the test curve"], rows,
-                           subtitle="Paper: Run-1 85.2% is the highest of five runs, Run-3 45%; Model-C 80.3%. "
-                                    "Like with like: the paper's value is a BEST run, perhaps a curve peak (Fig. 4). "
-                                    "Our predictions use the last epoch; the peak column is selected on the test "
-                                    "split (optimistic, shown only to compare). The comparison table holds the mean."):
+                           subtitle=_wrap("Paper: Run-1 85.2% is the best of five runs (Run-3 45%); Model-C 80.3%. "
+                                          "We predict with the last epoch; the peak is picked on the test split "
+                                          "(optimistic). Comparison table: mean of runs.")):
         _save(pdf, fig)
     histories = {r["fold"]: {k: v for k, v in r.get("history", {}).items() if k.startswith("val_accuracy")}
                  for r in records}
