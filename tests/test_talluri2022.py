@@ -1,7 +1,9 @@
 """papers/talluri2022: Table 2 shapes and parameters through ``run_all.py --architectures``, the
-Split Model / Model-B / Model-C builders, the label mapping of Table 1, the apex and initial frame
-windows, the intra- and cross-dataset stratified folds, Model-C's learning-rate decay, and a smoke
-run through run_all.py."""
+Split Model / Model-B / Model-C builders and their initialisers, the label mapping of Table 1, the
+apex and initial frame windows (repeated or interpolated edges, SMIC's unannotated apex), the face
+alignment, the intra- and cross-dataset stratified folds (fifth or whole target), Model-C's
+learning-rate decay, the Sec. 8.1 summaries, and a smoke run through run_all.py (Scenario-02 Model-A
+and Model-C on the Sec. 8.1 splits)."""
 from __future__ import annotations
 
 import json
@@ -56,6 +58,18 @@ def test_model_b_is_reddys_stcnn_and_model_c_reads_its_assumptions():
         build_model_c((8, 24, 24, 1), blocks=3)
 
 
+def test_he_normal_is_the_models_initialiser_dense_layers_included():
+    from papers.talluri2022.model import build_model_a, build_model_c, build_split_model
+
+    for model in (build_model_a((18, 24, 24, 1), dense_units=8), build_split_model((27, 27, 27, 1), dense_units=8),
+                  build_model_c((18, 24, 24, 1), filters=4, dense_units=8)):
+        for name in ("conv3d_1", "dense_1", "dense_2"):  # Sec. 5.1: "The model uses a HeNormal initializer"
+            assert type(model.get_layer(name).kernel_initializer).__name__ == "HeNormal", (model.name, name)
+    old = build_model_a((18, 24, 24, 1), dense_units=8, dense_initializer="glorot_uniform")  # the option
+    assert type(old.get_layer("dense_1").kernel_initializer).__name__ == "GlorotUniform"
+    assert type(old.get_layer("conv3d_1").kernel_initializer).__name__ == "HeNormal"
+
+
 def test_selection_maps_table_1_classes(smoke_corpus):
     from common.datasets import load
     from papers.talluri2022.config import default_config
@@ -86,6 +100,64 @@ def test_apex_window_is_centred_and_initial_window_starts_at_zero():
     assert initial.tolist() == list(range(36))
 
 
+def test_interpolated_edges_and_unannotated_apex():
+    from common.config import apply_overrides
+    from common.datasets.sample import Sample
+    from papers.talluri2022.config import default_config
+    from papers.talluri2022.protocol import window_notes, window_positions
+
+    config = default_config("model_a", ("casme2",), ("casme2",))
+    frames = tuple(Path(f"img{n}.jpg") for n in range(1, 31))  # 30 frames, apex at position 6
+    sample = Sample("casme2", "sub01", "EP01", "happiness", 1, 7, 30, 200.0, frames)
+    repeat = window_positions(sample, config)
+    assert repeat[:13].tolist() == [0.0] * 13 and repeat[18] == 6  # 12 frames short before the apex: frame 0
+    interp = window_positions(sample, apply_overrides(config, {"data.edge": "interpolate"}))
+    assert len(interp) == 36 and interp[18] == 6 and interp[0] == 0  # apex kept at position 18
+    assert np.allclose(np.diff(interp[:19]), 6 / 18)  # frames 0..6 spread over the 18 slots before it
+    assert interp[19:].tolist() == list(range(7, 24))  # 23 frames after the apex: the 17 next ones, as "repeat"
+    short = Sample("casme2", "sub01", "EP02", "happiness", 1, 7, 15, 200.0, frames[:15])  # 8 frames after the apex
+    tail = window_positions(short, apply_overrides(config, {"data.edge": "interpolate"}))[18:]
+    assert tail[0] == 6 and tail[-1] == 14 and np.allclose(np.diff(tail), 8 / 17)  # stretched, not repeated
+    assert window_notes(sample, config) == {"apex_from_clip_middle": False, "window_past_clip": True}
+    smic = Sample("smic", "s1", "s1_po_01", "positive", 1, None, 30, 100.0, frames)  # SMIC-HS: no apex
+    assert window_positions(smic, default_config("model_a", ("smic",), ("smic",)))[13] == 15  # middle frame
+    assert window_notes(smic, default_config("model_a", ("smic",), ("smic",)))["apex_from_clip_middle"]
+
+
+def test_similarity_alignment_removes_head_roll(smoke_corpus, tmp_path):
+    import cv2
+
+    from common.config import apply_overrides
+    from common.datasets import load
+    from common.datasets.sample import Sample
+    from papers.talluri2022.config import default_config
+    from papers.talluri2022.protocol import _face_sequence
+
+    sample = load("casme2", smoke_corpus)[0]
+    rotated = []
+    for path in sample.frames[:3]:
+        image = cv2.imread(str(path))
+        h, w = image.shape[:2]
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), 12.0, 1.0)  # a 12 degree head roll
+        out = tmp_path / path.name
+        cv2.imwrite(str(out), cv2.warpAffine(image, turn, (w, h), borderMode=cv2.BORDER_REPLICATE))
+        rotated.append(out)
+    rolled = Sample(sample.dataset, sample.subject, sample.clip, sample.emotion, None, None, None, sample.fps,
+                    tuple(rotated))
+    upright = Sample(sample.dataset, sample.subject, sample.clip, sample.emotion, None, None, None, sample.fps,
+                     sample.frames[:3])
+    positions = np.zeros(1)
+
+    def corr(config):
+        a = _face_sequence(upright, positions, config)[0].astype(float)
+        b = _face_sequence(rolled, positions, config)[0].astype(float)
+        return np.corrcoef(a.ravel(), b.ravel())[0, 1]
+
+    base = apply_overrides(default_config("model_a", ("casme2",), ("casme2",)), {"data.size": "64"})
+    aligned, plain = corr(base), corr(apply_overrides(base, {"data.align": "none"}))
+    assert aligned > 0.95 and aligned > plain + 0.05, (aligned, plain)  # Sec. 4.1: a common reference
+
+
 def test_cross_dataset_folds_pair_stratified_folds_of_each_database(smoke_corpus):
     from common.datasets import load
     from common.config import apply_overrides
@@ -102,6 +174,22 @@ def test_cross_dataset_folds_pair_stratified_folds_of_each_database(smoke_corpus
     for fold in result:
         assert set(selection.datasets[fold.train]) == {"casme2", "smic"}
         assert len(fold.train) < int(np.sum(selection.datasets != "samm"))  # 1/k of the training data held out
+    whole = folds(selection, apply_overrides(config, {"protocol.cross_test": "whole"}), seed=0)
+    assert [f.train.tolist() for f in whole] == [f.train.tolist() for f in result]  # same training folds
+    for fold in whole:  # every model tested on the whole target database
+        assert fold.test.tolist() == np.flatnonzero(selection.datasets == "samm").tolist()
+
+
+def test_split_run_summary_compares_best_with_best():
+    from papers.talluri2022.report import split_run_summary
+
+    records = [{"fold": "run1", "y_true": [0, 1, 2, 0], "y_pred": [0, 1, 2, 1],
+                "history": {"val_accuracy": [0.5, 1.0, 0.75]}},
+               {"fold": "run2", "y_true": [0, 1], "y_pred": [1, 0], "history": {"val_accuracy": [0.5, 0.0]}}]
+    summary = split_run_summary(records)
+    assert summary["best_last"] == 0.75 and summary["mean_last"] == pytest.approx(0.375)  # last epoch
+    assert summary["best_peak"] == 1.0 and summary["mean_peak"] == pytest.approx(0.75)  # peak of Fig. 4's curve
+    assert summary["runs"][0]["peak_epoch"] == 2 and summary["best_run"] == "run1"
 
 
 def test_clip_mean_option_uses_training_statistics_and_is_off_in_the_paper_profile():
@@ -142,10 +230,10 @@ def test_model_c_uses_keras2_style_decay():
 
 @pytest.mark.slow
 def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
-    name = "s2_casme2_to_casme2_model_a"
+    name, split = "s2_casme2_to_casme2_model_a", "casme2_split_runs_model_c"
     out = subprocess.run(
         [sys.executable, str(REPO / "run_all.py"), "--paper", "talluri2022", "--experiment", name,
-         "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
+         "--experiment", split, "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
         capture_output=True, text=True, cwd=REPO, timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     results = json.loads((tmp_path / "talluri2022" / name / "results.json").read_text())
@@ -153,4 +241,10 @@ def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     assert results["class_names"] == ["happy", "disgust", "surprise"]
     assert results["metrics"]["pooled"]["all"]["n"] == results["n_samples"]
     assert results["comparison"][0]["reported"] == pytest.approx(0.565)  # Table 4, Scenario-02, Model-A
+    assert results["config"]["data"]["align"] == "similarity" and results["config"]["data"]["edge"] == "repeat"
+    # Sec. 8.1: Model-C on the random splits, with its test curve kept for the peak-epoch value
+    model_c = json.loads((tmp_path / "talluri2022" / split / "results.json").read_text())
+    assert [f["name"] for f in model_c["folds"]] == ["run1", "run2"] and model_c["parameters"].get("model_c")
+    assert all(len(f["history"]["val_accuracy"]) == 1 for f in model_c["folds"])
+    assert model_c["comparison"][0]["reported"] == pytest.approx(0.803)
     assert (tmp_path / "talluri2022" / "report.pdf").stat().st_size > 0

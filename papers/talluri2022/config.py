@@ -28,6 +28,18 @@ class DataConfig:
     # every pixel its mean over the clip's frames (removes the static face, keeps its motion), then divide
     # by one scalar standard deviation of the training fold's residuals, instead of grey levels / 255.
     clip_mean: bool = False
+    # Sec. 4 / 4.1: "face detection and face alignment are used to bring all the frames to a common
+    # reference". "similarity": every frame warped by the similarity (rotation, uniform scale, shift)
+    # that puts the clip's landmarks upright (eye line horizontal), centred and filling the size x size
+    # frame (``common.preprocessing.regions.reference_shape`` / ``align_to_reference``) -- one warp per
+    # clip with ``landmarks="first"``. "none": the unrotated landmark box crop (``landmark_face_crop``),
+    # this package's behaviour before issue 13 (README ledger 15).
+    align: Literal["similarity", "none"] = "similarity"
+    # Secs. 8.2.1 / 10: short clips, "the first and last frame will be interpolated". "repeat" (paper
+    # reading): window positions outside the clip take the first / last frame. "interpolate" (option):
+    # each side of the apex is stretched by linear temporal interpolation over the frames it has
+    # (README ledger 16).
+    edge: Literal["repeat", "interpolate"] = "repeat"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +63,10 @@ class ModelConfig:
     c_padding: Literal["same", "valid"] = "same"  # assumed from Model-A (Sec. 6.3)
     c_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # Sec. 5.4: 0.5
     c_dense_units: Annotated[int, Range(ge=1)] = 128  # Sec. 5.4: 128 neurons
+    # Sec. 5.1: "The model uses a HeNormal initializer" -- the model, so the Dense layers too (Model-A,
+    # Split Model, and Model-C, whose layout follows Model-A). "glorot_uniform" (Keras' default) is the
+    # pre-issue-13 behaviour (HeNormal on the Conv3D layers only), kept as an option (README ledger 17).
+    dense_initializer: str = "he_normal"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +77,11 @@ class ProtocolConfig:
     test: tuple[str, ...] = ("casme2",)  # Table 4: test database(s)
     split_runs: Annotated[int, Range(ge=1)] = 5  # Sec. 8.1: five random train-test splits
     split_test_size: Annotated[float, Range(gt=0, lt=1)] = 0.2  # ours: Sec. 8.1 does not give the split ratio
+    # Cross-dataset scenarios (Table 4, 4-8): "fold" (default) tests fold i's model on the i-th stratified
+    # fifth of the target database (each target clip predicted once); "whole" tests every fold's model on
+    # the whole target database (each target clip predicted k times, fold mean over the k models). The
+    # paper does not say which (README ledger 10); intra-dataset scenarios ignore it.
+    cross_test: Literal["fold", "whole"] = "fold"
 
 
 @dataclasses.dataclass(frozen=True)

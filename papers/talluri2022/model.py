@@ -32,12 +32,14 @@ def _conv_block(x, index: int, filters: int, kernel_size: int, pool_size: int, d
 def build_model_a(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
                   blocks: int = 2, filters: int = 16, kernel_size: int = 3, pool_size: int = 3,
                   dropout: float = 0.4, dense_units: int = 128, dense_dropout: float = 0.4,
-                  name: str = "model_a") -> keras.Model:
+                  name: str = "model_a", dense_initializer: str = "he_normal") -> keras.Model:
     """Model-A, Sec. 5.1, Table 2, Figs. 2-3.
 
     Two Conv blocks (Conv3D 16@3x3x3 same, HeNormal, ReLU; BatchNorm; MaxPool3D 3; Dropout 0.4),
     Flatten (12,544 for CASME II's 36 frames), Dense 128 (ReLU), Dropout, Dense 3, softmax:
-    1,613,587 trainable parameters. ``blocks=3`` is the Split Model of Sec. 5.2.
+    1,613,587 trainable parameters. ``blocks=3`` is the Split Model of Sec. 5.2. "The model uses a
+    HeNormal initializer" (Sec. 5.1): the Dense layers too (``dense_initializer``; "glorot_uniform",
+    Keras' default, gives the Conv3D-only reading).
     """
     if len(input_shape) != 4:
         raise ValueError(f"{name}: input_shape must be (frames, height, width, channels), got {input_shape}")
@@ -46,10 +48,11 @@ def build_model_a(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), nu
     for index in range(1, blocks + 1):
         x = _conv_block(x, index, filters, kernel_size, pool_size, dropout)
     x = layers.Flatten(name="flatten")(x)  # Table 2: 12,544 = 4 x 14 x 14 x 16
-    x = layers.Dense(dense_units, activation="relu", name="dense_1")(x)  # Sec. 5.1: ReLU "across all feasible layers"
+    # Sec. 5.1: ReLU "across all feasible layers"; HeNormal: "the model uses" it
+    x = layers.Dense(dense_units, activation="relu", kernel_initializer=dense_initializer, name="dense_1")(x)
     # Sec. 5.1 names "another dropout layer" without a rate; we use Model-A's 0.4 (README ledger).
     x = layers.Dropout(dense_dropout, name=f"dropout_{blocks + 1}")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="dense_2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer=dense_initializer, name="dense_2")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -73,13 +76,14 @@ def build_model_b(input_shape: tuple[int, int, int, int] = (64, 64, 36, 1), num_
 def build_model_c(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
                   blocks: int = 2, filters: int = 32, kernel_size: int = 3, pool_size: int = 3,
                   batch_norm: bool = True, padding: str = "same", dropout: float = 0.5,
-                  dense_units: int = 128, name: str = "model_c") -> keras.Model:
+                  dense_units: int = 128, name: str = "model_c", dense_initializer: str = "he_normal") -> keras.Model:
     """Model-C, Sec. 5.4: Jiao et al.'s 3D CNN (ICMSP 2021) with Talluri et al.'s assumed parameters.
 
     Sec. 5.4 assumes: 128x128 input, depth as Model-B; Conv3D 32@3x3x3 with batch normalisation;
     two max-pooling blocks of 3x3x3; dropout 0.5; Dense 128. The block layout (Conv -> BN -> Pool
     -> Dropout, 'same' padding, ReLU, HeNormal) follows Model-A, on which Sec. 6.3 says the
-    assumptions were based. Every assumption is a parameter (``papers.talluri2022.config.ModelCConfig``).
+    assumptions were based (HeNormal on the Dense layers too, ``dense_initializer``). Every assumption
+    is a parameter (``papers.talluri2022.config.ModelConfig``, ``c_*`` fields).
     """
     if len(input_shape) != 4:
         raise ValueError(f"{name}: input_shape must be (frames, height, width, channels), got {input_shape}")
@@ -88,7 +92,7 @@ def build_model_c(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), nu
     for index in range(1, blocks + 1):
         x = _conv_block(x, index, filters, kernel_size, pool_size, dropout, batch_norm=batch_norm, padding=padding)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(dense_units, activation="relu", name="dense_1")(x)
+    x = layers.Dense(dense_units, activation="relu", kernel_initializer=dense_initializer, name="dense_1")(x)
     x = layers.Dropout(dropout, name=f"dropout_{blocks + 1}")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="dense_2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer=dense_initializer, name="dense_2")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -5,9 +5,10 @@ Micro-Expression Analysis from Video Images", Appl. Sci. 12(21):11078, 2022.
 
 * Classes happy / disgust / surprise (Sec. 3, Table 1). SMIC has positive / negative / surprise:
   positive -> happy, negative -> disgust is an assumption (README ledger).
-* Preprocessing (Sec. 4): dlib face detection and 68 landmarks, landmark face crop, 128x128 grey;
-  a fixed-length sequence centred on the apex (36 CASME II, 26 SMIC, 30 combined), repeating the
-  first / last frame for short clips; ``data.window="initial"`` takes the first frames (Table 3).
+* Preprocessing (Sec. 4): dlib face detection and 68 landmarks, similarity alignment to an upright
+  reference face, 128x128 grey; a fixed-length sequence centred on the apex (36 CASME II, 26 SMIC,
+  30 combined), repeating the first / last frame for short clips (``data.edge="interpolate"``:
+  temporal interpolation); ``data.window="initial"`` takes the first frames (Table 3).
 * Stratified 5-fold (Sec. 8.2), the eight scenarios of Table 4, five random splits (Sec. 8.1).
 """
 from __future__ import annotations
@@ -65,14 +66,16 @@ def _subset(selection: Selection, indices: np.ndarray) -> Selection:
                      class_names=selection.class_names)
 
 
-def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:
+def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:  # DEVIATION: ledger 10
     """Sec. 8.2: stratified 5-fold.
 
     Intra-dataset (train == test databases): ``StratifiedKFold`` over the selection. Cross-dataset:
-    stratified 5-fold of the training database(s) and of the test database, paired fold by fold
-    (fold i trains on 4/5 of the training data and tests on 1/5 of the test data, so the test
-    predictions cover every test sample once). The paper does not say how it folded a cross-dataset
-    scenario (README ledger).
+    stratified 5-fold of the training database(s); with ``protocol.cross_test="fold"`` (default)
+    paired with a stratified 5-fold of the test database, fold by fold (fold i trains on 4/5 of the
+    training data and tests on 1/5 of the test data, so every test clip is predicted once); with
+    ``"whole"`` every fold's model is tested on the whole test database (each test clip predicted
+    k times; the fold mean is the mean over the k models). The paper does not say how it folded a
+    cross-dataset scenario (README ledger 10).
     """
     from common.evaluation.splits import check_folds, stratified_kfold
 
@@ -83,6 +86,9 @@ def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:
     train_idx = np.flatnonzero(np.isin(datasets, config.protocol.train))
     test_idx = np.flatnonzero(np.isin(datasets, config.protocol.test))
     train_folds = stratified_kfold(_subset(selection, train_idx), k, fold_seed)
+    if config.protocol.cross_test == "whole":
+        result = [Fold(name=a.name, train=np.sort(train_idx[a.train]), test=test_idx) for a in train_folds]
+        return check_folds(result, len(selection), partition=False)
     test_folds = stratified_kfold(_subset(selection, test_idx), k, fold_seed)
     result = [Fold(name=a.name, train=np.sort(train_idx[a.train]), test=np.sort(test_idx[b.test]))
               for a, b in zip(train_folds, test_folds)]
@@ -102,40 +108,105 @@ def split_runs(selection: Selection, config: TalluriConfig, seed: int) -> list[F
 
 # ----------------------------------------------------------------------------- preprocessing
 def window_indices(sample, config: TalluriConfig) -> np.ndarray:
-    """Sec. 4.4: positions in ``sample.frames`` of the apex-centred (or initial, Table 3) sequence."""
+    """Sec. 4.4: positions in ``sample.frames`` of the apex-centred (or initial, Table 3) sequence.
+
+    The apex of a clip without an apex annotation (SMIC-HS) is its middle frame
+    (``Sample.apex_position``; README ledger 18).
+    """
     from common.preprocessing.temporal import apex_window, initial_window
 
     n = len(sample.frames)
     if config.data.window == "initial":
         return initial_window(n, config.data.frames)
+    # DEVIATION: Sec. 4.4 says SMIC provides the apex; SMIC-HS has none, so apex_position is the clip
+    # middle there (README ledger 18).
     # "18 frames before and 18 frames after the Apex frame (including it)"; short clips repeat the
-    # first / last frame (Sec. 10: "the first and last frame will be interpolated")
+    # first / last frame (Sec. 10: "the first and last frame will be interpolated"; README ledger 16)
     return apex_window(n, sample.apex_position, config.data.frames, edge="repeat")
 
 
-def _face_sequence(sample, indices: np.ndarray, config: TalluriConfig) -> np.ndarray:
-    """(T, size, size) uint8 grey face crops of the chosen frames (Sec. 4.1-4.2)."""
+def window_positions(sample, config: TalluriConfig) -> np.ndarray:
+    """(T,) float positions in ``sample.frames`` of the sequence; integers unless ``data.edge="interpolate"``.
+
+    ``"repeat"``: :func:`window_indices`. ``"interpolate"`` (option, README ledger 16): a side of the
+    window the clip cannot fill (fewer than 18 frames before the apex, or 17 after) is spread by
+    linear temporal interpolation over the frames the clip has on that side, apex kept at position
+    18; for the initial window a short clip is stretched over the whole window.
+    """
+    if config.data.edge == "repeat":
+        return window_indices(sample, config).astype(np.float64)
+    if config.data.edge != "interpolate":
+        raise ValueError(f"data.edge={config.data.edge!r}: expected 'repeat' or 'interpolate'")
+    n, length = len(sample.frames), config.data.frames
+    if config.data.window == "initial":
+        return np.arange(length, dtype=np.float64) if n >= length else np.linspace(0, n - 1, length)
+    apex, before = sample.apex_position, length // 2
+    after = length - before - 1
+    left = np.arange(apex - before, apex, dtype=np.float64) if apex >= before else np.linspace(0, apex, before + 1)[:-1]
+    right = (np.arange(apex + 1, apex + after + 1, dtype=np.float64) if n - 1 - apex >= after
+             else np.linspace(apex, n - 1, after + 1)[1:])
+    return np.concatenate([left, [float(apex)], right])
+
+
+def window_notes(sample, config: TalluriConfig) -> dict[str, bool]:
+    """Flags of one clip's sequence: apex taken as the clip middle (no annotation); window filled past the clip."""
+    n, length = len(sample.frames), config.data.frames
+    if config.data.window == "initial":
+        short = n < length
+    else:
+        apex, before = sample.apex_position, length // 2
+        short = apex < before or n - 1 - apex < length - before - 1
+    return {"apex_from_clip_middle": config.data.window == "apex" and sample.apex is None, "window_past_clip": short}
+
+
+def _face_crop(frame: np.ndarray, points: np.ndarray, reference: np.ndarray | None, size: int) -> np.ndarray:
+    from common.preprocessing.regions import align_to_reference, landmark_face_crop
+
+    if reference is None:  # data.align="none": the landmark box, unrotated
+        return landmark_face_crop(frame, points, size)
+    return align_to_reference(frame, points, reference, size, similarity=True)
+
+
+def _face_sequence(sample, positions: np.ndarray, config: TalluriConfig) -> np.ndarray:
+    """(T, size, size) uint8 grey face crops at the chosen positions (Sec. 4.1-4.2).
+
+    ``data.align="similarity"`` (Sec. 4 / 4.1 "face alignment ... to a common reference"): every frame
+    is warped by the similarity taking its landmarks onto one reference shape, the first read frame's
+    landmarks made upright (eye line horizontal), centred and scaled to fill 90% of the size x size
+    frame (``reference_shape`` margin 0.05, as ``landmark_face_crop``'s margin). Fractional positions
+    (``data.edge="interpolate"``) blend the two neighbouring crops linearly.
+    """
     from common.preprocessing.faces import clip_landmarks
     from common.preprocessing.io import read_frames
-    from common.preprocessing.regions import landmark_face_crop
+    from common.preprocessing.regions import reference_shape
 
-    unique, inverse = np.unique(indices, return_inverse=True)  # read each frame once
+    positions = np.asarray(positions, dtype=np.float64)
+    lower = np.floor(positions).astype(np.int64)
+    upper = np.ceil(positions).astype(np.int64)
+    unique = np.unique(np.concatenate([lower, upper]))  # read each frame once
+    # DEVIATION (assumed where the paper is silent): grey, one channel -- SAMM is grey only (README ledger 19)
     frames = read_frames([sample.frames[i] for i in unique], "gray")
     points = clip_landmarks(frames, mode=config.data.landmarks).points
-    crops = np.stack([landmark_face_crop(f, p, config.data.size) for f, p in zip(frames, points)])
-    return crops[inverse.ravel()]
+    size = config.data.size
+    reference = reference_shape(points[0], size, margin=0.05) if config.data.align == "similarity" else None
+    crops = np.stack([_face_crop(f, p, reference, size) for f, p in zip(frames, points)]).astype(np.float64)
+    where = {int(index): k for k, index in enumerate(unique)}
+    weight = (positions - lower)[:, None, None]
+    out = (1 - weight) * crops[[where[i] for i in lower]] + weight * crops[[where[i] for i in upper]]
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def clip_input(sample, config: TalluriConfig, cache_root: Path | None = None) -> np.ndarray:
     """Cached (T, size, size) uint8 face sequence of ``sample`` (common.preprocessing.cache)."""
     from common.preprocessing.cache import cached, sample_fingerprint
 
-    indices = window_indices(sample, config)
-    params = {"indices": indices.tolist(), "size": config.data.size, "landmarks": config.data.landmarks,
-              "apex": sample.apex, "onset": sample.onset}
+    positions = window_positions(sample, config)
+    params = {"positions": [round(float(p), 4) for p in positions], "size": config.data.size,
+              "landmarks": config.data.landmarks, "align": config.data.align, "apex": sample.apex,
+              "onset": sample.onset}
     root = Path(cache_root) / "stages" if cache_root is not None else None
     return cached("talluri2022_faces", sample_fingerprint(sample), params,
-                  lambda: _face_sequence(sample, indices, config), root=root)
+                  lambda: _face_sequence(sample, positions, config), root=root)
 
 
 def model_inputs(selection: Selection, indices: np.ndarray, config: TalluriConfig,
@@ -176,17 +247,17 @@ def build_model(config: TalluriConfig, overrides: Mapping[str, Any] | None = Non
     o = dict(overrides or {})
     if m.name == "model_a":
         return build_model_a((d.frames, d.size, d.size, 1), 3, 2, m.filters, m.kernel_size, m.pool_size, m.dropout,
-                             m.dense_units, m.dense_dropout)
+                             m.dense_units, m.dense_dropout, dense_initializer=m.dense_initializer)
     if m.name == "split_model":
         return build_split_model((d.frames, d.size, d.size, 1), 3, filters=m.filters, kernel_size=m.kernel_size,
                                  pool_size=m.pool_size, dropout=m.dropout, dense_units=m.dense_units,
-                                 dense_dropout=m.dense_dropout)
+                                 dense_dropout=m.dense_dropout, dense_initializer=m.dense_initializer)
     if m.name == "model_b":
         return build_model_b((d.model_b_size, d.model_b_size, d.frames, 1), 3, m.model_b_dropout)
     return build_model_c((d.frames, d.size, d.size, 1), 3, blocks=m.c_blocks, filters=o.get("filters", m.c_filters),
                          kernel_size=m.c_kernel_size, pool_size=m.c_pool_size, batch_norm=m.c_batch_norm,
                          padding=m.c_padding, dropout=o.get("dropout", m.c_dropout),
-                         dense_units=o.get("dense_units", m.c_dense_units))
+                         dense_units=o.get("dense_units", m.c_dense_units), dense_initializer=m.dense_initializer)
 
 
 def compile_for(model: keras.Model, config: TalluriConfig, learning_rate: float | None = None) -> keras.Model:
@@ -225,6 +296,7 @@ def run_fold(ctx: FoldContext, record_test_curve: bool = False) -> FoldOutcome:
     x_train, y_train, x_test, y_test = _data(ctx)
     model = compile_for(build_model(config), config)
     # Sec. 8.1 / Fig. 4 show accuracy curves on the test split of each run: recorded, never used to select.
+    # DEVIATION (the paper does not say which epoch): the last epoch predicts (README ledger 20).
     history = fit(model, x_train, y_train, config.train, work_dir=ctx.work_dir, label=config.model.name,
                   validation_data=(x_test, y_test) if record_test_curve else None, log=ctx.log)
     probabilities = model.predict(x_test, batch_size=config.train.batch_size, verbose=0)
@@ -232,12 +304,22 @@ def run_fold(ctx: FoldContext, record_test_curve: bool = False) -> FoldOutcome:
                        probabilities=probabilities, history=history,
                        parameters={config.model.name: trainable_parameters(model)},
                        seconds=time.perf_counter() - started,
-                       extra={"counts": _counts(ctx)})
+                       extra={"counts": _counts(ctx), "windows": _window_counts(ctx)})
 
 
 def run_split_fold(ctx: FoldContext) -> FoldOutcome:
     """Sec. 8.1: one random train-test run, recording the test accuracy per epoch (Fig. 4)."""
     return run_fold(ctx, record_test_curve=True)
+
+
+def _window_counts(ctx: FoldContext) -> dict[str, list[int]]:
+    """Clips of the fold (train, test) whose apex is the clip middle / whose window runs past the clip."""
+    out = {"apex_from_clip_middle": [0, 0], "window_past_clip": [0, 0]}
+    for side, indices in enumerate((ctx.fold.train, ctx.fold.test)):
+        for i in indices:
+            for key, flag in window_notes(ctx.selection.samples[i], ctx.config).items():
+                out[key][side] += int(flag)
+    return out
 
 
 def _counts(ctx: FoldContext) -> dict[str, list[int]]:
@@ -295,4 +377,5 @@ def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
     return FoldOutcome(test_indices=ctx.fold.test, y_pred=np.argmax(probabilities, axis=1),
                        probabilities=probabilities, history=history,
                        parameters={"model_c": trainable_parameters(model)}, seconds=time.perf_counter() - started,
-                       extra={"chosen": chosen, "trials": trials, "counts": _counts(ctx)})
+                       extra={"chosen": chosen, "trials": trials, "counts": _counts(ctx),
+                              "windows": _window_counts(ctx)})

@@ -44,7 +44,9 @@ TABLE3_ACCURACY = {
     "smic": {"initial": 0.343, "apex": 0.437},
 }
 
-# Sec. 8.1: train-test split on CASME II (Split Model), five random splits; Model-C 80.3% on the first.
+# Sec. 8.1: train-test split on CASME II (Split Model), five random splits: "Run-1 achieved the highest
+# accuracy of 85.2%, whereas Run-3 achieved only 45%"; "achieved an accuracy of 85.2% compared to 80.3% by
+# Model-C" (Model-C on the split; which run is not said -- read as the same split as the 85.2%).
 SPLIT_RUNS = {"best_run": 1, "best": 0.852, "worst_run": 3, "worst": 0.45, "model_c": 0.803}
 
 
@@ -60,7 +62,13 @@ def reported_initial(database: str) -> tuple[Reported, ...]:
                      f"{100 * TABLE3_ACCURACY[database]['apex']:.1f}%, Scenario-{1 if database == 'smic' else 2:02d})"),)
 
 
-def reported_split_runs() -> tuple[Reported, ...]:
-    return (Reported("accuracy", SPLIT_RUNS["best"], scope="all", aggregation="fold_mean", source="Sec. 8.1",
-                     note="Split Model, best of five random splits (Run-1 85.2%; Run-3 45.0%); "
-                          "compare with our per-run accuracies, not this aggregate"),)
+def reported_split_runs(model: str = "split_model") -> tuple[Reported, ...]:
+    """Sec. 8.1 as a comparison row. The paper's value is the BEST of five runs (and perhaps the peak of
+    Fig. 4's curve); the harness compares it with our MEAN of the runs (last epoch). Like-with-like
+    values (best run, peak epoch) are on the experiment's Sec. 8.1 report page."""
+    value = SPLIT_RUNS["best"] if model == "split_model" else SPLIT_RUNS["model_c"]
+    what = ("Split Model, best of five random splits (Run-1 85.2%; Run-3 45.0%)" if model == "split_model"
+            else "Model-C on the train-test split (80.3%, beside the Split Model's 85.2%)")
+    return (Reported("accuracy", value, scope="all", aggregation="fold_mean", source="Sec. 8.1",
+                     note=what + "; ours here = mean of the runs at the last epoch, NOT like with like: best run "
+                                 "and peak-epoch values are on the Sec. 8.1 page"),)
