@@ -128,6 +128,24 @@ def test_seeds_mean_std_and_crossed_interval_by_hand():
     assert np.isnan(st.seed_summary([A], 3).std)
 
 
+def test_describe_labels_every_number_per_scope():
+    p = st.from_records(RECORDS)
+    table = st.describe(p, 3, n_resamples=200)
+    assert list(table) == ["all", "casme2", "samm"]
+    reference = aggregate(RECORDS, 3, scopes=("all", "casme2", "samm"))
+    for scope, row in table.items():
+        for metric in ("uf1", "uar"):
+            cell = row[metric]
+            assert cell["pooled"] == pytest.approx(reference["pooled"][scope][metric])
+            assert cell["fold_mean"] == pytest.approx(reference["fold_mean"][scope][metric])
+            assert cell["interval"]["scope"] == scope and cell["interval"]["estimate"] == pytest.approx(cell["pooled"])
+            assert cell["n_runs"] == 1 and cell["seed_std"] is None
+    assert table["samm"]["uf1"]["n_subjects"] == 2 and table["all"]["uf1"]["n"] == 9
+    seeds = st.describe([A, B], 3, ("uf1",), n_resamples=200)["all"]["uf1"]
+    assert seeds["pooled"] == pytest.approx(36 / 45) and seeds["per_seed"] == pytest.approx([37 / 45, 35 / 45])
+    assert seeds["fold_mean"] == pytest.approx((5 / 6 + (1 + 1 / 3) / 2) / 2)
+
+
 def test_paired_comparison_with_itself_is_zero_with_p_one():
     p = _three_subjects()
     c = st.compare(p, p, 3, "uf1")
@@ -254,6 +272,15 @@ def test_confusions_equal_metrics_confusion():
     tables = st._confusions(groups, 4, t, p, 3)
     for g in range(4):
         assert np.array_equal(tables[g], confusion(t[groups == g], p[groups == g], 3))
+
+
+def test_gather_sums_drawn_subjects_with_repetition():
+    table = np.arange(2 * 3 * 2 * 2).reshape(2, 3, 2, 2)  # 2 runs, 3 subjects, 2x2 matrices
+    pooled = st._gather(np.array([[0, 0, 1], [2, 2, 2]]), table)
+    assert pooled.shape == (2, 2, 2, 2)  # (resamples, runs, K, K)
+    for r in range(2):
+        assert np.array_equal(pooled[0, r], 2 * table[r, 0] + table[r, 1])
+        assert np.array_equal(pooled[1, r], 3 * table[r, 2])
 
 
 # Fold records as the runner writes them (the toy of test_metrics, with subjects and a nan fold).

@@ -11,6 +11,7 @@ Everything here is computed from the arrays the runner stores per test sample (`
   cluster bootstrap: resample subjects with replacement, take all their test predictions, recompute
   the pooled score); with several seeds, the crossed subjects x seeds bootstrap (below).
 - :func:`seed_summary`: mean and standard deviation of the pooled score over seeds, and the interval.
+- :func:`describe`: all of the above for one method, per scope (all, each database) and metric.
 - :func:`compare` / :func:`pairwise`: paired difference of two methods on the same samples, its
   paired bootstrap interval and a paired permutation p-value; the all-pairs matrix.
 - :func:`chance_level`: a label-permutation null of the pooled score (mean and 95 % band).
@@ -482,6 +483,43 @@ def seed_summary(runs: Sequence[Predictions], labels: int | Sequence[Any], metri
     std = float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else float("nan")
     return SeedSummary(metric=metric, scope=scope, per_seed=per_seed, mean=float(np.mean(per_seed)), std=std,
                        interval=interval)
+
+
+def describe(runs: Predictions | Sequence[Predictions], labels: int | Sequence[Any],
+             metric_names: Sequence[str] = ("uf1", "uar"), scopes: Sequence[str] | None = None, *,
+             n_resamples: int = DEFAULT_RESAMPLES, level: float = 0.95, method: str = "percentile",
+             seed: int = 0, absent: str = "exclude") -> dict[str, dict[str, dict[str, Any]]]:
+    """One method's labelled scores per scope and metric, JSON-ready::
+
+        {scope: {metric: {"pooled", "fold_mean", "interval": Interval.to_dict(), "n", "n_subjects",
+                          "n_runs", "per_seed", "seed_std"}}}
+
+    ``scopes=None`` means ``"all"`` and then every database present, in order of appearance.
+    ``pooled`` is the pooled score (with several runs, the mean over seeds of the pooled scores),
+    ``fold_mean`` the mean of per-fold scores (mean over seeds; None without fold names),
+    ``interval`` the pooled score's :func:`bootstrap_interval` (subjects, or subjects x seeds),
+    ``per_seed``/``seed_std`` the pooled score of each run and their standard deviation (``ddof=1``,
+    None with one run).
+    """
+    all_runs = _as_runs(runs, "all")
+    if scopes is None:
+        scopes = ["all"] + list(dict.fromkeys(all_runs[0].datasets.tolist()))
+    result: dict[str, dict[str, dict[str, Any]]] = {}
+    for scope in scopes:
+        scoped = _as_runs(all_runs, scope)
+        result[scope] = {}
+        for metric in metric_names:
+            summary = seed_summary(scoped, labels, metric, "all", n_resamples=n_resamples, level=level,
+                                   method=method, seed=seed, absent=absent)
+            has_folds = all(r.folds is not None for r in scoped)
+            fold_mean = (float(np.mean([fold_mean_score(r, labels, metric, "all", absent) for r in scoped]))
+                         if has_folds else None)
+            result[scope][metric] = {
+                "pooled": summary.mean, "fold_mean": fold_mean,
+                "interval": dataclasses.replace(summary.interval, scope=scope).to_dict(),
+                "n": len(scoped[0]), "n_subjects": summary.interval.n_subjects, "n_runs": len(scoped),
+                "per_seed": list(summary.per_seed), "seed_std": summary.std if len(scoped) > 1 else None}
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
