@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import inspect
 import math
 import warnings
 from pathlib import Path
@@ -375,6 +376,13 @@ class Interval:
         return dataclasses.asdict(self)
 
 
+def _seeded(seed: int) -> dict[str, np.random.Generator]:
+    """scipy's keyword for a seeded generator: ``rng`` (scipy >= 1.15), else ``random_state``
+    (pyproject allows scipy >= 1.11)."""
+    keyword = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
+    return {keyword: np.random.default_rng(seed)}
+
+
 def _check_resampling(n_resamples: int, level: float, method: str) -> None:
     if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
         raise ValueError(f"n_resamples={n_resamples!r}: expected a positive integer")
@@ -401,7 +409,7 @@ def _bootstrap(statistic, n_subjects: int, n_runs: int, n_resamples: int, level:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = stats.bootstrap(data, vectorised, n_resamples=n_resamples, vectorized=True, paired=False,
-                                 confidence_level=level, method=method, rng=np.random.default_rng(seed))
+                                 confidence_level=level, method=method, **_seeded(seed))
     distribution = np.asarray(result.bootstrap_distribution)
     if np.ptp(distribution) == 0:
         # Every resample gives the same value (e.g. a perfect predictor): the interval is that
@@ -623,7 +631,7 @@ def compare(a: Predictions | Sequence[Predictions], b: Predictions | Sequence[Pr
 
     test = stats.permutation_test((np.arange(n_subjects), np.arange(n_subjects) + n_subjects), swapped,
                                   permutation_type="samples", vectorized=True, n_resamples=n_permutations,
-                                  alternative="two-sided", rng=np.random.default_rng(seed))
+                                  alternative="two-sided", **_seeded(seed))
     return Comparison(metric=metric, scope=scope, a=names[0], b=names[1], a_score=score_a, b_score=score_b,
                       difference=score_a - score_b, low=low, high=high, level=level,
                       p_value=float(min(1.0, test.pvalue)), exact_p=2 ** n_subjects <= n_permutations,
