@@ -349,7 +349,7 @@ def check_data(root: Path, faces: bool = False) -> int:
     except ImportError as exc:
         raise CliError(f"the data checker is not available: {exc}") from None
     _import_tensorflow_quietly()  # the checker imports the papers to count their selections
-    return int(check_main(root, faces=faces) or 0)
+    return int((check_main(root, faces=True) if faces else check_main(root)) or 0)
 
 
 def main(argv: list[str] | None = None, registry: Any = None) -> int:

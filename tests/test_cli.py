@@ -132,3 +132,8 @@ def test_check_data_returns_the_checkers_code(capsys, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "common.datasets.check", fake)
     assert run_all.main(["--check-data", str(tmp_path)]) == 3
     assert calls == [tmp_path]
+    fake.main = lambda root, faces=False: calls.append((root, faces)) or 0
+    assert run_all.main(["--check-data", str(tmp_path), "--faces"]) == 0
+    assert calls[-1] == (tmp_path, True)
+    assert run_all.main(["--paper", "dummy", "--faces"], registry=dummy_paper.REGISTRY) == 2
+    assert "--faces goes with --check-data ROOT" in capsys.readouterr().err
