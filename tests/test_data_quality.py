@@ -183,7 +183,7 @@ def test_run_excludes_a_faceless_clip_and_flags_a_leaving_face(faces_tree, tmp_p
     assert selection["kept"] == res["n_samples"] == 11
     assert sum(selection["by_class"]["selected"].values()) == 12 and sum(selection["by_class"]["kept"].values()) == 11
     assert [f["key"] for f in selection["flagged"] if f["stage"] == "faces"] == [leaving]
-    keys = {key for f in stored["folds"] for key in []}  # fold records hold the test keys
+    keys = set()  # the test keys of every fold record
     for fold in (tmp_path / "toy" / "toy" / "folds").glob("*.json"):
         keys |= set(json.loads(fold.read_text())["keys"])
     assert faceless not in keys and leaving in keys
@@ -263,3 +263,19 @@ def test_papers_record_the_emotions_outside_their_mapping(smoke_corpus):
         assert len(selection) + len(selection.dropped) == len(casme2)
         assert all(d.stage == "selection" and "emotion" in d.reason for d in selection.dropped)
     assert len(talluri.select({"casme2": casme2}, talluri.config).dropped) == 6  # others and repression
+
+
+def test_report_selection_page_shows_thumbnails_only_where_faces_may_be_shown(faces_tree, tmp_path):
+    from common.reporting import write_report
+
+    tree = faces_tree[0]
+    res = _run(tree, tmp_path / "run")
+    pdfs = {}
+    for kind, allow in (("synthetic", True), ("real", False)):
+        context = {"corpus": {**res["corpus"], "kind": kind}, "allow_faces": allow, "architectures": {}}
+        pdf = write_report("toy", {"toy": res}, tmp_path / kind, context, log=lambda _: None)
+        pdfs[kind] = pdf.read_bytes()
+        stored = json.loads((pdf.parent / "results.json").read_text())["experiments"]["toy"]
+        assert stored["selection"]["dropped"] == res["selection"]["dropped"]
+    images = {kind: data.count(b"/Subtype /Image") for kind, data in pdfs.items()}  # confusion heatmaps too
+    assert images["synthetic"] - images["real"] == 6  # 2 flagged clips x 3 frames; licensed faces never embedded
