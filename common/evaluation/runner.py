@@ -295,14 +295,14 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
                 raise RunError(f"{sample.frames[0].parent}: clip {sample.key} has no face ({quality.reason}); "
                                f"refused under --faces-policy refuse (exclude drops such clips, keep trains on them)")
             if faces_policy == "exclude":
-                dropped.append(Dropped(sample.key, f"no face: {quality.reason} (--faces-policy exclude)", "faces"))
+                dropped.append(Dropped(sample.key, f"face check no_face: {quality.reason} (--faces-policy exclude)", "faces"))
                 continue
         kept.append(i)
     for i in kept:
         gap = _frame_gaps(selection.samples[i])
         if gap:
             flagged.append({"key": selection.samples[i].key, "reason": gap, "stage": "frames"})
-    flagged += [{"key": f["key"], "reason": f"face {f['verdict']}: {f['reason']}", "stage": "faces"}
+    flagged += [{"key": f["key"], "reason": f"face check {f['verdict']}: {f['reason']}", "stage": "faces"}
                 for f in face_flagged if not (f["verdict"] == "no_face" and faces_policy == "exclude")]
     index = np.asarray(kept, dtype=int)
     screened = Selection(samples=tuple(selection.samples[i] for i in kept),

@@ -203,14 +203,15 @@ def _thumbnail_page(title: str, flagged: list[Mapping[str, Any]], banner: str) -
     """First, middle and last sampled frame of up to 12 flagged clips (read from disk; missing ones skipped)."""
     from common.preprocessing.io import read_frame
 
-    fig, axes = plt.subplots(len(flagged), 3, figsize=(8.27, min(11.69, 1.2 + 0.9 * len(flagged))), squeeze=False)
-    fig.suptitle(title, fontsize=12, weight="bold", x=0.05, ha="left")
-    fig.text(0.05, 0.965, banner, fontsize=7, va="top")
+    fig, axes = plt.subplots(max(len(flagged), 6), 3, figsize=(8.27, 11.69), squeeze=False)
+    fig.subplots_adjust(top=0.9, bottom=0.03, hspace=0.35)
+    fig.suptitle(title, fontsize=12, weight="bold", x=0.05, ha="left", y=0.975)
+    fig.text(0.05, 0.945, banner + "\nfirst, middle and last sampled frame of each flagged clip", fontsize=7, va="top")
+    for ax in axes.ravel():
+        ax.axis("off")
     for row, entry in zip(axes, flagged):
         frames, found = entry["frames"], entry.get("found") or []
         picks = sorted({0, len(frames) // 2, len(frames) - 1})
-        for ax in row:
-            ax.axis("off")
         for ax, pick in zip(row, picks):
             try:
                 ax.imshow(read_frame(frames[pick], "rgb"))
