@@ -279,3 +279,13 @@ def test_report_selection_page_shows_thumbnails_only_where_faces_may_be_shown(fa
         assert stored["selection"]["dropped"] == res["selection"]["dropped"]
     images = {kind: data.count(b"/Subtype /Image") for kind, data in pdfs.items()}  # confusion heatmaps too
     assert images["synthetic"] - images["real"] == 6  # 2 flagged clips x 3 frames; licensed faces never embedded
+
+
+def test_megc_rules_record_the_emotions_they_leave_out_quietly(smoke_corpus):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        samples = load("megc2019", smoke_corpus, gt_csv=False)
+    left_out = dropped("megc2019", smoke_corpus, gt_csv=False)
+    assert len(samples) == 36 and left_out and not caught  # recorded, not printed
+    assert all("is not in the MEGC 2019 composite" in d.reason for d in left_out)
+    assert {d.key.split("/")[0] for d in left_out} == {"casme2", "samm"}  # 'others' and the like

@@ -61,6 +61,8 @@ def load(name: str, root: str | Path, **options) -> list[Sample]:
     _DROPPED[_drop_key(name, root, options)] = tuple(
         Dropped(w.message.key, str(w.message), "loader") for w in caught if isinstance(w.message, DroppedWarning))
     for w in caught:  # shown (or recorded by a caller's catch_warnings) as if never caught here
+        if isinstance(w.message, DroppedWarning) and w.message.quiet:
+            continue
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     return samples
 

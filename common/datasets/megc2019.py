@@ -109,5 +109,10 @@ def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Samp
     composite = []
     for db in SOURCES:
         kept = apply_corrections(sources[db], table, "megc2019")
-        composite.extend(_composite(s, RULES[db][s.emotion]) for s in kept if s.emotion in RULES[db])
+        for s in kept:
+            if s.emotion in RULES[db]:
+                composite.append(_composite(s, RULES[db][s.emotion]))
+            else:  # recorded (quietly: a hundred clips on the real data), never silent (issue 16)
+                warn_dropped(f"{s.key}: emotion {s.emotion!r} is not in the MEGC 2019 composite's {db} classes "
+                             f"({', '.join(sorted(RULES[db]))})", s.key, quiet=True)
     return composite

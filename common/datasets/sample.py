@@ -82,15 +82,20 @@ class Dropped:
 
 
 class DroppedWarning(UserWarning):
-    """Warned by a loader for each listed sample it skips or merges; ``common.datasets.load`` records them."""
+    """Warned by a loader for each listed sample it skips or merges; ``common.datasets.load`` records them.
 
-    def __init__(self, message: str, key: str = "") -> None:
+    ``quiet``: recorded but not shown (a drop by definition, e.g. a class outside the MEGC 2019
+    composite, which would otherwise print a line for a hundred clips of every real run).
+    """
+
+    def __init__(self, message: str, key: str = "", quiet: bool = False) -> None:
         super().__init__(message)
         self.key = key
+        self.quiet = quiet
 
 
-def warn_dropped(message: str, key: str = "", stacklevel: int = 3) -> None:
+def warn_dropped(message: str, key: str = "", stacklevel: int = 3, quiet: bool = False) -> None:
     """``warnings.warn`` a :class:`DroppedWarning` (from a loader, about the sample ``key``)."""
     import warnings
 
-    warnings.warn(DroppedWarning(message, key), stacklevel=stacklevel)
+    warnings.warn(DroppedWarning(message, key, quiet), stacklevel=stacklevel)
