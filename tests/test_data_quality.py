@@ -224,6 +224,7 @@ def test_one_frame_clip_is_dropped_gaps_flagged_missing_folder_recorded(smoke_co
     assert by_key[gone.key]["stage"] == "loader" and "missing or empty on disk" in by_key[gone.key]["reason"]
     gap = [f for f in selection["flagged"] if f["key"] == gappy.key]
     assert gap and gap[0]["stage"] == "frames" and "1 frame(s) missing" in gap[0]["reason"]
+    assert f"(number(s) {gappy.frame_numbers[3]})" in gap[0]["reason"]
     assert selection["kept"] == res["n_samples"] == 12 - 2  # select kept 11 (one folder gone); one too short
 
 

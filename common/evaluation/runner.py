@@ -229,7 +229,7 @@ def _frame_gaps(sample) -> str:
         return ""
     numbers = sample.frame_numbers
     holes = [f"{a + 1}-{b - 1}" if b - a > 2 else str(a + 1) for a, b in zip(numbers, numbers[1:]) if b - a > 1]
-    where = f" (after frame(s) {', '.join(holes[:SHOWN])})" if holes else " (at the ends of onset..offset)"
+    where = f" (number(s) {', '.join(holes[:SHOWN])})" if holes else " (at the ends of onset..offset)"
     return f"{missing} frame(s) missing from the clip's frame numbers{where}; the clip is used with the frames present"
 
 
