@@ -145,6 +145,9 @@ def _check_database(name: str, root: Path, loaded: dict, faces: bool = False) ->
         print(f"    faces ({len(samples)} clips, up to 8 frames each): "
               + ", ".join(f"{verdict} {n}" for verdict, n in sorted(counts.items(), key=lambda kv: -kv[1])))
         _listing("clips flagged by the face check", flagged)
+        if flagged:
+            print("    (a run drops no_face clips by default and records every flagged clip in its results and "
+                  "report; see --faces-policy)")
     return "unusable" if broken else "ok"
 
 
