@@ -7,6 +7,7 @@
     python run_all.py --paper le2020 --experiment casme2_10fold_vgg19 --set train.epochs=2
     python run_all.py --paper aouayeb2019 --architectures --json
     python run_all.py --check-data /data
+    python run_all.py --check-data /data --faces               # also list clips without a steady face
 
 Outputs go to ``--out`` (default ``reports/``): ``<paper>/report.pdf``, ``<paper>/results.json``
 and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}``. A rerun of
@@ -67,7 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="recompute every fold instead of reusing finished ones (e.g. after a code change)")
     parser.add_argument("--allow-faces", action="store_true",
                         help="let reports made from licensed databases embed face images (private use only)")
+    parser.add_argument("--faces-policy", choices=("exclude", "keep", "refuse"), default="exclude",
+                        help="what a run does with a clip in which no face is found: exclude it and say so "
+                             "(default), keep it (flagged), or refuse to run")
     parser.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
+    parser.add_argument("--faces", action="store_true",
+                        help="with --check-data: also check every clip for a face (dlib; cached) and list the flagged ones")
     parser.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
     parser.add_argument("--json", action="store_true", help="with --architectures: print JSON only")
     return parser
@@ -344,7 +350,7 @@ def _run_plan(args, plan, profile: str, overrides, root: Path, synthetic: bool, 
             try:
                 res = runner.run_experiment(paper_id, experiment, data_root=root, profile=profile, seed=args.seed,
                                             overrides=overrides, out_dir=out, log=_log, loaded=data,
-                                            fresh=args.fresh)
+                                            fresh=args.fresh, faces_policy=args.faces_policy)
             except runner.RunError as exc:
                 raise CliError(str(exc)) from None
             results[experiment.name] = res
@@ -380,13 +386,13 @@ def _run_plan(args, plan, profile: str, overrides, root: Path, synthetic: bool, 
     return 0
 
 
-def check_data(root: Path) -> int:
+def check_data(root: Path, faces: bool = False) -> int:
     try:
         from common.datasets.check import main as check_main
     except ImportError as exc:
         raise CliError(f"the data checker is not available: {exc}") from None
     _import_tensorflow_quietly()  # the checker imports the papers to count their selections
-    return int(check_main(root) or 0)
+    return int((check_main(root, faces=True) if faces else check_main(root)) or 0)
 
 
 def main(argv: list[str] | None = None, registry: Any = None) -> int:
@@ -396,7 +402,9 @@ def main(argv: list[str] | None = None, registry: Any = None) -> int:
     args._argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if args.check_data is not None:
-            return check_data(args.check_data)
+            return check_data(args.check_data, faces=args.faces)
+        if args.faces:
+            raise CliError("--faces goes with --check-data ROOT")
         if args.list:
             return list_papers(_registry(registry))
         if not args.paper:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from common.datasets.sample import Sample
+from common.datasets.sample import Dropped, Sample
 
 PROFILES = ("paper", "quick", "smoke")
 
@@ -29,6 +29,9 @@ class Selection:
     samples: tuple[Sample, ...]
     labels: np.ndarray  # (N,) int
     class_names: tuple[str, ...]
+    # Samples the paper's select left out (emotion outside its mapping, too short...), with why;
+    # the runner adds the loaders' and its own checks' drops and lists them all in the results.
+    dropped: tuple[Dropped, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.samples) != len(self.labels):
@@ -119,6 +122,9 @@ class Experiment:
     scopes: tuple[str, ...] = ("all",)  # report metrics on these scopes (database names or "all")
     report_pages: Callable[..., None] | None = None  # optional extra PDF pages: f(pdf, results, context)
     loader_options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # per dataset
+    # Fewest frames a clip needs (issue 16): the runner drops, and records, shorter clips. Each
+    # paper sets it with the reason (a motion or sequence model needs at least two frames).
+    min_frames: int = 2
 
 
 @dataclasses.dataclass(frozen=True)

@@ -100,13 +100,17 @@ def test_smoke_run_end_to_end_then_resume(capsys, corpus, tmp_path):
     assert toy["profile"] == "smoke" and toy["config"]["model"]["units"] == 3
     assert toy["config"]["train"]["epochs"] == 1 and toy["parameters"] == {"dummy_mlp": 2 * 3 + 3 + 3 * 3 + 3}
     assert toy["status_counts"] == {"ok": 4}
+    assert toy["face_quality"]["policy"] == "exclude" and toy["face_quality"]["counts"]["unchecked"] == 24
+    assert toy["selection"]["selected"] == toy["selection"]["kept"] == 24 and toy["selection"]["dropped"] == []
     assert f"dummy: report {report}" in out
     assert "profile smoke, corpus real" in out.strip().splitlines()[-1]
     # the same command again: every fold is reused, nothing trains
     dummy_paper.reset_hooks()
     code, out, _ = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--profile", "smoke",
-                       "--set", "model.units=3", "--out", str(out_dir))
+                       "--set", "model.units=3", "--out", str(out_dir), "--faces-policy", "keep")
     assert code == 0 and not dummy_paper.HOOKS["ran"] - {"report_pages:False"}
+    rerun = json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]
+    assert rerun["face_quality"]["policy"] == "keep"
     assert json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]["metrics"] == \
         toy["metrics"]
 
@@ -175,3 +179,8 @@ def test_check_data_returns_the_checkers_code(capsys, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "common.datasets.check", fake)
     assert run_all.main(["--check-data", str(tmp_path)]) == 3
     assert calls == [tmp_path]
+    fake.main = lambda root, faces=False: calls.append((root, faces)) or 0
+    assert run_all.main(["--check-data", str(tmp_path), "--faces"]) == 0
+    assert calls[-1] == (tmp_path, True)
+    assert run_all.main(["--paper", "dummy", "--faces"], registry=dummy_paper.REGISTRY) == 2
+    assert "--faces goes with --check-data ROOT" in capsys.readouterr().err

@@ -38,9 +38,9 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
     context = {"paper": dummy_paper.PAPER, "experiments": {"toy_loso": FAST}, "seconds": 1.5}
     pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=lambda _: None)
     assert pdf == tmp_path / "out" / "dummy" / "report.pdf"
-    # first page, comparison, notes, our scores, summary, confusion, fold bars, fold table, curves,
-    # architecture, the paper's own extra page
-    assert pdf_pages(pdf) == 11
+    # first page, comparison, notes, our scores, summary, selection (issue 16), confusion, fold bars,
+    # fold table, curves, architecture, the paper's own extra page
+    assert pdf_pages(pdf) == 12
     assert b"profile: smoke    corpus: REAL" in pdf.read_bytes()  # the PDF's Subject metadata
     assert "report_pages:False" in dummy_paper.HOOKS["ran"]  # real corpus: no faces unless opted in
 
@@ -77,7 +77,7 @@ def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(res
     messages = []
     pdf = write_report("dummy", {"toy_loso": synthetic}, tmp_path / "out",
                        {"paper": broken, "experiments": {"toy_loso": FAST}}, log=messages.append)
-    assert pdf_pages(pdf) == 10  # no architecture page
+    assert pdf_pages(pdf) == 11  # no architecture page
     assert any("could not build" in m for m in messages)
     assert "report_pages:True" in dummy_paper.HOOKS["ran"]
     assert json.loads((pdf.parent / "results.json").read_text())["allow_faces"] is True

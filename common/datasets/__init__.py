@@ -17,10 +17,12 @@ quirks and sources are in ``datasets.md``; corrections to the annotations are in
 from __future__ import annotations
 
 import inspect
+import json
+import warnings
 from pathlib import Path
 
 from common.datasets import casme2, casme_sq, megc2019, samm, smic
-from common.datasets.sample import Sample, frame_number
+from common.datasets.sample import Dropped, DroppedWarning, Sample, frame_number
 from common.datasets.tables import DatasetError
 
 DATASETS = ("casme2", "smic", "smic_e", "samm", "casme_sq", "megc2019")
@@ -34,7 +36,14 @@ _LOADERS = {
     "megc2019": megc2019.load,
 }
 
-__all__ = ["DATASETS", "DatasetError", "Sample", "frame_number", "load"]
+__all__ = ["DATASETS", "DatasetError", "Dropped", "Sample", "dropped", "frame_number", "load"]
+
+# What the last load(name, root, **options) in this process skipped or merged (issue 16).
+_DROPPED: dict[tuple[str, str, str], tuple[Dropped, ...]] = {}
+
+
+def _drop_key(name: str, root: str | Path, options: dict) -> tuple[str, str, str]:
+    return name, str(Path(root).expanduser().resolve()), json.dumps(options, sort_keys=True, default=str)
 
 
 def load(name: str, root: str | Path, **options) -> list[Sample]:
@@ -46,4 +55,23 @@ def load(name: str, root: str | Path, **options) -> list[Sample]:
     unknown = sorted(set(options) - accepted)
     if unknown:
         raise DatasetError(f"{name}: unknown option(s) {', '.join(unknown)}; expected some of {', '.join(sorted(accepted))}")
-    return loader(root, **options)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        samples = loader(root, **options)
+    _DROPPED[_drop_key(name, root, options)] = tuple(
+        Dropped(w.message.key, str(w.message), "loader") for w in caught if isinstance(w.message, DroppedWarning))
+    for w in caught:  # shown (or recorded by a caller's catch_warnings) as if never caught here
+        if isinstance(w.message, DroppedWarning) and w.message.quiet:
+            continue
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return samples
+
+
+def dropped(name: str, root: str | Path, **options) -> tuple[Dropped, ...]:
+    """The samples that the last ``load(name, root, **options)`` in this process skipped or merged, with why.
+
+    Each loader warns a ``DroppedWarning`` for a listed clip missing on disk, a row without
+    onset/offset, a duplicate row of the MEGC csv...; ``load`` records them here so that a run
+    can list them in its results. ``()`` when that load was never made (or dropped nothing).
+    """
+    return _DROPPED.get(_drop_key(name, root, options), ())

@@ -8,12 +8,11 @@ columns, two blank headers) or ``CASME2_label_Ver_2.xls`` (7 columns), read by c
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.sample import Sample
+from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import cell, read_records, to_int, to_text
 
 NAME = "casme2"
@@ -64,12 +63,12 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
         onset, apex, offset = (to_int(cell(record, c)) for c in ("OnsetFrame", "ApexFrame", "OffsetFrame"))
         folder = found.frames / subject / clip
         if onset is None or offset is None:
-            warnings.warn(f"{found.spreadsheet}: {subject}/{clip} has no usable onset/offset; skipped", stacklevel=2)
+            warn_dropped(f"{found.spreadsheet}: {subject}/{clip} has no usable onset/offset; skipped", f"casme2/{subject}/{clip}")
             continue
         frames = discovery.frames_between(discovery.list_frames(folder), onset, offset)
         if not frames:
-            warnings.warn(f"{folder}: CASME II clip listed in the spreadsheet but missing or empty on disk "
-                          f"(expected frames {onset}..{offset}); skipped", stacklevel=2)
+            warn_dropped(f"{folder}: CASME II clip listed in the spreadsheet but missing or empty on disk "
+                          f"(expected frames {onset}..{offset}); skipped", f"casme2/{subject}/{clip}")
             continue
         samples.append(Sample(
             dataset=NAME, subject=subject, clip=clip,

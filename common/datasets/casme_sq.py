@@ -10,12 +10,11 @@ offset unknown, onset..apex + (apex - onset) (the spotting codes' rule, datasets
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.sample import Sample
+from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatasetError, read_rows, sheet_count, to_int, to_text
 
 NAME = "casme_sq"
@@ -91,14 +90,14 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
         onset, apex, offset = to_int(r[2]), to_int(r[3]), to_int(r[4])
         offset = offset or None  # 0 = unknown (datasets.md 4.2)
         if video is None or onset is None:
-            warnings.warn(f"{subject_dir}: CAS(ME)^2 expression {subject}/{expression} has no long-video folder "
-                          f"{prefix or '?'}* (or no onset); skipped", stacklevel=2)
+            warn_dropped(f"{subject_dir}: CAS(ME)^2 expression {subject}/{expression} has no long-video folder "
+                          f"{prefix or '?'}* (or no onset); skipped", f"casme_sq/{subject}/{expression}")
             continue
         last = offset if offset is not None else (2 * apex - onset if apex is not None else onset)
         frames = discovery.frames_between(discovery.list_frames(video), onset, last)
         if not frames:
-            warnings.warn(f"{video}: CAS(ME)^2 expression {expression} listed in the code file but its frames "
-                          f"{onset}..{last} are missing; skipped", stacklevel=2)
+            warn_dropped(f"{video}: CAS(ME)^2 expression {expression} listed in the code file but its frames "
+                          f"{onset}..{last} are missing; skipped", f"casme_sq/{subject}/{expression}")
             continue
         category = to_text(r[6]).lower()
         samples.append(Sample(

@@ -1,10 +1,15 @@
 """``python run_all.py --check-data ROOT``: what the loaders find under ROOT, and whether it is usable (issue 2).
 
 Reports, per database: where it was found, samples per class and subjects, clips listed but missing
-on disk, incomplete clips and annotation anomalies; then the MEGC 2019 composite (official csv and
-rule-derived, which must agree; 442 = 164 + 145 + 133 on the real data) and every paper
-experiment's selection. Returns 0 when every database found is usable, 1 when one is unusable or
-none is found, 2 when ROOT is not a folder.
+on disk, incomplete clips and annotation anomalies, frame files that are not complete images
+(a truncated JPEG; every frame's ends are read, nothing is decoded: ``io.frame_file_problem``);
+with ``faces=True`` (``--faces``) the face-quality verdict of every clip
+(``common.preprocessing.face_quality``, cached, so a later run reuses it) and the flagged clips;
+then the MEGC 2019 composite (official csv and rule-derived, which must agree; 442 = 164 + 145 +
+133 on the real data) and every paper experiment's selection. Returns 0 when every database found
+is usable, 1 when one is unusable (incomplete frame files included) or none is found, 2 when ROOT
+is not a folder. Clips flagged by the face check do not make a database unusable: a run drops
+no-face clips by default and records every flagged clip.
 """
 from __future__ import annotations
 
@@ -65,7 +70,43 @@ def _anomalies(samples) -> dict[str, list[str]]:
     return found
 
 
-def _check_database(name: str, root: Path, loaded: dict) -> str:
+def _frame_problems(samples) -> list[str]:
+    """``path: problem`` for every frame file of ``samples`` that is not a complete image."""
+    from common.preprocessing.io import frame_file_problem
+
+    problems, seen = [], set()
+    for s in samples:
+        for path in s.frames:
+            if path in seen:
+                continue
+            seen.add(path)
+            problem = frame_file_problem(path)
+            if problem:
+                problems.append(f"{path}: {problem} (clip {s.key})")
+    return problems
+
+
+def _face_report(samples) -> tuple[Counter, list[str]]:
+    """(verdict counts, ``key: verdict: reason`` lines of the flagged clips)."""
+    from common.preprocessing.face_quality import sample_face_quality
+    from common.preprocessing.io import FrameReadError
+
+    counts: Counter = Counter()
+    flagged = []
+    for s in samples:
+        try:
+            quality = sample_face_quality(s)
+        except FrameReadError as error:
+            counts["unreadable"] += 1
+            flagged.append(f"{s.key}: not checked: {error}")
+            continue
+        counts[quality.verdict] += 1
+        if quality.verdict != "ok":
+            flagged.append(f"{s.key}: {quality.verdict}: {quality.reason} ({s.frames[0].parent})")
+    return counts, flagged
+
+
+def _check_database(name: str, root: Path, loaded: dict, faces: bool = False) -> str:
     """'absent', 'unusable' or 'ok'; prints the report of one database."""
     title = TITLES[name]
     try:
@@ -97,7 +138,17 @@ def _check_database(name: str, root: Path, loaded: dict) -> str:
     _listing("missing or empty clips (skipped)", messages)
     for kind, lines in _anomalies(samples).items():
         _listing(kind, lines)
-    return "ok"
+    broken = _frame_problems(samples)
+    _listing("INCOMPLETE OR UNREADABLE FRAME FILES (a run refuses these clips)", broken)
+    if faces:
+        counts, flagged = _face_report(samples)
+        print(f"    faces ({len(samples)} clips, up to 8 frames each): "
+              + ", ".join(f"{verdict} {n}" for verdict, n in sorted(counts.items(), key=lambda kv: -kv[1])))
+        _listing("clips flagged by the face check", flagged)
+        if flagged:
+            print("    (a run drops no_face clips by default and records every flagged clip in its results and "
+                  "report; see --faces-policy)")
+    return "unusable" if broken else "ok"
 
 
 def _check_megc(root: Path, loaded: dict) -> None:
@@ -111,7 +162,7 @@ def _check_megc(root: Path, loaded: dict) -> None:
     if csv_path is not None:
         composite, messages = _load("megc2019", root, gt_csv=csv_path)
         print(f"    official list: {csv_path}")
-        _listing("listed but not loaded", messages)
+        _listing("listed but not loaded, or merged", messages)
         official, rules = {s.key: s.emotion for s in composite}, {s.key: s.emotion for s in derived}
         differ = sorted(set(official) ^ set(rules)) + sorted(k for k in set(official) & set(rules) if official[k] != rules[k])
         print(f"    official list and MEGC rules {'agree' if not differ else 'DISAGREE'} "
@@ -151,20 +202,25 @@ def _check_papers(root: Path, loaded: dict) -> None:
                 selection = experiment.select(datasets, experiment.config)
                 counts = Counter(int(y) for y in selection.labels)
                 classes = ", ".join(f"{c} {counts.get(i, 0)}" for i, c in enumerate(selection.class_names))
-                print(f"{label}: {len(selection)} samples ({classes})")
+                left_out = len(getattr(selection, "dropped", ()))
+                print(f"{label}: {len(selection)} samples ({classes})"
+                      + (f"; {left_out} left out by its select (listed in a run's results)" if left_out else ""))
             except Exception as error:
                 print(f"{label}: not available ({type(error).__name__}: {error})")
 
 
-def main(root: str | Path) -> int:
-    """Print the data report for ``root``; the exit status (0 usable, 1 unusable or nothing found, 2 bad root)."""
+def main(root: str | Path, faces: bool = False) -> int:
+    """Print the data report for ``root``; the exit status (0 usable, 1 unusable or nothing found, 2 bad root).
+
+    ``faces=True``: also the face-quality verdict of every clip (``--check-data ROOT --faces``).
+    """
     root = Path(root).expanduser()
     print(f"Checking micro-expression databases under {root}")
     if not root.is_dir():
         print(f"{root}: not a folder (expected a database folder or a parent of several)")
         return 2
     loaded: dict = {}
-    status = {name: _check_database(name, root, loaded) for name in DATASETS if name != "megc2019"}
+    status = {name: _check_database(name, root, loaded, faces) for name in DATASETS if name != "megc2019"}
     _check_megc(root, loaded)
     _check_papers(root, loaded)
     unusable = [TITLES[n] for n, s in status.items() if s == "unusable"]
@@ -181,4 +237,4 @@ def main(root: str | Path) -> int:
 if __name__ == "__main__":
     import sys
 
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "."))
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else ".", faces="--faces" in sys.argv[2:]))

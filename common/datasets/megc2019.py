@@ -11,12 +11,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
-import warnings
 from pathlib import Path
 
 from common.datasets import casme2, discovery, samm, smic
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.sample import Sample
+from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatasetError
 
 CLASSES = ("negative", "positive", "surprise")  # csv classes 0, 1, 2
@@ -40,13 +39,18 @@ def find_gt_csv(root: Path) -> Path | None:
 
 
 def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
-    """(database, normalised subject, on-disk clip name, class) per row of the official list."""
+    """(database, normalised subject, on-disk clip name, class) per row of the official list.
+
+    A repeated row is merged into the first (a ``DroppedWarning`` says so); a clip listed twice
+    with two classes is a ``DatasetError`` naming both lines.
+    """
     rows = []
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             lines = list(csv.reader(handle))
     except OSError as error:
         raise DatasetError(f"{path}: cannot read the MEGC ground-truth csv ({error})") from None
+    seen: dict[tuple[str, str, str], tuple[int, str]] = {}  # (db, subject, clip) -> (line, class)
     for line, row in enumerate(lines, start=1):
         row = [c.strip() for c in row]
         if not any(row):
@@ -62,6 +66,15 @@ def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
             subject = samm.subject_name(subject)
         else:
             subject = casme2.subject_name(subject)
+        first = seen.get((db, subject, clip))
+        if first is not None:  # issue 16: a repeated row would make a duplicate sample
+            if first[1] != label:
+                raise DatasetError(f"{path}, line {line}: {db} {subject}/{clip} is listed again with class "
+                                   f"{label!r}, but line {first[0]} gives {first[1]!r}; expected one class per clip")
+            warn_dropped(f"{path}, line {line}: duplicate row for {db} {subject}/{clip} (same class as line "
+                         f"{first[0]}); merged", f"{db}/{subject}/{clip}")
+            continue
+        seen[(db, subject, clip)] = (line, label)
         rows.append((db, subject, clip, label))
     return rows
 
@@ -87,8 +100,8 @@ def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Samp
         for db, subject, clip, label in read_gt_csv(csv_path):
             sample = index.get((db, subject, clip))
             if sample is None:
-                warnings.warn(f"{csv_path}: {db} {subject}/{clip} is in the MEGC list but was not loaded "
-                              f"(missing on disk or in the spreadsheet); skipped", stacklevel=2)
+                warn_dropped(f"{csv_path}: {db} {subject}/{clip} is in the MEGC list but was not loaded "
+                              f"(missing on disk or in the spreadsheet); skipped", f"{db}/{subject}/{clip}")
                 continue
             composite.append(_composite(sample, label))
         return composite
@@ -96,5 +109,10 @@ def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Samp
     composite = []
     for db in SOURCES:
         kept = apply_corrections(sources[db], table, "megc2019")
-        composite.extend(_composite(s, RULES[db][s.emotion]) for s in kept if s.emotion in RULES[db])
+        for s in kept:
+            if s.emotion in RULES[db]:
+                composite.append(_composite(s, RULES[db][s.emotion]))
+            else:  # recorded (quietly: a hundred clips on the real data), never silent (issue 16)
+                warn_dropped(f"{s.key}: emotion {s.emotion!r} is not in the MEGC 2019 composite's {db} classes "
+                             f"({', '.join(sorted(RULES[db]))})", s.key, quiet=True)
     return composite

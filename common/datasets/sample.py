@@ -61,3 +61,41 @@ class Sample:
         if self.apex is None:
             return len(self.frames) // 2
         return self.position(self.apex)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dropped:
+    """A sample left out of a run, or merged into another, with why (issue 16: nothing is dropped silently).
+
+    ``stage`` says who dropped it: ``loader`` (listed but missing on disk, duplicate row merged),
+    ``selection`` (the paper's ``select``: emotion outside its mapping, too short for it),
+    ``frames`` (fewer frames than the experiment's ``min_frames``), ``faces`` (no face, under the
+    ``exclude`` faces policy).
+    """
+
+    key: str  # Sample.key (dataset/subject/clip), or the spreadsheet row when no sample was made
+    reason: str
+    stage: str = "loader"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"key": self.key, "reason": self.reason, "stage": self.stage}
+
+
+class DroppedWarning(UserWarning):
+    """Warned by a loader for each listed sample it skips or merges; ``common.datasets.load`` records them.
+
+    ``quiet``: recorded but not shown (a drop by definition, e.g. a class outside the MEGC 2019
+    composite, which would otherwise print a line for a hundred clips of every real run).
+    """
+
+    def __init__(self, message: str, key: str = "", quiet: bool = False) -> None:
+        super().__init__(message)
+        self.key = key
+        self.quiet = quiet
+
+
+def warn_dropped(message: str, key: str = "", stacklevel: int = 3, quiet: bool = False) -> None:
+    """``warnings.warn`` a :class:`DroppedWarning` (from a loader, about the sample ``key``)."""
+    import warnings
+
+    warnings.warn(DroppedWarning(message, key, quiet), stacklevel=stacklevel)

@@ -12,12 +12,11 @@ no apex column (midpoint used unless an ``ApexF`` column exists).
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.sample import Sample, frame_number
+from common.datasets.sample import Sample, frame_number, warn_dropped
 from common.datasets.tables import DatabaseNotFound, cell, has_column, read_records, to_int, to_text
 
 FPS = 100.0  # HS camera, datasets.md 2.1
@@ -61,13 +60,14 @@ def load(root, cropped: bool = True, corrections=True) -> list[Sample]:
         for emotion_dir in discovery.subdirs(subject_dir / "micro"):
             emotion = emotion_dir.name.lower()
             if emotion not in EMOTIONS:
-                warnings.warn(f"{emotion_dir}: unknown SMIC emotion folder (expected {', '.join(EMOTIONS)}); skipped",
-                              stacklevel=2)
+                warn_dropped(f"{emotion_dir}: unknown SMIC emotion folder (expected {', '.join(EMOTIONS)}); skipped",
+                                 str(emotion_dir))
                 continue
             for clip_dir in discovery.subdirs(emotion_dir):
                 frames = discovery.list_frames(clip_dir)
                 if not frames:
-                    warnings.warn(f"{clip_dir}: SMIC-HS clip folder without frames; skipped", stacklevel=2)
+                    warn_dropped(f"{clip_dir}: SMIC-HS clip folder without frames; skipped",
+                                 f"smic/{subject_name(subject_dir.name)}/{clip_dir.name}")
                     continue
                 first, last = frame_number(frames[0]), frame_number(frames[-1])
                 samples.append(Sample(
@@ -138,8 +138,9 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
             apex = to_int(cell(record, apex_col)) if with_apex[slot - 1] else None
             clip_frames = discovery.frames_between(frames, onset, offset)
             if not clip_frames:
-                warnings.warn(f"{folder}: SMIC-HS-E clip {filename} slot {slot} listed in {found.spreadsheet.name} but "
-                              f"missing or empty on disk (expected frames {onset}..{offset}); skipped", stacklevel=2)
+                warn_dropped(f"{folder}: SMIC-HS-E clip {filename} slot {slot} listed in {found.spreadsheet.name} but "
+                              f"missing or empty on disk (expected frames {onset}..{offset}); skipped",
+                                 f"smic_e/s{number:02d}/{filename}" + (f"#{slot}" if slot != 1 else ""))
                 continue
             samples.append(Sample(
                 dataset="smic_e", subject=f"s{number:02d}", clip=filename, emotion=emotion,

@@ -49,7 +49,18 @@ histories, ``error.txt`` with the traceback of a failed fold).
      "parameters": {model: int}, "status_counts": {status: n},
      "warnings": [sentence per kind of fold left out of the metrics: nan, failed, empty],
      "seconds": {"folds_total", "this_run"}, "environment": {...}, "finished",
-     "outputs": {"dir", "results", "predictions", "folds"}}
+     "outputs": {"dir", "results", "predictions", "folds"},
+     "selection": {"selected", "kept", "min_frames", "by_class": {"selected": {class: n}, "kept": {...}},
+                   "dropped_by_stage": {stage: n}, "dropped": [{"key", "reason", "stage"}],
+                   "flagged": [{"key", "reason", "stage"}]},
+     "face_quality": {"policy", "sampled_frames", "params", "counts": {verdict: n},
+                      "flagged": [{"key", "verdict", "reason", "positions", "found", "box_shift",
+                                   "box_scale", "landmark_shift", "frames"}], "verdicts": {key: verdict}}}
+
+``selection`` (issue 16): every sample dropped or merged on the way from the databases to the
+folds, with its reason and stage (loader / selection / frames / faces), and the kept samples
+flagged (frame-number gaps; faces ``fallback``/``face_lost``). ``face_quality``: the verdict of
+every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
 
 ``predictions.csv``: one row per test sample per fold holding predictions (nan folds included): ``fold, index, key, dataset,
 subject, y_true, y_pred, true_class, predicted_class, status`` and ``p_<class>`` columns when the
@@ -191,6 +202,141 @@ def environment() -> dict[str, Any]:
     except Exception:  # a backend without TensorFlow: no device list
         env.setdefault("gpus", [])
     return env
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection checks (issue 16): what is dropped or flagged, and the faces
+
+
+FACES_POLICIES = ("exclude", "keep", "refuse")  # what a run does with a clip without a face
+SHOWN = 8  # problems listed per kind in log lines and refusals
+
+
+def loader_drops(experiment: Experiment, root: Path) -> list:
+    """The ``Dropped`` records of the loads of the experiment's databases (``common.datasets.dropped``)."""
+    from common.datasets import dropped
+
+    found, seen = [], set()
+    for name in experiment.datasets:
+        for d in dropped(name, root, **dict(experiment.loader_options.get(name, {}))):
+            if (d.key, d.reason) not in seen:
+                seen.add((d.key, d.reason))
+                found.append(d)
+    return found
+
+
+def _class_counts(selection: Selection) -> dict[str, int]:
+    counts = dict.fromkeys(selection.class_names, 0)
+    for label in np.asarray(selection.labels, dtype=int).tolist():
+        counts[selection.class_names[label]] += 1
+    return counts
+
+
+def _frame_gaps(sample) -> str:
+    """Why the clip's frame numbers are not contiguous, or ``""``."""
+    missing = int(sample.meta.get("missing_frames", 0) or 0)
+    if missing <= 0:
+        return ""
+    numbers = sample.frame_numbers
+    holes = [f"{a + 1}-{b - 1}" if b - a > 2 else str(a + 1) for a, b in zip(numbers, numbers[1:]) if b - a > 1]
+    where = f" (number(s) {', '.join(holes[:SHOWN])})" if holes else " (at the ends of onset..offset)"
+    return f"{missing} frame(s) missing from the clip's frame numbers{where}; the clip is used with the frames present"
+
+
+def screen_selection(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
+                     faces_policy: str = "exclude", log: Callable[[str], None] = print,
+                     tag: str = "") -> tuple[Selection, dict, dict]:
+    """The selection a run trains on, and what was dropped or flagged on the way (issue 16).
+
+    In order: the loaders' drops (clips listed but missing, duplicate csv rows merged) and the
+    paper's own (``selection.dropped``) are recorded; clips with fewer frames than
+    ``experiment.min_frames`` are dropped; every frame file of the remaining clips must be
+    complete (``io.frame_file_problem``: a truncated JPEG is a ``RunError`` naming the file);
+    each clip gets a face-quality verdict (``common.preprocessing.face_quality``, cached) and a
+    ``no_face`` clip is dropped (``exclude``), kept and flagged (``keep``), or refused
+    (``refuse``); ``fallback``/``face_lost`` clips and frame-number gaps are flagged, kept.
+
+    Returns ``(selection, selection_record, face_quality_record)``; the records go to
+    ``results.json`` under ``"selection"`` and ``"face_quality"`` (schema in the module docstring).
+    """
+    from common.datasets.sample import Dropped
+    from common.preprocessing import face_quality as fq
+    from common.preprocessing.io import FrameReadError, frame_file_problem
+
+    if faces_policy not in FACES_POLICIES:
+        raise RunError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
+    dropped = loader_drops(experiment, root) + list(selection.dropped)
+    flagged: list[dict] = []
+    keep: list[int] = []
+    min_frames = int(getattr(experiment, "min_frames", 2))
+    for i, sample in enumerate(selection.samples):
+        if len(sample.frames) < min_frames:
+            dropped.append(Dropped(sample.key, f"{len(sample.frames)} frame(s); {paper_id}/{experiment.name} needs "
+                                   f"at least {min_frames} (Experiment.min_frames)", "frames"))
+        else:
+            keep.append(i)
+    broken = [f"{path}: {problem}" for i in keep for path in selection.samples[i].frames
+              for problem in [frame_file_problem(path)] if problem]
+    if broken:
+        more = f" (and {len(broken) - 1} more frame file(s) like it)" if len(broken) > 1 else ""
+        raise RunError(f"{broken[0]}{more}; replace or remove the clip (run_all.py --check-data ROOT lists them all)")
+    verdicts: dict[str, str] = {}
+    face_flagged: list[dict] = []
+    counts = dict.fromkeys(fq.VERDICTS, 0)
+    kept: list[int] = []
+    for i in keep:
+        sample = selection.samples[i]
+        if not sample.frames:  # in-memory samples of tests (min_frames=0): nothing to look at
+            verdicts[sample.key] = "unchecked"
+            counts["unchecked"] = counts.get("unchecked", 0) + 1
+            kept.append(i)
+            continue
+        try:
+            quality = fq.sample_face_quality(sample)
+        except FrameReadError as exc:
+            raise RunError(f"{exc} (clip {sample.key})") from None
+        verdicts[sample.key] = quality.verdict
+        counts[quality.verdict] += 1
+        if quality.verdict != "ok":
+            entry = {"key": sample.key, **quality.as_dict(), "frames": [str(sample.frames[p]) for p in quality.positions]}
+            face_flagged.append(entry)
+        if quality.verdict == "no_face":
+            if faces_policy == "refuse":
+                raise RunError(f"{sample.frames[0].parent}: clip {sample.key} has no face ({quality.reason}); "
+                               f"refused under --faces-policy refuse (exclude drops such clips, keep trains on them)")
+            if faces_policy == "exclude":
+                dropped.append(Dropped(sample.key, f"face check no_face: {quality.reason} (--faces-policy exclude)", "faces"))
+                continue
+        kept.append(i)
+    for i in kept:
+        gap = _frame_gaps(selection.samples[i])
+        if gap:
+            flagged.append({"key": selection.samples[i].key, "reason": gap, "stage": "frames"})
+    flagged += [{"key": f["key"], "reason": f"face check {f['verdict']}: {f['reason']}", "stage": "faces"}
+                for f in face_flagged if not (f["verdict"] == "no_face" and faces_policy == "exclude")]
+    index = np.asarray(kept, dtype=int)
+    screened = Selection(samples=tuple(selection.samples[i] for i in kept),
+                         labels=np.asarray(selection.labels, dtype=int)[index] if len(index) else
+                         np.zeros(0, dtype=int), class_names=selection.class_names, dropped=tuple(dropped))
+    by_stage: dict[str, int] = {}
+    for d in dropped:
+        by_stage[d.stage] = by_stage.get(d.stage, 0) + 1
+    record = {"selected": len(selection), "kept": len(screened), "min_frames": min_frames,
+              "by_class": {"selected": _class_counts(selection), "kept": _class_counts(screened)},
+              "dropped_by_stage": by_stage, "dropped": [d.as_dict() for d in dropped], "flagged": flagged}
+    faces = {"policy": faces_policy, "sampled_frames": fq.SAMPLED_FRAMES, "params": fq.params(),
+             "counts": counts, "flagged": face_flagged, "verdicts": verdicts}
+    if dropped or flagged:
+        stages = ", ".join(f"{n} by {stage}" for stage, n in by_stage.items())
+        log(f"{tag} checks: {len(selection)} selected, {len(screened)} kept; {len(dropped)} dropped"
+            + (f" ({stages})" if stages else "") + f", {len(flagged)} flagged (listed in results.json and the report)")
+        for d in dropped[:SHOWN]:
+            log(f"{tag}   dropped {d.key}: {d.reason}")
+        for f in flagged[:SHOWN]:
+            log(f"{tag}   flagged {f['key']}: {f['reason']}")
+        if len(dropped) + len(flagged) > 2 * SHOWN:
+            log(f"{tag}   ...")
+    return screened, record, faces
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,7 +578,8 @@ def experiment_dir(paper_id: str, experiment_name: str, out_dir: str | Path | No
 def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                    out_dir: str | Path | None = None, log: Callable[[str], None] = print,
-                   loaded: Mapping[str, list] | None = None, fresh: bool = False) -> dict:
+                   loaded: Mapping[str, list] | None = None, fresh: bool = False,
+                   faces_policy: str = "exclude") -> dict:
     """Run (or resume) every fold of ``experiment`` and return its results (schema above).
 
     ``data_root=None`` uses the synthetic corpus (generated on first use). ``profile=None``:
@@ -440,7 +587,9 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     already loaded from ``data_root`` (``{name: [Sample]}``), as ``run_all.py`` does after its
     preflight check. ``fresh=True`` recomputes every fold (after a change to a paper's code,
     which the fingerprint cannot see). Ctrl-C stops the run after the folds finished so far
-    are safely on disk.
+    are safely on disk. ``faces_policy`` (``exclude``/``keep``/``refuse``) decides what happens
+    to a clip without a face (:func:`screen_selection`, which also drops clips shorter than
+    ``experiment.min_frames`` and refuses incomplete frame files).
 
     The experiment's output folder is checked (a folder, writable) and locked
     (``common.files.folder_lock``) before anything else: an unusable folder, or one another run
@@ -449,7 +598,8 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     try:
         with folder_lock(experiment_dir(paper_id, experiment.name, out_dir), "output folder"):
             return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
-                                   overrides=overrides, out_dir=out_dir, log=log, loaded=loaded, fresh=fresh)
+                                   overrides=overrides, out_dir=out_dir, log=log, loaded=loaded, fresh=fresh,
+                                   faces_policy=faces_policy)
     except OutputError as exc:
         raise RunError(str(exc)) from None
 
@@ -490,7 +640,8 @@ def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_cl
 def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
                     profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                     out_dir: str | Path | None = None, log: Callable[[str], None] = print,
-                    loaded: Mapping[str, list] | None = None, fresh: bool = False) -> dict:
+                    loaded: Mapping[str, list] | None = None, fresh: bool = False,
+                    faces_policy: str = "exclude") -> dict:
     """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root)
@@ -507,6 +658,12 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     selection = experiment.select(data, config)
     if len(selection) == 0:
         raise RunError(f"experiment {experiment.name!r}: the selection from {root} is empty")
+    selection, screening, face_record = screen_selection(paper_id, experiment, selection, root,
+                                                         faces_policy=faces_policy, log=log, tag=tag)
+    if len(selection) == 0:
+        raise RunError(f"experiment {experiment.name!r}: no sample of {root} is left after the checks "
+                       f"({len(screening['dropped'])} dropped; first: {screening['dropped'][0]['key']}: "
+                       f"{screening['dropped'][0]['reason']})")
     n_classes = len(selection.class_names)
     folds = check_folds(experiment.folds(selection, config, seed), len(selection), partition=False)
     base = {"paper": paper_id, "experiment": experiment.name, "profile": profile, "seed": int(seed),
@@ -557,6 +714,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
 
     results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
                        records, reused, exp_dir, time.perf_counter() - started)
+    results.update(jsonable({"selection": screening, "face_quality": face_record}))
     _write_output(write_json_atomic, exp_dir / "results.json", results)
     _write_output(write_predictions_csv, exp_dir / "predictions.csv", records, selection.class_names)
     pooled = results["metrics"]["pooled"].get("all", {})

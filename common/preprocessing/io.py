@@ -1,6 +1,12 @@
 """Reading frames from disk (shared by every pipeline).
 
-OpenCV reads JPEG and BMP; a file that cannot be decoded is one clear error naming it.
+OpenCV reads JPEG, BMP and PNG; a file that is missing, cannot be decoded or is not complete is
+one clear error naming it (issue 16: libjpeg decodes a truncated JPEG as a half-grey frame and
+only prints "Premature end of JPEG file", without the file's name). Completeness is checked on the
+bytes already read, before decoding, so it costs nothing measurable: a JPEG must end with its EOI
+marker ``FF D9`` (only zero padding may follow), a PNG with its ``IEND`` chunk, and a BMP must be
+at least as long as the size its header declares. :func:`frame_file_problem` is the same check on
+a path, used by ``--check-data`` on every frame without decoding it.
 """
 from __future__ import annotations
 
@@ -10,21 +16,69 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+_JPEG_SOI, _JPEG_EOI = b"\xff\xd8", b"\xff\xd9"
+_PNG_SIGNATURE, _PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
+_TAIL = 64  # bytes of a file's end that --check-data reads
+
 
 class FrameReadError(OSError):
-    """A frame file is missing or cannot be decoded."""
+    """A frame file is missing, incomplete or cannot be decoded."""
+
+
+def _bytes_problem(head: bytes, tail: bytes, size: int) -> str:
+    """Why a file whose first and last bytes are ``head``/``tail`` is not a complete image, or ``""``."""
+    if size == 0:
+        return "empty file"
+    if head.startswith(_JPEG_SOI):
+        if not tail.rstrip(b"\x00").endswith(_JPEG_EOI):
+            return "truncated or incomplete JPEG (no end-of-image marker FF D9 at its end)"
+    elif head.startswith(_PNG_SIGNATURE):
+        if not tail.endswith(_PNG_END):
+            return "truncated or incomplete PNG (no IEND chunk at its end)"
+    elif head.startswith(b"BM") and len(head) >= 6:
+        declared = int.from_bytes(head[2:6], "little")
+        if declared > size:
+            return f"truncated BMP ({size} bytes, its header declares {declared})"
+    return ""
+
+
+def frame_file_problem(path: str | Path) -> str:
+    """Why the frame file at ``path`` is not a complete JPEG/PNG/BMP (``""`` when it looks complete).
+
+    Reads 16 bytes at the start and 64 at the end; nothing is decoded.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - _TAIL))
+            tail = handle.read()
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    return _bytes_problem(head, tail, size)
 
 
 def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
-    """One frame as uint8: ``color="rgb"`` -> (H, W, 3) RGB, ``"gray"`` -> (H, W)."""
+    """One frame as uint8: ``color="rgb"`` -> (H, W, 3) RGB, ``"gray"`` -> (H, W).
+
+    Raises :class:`FrameReadError` naming the file when it is missing, incomplete or undecodable.
+    """
+    if color not in ("rgb", "gray"):
+        raise ValueError(f"color={color!r}: expected 'rgb' or 'gray'")
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as error:
+        raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})") from None
+    problem = _bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))
+    if problem:
+        raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame")
     flag = cv2.IMREAD_GRAYSCALE if color == "gray" else cv2.IMREAD_COLOR
-    image = cv2.imread(str(path), flag)
+    image = cv2.imdecode(data, flag) if data.size else None
     if image is None:
         raise FrameReadError(f"{path}: cannot read this frame (expected a JPEG/BMP/PNG image file)")
     if color == "rgb":
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    elif color != "gray":
-        raise ValueError(f"color={color!r}: expected 'rgb' or 'gray'")
     return image
 
 

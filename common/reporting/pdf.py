@@ -2,8 +2,11 @@
 
 Pages: (1) citation, corpus, profile, seeds, environment, total time and the licence note on
 faces; (2) the paper's reported numbers beside ours (difference, aggregation, profile) and all
-our scores; then per experiment: a summary with failed folds, pooled confusion matrices per
-scope, per-fold scores and times, training curves; an architecture page per model (our layer
+our scores; then per experiment: a summary with failed folds, the selection (samples selected
+and kept per class, every sample dropped or merged with its reason, the flagged clips and the
+face-quality counts; issue 16), thumbnails of the flagged clips where faces may be shown (the
+synthetic corpus, or ``--allow-faces``), pooled confusion matrices per scope, per-fold scores
+and times, training curves; an architecture page per model (our layer
 table, beside the paper's where it gives one, mismatches shaded red); finally each
 experiment's own ``report_pages(pdf, results, context)``.
 
@@ -119,7 +122,11 @@ def _experiment_figures(name: str, res: Mapping[str, Any]) -> list[plt.Figure]:
     banner = _banner(res.get("profile"), res.get("corpus", {}))
     out = []
     metrics = res.get("metrics", {})
+    selection = res.get("selection") or {}
     lines = [f"{len(res.get('folds', []))} folds, {res.get('n_samples')} samples, classes {res.get('class_names')}",
+             *([f"selection: {selection.get('selected')} selected by the paper, {selection.get('kept')} kept after the "
+                f"checks, {len(selection.get('dropped') or [])} dropped, {len(selection.get('flagged') or [])} flagged "
+                f"(selection page)"] if selection else []),
              f"seed {res.get('seed')}, config hash {res.get('config_hash')}, overrides {res.get('overrides') or '{}'}",
              f"fold time total {res.get('seconds', {}).get('folds_total', 0):.1f} s", "",
              "Trainable parameters"]
@@ -156,6 +163,73 @@ def _experiment_figures(name: str, res: Mapping[str, Any]) -> list[plt.Figure]:
     if histories:
         out.append(figures.curves_page(f"{name}: training curves (one line per fold)", histories, subtitle=banner))
     return out
+
+
+def _selection_figures(name: str, res: Mapping[str, Any], allow_faces: bool) -> list[plt.Figure]:
+    """The selection page (before/after counts, dropped and flagged samples) and, where faces may be
+    shown, thumbnails of the clips the face check flagged (issue 16)."""
+    selection = res.get("selection")
+    if not selection:
+        return []
+    faces = res.get("face_quality") or {}
+    banner = _banner(res.get("profile"), res.get("corpus", {}))
+    by_class = selection.get("by_class", {})
+    lines = [f"Selected by the paper: {selection.get('selected')}    kept after the checks: {selection.get('kept')}"
+             f"    (min_frames {selection.get('min_frames')}, faces policy {faces.get('policy', '?')})", "",
+             f"  {'class':<16}{'selected':>10}{'kept':>8}"]
+    for cls, n in (by_class.get("selected") or {}).items():
+        lines.append(f"  {cls:<16}{n:>10}{(by_class.get('kept') or {}).get(cls, 0):>8}")
+    counts = faces.get("counts") or {}
+    lines += ["", "Face check (" + f"{faces.get('sampled_frames', '?')} frames per clip): "
+              + ", ".join(f"{k} {v}" for k, v in counts.items() if v)]
+    dropped = selection.get("dropped") or []
+    by_stage = selection.get("dropped_by_stage") or {}
+    lines += ["", f"Dropped or merged: {len(dropped)}" + (" (" + ", ".join(f"{k} {v}" for k, v in by_stage.items())
+                                                          + ")" if by_stage else "")]
+    for d in dropped[:40]:
+        lines += _wrap(f"  [{d['stage']}] {d['key']}: {d['reason']}", 100)
+    if len(dropped) > 40:
+        lines.append(f"  ... and {len(dropped) - 40} more (results.json: selection.dropped)")
+    flagged = selection.get("flagged") or []
+    lines += ["", f"Flagged, kept: {len(flagged)}"]
+    for f in flagged[:30]:
+        lines += _wrap(f"  [{f['stage']}] {f['key']}: {f['reason']}", 100)
+    if len(flagged) > 30:
+        lines.append(f"  ... and {len(flagged) - 30} more (results.json: selection.flagged)")
+    out = [figures.text_page(f"{name}: selection, dropped and flagged samples", lines[:110], banner=banner)]
+    shown = [f for f in faces.get("flagged") or [] if f.get("frames")][:12]
+    if shown and allow_faces:
+        out.append(_thumbnail_page(f"{name}: clips flagged by the face check", shown, banner))
+    elif shown:
+        out.append(figures.text_page(f"{name}: clips flagged by the face check",
+                                     ["Licensed data: no thumbnails (use --allow-faces for private use).",
+                                      "The clips and their first sampled frames:", ""]
+                                     + [l for f in shown for l in _wrap(f"  {f['key']} ({f['verdict']}): "
+                                                                        f"{f['frames'][0]}", 100)], banner=banner))
+    return out
+
+
+def _thumbnail_page(title: str, flagged: list[Mapping[str, Any]], banner: str) -> plt.Figure:
+    """First, middle and last sampled frame of up to 12 flagged clips (read from disk; missing ones skipped)."""
+    from common.preprocessing.io import read_frame
+
+    fig, axes = plt.subplots(max(len(flagged), 6), 3, figsize=(8.27, 11.69), squeeze=False)
+    fig.subplots_adjust(top=0.9, bottom=0.03, hspace=0.35)
+    fig.suptitle(title, fontsize=12, weight="bold", x=0.05, ha="left", y=0.975)
+    fig.text(0.05, 0.945, banner + "\nfirst, middle and last sampled frame of each flagged clip", fontsize=7, va="top")
+    for ax in axes.ravel():
+        ax.axis("off")
+    for row, entry in zip(axes, flagged):
+        frames, found = entry["frames"], entry.get("found") or []
+        picks = sorted({0, len(frames) // 2, len(frames) - 1})
+        for ax, pick in zip(row, picks):
+            try:
+                ax.imshow(read_frame(frames[pick], "rgb"))
+            except Exception:  # the file moved since the run: leave the cell empty
+                continue
+            face = "face" if pick < len(found) and found[pick] else "NO FACE"
+            ax.set_title(f"{entry['key'] if pick == 0 else ''} [{entry['positions'][pick]}: {face}]", fontsize=6)
+    return fig
 
 
 def _config_lines(config: Any, indent: str = "  ") -> list[str]:
@@ -255,6 +329,7 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, Mapping[str,
         pages += _comparison_figures(results_by_experiment, context)
         for name, res in results_by_experiment.items():
             pages += _experiment_figures(name, res)
+            pages += _selection_figures(name, res, bool(context["allow_faces"]))
         pages += _architecture_figures(summaries)
         for fig in pages:
             pdf.savefig(fig)

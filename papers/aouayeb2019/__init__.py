@@ -10,6 +10,10 @@ from papers.aouayeb2019 import protocol, reported
 from papers.aouayeb2019.config import PROFILES, AouayebConfig
 from papers.aouayeb2019.model import build_models
 
+# Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. 3.1 feeds every frame of a
+# clip to the LSTM (Sec. 3.2); one frame has no temporal dynamics to model.
+MIN_FRAMES = 2
+
 CONFIG = AouayebConfig()
 
 
@@ -49,6 +53,7 @@ EXPERIMENTS = (
         metrics=("uf1", "uar", "accuracy"),
         scopes=reported.SCOPES,
         report_pages=reported.report_pages,
+        min_frames=MIN_FRAMES,
     ),
 )
 

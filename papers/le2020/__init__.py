@@ -15,6 +15,10 @@ from common.experiment import Experiment, Paper
 from papers.le2020 import protocol, reported
 from papers.le2020.config import BACKBONES, PAPER_WEIGHTS, Le2020Config, ModelConfig, ProtocolConfig, profiles_for
 
+# Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. III builds a dynamic image by
+# rank pooling the clip's frames; rank pooling one frame gives the frame itself, not motion.
+MIN_FRAMES = 2
+
 CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-expression recognition on "
             "region-based framework\", IEEE 21st International Conference on Information Reuse and "
             "Integration for Data Science (IRI), 2020, pp. 75-81.")
@@ -50,6 +54,7 @@ def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
         profiles=profiles_for(backbone),
         reported=reported.kfold_reported(dataset, backbone),
         report_pages=_report_pages(dataset if backbone == "vgg19" else None),
+        min_frames=MIN_FRAMES,
     )
 
 
@@ -66,6 +71,7 @@ def _cross_experiment(train: str, test: str, backbone: str) -> Experiment:
         profiles=profiles,
         reported=reported.cross_reported(train, test, backbone),
         report_pages=_report_pages(None),
+        min_frames=MIN_FRAMES,
     )
 
 

@@ -43,7 +43,9 @@ def class_names_for(datasets: Sequence[str]) -> tuple[str, ...]:
 def make_selection(data: Mapping[str, list], datasets: Sequence[str]) -> Selection:
     """The samples of ``datasets`` whose emotion the paper's regrouping keeps, with class indices."""
     class_names = class_names_for(datasets)
-    samples, labels = [], []
+    from common.datasets.sample import Dropped
+
+    samples, labels, dropped = [], [], []
     for name in datasets:
         mapping = LABEL_MAPS[name]
         for sample in data[name]:
@@ -51,7 +53,10 @@ def make_selection(data: Mapping[str, list], datasets: Sequence[str]) -> Selecti
             if target is not None:
                 samples.append(sample)
                 labels.append(class_names.index(target))
-    return Selection(tuple(samples), np.asarray(labels, dtype=int), class_names)
+            else:  # recorded, never silent (issue 16)
+                dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in le2020's {name} regrouping "
+                                       f"({', '.join(sorted(mapping))})", "selection"))
+    return Selection(tuple(samples), np.asarray(labels, dtype=int), class_names, dropped=tuple(dropped))
 
 
 def class_counts(selection: Selection) -> dict[str, dict[str, int]]:

@@ -15,6 +15,11 @@ from papers.reddy2019.model import (build_microexpfusenet_intermediate, build_mi
 from papers.reddy2019.protocol import folds, run_fold, run_kernel_study, select
 from papers.reddy2019.report import holdout_pages, kernel_study_pages
 
+# Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. III: spatio-temporal 3D CNNs
+# over the clip's frames; select() also keeps only clips of at least data.frames (96 CASME II / 18
+# SMIC, Sec. IV-A).
+MIN_FRAMES = 2
+
 MODELS = ("microexpstcnn", "microexpfusenet_intermediate", "microexpfusenet_late")
 DATABASES = ("casme_sq", "smic")
 MODEL_TITLES = {"microexpstcnn": "MicroExpSTCNN", "microexpfusenet_intermediate": "MicroExpFuseNet (intermediate)",
@@ -176,6 +181,7 @@ def _experiment(database: str, model: str, variant: str) -> Experiment:
         reported=reported,
         metrics=("accuracy", "uf1", "uar"),
         report_pages=holdout_pages,
+        min_frames=MIN_FRAMES,
         loader_options={"casme_sq": {"types": ("micro", "macro")}} if database == "casme_sq" else {},
     )
 
@@ -201,6 +207,7 @@ def _kernel_study() -> Experiment:
         reported=rep.reported_kernel_study(),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=kernel_study_pages,
+        min_frames=MIN_FRAMES,
         loader_options={"casme_sq": {"types": ("micro", "macro")}},
     )
 

@@ -108,8 +108,10 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
     database, frames = config.data.database, config.data.frames
     if database not in data:
         raise SelectionError(f"reddy2019 needs database {database!r}; loaded: {sorted(data)}")
+    from common.datasets.sample import Dropped
+
     names = CLASSES[database]
-    samples, labels = [], []
+    samples, labels, dropped = [], [], []
     for sample in data[database]:
         if database == "casme_sq":
             if sample.meta.get("type") not in config.data.casme_sq_types:
@@ -121,7 +123,14 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
         if label in names and long_enough:  # Sec. IV-A: "more than 96 / 18 frames" (>= as the code)
             samples.append(sample)
             labels.append(names.index(label))
-    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=names)
+        elif label not in names:  # recorded, never silent (issue 16)
+            dropped.append(Dropped(sample.key, f"class {label!r} is not one of reddy2019's {database} classes "
+                                   f"({', '.join(names)})", "selection"))
+        else:
+            dropped.append(Dropped(sample.key, f"{length} frames; reddy2019 keeps clips of at least {frames} "
+                                   f"(Sec. IV-A)", "selection"))
+    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=names,
+                     dropped=tuple(dropped))
 
 
 def clip_windows(selection: Selection, config: ReddyConfig) -> list[frozenset[str]]:

@@ -48,7 +48,9 @@ def databases(config: TalluriConfig) -> tuple[str, ...]:
 
 def select(data: Mapping[str, list], config: TalluriConfig) -> Selection:
     """Sec. 3 / Table 1: every clip of the scenario's databases whose label maps to happy/disgust/surprise."""
-    samples, labels = [], []
+    from common.datasets.sample import Dropped
+
+    samples, labels, dropped = [], [], []
     for name in databases(config):
         if name not in data:
             raise SelectionError(f"talluri2022 needs database {name!r}; loaded: {sorted(data)}")
@@ -58,7 +60,11 @@ def select(data: Mapping[str, list], config: TalluriConfig) -> Selection:
             if label is not None:
                 samples.append(sample)
                 labels.append(CLASS_NAMES.index(label))
-    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=CLASS_NAMES)
+            else:  # recorded, never silent (issue 16)
+                dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in talluri2022's {name} mapping "
+                                       f"({', '.join(sorted(mapping))})", "selection"))
+    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=CLASS_NAMES,
+                     dropped=tuple(dropped))
 
 
 def _subset(selection: Selection, indices: np.ndarray) -> Selection:
