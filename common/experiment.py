@@ -94,7 +94,9 @@ class Reported:
 
     ``scope`` is "all" or a database name (``casme2``/``smic``/``samm``/``casme_sq``) naming the
     test samples the metric is computed on; ``aggregation`` is "pooled" (predictions of all folds
-    together; MEGC UF1) or "fold_mean" (mean of per-fold scores), as the paper computed it.
+    together; MEGC UF1), "fold_mean" (mean of per-fold scores) or "fold_best" (the best fold, for a
+    paper that reports its best run), as the paper computed it; another name is read from a
+    single-fold experiment's ``extra["aggregations"]`` (see ``common.evaluation.runner``).
     """
 
     metric: str  # "uf1" | "uar" | "accuracy"

@@ -48,6 +48,11 @@ def test_pooled_differs_from_fold_mean_on_the_unbalanced_toy():
     assert (samm["uf1"], samm["uar"], samm["accuracy"]) == pytest.approx((2 / 9, 1 / 3, 1 / 3))
     assert result["fold_mean"]["samm"]["n_folds"] == 1
     assert "samm" not in result["per_fold"]["B"]
+    # fold_best: the better fold per metric (Talluri Sec. 8.1 reports its best run): UF1 max(17/36, 5/9),
+    # UAR max(7/12, 3/4), accuracy max(4/6, 2/3); on samm only fold A counts (UF1 2/9)
+    best = result["fold_best"]["all"]
+    assert (best["uf1"], best["uar"], best["accuracy"]) == pytest.approx((5 / 9, 3 / 4, 2 / 3))
+    assert result["fold_best"]["samm"]["uf1"] == pytest.approx(2 / 9)
 
 
 def test_absent_classes_are_explicit():

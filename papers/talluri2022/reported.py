@@ -63,12 +63,21 @@ def reported_initial(database: str) -> tuple[Reported, ...]:
 
 
 def reported_split_runs(model: str = "split_model") -> tuple[Reported, ...]:
-    """Sec. 8.1 as a comparison row. The paper's value is the BEST of five runs (and perhaps the peak of
-    Fig. 4's curve); the harness compares it with our MEAN of the runs (last epoch). Like-with-like
-    values (best run, peak epoch) are on the experiment's Sec. 8.1 report page."""
-    value = SPLIT_RUNS["best"] if model == "split_model" else SPLIT_RUNS["model_c"]
-    what = ("Split Model, best of five random splits (Run-1 85.2%; Run-3 45.0%)" if model == "split_model"
-            else "Model-C on the train-test split (80.3%, beside the Split Model's 85.2%)")
+    """Sec. 8.1 as comparison rows. The Split Model's 85.2% is the BEST of five runs ("Run-1 achieved
+    the highest accuracy"): it is compared with our best run (aggregation ``fold_best``, like with
+    like), and, labelled as such, with our mean of the runs. Model-C's 80.3% is one figure with no
+    runs named: compared with our mean of the runs, and our best run beside it. Peak-epoch values
+    (Fig. 4's curves) are on the experiment's Sec. 8.1 report page."""
+    if model == "split_model":
+        value = SPLIT_RUNS["best"]
+        what = "Split Model, best of five random splits (Run-1 85.2%; Run-3 45.0%)"
+        return (Reported("accuracy", value, scope="all", aggregation="fold_best", source="Sec. 8.1",
+                         note=what + "; ours = our best run at the last epoch (like with like)"),
+                Reported("accuracy", value, scope="all", aggregation="fold_mean", source="Sec. 8.1",
+                         note=what + "; ours = the MEAN of our runs, NOT like with like (the row above is)"))
+    value = SPLIT_RUNS["model_c"]
+    what = "Model-C on the train-test split (80.3%, beside the Split Model's 85.2%; runs not stated)"
     return (Reported("accuracy", value, scope="all", aggregation="fold_mean", source="Sec. 8.1",
-                     note=what + "; ours here = mean of the runs at the last epoch, NOT like with like: best run "
-                                 "and peak-epoch values are on the Sec. 8.1 page"),)
+                     note=what + "; ours = the mean of our runs at the last epoch"),
+            Reported("accuracy", value, scope="all", aggregation="fold_best", source="Sec. 8.1",
+                     note=what + "; ours = our best run at the last epoch"))
