@@ -29,6 +29,11 @@ class MagnificationConfig:
     test_alpha: float = 10.0  # Sec. 3.1 / 3.1.1: "we use alpha = 10 for all the testing videos"
     train_alphas: tuple[float, ...] = (5.0, 10.0, 15.0)  # Sec. 3.1.1: training set augmented with alpha 5, 10, 15
     train_include_original: bool = False  # choice: Sec. 3.1.1 does not add the unmagnified EAI (see README)
+    balance: Literal["classes", "none"] = "classes"  # Sec. 2 / 2.1: the alpha augmentation is there "to reduce
+    # the problem of unbalance dataset" / "to overcome the bias in the dataset". "classes" (README ledger 3): every
+    # training clip at the test alpha, the clips of a class at m_c of the training alphas, m_c in 1..3 chosen from the
+    # training fold's class counts so that m_c x n_c is closest to the largest class (composite: 1 / 2 / 3 alphas for
+    # negative / positive / surprise -> 250 / 218 / 249). "none": every clip at every training alpha (uniform x3).
     low_hz: float = 1.0  # choice: the paper states no band; 1-10 Hz at each clip's own frame rate
     high_hz: float = 10.0  # (IIR r1/r2 from iir_coefficient: 100 fps 0.456/0.061, 200 fps 0.268/0.031)
     lambda_c: float = 16.0  # reference cut-off wavelength (reproduceResults.m; algorithms.md 1.4-1.5)
@@ -41,6 +46,10 @@ class TextureConfig:
 
     enabled: bool = True  # Sec. 3.2 (False = ablation: every frame averaged)
     window: int = 61  # Sec. 3.2: sliding temporal window N = 61
+    window_rule: Literal["clip", "fixed"] = "clip"  # choice (README ledger 7): "clip" = N = 61 where the clip has
+    # >= 122 frames, else the largest odd N <= T / 2 (>= 3), with Eq. 7's temporal bins mapped onto the 61-frame window's
+    # (texture.clip_window, bin_window=61: top bin -> |k| = 30) so the window slides; "fixed" = N = 61, a shorter clip is one window
+    # (every frame kept: every SMIC-HS clip and CASME II / SAMM clips under 62 frames)
     blocks: int = 6  # Sec. 3.2: 6 x 6 blocks
     d0: float = 30.0  # Eq. 7: D0 = 30 (DFT-bin units, see common.preprocessing.texture)
     threshold: float = 0.5  # Sec. 3.2: frames with probability below 0.5 are removed
@@ -60,7 +69,9 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
-    kind: Literal["loso", "cross"] = "loso"  # Sec. 4 / Table 3: LOSO on the composite; Table 7: cross-dataset
+    kind: Literal["loso", "database", "cross"] = "loso"  # Sec. 4 / Table 3: LOSO on the composite (Sec. 4.1.4);
+    # "database": LOSO on one database alone (Sec. 4, Table 3's per-database columns, Tables 4-6); Table 7: cross
+    dataset: str = ""  # kind "database": smic, casme2 or samm (the composite's samples and classes of that database)
     train_dataset: str = ""  # cross-dataset (Table 7 rows): training database
     test_dataset: str = ""  # cross-dataset (Table 7 columns): test database
 
