@@ -286,6 +286,7 @@ def figure_pages(pdf, results: Mapping[str, Any], max_curves: int = 6) -> None:
         ax.set_title(f"{key} ({curve.get('class', '')}), N = {curve.get('window', '?')}, "
                      f"{int((~kept).sum())}/{len(kept)} removed", fontsize=6)
         ax.tick_params(labelsize=6)
+        ax.yaxis.get_offset_text().set_fontsize(5)
         if n == 0:
             ax.legend(fontsize=6)
     lines = ["Fig. 4 (ours), above: texture intensity A_t (Eq. 9) per frame of test clips at the test alpha;",
