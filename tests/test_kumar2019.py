@@ -1,5 +1,6 @@
-"""Kumar et al. 2019 (papers/kumar2019): architecture, frame removal, augmentation, the paper's
-table consistency, the report pages and one smoke run through run_all.py."""
+"""Kumar et al. 2019 (papers/kumar2019): architecture, frame removal (and its window on short clips), the
+class-balanced alpha augmentation, the paper's table consistency and baseline rows, the report pages and one
+smoke run through run_all.py (the per-database LOSO experiments and a cross-dataset one, Figs. 3-4 data)."""
 from __future__ import annotations
 
 import json
@@ -44,25 +45,61 @@ def test_frame_removal_drops_still_frames_and_keeps_moving_ones():
     assert not kept[:40].any()  # windows entirely inside the frozen part: no high-frequency energy
     assert kept[100:].all()  # windows entirely inside the changing part
     assert probabilities[:40].max() < 0.5 <= probabilities[100:].min()
-    # A clip shorter than the 61-frame window is one window: every frame has probability 0.5 and is kept.
-    _, short = protocol.kept_frames(_clip(20, 20), TextureConfig())
+    # A clip shorter than the 61-frame window: with window_rule="fixed" it is one window, every frame has
+    # probability 0.5 and is kept (the step does nothing); the paper profile's "clip" rule slides a 19-frame window
+    # (T // 2, bins mapped onto the 61-frame window's) and removes the still frames of the same 40-frame clip.
+    _, short = protocol.kept_frames(_clip(20, 20), TextureConfig(window_rule="fixed"))
     assert short.all()
+    assert TextureConfig().window_rule == "clip"
+    scores = protocol.texture_scores(_clip(20, 20), TextureConfig())
+    assert scores["window"] == 19
+    assert not scores["kept"][:11].any() and scores["kept"][29:].all()
+    assert scores["intensity"][:11].max() < 1e-6 * scores["intensity"][29:].min()  # still windows: round-off only
+    # 140 frames >= 2 x 61: the paper's window itself, as before.
+    assert protocol.texture_scores(frames, TextureConfig())["window"] == 61
     # Disabled (ablation): every frame kept.
     _, everything = protocol.kept_frames(frames, TextureConfig(enabled=False))
     assert everything.all()
 
 
-def test_training_set_is_multiplied_by_the_number_of_alphas():
+def test_training_set_is_multiplied_by_the_number_of_alphas_without_balancing():
     indices = [3, 7, 11, 12]
-    plan = protocol.training_plan(indices, MagnificationConfig())  # Sec. 3.1.1: alpha 5, 10, 15
+    plan = protocol.training_plan(indices, MagnificationConfig(balance="none"))  # uniform x3 (Sec. 3.1.1)
     assert len(plan) == len(indices) * 3
     for index in indices:
         assert sorted(a for i, a in plan if i == index) == [5.0, 10.0, 15.0]
-    with_original = protocol.training_plan(indices, MagnificationConfig(train_include_original=True))
+    with_original = protocol.training_plan(indices, MagnificationConfig(balance="none", train_include_original=True))
     assert len(with_original) == len(indices) * 4
     assert {a for _, a in with_original} == {0.0, 5.0, 10.0, 15.0}
     with pytest.raises(ValueError, match="train_alphas"):
         protocol.training_alphas(MagnificationConfig(train_alphas=()))
+    with pytest.raises(ValueError, match="labels"):
+        protocol.training_plan(indices, MagnificationConfig())  # the paper's balancing needs the labels
+
+
+def test_alpha_augmentation_balances_the_classes_of_the_training_fold():
+    # Sec. 2 / 2.1: the magnifications are added "to reduce the problem of unbalance dataset". The composite
+    # (Table 2: 250 / 109 / 83) gets 1 / 2 / 3 alphas per class: 250 / 218 / 249 training images.
+    labels = np.array([0] * 250 + [1] * 109 + [2] * 83)
+    config = MagnificationConfig()
+    assert config.balance == "classes"
+    assert protocol.class_alphas(labels, config, 3) == {0: (10.0,), 1: (10.0, 5.0), 2: (10.0, 5.0, 15.0)}
+    plan = protocol.training_plan(range(len(labels)), config, labels, 3)
+    assert np.bincount([labels[i] for i, _ in plan]).tolist() == [250, 218, 249]
+    # The counts come from the training fold only: leave out most of class 2 and it gets the 3 alphas still,
+    # leave out most of class 0 and class 0 becomes a minority class.
+    fold = [i for i in range(len(labels)) if labels[i] != 0 or i < 40]  # 40 / 109 / 83
+    counts = np.bincount([labels[i] for i, _ in protocol.training_plan(fold, config, labels, 3)]).tolist()
+    assert counts == [120, 109, 83]  # 40 x 3, 109 x 1, 83 x 1 (|83 - 109| < |166 - 109|)
+    # Per database (Table 2): CASME II 88 / 32 / 25 -> 88 / 96 / 75; SAMM 92 / 26 / 15 -> 92 / 78 / 45 (3 at most).
+    for table, expected in (([88, 32, 25], [88, 96, 75]), ([92, 26, 15], [92, 78, 45]), ([70, 51, 43], [70, 51, 86])):
+        db = np.repeat([0, 1, 2], table)
+        got = np.bincount([db[i] for i, _ in protocol.training_plan(range(len(db)), config, db, 3)]).tolist()
+        assert got == expected
+    # The smoke profile's alphas (5, 15; the test alpha 10 not among them): the first m_c of (5, 15).
+    smoke = MagnificationConfig(train_alphas=(5.0, 15.0))
+    assert protocol.class_alphas(labels, smoke, 3) == {0: (5.0,), 1: (5.0, 15.0), 2: (5.0, 15.0)}
+    assert protocol.class_alphas(labels, MagnificationConfig(balance="none"), 3)[0] == (5.0, 10.0, 15.0)
 
 
 def test_first_frame_reference_subtracts_the_clips_first_registered_frame(smoke_corpus, tmp_path):
@@ -137,10 +174,12 @@ def test_loso_report_pages_on_the_smoke_corpus(smoke_corpus, tmp_path):
     assert report.config_from_results(results) == config
     lines = "\n".join(report.tables_2_3_lines(results))
     assert "0.7621" in lines and "swapped" in lines
+    for published in ("LBP-TOP", "Bi-WOOF", "OFF-ApexNet", "0.5882", "0.8697", "0.3970"):  # Table 3's other rows
+        assert published in lines
     pdf_path = tmp_path / "pages.pdf"
     with PdfPages(pdf_path) as pdf:
         EXPERIMENTS[0].report_pages(pdf, results, {"allow_faces": True})
-        assert pdf.get_pagecount() == 3  # Tables 2-3, Tables 4-6, example EAIs
+        assert pdf.get_pagecount() == 4  # Tables 2-3, Tables 4-6, Figs. 3-4 (no fold records here), example EAIs
     assert pdf_path.stat().st_size > 0
 
 
@@ -161,19 +200,60 @@ def test_fold_model_is_built_once_and_reset_to_its_initial_state_each_fold():
     assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.optimizer.variables, optimiser_initial))
 
 
-def test_smoke_run_through_run_all(smoke_corpus, tmp_path):
-    import run_all
+def test_table_3_baselines_are_transcribed():
+    rows = reported.TABLE_3_BASELINES
+    assert list(rows) == ["LBP-TOP", "Bi-WOOF", "OFF-ApexNet"]
+    assert rows["LBP-TOP"]["all"] == {"uar": 0.5785, "uf1": 0.5882}
+    assert rows["LBP-TOP"]["smic"] == {"uar": 0.5280, "uf1": 0.2000}
+    assert rows["Bi-WOOF"]["casme2"] == {"uar": None, "uf1": 0.7902} and rows["Bi-WOOF"]["all"]["uf1"] is None
+    assert rows["OFF-ApexNet"]["all"] == {"uar": 0.7033, "uf1": 0.7104} and rows["OFF-ApexNet"]["samm"]["uf1"] == 0.5409
+    for method in rows.values():  # every row below "Our Approach" in Table 3 (its best values are ours except CASME II UF1)
+        for scope, cell in method.items():
+            if cell["uf1"] is not None and (method, scope) != (rows["OFF-ApexNet"], "casme2"):
+                assert cell["uf1"] < reported.TABLE_3[scope]["uf1"]
 
-    name = "cross_casme2_to_smic"
-    code = run_all.main(["--paper", "kumar2019", "--experiment", name, "--profile", "smoke",
-                         "--data-root", str(smoke_corpus), "--out", str(tmp_path)])
-    assert code == 0
-    results = json.loads((tmp_path / "kumar2019" / name / "results.json").read_text())
+
+def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_all(smoke_corpus, tmp_path):
+    """One run_all call (one model build and report): Sec. 4's per-database LOSO experiments, compared with
+    Table 3's column and Tables 4-6, whose folds record what Figs. 3-4 need (PSNR per alpha, texture intensity per
+    frame), and one cross-dataset experiment (Table 7) with the class-balanced alpha augmentation."""
+    import run_all
+    from papers.kumar2019 import EXPERIMENTS, report
+
+    names = [f"{db}_loso" for db in reported.DATABASES]
+    assert [e.name for e in EXPERIMENTS[1:4]] == names
+    assert {r.scope for r in EXPERIMENTS[0].reported} == {"all"}  # the composite: combined column only
+    args = ["--paper", "kumar2019", "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)]
+    cross = "cross_casme2_to_smic"
+    assert run_all.main(args + sum((["--experiment", n] for n in names + [cross]), [])) == 0
+    results = json.loads((tmp_path / "kumar2019" / cross / "results.json").read_text())
     assert results["status_counts"] == {"ok": 1}
     assert results["parameters"] == {"resnet34_eai": 21_286_211}
-    fold = json.loads((tmp_path / "kumar2019" / name / "folds" / "casme2_to_smic.json").read_text())
-    n_train = fold["n_train"]
-    assert fold["extra"]["train_images"] == n_train * 2  # smoke profile: alphas 5 and 15
-    assert fold["extra"]["test_images"] == fold["n_test"]
+    fold = json.loads((tmp_path / "kumar2019" / cross / "folds" / "casme2_to_smic.json").read_text())
     assert set(fold["datasets"]) == {"smic"}
+    extra = fold["extra"]
+    assert extra["test_images"] == fold["n_test"]
+    assert sum(extra["train_clips_per_class"].values()) == fold["n_train"]
+    # smoke profile: alphas 5 and 15, as many per class as balance the training classes
+    assert extra["train_images"] == sum(n * len(extra["class_alphas"][c]) for c, n in extra["train_clips_per_class"].items())
+    assert extra["train_images"] == sum(extra["train_images_per_class"].values())
+    removed = 0
+    for db, name in zip(reported.DATABASES, names):
+        results = json.loads((tmp_path / "kumar2019" / name / "results.json").read_text())
+        assert set(results["corpus"]["datasets"]) == {db}  # that database alone
+        subjects = {s for f in report.fold_records(results) for s in f["subjects"]}
+        assert len(results["folds"]) == len(subjects) >= 2 and results["status_counts"] == {"ok": len(subjects)}
+        assert {(c["metric"], c["reported"]) for c in results["comparison"]} == {
+            ("uf1", reported.TABLE_3[db]["uf1"]), ("uar", reported.TABLE_3[db]["uar"])}
+        data = report.figure_data(report.fold_records(results))
+        assert set(data["psnr"]) == {db} and 10.0 in data["psnr"][db]  # the test alpha (every clip once)
+        assert set(data["psnr"][db]) <= {5.0, 10.0, 15.0}  # and the smoke training alphas
+        assert all(np.isfinite(v).all() and min(v) > 0 for v in data["psnr"][db].values())
+        assert len(data["texture"]) == results["n_samples"]  # every clip tested once, at the test alpha
+        for curve in data["texture"].values():
+            assert len(curve["intensity"]) == len(curve["kept"]) < 61 and 3 <= curve["window"] < 61
+        removed += data["removed"][db][0]
+        lines = "\n".join(report.database_lines(results, db))
+        assert f"{reported.TABLE_3[db]['uf1']:.4f}" in lines and "LBP-TOP" in lines
+    assert removed > 0  # Sec. 3.2 removes frames of clips shorter than 61 frames (window_rule="clip")
     assert (tmp_path / "kumar2019" / "report.pdf").stat().st_size > 0

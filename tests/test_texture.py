@@ -98,3 +98,19 @@ def test_rgb_and_float_frames_are_accepted_and_bad_input_is_refused():
         texture_intensity(np.zeros((5, 8)))
     with pytest.raises(ValueError, match="blocks"):
         texture_intensity(np.zeros((5, 4, 40), np.uint8))
+
+
+def test_clip_window_and_bins_measured_in_the_papers_window():
+    # kumar2019 texture.window_rule="clip": N = 61 from 122 frames, else the largest odd N <= T // 2 (>= 3).
+    assert [texture.clip_window(t) for t in (200, 122, 121, 62, 40, 34, 11, 7, 5, 2)] == [61, 61, 59, 31, 19, 17, 5, 3, 5, 2]
+    # bin_window=None is the window's own DFT bins; bin_window equal to the window changes nothing.
+    frames = np.random.default_rng(3).integers(0, 256, (30, 48, 48), dtype=np.uint8)
+    plain = texture.window_intensities(frames, window=11, d0=6.0)
+    np.testing.assert_allclose(texture.window_intensities(frames, window=11, d0=6.0, bin_window=11), plain)
+    # Mapped onto a 61-frame window's bins, the top temporal bins (|k| = 5 -> 30) always pass D0 = 30, which the
+    # 11-frame window's own bins (|k| <= 5 with 8 x 8 blocks: distance <= 7.1) never do.
+    assert not texture.window_intensities(frames, window=11, d0=30.0).any()
+    mapped = texture.window_intensities(frames, window=11, d0=30.0, bin_window=61)
+    assert mapped.shape == (20,) and (mapped > 0).all()
+    mask = texture._high_frequency_mask(11, 8, 8, 30.0, bin_window=61)
+    assert mask[0].all() and mask[-1].all() and not mask[1:-1].any()  # only the k = +-5 planes (25.2 < 30 at k = 4)

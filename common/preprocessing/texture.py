@@ -89,17 +89,41 @@ def lbp_maps(frames: np.ndarray, points: int = 8, radius: float = 1.0) -> np.nda
     return np.stack([local_binary_pattern(g, points, radius, method="default") for g in grey]).astype(np.float32)
 
 
-def _high_frequency_mask(n: int, bh: int, bw: int, d0: float) -> np.ndarray:
-    """Eq. 7 on the centred DFT of an (n, bh, bw) volume: 1 where the bin distance >= d0."""
+def _high_frequency_mask(n: int, bh: int, bw: int, d0: float, bin_window: int | None = None) -> np.ndarray:
+    """Eq. 7 on the centred DFT of an (n, bh, bw) volume: 1 where the bin distance >= d0.
+
+    ``bin_window`` (optional, W): measure the temporal bins of an n-frame window in the bins of a W-frame
+    window, bin k -> k (W - 1) / (n - 1), so that the highest temporal bins of both (the Nyquist planes of odd
+    windows, |k| = (n - 1) / 2 -> (W - 1) / 2 = 30 for W = 61) coincide: a shorter window then keeps the
+    same part of its temporal band as the paper's N = 61 window, whose |k| = 30 planes always pass D0 = 30.
+    None: the window's own bins (the textbook filter, the default)."""
     k, u, v = (np.arange(m) - m // 2 for m in (n, bh, bw))
+    k = k * ((float(bin_window) - 1.0) / (n - 1) if bin_window and n > 1 else 1.0)
     distance = np.sqrt(k[:, None, None] ** 2 + u[None, :, None] ** 2 + v[None, None, :] ** 2)
     return distance >= d0
 
 
+def clip_window(n_frames: int, window: int = WINDOW) -> int:
+    """A sliding window that slides within a clip of ``n_frames``: ``window`` when the clip has at
+    least 2 x window frames, else the largest odd number <= n_frames // 2 (at least 3; a clip of
+    fewer than 6 frames keeps ``min(window, n_frames)``, one window). Used by kumar2019's
+    ``texture.window_rule="clip"`` (README ledger 7): the paper's N = 61 is longer than every SMIC-HS
+    micro clip and many CASME II / SAMM onset-offset clips, where one window would remove nothing."""
+    n_frames, window = int(n_frames), int(window)
+    if n_frames >= 2 * window:
+        return window
+    half = n_frames // 2
+    if half < 3:
+        return min(window, n_frames)
+    return half if half % 2 == 1 else half - 1
+
+
 def window_intensities(
-    frames: np.ndarray, window: int = WINDOW, blocks: int = BLOCKS, d0: float = D0
+    frames: np.ndarray, window: int = WINDOW, blocks: int = BLOCKS, d0: float = D0, bin_window: int | None = None
 ) -> np.ndarray:
-    """A_i of eq. 9 for every sliding-window position i: (max(T - N + 1, 1),) float64."""
+    """A_i of eq. 9 for every sliding-window position i: (max(T - N + 1, 1),) float64.
+
+    ``bin_window``: see :func:`_high_frequency_mask` (None: the window's own DFT bins)."""
     maps = lbp_maps(frames)
     n_frames, height, width = maps.shape
     bh, bw = height // blocks, width // blocks
@@ -111,7 +135,7 @@ def window_intensities(
     # Spatial 2-D DFT of all blocks of all frames at once, centred (fftshift) on the block axes.
     spatial = scipy.fft.fftshift(scipy.fft.fft2(volume, axes=(-2, -1)), axes=(-2, -1))
     spatial = spatial.reshape(n_frames, blocks * blocks * bh * bw)
-    mask = _high_frequency_mask(n, bh, bw, d0)  # (n, bh, bw), centred bins
+    mask = _high_frequency_mask(n, bh, bw, d0, bin_window)  # (n, bh, bw), centred bins
     rows = np.flatnonzero(mask.any(axis=(1, 2)))  # temporal bins with any coefficient kept
     n_windows = n_frames - n + 1
     intensities = np.zeros(n_windows)
@@ -140,11 +164,11 @@ def window_intensities(
 
 
 def texture_intensity(
-    frames: np.ndarray, window: int = WINDOW, blocks: int = BLOCKS, d0: float = D0
+    frames: np.ndarray, window: int = WINDOW, blocks: int = BLOCKS, d0: float = D0, bin_window: int | None = None
 ) -> np.ndarray:
     """Per-frame intensity (T,): the A_i of the window centred on each frame (edges: nearest window)."""
     frames = np.asarray(frames)
-    per_window = window_intensities(frames, window, blocks, d0)
+    per_window = window_intensities(frames, window, blocks, d0, bin_window)
     n_frames = frames.shape[0]
     n = min(window, n_frames)
     index = np.clip(np.arange(n_frames) - n // 2, 0, per_window.size - 1)
@@ -157,13 +181,19 @@ def texture_probabilities(
     blocks: int = BLOCKS,
     d0: float = D0,
     method: str = "gaussian",
+    bin_window: int | None = None,
 ) -> np.ndarray:
     """Per-frame probability of high textural variance (T,) in [0, 1] (sec. 3.2).
 
     ``method="gaussian"``: Phi((A_t - mean) / std) over the clip's frames (our reading, see the
     module docstring); ``"minmax"``: (A_t - min) / (max - min). No variation -> 0.5 everywhere.
     """
-    intensity = texture_intensity(frames, window, blocks, d0)
+    return probabilities_from_intensity(texture_intensity(frames, window, blocks, d0, bin_window), method)
+
+
+def probabilities_from_intensity(intensity: np.ndarray, method: str = "gaussian") -> np.ndarray:
+    """The probabilities of :func:`texture_probabilities` from per-frame intensities (T,)."""
+    intensity = np.asarray(intensity, dtype=np.float64)
     if method == "gaussian":
         mean, std = intensity.mean(), intensity.std()
         if std <= 1e-12 * max(abs(mean), 1.0):

@@ -30,6 +30,11 @@ class MagnificationConfig:
     test_alpha: Annotated[float, Range(ge=0)] = 10.0  # Sec. 3.1 / 3.1.1: "we use alpha = 10 for all the testing videos"
     train_alphas: Annotated[tuple[float, ...], Range(ge=0)] = (5.0, 10.0, 15.0)  # Sec. 3.1.1: training set augmented with alpha 5, 10, 15
     train_include_original: bool = False  # choice: Sec. 3.1.1 does not add the unmagnified EAI (see README)
+    balance: Literal["classes", "none"] = "classes"  # Sec. 2 / 2.1: the alpha augmentation is there "to reduce
+    # the problem of unbalance dataset" / "to overcome the bias in the dataset". "classes" (README ledger 3): every
+    # training clip at the test alpha, the clips of a class at m_c of the training alphas, m_c in 1..3 chosen from the
+    # training fold's class counts so that m_c x n_c is closest to the largest class (composite: 1 / 2 / 3 alphas for
+    # negative / positive / surprise -> 250 / 218 / 249). "none": every clip at every training alpha (uniform x3).
     low_hz: Annotated[float, Range(gt=0)] = 1.0  # choice: the paper states no band; 1-10 Hz at each clip's own frame rate
     high_hz: Annotated[float, Range(gt=0)] = 10.0  # (IIR r1/r2 from iir_coefficient: 100 fps 0.456/0.061, 200 fps 0.268/0.031)
     lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (reproduceResults.m; algorithms.md 1.4-1.5)
@@ -42,6 +47,10 @@ class TextureConfig:
 
     enabled: bool = True  # Sec. 3.2 (False = ablation: every frame averaged)
     window: Annotated[int, Range(ge=1)] = 61  # Sec. 3.2: sliding temporal window N = 61
+    window_rule: Literal["clip", "fixed"] = "clip"  # choice (README ledger 7): "clip" = N = 61 where the clip has
+    # >= 122 frames, else the largest odd N <= T / 2 (>= 3), with Eq. 7's temporal bins mapped onto the 61-frame window's
+    # (texture.clip_window, bin_window=61: top bin -> |k| = 30) so the window slides; "fixed" = N = 61, a shorter clip is one window
+    # (every frame kept: every SMIC-HS clip and CASME II / SAMM clips under 62 frames)
     blocks: Annotated[int, Range(ge=1)] = 6  # Sec. 3.2: 6 x 6 blocks
     d0: Annotated[float, Range(gt=0)] = 30.0  # Eq. 7: D0 = 30 (DFT-bin units, see common.preprocessing.texture)
     threshold: Annotated[float, Range(ge=0, le=1)] = 0.5  # Sec. 3.2: frames with probability below 0.5 are removed
@@ -61,7 +70,9 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
-    kind: Literal["loso", "cross"] = "loso"  # Sec. 4 / Table 3: LOSO on the composite; Table 7: cross-dataset
+    kind: Literal["loso", "database", "cross"] = "loso"  # Sec. 4 / Table 3: LOSO on the composite (Sec. 4.1.4);
+    # "database": LOSO on one database alone (Sec. 4, Table 3's per-database columns, Tables 4-6); Table 7: cross
+    dataset: str = ""  # kind "database": smic, casme2 or samm (the composite's samples and classes of that database)
     train_dataset: str = ""  # cross-dataset (Table 7 rows): training database
     test_dataset: str = ""  # cross-dataset (Table 7 columns): test database
 
@@ -94,7 +105,13 @@ class Kumar2019Config:
 # registered frame is fed instead of the EAI (README ledger 21: a linear probe on the quick EAIs scores LOSO UF1
 # 0.480 on the EAI and 0.745 on EAI minus first frame; ResNet-34 end to end, quick LOSO pooled UF1 0.425 on the
 # EAI and 0.827 on EAI minus first frame; the identity of the 4 synthetic faces hides the motion).
+# quick also keeps the pre-issue-13 augmentation and texture window (README ledger 27): the synthetic classes are
+# balanced, so the paper's class balancing only thins the training set (alpha 10 alone: 21-27 images a fold), and
+# the clip-adapted window halves the frames each EAI averages; measured per-database quick LOSO pooled UF1 (SMIC /
+# CASME II / SAMM) 0.207 / 0.277 / 0.283 with both, 0.614 / 0.517 / 0.837 without. smoke runs the paper's paths.
 QUICK = {
+    "magnification.balance": "none",  # DEVIATION: quick only (ledger 27)
+    "texture.window_rule": "fixed",  # DEVIATION: quick only (ledger 27)
     "face.crop_size": "128",
     "model.input_size": "64",
     "model.eai_reference": "first_frame",

@@ -13,8 +13,9 @@ Input pipeline of one clip at one magnification factor alpha (Fig. 1), cached pe
 4. every kept frame registered to the first frame with a 6-DoF affine on the landmarks and the
    registered frames averaged: the Emotion Avatar Image (Sec. 3.3-3.4; ``avatar.emotion_avatar_image``).
 
-Training EAIs are made at alpha = 5, 10 and 15 (three images per training clip), test EAIs at
-alpha = 10 (Sec. 3.1.1).
+Training EAIs are made at alpha = 5, 10 and 15 (Sec. 3.1.1), per class as many of them as balance the
+training fold's classes (Sec. 2 / 2.1, :func:`class_alphas`; ``magnification.balance="none"``: all three for
+every clip); test EAIs at alpha = 10 (Sec. 3.1.1).
 """
 from __future__ import annotations
 
@@ -33,12 +34,19 @@ SOURCE_DATABASES = ("smic", "casme2", "samm")  # Sec. 4.1.1-4.1.3
 # ----------------------------------------------------------------------------- labels (Sec. 4.1)
 def make_selection(data: Mapping[str, list], config: Any) -> Selection:
     """The MEGC 2019 composite samples (``load("megc2019")``: ``emotion`` is the composite class,
-    ``dataset`` the source database); for a cross-dataset experiment only its two databases."""
+    ``dataset`` the source database); for a per-database experiment only that database's samples (Sec. 4.1.1-4.1.3
+    use the same three classes, by the MEGC 2019 rules), for a cross-dataset experiment only its two databases."""
     samples = list(data["megc2019"])
     protocol = config.protocol
     if protocol.kind == "cross":
         keep = (protocol.train_dataset, protocol.test_dataset)
         samples = [s for s in samples if s.dataset in keep]
+    elif protocol.kind == "database":  # Sec. 4: each database by its own LOSO, with the composite's 3 classes
+        if protocol.dataset not in SOURCE_DATABASES:
+            raise ValueError(f"protocol.dataset={protocol.dataset!r}: expected one of {SOURCE_DATABASES}")
+        samples = [s for s in samples if s.dataset == protocol.dataset]
+    elif protocol.kind != "loso":
+        raise ValueError(f"protocol.kind={protocol.kind!r}: expected 'loso', 'database' or 'cross'")
     unknown = sorted({s.emotion for s in samples} - set(CLASSES))
     if unknown:
         raise ValueError(f"megc2019 samples with classes {unknown}; expected only {CLASSES}")
@@ -58,7 +66,8 @@ def class_counts(selection: Selection) -> dict[str, dict[str, int]]:
 
 # ----------------------------------------------------------------------------- folds (Sec. 4, Table 7)
 def make_folds(selection: Selection, config: Any, seed: int) -> list[Fold]:
-    """LOSO over the composite's subjects (Table 3), or one cross-dataset fold (Table 7)."""
+    """LOSO over the selection's subjects (the composite, or one database: Table 3), or one cross-dataset
+    fold (Table 7)."""
     from common.evaluation.splits import cross_dataset, megc_loso
 
     protocol = config.protocol
@@ -115,38 +124,79 @@ def magnify_clip(frames: np.ndarray, alpha: float, fps: float, mag_config) -> np
                    chrom_attenuation=float(mag_config.chrom_attenuation))
 
 
-def kept_frames(frames: np.ndarray, texture_config) -> tuple[np.ndarray, np.ndarray]:
-    """Sec. 3.2: (probabilities (T,), kept (T,) bool); frames with probability below the
-    threshold are removed. Disabled: every frame kept (probability 1)."""
-    from common.preprocessing.texture import texture_probabilities
+def texture_window(n_frames: int, texture_config) -> int:
+    """Sec. 3.2's sliding window for a clip of ``n_frames``: N = 61 (``window_rule="fixed"``), or with
+    ``window_rule="clip"`` (README ledger 7) ``texture.clip_window``: 61 from 122 frames, else about T / 2."""
+    from common.preprocessing.texture import clip_window
 
+    rule = texture_config.window_rule
+    if rule == "fixed":
+        return int(texture_config.window)
+    if rule == "clip":  # DEVIATION: N < 61 on clips under 122 frames (README ledger 7; the paper is silent there)
+        return clip_window(n_frames, int(texture_config.window))
+    raise ValueError(f"texture.window_rule={rule!r}: expected 'clip' or 'fixed'")
+
+
+def texture_scores(frames: np.ndarray, texture_config) -> dict[str, Any]:
+    """Sec. 3.2 of one clip: {"intensity" (T,) A_t (Eq. 9, Fig. 4), "probabilities" (T,), "kept" (T,) bool,
+    "window": N}; frames with probability below the threshold are removed. Disabled: every frame kept
+    (probability 1, intensity NaN)."""
+    from common.preprocessing.texture import probabilities_from_intensity, texture_intensity
+
+    n_frames = len(frames)
     if not texture_config.enabled:
-        return np.ones(len(frames)), np.ones(len(frames), dtype=bool)
-    probabilities = texture_probabilities(frames, window=int(texture_config.window), blocks=int(texture_config.blocks),
-                                          d0=float(texture_config.d0), method=texture_config.method)
+        return {"intensity": np.full(n_frames, np.nan), "probabilities": np.ones(n_frames),
+                "kept": np.ones(n_frames, dtype=bool), "window": 0}
+    window = texture_window(n_frames, texture_config)
+    # "clip": Eq. 7's temporal bins in units of the paper's 61-frame window, so a shorter window keeps the same
+    # temporal frequencies (and D0 = 30 still selects some bins); "fixed": the window's own bins (as before).
+    bin_window = int(texture_config.window) if texture_config.window_rule == "clip" else None
+    intensity = texture_intensity(frames, window=window, blocks=int(texture_config.blocks), d0=float(texture_config.d0),
+                                  bin_window=bin_window)
+    probabilities = probabilities_from_intensity(intensity, texture_config.method)
     kept = probabilities >= float(texture_config.threshold)
     if not kept.any():  # cannot happen with the Gaussian rule (some frame is >= the mean); kept for safety
         kept[:] = True
-    return probabilities, kept
+    return {"intensity": intensity, "probabilities": probabilities, "kept": kept, "window": int(window)}
+
+
+def kept_frames(frames: np.ndarray, texture_config) -> tuple[np.ndarray, np.ndarray]:
+    """Sec. 3.2: (probabilities (T,), kept (T,) bool) of :func:`texture_scores`."""
+    scores = texture_scores(frames, texture_config)
+    return scores["probabilities"], scores["kept"]
+
+
+def clip_psnr(magnified: np.ndarray, frames: np.ndarray) -> float:
+    """Fig. 3: PSNR (dB, peak 255) of a magnified clip against the unmagnified clip, over all its frames and
+    pixels (``skimage.metrics.peak_signal_noise_ratio``); inf when they are equal (alpha 0)."""
+    from skimage.metrics import peak_signal_noise_ratio
+
+    if np.array_equal(magnified, frames):
+        return float("inf")
+    return float(peak_signal_noise_ratio(np.asarray(frames), np.asarray(magnified), data_range=255))
 
 
 def compute_eai(frames: np.ndarray, points: np.ndarray, fps: float, alpha: float, config) -> dict[str, np.ndarray]:
     """Fig. 1 for one face clip at one alpha: magnify (3.1) -> drop low-texture frames (3.2) ->
     register to the first frame and average (3.3-3.4). Returns {"eai": (s, s, 3) uint8 at
-    ``model.input_size``, "kept": (T,) bool, "probabilities": (T,)}."""
+    ``model.input_size``, "kept": (T,) bool, "probabilities": (T,), "intensity": (T,) A_t (Fig. 4),
+    "window": the texture window N, "psnr": the magnified clip's PSNR against the clip (Fig. 3)}."""
     from common.preprocessing.avatar import emotion_avatar_image
 
     magnified = magnify_clip(frames, alpha, fps, config.magnification)
-    probabilities, kept = kept_frames(magnified, config.texture)
+    texture = texture_scores(magnified, config.texture)
     size = int(config.model.input_size)
     # Landmarks of the unmagnified frames, used for the magnified ones (same pixel grid).
-    eai = emotion_avatar_image(magnified, points, keep=kept, size=(size, size))
-    return {"eai": eai, "kept": kept, "probabilities": probabilities.astype(np.float32)}
+    eai = emotion_avatar_image(magnified, points, keep=texture["kept"], size=(size, size))
+    return {"eai": eai, "kept": texture["kept"], "probabilities": texture["probabilities"].astype(np.float32),
+            "intensity": texture["intensity"].astype(np.float64), "window": np.int64(texture["window"]),
+            "psnr": np.float64(clip_psnr(magnified, frames))}
 
 
 def eai_params(sample, alpha: float, config) -> dict[str, Any]:
     """Everything a cached EAI depends on besides the clip's frames (its cache parameters)."""
-    return {"alpha": float(alpha), "face": config.face, "texture": config.texture,
+    return {"version": 2,  # 2: the entries hold the texture intensities, window and PSNR (Figs. 3-4)
+            "alpha": float(alpha), "face": config.face, "texture": config.texture,
             "band": [config.magnification.low_hz, config.magnification.high_hz],
             "lambda_c": config.magnification.lambda_c, "chrom_attenuation": config.magnification.chrom_attenuation,
             "size": int(config.model.input_size), "fps": float(sample.fps),
@@ -214,10 +264,46 @@ def training_alphas(mag_config) -> tuple[float, ...]:
     return ((0.0,) if mag_config.train_include_original else ()) + alphas
 
 
-def training_plan(indices: Sequence[int], mag_config) -> list[tuple[int, float]]:
-    """(sample index, alpha) of every training image: each clip once per training alpha, so the
-    training set has ``len(indices) x len(training_alphas)`` images (Sec. 3.1.1)."""
-    return [(int(i), alpha) for i in indices for alpha in training_alphas(mag_config)]
+def class_alphas(train_labels: Sequence[int], mag_config, n_classes: int) -> dict[int, tuple[float, ...]]:
+    """{class: training alphas} (Sec. 2 / 2.1: the augmentation by magnification "helps to reduce the problem of
+    unbalance dataset"). ``balance="none"``: every class gets every training alpha (a uniform x3, the balance
+    unchanged). ``balance="classes"`` (the paper profile, README ledger 3): the alphas ordered test alpha first
+    (alpha 10: every clip at the test magnification), then the others as configured (5, 15); class c gets the first
+    m_c of them, m_c in 1..len(alphas) minimising |m_c n_c - n_max| over the training fold's clip counts n_c (ties:
+    the smaller m_c). With ``train_include_original`` the unmagnified EAI (alpha 0) is added for every class."""
+    alphas = tuple(float(a) for a in mag_config.train_alphas)
+    if not alphas:
+        raise ValueError("magnification.train_alphas is empty: the training set would be empty")
+    original = (0.0,) if mag_config.train_include_original else ()
+    if mag_config.balance == "none":
+        return {c: original + alphas for c in range(n_classes)}
+    if mag_config.balance != "classes":
+        raise ValueError(f"magnification.balance={mag_config.balance!r}: expected 'classes' or 'none'")
+    test_alpha = float(mag_config.test_alpha)
+    ordered = ((test_alpha,) if test_alpha in alphas else ()) + tuple(a for a in alphas if a != test_alpha)
+    counts = np.bincount(np.asarray(train_labels, dtype=int), minlength=n_classes)
+    largest = int(counts.max()) if counts.size else 0
+    out = {}
+    for c in range(n_classes):
+        m = min(range(1, len(ordered) + 1), key=lambda k: (abs(k * int(counts[c]) - largest), k))
+        out[c] = original + ordered[:m]
+    return out
+
+
+def training_plan(indices: Sequence[int], mag_config, labels: Sequence[int] | None = None,
+                  n_classes: int | None = None) -> list[tuple[int, float]]:
+    """(sample index, alpha) of every training image (Sec. 3.1.1): each clip once per alpha of its class
+    (:func:`class_alphas`, from the training clips' ``labels[indices]``). ``balance="none"``: every clip at every
+    training alpha, ``len(indices) x len(training_alphas)`` images."""
+    indices = [int(i) for i in indices]
+    if mag_config.balance == "none":
+        return [(i, alpha) for i in indices for alpha in training_alphas(mag_config)]
+    if labels is None:
+        raise ValueError("training_plan: magnification.balance='classes' needs the labels of the samples")
+    labels = np.asarray(labels, dtype=int)
+    n_classes = int(n_classes if n_classes is not None else labels.max() + 1)
+    per_class = class_alphas(labels[indices], mag_config, n_classes)
+    return [(i, alpha) for i in indices for alpha in per_class[int(labels[i])]]
 
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)  # torchvision convention (choice)
@@ -251,6 +337,7 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
     if reference not in ("none", "first_frame"):
         raise ValueError(f"model.eai_reference={reference!r}: expected 'none' or 'first_frame'")
     eais: dict[tuple[int, float], np.ndarray] = {}
+    arrays_by_image: dict[tuple[int, float], dict[str, np.ndarray]] = {}
     firsts: dict[int, np.ndarray] = {}
     kept_fraction = []
     start = time.perf_counter()
@@ -259,6 +346,7 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
         face = _clip_loader(sample, config.face, root)
         for alpha, arrays in sample_eais(sample, alphas, config, root, face=face).items():
             eais[(index, alpha)] = arrays["eai"]
+            arrays_by_image[(index, alpha)] = arrays
             kept_fraction.append(float(np.mean(arrays["kept"])))
         if reference == "first_frame":
             firsts[index] = sample_first_frame(sample, config, root, face=face)
@@ -268,7 +356,32 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
                     np.stack([firsts[i] for i, _ in plan]) if reference == "first_frame" else None)
     y = np.array([selection.labels[i] for i, _ in plan], dtype=int)
     return x, y, {"images": len(plan), "mean_kept_fraction": float(np.mean(kept_fraction)),
-                  "eai_reference": reference}
+                  "eai_reference": reference, "arrays": arrays_by_image}
+
+
+def _finite(value: float) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def figure_extras(selection: Selection, arrays: Mapping[tuple[int, float], Mapping[str, np.ndarray]],
+                  test_alpha: float) -> dict[str, Any]:
+    """What Figs. 3 and 4 need, from the fold's own preprocessing (the report only draws it):
+    ``psnr``: {clip key: {alpha: PSNR dB}} of every clip and alpha the fold used (Fig. 3);
+    ``texture``: {clip key: {"dataset", "class", "window", "intensity", "probabilities", "kept"}} of the fold's
+    test clips at the test alpha (Fig. 4: texture intensity per frame, and which frames Sec. 3.2 removed)."""
+    psnr: dict[str, dict[str, float | None]] = {}
+    texture: dict[str, dict[str, Any]] = {}
+    for (index, alpha), values in arrays.items():
+        sample = selection.samples[index]
+        psnr.setdefault(sample.key, {})[f"{alpha:g}"] = _finite(values["psnr"]) if "psnr" in values else None
+        if float(alpha) == float(test_alpha) and "intensity" in values:
+            texture[sample.key] = {
+                "dataset": sample.dataset, "class": selection.class_names[selection.labels[index]],
+                "window": int(values["window"]), "intensity": [_finite(v) for v in values["intensity"]],
+                "probabilities": [float(v) for v in values["probabilities"]],
+                "kept": [bool(v) for v in values["kept"]]}
+    return {"psnr": psnr, "texture": texture}
 
 
 # ----------------------------------------------------------------------------- one fold (Sec. 3.5)
@@ -301,7 +414,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     selection, fold = ctx.selection, ctx.fold
     n_classes = len(selection.class_names)
     root = Path(ctx.cache_dir) / "stages" if ctx.cache_dir is not None else None
-    train_plan = training_plan(fold.train, cfg.magnification)
+    train_plan = training_plan(fold.train, cfg.magnification, selection.labels, n_classes)
+    per_class = class_alphas(selection.labels[np.asarray(fold.train, dtype=int)], cfg.magnification, n_classes)
     test_plan = [(int(i), float(cfg.magnification.test_alpha)) for i in fold.test]
     x_train, y_train, train_stats = build_inputs(selection, train_plan, cfg, root, ctx.log)
     x_test, _, test_stats = build_inputs(selection, test_plan, cfg, root, ctx.log)
@@ -318,12 +432,19 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                "train_alphas": list(training_alphas(cfg.magnification)), "test_alpha": cfg.magnification.test_alpha,
                "mean_kept_fraction_train": train_stats["mean_kept_fraction"],
                "mean_kept_fraction_test": test_stats["mean_kept_fraction"],
-               "eai_reference": train_stats["eai_reference"]},
+               "eai_reference": train_stats["eai_reference"],
+               "balance": cfg.magnification.balance,
+               "class_alphas": {selection.class_names[c]: list(a) for c, a in per_class.items()},
+               "train_images_per_class": {name: int(np.sum(y_train == c)) for c, name in enumerate(selection.class_names)},
+               "train_clips_per_class": {name: int(np.sum(selection.labels[np.asarray(fold.train, dtype=int)] == c))
+                                         for c, name in enumerate(selection.class_names)},
+               **figure_extras(selection, {**train_stats["arrays"], **test_stats["arrays"]},
+                               float(cfg.magnification.test_alpha))},
     )
 
 
 __all__ = [
     "CLASSES", "SOURCE_DATABASES", "make_selection", "class_counts", "make_folds", "face_box", "face_clip",
-    "magnify_clip", "kept_frames", "compute_eai", "eai_params", "sample_eais", "registered_first_frame",
-    "sample_first_frame", "training_alphas", "training_plan", "preprocess", "model_input", "build_inputs", "fold_model", "run_fold",
+    "magnify_clip", "texture_window", "texture_scores", "kept_frames", "clip_psnr", "compute_eai", "eai_params", "sample_eais", "registered_first_frame",
+    "sample_first_frame", "training_alphas", "class_alphas", "training_plan", "figure_extras", "preprocess", "model_input", "build_inputs", "fold_model", "run_fold",
 ]

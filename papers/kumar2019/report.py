@@ -1,8 +1,10 @@
 """Extra report pages of Kumar et al. 2019 (``Experiment.report_pages``; common.reporting.pdf).
 
-* ``megc2019_loso``: Table 2 and Table 3 beside ours, the consistency of Tables 3-6 as our metric
-  code computes it, Tables 4-6 beside our confusion matrices, and example EAIs (plain and
-  magnified) per class (faces only for a synthetic corpus or with ``--allow-faces``).
+* ``megc2019_loso``: Table 2 and Table 3 (with its published baseline rows) beside ours, the
+  consistency of Tables 3-6 as our metric code computes it, Tables 4-6 beside the per-database runs
+  and the composite's slices, Figs. 3-4 from the run's own preprocessing, and example EAIs (plain
+  and magnified) per class (faces only for a synthetic corpus or with ``--allow-faces``).
+* ``<db>_loso``: Table 3's column of the database and its matrix (Tables 4-6) beside ours; Figs. 3-4.
 * the cross-dataset experiments: Table 7 beside ours, on the page of the last one run.
 """
 from __future__ import annotations
@@ -39,8 +41,41 @@ def config_from_results(results: Mapping[str, Any]):
     return apply_overrides(Kumar2019Config(), flatten(results.get("config", {})))
 
 
+def sibling_results(results: Mapping[str, Any], name: str) -> dict | None:
+    """The results.json of experiment ``name`` in the same output folder (this run or an earlier one), or None."""
+    if results.get("experiment") == name:
+        return dict(results)
+    here = Path(results["outputs"]["dir"]) if results.get("outputs") else None
+    if here is None:
+        return None
+    try:
+        return json.loads((here.parent / name / "results.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _pooled(res: Mapping[str, Any] | None, scope: str = "all") -> dict:
+    return dict(((res or {}).get("metrics", {}).get("pooled", {}).get(scope)) or {})
+
+
+def baseline_lines(scopes: tuple[str, ...]) -> list[str]:
+    """Table 3's other rows (LBP-TOP, Bi-WOOF, OFF-ApexNet), as published (not run here)."""
+    lines = [f"{'published (Table 3)':22s}" + "".join(f"{reported.DATABASE_TITLES[s] + ' UAR':>14s}"
+                                                     f"{'UF1':>8s}" for s in scopes)]
+    for method, cells in reported.TABLE_3_BASELINES.items():
+        lines.append(f"{method:22s}" + "".join(f"{_fmt(cells[s]['uar']):>14s}{_fmt(cells[s]['uf1']):>8s}"
+                                               for s in scopes))
+    lines.append(f"{'Our Approach (paper)':22s}" + "".join(
+        f"{reported.TABLE_3[s]['uar']:>14.4f}{reported.TABLE_3[s]['uf1']:>8.4f}" for s in scopes))
+    return lines
+
+
 def tables_2_3_lines(results: Mapping[str, Any]) -> list[str]:
-    """Table 2 (counts) and Table 3 (UAR, UF1) beside ours, and the tables' own consistency."""
+    """Table 2 (counts) and Table 3 (UAR, UF1) beside ours, and the tables' own consistency.
+
+    Table 3's combined column is compared with this (composite) run; its per-database columns with each
+    database's own LOSO run (``<db>_loso`` in the same output folder, '-' when not run), the composite's
+    per-database slices shown beside them for information (Sec. 4: the paper ran each database separately)."""
     pooled = results["metrics"]["pooled"]
     per_fold = results["metrics"].get("per_fold", {})
     scopes = ("all",) + reported.DATABASES
@@ -52,12 +87,19 @@ def tables_2_3_lines(results: Mapping[str, Any]) -> list[str]:
         subjects = len(per_fold) if scope == "all" else sum(1 for f in per_fold.values() if scope in f)
         cells = "".join(f"{reported.TABLE_2[scope][c]:>9d} / {n:<4d}" for c, n in zip(reported.CLASSES, ours))
         lines.append(f"{reported.DATABASE_TITLES[scope]:10s}{cells}{reported.SUBJECTS[scope]:>9d} / {subjects:<4d}")
-    lines += ["", "Table 3 (our approach): paper / ours, pooled over the LOSO folds (MEGC 2019 UF1 and UAR)", ""]
-    lines.append(f"{'':10s}{'UAR paper':>11s}{'ours':>9s}{'UF1 paper':>11s}{'ours':>9s}")
+    lines += ["", "Table 3 (our approach): paper / ours, pooled over the LOSO folds (MEGC 2019 UF1 and UAR).",
+              "Combined: this composite run. Per database: the database's own LOSO run (<db>_loso, as Sec. 4);",
+              "'slice': the composite run's predictions on that database (not what the paper reports).", ""]
+    lines.append(f"{'':10s}{'UAR paper':>11s}{'ours':>9s}{'slice':>8s}{'UF1 paper':>11s}{'ours':>9s}{'slice':>8s}")
     for scope in scopes:
-        ours = pooled.get(scope, {})
+        slice_ = pooled.get(scope, {})
+        own = slice_ if scope == "all" else _pooled(sibling_results(results, f"{scope}_loso"))
+        slice_ = {} if scope == "all" else slice_
         lines.append(f"{reported.DATABASE_TITLES[scope]:10s}{reported.TABLE_3[scope]['uar']:>11.4f}"
-                     f"{_fmt(ours.get('uar')):>9s}{reported.TABLE_3[scope]['uf1']:>11.4f}{_fmt(ours.get('uf1')):>9s}")
+                     f"{_fmt(own.get('uar')):>9s}{_fmt(slice_.get('uar')):>8s}{reported.TABLE_3[scope]['uf1']:>11.4f}"
+                     f"{_fmt(own.get('uf1')):>9s}{_fmt(slice_.get('uf1')):>8s}")
+    lines += ["", "Table 3's other rows, as published (the suite does not run these methods):", ""]
+    lines += baseline_lines(scopes)
     lines += ["", "Consistency of the paper's tables, computed by common.evaluation.metrics.scores_from_confusion",
               "from the confusion matrices of Tables 4-6 (and their sum for 'Combined'):", ""]
     lines.append(f"{'':10s}{'UF1 from matrix':>17s}{'Table 3 UF1':>13s}{'UAR from matrix':>17s}{'Table 3 UAR':>13s}")
@@ -69,23 +111,30 @@ def tables_2_3_lines(results: Mapping[str, Any]) -> list[str]:
     lines += ["", "CASME II (Table 5) and SAMM (Table 6) reproduce Table 3 exactly. For SMIC, Table 4 gives",
               "UF1 0.7621 and UAR 0.7452, which are Table 3's SMIC UAR (0.7621) and UF1 (0.7451): the two",
               "values appear swapped in Table 3. The sum of Tables 4-6 (the composite's matrix) gives UF1",
-              "0.7785 and UAR 0.7512, which match neither of Table 3's combined values (0.7603 / 0.7355)."]
+              "0.7785 and UAR 0.7512, which match neither of Table 3's combined values (0.7603 / 0.7355):",
+              "the composite was a separate run, so Tables 4-6 are compared with the per-database runs."]
     return lines
 
 
 def confusion_matrices(results: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """{panel title: matrix}: Tables 4-6 beside our pooled matrices, per database."""
+    """{panel title: matrix}: per database, Tables 4-6, the database's own LOSO run (when in the same output
+    folder) and the composite run's slice."""
     pooled = results["metrics"]["pooled"]
     panels = {}
     for db in reported.DATABASES:
         title = reported.DATABASE_TITLES[db]
         panels[f"{title}, paper ({reported.CONFUSION_TABLES[db]})"] = reported.CONFUSION[db]
-        panels[f"{title}, ours"] = np.asarray(pooled.get(db, {}).get("confusion", np.zeros((3, 3))), dtype=int)
+        own = _pooled(sibling_results(results, f"{db}_loso")).get("confusion")
+        if own is not None:
+            panels[f"{title}, ours ({db}_loso)"] = np.asarray(own, dtype=int)
+        panels[f"{title}, ours (slice of the composite run)"] = np.asarray(
+            pooled.get(db, {}).get("confusion", np.zeros((3, 3))), dtype=int)
     return panels
 
 
 def loso_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
-    """Tables 2-3 beside ours, Tables 4-6 beside our confusion matrices, example EAIs per class."""
+    """Tables 2-3 beside ours, Tables 4-6 beside our confusion matrices, Figs. 3-4 from this run's
+    preprocessing, example EAIs per class."""
     import matplotlib.pyplot as plt
 
     from common.reporting import figures
@@ -98,7 +147,181 @@ def loso_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> N
                                  subtitle="rows: true class, columns: predicted; ours pooled over the LOSO folds")
     pdf.savefig(fig)
     plt.close(fig)
+    figure_pages(pdf, results)
     example_page(pdf, results, context)
+
+
+def database_lines(results: Mapping[str, Any], database: str) -> list[str]:
+    """Table 3's column of ``database`` beside this run (the database's own LOSO) and the composite's slice."""
+    ours = _pooled(results)
+    slice_ = _pooled(sibling_results(results, "megc2019_loso"), database)
+    title = reported.DATABASE_TITLES[database]
+    paper = reported.TABLE_3[database]
+    lines = [f"Table 3, {title} column: paper / ours, pooled over this run's LOSO folds ({title} alone, Sec. 4)", "",
+             f"{'':26s}{'UAR':>9s}{'UF1':>9s}{'accuracy':>10s}",
+             f"{'paper (Our Approach)':26s}{paper['uar']:>9.4f}{paper['uf1']:>9.4f}{'':>10s}",
+             f"{'ours, ' + database + '_loso':26s}{_fmt(ours.get('uar')):>9s}{_fmt(ours.get('uf1')):>9s}"
+             f"{_fmt(ours.get('accuracy')):>10s}",
+             f"{'ours, composite slice':26s}{_fmt(slice_.get('uar')):>9s}{_fmt(slice_.get('uf1')):>9s}"
+             f"{_fmt(slice_.get('accuracy')):>10s}",
+             "", "'composite slice': the megc2019_loso run's predictions on this database ('-' when not run in",
+             "this output folder); the paper's per-database numbers come from a separate run per database.", ""]
+    if database == "smic":
+        lines += ["Table 4's matrix gives UF1 0.7621 / UAR 0.7452: Table 3's SMIC UF1 and UAR appear swapped.", ""]
+    lines += ["Table 3's other rows, as published (the suite does not run these methods):", ""]
+    lines += baseline_lines((database,))
+    return lines
+
+
+def database_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
+    """A per-database LOSO experiment: Table 3's column and the Table 4/5/6 matrix beside ours; Figs. 3-4."""
+    import matplotlib.pyplot as plt
+
+    from common.reporting import figures
+
+    database = str(results.get("config", {}).get("protocol", {}).get("dataset") or
+                   results["experiment"].removesuffix("_loso"))
+    title = reported.DATABASE_TITLES[database]
+    fig = figures.text_page(f"kumar2019: {title} alone, Table 3 beside ours", database_lines(results, database))
+    pdf.savefig(fig)
+    plt.close(fig)
+    panels = {f"{title}, paper ({reported.CONFUSION_TABLES[database]})": reported.CONFUSION[database],
+              f"{title}, ours ({results['experiment']})": np.asarray(
+                  _pooled(results).get("confusion", np.zeros((3, 3))), dtype=int)}
+    fig = figures.confusion_page(f"kumar2019: {reported.CONFUSION_TABLES[database]} (paper) beside ours", panels,
+                                 reported.CLASSES, subtitle="rows: true class, columns: predicted; ours pooled over "
+                                                            "the LOSO folds of this database alone")
+    pdf.savefig(fig)
+    plt.close(fig)
+    figure_pages(pdf, results)
+
+
+def fold_records(results: Mapping[str, Any]) -> list[dict]:
+    """The stored fold records (``folds/<fold>.json``, with their ``extra``) of a finished experiment."""
+    folder = Path(results.get("outputs", {}).get("folds", ""))
+    records = []
+    for fold in results.get("folds", []):
+        path = folder / f"{fold['name']}.json"
+        if path.exists():
+            records.append(json.loads(path.read_text()))
+    return records
+
+
+def figure_data(records: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Figs. 3-4 data merged over the folds' ``extra`` (each clip once): {"psnr": {dataset: {alpha: [dB]}},
+    "texture": {key: curve}, "removed": {dataset: (frames removed, frames)}, "windows": {dataset: [N]},
+    "class_alphas": [{class: alphas}] per fold, "images": [{class: n}] per fold}."""
+    psnr_by_clip: dict[str, dict[str, float | None]] = {}
+    dataset_of: dict[str, str] = {}
+    texture: dict[str, dict[str, Any]] = {}
+    class_alphas, images = [], []
+    for record in records:
+        extra = record.get("extra", {}) or {}
+        for key, values in (extra.get("psnr") or {}).items():
+            psnr_by_clip.setdefault(key, {}).update(values)
+        for key, curve in (extra.get("texture") or {}).items():
+            texture[key] = curve
+            dataset_of[key] = curve.get("dataset", "")
+        for key, dataset in zip(record.get("keys", []), record.get("datasets", [])):
+            dataset_of.setdefault(key, dataset)
+        if extra.get("class_alphas"):
+            class_alphas.append(extra["class_alphas"])
+            images.append(extra.get("train_images_per_class", {}))
+    psnr: dict[str, dict[float, list[float]]] = {}
+    for key, values in psnr_by_clip.items():
+        dataset = dataset_of.get(key) or key.split("/")[0]
+        for alpha, value in values.items():
+            if value is not None:
+                psnr.setdefault(dataset, {}).setdefault(float(alpha), []).append(float(value))
+    removed: dict[str, list[int]] = {}
+    windows: dict[str, list[int]] = {}
+    for curve in texture.values():
+        kept = curve.get("kept", [])
+        cell = removed.setdefault(curve.get("dataset", ""), [0, 0])
+        cell[0] += len(kept) - int(sum(kept))
+        cell[1] += len(kept)
+        windows.setdefault(curve.get("dataset", ""), []).append(int(curve.get("window", 0)))
+    return {"psnr": psnr, "texture": texture, "removed": {d: tuple(v) for d, v in removed.items()},
+            "windows": windows, "class_alphas": class_alphas, "images": images}
+
+
+def figure_pages(pdf, results: Mapping[str, Any], max_curves: int = 6) -> None:
+    """Figs. 3 and 4 from this run's own preprocessing (the folds' ``extra``; nothing is reloaded or recomputed):
+    Fig. 3, PSNR of the magnified clips against the clips per alpha and database (mean and spread over clips);
+    Fig. 4, texture intensity A_t per frame of a few test clips at the test alpha, the frames Sec. 3.2 removed
+    marked; and what the texture step and the class-balanced augmentation did."""
+    import matplotlib.pyplot as plt
+
+    from common.reporting import figures
+
+    data = figure_data(fold_records(results))
+    fig = plt.figure(figsize=figures.A4)
+    fig.suptitle(f"kumar2019 {results.get('experiment', '')}: Figs. 3 and 4 from this run's preprocessing "
+                 f"({results.get('profile', '')} profile, {results.get('corpus', {}).get('kind', '')} corpus)",
+                 fontsize=9, weight="bold")
+    ax = fig.add_axes((0.1, 0.66, 0.8, 0.25))
+    for dataset, by_alpha in sorted(data["psnr"].items()):
+        alphas = sorted(by_alpha)
+        means = [float(np.mean(by_alpha[a])) for a in alphas]
+        spread = [float(np.std(by_alpha[a])) for a in alphas]
+        ax.errorbar(alphas, means, yerr=spread, marker="o", capsize=3,
+                    label=f"{reported.DATABASE_TITLES.get(dataset, dataset)} ({max(len(v) for v in by_alpha.values())} clips)")
+    ax.set_xlabel("amplification factor alpha", fontsize=8)
+    ax.set_ylabel("PSNR (dB) vs the unmagnified clip", fontsize=8)
+    ax.set_title("Fig. 3 (ours): PSNR vs alpha, mean +- sd over clips, at the alphas this run magnified", fontsize=8)
+    if data["psnr"]:
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no PSNR in the fold records", ha="center", transform=ax.transAxes)
+    ax.tick_params(labelsize=7)
+    keys = _example_keys(data["texture"], max_curves)
+    for n, key in enumerate(keys):
+        curve = data["texture"][key]
+        ax = fig.add_axes((0.1 + (n % 2) * 0.45, 0.45 - (n // 2) * 0.13, 0.37, 0.08))
+        intensity = np.array([np.nan if v is None else v for v in curve["intensity"]], dtype=float)
+        kept = np.asarray(curve["kept"], dtype=bool)
+        frames = np.arange(1, len(intensity) + 1)
+        ax.plot(frames, intensity, color="0.3", lw=1)
+        ax.scatter(frames[~kept], intensity[~kept], color="red", s=8, label="removed", zorder=3)
+        ax.set_title(f"{key} ({curve.get('class', '')}), N = {curve.get('window', '?')}, "
+                     f"{int((~kept).sum())}/{len(kept)} removed", fontsize=6)
+        ax.tick_params(labelsize=6)
+        ax.yaxis.get_offset_text().set_fontsize(5)
+        if n == 0:
+            ax.legend(fontsize=6)
+    lines = ["Fig. 4 (ours), above: texture intensity A_t (Eq. 9) per frame of test clips at the test alpha;",
+             "red = frames removed (probability < 0.5, Sec. 3.2). Frames removed over the test clips:"]
+    for dataset, (gone, total) in sorted(data["removed"].items()):
+        windows = data["windows"].get(dataset, [])
+        lines.append(f"  {reported.DATABASE_TITLES.get(dataset, dataset)}: {gone} of {total} frames "
+                     f"({100.0 * gone / max(total, 1):.0f} %), window N {min(windows)}-{max(windows)}")
+    if data["class_alphas"]:
+        first = data["class_alphas"][0]
+        same = all(c == first for c in data["class_alphas"])
+        lines.append("Training alphas per class (Sec. 2.1 balancing)" + (" in every fold: " if same else
+                                                                         " in the first fold: ")
+                     + "; ".join(f"{c} {', '.join(f'{a:g}' for a in al)}" for c, al in first.items()))
+        totals = {c: sum(int(i.get(c, 0)) for i in data["images"]) for c in first}
+        lines.append("Training images per class, summed over the folds: "
+                     + ", ".join(f"{c} {n}" for c, n in totals.items()))
+    fig.text(0.08, 0.02, "\n".join(lines), fontsize=7, va="bottom", family="monospace")
+    pdf.savefig(fig)
+    plt.close(fig)
+
+
+def _example_keys(texture: Mapping[str, Mapping[str, Any]], limit: int) -> list[str]:
+    """Up to ``limit`` test clips for Fig. 4: round-robin over (database, class), longest clip first."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for key, curve in texture.items():
+        groups.setdefault((curve.get("dataset", ""), curve.get("class", "")), []).append(key)
+    for keys in groups.values():
+        keys.sort(key=lambda k: -len(texture[k].get("kept", [])))
+    chosen: list[str] = []
+    while len(chosen) < limit and any(groups.values()):
+        for group in sorted(groups):
+            if groups[group] and len(chosen) < limit:
+                chosen.append(groups[group].pop(0))
+    return chosen
 
 
 def example_page(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
@@ -192,5 +415,6 @@ def cross_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> 
     plt.close(fig)
 
 
-__all__ = ["EXAMPLE_ALPHAS", "config_from_results", "tables_2_3_lines", "confusion_matrices", "loso_pages",
-           "example_page", "table_7_lines", "cross_pages"]
+__all__ = ["EXAMPLE_ALPHAS", "config_from_results", "sibling_results", "baseline_lines", "tables_2_3_lines",
+           "confusion_matrices", "loso_pages", "database_lines", "database_pages", "fold_records", "figure_data",
+           "figure_pages", "example_page", "table_7_lines", "cross_pages"]
