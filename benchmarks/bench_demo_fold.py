@@ -60,6 +60,8 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", type=int, default=2, help="how many of the first LOSO folds to run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="/tmp/bench_demo_fold", help="work directory (CSV histories)")
+    parser.add_argument("--compile-every-fold", action="store_true",
+                        help="build, compile and trace the networks in every fold (the behaviour before issue 17)")
     args = parser.parse_args(argv)
 
     from common.config import apply_overrides
@@ -71,8 +73,10 @@ def main(argv=None) -> int:
     from papers.aouayeb2019.config import PROFILES
     from papers.aouayeb2019.model import NUM_REGIONS, build_region_cnn, region_input_shape
 
+    protocol.REUSE_COMPILED = not args.compile_every_fold
     peak = matmul_flops_per_second()
-    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s); float32 matmul 2048^2: {peak / 1e9:.1f} GFLOP/s")
+    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s); float32 matmul 2048^2: {peak / 1e9:.1f} GFLOP/s; "
+          f"networks {'compiled every fold' if args.compile_every_fold else 'kept across folds'}")
     rows: list[tuple[str, float, float]] = []
 
     mark = _clock()
