@@ -170,3 +170,90 @@ def trainable_parameters(model: keras.Model) -> int:
 
 def non_trainable_parameters(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiled models kept across folds (issue 17): the traced train/predict functions are built once.
+
+_COMPILED: dict = {}  # key -> (compiled model, optimiser start values, loss variables)
+
+
+def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
+    """Put ``loss``'s keyword arguments ``names`` (e.g. focal ``alpha``) into variables, in place.
+
+    Only for a Keras built-in loss (a ``LossFunctionWrapper``: ``fn`` and ``_fn_kwargs``) whose
+    arguments ``names`` are numbers or lists of numbers; None otherwise (the caller then compiles every time).
+    """
+    kwargs = getattr(loss, "_fn_kwargs", None)
+    if not isinstance(loss, keras.losses.Loss) or not callable(getattr(loss, "fn", None)) or not isinstance(kwargs, dict):
+        return None
+    variables = {}
+    for name in names:
+        if name not in kwargs:
+            continue
+        value = np.asarray(kwargs[name], dtype="float32")
+        if value.dtype.kind != "f":
+            return None
+        variables[name] = keras.Variable(value, trainable=False, name=f"loss_{name}")
+        kwargs[name] = variables[name]
+    return variables
+
+
+def _rebind_loss(held: Any, variables: dict, loss: Any) -> bool:
+    """Give the held loss ``loss``'s argument values; False when anything but those values differs."""
+    if type(held) is not type(loss) or held.fn is not getattr(loss, "fn", None) \
+            or held.reduction != loss.reduction or set(held._fn_kwargs) != set(loss._fn_kwargs):
+        return False
+    for name, value in loss._fn_kwargs.items():
+        if name in variables:
+            value = np.asarray(value, dtype="float32")
+            if value.shape != tuple(variables[name].shape):
+                return False
+        elif value != held._fn_kwargs[name]:
+            return False
+    for name, variable in variables.items():
+        variable.assign(np.asarray(loss._fn_kwargs[name], dtype="float32"))
+    return True
+
+
+def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
+                  metrics: tuple[str, ...] = ("accuracy",), loss_arguments: tuple[str, ...] = ("alpha",),
+                  reuse: bool = True) -> keras.Model:
+    """A compiled model in exactly the state of the freshly built ``fresh``, trained with ``loss``.
+
+    Without ``reuse`` (or on a backend other than TensorFlow, or for a loss that is not a built-in
+    ``LossFunctionWrapper``): ``fresh`` compiled with ``loss``, as ``compile_model`` does. With
+    ``reuse``: the first call per ``key`` compiles ``fresh`` and keeps it; later calls copy every
+    variable of ``fresh`` (weights and the dropout seed states) into the kept model, reset its
+    optimiser to its start (iterations, moments, learning rate) and give its loss ``loss``'s
+    ``loss_arguments`` (per-fold focal alpha), which are held in variables. Keras then reuses the
+    traced train and predict functions: no tracing per fold, and the same numbers as compiling
+    ``fresh`` (the caller seeds before building ``fresh``, so the random streams are unchanged;
+    ``tests/test_aouayeb2019.py`` checks the equality). ``key`` must name everything the graph
+    depends on (architecture, input shape, training recipe).
+    """
+    if not reuse or keras.backend.backend() != "tensorflow" or cfg.weight_decay > 0:
+        return compile_model(fresh, cfg, loss=loss, metrics=metrics)
+    entry = _COMPILED.get(key)
+    if entry is not None:
+        model, optimiser_start, variables = entry
+        same = len(model.variables) == len(fresh.variables) and all(
+            tuple(a.shape) == tuple(b.shape) for a, b in zip(model.variables, fresh.variables))
+        if same and _rebind_loss(model.loss, variables, loss):
+            for target, source in zip(model.variables, fresh.variables):
+                target.assign(source)
+            for variable, value in zip(model.optimizer.variables, optimiser_start):
+                variable.assign(value)
+            return model
+    variables = _loss_variables(loss, loss_arguments)
+    compile_model(fresh, cfg, loss=loss, metrics=metrics)
+    if variables is None:
+        return fresh
+    fresh.optimizer.build(fresh.trainable_variables)
+    _COMPILED[key] = (fresh, [keras.ops.convert_to_numpy(v) for v in fresh.optimizer.variables], variables)
+    return fresh
+
+
+def forget_compiled() -> None:
+    """Drop every model kept by :func:`compiled_like` (tests; a new configuration)."""
+    _COMPILED.clear()

@@ -286,3 +286,50 @@ def test_table1_is_transcribed_and_compared(tmp_path):
     rows, complete = table1_rows(results)
     assert not complete and rows[0] == ["SMIC", "negative", "70", "70 (scored folds only)", "-"]
     assert rows[3] == ["", "total", "164", "163", "-1"]
+
+
+@pytest.mark.slow  # about a minute of CPU: it traces the seven networks twice
+def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tmp_path):
+    """Issue 17: the compiled networks kept across folds (no retracing) train exactly as freshly compiled ones,
+    with each fold's own focal alpha (the second fold's training labels differ from the first's)."""
+    from common import training
+    from common.datasets.sample import Sample
+    from common.experiment import Fold, FoldContext, Selection
+    from papers.aouayeb2019 import CONFIG, protocol
+
+    def region_input_shape(r, channels=4):  # small crops keep the test fast; the networks are the paper's otherwise
+        return (8 + 2 * r, 12, channels)
+
+    monkeypatch.setattr(protocol, "region_input_shape", region_input_shape)
+    rng = np.random.default_rng(1)
+    labels = np.array([0, 0, 1, 1, 2, 2, 2, 0])
+    samples = tuple(Sample(dataset="casme2", subject=f"sub0{1 + i // 4}", clip=str(i), emotion=protocol.EMOTIONS[l],
+                           onset=0, apex=None, offset=None, fps=200.0, frames=()) for i, l in enumerate(labels))
+    selection = Selection(samples, labels, protocol.EMOTIONS)
+    frames = {i: [rng.integers(0, 256, (3,) + region_input_shape(r)).astype(np.uint8) for r in range(6)]
+              for i in range(len(samples))}
+    monkeypatch.setattr(protocol, "clip_regions", lambda sample, config: frames[int(sample.clip)])
+    config = dataclasses.replace(
+        CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3, cnn_input="minus_first_frame"),
+        stage1=dataclasses.replace(CONFIG.stage1, epochs=2, batch_size=8),
+        stage2=dataclasses.replace(CONFIG.stage2, epochs=3, batch_size=2, learning_rate=1e-3))
+    folds = [Fold("sub02", train=np.arange(4), test=np.arange(4, 8)), Fold("sub01", train=np.arange(4, 8), test=np.arange(4))]
+
+    def run(reuse: bool, folds):
+        monkeypatch.setattr(protocol, "REUSE_COMPILED", reuse)
+        training.forget_compiled()
+        return [protocol.run_fold(FoldContext(selection, fold, config, "quick", 0, tmp_path, tmp_path, log=lambda line: None))
+                for fold in folds]
+
+    first, second = run(True, folds)  # the second fold trains the networks compiled for the first
+    assert len(training._COMPILED) == 7  # six region CNNs and the LSTM stage, built once for both folds
+    (fresh,) = run(False, folds[1:])
+    assert len(training._COMPILED) == 0
+    np.testing.assert_allclose(second.probabilities, fresh.probabilities, rtol=0, atol=1e-6)
+    assert second.y_pred.tolist() == fresh.y_pred.tolist()
+    for name, values in fresh.history.items():
+        np.testing.assert_allclose(second.history[name], values, rtol=1e-5, atol=1e-6, err_msg=name)
+    assert second.extra["stage1_test_frame_accuracy"] == fresh.extra["stage1_test_frame_accuracy"]
+    # The two folds trained differently (other labels, so another focal alpha): the comparison is not vacuous.
+    assert not np.allclose(first.history["stage2_loss"], second.history["stage2_loss"])
+    training.forget_compiled()

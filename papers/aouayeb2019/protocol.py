@@ -27,7 +27,7 @@ import numpy as np
 
 from common.datasets.sample import Sample
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection
-from common.training import compile_model, fit, history_has_nan, set_seed, trainable_parameters
+from common.training import compiled_like, fit, history_has_nan, set_seed, trainable_parameters
 from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS, build_lstm_stage, build_region_cnn, feature_extractor, region_input_shape
 
@@ -317,12 +317,53 @@ def _one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
     return keras.utils.to_categorical(labels, num_classes).astype("float32")
 
 
+# Issue 17 (speed, no change to the method): the seven compiled networks are kept across folds
+# (``common.training.compiled_like``): each fold still builds them afresh under the same seeds and
+# copies that start into the kept ones, so the numbers are those of compiling every fold, without
+# tracing the train and predict functions again (about 2-3 s of CPU per network and fold).
+# False: build and compile every fold as before (the test compares both).
+REUSE_COMPILED = True
+_OUTPUTS: dict[int, tuple[keras.Model, keras.Model]] = {}  # id(region CNN) -> (CNN, [features, probabilities] model)
+
+
+def _features_and_probabilities(cnn: keras.Model) -> keras.Model:
+    """One model giving the 20-d ``spatial_feature`` (Sec. 3.2) and the region softmax: one pass per frame."""
+    kept = _OUTPUTS.get(id(cnn))
+    if kept is not None and kept[0] is cnn:
+        return kept[1]
+    both = keras.Model(cnn.inputs, [feature_extractor(cnn).outputs[0], cnn.outputs[0]], name=f"{cnn.name}_outputs")
+    if REUSE_COMPILED:
+        _OUTPUTS[id(cnn)] = (cnn, both)
+    return both
+
+
+class _Clock:
+    """Wall and process-CPU seconds per stage of one fold (``FoldOutcome.extra["seconds"]``)."""
+
+    def __init__(self):
+        self.seconds: dict[str, list[float]] = {}
+        self._mark = (time.perf_counter(), time.process_time())
+
+    def lap(self, stage: str) -> None:
+        """Add the time since the previous lap to ``stage``."""
+        now = (time.perf_counter(), time.process_time())
+        total = self.seconds.setdefault(stage, [0.0, 0.0])
+        total[0] += now[0] - self._mark[0]
+        total[1] += now[1] - self._mark[1]
+        self._mark = now
+
+    def report(self) -> dict[str, dict[str, float]]:
+        return {stage: {"wall": round(w, 3), "cpu": round(c, 3)} for stage, (w, c) in self.seconds.items()}
+
+
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Stage 1 (six region CNNs) then stage 2 (six LSTMs + FCL) on the fold's training clips."""
     start = time.time()
+    clock = _Clock()
     config: AouayebConfig = ctx.config
     selection, fold = ctx.selection, ctx.fold
-    keras.backend.clear_session()
+    if not REUSE_COMPILED:
+        keras.backend.clear_session()
     set_seed(ctx.seed)
     train_idx, test_idx = np.asarray(fold.train, dtype=int), np.asarray(fold.test, dtype=int)
     used = np.concatenate([train_idx, test_idx])
@@ -334,33 +375,39 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     parameters: dict[str, int] = {}
     extra: dict[str, object] = {"stage1_test_frame_accuracy": {}}
     nan = False
+    clock.lap("regions")
 
     # Stage 1 (Sec. 3.2): one CNN per region on the frames of the training clips.
     features = {i: [] for i in regions}  # clip -> list of (T, 20) per region
     mode = config.data.cnn_input  # "frame" (Sec. 3.2) or "minus_first_frame" (quick/smoke, ledger #16)
+    test_frames = sum(lengths[i] for i in test_idx)  # ``used`` ends with the test clips
     for r in range(NUM_REGIONS):
         set_seed(ctx.seed + r)
-        x_train = np.concatenate([stage1_input(regions[i][r], mode) for i in train_idx])
+        x_all = np.concatenate([stage1_input(regions[i][r], mode) for i in used])
+        x_train = x_all[: len(x_all) - test_frames]
         y_frames = np.concatenate([np.full(lengths[i], y_clip[i]) for i in train_idx])
         y_train = region_labels(y_frames, r, config.model.not_me)
-        cnn = build_region_cnn(region_input_shape(r, config.data.channels), config.model.region_labels,
-                               name=f"region_cnn_{r}", feature_dim=config.model.feature_dim,
-                               dense_units=config.model.dense_units, dropout=config.model.cnn_dropout,
-                               pool_size=config.model.pool_size, head_pooling=config.model.head_pooling,
-                               input_scale=config.data.input_scale)
-        compile_model(cnn, config.stage1, loss=focal_loss(y_train, config.model.region_labels, config))
+        shape = region_input_shape(r, config.data.channels)
+        fresh = build_region_cnn(shape, config.model.region_labels,
+                                 name=f"region_cnn_{r}", feature_dim=config.model.feature_dim,
+                                 dense_units=config.model.dense_units, dropout=config.model.cnn_dropout,
+                                 pool_size=config.model.pool_size, head_pooling=config.model.head_pooling,
+                                 input_scale=config.data.input_scale)
+        cnn = compiled_like(("aouayeb2019", "region_cnn", r, shape, config.model, config.data.input_scale, config.stage1),
+                            fresh, config.stage1, loss=focal_loss(y_train, config.model.region_labels, config),
+                            reuse=REUSE_COMPILED)
+        clock.lap("stage1_build")
         hist = fit(cnn, x_train, _one_hot(y_train, config.model.region_labels), config.stage1,
                    work_dir=ctx.work_dir, label=f"stage1_r{r}", log=ctx.log)
+        clock.lap(f"stage1_fit_r{r}")
         history.update({f"stage1_r{r}_{k}": v for k, v in hist.items()})
         nan = nan or history_has_nan(hist)
         parameters[f"region_cnn_{r}"] = trainable_parameters(cnn)
-        del x_train
-        # Sec. 3.2: "we remove the last layers of the FCL and save the results as the spatial features".
-        extractor = feature_extractor(cnn)
-        x_all = np.concatenate([stage1_input(regions[i][r], mode) for i in used])
-        feats = extractor.predict(x_all, batch_size=256, verbose=0)
-        test_frames = sum(lengths[i] for i in test_idx)  # ``used`` ends with the test clips
-        probs = cnn.predict(x_all[len(x_all) - test_frames:], batch_size=256, verbose=0)
+        # Sec. 3.2: "we remove the last layers of the FCL and save the results as the spatial features";
+        # the region softmax of the test frames (a diagnostic) comes from the same forward pass.
+        feats, probs = _features_and_probabilities(cnn).predict(x_all, batch_size=256, verbose=0)
+        probs = probs[len(x_all) - test_frames:]
+        clock.lap(f"stage1_features_r{r}")
         y_test_frames = region_labels(np.concatenate([np.full(lengths[i], y_clip[i]) for i in test_idx]), r,
                                       config.model.not_me)
         extra["stage1_test_frame_accuracy"][f"r{r}"] = float(np.mean(probs.argmax(1) == y_test_frames))
@@ -369,7 +416,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
             features[i].append(feats[offset: offset + lengths[i]])
             offset += lengths[i]
         ctx.log(f"  stage 1 region {r}: {len(y_train)} frames, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
-        del x_all, feats
+        del x_all, x_train, feats
 
     # Stage 2 (Sec. 3.3): six sequences of 20-d features per clip, zero-padded to seq_len.
     features = normalise_features(features, train_idx, config.data.feature_normalisation)
@@ -378,18 +425,24 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         return [pad_features([features[i][r] for i in indices], config) for r in range(NUM_REGIONS)]
 
     set_seed(ctx.seed + NUM_REGIONS)
-    lstm = build_lstm_stage(seq_len=config.data.seq_len, feature_dim=config.model.feature_dim, units=config.model.lstm_units,
-                            num_classes=len(EMOTIONS), dense_units=config.model.fc_units,
-                            dropout=config.model.lstm_dropout, leaky_slope=config.model.leaky_slope)
+    fresh = build_lstm_stage(seq_len=config.data.seq_len, feature_dim=config.model.feature_dim, units=config.model.lstm_units,
+                             num_classes=len(EMOTIONS), dense_units=config.model.fc_units,
+                             dropout=config.model.lstm_dropout, leaky_slope=config.model.leaky_slope)
     y_train_clips = y_clip[train_idx]
-    compile_model(lstm, config.stage2, loss=focal_loss(y_train_clips, len(EMOTIONS), config))
-    hist = fit(lstm, sequences(train_idx), _one_hot(y_train_clips, len(EMOTIONS)), config.stage2,
+    lstm = compiled_like(("aouayeb2019", "lstm_stage", config.data.seq_len, config.model, config.stage2), fresh,
+                         config.stage2, loss=focal_loss(y_train_clips, len(EMOTIONS), config), reuse=REUSE_COMPILED)
+    x_train_clips = sequences(train_idx)
+    clock.lap("stage2_build")
+    hist = fit(lstm, x_train_clips, _one_hot(y_train_clips, len(EMOTIONS)), config.stage2,
                work_dir=ctx.work_dir, label="stage2", log=ctx.log)
+    clock.lap("stage2_fit")
     history.update({f"stage2_{k}": v for k, v in hist.items()})
     nan = nan or history_has_nan(hist)
     parameters["lstm_stage"] = trainable_parameters(lstm)
     probabilities = lstm.predict(sequences(test_idx), batch_size=256, verbose=0)
+    clock.lap("stage2_predict")
     ctx.log(f"  stage 2: {len(train_idx)} clips, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
+    extra["seconds"] = clock.report()
     return FoldOutcome(
         test_indices=test_idx,
         y_pred=probabilities.argmax(axis=1).astype(int),

@@ -63,9 +63,7 @@ NOISE_SIGMA = (1.0, 2.5)  # grey levels, per subject
 @functools.lru_cache(maxsize=None)
 def base_face(name: str, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(RGB uint8 photograph, (68, 2) float32 dlib landmarks) of a base face, detected once."""
-    import dlib
-
-    from common.preprocessing.faces import Box, landmarks
+    from common.preprocessing.faces import Box, _detector, landmarks
 
     if name == "astronaut":
         import skimage.data
@@ -86,7 +84,7 @@ def base_face(name: str, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray
     image = np.ascontiguousarray(image)
     # The detection with the highest score (the astronaut photograph holds a weak second "face"
     # on her suit when upsampled), then the shared 68-point predictor.
-    rects, scores, _ = dlib.get_frontal_face_detector().run(image, 0)
+    rects, scores, _ = _detector().run(image, 0)  # dlib's frontal detector, built once (0.7 s of CPU each)
     if len(rects) == 0:
         raise RuntimeError(f"dlib found no face in the {name} photograph")
     best = rects[int(np.argmax(scores))]

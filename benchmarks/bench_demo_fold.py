@@ -1,0 +1,126 @@
+#!/usr/bin/env python
+"""Where the time of ``make demo`` goes (issue 17): the per-stage breakdown of demo folds
+(Aouayeb et al. 2019, quick profile, synthetic default corpus) and each region CNN's training
+throughput as a fraction of this machine's float32 matmul rate.
+
+    .venv/bin/python benchmarks/bench_demo_fold.py                 # folds 1-2, corpus in the cache
+    MERSUITE_CACHE=/tmp/c .venv/bin/python benchmarks/bench_demo_fold.py --folds 1   # corpus generation timed too
+
+Stages: corpus generation (only when the corpus is not cached yet), region crops of the fold's
+clips (``clip_regions``, cached per clip), then what ``run_fold`` records in
+``extra["seconds"]``: building the networks, each region CNN's ``fit`` and its feature pass,
+and stage 2 (LSTM fit, predict). Wall and process CPU seconds (CPU = user + sys of all threads:
+compare CPU on a shared machine). The second fold shows the steady state: the compiled networks
+are kept across folds, so the first fold alone pays for tracing them.
+
+Training FLOPs are counted analytically: a Conv2D costs ``2 * kh * kw * C_in * C_out`` per output
+pixel, a Dense ``2 * in * out``; a training step about 3x the forward pass (as ``bench_3dcnn.py``).
+The matmul rate is ``bench_3dcnn.matmul_flops_per_second`` (2048^2 float32 through the backend).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from benchmarks.bench_3dcnn import matmul_flops_per_second  # noqa: E402
+
+
+def forward_flops(model: keras.Model) -> int:
+    """Multiply-add FLOPs (x2) of one frame's forward pass through the Conv2D and Dense layers."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            out = layer.output.shape[1:]  # (H, W, C_out)
+            total += 2 * int(np.prod(layer.kernel_size)) * layer.input.shape[-1] * int(np.prod(out))
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return int(total)
+
+
+def _clock():
+    return time.perf_counter(), time.process_time()
+
+
+def _since(mark) -> tuple[float, float]:
+    now = _clock()
+    return now[0] - mark[0], now[1] - mark[1]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--folds", type=int, default=2, help="how many of the first LOSO folds to run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="/tmp/bench_demo_fold", help="work directory (CSV histories)")
+    parser.add_argument("--compile-every-fold", action="store_true",
+                        help="build, compile and trace the networks in every fold (the behaviour before issue 17)")
+    args = parser.parse_args(argv)
+
+    from common.config import apply_overrides
+    from common.datasets.synthetic import default_corpus
+    from common.evaluation.runner import load_datasets
+    from common.experiment import FoldContext
+    from common.paths import cache_root
+    from papers.aouayeb2019 import EXPERIMENTS, protocol
+    from papers.aouayeb2019.config import PROFILES
+    from papers.aouayeb2019.model import NUM_REGIONS, build_region_cnn, region_input_shape
+
+    protocol.REUSE_COMPILED = not args.compile_every_fold
+    peak = matmul_flops_per_second()
+    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s); float32 matmul 2048^2: {peak / 1e9:.1f} GFLOP/s; "
+          f"networks {'compiled every fold' if args.compile_every_fold else 'kept across folds'}")
+    rows: list[tuple[str, float, float]] = []
+
+    mark = _clock()
+    root = Path(default_corpus("default"))
+    rows.append(("corpus (generated, or found in the cache)", *_since(mark)))
+    experiment = EXPERIMENTS[0]
+    config = apply_overrides(experiment.config, dict(PROFILES["quick"]))
+    mark = _clock()
+    selection = experiment.select(load_datasets(experiment, root), config)
+    folds = experiment.folds(selection, config, args.seed)[: args.folds]
+    rows.append(("load + select", *_since(mark)))
+    print(f"{'stage':<44}{'wall s':>9}{'CPU s':>9}")
+    for name, wall, cpu in rows:
+        print(f"{name:<44}{wall:>9.2f}{cpu:>9.2f}")
+
+    flops = {r: forward_flops(build_region_cnn(region_input_shape(r, config.data.channels), config.model.region_labels))
+             for r in range(NUM_REGIONS)}
+    for k, fold in enumerate(folds):
+        mark = _clock()
+        for i in list(fold.train) + list(fold.test):
+            protocol.clip_regions(selection.samples[int(i)], config)
+        regions = _since(mark)
+        ctx = FoldContext(selection, fold, config, "quick", args.seed, Path(args.out) / fold.name, cache_root(),
+                          log=lambda line: None)
+        mark = _clock()
+        outcome = protocol.run_fold(ctx)
+        total = _since(mark)
+        seconds = outcome.extra["seconds"]
+        n_frames = sum(len(protocol.frame_indices(len(selection.samples[int(i)].frames), config.data.frames_per_clip))
+                       for i in fold.train)
+        print(f"\nfold {k + 1} ({fold.name}: {len(fold.train)} training clips, {n_frames} training frames per region)")
+        print(f"{'stage':<44}{'wall s':>9}{'CPU s':>9}")
+        print(f"{'region crops (clip_regions, cached per clip)':<44}{regions[0]:>9.2f}{regions[1]:>9.2f}")
+        for stage, t in seconds.items():
+            print(f"{'run_fold ' + stage:<44}{t['wall']:>9.2f}{t['cpu']:>9.2f}")
+        print(f"{'run_fold total':<44}{total[0]:>9.2f}{total[1]:>9.2f}")
+        print(f"{'region':<8}{'GFLOP/frame':>12}{'frames/s':>10}{'GFLOP/s':>9}{'of matmul':>11}   (stage-1 fit, {config.stage1.epochs} epochs)")
+        for r in range(NUM_REGIONS):
+            wall = seconds[f"stage1_fit_r{r}"]["wall"]
+            rate = n_frames * config.stage1.epochs / wall
+            achieved = 3 * flops[r] * rate
+            print(f"r{r:<7}{3 * flops[r] / 1e9:>12.4f}{rate:>10.0f}{achieved / 1e9:>9.1f}{achieved / peak:>10.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

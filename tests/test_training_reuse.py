@@ -1,0 +1,54 @@
+"""common.training.compiled_like (issue 17): a compiled model kept across folds trains exactly as a
+freshly built and compiled one (weights, dropout seeds, Adam state, the fold's focal alpha)."""
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from common import training
+from common.training import TrainConfig, compiled_like, fit, forget_compiled, set_seed
+
+
+def _fresh(seed: int) -> keras.Model:
+    set_seed(seed)
+    inputs = keras.Input((5,))
+    x = keras.layers.Dense(16, activation="relu")(inputs)
+    x = keras.layers.Dropout(0.3)(x)
+    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+
+
+def _fold(model: keras.Model, x, y, cfg) -> tuple[list[float], np.ndarray]:
+    history = fit(model, x, y, cfg, log=lambda line: None)
+    return history["loss"], model.predict(x, verbose=0)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="models are kept on the TensorFlow backend only")
+def test_kept_model_trains_as_a_fresh_one():
+    rng = np.random.default_rng(0)
+    cfg = TrainConfig(optimizer="adam", learning_rate=1e-2, batch_size=8, epochs=3)
+    data = [(rng.normal(size=(n, 5)).astype("float32"), keras.utils.to_categorical(rng.integers(0, 3, n), 3)) for n in (30, 27)]
+    alphas = ([0.2, 0.3, 0.5], [0.6, 0.1, 0.3])
+    forget_compiled()
+    kept = []
+    for (x, y), alpha in zip(data, alphas):
+        model = compiled_like("toy", _fresh(1), cfg, keras.losses.CategoricalFocalCrossentropy(alpha=alpha))
+        set_seed(2)  # the fit's shuffle
+        kept.append((model, *_fold(model, x, y, cfg)))
+    assert kept[0][0] is kept[1][0] and len(training._COMPILED) == 1  # one model, compiled and traced once
+    for (x, y), alpha, (_, loss, probabilities) in zip(data, alphas, kept):
+        model = training.compile_model(_fresh(1), cfg, loss=keras.losses.CategoricalFocalCrossentropy(alpha=alpha))
+        set_seed(2)
+        fresh_loss, fresh_probabilities = _fold(model, x, y, cfg)
+        np.testing.assert_allclose(loss, fresh_loss, rtol=1e-6)
+        np.testing.assert_allclose(probabilities, fresh_probabilities, rtol=0, atol=1e-6)
+    # Another loss form (different gamma) is not rebound: a new model is compiled instead.
+    other = compiled_like("toy", _fresh(1), cfg, keras.losses.CategoricalFocalCrossentropy(alpha=alphas[0], gamma=1.0))
+    assert other is not kept[0][0]
+    forget_compiled()
+
+
+def test_no_reuse_compiles_the_fresh_model():
+    model = _fresh(0)
+    assert compiled_like("toy", model, TrainConfig(), "categorical_crossentropy", reuse=False) is model
+    assert len(training._COMPILED) == 0
