@@ -115,13 +115,16 @@ PROFILES = {
     "paper": {},
     "quick": {
         **SYNTHETIC_INPUTS,
-        "data.frames_per_clip": 16,
-        "data.seq_len": 16,
+        # 8 frames per clip (16 before issue 17; ledger #16): make demo within 5 minutes on 2 cores,
+        # pooled UF1 0.796 with 8 frames vs 0.794 with 16 on the synthetic default corpus (same code).
+        "data.frames_per_clip": 8,
+        "data.seq_len": 8,
         "data.cnn_input": "minus_first_frame",
         "stage1.epochs": 2,
         "stage2.epochs": 100,
         "stage2.batch_size": 32,
         "stage2.learning_rate": 1e-3,
+        "stage2.one_pass": True,  # the loop, not the method: 100 epochs of 3 steps in one Keras pass (issue 17)
     },
     "smoke": {
         **SYNTHETIC_INPUTS,
@@ -130,6 +133,7 @@ PROFILES = {
         "data.cnn_input": "minus_first_frame",
         "stage1.epochs": 1,
         "stage2.epochs": 1,
+        "stage2.one_pass": True,
         "evaluation.max_folds": 1,
     },
 }

@@ -337,6 +337,23 @@ def _features_and_probabilities(cnn: keras.Model) -> keras.Model:
     return both
 
 
+def _predict_in_batches(model: keras.Model, inputs, batch_size: int = 256) -> list[np.ndarray]:
+    """``model(x, training=False)`` batch by batch, each output concatenated: the arrays ``predict`` gives.
+
+    Called eagerly, not through ``model.predict``: a kept model's traced predict function would be
+    traced again for every new last-batch shape (every fold has its own frame and clip counts),
+    which is what TensorFlow's retracing warnings reported (issue 17). Same layers, same weights.
+    """
+    inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+    n = len(inputs[0])
+    chunks = []
+    for start in range(0, n, batch_size):
+        batch = [x[start: start + batch_size] for x in inputs]
+        out = model(batch if len(batch) > 1 else batch[0], training=False)
+        chunks.append([keras.ops.convert_to_numpy(o) for o in (out if isinstance(out, (list, tuple)) else [out])])
+    return [np.concatenate([c[k] for c in chunks]) for k in range(len(chunks[0]))]
+
+
 class _Clock:
     """Wall and process-CPU seconds per stage of one fold (``FoldOutcome.extra["seconds"]``)."""
 
@@ -405,7 +422,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         parameters[f"region_cnn_{r}"] = trainable_parameters(cnn)
         # Sec. 3.2: "we remove the last layers of the FCL and save the results as the spatial features";
         # the region softmax of the test frames (a diagnostic) comes from the same forward pass.
-        feats, probs = _features_and_probabilities(cnn).predict(x_all, batch_size=256, verbose=0)
+        feats, probs = _predict_in_batches(_features_and_probabilities(cnn), x_all)
         probs = probs[len(x_all) - test_frames:]
         clock.lap(f"stage1_features_r{r}")
         y_test_frames = region_labels(np.concatenate([np.full(lengths[i], y_clip[i]) for i in test_idx]), r,
@@ -439,7 +456,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     history.update({f"stage2_{k}": v for k, v in hist.items()})
     nan = nan or history_has_nan(hist)
     parameters["lstm_stage"] = trainable_parameters(lstm)
-    probabilities = lstm.predict(sequences(test_idx), batch_size=256, verbose=0)
+    (probabilities,) = _predict_in_batches(lstm, sequences(test_idx))
     clock.lap("stage2_predict")
     ctx.log(f"  stage 2: {len(train_idx)} clips, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
     extra["seconds"] = clock.report()

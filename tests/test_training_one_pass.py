@@ -1,0 +1,57 @@
+"""TrainConfig.one_pass (issue 17): every epoch in one Keras pass trains as model.fit does, epoch by epoch."""
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+
+from common.training import TrainConfig, compile_model, fit, set_seed
+
+
+def _model() -> keras.Model:
+    a, b = keras.Input((5, 3)), keras.Input((5, 3))
+    h = keras.layers.Concatenate()([keras.layers.LSTM(4)(a), keras.layers.LSTM(4)(b)])
+    return keras.Model([a, b], keras.layers.Dense(3, activation="softmax")(h))
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    x = [rng.normal(size=(23, 5, 3)).astype("float32") for _ in range(2)]
+    y = keras.utils.to_categorical(rng.integers(0, 3, 23), 3).astype("float32")
+    return x, y
+
+
+def _trained(cfg: TrainConfig, tmp_path, label: str):
+    set_seed(0)
+    model = _model()
+    compile_model(model, cfg, loss="categorical_crossentropy")
+    history = fit(model, *_data(), cfg, work_dir=tmp_path, label=label)
+    return model, history
+
+
+def test_one_pass_gives_the_weights_and_history_of_epoch_by_epoch_fit(tmp_path):
+    # Without shuffling both loops see the same batches (10, 10, 3 per epoch), so Adam makes the same updates.
+    cfg = TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=10, epochs=4, shuffle=False)
+    fitted, history = _trained(cfg, tmp_path, "plain")
+    passed, one_pass = _trained(dataclasses.replace(cfg, one_pass=True), tmp_path, "one_pass")
+    assert int(passed.optimizer.iterations.numpy()) == 4 * 3
+    for a, b in zip(fitted.get_weights(), passed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert set(one_pass) == set(history) == {"loss", "accuracy"}
+    for key in history:  # per-epoch means rebuilt from the pass's running means
+        np.testing.assert_allclose(one_pass[key], history[key], rtol=1e-4, atol=1e-6)
+    lines = (tmp_path / "one_pass_history.csv").read_text().splitlines()
+    assert lines[0] == "epoch,accuracy,loss" and len(lines) == 1 + 4
+
+
+def test_one_pass_shuffles_each_epoch_from_the_seed_and_refuses_what_it_cannot_do(tmp_path):
+    cfg = TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=10, epochs=3, one_pass=True)
+    first, h1 = _trained(cfg, tmp_path, "a")
+    second, h2 = _trained(cfg, tmp_path, "b")
+    assert h1 == h2 and len(h1["loss"]) == 3  # same seed, same batches
+    unshuffled, _ = _trained(dataclasses.replace(cfg, shuffle=False), tmp_path, "c")
+    assert not np.allclose(first.get_weights()[-1], unshuffled.get_weights()[-1])
+    with pytest.raises(ValueError, match="one_pass"):
+        fit(first, *_data(), dataclasses.replace(cfg, lr_step_epochs=1))
