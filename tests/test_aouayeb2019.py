@@ -309,8 +309,9 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
     frames = {i: [rng.integers(0, 256, (3,) + region_input_shape(r)).astype(np.uint8) for r in range(6)]
               for i in range(len(samples))}
     monkeypatch.setattr(protocol, "clip_regions", lambda sample, config: frames[int(sample.clip)])
-    config = dataclasses.replace(
+    config = dataclasses.replace(  # Keras's focal loss, as quick/smoke: compiled_like keeps models with a built-in loss
         CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3, cnn_input="minus_first_frame"),
+        loss=dataclasses.replace(CONFIG.loss, form="keras"),
         stage1=dataclasses.replace(CONFIG.stage1, epochs=2, batch_size=8),
         stage2=dataclasses.replace(CONFIG.stage2, epochs=3, batch_size=2, learning_rate=1e-3))
     folds = [Fold("sub02", train=np.arange(4), test=np.arange(4, 8)), Fold("sub01", train=np.arange(4, 8), test=np.arange(4))]

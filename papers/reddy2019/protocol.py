@@ -115,6 +115,8 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
     for sample in data[database]:
         if database == "casme_sq":
             if sample.meta.get("type") not in config.data.casme_sq_types:
+                dropped.append(Dropped(sample.key, f"{sample.meta.get('type')}-expression; data.casme_sq_types keeps "
+                                       f"{', '.join(config.data.casme_sq_types)}", "selection"))
                 continue
             label = casme_sq_class(sample, config)
             long_enough = bool(label) and casme_sq_long_enough(sample, frames, config.data.casme_sq_length_rule)
@@ -127,8 +129,10 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
             dropped.append(Dropped(sample.key, f"class {label!r} is not one of reddy2019's {database} classes "
                                    f"({', '.join(names)})", "selection"))
         else:
-            dropped.append(Dropped(sample.key, f"{length} frames; reddy2019 keeps clips of at least {frames} "
-                                   f"(Sec. IV-A)", "selection"))
+            why = (f"its {frames}-frame window does not pass data.casme_sq_length_rule="
+                   f"{config.data.casme_sq_length_rule!r}" if database == "casme_sq" else f"{len(sample.frames)} frames")
+            dropped.append(Dropped(sample.key, f"{why}; reddy2019 keeps clips of at least {frames} frames (Sec. IV-A)",
+                                   "selection"))
     return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=names,
                      dropped=tuple(dropped))
 
