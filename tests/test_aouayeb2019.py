@@ -334,3 +334,29 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
     # The two folds trained differently (other labels, so another focal alpha): the comparison is not vacuous.
     assert not np.allclose(first.history["stage2_loss"], second.history["stage2_loss"])
     training.forget_compiled()
+
+
+def test_batched_eager_prediction_equals_predict_without_warnings():
+    """Issue 17: features, region softmax and the LSTM stage are predicted batch by batch eagerly (no traced
+    predict function to retrace per fold); the arrays are ``model.predict``'s and Keras warns of nothing."""
+    import warnings
+
+    from papers.aouayeb2019 import model as aouayeb_model
+    from papers.aouayeb2019 import protocol
+
+    rng = np.random.default_rng(0)
+    cnn = aouayeb_model.build_region_cnn((8, 12, 4), 4, name="r")
+    both = protocol._features_and_probabilities(cnn)
+    x = rng.normal(size=(300, 8, 12, 4)).astype("float32")  # 256 + a partial batch of 44
+    lstm = aouayeb_model.build_lstm_stage(seq_len=3, feature_dim=20, units=8, num_classes=3, dense_units=4,
+                                          dropout=0.2, leaky_slope=0.3)
+    seqs = [rng.normal(size=(5, 3, 20)).astype("float32") for _ in range(6)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        features, probabilities = protocol._predict_in_batches(both, x)
+        (clips,) = protocol._predict_in_batches(lstm, seqs)
+    expected = both.predict(x, verbose=0)
+    np.testing.assert_allclose(features, expected[0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(probabilities, expected[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(clips, lstm.predict(seqs, verbose=0), rtol=1e-5, atol=1e-6)
+    assert features.shape == (300, 20) and probabilities.shape == (300, 4) and clips.shape == (5, 3)

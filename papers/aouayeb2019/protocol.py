@@ -349,7 +349,7 @@ def _predict_in_batches(model: keras.Model, inputs, batch_size: int = 256) -> li
     chunks = []
     for start in range(0, n, batch_size):
         batch = [x[start: start + batch_size] for x in inputs]
-        out = model(batch if len(batch) > 1 else batch[0], training=False)
+        out = model(batch, training=False)  # a list, as the functional model's inputs are
         chunks.append([keras.ops.convert_to_numpy(o) for o in (out if isinstance(out, (list, tuple)) else [out])])
     return [np.concatenate([c[k] for c in chunks]) for k in range(len(chunks[0]))]
 
