@@ -64,6 +64,7 @@ def _database_experiment(database: str) -> Experiment:
         reported=reported.database_reported(database),
         metrics=("uf1", "uar", "accuracy"),
         report_pages=report.database_pages,
+        min_frames=MIN_FRAMES,
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from common.evaluation.runner import stored_fold_records
 from papers.kumar2019 import reported
 
 EXAMPLE_ALPHAS = (0.0, 5.0, 10.0, 15.0)  # plain EAI, then the three magnifications of Sec. 3.1.1
@@ -196,15 +197,7 @@ def database_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) 
     figure_pages(pdf, results)
 
 
-def fold_records(results: Mapping[str, Any]) -> list[dict]:
-    """The stored fold records (``folds/<fold>.json``, with their ``extra``) of a finished experiment."""
-    folder = Path(results.get("outputs", {}).get("folds", ""))
-    records = []
-    for fold in results.get("folds", []):
-        path = folder / f"{fold['name']}.json"
-        if path.exists():
-            records.append(json.loads(path.read_text()))
-    return records
+fold_records = stored_fold_records  # common.evaluation.runner (talluri2022 and the tests use this name)
 
 
 def figure_data(records: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -6,12 +6,12 @@ context (a mapping or an object) whose ``allow_faces`` says whether face images 
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
+from common.evaluation.runner import stored_fold_records
 from papers.reddy2019 import reported as rep
 
 
@@ -29,15 +29,7 @@ def _context_value(context: Any, name: str, default: Any = None) -> Any:
     return getattr(context, name, default)
 
 
-def fold_records(results: Mapping[str, Any]) -> list[dict]:
-    """The stored fold records (``folds/<fold>.json``) of an experiment, with their ``extra``."""
-    folder = Path(results.get("outputs", {}).get("folds", ""))
-    records = []
-    for fold in results.get("folds", []):
-        path = folder / f"{fold['name']}.json"
-        if path.exists():
-            records.append(json.loads(path.read_text()))
-    return records
+fold_records = stored_fold_records  # common.evaluation.runner (talluri2022 and the tests use this name)
 
 
 def _pct(value: float | None) -> str:
