@@ -181,30 +181,27 @@ def _fit_one_pass(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_
                   label: str) -> dict[str, list[float]]:
     """``TrainConfig.one_pass``: ``model.fit`` over :class:`_EpochBatches` in one epoch; the history per
     epoch is the sample-weighted mean of the epoch's batches, as Keras reports it (recovered from the
-    running means: sum_k = mean_k x samples_k)."""
+    running means: the sum over the first k batches is mean_k x samples_k). An epoch cut short by a
+    NaN loss ends the history with NaN, as ``TerminateOnNaN`` leaves a NaN loss in it."""
+    from common.files import write_text_atomic
+
     data = _EpochBatches(x, y, cfg.batch_size, cfg.epochs, cfg.shuffle)
-    sizes = [len(b) for b in data.batches]
     tracker = _RunningMeans()
     model.fit(data, epochs=1, shuffle=False, callbacks=[tracker], verbose=0)  # the order is _EpochBatches'
-    seen = np.cumsum(sizes[: len(tracker.means)])
+    done = len(tracker.means)
+    seen = np.cumsum([len(b) for b in data.batches[:done]])
+    last = np.array([e for e in data.epoch_ends if e <= done], dtype=int) - 1  # each finished epoch's last batch
     history: dict[str, list[float]] = {}
-    for key in (tracker.means[0] if tracker.means else {}):
+    for key in (tracker.means[0] if done else {}):
         totals = np.array([float(m[key]) for m in tracker.means]) * seen
-        ends = [e for e in data.epoch_ends if e <= len(tracker.means)]
-        previous_total, previous_seen = 0.0, 0
-        values = []
-        for end in ends:
-            values.append((totals[end - 1] - previous_total) / (seen[end - 1] - previous_seen))
-            previous_total, previous_seen = totals[end - 1], seen[end - 1]
-        if len(ends) < len(tracker.means) and (not ends or ends[-1] < len(tracker.means)):  # stopped mid-epoch (NaN)
-            values.append(float("nan"))
-        history[key] = [float(v) for v in values]
-    if work_dir is not None:
-        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        values = np.diff(np.r_[0.0, totals[last]]) / np.diff(np.r_[0, seen[last]])
+        history[key] = [float(v) for v in values] + ([float("nan")] if len(last) == 0 or last[-1] < done - 1 else [])
+    if work_dir is not None and history:
         keys = sorted(history)
-        lines = [",".join(["epoch"] + keys)]
-        lines += [",".join([str(e)] + [repr(history[k][e]) for k in keys]) for e in range(len(history[keys[0]]))] if keys else []
-        (Path(work_dir) / f"{label}_history.csv").write_text("\n".join(lines) + "\n")
+        rows = [",".join(["epoch"] + keys)] + [",".join([str(e)] + [repr(history[k][e]) for k in keys])
+                                               for e in range(len(history[keys[0]]))]
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        write_text_atomic(Path(work_dir) / f"{label}_history.csv", "\n".join(rows) + "\n")
     return history
 
 
