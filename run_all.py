@@ -33,7 +33,6 @@ import json  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -249,80 +248,27 @@ def _experiments(chosen: list[tuple[str, Any]], names: list[str]) -> list[tuple[
     return plan
 
 
-def _load_all(plan, root: Path) -> dict[tuple, list]:
-    """Load every database the plan needs once; one CliError listing each one that is missing."""
-    from common.evaluation import runner
-
-    loaded: dict[tuple, list] = {}
-    missing: list[str] = []
-    for paper_id, _, experiments in plan:
-        for experiment in experiments:
-            for name in experiment.datasets:
-                options = dict(experiment.loader_options.get(name, {}))
-                key = (name, json.dumps(options, sort_keys=True, default=str))
-                if key in loaded or any(m.startswith(f"{name} ") for m in missing):
-                    continue
-                try:
-                    samples = runner.load_dataset(name, root, **options)
-                except Exception as exc:  # DatasetError and friends: one line each, joined below
-                    missing.append(f"{name} ({' '.join(str(exc).split())})")
-                    continue
-                if not samples:
-                    missing.append(f"{name} (no sample found)")
-                    continue
-                loaded[key] = list(samples)
-    if missing:
-        raise CliError(f"missing database(s) under {root}: {'; '.join(missing)}")
-    return loaded
-
-
 def run(args, chosen: list[tuple[str, Any]]) -> int:
+    """Run the chosen papers through ``common.evaluation.run.run_papers`` (exit 0, or 3 when folds are not scored)."""
     from common.config import ConfigError, parse_assignments
-    from common.evaluation import runner
-    from common.paths import reports_root
+    from common.evaluation.run import PaperPlan, RunSettings, run_papers
+    from common.evaluation.runner import RunError
 
-    plan = _experiments(chosen, args.experiment)
-    profile = runner.resolve_profile(args.profile, args.data_root)
+    plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments))
+             for paper_id, module, experiments in _experiments(chosen, args.experiment)]
     try:
-        overrides = parse_assignments(args.set)
-        for paper_id, _, experiments in plan:
-            for experiment in experiments:
-                try:
-                    runner.effective_config(experiment, profile, overrides)
-                except ConfigError as exc:
-                    raise ConfigError(f"{exc} (experiment {paper_id}/{experiment.name})") from None
-    except ConfigError as exc:
+        settings = RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
+                               overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
+                               faces_policy=args.faces_policy, allow_faces=args.allow_faces,
+                               command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
+        runs = run_papers(plans, settings, log=_log)
+    except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
-    if args.data_root is not None and not args.data_root.is_dir():
-        raise CliError(f"--data-root {args.data_root}: no such folder")
-    out = args.out if args.out is not None else reports_root()
-    with contextlib.ExitStack() as locks:
-        _lock_outputs(plan, out, locks)  # before any work: --out usable, no other run writing there
-        if args.data_root is not None:
-            root = args.data_root
-            synthetic = runner.is_synthetic(root)
-        else:
-            _log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
-                 "it is generated on first use")
-            root = runner.default_data_root(profile)
-            synthetic = True
-        return _run_plan(args, plan, profile, overrides, root, synthetic, out)
-
-
-def _lock_outputs(plan, out: Path, locks: contextlib.ExitStack) -> None:
-    """Check that ``out`` is a writable folder and lock every planned experiment's folder in it
-    (``common.files.folder_lock``), or one CliError line (issue 16)."""
-    from common.evaluation import runner
-    from common.files import OutputError, folder_lock, prepare_output_folder
-
-    try:
-        prepare_output_folder(out, "--out")
-        for paper_id, _, experiments in plan:
-            for experiment in experiments:
-                locks.enter_context(folder_lock(runner.experiment_dir(paper_id, experiment.name, out),
-                                                "output folder"))
-    except OutputError as exc:
-        raise CliError(str(exc)) from None
+    not_scored = [entry for run in runs for entry in run.not_scored]
+    if not_scored:
+        print(_not_scored_line(not_scored), file=sys.stderr)
+        return EXIT_FOLDS_NOT_SCORED
+    return 0
 
 
 def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
@@ -335,64 +281,20 @@ def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
             + (" and folds/<fold>/error.txt" if counts["failed"] else ""))
 
 
-def _run_plan(args, plan, profile: str, overrides, root: Path, synthetic: bool, out: Path) -> int:
-    from common.evaluation import runner
-
-    loaded = _load_all(plan, root)
-    not_scored: list[tuple[str, str]] = []  # (paper/experiment/fold, status) of failed and nan folds
-    written = []
-    for paper_id, module, experiments in plan:
-        started = time.perf_counter()
-        results = {}
-        for experiment in experiments:
-            data = {name: loaded[(name, json.dumps(dict(experiment.loader_options.get(name, {})), sort_keys=True,
-                                                   default=str))] for name in experiment.datasets}
-            try:
-                res = runner.run_experiment(paper_id, experiment, data_root=root, profile=profile, seed=args.seed,
-                                            overrides=overrides, out_dir=out, log=_log, loaded=data,
-                                            fresh=args.fresh, faces_policy=args.faces_policy)
-            except runner.RunError as exc:
-                raise CliError(str(exc)) from None
-            results[experiment.name] = res
-            not_scored += [(f"{paper_id}/{experiment.name}/{f['name']}", f["status"]) for f in res["folds"]
-                           if f["status"] in ("failed", "nan")]
-        datasets = {}
-        for res in results.values():
-            for name, count in res["corpus"]["datasets"].items():
-                datasets[name] = max(datasets.get(name, 0), count)
-        context = {"paper": module.PAPER, "experiments": {e.name: e for e in experiments}, "profile": profile,
-                   "seed": args.seed, "allow_faces": bool(args.allow_faces or synthetic),
-                   "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
-                              "datasets": datasets},
-                   "seconds": time.perf_counter() - started, "environment": runner.environment(),
-                   "command": " ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])])}
-        from common.reporting import write_report
-
-        try:
-            pdf = write_report(paper_id, results, out, context, log=_log)
-        except OSError as exc:
-            raise CliError(f"cannot write the report under {Path(out) / paper_id}: {exc.strerror or exc}") from None
-        written.append((paper_id, pdf, results))
-    _log("")
-    for paper_id, pdf, results in written:
-        _log(f"{paper_id}: report {pdf}")
-        _log(f"{paper_id}: results {pdf.parent / 'results.json'} (tables: comparison.csv, scores.csv)")
-        for name, res in results.items():
-            _log(f"  {name}: {res['outputs']['dir']} (results.json, predictions.csv, folds/)")
-    _log(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
-    if not_scored:
-        print(_not_scored_line(not_scored), file=sys.stderr)
-        return EXIT_FOLDS_NOT_SCORED
-    return 0
-
-
-def check_data(root: Path, faces: bool = False) -> int:
+def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
     try:
         from common.datasets.check import main as check_main
     except ImportError as exc:
         raise CliError(f"the data checker is not available: {exc}") from None
-    _import_tensorflow_quietly()  # the checker imports the papers to count their selections
-    return int((check_main(root, faces=True) if faces else check_main(root)) or 0)
+    _import_tensorflow_quietly()  # the papers' packages import Keras
+    registry = _registry(registry)
+    papers: dict[str, Any] = {}
+    for paper_id in registry.PAPER_IDS:  # the checker counts each experiment's selection on the data
+        try:
+            papers[paper_id] = tuple(registry.get_paper(paper_id).EXPERIMENTS)
+        except Exception as exc:  # an unimplemented or broken paper is reported, not fatal
+            papers[paper_id] = exc
+    return int(check_main(root, faces=faces, papers=papers) or 0)
 
 
 def main(argv: list[str] | None = None, registry: Any = None) -> int:
@@ -402,7 +304,7 @@ def main(argv: list[str] | None = None, registry: Any = None) -> int:
     args._argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if args.check_data is not None:
-            return check_data(args.check_data, faces=args.faces)
+            return check_data(args.check_data, faces=args.faces, registry=registry)
         if args.faces:
             raise CliError("--faces goes with --check-data ROOT")
         if args.list:

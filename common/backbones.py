@@ -305,3 +305,60 @@ def load_torch_state_dict(model: keras.Model, state: Mapping[str, np.ndarray], s
             else ("weight", "bias")[:len(arrays)]
         used.update(f"{prefixes[0]}.{k}" for k in keys)
     return sorted(set(state) - used)
+
+
+# ---------------------------------------------------------------------------------------------
+# MicroExpSTCNN (Reddy et al. 2019, Sec. III-A, Table I), shared by papers.reddy2019 (its own
+# model) and papers.talluri2022 (Model-B is this network at Talluri's frame counts): one builder
+# here, since no paper imports another (issue 14). The FuseNets stay in papers.reddy2019.model.
+
+# Keras 2's ``init='normal'`` used by the authors' Dense layers: RandomNormal(0, 0.05).
+_CODE_DENSE_INIT = 0.05
+
+
+def code_dense_initializer(seed: int | None = None) -> keras.initializers.Initializer:
+    return keras.initializers.RandomNormal(mean=0.0, stddev=_CODE_DENSE_INIT, seed=seed)
+
+
+def check_3d_input(input_shape: tuple[int, ...], kernel_size: tuple[int, int, int], pool_size: int, name: str) -> None:
+    """One clear error when a (H, W, T, 1) input is too small for the valid conv and the pooling."""
+    if len(input_shape) != 4:
+        raise ValueError(f"{name}: input_shape must be (height, width, frames, channels), got {input_shape}")
+    for axis, (size, k) in enumerate(zip(input_shape[:3], kernel_size)):
+        if (size - k + 1) // pool_size < 1:
+            raise ValueError(
+                f"{name}: input_shape {input_shape} is too small on axis {axis} for a valid {kernel_size} "
+                f"convolution followed by {pool_size}x{pool_size}x{pool_size} max-pooling"
+            )
+
+
+def conv3d_stream(x, prefix: str, filters: int, kernel_size: tuple[int, int, int], pool_size: int,
+                 dropout: float):
+    """One 3D-CNN stream of Sec. III: Conv3D (valid, ReLU) -> MaxPool3D -> Dropout -> Flatten."""
+    x = layers.Conv3D(filters, kernel_size, padding="valid", activation="relu", name=f"{prefix}conv3d")(x)
+    x = layers.MaxPooling3D(pool_size=pool_size, name=f"{prefix}maxpool3d")(x)  # 'valid': floor
+    x = layers.Dropout(dropout, name=f"{prefix}dropout")(x)
+    return layers.Flatten(name=f"{prefix}flatten")(x)
+
+
+def build_microexpstcnn(input_shape: tuple[int, int, int, int] = (64, 64, 96, 1), num_classes: int = 3,
+                        kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
+                        dense_units: int = 128, dropout: float = 0.5,
+                        name: str = "microexpstcnn") -> keras.Model:
+    """MicroExpSTCNN, Sec. III-A, Table I, Fig. 1.
+
+    Conv3D 32@3x3x15 (valid, ReLU) -> MaxPool3D 3 -> Dropout -> Flatten -> Dense 128 (ReLU) ->
+    Dropout -> Dense ``num_classes`` -> softmax. CAS(ME)^2 (64, 64, 96, 1): 44,241,667 trainable
+    parameters; SMIC (64, 64, 18, 1): 1,643,267. Dropout 0.5 and the Dense ReLU come from the
+    authors' code (the paper gives neither).
+    """
+    check_3d_input(tuple(input_shape), tuple(kernel_size), pool_size, name)
+    inputs = keras.Input(shape=tuple(input_shape), name="input")  # (B, H, W, T, 1): frames last
+    x = conv3d_stream(inputs, "", filters, tuple(kernel_size), pool_size, dropout)  # Table I: 345,600
+    x = layers.Dense(dense_units, activation="relu", kernel_initializer=code_dense_initializer(), name="dense")(x)
+    x = layers.Dropout(dropout, name="dropout_dense")(x)
+    x = layers.Dense(num_classes, kernel_initializer=code_dense_initializer(), name="dense_out")(x)
+    # DEVIATION: Table I lists "Dropout -> 3" after the last Dense; the text says the final layer
+    # gives the class scores, and the authors' code ends in Activation('softmax'). See README.
+    outputs = layers.Activation("softmax", name="softmax")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -69,7 +69,9 @@ class FoldContext:
     profile: str
     seed: int
     work_dir: Path  # reports/<paper>/<experiment>/folds/<fold>/ : CSV history, logs
-    cache_dir: Path  # root of the preprocessing cache (common.preprocessing.cache)
+    # The root ``common.preprocessing.cache.cached(..., root=ctx.cache_dir)`` expects
+    # (``cache_root()/"stages"``, its default): pass it through, never re-derive it.
+    cache_dir: Path
     log: Callable[[str], None] = print  # progress lines
 
 
@@ -108,6 +110,19 @@ class Reported:
 
 
 @dataclasses.dataclass(frozen=True)
+class TrainingStage:
+    """One model trained in one fold, as ``--estimate`` counts it (issue 15): ``build()`` returns the
+    compiled model at the fold's input size; ``samples`` training inputs (after augmentation) for
+    ``epochs`` epochs of ``batch_size``. A two-stage method (Aouayeb) lists one stage per model."""
+
+    model: str
+    build: Callable[[], Any]
+    samples: int
+    epochs: int
+    batch_size: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Experiment:
     """One experiment of a paper (a table row, a scenario). Functions, not subclasses."""
 
@@ -122,11 +137,17 @@ class Experiment:
     reported: tuple[Reported, ...] = ()
     metrics: tuple[str, ...] = ("uf1", "uar", "accuracy")
     scopes: tuple[str, ...] = ("all",)  # report metrics on these scopes (database names or "all")
-    report_pages: Callable[..., None] | None = None  # optional extra PDF pages: f(pdf, results, context)
+    # Optional extra PDF pages: ``f(pdf, result: ExperimentResult, context: ReportContext)``. They only
+    # draw: everything they show comes from ``result`` (its records' ``extra`` included) and ``context``.
+    report_pages: Callable[..., None] | None = None
     loader_options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # per dataset
     # Fewest frames a clip needs (issue 16): the runner drops, and records, shorter clips. Each
     # paper sets it with the reason (a motion or sequence model needs at least two frames).
     min_frames: int = 2
+    # --estimate (issue 15): the models one fold trains, with their work (TrainingStage), and the
+    # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
+    training_stages: Callable[[Any, Selection, Fold], Sequence["TrainingStage"]] | None = None
+    preprocess_clip: Callable[[Sample, Any], Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,3 +161,71 @@ class Paper:
     models: Callable[[], Mapping[str, Any]]  # name -> built keras.Model with the default config
     architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
     # model name -> rows {"name": layer, "output_shape": [...], "params": int|None} from the paper's tables
+
+
+@dataclasses.dataclass(frozen=True)
+class ExperimentResult:
+    """What the runner returns for one experiment, in memory (issue 14): the report draws from it alone.
+
+    ``summary`` is exactly what ``results.json`` holds (schema in ``common.evaluation.runner``);
+    ``records`` are the complete fold records (``folds/<fold>.json``, ``extra`` included) in fold order;
+    ``config`` is the effective typed config (profile and ``--set`` applied); ``selection`` the samples
+    the folds index, after the runner's checks.
+    """
+
+    paper: str
+    experiment: Experiment
+    config: Any
+    selection: Selection
+    records: tuple[Mapping[str, Any], ...]
+    summary: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.experiment.name
+
+    @property
+    def ok_records(self) -> tuple[Mapping[str, Any], ...]:
+        """The records of the folds that trained and predicted (status ``ok``)."""
+        return tuple(r for r in self.records if r.get("status") == "ok")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportContext:
+    """What a report knows besides each experiment's result: who, how, where and the run as a whole."""
+
+    paper_id: str
+    paper: Paper | None = None
+    profile: str = "?"
+    seed: int | None = None
+    corpus: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # {"kind", "root", "datasets"}
+    allow_faces: bool = False  # faces may be embedded (the synthetic corpus, or --allow-faces)
+    seconds: float | None = None  # wall time of the run
+    environment: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    command: str = ""
+    # Every experiment of this paper in this report, by name (a page may compare siblings in memory).
+    results: Mapping[str, ExperimentResult] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Track:
+    """A shared benchmark protocol (issue 12): data, not code. Every method sees the same samples,
+    labels and folds, in the same order; defined in ``common.benchmark.tracks``.
+
+    A paper enters a track through ``benchmark_experiment(track)`` in its package: an
+    :class:`Experiment` with the paper's own config, profiles and ``run_fold`` and the track's
+    ``datasets``, ``select`` (wrapped: ``select(data, config)``), ``folds`` and ``scopes``. A method
+    never drops or reorders the track's samples; what it must adapt (too few frames, missing
+    landmarks) it adapts inside its own preprocessing and says so in its README.
+    """
+
+    name: str  # directory-safe: "megc2019"
+    title: str
+    datasets: tuple[str, ...]  # loader names given to common.datasets.load
+    class_names: tuple[str, ...]
+    select: Callable[[Mapping[str, list[Sample]]], Selection]  # the track's samples and labels
+    folds: Callable[[Selection, int], list[Fold]]  # (selection, seed) -> the shared folds
+    scopes: tuple[str, ...] = ("all",)  # metrics per scope: "all" and each database
+    loader_options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    min_frames: int = 2
+    note: str = ""  # the protocol in one sentence, for the report

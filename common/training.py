@@ -333,3 +333,25 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
 def forget_compiled() -> None:
     """Drop every model kept by :func:`compiled_like` (tests; a new configuration)."""
     _COMPILED.clear()
+
+
+def grid_search(build, evaluate, hyperparameters, directory: Path, project_name: str, seed: int | None = None) -> None:
+    """keras-tuner ``GridSearch`` over every combination of ``hyperparameters``; a trial's objective
+    ("accuracy", maximised) is ``evaluate(hp, build(hp))``.
+
+    ``run_trial`` is overridden (the documented extension point) because keras-tuner's default
+    imports ``tensorboard`` under the TensorFlow backend (absent here) and checkpoints every trial
+    (0.2-0.7 GB per 3D-CNN); ours trains through ``common.training.fit`` and keeps no weights.
+    """
+    import keras_tuner
+
+    class FitGridSearch(keras_tuner.GridSearch):
+        def run_trial(self, trial, *args, **kwargs):
+            hp = trial.hyperparameters
+            return evaluate(hp, build(hp))
+
+    size = int(np.prod([len(p.values) for p in hyperparameters.space]))
+    tuner = FitGridSearch(hypermodel=build, objective=keras_tuner.Objective("accuracy", "max"),
+                          hyperparameters=hyperparameters, max_trials=size, seed=seed, directory=str(directory),
+                          project_name=project_name, overwrite=True, max_consecutive_failed_trials=1)
+    tuner.search(verbose=0)

@@ -124,14 +124,14 @@ def nearest_centroid_fold(ctx) -> FoldOutcome:
                        parameters={"centres": int(centres.size)})
 
 
-def report_pages(pdf, results, context) -> None:
+def report_pages(pdf, result, context) -> None:
     import matplotlib.pyplot as plt
 
     fig = plt.figure()
-    fig.text(0.1, 0.5, f"dummy extra page; faces allowed: {context['allow_faces']}")
+    fig.text(0.1, 0.5, f"dummy extra page of {result.name}; faces allowed: {context.allow_faces}")
     pdf.savefig(fig)
     plt.close(fig)
-    HOOKS["ran"].add(f"report_pages:{context['allow_faces']}")
+    HOOKS["ran"].add(f"report_pages:{context.allow_faces}")
 
 
 EXPERIMENTS = (

@@ -4,6 +4,7 @@ labels only, and a smoke run through run_all.py."""
 from __future__ import annotations
 
 import dataclasses
+import types
 import json
 import subprocess
 import sys
@@ -280,7 +281,7 @@ def test_table1_is_transcribed_and_compared(tmp_path):
     assert rows[1] == ["SMIC", "positive", "51", "50", "-1"] and rows[3] == ["", "total", "164", "163", "-1"]
     assert rows[-1] == ["", "total", "442", "441", "-1"]
     with PdfPages(tmp_path / "pages.pdf") as pdf:  # Table 2, Table 1 and Fig. 5 pages render
-        report_pages(pdf, results)
+        report_pages(pdf, types.SimpleNamespace(summary=results, records=()))
         assert pdf.get_pagecount() == 3
     results["metrics"]["pooled"]["all"]["n"] = 100  # not every fold scored: no class differences claimed
     rows, complete = table1_rows(results)

@@ -175,12 +175,13 @@ def test_architectures_json_is_pure_json(capfd):
 def test_check_data_returns_the_checkers_code(capsys, monkeypatch, tmp_path):
     calls = []
     fake = types.ModuleType("common.datasets.check")
-    fake.main = lambda root: calls.append(root) or 3
+    fake.main = lambda root, faces=False, papers=None: calls.append((root, faces, sorted(papers))) or 3
     monkeypatch.setitem(sys.modules, "common.datasets.check", fake)
-    assert run_all.main(["--check-data", str(tmp_path)]) == 3
-    assert calls == [tmp_path]
-    fake.main = lambda root, faces=False: calls.append((root, faces)) or 0
-    assert run_all.main(["--check-data", str(tmp_path), "--faces"]) == 0
+    assert run_all.main(["--check-data", str(tmp_path)], registry=dummy_paper.REGISTRY) == 3
+    # the CLI hands the registry's papers to the checker (common imports no paper)
+    assert calls == [(tmp_path, False, ["broken", "dummy", "planned"])]
+    fake.main = lambda root, faces=False, papers=None: calls.append((root, faces)) or 0
+    assert run_all.main(["--check-data", str(tmp_path), "--faces"], registry=dummy_paper.REGISTRY) == 0
     assert calls[-1] == (tmp_path, True)
     assert run_all.main(["--paper", "dummy", "--faces"], registry=dummy_paper.REGISTRY) == 2
     assert "--faces goes with --check-data ROOT" in capsys.readouterr().err

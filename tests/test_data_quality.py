@@ -90,11 +90,15 @@ TOY = Experiment(name="toy", title="toy majority class on CASME II", datasets=("
                  select=_select, folds=lambda sel, cfg, seed: leave_one_subject_out(sel), run_fold=_majority)
 
 
-def _run(root: Path, out: Path, **kwargs) -> dict:
+def _run_result(root: Path, out: Path, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return runner.run_experiment("toy", TOY, data_root=root, profile="smoke", out_dir=out, log=lambda _: None,
                                      **kwargs)
+
+
+def _run(root: Path, out: Path, **kwargs) -> dict:
+    return _run_result(root, out, **kwargs).summary
 
 
 # ----------------------------------------------------------------------------- frame files
@@ -267,14 +271,18 @@ def test_papers_record_the_emotions_outside_their_mapping(smoke_corpus):
 
 
 def test_report_selection_page_shows_thumbnails_only_where_faces_may_be_shown(faces_tree, tmp_path):
+    from common.experiment import ReportContext
     from common.reporting import write_report
 
     tree = faces_tree[0]
-    res = _run(tree, tmp_path / "run")
+    result = _run_result(tree, tmp_path / "run")
+    res = result.summary
     pdfs = {}
     for kind, allow in (("synthetic", True), ("real", False)):
-        context = {"corpus": {**res["corpus"], "kind": kind}, "allow_faces": allow, "architectures": {}}
-        pdf = write_report("toy", {"toy": res}, tmp_path / kind, context, log=lambda _: None)
+        context = ReportContext(paper_id="toy", corpus={**res["corpus"], "kind": kind}, allow_faces=allow,
+                                profile=res["profile"])
+        pdf = write_report("toy", {"toy": result}, tmp_path / kind, context, log=lambda _: None,
+                           architectures_summary={})
         pdfs[kind] = pdf.read_bytes()
         stored = json.loads((pdf.parent / "results.json").read_text())["experiments"]["toy"]
         assert stored["selection"]["dropped"] == res["selection"]["dropped"]

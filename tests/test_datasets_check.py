@@ -13,7 +13,9 @@ def corpus(tmp_path_factory):
 
 
 def test_reports_every_database_and_the_composite(corpus, capsys):
-    assert main(corpus) == 0
+    import dummy_paper
+
+    assert main(corpus, papers={"dummy": dummy_paper.EXPERIMENTS, "broken": ImportError("no papers.broken")}) == 0
     out = capsys.readouterr().out
     for title in ("CASME II (casme2)", "SMIC-HS (smic)", "SMIC-HS-E (smic_e)", "SAMM (samm)", "CAS(ME)^2 (casme_sq)"):
         assert title in out
@@ -21,6 +23,8 @@ def test_reports_every_database_and_the_composite(corpus, capsys):
     assert "36 = 9 SMIC-HS + 12 CASME II + 15 SAMM (real data: 442 = 164 + 145 + 133)" in out
     assert "no apex annotated: 1" in out and "offset unknown" in out  # the '/' apex and CAS(ME)^2 offset 0
     assert "Paper selections:" in out and "RESULT: usable" in out
+    assert "dummy/toy_loso: not available (LookupError: needs samm" not in out  # the toy reads in-memory samples
+    assert "broken: not available (ImportError: no papers.broken)" in out
 
 
 def test_missing_clips_are_listed(corpus, tmp_path, capsys):

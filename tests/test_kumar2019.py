@@ -3,6 +3,8 @@ class-balanced alpha augmentation, the paper's table consistency and baseline ro
 smoke run through run_all.py (the per-database LOSO experiments and a cross-dataset one, Figs. 3-4 data)."""
 from __future__ import annotations
 
+import types
+
 import json
 
 import numpy as np
@@ -162,6 +164,7 @@ def test_loso_report_pages_on_the_smoke_corpus(smoke_corpus, tmp_path):
     from matplotlib.backends.backend_pdf import PdfPages
 
     from common.config import apply_overrides, to_dict
+    from common.experiment import ReportContext
     from papers.kumar2019 import EXPERIMENTS, report
     from papers.kumar2019.config import SMOKE
 
@@ -178,7 +181,8 @@ def test_loso_report_pages_on_the_smoke_corpus(smoke_corpus, tmp_path):
         assert published in lines
     pdf_path = tmp_path / "pages.pdf"
     with PdfPages(pdf_path) as pdf:
-        EXPERIMENTS[0].report_pages(pdf, results, {"allow_faces": True})
+        EXPERIMENTS[0].report_pages(pdf, types.SimpleNamespace(summary=results, records=()),
+                                    ReportContext(paper_id="kumar2019", allow_faces=True))
         assert pdf.get_pagecount() == 4  # Tables 2-3, Tables 4-6, Figs. 3-4 (no fold records here), example EAIs
     assert pdf_path.stat().st_size > 0
 

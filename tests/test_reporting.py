@@ -10,6 +10,7 @@ import pytest
 
 import dummy_paper
 from common.evaluation import runner
+from common.experiment import ReportContext
 from common.reporting import write_report
 from common.reporting.architecture import compare_with_paper, model_summary
 
@@ -35,11 +36,12 @@ def results(tmp_path, monkeypatch):
 
 
 def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
-    context = {"paper": dummy_paper.PAPER, "experiments": {"toy_loso": FAST}, "seconds": 1.5}
+    context = ReportContext(paper_id="dummy", paper=dummy_paper.PAPER, profile="smoke", seed=0,
+                            corpus=results.summary["corpus"], seconds=1.5, results={"toy_loso": results})
     pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=lambda _: None)
     assert pdf == tmp_path / "out" / "dummy" / "report.pdf"
-    # first page, comparison, notes, our scores, summary, selection (issue 16), confusion, fold bars,
-    # fold table, curves, architecture, the paper's own extra page
+    # comparison, notes, our scores, summary, selection (issue 16), confusion, fold bars, fold table,
+    # curves, architecture, the paper's own extra page, the run's page (environment) last
     assert pdf_pages(pdf) == 12
     assert b"profile: smoke    corpus: REAL" in pdf.read_bytes()  # the PDF's Subject metadata
     assert "report_pages:False" in dummy_paper.HOOKS["ran"]  # real corpus: no faces unless opted in
@@ -49,7 +51,7 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
     assert paper_json["allow_faces"] is False
     assert paper_json["citation"] == dummy_paper.PAPER.citation
     experiment = paper_json["experiments"]["toy_loso"]
-    assert experiment["metrics"] == results["metrics"]
+    assert experiment["metrics"] == results.summary["metrics"]
 
     with (pdf.parent / "comparison.csv").open() as handle:
         comparison = list(csv.DictReader(handle))
@@ -73,10 +75,12 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
 
 def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(results, tmp_path):
     broken = dataclasses.replace(dummy_paper.PAPER, models=lambda: 1 / 0)
-    synthetic = {**results, "corpus": {**results["corpus"], "kind": "synthetic"}}
+    corpus = {**results.summary["corpus"], "kind": "synthetic"}
+    synthetic = dataclasses.replace(results, summary={**results.summary, "corpus": corpus})
     messages = []
     pdf = write_report("dummy", {"toy_loso": synthetic}, tmp_path / "out",
-                       {"paper": broken, "experiments": {"toy_loso": FAST}}, log=messages.append)
+                       ReportContext(paper_id="dummy", paper=broken, profile="smoke", corpus=corpus, allow_faces=True),
+                       log=messages.append)
     assert pdf_pages(pdf) == 11  # no architecture page
     assert any("could not build" in m for m in messages)
     assert "report_pages:True" in dummy_paper.HOOKS["ran"]

@@ -34,7 +34,7 @@ def _strict_json(path):
 def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
     lines = []
     full = runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1,
-                                 out_dir=tmp_path / "full", log=lines.append)
+                                 out_dir=tmp_path / "full", log=lines.append).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     assert any("fold 4/4" in line and "ETA" not in line for line in lines)
     assert any("ETA" in line for line in lines)
@@ -51,7 +51,7 @@ def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
 
     dummy_paper.reset_hooks()
     resumed = runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
-                                    log=lambda _: None)
+                                    log=lambda _: None).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS - {"casme2_sub01"}  # only the missing folds ran
     assert [f["reused"] for f in resumed["folds"]] == [True, False, False, False]
     assert resumed["metrics"] == full["metrics"]
@@ -92,7 +92,7 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp
     dummy_paper.HOOKS["fail"].add("samm_006")
     dummy_paper.HOOKS["nan"].add("casme2_sub01")
     res = runner.run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
-                                log=lambda _: None)
+                                log=lambda _: None).summary
     status = {f["name"]: (f["status"], f["reason"]) for f in res["folds"]}
     assert status["samm_006"] == ("failed", "RuntimeError: planned failure in samm_006")
     assert status["casme2_sub01"][0] == "nan" and "epoch 1" in status["casme2_sub01"][1]
@@ -117,7 +117,7 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp
     # a rerun retries the failed fold only
     dummy_paper.reset_hooks()
     res = runner.run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
-                                log=lambda _: None)
+                                log=lambda _: None).summary
     assert dummy_paper.HOOKS["ran"] == {"samm_006"}
     assert res["status_counts"] == {"nan": 1, "ok": 3, "empty": 1}
 
@@ -133,7 +133,7 @@ def test_profiles_overrides_and_missing_databases(corpus, tmp_path):
     with pytest.raises(ConfigError, match="epochz"):
         runner.effective_config(EXPERIMENT, "smoke", {"train.epochz": "3"})
     (corpus / "samm.present").unlink()
-    with pytest.raises(runner.RunError, match="needs database 'samm'"):
+    with pytest.raises(runner.RunError, match="'toy_loso' needs database.*: samm \("):
         runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, out_dir=tmp_path, log=lambda _: None)
     assert not runner.is_synthetic(corpus)
     (corpus / "corpus.json").write_text(json.dumps({"size": "smoke", "seed": 0, "mirror": False}))
@@ -159,7 +159,7 @@ def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
     """Issue 16: a fold file that is valid JSON but lacks a key (or has a wrong type, lists of different
     lengths, another fold's samples) is recomputed with a notice, like a truncated one; never a KeyError."""
     first = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
-                                  log=lambda _: None)
+                                  log=lambda _: None).summary
     folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
 
     def edit(name, change):
@@ -177,7 +177,7 @@ def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
     dummy_paper.reset_hooks()
     lines = []
     again = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
-                                  log=lines.append)
+                                  log=lines.append).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     notices = "\n".join(line for line in lines if "recomputing" in line)
     assert "casme2_sub01: stored casme2_sub01.json is damaged (key 'y_pred' is missing); recomputing" in notices
@@ -211,7 +211,7 @@ def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(corpus, tm
         assert not dummy_paper.HOOKS["ran"] and not (exp_dir / "folds").exists()
     # released (the other run ended): the run goes ahead
     res = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
-                                log=lambda _: None)
+                                log=lambda _: None).summary
     assert res["status_counts"] == {"ok": 4}
 
 
@@ -235,7 +235,7 @@ def test_a_failing_fold_whose_work_dir_cannot_be_written_is_still_recorded(corpu
     folds_dir.mkdir(parents=True)
     (folds_dir / "samm_006").write_text("a file where the fold's work dir should be")
     res = runner.run_experiment("dummy", dataclasses.replace(EXPERIMENT, run_fold=fails), data_root=corpus,
-                                profile="smoke", out_dir=tmp_path, log=lambda _: None)
+                                profile="smoke", out_dir=tmp_path, log=lambda _: None).summary
     reasons = {f["name"]: f["reason"] for f in res["folds"]}
     assert reasons["samm_006"].startswith("RuntimeError: planned (error.txt not written:")
     assert reasons["samm_007"] == "RuntimeError: planned"

@@ -26,6 +26,10 @@ from common.datasets.sample import Dropped, DroppedWarning, Sample, frame_number
 from common.datasets.tables import DatasetError
 
 DATASETS = ("casme2", "smic", "smic_e", "samm", "casme_sq", "megc2019")
+# The databases' names for tables and reports, one place (a paper whose text words one differently,
+# e.g. Kumar's "Combined", overrides that entry where it prints the paper's table).
+DATABASE_TITLES = {"casme2": "CASME II", "smic": "SMIC-HS", "smic_e": "SMIC-HS-E", "samm": "SAMM",
+                   "casme_sq": "CAS(ME)^2", "megc2019": "MEGC 2019 composite"}
 
 _LOADERS = {
     "casme2": casme2.load,
@@ -36,7 +40,7 @@ _LOADERS = {
     "megc2019": megc2019.load,
 }
 
-__all__ = ["DATASETS", "DatasetError", "Dropped", "Sample", "dropped", "frame_number", "load"]
+__all__ = ["DATABASE_TITLES", "DATASETS", "DatasetError", "Dropped", "Sample", "dropped", "frame_number", "load"]
 
 # What the last load(name, root, **options) in this process skipped or merged (issue 16).
 _DROPPED: dict[tuple[str, str, str], tuple[Dropped, ...]] = {}

@@ -16,13 +16,13 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import Any, Mapping, Sequence
 
-from common.datasets import DATASETS, casme2, casme_sq, load, megc2019, samm, smic
+from common.datasets import DATABASE_TITLES, DATASETS, casme2, casme_sq, load, megc2019, samm, smic
 from common.datasets.tables import DatabaseNotFound, DatasetError
 
 FINDERS = {"casme2": casme2.find, "smic": smic.find, "smic_e": smic.find_e, "samm": samm.find, "casme_sq": casme_sq.find}
-TITLES = {"casme2": "CASME II", "smic": "SMIC-HS", "smic_e": "SMIC-HS-E", "samm": "SAMM", "casme_sq": "CAS(ME)^2",
-          "megc2019": "MEGC 2019 composite"}
+TITLES = DATABASE_TITLES
 REAL_MEGC = {"smic": 164, "casme2": 145, "samm": 133}  # datasets.md 5.1
 SHOW = 8  # lines listed per kind of problem
 
@@ -180,15 +180,15 @@ def _check_megc(root: Path, loaded: dict) -> None:
         print(f"      {TITLES[db]:<10} {_counts([s for s in composite if s.dataset == db])}")
 
 
-def _check_papers(root: Path, loaded: dict) -> None:
-    from papers import PAPER_IDS, get_paper
-
+def _check_papers(root: Path, loaded: dict, papers: Mapping[str, Sequence[Any]]) -> None:
+    """Each experiment's selection counts; ``papers`` maps a paper id to its experiments (or to
+    the exception importing it raised), handed over by the caller: common imports no paper."""
+    if not papers:
+        return
     print("Paper selections:")
-    for paper_id in PAPER_IDS:
-        try:
-            experiments = get_paper(paper_id).EXPERIMENTS
-        except Exception as error:  # paper packages are written concurrently
-            print(f"  {paper_id}: not available ({type(error).__name__}: {error})")
+    for paper_id, experiments in papers.items():
+        if isinstance(experiments, Exception):
+            print(f"  {paper_id}: not available ({type(experiments).__name__}: {experiments})")
             continue
         for experiment in experiments:
             label = f"  {paper_id}/{getattr(experiment, 'name', '?')}"
@@ -209,10 +209,12 @@ def _check_papers(root: Path, loaded: dict) -> None:
                 print(f"{label}: not available ({type(error).__name__}: {error})")
 
 
-def main(root: str | Path, faces: bool = False) -> int:
+def main(root: str | Path, faces: bool = False, papers: Mapping[str, Any] | None = None) -> int:
     """Print the data report for ``root``; the exit status (0 usable, 1 unusable or nothing found, 2 bad root).
 
     ``faces=True``: also the face-quality verdict of every clip (``--check-data ROOT --faces``).
+    ``papers``: paper id -> its ``EXPERIMENTS`` (or the exception importing it raised), whose
+    selections are counted on the data (``run_all.py`` passes the registry's).
     """
     root = Path(root).expanduser()
     print(f"Checking micro-expression databases under {root}")
@@ -222,7 +224,7 @@ def main(root: str | Path, faces: bool = False) -> int:
     loaded: dict = {}
     status = {name: _check_database(name, root, loaded, faces) for name in DATASETS if name != "megc2019"}
     _check_megc(root, loaded)
-    _check_papers(root, loaded)
+    _check_papers(root, loaded, papers or {})
     unusable = [TITLES[n] for n, s in status.items() if s == "unusable"]
     if unusable:
         print(f"RESULT: unusable: {', '.join(unusable)}")

@@ -91,10 +91,11 @@ import numpy as np
 from common.config import apply_overrides, to_dict, validate
 from common.evaluation import metrics as metrics_module
 from common.evaluation.splits import check_folds
-from common.experiment import PROFILES, Experiment, FoldContext, FoldOutcome, Selection
+from common.experiment import PROFILES, Experiment, ExperimentResult, FoldContext, FoldOutcome, Selection
 from common.files import OutputError, atomic_write, folder_lock, write_text_atomic
 from common.files import write_json_atomic as _write_strict_json
 from common.paths import cache_root, reports_root
+from common.preprocessing.cache import default_root as stages_root
 
 FOLD_SCHEMA = "mersuite.fold/1"
 RESULTS_SCHEMA = "mersuite.results/1"
@@ -165,20 +166,45 @@ def load_dataset(name: str, root: Path, **options: Any) -> list:
     return load(name, root, **options)
 
 
-def load_datasets(experiment: Experiment, root: Path) -> dict[str, list]:
-    """Every database the experiment names, or one :class:`RunError` naming what is missing."""
-    loaded: dict[str, list] = {}
-    for name in experiment.datasets:
-        options = dict(experiment.loader_options.get(name, {}))
-        try:
-            samples = load_dataset(name, root, **options)
-        except Exception as exc:  # DatasetError, OSError...: turned into one clear line
-            raise RunError(f"experiment {experiment.name!r} needs database {name!r}, which could not be "
-                           f"loaded from {root}: {exc}") from exc
-        if not samples:
-            raise RunError(f"experiment {experiment.name!r} needs database {name!r}, but {root} holds no sample of it")
-        loaded[name] = list(samples)
+def loader_key(experiment: Experiment, name: str) -> tuple[str, str]:
+    """The key of database ``name`` loaded with ``experiment``'s loader options (for :func:`load_all`)."""
+    return name, json.dumps(dict(experiment.loader_options.get(name, {})), sort_keys=True, default=str)
+
+
+def load_all(experiments: list[Experiment], root: Path) -> dict[tuple[str, str], list]:
+    """Every database the experiments name, each loaded once per loader options (:func:`loader_key`),
+    or one :class:`RunError` listing every one that is missing or empty, before any work."""
+    loaded: dict[tuple[str, str], list] = {}
+    missing: dict[str, str] = {}
+    for experiment in experiments:
+        for name in experiment.datasets:
+            key = loader_key(experiment, name)
+            if key in loaded or name in missing:
+                continue
+            try:
+                samples = load_dataset(name, root, **dict(experiment.loader_options.get(name, {})))
+            except Exception as exc:  # DatasetError, OSError...: one line each, joined below
+                missing[name] = " ".join(str(exc).split())
+                continue
+            if not samples:
+                missing[name] = "no sample found"
+                continue
+            loaded[key] = list(samples)
+    if missing:
+        raise RunError(f"missing database(s) under {root}: " + "; ".join(f"{n} ({why})" for n, why in missing.items()))
     return loaded
+
+
+def load_datasets(experiment: Experiment, root: Path,
+                  loaded: Mapping[tuple[str, str], list] | None = None) -> dict[str, list]:
+    """``{name: samples}`` of every database the experiment names, taken from ``loaded``
+    (:func:`load_all`'s result) or loaded now; one :class:`RunError` naming what is missing."""
+    if loaded is None:
+        try:
+            loaded = load_all([experiment], root)
+        except RunError as exc:
+            raise RunError(f"experiment {experiment.name!r} needs database(s) it cannot load: {exc}") from None
+    return {name: loaded[loader_key(experiment, name)] for name in experiment.datasets}
 
 
 def environment() -> dict[str, Any]:
@@ -592,8 +618,9 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                    out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                    loaded: Mapping[str, list] | None = None, fresh: bool = False,
-                   faces_policy: str = "exclude") -> dict:
-    """Run (or resume) every fold of ``experiment`` and return its results (schema above).
+                   faces_policy: str = "exclude") -> ExperimentResult:
+    """Run (or resume) every fold of ``experiment`` and return its :class:`ExperimentResult`
+    (``summary`` is ``results.json``, schema above; ``records`` the fold records, ``extra`` included).
 
     ``data_root=None`` uses the synthetic corpus (generated on first use). ``profile=None``:
     ``paper`` on real data, ``quick`` on a synthetic corpus. ``loaded`` may pass databases
@@ -654,7 +681,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                     profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                     out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                     loaded: Mapping[str, list] | None = None, fresh: bool = False,
-                    faces_policy: str = "exclude") -> dict:
+                    faces_policy: str = "exclude") -> ExperimentResult:
     """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root)
@@ -702,7 +729,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
             log(f"{tag} fold {i}/{len(folds)} {fold.name}: {notice}")
         log(f"{tag} fold {i}/{len(folds)} {fold.name}: {len(fold.train)} train / {len(fold.test)} test")
         ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
-                          work_dir=folds_dir / fold.name, cache_dir=cache_root(), log=log)
+                          work_dir=folds_dir / fold.name, cache_dir=stages_root(), log=log)
         t0 = time.perf_counter()
         try:
             status, reason, outcome = _run_one_fold(experiment, ctx, n_classes)
@@ -737,7 +764,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     for warning in results["warnings"]:
         log(f"{tag} WARNING: {warning}")
     log(f"{tag} results in {exp_dir / 'results.json'} and {exp_dir / 'predictions.csv'}")
-    return results
+    return ExperimentResult(paper=paper_id, experiment=experiment, config=config, selection=selection,
+                            records=tuple(records), summary=results)
 
 
 def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[str]:

@@ -120,6 +120,17 @@ def megc_loso(data: Selection | Sequence[Sample]) -> list[Fold]:
     return leave_one_subject_out(data)
 
 
+def leave_one_database_out(data: Selection | Sequence[Sample]) -> list[Fold]:
+    """``LeaveOneGroupOut`` over the database: train on the others, test on one (MEGC 2018's holdout-
+    database evaluation); fold names ``<database>`` (sorted)."""
+    _, datasets, _ = _parts(data)
+    if len(np.unique(datasets)) < 2:
+        raise ValueError(f"leave-one-database-out needs at least two databases, got {sorted(set(datasets.tolist()))}")
+    index = np.arange(len(datasets))
+    folds = [_fold(datasets[test][0], train, test) for train, test in LeaveOneGroupOut().split(index, groups=datasets)]
+    return check_folds(folds, len(datasets), groups=datasets, partition=True)
+
+
 def stratified_kfold(data: Selection | Sequence[Sample], k: int, seed: int, groups: bool = False) -> list[Fold]:
     """``StratifiedKFold(k, shuffle=True, random_state=seed)``; fold names ``fold01``...
 

@@ -1,18 +1,19 @@
 """``reports/<paper>/report.pdf`` and ``reports/<paper>/results.json`` (issue 4: Reports).
 
-Pages: (1) citation, corpus, profile, seeds, environment, total time and the licence note on
-faces; (2) the paper's reported numbers beside ours (difference, aggregation, profile) and all
-our scores; then per experiment: a summary with failed folds, the selection (samples selected
+Pages, the answer first (issue 12): (1) the paper's reported numbers beside ours (difference,
+aggregation, profile) and all our scores; then per experiment: a summary with failed folds, the selection (samples selected
 and kept per class, every sample dropped or merged with its reason, the flagged clips and the
 face-quality counts; issue 16), thumbnails of the flagged clips where faces may be shown (the
 synthetic corpus, or ``--allow-faces``), pooled confusion matrices per scope, per-fold scores
 and times, training curves; an architecture page per model (our layer
-table, beside the paper's where it gives one, mismatches shaded red); finally each
-experiment's own ``report_pages(pdf, results, context)``.
+table, beside the paper's where it gives one, mismatches shaded red); each experiment's own
+``report_pages(pdf, result, context)``; last, the run's page: citation, corpus, profile, seed,
+environment, total time, command and the licence note on faces.
 
 Beside the PDF: ``results.json`` (every experiment's results plus the comparison), and the
 PDF's tables as CSV: ``comparison.csv`` (reported vs ours), ``scores.csv`` (all our scores),
-``architectures.json`` (layer tables). Everything is generated from the experiments' results.
+``architectures.json`` (layer tables). Everything is drawn from the experiments' results in memory
+(``common.experiment.ExperimentResult``) and the ``ReportContext``; no page reads a run's files.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from common.evaluation.runner import jsonable, write_json_atomic  # noqa: E402
+from common.experiment import ExperimentResult, ReportContext  # noqa: E402
 from common.files import atomic_write  # noqa: E402
 from common.reporting import figures, tables  # noqa: E402
 from common.reporting.architecture import compare_with_paper, model_summary  # noqa: E402
@@ -50,19 +52,20 @@ def _faces_note(corpus: Mapping[str, Any], allow_faces: bool) -> str:
             "as the databases' licences require. Use --allow-faces to include them for private use.")
 
 
-def _first_page(paper_id: str, paper: Any, context: Mapping[str, Any], results: Mapping[str, Mapping]) -> plt.Figure:
-    corpus = context["corpus"]
-    env = context.get("environment") or {}
-    seconds = context.get("seconds")
+def _run_page(paper_id: str, paper: Any, context: ReportContext, results: Mapping[str, Mapping]) -> plt.Figure:
+    """The last page: who and how (citation, corpus, profile, seed, environment, time, command)."""
+    corpus = context.corpus
+    env = context.environment or {}
+    seconds = context.seconds
     lines = [f"Paper      {paper_id}" + (f"  (status: {paper.status})" if paper is not None else "")]
     if paper is not None:
         lines += ["", "Citation", *_wrap(paper.citation, 95), ""]
-    lines += [f"Profile    {context['profile']}",
-              f"Seed(s)    {context.get('seed')}",
+    lines += [f"Profile    {context.profile}",
+              f"Seed(s)    {context.seed}",
               f"Corpus     {corpus.get('kind')}  root: {corpus.get('root')}"]
     for name, count in (corpus.get("datasets") or {}).items():
         lines.append(f"             {name}: {count} samples")
-    lines += ["", *_wrap(_faces_note(corpus, bool(context.get("allow_faces"))), 95), "", "Experiments"]
+    lines += ["", *_wrap(_faces_note(corpus, bool(context.allow_faces)), 95), "", "Experiments"]
     for name, res in results.items():
         counts = ", ".join(f"{k} {v}" for k, v in res.get("status_counts", {}).items())
         lines += _wrap(f"{name}: {res.get('title', '')}  [{len(res.get('folds', []))} folds: {counts}]", 93)
@@ -72,11 +75,11 @@ def _first_page(paper_id: str, paper: Any, context: Mapping[str, Any], results: 
     lines += [f"  {k}: {v}" for k, v in env.items()]
     if seconds is not None:
         lines += ["", f"Total time {seconds:.1f} s"]
-    if context.get("command"):
-        lines += ["", "Command", *_wrap(str(context["command"]), 95)]
+    if context.command:
+        lines += ["", "Command", *_wrap(str(context.command), 95)]
     lines += ["", f"Generated {datetime.datetime.now().isoformat(timespec='seconds')}"]
-    title = paper.title if paper is not None else paper_id
-    return figures.text_page(title, lines, banner=_banner(context["profile"], corpus))
+    title = f"The run: {paper.title if paper is not None else paper_id}"
+    return figures.text_page(title, lines, banner=_banner(context.profile, corpus))
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -85,8 +88,9 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(" ".join(str(text).split()), width) or [""]
 
 
-def _comparison_figures(results: Mapping[str, Mapping], context: Mapping[str, Any]) -> list[plt.Figure]:
-    banner = _banner(context["profile"], context["corpus"])
+def _comparison_figures(results: Mapping[str, Mapping], context: ReportContext) -> list[plt.Figure]:
+    title = context.paper.title if context.paper is not None else context.paper_id
+    banner = f"{context.paper_id}: {title}\n" + _banner(context.profile, context.corpus)
     left_out = sum(len(res.get("metrics", {}).get("not_scored", [])) for res in results.values())
     if left_out:  # the headline numbers below do not cover every fold: say so beside them
         banner += (f"\nWARNING: {left_out} fold(s) failed, diverged (nan) or were empty and are NOT in these "
@@ -291,29 +295,28 @@ def _architecture_figures(summaries: Mapping[str, dict]) -> list[plt.Figure]:
     return out
 
 
-def write_report(paper_id: str, results_by_experiment: Mapping[str, Mapping[str, Any]], out_dir: str | Path,
-                 context: Mapping[str, Any] | None = None, log: Callable[[str], None] = print) -> Path:
+def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentResult], out_dir: str | Path,
+                 context: ReportContext | None = None, log: Callable[[str], None] = print,
+                 architectures_summary: Mapping[str, dict] | None = None) -> Path:
     """Write ``<out>/<paper>/report.pdf`` (+ results.json, comparison.csv, scores.csv); return the PDF path.
 
-    ``context`` keys (all optional): ``paper`` (the ``Paper``), ``experiments`` (name ->
-    ``Experiment``, for ``report_pages``), ``profile``, ``seed``, ``corpus``
-    (``{"kind", "root", "datasets"}``), ``allow_faces``, ``seconds`` (total), ``environment``,
-    ``command``, ``architectures`` (precomputed model summaries). Missing ones are taken from
-    the first experiment's results. The same dict (with ``allow_faces`` resolved) is given
-    to each experiment's ``report_pages(pdf, results, context)``.
+    A pure function of ``results_by_experiment`` (name -> ``ExperimentResult``, in memory) and
+    ``context`` (default: one made from the first result); ``architectures_summary`` (model ->
+    ``model_summary``) skips building the paper's models. Each experiment's
+    ``report_pages(pdf, result, context)`` draws its own pages from the same objects.
     """
-    context = dict(context or {})
-    first = next(iter(results_by_experiment.values()), {})
-    context.setdefault("profile", first.get("profile"))
-    context.setdefault("seed", first.get("seed"))
-    context.setdefault("corpus", first.get("corpus", {"kind": "?", "root": "?"}))
-    context.setdefault("environment", first.get("environment", {}))
-    context.setdefault("allow_faces", context["corpus"].get("kind") == "synthetic")
-    paper = context.get("paper")
+    summaries_by_name = {name: res.summary for name, res in results_by_experiment.items()}
+    if context is None:
+        first = next(iter(summaries_by_name.values()), {})
+        corpus = first.get("corpus", {"kind": "?", "root": "?"})
+        context = ReportContext(paper_id=paper_id, profile=first.get("profile", "?"), seed=first.get("seed"),
+                                corpus=corpus, allow_faces=corpus.get("kind") == "synthetic",
+                                environment=first.get("environment", {}), results=dict(results_by_experiment))
+    paper = context.paper
     paper_dir = Path(out_dir) / paper_id
     paper_dir.mkdir(parents=True, exist_ok=True)
-    if "architectures" in context:
-        summaries = context["architectures"]
+    if architectures_summary is not None:
+        summaries = dict(architectures_summary)
     else:
         try:
             summaries = architectures(paper, log)
@@ -321,42 +324,43 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, Mapping[str,
             log(f"report: could not build {paper_id}'s models: {type(exc).__name__}: {exc}")
             summaries = {}
     pdf_path = paper_dir / "report.pdf"
-    metadata = {"Title": f"mersuite report: {paper_id}", "Subject": _banner(context["profile"], context["corpus"]),
+    metadata = {"Title": f"mersuite report: {paper_id}", "Subject": _banner(context.profile, context.corpus),
                 "Creator": "mersuite run_all.py"}
     # atomic (common.files): a reader or a second run never sees half a PDF
     with atomic_write(pdf_path, "wb") as handle, PdfPages(handle, metadata=metadata) as pdf:
-        pages = [_first_page(paper_id, paper, context, results_by_experiment)]
-        pages += _comparison_figures(results_by_experiment, context)
-        for name, res in results_by_experiment.items():
+        pages = _comparison_figures(summaries_by_name, context)
+        for name, res in summaries_by_name.items():
             pages += _experiment_figures(name, res)
-            pages += _selection_figures(name, res, bool(context["allow_faces"]))
+            pages += _selection_figures(name, res, bool(context.allow_faces))
         pages += _architecture_figures(summaries)
         for fig in pages:
             pdf.savefig(fig)
             plt.close(fig)
-        for name, res in results_by_experiment.items():
-            experiment = (context.get("experiments") or {}).get(name)
-            if experiment is None or experiment.report_pages is None:
+        for name, result in results_by_experiment.items():
+            if result.experiment.report_pages is None:
                 continue
             try:
-                experiment.report_pages(pdf, res, context)
+                result.experiment.report_pages(pdf, result, context)
             except Exception as exc:  # the paper's extra pages are optional; say what went wrong
                 log(f"report: {name}.report_pages failed: {type(exc).__name__}: {exc}")
                 fig = figures.text_page(f"{name}: extra pages failed", _wrap(traceback.format_exc(), 100)[:80])
                 pdf.savefig(fig)
                 plt.close(fig)
-    tables.write_csv(paper_dir / "comparison.csv", tables.comparison_rows(results_by_experiment),
+        fig = _run_page(paper_id, paper, context, summaries_by_name)
+        pdf.savefig(fig)
+        plt.close(fig)
+    tables.write_csv(paper_dir / "comparison.csv", tables.comparison_rows(summaries_by_name),
                      tables.COMPARISON_COLUMNS)
-    tables.write_csv(paper_dir / "scores.csv", tables.score_rows(results_by_experiment), tables.SCORE_COLUMNS)
+    tables.write_csv(paper_dir / "scores.csv", tables.score_rows(summaries_by_name), tables.SCORE_COLUMNS)
     write_json_atomic(paper_dir / "architectures.json", {"models": summaries})
     write_json_atomic(paper_dir / "results.json", {
         "schema": REPORT_SCHEMA, "paper": paper_id,
         "title": getattr(paper, "title", None), "citation": getattr(paper, "citation", None),
-        "profile": context["profile"], "seed": context["seed"], "corpus": context["corpus"],
-        "allow_faces": bool(context["allow_faces"]), "environment": context["environment"],
-        "seconds": context.get("seconds"), "command": context.get("command"),
-        "comparison": tables.comparison_rows(results_by_experiment),
-        "experiments": jsonable(results_by_experiment),
+        "profile": context.profile, "seed": context.seed, "corpus": context.corpus,
+        "allow_faces": bool(context.allow_faces), "environment": context.environment,
+        "seconds": context.seconds, "command": context.command,
+        "comparison": tables.comparison_rows(summaries_by_name),
+        "experiments": jsonable(summaries_by_name),
         "outputs": {"report": pdf_path, "comparison": paper_dir / "comparison.csv", "scores": paper_dir / "scores.csv",
                     "architectures": paper_dir / "architectures.json"},
     })

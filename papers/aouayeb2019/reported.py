@@ -124,9 +124,10 @@ def table1_rows(results: Mapping[str, Any]) -> tuple[list[list[str]], bool]:
     return rows, complete
 
 
-def report_pages(pdf: Any, results: Mapping[str, Any], context: Any = None) -> None:
+def report_pages(pdf: Any, result, context: Any = None) -> None:
     """Extra PDF pages: Table 2 reproduced (baselines, paper, ours), Table 1 beside our selection and
     the Fig. 5 confusion matrix."""
+    results = result.summary  # the experiment's results.json, in memory
     import matplotlib.pyplot as plt
 
     from common.reporting.figures import confusion_page, table_pages

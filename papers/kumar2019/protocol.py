@@ -413,7 +413,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     cfg = ctx.config
     selection, fold = ctx.selection, ctx.fold
     n_classes = len(selection.class_names)
-    root = Path(ctx.cache_dir) / "stages" if ctx.cache_dir is not None else None
+    root = ctx.cache_dir
     train_plan = training_plan(fold.train, cfg.magnification, selection.labels, n_classes)
     per_class = class_alphas(selection.labels[np.asarray(fold.train, dtype=int)], cfg.magnification, n_classes)
     test_plan = [(int(i), float(cfg.magnification.test_alpha)) for i in fold.test]

@@ -133,9 +133,10 @@ def confusion_matrices(results: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return panels
 
 
-def loso_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
+def loso_pages(pdf, result, context: Mapping[str, Any]) -> None:
     """Tables 2-3 beside ours, Tables 4-6 beside our confusion matrices, Figs. 3-4 from this run's
     preprocessing, example EAIs per class."""
+    results = result.summary  # the experiment's results.json, in memory
     import matplotlib.pyplot as plt
 
     from common.reporting import figures
@@ -174,8 +175,9 @@ def database_lines(results: Mapping[str, Any], database: str) -> list[str]:
     return lines
 
 
-def database_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
+def database_pages(pdf, result, context: Mapping[str, Any]) -> None:
     """A per-database LOSO experiment: Table 3's column and the Table 4/5/6 matrix beside ours; Figs. 3-4."""
+    results = result.summary  # the experiment's results.json, in memory
     import matplotlib.pyplot as plt
 
     from common.reporting import figures
@@ -327,7 +329,7 @@ def example_page(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) ->
     from papers.kumar2019 import protocol
 
     synthetic = results.get("corpus", {}).get("kind") == "synthetic"
-    if not (bool(context.get("allow_faces")) or synthetic):
+    if not (bool(context.allow_faces) or synthetic):
         fig = figures.text_page("kumar2019: example EAIs", [
             "Example Emotion Avatar Images are omitted: they show faces of a licensed database.",
             "Run with --allow-faces to include them (private use only)."])
@@ -382,14 +384,15 @@ def table_7_lines(cells: Mapping[tuple[str, str], Mapping[str, Any] | None]) -> 
     return lines
 
 
-def cross_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
+def cross_pages(pdf, result, context: Mapping[str, Any]) -> None:
     """Table 7 beside ours, drawn once: on the pages of the last cross-dataset experiment of the run;
     the other cells come from their results.json in the same output folder (this run or an earlier one)."""
+    results = result.summary  # the experiment's results.json, in memory
     import matplotlib.pyplot as plt
 
     from common.reporting import figures
 
-    names = [n for n in (context.get("experiments") or {}) if n.startswith("cross_")]
+    names = [n for n in context.results if n.startswith("cross_")]
     if names and results.get("experiment") != names[-1]:
         return
     here = Path(results["outputs"]["dir"]) if results.get("outputs") else None

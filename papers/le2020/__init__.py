@@ -97,8 +97,9 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def _report_pages(dataset: str | None):
     """Extra pages of one experiment: Tables II and III as published (once per report, by the run's first
     experiment), then, for ``dataset``'s VGG19 experiment, Table I beside our counts and example inputs."""
-    def report_pages(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
-        if next(iter(context.get("experiments") or {}), None) == results.get("experiment"):
+    def report_pages(pdf, result, context: Mapping[str, Any]) -> None:
+        results = result.summary  # the experiment's results.json, in memory
+        if next(iter(context.results), None) == results.get("experiment"):
             protocol.published_tables_page(pdf)
         if dataset is not None:
             protocol.example_pages(pdf, dataset, results, context, _config_from_results(dataset, results))

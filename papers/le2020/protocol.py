@@ -288,7 +288,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     cfg = ctx.config
     selection, fold = ctx.selection, ctx.fold
     n_classes = len(selection.class_names)
-    root = Path(ctx.cache_dir) / "stages" if ctx.cache_dir is not None else None
+    root = ctx.cache_dir
     x_train, notes_train = prepare_inputs(selection, fold.train, cfg, root, ctx.log)
     x_test, notes_test = prepare_inputs(selection, fold.test, cfg, root, ctx.log)
     y_train = keras.utils.to_categorical(selection.labels[fold.train], n_classes)
@@ -394,7 +394,7 @@ def example_pages(pdf, dataset: str, results: Mapping[str, Any], context: Mappin
     """Table I beside our counts, then example dynamic images with their ROIs (Fig. 2) per class.
 
     Face images (the onset frame, the dynamic image) are drawn only for a synthetic corpus or when
-    the user allowed faces (``context["allow_faces"]``); otherwise the page says why they are absent.
+    the user allowed faces (``context.allow_faces``); otherwise the page says why they are absent.
     """
     import matplotlib.pyplot as plt
 
@@ -405,7 +405,7 @@ def example_pages(pdf, dataset: str, results: Mapping[str, Any], context: Mappin
     selection = make_selection({dataset: load(dataset, root)}, (dataset,))
     title = f"le2020: {dataset} inputs"
     lines = table_i_lines(dataset, selection)
-    allow = bool(context.get("allow_faces")) or results.get("corpus", {}).get("kind") == "synthetic"
+    allow = bool(context.allow_faces) or results.get("corpus", {}).get("kind") == "synthetic"
     if not allow:
         lines += ["", "Example dynamic images are omitted: licensed data (run with --allow-faces for private use)."]
     fig = figures.text_page(title, lines)

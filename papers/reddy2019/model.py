@@ -18,56 +18,12 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-# Keras 2's ``init='normal'`` used by the authors' Dense layers: RandomNormal(0, 0.05).
-_CODE_DENSE_INIT = 0.05
-
-
-def _dense_initializer(seed: int | None = None) -> keras.initializers.Initializer:
-    return keras.initializers.RandomNormal(mean=0.0, stddev=_CODE_DENSE_INIT, seed=seed)
-
-
-def _check_input(input_shape: tuple[int, ...], kernel_size: tuple[int, int, int], pool_size: int, name: str) -> None:
-    """One clear error when a (H, W, T, 1) input is too small for the valid conv and the pooling."""
-    if len(input_shape) != 4:
-        raise ValueError(f"{name}: input_shape must be (height, width, frames, channels), got {input_shape}")
-    for axis, (size, k) in enumerate(zip(input_shape[:3], kernel_size)):
-        if (size - k + 1) // pool_size < 1:
-            raise ValueError(
-                f"{name}: input_shape {input_shape} is too small on axis {axis} for a valid {kernel_size} "
-                f"convolution followed by {pool_size}x{pool_size}x{pool_size} max-pooling"
-            )
-
-
-def _conv_stream(x, prefix: str, filters: int, kernel_size: tuple[int, int, int], pool_size: int,
-                 dropout: float):
-    """One 3D-CNN stream of Sec. III: Conv3D (valid, ReLU) -> MaxPool3D -> Dropout -> Flatten."""
-    x = layers.Conv3D(filters, kernel_size, padding="valid", activation="relu", name=f"{prefix}conv3d")(x)
-    x = layers.MaxPooling3D(pool_size=pool_size, name=f"{prefix}maxpool3d")(x)  # 'valid': floor
-    x = layers.Dropout(dropout, name=f"{prefix}dropout")(x)
-    return layers.Flatten(name=f"{prefix}flatten")(x)
-
-
-def build_microexpstcnn(input_shape: tuple[int, int, int, int] = (64, 64, 96, 1), num_classes: int = 3,
-                        kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
-                        dense_units: int = 128, dropout: float = 0.5,
-                        name: str = "microexpstcnn") -> keras.Model:
-    """MicroExpSTCNN, Sec. III-A, Table I, Fig. 1.
-
-    Conv3D 32@3x3x15 (valid, ReLU) -> MaxPool3D 3 -> Dropout -> Flatten -> Dense 128 (ReLU) ->
-    Dropout -> Dense ``num_classes`` -> softmax. CAS(ME)^2 (64, 64, 96, 1): 44,241,667 trainable
-    parameters; SMIC (64, 64, 18, 1): 1,643,267. Dropout 0.5 and the Dense ReLU come from the
-    authors' code (the paper gives neither).
-    """
-    _check_input(tuple(input_shape), tuple(kernel_size), pool_size, name)
-    inputs = keras.Input(shape=tuple(input_shape), name="input")  # (B, H, W, T, 1): frames last
-    x = _conv_stream(inputs, "", filters, tuple(kernel_size), pool_size, dropout)  # Table I: 345,600
-    x = layers.Dense(dense_units, activation="relu", kernel_initializer=_dense_initializer(), name="dense")(x)
-    x = layers.Dropout(dropout, name="dropout_dense")(x)
-    x = layers.Dense(num_classes, kernel_initializer=_dense_initializer(), name="dense_out")(x)
-    # DEVIATION: Table I lists "Dropout -> 3" after the last Dense; the text says the final layer
-    # gives the class scores, and the authors' code ends in Activation('softmax'). See README.
-    outputs = layers.Activation("softmax", name="softmax")(x)
-    return keras.Model(inputs, outputs, name=name)
+# MicroExpSTCNN and its 3D-CNN stream are shared with Talluri et al.'s Model-B: they live in
+# common.backbones (no paper imports another) and are re-exported here under the paper's names.
+from common.backbones import build_microexpstcnn  # noqa: E402,F401
+from common.backbones import check_3d_input as _check_input  # noqa: E402
+from common.backbones import code_dense_initializer as _dense_initializer  # noqa: E402
+from common.backbones import conv3d_stream as _conv_stream  # noqa: E402
 
 
 def build_microexpfusenet_intermediate(input_shape: tuple[int, int, int, int] = (32, 32, 96, 1),

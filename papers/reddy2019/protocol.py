@@ -27,7 +27,7 @@ import keras
 import numpy as np
 
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection
-from common.training import compile_model, fit, trainable_parameters
+from common.training import compile_model, fit, grid_search, trainable_parameters
 from papers.reddy2019.config import ReddyConfig
 from papers.reddy2019.model import (build_microexpfusenet_intermediate, build_microexpfusenet_late,
                                     build_microexpstcnn)
@@ -454,28 +454,6 @@ def write_saliency(model: keras.Model, x_test: np.ndarray, ctx: FoldContext) -> 
 
 
 # ----------------------------------------------------------------------------- Table IX
-def grid_search(build, evaluate, hyperparameters, directory: Path, project_name: str, seed: int | None = None) -> None:
-    """keras-tuner ``GridSearch`` over every combination of ``hyperparameters``; a trial's objective
-    ("accuracy", maximised) is ``evaluate(hp, build(hp))``.
-
-    ``run_trial`` is overridden (the documented extension point) because keras-tuner's default
-    imports ``tensorboard`` under the TensorFlow backend (absent here) and checkpoints every trial
-    (0.2-0.7 GB per 3D-CNN); ours trains through ``common.training.fit`` and keeps no weights.
-    """
-    import keras_tuner
-
-    class FitGridSearch(keras_tuner.GridSearch):
-        def run_trial(self, trial, *args, **kwargs):
-            hp = trial.hyperparameters
-            return evaluate(hp, build(hp))
-
-    size = int(np.prod([len(p.values) for p in hyperparameters.space]))
-    tuner = FitGridSearch(hypermodel=build, objective=keras_tuner.Objective("accuracy", "max"),
-                          hyperparameters=hyperparameters, max_trials=size, seed=seed, directory=str(directory),
-                          project_name=project_name, overwrite=True, max_consecutive_failed_trials=1)
-    tuner.search(verbose=0)
-
-
 def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
     """Table IX: MicroExpSTCNN with each kernel size, one keras-tuner ``GridSearch`` trial per size.
 

@@ -41,8 +41,9 @@ def _keys(results: Mapping[str, Any]) -> tuple[str, str]:
     return config.get("data", {}).get("database", "casme_sq"), config.get("model", {}).get("name", "microexpstcnn")
 
 
-def holdout_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None:
+def holdout_pages(pdf, result, context: Any = None) -> None:
     """Table IV counts, Table VIII stability, Tables VI/VII confusion and Fig. 4 saliency pages."""
+    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import confusion_page, table_pages
 
     database, model = _keys(results)
@@ -169,8 +170,9 @@ def saliency_figure(path: Path, allow_faces: bool, class_names: list[str]):
     return fig
 
 
-def kernel_study_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None:
+def kernel_study_pages(pdf, result, context: Any = None) -> None:
     """Table IX: accuracy per kernel size, paper vs ours (best epoch and last epoch on the 20% split)."""
+    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import table_pages
 
     records = fold_records(results)

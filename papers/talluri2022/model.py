@@ -5,14 +5,14 @@ Micro-Expression Analysis from Video Images", Appl. Sci. 12(21):11078, 2022.
 
 Axis order (algorithms.md 7.1): the paper writes Table 2's shapes depth first (36 x 128 x 128), so
 Model-A, the Split Model and Model-C take ``(frames, height, width, 1)``. Model-B is Reddy et al.'s
-MicroExpSTCNN (``papers.reddy2019.model``), whose input is frames last ``(64, 64, frames, 1)``.
+MicroExpSTCNN (``common.backbones``, shared with ``papers.reddy2019``), whose input is frames last ``(64, 64, frames, 1)``.
 """
 from __future__ import annotations
 
 import keras
 from keras import layers
 
-from papers.reddy2019.model import build_microexpstcnn
+from common.backbones import build_microexpstcnn
 
 
 def _conv_block(x, index: int, filters: int, kernel_size: int, pool_size: int, dropout: float,

@@ -23,8 +23,7 @@ import keras
 import numpy as np
 
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection
-from common.training import compile_model, fit, trainable_parameters
-from papers.reddy2019.protocol import grid_search
+from common.training import compile_model, fit, grid_search, trainable_parameters
 from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model_a, build_model_b, build_model_c, build_split_model
 

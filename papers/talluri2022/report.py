@@ -31,8 +31,9 @@ def _selection_counts(records: list[dict], class_names: list[str]) -> dict[str, 
     return {name: int(sum(counts.get(name, [0, 0]))) for name in class_names}
 
 
-def scenario_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None:
+def scenario_pages(pdf, result, context: Any = None) -> None:
     """Selection counts beside Table 1 and the accuracy of each fold."""
+    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import table_pages
 
     records = fold_records(results)
@@ -99,9 +100,10 @@ def split_run_summary(records: list[dict]) -> dict[str, Any]:
             "best_run": best}
 
 
-def split_run_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None:
+def split_run_pages(pdf, result, context: Any = None) -> None:
     """Sec. 8.1: each random split (paper: Run-1 85.2%, Run-3 45%; Model-C 80.3%), like-with-like
     summaries (best and mean of the runs, at the last epoch and at the curve's peak), and the Fig. 4 curves."""
+    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import curves_page, table_pages
 
     records = fold_records(results)
@@ -129,8 +131,9 @@ def split_run_pages(pdf, results: Mapping[str, Any], context: Any = None) -> Non
     _save(pdf, curves_page(f"Fig. 4: accuracy on the test split per epoch ({model}, monitoring only)", histories))
 
 
-def tuning_pages(pdf, results: Mapping[str, Any], context: Any = None) -> None:
+def tuning_pages(pdf, result, context: Any = None) -> None:
     """The Model-C configuration keras-tuner chose on each training fold."""
+    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import table_pages
 
     rows = []

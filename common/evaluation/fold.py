@@ -1,0 +1,104 @@
+"""The fold skeleton every paper fills (issue 14): the paper brings its inputs, model and recipe.
+
+A paper's ``run_fold(ctx)`` reads as its method::
+
+    def run_fold(ctx):
+        started = time.perf_counter()
+        x_train = inputs(ctx.selection, ctx.fold.train, ctx.config, ctx.cache_dir)   # the paper's own
+        x_test = inputs(ctx.selection, ctx.fold.test, ctx.config, ctx.cache_dir)
+        model = compile_model(build_model(ctx.config, n_classes(ctx)), ctx.config.train)
+        return fit_and_predict(ctx, model, x_train, x_test, started=started, extra={...})
+
+:func:`fit_and_predict` does what is the same in every paper: the one-hot training labels, the
+one ``common.training.fit`` call (CSV history in the fold's work dir, progress lines), the test
+probabilities, and the :class:`FoldOutcome` (predictions, history, trainable parameters, seconds, and
+``extra["timing"]``: input, training and prediction seconds, the benchmark's cost columns).
+Papers with two stages (Aouayeb) or several models use the pieces (:func:`one_hot`,
+:func:`predict_probabilities`, :func:`outcome`).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from common.experiment import FoldContext, FoldOutcome, Selection
+
+
+def n_classes(ctx: FoldContext) -> int:
+    return len(ctx.selection.class_names)
+
+
+def class_counts(selection: Selection, indices: Sequence[int] | np.ndarray | None = None) -> dict[str, int]:
+    """``{class name: samples}`` among ``indices`` of the selection (all samples when None), every class listed."""
+    labels = np.asarray(selection.labels, dtype=int)
+    if indices is not None:
+        labels = labels[np.asarray(indices, dtype=int)]
+    return {name: int(np.sum(labels == k)) for k, name in enumerate(selection.class_names)}
+
+
+def one_hot(labels: Sequence[int] | np.ndarray, num_classes: int) -> np.ndarray:
+    """``(N, num_classes)`` one-hot rows (``keras.utils.to_categorical``)."""
+    import keras
+
+    return keras.utils.to_categorical(np.asarray(labels, dtype=int), num_classes)
+
+
+def predict_probabilities(model: Any, x: Any, batch_size: int) -> np.ndarray:
+    """The model's class probabilities for ``x`` (``model.predict``, no progress bar)."""
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def outcome(ctx: FoldContext, probabilities: np.ndarray, history: Mapping[str, Sequence[float]],
+            parameters: Mapping[str, int], started: float, extra: Mapping[str, Any] | None = None) -> FoldOutcome:
+    """The fold's :class:`FoldOutcome`: arg-max predictions of the test samples, in ``ctx.fold.test`` order."""
+    probabilities = np.asarray(probabilities)
+    return FoldOutcome(test_indices=np.asarray(ctx.fold.test), y_pred=probabilities.argmax(axis=1),
+                       probabilities=probabilities, history=dict(history), parameters=dict(parameters),
+                       seconds=time.perf_counter() - started, extra=dict(extra or {}))
+
+
+def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, y_train: Any = None,
+                    train: Any = None, label: str | None = None, validation_data: Any = None,
+                    callbacks: list | None = None, verbose_every_epoch: bool = False,
+                    after_fit: Callable[[Any], None] | None = None,
+                    extra: Mapping[str, Any] | Callable[[Any, Mapping[str, list]], Mapping[str, Any]] | None = None,
+                    started: float | None = None) -> FoldOutcome:
+    """Train the compiled ``model`` on the fold's training inputs, predict its test inputs, return the outcome.
+
+    ``y_train``: integer labels or one-hot rows of ``x_train`` (default: the selection's labels of
+    ``ctx.fold.train``, one-hot); ``train``: the ``common.training.TrainConfig`` (default
+    ``ctx.config.train``); ``after_fit(model)`` runs between training and prediction (e.g. BN
+    statistics recomputed); ``extra`` is a mapping or ``extra(model, history)`` computed after training.
+    """
+    from common.training import fit, trainable_parameters
+
+    started = time.perf_counter() if started is None else started
+    train = ctx.config.train if train is None else train
+    if y_train is None:
+        y_train = ctx.selection.labels[np.asarray(ctx.fold.train, dtype=int)]
+    y_train = np.asarray(y_train)
+    if y_train.ndim == 1:
+        y_train = one_hot(y_train, n_classes(ctx))
+    label = label or model.name
+    fit_started = time.perf_counter()
+    history = fit(model, x_train, y_train, train, work_dir=ctx.work_dir, label=label, log=ctx.log,
+                  validation_data=validation_data, callbacks=callbacks, verbose_every_epoch=verbose_every_epoch)
+    if after_fit is not None:
+        after_fit(model)
+    predict_started = time.perf_counter()
+    probabilities = predict_probabilities(model, x_test, train.batch_size)
+    timing = timing_extra(fit_started, predict_started, time.perf_counter(), len(ctx.fold.test), started)
+    extra = extra(model, history) if callable(extra) else extra
+    return outcome(ctx, probabilities, history, {label: trainable_parameters(model)}, started,
+                   {**dict(extra or {}), "timing": timing})
+
+
+def timing_extra(fit_started: float, predict_started: float, predict_ended: float, test_clips: int,
+                 started: float) -> dict[str, float]:
+    """``extra["timing"]`` of a fold (the benchmark's cost columns, issue 12): input preparation, training
+    and prediction seconds, and inference milliseconds per test clip (the whole pass, batched)."""
+    return {"inputs_seconds": round(fit_started - started, 4), "fit_seconds": round(predict_started - fit_started, 4),
+            "predict_seconds": round(predict_ended - predict_started, 4),
+            "predict_ms_per_clip": round(1000 * (predict_ended - predict_started) / max(test_clips, 1), 4)}

@@ -1,0 +1,155 @@
+"""The one entry point that runs papers' experiments and writes their reports (issue 14).
+
+``run_all.py`` is a thin CLI over :func:`run_papers`; the benchmark (``common.benchmark``) runs its
+tracks through the same :func:`common.evaluation.runner.run_experiment`. Nothing here imports a
+paper: the caller hands over each paper's module (``PAPER``, ``EXPERIMENTS``) from the registry.
+
+    plan = [PaperPlan("aouayeb2019", module.PAPER, tuple(module.EXPERIMENTS))]
+    runs = run_papers(plan, RunSettings(profile="quick"))
+    runs[0].report  # reports/aouayeb2019/report.pdf
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from common.evaluation import runner
+from common.experiment import Experiment, ExperimentResult, Paper, ReportContext
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperPlan:
+    """The experiments of one paper to run (``run_all.py --paper ID [--experiment NAME ...]``)."""
+
+    paper_id: str
+    paper: Paper | None
+    experiments: tuple[Experiment, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSettings:
+    """How to run: the CLI's options, resolved (README "Running")."""
+
+    data_root: Path | None = None  # None: the synthetic corpus (generated on first use)
+    profile: str | None = None  # None: paper on real data, quick on a synthetic corpus
+    seed: int = 0
+    overrides: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # --set, as strings
+    out: Path | None = None  # None: common.paths.reports_root()
+    fresh: bool = False
+    faces_policy: str = "exclude"
+    allow_faces: bool = False
+    command: str = ""  # the command line, shown on the report's last page
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperRun:
+    """One paper's run: its results in memory and where its report went."""
+
+    paper_id: str
+    results: Mapping[str, ExperimentResult]
+    report: Path
+    context: ReportContext
+
+    @property
+    def not_scored(self) -> list[tuple[str, str]]:
+        """``(paper/experiment/fold, status)`` of every failed or diverged fold (exit status 3)."""
+        return [(f"{self.paper_id}/{name}/{f['name']}", f["status"]) for name, res in self.results.items()
+                for f in res.summary["folds"] if f["status"] in ("failed", "nan")]
+
+
+def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
+    """The resolved profile, after checking every ``--set`` against every planned experiment's config
+    and the data root; a ``common.config.ConfigError`` or :class:`runner.RunError` (one line) otherwise."""
+    from common.config import ConfigError
+
+    profile = runner.resolve_profile(settings.profile, settings.data_root)
+    for plan in plans:
+        for experiment in plan.experiments:
+            try:
+                runner.effective_config(experiment, profile, settings.overrides)
+            except ConfigError as exc:
+                raise ConfigError(f"{exc} (experiment {plan.paper_id}/{experiment.name})") from None
+    if settings.data_root is not None and not Path(settings.data_root).is_dir():
+        raise runner.RunError(f"--data-root {settings.data_root}: no such folder")
+    return profile
+
+
+def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) -> None:
+    """Check that ``out`` is a writable folder and lock each of ``folders`` in it
+    (``common.files.folder_lock``) before any work, or one :class:`runner.RunError` line (issue 16)."""
+    from common.files import OutputError, folder_lock, prepare_output_folder
+
+    try:
+        prepare_output_folder(out, "--out")
+        for folder in folders:
+            locks.enter_context(folder_lock(folder, "output folder"))
+    except OutputError as exc:
+        raise runner.RunError(str(exc)) from None
+
+
+def corpus_root(settings: RunSettings, profile: str, log: Callable[[str], None]) -> tuple[Path, bool]:
+    """``(root, synthetic)``: the data root given, or the synthetic corpus (generated on first use)."""
+    if settings.data_root is not None:
+        return Path(settings.data_root), runner.is_synthetic(settings.data_root)
+    log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); it is generated on first use")
+    return runner.default_data_root(profile), True
+
+
+def corpus_summary(results: Mapping[str, ExperimentResult], root: Path, synthetic: bool) -> dict[str, Any]:
+    """``{"kind", "root", "datasets": {db: largest sample count over the experiments}}``."""
+    datasets: dict[str, int] = {}
+    for res in results.values():
+        for name, count in res.summary["corpus"]["datasets"].items():
+            datasets[name] = max(datasets.get(name, 0), count)
+    return {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()), "datasets": datasets}
+
+
+def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str], None] = print) -> list[PaperRun]:
+    """Run (or resume) every planned experiment, then write each paper's report.
+
+    Before any work: every ``--set`` is checked against every experiment, ``--out`` is checked and
+    each experiment's folder locked, and every database the plan needs is loaded once (one
+    :class:`runner.RunError` listing all that are missing). Raises ``ConfigError``/``RunError``
+    (one line each); Ctrl-C leaves the finished folds on disk.
+    """
+    from common.paths import reports_root
+    from common.reporting import write_report
+
+    profile = check_settings(plans, settings)
+    out = Path(settings.out) if settings.out is not None else reports_root()
+    with contextlib.ExitStack() as locks:
+        lock_outputs([runner.experiment_dir(p.paper_id, e.name, out) for p in plans for e in p.experiments], out, locks)
+        root, synthetic = corpus_root(settings, profile, log)
+        loaded = runner.load_all([e for p in plans for e in p.experiments], root)
+        runs = []
+        for plan in plans:
+            started = time.perf_counter()
+            results = {}
+            for experiment in plan.experiments:
+                results[experiment.name] = runner.run_experiment(
+                    plan.paper_id, experiment, data_root=root, profile=profile, seed=settings.seed,
+                    overrides=settings.overrides, out_dir=out, log=log,
+                    loaded=runner.load_datasets(experiment, root, loaded), fresh=settings.fresh,
+                    faces_policy=settings.faces_policy)
+            context = ReportContext(paper_id=plan.paper_id, paper=plan.paper, profile=profile, seed=settings.seed,
+                                    corpus=corpus_summary(results, root, synthetic),
+                                    allow_faces=bool(settings.allow_faces or synthetic),
+                                    seconds=time.perf_counter() - started, environment=runner.environment(),
+                                    command=settings.command, results=results)
+            try:
+                pdf = write_report(plan.paper_id, results, out, context, log=log)
+            except OSError as exc:
+                raise runner.RunError(f"cannot write the report under {out / plan.paper_id}: "
+                                      f"{exc.strerror or exc}") from None
+            runs.append(PaperRun(plan.paper_id, results, pdf, context))
+    log("")
+    for run in runs:
+        log(f"{run.paper_id}: report {run.report}")
+        log(f"{run.paper_id}: results {run.report.parent / 'results.json'} (tables: comparison.csv, scores.csv)")
+        for name, res in run.results.items():
+            log(f"  {name}: {res.summary['outputs']['dir']} (results.json, predictions.csv, folds/)")
+    log(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
+    return runs
