@@ -20,11 +20,8 @@ _SPEC.loader.exec_module(run_all)
 
 
 @pytest.fixture()
-def corpus(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
-    dummy_paper.reset_hooks()
-    yield dummy_paper.write_corpus(tmp_path / "data")
-    dummy_paper.reset_hooks()
+def corpus(dummy_corpus):
+    return dummy_corpus  # tests/conftest.py
 
 
 def cli(capsys, *argv):

@@ -18,11 +18,8 @@ ALL_FOLDS = {"casme2_sub01", "casme2_sub02", "samm_006", "samm_007"}
 
 
 @pytest.fixture()
-def corpus(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
-    dummy_paper.reset_hooks()
-    yield dummy_paper.write_corpus(tmp_path / "data")
-    dummy_paper.reset_hooks()
+def corpus(dummy_corpus):
+    return dummy_corpus  # tests/conftest.py
 
 
 def _strict_json(path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.sample import Sample, warn_dropped
+from common.datasets.sample import Sample
 from common.datasets.tables import cell, read_records, to_int, to_text
 
 NAME = "casme2"
@@ -62,13 +62,9 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
         clip = to_text(cell(record, "Filename"))
         onset, apex, offset = (to_int(cell(record, c)) for c in ("OnsetFrame", "ApexFrame", "OffsetFrame"))
         folder = found.frames / subject / clip
-        if onset is None or offset is None:
-            warn_dropped(f"{found.spreadsheet}: {subject}/{clip} has no usable onset/offset; skipped", f"casme2/{subject}/{clip}")
-            continue
-        frames = discovery.frames_between(discovery.list_frames(folder), onset, offset)
-        if not frames:
-            warn_dropped(f"{folder}: CASME II clip listed in the spreadsheet but missing or empty on disk "
-                          f"(expected frames {onset}..{offset}); skipped", f"casme2/{subject}/{clip}")
+        frames = discovery.listed_clip_frames(found.spreadsheet, folder, f"casme2/{subject}/{clip}", "CASME II",
+                                              onset, offset)
+        if frames is None:
             continue
         samples.append(Sample(
             dataset=NAME, subject=subject, clip=clip,

@@ -43,22 +43,24 @@ def walk_dirs(root: Path, depth: int = SEARCH_DEPTH) -> list[Path]:
     return found
 
 
-def subdirs(folder: Path) -> list[Path]:
-    """Immediate sub-folders, sorted by name; [] when unreadable."""
+def _entries(folder: Path, folders: bool) -> list[Path]:
+    """Immediate sub-folders (``folders``) or files of ``folder``, sorted by name; [] when unreadable."""
     try:
         with os.scandir(folder) as entries:
-            return sorted((Path(e.path) for e in entries if e.is_dir()), key=lambda p: p.name)
+            return sorted((Path(e.path) for e in entries if (e.is_dir() if folders else e.is_file())),
+                          key=lambda p: p.name)
     except OSError:
         return []
+
+
+def subdirs(folder: Path) -> list[Path]:
+    """Immediate sub-folders, sorted by name; [] when unreadable."""
+    return _entries(folder, folders=True)
 
 
 def files_in(folder: Path) -> list[Path]:
     """Immediate files, sorted by name; [] when unreadable."""
-    try:
-        with os.scandir(folder) as entries:
-            return sorted((Path(e.path) for e in entries if e.is_file()), key=lambda p: p.name)
-    except OSError:
-        return []
+    return _entries(folder, folders=False)
 
 
 def check_root(root: str | Path) -> Path:
@@ -160,3 +162,21 @@ def choose_frame_root(candidates: list[Path], wanted: Callable[[Path], bool],
     where = ", ".join(map(str, candidates)) if candidates else "none"
     raise DatasetError(f"{root}: no {what} clip folders found (expected <subject>/<clip>/ frame folders named as in the "
                        f"spreadsheet; folders with subject folders: {where})")
+
+
+def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, onset: int | None,
+                       offset: int | None) -> list[Path] | None:
+    """The frames ``onset..offset`` of a clip a spreadsheet row lists, or None after a ``DroppedWarning``
+    naming the row (no usable onset/offset) or the folder (missing or empty on disk); CASME II and SAMM."""
+    from common.datasets.sample import warn_dropped
+
+    subject_clip = key.split("/", 1)[1]
+    if onset is None or offset is None:
+        warn_dropped(f"{spreadsheet}: {subject_clip} has no usable onset/offset; skipped", key, stacklevel=4)
+        return None
+    frames = frames_between(list_frames(folder), onset, offset)
+    if not frames:
+        warn_dropped(f"{folder}: {title} clip listed in the spreadsheet but missing or empty on disk "
+                     f"(expected frames {onset}..{offset}); skipped", key, stacklevel=4)
+        return None
+    return frames

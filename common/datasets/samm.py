@@ -12,7 +12,7 @@ from pathlib import Path
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.sample import Sample, warn_dropped
+from common.datasets.sample import Sample
 from common.datasets.tables import cell, read_records, to_int, to_text
 
 NAME = "samm"
@@ -56,13 +56,9 @@ def load(root, annotations=None, corrections=True) -> list[Sample]:
         subject, clip = subject_name(cell(record, "Subject")), to_text(cell(record, "Filename"))
         onset, apex, offset = (to_int(cell(record, c)) for c in ("Onset Frame", "Apex Frame", "Offset Frame"))
         folder = found.frames / subject / clip
-        if onset is None or offset is None:
-            warn_dropped(f"{found.spreadsheet}: {subject}/{clip} has no usable onset/offset; skipped", f"samm/{subject}/{clip}")
-            continue
-        frames = discovery.frames_between(discovery.list_frames(folder), onset, offset)
-        if not frames:
-            warn_dropped(f"{folder}: SAMM clip listed in the spreadsheet but missing or empty on disk "
-                          f"(expected frames {onset}..{offset}); skipped", f"samm/{subject}/{clip}")
+        frames = discovery.listed_clip_frames(found.spreadsheet, folder, f"samm/{subject}/{clip}", "SAMM",
+                                              onset, offset)
+        if frames is None:
             continue
         emotion = to_text(cell(record, "Estimated Emotion")).lower()
         samples.append(Sample(
