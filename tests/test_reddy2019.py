@@ -479,3 +479,41 @@ def _fold_of(n: int):
     from common.experiment import Fold
 
     return Fold(name="holdout", train=np.arange(n - 1), test=np.array([n - 1]))
+
+
+def test_report_pages_draw_from_the_result_in_memory_and_the_saved_saliency(tmp_path):
+    """Issue 14: the pages take an ``ExperimentResult`` and a ``ReportContext``; the saliency page loads
+    the npz ``write_saliency`` wrote during the run (path in ``extra``), it recomputes nothing."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from common.datasets.sample import Sample
+    from common.experiment import ExperimentResult, Fold, FoldContext, ReportContext, Selection
+    from papers.reddy2019 import EXPERIMENTS
+    from papers.reddy2019.config import default_config
+    from papers.reddy2019.model import build_microexpstcnn
+    from papers.reddy2019.protocol import table4_counts, write_saliency
+
+    names = ("happy", "angry", "disgust")
+    samples = tuple(Sample(dataset="casme_sq", subject="s15", clip=f"c{i}", emotion="x", onset=1, apex=2, offset=3,
+                           fps=30.0, frames=()) for i in range(4))
+    selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0]), class_names=names)
+    fold = Fold(name="holdout", train=np.array([0, 1]), test=np.array([2, 3]))
+    config = default_config("casme_sq", "microexpstcnn")
+    ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
+                      work_dir=tmp_path / "holdout", cache_dir=tmp_path / "stages")
+    x = np.random.default_rng(0).normal(size=(2, 16, 16, 20, 1)).astype(np.float32)
+    saliency = write_saliency(build_microexpstcnn((16, 16, 20, 1)), x, ctx)
+    assert saliency["path"] == str(tmp_path / "holdout" / "saliency.npz") and saliency["clips"] == 2
+    assert list(np.load(saliency["path"])["keys"]) == ["casme_sq/s15/c2", "casme_sq/s15/c3"]
+    assert table4_counts(selection, fold) == {"happy": [2, 1, 1], "angry": [1, 1, 0], "disgust": [1, 0, 1],
+                                              "total": [4, 2, 2]}
+    extra = {"variant": "paper", "counts": table4_counts(selection, fold), "saliency": saliency,
+             "table8": {"epochs": [1, 1], "mean": 0.5, "std": 0.0}, "validation": "20% split", "best_epoch": 1}
+    summary = {"experiment": "casme_sq_microexpstcnn", "class_names": list(names),
+               "metrics": {"pooled": {"all": {"accuracy": 0.5, "confusion": [[1, 0, 0], [0, 0, 0], [0, 1, 0]]}}}}
+    experiment = next(e for e in EXPERIMENTS if e.name == "casme_sq_microexpstcnn")
+    result = ExperimentResult(paper="reddy2019", experiment=experiment, config=config, selection=selection,
+                              records=({"fold": "holdout", "status": "ok", "extra": extra},), summary=summary)
+    with PdfPages(tmp_path / "pages.pdf") as pdf:
+        experiment.report_pages(pdf, result, ReportContext(paper_id="reddy2019", allow_faces=False))
+        assert pdf.get_pagecount() == 3  # Tables IV/V/VIII, Table VI beside ours, Fig. 4 saliency
