@@ -80,7 +80,8 @@ def test_selection_labels_casme_sq_by_stimulus_and_smic_by_folder(smoke_corpus):
     from common.config import apply_overrides
     from common.datasets import load
     from papers.reddy2019.config import default_config
-    from papers.reddy2019.protocol import clip_frame_paths, long_video_frames, select, stimulus_class
+    from papers.reddy2019.preprocessing import clip_frame_paths, long_video_frames
+    from papers.reddy2019.protocol import select, stimulus_class
 
     assert [stimulus_class(s) for s in ("anger2", "happy5", "disgust1", "sad1")] == ["angry", "happy", "disgust", None]
     samples = load("casme_sq", smoke_corpus)
@@ -184,7 +185,7 @@ def test_fusenet_table5_values_are_whole_set_fractions_and_literature_rows_are_t
 
 
 def test_paper_normalisation_uses_all_data_leakage_free_only_training():
-    from papers.reddy2019.protocol import normalise
+    from papers.reddy2019.preprocessing import normalise
 
     train, test = np.array([0.0, 2.0, 4.0]), np.array([10.0])
     (paper_test,) = normalise([test], [np.concatenate([train, test])])  # mean 4, max(x - mean) = 6
@@ -193,10 +194,10 @@ def test_paper_normalisation_uses_all_data_leakage_free_only_training():
     assert clean_test == pytest.approx([4.0])
 
 
-def test_clip_mean_option_removes_the_static_face_and_is_off_in_the_paper_profile():
+def test_motion_input_option_removes_the_static_face_and_is_off_in_the_paper_profile():
     from common.evaluation.runner import effective_config
     from papers.reddy2019 import EXPERIMENTS
-    from papers.reddy2019.protocol import normalise_clip_mean
+    from papers.reddy2019.preprocessing import normalise_clip_mean
 
     rng = np.random.default_rng(0)
     face = rng.uniform(0, 255, size=(2, 4, 4, 1, 1))  # static faces, (N, H, W, T, C) frames last
@@ -207,7 +208,7 @@ def test_clip_mean_option_removes_the_static_face_and_is_off_in_the_paper_profil
     assert np.count_nonzero(np.abs(out) > 1e-6) == 6 and out.std() == pytest.approx(1.0)  # only the motion remains
     for experiment in EXPERIMENTS:  # quick-profile deviations (ledger 15, 17): never in the paper profile
         paper, quick = effective_config(experiment, "paper"), effective_config(experiment, "quick")
-        assert paper.data.clip_mean is False and quick.data.clip_mean is True
+        assert paper.data.motion_input == "none" and quick.data.motion_input == "minus_clip_mean"
         assert paper.data.crop_landmarks == "track" and paper.data.align  # Sec. III-B: detect, align each frame
         assert paper.train.learning_rate == 0.01  # Sec. IV-B
         assert paper.data.face_crop  # Sec. III-A "full face"
@@ -224,7 +225,7 @@ def test_fusenet_crop_landmarks_option_reaches_clip_landmarks(tmp_path, monkeypa
 
     import common.preprocessing.faces as faces
     from papers.reddy2019.config import default_config
-    from papers.reddy2019.protocol import _read_clip
+    from papers.reddy2019.preprocessing import read_clip
 
     rng = np.random.default_rng(0)
     paths = []
@@ -235,7 +236,7 @@ def test_fusenet_crop_landmarks_option_reaches_clip_landmarks(tmp_path, monkeypa
     monkeypatch.setattr(faces, "clip_landmarks", lambda frames, mode: seen.append(mode) or real(frames, mode=mode))
     config = default_config("smic", "microexpfusenet_late")
     config = dataclasses.replace(config, data=dataclasses.replace(config.data, crop_size=8, crop_landmarks=mode))
-    crops = _read_clip(paths, config)
+    crops = read_clip(paths, config)
     assert seen == [mode] and crops["eyes"].shape == crops["mouth"].shape == (3, 8, 8)
 
 
@@ -299,7 +300,8 @@ def test_reddy_crops_hold_the_eyes_and_the_mouth_on_a_photograph(roll):
     import cv2
     from skimage import data
 
-    from common.preprocessing import faces, regions
+    from common.preprocessing import faces
+    from papers.reddy2019.preprocessing import reddy_crops
 
     image = data.astronaut()
     h, w = image.shape[:2]
@@ -309,7 +311,7 @@ def test_reddy_crops_hold_the_eyes_and_the_mouth_on_a_photograph(roll):
         for i in indices:
             marker = np.zeros_like(image)
             cv2.circle(marker, tuple(int(v) for v in np.rint(points[i])), 3, (255, 255, 255), -1)
-            crops = regions.reddy_crops(marker, points, size=64, align=True)
+            crops = reddy_crops(marker, points, size=64, align=True)
             assert crops[part].max() > 0, (part, i)  # landmark i lies inside its region's crop
             assert crops[1 - part].max() == 0, (part, i)  # and outside the other region's crop
 
@@ -358,3 +360,160 @@ def test_report_labels_table5_rows_by_what_each_side_measured():
     assert "dropped: 5" in rows[1][0] and rows[1][2] == "0 of 4 test windows"
     assert [r[1] for r in literature_rows("smic")] == ["42.72%", "64.02%", "55.49%"]  # Table V, SMIC column
     assert [r[1] for r in literature_rows("casme_sq")] == ["78.02%"]
+
+
+def test_reddy_crops_follow_the_authors_slices():
+    """Sec. III-B / the authors' FuseNet scripts (algorithms.md 7.3): the eyes and nose-mouth slices."""
+    import cv2
+    from skimage import data
+
+    from common.preprocessing import faces
+    from papers.reddy2019.preprocessing import reddy_crops
+
+    image = data.astronaut()
+    points = faces.landmarks(image)
+    eyes, nose_mouth = reddy_crops(image, points)
+    assert eyes.shape == nose_mouth.shape == (32, 32) and eyes.dtype == np.uint8
+    p = points.astype(int)
+    expected = cv2.resize(image[p[19, 1]:p[1, 1], p[1, 0]:p[15, 0]], (32, 32), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(eyes, cv2.cvtColor(expected, cv2.COLOR_RGB2GRAY))
+    expected = cv2.resize(image[p[2, 1]:p[6, 1], p[2, 0]:p[14, 0]], (32, 32), interpolation=cv2.INTER_AREA)
+    np.testing.assert_array_equal(nose_mouth, cv2.cvtColor(expected, cv2.COLOR_RGB2GRAY))
+    swapped, _ = reddy_crops(image, points, swap_red_blue=True)
+    assert not np.array_equal(swapped, eyes)
+
+
+# ----------------------------------------------------------------------------- the benchmark (issue 12)
+def test_benchmark_entry_keeps_every_track_sample_and_one_smoke_fold_trains(smoke_corpus, tmp_path):
+    """``benchmark_experiment(MEGC2019)``: the track's samples in the track's order (none dropped; every
+    clip goes to 18 frames inside the preprocessing), the track's folds, and one smoke LOSO fold trains."""
+    import dataclasses
+
+    from common.benchmark.tracks import MEGC2019
+    from common.datasets import load
+    from common.evaluation.runner import effective_config
+    from common.experiment import FoldContext
+    from papers.reddy2019 import BENCHMARK_MODELS, benchmark_experiment
+    from papers.reddy2019.preprocessing import clip_frame_paths
+
+    assert BENCHMARK_MODELS[0] == "microexpstcnn"  # Table V's best on both databases
+    experiment = benchmark_experiment(MEGC2019)
+    assert experiment.name == "megc2019" and benchmark_experiment(MEGC2019, "microexpfusenet_late").name == \
+        "megc2019_microexpfusenet_late"
+    config = effective_config(experiment, "smoke")
+    assert config.protocol.variant == "leakage_free" and config.data.frames == 18 and config.data.resample_frames
+    data = {"megc2019": load("megc2019", smoke_corpus)}
+    selection, track = experiment.select(data, config), MEGC2019.select(data)
+    assert [s.key for s in selection.samples] == [s.key for s in track.samples] and len(selection) == len(data["megc2019"])
+    assert np.array_equal(selection.labels, track.labels) and selection.dropped == ()
+    folds = experiment.folds(selection, config, 0)
+    assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist()) for f in MEGC2019.folds(track, 0)]
+    for sample in selection.samples:  # SMIC: the first 18 frames (Sec. IV-A); CASME II / SAMM: resampled
+        paths = clip_frame_paths(sample, config)
+        assert len(paths) == 18 and set(paths) <= set(sample.frames)
+        if sample.dataset == "smic":
+            assert paths == list(sample.frames[:18])
+        else:  # spread over the whole clip, in order, first and last frames kept
+            positions = [sample.frames.index(p) for p in paths]
+            assert positions == sorted(positions) and (positions[0], positions[-1]) == (0, len(sample.frames) - 1)
+    short = dataclasses.replace(selection.samples[0], frames=selection.samples[0].frames[:5])  # a 5-frame clip
+    # rint(linspace(0, 4, 18)), by hand: steps of 4/17
+    assert clip_frame_paths(short, config) == [short.frames[i] for i in (0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3,
+                                                                          3, 4, 4, 4)]
+    with pytest.raises(ValueError, match="resample_frames"):
+        clip_frame_paths(short, dataclasses.replace(config, data=dataclasses.replace(config.data, resample_frames=False)))
+    fold = folds[0]
+    ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
+                      work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages", log=lambda line: None)
+    outcome = experiment.run_fold(ctx)
+    assert outcome.status == "ok" and np.array_equal(outcome.test_indices, fold.test)
+    assert outcome.probabilities.shape == (len(fold.test), 3) and len(outcome.history["loss"]) == 1
+    assert outcome.extra["counts"]["total"] == [len(fold.train) + len(fold.test), len(fold.train), len(fold.test)]
+    assert "saliency" not in outcome.extra and "timing" in outcome.extra
+
+
+def test_estimate_hooks_give_the_compiled_models_and_the_clip_inputs(smoke_corpus):
+    """``training_stages`` / ``preprocess_clip`` (issue 15) on every experiment: the compiled model at the
+    fold's input size, the fold's training clips, epochs and batch; the paper profile's sizes: STCNN
+    (64, 64, 96, 1) on CAS(ME)^2 and (64, 64, 18, 1) on SMIC (Sec. IV-A/B), FuseNets 2 x (32, 32, 96, 1)."""
+    from common.datasets import load
+    from common.evaluation.runner import effective_config
+    from papers.reddy2019 import EXPERIMENTS, benchmark_experiment
+    from papers.reddy2019.config import default_config
+    from common.benchmark.tracks import MEGC2019
+    from papers.reddy2019.protocol import training_stages
+
+    data = {"casme_sq": load("casme_sq", smoke_corpus, types=("micro", "macro")), "smic": load("smic", smoke_corpus),
+            "megc2019": load("megc2019", smoke_corpus)}
+    names = {"casme_sq_microexpstcnn", "smic_microexpfusenet_late_whole_set", "casme_sq_kernel_sizes"}
+    for experiment in [e for e in EXPERIMENTS if e.name in names] + [benchmark_experiment(MEGC2019)]:
+        config = effective_config(experiment, "smoke")
+        selection = experiment.select(data, config)
+        fold = experiment.folds(selection, config, 0)[0]
+        stages = experiment.training_stages(config, selection, fold)
+        assert len(stages) == (2 if experiment.name == "casme_sq_kernel_sizes" else 1)
+        fusenet = config.model.name != "microexpstcnn"
+        side = config.data.crop_size if fusenet else config.data.size
+        for stage in stages:
+            assert (stage.samples, stage.epochs, stage.batch_size) == (len(fold.train), 1, 8)
+            model = stage.build()
+            assert model.optimizer is not None  # compiled
+            shapes = [tuple(t.shape[1:]) for t in model.inputs]
+            assert shapes == [(side, side, config.data.frames, 1)] * (2 if fusenet else 1)
+        clip = experiment.preprocess_clip(selection.samples[0], config)
+        assert sorted(clip) == (["eyes", "mouth"] if fusenet else ["face"])
+        assert all(v.shape == (config.data.frames, side, side) and v.dtype == np.uint8 for v in clip.values())
+    # the paper profile's input sizes (the FuseNets' 177 M parameters are built by the architectures test)
+    for database, shape in (("casme_sq", (64, 64, 96, 1)), ("smic", (64, 64, 18, 1))):
+        (stage,) = training_stages(default_config(database, "microexpstcnn"), _selection_of(5), _fold_of(5))
+        assert tuple(stage.build().inputs[0].shape[1:]) == shape and (stage.epochs, stage.batch_size) == (100, 8)
+
+
+def _selection_of(n: int):
+    from common.experiment import Selection
+
+    return Selection(samples=(None,) * n, labels=np.zeros(n, dtype=int), class_names=("a", "b", "c"))
+
+
+def _fold_of(n: int):
+    from common.experiment import Fold
+
+    return Fold(name="holdout", train=np.arange(n - 1), test=np.array([n - 1]))
+
+
+def test_report_pages_draw_from_the_result_in_memory_and_the_saved_saliency(tmp_path):
+    """Issue 14: the pages take an ``ExperimentResult`` and a ``ReportContext``; the saliency page loads
+    the npz ``write_saliency`` wrote during the run (path in ``extra``), it recomputes nothing."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from common.datasets.sample import Sample
+    from common.experiment import ExperimentResult, Fold, FoldContext, ReportContext, Selection
+    from papers.reddy2019 import EXPERIMENTS
+    from papers.reddy2019.config import default_config
+    from papers.reddy2019.model import build_microexpstcnn
+    from papers.reddy2019.protocol import table4_counts, write_saliency
+
+    names = ("happy", "angry", "disgust")
+    samples = tuple(Sample(dataset="casme_sq", subject="s15", clip=f"c{i}", emotion="x", onset=1, apex=2, offset=3,
+                           fps=30.0, frames=()) for i in range(4))
+    selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0]), class_names=names)
+    fold = Fold(name="holdout", train=np.array([0, 1]), test=np.array([2, 3]))
+    config = default_config("casme_sq", "microexpstcnn")
+    ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
+                      work_dir=tmp_path / "holdout", cache_dir=tmp_path / "stages")
+    x = np.random.default_rng(0).normal(size=(2, 16, 16, 20, 1)).astype(np.float32)
+    saliency = write_saliency(build_microexpstcnn((16, 16, 20, 1)), x, ctx)
+    assert saliency["path"] == str(tmp_path / "holdout" / "saliency.npz") and saliency["clips"] == 2
+    assert list(np.load(saliency["path"])["keys"]) == ["casme_sq/s15/c2", "casme_sq/s15/c3"]
+    assert table4_counts(selection, fold) == {"happy": [2, 1, 1], "angry": [1, 1, 0], "disgust": [1, 0, 1],
+                                              "total": [4, 2, 2]}
+    extra = {"variant": "paper", "counts": table4_counts(selection, fold), "saliency": saliency,
+             "table8": {"epochs": [1, 1], "mean": 0.5, "std": 0.0}, "validation": "20% split", "best_epoch": 1}
+    summary = {"experiment": "casme_sq_microexpstcnn", "class_names": list(names),
+               "metrics": {"pooled": {"all": {"accuracy": 0.5, "confusion": [[1, 0, 0], [0, 0, 0], [0, 1, 0]]}}}}
+    experiment = next(e for e in EXPERIMENTS if e.name == "casme_sq_microexpstcnn")
+    result = ExperimentResult(paper="reddy2019", experiment=experiment, config=config, selection=selection,
+                              records=({"fold": "holdout", "status": "ok", "extra": extra},), summary=summary)
+    with PdfPages(tmp_path / "pages.pdf") as pdf:
+        experiment.report_pages(pdf, result, ReportContext(paper_id="reddy2019", allow_faces=False))
+        assert pdf.get_pagecount() == 3  # Tables IV/V/VIII, Table VI beside ours, Fig. 4 saliency

@@ -1,4 +1,4 @@
-"""Paper crops (common.preprocessing.regions): Aouayeb, Le, Reddy, Talluri, Kumar alignment."""
+"""Paper crops (common.preprocessing.regions): Aouayeb, Le, Talluri, Kumar alignment."""
 from __future__ import annotations
 
 import functools
@@ -210,20 +210,6 @@ def test_le_roi_canvas_blacks_out_everything_but_the_rois():
     expected = kept & (eyes[top:top + canvas.shape[0], left:left + canvas.shape[1]] == 0)
     np.testing.assert_array_equal(canvas[..., 0] == 200, expected)
     assert regions.le_roi_canvas(image, points).shape == (224, 224, 3)
-
-
-# ----------------------------------------------------------------------------- Reddy et al.
-def test_reddy_crops_follow_the_authors_slices():
-    image, points = astronaut()
-    eyes, nose_mouth = regions.reddy_crops(image, points)
-    assert eyes.shape == nose_mouth.shape == (32, 32) and eyes.dtype == np.uint8
-    p = points.astype(int)
-    expected = cv2.resize(image[p[19, 1]:p[1, 1], p[1, 0]:p[15, 0]], (32, 32), interpolation=cv2.INTER_AREA)
-    np.testing.assert_array_equal(eyes, cv2.cvtColor(expected, cv2.COLOR_RGB2GRAY))
-    expected = cv2.resize(image[p[2, 1]:p[6, 1], p[2, 0]:p[14, 0]], (32, 32), interpolation=cv2.INTER_AREA)
-    np.testing.assert_array_equal(nose_mouth, cv2.cvtColor(expected, cv2.COLOR_RGB2GRAY))
-    swapped, _ = regions.reddy_crops(image, points, swap_red_blue=True)
-    assert not np.array_equal(swapped, eyes)
 
 
 # ----------------------------------------------------------------------------- Talluri et al.

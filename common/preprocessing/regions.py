@@ -9,8 +9,6 @@ the subject's right, the image left). Frames are uint8 (H, W) grey or (H, W, 3) 
   ``aouayeb_landmark_regions`` (the text's boxes placed on the landmarks, padded per region).
 * Le et al. 2020, section III-C / Fig. 2: ``le_boxes``, ``le_regions``, ``le_roi_canvas``
   (eyebrow, nose and mouth rectangles, eyes masked).
-* Reddy et al. 2019, section III-B and the authors' FuseNet scripts (algorithms.md 7.3):
-  ``reddy_crops``.
 * Talluri et al. 2022, section 4.2 (128 x 128 face crop from landmarks): ``landmark_face_crop``.
 * Kumar et al. 2019, section 3.3 (affine registration of every frame to a reference face on the
   68 landmarks): ``affine_to_reference``, ``align_to_reference``, ``reference_shape``.
@@ -318,53 +316,6 @@ def le_roi_canvas(
     if size is not None:
         canvas = cv2.resize(canvas, (size, size), interpolation=cv2.INTER_LINEAR)
     return canvas
-
-
-# ----------------------------------------------------------------------------- Reddy et al.
-def reddy_crops(
-    frame: np.ndarray, points, size: int = 32, swap_red_blue: bool = False, align: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """(eyes, nose_mouth) grey uint8 ``size`` x ``size`` crops (algorithms.md 7.3, authors' code):
-
-    * eyes: rows P19.y : P1.y, cols P1.x : P15.x;
-    * nose + mouth: rows P2.y : P6.y, cols P2.x : P14.x;
-
-    each resized with ``cv2.INTER_AREA`` and then converted to grey. The authors call
-    ``COLOR_BGR2GRAY`` on imageio's RGB frames (swapped channel weights); we convert RGB frames
-    with the correct weights by default (the paper is silent), ``swap_red_blue=True`` copies
-    the script. Boxes are clipped to the image.
-
-    ``align=True`` (Reddy et al. Sec. III-B: dlib "applied to detect and align face in each frame";
-    the authors' script does not align): the frame is first rotated about the midpoint of the eye
-    centres (mean of points 36-41 and 42-47) so that they lie level, the landmarks moved by the same
-    rotation (``cv2.getRotationMatrix2D`` / ``warpAffine``, black outside the image), then cut as above.
-    """
-    frame = np.asarray(frame)
-    height, width = frame.shape[:2]
-    points = _points(points)
-    if align:
-        right, left = points[36:42].mean(0), points[42:48].mean(0)
-        angle = float(np.degrees(np.arctan2(left[1] - right[1], left[0] - right[0])))
-        centre = tuple(float(v) for v in (right + left) / 2)
-        rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
-        frame = cv2.warpAffine(np.ascontiguousarray(frame), rotation, (width, height), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        points = np.hstack([points, np.ones((len(points), 1))]) @ rotation.T
-    p = np.rint(points).astype(int)
-
-    def crop(rows: tuple[int, int], cols: tuple[int, int]) -> np.ndarray:
-        r0, r1 = np.clip(rows, 0, height)
-        c0, c1 = np.clip(cols, 0, width)
-        if r1 <= r0 or c1 <= c0:
-            raise ValueError(f"Reddy crop is empty: rows {rows}, cols {cols} in a {frame.shape} frame")
-        patch = cv2.resize(np.ascontiguousarray(frame[r0:r1, c0:c1]), (size, size), interpolation=cv2.INTER_AREA)
-        if patch.ndim == 3:
-            patch = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY if swap_red_blue else cv2.COLOR_RGB2GRAY)
-        return patch
-
-    eyes = crop((p[19, 1], p[1, 1]), (p[1, 0], p[15, 0]))
-    nose_mouth = crop((p[2, 1], p[6, 1]), (p[2, 0], p[14, 0]))
-    return eyes, nose_mouth
 
 
 # ----------------------------------------------------------------------------- Talluri et al.

@@ -18,6 +18,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from papers.reddy2019.config import ReddyConfig
+
 # MicroExpSTCNN and its 3D-CNN stream are shared with Talluri et al.'s Model-B: they live in
 # common.backbones (no paper imports another) and are re-exported here under the paper's names.
 from common.backbones import build_microexpstcnn  # noqa: E402,F401
@@ -85,6 +87,29 @@ def build_microexpfusenet_late(input_shape: tuple[int, int, int, int] = (32, 32,
     return keras.Model([eyes, mouth], outputs, name=name)
 
 
+def build_model(config: ReddyConfig, num_classes: int) -> keras.Model:
+    """The configured model (``model.name``) at the configured input size: MicroExpSTCNN on
+    ``(data.size, data.size, data.frames, 1)`` (Table I), the FuseNets on two streams of
+    ``(data.crop_size, data.crop_size, data.frames, 1)`` (Tables II, III)."""
+    m, d = config.model, config.data
+    if m.name == "microexpstcnn":
+        return build_microexpstcnn((d.size, d.size, d.frames, 1), num_classes, tuple(m.kernel_size), m.filters,
+                                   m.pool_size, m.dense_units, m.dropout)
+    builder = build_microexpfusenet_intermediate if m.name == "microexpfusenet_intermediate" else build_microexpfusenet_late
+    return builder((d.crop_size, d.crop_size, d.frames, 1), num_classes, tuple(m.kernel_size), m.filters, m.pool_size,
+                   tuple(m.fusenet_dense_units), m.dropout, m.fusenet_dense_activation)
+
+
+def models() -> dict[str, keras.Model]:
+    """Every model at the paper's CAS(ME)^2 input size (Tables I-III). The FuseNets hold 177 M
+    parameters each (about 0.7 GB of float32 weights)."""
+    return {
+        "microexpstcnn": build_microexpstcnn((64, 64, 96, 1)),
+        "microexpfusenet_intermediate": build_microexpfusenet_intermediate((32, 32, 96, 1)),
+        "microexpfusenet_late": build_microexpfusenet_late((32, 32, 96, 1)),
+    }
+
+
 def stcnn_parameter_count(input_shape: tuple[int, int, int, int], num_classes: int = 3,
                           kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
                           dense_units: int = 128) -> int:
@@ -114,3 +139,12 @@ def _stream_features(input_shape, kernel_size, filters, pool_size) -> int:
     for n, k in zip(input_shape[:3], kernel_size):
         size *= (n - k + 1) // pool_size
     return size * filters
+
+
+# Trainable parameters (not printed in the paper; algorithms.md 7.3, verified by building the models).
+PARAMETERS = {
+    "microexpstcnn": stcnn_parameter_count((64, 64, 96, 1)),  # 44,241,667
+    "microexpstcnn_smic": stcnn_parameter_count((64, 64, 18, 1)),  # 1,643,267
+    "microexpfusenet_intermediate": fusenet_parameter_count((32, 32, 96, 1), "intermediate"),  # 177,088,515
+    "microexpfusenet_late": fusenet_parameter_count((32, 32, 96, 1), "late"),  # 177,221,123
+}

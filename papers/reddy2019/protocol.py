@@ -1,4 +1,4 @@
-"""Selection, inputs, split and training of Reddy et al. (IJCNN 2019), Sec. IV.
+"""Selection, split and training of Reddy et al. (IJCNN 2019), Sec. IV, V (inputs: ``preprocessing.py``).
 
 S. P. T. Reddy, S. T. Karri, S. R. Dubey, S. Mukherjee, "Spontaneous Facial Micro-Expression
 Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019.
@@ -18,19 +18,22 @@ Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
-from pathlib import Path
 from typing import Any, Mapping
 
 import keras
 import numpy as np
 
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection
+from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot, outcome, predict_probabilities
+from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.files import atomic_write
 from common.training import compile_model, fit, grid_search, trainable_parameters
 from papers.reddy2019.config import ReddyConfig
-from papers.reddy2019.model import (build_microexpfusenet_intermediate, build_microexpfusenet_late,
-                                    build_microexpstcnn)
+from papers.reddy2019.model import build_model
+from papers.reddy2019.preprocessing import (SelectionError, apex_index, clip_frame_paths, fold_inputs,
+                                            long_video_frames)
 
 CLASSES = {
     "casme_sq": ("happy", "angry", "disgust"),  # Table IV / Table VI order
@@ -39,30 +42,10 @@ CLASSES = {
 STIMULUS_CLASS = {"anger": "angry", "happy": "happy", "disgust": "disgust"}  # naming rule 2 (datasets.md 4.1)
 
 
-class SelectionError(ValueError):
-    """The databases given cannot produce this experiment's selection."""
-
-
 # ----------------------------------------------------------------------------- selection
 def stimulus_class(stimulus: str) -> str | None:
     """``anger1`` -> ``angry``, ``happy3`` -> ``happy``, ``disgust2`` -> ``disgust``; other stimuli -> None."""
     return STIMULUS_CLASS.get(re.sub(r"\d+$", "", str(stimulus).lower()))
-
-
-_VIDEO_FRAMES: dict[str, list[Path]] = {}
-
-
-def long_video_frames(video_dir: str | Path) -> list[Path]:
-    """Frames of a CAS(ME)^2 long video (``rawpic/sNN/NN_0101...``), sorted by frame number (memoised)."""
-    from common.datasets.discovery import list_frames
-
-    key = str(video_dir)
-    if key not in _VIDEO_FRAMES:
-        frames = list_frames(Path(video_dir))
-        if not frames:
-            raise SelectionError(f"{video_dir}: CAS(ME)^2 long-video folder holds no frame (expected img001.jpg ...)")
-        _VIDEO_FRAMES[key] = frames
-    return _VIDEO_FRAMES[key]
 
 
 SELF_REPORT_CLASS = {"anger": "angry", "happiness": "happy", "happyiness": "happy", "happy": "happy",
@@ -78,12 +61,6 @@ def casme_sq_class(sample, config: ReddyConfig) -> str | None:
     return SELF_REPORT_CLASS.get(str(sample.meta.get("self_report", "")).strip().lower())
 
 
-def _apex_index(sample, video: list[Path]) -> int:
-    numbers = [int(re.findall(r"\d+", p.stem)[-1]) for p in video]
-    centre = sample.apex if sample.apex is not None else sample.onset
-    return int(np.argmin(np.abs(np.asarray(numbers) - centre)))
-
-
 def casme_sq_long_enough(sample, frames: int, rule: str) -> bool:
     """Sec. IV-A-1 "videos that have more than 96 frames" (>= as the code's 96-frame slice), README ledger 6.
 
@@ -94,7 +71,7 @@ def casme_sq_long_enough(sample, frames: int, rule: str) -> bool:
         return len(sample.frames) >= frames
     # DEVIATION: the paper's "video" is a user-made file; ours is the apex-centred window (ledger 6)
     video = long_video_frames(sample.meta["video_dir"])
-    apex = _apex_index(sample, video)
+    apex = apex_index(sample, video)
     start = apex - frames // 2  # temporal.apex_window's centring (edge="shift" only moves windows that do not fit)
     return start >= 0 and start + frames <= len(video)
 
@@ -184,154 +161,18 @@ def folds(selection: Selection, config: ReddyConfig, seed: int) -> list[Fold]:
     return [Fold(name=f.name, train=drop_overlapping_training(windows, f.train, f.test), test=f.test) for f in split]
 
 
-# ----------------------------------------------------------------------------- inputs
-def clip_frame_paths(sample, config: ReddyConfig) -> list[Path]:
-    """The ``data.frames`` frame files the model sees for ``sample``.
-
-    CAS(ME)^2: a window of the long video centred on the apex (``temporal.apex_window``);
-    SMIC: the first frames of the clip (authors' code; sorted by frame number).
-    """
-    from common.preprocessing.temporal import apex_window
-
-    length = config.data.frames
-    if sample.dataset == "casme_sq":
-        video = long_video_frames(sample.meta["video_dir"])
-        apex = _apex_index(sample, video)
-        # edge='shift': near the start/end of the long video the window slides to stay inside it
-        return [video[i] for i in apex_window(len(video), apex, length, edge="shift")]
-    if len(sample.frames) < length:
-        raise ValueError(f"{sample.key}: {len(sample.frames)} frames, the model needs {length}")
-    return list(sample.frames[:length])
-
-
-def _read_clip(paths: list[Path], config: ReddyConfig) -> dict[str, np.ndarray]:
-    """Grey uint8 inputs of one clip: ``face`` (T, size, size) and/or ``eyes``/``mouth`` (T, crop, crop)."""
-    from common.preprocessing.io import read_frames
-
-    if config.model.name == "microexpstcnn":
-        if not config.data.face_crop:
-            # DEVIATION: the authors' code: the whole frame resized to 64x64 (INTER_AREA) and made grey;
-            # the paper's "full face" is data.face_crop=true (the default, README ledger 16)
-            return {"face": read_frames(paths, "gray", size=(config.data.size, config.data.size))}
-        # Sec. II / III-A "full face": the first frame's dlib box (bbox of its 68 landmarks, squared, 5%
-        # margin) cut from every frame and resized to data.size (regions.landmark_face_crop)
-        from common.preprocessing.faces import clip_landmarks
-        from common.preprocessing.regions import landmark_face_crop
-
-        frames = read_frames(paths, "gray")
-        points = clip_landmarks(frames, mode="first").points
-        return {"face": np.stack([landmark_face_crop(f, p, config.data.size) for f, p in zip(frames, points)])}
-    # Sec. III-B: dlib face detection and 68 landmarks on every frame ("track"), each frame aligned
-    # (eyes level, data.align), eyes and nose-mouth crops (algorithms.md 7.3, README ledger 18).
-    # data.crop_landmarks="first" (quick profile only, README ledger 17): the first frame's boxes for all frames.
-    from common.preprocessing.faces import clip_landmarks
-    from common.preprocessing.regions import reddy_crops
-
-    frames = read_frames(paths, "rgb")
-    points = clip_landmarks(frames, mode=config.data.crop_landmarks).points
-    crops = [reddy_crops(f, p, size=config.data.crop_size, align=config.data.align) for f, p in zip(frames, points)]
-    return {"eyes": np.stack([c[0] for c in crops]), "mouth": np.stack([c[1] for c in crops])}
-
-
-def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> dict[str, np.ndarray]:
-    """Cached grey inputs of ``sample`` (common.preprocessing.cache; keyed by the frame files and params)."""
-    from common.preprocessing.cache import cached, frames_fingerprint
-
-    paths = clip_frame_paths(sample, config)
-    stcnn = config.model.name == "microexpstcnn"
-    params = {"frames": config.data.frames, "model": "stcnn" if stcnn else "fusenet",
-              "size": config.data.size if stcnn else config.data.crop_size,
-              "face_crop": bool(config.data.face_crop) if stcnn else None}
-    if not stcnn:
-        params.update(crop_landmarks=config.data.crop_landmarks, align=bool(config.data.align))
-    root = Path(cache_root) / "stages" if cache_root is not None else None
-    return cached("reddy2019_clip", {"key": sample.key, "frames": frames_fingerprint(paths)}, params,
-                  lambda: _read_clip(paths, config), root=root)
-
-
-def stack_inputs(selection: Selection, indices: np.ndarray, config: ReddyConfig,
-                 cache_root: Path | None = None) -> list[np.ndarray]:
-    """Model inputs of ``indices``: frames last, ``(N, H, W, T, 1)`` float32 (Sec. IV-B, algorithms.md 7.1)."""
-    keys = ("face",) if config.model.name == "microexpstcnn" else ("eyes", "mouth")
-    clips = [clip_inputs(selection.samples[i], config, cache_root) for i in indices]
-    # (T, H, W) per clip -> (N, H, W, T, 1)
-    return [np.stack([c[k] for c in clips]).transpose(0, 2, 3, 1)[..., None].astype(np.float32) for k in keys]
-
-
-def normalise(arrays: list[np.ndarray], fit_on: list[np.ndarray]) -> list[np.ndarray]:
-    """The authors' code: ``x -= mean(x); x /= max(x)`` with global scalars computed on ``fit_on``."""
-    out = []
-    for x, ref in zip(arrays, fit_on):
-        mean = float(ref.mean())
-        peak = float((ref - mean).max()) or 1.0
-        out.append((x - mean) / peak)
-    return out
-
-
-def subtract_clip_mean(x: np.ndarray) -> np.ndarray:
-    """``(N, H, W, T, 1)`` inputs minus each clip's per-pixel mean over its T frames (``data.clip_mean``)."""
-    return x - x.mean(axis=3, keepdims=True)
-
-
-def normalise_clip_mean(arrays: list[np.ndarray], fit_on: list[np.ndarray]) -> list[np.ndarray]:
-    """QUICK-PROFILE DEVIATION (``data.clip_mean``, README ledger 15): per-clip temporal mean removed,
-    then divided by the scalar standard deviation of ``fit_on``'s residuals.
-
-    On the synthetic corpus the static face varies ~40 grey levels between clips, the expression
-    moves ~1: with the code's ``x /= max`` SGD fits identity, never the motion, in a quick budget.
-    """
-    out = []
-    for x, ref in zip(arrays, fit_on):
-        scale = float(subtract_clip_mean(ref).std()) or 1.0
-        out.append(subtract_clip_mean(x) / scale)
-    return out
-
-
-# ----------------------------------------------------------------------------- models
-def build_model(config: ReddyConfig, kernel_size: tuple[int, int, int] | None = None) -> keras.Model:
-    """The configured model at the configured input size."""
-    m, d = config.model, config.data
-    kernel = tuple(kernel_size or m.kernel_size)
-    if m.name == "microexpstcnn":
-        return build_microexpstcnn((d.size, d.size, d.frames, 1), len(CLASSES[d.database]), kernel, m.filters,
-                                   m.pool_size, m.dense_units, m.dropout)
-    builder = build_microexpfusenet_intermediate if m.name == "microexpfusenet_intermediate" else build_microexpfusenet_late
-    return builder((d.crop_size, d.crop_size, d.frames, 1), len(CLASSES[d.database]), kernel, m.filters, m.pool_size,
-                   tuple(m.fusenet_dense_units), m.dropout, m.fusenet_dense_activation)
-
-
+# ----------------------------------------------------------------------------- training (Sec. IV-B, V)
 def _best_epoch_callback(epochs: int) -> keras.callbacks.Callback:
     """The paper/code's best-epoch selection on the validation (= test) split."""
     return keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=epochs + 1,
                                          restore_best_weights=True)
 
 
-def _prepare(ctx: FoldContext) -> tuple[list, np.ndarray, list, np.ndarray]:
-    config: ReddyConfig = ctx.config
-    sel, fold = ctx.selection, ctx.fold
-    x_train = stack_inputs(sel, fold.train, config, ctx.cache_dir)
-    x_test = stack_inputs(sel, fold.test, config, ctx.cache_dir)
-    scale = normalise_clip_mean if config.data.clip_mean else normalise  # clip_mean: quick profile only
-    if config.protocol.variant in ("paper", "whole_set"):
-        # the authors' code: statistics of the whole dataset (train + test), which leaks the test split
-        whole = [np.concatenate([a, b]) for a, b in zip(x_train, x_test)]
-        x_train, x_test = scale(x_train, whole), scale(x_test, whole)
-    else:
-        x_train, x_test = scale(x_train, x_train), scale(x_test, x_train)
-    n = len(sel.class_names)
-    y_train = keras.utils.to_categorical(sel.labels[fold.train], n)
-    y_test = keras.utils.to_categorical(sel.labels[fold.test], n)
-    return x_train, y_train, x_test, y_test
-
-
-def class_counts(ctx: FoldContext) -> dict[str, list[int]]:
+def table4_counts(selection: Selection, fold: Fold) -> dict[str, list[int]]:
     """Table IV layout: class -> [total, training, validation] of this selection and split."""
-    labels, names = ctx.selection.labels, ctx.selection.class_names
-    counts = {}
-    for k, name in enumerate(names):
-        train, test = int(np.sum(labels[ctx.fold.train] == k)), int(np.sum(labels[ctx.fold.test] == k))
-        counts[name] = [train + test, train, test]
-    counts["total"] = [len(ctx.fold.train) + len(ctx.fold.test), len(ctx.fold.train), len(ctx.fold.test)]
+    train, test = class_counts(selection, fold.train), class_counts(selection, fold.test)
+    counts = {name: [train[name] + test[name], train[name], test[name]] for name in selection.class_names}
+    counts["total"] = [len(fold.train) + len(fold.test), len(fold.train), len(fold.test)]
     return counts
 
 
@@ -347,55 +188,60 @@ def table8_summary(history: Mapping[str, list[float]], epochs: tuple[int, int]) 
 
 
 def _one(x: list[np.ndarray]):
+    """One stream's array, or the list of the FuseNets' two streams (eyes, nose-mouth)."""
     return x if len(x) > 1 else x[0]
 
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train the configured model on the 80% split and predict the 20% split (Sec. IV, V).
 
-    ``whole_set`` (the authors' FuseNet scripts): the validation data after each epoch is the whole
-    data set, the best whole-set epoch is restored, and its whole-set accuracy (Table V's FuseNet
-    numbers) is stored as ``extra["aggregations"]["whole_set"]``; the fold's predictions stay those of
-    the 20% split.
+    Every variant records the validation accuracy after each epoch (Table VIII); ``"paper"`` and
+    ``"whole_set"`` select on it (best epoch, restored at the end of training), ``"leakage_free"``
+    never does. ``whole_set`` (the authors' FuseNet scripts): the validation data after each epoch is
+    the whole data set, and its accuracy at the restored epoch (Table V's FuseNet numbers) is stored as
+    ``extra["aggregations"]["whole_set"]``; the fold's predictions stay those of the 20% split.
     """
     config: ReddyConfig = ctx.config
     variant = config.protocol.variant
     started = time.perf_counter()
-    x_train, y_train, x_test, y_test = _prepare(ctx)
-    model = compile_model(build_model(config), config.train)
-    callbacks = [_best_epoch_callback(config.train.epochs)] if variant in ("paper", "whole_set") else []
+    x_train, x_test = fold_inputs(ctx)  # the fold's grey clips, frames last, scaled as the variant says
+    model = compile_model(build_model(config, n_classes(ctx)), config.train)  # Table I / II / III
+    y_train = one_hot(ctx.selection.labels[ctx.fold.train], n_classes(ctx))
+    y_test = one_hot(ctx.selection.labels[ctx.fold.test], n_classes(ctx))
     if variant == "whole_set":
-        x_val = [np.concatenate([a, b]) for a, b in zip(x_train, x_test)]
-        y_val = np.concatenate([y_train, y_test])
+        x_val, y_val = [np.concatenate([a, b]) for a, b in zip(x_train, x_test)], np.concatenate([y_train, y_test])
     else:
         x_val, y_val = x_test, y_test
-    # Every variant records the validation accuracy after each epoch (Table VIII); "paper" and
-    # "whole_set" select on it (best epoch, restored at the end of training), "leakage_free" never does.
-    history = fit(model, _one(x_train), y_train, config.train, work_dir=ctx.work_dir, label=config.model.name,
-                  validation_data=(_one(x_val), y_val), callbacks=callbacks, log=ctx.log)
-    probabilities = model.predict(_one(x_test), batch_size=config.train.batch_size, verbose=0)
-    extra: dict[str, Any] = {"variant": variant, "counts": class_counts(ctx),
-                             "table8": table8_summary(history, config.protocol.table8_epochs),
-                             "validation": "whole data set" if variant == "whole_set" else "20% split"}
-    if variant in ("paper", "whole_set") and history.get("val_accuracy"):
-        extra["best_epoch"] = int(np.argmax(history["val_accuracy"]) + 1)
-    if variant == "whole_set":
-        whole = np.argmax(model.predict(_one(x_val), batch_size=config.train.batch_size, verbose=0), axis=1)
-        correct = whole == np.argmax(y_val, axis=1)
-        n_train = len(y_train)
-        extra["whole_set"] = {"correct": int(correct.sum()), "n": int(len(correct)),
-                              "accuracy": float(correct.mean()),
-                              "train_split_accuracy": float(correct[:n_train].mean()),
-                              "test_split_accuracy": float(correct[n_train:].mean()) if len(correct) > n_train else None}
-        extra["aggregations"] = {"whole_set": {"all": {"accuracy": float(correct.mean()), "n": int(len(correct))}}}
-    if config.data.database == "casme_sq":
-        extra["window_overlap"] = split_overlap(ctx)
-    if config.model.name == "microexpstcnn" and config.protocol.saliency_clips > 0:
-        extra["saliency"] = write_saliency(model, x_test[0], ctx)
-    return FoldOutcome(test_indices=ctx.fold.test, y_pred=np.argmax(probabilities, axis=1),
-                       probabilities=probabilities, history=history,
-                       parameters={config.model.name: trainable_parameters(model)},
-                       seconds=time.perf_counter() - started, extra=extra)
+    callbacks = [_best_epoch_callback(config.train.epochs)] if variant in ("paper", "whole_set") else []
+
+    def extra(model: keras.Model, history: Mapping[str, list[float]]) -> dict[str, Any]:
+        out: dict[str, Any] = {"variant": variant, "counts": table4_counts(ctx.selection, ctx.fold),
+                               "table8": table8_summary(history, config.protocol.table8_epochs),
+                               "validation": "whole data set" if variant == "whole_set" else "20% split"}
+        if variant in ("paper", "whole_set") and history.get("val_accuracy"):
+            out["best_epoch"] = int(np.argmax(history["val_accuracy"]) + 1)
+        if variant == "whole_set":
+            out.update(whole_set_accuracy(model, _one(x_val), y_val, len(y_train), config.train.batch_size))
+        if config.data.database == "casme_sq":
+            out["window_overlap"] = split_overlap(ctx)
+        if config.model.name == "microexpstcnn" and config.protocol.saliency_clips > 0:
+            out["saliency"] = write_saliency(model, x_test[0], ctx)
+        return out
+
+    return fit_and_predict(ctx, model, _one(x_train), _one(x_test), y_train=y_train, label=config.model.name,
+                           validation_data=(_one(x_val), y_val), callbacks=callbacks, extra=extra, started=started)
+
+
+def whole_set_accuracy(model: keras.Model, x_val: Any, y_val: np.ndarray, n_train: int,
+                       batch_size: int) -> dict[str, Any]:
+    """The FuseNet scripts' number (README ledger 11): accuracy on the whole data set (training split
+    first, then the test split), as ``extra["whole_set"]`` and the ``whole_set`` aggregation."""
+    correct = predict_probabilities(model, x_val, batch_size).argmax(axis=1) == np.argmax(y_val, axis=1)
+    whole = {"correct": int(correct.sum()), "n": int(len(correct)), "accuracy": float(correct.mean()),
+             "train_split_accuracy": float(correct[:n_train].mean()),
+             "test_split_accuracy": float(correct[n_train:].mean()) if len(correct) > n_train else None}
+    return {"whole_set": whole,
+            "aggregations": {"whole_set": {"all": {"accuracy": float(correct.mean()), "n": int(len(correct))}}}}
 
 
 def split_overlap(ctx: FoldContext) -> dict[str, Any]:
@@ -407,6 +253,13 @@ def split_overlap(ctx: FoldContext) -> dict[str, Any]:
     return {"as_published": window_overlap(windows, published.train, published.test),
             "this_split": window_overlap(windows, ctx.fold.train, ctx.fold.test),
             "dropped_training_windows": int(len(published.train) - len(ctx.fold.train))}
+
+
+def training_stages(config: ReddyConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
+    """``Experiment.training_stages`` (``--estimate``): the one model a fold trains, on its training split."""
+    return [TrainingStage(model=config.model.name,
+                          build=lambda: compile_model(build_model(config, len(selection.class_names)), config.train),
+                          samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
 
 
 # ----------------------------------------------------------------------------- saliency (Fig. 4)
@@ -432,7 +285,8 @@ def saliency_maps(model: keras.Model, x: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def write_saliency(model: keras.Model, x_test: np.ndarray, ctx: FoldContext) -> dict[str, Any]:
-    """Fig. 4: saliency of ``saliency_frames`` frames of the first ``saliency_clips`` test clips -> npz."""
+    """Fig. 4: saliency of ``saliency_frames`` frames of the first ``saliency_clips`` test clips -> npz
+    in the fold's work dir (written atomically); its path goes to ``extra["saliency"]["path"]``."""
     if keras.backend.backend() != "tensorflow":
         return {"file": None, "note": f"saliency maps need the TensorFlow backend (running {keras.backend.backend()})"}
     config: ReddyConfig = ctx.config
@@ -444,16 +298,21 @@ def write_saliency(model: keras.Model, x_test: np.ndarray, ctx: FoldContext) -> 
     clips = x[..., 0][..., frames]  # normalised input frames (N, H, W, F)
     low, high = clips.min(axis=(1, 2), keepdims=True), clips.max(axis=(1, 2), keepdims=True)
     images = np.round(255 * (clips - low) / np.where(high > low, high - low, 1)).astype(np.uint8)
-    ctx.work_dir.mkdir(parents=True, exist_ok=True)
     path = ctx.work_dir / "saliency.npz"
     keys = [ctx.selection.samples[i].key for i in ctx.fold.test[:count]]
-    np.savez_compressed(path, saliency=saliency[..., frames].astype(np.float16), frames=images,
-                        frame_indices=frames, predicted=predicted, true=ctx.selection.labels[ctx.fold.test[:count]],
-                        keys=np.array(keys))
-    return {"file": path.name, "clips": count, "frame_indices": frames.tolist()}
+    with atomic_write(path, "wb") as handle:
+        np.savez_compressed(handle, saliency=saliency[..., frames].astype(np.float16), frames=images,
+                            frame_indices=frames, predicted=predicted, true=ctx.selection.labels[ctx.fold.test[:count]],
+                            keys=np.array(keys))
+    return {"file": path.name, "path": str(path), "clips": count, "frame_indices": frames.tolist()}
 
 
 # ----------------------------------------------------------------------------- Table IX
+def with_kernel(config: ReddyConfig, kernel: tuple[int, int, int]) -> ReddyConfig:
+    """``config`` with MicroExpSTCNN's kernel set to ``kernel`` (rows, cols, frames)."""
+    return dataclasses.replace(config, model=dataclasses.replace(config.model, kernel_size=tuple(kernel)))
+
+
 def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
     """Table IX: MicroExpSTCNN with each kernel size, one keras-tuner ``GridSearch`` trial per size.
 
@@ -465,13 +324,15 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
 
     config: ReddyConfig = ctx.config
     started = time.perf_counter()
-    x_train, y_train, x_test, y_test = _prepare(ctx)
+    x_train, x_test = fold_inputs(ctx)
+    y_train = one_hot(ctx.selection.labels[ctx.fold.train], n_classes(ctx))
+    y_test = one_hot(ctx.selection.labels[ctx.fold.test], n_classes(ctx))
     labels = {f"{a}x{b}x{c}": (a, b, c) for a, b, c in config.kernels.kernel_sizes}
     paper_kernel = "x".join(str(v) for v in config.kernels.paper_kernel)
     results: dict[str, dict[str, Any]] = {}
 
     def build(hp) -> keras.Model:
-        return compile_model(build_model(config, labels[hp.get("kernel")]), config.train)
+        return compile_model(build_model(with_kernel(config, labels[hp.get("kernel")]), n_classes(ctx)), config.train)
 
     def evaluate(hp, model: keras.Model) -> float:
         name = hp.get("kernel")
@@ -479,7 +340,7 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
         callbacks = [_best_epoch_callback(config.train.epochs)] if config.protocol.variant == "paper" else []
         history = fit(model, x_train[0], y_train, config.train, work_dir=ctx.work_dir, label=f"kernel_{name}",
                       validation_data=(x_test[0], y_test), callbacks=callbacks, log=ctx.log)
-        probabilities = model.predict(x_test[0], batch_size=config.train.batch_size, verbose=0)
+        probabilities = predict_probabilities(model, x_test[0], config.train.batch_size)
         accuracy = float(np.mean(np.argmax(probabilities, 1) == np.argmax(y_test, 1)))
         curve = history.get("val_accuracy", [])
         results[name] = {"accuracy": accuracy, "best_epoch_accuracy": float(max(curve)) if curve else None,
@@ -492,10 +353,19 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
     grid_search(build, evaluate, hp, ctx.work_dir, "kernel_grid", ctx.seed)
     if paper_kernel not in results:
         raise ValueError(f"kernels.paper_kernel {paper_kernel} is not among kernels.kernel_sizes {list(labels)}")
-    chosen = results[paper_kernel]
-    extra = {"variant": config.protocol.variant, "counts": class_counts(ctx),
+    extra = {"variant": config.protocol.variant, "counts": table4_counts(ctx.selection, ctx.fold),
              "kernels": {k: {f: v for f, v in r.items() if f != "probabilities"} for k, r in results.items()}}
-    return FoldOutcome(test_indices=ctx.fold.test, y_pred=np.argmax(chosen["probabilities"], axis=1),
-                       probabilities=chosen["probabilities"], history={},
-                       parameters={f"microexpstcnn_{k}": r["parameters"] for k, r in results.items()},
-                       seconds=time.perf_counter() - started, extra=extra)
+    return outcome(ctx, results[paper_kernel]["probabilities"], {},
+                   {f"microexpstcnn_{k}": r["parameters"] for k, r in results.items()}, started, extra)
+
+
+def kernel_study_stages(config: ReddyConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
+    """``Experiment.training_stages`` of Table IX: one MicroExpSTCNN per kernel size of the grid."""
+    stages = []
+    for kernel in config.kernels.kernel_sizes:
+        kernel_config = with_kernel(config, kernel)
+        stages.append(TrainingStage(
+            model="microexpstcnn_" + "x".join(str(v) for v in kernel),
+            build=lambda c=kernel_config: compile_model(build_model(c, len(selection.class_names)), config.train),
+            samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size))
+    return stages

@@ -1,8 +1,10 @@
 """Extra report pages of Reddy et al. (IJCNN 2019): Tables IV, VI-IX and the saliency maps of Fig. 4.
 
-Each function has the ``Experiment.report_pages`` signature ``f(pdf, results, context)``: ``pdf`` is a
-matplotlib ``PdfPages``, ``results`` the experiment's results.json dict, ``context`` the report
-context (a mapping or an object) whose ``allow_faces`` says whether face images may be embedded.
+Each function has the ``Experiment.report_pages`` signature ``f(pdf, result, context)``: ``pdf`` is a
+matplotlib ``PdfPages``, ``result`` the experiment's ``common.experiment.ExperimentResult`` (its
+``summary`` = results.json, its fold ``records`` with their ``extra``, its typed ``config``), ``context``
+the ``ReportContext`` whose ``allow_faces`` says whether face images may be embedded. Pages only draw:
+the saliency maps are the ``.npz`` each fold wrote during the run (its path in ``extra["saliency"]``).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from common.evaluation.runner import stored_fold_records
+from common.experiment import ExperimentResult, ReportContext
 from papers.reddy2019 import reported as rep
 
 
@@ -23,33 +25,18 @@ def _save(pdf, fig) -> None:
     plt.close(fig)
 
 
-def _context_value(context: Any, name: str, default: Any = None) -> Any:
-    if isinstance(context, Mapping):
-        return context.get(name, default)
-    return getattr(context, name, default)
-
-
-fold_records = stored_fold_records  # common.evaluation.runner (talluri2022 and the tests use this name)
-
-
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
-def _keys(results: Mapping[str, Any]) -> tuple[str, str]:
-    config = results.get("config", {})
-    return config.get("data", {}).get("database", "casme_sq"), config.get("model", {}).get("name", "microexpstcnn")
-
-
-def holdout_pages(pdf, result, context: Any = None) -> None:
+def holdout_pages(pdf, result: ExperimentResult, context: ReportContext) -> None:
     """Table IV counts, Table VIII stability, Tables VI/VII confusion and Fig. 4 saliency pages."""
-    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import confusion_page, table_pages
 
-    database, model = _keys(results)
-    records = fold_records(results)
+    results = result.summary  # the experiment's results.json, in memory
+    database, model, variant = result.config.data.database, result.config.model.name, result.config.protocol.variant
+    records = result.records
     extra = records[0].get("extra", {}) if records else {}
-    variant = extra.get("variant", results.get("config", {}).get("protocol", {}).get("variant", "paper"))
 
     rows = []
     counts = extra.get("counts", {})
@@ -90,11 +77,8 @@ def holdout_pages(pdf, result, context: Any = None) -> None:
                                    list(paper_matrix["classes"])))
     for record in records:
         saliency = record.get("extra", {}).get("saliency", {})
-        if saliency.get("file"):
-            path = Path(results["outputs"]["folds"]) / record["fold"] / saliency["file"]
-            if path.exists():
-                allow = bool(_context_value(context, "allow_faces", False))
-                _save(pdf, saliency_figure(path, allow, list(results.get("class_names", []))))
+        if saliency.get("path") and Path(saliency["path"]).exists():  # written by run_fold (write_saliency)
+            _save(pdf, saliency_figure(Path(saliency["path"]), context.allow_faces, list(result.selection.class_names)))
 
 
 def table5_rows(database: str, model: str, variant: str, results: Mapping[str, Any],
@@ -170,12 +154,11 @@ def saliency_figure(path: Path, allow_faces: bool, class_names: list[str]):
     return fig
 
 
-def kernel_study_pages(pdf, result, context: Any = None) -> None:
+def kernel_study_pages(pdf, result: ExperimentResult, context: ReportContext) -> None:
     """Table IX: accuracy per kernel size, paper vs ours (best epoch and last epoch on the 20% split)."""
-    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import table_pages
 
-    records = fold_records(results)
+    records = result.records
     kernels = records[0].get("extra", {}).get("kernels", {}) if records else {}
     rows = []
     for (a, b, c), paper in rep.TABLE9_KERNEL_ACCURACY.items():

@@ -8,6 +8,8 @@ multiple of 1/203 (CAS(ME)^2) or 1/199 (SMIC), never of 1/41 or 1/32 (``TABLE5_W
 """
 from __future__ import annotations
 
+from typing import Mapping
+
 from common.experiment import Reported
 
 # Table IV: samples per class as total = training + validation.
@@ -100,3 +102,71 @@ def reported_for(database: str, model: str, variant: str = "paper") -> tuple[Rep
 def reported_kernel_study() -> tuple[Reported, ...]:
     return (Reported("accuracy", TABLE9_KERNEL_ACCURACY[(3, 3, 15)], scope="all", aggregation="pooled",
                      source="Table IX", note="kernel 3x3x15 (best of the 12 sizes)"),)
+
+
+# ----------------------------------------------------------------------------- Tables I-III
+def _row(name: str, shape, paper_label: str, note: str = "", params: int | None = None) -> dict:
+    """One architecture-table row; shapes as printed, reordered to our (H, W, T, C) axis order."""
+    return {"name": name, "output_shape": list(shape) if shape is not None else None, "params": params,
+            "paper_label": paper_label, "note": note}
+
+
+# Tables I-III as printed (the paper writes C x H x W x T; rows list our H x W x T x C). Typos are kept
+# and noted: the comparison shows them as mismatches on purpose (README "Deviations and table typos").
+ARCHITECTURE_TABLES: Mapping[str, list[dict]] = {
+    "microexpstcnn": [
+        _row("input", (64, 64, 96, 1), "Input", "64 x 64 x 96"),
+        _row("conv3d", (62, 62, 82, 32), "3D-Convolution 32 @ 3x3x15", "32 x 62 x 62 x 82"),
+        _row("maxpool3d", (20, 20, 27, 32), "3D-Maxpooling 3x3x3", "32 x 20 x 20 x 27"),
+        _row("dropout", (20, 20, 27, 32), "Dropout"),
+        _row("flatten", (345600,), "Flatten", "345600"),
+        _row("dense", (128,), "Dense", "128"),
+        _row("dropout_dense", (128,), "Dropout"),
+        _row("dense_out", (3,), "Dense", "3"),
+        _row("softmax", (3,), "Dropout (typo)",
+             "TYPO: Table I lists a final 'Dropout -> 3'; the authors' code has Activation('softmax')"),
+    ],
+    "microexpfusenet_intermediate": [
+        _row("input_eyes", (32, 32, 96, 1), "Input - 1"),
+        _row("input_nose_mouth", (32, 32, 96, 1), "Input - 2"),
+        _row("eyes_conv3d", (30, 30, 82, 32), "3D-Convolution - 1", "3 x 3 x 15"),
+        _row("mouth_conv3d", (30, 30, 82, 32), "3D-Convolution - 2", "3 x 3 x 15"),
+        _row("eyes_maxpool3d", (10, 10, 27, 32), "3D - Maxpooling - 1"),
+        _row("mouth_maxpool3d", (10, 10, 27, 32), "3D - Maxpooling - 2"),
+        _row("eyes_dropout", (20, 20, 27, 32), "Dropout - 1",
+             "TYPO: printed 32 x 20 x 20 x 27; a dropout keeps its input shape 32 x 10 x 10 x 27"),
+        _row("mouth_dropout", (20, 20, 27, 32), "Dropout - 2",
+             "TYPO: printed 32 x 20 x 20 x 27; a dropout keeps its input shape 32 x 10 x 10 x 27"),
+        _row("eyes_flatten", (86400,), "Flatten - 1"),
+        _row("mouth_flatten", (86400,), "Flatten - 2"),
+        _row("concatenate", (86400,), "Concatenate",
+             "TYPO: printed 86400; concatenating two 86,400-feature streams gives 172,800"),
+        _row("dense_1", (1024,), "Dense"),
+        _row("dropout_1", (1024,), "Dropout"),
+        _row("dense_2", (128,), "Dense"),
+        _row("dropout_2", (128,), "Dropout"),
+        _row("dense_out", (3,), "Dense"),
+    ],
+    "microexpfusenet_late": [
+        _row("input_eyes", (32, 32, 96, 1), "Input - 1"),
+        _row("input_nose_mouth", (32, 32, 96, 1), "Input - 2"),
+        _row("eyes_conv3d", (30, 30, 82, 32), "3D-Convolution - 1"),
+        _row("mouth_conv3d", (30, 30, 82, 32), "3D-Convolution - 2"),
+        _row("eyes_maxpool3d", (10, 10, 27, 32), "3D - Maxpooling - 1"),
+        _row("mouth_maxpool3d", (10, 10, 27, 32), "3D - Maxpooling - 2"),
+        _row("eyes_dropout", (10, 10, 27, 32), "Dropout - 1"),
+        _row("mouth_dropout", (10, 10, 27, 32), "Dropout - 2"),
+        _row("eyes_flatten", (86400,), "Flatten - 1"),
+        _row("mouth_flatten", (86400,), "Flatten - 2"),
+        _row("eyes_dense_1", (1024,), "Dense - 1"),
+        _row("eyes_dropout_1", (1024,), "Dropout - 1"),
+        _row("mouth_dense_1", (1024,), "Dense - 2"),
+        _row("mouth_dropout_1", (1024,), "Dropout - 2"),
+        _row("eyes_dense_2", (128,), "Dense - 3"),
+        _row("eyes_dropout_2", (128,), "Dropout - 3"),
+        _row("mouth_dense_2", (128,), "Dense - 4"),
+        _row("mouth_dropout_2", (128,), "Dropout - 3 (typo)", "TYPO: the label 'Dropout - 3' is repeated; read Dropout - 4"),
+        _row("concatenate", (256,), "Concatenate"),
+        _row("dense_out", (3,), "Dense"),
+    ],
+}
