@@ -218,9 +218,11 @@ def test_motion_input_option_uses_training_statistics_and_is_off_in_the_paper_pr
 
 
 def test_model_c_uses_keras2_style_decay_through_compile_model():
+    import dataclasses
+
     import keras
 
-    from common.training import compile_model
+    from common.training import compile_model, make_optimizer
     from papers.talluri2022.config import default_config
     from papers.talluri2022.model import build_model_c
 
@@ -232,6 +234,8 @@ def test_model_c_uses_keras2_style_decay_through_compile_model():
     assert isinstance(schedule, keras.optimizers.schedules.InverseTimeDecay)
     assert float(schedule(1_000_000)) == pytest.approx(0.001 / 2)  # lr / (1 + 1e-6 * step)
     assert model.optimizer.nesterov and float(model.optimizer.momentum) == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="two schedules"):  # TrainConfig.lr_decay and lr_step_epochs exclude each other
+        make_optimizer(dataclasses.replace(config.train, lr_step_epochs=10))
 
 
 def test_build_model_follows_the_config_and_models_are_the_papers_sizes():
@@ -339,3 +343,32 @@ def test_estimate_hooks_build_every_model_at_the_papers_input_size(smoke_corpus,
     faces = tuning.preprocess_clip(sample, config)
     assert faces.shape == (18, 24, 24) and faces.dtype == np.uint8
     assert np.array_equal(faces, clip_input(sample, config, tmp_path / "stages"))  # what run_fold caches
+
+
+def test_report_pages_draw_from_the_result_in_memory(tmp_path):
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from common.config import apply_overrides
+    from common.datasets.sample import Sample
+    from common.experiment import ExperimentResult, ReportContext, Selection
+    from papers.talluri2022 import EXPERIMENTS
+    from papers.talluri2022.protocol import CLASS_NAMES
+
+    samples = tuple(Sample(db, "s1", f"c{i}", "x", 1, 2, 3, 100.0, ()) for i, db in enumerate(["casme2"] * 4 + ["samm"] * 2))
+    selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0, 1, 2]), class_names=CLASS_NAMES)
+    records = ({"fold": "fold01", "status": "ok", "y_true": [0, 1], "y_pred": [0, 2],
+                "history": {"val_accuracy": [0.5, 1.0]}, "extra": {"windows": {"window_past_clip": [1, 0]},
+                "chosen": {"filters": 16, "dense_units": 64, "dropout": 0.5, "learning_rate": 0.01,
+                           "inner_accuracy": 0.75}}},
+               {"fold": "fold02", "status": "failed", "y_true": [], "y_pred": [], "history": {}, "extra": {}})
+    by_name = {e.name: e for e in EXPERIMENTS}
+    pages = 0
+    for name in ("s5_casme2_to_samm_model_a", "casme2_split_runs_model_c", "model_c_tuning"):
+        experiment = by_name[name]
+        config = apply_overrides(experiment.config, {"protocol.cross_test": "whole"})
+        result = ExperimentResult(paper="talluri2022", experiment=experiment, config=config, selection=selection,
+                                  records=records, summary={})  # no results.json, no files: the pages draw only
+        with PdfPages(tmp_path / f"{name}.pdf") as pdf:
+            experiment.report_pages(pdf, result, ReportContext(paper_id="talluri2022"))
+            pages += pdf.get_pagecount()
+    assert pages >= 4  # a scenario table, the Sec. 8.1 table and curves, the tuning table

@@ -49,7 +49,7 @@ def scenario_pages(pdf, result: ExperimentResult, context: ReportContext | None 
     windows = records[0].get("extra", {}).get("windows", {}) if records else {}
     for key, label in (("apex_from_clip_middle", "apex = clip middle"), ("window_past_clip", "window past clip")):
         if key in windows:  # the first fold's clips: train / test
-            rows.append([f"{label}, fold {records[0]['fold']} (train/test)", "",
+            rows.append([f"{label}, {records[0]['fold']} (train/test)", "",
                          " / ".join(str(v) for v in windows[key])])
     rows.append(["", "", ""])
     accuracies = [_accuracy(record) for record in records]
