@@ -30,6 +30,9 @@ class TrainConfig:
     epochs: Annotated[int, Range(ge=1)] = 10  # >= 1: an untrained model is never scored
     lr_step_epochs: Annotated[int, Range(ge=0)] = 0  # >0: multiply the learning rate by lr_step_factor every this many epochs
     lr_step_factor: Annotated[float, Range(gt=0, le=1)] = 0.5
+    # >0: Keras 2's optimiser ``decay`` argument, lr_t = learning_rate / (1 + lr_decay * iterations), as a
+    # ``keras.optimizers.schedules.InverseTimeDecay`` per step (Talluri et al.'s Model-C, decay 1e-6); 0 = off
+    lr_decay: Annotated[float, Range(ge=0)] = 0.0
     shuffle: bool = True
     # Loop, not method: True runs every epoch's mini-batches (each epoch its own permutation, the same
     # batch size, the last batch partial, as ``model.fit`` does) through ONE Keras pass and rebuilds the
@@ -45,15 +48,26 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(int(seed))
 
 
+def learning_rate(cfg: TrainConfig) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """``cfg.learning_rate``, or with ``cfg.lr_decay`` > 0 Keras 2's per-step decay
+    ``lr / (1 + lr_decay * iterations)`` (``InverseTimeDecay(lr, decay_steps=1, decay_rate=lr_decay)``)."""
+    if cfg.lr_decay <= 0:
+        return cfg.learning_rate
+    if cfg.lr_step_epochs > 0:
+        raise ValueError("TrainConfig: lr_decay and lr_step_epochs are two schedules; set one of them")
+    return keras.optimizers.schedules.InverseTimeDecay(cfg.learning_rate, decay_steps=1, decay_rate=cfg.lr_decay)
+
+
 def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
-    """The optimiser named by ``cfg`` with its learning rate and momentum."""
+    """The optimiser named by ``cfg`` with its learning rate (or ``lr_decay`` schedule) and momentum."""
     name = cfg.optimizer.lower()
+    rate = learning_rate(cfg)
     if name == "sgd":
-        return keras.optimizers.SGD(learning_rate=cfg.learning_rate, momentum=cfg.momentum, nesterov=cfg.nesterov)
+        return keras.optimizers.SGD(learning_rate=rate, momentum=cfg.momentum, nesterov=cfg.nesterov)
     if name == "adam":
-        return keras.optimizers.Adam(learning_rate=cfg.learning_rate)
+        return keras.optimizers.Adam(learning_rate=rate)
     if name == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate=cfg.learning_rate)
+        return keras.optimizers.RMSprop(learning_rate=rate)
     raise ValueError(f"optimizer {cfg.optimizer!r}: expected sgd, adam or rmsprop")
 
 

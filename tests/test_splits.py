@@ -118,6 +118,30 @@ def test_cross_dataset_trains_on_one_database_and_tests_on_another():
         splits.cross_dataset(selection, train="smic", test="samm")
 
 
+def test_paired_stratified_kfold_pairs_the_folds_of_two_databases():
+    selection = toy_selection()  # 18 casme2 and 18 samm samples, 6 of each class per database
+    casme2, samm = (np.flatnonzero(selection.datasets == name) for name in ("casme2", "samm"))
+    folds = splits.paired_stratified_kfold(selection, ("casme2",), ("samm",), k=3, seed=0)
+    assert [f.name for f in folds] == ["fold01", "fold02", "fold03"]
+    assert sorted(np.concatenate([f.test for f in folds]).tolist()) == samm.tolist()  # each samm sample once
+    for fold in folds:
+        assert len(fold.train) == 12 and len(fold.test) == 6  # 2/3 of casme2, 1/3 of samm
+        assert set(fold.train) <= set(casme2.tolist())
+        assert np.bincount(selection.labels[fold.train]).tolist() == [4, 4, 4]  # stratified
+        assert np.bincount(selection.labels[fold.test]).tolist() == [2, 2, 2]
+    held_out = [np.setdiff1d(casme2, f.train).tolist() for f in folds]  # the training side's parts
+    assert sorted(sum(held_out, [])) == casme2.tolist()
+    again = splits.paired_stratified_kfold(selection, ("casme2",), ("samm",), k=3, seed=0)
+    assert [f.test.tolist() for f in again] == [f.test.tolist() for f in folds]  # deterministic
+    whole = splits.paired_stratified_kfold(selection, ("casme2",), ("samm",), k=3, seed=0, whole_test=True)
+    assert [f.train.tolist() for f in whole] == [f.train.tolist() for f in folds]
+    assert all(f.test.tolist() == samm.tolist() for f in whole)
+    with pytest.raises(ValueError, match="both sides"):
+        splits.paired_stratified_kfold(selection, ("casme2", "samm"), ("samm",), k=3, seed=0)
+    with pytest.raises(ValueError, match="smic"):
+        splits.paired_stratified_kfold(selection, ("smic",), ("samm",), k=3, seed=0)
+
+
 def test_check_folds_rejects_broken_protocols():
     groups = np.array(["a", "a", "b", "b"])
     leaky = [Fold("f1", np.array([0, 2]), np.array([1, 3])), Fold("f2", np.array([1, 3]), np.array([0, 2]))]

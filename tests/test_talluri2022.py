@@ -2,8 +2,8 @@
 Split Model / Model-B / Model-C builders and their initialisers, the label mapping of Table 1, the
 apex and initial frame windows (repeated or interpolated edges, SMIC's unannotated apex), the face
 alignment, the intra- and cross-dataset stratified folds (fifth or whole target), Model-C's
-learning-rate decay, the Sec. 8.1 summaries, and a smoke run through run_all.py (Scenario-02 Model-A
-and Model-C on the Sec. 8.1 splits)."""
+learning-rate decay, the Sec. 8.1 summaries, the benchmark entry and the --estimate hooks, and a
+smoke run through run_all.py (Scenario-02 Model-A and Model-C on the Sec. 8.1 splits)."""
 from __future__ import annotations
 
 import json
@@ -48,10 +48,11 @@ def test_architectures_json_reproduces_table_2():
 
 def test_model_b_is_reddys_stcnn_and_model_c_reads_its_assumptions():
     from common.training import trainable_parameters
-    from papers.reddy2019.model import stcnn_parameter_count
     from papers.talluri2022.model import build_model_b, build_model_c
 
-    assert trainable_parameters(build_model_b((64, 64, 26, 1))) == stcnn_parameter_count((64, 64, 26, 1))
+    # MicroExpSTCNN at 64x64x26: Conv3D 32@3x3x15 -> (62, 62, 12, 32), MaxPool 3 -> (20, 20, 4, 32) = 51,200
+    conv, dense, out = 3 * 3 * 15 * 32 + 32, 51_200 * 128 + 128, 128 * 3 + 3
+    assert trainable_parameters(build_model_b((64, 64, 26, 1))) == conv + dense + out
     small = build_model_c((18, 24, 24, 1), blocks=2, filters=8, dense_units=16)
     assert small.get_layer("conv3d_1").filters == 8 and small.get_layer("dense_1").units == 16
     with pytest.raises(ValueError, match="smaller than"):
@@ -192,40 +193,67 @@ def test_split_run_summary_compares_best_with_best():
     assert summary["runs"][0]["peak_epoch"] == 2 and summary["best_run"] == "run1"
 
 
-def test_clip_mean_option_uses_training_statistics_and_is_off_in_the_paper_profile():
+def test_motion_input_option_uses_training_statistics_and_is_off_in_the_paper_profile():
+    from common.config import apply_overrides
     from common.evaluation.runner import effective_config
     from papers.talluri2022 import EXPERIMENTS
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import clip_mean_inputs
+    from papers.talluri2022.protocol import motion_inputs
 
-    config = default_config("model_a", ("casme2",), ("casme2",))
+    paper = default_config("model_a", ("casme2",), ("casme2",))
+    config = apply_overrides(paper, {"data.motion_input": "minus_clip_mean"})
     rng = np.random.default_rng(0)
     train = np.repeat(rng.uniform(0, 1, size=(3, 1, 4, 4, 1)), 5, axis=1)  # static faces (N, T, H, W, C)
     train[0, 2:, 0, 0] += 0.1  # one moving pixel
     test = np.repeat(rng.uniform(0, 1, size=(1, 1, 4, 4, 1)), 5, axis=1)
     test[0, :2, 3, 3] += 0.5
-    a, b = clip_mean_inputs(train, test, config)
+    assert motion_inputs(train, test, paper) == (train, test)  # "none": the paper's inputs, unchanged
+    a, b = motion_inputs(train, test, config)
     assert np.allclose(a.mean(axis=1), 0, atol=1e-5) and np.allclose(b.mean(axis=1), 0, atol=1e-5)  # faces gone
     assert a.std() == pytest.approx(1.0)  # scaled by the training residuals only
     assert np.count_nonzero(np.abs(b) > 1e-6) == 5
     for experiment in EXPERIMENTS:  # a quick-profile deviation: never in the paper profile
-        assert effective_config(experiment, "paper").data.clip_mean is False
-        assert effective_config(experiment, "quick").data.clip_mean is True
+        assert effective_config(experiment, "paper").data.motion_input == "none"
+        assert effective_config(experiment, "quick").data.motion_input == "minus_clip_mean"
 
 
-def test_model_c_uses_keras2_style_decay():
+def test_model_c_uses_keras2_style_decay_through_compile_model():
+    import dataclasses
+
     import keras
 
+    from common.training import compile_model, make_optimizer
     from papers.talluri2022.config import default_config
     from papers.talluri2022.model import build_model_c
-    from papers.talluri2022.protocol import compile_for
 
     config = default_config("model_c", ("casme2",), ("casme2",))
-    assert config.train.learning_rate == 0.001 and config.train.nesterov and config.lr_decay == 1e-6  # Sec. 6.3
-    model = compile_for(build_model_c((18, 24, 24, 1), filters=4, dense_units=8), config)
+    assert config.train.learning_rate == 0.001 and config.train.nesterov and config.train.lr_decay == 1e-6  # Sec. 6.3
+    assert default_config("model_a", ("casme2",), ("casme2",)).train.lr_decay == 0  # Sec. 6.1: no decay
+    model = compile_model(build_model_c((18, 24, 24, 1), filters=4, dense_units=8), config.train)
     schedule = model.optimizer._learning_rate
     assert isinstance(schedule, keras.optimizers.schedules.InverseTimeDecay)
     assert float(schedule(1_000_000)) == pytest.approx(0.001 / 2)  # lr / (1 + 1e-6 * step)
+    assert model.optimizer.nesterov and float(model.optimizer.momentum) == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="two schedules"):  # TrainConfig.lr_decay and lr_step_epochs exclude each other
+        make_optimizer(dataclasses.replace(config.train, lr_step_epochs=10))
+
+
+def test_build_model_follows_the_config_and_models_are_the_papers_sizes():
+    import dataclasses
+
+    from common.config import apply_overrides
+    from papers.talluri2022.config import default_config
+    from papers.talluri2022.model import build_model
+
+    smic = default_config("model_b", ("smic",), ("smic",))  # Sec. 4.4: 26 frames; Sec. 5.3: 64x64
+    assert build_model(smic, 3).input_shape == (None, 64, 64, 26, 1)
+    small = apply_overrides(default_config("model_c", ("casme2",), ("casme2",)),
+                            {"data.frames": 18, "data.size": 24, "model.c_filters": 4, "model.c_dense_units": 8})
+    model = build_model(small, 5)
+    assert model.input_shape == (None, 18, 24, 24, 1) and model.output_shape == (None, 5)
+    assert model.get_layer("conv3d_1").filters == 4 and model.get_layer("dense_1").units == 8
+    with pytest.raises(ValueError, match="model.name"):
+        build_model(dataclasses.replace(small, model=dataclasses.replace(small.model, name="model_x")), 3)
 
 
 @pytest.mark.slow
@@ -248,3 +276,99 @@ def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     assert all(len(f["history"]["val_accuracy"]) == 1 for f in model_c["folds"])
     assert model_c["comparison"][0]["reported"] == pytest.approx(0.803)
     assert (tmp_path / "talluri2022" / "report.pdf").stat().st_size > 0
+
+
+def test_benchmark_entry_takes_the_track_as_is_and_trains_one_smoke_fold(smoke_corpus, tmp_path):
+    from common.benchmark.tracks import MEGC2019
+    from common.datasets import load
+    from common.evaluation.runner import effective_config
+    from common.experiment import FoldContext
+    from common.training import set_seed
+    from papers.talluri2022 import BENCHMARK_MODELS, benchmark_experiment
+
+    experiment = benchmark_experiment(MEGC2019)
+    assert experiment.name == "megc2019" and BENCHMARK_MODELS[0] == "model_a"  # Table 4's best model
+    assert experiment.config.data.frames == 30 and experiment.config.data.window == "apex"  # Scenario-03 recipe
+    assert benchmark_experiment(MEGC2019, "model_c").name == "megc2019_model_c"
+    with pytest.raises(ValueError, match="benchmark model"):
+        benchmark_experiment(MEGC2019, "resnet18")
+    data = {"megc2019": load("megc2019", smoke_corpus)}
+    config = effective_config(experiment, "smoke")
+    selection, track = experiment.select(data, config), MEGC2019.select(data)
+    assert [s.key for s in selection.samples] == [s.key for s in track.samples]  # every clip, track order
+    assert selection.labels.tolist() == track.labels.tolist() and selection.class_names == MEGC2019.class_names
+    folds = experiment.folds(selection, config, 0)
+    assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist()) for f in MEGC2019.folds(track, 0)]
+    fold = folds[0]
+    ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
+                      work_dir=tmp_path / "work", cache_dir=tmp_path / "stages", log=lambda line: None)
+    set_seed(0)
+    outcome = experiment.run_fold(ctx)
+    assert outcome.test_indices.tolist() == fold.test.tolist() and outcome.probabilities.shape == (len(fold.test), 3)
+    assert np.allclose(outcome.probabilities.sum(axis=1), 1, atol=1e-5) and len(outcome.history["loss"]) == 1
+    assert set(outcome.extra["counts"]) == set(MEGC2019.class_names)  # the track's classes, not Table 1's
+    assert outcome.extra["windows"]["apex_from_clip_middle"][0] >= 1  # SMIC clips: the clip middle
+
+
+def test_estimate_hooks_build_every_model_at_the_papers_input_size(smoke_corpus, tmp_path):
+    from common.config import apply_overrides
+    from common.datasets import load
+    from common.evaluation.runner import effective_config
+    from papers.talluri2022 import EXPERIMENTS
+    from papers.talluri2022.protocol import clip_input, tuning_grid
+
+    data = {"casme2": load("casme2", smoke_corpus)}
+    by_name = {e.name: e for e in EXPERIMENTS}
+    assert all(e.training_stages and e.preprocess_clip for e in EXPERIMENTS)
+    shapes = {"s2_casme2_to_casme2_model_a": (36, 128, 128, 1), "s2_casme2_to_casme2_model_b": (64, 64, 36, 1),
+              "s2_casme2_to_casme2_model_c": (36, 128, 128, 1), "casme2_split_runs_split_model": (36, 128, 128, 1)}
+    for name, shape in shapes.items():  # the paper profile: Table 2 / Sec. 5 inputs, 100 epochs (Sec. 6)
+        experiment = by_name[name]
+        config = apply_overrides(experiment.config, {"protocol.folds": 2})  # the smoke corpus has 3 clips a class
+        selection = experiment.select(data, config)
+        fold = experiment.folds(selection, config, 0)[0]
+        (stage,) = experiment.training_stages(config, selection, fold)
+        model = stage.build()
+        assert model.input_shape == (None, *shape) and model.optimizer is not None, name
+        assert (stage.model, stage.samples, stage.epochs, stage.batch_size) == \
+            (config.model.name, len(fold.train), 100, config.train.batch_size)
+    tuning = by_name["model_c_tuning"]
+    config = effective_config(tuning, "smoke")
+    selection = tuning.select(data, config)
+    fold = tuning.folds(selection, config, 0)[0]
+    stages = tuning.training_stages(config, selection, fold)
+    assert len(stages) == len(tuning_grid(config)) + 1 == 3  # two learning rates, then the chosen model
+    assert stages[0].samples < stages[-1].samples == len(fold.train)
+    sample = selection.samples[0]
+    faces = tuning.preprocess_clip(sample, config)
+    assert faces.shape == (18, 24, 24) and faces.dtype == np.uint8
+    assert np.array_equal(faces, clip_input(sample, config, tmp_path / "stages"))  # what run_fold caches
+
+
+def test_report_pages_draw_from_the_result_in_memory(tmp_path):
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from common.config import apply_overrides
+    from common.datasets.sample import Sample
+    from common.experiment import ExperimentResult, ReportContext, Selection
+    from papers.talluri2022 import EXPERIMENTS
+    from papers.talluri2022.protocol import CLASS_NAMES
+
+    samples = tuple(Sample(db, "s1", f"c{i}", "x", 1, 2, 3, 100.0, ()) for i, db in enumerate(["casme2"] * 4 + ["samm"] * 2))
+    selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0, 1, 2]), class_names=CLASS_NAMES)
+    records = ({"fold": "fold01", "status": "ok", "y_true": [0, 1], "y_pred": [0, 2],
+                "history": {"val_accuracy": [0.5, 1.0]}, "extra": {"windows": {"window_past_clip": [1, 0]},
+                "chosen": {"filters": 16, "dense_units": 64, "dropout": 0.5, "learning_rate": 0.01,
+                           "inner_accuracy": 0.75}}},
+               {"fold": "fold02", "status": "failed", "y_true": [], "y_pred": [], "history": {}, "extra": {}})
+    by_name = {e.name: e for e in EXPERIMENTS}
+    pages = 0
+    for name in ("s5_casme2_to_samm_model_a", "casme2_split_runs_model_c", "model_c_tuning"):
+        experiment = by_name[name]
+        config = apply_overrides(experiment.config, {"protocol.cross_test": "whole"})
+        result = ExperimentResult(paper="talluri2022", experiment=experiment, config=config, selection=selection,
+                                  records=records, summary={})  # no results.json, no files: the pages draw only
+        with PdfPages(tmp_path / f"{name}.pdf") as pdf:
+            experiment.report_pages(pdf, result, ReportContext(paper_id="talluri2022"))
+            pages += pdf.get_pagecount()
+    assert pages >= 4  # a scenario table, the Sec. 8.1 table and curves, the tuning table

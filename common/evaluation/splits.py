@@ -13,6 +13,9 @@ list of :class:`~common.experiment.Fold` whose ``train``/``test`` are index arra
   Le k=10); ``groups=True`` uses ``StratifiedGroupKFold`` for subject-independent folds.
 - :func:`holdout`: one ``train_test_split`` (Reddy et al. 80/20), stratified by default.
 - :func:`cross_dataset`: train on every sample of one database, test on every sample of another.
+- :func:`paired_stratified_kfold`: stratified k-fold of the training database(s) paired fold by fold
+  with a stratified k-fold of the test database(s) (Talluri et al.'s cross-dataset scenarios), or
+  every training fold tested on the whole test database(s).
 
 Each protocol is deterministic for its seed and checks its own invariants (no sample on both
 sides, no subject on both sides where the protocol promises it, folds partition the samples
@@ -177,4 +180,35 @@ def cross_dataset(data: Selection | Sequence[Sample], train: str = "casme2", tes
         if idx.size == 0:
             raise ValueError(f"cross-dataset: no sample of database {name!r} (databases present: {found})")
     folds = [_fold(f"{train}_to_{test}", train_idx, test_idx)]
+    return check_folds(folds, len(datasets), partition=False)
+
+
+def paired_stratified_kfold(data: Selection | Sequence[Sample], train: Sequence[str], test: Sequence[str], k: int,
+                            seed: int, whole_test: bool = False) -> list[Fold]:
+    """Cross-dataset stratified k-fold: fold ``i`` trains on the ``i``-th training part of
+    ``StratifiedKFold(k, shuffle=True, random_state=seed)`` over the samples of the ``train``
+    databases and tests on the ``i``-th test part of the same splitter over the ``test`` databases,
+    so every test sample is predicted once; ``whole_test=True`` tests every fold on all the test
+    databases' samples (each predicted k times). Fold names ``fold01``...; ``train`` and ``test``
+    must not share a database.
+    """
+    _, datasets, labels = _parts(data)
+    if set(train) & set(test):
+        raise ValueError(f"paired stratified k-fold: databases {sorted(set(train) & set(test))} are on both sides")
+    train_idx = np.flatnonzero(np.isin(datasets, list(train)))
+    test_idx = np.flatnonzero(np.isin(datasets, list(test)))
+    found = sorted(set(datasets.tolist()))
+    for side, names, idx in (("train", train, train_idx), ("test", test, test_idx)):
+        if k < 2 or k > idx.size:
+            raise ValueError(f"paired stratified k-fold: k={k} must be between 2 and the {idx.size} samples of "
+                             f"the {side} databases {list(names)} (databases present: {found})")
+
+    def parts(idx: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        return [(idx[a], idx[b]) for a, b in splitter.split(np.arange(idx.size), labels[idx])]
+
+    train_parts = parts(train_idx)
+    test_parts = [(None, test_idx)] * k if whole_test else parts(test_idx)
+    folds = [_fold(f"fold{i + 1:02d}", np.sort(a), np.sort(b))
+             for i, ((a, _), (_, b)) in enumerate(zip(train_parts, test_parts))]
     return check_folds(folds, len(datasets), partition=False)

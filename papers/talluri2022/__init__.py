@@ -1,18 +1,21 @@
 """Talluri, Fiedler, Al-Hamadi (Appl. Sci. 2022): Model-A, Split Model, Model-B, Model-C.
 
-Exposes ``PAPER`` and ``EXPERIMENTS`` (common/experiment.py), ``build_models()`` and the builders.
-Model-B is Reddy et al.'s MicroExpSTCNN, imported from ``papers.reddy2019.model``.
+Assembly only: ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment`` and ``BENCHMARK_MODELS``
+(common/experiment.py). Configs and profiles: ``config.py``; builders: ``model.py``; selection,
+folds, preprocessing and training: ``protocol.py``; report pages: ``report.py``.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from common.experiment import Experiment, Paper
+from common.datasets import DATABASE_TITLES
+from common.experiment import Experiment, Paper, Track
 from papers.talluri2022 import reported as rep
-from papers.talluri2022.config import TuneConfig, default_config
-from papers.talluri2022.model import build_model_a, build_model_b, build_model_c, build_split_model
-from papers.talluri2022.protocol import folds, run_fold, run_split_fold, run_tuned_fold, select, split_runs
+from papers.talluri2022.config import (SCENARIO_PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
+                                       default_config)
+from papers.talluri2022.model import models
+from papers.talluri2022.protocol import (folds, preprocess_clip, run_fold, run_split_fold, run_tuned_fold, select,
+                                         split_runs, training_stages, tuning_stages)
 from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
 
 # Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. 4: 3D CNNs over the clip's
@@ -20,21 +23,11 @@ from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pa
 # motion.
 MIN_FRAMES = 2
 
-MODELS = ("model_a", "split_model", "model_b", "model_c")
 MODEL_TITLES = {"model_a": "Model-A", "split_model": "Split Model", "model_b": "Model-B (MicroExpSTCNN)",
                 "model_c": "Model-C (Jiao et al.)"}
-DATABASE_TITLES = {"casme2": "CASME II", "smic": "SMIC", "samm": "SAMM"}
-
-
-def build_models() -> dict[str, Any]:
-    """Every model with CASME II's 36-frame input (Table 2): Model-A 1,613,587 trainable parameters."""
-    return {
-        "model_a": build_model_a((36, 128, 128, 1)),
-        "split_model": build_split_model((36, 128, 128, 1)),
-        "model_b": build_model_b((64, 64, 36, 1)),
-        "model_c": build_model_c((36, 128, 128, 1)),
-    }
-
+# The benchmark's models (issue 12), the default first: Model-A, the paper's proposed network and its
+# best-reported model (Table 4: the best accuracy in 7 of the 8 scenarios, 88.2% on the combined database).
+BENCHMARK_MODELS: tuple[str, ...] = ("model_a", "model_b", "model_c", "split_model")
 
 # Table 2 as printed (T x H x W x C, our axis order too).
 ARCHITECTURE_TABLES = {
@@ -61,17 +54,13 @@ PAPER = Paper(
     citation="K. K. Talluri, M.-A. Fiedler, A. Al-Hamadi. Applied Sciences 12(21):11078, 2022. "
              "doi:10.3390/app122111078",
     status="implemented",
-    models=build_models,
+    models=models,
     architecture_tables=ARCHITECTURE_TABLES,
 )
 
-# ----------------------------------------------------------------------------- profiles
-# quick: synthetic default corpus, minutes on 2 CPU cores; smoke: seconds. Inputs (frames, frame size)
-# and epochs are reduced; each model's layer recipe stays the paper's. QUICK-ONLY DEVIATION (README
-# ledger 14): ``data.clip_mean`` (per-clip temporal mean removed) so the nets see the motion, not the face.
-QUICK = {"data.frames": "18", "data.size": "48", "data.model_b_size": "32", "train.epochs": "30",
-         "data.clip_mean": "true"}
-SMOKE = {"data.frames": "18", "data.size": "24", "data.model_b_size": "16", "train.epochs": "1", "protocol.folds": "2"}
+
+def _profiles(profiles) -> dict[str, dict]:
+    return {name: dict(values) for name, values in profiles.items()}
 
 
 def _name(databases: tuple[str, ...]) -> str:
@@ -83,70 +72,63 @@ def _title(databases: tuple[str, ...]) -> str:
 
 
 def _scenario(number: int, train: tuple[str, ...], test: tuple[str, ...], model: str) -> Experiment:
-    config = default_config(model, train, test)
     return Experiment(
         name=f"s{number}_{_name(train)}_to_{_name(test)}_{model}",
         title=f"Scenario-{number:02d}: train {_title(train)}, test {_title(test)}, {MODEL_TITLES[model]} "
               f"(Table 4, stratified 5-fold)",
         datasets=tuple(dict.fromkeys(train + test)),
-        config=config,
+        config=default_config(model, train, test),
         select=select,
         folds=folds,
         run_fold=run_fold,
-        profiles={"quick": dict(QUICK), "smoke": dict(SMOKE)},
+        profiles=_profiles(SCENARIO_PROFILES),
         reported=rep.reported_scenario(number, model),
         metrics=("accuracy", "uf1", "uar"),
         scopes=("all",),
         report_pages=scenario_pages,
         min_frames=MIN_FRAMES,
+        training_stages=training_stages,
+        preprocess_clip=preprocess_clip,
     )
 
 
 def _initial(database: str) -> Experiment:
-    config = default_config("model_a", (database,), (database,), window="initial")
     return Experiment(
         name=f"{database}_initial_frames_model_a",
         title=f"Model-A on {DATABASE_TITLES[database]} with the initial frame sequence (Table 3, stratified 5-fold)",
         datasets=(database,),
-        config=config,
+        config=default_config("model_a", (database,), (database,), window="initial"),
         select=select,
         folds=folds,
         run_fold=run_fold,
-        profiles={"quick": dict(QUICK), "smoke": dict(SMOKE)},
+        profiles=_profiles(SCENARIO_PROFILES),
         reported=rep.reported_initial(database),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=scenario_pages,
         min_frames=MIN_FRAMES,
+        training_stages=training_stages,
+        preprocess_clip=preprocess_clip,
     )
-
-
-SPLIT_PROFILES = {
-    # the Split Model's three poolings need >= 27 frames and pixels
-    "split_model": {"quick": {"data.frames": "27", "data.size": "32", "train.epochs": "30", "data.clip_mean": "true"},
-                    "smoke": {"data.frames": "27", "data.size": "27", "train.epochs": "1", "protocol.split_runs": "2"}},
-    # Model-C (two blocks): quick on the Split Model's quick inputs, so the two share the runs' inputs
-    "model_c": {"quick": {"data.frames": "27", "data.size": "32", "train.epochs": "30", "data.clip_mean": "true"},
-                "smoke": {"data.frames": "18", "data.size": "24", "train.epochs": "1", "protocol.split_runs": "2"}},
-}
 
 
 def _split_runs(model: str = "split_model") -> Experiment:
     """Sec. 8.1: five random 80/20 splits of CASME II (the same splits for both models at one seed)."""
-    config = default_config(model, ("casme2",), ("casme2",))
     return Experiment(
         name=f"casme2_split_runs_{model}",
         title=f"{MODEL_TITLES[model]} on CASME II, five random train-test splits (Sec. 8.1"
               + (", Fig. 4)" if model == "split_model" else "; the paper's 80.3%)"),
         datasets=("casme2",),
-        config=config,
+        config=default_config(model, ("casme2",), ("casme2",)),
         select=select,
         folds=split_runs,
         run_fold=run_split_fold,
-        profiles=SPLIT_PROFILES[model],
+        profiles=_profiles(SPLIT_PROFILES[model]),
         reported=rep.reported_split_runs(model),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=split_run_pages,
         min_frames=MIN_FRAMES,
+        training_stages=training_stages,
+        preprocess_clip=preprocess_clip,
     )
 
 
@@ -160,15 +142,45 @@ def _tuning() -> Experiment:
         select=select,
         folds=folds,
         run_fold=run_tuned_fold,
-        profiles={"quick": {**QUICK, "train.epochs": "20", "tune.epochs": "10", "tune.filters": "[16]",
-                            "tune.dropout": "[0.5]", "tune.dense_units": "[64, 128]",
-                            "tune.learning_rate": "[0.001, 0.01]"},
-                  "smoke": {**SMOKE, "tune.epochs": "1", "tune.filters": "[8]", "tune.dropout": "[0.5]",
-                            "tune.dense_units": "[16]", "tune.learning_rate": "[0.001, 0.01]"}},
+        profiles=_profiles(TUNING_PROFILES),
         reported=rep.reported_scenario(2, "model_c"),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=tuning_pages,
         min_frames=MIN_FRAMES,
+        training_stages=tuning_stages,
+        preprocess_clip=preprocess_clip,
+    )
+
+
+def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
+    """The paper's entry into a benchmark track (issue 12; README "In the benchmark").
+
+    Scenario-03's configuration (train and test on CASME II + SMIC, the paper's 30-frame combined
+    sequence, its best result) with ``model`` (default Model-A), on the track's clips, labels and
+    folds; apex-centred windows (clip middle where no apex is annotated), first / last frame
+    repeated past a short clip's ends, as in every experiment of the paper.
+    """
+    model = model or BENCHMARK_MODELS[0]
+    if model not in BENCHMARK_MODELS:
+        raise ValueError(f"talluri2022 benchmark model {model!r}: expected one of {', '.join(BENCHMARK_MODELS)}")
+    profiles = SPLIT_PROFILES["split_model"] if model == "split_model" else SCENARIO_PROFILES
+    return Experiment(
+        name=track.name if model == BENCHMARK_MODELS[0] else f"{track.name}_{model}",
+        title=f"{track.title}: {MODEL_TITLES[model]} (Talluri et al., Scenario-03 recipe)",
+        datasets=track.datasets,
+        config=default_config(model, ("casme2", "smic"), ("casme2", "smic")),
+        select=lambda data, config: track.select(data),
+        folds=lambda selection, config, seed: track.folds(selection, seed),
+        run_fold=run_fold,
+        profiles=_profiles(profiles),
+        reported=(),  # the paper reports no number on a benchmark track
+        metrics=("uf1", "uar", "accuracy"),
+        scopes=track.scopes,
+        report_pages=None,
+        loader_options=track.loader_options,
+        min_frames=track.min_frames,
+        training_stages=training_stages,
+        preprocess_clip=preprocess_clip,
     )
 
 
@@ -177,5 +189,4 @@ EXPERIMENTS: tuple[Experiment, ...] = tuple(
     for number, train, test in rep.SCENARIOS for model in ("model_a", "model_b", "model_c")
 ) + (_initial("casme2"), _initial("smic"), _split_runs("split_model"), _split_runs("model_c"), _tuning())
 
-__all__ = ["PAPER", "EXPERIMENTS", "MODELS", "ARCHITECTURE_TABLES", "build_models", "build_model_a",
-           "build_split_model", "build_model_b", "build_model_c"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "ARCHITECTURE_TABLES", "models"]

@@ -24,10 +24,11 @@ class DataConfig:
     landmarks: Literal["first", "per_frame"] = "first"  # Sec. 4.1-4.2: dlib detector + 68 landmarks; the
     # crop box comes from the first frame's landmarks and is reused for the clip (assumed: the paper crops
     # "according to the landmarks" without saying per frame; algorithms.md 8.3)
-    # QUICK-PROFILE DEVIATION (README ledger 14), default off, never on in the paper profile: subtract from
-    # every pixel its mean over the clip's frames (removes the static face, keeps its motion), then divide
-    # by one scalar standard deviation of the training fold's residuals, instead of grey levels / 255.
-    clip_mean: bool = False
+    # QUICK-PROFILE DEVIATION (README ledger 14), default "none" (the paper), never set in the paper profile:
+    # "minus_clip_mean" subtracts from every pixel its mean over the clip's frames (removes the static
+    # face, keeps its motion), then divides by one scalar standard deviation of the training fold's
+    # residuals, instead of grey levels / 255.
+    motion_input: Literal["none", "minus_clip_mean"] = "none"
     # Sec. 4 / 4.1: "face detection and face alignment are used to bring all the frames to a common
     # reference". "similarity": every frame warped by the similarity (rotation, uniform scale, shift)
     # that puts the clip's landmarks upright (eye line horizontal), centred and filling the size x size
@@ -101,21 +102,21 @@ class TalluriConfig:
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     # Sec. 6.1 (Model-A, Split Model): SGD lr 0.001, momentum 0.9, batch 4, 100 epochs.
+    # Model-C (Sec. 6.3): Keras 2 style decay 1e-6, ``train.lr_decay`` (lr / (1 + decay * step)).
     train: TrainConfig = TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, batch_size=4, epochs=100)
-    lr_decay: Annotated[float, Range(ge=0)] = 0.0  # Keras 2 style decay lr / (1 + decay * step); Model-C: 1e-6 (Sec. 6.3)
     protocol: ProtocolConfig = ProtocolConfig()
     tune: TuneConfig = TuneConfig()
 
 
-def train_config_for(model: str) -> tuple[TrainConfig, float]:
-    """Training recipe of Sec. 6 for ``model``: (TrainConfig, lr_decay)."""
+def train_config_for(model: str) -> TrainConfig:
+    """Training recipe of Sec. 6 for ``model``."""
     if model in ("model_a", "split_model"):  # Sec. 6.1 (Sec. 5.2: the Split Model keeps the parameters)
-        return TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, batch_size=4, epochs=100), 0.0
+        return TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, batch_size=4, epochs=100)
     if model == "model_b":  # Sec. 6.2: SGD (Keras default lr 0.01, as Reddy et al.), batch 8, 100 epochs
-        return TrainConfig(optimizer="sgd", learning_rate=0.01, momentum=0.0, batch_size=8, epochs=100), 0.0
+        return TrainConfig(optimizer="sgd", learning_rate=0.01, momentum=0.0, batch_size=8, epochs=100)
     if model == "model_c":  # Sec. 6.3: SGD Nesterov momentum 0.9, decay 1e-6, batch 4; lr 0.01 -> 0.001, 800 -> 100 epochs
         return TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, nesterov=True, batch_size=4,
-                           epochs=100), 1e-6
+                           epochs=100, lr_decay=1e-6)
     raise ValueError(f"model {model!r}: expected model_a, split_model, model_b or model_c")
 
 
@@ -128,11 +129,40 @@ def sequence_length(train_databases: tuple[str, ...]) -> int:
 
 
 def default_config(model: str, train: tuple[str, ...], test: tuple[str, ...], window: str = "apex") -> TalluriConfig:
-    recipe, decay = train_config_for(model)
     return TalluriConfig(
         data=DataConfig(frames=sequence_length(train), window=window),
         model=ModelConfig(name=model),
-        train=recipe,
-        lr_decay=decay,
+        train=train_config_for(model),
         protocol=ProtocolConfig(train=tuple(train), test=tuple(test)),
     )
+
+
+# ----------------------------------------------------------------------------- profiles
+# Dotted overrides of ``Experiment.profiles`` (typed values). quick: synthetic default corpus, minutes
+# on 2 CPU cores; smoke: seconds. Inputs (frames, frame size), epochs and folds are reduced; each
+# model's layer recipe stays the paper's. QUICK-ONLY DEVIATION (README ledger 14):
+# ``data.motion_input="minus_clip_mean"`` so the nets see the motion, not the face.
+Profiles = dict[str, dict[str, object]]
+
+QUICK: dict[str, object] = {"data.frames": 18, "data.size": 48, "data.model_b_size": 32, "train.epochs": 30,
+                            "data.motion_input": "minus_clip_mean"}
+SMOKE: dict[str, object] = {"data.frames": 18, "data.size": 24, "data.model_b_size": 16, "train.epochs": 1,
+                            "protocol.folds": 2}
+# Table 4 scenarios, Table 3 and the benchmark (Model-A, Model-B, Model-C).
+SCENARIO_PROFILES: Profiles = {"quick": QUICK, "smoke": SMOKE}
+SPLIT_PROFILES: dict[str, Profiles] = {
+    # the Split Model's three poolings need >= 27 frames and pixels
+    "split_model": {"quick": {"data.frames": 27, "data.size": 32, "train.epochs": 30,
+                              "data.motion_input": "minus_clip_mean"},
+                    "smoke": {"data.frames": 27, "data.size": 27, "train.epochs": 1, "protocol.split_runs": 2}},
+    # Model-C (two blocks): quick on the Split Model's quick inputs, so the two share the runs' inputs
+    "model_c": {"quick": {"data.frames": 27, "data.size": 32, "train.epochs": 30,
+                          "data.motion_input": "minus_clip_mean"},
+                "smoke": {"data.frames": 18, "data.size": 24, "train.epochs": 1, "protocol.split_runs": 2}},
+}
+TUNING_PROFILES: Profiles = {
+    "quick": {**QUICK, "train.epochs": 20, "tune.epochs": 10, "tune.filters": (16,), "tune.dropout": (0.5,),
+              "tune.dense_units": (64, 128), "tune.learning_rate": (0.001, 0.01)},
+    "smoke": {**SMOKE, "tune.epochs": 1, "tune.filters": (8,), "tune.dropout": (0.5,), "tune.dense_units": (16,),
+              "tune.learning_rate": (0.001, 0.01)},
+}

@@ -13,6 +13,7 @@ import keras
 from keras import layers
 
 from common.backbones import build_microexpstcnn
+from papers.talluri2022.config import TalluriConfig, default_config
 
 
 def _conv_block(x, index: int, filters: int, kernel_size: int, pool_size: int, dropout: float,
@@ -96,3 +97,32 @@ def build_model_c(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), nu
     x = layers.Dropout(dropout, name=f"dropout_{blocks + 1}")(x)
     outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer=dense_initializer, name="dense_2")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def build_model(config: TalluriConfig, num_classes: int) -> keras.Model:
+    """The configured model (``model.name``) at the configured input: ``(frames, size, size, 1)`` for
+    Model-A, the Split Model and Model-C, ``(model_b_size, model_b_size, frames, 1)`` for Model-B (Sec. 5)."""
+    m, d = config.model, config.data
+    if m.name == "model_a":
+        return build_model_a((d.frames, d.size, d.size, 1), num_classes, 2, m.filters, m.kernel_size, m.pool_size,
+                             m.dropout, m.dense_units, m.dense_dropout, dense_initializer=m.dense_initializer)
+    if m.name == "split_model":
+        return build_split_model((d.frames, d.size, d.size, 1), num_classes, filters=m.filters,
+                                 kernel_size=m.kernel_size, pool_size=m.pool_size, dropout=m.dropout,
+                                 dense_units=m.dense_units, dense_dropout=m.dense_dropout,
+                                 dense_initializer=m.dense_initializer)
+    if m.name == "model_b":
+        return build_model_b((d.model_b_size, d.model_b_size, d.frames, 1), num_classes, m.model_b_dropout)
+    if m.name == "model_c":
+        return build_model_c((d.frames, d.size, d.size, 1), num_classes, blocks=m.c_blocks, filters=m.c_filters,
+                             kernel_size=m.c_kernel_size, pool_size=m.c_pool_size, batch_norm=m.c_batch_norm,
+                             padding=m.c_padding, dropout=m.c_dropout, dense_units=m.c_dense_units,
+                             dense_initializer=m.dense_initializer)
+    raise ValueError(f"model.name={m.name!r}: expected model_a, split_model, model_b or model_c")
+
+
+def models() -> dict[str, keras.Model]:
+    """Every model at the paper's sizes with CASME II's 36-frame input (Table 2; Model-B 64x64, Sec. 5.3):
+    Model-A 1,613,587 trainable parameters."""
+    return {name: build_model(default_config(name, ("casme2",), ("casme2",)), 3)
+            for name in ("model_a", "split_model", "model_b", "model_c")}

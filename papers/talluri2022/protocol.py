@@ -22,10 +22,11 @@ import cv2
 import keras
 import numpy as np
 
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection
-from common.training import compile_model, fit, grid_search, trainable_parameters
+from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot
+from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.training import compile_model, fit, grid_search
 from papers.talluri2022.config import TalluriConfig
-from papers.talluri2022.model import build_model_a, build_model_b, build_model_c, build_split_model
+from papers.talluri2022.model import build_model
 
 CLASS_NAMES = ("happy", "disgust", "surprise")  # Table 1
 # Database label -> Table 1 class. SMIC: positive -> happy, negative -> disgust (assumed, README ledger).
@@ -66,38 +67,24 @@ def select(data: Mapping[str, list], config: TalluriConfig) -> Selection:
                      dropped=tuple(dropped))
 
 
-def _subset(selection: Selection, indices: np.ndarray) -> Selection:
-    return Selection(samples=tuple(selection.samples[i] for i in indices), labels=selection.labels[indices],
-                     class_names=selection.class_names)
-
-
 def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:  # DEVIATION: ledger 10
     """Sec. 8.2: stratified 5-fold.
 
     Intra-dataset (train == test databases): ``StratifiedKFold`` over the selection. Cross-dataset:
-    stratified 5-fold of the training database(s); with ``protocol.cross_test="fold"`` (default)
-    paired with a stratified 5-fold of the test database, fold by fold (fold i trains on 4/5 of the
-    training data and tests on 1/5 of the test data, so every test clip is predicted once); with
-    ``"whole"`` every fold's model is tested on the whole test database (each test clip predicted
-    k times; the fold mean is the mean over the k models). The paper does not say how it folded a
-    cross-dataset scenario (README ledger 10).
+    ``common.evaluation.splits.paired_stratified_kfold``: stratified 5-fold of the training
+    database(s); with ``protocol.cross_test="fold"`` (default) paired with a stratified 5-fold of the
+    test database, fold by fold (fold i trains on 4/5 of the training data and tests on 1/5 of the
+    test data, so every test clip is predicted once); with ``"whole"`` every fold's model is tested
+    on the whole test database (each test clip predicted k times; the fold mean is the mean over the
+    k models). The paper does not say how it folded a cross-dataset scenario (README ledger 10).
     """
-    from common.evaluation.splits import check_folds, stratified_kfold
+    from common.evaluation.splits import paired_stratified_kfold, stratified_kfold
 
     k, fold_seed = config.protocol.folds, config.protocol.fold_seed + seed
     if set(config.protocol.train) == set(config.protocol.test):
         return stratified_kfold(selection, k, fold_seed)
-    datasets = selection.datasets
-    train_idx = np.flatnonzero(np.isin(datasets, config.protocol.train))
-    test_idx = np.flatnonzero(np.isin(datasets, config.protocol.test))
-    train_folds = stratified_kfold(_subset(selection, train_idx), k, fold_seed)
-    if config.protocol.cross_test == "whole":
-        result = [Fold(name=a.name, train=np.sort(train_idx[a.train]), test=test_idx) for a in train_folds]
-        return check_folds(result, len(selection), partition=False)
-    test_folds = stratified_kfold(_subset(selection, test_idx), k, fold_seed)
-    result = [Fold(name=a.name, train=np.sort(train_idx[a.train]), test=np.sort(test_idx[b.test]))
-              for a, b in zip(train_folds, test_folds)]
-    return check_folds(result, len(selection), partition=False)
+    return paired_stratified_kfold(selection, config.protocol.train, config.protocol.test, k, fold_seed,
+                                   whole_test=config.protocol.cross_test == "whole")
 
 
 def split_runs(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:
@@ -201,17 +188,23 @@ def _face_sequence(sample, positions: np.ndarray, config: TalluriConfig) -> np.n
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
+def preprocess_clip(sample, config: TalluriConfig) -> np.ndarray:
+    """The per-clip preprocessing ``run_fold`` caches (Sec. 4), uncached: (T, size, size) uint8 faces
+    (``Experiment.preprocess_clip``, for ``--estimate``)."""
+    return _face_sequence(sample, window_positions(sample, config), config)
+
+
 def clip_input(sample, config: TalluriConfig, cache_root: Path | None = None) -> np.ndarray:
-    """Cached (T, size, size) uint8 face sequence of ``sample`` (common.preprocessing.cache)."""
+    """Cached (T, size, size) uint8 face sequence of ``sample`` (common.preprocessing.cache; ``cache_root``:
+    the stages root, ``FoldContext.cache_dir``)."""
     from common.preprocessing.cache import cached, sample_fingerprint
 
     positions = window_positions(sample, config)
     params = {"positions": [round(float(p), 4) for p in positions], "size": config.data.size,
               "landmarks": config.data.landmarks, "align": config.data.align, "apex": sample.apex,
               "onset": sample.onset}
-    root = Path(cache_root) / "stages" if cache_root is not None else None
     return cached("talluri2022_faces", sample_fingerprint(sample), params,
-                  lambda: _face_sequence(sample, positions, config), root=root)
+                  lambda: _face_sequence(sample, positions, config), root=cache_root)
 
 
 def model_inputs(selection: Selection, indices: np.ndarray, config: TalluriConfig,
@@ -228,88 +221,54 @@ def model_inputs(selection: Selection, indices: np.ndarray, config: TalluriConfi
 
 
 def subtract_clip_mean(x: np.ndarray, time_axis: int) -> np.ndarray:
-    """Inputs minus each clip's per-pixel mean over its frames (``data.clip_mean``)."""
+    """Inputs minus each clip's per-pixel mean over its frames (``data.motion_input="minus_clip_mean"``)."""
     return x - x.mean(axis=time_axis, keepdims=True)
 
 
-def clip_mean_inputs(x_train: np.ndarray, x_test: np.ndarray, config: TalluriConfig) -> tuple[np.ndarray, np.ndarray]:
-    """QUICK-PROFILE DEVIATION (``data.clip_mean``, README ledger 14): per-clip temporal mean removed,
-    divided by the scalar standard deviation of the training fold's residuals (no test statistic).
+def motion_inputs(x_train: np.ndarray, x_test: np.ndarray, config: TalluriConfig) -> tuple[np.ndarray, np.ndarray]:
+    """QUICK-PROFILE DEVIATION (``data.motion_input="minus_clip_mean"``, README ledger 14): per-clip
+    temporal mean removed, divided by the scalar standard deviation of the training fold's residuals
+    (no test statistic). ``"none"`` (the paper): the inputs unchanged.
 
     On the synthetic corpus the static face varies ~35 grey levels between clips, the expression
     moves ~1: on grey levels / 255, SGD fits identity, never the motion, in a quick budget.
     """
+    if config.data.motion_input == "none":
+        return x_train, x_test
     axis = 3 if config.model.name == "model_b" else 1  # frames last (Model-B) or first
     train, test = subtract_clip_mean(x_train, axis), subtract_clip_mean(x_test, axis)
     scale = float(train.std()) or 1.0
     return (train / scale).astype(np.float32), (test / scale).astype(np.float32)
 
 
-# ----------------------------------------------------------------------------- models and training
-def build_model(config: TalluriConfig, overrides: Mapping[str, Any] | None = None) -> keras.Model:
-    """The configured model at the configured sequence length (``overrides``: tuned Model-C values)."""
-    m, d = config.model, config.data
-    o = dict(overrides or {})
-    if m.name == "model_a":
-        return build_model_a((d.frames, d.size, d.size, 1), 3, 2, m.filters, m.kernel_size, m.pool_size, m.dropout,
-                             m.dense_units, m.dense_dropout, dense_initializer=m.dense_initializer)
-    if m.name == "split_model":
-        return build_split_model((d.frames, d.size, d.size, 1), 3, filters=m.filters, kernel_size=m.kernel_size,
-                                 pool_size=m.pool_size, dropout=m.dropout, dense_units=m.dense_units,
-                                 dense_dropout=m.dense_dropout, dense_initializer=m.dense_initializer)
-    if m.name == "model_b":
-        return build_model_b((d.model_b_size, d.model_b_size, d.frames, 1), 3, m.model_b_dropout)
-    return build_model_c((d.frames, d.size, d.size, 1), 3, blocks=m.c_blocks, filters=o.get("filters", m.c_filters),
-                         kernel_size=m.c_kernel_size, pool_size=m.c_pool_size, batch_norm=m.c_batch_norm,
-                         padding=m.c_padding, dropout=o.get("dropout", m.c_dropout),
-                         dense_units=o.get("dense_units", m.c_dense_units), dense_initializer=m.dense_initializer)
+def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
+    """The fold's training and test inputs (Sec. 4; the quick profile's motion input, ledger 14)."""
+    x_train = model_inputs(ctx.selection, ctx.fold.train, ctx.config, ctx.cache_dir)
+    x_test = model_inputs(ctx.selection, ctx.fold.test, ctx.config, ctx.cache_dir)
+    return motion_inputs(x_train, x_test, ctx.config)
 
 
-def compile_for(model: keras.Model, config: TalluriConfig, learning_rate: float | None = None) -> keras.Model:
-    """Sec. 6: SGD with categorical cross-entropy; Model-C's Keras 2 ``decay=1e-6`` is an InverseTimeDecay."""
-    train = config.train if learning_rate is None else _replace_lr(config, learning_rate)
-    if config.lr_decay <= 0:
-        return compile_model(model, train)
-    # Keras 2 SGD(decay=d): lr_t = lr / (1 + d * iterations)
-    schedule = keras.optimizers.schedules.InverseTimeDecay(train.learning_rate, decay_steps=1,
-                                                           decay_rate=config.lr_decay)
-    optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=train.momentum, nesterov=train.nesterov)
-    model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def _replace_lr(config: TalluriConfig, learning_rate: float):
-    return dataclasses.replace(config.train, learning_rate=float(learning_rate))
-
-
-def _data(ctx: FoldContext):
-    config: TalluriConfig = ctx.config
-    sel, fold = ctx.selection, ctx.fold
-    x_train = model_inputs(sel, fold.train, config, ctx.cache_dir)
-    x_test = model_inputs(sel, fold.test, config, ctx.cache_dir)
-    if config.data.clip_mean:  # quick profile only
-        x_train, x_test = clip_mean_inputs(x_train, x_test, config)
-    y_train = keras.utils.to_categorical(sel.labels[fold.train], len(sel.class_names))
-    y_test = keras.utils.to_categorical(sel.labels[fold.test], len(sel.class_names))
-    return x_train, y_train, x_test, y_test
+# ----------------------------------------------------------------------------- training
+def fold_extra(ctx: FoldContext) -> dict[str, Any]:
+    """What the scenario page shows of a fold: per-class (train, test) counts and the window flags."""
+    train, test = class_counts(ctx.selection, ctx.fold.train), class_counts(ctx.selection, ctx.fold.test)
+    return {"counts": {name: [train[name], test[name]] for name in ctx.selection.class_names},
+            "windows": _window_counts(ctx)}
 
 
 def run_fold(ctx: FoldContext, record_test_curve: bool = False) -> FoldOutcome:
-    """Train on the fold's training samples for ``train.epochs`` and predict its test samples (last epoch)."""
-    config: TalluriConfig = ctx.config
+    """Train on the fold's training samples for ``train.epochs`` and predict its test samples (last epoch).
+
+    Inputs (Sec. 4), the configured model (Sec. 5), SGD with categorical cross-entropy (Sec. 6).
+    """
     started = time.perf_counter()
-    x_train, y_train, x_test, y_test = _data(ctx)
-    model = compile_for(build_model(config), config)
+    x_train, x_test = fold_inputs(ctx)
+    model = compile_model(build_model(ctx.config, n_classes(ctx)), ctx.config.train)
     # Sec. 8.1 / Fig. 4 show accuracy curves on the test split of each run: recorded, never used to select.
     # DEVIATION (the paper does not say which epoch): the last epoch predicts (README ledger 20).
-    history = fit(model, x_train, y_train, config.train, work_dir=ctx.work_dir, label=config.model.name,
-                  validation_data=(x_test, y_test) if record_test_curve else None, log=ctx.log)
-    probabilities = model.predict(x_test, batch_size=config.train.batch_size, verbose=0)
-    return FoldOutcome(test_indices=ctx.fold.test, y_pred=np.argmax(probabilities, axis=1),
-                       probabilities=probabilities, history=history,
-                       parameters={config.model.name: trainable_parameters(model)},
-                       seconds=time.perf_counter() - started,
-                       extra={"counts": _counts(ctx), "windows": _window_counts(ctx)})
+    validation = (x_test, one_hot(ctx.selection.labels[ctx.fold.test], n_classes(ctx))) if record_test_curve else None
+    return fit_and_predict(ctx, model, x_train, x_test, validation_data=validation, started=started,
+                           extra=fold_extra(ctx))
 
 
 def run_split_fold(ctx: FoldContext) -> FoldOutcome:
@@ -327,10 +286,32 @@ def _window_counts(ctx: FoldContext) -> dict[str, list[int]]:
     return out
 
 
-def _counts(ctx: FoldContext) -> dict[str, list[int]]:
-    labels = ctx.selection.labels
-    return {name: [int(np.sum(labels[ctx.fold.train] == k)), int(np.sum(labels[ctx.fold.test] == k))]
-            for k, name in enumerate(ctx.selection.class_names)}
+def tuned_config(config: TalluriConfig, values: Mapping[str, Any]) -> TalluriConfig:
+    """``config`` with Model-C's tuned ``filters``, ``dense_units``, ``dropout`` and ``learning_rate``."""
+    model = dataclasses.replace(config.model, c_filters=int(values["filters"]),
+                                c_dense_units=int(values["dense_units"]), c_dropout=float(values["dropout"]))
+    train = dataclasses.replace(config.train, learning_rate=float(values["learning_rate"]))
+    return dataclasses.replace(config, model=model, train=train)
+
+
+def tuning_grid(config: TalluriConfig) -> list[dict[str, Any]]:
+    """Every combination of ``tune.*`` (the trials of ``run_tuned_fold``'s grid search)."""
+    import itertools
+
+    t = config.tune
+    return [dict(zip(("filters", "dense_units", "dropout", "learning_rate"), values))
+            for values in itertools.product(t.filters, t.dense_units, t.dropout, t.learning_rate)]
+
+
+def _inner_split(labels: np.ndarray, num_classes: int, config: TalluriConfig, seed: int):
+    """Stratified hold-out of the training fold (``tune.validation_fraction``); unstratified when a class
+    has too few clips (tiny corpora)."""
+    from sklearn.model_selection import train_test_split
+
+    stratifiable = (len(np.unique(labels)) == num_classes and np.bincount(labels).min() >= 2
+                    and np.ceil(config.tune.validation_fraction * len(labels)) >= n_classes)
+    return train_test_split(np.arange(len(labels)), test_size=config.tune.validation_fraction, random_state=seed,
+                            stratify=labels if stratifiable else None)
 
 
 def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
@@ -341,30 +322,24 @@ def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
     accuracy; the chosen values are then trained on the whole training fold and predict the test fold.
     """
     import keras_tuner
-    from sklearn.model_selection import train_test_split
 
     config: TalluriConfig = ctx.config
     started = time.perf_counter()
-    x_train, y_train, x_test, y_test = _data(ctx)
-    classes = np.argmax(y_train, 1)
-    n_classes = y_train.shape[1]
-    stratifiable = (len(np.unique(classes)) == n_classes and np.bincount(classes).min() >= 2
-                    and np.ceil(config.tune.validation_fraction * len(classes)) >= n_classes)
-    stratify = classes if stratifiable else None
-    # too few clips of a class (tiny corpora) -> an unstratified hold-out
-    inner_fit, inner_val = train_test_split(np.arange(len(x_train)), test_size=config.tune.validation_fraction,
-                                            random_state=ctx.seed, stratify=stratify)
+    x_train, x_test = fold_inputs(ctx)
+    labels = ctx.selection.labels[ctx.fold.train]
+    y_train = one_hot(labels, n_classes(ctx))
+    inner_fit, inner_val = _inner_split(labels, n_classes(ctx), config, ctx.seed)
     trials: list[dict[str, Any]] = []
     inner_train = dataclasses.replace(config.train, epochs=config.tune.epochs)
 
     def build(hp) -> keras.Model:
-        values = {"filters": hp.get("filters"), "dense_units": hp.get("dense_units"), "dropout": hp.get("dropout")}
-        return compile_for(build_model(config, values), config, hp.get("learning_rate"))
+        trial = tuned_config(config, hp.values)
+        return compile_model(build_model(trial, n_classes(ctx)), trial.train)
 
     def evaluate(hp, model: keras.Model) -> float:
         fit(model, x_train[inner_fit], y_train[inner_fit], inner_train, log=ctx.log)
         predicted = np.argmax(model.predict(x_train[inner_val], verbose=0), axis=1)
-        accuracy = float(np.mean(predicted == np.argmax(y_train[inner_val], axis=1)))
+        accuracy = float(np.mean(predicted == labels[inner_val]))
         trials.append({**hp.values, "inner_accuracy": accuracy})
         ctx.log(f"  model_c tuning {hp.values}: inner accuracy {accuracy:.3f}")
         return accuracy
@@ -376,11 +351,33 @@ def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
     hp.Choice("learning_rate", list(config.tune.learning_rate))
     grid_search(build, evaluate, hp, ctx.work_dir, "model_c_grid", ctx.seed)
     chosen = max(trials, key=lambda t: t["inner_accuracy"])
-    model = compile_for(build_model(config, chosen), config, chosen["learning_rate"])
-    history = fit(model, x_train, y_train, config.train, work_dir=ctx.work_dir, label="model_c_tuned", log=ctx.log)
-    probabilities = model.predict(x_test, batch_size=config.train.batch_size, verbose=0)
-    return FoldOutcome(test_indices=ctx.fold.test, y_pred=np.argmax(probabilities, axis=1),
-                       probabilities=probabilities, history=history,
-                       parameters={"model_c": trainable_parameters(model)}, seconds=time.perf_counter() - started,
-                       extra={"chosen": chosen, "trials": trials, "counts": _counts(ctx),
-                              "windows": _window_counts(ctx)})
+    final = tuned_config(config, chosen)
+    model = compile_model(build_model(final, n_classes(ctx)), final.train)
+    return fit_and_predict(ctx, model, x_train, x_test, y_train=y_train, train=final.train, started=started,
+                           extra={"chosen": chosen, "trials": trials, **fold_extra(ctx)})
+
+
+# ----------------------------------------------------------------------------- --estimate hooks (issue 15)
+def training_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
+    """The model one fold trains (``run_fold``), compiled at the fold's input size."""
+    classes = len(selection.class_names)
+    return [TrainingStage(model=config.model.name, build=lambda: compile_model(build_model(config, classes), config.train),
+                          samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
+
+
+def tuning_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
+    """``run_tuned_fold``: one Model-C per grid trial on the inner training part (``tune.epochs``), then
+    the chosen one on the whole training fold (counted at the default Model-C values)."""
+    classes = len(selection.class_names)
+    inner = len(fold.train) - int(np.ceil(config.tune.validation_fraction * len(fold.train)))
+
+    def stage(values: Mapping[str, Any], samples: int, epochs: int, name: str) -> TrainingStage:
+        trial = tuned_config(config, values)
+        return TrainingStage(model=name, build=lambda: compile_model(build_model(trial, classes), trial.train),
+                             samples=samples, epochs=epochs, batch_size=trial.train.batch_size)
+
+    stages = [stage(values, inner, config.tune.epochs, f"model_c_trial{i + 1}")
+              for i, values in enumerate(tuning_grid(config))]
+    default = {"filters": config.model.c_filters, "dense_units": config.model.c_dense_units,
+               "dropout": config.model.c_dropout, "learning_rate": config.train.learning_rate}
+    return stages + [stage(default, len(fold.train), config.train.epochs, "model_c")]

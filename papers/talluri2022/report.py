@@ -1,16 +1,25 @@
 """Extra report pages of Talluri et al. (Appl. Sci. 2022): Table 1 counts, per-fold accuracies,
 the five random splits of Sec. 8.1 (Fig. 4) and the Model-C tuning choices.
 
-Signature ``f(pdf, results, context)`` as ``Experiment.report_pages``.
+Signature ``f(pdf, result, context)`` as ``Experiment.report_pages``: each page draws from the
+``ExperimentResult`` alone (its summary, fold records with their ``extra``, typed config and selection).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from papers.reddy2019.report import _save, fold_records
+from common.experiment import ExperimentResult, ReportContext
 from papers.talluri2022 import reported as rep
+
+
+def _save(pdf, fig) -> None:
+    """Add ``fig`` to the PDF and close it (pyplot keeps open figures alive)."""
+    import matplotlib.pyplot as plt
+
+    pdf.savefig(fig)
+    plt.close(fig)
 
 
 def _wrap(text: str, width: int = 95) -> str:
@@ -23,38 +32,26 @@ def _pct(value) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def _selection_counts(records: list[dict], class_names: list[str]) -> dict[str, int]:
-    """Per-class counts of the selection, from the first fold's train + test counts."""
-    if not records:
-        return {}
-    counts = records[0].get("extra", {}).get("counts", {})
-    return {name: int(sum(counts.get(name, [0, 0]))) for name in class_names}
-
-
-def scenario_pages(pdf, result, context: Any = None) -> None:
+def scenario_pages(pdf, result: ExperimentResult, context: ReportContext | None = None) -> None:
     """Selection counts beside Table 1 and the accuracy of each fold."""
-    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import table_pages
 
-    records = fold_records(results)
-    classes = list(results.get("class_names", []))
-    datasets = results.get("corpus", {}).get("datasets", {})
+    records = result.records
+    selection, protocol = result.selection, result.config.protocol
+    datasets, labels = selection.datasets, np.asarray(selection.labels)
     rows = []
-    for database, count in datasets.items():
+    for database in dict.fromkeys(datasets.tolist()):
         paper = rep.TABLE1_COUNTS.get(database, {})
-        rows.append([f"{database} (whole selection)", str(paper.get("total", "-")), str(count)])
-        for name in classes:
-            rows.append([f"  {name}", str(paper.get(name, "-")), ""])
-    ours = _selection_counts(records, classes)
-    for name in classes:
-        rows.append([f"selection {name} (all databases)", "", str(ours.get(name, "-"))])
+        ours = labels[datasets == database]
+        rows.append([f"{database} (whole selection)", str(paper.get("total", "-")), str(len(ours))])
+        for k, name in enumerate(selection.class_names):
+            rows.append([f"  {name}", str(paper.get(name, "-")), str(int(np.sum(ours == k)))])
     windows = records[0].get("extra", {}).get("windows", {}) if records else {}
     for key, label in (("apex_from_clip_middle", "apex = clip middle"), ("window_past_clip", "window past clip")):
-        if key in windows:  # fold 1's clips: train / test
-            rows.append([f"{label}, fold 1 (train/test)", "", " / ".join(str(v) for v in windows[key])])
+        if key in windows:  # the first fold's clips: train / test
+            rows.append([f"{label}, {records[0]['fold']} (train/test)", "",
+                         " / ".join(str(v) for v in windows[key])])
     rows.append(["", "", ""])
-    protocol = results.get("config", {}).get("protocol", {})
-    cross = set(protocol.get("train", [])) != set(protocol.get("test", []))
     accuracies = [_accuracy(record) for record in records]
     for record, accuracy in zip(records, accuracies):
         rows.append([f"fold {record['fold']} accuracy", "", _pct(accuracy)])
@@ -62,14 +59,14 @@ def scenario_pages(pdf, result, context: Any = None) -> None:
     if shown:
         rows.append(["mean of the folds (compared with Table 4)", "", _pct(float(np.mean(shown)))])
         rows.append(["best fold", "", _pct(max(shown))])
-    if cross:
-        whole = protocol.get("cross_test") == "whole"
+    if set(protocol.train) != set(protocol.test):
         note = ("Cross-dataset test: every fold's model on the WHOLE target database (protocol.cross_test=whole)"
-                if whole else "Cross-dataset test: fold i's model on the i-th stratified fifth of the target "
-                              "database (protocol.cross_test=fold; =whole tests each model on all of it)")
+                if protocol.cross_test == "whole" else
+                "Cross-dataset test: fold i's model on the i-th stratified fifth of the target "
+                "database (protocol.cross_test=fold; =whole tests each model on all of it)")
     else:
         note = "Intra-dataset stratified 5-fold"
-    for fig in table_pages(f"Talluri et al.: {results.get('experiment', '')}", ["quantity", "paper", "ours"], rows,
+    for fig in table_pages(f"Talluri et al.: {result.name}", ["quantity", "paper", "ours"], rows,
                            subtitle=_wrap(note + ". Table 1 counts per database (SMIC: positive -> happy, negative -> "
                                     "disgust, assumed); Table 1 lists SAMM disgust 15 / surprise 9, the release has "
                                     "9 / 15; CASME II 32/63/28 vs the coding file's 33/63/25.")):
@@ -81,7 +78,7 @@ def _accuracy(record: Mapping[str, Any]) -> float | None:
     return float(np.mean(y_true == y_pred)) if len(y_true) else None
 
 
-def split_run_summary(records: list[dict]) -> dict[str, Any]:
+def split_run_summary(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Sec. 8.1 like with like: per run the last-epoch accuracy (what we predict with) and the peak of
     the stored test-split curve (``val_accuracy``, Fig. 4; monitoring, never used to select), and over
     the runs: best and mean of each. Returns {"runs": [{run, last, peak, peak_epoch}], "best_last",
@@ -100,14 +97,13 @@ def split_run_summary(records: list[dict]) -> dict[str, Any]:
             "best_run": best}
 
 
-def split_run_pages(pdf, result, context: Any = None) -> None:
+def split_run_pages(pdf, result: ExperimentResult, context: ReportContext | None = None) -> None:
     """Sec. 8.1: each random split (paper: Run-1 85.2%, Run-3 45%; Model-C 80.3%), like-with-like
     summaries (best and mean of the runs, at the last epoch and at the curve's peak), and the Fig. 4 curves."""
-    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import curves_page, table_pages
 
-    records = fold_records(results)
-    model = results.get("config", {}).get("model", {}).get("name", "split_model")
+    records = result.records
+    model = result.config.model.name
     summary = split_run_summary(records)
     rows = []
     for run in summary["runs"]:
@@ -131,13 +127,12 @@ def split_run_pages(pdf, result, context: Any = None) -> None:
     _save(pdf, curves_page(f"Fig. 4: accuracy on the test split per epoch ({model}, monitoring only)", histories))
 
 
-def tuning_pages(pdf, result, context: Any = None) -> None:
+def tuning_pages(pdf, result: ExperimentResult, context: ReportContext | None = None) -> None:
     """The Model-C configuration keras-tuner chose on each training fold."""
-    results = result.summary  # the experiment's results.json, in memory
     from common.reporting.figures import table_pages
 
     rows = []
-    for record in fold_records(results):
+    for record in result.records:
         chosen = record.get("extra", {}).get("chosen", {})
         rows.append([record["fold"]] + [str(chosen.get(k, "-")) for k in
                                         ("filters", "dense_units", "dropout", "learning_rate")]
