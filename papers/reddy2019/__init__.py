@@ -32,6 +32,9 @@ PAPER = Paper(
     status="implemented",
     models=models,
     architecture_tables=ARCHITECTURE_TABLES,
+    parameter_counts={"microexpstcnn": (44_241_667, "Table I, CAS(ME)^2 input 64x64x96"),
+                      "microexpfusenet_intermediate": (177_088_515, "Table II"),
+                      "microexpfusenet_late": (177_221_123, "Table III")},
 )
 
 _VARIANT_LABELS = {

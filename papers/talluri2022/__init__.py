@@ -56,6 +56,8 @@ PAPER = Paper(
     status="implemented",
     models=models,
     architecture_tables=ARCHITECTURE_TABLES,
+    # Table 2 gives Model-A's layers and count only; the other models' counts are ours (tests/test_talluri2022.py).
+    parameter_counts={"model_a": (1_613_587, "Table 2")},
 )
 
 

@@ -1,0 +1,165 @@
+"""Every paper of the registry walked the same way (issue 14): the house each one must keep.
+
+For every paper in ``papers.PAPER_IDS``: its files by role, every model built with its published
+parameter count, one training step of each model a fold trains (the ``--estimate`` hooks), the
+benchmark entry on a shared track, and every kind of report page drawn from a result in memory
+after the run's folder is gone (pages only draw; they never read files back).
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from common.experiment import FoldOutcome, ReportContext, Track
+from papers import PAPER_IDS, get_paper
+
+REPO = Path(__file__).resolve().parent.parent
+ROLES = ("__init__.py", "config.py", "model.py", "protocol.py", "reported.py", "report.py", "README.md")
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_the_same_files_for_the_same_roles_and_no_paper_imports_another(paper_id):
+    folder = REPO / "papers" / paper_id
+    assert [role for role in ROLES if not (folder / role).exists()] == []
+    module = get_paper(paper_id)
+    for name in ("PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment"):
+        assert hasattr(module, name), f"papers.{paper_id} has no {name}"
+    model = __import__(f"papers.{paper_id}.model", fromlist=["build_model", "models"])
+    assert callable(model.build_model) and callable(model.models)
+    protocol = __import__(f"papers.{paper_id}.protocol", fromlist=["select", "folds", "run_fold"])
+    assert callable(protocol.select) and callable(protocol.folds) and callable(protocol.run_fold)
+    for path in folder.glob("*.py"):
+        others = {m for m in _imports(path) if m.startswith("papers.") and not m.startswith(f"papers.{paper_id}")}
+        assert others == set(), f"{path.name} imports {sorted(others)}"
+
+
+def test_common_imports_no_paper():
+    for path in (REPO / "common").rglob("*.py"):
+        assert not {m for m in _imports(path) if m == "papers" or m.startswith("papers.")}, path
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_model_builds_with_its_published_parameter_count(paper_id):
+    from common.training import trainable_parameters
+
+    paper = get_paper(paper_id).PAPER
+    assert paper.parameter_counts, f"{paper_id}: PAPER.parameter_counts is empty"
+    models = paper.models()
+    assert set(paper.parameter_counts) <= set(models)
+    for name, (count, source) in paper.parameter_counts.items():
+        assert trainable_parameters(models[name]) == count, f"{paper_id}/{name} ({source})"
+
+
+def _smoke_data(experiment, root):
+    from common.evaluation import runner
+
+    return runner.load_datasets(experiment, root)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_one_training_step_of_every_model_a_smoke_fold_trains(paper_id, smoke_corpus):
+    from common.evaluation import runner
+
+    experiment = get_paper(paper_id).EXPERIMENTS[0]
+    config = runner.effective_config(experiment, "smoke")
+    selection = experiment.select(_smoke_data(experiment, smoke_corpus), config)
+    fold = experiment.folds(selection, config, 0)[0]
+    assert experiment.training_stages is not None and experiment.preprocess_clip is not None
+    stages = list(experiment.training_stages(config, selection, fold))
+    assert stages
+    rng = np.random.default_rng(0)
+    for stage in stages[:2]:  # a two-stage method: one model of each stage is enough
+        assert stage.samples > 0 and stage.epochs >= 1 and stage.batch_size >= 1
+        model = stage.build()
+        inputs = [rng.normal(size=(2, *tuple(t.shape)[1:])).astype("float32") for t in model.inputs]
+        outputs = model.outputs[0].shape[-1]
+        targets = np.eye(outputs, dtype="float32")[rng.integers(0, outputs, 2)]
+        loss = model.train_on_batch(inputs if len(inputs) > 1 else inputs[0], targets)
+        assert np.all(np.isfinite(np.asarray(loss, dtype=float))), f"{paper_id}/{stage.model}"
+
+
+def _rotating_fold(ctx) -> FoldOutcome:
+    """A Keras-free stand-in for ``run_fold``: predicts the next class (a fake result to draw)."""
+    n = len(ctx.selection.class_names)
+    y_pred = (ctx.selection.labels[ctx.fold.test] + 1) % n
+    return FoldOutcome(test_indices=ctx.fold.test, y_pred=y_pred, probabilities=np.eye(n)[y_pred],
+                       history={"loss": [1.0, 0.5], "accuracy": [0.4, 0.6]}, parameters={"fake": 1})
+
+
+def _page_kinds(experiments):
+    """One experiment per distinct report-page function (closures of one factory count once)."""
+    seen, chosen = set(), []
+    for experiment in experiments:
+        pages = experiment.report_pages
+        if pages is None:
+            continue
+        kind = (pages.__module__, pages.__qualname__, getattr(pages, "__closure__", None) is not None
+                and experiment.datasets)
+        if kind not in seen:
+            seen.add(kind)
+            chosen.append(experiment)
+    return chosen
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_report_pages_draw_from_a_fake_result_in_memory(paper_id, smoke_corpus, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from common.evaluation import runner
+
+    module = get_paper(paper_id)
+    results = {}
+    for experiment in _page_kinds(module.EXPERIMENTS):
+        fake = dataclasses.replace(experiment, run_fold=_rotating_fold,
+                                   folds=lambda s, c, seed, e=experiment: e.folds(s, c, seed)[:2])
+        results[experiment.name] = runner.run_experiment(paper_id, fake, data_root=smoke_corpus, profile="smoke",
+                                                         out_dir=tmp_path, log=lambda _: None)
+    shutil.rmtree(tmp_path / paper_id)  # the pages must not need the run's files
+    context = ReportContext(paper_id=paper_id, paper=module.PAPER, profile="smoke", allow_faces=True,
+                            corpus={"kind": "synthetic"}, results=results)
+    for name, result in results.items():
+        buffer = io.BytesIO()
+        with PdfPages(buffer) as pdf:
+            result.experiment.report_pages(pdf, result, context)
+        assert buffer.getvalue().startswith(b"%PDF"), name
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_the_benchmark_entry_takes_a_track_as_it_is(paper_id, smoke_corpus):
+    from common.benchmark.tracks import MEGC2019
+    from common.evaluation import runner
+
+    module = get_paper(paper_id)
+    assert module.BENCHMARK_MODELS
+    for model in (None, *module.BENCHMARK_MODELS[1:]):
+        experiment = module.benchmark_experiment(MEGC2019, model)
+        assert experiment.datasets == MEGC2019.datasets and experiment.scopes == MEGC2019.scopes
+        config = runner.effective_config(experiment, "smoke")
+        data = _smoke_data(experiment, smoke_corpus)
+        track = MEGC2019.select(data)
+        selection = experiment.select(data, config)
+        assert [s.key for s in selection.samples] == [s.key for s in track.samples]
+        assert selection.labels.tolist() == track.labels.tolist()
+        folds = experiment.folds(selection, config, 0)
+        assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist())
+                                                             for f in MEGC2019.folds(track, 0)]
+    assert isinstance(MEGC2019, Track)
