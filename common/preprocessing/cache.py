@@ -28,6 +28,7 @@ import json
 import math
 import os
 import re
+import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -45,16 +46,44 @@ _KIND_KEY = "__kind__"
 
 @dataclasses.dataclass
 class CacheStats:
-    """Counts per stage name of hits, misses (computed) and rebuilt corrupt entries."""
+    """Counts per stage name of hits, misses (computed) and rebuilt corrupt entries, and the seconds
+    spent computing (``compute()`` plus writing the entry) and reading hits (issue 12: the benchmark's
+    preprocessing cost, first pass vs cached). Process-wide: work done in other processes is not counted."""
 
     hits: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     misses: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     rebuilt: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    compute_seconds: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    read_seconds: collections.Counter = dataclasses.field(default_factory=collections.Counter)
 
     def reset(self) -> None:
         self.hits.clear()
         self.misses.clear()
         self.rebuilt.clear()
+        self.compute_seconds.clear()
+        self.read_seconds.clear()
+
+    def snapshot(self) -> dict[str, dict[str, float]]:
+        """``{stage: {"hits", "misses", "compute_seconds", "read_seconds"}}`` now (a copy)."""
+        stages = set(self.hits) | set(self.misses) | set(self.compute_seconds) | set(self.read_seconds)
+        return {stage: {"hits": int(self.hits[stage]), "misses": int(self.misses[stage]),
+                        "compute_seconds": float(self.compute_seconds[stage]),
+                        "read_seconds": float(self.read_seconds[stage])} for stage in sorted(stages)}
+
+
+def stats_delta(before: Mapping[str, Mapping[str, float]],
+                after: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """What happened between two :meth:`CacheStats.snapshot` calls, per stage with any activity
+    (the runner stores it as each fold record's ``cache``)."""
+    delta = {}
+    for stage, values in after.items():
+        old = before.get(stage, {})
+        change = {name: value - old.get(name, 0) for name, value in values.items()}
+        change["compute_seconds"] = round(change["compute_seconds"], 4)
+        change["read_seconds"] = round(change["read_seconds"], 4)
+        if change["hits"] or change["misses"]:
+            delta[stage] = change
+    return delta
 
 
 STATS = CacheStats()  # process-wide counters; tests and benchmarks read and reset them
@@ -175,20 +204,24 @@ def cached(
         raise ValueError(f"stage={stage!r}: expected letters, digits, '_', '.', '-' (it names a folder)")
     key = cache_key(stage, inputs, params)
     path = entry_path(stage, key, root)
+    started = time.perf_counter()
     if path.exists():
         try:
             result = _read(path)
             STATS.hits[stage] += 1
+            STATS.read_seconds[stage] += time.perf_counter() - started
             return result
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             path.unlink(missing_ok=True)  # corrupt or partial: rebuild below
             STATS.rebuilt[stage] += 1
+    started = time.perf_counter()
     arrays = _to_arrays(stage, compute())
     try:
         _write(path, arrays)
     except OSError as error:  # a read-only or full disk costs speed, never the result
         warnings.warn(f"stage {stage!r}: could not write cache entry {path}: {error}", RuntimeWarning, stacklevel=2)
     STATS.misses[stage] += 1
+    STATS.compute_seconds[stage] += time.perf_counter() - started
     return _from_arrays(dict(arrays))
 
 
