@@ -409,7 +409,7 @@ def write_report(bench: Any, path: str | Path) -> Path:
         if matrices:
             seeds = len(summary["seeds"])
             pages.append(figures.confusion_page(
-                "Confusion matrices of every method (scope all, pooled over folds"
+                "Confusion matrices (all test samples, pooled over folds"
                 + (f", summed over {seeds} seeds)" if seeds > 1 else ")"), matrices, summary["track"]["class_names"],
                 subtitle=banner(summary)))
         pages.append(_pairwise_page(summary))
