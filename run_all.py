@@ -298,20 +298,22 @@ def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
 def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, str | None]]:
     """``(paper_id, module, model|None)`` of ``--methods`` (default: every paper with ``benchmark_experiment``)."""
     if spec is None:
-        methods = []
+        methods, notes = [], []
         for paper_id in registry.PAPER_IDS:
             try:
                 module = _load_paper(registry, paper_id)
             except CliError as exc:
-                print(f"{PROG}: note: {exc}; left out of the benchmark", file=sys.stderr)
+                notes.append(f"{exc}; left out of the benchmark")
                 continue
             if callable(getattr(module, "benchmark_experiment", None)):
                 methods.append((paper_id, module, None))
             else:
-                print(f"{PROG}: note: paper {paper_id!r} has no benchmark_experiment yet; left out of the benchmark",
-                      file=sys.stderr)
+                notes.append(f"paper {paper_id!r} has no benchmark_experiment yet; left out of the benchmark")
         if not methods:
-            raise CliError("no paper can enter a benchmark track yet (none has benchmark_experiment)")
+            raise CliError(f"no paper can enter a benchmark track yet (none of {', '.join(registry.PAPER_IDS)} "
+                           "has benchmark_experiment)")
+        for note in notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
         return methods
     methods = []
     for item in (part.strip() for part in spec.split(",")):
