@@ -201,6 +201,16 @@ def test_cache_counts_compute_and_read_seconds(tmp_path):
     assert set(delta) == {"bench_stage"}
     assert delta["bench_stage"]["misses"] == 1 and delta["bench_stage"]["hits"] == 1
     assert delta["bench_stage"]["compute_seconds"] >= 0.02 > delta["bench_stage"]["read_seconds"] > 0
+    # a stage computed inside another's compute() counts for itself only, not twice
+    before = cache.STATS.snapshot()
+
+    def outer():
+        inner = cache.cached("bench_inner", {"k": 2}, {}, slow, root=tmp_path)
+        return inner + 1
+
+    cache.cached("bench_outer", {"k": 2}, {}, outer, root=tmp_path)
+    delta = cache.stats_delta(before, cache.STATS.snapshot())
+    assert delta["bench_inner"]["compute_seconds"] >= 0.02 > delta["bench_outer"]["compute_seconds"]
 
 
 def test_references_from_the_papers_table_skip_the_papers_own_row():

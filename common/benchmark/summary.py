@@ -182,7 +182,7 @@ def cost(runs: Sequence[Any]) -> dict[str, Any]:
                     "fit_seconds": "mean training seconds per fold (extra.timing.fit_seconds)",
                     "predict_ms_per_clip": "inference milliseconds per test clip, batched (extra.timing)",
                     "preprocess_seconds_per_clip_first": "seconds per clip computing the cached preprocessing "
-                                                         "stages (first pass), summed over stages",
+                                                         "stages (first pass), each stage's own seconds summed over stages",
                     "preprocess_seconds_per_clip_cached": "seconds per clip reading them from the cache",
                     "peak_rss_mb": "peak resident memory of the process (MiB) when the method's folds finished; "
                                    "never decreases, so it includes the methods run before in the same process"},

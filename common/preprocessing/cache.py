@@ -28,6 +28,7 @@ import json
 import math
 import os
 import re
+import threading
 import time
 import warnings
 import zipfile
@@ -47,7 +48,8 @@ _KIND_KEY = "__kind__"
 @dataclasses.dataclass
 class CacheStats:
     """Counts per stage name of hits, misses (computed) and rebuilt corrupt entries, and the seconds
-    spent computing (``compute()`` plus writing the entry) and reading hits (issue 12: the benchmark's
+    spent computing (``compute()`` plus writing the entry, less the time of ``cached()`` calls nested in
+    that ``compute()``, which count for their own stage) and reading hits (issue 12: the benchmark's
     preprocessing cost, first pass vs cached). Process-wide: work done in other processes is not counted."""
 
     hits: collections.Counter = dataclasses.field(default_factory=collections.Counter)
@@ -87,6 +89,9 @@ def stats_delta(before: Mapping[str, Mapping[str, float]],
 
 
 STATS = CacheStats()  # process-wide counters; tests and benchmarks read and reset them
+# Per thread, one entry per compute() running: the seconds spent in cached() calls nested in it, so that
+# a stage's compute_seconds are its own (a stage computed inside another's compute() is not counted twice).
+_NESTED = threading.local()
 
 
 class CacheKeyError(TypeError):
@@ -204,24 +209,35 @@ def cached(
         raise ValueError(f"stage={stage!r}: expected letters, digits, '_', '.', '-' (it names a folder)")
     key = cache_key(stage, inputs, params)
     path = entry_path(stage, key, root)
+    stack = _NESTED.__dict__.setdefault("stack", [])
     started = time.perf_counter()
     if path.exists():
         try:
             result = _read(path)
             STATS.hits[stage] += 1
-            STATS.read_seconds[stage] += time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            STATS.read_seconds[stage] += elapsed
+            if stack:
+                stack[-1] += elapsed
             return result
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             path.unlink(missing_ok=True)  # corrupt or partial: rebuild below
             STATS.rebuilt[stage] += 1
     started = time.perf_counter()
-    arrays = _to_arrays(stage, compute())
+    stack.append(0.0)
+    try:
+        arrays = _to_arrays(stage, compute())
+    finally:
+        nested = stack.pop()
     try:
         _write(path, arrays)
     except OSError as error:  # a read-only or full disk costs speed, never the result
         warnings.warn(f"stage {stage!r}: could not write cache entry {path}: {error}", RuntimeWarning, stacklevel=2)
     STATS.misses[stage] += 1
-    STATS.compute_seconds[stage] += time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    STATS.compute_seconds[stage] += elapsed - nested  # this stage's own seconds
+    if stack:
+        stack[-1] += elapsed
     return _from_arrays(dict(arrays))
 
 
