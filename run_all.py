@@ -8,10 +8,15 @@
     python run_all.py --paper aouayeb2019 --architectures --json
     python run_all.py --check-data /data
     python run_all.py --check-data /data --faces               # also list clips without a steady face
+    python run_all.py --benchmark megc2019                     # every method on a shared track (issue 12)
+    python run_all.py --benchmark all --data-root /data --seeds 3 --methods aouayeb2019,le2020:resnet50
 
 Outputs go to ``--out`` (default ``reports/``): ``<paper>/report.pdf``, ``<paper>/results.json``
 and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}``. A rerun of
 the same command resumes: finished folds are reused (``--fresh`` recomputes them).
+
+Benchmark outputs go to ``<out>/benchmark/<track>/``: ``report.pdf``, ``results.json``, ``leaderboard.csv``,
+``predictions.csv`` and per method x seed ``<method>/seed<k>/{results.json,predictions.csv,folds/}``.
 
 Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2 the run could not
 start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type or range
@@ -73,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
     parser.add_argument("--faces", action="store_true",
                         help="with --check-data: also check every clip for a face (dlib; cached) and list the flagged ones")
+    parser.add_argument("--benchmark", metavar="TRACK",
+                        help="run every method on a shared benchmark track (megc2019, megc2019_hde) or 'all'")
+    parser.add_argument("--methods", metavar="PAPER[:MODEL],...",
+                        help="with --benchmark: the methods (default: every paper that can enter a track, its "
+                             "default model)")
+    parser.add_argument("--seeds", type=int, default=1, metavar="N",
+                        help="with --benchmark: run every method with seeds SEED..SEED+N-1 (default 1)")
+    parser.add_argument("--max-folds", type=int, metavar="N",
+                        help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
     parser.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
     parser.add_argument("--json", action="store_true", help="with --architectures: print JSON only")
     return parser
@@ -281,6 +295,100 @@ def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
             + (" and folds/<fold>/error.txt" if counts["failed"] else ""))
 
 
+def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, str | None]]:
+    """``(paper_id, module, model|None)`` of ``--methods`` (default: every paper with ``benchmark_experiment``)."""
+    if spec is None:
+        methods, notes = [], []
+        for paper_id in registry.PAPER_IDS:
+            try:
+                module = _load_paper(registry, paper_id)
+            except CliError as exc:
+                notes.append(f"{exc}; left out of the benchmark")
+                continue
+            if callable(getattr(module, "benchmark_experiment", None)):
+                methods.append((paper_id, module, None))
+            else:
+                notes.append(f"paper {paper_id!r} has no benchmark_experiment yet; left out of the benchmark")
+        if not methods:
+            raise CliError(f"no paper can enter a benchmark track yet (none of {', '.join(registry.PAPER_IDS)} "
+                           "has benchmark_experiment)")
+        for note in notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
+        return methods
+    methods = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            raise CliError(f"--methods {spec!r}: expected paper[:model],... (an empty entry)")
+        paper_id, _, model = item.partition(":")
+        module = _load_paper(registry, paper_id)
+        if not callable(getattr(module, "benchmark_experiment", None)):
+            raise CliError(f"paper {paper_id!r} has no benchmark_experiment(track, model): it cannot enter a track yet")
+        models = tuple(getattr(module, "BENCHMARK_MODELS", ()) or ())
+        if model and models and model not in models:
+            raise CliError(f"paper {paper_id!r} has no benchmark model {model!r}; its models: {', '.join(models)}")
+        methods.append((paper_id, module, model or None))
+    return methods
+
+
+def _benchmark_references(registry: Any) -> list:
+    """Every ``BENCHMARK_REFERENCES`` row the registry's papers expose (published numbers, not run by us)."""
+    references = []
+    for paper_id in registry.PAPER_IDS:
+        try:
+            module = registry.get_paper(paper_id)
+        except Exception:  # an unimplemented or broken paper has none
+            continue
+        references += list(getattr(module, "BENCHMARK_REFERENCES", ()) or ())
+    return references
+
+
+def benchmark(args, registry: Any) -> int:
+    """``--benchmark TRACK|all`` through ``common.benchmark.run.run_benchmark`` (exit 0, or 3 when folds are not scored)."""
+    from common.benchmark.tracks import TRACKS, get_track
+    from common.config import ConfigError, parse_assignments
+    from common.evaluation.run import RunSettings
+    from common.evaluation.runner import RunError
+
+    if args.paper or args.experiment or args.architectures:
+        raise CliError("--benchmark runs every method on a track; it does not go with --paper, --experiment or "
+                       "--architectures")
+    if args.seeds < 1:
+        raise CliError(f"--seeds {args.seeds}: expected 1 or more")
+    if args.max_folds is not None and args.max_folds < 1:
+        raise CliError(f"--max-folds {args.max_folds}: expected 1 or more")
+    try:
+        tracks = list(TRACKS) if args.benchmark == "all" else [get_track(args.benchmark)]
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+    _import_tensorflow_quietly()
+    methods = _benchmark_methods(registry, args.methods)
+    references = _benchmark_references(registry)
+    from common.benchmark.run import run_benchmark
+
+    benches = []
+    try:
+        settings = RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
+                               overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
+                               faces_policy=args.faces_policy, allow_faces=args.allow_faces,
+                               command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
+        for track in tracks:
+            benches.append(run_benchmark(track, methods, settings, seeds=args.seeds, max_folds=args.max_folds,
+                                         log=_log, references=references))
+    except (ConfigError, RunError) as exc:
+        raise CliError(str(exc)) from None
+    _log("")
+    for bench in benches:
+        outputs = bench.outputs
+        _log(f"benchmark {bench.track.name}: report {outputs['report']}")
+        _log(f"benchmark {bench.track.name}: {outputs['results']}, {outputs['leaderboard'].name}, "
+             f"{outputs['predictions'].name}; per method x seed: {outputs['dir']}/<method>/seed<k>/")
+    not_scored = [entry for bench in benches for entry in bench.not_scored]
+    if not_scored:
+        print(_not_scored_line(not_scored), file=sys.stderr)
+        return EXIT_FOLDS_NOT_SCORED
+    return 0
+
+
 def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
     try:
         from common.datasets.check import main as check_main
@@ -309,8 +417,12 @@ def main(argv: list[str] | None = None, registry: Any = None) -> int:
             raise CliError("--faces goes with --check-data ROOT")
         if args.list:
             return list_papers(_registry(registry))
+        if args.benchmark:
+            return benchmark(args, _registry(registry))
+        if args.methods or args.max_folds is not None or args.seeds != 1:
+            raise CliError("--methods, --seeds and --max-folds go with --benchmark TRACK")
         if not args.paper:
-            parser.error("give --paper ID|all (or --list, --check-data ROOT)")
+            parser.error("give --paper ID|all or --benchmark TRACK|all (or --list, --check-data ROOT)")
         if args.json and not args.architectures:
             raise CliError("--json goes with --architectures")
         chosen = _selected_papers(_registry(registry), args.paper)

@@ -48,6 +48,8 @@ def make_samples(dataset: str) -> list[Sample]:
 def load(name: str, root, **options) -> list[Sample]:
     if not (Path(root) / f"{name}.present").exists():
         raise ValueError(f"{root}: no {name} database found (expected {name}.present)")
+    if name == "megc2019":  # the composite stands for both databases, as the real megc2019 loader does
+        return make_samples("casme2") + make_samples("samm")
     return make_samples(name)
 
 
@@ -124,6 +126,24 @@ def nearest_centroid_fold(ctx) -> FoldOutcome:
                        parameters={"centres": int(centres.size)})
 
 
+def cached_centroid_fold(ctx) -> FoldOutcome:
+    """:func:`nearest_centroid_fold` on features read through the preprocessing cache (stage
+    ``dummy_features``), with ``extra["timing"]`` like ``common.evaluation.fold``'s: the benchmark's cost columns."""
+    import time
+
+    from common.evaluation.fold import timing_extra
+    from common.preprocessing.cache import cached
+
+    started = time.perf_counter()
+    for sample in ctx.selection.samples:
+        cached("dummy_features", {"key": sample.key}, {"version": 1},
+               lambda: np.asarray(sample.meta["features"], dtype="float32"), root=ctx.cache_dir)
+    fit_started = predict_started = time.perf_counter()
+    outcome = nearest_centroid_fold(ctx)
+    timing = timing_extra(fit_started, predict_started, time.perf_counter(), len(ctx.fold.test), started)
+    return dataclasses.replace(outcome, extra={"timing": timing})
+
+
 def report_pages(pdf, result, context) -> None:
     import matplotlib.pyplot as plt
 
@@ -145,6 +165,37 @@ EXPERIMENTS = (
         min_frames=0,  # in-memory samples without frame files (their faces are "unchecked")
     ),
 )
+
+# The benchmark (issue 12): the dummy enters any track with one of two models; "mlp" (Keras, the default)
+# or "centroid" (nearest class centre, no Keras). BENCHMARK_REFERENCES: published rows for the leaderboard.
+BENCHMARK_MODELS = ("mlp", "centroid")
+
+
+def benchmark_experiment(track, model=None) -> Experiment:
+    """The dummy's method on ``track``: the track's databases, samples, labels, folds and scopes."""
+    model = model or BENCHMARK_MODELS[0]
+    if model not in BENCHMARK_MODELS:
+        raise ValueError(f"dummy: unknown benchmark model {model!r}; models: {', '.join(BENCHMARK_MODELS)}")
+    return Experiment(
+        name=f"{track.name}_{model}", title=f"{track.title}: dummy {model}", datasets=track.datasets,
+        config=DummyConfig(), select=lambda data, config: track.select(data),
+        folds=lambda selection, config, seed: track.folds(selection, seed),
+        run_fold=run_fold if model == "mlp" else cached_centroid_fold,
+        profiles={"quick": {"train.epochs": 2}, "smoke": {"train.epochs": 1, "model.units": 3}},
+        reported=(Reported("uf1", 0.7, "all", "pooled", "Table 9"), Reported("uar", 0.65, "all", "pooled", "Table 9"))
+        if model == "mlp" else (),
+        scopes=track.scopes, loader_options=track.loader_options, min_frames=0)
+
+
+def _references():
+    from common.benchmark.references import references_from_table
+
+    rows = (("LBP-TOP", "[22]", "handcrafted", {"all": (0.5882, 0.5785), "casme2": (0.7026, 0.7429)}),
+            ("Dummy (paper)", "", "deep learning", {"all": (0.7, 0.65)}))
+    return references_from_table(rows, track="megc2019", source="Dummy et al., Table 9", skip=("Dummy (paper)",))
+
+
+BENCHMARK_REFERENCES = _references()
 
 PAPER = Paper(
     id="dummy", title="A dummy paper for the harness tests", citation="Nobody, A dummy paper, Tests 2024.",

@@ -19,7 +19,10 @@ so a crash, Ctrl-C or a second run never leaves half a file; the folder is locke
      "finished", "n_train", "n_test",
      "test_indices": [int], "keys": [str], "datasets": [str], "subjects": [str],
      "y_true": [int], "y_pred": [int], "probabilities": [[float]] | null,
-     "history": {name: [float|null]}, "parameters": {model: int}, "extra": {...}}
+     "history": {name: [float|null]}, "parameters": {model: int}, "extra": {...},
+     "cache": {stage: {"hits", "misses", "compute_seconds", "read_seconds"}} (this fold's preprocessing
+     cache activity, ``common.preprocessing.cache.STATS`` before/after), "max_rss_mb" (the process's peak
+     resident memory after the fold, :func:`peak_rss_mb`; monotonic over the process)}
 
 The fingerprint hashes paper, experiment, profile, seed, the effective config, the data root
 and the fold's train/test sample keys. A rerun reuses a fold file only when it is well-formed
@@ -95,7 +98,9 @@ from common.experiment import PROFILES, Experiment, ExperimentResult, FoldContex
 from common.files import OutputError, atomic_write, folder_lock, write_text_atomic
 from common.files import write_json_atomic as _write_strict_json
 from common.paths import cache_root, reports_root
+from common.preprocessing.cache import STATS as CACHE_STATS
 from common.preprocessing.cache import default_root as stages_root
+from common.preprocessing.cache import stats_delta
 
 FOLD_SCHEMA = "mersuite.fold/1"
 RESULTS_SCHEMA = "mersuite.results/1"
@@ -205,6 +210,19 @@ def load_datasets(experiment: Experiment, root: Path,
         except RunError as exc:
             raise RunError(f"experiment {experiment.name!r} needs database(s) it cannot load: {exc}") from None
     return {name: loaded[loader_key(experiment, name)] for name in experiment.datasets}
+
+
+def peak_rss_mb() -> float | None:
+    """The peak resident memory of this process so far, in MiB (``resource.getrusage(RUSAGE_SELF).ru_maxrss``:
+    KiB on Linux, bytes on macOS); None where ``resource`` does not exist (Windows). It never goes down:
+    after several experiments in one process it is the largest so far."""
+    try:
+        import resource
+        import sys
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def environment() -> dict[str, Any]:
@@ -618,7 +636,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                    out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                    loaded: Mapping[str, list] | None = None, fresh: bool = False,
-                   faces_policy: str = "exclude") -> ExperimentResult:
+                   faces_policy: str = "exclude", folder: str | Path | None = None) -> ExperimentResult:
     """Run (or resume) every fold of ``experiment`` and return its :class:`ExperimentResult`
     (``summary`` is ``results.json``, schema above; ``records`` the fold records, ``extra`` included).
 
@@ -633,13 +651,15 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
 
     The experiment's output folder is checked (a folder, writable) and locked
     (``common.files.folder_lock``) before anything else: an unusable folder, or one another run
-    is writing into, is a :class:`RunError` with one line, before any work.
+    is writing into, is a :class:`RunError` with one line, before any work. ``folder`` replaces
+    the output folder ``<out>/<paper>/<experiment>/`` (the benchmark's ``<track>/<method>/seed<k>/``).
     """
+    folder = Path(folder) if folder is not None else experiment_dir(paper_id, experiment.name, out_dir)
     try:
-        with folder_lock(experiment_dir(paper_id, experiment.name, out_dir), "output folder"):
+        with folder_lock(folder, "output folder"):
             return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
                                    overrides=overrides, out_dir=out_dir, log=log, loaded=loaded, fresh=fresh,
-                                   faces_policy=faces_policy)
+                                   faces_policy=faces_policy, folder=folder)
     except OutputError as exc:
         raise RunError(str(exc)) from None
 
@@ -681,14 +701,14 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                     profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                     out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                     loaded: Mapping[str, list] | None = None, fresh: bool = False,
-                    faces_policy: str = "exclude") -> ExperimentResult:
+                    faces_policy: str = "exclude", folder: Path | None = None) -> ExperimentResult:
     """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root)
     config = effective_config(experiment, profile, overrides)
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     synthetic = data_root is None or is_synthetic(root)
-    exp_dir = experiment_dir(paper_id, experiment.name, out_dir)
+    exp_dir = folder if folder is not None else experiment_dir(paper_id, experiment.name, out_dir)
     folds_dir = exp_dir / "folds"
     tag = f"[{paper_id}/{experiment.name}]"
     log(f"{tag} {experiment.title}")
@@ -731,6 +751,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
         ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
                           work_dir=folds_dir / fold.name, cache_dir=stages_root(), log=log)
         t0 = time.perf_counter()
+        cache_before = CACHE_STATS.snapshot()
         try:
             status, reason, outcome = _run_one_fold(experiment, ctx, n_classes)
         except KeyboardInterrupt:
@@ -739,6 +760,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
             raise
         record = _record(base, selection, fold, fingerprints[fold.name], status, reason, time.perf_counter() - t0,
                          outcome)
+        record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
         _write_output(write_json_atomic, path, record)
         records.append(record)
         computed_seconds.append(time.perf_counter() - t0)

@@ -15,6 +15,7 @@ Everything here is computed from the arrays the runner stores per test sample (`
 - :func:`compare` / :func:`pairwise`: paired difference of two methods on the same samples, its
   paired bootstrap interval and a paired permutation p-value; the all-pairs matrix.
 - :func:`chance_level`: a label-permutation null of the pooled score (mean and 95 % band).
+- :func:`common_samples`: runs (seeds, methods) restricted to the samples every one predicted.
 
 The resampled unit is the subject, identified by ``(dataset, subject)`` so that two databases
 using the same subject name stay two subjects. Resampling clips instead would ignore that a
@@ -218,6 +219,48 @@ def select(predictions: Predictions, scope: str = "all") -> Predictions:
         subjects=predictions.subjects[mask], datasets=predictions.datasets[mask],
         folds=None if predictions.folds is None else predictions.folds[mask],
         keys=None if predictions.keys is None else predictions.keys[mask])
+
+
+def common_samples(runs: Sequence[Predictions]) -> tuple[list[Predictions], int]:
+    """The runs restricted to the samples (by key) that every run predicted, each in the first run's
+    order, and how many samples of the union were left out. Paired statistics need the same
+    samples: when a fold failed in one run (one seed, one method), its samples leave every run.
+
+    Needs keys (``ValueError`` otherwise) and at most one prediction per key in each run. Runs that
+    already hold the same keys in the same order come back unchanged, with 0 left out.
+    """
+    runs = list(runs)
+    if not runs:
+        raise ValueError("no run given (expected a sequence of Predictions)")
+    for run in runs:
+        if run.keys is None:
+            raise ValueError(f"{run.source}: no sample keys; aligning runs on their common samples needs them")
+        if len(set(run.keys.tolist())) != len(run):
+            seen, twice = set(), None
+            for key in run.keys.tolist():
+                if key in seen:
+                    twice = key
+                    break
+                seen.add(key)
+            raise ValueError(f"{run.source}: sample {twice!r} is predicted twice; expected one prediction per sample")
+    if all(np.array_equal(run.keys, runs[0].keys) for run in runs[1:]):
+        return runs, 0
+    shared = set(runs[0].keys.tolist())
+    union = set(runs[0].keys.tolist())
+    for run in runs[1:]:
+        shared &= set(run.keys.tolist())
+        union |= set(run.keys.tolist())
+    order = [k for k in runs[0].keys.tolist() if k in shared]
+    if not order:
+        raise ValueError(f"{', '.join(r.source for r in runs)}: no sample is predicted by every run")
+    aligned = []
+    for run in runs:
+        position = {key: i for i, key in enumerate(run.keys.tolist())}
+        index = np.array([position[k] for k in order], dtype=int)
+        aligned.append(dataclasses.replace(
+            run, y_true=run.y_true[index], y_pred=run.y_pred[index], subjects=run.subjects[index],
+            datasets=run.datasets[index], folds=None if run.folds is None else run.folds[index], keys=run.keys[index]))
+    return aligned, len(union) - len(order)
 
 
 def subject_units(predictions: Predictions) -> tuple[np.ndarray, list[str]]:

@@ -28,6 +28,8 @@ import json
 import math
 import os
 import re
+import threading
+import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -45,19 +47,51 @@ _KIND_KEY = "__kind__"
 
 @dataclasses.dataclass
 class CacheStats:
-    """Counts per stage name of hits, misses (computed) and rebuilt corrupt entries."""
+    """Counts per stage name of hits, misses (computed) and rebuilt corrupt entries, and the seconds
+    spent computing (``compute()`` plus writing the entry, less the time of ``cached()`` calls nested in
+    that ``compute()``, which count for their own stage) and reading hits (issue 12: the benchmark's
+    preprocessing cost, first pass vs cached). Process-wide: work done in other processes is not counted."""
 
     hits: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     misses: collections.Counter = dataclasses.field(default_factory=collections.Counter)
     rebuilt: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    compute_seconds: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+    read_seconds: collections.Counter = dataclasses.field(default_factory=collections.Counter)
 
     def reset(self) -> None:
         self.hits.clear()
         self.misses.clear()
         self.rebuilt.clear()
+        self.compute_seconds.clear()
+        self.read_seconds.clear()
+
+    def snapshot(self) -> dict[str, dict[str, float]]:
+        """``{stage: {"hits", "misses", "compute_seconds", "read_seconds"}}`` now (a copy)."""
+        stages = set(self.hits) | set(self.misses) | set(self.compute_seconds) | set(self.read_seconds)
+        return {stage: {"hits": int(self.hits[stage]), "misses": int(self.misses[stage]),
+                        "compute_seconds": float(self.compute_seconds[stage]),
+                        "read_seconds": float(self.read_seconds[stage])} for stage in sorted(stages)}
+
+
+def stats_delta(before: Mapping[str, Mapping[str, float]],
+                after: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """What happened between two :meth:`CacheStats.snapshot` calls, per stage with any activity
+    (the runner stores it as each fold record's ``cache``)."""
+    delta = {}
+    for stage, values in after.items():
+        old = before.get(stage, {})
+        change = {name: value - old.get(name, 0) for name, value in values.items()}
+        change["compute_seconds"] = round(change["compute_seconds"], 4)
+        change["read_seconds"] = round(change["read_seconds"], 4)
+        if change["hits"] or change["misses"]:
+            delta[stage] = change
+    return delta
 
 
 STATS = CacheStats()  # process-wide counters; tests and benchmarks read and reset them
+# Per thread, one entry per compute() running: the seconds spent in cached() calls nested in it, so that
+# a stage's compute_seconds are its own (a stage computed inside another's compute() is not counted twice).
+_NESTED = threading.local()
 
 
 class CacheKeyError(TypeError):
@@ -175,20 +209,35 @@ def cached(
         raise ValueError(f"stage={stage!r}: expected letters, digits, '_', '.', '-' (it names a folder)")
     key = cache_key(stage, inputs, params)
     path = entry_path(stage, key, root)
+    stack = _NESTED.__dict__.setdefault("stack", [])
+    started = time.perf_counter()
     if path.exists():
         try:
             result = _read(path)
             STATS.hits[stage] += 1
+            elapsed = time.perf_counter() - started
+            STATS.read_seconds[stage] += elapsed
+            if stack:
+                stack[-1] += elapsed
             return result
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             path.unlink(missing_ok=True)  # corrupt or partial: rebuild below
             STATS.rebuilt[stage] += 1
-    arrays = _to_arrays(stage, compute())
+    started = time.perf_counter()
+    stack.append(0.0)
+    try:
+        arrays = _to_arrays(stage, compute())
+    finally:
+        nested = stack.pop()
     try:
         _write(path, arrays)
     except OSError as error:  # a read-only or full disk costs speed, never the result
         warnings.warn(f"stage {stage!r}: could not write cache entry {path}: {error}", RuntimeWarning, stacklevel=2)
     STATS.misses[stage] += 1
+    elapsed = time.perf_counter() - started
+    STATS.compute_seconds[stage] += elapsed - nested  # this stage's own seconds
+    if stack:
+        stack[-1] += elapsed
     return _from_arrays(dict(arrays))
 
 

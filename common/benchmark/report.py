@@ -1,0 +1,423 @@
+"""The benchmark's PDF (issue 12): one report a researcher would put in an appendix.
+
+A pure function of the benchmark's summary in memory (``BenchmarkResult.summary``, exactly what
+``results.json`` holds); nothing is reloaded or recomputed. Pages, the answer first:
+
+1. the leaderboard (method, model, profile, pooled UF1 and UAR with 95 % intervals, fold mean,
+   per database, the paper's own number where it reports one, cost; the published reference rows
+   at the bottom, marked "published, not run by us") and the forest plot (UF1 and UAR with their
+   intervals and the chance level of the track);
+2. per-database heatmap (method x database); 3. confusion matrices of every method;
+4. pairwise differences and p-values; 5. every score with its label (scores table);
+6. cost vs UF1 (training time, parameters) and the cost table;
+7. per method: the effective configuration and every setting that differs from the paper profile;
+8. last: the run (corpus, folds, seeds, statistics settings, environment, device, command).
+
+Every number says what it is: profile, corpus (SYNTHETIC in capitals and boxed when synthetic),
+pooled over folds or fold mean. :func:`save_leaderboard_png` saves page 1's leaderboard and forest
+plot as a PNG (the README's figure).
+"""
+from __future__ import annotations
+
+import datetime
+import textwrap
+from pathlib import Path
+from typing import Any, Mapping
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+
+from common.benchmark.references import PUBLISHED  # noqa: E402
+from common.benchmark.summary import score_text  # noqa: E402
+from common.files import atomic_write  # noqa: E402
+from common.reporting import figures  # noqa: E402
+from common.reporting.tables import fmt  # noqa: E402
+
+LANDSCAPE = (11.69, 8.27)
+METRIC_TITLES = {"uf1": "UF1", "uar": "UAR"}
+
+
+def _summary(bench: Any) -> Mapping[str, Any]:
+    return bench.summary if hasattr(bench, "summary") else bench
+
+
+def _synthetic(summary: Mapping[str, Any]) -> bool:
+    return summary["corpus"]["kind"] == "synthetic"
+
+
+def banner(summary: Mapping[str, Any]) -> str:
+    """Profile, corpus, seeds and folds of the whole benchmark, on every page."""
+    corpus = summary["corpus"]
+    kind = "SYNTHETIC CORPUS (not comparable with any paper's number)" if _synthetic(summary) else "real databases"
+    seeds = summary["seeds"]
+    folds = f"{summary['n_folds']} folds" + (f" (only the first {summary['max_folds']})" if summary.get("max_folds") else "")
+    return (f"track {summary['track']['name']}   profile: {summary['profile']}   corpus: {kind}\n"
+            f"seeds {', '.join(map(str, seeds))}   {folds}   scores pooled over folds (MEGC rule)"
+            + (", mean over seeds" if len(seeds) > 1 else "") + f"; {int(100 * summary['statistics']['settings']['level'])}% "
+            f"intervals: bootstrap over subjects{' x seeds' if len(seeds) > 1 else ''} "
+            f"({summary['statistics']['settings']['n_resamples']} resamples)")
+
+
+def _ranked(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return sorted(summary["methods"], key=lambda m: -((((m["scores"].get("all") or {}).get("uf1") or {})
+                                                       .get("pooled")) or -1))
+
+
+def _value(m: Mapping[str, Any], scope: str, metric: str) -> Mapping[str, Any]:
+    return (m["scores"].get(scope) or {}).get(metric) or {}
+
+
+def _paper_number(m: Mapping[str, Any]) -> str:
+    values = {r["metric"]: r["value"] for r in m["reported"] if r["scope"] == "all" and r["aggregation"] == "pooled"}
+    if not values:
+        return "–"
+    return " / ".join(fmt(values.get(k), 3) for k in ("uf1", "uar"))
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value >= 1000):
+        return f"{int(round(value)):,}"
+    return f"{value:.{digits}f}"
+
+
+def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]], list[bool]]:
+    """(header, rows, published?) of page 1's table: ranked methods, then the reference rows."""
+    databases = [s for s in summary["track"]["scopes"] if s != "all"]
+    header = ["#", "method", "model", "profile", "UF1 pooled\n[95% CI]", "UAR pooled\n[95% CI]", "UF1\nfold-mean",
+              "UF1 per database\n(" + " / ".join(databases) + ")", "paper's\nUF1 / UAR", "trainable\nparams",
+              "s / fold", "infer ms\n/ clip", "prep s / clip\n(1st | cached)", "peak\nMiB"]
+    rows, published = [], []
+    for rank, m in enumerate(_ranked(summary), 1):
+        c = m["cost"]
+        per_db = " / ".join(fmt(_value(m, db, "uf1").get("pooled"), 3) for db in databases)
+        prep = f"{_num(c['preprocess_seconds_per_clip_first'], 3)} | {_num(c['preprocess_seconds_per_clip_cached'], 4)}"
+        rows.append([str(rank), m["name"], m["model"], m["profile"], score_text(_value(m, "all", "uf1"), sd=False),
+                     score_text(_value(m, "all", "uar"), sd=False), fmt(_value(m, "all", "uf1").get("fold_mean"), 3), per_db,
+                     _paper_number(m), _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
+                     _num(c["predict_ms_per_clip"], 2), prep, _num(c["peak_rss_mb"], 0)])
+        published.append(False)
+    for reference in summary.get("references", []):
+        scores = reference["scores"]
+        per_db = " / ".join(fmt((scores.get(db) or {}).get("uf1"), 3) for db in databases)
+        rows.append(["", reference["name"], reference.get("ref") or "", PUBLISHED,
+                     fmt((scores.get("all") or {}).get("uf1"), 4), fmt((scores.get("all") or {}).get("uar"), 4), "",
+                     per_db, "", "", "", "", "", ""])
+        published.append(True)
+    return header, rows, published
+
+
+LEADERBOARD_WIDTHS = (0.02, 0.09, 0.06, 0.1, 0.1, 0.1, 0.05, 0.11, 0.07, 0.06, 0.04, 0.05, 0.07, 0.04)
+
+
+def _draw_table(ax, header, rows, published, fontsize=6.0) -> None:
+    ax.axis("off")
+    table = ax.table(cellText=rows or [[""] * len(header)], colLabels=header, loc="upper center", cellLoc="left",
+                     colWidths=list(LEADERBOARD_WIDTHS))
+    table.auto_set_font_size(False)
+    table.set_fontsize(fontsize)
+    table.scale(1, 1.3)
+    for col in range(len(header)):
+        table[0, col].set_facecolor(figures.HEADER)
+        table[0, col].set_height(table[0, col].get_height() * 1.8)
+    for i, flag in enumerate(published):
+        for col in range(len(header)):
+            if flag:
+                table[i + 1, col].set_facecolor("#eeeeee")
+                table[i + 1, col].get_text().set_color("#555555")
+
+
+def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
+    """UF1 and UAR with their intervals, one row per method (ranked), the chance mean and band."""
+    ranked = _ranked(summary)
+    names = [m["name"] for m in ranked]
+    y = np.arange(len(names))[::-1]
+    chance = summary["statistics"].get("chance", {}).get(scope, {})
+    for ax, metric in zip(axes, ("uf1", "uar")):
+        level = chance.get(metric)
+        if level:
+            ax.axvspan(level["low"], level["high"], color="#dddddd", zorder=0,
+                       label=f"chance 95% band (label permutation)")
+            ax.axvline(level["mean"], color="#888888", linestyle="--", linewidth=1, label=f"chance {level['mean']:.3f}")
+        for yi, m in zip(y, ranked):
+            v = _value(m, scope, metric)
+            if v.get("pooled") is None:
+                continue
+            interval = v.get("interval") or {}
+            if interval.get("low") is not None:
+                ax.errorbar(v["pooled"], yi, xerr=[[v["pooled"] - interval["low"]], [interval["high"] - v["pooled"]]],
+                            fmt="o", color="#1f4e79", capsize=3)
+            else:
+                ax.plot(v["pooled"], yi, "o", color="#1f4e79")
+            ax.annotate(f"{v['pooled']:.3f}", (v["pooled"], yi), textcoords="offset points", xytext=(0, 6),
+                        ha="center", fontsize=6)
+        ax.set_yticks(y, names, fontsize=7)
+        ax.set_xlim(0, 1.03)
+        ax.set_ylim(-0.8, len(names) - 0.2)
+        ax.set_xlabel(f"{METRIC_TITLES[metric]} pooled over folds, {scope} ({summary['profile']} profile, "
+                      f"{'SYNTHETIC' if _synthetic(summary) else 'real'} corpus)", fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(fontsize=6, loc="lower right")
+        ax.set_title(f"{METRIC_TITLES[metric]} with 95% intervals", fontsize=9)
+
+
+def leaderboard_figure(bench: Any) -> plt.Figure:
+    """Page 1: the leaderboard table over the forest plot (landscape A4)."""
+    summary = _summary(bench)
+    fig = plt.figure(figsize=LANDSCAPE)
+    fig.text(0.03, 0.975, f"Benchmark: {summary['track']['title']}", fontsize=14, weight="bold", va="top")
+    style = ({"color": "#8a1c1c", "bbox": {"facecolor": "#fff3cd", "edgecolor": "#8a1c1c", "boxstyle": "round,pad=0.3"}}
+             if _synthetic(summary) else {})
+    fig.text(0.03, 0.935, banner(summary), fontsize=8, va="top", weight="bold" if _synthetic(summary) else None, **style)
+    header, rows, published = leaderboard_rows(summary)
+    table_height = min(0.5, 0.03 * (len(rows) + 2))
+    _draw_table(fig.add_axes([0.02, 0.86 - table_height, 0.96, table_height]), header, rows, published)
+    bottom = 0.07
+    top = 0.86 - table_height - 0.08
+    axes = [fig.add_axes([0.12, bottom, 0.36, max(top - bottom, 0.15)]),
+            fig.add_axes([0.61, bottom, 0.36, max(top - bottom, 0.15)])]
+    forest(axes, summary)
+    fig.text(0.03, 0.01, "Grey rows: " + PUBLISHED + " (as transcribed in the source named in leaderboard.csv; "
+             "other protocols or data may apply). s / fold: wall seconds of a fold; peak MiB: process peak, "
+             "never decreasing over the methods run in one process.", fontsize=6)
+    return fig
+
+
+def save_leaderboard_png(bench: Any, path: str | Path, dpi: int = 150) -> Path:
+    """Page 1 (leaderboard and forest plot) as a PNG, e.g. for the README (labelled as the report is)."""
+    path = Path(path)
+    fig = leaderboard_figure(bench)
+    with atomic_write(path, "wb") as handle:
+        fig.savefig(handle, format="png", dpi=dpi)
+    plt.close(fig)
+    return path
+
+
+def _heatmap_page(summary: Mapping[str, Any]) -> plt.Figure:
+    ranked = _ranked(summary)
+    scopes = list(summary["track"]["scopes"])
+    fig, axes = plt.subplots(2, 1, figsize=figures.A4)
+    fig.suptitle("Per database: pooled score of each method", fontsize=13, weight="bold", x=0.05, ha="left")
+    fig.text(0.05, 0.945, banner(summary), fontsize=6.5, va="top")
+    for ax, metric in zip(axes, ("uf1", "uar")):
+        values = np.array([[_value(m, s, metric).get("pooled", np.nan) if _value(m, s, metric) else np.nan
+                            for s in scopes] for m in ranked], dtype=float)
+        ax.imshow(np.nan_to_num(values, nan=0.0), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+        for i, m in enumerate(ranked):
+            for j, s in enumerate(scopes):
+                v = _value(m, s, metric)
+                text = score_text(v).replace(" [", "\n[") if v else "no test\nsample"
+                ax.text(j, i, text, ha="center", va="center", fontsize=6,
+                        color="white" if not v or (v.get("pooled") or 0) < 0.6 else "black")
+        ax.set_xticks(range(len(scopes)), scopes, fontsize=8)
+        ax.set_yticks(range(len(ranked)), [m["name"] for m in ranked], fontsize=8)
+        ax.set_title(f"{METRIC_TITLES[metric]} pooled over folds [95% CI over subjects]", fontsize=9)
+    fig.subplots_adjust(left=0.16, right=0.97, top=0.88, bottom=0.06, hspace=0.25)
+    return fig
+
+
+def _pairwise_page(summary: Mapping[str, Any]) -> plt.Figure:
+    pairwise = summary["statistics"].get("pairwise") or {}
+    fig, axes = plt.subplots(2, 1, figsize=figures.A4)
+    fig.suptitle("Paired comparisons (row minus column)", fontsize=13, weight="bold", x=0.05, ha="left")
+    fig.text(0.05, 0.945, banner(summary) + "\ncell: difference of the pooled score, paired bootstrap 95% CI over "
+             "subjects, two-sided paired permutation p over subjects (BH: Benjamini-Hochberg adjusted)",
+             fontsize=6.5, va="top")
+    for ax, metric in zip(axes, ("uf1", "uar")):
+        matrix = pairwise.get(metric)
+        if not matrix:
+            ax.axis("off")
+            ax.text(0.5, 0.5, summary["statistics"].get("pairwise_note") or "one method: no comparison",
+                    ha="center", fontsize=9)
+            continue
+        names = matrix["methods"]
+        difference = np.array(matrix["difference"], dtype=float)
+        bound = max(float(np.nanmax(np.abs(difference))), 0.05)
+        ax.imshow(difference, cmap="RdBu", vmin=-bound, vmax=bound)
+        for i in range(len(names)):
+            for j in range(len(names)):
+                if i == j:
+                    ax.text(j, i, "–", ha="center", va="center", fontsize=8)
+                    continue
+                ax.text(j, i, f"{difference[i, j]:+.3f}\n[{matrix['low'][i][j]:+.3f}, {matrix['high'][i][j]:+.3f}]\n"
+                        f"p={matrix['p_value'][i][j]:.3f} (BH {matrix['p_adjusted'][i][j]:.3f})",
+                        ha="center", va="center", fontsize=5.5)
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=7)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        ax.set_title(f"{METRIC_TITLES[metric]}: {matrix['n']} samples, {matrix['n_subjects']} subjects, "
+                     f"{matrix['n_runs']} seed(s)" + (f"; {matrix['left_out']} left out" if matrix.get("left_out") else ""),
+                     fontsize=8)
+    fig.subplots_adjust(left=0.16, right=0.95, top=0.87, bottom=0.08, hspace=0.35)
+    return fig
+
+
+def _scores_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
+    rows = []
+    for m in _ranked(summary):
+        vs = m.get("vs_chance") or {}
+        for scope, by_metric in m["scores"].items():
+            for metric, v in by_metric.items():
+                interval = v.get("interval") or {}
+                per_seed = ", ".join(f"{x:.3f}" for x in v.get("per_seed") or [])
+                p = vs.get(metric) if scope == "all" else None
+                rows.append([m["name"], scope, METRIC_TITLES[metric], fmt(v.get("pooled"), 4),
+                             f"[{fmt(interval.get('low'), 3)}, {fmt(interval.get('high'), 3)}]" if interval else "–",
+                             fmt(v.get("fold_mean"), 4), per_seed, fmt(v.get("seed_std"), 4),
+                             f"{v.get('n')} / {v.get('n_subjects')}",
+                             ", ".join(f"{x:.4f}" for x in p) if p else ""])
+    chance = summary["statistics"].get("chance", {})
+    for scope, by_metric in chance.items():
+        for metric, c in by_metric.items():
+            rows.append(["chance (label permutation)", scope, METRIC_TITLES[metric], fmt(c["mean"], 4),
+                         f"[{fmt(c['low'], 3)}, {fmt(c['high'], 3)}]", "", "", "", "", ""])
+    return figures.table_pages("Every score, labelled", ["method", "scope", "metric", "pooled over folds",
+                               "95% CI", "fold mean", "pooled per seed", "sd over seeds", "n / subjects",
+                               "p vs chance per seed"], rows,
+                               subtitle=_short(summary) + "    pooled: one confusion matrix over all folds (MEGC "
+                               "rule); fold mean: mean of per-fold scores;\np vs chance: label permutation of this "
+                               "method's predictions, one-sided",
+                               col_widths=[0.16, 0.07, 0.06, 0.09, 0.12, 0.08, 0.14, 0.08, 0.09, 0.11])
+
+
+def _cost_page(summary: Mapping[str, Any]) -> list[plt.Figure]:
+    ranked = _ranked(summary)
+    fig, axes = plt.subplots(2, 1, figsize=figures.A4)
+    fig.suptitle("Cost vs UF1 (measured in this benchmark's runs)", fontsize=13, weight="bold", x=0.05, ha="left")
+    fig.text(0.05, 0.945, banner(summary) + f"\ndevice: {summary.get('device', '?')}", fontsize=6.5, va="top")
+    for ax, (key, label, log) in zip(axes, (("fold_seconds", "wall seconds per fold (inputs, training, prediction)", False),
+                                           ("parameters_total", "trainable parameters", True))):
+        for m in ranked:
+            v = _value(m, "all", "uf1")
+            x = m["cost"].get(key)
+            if x is None or v.get("pooled") is None:
+                continue
+            interval = v.get("interval") or {}
+            yerr = ([[v["pooled"] - interval["low"]], [interval["high"] - v["pooled"]]]
+                    if interval.get("low") is not None else None)
+            ax.errorbar(x, v["pooled"], yerr=yerr, fmt="o", capsize=3)
+            ax.annotate(m["name"], (x, v["pooled"]), textcoords="offset points", xytext=(5, 5), fontsize=7)
+        level = summary["statistics"].get("chance", {}).get("all", {}).get("uf1")
+        if level:
+            ax.axhline(level["mean"], color="#888888", linestyle="--", linewidth=1, label="chance UF1")
+            ax.axhspan(level["low"], level["high"], color="#dddddd", zorder=0)
+            ax.legend(fontsize=7)
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel(label, fontsize=8)
+        ax.set_ylabel("UF1 pooled over folds [95% CI]", fontsize=8)
+        ax.set_ylim(0, 1)
+    fig.subplots_adjust(left=0.16, right=0.95, top=0.87, bottom=0.08, hspace=0.35)
+    rows = []
+    for m in ranked:
+        c = m["cost"]
+        rows.append([m["name"], _num(c["parameters_total"]), str(c["folds"]), _num(c["fold_seconds"], 2),
+                     _num(c["fit_seconds"], 2), _num(c["predict_ms_per_clip"], 3),
+                     _num(c["preprocess_seconds_per_clip_first"], 4), _num(c["preprocess_seconds_per_clip_cached"], 5),
+                     _num(c["peak_rss_mb"], 0)])
+    meaning = next(iter(ranked), {}).get("cost", {}).get("meaning", {})
+    tables = figures.table_pages("Cost per method", ["method", "trainable params", "scored folds", "s / fold",
+                                 "fit s / fold", "infer ms / clip", "prep s / clip (1st)", "prep s / clip (cached)",
+                                 "peak MiB"], rows, subtitle=_short(summary) + f"    device: {summary.get('device', '?')}")
+    tables[-1].text(0.05, 0.04, "\n".join(l for k, v in meaning.items() for l in _wrap(f"{k}: {v}", 130)),
+                    fontsize=6.5, va="bottom")
+    return [fig] + tables
+
+
+def _config_lines(tree: Any, indent: str = "  ") -> list[str]:
+    lines = []
+    for key, value in (tree or {}).items():
+        if isinstance(value, Mapping):
+            lines.append(f"{indent}{key}:")
+            lines += _config_lines(value, indent + "  ")
+        else:
+            lines.append(f"{indent}{key} = {value}")
+    return lines
+
+
+def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
+    pages = []
+    for m in summary["methods"]:
+        differs = m.get("differs_from_paper") or []
+        lines = [f"paper {m['paper']}   model {m['model']} (models: {', '.join(m['models']) or '-'})   "
+                 f"experiment {m['experiment']}", *_wrap(m["title"]), f"outputs {m['folder']}", "",
+                 f"Settings that differ from the paper profile ({len(differs)}): quick-only inputs, fewer epochs, --set"]
+        lines += [f"  {d['setting']}: paper {d['paper']!r} -> used {d['used']!r}" for d in differs] or \
+                 ["  none: this is the paper profile as published"]
+        if m.get("reported"):
+            lines += ["", "The paper's own numbers on this protocol (Experiment.reported)"]
+            lines += [f"  {r['metric']} {r['scope']} {r['aggregation']}: {r['value']:.4f} ({r['source']})"
+                      + (f" {r['note']}" if r.get("note") else "") for r in m["reported"]]
+        notes = [m.get("left_out") and f"{m['left_out']} sample(s) left out of the statistics (not predicted in every seed)"]
+        for run in m["runs"]:
+            notes += [f"seed {run['seed']}: {w}" for w in run["warnings"]]
+        notes = [n for n in notes if n]
+        if notes:
+            lines += ["", "Warnings"] + [l for n in notes for l in _wrap("  " + n)]
+        lines += ["", "Effective configuration"] + _config_lines(m["config"])
+        pages.append(figures.text_page(f"Method {m['name']}: configuration", lines[:115], banner=_short(summary)))
+    return pages
+
+
+def _short(summary: Mapping[str, Any]) -> str:
+    return f"profile: {summary['profile']}    corpus: {summary['corpus']['kind'].upper()}"
+
+
+def _wrap(text: str, width: int = 100) -> list[str]:
+    return textwrap.wrap(" ".join(str(text).split()), width) or [""]
+
+
+def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
+    corpus = summary["corpus"]
+    settings = summary["statistics"]["settings"]
+    lines = [f"Track      {summary['track']['name']}: {summary['track']['title']}", *_wrap("           " + summary["track"]["note"]),
+             f"Classes    {', '.join(summary['track']['class_names'])}",
+             f"Corpus     {corpus['kind']}  root: {corpus['root']}"]
+    lines += [f"             {name}: {count} samples" for name, count in corpus["datasets"].items()]
+    lines += [f"Profile    {summary['profile']}    seeds {summary['seeds']}    folds {summary['n_folds']}"
+              + (f" (--max-folds {summary['max_folds']})" if summary.get("max_folds") else ""),
+              f"Overrides  {summary.get('overrides') or '{}'}", "",
+              "Statistics", f"  intervals: {settings['interval']} bootstrap, {settings['n_resamples']} resamples, "
+              f"seed {settings['seed']}, level {settings['level']}", *_wrap(f"  unit: {settings['unit']}"),
+              *_wrap(f"  chance: {settings['chance']}"), "", "Methods (in the order they ran)"]
+    for m in summary["methods"]:
+        lines += [f"  {m['name']}: {m['title']}"[:110]]
+    if summary.get("references"):
+        lines += ["", "References (" + PUBLISHED + ")"]
+        lines += [f"  {r['name']}: {r['source']} {r['ref']}"[:110] for r in summary["references"]]
+    lines += ["", f"Device     {summary.get('device')}", "Environment"]
+    lines += [f"  {k}: {v}" for k, v in (summary.get("environment") or {}).items()]
+    lines += ["", f"Total time {summary.get('seconds', 0):.1f} s", "", "Command", *_wrap(summary.get("command") or "-"),
+              "", f"Generated {datetime.datetime.now().isoformat(timespec='seconds')}"]
+    return figures.text_page("The run: corpus, settings, environment", lines[:115], banner=_short(summary))
+
+
+def write_report(bench: Any, path: str | Path) -> Path:
+    """Write the benchmark's ``report.pdf`` (atomic) from ``bench.summary`` (or that summary itself)."""
+    summary = _summary(bench)
+    path = Path(path)
+    metadata = {"Title": f"mersuite benchmark: {summary['track']['name']}", "Subject": _short(summary),
+                "Creator": "mersuite run_all.py --benchmark"}
+    with atomic_write(path, "wb") as handle, PdfPages(handle, metadata=metadata) as pdf:
+        pages = [leaderboard_figure(summary), _heatmap_page(summary)]
+        matrices = {m["name"]: m["confusion"] for m in _ranked(summary) if m.get("confusion")}
+        if matrices:
+            seeds = len(summary["seeds"])
+            pages.append(figures.confusion_page(
+                "Confusion matrices (all test samples, pooled over folds"
+                + (f", summed over {seeds} seeds)" if seeds > 1 else ")"), matrices, summary["track"]["class_names"],
+                subtitle=banner(summary)))
+        pages.append(_pairwise_page(summary))
+        pages += _scores_pages(summary)
+        pages += _cost_page(summary)
+        pages += _method_pages(summary)
+        pages.append(_run_page(summary))
+        for fig in pages:
+            pdf.savefig(fig)
+            plt.close(fig)
+    return path

@@ -1,0 +1,368 @@
+"""Run the benchmark (issue 12): every method on one track, the same folds and seeds, then the statistics.
+
+    methods = [("aouayeb2019", papers.get_paper("aouayeb2019"), None), ("le2020", module, "resnet50")]
+    bench = run_benchmark(get_track("megc2019"), methods, RunSettings(), seeds=3)
+    bench.outputs["report"]  # reports/benchmark/megc2019/report.pdf
+
+A method is a paper's own pipeline on the track: ``module.benchmark_experiment(track, model)`` (an
+:class:`common.experiment.Experiment`; ``model=None`` is the paper's default, ``BENCHMARK_MODELS[0]``).
+Each method x seed runs through :func:`common.evaluation.runner.run_experiment` into
+``<out>/benchmark/<track>/<method>/seed<k>/`` (``folds/``, ``results.json``, ``predictions.csv``), so a
+rerun reuses every finished fold, per method x seed x fold. Seeds are ``settings.seed .. settings.seed + seeds - 1``.
+
+Every method must see the same folds in the same order with the same test samples (paired
+comparisons): checked on the folds before anything trains, and again on the stored predictions
+after; a method whose folds differ is refused (:class:`common.evaluation.runner.RunError`).
+
+Outputs under ``<out>/benchmark/<track>/``: ``results.json`` (schema ``mersuite.benchmark/1``: the
+methods with their profile, config and the settings that differ from the paper profile, per-seed
+runner summaries, the statistics of :func:`common.benchmark.summary.analyse`, the cost of each
+method, the references, environment and command), ``leaderboard.csv``, ``predictions.csv`` (every
+method x seed x test sample, with ``method``, ``paper``, ``model``, ``seed`` columns) and ``report.pdf``
+(:mod:`common.benchmark.report`).
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import datetime
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from common.benchmark import summary as summary_module
+from common.benchmark.references import Reference, for_track
+from common.config import ConfigError, to_dict
+from common.evaluation import runner
+from common.evaluation.run import RunSettings, corpus_root, lock_outputs
+from common.evaluation.runner import RunError, jsonable, write_json_atomic
+from common.evaluation.splits import safe_name
+from common.experiment import Experiment, ExperimentResult, Track
+from common.files import atomic_write
+
+BENCHMARK_SCHEMA = "mersuite.benchmark/1"
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """One entry of the benchmark: a paper's pipeline with one of its models."""
+
+    paper_id: str
+    module: Any
+    model: str | None = None  # None: the paper's default (its BENCHMARK_MODELS[0])
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(getattr(self.module, "BENCHMARK_MODELS", ()) or ())
+
+    @property
+    def model_name(self) -> str:
+        """The model's name ("default" when the paper lists none)."""
+        return self.model or (self.models[0] if self.models else "default")
+
+    @property
+    def name(self) -> str:
+        """``paper`` for the paper's default model, ``paper:model`` otherwise."""
+        default = self.models[0] if self.models else None
+        return self.paper_id if self.model in (None, default) else f"{self.paper_id}:{self.model}"
+
+    @property
+    def folder(self) -> str:
+        return safe_name(self.name.replace(":", "-"))
+
+
+@dataclasses.dataclass(frozen=True)
+class MethodRun:
+    """A method's runs, one :class:`ExperimentResult` per seed, and its experiment as run."""
+
+    method: Method
+    experiment: Experiment
+    runs: tuple[ExperimentResult, ...]
+    seeds: tuple[int, ...]
+    folder: Path
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchmarkResult:
+    """What :func:`run_benchmark` returns: ``summary`` is exactly ``results.json``; the report draws
+    from it (and nothing else); ``methods`` hold the complete runs in memory."""
+
+    track: Track
+    methods: tuple[MethodRun, ...]
+    summary: Mapping[str, Any]
+    outputs: Mapping[str, Path]
+
+    @property
+    def not_scored(self) -> list[tuple[str, str]]:
+        """``(method/seed/fold, status)`` of every failed or diverged fold (exit status 3)."""
+        return [(f"{m.method.name}/seed{seed}/{f['name']}", f["status"]) for m in self.methods
+                for seed, res in zip(m.seeds, m.runs) for f in res.summary["folds"] if f["status"] in ("failed", "nan")]
+
+
+def as_methods(methods: Iterable[Method | tuple[str, Any, str | None]]) -> list[Method]:
+    """:class:`Method` objects from ``(paper_id, module, model|None)`` tuples; one :class:`RunError` for a
+    module without ``benchmark_experiment``, an unknown model or a method given twice."""
+    out: list[Method] = []
+    for entry in methods:
+        method = entry if isinstance(entry, Method) else Method(*entry)
+        if not callable(getattr(method.module, "benchmark_experiment", None)):
+            raise RunError(f"paper {method.paper_id!r} has no benchmark_experiment(track, model): it cannot enter "
+                           "a benchmark track yet")
+        if method.model is not None and method.models and method.model not in method.models:
+            raise RunError(f"paper {method.paper_id!r} has no benchmark model {method.model!r}; its models: "
+                           f"{', '.join(method.models)}")
+        if any(m.name == method.name for m in out):
+            raise RunError(f"method {method.name!r} is given twice")
+        out.append(method)
+    if not out:
+        raise RunError("no method to benchmark")
+    return out
+
+
+def _limit_folds(experiment: Experiment, max_folds: int | None) -> Experiment:
+    if max_folds is None:
+        return experiment
+    folds = experiment.folds
+    return dataclasses.replace(experiment, folds=lambda selection, config, seed: list(folds(selection, config, seed))[:max_folds])
+
+
+def fold_signature(selection, folds) -> list[tuple[str, tuple[str, ...]]]:
+    """``[(fold name, sorted test sample keys)]``: what must be equal for every method."""
+    return [(fold.name, tuple(sorted(selection.samples[i].key for i in fold.test))) for fold in folds]
+
+
+def _first_difference(a: list, b: list) -> str:
+    if len(a) != len(b):
+        return f"{len(b)} folds instead of {len(a)}"
+    for (name_a, keys_a), (name_b, keys_b) in zip(a, b):
+        if name_a != name_b:
+            return f"fold {name_b!r} where the others have {name_a!r}"
+        if keys_a != keys_b:
+            only = sorted(set(keys_b) ^ set(keys_a))
+            return f"fold {name_a!r} tests other samples ({len(only)} differ, first {only[0]!r})"
+    return ""
+
+
+def check_same_folds(signatures: Mapping[str, list], what: str) -> None:
+    """One :class:`RunError` naming the first method whose folds differ from the first method's."""
+    names = list(signatures)
+    for name in names[1:]:
+        difference = _first_difference(signatures[names[0]], signatures[name])
+        if difference:
+            raise RunError(f"benchmark refused: {name} does not see the same folds as {names[0]} ({what}): "
+                           f"{difference}; every method must see the same folds, samples and order")
+
+
+def _record_signature(result: ExperimentResult) -> list[tuple[str, tuple[str, ...]]]:
+    return [(r["fold"], tuple(sorted(r.get("keys") or []))) if r.get("y_pred") else (r["fold"], None)
+            for r in result.records]
+
+
+def _check_records(runs: Mapping[str, ExperimentResult], seed: int) -> None:
+    """The stored folds of every method (this seed): same names in the same order, and the same test
+    samples wherever both predicted (a failed fold has none; it is left out of the paired statistics)."""
+    names = list(runs)
+    first = _record_signature(runs[names[0]])
+    for name in names[1:]:
+        other = _record_signature(runs[name])
+        if [f for f, _ in first] != [f for f, _ in other]:
+            raise RunError(f"benchmark refused: {name} (seed {seed}) ran folds {[f for f, _ in other][:4]}... but "
+                           f"{names[0]} ran {[f for f, _ in first][:4]}...; every method must see the same folds")
+        for (fold, a), (_, b) in zip(first, other):
+            if a is not None and b is not None and a != b:
+                raise RunError(f"benchmark refused: {name} (seed {seed}) tested other samples than {names[0]} in "
+                               f"fold {fold!r}; every method must see the same samples")
+
+
+def paper_config_diff(experiment: Experiment, config: Any) -> list[dict[str, Any]]:
+    """Every setting of the effective ``config`` that differs from the experiment's ``paper`` profile:
+    ``[{"setting": "section.field", "paper": value, "used": value}]`` (quick-only inputs show up here)."""
+    paper = _flatten(to_dict(experiment.config))
+    used = _flatten(to_dict(config))
+    return [{"setting": key, "paper": paper.get(key), "used": used.get(key)}
+            for key in list(dict.fromkeys([*paper, *used])) if paper.get(key) != used.get(key)]
+
+
+def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(tree, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in tree.items():
+            out.update(_flatten(value, f"{prefix}{key}."))
+        return out
+    return {prefix[:-1]: tree}
+
+
+PREDICTION_COLUMNS = ("method", "paper", "model", "seed", "fold", "index", "key", "dataset", "subject", "y_true",
+                      "y_pred", "true_class", "predicted_class", "status")
+
+
+def write_combined_predictions(path: Path, methods: Sequence[MethodRun]) -> None:
+    """Every method x seed x test sample in one CSV (atomic); the per-run files keep the probabilities."""
+    with atomic_write(path, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PREDICTION_COLUMNS)
+        for m in methods:
+            for seed, res in zip(m.seeds, m.runs):
+                classes = res.selection.class_names
+                for r in res.records:
+                    for idx, key, ds, subj, yt, yp in zip(r["test_indices"], r["keys"], r["datasets"],
+                                                          r["subjects"], r["y_true"], r["y_pred"]):
+                        writer.writerow([m.method.name, m.method.paper_id, m.method.model_name, seed, r["fold"], idx,
+                                         key, ds, subj, yt, yp, classes[yt], classes[yp], r["status"]])
+
+
+def track_dir(track: Track, out: Path) -> Path:
+    return Path(out) / "benchmark" / track.name
+
+
+def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str | None]], settings: RunSettings,
+                  seeds: int = 1, max_folds: int | None = None, log: Callable[[str], None] = print,
+                  references: Iterable[Reference] = (), n_resamples: int = summary_module.DEFAULT_RESAMPLES,
+                  statistics_seed: int = 0) -> BenchmarkResult:
+    """Run (or resume) every method x seed on ``track``, check the folds are shared, then write the
+    statistics, ``results.json``, ``leaderboard.csv``, ``predictions.csv`` and ``report.pdf``.
+
+    Before any training: every method's ``--set`` overrides are checked against its config, the
+    output folders are checked and locked, the databases loaded once, and the folds of every
+    method compared. Raises ``ConfigError``/``RunError`` (one line each).
+    """
+    from common.paths import reports_root
+
+    started = time.perf_counter()
+    if not isinstance(seeds, int) or seeds < 1:
+        raise RunError(f"--seeds {seeds!r}: expected a positive whole number")
+    if max_folds is not None and (not isinstance(max_folds, int) or max_folds < 1):
+        raise RunError(f"--max-folds {max_folds!r}: expected a positive whole number")
+    methods = as_methods(methods)
+    seed_list = tuple(range(settings.seed, settings.seed + seeds))
+    profile = runner.resolve_profile(settings.profile, settings.data_root)
+    experiments: dict[str, Experiment] = {}
+    configs: dict[str, Any] = {}
+    for method in methods:
+        experiment = method.module.benchmark_experiment(track, method.model)
+        experiments[method.name] = _limit_folds(experiment, max_folds)
+        try:
+            configs[method.name] = runner.effective_config(experiment, profile, settings.overrides)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (method {method.name} on track {track.name})") from None
+    if settings.data_root is not None and not Path(settings.data_root).is_dir():
+        raise RunError(f"--data-root {settings.data_root}: no such folder")
+    out = Path(settings.out) if settings.out is not None else reports_root()
+    bench_dir = track_dir(track, out)
+    folders = {(m.name, seed): bench_dir / m.folder / f"seed{seed}" for m in methods for seed in seed_list}
+    with contextlib.ExitStack() as locks:
+        lock_outputs([bench_dir, *folders.values()], out, locks)
+        root, synthetic = corpus_root(settings, profile, log)
+        loaded = runner.load_all(list(experiments.values()), root)
+        for seed in seed_list:  # the shared folds, before anything trains
+            signatures = {}
+            for method in methods:
+                experiment, config = experiments[method.name], configs[method.name]
+                selection = experiment.select(runner.load_datasets(experiment, root, loaded), config)
+                signatures[method.name] = fold_signature(selection, experiment.folds(selection, config, seed))
+            check_same_folds(signatures, f"seed {seed}, before training")
+        n_folds = len(next(iter(signatures.values())))
+        log(f"[benchmark {track.name}] {len(methods)} method(s) x {len(seed_list)} seed(s) x {n_folds} fold(s)"
+            f"{f' (the first {max_folds})' if max_folds else ''}, profile {profile}, "
+            f"corpus {'SYNTHETIC' if synthetic else 'real'} at {root}")
+        runs: dict[str, list[ExperimentResult]] = {m.name: [] for m in methods}
+        for seed in seed_list:
+            this_seed = {}
+            for method in methods:
+                experiment = experiments[method.name]
+                log(f"[benchmark {track.name}] {method.name} (model {method.model_name}), seed {seed}")
+                this_seed[method.name] = runner.run_experiment(
+                    method.paper_id, experiment, data_root=root, profile=profile, seed=seed,
+                    overrides=settings.overrides, out_dir=out, log=log,
+                    loaded=runner.load_datasets(experiment, root, loaded), fresh=settings.fresh,
+                    faces_policy=settings.faces_policy, folder=folders[(method.name, seed)])
+                runs[method.name].append(this_seed[method.name])
+            _check_records(this_seed, seed)
+        method_runs = tuple(MethodRun(method=m, experiment=experiments[m.name], runs=tuple(runs[m.name]),
+                                      seeds=seed_list, folder=bench_dir / m.folder) for m in methods)
+        references = for_track(references, track.name)
+        log(f"[benchmark {track.name}] statistics: bootstrap over subjects ({n_resamples} resamples), "
+            "paired comparisons, chance level")
+        statistics = summary_module.analyse(track, method_runs, n_resamples=n_resamples, seed=statistics_seed)
+        outputs = {"dir": bench_dir, "results": bench_dir / "results.json",
+                   "leaderboard": bench_dir / "leaderboard.csv", "predictions": bench_dir / "predictions.csv",
+                   "report": bench_dir / "report.pdf"}
+        environment = runner.environment()
+        summary = jsonable({
+            "schema": BENCHMARK_SCHEMA, "track": _track_dict(track), "profile": profile, "seeds": list(seed_list),
+            "max_folds": max_folds, "n_folds": n_folds,
+            "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
+                       "datasets": _corpus_datasets(method_runs)},
+            "overrides": dict(settings.overrides),
+            "methods": [_method_dict(m, profile, statistics) for m in method_runs],
+            "statistics": statistics["json"], "references": [r.to_dict() for r in references],
+            "environment": environment, "device": _device(environment), "command": settings.command,
+            "seconds": time.perf_counter() - started,
+            "finished": datetime.datetime.now().isoformat(timespec="seconds"), "outputs": outputs,
+        })
+        try:
+            write_json_atomic(outputs["results"], summary)
+            summary_module.write_leaderboard_csv(outputs["leaderboard"], summary)
+            write_combined_predictions(outputs["predictions"], method_runs)
+        except OSError as exc:
+            raise RunError(f"cannot write the benchmark outputs under {bench_dir}: {exc.strerror or exc}") from None
+        bench = BenchmarkResult(track=track, methods=method_runs, summary=summary, outputs=outputs)
+        from common.benchmark.report import write_report
+
+        try:
+            write_report(bench, outputs["report"])
+        except OSError as exc:
+            raise RunError(f"cannot write {outputs['report']}: {exc.strerror or exc}") from None
+    log("")
+    for row in summary["methods"]:
+        scores = row["scores"].get("all", {})
+        line = "  ".join(f"{m.upper()} {summary_module.score_text(scores.get(m))}" for m in ("uf1", "uar"))
+        log(f"[benchmark {track.name}] {row['name']}: {line} (pooled over folds; 95% CI over subjects"
+            f"{' x seeds' if len(seed_list) > 1 else ''}; profile {profile}, corpus "
+            f"{'SYNTHETIC' if synthetic else 'real'})")
+    return bench
+
+
+def _track_dict(track: Track) -> dict[str, Any]:
+    return {"name": track.name, "title": track.title, "datasets": list(track.datasets),
+            "class_names": list(track.class_names), "scopes": list(track.scopes), "note": track.note}
+
+
+def _corpus_datasets(method_runs: Sequence[MethodRun]) -> dict[str, int]:
+    datasets: dict[str, int] = {}
+    for m in method_runs:
+        for res in m.runs:
+            for name, count in res.summary["corpus"]["datasets"].items():
+                datasets[name] = max(datasets.get(name, 0), count)
+    return datasets
+
+
+def _device(environment: Mapping[str, Any]) -> str:
+    gpus = environment.get("gpus") or []
+    backend = environment.get("keras_backend", "?")
+    where = f"GPU ({', '.join(gpus)})" if gpus else f"CPU ({environment.get('cpu_count', '?')} cores, {environment.get('machine', '?')})"
+    return f"Keras backend {backend} on {where}"
+
+
+def _method_dict(m: MethodRun, profile: str, statistics: Mapping[str, Any]) -> dict[str, Any]:
+    first = m.runs[0]
+    reported = [{"metric": r.metric, "value": r.value, "scope": r.scope, "aggregation": r.aggregation,
+                 "source": r.source, "note": r.note} for r in m.experiment.reported]
+    return {
+        "name": m.method.name, "paper": m.method.paper_id, "model": m.method.model_name,
+        "models": list(m.method.models), "experiment": m.experiment.name, "title": m.experiment.title,
+        "profile": profile, "seeds": list(m.seeds), "folder": m.folder,
+        "config": to_dict(first.config), "differs_from_paper": paper_config_diff(m.experiment, first.config),
+        "reported": reported, "scores": statistics["json"]["methods"][m.method.name]["scores"],
+        "left_out": statistics["json"]["methods"][m.method.name]["left_out"],
+        "vs_chance": statistics["json"]["methods"][m.method.name]["vs_chance"],
+        "confusion": statistics["json"]["methods"][m.method.name]["confusion"],
+        "cost": summary_module.cost(m.runs),
+        "runs": [{"seed": seed, "dir": res.summary["outputs"]["dir"], "status_counts": res.summary["status_counts"],
+                  "warnings": res.summary["warnings"], "metrics": res.summary["metrics"]["pooled"],
+                  "fold_mean": res.summary["metrics"]["fold_mean"],
+                  "folds": [{k: f[k] for k in ("name", "status", "reason", "seconds", "reused")}
+                            for f in res.summary["folds"]]}
+                 for seed, res in zip(m.seeds, m.runs)],
+    }

@@ -1,0 +1,250 @@
+"""The benchmark's numbers (issue 12): statistics per method and per pair, chance level, cost.
+
+Every statistic is one of ``common.evaluation.statistics`` (algorithms.md 9.2), computed from the
+fold records the runner stored (``statistics.from_records``), never re-derived here:
+
+- per method and scope ("all" and each database of the track): the pooled UF1/UAR (predictions of
+  all folds together, the MEGC rule; with several seeds, the mean over seeds of each seed's pooled
+  score) and the fold mean (mean of per-fold scores), both labelled; the 95 % interval by a
+  bootstrap over subjects (over subjects x seeds, crossed, with several seeds); per-seed scores
+  and their standard deviation; the label-permutation p-value of each seed against chance;
+- every pair of methods: the paired difference of the pooled score, its paired-bootstrap
+  interval, the paired permutation p-value over subjects and the Benjamini-Hochberg adjusted p;
+- the track's chance level per scope: a label-permutation null (the predictor answers a random
+  permutation of the track's own labels), its mean and 95 % band.
+
+Paired statistics need every run on the same samples: when a fold failed or diverged in one run,
+its samples leave every run of the comparison (``statistics.common_samples``) and the count is
+recorded (``left_out``). A scope with fewer than two subjects gets its scores but no interval.
+
+Cost, from the same run's fold records: trainable parameters (``parameters``), seconds per fold
+(``seconds``: the wall time of ``run_fold``; ``extra.timing.fit_seconds`` when the paper records it),
+inference milliseconds per clip (``extra.timing.predict_ms_per_clip``), preprocessing seconds per
+clip computed (first pass) and read from the cache (``cache``: per stage, seconds / entries, summed
+over stages), peak resident memory (``max_rss_mb``, the process's peak, which never decreases).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from common.evaluation import metrics
+from common.evaluation import statistics as st
+from common.reporting.tables import write_csv
+
+DEFAULT_RESAMPLES = st.DEFAULT_RESAMPLES
+METRICS = ("uf1", "uar")
+LEVEL = 0.95
+
+
+def _runs(method_run) -> list[st.Predictions]:
+    """One :class:`statistics.Predictions` per seed of a method (scored folds only), or [] when none scored."""
+    out = []
+    for seed, res in zip(method_run.seeds, method_run.runs):
+        try:
+            out.append(st.from_records(res.records, source=f"{method_run.method.name} seed {seed}"))
+        except ValueError:  # no scored prediction at all in this run
+            return []
+    return out
+
+
+def _scope_entry(runs: list[st.Predictions], k: int, scope: str, n_resamples: int, seed: int) -> dict[str, Any]:
+    """``{metric: {...}}`` of one scope, an interval when the scope has two subjects or more."""
+    scoped = [st.select(r, scope) for r in runs]
+    n_subjects = len(st.subject_units(scoped[0])[1])
+    if n_subjects >= 2:
+        described = st.describe(scoped, k, METRICS, scopes=["all"], n_resamples=n_resamples, level=LEVEL, seed=seed)
+        entry = {}
+        for metric, values in described["all"].items():
+            values = dict(values)
+            values["interval"] = {**values["interval"], "scope": scope}
+            entry[metric] = values
+    else:
+        entry = {}
+        for metric in METRICS:
+            per_seed = [st.pooled_score(r, k, metric) for r in scoped]
+            fold_mean = (float(np.mean([st.fold_mean_score(r, k, metric) for r in scoped]))
+                         if all(r.folds is not None for r in scoped) else None)
+            entry[metric] = {"pooled": float(np.mean(per_seed)), "fold_mean": fold_mean, "interval": None,
+                             "n": len(scoped[0]), "n_subjects": n_subjects, "n_runs": len(scoped),
+                             "per_seed": per_seed, "seed_std": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else None,
+                             "note": "one subject: no interval"}
+    for values in entry.values():
+        values["aggregation"] = "pooled over folds" + (", mean over seeds" if len(scoped) > 1 else "")
+    return entry
+
+
+def _present(runs: list[st.Predictions], scope: str) -> bool:
+    return scope == "all" or bool(np.any(runs[0].datasets == scope))
+
+
+def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RESAMPLES,
+            seed: int = 0) -> dict[str, Any]:
+    """The statistics of every method (``MethodRun``) on ``track``: ``{"json": JSON-ready dict}``
+    with ``methods`` (per method: ``scores`` {scope: {metric: ...}}, ``left_out``, ``vs_chance``,
+    ``confusion``), ``pairwise`` {metric: matrices}, ``chance`` {scope: {metric: ...}} and
+    ``settings`` (resamples, level, seed, unit)."""
+    k = len(track.class_names)
+    methods: dict[str, Any] = {}
+    aligned: dict[str, list[st.Predictions]] = {}
+    for m in method_runs:
+        name = m.method.name
+        runs = _runs(m)
+        if not runs:
+            methods[name] = {"scores": {}, "left_out": None, "vs_chance": {}, "confusion": None,
+                             "note": "no fold was scored: no statistics"}
+            continue
+        runs, left_out = st.common_samples(runs)
+        aligned[name] = runs
+        scores = {scope: _scope_entry(runs, k, scope, n_resamples, seed)
+                  for scope in track.scopes if _present(runs, scope)}
+        vs_chance = {metric: [st.chance_level(r, k, metric, against="predictions", n_permutations=n_resamples,
+                                              seed=seed).p_value for r in runs] for metric in METRICS}
+        confusion = sum(metrics.confusion(r.y_true, r.y_pred, k) for r in runs)
+        methods[name] = {"scores": scores, "left_out": left_out, "vs_chance": vs_chance,
+                         "confusion": np.asarray(confusion).tolist(), "n_runs": len(runs),
+                         "note": (f"{left_out} sample(s) not predicted in every seed (a fold failed or diverged) "
+                                  "are left out of these statistics") if left_out else ""}
+    pairwise: dict[str, Any] = {}
+    pair_note = ""
+    if len(aligned) >= 2:
+        names = list(aligned)
+        everything, left_out = st.common_samples([r for n in names for r in aligned[n]])
+        per_method = len(aligned[names[0]])
+        joint = {n: everything[i * per_method:(i + 1) * per_method] for i, n in enumerate(names)}
+        if left_out:
+            pair_note = f"{left_out} sample(s) not predicted by every method and seed are left out of the comparisons"
+        if len(st.subject_units(everything[0])[1]) >= 2:
+            for metric in METRICS:
+                matrix = st.pairwise(joint, k, metric, "all", n_resamples=n_resamples, n_permutations=n_resamples,
+                                     level=LEVEL, seed=seed)
+                pairwise[metric] = {"methods": matrix["methods"], "metric": metric, "scope": "all",
+                                    **{key: np.asarray(matrix[key]).tolist()
+                                       for key in ("difference", "low", "high", "p_value", "p_adjusted")},
+                                    "n": len(everything[0]), "n_subjects": len(st.subject_units(everything[0])[1]),
+                                    "n_runs": per_method, "left_out": left_out,
+                                    "meaning": "row minus column, pooled over folds (mean over seeds); paired "
+                                               "bootstrap interval over subjects; two-sided paired permutation p "
+                                               "over subjects; p_adjusted: Benjamini-Hochberg over the pairs"}
+        else:
+            pair_note = "fewer than two subjects: no paired comparison"
+    chance: dict[str, Any] = {}
+    if aligned:
+        reference = next(iter(aligned.values()))[0]
+        for scope in track.scopes:
+            if _present([reference], scope):
+                chance[scope] = {metric: st.chance_level(reference, k, metric, scope, against="labels",
+                                                         n_permutations=n_resamples, level=LEVEL, seed=seed).to_dict()
+                                 for metric in METRICS}
+    return {"json": {"methods": methods, "pairwise": pairwise, "pairwise_note": pair_note, "chance": chance,
+                     "settings": {"n_resamples": n_resamples, "level": LEVEL, "seed": seed, "interval": "percentile",
+                                  "unit": "subject (dataset/subject); with several seeds, subjects x seeds crossed",
+                                  "chance": "label permutation over the scope's test samples (the track's class "
+                                            "balance); mean and 95% band"}}}
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    values = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return float(np.mean(values)) if values else None
+
+
+def cost(runs: Sequence[Any]) -> dict[str, Any]:
+    """A method's cost from its runs' fold records (scored folds; every seed): see the module docstring."""
+    records = [r for res in runs for r in res.records if r.get("status") == "ok"]
+    parameters = next((dict(r["parameters"]) for r in records if r.get("parameters")), {})
+    timing = [r.get("extra", {}).get("timing") or {} for r in records]
+    stages: dict[str, dict[str, float]] = {}
+    for r in records:
+        for stage, values in (r.get("cache") or {}).items():
+            total = stages.setdefault(stage, {"hits": 0, "misses": 0, "compute_seconds": 0.0, "read_seconds": 0.0})
+            for key in total:
+                total[key] += values.get(key, 0)
+    first_pass = [v["compute_seconds"] / v["misses"] for v in stages.values() if v["misses"]]
+    cached = [v["read_seconds"] / v["hits"] for v in stages.values() if v["hits"]]
+    rss = [r.get("max_rss_mb") for r in records if r.get("max_rss_mb") is not None]
+    clips = sum(r.get("n_train", 0) + r.get("n_test", 0) for r in records)
+    return {
+        "parameters": parameters, "parameters_total": int(sum(parameters.values())) if parameters else None,
+        "folds": len(records),
+        "fold_seconds": _mean([r.get("seconds") for r in records]),
+        "fit_seconds": _mean([t.get("fit_seconds") for t in timing]),
+        "inputs_seconds_per_clip": (sum(t.get("inputs_seconds", 0) for t in timing) / clips
+                                    if clips and any("inputs_seconds" in t for t in timing) else None),
+        "predict_ms_per_clip": _mean([t.get("predict_ms_per_clip") for t in timing]),
+        "preprocess_seconds_per_clip_first": float(sum(first_pass)) if first_pass else None,
+        "preprocess_seconds_per_clip_cached": float(sum(cached)) if cached else None,
+        "cache_stages": stages,
+        "peak_rss_mb": max(rss) if rss else None,
+        "meaning": {"fold_seconds": "mean wall seconds of run_fold per scored fold (inputs, training, prediction)",
+                    "fit_seconds": "mean training seconds per fold (extra.timing.fit_seconds)",
+                    "predict_ms_per_clip": "inference milliseconds per test clip, batched (extra.timing)",
+                    "preprocess_seconds_per_clip_first": "seconds per clip computing the cached preprocessing "
+                                                         "stages (first pass), each stage's own seconds summed over stages",
+                    "preprocess_seconds_per_clip_cached": "seconds per clip reading them from the cache",
+                    "peak_rss_mb": "peak resident memory of the process (MiB) when the method's folds finished; "
+                                   "never decreases, so it includes the methods run before in the same process"},
+    }
+
+
+def score_text(values: Mapping[str, Any] | None, digits: int = 3, sd: bool = True) -> str:
+    """``0.812 [0.701, 0.905]`` (pooled and its interval), ``0.812`` without one, ``–`` without a score;
+    with several seeds and ``sd``, `` ±0.012sd`` (standard deviation of the pooled score over seeds)."""
+    if not values or values.get("pooled") is None:
+        return "–"
+    text = f"{values['pooled']:.{digits}f}"
+    interval = values.get("interval")
+    if interval and interval.get("low") is not None:
+        text += f" [{interval['low']:.{digits}f}, {interval['high']:.{digits}f}]"
+    if sd and values.get("seed_std") is not None:
+        text += f" ±{values['seed_std']:.{digits}f}sd"
+    return text
+
+
+LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "profile", "corpus", "kind", "scope", "aggregation",
+                       "uf1", "uf1_low", "uf1_high", "uar", "uar_low", "uar_high", "uf1_fold_mean", "uar_fold_mean",
+                       "uf1_seed_std", "uar_seed_std", "n_samples", "n_subjects", "seeds", "paper_uf1", "paper_uar",
+                       "parameters", "fold_seconds", "fit_seconds", "predict_ms_per_clip",
+                       "preprocess_s_per_clip_first", "preprocess_s_per_clip_cached", "peak_rss_mb", "source")
+
+
+def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The leaderboard: one row per method x scope (ranked by pooled UF1 on "all"), then the
+    published reference rows (kind ``published, not run by us``)."""
+    corpus = summary["corpus"]["kind"]
+    methods = sorted(summary["methods"], key=lambda m: -(((m["scores"].get("all") or {}).get("uf1") or {})
+                                                          .get("pooled") or -1))
+    rows = []
+    for rank, m in enumerate(methods, 1):
+        reported = {(r["metric"], r["scope"]): r["value"] for r in m["reported"] if r["aggregation"] == "pooled"}
+        c = m["cost"]
+        for scope, values in m["scores"].items():
+            uf1, uar = values.get("uf1", {}), values.get("uar", {})
+            row = {"rank": rank, "method": m["name"], "paper": m["paper"], "model": m["model"],
+                   "profile": m["profile"], "corpus": corpus, "kind": "run by us", "scope": scope,
+                   "aggregation": uf1.get("aggregation"), "n_samples": uf1.get("n"),
+                   "n_subjects": uf1.get("n_subjects"), "seeds": len(m["seeds"]),
+                   "paper_uf1": reported.get(("uf1", scope)), "paper_uar": reported.get(("uar", scope)),
+                   "parameters": c["parameters_total"], "fold_seconds": c["fold_seconds"],
+                   "fit_seconds": c["fit_seconds"], "predict_ms_per_clip": c["predict_ms_per_clip"],
+                   "preprocess_s_per_clip_first": c["preprocess_seconds_per_clip_first"],
+                   "preprocess_s_per_clip_cached": c["preprocess_seconds_per_clip_cached"],
+                   "peak_rss_mb": c["peak_rss_mb"], "source": "; ".join(sorted({r["source"] for r in m["reported"]}))}
+            for metric, v in (("uf1", uf1), ("uar", uar)):
+                interval = v.get("interval") or {}
+                row.update({metric: v.get("pooled"), f"{metric}_low": interval.get("low"),
+                            f"{metric}_high": interval.get("high"), f"{metric}_fold_mean": v.get("fold_mean"),
+                            f"{metric}_seed_std": v.get("seed_std")})
+            rows.append(row)
+    for reference in summary.get("references", []):
+        for scope, values in reference["scores"].items():
+            rows.append({"method": reference["name"], "kind": reference["kind"], "scope": scope,
+                         "aggregation": "as published", "uf1": values["uf1"], "uar": values["uar"],
+                         "source": f"{reference['source']} {reference['ref']}".strip()})
+    return rows
+
+
+def write_leaderboard_csv(path: Path, summary: Mapping[str, Any]) -> Path:
+    return write_csv(path, leaderboard_rows(summary), LEADERBOARD_COLUMNS)

@@ -1,0 +1,241 @@
+"""The benchmark (issue 12): a smoke benchmark of two dummy methods through run_all.py, its rerun, the
+shared-folds check, the cost counters, and the statistics helper it adds (common_samples)."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import importlib.util
+import json
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dummy_paper
+from common.benchmark import run as bench_run
+from common.benchmark.report import save_leaderboard_png
+from common.benchmark.tracks import MEGC2019
+from common.evaluation import runner
+from common.evaluation import statistics as st
+from common.evaluation.run import RunSettings
+from common.experiment import FoldOutcome
+from common.preprocessing import cache
+
+REPO = Path(__file__).resolve().parent.parent
+_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
+run_all = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(run_all)
+
+
+@pytest.fixture()
+def corpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
+    dummy_paper.reset_hooks()
+    yield dummy_paper.write_corpus(tmp_path / "data", names=("casme2", "samm", "megc2019"))
+    dummy_paper.reset_hooks()
+
+
+def cli(capsys, *argv):
+    code = run_all.main(list(argv), registry=dummy_paper.REGISTRY)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, corpus, tmp_path):
+    out_dir = tmp_path / "out"
+    argv = ["--benchmark", "megc2019", "--data-root", str(corpus), "--profile", "smoke", "--out", str(out_dir),
+            "--methods", "dummy,dummy:centroid", "--max-folds", "2"]
+    code, out, err = cli(capsys, *argv)
+    assert code == 0, err
+    bench = out_dir / "benchmark" / "megc2019"
+    assert (bench / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert f"benchmark megc2019: report {bench / 'report.pdf'}" in out
+    summary = json.loads((bench / "results.json").read_text())
+    assert summary["schema"] == "mersuite.benchmark/1" and summary["profile"] == "smoke"
+    assert summary["n_folds"] == 2 and summary["max_folds"] == 2 and summary["seeds"] == [0]
+    methods = {m["name"]: m for m in summary["methods"]}
+    assert list(methods) == ["dummy", "dummy:centroid"]
+    # every method saw the same two folds with the same test samples (paired statistics)
+    folds = {}
+    for name, folder in (("dummy", "dummy"), ("dummy:centroid", "dummy-centroid")):
+        run_dir = bench / folder / "seed0"
+        assert (run_dir / "predictions.csv").exists() and (run_dir / "results.json").exists()
+        records = [json.loads(p.read_text()) for p in sorted((run_dir / "folds").glob("*.json"))]
+        folds[name] = [(r["fold"], sorted(r["keys"])) for r in records]
+        assert all("cache" in r and r["max_rss_mb"] > 0 for r in records)
+    assert folds["dummy"] == folds["dummy:centroid"] and [f for f, _ in folds["dummy"]] == ["casme2_sub01",
+                                                                                               "casme2_sub02"]
+    # the nearest-centroid method is perfect on these well-separated features: an interval of exactly [1, 1]
+    centroid = methods["dummy:centroid"]["scores"]["all"]
+    for metric in ("uf1", "uar"):
+        assert centroid[metric]["pooled"] == 1.0
+        assert (centroid[metric]["interval"]["low"], centroid[metric]["interval"]["high"]) == (1.0, 1.0)
+        assert centroid[metric]["aggregation"] == "pooled over folds" and centroid[metric]["fold_mean"] == 1.0
+        assert centroid[metric]["interval"]["n_resamples"] == 2000 and centroid[metric]["n_subjects"] == 2
+    # only casme2 subjects were tested in the first two folds: no samm scope, no invented numbers
+    assert set(methods["dummy"]["scores"]) == {"all", "casme2"}
+    # cost, measured in the same run: parameters, seconds, inference and cache (first pass vs cached)
+    cost = methods["dummy:centroid"]["cost"]
+    assert cost["parameters_total"] == 6 and methods["dummy"]["cost"]["parameters_total"] == 2 * 3 + 3 + 3 * 3 + 3
+    assert cost["predict_ms_per_clip"] is not None and cost["fold_seconds"] is not None
+    assert cost["cache_stages"]["dummy_features"]["misses"] == 24  # the first fold computes every clip once
+    assert cost["cache_stages"]["dummy_features"]["hits"] == 24  # the second reads them all
+    assert cost["preprocess_seconds_per_clip_first"] > 0 and cost["preprocess_seconds_per_clip_cached"] > 0
+    assert "Keras backend" in summary["device"]
+    # the settings that differ from the paper profile (quick-only inputs would show here)
+    assert {d["setting"] for d in methods["dummy"]["differs_from_paper"]} == {"model.units", "train.epochs"}
+    assert methods["dummy"]["reported"][0]["value"] == 0.7  # the paper's own number beside ours
+    # paired comparison matrix and chance level
+    pairwise = summary["statistics"]["pairwise"]["uf1"]
+    assert pairwise["methods"] == ["dummy", "dummy:centroid"] and np.shape(pairwise["p_value"]) == (2, 2)
+    assert pairwise["difference"][0][1] == pytest.approx(-pairwise["difference"][1][0])
+    chance = summary["statistics"]["chance"]["all"]["uar"]
+    assert chance["low"] < 1 / 3 < chance["high"]
+    # leaderboard: methods ranked, then the published reference row, marked as such
+    rows = list(csv.DictReader((bench / "leaderboard.csv").open()))
+    assert rows[0]["method"] == "dummy:centroid" and rows[0]["rank"] == "1" and rows[0]["scope"] == "all"
+    published = [r for r in rows if r["kind"] == "published, not run by us"]
+    assert [(r["method"], r["scope"], r["uf1"]) for r in published] == [("LBP-TOP", "all", "0.5882"),
+                                                                        ("LBP-TOP", "casme2", "0.7026")]
+    predictions = list(csv.DictReader((bench / "predictions.csv").open()))
+    assert len(predictions) == 2 * 12 and {r["method"] for r in predictions} == {"dummy", "dummy:centroid"}
+    # the same command again: every fold of every method is reused, nothing trains, same numbers
+    dummy_paper.reset_hooks()
+    code, out, err = cli(capsys, *argv)
+    assert code == 0, err
+    assert not dummy_paper.HOOKS["ran"]
+    assert out.count("finished earlier") == 4
+    rerun = json.loads((bench / "results.json").read_text())
+    assert rerun["statistics"] == summary["statistics"]
+
+
+def test_seeds_give_mean_std_and_a_crossed_interval(corpus, tmp_path):
+    settings = RunSettings(data_root=corpus, profile="smoke", seed=3, out=tmp_path / "out")
+    bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid")], settings, seeds=2, max_folds=2,
+                                    log=lambda line: None, n_resamples=200)
+    method = bench.summary["methods"][0]
+    assert method["seeds"] == [3, 4] and [r["seed"] for r in method["runs"]] == [3, 4]
+    uf1 = method["scores"]["all"]["uf1"]
+    assert uf1["per_seed"] == [1.0, 1.0] and uf1["seed_std"] == 0.0 and uf1["n_runs"] == 2
+    assert uf1["interval"]["unit"] == "subjects x seeds (crossed)"
+    assert (tmp_path / "out" / "benchmark" / "megc2019" / "dummy-centroid" / "seed4" / "results.json").exists()
+    assert bench.summary["statistics"]["pairwise"] == {}  # one method: nothing to compare
+    png = save_leaderboard_png(bench, tmp_path / "leaderboard.png", dpi=40)
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def _reversed_folds_paper():
+    """A method whose folds are the track's in reverse order: the benchmark must refuse it."""
+    def benchmark_experiment(track, model=None):
+        experiment = dummy_paper.benchmark_experiment(track, "centroid")
+        return dataclasses.replace(experiment, folds=lambda s, c, seed: track.folds(s, seed)[::-1])
+
+    return types.SimpleNamespace(benchmark_experiment=benchmark_experiment, BENCHMARK_MODELS=("reversed",),
+                                 PAPER=dummy_paper.PAPER)
+
+
+def test_a_method_with_other_folds_is_refused_before_training(corpus, tmp_path):
+    settings = RunSettings(data_root=corpus, profile="smoke", out=tmp_path / "out")
+    methods = [("dummy", dummy_paper, "centroid"), ("other", _reversed_folds_paper(), None)]
+    with pytest.raises(runner.RunError, match="other does not see the same folds as dummy:centroid"):
+        bench_run.run_benchmark(MEGC2019, methods, settings, log=lambda line: None)
+    assert not dummy_paper.HOOKS["ran"]
+
+
+def test_the_stored_predictions_are_checked_too():
+    def result(keys):
+        record = {"fold": "f1", "keys": keys, "y_pred": [0] * len(keys)}
+        return types.SimpleNamespace(records=(record,))
+
+    bench_run._check_records({"a": result(["x", "y"]), "b": result(["y", "x"])}, 0)  # order within a fold is free
+    with pytest.raises(runner.RunError, match="b .seed 0. tested other samples than a in fold 'f1'"):
+        bench_run._check_records({"a": result(["x", "y"]), "b": result(["x", "z"])}, 0)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--benchmark", "nosuch"], "unknown benchmark track 'nosuch'; tracks: megc2019, megc2019_hde"),
+    (["--benchmark", "megc2019", "--methods", "dummy:nosuch"], "paper 'dummy' has no benchmark model 'nosuch'; "
+                                                                "its models: mlp, centroid"),
+    (["--benchmark", "megc2019", "--methods", "nosuch"], "unknown paper 'nosuch'"),
+    (["--benchmark", "megc2019", "--seeds", "0"], "--seeds 0: expected 1 or more"),
+    (["--benchmark", "megc2019", "--paper", "dummy"], "does not go with --paper"),
+    (["--paper", "dummy", "--seeds", "2"], "--methods, --seeds and --max-folds go with --benchmark TRACK"),
+    (["--benchmark", "megc2019", "--methods", "dummy", "--set", "train.epochz=1"], "no field 'epochz' in TrainConfig"),
+])
+def test_benchmark_user_errors_are_one_line_and_exit_2(capsys, corpus, argv, expected):
+    code, _, err = cli(capsys, *argv, "--data-root", str(corpus))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("run_all.py: error: ") and expected in lines[0], err
+
+
+def test_common_samples_by_hand():
+    a = st.make_predictions([0, 1, 2], [0, 1, 1], ["s1", "s1", "s2"], keys=["k1", "k2", "k3"], source="a")
+    same = st.make_predictions([0, 1, 2], [2, 2, 2], ["s1", "s1", "s2"], keys=["k1", "k2", "k3"], source="same")
+    runs, left_out = st.common_samples([a, same])
+    assert left_out == 0 and runs[0] is a and runs[1] is same
+    # b lost k2 (its fold failed) and holds k3 before k1: aligned on k1, k3 in a's order
+    b = st.make_predictions([2, 0], [2, 1], ["s2", "s1"], keys=["k3", "k1"], source="b")
+    (ra, rb), left_out = st.common_samples([a, b])
+    assert left_out == 1
+    assert ra.keys.tolist() == rb.keys.tolist() == ["k1", "k3"]
+    assert ra.y_pred.tolist() == [0, 1] and rb.y_pred.tolist() == [1, 2] and rb.subjects.tolist() == ["s1", "s2"]
+    with pytest.raises(ValueError, match="no sample keys"):
+        st.common_samples([st.make_predictions([0], [0], ["s"])])
+    with pytest.raises(ValueError, match="'k1' is predicted twice"):
+        st.common_samples([st.make_predictions([0, 0], [0, 0], ["s", "s"], keys=["k1", "k1"])])
+
+
+def test_cache_counts_compute_and_read_seconds(tmp_path):
+    before = cache.STATS.snapshot()
+
+    def slow():
+        time.sleep(0.02)
+        return np.zeros(3)
+
+    cache.cached("bench_stage", {"k": 1}, {}, slow, root=tmp_path)
+    cache.cached("bench_stage", {"k": 1}, {}, slow, root=tmp_path)
+    delta = cache.stats_delta(before, cache.STATS.snapshot())
+    assert set(delta) == {"bench_stage"}
+    assert delta["bench_stage"]["misses"] == 1 and delta["bench_stage"]["hits"] == 1
+    assert delta["bench_stage"]["compute_seconds"] >= 0.02 > delta["bench_stage"]["read_seconds"] > 0
+    # a stage computed inside another's compute() counts for itself only, not twice
+    before = cache.STATS.snapshot()
+
+    def outer():
+        inner = cache.cached("bench_inner", {"k": 2}, {}, slow, root=tmp_path)
+        return inner + 1
+
+    cache.cached("bench_outer", {"k": 2}, {}, outer, root=tmp_path)
+    delta = cache.stats_delta(before, cache.STATS.snapshot())
+    assert delta["bench_inner"]["compute_seconds"] >= 0.02 > delta["bench_outer"]["compute_seconds"]
+
+
+def test_references_from_the_papers_table_skip_the_papers_own_row():
+    refs = dummy_paper.BENCHMARK_REFERENCES
+    assert [r.name for r in refs] == ["LBP-TOP"] and refs[0].score("uar") == 0.5785
+    assert refs[0].to_dict()["kind"] == "published, not run by us" and refs[0].track == "megc2019"
+
+
+def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(corpus, tmp_path):
+    """One method's fold fails: exit status 3, and every statistic is on the samples both predicted."""
+    dummy_paper.HOOKS["fail"].add("casme2_sub02")
+
+    def failing(ctx):
+        if ctx.fold.name in dummy_paper.HOOKS["fail"]:
+            raise RuntimeError("planned failure")
+        return dummy_paper.nearest_centroid_fold(ctx)
+
+    module = types.SimpleNamespace(
+        benchmark_experiment=lambda track, model=None: dataclasses.replace(
+            dummy_paper.benchmark_experiment(track, "centroid"), run_fold=failing),
+        BENCHMARK_MODELS=("flaky",), PAPER=dummy_paper.PAPER)
+    settings = RunSettings(data_root=corpus, profile="smoke", out=tmp_path / "out")
+    bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid"), ("flaky", module, None)],
+                                    settings, max_folds=3, log=lambda line: None, n_resamples=200)
+    assert bench.not_scored == [("flaky/seed0/casme2_sub02", "failed")]
+    statistics = bench.summary["statistics"]
+    assert statistics["pairwise"]["uf1"]["left_out"] == 6 and statistics["pairwise"]["uf1"]["n"] == 12
+    assert bench.summary["methods"][0]["scores"]["all"]["uf1"]["n"] == 18  # its own statistics keep all its folds
