@@ -206,97 +206,126 @@ def _start_worker(env: Mapping[str, str], output: str) -> None:
     os.close(fd)
 
 
-def _new_executor(env: Mapping[str, str], output: Path) -> concurrent.futures.ProcessPoolExecutor:
-    # One single-process pool per worker: a process that dies breaks its own pool only (a shared
-    # ProcessPoolExecutor marks every pending fold broken and terminates the other processes).
-    return concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                  initializer=_start_worker, initargs=(dict(env), str(output)))
-
-
-def _stop(executor: concurrent.futures.ProcessPoolExecutor, kill: bool = False) -> None:
-    if kill:  # Ctrl-C: the running folds are abandoned (they are recomputed by the next run)
-        # ProcessPoolExecutor has no public way to stop a running task before Python 3.14
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.terminate()
-    executor.shutdown(wait=not kill, cancel_futures=True)
-
-
 def gpus_from_environment() -> tuple[str, ...]:
     """The GPUs listed in ``CUDA_VISIBLE_DEVICES`` when there are several (one worker per GPU), else ``()``."""
     listed = tuple(g.strip() for g in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if g.strip())
     return listed if len(listed) > 1 else ()
 
 
-def run_folds_in_workers(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print, *,
-                         workers: int, gpus: Sequence[str] = ()) -> dict[str, dict]:
-    """Compute ``jobs`` in ``workers`` local processes; ``{fold name: record}``, every record stored.
+class LocalWorkers:
+    """``workers`` local processes (``spawn``) that compute folds; kept for a whole run, so each
+    process imports TensorFlow once and keeps its compiled models across experiments, as the
+    sequential process does. ``with LocalWorkers(4, output=path) as pool: pool.run(ref, jobs, log)``.
 
-    ``gpus``: device ids; worker ``i`` gets ``CUDA_VISIBLE_DEVICES=gpus[i % len(gpus)]``. A worker
-    that dies costs its fold only (recorded ``failed``; a fresh process takes the next fold).
-    Ctrl-C stops the workers; the folds finished so far are on disk and the next run resumes.
+    ``gpus``: device ids; worker ``i`` gets ``CUDA_VISIBLE_DEVICES=gpus[i % len(gpus)]``. The
+    workers' stdout and stderr are appended to ``output``. Each worker is a single-process
+    ``ProcessPoolExecutor``: a process that dies breaks its own executor only (one shared pool
+    would mark every pending fold broken and terminate the other processes), and a fresh one
+    takes its place for the next fold.
     """
+
+    def __init__(self, workers: int, gpus: Sequence[str] = (), output: str | Path | None = None) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.workers, self.gpus = int(workers), tuple(gpus)
+        self.output = Path(output) if output is not None else None
+        self._executors: list[concurrent.futures.ProcessPoolExecutor | None] = [None] * self.workers
+
+    def env(self, slot: int) -> dict[str, str]:
+        return {"CUDA_VISIBLE_DEVICES": self.gpus[slot % len(self.gpus)]} if self.gpus else {}
+
+    def _executor(self, slot: int) -> concurrent.futures.ProcessPoolExecutor:
+        if self._executors[slot] is None:
+            output = str(self.output) if self.output is not None else os.devnull
+            if self.output is not None:
+                self.output.parent.mkdir(parents=True, exist_ok=True)
+            self._executors[slot] = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                initargs=(self.env(slot), output))
+        return self._executors[slot]
+
+    def _drop(self, slot: int, kill: bool = False) -> None:
+        executor, self._executors[slot] = self._executors[slot], None
+        if executor is None:
+            return
+        if kill:  # Ctrl-C: the running folds are abandoned (the next run computes them)
+            # ProcessPoolExecutor has no public way to stop a running task before Python 3.14
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.terminate()
+        executor.shutdown(wait=not kill, cancel_futures=True)
+
+    def close(self, kill: bool = False) -> None:
+        for slot in range(self.workers):
+            self._drop(slot, kill)
+
+    def __enter__(self) -> "LocalWorkers":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close(kill=exc_info[0] is not None)
+
+    def run(self, ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print) -> dict[str, dict]:
+        """Compute ``jobs`` in the workers; ``{fold name: record}``, every record stored. A worker that
+        dies costs its fold only (recorded ``failed``); Ctrl-C stops the workers (finished folds are saved)."""
+        jobs = list(jobs)
+        if not jobs:
+            return {}
+        _check_picklable(FoldTask(ref, jobs[0]))
+        slots = min(self.workers, len(jobs))
+        tag = jobs[0].tag
+        log(f"{tag} {len(jobs)} fold(s) to compute in {slots} worker process(es)"
+            + (f", GPUs {', '.join(self.env(slot)['CUDA_VISIBLE_DEVICES'] for slot in range(slots))}" if self.gpus else "")
+            + (f"; their output goes to {self.output}" if self.output is not None else ""))
+        waiting = collections.deque(jobs)
+        running: dict[concurrent.futures.Future, tuple[int, FoldJob, float]] = {}
+        done: dict[str, dict] = {}
+
+        def submit(slot: int) -> None:
+            job = waiting.popleft()
+            running[self._executor(slot).submit(run_one_fold, FoldTask(ref, job))] = (slot, job, time.perf_counter())
+
+        try:
+            for slot in range(slots):
+                submit(slot)
+            while running:
+                finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in finished:
+                    slot, job, started = running.pop(future)
+                    try:
+                        report = future.result()
+                        record, where = report.record, f"worker {slot + 1}, process {report.pid}"
+                    except BrokenProcessPool:
+                        record = runner.failed_fold_record(
+                            job, "the worker process computing this fold ended abruptly (killed, or out of memory); "
+                            "the other folds went on", time.perf_counter() - started)
+                        where = f"worker {slot + 1} died"
+                        self._drop(slot)
+                    except Exception as exc:  # the worker could not start the fold (e.g. resolving the paper)
+                        record = runner.failed_fold_record(job, f"the worker could not run this fold: "
+                                                           f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
+                        where = f"worker {slot + 1}"
+                    done[job.fold.name] = _store(job, record)
+                    log(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
+                    if waiting:
+                        submit(slot)
+        except KeyboardInterrupt:
+            log(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in {jobs[0].folds_dir}; "
+                f"run the same command again to resume")
+            self.close(kill=True)
+            raise
+        return done
+
+
+def run_folds_in_workers(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print, *,
+                         workers: int | LocalWorkers, gpus: Sequence[str] = ()) -> dict[str, dict]:
+    """Compute ``jobs`` in local worker processes: a :class:`LocalWorkers` kept for the run, or ``workers``
+    processes started for these jobs (their output in ``<experiment>/worker-output.log``)."""
+    if isinstance(workers, LocalWorkers):
+        return workers.run(ref, jobs, log)
     jobs = list(jobs)
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
-    if not jobs:
-        return {}
-    _check_picklable(FoldTask(ref, jobs[0]))
-    slots = min(workers, len(jobs))
-    tag, folds_dir = jobs[0].tag, jobs[0].folds_dir
-    output = folds_dir.parent / WORKER_OUTPUT
-    envs = [{"CUDA_VISIBLE_DEVICES": gpus[slot % len(gpus)]} if gpus else {} for slot in range(slots)]
-    log(f"{tag} {len(jobs)} fold(s) to compute in {slots} worker process(es)"
-        + (f", GPUs {', '.join(e['CUDA_VISIBLE_DEVICES'] for e in envs)}" if gpus else "")
-        + f"; their output goes to {output}")
-    waiting = collections.deque(jobs)
-    executors: list[concurrent.futures.ProcessPoolExecutor | None] = [None] * slots
-    running: dict[concurrent.futures.Future, tuple[int, FoldJob, float]] = {}
-    done: dict[str, dict] = {}
-
-    def submit(slot: int) -> None:
-        if executors[slot] is None:
-            executors[slot] = _new_executor(envs[slot], output)
-        job = waiting.popleft()
-        running[executors[slot].submit(run_one_fold, FoldTask(ref, job))] = (slot, job, time.perf_counter())
-
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        for slot in range(slots):
-            submit(slot)
-        while running:
-            finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
-            for future in finished:
-                slot, job, started = running.pop(future)
-                try:
-                    report = future.result()
-                    record, where = report.record, f"worker {slot + 1}, process {report.pid}"
-                except BrokenProcessPool:
-                    record = runner.failed_fold_record(
-                        job, "the worker process computing this fold ended abruptly (killed, or out of memory); "
-                        "the other folds went on", time.perf_counter() - started)
-                    where = f"worker {slot + 1} died"
-                    _stop(executors[slot])
-                    executors[slot] = None
-                except Exception as exc:  # the worker could not start the fold (e.g. resolving the paper)
-                    record = runner.failed_fold_record(job, f"the worker could not run this fold: "
-                                                       f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
-                    where = f"worker {slot + 1}"
-                done[job.fold.name] = _store(job, record)
-                log(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
-                if waiting:
-                    submit(slot)
-    except KeyboardInterrupt:
-        log(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in {folds_dir}; "
-            f"run the same command again to resume")
-        for executor in executors:
-            if executor is not None:
-                _stop(executor, kill=True)
-        raise
-    finally:
-        for executor in executors:
-            if executor is not None:
-                _stop(executor)
-    return done
+    output = jobs[0].folds_dir.parent / WORKER_OUTPUT if jobs else None
+    with LocalWorkers(workers, gpus, output) as pool:
+        return pool.run(ref, jobs, log)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,12 +404,13 @@ def run_folds_on_cluster(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Calla
     return done
 
 
-def fold_runner(ref: ExperimentRef, *, workers: int = 1, cluster: Any = None,
+def fold_runner(ref: ExperimentRef, *, workers: int | LocalWorkers = 1, cluster: Any = None,
                 gpus: Sequence[str] = ()) -> runner.FoldRunner | None:
     """The ``fold_runner`` for :func:`runner.run_experiment`: on ``cluster`` (an address or a Client),
-    else in ``workers`` processes when more than one, else None (sequential, in this process)."""
+    else in ``workers`` (a :class:`LocalWorkers` kept for the run, or a number of processes greater
+    than 1), else None (sequential, in this process)."""
     if cluster is not None:
         return functools.partial(run_folds_on_cluster, ref, cluster=cluster)
-    if workers > 1:
+    if isinstance(workers, LocalWorkers) or workers > 1:
         return functools.partial(run_folds_in_workers, ref, workers=workers, gpus=tuple(gpus))
     return None

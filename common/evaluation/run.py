@@ -94,22 +94,25 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
     return profile
 
 
-def fold_runners(plans: list[PaperPlan], settings: RunSettings, locks: contextlib.ExitStack,
+def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks: contextlib.ExitStack,
                  log: Callable[[str], None]) -> dict[tuple[str, str], runner.FoldRunner | None]:
     """``{(paper, experiment): fold runner}`` for ``--workers``/``--cluster`` (``common.evaluation.parallel``;
-    one Dask client for the whole run, closed with ``locks``), or None each: sequential, the default."""
+    one Dask client or one set of worker processes for the whole run, closed with ``locks``), or None
+    each: sequential, the default."""
     if settings.workers <= 1 and settings.cluster is None:
         return {(p.paper_id, e.name): None for p in plans for e in p.experiments}
     from common.evaluation import parallel
 
-    cluster = None
+    cluster = workers = None
     if settings.cluster is not None:
         cluster = parallel.connect(settings.cluster)
         locks.callback(cluster.close)
         log(f"folds go to the Dask cluster at {settings.cluster} ({parallel.cluster_workers(cluster)} worker(s) now)")
-    gpus = parallel.gpus_from_environment() if settings.gpus is None else tuple(settings.gpus)
+    else:  # the processes serve every experiment of the run; their output goes to <out>/worker-output.log
+        gpus = parallel.gpus_from_environment() if settings.gpus is None else tuple(settings.gpus)
+        workers = locks.enter_context(parallel.LocalWorkers(settings.workers, gpus, out / parallel.WORKER_OUTPUT))
     return {(p.paper_id, e.name): parallel.fold_runner(parallel.ExperimentRef(p.paper_id, e.name, registry=p.registry),
-                                                       workers=settings.workers, cluster=cluster, gpus=gpus)
+                                                       workers=workers, cluster=cluster)
             for p in plans for e in p.experiments}
 
 
@@ -162,7 +165,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
         lock_outputs([runner.experiment_dir(p.paper_id, e.name, out) for p in plans for e in p.experiments], out, locks)
         root, synthetic = corpus_root(settings, profile, log)
         loaded = runner.load_all([e for p in plans for e in p.experiments], root)
-        runners = fold_runners(plans, settings, locks, log)
+        runners = fold_runners(plans, settings, out, locks, log)
         runs = []
         for plan in plans:
             started = time.perf_counter()
