@@ -4,9 +4,9 @@ Folds are independent and each is written atomically (``common.evaluation.runner
 works out which folds are still to run (fingerprints and stored fold files, exactly as in a
 sequential run) and hands them, as :class:`runner.FoldJob`, to one of the fold runners here:
 
-* :func:`run_folds_in_workers`: N local processes (``concurrent.futures.ProcessPoolExecutor``,
-  ``spawn``); with several GPUs listed in ``CUDA_VISIBLE_DEVICES``, worker ``i`` sees only the
-  ``i``-th (one process per GPU);
+* :func:`run_folds_in_workers` / :class:`LocalWorkers`: N local processes
+  (``concurrent.futures.ProcessPoolExecutor``, ``spawn``), kept for the whole run; with several
+  GPUs listed in ``CUDA_VISIBLE_DEVICES``, worker ``i`` sees only the ``i``-th (one process per GPU);
 * :func:`run_folds_on_cluster`: an existing Dask cluster (``dask.distributed.Client(address)``).
 
 Each worker runs ONE fold at a time with :func:`runner.compute_fold`, the body of the sequential
