@@ -3,6 +3,7 @@ results; a killed worker costs only its fold and the rerun resumes."""
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import logging
 import os
@@ -110,6 +111,10 @@ def test_workers_refuse_what_they_cannot_reproduce(corpus, tmp_path, capsys, mon
         run_all.main(base + ["--workers", "0"], registry=REGISTRY)
     assert stop.value.code == 2 and "expected a whole number >= 1" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing ran
+
+    if importlib.util.find_spec("distributed") is not None:  # an unreachable scheduler: one line
+        with pytest.raises(runner.RunError, match="--cluster tcp://127.0.0.1:1: cannot reach a Dask scheduler"):
+            parallel.connect("tcp://127.0.0.1:1", timeout=1)
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,3")
     assert parallel.gpus_from_environment() == ("0", "1", "3")
