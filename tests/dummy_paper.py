@@ -127,6 +127,7 @@ def nearest_centroid_fold(ctx) -> FoldOutcome:
 
 
 KILL_ENV = "MERSUITE_TEST_KILL_FOLD"  # "fold:pid": seeded_centroid_fold kills a process other than pid in that fold
+FAIL_ENV = "MERSUITE_TEST_FAIL_FOLD"  # "fold": seeded_centroid_fold raises in that fold (in any process)
 
 
 def seeded_centroid_fold(ctx) -> FoldOutcome:
@@ -135,12 +136,15 @@ def seeded_centroid_fold(ctx) -> FoldOutcome:
     depend on the seed (a worker process must seed each fold as the sequential loop does).
 
     When ``KILL_ENV`` names this fold and a process id other than its own, it kills its own process
-    (a worker killed mid-fold; the test process itself is never killed). ``extra`` records the
+    (a worker killed mid-fold; the test process itself is never killed); it raises in the fold
+    ``FAIL_ENV`` names, as ``run_fold`` raises in ``HOOKS["fail"]``. ``extra`` records the
     ``CUDA_VISIBLE_DEVICES`` the fold saw (one GPU per worker).
     """
     fold, _, pid = os.environ.get(KILL_ENV, "").partition(":")
     if fold == ctx.fold.name and pid != str(os.getpid()):
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(FAIL_ENV) == ctx.fold.name:
+        raise RuntimeError(f"planned failure in {ctx.fold.name}")
     x = np.array([s.meta["features"] for s in ctx.selection.samples])
     x = x + np.random.normal(0.0, 0.8, x.shape)
     labels = ctx.selection.labels

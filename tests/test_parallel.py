@@ -49,28 +49,35 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
     argv = ["--paper", "dummy_parallel", "--data-root", str(corpus), "--profile", "smoke", "--seed", "3",
             "--out", str(out), "--workers", "2"]
     monkeypatch.setenv(dummy_paper.KILL_ENV, f"samm_006:{os.getpid()}")  # its worker is killed mid-fold
+    monkeypatch.setenv(dummy_paper.FAIL_ENV, "samm_007")  # raises in its worker
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "5,6")  # two GPUs listed: one per worker
     assert run_all.main(argv, registry=REGISTRY) == 3
     captured = capsys.readouterr()
     assert "4 fold(s) to compute in 2 worker process(es), GPUs 5, 6" in captured.out
     assert "samm_006: failed in" in captured.out and "died" in captured.out
-    assert "1 fold(s) are not in the scores" in captured.err and "samm_006 (failed)" in captured.err
+    assert "2 fold(s) are not in the scores" in captured.err and "samm_006 (failed)" in captured.err
     folds = {f: json.loads((_folder(out) / "folds" / f"{f}.json").read_text()) for f in FOLDS}
     assert folds["samm_006"]["status"] == "failed" and "ended abruptly" in folds["samm_006"]["reason"]
     assert "ended abruptly" in (_folder(out) / "folds" / "samm_006" / "error.txt").read_text()
-    assert all(folds[f]["status"] == "ok" for f in FOLDS if f != "samm_006")  # the other folds went on
+    # a fold that raises is recorded as in a sequential run: the reason, the traceback in error.txt
+    assert folds["samm_007"]["status"] == "failed"
+    assert folds["samm_007"]["reason"] == "RuntimeError: planned failure in samm_007"
+    assert "Traceback" in (_folder(out) / "folds" / "samm_007" / "error.txt").read_text()
+    assert all(folds[f]["status"] == "ok" for f in ("casme2_sub01", "casme2_sub02"))  # the other folds went on
     assert {folds[f]["extra"]["cuda_visible_devices"] for f in ("casme2_sub01", "casme2_sub02")} == {"5", "6"}
-    for f in ("casme2_sub01", "casme2_sub02", "samm_007"):  # the same fold files as the sequential run's
+    for f in ("casme2_sub01", "casme2_sub02"):  # the same fold files as the sequential run's
         stored = json.loads((_folder(tmp_path / "sequential") / "folds" / f"{f}.json").read_text())
         assert {k: v for k, v in folds[f].items() if k not in ("finished", "seconds", "seconds_by_fold", "extra")} == \
             {k: v for k, v in stored.items() if k not in ("finished", "seconds", "seconds_by_fold", "extra")}
 
     monkeypatch.delenv(dummy_paper.KILL_ENV)
-    assert run_all.main(argv, registry=REGISTRY) == 0  # the rerun computes only the lost fold
+    monkeypatch.delenv(dummy_paper.FAIL_ENV)
+    assert run_all.main(argv, registry=REGISTRY) == 0  # the rerun computes only the two failed folds
     captured = capsys.readouterr()
-    assert "1 fold(s) to compute in 1 worker process(es)" in captured.out
+    assert "2 fold(s) to compute in 2 worker process(es)" in captured.out
+    assert "samm_006: failed earlier (the worker process computing this fold ended abruptly" in captured.out
     results = json.loads((_folder(out) / "results.json").read_text())
-    assert [f["reused"] for f in results["folds"]] == [True, True, False, True]
+    assert [f["reused"] for f in results["folds"]] == [True, True, False, False]
     assert _csv(out) == _csv(tmp_path / "sequential")
     assert results["metrics"] == sequential.summary["metrics"]
 
