@@ -159,6 +159,8 @@ def run_one_fold(task: FoldTask) -> WorkerReport:
     which writes its fold file), and return its record. The fold's log lines go to
     ``folds/<fold>/worker.log``."""
     experiment = resolve(task.ref)
+    if experiment.name != task.job.base["experiment"]:
+        raise LookupError(f"{task.ref} resolves to experiment {experiment.name!r}, not {task.job.base['experiment']!r}")
     lines = [f"fold {task.job.fold.name} of {task.ref} on {socket.gethostname()}, process {os.getpid()}"]
     try:
         record = runner.compute_fold(experiment, task.job, lines.append)

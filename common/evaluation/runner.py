@@ -30,7 +30,8 @@ folds, a failed fold is retried, and a truncated or edited file is rebuilt, neve
 Status ``nan``: the training loss (or the predicted probabilities) became NaN/inf; such a fold
 keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
 The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all. ``folds/<fold>/`` is the fold's work dir (CSV
-histories, ``error.txt`` with the traceback of a failed fold).
+histories, ``error.txt`` with the traceback of a failed fold, ``worker.log`` when a worker
+process or a Dask worker computed it: ``common.evaluation.parallel``).
 
 ``results.json``::
 
