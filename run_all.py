@@ -10,6 +10,7 @@
     python run_all.py --check-data /data --faces               # also list clips without a steady face
     python run_all.py --benchmark megc2019                     # every method on a shared track (issue 12)
     python run_all.py --benchmark all --data-root /data --seeds 3 --methods aouayeb2019,le2020:resnet50
+    python run_all.py --paper aouayeb2019 --data-root /data --workers 4   # folds in 4 processes (or --cluster ADDRESS)
 
 Outputs go to ``--out`` (default ``reports/``): ``<paper>/report.pdf``, ``<paper>/results.json``
 and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}``. A rerun of
@@ -75,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--faces-policy", choices=("exclude", "keep", "refuse"), default="exclude",
                         help="what a run does with a clip in which no face is found: exclude it and say so "
                              "(default), keep it (flagged), or refuse to run")
+    parser.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                        help="compute the folds in N local processes (one per GPU when CUDA_VISIBLE_DEVICES lists "
+                             "several); same results as the default, 1 (sequential, in this process)")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="compute the folds on the Dask cluster whose scheduler is at ADDRESS "
+                             "(e.g. tcp://host:8786; needs the 'cluster' extra); same results")
     parser.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
     parser.add_argument("--faces", action="store_true",
                         help="with --check-data: also check every clip for a face (dlib; cached) and list the flagged ones")
@@ -90,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
     parser.add_argument("--json", action="store_true", help="with --architectures: print JSON only")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
 
 
 def _err(message: str) -> None:
@@ -262,18 +279,21 @@ def _experiments(chosen: list[tuple[str, Any]], names: list[str]) -> list[tuple[
     return plan
 
 
-def run(args, chosen: list[tuple[str, Any]]) -> int:
+def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
     """Run the chosen papers through ``common.evaluation.run.run_papers`` (exit 0, or 3 when folds are not scored)."""
     from common.config import ConfigError, parse_assignments
+    from common.evaluation.parallel import registry_reference
     from common.evaluation.run import PaperPlan, RunSettings, run_papers
     from common.evaluation.runner import RunError
 
-    plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments))
+    reference = registry_reference(_registry(registry))  # how --workers/--cluster processes find the papers
+    plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments), registry=reference)
              for paper_id, module, experiments in _experiments(chosen, args.experiment)]
     try:
         settings = RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
                                overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
                                faces_policy=args.faces_policy, allow_faces=args.allow_faces,
+                               workers=args.workers, cluster=args.cluster,
                                command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
         runs = run_papers(plans, settings, log=_log)
     except (ConfigError, RunError) as exc:
@@ -428,7 +448,7 @@ def main(argv: list[str] | None = None, registry: Any = None) -> int:
         chosen = _selected_papers(_registry(registry), args.paper)
         if args.architectures:
             return architectures(chosen, args.json)
-        return run(args, chosen)
+        return run(args, chosen, registry)
     except CliError as exc:
         _err(str(exc))
         return EXIT_USER_ERROR

@@ -9,6 +9,8 @@ holds a database when it contains the file ``<name>.present``.
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import types
 from pathlib import Path
 from typing import Annotated
@@ -144,6 +146,36 @@ def cached_centroid_fold(ctx) -> FoldOutcome:
     return dataclasses.replace(outcome, extra={"timing": timing})
 
 
+KILL_ENV = "MERSUITE_TEST_KILL_FOLD"  # "fold:pid": seeded_centroid_fold kills a process other than pid in that fold
+FAIL_ENV = "MERSUITE_TEST_FAIL_FOLD"  # "fold": seeded_centroid_fold raises in that fold (in any process)
+
+
+def seeded_centroid_fold(ctx) -> FoldOutcome:
+    """A Keras-free ``run_fold`` for the parallel tests: nearest class centre of the training features
+    plus NumPy noise drawn after the runner's ``set_seed``, so its predictions and probabilities
+    depend on the seed (a worker process must seed each fold as the sequential loop does).
+
+    When ``KILL_ENV`` names this fold and a process id other than its own, it kills its own process
+    (a worker killed mid-fold; the test process itself is never killed); it raises in the fold
+    ``FAIL_ENV`` names, as ``run_fold`` raises in ``HOOKS["fail"]``. ``extra`` records the
+    ``CUDA_VISIBLE_DEVICES`` the fold saw (one GPU per worker).
+    """
+    fold, _, pid = os.environ.get(KILL_ENV, "").partition(":")
+    if fold == ctx.fold.name and pid != str(os.getpid()):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(FAIL_ENV) == ctx.fold.name:
+        raise RuntimeError(f"planned failure in {ctx.fold.name}")
+    x = np.array([s.meta["features"] for s in ctx.selection.samples])
+    x = x + np.random.normal(0.0, 0.8, x.shape)
+    labels = ctx.selection.labels
+    centres = np.stack([x[ctx.fold.train][labels[ctx.fold.train] == c].mean(axis=0) for c in range(len(CLASSES))])
+    distances = np.linalg.norm(x[ctx.fold.test][:, None, :] - centres[None], axis=2)
+    probabilities = np.exp(-distances) / np.exp(-distances).sum(axis=1, keepdims=True)
+    return FoldOutcome(test_indices=ctx.fold.test, y_pred=probabilities.argmax(axis=1), probabilities=probabilities,
+                       history={"loss": [1.0, 0.5]}, parameters={"centres": int(centres.size)},
+                       extra={"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")})
+
+
 def report_pages(pdf, result, context) -> None:
     import matplotlib.pyplot as plt
 
@@ -208,11 +240,21 @@ PLANNED = types.SimpleNamespace(PAPER=Paper(id="planned", title="Planned", citat
                                             models=dict), EXPERIMENTS=())
 
 
+# A Keras-free paper for the parallel tests (common.evaluation.parallel): its own registry, which
+# worker processes unpickle (dummy_paper.get_paper) and resolve the experiment through.
+PARALLEL = types.SimpleNamespace(
+    PAPER=dataclasses.replace(PAPER, id="dummy_parallel", title="A Keras-free dummy paper for the parallel tests"),
+    EXPERIMENTS=(dataclasses.replace(EXPERIMENTS[0], name="toy_parallel", title="Toy LOSO, Keras-free (parallel runs)",
+                                     run_fold=seeded_centroid_fold, report_pages=None, reported=()),))
+
+
 def get_paper(paper_id: str):
     import sys
 
     if paper_id == "dummy":
         return sys.modules[__name__]
+    if paper_id == "dummy_parallel":
+        return PARALLEL
     if paper_id == "planned":
         return PLANNED
     if paper_id == "broken":
@@ -221,3 +263,4 @@ def get_paper(paper_id: str):
 
 
 REGISTRY = types.SimpleNamespace(PAPER_IDS=("dummy", "planned", "broken"), get_paper=get_paper)
+PARALLEL_REGISTRY = types.SimpleNamespace(PAPER_IDS=("dummy_parallel",), get_paper=get_paper)

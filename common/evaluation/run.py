@@ -27,6 +27,9 @@ class PaperPlan:
     paper_id: str
     paper: Paper | None
     experiments: tuple[Experiment, ...]
+    # how worker processes find the experiments (--workers, --cluster): a module name or a picklable
+    # registry object (common.evaluation.parallel.ExperimentRef.registry)
+    registry: Any = "papers"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +45,9 @@ class RunSettings:
     faces_policy: str = "exclude"
     allow_faces: bool = False
     command: str = ""  # the command line, shown on the report's last page
+    workers: int = 1  # --workers: folds in this many local processes (1: in this process, sequentially)
+    cluster: str | None = None  # --cluster: the address of a Dask scheduler that computes the folds
+    gpus: tuple[str, ...] | None = None  # one worker per GPU; None: those listed in CUDA_VISIBLE_DEVICES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +80,40 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
                 raise ConfigError(f"{exc} (experiment {plan.paper_id}/{experiment.name})") from None
     if settings.data_root is not None and not Path(settings.data_root).is_dir():
         raise runner.RunError(f"--data-root {settings.data_root}: no such folder")
+    if settings.workers < 1:
+        raise runner.RunError(f"--workers {settings.workers}: expected a number of processes >= 1")
+    if settings.cluster is not None and settings.workers > 1:
+        raise runner.RunError("give --workers N (local processes) or --cluster ADDRESS (a Dask cluster), not both")
+    if settings.workers > 1 or settings.cluster is not None:
+        from common.evaluation import parallel
+
+        for plan in plans:
+            for experiment in plan.experiments:
+                parallel.check_ref(parallel.ExperimentRef(plan.paper_id, experiment.name, registry=plan.registry),
+                                   experiment)
     return profile
+
+
+def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks: contextlib.ExitStack,
+                 log: Callable[[str], None]) -> dict[tuple[str, str], runner.FoldRunner | None]:
+    """``{(paper, experiment): fold runner}`` for ``--workers``/``--cluster`` (``common.evaluation.parallel``;
+    one Dask client or one set of worker processes for the whole run, closed with ``locks``), or None
+    each: sequential, the default."""
+    if settings.workers <= 1 and settings.cluster is None:
+        return {(p.paper_id, e.name): None for p in plans for e in p.experiments}
+    from common.evaluation import parallel
+
+    cluster = workers = None
+    if settings.cluster is not None:
+        cluster = parallel.connect(settings.cluster)
+        locks.callback(cluster.close)
+        log(f"folds go to the Dask cluster at {settings.cluster} ({parallel.cluster_workers(cluster)} worker(s) now)")
+    else:  # the processes serve every experiment of the run; their output goes to <out>/worker-output.log
+        gpus = parallel.gpus_from_environment() if settings.gpus is None else tuple(settings.gpus)
+        workers = locks.enter_context(parallel.LocalWorkers(settings.workers, gpus, out / parallel.WORKER_OUTPUT))
+    return {(p.paper_id, e.name): parallel.fold_runner(parallel.ExperimentRef(p.paper_id, e.name, registry=p.registry),
+                                                       workers=workers, cluster=cluster)
+            for p in plans for e in p.experiments}
 
 
 def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) -> None:
@@ -112,7 +151,9 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
 
     Before any work: every ``--set`` is checked against every experiment, ``--out`` is checked and
     each experiment's folder locked, and every database the plan needs is loaded once (one
-    :class:`runner.RunError` listing all that are missing). Raises ``ConfigError``/``RunError``
+    :class:`runner.RunError` listing all that are missing); with ``--cluster`` the scheduler is
+    reached. ``settings.workers``/``cluster`` compute the folds elsewhere
+    (``common.evaluation.parallel``), with the same results. Raises ``ConfigError``/``RunError``
     (one line each); Ctrl-C leaves the finished folds on disk.
     """
     from common.paths import reports_root
@@ -124,6 +165,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
         lock_outputs([runner.experiment_dir(p.paper_id, e.name, out) for p in plans for e in p.experiments], out, locks)
         root, synthetic = corpus_root(settings, profile, log)
         loaded = runner.load_all([e for p in plans for e in p.experiments], root)
+        runners = fold_runners(plans, settings, out, locks, log)
         runs = []
         for plan in plans:
             started = time.perf_counter()
@@ -133,7 +175,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
                     plan.paper_id, experiment, data_root=root, profile=profile, seed=settings.seed,
                     overrides=settings.overrides, out_dir=out, log=log,
                     loaded=runner.load_datasets(experiment, root, loaded), fresh=settings.fresh,
-                    faces_policy=settings.faces_policy)
+                    faces_policy=settings.faces_policy, fold_runner=runners[plan.paper_id, experiment.name])
             context = ReportContext(paper_id=plan.paper_id, paper=plan.paper, profile=profile, seed=settings.seed,
                                     corpus=corpus_summary(results, root, synthetic),
                                     allow_faces=bool(settings.allow_faces or synthetic),

@@ -33,7 +33,8 @@ folds, a failed fold is retried, and a truncated or edited file is rebuilt, neve
 Status ``nan``: the training loss (or the predicted probabilities) became NaN/inf; such a fold
 keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
 The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all. ``folds/<fold>/`` is the fold's work dir (CSV
-histories, ``error.txt`` with the traceback of a failed fold).
+histories, ``error.txt`` with the traceback of a failed fold, ``worker.log`` when a worker
+process or a Dask worker computed it: ``common.evaluation.parallel``).
 
 ``results.json``::
 
@@ -87,14 +88,14 @@ import platform
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from common.config import apply_overrides, to_dict, validate
 from common.evaluation import metrics as metrics_module
 from common.evaluation.splits import check_folds
-from common.experiment import PROFILES, Experiment, ExperimentResult, FoldContext, FoldOutcome, Selection
+from common.experiment import PROFILES, Experiment, ExperimentResult, Fold, FoldContext, FoldOutcome, Selection
 from common.files import OutputError, atomic_write, folder_lock, write_text_atomic
 from common.files import write_json_atomic as _write_strict_json
 from common.paths import cache_root, reports_root
@@ -618,6 +619,87 @@ def _run_one_fold(experiment: Experiment, ctx: FoldContext, n_classes: int) -> t
     return status, reason, outcome
 
 
+@dataclasses.dataclass(frozen=True)
+class FoldJob:
+    """One fold to compute, with everything :func:`compute_fold` needs besides the experiment.
+
+    Plain data (picklable): ``common.evaluation.parallel`` hands it to a worker process or a Dask
+    worker, which computes the same fold as the sequential loop (same fingerprint, seed, config,
+    selection and fold) and writes the same fold file.
+    """
+
+    tag: str  # "[paper/experiment]", for log lines
+    selection: Selection  # after the checks (screen_selection)
+    fold: Fold
+    config: Any  # the effective config
+    profile: str
+    seed: int
+    base: Mapping[str, Any]  # the fold record's run-wide keys (paper, experiment, profile, seed, config_hash, data_root)
+    fingerprint: str
+    folds_dir: Path
+    position: int  # 1-based, among ``total`` folds (log lines)
+    total: int
+
+    @property
+    def path(self) -> Path:
+        return self.folds_dir / f"{self.fold.name}.json"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.folds_dir / self.fold.name
+
+    @property
+    def label(self) -> str:
+        return f"{self.tag} fold {self.position}/{self.total} {self.fold.name}"
+
+
+# ``fold_runner(jobs, log) -> {fold name: record}``: computes folds elsewhere (common.evaluation.parallel)
+FoldRunner = Callable[[Sequence[FoldJob], Callable[[str], None]], Mapping[str, dict]]
+
+
+def compute_fold(experiment: Experiment, job: FoldJob, log: Callable[[str], None] = print) -> dict:
+    """Run one fold and write its fold file atomically; returns the record (module docstring's schema).
+
+    The body of the runner's loop, and what a worker process or Dask worker runs
+    (``common.evaluation.parallel.run_one_fold``): one code path, so a fold computed elsewhere is
+    the fold the sequential run computes. A fold that raises is recorded ``failed`` (its traceback
+    in ``folds/<fold>/error.txt``); Ctrl-C propagates with nothing written.
+    """
+    ctx = FoldContext(selection=job.selection, fold=job.fold, config=job.config, profile=job.profile, seed=job.seed,
+                      work_dir=job.work_dir, cache_dir=stages_root(), log=log)
+    t0 = time.perf_counter()
+    cache_before = CACHE_STATS.snapshot()
+    status, reason, outcome = _run_one_fold(experiment, ctx, len(job.selection.class_names))
+    record = _record(job.base, job.selection, job.fold, job.fingerprint, status, reason, time.perf_counter() - t0,
+                     outcome)
+    # the benchmark's cost columns (issue 12): this fold's preprocessing cache activity, the process's peak memory
+    record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
+    _write_output(write_json_atomic, job.path, record)
+    return record
+
+
+def failed_fold_record(job: FoldJob, reason: str, seconds: float) -> dict:
+    """The ``failed`` record of a fold whose computation never returned (a worker process that died),
+    as the loop records a fold that raised: the reason in the record and in ``folds/<fold>/error.txt``.
+    Not written here (the caller stores it); a rerun retries it like any failed fold."""
+    try:
+        write_text_atomic(job.work_dir / "error.txt", reason + "\n")
+    except OSError as exc:
+        reason += f" (error.txt not written: {exc.strerror or exc})"
+    return _record(job.base, job.selection, job.fold, job.fingerprint, "failed", reason, seconds, None)
+
+
+def fold_line(job: FoldJob, record: Mapping[str, Any], after: str = "") -> str:
+    """The log line of a finished fold: status, its UF1 and accuracy, its time, then ``after`` and the reason."""
+    score = ""
+    if record["y_pred"]:
+        s = metrics_module.scores(record["y_true"], record["y_pred"], len(job.selection.class_names))
+        score = f" uf1={s['uf1']:.3f} acc={s['accuracy']:.3f}"
+    excluded = "; not in the metrics" if record["status"] == "nan" else ""
+    reason = f" ({record['reason']}{excluded})" if record["reason"] else ""
+    return f"{job.label}: {record['status']}{score} in {_duration(record['seconds'])}{after}{reason}"
+
+
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
@@ -636,7 +718,8 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                    out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                    loaded: Mapping[str, list] | None = None, fresh: bool = False,
-                   faces_policy: str = "exclude", folder: str | Path | None = None) -> ExperimentResult:
+                   faces_policy: str = "exclude", folder: str | Path | None = None,
+                   fold_runner: FoldRunner | None = None) -> ExperimentResult:
     """Run (or resume) every fold of ``experiment`` and return its :class:`ExperimentResult`
     (``summary`` is ``results.json``, schema above; ``records`` the fold records, ``extra`` included).
 
@@ -649,6 +732,10 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     to a clip without a face (:func:`screen_selection`, which also drops clips shorter than
     ``experiment.min_frames`` and refuses incomplete frame files).
 
+    ``fold_runner`` (``common.evaluation.parallel``: worker processes or a Dask cluster) computes
+    the folds still to run elsewhere, each with :func:`compute_fold` as here, and returns their
+    records; the loop then takes them as computed in this run. None (default): in this process.
+
     The experiment's output folder is checked (a folder, writable) and locked
     (``common.files.folder_lock``) before anything else: an unusable folder, or one another run
     is writing into, is a :class:`RunError` with one line, before any work. ``folder`` replaces
@@ -659,7 +746,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
         with folder_lock(folder, "output folder"):
             return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
                                    overrides=overrides, out_dir=out_dir, log=log, loaded=loaded, fresh=fresh,
-                                   faces_policy=faces_policy, folder=folder)
+                                   faces_policy=faces_policy, folder=folder, fold_runner=fold_runner)
     except OutputError as exc:
         raise RunError(str(exc)) from None
 
@@ -701,7 +788,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                     profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                     out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                     loaded: Mapping[str, list] | None = None, fresh: bool = False,
-                    faces_policy: str = "exclude", folder: Path | None = None) -> ExperimentResult:
+                    faces_policy: str = "exclude", folder: Path | None = None,
+                    fold_runner: FoldRunner | None = None) -> ExperimentResult:
     """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root)
@@ -733,46 +821,44 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     records: list[dict] = []
     reused: set[str] = set()
     computed_seconds: list[float] = []
-    fingerprints = {fold.name: _fingerprint(base, selection, fold) for fold in folds}
-    states = {fold.name: _stored_state(folds_dir / f"{fold.name}.json", fold, fingerprints[fold.name], selection,
-                                       n_classes, fresh) for fold in folds}
+    jobs = {fold.name: FoldJob(tag=tag, selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
+                               base=base, fingerprint=_fingerprint(base, selection, fold), folds_dir=folds_dir,
+                               position=i, total=len(folds)) for i, fold in enumerate(folds, 1)}
+    states = {name: _stored_state(job.path, job.fold, job.fingerprint, selection, n_classes, fresh)
+              for name, job in jobs.items()}
     to_compute = sum(stored is None for stored, _ in states.values())
-    for i, fold in enumerate(folds, 1):
-        path = folds_dir / f"{fold.name}.json"
+    done: Mapping[str, dict] = {}
+    if fold_runner is not None and to_compute:
+        pending = [job for name, job in jobs.items() if states[name][0] is None]
+        for job in pending:
+            if states[job.fold.name][1]:
+                log(f"{job.label}: {states[job.fold.name][1]}")
+        done = fold_runner(pending, log)  # each fold's record, its file written (common.evaluation.parallel)
+    for fold in folds:
+        job = jobs[fold.name]
         stored, notice = states[fold.name]
         if stored is not None:
             records.append(stored)
             reused.add(fold.name)
-            log(f"{tag} fold {i}/{len(folds)} {fold.name}: finished earlier ({stored['status']}), reusing {path.name}")
+            log(f"{job.label}: finished earlier ({stored['status']}), reusing {job.path.name}")
+            continue
+        if fold.name in done:  # computed in this run by a worker process or a cluster (logged as it finished)
+            records.append(done[fold.name])
             continue
         if notice:
-            log(f"{tag} fold {i}/{len(folds)} {fold.name}: {notice}")
-        log(f"{tag} fold {i}/{len(folds)} {fold.name}: {len(fold.train)} train / {len(fold.test)} test")
-        ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
-                          work_dir=folds_dir / fold.name, cache_dir=stages_root(), log=log)
-        t0 = time.perf_counter()
-        cache_before = CACHE_STATS.snapshot()
+            log(f"{job.label}: {notice}")
+        log(f"{job.label}: {len(fold.train)} train / {len(fold.test)} test")
         try:
-            status, reason, outcome = _run_one_fold(experiment, ctx, n_classes)
+            record = compute_fold(experiment, job, log)
         except KeyboardInterrupt:
-            log(f"{tag} interrupted in fold {i}/{len(folds)}; the {len(records)} folds before it are saved in "
+            log(f"{tag} interrupted in fold {job.position}/{job.total}; the {len(records)} folds before it are saved in "
                 f"{folds_dir}; run the same command again to resume")
             raise
-        record = _record(base, selection, fold, fingerprints[fold.name], status, reason, time.perf_counter() - t0,
-                         outcome)
-        record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
-        _write_output(write_json_atomic, path, record)
         records.append(record)
-        computed_seconds.append(time.perf_counter() - t0)
+        computed_seconds.append(record["seconds"])
         left = to_compute - len(computed_seconds)
-        score = ""
-        if record["y_pred"]:
-            s = metrics_module.scores(record["y_true"], record["y_pred"], n_classes)
-            score = f" uf1={s['uf1']:.3f} acc={s['accuracy']:.3f}"
         eta = f", ETA {_duration(left * float(np.mean(computed_seconds)))}" if left else ""
-        excluded = "; not in the metrics" if status == "nan" else ""
-        log(f"{tag} fold {i}/{len(folds)} {fold.name}: {status}{score} in {_duration(computed_seconds[-1])}"
-            f"{eta}" + (f" ({reason}{excluded})" if reason else ""))
+        log(fold_line(job, record, eta))
 
     results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
                        records, reused, exp_dir, time.perf_counter() - started)

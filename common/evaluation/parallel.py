@@ -1,0 +1,418 @@
+"""Folds over processes and machines (issue 15): ``run_all.py --workers N`` and ``--cluster ADDRESS``.
+
+Folds are independent and each is written atomically (``common.evaluation.runner``). The runner
+works out which folds are still to run (fingerprints and stored fold files, exactly as in a
+sequential run) and hands them, as :class:`runner.FoldJob`, to one of the fold runners here:
+
+* :func:`run_folds_in_workers` / :class:`LocalWorkers`: N local processes
+  (``concurrent.futures.ProcessPoolExecutor``, ``spawn``), kept for the whole run; with several
+  GPUs listed in ``CUDA_VISIBLE_DEVICES``, worker ``i`` sees only the ``i``-th (one process per GPU);
+* :func:`run_folds_on_cluster`: an existing Dask cluster (``dask.distributed.Client(address)``).
+
+Each worker runs ONE fold at a time with :func:`runner.compute_fold`, the body of the sequential
+loop (same fingerprint, seed, config, selection and fold), and writes its fold file; the parent
+stores every record it receives (again, should the worker write to another file system), then
+runs its normal loop, which takes those records, and aggregates. The results are the
+sequential run's by construction: ``predictions.csv`` and the metrics are identical for the same
+seed (``tests/test_parallel.py``). A fold that raises is recorded ``failed`` as in a sequential
+run; a worker process that dies (killed, out of memory) costs only its own fold, recorded
+``failed`` with that reason, and the next run retries it like any failed fold.
+
+Experiments hold callables (often lambdas) that do not pickle, so a worker receives an
+:class:`ExperimentRef` (paper id + experiment name, or paper id + benchmark track + model) and
+finds the experiment itself through the paper registry (:func:`resolve`). The parent checks
+first (:func:`check_ref`) that the reference names the very experiment it would run.
+
+Why Dask rather than Ray: ``dask[distributed]`` is a pure-Python wheel on every platform
+(Ray ships large binary wheels that lag new Python versions), it runs a real multi-process
+cluster in a test (``distributed.LocalCluster(processes=True)``), and a cluster is one
+``dask scheduler`` plus ``dask worker ADDRESS`` per machine, or any cluster manager
+(dask-jobqueue for SLURM/PBS, dask-kubernetes); Ray needs its own head node and runtime. Install
+with ``pip install -e ".[cluster]"``. Every cluster worker must have this project installed and
+see the data root and the output folder at the same paths as the machine that starts the run.
+"""
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import dataclasses
+import functools
+import importlib
+import multiprocessing
+import os
+import pickle
+import signal
+import socket
+import time
+import types
+import uuid
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from common.evaluation import runner
+from common.evaluation.runner import FoldJob, RunError
+from common.experiment import Experiment
+from common.files import write_text_atomic
+
+WORKER_OUTPUT = "worker-output.log"  # the worker processes' stdout and stderr, beside folds/
+
+
+@dataclasses.dataclass(frozen=True)
+class ExperimentRef:
+    """A picklable name of an experiment, which a worker resolves through the paper registry.
+
+    Either ``experiment`` (a name in ``module.EXPERIMENTS``) or ``track`` and ``model`` (the
+    benchmark: ``module.benchmark_experiment(common.benchmark.tracks.get_track(track), model)``).
+    ``registry``: an importable module name (``"papers"``), ``"module:attribute"``, or a picklable
+    object with ``get_paper(paper_id)`` (the tests' ``dummy_paper.REGISTRY``).
+    """
+
+    paper_id: str
+    experiment: str | None = None
+    track: str | None = None
+    model: str | None = None
+    registry: Any = "papers"
+
+    def __post_init__(self) -> None:
+        if (self.experiment is None) == (self.track is None) or (self.track is None) != (self.model is None):
+            raise ValueError("ExperimentRef: give either experiment, or track and model")
+
+    def __str__(self) -> str:
+        what = self.experiment if self.experiment is not None else f"benchmark {self.track}/{self.model}"
+        return f"{self.paper_id}/{what}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FoldTask:
+    """What a worker receives: the experiment's reference and the fold to compute."""
+
+    ref: ExperimentRef
+    job: FoldJob
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerReport:
+    """What a worker returns: the fold record (already written) and where it was computed."""
+
+    record: dict
+    host: str
+    pid: int
+
+
+def registry_reference(registry: Any) -> Any:
+    """What an :class:`ExperimentRef` holds for ``registry``: a module's name, else the object itself."""
+    return registry.__name__ if isinstance(registry, types.ModuleType) else registry
+
+
+def _registry(ref: ExperimentRef) -> Any:
+    if not isinstance(ref.registry, str):
+        return ref.registry
+    module_name, _, attribute = ref.registry.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
+def resolve(ref: ExperimentRef) -> Experiment:
+    """The experiment ``ref`` names, found through the registry (``LookupError`` when there is none)."""
+    module = _registry(ref).get_paper(ref.paper_id)
+    if ref.track is not None:
+        from common.benchmark.tracks import get_track
+
+        build = getattr(module, "benchmark_experiment", None)
+        if build is None:
+            raise LookupError(f"paper {ref.paper_id!r} has no benchmark_experiment(track, model)")
+        return build(get_track(ref.track), ref.model)
+    for experiment in module.EXPERIMENTS:
+        if experiment.name == ref.experiment:
+            return experiment
+    raise LookupError(f"paper {ref.paper_id!r} has no experiment {ref.experiment!r}")
+
+
+def _callable_name(fn: Callable) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+
+
+def check_ref(ref: ExperimentRef, experiment: Experiment) -> None:
+    """One :class:`RunError` line, before any work, unless a worker resolving ``ref`` gets ``experiment``:
+    the same name, ``run_fold`` and config (an experiment changed in memory cannot be sent to workers,
+    which would silently run the registry's), and a reference that pickles."""
+    try:
+        pickle.dumps(ref)
+    except Exception as exc:
+        raise RunError(f"{ref}: the paper registry cannot be sent to worker processes ({exc})") from None
+    try:
+        resolved = resolve(ref)
+    except Exception as exc:
+        raise RunError(f"{ref}: worker processes could not find this experiment ({type(exc).__name__}: {exc})") from None
+    differences = [what for what, same in (
+        ("name", resolved.name == experiment.name),
+        ("run_fold", _callable_name(resolved.run_fold) == _callable_name(experiment.run_fold)),
+        ("config", runner.config_hash(resolved.config) == runner.config_hash(experiment.config))) if not same]
+    if differences:
+        raise RunError(f"{ref}: the registry's experiment differs from the one to run ({', '.join(differences)}); "
+                       f"run it without --workers/--cluster")
+
+
+def run_one_fold(task: FoldTask) -> WorkerReport:
+    """A worker's entry point: resolve the experiment, compute the one fold (:func:`runner.compute_fold`,
+    which writes its fold file), and return its record. The fold's log lines go to
+    ``folds/<fold>/worker.log``."""
+    experiment = resolve(task.ref)
+    if experiment.name != task.job.base["experiment"]:
+        raise LookupError(f"{task.ref} resolves to experiment {experiment.name!r}, not {task.job.base['experiment']!r}")
+    lines = [f"fold {task.job.fold.name} of {task.ref} on {socket.gethostname()}, process {os.getpid()}"]
+    try:
+        record = runner.compute_fold(experiment, task.job, lines.append)
+    finally:
+        try:
+            write_text_atomic(task.job.work_dir / "worker.log", "\n".join(lines) + "\n")
+        except OSError:
+            pass  # a log only: the fold record says everything that matters
+    return WorkerReport(record=record, host=socket.gethostname(), pid=os.getpid())
+
+
+def _store(job: FoldJob, record: dict) -> dict:
+    """Write ``record`` to the fold's file unless the worker already wrote exactly it there."""
+    if runner.load_fold_record(job.path)[0] != record:
+        try:
+            runner.write_json_atomic(job.path, record)
+        except OSError as exc:
+            raise RunError(f"cannot write {job.path}: {exc.strerror or exc}") from None
+    return record
+
+
+def _check_picklable(task: FoldTask) -> None:
+    try:
+        pickle.dumps(task)
+    except Exception as exc:
+        raise RunError(f"{task.ref}: the fold cannot be sent to a worker process "
+                       f"({type(exc).__name__}: {exc})") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Local worker processes
+
+
+def _start_worker(env: Mapping[str, str], output: str) -> None:
+    """Initialiser of a worker process (before any task, so before TensorFlow is imported): its GPU,
+    its stdout/stderr appended to ``output``, and Ctrl-C left to the parent, which stops it."""
+    os.environ.update(env)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        return
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def gpus_from_environment() -> tuple[str, ...]:
+    """The GPUs listed in ``CUDA_VISIBLE_DEVICES`` when there are several (one worker per GPU), else ``()``."""
+    listed = tuple(g.strip() for g in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if g.strip())
+    return listed if len(listed) > 1 else ()
+
+
+class LocalWorkers:
+    """``workers`` local processes (``spawn``) that compute folds; kept for a whole run, so each
+    process imports TensorFlow once and keeps its compiled models across experiments, as the
+    sequential process does. ``with LocalWorkers(4, output=path) as pool: pool.run(ref, jobs, log)``.
+
+    ``gpus``: device ids; worker ``i`` gets ``CUDA_VISIBLE_DEVICES=gpus[i % len(gpus)]``. The
+    workers' stdout and stderr are appended to ``output``. Each worker is a single-process
+    ``ProcessPoolExecutor``: a process that dies breaks its own executor only (one shared pool
+    would mark every pending fold broken and terminate the other processes), and a fresh one
+    takes its place for the next fold.
+    """
+
+    def __init__(self, workers: int, gpus: Sequence[str] = (), output: str | Path | None = None) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.workers, self.gpus = int(workers), tuple(gpus)
+        self.output = Path(output) if output is not None else None
+        self._executors: list[concurrent.futures.ProcessPoolExecutor | None] = [None] * self.workers
+
+    def env(self, slot: int) -> dict[str, str]:
+        return {"CUDA_VISIBLE_DEVICES": self.gpus[slot % len(self.gpus)]} if self.gpus else {}
+
+    def _executor(self, slot: int) -> concurrent.futures.ProcessPoolExecutor:
+        if self._executors[slot] is None:
+            output = str(self.output) if self.output is not None else os.devnull
+            if self.output is not None:
+                self.output.parent.mkdir(parents=True, exist_ok=True)
+            self._executors[slot] = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                initargs=(self.env(slot), output))
+        return self._executors[slot]
+
+    def _drop(self, slot: int, kill: bool = False) -> None:
+        executor, self._executors[slot] = self._executors[slot], None
+        if executor is None:
+            return
+        if kill:  # Ctrl-C: the running folds are abandoned (the next run computes them)
+            # ProcessPoolExecutor has no public way to stop a running task before Python 3.14
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.terminate()
+        executor.shutdown(wait=not kill, cancel_futures=True)
+
+    def close(self, kill: bool = False) -> None:
+        for slot in range(self.workers):
+            self._drop(slot, kill)
+
+    def __enter__(self) -> "LocalWorkers":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close(kill=exc_info[0] is not None)
+
+    def run(self, ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print) -> dict[str, dict]:
+        """Compute ``jobs`` in the workers; ``{fold name: record}``, every record stored. A worker that
+        dies costs its fold only (recorded ``failed``); Ctrl-C stops the workers (finished folds are saved)."""
+        jobs = list(jobs)
+        if not jobs:
+            return {}
+        _check_picklable(FoldTask(ref, jobs[0]))
+        slots = min(self.workers, len(jobs))
+        tag = jobs[0].tag
+        log(f"{tag} {len(jobs)} fold(s) to compute in {slots} worker process(es)"
+            + (f", GPUs {', '.join(self.env(slot)['CUDA_VISIBLE_DEVICES'] for slot in range(slots))}" if self.gpus else "")
+            + (f"; their output goes to {self.output}" if self.output is not None else ""))
+        waiting = collections.deque(jobs)
+        running: dict[concurrent.futures.Future, tuple[int, FoldJob, float]] = {}
+        done: dict[str, dict] = {}
+
+        def submit(slot: int) -> None:
+            job = waiting.popleft()
+            running[self._executor(slot).submit(run_one_fold, FoldTask(ref, job))] = (slot, job, time.perf_counter())
+
+        try:
+            for slot in range(slots):
+                submit(slot)
+            while running:
+                finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in finished:
+                    slot, job, started = running.pop(future)
+                    try:
+                        report = future.result()
+                        record, where = report.record, f"worker {slot + 1}, process {report.pid}"
+                    except BrokenProcessPool:
+                        record = runner.failed_fold_record(
+                            job, "the worker process computing this fold ended abruptly (killed, or out of memory); "
+                            "the other folds went on", time.perf_counter() - started)
+                        where = f"worker {slot + 1} died"
+                        self._drop(slot)
+                    except Exception as exc:  # the worker could not start the fold (e.g. resolving the paper)
+                        record = runner.failed_fold_record(job, f"the worker could not run this fold: "
+                                                           f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
+                        where = f"worker {slot + 1}"
+                    done[job.fold.name] = _store(job, record)
+                    log(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
+                    if waiting:
+                        submit(slot)
+        except KeyboardInterrupt:
+            log(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in {jobs[0].folds_dir}; "
+                f"run the same command again to resume")
+            self.close(kill=True)
+            raise
+        return done
+
+
+def run_folds_in_workers(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print, *,
+                         workers: int | LocalWorkers, gpus: Sequence[str] = ()) -> dict[str, dict]:
+    """Compute ``jobs`` in local worker processes: a :class:`LocalWorkers` kept for the run, or ``workers``
+    processes started for these jobs (their output in ``<experiment>/worker-output.log``)."""
+    if isinstance(workers, LocalWorkers):
+        return workers.run(ref, jobs, log)
+    jobs = list(jobs)
+    output = jobs[0].folds_dir.parent / WORKER_OUTPUT if jobs else None
+    with LocalWorkers(workers, gpus, output) as pool:
+        return pool.run(ref, jobs, log)
+
+
+# ---------------------------------------------------------------------------------------------
+# A Dask cluster
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise RunError("--cluster needs dask.distributed: pip install -e '.[cluster]'") from None
+    return distributed
+
+
+def connect(address: str, timeout: float = 20.0):
+    """A ``dask.distributed.Client`` on the scheduler at ``address``, or one :class:`RunError` line."""
+    distributed = _distributed()
+    try:
+        return distributed.Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RunError(f"--cluster {address}: cannot reach a Dask scheduler there ({type(exc).__name__}: "
+                       f"{' '.join(str(exc).split())})") from None
+
+
+def cluster_workers(client) -> int:
+    """How many workers the client's cluster has now."""
+    return len(client.scheduler_info().get("workers", {}))
+
+
+def run_folds_on_cluster(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print, *,
+                         cluster: Any) -> dict[str, dict]:
+    """Compute ``jobs`` on a Dask cluster (``cluster``: an address or a ``distributed.Client``);
+    ``{fold name: record}``, every record stored by the worker and again here.
+
+    Dask reschedules the fold of a worker that dies on another worker; a fold whose workers died
+    ``distributed.scheduler.allowed-failures`` times (3) is recorded ``failed`` (``KilledWorker``).
+    """
+    jobs = list(jobs)
+    if not jobs:
+        return {}
+    distributed = _distributed()
+    _check_picklable(FoldTask(ref, jobs[0]))
+    client = cluster if isinstance(cluster, distributed.Client) else connect(str(cluster))
+    tag = jobs[0].tag
+    futures: dict[Any, tuple[FoldJob, float]] = {}
+    done: dict[str, dict] = {}
+    try:
+        log(f"{tag} {len(jobs)} fold(s) to compute on the Dask cluster at {client.scheduler.address} "
+            f"({cluster_workers(client)} worker(s))")
+        for job in jobs:
+            key = f"mersuite-{job.base['paper']}-{job.base['experiment']}-{job.fold.name}-{uuid.uuid4().hex[:8]}"
+            futures[client.submit(run_one_fold, FoldTask(ref, job), key=key)] = (job, time.perf_counter())
+        for future in distributed.as_completed(list(futures), loop=client.loop):
+            job, started = futures[future]
+            try:
+                report = future.result()
+                record, where = report.record, f"{report.host}, process {report.pid}"
+            except distributed.KilledWorker as exc:
+                record = runner.failed_fold_record(job, f"the Dask workers computing this fold died ({exc})",
+                                                   time.perf_counter() - started)
+                where = "workers died"
+            except Exception as exc:
+                record = runner.failed_fold_record(job, f"the worker could not run this fold: "
+                                                   f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
+                where = "cluster"
+            done[job.fold.name] = _store(job, record)
+            log(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
+    except KeyboardInterrupt:
+        log(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in {jobs[0].folds_dir}; "
+            f"run the same command again to resume")
+        client.cancel(list(futures))
+        raise
+    finally:
+        if client is not cluster:
+            client.close()
+    return done
+
+
+def fold_runner(ref: ExperimentRef, *, workers: int | LocalWorkers = 1, cluster: Any = None,
+                gpus: Sequence[str] = ()) -> runner.FoldRunner | None:
+    """The ``fold_runner`` for :func:`runner.run_experiment`: on ``cluster`` (an address or a Client),
+    else in ``workers`` (a :class:`LocalWorkers` kept for the run, or a number of processes greater
+    than 1), else None (sequential, in this process)."""
+    if cluster is not None:
+        return functools.partial(run_folds_on_cluster, ref, cluster=cluster)
+    if isinstance(workers, LocalWorkers) or workers > 1:
+        return functools.partial(run_folds_in_workers, ref, workers=workers, gpus=tuple(gpus))
+    return None

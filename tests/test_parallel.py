@@ -1,0 +1,131 @@
+"""Folds over processes and machines (issue 15): --workers N and a Dask cluster give the sequential run's
+results; a killed worker costs only its fold and the rerun resumes."""
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import logging
+import os
+
+import pytest
+
+import dummy_paper
+import run_all
+from common.evaluation import parallel, runner
+
+EXPERIMENT = dummy_paper.PARALLEL.EXPERIMENTS[0]
+REGISTRY = dummy_paper.PARALLEL_REGISTRY
+REF = parallel.ExperimentRef("dummy_parallel", "toy_parallel", registry=REGISTRY)
+FOLDS = ["casme2_sub01", "casme2_sub02", "samm_006", "samm_007"]
+# what a fold record measures rather than computes: times, the process's memory and cache activity
+MEASURED = ("finished", "seconds", "seconds_by_fold", "extra", "max_rss_mb", "cache")
+
+
+@pytest.fixture()
+def corpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)  # the parent loads; workers get the selection
+    return dummy_paper.write_corpus(tmp_path / "data")
+
+
+def _sequential(corpus, out, seed=3):
+    return runner.run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=seed,
+                                 out_dir=out, log=lambda _: None)
+
+
+def _folder(out):
+    return out / "dummy_parallel" / "toy_parallel"
+
+
+def _csv(out):
+    return (_folder(out) / "predictions.csv").read_text()
+
+
+def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_its_fold(
+        corpus, tmp_path, monkeypatch, capsys):
+    sequential = _sequential(corpus, tmp_path / "sequential")
+    _sequential(corpus, tmp_path / "other_seed", seed=4)
+    assert _csv(tmp_path / "other_seed") != _csv(tmp_path / "sequential")  # the folds depend on the seed
+
+    out = tmp_path / "workers"
+    argv = ["--paper", "dummy_parallel", "--data-root", str(corpus), "--profile", "smoke", "--seed", "3",
+            "--out", str(out), "--workers", "2"]
+    monkeypatch.setenv(dummy_paper.KILL_ENV, f"samm_006:{os.getpid()}")  # its worker is killed mid-fold
+    monkeypatch.setenv(dummy_paper.FAIL_ENV, "samm_007")  # raises in its worker
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "5,6")  # two GPUs listed: one per worker
+    assert run_all.main(argv, registry=REGISTRY) == 3
+    captured = capsys.readouterr()
+    assert "4 fold(s) to compute in 2 worker process(es), GPUs 5, 6" in captured.out
+    assert "samm_006: failed in" in captured.out and "died" in captured.out
+    assert "2 fold(s) are not in the scores" in captured.err and "samm_006 (failed)" in captured.err
+    folds = {f: json.loads((_folder(out) / "folds" / f"{f}.json").read_text()) for f in FOLDS}
+    assert folds["samm_006"]["status"] == "failed" and "ended abruptly" in folds["samm_006"]["reason"]
+    assert "ended abruptly" in (_folder(out) / "folds" / "samm_006" / "error.txt").read_text()
+    # a fold that raises is recorded as in a sequential run: the reason, the traceback in error.txt
+    assert folds["samm_007"]["status"] == "failed"
+    assert folds["samm_007"]["reason"] == "RuntimeError: planned failure in samm_007"
+    assert "Traceback" in (_folder(out) / "folds" / "samm_007" / "error.txt").read_text()
+    assert all(folds[f]["status"] == "ok" for f in ("casme2_sub01", "casme2_sub02"))  # the other folds went on
+    assert {folds[f]["extra"]["cuda_visible_devices"] for f in ("casme2_sub01", "casme2_sub02")} == {"5", "6"}
+    for f in ("casme2_sub01", "casme2_sub02"):  # the same fold files as the sequential run's
+        stored = json.loads((_folder(tmp_path / "sequential") / "folds" / f"{f}.json").read_text())
+        assert {k: v for k, v in folds[f].items() if k not in MEASURED} == \
+            {k: v for k, v in stored.items() if k not in MEASURED}
+
+    monkeypatch.delenv(dummy_paper.KILL_ENV)
+    monkeypatch.delenv(dummy_paper.FAIL_ENV)
+    assert run_all.main(argv, registry=REGISTRY) == 0  # the rerun computes only the two failed folds
+    captured = capsys.readouterr()
+    assert "2 fold(s) to compute in 2 worker process(es)" in captured.out
+    assert "samm_006: failed earlier (the worker process computing this fold ended abruptly" in captured.out
+    results = json.loads((_folder(out) / "results.json").read_text())
+    assert [f["reused"] for f in results["folds"]] == [True, True, False, False]
+    assert _csv(out) == _csv(tmp_path / "sequential")
+    assert results["metrics"] == sequential.summary["metrics"]
+
+
+def test_a_local_dask_cluster_gives_the_sequential_predictions(corpus, tmp_path):
+    distributed = pytest.importorskip("distributed", reason="the 'cluster' extra (make test installs it)")
+    sequential = _sequential(corpus, tmp_path / "sequential")
+    lines = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=logging.ERROR) as cluster:
+        result = runner.run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=3,
+                                       out_dir=tmp_path / "dask", log=lines.append,
+                                       fold_runner=parallel.fold_runner(REF, cluster=cluster.scheduler_address))
+    assert any("4 fold(s) to compute on the Dask cluster" in line and "(2 worker(s))" in line for line in lines)
+    assert sum("done)" in line for line in lines) == 4
+    assert _csv(tmp_path / "dask") == _csv(tmp_path / "sequential")
+    assert result.summary["metrics"] == sequential.summary["metrics"]
+    assert [f["reused"] for f in result.summary["folds"]] == [False] * 4
+
+
+def test_workers_refuse_what_they_cannot_reproduce(corpus, tmp_path, capsys, monkeypatch):
+    changed = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)
+    with pytest.raises(runner.RunError, match="differs from the one to run .run_fold"):
+        parallel.check_ref(REF, changed)
+    with pytest.raises(runner.RunError, match="has no experiment 'nope'"):
+        parallel.check_ref(dataclasses.replace(REF, experiment="nope"), EXPERIMENT)
+    with pytest.raises(LookupError, match="no benchmark_experiment"):
+        parallel.resolve(parallel.ExperimentRef("dummy_parallel", track="megc2019", model="m", registry=REGISTRY))
+    with pytest.raises(ValueError):
+        parallel.ExperimentRef("dummy_parallel")
+    assert parallel.resolve(REF) is EXPERIMENT
+
+    base = ["--paper", "dummy_parallel", "--data-root", str(corpus), "--out", str(tmp_path / "out")]
+    assert run_all.main(base + ["--workers", "2", "--cluster", "tcp://127.0.0.1:1"], registry=REGISTRY) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not both" in err
+    with pytest.raises(SystemExit) as stop:
+        run_all.main(base + ["--workers", "0"], registry=REGISTRY)
+    assert stop.value.code == 2 and "expected a whole number >= 1" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing ran
+
+    if importlib.util.find_spec("distributed") is not None:  # an unreachable scheduler: one line
+        with pytest.raises(runner.RunError, match="--cluster tcp://127.0.0.1:1: cannot reach a Dask scheduler"):
+            parallel.connect("tcp://127.0.0.1:1", timeout=1)
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,3")
+    assert parallel.gpus_from_environment() == ("0", "1", "3")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    assert parallel.gpus_from_environment() == ()
