@@ -366,6 +366,7 @@ def benchmark(args, registry: Any) -> int:
     """``--benchmark TRACK|all`` through ``common.benchmark.run.run_benchmark`` (exit 0, or 3 when folds are not scored)."""
     from common.benchmark.tracks import TRACKS, get_track
     from common.config import ConfigError, parse_assignments
+    from common.evaluation.parallel import registry_reference
     from common.evaluation.run import RunSettings
     from common.evaluation.runner import RunError
 
@@ -390,10 +391,11 @@ def benchmark(args, registry: Any) -> int:
         settings = RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
                                overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
                                faces_policy=args.faces_policy, allow_faces=args.allow_faces,
+                               workers=args.workers, cluster=args.cluster,
                                command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
         for track in tracks:
             benches.append(run_benchmark(track, methods, settings, seeds=args.seeds, max_folds=args.max_folds,
-                                         log=_log, references=references))
+                                         log=_log, references=references, registry=registry_reference(registry)))
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     _log("")

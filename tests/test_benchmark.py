@@ -239,3 +239,16 @@ def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(corpus, t
     statistics = bench.summary["statistics"]
     assert statistics["pairwise"]["uf1"]["left_out"] == 6 and statistics["pairwise"]["uf1"]["n"] == 12
     assert bench.summary["methods"][0]["scores"]["all"]["uf1"]["n"] == 18  # its own statistics keep all its folds
+
+
+def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, corpus, tmp_path):
+    """``--workers 2`` (issue 15) computes the benchmark's folds in two processes: the same predictions."""
+    predictions = {}
+    for name, extra in (("sequential", []), ("workers", ["--workers", "2"])):
+        out_dir = tmp_path / name
+        code, _, err = cli(capsys, "--benchmark", "megc2019", "--data-root", str(corpus), "--profile", "smoke",
+                           "--out", str(out_dir), "--methods", "dummy:centroid", "--max-folds", "2", *extra)
+        assert code == 0, err
+        with (out_dir / "benchmark" / "megc2019" / "dummy-centroid" / "seed0" / "predictions.csv").open() as handle:
+            predictions[name] = list(csv.DictReader(handle))
+    assert len(predictions["sequential"]) > 0 and predictions["workers"] == predictions["sequential"]

@@ -35,7 +35,8 @@ from common.benchmark import summary as summary_module
 from common.benchmark.references import Reference, for_track
 from common.config import ConfigError, to_dict
 from common.evaluation import runner
-from common.evaluation.run import RunSettings, corpus_root, lock_outputs
+from common.evaluation.parallel import ExperimentRef, check_ref
+from common.evaluation.run import RunSettings, check_parallel, corpus_root, fold_runner_maker, lock_outputs
 from common.evaluation.runner import RunError, jsonable, write_json_atomic
 from common.evaluation.splits import safe_name
 from common.experiment import Experiment, ExperimentResult, Track
@@ -219,9 +220,13 @@ def track_dir(track: Track, out: Path) -> Path:
 def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str | None]], settings: RunSettings,
                   seeds: int = 1, max_folds: int | None = None, log: Callable[[str], None] = print,
                   references: Iterable[Reference] = (), n_resamples: int = summary_module.DEFAULT_RESAMPLES,
-                  statistics_seed: int = 0) -> BenchmarkResult:
+                  statistics_seed: int = 0, registry: Any = "papers") -> BenchmarkResult:
     """Run (or resume) every method x seed on ``track``, check the folds are shared, then write the
     statistics, ``results.json``, ``leaderboard.csv``, ``predictions.csv`` and ``report.pdf``.
+
+    ``settings.workers``/``settings.cluster`` compute the folds in worker processes or on a Dask
+    cluster (``common.evaluation.parallel``), which find each method through ``registry`` (a module
+    name or a picklable registry) as ``benchmark_experiment(track, model)``.
 
     Before any training: every method's ``--set`` overrides are checked against its config, the
     output folders are checked and locked, the databases loaded once, and the folds of every
@@ -248,11 +253,16 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             raise ConfigError(f"{exc} (method {method.name} on track {track.name})") from None
     if settings.data_root is not None and not Path(settings.data_root).is_dir():
         raise RunError(f"--data-root {settings.data_root}: no such folder")
+    if check_parallel(settings):  # a worker must find the very experiment this process runs
+        for method in methods:
+            check_ref(ExperimentRef(method.paper_id, track=track.name, model=method.model, registry=registry),
+                      method.module.benchmark_experiment(track, method.model))
     out = Path(settings.out) if settings.out is not None else reports_root()
     bench_dir = track_dir(track, out)
     folders = {(m.name, seed): bench_dir / m.folder / f"seed{seed}" for m in methods for seed in seed_list}
     with contextlib.ExitStack() as locks:
         lock_outputs([bench_dir, *folders.values()], out, locks)
+        make_fold_runner = fold_runner_maker(settings, out, locks, log)
         root, synthetic = corpus_root(settings, profile, log)
         loaded = runner.load_all(list(experiments.values()), root)
         for seed in seed_list:  # the shared folds, before anything trains
@@ -276,7 +286,9 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                     method.paper_id, experiment, data_root=root, profile=profile, seed=seed,
                     overrides=settings.overrides, out_dir=out, log=log,
                     loaded=runner.load_datasets(experiment, root, loaded), fresh=settings.fresh,
-                    faces_policy=settings.faces_policy, folder=folders[(method.name, seed)])
+                    faces_policy=settings.faces_policy, folder=folders[(method.name, seed)],
+                    fold_runner=make_fold_runner(ExperimentRef(method.paper_id, track=track.name, model=method.model,
+                                                               registry=registry)))
                 runs[method.name].append(this_seed[method.name])
             _check_records(this_seed, seed)
         method_runs = tuple(MethodRun(method=m, experiment=experiments[m.name], runs=tuple(runs[m.name]),

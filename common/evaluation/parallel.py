@@ -63,7 +63,8 @@ class ExperimentRef:
     """A picklable name of an experiment, which a worker resolves through the paper registry.
 
     Either ``experiment`` (a name in ``module.EXPERIMENTS``) or ``track`` and ``model`` (the
-    benchmark: ``module.benchmark_experiment(common.benchmark.tracks.get_track(track), model)``).
+    benchmark: ``module.benchmark_experiment(common.benchmark.tracks.get_track(track), model)``;
+    ``model=None`` is the paper's default model).
     ``registry``: an importable module name (``"papers"``), ``"module:attribute"``, or a picklable
     object with ``get_paper(paper_id)`` (the tests' ``dummy_paper.REGISTRY``).
     """
@@ -75,11 +76,11 @@ class ExperimentRef:
     registry: Any = "papers"
 
     def __post_init__(self) -> None:
-        if (self.experiment is None) == (self.track is None) or (self.track is None) != (self.model is None):
-            raise ValueError("ExperimentRef: give either experiment, or track and model")
+        if (self.experiment is None) == (self.track is None) or (self.track is None and self.model is not None):
+            raise ValueError("ExperimentRef: give either experiment, or track (and model)")
 
     def __str__(self) -> str:
-        what = self.experiment if self.experiment is not None else f"benchmark {self.track}/{self.model}"
+        what = self.experiment if self.experiment is not None else f"benchmark {self.track}/{self.model or 'default model'}"
         return f"{self.paper_id}/{what}"
 
 

@@ -80,11 +80,7 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
                 raise ConfigError(f"{exc} (experiment {plan.paper_id}/{experiment.name})") from None
     if settings.data_root is not None and not Path(settings.data_root).is_dir():
         raise runner.RunError(f"--data-root {settings.data_root}: no such folder")
-    if settings.workers < 1:
-        raise runner.RunError(f"--workers {settings.workers}: expected a number of processes >= 1")
-    if settings.cluster is not None and settings.workers > 1:
-        raise runner.RunError("give --workers N (local processes) or --cluster ADDRESS (a Dask cluster), not both")
-    if settings.workers > 1 or settings.cluster is not None:
+    if check_parallel(settings):
         from common.evaluation import parallel
 
         for plan in plans:
@@ -94,13 +90,22 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
     return profile
 
 
-def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks: contextlib.ExitStack,
-                 log: Callable[[str], None]) -> dict[tuple[str, str], runner.FoldRunner | None]:
-    """``{(paper, experiment): fold runner}`` for ``--workers``/``--cluster`` (``common.evaluation.parallel``;
-    one Dask client or one set of worker processes for the whole run, closed with ``locks``), or None
-    each: sequential, the default."""
+def check_parallel(settings: RunSettings) -> bool:
+    """Whether folds go to worker processes or a cluster; one :class:`runner.RunError` line for a bad choice."""
+    if settings.workers < 1:
+        raise runner.RunError(f"--workers {settings.workers}: expected a number of processes >= 1")
+    if settings.cluster is not None and settings.workers > 1:
+        raise runner.RunError("give --workers N (local processes) or --cluster ADDRESS (a Dask cluster), not both")
+    return settings.workers > 1 or settings.cluster is not None
+
+
+def fold_runner_maker(settings: RunSettings, out: Path, locks: contextlib.ExitStack,
+                      log: Callable[[str], None]) -> Callable[[Any], runner.FoldRunner | None]:
+    """``make(ref) -> fold runner`` for ``--workers``/``--cluster`` (``common.evaluation.parallel``; one
+    Dask client or one set of worker processes for the whole run, closed with ``locks``); ``make``
+    returns None (sequential, the default) when neither is asked for. ``ref``: a ``parallel.ExperimentRef``."""
     if settings.workers <= 1 and settings.cluster is None:
-        return {(p.paper_id, e.name): None for p in plans for e in p.experiments}
+        return lambda ref: None
     from common.evaluation import parallel
 
     cluster = workers = None
@@ -111,8 +116,16 @@ def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks
     else:  # the processes serve every experiment of the run; their output goes to <out>/worker-output.log
         gpus = parallel.gpus_from_environment() if settings.gpus is None else tuple(settings.gpus)
         workers = locks.enter_context(parallel.LocalWorkers(settings.workers, gpus, out / parallel.WORKER_OUTPUT))
-    return {(p.paper_id, e.name): parallel.fold_runner(parallel.ExperimentRef(p.paper_id, e.name, registry=p.registry),
-                                                       workers=workers, cluster=cluster)
+    return lambda ref: parallel.fold_runner(ref, workers=workers, cluster=cluster)
+
+
+def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks: contextlib.ExitStack,
+                 log: Callable[[str], None]) -> dict[tuple[str, str], runner.FoldRunner | None]:
+    """``{(paper, experiment): fold runner or None}`` (:func:`fold_runner_maker`)."""
+    from common.evaluation.parallel import ExperimentRef
+
+    make = fold_runner_maker(settings, out, locks, log)
+    return {(p.paper_id, e.name): make(ExperimentRef(p.paper_id, e.name, registry=p.registry))
             for p in plans for e in p.experiments}
 
 
