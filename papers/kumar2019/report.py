@@ -345,6 +345,7 @@ def example_page(pdf, result, context, max_rows: int = 9) -> None:
     test_alpha = float(config.magnification.test_alpha)
     columns = 1 + max(len(saved["alphas"]) for _, saved, _ in examples) + int(difference)
     fig, axes = plt.subplots(len(examples), columns, figsize=figures.A4, squeeze=False)
+    fig.subplots_adjust(left=0.04, right=0.96, top=0.92, bottom=0.02, hspace=0.6, wspace=0.15)
     arrays_of: dict[str, dict[str, np.ndarray] | None] = {}
     for row, (clip, saved, index) in zip(axes, examples):
         for ax in row:
@@ -370,7 +371,7 @@ def example_page(pdf, result, context, max_rows: int = 9) -> None:
             panels.append((np.clip(128.0 + 4.0 * delta, 0, 255).astype(np.uint8), f"alpha {test_alpha:g} - first frame"))
         for ax, (image, label) in zip(row, panels):
             ax.imshow(image)
-            ax.set_title(label, fontsize=6)
+            ax.set_title(label, fontsize=5)
     fig.suptitle("kumar2019: first face frame, plain EAI, EAIs at alpha 5 / 10 / 15 (Sec. 3.1-3.4; "
                  f"band {config.magnification.low_hz:g}-{config.magnification.high_hz:g} Hz), test clips of this run"
                  + ("\nlast: test EAI minus first registered frame (x4 + 128)" if difference else ""), fontsize=9)
