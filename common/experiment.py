@@ -161,6 +161,10 @@ class Paper:
     models: Callable[[], Mapping[str, Any]]  # name -> built keras.Model with the default config
     architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
     # model name -> rows {"name": layer, "output_shape": [...], "params": int|None} from the paper's tables
+    # model name -> (trainable parameters, where the number comes from): the published (or, where the
+    # paper gives none, the reference implementation's verified) count each of ``models()`` must match;
+    # tests/test_registry.py checks every paper against it.
+    parameter_counts: Mapping[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
