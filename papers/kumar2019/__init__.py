@@ -100,6 +100,10 @@ PAPER = Paper(
     status="implemented",
     models=models,
     architecture_tables={},  # the paper gives no layer table (only "Resnet 34", Table 1's optimiser)
+    # The paper gives no count: ResNet-34's (He et al. 2016 Table 1; torchvision resnet34 without its fc,
+    # 21,284,672) + Dense(512 -> 3), as model.py builds it.
+    parameter_counts={MODEL_NAME: (21_286_211, "He et al. 2016 Table 1 ResNet-34 (21,284,672 without its fc, "
+                                                "torchvision) + Dense(512 -> 3); the paper gives no count")},
 )
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "MIN_FRAMES", "models"]
