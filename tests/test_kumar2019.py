@@ -354,6 +354,9 @@ def test_benchmark_entry_takes_every_track_sample_in_order_and_trains_a_smoke_fo
     assert outcome.probabilities.shape == (len(folds[0].test), 3) and np.isfinite(outcome.probabilities).all()
     assert outcome.parameters == {"resnet34_eai": 21_286_211} and len(outcome.history["loss"]) == config.train.epochs
     assert outcome.extra["test_images"] == len(folds[0].test) and "timing" in outcome.extra
+    examples = outcome.extra["examples"]  # the first test clip of each class of the fold's database
+    with np.load(examples["path"]) as npz:
+        assert npz["eai"].shape[:2] == (len(examples["clips"]), 4) and len(examples["clips"]) >= 1
 
 
 def test_estimate_hooks_give_the_compiled_resnet34_and_the_augmented_training_set(smoke_corpus):

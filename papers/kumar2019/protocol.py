@@ -413,12 +413,14 @@ def save_examples(ctx: FoldContext) -> dict[str, Any] | None:
         clips.append({"key": sample.key, "dataset": sample.dataset,
                       "class": selection.class_names[selection.labels[index]],
                       "kept": [[int(by_alpha[a]["kept"].sum()), int(len(by_alpha[a]["kept"]))] for a in EXAMPLE_ALPHAS]})
+    from common.files import atomic_write
+
     path = Path(ctx.work_dir) / "examples.npz"
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {"face": np.stack(faces), "eai": np.stack(eais)}
     if firsts:
         arrays["first"] = np.stack(firsts)
-    np.savez_compressed(path, **arrays)
+    with atomic_write(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
     return {"path": str(path), "alphas": list(EXAMPLE_ALPHAS), "clips": clips}
 
 
