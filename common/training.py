@@ -319,10 +319,11 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     ``loss_arguments`` (per-fold focal alpha), which are held in variables. Keras then reuses the
     traced train and predict functions: no tracing per fold, and the same numbers as compiling
     ``fresh`` (the caller seeds before building ``fresh``, so the random streams are unchanged;
-    ``tests/test_aouayeb2019.py`` checks the equality). ``key`` must name everything the graph
-    depends on (architecture, input shape, training recipe).
+    ``tests/test_aouayeb2019.py`` and ``tests/test_training_reuse.py`` check the equality, weight decay
+    included: the kept model's kernels keep the L2 regularizers of its first compile). ``key`` must name
+    everything the graph depends on (architecture, input shape, training recipe).
     """
-    if not reuse or keras.backend.backend() != "tensorflow" or cfg.weight_decay > 0:
+    if not reuse or keras.backend.backend() != "tensorflow":
         return compile_model(fresh, cfg, loss=loss, metrics=metrics)
     entry = _COMPILED.get(key)
     if entry is not None:

@@ -1,11 +1,11 @@
 """Kumar et al. 2019 (papers/kumar2019): architecture, frame removal (and its window on short clips), the
-class-balanced alpha augmentation, the paper's table consistency and baseline rows, the report pages and one
-smoke run through run_all.py (the per-database LOSO experiments and a cross-dataset one, Figs. 3-4 data)."""
+class-balanced alpha augmentation, the paper's table consistency and baseline rows, the report pages, one
+smoke run through run_all.py (the per-database LOSO experiments and a cross-dataset one, Figs. 3-4 data and
+the example inputs the folds save), the benchmark entry and the --estimate hooks."""
 from __future__ import annotations
 
-import types
-
 import json
+import types
 
 import numpy as np
 import pytest
@@ -104,17 +104,17 @@ def test_alpha_augmentation_balances_the_classes_of_the_training_fold():
     assert protocol.class_alphas(labels, MagnificationConfig(balance="none"), 3)[0] == (5.0, 10.0, 15.0)
 
 
-def test_first_frame_reference_subtracts_the_clips_first_registered_frame(smoke_corpus, tmp_path):
+def test_motion_input_minus_first_frame_subtracts_the_clips_first_registered_frame(smoke_corpus, tmp_path):
     import dataclasses
 
     from common.config import apply_overrides
     from common.datasets import load
     from papers.kumar2019.config import QUICK, SMOKE
 
-    assert Kumar2019Config().model.eai_reference == "none"  # the paper feeds the EAI itself
-    assert QUICK["model.eai_reference"] == "first_frame"  # quick-only deviation (README ledger 21)
-    config = apply_overrides(Kumar2019Config(), {**SMOKE, "model.eai_reference": "first_frame"})
-    plain = dataclasses.replace(config, model=dataclasses.replace(config.model, eai_reference="none"))
+    assert Kumar2019Config().data.motion_input == "none"  # the paper feeds the EAI itself
+    assert QUICK["data.motion_input"] == "minus_first_frame"  # quick-only deviation (README ledger 21)
+    config = apply_overrides(Kumar2019Config(), {**SMOKE, "data.motion_input": "minus_first_frame"})
+    plain = dataclasses.replace(config, data=dataclasses.replace(config.data, motion_input="none"))
     samples = load("megc2019", smoke_corpus)
     sample = samples[0]
     frames, points, _ = protocol.face_clip(sample, config.face, tmp_path)
@@ -131,11 +131,11 @@ def test_first_frame_reference_subtracts_the_clips_first_registered_frame(smoke_
     assert np.abs(protocol.model_input(still[None])).max() > 1.0
     # Through build_inputs and the stage cache: the option subtracts exactly the preprocessed first frame.
     other = next(s for s in samples if (s.dataset, s.subject) != (sample.dataset, sample.subject))
-    selection = protocol.make_selection({"megc2019": [sample, other]}, config)
+    selection = protocol.select({"megc2019": [sample, other]}, config)
     plan = [(0, 10.0), (0, 15.0), (1, 10.0)]
     x_ref, y_ref, stats = protocol.build_inputs(selection, plan, config, tmp_path, log=lambda *_: None)
     x_eai, y_eai, _ = protocol.build_inputs(selection, plan, plain, tmp_path, log=lambda *_: None)
-    assert stats["eai_reference"] == "first_frame" and np.array_equal(y_ref, y_eai)
+    assert stats["motion_input"] == "minus_first_frame" and np.array_equal(y_ref, y_eai)
     np.testing.assert_allclose(x_eai[0] - x_ref[0], protocol.preprocess(first[None])[0], atol=1e-5)
     np.testing.assert_allclose(x_eai[0] - x_ref[0], x_eai[1] - x_ref[1], atol=1e-5)  # same reference at 10 and 15
     assert np.abs((x_eai[2] - x_ref[2]) - (x_eai[0] - x_ref[0])).max() > 0.1  # each clip its own first frame (another face)
@@ -160,48 +160,81 @@ def test_tables_4_to_6_reproduce_table_3_except_smic_whose_values_are_swapped():
         assert matrix.sum(axis=1).tolist() == [reported.TABLE_2[db][c] for c in reported.CLASSES]
 
 
-def test_loso_report_pages_on_the_smoke_corpus(smoke_corpus, tmp_path):
+def _result(name, config, summary, records=()):
+    """What the runner hands a report page (common.experiment.ExperimentResult's fields the pages read)."""
+    return types.SimpleNamespace(name=name, config=config, summary=summary, records=tuple(records))
+
+
+def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp_path):
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from common.config import apply_overrides, to_dict
+    from common.config import apply_overrides
     from common.experiment import ReportContext
     from papers.kumar2019 import EXPERIMENTS, report
     from papers.kumar2019.config import SMOKE
 
-    config = apply_overrides(Kumar2019Config(), {**SMOKE, "model.eai_reference": "first_frame"})  # + difference panel
+    config = apply_overrides(Kumar2019Config(), {**SMOKE, "data.motion_input": "minus_first_frame"})  # + difference
     confusion = {scope: (np.eye(3, dtype=int) * 5 + 1).tolist() for scope in ("all",) + reported.DATABASES}
-    results = {"experiment": "megc2019_loso", "config": to_dict(config),
-               "corpus": {"kind": "synthetic", "root": str(smoke_corpus)},
+    results = {"experiment": "megc2019_loso",
                "metrics": {"pooled": {s: {"uf1": 0.5, "uar": 0.5, "confusion": m} for s, m in confusion.items()},
                            "per_fold": {"casme2_sub01": {"all": {}, "casme2": {}}}}}
-    assert report.config_from_results(results) == config
-    lines = "\n".join(report.tables_2_3_lines(results))
+    casme2 = {"metrics": {"pooled": {"all": {"uf1": 0.1234, "uar": 0.4321, "confusion": confusion["casme2"]}}}}
+    lines = "\n".join(report.tables_2_3_lines(results, {"casme2": casme2, "smic": None, "samm": None}))
     assert "0.7621" in lines and "swapped" in lines
+    assert "0.1234" in lines and "smic_loso not run in this report" in lines and "casme2_loso not run" not in lines
     for published in ("LBP-TOP", "Bi-WOOF", "OFF-ApexNet", "0.5882", "0.8697", "0.3970"):  # Table 3's other rows
         assert published in lines
-    pdf_path = tmp_path / "pages.pdf"
-    with PdfPages(pdf_path) as pdf:
-        EXPERIMENTS[0].report_pages(pdf, types.SimpleNamespace(summary=results, records=()),
-                                    ReportContext(paper_id="kumar2019", allow_faces=True))
-        assert pdf.get_pagecount() == 4  # Tables 2-3, Tables 4-6, Figs. 3-4 (no fold records here), example EAIs
-    assert pdf_path.stat().st_size > 0
+    # Example inputs as a fold saves them (protocol.save_examples): one clip, the 4 example alphas, its first frame.
+    rng = np.random.default_rng(0)
+    npz = tmp_path / "examples.npz"
+    np.savez_compressed(npz, face=rng.integers(0, 255, (1, 64, 64, 3), dtype=np.uint8),
+                        eai=rng.integers(0, 255, (1, 4, 32, 32, 3), dtype=np.uint8),
+                        first=rng.integers(0, 255, (1, 32, 32, 3), dtype=np.uint8))
+    examples = {"path": str(npz), "alphas": list(protocol.EXAMPLE_ALPHAS),
+                "clips": [{"key": "casme2/sub01/EP01", "dataset": "casme2", "class": "positive", "kept": [[5, 9]] * 4}]}
+    records = [{"fold": "casme2_sub01", "extra": {"examples": examples}}]
+    assert report.example_records(records) == [(examples["clips"][0], examples, 0)]
+    sibling = _result("casme2_loso", config, casme2)
+    for allow_faces in (True, False):
+        pdf_path = tmp_path / f"pages_{allow_faces}.pdf"
+        context = ReportContext(paper_id="kumar2019", allow_faces=allow_faces, results={"casme2_loso": sibling})
+        with PdfPages(pdf_path) as pdf:
+            EXPERIMENTS[0].report_pages(pdf, _result("megc2019_loso", config, results, records), context)
+            assert pdf.get_pagecount() == 4  # Tables 2-3, Tables 4-6, Figs. 3-4, example EAIs (or why not)
+        assert pdf_path.stat().st_size > 0
+    lines = "\n".join(report.database_lines(casme2, "casme2", None))
+    assert "0.1234" in lines and "megc2019_loso not run in this report" in lines
+    cells = {pair: None for pair in reported.CROSS_PAIRS}
+    cells[reported.CROSS_PAIRS[0]] = {"uf1": 0.4567, "uar": 0.5}
+    lines = "\n".join(report.table_7_lines(cells))
+    assert "0.4567" in lines and lines.count("not run in this report") == len(reported.CROSS_PAIRS) - 1
 
 
-def test_fold_model_is_built_once_and_reset_to_its_initial_state_each_fold():
+def test_fold_model_is_compiled_once_and_starts_each_fold_as_a_fresh_build():
     from common.config import apply_overrides
+    from common.training import forget_compiled, set_seed
     from papers.kumar2019.config import SMOKE
+    from papers.kumar2019.model import build_model
 
     config = apply_overrides(Kumar2019Config(), SMOKE)
+    forget_compiled()
+    set_seed(0)
     model = protocol.fold_model(config, 3)
-    initial = [w.copy() for w in model.get_weights()]
+    initial = [v.numpy().copy() for v in model.variables]  # weights, BN statistics and the flip's seed state
     optimiser_initial = [v.numpy().copy() for v in model.optimizer.variables]
-    model.set_weights([w + 1.0 for w in initial])  # what a fold's training would do
+    for variable in model.variables:  # what a fold's training would do
+        variable.assign(variable.numpy() + 1)
     for variable in model.optimizer.variables:
         variable.assign(variable.numpy() + 1)
+    set_seed(0)  # the runner seeds every fold alike
     again = protocol.fold_model(config, 3)
-    assert again is model  # not rebuilt, not retraced
-    assert all(np.array_equal(a, b) for a, b in zip(again.get_weights(), initial))
+    assert again is model  # compiled and traced once (common.training.compiled_like, weight decay included)
+    assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.variables, initial))
     assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.optimizer.variables, optimiser_initial))
+    set_seed(0)
+    fresh = build_model(config, 3)  # what a rebuild after the runner's seeding starts from
+    assert all(np.array_equal(v.numpy(), b) for v, b in zip(fresh.variables, initial))
+    forget_compiled()
 
 
 def test_table_3_baselines_are_transcribed():
@@ -215,6 +248,10 @@ def test_table_3_baselines_are_transcribed():
         for scope, cell in method.items():
             if cell["uf1"] is not None and (method, scope) != (rows["OFF-ApexNet"], "casme2"):
                 assert cell["uf1"] < reported.TABLE_3[scope]["uf1"]
+
+
+def _fold_records(experiment_dir) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((experiment_dir / "folds").glob("*.json"))]
 
 
 def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_all(smoke_corpus, tmp_path):
@@ -241,15 +278,26 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
     # smoke profile: alphas 5 and 15, as many per class as balance the training classes
     assert extra["train_images"] == sum(n * len(extra["class_alphas"][c]) for c, n in extra["train_clips_per_class"].items())
     assert extra["train_images"] == sum(extra["train_images_per_class"].values())
+    # The example inputs the report draws, saved by the fold (protocol.save_examples): the first test clip of each
+    # class of the test database, the first face frame at the crop size and the EAIs at alpha 0, 5, 10, 15.
+    examples = extra["examples"]
+    assert {c["dataset"] for c in examples["clips"]} == {"smic"} and examples["alphas"] == [0.0, 5.0, 10.0, 15.0]
+    assert sorted(c["class"] for c in examples["clips"]) == sorted({protocol.CLASSES[y] for y in fold["y_true"]})
+    assert [c["key"] for c in examples["clips"]] == [  # in test order, the first of each class
+        k for n, k in enumerate(fold["keys"]) if fold["y_true"][n] not in fold["y_true"][:n]]
+    with np.load(examples["path"]) as npz:
+        assert npz["face"].shape == (len(examples["clips"]), 64, 64, 3)
+        assert npz["eai"].shape == (len(examples["clips"]), 4, 32, 32, 3) and "first" not in npz.files
     removed = 0
     for db, name in zip(reported.DATABASES, names):
         results = json.loads((tmp_path / "kumar2019" / name / "results.json").read_text())
         assert set(results["corpus"]["datasets"]) == {db}  # that database alone
-        subjects = {s for f in report.fold_records(results) for s in f["subjects"]}
+        records = _fold_records(tmp_path / "kumar2019" / name)
+        subjects = {s for f in records for s in f["subjects"]}
         assert len(results["folds"]) == len(subjects) >= 2 and results["status_counts"] == {"ok": len(subjects)}
         assert {(c["metric"], c["reported"]) for c in results["comparison"]} == {
             ("uf1", reported.TABLE_3[db]["uf1"]), ("uar", reported.TABLE_3[db]["uar"])}
-        data = report.figure_data(report.fold_records(results))
+        data = report.figure_data(records)
         assert set(data["psnr"]) == {db} and 10.0 in data["psnr"][db]  # the test alpha (every clip once)
         assert set(data["psnr"][db]) <= {5.0, 10.0, 15.0}  # and the smoke training alphas
         assert all(np.isfinite(v).all() and min(v) > 0 for v in data["psnr"][db].values())
@@ -257,7 +305,71 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
         for curve in data["texture"].values():
             assert len(curve["intensity"]) == len(curve["kept"]) < 61 and 3 <= curve["window"] < 61
         removed += data["removed"][db][0]
-        lines = "\n".join(report.database_lines(results, db))
+        lines = "\n".join(report.database_lines(results, db, None))
         assert f"{reported.TABLE_3[db]['uf1']:.4f}" in lines and "LBP-TOP" in lines
     assert removed > 0  # Sec. 3.2 removes frames of clips shorter than 61 frames (window_rule="clip")
     assert (tmp_path / "kumar2019" / "report.pdf").stat().st_size > 0
+
+
+def _smoke_benchmark(smoke_corpus):
+    """(experiment, smoke config, selection, folds) of ``benchmark_experiment(MEGC2019)`` on the smoke corpus."""
+    from common.benchmark.tracks import MEGC2019
+    from common.config import apply_overrides
+    from common.datasets import load
+    from papers.kumar2019 import benchmark_experiment
+
+    experiment = benchmark_experiment(MEGC2019)
+    config = apply_overrides(experiment.config, experiment.profiles["smoke"])
+    data = {name: load(name, smoke_corpus, **dict(MEGC2019.loader_options.get(name, {}))) for name in MEGC2019.datasets}
+    selection = experiment.select(data, config)
+    return experiment, config, data, selection, experiment.folds(selection, config, 0)
+
+
+def test_benchmark_entry_takes_every_track_sample_in_order_and_trains_a_smoke_fold(smoke_corpus, tmp_path):
+    from common.benchmark.tracks import MEGC2019, MEGC2019_HDE
+    from common.experiment import FoldContext
+    from common.training import set_seed
+    from papers.kumar2019 import BENCHMARK_MODELS, EXPERIMENTS, benchmark_experiment
+
+    experiment, config, data, selection, folds = _smoke_benchmark(smoke_corpus)
+    loso = EXPERIMENTS[0]
+    assert BENCHMARK_MODELS[0] == "resnet34_eai" and experiment.name == "megc2019" and experiment.report_pages is None
+    assert experiment.config == loso.config and experiment.profiles == loso.profiles
+    assert experiment.run_fold is loso.run_fold and experiment.scopes == MEGC2019.scopes
+    # Table 3's combined column only: the per-database columns were separate runs (and SMIC's two values swapped).
+    assert {(r.metric, r.scope, r.value) for r in experiment.reported} == {("uf1", "all", 0.7603), ("uar", "all", 0.7355)}
+    assert benchmark_experiment(MEGC2019_HDE).reported == () and benchmark_experiment(MEGC2019_HDE).name == "megc2019_hde"
+    with pytest.raises(ValueError, match="no benchmark model"):
+        benchmark_experiment(MEGC2019, "vgg16")
+    track = MEGC2019.select(data)  # never dropped, never reordered
+    assert [s.key for s in selection.samples] == [s.key for s in track.samples] and len(selection) == len(data["megc2019"])
+    assert np.array_equal(selection.labels, track.labels) and selection.class_names == track.class_names
+    expected = MEGC2019.folds(track, 0)
+    assert [(f.name, f.train.tolist(), f.test.tolist()) for f in folds] == [
+        (f.name, f.train.tolist(), f.test.tolist()) for f in expected]
+    set_seed(0)
+    outcome = experiment.run_fold(FoldContext(selection=selection, fold=folds[0], config=config, profile="smoke",
+                                              seed=0, work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages",
+                                              log=lambda *_: None))
+    assert outcome.probabilities.shape == (len(folds[0].test), 3) and np.isfinite(outcome.probabilities).all()
+    assert outcome.parameters == {"resnet34_eai": 21_286_211} and len(outcome.history["loss"]) == config.train.epochs
+    assert outcome.extra["test_images"] == len(folds[0].test) and "timing" in outcome.extra
+    examples = outcome.extra["examples"]  # the first test clip of each class of the fold's database
+    with np.load(examples["path"]) as npz:
+        assert npz["eai"].shape[:2] == (len(examples["clips"]), 4) and len(examples["clips"]) >= 1
+
+
+def test_estimate_hooks_give_the_compiled_resnet34_and_the_augmented_training_set(smoke_corpus):
+    experiment, config, _, selection, folds = _smoke_benchmark(smoke_corpus)
+    fold = folds[0]
+    (stage,) = experiment.training_stages(config, selection, fold)
+    # Sec. 3.1.1: each training clip at as many alphas as balance the classes (smoke: alphas 5, 15)
+    per_class = protocol.class_alphas(selection.labels[fold.train], config.magnification, 3)
+    assert stage.samples == sum(len(per_class[int(selection.labels[i])]) for i in fold.train) > len(fold.train)
+    assert (stage.model, stage.epochs, stage.batch_size) == ("resnet34_eai", 2, 8)
+    model = stage.build()
+    assert model.input_shape == (None, 32, 32, 3) and model.optimizer is not None  # compiled, at the EAI size
+    clip = experiment.preprocess_clip(selection.samples[0], config)
+    assert sorted(clip) == [5.0, 10.0, 15.0]  # the test alpha and the training alphas
+    assert all(eai.shape == (32, 32, 3) and eai.dtype == np.uint8 for eai in clip.values())
+    assert all(e.training_stages is not None and e.preprocess_clip is not None for e in (experiment,))

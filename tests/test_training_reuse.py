@@ -52,3 +52,38 @@ def test_no_reuse_compiles_the_fresh_model():
     model = _fresh(0)
     assert compiled_like("toy", model, TrainConfig(), "categorical_crossentropy", reuse=False) is model
     assert len(training._COMPILED) == 0
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="models are kept on the TensorFlow backend only")
+def test_kept_model_with_weight_decay_flips_and_a_step_schedule_trains_as_a_fresh_one():
+    """Kumar's recipe (SGD with momentum, L2 weight decay on every kernel, a step schedule, RandomFlip and BN):
+    the kept model's kernels keep their regularizers and every fold equals a fresh build."""
+    def fresh() -> keras.Model:
+        set_seed(1)
+        inputs = keras.Input((8, 8, 3))
+        x = keras.layers.RandomFlip("horizontal")(inputs)
+        x = keras.layers.BatchNormalization()(keras.layers.Conv2D(4, 3)(x))
+        x = keras.layers.GlobalAveragePooling2D()(x)
+        return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+
+    def fold(model, x, y, cfg):
+        set_seed(2)
+        return _fold(model, x, y, cfg)
+
+    rng = np.random.default_rng(0)
+    cfg = TrainConfig(optimizer="sgd", learning_rate=1e-2, momentum=0.9, weight_decay=5e-2, batch_size=8, epochs=3,
+                      lr_step_epochs=1)
+    data = [(rng.normal(size=(n, 8, 8, 3)).astype("float32"), keras.utils.to_categorical(rng.integers(0, 3, n), 3))
+            for n in (30, 27)]
+    forget_compiled()
+    kept = []
+    for x, y in data:
+        model = compiled_like("wd", fresh(), cfg, keras.losses.CategoricalCrossentropy())
+        kept.append((model, *fold(model, x, y, cfg)))
+    assert kept[0][0] is kept[1][0]  # kept, not recompiled, despite the weight decay
+    for (x, y), (_, loss, probabilities) in zip(data, kept):
+        fresh_loss, fresh_probabilities = fold(training.compile_model(fresh(), cfg, loss=keras.losses.CategoricalCrossentropy()),
+                                               x, y, cfg)
+        np.testing.assert_allclose(loss, fresh_loss, rtol=1e-6)
+        np.testing.assert_allclose(probabilities, fresh_probabilities, rtol=0, atol=1e-6)
+    forget_compiled()

@@ -1,6 +1,6 @@
 """Kumar, Theagarajan, Peraza, Bhanu 2019: motion-magnified Emotion Avatar Images with ResNet-34 (issue 8).
 
-The contract (``common/experiment.py``): ``PAPER`` and ``EXPERIMENTS``.
+Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment``, ``BENCHMARK_MODELS``.
 
 * ``megc2019_loso``: the MEGC 2019 composite (Table 2) under leave-one-subject-out, scored pooled on
   the composite (Table 3's combined column; its per-database slices are shown, not compared).
@@ -8,17 +8,18 @@ The contract (``common/experiment.py``): ``PAPER`` and ``EXPERIMENTS``.
   compared with Table 3's column of that database and its confusion matrix (Tables 4-6).
 * ``cross_<train>_to_<test>``: the six cells of Table 7 (train on one database, test on another).
 
-Settings live in ``config.py``, the pipeline and training in ``protocol.py``, the network in
-``model.py``, the paper's numbers in ``reported.py`` and the extra report pages in ``report.py``.
+Settings and profiles live in ``config.py``, the pipeline and training in ``protocol.py``, the network in
+``model.py``, the paper's numbers in ``reported.py`` and the report pages in ``report.py``.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from common.experiment import Experiment, Paper
+from common.datasets import DATABASE_TITLES
+from common.experiment import Experiment, Paper, Track
 from papers.kumar2019 import protocol, report, reported
-from papers.kumar2019.config import PROFILES, Kumar2019Config, ModelConfig, ProtocolConfig
+from papers.kumar2019.config import PROFILES, Kumar2019Config, ProtocolConfig
+from papers.kumar2019.model import MODEL_NAME, models
 
 # Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. 3.2 magnifies motion with a
 # temporal band-pass filter over the clip's frames (Eulerian), and the EAI (Sec. 3.4) averages
@@ -28,44 +29,30 @@ MIN_FRAMES = 2
 CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classification of facial "
             "micro-expressions using motion magnified emotion avatar images\", IEEE/CVF Conference on "
             "Computer Vision and Pattern Recognition Workshops (CVPRW), 2019, pp. 12-20.")
-TITLES = reported.DATABASE_TITLES
+
+# The hooks every experiment shares: the pipeline (protocol.py) and the --estimate hooks (issue 15).
+_PIPELINE = dict(datasets=("megc2019",), select=protocol.select, folds=protocol.folds, run_fold=protocol.run_fold,
+                 profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES,
+                 training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip)
 
 
 def _loso_experiment() -> Experiment:
     return Experiment(
         name="megc2019_loso",
         title="MEGC 2019 composite (SMIC + CASME II + SAMM), LOSO, magnified EAI + ResNet-34 (Table 3, combined)",
-        datasets=("megc2019",),
-        config=Kumar2019Config(),
-        select=protocol.make_selection,
-        folds=protocol.make_folds,
-        run_fold=protocol.run_fold,
-        profiles=PROFILES,
-        reported=reported.loso_reported(),
-        metrics=("uf1", "uar", "accuracy"),
-        scopes=("all",) + reported.DATABASES,
-        report_pages=report.loso_pages,
-        min_frames=MIN_FRAMES,
-    )
+        config=Kumar2019Config(), reported=reported.loso_reported(), scopes=("all",) + reported.DATABASES,
+        report_pages=report.loso_pages, **_PIPELINE)
 
 
 def _database_experiment(database: str) -> Experiment:
     config = dataclasses.replace(Kumar2019Config(), protocol=ProtocolConfig(kind="database", dataset=database))
+    title = DATABASE_TITLES[database]
     return Experiment(
         name=f"{database}_loso",
-        title=(f"{TITLES[database]} alone (the composite's 3 classes), LOSO, magnified EAI + ResNet-34 "
-               f"(Table 3 {TITLES[database]} column, {reported.CONFUSION_TABLES[database]})"),
-        datasets=("megc2019",),
-        config=config,
-        select=protocol.make_selection,
-        folds=protocol.make_folds,
-        run_fold=protocol.run_fold,
-        profiles=PROFILES,
-        reported=reported.database_reported(database),
-        metrics=("uf1", "uar", "accuracy"),
-        report_pages=report.database_pages,
-        min_frames=MIN_FRAMES,
-    )
+        title=(f"{title} alone (the composite's 3 classes), LOSO, magnified EAI + ResNet-34 "
+               f"(Table 3 {reported.TABLE_COLUMNS[database]} column, {reported.CONFUSION_TABLES[database]})"),
+        config=config, reported=reported.database_reported(database), report_pages=report.database_pages,
+        **_PIPELINE)
 
 
 def _cross_experiment(train: str, test: str) -> Experiment:
@@ -73,25 +60,9 @@ def _cross_experiment(train: str, test: str) -> Experiment:
                                                                            test_dataset=test))
     return Experiment(
         name=f"cross_{train}_to_{test}",
-        title=f"Cross-dataset: train {TITLES[train]}, test {TITLES[test]} (Table 7)",
-        datasets=("megc2019",),
-        config=config,
-        select=protocol.make_selection,
-        folds=protocol.make_folds,
-        run_fold=protocol.run_fold,
-        profiles=PROFILES,
-        reported=reported.cross_reported(train, test),
-        metrics=("uf1", "uar", "accuracy"),
-        report_pages=report.cross_pages,
-        min_frames=MIN_FRAMES,
-    )
-
-
-def models() -> dict[str, Any]:
-    """``resnet34_eai`` at the paper's 224 x 224 input, 3 classes (Sec. 3.5, Table 1)."""
-    from papers.kumar2019.model import MODEL_NAME, build_model
-
-    return {MODEL_NAME: build_model(ModelConfig(), num_classes=len(protocol.CLASSES))}
+        title=f"Cross-dataset: train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]} (Table 7)",
+        config=config, reported=reported.cross_reported(train, test), report_pages=report.cross_pages,
+        **_PIPELINE)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = (
@@ -100,6 +71,28 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     + tuple(_cross_experiment(train, test) for train, test in reported.CROSS_PAIRS)
 )
 
+# The benchmark (issue 12): the paper's one model; its best-reported (and only) one first.
+BENCHMARK_MODELS: tuple[str, ...] = (MODEL_NAME,)
+
+
+def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
+    """The method on a shared benchmark track: ``megc2019_loso``'s config and profiles (the composite's 3 classes)
+    and ``run_fold``, the track's samples, labels and folds unchanged. ``reported``: Table 3's combined column
+    on the ``megc2019`` track (the same composite LOSO), nothing on the others (README "In the benchmark")."""
+    model = model or BENCHMARK_MODELS[0]
+    if model not in BENCHMARK_MODELS:
+        raise ValueError(f"kumar2019 has no benchmark model {model!r}; models: {', '.join(BENCHMARK_MODELS)}")
+    base = _loso_experiment()
+    pipeline = {**_PIPELINE, "datasets": track.datasets, "min_frames": track.min_frames,
+                "select": lambda data, config: track.select(data),
+                "folds": lambda selection, config, seed: track.folds(selection, seed)}
+    return Experiment(
+        name=track.name + ("" if model == BENCHMARK_MODELS[0] else f"_{model}"),
+        title=f"{track.title}: magnified EAI + ResNet-34 (Kumar et al. 2019)",
+        config=base.config, reported=base.reported if track.name == "megc2019" else (), scopes=track.scopes,
+        loader_options=track.loader_options, report_pages=None, **pipeline)
+
+
 PAPER = Paper(
     id="kumar2019",
     title="Classification of facial micro-expressions using motion magnified emotion avatar images",
@@ -107,6 +100,10 @@ PAPER = Paper(
     status="implemented",
     models=models,
     architecture_tables={},  # the paper gives no layer table (only "Resnet 34", Table 1's optimiser)
+    # The paper gives no count: ResNet-34's (He et al. 2016 Table 1; torchvision resnet34 without its fc,
+    # 21,284,672) + Dense(512 -> 3), as model.py builds it.
+    parameter_counts={MODEL_NAME: (21_286_211, "He et al. 2016 Table 1 ResNet-34 (21,284,672 without its fc, "
+                                                "torchvision) + Dense(512 -> 3); the paper gives no count")},
 )
 
-__all__ = ["PAPER", "EXPERIMENTS", "CITATION", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "MIN_FRAMES", "models"]

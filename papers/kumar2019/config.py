@@ -62,8 +62,14 @@ class ModelConfig:
     input_size: Annotated[int, Range(ge=1)] = 224  # Sec. 3.5: "an image size of 224 x 224"; the EAI is rendered at this size
     weights: str = ""  # "" = train from scratch (default; nothing downloads); else a Keras weights file
     # of ResNet-34 without top for common.backbones.resnet34 (the paper does not say whether it pre-trained)
-    eai_reference: Literal["none", "first_frame"] = "none"  # Sec. 3.5: the EAI itself ("none", the paper).
-    # "first_frame" (quick profile only, DEVIATION, README ledger 21): the CNN sees the EAI minus the clip's
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """What the CNN is fed (Sec. 3.5: the EAI)."""
+
+    motion_input: Literal["none", "minus_first_frame"] = "none"  # Sec. 3.5: the EAI itself ("none", the paper).
+    # "minus_first_frame" (quick profile only, DEVIATION, README ledger 21): the CNN sees the EAI minus the clip's
     # first registered frame (the registration reference, Sec. 3.3; magnification leaves frame 1 unchanged,
     # so it is the same frame at every alpha), i.e. the face's identity removed and the averaged motion kept.
 
@@ -82,6 +88,7 @@ class Kumar2019Config:
     face: FaceConfig = FaceConfig()
     magnification: MagnificationConfig = MagnificationConfig()
     texture: TextureConfig = TextureConfig()
+    data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     protocol: ProtocolConfig = ProtocolConfig()
     train: TrainConfig = TrainConfig(
@@ -112,20 +119,20 @@ class Kumar2019Config:
 QUICK = {
     "magnification.balance": "none",  # DEVIATION: quick only (ledger 27)
     "texture.window_rule": "fixed",  # DEVIATION: quick only (ledger 27)
-    "face.crop_size": "128",
-    "model.input_size": "64",
-    "model.eai_reference": "first_frame",
-    "train.epochs": "8",
-    "train.batch_size": "16",
+    "face.crop_size": 128,
+    "model.input_size": 64,
+    "data.motion_input": "minus_first_frame",  # DEVIATION: quick only (ledger 21)
+    "train.epochs": 8,
+    "train.batch_size": 16,
 }
 SMOKE = {
-    "face.crop_size": "64",
-    "model.input_size": "32",
-    "magnification.train_alphas": "5,15",
+    "face.crop_size": 64,
+    "model.input_size": 32,
+    "magnification.train_alphas": (5.0, 15.0),
     # 2 epochs: after 1 epoch (2 SGD steps) the BN moving statistics are still near their start and ResNet-34's
     # inference-mode outputs can overflow to NaN probabilities, which the runner rightly marks as a diverged fold.
-    "train.epochs": "2",
-    "train.batch_size": "8",
-    "train.lr_step_epochs": "0",
+    "train.epochs": 2,
+    "train.batch_size": 8,
+    "train.lr_step_epochs": 0,
 }
-PROFILES = {"quick": QUICK, "smoke": SMOKE}
+PROFILES: dict[str, dict[str, int | float | str | tuple[float, ...]]] = {"quick": QUICK, "smoke": SMOKE}

@@ -21,27 +21,27 @@ of the backbone without top.
 """
 from __future__ import annotations
 
-
 import keras
 from keras import layers
 
 from common.backbones import WeightsError, load_backbone_weights, resnet34
-from papers.kumar2019.config import ModelConfig
+from papers.kumar2019.config import Kumar2019Config
 
 MODEL_NAME = "resnet34_eai"
 BACKBONE_NAME = "resnet34"
 RESNET34_BACKBONE_PARAMS = 21_284_672  # He et al. Table 1 / torchvision resnet34 without its fc (algorithms.md 4)
 
 
-def build_model(config: ModelConfig, num_classes: int = 3, random_flip: bool = True) -> keras.Model:
+def build_resnet34_eai(input_size: int, num_classes: int = 3, weights: str = "", random_flip: bool = True) -> keras.Model:
     """``resnet34_eai`` for ``num_classes`` (Sec. 3.5): input (input_size, input_size, 3) float,
-    already normalised by :func:`papers.kumar2019.protocol.preprocess`."""
+    already normalised by :func:`papers.kumar2019.protocol.preprocess`; ``weights``: a Keras weights file of
+    ResNet-34 without top ("" = from scratch)."""
     if num_classes < 2:
         raise ValueError(f"num_classes={num_classes}: expected at least 2")
-    size = int(config.input_size)
+    size = int(input_size)
     backbone = resnet34((size, size, 3), include_top=False, pooling="avg", name=BACKBONE_NAME)  # (B, 512)
-    if config.weights:
-        load_backbone_weights(backbone, config.weights, "ResNet-34 without top")
+    if weights:
+        load_backbone_weights(backbone, weights, "ResNet-34 without top")
 
     inputs = keras.Input((size, size, 3), name="eai")
     x = inputs
@@ -53,4 +53,18 @@ def build_model(config: ModelConfig, num_classes: int = 3, random_flip: bool = T
     return keras.Model(inputs, outputs, name=MODEL_NAME)
 
 
-__all__ = ["MODEL_NAME", "BACKBONE_NAME", "RESNET34_BACKBONE_PARAMS", "WeightsError", "build_model"]
+def build_model(config: Kumar2019Config, num_classes: int) -> keras.Model:
+    """``resnet34_eai`` of an experiment config (Sec. 3.5): ``model.input_size``, ``model.weights``, ``random_flip``."""
+    return build_resnet34_eai(config.model.input_size, num_classes, weights=config.model.weights,
+                              random_flip=bool(config.random_flip))
+
+
+def models() -> dict[str, keras.Model]:
+    """``resnet34_eai`` at the paper's 224 x 224 input, 3 classes (Sec. 3.5, Table 1)."""
+    from papers.kumar2019.protocol import CLASSES
+
+    return {MODEL_NAME: build_model(Kumar2019Config(), num_classes=len(CLASSES))}
+
+
+__all__ = ["MODEL_NAME", "BACKBONE_NAME", "RESNET34_BACKBONE_PARAMS", "WeightsError", "build_resnet34_eai",
+           "build_model", "models"]

@@ -32,7 +32,7 @@ SOURCE_DATABASES = ("smic", "casme2", "samm")  # Sec. 4.1.1-4.1.3
 
 
 # ----------------------------------------------------------------------------- labels (Sec. 4.1)
-def make_selection(data: Mapping[str, list], config: Any) -> Selection:
+def select(data: Mapping[str, list], config: Any) -> Selection:
     """The MEGC 2019 composite samples (``load("megc2019")``: ``emotion`` is the composite class,
     ``dataset`` the source database); for a per-database experiment only that database's samples (Sec. 4.1.1-4.1.3
     use the same three classes, by the MEGC 2019 rules), for a cross-dataset experiment only its two databases."""
@@ -54,18 +54,8 @@ def make_selection(data: Mapping[str, list], config: Any) -> Selection:
     return Selection(tuple(samples), labels, CLASSES)
 
 
-def class_counts(selection: Selection) -> dict[str, dict[str, int]]:
-    """{database or "all": {class: n}} of a selection (Table 2 beside ours)."""
-    counts: dict[str, dict[str, int]] = {"all": dict.fromkeys(selection.class_names, 0)}
-    for sample, label in zip(selection.samples, selection.labels):
-        name = selection.class_names[label]
-        counts.setdefault(sample.dataset, dict.fromkeys(selection.class_names, 0))[name] += 1
-        counts["all"][name] += 1
-    return counts
-
-
 # ----------------------------------------------------------------------------- folds (Sec. 4, Table 7)
-def make_folds(selection: Selection, config: Any, seed: int) -> list[Fold]:
+def folds(selection: Selection, config: Any, seed: int) -> list[Fold]:
     """LOSO over the selection's subjects (the composite, or one database: Table 3), or one cross-dataset
     fold (Table 7)."""
     from common.evaluation.splits import cross_dataset, megc_loso
@@ -318,7 +308,7 @@ def preprocess(images: np.ndarray) -> np.ndarray:
 
 def model_input(eais: np.ndarray, first_frames: np.ndarray | None = None) -> np.ndarray:
     """The CNN input of a stack of EAIs: :func:`preprocess` of the EAIs (the paper), or with
-    ``first_frames`` (``model.eai_reference="first_frame"``, quick-only DEVIATION, README ledger 21)
+    ``first_frames`` (``data.motion_input="minus_first_frame"``, quick-only DEVIATION, README ledger 21)
     the preprocessed EAI minus the preprocessed first registered frame of the same clip, i.e.
     ``(eai - first) / 255 / std`` per channel (the ImageNet mean cancels)."""
     x = preprocess(eais)
@@ -333,9 +323,9 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
     by_sample: dict[int, list[float]] = {}
     for index, alpha in plan:
         by_sample.setdefault(index, []).append(alpha)
-    reference = config.model.eai_reference
-    if reference not in ("none", "first_frame"):
-        raise ValueError(f"model.eai_reference={reference!r}: expected 'none' or 'first_frame'")
+    motion_input = config.data.motion_input
+    if motion_input not in ("none", "minus_first_frame"):
+        raise ValueError(f"data.motion_input={motion_input!r}: expected 'none' or 'minus_first_frame'")
     eais: dict[tuple[int, float], np.ndarray] = {}
     arrays_by_image: dict[tuple[int, float], dict[str, np.ndarray]] = {}
     firsts: dict[int, np.ndarray] = {}
@@ -348,15 +338,15 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
             eais[(index, alpha)] = arrays["eai"]
             arrays_by_image[(index, alpha)] = arrays
             kept_fraction.append(float(np.mean(arrays["kept"])))
-        if reference == "first_frame":
+        if motion_input == "minus_first_frame":
             firsts[index] = sample_first_frame(sample, config, root, face=face)
         if count % 25 == 0 or count == len(by_sample):
             log(f"  EAIs {count}/{len(by_sample)} clips ({time.perf_counter() - start:.1f} s)")
     x = model_input(np.stack([eais[(i, float(a))] for i, a in plan]),
-                    np.stack([firsts[i] for i, _ in plan]) if reference == "first_frame" else None)
+                    np.stack([firsts[i] for i, _ in plan]) if motion_input == "minus_first_frame" else None)
     y = np.array([selection.labels[i] for i, _ in plan], dtype=int)
     return x, y, {"images": len(plan), "mean_kept_fraction": float(np.mean(kept_fraction)),
-                  "eai_reference": reference, "arrays": arrays_by_image}
+                  "motion_input": motion_input, "arrays": arrays_by_image}
 
 
 def _finite(value: float) -> float | None:
@@ -384,67 +374,139 @@ def figure_extras(selection: Selection, arrays: Mapping[tuple[int, float], Mappi
     return {"psnr": psnr, "texture": texture}
 
 
+# ----------------------------------------------------------------------------- example inputs (report)
+EXAMPLE_ALPHAS = (0.0, 5.0, 10.0, 15.0)  # plain EAI, then the three magnifications of Sec. 3.1.1
+
+
+def example_indices(selection: Selection) -> list[int]:
+    """The clips whose inputs the report shows: the first clip of each class of each database in the selection
+    (at most 3 per class), in selection order."""
+    seen: set[tuple[str, int]] = set()
+    chosen = []
+    for index, (sample, label) in enumerate(zip(selection.samples, selection.labels)):
+        if (sample.dataset, int(label)) not in seen:
+            seen.add((sample.dataset, int(label)))
+            chosen.append(index)
+    return chosen
+
+
+def save_examples(ctx: FoldContext) -> dict[str, Any] | None:
+    """The example inputs of the fold's test clips among :func:`example_indices`, for the report's example page
+    (it only draws them): ``examples.npz`` in the fold's work dir with ``face`` (n, S, S, 3) the first face
+    frame, ``eai`` (n, 4, s, s, 3) the EAIs at :data:`EXAMPLE_ALPHAS` (through the stage cache) and, with
+    ``data.motion_input="minus_first_frame"``, ``first`` (n, s, s, 3) the first registered frame. Returns the
+    fold's ``extra["examples"]`` ({"path", "alphas", "clips": [{"key", "dataset", "class", "kept"}]}) or None."""
+    cfg, selection = ctx.config, ctx.selection
+    tested = {int(i) for i in ctx.fold.test}
+    chosen = [i for i in example_indices(selection) if i in tested]
+    if not chosen:
+        return None
+    faces, eais, firsts, clips = [], [], [], []
+    for index in chosen:
+        sample = selection.samples[index]
+        face = _clip_loader(sample, cfg.face, ctx.cache_dir)
+        by_alpha = sample_eais(sample, EXAMPLE_ALPHAS, cfg, ctx.cache_dir, face=face)
+        faces.append(face()[0][0])
+        eais.append(np.stack([by_alpha[a]["eai"] for a in EXAMPLE_ALPHAS]))
+        if cfg.data.motion_input == "minus_first_frame":
+            firsts.append(sample_first_frame(sample, cfg, ctx.cache_dir, face=face))
+        clips.append({"key": sample.key, "dataset": sample.dataset,
+                      "class": selection.class_names[selection.labels[index]],
+                      "kept": [[int(by_alpha[a]["kept"].sum()), int(len(by_alpha[a]["kept"]))] for a in EXAMPLE_ALPHAS]})
+    from common.files import atomic_write
+
+    path = Path(ctx.work_dir) / "examples.npz"
+    arrays = {"face": np.stack(faces), "eai": np.stack(eais)}
+    if firsts:
+        arrays["first"] = np.stack(firsts)
+    with atomic_write(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+    return {"path": str(path), "alphas": list(EXAMPLE_ALPHAS), "clips": clips}
+
+
 # ----------------------------------------------------------------------------- one fold (Sec. 3.5)
 def fold_model(cfg, n_classes: int):
-    """The compiled ``resnet34_eai`` for a fold, in the state of a freshly built one.
+    """The compiled ``resnet34_eai`` of a fold, in exactly the state of a freshly built one.
 
-    Built and compiled once per process and configuration (``common.training.fold_model``): every
-    later fold restores the initial weights and optimiser state instead of rebuilding and retracing
-    ResNet-34 (about 20 s per fold on a 2-core CPU). Not a deviation: the same training, done once.
+    ``common.training.compiled_like``: each fold builds the network afresh (after the runner's seeding) and
+    its start is copied into the one compiled model kept per configuration, so Keras reuses the traced
+    train/predict functions instead of retracing ResNet-34 every fold. Not a deviation: the same training.
     """
-    from common.training import compile_model
-    from common.training import fold_model as reusable_fold_model
-    from papers.kumar2019.model import build_model
+    import keras
 
-    def build_and_compile():
-        model = build_model(cfg.model, n_classes, random_flip=cfg.random_flip)
-        return compile_model(model, cfg.train)  # Table 1 weight decay: L2 on every kernel, nested backbone included
+    from common.training import compiled_like
+    from papers.kumar2019.model import MODEL_NAME, build_model
 
-    return reusable_fold_model((cfg.model, cfg.train, bool(cfg.random_flip), int(n_classes)), build_and_compile)
+    key = ("kumar2019", MODEL_NAME, cfg.model, cfg.train, bool(cfg.random_flip), int(n_classes))
+    # Table 1 weight decay: L2 on every kernel, nested backbone included (compile_model)
+    return compiled_like(key, build_model(cfg, n_classes), cfg.train, keras.losses.CategoricalCrossentropy())
 
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train ResNet-34 on the fold's training EAIs (alpha 5/10/15) and classify its test EAIs (alpha 10)."""
+    from common.evaluation.fold import class_counts, fit_and_predict, n_classes
+
+    started = time.perf_counter()
+    cfg, selection, fold = ctx.config, ctx.selection, ctx.fold
+    classes = n_classes(ctx)
+    train_plan = training_plan(fold.train, cfg.magnification, selection.labels, classes)  # Sec. 3.1.1
+    per_class = class_alphas(selection.labels[np.asarray(fold.train, dtype=int)], cfg.magnification, classes)
+    test_plan = [(int(i), float(cfg.magnification.test_alpha)) for i in fold.test]
+    x_train, y_train, train_stats = build_inputs(selection, train_plan, cfg, ctx.cache_dir, ctx.log)
+    x_test, _, test_stats = build_inputs(selection, test_plan, cfg, ctx.cache_dir, ctx.log)
+    examples = save_examples(ctx)
+
+    model = fold_model(cfg, classes)
+    extra = {"train_images": train_stats["images"], "test_images": test_stats["images"],
+             "train_alphas": list(training_alphas(cfg.magnification)), "test_alpha": cfg.magnification.test_alpha,
+             "mean_kept_fraction_train": train_stats["mean_kept_fraction"],
+             "mean_kept_fraction_test": test_stats["mean_kept_fraction"],
+             "motion_input": train_stats["motion_input"], "balance": cfg.magnification.balance,
+             "class_alphas": {selection.class_names[c]: list(a) for c, a in per_class.items()},
+             "train_images_per_class": {name: int(np.sum(y_train == c)) for c, name in enumerate(selection.class_names)},
+             "train_clips_per_class": class_counts(selection, fold.train),
+             **figure_extras(selection, {**train_stats["arrays"], **test_stats["arrays"]},
+                             float(cfg.magnification.test_alpha))}
+    if examples is not None:
+        extra["examples"] = examples
+    return fit_and_predict(ctx, model, x_train, x_test, y_train=y_train, verbose_every_epoch=True,
+                           started=started, extra=extra)
+
+
+# ----------------------------------------------------------------------------- --estimate hooks (issue 15)
+def training_stages(config, selection: Selection, fold: Fold) -> list:
+    """The one model a fold trains (Sec. 3.5): ResNet-34 at ``model.input_size`` on the fold's training EAIs
+    after the alpha augmentation (Sec. 3.1.1, :func:`training_plan`), for ``train.epochs`` of ``train.batch_size``."""
     import keras
 
-    from common.training import fit, trainable_parameters
+    from common.experiment import TrainingStage
+    from common.training import compile_model
+    from papers.kumar2019.model import MODEL_NAME, build_model
 
-    start = time.perf_counter()
-    cfg = ctx.config
-    selection, fold = ctx.selection, ctx.fold
-    n_classes = len(selection.class_names)
-    root = ctx.cache_dir
-    train_plan = training_plan(fold.train, cfg.magnification, selection.labels, n_classes)
-    per_class = class_alphas(selection.labels[np.asarray(fold.train, dtype=int)], cfg.magnification, n_classes)
-    test_plan = [(int(i), float(cfg.magnification.test_alpha)) for i in fold.test]
-    x_train, y_train, train_stats = build_inputs(selection, train_plan, cfg, root, ctx.log)
-    x_test, _, test_stats = build_inputs(selection, test_plan, cfg, root, ctx.log)
+    classes = len(selection.class_names)
+    samples = len(training_plan(fold.train, config.magnification, selection.labels, classes))
+    return [TrainingStage(model=MODEL_NAME, samples=samples, epochs=int(config.train.epochs),
+                          batch_size=int(config.train.batch_size),
+                          build=lambda: compile_model(build_model(config, classes), config.train,
+                                                      loss=keras.losses.CategoricalCrossentropy()))]
 
-    model = fold_model(cfg, n_classes)  # built once per process and configuration, reset to its initial state
-    history = fit(model, x_train, keras.utils.to_categorical(y_train, n_classes), cfg.train,
-                  work_dir=ctx.work_dir, label=model.name, log=ctx.log, verbose_every_epoch=True)
-    probabilities = model.predict(x_test, batch_size=cfg.train.batch_size, verbose=0)
-    return FoldOutcome(
-        test_indices=np.asarray(fold.test), y_pred=probabilities.argmax(axis=1), probabilities=probabilities,
-        history=history, parameters={model.name: trainable_parameters(model)},
-        seconds=time.perf_counter() - start,
-        extra={"train_images": train_stats["images"], "test_images": test_stats["images"],
-               "train_alphas": list(training_alphas(cfg.magnification)), "test_alpha": cfg.magnification.test_alpha,
-               "mean_kept_fraction_train": train_stats["mean_kept_fraction"],
-               "mean_kept_fraction_test": test_stats["mean_kept_fraction"],
-               "eai_reference": train_stats["eai_reference"],
-               "balance": cfg.magnification.balance,
-               "class_alphas": {selection.class_names[c]: list(a) for c, a in per_class.items()},
-               "train_images_per_class": {name: int(np.sum(y_train == c)) for c, name in enumerate(selection.class_names)},
-               "train_clips_per_class": {name: int(np.sum(selection.labels[np.asarray(fold.train, dtype=int)] == c))
-                                         for c, name in enumerate(selection.class_names)},
-               **figure_extras(selection, {**train_stats["arrays"], **test_stats["arrays"]},
-                               float(cfg.magnification.test_alpha))},
-    )
+
+def preprocess_clip(sample, config) -> dict[Any, np.ndarray]:
+    """What run_fold caches for one clip, computed here without the stage cache (Sec. 3.1-3.4): {alpha: EAI
+    (s, s, 3) uint8} at the test alpha and every training alpha, and with ``data.motion_input="minus_first_frame"``
+    {"first_frame": the first registered frame}."""
+    frames, points, _ = face_clip(sample, config.face)
+    alphas = sorted({float(config.magnification.test_alpha), *training_alphas(config.magnification)})
+    out: dict[Any, np.ndarray] = {a: compute_eai(frames, points, sample.fps, a, config)["eai"] for a in alphas}
+    if config.data.motion_input == "minus_first_frame":
+        out["first_frame"] = registered_first_frame(frames, points, config)
+    return out
 
 
 __all__ = [
-    "CLASSES", "SOURCE_DATABASES", "make_selection", "class_counts", "make_folds", "face_box", "face_clip",
-    "magnify_clip", "texture_window", "texture_scores", "kept_frames", "clip_psnr", "compute_eai", "eai_params", "sample_eais", "registered_first_frame",
-    "sample_first_frame", "training_alphas", "class_alphas", "training_plan", "figure_extras", "preprocess", "model_input", "build_inputs", "fold_model", "run_fold",
+    "CLASSES", "SOURCE_DATABASES", "select", "folds", "face_box", "face_clip", "magnify_clip", "texture_window",
+    "texture_scores", "kept_frames", "clip_psnr", "compute_eai", "eai_params", "sample_eais", "registered_first_frame",
+    "sample_first_frame", "training_alphas", "class_alphas", "training_plan", "figure_extras", "preprocess",
+    "model_input", "build_inputs", "EXAMPLE_ALPHAS", "example_indices", "save_examples", "fold_model", "run_fold",
+    "training_stages", "preprocess_clip",
 ]

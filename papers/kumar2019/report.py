@@ -1,67 +1,50 @@
-"""Extra report pages of Kumar et al. 2019 (``Experiment.report_pages``; common.reporting.pdf).
+"""Report pages of Kumar et al. 2019 (``Experiment.report_pages``; common.reporting.pdf).
+
+Pages only draw: from the experiment's ``result`` (summary, fold records with their ``extra``, typed config)
+and the other experiments of this report (``context.results``); nothing is read back from disk but the
+example inputs the folds saved (``examples.npz``), nothing recomputed.
 
 * ``megc2019_loso``: Table 2 and Table 3 (with its published baseline rows) beside ours, the
   consistency of Tables 3-6 as our metric code computes it, Tables 4-6 beside the per-database runs
   and the composite's slices, Figs. 3-4 from the run's own preprocessing, and example EAIs (plain
-  and magnified) per class (faces only for a synthetic corpus or with ``--allow-faces``).
+  and magnified) per class saved by the folds (faces only with ``context.allow_faces``: a synthetic corpus or
+  ``--allow-faces``).
 * ``<db>_loso``: Table 3's column of the database and its matrix (Tables 4-6) beside ours; Figs. 3-4.
-* the cross-dataset experiments: Table 7 beside ours, on the page of the last one run.
+* the cross-dataset experiments: Table 7 beside ours, on the pages of the last one in this report.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
-from common.evaluation.runner import stored_fold_records
+from common.datasets import DATABASE_TITLES
 from papers.kumar2019 import reported
 
-EXAMPLE_ALPHAS = (0.0, 5.0, 10.0, 15.0)  # plain EAI, then the three magnifications of Sec. 3.1.1
+NOT_RUN = "not run in this report"
 
 
 def _fmt(value: Any) -> str:
     return "   -  " if value is None or (isinstance(value, float) and not np.isfinite(value)) else f"{value:.4f}"
 
 
-def config_from_results(results: Mapping[str, Any]):
-    """The effective :class:`Kumar2019Config` of a finished run, rebuilt from results.json."""
-    from common.config import apply_overrides
-    from papers.kumar2019.config import Kumar2019Config
-
-    def flatten(tree, prefix=""):
-        out = {}
-        for key, value in tree.items():
-            if isinstance(value, Mapping):
-                out.update(flatten(value, f"{prefix}{key}."))
-            else:
-                out[f"{prefix}{key}"] = list(value) if isinstance(value, (list, tuple)) else value
-        return out
-
-    return apply_overrides(Kumar2019Config(), flatten(results.get("config", {})))
+def _pooled(summary: Mapping[str, Any] | None, scope: str = "all") -> dict:
+    return dict(((summary or {}).get("metrics", {}).get("pooled", {}).get(scope)) or {})
 
 
-def sibling_results(results: Mapping[str, Any], name: str) -> dict | None:
-    """The results.json of experiment ``name`` in the same output folder (this run or an earlier one), or None."""
-    if results.get("experiment") == name:
-        return dict(results)
-    here = Path(results["outputs"]["dir"]) if results.get("outputs") else None
-    if here is None:
-        return None
-    try:
-        return json.loads((here.parent / name / "results.json").read_text())
-    except (OSError, ValueError):
-        return None
+def sibling_summary(context, name: str) -> Mapping[str, Any] | None:
+    """The results (``summary``) of experiment ``name`` of this report (``context.results``), or None."""
+    result = context.results.get(name)
+    return None if result is None else result.summary
 
 
-def _pooled(res: Mapping[str, Any] | None, scope: str = "all") -> dict:
-    return dict(((res or {}).get("metrics", {}).get("pooled", {}).get(scope)) or {})
+def _title(dataset: str) -> str:
+    return DATABASE_TITLES.get(dataset, dataset)
 
 
 def baseline_lines(scopes: tuple[str, ...]) -> list[str]:
     """Table 3's other rows (LBP-TOP, Bi-WOOF, OFF-ApexNet), as published (not run here)."""
-    lines = [f"{'published (Table 3)':22s}" + "".join(f"{reported.DATABASE_TITLES[s] + ' UAR':>14s}"
+    lines = [f"{'published (Table 3)':22s}" + "".join(f"{reported.TABLE_COLUMNS[s] + ' UAR':>14s}"
                                                      f"{'UF1':>8s}" for s in scopes)]
     for method, cells in reported.TABLE_3_BASELINES.items():
         lines.append(f"{method:22s}" + "".join(f"{_fmt(cells[s]['uar']):>14s}{_fmt(cells[s]['uf1']):>8s}"
@@ -71,15 +54,17 @@ def baseline_lines(scopes: tuple[str, ...]) -> list[str]:
     return lines
 
 
-def tables_2_3_lines(results: Mapping[str, Any]) -> list[str]:
+def tables_2_3_lines(results: Mapping[str, Any], database_runs: Mapping[str, Mapping[str, Any] | None]) -> list[str]:
     """Table 2 (counts) and Table 3 (UAR, UF1) beside ours, and the tables' own consistency.
 
-    Table 3's combined column is compared with this (composite) run; its per-database columns with each
-    database's own LOSO run (``<db>_loso`` in the same output folder, '-' when not run), the composite's
-    per-database slices shown beside them for information (Sec. 4: the paper ran each database separately)."""
+    Table 3's combined column is compared with this (composite) run's ``results``; its per-database columns with
+    each database's own LOSO run (``database_runs[db]``: the results of ``<db>_loso`` in this report, or None:
+    "not run in this report"), the composite's per-database slices shown beside them for information (Sec. 4:
+    the paper ran each database separately)."""
     pooled = results["metrics"]["pooled"]
     per_fold = results["metrics"].get("per_fold", {})
     scopes = ("all",) + reported.DATABASES
+    columns = reported.TABLE_COLUMNS  # the paper's headings
     lines = ["Table 2 (samples per class) and subjects: paper / ours", ""]
     lines.append(f"{'':10s}" + "".join(f"{c:>16s}" for c in reported.CLASSES) + f"{'subjects':>16s}")
     for scope in scopes:
@@ -87,18 +72,20 @@ def tables_2_3_lines(results: Mapping[str, Any]) -> list[str]:
         ours = matrix.sum(axis=1)
         subjects = len(per_fold) if scope == "all" else sum(1 for f in per_fold.values() if scope in f)
         cells = "".join(f"{reported.TABLE_2[scope][c]:>9d} / {n:<4d}" for c, n in zip(reported.CLASSES, ours))
-        lines.append(f"{reported.DATABASE_TITLES[scope]:10s}{cells}{reported.SUBJECTS[scope]:>9d} / {subjects:<4d}")
+        lines.append(f"{columns[scope]:10s}{cells}{reported.SUBJECTS[scope]:>9d} / {subjects:<4d}")
     lines += ["", "Table 3 (our approach): paper / ours, pooled over the LOSO folds (MEGC 2019 UF1 and UAR).",
               "Combined: this composite run. Per database: the database's own LOSO run (<db>_loso, as Sec. 4);",
               "'slice': the composite run's predictions on that database (not what the paper reports).", ""]
     lines.append(f"{'':10s}{'UAR paper':>11s}{'ours':>9s}{'slice':>8s}{'UF1 paper':>11s}{'ours':>9s}{'slice':>8s}")
     for scope in scopes:
         slice_ = pooled.get(scope, {})
-        own = slice_ if scope == "all" else _pooled(sibling_results(results, f"{scope}_loso"))
+        run = results if scope == "all" else database_runs.get(scope)
+        own = _pooled(run)
         slice_ = {} if scope == "all" else slice_
-        lines.append(f"{reported.DATABASE_TITLES[scope]:10s}{reported.TABLE_3[scope]['uar']:>11.4f}"
+        lines.append(f"{columns[scope]:10s}{reported.TABLE_3[scope]['uar']:>11.4f}"
                      f"{_fmt(own.get('uar')):>9s}{_fmt(slice_.get('uar')):>8s}{reported.TABLE_3[scope]['uf1']:>11.4f}"
-                     f"{_fmt(own.get('uf1')):>9s}{_fmt(slice_.get('uf1')):>8s}")
+                     f"{_fmt(own.get('uf1')):>9s}{_fmt(slice_.get('uf1')):>8s}"
+                     + ("" if run is not None else f"  ({scope}_loso {NOT_RUN})"))
     lines += ["", "Table 3's other rows, as published (the suite does not run these methods):", ""]
     lines += baseline_lines(scopes)
     lines += ["", "Consistency of the paper's tables, computed by common.evaluation.metrics.scores_from_confusion",
@@ -107,7 +94,7 @@ def tables_2_3_lines(results: Mapping[str, Any]) -> list[str]:
     check = reported.confusion_consistency()
     for scope in reported.DATABASES + ("all",):
         c = check[scope]
-        lines.append(f"{reported.DATABASE_TITLES[scope]:10s}{c['uf1']:>17.4f}{c['table3_uf1']:>13.4f}"
+        lines.append(f"{columns[scope]:10s}{c['uf1']:>17.4f}{c['table3_uf1']:>13.4f}"
                      f"{c['uar']:>17.4f}{c['table3_uar']:>13.4f}")
     lines += ["", "CASME II (Table 5) and SAMM (Table 6) reproduce Table 3 exactly. For SMIC, Table 4 gives",
               "UF1 0.7621 and UAR 0.7452, which are Table 3's SMIC UAR (0.7621) and UF1 (0.7451): the two",
@@ -117,57 +104,60 @@ def tables_2_3_lines(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def confusion_matrices(results: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """{panel title: matrix}: per database, Tables 4-6, the database's own LOSO run (when in the same output
-    folder) and the composite run's slice."""
+def confusion_matrices(results: Mapping[str, Any], database_runs: Mapping[str, Mapping[str, Any] | None]
+                       ) -> dict[str, np.ndarray]:
+    """{panel title: matrix}: per database, Tables 4-6, the database's own LOSO run (``database_runs[db]``,
+    when in this report) and the composite run's slice."""
     pooled = results["metrics"]["pooled"]
     panels = {}
     for db in reported.DATABASES:
-        title = reported.DATABASE_TITLES[db]
-        panels[f"{title}, paper ({reported.CONFUSION_TABLES[db]})"] = reported.CONFUSION[db]
-        own = _pooled(sibling_results(results, f"{db}_loso")).get("confusion")
+        panels[f"{reported.TABLE_COLUMNS[db]}, paper ({reported.CONFUSION_TABLES[db]})"] = reported.CONFUSION[db]
+        own = _pooled(database_runs.get(db)).get("confusion")
         if own is not None:
-            panels[f"{title}, ours ({db}_loso)"] = np.asarray(own, dtype=int)
-        panels[f"{title}, ours (slice of the composite run)"] = np.asarray(
+            panels[f"{_title(db)}, ours ({db}_loso)"] = np.asarray(own, dtype=int)
+        panels[f"{_title(db)}, ours (slice of the composite run)"] = np.asarray(
             pooled.get(db, {}).get("confusion", np.zeros((3, 3))), dtype=int)
     return panels
 
 
-def loso_pages(pdf, result, context: Mapping[str, Any]) -> None:
+def loso_pages(pdf, result, context) -> None:
     """Tables 2-3 beside ours, Tables 4-6 beside our confusion matrices, Figs. 3-4 from this run's
-    preprocessing, example EAIs per class."""
-    results = result.summary  # the experiment's results.json, in memory
+    preprocessing, example EAIs per class (all from ``result`` and ``context.results``)."""
     import matplotlib.pyplot as plt
 
     from common.reporting import figures
 
-    fig = figures.text_page("kumar2019: Tables 2 and 3 beside ours", tables_2_3_lines(results))
+    results = result.summary
+    database_runs = {db: sibling_summary(context, f"{db}_loso") for db in reported.DATABASES}
+    fig = figures.text_page("kumar2019: Tables 2 and 3 beside ours", tables_2_3_lines(results, database_runs))
     pdf.savefig(fig)
     plt.close(fig)
     fig = figures.confusion_page("kumar2019: Tables 4-6 (paper) beside our confusion matrices",
-                                 confusion_matrices(results), reported.CLASSES,
+                                 confusion_matrices(results, database_runs), reported.CLASSES,
                                  subtitle="rows: true class, columns: predicted; ours pooled over the LOSO folds")
     pdf.savefig(fig)
     plt.close(fig)
-    figure_pages(pdf, results)
-    example_page(pdf, results, context)
+    figure_pages(pdf, result)
+    example_page(pdf, result, context)
 
 
-def database_lines(results: Mapping[str, Any], database: str) -> list[str]:
-    """Table 3's column of ``database`` beside this run (the database's own LOSO) and the composite's slice."""
+def database_lines(results: Mapping[str, Any], database: str, composite: Mapping[str, Any] | None) -> list[str]:
+    """Table 3's column of ``database`` beside this run (the database's own LOSO) and the slice of the composite
+    run ``composite`` (the results of ``megc2019_loso`` in this report, or None: not run in this report)."""
     ours = _pooled(results)
-    slice_ = _pooled(sibling_results(results, "megc2019_loso"), database)
-    title = reported.DATABASE_TITLES[database]
+    slice_ = _pooled(composite, database)
+    column = reported.TABLE_COLUMNS[database]
     paper = reported.TABLE_3[database]
-    lines = [f"Table 3, {title} column: paper / ours, pooled over this run's LOSO folds ({title} alone, Sec. 4)", "",
+    lines = [f"Table 3, {column} column: paper / ours, pooled over this run's LOSO folds ({_title(database)} alone, "
+             "Sec. 4)", "",
              f"{'':26s}{'UAR':>9s}{'UF1':>9s}{'accuracy':>10s}",
              f"{'paper (Our Approach)':26s}{paper['uar']:>9.4f}{paper['uf1']:>9.4f}{'':>10s}",
              f"{'ours, ' + database + '_loso':26s}{_fmt(ours.get('uar')):>9s}{_fmt(ours.get('uf1')):>9s}"
              f"{_fmt(ours.get('accuracy')):>10s}",
              f"{'ours, composite slice':26s}{_fmt(slice_.get('uar')):>9s}{_fmt(slice_.get('uf1')):>9s}"
-             f"{_fmt(slice_.get('accuracy')):>10s}",
-             "", "'composite slice': the megc2019_loso run's predictions on this database ('-' when not run in",
-             "this output folder); the paper's per-database numbers come from a separate run per database.", ""]
+             f"{_fmt(slice_.get('accuracy')):>10s}" + ("" if composite is not None else f"  (megc2019_loso {NOT_RUN})"),
+             "", "'composite slice': the megc2019_loso run's predictions on this database; the paper's",
+             "per-database numbers come from a separate run per database.", ""]
     if database == "smic":
         lines += ["Table 4's matrix gives UF1 0.7621 / UAR 0.7452: Table 3's SMIC UF1 and UAR appear swapped.", ""]
     lines += ["Table 3's other rows, as published (the suite does not run these methods):", ""]
@@ -175,31 +165,28 @@ def database_lines(results: Mapping[str, Any], database: str) -> list[str]:
     return lines
 
 
-def database_pages(pdf, result, context: Mapping[str, Any]) -> None:
+def database_pages(pdf, result, context) -> None:
     """A per-database LOSO experiment: Table 3's column and the Table 4/5/6 matrix beside ours; Figs. 3-4."""
-    results = result.summary  # the experiment's results.json, in memory
     import matplotlib.pyplot as plt
 
     from common.reporting import figures
 
-    database = str(results.get("config", {}).get("protocol", {}).get("dataset") or
-                   results["experiment"].removesuffix("_loso"))
-    title = reported.DATABASE_TITLES[database]
-    fig = figures.text_page(f"kumar2019: {title} alone, Table 3 beside ours", database_lines(results, database))
+    results = result.summary
+    database = result.config.protocol.dataset
+    fig = figures.text_page(f"kumar2019: {_title(database)} alone, Table 3 beside ours",
+                            database_lines(results, database, sibling_summary(context, "megc2019_loso")))
     pdf.savefig(fig)
     plt.close(fig)
-    panels = {f"{title}, paper ({reported.CONFUSION_TABLES[database]})": reported.CONFUSION[database],
-              f"{title}, ours ({results['experiment']})": np.asarray(
+    table = reported.CONFUSION_TABLES[database]
+    panels = {f"{reported.TABLE_COLUMNS[database]}, paper ({table})": reported.CONFUSION[database],
+              f"{_title(database)}, ours ({result.name})": np.asarray(
                   _pooled(results).get("confusion", np.zeros((3, 3))), dtype=int)}
-    fig = figures.confusion_page(f"kumar2019: {reported.CONFUSION_TABLES[database]} (paper) beside ours", panels,
+    fig = figures.confusion_page(f"kumar2019: {table} (paper) beside ours", panels,
                                  reported.CLASSES, subtitle="rows: true class, columns: predicted; ours pooled over "
                                                             "the LOSO folds of this database alone")
     pdf.savefig(fig)
     plt.close(fig)
-    figure_pages(pdf, results)
-
-
-fold_records = stored_fold_records  # common.evaluation.runner (talluri2022 and the tests use this name)
+    figure_pages(pdf, result)
 
 
 def figure_data(records: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -240,7 +227,7 @@ def figure_data(records: list[Mapping[str, Any]]) -> dict[str, Any]:
             "windows": windows, "class_alphas": class_alphas, "images": images}
 
 
-def figure_pages(pdf, results: Mapping[str, Any], max_curves: int = 6) -> None:
+def figure_pages(pdf, result, max_curves: int = 6) -> None:
     """Figs. 3 and 4 from this run's own preprocessing (the folds' ``extra``; nothing is reloaded or recomputed):
     Fig. 3, PSNR of the magnified clips against the clips per alpha and database (mean and spread over clips);
     Fig. 4, texture intensity A_t per frame of a few test clips at the test alpha, the frames Sec. 3.2 removed
@@ -249,7 +236,8 @@ def figure_pages(pdf, results: Mapping[str, Any], max_curves: int = 6) -> None:
 
     from common.reporting import figures
 
-    data = figure_data(fold_records(results))
+    results = result.summary
+    data = figure_data(list(result.records))
     fig = plt.figure(figsize=figures.A4)
     fig.suptitle(f"kumar2019 {results.get('experiment', '')}: Figs. 3 and 4 from this run's preprocessing "
                  f"({results.get('profile', '')} profile, {results.get('corpus', {}).get('kind', '')} corpus)",
@@ -260,7 +248,7 @@ def figure_pages(pdf, results: Mapping[str, Any], max_curves: int = 6) -> None:
         means = [float(np.mean(by_alpha[a])) for a in alphas]
         spread = [float(np.std(by_alpha[a])) for a in alphas]
         ax.errorbar(alphas, means, yerr=spread, marker="o", capsize=3,
-                    label=f"{reported.DATABASE_TITLES.get(dataset, dataset)} ({max(len(v) for v in by_alpha.values())} clips)")
+                    label=f"{_title(dataset)} ({max(len(v) for v in by_alpha.values())} clips)")
     ax.set_xlabel("amplification factor alpha", fontsize=8)
     ax.set_ylabel("PSNR (dB) vs the unmagnified clip", fontsize=8)
     ax.set_title("Fig. 3 (ours): PSNR vs alpha, mean +- sd over clips, at the alphas this run magnified", fontsize=8)
@@ -288,7 +276,7 @@ def figure_pages(pdf, results: Mapping[str, Any], max_curves: int = 6) -> None:
              "red = frames removed (probability < 0.5, Sec. 3.2). Frames removed over the test clips:"]
     for dataset, (gone, total) in sorted(data["removed"].items()):
         windows = data["windows"].get(dataset, [])
-        lines.append(f"  {reported.DATABASE_TITLES.get(dataset, dataset)}: {gone} of {total} frames "
+        lines.append(f"  {_title(dataset)}: {gone} of {total} frames "
                      f"({100.0 * gone / max(total, 1):.0f} %), window N {min(windows)}-{max(windows)}")
     if data["class_alphas"]:
         first = data["class_alphas"][0]
@@ -319,51 +307,74 @@ def _example_keys(texture: Mapping[str, Mapping[str, Any]], limit: int) -> list[
     return chosen
 
 
-def example_page(pdf, results: Mapping[str, Any], context: Mapping[str, Any]) -> None:
-    """One clip per class: its first face frame, the plain EAI and the EAIs at alpha 5, 10, 15 (and, with
-    ``model.eai_reference="first_frame"``, the network's input: the test EAI minus the first registered frame)."""
+def example_records(records) -> list[tuple[Mapping[str, Any], Mapping[str, Any], int]]:
+    """(clip, the fold's ``extra["examples"]``, row in its npz) of every example input the folds saved
+    (:func:`papers.kumar2019.protocol.save_examples`), ordered by class, then database."""
+    found = []
+    for record in records:
+        examples = (record.get("extra") or {}).get("examples") or {}
+        for row, clip in enumerate(examples.get("clips", [])):
+            found.append((clip, examples, row))
+    order = {name: k for k, name in enumerate(reported.CLASSES)}
+    return sorted(found, key=lambda item: (order.get(item[0]["class"], len(order)), item[0]["dataset"]))
+
+
+def example_page(pdf, result, context, max_rows: int = 9) -> None:
+    """The example inputs the folds saved (a test clip per class and database): its first face frame, the plain
+    EAI and the EAIs at alpha 5, 10, 15 (and, with ``data.motion_input="minus_first_frame"``, the network's
+    input: the test EAI minus the first registered frame). Faces only with ``context.allow_faces``."""
     import matplotlib.pyplot as plt
 
-    from common.datasets import load
     from common.reporting import figures
-    from papers.kumar2019 import protocol
 
-    synthetic = results.get("corpus", {}).get("kind") == "synthetic"
-    if not (bool(context.allow_faces) or synthetic):
-        fig = figures.text_page("kumar2019: example EAIs", [
-            "Example Emotion Avatar Images are omitted: they show faces of a licensed database.",
-            "Run with --allow-faces to include them (private use only)."])
+    config = result.config
+    examples = example_records(result.records)[:max_rows]
+    message = None
+    if not context.allow_faces:
+        message = ["Example Emotion Avatar Images are omitted: they show faces of a licensed database.",
+                   "Run with --allow-faces to include them (private use only)."]
+    elif not examples:
+        message = ["No example inputs in this run's fold records (the folds that test the example clips",
+                   "save them in their work folder, examples.npz)."]
+    if message:
+        fig = figures.text_page("kumar2019: example EAIs", message)
         pdf.savefig(fig)
         plt.close(fig)
         return
-    config = config_from_results(results)
-    selection = protocol.make_selection({"megc2019": load("megc2019", Path(results["corpus"]["root"]))}, config)
-    chosen = [int(np.flatnonzero(selection.labels == c)[0]) for c in range(len(selection.class_names))
-              if np.any(selection.labels == c)]
-    difference = config.model.eai_reference == "first_frame"  # the network input of the quick profile
-    columns = 1 + len(EXAMPLE_ALPHAS) + int(difference)
-    fig, axes = plt.subplots(len(chosen), columns, figsize=figures.A4, squeeze=False)
-    fig.suptitle("kumar2019: first face frame, plain EAI, EAIs at alpha 5 / 10 / 15 (Sec. 3.1-3.4; "
-                 f"band {config.magnification.low_hz:g}-{config.magnification.high_hz:g} Hz)"
-                 + ("\nlast: test EAI minus first registered frame (x4 + 128)" if difference else ""), fontsize=9)
-    for row, index in zip(axes, chosen):
-        sample = selection.samples[index]
-        eais = protocol.sample_eais(sample, EXAMPLE_ALPHAS, config)
-        frames, _, _ = protocol.face_clip(sample, config.face)
-        panels = [(frames[0], f"{sample.key}\n{selection.class_names[selection.labels[index]]}")]
-        for alpha in EXAMPLE_ALPHAS:
-            kept = eais[alpha]["kept"]
+    difference = config.data.motion_input == "minus_first_frame"  # the network input of the quick profile
+    test_alpha = float(config.magnification.test_alpha)
+    columns = 1 + max(len(saved["alphas"]) for _, saved, _ in examples) + int(difference)
+    fig, axes = plt.subplots(len(examples), columns, figsize=figures.A4, squeeze=False)
+    fig.subplots_adjust(left=0.04, right=0.96, top=0.92, bottom=0.02, hspace=0.6, wspace=0.15)
+    arrays_of: dict[str, dict[str, np.ndarray] | None] = {}
+    for row, (clip, saved, index) in zip(axes, examples):
+        for ax in row:
+            ax.axis("off")
+        if saved["path"] not in arrays_of:
+            try:
+                with np.load(saved["path"]) as npz:
+                    arrays_of[saved["path"]] = {name: npz[name] for name in npz.files}
+            except OSError:
+                arrays_of[saved["path"]] = None
+        arrays = arrays_of[saved["path"]]
+        if arrays is None:
+            row[0].text(0, 0.5, f"{clip['key']}: {saved['path']} is missing", fontsize=6)
+            continue
+        panels = [(arrays["face"][index], f"{clip['key']}\n{clip['class']}")]
+        for k, (alpha, (kept, total)) in enumerate(zip(saved["alphas"], clip["kept"])):
             label = "plain EAI" if alpha == 0 else f"alpha {alpha:g}"
-            panels.append((eais[alpha]["eai"], f"{label}\n{int(kept.sum())}/{len(kept)} frames kept"))
-        if difference:  # model.eai_reference="first_frame" (README ledger 21), shown amplified around grey
-            first = protocol.sample_first_frame(sample, config).astype(np.float32)
-            test_alpha = float(config.magnification.test_alpha)
-            delta = protocol.sample_eais(sample, (test_alpha,), config)[test_alpha]["eai"].astype(np.float32) - first
+            panels.append((arrays["eai"][index][k], f"{label}\n{kept}/{total} frames kept"))
+        if difference and "first" in arrays and test_alpha in saved["alphas"]:
+            # data.motion_input="minus_first_frame" (README ledger 21), shown amplified around grey
+            delta = (arrays["eai"][index][saved["alphas"].index(test_alpha)].astype(np.float32)
+                     - arrays["first"][index].astype(np.float32))
             panels.append((np.clip(128.0 + 4.0 * delta, 0, 255).astype(np.uint8), f"alpha {test_alpha:g} - first frame"))
         for ax, (image, label) in zip(row, panels):
             ax.imshow(image)
-            ax.set_title(label, fontsize=6)
-            ax.axis("off")
+            ax.set_title(label, fontsize=5)
+    fig.suptitle("kumar2019: first face frame, plain EAI, EAIs at alpha 5 / 10 / 15 (Sec. 3.1-3.4; "
+                 f"band {config.magnification.low_hz:g}-{config.magnification.high_hz:g} Hz), test clips of this run"
+                 + ("\nlast: test EAI minus first registered frame (x4 + 128)" if difference else ""), fontsize=9)
     pdf.savefig(fig)
     plt.close(fig)
 
@@ -377,40 +388,34 @@ def table_7_lines(cells: Mapping[tuple[str, str], Mapping[str, Any] | None]) -> 
     lines = ["Table 7: cross-dataset evaluation (train on one database, test on another)", "",
              f"{'train':10s}{'test':10s}{'UAR paper':>11s}{'ours':>9s}{'UF1 paper':>11s}{'ours':>9s}"]
     for (train, test), paper in reported.TABLE_7.items():
-        ours = cells.get((train, test)) or {}
-        lines.append(f"{reported.DATABASE_TITLES[train]:10s}{reported.DATABASE_TITLES[test]:10s}"
-                     f"{paper['uar']:>11.4f}{_fmt(ours.get('uar')):>9s}{paper['uf1']:>11.4f}{_fmt(ours.get('uf1')):>9s}")
-    lines += ["", "Ours: pooled scores of the one cross-dataset fold; '-' = not run (yet) in this output folder."]
+        ours = cells.get((train, test))
+        lines.append(f"{reported.TABLE_COLUMNS[train]:10s}{reported.TABLE_COLUMNS[test]:10s}"
+                     f"{paper['uar']:>11.4f}{_fmt((ours or {}).get('uar')):>9s}{paper['uf1']:>11.4f}"
+                     f"{_fmt((ours or {}).get('uf1')):>9s}" + ("" if ours is not None else f"  ({NOT_RUN})"))
+    lines += ["", "Ours: pooled scores of the one cross-dataset fold."]
     return lines
 
 
-def cross_pages(pdf, result, context: Mapping[str, Any]) -> None:
-    """Table 7 beside ours, drawn once: on the pages of the last cross-dataset experiment of the run;
-    the other cells come from their results.json in the same output folder (this run or an earlier one)."""
-    results = result.summary  # the experiment's results.json, in memory
+def cross_pages(pdf, result, context) -> None:
+    """Table 7 beside ours, drawn once: on the pages of the last cross-dataset experiment of this report;
+    the other cells from ``context.results`` ('-', not run in this report, where absent)."""
     import matplotlib.pyplot as plt
 
     from common.reporting import figures
 
     names = [n for n in context.results if n.startswith("cross_")]
-    if names and results.get("experiment") != names[-1]:
+    if names and result.name != names[-1]:
         return
-    here = Path(results["outputs"]["dir"]) if results.get("outputs") else None
     cells: dict[tuple[str, str], Mapping[str, Any] | None] = {}
     for train, test in reported.CROSS_PAIRS:
         name = _cross_name(train, test)
-        res = results if results.get("experiment") == name else None
-        if res is None and here is not None:
-            try:
-                res = json.loads((here.parent / name / "results.json").read_text())
-            except (OSError, ValueError):
-                res = None
-        cells[(train, test)] = (res or {}).get("metrics", {}).get("pooled", {}).get("all")
+        summary = result.summary if result.name == name else sibling_summary(context, name)
+        cells[(train, test)] = None if summary is None else _pooled(summary)
     fig = figures.text_page("kumar2019: Table 7 beside ours", table_7_lines(cells))
     pdf.savefig(fig)
     plt.close(fig)
 
 
-__all__ = ["EXAMPLE_ALPHAS", "config_from_results", "sibling_results", "baseline_lines", "tables_2_3_lines",
-           "confusion_matrices", "loso_pages", "database_lines", "database_pages", "fold_records", "figure_data",
-           "figure_pages", "example_page", "table_7_lines", "cross_pages"]
+__all__ = ["NOT_RUN", "sibling_summary", "baseline_lines", "tables_2_3_lines", "confusion_matrices", "loso_pages",
+           "database_lines", "database_pages", "figure_data", "figure_pages", "example_records", "example_page",
+           "table_7_lines", "cross_pages"]
