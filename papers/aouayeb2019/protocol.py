@@ -1,4 +1,5 @@
-"""Labels, inputs and the two-stage training of Aouayeb et al. 2019 under the MEGC 2019 protocol.
+"""Labels, losses, folds and the two-stage training of Aouayeb et al. 2019 under the MEGC 2019 protocol
+(the inputs: ``preprocessing.py``).
 
 M. Aouayeb, W. Hamidouche, K. Kpalma, A. Benazza-Benyahia, "A spatiotemporal deep learning
 solution for automatic micro-expressions recognition from local facial regions", IEEE MLSP 2019.
