@@ -68,8 +68,8 @@ def main(argv=None) -> int:
     from common.datasets.synthetic import default_corpus
     from common.evaluation.runner import load_datasets
     from common.experiment import FoldContext
-    from common.paths import cache_root
-    from papers.aouayeb2019 import EXPERIMENTS, protocol
+    from common.preprocessing.cache import default_root
+    from papers.aouayeb2019 import EXPERIMENTS, preprocessing, protocol
     from papers.aouayeb2019.config import PROFILES
     from papers.aouayeb2019.model import NUM_REGIONS, build_region_cnn, region_input_shape
 
@@ -97,15 +97,15 @@ def main(argv=None) -> int:
     for k, fold in enumerate(folds):
         mark = _clock()
         for i in list(fold.train) + list(fold.test):
-            protocol.clip_regions(selection.samples[int(i)], config)
+            preprocessing.clip_regions(selection.samples[int(i)], config, default_root())
         regions = _since(mark)
-        ctx = FoldContext(selection, fold, config, "quick", args.seed, Path(args.out) / fold.name, cache_root(),
+        ctx = FoldContext(selection, fold, config, "quick", args.seed, Path(args.out) / fold.name, default_root(),
                           log=lambda line: None)
         mark = _clock()
         outcome = protocol.run_fold(ctx)
         total = _since(mark)
         seconds = outcome.extra["seconds"]
-        n_frames = sum(len(protocol.frame_indices(len(selection.samples[int(i)].frames), config.data.frames_per_clip))
+        n_frames = sum(len(preprocessing.frame_indices(len(selection.samples[int(i)].frames), config.data.frames_per_clip))
                        for i in fold.train)
         print(f"\nfold {k + 1} ({fold.name}: {len(fold.train)} training clips, {n_frames} training frames per region)")
         print(f"{'stage':<44}{'wall s':>9}{'CPU s':>9}")

@@ -4,7 +4,6 @@ labels only, and a smoke run through run_all.py."""
 from __future__ import annotations
 
 import dataclasses
-import types
 import json
 import subprocess
 import sys
@@ -52,9 +51,11 @@ def test_parameter_counts_match_the_paper(default_models):
 
 
 def test_rgb_option_has_its_own_count():
-    from papers.aouayeb2019.model import build_models
+    from papers.aouayeb2019 import CONFIG
+    from papers.aouayeb2019.model import models
 
-    assert sum(_params(m) for m in build_models(channels=3).values()) == 1_092_931
+    rgb = dataclasses.replace(CONFIG, data=dataclasses.replace(CONFIG.data, channels=3))
+    assert sum(_params(m) for m in models(rgb).values()) == 1_092_931
 
 
 def test_not_me_relabelling_follows_fig3():
@@ -87,22 +88,22 @@ def test_focal_alpha_is_inverse_frequency():
     assert focal_alpha([0, 0, 3], 4) == pytest.approx([1 / 3, 0.0, 0.0, 2 / 3])
 
 
-def test_stage1_input_minus_first_frame_keeps_only_the_motion():
-    """Quick-profile option ``data.cnn_input``: the paper's crops as they are, or minus the first crop."""
-    from papers.aouayeb2019.protocol import stage1_input
+def test_cnn_input_minus_first_frame_keeps_only_the_motion():
+    """Quick-profile option ``data.motion_input``: the paper's crops as they are, or minus the first crop."""
+    from papers.aouayeb2019.preprocessing import cnn_input
 
     clip = np.zeros((3, 60, 60, 4), np.uint8)
     clip[..., :3] = 200
     clip[..., 3] = 255  # alpha: constant over the clip
     clip[2, 10:20, 10:20, :3] = 50  # a patch that darkens by 150 grey levels in the last frame
-    as_is = stage1_input(clip, "frame")
+    as_is = cnn_input(clip, "none")
     assert as_is.dtype == np.float32 and np.array_equal(as_is, clip)
-    moved = stage1_input(clip, "minus_first_frame")
+    moved = cnn_input(clip, "minus_first_frame")
     assert moved.shape == clip.shape and moved.dtype == np.float32
     assert not moved[:2].any() and not moved[..., 3].any()  # the face and the alpha plane are gone
     assert moved[2, 10:20, 10:20, :3].min() == moved[2].min() == -150.0 and np.count_nonzero(moved[2]) == 300
-    with pytest.raises(ValueError, match="cnn_input"):
-        stage1_input(clip, "difference")
+    with pytest.raises(ValueError, match="motion_input"):
+        cnn_input(clip, "difference")
 
 
 def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
@@ -119,7 +120,7 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     selection = Selection(samples, labels, protocol.EMOTIONS)
     frames = {i: [rng.integers(0, 256, (3,) + region_input_shape(r)).astype(np.uint8) for r in range(6)]
               for i in range(len(samples))}
-    monkeypatch.setattr(protocol, "clip_regions", lambda sample, config: frames[int(sample.clip)])
+    monkeypatch.setattr(protocol, "clip_regions", lambda sample, config, cache_dir: frames[int(sample.clip)])
     seen = []
     real_focal_loss = protocol.focal_loss
     monkeypatch.setattr(protocol, "focal_loss", lambda y, k, c: (seen.append((k, np.asarray(y).copy())), real_focal_loss(y, k, c))[1])
@@ -233,9 +234,9 @@ def test_clip_regions_places_the_first_frames_boxes_on_every_frame(tmp_path):
     from skimage import data as skdata
 
     from common.datasets.sample import Sample
-    from common.preprocessing import faces, regions
+    from common.preprocessing import faces
     from papers.aouayeb2019 import CONFIG
-    from papers.aouayeb2019.protocol import clip_regions
+    from papers.aouayeb2019.preprocessing import clip_regions, landmark_regions, region_crops
 
     first = skdata.astronaut()
     second = np.roll(first, 6, axis=1)  # the face moved 6 px right: its boxes stay where frame 1 put them
@@ -245,48 +246,64 @@ def test_clip_regions_places_the_first_frames_boxes_on_every_frame(tmp_path):
         cv2.imwrite(str(paths[-1]), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     sample = Sample(dataset="casme2", subject="sub01", clip="EP01", emotion="negative", onset=0, apex=None,
                     offset=None, fps=200.0, frames=tuple(paths))
-    crops = clip_regions(sample, CONFIG)
+    crops = clip_regions(sample, CONFIG, tmp_path / "stages")
     assert [c.shape for c in crops] == [(2, 80, 100, 4), (2, 80, 100, 4), (2, 80, 120, 4), (2, 60, 60, 4),
                                         (2, 60, 60, 4), (2, 60, 160, 4)]
     points = faces.landmarks(first)
     for k, frame in enumerate((first, second)):
-        expected = regions.aouayeb_landmark_regions(frame, points)
+        expected = landmark_regions(frame, points)
         for r in range(6):
             np.testing.assert_array_equal(crops[r][k], expected[r])
-    rgb = clip_regions(sample, dataclasses.replace(CONFIG, data=dataclasses.replace(CONFIG.data, channels=3)))
+    assert len(list((tmp_path / "stages" / "aouayeb2019_regions").rglob("*.npz"))) == 1  # cached under cache_dir
+    uncached = region_crops(sample, CONFIG)  # the --estimate hook's computation, the same arrays
+    for r in range(6):
+        np.testing.assert_array_equal(uncached[r], crops[r])
+    rgb = clip_regions(sample, dataclasses.replace(CONFIG, data=dataclasses.replace(CONFIG.data, channels=3)),
+                       tmp_path / "stages")
     assert rgb[5].shape == (2, 60, 160, 3)
 
 
-def test_table1_is_transcribed_and_compared(tmp_path):
+def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from papers.aouayeb2019.reported import TABLE1_COUNTS, report_pages, table1_rows
+    from common.datasets.sample import Sample
+    from common.experiment import ExperimentResult, ReportContext, Selection
+    from papers.aouayeb2019 import CONFIG, EXPERIMENTS
+    from papers.aouayeb2019.report import report_pages, table1_rows, table2_rows
+    from papers.aouayeb2019.reported import BASELINES, TABLE1_COUNTS
 
     for db, counts in TABLE1_COUNTS.items():
         assert counts["negative"] + counts["positive"] + counts["surprise"] == counts["total"]
     for name in ("negative", "positive", "surprise", "total"):
         assert sum(TABLE1_COUNTS[db][name] for db in ("smic", "casme2", "samm")) == TABLE1_COUNTS["all"][name]
     assert TABLE1_COUNTS["all"]["total"] == 442
-    # Our counts: row sums of the pooled confusion (every LOSO test clip once).
-    conf = {"smic": [[60, 5, 5], [1, 49, 0], [0, 0, 43]], "casme2": [[88, 0, 0], [0, 32, 0], [0, 0, 25]],
-            "samm": [[92, 0, 0], [0, 26, 0], [0, 0, 15]]}
-    conf["all"] = (np.sum([conf[d] for d in ("smic", "casme2", "samm")], axis=0)).tolist()
-    results = {"class_names": ["negative", "positive", "surprise"], "n_samples": 441,
-               "corpus": {"datasets": {"smic": 163, "casme2": 145, "samm": 133}},
-               "metrics": {"pooled": {s: {"confusion": m, "n": int(np.sum(m))} for s, m in conf.items()},
-                           "not_scored": []}}
-    rows, complete = table1_rows(results)
-    assert complete and len(rows) == 16
+    # Ours: the selection's clips per database and class (SMIC one positive clip short).
+    counts = {"smic": (70, 50, 43), "casme2": (88, 32, 25), "samm": (92, 26, 15)}
+    samples, labels = [], []
+    for db, per_class in counts.items():
+        for k, n in enumerate(per_class):
+            samples += [Sample(dataset=db, subject="s1", clip=f"{k}_{i}", emotion="x", onset=0, apex=None, offset=None,
+                               fps=100.0, frames=()) for i in range(n)]
+            labels += [k] * n
+    selection = Selection(tuple(samples), np.array(labels), ("negative", "positive", "surprise"))
+    rows = table1_rows(selection)
+    assert len(rows) == 16
     assert rows[0] == ["SMIC", "negative", "70", "70", "+0"]
-    assert rows[1] == ["SMIC", "positive", "51", "50", "-1"] and rows[3] == ["", "total", "164", "163", "-1"]
-    assert rows[-1] == ["", "total", "442", "441", "-1"]
+    assert rows[1] == ["", "positive", "51", "50", "-1"] and rows[3] == ["", "total", "164", "163", "-1"]
+    assert rows[12] == ["3DB (all)", "negative", "250", "250", "+0"] and rows[-1] == ["", "total", "442", "441", "-1"]
+    # Table 2: the nine baselines and the paper's row, then ours (pooled, from results.json in memory).
+    confusion = [[240, 5, 5], [1, 107, 0], [0, 0, 83]]
+    summary = {"profile": "quick", "seed": 0, "corpus": {"kind": "synthetic", "datasets": {"smic": 163}},
+               "metrics": {"pooled": {"all": {"uf1": 0.5, "uar": 0.25, "confusion": confusion}}},
+               "selection": {"dropped": [{"key": "smic/s1/x", "reason": "too short", "stage": "frames"}]}}
+    table2 = table2_rows(summary)
+    assert len(table2) == len(BASELINES) + 1 and table2[0][:5] == ["LBP-TOP", "[22]", "handcrafted", "0.5882", "0.5785"]
+    assert table2[-1] == ["reproduced (ours)", "", "deep learning", "0.5000", "0.2500"] + ["-"] * 6
+    result = ExperimentResult(paper="aouayeb2019", experiment=EXPERIMENTS[0], config=CONFIG, selection=selection,
+                              records=(), summary=summary)
     with PdfPages(tmp_path / "pages.pdf") as pdf:  # Table 2, Table 1 and Fig. 5 pages render
-        report_pages(pdf, types.SimpleNamespace(summary=results, records=()))
+        report_pages(pdf, result, ReportContext(paper_id="aouayeb2019"))
         assert pdf.get_pagecount() == 3
-    results["metrics"]["pooled"]["all"]["n"] = 100  # not every fold scored: no class differences claimed
-    rows, complete = table1_rows(results)
-    assert not complete and rows[0] == ["SMIC", "negative", "70", "70 (scored folds only)", "-"]
-    assert rows[3] == ["", "total", "164", "163", "-1"]
 
 
 @pytest.mark.slow  # about a minute of CPU: it traces the seven networks twice
@@ -297,11 +314,12 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
     from common.datasets.sample import Sample
     from common.experiment import Fold, FoldContext, Selection
     from papers.aouayeb2019 import CONFIG, protocol
+    from papers.aouayeb2019 import model as aouayeb_model
 
     def region_input_shape(r, channels=4):  # small crops keep the test fast; the networks are the paper's otherwise
         return (8 + 2 * r, 12, channels)
 
-    monkeypatch.setattr(protocol, "region_input_shape", region_input_shape)
+    monkeypatch.setattr(aouayeb_model, "region_input_shape", region_input_shape)
     rng = np.random.default_rng(1)
     labels = np.array([0, 0, 1, 1, 2, 2, 2, 0])
     samples = tuple(Sample(dataset="casme2", subject=f"sub0{1 + i // 4}", clip=str(i), emotion=protocol.EMOTIONS[l],
@@ -309,9 +327,9 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
     selection = Selection(samples, labels, protocol.EMOTIONS)
     frames = {i: [rng.integers(0, 256, (3,) + region_input_shape(r)).astype(np.uint8) for r in range(6)]
               for i in range(len(samples))}
-    monkeypatch.setattr(protocol, "clip_regions", lambda sample, config: frames[int(sample.clip)])
+    monkeypatch.setattr(protocol, "clip_regions", lambda sample, config, cache_dir: frames[int(sample.clip)])
     config = dataclasses.replace(  # Keras's focal loss, as quick/smoke: compiled_like keeps models with a built-in loss
-        CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3, cnn_input="minus_first_frame"),
+        CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3, motion_input="minus_first_frame"),
         loss=dataclasses.replace(CONFIG.loss, form="keras"),
         stage1=dataclasses.replace(CONFIG.stage1, epochs=2, batch_size=8),
         stage2=dataclasses.replace(CONFIG.stage2, epochs=3, batch_size=2, learning_rate=1e-3))
@@ -361,3 +379,77 @@ def test_batched_eager_prediction_equals_predict_without_warnings():
     np.testing.assert_allclose(probabilities, expected[1], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(clips, lstm.predict(seqs, verbose=0), rtol=1e-5, atol=1e-6)
     assert features.shape == (300, 20) and probabilities.shape == (300, 4) and clips.shape == (5, 3)
+
+
+@pytest.fixture(scope="module")
+def smoke_track(smoke_corpus):
+    """The ``megc2019`` track's data on the smoke corpus and the paper's benchmark experiment on it."""
+    from common.benchmark.tracks import MEGC2019
+    from common.config import apply_overrides
+    from common.evaluation.runner import load_datasets
+    from papers.aouayeb2019 import benchmark_experiment
+
+    experiment = benchmark_experiment(MEGC2019)
+    data = load_datasets(experiment, smoke_corpus)
+    config = apply_overrides(experiment.config, dict(experiment.profiles["smoke"]))
+    return experiment, data, config
+
+
+def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_a_smoke_fold(smoke_track, tmp_path):
+    from common.benchmark.tracks import MEGC2019, MEGC2019_HDE
+    from common.experiment import FoldContext
+    from common.preprocessing.cache import default_root
+    from papers.aouayeb2019 import BENCHMARK_MODELS, EXPERIMENTS, benchmark_experiment, reported
+
+    experiment, data, config = smoke_track
+    paper = EXPERIMENTS[0]
+    assert (experiment.name, experiment.datasets, experiment.scopes) == ("megc2019", MEGC2019.datasets, MEGC2019.scopes)
+    assert experiment.config == paper.config and experiment.profiles == paper.profiles
+    assert experiment.reported == reported.REPORTED and experiment.report_pages is None
+    hde = benchmark_experiment(MEGC2019_HDE, BENCHMARK_MODELS[0])
+    assert hde.name == "megc2019_hde" and hde.reported == () and hde.config == paper.config
+    with pytest.raises(ValueError, match="benchmark model"):
+        benchmark_experiment(MEGC2019, "resnet")
+    # Every track sample, in the track's order, with the track's labels and folds (max_folds is the paper's, not the track's).
+    track_selection = MEGC2019.select(data)
+    selection = experiment.select(data, config)
+    assert [s.key for s in selection.samples] == [s.key for s in track_selection.samples] and len(selection) > 0
+    assert selection.labels.tolist() == track_selection.labels.tolist()
+    folds = experiment.folds(selection, config, 0)
+    assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist()) for f in MEGC2019.folds(track_selection, 0)]
+    assert len(folds) > config.evaluation.max_folds == 1
+    fold = folds[0]
+    outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root(),
+                                              log=lambda line: None))
+    assert outcome.test_indices.tolist() == fold.test.tolist() and outcome.probabilities.shape == (len(fold.test), 3)
+    assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert outcome.extra["train_clips"] == {name: int(np.sum(selection.labels[fold.train] == k))
+                                            for k, name in enumerate(selection.class_names)}
+    assert set(outcome.extra["timing"]) == {"inputs_seconds", "fit_seconds", "predict_seconds", "predict_ms_per_clip"}
+
+
+def test_estimate_hooks_list_the_seven_networks_of_a_fold(smoke_track):
+    from papers.aouayeb2019 import EXPERIMENTS
+
+    experiment, data, config = smoke_track
+    assert experiment.training_stages is EXPERIMENTS[0].training_stages
+    assert experiment.preprocess_clip is EXPERIMENTS[0].preprocess_clip
+    selection = experiment.select(data, config)
+    fold = experiment.folds(selection, config, 0)[0]
+    stages = experiment.training_stages(config, selection, fold)
+    assert [s.model for s in stages] == [f"region_cnn_{r}" for r in range(6)] + ["lstm_stage"]
+    frames = sum(min(len(selection.samples[i].frames), config.data.frames_per_clip) for i in fold.train)
+    assert frames > len(fold.train)  # stage 1 trains on frames, stage 2 on clips
+    for stage in stages[:6]:
+        assert (stage.samples, stage.epochs, stage.batch_size) == (frames, config.stage1.epochs, config.stage1.batch_size)
+    assert (stages[6].samples, stages[6].epochs, stages[6].batch_size) == (
+        len(fold.train), config.stage2.epochs, config.stage2.batch_size)
+    cnn, lstm = stages[5].build(), stages[6].build()
+    assert cnn.compiled and lstm.compiled and cnn.optimizer is not None
+    assert tuple(cnn.input_shape[1:]) == (60, 160, 4) and _params(cnn) == 106_852
+    assert [tuple(s[1:]) for s in lstm.input_shape] == [(config.data.seq_len, 20)] * 6 and _params(lstm) == 452_419
+    sample = selection.samples[int(fold.train[0])]
+    crops = experiment.preprocess_clip(sample, config)
+    t = min(len(sample.frames), config.data.frames_per_clip)
+    assert [c.shape for c in crops] == [(t, 80, 100, 4), (t, 80, 100, 4), (t, 80, 120, 4), (t, 60, 60, 4),
+                                        (t, 60, 60, 4), (t, 60, 160, 4)]

@@ -3,10 +3,6 @@
 Landmarks ``points`` are (68, 2) (x, y), 0-based iBUG indices (algorithms.md 8.1; "right" is
 the subject's right, the image left). Frames are uint8 (H, W) grey or (H, W, 3) RGB.
 
-* Aouayeb et al. 2019, section 3.1 / Fig. 2 and the authors' ``crop_6_ROIs.py``
-  (algorithms.md 6.1): ``aouayeb_face_box``, ``aouayeb_letterbox``, ``aouayeb_regions`` (the
-  authors' fixed boxes on the letterboxed face); ``aouayeb_landmark_boxes``,
-  ``aouayeb_landmark_regions`` (the text's boxes placed on the landmarks, padded per region).
 * Le et al. 2020, section III-C / Fig. 2: ``le_boxes``, ``le_regions``, ``le_roi_canvas``
   (eyebrow, nose and mouth rectangles, eyes masked).
 * Talluri et al. 2022, section 4.2 (128 x 128 face crop from landmarks): ``landmark_face_crop``.
@@ -15,7 +11,6 @@ the subject's right, the image left). Frames are uint8 (H, W) grey or (H, W, 3) 
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import cv2
@@ -40,17 +35,6 @@ def _points(points) -> np.ndarray:
     return points
 
 
-def _rgb(frame: np.ndarray) -> np.ndarray:
-    frame = np.asarray(frame)
-    if frame.dtype != np.uint8:
-        raise ValueError(f"expected a uint8 frame, got {frame.dtype}")
-    if frame.ndim == 2:
-        return cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
-    if frame.ndim == 3 and frame.shape[2] == 3:
-        return frame
-    raise ValueError(f"expected a (H, W) or (H, W, 3) frame, got shape {frame.shape}")
-
-
 def crop_padded(image: np.ndarray, left: int, top: int, right: int, bottom: int, fill=0) -> np.ndarray:
     """``image[top:bottom, left:right]`` where parts outside the image are ``fill`` (PIL ``crop``
     semantics: right/bottom exclusive, zero padding)."""
@@ -62,184 +46,6 @@ def crop_padded(image: np.ndarray, left: int, top: int, right: int, bottom: int,
     if x1 > x0 and y1 > y0:
         out[y0 - top : y1 - top, x0 - left : x1 - left] = image[y0:y1, x0:x1]
     return out
-
-
-# ----------------------------------------------------------------------------- Aouayeb et al.
-@dataclasses.dataclass(frozen=True)
-class Region:
-    """A fixed box in the letterboxed face: columns x1:x2, rows y1:y2 (authors' [x1, x2, y1, y2])."""
-
-    name: str
-    x1: int
-    x2: int
-    y1: int
-    y2: int
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """(width, height), the paper's notation ("[100, 80]")."""
-        return self.x2 - self.x1, self.y2 - self.y1
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        """(height, width, 4): the RGBA crop's array shape, i.e. the Keras input shape."""
-        return self.y2 - self.y1, self.x2 - self.x1, 4
-
-
-AOUAYEB_SIZE = (240, 280)  # (width, height) of resize_contain (crop_6_ROIs.py)
-# Section 3.1 / section 4: "left eye + eyebrow, right eye + eyebrow, nose, left cheek, right
-# cheek and mouth, at size [100,80], [100,80], [120,80], [60,60], [60,60], [160,60]" (w x h);
-# boxes from crop_6_ROIs.py. The paper's "left" is the viewer's: R0 (x 0-100) is the image-left
-# side, i.e. the subject's right in our naming (algorithms.md 8.1).
-AOUAYEB_REGIONS = (
-    Region("right_eye_brow", 0, 100, 20, 100),
-    Region("left_eye_brow", 140, 240, 20, 100),
-    Region("nose", 60, 180, 80, 160),
-    Region("right_cheek", 0, 60, 120, 180),
-    Region("left_cheek", 180, 240, 120, 180),
-    Region("mouth", 40, 200, 180, 240),
-)
-
-
-def aouayeb_face_box(points) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) of the face, right/bottom exclusive as in PIL ``crop``:
-    x from P17.x to P26.x, y from min(P18.y, P25.y) to P8.y (``Face_align_croping``)."""
-    p = np.rint(_points(points)).astype(int)
-    return int(p[17, 0]), int(min(p[18, 1], p[25, 1])), int(p[26, 0]), int(p[8, 1])
-
-
-def aouayeb_letterbox(frame: np.ndarray, points, background=(255, 255, 255, 0), enlarge: bool = False) -> np.ndarray:
-    """(280, 240, 4) uint8 RGBA: the face box fitted into 240 x 280 as
-    ``resizeimage.resize_contain(face, [240, 280])`` does (python-resize-image >= 1.1.18):
-
-    PIL ``thumbnail`` (LANCZOS, shrinks only, never enlarges, keeps the aspect ratio) pasted at
-    ``ceil((240 - w) / 2), ceil((280 - h) / 2)`` on an RGBA canvas of ``(255, 255, 255, 0)``:
-    alpha is 255 over the face and 0 in the margins; the margins' RGB is white. The paper's
-    text says "adding a black background"; pass ``background=(0, 0, 0, 0)`` for that.
-    A face box smaller than 240 x 280 is therefore NOT enlarged: it sits at its own size in the
-    middle and the fixed regions partly cover the transparent margin, as in the authors' crops.
-    ``enlarge=True`` (an option, off by default) scales small faces up to fit as well.
-    Uses Pillow itself for the exact resampling (no maintained NumPy/OpenCV equivalent of
-    ``thumbnail``'s size rule and filter).
-    """
-    from PIL import Image
-
-    left, top, right, bottom = aouayeb_face_box(points)
-    if right <= left or bottom <= top:
-        raise ValueError(
-            f"landmarks give an empty Aouayeb face box (left={left}, top={top}, right={right}, bottom={bottom})"
-        )
-    face = Image.fromarray(crop_padded(_rgb(frame), left, top, right, bottom), "RGB")
-    if enlarge:  # not the authors' behaviour: "contain" with upscaling
-        scale = min(AOUAYEB_SIZE[0] / face.size[0], AOUAYEB_SIZE[1] / face.size[1])
-        if scale > 1:
-            enlarged = (max(1, round(face.size[0] * scale)), max(1, round(face.size[1] * scale)))
-            face = face.resize(enlarged, Image.LANCZOS)
-    face.thumbnail(AOUAYEB_SIZE, Image.LANCZOS)
-    canvas = Image.new("RGBA", AOUAYEB_SIZE, tuple(background))
-    position = (math.ceil((AOUAYEB_SIZE[0] - face.size[0]) / 2), math.ceil((AOUAYEB_SIZE[1] - face.size[1]) / 2))
-    canvas.paste(face, position)
-    return np.asarray(canvas.convert("RGBA"))
-
-
-def aouayeb_regions(
-    frame: np.ndarray, points, background=(255, 255, 255, 0), enlarge: bool = False
-) -> list[np.ndarray]:
-    """The six RGBA regions (80,100,4), (80,100,4), (80,120,4), (60,60,4), (60,60,4), (60,160,4)
-    of ``aouayeb_letterbox``; pass the FIRST frame's landmarks for every frame (section 3.1)."""
-    face = aouayeb_letterbox(frame, points, background, enlarge)
-    return [np.ascontiguousarray(face[r.y1 : r.y2, r.x1 : r.x2]) for r in AOUAYEB_REGIONS]
-
-
-def aouayeb_clip_regions(frames, points, background=(255, 255, 255, 0), enlarge: bool = False) -> list[np.ndarray]:
-    """Six (T, H, W, 4) uint8 arrays for a clip, every frame cut with the same ``points``."""
-    per_frame = [aouayeb_regions(frame, points, background, enlarge) for frame in frames]
-    return [np.stack([regions[i] for regions in per_frame]) for i in range(len(AOUAYEB_REGIONS))]
-
-
-# Letterbox / padding colours (RGBA). Sec. 4.1.2: "adding a black background"; the authors'
-# ``resize_contain`` pastes on (255, 255, 255, 0), white RGB with alpha 0 (algorithms.md 6.1).
-AOUAYEB_BACKGROUNDS = {"black": (0, 0, 0, 0), "white": (255, 255, 255, 0)}
-
-
-def aouayeb_background(name: str) -> tuple[int, int, int, int]:
-    """The RGBA colour of ``"black"`` (the text) or ``"white"`` (the authors' ``resize_contain``)."""
-    if name not in AOUAYEB_BACKGROUNDS:
-        raise ValueError(f"background={name!r}: expected one of {', '.join(AOUAYEB_BACKGROUNDS)}")
-    return AOUAYEB_BACKGROUNDS[name]
-
-
-def aouayeb_landmark_boxes(points, margin: float = 0.1) -> list[tuple[int, int, int, int]]:
-    """(left, top, right, bottom), right/bottom exclusive, of the six regions of Sec. 3.1, placed
-    on the 68 landmarks (in ``AOUAYEB_REGIONS`` order: image-left eye + eyebrow, image-right eye +
-    eyebrow, nose, image-left cheek, image-right cheek, mouth).
-
-    Sec. 3.1 / 4.1.2 say the six boxes are "indicated from the first frame of every sequence
-    based on the 68 facial landmarks" and give no coordinates, so (our choice; m = ``margin`` x
-    the inter-ocular distance between the eye centres):
-
-    * eye + eyebrow: the bounding box of the brow (17-21 / 22-26) and eye (36-41 / 42-47) points,
-      grown by m on every side;
-    * nose: the bounding box of the nose points 27-35 (root to nostrils), grown by m;
-    * mouth: the bounding box of the lips 48-67, grown by m;
-    * cheek (no landmark lies on a cheek): between the lower eyelid (+ m) and the upper lip's
-      side (P48-P50 / P52-P54, its highest point) vertically, and between the innermost
-      face-outline point at that height (P1-P3 / P13-P15) and the nose wing (P31.x / P35.x)
-      horizontally: the skin lateral to the nose and below the eye that AU6 (cheek raiser) moves.
-    """
-    p = _points(points)
-    m = margin * _inter_ocular(p)
-
-    def grown(idx) -> tuple[float, float, float, float]:
-        q = p[list(idx)]
-        return q[:, 0].min() - m, q[:, 1].min() - m, q[:, 0].max() + m, q[:, 1].max() + m
-
-    # Cheeks, inclusive extents: the nose wing and the upper lip stay outside (hence the 1 px).
-    right_cheek = (p[[1, 2, 3], 0].max(), p[[40, 41], 1].max() + m, p[31, 0] - 1, p[[48, 49, 50], 1].min() - 1)
-    left_cheek = (p[35, 0] + 1, p[[46, 47], 1].max() + m, p[[13, 14, 15], 0].min(), p[[52, 53, 54], 1].min() - 1)
-    boxes = [grown(RIGHT_BROW + RIGHT_EYE), grown(LEFT_BROW + LEFT_EYE), grown(NOSE), right_cheek, left_cheek,
-             grown(MOUTH)]
-    out = []
-    for left, top, right, bottom in boxes:
-        box = (math.floor(left), math.floor(top), math.floor(right) + 1, math.floor(bottom) + 1)
-        if box[2] <= box[0] or box[3] <= box[1]:
-            raise ValueError(f"landmarks give an empty Aouayeb region box {box}: expected a frontal face")
-        out.append(box)
-    return out
-
-
-def aouayeb_contain(image, size: tuple[int, int], background=(0, 0, 0, 0)) -> np.ndarray:
-    """(height, width, 4) uint8 RGBA: ``image`` (RGBA) pasted in the middle of a ``size`` =
-    (width, height) canvas of ``background``, first shrunk to fit when larger (PIL ``thumbnail``,
-    LANCZOS, aspect ratio kept), never enlarged: ``resize_contain``'s rule applied to one region.
-
-    Sec. 4.1.2: "we only resized them to the same size by adding a black background". A crop
-    larger than its fixed size cannot be padded; shrinking it to fit, keeping its aspect ratio, is
-    our choice (it is what the authors' ``resize_contain`` does to the face, README ledger).
-    """
-    from PIL import Image
-
-    crop = Image.fromarray(np.ascontiguousarray(image), "RGBA")
-    crop.thumbnail(size, Image.LANCZOS)  # DEVIATION: the text only pads; a larger crop is shrunk to fit (aouayeb2019 ledger #19)
-    canvas = Image.new("RGBA", size, tuple(background))
-    canvas.paste(crop, (math.ceil((size[0] - crop.size[0]) / 2), math.ceil((size[1] - crop.size[1]) / 2)))
-    return np.asarray(canvas)
-
-
-def aouayeb_landmark_regions(frame: np.ndarray, points, background=(0, 0, 0, 0), margin: float = 0.1) -> list[np.ndarray]:
-    """The six RGBA regions (80,100,4), (80,100,4), (80,120,4), (60,60,4), (60,60,4), (60,160,4)
-    as Sec. 3.1 / 4.1.2 describe them: each box of ``aouayeb_landmark_boxes`` cropped from the
-    frame itself and padded to its fixed size on ``background`` (``aouayeb_contain``; shrunk to
-    fit only when larger). Alpha is 255 over the frame's pixels, 0 in the padding and outside
-    the frame, so the crops keep the 4 channels of the paper's parameter count. Pass the FIRST
-    frame's landmarks for every frame (Sec. 3.1).
-    """
-    rgba = np.concatenate([_rgb(frame), np.full(np.asarray(frame).shape[:2] + (1,), 255, np.uint8)], axis=2)
-    crops = []
-    for box, region in zip(aouayeb_landmark_boxes(points, margin), AOUAYEB_REGIONS):
-        crop = crop_padded(rgba, *box, fill=np.asarray(background, np.uint8))
-        crops.append(aouayeb_contain(crop, region.size, background))
-    return crops
 
 
 # ----------------------------------------------------------------------------- Le et al.

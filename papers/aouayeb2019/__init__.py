@@ -1,28 +1,21 @@
 """Aouayeb et al. 2019 (MLSP): region CNNs + LSTMs with focal loss, MEGC 2019 composite LOSO.
 
-The contract (``common/experiment.py``): ``PAPER`` and ``EXPERIMENTS``; ``build_models`` gives
-the seven networks with the default config (1,093,531 trainable parameters in total, Sec. 5).
+Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment`` and
+``BENCHMARK_MODELS``. ``models()`` gives the seven networks with the default config (1,093,531
+trainable parameters in total, Sec. 5).
 """
 from __future__ import annotations
 
-from common.experiment import Experiment, Paper
-from papers.aouayeb2019 import protocol, reported
-from papers.aouayeb2019.config import PROFILES, AouayebConfig
-from papers.aouayeb2019.model import build_models
+from common.experiment import Experiment, Paper, Track
+from papers.aouayeb2019 import protocol, report, reported
+from papers.aouayeb2019.config import CONFIG, PROFILES
+from papers.aouayeb2019.model import models
 
 # Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. 3.1 feeds every frame of a
 # clip to the LSTM (Sec. 3.2); one frame has no temporal dynamics to model.
 MIN_FRAMES = 2
-
-CONFIG = AouayebConfig()
-
-
-def models() -> dict:
-    """``region_cnn_0`` .. ``region_cnn_5`` and ``lstm_stage`` as built by the default config."""
-    return build_models(channels=CONFIG.data.channels, num_labels=CONFIG.model.region_labels,
-                        seq_len=CONFIG.data.seq_len, leaky_slope=CONFIG.model.leaky_slope,
-                        head_pooling=CONFIG.model.head_pooling)
-
+# quick and smoke (the paper profile is the config itself).
+EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
 PAPER = Paper(
     id="aouayeb2019",
@@ -48,13 +41,46 @@ EXPERIMENTS = (
         select=protocol.select,
         folds=protocol.folds,
         run_fold=protocol.run_fold,
-        profiles={name: overrides for name, overrides in PROFILES.items() if name != "paper"},
+        profiles=EXPERIMENT_PROFILES,
         reported=reported.REPORTED,
         metrics=("uf1", "uar", "accuracy"),
         scopes=reported.SCOPES,
-        report_pages=reported.report_pages,
+        report_pages=report.report_pages,
         min_frames=MIN_FRAMES,
+        training_stages=protocol.training_stages,
+        preprocess_clip=protocol.preprocess_clip,
     ),
 )
 
-__all__ = ["PAPER", "EXPERIMENTS", "CONFIG", "build_models", "models"]
+# The benchmark (issue 12): one pipeline (six region CNNs, then the LSTM stage), the paper's own.
+BENCHMARK_MODELS: tuple[str, ...] = ("region_cnn_lstm",)
+
+
+def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
+    """The paper's pipeline on a benchmark track: ``megc2019_loso``'s config, profiles and ``run_fold`` on
+    the track's samples and folds, unchanged. The paper's Table 2 numbers are the ``megc2019`` track's
+    protocol (LOSO on the composite), so that track shows them; other tracks show none. README "In the benchmark"."""
+    model = BENCHMARK_MODELS[0] if model is None else model
+    if model not in BENCHMARK_MODELS:
+        raise ValueError(f"aouayeb2019: no benchmark model {model!r}; models: {', '.join(BENCHMARK_MODELS)}")
+    return Experiment(
+        name=track.name if model == BENCHMARK_MODELS[0] else f"{track.name}_{model}",
+        title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs",
+        datasets=track.datasets,
+        config=CONFIG,
+        select=lambda data, config: track.select(data),
+        folds=lambda selection, config, seed: track.folds(selection, seed),
+        run_fold=protocol.run_fold,
+        profiles=EXPERIMENT_PROFILES,
+        reported=reported.REPORTED if track.name == "megc2019" else (),
+        metrics=("uf1", "uar", "accuracy"),
+        scopes=track.scopes,
+        report_pages=None,
+        loader_options=track.loader_options,
+        min_frames=track.min_frames,
+        training_stages=protocol.training_stages,
+        preprocess_clip=protocol.preprocess_clip,
+    )
+
+
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CONFIG", "models"]

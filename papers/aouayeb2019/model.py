@@ -17,6 +17,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from papers.aouayeb2019.config import CONFIG, AouayebConfig
+
 # Sec. 4.1.2: region sizes [width, height] = [100,80], [100,80], [120,80], [60,60], [60,60],
 # [160,60]; Keras inputs are (height, width, channels). Region order (Sec. 3.1): left eye+brow,
 # right eye+brow, nose, left cheek, right cheek, mouth.
@@ -115,11 +117,28 @@ def build_lstm_stage(seq_len: int = 500, feature_dim: int = 20, regions: int = N
     return keras.Model(inputs, out, name=name)
 
 
-def build_models(channels: int = 4, num_labels: int = 4, seq_len: int = 500, leaky_slope: float = 0.3,
-                 head_pooling: str = "global_average") -> dict[str, keras.Model]:
-    """All seven networks: ``region_cnn_0`` .. ``region_cnn_5`` and ``lstm_stage``."""
-    models = {f"region_cnn_{r}": build_region_cnn(region_input_shape(r, channels), num_labels,
-                                                  name=f"region_cnn_{r}", head_pooling=head_pooling)
-              for r in range(NUM_REGIONS)}
-    models["lstm_stage"] = build_lstm_stage(seq_len=seq_len, leaky_slope=leaky_slope)
-    return models
+def build_region_model(config: AouayebConfig, region: int) -> keras.Model:
+    """Region CNN ``region`` (0..5, Sec. 3.1 order) of the experiment ``config``: ``region_cnn_<region>``."""
+    return build_region_cnn(region_input_shape(region, config.data.channels), config.model.region_labels,
+                            name=f"region_cnn_{region}", feature_dim=config.model.feature_dim,
+                            dense_units=config.model.dense_units, dropout=config.model.cnn_dropout,
+                            pool_size=config.model.pool_size, head_pooling=config.model.head_pooling,
+                            input_scale=config.data.input_scale)
+
+
+def build_model(config: AouayebConfig, num_classes: int) -> keras.Model:
+    """The classifier of the experiment ``config``: the six-LSTM stage (Sec. 3.3) over ``num_classes``
+    emotions (3 on the MEGC 2019 composite). Its inputs are the region CNNs' features
+    (:func:`build_region_model`, :func:`feature_extractor`), trained first (two stages, Sec. 3.2-3.3)."""
+    return build_lstm_stage(seq_len=config.data.seq_len, feature_dim=config.model.feature_dim,
+                            units=config.model.lstm_units, num_classes=num_classes, dense_units=config.model.fc_units,
+                            dropout=config.model.lstm_dropout, leaky_slope=config.model.leaky_slope)
+
+
+def models(config: AouayebConfig | None = None) -> dict[str, keras.Model]:
+    """All seven networks of ``config`` (default: the paper's): ``region_cnn_0`` .. ``region_cnn_5`` and
+    ``lstm_stage`` (3 emotions)."""
+    config = CONFIG if config is None else config
+    built = {f"region_cnn_{r}": build_region_model(config, r) for r in range(NUM_REGIONS)}
+    built["lstm_stage"] = build_model(config, 3)
+    return built

@@ -1,0 +1,102 @@
+"""The report pages of Aouayeb et al. 2019: Table 2 reproduced (baselines, the paper, ours), Table 1 beside
+our selection, and the Fig. 5 confusion matrix.
+
+Pages only draw (issue 14): from ``result.summary`` (results.json in memory), ``result.selection`` (the
+samples the folds index) and the ``context``; the transcribed numbers come from ``reported.py``.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from common.evaluation.fold import class_counts
+from common.experiment import ExperimentResult, ReportContext, Selection
+from papers.aouayeb2019.reported import (BASELINES, FIG5_NEGATIVE_RECALL, SCOPE_TITLES, SCOPES, TABLE1_COUNTS,
+                                         TABLE1_SCOPES)
+
+
+def _run_line(summary: Mapping[str, Any]) -> str:
+    """What the numbers are: profile, corpus (kind and databases) and seed."""
+    corpus = summary.get("corpus", {}) or {}
+    sizes = ", ".join(f"{k} {v}" for k, v in (corpus.get("datasets") or {}).items())
+    return (f"profile: {summary.get('profile', '?')}   corpus: {corpus.get('kind', '?')} ({sizes})   "
+            f"seed: {summary.get('seed', '?')}")
+
+
+def table2_rows(summary: Mapping[str, Any]) -> list[list[str]]:
+    """Table 2 with our pooled UF1/UAR as the last row: [model, ref, approach, UF1/UAR per scope]."""
+    def cell(value: Any) -> str:
+        return "-" if value is None else f"{float(value):.4f}"
+
+    rows = []
+    for name, ref, approach, values in BASELINES:
+        row = [name, ref, approach]
+        for scope in SCOPES:
+            uf1, uar = values[scope]
+            row += [cell(uf1), cell(uar)]
+        rows.append(row)
+    pooled = (summary.get("metrics") or {}).get("pooled", {})
+    ours = ["reproduced (ours)", "", "deep learning"]
+    for scope in SCOPES:
+        scores = pooled.get(scope) or {}
+        ours += [cell(scores.get("uf1")), cell(scores.get("uar"))]
+    rows.append(ours)
+    return rows
+
+
+def table1_rows(selection: Selection) -> list[list[str]]:
+    """Table 1 beside our selection: [database, class, paper, ours, ours - paper] per database x class,
+    then the database's total. Ours: the clips the folds index (after the runner's checks)."""
+    datasets = selection.datasets
+    rows = []
+    for scope in TABLE1_SCOPES:
+        paper = TABLE1_COUNTS[scope]
+        indices = np.arange(len(selection)) if scope == "all" else np.flatnonzero(datasets == scope)
+        ours = class_counts(selection, indices)
+        title = "3DB (all)" if scope == "all" else SCOPE_TITLES.get(scope, scope)
+        for name, count in {**ours, "total": len(indices)}.items():
+            reference = paper.get(name)
+            rows.append([title if name == selection.class_names[0] else "", name,
+                         "-" if reference is None else str(reference), str(count),
+                         "-" if reference is None else f"{count - reference:+d}"])
+    return rows
+
+
+def report_pages(pdf: Any, result: ExperimentResult, context: ReportContext) -> None:
+    """Extra PDF pages: Table 2 reproduced (baselines, paper, ours), Table 1 beside our selection and
+    the Fig. 5 confusion matrix."""
+    import matplotlib.pyplot as plt
+
+    from common.reporting.figures import confusion_page, table_pages
+
+    summary = result.summary
+    header = ["model", "ref", "approach"] + [f"{SCOPE_TITLES[s]} {m}" for s in SCOPES for m in ("UF1", "UAR")]
+    subtitle = (f"Aouayeb et al. 2019, Table 2 (LOSO, MEGC 2019 composite) with our pooled scores as the last row. "
+                f"{_run_line(summary)}")
+    rows = table2_rows(summary)
+    highlight = [False] * (len(rows) - 1) + [True]
+    for fig in table_pages("Table 2 reproduced", header, rows, subtitle=subtitle, highlight=highlight,
+                           col_widths=[0.17, 0.05, 0.1] + [0.085] * 8):
+        pdf.savefig(fig)
+        plt.close(fig)
+    rows = table1_rows(result.selection)
+    dropped = len((summary.get("selection") or {}).get("dropped") or ())
+    for fig in table_pages("Table 1 beside our selection (MEGC 2019 composite)",
+                           ["database", "class", "paper (Table 1)", "ours", "ours - paper"], rows,
+                           subtitle=(f"Aouayeb et al. 2019, Table 1: samples per class and database. Ours: the "
+                                     f"{len(result.selection)} clips the folds use ({dropped} dropped on the way, "
+                                     f"listed on the selection page). Red: a count that differs. {_run_line(summary)}"),
+                           highlight=[row[4] not in ("+0", "-") for row in rows],
+                           col_widths=[0.2, 0.15, 0.2, 0.2, 0.2]):
+        pdf.savefig(fig)
+        plt.close(fig)
+    matrix = ((summary.get("metrics") or {}).get("pooled", {}).get("all") or {}).get("confusion")
+    if matrix:
+        recall = matrix[0][0] / max(sum(matrix[0]), 1)
+        fig = confusion_page("Fig. 5 reproduced: confusion matrix on the composite (LOSO, pooled)",
+                             {"all": matrix}, list(result.selection.class_names),
+                             subtitle=(f"paper (Sec. 4.2): negative recall {FIG5_NEGATIVE_RECALL:.3f}; "
+                                       f"ours: {recall:.3f}. {_run_line(summary)}"))
+        pdf.savefig(fig)
+        plt.close(fig)
