@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any, Callable, Mapping
 
 import keras
 import numpy as np
@@ -330,9 +330,11 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     return fresh
 
 
-def forget_compiled() -> None:
-    """Drop every model kept by :func:`compiled_like` (tests; a new configuration)."""
-    _COMPILED.clear()
+def forget_compiled(where: Callable[[Any], bool] | None = None) -> None:
+    """Drop the models kept by :func:`compiled_like`: every one (tests; a new configuration), or those whose
+    key satisfies ``where(key)`` (a paper keeping one model at a time for memory)."""
+    for key in [k for k in _COMPILED if where is None or where(k)]:
+        del _COMPILED[key]
 
 
 def grid_search(build, evaluate, hyperparameters, directory: Path, project_name: str, seed: int | None = None) -> None:

@@ -254,6 +254,9 @@ def test_reused_model_trains_as_a_new_model_each_fold(monkeypatch):
     for a, b, c in zip(after_first, after_second, after_fresh):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
+    # One le2020 model kept at a time (memory): another configuration replaces it.
+    other = dataclasses.replace(config, train=dataclasses.replace(config.train, learning_rate=0.001))
+    assert compiled_model(other, 3) is not first and compiled_model(config, 3) is not first
     forget_compiled()
 
 

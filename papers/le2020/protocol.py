@@ -109,14 +109,17 @@ def check_weights(config: Le2020Config, n_classes: int) -> None:
 def compiled_model(config: Le2020Config, n_classes: int):
     """The fold's ``<backbone>_roi``, built afresh (under the runner's seed) and compiled with the paper's
     recipe. With ``model.reuse_across_folds`` (the quick profile) the compiled model is kept across folds
-    (``common.training.compiled_like``): the fresh start is copied into it, so Keras does not retrace it."""
+    (``common.training.compiled_like``): the fresh start is copied into it, so Keras does not retrace it.
+    One le2020 model is kept at a time (a VGG19 with Adam's slots holds about 0.5 GB at 32 px)."""
     import keras
 
-    from common.training import compiled_like
+    from common.training import compiled_like, forget_compiled
     from papers.le2020.model import build_model, input_channels
 
     fresh = build_model(config, n_classes)
     key = ("le2020", config.model, config.train, int(n_classes), input_channels(config.regions))
+    # one le2020 model kept at a time (memory), as before issue 14
+    forget_compiled(lambda kept: isinstance(kept, tuple) and kept[:1] == ("le2020",) and kept != key)
     return compiled_like(key, fresh, config.train, loss=keras.losses.CategoricalCrossentropy(),
                          reuse=config.model.reuse_across_folds)
 
@@ -141,7 +144,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
             recompute_batch_norm(trained, x_train)  # option, off in the paper profile
 
     def extra(trained, history) -> dict[str, Any]:
-        path = ctx.work_dir / "examples.npz"
+        path = (ctx.work_dir / "examples.npz").resolve()
         ctx.work_dir.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, **example_inputs(selection, fold.test, config, ctx.cache_dir))
         return {"input_notes": notes_train + notes_test, "initial_weights": weights_note(config.model),
