@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any, Callable, Mapping
 
 import keras
 import numpy as np
@@ -219,36 +219,6 @@ def _fit_one_pass(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_
     return history
 
 
-_REUSABLE_MODELS: dict = {}  # key -> (compiled model, initial weights, initial optimiser state); one at a time
-
-
-def fold_model(key: Any, build_and_compile, reuse: bool = True) -> keras.Model:
-    """A compiled model in the state of a freshly built one, for one fold.
-
-    ``build_and_compile()`` returns a compiled model. Without ``reuse`` every call frees the
-    previous graph (``clear_session``) and builds anew. With ``reuse`` the model is built once per
-    ``key`` (the configuration) and its initial weights (BN statistics included) and optimiser
-    state (slots, iteration count, learning rate) are kept; each later call restores both, so
-    Keras reuses the traced train/predict functions instead of rebuilding them every fold (about
-    20 s per fold for a ResNet on 2 CPU cores). The runner seeds every fold alike, so a rebuild
-    would start from the same weights: the folds see the same starting point either way.
-    """
-    if reuse and key in _REUSABLE_MODELS:
-        model, weights, optimiser_state = _REUSABLE_MODELS[key]
-        model.set_weights(weights)
-        for variable, value in zip(model.optimizer.variables, optimiser_state):
-            variable.assign(value)
-        return model
-    _REUSABLE_MODELS.clear()  # one model at a time (memory)
-    keras.backend.clear_session()  # free the previous fold's (or configuration's) graph
-    model = build_and_compile()
-    if reuse:
-        model.optimizer.build(model.trainable_variables)  # its variables exist now, so their start can be kept
-        _REUSABLE_MODELS[key] = (model, model.get_weights(),
-                                 [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables])
-    return model
-
-
 def history_has_nan(history: Mapping[str, list[float]]) -> bool:
     """True when any recorded loss is NaN or infinite (TerminateOnNaN stopped the run)."""
     return any(not np.all(np.isfinite(v)) for k, v in history.items() if "loss" in k)
@@ -345,9 +315,11 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     return fresh
 
 
-def forget_compiled() -> None:
-    """Drop every model kept by :func:`compiled_like` (tests; a new configuration)."""
-    _COMPILED.clear()
+def forget_compiled(where: Callable[[Any], bool] | None = None) -> None:
+    """Drop the models kept by :func:`compiled_like`: every one (tests; a new configuration), or those whose
+    key satisfies ``where(key)`` (a paper keeping one model at a time for memory)."""
+    for key in [k for k in _COMPILED if where is None or where(k)]:
+        del _COMPILED[key]
 
 
 def grid_search(build, evaluate, hyperparameters, directory: Path, project_name: str, seed: int | None = None) -> None:

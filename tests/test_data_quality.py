@@ -257,14 +257,15 @@ def test_duplicate_megc_rows_are_merged_and_recorded(smoke_corpus, tmp_path, cap
 
 
 def test_papers_record_the_emotions_outside_their_mapping(smoke_corpus):
-    from papers.le2020.protocol import make_selection
+    from papers.le2020 import EXPERIMENTS as LE
     from papers.talluri2022 import EXPERIMENTS as TALLURI
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         casme2 = load("casme2", smoke_corpus)
     talluri = next(e for e in TALLURI if e.datasets == ("casme2",))
-    for selection in (talluri.select({"casme2": casme2}, talluri.config), make_selection({"casme2": casme2}, ("casme2",))):
+    le = next(e for e in LE if e.datasets == ("casme2",))
+    for selection in (talluri.select({"casme2": casme2}, talluri.config), le.select({"casme2": casme2}, le.config)):
         assert len(selection) + len(selection.dropped) == len(casme2)
         assert all(d.stage == "selection" and "emotion" in d.reason for d in selection.dropped)
     assert len(talluri.select({"casme2": casme2}, talluri.config).dropped) == 6  # others and repression

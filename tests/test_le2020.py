@@ -2,9 +2,8 @@
 pipeline on a synthetic clip, and a smoke run through run_all.py."""
 from __future__ import annotations
 
-import types
-
 import dataclasses
+import functools
 import json
 import subprocess
 import sys
@@ -35,7 +34,13 @@ def test_architectures_json_lists_the_three_models():
 
 def test_label_regrouping_follows_section_iv_a1():
     from common.datasets.sample import Sample
-    from papers.le2020.protocol import FOUR_CLASSES, make_selection
+    from papers.le2020.config import Le2020Config, ProtocolConfig
+    from papers.le2020.protocol import FOUR_CLASSES, select
+
+    def make_selection(data, datasets):
+        protocol = (ProtocolConfig(kind="cross", train_dataset=datasets[0], test_dataset=datasets[1])
+                    if len(datasets) == 2 else ProtocolConfig(dataset=datasets[0]))
+        return select(data, Le2020Config(protocol=protocol))
 
     def sample(dataset, emotion, i):
         return Sample(dataset, "s1", f"c{i}", emotion, 1, None, 2, 200.0, ())
@@ -53,6 +58,8 @@ def test_label_regrouping_follows_section_iv_a1():
     assert names[5:] == ["positive", "negative", "negative", "negative", "negative", "surprise", "others", "others"]
     smic = make_selection({"smic": [sample("smic", e, i) for i, e in enumerate(["negative", "positive"])]}, ("smic",))
     assert smic.class_names == ("positive", "negative", "surprise") and list(smic.labels) == [1, 0]
+    with pytest.raises(ValueError, match=r"needs databases \('samm',\); loaded: \['smic'\]"):
+        make_selection({"smic": []}, ("samm",))
 
 
 def test_quick_profile_uses_five_folds_for_table_ii_only():
@@ -72,6 +79,65 @@ def test_quick_profile_uses_five_folds_for_table_ii_only():
     for experiment in cross:
         assert "protocol.k" not in experiment.profiles["quick"]
         assert apply_overrides(experiment.config, experiment.profiles["quick"]).protocol.kind == "cross"
+
+
+@functools.lru_cache(maxsize=1)
+def _astronaut() -> tuple[np.ndarray, np.ndarray]:
+    from skimage import data
+
+    from common.preprocessing import faces
+
+    image = data.astronaut()
+    return image, faces.landmarks(image)
+
+
+def test_roi_crops_mask_eyes_and_sit_where_landmarks_put_them():
+    from papers.le2020.preprocessing import roi_boxes, roi_crops
+
+    _, points = _astronaut()
+    image = np.full((512, 512, 3), 200, np.uint8)
+    crops = roi_crops(image, points)
+    boxes = roi_boxes(points)
+    assert set(crops) == {"eyebrows", "nose", "mouth"}
+    eye_mask = np.zeros((512, 512), np.uint8)
+    p = np.rint(points).astype(np.int32)
+    cv2.fillPoly(eye_mask, [p[36:42], p[42:48]], 1)
+    for name, crop in crops.items():
+        left, top, right, bottom = boxes[name]
+        assert crop.shape == (bottom - top, right - left, 3)
+        zeros = np.all(crop == 0, axis=2)
+        np.testing.assert_array_equal(zeros, eye_mask[top:bottom, left:right] == 1)
+    assert (np.all(crops["eyebrows"] == 0, axis=2)).sum() == eye_mask.sum() > 50  # both eyes inside
+    # Each box holds its landmarks: brows (17-26), lower nose (31-35), lips (48-67).
+    def inside(name, idx):
+        left, top, right, bottom = boxes[name]
+        q = points[list(idx)]
+        return np.all((q[:, 0] >= left) & (q[:, 0] < right) & (q[:, 1] >= top) & (q[:, 1] < bottom))
+    assert inside("eyebrows", range(17, 27)) and inside("eyebrows", range(36, 48))
+    assert inside("nose", range(27, 36)) and inside("mouth", range(48, 68))
+    assert boxes["eyebrows"][1] < boxes["nose"][1] < boxes["mouth"][1]  # top to bottom
+    assert boxes["eyebrows"][1] < points[17:27, 1].min() - 5  # forehead strip above the brows
+
+
+def test_roi_canvas_blacks_out_everything_but_the_rois():
+    from papers.le2020.preprocessing import roi_boxes, roi_canvas
+
+    _, points = _astronaut()
+    image = np.full((512, 512, 3), 200, np.uint8)
+    canvas = roi_canvas(image, points, size=None)
+    boxes = roi_boxes(points)
+    union = np.array(list(boxes.values()))
+    left, top = union[:, 0].min(), union[:, 1].min()
+    assert canvas.shape == (union[:, 3].max() - top, union[:, 2].max() - left, 3)
+    kept = np.zeros(canvas.shape[:2], bool)
+    for l, t, r, b in boxes.values():
+        kept[t - top:b - top, l - left:r - left] = True
+    eyes = np.zeros((512, 512), np.uint8)
+    p = np.rint(points).astype(np.int32)
+    cv2.fillPoly(eyes, [p[36:42], p[42:48]], 1)
+    expected = kept & (eyes[top:top + canvas.shape[0], left:left + canvas.shape[1]] == 0)
+    np.testing.assert_array_equal(canvas[..., 0] == 200, expected)
+    assert roi_canvas(image, points).shape == (224, 224, 3)
 
 
 def _write_clip(folder: Path, n_frames: int = 24) -> tuple[list[Path], np.ndarray]:
@@ -100,9 +166,9 @@ def _write_clip(folder: Path, n_frames: int = 24) -> tuple[list[Path], np.ndarra
 
 def test_magnification_dynamic_image_regions_on_a_synthetic_clip(tmp_path):
     from common.datasets.sample import Sample
-    from common.preprocessing.regions import LEFT_EYE, RIGHT_EYE, le_boxes
+    from common.preprocessing.regions import LEFT_EYE, RIGHT_EYE
     from papers.le2020.config import Le2020Config, RegionConfig
-    from papers.le2020.protocol import compute_inputs, region_image
+    from papers.le2020.preprocessing import compute_inputs, region_image, roi_boxes, roi_canvas
 
     paths, points = _write_clip(tmp_path / "clip")
     sample = Sample("casme2", "sub01", "EP01", "happiness", 1, 12, len(paths), 200.0, tuple(paths))
@@ -114,7 +180,7 @@ def test_magnification_dynamic_image_regions_on_a_synthetic_clip(tmp_path):
     assert np.abs(found - points).max() < 1.0
     # The motion is in the mouth: the DI departs from its (static) background mode only there.
     deviation = np.abs(di.astype(float) - np.median(di)).sum(-1)
-    boxes = le_boxes(found)
+    boxes = roi_boxes(found)
     left, top, right, bottom = boxes["mouth"]
     outside = np.ones(deviation.shape, bool)
     outside[top:bottom, left:right] = False
@@ -128,9 +194,7 @@ def test_magnification_dynamic_image_regions_on_a_synthetic_clip(tmp_path):
     # Regions: the canvas keeps only the three ROIs, eyes masked (Sec. III-C).
     full = region_image(di, found, RegionConfig(), 224)
     assert full.shape == (224, 224, 3)
-    from common.preprocessing.regions import le_roi_canvas
-
-    canvas = le_roi_canvas(di, found, size=None)
+    canvas = roi_canvas(di, found, size=None)
     union = np.array(list(boxes.values()))
     x0, y0 = union[:, 0].min(), union[:, 1].min()
     for eye in (RIGHT_EYE, LEFT_EYE):
@@ -147,45 +211,53 @@ def test_magnification_dynamic_image_regions_on_a_synthetic_clip(tmp_path):
     assert region_image(di, found, RegionConfig(combine="none"), 64).shape == (64, 64, 3)
 
 
-def test_reused_model_restarts_each_fold_from_its_initial_state(monkeypatch):
-    """model.reuse_across_folds (quick profile): one compiled model, reset to its initial weights and a
-    zero optimiser state before every fold; without it every fold gets a new model. A small stand-in
-    network replaces the backbone (the reset logic does not depend on it; keeps the test fast)."""
+def test_reused_model_trains_as_a_new_model_each_fold(monkeypatch):
+    """model.reuse_across_folds (quick profile): one compiled model kept across folds (common.training.compiled_like);
+    each fold's fresh start (weights, optimiser reset) is copied into it, so a second fold trains exactly as a
+    new model would; without the option every fold gets its own model. A small stand-in network replaces the
+    backbone (the reuse does not depend on it; keeps the test fast)."""
     import keras
 
     from common.config import apply_overrides
+    from common.training import forget_compiled, set_seed
     from papers.le2020 import model as model_module
     from papers.le2020.config import Le2020Config
-    from papers.le2020.protocol import fold_model
+    from papers.le2020.protocol import compiled_model
 
-    def small_model(model_config, num_classes, channels=3):
-        inputs = keras.Input((model_config.input_size, model_config.input_size, channels))
+    def small_model(config, num_classes):
+        inputs = keras.Input((config.model.input_size, config.model.input_size, 3))
         x = keras.layers.Conv2D(4, 3, strides=4)(inputs)
-        x = keras.layers.BatchNormalization(momentum=model_config.bn_momentum)(x)
+        x = keras.layers.BatchNormalization(momentum=config.model.bn_momentum)(x)
         x = keras.layers.GlobalAveragePooling2D()(x)
         return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
 
     monkeypatch.setattr(model_module, "build_model", small_model)
-    config = apply_overrides(Le2020Config(), {"model.backbone": "resnet50", "model.input_size": "32",
-                                              "model.reuse_across_folds": "true", "train.optimizer": "adam",
-                                              "train.learning_rate": "0.01", "train.batch_size": "4", "train.epochs": "1"})
-    model = fold_model(config, 3, 3)
-    initial = [w.copy() for w in model.get_weights()]
+    config = apply_overrides(Le2020Config(), {"model.backbone": "resnet50", "model.input_size": 32,
+                                              "model.reuse_across_folds": True, "train.optimizer": "adam",
+                                              "train.learning_rate": 0.01, "train.batch_size": 4, "train.epochs": 1})
+    plain = dataclasses.replace(config, model=dataclasses.replace(config.model, reuse_across_folds=False))
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(4, 32, 32, 3)).astype("float32"), keras.utils.to_categorical([0, 1, 2, 0], 3)
-    model.fit(x, y, epochs=1, batch_size=4, verbose=0)  # one Adam step: weights, moments and counter move
-    assert int(model.optimizer.iterations) == 1
-    assert any(not np.array_equal(a, b) for a, b in zip(initial, model.get_weights()))
-    again = fold_model(config, 3, 3)
-    assert again is model  # not rebuilt
-    assert all(np.array_equal(a, b) for a, b in zip(initial, again.get_weights()))
-    assert int(again.optimizer.iterations) == 0
-    assert float(again.optimizer.learning_rate) == pytest.approx(0.01)
-    slots = [v for v in again.optimizer.variables if v.name not in ("iteration", "learning_rate")]
-    assert slots and all(not np.any(keras.ops.convert_to_numpy(v)) for v in slots)
-    # Without the option (the paper profile) each fold builds its own model.
-    plain = dataclasses.replace(config, model=dataclasses.replace(config.model, reuse_across_folds=False))
-    assert fold_model(plain, 3, 3) is not fold_model(plain, 3, 3)
+
+    def one_fold(cfg):
+        set_seed(0)  # the runner seeds before every fold
+        model = compiled_model(cfg, 3)
+        model.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False)  # one Adam step
+        return model, [w.copy() for w in model.get_weights()], int(model.optimizer.iterations)
+
+    forget_compiled()
+    first, after_first, steps = one_fold(config)
+    second, after_second, steps_again = one_fold(config)
+    assert second is first and steps == steps_again == 1  # kept, optimiser reset (not 2 steps)
+    fresh, after_fresh, _ = one_fold(plain)
+    assert fresh is not first and one_fold(plain)[0] is not fresh  # the paper profile: a model per fold
+    for a, b, c in zip(after_first, after_second, after_fresh):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    # One le2020 model kept at a time (memory): another configuration replaces it.
+    other = dataclasses.replace(config, train=dataclasses.replace(config.train, learning_rate=0.001))
+    assert compiled_model(other, 3) is not first and compiled_model(config, 3) is not first
+    forget_compiled()
 
 
 @pytest.mark.slow
@@ -212,7 +284,7 @@ def test_paper_profile_starts_from_imagenet_where_keras_has_it():
     from common.config import apply_overrides
     from papers.le2020 import EXPERIMENTS
     from papers.le2020.model import resolved_preprocessing
-    from papers.le2020.protocol import preprocess
+    from papers.le2020.preprocessing import preprocess
 
     for experiment in EXPERIMENTS:
         model = experiment.config.model
@@ -245,7 +317,7 @@ def test_imagenet_weights_offline_fail_in_one_line(monkeypatch, tmp_path):
     from common.backbones import WeightsError
     from common.evaluation.runner import RunError
     from papers.le2020.config import Le2020Config, ModelConfig
-    from papers.le2020.model import build_model
+    from papers.le2020.model import build_roi_cnn
     from papers.le2020.protocol import check_weights
 
     def offline(*args, **kwargs):
@@ -255,7 +327,7 @@ def test_imagenet_weights_offline_fail_in_one_line(monkeypatch, tmp_path):
     monkeypatch.setattr(file_utils, "urlretrieve", offline)
     config = ModelConfig(backbone="resnet50", weights="imagenet", input_size=32)
     with pytest.raises(WeightsError) as info:
-        build_model(config, 4)
+        build_roi_cnn(config, 4)
     message = str(info.value)
     assert "\n" not in message
     assert "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5" in message and "name resolution" in message
@@ -264,7 +336,7 @@ def test_imagenet_weights_offline_fail_in_one_line(monkeypatch, tmp_path):
         check_weights(dataclasses.replace(Le2020Config(), model=config), 4)
     assert str(info.value) == message
     with pytest.raises(WeightsError, match="no ImageNet weights for SE-ResNet-50.*model.weights=PATH.npz") as info:
-        build_model(ModelConfig(backbone="senet50", weights="imagenet", input_size=32), 4)
+        build_roi_cnn(ModelConfig(backbone="senet50", weights="imagenet", input_size=32), 4)
     assert "\n" not in str(info.value)
     check_weights(Le2020Config(), 4)  # from scratch: nothing to check, nothing built
 
@@ -299,7 +371,7 @@ def test_senet50_loads_a_converted_pytorch_state_dict(monkeypatch, tmp_path):
                 state[f"{prefix}.{key}"] = rng.uniform(0.5, 1.5, layer.gamma.shape).astype("float32")
     path = tmp_path / "se_resnet50.npz"
     np.savez(path, **state)
-    built = model_module.build_model(ModelConfig(backbone="senet50", weights=str(path), input_size=32), 4)
+    built = model_module.build_roi_cnn(ModelConfig(backbone="senet50", weights=str(path), input_size=32), 4)
     base = built.get_layer("seresnet50")
     # Conv2d (out, in, kh, kw) -> Keras (kh, kw, in, out); BN running_var -> moving_variance.
     np.testing.assert_array_equal(base.get_layer("conv1").kernel.numpy(),
@@ -332,9 +404,11 @@ def test_run_all_offline_imagenet_is_one_line_and_runs_no_fold(tmp_path, smoke_c
 
 def test_report_shows_every_published_row_once():
     """Tables II and III's other-method rows are shown (marked published, not run by us) on one page, written
-    by the run's first experiment only; the SMIC page of Table I says which SMIC version is read (ledger 22)."""
-    from papers.le2020 import EXPERIMENTS, _report_pages, reported
-    from papers.le2020.protocol import PUBLISHED, published_table_lines
+    by the report's first experiment only; the SMIC page of Table I says which SMIC version is read (ledger 22)."""
+    from common.datasets.sample import Sample
+    from common.experiment import ReportContext, Selection
+    from papers.le2020 import EXPERIMENTS, reported
+    from papers.le2020.report import PUBLISHED, published_table_lines, table_i_lines
 
     lines = published_table_lines()
     text = "\n".join(lines)
@@ -343,28 +417,72 @@ def test_report_shows_every_published_row_once():
         assert "(*)" in row and all(f"{100 * v:.2f} %" in row for v in values.values())
     assert f"(*) {PUBLISHED}." in text and "VGG19 + ROI" in text and "53.75 %" in text
 
-    class Pdf:
-        pages = 0
-
-        def savefig(self, fig):
-            self.pages += 1
-
-    from common.experiment import ReportContext
-
-    def result(experiment):
-        return types.SimpleNamespace(summary={"experiment": experiment.name}, name=experiment.name)
-
-    # smic vgg19 is not among them: the report's first experiment draws the published tables
-    context = ReportContext(paper_id="le2020", results={e.name: result(e) for e in EXPERIMENTS[3:5]})
-    for experiment, pages in ((EXPERIMENTS[3], 1), (EXPERIMENTS[4], 0)):
-        pdf = Pdf()
-        _report_pages(None)(pdf, result(experiment), context)
+    # casme2 resnet50 and senet50 (no example page): only the report's first experiment draws the tables
+    results = {e.name: _fake_result(e) for e in EXPERIMENTS[1:3]}
+    context = ReportContext(paper_id="le2020", results=results)
+    for experiment, pages in ((EXPERIMENTS[1], 1), (EXPERIMENTS[2], 0)):
+        pdf = _Pdf()
+        experiment.report_pages(pdf, results[experiment.name], context)
         assert pdf.pages == pages
-    from common.datasets.sample import Sample
-    from papers.le2020.protocol import make_selection, table_i_lines
-
-    smic = make_selection({"smic": [Sample("smic", "s1", "s1_po_01", "positive", 1, None, 9, 100.0, ())]}, ("smic",))
+    smic = Selection((Sample("smic", "s1", "s1_po_01", "positive", 1, None, 9, 100.0, ()),), np.array([0]),
+                     ("positive", "negative", "surprise"))
     assert any("SMIC-E-HS" in line for line in table_i_lines("smic", smic))
+
+
+class _Pdf:
+    def __init__(self):
+        self.pages, self.figures = 0, []
+
+    def savefig(self, fig):
+        self.pages += 1
+        self.figures.append(fig)
+
+
+def _fake_result(experiment, records=(), selection=None):
+    from common.experiment import ExperimentResult, Selection
+
+    selection = selection or Selection((), np.zeros(0, int), ("positive", "negative", "surprise", "others"))
+    return ExperimentResult(paper="le2020", experiment=experiment, config=experiment.config, selection=selection,
+                            records=tuple(records), summary={"experiment": experiment.name})
+
+
+def test_example_page_draws_the_inputs_the_run_saved(tmp_path):
+    """The example page draws the arrays run_fold saved (extra["examples"]): one row per class, first fold
+    first; no faces without context.allow_faces; a fold without its file is named on the page."""
+    from common.datasets.sample import Sample
+    from common.experiment import ReportContext, Selection
+    from papers.le2020 import EXPERIMENTS
+
+    _, points = _astronaut()
+    experiment = next(e for e in EXPERIMENTS if e.name == "casme2_10fold_vgg19")
+    classes = ("positive", "negative", "surprise", "others")
+    samples = tuple(Sample("casme2", f"s{i}", f"c{i}", "happiness", 1, None, 2, 200.0, ()) for i in range(3))
+    selection = Selection(samples, np.array([0, 1, 0]), classes)
+    image = np.full((512, 512, 3), 100, np.uint8)
+
+    def saved(name, keys, labels):
+        path = tmp_path / f"{name}.npz"
+        n = len(keys)
+        np.savez_compressed(path, keys=np.array(keys), classes=np.array(labels), onset=np.stack([image] * n),
+                            dynamic_image=np.stack([image] * n), points=np.stack([points] * n).astype(np.float32),
+                            cnn_input=np.zeros((n, 32, 32, 3), np.uint8))
+        return str(path)
+
+    records = [{"fold": "f0", "status": "ok", "extra": {"examples": saved("f0", ["c0", "c1"], ["positive", "negative"])}},
+               {"fold": "f1", "status": "ok", "extra": {"examples": saved("f1", ["c2"], ["positive"])}},
+               {"fold": "f2", "status": "ok", "extra": {"examples": str(tmp_path / "gone.npz")}}]
+    result = _fake_result(experiment, records, selection)
+    results = {"other": result, experiment.name: result}  # not first: no published-tables page
+    pdf = _Pdf()
+    experiment.report_pages(pdf, result, ReportContext(paper_id="le2020", results=results, allow_faces=True))
+    assert pdf.pages == 2
+    text = " ".join(t.get_text() for t in pdf.figures[0].findobj(lambda a: hasattr(a, "get_text")))
+    assert "fold f2: no example inputs stored" in text
+    titles = [ax.get_title() for ax in pdf.figures[1].axes]
+    assert titles[:2] == ["c0", "positive"] and titles[3:5] == ["c1", "negative"] and len(titles) == 6
+    pdf = _Pdf()
+    experiment.report_pages(pdf, result, ReportContext(paper_id="le2020", results=results, allow_faces=False))
+    assert pdf.pages == 1  # Table I beside ours only, no faces
 
 
 def test_vgg19_imagenet_takes_fc1_fc2_at_224(monkeypatch):
@@ -397,10 +515,82 @@ def test_vgg19_imagenet_takes_fc1_fc2_at_224(monkeypatch):
 
     monkeypatch.setattr(keras.applications, "VGG19", recording_vgg19)
     config = ModelConfig(backbone="vgg19", weights="imagenet", input_size=224)
-    built = model_module.build_model(config, 4)
+    built = model_module.build_roi_cnn(config, 4)
     assert calls == [(False, "imagenet"), (True, "imagenet")]
     for name in ("fc1", "fc2"):
         assert all(np.all(w == 1.0) for w in built.get_layer(name).get_weights())
     assert not np.all(built.get_layer("predictions").get_weights()[0] == 1.0)  # the new last layer
     assert model_module.weights_note(config) == "Keras ImageNet VGG19: convolutions, fc1 and fc2; last layer random"
     assert "not 224" in model_module.weights_note(dataclasses.replace(config, input_size=64))
+
+
+def _megc_fold_context(smoke_corpus, tmp_path, model=None):
+    """The benchmark experiment on the smoke corpus's MEGC 2019 composite, smoke profile, its first fold."""
+    import warnings
+
+    from common.benchmark.tracks import MEGC2019
+    from common.config import apply_overrides
+    from common.datasets import load
+    from common.experiment import FoldContext
+    from common.preprocessing.cache import default_root as stages_root
+    from papers.le2020 import benchmark_experiment
+
+    experiment = benchmark_experiment(MEGC2019, model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = {"megc2019": load("megc2019", smoke_corpus, **experiment.loader_options.get("megc2019", {}))}
+    config = apply_overrides(experiment.config, experiment.profiles["smoke"])
+    selection = experiment.select(data, config)
+    fold = experiment.folds(selection, config, 0)[0]
+    ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
+                      work_dir=tmp_path / "fold", cache_dir=stages_root(), log=lambda line: None)
+    return experiment, data, ctx
+
+
+def test_benchmark_entry_takes_the_track_as_it_is_and_one_fold_trains(smoke_corpus, tmp_path):
+    """Issue 12: VGG19 + ROI (the paper's best) is the default, the other backbones options; the experiment
+    selects every track sample in track order with the track's labels and folds, and one smoke fold trains."""
+    from common.benchmark.tracks import MEGC2019
+    from common.training import set_seed
+    from papers.le2020 import BENCHMARK_MODELS, benchmark_experiment
+
+    assert BENCHMARK_MODELS[0] == "vgg19" and set(BENCHMARK_MODELS) == {"vgg19", "resnet50", "senet50"}
+    assert benchmark_experiment(MEGC2019, "resnet50").name == "megc2019_resnet50"
+    with pytest.raises(ValueError, match="expected one of vgg19, resnet50, senet50"):
+        benchmark_experiment(MEGC2019, "alexnet")
+    experiment, data, ctx = _megc_fold_context(smoke_corpus, tmp_path)
+    assert experiment.name == "megc2019" and experiment.datasets == MEGC2019.datasets
+    assert experiment.scopes == MEGC2019.scopes and experiment.reported == () and experiment.report_pages is None
+    track = MEGC2019.select(data)
+    assert [s.key for s in ctx.selection.samples] == [s.key for s in track.samples] == [s.key for s in data["megc2019"]]
+    np.testing.assert_array_equal(ctx.selection.labels, track.labels)
+    assert ctx.selection.class_names == ("negative", "positive", "surprise")
+    shared = MEGC2019.folds(track, 0)[0]
+    np.testing.assert_array_equal(ctx.fold.test, shared.test)
+    np.testing.assert_array_equal(ctx.fold.train, shared.train)
+    set_seed(0)
+    outcome = experiment.run_fold(ctx)
+    assert outcome.status == "ok" and list(outcome.test_indices) == list(ctx.fold.test)
+    assert outcome.probabilities.shape == (len(ctx.fold.test), 3)
+    assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-4)
+    assert set(outcome.parameters) == {"vgg19_roi"}
+    with np.load(outcome.extra["examples"]) as examples:  # the report's example inputs, saved with the fold
+        assert set(examples["keys"]) <= {ctx.selection.samples[i].key for i in ctx.fold.test}
+        assert examples["cnn_input"].shape[1:] == (32, 32, 3) and examples["points"].shape[1:] == (68, 2)
+
+
+def test_estimate_hooks_on_the_smoke_corpus(smoke_corpus, tmp_path):
+    """Issue 15: one training stage per fold (the backbone at the configured input size, compiled, the fold's
+    training clips, the recipe's epochs and batch) and the per-clip preprocessing that run_fold caches."""
+    from papers.le2020 import EXPERIMENTS
+
+    experiment, _, ctx = _megc_fold_context(smoke_corpus, tmp_path, "resnet50")
+    assert all(e.training_stages is not None and e.preprocess_clip is not None for e in EXPERIMENTS)
+    (stage,) = experiment.training_stages(ctx.config, ctx.selection, ctx.fold)
+    assert (stage.model, stage.samples, stage.epochs, stage.batch_size) == ("resnet50_roi", len(ctx.fold.train), 1, 8)
+    model = stage.build()
+    assert model.input_shape == (None, 32, 32, 3) and model.output_shape == (None, 3)
+    assert model.optimizer is not None and model.loss is not None  # compiled
+    arrays = experiment.preprocess_clip(ctx.selection.samples[0], ctx.config)
+    assert arrays["dynamic_image"].shape == (96, 96, 3) and arrays["dynamic_image"].dtype == np.uint8
+    assert arrays["points"].shape == (68, 2)

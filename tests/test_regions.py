@@ -1,4 +1,4 @@
-"""Paper crops (common.preprocessing.regions): Le, Talluri, Kumar alignment."""
+"""Shared crops (common.preprocessing.regions): Talluri's face crop, Kumar's alignment."""
 from __future__ import annotations
 
 import functools
@@ -18,52 +18,6 @@ def astronaut() -> tuple[np.ndarray, np.ndarray]:
 
 
 # ----------------------------------------------------------------------------- Le et al.
-def test_le_regions_mask_eyes_and_sit_where_landmarks_put_them():
-    _, points = astronaut()
-    image = np.full((512, 512, 3), 200, np.uint8)
-    crops = regions.le_regions(image, points)
-    boxes = regions.le_boxes(points)
-    assert set(crops) == {"eyebrows", "nose", "mouth"}
-    eye_mask = np.zeros((512, 512), np.uint8)
-    p = np.rint(points).astype(np.int32)
-    cv2.fillPoly(eye_mask, [p[36:42], p[42:48]], 1)
-    for name, crop in crops.items():
-        left, top, right, bottom = boxes[name]
-        assert crop.shape == (bottom - top, right - left, 3)
-        zeros = np.all(crop == 0, axis=2)
-        np.testing.assert_array_equal(zeros, eye_mask[top:bottom, left:right] == 1)
-    assert (np.all(crops["eyebrows"] == 0, axis=2)).sum() == eye_mask.sum() > 50  # both eyes inside
-    # Each box holds its landmarks: brows (17-26), lower nose (31-35), lips (48-67).
-    def inside(name, idx):
-        left, top, right, bottom = boxes[name]
-        q = points[list(idx)]
-        return np.all((q[:, 0] >= left) & (q[:, 0] < right) & (q[:, 1] >= top) & (q[:, 1] < bottom))
-    assert inside("eyebrows", range(17, 27)) and inside("eyebrows", range(36, 48))
-    assert inside("nose", range(27, 36)) and inside("mouth", range(48, 68))
-    assert boxes["eyebrows"][1] < boxes["nose"][1] < boxes["mouth"][1]  # top to bottom
-    assert boxes["eyebrows"][1] < points[17:27, 1].min() - 5  # forehead strip above the brows
-
-
-def test_le_roi_canvas_blacks_out_everything_but_the_rois():
-    _, points = astronaut()
-    image = np.full((512, 512, 3), 200, np.uint8)
-    canvas = regions.le_roi_canvas(image, points, size=None)
-    boxes = regions.le_boxes(points)
-    union = np.array(list(boxes.values()))
-    left, top = union[:, 0].min(), union[:, 1].min()
-    assert canvas.shape == (union[:, 3].max() - top, union[:, 2].max() - left, 3)
-    kept = np.zeros(canvas.shape[:2], bool)
-    for l, t, r, b in boxes.values():
-        kept[t - top:b - top, l - left:r - left] = True
-    eyes = np.zeros((512, 512), np.uint8)
-    p = np.rint(points).astype(np.int32)
-    cv2.fillPoly(eyes, [p[36:42], p[42:48]], 1)
-    expected = kept & (eyes[top:top + canvas.shape[0], left:left + canvas.shape[1]] == 0)
-    np.testing.assert_array_equal(canvas[..., 0] == 200, expected)
-    assert regions.le_roi_canvas(image, points).shape == (224, 224, 3)
-
-
-# ----------------------------------------------------------------------------- Talluri et al.
 def test_landmark_face_crop_is_square_around_the_landmarks():
     image, points = astronaut()
     crop = regions.landmark_face_crop(image, points, size=128)

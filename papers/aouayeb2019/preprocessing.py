@@ -26,7 +26,7 @@ import numpy as np
 from common.datasets.sample import Sample
 # The suite's landmark groups and array checks (shared by every paper's crops).
 from common.preprocessing.regions import LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE, crop_padded
-from common.preprocessing.regions import _points
+from common.preprocessing.regions import as_points as _points
 from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS
 

@@ -1,19 +1,20 @@
 """Le, Tran, Rege 2020: dynamic images on facial regions with VGG19, ResNet50 and SENet50 (issue 7).
 
-The contract (``common/experiment.py``): ``PAPER`` and ``EXPERIMENTS``. One experiment per cell
-of Tables II and III: each database x backbone under 10-fold cross-validation (Table II), and
-each cross-database direction x backbone the paper reports (Table III). Everything else lives in
-``config.py`` (settings), ``protocol.py`` (labels, inputs, folds, training), ``model.py`` (CNNs)
-and ``reported.py`` (the paper's numbers).
+Assembly only (issue 14): ``PAPER``, ``EXPERIMENTS`` (one per cell of Tables II and III: each
+database x backbone under 10-fold cross-validation, and each cross-database direction x backbone
+the paper reports), ``BENCHMARK_MODELS`` and ``benchmark_experiment`` (issue 12). Settings and
+profiles are in ``config.py``, inputs in ``preprocessing.py``, labels, folds and training in
+``protocol.py``, the CNNs in ``model.py``, the paper's numbers in ``reported.py``, pages in ``report.py``.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
 
-from common.experiment import Experiment, Paper
-from papers.le2020 import protocol, reported
-from papers.le2020.config import BACKBONES, PAPER_WEIGHTS, Le2020Config, ModelConfig, ProtocolConfig, profiles_for
+from common.datasets import DATABASE_TITLES
+from common.experiment import Experiment, Paper, Track
+from papers.le2020 import protocol, report, reported
+from papers.le2020.config import BACKBONES, PAPER_WEIGHTS, Le2020Config, ProtocolConfig, profiles_for
+from papers.le2020.model import models
 
 # Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. III builds a dynamic image by
 # rank pooling the clip's frames; rank pooling one frame gives the frame itself, not motion.
@@ -22,17 +23,11 @@ MIN_FRAMES = 2
 CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-expression recognition on "
             "region-based framework\", IEEE 21st International Conference on Information Reuse and "
             "Integration for Data Science (IRI), 2020, pp. 75-81.")
-DATABASE_TITLES = {"casme2": "CASME II", "smic": "SMIC-HS", "samm": "SAMM"}
 BACKBONE_TITLES = {"vgg19": "VGG19", "resnet50": "ResNet50", "senet50": "SENet50"}
 CROSS_PAIRS = (("samm", "casme2"), ("casme2", "samm"))  # Table III columns (train/test)
 CROSS_BACKBONES = ("resnet50", "vgg19")  # Table III rows
-
-
-def _select(datasets: tuple[str, ...]):
-    def select(data: Mapping[str, list], config: Any):
-        return protocol.make_selection(data, datasets)
-
-    return select
+# The benchmark (issue 12): VGG19 + ROI first, the paper's best in every column of Tables II and III; the others as options.
+BENCHMARK_MODELS: tuple[str, ...] = ("vgg19", "resnet50", "senet50")
 
 
 def _config(backbone: str, protocol_config: ProtocolConfig) -> Le2020Config:
@@ -42,77 +37,46 @@ def _config(backbone: str, protocol_config: ProtocolConfig) -> Le2020Config:
     return dataclasses.replace(base, model=model, protocol=protocol_config)
 
 
+def _experiment(name: str, title: str, datasets: tuple[str, ...], config: Le2020Config, **fields) -> Experiment:
+    return Experiment(name=name, title=title, datasets=datasets, config=config, run_fold=protocol.run_fold,
+                      training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, **fields)
+
+
 def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
-    return Experiment(
-        name=f"{dataset}_10fold_{backbone}",
-        title=f"{DATABASE_TITLES[dataset]}, 10-fold CV, {BACKBONE_TITLES[backbone]} + ROI (Table II)",
-        datasets=(dataset,),
-        config=_config(backbone, ProtocolConfig(kind="kfold", k=10)),
-        select=_select((dataset,)),
-        folds=protocol.make_folds,
-        run_fold=protocol.run_fold,
-        profiles=profiles_for(backbone),
+    return _experiment(
+        f"{dataset}_10fold_{backbone}",
+        f"{DATABASE_TITLES[dataset]}, 10-fold CV, {BACKBONE_TITLES[backbone]} + ROI (Table II)",
+        (dataset,), _config(backbone, ProtocolConfig(kind="kfold", dataset=dataset, k=10)),
+        select=protocol.select, folds=protocol.folds, profiles=profiles_for(backbone),
         reported=reported.kfold_reported(dataset, backbone),
-        report_pages=_report_pages(dataset if backbone == "vgg19" else None),
-        min_frames=MIN_FRAMES,
-    )
+        report_pages=report.report_pages(dataset if backbone == "vgg19" else None), min_frames=MIN_FRAMES)
 
 
 def _cross_experiment(train: str, test: str, backbone: str) -> Experiment:
-    profiles = {name: {k: v for k, v in overrides.items() if k != "protocol.k"} for name, overrides in profiles_for(backbone).items()}
-    return Experiment(
-        name=f"cross_{train}_to_{test}_{backbone}",
-        title=f"Train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]}, {BACKBONE_TITLES[backbone]} + ROI (Table III)",
-        datasets=(train, test),
-        config=_config(backbone, ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
-        select=_select((train, test)),
-        folds=protocol.make_folds,
-        run_fold=protocol.run_fold,
-        profiles=profiles,
-        reported=reported.cross_reported(train, test, backbone),
-        report_pages=_report_pages(None),
-        min_frames=MIN_FRAMES,
-    )
+    return _experiment(
+        f"cross_{train}_to_{test}_{backbone}",
+        f"Train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]}, {BACKBONE_TITLES[backbone]} + ROI (Table III)",
+        (train, test), _config(backbone, ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
+        select=protocol.select, folds=protocol.folds, profiles=profiles_for(backbone, "cross"),
+        reported=reported.cross_reported(train, test, backbone), report_pages=report.report_pages(None),
+        min_frames=MIN_FRAMES)
 
 
-def models() -> dict[str, Any]:
-    """Every model with the default (paper) configuration, 4 classes (CASME II / SAMM, Sec. IV-A.1)."""
-    from papers.le2020.model import MODEL_NAMES, build_model
-
-    return {MODEL_NAMES[b]: build_model(ModelConfig(backbone=b), num_classes=len(protocol.FOUR_CLASSES))
-            for b in BACKBONES}
-
-
-# ----------------------------------------------------------------------------- report pages
-def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if isinstance(value, Mapping):
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
-def _report_pages(dataset: str | None):
-    """Extra pages of one experiment: Tables II and III as published (once per report, by the run's first
-    experiment), then, for ``dataset``'s VGG19 experiment, Table I beside our counts and example inputs."""
-    def report_pages(pdf, result, context: Mapping[str, Any]) -> None:
-        results = result.summary  # the experiment's results.json, in memory
-        if next(iter(context.results), None) == results.get("experiment"):
-            protocol.published_tables_page(pdf)
-        if dataset is not None:
-            protocol.example_pages(pdf, dataset, results, context, _config_from_results(dataset, results))
-
-    return report_pages
-
-
-def _config_from_results(dataset: str, results: Mapping[str, Any]) -> Le2020Config:
-    """The effective config of a finished run, rebuilt from its results.json ``config``."""
-    from common.config import apply_overrides
-
-    values = {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in _flatten(results.get("config", {})).items()}
-    return apply_overrides(_config("vgg19", ProtocolConfig()), values)
+def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
+    """Le et al. on a benchmark track (issue 12; README "In the benchmark"): the track's samples, labels and
+    folds unchanged; the paper's pipeline and the configuration and profiles of its 3-class experiment
+    (SMIC, Table II) with ``model`` (a backbone of ``BENCHMARK_MODELS``; default VGG19). The paper reports
+    no number on the MEGC 2019 composite."""
+    backbone = model or BENCHMARK_MODELS[0]
+    if backbone not in BENCHMARK_MODELS:
+        raise ValueError(f"le2020 benchmark model {backbone!r}: expected one of {', '.join(BENCHMARK_MODELS)}")
+    return _experiment(
+        track.name if backbone == BENCHMARK_MODELS[0] else f"{track.name}_{backbone}",
+        f"{track.title}: {BACKBONE_TITLES[backbone]} + ROI (Le et al. 2020)", track.datasets,
+        _config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),  # protocol unused: the track's folds
+        select=lambda data, config: track.select(data), folds=protocol.track_folds(track),
+        profiles=profiles_for(backbone), scopes=track.scopes, loader_options=track.loader_options,
+        min_frames=track.min_frames)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(
@@ -128,4 +92,4 @@ PAPER = Paper(
     models=models,
 )
 
-__all__ = ["PAPER", "EXPERIMENTS", "CITATION", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "models"]

@@ -77,14 +77,16 @@ class ModelConfig:
     precise_bn: bool = False  # not in the paper (off = faithful): after training, recompute every BN layer's
     # statistics in one pass over the training fold ("precise BN", Wu & Johnson 2021); the quick profile
     # needs it because a few dozen optimiser steps leave the running statistics far from the final weights'
-    reuse_across_folds: bool = False  # implementation only, not in the paper (off = a new graph per fold): build
-    # and compile once per experiment, then every fold restores the kept initial weights and zeroes the
-    # optimiser state (protocol.fold_model); same starting point (the runner seeds every fold alike), no retrace
+    reuse_across_folds: bool = False  # implementation only, not in the paper (off = a new compiled model per
+    # fold): one compiled model kept across folds and experiments of the same graph (common.training.compiled_like);
+    # each fold still builds its model afresh under the runner's seed and copies that start (weights, optimiser
+    # reset) into the kept one: the numbers of a new model per fold, without retracing the train/predict functions
 
 
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
     kind: Literal["kfold", "cross"] = "kfold"  # Sec. IV-A.2: 10-fold CV, plus cross-database (Table III)
+    dataset: str = ""  # k-fold: the database of the 10-fold CV (Table II column: casme2, smic or samm)
     k: Annotated[int, Range(ge=2)] = 10  # Sec. IV-A.2: "K-fold cross-validation (K=10)", 90 % training
     subject_independent: bool = False  # choice: not stated; sample-level stratified folds ("90 % of the samples")
     train_dataset: str = ""  # cross-database: training database (Table III "SAMM/CASMEII" = train SAMM)
@@ -109,7 +111,8 @@ class Le2020Config:
     )
 
 
-# Profiles (issue 4): named dotted overrides of the paper configuration, recorded in every result.
+# Profiles (issue 4): named dotted overrides of the paper configuration, recorded in every result,
+# with typed values (one place for every experiment's profiles: :func:`profiles_for`).
 # quick: the same stratified k-fold protocol with k = 5 instead of 10 (half the trainings; 80 %
 # training instead of 90 %) on the synthetic default corpus (about 30-40 clips per database, i.e.
 # about 26-32 training clips per fold), sized so that all 13 experiments finish in about 20-25
@@ -117,38 +120,42 @@ class Le2020Config:
 # backbones from scratch with SGD at lr 1e-4 for 30 epochs would neither finish there nor leave the
 # majority class, so: 32-px CNN input (the dynamic images stay at 128 px, the region canvas is
 # resized), Adam lr 1e-3, batch 8, 20 epochs (80 steps per fold; VGG19, which has no BN: lr 1e-4,
-# batch 4), no dropout, precise BN, and one model built and traced per experiment
+# batch 4), no dropout, precise BN, and one compiled model kept across folds
 # (model.reuse_across_folds). Measured figures: README.md.
-QUICK = {
+QUICK: dict[str, object] = {
     "model.weights": "",  # from scratch: no download in quick/smoke runs, tests or CI (README ledger 11)
-    "protocol.k": "5",  # Table II experiments only (the cross-database ones have one fold); README ledger 21
-    "data.frame_size": "128",
-    "model.input_size": "32",
-    "model.dropout": "0",
-    "model.precise_bn": "true",
-    "model.reuse_across_folds": "true",
+    "protocol.k": 5,  # Table II experiments only (the cross-database ones have one fold); README ledger 21
+    "data.frame_size": 128,
+    "model.input_size": 32,
+    "model.dropout": 0.0,
+    "model.precise_bn": True,
+    "model.reuse_across_folds": True,
     "train.optimizer": "adam",
-    "train.learning_rate": "0.001",
-    "train.batch_size": "8",
-    "train.epochs": "20",
+    "train.learning_rate": 0.001,
+    "train.batch_size": 8,
+    "train.epochs": 20,
 }
-QUICK_BY_BACKBONE = {  # quick-profile values that differ per backbone (applied over QUICK)
+QUICK_BY_BACKBONE: dict[str, dict[str, object]] = {  # quick-profile values that differ per backbone (over QUICK)
     # plain 19-layer VGG without BN: Adam 1e-3 and 3e-4 kept it on one class (measured); 1e-4 needs more
     # steps, so batch 4 (160 steps per fold)
-    "vgg19": {"train.learning_rate": "0.0001", "train.batch_size": "4"},
+    "vgg19": {"train.learning_rate": 0.0001, "train.batch_size": 4},
 }
-SMOKE = {
+SMOKE: dict[str, object] = {
     "model.weights": "",  # from scratch: no download in tests or CI
-    "data.frame_size": "96",
-    "model.input_size": "32",
-    "magnification.alpha": "5",
-    "protocol.k": "2",
-    "train.epochs": "1",
-    "train.batch_size": "8",
+    "data.frame_size": 96,
+    "model.input_size": 32,
+    "magnification.alpha": 5.0,
+    "protocol.k": 2,
+    "train.epochs": 1,
+    "train.batch_size": 8,
 }
 PROFILES = {"quick": QUICK, "smoke": SMOKE}
 
 
-def profiles_for(backbone: str) -> dict[str, dict[str, str]]:
-    """PROFILES with the backbone's quick-profile values (QUICK_BY_BACKBONE) applied."""
-    return {**PROFILES, "quick": {**QUICK, **QUICK_BY_BACKBONE.get(backbone, {})}}
+def profiles_for(backbone: str, kind: str = "kfold") -> dict[str, dict[str, object]]:
+    """PROFILES with the backbone's quick-profile values (QUICK_BY_BACKBONE) applied; without
+    ``protocol.k`` for a single-fold protocol (``kind`` "cross", the benchmark's tracks)."""
+    profiles = {**PROFILES, "quick": {**QUICK, **QUICK_BY_BACKBONE.get(backbone, {})}}
+    if kind == "kfold":
+        return profiles
+    return {name: {k: v for k, v in overrides.items() if k != "protocol.k"} for name, overrides in profiles.items()}

@@ -31,8 +31,10 @@ from pathlib import Path
 import keras
 from keras import layers
 
+import dataclasses
+
 from common.backbones import WeightsError, load_backbone_weights, seresnet50
-from papers.le2020.config import BACKBONES, ModelConfig
+from papers.le2020.config import BACKBONES, Le2020Config, ModelConfig, RegionConfig
 
 MODEL_NAMES = {backbone: f"{backbone}_roi" for backbone in BACKBONES}  # Table II rows "<net> + ROI"
 
@@ -156,11 +158,29 @@ def _all_layers(model: keras.Model) -> list:
     return found
 
 
-def build_model(config: ModelConfig, num_classes: int, channels: int = 3) -> keras.Model:
+def input_channels(region_config: RegionConfig) -> int:
+    """Channels of the CNN input: 3 (one RGB region image), 9 for ``regions.combine=channels``."""
+    return 9 if region_config.combine == "channels" else 3
+
+
+def build_model(config: Le2020Config, num_classes: int) -> keras.Model:
+    """The experiment's ``<backbone>_roi`` (Sec. III-D) for ``num_classes``, input channels from ``config.regions``."""
+    return build_roi_cnn(config.model, num_classes, channels=input_channels(config.regions))
+
+
+def models() -> dict[str, keras.Model]:
+    """Every model at the paper's sizes (224 x 224 x 3), 4 classes (CASME II / SAMM, Sec. IV-A.1), from scratch
+    (building never downloads)."""
+    base = Le2020Config()
+    return {MODEL_NAMES[b]: build_model(dataclasses.replace(base, model=ModelConfig(backbone=b)), num_classes=4)
+            for b in BACKBONES}
+
+
+def build_roi_cnn(config: ModelConfig, num_classes: int, channels: int = 3) -> keras.Model:
     """``<backbone>_roi``: backbone + classifier head for ``num_classes`` (Sec. III-D).
 
     Input: (input_size, input_size, channels) float images, already preprocessed with
-    :func:`papers.le2020.protocol.preprocess` in the mode :func:`resolved_preprocessing` gives
+    :func:`papers.le2020.preprocessing.preprocess` in the mode :func:`resolved_preprocessing` gives
     (Caffe-style for the Keras ImageNet weight files). ``channels=9`` is the channel-concatenation
     option. ``config.weights``: see the module docstring.
     """
