@@ -90,6 +90,15 @@ PAPER = Paper(
     citation=CITATION,
     status="implemented",
     models=models,
+    # The paper gives no counts: each is the verified backbone (algorithms.md 4) plus the 4-way softmax
+    # of the default (CASME II) experiment, 2048 or 4096 inputs x 4 + 4.
+    parameter_counts={
+        "vgg19_roi": (139_586_628, "keras.applications VGG19 with its two 4096 FC layers (143,667,240 with the "
+                                   "1000-way top, algorithms.md 4) + Dense(4)"),
+        "resnet50_roi": (23_542_788, "keras.applications ResNet50, no top, 23,534,592 trainable (algorithms.md 4) "
+                                     "+ Dense(4)"),
+        "senet50_roi": (26_047_220, "SE-ResNet-50, no top, 26,039,024 (algorithms.md 4, Hu et al.) + Dense(4)"),
+    },
 )
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "models"]
