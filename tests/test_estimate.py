@@ -27,6 +27,7 @@ EXPERIMENT = dummy_paper.EXPERIMENTS[0]
 @pytest.fixture()
 def corpus(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
+    monkeypatch.setattr(est, "STEP_BUDGET_S", 0.0)  # the minimum of timed steps: a fast test
     dummy_paper.reset_hooks()
     yield dummy_paper.write_corpus(tmp_path / "data")
     dummy_paper.reset_hooks()
@@ -66,7 +67,7 @@ def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(cor
     first, second, third = result.experiments
     assert first.stages[0].timing is second.stages[0].timing
     assert sum("timed dummy_mlp" in line for line in lines) == 1
-    assert sum("timed before" in line for line in lines) == 1
+    assert sum("the same model as dummy_mlp, timed before" in line for line in lines) == 1
     assert not third.estimated and third.folds == 4 and "not estimated" in third.note
     table = est.format_estimate(result)
     assert "OVERALL (2 of 3 experiments estimated)" in table

@@ -8,8 +8,8 @@ times what costs on this device and backend:
 * training: each distinct model of the experiment's ``training_stages`` hook
   (:class:`common.experiment.TrainingStage`) is built, and ``train_on_batch`` runs on random
   inputs of the model's input shapes and the stage's batch size; the first two steps (tracing,
-  warm-up) are excluded from the step time, which is the median of the timed steps. Models with
-  the same name, input and output shapes and batch size are timed once (across experiments too).
+  warm-up) are excluded from the step time, which is the median of the timed steps. Identical models
+  (layers, shapes, parameters and batch size; names aside) are timed once, across experiments too.
   Where a step is short, Keras' per-epoch ``fit`` overhead is measured too (two 3-epoch ``fit``
   calls on one batch); ``predict_on_batch`` is timed for the test pass.
 * preprocessing: the experiment's ``preprocess_clip`` hook on a few clips (those at the 25th,
@@ -362,8 +362,19 @@ def time_preprocessing(experiment: Experiment, config: Any, selection: Selection
 # One experiment, all experiments
 
 
-def _timing_key(name: str, model: Any, batch_size: int) -> tuple:
-    return name, tuple(_shape(t) for t in model.inputs), tuple(_shape(t) for t in model.outputs), int(batch_size)
+def _output_shape(layer: Any) -> str:
+    try:
+        return str(layer.output.shape)
+    except Exception:  # a layer used at several places has no single output
+        return "?"
+
+
+def _timing_key(model: Any, batch_size: int) -> tuple:
+    """What makes two models cost the same: input and output shapes, batch size, parameters, and every
+    layer's class and output shape (not the names: grid trials that differ in a rate are timed once)."""
+    layers = tuple((type(layer).__name__, _output_shape(layer)) for layer in model.layers)
+    return (tuple(_shape(t) for t in model.inputs), tuple(_shape(t) for t in model.outputs), int(batch_size),
+            int(model.count_params()), layers)
 
 
 def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], *, profile: str,
@@ -402,11 +413,12 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
             t0 = time.perf_counter()
             model = stage.build()
             build_s = time.perf_counter() - t0
-            key = _timing_key(stage.model, model, stage.batch_size)
+            key = _timing_key(model, stage.batch_size)
             if key not in timings:
                 timings[key] = time_model(stage, log=lambda m: log(f"{tag}{m}"), model=model, build_s=build_s)
             else:
-                log(f"{tag}   {stage.model}: timed before ({_plain(key[1])} x batch {stage.batch_size})")
+                log(f"{tag}   {stage.model}: the same model as {timings[key].model}, timed before "
+                    f"({_plain(key[0])} x batch {stage.batch_size})")
             stage_timing[(stage.model, stage.batch_size)] = timings[key]
             del model
     peak = peak_rss_bytes()
