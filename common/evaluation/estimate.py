@@ -67,6 +67,7 @@ class ModelTiming:
     trace_s: float  # the first training step (tracing/compilation) beyond a timed step
     step_s: float  # median training step after the warm-up
     step_cpu_s: float  # process CPU time (user + sys, all threads) of that step
+    cpu_per_wall: float  # process CPU seconds per wall second over the whole timing (load indicator)
     steps_timed: int
     epoch_overhead_s: float  # Keras fit's per-epoch cost beyond its steps (0 when not measured)
     predict_s: float  # one predict_on_batch of batch_size samples
@@ -90,6 +91,11 @@ class StageWork:
     seconds: float | None  # projected training time over all folds
 
     @property
+    def cpu_seconds(self) -> float:
+        """Projected process CPU time (user + sys): the wall projection x the model's CPU per wall second."""
+        return (self.seconds or 0.0) * (self.timing.cpu_per_wall if self.timing else 1.0)
+
+    @property
     def samples_per_fold(self) -> float:
         return self.samples / self.folds if self.folds else 0.0
 
@@ -100,6 +106,7 @@ class PreprocessTiming:
     per_clip_s: float  # fitted a
     per_frame_s: float  # fitted b
     seconds: float  # projected first pass over the experiment's clips
+    cpu_per_wall: float = 1.0  # process CPU seconds per wall second while timing the clips
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,6 +135,12 @@ class ExperimentEstimate:
         return float(sum(self.fold_seconds))
 
     @property
+    def cpu_seconds(self) -> float:
+        """Projected process CPU time (user + sys) of training and first-pass preprocessing."""
+        return sum(w.cpu_seconds for w in self.stages) + (
+            self.preprocess.seconds * self.preprocess.cpu_per_wall if self.preprocess else 0.0)
+
+    @property
     def total_seconds(self) -> float:
         return self.training_seconds + (self.preprocess.seconds if self.preprocess else 0.0)
 
@@ -148,6 +161,17 @@ class Estimate:
     @property
     def preprocess_seconds(self) -> float:
         return sum(e.preprocess.seconds for e in self.experiments if e.preprocess)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(e.cpu_seconds for e in self.experiments)
+
+    @property
+    def cpu_per_wall(self) -> float:
+        """Median CPU seconds per wall second of the timed models: below the cores' count, other load or
+        a framework that does not use every core."""
+        ratios = [w.timing.cpu_per_wall for e in self.experiments for w in e.stages if w.timing]
+        return float(np.median(ratios)) if ratios else float("nan")
 
     @property
     def peak_bytes(self) -> int:
@@ -265,6 +289,7 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
         raise ValueError(f"model {stage.model!r}: TrainingStage.build() must return a compiled model")
     xs, ys = random_batch(model, stage.batch_size)
     x, y = _one(xs), _one(ys)
+    began = _clock()
     t0 = time.perf_counter()
     model.train_on_batch(x, y)
     first = time.perf_counter() - t0
@@ -288,12 +313,14 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
     t0 = time.perf_counter()
     model.predict_on_batch(x)
     predict = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - began[0], time.process_time() - began[1]
     weights = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     slots = sum(int(np.prod(v.shape)) for v in model.optimizer.variables)
     timing = ModelTiming(
         model=stage.model, inputs=tuple(_shape(t) for t in model.inputs), outputs=tuple(_shape(t) for t in model.outputs),
         batch_size=int(stage.batch_size), parameters=weights, build_s=build_s, trace_s=max(0.0, first - step),
-        step_s=step, step_cpu_s=float(np.median(cpus)), steps_timed=len(walls), epoch_overhead_s=overhead,
+        step_s=step, step_cpu_s=float(np.median(cpus)),
+        cpu_per_wall=cpu / wall if wall > 0 else 1.0, steps_timed=len(walls), epoch_overhead_s=overhead,
         predict_s=predict, input_bytes=4 * sum(int(np.prod(_shape(t))) for t in model.inputs),
         state_bytes=4 * (2 * weights + slots), rss_growth_bytes=max(0, peak_rss_bytes() - rss0))
     del model
@@ -345,17 +372,19 @@ def time_preprocessing(experiment: Experiment, config: Any, selection: Selection
     quantiles = np.linspace(0.25, 0.75, clips) if clips > 1 else [0.5]
     chosen = list(dict.fromkeys(int(order[min(len(order) - 1, int(round(q * (len(order) - 1))))]) for q in quantiles))
     timed = []
+    began = _clock()
     with _empty_cache():
         for i in chosen:
             sample = selection.samples[i]
             t0 = time.perf_counter()
             experiment.preprocess_clip(sample, config)
             timed.append((sample.key, len(sample.frames), time.perf_counter() - t0))
+    wall, cpu = time.perf_counter() - began[0], time.process_time() - began[1]
     a, b = fit_preprocessing([(f, s) for _, f, s in timed])
     seconds = a * len(selection) + b * float(lengths.sum())
     log(f"  timed preprocessing of {len(timed)} clips (first pass): "
         + ", ".join(f"{f} frames {_seconds(s)}" for _, f, s in timed))
-    return PreprocessTiming(tuple(timed), a, b, seconds)
+    return PreprocessTiming(tuple(timed), a, b, seconds, cpu / wall if wall > 0 else 1.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,7 +551,10 @@ def _plain(shapes: tuple) -> str:
 def format_estimate(est: Estimate) -> str:
     """The table ``--estimate`` prints: per experiment, then overall. Every figure is a projection."""
     lines = [f"PROJECTION (not a measurement of a run): profile {est.profile}, corpus {est.corpus}",
-             f"device {est.device}; backend {est.backend}; wall times on this machine as loaded now", ""]
+             f"device {est.device}; backend {est.backend}; wall times on this machine as loaded now",
+             f"load: while its steps were timed this process used {est.cpu_per_wall:.2f} CPU-s per wall-s on "
+             f"{os.cpu_count()} cores; other processes on the machine inflate every wall figure (the CPU-time "
+             "figures, user + sys, much less)", ""]
     header = (f"  {'model':<22} {'input x batch':<22} {'params':>11} {'folds':>5} {'train/fold':>10} {'epochs':>6} "
               f"{'steps (all folds)':>17} {'s/step':>8} {'training':>14}")
     for e in est.experiments:
@@ -541,7 +573,8 @@ def format_estimate(est: Estimate) -> str:
                          f"{t.step_s:>8.3f} {_seconds(w.seconds):>14}")
         per_fold = np.array(e.fold_seconds)
         lines.append(f"  training: {_seconds(float(per_fold.mean()))} per fold (max {_seconds(float(per_fold.max()))}), "
-                     f"{_seconds(e.training_seconds)} for {e.folds} folds")
+                     f"{_seconds(e.training_seconds)} for {e.folds} folds "
+                     f"(CPU time {_seconds(sum(w.cpu_seconds for w in e.stages))})")
         if e.preprocess is not None:
             p = e.preprocess
             lines.append(f"  preprocessing, first pass: {_seconds(p.seconds)} for {e.clips} clips "
@@ -559,7 +592,8 @@ def format_estimate(est: Estimate) -> str:
     lines.append(f"OVERALL ({len(estimated)} of {len(est.experiments)} experiments estimated): preprocessing "
                  f"{_seconds(est.preprocess_seconds)} (first pass; experiments sharing a cached stage pay it once), "
                  f"training {_seconds(est.training_seconds)}, total "
-                 f"{_seconds(est.training_seconds + est.preprocess_seconds)}; peak memory {_bytes(est.peak_bytes)}")
+                 f"{_seconds(est.training_seconds + est.preprocess_seconds)} (CPU time {_seconds(est.cpu_seconds)}); "
+                 f"peak memory {_bytes(est.peak_bytes)}")
     if missing:
         lines.append(f"not estimated (no training_stages hook): {', '.join(missing)}")
     lines.append(f"(this estimate took {_seconds(est.seconds)})")
