@@ -73,7 +73,9 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
             "backend": projection.backend, "folds": len(measured), "projected": projected, "measured": measured,
             "preprocess_projected": preprocess, "run_wall": wall, "estimate_wall": projection.seconds,
             "ratio": sum(projected) / sum(measured) if sum(measured) > 0 else float("nan"),
-            "statuses": [r["status"] for r in result.records]}
+            "statuses": [r["status"] for r in result.records],
+            # run_fold's own breakdown where it records one (common.evaluation.fold.timing_extra)
+            "measured_parts": [dict((r.get("extra") or {}).get("timing") or {}) for r in result.records]}
 
 
 def main(argv=None) -> int:
@@ -100,9 +102,10 @@ def main(argv=None) -> int:
     r = compare(args.paper, experiment, data_root=args.data_root, profile=args.profile, folds=args.folds,
                 overrides=overrides)
     print(f"{r['paper']}/{r['experiment']}, profile {r['profile']}, --set {overrides}; {r['device']}; {r['backend']}")
-    print(f"{'fold':>4} {'projected':>12} {'measured':>12} {'ratio':>6}")
-    for i, (p, m) in enumerate(zip(r["projected"], r["measured"]), 1):
-        print(f"{i:>4} {_seconds(p):>12} {_seconds(m):>12} {p / m if m else float('nan'):>6.2f}")
+    print(f"{'fold':>4} {'projected':>12} {'measured':>12} {'ratio':>6}   measured parts (run_fold's extra.timing)")
+    for i, (p, m, parts) in enumerate(zip(r["projected"], r["measured"], r["measured_parts"]), 1):
+        shown = ", ".join(f"{k.replace('_seconds', '')} {_seconds(v)}" for k, v in parts.items() if k.endswith("_seconds"))
+        print(f"{i:>4} {_seconds(p):>12} {_seconds(m):>12} {p / m if m else float('nan'):>6.2f}   {shown or '-'}")
     verdict = "within" if abs(r["ratio"] - 1) <= TARGET else "OUTSIDE"
     print(f"all  {_seconds(sum(r['projected'])):>12} {_seconds(sum(r['measured'])):>12} {r['ratio']:>6.2f}  "
           f"projected / measured, {verdict} the {TARGET:.0%} target (fold 1 includes the projected first-pass "

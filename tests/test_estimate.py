@@ -47,15 +47,24 @@ def test_counts_and_projection_follow_the_timed_step(corpus, private_cache):
     assert t.steps_timed >= est.MIN_TIMED_STEPS and t.step_s > 0 and t.input_bytes == 8
     # the projection is the formula of the module docstring, tracing once per experiment
     fold = 15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + math.ceil(6 / 4) * t.predict_s
-    assert e.fold_seconds == pytest.approx([fold + t.trace_s] + [fold] * 3)
+    assert e.fold_seconds == pytest.approx([fold + t.trace_s + t.predict_trace_s] * 4)
     assert e.training_seconds == pytest.approx(work.seconds)
     assert e.arrays_bytes == 18 * 8 and e.peak_rss_bytes > 0
     # preprocessing timed on 3 clips, through an empty cache: nothing written to the user's cache
     assert len(e.preprocess.clips_timed) == 3
-    assert sum(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"]) == 3
+    assert sum(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"]) == 4  # one untimed warm-up
     assert not (private_cache / "stages" / "dummy_features").exists()
     assert e.preprocess.seconds == pytest.approx(24 * e.preprocess.per_clip_s)
     assert "projection" in est.format_estimate(result).lower()
+
+
+def test_a_model_kept_across_folds_is_traced_once(corpus):
+    once = dataclasses.replace(EXPERIMENT, training_stages=lambda c, s, f: [
+        dataclasses.replace(stage, traced_once=True) for stage in dummy_paper.training_stages(c, s, f)])
+    (e,) = est.estimate([("dummy", once)], data_root=corpus, profile="smoke", log=lambda m: None).experiments
+    t = e.stages[0].timing
+    assert e.fold_seconds[0] - e.fold_seconds[1] == pytest.approx(t.trace_s + t.predict_trace_s)
+    assert e.fold_seconds[1] == pytest.approx(e.fold_seconds[3])
 
 
 def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(corpus):

@@ -13,7 +13,7 @@ times what costs on this device and backend:
   Where a step is short, Keras' per-epoch ``fit`` overhead is measured too (two 3-epoch ``fit``
   calls on one batch); ``predict_on_batch`` is timed for the test pass.
 * preprocessing: the experiment's ``preprocess_clip`` hook on a few clips (those at the 25th,
-  50th and 75th percentile of clip length) with the preprocessing cache pointed at an empty
+  50th and 75th percentile of clip length, after one untimed clip that loads what is loaded once) with the preprocessing cache pointed at an empty
   temporary folder, so the timing is a first pass; ``time = a * clips + b * frames`` fitted to
   them (least squares, coefficients kept >= 0). Cached reads, on every later run, are much cheaper
   (``common.preprocessing.cache``: about 0.6 ms per clip).
@@ -22,9 +22,9 @@ times what costs on this device and backend:
   arrays (estimated: samples x input size x 4 B), which a fold holds beside the model.
 
 Projection per fold = sum over its models of ``steps x step time + epochs x epoch overhead +
-build time + test batches x predict time``; the tracing of each model (its first step) is counted
-once per experiment, as the papers keep compiled models across folds (``common.training.fold_model``,
-``compiled_like``). An experiment without the hooks is listed with its counts and "not estimated".
+build time + test batches x predict time + tracing`` (the first training and predict steps beyond
+a timed one); a stage with ``traced_once`` (its ``run_fold`` keeps the compiled model across folds:
+``common.training.fold_model``, ``compiled_like``) pays the tracing in its first fold only. An experiment without the hooks is listed with its counts and "not estimated".
 
 Written by hand: no library projects a Keras training's cost from a few timed steps.
 """
@@ -65,6 +65,7 @@ class ModelTiming:
     parameters: int
     build_s: float  # build() (and compile) once
     trace_s: float  # the first training step (tracing/compilation) beyond a timed step
+    predict_trace_s: float  # the first predict_on_batch beyond a timed one
     step_s: float  # median training step after the warm-up
     step_cpu_s: float  # process CPU time (user + sys, all threads) of that step
     cpu_per_wall: float  # process CPU seconds per wall second over the whole timing (load indicator)
@@ -309,7 +310,9 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
             model.fit(x, y, batch_size=stage.batch_size, epochs=3, verbose=0, shuffle=False)
             spent.append(time.perf_counter() - t0)
         overhead = max(0.0, (spent[-1] - 3 * step) / 3)
+    t0 = time.perf_counter()
     model.predict_on_batch(x)
+    predict_first = time.perf_counter() - t0
     t0 = time.perf_counter()
     model.predict_on_batch(x)
     predict = time.perf_counter() - t0
@@ -319,6 +322,7 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
     timing = ModelTiming(
         model=stage.model, inputs=tuple(_shape(t) for t in model.inputs), outputs=tuple(_shape(t) for t in model.outputs),
         batch_size=int(stage.batch_size), parameters=weights, build_s=build_s, trace_s=max(0.0, first - step),
+        predict_trace_s=max(0.0, predict_first - predict),
         step_s=step, step_cpu_s=float(np.median(cpus)),
         cpu_per_wall=cpu / wall if wall > 0 else 1.0, steps_timed=len(walls), epoch_overhead_s=overhead,
         predict_s=predict, input_bytes=4 * sum(int(np.prod(_shape(t))) for t in model.inputs),
@@ -366,14 +370,18 @@ def fit_preprocessing(timed: Sequence[tuple[int, float]]) -> tuple[float, float]
 
 def time_preprocessing(experiment: Experiment, config: Any, selection: Selection, clips: int = PREPROCESS_CLIPS,
                        log: Callable[[str], None] = print) -> PreprocessTiming:
-    """Time ``experiment.preprocess_clip`` (first pass, empty cache) on ``clips`` clips of typical length."""
+    """Time ``experiment.preprocess_clip`` (first pass, empty cache) on ``clips`` clips of typical length,
+    after one untimed clip (the shortest) that pays the one-time costs: imports, the face models' loading."""
     lengths = np.array([len(s.frames) for s in selection.samples])
     order = np.argsort(lengths, kind="stable")
     quantiles = np.linspace(0.25, 0.75, clips) if clips > 1 else [0.5]
     chosen = list(dict.fromkeys(int(order[min(len(order) - 1, int(round(q * (len(order) - 1))))]) for q in quantiles))
+    warm_up = next((int(i) for i in order if int(i) not in chosen), None)
     timed = []
-    began = _clock()
     with _empty_cache():
+        if warm_up is not None:
+            experiment.preprocess_clip(selection.samples[warm_up], config)
+        began = _clock()
         for i in chosen:
             sample = selection.samples[i]
             t0 = time.perf_counter()
@@ -463,8 +471,8 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
             steps = math.ceil(stage.samples / stage.batch_size) * stage.epochs
             test_batches = math.ceil(len(fold.test) / stage.batch_size)
             cost = steps * t.step_s + stage.epochs * t.epoch_overhead_s + t.build_s + test_batches * t.predict_s
-            if (stage.model, stage.batch_size) not in traced:
-                cost += t.trace_s
+            if not stage.traced_once or (stage.model, stage.batch_size) not in traced:
+                cost += t.trace_s + t.predict_trace_s
                 traced.add((stage.model, stage.batch_size))
             seconds += cost
             arrays = max(arrays, stage.samples * t.input_bytes)
