@@ -8,7 +8,9 @@ times what costs on this device and backend:
 * training: each distinct model of the experiment's ``training_stages`` hook
   (:class:`common.experiment.TrainingStage`) is built, and ``train_on_batch`` runs on random
   inputs of the model's input shapes and the stage's batch size; the first two steps (tracing,
-  warm-up) are excluded from the step time, which is the median of the timed steps. Identical models
+  warm-up) are excluded from the step time, which is the median of the timed steps. The first
+  model of the process is built and stepped once untimed before (:func:`warm_up`): the framework's
+  start-up is paid once per run, not per fold. Identical models
   (layers, shapes, parameters and batch size; names aside) are timed once, across experiments too.
   Where a step is short, Keras' per-epoch ``fit`` overhead is measured too (two 3-epoch ``fit``
   calls on one batch); ``predict_on_batch`` is timed for the test pass.
@@ -275,6 +277,26 @@ def _clock() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
+_WARMED: list[bool] = []  # the framework's one-time start-up paid in this process
+
+
+def warm_up(stage: TrainingStage) -> None:
+    """Build, train one step and predict once with ``stage``'s model, untimed: the framework's one-time
+    start-up (thread pools, kernels, the compiler; about 3 s of a first model's tracing on 2 CPU cores)
+    is paid once per process by a run too, not per model or fold."""
+    if _WARMED:
+        return
+    import keras
+
+    model = stage.build()
+    xs, ys = random_batch(model, stage.batch_size)
+    model.train_on_batch(_one(xs), _one(ys))
+    model.predict_on_batch(_one(xs))
+    del model
+    keras.backend.clear_session()
+    _WARMED.append(True)
+
+
 def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: Any = None,
                build_s: float | None = None) -> ModelTiming:
     """Build ``stage``'s model (or take ``model``, built in ``build_s``) and time its training steps
@@ -447,6 +469,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
         for stage in stages:
             if (stage.model, stage.batch_size) in stage_timing:
                 continue
+            warm_up(stage)
             t0 = time.perf_counter()
             model = stage.build()
             build_s = time.perf_counter() - t0
