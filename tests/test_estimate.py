@@ -80,7 +80,20 @@ def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(cor
     assert not third.estimated and third.folds == 4 and "not estimated" in third.note
     table = est.format_estimate(result)
     assert "OVERALL (2 of 3 experiments estimated)" in table
-    assert "not estimated (no training_stages hook): dummy/bare" in table
+    assert "not estimated: dummy/bare (the reason is under each)" in table
+
+
+def test_a_model_that_cannot_be_built_leaves_only_its_experiment_unestimated(corpus):
+    def offline():
+        raise RuntimeError("could not get the ImageNet weights (offline?)")
+
+    broken = dataclasses.replace(EXPERIMENT, name="offline", training_stages=lambda c, s, f: [
+        TrainingStage("vgg", offline, samples=len(f.train), epochs=1, batch_size=2)])
+    result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=corpus, profile="smoke",
+                          log=lambda m: None)
+    first, second = result.experiments
+    assert not first.estimated and "could not get the ImageNet weights (offline?)" in first.note
+    assert second.estimated
 
 
 def test_random_batch_fits_each_loss():

@@ -436,6 +436,30 @@ def _timing_key(model: Any, batch_size: int) -> tuple:
             int(model.count_params()), layers)
 
 
+def _time_stages(per_fold: list[list[TrainingStage]], timings: dict, tag: str,
+                 log: Callable[[str], None]) -> dict[tuple[str, int], ModelTiming]:
+    """The timing of every distinct (model name, batch size) of the folds' stages; each built once
+    here to read its shapes, timed once overall (``timings``, shared across experiments)."""
+    stage_timing: dict[tuple[str, int], ModelTiming] = {}
+    for stages in per_fold:
+        for stage in stages:
+            if (stage.model, stage.batch_size) in stage_timing:
+                continue
+            warm_up(stage)
+            t0 = time.perf_counter()
+            model = stage.build()
+            build_s = time.perf_counter() - t0
+            key = _timing_key(model, stage.batch_size)
+            if key not in timings:
+                timings[key] = time_model(stage, log=lambda m: log(f"{tag}{m}"), model=model, build_s=build_s)
+            else:
+                log(f"{tag}   {stage.model}: the same model as {timings[key].model}, timed before "
+                    f"({_plain(key[0])} x batch {stage.batch_size})")
+            stage_timing[(stage.model, stage.batch_size)] = timings[key]
+            del model
+    return stage_timing
+
+
 def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], *, profile: str,
                         overrides: Mapping[str, Any] | None = None, seed: int = 0,
                         timings: dict | None = None, log: Callable[[str], None] = print) -> ExperimentEstimate:
@@ -464,23 +488,12 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
         return ExperimentEstimate(**counts, note="not estimated: the experiment has no training_stages hook")
 
     per_fold = [list(experiment.training_stages(config, selection, fold)) for fold in folds]
-    stage_timing: dict[tuple[str, int], ModelTiming] = {}
-    for stages in per_fold:  # each distinct (name, batch size) built once here, timed once overall
-        for stage in stages:
-            if (stage.model, stage.batch_size) in stage_timing:
-                continue
-            warm_up(stage)
-            t0 = time.perf_counter()
-            model = stage.build()
-            build_s = time.perf_counter() - t0
-            key = _timing_key(model, stage.batch_size)
-            if key not in timings:
-                timings[key] = time_model(stage, log=lambda m: log(f"{tag}{m}"), model=model, build_s=build_s)
-            else:
-                log(f"{tag}   {stage.model}: the same model as {timings[key].model}, timed before "
-                    f"({_plain(key[0])} x batch {stage.batch_size})")
-            stage_timing[(stage.model, stage.batch_size)] = timings[key]
-            del model
+    try:
+        stage_timing = _time_stages(per_fold, timings, tag, log)
+    except Exception as exc:  # e.g. pretrained weights that cannot be fetched offline: this experiment only
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        log(f"{tag} not estimated: building or timing a model failed: {reason}")
+        return ExperimentEstimate(**counts, note=f"not estimated: building or timing a model failed: {reason}")
     peak = peak_rss_bytes()
 
     fold_seconds = []
@@ -626,7 +639,7 @@ def format_estimate(est: Estimate) -> str:
                  f"{_seconds(est.training_seconds + est.preprocess_seconds)} (CPU time {_seconds(est.cpu_seconds)}); "
                  f"peak memory {_bytes(est.peak_bytes)}")
     if missing:
-        lines.append(f"not estimated (no training_stages hook): {', '.join(missing)}")
+        lines.append(f"not estimated: {', '.join(missing)} (the reason is under each)")
     lines.append(f"(this estimate took {_seconds(est.seconds)})")
     return "\n".join(lines)
 
