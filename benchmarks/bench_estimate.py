@@ -2,7 +2,7 @@
 """Does ``--estimate`` tell the truth? (issue 15): its projection beside a real short run.
 
     .venv/bin/python benchmarks/bench_estimate.py                           # talluri2022, 2 folds, 2 epochs
-    .venv/bin/python benchmarks/bench_estimate.py --paper aouayeb2019 --folds 2 --epochs 3
+    .venv/bin/python benchmarks/bench_estimate.py --paper aouayeb2019 --set stage1.epochs=2 --set stage2.epochs=20
     .venv/bin/python benchmarks/bench_estimate.py --paper le2020 --data-root /data/me --profile paper
 
 For one experiment (the paper's first, or ``--experiment``) and the same settings (profile,
@@ -85,7 +85,8 @@ def main(argv=None) -> int:
     parser.add_argument("--data-root", type=Path, help="default: the synthetic default corpus")
     parser.add_argument("--profile", choices=("paper", "quick", "smoke"))
     parser.add_argument("--folds", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=2, help="--set train.epochs=E for both (0: the profile's)")
+    parser.add_argument("--epochs", type=int, default=2,
+                        help="--set train.epochs=E for both, where the config has a train section (0: the profile's)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE")
     args = parser.parse_args(argv)
 
@@ -97,7 +98,7 @@ def main(argv=None) -> int:
     experiments = {e.name: e for e in module.EXPERIMENTS}
     experiment = experiments[args.experiment] if args.experiment else module.EXPERIMENTS[0]
     overrides = parse_assignments(args.set)
-    if args.epochs:
+    if args.epochs and hasattr(experiment.config, "train"):
         overrides.setdefault("train.epochs", str(args.epochs))
     r = compare(args.paper, experiment, data_root=args.data_root, profile=args.profile, folds=args.folds,
                 overrides=overrides)
