@@ -487,8 +487,8 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
     if experiment.training_stages is None:
         return ExperimentEstimate(**counts, note="not estimated: the experiment has no training_stages hook")
 
-    per_fold = [list(experiment.training_stages(config, selection, fold)) for fold in folds]
     try:
+        per_fold = [list(experiment.training_stages(config, selection, fold)) for fold in folds]
         stage_timing = _time_stages(per_fold, timings, tag, log)
     except Exception as exc:  # e.g. pretrained weights that cannot be fetched offline: this experiment only
         reason = " ".join(str(exc).split()) or type(exc).__name__
