@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean-venv
+.PHONY: demo test test-jax test-torch bench clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,32 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Other Keras backends (issue 15): each in its own venv, so the TensorFlow one stays as it is.
+# tests/test_backends.py: every model of every paper built once (parameter counts equal to
+# TensorFlow's) and one smoke fold of each paper, on that backend.
+VENV_JAX   := .venv-jax
+VENV_TORCH := .venv-torch
+
+$(VENV_JAX)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_JAX)
+	$(VENV_JAX)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_JAX)/bin/python -m pip install --quiet -e ".[test,jax]"
+	touch $@
+
+$(VENV_TORCH)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV_TORCH)
+	$(VENV_TORCH)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_TORCH)/bin/python -m pip install --quiet -e ".[test,torch]"
+	touch $@
+
+test-jax: $(VENV_JAX)/.installed
+	KERAS_BACKEND=jax $(VENV_JAX)/bin/python -m pytest -q tests/test_backends.py
+
+test-torch: $(VENV_TORCH)/.installed
+	KERAS_BACKEND=torch $(VENV_TORCH)/bin/python -m pytest -q tests/test_backends.py
+
 bench: $(STAMP)
 	$(PY) benchmarks/run_all_benchmarks.py
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(VENV_JAX) $(VENV_TORCH)

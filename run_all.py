@@ -6,6 +6,7 @@
     python run_all.py --paper aouayeb2019 --data-root /data    # real databases, paper profile
     python run_all.py --paper le2020 --experiment casme2_10fold_vgg19 --set train.epochs=2
     python run_all.py --paper aouayeb2019 --architectures --json
+    python run_all.py --paper aouayeb2019 --data-root /data --estimate   # projected time and memory, trains nothing
     python run_all.py --check-data /data
     python run_all.py --check-data /data --faces               # also list clips without a steady face
     python run_all.py --benchmark megc2019                     # every method on a shared track (issue 12)
@@ -96,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
     parser.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
     parser.add_argument("--json", action="store_true", help="with --architectures: print JSON only")
+    parser.add_argument("--estimate", action="store_true",
+                        help="train nothing: count the work, time a few training steps of each model and the "
+                             "preprocessing of a few clips here, and print the projected time and memory (about a minute)")
     return parser
 
 
@@ -305,6 +309,26 @@ def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
     return 0
 
 
+def estimate(args, chosen: list[tuple[str, Any]] = (), entries: list[tuple[str, Any]] | None = None) -> int:
+    """``--estimate``: the projection table of ``common.evaluation.estimate`` for the chosen experiments
+    (or ``entries``, ``(paper_id, Experiment)`` pairs: a benchmark track's methods)."""
+    from common.config import ConfigError, parse_assignments
+    from common.evaluation.estimate import estimate as project, format_estimate
+    from common.evaluation.runner import RunError
+
+    if entries is None:
+        entries = [(paper_id, e) for paper_id, _, experiments in _experiments(chosen, args.experiment)
+                   for e in experiments]
+    try:
+        result = project(entries, data_root=args.data_root, profile=args.profile, seed=args.seed,
+                         overrides=parse_assignments(args.set), log=_log)
+    except (ConfigError, RunError) as exc:
+        raise CliError(str(exc)) from None
+    print()
+    print(format_estimate(result))
+    return 0
+
+
 def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
     """One line naming the folds left out of the scores (exit status 3)."""
     counts = {status: sum(s == status for _, s in not_scored) for status in ("failed", "nan")}
@@ -383,6 +407,9 @@ def benchmark(args, registry: Any) -> int:
         raise CliError(str(exc.args[0])) from None
     _import_tensorflow_quietly()
     methods = _benchmark_methods(registry, args.methods)
+    if args.estimate:  # every method on every track, projected; nothing trains
+        return estimate(args, entries=[(paper_id, module.benchmark_experiment(track, model))
+                                       for track in tracks for paper_id, module, model in methods])
     references = _benchmark_references(registry)
     from common.benchmark.run import run_benchmark
 
@@ -450,6 +477,8 @@ def main(argv: list[str] | None = None, registry: Any = None) -> int:
         chosen = _selected_papers(_registry(registry), args.paper)
         if args.architectures:
             return architectures(chosen, args.json)
+        if args.estimate:
+            return estimate(args, chosen)
         return run(args, chosen, registry)
     except CliError as exc:
         _err(str(exc))

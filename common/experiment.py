@@ -120,6 +120,9 @@ class TrainingStage:
     samples: int
     epochs: int
     batch_size: int
+    # True where run_fold keeps the compiled model across folds (common.training.fold_model /
+    # compiled_like): only the first fold pays the tracing of its train and predict functions.
+    traced_once: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,7 +20,7 @@ import numpy as np
 from common.config import Range
 from common.datasets.sample import Sample
 from common.evaluation.splits import leave_one_subject_out
-from common.experiment import Experiment, FoldOutcome, Paper, Reported, Selection
+from common.experiment import Experiment, FoldOutcome, Paper, Reported, Selection, TrainingStage
 from common.training import TrainConfig
 
 CLASSES = ("negative", "positive", "surprise")
@@ -174,6 +174,26 @@ def seeded_centroid_fold(ctx) -> FoldOutcome:
     return FoldOutcome(test_indices=ctx.fold.test, y_pred=probabilities.argmax(axis=1), probabilities=probabilities,
                        history={"loss": [1.0, 0.5]}, parameters={"centres": int(centres.size)},
                        extra={"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")})
+def preprocess_clip(sample, config) -> np.ndarray:
+    """The per-clip preprocessing ``--estimate`` times: the clip's features, through the stage cache."""
+    from common.preprocessing.cache import cached
+
+    HOOKS["ran"].add(f"preprocess:{sample.key}")
+    return cached("dummy_features", {"key": sample.key}, {"version": 1},
+                  lambda: np.asarray(sample.meta["features"], dtype="float32"))
+
+
+def training_stages(config, selection, fold) -> list[TrainingStage]:
+    """The one model ``run_fold`` trains, as ``--estimate`` counts it (issue 15)."""
+    from common.training import compile_model
+
+    def build():
+        model = compile_model(build_model(config.model.units), config.train)
+        model.run_eagerly = True  # as run_fold
+        return model
+
+    return [TrainingStage(model="dummy_mlp", build=build, samples=len(fold.train), epochs=config.train.epochs,
+                          batch_size=config.train.batch_size)]
 
 
 def report_pages(pdf, result, context) -> None:
@@ -195,6 +215,7 @@ EXPERIMENTS = (
                   Reported("uar", 0.6, "casme2", "fold_mean", "Table 1", note="a dummy number")),
         scopes=("all", "casme2", "samm"), report_pages=report_pages,
         min_frames=0,  # in-memory samples without frame files (their faces are "unchecked")
+        training_stages=training_stages, preprocess_clip=preprocess_clip,
     ),
 )
 

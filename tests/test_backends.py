@@ -1,0 +1,67 @@
+"""Another Keras backend (issue 15): the representative subset ``make test-jax`` / ``make test-torch`` run.
+
+Skipped unless ``KERAS_BACKEND`` is ``jax`` or ``torch`` (the default suite runs on TensorFlow).
+On that backend: every model of every paper is built once and its parameter counts equal
+TensorFlow's (``run_all.py --paper all --architectures --json`` run under ``KERAS_BACKEND=tensorflow``
+in a subprocess of the same environment), and one smoke fold of each paper's first experiment trains
+and predicts through the runner.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
+pytestmark = pytest.mark.skipif(BACKEND not in ("jax", "torch"),
+                                reason="the backend subset runs under KERAS_BACKEND=jax or torch (make test-jax)")
+
+REPO = Path(__file__).resolve().parent.parent
+PAPER_IDS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019")
+
+
+@pytest.fixture(scope="module")
+def tensorflow_counts() -> dict:
+    """``{paper: {model: (trainable, non_trainable)}}`` as TensorFlow builds them (a subprocess)."""
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "all", "--architectures", "--json"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    papers = json.loads(done.stdout)["papers"]
+    return {paper: {name: (m["trainable_params"], m["non_trainable_params"]) for name, m in entry["models"].items()}
+            for paper, entry in papers.items()}
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_model_has_tensorflows_parameter_counts(paper_id, tensorflow_counts):
+    import keras
+
+    from common.reporting.architecture import model_summary
+    from papers import get_paper
+
+    assert keras.backend.backend() == BACKEND
+    models = get_paper(paper_id).PAPER.models()
+    ours = {name: (s["trainable_params"], s["non_trainable_params"])
+            for name, s in ((n, model_summary(m)) for n, m in models.items())}
+    assert ours == tensorflow_counts[paper_id]
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_one_smoke_fold_trains_and_predicts(paper_id, smoke_corpus, tmp_path):
+    from common.evaluation.runner import run_experiment
+    from papers import get_paper
+
+    experiment = get_paper(paper_id).EXPERIMENTS[0]
+    one_fold = dataclasses.replace(experiment, folds=lambda selection, config, seed: experiment.folds(
+        selection, config, seed)[:1])
+    result = run_experiment(paper_id, one_fold, data_root=smoke_corpus, profile="smoke", out_dir=tmp_path,
+                            log=lambda m: None)
+    (record,) = result.records
+    assert record["status"] == "ok", record.get("reason")
+    assert len(record["y_pred"]) == record["n_test"] > 0
+    assert result.summary["environment"].get("keras_backend") == BACKEND

@@ -1,0 +1,159 @@
+"""--estimate (issue 15): counts of the work, a projection from timed steps, and its table and CLI."""
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import math
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import dummy_paper
+from common.evaluation import estimate as est
+from common.evaluation import runner
+from common.experiment import TrainingStage
+
+REPO = Path(__file__).resolve().parent.parent
+_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
+run_all = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(run_all)
+
+EXPERIMENT = dummy_paper.EXPERIMENTS[0]
+
+
+@pytest.fixture()
+def corpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
+    monkeypatch.setattr(est, "STEP_BUDGET_S", 0.0)  # the minimum of timed steps: a fast test
+    dummy_paper.reset_hooks()
+    yield dummy_paper.write_corpus(tmp_path / "data")
+    dummy_paper.reset_hooks()
+
+
+def test_counts_and_projection_follow_the_timed_step(corpus, private_cache):
+    result = est.estimate([("dummy", EXPERIMENT)], data_root=corpus, profile="quick",
+                          overrides={"train.epochs": "3", "train.batch_size": "4"}, log=lambda m: None)
+    (e,) = result.experiments
+    assert (e.clips, e.folds, e.frames) == (24, 4, 0)
+    (work,) = e.stages
+    # LOSO over 4 subjects of 6 clips: 18 training samples per fold, ceil(18/4) = 5 steps x 3 epochs
+    assert (work.model, work.folds, work.samples, work.epochs, work.batch_size) == ("dummy_mlp", 4, 72, 3, 4)
+    assert work.steps == 4 * 5 * 3
+    t = work.timing
+    assert t.parameters == 2 * 4 + 4 + 4 * 3 + 3 and t.inputs == ((2,),) and t.outputs == ((3,),)
+    assert t.steps_timed >= est.MIN_TIMED_STEPS and t.step_s > 0 and t.input_bytes == 8
+    # the projection is the formula of the module docstring, tracing once per experiment
+    fold = 15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + math.ceil(6 / 4) * t.predict_s
+    assert e.fold_seconds == pytest.approx([fold + t.trace_s + t.predict_trace_s] * 4)
+    assert e.training_seconds == pytest.approx(work.seconds)
+    assert e.arrays_bytes == 18 * 8 and e.peak_rss_bytes > 0
+    # preprocessing timed on 3 clips, through an empty cache: nothing written to the user's cache
+    assert len(e.preprocess.clips_timed) == 3
+    assert sum(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"]) == 4  # one untimed warm-up
+    assert not (private_cache / "stages" / "dummy_features").exists()
+    assert e.preprocess.seconds == pytest.approx(24 * e.preprocess.per_clip_s)
+    assert "projection" in est.format_estimate(result).lower()
+
+
+def test_a_model_kept_across_folds_is_traced_once(corpus):
+    once = dataclasses.replace(EXPERIMENT, training_stages=lambda c, s, f: [
+        dataclasses.replace(stage, traced_once=True) for stage in dummy_paper.training_stages(c, s, f)])
+    (e,) = est.estimate([("dummy", once)], data_root=corpus, profile="smoke", log=lambda m: None).experiments
+    t = e.stages[0].timing
+    assert e.fold_seconds[0] - e.fold_seconds[1] == pytest.approx(t.trace_s + t.predict_trace_s)
+    assert e.fold_seconds[1] == pytest.approx(e.fold_seconds[3])
+
+
+def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(corpus):
+    twin = dataclasses.replace(EXPERIMENT, name="twin")
+    bare = dataclasses.replace(EXPERIMENT, name="bare", training_stages=None, preprocess_clip=None)
+    lines = []
+    result = est.estimate([("dummy", EXPERIMENT), ("dummy", twin), ("dummy", bare)], data_root=corpus,
+                          profile="smoke", log=lines.append)
+    first, second, third = result.experiments
+    assert first.stages[0].timing is second.stages[0].timing
+    assert sum("timed dummy_mlp" in line for line in lines) == 1
+    assert sum("the same model as dummy_mlp, timed before" in line for line in lines) == 1
+    assert not third.estimated and third.folds == 4 and "not estimated" in third.note
+    table = est.format_estimate(result)
+    assert "OVERALL (2 of 3 experiments estimated)" in table
+    assert "not estimated: dummy/bare (the reason is under each)" in table
+
+
+def test_a_model_that_cannot_be_built_leaves_only_its_experiment_unestimated(corpus):
+    def offline():
+        raise RuntimeError("could not get the ImageNet weights (offline?)")
+
+    broken = dataclasses.replace(EXPERIMENT, name="offline", training_stages=lambda c, s, f: [
+        TrainingStage("vgg", offline, samples=len(f.train), epochs=1, batch_size=2)])
+    result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=corpus, profile="smoke",
+                          log=lambda m: None)
+    first, second = result.experiments
+    assert not first.estimated and "could not get the ImageNet weights (offline?)" in first.note
+    assert second.estimated
+
+
+def test_random_batch_fits_each_loss():
+    inputs = keras.Input((5, 2))
+    flat = keras.layers.Flatten()(inputs)
+    model = keras.Model(inputs, [keras.layers.Dense(4, activation="softmax")(flat), keras.layers.Dense(1)(flat)])
+    model.compile(optimizer="sgd", loss=["sparse_categorical_crossentropy", "mse"])
+    xs, ys = est.random_batch(model, 3)
+    assert xs[0].shape == (3, 5, 2) and xs[0].dtype == np.float32
+    assert ys[0].shape == (3,) and ys[0].max() < 4 and ys[1].shape == (3, 1)
+    model.compile(optimizer="sgd", loss=["categorical_crossentropy", "mse"])
+    _, ys = est.random_batch(model, 3)
+    assert ys[0].shape == (3, 4) and (ys[0].sum(axis=1) == 1).all()
+
+
+def test_uncompiled_model_is_refused():
+    stage = TrainingStage("raw", lambda: dummy_paper.build_model(), samples=10, epochs=1, batch_size=2)
+    with pytest.raises(ValueError, match="must return a compiled model"):
+        est.time_model(stage, log=lambda m: None)
+
+
+@pytest.mark.parametrize("timed, expected", [
+    ([(10, 1.0), (20, 2.0), (30, 3.0)], (0.0, 0.1)),  # proportional to frames
+    ([(10, 2.0), (20, 2.0)], (2.0, 0.0)),  # a cost per clip
+    ([(10, 1.5), (20, 2.5)], (0.5, 0.1)),
+    ([(10, 3.0), (20, 2.0)], (2.5, 0.0)),  # longer clips not slower: mean per clip
+    ([(10, 1.0), (10, 3.0)], (0.0, 0.2)),  # one length: a rate per frame
+])
+def test_preprocessing_fit(timed, expected):
+    assert est.fit_preprocessing(timed) == pytest.approx(expected)
+
+
+def test_durations_read_like_durations():
+    assert [est._seconds(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] == \
+        ["12 ms", "3.5 s", "5 min 12 s", "3 h 20 min", "4.2 days"]
+
+
+def test_cli_estimate_prints_the_table_and_trains_nothing(corpus, capsys, tmp_path):
+    code = run_all.main(["--paper", "dummy", "--data-root", str(corpus), "--estimate", "--out", str(tmp_path / "o")],
+                        registry=dummy_paper.REGISTRY)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "PROJECTION" in out and "dummy/toy_loso" in out and "OVERALL (1 of 1" in out
+    assert dummy_paper.HOOKS["ran"] and all(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"])  # no fold ran
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_estimate_refuses_a_bad_set_in_one_line(corpus, capsys):
+    code = run_all.main(["--paper", "dummy", "--data-root", str(corpus), "--estimate", "--set", "train.epochs=0"],
+                        registry=dummy_paper.REGISTRY)
+    out, err = capsys.readouterr()
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "TrainConfig.epochs must be >= 1" in err
+
+
+def test_cli_estimate_of_a_benchmark_track_projects_every_method_and_trains_nothing(corpus, capsys, tmp_path):
+    dummy_paper.write_corpus(corpus, names=("megc2019",))
+    code = run_all.main(["--benchmark", "megc2019", "--data-root", str(corpus), "--methods", "dummy,dummy:centroid",
+                         "--estimate", "--out", str(tmp_path / "o")], registry=dummy_paper.REGISTRY)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "PROJECTION" in out and "dummy/megc2019" in out and "OVERALL" in out
+    assert not any(k in dummy_paper.HOOKS["ran"] for k in ("casme2_sub01", "samm_006"))  # no fold ran
+    assert not (tmp_path / "o").exists()
