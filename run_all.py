@@ -283,23 +283,30 @@ def _experiments(chosen: list[tuple[str, Any]], names: list[str]) -> list[tuple[
     return plan
 
 
+def _settings(args):
+    """The run's ``common.evaluation.run.RunSettings`` from the CLI's options (``ConfigError`` for a bad --set)."""
+    from common.config import parse_assignments
+    from common.evaluation.run import RunSettings
+
+    return RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
+                       overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
+                       faces_policy=args.faces_policy, allow_faces=args.allow_faces,
+                       workers=args.workers, cluster=args.cluster,
+                       command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
+
+
 def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
     """Run the chosen papers through ``common.evaluation.run.run_papers`` (exit 0, or 3 when folds are not scored)."""
-    from common.config import ConfigError, parse_assignments
+    from common.config import ConfigError
     from common.evaluation.parallel import registry_reference
-    from common.evaluation.run import PaperPlan, RunSettings, run_papers
+    from common.evaluation.run import PaperPlan, run_papers
     from common.evaluation.runner import RunError
 
     reference = registry_reference(_registry(registry))  # how --workers/--cluster processes find the papers
     plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments), registry=reference)
              for paper_id, module, experiments in _experiments(chosen, args.experiment)]
     try:
-        settings = RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
-                               overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
-                               faces_policy=args.faces_policy, allow_faces=args.allow_faces,
-                               workers=args.workers, cluster=args.cluster,
-                               command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
-        runs = run_papers(plans, settings, log=_log)
+        runs = run_papers(plans, _settings(args), log=_log)
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     not_scored = [entry for run in runs for entry in run.not_scored]
@@ -389,9 +396,8 @@ def _benchmark_references(registry: Any) -> list:
 def benchmark(args, registry: Any) -> int:
     """``--benchmark TRACK|all`` through ``common.benchmark.run.run_benchmark`` (exit 0, or 3 when folds are not scored)."""
     from common.benchmark.tracks import TRACKS, get_track
-    from common.config import ConfigError, parse_assignments
+    from common.config import ConfigError
     from common.evaluation.parallel import registry_reference
-    from common.evaluation.run import RunSettings
     from common.evaluation.runner import RunError
 
     if args.paper or args.experiment or args.architectures:
@@ -415,11 +421,7 @@ def benchmark(args, registry: Any) -> int:
 
     benches = []
     try:
-        settings = RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
-                               overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
-                               faces_policy=args.faces_policy, allow_faces=args.allow_faces,
-                               workers=args.workers, cluster=args.cluster,
-                               command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
+        settings = _settings(args)
         for track in tracks:
             benches.append(run_benchmark(track, methods, settings, seeds=args.seeds, max_folds=args.max_folds,
                                          log=_log, references=references, registry=registry_reference(registry)))

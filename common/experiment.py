@@ -236,3 +236,29 @@ class Track:
     loader_options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     min_frames: int = 2
     note: str = ""  # the protocol in one sentence, for the report
+
+
+def benchmark_model(paper_id: str, model: str | None, models: Sequence[str]) -> str:
+    """The model a paper enters a track with: ``model``, or its default (the first of ``models``)."""
+    model = model or models[0]
+    if model not in models:
+        raise ValueError(f"{paper_id}: no benchmark model {model!r}; models: {', '.join(models)}")
+    return model
+
+
+def on_track(track: Track, *, model: str, default_model: str, title: str, config: Any,
+             run_fold: Callable[[FoldContext], FoldOutcome], profiles: Mapping[str, Mapping[str, Any]],
+             reported: tuple[Reported, ...] = (), folds: Callable[[Selection, Any, int], list[Fold]] | None = None,
+             training_stages: Callable[..., Sequence[TrainingStage]] | None = None,
+             preprocess_clip: Callable[[Sample, Any], Any] | None = None) -> Experiment:
+    """A paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track (issue 12):
+    the track's databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``);
+    named ``<track>`` for the paper's default model, ``<track>_<model>`` otherwise; no report pages.
+    ``folds`` may wrap the track's (a paper's own check before them), never replace them."""
+    return Experiment(
+        name=track.name if model == default_model else f"{track.name}_{model}", title=title,
+        datasets=track.datasets, config=config, select=lambda data, config: track.select(data),
+        folds=folds if folds is not None else (lambda selection, config, seed: track.folds(selection, seed)),
+        run_fold=run_fold, profiles=profiles, reported=reported, scopes=track.scopes, report_pages=None,
+        loader_options=track.loader_options, min_frames=track.min_frames, training_stages=training_stages,
+        preprocess_clip=preprocess_clip)

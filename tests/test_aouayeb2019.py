@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from run_cli import architectures_json
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -142,10 +143,7 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
 
 
 def test_architectures_cli_lists_the_seven_networks():
-    out = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "aouayeb2019", "--architectures", "--json"],
-                         capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    models = json.loads(out.stdout)["models"]
+    models = architectures_json("aouayeb2019")
     assert sorted(models) == sorted([f"region_cnn_{r}" for r in range(6)] + ["lstm_stage"])
     assert sum(m["trainable_params"] for m in models.values()) == 1_093_531
     first = {layer["name"]: layer["output_shape"] for layer in models["region_cnn_5"]["layers"]}

@@ -20,7 +20,6 @@ from common.benchmark.tracks import MEGC2019
 from common.evaluation import runner
 from common.evaluation import statistics as st
 from common.evaluation.run import RunSettings
-from common.experiment import FoldOutcome
 from common.preprocessing import cache
 
 REPO = Path(__file__).resolve().parent.parent

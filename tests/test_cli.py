@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import dummy_paper
-from common.evaluation import runner
 
 REPO = Path(__file__).resolve().parent.parent
 _SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")

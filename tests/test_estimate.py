@@ -4,7 +4,6 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import math
-import os
 from pathlib import Path
 
 import keras

@@ -12,15 +12,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from run_cli import architectures_json, run_all_process
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def test_architectures_json_lists_the_three_models():
-    out = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "le2020", "--architectures", "--json"],
-                         capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    models = json.loads(out.stdout)["models"]
+    models = architectures_json("le2020")
     assert set(models) == {"vgg19_roi", "resnet50_roi", "senet50_roi"}
     # 224 x 224 x 3, 4 classes (Sec. III-D, IV-A.1):
     # VGG19 convolutions 20,024,384 + fc1 102,764,544 + fc2 16,781,312 + 4,096*4+4
@@ -263,11 +261,8 @@ def test_reused_model_trains_as_a_new_model_each_fold(monkeypatch):
 @pytest.mark.slow
 def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     # VGG19 (Table III's other row): about 11 s against 19 s for ResNet50, whose 50-layer graph takes longer to trace
-    out = subprocess.run(
-        [sys.executable, str(REPO / "run_all.py"), "--paper", "le2020", "--experiment", "cross_casme2_to_samm_vgg19",
-         "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO, timeout=600)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    run_all_process("--paper", "le2020", "--experiment", "cross_casme2_to_samm_vgg19", "--profile", "smoke",
+                    "--data-root", smoke_corpus, "--out", tmp_path)
     results = json.loads((tmp_path / "le2020" / "cross_casme2_to_samm_vgg19" / "results.json").read_text())
     assert results["profile"] == "smoke"
     assert [f["status"] for f in results["folds"]] == ["ok"]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from run_cli import architectures_json, run_all_process
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -17,10 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def architectures():
     """``run_all.py --paper reddy2019 --architectures --json``: builds the 44 M and 2 x 177 M models once."""
-    out = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "reddy2019", "--architectures", "--json"],
-                         capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    return json.loads(out.stdout)["models"]
+    return architectures_json("reddy2019")
 
 
 def _shapes(model: dict) -> dict[str, list]:
@@ -276,11 +274,8 @@ def test_saliency_is_the_gradient_of_the_predicted_score():
 
 @pytest.mark.slow
 def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
-    out = subprocess.run(
-        [sys.executable, str(REPO / "run_all.py"), "--paper", "reddy2019", "--experiment", "casme_sq_microexpstcnn",
-         "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO, timeout=600)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    run_all_process("--paper", "reddy2019", "--experiment", "casme_sq_microexpstcnn", "--profile", "smoke",
+                    "--data-root", smoke_corpus, "--out", tmp_path)
     folder = tmp_path / "reddy2019" / "casme_sq_microexpstcnn"
     results = json.loads((folder / "results.json").read_text())
     assert [f["status"] for f in results["folds"]] == ["ok"]

@@ -136,11 +136,12 @@ def test_report_pages_draw_from_a_fake_result_in_memory(paper_id, smoke_corpus, 
     shutil.rmtree(tmp_path / paper_id)  # the pages must not need the run's files
     context = ReportContext(paper_id=paper_id, paper=module.PAPER, profile="smoke", allow_faces=True,
                             corpus={"kind": "synthetic"}, results=results)
-    for name, result in results.items():
-        buffer = io.BytesIO()
-        with PdfPages(buffer) as pdf:
+    pages = {}
+    for name, result in results.items():  # a page that needs a file, a database or a recomputation raises here
+        with PdfPages(io.BytesIO()) as pdf:
             result.experiment.report_pages(pdf, result, context)
-        assert buffer.getvalue().startswith(b"%PDF"), name
+            pages[name] = pdf.get_pagecount()
+    assert sum(pages.values()) > 0, pages  # some experiment of the paper draws its own pages
 
 
 @pytest.mark.parametrize("paper_id", PAPER_IDS)

@@ -7,21 +7,16 @@ smoke run through run_all.py (Scenario-02 Model-A and Model-C on the Sec. 8.1 sp
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from run_cli import architectures_json, run_all_process
 
-REPO = Path(__file__).resolve().parent.parent
 
 
 def test_architectures_json_reproduces_table_2():
-    out = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "talluri2022", "--architectures", "--json"],
-                         capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    models = json.loads(out.stdout)["models"]
+    models = architectures_json("talluri2022")
     assert set(models) == {"model_a", "split_model", "model_b", "model_c"}
     shapes = {layer["name"]: layer["output_shape"][1:] for layer in models["model_a"]["layers"]}
     assert shapes["input"] == [36, 128, 128, 1]
@@ -259,11 +254,8 @@ def test_build_model_follows_the_config_and_models_are_the_papers_sizes():
 @pytest.mark.slow
 def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     name, split = "s2_casme2_to_casme2_model_a", "casme2_split_runs_model_c"
-    out = subprocess.run(
-        [sys.executable, str(REPO / "run_all.py"), "--paper", "talluri2022", "--experiment", name,
-         "--experiment", split, "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO, timeout=600)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    out = run_all_process("--paper", "talluri2022", "--experiment", name, "--experiment", split, "--profile", "smoke",
+                          "--data-root", smoke_corpus, "--out", tmp_path)
     results = json.loads((tmp_path / "talluri2022" / name / "results.json").read_text())
     assert [f["status"] for f in results["folds"]] == ["ok", "ok"]  # smoke: 2 stratified folds
     assert results["class_names"] == ["happy", "disgust", "surprise"]

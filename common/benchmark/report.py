@@ -36,6 +36,7 @@ from common.benchmark.summary import score_text  # noqa: E402
 from common.files import atomic_write  # noqa: E402
 from common.reporting import figures  # noqa: E402
 from common.reporting.tables import fmt  # noqa: E402
+from common.reporting.pdf import config_lines  # noqa: E402
 
 LANDSCAPE = (11.69, 8.27)
 METRIC_TITLES = {"uf1": "UF1", "uar": "UAR"}
@@ -329,17 +330,6 @@ def _cost_page(summary: Mapping[str, Any]) -> list[plt.Figure]:
     return [fig] + tables
 
 
-def _config_lines(tree: Any, indent: str = "  ") -> list[str]:
-    lines = []
-    for key, value in (tree or {}).items():
-        if isinstance(value, Mapping):
-            lines.append(f"{indent}{key}:")
-            lines += _config_lines(value, indent + "  ")
-        else:
-            lines.append(f"{indent}{key} = {value}")
-    return lines
-
-
 def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
     pages = []
     for m in summary["methods"]:
@@ -359,7 +349,7 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
         notes = [n for n in notes if n]
         if notes:
             lines += ["", "Warnings"] + [l for n in notes for l in _wrap("  " + n)]
-        lines += ["", "Effective configuration"] + _config_lines(m["config"])
+        lines += ["", "Effective configuration"] + config_lines(m["config"] or {})
         pages.append(figures.text_page(f"Method {m['name']}: configuration", lines[:115], banner=_short(summary)))
     return pages
 

@@ -149,7 +149,7 @@ def _experiment_figures(name: str, res: Mapping[str, Any]) -> list[plt.Figure]:
         for fold in problems[:40]:
             lines += _wrap(f"  {fold['name']}: {fold['status']}: {fold['reason']}", 100)
     lines += ["", "Config"]
-    lines += _config_lines(res.get("config", {}))
+    lines += config_lines(res.get("config", {}))
     out.append(figures.text_page(f"{name}: {res.get('title', '')}", lines[:110], banner=banner))
     matrices = {scope: v["confusion"] for scope, v in metrics.get("pooled", {}).items() if v.get("n")}
     if matrices:
@@ -236,13 +236,14 @@ def _thumbnail_page(title: str, flagged: list[Mapping[str, Any]], banner: str) -
     return fig
 
 
-def _config_lines(config: Any, indent: str = "  ") -> list[str]:
+def config_lines(config: Any, indent: str = "  ") -> list[str]:
+    """A config tree (``to_dict``) as indented ``key = value`` lines (reports' config pages)."""
     lines = []
     if isinstance(config, Mapping):
         for key, value in config.items():
             if isinstance(value, Mapping):
                 lines.append(f"{indent}{key}:")
-                lines += _config_lines(value, indent + "  ")
+                lines += config_lines(value, indent + "  ")
             else:
                 lines.append(f"{indent}{key} = {value}")
     return lines

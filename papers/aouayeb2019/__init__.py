@@ -7,7 +7,7 @@ trainable parameters in total, Sec. 5).
 from __future__ import annotations
 
 from common.benchmark.references import references_from_table
-from common.experiment import Experiment, Paper, Track
+from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.aouayeb2019 import protocol, report, reported
 from papers.aouayeb2019.config import CONFIG, PROFILES
 from papers.aouayeb2019.model import models
@@ -71,27 +71,12 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     """The paper's pipeline on a benchmark track: ``megc2019_loso``'s config, profiles and ``run_fold`` on
     the track's samples and folds, unchanged. The paper's Table 2 numbers are the ``megc2019`` track's
     protocol (LOSO on the composite), so that track shows them; other tracks show none. README "In the benchmark"."""
-    model = BENCHMARK_MODELS[0] if model is None else model
-    if model not in BENCHMARK_MODELS:
-        raise ValueError(f"aouayeb2019: no benchmark model {model!r}; models: {', '.join(BENCHMARK_MODELS)}")
-    return Experiment(
-        name=track.name if model == BENCHMARK_MODELS[0] else f"{track.name}_{model}",
-        title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs",
-        datasets=track.datasets,
-        config=CONFIG,
-        select=lambda data, config: track.select(data),
-        folds=lambda selection, config, seed: track.folds(selection, seed),
-        run_fold=protocol.run_fold,
-        profiles=EXPERIMENT_PROFILES,
-        reported=reported.REPORTED if track.name == "megc2019" else (),
-        metrics=("uf1", "uar", "accuracy"),
-        scopes=track.scopes,
-        report_pages=None,
-        loader_options=track.loader_options,
-        min_frames=track.min_frames,
-        training_stages=protocol.training_stages,
-        preprocess_clip=protocol.preprocess_clip,
-    )
+    model = benchmark_model("aouayeb2019", model, BENCHMARK_MODELS)
+    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+                    title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs", config=CONFIG,
+                    run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
+                    reported=reported.REPORTED if track.name == "megc2019" else (),
+                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CONFIG", "models"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Track
+from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.kumar2019 import protocol, report, reported
 from papers.kumar2019.config import PROFILES, Kumar2019Config, ProtocolConfig
 from papers.kumar2019.model import MODEL_NAME, models
@@ -79,18 +79,13 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     """The method on a shared benchmark track: ``megc2019_loso``'s config and profiles (the composite's 3 classes)
     and ``run_fold``, the track's samples, labels and folds unchanged. ``reported``: Table 3's combined column
     on the ``megc2019`` track (the same composite LOSO), nothing on the others (README "In the benchmark")."""
-    model = model or BENCHMARK_MODELS[0]
-    if model not in BENCHMARK_MODELS:
-        raise ValueError(f"kumar2019 has no benchmark model {model!r}; models: {', '.join(BENCHMARK_MODELS)}")
+    model = benchmark_model("kumar2019", model, BENCHMARK_MODELS)
     base = _loso_experiment()
-    pipeline = {**_PIPELINE, "datasets": track.datasets, "min_frames": track.min_frames,
-                "select": lambda data, config: track.select(data),
-                "folds": lambda selection, config, seed: track.folds(selection, seed)}
-    return Experiment(
-        name=track.name + ("" if model == BENCHMARK_MODELS[0] else f"_{model}"),
-        title=f"{track.title}: magnified EAI + ResNet-34 (Kumar et al. 2019)",
-        config=base.config, reported=base.reported if track.name == "megc2019" else (), scopes=track.scopes,
-        loader_options=track.loader_options, report_pages=None, **pipeline)
+    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+                    title=f"{track.title}: magnified EAI + ResNet-34 (Kumar et al. 2019)", config=base.config,
+                    run_fold=base.run_fold, profiles=base.profiles,
+                    reported=base.reported if track.name == "megc2019" else (),
+                    training_stages=base.training_stages, preprocess_clip=base.preprocess_clip)
 
 
 PAPER = Paper(

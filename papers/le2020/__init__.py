@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Track
+from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.le2020 import protocol, report, reported
 from papers.le2020.config import BACKBONES, PAPER_WEIGHTS, Le2020Config, ProtocolConfig, profiles_for
 from papers.le2020.model import models
@@ -67,16 +67,13 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     folds unchanged; the paper's pipeline and the configuration and profiles of its 3-class experiment
     (SMIC, Table II) with ``model`` (a backbone of ``BENCHMARK_MODELS``; default VGG19). The paper reports
     no number on the MEGC 2019 composite."""
-    backbone = model or BENCHMARK_MODELS[0]
-    if backbone not in BENCHMARK_MODELS:
-        raise ValueError(f"le2020 benchmark model {backbone!r}: expected one of {', '.join(BENCHMARK_MODELS)}")
-    return _experiment(
-        track.name if backbone == BENCHMARK_MODELS[0] else f"{track.name}_{backbone}",
-        f"{track.title}: {BACKBONE_TITLES[backbone]} + ROI (Le et al. 2020)", track.datasets,
-        _config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),  # protocol unused: the track's folds
-        select=lambda data, config: track.select(data), folds=protocol.track_folds(track),
-        profiles=profiles_for(backbone), scopes=track.scopes, loader_options=track.loader_options,
-        min_frames=track.min_frames)
+    backbone = benchmark_model("le2020", model, BENCHMARK_MODELS)
+    return on_track(track, model=backbone, default_model=BENCHMARK_MODELS[0],
+                    title=f"{track.title}: {BACKBONE_TITLES[backbone]} + ROI (Le et al. 2020)",
+                    # protocol unused: the track's folds
+                    config=_config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),
+                    run_fold=protocol.run_fold, profiles=profiles_for(backbone), folds=protocol.track_folds(track),
+                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

@@ -7,7 +7,7 @@ run_fold), ``preprocessing.py`` (inputs), ``reported.py`` (the paper's numbers) 
 from __future__ import annotations
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Track
+from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.reddy2019 import reported as rep
 from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TITLES, MODELS, benchmark_config,
                                      benchmark_profiles, default_config, kernel_study_config,
@@ -100,27 +100,11 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     """Reddy et al.'s entry into a benchmark track (README "In the benchmark"): the SMIC experiment's
     config and profiles (leakage-free, ``config.benchmark_config``), the track's samples and folds
     unchanged, every clip taken to ``data.frames`` frames inside the preprocessing (never dropped)."""
-    model = model or BENCHMARK_MODELS[0]
-    if model not in BENCHMARK_MODELS:
-        raise ValueError(f"reddy2019 benchmark model {model!r}: expected one of {', '.join(BENCHMARK_MODELS)}")
-    return Experiment(
-        name=track.name if model == BENCHMARK_MODELS[0] else f"{track.name}_{model}",
-        title=f"{MODEL_TITLES[model]} on {track.title}",
-        datasets=track.datasets,
-        config=benchmark_config(model),
-        select=lambda data, config: track.select(data),
-        folds=lambda selection, config, seed: track.folds(selection, seed),
-        run_fold=run_fold,
-        profiles=benchmark_profiles(model),
-        reported=(),  # the paper reports no number on a benchmark track
-        metrics=("uf1", "uar", "accuracy"),
-        scopes=track.scopes,
-        report_pages=None,
-        loader_options=track.loader_options,
-        min_frames=track.min_frames,
-        training_stages=training_stages,
-        preprocess_clip=preprocess_clip,
-    )
+    model = benchmark_model("reddy2019", model, BENCHMARK_MODELS)
+    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0], title=f"{MODEL_TITLES[model]} on {track.title}",
+                    config=benchmark_config(model), run_fold=run_fold, profiles=benchmark_profiles(model),
+                    reported=(),  # the paper reports no number on a benchmark track
+                    training_stages=training_stages, preprocess_clip=preprocess_clip)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "MODELS", "PARAMETERS",

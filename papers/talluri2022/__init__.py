@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Track
+from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.talluri2022 import reported as rep
 from papers.talluri2022.config import (SCENARIO_PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
                                        default_config)
@@ -162,28 +162,13 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     folds; apex-centred windows (clip middle where no apex is annotated), first / last frame
     repeated past a short clip's ends, as in every experiment of the paper.
     """
-    model = model or BENCHMARK_MODELS[0]
-    if model not in BENCHMARK_MODELS:
-        raise ValueError(f"talluri2022 benchmark model {model!r}: expected one of {', '.join(BENCHMARK_MODELS)}")
+    model = benchmark_model("talluri2022", model, BENCHMARK_MODELS)
     profiles = SPLIT_PROFILES["split_model"] if model == "split_model" else SCENARIO_PROFILES
-    return Experiment(
-        name=track.name if model == BENCHMARK_MODELS[0] else f"{track.name}_{model}",
-        title=f"{track.title}: {MODEL_TITLES[model]} (Talluri et al., Scenario-03 recipe)",
-        datasets=track.datasets,
-        config=default_config(model, ("casme2", "smic"), ("casme2", "smic")),
-        select=lambda data, config: track.select(data),
-        folds=lambda selection, config, seed: track.folds(selection, seed),
-        run_fold=run_fold,
-        profiles=_profiles(profiles),
-        reported=(),  # the paper reports no number on a benchmark track
-        metrics=("uf1", "uar", "accuracy"),
-        scopes=track.scopes,
-        report_pages=None,
-        loader_options=track.loader_options,
-        min_frames=track.min_frames,
-        training_stages=training_stages,
-        preprocess_clip=preprocess_clip,
-    )
+    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+                    title=f"{track.title}: {MODEL_TITLES[model]} (Talluri et al., Scenario-03 recipe)",
+                    config=default_config(model, ("casme2", "smic"), ("casme2", "smic")), run_fold=run_fold,
+                    profiles=_profiles(profiles), reported=(),  # the paper reports no number on a benchmark track
+                    training_stages=training_stages, preprocess_clip=preprocess_clip)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(
