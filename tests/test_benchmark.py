@@ -251,3 +251,27 @@ def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, corpu
         with (out_dir / "benchmark" / "megc2019" / "dummy-centroid" / "seed0" / "predictions.csv").open() as handle:
             predictions[name] = list(csv.DictReader(handle))
     assert len(predictions["sequential"]) > 0 and predictions["workers"] == predictions["sequential"]
+
+
+def test_smoke_benchmark_of_two_papers_on_the_smoke_corpus(capsys, smoke_corpus, tmp_path):
+    """Two real methods (smoke profiles, two folds) through the CLI and the papers' registry: the same folds,
+    a leaderboard with intervals, and the report (issue 12's acceptance)."""
+    code = run_all.main(["--benchmark", "megc2019", "--data-root", str(smoke_corpus), "--profile", "smoke",
+                         "--methods", "reddy2019,talluri2022", "--max-folds", "2", "--out", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    bench = tmp_path / "benchmark" / "megc2019"
+    assert (bench / "report.pdf").read_bytes().startswith(b"%PDF")
+    summary = json.loads((bench / "results.json").read_text())
+    assert [m["name"] for m in summary["methods"]] == ["reddy2019", "talluri2022"]
+    keys = {}
+    for folder in ("reddy2019", "talluri2022"):
+        records = [json.loads(p.read_text()) for p in sorted((bench / folder / "seed0" / "folds").glob("*.json"))]
+        keys[folder] = [(r["fold"], r["keys"]) for r in records]
+        assert [r["status"] for r in records] == ["ok", "ok"]
+    assert keys["reddy2019"] == keys["talluri2022"] and len(keys["reddy2019"]) == 2
+    for method in summary["methods"]:
+        uf1 = method["scores"]["all"]["uf1"]
+        assert 0 <= uf1["interval"]["low"] <= uf1["pooled"] <= uf1["interval"]["high"] <= 1
+    with (bench / "leaderboard.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) >= 2
