@@ -450,19 +450,6 @@ def fold_record_problem(record: Any) -> str:
     return ""
 
 
-def stored_fold_records(results: Mapping[str, Any]) -> list[dict]:
-    """The stored fold records (``folds/<fold>.json``, with their ``extra``) of a finished experiment,
-    in the order of ``results["folds"]``; a missing or damaged file is skipped. For report pages that
-    need what the runner's results leave out (issue 14 will hand them the records in memory instead)."""
-    folder = Path(results.get("outputs", {}).get("folds", ""))
-    records = []
-    for fold in results.get("folds", []):
-        record, _ = load_fold_record(folder / f"{fold['name']}.json")
-        if record is not None:
-            records.append(record)
-    return records
-
-
 def load_fold_record(path: Path) -> tuple[dict | None, str]:
     """``(record, "")`` for a well-formed fold file; ``(None, "")`` when there is none; ``(None, why)``
     when it is damaged (truncated, not JSON, a key missing...), so the runner recomputes it and says why."""
