@@ -551,7 +551,7 @@ def test_benchmark_entry_takes_the_track_as_it_is_and_one_fold_trains(smoke_corp
 
     assert BENCHMARK_MODELS[0] == "vgg19" and set(BENCHMARK_MODELS) == {"vgg19", "resnet50", "senet50"}
     assert benchmark_experiment(MEGC2019, "resnet50").name == "megc2019_resnet50"
-    with pytest.raises(ValueError, match="expected one of vgg19, resnet50, senet50"):
+    with pytest.raises(ValueError, match="no benchmark model 'alexnet'; models: vgg19, resnet50, senet50"):
         benchmark_experiment(MEGC2019, "alexnet")
     experiment, data, ctx = _megc_fold_context(smoke_corpus, tmp_path)
     assert experiment.name == "megc2019" and experiment.datasets == MEGC2019.datasets
