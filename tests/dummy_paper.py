@@ -116,13 +116,18 @@ def run_fold(ctx) -> FoldOutcome:
                        history=history, parameters={"dummy_mlp": trainable_parameters(model)})
 
 
+def _centre_distances(ctx, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(distances of the test samples to each class centre, centres)``, the centres those of the
+    fold's training features ``x``."""
+    labels = ctx.selection.labels
+    centres = np.stack([x[ctx.fold.train][labels[ctx.fold.train] == c].mean(axis=0) for c in range(len(CLASSES))])
+    return np.linalg.norm(x[ctx.fold.test][:, None, :] - centres[None], axis=2), centres
+
+
 def nearest_centroid_fold(ctx) -> FoldOutcome:
     """A Keras-free ``run_fold`` (nearest class centre of the training features) for fast tests."""
     HOOKS["ran"].add(ctx.fold.name)
-    x = np.array([s.meta["features"] for s in ctx.selection.samples])
-    labels = ctx.selection.labels
-    centres = np.stack([x[ctx.fold.train][labels[ctx.fold.train] == c].mean(axis=0) for c in range(len(CLASSES))])
-    distances = np.linalg.norm(x[ctx.fold.test][:, None, :] - centres[None], axis=2)
+    distances, centres = _centre_distances(ctx, np.array([s.meta["features"] for s in ctx.selection.samples]))
     history = {"loss": [1.0, 0.5, 0.25], "accuracy": [0.4, 0.6, 0.8]}
     return FoldOutcome(test_indices=ctx.fold.test, y_pred=distances.argmin(axis=1), history=history,
                        parameters={"centres": int(centres.size)})
@@ -166,14 +171,13 @@ def seeded_centroid_fold(ctx) -> FoldOutcome:
     if os.environ.get(FAIL_ENV) == ctx.fold.name:
         raise RuntimeError(f"planned failure in {ctx.fold.name}")
     x = np.array([s.meta["features"] for s in ctx.selection.samples])
-    x = x + np.random.normal(0.0, 0.8, x.shape)
-    labels = ctx.selection.labels
-    centres = np.stack([x[ctx.fold.train][labels[ctx.fold.train] == c].mean(axis=0) for c in range(len(CLASSES))])
-    distances = np.linalg.norm(x[ctx.fold.test][:, None, :] - centres[None], axis=2)
+    distances, centres = _centre_distances(ctx, x + np.random.normal(0.0, 0.8, x.shape))
     probabilities = np.exp(-distances) / np.exp(-distances).sum(axis=1, keepdims=True)
     return FoldOutcome(test_indices=ctx.fold.test, y_pred=probabilities.argmax(axis=1), probabilities=probabilities,
                        history={"loss": [1.0, 0.5]}, parameters={"centres": int(centres.size)},
                        extra={"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")})
+
+
 def preprocess_clip(sample, config) -> np.ndarray:
     """The per-clip preprocessing ``--estimate`` times: the clip's features, through the stage cache."""
     from common.preprocessing.cache import cached

@@ -107,21 +107,30 @@ def test_cnn_input_minus_first_frame_keeps_only_the_motion():
         cnn_input(clip, "difference")
 
 
+def _fake_region_clips(monkeypatch, labels, per_subject: int, seed: int, shape):
+    """CASME II clips of ``per_subject`` clips per subject with ``labels``, whose six region crops (3 frames of
+    ``shape(region)``, random) ``protocol.clip_regions`` returns instead of reading frames; their Selection."""
+    from common.datasets.sample import Sample
+    from common.experiment import Selection
+    from papers.aouayeb2019 import protocol
+
+    rng = np.random.default_rng(seed)
+    samples = tuple(Sample(dataset="casme2", subject=f"sub0{1 + i // per_subject}", clip=str(i),
+                           emotion=protocol.EMOTIONS[l], onset=0, apex=None, offset=None, fps=200.0, frames=())
+                    for i, l in enumerate(labels))
+    frames = {i: [rng.integers(0, 256, (3,) + shape(r)).astype(np.uint8) for r in range(6)] for i in range(len(samples))}
+    monkeypatch.setattr(protocol, "clip_regions", lambda sample, config, cache_dir: frames[int(sample.clip)])
+    return Selection(samples, labels, protocol.EMOTIONS)
+
+
 def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     """Stage 1 and stage 2 losses get alpha from the fold's training clips; predictions cover the test clips."""
-    from common.datasets.sample import Sample
-    from common.experiment import Fold, FoldContext, Selection
+    from common.experiment import Fold, FoldContext
     from papers.aouayeb2019 import CONFIG, protocol
     from papers.aouayeb2019.model import region_input_shape
 
-    rng = np.random.default_rng(0)
     labels = np.array([0, 0, 0, 1, 2, 2, 1, 1])  # test clips (5, 6, 7) hold labels absent from training
-    samples = tuple(Sample(dataset="casme2", subject=f"sub0{1 + i // 5}", clip=str(i), emotion=protocol.EMOTIONS[l],
-                           onset=0, apex=None, offset=None, fps=200.0, frames=()) for i, l in enumerate(labels))
-    selection = Selection(samples, labels, protocol.EMOTIONS)
-    frames = {i: [rng.integers(0, 256, (3,) + region_input_shape(r)).astype(np.uint8) for r in range(6)]
-              for i in range(len(samples))}
-    monkeypatch.setattr(protocol, "clip_regions", lambda sample, config, cache_dir: frames[int(sample.clip)])
+    selection = _fake_region_clips(monkeypatch, labels, per_subject=5, seed=0, shape=region_input_shape)
     seen = []
     real_focal_loss = protocol.focal_loss
     monkeypatch.setattr(protocol, "focal_loss", lambda y, k, c: (seen.append((k, np.asarray(y).copy())), real_focal_loss(y, k, c))[1])
@@ -309,8 +318,7 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
     """Issue 17: the compiled networks kept across folds (no retracing) train exactly as freshly compiled ones,
     with each fold's own focal alpha (the second fold's training labels differ from the first's)."""
     from common import training
-    from common.datasets.sample import Sample
-    from common.experiment import Fold, FoldContext, Selection
+    from common.experiment import Fold, FoldContext
     from papers.aouayeb2019 import CONFIG, protocol
     from papers.aouayeb2019 import model as aouayeb_model
 
@@ -318,14 +326,8 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
         return (8 + 2 * r, 12, channels)
 
     monkeypatch.setattr(aouayeb_model, "region_input_shape", region_input_shape)
-    rng = np.random.default_rng(1)
     labels = np.array([0, 0, 1, 1, 2, 2, 2, 0])
-    samples = tuple(Sample(dataset="casme2", subject=f"sub0{1 + i // 4}", clip=str(i), emotion=protocol.EMOTIONS[l],
-                           onset=0, apex=None, offset=None, fps=200.0, frames=()) for i, l in enumerate(labels))
-    selection = Selection(samples, labels, protocol.EMOTIONS)
-    frames = {i: [rng.integers(0, 256, (3,) + region_input_shape(r)).astype(np.uint8) for r in range(6)]
-              for i in range(len(samples))}
-    monkeypatch.setattr(protocol, "clip_regions", lambda sample, config, cache_dir: frames[int(sample.clip)])
+    selection = _fake_region_clips(monkeypatch, labels, per_subject=4, seed=1, shape=region_input_shape)
     config = dataclasses.replace(  # Keras's focal loss, as quick/smoke: compiled_like keeps models with a built-in loss
         CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3, motion_input="minus_first_frame"),
         loss=dataclasses.replace(CONFIG.loss, form="keras"),

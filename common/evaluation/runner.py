@@ -94,6 +94,7 @@ import numpy as np
 
 from common.config import apply_overrides, to_dict, validate
 from common.evaluation import metrics as metrics_module
+from common.evaluation.fold import class_counts
 from common.evaluation.splits import check_folds
 from common.experiment import PROFILES, Experiment, ExperimentResult, Fold, FoldContext, FoldOutcome, Selection
 from common.files import OutputError, atomic_write, folder_lock, write_text_atomic
@@ -270,13 +271,6 @@ def loader_drops(experiment: Experiment, root: Path) -> list:
     return found
 
 
-def _class_counts(selection: Selection) -> dict[str, int]:
-    counts = dict.fromkeys(selection.class_names, 0)
-    for label in np.asarray(selection.labels, dtype=int).tolist():
-        counts[selection.class_names[label]] += 1
-    return counts
-
-
 def _frame_gaps(sample) -> str:
     """Why the clip's frame numbers are not contiguous, or ``""``."""
     missing = int(sample.meta.get("missing_frames", 0) or 0)
@@ -367,7 +361,7 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     for d in dropped:
         by_stage[d.stage] = by_stage.get(d.stage, 0) + 1
     record = {"selected": len(selection), "kept": len(screened), "min_frames": min_frames,
-              "by_class": {"selected": _class_counts(selection), "kept": _class_counts(screened)},
+              "by_class": {"selected": class_counts(selection), "kept": class_counts(screened)},
               "dropped_by_stage": by_stage, "dropped": [d.as_dict() for d in dropped], "flagged": flagged}
     faces = {"policy": faces_policy, "sampled_frames": fq.SAMPLED_FRAMES, "params": fq.params(),
              "counts": counts, "flagged": face_flagged, "verdicts": verdicts}
