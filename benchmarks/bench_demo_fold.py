@@ -13,9 +13,8 @@ and stage 2 (LSTM fit, predict). Wall and process CPU seconds (CPU = user + sys 
 compare CPU on a shared machine). The second fold shows the steady state: the compiled networks
 are kept across folds, so the first fold alone pays for tracing them.
 
-Training FLOPs are counted analytically: a Conv2D costs ``2 * kh * kw * C_in * C_out`` per output
-pixel, a Dense ``2 * in * out``; a training step about 3x the forward pass (as ``bench_3dcnn.py``).
-The matmul rate is ``bench_3dcnn.matmul_flops_per_second`` (2048^2 float32 through the backend).
+Training FLOPs per frame: ``common.flops.training_flops`` (analytic; the first convolution has no
+input gradient). The matmul rate: ``common.flops.matmul_rate`` (2048^2 float32 through the backend).
 """
 from __future__ import annotations
 
@@ -29,21 +28,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
-from benchmarks.bench_3dcnn import matmul_flops_per_second  # noqa: E402
-
-
-def forward_flops(model: keras.Model) -> int:
-    """Multiply-add FLOPs (x2) of one frame's forward pass through the Conv2D and Dense layers."""
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            out = layer.output.shape[1:]  # (H, W, C_out)
-            total += 2 * int(np.prod(layer.kernel_size)) * layer.input.shape[-1] * int(np.prod(out))
-        elif isinstance(layer, keras.layers.Dense):
-            total += 2 * layer.input.shape[-1] * layer.units
-    return int(total)
+from common.flops import matmul_rate, training_flops  # noqa: E402
 
 
 def _clock():
@@ -74,7 +60,7 @@ def main(argv=None) -> int:
     from papers.aouayeb2019.model import NUM_REGIONS, build_region_cnn, region_input_shape
 
     protocol.REUSE_COMPILED = not args.compile_every_fold
-    peak = matmul_flops_per_second()
+    peak = matmul_rate()
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s); float32 matmul 2048^2: {peak / 1e9:.1f} GFLOP/s; "
           f"networks {'compiled every fold' if args.compile_every_fold else 'kept across folds'}")
     rows: list[tuple[str, float, float]] = []
@@ -92,7 +78,7 @@ def main(argv=None) -> int:
     for name, wall, cpu in rows:
         print(f"{name:<44}{wall:>9.2f}{cpu:>9.2f}")
 
-    flops = {r: forward_flops(build_region_cnn(region_input_shape(r, config.data.channels), config.model.region_labels))
+    flops = {r: training_flops(build_region_cnn(region_input_shape(r, config.data.channels), config.model.region_labels))
              for r in range(NUM_REGIONS)}
     for k, fold in enumerate(folds):
         mark = _clock()
@@ -117,8 +103,8 @@ def main(argv=None) -> int:
         for r in range(NUM_REGIONS):
             wall = seconds[f"stage1_fit_r{r}"]["wall"]
             rate = n_frames * config.stage1.epochs / wall
-            achieved = 3 * flops[r] * rate
-            print(f"r{r:<7}{3 * flops[r] / 1e9:>12.4f}{rate:>10.0f}{achieved / 1e9:>9.1f}{achieved / peak:>10.1%}")
+            achieved = flops[r] * rate
+            print(f"r{r:<7}{flops[r] / 1e9:>12.4f}{rate:>10.0f}{achieved / 1e9:>9.1f}{achieved / peak:>10.1%}")
     return 0
 
 

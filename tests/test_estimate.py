@@ -56,7 +56,14 @@ def test_counts_and_projection_follow_the_timed_step(corpus, private_cache):
     assert sum(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"]) == 4  # one untimed warm-up
     assert (sorted(stage.rglob("*")) if stage.exists() else []) == before
     assert e.preprocess.seconds == pytest.approx(24 * e.preprocess.per_clip_s)
-    assert "projection" in est.format_estimate(result).lower()
+    table = est.format_estimate(result)
+    assert "projection" in table.lower()
+    # the work in FLOPs (common.flops): Dense 2->4 reads the input (forward + weight gradient), Dense 4->3 also
+    # passes its input gradient back; 72 samples x 3 epochs over the folds
+    assert t.train_flops == 2 * (2 * 2 * 4) + 3 * (2 * 4 * 3)
+    assert work.flops == 72 * 3 * t.train_flops == e.training_flops == result.training_flops
+    assert result.matmul_flops_per_s > 0
+    assert f"training work: {est._flops(work.flops)}" in table
 
 
 def test_a_model_kept_across_folds_is_traced_once(corpus):

@@ -19,6 +19,11 @@ times what costs on this device and backend:
   temporary folder, so the timing is a first pass; ``time = a * clips + b * frames`` fitted to
   them (least squares, coefficients kept >= 0). Cached reads, on every later run, are much cheaper
   (``common.preprocessing.cache``: about 0.6 ms per clip).
+* work: each timed model's training FLOPs per sample (``common.flops.training_flops``, analytic), so
+  the table states the training work of every experiment in FLOPs and the rate each model's timed
+  steps reached beside this device's float32 matmul rate (``common.flops.matmul_rate``, measured just
+  before each model: on a shared machine the load changes within a minute). The work
+  does not depend on the device: divided by another device's sustained rate it projects the run there.
 * memory: the process's peak resident size (``ru_maxrss``, measured: it includes the framework
   runtime and every model timed so far) plus the training inputs of the largest stage as float32
   arrays (estimated: samples x input size x 4 B), which a fold holds beside the model.
@@ -77,6 +82,13 @@ class ModelTiming:
     input_bytes: int  # one sample's inputs as float32
     state_bytes: int  # weights + gradients + optimiser slots, float32 (estimate)
     rss_growth_bytes: int  # growth of the process peak resident size while timing it (measured)
+    train_flops: int = 0  # FLOPs of one sample's training step (common.flops.training_flops, analytic)
+    matmul_flops_per_s: float = 0.0  # the device's float32 matmul rate measured just before (the load changes)
+
+    @property
+    def flops_per_s(self) -> float:
+        """Training FLOP/s the timed steps achieved (analytic FLOPs / median step time)."""
+        return self.train_flops * self.batch_size / self.step_s if self.step_s > 0 else 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +113,11 @@ class StageWork:
     @property
     def samples_per_fold(self) -> float:
         return self.samples / self.folds if self.folds else 0.0
+
+    @property
+    def flops(self) -> float:
+        """Training FLOPs over all folds: samples x epochs x one sample's training step (analytic)."""
+        return float(self.samples) * self.epochs * (self.timing.train_flops if self.timing else 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,6 +164,10 @@ class ExperimentEstimate:
     def total_seconds(self) -> float:
         return self.training_seconds + (self.preprocess.seconds if self.preprocess else 0.0)
 
+    @property
+    def training_flops(self) -> float:
+        return sum(w.flops for w in self.stages)
+
 
 @dataclasses.dataclass(frozen=True)
 class Estimate:
@@ -156,6 +177,11 @@ class Estimate:
     corpus: str  # "synthetic at ROOT" | "real at ROOT"
     experiments: tuple[ExperimentEstimate, ...]
     seconds: float  # how long the estimate itself took (wall)
+    matmul_flops_per_s: float = 0.0  # this device's float32 matmul rate (common.flops.matmul_rate), measured
+
+    @property
+    def training_flops(self) -> float:
+        return sum(e.training_flops for e in self.experiments)
 
     @property
     def training_seconds(self) -> float:
@@ -303,7 +329,10 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
     (see the module docstring)."""
     import keras
 
+    from common.flops import matmul_rate, training_flops
+
     rss0 = peak_rss_bytes()
+    matmul = matmul_rate(repeats=3)
     if model is None:
         t0 = time.perf_counter()
         model = stage.build()
@@ -348,7 +377,8 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
         step_s=step, step_cpu_s=float(np.median(cpus)),
         cpu_per_wall=cpu / wall if wall > 0 else 1.0, steps_timed=len(walls), epoch_overhead_s=overhead,
         predict_s=predict, input_bytes=4 * sum(int(np.prod(_shape(t))) for t in model.inputs),
-        state_bytes=4 * (2 * weights + slots), rss_growth_bytes=max(0, peak_rss_bytes() - rss0))
+        state_bytes=4 * (2 * weights + slots), rss_growth_bytes=max(0, peak_rss_bytes() - rss0),
+        train_flops=training_flops(model), matmul_flops_per_s=matmul)
     del model
     keras.backend.clear_session()
     log(f"  timed {stage.model}: {_plain(timing.inputs)} x batch {stage.batch_size}, {weights:,} parameters: "
@@ -550,8 +580,11 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
     root = Path(data_root) if data_root is not None else runner.default_data_root(profile)
     synthetic = data_root is None or runner.is_synthetic(root)
     loaded = runner.load_all([e for _, e in entries], root)
+    from common.flops import matmul_rate
+
     device, backend = device_label()
-    log(f"estimating on {device}; backend {backend}; profile {profile}")
+    matmul = matmul_rate()
+    log(f"estimating on {device}; backend {backend}; profile {profile}; float32 matmul {matmul / 1e9:.0f} GFLOP/s")
     timings: dict = {}
     results = []
     for paper_id, experiment in entries:
@@ -559,7 +592,7 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
                                            profile=profile, overrides=overrides, seed=seed, timings=timings, log=log))
     return Estimate(device=device, backend=backend, profile=profile,
                     corpus=f"{'synthetic' if synthetic else 'real'} at {root}", experiments=tuple(results),
-                    seconds=time.perf_counter() - started)
+                    seconds=time.perf_counter() - started, matmul_flops_per_s=matmul)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,6 +619,21 @@ def _bytes(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{n} B"
+
+
+def _flops(flops: float) -> str:
+    """FLOPs for people: 3.2 TFLOP, 1.4 PFLOP."""
+    for unit, size in (("EFLOP", 1e18), ("PFLOP", 1e15), ("TFLOP", 1e12), ("GFLOP", 1e9), ("MFLOP", 1e6),
+                       ("kFLOP", 1e3)):
+        if flops >= size:
+            return f"{flops / size:.1f} {unit}"
+    return f"{flops:.0f} FLOP"
+
+
+def _rate(flops_per_s: float, matmul: float) -> str:
+    """``57 GFLOP/s (48% of 120 GFLOP/s matmul)``: beside the matmul rate measured next to it."""
+    share = f" ({flops_per_s / matmul:.0%} of {matmul / 1e9:.0f} GFLOP/s matmul)" if matmul > 0 else ""
+    return f"{flops_per_s / 1e9:.0f} GFLOP/s{share}"
 
 
 def _plain(shapes: tuple) -> str:
@@ -619,6 +667,9 @@ def format_estimate(est: Estimate) -> str:
         lines.append(f"  training: {_seconds(float(per_fold.mean()))} per fold (max {_seconds(float(per_fold.max()))}), "
                      f"{_seconds(e.training_seconds)} for {e.folds} folds "
                      f"(CPU time {_seconds(sum(w.cpu_seconds for w in e.stages))})")
+        lines.append(f"  training work: {_flops(e.training_flops)} (analytic, common.flops); the timed steps ran at "
+                     + ", ".join(f"{w.model} {_rate(w.timing.flops_per_s, w.timing.matmul_flops_per_s)}"
+                                 for w in e.stages if w.timing))
         if e.preprocess is not None:
             p = e.preprocess
             lines.append(f"  preprocessing, first pass: {_seconds(p.seconds)} for {e.clips} clips "
@@ -638,6 +689,9 @@ def format_estimate(est: Estimate) -> str:
                  f"training {_seconds(est.training_seconds)}, total "
                  f"{_seconds(est.training_seconds + est.preprocess_seconds)} (CPU time {_seconds(est.cpu_seconds)}); "
                  f"peak memory {_bytes(est.peak_bytes)}")
+    lines.append(f"training work overall: {_flops(est.training_flops)} (analytic); on a device that sustains R FLOP/s "
+                 f"on these models, training takes about work / R (this one: float32 matmul "
+                 f"{est.matmul_flops_per_s / 1e9:.0f} GFLOP/s measured)")
     if missing:
         lines.append(f"not estimated: {', '.join(missing)} (the reason is under each)")
     lines.append(f"(this estimate took {_seconds(est.seconds)})")

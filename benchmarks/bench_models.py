@@ -1,0 +1,184 @@
+#!/usr/bin/env python
+"""Training throughput of every model of every paper at its paper input size and batch size (issue 15):
+samples per second and the fraction of this device's float32 matmul rate, on the current Keras
+backend, or side by side on several backends.
+
+    .venv/bin/python benchmarks/bench_models.py                                   # every model, this backend
+    .venv/bin/python benchmarks/bench_models.py --papers talluri2022 reddy2019    # the 3D CNNs
+    .venv/bin/python benchmarks/bench_models.py --backends tensorflow jax torch --papers talluri2022
+
+Models: each paper's ``models()`` (the networks at the paper's sizes, the ones the parameter-count
+tests check) with the paper's own training recipe (``RECIPES``: optimiser, batch size); loss
+categorical cross-entropy for all (the loss is a negligible share of a step). Each model is timed by
+``common.evaluation.estimate.time_model``, the code ``--estimate`` projects with: random inputs, two
+untimed steps (tracing, warm-up), then the median of at least 3 ``train_on_batch`` steps; wall and
+process CPU time. Training FLOPs per sample: ``common.flops.training_flops`` (convolutions, Dense,
+recurrent cells; forward, weight and input gradients). The matmul rate: ``common.flops.matmul_rate``
+(2048^2 float32 through the backend), measured in the same process just before each model, so the
+fraction compares like with like on a machine whose load changes.
+
+``--backends``: each backend runs in its own process with ``KERAS_BACKEND`` set and its own venv
+(``.venv`` for TensorFlow, ``.venv-jax``, ``.venv-torch``: ``make .venv-jax/.installed``), and the
+table puts them side by side. Figures are printed, never asserted (a shared machine: quote ratios).
+Memory: reddy2019's FuseNets hold 177 M parameters, le2020's VGG19 139 M; a step of le2020's and
+kumar2019's 224-px backbones takes 5-25 s of CPU at their paper batch sizes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+VENVS = {"tensorflow": ".venv", "jax": ".venv-jax", "torch": ".venv-torch"}
+PAPERS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019")
+THREE_D = ("model_a", "split_model", "model_b", "model_c", "microexpstcnn", "microexpfusenet_intermediate",
+           "microexpfusenet_late")
+
+
+def recipe(paper_id: str, model_name: str):
+    """The paper's TrainConfig for ``model_name`` (its optimiser and batch size), from the paper's config."""
+    if paper_id == "aouayeb2019":
+        from papers.aouayeb2019.config import CONFIG
+        return CONFIG.stage2 if model_name == "lstm_stage" else CONFIG.stage1  # Sec. 4.1.2: batch 244 / 64
+    if paper_id == "talluri2022":
+        from papers.talluri2022.config import train_config_for
+        return train_config_for(model_name)  # Sec. 6
+    if paper_id == "reddy2019":
+        from papers.reddy2019.config import ReddyConfig
+        return ReddyConfig().train  # Sec. IV-B: batch 8
+    if paper_id == "le2020":
+        from papers.le2020.config import Le2020Config
+        return Le2020Config().train  # batch 32 (a choice; ledger)
+    if paper_id == "kumar2019":
+        from papers.kumar2019.config import Kumar2019Config
+        return Kumar2019Config().train  # Sec. 3.5: batch 128
+    raise ValueError(f"unknown paper {paper_id!r}")
+
+
+def bench_backend(papers, only, log=print) -> dict:
+    """Every selected model timed on the current backend: a JSON-ready dict."""
+    import keras
+
+    from common.evaluation.estimate import device_label, time_model
+    from common.experiment import TrainingStage
+    from common.flops import matmul_rate, training_flops
+    from common.training import compile_model
+    from papers import get_paper
+
+    device, backend = device_label()
+    peak = matmul_rate()
+    log(f"{backend} on {device}: float32 matmul 2048^2 {peak / 1e9:.1f} GFLOP/s (measured again before each model)")
+    rows = []
+    for paper_id in papers:
+        names = list(get_paper(paper_id).PAPER.models())  # builds once to list the names
+        keras.backend.clear_session()
+        for name in names:
+            if only and name not in only:
+                continue
+            cfg = recipe(paper_id, name)
+
+            def build(paper_id=paper_id, name=name, cfg=cfg):
+                model = get_paper(paper_id).PAPER.models()[name]
+                return compile_model(model, cfg)
+
+            model = build()
+            flops = training_flops(model)
+            matmul_now = matmul_rate(repeats=3)  # next to the model: the machine's load changes over minutes
+            timing = time_model(TrainingStage(model=name, build=build, samples=cfg.batch_size, epochs=1,
+                                              batch_size=cfg.batch_size), log=lambda m: None, model=model, build_s=0.0)
+            del model
+            keras.backend.clear_session()
+            rate = flops * timing.batch_size / timing.step_s
+            rows.append({"paper": paper_id, "model": name, "inputs": timing.inputs, "batch": timing.batch_size,
+                         "parameters": timing.parameters, "step_s": timing.step_s, "step_cpu_s": timing.step_cpu_s,
+                         "samples_per_s": timing.batch_size / timing.step_s, "gflop_per_sample": flops / 1e9,
+                         "gflops": rate / 1e9, "matmul_gflops": matmul_now / 1e9,
+                         "fraction": rate / matmul_now,
+                         "three_d": name in THREE_D})
+            r = rows[-1]
+            log(f"  {paper_id}/{name}: {r['samples_per_s']:.2f} samples/s, {r['fraction']:.1%} of matmul "
+                f"({r['step_s']:.3f} s/step, CPU {r['step_cpu_s']:.3f} s)")
+    return {"backend": backend, "device": device, "matmul_gflops": peak / 1e9, "rows": rows}
+
+
+def _shape(inputs) -> str:
+    return "+".join("x".join(map(str, s)) for s in inputs)
+
+
+def print_table(result: dict) -> None:
+    print(f"\n{result['backend']} on {result['device']}; float32 matmul {result['matmul_gflops']:.1f} GFLOP/s at "
+          "the start, then before each model (column 'matmul')")
+    print(f"{'paper/model':<42}{'input x batch':>24}{'params':>13}{'s/step':>9}{'samples/s':>11}"
+          f"{'GFLOP/sample':>14}{'GFLOP/s':>9}{'matmul':>8}{'of matmul':>11}")
+    for r in result["rows"]:
+        print(f"{r['paper'] + '/' + r['model']:<42}{_shape(r['inputs']) + ' x ' + str(r['batch']):>24}"
+              f"{r['parameters']:>13,}{r['step_s']:>9.3f}{r['samples_per_s']:>11.2f}{r['gflop_per_sample']:>14.3f}"
+              f"{r['gflops']:>9.1f}{r['matmul_gflops']:>8.0f}{r['fraction']:>10.1%}")
+
+
+def print_side_by_side(results: list[dict]) -> None:
+    print("\nside by side: samples/s (fraction of that backend's matmul rate); * best backend per model")
+    head = "".join(f"{r['backend'].split()[0]:>24}" for r in results)
+    print(f"{'paper/model':<42}{head}")
+    keys = [(r["paper"], r["model"]) for r in results[0]["rows"]]
+    for key in keys:
+        cells = []
+        for result in results:
+            row = next((r for r in result["rows"] if (r["paper"], r["model"]) == key), None)
+            cells.append(row)
+        best = max((c["samples_per_s"] for c in cells if c), default=0)
+        text = ""
+        for c in cells:
+            cell = "-" if c is None else "{}{:.2f} ({:.1%})".format(
+                "*" if c["samples_per_s"] == best else "", c["samples_per_s"], c["fraction"])
+            text += f"{cell:>24}"
+        print(f"{key[0] + '/' + key[1]:<42}{text}")
+    for result in results:
+        print(f"  {result['backend']}: matmul {result['matmul_gflops']:.1f} GFLOP/s, {result['device']}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", nargs="+", default=list(PAPERS), choices=PAPERS)
+    parser.add_argument("--models", nargs="+", default=None, help="only these model names (e.g. model_b microexpstcnn)")
+    parser.add_argument("--backends", nargs="+", default=None, choices=sorted(VENVS),
+                        help="run each in its own process and venv and print them side by side")
+    parser.add_argument("--json", default=None, help="write the figures to this JSON file")
+    args = parser.parse_args(argv)
+    if not args.backends:
+        result = bench_backend(args.papers, args.models, log=lambda m: print(m, file=sys.stderr, flush=True))
+        print_table(result)
+        results = [result]
+    else:
+        results = []
+        for backend in args.backends:
+            python = ROOT / VENVS[backend] / "bin" / "python"
+            if not python.exists():
+                print(f"{backend}: {python} missing (make {VENVS[backend]}/.installed); skipped", file=sys.stderr)
+                continue
+            out = ROOT / f".bench_models_{backend}.json"
+            command = [str(python), __file__, "--papers", *args.papers, "--json", str(out)]
+            if args.models:
+                command += ["--models", *args.models]
+            code = subprocess.call(command, cwd=ROOT, env={**os.environ, "KERAS_BACKEND": backend})
+            if code != 0 or not out.exists():
+                print(f"{backend}: the benchmark failed (exit {code})", file=sys.stderr)
+                continue
+            results.append(json.loads(out.read_text()))
+            out.unlink()
+        if results:
+            print_side_by_side(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results[0] if len(results) == 1 else results, indent=1))
+    return 0 if results else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""Floating-point work of a Keras model, and the device's matmul rate to compare it with (issue 15).
+
+:func:`training_flops` counts, per sample, the multiply-adds (x 2) of one training step through the
+layers that hold nearly all of a network's arithmetic: convolutions (1D/2D/3D, depthwise, separable),
+``Dense`` (on every leading position of its input: a Dense on sequences counts per step) and the
+recurrent cells (LSTM: 4 gates, GRU: 3 gates, SimpleRNN: 1, each ``(input + units) x units`` per
+time step; ``Bidirectional`` twice). Pooling, normalisation, activations, dropout and the loss are
+not counted (memory-bound, a few % of the arithmetic). A training step is the forward pass, the
+gradient with respect to the weights (layers with trainable weights) and the gradient with respect to
+the inputs (not needed where a layer reads the model's inputs directly): 3x the forward pass for most
+layers, 2x for a first convolution. Layers are counted per call (``_inbound_nodes``), nested models
+(pretrained backbones) once per call of the nested model.
+
+:func:`matmul_rate` is the best of a few float32 ``keras.ops.matmul`` calls on two 2048 x 2048
+matrices (``2 n^3`` FLOPs each): the yardstick "fraction of the device's matmul rate" divides by.
+
+Written by hand: no maintained library counts a Keras 3 model's FLOPs on every backend (``keras-flops``
+and the TensorFlow profiler are TensorFlow-only and count the traced graph, pooling and all).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+CONV_TYPES = ("Conv1D", "Conv2D", "Conv3D")
+RECURRENT_GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
+
+
+def _dims(shape: Any) -> tuple[int, ...]:
+    """A symbolic shape without its batch axis, as ints (an unknown length counts 1)."""
+    return tuple(int(d) if d is not None else 1 for d in tuple(shape)[1:])
+
+
+def _layer_forward(layer: Any, inputs: tuple, outputs: tuple) -> int:
+    """Forward FLOPs (2 x multiply-adds) of one call of a leaf layer, per sample."""
+    kind = type(layer).__name__
+    if kind == "Bidirectional":
+        return 2 * _layer_forward(layer.forward_layer, inputs, outputs)
+    if not inputs or not outputs:
+        return 0
+    x, y = _dims(inputs[0].shape), _dims(outputs[0].shape)
+    if kind in CONV_TYPES:
+        groups = int(getattr(layer, "groups", 1) or 1)
+        c_in = x[-1] if layer.data_format == "channels_last" else x[0]
+        c_out = y[-1] if layer.data_format == "channels_last" else y[0]
+        positions = int(np.prod(y)) // c_out
+        return 2 * int(np.prod(layer.kernel_size)) * (c_in // groups) * c_out * positions
+    if kind in ("DepthwiseConv1D", "DepthwiseConv2D"):
+        return 2 * int(np.prod(layer.kernel_size)) * int(np.prod(y))
+    if kind in ("SeparableConv2D", "SeparableConv1D"):
+        c_in = x[-1] if layer.data_format == "channels_last" else x[0]
+        c_out = y[-1] if layer.data_format == "channels_last" else y[0]
+        positions = int(np.prod(y)) // c_out
+        depthwise = 2 * int(np.prod(layer.kernel_size)) * c_in * layer.depth_multiplier * positions
+        return depthwise + 2 * c_in * layer.depth_multiplier * c_out * positions
+    if kind == "Dense":
+        return 2 * x[-1] * int(layer.units) * int(np.prod(x[:-1]))
+    if kind in RECURRENT_GATES:
+        steps, features = (x[0], x[-1]) if len(x) >= 2 else (1, x[-1])
+        units = int(layer.units)
+        return 2 * RECURRENT_GATES[kind] * (features + units) * units * steps
+    return 0
+
+
+def _is_model(layer: Any) -> bool:
+    return hasattr(layer, "layers") and hasattr(layer, "inputs") and type(layer).__name__ != "Bidirectional"
+
+
+def _count(model: Any, training: bool) -> int:
+    model_inputs = {id(t) for t in model.inputs}
+    total = 0
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        if _is_model(layer):
+            calls = max(1, sum(1 for _ in layer._inbound_nodes))
+            total += calls * _count(layer, training)
+            continue
+        trainable = any(getattr(w, "trainable", False) for w in layer.weights)
+        for node in layer._inbound_nodes:
+            inputs, outputs = tuple(node.input_tensors), tuple(node.output_tensors)
+            forward = _layer_forward(layer, inputs, outputs)
+            if not training or forward == 0:
+                total += forward
+                continue
+            reads_model_input = all(id(t) in model_inputs for t in inputs)
+            factor = 1 + (1 if trainable else 0) + (0 if reads_model_input else 1)
+            total += factor * forward
+    return int(total)
+
+
+def forward_flops(model: Any) -> int:
+    """FLOPs (2 x multiply-adds) of one sample's forward pass (the layers named in the module docstring)."""
+    return _count(model, training=False)
+
+
+def training_flops(model: Any) -> int:
+    """FLOPs of one sample's training step: forward, weight gradients, input gradients (module docstring)."""
+    return _count(model, training=True)
+
+
+def matmul_rate(n: int = 2048, repeats: int = 5) -> float:
+    """Best-of-``repeats`` float32 ``keras.ops.matmul`` rate of two ``n x n`` matrices, in FLOP/s."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    a = keras.ops.convert_to_tensor(rng.normal(size=(n, n)).astype(np.float32))
+    b = keras.ops.convert_to_tensor(rng.normal(size=(n, n)).astype(np.float32))
+    keras.ops.convert_to_numpy(keras.ops.matmul(a, b))  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        keras.ops.convert_to_numpy(keras.ops.matmul(a, b))
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * n ** 3 / best
