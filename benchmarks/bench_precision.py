@@ -51,11 +51,22 @@ def _talluri(name: str):
     return builders[name]()
 
 
+def _aouayeb(name: str):
+    from papers.aouayeb2019 import model
+
+    if name == "lstm_stage":
+        return model.build_lstm_stage()
+    return model.build_region_cnn(model.region_input_shape(0))
+
+
 # name -> (builder at the paper's input size, paper batch size)
 MODELS = {
     "model_a": (lambda: _talluri("model_a"), 4),  # Talluri Sec. 6.1
     "model_b": (lambda: _talluri("model_b"), 8),  # Talluri Sec. 6.2 (MicroExpSTCNN at 64x64x36)
+    "model_c": (lambda: _talluri("model_c"), 4),  # Talluri Sec. 6.3
     "stcnn_smic": (lambda: _stcnn((64, 64, 18, 1)), 8),  # Reddy Sec. IV-B, SMIC
+    "region_cnn": (lambda: _aouayeb("region_cnn"), 64),  # Aouayeb Sec. 4.1.2, region 0 (stage 1)
+    "lstm_stage": (lambda: _aouayeb("lstm_stage"), 244),  # Aouayeb Sec. 4.1.2 (stage 2; six 500-step inputs)
     "resnet50_roi": (lambda: _le2020("resnet50"), 8),  # Le et al. Sec. III-D at 224 (paper batch 32)
     "senet50_roi": (lambda: _le2020("senet50"), 8),
     "vgg19_roi": (lambda: _le2020("vgg19"), 8),
