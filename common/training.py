@@ -44,13 +44,18 @@ class TrainConfig:
     # XLA, ``model.compile(jit_compile=...)``: "auto" (Keras 3's default) lets Keras decide: off for
     # TensorFlow on a CPU-only machine, on for TensorFlow with a GPU and always on JAX (when every layer
     # supports it), off (eager) on PyTorch; "on" forces it ("on" on PyTorch is ``torch.compile``,
-    # inductor), "off" refuses it. Measured on this 2-core CPU (TF 2.21): forcing XLA on the CPU makes the
-    # 3D CNNs 9-10x slower per step (Model-B 1460 vs 166 ms, MicroExpSTCNN 64x64x18 256 vs 33 ms,
-    # Model-A 2764 vs 300 ms), so keep "auto" there.
+    # inductor: a compilation per new input shape, tens of seconds on this CPU), "off" refuses it (on JAX
+    # "off" means no ``jax.jit`` at all: every op eager, far slower). Measured on this 2-core CPU
+    # (TF 2.21): forcing XLA on the CPU makes the 3D CNNs 9-10x slower per step (Model-B 1460 vs 166 ms,
+    # MicroExpSTCNN 64x64x18 256 vs 33 ms, Model-A 2764 vs 300 ms), so keep "auto" there.
     jit_compile: Literal["auto", "on", "off"] = "auto"
     # Mixed precision (issue 15), off in every profile: True computes in mixed_float16 on a GPU and
     # mixed_bfloat16 on a CPU (``mixed_policy()``) with float32 variables and float32 model outputs
     # (the softmax), and float16 wraps the optimiser in a ``LossScaleOptimizer``; see ``use_mixed_precision``.
+    # Not in any paper (they trained in float32): an option for speed. On this CPU (AVX512_BF16, TF 2.21),
+    # CPU time per step vs float32: Model-B 0.57x, ResNet50-ROI 0.72x, Aouayeb's region CNN 0.71x,
+    # MicroExpSTCNN 64x64x18 0.95x, Model-C 1.0x, Model-A 1.2x, Aouayeb's LSTM stage 1.34x
+    # (benchmarks/bench_precision.py).
     mixed_precision: bool = False
 
 
@@ -229,7 +234,7 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
     A model in mixed precision (``TrainConfig.mixed_precision``) says so in one ``log`` line.
     """
     if precision_of(model) != "float32":
-        log(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs; TrainConfig.mixed_precision)")
+        log(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs)")
     if cfg.one_pass:
         if validation_data is not None or class_weight or callbacks or step_schedule(cfg) is not None:
             raise ValueError("TrainConfig.one_pass: no validation data, class weights, callbacks or schedule")
