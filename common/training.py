@@ -336,7 +336,7 @@ def non_trainable_parameters(model: keras.Model) -> int:
 # ---------------------------------------------------------------------------------------------
 # Compiled models kept across folds (issue 17): the traced train/predict functions are built once.
 
-_COMPILED: dict = {}  # key -> (compiled model, optimiser start values, loss variables)
+_COMPILED: dict = {}  # key -> (compiled model, optimiser start values, loss variables, (mixed, jit) of its cfg)
 
 
 def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
@@ -392,15 +392,17 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     ``fresh`` (the caller seeds before building ``fresh``, so the random streams are unchanged;
     ``tests/test_aouayeb2019.py`` and ``tests/test_training_reuse.py`` check the equality, weight decay
     included: the kept model's kernels keep the L2 regularizers of its first compile). ``key`` must name
-    everything the graph depends on (architecture, input shape, training recipe).
+    everything the graph depends on (architecture, input shape, training recipe); a kept model whose dtype
+    policy or XLA setting differs from ``cfg``'s (``mixed_precision``, ``jit_compile``) is not reused.
     """
     if not reuse or keras.backend.backend() != "tensorflow":
         return compile_model(fresh, cfg, loss=loss, metrics=metrics)
     entry = _COMPILED.get(key)
     if entry is not None:
-        model, optimiser_start, variables = entry
+        model, optimiser_start, variables, how = entry
         same = len(model.variables) == len(fresh.variables) and all(
-            tuple(a.shape) == tuple(b.shape) for a, b in zip(model.variables, fresh.variables))
+            tuple(a.shape) == tuple(b.shape) for a, b in zip(model.variables, fresh.variables)) \
+            and how == (cfg.mixed_precision, cfg.jit_compile)
         if same and _rebind_loss(model.loss, variables, loss):
             for target, source in zip(model.variables, fresh.variables):
                 target.assign(source)
@@ -412,7 +414,8 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     if variables is None:
         return fresh
     fresh.optimizer.build(fresh.trainable_variables)
-    _COMPILED[key] = (fresh, [keras.ops.convert_to_numpy(v) for v in fresh.optimizer.variables], variables)
+    _COMPILED[key] = (fresh, [keras.ops.convert_to_numpy(v) for v in fresh.optimizer.variables], variables,
+                      (cfg.mixed_precision, cfg.jit_compile))
     return fresh
 
 

@@ -131,6 +131,8 @@ def test_a_kept_mixed_model_stays_mixed_and_separate_from_the_float32_one():
     plain = compiled_like(("toy", TrainConfig()), _small(), TrainConfig(), loss)
     assert again is first and again.get_layer("conv").dtype_policy.name == mixed_policy()
     assert plain is not first and plain.get_layer("conv").dtype_policy.name == "float32"
+    same_key = compiled_like(("toy", mixed), _small(), TrainConfig(), loss)  # a key that omits the recipe
+    assert same_key is not first and same_key.get_layer("conv").dtype_policy.name == "float32"
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(again.get_layer("conv").kernel),
                                   keras.ops.convert_to_numpy(_small(1).get_layer("conv").kernel))
     forget_compiled()
