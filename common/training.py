@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Annotated, Any, Callable, Mapping
+from typing import Annotated, Any, Callable, Literal, Mapping
 
 import keras
 import numpy as np
@@ -41,6 +41,22 @@ class TrainConfig:
     # validation data, schedule or class weights. The shuffling draws from NumPy's seeded global RNG
     # instead of TensorFlow's, so the batches (not the recipe) differ from ``one_pass=False``.
     one_pass: bool = False
+    # XLA, ``model.compile(jit_compile=...)``: "auto" (Keras 3's default) lets Keras decide: off for
+    # TensorFlow on a CPU-only machine, on for TensorFlow with a GPU and always on JAX (when every layer
+    # supports it), off (eager) on PyTorch; "on" forces it ("on" on PyTorch is ``torch.compile``,
+    # inductor: a compilation per new input shape, tens of seconds on this CPU), "off" refuses it (on JAX
+    # "off" means no ``jax.jit`` at all: every op eager, far slower). Measured on this 2-core CPU
+    # (TF 2.21): forcing XLA on the CPU makes the 3D CNNs 9-10x slower per step (Model-B 1460 vs 166 ms,
+    # MicroExpSTCNN 64x64x18 256 vs 33 ms, Model-A 2764 vs 300 ms), so keep "auto" there.
+    jit_compile: Literal["auto", "on", "off"] = "auto"
+    # Mixed precision (issue 15), off in every profile: True computes in mixed_float16 on a GPU and
+    # mixed_bfloat16 on a CPU (``mixed_policy()``) with float32 variables and float32 model outputs
+    # (the softmax), and float16 wraps the optimiser in a ``LossScaleOptimizer``; see ``use_mixed_precision``.
+    # Not in any paper (they trained in float32): an option for speed. On this CPU (AVX512_BF16, TF 2.21),
+    # CPU time per step vs float32: Model-B 0.57x, ResNet50-ROI 0.72x, Aouayeb's region CNN 0.71x,
+    # MicroExpSTCNN 64x64x18 0.95x, Model-C 1.0x, Model-A 1.2x, Aouayeb's LSTM stage 1.34x
+    # (benchmarks/bench_precision.py).
+    mixed_precision: bool = False
 
 
 def set_seed(seed: int) -> None:
@@ -105,12 +121,94 @@ def step_schedule(cfg: TrainConfig) -> keras.callbacks.Callback | None:
     )
 
 
+_JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
+
+
+def mixed_policy() -> str:
+    """The mixed dtype policy for this device: ``"mixed_float16"`` when the backend sees a GPU (tensor
+    cores; Keras' mixed-precision guide), ``"mixed_bfloat16"`` otherwise (CPUs with AVX512-BF16/AMX, TPUs)."""
+    backend = keras.backend.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            gpu = bool(tf.config.list_logical_devices("GPU"))
+        elif backend == "jax":
+            import jax
+
+            gpu = any(d.platform == "gpu" for d in jax.devices())
+        elif backend == "torch":
+            import torch
+
+            gpu = torch.cuda.is_available()
+        else:
+            gpu = False
+    except Exception:  # a device query that fails means no GPU to use
+        gpu = False
+    return "mixed_float16" if gpu else "mixed_bfloat16"
+
+
+def _output_layers(model: keras.Model) -> list:
+    """The layers that produce ``model``'s outputs; a nested model producing one is followed inside."""
+    found = []
+    for tensor in model.outputs:
+        layer = tensor._keras_history.operation  # (operation, node index, tensor index) of a functional graph
+        if isinstance(layer, keras.Model) and getattr(layer, "outputs", None) is not None:
+            found += _output_layers(layer)
+        else:
+            found.append(layer)
+    return found
+
+
+def use_mixed_precision(model: keras.Model, policy: str) -> keras.Model:
+    """Give the built functional ``model`` the mixed dtype ``policy`` in place, its output layers float32.
+
+    Keras' mixed-precision guide: every layer computes in the policy's compute dtype (float16 or
+    bfloat16) with float32 variables, and the layer producing each output (the softmax) computes in
+    float32 for numeric stability. The variables are already float32 and stay as they are (the weights,
+    the parameter counts and the dropout seed states are those of the float32 model built before); only
+    each layer's policy changes, which Keras reads at every call (inputs and variables are cast to the
+    compute dtype in ``Layer.__call__``). Nested models and sublayers (RNN cells, wrappers) included.
+    ``Layer.dtype_policy`` is public; ``_flatten_layers`` (every tracked sublayer) is Keras' own walk.
+    """
+    if getattr(model, "outputs", None) is None:
+        raise ValueError(f"mixed precision: model {model.name!r} is not functional (no symbolic outputs); "
+                         "build it with the functional API or set mixed_precision=false")
+    full = set()
+    for layer in _output_layers(model):
+        full.update(id(sub) for sub in layer._flatten_layers(include_self=True, recursive=True))
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        if isinstance(layer, keras.layers.InputLayer):
+            continue  # computes nothing; its dtype is the input's
+        target = "float32" if id(layer) in full else policy
+        if layer.dtype_policy.name not in ("float32", target):
+            raise ValueError(f"mixed precision: layer {layer.name!r} of {model.name!r} has dtype policy "
+                             f"{layer.dtype_policy.name!r}; expected float32 before mixing")
+        layer.dtype_policy = target
+    return model
+
+
 def compile_model(model: keras.Model, cfg: TrainConfig, loss: Any = "categorical_crossentropy",
                   metrics: tuple[str, ...] = ("accuracy",)) -> keras.Model:
-    """Compile with the configured optimiser; weight decay is added as an L2 loss on kernels."""
+    """Compile with the configured optimiser; weight decay is added as an L2 loss on kernels.
+
+    ``cfg.mixed_precision``: the model computes in ``mixed_policy()`` (:func:`use_mixed_precision`) and,
+    for float16, the optimiser is a ``keras.optimizers.LossScaleOptimizer`` (dynamic loss scale).
+    ``cfg.jit_compile`` goes to ``model.compile(jit_compile=...)``.
+    """
     add_weight_decay(model, cfg.weight_decay)
-    model.compile(optimizer=make_optimizer(cfg), loss=loss, metrics=list(metrics))
+    optimizer = make_optimizer(cfg)
+    if cfg.mixed_precision:
+        use_mixed_precision(model, mixed_policy())
+        if model.dtype_policy.compute_dtype == "float16":
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics), jit_compile=_JIT_COMPILE[cfg.jit_compile])
     return model
+
+
+def precision_of(model: keras.Model) -> str:
+    """The dtype policy a model computes in (``"float32"``, ``"mixed_bfloat16"``, ``"mixed_float16"``), for logs."""
+    return model.dtype_policy.name
 
 
 class _Progress(keras.callbacks.Callback):
@@ -133,7 +231,10 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
 
     Callbacks always include ``TerminateOnNaN`` and, with ``work_dir``, a ``CSVLogger`` writing
     ``<work_dir>/<label>_history.csv``. A NaN loss stops training; the caller sees it in the history.
+    A model in mixed precision (``TrainConfig.mixed_precision``) says so in one ``log`` line.
     """
+    if precision_of(model) != "float32":
+        log(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs)")
     if cfg.one_pass:
         if validation_data is not None or class_weight or callbacks or step_schedule(cfg) is not None:
             raise ValueError("TrainConfig.one_pass: no validation data, class weights, callbacks or schedule")
@@ -235,7 +336,7 @@ def non_trainable_parameters(model: keras.Model) -> int:
 # ---------------------------------------------------------------------------------------------
 # Compiled models kept across folds (issue 17): the traced train/predict functions are built once.
 
-_COMPILED: dict = {}  # key -> (compiled model, optimiser start values, loss variables)
+_COMPILED: dict = {}  # key -> (compiled model, optimiser start values, loss variables, (mixed, jit) of its cfg)
 
 
 def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
@@ -291,15 +392,17 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     ``fresh`` (the caller seeds before building ``fresh``, so the random streams are unchanged;
     ``tests/test_aouayeb2019.py`` and ``tests/test_training_reuse.py`` check the equality, weight decay
     included: the kept model's kernels keep the L2 regularizers of its first compile). ``key`` must name
-    everything the graph depends on (architecture, input shape, training recipe).
+    everything the graph depends on (architecture, input shape, training recipe); a kept model whose dtype
+    policy or XLA setting differs from ``cfg``'s (``mixed_precision``, ``jit_compile``) is not reused.
     """
     if not reuse or keras.backend.backend() != "tensorflow":
         return compile_model(fresh, cfg, loss=loss, metrics=metrics)
     entry = _COMPILED.get(key)
     if entry is not None:
-        model, optimiser_start, variables = entry
+        model, optimiser_start, variables, how = entry
         same = len(model.variables) == len(fresh.variables) and all(
-            tuple(a.shape) == tuple(b.shape) for a, b in zip(model.variables, fresh.variables))
+            tuple(a.shape) == tuple(b.shape) for a, b in zip(model.variables, fresh.variables)) \
+            and how == (cfg.mixed_precision, cfg.jit_compile)
         if same and _rebind_loss(model.loss, variables, loss):
             for target, source in zip(model.variables, fresh.variables):
                 target.assign(source)
@@ -311,7 +414,8 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     if variables is None:
         return fresh
     fresh.optimizer.build(fresh.trainable_variables)
-    _COMPILED[key] = (fresh, [keras.ops.convert_to_numpy(v) for v in fresh.optimizer.variables], variables)
+    _COMPILED[key] = (fresh, [keras.ops.convert_to_numpy(v) for v in fresh.optimizer.variables], variables,
+                      (cfg.mixed_precision, cfg.jit_compile))
     return fresh
 
 

@@ -459,11 +459,13 @@ def _output_shape(layer: Any) -> str:
 
 
 def _timing_key(model: Any, batch_size: int) -> tuple:
-    """What makes two models cost the same: input and output shapes, batch size, parameters, and every
-    layer's class and output shape (not the names: grid trials that differ in a rate are timed once)."""
+    """What makes two models cost the same: input and output shapes, batch size, parameters, every
+    layer's class and output shape (not the names: grid trials that differ in a rate are timed once),
+    and how it computes (dtype policy and XLA: ``TrainConfig.mixed_precision``, ``jit_compile``)."""
     layers = tuple((type(layer).__name__, _output_shape(layer)) for layer in model.layers)
+    how = (getattr(getattr(model, "dtype_policy", None), "name", None), getattr(model, "jit_compile", None))
     return (tuple(_shape(t) for t in model.inputs), tuple(_shape(t) for t in model.outputs), int(batch_size),
-            int(model.count_params()), layers)
+            int(model.count_params()), layers, how)
 
 
 def _time_stages(per_fold: list[list[TrainingStage]], timings: dict, tag: str,

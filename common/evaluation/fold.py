@@ -71,6 +71,7 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
     ``ctx.fold.train``, one-hot); ``train``: the ``common.training.TrainConfig`` (default
     ``ctx.config.train``); ``after_fit(model)`` runs between training and prediction (e.g. BN
     statistics recomputed); ``extra`` is a mapping or ``extra(model, history)`` computed after training.
+    A model in mixed precision (``TrainConfig.mixed_precision``) adds ``extra["dtype_policy"]``.
     """
     from common.training import fit, trainable_parameters
 
@@ -90,7 +91,9 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
     predict_started = time.perf_counter()
     probabilities = predict_probabilities(model, x_test, train.batch_size)
     timing = timing_extra(fit_started, predict_started, time.perf_counter(), len(ctx.fold.test), started)
-    extra = extra(model, history) if callable(extra) else extra
+    extra = dict((extra(model, history) if callable(extra) else extra) or {})
+    if getattr(model, "dtype_policy", None) is not None and model.dtype_policy.name != "float32":
+        extra["dtype_policy"] = model.dtype_policy.name  # TrainConfig.mixed_precision: which policy ran
     return outcome(ctx, probabilities, history, {label: trainable_parameters(model)}, started,
                    {**dict(extra or {}), "timing": timing})
 
