@@ -74,6 +74,9 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
             "preprocess_projected": preprocess, "run_wall": wall, "estimate_wall": projection.seconds,
             "ratio": sum(projected) / sum(measured) if sum(measured) > 0 else float("nan"),
             "statuses": [r["status"] for r in result.records],
+            # process CPU seconds (user + sys) of each fold where run_fold records them per stage (extra.seconds)
+            "measured_cpu": [sum(float(v.get("cpu", 0.0)) for v in ((r.get("extra") or {}).get("seconds") or {}).values())
+                             or None for r in result.records],
             # run_fold's own breakdown where it records one (common.evaluation.fold.timing_extra)
             "measured_parts": [dict((r.get("extra") or {}).get("timing") or {}) for r in result.records]}
 
@@ -113,6 +116,9 @@ def main(argv=None) -> int:
           f"preprocessing, {_seconds(r['preprocess_projected'])}, and the models' tracing)")
     print(f"(the estimate took {_seconds(r['estimate_wall'])}; the run {_seconds(r['run_wall'])}; wall times; "
           f"fold statuses {r['statuses']})")
+    if any(r["measured_cpu"]):
+        print("measured CPU time (user + sys) per fold, from run_fold's extra.seconds: "
+              + ", ".join(_seconds(c) if c else "-" for c in r["measured_cpu"]))
     return 0
 
 
