@@ -312,7 +312,9 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     the six padded feature sequences of each training clip train the LSTM stage, which predicts the
     test clips. Both losses: the focal loss of Sec. 3.4 with alpha from the fold's training labels.
     ``set_seed(seed + k)`` before building network k (k = region, 6 for the LSTM stage) keeps each
-    network's start independent of the others' training.
+    network's start independent of the others' training. ``model.train_regions_together`` (issue 15, an
+    option): the six CNNs so built are trained in one fit as :func:`regions_together` (the same updates,
+    one shuffle order for the six); features, histories and parameters are per CNN as without it.
     """
     started = time.perf_counter()
     clock = _Clock()
@@ -342,9 +344,10 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
     trained: dict[int, tuple[keras.Model, np.ndarray, dict]] = {}  # region -> (CNN, its frames, its history)
     if config.model.train_regions_together:
-        # Issue 15 (ledger #21): the six CNNs, built as below (same seeds), trained as one graph on the sum
-        # of their six focal losses, in one fit over the same frames: the updates of separate training,
-        # one shuffle order for the six.
+        # Issue 15: the six CNNs, built as below (same seeds), trained as one graph on the sum of their six
+        # focal losses, in one fit over the same frames: the updates of separate training on the same batches.
+        # DEVIATION (option, off in every profile; ledger #21): one shuffle order shared by the six CNNs
+        # instead of six; the paper states no batch order.
         x_all = [region_frames(r) for r in range(NUM_REGIONS)]
         y_train = [_frame_labels(y_clip, lengths, train_idx, r, config) for r in range(NUM_REGIONS)]
         fresh = []
