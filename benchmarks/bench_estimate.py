@@ -11,7 +11,8 @@ first ``--folds`` folds, then ``runner.run_experiment`` really runs those folds 
 as ``run_all.py``: the experiment with its fold list cut to the first N) with the preprocessing
 cache pointed at an empty folder, so the run pays the first pass the estimate projects. Printed:
 projected and measured seconds (wall; the measured figure is the sum of the folds' ``run_fold``
-times, as the fold files record them) and their ratio, per fold and in all; target: within 25 %.
+times, as the fold files record them) and their ratio, per fold and in all; target: within 25 %; and,
+where ``run_fold`` records them (``extra["seconds"]``), each fold's CPU time (user + sys) by stage.
 Only the experiment's own clips are preprocessed by the run, as projected; a run's face check
 (cached, outside ``run_fold``) is counted in neither. On a shared machine wall times are disturbed:
 run it on an idle one, or read the ratio as approximate.
@@ -36,6 +37,17 @@ def first_folds(experiment, n: int):
     """The experiment with only its first ``n`` folds (the runner checks subsets like any fold list)."""
     return dataclasses.replace(experiment, folds=lambda selection, config, seed: experiment.folds(
         selection, config, seed)[:n])
+
+
+def _by_stage(seconds: dict) -> dict:
+    """run_fold's ``extra["seconds"]`` (stage -> {"wall", "cpu"}) as CPU seconds per stage, ``name_r<k>`` summed."""
+    import re
+
+    stages: dict[str, float] = {}
+    for key, value in seconds.items():
+        name = re.sub(r"_r\d+$", "", key)
+        stages[name] = stages.get(name, 0.0) + float(value.get("cpu", 0.0))
+    return stages
 
 
 def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = None, folds: int = 2,
@@ -74,6 +86,10 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
             "preprocess_projected": preprocess, "run_wall": wall, "estimate_wall": projection.seconds,
             "ratio": sum(projected) / sum(measured) if sum(measured) > 0 else float("nan"),
             "statuses": [r["status"] for r in result.records],
+            # process CPU seconds (user + sys) of each fold where run_fold records them per stage (extra.seconds)
+            "measured_cpu": [sum(float(v.get("cpu", 0.0)) for v in ((r.get("extra") or {}).get("seconds") or {}).values())
+                             or None for r in result.records],
+            "measured_cpu_stages": [_by_stage((r.get("extra") or {}).get("seconds") or {}) for r in result.records],
             # run_fold's own breakdown where it records one (common.evaluation.fold.timing_extra)
             "measured_parts": [dict((r.get("extra") or {}).get("timing") or {}) for r in result.records]}
 
@@ -113,6 +129,11 @@ def main(argv=None) -> int:
           f"preprocessing, {_seconds(r['preprocess_projected'])}, and the models' tracing)")
     print(f"(the estimate took {_seconds(r['estimate_wall'])}; the run {_seconds(r['run_wall'])}; wall times; "
           f"fold statuses {r['statuses']})")
+    if any(r["measured_cpu"]):
+        print("measured CPU time (user + sys) per fold, from run_fold's extra.seconds: "
+              + ", ".join(_seconds(c) if c else "-" for c in r["measured_cpu"]))
+        for i, stages in enumerate(r["measured_cpu_stages"], 1):  # per-region stages (name_r<k>) summed
+            print(f"  fold {i} CPU by stage: " + ", ".join(f"{k} {_seconds(v)}" for k, v in stages.items()))
     return 0
 
 

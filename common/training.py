@@ -257,13 +257,15 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
 
 class _EpochBatches(keras.utils.PyDataset):
     """All ``epochs`` epochs of mini-batches as one sequence: epoch e is a permutation of the samples
-    (``np.random``, seeded by :func:`set_seed`) cut into batches of ``batch_size``, the last one partial."""
+    (``np.random``, seeded by :func:`set_seed`) cut into batches of ``batch_size``, the last one partial.
+    ``x`` and ``y`` may be lists (a model with several inputs or outputs): every array is cut alike."""
 
-    def __init__(self, x: Any, y: np.ndarray, batch_size: int, epochs: int, shuffle: bool):
+    def __init__(self, x: Any, y: Any, batch_size: int, epochs: int, shuffle: bool):
         super().__init__()
         self.x = list(x) if isinstance(x, (list, tuple)) else [x]
-        self.y = np.asarray(y)
-        n = len(self.y)
+        # A list of targets (several outputs, issue 15) stays a list: np.asarray would stack them.
+        self.y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
+        n = len(self.y[0] if isinstance(self.y, list) else self.y)
         self.batches = []
         for _ in range(epochs):
             order = np.random.permutation(n) if shuffle else np.arange(n)
@@ -276,7 +278,8 @@ class _EpochBatches(keras.utils.PyDataset):
     def __getitem__(self, index: int):
         rows = self.batches[index]
         xs = tuple(a[rows] for a in self.x)
-        return (xs if len(xs) > 1 else xs[0]), self.y[rows]
+        ys = tuple(a[rows] for a in self.y) if isinstance(self.y, list) else self.y[rows]
+        return (xs if len(xs) > 1 else xs[0]), ys
 
 
 class _RunningMeans(keras.callbacks.Callback):
@@ -344,7 +347,11 @@ def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
 
     Only for a Keras built-in loss (a ``LossFunctionWrapper``: ``fn`` and ``_fn_kwargs``) whose
     arguments ``names`` are numbers or lists of numbers; None otherwise (the caller then compiles every time).
+    A list of losses (one per output of a multi-output model, issue 15) gives a list of such dicts, or None.
     """
+    if isinstance(loss, (list, tuple)):
+        parts = [_loss_variables(one, names) for one in loss]
+        return None if not parts or any(part is None for part in parts) else parts
     kwargs = getattr(loss, "_fn_kwargs", None)
     if not isinstance(loss, keras.losses.Loss) or not callable(getattr(loss, "fn", None)) or not isinstance(kwargs, dict):
         return None
@@ -362,6 +369,10 @@ def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
 
 def _rebind_loss(held: Any, variables: dict, loss: Any) -> bool:
     """Give the held loss ``loss``'s argument values; False when anything but those values differs."""
+    if isinstance(variables, list):  # one loss per output (issue 15): each rebound alike
+        if not isinstance(held, (list, tuple)) or not isinstance(loss, (list, tuple)) or not len(held) == len(loss) == len(variables):
+            return False
+        return all(_rebind_loss(h, v, one) for h, v, one in zip(held, variables, loss))
     if type(held) is not type(loss) or held.fn is not getattr(loss, "fn", None) \
             or held.reduction != loss.reduction or set(held._fn_kwargs) != set(loss._fn_kwargs):
         return False
@@ -393,7 +404,8 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     ``tests/test_aouayeb2019.py`` and ``tests/test_training_reuse.py`` check the equality, weight decay
     included: the kept model's kernels keep the L2 regularizers of its first compile). ``key`` must name
     everything the graph depends on (architecture, input shape, training recipe); a kept model whose dtype
-    policy or XLA setting differs from ``cfg``'s (``mixed_precision``, ``jit_compile``) is not reused.
+    policy or XLA setting differs from ``cfg``'s (``mixed_precision``, ``jit_compile``) is not reused. A model
+    with several outputs may take a list of such losses, one per output, each rebound alike (issue 15).
     """
     if not reuse or keras.backend.backend() != "tensorflow":
         return compile_model(fresh, cfg, loss=loss, metrics=metrics)

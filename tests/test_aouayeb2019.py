@@ -453,3 +453,121 @@ def test_estimate_hooks_list_the_seven_networks_of_a_fold(smoke_track):
     t = min(len(sample.frames), config.data.frames_per_clip)
     assert [c.shape for c in crops] == [(t, 80, 100, 4), (t, 80, 100, 4), (t, 80, 120, 4), (t, 60, 60, 4),
                                         (t, 60, 60, 4), (t, 60, 160, 4)]
+
+
+@pytest.mark.slow  # about 15 s of CPU: seven networks trained twice (tracing the most of it)
+def test_regions_trained_together_get_the_weights_of_separate_training(monkeypatch, tmp_path):
+    """Issue 15 (``model.train_regions_together``): the six region CNNs trained as one graph on the sum of
+    their six focal losses end with the weights, histories and features of six separate trainings on the
+    same batches (no shuffling here, the one difference the option makes; dropout 0.2 as the paper: each
+    CNN's dropout keeps its own seed state); the fold's predictions are the same. (``stage1.one_pass`` with
+    lists of targets: ``tests/test_training_one_pass.py``.)"""
+    from common.experiment import Fold, FoldContext
+    from papers.aouayeb2019 import CONFIG, protocol
+    from papers.aouayeb2019 import model as aouayeb_model
+
+    def region_input_shape(r, channels=4):  # small crops keep the test fast; the networks are the paper's otherwise
+        return (6 + 2 * r, 10, channels)
+
+    def build_model(config, num_classes):  # stage 2 is not what differs: a small stand-in traces faster than six LSTMs
+        import keras
+
+        inputs = [keras.Input((config.data.seq_len, config.model.feature_dim)) for _ in range(6)]
+        flat = keras.layers.Concatenate()([keras.layers.Flatten()(x) for x in inputs])
+        return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(flat))
+
+    monkeypatch.setattr(aouayeb_model, "region_input_shape", region_input_shape)
+    monkeypatch.setattr(protocol, "build_model", build_model)
+    monkeypatch.setattr(protocol, "REUSE_COMPILED", False)
+    labels = np.array([0, 1, 2, 0, 1, 2, 2, 0])
+    selection = _fake_region_clips(monkeypatch, labels, per_subject=6, seed=2, shape=region_input_shape)
+    # 18 training frames in batches of 8: two full batches and a partial one per epoch.
+    config = dataclasses.replace(
+        CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3),
+        stage1=dataclasses.replace(CONFIG.stage1, epochs=2, batch_size=8, shuffle=False),
+        stage2=dataclasses.replace(CONFIG.stage2, epochs=1))
+    assert config.model.cnn_dropout == 0.2 and config.loss.form == "eq2" and not config.model.train_regions_together
+    fold = Fold("sub02", train=np.arange(6), test=np.arange(6, 8))
+    real_parameters = protocol.trainable_parameters
+
+    def run(together: bool):
+        weights = []  # every trained network's weights, as run_fold counts its parameters
+        monkeypatch.setattr(protocol, "trainable_parameters",
+                            lambda m: (weights.append([np.array(w) for w in m.get_weights()]), real_parameters(m))[1])
+        cfg = dataclasses.replace(config, model=dataclasses.replace(config.model, train_regions_together=together))
+        outcome = protocol.run_fold(FoldContext(selection, fold, cfg, "smoke", 0, tmp_path / str(together), tmp_path,
+                                                log=lambda line: None))
+        return outcome, weights
+
+    (separate, separate_weights), (together, together_weights) = run(False), run(True)
+    assert "stage1_fit" in together.extra["seconds"] and "stage1_fit_r0" in separate.extra["seconds"]
+    assert len(together_weights) == len(separate_weights) == 7  # six region CNNs, then stage 2
+    for r, (a, b) in enumerate(zip(separate_weights, together_weights)):
+        assert len(a) == len(b)
+        for u, v in zip(a, b):
+            np.testing.assert_allclose(v, u, rtol=1e-6, atol=1e-7, err_msg=f"network {r}")
+    assert not np.allclose(separate_weights[0][0], separate_weights[0][0] * 0)  # trained, not zero
+    assert together.parameters == separate.parameters
+    assert set(together.history) == set(separate.history) and "stage1_r5_accuracy" in together.history
+    for name, values in separate.history.items():
+        np.testing.assert_allclose(together.history[name], values, rtol=1e-5, atol=1e-6, err_msg=name)
+    assert together.extra["stage1_test_frame_accuracy"] == separate.extra["stage1_test_frame_accuracy"]
+    np.testing.assert_allclose(together.probabilities, separate.probabilities, rtol=0, atol=1e-6)
+
+
+def test_smoke_fold_with_the_regions_trained_together(smoke_track, tmp_path):
+    """Issue 15: a smoke fold with ``model.train_regions_together`` predicts the test clips, keeps the
+    per-region histories and parameter counts of separate training, and its one model of the six CNNs is
+    kept across folds (``compiled_like`` with one focal loss per output)."""
+    from common import training
+    from common.experiment import FoldContext
+    from common.preprocessing.cache import default_root
+    from papers.aouayeb2019 import protocol
+
+    experiment, data, config = smoke_track
+    config = dataclasses.replace(config, model=dataclasses.replace(config.model, train_regions_together=True))
+    selection = experiment.select(data, config)
+    fold = experiment.folds(selection, config, 0)[0]
+    outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root(),
+                                              log=lambda line: None))
+    assert outcome.status == "ok" and outcome.test_indices.tolist() == fold.test.tolist()
+    assert outcome.probabilities.shape == (len(fold.test), 3) and outcome.y_pred.shape == (len(fold.test),)
+    assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert outcome.parameters == {**{f"region_cnn_{r}": 106_852 for r in range(6)}, "lstm_stage": 452_419}
+    assert {f"stage1_r{r}_{k}" for r in range(6) for k in ("loss", "accuracy")} | {"stage2_loss"} <= set(outcome.history)
+    assert all(len(outcome.history[f"stage1_r{r}_loss"]) == config.stage1.epochs for r in range(6))
+    assert (tmp_path / "stage1_together_history.csv").is_file()
+    if protocol.kept_across_folds(config):
+        assert any(isinstance(key, tuple) and "region_cnns_together" in key for key in training._COMPILED)
+    training.forget_compiled(lambda key: isinstance(key, tuple) and "region_cnns_together" in key)
+
+
+def test_estimate_hooks_with_the_regions_trained_together_and_traced_once(smoke_track):
+    """Issue 15: with ``model.train_regions_together`` one stage trains the six CNNs (six inputs at the
+    paper's sizes, 6 x 106,852 parameters) on the fold's frames; ``traced_once`` says where run_fold keeps
+    the compiled networks across folds: Keras's focal loss (quick/smoke) on TensorFlow, not Eq. 2's (paper)."""
+    import keras
+
+    from papers.aouayeb2019.model import region_input_shape
+    from papers.aouayeb2019 import protocol
+
+    experiment, data, config = smoke_track
+    selection = experiment.select(data, config)
+    fold = experiment.folds(selection, config, 0)[0]
+    kept = keras.backend.backend() == "tensorflow"
+    assert protocol.kept_across_folds(config) is kept and config.loss.form == "keras"
+    assert [s.traced_once for s in experiment.training_stages(config, selection, fold)] == [kept] * 7
+    paper_loss = dataclasses.replace(config, loss=dataclasses.replace(config.loss, form="eq2"))
+    assert not protocol.kept_across_folds(paper_loss)
+    assert [s.traced_once for s in experiment.training_stages(paper_loss, selection, fold)] == [False] * 7
+
+    together = dataclasses.replace(config, model=dataclasses.replace(config.model, train_regions_together=True))
+    stages = experiment.training_stages(together, selection, fold)
+    assert [s.model for s in stages] == ["region_cnns_together", "lstm_stage"]
+    frames = sum(min(len(selection.samples[i].frames), config.data.frames_per_clip) for i in fold.train)
+    assert (stages[0].samples, stages[0].epochs, stages[0].batch_size, stages[0].traced_once) == (
+        frames, config.stage1.epochs, config.stage1.batch_size, kept)
+    model = stages[0].build()
+    assert model.compiled and [tuple(s[1:]) for s in model.input_shape] == [region_input_shape(r) for r in range(6)]
+    assert [tuple(s[1:]) for s in model.output_shape] == [(4,)] * 6 and _params(model) == 6 * 106_852
+    assert model.output_names == [f"region_cnn_{r}" for r in range(6)]

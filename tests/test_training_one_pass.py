@@ -55,3 +55,27 @@ def test_one_pass_shuffles_each_epoch_from_the_seed_and_refuses_what_it_cannot_d
     assert not np.allclose(first.get_weights()[-1], unshuffled.get_weights()[-1])
     with pytest.raises(ValueError, match="one_pass"):
         fit(first, *_data(), dataclasses.replace(cfg, lr_step_epochs=1))
+
+
+def test_one_pass_takes_lists_of_targets_as_model_fit_does(tmp_path):
+    """Issue 15: a model with two outputs (two losses, one target array each) trains in one pass as
+    ``model.fit`` does; its per-output histories are rebuilt too."""
+    def trained(cfg: TrainConfig, label: str):
+        set_seed(0)
+        a, b = keras.Input((4,)), keras.Input((6,))
+        model = keras.Model([a, b], [keras.layers.Dense(3, activation="softmax", name="first")(a),
+                                     keras.layers.Dense(2, activation="softmax", name="second")(b)])
+        compile_model(model, cfg, loss=["categorical_crossentropy"] * 2, metrics=[["accuracy"]] * 2)
+        rng = np.random.default_rng(1)
+        x = [rng.normal(size=(23, 4)).astype("float32"), rng.normal(size=(23, 6)).astype("float32")]
+        y = [keras.utils.to_categorical(rng.integers(0, k, 23), k).astype("float32") for k in (3, 2)]
+        return model, fit(model, x, y, cfg, work_dir=tmp_path, label=label)
+
+    cfg = TrainConfig(optimizer="adam", learning_rate=0.05, batch_size=10, epochs=3, shuffle=False)
+    fitted, history = trained(cfg, "plain")
+    passed, one_pass = trained(dataclasses.replace(cfg, one_pass=True), "one_pass")
+    for a, b in zip(fitted.get_weights(), passed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert {"first_accuracy", "second_accuracy"} <= set(one_pass) and set(one_pass) == set(history)
+    for key in ("loss", "first_accuracy", "second_accuracy"):
+        np.testing.assert_allclose(one_pass[key], history[key], rtol=1e-4, atol=1e-6, err_msg=key)

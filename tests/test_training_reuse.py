@@ -87,3 +87,46 @@ def test_kept_model_with_weight_decay_flips_and_a_step_schedule_trains_as_a_fres
         np.testing.assert_allclose(loss, fresh_loss, rtol=1e-6)
         np.testing.assert_allclose(probabilities, fresh_probabilities, rtol=0, atol=1e-6)
     forget_compiled()
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="models are kept on the TensorFlow backend only")
+def test_kept_model_with_one_loss_per_output_trains_as_a_fresh_one():
+    """Issue 15 (Aouayeb's region CNNs as one graph): a list of built-in losses, one per output, each with its
+    own alpha held in a variable; the kept model trains every fold as a fresh one with that fold's alphas."""
+    def fresh() -> keras.Model:
+        set_seed(3)
+        a, b = keras.Input((5,)), keras.Input((4,))
+        return keras.Model([a, b], [keras.layers.Dense(3, activation="softmax")(keras.layers.Dense(8, activation="relu")(a)),
+                                    keras.layers.Dense(3, activation="softmax")(b)])
+
+    def losses(alphas):
+        return [keras.losses.CategoricalFocalCrossentropy(alpha=alpha) for alpha in alphas]
+
+    def fold(model, x, y, cfg):
+        set_seed(2)
+        history = fit(model, x, y, cfg, log=lambda line: None)
+        return history["loss"], model.predict(x, verbose=0)
+
+    rng = np.random.default_rng(0)
+    cfg = TrainConfig(optimizer="adam", learning_rate=1e-2, batch_size=8, epochs=2)
+    metrics = [["accuracy"]] * 2  # one list per output
+    data = [([rng.normal(size=(n, 5)).astype("float32"), rng.normal(size=(n, 4)).astype("float32")],
+             [keras.utils.to_categorical(rng.integers(0, 3, n), 3) for _ in range(2)]) for n in (20, 17)]
+    alphas = (([0.2, 0.3, 0.5], [0.1, 0.1, 0.8]), ([0.6, 0.1, 0.3], [0.3, 0.3, 0.4]))
+    forget_compiled()
+    kept = []
+    for (x, y), alpha in zip(data, alphas):
+        model = compiled_like("two outputs", fresh(), cfg, losses(alpha), metrics=metrics)
+        kept.append((model, *fold(model, x, y, cfg)))
+    assert kept[0][0] is kept[1][0] and len(training._COMPILED) == 1
+    for (x, y), alpha, (_, loss, probabilities) in zip(data, alphas, kept):
+        fresh_loss, fresh_probabilities = fold(training.compile_model(fresh(), cfg, loss=losses(alpha), metrics=metrics),
+                                                  x, y, cfg)
+        np.testing.assert_allclose(loss, fresh_loss, rtol=1e-6)
+        for a, b in zip(probabilities, fresh_probabilities):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    # One loss of another form (gamma): not rebound, a new model is compiled.
+    other = losses(alphas[0])
+    other[1] = keras.losses.CategoricalFocalCrossentropy(alpha=alphas[0][1], gamma=1.0)
+    assert compiled_like("two outputs", fresh(), cfg, other, metrics=metrics) is not kept[0][0]
+    forget_compiled()

@@ -60,6 +60,12 @@ class ModelConfig:
     lstm_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.2  # Sec. 4.1.2: "after each LSTM we added a dropout layer with a value of 0.2"
     fc_units: Annotated[int, Range(ge=1)] = 64  # Sec. 4.1.2: "a dense layer of 64 neurons with Leaky ReLU"
     leaky_slope: Annotated[float, Range(ge=0, le=1)] = 0.3  # choice: not stated; Keras 2.2.4 LeakyReLU default (authors' 2022 code: 0.01)
+    # Issue 15 (how stage 1 is executed, not the architecture; False in every profile): True trains the six
+    # region CNNs as ONE Keras model (six inputs, six outputs, the six CNNs nested as they are) on the sum of
+    # their six focal losses. Their parameters are disjoint and Adam is per-parameter, so every CNN gets the
+    # updates separate training gives on the same batches; the one difference: one shuffle order shared by
+    # the six instead of six (ledger #21, a loop choice). It holds the six regions' frames in memory at once.
+    train_regions_together: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

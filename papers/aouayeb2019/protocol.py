@@ -254,6 +254,55 @@ def _frame_labels(labels: np.ndarray, lengths: Mapping[int, int], clips: np.ndar
     return region_labels(frames, region, config.model.not_me)
 
 
+def kept_across_folds(config: AouayebConfig) -> bool:
+    """Whether ``run_fold``'s networks are kept compiled across folds (``compiled_like``), so that only the
+    first fold traces their train functions (``TrainingStage.traced_once``): with ``REUSE_COMPILED``, on
+    TensorFlow, and with Keras's focal loss (``loss.form="keras"``, quick/smoke), whose alpha
+    ``compiled_like`` holds in a variable. ``FocalLossEq2`` (``loss.form="eq2"``, the paper profile) keeps
+    its alpha as constants of the graph: ``compiled_like`` then compiles, and the fold traces, every network
+    afresh in every fold (the numbers are the same either way)."""
+    return REUSE_COMPILED and keras.backend.backend() == "tensorflow" and config.loss.form == "keras"
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage 1 as one graph (issue 15, ``model.train_regions_together``)
+
+REGION_LOSS = "region_loss"  # the per-output metric holding each region's focal loss (see together_metrics)
+
+
+def regions_together(cnns: Sequence[keras.Model]) -> keras.Model:
+    """The region CNNs as ONE Keras model: input k feeds CNN k (nested as it is, so its weights are the same
+    objects and its parameter count unchanged), output k is CNN k's softmax (output name: the CNN's name).
+
+    Issue 15: compiled with one loss per output (loss weights 1: Keras sums them), the gradient of the sum
+    with respect to CNN k's parameters is CNN k's own loss's gradient (the parameters are disjoint), and
+    Adam (or SGD) updates each parameter from its own gradient alone: every CNN gets the updates separate
+    training gives on the same batches. Their dropout layers keep their own seed states, so the masks are
+    separate training's too (``tests/test_aouayeb2019.py`` compares the weights).
+    """
+    inputs = [keras.Input(shape=tuple(cnn.input_shape[1:]), name=f"{cnn.name}_input") for cnn in cnns]
+    return keras.Model(inputs, [cnn(x) for cnn, x in zip(cnns, inputs)], name="region_cnns_together")
+
+
+def together_metrics(losses: Sequence[keras.losses.Loss]) -> list[list]:
+    """Per output: ``accuracy`` and the output's own loss as a metric (``REGION_LOSS``), the per-epoch mean
+    over samples that separate training reports as ``loss``. Keras's own per-output loss entries weigh a
+    partial last batch as a full one (measured: Keras 3.15), which would make the histories differ."""
+    return [["accuracy", keras.metrics.MeanMetricWrapper(loss.call, name=REGION_LOSS)] for loss in losses]
+
+
+def fit_regions_together(model: keras.Model, x_train: Sequence[np.ndarray], y_train: Sequence[np.ndarray],
+                         num_labels: int, cfg, *, work_dir=None, label: str = "stage1_together",
+                         log=print) -> list[dict[str, list[float]]]:
+    """One ``common.training.fit`` of :func:`regions_together` (compiled with one focal loss per region and
+    :func:`together_metrics`) on the frames' six crops and six label arrays: one shuffle order for the six.
+    Returns each region's history under the keys separate training gives (``loss``, ``accuracy``)."""
+    hist = fit(model, list(x_train), [one_hot(y, num_labels) for y in y_train], cfg, work_dir=work_dir, label=label,
+               log=log)
+    return [{"loss": hist[f"{name}_{REGION_LOSS}"], "accuracy": hist[f"{name}_accuracy"]}
+            for name in model.output_names]
+
+
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Stage 1 (six region CNNs) then stage 2 (six LSTMs + FCL) on the fold's training clips.
 
@@ -263,7 +312,9 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     the six padded feature sequences of each training clip train the LSTM stage, which predicts the
     test clips. Both losses: the focal loss of Sec. 3.4 with alpha from the fold's training labels.
     ``set_seed(seed + k)`` before building network k (k = region, 6 for the LSTM stage) keeps each
-    network's start independent of the others' training.
+    network's start independent of the others' training. ``model.train_regions_together`` (issue 15, an
+    option): the six CNNs so built are trained in one fit as :func:`regions_together` (the same updates,
+    one shuffle order for the six); features, histories and parameters are per CNN as without it.
     """
     started = time.perf_counter()
     clock = _Clock()
@@ -285,21 +336,57 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     # Stage 1 (Sec. 3.2): one CNN per region on the frames of the training clips.
     features = {i: [] for i in regions}  # clip -> list of (T, 20) per region
     test_frames = sum(lengths[i] for i in test_idx)  # ``used`` ends with the test clips
-    for r in range(NUM_REGIONS):
-        set_seed(ctx.seed + r)
-        # "none" (Sec. 3.2) or "minus_first_frame" (quick/smoke, ledger #16)
-        x_all = np.concatenate([cnn_input(regions[i][r], config.data.motion_input) for i in used])
-        x_train = x_all[: len(x_all) - test_frames]
-        y_train = _frame_labels(y_clip, lengths, train_idx, r, config)
-        fresh = build_region_model(config, r)
-        cnn = compiled_like(("aouayeb2019", "region_cnn", r, tuple(fresh.input_shape[1:]), config.model,
-                             config.data.input_scale, config.stage1),
-                            fresh, config.stage1, loss=focal_loss(y_train, config.model.region_labels, config),
-                            reuse=REUSE_COMPILED)
+
+    def region_frames(r: int) -> np.ndarray:
+        """Region r's crop of every frame of the fold, as the CNN sees it: "none" (Sec. 3.2) or
+        "minus_first_frame" (quick/smoke, ledger #16); the training clips' frames first."""
+        return np.concatenate([cnn_input(regions[i][r], config.data.motion_input) for i in used])
+
+    trained: dict[int, tuple[keras.Model, np.ndarray, dict]] = {}  # region -> (CNN, its frames, its history)
+    if config.model.train_regions_together:
+        # Issue 15: the six CNNs, built as below (same seeds), trained as one graph on the sum of their six
+        # focal losses, in one fit over the same frames: the updates of separate training on the same batches.
+        # DEVIATION (option, off in every profile; ledger #21): one shuffle order shared by the six CNNs
+        # instead of six; the paper states no batch order.
+        x_all = [region_frames(r) for r in range(NUM_REGIONS)]
+        y_train = [_frame_labels(y_clip, lengths, train_idx, r, config) for r in range(NUM_REGIONS)]
+        fresh = []
+        for r in range(NUM_REGIONS):
+            set_seed(ctx.seed + r)
+            fresh.append(build_region_model(config, r))
+        losses = [focal_loss(y, config.model.region_labels, config) for y in y_train]
+        together = compiled_like(("aouayeb2019", "region_cnns_together", tuple(tuple(c.input_shape[1:]) for c in fresh),
+                                  config.model, config.data.input_scale, config.stage1),
+                                 regions_together(fresh), config.stage1, loss=losses, metrics=together_metrics(losses),
+                                 reuse=REUSE_COMPILED)
         clock.lap("stage1_build")
-        hist = fit(cnn, x_train, one_hot(y_train, config.model.region_labels), config.stage1,
-                   work_dir=ctx.work_dir, label=f"stage1_r{r}", log=ctx.log)
-        clock.lap(f"stage1_fit_r{r}")
+        hists = fit_regions_together(together, [x[: len(x) - test_frames] for x in x_all], y_train,
+                                     config.model.region_labels, config.stage1, work_dir=ctx.work_dir,
+                                     label="stage1_together", log=ctx.log)
+        clock.lap("stage1_fit")
+        for r in range(NUM_REGIONS):
+            trained[r] = (together.get_layer(f"region_cnn_{r}"), x_all[r], hists[r])
+        del x_all
+    for r in range(NUM_REGIONS):
+        if r in trained:
+            cnn, x_all, hist = trained.pop(r)
+            n_train = len(x_all) - test_frames
+        else:
+            set_seed(ctx.seed + r)
+            x_all = region_frames(r)
+            x_train = x_all[: len(x_all) - test_frames]
+            y_train = _frame_labels(y_clip, lengths, train_idx, r, config)
+            fresh = build_region_model(config, r)
+            cnn = compiled_like(("aouayeb2019", "region_cnn", r, tuple(fresh.input_shape[1:]), config.model,
+                                 config.data.input_scale, config.stage1),
+                                fresh, config.stage1, loss=focal_loss(y_train, config.model.region_labels, config),
+                                reuse=REUSE_COMPILED)
+            clock.lap("stage1_build")
+            hist = fit(cnn, x_train, one_hot(y_train, config.model.region_labels), config.stage1,
+                       work_dir=ctx.work_dir, label=f"stage1_r{r}", log=ctx.log)
+            clock.lap(f"stage1_fit_r{r}")
+            n_train = len(y_train)
+            del x_train
         history.update({f"stage1_r{r}_{k}": v for k, v in hist.items()})
         parameters[f"region_cnn_{r}"] = trainable_parameters(cnn)
         # Sec. 3.2: "we remove the last layers of the FCL and save the results as the spatial features";
@@ -313,8 +400,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         for i in used:
             features[i].append(feats[offset: offset + lengths[i]])
             offset += lengths[i]
-        ctx.log(f"  stage 1 region {r}: {len(y_train)} frames, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
-        del x_all, x_train, feats
+        ctx.log(f"  stage 1 region {r}: {n_train} frames, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
+        del x_all, feats
 
     # Stage 2 (Sec. 3.3): six sequences of 20-d features per clip, zero-padded to seq_len.
     features = normalise_features(features, train_idx, config.data.feature_normalisation)
@@ -350,25 +437,41 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
 def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """What one fold trains: the six region CNNs (stage 1, each on every frame of the fold's training
-    clips, after ``data.frames_per_clip``) and the LSTM stage (stage 2, one sequence set per training clip)."""
+    clips, after ``data.frames_per_clip``; with ``model.train_regions_together`` one model of the six,
+    ``region_cnns_together``, on the same frames) and the LSTM stage (stage 2, one sequence set per training
+    clip). ``traced_once`` where ``run_fold`` keeps the compiled networks across folds (:func:`kept_across_folds`)."""
     train_idx = np.asarray(fold.train, dtype=int)
     lengths = {int(i): len(frame_indices(len(selection.samples[i].frames), config.data.frames_per_clip))
                for i in train_idx}
+    frames = int(sum(lengths.values()))
     num_classes = len(selection.class_names)
+    kept = kept_across_folds(config)
+
+    def region_loss(r: int) -> keras.losses.Loss:
+        return focal_loss(_frame_labels(selection.labels, lengths, train_idx, r, config), config.model.region_labels,
+                          config)
+
     stages = []
-    for r in range(NUM_REGIONS):
-        def build(r=r):
-            y_train = _frame_labels(selection.labels, lengths, train_idx, r, config)
-            return compile_model(build_region_model(config, r), config.stage1,
-                                 loss=focal_loss(y_train, config.model.region_labels, config))
-        stages.append(TrainingStage(model=f"region_cnn_{r}", build=build, samples=int(sum(lengths.values())),
-                                    epochs=config.stage1.epochs, batch_size=config.stage1.batch_size))
+    if config.model.train_regions_together:
+        def build_together():
+            losses = [region_loss(r) for r in range(NUM_REGIONS)]
+            return compile_model(regions_together([build_region_model(config, r) for r in range(NUM_REGIONS)]),
+                                 config.stage1, loss=losses, metrics=together_metrics(losses))
+        stages.append(TrainingStage(model="region_cnns_together", build=build_together, samples=frames,
+                                    epochs=config.stage1.epochs, batch_size=config.stage1.batch_size, traced_once=kept))
+    else:
+        for r in range(NUM_REGIONS):
+            def build(r=r):
+                return compile_model(build_region_model(config, r), config.stage1, loss=region_loss(r))
+            stages.append(TrainingStage(model=f"region_cnn_{r}", build=build, samples=frames,
+                                        epochs=config.stage1.epochs, batch_size=config.stage1.batch_size,
+                                        traced_once=kept))
 
     def build_lstm():
         return compile_model(build_model(config, num_classes), config.stage2,
                              loss=focal_loss(selection.labels[train_idx], num_classes, config))
     stages.append(TrainingStage(model="lstm_stage", build=build_lstm, samples=len(train_idx),
-                                epochs=config.stage2.epochs, batch_size=config.stage2.batch_size))
+                                epochs=config.stage2.epochs, batch_size=config.stage2.batch_size, traced_once=kept))
     return stages
 
 
