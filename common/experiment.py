@@ -123,6 +123,12 @@ class TrainingStage:
     # True where run_fold keeps the compiled model across folds (common.training.fold_model /
     # compiled_like): only the first fold pays the tracing of its train and predict functions.
     traced_once: bool = False
+    # Samples evaluated after every epoch (``fit(validation_data=...)``: Reddy's best-epoch selection);
+    # 0 = none. --estimate adds epochs x their predict batches.
+    validation_samples: int = 0
+    # Samples of the pass after training (None: the fold's test samples); Aouayeb's stage 1 passes every
+    # frame of the fold, training clips included, to get the spatial features.
+    predict_samples: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -75,6 +75,22 @@ def test_a_model_kept_across_folds_is_traced_once(corpus):
     assert e.fold_seconds[1] == pytest.approx(e.fold_seconds[3])
 
 
+def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(corpus):
+    wide = dataclasses.replace(EXPERIMENT, training_stages=lambda c, s, f: [
+        dataclasses.replace(stage, validation_samples=10, predict_samples=20)
+        for stage in dummy_paper.training_stages(c, s, f)])
+    overrides = {"train.epochs": "3", "train.batch_size": "4"}
+    (plain,) = est.estimate([("dummy", EXPERIMENT)], data_root=corpus, profile="quick", overrides=overrides,
+                            log=lambda m: None).experiments
+    (e,) = est.estimate([("dummy", wide)], data_root=corpus, profile="quick", overrides=overrides,
+                        log=lambda m: None).experiments
+    t = e.stages[0].timing
+    # 3 epochs x ceil(10 / 4) validation batches, and ceil(20 / 4) test-pass batches instead of ceil(6 / 4)
+    fold = 15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + (3 * 3 + 5) * t.predict_s + t.trace_s + t.predict_trace_s
+    assert e.fold_seconds == pytest.approx([fold] * 4)
+    assert plain.stages[0].steps == e.stages[0].steps  # the training work is unchanged
+
+
 def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(corpus):
     twin = dataclasses.replace(EXPERIMENT, name="twin")
     bare = dataclasses.replace(EXPERIMENT, name="bare", training_stages=None, preprocess_clip=None)

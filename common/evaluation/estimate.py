@@ -29,7 +29,9 @@ times what costs on this device and backend:
   arrays (estimated: samples x input size x 4 B), which a fold holds beside the model.
 
 Projection per fold = sum over its models of ``steps x step time + epochs x epoch overhead +
-build time + test batches x predict time + tracing`` (the first training and predict steps beyond
+build time + (test batches + epochs x validation batches) x predict time + tracing`` (validation:
+``TrainingStage.validation_samples``, evaluated after every epoch; the test pass covers
+``TrainingStage.predict_samples`` where set; the first training and predict steps beyond
 a timed one); a stage with ``traced_once`` (its ``run_fold`` keeps the compiled model across folds:
 ``common.training.fold_model``, ``compiled_like``) pays the tracing in its first fold only. An experiment without the hooks is listed with its counts and "not estimated".
 
@@ -537,8 +539,11 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
         for stage in stages:
             t = stage_timing[(stage.model, stage.batch_size)]
             steps = math.ceil(stage.samples / stage.batch_size) * stage.epochs
-            test_batches = math.ceil(len(fold.test) / stage.batch_size)
-            cost = steps * t.step_s + stage.epochs * t.epoch_overhead_s + t.build_s + test_batches * t.predict_s
+            predicted = len(fold.test) if stage.predict_samples is None else stage.predict_samples
+            test_batches = math.ceil(predicted / stage.batch_size)
+            validation_batches = stage.epochs * math.ceil(stage.validation_samples / stage.batch_size)
+            cost = (steps * t.step_s + stage.epochs * t.epoch_overhead_s + t.build_s
+                    + (test_batches + validation_batches) * t.predict_s)
             if not stage.traced_once or (stage.model, stage.batch_size) not in traced:
                 cost += t.trace_s + t.predict_trace_s
                 traced.add((stage.model, stage.batch_size))

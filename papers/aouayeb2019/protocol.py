@@ -444,6 +444,9 @@ def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> 
     lengths = {int(i): len(frame_indices(len(selection.samples[i].frames), config.data.frames_per_clip))
                for i in train_idx}
     frames = int(sum(lengths.values()))
+    # the feature pass after stage 1 runs over every frame of the fold (Sec. 3.2), the test clips' too
+    passed = frames + sum(len(frame_indices(len(selection.samples[int(i)].frames), config.data.frames_per_clip))
+                          for i in fold.test)
     num_classes = len(selection.class_names)
     kept = kept_across_folds(config)
 
@@ -458,14 +461,15 @@ def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> 
             return compile_model(regions_together([build_region_model(config, r) for r in range(NUM_REGIONS)]),
                                  config.stage1, loss=losses, metrics=together_metrics(losses))
         stages.append(TrainingStage(model="region_cnns_together", build=build_together, samples=frames,
-                                    epochs=config.stage1.epochs, batch_size=config.stage1.batch_size, traced_once=kept))
+                                    epochs=config.stage1.epochs, batch_size=config.stage1.batch_size, traced_once=kept,
+                                    predict_samples=passed))
     else:
         for r in range(NUM_REGIONS):
             def build(r=r):
                 return compile_model(build_region_model(config, r), config.stage1, loss=region_loss(r))
             stages.append(TrainingStage(model=f"region_cnn_{r}", build=build, samples=frames,
                                         epochs=config.stage1.epochs, batch_size=config.stage1.batch_size,
-                                        traced_once=kept))
+                                        traced_once=kept, predict_samples=passed))
 
     def build_lstm():
         return compile_model(build_model(config, num_classes), config.stage2,

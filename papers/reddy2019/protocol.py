@@ -256,10 +256,14 @@ def split_overlap(ctx: FoldContext) -> dict[str, Any]:
 
 
 def training_stages(config: ReddyConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
-    """``Experiment.training_stages`` (``--estimate``): the one model a fold trains, on its training split."""
+    """``Experiment.training_stages`` (``--estimate``): the one model a fold trains, on its training split,
+    evaluated after every epoch on the validation data ``run_fold`` gives ``fit`` (the test split; the whole
+    set for ``"whole_set"``)."""
+    validation = len(fold.test) + (len(fold.train) if config.protocol.variant == "whole_set" else 0)
     return [TrainingStage(model=config.model.name,
                           build=lambda: compile_model(build_model(config, len(selection.class_names)), config.train),
-                          samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
+                          samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size,
+                          validation_samples=validation)]
 
 
 # ----------------------------------------------------------------------------- saliency (Fig. 4)

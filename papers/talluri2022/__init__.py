@@ -15,7 +15,7 @@ from papers.talluri2022.config import (SCENARIO_PROFILES, SPLIT_PROFILES, TUNING
                                        default_config)
 from papers.talluri2022.model import models
 from papers.talluri2022.protocol import (folds, preprocess_clip, run_fold, run_split_fold, run_tuned_fold, select,
-                                         split_runs, training_stages, tuning_stages)
+                                         split_run_stages, split_runs, training_stages, tuning_stages)
 from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
 
 # Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. 4: 3D CNNs over the clip's
@@ -129,7 +129,7 @@ def _split_runs(model: str = "split_model") -> Experiment:
         metrics=("accuracy", "uf1", "uar"),
         report_pages=split_run_pages,
         min_frames=MIN_FRAMES,
-        training_stages=training_stages,
+        training_stages=split_run_stages,
         preprocess_clip=preprocess_clip,
     )
 

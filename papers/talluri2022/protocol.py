@@ -365,6 +365,12 @@ def training_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> 
                           samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
 
 
+def split_run_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
+    """``run_split_fold``: :func:`training_stages`, the test split evaluated after every epoch (Fig. 4's curve)."""
+    return [dataclasses.replace(stage, validation_samples=len(fold.test))
+            for stage in training_stages(config, selection, fold)]
+
+
 def tuning_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """``run_tuned_fold``: one Model-C per grid trial on the inner training part (``tune.epochs``), then
     the chosen one on the whole training fold (counted at the default Model-C values)."""
