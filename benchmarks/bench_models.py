@@ -14,8 +14,11 @@ categorical cross-entropy for all (the loss is a negligible share of a step). Ea
 untimed steps (tracing, warm-up), then the median of at least 3 ``train_on_batch`` steps; wall and
 process CPU time. Training FLOPs per sample: ``common.flops.training_flops`` (convolutions, Dense,
 recurrent cells; forward, weight and input gradients). The matmul rate: ``common.flops.matmul_rate``
-(2048^2 float32 through the backend), measured in the same process just before each model, so the
-fraction compares like with like on a machine whose load changes.
+(2048^2 float32 through the backend), measured in the same process just before each model. Two
+fractions: per wall second (what a user waits for; on a shared machine other processes move both the
+model's and the matmul's wall rate) and per CPU second (the model's FLOPs per second of process CPU
+time over the matmul's: how well the model uses the cores it gets, hardly moved by the load; on a GPU
+only the wall fraction means anything).
 
 ``--backends``: each backend runs in its own process with ``KERAS_BACKEND`` set and its own venv
 (``.venv`` for TensorFlow, ``.venv-jax``, ``.venv-torch``: ``make .venv-jax/.installed``), and the
@@ -91,6 +94,7 @@ def bench_backend(papers, only, log=print) -> dict:
             model = build()
             flops = training_flops(model)
             matmul_now = matmul_rate(repeats=3)  # next to the model: the machine's load changes over minutes
+            matmul_cpu = matmul_rate(repeats=3, clock="cpu")
             timing = time_model(TrainingStage(model=name, build=build, samples=cfg.batch_size, epochs=1,
                                               batch_size=cfg.batch_size), log=lambda m: None, model=model, build_s=0.0)
             del model
@@ -101,9 +105,12 @@ def bench_backend(papers, only, log=print) -> dict:
                          "samples_per_s": timing.batch_size / timing.step_s, "gflop_per_sample": flops / 1e9,
                          "gflops": rate / 1e9, "matmul_gflops": matmul_now / 1e9,
                          "fraction": rate / matmul_now,
+                         # per core-second: the model's FLOPs per CPU second over the matmul's (load-proof)
+                         "fraction_cpu": flops * timing.batch_size / timing.step_cpu_s / matmul_cpu,
                          "three_d": name in THREE_D})
             r = rows[-1]
-            log(f"  {paper_id}/{name}: {r['samples_per_s']:.2f} samples/s, {r['fraction']:.1%} of matmul "
+            log(f"  {paper_id}/{name}: {r['samples_per_s']:.2f} samples/s, {r['fraction']:.1%} of matmul, "
+                f"{r['fraction_cpu']:.1%} per CPU-second "
                 f"({r['step_s']:.3f} s/step, CPU {r['step_cpu_s']:.3f} s)")
     return {"backend": backend, "device": device, "matmul_gflops": peak / 1e9, "rows": rows}
 
@@ -116,15 +123,15 @@ def print_table(result: dict) -> None:
     print(f"\n{result['backend']} on {result['device']}; float32 matmul {result['matmul_gflops']:.1f} GFLOP/s at "
           "the start, then before each model (column 'matmul')")
     print(f"{'paper/model':<42}{'input x batch':>24}{'params':>13}{'s/step':>9}{'samples/s':>11}"
-          f"{'GFLOP/sample':>14}{'GFLOP/s':>9}{'matmul':>8}{'of matmul':>11}")
+          f"{'GFLOP/sample':>14}{'GFLOP/s':>9}{'matmul':>8}{'of matmul':>11}{'per CPU-s':>11}")
     for r in result["rows"]:
         print(f"{r['paper'] + '/' + r['model']:<42}{_shape(r['inputs']) + ' x ' + str(r['batch']):>24}"
               f"{r['parameters']:>13,}{r['step_s']:>9.3f}{r['samples_per_s']:>11.2f}{r['gflop_per_sample']:>14.3f}"
-              f"{r['gflops']:>9.1f}{r['matmul_gflops']:>8.0f}{r['fraction']:>10.1%}")
+              f"{r['gflops']:>9.1f}{r['matmul_gflops']:>8.0f}{r['fraction']:>10.1%}{r['fraction_cpu']:>10.1%}")
 
 
 def print_side_by_side(results: list[dict]) -> None:
-    print("\nside by side: samples/s (fraction of that backend's matmul rate); * best backend per model")
+    print("\nside by side: samples/s (fraction of that backend's matmul rate per CPU-second); * best backend per model")
     head = "".join(f"{r['backend'].split()[0]:>24}" for r in results)
     print(f"{'paper/model':<42}{head}")
     keys = [(r["paper"], r["model"]) for r in results[0]["rows"]]
@@ -137,7 +144,7 @@ def print_side_by_side(results: list[dict]) -> None:
         text = ""
         for c in cells:
             cell = "-" if c is None else "{}{:.2f} ({:.1%})".format(
-                "*" if c["samples_per_s"] == best else "", c["samples_per_s"], c["fraction"])
+                "*" if c["samples_per_s"] == best else "", c["samples_per_s"], c["fraction_cpu"])
             text += f"{cell:>24}"
         print(f"{key[0] + '/' + key[1]:<42}{text}")
     for result in results:

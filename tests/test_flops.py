@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import keras
+import pytest
 
 from common.flops import forward_flops, matmul_rate, training_flops
 
@@ -52,5 +53,8 @@ def test_talluri_model_a_by_hand():
     assert training_flops(model) == 2 * conv1 + 3 * (conv2 + dense)
 
 
-def test_matmul_rate_is_positive():
+def test_matmul_rate_per_wall_and_cpu_second():
     assert matmul_rate(n=64, repeats=2) > 0
+    assert matmul_rate(n=64, repeats=2, clock="cpu") > 0
+    with pytest.raises(ValueError, match="clock"):
+        matmul_rate(n=8, clock="gpu")

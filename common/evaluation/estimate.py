@@ -86,11 +86,19 @@ class ModelTiming:
     rss_growth_bytes: int  # growth of the process peak resident size while timing it (measured)
     train_flops: int = 0  # FLOPs of one sample's training step (common.flops.training_flops, analytic)
     matmul_flops_per_s: float = 0.0  # the device's float32 matmul rate measured just before (the load changes)
+    matmul_flops_per_cpu_s: float = 0.0  # the same per second of process CPU time (common.flops.matmul_rate)
 
     @property
     def flops_per_s(self) -> float:
         """Training FLOP/s the timed steps achieved (analytic FLOPs / median step time)."""
         return self.train_flops * self.batch_size / self.step_s if self.step_s > 0 else 0.0
+
+    @property
+    def cpu_share(self) -> float:
+        """Training FLOPs per CPU second over the matmul's: how well the model uses the cores it gets."""
+        if self.step_cpu_s <= 0 or self.matmul_flops_per_cpu_s <= 0:
+            return 0.0
+        return self.train_flops * self.batch_size / self.step_cpu_s / self.matmul_flops_per_cpu_s
 
 
 @dataclasses.dataclass(frozen=True)
@@ -334,7 +342,7 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
     from common.flops import matmul_rate, training_flops
 
     rss0 = peak_rss_bytes()
-    matmul = matmul_rate(repeats=3)
+    matmul, matmul_cpu = matmul_rate(repeats=3), matmul_rate(repeats=3, clock="cpu")
     if model is None:
         t0 = time.perf_counter()
         model = stage.build()
@@ -380,7 +388,7 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
         cpu_per_wall=cpu / wall if wall > 0 else 1.0, steps_timed=len(walls), epoch_overhead_s=overhead,
         predict_s=predict, input_bytes=4 * sum(int(np.prod(_shape(t))) for t in model.inputs),
         state_bytes=4 * (2 * weights + slots), rss_growth_bytes=max(0, peak_rss_bytes() - rss0),
-        train_flops=training_flops(model), matmul_flops_per_s=matmul)
+        train_flops=training_flops(model), matmul_flops_per_s=matmul, matmul_flops_per_cpu_s=matmul_cpu)
     del model
     keras.backend.clear_session()
     log(f"  timed {stage.model}: {_plain(timing.inputs)} x batch {stage.batch_size}, {weights:,} parameters: "
@@ -637,10 +645,12 @@ def _flops(flops: float) -> str:
     return f"{flops:.0f} FLOP"
 
 
-def _rate(flops_per_s: float, matmul: float) -> str:
-    """``57 GFLOP/s (48% of 120 GFLOP/s matmul)``: beside the matmul rate measured next to it."""
-    share = f" ({flops_per_s / matmul:.0%} of {matmul / 1e9:.0f} GFLOP/s matmul)" if matmul > 0 else ""
-    return f"{flops_per_s / 1e9:.0f} GFLOP/s{share}"
+def _rate(t: ModelTiming) -> str:
+    """``57 GFLOP/s (48% of 120 GFLOP/s matmul; 40% per CPU-second)``: beside the matmul rate measured next to it."""
+    if t.matmul_flops_per_s <= 0:
+        return f"{t.flops_per_s / 1e9:.0f} GFLOP/s"
+    return (f"{t.flops_per_s / 1e9:.0f} GFLOP/s ({t.flops_per_s / t.matmul_flops_per_s:.0%} of "
+            f"{t.matmul_flops_per_s / 1e9:.0f} GFLOP/s matmul; {t.cpu_share:.0%} per CPU-second)")
 
 
 def _plain(shapes: tuple) -> str:
@@ -675,7 +685,7 @@ def format_estimate(est: Estimate) -> str:
                      f"{_seconds(e.training_seconds)} for {e.folds} folds "
                      f"(CPU time {_seconds(sum(w.cpu_seconds for w in e.stages))})")
         lines.append(f"  training work: {_flops(e.training_flops)} (analytic, common.flops); the timed steps ran at "
-                     + ", ".join(f"{w.model} {_rate(w.timing.flops_per_s, w.timing.matmul_flops_per_s)}"
+                     + ", ".join(f"{w.model} {_rate(w.timing)}"
                                  for w in e.stages if w.timing))
         if e.preprocess is not None:
             p = e.preprocess
