@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from common.flops import matmul_rate  # noqa: E402
 from common.training import TrainConfig, compile_model, mixed_policy, set_seed, trainable_parameters  # noqa: E402
 
 
@@ -78,19 +79,6 @@ MODES = {"float32": TrainConfig(optimizer="sgd", learning_rate=1e-3),
          "mixed_xla": TrainConfig(optimizer="sgd", learning_rate=1e-3, mixed_precision=True, jit_compile="on")}
 
 
-def matmul_rate(dtype: str, n: int = 2048, repeats: int = 5) -> float:
-    """Best-of-``repeats`` ``keras.ops.matmul`` rate (FLOP/s) of two n x n matrices of ``dtype``."""
-    a = keras.ops.cast(np.random.default_rng(0).normal(size=(n, n)).astype(np.float32), dtype)
-    b = keras.ops.cast(np.random.default_rng(1).normal(size=(n, n)).astype(np.float32), dtype)
-    keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, b), "float32"))
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, b), "float32"))
-        best = min(best, time.perf_counter() - start)
-    return 2.0 * n ** 3 / best
-
-
 def bench(name: str, modes: list[str], steps: int, rounds: int, batch: int | None) -> dict:
     builder, paper_batch = MODELS[name]
     batch = batch or paper_batch
@@ -133,7 +121,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over the modes")
     parser.add_argument("--batch", type=int, default=None, help="batch size (default: per model, see MODELS)")
     args = parser.parse_args(argv)
-    rates = {d: matmul_rate(d) for d in ("float32", "bfloat16")}
+    rates = {d: matmul_rate(dtype=d) for d in ("float32", "bfloat16")}
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s), mixed policy here: {mixed_policy()}; "
           f"matmul 2048^2: float32 {rates['float32'] / 1e9:.1f} GFLOP/s, bfloat16 {rates['bfloat16'] / 1e9:.1f} GFLOP/s")
     print(f"{'model':<14}{'batch':>6} {'mode':<10}{'policy':<16}{'XLA':>5}{'params':>13}{'wall ms/step':>14}"

@@ -101,18 +101,19 @@ def training_flops(model: Any) -> int:
     return _count(model, training=True)
 
 
-def matmul_rate(n: int = 2048, repeats: int = 5, clock: str = "wall") -> float:
-    """Best-of-``repeats`` float32 ``keras.ops.matmul`` rate of two ``n x n`` matrices, in FLOP/s: per second
-    of wall time (``clock="wall"``), or per second of process CPU time, all threads (``"cpu"``: FLOPs per
-    core-second on a CPU backend, hardly moved by other processes on a shared machine)."""
+def matmul_rate(n: int = 2048, repeats: int = 5, clock: str = "wall", dtype: str = "float32") -> float:
+    """Best-of-``repeats`` ``keras.ops.matmul`` rate of two ``n x n`` matrices of ``dtype`` (float32 unless
+    asked: ``"bfloat16"``, ``"float16"``), in FLOP/s: per second of wall time (``clock="wall"``), or per
+    second of process CPU time, all threads (``"cpu"``: FLOPs per core-second on a CPU backend, hardly
+    moved by other processes on a shared machine)."""
     if clock not in ("wall", "cpu"):
         raise ValueError(f"clock={clock!r}: expected 'wall' or 'cpu'")
     timer = time.perf_counter if clock == "wall" else time.process_time
     import keras
 
     rng = np.random.default_rng(0)
-    a = keras.ops.convert_to_tensor(rng.normal(size=(n, n)).astype(np.float32))
-    b = keras.ops.convert_to_tensor(rng.normal(size=(n, n)).astype(np.float32))
+    a = keras.ops.cast(rng.normal(size=(n, n)).astype(np.float32), dtype)
+    b = keras.ops.cast(rng.normal(size=(n, n)).astype(np.float32), dtype)
     keras.ops.convert_to_numpy(keras.ops.matmul(a, b))  # warm-up
     best = float("inf")
     for _ in range(repeats):
