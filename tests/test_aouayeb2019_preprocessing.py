@@ -2,21 +2,14 @@
 (the text, ``data.regions=landmarks``) or the authors' fixed boxes on the letterboxed face (``canvas``)."""
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 import pytest
-from skimage import data
 
-from common.preprocessing import faces, regions
+from common.preprocessing import regions
+from photos import astronaut
 from papers.aouayeb2019 import preprocessing as pre
-
-
-@functools.lru_cache(maxsize=1)
-def astronaut() -> tuple[np.ndarray, np.ndarray]:
-    image = data.astronaut()
-    return image, faces.landmarks(image)
 
 
 def synthetic_points(left=10, right=490, top=20, chin=300) -> np.ndarray:

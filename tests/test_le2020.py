@@ -3,7 +3,6 @@ pipeline on a synthetic clip, and a smoke run through run_all.py."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from photos import astronaut
 from run_cli import architectures_json, run_all_process
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,20 +79,10 @@ def test_quick_profile_uses_five_folds_for_table_ii_only():
         assert apply_overrides(experiment.config, experiment.profiles["quick"]).protocol.kind == "cross"
 
 
-@functools.lru_cache(maxsize=1)
-def _astronaut() -> tuple[np.ndarray, np.ndarray]:
-    from skimage import data
-
-    from common.preprocessing import faces
-
-    image = data.astronaut()
-    return image, faces.landmarks(image)
-
-
 def test_roi_crops_mask_eyes_and_sit_where_landmarks_put_them():
     from papers.le2020.preprocessing import roi_boxes, roi_crops
 
-    _, points = _astronaut()
+    _, points = astronaut()
     image = np.full((512, 512, 3), 200, np.uint8)
     crops = roi_crops(image, points)
     boxes = roi_boxes(points)
@@ -120,7 +110,7 @@ def test_roi_crops_mask_eyes_and_sit_where_landmarks_put_them():
 def test_roi_canvas_blacks_out_everything_but_the_rois():
     from papers.le2020.preprocessing import roi_boxes, roi_canvas
 
-    _, points = _astronaut()
+    _, points = astronaut()
     image = np.full((512, 512, 3), 200, np.uint8)
     canvas = roi_canvas(image, points, size=None)
     boxes = roi_boxes(points)
@@ -448,7 +438,7 @@ def test_example_page_draws_the_inputs_the_run_saved(tmp_path):
     from common.experiment import ReportContext, Selection
     from papers.le2020 import EXPERIMENTS
 
-    _, points = _astronaut()
+    _, points = astronaut()
     experiment = next(e for e in EXPERIMENTS if e.name == "casme2_10fold_vgg19")
     classes = ("positive", "negative", "surprise", "others")
     samples = tuple(Sample("casme2", f"s{i}", f"c{i}", "happiness", 1, None, 2, 200.0, ()) for i in range(3))

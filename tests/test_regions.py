@@ -1,20 +1,12 @@
 """Shared crops (common.preprocessing.regions): Talluri's face crop, Kumar's alignment."""
 from __future__ import annotations
 
-import functools
-
 import cv2
 import numpy as np
 import pytest
-from skimage import data
 
 from common.preprocessing import faces, regions
-
-
-@functools.lru_cache(maxsize=1)
-def astronaut() -> tuple[np.ndarray, np.ndarray]:
-    image = data.astronaut()
-    return image, faces.landmarks(image)
+from photos import astronaut
 
 
 # ----------------------------------------------------------------------------- Le et al.
