@@ -71,7 +71,7 @@ def bench_backend(papers, only, log=print) -> dict:
 
     from common.evaluation.estimate import device_label, time_model
     from common.experiment import TrainingStage
-    from common.flops import matmul_rate, training_flops
+    from common.flops import matmul_rate, matmul_rates, training_flops
     from common.training import compile_model
     from papers import get_paper
 
@@ -80,25 +80,18 @@ def bench_backend(papers, only, log=print) -> dict:
     log(f"{backend} on {device}: float32 matmul 2048^2 {peak / 1e9:.1f} GFLOP/s (measured again before each model)")
     rows = []
     for paper_id in papers:
-        names = list(get_paper(paper_id).PAPER.models())  # builds once to list the names
-        keras.backend.clear_session()
-        for name in names:
+        built = get_paper(paper_id).PAPER.models()  # every model of the paper, built once
+        for name in list(built):
+            model = built.pop(name)  # dropped once timed
             if only and name not in only:
                 continue
             cfg = recipe(paper_id, name)
-
-            def build(paper_id=paper_id, name=name, cfg=cfg):
-                model = get_paper(paper_id).PAPER.models()[name]
-                return compile_model(model, cfg)
-
-            model = build()
+            compile_model(model, cfg)
             flops = training_flops(model)
-            matmul_now = matmul_rate(repeats=3)  # next to the model: the machine's load changes over minutes
-            matmul_cpu = matmul_rate(repeats=3, clock="cpu")
-            timing = time_model(TrainingStage(model=name, build=build, samples=cfg.batch_size, epochs=1,
+            matmul_now, matmul_cpu = matmul_rates(repeats=3)  # next to the model: the load changes over minutes
+            timing = time_model(TrainingStage(model=name, build=lambda: model, samples=cfg.batch_size, epochs=1,
                                               batch_size=cfg.batch_size), log=lambda m: None, model=model, build_s=0.0)
             del model
-            keras.backend.clear_session()
             rate = flops * timing.batch_size / timing.step_s
             rows.append({"paper": paper_id, "model": name, "inputs": timing.inputs, "batch": timing.batch_size,
                          "parameters": timing.parameters, "step_s": timing.step_s, "step_cpu_s": timing.step_cpu_s,

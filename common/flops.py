@@ -101,23 +101,30 @@ def training_flops(model: Any) -> int:
     return _count(model, training=True)
 
 
-def matmul_rate(n: int = 2048, repeats: int = 5, clock: str = "wall", dtype: str = "float32") -> float:
-    """Best-of-``repeats`` ``keras.ops.matmul`` rate of two ``n x n`` matrices of ``dtype`` (float32 unless
-    asked: ``"bfloat16"``, ``"float16"``), in FLOP/s: per second of wall time (``clock="wall"``), or per
-    second of process CPU time, all threads (``"cpu"``: FLOPs per core-second on a CPU backend, hardly
-    moved by other processes on a shared machine)."""
-    if clock not in ("wall", "cpu"):
-        raise ValueError(f"clock={clock!r}: expected 'wall' or 'cpu'")
-    timer = time.perf_counter if clock == "wall" else time.process_time
+def matmul_rates(n: int = 2048, repeats: int = 5, dtype: str = "float32") -> tuple[float, float]:
+    """``keras.ops.matmul`` rates of two ``n x n`` matrices of ``dtype`` (float32 unless asked: ``"bfloat16"``,
+    ``"float16"``), in FLOP/s, each the best of the same ``repeats`` calls: per second of wall time, and per
+    second of process CPU time, all threads (FLOPs per core-second on a CPU backend, hardly moved by other
+    processes on a shared machine)."""
     import keras
 
     rng = np.random.default_rng(0)
     a = keras.ops.cast(rng.normal(size=(n, n)).astype(np.float32), dtype)
     b = keras.ops.cast(rng.normal(size=(n, n)).astype(np.float32), dtype)
     keras.ops.convert_to_numpy(keras.ops.matmul(a, b))  # warm-up
-    best = float("inf")
+    best_wall = best_cpu = float("inf")
     for _ in range(repeats):
-        start = timer()
+        wall, cpu = time.perf_counter(), time.process_time()
         keras.ops.convert_to_numpy(keras.ops.matmul(a, b))
-        best = min(best, timer() - start)
-    return 2.0 * n ** 3 / max(best, 1e-9)
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    flops = 2.0 * n ** 3
+    return flops / max(best_wall, 1e-9), flops / max(best_cpu, 1e-9)
+
+
+def matmul_rate(n: int = 2048, repeats: int = 5, clock: str = "wall", dtype: str = "float32") -> float:
+    """One of :func:`matmul_rates`: per second of wall time (``clock="wall"``) or of process CPU time (``"cpu"``)."""
+    if clock not in ("wall", "cpu"):
+        raise ValueError(f"clock={clock!r}: expected 'wall' or 'cpu'")
+    wall, cpu = matmul_rates(n, repeats, dtype)
+    return wall if clock == "wall" else cpu

@@ -4,7 +4,7 @@ from __future__ import annotations
 import keras
 import pytest
 
-from common.flops import forward_flops, matmul_rate, training_flops
+from common.flops import forward_flops, matmul_rate, matmul_rates, training_flops
 
 
 def test_conv_and_dense_counts_by_hand():
@@ -56,5 +56,6 @@ def test_talluri_model_a_by_hand():
 def test_matmul_rate_per_wall_and_cpu_second():
     assert matmul_rate(n=64, repeats=2) > 0
     assert matmul_rate(n=64, repeats=2, clock="cpu") > 0
+    assert all(rate > 0 for rate in matmul_rates(n=64, repeats=2, dtype="bfloat16"))
     with pytest.raises(ValueError, match="clock"):
         matmul_rate(n=8, clock="gpu")

@@ -86,7 +86,7 @@ class ModelTiming:
     rss_growth_bytes: int  # growth of the process peak resident size while timing it (measured)
     train_flops: int = 0  # FLOPs of one sample's training step (common.flops.training_flops, analytic)
     matmul_flops_per_s: float = 0.0  # the device's float32 matmul rate measured just before (the load changes)
-    matmul_flops_per_cpu_s: float = 0.0  # the same per second of process CPU time (common.flops.matmul_rate)
+    matmul_flops_per_cpu_s: float = 0.0  # the same per second of process CPU time (common.flops.matmul_rates)
 
     @property
     def flops_per_s(self) -> float:
@@ -339,10 +339,10 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
     (see the module docstring)."""
     import keras
 
-    from common.flops import matmul_rate, training_flops
+    from common.flops import matmul_rates, training_flops
 
     rss0 = peak_rss_bytes()
-    matmul, matmul_cpu = matmul_rate(repeats=3), matmul_rate(repeats=3, clock="cpu")
+    matmul, matmul_cpu = matmul_rates(repeats=3)
     if model is None:
         t0 = time.perf_counter()
         model = stage.build()
