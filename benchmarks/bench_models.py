@@ -67,8 +67,6 @@ def recipe(paper_id: str, model_name: str):
 
 def bench_backend(papers, only, log=print) -> dict:
     """Every selected model timed on the current backend: a JSON-ready dict."""
-    import keras
-
     from common.evaluation.estimate import device_label, time_model
     from common.experiment import TrainingStage
     from common.flops import matmul_rate, matmul_rates, training_flops
