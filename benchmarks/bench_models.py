@@ -31,8 +31,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -76,9 +78,10 @@ def bench_backend(papers, only, log=print) -> dict:
     device, backend = device_label()
     peak = matmul_rate()
     log(f"{backend} on {device}: float32 matmul 2048^2 {peak / 1e9:.1f} GFLOP/s (measured again before each model)")
-    rows = []
+    rows, known = [], set()
     for paper_id in papers:
         built = get_paper(paper_id).PAPER.models()  # every model of the paper, built once
+        known.update(built)
         for name in list(built):
             model = built.pop(name)  # dropped once timed
             if only and name not in only:
@@ -103,6 +106,10 @@ def bench_backend(papers, only, log=print) -> dict:
             log(f"  {paper_id}/{name}: {r['samples_per_s']:.2f} samples/s, {r['fraction']:.1%} of matmul, "
                 f"{r['fraction_cpu']:.1%} per CPU-second "
                 f"({r['step_s']:.3f} s/step, CPU {r['step_cpu_s']:.3f} s)")
+    unknown = sorted(set(only or ()) - known)
+    if unknown:  # a mistyped name would otherwise leave its row out silently
+        raise SystemExit(f"--models {' '.join(unknown)}: not a model of {', '.join(papers)} "
+                         f"(models: {', '.join(sorted(known))})")
     return {"backend": backend, "device": device, "matmul_gflops": peak / 1e9, "rows": rows}
 
 
@@ -156,12 +163,13 @@ def main(argv=None) -> int:
         results = [result]
     else:
         results = []
+        scratch = Path(tempfile.mkdtemp(prefix="bench-models-"))  # each backend's figures, read back here
         for backend in args.backends:
             python = ROOT / VENVS[backend] / "bin" / "python"
             if not python.exists():
                 print(f"{backend}: {python} missing (make {VENVS[backend]}/.installed); skipped", file=sys.stderr)
                 continue
-            out = ROOT / f".bench_models_{backend}.json"
+            out = scratch / f"{backend}.json"
             command = [str(python), __file__, "--papers", *args.papers, "--json", str(out)]
             if args.models:
                 command += ["--models", *args.models]
@@ -171,6 +179,7 @@ def main(argv=None) -> int:
                 continue
             results.append(json.loads(out.read_text()))
             out.unlink()
+        shutil.rmtree(scratch, ignore_errors=True)
         if results:
             print_side_by_side(results)
     if args.json:
