@@ -188,7 +188,7 @@ def preprocess_clip(sample, config) -> np.ndarray:
 
 
 def training_stages(config, selection, fold) -> list[TrainingStage]:
-    """The one model ``run_fold`` trains, as ``--estimate`` counts it (issue 15)."""
+    """The one model ``run_fold`` trains, as ``--estimate`` counts it."""
     from common.training import compile_model
 
     def build():
@@ -223,7 +223,7 @@ EXPERIMENTS = (
     ),
 )
 
-# The benchmark (issue 12): the dummy enters any track with one of two models; "mlp" (Keras, the default)
+# The benchmark: the dummy enters any track with one of two models; "mlp" (Keras, the default)
 # or "centroid" (nearest class centre, no Keras). BENCHMARK_REFERENCES: published rows for the leaderboard.
 BENCHMARK_MODELS = ("mlp", "centroid")
 
