@@ -34,7 +34,7 @@ class PaperPlan:
 
 @dataclasses.dataclass(frozen=True)
 class RunSettings:
-    """How to run: the CLI's options, resolved (README "Running")."""
+    """How to run: the CLI's options, resolved (docs/running.md, "Running a paper")."""
 
     data_root: Path | None = None  # None: the synthetic corpus (generated on first use)
     profile: str | None = None  # None: paper on real data, quick on a synthetic corpus
