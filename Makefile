@@ -19,7 +19,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-# Other Keras backends (issue 15): each in its own venv, so the TensorFlow one stays as it is.
+# Other Keras backends: each in its own venv, so the TensorFlow one stays as it is.
 # tests/test_backends.py: every model of every paper built once (parameter counts equal to
 # TensorFlow's) and one smoke fold of each paper, on that backend.
 VENV_JAX   := .venv-jax

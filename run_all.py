@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Run a paper's experiments under its protocol and write the report (issue 4).
+"""Run a paper's experiments under its protocol and write the report.
 
     python run_all.py --list
     python run_all.py --paper aouayeb2019                      # synthetic corpus, quick profile
@@ -9,7 +9,7 @@
     python run_all.py --paper aouayeb2019 --data-root /data --estimate   # projected time and memory, trains nothing
     python run_all.py --check-data /data
     python run_all.py --check-data /data --faces               # also list clips without a steady face
-    python run_all.py --benchmark megc2019                     # every method on a shared track (issue 12)
+    python run_all.py --benchmark megc2019                     # every method on a shared track
     python run_all.py --benchmark all --data-root /data --seeds 3 --methods aouayeb2019,le2020:resnet50
     python run_all.py --paper aouayeb2019 --data-root /data --workers 4   # folds in 4 processes (or --cluster ADDRESS)
 

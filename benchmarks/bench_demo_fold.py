@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Where the time of ``make demo`` goes (issue 17): the per-stage breakdown of demo folds
+"""Where the time of ``make demo`` goes: the per-stage breakdown of demo folds
 (Aouayeb et al. 2019, quick profile, synthetic default corpus) and each region CNN's training
 throughput as a fraction of this machine's float32 matmul rate.
 
@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="/tmp/bench_demo_fold", help="work directory (CSV histories)")
     parser.add_argument("--compile-every-fold", action="store_true",
-                        help="build, compile and trace the networks in every fold (the behaviour before issue 17)")
+                        help="build, compile and trace the networks in every fold (the behaviour before the demo speed-up)")
     args = parser.parse_args(argv)
 
     from common.config import apply_overrides

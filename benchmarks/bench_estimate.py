@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Does ``--estimate`` tell the truth? (issue 15): its projection beside a real short run.
+"""Does ``--estimate`` tell the truth? Its projection beside a real short run.
 
     .venv/bin/python benchmarks/bench_estimate.py                           # talluri2022, 2 folds, 2 epochs
     .venv/bin/python benchmarks/bench_estimate.py --paper aouayeb2019 --set stage1.epochs=2 --set stage2.epochs=20

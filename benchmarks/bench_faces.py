@@ -1,4 +1,4 @@
-"""Speed of faces, landmarks, avatar images and the stage cache (issue 3). Prints, never asserts.
+"""Speed of faces, landmarks, avatar images and the stage cache. Prints, never asserts.
 
     .venv/bin/python benchmarks/bench_faces.py [--frames 100] [--clips 6]
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Training throughput of every model of every paper at its paper input size and batch size (issue 15):
+"""Training throughput of every model of every paper at its paper input size and batch size:
 samples per second and the fraction of this device's float32 matmul rate, on the current Keras
 backend, or side by side on several backends.
 
@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 VENVS = {"tensorflow": ".venv", "jax": ".venv-jax", "torch": ".venv-torch"}
-PAPERS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019")
+from papers import PAPER_IDS as PAPERS  # noqa: E402 (after the path above): every registered paper
 THREE_D = ("model_a", "split_model", "model_b", "model_c", "microexpstcnn", "microexpfusenet_intermediate",
            "microexpfusenet_late")
 
@@ -64,7 +64,11 @@ def recipe(paper_id: str, model_name: str):
     if paper_id == "kumar2019":
         from papers.kumar2019.config import Kumar2019Config
         return Kumar2019Config().train  # Sec. 3.5: batch 128
-    raise ValueError(f"unknown paper {paper_id!r}")
+    from papers import get_paper
+    config = get_paper(paper_id).EXPERIMENTS[0].config  # another paper: its first experiment's recipe
+    if hasattr(config, "train"):
+        return config.train
+    raise ValueError(f"paper {paper_id!r}: no TrainConfig at EXPERIMENTS[0].config.train; add its recipe here")
 
 
 def bench_backend(papers, only, log=print) -> dict:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Training step time in float32 vs mixed precision (and optionally XLA) on this device, through the
-suite's own ``common.training.compile_model`` (``TrainConfig.mixed_precision`` / ``jit_compile``, issue 15).
+suite's own ``common.training.compile_model`` (``TrainConfig.mixed_precision`` / ``jit_compile``).
 
     .venv/bin/python benchmarks/bench_precision.py                           # Model-B, STCNN 64x64x18, ResNet50-ROI
     .venv/bin/python benchmarks/bench_precision.py --models model_b --modes float32 mixed xla --steps 3

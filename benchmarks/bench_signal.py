@@ -1,4 +1,4 @@
-"""Speed of magnification, dynamic images and texture scoring (issue 3). Prints, never asserts.
+"""Speed of magnification, dynamic images and texture scoring. Prints, never asserts.
 
     .venv/bin/python benchmarks/bench_signal.py [--frames 100] [--repeat 3]
 
@@ -6,8 +6,7 @@ Clips: the astronaut photograph (skimage.data), face region resized to 256 x 256
 for texture scoring), shifted by a sub-pixel sinusoid per frame; content does not change these
 costs (texture scoring depends only on the frame and block sizes). Each figure is the best of
 ``--repeat`` runs. "port-style" is our re-implementation of the computation pattern of
-tvaranka/Python-evm (a per-frame cv2 pyramid, the IIR on every level, collapse; algorithms.md
-1.6), not its code, run side by side so that the comparison survives the machine's load.
+tvaranka/Python-evm (a per-frame cv2 pyramid, the IIR on every level, collapse; docs/methods.md §1.6), not its code, run side by side so that the comparison survives the machine's load.
 
 Figures on the 2-core dev machine shared with ~8 other jobs (load average 9.5 during the run,
 so every absolute figure is several times the quiet-machine one; compare within a run),
@@ -22,7 +21,7 @@ so every absolute figure is several times the quiet-machine one; compare within 
     texture scoring 128x128 (N = 61)      160 frames/s  (6.2 ms/frame; skimage LBP is most of it)
     texture scoring 256x256 (N = 61)       34 frames/s  (29 ms/frame; 52 of 61 temporal bins reach D0)
 The issue's target (magnification at least as fast as the port, ~0.5 ms per grey 256x256 frame
-on a quiet machine, algorithms.md 1.6) is met: faster than the port's pattern side by side.
+on a quiet machine, docs/methods.md §1.6) is met: faster than the port's pattern side by side.
 """
 from __future__ import annotations
 

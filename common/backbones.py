@@ -1,19 +1,19 @@
-"""Hand-written ResNet backbones for Keras 3: ResNet-34 and SE-ResNet-50 (issues 7 and 8).
+"""Hand-written ResNet backbones for Keras 3: ResNet-34 and SE-ResNet-50.
 
 * ResNet-34: He, Zhang, Ren, Sun, "Deep residual learning for image recognition", CVPR 2016,
   Table 1 (basic blocks, stages [3, 4, 6, 3], widths 64/128/256/512). Used by Kumar et al. 2019.
 * SE-ResNet-50: Hu, Shen, Sun, "Squeeze-and-excitation networks", CVPR 2018, Fig. 3 and Table 1
   (ResNet-50 bottlenecks with an SE block, reduction r = 16). Le et al. 2020's "Senet50".
 
-Why hand-written (CONVENTIONS: library first): no maintained Keras 3 package provides SE-ResNet-50
+Why hand-written (docs/house.md, Library first): no maintained Keras 3 package provides SE-ResNet-50
 (keras-hub has no SENet; keras-cv is deprecated; kecam places SE after the middle 3x3 and does not
 support Keras 3 out of the box; image-classifiers is Keras 2). keras-hub's ``ResNetBackbone``
 builds ResNet-34, but it would pull in tensorflow-text, kagglehub, sentencepiece, tokenizers and
-regex for a 60-line network (algorithms.md section 4), so both live here. VGG19 and ResNet50 come
+regex for a 60-line network (docs/methods.md §4), so both live here. VGG19 and ResNet50 come
 from ``keras.applications`` and are not rebuilt.
 
 Both networks are torchvision/Caffe-equivalent, so their parameter counts equal the reference ones
-(algorithms.md section 4, verified by tests/test_backbones.py):
+(docs/methods.md §4, verified by tests/test_backbones.py):
 
 ================  ====================  =========================
 network           trainable, no top     trainable, 1000-way top
@@ -310,7 +310,7 @@ def load_torch_state_dict(model: keras.Model, state: Mapping[str, np.ndarray], s
 # ---------------------------------------------------------------------------------------------
 # MicroExpSTCNN (Reddy et al. 2019, Sec. III-A, Table I), shared by papers.reddy2019 (its own
 # model) and papers.talluri2022 (Model-B is this network at Talluri's frame counts): one builder
-# here, since no paper imports another (issue 14). The FuseNets stay in papers.reddy2019.model.
+# here, since no paper imports another. The FuseNets stay in papers.reddy2019.model.
 
 # Keras 2's ``init='normal'`` used by the authors' Dense layers: RandomNormal(0, 0.05).
 _CODE_DENSE_INIT = 0.05

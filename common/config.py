@@ -1,4 +1,4 @@
-"""Frozen-dataclass configuration helpers shared by every paper (CONVENTIONS: Configuration).
+"""Frozen-dataclass configuration helpers shared by every paper (docs/house.md, Configuration).
 
 A paper's experiment config is a frozen dataclass whose fields are themselves frozen dataclasses
 ("sections": ``model``, ``data``, ``train``...). Profiles and ``--set`` overrides are both dotted

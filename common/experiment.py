@@ -1,4 +1,4 @@
-"""The contract between a paper package and the shared harness (issue 4).
+"""The contract between a paper package and the shared harness.
 
 A paper declares ``EXPERIMENTS``: a tuple of :class:`Experiment`. The runner
 (``common.evaluation.runner``) does everything else the same way for every paper: it loads the
@@ -6,7 +6,7 @@ databases the experiment names, lets the paper select and label samples, asks fo
 calls ``run_fold`` for each unfinished fold, writes each :class:`FoldOutcome` atomically, and
 aggregates the stored predictions into metrics and the report.
 
-Data flow (CONVENTIONS): database -> Sample -> ``select`` -> :class:`Selection` -> ``folds`` ->
+Data flow (docs/house.md): database -> Sample -> ``select`` -> :class:`Selection` -> ``folds`` ->
 ``run_fold`` per fold (preprocessing through ``common.preprocessing.cache``) -> outcomes -> report.
 """
 from __future__ import annotations
@@ -111,7 +111,7 @@ class Reported:
 
 @dataclasses.dataclass(frozen=True)
 class TrainingStage:
-    """One model trained in one fold, as ``--estimate`` counts it (issue 15): ``build()`` returns the
+    """One model trained in one fold, as ``--estimate`` counts it: ``build()`` returns the
     compiled model at the fold's input size; ``samples`` training inputs (after augmentation) for
     ``epochs`` epochs of ``batch_size``. A two-stage method (Aouayeb) lists one stage per model."""
 
@@ -150,10 +150,10 @@ class Experiment:
     # draw: everything they show comes from ``result`` (its records' ``extra`` included) and ``context``.
     report_pages: Callable[..., None] | None = None
     loader_options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # per dataset
-    # Fewest frames a clip needs (issue 16): the runner drops, and records, shorter clips. Each
+    # Fewest frames a clip needs: the runner drops, and records, shorter clips. Each
     # paper sets it with the reason (a motion or sequence model needs at least two frames).
     min_frames: int = 2
-    # --estimate (issue 15): the models one fold trains, with their work (TrainingStage), and the
+    # --estimate: the models one fold trains, with their work (TrainingStage), and the
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
     training_stages: Callable[[Any, Selection, Fold], Sequence["TrainingStage"]] | None = None
     preprocess_clip: Callable[[Sample, Any], Any] | None = None
@@ -178,7 +178,7 @@ class Paper:
 
 @dataclasses.dataclass(frozen=True)
 class ExperimentResult:
-    """What the runner returns for one experiment, in memory (issue 14): the report draws from it alone.
+    """What the runner returns for one experiment, in memory: the report draws from it alone.
 
     ``summary`` is exactly what ``results.json`` holds (schema in ``common.evaluation.runner``);
     ``records`` are the complete fold records (``folds/<fold>.json``, ``extra`` included) in fold order;
@@ -222,7 +222,7 @@ class ReportContext:
 
 @dataclasses.dataclass(frozen=True)
 class Track:
-    """A shared benchmark protocol (issue 12): data, not code. Every method sees the same samples,
+    """A shared benchmark protocol: data, not code. Every method sees the same samples,
     labels and folds, in the same order; defined in ``common.benchmark.tracks``.
 
     A paper enters a track through ``benchmark_experiment(track)`` in its package: an
@@ -257,7 +257,7 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
              reported: tuple[Reported, ...] = (), folds: Callable[[Selection, Any, int], list[Fold]] | None = None,
              training_stages: Callable[..., Sequence[TrainingStage]] | None = None,
              preprocess_clip: Callable[[Sample, Any], Any] | None = None) -> Experiment:
-    """A paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track (issue 12):
+    """A paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track:
     the track's databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``);
     named ``<track>`` for the paper's default model, ``<track>_<model>`` otherwise; no report pages.
     ``folds`` may wrap the track's (a paper's own check before them), never replace them."""

@@ -1,4 +1,4 @@
-"""Safe output files (issue 16): one atomic-write helper, a lock per output folder, an early check.
+"""Safe output files: one atomic-write helper, a lock per output folder, an early check.
 
 - :func:`atomic_write` is the one way mersuite writes a file others read (fold records,
   results.json, predictions.csv, report.pdf, the report's CSVs, cache entries): the content goes to

@@ -1,4 +1,4 @@
-"""Floating-point work of a Keras model, and the device's matmul rate to compare it with (issue 15).
+"""Floating-point work of a Keras model, and the device's matmul rate to compare it with.
 
 :func:`training_flops` counts, per sample, the multiply-adds (x 2) of one training step through the
 layers that hold nearly all of a network's arithmetic: convolutions (1D/2D/3D, depthwise, separable),

@@ -1,4 +1,4 @@
-"""Seeding, optimisers and the one Keras ``fit`` call every paper uses (issue 4).
+"""Seeding, optimisers and the one Keras ``fit`` call every paper uses.
 
 Papers describe their training recipe with :class:`TrainConfig` and call :func:`fit`; nothing
 paper-specific lives here. Keras 3 APIs only (``keras.optimizers``, ``keras.callbacks``), so the
@@ -37,7 +37,7 @@ class TrainConfig:
     # Loop, not method: True runs every epoch's mini-batches (each epoch its own permutation, the same
     # batch size, the last batch partial, as ``model.fit`` does) through ONE Keras pass and rebuilds the
     # per-epoch history from the running means, which removes Keras's per-epoch overhead (about 0.1 s
-    # on 2 CPU cores; it dominated Aouayeb's stage 2 of 100 epochs x 3 steps, issue 17). Needs no
+    # on 2 CPU cores; it dominated Aouayeb's stage 2 of 100 epochs x 3 steps). Needs no
     # validation data, schedule or class weights. The shuffling draws from NumPy's seeded global RNG
     # instead of TensorFlow's, so the batches (not the recipe) differ from ``one_pass=False``.
     one_pass: bool = False
@@ -49,7 +49,7 @@ class TrainConfig:
     # (TF 2.21): forcing XLA on the CPU makes the 3D CNNs 9-10x slower per step (Model-B 1460 vs 166 ms,
     # MicroExpSTCNN 64x64x18 256 vs 33 ms, Model-A 2764 vs 300 ms), so keep "auto" there.
     jit_compile: Literal["auto", "on", "off"] = "auto"
-    # Mixed precision (issue 15), off in every profile: True computes in mixed_float16 on a GPU and
+    # Mixed precision, off in every profile: True computes in mixed_float16 on a GPU and
     # mixed_bfloat16 on a CPU (``mixed_policy()``) with float32 variables and float32 model outputs
     # (the softmax), and float16 wraps the optimiser in a ``LossScaleOptimizer``; see ``use_mixed_precision``.
     # Not in any paper (they trained in float32): an option for speed. On this CPU (AVX512_BF16, TF 2.21),
@@ -263,7 +263,7 @@ class _EpochBatches(keras.utils.PyDataset):
     def __init__(self, x: Any, y: Any, batch_size: int, epochs: int, shuffle: bool):
         super().__init__()
         self.x = list(x) if isinstance(x, (list, tuple)) else [x]
-        # A list of targets (several outputs, issue 15) stays a list: np.asarray would stack them.
+        # A list of targets (several outputs) stays a list: np.asarray would stack them.
         self.y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
         n = len(self.y[0] if isinstance(self.y, list) else self.y)
         self.batches = []
@@ -337,7 +337,7 @@ def non_trainable_parameters(model: keras.Model) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# Compiled models kept across folds (issue 17): the traced train/predict functions are built once.
+# Compiled models kept across folds: the traced train/predict functions are built once.
 
 _COMPILED: dict = {}  # key -> (compiled model, optimiser start values, loss variables, (mixed, jit) of its cfg)
 
@@ -347,7 +347,7 @@ def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
 
     Only for a Keras built-in loss (a ``LossFunctionWrapper``: ``fn`` and ``_fn_kwargs``) whose
     arguments ``names`` are numbers or lists of numbers; None otherwise (the caller then compiles every time).
-    A list of losses (one per output of a multi-output model, issue 15) gives a list of such dicts, or None.
+    A list of losses (one per output of a multi-output model) gives a list of such dicts, or None.
     """
     if isinstance(loss, (list, tuple)):
         parts = [_loss_variables(one, names) for one in loss]
@@ -369,7 +369,7 @@ def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
 
 def _rebind_loss(held: Any, variables: dict, loss: Any) -> bool:
     """Give the held loss ``loss``'s argument values; False when anything but those values differs."""
-    if isinstance(variables, list):  # one loss per output (issue 15): each rebound alike
+    if isinstance(variables, list):  # one loss per output: each rebound alike
         if not isinstance(held, (list, tuple)) or not isinstance(loss, (list, tuple)) or not len(held) == len(loss) == len(variables):
             return False
         return all(_rebind_loss(h, v, one) for h, v, one in zip(held, variables, loss))
@@ -405,7 +405,7 @@ def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
     included: the kept model's kernels keep the L2 regularizers of its first compile). ``key`` must name
     everything the graph depends on (architecture, input shape, training recipe); a kept model whose dtype
     policy or XLA setting differs from ``cfg``'s (``mixed_precision``, ``jit_compile``) is not reused. A model
-    with several outputs may take a list of such losses, one per output, each rebound alike (issue 15).
+    with several outputs may take a list of such losses, one per output, each rebound alike.
     """
     if not reuse or keras.backend.backend() != "tensorflow":
         return compile_model(fresh, cfg, loss=loss, metrics=metrics)

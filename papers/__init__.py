@@ -1,4 +1,4 @@
-"""The registry of reproduced papers: one explicit tuple, no import-time magic (CONVENTIONS).
+"""The registry of reproduced papers: one explicit tuple, no import-time magic (docs/house.md, The registry).
 
 Each ``papers/<id>/__init__.py`` exposes ``PAPER`` (a ``common.experiment.Paper``) and
 ``EXPERIMENTS`` (a tuple of ``common.experiment.Experiment``).

@@ -1,4 +1,6 @@
-"""A tiny paper for the harness tests (never in the real registry).
+"""A tiny paper for the harness tests (never in the real registry): a test fixture, not a template.
+
+To add a paper, copy the real package ``papers/talluri2022/`` (``papers/README.md``).
 
 24 hand-made samples (2 databases x 2 subjects x 3 classes x 2 clips) whose class is a 2-d
 feature stored in ``meta``; a Dense(4)-Dense(3) Keras model trained for 2 epochs per fold
@@ -188,7 +190,7 @@ def preprocess_clip(sample, config) -> np.ndarray:
 
 
 def training_stages(config, selection, fold) -> list[TrainingStage]:
-    """The one model ``run_fold`` trains, as ``--estimate`` counts it (issue 15)."""
+    """The one model ``run_fold`` trains, as ``--estimate`` counts it."""
     from common.training import compile_model
 
     def build():
@@ -223,7 +225,7 @@ EXPERIMENTS = (
     ),
 )
 
-# The benchmark (issue 12): the dummy enters any track with one of two models; "mlp" (Keras, the default)
+# The benchmark: the dummy enters any track with one of two models; "mlp" (Keras, the default)
 # or "centroid" (nearest class centre, no Keras). BENCHMARK_REFERENCES: published rows for the leaderboard.
 BENCHMARK_MODELS = ("mlp", "centroid")
 

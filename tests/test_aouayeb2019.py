@@ -1,5 +1,5 @@
 """papers/aouayeb2019: region shapes and the exact parameter counts (Sec. 4.1.2, Sec. 5;
-algorithms.md 6.2), the "not me" relabelling of Fig. 3, focal-loss alpha from the fold's training
+docs/methods.md §6.2), the "not me" relabelling of Fig. 3, focal-loss alpha from the fold's training
 labels only, and a smoke run through run_all.py."""
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_region_inputs_are_the_papers_sizes(default_models):
 
 
 def test_parameter_counts_match_the_paper(default_models):
-    # algorithms.md 6.2: 106,852 per region, 452,419 for the LSTM stage, 1,093,531 in total (Sec. 5).
+    # docs/methods.md §6.2: 106,852 per region, 452,419 for the LSTM stage, 1,093,531 in total (Sec. 5).
     for r in range(6):
         assert _params(default_models[f"region_cnn_{r}"]) == 106_852
     assert _params(default_models["lstm_stage"]) == 452_419
@@ -82,7 +82,7 @@ def test_not_me_relabelling_follows_fig3():
 def test_focal_alpha_is_inverse_frequency():
     from papers.aouayeb2019.protocol import focal_alpha
 
-    # algorithms.md 5: counts (32, 25, 63, 99) -> [0.3214, 0.4114, 0.1633, 0.1039].
+    # docs/methods.md §5: counts (32, 25, 63, 99) -> [0.3214, 0.4114, 0.1633, 0.1039].
     labels = np.repeat([0, 1, 2, 3], [32, 25, 63, 99])
     assert np.allclose(focal_alpha(labels, 4), [0.3214, 0.4114, 0.1633, 0.1039], atol=1e-4)
     # A class absent from the training labels gets 0; the others still sum to 1.
@@ -315,7 +315,7 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
 
 @pytest.mark.slow  # about a minute of CPU: it traces the seven networks twice
 def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tmp_path):
-    """Issue 17: the compiled networks kept across folds (no retracing) train exactly as freshly compiled ones,
+    """The compiled networks kept across folds (no retracing) train exactly as freshly compiled ones,
     with each fold's own focal alpha (the second fold's training labels differ from the first's)."""
     from common import training
     from common.experiment import Fold, FoldContext
@@ -356,7 +356,7 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
 
 
 def test_batched_eager_prediction_equals_predict_without_warnings():
-    """Issue 17: features, region softmax and the LSTM stage are predicted batch by batch eagerly (no traced
+    """Features, region softmax and the LSTM stage are predicted batch by batch eagerly (no traced
     predict function to retrace per fold); the arrays are ``model.predict``'s and Keras warns of nothing."""
     import warnings
 
@@ -457,7 +457,7 @@ def test_estimate_hooks_list_the_seven_networks_of_a_fold(smoke_track):
 
 @pytest.mark.slow  # about 15 s of CPU: seven networks trained twice (tracing the most of it)
 def test_regions_trained_together_get_the_weights_of_separate_training(monkeypatch, tmp_path):
-    """Issue 15 (``model.train_regions_together``): the six region CNNs trained as one graph on the sum of
+    """``model.train_regions_together``: the six region CNNs trained as one graph on the sum of
     their six focal losses end with the weights, histories and features of six separate trainings on the
     same batches (no shuffling here, the one difference the option makes; dropout 0.2 as the paper: each
     CNN's dropout keeps its own seed state); the fold's predictions are the same. (``stage1.one_pass`` with
@@ -516,7 +516,7 @@ def test_regions_trained_together_get_the_weights_of_separate_training(monkeypat
 
 
 def test_smoke_fold_with_the_regions_trained_together(smoke_track, tmp_path):
-    """Issue 15: a smoke fold with ``model.train_regions_together`` predicts the test clips, keeps the
+    """A smoke fold with ``model.train_regions_together`` predicts the test clips, keeps the
     per-region histories and parameter counts of separate training, and its one model of the six CNNs is
     kept across folds (``compiled_like`` with one focal loss per output)."""
     from common import training
@@ -543,7 +543,7 @@ def test_smoke_fold_with_the_regions_trained_together(smoke_track, tmp_path):
 
 
 def test_estimate_hooks_with_the_regions_trained_together_and_traced_once(smoke_track):
-    """Issue 15: with ``model.train_regions_together`` one stage trains the six CNNs (six inputs at the
+    """With ``model.train_regions_together`` one stage trains the six CNNs (six inputs at the
     paper's sizes, 6 x 106,852 parameters) on the fold's frames; ``traced_once`` says where run_fold keeps
     the compiled networks across folds: Keras's focal loss (quick/smoke) on TensorFlow, not Eq. 2's (paper)."""
     import keras

@@ -1,4 +1,4 @@
-"""common.backbones: reference parameter counts (algorithms.md section 4) and the SE placement."""
+"""common.backbones: reference parameter counts (docs/methods.md §4) and the SE placement."""
 from __future__ import annotations
 
 import re
@@ -12,7 +12,7 @@ from common.training import non_trainable_parameters, trainable_parameters
 
 def test_resnet34_matches_torchvision_counts():
     backbone = resnet34()
-    assert trainable_parameters(backbone) == 21_284_672  # algorithms.md 4: torchvision resnet34 without fc
+    assert trainable_parameters(backbone) == 21_284_672  # docs/methods.md §4: torchvision resnet34 without fc
     assert non_trainable_parameters(backbone) == 21_301_696 - 21_284_672  # BN moving statistics
     assert backbone.output_shape == (None, 7, 7, 512)
     top = resnet34(include_top=True, num_classes=1000)
@@ -21,7 +21,7 @@ def test_resnet34_matches_torchvision_counts():
 
 def test_seresnet50_matches_hu_et_al_counts():
     backbone = seresnet50()
-    assert trainable_parameters(backbone) == 26_039_024  # algorithms.md 4, no top
+    assert trainable_parameters(backbone) == 26_039_024  # docs/methods.md §4, no top
     assert backbone.output_shape == (None, 7, 7, 2048)
     top = seresnet50(include_top=True, num_classes=1000)
     assert trainable_parameters(top) == 28_088_024  # Hu et al.: about 28.1 M
@@ -37,7 +37,7 @@ def test_se_block_scales_the_residual_branch_before_the_addition():
     # Caffe-style stride on the first 1x1 convolution of the stage's first block.
     assert model.get_layer("conv3_block1_conv1").strides == (2, 2)
     assert model.get_layer("conv3_block1_conv2").strides == (1, 1)
-    # Each SE block adds 2C^2/16 + C/16 + C parameters (algorithms.md 4), C = 512 in stage 3.
+    # Each SE block adds 2C^2/16 + C/16 + C parameters (docs/methods.md §4), C = 512 in stage 3.
     c = 512
     se_params = sum(model.get_layer(f"conv3_block1_se_{n}").count_params() for n in ("reduce", "expand"))
     assert se_params == 2 * c * c // 16 + c // 16 + c

@@ -1,4 +1,4 @@
-"""Another Keras backend (issue 15): the representative subset ``make test-jax`` / ``make test-torch`` run.
+"""Another Keras backend: the representative subset ``make test-jax`` / ``make test-torch`` run.
 
 Skipped unless ``KERAS_BACKEND`` is ``jax`` or ``torch`` (the default suite runs on TensorFlow).
 On that backend: every model of every paper is built once and its parameter counts equal
@@ -21,8 +21,9 @@ BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
 pytestmark = pytest.mark.skipif(BACKEND not in ("jax", "torch"),
                                 reason="the backend subset runs under KERAS_BACKEND=jax or torch (make test-jax)")
 
+from papers import PAPER_IDS  # every registered paper, a sixth one included
+
 REPO = Path(__file__).resolve().parent.parent
-PAPER_IDS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019")
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The benchmark (issue 12): a smoke benchmark of two dummy methods through run_all.py, its rerun, the
+"""The benchmark: a smoke benchmark of two dummy methods through run_all.py, its rerun, the
 shared-folds check, the cost counters, and the statistics helper it adds (common_samples)."""
 from __future__ import annotations
 
@@ -241,7 +241,7 @@ def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(corpus, t
 
 
 def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, corpus, tmp_path):
-    """``--workers 2`` (issue 15) computes the benchmark's folds in two processes: the same predictions."""
+    """``--workers 2`` computes the benchmark's folds in two processes: the same predictions."""
     predictions = {}
     for name, extra in (("sequential", []), ("workers", ["--workers", "2"])):
         out_dir = tmp_path / name
@@ -255,7 +255,7 @@ def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, corpu
 
 def test_smoke_benchmark_of_two_papers_on_the_smoke_corpus(capsys, smoke_corpus, tmp_path):
     """Two real methods (smoke profiles, two folds) through the CLI and the papers' registry: the same folds,
-    a leaderboard with intervals, and the report (issue 12's acceptance)."""
+    a leaderboard with intervals, and the report (the benchmark's acceptance)."""
     code = run_all.main(["--benchmark", "megc2019", "--data-root", str(smoke_corpus), "--profile", "smoke",
                          "--methods", "reddy2019,talluri2022", "--max-folds", "2", "--out", str(tmp_path)])
     out, err = capsys.readouterr()

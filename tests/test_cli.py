@@ -1,4 +1,4 @@
-"""run_all.py (issue 4): every error path is one line and a non-zero exit; a smoke run end to end."""
+"""run_all.py: every error path is one line and a non-zero exit; a smoke run end to end."""
 from __future__ import annotations
 
 import importlib.util
@@ -44,7 +44,7 @@ def one_error_line(err: str) -> str:
     (["--paper", "dummy", "--set", "train.epochz=2"], "no field 'epochz' in TrainConfig"),
     (["--paper", "dummy", "--set", "train.epochs=many"], "expected int (a whole number), got 'many'"),
     (["--paper", "dummy", "--set", "train.epochs"], "expected section.field=value"),
-    # ranges (issue 16): negative or fractional epochs, a batch of 0 never reach training
+    # ranges: negative or fractional epochs, a batch of 0 never reach training
     (["--paper", "dummy", "--set", "train.epochs=-1"],
      "--set train.epochs=-1: -1 is out of range; TrainConfig.epochs must be >= 1 (experiment dummy/toy_loso)"),
     (["--paper", "dummy", "--set", "train.epochs=0"], "TrainConfig.epochs must be >= 1"),

@@ -1,4 +1,4 @@
-"""Config ranges (issue 16): every numeric field declares its range; defaults and profiles satisfy it;
+"""Config ranges: every numeric field declares its range; defaults and profiles satisfy it;
 an override out of range, fractional where an integer is due, or not finite is refused in one line."""
 from __future__ import annotations
 

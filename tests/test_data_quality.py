@@ -1,4 +1,4 @@
-"""Real data handled honestly, part A (issue 16): faces, bad frame files, bad annotations.
+"""Real data handled honestly, part A: faces, bad frame files, bad annotations.
 
 Every case either refuses with one line naming the file, or completes and records what it
 dropped or flagged (``results.json``: ``selection`` and ``face_quality``). Trees are copies of

@@ -1,4 +1,4 @@
-"""``common.datasets.check.main`` (``run_all.py --check-data ROOT``): report and exit status (issue 2)."""
+"""``common.datasets.check.main`` (``run_all.py --check-data ROOT``): report and exit status."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Loaders on small trees written here, one quirk of datasets.md per test (issue 2, "Loaders").
+"""Loaders on small trees written here, one quirk of docs/databases.md per test.
 
 Frame files are empty: loaders must only list files, never decode them, so an empty ``.jpg`` is enough.
 """

@@ -1,4 +1,4 @@
-"""--estimate (issue 15): counts of the work, a projection from timed steps, and its table and CLI."""
+"""--estimate: counts of the work, a projection from timed steps, and its table and CLI."""
 from __future__ import annotations
 
 import dataclasses

@@ -1,4 +1,4 @@
-"""dlib faces and landmarks (common.preprocessing.faces; algorithms.md section 8)."""
+"""dlib faces and landmarks (common.preprocessing.faces; docs/methods.md §8)."""
 from __future__ import annotations
 
 import matplotlib.cbook
@@ -22,7 +22,7 @@ PHOTOS = {"astronaut": data.astronaut, "grace_hopper": grace_hopper}
 def test_model_path_is_the_68_point_predictor():
     path = faces.landmark_model_path()
     assert path.name == "shape_predictor_68_face_landmarks.dat"
-    assert path.stat().st_size == 99_693_937  # algorithms.md 8.2
+    assert path.stat().st_size == 99_693_937  # docs/methods.md §8.2
 
 
 @pytest.mark.parametrize("name", sorted(PHOTOS))

@@ -1,4 +1,4 @@
-"""common.flops: FLOP counts against hand-computed values (issue 15)."""
+"""common.flops: FLOP counts against hand-computed values."""
 from __future__ import annotations
 
 import keras

@@ -25,7 +25,7 @@ def test_architectures_json_lists_the_three_models():
     assert models["vgg19_roi"]["trainable_params"] == 20_024_384 + 102_764_544 + 16_781_312 + 16_388
     # keras.applications ResNet50 without top: 23,534,592 trainable (23,587,712 incl. BN stats) + 2048*4+4
     assert models["resnet50_roi"]["trainable_params"] == 23_534_592 + 8_196
-    # SE-ResNet-50 backbone, algorithms.md section 4 reference count, + 2048*4+4
+    # SE-ResNet-50 backbone, docs/methods.md §4 reference count, + 2048*4+4
     assert models["senet50_roi"]["trainable_params"] == 26_039_024 + 8_196
     assert models["senet50_roi"]["layers"][0]["output_shape"][1:] == [224, 224, 3]
 
@@ -533,7 +533,7 @@ def _megc_fold_context(smoke_corpus, tmp_path, model=None):
 
 
 def test_benchmark_entry_takes_the_track_as_it_is_and_one_fold_trains(smoke_corpus, tmp_path):
-    """Issue 12: VGG19 + ROI (the paper's best) is the default, the other backbones options; the experiment
+    """VGG19 + ROI (the paper's best) is the default, the other backbones options; the experiment
     selects every track sample in track order with the track's labels and folds, and one smoke fold trains."""
     from common.benchmark.tracks import MEGC2019
     from common.training import set_seed
@@ -565,7 +565,7 @@ def test_benchmark_entry_takes_the_track_as_it_is_and_one_fold_trains(smoke_corp
 
 
 def test_estimate_hooks_on_the_smoke_corpus(smoke_corpus, tmp_path):
-    """Issue 15: one training stage per fold (the backbone at the configured input size, compiled, the fold's
+    """One training stage per fold (the backbone at the configured input size, compiled, the fold's
     training clips, the recipe's epochs and batch) and the per-clip preprocessing that run_fold caches."""
     from papers.le2020 import EXPERIMENTS
 

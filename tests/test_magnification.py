@@ -79,7 +79,7 @@ def test_output_keeps_dtype_and_range():
     np.testing.assert_array_equal(out[0], frames[0])  # both low-passes start from frame 1
 
 
-# ---- filters and gains against the reference numbers (algorithms.md 1.3, 1.6) -----------------
+# ---- filters and gains against the reference numbers (docs/methods.md §1.3, 1.6) -----------------
 
 
 def test_iir_cutoffs_match_the_reference_table_and_round_trip():

@@ -1,4 +1,4 @@
-"""UF1/UAR/accuracy against hand-computed values; pooled vs fold-mean; absent classes (issue 4)."""
+"""UF1/UAR/accuracy against hand-computed values; pooled vs fold-mean; absent classes."""
 from __future__ import annotations
 
 import math
@@ -77,7 +77,7 @@ def test_empty_predictions_score_nan_and_bad_labels_fail():
 def test_failed_and_nan_folds_are_not_scored_unless_nan_folds_are_included():
     failed = {"name": "C", "status": "failed", "y_true": [], "y_pred": [], "datasets": []}
     diverged = {**FOLD_B, "name": "D", "status": "nan"}
-    result = aggregate([FOLD_A, failed, diverged], 3)  # default: a diverged fold is left out (issue 16)
+    result = aggregate([FOLD_A, failed, diverged], 3)  # default: a diverged fold is left out
     assert result["not_scored"] == ["C", "D"] and result["nan_folds"] == ["D"]
     assert result["pooled"]["all"] == {**scores(FOLD_A["y_true"], FOLD_A["y_pred"], 3), "n": 6,
                                        "confusion": [[3, 1, 0], [0, 1, 0], [1, 0, 0]]}

@@ -1,4 +1,4 @@
-"""Folds over processes and machines (issue 15): --workers N and a Dask cluster give the sequential run's
+"""Folds over processes and machines: --workers N and a Dask cluster give the sequential run's
 results; a killed worker costs only its fold and the rerun resumes."""
 from __future__ import annotations
 

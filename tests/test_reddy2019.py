@@ -28,7 +28,7 @@ def _shapes(model: dict) -> dict[str, list]:
 def test_architectures_json_reproduces_tables_1_to_3(architectures):
     assert set(architectures) == {"microexpstcnn", "microexpfusenet_intermediate", "microexpfusenet_late"}
     stcnn = _shapes(architectures["microexpstcnn"])
-    assert stcnn["input"] == [64, 64, 96, 1]  # frames last (algorithms.md 7.1)
+    assert stcnn["input"] == [64, 64, 96, 1]  # frames last (docs/methods.md §7.1)
     assert stcnn["conv3d"] == [62, 62, 82, 32]  # Table I
     assert stcnn["maxpool3d"] == [20, 20, 27, 32]
     assert stcnn["flatten"] == [345_600]
@@ -62,7 +62,7 @@ def test_analytic_parameter_counts_equal_built_models():
     from papers.reddy2019.model import (build_microexpfusenet_intermediate, build_microexpfusenet_late,
                                         build_microexpstcnn, fusenet_parameter_count, stcnn_parameter_count)
 
-    assert PARAMETERS["microexpstcnn_smic"] == 1_643_267  # SMIC, 18 frames (algorithms.md 7.3)
+    assert PARAMETERS["microexpstcnn_smic"] == 1_643_267  # SMIC, 18 frames (docs/methods.md §7.3)
     assert trainable_parameters(build_microexpstcnn((64, 64, 18, 1))) == 1_643_267
     # reduced frame count, same formula as the full-size counts above
     for shape in ((32, 32, 20, 1), (20, 20, 26, 1)):
@@ -302,7 +302,7 @@ def test_reddy_crops_hold_the_eyes_and_the_mouth_on_a_photograph(roll):
     h, w = image.shape[:2]
     image = cv2.warpAffine(image, cv2.getRotationMatrix2D((w / 2, h / 2), roll, 1.0), (w, h))
     points = faces.landmarks(image)
-    for part, indices in ((0, range(36, 48)), (1, range(48, 68))):  # eyes 36-47, mouth 48-67 (algorithms.md 8.1)
+    for part, indices in ((0, range(36, 48)), (1, range(48, 68))):  # eyes 36-47, mouth 48-67 (docs/methods.md §8.1)
         for i in indices:
             marker = np.zeros_like(image)
             cv2.circle(marker, tuple(int(v) for v in np.rint(points[i])), 3, (255, 255, 255), -1)
@@ -358,7 +358,7 @@ def test_report_labels_table5_rows_by_what_each_side_measured():
 
 
 def test_reddy_crops_follow_the_authors_slices():
-    """Sec. III-B / the authors' FuseNet scripts (algorithms.md 7.3): the eyes and nose-mouth slices."""
+    """Sec. III-B / the authors' FuseNet scripts (docs/methods.md §7.3): the eyes and nose-mouth slices."""
     import cv2
     from skimage import data
 
@@ -378,7 +378,7 @@ def test_reddy_crops_follow_the_authors_slices():
     assert not np.array_equal(swapped, eyes)
 
 
-# ----------------------------------------------------------------------------- the benchmark (issue 12)
+# ----------------------------------------------------------------------------- the benchmark
 def test_benchmark_entry_keeps_every_track_sample_and_one_smoke_fold_trains(smoke_corpus, tmp_path):
     """``benchmark_experiment(MEGC2019)``: the track's samples in the track's order (none dropped; every
     clip goes to 18 frames inside the preprocessing), the track's folds, and one smoke LOSO fold trains."""
@@ -428,7 +428,7 @@ def test_benchmark_entry_keeps_every_track_sample_and_one_smoke_fold_trains(smok
 
 
 def test_estimate_hooks_give_the_compiled_models_and_the_clip_inputs(smoke_corpus):
-    """``training_stages`` / ``preprocess_clip`` (issue 15) on every experiment: the compiled model at the
+    """``training_stages`` / ``preprocess_clip`` on every experiment: the compiled model at the
     fold's input size, the fold's training clips, epochs and batch; the paper profile's sizes: STCNN
     (64, 64, 96, 1) on CAS(ME)^2 and (64, 64, 18, 1) on SMIC (Sec. IV-A/B), FuseNets 2 x (32, 32, 96, 1)."""
     from common.datasets import load
@@ -477,7 +477,7 @@ def _fold_of(n: int):
 
 
 def test_report_pages_draw_from_the_result_in_memory_and_the_saved_saliency(tmp_path):
-    """Issue 14: the pages take an ``ExperimentResult`` and a ``ReportContext``; the saliency page loads
+    """The pages take an ``ExperimentResult`` and a ``ReportContext``; the saliency page loads
     the npz ``write_saliency`` wrote during the run (path in ``extra``), it recomputes nothing."""
     from matplotlib.backends.backend_pdf import PdfPages
 

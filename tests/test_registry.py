@@ -1,9 +1,13 @@
-"""Every paper of the registry walked the same way (issue 14): the house each one must keep.
+"""Every paper of the registry walked the same way: the house each one must keep (docs/house.md).
 
 For every paper in ``papers.PAPER_IDS``: its files by role, every model built with its published
 parameter count, one training step of each model a fold trains (the ``--estimate`` hooks), the
 benchmark entry on a shared track, and every kind of report page drawn from a result in memory
 after the run's folder is gone (pages only draw; they never read files back).
+
+Each check is a plain function of a paper id (``check_*``, listed in :data:`CHECKS`), so that the same
+checks run unchanged on a paper that is not in the repository: ``tests/test_template_paper.py`` copies
+the template paper under another name and calls them.
 """
 from __future__ import annotations
 
@@ -33,11 +37,11 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_the_same_files_for_the_same_roles_and_no_paper_imports_another(paper_id):
-    folder = REPO / "papers" / paper_id
-    assert [role for role in ROLES if not (folder / role).exists()] == []
+def check_files_roles_and_imports(paper_id):
+    """The role files exist, the contract's names are there, and no file imports another paper."""
     module = get_paper(paper_id)
+    folder = Path(module.__file__).resolve().parent
+    assert [role for role in ROLES if not (folder / role).exists()] == []
     for name in ("PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment"):
         assert hasattr(module, name), f"papers.{paper_id} has no {name}"
     model = __import__(f"papers.{paper_id}.model", fromlist=["build_model", "models"])
@@ -54,8 +58,8 @@ def test_common_imports_no_paper():
         assert not {m for m in _imports(path) if m == "papers" or m.startswith("papers.")}, path
 
 
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_every_model_builds_with_its_published_parameter_count(paper_id):
+def check_parameter_counts(paper_id):
+    """Every model of ``PAPER.parameter_counts`` builds with that trainable count."""
     from common.training import trainable_parameters
 
     paper = get_paper(paper_id).PAPER
@@ -72,8 +76,8 @@ def _smoke_data(experiment, root):
     return runner.load_datasets(experiment, root)
 
 
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_one_training_step_of_every_model_a_smoke_fold_trains(paper_id, smoke_corpus):
+def check_training_step(paper_id, smoke_corpus):
+    """The ``--estimate`` hooks exist, and one step of every model a smoke fold trains is finite."""
     from common.evaluation import runner
 
     experiment = get_paper(paper_id).EXPERIMENTS[0]
@@ -117,8 +121,8 @@ def _page_kinds(experiments):
     return chosen
 
 
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_report_pages_draw_from_a_fake_result_in_memory(paper_id, smoke_corpus, tmp_path):
+def check_report_pages(paper_id, smoke_corpus, tmp_path):
+    """Every kind of report page draws from a fake result in memory, the run's folder gone."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -144,8 +148,8 @@ def test_report_pages_draw_from_a_fake_result_in_memory(paper_id, smoke_corpus, 
     assert sum(pages.values()) > 0, pages  # some experiment of the paper draws its own pages
 
 
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_the_benchmark_entry_takes_a_track_as_it_is(paper_id, smoke_corpus):
+def check_benchmark_entry(paper_id, smoke_corpus):
+    """``benchmark_experiment`` takes the track's samples, labels and folds as they are."""
     from common.benchmark.tracks import MEGC2019
     from common.evaluation import runner
 
@@ -164,3 +168,38 @@ def test_the_benchmark_entry_takes_a_track_as_it_is(paper_id, smoke_corpus):
         assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist())
                                                              for f in MEGC2019.folds(track, 0)]
     assert isinstance(MEGC2019, Track)
+
+
+# Every check above, in order, with the fixtures it takes besides the paper id.
+CHECKS = (
+    (check_files_roles_and_imports, ()),
+    (check_parameter_counts, ()),
+    (check_training_step, ("smoke_corpus",)),
+    (check_report_pages, ("smoke_corpus", "tmp_path")),
+    (check_benchmark_entry, ("smoke_corpus",)),
+)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_the_same_files_for_the_same_roles_and_no_paper_imports_another(paper_id):
+    check_files_roles_and_imports(paper_id)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_model_builds_with_its_published_parameter_count(paper_id):
+    check_parameter_counts(paper_id)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_one_training_step_of_every_model_a_smoke_fold_trains(paper_id, smoke_corpus):
+    check_training_step(paper_id, smoke_corpus)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_report_pages_draw_from_a_fake_result_in_memory(paper_id, smoke_corpus, tmp_path):
+    check_report_pages(paper_id, smoke_corpus, tmp_path)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_the_benchmark_entry_takes_a_track_as_it_is(paper_id, smoke_corpus):
+    check_benchmark_entry(paper_id, smoke_corpus)

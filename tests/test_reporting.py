@@ -1,4 +1,4 @@
-"""The report (issue 4): the PDF is written and opens, and its tables hold results.json's numbers."""
+"""The report: the PDF is written and opens, and its tables hold results.json's numbers."""
 from __future__ import annotations
 
 import csv
@@ -40,7 +40,7 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
                             corpus=results.summary["corpus"], seconds=1.5, results={"toy_loso": results})
     pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=lambda _: None)
     assert pdf == tmp_path / "out" / "dummy" / "report.pdf"
-    # comparison, notes, our scores, summary, selection (issue 16), confusion, fold bars, fold table,
+    # comparison, notes, our scores, summary, selection, confusion, fold bars, fold table,
     # curves, architecture, the paper's own extra page, the run's page (environment) last
     assert pdf_pages(pdf) == 12
     assert b"profile: smoke    corpus: REAL" in pdf.read_bytes()  # the PDF's Subject metadata

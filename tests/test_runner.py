@@ -1,4 +1,4 @@
-"""The resumable fold loop (issue 4): resume gives identical results, failures are recorded."""
+"""The resumable fold loop: resume gives identical results, failures are recorded."""
 from __future__ import annotations
 
 import dataclasses
@@ -96,7 +96,7 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp
     assert status["empty"] == ("empty", "fold has 3 training and 0 test samples")
     assert status["samm_007"][0] == "ok"
     assert res["status_counts"] == {"nan": 1, "ok": 2, "failed": 1, "empty": 1}
-    # the diverged fold keeps its predictions but is not in the headline metrics (issue 16)
+    # the diverged fold keeps its predictions but is not in the headline metrics
     metrics = res["metrics"]
     assert sorted(metrics["not_scored"]) == ["casme2_sub01", "empty", "samm_006"]
     assert metrics["nan_folds"] == ["casme2_sub01"] and metrics["nan_policy"] == "exclude"
@@ -153,7 +153,7 @@ FAST = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fol
 
 
 def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
-    """Issue 16: a fold file that is valid JSON but lacks a key (or has a wrong type, lists of different
+    """A fold file that is valid JSON but lacks a key (or has a wrong type, lists of different
     lengths, another fold's samples) is recomputed with a notice, like a truncated one; never a KeyError."""
     first = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
                                   log=lambda _: None).summary

@@ -1,4 +1,4 @@
-"""Split invariants (issue 4): no subject on both sides, folds partition the samples, determinism."""
+"""Split invariants: no subject on both sides, folds partition the samples, determinism."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from common.datasets.sample import Sample
 from common.evaluation import splits
 from common.experiment import Fold, Selection
 
-# MEGC 2019 composite (datasets.md section 5): subjects and per-class counts of each database.
+# MEGC 2019 composite (docs/databases.md §5): subjects and per-class counts of each database.
 MEGC = {
     "smic": (16, {"negative": 70, "positive": 51, "surprise": 43}),
     "casme2": (24, {"negative": 88, "positive": 32, "surprise": 25}),

@@ -1,4 +1,4 @@
-"""Benchmark statistics (issue 12): intervals, paired tests and chance levels against hand-computed
+"""Benchmark statistics: intervals, paired tests and chance levels against hand-computed
 values and brute-force loops on small arrays."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The synthetic corpus writer: round trip through the real loaders, mirror counts, determinism (issue 2)."""
+"""The synthetic corpus writer: round trip through the real loaders, mirror counts, determinism."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,7 @@ from common.datasets.synthetic.corpus import make_plan
 from common.datasets.tables import read_rows
 
 LOADED = ("casme2", "smic", "smic_e", "samm", "casme_sq", "megc2019")
-# datasets.md 5.1: the MEGC 2019 table
+# docs/databases.md §5.1: the MEGC 2019 table
 MEGC_TABLE = {("smic", "negative"): 70, ("smic", "positive"): 51, ("smic", "surprise"): 43,
               ("casme2", "negative"): 88, ("casme2", "positive"): 32, ("casme2", "surprise"): 25,
               ("samm", "negative"): 92, ("samm", "positive"): 26, ("samm", "surprise"): 15}

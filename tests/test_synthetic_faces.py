@@ -1,4 +1,4 @@
-"""Synthetic faces and action-unit motion (issue 2, "Synthetic corpus"): realism and honesty.
+"""Synthetic faces and action-unit motion: realism and honesty.
 
 Checks that subjects are deterministic and distinct, that dlib finds the face and its 68
 landmarks in anatomical order on rendered frames, that the apex displacement is subtle (at most

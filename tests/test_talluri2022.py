@@ -24,7 +24,7 @@ def test_architectures_json_reproduces_table_2():
     assert shapes["maxpool3d_1"] == [12, 42, 42, 16]  # Table 2
     assert shapes["maxpool3d_2"] == [4, 14, 14, 16]
     assert shapes["flatten"] == [12_544]
-    assert models["model_a"]["trainable_params"] == 1_613_587  # algorithms.md 7.2
+    assert models["model_a"]["trainable_params"] == 1_613_587  # docs/methods.md §7.2
     assert models["model_a"]["non_trainable_params"] == 64  # BatchNorm moving statistics
 
     from common.reporting.architecture import compare_with_paper

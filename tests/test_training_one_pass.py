@@ -1,4 +1,4 @@
-"""TrainConfig.one_pass (issue 17): every epoch in one Keras pass trains as model.fit does, epoch by epoch."""
+"""TrainConfig.one_pass: every epoch in one Keras pass trains as model.fit does, epoch by epoch."""
 from __future__ import annotations
 
 import dataclasses
@@ -58,7 +58,7 @@ def test_one_pass_shuffles_each_epoch_from_the_seed_and_refuses_what_it_cannot_d
 
 
 def test_one_pass_takes_lists_of_targets_as_model_fit_does(tmp_path):
-    """Issue 15: a model with two outputs (two losses, one target array each) trains in one pass as
+    """A model with two outputs (two losses, one target array each) trains in one pass as
     ``model.fit`` does; its per-output histories are rebuilt too."""
     def trained(cfg: TrainConfig, label: str):
         set_seed(0)

@@ -1,4 +1,4 @@
-"""TrainConfig.jit_compile and TrainConfig.mixed_precision (issue 15): the XLA switch reaches
+"""TrainConfig.jit_compile and TrainConfig.mixed_precision: the XLA switch reaches
 ``model.compile``; mixed precision computes in bfloat16/float16 with float32 variables and float32
 outputs, keeps the parameter counts, trains with a finite loss, and is off in every profile."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""common.training.compiled_like (issue 17): a compiled model kept across folds trains exactly as a
+"""common.training.compiled_like: a compiled model kept across folds trains exactly as a
 freshly built and compiled one (weights, dropout seeds, Adam state, the fold's focal alpha)."""
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_kept_model_with_weight_decay_flips_and_a_step_schedule_trains_as_a_fres
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="models are kept on the TensorFlow backend only")
 def test_kept_model_with_one_loss_per_output_trains_as_a_fresh_one():
-    """Issue 15 (Aouayeb's region CNNs as one graph): a list of built-in losses, one per output, each with its
+    """Aouayeb's region CNNs as one graph: a list of built-in losses, one per output, each with its
     own alpha held in a variable; the kept model trains every fold as a fresh one with that fold's alphas."""
     def fresh() -> keras.Model:
         set_seed(3)

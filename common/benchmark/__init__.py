@@ -1,1 +1,1 @@
-"""The benchmark (issue 12): every paper's method on shared protocols (tracks), with uncertainty."""
+"""The benchmark: every paper's method on shared protocols (tracks), with uncertainty."""

@@ -1,4 +1,4 @@
-"""Published reference rows of the leaderboard (issue 12): numbers a reader needs to place ours,
+"""Published reference rows of the leaderboard: numbers a reader needs to place ours,
 *published, not run by us* (e.g. the MEGC 2019 LBP-TOP baseline and the challenge entries).
 
 ``common`` imports no paper: a paper that transcribed such numbers exposes them as a module

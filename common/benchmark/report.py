@@ -1,4 +1,4 @@
-"""The benchmark's PDF (issue 12): one report a researcher would put in an appendix.
+"""The benchmark's PDF: one report a researcher would put in an appendix.
 
 A pure function of the benchmark's summary in memory (``BenchmarkResult.summary``, exactly what
 ``results.json`` holds); nothing is reloaded or recomputed. Pages, the answer first:

@@ -1,4 +1,4 @@
-"""Run the benchmark (issue 12): every method on one track, the same folds and seeds, then the statistics.
+"""Run the benchmark: every method on one track, the same folds and seeds, then the statistics.
 
     methods = [("aouayeb2019", papers.get_paper("aouayeb2019"), None), ("le2020", module, "resnet50")]
     bench = run_benchmark(get_track("megc2019"), methods, RunSettings(), seeds=3)

@@ -1,6 +1,6 @@
-"""The benchmark's numbers (issue 12): statistics per method and per pair, chance level, cost.
+"""The benchmark's numbers: statistics per method and per pair, chance level, cost.
 
-Every statistic is one of ``common.evaluation.statistics`` (algorithms.md 9.2), computed from the
+Every statistic is one of ``common.evaluation.statistics`` (docs/methods.md §9.2), computed from the
 fold records the runner stored (``statistics.from_records``), never re-derived here:
 
 - per method and scope ("all" and each database of the track): the pooled UF1/UAR (predictions of

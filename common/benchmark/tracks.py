@@ -1,4 +1,4 @@
-"""The benchmark's tracks (issue 12): shared protocols, defined once, as data.
+"""The benchmark's tracks: shared protocols, defined once, as data.
 
 A track names its databases, class mapping, splitter and scopes; adding one is a few lines (a
 :class:`common.experiment.Track` in :data:`TRACKS`). Every method of the benchmark sees the

@@ -1,8 +1,8 @@
-"""Loaders of the five micro-expression databases in their real on-disk layouts (issue 2).
+"""Loaders of the five micro-expression databases in their real on-disk layouts.
 
 ``load(name, root, **options) -> list[Sample]``; ``root`` is the database folder or any parent
 holding several (each loader finds its own by signature, following doubled folders). The layouts,
-quirks and sources are in ``datasets.md``; corrections to the annotations are in
+quirks and sources are in docs/databases.md; corrections to the annotations are in
 ``data/corrections.csv``. Loaders only list files: no image is decoded while indexing.
 
 | name | database | options |
@@ -42,7 +42,7 @@ _LOADERS = {
 
 __all__ = ["DATABASE_TITLES", "DATASETS", "DatasetError", "Dropped", "Sample", "dropped", "frame_number", "load"]
 
-# What the last load(name, root, **options) in this process skipped or merged (issue 16).
+# What the last load(name, root, **options) in this process skipped or merged.
 _DROPPED: dict[tuple[str, str, str], tuple[Dropped, ...]] = {}
 
 

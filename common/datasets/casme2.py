@@ -1,4 +1,4 @@
-"""CASME II (Yan et al., PLoS ONE 2014): 26 subjects, 200 fps; layout in datasets.md section 1.
+"""CASME II (Yan et al., PLoS ONE 2014): 26 subjects, 200 fps; layout in docs/databases.md §1.
 
 Frames: ``Cropped[/Cropped]/subXX/<Filename>/reg_img<N>.jpg`` (preferred) or the raw
 ``CASME2_RAW_selected``/``CASME2-RAW`` trees with ``img<N>.jpg``; N is the absolute frame number, so a
@@ -16,7 +16,7 @@ from common.datasets.sample import Sample
 from common.datasets.tables import cell, read_records, to_int, to_text
 
 NAME = "casme2"
-FPS = 200.0  # datasets.md 1.2
+FPS = 200.0  # docs/databases.md §1.2
 SUBJECT_DIR = re.compile(r"^sub\d+$", re.IGNORECASE)
 SPREADSHEET = re.compile(r"^CASME2[-_ ]?(coding|label).*\.(xlsx|xls|csv)$", re.IGNORECASE)
 COLUMNS = ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Estimated Emotion")

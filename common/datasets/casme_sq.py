@@ -1,11 +1,11 @@
-"""CAS(ME)^2 (Qu et al., IEEE TAC 2018), "CASME_sq": long videos at 30 fps; datasets.md section 4.
+"""CAS(ME)^2 (Qu et al., IEEE TAC 2018), "CASME_sq": long videos at 30 fps; docs/databases.md §4.
 
 Frames ``rawpic/s15/15_0401girlcrashing/img%03d.jpg`` (frame 1 = ``img001``). Labels
 ``CAS(ME)^2code_final.xlsx``: three headerless sheets read by position: 0 = coded expressions
 (participant, expression id, onset, apex, offset (0 = unknown), AUs, estimated category, type,
 self-report), 1 = naming rule 1 (folder number, subject code, participant), 2 = naming rule 2
 (stimulus code, stimulus name). A Sample's frames are the long video's frames onset..offset; with
-offset unknown, onset..apex + (apex - onset) (the spotting codes' rule, datasets.md 4.2).
+offset unknown, onset..apex + (apex - onset) (the spotting codes' rule, docs/databases.md §4.2).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatasetError, read_rows, sheet_count, to_int, to_text
 
 NAME = "casme_sq"
-FPS = 30.0  # datasets.md 4.1
+FPS = 30.0  # docs/databases.md §4.1
 SUBJECT_DIR = re.compile(r"^s\d+$", re.IGNORECASE)
 SPREADSHEET = re.compile(r"^.*code_final.*\.(xlsx|xls)$", re.IGNORECASE)
 TYPES = ("micro", "macro")
@@ -88,7 +88,7 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
         prefix = f"{int(subject[1:]):02d}_{code}" if code and subject[1:].isdigit() else None
         video = next((d for d in video_dirs[subject] if prefix and d.name.startswith(prefix)), None)
         onset, apex, offset = to_int(r[2]), to_int(r[3]), to_int(r[4])
-        offset = offset or None  # 0 = unknown (datasets.md 4.2)
+        offset = offset or None  # 0 = unknown (docs/databases.md §4.2)
         if video is None or onset is None:
             warn_dropped(f"{subject_dir}: CAS(ME)^2 expression {subject}/{expression} has no long-video folder "
                           f"{prefix or '?'}* (or no onset); skipped", f"casme_sq/{subject}/{expression}")

@@ -1,4 +1,4 @@
-"""``python run_all.py --check-data ROOT``: what the loaders find under ROOT, and whether it is usable (issue 2).
+"""``python run_all.py --check-data ROOT``: what the loaders find under ROOT, and whether it is usable.
 
 Reports, per database: where it was found, samples per class and subjects, clips listed but missing
 on disk, incomplete clips and annotation anomalies, frame files that are not complete images
@@ -23,7 +23,7 @@ from common.datasets.tables import DatabaseNotFound, DatasetError
 
 FINDERS = {"casme2": casme2.find, "smic": smic.find, "smic_e": smic.find_e, "samm": samm.find, "casme_sq": casme_sq.find}
 TITLES = DATABASE_TITLES
-REAL_MEGC = {"smic": 164, "casme2": 145, "samm": 133}  # datasets.md 5.1
+REAL_MEGC = {"smic": 164, "casme2": 145, "samm": 133}  # docs/databases.md §5.1
 SHOW = 8  # lines listed per kind of problem
 
 
@@ -66,7 +66,7 @@ def _anomalies(samples) -> dict[str, list[str]]:
         if s.meta.get("corrections"):
             found["corrected"].append(f"{where}: {'; '.join(s.meta['corrections'])}")
     if samples and samples[0].dataset == "smic":
-        found.pop("no apex annotated")  # SMIC-HS has no apex annotation at all (datasets.md 2.1)
+        found.pop("no apex annotated")  # SMIC-HS has no apex annotation at all (docs/databases.md §2.1)
     return found
 
 

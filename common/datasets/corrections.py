@@ -1,6 +1,6 @@
 """Annotation corrections from ``common/datasets/data/corrections.csv`` (one row per clip, with a reason).
 
-CONVENTIONS: annotation fixes live in a data file with a reason per row, never in loader code.
+docs/house.md, Annotation corrections: annotation fixes live in a data file with a reason per row, never in loader code.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Finding a database under a root folder, and listing its frame files without decoding them.
 
-``datasets.md`` section 7.1: a user may point at the database folder itself or at any parent holding
+docs/databases.md §7.1: a user may point at the database folder itself or at any parent holding
 several databases, and unzipping often doubles folders (``Cropped/Cropped``). We walk a few levels
 down (never into subject or clip folders, so a real release is indexed in milliseconds) and let
 each loader pick the folders that carry its signature.
@@ -98,7 +98,7 @@ def path_mentions(path: Path, word: str, root: Path) -> bool:
 def list_frames(folder: Path, pattern: re.Pattern = FRAME_FILE) -> list[Path]:
     """Frame files of a clip folder sorted by their integer frame number; stray files (``.lnk``) ignored.
 
-    Never sorted as strings (``img100`` before ``img46``, datasets.md 1.2); no image is decoded.
+    Never sorted as strings (``img100`` before ``img46``, docs/databases.md §1.2); no image is decoded.
     """
     return sorted((f for f in files_in(folder) if pattern.match(f.name)), key=frame_number)
 

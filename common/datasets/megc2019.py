@@ -1,6 +1,6 @@
 """The MEGC 2019 composite (See et al., FG 2019 challenge): SMIC-HS + CASME II + SAMM in 3 classes.
 
-datasets.md section 5. With the official ``combined_3class_gt.csv`` (no header, CRLF; ``s01`` for SMIC
+docs/databases.md §5. With the official ``combined_3class_gt.csv`` (no header, CRLF; ``s01`` for SMIC
 folder ``s1``, ``6`` for SAMM ``006``) under the root, or given as ``gt_csv=``, its rows are the
 composite. Otherwise the composite is derived by the challenge rules below, minus the clips that
 ``data/corrections.csv`` excludes for ``megc2019`` (the three CASME II clips the official list drops).
@@ -34,7 +34,7 @@ RULES = {
 
 def find_gt_csv(root: Path) -> Path | None:
     hits = discovery.find_files(root, GT_CSV)
-    # The plain combined_3class_gt.csv is complete; the "-2" copy lacks samm,32,032_3_1 (datasets.md 5.1).
+    # The plain combined_3class_gt.csv is complete; the "-2" copy lacks samm,32,032_3_1 (docs/databases.md §5.1).
     return sorted(hits, key=lambda p: (p.stem.lower() != "combined_3class_gt", p.name))[0] if hits else None
 
 
@@ -67,7 +67,7 @@ def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
         else:
             subject = casme2.subject_name(subject)
         first = seen.get((db, subject, clip))
-        if first is not None:  # issue 16: a repeated row would make a duplicate sample
+        if first is not None:  # a repeated row would make a duplicate sample
             if first[1] != label:
                 raise DatasetError(f"{path}, line {line}: {db} {subject}/{clip} is listed again with class "
                                    f"{label!r}, but line {first[0]} gives {first[1]!r}; expected one class per clip")
@@ -112,7 +112,7 @@ def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Samp
         for s in kept:
             if s.emotion in RULES[db]:
                 composite.append(_composite(s, RULES[db][s.emotion]))
-            else:  # recorded (quietly: a hundred clips on the real data), never silent (issue 16)
+            else:  # recorded (quietly: a hundred clips on the real data), never silent
                 warn_dropped(f"{s.key}: emotion {s.emotion!r} is not in the MEGC 2019 composite's {db} classes "
                              f"({', '.join(sorted(RULES[db]))})", s.key, quiet=True)
     return composite

@@ -1,4 +1,4 @@
-"""SAMM (Davison et al., IEEE TAC 2018): 200 fps grayscale; layout in datasets.md section 3.
+"""SAMM (Davison et al., IEEE TAC 2018): 200 fps grayscale; layout in docs/databases.md §3.
 
 Frames ``SAMM[/SAMM]/006/006_1_2/006_05562.jpg`` (4- or 5-digit padding; the integer after the last
 ``_`` is the absolute frame number). Labels ``SAMM_Micro_FACS_Codes_v2.xlsx``: the header row sits below
@@ -16,11 +16,11 @@ from common.datasets.sample import Sample
 from common.datasets.tables import cell, read_records, to_int, to_text
 
 NAME = "samm"
-FPS = 200.0  # datasets.md 3.1
+FPS = 200.0  # docs/databases.md §3.1
 SUBJECT_DIR = re.compile(r"^\d{3}$")
 SPREADSHEET = re.compile(r"^SAMM.*(FACS|codes).*\.(xlsx|xls|csv)$", re.IGNORECASE)
 COLUMNS = ("Subject", "Filename", "Onset Frame", "Apex Frame", "Offset Frame", "Estimated Emotion")
-EMOTION_SPELLINGS = {"others": "other"}  # datasets.md 3.2: meb maps Others besides Other
+EMOTION_SPELLINGS = {"others": "other"}  # docs/databases.md §3.2: meb maps Others besides Other
 
 
 def _rank(path: Path) -> tuple:

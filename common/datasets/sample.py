@@ -1,4 +1,4 @@
-"""The one record every loader returns (issue 2).
+"""The one record every loader returns.
 
 A ``Sample`` is one labelled expression clip of one database, read from the database's real
 on-disk layout. Frame numbers (``onset``, ``apex``, ``offset``) are the database's own absolute
@@ -65,7 +65,7 @@ class Sample:
 
 @dataclasses.dataclass(frozen=True)
 class Dropped:
-    """A sample left out of a run, or merged into another, with why (issue 16: nothing is dropped silently).
+    """A sample left out of a run, or merged into another, with why (nothing is dropped silently).
 
     ``stage`` says who dropped it: ``loader`` (listed but missing on disk, duplicate row merged),
     ``selection`` (the paper's ``select``: emotion outside its mapping, too short for it),

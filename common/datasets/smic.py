@@ -1,4 +1,4 @@
-"""SMIC (Li et al., FG 2013): the HS camera at 100 fps; layout in datasets.md section 2.
+"""SMIC (Li et al., FG 2013): the HS camera at 100 fps; layout in docs/databases.md §2.
 
 ``smic`` (SMIC-HS): no spreadsheet; labels come from folders
 ``SMIC_all_cropped/HS/s1/micro/<negative|positive|surprise>/s1_ne_01/reg_image%06d.bmp``. Subject
@@ -19,7 +19,7 @@ from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.sample import Sample, frame_number, warn_dropped
 from common.datasets.tables import DatabaseNotFound, cell, has_column, read_records, to_int, to_text
 
-FPS = 100.0  # HS camera, datasets.md 2.1
+FPS = 100.0  # HS camera, docs/databases.md §2.1
 SUBJECT_DIR = re.compile(r"^s\d+$", re.IGNORECASE)
 EMOTIONS = ("negative", "positive", "surprise")
 CODES = {"ne": "negative", "po": "positive", "sur": "surprise"}
@@ -97,7 +97,7 @@ def _clip_variants(subject: int, filename: str) -> list[tuple[str, str]]:
 def _rows_e(spreadsheet: Path) -> list[dict]:
     rows = []
     for record in read_records(spreadsheet, COLUMNS):
-        # Trailing note rows (datasets.md 2.2) have no integer subject and no file name.
+        # Trailing note rows (docs/databases.md §2.2) have no integer subject and no file name.
         if to_int(cell(record, "Subject")) is None or not to_text(cell(record, "Filename")):
             continue
         rows.append(record)

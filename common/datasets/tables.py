@@ -1,6 +1,6 @@
 """Reading the databases' spreadsheets: xlsx (openpyxl), xls (xlrd) and csv, by column name.
 
-The official label files differ in small ways (``datasets.md`` sections 1.4, 2.2, 3.2, 4.2): SAMM puts
+The official label files differ in small ways (docs/databases.md §1.4, 2.2, 3.2, 4.2): SAMM puts
 its header below 13 preamble rows, CASME II has two blank header cells, CAS(ME)^2 has no header
 at all, numbers and text are mixed in one column. These helpers turn any of them into plain rows
 of Python values, find the header row, and convert cells the way every loader needs.

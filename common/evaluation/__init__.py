@@ -1,1 +1,1 @@
-"""Protocols (``splits``), metrics (``metrics``) and the resumable fold loop (``runner``); issue 4."""
+"""Protocols (``splits``), metrics (``metrics``) and the resumable fold loop (``runner``)."""

@@ -1,4 +1,4 @@
-"""How long will it take? ``run_all.py --paper ID --estimate`` (issue 15).
+"""How long will it take? ``run_all.py --paper ID --estimate``.
 
 For each planned experiment (its effective config: profile and ``--set`` applied) :func:`estimate`
 loads the data, lets the paper select and make its folds (cheap: no face check, no training),

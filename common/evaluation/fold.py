@@ -1,4 +1,4 @@
-"""The fold skeleton every paper fills (issue 14): the paper brings its inputs, model and recipe.
+"""The fold skeleton every paper fills: the paper brings its inputs, model and recipe.
 
 A paper's ``run_fold(ctx)`` reads as its method::
 
@@ -100,7 +100,7 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
 
 def timing_extra(fit_started: float, predict_started: float, predict_ended: float, test_clips: int,
                  started: float) -> dict[str, float]:
-    """``extra["timing"]`` of a fold (the benchmark's cost columns, issue 12): input preparation, training
+    """``extra["timing"]`` of a fold (the benchmark's cost columns): input preparation, training
     and prediction seconds, and inference milliseconds per test clip (the whole pass, batched)."""
     return {"inputs_seconds": round(fit_started - started, 4), "fit_seconds": round(predict_started - fit_started, 4),
             "predict_seconds": round(predict_ended - predict_started, 4),

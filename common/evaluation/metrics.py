@@ -1,6 +1,6 @@
-"""UF1, UAR and accuracy, pooled over folds and mean over folds, from stored predictions (issue 4).
+"""UF1, UAR and accuracy, pooled over folds and mean over folds, from stored predictions.
 
-Definitions (MEGC 2019, "Recognition Challenge" description; CONVENTIONS: Evaluation):
+Definitions (MEGC 2019, "Recognition Challenge" description; docs/house.md, Evaluation):
 
 - ``uf1`` (unweighted F1): per class ``F1_c = 2 TP_c / (2 TP_c + FP_c + FN_c)``, then the
   unweighted mean over classes. Pooled over folds, ``TP/FP/FN`` are summed over all folds
@@ -39,7 +39,7 @@ METRICS = ("uf1", "uar", "accuracy")
 ABSENT = ("exclude", "zero")
 # Fold records with these statuses carry predictions that count in the metrics. A fold whose
 # training diverged ("nan") did not train as the recipe says: by default (``nan_folds="exclude"``,
-# issue 16) its predictions are kept (per-fold scores, predictions.csv) but left out of the
+# data checks) its predictions are kept (per-fold scores, predictions.csv) but left out of the
 # pooled and fold-mean scores, and listed, so that no headline number mixes in an untrained model;
 # ``nan_folds="include"`` counts them (its scores then include whatever the diverged model predicted).
 SCORED_STATUSES = ("ok",)

@@ -1,4 +1,4 @@
-"""Folds over processes and machines (issue 15): ``run_all.py --workers N`` and ``--cluster ADDRESS``.
+"""Folds over processes and machines: ``run_all.py --workers N`` and ``--cluster ADDRESS``.
 
 Folds are independent and each is written atomically (``common.evaluation.runner``). The runner
 works out which folds are still to run (fingerprints and stored fold files, exactly as in a

@@ -1,4 +1,4 @@
-"""The one entry point that runs papers' experiments and writes their reports (issue 14).
+"""The one entry point that runs papers' experiments and writes their reports.
 
 ``run_all.py`` is a thin CLI over :func:`run_papers`; the benchmark (``common.benchmark``) runs its
 tracks through the same :func:`common.evaluation.runner.run_experiment`. Nothing here imports a
@@ -34,7 +34,7 @@ class PaperPlan:
 
 @dataclasses.dataclass(frozen=True)
 class RunSettings:
-    """How to run: the CLI's options, resolved (README "Running")."""
+    """How to run: the CLI's options, resolved (docs/running.md, "Running a paper")."""
 
     data_root: Path | None = None  # None: the synthetic corpus (generated on first use)
     profile: str | None = None  # None: paper on real data, quick on a synthetic corpus
@@ -131,7 +131,7 @@ def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks
 
 def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) -> None:
     """Check that ``out`` is a writable folder and lock each of ``folders`` in it
-    (``common.files.folder_lock``) before any work, or one :class:`runner.RunError` line (issue 16)."""
+    (``common.files.folder_lock``) before any work, or one :class:`runner.RunError` line."""
     from common.files import OutputError, folder_lock, prepare_output_folder
 
     try:

@@ -1,4 +1,4 @@
-"""One resumable fold loop for every paper (issue 4; contract: ``common/experiment.py``).
+"""One resumable fold loop for every paper (contract: ``common/experiment.py``).
 
 :func:`run_experiment` applies the profile and ``--set`` overrides to the experiment's config,
 loads the databases it names, lets the paper select samples and make folds, calls
@@ -61,7 +61,7 @@ process or a Dask worker computed it: ``common.evaluation.parallel``).
                       "flagged": [{"key", "verdict", "reason", "positions", "found", "box_shift",
                                    "box_scale", "landmark_shift", "frames"}], "verdicts": {key: verdict}}}
 
-``selection`` (issue 16): every sample dropped or merged on the way from the databases to the
+``selection``: every sample dropped or merged on the way from the databases to the
 folds, with its reason and stage (loader / selection / frames / faces), and the kept samples
 flagged (frame-number gaps; faces ``fallback``/``face_lost``). ``face_quality``: the verdict of
 every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
@@ -251,7 +251,7 @@ def environment() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Selection checks (issue 16): what is dropped or flagged, and the faces
+# Selection checks: what is dropped or flagged, and the faces
 
 
 FACES_POLICIES = ("exclude", "keep", "refuse")  # what a run does with a clip without a face
@@ -285,7 +285,7 @@ def _frame_gaps(sample) -> str:
 def screen_selection(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
                      faces_policy: str = "exclude", log: Callable[[str], None] = print,
                      tag: str = "") -> tuple[Selection, dict, dict]:
-    """The selection a run trains on, and what was dropped or flagged on the way (issue 16).
+    """The selection a run trains on, and what was dropped or flagged on the way.
 
     In order: the loaders' drops (clips listed but missing, duplicate csv rows merged) and the
     paper's own (``selection.dropped``) are recorded; clips with fewer frames than
@@ -420,7 +420,7 @@ _PER_SAMPLE = ("test_indices", "keys", "datasets", "subjects", "y_true", "y_pred
 
 def fold_record_problem(record: Any) -> str:
     """Why a parsed fold file cannot be reused (a missing key, a wrong type, lists of different
-    lengths...), or ``""`` when it is a well-formed record (issue 16: never a KeyError on resume)."""
+    lengths...), or ``""`` when it is a well-formed record (never a KeyError on resume)."""
     if not isinstance(record, dict):
         return f"holds a JSON {type(record).__name__}, not a fold record"
     if record.get("schema") != FOLD_SCHEMA:
@@ -653,7 +653,7 @@ def compute_fold(experiment: Experiment, job: FoldJob, log: Callable[[str], None
     status, reason, outcome = _run_one_fold(experiment, ctx, len(job.selection.class_names))
     record = _record(job.base, job.selection, job.fold, job.fingerprint, status, reason, time.perf_counter() - t0,
                      outcome)
-    # the benchmark's cost columns (issue 12): this fold's preprocessing cache activity, the process's peak memory
+    # the benchmark's cost columns: this fold's preprocessing cache activity, the process's peak memory
     record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
     _write_output(write_json_atomic, job.path, record)
     return record
@@ -745,7 +745,7 @@ def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_cl
     """``(record to reuse, "")``, or ``(None, why it is recomputed)`` (``""``: nothing stored yet).
 
     A stored fold is reused only when it is well-formed, has this fold's fingerprint, did not
-    fail, and its samples are this fold's; a damaged file is recomputed with a notice (issue 16).
+    fail, and its samples are this fold's; a damaged file is recomputed with a notice.
     """
     stored, damage = load_fold_record(path)
     if damage:

@@ -1,4 +1,4 @@
-"""Evaluation protocols as named functions on scikit-learn splitters (issue 4; CONVENTIONS: Evaluation).
+"""Evaluation protocols as named functions on scikit-learn splitters (docs/house.md, Evaluation).
 
 Every protocol takes a :class:`~common.experiment.Selection` (or a plain list of
 :class:`~common.datasets.sample.Sample`; labels are then the ``emotion`` strings) and returns a

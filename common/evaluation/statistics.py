@@ -1,4 +1,4 @@
-"""Benchmark statistics from stored per-sample predictions (issue 12, "Statistics"; algorithms.md 9.2).
+"""Benchmark statistics from stored per-sample predictions (docs/methods.md §9.2).
 
 Everything here is computed from the arrays the runner stores per test sample (``y_true``,
 ``y_pred``, ``subjects``, ``datasets``, fold names: fold records or ``predictions.csv``, see
@@ -19,13 +19,13 @@ Everything here is computed from the arrays the runner stores per test sample (`
 
 The resampled unit is the subject, identified by ``(dataset, subject)`` so that two databases
 using the same subject name stay two subjects. Resampling clips instead would ignore that a
-subject's clips are correlated and give intervals that are too narrow (algorithms.md 9.2).
+subject's clips are correlated and give intervals that are too narrow (docs/methods.md §9.2).
 
 How it is computed. Each subject's confusion matrix is counted once; a resample's pooled
 confusion matrix is then the sum of its drawn subjects' matrices (a subject drawn twice counts
 twice), which is exactly the confusion matrix of the concatenated predictions of the drawn
 subjects, and the score is ``metrics.scores_from_confusion`` of it. The resampling itself is
-``scipy.stats.bootstrap`` (``method="percentile"`` by default, as algorithms.md describes; ``"BCa"``
+``scipy.stats.bootstrap`` (``method="percentile"`` by default, as docs/methods.md describes; ``"BCa"``
 and ``"basic"`` are passed through) applied to the array of subject indices 0..S-1 with a statistic
 that gathers the drawn subjects' matrices, and ``scipy.stats.permutation_test``
 (``permutation_type="samples"``) for the paired permutation test. Only the label-permutation null

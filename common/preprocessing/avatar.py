@@ -1,4 +1,4 @@
-"""Emotion Avatar Image (Kumar et al. 2019, sections 3.3-3.4; Yang & Bhanu 2012; algorithms.md 3.1).
+"""Emotion Avatar Image (Kumar et al. 2019, sections 3.3-3.4; Yang & Bhanu 2012; docs/methods.md §3.1).
 
 Kumar et al.: "we chose the first frame of the video to be the reference frame ... OpenFace
 computes the 68 facial landmark points on the facial image and computes an affine

@@ -1,5 +1,5 @@
-"""On-disk cache of preprocessing stages (issue 3; CONVENTIONS "each stage is a function of its
-inputs and its parameters, which is also its cache key").
+"""On-disk cache of preprocessing stages: each stage is a function of its inputs and its parameters,
+which are also its cache key (docs/house.md, "Preprocessing stages and the cache").
 
 ``cached(stage, inputs, params, compute)`` returns ``compute()``'s result, computing it at most
 once per (stage, inputs, params): the key is the SHA-256 of the stage name, the canonical JSON of
@@ -49,7 +49,7 @@ _KIND_KEY = "__kind__"
 class CacheStats:
     """Counts per stage name of hits, misses (computed) and rebuilt corrupt entries, and the seconds
     spent computing (``compute()`` plus writing the entry, less the time of ``cached()`` calls nested in
-    that ``compute()``, which count for their own stage) and reading hits (issue 12: the benchmark's
+    that ``compute()``, which count for their own stage) and reading hits (the benchmark's
     preprocessing cost, first pass vs cached). Process-wide: work done in other processes is not counted."""
 
     hits: collections.Counter = dataclasses.field(default_factory=collections.Counter)

@@ -1,7 +1,7 @@
 """Dynamic images by approximate rank pooling (Bilen et al., CVPR 2016 / TPAMI 2017).
 
 Le et al. 2020 (section III-B) summarise each magnified clip into one RGB dynamic image and
-crop its regions. ../shared/algorithms.md section 2:
+crop its regions. docs/methods.md §2:
 
 * coefficients of rank pooling on time-averaged frames, closed form
   ``alpha_t = 2(T - t + 1) - (T + 1)(H_T - H_{t-1})`` (H_t harmonic numbers), equal to the
@@ -12,7 +12,7 @@ crop its regions. ../shared/algorithms.md section 2:
   Python ports), then uint8 (rounded, as MATLAB's ``uint8``).
 
 Because ``sum_t alpha_t = 0``, ``D = sum_t alpha_t (I_t - I_1)``: we weight frame differences,
-which is the same image (any constant offset cancels, algorithms.md 2.2) but makes a static
+which is the same image (any constant offset cancels, docs/methods.md §2.2) but makes a static
 clip exactly zero instead of float round-off that the min-max would blow up to 0-255 noise.
 
 Speed (benchmarks/bench_signal.py, 100-frame 256x256 clips, shared 2-core machine at load

@@ -1,4 +1,4 @@
-"""Face-quality check of a clip (issue 16, "Faces"): is there a face, and does it stay put?
+"""Face-quality check of a clip: is there a face, and does it stay put?
 
 Every paper detects the face once, on the first frame (Aouayeb 3.1, Reddy III-B, Talluri 4.1,
 Le IV-A, Kumar 3.3; ``common.preprocessing.faces.clip_landmarks``), and reuses that box, or

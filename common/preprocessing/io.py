@@ -1,7 +1,7 @@
 """Reading frames from disk (shared by every pipeline).
 
 OpenCV reads JPEG, BMP and PNG; a file that is missing, cannot be decoded or is not complete is
-one clear error naming it (issue 16: libjpeg decodes a truncated JPEG as a half-grey frame and
+one clear error naming it (libjpeg decodes a truncated JPEG as a half-grey frame and
 only prints "Premature end of JPEG file", without the file's name). Completeness is checked on the
 bytes already read, before decoding, so it costs nothing measurable: a JPEG must end with its EOI
 marker ``FF D9`` (only zero padding may follow), a PNG with its ``IEND`` chunk, and a BMP must be

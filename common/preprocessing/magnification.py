@@ -3,7 +3,7 @@
 Used by Kumar et al. 2019 (section 3.1: alpha = 10 at test time, 5/10/15 for training
 augmentation) and Le et al. 2020 (section III-A) to enlarge facial micro-movements before
 the avatar / dynamic image. Follows the MIT MATLAB reference code
-(``amplify_spatial_lpyr_temporal_iir.m`` / ``..._butter.m``; ../shared/algorithms.md section 1):
+(``amplify_spatial_lpyr_temporal_iir.m`` / ``..._butter.m``; docs/methods.md §1):
 
 * spatial decomposition: Laplacian pyramid of MATLAB ``buildLpyr(..., 'auto')`` height
   (5-tap binomial filter, ``pyramid_height``); built with ``cv2.pyrDown``/``cv2.pyrUp``, whose
@@ -21,7 +21,7 @@ the avatar / dynamic image. Follows the MIT MATLAB reference code
   saturated pixels could differ).
 * pyramids are built per frame with OpenCV (measured faster here than one multi-channel call
   over all frames); the 'ideal' FFT filter of the reference is not implemented (not asked for
-  by the papers; it needs the whole clip and has a coarse resolution, algorithms.md 1.3).
+  by the papers; it needs the whole clip and has a coarse resolution, docs/methods.md §1.3).
 
 Implementation note: pyramid construction, the temporal filters and the per-level gains are
 all linear, and the temporal filters act pixel-wise, so band-passing the pixels first and then
@@ -33,7 +33,7 @@ magnified YIQ signal is mapped back to RGB and added to the untouched input fram
 pyramid, collapse, add), so memory is one output clip plus a few frames and the work stays in
 cache; no per-pixel Python loop (the loops run over frames and pyramid levels).
 
-Differences from the popular Python port tvaranka/Python-evm (algorithms.md 1.6), both covered
+Differences from the popular Python port tvaranka/Python-evm (docs/methods.md §1.6), both covered
 by regression tests: the magnified signal is added to the current frame (the port adds it to
 frame 0), and gains run in the reference order (the port reverses them, amplifying fine detail
 beyond the paper's bound).
@@ -42,8 +42,7 @@ Speed (benchmarks/bench_signal.py, 100-frame 256x256 uint8 clips, the shared 2-c
 machine): grey about 0.25-0.3 ms/frame at load < 1 (measured on the first, non-streaming
 version of this module), 0.69 ms/frame at load ~9.5; RGB (YIQ)
 2.3 ms/frame at load ~9.5. Side by side in the same run, a port-style implementation (the
-port's per-level computation pattern) takes 2.1x (grey) and 1.6x (RGB) as long; algorithms.md
-1.6 measured the port itself at 0.5 ms (grey) and 1.5 ms (RGB) per frame on a quiet machine.
+port's per-level computation pattern) takes 2.1x (grey) and 1.6x (RGB) as long; docs/methods.md §1.6 measured the port itself at 0.5 ms (grey) and 1.5 ms (RGB) per frame on a quiet machine.
 """
 from __future__ import annotations
 
@@ -61,7 +60,7 @@ YIQ_TO_RGB = np.linalg.inv(RGB_TO_YIQ)
 
 
 def iir_cutoff_hz(r: float, fps: float) -> float:
-    """-3 dB cut-off (Hz) of the first-order low-pass ``y += r (x - y)`` at ``fps`` (algorithms.md 1.3).
+    """-3 dB cut-off (Hz) of the first-order low-pass ``y += r (x - y)`` at ``fps`` (docs/methods.md §1.3).
 
     ``r = 0.4`` at 30 fps gives 2.49 Hz; ``r = 0.05`` at 100 fps gives 0.82 Hz.
     """
@@ -76,7 +75,7 @@ def iir_cutoff_hz(r: float, fps: float) -> float:
 
 
 def iir_coefficient(cutoff_hz: float, fps: float) -> float:
-    """Inverse of ``iir_cutoff_hz``: the ``r`` whose -3 dB cut-off is ``cutoff_hz`` (algorithms.md 1.3).
+    """Inverse of ``iir_cutoff_hz``: the ``r`` whose -3 dB cut-off is ``cutoff_hz`` (docs/methods.md §1.3).
 
     With theta = 2 pi f_c / fs, c = cos(theta), q = (2 - c) - sqrt((2 - c)^2 - 1): r = 1 - q.
     """
@@ -148,7 +147,7 @@ def low_pass_coefficients(
     matlab_butter_cutoffs: bool = False,
 ) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
     """(b0, b1, a1) of the two first-order low-passes (high cut-off, low cut-off) whose difference
-    is the band-pass: ``y[n] = b0 x[n] + b1 x[n-1] - a1 y[n-1]`` (algorithms.md 1.3).
+    is the band-pass: ``y[n] = b0 x[n] + b1 x[n-1] - a1 y[n-1]`` (docs/methods.md §1.3).
 
     "iir": ``y += r (x - y)``, i.e. (r, 0, r - 1), with r1 / r2 or, when ``fps``, ``low_hz`` and
     ``high_hz`` are given, ``r1 = iir_coefficient(high_hz, fps)``, ``r2 = iir_coefficient(low_hz, fps)``.
@@ -274,7 +273,7 @@ def magnify(
         fps)``. ``temporal_filter="butterworth"`` needs all three and designs
         ``scipy.signal.butter(1, f, fs=fps)`` so that the stated band is the real band.
     matlab_butter_cutoffs: True reproduces the reference code's ``butter(1, f/samplingRate)``,
-        whose real cut-offs are f/2 because MATLAB normalises to Nyquist (algorithms.md 1.3).
+        whose real cut-offs are f/2 because MATLAB normalises to Nyquist (docs/methods.md §1.3).
     lambda_c, levels, exaggeration: spatial cut-off wavelength, pyramid height (None = MATLAB
         'auto') and the reference code's exaggeration factor 2 (``level_gains``).
     yiq, chrom_attenuation: for RGB, process in NTSC/YIQ and scale the magnified I, Q by
@@ -319,7 +318,7 @@ def magnify(
         magnified = _amplify_levels(band, gains)
         if from_yiq is not None:
             magnified = cv2.transform(magnified, from_yiq)
-        # Added to the *current* frame (the Python port adds it to frame 0: algorithms.md 1.6).
+        # Added to the *current* frame (the Python port adds it to frame 0: docs/methods.md §1.6).
         if scale is not None:  # uint8: saturate_cast = round half to even and clip to 0..255
             magnified *= np.float32(255.0)
             output[t] = cv2.add(frames[t], magnified, dtype=cv2.CV_8U)

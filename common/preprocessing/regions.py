@@ -1,6 +1,6 @@
-"""Every paper's face crops, as named recipes on dlib 68-point landmarks (issue 3).
+"""Every paper's face crops, as named recipes on dlib 68-point landmarks.
 
-Landmarks ``points`` are (68, 2) (x, y), 0-based iBUG indices (algorithms.md 8.1; "right" is
+Landmarks ``points`` are (68, 2) (x, y), 0-based iBUG indices (docs/methods.md §8.1; "right" is
 the subject's right, the image left). Frames are uint8 (H, W) grey or (H, W, 3) RGB.
 
 * Talluri et al. 2022, section 4.2 (128 x 128 face crop from landmarks): ``landmark_face_crop``.
@@ -22,7 +22,7 @@ RIGHT_EYE, LEFT_EYE = tuple(range(36, 42)), tuple(range(42, 48))
 MOUTH = tuple(range(48, 68))
 OUTER_LIPS = tuple(range(48, 60))
 # Points that move little with expressions: jaw outline, nose, the four eye corners
-# (algorithms.md 3.1 step 1). Default for Kumar's registration (see align_to_reference).
+# (docs/methods.md §3.1 step 1). Default for Kumar's registration (see align_to_reference).
 STABLE_POINTS = JAW + NOSE + (36, 39, 42, 45)
 
 
@@ -81,7 +81,7 @@ def reference_shape(points, size=224, margin: float = 0.1) -> np.ndarray:
     centred and scaled so its bounding box fills ``1 - 2 x margin`` of the frame.
 
     Kumar et al. 3.3 register every frame to the first frame; this puts that reference face in
-    the CNN's 224 x 224 frame (algorithms.md 3.1 step 2).
+    the CNN's 224 x 224 frame (docs/methods.md §3.1 step 2).
     """
     p = as_points(points)
     width, height = _size(size)

@@ -18,7 +18,7 @@
 * ``resample_indices`` / ``interpolate_frames``: a fixed number of frames by uniform index
   resampling, or by linear interpolation in time.
 * ``pad_sequences``: Keras ``pad_sequences`` semantics for (T, F) feature sequences (Aouayeb
-  et al. zero-pad their LSTM inputs; Keras pads at the front by default, algorithms.md 6.1),
+  et al. zero-pad their LSTM inputs; Keras pads at the front by default, docs/methods.md §6.1),
   written in NumPy so that preprocessing does not import TensorFlow; equal to
   ``keras.utils.pad_sequences`` (tests/test_temporal.py).
 """

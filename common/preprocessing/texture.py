@@ -1,7 +1,7 @@
 """Removal of frames with low textural variance (Kumar et al., CVPRW 2019, section 3.2).
 
 Kumar et al. follow Li, Huang and Zhao (ICIP 2018) before averaging the kept frames into the
-Emotion Avatar Image (../shared/algorithms.md 3.2). Steps and parameters, all from section 3.2:
+Emotion Avatar Image (docs/methods.md §3.2). Steps and parameters, all from section 3.2:
 
 1. LBP texture map of every frame (``skimage.feature.local_binary_pattern``, P = 8, R = 1,
    'default' codes 0..255) of the grey frame.

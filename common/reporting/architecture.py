@@ -1,4 +1,4 @@
-"""Layer tables of built Keras models, and their comparison with a paper's table (issue 4).
+"""Layer tables of built Keras models, and their comparison with a paper's table.
 
 Used by ``run_all.py --architectures`` and by the report's architecture pages.
 """

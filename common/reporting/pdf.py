@@ -1,9 +1,9 @@
-"""``reports/<paper>/report.pdf`` and ``reports/<paper>/results.json`` (issue 4: Reports).
+"""``reports/<paper>/report.pdf`` and ``reports/<paper>/results.json`` (Reports).
 
-Pages, the answer first (issue 12): (1) the paper's reported numbers beside ours (difference,
+Pages, the answer first: (1) the paper's reported numbers beside ours (difference,
 aggregation, profile) and all our scores; then per experiment: a summary with failed folds, the selection (samples selected
 and kept per class, every sample dropped or merged with its reason, the flagged clips and the
-face-quality counts; issue 16), thumbnails of the flagged clips where faces may be shown (the
+face-quality counts), thumbnails of the flagged clips where faces may be shown (the
 synthetic corpus, or ``--allow-faces``), pooled confusion matrices per scope, per-fold scores
 and times, training curves; an architecture page per model (our layer
 table, beside the paper's where it gives one, mismatches shaded red); each experiment's own
@@ -69,7 +69,7 @@ def _run_page(paper_id: str, paper: Any, context: ReportContext, results: Mappin
     for name, res in results.items():
         counts = ", ".join(f"{k} {v}" for k, v in res.get("status_counts", {}).items())
         lines += _wrap(f"{name}: {res.get('title', '')}  [{len(res.get('folds', []))} folds: {counts}]", 93)
-        for warning in res.get("warnings", []):  # folds left out of the scores (issue 16)
+        for warning in res.get("warnings", []):  # folds left out of the scores
             lines += _wrap(f"    WARNING: {warning}", 93)
     lines += ["", "Environment"]
     lines += [f"  {k}: {v}" for k, v in env.items()]
@@ -99,7 +99,7 @@ def _comparison_figures(results: Mapping[str, Mapping], context: ReportContext) 
     out = []
     if rows:
         numbers, notes = [], []
-        for r in rows:  # numbered notes explaining gaps (CONVENTIONS: Results)
+        for r in rows:  # numbered notes explaining gaps (docs/house.md, Results)
             if r.get("note"):
                 notes.append(f"[{len(notes) + 1}] {r['experiment']} {r['metric']}/{r['scope']}: {r['note']}")
             numbers.append(f"[{len(notes)}]" if r.get("note") else "")
@@ -171,7 +171,7 @@ def _experiment_figures(name: str, res: Mapping[str, Any]) -> list[plt.Figure]:
 
 def _selection_figures(name: str, res: Mapping[str, Any], allow_faces: bool) -> list[plt.Figure]:
     """The selection page (before/after counts, dropped and flagged samples) and, where faces may be
-    shown, thumbnails of the clips the face check flagged (issue 16)."""
+    shown, thumbnails of the clips the face check flagged."""
     selection = res.get("selection")
     if not selection:
         return []

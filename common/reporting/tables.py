@@ -1,4 +1,4 @@
-"""The report's tables as plain rows, written to CSV beside the PDF (CONVENTIONS: Results).
+"""The report's tables as plain rows, written to CSV beside the PDF (docs/house.md, Results).
 
 Every table the PDF shows is built here from ``results.json`` content only, so the PDF, the
 CSV files and the JSON always hold the same numbers.

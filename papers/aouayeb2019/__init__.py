@@ -12,7 +12,7 @@ from papers.aouayeb2019 import protocol, report, reported
 from papers.aouayeb2019.config import CONFIG, PROFILES
 from papers.aouayeb2019.model import models
 
-# Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. 3.1 feeds every frame of a
+# Fewest frames a clip needs (Experiment.min_frames): Sec. 3.1 feeds every frame of a
 # clip to the LSTM (Sec. 3.2); one frame has no temporal dynamics to model.
 MIN_FRAMES = 2
 # quick and smoke (the paper profile is the config itself).
@@ -27,7 +27,7 @@ PAPER = Paper(
     status="implemented",
     models=models,
     # Sec. 5 gives the total, 1,093,531; its split (six region CNNs of 106,852 and the LSTM stage of
-    # 452,419) is the one reading that reproduces it (algorithms.md 6; README).
+    # 452,419) is the one reading that reproduces it (docs/methods.md §6; README).
     parameter_counts={**{f"region_cnn_{r}": (106_852, "Sec. 5 total 1,093,531 = 6 x 106,852 + 452,419")
                          for r in range(6)},
                       "lstm_stage": (452_419, "Sec. 5 total 1,093,531 = 6 x 106,852 + 452,419")},
@@ -58,7 +58,7 @@ EXPERIMENTS = (
     ),
 )
 
-# The benchmark (issue 12): one pipeline (six region CNNs, then the LSTM stage), the paper's own.
+# The benchmark: one pipeline (six region CNNs, then the LSTM stage), the paper's own.
 BENCHMARK_MODELS: tuple[str, ...] = ("region_cnn_lstm",)
 # Table 2's other rows (the MEGC 2019 LBP-TOP baseline and the challenge entries): published, not run
 # by us; the benchmark's leaderboard shows them under the methods. The paper's own row is the

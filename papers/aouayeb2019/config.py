@@ -1,6 +1,6 @@
 """Configuration of Aouayeb et al. 2019 (MLSP): every value names its paper section.
 
-Frozen dataclasses (CONVENTIONS: Configuration). ``--set stage1.epochs=5`` and the profiles below
+Frozen dataclasses (docs/house.md, Configuration). ``--set stage1.epochs=5`` and the profiles below
 are dotted overrides applied with ``common.config.apply_overrides``. Choices the paper leaves open
 are marked "choice" and listed in the README's deviations ledger.
 """
@@ -56,11 +56,11 @@ class ModelConfig:
     cnn_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.2  # Sec. 4.1.2: "followed by Dropout with 0.2"
     pool_size: Annotated[int, Range(ge=1)] = 2  # choice: max-pool sizes not stated (authors' later code: 2)
     head_pooling: Literal["global_average", "average_flatten"] = "global_average"  # Sec. 3.2 "average-pooling": GAP is the reading giving Sec. 5's count
-    lstm_units: Annotated[int, Range(ge=1)] = 120  # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs" (= units, algorithms.md 6.2)
+    lstm_units: Annotated[int, Range(ge=1)] = 120  # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs" (= units, docs/methods.md §6.2)
     lstm_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.2  # Sec. 4.1.2: "after each LSTM we added a dropout layer with a value of 0.2"
     fc_units: Annotated[int, Range(ge=1)] = 64  # Sec. 4.1.2: "a dense layer of 64 neurons with Leaky ReLU"
     leaky_slope: Annotated[float, Range(ge=0, le=1)] = 0.3  # choice: not stated; Keras 2.2.4 LeakyReLU default (authors' 2022 code: 0.01)
-    # Issue 15 (how stage 1 is executed, not the architecture; False in every profile): True trains the six
+    # how stage 1 is executed, not the architecture; False in every profile: True trains the six
     # region CNNs as ONE Keras model (six inputs, six outputs, the six CNNs nested as they are) on the sum of
     # their six focal losses. Their parameters are disjoint and Adam is per-parameter, so every CNN gets the
     # updates separate training gives on the same batches; the one difference: one shuffle order shared by
@@ -96,7 +96,7 @@ class AouayebConfig:
     loss: LossConfig = LossConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     # Sec. 4.1.2: "The CNN was trained with 64 batch size and 100 epochs"; optimiser and learning
-    # rate are not stated (choice: Adam 1e-4, the authors' 2022 code, algorithms.md 5).
+    # rate are not stated (choice: Adam 1e-4, the authors' 2022 code, docs/methods.md §5).
     stage1: TrainConfig = TrainConfig(optimizer="adam", learning_rate=1e-4, batch_size=64, epochs=100)
     # Sec. 4.1.2: "the LSTM was trained with 244 batch size and 60 epochs"; optimiser as stage 1.
     stage2: TrainConfig = TrainConfig(optimizer="adam", learning_rate=1e-4, batch_size=244, epochs=60)
@@ -110,7 +110,7 @@ CONFIG = AouayebConfig()  # the paper's recipe (the `paper` profile)
 # larger learning rate so that the protocol runs end to end on a 2-core CPU, and region CNNs that see
 # each crop minus the clip's first crop (the synthetic classes live only in motion); see the README ledger.
 # SYNTHETIC_INPUTS (DEVIATION, quick/smoke only, ledger #1, #10, #12, #15, #19): the inputs and loss the
-# quick/smoke profiles had before the paper profile followed the text (issue 13), kept so that
+# quick/smoke profiles had before the paper profile followed the text, kept so that
 # `make demo` and the smoke test measure what they measured: the authors' canvas boxes on the
 # enlarged, white-letterboxed face, front padding and Keras's target-only focal loss.
 SYNTHETIC_INPUTS = {
@@ -124,7 +124,7 @@ PROFILES = {
     "paper": {},
     "quick": {
         **SYNTHETIC_INPUTS,
-        # 8 frames per clip (16 before issue 17; ledger #16): make demo within 5 minutes on 2 cores,
+        # 8 frames per clip (16 before the demo speed-up; ledger #16): make demo within 5 minutes on 2 cores,
         # pooled UF1 0.796 with 8 frames vs 0.794 with 16 on the synthetic default corpus (same code).
         "data.frames_per_clip": 8,
         "data.seq_len": 8,
@@ -133,7 +133,7 @@ PROFILES = {
         "stage2.epochs": 100,
         "stage2.batch_size": 32,
         "stage2.learning_rate": 1e-3,
-        "stage2.one_pass": True,  # the loop, not the method: 100 epochs of 3 steps in one Keras pass (issue 17)
+        "stage2.one_pass": True,  # the loop, not the method: 100 epochs of 3 steps in one Keras pass
     },
     "smoke": {
         **SYNTHETIC_INPUTS,

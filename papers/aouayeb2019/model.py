@@ -10,7 +10,7 @@ region; six LSTM(120) + Dropout 0.2, concatenated, Dense 64 LeakyReLU, Dense 3 s
 
 The paper's total, 1,093,531 trainable parameters (Sec. 5), is reproduced exactly by 4-channel
 (RGBA, letterboxed PNG) inputs with global average pooling after the 72-channel concatenation
-(shared/algorithms.md Sec. 6.2): 6 x 106,852 + 452,419.
+(docs/methods.md §6.2): 6 x 106,852 + 452,419.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ REGION_SIZES_WH = ((100, 80), (100, 80), (120, 80), (60, 60), (60, 60), (160, 60
 REGION_NAMES = ("eye_brow_left", "eye_brow_right", "nose", "cheek_left", "cheek_right", "mouth")
 NUM_REGIONS = 6
 
-# Verified counts (shared/algorithms.md Sec. 6.2); tests assert the builders against them.
+# Verified counts (docs/methods.md §6.2); tests assert the builders against them.
 PARAMS_REGION_CNN = {4: 106_852, 3: 106_752, 1: 106_552}  # by input channels
 PARAMS_LSTM_STAGE = 452_419
 PARAMS_TOTAL = {4: 1_093_531, 3: 1_092_931, 1: 1_091_731}  # Sec. 5 states 1,093,531
@@ -58,7 +58,7 @@ def build_region_cnn(input_shape: tuple[int, int, int], num_labels: int = 4, *, 
     x = layers.Rescaling(input_scale, name="scale")(inputs)
     # Sec. 4.1.2: "The first Convolution layer has 4 filters with a size of 5*5"; ReLU for all layers.
     # DEVIATION: padding and pool sizes are not stated; 'same' padding and 2x2 max pooling
-    # (the authors' later code, algorithms.md 6.1). Neither changes the parameter count.
+    # (the authors' later code, docs/methods.md §6.1). Neither changes the parameter count.
     x = layers.Conv2D(4, 5, padding="same", activation="relu", name="conv1_4x5x5")(x)
     x = layers.MaxPooling2D(pool_size, padding="same", name="maxpool1")(x)
     # Sec. 4.1.2: "the next one has 8 filters with a size of 3*3".
@@ -104,7 +104,7 @@ def build_lstm_stage(seq_len: int = 500, feature_dim: int = 20, regions: int = N
     inputs, outputs = [], []
     for r in range(regions):
         seq = keras.Input(shape=(seq_len, feature_dim), name=f"region{r}_features")  # (B, T, 20)
-        # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs": 120 units (algorithms.md 6.2).
+        # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs": 120 units (docs/methods.md §6.2).
         h = layers.LSTM(units, name=f"lstm{r}")(seq)  # (B, 120), last state
         h = layers.Dropout(dropout, name=f"lstm{r}_dropout")(h)  # Sec. 3.3: dropout after each LSTM
         inputs.append(seq)

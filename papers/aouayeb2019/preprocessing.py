@@ -1,7 +1,7 @@
 """The inputs of Aouayeb et al. 2019: six facial regions per frame (Sec. 3.1, Sec. 4.1.2), the region
 CNNs' input (Sec. 3.2) and the LSTMs' padded feature sequences (Sec. 3.3, Sec. 4.1.2).
 
-Landmarks ``points`` are (68, 2) (x, y), 0-based iBUG indices (algorithms.md 8.1; "right" is the
+Landmarks ``points`` are (68, 2) (x, y), 0-based iBUG indices (docs/methods.md §8.1; "right" is the
 subject's right, the image left). Frames are uint8 (H, W) grey or (H, W, 3) RGB.
 
 Two placements of the six boxes (``data.regions``):
@@ -10,7 +10,7 @@ Two placements of the six boxes (``data.regions``):
   landmarks, each box cropped from the frame and padded to its fixed size (:func:`landmark_regions`).
 * ``"canvas"`` (quick/smoke, ledger #19): the face letterboxed to 240 x 280 (:func:`letterbox`, the
   authors' ``resize_contain``) and the authors' fixed boxes of ``crop_6_ROIs.py``
-  (:data:`CANVAS_REGIONS`, :func:`canvas_regions`; algorithms.md 6.1).
+  (:data:`CANVAS_REGIONS`, :func:`canvas_regions`; docs/methods.md §6.1).
 
 :func:`region_crops` computes a clip's six crops; :func:`clip_regions` caches them per clip.
 """
@@ -75,7 +75,7 @@ CANVAS_SIZE = (240, 280)  # (width, height) of resize_contain (crop_6_ROIs.py)
 # Section 3.1 / section 4: "left eye + eyebrow, right eye + eyebrow, nose, left cheek, right
 # cheek and mouth, at size [100,80], [100,80], [120,80], [60,60], [60,60], [160,60]" (w x h);
 # boxes from crop_6_ROIs.py. The paper's "left" is the viewer's: R0 (x 0-100) is the image-left
-# side, i.e. the subject's right in our naming (algorithms.md 8.1).
+# side, i.e. the subject's right in our naming (docs/methods.md §8.1).
 CANVAS_REGIONS = (
     Region("right_eye_brow", 0, 100, 20, 100),
     Region("left_eye_brow", 140, 240, 20, 100),
@@ -86,7 +86,7 @@ CANVAS_REGIONS = (
 )
 
 # Letterbox / padding colours (RGBA). Sec. 4.1.2: "adding a black background"; the authors'
-# ``resize_contain`` pastes on (255, 255, 255, 0), white RGB with alpha 0 (algorithms.md 6.1).
+# ``resize_contain`` pastes on (255, 255, 255, 0), white RGB with alpha 0 (docs/methods.md §6.1).
 BACKGROUNDS = {"black": (0, 0, 0, 0), "white": (255, 255, 255, 0)}
 
 

@@ -85,7 +85,7 @@ def focal_alpha(train_labels: Sequence[int] | np.ndarray, num_classes: int) -> l
     """Sec. 3.4: alpha "set by inverse class frequency", from the fold's TRAINING labels only.
 
     ``alpha_k = (1 / n_k) / sum_j (1 / n_j)`` over the classes present (sums to 1,
-    algorithms.md 5); a class absent from the training labels gets 0 (it is never a target, so
+    docs/methods.md §5); a class absent from the training labels gets 0 (it is never a target, so
     its alpha never enters the loss).
     """
     counts = np.bincount(np.asarray(train_labels, dtype=int), minlength=num_classes).astype(float)
@@ -188,7 +188,7 @@ def folds(selection: Selection, config: AouayebConfig, seed: int) -> list[Fold]:
 # The fold
 
 
-# Issue 17 (speed, no change to the method): the seven compiled networks are kept across folds
+# speed, no change to the method: the seven compiled networks are kept across folds
 # (``common.training.compiled_like``): each fold still builds them afresh under the same seeds and
 # copies that start into the kept ones, so the numbers are those of compiling every fold, without
 # tracing the train and predict functions again (about 2-3 s of CPU per network and fold).
@@ -214,7 +214,7 @@ def _predict_in_batches(model: keras.Model, inputs, batch_size: int = 256) -> li
     Called eagerly, not through ``model.predict`` (``common.evaluation.fold.predict_probabilities``):
     a kept model's traced predict function would be traced again for every new last-batch shape
     (every fold has its own frame and clip counts), which is what TensorFlow's retracing warnings
-    reported (issue 17). Same layers, same weights.
+    reported. Same layers, same weights.
     """
     inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
     n = len(inputs[0])
@@ -265,7 +265,7 @@ def kept_across_folds(config: AouayebConfig) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Stage 1 as one graph (issue 15, ``model.train_regions_together``)
+# Stage 1 as one graph (``model.train_regions_together``)
 
 REGION_LOSS = "region_loss"  # the per-output metric holding each region's focal loss (see together_metrics)
 
@@ -274,7 +274,7 @@ def regions_together(cnns: Sequence[keras.Model]) -> keras.Model:
     """The region CNNs as ONE Keras model: input k feeds CNN k (nested as it is, so its weights are the same
     objects and its parameter count unchanged), output k is CNN k's softmax (output name: the CNN's name).
 
-    Issue 15: compiled with one loss per output (loss weights 1: Keras sums them), the gradient of the sum
+    Compiled with one loss per output (loss weights 1: Keras sums them), the gradient of the sum
     with respect to CNN k's parameters is CNN k's own loss's gradient (the parameters are disjoint), and
     Adam (or SGD) updates each parameter from its own gradient alone: every CNN gets the updates separate
     training gives on the same batches. Their dropout layers keep their own seed states, so the masks are
@@ -312,7 +312,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     the six padded feature sequences of each training clip train the LSTM stage, which predicts the
     test clips. Both losses: the focal loss of Sec. 3.4 with alpha from the fold's training labels.
     ``set_seed(seed + k)`` before building network k (k = region, 6 for the LSTM stage) keeps each
-    network's start independent of the others' training. ``model.train_regions_together`` (issue 15, an
+    network's start independent of the others' training. ``model.train_regions_together`` (an
     option): the six CNNs so built are trained in one fit as :func:`regions_together` (the same updates,
     one shuffle order for the six); features, histories and parameters are per CNN as without it.
     """
@@ -344,7 +344,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
     trained: dict[int, tuple[keras.Model, np.ndarray, dict]] = {}  # region -> (CNN, its frames, its history)
     if config.model.train_regions_together:
-        # Issue 15: the six CNNs, built as below (same seeds), trained as one graph on the sum of their six
+        # The six CNNs, built as below (same seeds), trained as one graph on the sum of their six
         # focal losses, in one fit over the same frames: the updates of separate training on the same batches.
         # DEVIATION (option, off in every profile; ledger #21): one shuffle order shared by the six CNNs
         # instead of six; the paper states no batch order.
@@ -432,7 +432,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
 
 # ---------------------------------------------------------------------------------------------
-# --estimate (issue 15)
+# --estimate
 
 
 def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:

@@ -1,7 +1,7 @@
 """The report pages of Aouayeb et al. 2019: Table 2 reproduced (baselines, the paper, ours), Table 1 beside
 our selection, and the Fig. 5 confusion matrix.
 
-Pages only draw (issue 14): from ``result.summary`` (results.json in memory), ``result.selection`` (the
+Pages only draw: from ``result.summary`` (results.json in memory), ``result.selection`` (the
 samples the folds index) and the ``context``; the transcribed numbers come from ``reported.py``.
 """
 from __future__ import annotations

@@ -48,7 +48,7 @@ BASELINES = (
 
 # Table 1: "Samples distribution in 3 classes of all datasets for CDE" (database x class; "3DB" is
 # our "all"). Footnotes: CASME II negative = disgust + repression; SAMM negative = anger, contempt,
-# disgust, fear, sadness. The same counts as the MEGC 2019 ground truth (datasets.md 5.1).
+# disgust, fear, sadness. The same counts as the MEGC 2019 ground truth (docs/databases.md §5.1).
 TABLE1_COUNTS = {
     "smic": {"negative": 70, "positive": 51, "surprise": 43, "total": 164},
     "casme2": {"negative": 88, "positive": 32, "surprise": 25, "total": 145},

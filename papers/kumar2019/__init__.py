@@ -1,4 +1,4 @@
-"""Kumar, Theagarajan, Peraza, Bhanu 2019: motion-magnified Emotion Avatar Images with ResNet-34 (issue 8).
+"""Kumar, Theagarajan, Peraza, Bhanu 2019: motion-magnified Emotion Avatar Images with ResNet-34.
 
 Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment``, ``BENCHMARK_MODELS``.
 
@@ -21,7 +21,7 @@ from papers.kumar2019 import protocol, report, reported
 from papers.kumar2019.config import PROFILES, Kumar2019Config, ProtocolConfig
 from papers.kumar2019.model import MODEL_NAME, models
 
-# Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. 3.2 magnifies motion with a
+# Fewest frames a clip needs (Experiment.min_frames): Sec. 3.2 magnifies motion with a
 # temporal band-pass filter over the clip's frames (Eulerian), and the EAI (Sec. 3.4) averages
 # those frames; one frame has no motion.
 MIN_FRAMES = 2
@@ -30,7 +30,7 @@ CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classificati
             "micro-expressions using motion magnified emotion avatar images\", IEEE/CVF Conference on "
             "Computer Vision and Pattern Recognition Workshops (CVPRW), 2019, pp. 12-20.")
 
-# The hooks every experiment shares: the pipeline (protocol.py) and the --estimate hooks (issue 15).
+# The hooks every experiment shares: the pipeline (protocol.py) and the --estimate hooks.
 _PIPELINE = dict(datasets=("megc2019",), select=protocol.select, folds=protocol.folds, run_fold=protocol.run_fold,
                  profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES,
                  training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip)
@@ -71,7 +71,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     + tuple(_cross_experiment(train, test) for train, test in reported.CROSS_PAIRS)
 )
 
-# The benchmark (issue 12): the paper's one model; its best-reported (and only) one first.
+# The benchmark: the paper's one model; its best-reported (and only) one first.
 BENCHMARK_MODELS: tuple[str, ...] = (MODEL_NAME,)
 
 

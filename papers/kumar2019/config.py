@@ -1,6 +1,7 @@
 """Configuration of Kumar, Theagarajan, Peraza, Bhanu 2019 (frozen dataclasses; every value sourced).
 
-"Paper" means ``../shared/papers/kumar2019_magnified_eai.txt``. Values the paper does not state
+"Paper" means Kumar, Theagarajan, Peraza, Bhanu, "Classification of facial micro-expressions
+using motion magnified emotion avatar images", CVPR Workshops 2019. Values the paper does not state
 are marked ``choice`` and explained in README.md's deviations ledger.
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ class MagnificationConfig:
     # negative / positive / surprise -> 250 / 218 / 249). "none": every clip at every training alpha (uniform x3).
     low_hz: Annotated[float, Range(gt=0)] = 1.0  # choice: the paper states no band; 1-10 Hz at each clip's own frame rate
     high_hz: Annotated[float, Range(gt=0)] = 10.0  # (IIR r1/r2 from iir_coefficient: 100 fps 0.456/0.061, 200 fps 0.268/0.031)
-    lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (reproduceResults.m; algorithms.md 1.4-1.5)
+    lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (reproduceResults.m; docs/methods.md §1.4-1.5)
     chrom_attenuation: Annotated[float, Range(ge=0)] = 0.1  # reference value for RGB (baby/wrist); no effect on grey SAMM
 
 
@@ -105,7 +106,7 @@ class Kumar2019Config:
     random_flip: bool = True  # Sec. 3.5: random horizontal flips every epoch (Keras RandomFlip, training only)
 
 
-# Profiles (issue 4): named dotted overrides of the paper configuration, recorded in every result.
+# Profiles: named dotted overrides of the paper configuration, recorded in every result.
 # quick: the same protocol on the synthetic corpus; ResNet-34 at 224 px for 30 epochs would take hours on a
 # 2-core CPU, so the face crop and the EAI are smaller and there are fewer epochs (smaller batches keep the
 # number of SGD steps up; the paper's learning rate and schedule are kept). The EAI minus the clip's first

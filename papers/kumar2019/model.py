@@ -29,7 +29,7 @@ from papers.kumar2019.config import Kumar2019Config
 
 MODEL_NAME = "resnet34_eai"
 BACKBONE_NAME = "resnet34"
-RESNET34_BACKBONE_PARAMS = 21_284_672  # He et al. Table 1 / torchvision resnet34 without its fc (algorithms.md 4)
+RESNET34_BACKBONE_PARAMS = 21_284_672  # He et al. Table 1 / torchvision resnet34 without its fc (docs/methods.md §4)
 
 
 def build_resnet34_eai(input_size: int, num_classes: int = 3, weights: str = "", random_flip: bool = True) -> keras.Model:

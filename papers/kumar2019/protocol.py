@@ -473,7 +473,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                            started=started, extra=extra)
 
 
-# ----------------------------------------------------------------------------- --estimate hooks (issue 15)
+# ----------------------------------------------------------------------------- --estimate hooks
 def training_stages(config, selection: Selection, fold: Fold) -> list:
     """The one model a fold trains (Sec. 3.5): ResNet-34 at ``model.input_size`` on the fold's training EAIs
     after the alpha augmentation (Sec. 3.1.1, :func:`training_plan`), for ``train.epochs`` of ``train.batch_size``."""

@@ -1,8 +1,8 @@
-"""Le, Tran, Rege 2020: dynamic images on facial regions with VGG19, ResNet50 and SENet50 (issue 7).
+"""Le, Tran, Rege 2020: dynamic images on facial regions with VGG19, ResNet50 and SENet50.
 
-Assembly only (issue 14): ``PAPER``, ``EXPERIMENTS`` (one per cell of Tables II and III: each
+Assembly only: ``PAPER``, ``EXPERIMENTS`` (one per cell of Tables II and III: each
 database x backbone under 10-fold cross-validation, and each cross-database direction x backbone
-the paper reports), ``BENCHMARK_MODELS`` and ``benchmark_experiment`` (issue 12). Settings and
+the paper reports), ``BENCHMARK_MODELS`` and ``benchmark_experiment``. Settings and
 profiles are in ``config.py``, inputs in ``preprocessing.py``, labels, folds and training in
 ``protocol.py``, the CNNs in ``model.py``, the paper's numbers in ``reported.py``, pages in ``report.py``.
 """
@@ -16,7 +16,7 @@ from papers.le2020 import protocol, report, reported
 from papers.le2020.config import BACKBONES, PAPER_WEIGHTS, Le2020Config, ProtocolConfig, profiles_for
 from papers.le2020.model import models
 
-# Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. III builds a dynamic image by
+# Fewest frames a clip needs (Experiment.min_frames): Sec. III builds a dynamic image by
 # rank pooling the clip's frames; rank pooling one frame gives the frame itself, not motion.
 MIN_FRAMES = 2
 
@@ -26,7 +26,7 @@ CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-express
 BACKBONE_TITLES = {"vgg19": "VGG19", "resnet50": "ResNet50", "senet50": "SENet50"}
 CROSS_PAIRS = (("samm", "casme2"), ("casme2", "samm"))  # Table III columns (train/test)
 CROSS_BACKBONES = ("resnet50", "vgg19")  # Table III rows
-# The benchmark (issue 12): VGG19 + ROI first, the paper's best in every column of Tables II and III; the others as options.
+# The benchmark: VGG19 + ROI first, the paper's best in every column of Tables II and III; the others as options.
 BENCHMARK_MODELS: tuple[str, ...] = ("vgg19", "resnet50", "senet50")
 
 
@@ -63,7 +63,7 @@ def _cross_experiment(train: str, test: str, backbone: str) -> Experiment:
 
 
 def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
-    """Le et al. on a benchmark track (issue 12; README "In the benchmark"): the track's samples, labels and
+    """Le et al. on a benchmark track (README "In the benchmark"): the track's samples, labels and
     folds unchanged; the paper's pipeline and the configuration and profiles of its 3-class experiment
     (SMIC, Table II) with ``model`` (a backbone of ``BENCHMARK_MODELS``; default VGG19). The paper reports
     no number on the MEGC 2019 composite."""
@@ -87,14 +87,14 @@ PAPER = Paper(
     citation=CITATION,
     status="implemented",
     models=models,
-    # The paper gives no counts: each is the verified backbone (algorithms.md 4) plus the 4-way softmax
+    # The paper gives no counts: each is the verified backbone (docs/methods.md §4) plus the 4-way softmax
     # of the default (CASME II) experiment, 2048 or 4096 inputs x 4 + 4.
     parameter_counts={
         "vgg19_roi": (139_586_628, "keras.applications VGG19 with its two 4096 FC layers (143,667,240 with the "
-                                   "1000-way top, algorithms.md 4) + Dense(4)"),
-        "resnet50_roi": (23_542_788, "keras.applications ResNet50, no top, 23,534,592 trainable (algorithms.md 4) "
+                                   "1000-way top, docs/methods.md §4) + Dense(4)"),
+        "resnet50_roi": (23_542_788, "keras.applications ResNet50, no top, 23,534,592 trainable (docs/methods.md §4) "
                                      "+ Dense(4)"),
-        "senet50_roi": (26_047_220, "SE-ResNet-50, no top, 26,039,024 (algorithms.md 4, Hu et al.) + Dense(4)"),
+        "senet50_roi": (26_047_220, "SE-ResNet-50, no top, 26,039,024 (docs/methods.md §4, Hu et al.) + Dense(4)"),
     },
 )
 

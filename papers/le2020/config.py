@@ -1,6 +1,7 @@
 """Configuration of Le, Tran, Rege 2020 (frozen dataclasses; every value commented with its source).
 
-"Paper" means ``../shared/papers/le2020_dynamic_image_roi.txt``. Values the paper does not state
+"Paper" means Le, Tran, Rege, "Dynamic image for micro-expression recognition on region-based
+framework", IEEE IRI 2020, pp. 75-81. Values the paper does not state
 are marked ``choice`` and explained in README.md's deviations ledger.
 """
 from __future__ import annotations
@@ -37,8 +38,8 @@ class MagnificationConfig:
     enabled: bool = True  # Sec. III-A: EVM on every sequence (False = ablation)
     alpha: Annotated[float, Range(ge=0)] = 10.0  # choice: Sec. III-A names alpha but gives no value (10 = Kumar et al.'s test value)
     r1: Annotated[float, Range(gt=0, le=1)] = 0.4  # choice: reference IIR band (reproduceResults.m): 1.6-16.6 Hz at 200 fps,
-    r2: Annotated[float, Range(gt=0, le=1)] = 0.05  # 0.8-8.3 Hz at 100 fps; the paper states no band (algorithms.md 1.3, 1.5)
-    lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (algorithms.md 1.4/1.5)
+    r2: Annotated[float, Range(gt=0, le=1)] = 0.05  # 0.8-8.3 Hz at 100 fps; the paper states no band (docs/methods.md §1.3, 1.5)
+    lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (docs/methods.md §1.4/1.5)
     chrom_attenuation: Annotated[float, Range(ge=0)] = 0.1  # reference value for RGB (baby/wrist); SAMM is grey anyway
 
 
@@ -111,7 +112,7 @@ class Le2020Config:
     )
 
 
-# Profiles (issue 4): named dotted overrides of the paper configuration, recorded in every result,
+# Profiles: named dotted overrides of the paper configuration, recorded in every result,
 # with typed values (one place for every experiment's profiles: :func:`profiles_for`).
 # quick: the same stratified k-fold protocol with k = 5 instead of 10 (half the trainings; 80 %
 # training instead of 90 %) on the synthetic default corpus (about 30-40 clips per database, i.e.

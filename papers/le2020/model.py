@@ -11,7 +11,7 @@ torchvision convention of replacing the last layer of each ImageNet classifier:
   25,088 inputs at any size; Keras flattens the last map directly: identical at 224 x 224, smaller
   at the quick profile's reduced input.
 * ``resnet50_roi``: ``keras.applications.ResNet50`` (its convolutions carry biases: 26,560 more
-  parameters than torchvision's, algorithms.md section 4), global average pooling, Dense(classes).
+  parameters than torchvision's, docs/methods.md §4), global average pooling, Dense(classes).
 * ``senet50_roi``: SE-ResNet-50 (Hu et al. 2018, r = 16) from ``common.backbones``, global
   average pooling, Dense(classes).
 

@@ -36,7 +36,7 @@ def roi_boxes(points, margin: float = 0.1, forehead: float = 0.3) -> dict[str, t
 
     The paper draws three rectangles "following landmark points" for the eyebrows (with the
     forehead), the nose and the mouth (with the mouth corners) and gives no coordinates, so
-    (our choice, after algorithms.md 8.4; m = ``margin`` x inter-ocular distance d):
+    (our choice, after docs/methods.md §8.4; m = ``margin`` x inter-ocular distance d):
 
     * eyebrows: x from P17.x - m to P26.x + m, y from the highest brow point minus
       ``forehead`` x d (the forehead strip) to the lowest eye point + m (the eyes, inside this
@@ -270,7 +270,7 @@ def prepare_inputs(selection: Selection, indices: np.ndarray, config, root: Path
 
 def example_inputs(selection: Selection, indices: np.ndarray, config, root: Path | None = None,
                    per_class: int = 1) -> dict[str, np.ndarray]:
-    """What the report's example page draws (issue 14: produced in the run, never recomputed by a page):
+    """What the report's example page draws (produced in the run, never recomputed by a page):
     for the first ``per_class`` clips of each class among ``indices``, the onset face frame, the dynamic
     image with its 68 points (from the stage cache) and the CNN input (uint8, before normalisation)."""
     labels = np.asarray(selection.labels)[np.asarray(indices, dtype=int)]

@@ -59,7 +59,7 @@ def select(data: Mapping[str, list], config: Le2020Config) -> Selection:
             if target is not None:
                 samples.append(sample)
                 labels.append(class_names.index(target))
-            else:  # recorded, never silent (issue 16)
+            else:  # recorded, never silent
                 dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in le2020's {name} regrouping "
                                        f"({', '.join(sorted(mapping))})", "selection"))
     return Selection(tuple(samples), np.asarray(labels, dtype=int), class_names, dropped=tuple(dropped))
@@ -118,7 +118,7 @@ def compiled_model(config: Le2020Config, n_classes: int):
 
     fresh = build_model(config, n_classes)
     key = ("le2020", config.model, config.train, int(n_classes), input_channels(config.regions))
-    # one le2020 model kept at a time (memory), as before issue 14
+    # one le2020 model kept at a time (memory), as before the one-shape refactor
     forget_compiled(lambda kept: isinstance(kept, tuple) and kept[:1] == ("le2020",) and kept != key)
     return compiled_like(key, fresh, config.train, loss=keras.losses.CategoricalCrossentropy(),
                          reuse=config.model.reuse_across_folds)
@@ -154,7 +154,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                            extra=extra, started=started)
 
 
-# ----------------------------------------------------------------------------- --estimate hooks (issue 15)
+# ----------------------------------------------------------------------------- --estimate hooks
 def training_stages(config: Le2020Config, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """The one model a fold trains: ``<backbone>_roi`` at the configured input size, compiled with the
     paper's recipe, on the fold's training clips (no augmentation, Sec. IV-A.2)."""

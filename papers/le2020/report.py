@@ -1,4 +1,4 @@
-"""Report pages of Le, Tran, Rege 2020 (issue 14: pages only draw).
+"""Report pages of Le, Tran, Rege 2020 (pages only draw).
 
 Everything a page shows comes from the experiment's :class:`~common.experiment.ExperimentResult`
 (``result.selection``, ``result.config``, the fold records' ``extra``) and the

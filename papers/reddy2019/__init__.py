@@ -1,6 +1,6 @@
 """Reddy et al. (IJCNN 2019): MicroExpSTCNN and MicroExpFuseNet on CAS(ME)^2 and SMIC-HS.
 
-Assembly only: ``PAPER``, ``EXPERIMENTS``, ``BENCHMARK_MODELS`` and ``benchmark_experiment`` (issue 12),
+Assembly only: ``PAPER``, ``EXPERIMENTS``, ``BENCHMARK_MODELS`` and ``benchmark_experiment``,
 built from ``config.py`` (configs, profiles), ``model.py`` (builders), ``protocol.py`` (select, folds,
 run_fold), ``preprocessing.py`` (inputs), ``reported.py`` (the paper's numbers) and ``report.py`` (pages).
 """
@@ -20,7 +20,7 @@ from papers.reddy2019.protocol import (folds, kernel_study_stages, run_fold, run
 from papers.reddy2019.report import holdout_pages, kernel_study_pages
 from papers.reddy2019.reported import ARCHITECTURE_TABLES
 
-# Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. III: spatio-temporal 3D CNNs
+# Fewest frames a clip needs (Experiment.min_frames): Sec. III: spatio-temporal 3D CNNs
 # over the clip's frames; select() also keeps only clips of at least data.frames (96 CASME II / 18
 # SMIC, Sec. IV-A).
 MIN_FRAMES = 2
@@ -92,7 +92,7 @@ EXPERIMENTS: tuple[Experiment, ...] = tuple(
     if variant != "whole_set" or model != "microexpstcnn"  # whole-set validation: the FuseNet scripts only
 ) + (_kernel_study(),)
 
-# The benchmark (issue 12): MicroExpSTCNN first (Table V's best on both databases), the FuseNets as options.
+# The benchmark: MicroExpSTCNN first (Table V's best on both databases), the FuseNets as options.
 BENCHMARK_MODELS: tuple[str, ...] = MODELS
 
 

@@ -48,7 +48,7 @@ class DataConfig:
     # face, keeps its motion), then divides by one scalar standard deviation of those residuals (fit as
     # the variant fits its statistics) instead of the code's ``x -= mean; x /= max``.
     motion_input: Literal["none", "minus_clip_mean"] = "none"
-    # The benchmark (issue 12, README "In the benchmark"): a clip the paper's rule cannot cut ``frames``
+    # The benchmark (README "In the benchmark"): a clip the paper's rule cannot cut ``frames``
     # frames from (a SMIC clip shorter than ``frames``; a CASME II / SAMM clip, for which the paper has no
     # rule) is resampled to ``frames`` frames spread uniformly over it (``temporal.resample_indices``,
     # frames repeated when it is shorter), never dropped. False (every paper experiment): such a clip is
@@ -175,7 +175,7 @@ def profiles(database: str, model: str) -> dict[str, dict[str, object]]:
     return {"quick": quick, "smoke": dict(SMOKE[(database, family)])}
 
 
-# ----------------------------------------------------------------------------- the benchmark (issue 12)
+# ----------------------------------------------------------------------------- the benchmark
 def benchmark_config(model: str = "microexpstcnn") -> ReddyConfig:
     """The config a benchmark track runs (README "In the benchmark"): the paper's SMIC experiment (its
     three classes are the MEGC 2019 composite's; 18 frames, Sec. IV-A) under the leakage-free variant

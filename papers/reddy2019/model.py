@@ -3,7 +3,7 @@
 S. P. T. Reddy, S. T. Karri, S. R. Dubey, S. Mukherjee, "Spontaneous Facial Micro-Expression
 Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019 (arXiv 1904.01390).
 
-Axis order (algorithms.md 7.1): the authors' Keras 2 code is ``'th'`` ordered ``(1, 64, 64, 96)``,
+Axis order (docs/methods.md §7.1): the authors' Keras 2 code is ``'th'`` ordered ``(1, 64, 64, 96)``,
 i.e. rows, cols, **frames last**, with the kernel ``(3, 3, 15)`` (15 along time). The Keras 3
 equivalent is ``Input((64, 64, 96, 1))`` with kernel ``(3, 3, 15)``; this reproduces Table I
 exactly: (62, 62, 82, 32) -> (20, 20, 27, 32) -> 345,600. Talluri et al.'s Model-B
@@ -141,7 +141,7 @@ def _stream_features(input_shape, kernel_size, filters, pool_size) -> int:
     return size * filters
 
 
-# Trainable parameters (not printed in the paper; algorithms.md 7.3, verified by building the models).
+# Trainable parameters (not printed in the paper; docs/methods.md §7.3, verified by building the models).
 PARAMETERS = {
     "microexpstcnn": stcnn_parameter_count((64, 64, 96, 1)),  # 44,241,667
     "microexpstcnn_smic": stcnn_parameter_count((64, 64, 18, 1)),  # 1,643,267

@@ -81,7 +81,7 @@ def clip_frame_paths(sample, config: ReddyConfig) -> list[Path]:
 # ----------------------------------------------------------------------------- crops
 def reddy_crops(frame: np.ndarray, points, size: int = 32, swap_red_blue: bool = False,
                 align: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(eyes, nose_mouth) grey uint8 ``size`` x ``size`` crops (Sec. III-B; algorithms.md 7.3, authors' code):
+    """(eyes, nose_mouth) grey uint8 ``size`` x ``size`` crops (Sec. III-B; docs/methods.md §7.3, authors' code):
 
     * eyes: rows P19.y : P1.y, cols P1.x : P15.x;
     * nose + mouth: rows P2.y : P6.y, cols P2.x : P14.x;
@@ -144,7 +144,7 @@ def read_clip(paths: list[Path], config: ReddyConfig) -> dict[str, np.ndarray]:
         points = clip_landmarks(frames, mode="first").points
         return {"face": np.stack([landmark_face_crop(f, p, config.data.size) for f, p in zip(frames, points)])}
     # Sec. III-B: dlib face detection and 68 landmarks on every frame ("track"), each frame aligned
-    # (eyes level, data.align), eyes and nose-mouth crops (algorithms.md 7.3, README ledger 18).
+    # (eyes level, data.align), eyes and nose-mouth crops (docs/methods.md §7.3, README ledger 18).
     # data.crop_landmarks="first" (quick profile only, README ledger 17): the first frame's boxes for all frames.
     frames = read_frames(paths, "rgb")
     points = clip_landmarks(frames, mode=config.data.crop_landmarks).points
@@ -175,7 +175,7 @@ def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> 
 
 def stack_inputs(selection: Selection, indices: np.ndarray, config: ReddyConfig,
                  cache_root: Path | None = None) -> list[np.ndarray]:
-    """Model inputs of ``indices``: frames last, ``(N, H, W, T, 1)`` float32 (Sec. IV-B, algorithms.md 7.1)."""
+    """Model inputs of ``indices``: frames last, ``(N, H, W, T, 1)`` float32 (Sec. IV-B, docs/methods.md §7.1)."""
     keys = ("face",) if config.model.name == "microexpstcnn" else ("eyes", "mouth")
     clips = [clip_inputs(selection.samples[i], config, cache_root) for i in indices]
     # (T, H, W) per clip -> (N, H, W, T, 1)

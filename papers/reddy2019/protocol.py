@@ -4,7 +4,7 @@ S. P. T. Reddy, S. T. Karri, S. R. Dubey, S. Mukherjee, "Spontaneous Facial Micr
 Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019.
 
 * CAS(ME)^2: happy / angry / disgust. The 206 clips of Table IV cannot be rebuilt from the paper
-  or the code (datasets.md 6); our selection is one ``frames``-long window of the long video
+  or the code (docs/databases.md §6); our selection is one ``frames``-long window of the long video
   (``meta["video_dir"]``) centred on the apex of every coded expression whose self-report is anger /
   happiness / disgust (``data.casme_sq_label``; or its stimulus group) and whose window fits inside
   the long video (``data.casme_sq_length_rule``), README ledger 5-6.
@@ -39,7 +39,7 @@ CLASSES = {
     "casme_sq": ("happy", "angry", "disgust"),  # Table IV / Table VI order
     "smic": ("negative", "positive", "surprise"),  # Table IV / Table VII order
 }
-STIMULUS_CLASS = {"anger": "angry", "happy": "happy", "disgust": "disgust"}  # naming rule 2 (datasets.md 4.1)
+STIMULUS_CLASS = {"anger": "angry", "happy": "happy", "disgust": "disgust"}  # naming rule 2 (docs/databases.md §4.1)
 
 
 # ----------------------------------------------------------------------------- selection
@@ -49,7 +49,7 @@ def stimulus_class(stimulus: str) -> str | None:
 
 
 SELF_REPORT_CLASS = {"anger": "angry", "happiness": "happy", "happyiness": "happy", "happy": "happy",
-                     "disgust": "disgust"}  # CAS(ME)^2 self-report vocabulary (datasets.md 4.2, incl. the misspelling)
+                     "disgust": "disgust"}  # CAS(ME)^2 self-report vocabulary (docs/databases.md §4.2, incl. the misspelling)
 
 
 def casme_sq_class(sample, config: ReddyConfig) -> str | None:
@@ -102,7 +102,7 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
         if label in names and long_enough:  # Sec. IV-A: "more than 96 / 18 frames" (>= as the code)
             samples.append(sample)
             labels.append(names.index(label))
-        elif label not in names:  # recorded, never silent (issue 16)
+        elif label not in names:  # recorded, never silent
             dropped.append(Dropped(sample.key, f"class {label!r} is not one of reddy2019's {database} classes "
                                    f"({', '.join(names)})", "selection"))
         else:

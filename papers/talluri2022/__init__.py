@@ -18,14 +18,14 @@ from papers.talluri2022.protocol import (folds, preprocess_clip, run_fold, run_s
                                          split_run_stages, split_runs, training_stages, tuning_stages)
 from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
 
-# Fewest frames a clip needs (issue 16; Experiment.min_frames): Sec. 4: 3D CNNs over the clip's
+# Fewest frames a clip needs (Experiment.min_frames): Sec. 4: 3D CNNs over the clip's
 # frames brought to a fixed depth by interpolation; interpolating one frame repeats it, with no
 # motion.
 MIN_FRAMES = 2
 
 MODEL_TITLES = {"model_a": "Model-A", "split_model": "Split Model", "model_b": "Model-B (MicroExpSTCNN)",
                 "model_c": "Model-C (Jiao et al.)"}
-# The benchmark's models (issue 12), the default first: Model-A, the paper's proposed network and its
+# The benchmark's models, the default first: Model-A, the paper's proposed network and its
 # best-reported model (Table 4: the best accuracy in 7 of the 8 scenarios, 88.2% on the combined database).
 BENCHMARK_MODELS: tuple[str, ...] = ("model_a", "model_b", "model_c", "split_model")
 
@@ -46,7 +46,7 @@ ARCHITECTURE_TABLES = {
         {"name": "dense_2", "output_shape": [3], "params": None, "paper_label": "Dense-2"},
     ],
 }
-MODEL_A_TRAINABLE = 1_613_587  # algorithms.md 7.2 (not printed in the paper)
+MODEL_A_TRAINABLE = 1_613_587  # docs/methods.md §7.2 (not printed in the paper)
 
 PAPER = Paper(
     id="talluri2022",
@@ -155,7 +155,7 @@ def _tuning() -> Experiment:
 
 
 def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
-    """The paper's entry into a benchmark track (issue 12; README "In the benchmark").
+    """The paper's entry into a benchmark track (README "In the benchmark").
 
     Scenario-03's configuration (train and test on CASME II + SMIC, the paper's 30-frame combined
     sequence, its best result) with ``model`` (default Model-A), on the track's clips, labels and

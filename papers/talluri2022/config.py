@@ -23,7 +23,7 @@ class DataConfig:
     window: Literal["apex", "initial"] = "apex"  # Sec. 4.4 apex-centred sequence; Sec. 7 / Table 3 "initial"
     landmarks: Literal["first", "per_frame"] = "first"  # Sec. 4.1-4.2: dlib detector + 68 landmarks; the
     # crop box comes from the first frame's landmarks and is reused for the clip (assumed: the paper crops
-    # "according to the landmarks" without saying per frame; algorithms.md 8.3)
+    # "according to the landmarks" without saying per frame; docs/methods.md §8.3)
     # QUICK-PROFILE DEVIATION (README ledger 14), default "none" (the paper), never set in the paper profile:
     # "minus_clip_mean" subtracts from every pixel its mean over the clip's frames (removes the static
     # face, keeps its motion), then divides by one scalar standard deviation of the training fold's
@@ -34,7 +34,7 @@ class DataConfig:
     # that puts the clip's landmarks upright (eye line horizontal), centred and filling the size x size
     # frame (``common.preprocessing.regions.reference_shape`` / ``align_to_reference``) -- one warp per
     # clip with ``landmarks="first"``. "none": the unrotated landmark box crop (``landmark_face_crop``),
-    # this package's behaviour before issue 13 (README ledger 15).
+    # this package's behaviour before the second pass (README ledger 15).
     align: Literal["similarity", "none"] = "similarity"
     # Secs. 8.2.1 / 10: short clips, "the first and last frame will be interpolated". "repeat" (paper
     # reading): window positions outside the clip take the first / last frame. "interpolate" (option):

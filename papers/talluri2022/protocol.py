@@ -60,7 +60,7 @@ def select(data: Mapping[str, list], config: TalluriConfig) -> Selection:
             if label is not None:
                 samples.append(sample)
                 labels.append(CLASS_NAMES.index(label))
-            else:  # recorded, never silent (issue 16)
+            else:  # recorded, never silent
                 dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in talluri2022's {name} mapping "
                                        f"({', '.join(sorted(mapping))})", "selection"))
     return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=CLASS_NAMES,
@@ -357,7 +357,7 @@ def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
                            extra={"chosen": chosen, "trials": trials, **fold_extra(ctx)})
 
 
-# ----------------------------------------------------------------------------- --estimate hooks (issue 15)
+# ----------------------------------------------------------------------------- --estimate hooks
 def training_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """The model one fold trains (``run_fold``), compiled at the fold's input size."""
     classes = len(selection.class_names)

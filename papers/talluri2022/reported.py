@@ -14,7 +14,7 @@ TABLE1_COUNTS = {
     "samm": {"happy": 26, "disgust": 15, "surprise": 9, "total": 50},
 }
 # Note: Table 1's SAMM column (disgust 15, surprise 9) swaps the SAMM release counts (disgust 9,
-# surprise 15; datasets.md section 6); the total 50 agrees.
+# surprise 15; docs/databases.md §6); the total 50 agrees.
 
 # Table 4: the eight scenarios (number, train, test) and the accuracy of each model.
 SCENARIOS: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...] = (

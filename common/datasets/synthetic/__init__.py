@@ -1,4 +1,4 @@
-"""The synthetic corpus: CASME II, SMIC-HS(-E), SAMM and CAS(ME)^2 in their real layouts (issue 2).
+"""The synthetic corpus: CASME II, SMIC-HS(-E), SAMM and CAS(ME)^2 in their real layouts.
 
 ``write_corpus(out, size, seed, mirror)`` renders the plan of ``corpus.py`` with the faces of
 ``faces.py`` and writes it with ``layouts.py``; ``default_corpus(size, seed)`` does so once into the

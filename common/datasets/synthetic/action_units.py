@@ -1,7 +1,7 @@
-"""Action-unit motion for the synthetic corpus (issue 2, "Synthetic corpus").
+"""Action-unit motion for the synthetic corpus.
 
 Each action unit (FACS, Ekman & Friesen) is modelled as a displacement field localised around the
-68 dlib landmarks it moves (algorithms.md 8.1: brows 17-26, eyes 36-47, nose 27-35, mouth 48-67,
+68 dlib landmarks it moves (docs/methods.md §8.1: brows 17-26, eyes 36-47, nose 27-35, mouth 48-67,
 jaw 0-16): a sum of isotropic Gaussians centred on control points, each carrying a displacement
 expressed in face axes (``out`` = away from the face's midline, ``up`` = towards the forehead).
 Fields are in output-pixel units and normalised to a peak of 1; the clip renderer scales them to

@@ -10,7 +10,7 @@ come from ``faces.py``. Three shapes:
 * ``default`` (the demo): 4 subjects per database (12 MEGC LOSO folds), 9-10 clips each balanced
   over the MEGC classes plus other labels, 30-50 frames at 256x256; CAS(ME)^2 4 subjects with 3
   long videos of 200 frames at 320x240 and 3 coded expressions each (micro ones <= 17 frames).
-* ``mirror=True``: the real subject and class counts (datasets.md 1.5, 2.1, 3.2, 4.2, 5.1) at the
+* ``mirror=True``: the real subject and class counts (docs/databases.md §1.5, 2.1, 3.2, 4.2, 5.1) at the
   frame size of ``size``; with ``smoke`` only 5-6 frames per clip at 64x64 (long videos 24 frames
   at 96x80) so a test can write all 580 clips and 95 long videos in seconds.
 
@@ -25,7 +25,7 @@ import zlib
 import numpy as np
 
 SIZES = ("smoke", "default")
-FPS = {"casme2": 200.0, "smic": 100.0, "samm": 200.0, "casme_sq": 30.0}  # datasets.md 1.2, 2.1, 3.1, 4.1
+FPS = {"casme2": 200.0, "smic": 100.0, "samm": 200.0, "casme_sq": 30.0}  # docs/databases.md §1.2, 2.1, 3.1, 4.1
 # Face-identity offsets so no two databases share a synthetic person.
 IDENTITY_OFFSET = {"casme2": 0, "smic": 100, "samm": 200, "casme_sq": 300}
 
@@ -120,7 +120,7 @@ class Plan:
         return [c for c in self.clips if c.dataset == dataset]
 
 
-# CAS(ME)^2 naming rules (datasets.md 4.1/4.2): stimulus code, folder suffix, naming-rule-2 name.
+# CAS(ME)^2 naming rules (docs/databases.md §4.1/4.2): stimulus code, folder suffix, naming-rule-2 name.
 STIMULI = (("0101", "disgustingteeth", "disgust1"), ("0102", "eatingworms", "disgust2"),
            ("0401", "girlcrashing", "anger1"), ("0402", "beatingpregnantwoman", "anger2"),
            ("0502", "funnyerrors", "happy1"), ("0503", "unnyfarting", "happy2"), ("0505", "funnyinnovations", "happy3"),
@@ -129,10 +129,10 @@ CASME_SQ_SUBJECTS = (15, 16, 19, 20, 21, 22, 23, 24, 25, 26, 27, 29, 30, 31, 32,
 STIMULUS_EMOTION = {"anger": ("negative", "anger", "anger"), "disgust": ("negative", "disgust", "disgust"),
                     "happy": ("positive", "happiness", "happiness")}  # category, self-report, rendered emotion
 
-# Real counts (datasets.md): CASME II 1.5 (bob, 257 rows), SMIC-HS 2.1, SAMM 3.2, CAS(ME)^2 4.2, MEGC 5.1.
+# Real counts (docs/databases.md): CASME II 1.5 (bob, 257 rows), SMIC-HS 2.1, SAMM 3.2, CAS(ME)^2 4.2, MEGC 5.1.
 CASME2_CLASSES = {"others": 99, "disgust": 63, "happiness": 33, "repression": 27, "surprise": 25, "sadness": 8, "fear": 2}
 CASME2_PER_SUBJECT = (9, 13, 7, 5, 19, 5, 9, 3, 15, 14, 10, 12, 8, 4, 3, 4, 36, 3, 16, 11, 2, 2, 12, 11, 7, 17)
-CASME2_NOT_IN_MEGC = ("sub10", "sub18")  # datasets.md 5.1: CASME II sub10 and sub18 are absent from MEGC
+CASME2_NOT_IN_MEGC = ("sub10", "sub18")  # docs/databases.md §5.1: CASME II sub10 and sub18 are absent from MEGC
 # The three clips MEGC drops (data/corrections.csv) with the labels and apex quirks they have in the real coding file.
 CASME2_DROPPED = (("sub04", "EP12_01f", "disgust", "/"), ("sub09", "EP02_02f", "happiness", "/"),
                   ("sub05", "EP09_05f", "disgust", "onset"))
@@ -140,7 +140,7 @@ SMIC_SUBJECTS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12, 13, 14, 15, 18, 19, 20)
 SMIC_CLASSES = {"negative": 70, "positive": 51, "surprise": 43}
 SAMM_MEGC_SUBJECTS = (6, 7, *range(9, 25), 26, 28, *range(30, 38))
 SAMM_EXTRA_SUBJECT = 25  # DEVIATION: Iced counts 29 SAMM subjects, MEGC 28; which one has only "Other" clips is unknown
-SAMM_APEX_QUIRKS = {"028": "028_4_1", "032": "032_3_1"}  # apex outside onset..offset (datasets.md 3.2)
+SAMM_APEX_QUIRKS = {"028": "028_4_1", "032": "032_3_1"}  # apex outside onset..offset (docs/databases.md §3.2)
 SAMM_CLASSES = {"anger": 57, "contempt": 12, "disgust": 9, "fear": 8, "happiness": 26, "other": 26, "sadness": 6,
                 "surprise": 15}
 CASME_SQ_COUNTS = {"videos": 95, "macro": 300, "micro": 57, "offset_unknown": 44}
@@ -151,7 +151,7 @@ MEGC_CLASS = {
              "sadness": "negative", "happiness": "positive", "surprise": "surprise"},
 }
 
-AUS = {  # plausible codes per label, in each database's notation (datasets.md 1.4, 3.2)
+AUS = {  # plausible codes per label, in each database's notation (docs/databases.md §1.4, 3.2)
     "happiness": ("12", "6+12", "R12"), "surprise": ("1+2", "1+2+25"), "disgust": ("4+L10", "9", "4+9"),
     "repression": ("14", "L14+L15", "15+17"), "others": ("4", "L10", "?"), "fear": ("1+2+4+20",),
     "sadness": ("1+4+15",), "anger": ("4+7", "4 or 7", "R4+23"), "contempt": ("R14", "L14"), "other": ("L14", "45"),
@@ -249,7 +249,7 @@ def _casme2(spec: SizeSpec, mirror: bool, rng: np.random.Generator, seed: int) -
                     clips.append(Clip("casme2", subject, name, label, onset, apex, offset,
                                       str(rng.choice(AUS[label])), IDENTITY_OFFSET["casme2"] + number,
                                       apex_cell=str(onset) if quirk == "onset" else quirk))
-    if not mirror:  # one '/' apex cell (datasets.md 1.4), on a clip chosen without regard to its label
+    if not mirror:  # one '/' apex cell (docs/databases.md §1.4), on a clip chosen without regard to its label
         k = int(rng.integers(len(clips)))
         clips[k] = dataclasses.replace(clips[k], apex_cell="/")
     return sorted(clips, key=lambda c: (c.subject, c.clip))
@@ -356,7 +356,7 @@ def _casme_sq(spec: SizeSpec, mirror: bool, rng: np.random.Generator, seed: int)
                 fraction = rng.uniform(0.3, 0.6) if kind == "micro" else rng.uniform(0.5, 0.85)
                 length = max(3, int(window * fraction))
                 if kind == "micro":
-                    length = min(length, 17)  # micro rows are at most 17 frames (datasets.md 4.2)
+                    length = min(length, 17)  # micro rows are at most 17 frames (docs/databases.md §4.2)
                 onset = 1 + j * window + int(rng.integers(0, window - length + 1))
                 apex = onset + int(round((length - 1) * rng.uniform(0.3, 0.6)))
                 offset = onset + length - 1

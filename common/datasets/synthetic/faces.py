@@ -1,8 +1,8 @@
-"""Synthetic faces for the synthetic corpus (issue 2, "Synthetic corpus").
+"""Synthetic faces for the synthetic corpus.
 
 Subjects come from the two face photographs shipped with our dependencies,
 ``skimage.data.astronaut()`` and matplotlib's ``sample_data/grace_hopper.jpg``, each also used
-mirrored (four base faces). Their 68 dlib landmarks (algorithms.md 8) are detected once per
+mirrored (four base faces). Their 68 dlib landmarks (docs/methods.md §8) are detected once per
 process. A subject (``make_subject``) is one base face under
 
 * a smooth identity warp: the landmarks are perturbed by face-part recipes (eye spacing, brow
@@ -44,7 +44,7 @@ from .action_units import Recipe, emotion_recipe, face_axes, recipe_field, time_
 # The four base faces: (photograph, mirrored).
 BASE_FACES = (("astronaut", False), ("grace_hopper", False), ("astronaut", True), ("grace_hopper", True))
 
-MAX_APEX_DISPLACEMENT = 3.0  # px at the apex on the largest 256-pixel face (issue 2: "at most about 3 pixels")
+MAX_APEX_DISPLACEMENT = 3.0  # px at the apex on the largest 256-pixel face ("at most about 3 pixels")
 FACE_FRACTION_SQUARE = 0.62  # jaw width / frame side for square-ish frames (a cropped-face database)
 FACE_FRACTION_WIDE = 0.5  # jaw width / frame height for full frames (CAS(ME)^2)
 SCALE_RANGE = 0.08  # +- relative face scale between subjects

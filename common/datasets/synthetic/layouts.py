@@ -1,4 +1,4 @@
-"""Writers of each database's exact on-disk layout and spreadsheets (datasets.md section 7.6).
+"""Writers of each database's exact on-disk layout and spreadsheets (docs/databases.md §7.6).
 
 Each writer takes plan records (``corpus.py``) and frame arrays and produces what the real release
 looks like, quirks included, so that ``common.datasets.load`` reads the synthetic corpus with the
@@ -73,7 +73,7 @@ def _number_cell(value):
 
 
 def _au_cell(text: str):
-    """Single AUs are numbers in the real sheets (``4``, ``12``), everything else text (datasets.md 1.4)."""
+    """Single AUs are numbers in the real sheets (``4``, ``12``), everything else text (docs/databases.md §1.4)."""
     return int(text) if text.isdigit() else text
 
 
@@ -118,7 +118,7 @@ def write_smic_extras(out: Path, clips: Sequence[Clip]) -> Path:
     non_micro.mkdir(parents=True, exist_ok=True)
     for i, frame in enumerate(sorted(source.iterdir())[:3]):
         shutil.copyfile(frame, non_micro / f"reg_image{first.long_first + 5000 + i:06d}.bmp")
-    # Column order is not known for the real file (datasets.md 2.2); the blanks sit at 2, 9, 17, 18 as there.
+    # Column order is not known for the real file (docs/databases.md §2.2); the blanks sit at 2, 9, 17, 18 as there.
     header = ["Subject", "Filename", None, "Emotion", "FirstF", "LastF", "TotalVL", "OnsetF", "OffsetF", None,
               "TotalMF1", "Onset2F", "Offset2F", "TotalMF2", "Onset3F", "Offset3F", "TotalMF3", None, None]
     rows = [header]
@@ -153,7 +153,7 @@ def write_samm_sheet(out: Path, clips: Sequence[Clip]) -> Path:
     for i, c in enumerate(clips):
         emotion = c.emotion.capitalize()
         if c.emotion == "other" and i % 2:
-            emotion = "Others"  # both spellings occur (datasets.md 3.2)
+            emotion = "Others"  # both spellings occur (docs/databases.md §3.2)
         rows.append([int(c.subject), c.clip, int(c.clip.split("_")[1]), c.onset, _number_cell(c.apex_cell or c.apex), c.offset,
                      c.offset - c.onset + 1, "Micro - 1/2", _au_cell(c.action_units), emotion,
                      SAMM_OBJECTIVE[c.emotion], None])
@@ -181,7 +181,7 @@ def write_casme_sq_sheet(out: Path, videos: Sequence[Video]) -> Path:
             codes.append([v.participant, e.expression_id, e.onset, e.apex, e.offset_cell, _au_cell(e.action_units),
                           e.category, f"{e.kind}-expression", e.self_report])
     rule1 = [[folder, f"s{folder}", participant] for participant, folder in enumerate(CASME_SQ_SUBJECTS, start=1)]
-    # Stimulus codes are text in some copies and numbers in others (datasets.md 4.2): write both.
+    # Stimulus codes are text in some copies and numbers in others (docs/databases.md §4.2): write both.
     rule2 = [[code if i % 2 else int(code), name] for i, (code, _, name) in enumerate(STIMULI)]
     path = out / CASME_SQ_DIR / "CAS(ME)^2code_final.xlsx"
     _sheet(path, [("CASFEcode_final", codes), ("naming rule1", rule1), ("naming rule2", rule2)])
