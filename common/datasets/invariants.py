@@ -48,8 +48,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "samm": ("anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise", "other"),
     "casme_sq": ("negative", "positive", "surprise", "others"),
 }
-RULES = ("label", "annotation", "frame_numbers", "identity", "frame_files")
-ACTIONS = ("drop", "refuse")
+RULES = ("label", "annotation", "frame_numbers", "identity", "frame_files")  # also the stage of a recorded drop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,13 +58,10 @@ class Verdict:
     key: str  # Sample.key
     rule: str  # one of RULES
     reason: str  # the true reason, naming the file or clip
-    action: str = "drop"
+    action: str = "drop"  # or "refuse"
 
     def dropped(self) -> Dropped:
         return Dropped(self.key, self.reason, self.rule)
-
-    def line(self) -> str:
-        return f"{self.key}: {self.reason}"
 
 
 # ----------------------------------------------------------------------------- rules 1-3 (no frame read)
