@@ -282,7 +282,7 @@ def test_a_casme2_row_repeated_is_merged_or_refused(smoke_corpus, tmp_path, caps
 # ----------------------------------------------------------------------------- rule 2: annotations
 
 
-def _casme2_cells(row: int, column: int, value):
+def _set_cell(row: int, column: int, value):
     def edit(ws):
         ws.cell(row, column).value = value
     return edit
@@ -290,18 +290,18 @@ def _casme2_cells(row: int, column: int, value):
 
 ANNOTATION_CASES = [
     # (database, edit of its spreadsheet, key, expected reason)
-    ("casme2", lambda root: _sheet(_casme2_sheet(root), _casme2_cells(2, 5, 300)),  # apex 300 > offset 259
+    ("casme2", lambda root: _sheet(_casme2_sheet(root), _set_cell(2, 5, 300)),  # apex 300 > offset 259
      "casme2/sub01/EP09_1", "apex 300 is after offset 259"),
-    ("casme2", lambda root: _sheet(_casme2_sheet(root), _casme2_cells(2, 4, 270)),  # onset 270 > offset 259
+    ("casme2", lambda root: _sheet(_casme2_sheet(root), _set_cell(2, 4, 270)),  # onset 270 > offset 259
      "casme2/sub01/EP09_1", "onset 270 is after offset 259"),
     ("samm", lambda root: _sheet(_samm_sheet(root), lambda ws: setattr(ws.cell(_samm_row(ws, "006_1_1"), 5), "value",
                                                                         4300)),  # apex before onset 4366
      "samm/006/006_1_1", "apex 4300 is before onset 4366"),
     ("casme_sq", lambda root: _sheet(root / "CAS(ME)^2" / "CAS(ME)^2code_final.xlsx",
-                                     _casme2_cells(1, 4, 3)),  # apex 3 before onset 7 (offset known)
+                                     _set_cell(1, 4, 3)),  # apex 3 before onset 7 (offset known)
      "casme_sq/s15/disgust1_1", "apex 3 is before onset 7"),
     ("smic_e", lambda root: _sheet(next(root.glob("SMIC/*/HS_long/SMIC-HS-E_annotation.xlsx")),
-                                   _casme2_cells(2, 9, 219010)),  # slot 1 offset before its onset 219016
+                                   _set_cell(2, 9, 219010)),  # slot 1 offset before its onset 219016
      "smic_e/s01/s1_ne_01", "onset 219016 is after offset 219010"),
 ]
 
@@ -317,7 +317,7 @@ def test_misordered_onset_apex_offset_is_dropped_with_its_reason(smoke_corpus, t
     assert by_key[key]["stage"] == "annotation" and reason in by_key[key]["reason"]
     assert "missing" not in by_key[key]["reason"]  # the true reason, not "missing or empty on disk"
     code, out = _check(root, capsys)
-    assert code == 0 and f"[annotation] " in out and reason in out
+    assert code == 0 and "[annotation] " in out and reason in out
 
 
 def test_an_apex_beyond_the_frames_on_disk_is_not_snapped_to_the_last_frame(smoke_corpus, tmp_path, capsys):
@@ -336,11 +336,11 @@ def test_an_apex_beyond_the_frames_on_disk_is_not_snapped_to_the_last_frame(smok
 
 
 @pytest.mark.parametrize("database, edit, key, label", [
-    ("casme2", lambda root: _sheet(_casme2_sheet(root), _casme2_cells(3, 9, "hapiness")), "casme2/sub01/EP10_08",
+    ("casme2", lambda root: _sheet(_casme2_sheet(root), _set_cell(3, 9, "hapiness")), "casme2/sub01/EP10_08",
      "hapiness"),
     ("samm", lambda root: _sheet(_samm_sheet(root), lambda ws: setattr(ws.cell(_samm_row(ws, "006_1_2"), 10), "value",
                                                                         "Joy")), "samm/006/006_1_2", "joy"),
-    ("casme_sq", lambda root: _sheet(root / "CAS(ME)^2" / "CAS(ME)^2code_final.xlsx", _casme2_cells(2, 7, "happy")),
+    ("casme_sq", lambda root: _sheet(root / "CAS(ME)^2" / "CAS(ME)^2code_final.xlsx", _set_cell(2, 7, "happy")),
      "casme_sq/s15/disgust1_2", "happy"),
 ])
 def test_a_label_outside_the_database_vocabulary_is_dropped(smoke_corpus, tmp_path, capsys, database, edit, key,
@@ -392,4 +392,4 @@ def test_an_unreadable_folder_is_named_as_such(smoke_corpus, tmp_path, capsys, m
     assert dropped["reason"].startswith(f"{sample.frames[0].parent}: cannot list this folder (permission denied)")
     code, out = _check(root, capsys)
     assert "cannot list this folder (permission denied)" in out
-    assert f"SAMM (samm): not found" in out and f"{root / 'SAMM' / 'SAMM'}: permission denied" in out
+    assert "SAMM (samm): not found" in out and f"{root / 'SAMM' / 'SAMM'}: permission denied" in out

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from common.datasets import discovery
-from common.datasets.invariants import annotation_problem
 from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatasetError, read_rows, sheet_count, to_int, to_text
 

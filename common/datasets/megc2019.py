@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 
 from common.datasets import casme2, discovery, samm, smic
-from common.datasets.invariants import screen_annotations
 from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.invariants import screen_annotations
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatasetError
 

@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 
 from common.datasets import discovery
-from common.datasets.invariants import annotation_problem
 from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, frame_number, warn_dropped
 from common.datasets.tables import DatabaseNotFound, cell, has_column, read_records, to_int, to_text
 
