@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from common.datasets import DATASETS, DatasetError, load
+from common.datasets import DATASETS, DatasetError, dropped, load
 
 
 def touch(folder: Path, names) -> None:
@@ -236,8 +236,11 @@ def test_samm_preamble_subjects_padding_and_spellings(tmp_path, subject_cells):
 def test_samm_apex_correction_from_the_data_file(tmp_path):
     samm_tree(tmp_path)
     corrected = {s.clip: s for s in load("samm", tmp_path)}["028_4_1"]
-    untouched = {s.clip: s for s in load("samm", tmp_path, corrections=False)}["028_4_1"]
-    assert untouched.apex == 200 and corrected.apex is None and corrected.meta["corrections"]
+    assert corrected.apex is None and corrected.meta["corrections"]
+    with pytest.warns(UserWarning, match="028_4_1: apex 200 is after offset 104"):  # uncorrected: dropped, with why
+        untouched = {s.clip: s for s in load("samm", tmp_path, corrections=False)}
+    assert "028_4_1" not in untouched
+    assert [d.stage for d in dropped("samm", tmp_path, corrections=False)] == ["annotation"]
 
 
 def casme_sq_tree(root: Path, frames: int = 30) -> Path:
@@ -319,8 +322,11 @@ def test_megc2019_official_csv_and_rules_agree(tmp_path):
     assert samm.dataset == "samm" and samm.emotion == "positive" and samm.meta["original_emotion"] == "happiness"
     assert samm.meta["composite"] == "megc2019"
     assert by_key["casme2/sub02/EP03_02"].emotion == "negative"
-    # the derived list without corrections keeps sub04 EP12_01f
-    assert len(load("megc2019", tmp_path, gt_csv=False, corrections=False)) == 9
+    # the derived list without corrections keeps sub04 EP12_01f, and drops SAMM 028_4_1 (apex after offset)
+    with pytest.warns(UserWarning, match="028_4_1: apex 200 is after offset 104"):
+        uncorrected = {s.key for s in load("megc2019", tmp_path, gt_csv=False, corrections=False)}
+    assert "casme2/sub04/EP12_01f" in uncorrected and "samm/028/028_4_1" not in uncorrected
+    assert len(uncorrected) == 8
 
 
 def test_megc2019_second_csv_variant_and_missing_clips(tmp_path):

@@ -21,7 +21,7 @@ import json
 import warnings
 from pathlib import Path
 
-from common.datasets import casme2, casme_sq, megc2019, samm, smic
+from common.datasets import casme2, casme_sq, invariants, megc2019, samm, smic
 from common.datasets.sample import Dropped, DroppedWarning, Sample, frame_number
 from common.datasets.tables import DatasetError
 
@@ -62,8 +62,10 @@ def load(name: str, root: str | Path, **options) -> list[Sample]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         samples = loader(root, **options)
-    _DROPPED[_drop_key(name, root, options)] = tuple(
-        Dropped(w.message.key, str(w.message), "loader") for w in caught if isinstance(w.message, DroppedWarning))
+        if name != "megc2019":  # the composite's loader screens its sources itself
+            samples = invariants.screen_annotations(samples)
+    _DROPPED[_drop_key(name, root, options)] = tuple(dict.fromkeys(
+        Dropped(w.message.key, str(w.message), w.message.stage) for w in caught if isinstance(w.message, DroppedWarning)))
     for w in caught:  # shown (or recorded by a caller's catch_warnings) as if never caught here
         if isinstance(w.message, DroppedWarning) and w.message.quiet:
             continue

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatasetError, read_rows, sheet_count, to_int, to_text
 
@@ -89,15 +90,23 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
         video = next((d for d in video_dirs[subject] if prefix and d.name.startswith(prefix)), None)
         onset, apex, offset = to_int(r[2]), to_int(r[3]), to_int(r[4])
         offset = offset or None  # 0 = unknown (docs/databases.md §4.2)
-        if video is None or onset is None:
+        key = f"casme_sq/{subject}/{expression}"
+        problem = annotation_problem(onset, apex, offset)
+        if problem:
+            warn_dropped(f"{found.spreadsheet}: CAS(ME)^2 expression {subject}/{expression}: {problem}; skipped", key,
+                         stage="annotation")
+            continue
+        if video is None:
             warn_dropped(f"{subject_dir}: CAS(ME)^2 expression {subject}/{expression} has no long-video folder "
-                          f"{prefix or '?'}* (or no onset); skipped", f"casme_sq/{subject}/{expression}")
+                         f"{prefix or '?'}*{discovery.folder_note(subject_dir)}; skipped", key)
             continue
         last = offset if offset is not None else (2 * apex - onset if apex is not None else onset)
-        frames = discovery.frames_between(discovery.list_frames(video), onset, last)
-        if not frames:
-            warn_dropped(f"{video}: CAS(ME)^2 expression {expression} listed in the code file but its frames "
-                          f"{onset}..{last} are missing; skipped", f"casme_sq/{subject}/{expression}")
+        listed, unreadable = discovery.clip_frames(video)
+        frames = discovery.frames_between(listed, onset, last)
+        if unreadable or not frames:
+            warn_dropped(unreadable + f"; CAS(ME)^2 expression {expression} skipped" if unreadable else
+                         f"{video}: CAS(ME)^2 expression {expression} listed in the code file but its frames "
+                         f"{onset}..{last} are missing; skipped", key)
             continue
         category = to_text(r[6]).lower()
         samples.append(Sample(

@@ -1,8 +1,9 @@
 """``python run_all.py --check-data ROOT``: what the loaders find under ROOT, and whether it is usable.
 
 Reports, per database: where it was found, samples per class and subjects, clips listed but missing
-on disk, incomplete clips and annotation anomalies, frame files that are not complete images
-(a truncated JPEG; every frame's ends are read, nothing is decoded: ``io.frame_file_problem``);
+on disk, samples that break a rule of ``common.datasets.invariants`` (skipped, with the rule), incomplete
+clips, frame files that are not complete images of the format their name says or of their clip's
+size, and clips whose frames copy another's (``invariants.screen_frames``, what a run applies);
 with ``faces=True`` (``--faces``) the face-quality verdict of every clip
 (``common.preprocessing.face_quality``, cached, so a later run reuses it) and the flagged clips;
 then the MEGC 2019 composite (official csv and rule-derived, which must agree; 442 = 164 + 145 +
@@ -28,11 +29,28 @@ SHOW = 8  # lines listed per kind of problem
 
 
 def _load(name: str, root: Path, **options):
-    """(samples, warning messages) of one loader."""
+    """(samples, warning messages) of one loader; a message of a sample dropped by a rule of
+    ``common.datasets.invariants`` starts with ``[rule]``."""
+    from common.datasets.sample import DroppedWarning
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         samples = load(name, root, **options)
-    return samples, [str(w.message) for w in caught]
+    messages = []
+    for w in caught:
+        stage = getattr(w.message, "stage", "loader") if isinstance(w.message, DroppedWarning) else "loader"
+        messages.append(str(w.message) if stage == "loader" else f"[{stage}] {w.message}")
+    return samples, list(dict.fromkeys(messages))
+
+
+def _rule_drop(message: str) -> bool:
+    return message.startswith("[")
+
+
+def _unreadable(root: Path) -> list[str]:
+    from common.datasets.discovery import UNREADABLE
+
+    return [f"{p}: {cause}" for p, cause in UNREADABLE.items() if p == root or root in p.parents]
 
 
 def _listing(title: str, lines: list[str]) -> None:
@@ -50,14 +68,13 @@ def _counts(samples) -> str:
 
 
 def _anomalies(samples) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {"no apex annotated": [], "apex outside onset..offset": [], "offset unknown": [],
+    # An apex outside onset..offset never gets here: invariants.screen_annotations drops it, with why.
+    found: dict[str, list[str]] = {"no apex annotated": [], "offset unknown": [],
                                    "incomplete (frames missing between onset and offset)": [], "corrected": []}
     for s in samples:
         where = s.key
         if s.apex is None:
             found["no apex annotated"].append(where)
-        elif s.offset is not None and not s.onset <= s.apex <= s.offset:
-            found["apex outside onset..offset"].append(f"{where}: {s.onset}/{s.apex}/{s.offset}")
         if s.offset is None:
             found["offset unknown"].append(where)
         if s.meta.get("missing_frames", 0) > 0:
@@ -70,20 +87,15 @@ def _anomalies(samples) -> dict[str, list[str]]:
     return found
 
 
-def _frame_problems(samples) -> list[str]:
-    """``path: problem`` for every frame file of ``samples`` that is not a complete image."""
-    from common.preprocessing.io import frame_file_problem
+def _frame_problems(samples) -> tuple[list[str], list[str]]:
+    """(refused, merged): the lines of ``invariants.screen_frames`` (the code a run applies before
+    its face stage): frame files that are not complete images of the format their name says or of
+    the clip's size, clips whose frames copy another's."""
+    from common.datasets.invariants import screen_frames
 
-    problems, seen = [], set()
-    for s in samples:
-        for path in s.frames:
-            if path in seen:
-                continue
-            seen.add(path)
-            problem = frame_file_problem(path)
-            if problem:
-                problems.append(f"{path}: {problem} (clip {s.key})")
-    return problems
+    screen = screen_frames(samples)
+    return ([f"{v.reason} (clip {v.key})" for v in screen.refused],
+            [f"{v.reason} (clip {v.key})" for v in screen.dropped])
 
 
 def _face_report(samples) -> tuple[Counter, list[str]]:
@@ -114,6 +126,9 @@ def _check_database(name: str, root: Path, loaded: dict, faces: bool = False) ->
     except DatabaseNotFound as error:
         print(f"{title} ({name}): not found: {error}")
         return "absent"
+    except OSError as error:  # the filesystem's own error, named as such
+        print(f"{title} ({name}):\n    UNUSABLE: {error}")
+        return "unusable"
     except DatasetError as error:  # its signature is there, but it cannot be read
         print(f"{title} ({name}):\n    UNUSABLE: {error}")
         return "unusable"
@@ -126,6 +141,7 @@ def _check_database(name: str, root: Path, loaded: dict, faces: bool = False) ->
     except DatasetError as error:
         print(f"    UNUSABLE: {error}")
         return "unusable"
+    _listing("folders that could not be read (not searched)", _unreadable(root))
     if not samples:
         print("    UNUSABLE: no sample could be loaded")
         _listing("problems", messages)
@@ -135,11 +151,13 @@ def _check_database(name: str, root: Path, loaded: dict, faces: bool = False) ->
     print(f"    {len(samples)} samples from {len(subjects)} subjects at {samples[0].fps:g} fps: {_counts(samples)}")
     if name == "casme_sq":
         print(f"    types: {', '.join(f'{k} {v}' for k, v in sorted(Counter(s.meta['type'] for s in samples).items()))}")
-    _listing("missing or empty clips (skipped)", messages)
+    _listing("missing or empty clips (skipped)", [m for m in messages if not _rule_drop(m)])
+    _listing("invalid samples (skipped, each with the rule it breaks)", [m for m in messages if _rule_drop(m)])
     for kind, lines in _anomalies(samples).items():
         _listing(kind, lines)
-    broken = _frame_problems(samples)
-    _listing("INCOMPLETE OR UNREADABLE FRAME FILES (a run refuses these clips)", broken)
+    broken, merged = _frame_problems(samples)
+    _listing("INVALID FRAME FILES OR CLIPS (a run refuses these clips)", broken)
+    _listing("clips whose frames copy another's (a run merges them into the first)", merged)
     if faces:
         counts, flagged = _face_report(samples)
         print(f"    faces ({len(samples)} clips, up to 8 frames each): "

@@ -20,7 +20,7 @@ from common.datasets.tables import DatabaseNotFound, DatasetError
 # Folders we never descend into while searching: subject folders hold clips, not databases.
 SUBJECT_DIR = re.compile(r"^(sub\d+|s\d+|\d{2,3})$", re.IGNORECASE)
 # Frame files: img46.jpg, reg_img46.jpg, image059663.bmp, reg_image059663.bmp, reg_06387.bmp, 006_05562.jpg.
-FRAME_FILE = re.compile(r"^(reg_img|reg_image|reg_|img|image|\d+_)?\d+\.(jpe?g|bmp|png)$", re.IGNORECASE)
+FRAME_FILE = re.compile(r"^(reg_img|reg_image|reg_|img|image|\d+_)?\d+\.(jpe?g|bmp|png|tiff?)$", re.IGNORECASE)
 SEARCH_DEPTH = 6
 
 
@@ -43,24 +43,96 @@ def walk_dirs(root: Path, depth: int = SEARCH_DEPTH) -> list[Path]:
     return found
 
 
+class FolderError(DatasetError):
+    """A folder that exists but cannot be listed (permission denied, a symbolic link loop...)."""
+
+
+# Folders (or entries) that could not be read in this process, with why: path -> cause. The search
+# skips them and goes on; a database not found names those under its root (folder_note).
+UNREADABLE: dict[Path, str] = {}
+
+
+def os_cause(error: OSError) -> str:
+    """The filesystem's reason in words: "permission denied", "symbolic link loop", ..."""
+    import errno
+
+    names = {errno.EACCES: "permission denied", errno.EPERM: "permission denied (operation not permitted)",
+             errno.ELOOP: "symbolic link loop (too many levels of symbolic links)",
+             errno.ENAMETOOLONG: "path too long (a symbolic link loop?)", errno.EIO: "input/output error"}
+    return names.get(error.errno, error.strerror or str(error))
+
+
 def _entries(folder: Path, folders: bool) -> list[Path]:
-    """Immediate sub-folders (``folders``) or files of ``folder``, sorted by name; [] when unreadable."""
+    """Immediate sub-folders (``folders``) or files of ``folder``, sorted by name.
+
+    [] when ``folder`` does not exist; ``FolderError`` naming the cause when it exists but cannot
+    be listed. An entry that cannot be examined (a symbolic link loop) is skipped and recorded in
+    :data:`UNREADABLE`, never hiding its siblings.
+    """
+    found = []
     try:
         with os.scandir(folder) as entries:
-            return sorted((Path(e.path) for e in entries if (e.is_dir() if folders else e.is_file())),
-                          key=lambda p: p.name)
-    except OSError:
+            for entry in entries:
+                try:
+                    wanted = entry.is_dir() if folders else entry.is_file()
+                except OSError as error:
+                    UNREADABLE[Path(entry.path)] = os_cause(error)
+                    continue
+                if not wanted and folders and entry.is_symlink():
+                    try:  # is_dir() answers False for a looping link instead of raising on some systems
+                        os.stat(entry.path)
+                    except OSError as error:
+                        if not isinstance(error, FileNotFoundError):
+                            UNREADABLE[Path(entry.path)] = os_cause(error)
+                if wanted:
+                    found.append(Path(entry.path))
+    except (FileNotFoundError, NotADirectoryError):
         return []
+    except OSError as error:
+        UNREADABLE[Path(folder)] = os_cause(error)
+        raise FolderError(f"{folder}: cannot list this folder ({os_cause(error)})") from None
+    UNREADABLE.pop(Path(folder), None)
+    return sorted(found, key=lambda p: p.name)
 
 
 def subdirs(folder: Path) -> list[Path]:
-    """Immediate sub-folders, sorted by name; [] when unreadable."""
-    return _entries(folder, folders=True)
+    """Immediate sub-folders, sorted by name; [] when missing or unreadable (recorded in UNREADABLE)."""
+    try:
+        return _entries(folder, folders=True)
+    except FolderError:
+        return []
 
 
 def files_in(folder: Path) -> list[Path]:
-    """Immediate files, sorted by name; [] when unreadable."""
-    return _entries(folder, folders=False)
+    """Immediate files, sorted by name; [] when missing or unreadable (recorded in UNREADABLE)."""
+    try:
+        return _entries(folder, folders=False)
+    except FolderError:
+        return []
+
+
+def folder_note(root: Path) -> str:
+    """`` (could not read: X: cause; ...)`` for the unreadable folders under ``root``, or ``""``."""
+    root = Path(root)
+    hits = [f"{p}: {cause}" for p, cause in UNREADABLE.items() if p == root or root in p.parents]
+    return f" (could not read: {'; '.join(hits[:4])}{' ...' if len(hits) > 4 else ''})" if hits else ""
+
+
+def clip_frames(folder: Path, pattern: re.Pattern | None = None) -> tuple[list[Path], str]:
+    """(frame files of a clip folder sorted by frame number, ``""``), or ([], why the folder cannot
+    be listed: "permission denied", "symbolic link loop" ...)."""
+    try:
+        files = _entries(folder, folders=False)
+    except FolderError as error:
+        return [], str(error)
+    if not files and folder.is_symlink():
+        try:
+            os.stat(folder)
+        except OSError as error:
+            if not isinstance(error, FileNotFoundError):
+                return [], f"{folder}: cannot list this folder ({os_cause(error)})"
+    pattern = pattern or FRAME_FILE
+    return sorted((f for f in files if pattern.match(f.name)), key=frame_number), ""
 
 
 def check_root(root: str | Path) -> Path:
@@ -100,7 +172,7 @@ def list_frames(folder: Path, pattern: re.Pattern = FRAME_FILE) -> list[Path]:
 
     Never sorted as strings (``img100`` before ``img46``, docs/databases.md §1.2); no image is decoded.
     """
-    return sorted((f for f in files_in(folder) if pattern.match(f.name)), key=frame_number)
+    return clip_frames(folder, pattern)[0]
 
 
 def frames_between(frames: list[Path], first: int, last: int | None) -> list[Path]:
@@ -139,7 +211,7 @@ def pick_spreadsheet(root: Path, pattern: re.Pattern, rank: Callable[[Path], tup
     hits = find_files(root, pattern, dirs)
     if not hits:
         raise DatabaseNotFound(f"{root}: no {what} found (expected a spreadsheet named like {pattern.pattern} "
-                           f"within {SEARCH_DEPTH} folder levels)")
+                           f"within {SEARCH_DEPTH} folder levels){folder_note(root)}")
     return sorted(hits, key=rank)[0]
 
 
@@ -161,20 +233,31 @@ def choose_frame_root(candidates: list[Path], wanted: Callable[[Path], bool],
             return best
     where = ", ".join(map(str, candidates)) if candidates else "none"
     raise DatasetError(f"{root}: no {what} clip folders found (expected <subject>/<clip>/ frame folders named as in the "
-                       f"spreadsheet; folders with subject folders: {where})")
+                       f"spreadsheet; folders with subject folders: {where}){folder_note(root)}")
 
 
 def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, onset: int | None,
                        offset: int | None) -> list[Path] | None:
     """The frames ``onset..offset`` of a clip a spreadsheet row lists, or None after a ``DroppedWarning``
-    naming the row (no usable onset/offset) or the folder (missing or empty on disk); CASME II and SAMM."""
+    naming the row (no usable or misordered onset/offset) or the folder (cannot be read, or missing
+    or empty on disk); CASME II and SAMM."""
+    from common.datasets.invariants import annotation_problem
     from common.datasets.sample import warn_dropped
 
     subject_clip = key.split("/", 1)[1]
     if onset is None or offset is None:
-        warn_dropped(f"{spreadsheet}: {subject_clip} has no usable onset/offset; skipped", key, stacklevel=4)
+        warn_dropped(f"{spreadsheet}: {subject_clip} has no usable onset/offset; skipped", key, stacklevel=4,
+                     stage="annotation")
         return None
-    frames = frames_between(list_frames(folder), onset, offset)
+    problem = annotation_problem(onset, None, offset)
+    if problem:
+        warn_dropped(f"{spreadsheet}: {subject_clip}: {problem}; skipped", key, stacklevel=4, stage="annotation")
+        return None
+    listed, unreadable = clip_frames(folder)
+    if unreadable:
+        warn_dropped(f"{unreadable}; {title} clip {subject_clip} skipped", key, stacklevel=4)
+        return None
+    frames = frames_between(listed, onset, offset)
     if not frames:
         warn_dropped(f"{folder}: {title} clip listed in the spreadsheet but missing or empty on disk "
                      f"(expected frames {onset}..{offset}); skipped", key, stacklevel=4)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from common.datasets import casme2, discovery, samm, smic
 from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.invariants import screen_annotations
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatasetError
 
@@ -87,9 +88,10 @@ def _composite(sample: Sample, label: str) -> Sample:
 def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Sample]:
     """The composite: from the official csv when present (or ``gt_csv=``), else by the rules above."""
     root = discovery.check_root(root)
-    sources = {"smic": smic.load(root, cropped=cropped, corrections=corrections),
-               "casme2": casme2.load(root, cropped=cropped, corrections=corrections),
-               "samm": samm.load(root, corrections=corrections)}
+    # Each source screened as common.datasets.load screens it (what a valid sample is: invariants).
+    sources = {"smic": screen_annotations(smic.load(root, cropped=cropped, corrections=corrections)),
+               "casme2": screen_annotations(casme2.load(root, cropped=cropped, corrections=corrections)),
+               "samm": screen_annotations(samm.load(root, corrections=corrections))}
     # gt_csv: None = use the official csv when one is under root; a path = that file; False = derive.
     csv_path = None if gt_csv is False else Path(gt_csv) if gt_csv is not None else find_gt_csv(root)
     if csv_path is not None:

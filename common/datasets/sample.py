@@ -67,7 +67,9 @@ class Sample:
 class Dropped:
     """A sample left out of a run, or merged into another, with why (nothing is dropped silently).
 
-    ``stage`` says who dropped it: ``loader`` (listed but missing on disk, duplicate row merged),
+    ``stage`` says who dropped it: ``loader`` (listed but missing on disk, duplicate row merged, a
+    folder that cannot be read), a rule of ``common.datasets.invariants`` (``label``, ``annotation``,
+    ``frame_numbers``, ``identity``),
     ``selection`` (the paper's ``select``: emotion outside its mapping, too short for it),
     ``frames`` (fewer frames than the experiment's ``min_frames``), ``faces`` (no face, under the
     ``exclude`` faces policy).
@@ -88,14 +90,15 @@ class DroppedWarning(UserWarning):
     composite, which would otherwise print a line for a hundred clips of every real run).
     """
 
-    def __init__(self, message: str, key: str = "", quiet: bool = False) -> None:
+    def __init__(self, message: str, key: str = "", quiet: bool = False, stage: str = "loader") -> None:
         super().__init__(message)
         self.key = key
         self.quiet = quiet
+        self.stage = stage  # who dropped it: "loader", or the rule of common.datasets.invariants
 
 
-def warn_dropped(message: str, key: str = "", stacklevel: int = 3, quiet: bool = False) -> None:
+def warn_dropped(message: str, key: str = "", stacklevel: int = 3, quiet: bool = False, stage: str = "loader") -> None:
     """``warnings.warn`` a :class:`DroppedWarning` (from a loader, about the sample ``key``)."""
     import warnings
 
-    warnings.warn(DroppedWarning(message, key, quiet), stacklevel=stacklevel)
+    warnings.warn(DroppedWarning(message, key, quiet, stage), stacklevel=stacklevel)

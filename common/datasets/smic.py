@@ -16,6 +16,7 @@ from pathlib import Path
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
+from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, frame_number, warn_dropped
 from common.datasets.tables import DatabaseNotFound, cell, has_column, read_records, to_int, to_text
 
@@ -39,7 +40,8 @@ def find(root, cropped: bool = True) -> discovery.Found:
     candidates = [d for d in discovery.walk_dirs(root) if _is_hs_root(d)]
     if not candidates:
         raise DatabaseNotFound(f"{root}: no SMIC-HS database found (expected an HS/ folder holding s1/micro/<emotion>/<clip>/ "
-                           f"frame folders, e.g. SMIC_all_cropped/HS, within {discovery.SEARCH_DEPTH} folder levels)")
+                           f"frame folders, e.g. SMIC_all_cropped/HS, within {discovery.SEARCH_DEPTH} folder levels)"
+                           f"{discovery.folder_note(root)}")
     is_cropped = lambda p: discovery.path_mentions(p, "crop", root)  # noqa: E731
     ordered = discovery.prefer(candidates, is_cropped if cropped else (lambda p: not is_cropped(p)))
     return discovery.Found("smic", None, ordered[0], is_cropped(ordered[0]))
@@ -64,9 +66,10 @@ def load(root, cropped: bool = True, corrections=True) -> list[Sample]:
                                  str(emotion_dir))
                 continue
             for clip_dir in discovery.subdirs(emotion_dir):
-                frames = discovery.list_frames(clip_dir)
+                frames, unreadable = discovery.clip_frames(clip_dir)
                 if not frames:
-                    warn_dropped(f"{clip_dir}: SMIC-HS clip folder without frames; skipped",
+                    warn_dropped(f"{unreadable}; SMIC-HS clip skipped" if unreadable else
+                                 f"{clip_dir}: SMIC-HS clip folder without frames; skipped",
                                  f"smic/{subject_name(subject_dir.name)}/{clip_dir.name}")
                     continue
                 first, last = frame_number(frames[0]), frame_number(frames[-1])
@@ -128,7 +131,7 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
         number, filename = to_int(cell(record, "Subject")), to_text(cell(record, "Filename"))
         folder = next((found.frames / s / c for s, c in _clip_variants(number, filename)
                        if (found.frames / s / c).is_dir()), found.frames / f"s{number:02d}" / filename)
-        frames = discovery.list_frames(folder)
+        frames, unreadable = discovery.clip_frames(folder)
         code = re.search(r"_(ne|po|sur)_", filename, re.IGNORECASE)
         emotion = to_text(cell(record, "Emotion")).lower() or (CODES[code.group(1).lower()] if code else "")
         for slot, (onset_col, offset_col, apex_col) in enumerate(SLOTS, start=1):
@@ -136,11 +139,17 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
             if onset is None or offset is None:
                 continue  # unused slot
             apex = to_int(cell(record, apex_col)) if with_apex[slot - 1] else None
+            key = f"smic_e/s{number:02d}/{filename}" + (f"#{slot}" if slot != 1 else "")
+            problem = annotation_problem(onset, apex, offset)
+            if problem:
+                warn_dropped(f"{found.spreadsheet}: SMIC-HS-E clip {filename} slot {slot}: {problem}; skipped", key,
+                             stage="annotation")
+                continue
             clip_frames = discovery.frames_between(frames, onset, offset)
-            if not clip_frames:
-                warn_dropped(f"{folder}: SMIC-HS-E clip {filename} slot {slot} listed in {found.spreadsheet.name} but "
-                              f"missing or empty on disk (expected frames {onset}..{offset}); skipped",
-                                 f"smic_e/s{number:02d}/{filename}" + (f"#{slot}" if slot != 1 else ""))
+            if unreadable or not clip_frames:
+                warn_dropped(f"{unreadable}; SMIC-HS-E clip {filename} slot {slot} skipped" if unreadable else
+                             f"{folder}: SMIC-HS-E clip {filename} slot {slot} listed in {found.spreadsheet.name} but "
+                             f"missing or empty on disk (expected frames {onset}..{offset}); skipped", key)
                 continue
             samples.append(Sample(
                 dataset="smic_e", subject=f"s{number:02d}", clip=filename, emotion=emotion,

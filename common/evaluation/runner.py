@@ -290,7 +290,8 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     In order: the loaders' drops (clips listed but missing, duplicate csv rows merged) and the
     paper's own (``selection.dropped``) are recorded; clips with fewer frames than
     ``experiment.min_frames`` are dropped; every frame file of the remaining clips must be
-    complete (``io.frame_file_problem``: a truncated JPEG is a ``RunError`` naming the file);
+    a valid image of one size per clip and no clip's frames the copy of another's
+    (``common.datasets.invariants.screen_frames``: a ``RunError`` naming the file or clips);
     each clip gets a face-quality verdict (``common.preprocessing.face_quality``, cached) and a
     ``no_face`` clip is dropped (``exclude``), kept and flagged (``keep``), or refused
     (``refuse``); ``fallback``/``face_lost`` clips and frame-number gaps are flagged, kept.
@@ -298,9 +299,10 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     Returns ``(selection, selection_record, face_quality_record)``; the records go to
     ``results.json`` under ``"selection"`` and ``"face_quality"`` (schema in the module docstring).
     """
+    from common.datasets.invariants import screen_frames
     from common.datasets.sample import Dropped
     from common.preprocessing import face_quality as fq
-    from common.preprocessing.io import FrameReadError, frame_file_problem
+    from common.preprocessing.io import FrameReadError
 
     if faces_policy not in FACES_POLICIES:
         raise RunError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
@@ -314,11 +316,12 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
                                    f"at least {min_frames} (Experiment.min_frames)", "frames"))
         else:
             keep.append(i)
-    broken = [f"{path}: {problem}" for i in keep for path in selection.samples[i].frames
-              for problem in [frame_file_problem(path)] if problem]
-    if broken:
-        more = f" (and {len(broken) - 1} more frame file(s) like it)" if len(broken) > 1 else ""
-        raise RunError(f"{broken[0]}{more}; replace or remove the clip (run_all.py --check-data ROOT lists them all)")
+    # What a valid sample is (common.datasets.invariants): frame files and content identity.
+    frames_screen = screen_frames([selection.samples[i] for i in keep], [int(selection.labels[i]) for i in keep])
+    if frames_screen.refused:
+        raise RunError(frames_screen.refusal())
+    dropped += [v.dropped() for v in frames_screen.dropped]
+    keep = [keep[j] for j in frames_screen.kept]
     verdicts: dict[str, str] = {}
     face_flagged: list[dict] = []
     counts = dict.fromkeys(fq.VERDICTS, 0)
