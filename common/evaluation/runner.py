@@ -794,7 +794,9 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                        f"({len(screening['dropped'])} dropped; first: {screening['dropped'][0]['key']}: "
                        f"{screening['dropped'][0]['reason']})")
     n_classes = len(selection.class_names)
-    folds = check_folds(experiment.folds(selection, config, seed), len(selection), partition=False)
+    from common.evaluation.preflight import split  # a fold count that does not fit: one line
+
+    folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
     base = {"paper": paper_id, "experiment": experiment.name, "profile": profile, "seed": int(seed),
             "config_hash": config_hash(config), "data_root": str(root.resolve())}
     log(f"{tag} {len(selection)} samples, {n_classes} classes {list(selection.class_names)}, {len(folds)} folds")
