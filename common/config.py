@@ -28,6 +28,8 @@ import types
 import typing
 from typing import Any, Mapping
 
+from common.errors import MersuiteError
+
 
 # Seeds NumPy's legacy seeding (np.random.seed, through keras.utils.set_random_seed) and scikit-learn's
 # random_state accept: 0 .. 2**32 - 1. Seed fields declare Range(ge=0, lt=SEED_LIMIT); run_all.py checks
@@ -35,7 +37,7 @@ from typing import Any, Mapping
 SEED_LIMIT = 2**32
 
 
-class ConfigError(ValueError):
+class ConfigError(MersuiteError, ValueError):
     """An override names no field, or its value does not fit the field's type or range."""
 
 

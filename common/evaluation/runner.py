@@ -93,6 +93,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from common.config import apply_overrides, to_dict, validate
+from common.errors import MersuiteError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.fold import class_counts
 from common.evaluation.splits import check_folds
@@ -111,7 +112,7 @@ RESULTS_SCHEMA = "mersuite.results/1"
 SYNTHETIC_MANIFEST = "corpus.json"
 
 
-class RunError(RuntimeError):
+class RunError(MersuiteError, RuntimeError):
     """A run cannot start (bad profile, missing database, empty selection): one clear line."""
 
 
