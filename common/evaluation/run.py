@@ -70,9 +70,8 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
     """The resolved profile, after checking every ``--set`` against every planned experiment's config
     and the data root; a ``common.config.ConfigError`` or :class:`runner.RunError` (one line) otherwise."""
     from common.config import ConfigError
-    from common.evaluation.preflight import check_seeds
 
-    check_seeds(settings.seed)
+    preflight.check_seeds(settings.seed)
     profile = runner.resolve_profile(settings.profile, settings.data_root)
     for plan in plans:
         for experiment in plan.experiments:
