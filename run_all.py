@@ -21,9 +21,11 @@ Benchmark outputs go to ``<out>/benchmark/<track>/``: ``report.pdf``, ``results.
 ``predictions.csv`` and per method x seed ``<method>/seed<k>/{results.json,predictions.csv,folds/}``.
 
 Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2 the run could not
-start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type or range
-that does not fit, missing database, an ``--out`` that is not a writable folder, an output folder
-another run is writing into), one line on stderr, nothing trained; 3 the run completed and wrote
+start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type, range or
+choice that does not fit, a seed out of range, a fold count or size the data or a model cannot take,
+an option the command does not use, missing or unreadable data, an ``--out`` or cache folder that is
+not a writable folder, an output folder another run is writing into), one line on stderr, nothing
+trained; 3 the run completed and wrote
 its report but some folds are not in the scores (failed, or diverged: status ``nan``), one line on
 stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).
 """
@@ -101,6 +103,53 @@ def build_parser() -> argparse.ArgumentParser:
                         help="train nothing: count the work, time a few training steps of each model and the "
                              "preprocessing of a few clips here, and print the projected time and memory (about a minute)")
     return parser
+
+
+# The options each mode reads (argparse names). Any other option given is refused in one line, except
+# with --estimate, which is meant to be added to a run's or a benchmark's command line: there the
+# options it does not use are named as ignored and the projection goes on.
+_RUN = {"paper", "experiment", "data_root", "profile", "seed", "set", "out", "fresh", "allow_faces", "faces_policy",
+        "workers", "cluster"}
+_MODE_OPTIONS = {
+    "check_data": ({"check_data", "faces"}, "--check-data"),
+    "list": ({"list"}, "--list"),
+    "architectures": ({"paper", "architectures", "json"}, "--architectures (each model at the paper's default config)"),
+    "run": (_RUN, "a run of --paper"),
+    "estimate": (_RUN | {"estimate"}, "--estimate"),
+    "benchmark": ((_RUN - {"paper", "experiment", "allow_faces"}) | {"benchmark", "methods", "seeds", "max_folds"},
+                  "--benchmark"),
+    "benchmark_estimate": ((_RUN - {"paper", "experiment", "allow_faces"}) | {"benchmark", "methods", "seeds",
+                                                                                  "max_folds", "estimate"},
+                           "--benchmark --estimate"),
+}
+# Read by the run an --estimate projects, not by the projection itself.
+_ESTIMATE_IGNORES = {"out", "fresh", "allow_faces", "faces_policy", "workers", "cluster", "seeds", "max_folds"}
+
+
+def _given_options(args, parser: argparse.ArgumentParser) -> list[str]:
+    """The argparse names of the options given with a value other than their default."""
+    return [action.dest for action in parser._actions
+            if action.dest not in ("help",) and getattr(args, action.dest, None) != action.default]
+
+
+def _flag(parser: argparse.ArgumentParser, dest: str) -> str:
+    return next(a.option_strings[0] for a in parser._actions if a.dest == dest)
+
+
+def check_mode_options(args, parser: argparse.ArgumentParser, mode: str) -> None:
+    """Refuse, in one line, the options ``mode`` does not use (:data:`_MODE_OPTIONS`); under --estimate
+    name the run's options it ignores on stderr instead."""
+    used, words = _MODE_OPTIONS[mode]
+    unused = [dest for dest in _given_options(args, parser) if dest not in used]
+    if unused:
+        flags = ", ".join(_flag(parser, d) for d in unused)
+        raise CliError(f"{flags} {'is' if len(unused) == 1 else 'are'} not used by {words}; remove "
+                       f"{'it' if len(unused) == 1 else 'them'}")
+    if mode in ("estimate", "benchmark_estimate"):
+        ignored = [dest for dest in _given_options(args, parser) if dest in _ESTIMATE_IGNORES]
+        if ignored:
+            print(f"{PROG}: note: --estimate trains nothing and projects one seed over every fold; ignored: "
+                  + ", ".join(_flag(parser, d) for d in ignored), file=sys.stderr)
 
 
 def _positive_int(text: str) -> int:
@@ -400,9 +449,6 @@ def benchmark(args, registry: Any) -> int:
     from common.evaluation.parallel import registry_reference
     from common.evaluation.runner import RunError
 
-    if args.paper or args.experiment or args.architectures:
-        raise CliError("--benchmark runs every method on a track; it does not go with --paper, --experiment or "
-                       "--architectures")
     if args.seeds < 1:
         raise CliError(f"--seeds {args.seeds}: expected 1 or more")
     if args.max_folds is not None and args.max_folds < 1:
@@ -456,19 +502,45 @@ def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
     return int(check_main(root, faces=faces, papers=papers) or 0)
 
 
+def _check_cache() -> None:
+    """The cache folder (MERSUITE_CACHE) is a writable folder, or one line before any work."""
+    from common.preprocessing.cache import check_cache_folder
+
+    check_cache_folder()
+
+
+def _check_start(args, seeds: int = 1) -> None:
+    """What a run, a benchmark or an estimate needs before any work: seeds in range, a usable cache."""
+    from common.evaluation.preflight import check_seeds
+
+    check_seeds(args.seed, seeds)
+    _check_cache()
+
+
 def main(argv: list[str] | None = None, registry: Any = None) -> int:
     """The CLI; ``registry`` (anything with ``PAPER_IDS`` and ``get_paper``) defaults to ``papers``."""
     parser = build_parser()
     args = parser.parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)
+    from common.errors import MersuiteError, one_line
+
     try:
         if args.check_data is not None:
+            check_mode_options(args, parser, "check_data")
+            if args.faces:
+                _check_cache()
             return check_data(args.check_data, faces=args.faces, registry=registry)
         if args.faces:
             raise CliError("--faces goes with --check-data ROOT")
         if args.list:
+            check_mode_options(args, parser, "list")
             return list_papers(_registry(registry))
         if args.benchmark:
+            if args.paper or args.experiment or args.architectures:
+                raise CliError("--benchmark runs every method on a track; it does not go with --paper, --experiment "
+                               "or --architectures")
+            check_mode_options(args, parser, "benchmark_estimate" if args.estimate else "benchmark")
+            _check_start(args, seeds=1 if args.estimate else args.seeds)
             return benchmark(args, _registry(registry))
         if args.methods or args.max_folds is not None or args.seeds != 1:
             raise CliError("--methods, --seeds and --max-folds go with --benchmark TRACK")
@@ -476,6 +548,10 @@ def main(argv: list[str] | None = None, registry: Any = None) -> int:
             parser.error("give --paper ID|all or --benchmark TRACK|all (or --list, --check-data ROOT)")
         if args.json and not args.architectures:
             raise CliError("--json goes with --architectures")
+        mode = "architectures" if args.architectures else "estimate" if args.estimate else "run"
+        check_mode_options(args, parser, mode)
+        if mode != "architectures":
+            _check_start(args)
         chosen = _selected_papers(_registry(registry), args.paper)
         if args.architectures:
             return architectures(chosen, args.json)
@@ -484,6 +560,9 @@ def main(argv: list[str] | None = None, registry: Any = None) -> int:
         return run(args, chosen, registry)
     except CliError as exc:
         _err(str(exc))
+        return EXIT_USER_ERROR
+    except MersuiteError as exc:  # the project's own errors (settings, data, folders): one line, never a traceback
+        _err(one_line(exc))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         _err("interrupted; finished folds are saved, run the same command again to resume")

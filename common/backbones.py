@@ -54,6 +54,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from common.errors import MersuiteError
+
 BN_EPSILON = 1e-5  # PyTorch BatchNorm2d default
 BN_MOMENTUM = 0.9  # PyTorch momentum=0.1 means moving = 0.9 * moving + 0.1 * batch, i.e. Keras momentum 0.9
 
@@ -189,7 +191,7 @@ def seresnet50(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = F
                         strided_conv="1x1", name=name, stem_pool=stem_pool)
 
 
-class WeightsError(ValueError):
+class WeightsError(MersuiteError, ValueError):
     """``model.weights`` names a file that is missing or does not fit the backbone."""
 
 

@@ -10,6 +10,13 @@ Every numeric field declares its allowed values beside it with :class:`Range` in
 number). :func:`apply_overrides` refuses a value out of range, naming the field and the range, and
 :func:`validate` checks a whole config (defaults and profiles included), so a run never starts
 with, e.g., 0 epochs, a batch of 0 or a negative learning rate.
+
+Every string field declares its allowed values the same way: ``typing.Literal[...]`` or
+:class:`Choices` (``optimizer: Annotated[str, Choices("sgd", "adam")]``; for a tuple of strings the
+choices hold for each one), or :class:`FreeText` for a field whose value is not one of a list (a
+file path). A value outside the choices is refused, naming the field and the allowed values.
+:class:`FoldCount` marks the number of folds a protocol splits the selected samples into, which the
+runner checks against the selected samples before training (``common.evaluation.preflight``).
 """
 from __future__ import annotations
 
@@ -21,8 +28,16 @@ import types
 import typing
 from typing import Any, Mapping
 
+from common.errors import MersuiteError
 
-class ConfigError(ValueError):
+
+# Seeds NumPy's legacy seeding (np.random.seed, through keras.utils.set_random_seed) and scikit-learn's
+# random_state accept: 0 .. 2**32 - 1. Seed fields declare Range(ge=0, lt=SEED_LIMIT); run_all.py checks
+# --seed/--seeds against it before any work (common.evaluation.preflight).
+SEED_LIMIT = 2**32
+
+
+class ConfigError(MersuiteError, ValueError):
     """An override names no field, or its value does not fit the field's type or range."""
 
 
@@ -51,15 +66,52 @@ class Range:
 
     def __str__(self) -> str:
         """``>= 1``, ``> 0``, ``in [0, 1)``, as error messages show it."""
-        low = ("[", self.ge) if self.ge is not None else ("(", self.gt) if self.gt is not None else None
-        high = (self.le, "]") if self.le is not None else (self.lt, ")") if self.lt is not None else None
+        low = ("[", _number(self.ge)) if self.ge is not None else ("(", _number(self.gt)) if self.gt is not None else None
+        high = ((_number(self.le), "]") if self.le is not None else (_number(self.lt), ")") if self.lt is not None
+                else None)
         if low and high:
-            return f"in {low[0]}{low[1]:g}, {high[0]:g}{high[1]}"
+            return f"in {low[0]}{low[1]}, {high[0]}{high[1]}"
         if low:
-            return f"{'>=' if low[0] == '[' else '>'} {low[1]:g}"
+            return f"{'>=' if low[0] == '[' else '>'} {low[1]}"
         if high:
-            return f"{'<=' if high[1] == ']' else '<'} {high[0]:g}"
+            return f"{'<=' if high[1] == ']' else '<'} {high[0]}"
         return "a finite number"
+
+
+def _number(value: float) -> str:
+    """``1``, ``0.5``, ``1e-06``, ``4294967296`` (a whole bound in full, not ``4.29497e+09``)."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else f"{value:g}"
+
+
+@dataclasses.dataclass(frozen=True, init=False)
+class Choices:
+    """The allowed values of a string config field, in its annotation: ``Annotated[str, Choices("sgd", "adam")]``.
+
+    For a tuple-of-strings field every item must be one of them; ``None`` stays allowed where the
+    type is optional (``str | None``).
+    """
+
+    values: tuple[str, ...]
+
+    def __init__(self, *values: str) -> None:
+        if not values or not all(isinstance(v, str) for v in values):
+            raise ValueError("Choices: give the allowed strings, e.g. Choices('sgd', 'adam')")
+        object.__setattr__(self, "values", tuple(values))
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+@dataclasses.dataclass(frozen=True)
+class FreeText:
+    """Marks a string config field whose value is not one of a list (a file path), with what it holds."""
+
+    what: str
+
+
+@dataclasses.dataclass(frozen=True)
+class FoldCount:
+    """Marks an int config field that is the number of folds the selected samples are split into."""
 
 
 @functools.lru_cache(maxsize=None)
@@ -83,6 +135,86 @@ def _field_type(cls: type, name: str) -> Any:
 def field_range(cls: type, name: str) -> Range | None:
     """The :class:`Range` declared in the annotation of ``cls.name``, or None."""
     return next((extra for extra in _split_annotated(_hints(cls)[name])[1] if isinstance(extra, Range)), None)
+
+
+def field_choices(cls: type, name: str) -> tuple[str, ...] | None:
+    """The allowed strings of ``cls.name``: its :class:`Choices`, or the strings of its ``Literal``
+    (also inside ``X | None`` or ``tuple[Literal[...], ...]``); None when it declares none."""
+    bare, extras = _split_annotated(_hints(cls)[name])
+    declared = next((extra for extra in extras if isinstance(extra, Choices)), None)
+    if declared is not None:
+        return declared.values
+    literal = _literal_strings(bare)
+    return literal or None
+
+
+def _literal_strings(annotation: Any) -> tuple[str, ...]:
+    if typing.get_origin(annotation) is typing.Literal:
+        return tuple(v for v in typing.get_args(annotation) if isinstance(v, str))
+    return tuple(v for arg in typing.get_args(annotation) if arg is not Ellipsis for v in _literal_strings(arg))
+
+
+def is_free_text(cls: type, name: str) -> bool:
+    """True when ``cls.name`` is marked :class:`FreeText`."""
+    return any(isinstance(extra, FreeText) for extra in _split_annotated(_hints(cls)[name])[1])
+
+
+def is_fold_count(cls: type, name: str) -> bool:
+    """True when ``cls.name`` is marked :class:`FoldCount`."""
+    return any(isinstance(extra, FoldCount) for extra in _split_annotated(_hints(cls)[name])[1])
+
+
+def config_fold_counts(config: Any, prefix: str = "") -> list[tuple[str, int]]:
+    """``(dotted path, value)`` of every :class:`FoldCount` field of ``config`` (a dataclass instance)."""
+    out = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out += config_fold_counts(value, f"{prefix}{f.name}.")
+        elif is_fold_count(type(config), f.name):
+            out.append((f"{prefix}{f.name}", int(value)))
+    return out
+
+
+def _strings(value: Any):
+    """Every str in ``value`` (a string, or a tuple/list of them, nested)."""
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def _check_choices(cls: type, name: str, value: Any, where: str) -> None:
+    allowed = field_choices(cls, name)
+    if allowed is None:
+        return
+    for text in _strings(value):
+        if text not in allowed:
+            raise ConfigError(f"{where}: {text!r} is not allowed; {cls.__name__}.{name} must be one of "
+                              f"{', '.join(allowed)}")
+
+
+def string_fields(config: Any, prefix: str = "") -> list[tuple[str, type, str]]:
+    """``(dotted path, section class, field name)`` of every field of ``config`` whose type holds a
+    string (``str``, ``Literal`` of strings, ``tuple[str, ...]``, ``str | None``), sections included."""
+    out = []
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        path = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out += string_fields(value, f"{path}.")
+        elif _holds_str(_field_type(type(config), f.name)):
+            out.append((path, type(config), f.name))
+    return out
+
+
+def _holds_str(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    if typing.get_origin(annotation) is typing.Literal:
+        return any(isinstance(v, str) for v in typing.get_args(annotation))
+    return any(_holds_str(arg) for arg in typing.get_args(annotation) if arg is not Ellipsis)
 
 
 def _numbers(value: Any):
@@ -127,7 +259,8 @@ def numeric_fields(config: Any, prefix: str = "") -> list[tuple[str, type, str, 
 
 
 def validate(config: Any) -> Any:
-    """Check every numeric field of ``config`` against its :class:`Range` (and finiteness); return it.
+    """Check every numeric field of ``config`` against its :class:`Range` (and finiteness), and every
+    string field against its choices; return it.
 
     Raises ConfigError naming the first field out of range, e.g. ``config stage1.epochs: 0 is out of
     range; TrainConfig.epochs must be >= 1``.
@@ -137,6 +270,9 @@ def validate(config: Any) -> Any:
     for path, cls, name, _ in numeric_fields(config):
         section = functools.reduce(getattr, path.split(".")[:-1], config)
         _check_range(cls, name, getattr(section, name), f"config {path}")
+    for path, cls, name in string_fields(config):
+        section = functools.reduce(getattr, path.split(".")[:-1], config)
+        _check_choices(cls, name, getattr(section, name), f"config {path}")
     return config
 
 
@@ -233,6 +369,7 @@ def _set(node: Any, parts: list[str], value: Any, path: str) -> Any:
     if len(parts) == 1:
         converted = _convert(value, _field_type(type(node), head), f"--set {path}")
         _check_range(type(node), head, converted, f"--set {path}={value}")
+        _check_choices(type(node), head, converted, f"--set {path}={value}")
         return dataclasses.replace(node, **{head: converted})
     return dataclasses.replace(node, **{head: _set(getattr(node, head), parts[1:], value, path)})
 

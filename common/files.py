@@ -26,6 +26,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+from common.errors import MersuiteError
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks
@@ -36,7 +38,7 @@ _UMASK = os.umask(0)  # read once: output files get the user's usual permissions
 os.umask(_UMASK)
 
 
-class OutputError(OSError):
+class OutputError(MersuiteError, OSError):
     """An output folder cannot be created or written: one clear line."""
 
 
@@ -93,19 +95,20 @@ def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def prepare_output_folder(folder: str | Path, what: str = "output folder") -> Path:
+def prepare_output_folder(folder: str | Path, what: str = "output folder",
+                          hint: str | None = None) -> Path:
     """Create ``folder`` (and its parents) and check that a file can be written in it.
 
     Raises :class:`OutputError` with one line naming the path that is in the way (a file where
     a folder is expected) or that cannot be written. ``what`` names the folder in that line
-    (e.g. ``"--out reports"``).
+    (e.g. ``"--out reports"``); ``hint`` replaces its advice.
     """
     folder = Path(folder)
     for parent in (folder, *folder.parents):  # the nearest existing path must be a folder
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
                 where = "" if parent == folder else f" ({parent} is a file)"
-                raise OutputError(f"{what} {folder}: is not a folder{where}; give a folder for the outputs")
+                raise OutputError(f"{what} {folder}: is not a folder{where}; {hint or 'give a folder for the outputs'}")
             break
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -113,7 +116,7 @@ def prepare_output_folder(folder: str | Path, what: str = "output folder") -> Pa
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise OutputError(f"{what} {folder}: cannot write there ({_why(exc)})") from None
+        raise OutputError(f"{what} {folder}: cannot write there ({_why(exc)})" + (f"; {hint}" if hint else "")) from None
     return folder
 
 

@@ -14,14 +14,14 @@ from typing import Annotated, Any, Callable, Literal, Mapping
 import keras
 import numpy as np
 
-from common.config import Range
+from common.config import Choices, Range
 
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """A paper's training recipe. Each paper fills it with values commented by paper section."""
 
-    optimizer: str = "sgd"  # "sgd" | "adam" | "rmsprop"
+    optimizer: Annotated[str, Choices("sgd", "adam", "rmsprop")] = "sgd"  # make_optimizer
     learning_rate: Annotated[float, Range(gt=0)] = 0.01
     momentum: Annotated[float, Range(ge=0, lt=1)] = 0.0  # SGD only
     nesterov: bool = False  # SGD only

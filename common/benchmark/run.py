@@ -36,6 +36,7 @@ from common.benchmark.references import Reference, for_track
 from common.config import ConfigError, to_dict
 from common.evaluation import runner
 from common.evaluation.parallel import ExperimentRef, check_ref
+from common.evaluation.preflight import check_models, check_seeds, split
 from common.evaluation.run import RunSettings, check_parallel, corpus_root, fold_runner_maker, lock_outputs
 from common.evaluation.runner import RunError, jsonable, write_json_atomic
 from common.evaluation.splits import safe_name
@@ -239,6 +240,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         raise RunError(f"--seeds {seeds!r}: expected a positive whole number")
     if max_folds is not None and (not isinstance(max_folds, int) or max_folds < 1):
         raise RunError(f"--max-folds {max_folds!r}: expected a positive whole number")
+    check_seeds(settings.seed, seeds)
     methods = as_methods(methods)
     seed_list = tuple(range(settings.seed, settings.seed + seeds))
     profile = runner.resolve_profile(settings.profile, settings.data_root)
@@ -270,7 +272,10 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             for method in methods:
                 experiment, config = experiments[method.name], configs[method.name]
                 selection = experiment.select(runner.load_datasets(experiment, root, loaded), config)
-                signatures[method.name] = fold_signature(selection, experiment.folds(selection, config, seed))
+                folds = split(method.paper_id, experiment, config, selection, seed)
+                if seed == seed_list[0] and folds:  # each method's models built once on its config
+                    check_models(method.paper_id, experiment, config, selection, folds[0], profile, settings.overrides)
+                signatures[method.name] = fold_signature(selection, folds)
             check_same_folds(signatures, f"seed {seed}, before training")
         n_folds = len(next(iter(signatures.values())))
         log(f"[benchmark {track.name}] {len(methods)} method(s) x {len(seed_list)} seed(s) x {n_folds} fold(s)"

@@ -13,8 +13,10 @@ import math
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from common.errors import MersuiteError
 
-class DatasetError(Exception):
+
+class DatasetError(MersuiteError):
     """A database root, spreadsheet or frame folder is not what the loader expects (one clear message)."""
 
 

@@ -507,6 +507,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
                         timings: dict | None = None, log: Callable[[str], None] = print) -> ExperimentEstimate:
     """Count and time one experiment (``data``: ``{database: [Sample]}``); ``timings`` is the cache of
     :class:`ModelTiming` shared across experiments (by model name, shapes and batch size)."""
+    from common.evaluation.preflight import split
     from common.evaluation.splits import check_folds
 
     timings = {} if timings is None else timings
@@ -521,7 +522,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
                               selection.class_names, selection.dropped)
     if len(selection) == 0:
         raise runner.RunError(f"experiment {paper_id}/{experiment.name}: the selection is empty")
-    folds = check_folds(experiment.folds(selection, config, seed), len(selection), partition=False)
+    folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
     counts = dict(paper=paper_id, experiment=experiment.name, title=experiment.title, profile=profile,
                   clips=len(selection), frames=int(sum(len(s.frames) for s in selection.samples)), folds=len(folds),
                   dropped_short=dropped)

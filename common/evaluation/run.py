@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from common.evaluation import runner
+from common.evaluation import preflight, runner
 from common.experiment import Experiment, ExperimentResult, Paper, ReportContext
 
 
@@ -71,6 +71,7 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
     and the data root; a ``common.config.ConfigError`` or :class:`runner.RunError` (one line) otherwise."""
     from common.config import ConfigError
 
+    preflight.check_seeds(settings.seed)
     profile = runner.resolve_profile(settings.profile, settings.data_root)
     for plan in plans:
         for experiment in plan.experiments:
@@ -162,10 +163,11 @@ def corpus_summary(results: Mapping[str, ExperimentResult], root: Path, syntheti
 def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str], None] = print) -> list[PaperRun]:
     """Run (or resume) every planned experiment, then write each paper's report.
 
-    Before any work: every ``--set`` is checked against every experiment, ``--out`` is checked and
-    each experiment's folder locked, and every database the plan needs is loaded once (one
-    :class:`runner.RunError` listing all that are missing); with ``--cluster`` the scheduler is
-    reached. ``settings.workers``/``cluster`` compute the folds elsewhere
+    Before any work: the seed and every ``--set`` are checked against every experiment, ``--out`` is
+    checked and each experiment's folder locked, every database the plan needs is loaded once (one
+    :class:`runner.RunError` listing all that are missing), and each experiment's fold count and
+    models are checked on its selection (``common.evaluation.preflight``); with ``--cluster`` the
+    scheduler is reached. ``settings.workers``/``cluster`` compute the folds elsewhere
     (``common.evaluation.parallel``), with the same results. Raises ``ConfigError``/``RunError``
     (one line each); Ctrl-C leaves the finished folds on disk.
     """
@@ -178,6 +180,11 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
         lock_outputs([runner.experiment_dir(p.paper_id, e.name, out) for p in plans for e in p.experiments], out, locks)
         root, synthetic = corpus_root(settings, profile, log)
         loaded = runner.load_all([e for p in plans for e in p.experiments], root)
+        built: set = set()  # fold counts and models, every experiment, before the first fold trains
+        for plan in plans:
+            for experiment in plan.experiments:
+                preflight.check_experiment(plan.paper_id, experiment, runner.load_datasets(experiment, root, loaded),
+                                           profile, settings.seed, settings.overrides, built)
         runners = fold_runners(plans, settings, out, locks, log)
         runs = []
         for plan in plans:

@@ -93,6 +93,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from common.config import apply_overrides, to_dict, validate
+from common.errors import MersuiteError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.fold import class_counts
 from common.evaluation.splits import check_folds
@@ -111,7 +112,7 @@ RESULTS_SCHEMA = "mersuite.results/1"
 SYNTHETIC_MANIFEST = "corpus.json"
 
 
-class RunError(RuntimeError):
+class RunError(MersuiteError, RuntimeError):
     """A run cannot start (bad profile, missing database, empty selection): one clear line."""
 
 
@@ -797,7 +798,9 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                        f"({len(screening['dropped'])} dropped; first: {screening['dropped'][0]['key']}: "
                        f"{screening['dropped'][0]['reason']})")
     n_classes = len(selection.class_names)
-    folds = check_folds(experiment.folds(selection, config, seed), len(selection), partition=False)
+    from common.evaluation.preflight import split  # a fold count that does not fit: one line
+
+    folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
     base = {"paper": paper_id, "experiment": experiment.name, "profile": profile, "seed": int(seed),
             "config_hash": config_hash(config), "data_root": str(root.resolve())}
     log(f"{tag} {len(selection)} samples, {n_classes} classes {list(selection.class_names)}, {len(folds)} folds")

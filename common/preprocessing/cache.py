@@ -98,6 +98,19 @@ class CacheKeyError(TypeError):
     """A value in ``inputs``/``params`` that has no canonical JSON form."""
 
 
+def check_cache_folder() -> Path:
+    """The cache root (``MERSUITE_CACHE``, or ``<repo>/.cache/mersuite``), created and checked writable
+    before any work; ``common.files.OutputError`` (one line) otherwise. A run refuses to start without
+    it rather than warn at every cache write: it holds the preprocessing stages and the synthetic corpus."""
+    import os
+
+    from common.files import prepare_output_folder
+    from common.paths import cache_root
+
+    source = "MERSUITE_CACHE" if os.environ.get("MERSUITE_CACHE") else "cache folder"
+    return prepare_output_folder(cache_root(), source, hint="set MERSUITE_CACHE to a folder you can write")
+
+
 def default_root() -> Path:
     from common.paths import cache_root
 
@@ -231,8 +244,11 @@ def cached(
         nested = stack.pop()
     try:
         _write(path, arrays)
-    except OSError as error:  # a read-only or full disk costs speed, never the result
-        warnings.warn(f"stage {stage!r}: could not write cache entry {path}: {error}", RuntimeWarning, stacklevel=2)
+    except OSError as error:  # a disk that fills or turns read-only mid-run costs speed, never the result
+        if not _NESTED.__dict__.get("write_warned"):  # once per thread: not one line per cache entry
+            _NESTED.write_warned = True
+            warnings.warn(f"stage {stage!r}: could not write cache entry {path}: {error}; later cache writes "
+                          "that fail are not reported", RuntimeWarning, stacklevel=2)
     STATS.misses[stage] += 1
     elapsed = time.perf_counter() - started
     STATS.compute_seconds[stage] += elapsed - nested  # this stage's own seconds

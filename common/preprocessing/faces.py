@@ -33,13 +33,15 @@ from typing import Mapping
 
 import numpy as np
 
+from common.errors import MersuiteError
+
 N_LANDMARKS = 68
 MODEL_FILE = "shape_predictor_68_face_landmarks.dat"
 CLIP_MODES = ("first", "per_frame", "track")
 FALLBACK_BOX_FRACTION = 0.8  # centred box used when no face is ever found
 
 
-class NoFaceError(ValueError):
+class NoFaceError(MersuiteError, ValueError):
     """No face was found where one was required."""
 
 

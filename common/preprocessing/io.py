@@ -17,12 +17,14 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from common.errors import MersuiteError
+
 _JPEG_SOI, _JPEG_EOI = b"\xff\xd8", b"\xff\xd9"
 _PNG_SIGNATURE, _PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
 _TAIL = 64  # bytes of a file's end that --check-data reads
 
 
-class FrameReadError(OSError):
+class FrameReadError(MersuiteError, OSError):
     """A frame file is missing, incomplete or cannot be decoded."""
 
 

@@ -24,6 +24,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from common.datasets.sample import Sample
+from common.errors import MersuiteError
 # The suite's landmark groups and array checks (shared by every paper's crops).
 from common.preprocessing.regions import LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT_BROW, RIGHT_EYE, crop_padded
 from common.preprocessing.regions import as_points as _points
@@ -31,7 +32,7 @@ from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS
 
 
-class AouayebInputError(ValueError):
+class AouayebInputError(MersuiteError, ValueError):
     """A sample cannot be used by this protocol (unknown class, empty clip)."""
 
 

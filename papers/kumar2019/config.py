@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from common.config import Range
+from common.config import Choices, FreeText, Range
 from common.training import TrainConfig
 
 
@@ -61,7 +61,7 @@ class TextureConfig:
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     input_size: Annotated[int, Range(ge=1)] = 224  # Sec. 3.5: "an image size of 224 x 224"; the EAI is rendered at this size
-    weights: str = ""  # "" = train from scratch (default; nothing downloads); else a Keras weights file
+    weights: Annotated[str, FreeText("a Keras weights file, or empty")] = ""  # "" = train from scratch (default; nothing downloads); else a Keras weights file
     # of ResNet-34 without top for common.backbones.resnet34 (the paper does not say whether it pre-trained)
 
 
@@ -79,9 +79,9 @@ class DataConfig:
 class ProtocolConfig:
     kind: Literal["loso", "database", "cross"] = "loso"  # Sec. 4 / Table 3: LOSO on the composite (Sec. 4.1.4);
     # "database": LOSO on one database alone (Sec. 4, Table 3's per-database columns, Tables 4-6); Table 7: cross
-    dataset: str = ""  # kind "database": smic, casme2 or samm (the composite's samples and classes of that database)
-    train_dataset: str = ""  # cross-dataset (Table 7 rows): training database
-    test_dataset: str = ""  # cross-dataset (Table 7 columns): test database
+    dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # kind "database": smic, casme2 or samm (the composite's samples and classes of that database)
+    train_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # cross-dataset (Table 7 rows): training database
+    test_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # cross-dataset (Table 7 columns): test database
 
 
 @dataclasses.dataclass(frozen=True)

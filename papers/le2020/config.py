@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from common.config import Range
+from common.config import Choices, FoldCount, FreeText, Range
 from common.training import TrainConfig
 
 BACKBONES = ("vgg19", "resnet50", "senet50")  # Sec. III-D, Table II
@@ -60,7 +60,7 @@ class RegionConfig:
 class ModelConfig:
     backbone: Literal["vgg19", "resnet50", "senet50"] = "vgg19"  # Sec. III-D, Table II
     input_size: Annotated[int, Range(ge=1)] = 224  # Sec. III-D: standard ImageNet input of the three architectures
-    weights: str = ""  # "" = from scratch (the dataclass default: building a model never downloads);
+    weights: Annotated[str, FreeText("'imagenet', a weights file, or empty")] = ""  # "" = from scratch (the dataclass default: building a model never downloads);
     # "imagenet" = Keras' ImageNet weights, downloaded once into Keras' cache (VGG19, ResNet50; the paper
     # experiments set it, PAPER_WEIGHTS); or a path: a Keras weights file of the backbone without top
     # (e.g. vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5), or for senet50 a PyTorch state dict as .npz
@@ -87,11 +87,11 @@ class ModelConfig:
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
     kind: Literal["kfold", "cross"] = "kfold"  # Sec. IV-A.2: 10-fold CV, plus cross-database (Table III)
-    dataset: str = ""  # k-fold: the database of the 10-fold CV (Table II column: casme2, smic or samm)
-    k: Annotated[int, Range(ge=2)] = 10  # Sec. IV-A.2: "K-fold cross-validation (K=10)", 90 % training
+    dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # k-fold: the database of the 10-fold CV (Table II column: casme2, smic or samm)
+    k: Annotated[int, Range(ge=2), FoldCount()] = 10  # Sec. IV-A.2: "K-fold cross-validation (K=10)", 90 % training
     subject_independent: bool = False  # choice: not stated; sample-level stratified folds ("90 % of the samples")
-    train_dataset: str = ""  # cross-database: training database (Table III "SAMM/CASMEII" = train SAMM)
-    test_dataset: str = ""  # cross-database: test database
+    train_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # cross-database: training database (Table III "SAMM/CASMEII" = train SAMM)
+    test_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # cross-database: test database
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from common.config import Range
+from common.config import SEED_LIMIT, Choices, Range
 from common.training import TrainConfig
+
+# Keras activation names model.fusenet_dense_activation may take (None: linear, the authors' code).
+ACTIVATIONS = ("linear", "relu", "elu", "selu", "tanh", "sigmoid", "softplus", "softsign", "gelu", "swish", "leaky_relu")
 
 ModelName = Literal["microexpstcnn", "microexpfusenet_intermediate", "microexpfusenet_late"]
 
@@ -27,7 +30,7 @@ class DataConfig:
     crop_size: Annotated[int, Range(ge=1)] = 32  # Sec. IV-B: MicroExpFuseNet inputs 32x32 (eyes, nose-mouth crops from dlib landmarks)
     # CAS(ME)^2 only (Sec. IV-A-1; the paper's 206-video selection is not recoverable, README "Selection"):
     # one `frames`-long window of the long video centred on each selected coded expression's apex.
-    casme_sq_types: tuple[str, ...] = ("micro", "macro")  # which coded expressions give a clip (ours; micro alone: 57)
+    casme_sq_types: Annotated[tuple[str, ...], Choices("micro", "macro")] = ("micro", "macro")  # which coded expressions give a clip (ours; micro alone: 57)
     # Class of a CAS(ME)^2 expression (README ledger 5): "self_report" = the participant's self-reported
     # emotion, only anger / happiness / disgust rows kept (the three class names of Table IV; the
     # selection of the 357 coded expressions closest to the paper's 206 that the code file allows);
@@ -74,7 +77,7 @@ class ModelConfig:
     dense_units: Annotated[int, Range(ge=1)] = 128  # Table I (STCNN)
     fusenet_dense_units: Annotated[tuple[int, int], Range(ge=1)] = (1024, 128)  # Tables II, III
     dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # authors' code (the paper gives no rate)
-    fusenet_dense_activation: str | None = None  # authors' code: linear Dense in the FuseNets (paper silent)
+    fusenet_dense_activation: Annotated[str | None, Choices(*ACTIVATIONS)] = None  # authors' code: linear Dense in the FuseNets (paper silent)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +91,7 @@ class ProtocolConfig:
     # accuracies are that whole-set accuracy (83.25% = 169/203), recorded as the aggregation "whole_set".
     variant: Literal["paper", "leakage_free", "whole_set"] = "paper"
     test_size: Annotated[float, Range(gt=0, lt=1)] = 0.2  # Sec. IV-A: 80% training, 20% validation, split once
-    split_seed: Annotated[int, Range(ge=0)] = 4  # authors' code: train_test_split(test_size=0.2, random_state=4) (FuseNet scripts: 42)
+    split_seed: Annotated[int, Range(ge=0, lt=SEED_LIMIT)] = 4  # authors' code: train_test_split(test_size=0.2, random_state=4) (FuseNet scripts: 42)
     table8_epochs: Annotated[tuple[int, int], Range(ge=1)] = (91, 100)  # Table VIII: mean and std of validation accuracy, epochs 91-100
     saliency_clips: Annotated[int, Range(ge=0)] = 4  # Fig. 4: 4 videos
     saliency_frames: Annotated[int, Range(ge=1)] = 7  # Fig. 4: 7 frames per video

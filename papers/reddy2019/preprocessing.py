@@ -20,11 +20,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from common.errors import MersuiteError
 from common.experiment import FoldContext, Selection
 from papers.reddy2019.config import ReddyConfig
 
 
-class SelectionError(ValueError):
+class SelectionError(MersuiteError, ValueError):
     """The databases given cannot produce this experiment's selection."""
 
 

@@ -6,10 +6,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from common.config import Range
+from common.config import SEED_LIMIT, Choices, FoldCount, Range
 from common.training import TrainConfig
 
 ModelName = Literal["model_a", "split_model", "model_b", "model_c"]
+
+DATABASES = ("casme2", "smic", "samm")  # protocol.train / protocol.test ("combined" = casme2 + smic)
+# Keras initializer names model.dense_initializer may take
+INITIALIZERS = ("he_normal", "he_uniform", "glorot_normal", "glorot_uniform", "lecun_normal", "lecun_uniform",
+                "orthogonal", "random_normal", "random_uniform", "truncated_normal")
 
 # Sec. 4.4 / 5.1: apex-sequence length per training database.
 SEQUENCE_LENGTH = {"casme2": 36, "smic": 26, "combined": 30}
@@ -67,15 +72,15 @@ class ModelConfig:
     # Sec. 5.1: "The model uses a HeNormal initializer" -- the model, so the Dense layers too (Model-A,
     # Split Model, and Model-C, whose layout follows Model-A). "glorot_uniform" (Keras' default) is the
     # pre-issue-13 behaviour (HeNormal on the Conv3D layers only), kept as an option (README ledger 17).
-    dense_initializer: str = "he_normal"
+    dense_initializer: Annotated[str, Choices(*INITIALIZERS)] = "he_normal"
 
 
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
-    folds: Annotated[int, Range(ge=2)] = 5  # Sec. 8.2: stratified K-fold, K = 5
-    fold_seed: Annotated[int, Range(ge=0)] = 0  # ours: the paper gives no shuffling seed
-    train: tuple[str, ...] = ("casme2",)  # Table 4: training database(s) ("combined" = casme2 + smic)
-    test: tuple[str, ...] = ("casme2",)  # Table 4: test database(s)
+    folds: Annotated[int, Range(ge=2), FoldCount()] = 5  # Sec. 8.2: stratified K-fold, K = 5
+    fold_seed: Annotated[int, Range(ge=0, lt=SEED_LIMIT)] = 0  # ours: the paper gives no shuffling seed
+    train: Annotated[tuple[str, ...], Choices(*DATABASES)] = ("casme2",)  # Table 4: training database(s) ("combined" = casme2 + smic)
+    test: Annotated[tuple[str, ...], Choices(*DATABASES)] = ("casme2",)  # Table 4: test database(s)
     split_runs: Annotated[int, Range(ge=1)] = 5  # Sec. 8.1: five random train-test splits
     split_test_size: Annotated[float, Range(gt=0, lt=1)] = 0.2  # ours: Sec. 8.1 does not give the split ratio
     # Cross-dataset scenarios (Table 4, 4-8): "fold" (default) tests fold i's model on the i-th stratified

@@ -22,6 +22,7 @@ import cv2
 import keras
 import numpy as np
 
+from common.errors import MersuiteError
 from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.training import compile_model, fit, grid_search
@@ -37,7 +38,7 @@ LABEL_MAP = {
 }
 
 
-class SelectionError(ValueError):
+class SelectionError(MersuiteError, ValueError):
     """The databases given cannot produce this experiment's selection."""
 
 

@@ -1,0 +1,17 @@
+"""The base of the project's own errors: every one carries a message meant for the user (one line).
+
+``run_all.py`` and the other entry points catch :class:`MersuiteError` and print that line with exit
+status 2, so an error class added later is caught as long as it derives from it (data errors derive
+from ``common.datasets.tables.DatasetError`` or ``common.preprocessing.io.FrameReadError``, which do).
+Each class keeps its builtin base (``ValueError``, ``OSError``...) so existing ``except`` clauses hold.
+"""
+from __future__ import annotations
+
+
+class MersuiteError(Exception):
+    """A problem this project detects and describes: bad settings, unusable data or output folders."""
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message on one line (the class name when it has none)."""
+    return " ".join(str(error).split()) or type(error).__name__

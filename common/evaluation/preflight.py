@@ -1,0 +1,95 @@
+"""Settings checked before any work starts: seeds, fold counts against the selected samples, and each
+model built once on the chosen config. Each problem is one :class:`runner.RunError` line.
+
+``run_papers`` and the benchmark call :func:`check_experiment` on every planned experiment after the
+databases are loaded and before the first fold trains; the runner and ``--estimate`` make their
+folds through :func:`split`, so a fold count that does not fit is the same line everywhere.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping
+
+from common.config import SEED_LIMIT, config_fold_counts
+from common.evaluation import runner
+from common.experiment import Experiment, Fold, Selection
+
+
+def check_seeds(seed: Any, seeds: int = 1) -> None:
+    """``--seed`` (and, for a benchmark, the ``--seeds`` that follow it: ``seed .. seed + seeds - 1``)
+    inside the random generators' range, 0 .. 2**32 - 1; one RunError line otherwise."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
+        raise runner.RunError(f"--seed {seed!r}: expected a whole number from 0 to {SEED_LIMIT - 1} "
+                              "(the range NumPy's and scikit-learn's random generators take)")
+    last = seed + seeds - 1
+    if last >= SEED_LIMIT:
+        raise runner.RunError(f"--seed {seed} --seeds {seeds}: the last seed would be {last}, past {SEED_LIMIT - 1} "
+                              f"(the random generators' range); give --seed {SEED_LIMIT - seeds} or less")
+
+
+def split(paper_id: str, experiment: Experiment, config: Any, selection: Selection, seed: int) -> list[Fold]:
+    """``experiment.folds(selection, config, seed)``, or one RunError line naming the fold count field
+    (``common.config.FoldCount``), its value and the number of selected samples when the split cannot be
+    made (more folds than samples, or than the largest class where stratified splitting needs it)."""
+    where = f"experiment {paper_id}/{experiment.name}"
+    counts = config_fold_counts(config) if dataclasses.is_dataclass(config) else []
+    n = len(selection)
+    for path, value in counts:
+        if value > n:
+            raise runner.RunError(f"{where}: {path}={value} is more than the {n} selected samples; "
+                                  f"give {path} from 2 to {n}")
+    try:
+        return experiment.folds(selection, config, seed)
+    except ValueError as exc:  # scikit-learn's and common.evaluation.splits' refusals
+        fields = ", ".join(f"{path}={value}" for path, value in counts)
+        about = f" with {fields}" if fields else ""
+        raise runner.RunError(f"{where}: the folds cannot be made from the {n} selected samples{about} "
+                              f"({' '.join(str(exc).split())})") from None
+
+
+def _given(profile: str, overrides: Mapping[str, Any] | None) -> str:
+    if overrides:
+        return f"profile {profile}, --set " + " ".join(f"{k}={v}" for k, v in overrides.items())
+    return f"profile {profile}"
+
+
+def check_models(paper_id: str, experiment: Experiment, config: Any, selection: Selection, fold: Fold,
+                 profile: str, overrides: Mapping[str, Any] | None = None, built: set | None = None) -> None:
+    """Build (and compile) every model one fold trains (``experiment.training_stages``) once on the
+    chosen config, so that a size or a value the network cannot take (an input smaller than its
+    poolings) is one RunError line naming the settings before any training, not a failure in every
+    fold. ``built`` (shared across experiments) skips a model already built on the same config."""
+    if experiment.training_stages is None:
+        return
+    built = set() if built is None else built
+    try:
+        stages = list(experiment.training_stages(config, selection, fold))
+    except Exception as exc:  # the same code run_fold's inputs come from
+        raise runner.RunError(f"experiment {paper_id}/{experiment.name}: its models cannot be planned with this "
+                              f"config ({_given(profile, overrides)}): {' '.join(str(exc).split())}") from None
+    for stage in stages:
+        key = (paper_id, stage.model, runner.config_hash(config), len(selection.class_names))
+        if key in built:
+            continue
+        try:
+            model = stage.build()
+        except Exception as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise runner.RunError(f"experiment {paper_id}/{experiment.name}: model {stage.model} cannot be built "
+                                  f"with this config ({_given(profile, overrides)}): {reason[:300]}") from None
+        del model
+        built.add(key)
+
+
+def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], profile: str, seed: int,
+                     overrides: Mapping[str, Any] | None = None, built: set | None = None) -> None:
+    """The folds (:func:`split`) and models (:func:`check_models`) of one experiment on the loaded
+    ``data``, before the runner's screening: a screening that drops clips is checked again there."""
+    config = runner.effective_config(experiment, profile, overrides)
+    selection = experiment.select(data, config)
+    if len(selection) == 0:
+        return  # the runner says so, naming the data root
+    folds = split(paper_id, experiment, config, selection, seed)
+    usable = [f for f in folds if len(f.train) and len(f.test)]
+    if usable:
+        check_models(paper_id, experiment, config, selection, usable[0], profile, overrides, built)

@@ -1,0 +1,235 @@
+"""Every setting is checked before work starts, and errors carry their cause: seeds, fold counts, string
+choices, sizes a model cannot take, options a mode does not use, the project's own errors at every
+entry point, an unusable cache folder. Each is one line and exit status 2, and nothing trains."""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import dummy_paper
+from common.config import (ConfigError, apply_overrides, field_choices, is_free_text, string_fields, validate)
+from common.evaluation import runner
+
+REPO = Path(__file__).resolve().parent.parent
+_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
+run_all = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(run_all)
+
+PAPER_IDS = ("aouayeb2019", "kumar2019", "le2020", "reddy2019", "talluri2022")
+TALLURI = ("--paper", "talluri2022", "--experiment", "s1_smic_to_smic_model_a", "--profile", "smoke")
+
+
+@pytest.fixture()
+def corpus(dummy_corpus):
+    return dummy_corpus  # tests/conftest.py
+
+
+def cli(capsys, *argv, registry=dummy_paper.REGISTRY):
+    code = run_all.main(list(argv), registry=registry)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("run_all.py: error: ") and "Traceback" not in err
+    return lines[0]
+
+
+def no_fold_trained(out: Path) -> bool:
+    return not list(Path(out).rglob("folds/*.json"))
+
+
+# ----------------------------------------------------------------------------- seeds
+@pytest.mark.parametrize("argv, expected", [
+    (["--paper", "dummy", "--seed", "-1"], "--seed -1: expected a whole number from 0 to 4294967295"),
+    (["--paper", "dummy", "--seed", str(2**32)], f"--seed {2**32}: expected a whole number from 0 to 4294967295"),
+    (["--paper", "dummy", "--estimate", "--seed", "-5"], "--seed -5: expected a whole number"),
+    (["--benchmark", "megc2019", "--methods", "dummy", "--seed", str(2**32 - 2), "--seeds", "3"],
+     f"--seed {2**32 - 2} --seeds 3: the last seed would be {2**32}, past 4294967295"),
+])
+def test_seeds_outside_the_generators_range_are_one_line(capsys, corpus, tmp_path, argv, expected):
+    code, _, err = cli(capsys, *argv, "--data-root", str(corpus), *(["--out", str(tmp_path)] if "--estimate" not in argv
+                                                                      else []))
+    assert code == 2 and expected in one_error_line(err)
+    assert not dummy_paper.HOOKS["ran"]
+
+
+def test_the_last_seed_of_a_benchmark_may_be_the_generators_last(capsys):
+    from common.evaluation.preflight import check_seeds
+
+    check_seeds(2**32 - 3, 3)  # seeds 2**32-3 .. 2**32-1
+    with pytest.raises(runner.RunError, match="the last seed would be 4294967296"):
+        check_seeds(2**32 - 3, 4)
+
+
+def test_config_seed_fields_stop_at_the_generators_range():
+    from papers.reddy2019 import EXPERIMENTS as reddy
+    from papers.talluri2022 import EXPERIMENTS as talluri
+
+    for experiments, field in ((talluri, "protocol.fold_seed"), (reddy, "protocol.split_seed")):
+        config = experiments[0].config
+        assert apply_overrides(config, {field: str(2**32 - 1)})
+        with pytest.raises(ConfigError, match=f"{field}={2**32}: {2**32} is out of range; .* must be in \\[0, 4294967296\\)"):
+            apply_overrides(config, {field: str(2**32)})
+
+
+# ----------------------------------------------------------------------------- string choices
+def test_a_string_outside_its_choices_is_one_line_naming_the_field_and_the_allowed_values(capsys, corpus, tmp_path):
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path),
+                       "--set", "train.optimizer=sgdd")
+    line = one_error_line(err)
+    assert code == 2 and "--set train.optimizer=sgdd: 'sgdd' is not allowed" in line
+    assert "TrainConfig.optimizer must be one of sgd, adam, rmsprop" in line
+    assert not dummy_paper.HOOKS["ran"] and no_fold_trained(tmp_path)
+
+
+def test_choices_hold_for_tuples_optionals_and_defaults():
+    from papers.reddy2019 import EXPERIMENTS as reddy
+    from papers.talluri2022 import EXPERIMENTS as talluri
+
+    config = talluri[0].config
+    assert apply_overrides(config, {"protocol.train": "casme2,smic"}).protocol.train == ("casme2", "smic")
+    with pytest.raises(ConfigError, match="'casme3' is not allowed; ProtocolConfig.train must be one of casme2, smic"):
+        apply_overrides(config, {"protocol.train": "casme2,casme3"})
+    fusenet = next(e for e in reddy if "fusenet" in e.name).config
+    assert apply_overrides(fusenet, {"model.fusenet_dense_activation": "none"}).model.fusenet_dense_activation is None
+    assert apply_overrides(fusenet, {"model.fusenet_dense_activation": "relu"}).model.fusenet_dense_activation == "relu"
+    with pytest.raises(ConfigError, match="'relux' is not allowed"):
+        apply_overrides(fusenet, {"model.fusenet_dense_activation": "relux"})
+    bad_default = dataclasses.replace(config, train=dataclasses.replace(config.train, optimizer="sgdd"))
+    with pytest.raises(ConfigError, match="config train.optimizer: 'sgdd' is not allowed"):
+        validate(bad_default)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_string_field_of_every_paper_declares_its_choices_or_is_free_text(paper_id):
+    """A str field (str, tuple of str, str | None) declares its allowed values (Literal or Choices) or is
+    marked FreeText; every experiment's config and profiles fit them."""
+    module = importlib.import_module(f"papers.{paper_id}")
+    undeclared = set()
+    for experiment in module.EXPERIMENTS:
+        for path, cls, name in string_fields(experiment.config):
+            if field_choices(cls, name) is None and not is_free_text(cls, name):
+                undeclared.add(f"{cls.__qualname__}.{name} ({path})")
+        for profile in ("paper", *experiment.profiles):
+            runner.effective_config(experiment, profile)  # validate(): defaults and profiles inside their choices
+    assert not undeclared, f"{paper_id}: string fields without Choices/Literal/FreeText: {sorted(undeclared)}"
+
+
+def test_train_config_declares_its_string_choices():
+    from common.training import TrainConfig
+
+    assert all(field_choices(cls, name) or is_free_text(cls, name) for _, cls, name in string_fields(TrainConfig()))
+
+
+# ----------------------------------------------------------------------------- fold counts, model sizes
+@pytest.mark.parametrize("setting, expected", [
+    ("protocol.folds=500", "experiment talluri2022/s1_smic_to_smic_model_a: protocol.folds=500 is more than the 9 "
+                           "selected samples; give protocol.folds from 2 to 9"),
+    # 9 samples, 3 per class: stratified splitting needs a class with at least as many samples as folds
+    ("protocol.folds=9", "the folds cannot be made from the 9 selected samples with protocol.folds=9 (n_splits=9"),
+    ("data.size=2", "experiment talluri2022/s1_smic_to_smic_model_a: model model_a cannot be built with this config "
+                    "(profile smoke, --set data.size=2): conv block 1: feature map (18, 2, 2) is smaller than the "
+                    "3x3x3 pooling"),
+])
+def test_fold_counts_and_sizes_that_do_not_fit_stop_before_training(capsys, smoke_corpus, tmp_path, setting, expected):
+    code, _, err = cli(capsys, *TALLURI, "--data-root", str(smoke_corpus), "--out", str(tmp_path), "--set", setting,
+                       registry=None)
+    assert code == 2 and expected in one_error_line(err)
+    assert no_fold_trained(tmp_path)
+
+
+# ----------------------------------------------------------------------------- options a mode does not use
+@pytest.mark.parametrize("argv, expected", [
+    (["--paper", "dummy", "--architectures", "--set", "train.epochs=2"],
+     "--set is not used by --architectures (each model at the paper's default config); remove it"),
+    (["--paper", "dummy", "--architectures", "--profile", "smoke", "--experiment", "toy_loso"],
+     "--experiment, --profile are not used by --architectures"),
+    (["--list", "--paper", "dummy"], "--paper is not used by --list; remove it"),
+    (["--check-data", ".", "--seed", "3"], "--seed is not used by --check-data; remove it"),
+    (["--benchmark", "megc2019", "--methods", "dummy", "--allow-faces"], "--allow-faces is not used by --benchmark"),
+    (["--faces"], "--faces goes with --check-data ROOT"),
+    (["--paper", "dummy", "--seeds", "2"], "--methods, --seeds and --max-folds go with --benchmark TRACK"),
+])
+def test_options_a_mode_does_not_use_are_refused(capsys, corpus, argv, expected):
+    code, out, err = cli(capsys, *argv)
+    assert code == 2 and expected in one_error_line(err)
+    assert not dummy_paper.HOOKS["ran"] and "trainable" not in out
+
+
+def test_estimate_names_the_run_options_it_ignores(capsys, corpus, tmp_path):
+    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--estimate", "--out", str(tmp_path / "o"),
+                         "--fresh")
+    assert code == 0, err
+    assert "run_all.py: note: --estimate trains nothing and projects one seed over every fold; ignored: --out, --fresh" \
+        in err
+    assert "PROJECTION" in out
+
+
+# ----------------------------------------------------------------------------- errors carry their cause
+def test_every_project_error_derives_from_one_base():
+    from common.backbones import WeightsError
+    from common.datasets.tables import DatabaseNotFound, DatasetError
+    from common.errors import MersuiteError
+    from common.files import OutputError, OutputLocked
+    from common.preprocessing.faces import NoFaceError
+    from common.preprocessing.io import FrameReadError
+
+    for cls in (ConfigError, runner.RunError, DatasetError, DatabaseNotFound, FrameReadError, OutputError, OutputLocked,
+                WeightsError, NoFaceError):
+        assert issubclass(cls, MersuiteError), cls
+    assert issubclass(ConfigError, ValueError) and issubclass(FrameReadError, OSError)  # old except clauses hold
+
+
+def test_check_data_turns_a_project_error_into_one_line(capsys, monkeypatch, tmp_path):
+    import common.datasets.check as check
+    from common.datasets.tables import DatasetError
+
+    def broken(root, **kwargs):
+        raise DatasetError(f"{root}/CASME2: a folder that cannot be read\n(permission denied)")
+
+    monkeypatch.setattr(check, "main", broken)
+    code, _, err = cli(capsys, "--check-data", str(tmp_path))
+    assert code == 2 and f"{tmp_path}/CASME2: a folder that cannot be read (permission denied)" in one_error_line(err)
+
+
+def test_estimate_on_a_clip_with_unreadable_frames_names_the_file(capsys, smoke_corpus, tmp_path):
+    root = tmp_path / "corpus"
+    shutil.copytree(smoke_corpus, root)
+    frames = sorted((root / "SMIC" / "SMIC_all_cropped").rglob("*.bmp"))
+    assert frames
+    for path in frames:  # every SMIC frame: whichever clips --estimate times, it meets one
+        path.write_bytes(b"garbage, not an image")
+    code, out, err = cli(capsys, *TALLURI, "--data-root", str(root), "--estimate", registry=None)
+    line = one_error_line(err)
+    assert code == 2 and ".bmp: cannot read this frame" in line and str(root) in line
+    assert "OVERALL" not in out
+
+
+def test_an_unusable_cache_folder_is_one_line_at_start(capsys, corpus, tmp_path, monkeypatch):
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    monkeypatch.setenv("MERSUITE_CACHE", str(a_file))
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert one_error_line(err) == (f"run_all.py: error: MERSUITE_CACHE {a_file}: is not a folder; set MERSUITE_CACHE "
+                                   "to a folder you can write")
+    assert not dummy_paper.HOOKS["ran"] and not (tmp_path / "out").exists()
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "read-only"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            monkeypatch.setenv("MERSUITE_CACHE", str(locked))
+            code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--estimate")
+            assert code == 2 and f"MERSUITE_CACHE {locked}: cannot write there" in one_error_line(err)
+        finally:
+            locked.chmod(0o700)
