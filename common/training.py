@@ -60,8 +60,13 @@ class TrainConfig:
 
 
 def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and the backend (``keras.utils.set_random_seed``)."""
-    keras.utils.set_random_seed(int(seed))
+    """Seed Python, NumPy and the backend (``keras.utils.set_random_seed``).
+
+    Papers derive several seeds from the run's (``seed + k`` per network): the sum is taken modulo
+    2**32, the generators' range, so a ``--seed`` near the top of that range (accepted by the
+    settings check) still seeds every network instead of failing in each fold. Below 2**32 - k,
+    every seed is unchanged."""
+    keras.utils.set_random_seed(int(seed) % 2**32)
 
 
 def learning_rate(cfg: TrainConfig) -> float | keras.optimizers.schedules.LearningRateSchedule:

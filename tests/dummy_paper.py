@@ -21,6 +21,7 @@ import numpy as np
 
 from common.config import Range
 from common.datasets.sample import Sample
+from common.datasets.tables import DatabaseNotFound
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Paper, Reported, Selection, TrainingStage
 from common.training import TrainConfig
@@ -51,7 +52,7 @@ def make_samples(dataset: str) -> list[Sample]:
 
 def load(name: str, root, **options) -> list[Sample]:
     if not (Path(root) / f"{name}.present").exists():
-        raise ValueError(f"{root}: no {name} database found (expected {name}.present)")
+        raise DatabaseNotFound(f"{root}: no {name} database found (expected {name}.present)")
     if name == "megc2019":  # the composite stands for both databases, as the real megc2019 loader does
         return make_samples("casme2") + make_samples("samm")
     return make_samples(name)

@@ -93,6 +93,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from common.config import apply_overrides, to_dict, validate
+from common.datasets.tables import DatabaseNotFound
 from common.errors import MersuiteError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.fold import class_counts
@@ -181,25 +182,35 @@ def loader_key(experiment: Experiment, name: str) -> tuple[str, str]:
 
 def load_all(experiments: list[Experiment], root: Path) -> dict[tuple[str, str], list]:
     """Every database the experiments name, each loaded once per loader options (:func:`loader_key`),
-    or one :class:`RunError` listing every one that is missing or empty, before any work."""
+    or one :class:`RunError` listing every one that is missing, empty or refused (a clip under two
+    labels, an unreadable root...), each with its cause, before any work."""
     loaded: dict[tuple[str, str], list] = {}
     missing: dict[str, str] = {}
+    unusable: dict[str, str] = {}
     for experiment in experiments:
         for name in experiment.datasets:
             key = loader_key(experiment, name)
-            if key in loaded or name in missing:
+            if key in loaded or name in missing or name in unusable:
                 continue
             try:
                 samples = load_dataset(name, root, **dict(experiment.loader_options.get(name, {})))
-            except Exception as exc:  # DatasetError, OSError...: one line each, joined below
+            except DatabaseNotFound as exc:
                 missing[name] = " ".join(str(exc).split())
+                continue
+            except Exception as exc:  # DatasetError (refused data), OSError...: one line each, joined below
+                unusable[name] = " ".join(str(exc).split())
                 continue
             if not samples:
                 missing[name] = "no sample found"
                 continue
             loaded[key] = list(samples)
+    problems = []
     if missing:
-        raise RunError(f"missing database(s) under {root}: " + "; ".join(f"{n} ({why})" for n, why in missing.items()))
+        problems.append(f"missing database(s) under {root}: " + "; ".join(f"{n} ({why})" for n, why in missing.items()))
+    if unusable:
+        problems.append(f"database(s) under {root} refused: " + "; ".join(f"{n}: {why}" for n, why in unusable.items()))
+    if problems:
+        raise RunError(" | ".join(problems))
     return loaded
 
 
