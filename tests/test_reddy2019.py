@@ -504,6 +504,7 @@ def _selection_of(n: int):
 
 
 def _fold_of(n: int):
+    from common.experiment import Fold
 
     return Fold(name="holdout", train=np.arange(n - 1), test=np.array([n - 1]))
 
