@@ -99,6 +99,9 @@ class Reported:
     together; MEGC UF1), "fold_mean" (mean of per-fold scores) or "fold_best" (the best fold, for a
     paper that reports its best run), as the paper computed it; another name is read from a
     single-fold experiment's ``extra["aggregations"]`` (see ``common.evaluation.runner``).
+
+    ``comparable=False``: the paper's number measures something else than ours (its ``note`` says
+    what); the comparison row shows both numbers but no difference, and no summary counts it.
     """
 
     metric: str  # "uf1" | "uar" | "accuracy"
@@ -107,6 +110,7 @@ class Reported:
     aggregation: str = "pooled"
     source: str = ""  # e.g. "Table 2"
     note: str = ""
+    comparable: bool = True
 
 
 @dataclasses.dataclass(frozen=True)

@@ -48,20 +48,40 @@ def test_frame_removal_drops_still_frames_and_keeps_moving_ones():
     assert kept[100:].all()  # windows entirely inside the changing part
     assert probabilities[:40].max() < 0.5 <= probabilities[100:].min()
     # A clip shorter than the 61-frame window: with window_rule="fixed" it is one window, every frame has
-    # probability 0.5 and is kept (the step does nothing); the paper profile's "clip" rule slides a 19-frame window
+    # probability 0.5 and is kept (the step does nothing); the "clip" option slides a 19-frame window
     # (T // 2, bins mapped onto the 61-frame window's) and removes the still frames of the same 40-frame clip.
     _, short = protocol.kept_frames(_clip(20, 20), TextureConfig(window_rule="fixed"))
     assert short.all()
-    assert TextureConfig().window_rule == "clip"
-    scores = protocol.texture_scores(_clip(20, 20), TextureConfig())
+    scores = protocol.texture_scores(_clip(20, 20), TextureConfig(window_rule="clip"))
     assert scores["window"] == 19
     assert not scores["kept"][:11].any() and scores["kept"][29:].all()
     assert scores["intensity"][:11].max() < 1e-6 * scores["intensity"][29:].min()  # still windows: round-off only
-    # 140 frames >= 2 x 61: the paper's window itself, as before.
-    assert protocol.texture_scores(frames, TextureConfig())["window"] == 61
+    # 140 frames >= 2 x 61: the paper's window itself under every rule.
+    assert protocol.texture_scores(frames, TextureConfig(window_rule="clip"))["window"] == 61
     # Disabled (ablation): every frame kept.
     _, everything = protocol.kept_frames(frames, TextureConfig(enabled=False))
     assert everything.all()
+
+
+def test_paper_texture_removal_uses_61_frames_on_a_40_frame_clip():
+    """Sec. 3.2 "a sliding temporal window size of N which is 61", for every clip: the paper profile pads the
+    40-frame clip by 30 mirrored frames at each end (README ledger 7), so each frame has its own 61-frame window."""
+    paper = TextureConfig()
+    assert (paper.window_rule, paper.window, paper.padding) == ("padded", 61, "reflect")
+    clip = _clip(20, 20)  # frames 0-19 frozen, 20-39 changing every frame
+    scores = protocol.texture_scores(clip, paper)
+    assert scores["window"] == 61 and scores["intensity"].shape == (40,)
+    # The window of frame t holds frames t-30..t+30 mirrored at the ends: the nearer t is to the changing part,
+    # the more changing frames it holds, so the intensity rises through the frozen part.
+    assert np.all(np.diff(scores["intensity"][:21]) > 0)
+    # Kept (intensity >= the clip mean): every changing frame and the last 5 frozen ones, whose windows are mostly
+    # changing frames; removed: frozen frames 0-14. The unpadded N = 61 would keep all 40 (one window).
+    assert np.flatnonzero(scores["kept"]).tolist() == list(range(15, 40))
+    # The same as N = 61 windows slid over the clip mirrored by hand (numpy "reflect": ..., 2, 1, 0, 1, 2, ...).
+    from common.preprocessing.texture import window_intensities
+
+    mirrored = np.pad(clip, ((30, 30), (0, 0), (0, 0)), mode="reflect")
+    np.testing.assert_allclose(scores["intensity"], window_intensities(mirrored, window=61), rtol=1e-9)
 
 
 def test_training_set_is_multiplied_by_the_number_of_alphas_without_balancing():
@@ -307,7 +327,7 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
         removed += data["removed"][db][0]
         lines = "\n".join(report.database_lines(results, db, None))
         assert f"{reported.TABLE_3[db]['uf1']:.4f}" in lines and "LBP-TOP" in lines
-    assert removed > 0  # Sec. 3.2 removes frames of clips shorter than 61 frames (window_rule="clip")
+    assert removed > 0  # Sec. 3.2 removes frames of clips shorter than 61 frames (smoke: window_rule="clip")
     assert (tmp_path / "kumar2019" / "report.pdf").stat().st_size > 0
 
 

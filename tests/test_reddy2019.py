@@ -83,8 +83,9 @@ def test_selection_labels_casme_sq_by_stimulus_and_smic_by_folder(smoke_corpus):
 
     assert [stimulus_class(s) for s in ("anger2", "happy5", "disgust1", "sad1")] == ["angry", "happy", "disgust", None]
     samples = load("casme_sq", smoke_corpus)
-    config = apply_overrides(default_config("casme_sq", "microexpstcnn"),
-                             {"data.frames": "20", "data.casme_sq_label": "stimulus"})
+    config = apply_overrides(default_config("casme_sq", "microexpstcnn"),  # every coded expression (both types)
+                             {"data.frames": "20", "data.casme_sq_label": "stimulus",
+                              "data.casme_sq_types": ("micro", "macro")})
     selection = select({"casme_sq": samples}, config)
 
     def fits(sample) -> bool:  # the apex-centred 20-frame window lies inside the long video (ledger 6)
@@ -112,7 +113,8 @@ def test_casme_sq_paper_selection_labels_by_self_report_and_span_rule_is_literal
 
     samples = load("casme_sq", smoke_corpus)
     assert default_config("casme_sq").data.casme_sq_label == "self_report"  # the paper profile (ledger 5)
-    config = apply_overrides(default_config("casme_sq", "microexpstcnn"), {"data.frames": "20"})
+    config = apply_overrides(default_config("casme_sq", "microexpstcnn"),
+                             {"data.frames": "20", "data.casme_sq_types": ("micro", "macro")})
     reports = ["sadness", "anger", "happyiness", "disgust"] * len(samples)
     relabelled = [dataclasses.replace(s, meta={**s.meta, "self_report": r}) for s, r in zip(samples, reports)]
     selection = select({"casme_sq": relabelled}, config)
@@ -123,6 +125,37 @@ def test_casme_sq_paper_selection_labels_by_self_report_and_span_rule_is_literal
         assert selection.class_names[label] == expected[sample.meta["self_report"]]  # not the stimulus
     span = select({"casme_sq": samples}, apply_overrides(config, {"data.casme_sq_length_rule": "span"}))
     assert len(span) == sum(len(s.frames) >= 20 for s in samples)  # the coded interval itself must be long
+
+
+def test_casme_sq_paper_selection_admits_no_macro_expression(smoke_corpus):
+    """Sec. IV-A takes "micro-expression videos": the `paper` selection keeps only the code file's
+    micro-expressions (type column); every macro-expression is dropped with that reason. The run log
+    prints the class counts beside Table IV's 94 / 76 / 36."""
+    from common.config import apply_overrides
+    from common.datasets import load
+    from papers.reddy2019 import EXPERIMENTS
+    from papers.reddy2019.config import default_config
+    from papers.reddy2019.protocol import select, table4_line
+
+    samples = load("casme_sq", smoke_corpus, types=("micro", "macro"))  # as the experiments load it
+    macro = {s.key for s in samples if s.meta["type"] == "macro"}
+    assert macro and len(macro) < len(samples)
+    paper = default_config("casme_sq", "microexpstcnn")
+    assert paper.data.casme_sq_types == ("micro",)
+    for frames in ("96", "20"):  # the paper's 96 frames, and 20 so that the smoke long videos hold windows
+        selection = select({"casme_sq": samples}, apply_overrides(paper, {"data.frames": frames}))
+        assert all(s.meta["type"] == "micro" for s in selection.samples)
+        reasons = {d.key: d.reason for d in selection.dropped}
+        assert all(key in reasons and reasons[key].startswith("macro-expression") for key in macro)
+    assert len(selection) > 0  # at 20 frames some micro-expressions are kept
+    line = table4_line(selection, "casme_sq")
+    counts = {name: sum(selection.class_names[k] == name for k in selection.labels) for name in selection.class_names}
+    assert (f"happy 94 | ours {counts['happy']}, angry 76 | ours {counts['angry']}, "
+            f"disgust 36 | ours {counts['disgust']}; total 206 | ours {len(selection)}") in line
+    for experiment in EXPERIMENTS:  # every CAS(ME)^2 experiment's paper config takes micro only
+        if experiment.config.data.database == "casme_sq":
+            assert experiment.config.data.casme_sq_types == ("micro",), experiment.name
+            assert experiment.profiles["smoke"]["data.casme_sq_types"] == ("micro", "macro")  # ledger 24
 
 
 def _overlapping_casme_sq(tmp_path, apexes):

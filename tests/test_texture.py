@@ -89,6 +89,22 @@ def test_each_frame_takes_the_window_centred_on_it_and_short_clips_are_one_windo
     assert keep_textured_frames(short).all()
 
 
+def test_padded_clip_gives_every_frame_its_own_window():
+    """``pad``: the clip is padded in time (numpy.pad mode) so that the N-frame window centred on each frame
+    exists at any clip length, also a clip shorter than the padding (repeated reflections)."""
+    clip = still_then_moving_clip(n_still=20, n_moving=20, size=36)
+    for pad in ("reflect", "edge"):
+        per_frame = texture_intensity(clip, window=11, pad=pad)
+        expected = window_intensities(np.pad(clip, ((5, 5), (0, 0), (0, 0)), mode=pad), window=11)
+        assert per_frame.shape == (40,)
+        np.testing.assert_allclose(per_frame, expected, rtol=1e-9)
+    short = clip[15:22]  # 7 frames, padded by 30 at each end for N = 61
+    assert texture.padded_frame_index(7, 61, "reflect").tolist()[:31] == [6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5] * 2 + [
+        6, 5, 4, 3, 2, 1, 0]  # mirrored back and forth; frame 0 at position 30
+    per_frame = texture_intensity(short, pad="reflect")
+    assert per_frame.shape == (7,) and np.ptp(per_frame) > 0  # the windows differ: not one window of 7 frames
+
+
 def test_rgb_and_float_frames_are_accepted_and_bad_input_is_refused():
     clip = still_then_moving_clip(n_still=12, n_moving=12, size=30)
     rgb = np.repeat(clip[..., None], 3, axis=-1)

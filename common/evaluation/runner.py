@@ -47,7 +47,7 @@ process or a Dask worker computed it: ``common.evaluation.parallel``).
                  "per_fold": {fold: {scope: {uf1, uar, accuracy, n}}},
                  "not_scored": [fold], "nan_folds": [fold], "nan_policy": "exclude", "absent": "exclude"},
      "comparison": [{"metric", "scope", "aggregation", "reported", "ours", "difference",
-                     "source", "note"}],
+                     "source", "note", "comparable"}],  (difference None where not comparable)
      "folds": [{"name", "status", "reason", "seconds", "n_train", "n_test", "parameters",
                 "history", "reused"}],
      "parameters": {model: int}, "status_counts": {status: n},
@@ -906,20 +906,27 @@ def _fold_extra_metric(records: list[dict], reported: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic, records, reused,
-             exp_dir, seconds_this_run) -> dict:
-    scopes = tuple(experiment.scopes) or ("all",)
-    aggregated = metrics_module.aggregate(records, len(selection.class_names), scopes)
-    comparison = []
-    for reported in experiment.reported:
+def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: list[dict]) -> list[dict]:
+    """One row per ``Reported``: the paper's number, ours and ours - paper. A number marked not
+    comparable (``Reported.comparable=False``) gets no difference, so no summary of differences counts it."""
+    rows = []
+    for reported in reported_values:
         ours = aggregated.get(reported.aggregation, {}).get(reported.scope, {}).get(reported.metric)
         if ours is None and reported.aggregation not in ("pooled", "fold_mean"):
             ours = _fold_extra_metric(records, reported)
         ours = None if ours is None or not math.isfinite(ours) else float(ours)
-        comparison.append({"metric": reported.metric, "scope": reported.scope, "aggregation": reported.aggregation,
-                           "reported": reported.value, "ours": ours,
-                           "difference": None if ours is None else ours - reported.value,
-                           "source": reported.source, "note": reported.note})
+        rows.append({"metric": reported.metric, "scope": reported.scope, "aggregation": reported.aggregation,
+                     "reported": reported.value, "ours": ours,
+                     "difference": None if ours is None or not reported.comparable else ours - reported.value,
+                     "source": reported.source, "note": reported.note, "comparable": bool(reported.comparable)})
+    return rows
+
+
+def _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic, records, reused,
+             exp_dir, seconds_this_run) -> dict:
+    scopes = tuple(experiment.scopes) or ("all",)
+    aggregated = metrics_module.aggregate(records, len(selection.class_names), scopes)
+    comparison = comparison_rows(experiment.reported, aggregated, records)
     status_counts: dict[str, int] = {}
     for r in records:
         status_counts[r["status"]] = status_counts.get(r["status"], 0) + 1

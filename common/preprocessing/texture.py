@@ -41,6 +41,9 @@ Choices where the paper is silent (cited by the kumar2019 README deviations ledg
   intensity of the window centred on it, frames within N // 2 of either end take the nearest
   (first / last) window. A clip shorter than N is one window of the whole clip (the paper's
   clips, CASME II / SAMM at 200 fps, are mostly longer; SMIC at 100 fps often is not).
+  With ``pad`` (a ``numpy.pad`` mode, e.g. "reflect") the clip is first padded in time by
+  N // 2 frames before and N - 1 - N // 2 after, so every frame, at any clip length, has its own
+  N-frame window centred on it (kumar2019's ``texture.window_rule="padded"``).
 * **Blocks.** When H or W is not a multiple of 6, the last ``H % 6`` rows / ``W % 6`` columns
   are left out so that all 36 blocks have the same size (at most 5 pixels).
 
@@ -118,10 +121,19 @@ def clip_window(n_frames: int, window: int = WINDOW) -> int:
     return half if half % 2 == 1 else half - 1
 
 
+def padded_frame_index(n_frames: int, window: int, pad: str) -> np.ndarray:
+    """Frame indices of a clip padded in time for ``window``-frame windows centred on every frame:
+    N // 2 before, N - 1 - N // 2 after, by ``numpy.pad`` mode ``pad`` ("reflect": ..., 2, 1, 0, 1, 2, ...;
+    repeated as often as needed on a clip shorter than the padding)."""
+    return np.pad(np.arange(int(n_frames)), (window // 2, window - 1 - window // 2), mode=pad)
+
+
 def window_intensities(
-    frames: np.ndarray, window: int = WINDOW, blocks: int = BLOCKS, d0: float = D0, bin_window: int | None = None
+    frames: np.ndarray, window: int = WINDOW, blocks: int = BLOCKS, d0: float = D0, bin_window: int | None = None,
+    pad: str | None = None,
 ) -> np.ndarray:
-    """A_i of eq. 9 for every sliding-window position i: (max(T - N + 1, 1),) float64.
+    """A_i of eq. 9 for every sliding-window position i: (max(T - N + 1, 1),) float64; with ``pad``
+    (T,), window i centred on frame i of the clip padded by :func:`padded_frame_index`.
 
     ``bin_window``: see :func:`_high_frequency_mask` (None: the window's own DFT bins)."""
     maps = lbp_maps(frames)
@@ -129,12 +141,15 @@ def window_intensities(
     bh, bw = height // blocks, width // blocks
     if bh < 1 or bw < 1 or window < 1:
         raise ValueError(f"texture: {height}x{width} frames cannot be split into {blocks}x{blocks} blocks")
-    n = min(window, n_frames)  # a clip shorter than N is one window of the whole clip
     # (T, blocks, bh, blocks, bw) -> (T, blocks, blocks, bh, bw); trailing rows/columns dropped.
     volume = maps[:, : bh * blocks, : bw * blocks].reshape(n_frames, blocks, bh, blocks, bw).transpose(0, 1, 3, 2, 4)
     # Spatial 2-D DFT of all blocks of all frames at once, centred (fftshift) on the block axes.
     spatial = scipy.fft.fftshift(scipy.fft.fft2(volume, axes=(-2, -1)), axes=(-2, -1))
     spatial = spatial.reshape(n_frames, blocks * blocks * bh * bw)
+    if pad is not None:  # the padded clip: its frames are copies of the clip's (the DFT of a frame is reused)
+        spatial = spatial[padded_frame_index(n_frames, window, pad)]
+        n_frames = spatial.shape[0]
+    n = min(window, n_frames)  # a clip shorter than N is one window of the whole clip (never once padded)
     mask = _high_frequency_mask(n, bh, bw, d0, bin_window)  # (n, bh, bw), centred bins
     rows = np.flatnonzero(mask.any(axis=(1, 2)))  # temporal bins with any coefficient kept
     n_windows = n_frames - n + 1
@@ -164,11 +179,15 @@ def window_intensities(
 
 
 def texture_intensity(
-    frames: np.ndarray, window: int = WINDOW, blocks: int = BLOCKS, d0: float = D0, bin_window: int | None = None
+    frames: np.ndarray, window: int = WINDOW, blocks: int = BLOCKS, d0: float = D0, bin_window: int | None = None,
+    pad: str | None = None,
 ) -> np.ndarray:
-    """Per-frame intensity (T,): the A_i of the window centred on each frame (edges: nearest window)."""
+    """Per-frame intensity (T,): the A_i of the window centred on each frame (edges: nearest window;
+    with ``pad``, the window centred on the frame in the padded clip)."""
     frames = np.asarray(frames)
-    per_window = window_intensities(frames, window, blocks, d0, bin_window)
+    per_window = window_intensities(frames, window, blocks, d0, bin_window, pad)
+    if pad is not None:
+        return per_window
     n_frames = frames.shape[0]
     n = min(window, n_frames)
     index = np.clip(np.arange(n_frames) - n // 2, 0, per_window.size - 1)

@@ -13,17 +13,19 @@ from typing import Any, Mapping, Sequence
 from common.files import atomic_write
 
 COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
-                      "source", "note", "profile", "corpus")
+                      "source", "note", "profile", "corpus", "comparable")
 SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "profile", "corpus")
 
 
 def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
-    """The paper's reported numbers beside ours: one row per ``Reported`` of every experiment."""
+    """The paper's reported numbers beside ours: one row per ``Reported`` of every experiment (a row not
+    comparable carries no difference: ``common.evaluation.runner.comparison_rows``)."""
     rows = []
     for name, results in results_by_experiment.items():
         for row in results.get("comparison", []):
             rows.append({"experiment": name, **{k: row.get(k) for k in COMPARISON_COLUMNS[1:9]},
-                         "profile": results.get("profile"), "corpus": results.get("corpus", {}).get("kind")})
+                         "profile": results.get("profile"), "corpus": results.get("corpus", {}).get("kind"),
+                         "comparable": row.get("comparable", True)})
     return rows
 
 

@@ -48,10 +48,13 @@ class TextureConfig:
 
     enabled: bool = True  # Sec. 3.2 (False = ablation: every frame averaged)
     window: Annotated[int, Range(ge=1)] = 61  # Sec. 3.2: sliding temporal window N = 61
-    window_rule: Literal["clip", "fixed"] = "clip"  # choice (README ledger 7): "clip" = N = 61 where the clip has
-    # >= 122 frames, else the largest odd N <= T / 2 (>= 3), with Eq. 7's temporal bins mapped onto the 61-frame window's
-    # (texture.clip_window, bin_window=61: top bin -> |k| = 30) so the window slides; "fixed" = N = 61, a shorter clip is one window
-    # (every frame kept: every SMIC-HS clip and CASME II / SAMM clips under 62 frames)
+    window_rule: Literal["padded", "clip", "fixed"] = "padded"  # README ledger 7. "padded" (Sec. 3.2's N = 61 for
+    # every clip): the clip is padded in time by 30 frames at each end (`padding`), so every frame has its own 61-frame
+    # window centred on it. Options: "clip" = N = 61 where the clip has >= 122 frames, else the largest odd N <= T / 2
+    # (>= 3), with Eq. 7's temporal bins mapped onto the 61-frame window's (texture.clip_window, bin_window=61);
+    # "fixed" = N = 61 unpadded, a shorter clip is one window (every frame kept)
+    padding: Literal["reflect", "symmetric", "edge", "wrap"] = "reflect"  # window_rule "padded" (numpy.pad mode;
+    # choice, the paper is silent, ledger 7): reflect mirrors the clip about its end frames (..., f2, f1 | f0, f1, ...)
     blocks: Annotated[int, Range(ge=1)] = 6  # Sec. 3.2: 6 x 6 blocks
     d0: Annotated[float, Range(gt=0)] = 30.0  # Eq. 7: D0 = 30 (DFT-bin units, see common.preprocessing.texture)
     threshold: Annotated[float, Range(ge=0, le=1)] = 0.5  # Sec. 3.2: frames with probability below 0.5 are removed
@@ -113,10 +116,11 @@ class Kumar2019Config:
 # registered frame is fed instead of the EAI (README ledger 21: a linear probe on the quick EAIs scores LOSO UF1
 # 0.480 on the EAI and 0.745 on EAI minus first frame; ResNet-34 end to end, quick LOSO pooled UF1 0.425 on the
 # EAI and 0.827 on EAI minus first frame; the identity of the 4 synthetic faces hides the motion).
-# quick also keeps the pre-issue-13 augmentation and texture window (README ledger 27): the synthetic classes are
+# quick also keeps the augmentation and texture window from before the second pass (README ledger 27): the synthetic classes are
 # balanced, so the paper's class balancing only thins the training set (alpha 10 alone: 21-27 images a fold), and
 # the clip-adapted window halves the frames each EAI averages; measured per-database quick LOSO pooled UF1 (SMIC /
-# CASME II / SAMM) 0.207 / 0.277 / 0.283 with both, 0.614 / 0.517 / 0.837 without. smoke runs the paper's paths.
+# CASME II / SAMM) 0.207 / 0.277 / 0.283 with both, 0.614 / 0.517 / 0.837 without. smoke runs the paper's paths
+# except the texture window: the adaptive "clip" rule the paper profile used before "padded" (ledger 27).
 QUICK = {
     "magnification.balance": "none",  # DEVIATION: quick only (ledger 27)
     "texture.window_rule": "fixed",  # DEVIATION: quick only (ledger 27)
@@ -127,6 +131,7 @@ QUICK = {
     "train.batch_size": 16,
 }
 SMOKE = {
+    "texture.window_rule": "clip",  # DEVIATION: smoke only (ledger 27): keeps the smoke predictions made before "padded"
     "face.crop_size": 64,
     "model.input_size": 32,
     "magnification.train_alphas": (5.0, 15.0),

@@ -115,16 +115,17 @@ def magnify_clip(frames: np.ndarray, alpha: float, fps: float, mag_config) -> np
 
 
 def texture_window(n_frames: int, texture_config) -> int:
-    """Sec. 3.2's sliding window for a clip of ``n_frames``: N = 61 (``window_rule="fixed"``), or with
-    ``window_rule="clip"`` (README ledger 7) ``texture.clip_window``: 61 from 122 frames, else about T / 2."""
+    """Sec. 3.2's sliding window for a clip of ``n_frames``: N = 61 (``window_rule="padded"``, the clip padded
+    at its ends, or ``"fixed"``), or with ``window_rule="clip"`` (README ledger 7) ``texture.clip_window``: 61
+    from 122 frames, else about T / 2."""
     from common.preprocessing.texture import clip_window
 
     rule = texture_config.window_rule
-    if rule == "fixed":
+    if rule in ("padded", "fixed"):
         return int(texture_config.window)
     if rule == "clip":  # DEVIATION: N < 61 on clips under 122 frames (README ledger 7; the paper is silent there)
         return clip_window(n_frames, int(texture_config.window))
-    raise ValueError(f"texture.window_rule={rule!r}: expected 'clip' or 'fixed'")
+    raise ValueError(f"texture.window_rule={rule!r}: expected 'padded', 'clip' or 'fixed'")
 
 
 def texture_scores(frames: np.ndarray, texture_config) -> dict[str, Any]:
@@ -141,8 +142,11 @@ def texture_scores(frames: np.ndarray, texture_config) -> dict[str, Any]:
     # "clip": Eq. 7's temporal bins in units of the paper's 61-frame window, so a shorter window keeps the same
     # temporal frequencies (and D0 = 30 still selects some bins); "fixed": the window's own bins (as before).
     bin_window = int(texture_config.window) if texture_config.window_rule == "clip" else None
+    # "padded": N = 61 on every clip; the frames past the clip's ends are the clip mirrored (texture.padding).
+    # DEVIATION: the padding itself is ours (the paper is silent on windows at the ends, README ledger 7).
+    pad = texture_config.padding if texture_config.window_rule == "padded" else None
     intensity = texture_intensity(frames, window=window, blocks=int(texture_config.blocks), d0=float(texture_config.d0),
-                                  bin_window=bin_window)
+                                  bin_window=bin_window, pad=pad)
     probabilities = probabilities_from_intensity(intensity, texture_config.method)
     kept = probabilities >= float(texture_config.threshold)
     if not kept.any():  # cannot happen with the Gaussian rule (some frame is >= the mean); kept for safety

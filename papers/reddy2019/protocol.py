@@ -79,8 +79,9 @@ def casme_sq_long_enough(sample, frames: int, rule: str) -> bool:
 def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
     """Sec. IV-A: the labelled clips of one database with at least ``data.frames`` frames.
 
-    CAS(ME)^2: the coded expressions of ``data.casme_sq_types`` whose class (``data.casme_sq_label``)
-    is happy / angry / disgust and that pass ``data.casme_sq_length_rule``; SMIC: clips of >= 18 frames.
+    CAS(ME)^2: the coded expressions of ``data.casme_sq_types`` (``paper``: micro-expressions, Sec. IV-A)
+    whose class (``data.casme_sq_label``) is happy / angry / disgust and that pass
+    ``data.casme_sq_length_rule``; SMIC: clips of >= 18 frames.
     """
     database, frames = config.data.database, config.data.frames
     if database not in data:
@@ -91,9 +92,10 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
     samples, labels, dropped = [], [], []
     for sample in data[database]:
         if database == "casme_sq":
-            if sample.meta.get("type") not in config.data.casme_sq_types:
-                dropped.append(Dropped(sample.key, f"{sample.meta.get('type')}-expression; data.casme_sq_types keeps "
-                                       f"{', '.join(config.data.casme_sq_types)}", "selection"))
+            if sample.meta.get("type") not in config.data.casme_sq_types:  # Sec. IV-A: micro-expressions
+                dropped.append(Dropped(sample.key, f"{sample.meta.get('type')}-expression (code file's type column); "
+                                       f"data.casme_sq_types keeps {', '.join(config.data.casme_sq_types)}",
+                                       "selection"))
                 continue
             label = casme_sq_class(sample, config)
             long_enough = bool(label) and casme_sq_long_enough(sample, frames, config.data.casme_sq_length_rule)
@@ -176,6 +178,16 @@ def table4_counts(selection: Selection, fold: Fold) -> dict[str, list[int]]:
     return counts
 
 
+def table4_line(selection: Selection, database: str) -> str:
+    """The selection's clips per class beside Table IV's totals, for the run log: "happy 94 | ours 3, ..."."""
+    from papers.reddy2019.reported import TABLE4_COUNTS
+
+    paper = TABLE4_COUNTS[database]
+    ours = class_counts(selection)
+    parts = [f"{name} {paper[name][0]} | ours {ours[name]}" for name in selection.class_names]
+    return f"  Table IV clips per class (paper | ours): {', '.join(parts)}; total {paper['total'][0]} | ours {len(selection)}"
+
+
 def table8_summary(history: Mapping[str, list[float]], epochs: tuple[int, int]) -> dict[str, Any]:
     """Table VIII: mean and std of validation accuracy over epochs 91-100 (the last 10 when fewer)."""
     values = list(history.get("val_accuracy", []))
@@ -204,6 +216,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     config: ReddyConfig = ctx.config
     variant = config.protocol.variant
     started = time.perf_counter()
+    ctx.log(table4_line(ctx.selection, config.data.database))
     x_train, x_test = fold_inputs(ctx)  # the fold's grey clips, frames last, scaled as the variant says
     model = compile_model(build_model(config, n_classes(ctx)), config.train)  # Table I / II / III
     y_train = one_hot(ctx.selection.labels[ctx.fold.train], n_classes(ctx))
@@ -328,6 +341,7 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
 
     config: ReddyConfig = ctx.config
     started = time.perf_counter()
+    ctx.log(table4_line(ctx.selection, config.data.database))
     x_train, x_test = fold_inputs(ctx)
     y_train = one_hot(ctx.selection.labels[ctx.fold.train], n_classes(ctx))
     y_test = one_hot(ctx.selection.labels[ctx.fold.test], n_classes(ctx))

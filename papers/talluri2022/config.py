@@ -71,7 +71,7 @@ class ModelConfig:
     c_dense_units: Annotated[int, Range(ge=1)] = 128  # Sec. 5.4: 128 neurons
     # Sec. 5.1: "The model uses a HeNormal initializer" -- the model, so the Dense layers too (Model-A,
     # Split Model, and Model-C, whose layout follows Model-A). "glorot_uniform" (Keras' default) is the
-    # pre-issue-13 behaviour (HeNormal on the Conv3D layers only), kept as an option (README ledger 17).
+    # behaviour before the second pass (HeNormal on the Conv3D layers only), kept as an option (README ledger 17).
     dense_initializer: Annotated[str, Choices(*INITIALIZERS)] = "he_normal"
 
 

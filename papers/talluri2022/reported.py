@@ -65,8 +65,8 @@ def reported_initial(database: str) -> tuple[Reported, ...]:
 def reported_split_runs(model: str = "split_model") -> tuple[Reported, ...]:
     """Sec. 8.1 as comparison rows. The Split Model's 85.2% is the BEST of five runs ("Run-1 achieved
     the highest accuracy"): it is compared with our best run (aggregation ``fold_best``, like with
-    like), and, labelled as such, with our mean of the runs. Model-C's 80.3% is one figure with no
-    runs named: compared with our mean of the runs, and our best run beside it. Peak-epoch values
+    like), and, labelled as such, with the mean over our runs. Model-C's 80.3% is one figure with no
+    runs named: compared with the mean over our runs, and our best run beside it. Peak-epoch values
     (Fig. 4's curves) are on the experiment's Sec. 8.1 report page."""
     if model == "split_model":
         value = SPLIT_RUNS["best"]
@@ -78,6 +78,6 @@ def reported_split_runs(model: str = "split_model") -> tuple[Reported, ...]:
     value = SPLIT_RUNS["model_c"]
     what = "Model-C on the train-test split (80.3%, beside the Split Model's 85.2%; runs not stated)"
     return (Reported("accuracy", value, scope="all", aggregation="fold_mean", source="Sec. 8.1",
-                     note=what + "; ours = the mean of our runs at the last epoch"),
+                     note=what + "; ours = the mean over our runs at the last epoch"),
             Reported("accuracy", value, scope="all", aggregation="fold_best", source="Sec. 8.1",
                      note=what + "; ours = our best run at the last epoch"))

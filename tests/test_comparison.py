@@ -1,0 +1,50 @@
+"""The comparison with the papers' numbers: a reported value marked not comparable gets no difference."""
+from __future__ import annotations
+
+import pytest
+
+import papers
+from common.evaluation.runner import comparison_rows
+from common.reporting.tables import comparison_rows as table_rows
+
+
+def _measured_everywhere(reported_values) -> tuple[dict, list[dict]]:
+    """Aggregated metrics and one ok fold record holding a value (0.5) for every reported number, so
+    every row has an ``ours`` and only the comparison rule can leave its difference out."""
+    aggregated: dict = {}
+    extra: dict = {}
+    for reported in reported_values:
+        target = aggregated if reported.aggregation in ("pooled", "fold_mean", "fold_best") else extra
+        target.setdefault(reported.aggregation, {}).setdefault(reported.scope, {})[reported.metric] = 0.5
+    return aggregated, [{"status": "ok", "extra": {"aggregations": extra}}]
+
+
+@pytest.mark.parametrize("paper_id", papers.PAPER_IDS)
+def test_no_row_marked_not_comparable_carries_a_difference(paper_id):
+    experiments = papers.get_paper(paper_id).EXPERIMENTS
+    rows = []
+    for experiment in experiments:
+        aggregated, records = _measured_everywhere(experiment.reported)
+        built = comparison_rows(experiment.reported, aggregated, records)
+        assert [r["ours"] for r in built] == [0.5] * len(experiment.reported), experiment.name
+        rows += [(experiment.name, reported, row) for reported, row in zip(experiment.reported, built)]
+        # the report's rows (comparison.csv, the PDF, the report's results.json) carry the same difference
+        for row, table_row in zip(built, table_rows({experiment.name: {"comparison": built}})):
+            assert table_row["difference"] == row["difference"] and table_row["comparable"] == row["comparable"]
+    assert rows, f"{paper_id}: no reported number to compare"
+    for name, reported, row in rows:
+        says_not_comparable = "not comparable" in reported.note.lower()
+        assert says_not_comparable == (not reported.comparable), (name, reported.note)  # the label and the flag agree
+        if reported.comparable:
+            assert row["difference"] == pytest.approx(0.5 - reported.value), name
+        else:
+            assert row["difference"] is None and row["comparable"] is False, name
+
+
+def test_reddy2019_split_fusenet_rows_are_the_ones_not_comparable():
+    """The case that showed the rule was missing: Table V's whole-set FuseNet accuracy beside our
+    20%-split accuracy; the STCNN and the *_whole_set rows stay compared."""
+    experiments = {e.name: e for e in papers.get_paper("reddy2019").EXPERIMENTS}
+    not_comparable = {name for name, e in experiments.items() if any(not r.comparable for r in e.reported)}
+    assert "smic_microexpfusenet_late" in not_comparable and "casme_sq_microexpfusenet_intermediate" in not_comparable
+    assert not any(name.endswith("_whole_set") or "microexpstcnn" in name for name in not_comparable)
