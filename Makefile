@@ -21,7 +21,8 @@ test: $(STAMP)
 
 # Other Keras backends: each in its own venv, so the TensorFlow one stays as it is.
 # tests/test_backends.py: every model of every paper built once (parameter counts equal to
-# TensorFlow's) and one smoke fold of each paper, on that backend.
+# TensorFlow's) and one smoke fold of each paper, on that backend; tests/test_training_device.py:
+# TrainConfig.device_data trains as model.fit does on that backend.
 VENV_JAX   := .venv-jax
 VENV_TORCH := .venv-torch
 
@@ -38,10 +39,10 @@ $(VENV_TORCH)/.installed: pyproject.toml
 	touch $@
 
 test-jax: $(VENV_JAX)/.installed
-	KERAS_BACKEND=jax $(VENV_JAX)/bin/python -m pytest -q tests/test_backends.py
+	KERAS_BACKEND=jax $(VENV_JAX)/bin/python -m pytest -q tests/test_backends.py tests/test_training_device.py
 
 test-torch: $(VENV_TORCH)/.installed
-	KERAS_BACKEND=torch $(VENV_TORCH)/bin/python -m pytest -q tests/test_backends.py
+	KERAS_BACKEND=torch $(VENV_TORCH)/bin/python -m pytest -q tests/test_backends.py tests/test_training_device.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all_benchmarks.py
