@@ -349,11 +349,25 @@ def _indices_of(step_data: Any) -> Any:
     return leaves[0]
 
 
-def _device_step(model: keras.Model):
+_DEVICE_STEPS: "weakref.WeakKeyDictionary" = None  # model -> (its optimiser, the compiled step): one trace per model
+
+
+def _device_step(model: keras.Model, arrays: Any):
     """The model's own ``train_step`` on a batch gathered on the device by index, compiled as ``model.fit``
     compiles it: ``jax.jit`` (state donated) on JAX, ``tf.function`` (the model's ``jit_compile``) on
-    TensorFlow, Keras's ``train_function`` (``torch.compile`` only when the model asks for it) on PyTorch."""
+    TensorFlow, Keras's ``train_function`` (``torch.compile`` only when the model asks for it) on PyTorch.
+    Kept per model and optimiser, as Keras keeps ``model.train_function``: the next fold's fit of the
+    same compiled model (``compiled_like``) traces nothing again."""
+    global _DEVICE_STEPS
+    import weakref
+
+    if _DEVICE_STEPS is None:
+        _DEVICE_STEPS = weakref.WeakKeyDictionary()
     backend = keras.backend.backend()
+    specs = tuple((tuple(a.shape[1:]), str(a.dtype)) for a in keras.tree.flatten(arrays))
+    kept = _DEVICE_STEPS.get(model)
+    if kept is not None and kept[0] is model.optimizer and kept[1] == specs:
+        return kept[2]
     if backend == "jax":
         import jax
 
@@ -361,33 +375,32 @@ def _device_step(model: keras.Model):
             batch = keras.tree.map_structure(lambda a: jax.numpy.take(a, indices, axis=0), arrays)
             return model.train_step(state, batch)
 
-        return jax.jit(step, donate_argnums=0) if model.jit_compile and not model.run_eagerly else step
-    if backend == "tensorflow":
+        if model.jit_compile and not model.run_eagerly:
+            step = jax.jit(step, donate_argnums=0)
+    elif backend == "tensorflow":
         import tensorflow as tf
 
-        traced = {}
+        def step(arrays, indices):
+            return model.train_step(keras.tree.map_structure(lambda a: tf.gather(a, indices), arrays))
+
+        if not model.run_eagerly:
+            # Unknown lengths, as ``fit``'s tf.data batches have an unknown batch dimension: Keras weighs
+            # each output's loss tracker by the static batch size, or equally per batch when unknown.
+            # The arrays are arguments (device tensors passed by reference), so one trace serves every fold.
+            signature = [keras.tree.map_structure(lambda a: tf.TensorSpec([None, *a.shape[1:]], a.dtype), arrays),
+                         tf.TensorSpec([None], tf.int64)]
+            traced = tf.function(step, input_signature=signature, jit_compile=bool(model.jit_compile))
+            step = lambda arrays, indices: traced(arrays, tf.convert_to_tensor(indices, tf.int64))  # noqa: E731
+    else:
+        import torch
+
+        model.make_train_function()
 
         def step(arrays, indices):
-            # The arrays are captured by reference (device tensors, not constants); the indices have an
-            # unknown length, as ``fit``'s tf.data batches have an unknown batch dimension: Keras weighs
-            # each output's loss tracker by the static batch size, or equally per batch when unknown.
-            if "fn" not in traced:
-                def one(batch_indices):
-                    return model.train_step(keras.tree.map_structure(lambda a: tf.gather(a, batch_indices), arrays))
+            indices = torch.as_tensor(indices, device=keras.tree.flatten(arrays)[0].device)
+            return model.train_function([keras.tree.map_structure(lambda a: a[indices], arrays)])
 
-                traced["fn"] = one if model.run_eagerly else tf.function(
-                    one, input_signature=[tf.TensorSpec([None], tf.int64)], jit_compile=bool(model.jit_compile))
-            return traced["fn"](tf.convert_to_tensor(indices, tf.int64))
-
-        return step
-    import torch
-
-    model.make_train_function()
-
-    def step(arrays, indices):
-        indices = torch.as_tensor(indices, device=next(iter(keras.tree.flatten(arrays))).device)
-        return model.train_function([keras.tree.map_structure(lambda a: a[indices], arrays)])
-
+    _DEVICE_STEPS[model] = (model.optimizer, specs, step)
     return step
 
 
@@ -447,7 +460,7 @@ def fit_on_device(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, callback
     _build_as_fit_does(model, epochs, keras.tree.map_structure(lambda a: a[: cfg.batch_size], data))
     callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=False, verbose=0,
                                                  epochs=cfg.epochs, steps=epochs.num_batches, model=model)
-    step = _device_step(model)
+    step = _device_step(model, arrays)
     model.stop_training = False
     callback_list.on_train_begin()
     training_logs, logs = None, {}
