@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-jax test-torch bench clean-venv
+.PHONY: demo test test-jax test-torch bench gpu-check clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ test-torch: $(VENV_TORCH)/.installed
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all_benchmarks.py
+
+# On a GPU machine: every model's throughput (fit and device paths), a short paper-profile run of each
+# paper with WORKERS processes on the card, measured against projected (benchmarks/gpu_check.py).
+# GPU_PY: the venv with that machine's backend, e.g. GPU_PY=.venv-jax/bin/python KERAS_BACKEND=jax.
+GPU_PY  ?= $(PY)
+WORKERS ?= 4
+gpu-check:
+	$(GPU_PY) benchmarks/gpu_check.py --data-root $(DATA_ROOT) --workers $(WORKERS)
 
 clean-venv:
 	rm -rf $(VENV) $(VENV_JAX) $(VENV_TORCH)
