@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="what a run does with a clip in which no face is found: exclude it and say so "
                              "(default), keep it (flagged), or refuse to run")
     parser.add_argument("--workers", type=_positive_int, default=1, metavar="N",
-                        help="compute the folds in N local processes (one per GPU when CUDA_VISIBLE_DEVICES lists "
-                             "several); same results as the default, 1 (sequential, in this process)")
+                        help="compute the folds in N local processes, dealt round-robin over the GPUs in "
+                             "CUDA_VISIBLE_DEVICES (N may exceed them: workers then share a card, with memory "
+                             "settings that allow it); same results as the default, 1 (sequential, in this process)")
     parser.add_argument("--cluster", metavar="ADDRESS",
                         help="compute the folds on the Dask cluster whose scheduler is at ADDRESS "
                              "(e.g. tcp://host:8786; needs the 'cluster' extra); same results")

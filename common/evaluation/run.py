@@ -47,7 +47,7 @@ class RunSettings:
     command: str = ""  # the command line, shown on the report's last page
     workers: int = 1  # --workers: folds in this many local processes (1: in this process, sequentially)
     cluster: str | None = None  # --cluster: the address of a Dask scheduler that computes the folds
-    gpus: tuple[str, ...] | None = None  # one worker per GPU; None: those listed in CUDA_VISIBLE_DEVICES
+    gpus: tuple[str, ...] | None = None  # dealt round-robin to the workers; None: those in CUDA_VISIBLE_DEVICES
 
 
 @dataclasses.dataclass(frozen=True)
