@@ -80,8 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="what a run does with a clip in which no face is found: exclude it and say so "
                              "(default), keep it (flagged), or refuse to run")
     parser.add_argument("--workers", type=_positive_int, default=1, metavar="N",
-                        help="compute the folds in N local processes (one per GPU when CUDA_VISIBLE_DEVICES lists "
-                             "several); same results as the default, 1 (sequential, in this process)")
+                        help="compute the folds in N local processes, dealt round-robin over the GPUs in "
+                             "CUDA_VISIBLE_DEVICES (N may exceed them: workers then share a card, with memory "
+                             "settings that allow it); same results as the default, 1 (sequential, in this process)")
+    parser.add_argument("--preprocess-workers", type=_positive_int, metavar="N",
+                        help="before an experiment's folds, compute the first pass of its preprocessing (what the "
+                             "stage cache lacks) in N processes (default: the --workers N; 1: each fold computes "
+                             "what it reads, in its own process); the same cache, byte for byte")
     parser.add_argument("--cluster", metavar="ADDRESS",
                         help="compute the folds on the Dask cluster whose scheduler is at ADDRESS "
                              "(e.g. tcp://host:8786; needs the 'cluster' extra); same results")
@@ -340,7 +345,7 @@ def _settings(args):
     return RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
                        overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
                        faces_policy=args.faces_policy, allow_faces=args.allow_faces,
-                       workers=args.workers, cluster=args.cluster,
+                       workers=args.workers, cluster=args.cluster, preprocess_workers=args.preprocess_workers,
                        command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
 
 

@@ -161,6 +161,11 @@ class Experiment:
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
     training_stages: Callable[[Any, Selection, Fold], Sequence["TrainingStage"]] | None = None
     preprocess_clip: Callable[[Sample, Any], Any] | None = None
+    # --preprocess-workers: ``first_pass(selection, folds, config) -> [(clip key, step)]``, one picklable
+    # ``step(stages_root)`` per clip the folds read (e.g. ``functools.partial`` of a module-level function)
+    # that computes and caches exactly the entries their run_fold reads (common.evaluation.first_pass).
+    # None: the folds compute their preprocessing themselves.
+    first_pass: Callable[[Selection, Sequence[Fold], Any], Sequence[tuple[str, Callable[[Path], Any]]]] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,7 +265,8 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
              run_fold: Callable[[FoldContext], FoldOutcome], profiles: Mapping[str, Mapping[str, Any]],
              reported: tuple[Reported, ...] = (), folds: Callable[[Selection, Any, int], list[Fold]] | None = None,
              training_stages: Callable[..., Sequence[TrainingStage]] | None = None,
-             preprocess_clip: Callable[[Sample, Any], Any] | None = None) -> Experiment:
+             preprocess_clip: Callable[[Sample, Any], Any] | None = None,
+             first_pass: Callable[..., Sequence[tuple[str, Callable[[Path], Any]]]] | None = None) -> Experiment:
     """A paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track:
     the track's databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``);
     named ``<track>`` for the paper's default model, ``<track>_<model>`` otherwise; no report pages.
@@ -271,4 +277,4 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
         folds=folds if folds is not None else (lambda selection, config, seed: track.folds(selection, seed)),
         run_fold=run_fold, profiles=profiles, reported=reported, scopes=track.scopes, report_pages=None,
         loader_options=track.loader_options, min_frames=track.min_frames, training_stages=training_stages,
-        preprocess_clip=preprocess_clip)
+        preprocess_clip=preprocess_clip, first_pass=first_pass)

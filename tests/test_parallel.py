@@ -11,6 +11,7 @@ import os
 import pytest
 
 import dummy_paper
+import worker_probe
 import run_all
 from common.evaluation import parallel, runner
 
@@ -128,4 +129,53 @@ def test_workers_refuse_what_they_cannot_reproduce(corpus, tmp_path, capsys, mon
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,3")
     assert parallel.gpus_from_environment() == ("0", "1", "3")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    assert parallel.gpus_from_environment() == ("0",)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     assert parallel.gpus_from_environment() == ()
+
+
+MEMORY_VARIABLES = ("XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION", "TF_FORCE_GPU_ALLOW_GROWTH",
+                    "PYTORCH_CUDA_ALLOC_CONF")
+
+
+@pytest.mark.parametrize("backend", ["jax", "tensorflow", "torch"])
+def test_each_worker_gets_its_card_and_the_memory_settings_of_a_shared_card(backend, monkeypatch):
+    for name in MEMORY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    sharing = {"jax": {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"},
+               "tensorflow": {"TF_FORCE_GPU_ALLOW_GROWTH": "true"},
+               "torch": {}}[backend]  # PyTorch's allocator does not preallocate: nothing to set
+
+    def envs(workers, gpus):
+        pool = parallel.LocalWorkers(workers, gpus, backend=backend)
+        return [pool.env(slot) for slot in range(workers)]
+
+    # one GPU per worker: only the card, the backend's defaults kept
+    assert envs(2, ("5", "6")) == [{"CUDA_VISIBLE_DEVICES": "5"}, {"CUDA_VISIBLE_DEVICES": "6"}]
+    assert envs(1, ("0",)) == [{"CUDA_VISIBLE_DEVICES": "0"}]
+    assert envs(1, ()) == [{}]
+    # 8 workers, one GPU listed: all 8 on that card, each with the shared-card settings
+    assert envs(8, ("0",)) == [{"CUDA_VISIBLE_DEVICES": "0", **sharing}] * 8
+    # 8 workers and no GPU listed: they share whatever this process sees
+    assert envs(8, ()) == [sharing] * 8
+    # 5 workers on 2 GPUs: round-robin, 3 on GPU 2 and 2 on GPU 3, all sharing
+    assert envs(5, ("2", "3")) == [{"CUDA_VISIBLE_DEVICES": g, **sharing} for g in "23232"]
+    # 3 workers on 2 GPUs: the one alone on GPU 3 keeps the defaults
+    assert envs(3, ("2", "3")) == [{"CUDA_VISIBLE_DEVICES": "2", **sharing}, {"CUDA_VISIBLE_DEVICES": "3"},
+                                   {"CUDA_VISIBLE_DEVICES": "2", **sharing}]
+    assert parallel.workers_per_card(5, ("2", "3")) == [3, 2, 3, 2, 3]
+    # a setting the user already made is the user's (the workers inherit it)
+    for name in sharing:
+        monkeypatch.setenv(name, "user")
+    assert envs(2, ("0",)) == [{"CUDA_VISIBLE_DEVICES": "0"}] * 2
+
+
+def test_a_worker_process_starts_with_its_settings_before_any_import(monkeypatch):
+    for name in MEMORY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    with parallel.LocalWorkers(2, ("7",), backend="jax") as pool:
+        seen = pool._executor(1).submit(worker_probe.worker_environment,
+                                        ("CUDA_VISIBLE_DEVICES", *MEMORY_VARIABLES)).result()
+    assert seen == {"CUDA_VISIBLE_DEVICES": "7", "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+                    "XLA_PYTHON_CLIENT_MEM_FRACTION": None, "TF_FORCE_GPU_ALLOW_GROWTH": None,
+                    "PYTORCH_CUDA_ALLOC_CONF": None, "backend imported": False}

@@ -5,8 +5,10 @@ works out which folds are still to run (fingerprints and stored fold files, exac
 sequential run) and hands them, as :class:`runner.FoldJob`, to one of the fold runners here:
 
 * :func:`run_folds_in_workers` / :class:`LocalWorkers`: N local processes
-  (``concurrent.futures.ProcessPoolExecutor``, ``spawn``), kept for the whole run; with several
-  GPUs listed in ``CUDA_VISIBLE_DEVICES``, worker ``i`` sees only the ``i``-th (one process per GPU);
+  (``concurrent.futures.ProcessPoolExecutor``, ``spawn``), kept for the whole run; the GPUs listed
+  in ``CUDA_VISIBLE_DEVICES`` are dealt out round-robin (worker ``i`` sees only GPU ``i mod G``), so
+  N may exceed the number of GPUs and several workers then share a card, each with the memory
+  settings of :func:`worker_memory_env` set before its backend is imported;
 * :func:`run_folds_on_cluster`: an existing Dask cluster (``dask.distributed.Client(address)``).
 
 Each worker runs ONE fold at a time with :func:`runner.compute_fold`, the body of the sequential
@@ -196,8 +198,9 @@ def _check_picklable(task: FoldTask) -> None:
 
 
 def _start_worker(env: Mapping[str, str], output: str) -> None:
-    """Initialiser of a worker process (before any task, so before TensorFlow is imported): its GPU,
-    its stdout/stderr appended to ``output``, and Ctrl-C left to the parent, which stops it."""
+    """Initialiser of a worker process (before any task, so before Keras and its backend are imported):
+    its GPU and memory settings (:meth:`LocalWorkers.env`), its stdout/stderr appended to ``output``,
+    and Ctrl-C left to the parent, which stops it."""
     os.environ.update(env)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -210,9 +213,58 @@ def _start_worker(env: Mapping[str, str], output: str) -> None:
 
 
 def gpus_from_environment() -> tuple[str, ...]:
-    """The GPUs listed in ``CUDA_VISIBLE_DEVICES`` when there are several (one worker per GPU), else ``()``."""
-    listed = tuple(g.strip() for g in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if g.strip())
-    return listed if len(listed) > 1 else ()
+    """The GPUs listed in ``CUDA_VISIBLE_DEVICES`` (``()`` when it is unset or empty: then every worker
+    sees what this process sees, and is assumed to share one card with all the others)."""
+    return tuple(g.strip() for g in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if g.strip())
+
+
+def keras_backend() -> str:
+    """The Keras backend the workers will import (``KERAS_BACKEND``, else Keras' configured one): they
+    inherit this process's environment and configuration."""
+    backend = os.environ.get("KERAS_BACKEND")
+    if backend:
+        return backend
+    import keras  # importing Keras does not touch a GPU; only the first computation does
+
+    return keras.backend.backend()
+
+
+# Environment variables that let several processes share one GPU, per Keras backend, read by the backend
+# when it first uses the card (so they are set in the worker before its first import of Keras):
+# - jax: XLA preallocates 75 % of the card in each process by default, so a second process on the card
+#   fails with CUDA_ERROR_OUT_OF_MEMORY (measured on an H100 with 2 and with 4 processes); without
+#   preallocation each process takes what its arrays need (8 processes of model.fit ran side by side
+#   there). No XLA_PYTHON_CLIENT_MEM_FRACTION cap: a share set too small fails a fold that would fit,
+#   and none was needed where it was measured.
+# - tensorflow: TensorFlow maps nearly all of a card's memory in the first process that uses it;
+#   TF_FORCE_GPU_ALLOW_GROWTH makes it grow on demand instead (the environment form of
+#   tf.config.experimental.set_memory_growth, which needs TensorFlow imported in the worker first).
+# - torch: nothing. PyTorch's caching allocator reserves memory only as tensors need it (no
+#   preallocation), so processes share a card with its defaults; each costs its CUDA context.
+SHARED_CARD_ENV: dict[str, dict[str, str]] = {
+    "jax": {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"},
+    "tensorflow": {"TF_FORCE_GPU_ALLOW_GROWTH": "true"},
+    "torch": {},
+}
+
+
+def workers_per_card(workers: int, gpus: Sequence[str]) -> list[int]:
+    """How many of ``workers`` processes share the card of each worker slot, with the GPUs dealt out
+    round-robin (slot ``i`` on ``gpus[i % len(gpus)]``); with no GPU listed, all share one card."""
+    if not gpus:
+        return [workers] * workers
+    return [len(range(slot % len(gpus), workers, len(gpus))) for slot in range(workers)]
+
+
+def worker_memory_env(backend: str, sharing: int, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The memory settings of a worker whose card ``sharing`` processes use (:data:`SHARED_CARD_ENV`
+    when ``sharing`` > 1, none for a card of its own: the backend's defaults are its fastest). A
+    variable already set in ``environ`` (default ``os.environ``; the workers inherit it) is the
+    user's choice and is left to it."""
+    environ = os.environ if environ is None else environ
+    if sharing <= 1:
+        return {}
+    return {name: value for name, value in SHARED_CARD_ENV.get(backend, {}).items() if name not in environ}
 
 
 class LocalWorkers:
@@ -220,22 +272,42 @@ class LocalWorkers:
     process imports TensorFlow once and keeps its compiled models across experiments, as the
     sequential process does. ``with LocalWorkers(4, output=path) as pool: pool.run(ref, jobs, log)``.
 
-    ``gpus``: device ids; worker ``i`` gets ``CUDA_VISIBLE_DEVICES=gpus[i % len(gpus)]``. The
-    workers' stdout and stderr are appended to ``output``. Each worker is a single-process
+    ``gpus``: device ids; worker ``i`` gets ``CUDA_VISIBLE_DEVICES=gpus[i % len(gpus)]``, so more
+    workers than GPUs share the cards round-robin (no GPU listed: all share what the parent sees).
+    A worker sharing its card gets the memory settings of ``backend`` (default: :func:`keras_backend`)
+    from :func:`worker_memory_env`. The workers' stdout and stderr are appended to ``output``. Each worker is a single-process
     ``ProcessPoolExecutor``: a process that dies breaks its own executor only (one shared pool
     would mark every pending fold broken and terminate the other processes), and a fresh one
     takes its place for the next fold.
     """
 
-    def __init__(self, workers: int, gpus: Sequence[str] = (), output: str | Path | None = None) -> None:
+    def __init__(self, workers: int, gpus: Sequence[str] = (), output: str | Path | None = None,
+                 backend: str | None = None) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.workers, self.gpus = int(workers), tuple(gpus)
+        self.backend = backend if backend is not None else keras_backend()
         self.output = Path(output) if output is not None else None
         self._executors: list[concurrent.futures.ProcessPoolExecutor | None] = [None] * self.workers
+        self._sharing = workers_per_card(self.workers, self.gpus)
 
     def env(self, slot: int) -> dict[str, str]:
-        return {"CUDA_VISIBLE_DEVICES": self.gpus[slot % len(self.gpus)]} if self.gpus else {}
+        """What worker ``slot`` sets in its environment before anything is imported: its GPU, and the
+        memory settings of a card shared with other workers."""
+        env = {"CUDA_VISIBLE_DEVICES": self.gpus[slot % len(self.gpus)]} if self.gpus else {}
+        env.update(worker_memory_env(self.backend, self._sharing[slot]))
+        return env
+
+    def placement(self, slots: int) -> str:
+        """A log line's account of where the first ``slots`` workers run and their memory settings."""
+        parts = []
+        if self.gpus:
+            parts.append(f"GPUs {', '.join(self.gpus[slot % len(self.gpus)] for slot in range(slots))}")
+        memory = sorted({f"{k}={v}" for slot in range(slots) for k, v in worker_memory_env(
+            self.backend, self._sharing[slot]).items()})
+        if memory:
+            parts.append(f"sharing a card with {' '.join(memory)}")
+        return "".join(f", {part}" for part in parts)
 
     def _executor(self, slot: int) -> concurrent.futures.ProcessPoolExecutor:
         if self._executors[slot] is None:
@@ -277,7 +349,7 @@ class LocalWorkers:
         slots = min(self.workers, len(jobs))
         tag = jobs[0].tag
         log(f"{tag} {len(jobs)} fold(s) to compute in {slots} worker process(es)"
-            + (f", GPUs {', '.join(self.env(slot)['CUDA_VISIBLE_DEVICES'] for slot in range(slots))}" if self.gpus else "")
+            + self.placement(slots)
             + (f"; their output goes to {self.output}" if self.output is not None else ""))
         waiting = collections.deque(jobs)
         running: dict[concurrent.futures.Future, tuple[int, FoldJob, float]] = {}

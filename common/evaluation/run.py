@@ -47,7 +47,10 @@ class RunSettings:
     command: str = ""  # the command line, shown on the report's last page
     workers: int = 1  # --workers: folds in this many local processes (1: in this process, sequentially)
     cluster: str | None = None  # --cluster: the address of a Dask scheduler that computes the folds
-    gpus: tuple[str, ...] | None = None  # one worker per GPU; None: those listed in CUDA_VISIBLE_DEVICES
+    # --preprocess-workers: the first pass of preprocessing in this many processes before the folds
+    # (common.evaluation.first_pass); None: as many as ``workers``; 1: each fold computes what it reads
+    preprocess_workers: int | None = None
+    gpus: tuple[str, ...] | None = None  # dealt round-robin to the workers; None: those in CUDA_VISIBLE_DEVICES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +133,20 @@ def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks
             for p in plans for e in p.experiments}
 
 
+def first_pass_maker(settings: RunSettings, locks: contextlib.ExitStack) -> Callable | None:
+    """``prepare_clips`` for :func:`runner.run_experiment`: a ``first_pass.FirstPass`` of
+    ``preprocess_workers`` (default ``workers``) processes kept for the run and closed with ``locks``,
+    or None for one process (the folds then compute their preprocessing, as always)."""
+    processes = settings.preprocess_workers if settings.preprocess_workers is not None else settings.workers
+    if processes < 1:
+        raise runner.RunError(f"--preprocess-workers {processes}: expected a number of processes >= 1")
+    if processes == 1:
+        return None
+    from common.evaluation.first_pass import FirstPass
+
+    return locks.enter_context(FirstPass(processes)).run
+
+
 def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) -> None:
     """Check that ``out`` is a writable folder and lock each of ``folders`` in it
     (``common.files.folder_lock``) before any work, or one :class:`runner.RunError` line."""
@@ -186,6 +203,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
                 preflight.check_experiment(plan.paper_id, experiment, runner.load_datasets(experiment, root, loaded),
                                            profile, settings.seed, settings.overrides, built)
         runners = fold_runners(plans, settings, out, locks, log)
+        prepare = first_pass_maker(settings, locks)
         runs = []
         for plan in plans:
             started = time.perf_counter()
@@ -195,7 +213,8 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
                     plan.paper_id, experiment, data_root=root, profile=profile, seed=settings.seed,
                     overrides=settings.overrides, out_dir=out, log=log,
                     loaded=runner.load_datasets(experiment, root, loaded), fresh=settings.fresh,
-                    faces_policy=settings.faces_policy, fold_runner=runners[plan.paper_id, experiment.name])
+                    faces_policy=settings.faces_policy, fold_runner=runners[plan.paper_id, experiment.name],
+                    prepare_clips=prepare)
             context = ReportContext(paper_id=plan.paper_id, paper=plan.paper, profile=profile, seed=settings.seed,
                                     corpus=corpus_summary(results, root, synthetic),
                                     allow_faces=bool(settings.allow_faces or synthetic),

@@ -715,7 +715,9 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
                    out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                    loaded: Mapping[str, list] | None = None, fresh: bool = False,
                    faces_policy: str = "exclude", folder: str | Path | None = None,
-                   fold_runner: FoldRunner | None = None) -> ExperimentResult:
+                   fold_runner: FoldRunner | None = None,
+                   prepare_clips: Callable[[Experiment, Sequence[FoldJob], Callable[[str], None]], None] | None = None
+                   ) -> ExperimentResult:
     """Run (or resume) every fold of ``experiment`` and return its :class:`ExperimentResult`
     (``summary`` is ``results.json``, schema above; ``records`` the fold records, ``extra`` included).
 
@@ -731,6 +733,9 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     ``fold_runner`` (``common.evaluation.parallel``: worker processes or a Dask cluster) computes
     the folds still to run elsewhere, each with :func:`compute_fold` as here, and returns their
     records; the loop then takes them as computed in this run. None (default): in this process.
+    ``prepare_clips(experiment, jobs, log)`` (``common.evaluation.first_pass.FirstPass.run``) caches the
+    preprocessing those folds read before they start, in several processes; None (default): each fold
+    computes what the cache lacks.
 
     The experiment's output folder is checked (a folder, writable) and locked
     (``common.files.folder_lock``) before anything else: an unusable folder, or one another run
@@ -742,7 +747,8 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
         with folder_lock(folder, "output folder"):
             return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
                                    overrides=overrides, out_dir=out_dir, log=log, loaded=loaded, fresh=fresh,
-                                   faces_policy=faces_policy, folder=folder, fold_runner=fold_runner)
+                                   faces_policy=faces_policy, folder=folder, fold_runner=fold_runner,
+                                   prepare_clips=prepare_clips)
     except OutputError as exc:
         raise RunError(str(exc)) from None
 
@@ -785,7 +791,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                     out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                     loaded: Mapping[str, list] | None = None, fresh: bool = False,
                     faces_policy: str = "exclude", folder: Path | None = None,
-                    fold_runner: FoldRunner | None = None) -> ExperimentResult:
+                    fold_runner: FoldRunner | None = None, prepare_clips: Callable | None = None) -> ExperimentResult:
     """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root)
@@ -826,6 +832,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
               for name, job in jobs.items()}
     to_compute = sum(stored is None for stored, _ in states.values())
     done: Mapping[str, dict] = {}
+    if prepare_clips is not None and to_compute:  # the first pass of preprocessing, in several processes
+        prepare_clips(experiment, [job for name, job in jobs.items() if states[name][0] is None], log)
     if fold_runner is not None and to_compute:
         pending = [job for name, job in jobs.items() if states[name][0] is None]
         for job in pending:

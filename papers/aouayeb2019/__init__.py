@@ -54,7 +54,7 @@ EXPERIMENTS = (
         report_pages=report.report_pages,
         min_frames=MIN_FRAMES,
         training_stages=protocol.training_stages,
-        preprocess_clip=protocol.preprocess_clip,
+        preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
     ),
 )
 
@@ -76,7 +76,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs", config=CONFIG,
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),
-                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip)
+                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CONFIG", "models"]

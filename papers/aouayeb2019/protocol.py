@@ -27,6 +27,7 @@ import keras
 import numpy as np
 
 from common.datasets.sample import Sample
+from common.evaluation.first_pass import per_clip
 from common.evaluation.fold import class_counts, n_classes, one_hot, outcome, timing_extra
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.training import compile_model, compiled_like, fit, set_seed, trainable_parameters
@@ -477,6 +478,10 @@ def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> 
     stages.append(TrainingStage(model="lstm_stage", build=build_lstm, samples=len(train_idx),
                                 epochs=config.stage2.epochs, batch_size=config.stage2.batch_size, traced_once=kept))
     return stages
+
+
+# --preprocess-workers: the cached regions of every clip the folds read (common.evaluation.first_pass)
+first_pass = per_clip(clip_regions)
 
 
 def preprocess_clip(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:

@@ -33,7 +33,8 @@ CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classificati
 # The hooks every experiment shares: the pipeline (protocol.py) and the --estimate hooks.
 _PIPELINE = dict(datasets=("megc2019",), select=protocol.select, folds=protocol.folds, run_fold=protocol.run_fold,
                  profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES,
-                 training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip)
+                 training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
+                 first_pass=protocol.first_pass)
 
 
 def _loso_experiment() -> Experiment:
@@ -85,7 +86,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     title=f"{track.title}: magnified EAI + ResNet-34 (Kumar et al. 2019)", config=base.config,
                     run_fold=base.run_fold, profiles=base.profiles,
                     reported=base.reported if track.name == "megc2019" else (),
-                    training_stages=base.training_stages, preprocess_clip=base.preprocess_clip)
+                    training_stages=base.training_stages, preprocess_clip=base.preprocess_clip,
+                    first_pass=base.first_pass)
 
 
 PAPER = Paper(

@@ -495,6 +495,37 @@ def training_stages(config, selection: Selection, fold: Fold) -> list:
                                                       loss=keras.losses.CategoricalCrossentropy()))]
 
 
+def cache_clip(sample, alphas: Sequence[float], config, root: Path | None = None) -> None:
+    """Cache what the folds read of one clip: its EAIs at ``alphas`` and, with
+    ``data.motion_input="minus_first_frame"``, its first registered frame (the clip read and landmarked at most once)."""
+    face = _clip_loader(sample, config.face, root)
+    sample_eais(sample, alphas, config, root, face=face)
+    if config.data.motion_input == "minus_first_frame":
+        sample_first_frame(sample, config, root, face=face)
+
+
+def first_pass(selection: Selection, folds: Sequence[Any], config) -> list[tuple[str, Any]]:
+    """``Experiment.first_pass`` (``--preprocess-workers``, common.evaluation.first_pass): per clip the
+    folds read, the alphas they read it at: the training plan of each fold (Sec. 3.1.1, class-balanced), the
+    test alpha, and for the report's example clips among the tested ones :data:`EXAMPLE_ALPHAS`."""
+    import functools
+
+    classes = len(selection.class_names)
+    test_alpha = float(config.magnification.test_alpha)
+    alphas: dict[int, set[float]] = {}
+    for fold in folds:
+        for index, alpha in training_plan(fold.train, config.magnification, selection.labels, classes):
+            alphas.setdefault(int(index), set()).add(float(alpha))
+        for index in fold.test:
+            alphas.setdefault(int(index), set()).add(test_alpha)
+    tested = {int(i) for fold in folds for i in fold.test}
+    for index in example_indices(selection):
+        if index in tested:
+            alphas[index].update(EXAMPLE_ALPHAS)
+    return [(selection.samples[i].key, functools.partial(cache_clip, selection.samples[i], tuple(sorted(a)), config))
+            for i, a in sorted(alphas.items())]
+
+
 def preprocess_clip(sample, config) -> dict[Any, np.ndarray]:
     """What run_fold caches for one clip, computed here without the stage cache (Sec. 3.1-3.4): {alpha: EAI
     (s, s, 3) uint8} at the test alpha and every training alpha, and with ``data.motion_input="minus_first_frame"``
@@ -512,5 +543,5 @@ __all__ = [
     "texture_scores", "kept_frames", "clip_psnr", "compute_eai", "eai_params", "sample_eais", "registered_first_frame",
     "sample_first_frame", "training_alphas", "class_alphas", "training_plan", "figure_extras", "preprocess",
     "model_input", "build_inputs", "EXAMPLE_ALPHAS", "example_indices", "save_examples", "fold_model", "run_fold",
-    "training_stages", "preprocess_clip",
+    "training_stages", "preprocess_clip", "cache_clip", "first_pass",
 ]

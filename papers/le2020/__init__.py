@@ -39,7 +39,7 @@ def _config(backbone: str, protocol_config: ProtocolConfig) -> Le2020Config:
 
 def _experiment(name: str, title: str, datasets: tuple[str, ...], config: Le2020Config, **fields) -> Experiment:
     return Experiment(name=name, title=title, datasets=datasets, config=config, run_fold=protocol.run_fold,
-                      training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, **fields)
+                      training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass, **fields)
 
 
 def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
@@ -73,7 +73,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     # protocol unused: the track's folds
                     config=_config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),
                     run_fold=protocol.run_fold, profiles=profiles_for(backbone), folds=protocol.track_folds(track),
-                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip)
+                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

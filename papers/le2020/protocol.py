@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from common.evaluation.first_pass import per_clip
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, Track, TrainingStage
 from papers.le2020.config import Le2020Config
 
@@ -166,6 +167,17 @@ def training_stages(config: Le2020Config, selection: Selection, fold: Fold) -> l
                           build=lambda: compile_model(build_model(config, n_classes), config.train),
                           samples=len(fold.train), epochs=int(config.train.epochs),
                           batch_size=int(config.train.batch_size))]
+
+
+def _cache_clip(sample, config: Le2020Config, root) -> None:
+    """The cached dynamic image and landmarks of one clip (what ``prepare_inputs`` reads)."""
+    from papers.le2020.preprocessing import sample_inputs
+
+    sample_inputs(sample, config, root)
+
+
+# --preprocess-workers: the cached inputs of every clip the folds read (common.evaluation.first_pass)
+first_pass = per_clip(_cache_clip)
 
 
 def preprocess_clip(sample, config: Le2020Config) -> dict[str, np.ndarray]:

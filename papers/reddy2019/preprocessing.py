@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from common.errors import MersuiteError
+from common.evaluation.first_pass import per_clip
 from common.experiment import FoldContext, Selection
 from papers.reddy2019.config import ReddyConfig
 
@@ -172,6 +173,10 @@ def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> 
         params.update(crop_landmarks=config.data.crop_landmarks, align=bool(config.data.align))
     return cached("reddy2019_clip", {"key": sample.key, "frames": frames_fingerprint(paths)}, params,
                   lambda: read_clip(paths, config), root=cache_root)
+
+
+# --preprocess-workers: the cached inputs of every clip the folds read (common.evaluation.first_pass)
+first_pass = per_clip(clip_inputs)
 
 
 def stack_inputs(selection: Selection, indices: np.ndarray, config: ReddyConfig,

@@ -14,7 +14,7 @@ from papers.talluri2022 import reported as rep
 from papers.talluri2022.config import (SCENARIO_PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
                                        default_config)
 from papers.talluri2022.model import models
-from papers.talluri2022.protocol import (folds, preprocess_clip, run_fold, run_split_fold, run_tuned_fold, select,
+from papers.talluri2022.protocol import (first_pass, folds, preprocess_clip, run_fold, run_split_fold, run_tuned_fold, select,
                                          split_run_stages, split_runs, training_stages, tuning_stages)
 from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
 
@@ -90,7 +90,7 @@ def _scenario(number: int, train: tuple[str, ...], test: tuple[str, ...], model:
         report_pages=scenario_pages,
         min_frames=MIN_FRAMES,
         training_stages=training_stages,
-        preprocess_clip=preprocess_clip,
+        preprocess_clip=preprocess_clip, first_pass=first_pass,
     )
 
 
@@ -109,7 +109,7 @@ def _initial(database: str) -> Experiment:
         report_pages=scenario_pages,
         min_frames=MIN_FRAMES,
         training_stages=training_stages,
-        preprocess_clip=preprocess_clip,
+        preprocess_clip=preprocess_clip, first_pass=first_pass,
     )
 
 
@@ -130,7 +130,7 @@ def _split_runs(model: str = "split_model") -> Experiment:
         report_pages=split_run_pages,
         min_frames=MIN_FRAMES,
         training_stages=split_run_stages,
-        preprocess_clip=preprocess_clip,
+        preprocess_clip=preprocess_clip, first_pass=first_pass,
     )
 
 
@@ -150,7 +150,7 @@ def _tuning() -> Experiment:
         report_pages=tuning_pages,
         min_frames=MIN_FRAMES,
         training_stages=tuning_stages,
-        preprocess_clip=preprocess_clip,
+        preprocess_clip=preprocess_clip, first_pass=first_pass,
     )
 
 
@@ -168,7 +168,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     title=f"{track.title}: {MODEL_TITLES[model]} (Talluri et al., Scenario-03 recipe)",
                     config=default_config(model, ("casme2", "smic"), ("casme2", "smic")), run_fold=run_fold,
                     profiles=_profiles(profiles), reported=(),  # the paper reports no number on a benchmark track
-                    training_stages=training_stages, preprocess_clip=preprocess_clip)
+                    training_stages=training_stages, preprocess_clip=preprocess_clip, first_pass=first_pass)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from common.errors import MersuiteError
+from common.evaluation.first_pass import per_clip
 from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.training import compile_model, fit, grid_search
@@ -206,6 +207,10 @@ def clip_input(sample, config: TalluriConfig, cache_root: Path | None = None) ->
               "onset": sample.onset}
     return cached("talluri2022_faces", sample_fingerprint(sample), params,
                   lambda: _face_sequence(sample, positions, config), root=cache_root)
+
+
+# --preprocess-workers: the cached faces of every clip the folds read (common.evaluation.first_pass)
+first_pass = per_clip(clip_input)
 
 
 def model_inputs(selection: Selection, indices: np.ndarray, config: TalluriConfig,
