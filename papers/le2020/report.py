@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from common.evaluation.fold import class_counts
+from common.reporting.arrays import load_fold_arrays
 from common.experiment import ExperimentResult, ReportContext, Selection
 from papers.le2020 import reported
 from papers.le2020.preprocessing import mask_eyes, roi_boxes
@@ -111,15 +112,15 @@ def stored_examples(result: ExperimentResult, per_class: int = 1) -> tuple[list[
     missing: list[str] = []
     for record in result.ok_records:
         path = record.get("extra", {}).get("examples")
-        if not path or not Path(path).is_file():
+        stored = load_fold_arrays(path)
+        if stored is None:
             missing.append(f"fold {record.get('fold')}: no example inputs stored ({path or 'made by an older run'})")
             continue
-        with np.load(path) as stored:
-            for i, name in enumerate(stored["classes"]):
-                name = str(name)
-                if taken.get(name, 0) < per_class:
-                    taken[name] = taken.get(name, 0) + 1
-                    chosen.append({key: stored[key][i] for key in stored.files})
+        for i, name in enumerate(stored["classes"]):
+            name = str(name)
+            if taken.get(name, 0) < per_class:
+                taken[name] = taken.get(name, 0) + 1
+                chosen.append({key: values[i] for key, values in stored.items()})
     order = {name: k for k, name in enumerate(result.selection.class_names)}
     chosen.sort(key=lambda example: order.get(str(example["classes"]), len(order)))
     return chosen, missing
