@@ -1,19 +1,28 @@
 """``reports/<paper>/report.pdf`` and ``reports/<paper>/results.json`` (Reports).
 
-Pages, the answer first: (1) the paper's reported numbers beside ours (difference,
-aggregation, profile) and all our scores; then per experiment: a summary with failed folds, the selection (samples selected
-and kept per class, every sample dropped or merged with its reason, the flagged clips and the
-face-quality counts), thumbnails of the flagged clips where faces may be shown (the
-synthetic corpus, or ``--allow-faces``), pooled confusion matrices per scope, per-fold scores
-and times, training curves; an architecture page per model (our layer
-table, beside the paper's where it gives one, mismatches shaded red); each experiment's own
-``report_pages(pdf, result, context)``; last, the run's page: citation, corpus, profile, seed,
-environment, total time, command and the licence note on faces.
+Sections, the answer first, each bookmarked in the PDF's outline, every page headed (paper, profile,
+corpus) and numbered (``common.reporting.document``):
 
-Beside the PDF: ``results.json`` (every experiment's results plus the comparison), and the
-PDF's tables as CSV: ``comparison.csv`` (reported vs ours), ``scores.csv`` (all our scores),
-``architectures.json`` (layer tables). Everything is drawn from the experiments' results in memory
-(``common.experiment.ExperimentResult``) and the ``ReportContext``; no page reads a run's files.
+1. the answer: a dot-and-whisker chart of our pooled score with its 95 % subject-bootstrap interval
+   beside the paper's number, for every reported number of every experiment; the compact table
+   (difference and "paper's number inside our interval" on real data only: on the synthetic corpus
+   the paper's numbers are context); our scores per experiment and scope with their intervals;
+2. per experiment, flowing over as few pages as it needs: summary, scores with intervals, pooled
+   confusion matrices (row-normalised and counted), per-fold scores as a strip plot with the pooled
+   line, training curves, the per-fold table, the folds not ok, the selection (dropped and flagged
+   samples with their reasons) and the config; thumbnails of clips the face check flagged where
+   faces may be shown (the synthetic corpus, or ``--allow-faces``);
+3. architectures (models with the same layers appear once, "xN, inputs differ: ...");
+4. each experiment's own ``report_pages(pdf, result, context)``; last, the run: citation, corpus,
+   profile, seed, environment, total time, command and the licence note on faces.
+
+The intervals (``common.reporting.intervals``) are computed here, after the run, from the fold
+records' predictions with the benchmark's statistics; nothing the runner wrote changes. Beside the
+PDF: ``results.json`` (every experiment's results, the comparison with intervals, ``intervals``), the
+PDF's tables as CSV: ``comparison.csv`` (reported vs ours, our interval), ``scores.csv`` (all our
+scores, pooled ones with their interval), ``architectures.json`` (layer tables). Everything is
+drawn from the experiments' results in memory (``common.experiment.ExperimentResult``) and the
+``ReportContext``; no page reads a run's files.
 """
 from __future__ import annotations
 
@@ -412,12 +421,13 @@ def architectures(paper: Any, log: Callable[[str], None] = print) -> dict[str, d
 
 
 def architecture_groups(summaries: Mapping[str, dict]) -> list[tuple[list[str], dict]]:
-    """Models with the same layers (classes and parameter counts, in order) and no paper table of
-    their own, grouped: ``[(names, first summary), ...]`` in first-seen order. Their inputs may differ."""
+    """Models with the same layers (classes and parameter counts, in order) that all agree with the
+    paper's table where it gives one, grouped: ``[(names, first summary), ...]`` in first-seen order.
+    Their inputs may differ. A model with a mismatching row keeps its own table."""
     groups: dict[Any, list[str]] = {}
     for name, summary in summaries.items():
-        key = (name if summary.get("paper_comparison") else
-               tuple((layer["class"], layer["params"]) for layer in summary["layers"]))
+        agrees = all(row["match"] for row in summary.get("paper_comparison", []))
+        key = tuple((layer["class"], layer["params"]) for layer in summary["layers"]) if agrees else name
         groups.setdefault(key, []).append(name)
     return [(names, summaries[names[0]]) for names in groups.values()]
 
