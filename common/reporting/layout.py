@@ -28,8 +28,22 @@ class PageCheck:
     truncated: tuple[str, ...]
 
 
+def _undrawn_tick_labels(fig) -> set[int]:
+    """Tick labels matplotlib keeps but does not draw (ticks outside the axis's view limits)."""
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            drawn = {id(t) for t in axis._update_ticks()}  # private, but what Axis.draw itself uses
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if id(tick) not in drawn or not ax.axison:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    return hidden
+
+
 def _texts(fig):
-    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and t.get_gid() != "stamp"]
+    hidden = _undrawn_tick_labels(fig)
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip() and t.get_gid() != "stamp"
+            and id(t) not in hidden]
 
 
 def inspect_page(fig, title: str = "", section: str = "") -> PageCheck:

@@ -143,12 +143,16 @@ def example_pages(pdf, dataset: str, result: ExperimentResult, context: ReportCo
         lines += ["", "Example dynamic images are omitted: licensed data (run with --allow-faces for private use)."]
     elif missing:
         lines += ["", "Example inputs:"] + [f"  {line}" for line in missing]
-    fig = figures.text_page(f"le2020: {dataset} inputs", lines)
-    pdf.savefig(fig)
-    plt.close(fig)
     if not examples:
+        fig = figures.text_page(f"le2020: {dataset} inputs", lines)
+        pdf.savefig(fig)
+        plt.close(fig)
         return
+    # Table I and the examples share the page: the lines on top, the images under them
+    lines = figures.wrap_lines(lines, 120)
     fig, axes = plt.subplots(len(examples), 3, figsize=figures.A4, squeeze=False)
+    fig.text(0.05, 0.955, "\n".join(lines), fontsize=6.5, family="DejaVu Sans Mono", va="top", linespacing=1.2)
+    fig.subplots_adjust(top=max(0.3, 0.94 - len(lines) * 6.5 * 1.2 / 72 / figures.A4[1]), bottom=0.03, hspace=0.3)
     fig.suptitle(f"{dataset}: onset frame, dynamic image with ROIs (Fig. 2), CNN input "
                  f"(alpha={config.magnification.alpha}, regions={config.regions.combine}, "
                  f"landmarks on {config.regions.landmarks_on})", fontsize=9)
