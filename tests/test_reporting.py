@@ -40,9 +40,9 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
                             corpus=results.summary["corpus"], seconds=1.5, results={"toy_loso": results})
     pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=lambda _: None)
     assert pdf == tmp_path / "out" / "dummy" / "report.pdf"
-    # comparison, notes, our scores, summary, selection, confusion, fold bars, fold table,
-    # curves, architecture, the paper's own extra page, the run's page (environment) last
-    assert pdf_pages(pdf) == 12
+    # the answer (chart, comparison, notes, our scores), the experiment (two pages: summary, confusion,
+    # per-fold strip plot, curves, fold table, selection, config), architecture, the paper's own page, the run
+    assert pdf_pages(pdf) == 6
     assert b"profile: smoke    corpus: REAL" in pdf.read_bytes()  # the PDF's Subject metadata
     assert "report_pages:False" in dummy_paper.HOOKS["ran"]  # real corpus: no faces unless opted in
 
@@ -52,6 +52,10 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
     assert paper_json["citation"] == dummy_paper.PAPER.citation
     experiment = paper_json["experiments"]["toy_loso"]
     assert experiment["metrics"] == results.summary["metrics"]
+    # the subject-bootstrap interval of every pooled score (4 subjects), as the benchmark computes it
+    uf1 = paper_json["intervals"]["toy_loso"]["scopes"]["all"]["uf1"]
+    assert uf1["low"] <= experiment["metrics"]["pooled"]["all"]["uf1"] == uf1["estimate"] <= uf1["high"]
+    assert uf1["n_subjects"] == 4 and uf1["n_resamples"] == 2000 and uf1["method"] == "percentile"
 
     with (pdf.parent / "comparison.csv").open() as handle:
         comparison = list(csv.DictReader(handle))
@@ -81,7 +85,7 @@ def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(res
     pdf = write_report("dummy", {"toy_loso": synthetic}, tmp_path / "out",
                        ReportContext(paper_id="dummy", paper=broken, profile="smoke", corpus=corpus, allow_faces=True),
                        log=messages.append)
-    assert pdf_pages(pdf) == 11  # no architecture page
+    assert pdf_pages(pdf) == 5  # no architecture page
     assert any("could not build" in m for m in messages)
     assert "report_pages:True" in dummy_paper.HOOKS["ran"]
     assert json.loads((pdf.parent / "results.json").read_text())["allow_faces"] is True

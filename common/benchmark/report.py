@@ -29,12 +29,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
 from common.benchmark.references import PUBLISHED  # noqa: E402
 from common.benchmark.summary import score_text  # noqa: E402
 from common.files import atomic_write  # noqa: E402
-from common.reporting import figures  # noqa: E402
+from common.reporting import figures, style  # noqa: E402
+from common.reporting.document import ReportDocument  # noqa: E402
 from common.reporting.tables import fmt  # noqa: E402
 from common.reporting.pdf import config_lines  # noqa: E402
 
@@ -113,23 +113,38 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     return header, rows, published
 
 
-LEADERBOARD_WIDTHS = (0.02, 0.09, 0.06, 0.1, 0.1, 0.1, 0.05, 0.11, 0.07, 0.06, 0.04, 0.05, 0.07, 0.04)
+def column_widths(header, rows, minimum: float = 0.02) -> list[float]:
+    """Column widths (summing to 1) proportional to each column's longest line, header included, so
+    that no cell is cut: the table's font is then chosen to fit the widest (``_draw_table``)."""
+    longest = [max(len(part) for cell in [h] + [r[c] for r in rows] for part in str(cell).split("\n"))
+               for c, h in enumerate(header)]
+    total = float(sum(longest)) or 1.0
+    widths = [max(minimum, n / total) for n in longest]
+    return [w / sum(widths) for w in widths]
 
 
 def _draw_table(ax, header, rows, published, fontsize=6.0) -> None:
     ax.axis("off")
+    widths = column_widths(header, rows)
+    # the font that fits the longest line of the widest column (DejaVu Sans: about 0.6 em a character)
+    longest = max(len(part) for cell in list(header) + [c for r in rows for c in r] for part in str(cell).split("\n"))
+    box = ax.get_position()
+    width_pt = box.width * ax.figure.get_figwidth() * 72
+    chars_per_pt = sum(max(len(part) for cell in [h] + [r[c] for r in rows] for part in str(cell).split("\n"))
+                       for c, h in enumerate(header))
+    fontsize = min(fontsize, 0.95 * width_pt / (0.62 * chars_per_pt + 4 * len(header))) if longest else fontsize
     table = ax.table(cellText=rows or [[""] * len(header)], colLabels=header, loc="upper center", cellLoc="left",
-                     colWidths=list(LEADERBOARD_WIDTHS))
+                     colWidths=widths)
     table.auto_set_font_size(False)
     table.set_fontsize(fontsize)
     table.scale(1, 1.3)
     for col in range(len(header)):
-        table[0, col].set_facecolor(figures.HEADER)
+        table[0, col].set_facecolor(style.HEADER)
         table[0, col].set_height(table[0, col].get_height() * 1.8)
     for i, flag in enumerate(published):
         for col in range(len(header)):
             if flag:
-                table[i + 1, col].set_facecolor("#eeeeee")
+                table[i + 1, col].set_facecolor(style.PUBLISHED)
                 table[i + 1, col].get_text().set_color("#555555")
 
 
@@ -376,10 +391,10 @@ def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
               f"seed {settings['seed']}, level {settings['level']}", *_wrap(f"  unit: {settings['unit']}"),
               *_wrap(f"  chance: {settings['chance']}"), "", "Methods (in the order they ran)"]
     for m in summary["methods"]:
-        lines += [f"  {m['name']}: {m['title']}"[:110]]
+        lines += [f"  {m['name']}: {m['title']}"]
     if summary.get("references"):
         lines += ["", "References (" + PUBLISHED + ")"]
-        lines += [f"  {r['name']}: {r['source']} {r['ref']}"[:110] for r in summary["references"]]
+        lines += [f"  {r['name']}: {r['source']} {r['ref']}" for r in summary["references"]]
     lines += ["", f"Device     {summary.get('device')}", "Environment"]
     lines += [f"  {k}: {v}" for k, v in (summary.get("environment") or {}).items()]
     lines += ["", f"Total time {summary.get('seconds', 0):.1f} s", "", "Command", *_wrap(summary.get("command") or "-"),
@@ -387,27 +402,44 @@ def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
     return figures.text_page("The run: corpus, settings, environment", lines[:115], banner=_short(summary))
 
 
-def write_report(bench: Any, path: str | Path) -> Path:
-    """Write the benchmark's ``report.pdf`` (atomic) from ``bench.summary`` (or that summary itself)."""
+def write_report(bench: Any, path: str | Path, pages: list | None = None) -> Path:
+    """Write the benchmark's ``report.pdf`` (atomic) from ``bench.summary`` (or that summary itself).
+
+    Every page is drawn, checked, saved and closed one at a time (``common.reporting.document``), with
+    the running header, its page number and a bookmark per section; ``pages``, when given, receives
+    one ``layout.PageCheck`` per page."""
     summary = _summary(bench)
     path = Path(path)
     metadata = {"Title": f"mersuite benchmark: {summary['track']['name']}", "Subject": _short(summary),
                 "Creator": "mersuite run_all.py --benchmark"}
-    with atomic_write(path, "wb") as handle, PdfPages(handle, metadata=metadata) as pdf:
-        pages = [leaderboard_figure(summary), _heatmap_page(summary)]
+    header = (f"benchmark {summary['track']['name']} · profile {summary['profile']} · corpus "
+              f"{'SYNTHETIC' if _synthetic(summary) else 'real'}")
+    with atomic_write(path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
+        doc.section("Leaderboard")
+        doc.savefig(leaderboard_figure(summary))
+        doc.section("Per database")
+        doc.savefig(_heatmap_page(summary))
         matrices = {m["name"]: m["confusion"] for m in _ranked(summary) if m.get("confusion")}
         if matrices:
             seeds = len(summary["seeds"])
-            pages.append(figures.confusion_page(
+            doc.section("Confusion matrices")
+            doc.savefig(figures.confusion_page(
                 "Confusion matrices (all test samples, pooled over folds"
                 + (f", summed over {seeds} seeds)" if seeds > 1 else ")"), matrices, summary["track"]["class_names"],
                 subtitle=banner(summary)))
-        pages.append(_pairwise_page(summary))
-        pages += _scores_pages(summary)
-        pages += _cost_page(summary)
-        pages += _method_pages(summary)
-        pages.append(_run_page(summary))
-        for fig in pages:
-            pdf.savefig(fig)
-            plt.close(fig)
+        doc.section("Pairwise comparisons")
+        doc.savefig(_pairwise_page(summary))
+        doc.section("Every score")
+        for fig in _scores_pages(summary):
+            doc.savefig(fig)
+        doc.section("Cost")
+        for fig in _cost_page(summary):
+            doc.savefig(fig)
+        doc.section("Methods")
+        for fig in _method_pages(summary):
+            doc.savefig(fig)
+        doc.section("The run")
+        doc.savefig(_run_page(summary))
+    if pages is not None:
+        pages.extend(doc.pages)
     return path

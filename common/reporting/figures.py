@@ -1,150 +1,329 @@
-"""Matplotlib figures of the report: text pages, tables, confusion heatmaps, fold scores, curves.
+"""Matplotlib pages of the reports: flowing text and tables, confusion matrices, per-subject scores, curves.
 
-Every function returns a ``matplotlib.figure.Figure`` (A4 portrait, Agg) for ``PdfPages.savefig``.
+Every page is A4 (portrait unless said) and drawn in the style of ``common.reporting.style``.
+:class:`Flow` stacks blocks (headings, text, tables, small figures) down a page and starts the next
+page only when the current one is full, so short tables and notes share a page; its text wraps to
+the page width and its tables size each column to its longest cell, shrinking the font and then
+wrapping cells, so no text runs off the page and no cell is cut. Table cells carry their column's
+edges (``gid="cell:x0:x1"``) so ``common.reporting.layout`` can check them.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+import textwrap
+from typing import Any, Callable, Mapping, Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 
-A4 = (8.27, 11.69)
-MISMATCH = "#f4b6b6"
-HEADER = "#dde6f0"
+from common.reporting import style  # noqa: E402
+from common.reporting.style import A4, HEADER, MISMATCH  # noqa: E402,F401  (re-exported: papers import them here)
+
+LEFT, RIGHT, TOP, BOTTOM = 0.05, 0.95, 0.965, 0.035
+MONO_EM, SANS_EM = 0.61, 0.60  # average glyph width in ems (DejaVu Sans Mono / DejaVu Sans, conservative)
+PAD_PT = 2.5
 
 
-def text_page(title: str, lines: Sequence[str], banner: str = "") -> plt.Figure:
-    """A page of monospaced lines under a title; ``banner`` is shown large and boxed (profile/corpus)."""
-    import textwrap
+def _wrap_line(line: str, width: int) -> list[str]:
+    """``line`` wrapped to ``width`` characters, continuation lines indented like the line itself (+2)."""
+    if len(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=True, break_on_hyphens=False) or [""]
 
-    fig = plt.figure(figsize=A4)
-    title_lines = textwrap.wrap(title, 60) or [""]
-    fig.text(0.06, 0.965, "\n".join(title_lines), fontsize=15, weight="bold", va="top")
-    y = 0.965 - 0.027 * len(title_lines) - 0.012
-    if banner:
-        fig.text(0.06, y, banner, fontsize=12, weight="bold", va="top", color="#8a1c1c",
-                 bbox={"facecolor": "#fff3cd", "edgecolor": "#8a1c1c", "boxstyle": "round,pad=0.4"})
-        y -= 0.05
-    fig.text(0.06, y, "\n".join(lines), fontsize=8, family="monospace", va="top")
-    return fig
+
+def wrap_lines(lines: Sequence[str], width: int) -> list[str]:
+    return [part for line in lines for raw in str(line).split("\n") for part in _wrap_line(raw, width)]
+
+
+class Flow:
+    """Blocks laid out top to bottom over as many pages as needed.
+
+    ``emit(fig)`` receives each finished page (e.g. ``ReportDocument.savefig``); without it the pages
+    are collected and returned by :meth:`finish`. ``figsize`` is A4 portrait unless given.
+    """
+
+    def __init__(self, title: str, banner: str = "", synthetic: bool = False,
+                 emit: Callable[[plt.Figure], None] | None = None, figsize: tuple[float, float] = A4):
+        self.title, self.banner, self.synthetic = title, banner, synthetic
+        self.emit, self.figsize = emit, figsize
+        self.collected: list[plt.Figure] = []
+        self.fig: plt.Figure | None = None
+        self.y = TOP
+        self.page = 0
+
+    # geometry in figure fractions
+    def _pt(self, points: float) -> float:
+        return points / 72 / self.figsize[1]
+
+    def _chars(self, size: float, em: float, width: float = RIGHT - LEFT) -> int:
+        return max(10, int(width * self.figsize[0] * 72 / (em * size)))
+
+    def _new_page(self) -> None:
+        self._flush()
+        style.apply()
+        self.fig = plt.figure(figsize=self.figsize)
+        self.page += 1
+        self.y = TOP
+        title = self.title if self.page == 1 else f"{self.title} (continued)"
+        lines = wrap_lines([title], self._chars(13, SANS_EM * 1.1))
+        self.fig.text(LEFT, self.y, "\n".join(lines), fontsize=13, weight="bold", va="top")
+        self.y -= self._pt(13 * 1.3 * len(lines) + 4)
+        if self.banner and self.page == 1:
+            lines = wrap_lines(self.banner.split("\n"), self._chars(8, SANS_EM, RIGHT - LEFT - 0.02))
+            extra = style.BANNER if self.synthetic else {"color": style.INK}
+            self.fig.text(LEFT + (0.006 if self.synthetic else 0), self.y - self._pt(3), "\n".join(lines), fontsize=8,
+                          va="top", weight="bold" if self.synthetic else None, **extra)
+            self.y -= self._pt(8 * 1.25 * len(lines) + 12)
+
+    def _flush(self) -> None:
+        if self.fig is None:
+            return
+        if self.emit is not None:
+            self.emit(self.fig)
+        else:
+            self.collected.append(self.fig)
+        self.fig = None
+
+    def _room(self, height: float) -> None:
+        """Start a new page unless ``height`` fits below the current position."""
+        if self.fig is None or self.y - height < BOTTOM:
+            self._new_page()
+
+    def space(self, points: float = 6) -> None:
+        if self.fig is not None:
+            self.y -= self._pt(points)
+
+    def heading(self, text: str, size: float = 10) -> None:
+        lines = wrap_lines([text], self._chars(size, SANS_EM * 1.1))
+        self._room(self._pt(size * 1.3 * (len(lines) + 3)))  # keep a heading with what follows it
+        self.fig.text(LEFT, self.y, "\n".join(lines), fontsize=size, weight="bold", va="top")
+        self.y -= self._pt(size * 1.3 * len(lines) + 3)
+
+    def text(self, lines: Sequence[str], size: float = 7.5, mono: bool = False, color: str = style.INK) -> None:
+        """Lines of text, wrapped to the page, split over pages if long."""
+        wrapped = wrap_lines(lines, self._chars(size, MONO_EM if mono else SANS_EM))
+        step = self._pt(size * 1.25)
+        while wrapped:
+            self._room(step * min(len(wrapped), 3))
+            fit = max(1, int((self.y - BOTTOM) / step))
+            chunk, wrapped = wrapped[:fit], wrapped[fit:]
+            self.fig.text(LEFT, self.y, "\n".join(chunk), fontsize=size, va="top", color=color, linespacing=1.25,
+                          family="DejaVu Sans Mono" if mono else None)
+            self.y -= step * len(chunk) + self._pt(4)
+
+    def block(self, height: float, draw: Callable[[plt.Figure, list[float]], None]) -> None:
+        """A drawing ``height`` (figure fraction) tall: ``draw(fig, [left, bottom, width, height])``."""
+        self._room(height)
+        draw(self.fig, [LEFT, self.y - height, RIGHT - LEFT, height])
+        self.y -= height + self._pt(6)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], highlight: Sequence[bool] | None = None,
+              size: float = 7.0, shade: str = MISMATCH, min_size: float = 5.5) -> None:
+        """A table: columns as wide as their longest cell; too wide, the font shrinks down to
+        ``min_size`` and then the widest columns wrap. Rows split over pages with the header repeated."""
+        header = [str(h) for h in header]
+        body = [["" if c is None else str(c) for c in row] for row in rows]
+        width_pt = (RIGHT - LEFT) * self.figsize[0] * 72
+        ncol = len(header)
+
+        def natural(col: int) -> int:  # in characters; a bold header counts 15% wider
+            longest_header = max(int(np.ceil(len(part) * 1.15)) for part in header[col].split("\n"))
+            return max([longest_header] + [len(part) for r in body for part in r[col].split("\n")])
+
+        needs = [natural(c) for c in range(ncol)]
+        for size in np.arange(size, min_size - 0.01, -0.5):
+            char = SANS_EM * size
+            if sum(n * char + 2 * PAD_PT for n in needs) <= width_pt:
+                break
+        size = float(size)
+        char = SANS_EM * size
+        capacity = [n for n in needs]
+        while sum(n * char + 2 * PAD_PT for n in capacity) > width_pt:  # wrap the widest column a little
+            widest = int(np.argmax(capacity))
+            if capacity[widest] <= 8:
+                break
+            capacity[widest] -= 1
+        widths = [n * char + 2 * PAD_PT for n in capacity]
+        scale = width_pt / sum(widths) if sum(widths) < width_pt * 0.6 else 1.0  # narrow tables stay narrow
+        scale = min(scale, 1.6)
+        edges = np.concatenate([[0.0], np.cumsum(widths) * scale]) / (self.figsize[0] * 72) + LEFT
+
+        def cells(row: Sequence[str]) -> list[list[str]]:
+            return [wrap_lines([cell], capacity[c] if row is not header else int(capacity[c] / 1.15)) if cell else [""]
+                    for c, cell in enumerate(row)]
+
+        line = self._pt(size * 1.22)
+        pad = self._pt(PAD_PT)
+
+        def draw_row(row: Sequence[str], colour: str | None, bold: bool) -> None:
+            parts = cells(row)
+            height = max(len(p) for p in parts) * line + 2 * pad
+            if colour:
+                self.fig.add_artist(Rectangle((edges[0], self.y - height), edges[-1] - edges[0], height,
+                                              transform=self.fig.transFigure, facecolor=colour, edgecolor="none",
+                                              zorder=0))
+            for c, lines in enumerate(parts):
+                self.fig.text(edges[c] + pad * self.figsize[1] / self.figsize[0], self.y - pad, "\n".join(lines),
+                              fontsize=size, va="top", linespacing=1.22, weight="bold" if bold else None,
+                              gid=f"cell:{edges[c]:.5f}:{edges[c + 1]:.5f}")
+            self.y -= height
+
+        def rule(weight: float) -> None:
+            self.fig.add_artist(plt.Line2D([edges[0], edges[-1]], [self.y, self.y], transform=self.fig.transFigure,
+                                           color=style.INK, linewidth=weight))
+
+        header_height = max(len(p) for p in cells(header)) * line + 2 * pad
+        first = True
+        for i, row in enumerate(body or [[""] * ncol]):
+            height = max(len(p) for p in cells(row)) * line + 2 * pad
+            if first or self.fig is None or self.y - height < BOTTOM:
+                if not first:
+                    rule(0.8)
+                self._room(header_height + height + self._pt(4))
+                rule(0.8)
+                draw_row(header, HEADER, True)
+                rule(0.5)
+                first = False
+            flagged = bool(highlight[i]) if highlight is not None and i < len(highlight) else False
+            draw_row(row, shade if flagged else None, False)
+        rule(0.8)
+        self.y -= self._pt(8)
+
+    def finish(self) -> list[plt.Figure]:
+        self._flush()
+        return self.collected
+
+
+def text_page(title: str, lines: Sequence[str], banner: str = "", synthetic: bool | None = None) -> plt.Figure:
+    """One page of monospaced lines under a title; the font shrinks (down to 4.5 pt) so the lines fit
+    the page's width and height (longer lines wrap); ``banner`` is shown boxed when it is synthetic."""
+    synthetic = ("SYNTHETIC" in banner) if synthetic is None else synthetic
+    lines = [part for line in lines for part in str(line).split("\n")]
+    for size in np.arange(8.0, 4.49, -0.25):
+        flow = Flow(title, banner, synthetic)
+        wrapped = wrap_lines(lines, flow._chars(size, MONO_EM))
+        flow._new_page()
+        if len(wrapped) * flow._pt(size * 1.25) <= flow.y - BOTTOM:
+            break
+        plt.close(flow.fig)
+    fit = int((flow.y - BOTTOM) / flow._pt(size * 1.25))
+    if len(wrapped) > fit:
+        wrapped = wrapped[:fit - 1] + [f"... {len(wrapped) - fit + 1} more lines (see results.json)"]
+    flow.text(wrapped, size=float(size), mono=True)
+    return flow.finish()[0]
 
 
 def table_pages(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], *, subtitle: str = "",
-                highlight: Sequence[bool] | None = None, rows_per_page: int = 38,
+                highlight: Sequence[bool] | None = None, rows_per_page: int | None = None,
                 col_widths: Sequence[float] | None = None) -> list[plt.Figure]:
-    """A table split over as many pages as needed; rows with ``highlight`` True are shaded red."""
-    figures = []
-    chunks = [rows[i:i + rows_per_page] for i in range(0, len(rows), rows_per_page)] or [[]]
-    for page, chunk in enumerate(chunks):
-        fig = plt.figure(figsize=A4)
-        suffix = f" ({page + 1}/{len(chunks)})" if len(chunks) > 1 else ""
-        fig.text(0.05, 0.965, title + suffix, fontsize=13, weight="bold", va="top")
-        if subtitle:
-            fig.text(0.05, 0.935, subtitle, fontsize=8, va="top", wrap=True)
-        ax = fig.add_axes([0.03, 0.04, 0.94, 0.87])
-        ax.axis("off")
-        if chunk:
-            table = ax.table(cellText=[list(r) for r in chunk], colLabels=list(header), loc="upper center",
-                             cellLoc="left", colWidths=list(col_widths) if col_widths else None)
-            table.auto_set_font_size(False)
-            table.set_fontsize(7)
-            table.scale(1, 1.25)
-            for col in range(len(header)):
-                table[0, col].set_facecolor(HEADER)
-            if highlight is not None:
-                start = page * rows_per_page
-                for i in range(len(chunk)):
-                    if highlight[start + i]:
-                        for col in range(len(header)):
-                            table[i + 1, col].set_facecolor(MISMATCH)
-        else:
-            ax.text(0.5, 0.9, "(no rows)", ha="center")
-        figures.append(fig)
-    return figures
+    """A table over as many pages as it needs (columns sized to their cells; ``rows_per_page`` and
+    ``col_widths`` are accepted for old callers and ignored); rows with ``highlight`` are shaded red."""
+    flow = Flow(title, subtitle, "SYNTHETIC" in subtitle)
+    flow.table(header, rows, highlight)
+    return flow.finish()
+
+
+def confusion_axes(ax, matrix: Sequence[Sequence[int]], class_names: Sequence[str], title: str,
+                   fontsize: float = 7, ylabel: bool = True) -> None:
+    """A confusion matrix: colour = row-normalised rate (rows = true class), each cell its count and rate."""
+    m = np.asarray(matrix, dtype=float)
+    totals = m.sum(axis=1, keepdims=True)
+    rates = np.divide(m, totals, out=np.zeros_like(m), where=totals > 0)
+    ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            ax.text(j, i, f"{int(m[i, j])}\n{rates[i, j]:.0%}", ha="center", va="center", fontsize=fontsize,
+                    color="white" if rates[i, j] > 0.6 else "black")
+    names = [textwrap.shorten(str(c), 14, placeholder=".") for c in class_names]
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=fontsize)
+    ax.set_yticks(range(len(names)), [f"{n} ({int(t)})" for n, t in zip(names, totals.ravel())], fontsize=fontsize)
+    ax.set_xlabel("predicted", fontsize=fontsize + 1)
+    if ylabel:
+        ax.set_ylabel("true (samples)", fontsize=fontsize + 1)
+    ax.set_title(title, fontsize=fontsize + 2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(True)
 
 
 def confusion_page(title: str, matrices: Mapping[str, Sequence[Sequence[int]]], class_names: Sequence[str],
                    subtitle: str = "") -> plt.Figure:
-    """One heatmap per scope: counts, coloured by the row-normalised rate (rows = true class)."""
+    """One heatmap per scope: counts and row-normalised rates (rows = true class)."""
+    style.apply()
     n = max(len(matrices), 1)
     cols = 1 if n == 1 else 2
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=A4, squeeze=False)
     fig.suptitle(title, fontsize=13, weight="bold", x=0.05, ha="left")
-    if subtitle:
-        fig.text(0.05, 0.945, subtitle, fontsize=8, va="top")
+    fig.text(0.05, 0.945, "\n".join(wrap_lines([subtitle, "colour and % = share of the true class's samples "
+                                               "(rows sum to 100%); numbers = counts"], 120)), fontsize=7, va="top")
     for ax, (scope, matrix) in zip(axes.ravel(), matrices.items()):
-        m = np.asarray(matrix, dtype=float)
-        rates = np.divide(m, m.sum(axis=1, keepdims=True), out=np.zeros_like(m), where=m.sum(axis=1, keepdims=True) > 0)
-        ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
-        for i in range(m.shape[0]):
-            for j in range(m.shape[1]):
-                ax.text(j, i, f"{int(m[i, j])}\n{rates[i, j]:.0%}", ha="center", va="center", fontsize=7,
-                        color="white" if rates[i, j] > 0.6 else "black")
-        ax.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right", fontsize=7)
-        ax.set_yticks(range(len(class_names)), class_names, fontsize=7)
-        ax.set_xlabel("predicted", fontsize=8)
-        ax.set_ylabel("true", fontsize=8)
-        ax.set_title(f"{scope} (n={int(m.sum())})", fontsize=9)
+        confusion_axes(ax, matrix, class_names, f"{scope} (n={int(np.asarray(matrix).sum())})")
     for ax in axes.ravel()[len(matrices):]:
         ax.axis("off")
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
 
 
-def fold_scores_page(title: str, fold_rows: Sequence[Mapping[str, Any]], subtitle: str = "") -> plt.Figure:
-    """Per-fold UF1/UAR bars (top) and seconds per fold (bottom); failed folds marked in red."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=A4)
-    fig.suptitle(title, fontsize=13, weight="bold", x=0.05, ha="left")
-    if subtitle:
-        fig.text(0.05, 0.945, subtitle, fontsize=8, va="top")
-    names = [r["fold"] for r in fold_rows]
-    x = np.arange(len(names))
-    uf1 = np.array([np.nan if r["uf1"] is None else r["uf1"] for r in fold_rows], dtype=float)
-    uar = np.array([np.nan if r["uar"] is None else r["uar"] for r in fold_rows], dtype=float)
-    top.bar(x - 0.2, np.nan_to_num(uf1), width=0.4, label="UF1")
-    top.bar(x + 0.2, np.nan_to_num(uar), width=0.4, label="UAR")
-    for i, r in enumerate(fold_rows):
-        if r["status"] != "ok":
-            top.annotate(r["status"], (i, 0.02), rotation=90, fontsize=6, color="red", ha="center")
-    top.set_ylim(0, 1)
-    top.set_ylabel("score on the fold's test samples")
-    top.legend(fontsize=7)
-    bottom.bar(x, [r["seconds"] or 0 for r in fold_rows], color="grey")
-    bottom.set_ylabel("seconds")
-    fontsize = 7 if len(names) <= 20 else 4
-    for ax in (top, bottom):
-        ax.set_xticks(x, names, rotation=90, fontsize=fontsize)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    return fig
+def subject_strip(ax, fold_rows: Sequence[Mapping[str, Any]], pooled: Mapping[str, float | None],
+                  metrics: Sequence[str] = ("uf1", "uar")) -> None:
+    """Per-fold (per-subject under LOSO) scores as a strip plot, one column per metric, with the pooled
+    score as a line; folds that did not train are listed in red under the axis."""
+    rng = np.random.default_rng(0)  # jitter only; the same every time
+    for k, metric in enumerate(metrics):
+        values = np.array([np.nan if r.get(metric) is None else r[metric] for r in fold_rows], dtype=float)
+        ok = np.isfinite(values)
+        x = k + rng.uniform(-0.18, 0.18, size=values.size)
+        ax.scatter(x[ok], values[ok], s=14, color=style.colour(metric), alpha=0.75, edgecolor="white", linewidth=0.4,
+                   label=f"{metric.upper()} per fold ({int(ok.sum())})")
+        value = pooled.get(metric)
+        if value is not None:
+            ax.hlines(value, k - 0.35, k + 0.35, color=style.INK, linewidth=1.6)
+            ax.annotate(f"pooled\n{value:.3f}", (k, value), xytext=(0, -4), textcoords="offset points", fontsize=6,
+                        ha="center", va="top")
+    ax.set_xticks(range(len(metrics)), [m.upper() for m in metrics])
+    ax.set_xlim(-0.6, len(metrics) - 0.1)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel("score on the fold's test samples")
+    ax.grid(axis="y", alpha=0.3)
+    failed = [r["fold"] for r in fold_rows if r.get("status") != "ok"]
+    if failed:
+        ax.set_xlabel("\n".join(wrap_lines(["not ok: " + ", ".join(failed)], 60)), color="#b00000", fontsize=6.5)
 
 
 def curves_page(title: str, histories: Mapping[str, Mapping[str, Sequence[float | None]]],
-                subtitle: str = "", max_panels: int = 6) -> plt.Figure:
-    """One panel per history key (loss, accuracy, ...), one line per fold."""
+                subtitle: str = "", max_panels: int = 6,
+                paper_curves: Mapping[str, Sequence[tuple[float, float]]] | None = None) -> plt.Figure:
+    """One panel per history key (loss, accuracy, ...), one line per fold; ``paper_curves``
+    ({key: [(epoch, value), ...]}) draws the paper's own printed curve on the panel of that key."""
+    style.apply()
     keys = []
     for history in histories.values():
         keys.extend(k for k in history if k not in keys and k != "learning_rate")
     keys = keys[:max_panels] or ["(no training history)"]
     cols = 2 if len(keys) > 1 else 1
     rows = int(np.ceil(len(keys) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=A4, squeeze=False)
+    height = min(A4[1], 1.6 + 3.0 * rows)  # a short page for few panels, so the figure is not stretched
+    fig, axes = plt.subplots(rows, cols, figsize=(A4[0], A4[1]), squeeze=False)
     fig.suptitle(title, fontsize=13, weight="bold", x=0.05, ha="left")
     if subtitle:
-        fig.text(0.05, 0.945, subtitle, fontsize=8, va="top")
+        fig.text(0.05, 0.945, "\n".join(wrap_lines([subtitle], 120)), fontsize=7, va="top")
     for ax, key in zip(axes.ravel(), keys):
         for fold, history in histories.items():
             values = np.array([np.nan if v is None else v for v in history.get(key, [])], dtype=float)
             if values.size:
                 ax.plot(np.arange(1, values.size + 1), values, linewidth=0.8, alpha=0.6)
+        if paper_curves and key in paper_curves:
+            epochs, values = zip(*paper_curves[key])
+            ax.plot(epochs, values, color=style.PAPER, linewidth=1.6, linestyle="--", label="the paper (as printed)")
+            ax.legend(fontsize=6)
         ax.set_title(key, fontsize=9)
         ax.set_xlabel("epoch", fontsize=8)
-        ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(keys):]:
         ax.axis("off")
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    top = 0.93 if rows > 1 else 0.9
+    fig.tight_layout(rect=(0, 1 - (height / A4[1]) if rows <= 2 else 0, 1, top))
     return fig

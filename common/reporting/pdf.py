@@ -1,19 +1,28 @@
 """``reports/<paper>/report.pdf`` and ``reports/<paper>/results.json`` (Reports).
 
-Pages, the answer first: (1) the paper's reported numbers beside ours (difference,
-aggregation, profile) and all our scores; then per experiment: a summary with failed folds, the selection (samples selected
-and kept per class, every sample dropped or merged with its reason, the flagged clips and the
-face-quality counts), thumbnails of the flagged clips where faces may be shown (the
-synthetic corpus, or ``--allow-faces``), pooled confusion matrices per scope, per-fold scores
-and times, training curves; an architecture page per model (our layer
-table, beside the paper's where it gives one, mismatches shaded red); each experiment's own
-``report_pages(pdf, result, context)``; last, the run's page: citation, corpus, profile, seed,
-environment, total time, command and the licence note on faces.
+Sections, the answer first, each bookmarked in the PDF's outline, every page headed (paper, profile,
+corpus) and numbered (``common.reporting.document``):
 
-Beside the PDF: ``results.json`` (every experiment's results plus the comparison), and the
-PDF's tables as CSV: ``comparison.csv`` (reported vs ours), ``scores.csv`` (all our scores),
-``architectures.json`` (layer tables). Everything is drawn from the experiments' results in memory
-(``common.experiment.ExperimentResult``) and the ``ReportContext``; no page reads a run's files.
+1. the answer: a dot-and-whisker chart of our pooled score with its 95 % subject-bootstrap interval
+   beside the paper's number, for every reported number of every experiment; the compact table
+   (difference and "paper's number inside our interval" on real data only: on the synthetic corpus
+   the paper's numbers are context); our scores per experiment and scope with their intervals;
+2. per experiment, flowing over as few pages as it needs: summary, scores with intervals, pooled
+   confusion matrices (row-normalised and counted), per-fold scores as a strip plot with the pooled
+   line, training curves, the per-fold table, the folds not ok, the selection (dropped and flagged
+   samples with their reasons) and the config; thumbnails of clips the face check flagged where
+   faces may be shown (the synthetic corpus, or ``--allow-faces``);
+3. architectures (models with the same layers appear once, "xN, inputs differ: ...");
+4. each experiment's own ``report_pages(pdf, result, context)``; last, the run: citation, corpus,
+   profile, seed, environment, total time, command and the licence note on faces.
+
+The intervals (``common.reporting.intervals``) are computed here, after the run, from the fold
+records' predictions with the benchmark's statistics; nothing the runner wrote changes. Beside the
+PDF: ``results.json`` (every experiment's results, the comparison with intervals, ``intervals``), the
+PDF's tables as CSV: ``comparison.csv`` (reported vs ours, our interval), ``scores.csv`` (all our
+scores, pooled ones with their interval), ``architectures.json`` (layer tables). Everything is
+drawn from the experiments' results in memory (``common.experiment.ExperimentResult``) and the
+``ReportContext``; no page reads a run's files.
 """
 from __future__ import annotations
 
@@ -26,12 +35,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+import numpy as np  # noqa: E402
 
 from common.evaluation.runner import jsonable, write_json_atomic  # noqa: E402
 from common.experiment import ExperimentResult, ReportContext  # noqa: E402
 from common.files import atomic_write  # noqa: E402
-from common.reporting import figures, tables  # noqa: E402
+from common.reporting import figures, style, tables  # noqa: E402
+from common.reporting import intervals as intervals_module  # noqa: E402
+from common.reporting.document import ReportDocument  # noqa: E402
+from common.reporting.figures import Flow  # noqa: E402
+from common.reporting.intervals import experiment_intervals, interval_of, score_with_interval  # noqa: E402
 from common.reporting.architecture import compare_with_paper, model_summary  # noqa: E402
 
 REPORT_SCHEMA = "mersuite.report/1"
@@ -88,95 +101,247 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(" ".join(str(text).split()), width) or [""]
 
 
-def _comparison_figures(results: Mapping[str, Mapping], context: ReportContext) -> list[plt.Figure]:
+def _is_synthetic(context: ReportContext) -> bool:
+    return str(context.corpus.get("kind")) == "synthetic"
+
+
+def answer_rows(results: Mapping[str, Mapping], intervals: Mapping[str, Mapping]) -> list[dict]:
+    """Page 1's rows: every reported number of every experiment beside ours and our pooled interval;
+    an experiment the paper gives no number for shows its pooled scores on scope "all"."""
+    rows = []
+    for row in tables.comparison_rows(results):
+        interval = interval_of(intervals.get(row["experiment"]), row["scope"], row["metric"])
+        pooled = results[row["experiment"]].get("metrics", {}).get("pooled", {}).get(row["scope"], {}).get(row["metric"])
+        rows.append({**row, "pooled": pooled, "interval": interval})
+    for name, res in results.items():
+        if res.get("comparison"):
+            continue
+        values = res.get("metrics", {}).get("pooled", {}).get("all", {})
+        for metric in list(res.get("metrics_reported", ("uf1",)))[:2]:
+            rows.append({"experiment": name, "metric": metric, "scope": "all", "aggregation": "pooled",
+                         "reported": None, "ours": values.get(metric), "difference": None, "source": "",
+                         "note": "", "pooled": values.get(metric),
+                         "interval": interval_of(intervals.get(name), "all", metric)})
+    return rows
+
+
+def _answer_chart(rows: list[dict], synthetic: bool) -> Callable[[plt.Figure, list[float]], None]:
+    """Dot-and-whisker: our pooled score and its interval (colour of the experiment), our score in the
+    paper's aggregation where that differs (x), the paper's number (red diamond)."""
+    def draw(fig: plt.Figure, rect: list[float]) -> None:
+        left, bottom, width, height = rect
+        ax = fig.add_axes([left + width * 0.5, bottom + 0.035, width * 0.47, height - 0.045])
+        y = np.arange(len(rows))[::-1]
+        label_size = 6.5 if len(rows) <= 30 else 5.5
+        for yi, r in zip(y, rows):
+            colour = style.colour(r["experiment"])
+            iv = r.get("interval")
+            if r.get("pooled") is not None and iv and iv.get("low") is not None:
+                ax.errorbar(r["pooled"], yi, xerr=[[r["pooled"] - iv["low"]], [iv["high"] - r["pooled"]]], fmt="o",
+                            color=colour, capsize=2.5, markersize=4, linewidth=1.2)
+            elif r.get("pooled") is not None:
+                ax.plot(r["pooled"], yi, "o", color=colour, markersize=4)
+            if r["aggregation"] != "pooled" and r.get("ours") is not None:
+                ax.plot(r["ours"], yi, "x", color=colour, markersize=5)
+            if r.get("reported") is not None:
+                ax.plot(r["reported"], yi, "D", color=style.PAPER, markersize=4, markerfacecolor="none"
+                        if synthetic else style.PAPER)
+            label = f"{r['experiment']} · {r['scope']} · {r['metric'].upper()}" + (
+                f" ({r['aggregation']})" if r["aggregation"] != "pooled" else "")
+            fig.text(left, bottom + 0.035 + (height - 0.045) * (yi + 0.5) / len(rows), label, fontsize=label_size,
+                     va="center", color=colour)
+        ax.set_ylim(-0.5, len(rows) - 0.5)
+        ax.set_yticks([])
+        ax.set_xlim(-0.03, 1.05)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlabel("score", fontsize=7)
+        handles = [plt.Line2D([], [], marker="o", color=style.MUTED, label="ours, pooled, 95% interval"),
+                   plt.Line2D([], [], marker="x", linestyle="", color=style.MUTED, label="ours, paper's aggregation"),
+                   plt.Line2D([], [], marker="D", linestyle="", color=style.PAPER,
+                              markerfacecolor="none" if synthetic else style.PAPER,
+                              label="paper" + (" (context only)" if synthetic else ""))]
+        ax.legend(handles=handles, fontsize=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    return draw
+
+
+def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: ReportContext,
+            intervals: Mapping[str, Mapping]) -> None:
+    """Page 1: the answer. The chart and a compact table of the paper's numbers beside ours, with
+    the difference and "paper inside our interval" on real data only; then our scores per scope."""
+    synthetic = _is_synthetic(context)
     title = context.paper.title if context.paper is not None else context.paper_id
     banner = f"{context.paper_id}: {title}\n" + _banner(context.profile, context.corpus)
+    if synthetic:
+        banner += ("\nSYNTHETIC corpus: these scores test the code, not the method; the paper's numbers are "
+                   "context only, so no difference is shown")
     left_out = sum(len(res.get("metrics", {}).get("not_scored", [])) for res in results.values())
-    if left_out:  # the headline numbers below do not cover every fold: say so beside them
+    if left_out:
         banner += (f"\nWARNING: {left_out} fold(s) failed, diverged (nan) or were empty and are NOT in these "
-                   "scores; see each experiment's page")
-    rows = tables.comparison_rows(results)
-    out = []
-    if rows:
-        numbers, notes = [], []
-        for r in rows:  # numbered notes explaining gaps (docs/house.md, Results)
+                   "scores; see each experiment's section")
+    doc.section("The answer: the paper's numbers and ours")
+    flow = Flow("The answer: the paper's numbers and ours", banner, synthetic, emit=doc.savefig)
+    rows = answer_rows(results, intervals)
+    per_chart = 42
+    for start in range(0, len(rows), per_chart):
+        chunk = rows[start:start + per_chart]
+        flow.block(min(0.62, 0.06 + 0.0125 * len(chunk)), _answer_chart(chunk, synthetic))
+    flow.text([intervals_module.HOW + ". Pooled = one confusion matrix over all folds' predictions (MEGC); "
+               "fold_mean = mean of per-fold scores; x marks our score in the paper's aggregation."], size=6.5,
+              color=style.MUTED)
+    compared = [r for r in rows if r.get("reported") is not None]
+    if compared:
+        notes: list[str] = []
+        body = []
+        for r in compared:
+            marker = ""
             if r.get("note"):
                 notes.append(f"[{len(notes) + 1}] {r['experiment']} {r['metric']}/{r['scope']}: {r['note']}")
-            numbers.append(f"[{len(notes)}]" if r.get("note") else "")
-        body = [[r["experiment"], r["metric"], r["scope"], r["aggregation"], tables.fmt(r["reported"]),
-                 tables.fmt(r["ours"]), tables.fmt_signed(r["difference"]), f"{r['source'] or ''} {n}".strip()]
-                for r, n in zip(rows, numbers)]
-        out += figures.table_pages("Reported by the paper vs ours", ["experiment", "metric", "scope", "aggregation",
-                                   "paper", "ours", "ours-paper", "source, note"], body,
-                                   subtitle=banner + "\naggregation: pooled = predictions of all folds together "
-                                   "(MEGC); fold_mean = mean of per-fold scores",
-                                   col_widths=[0.2, 0.08, 0.1, 0.11, 0.09, 0.09, 0.11, 0.22])
+                marker = f" [{len(notes)}]"
+            iv = r.get("interval")
+            cells = [r["experiment"], r["metric"], r["scope"], r["aggregation"], tables.fmt(r["reported"], 3),
+                     tables.fmt(r["ours"], 3),
+                     f"[{iv['low']:.3f}, {iv['high']:.3f}]" if iv and r["aggregation"] == "pooled" else "–"]
+            if not synthetic:
+                inside = (iv["low"] <= r["reported"] <= iv["high"]) if iv and r["aggregation"] == "pooled" else None
+                cells += [tables.fmt_signed(r["difference"], 3), "–" if inside is None else ("yes" if inside else "no")]
+            body.append(cells + [f"{r['source'] or ''}{marker}".strip()])
+        header = ["experiment", "metric", "scope", "aggregation", "paper", "ours", "ours 95% CI"]
+        header += [] if synthetic else ["ours-paper", "paper in CI"]
+        flow.heading("Reported by the paper" + (" (context only: synthetic corpus)" if synthetic else " vs ours"), 9)
+        flow.table(header + ["source"], body)
         if notes:
-            out.append(figures.text_page("Notes on the reported numbers", [l for n in notes for l in _wrap(n, 100)]))
-    scores = tables.score_rows(results)
-    body = [[r["experiment"], r["scope"], r["aggregation"], r["metric"], tables.fmt(r["value"]), tables.fmt(r["n"])]
-            for r in scores]
-    out += figures.table_pages("Our scores", ["experiment", "scope", "aggregation", "metric", "value",
-                                              "n (samples | folds)"], body, subtitle=banner,
-                               col_widths=[0.3, 0.12, 0.13, 0.1, 0.12, 0.18])
-    return out
+            flow.text(["Notes on the reported numbers"] + notes, size=6.5)
+    flow.heading("Our scores per experiment and scope", 9)
+    body = []
+    for name, res in results.items():
+        metrics = res.get("metrics", {})
+        for scope, values in metrics.get("pooled", {}).items():
+            if not values.get("n"):
+                continue
+            fold_mean = metrics.get("fold_mean", {}).get(scope, {})
+            body.append([name, scope, str(values.get("n")),
+                         *[score_with_interval(values.get(m), interval_of(intervals.get(name), scope, m))
+                           for m in ("uf1", "uar", "accuracy")],
+                         tables.fmt(fold_mean.get("uf1"), 3)])
+    flow.table(["experiment", "scope", "n", "UF1 pooled [95% CI]", "UAR pooled [95% CI]", "accuracy pooled [95% CI]",
+                "UF1 fold mean"], body)
+    flow.finish()
 
 
-def _experiment_figures(name: str, res: Mapping[str, Any]) -> list[plt.Figure]:
-    banner = _banner(res.get("profile"), res.get("corpus", {}))
-    out = []
+def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], intervals: Mapping[str, Any],
+                        allow_faces: bool) -> None:
+    """One experiment: summary and scores with intervals, confusion matrices and per-subject scores,
+    training curves, the per-fold table, the folds not ok, the selection and the config, flowing."""
+    corpus = res.get("corpus", {})
+    synthetic = str(corpus.get("kind")) == "synthetic"
+    doc.section(f"{name}: {res.get('title', '')}")
+    flow = Flow(f"{name}: {res.get('title', '')}", _banner(res.get("profile"), corpus), synthetic, emit=doc.savefig)
     metrics = res.get("metrics", {})
     selection = res.get("selection") or {}
-    lines = [f"{len(res.get('folds', []))} folds, {res.get('n_samples')} samples, classes {res.get('class_names')}",
-             *([f"selection: {selection.get('selected')} selected by the paper, {selection.get('kept')} kept after the "
-                f"checks, {len(selection.get('dropped') or [])} dropped, {len(selection.get('flagged') or [])} flagged "
-                f"(selection page)"] if selection else []),
-             f"seed {res.get('seed')}, config hash {res.get('config_hash')}, overrides {res.get('overrides') or '{}'}",
-             f"fold time total {res.get('seconds', {}).get('folds_total', 0):.1f} s", "",
-             "Trainable parameters"]
-    lines += [f"  {model}: {count:,}" for model, count in (res.get("parameters") or {}).items()] or ["  (not given)"]
-    lines += ["", "Scores (pooled = all folds' predictions together; fold_mean = mean of per-fold scores)"]
-    for aggregation in ("pooled", "fold_mean"):
-        for scope, values in metrics.get(aggregation, {}).items():
-            shown = "  ".join(f"{m}={tables.fmt(values.get(m))}" for m in res.get("metrics_reported", ()))
-            lines.append(f"  {aggregation:9s} {scope:9s} {shown}")
+    lines = [f"{len(res.get('folds', []))} folds, {res.get('n_samples')} samples, classes "
+             f"{', '.join(res.get('class_names') or [])}"]
+    if selection:
+        lines.append(f"selection: {selection.get('selected')} selected by the paper, {selection.get('kept')} kept "
+                     f"after the checks, {len(selection.get('dropped') or [])} dropped, "
+                     f"{len(selection.get('flagged') or [])} flagged (details at the end of this section)")
+    params = ", ".join(f"{model} {count:,}" for model, count in (res.get("parameters") or {}).items())
+    lines.append(f"trainable parameters: {params or '(not given)'};  fold time total "
+                 f"{res.get('seconds', {}).get('folds_total', 0):.1f} s;  seed {res.get('seed')}, config hash "
+                 f"{res.get('config_hash')}, overrides {res.get('overrides') or '{}'}")
+    flow.text(lines)
+    body = []
+    for scope, values in metrics.get("pooled", {}).items():
+        fold_mean = metrics.get("fold_mean", {}).get(scope, {})
+        body.append([scope, str(values.get("n")),
+                     *[score_with_interval(values.get(m), interval_of(intervals, scope, m))
+                       for m in res.get("metrics_reported", ("uf1", "uar", "accuracy"))],
+                     *[tables.fmt(fold_mean.get(m), 3) for m in res.get("metrics_reported", ("uf1", "uar"))][:2]])
+    reported = list(res.get("metrics_reported", ("uf1", "uar", "accuracy")))
+    flow.table(["scope", "n"] + [f"{m} pooled [95% CI]" for m in reported] + [f"{m} fold mean" for m in reported[:2]],
+               body)
+    notes = (intervals or {}).get("notes") or {}
+    flow.text([intervals_module.HOW + "."] + [f"{scope}: {note}" for scope, note in notes.items()], size=6.5,
+              color=style.MUTED)
+    matrices = {scope: v["confusion"] for scope, v in metrics.get("pooled", {}).items() if v.get("n")}
+    fold_rows = tables.fold_rows(res)
+    class_names = res.get("class_names", [])
+
+    def draw_scores(fig: plt.Figure, rect: list[float]) -> None:
+        left, bottom, width, height = rect
+        shown = list(matrices.items())[:3]
+        n = len(shown) + 1
+        gap = 0.09
+        cell = (width - gap * n) / n
+        for i, (scope, matrix) in enumerate(shown):
+            ax = fig.add_axes([left + gap * 0.9 + i * (cell + gap), bottom + 0.05, cell, height - 0.08])
+            figures.confusion_axes(ax, matrix, class_names, f"{scope} (n={int(np.asarray(matrix).sum())})",
+                                   fontsize=5.5 if len(class_names) > 4 else 6.5, ylabel=i == 0)
+        ax = fig.add_axes([left + gap * 0.9 + len(shown) * (cell + gap), bottom + 0.05, cell, height - 0.08])
+        pooled = metrics.get("pooled", {}).get("all", {})
+        figures.subject_strip(ax, fold_rows, pooled)
+        ax.set_title("per fold (subject under LOSO)", fontsize=7)
+
+    if matrices or fold_rows:
+        flow.heading("Pooled confusion matrices (row-normalised, counted) and per-fold scores", 8)
+        flow.block(0.25, draw_scores)
+        if len(matrices) > 3:
+            flow.text([f"scopes not drawn here: {', '.join(list(matrices)[3:])} (their matrices are in results.json)"],
+                      size=6.5, color=style.MUTED)
+    histories = {f["name"]: f["history"] for f in res.get("folds", []) if f.get("history")}
+    if histories:
+        keys = []
+        for history in histories.values():
+            keys.extend(k for k in history if k not in keys and k != "learning_rate")
+        keys = keys[:4]
+
+        def draw_curves(fig: plt.Figure, rect: list[float]) -> None:
+            left, bottom, width, height = rect
+            cell = (width - 0.07 * len(keys)) / len(keys)
+            for i, key in enumerate(keys):
+                ax = fig.add_axes([left + 0.06 + i * (cell + 0.07), bottom + 0.035, cell, height - 0.06])
+                for fold, history in histories.items():
+                    values = np.array([np.nan if v is None else v for v in history.get(key, [])], dtype=float)
+                    if values.size:
+                        ax.plot(np.arange(1, values.size + 1), values, linewidth=0.8, alpha=0.6)
+                ax.set_title(key, fontsize=7)
+                ax.set_xlabel("epoch", fontsize=6.5)
+                ax.tick_params(labelsize=6)
+
+        flow.heading(f"Training curves (one line per fold; {len(histories)} folds)", 8)
+        flow.block(0.17, draw_curves)
+    if fold_rows:
+        flow.heading("Per fold", 8)
+        flow.table(["fold", "status", "train", "test", "uf1", "uar", "accuracy", "seconds"],
+                   [[r["fold"], r["status"], r["n_train"], r["n_test"], tables.fmt(r["uf1"], 3), tables.fmt(r["uar"], 3),
+                     tables.fmt(r["accuracy"], 3), tables.fmt(r["seconds"], 1)] for r in fold_rows],
+                   highlight=[r["status"] != "ok" for r in fold_rows])
     problems = [f for f in res.get("folds", []) if f["status"] != "ok"]
     if problems:
         nan_counted = metrics.get("nan_policy") == "include"
-        lines += ["", f"Folds not ok ({len(problems)}); failed/empty folds are not scored; nan folds (training "
-                  f"diverged) {'ARE' if nan_counted else 'are NOT'} in the pooled and fold-mean scores "
-                  "(their own scores are in the per-fold table, their predictions in predictions.csv):"]
-        for fold in problems[:40]:
-            lines += _wrap(f"  {fold['name']}: {fold['status']}: {fold['reason']}", 100)
-    lines += ["", "Config"]
-    lines += config_lines(res.get("config", {}))
-    out.append(figures.text_page(f"{name}: {res.get('title', '')}", lines[:110], banner=banner))
-    matrices = {scope: v["confusion"] for scope, v in metrics.get("pooled", {}).items() if v.get("n")}
-    if matrices:
-        out.append(figures.confusion_page(f"{name}: confusion matrices (pooled over folds)", matrices,
-                                          res.get("class_names", []), subtitle=banner))
-    fold_rows = tables.fold_rows(res)
-    if fold_rows:
-        out.append(figures.fold_scores_page(f"{name}: per-fold scores and time", fold_rows, subtitle=banner))
-        body = [[r["fold"], r["status"], r["n_train"], r["n_test"], tables.fmt(r["uf1"]), tables.fmt(r["uar"]),
-                 tables.fmt(r["accuracy"]), tables.fmt(r["seconds"], 1)] for r in fold_rows]
-        out += figures.table_pages(f"{name}: per-fold table", ["fold", "status", "train", "test", "uf1", "uar",
-                                   "accuracy", "seconds"], body, subtitle=banner,
-                                   highlight=[r["status"] != "ok" for r in fold_rows])
-    histories = {f["name"]: f["history"] for f in res.get("folds", []) if f.get("history")}
-    if histories:
-        out.append(figures.curves_page(f"{name}: training curves (one line per fold)", histories, subtitle=banner))
-    return out
+        flow.text([f"Folds not ok ({len(problems)}); failed/empty folds are not scored; nan folds (training "
+                   f"diverged) {'ARE' if nan_counted else 'are NOT'} in the pooled and fold-mean scores "
+                   "(their own scores are in the per-fold table, their predictions in predictions.csv):"]
+                  + [f"  {fold['name']}: {fold['status']}: {fold['reason']}" for fold in problems[:40]])
+    selection_lines = _selection_lines(res)
+    if selection_lines:
+        flow.heading("Selection: samples dropped and flagged", 8)
+        flow.text(selection_lines, size=6.5, mono=True)
+    flow.heading("Config", 8)
+    flow.text(config_lines(res.get("config", {})), size=6.5, mono=True)
+    flow.finish()
+    faces = res.get("face_quality") or {}
+    shown = [f for f in faces.get("flagged") or [] if f.get("frames")][:12]
+    if shown and allow_faces:
+        doc.savefig(_thumbnail_page(f"{name}: clips flagged by the face check", shown,
+                                    _banner(res.get("profile"), corpus)))
 
 
-def _selection_figures(name: str, res: Mapping[str, Any], allow_faces: bool) -> list[plt.Figure]:
-    """The selection page (before/after counts, dropped and flagged samples) and, where faces may be
-    shown, thumbnails of the clips the face check flagged."""
+def _selection_lines(res: Mapping[str, Any]) -> list[str]:
+    """The selection (before/after counts, dropped and flagged samples) and the face-check counts."""
     selection = res.get("selection")
     if not selection:
         return []
     faces = res.get("face_quality") or {}
-    banner = _banner(res.get("profile"), res.get("corpus", {}))
     by_class = selection.get("by_class", {})
     lines = [f"Selected by the paper: {selection.get('selected')}    kept after the checks: {selection.get('kept')}"
              f"    (min_frames {selection.get('min_frames')}, faces policy {faces.get('policy', '?')})", "",
@@ -190,27 +355,19 @@ def _selection_figures(name: str, res: Mapping[str, Any], allow_faces: bool) -> 
     by_stage = selection.get("dropped_by_stage") or {}
     lines += ["", f"Dropped or merged: {len(dropped)}" + (" (" + ", ".join(f"{k} {v}" for k, v in by_stage.items())
                                                           + ")" if by_stage else "")]
-    for d in dropped[:40]:
-        lines += _wrap(f"  [{d['stage']}] {d['key']}: {d['reason']}", 100)
+    lines += [f"  [{d['stage']}] {d['key']}: {d['reason']}" for d in dropped[:40]]
     if len(dropped) > 40:
         lines.append(f"  ... and {len(dropped) - 40} more (results.json: selection.dropped)")
     flagged = selection.get("flagged") or []
     lines += ["", f"Flagged, kept: {len(flagged)}"]
-    for f in flagged[:30]:
-        lines += _wrap(f"  [{f['stage']}] {f['key']}: {f['reason']}", 100)
+    lines += [f"  [{f['stage']}] {f['key']}: {f['reason']}" for f in flagged[:30]]
     if len(flagged) > 30:
         lines.append(f"  ... and {len(flagged) - 30} more (results.json: selection.flagged)")
-    out = [figures.text_page(f"{name}: selection, dropped and flagged samples", lines[:110], banner=banner)]
     shown = [f for f in faces.get("flagged") or [] if f.get("frames")][:12]
-    if shown and allow_faces:
-        out.append(_thumbnail_page(f"{name}: clips flagged by the face check", shown, banner))
-    elif shown:
-        out.append(figures.text_page(f"{name}: clips flagged by the face check",
-                                     ["Licensed data: no thumbnails (use --allow-faces for private use).",
-                                      "The clips and their first sampled frames:", ""]
-                                     + [l for f in shown for l in _wrap(f"  {f['key']} ({f['verdict']}): "
-                                                                        f"{f['frames'][0]}", 100)], banner=banner))
-    return out
+    if shown:
+        lines += ["", "Clips flagged by the face check (first sampled frame):"]
+        lines += [f"  {f['key']} ({f['verdict']}): {f['frames'][0]}" for f in shown]
+    return lines
 
 
 def _thumbnail_page(title: str, flagged: list[Mapping[str, Any]], banner: str) -> plt.Figure:
@@ -263,9 +420,24 @@ def architectures(paper: Any, log: Callable[[str], None] = print) -> dict[str, d
     return out
 
 
-def _architecture_figures(summaries: Mapping[str, dict]) -> list[plt.Figure]:
-    out = []
+def architecture_groups(summaries: Mapping[str, dict]) -> list[tuple[list[str], dict]]:
+    """Models with the same layers (classes and parameter counts, in order) that all agree with the
+    paper's table where it gives one, grouped: ``[(names, first summary), ...]`` in first-seen order.
+    Their inputs may differ. A model with a mismatching row keeps its own table."""
+    groups: dict[Any, list[str]] = {}
     for name, summary in summaries.items():
+        agrees = all(row["match"] for row in summary.get("paper_comparison", []))
+        key = tuple((layer["class"], layer["params"]) for layer in summary["layers"]) if agrees else name
+        groups.setdefault(key, []).append(name)
+    return [(names, summaries[names[0]]) for names in groups.values()]
+
+
+def _architecture_section(doc: ReportDocument, summaries: Mapping[str, dict], banner: str, synthetic: bool) -> None:
+    if not summaries:
+        return
+    doc.section("Architectures")
+    flow = Flow("Architectures (our built models)", banner, synthetic, emit=doc.savefig)
+    for names, summary in architecture_groups(summaries):
         comparison = {row["name"]: row for row in summary.get("paper_comparison", [])}
         header = ["layer", "class", "output shape", "params"]
         if comparison:
@@ -286,25 +458,32 @@ def _architecture_figures(summaries: Mapping[str, dict]) -> list[plt.Figure]:
             body.append([missing["name"], "(missing)", "", "", str(missing["paper_shape"]),
                          "" if missing["paper_params"] is None else f"{missing['paper_params']:,}"])
             highlight.append(True)
-        mismatches = sum(highlight)
-        subtitle = (f"trainable {summary['trainable_params']:,}   non-trainable {summary['non_trainable_params']:,}"
-                    + (f"   paper table: {mismatches} mismatching rows (red)" if comparison else
-                       "   (the paper gives no layer table for this model)"))
-        widths = [0.22, 0.16, 0.22, 0.1, 0.18, 0.12] if comparison else [0.3, 0.22, 0.3, 0.14]
-        out += figures.table_pages(f"Architecture: {name}", header, body, subtitle=subtitle, highlight=highlight,
-                                   col_widths=widths)
-    return out
+        title = names[0] if len(names) == 1 else f"{names[0]} (x{len(names)}: {', '.join(names)})"
+        flow.heading(f"Architecture: {title}", 9)
+        lines = [f"trainable {summary['trainable_params']:,}   non-trainable {summary['non_trainable_params']:,}"
+                 + (f"   paper table: {sum(highlight)} mismatching rows (red)" if comparison else
+                    "   (the paper gives no layer table for this model)")]
+        if len(names) > 1:
+            lines.append(f"x{len(names)}, the same layers; inputs differ: "
+                         + "; ".join(f"{n} {summaries[n]['layers'][0]['output_shape']}" for n in names)
+                         + f". The table is {names[0]}'s (its shapes).")
+        flow.text(lines, size=7)
+        flow.table(header, body, highlight)
+    flow.finish()
 
 
 def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentResult], out_dir: str | Path,
                  context: ReportContext | None = None, log: Callable[[str], None] = print,
-                 architectures_summary: Mapping[str, dict] | None = None) -> Path:
+                 architectures_summary: Mapping[str, dict] | None = None,
+                 pages: list | None = None) -> Path:
     """Write ``<out>/<paper>/report.pdf`` (+ results.json, comparison.csv, scores.csv); return the PDF path.
 
     A pure function of ``results_by_experiment`` (name -> ``ExperimentResult``, in memory) and
     ``context`` (default: one made from the first result); ``architectures_summary`` (model ->
     ``model_summary``) skips building the paper's models. Each experiment's
-    ``report_pages(pdf, result, context)`` draws its own pages from the same objects.
+    ``report_pages(pdf, result, context)`` draws its own pages from the same objects. ``pages``, when
+    given, receives one ``layout.PageCheck`` per page (the layout tests read them).
+    The intervals are computed here, after the run, from the fold records: predictions never change.
     """
     summaries_by_name = {name: res.summary for name, res in results_by_experiment.items()}
     if context is None:
@@ -324,35 +503,43 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
         except Exception as exc:  # a model that does not build must not lose the numbers
             log(f"report: could not build {paper_id}'s models: {type(exc).__name__}: {exc}")
             summaries = {}
+    intervals = {}
+    for name, result in results_by_experiment.items():
+        try:
+            intervals[name] = experiment_intervals(result.records, result.summary)
+        except ValueError as exc:  # intervals are an addition: the scores stand without them
+            log(f"report: no intervals for {name}: {exc}")
+            intervals[name] = {"how": intervals_module.HOW, "scopes": {}, "notes": {"all": str(exc)}}
+    synthetic = _is_synthetic(context)
+    banner = _banner(context.profile, context.corpus)
     pdf_path = paper_dir / "report.pdf"
-    metadata = {"Title": f"mersuite report: {paper_id}", "Subject": _banner(context.profile, context.corpus),
-                "Creator": "mersuite run_all.py"}
+    metadata = {"Title": f"mersuite report: {paper_id}", "Subject": banner, "Creator": "mersuite run_all.py"}
+    header = f"{paper_id} · profile {context.profile} · corpus {str(context.corpus.get('kind', '?')).upper()}"
+    open_before = len(plt.get_fignums())
     # atomic (common.files): a reader or a second run never sees half a PDF
-    with atomic_write(pdf_path, "wb") as handle, PdfPages(handle, metadata=metadata) as pdf:
-        pages = _comparison_figures(summaries_by_name, context)
+    with atomic_write(pdf_path, "wb") as handle, ReportDocument(handle, header, metadata, log=log) as doc:
+        _answer(doc, summaries_by_name, context, intervals)
         for name, res in summaries_by_name.items():
-            pages += _experiment_figures(name, res)
-            pages += _selection_figures(name, res, bool(context.allow_faces))
-        pages += _architecture_figures(summaries)
-        for fig in pages:
-            pdf.savefig(fig)
-            plt.close(fig)
+            _experiment_section(doc, name, res, intervals.get(name, {}), bool(context.allow_faces))
+        _architecture_section(doc, summaries, banner, synthetic)
         for name, result in results_by_experiment.items():
             if result.experiment.report_pages is None:
                 continue
+            doc.section(f"{name}: the paper's own pages")
             try:
-                result.experiment.report_pages(pdf, result, context)
+                result.experiment.report_pages(doc, result, context)
             except Exception as exc:  # the paper's extra pages are optional; say what went wrong
                 log(f"report: {name}.report_pages failed: {type(exc).__name__}: {exc}")
-                fig = figures.text_page(f"{name}: extra pages failed", _wrap(traceback.format_exc(), 100)[:80])
-                pdf.savefig(fig)
-                plt.close(fig)
-        fig = _run_page(paper_id, paper, context, summaries_by_name)
-        pdf.savefig(fig)
-        plt.close(fig)
-    tables.write_csv(paper_dir / "comparison.csv", tables.comparison_rows(summaries_by_name),
-                     tables.COMPARISON_COLUMNS)
-    tables.write_csv(paper_dir / "scores.csv", tables.score_rows(summaries_by_name), tables.SCORE_COLUMNS)
+                doc.savefig(figures.text_page(f"{name}: extra pages failed", traceback.format_exc().splitlines()))
+        doc.section("The run")
+        doc.savefig(_run_page(paper_id, paper, context, summaries_by_name))
+    for number in plt.get_fignums()[open_before:]:  # a paper's page left open: close it, the PDF is written
+        plt.close(number)
+    if pages is not None:
+        pages.extend(doc.pages)
+    comparison = _comparison_with_intervals(summaries_by_name, intervals, synthetic)
+    tables.write_csv(paper_dir / "comparison.csv", comparison, tables.COMPARISON_COLUMNS)
+    tables.write_csv(paper_dir / "scores.csv", tables.score_rows(summaries_by_name, intervals), tables.SCORE_COLUMNS)
     write_json_atomic(paper_dir / "architectures.json", {"models": summaries})
     write_json_atomic(paper_dir / "results.json", {
         "schema": REPORT_SCHEMA, "paper": paper_id,
@@ -360,9 +547,25 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
         "profile": context.profile, "seed": context.seed, "corpus": context.corpus,
         "allow_faces": bool(context.allow_faces), "environment": context.environment,
         "seconds": context.seconds, "command": context.command,
-        "comparison": tables.comparison_rows(summaries_by_name),
+        "comparison": comparison,
+        "intervals": intervals,
         "experiments": jsonable(summaries_by_name),
         "outputs": {"report": pdf_path, "comparison": paper_dir / "comparison.csv", "scores": paper_dir / "scores.csv",
                     "architectures": paper_dir / "architectures.json"},
     })
     return pdf_path
+
+
+def _comparison_with_intervals(results: Mapping[str, Mapping], intervals: Mapping[str, Mapping],
+                               synthetic: bool) -> list[dict]:
+    """``tables.comparison_rows`` plus our pooled interval (``ours_low``/``ours_high``, pooled rows only)
+    and, on real data, whether the paper's number lies inside it (``paper_in_interval``)."""
+    rows = []
+    for row in tables.comparison_rows(results):
+        iv = interval_of(intervals.get(row["experiment"]), row["scope"], row["metric"])
+        pooled = row["aggregation"] == "pooled" and iv is not None
+        inside = (None if synthetic or not pooled or row.get("reported") is None or not row.get("comparable", True)
+                  else bool(iv["low"] <= row["reported"] <= iv["high"]))
+        rows.append({**row, "ours_low": iv["low"] if pooled else None, "ours_high": iv["high"] if pooled else None,
+                     "paper_in_interval": inside})
+    return rows

@@ -13,8 +13,10 @@ from typing import Any, Mapping, Sequence
 from common.files import atomic_write
 
 COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
-                      "source", "note", "profile", "corpus", "comparable")
-SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "profile", "corpus")
+                      "source", "note", "profile", "corpus", "comparable", "ours_low", "ours_high",
+                      "paper_in_interval")
+SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "profile", "corpus", "low", "high",
+                 "interval")
 
 
 def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
@@ -29,8 +31,11 @@ def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> l
     return rows
 
 
-def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
-    """Our scores: every experiment x scope x aggregation (pooled, fold_mean) x metric."""
+def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]],
+               intervals: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict]:
+    """Our scores: every experiment x scope x aggregation (pooled, fold_mean) x metric; pooled scores
+    carry their interval (``low``/``high`` and how it was computed) from ``intervals``
+    (experiment -> ``common.reporting.intervals.experiment_intervals``)."""
     rows = []
     for name, results in results_by_experiment.items():
         metrics = results.get("metrics", {})
@@ -38,9 +43,15 @@ def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[d
             for scope, values in metrics.get(aggregation, {}).items():
                 n = values.get("n", values.get("n_folds"))
                 for metric in results.get("metrics_reported", ("uf1", "uar", "accuracy")):
+                    found = ((intervals or {}).get(name, {}).get("scopes", {}).get(scope) or {}).get(metric)
+                    interval = found if aggregation == "pooled" and found else {}
                     rows.append({"experiment": name, "scope": scope, "aggregation": aggregation, "metric": metric,
                                  "value": values.get(metric), "n": n, "profile": results.get("profile"),
-                                 "corpus": results.get("corpus", {}).get("kind")})
+                                 "corpus": results.get("corpus", {}).get("kind"), "low": interval.get("low"),
+                                 "high": interval.get("high"),
+                                 "interval": (f"{int(100 * interval['level'])}% {interval['method']} bootstrap over "
+                                              f"{interval['unit']}, {interval['n_resamples']} resamples, seed "
+                                              f"{interval['seed']}") if interval else None})
     return rows
 
 

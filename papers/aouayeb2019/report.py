@@ -68,29 +68,24 @@ def report_pages(pdf: Any, result: ExperimentResult, context: ReportContext) -> 
     the Fig. 5 confusion matrix."""
     import matplotlib.pyplot as plt
 
-    from common.reporting.figures import confusion_page, table_pages
+    from common.reporting.figures import Flow, confusion_page
 
     summary = result.summary
     header = ["model", "ref", "approach"] + [f"{SCOPE_TITLES[s]} {m}" for s in SCOPES for m in ("UF1", "UAR")]
-    subtitle = (f"Aouayeb et al. 2019, Table 2 (LOSO, MEGC 2019 composite) with our pooled scores as the last row. "
-                f"{_run_line(summary)}")
     rows = table2_rows(summary)
-    highlight = [False] * (len(rows) - 1) + [True]
-    for fig in table_pages("Table 2 reproduced", header, rows, subtitle=subtitle, highlight=highlight,
-                           col_widths=[0.17, 0.05, 0.1] + [0.085] * 8):
-        pdf.savefig(fig)
-        plt.close(fig)
+    flow = Flow("Table 2 reproduced; Table 1 beside our selection", emit=pdf.savefig)  # both on one page
+    flow.text([f"Aouayeb et al. 2019, Table 2 (LOSO, MEGC 2019 composite) with our pooled scores as the last row "
+               f"(red). {_run_line(summary)}"])
+    flow.table(header, rows, [False] * (len(rows) - 1) + [True])
     rows = table1_rows(result.selection)
     dropped = len((summary.get("selection") or {}).get("dropped") or ())
-    for fig in table_pages("Table 1 beside our selection (MEGC 2019 composite)",
-                           ["database", "class", "paper (Table 1)", "ours", "ours - paper"], rows,
-                           subtitle=(f"Aouayeb et al. 2019, Table 1: samples per class and database. Ours: the "
-                                     f"{len(result.selection)} clips the folds use ({dropped} dropped on the way, "
-                                     f"listed on the selection page). Red: a count that differs. {_run_line(summary)}"),
-                           highlight=[row[4] not in ("+0", "-") for row in rows],
-                           col_widths=[0.2, 0.15, 0.2, 0.2, 0.2]):
-        pdf.savefig(fig)
-        plt.close(fig)
+    flow.heading("Table 1 beside our selection (MEGC 2019 composite)", 9)
+    flow.text([f"Aouayeb et al. 2019, Table 1: samples per class and database. Ours: the {len(result.selection)} "
+               f"clips the folds use ({dropped} dropped on the way, listed in the experiment's selection). Red: a "
+               "count that differs."])
+    flow.table(["database", "class", "paper (Table 1)", "ours", "ours - paper"], rows,
+               [row[4] not in ("+0", "-") for row in rows])
+    flow.finish()
     matrix = ((summary.get("metrics") or {}).get("pooled", {}).get("all") or {}).get("confusion")
     if matrix:
         recall = matrix[0][0] / max(sum(matrix[0]), 1)

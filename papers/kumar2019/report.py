@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from common.datasets import DATABASE_TITLES
+from common.reporting.arrays import load_fold_arrays
 from papers.kumar2019 import reported
 
 NOT_RUN = "not run in this report"
@@ -351,11 +352,7 @@ def example_page(pdf, result, context, max_rows: int = 9) -> None:
         for ax in row:
             ax.axis("off")
         if saved["path"] not in arrays_of:
-            try:
-                with np.load(saved["path"]) as npz:
-                    arrays_of[saved["path"]] = {name: npz[name] for name in npz.files}
-            except OSError:
-                arrays_of[saved["path"]] = None
+            arrays_of[saved["path"]] = load_fold_arrays(saved["path"])
         arrays = arrays_of[saved["path"]]
         if arrays is None:
             row[0].text(0, 0.5, f"{clip['key']}: {saved['path']} is missing", fontsize=6)

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from common.evaluation.fold import class_counts
+from common.reporting.arrays import load_fold_arrays
 from common.experiment import ExperimentResult, ReportContext, Selection
 from papers.le2020 import reported
 from papers.le2020.preprocessing import mask_eyes, roi_boxes
@@ -111,15 +112,15 @@ def stored_examples(result: ExperimentResult, per_class: int = 1) -> tuple[list[
     missing: list[str] = []
     for record in result.ok_records:
         path = record.get("extra", {}).get("examples")
-        if not path or not Path(path).is_file():
+        stored = load_fold_arrays(path)
+        if stored is None:
             missing.append(f"fold {record.get('fold')}: no example inputs stored ({path or 'made by an older run'})")
             continue
-        with np.load(path) as stored:
-            for i, name in enumerate(stored["classes"]):
-                name = str(name)
-                if taken.get(name, 0) < per_class:
-                    taken[name] = taken.get(name, 0) + 1
-                    chosen.append({key: stored[key][i] for key in stored.files})
+        for i, name in enumerate(stored["classes"]):
+            name = str(name)
+            if taken.get(name, 0) < per_class:
+                taken[name] = taken.get(name, 0) + 1
+                chosen.append({key: values[i] for key, values in stored.items()})
     order = {name: k for k, name in enumerate(result.selection.class_names)}
     chosen.sort(key=lambda example: order.get(str(example["classes"]), len(order)))
     return chosen, missing
@@ -142,12 +143,16 @@ def example_pages(pdf, dataset: str, result: ExperimentResult, context: ReportCo
         lines += ["", "Example dynamic images are omitted: licensed data (run with --allow-faces for private use)."]
     elif missing:
         lines += ["", "Example inputs:"] + [f"  {line}" for line in missing]
-    fig = figures.text_page(f"le2020: {dataset} inputs", lines)
-    pdf.savefig(fig)
-    plt.close(fig)
     if not examples:
+        fig = figures.text_page(f"le2020: {dataset} inputs", lines)
+        pdf.savefig(fig)
+        plt.close(fig)
         return
+    # Table I and the examples share the page: the lines on top, the images under them
+    lines = figures.wrap_lines(lines, 120)
     fig, axes = plt.subplots(len(examples), 3, figsize=figures.A4, squeeze=False)
+    fig.text(0.05, 0.955, "\n".join(lines), fontsize=6.5, family="DejaVu Sans Mono", va="top", linespacing=1.2)
+    fig.subplots_adjust(top=max(0.3, 0.94 - len(lines) * 6.5 * 1.2 / 72 / figures.A4[1]), bottom=0.03, hspace=0.3)
     fig.suptitle(f"{dataset}: onset frame, dynamic image with ROIs (Fig. 2), CNN input "
                  f"(alpha={config.magnification.alpha}, regions={config.regions.combine}, "
                  f"landmarks on {config.regions.landmarks_on})", fontsize=9)

@@ -137,9 +137,12 @@ def saliency_figure(path: Path, allow_faces: bool, class_names: list[str]):
     """
     import matplotlib.pyplot as plt
 
+    from common.reporting.arrays import load_fold_arrays
     from common.reporting.figures import A4
 
-    data = np.load(path)
+    data = load_fold_arrays(path)
+    if data is None:
+        raise ValueError(f"{path}: the saliency arrays cannot be read")
     saliency, frames = data["saliency"].astype(np.float32), data["frames"]
     predicted, true, keys = data["predicted"], data["true"], data["keys"]
     clips, n_frames = saliency.shape[0], saliency.shape[-1]

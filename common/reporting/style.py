@@ -1,0 +1,49 @@
+"""One look for every report (papers' and the benchmark's): fonts, colours, banner, header and footer.
+
+- :func:`apply` sets matplotlib's fonts and sizes once (DejaVu Sans, fonts embedded as TrueType so
+  the PDF's text is vector and searchable).
+- :func:`colour` gives each method (an experiment, a benchmark method) one colour, the same on every
+  page and in every report: it is chosen from the name itself, not from the order of drawing.
+- :data:`BANNER` is the synthetic-corpus banner's box; :func:`stamp` writes the running header
+  (paper, profile, corpus) and the page number at the page's edges.
+"""
+from __future__ import annotations
+
+import zlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+A4 = (8.27, 11.69)
+LANDSCAPE = (11.69, 8.27)
+HEADER = "#dde6f0"  # table header cells
+MISMATCH = "#f4b6b6"  # table rows that disagree with the paper, failed folds
+PUBLISHED = "#eeeeee"  # rows of numbers published by others, not run by us
+INK = "#222222"
+MUTED = "#666666"
+PAPER = "#b03a2e"  # the paper's own number, on every figure
+BANNER = {"color": "#8a1c1c", "bbox": {"facecolor": "#fff3cd", "edgecolor": "#8a1c1c", "boxstyle": "round,pad=0.35"}}
+# Colour-blind-safe palette (Okabe-Ito, then tab10's remainder); a method keeps its colour everywhere.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#8c564b", "#7f7f7f",
+           "#bcbd22", "#17becf", "#9467bd")
+RC = {"font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8,
+      "xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 7, "pdf.fonttype": 42,
+      "axes.spines.top": False, "axes.spines.right": False}
+
+
+def apply() -> None:
+    """Set the reports' fonts and sizes (idempotent)."""
+    plt.rcParams.update(RC)
+
+
+def colour(name: str) -> str:
+    """The colour of ``name``: stable across pages, reports and runs (a CRC of the name picks it)."""
+    return PALETTE[zlib.crc32(str(name).encode()) % len(PALETTE)]
+
+
+def stamp(fig: plt.Figure, header: str, page: int) -> None:
+    """The running header (top left) and the page number (bottom right), outside the body."""
+    fig.text(0.03, 0.992, header, fontsize=6, color=MUTED, va="top", ha="left", gid="stamp")
+    fig.text(0.97, 0.006, f"page {page}", fontsize=6, color=MUTED, va="bottom", ha="right", gid="stamp")
