@@ -53,7 +53,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from common.evaluation import runner
+from common.errors import RunError
+from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
+from common.evaluation.profiles import effective_config, resolve_profile
+from common.evaluation.records import jsonable
 from common.experiment import Experiment, Selection, TrainingStage
 
 MIN_TIMED_STEPS = 3  # training steps timed per model after the two warm-up steps
@@ -512,7 +515,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
 
     timings = {} if timings is None else timings
     tag = f"[{paper_id}/{experiment.name}]"
-    config = runner.effective_config(experiment, profile, overrides)
+    config = effective_config(experiment, profile, overrides)
     selection = experiment.select(data, config)
     keep = [i for i, s in enumerate(selection.samples) if len(s.frames) >= experiment.min_frames]
     dropped = len(selection) - len(keep)
@@ -521,7 +524,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
         selection = Selection(tuple(selection.samples[i] for i in keep), np.asarray(selection.labels)[index],
                               selection.class_names, selection.dropped)
     if len(selection) == 0:
-        raise runner.RunError(f"experiment {paper_id}/{experiment.name}: the selection is empty")
+        raise RunError(f"experiment {paper_id}/{experiment.name}: the selection is empty")
     folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
     counts = dict(paper=paper_id, experiment=experiment.name, title=experiment.title, profile=profile,
                   clips=len(selection), frames=int(sum(len(s.frames) for s in selection.samples)), folds=len(folds),
@@ -583,19 +586,20 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
 
 def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path | None = None,
              profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
-             log: Callable[[str], None] = print) -> Estimate:
+             log: Callable[[str], None] = print, loader: Loader = load) -> Estimate:
     """Estimate every ``(paper_id, experiment)`` of ``entries`` (a paper's experiments, or a benchmark
     track's entries) on ``data_root`` (None: the synthetic corpus) under ``profile`` (None: paper on
-    real data, quick on a synthetic corpus). Raises ``ConfigError``/``RunError`` (one line)."""
+    real data, quick on a synthetic corpus), its databases read by ``loader``. Raises
+    ``ConfigError``/``RunError`` (one line)."""
     started = time.perf_counter()
-    profile = runner.resolve_profile(profile, data_root)
+    profile = resolve_profile(profile, data_root)
     for paper_id, experiment in entries:  # every --set checked before any work
-        runner.effective_config(experiment, profile, overrides)
+        effective_config(experiment, profile, overrides)
     if data_root is not None and not Path(data_root).is_dir():
-        raise runner.RunError(f"--data-root {data_root}: no such folder")
-    root = Path(data_root) if data_root is not None else runner.default_data_root(profile)
-    synthetic = data_root is None or runner.is_synthetic(root)
-    loaded = runner.load_all([e for _, e in entries], root)
+        raise RunError(f"--data-root {data_root}: no such folder")
+    root = Path(data_root) if data_root is not None else default_data_root(profile)
+    synthetic = data_root is None or is_synthetic(root)
+    loaded = load_all([e for _, e in entries], root, loader)
     from common.flops import matmul_rate
 
     device, backend = device_label()
@@ -604,7 +608,7 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
     timings: dict = {}
     results = []
     for paper_id, experiment in entries:
-        results.append(estimate_experiment(paper_id, experiment, runner.load_datasets(experiment, root, loaded),
+        results.append(estimate_experiment(paper_id, experiment, load_datasets(experiment, root, loaded),
                                            profile=profile, overrides=overrides, seed=seed, timings=timings, log=log))
     return Estimate(device=device, backend=backend, profile=profile,
                     corpus=f"{'synthetic' if synthetic else 'real'} at {root}", experiments=tuple(results),
@@ -718,4 +722,4 @@ def format_estimate(est: Estimate) -> str:
 
 def to_dict(est: Estimate) -> dict[str, Any]:
     """JSON-ready form of an :class:`Estimate` (for benchmarks and tools)."""
-    return runner.jsonable(dataclasses.asdict(est))
+    return jsonable(dataclasses.asdict(est))

@@ -31,8 +31,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
-from common.benchmark.references import PUBLISHED  # noqa: E402
-from common.benchmark.summary import score_text  # noqa: E402
+from common.leaderboard.references import PUBLISHED  # noqa: E402
+from common.leaderboard.summary import score_text  # noqa: E402
 from common.files import atomic_write  # noqa: E402
 from common.reporting import figures  # noqa: E402
 from common.reporting.tables import fmt  # noqa: E402
