@@ -375,7 +375,8 @@ def estimate(args, chosen: list[tuple[str, Any]] = (), entries: list[tuple[str, 
     """``--estimate``: the projection table of ``common.evaluation.estimate`` for the chosen experiments
     (or ``entries``, ``(paper_id, Experiment)`` pairs: a benchmark track's methods)."""
     from common.config import ConfigError, parse_assignments
-    from common.evaluation.estimate import estimate as project, format_estimate
+    from common.evaluation.estimate import estimate as project
+    from common.evaluation.estimate_table import format_estimate
     from common.errors import RunError
 
     if entries is None:

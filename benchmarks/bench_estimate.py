@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from common.config import parse_assignments
-    from common.evaluation.estimate import _seconds
+    from common.evaluation.estimate_table import _seconds
     from papers import get_paper
 
     module = get_paper(args.paper)

@@ -73,7 +73,8 @@ def recipe(paper_id: str, model_name: str):
 
 def bench_backend(papers, only, log=print) -> dict:
     """Every selected model timed on the current backend: a JSON-ready dict."""
-    from common.evaluation.estimate import device_label, time_model
+    from common.evaluation.environment import device_label
+    from common.evaluation.timing import time_model
     from common.experiment import TrainingStage
     from common.flops import matmul_rate, matmul_rates, training_flops
     from common.training import compile_model
