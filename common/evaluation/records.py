@@ -16,7 +16,7 @@ writes them is ``common.evaluation.runner``; the reasons a stored fold is reused
      "history": {name: [float|null]}, "parameters": {model: int}, "extra": {...},
      "cache": {stage: {"hits", "misses", "compute_seconds", "read_seconds"}} (this fold's preprocessing
      cache activity, ``common.preprocessing.cache.STATS`` before/after), "max_rss_mb" (the process's peak
-     resident memory after the fold, :func:`peak_rss_mb`; monotonic over the process)}
+     resident memory after the fold, ``common.evaluation.environment.peak_rss_mb``; monotonic over the process)}
 
 ``results.json``::
 
