@@ -3,6 +3,7 @@ results; a killed worker costs only its fold and the rerun resumes."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import json
 import logging
@@ -12,13 +13,15 @@ import pytest
 
 import dummy_paper
 import run_all
+from common.errors import RunError
 from common.evaluation import runner
 from common.orchestration import parallel
-from common.errors import RunError
 
 EXPERIMENT = dummy_paper.PARALLEL.EXPERIMENTS[0]
+# the runner reads the dummy paper's databases (tests/dummy_paper.py)
+run_experiment = functools.partial(runner.run_experiment, loader=dummy_paper.load)
 REGISTRY = dummy_paper.PARALLEL_REGISTRY
-REF = parallel.ExperimentRef("dummy_parallel", "toy_parallel", registry=REGISTRY, loader=dummy_paper.load)
+REF = parallel.ExperimentRef("dummy_parallel", "toy_parallel", registry=REGISTRY)
 FOLDS = ["casme2_sub01", "casme2_sub02", "samm_006", "samm_007"]
 # what a fold record measures rather than computes: times, the process's memory and cache activity
 MEASURED = ("finished", "seconds", "seconds_by_fold", "extra", "max_rss_mb", "cache")
@@ -30,7 +33,7 @@ def corpus(tmp_path):
 
 
 def _sequential(corpus, out, seed=3):
-    return runner.run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, loader=dummy_paper.load, profile="smoke", seed=seed,
+    return run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=seed,
                                  out_dir=out, log=lambda _: None)
 
 
@@ -91,7 +94,7 @@ def test_a_local_dask_cluster_gives_the_sequential_predictions(corpus, tmp_path)
     lines = []
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster:
-        result = runner.run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, loader=dummy_paper.load, profile="smoke", seed=3,
+        result = run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=3,
                                        out_dir=tmp_path / "dask", log=lines.append,
                                        fold_runner=parallel.fold_runner(REF, cluster=cluster.scheduler_address))
     assert any("4 fold(s) to compute on the Dask cluster" in line and "(2 worker(s))" in line for line in lines)
@@ -108,7 +111,7 @@ def test_workers_refuse_what_they_cannot_reproduce(corpus, tmp_path, capsys, mon
     with pytest.raises(RunError, match="has no experiment 'nope'"):
         parallel.check_ref(dataclasses.replace(REF, experiment="nope"), EXPERIMENT)
     with pytest.raises(LookupError, match="no benchmark_experiment"):
-        parallel.resolve(parallel.ExperimentRef("dummy_parallel", track="megc2019", model="m", registry=REGISTRY, loader=dummy_paper.load))
+        parallel.resolve(parallel.ExperimentRef("dummy_parallel", track="megc2019", model="m", registry=REGISTRY))
     with pytest.raises(ValueError):
         parallel.ExperimentRef("dummy_parallel")
     assert parallel.resolve(REF) is EXPERIMENT
