@@ -19,8 +19,8 @@ import pytest
 
 from common.datasets import DatasetError, dropped, load
 from common.datasets.check import main as check_main
-from common.evaluation import runner
 from common.errors import RunError
+from common.evaluation import runner
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Selection
 from common.preprocessing import face_quality

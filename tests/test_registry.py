@@ -71,8 +71,6 @@ def check_parameter_counts(paper_id):
 
 
 def _smoke_data(experiment, root):
-    from common.evaluation import runner
-    from common.evaluation.profiles import effective_config
     from common.evaluation.corpus import load_datasets
 
     return load_datasets(experiment, root)
@@ -80,7 +78,7 @@ def _smoke_data(experiment, root):
 
 def check_training_step(paper_id, smoke_corpus):
     """The ``--estimate`` hooks exist, and one step of every model a smoke fold trains is finite."""
-    from common.evaluation import runner
+    from common.evaluation.profiles import effective_config
 
     experiment = get_paper(paper_id).EXPERIMENTS[0]
     config = effective_config(experiment, "smoke")
@@ -152,8 +150,8 @@ def check_report_pages(paper_id, smoke_corpus, tmp_path):
 
 def check_benchmark_entry(paper_id, smoke_corpus):
     """``benchmark_experiment`` takes the track's samples, labels and folds as they are."""
+    from common.evaluation.profiles import effective_config
     from common.leaderboard.tracks import MEGC2019
-    from common.evaluation import runner
 
     module = get_paper(paper_id)
     assert module.BENCHMARK_MODELS

@@ -53,7 +53,7 @@ import numpy as np
 
 from common.errors import RunError
 from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
-from common.evaluation.environment import device_label
+from common.evaluation.environment import device_label, peak_rss_bytes
 from common.evaluation.estimate_table import _plain
 from common.evaluation.profiles import effective_config, resolve_profile
 from common.evaluation.timing import ModelTiming, PreprocessTiming, _shape, time_model, time_preprocessing, warm_up
