@@ -338,23 +338,30 @@ def _experiments(chosen: list[tuple[str, Any]], names: list[str]) -> list[tuple[
 
 
 def _settings(args):
-    """The run's ``common.evaluation.run.RunSettings`` from the CLI's options (``ConfigError`` for a bad --set)."""
+    """The run's ``common.orchestration.paper_runs.RunSettings`` from the CLI's options (``ConfigError`` for a bad --set)."""
     from common.config import parse_assignments
-    from common.evaluation.run import RunSettings
+    from common.orchestration.paper_runs import RunSettings
 
     return RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
                        overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
                        faces_policy=args.faces_policy, allow_faces=args.allow_faces,
                        workers=args.workers, cluster=args.cluster, preprocess_workers=args.preprocess_workers,
+                       **_loader(args),
                        command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
 
 
+def _loader(args) -> dict[str, Any]:
+    """``{"loader": ...}`` when ``main`` was given one (the tests' dummy databases), else ``{}``."""
+    loader = getattr(args, "_loader", None)
+    return {} if loader is None else {"loader": loader}
+
+
 def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
-    """Run the chosen papers through ``common.evaluation.run.run_papers`` (exit 0, or 3 when folds are not scored)."""
+    """Run the chosen papers through ``common.orchestration.paper_runs.run_papers`` (exit 0, or 3 when folds are not scored)."""
     from common.config import ConfigError
-    from common.evaluation.parallel import registry_reference
-    from common.evaluation.run import PaperPlan, run_papers
-    from common.evaluation.runner import RunError
+    from common.orchestration.parallel import registry_reference
+    from common.orchestration.paper_runs import PaperPlan, run_papers
+    from common.errors import RunError
 
     reference = registry_reference(_registry(registry))  # how --workers/--cluster processes find the papers
     plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments), registry=reference)
@@ -374,15 +381,16 @@ def estimate(args, chosen: list[tuple[str, Any]] = (), entries: list[tuple[str, 
     """``--estimate``: the projection table of ``common.evaluation.estimate`` for the chosen experiments
     (or ``entries``, ``(paper_id, Experiment)`` pairs: a benchmark track's methods)."""
     from common.config import ConfigError, parse_assignments
-    from common.evaluation.estimate import estimate as project, format_estimate
-    from common.evaluation.runner import RunError
+    from common.evaluation.estimate import estimate as project
+    from common.evaluation.estimate_table import format_estimate
+    from common.errors import RunError
 
     if entries is None:
         entries = [(paper_id, e) for paper_id, _, experiments in _experiments(chosen, args.experiment)
                    for e in experiments]
     try:
         result = project(entries, data_root=args.data_root, profile=args.profile, seed=args.seed,
-                         overrides=parse_assignments(args.set), log=_log)
+                         overrides=parse_assignments(args.set), log=_log, **_loader(args))
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     print()
@@ -448,11 +456,11 @@ def _benchmark_references(registry: Any) -> list:
 
 
 def benchmark(args, registry: Any) -> int:
-    """``--benchmark TRACK|all`` through ``common.benchmark.run.run_benchmark`` (exit 0, or 3 when folds are not scored)."""
-    from common.benchmark.tracks import TRACKS, get_track
+    """``--benchmark TRACK|all`` through ``common.orchestration.leaderboard_runs.run_benchmark`` (exit 0, or 3 when folds are not scored)."""
+    from common.leaderboard.tracks import TRACKS, get_track
     from common.config import ConfigError
-    from common.evaluation.parallel import registry_reference
-    from common.evaluation.runner import RunError
+    from common.orchestration.parallel import registry_reference
+    from common.errors import RunError
 
     if args.seeds < 1:
         raise CliError(f"--seeds {args.seeds}: expected 1 or more")
@@ -468,7 +476,7 @@ def benchmark(args, registry: Any) -> int:
         return estimate(args, entries=[(paper_id, module.benchmark_experiment(track, model))
                                        for track in tracks for paper_id, module, model in methods])
     references = _benchmark_references(registry)
-    from common.benchmark.run import run_benchmark
+    from common.orchestration.leaderboard_runs import run_benchmark
 
     benches = []
     try:
@@ -522,11 +530,13 @@ def _check_start(args, seeds: int = 1) -> None:
     _check_cache()
 
 
-def main(argv: list[str] | None = None, registry: Any = None) -> int:
-    """The CLI; ``registry`` (anything with ``PAPER_IDS`` and ``get_paper``) defaults to ``papers``."""
+def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None) -> int:
+    """The CLI; ``registry`` (anything with ``PAPER_IDS`` and ``get_paper``) defaults to ``papers``,
+    ``loader`` (reads a database: ``loader(name, root, **options)``) to ``common.datasets.load``."""
     parser = build_parser()
     args = parser.parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)
+    args._loader = loader
     from common.errors import MersuiteError, one_line
 
     try:

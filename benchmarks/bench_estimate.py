@@ -55,9 +55,11 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
     """Projected and measured seconds of the first ``folds`` folds of ``experiment`` (see the docstring)."""
     from common.evaluation import estimate as est
     from common.evaluation import runner
+    from common.evaluation.corpus import default_data_root
+    from common.evaluation.profiles import resolve_profile
 
-    profile = runner.resolve_profile(profile, data_root)
-    root = Path(data_root) if data_root is not None else runner.default_data_root(profile)
+    profile = resolve_profile(profile, data_root)
+    root = Path(data_root) if data_root is not None else default_data_root(profile)
     short = first_folds(experiment, folds)
     projection = est.estimate([(paper_id, short)], data_root=root, profile=profile, seed=seed, overrides=overrides,
                               log=lambda m: None)
@@ -107,7 +109,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from common.config import parse_assignments
-    from common.evaluation.estimate import _seconds
+    from common.evaluation.estimate_table import _seconds
     from papers import get_paper
 
     module = get_paper(args.paper)

@@ -100,7 +100,8 @@ def time_training_paths(model, cfg, steps: int) -> dict[str, float]:
 
 def bench_backend(papers, only, log=print, fit_steps: int = 8) -> dict:
     """Every selected model timed on the current backend: a JSON-ready dict."""
-    from common.evaluation.estimate import device_label, time_model
+    from common.evaluation.environment import device_label
+    from common.evaluation.timing import time_model
     from common.experiment import TrainingStage
     from common.flops import accelerator, matmul_rate, matmul_rates, model_dtype, training_flops
     from common.training import compile_model

@@ -15,3 +15,7 @@ class MersuiteError(Exception):
 def one_line(error: BaseException) -> str:
     """The error's message on one line (the class name when it has none)."""
     return " ".join(str(error).split()) or type(error).__name__
+
+
+class RunError(MersuiteError, RuntimeError):
+    """A run cannot start (bad profile, missing database, empty selection): one clear line."""

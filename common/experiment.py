@@ -232,7 +232,7 @@ class ReportContext:
 @dataclasses.dataclass(frozen=True)
 class Track:
     """A shared benchmark protocol: data, not code. Every method sees the same samples,
-    labels and folds, in the same order; defined in ``common.benchmark.tracks``.
+    labels and folds, in the same order; defined in ``common.leaderboard.tracks``.
 
     A paper enters a track through ``benchmark_experiment(track)`` in its package: an
     :class:`Experiment` with the paper's own config, profiles and ``run_fold`` and the track's

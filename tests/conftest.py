@@ -33,14 +33,11 @@ def smoke_corpus(tmp_path_factory):
 
 
 @pytest.fixture()
-def dummy_corpus(tmp_path, monkeypatch):
+def dummy_corpus(tmp_path):
     """A root holding the dummy paper's two databases, with the runner's loader pointed at the dummy's
     (``tests/dummy_paper.py``); the dummy's hooks are reset before and after."""
     import dummy_paper
 
-    from common.evaluation import runner
-
-    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
     dummy_paper.reset_hooks()
     yield dummy_paper.write_corpus(tmp_path / "data")
     dummy_paper.reset_hooks()

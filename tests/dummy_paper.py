@@ -248,7 +248,7 @@ def benchmark_experiment(track, model=None) -> Experiment:
 
 
 def _references():
-    from common.benchmark.references import references_from_table
+    from common.leaderboard.references import references_from_table
 
     rows = (("LBP-TOP", "[22]", "handcrafted", {"all": (0.5882, 0.5785), "casme2": (0.7026, 0.7429)}),
             ("Dummy (paper)", "", "deep learning", {"all": (0.7, 0.65)}))
@@ -268,7 +268,7 @@ PLANNED = types.SimpleNamespace(PAPER=Paper(id="planned", title="Planned", citat
                                             models=dict), EXPERIMENTS=())
 
 
-# A Keras-free paper for the parallel tests (common.evaluation.parallel): its own registry, which
+# A Keras-free paper for the parallel tests (common.orchestration.parallel): its own registry, which
 # worker processes unpickle (dummy_paper.get_paper) and resolve the experiment through.
 PARALLEL = types.SimpleNamespace(
     PAPER=dataclasses.replace(PAPER, id="dummy_parallel", title="A Keras-free dummy paper for the parallel tests"),

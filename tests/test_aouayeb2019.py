@@ -384,9 +384,9 @@ def test_batched_eager_prediction_equals_predict_without_warnings():
 @pytest.fixture(scope="module")
 def smoke_track(smoke_corpus):
     """The ``megc2019`` track's data on the smoke corpus and the paper's benchmark experiment on it."""
-    from common.benchmark.tracks import MEGC2019
+    from common.leaderboard.tracks import MEGC2019
     from common.config import apply_overrides
-    from common.evaluation.runner import load_datasets
+    from common.evaluation.corpus import load_datasets
     from papers.aouayeb2019 import benchmark_experiment
 
     experiment = benchmark_experiment(MEGC2019)
@@ -396,7 +396,7 @@ def smoke_track(smoke_corpus):
 
 
 def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_a_smoke_fold(smoke_track, tmp_path):
-    from common.benchmark.tracks import MEGC2019, MEGC2019_HDE
+    from common.leaderboard.tracks import MEGC2019, MEGC2019_HDE
     from common.experiment import FoldContext
     from common.preprocessing.cache import default_root
     from papers.aouayeb2019 import BENCHMARK_MODELS, EXPERIMENTS, benchmark_experiment, reported

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 import dummy_paper
-from common.benchmark import run as bench_run
-from common.benchmark.report import save_leaderboard_png
-from common.benchmark.tracks import MEGC2019
-from common.evaluation import runner
+from common.errors import RunError
 from common.evaluation import statistics as st
-from common.evaluation.run import RunSettings
+from common.leaderboard.report import save_leaderboard_png
+from common.leaderboard.tracks import MEGC2019
+from common.orchestration import leaderboard_runs as bench_run
+from common.orchestration.paper_runs import RunSettings
 from common.preprocessing import cache
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,15 +29,14 @@ _SPEC.loader.exec_module(run_all)
 
 
 @pytest.fixture()
-def corpus(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
+def corpus(tmp_path):
     dummy_paper.reset_hooks()
     yield dummy_paper.write_corpus(tmp_path / "data", names=("casme2", "samm", "megc2019"))
     dummy_paper.reset_hooks()
 
 
 def cli(capsys, *argv):
-    code = run_all.main(list(argv), registry=dummy_paper.REGISTRY)
+    code = run_all.main(list(argv), registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -111,7 +110,7 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, corpus
 
 
 def test_seeds_give_mean_std_and_a_crossed_interval(corpus, tmp_path):
-    settings = RunSettings(data_root=corpus, profile="smoke", seed=3, out=tmp_path / "out")
+    settings = RunSettings(data_root=corpus, loader=dummy_paper.load, profile="smoke", seed=3, out=tmp_path / "out")
     bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid")], settings, seeds=2, max_folds=2,
                                     log=lambda line: None, n_resamples=200)
     method = bench.summary["methods"][0]
@@ -136,9 +135,9 @@ def _reversed_folds_paper():
 
 
 def test_a_method_with_other_folds_is_refused_before_training(corpus, tmp_path):
-    settings = RunSettings(data_root=corpus, profile="smoke", out=tmp_path / "out")
+    settings = RunSettings(data_root=corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
     methods = [("dummy", dummy_paper, "centroid"), ("other", _reversed_folds_paper(), None)]
-    with pytest.raises(runner.RunError, match="other does not see the same folds as dummy:centroid"):
+    with pytest.raises(RunError, match="other does not see the same folds as dummy:centroid"):
         bench_run.run_benchmark(MEGC2019, methods, settings, log=lambda line: None)
     assert not dummy_paper.HOOKS["ran"]
 
@@ -149,7 +148,7 @@ def test_the_stored_predictions_are_checked_too():
         return types.SimpleNamespace(records=(record,))
 
     bench_run._check_records({"a": result(["x", "y"]), "b": result(["y", "x"])}, 0)  # order within a fold is free
-    with pytest.raises(runner.RunError, match="b .seed 0. tested other samples than a in fold 'f1'"):
+    with pytest.raises(RunError, match="b .seed 0. tested other samples than a in fold 'f1'"):
         bench_run._check_records({"a": result(["x", "y"]), "b": result(["x", "z"])}, 0)
 
 
@@ -231,7 +230,7 @@ def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(corpus, t
         benchmark_experiment=lambda track, model=None: dataclasses.replace(
             dummy_paper.benchmark_experiment(track, "centroid"), run_fold=failing),
         BENCHMARK_MODELS=("flaky",), PAPER=dummy_paper.PAPER)
-    settings = RunSettings(data_root=corpus, profile="smoke", out=tmp_path / "out")
+    settings = RunSettings(data_root=corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
     bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid"), ("flaky", module, None)],
                                     settings, max_folds=3, log=lambda line: None, n_resamples=200)
     assert bench.not_scored == [("flaky/seed0/casme2_sub02", "failed")]

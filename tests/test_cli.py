@@ -24,7 +24,7 @@ def corpus(dummy_corpus):
 
 
 def cli(capsys, *argv):
-    code = run_all.main(list(argv), registry=dummy_paper.REGISTRY)
+    code = run_all.main(list(argv), registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -155,7 +155,7 @@ def test_an_out_that_is_a_file_or_in_use_is_one_line_before_any_work(capsys, cor
 
 
 def test_architectures_json_is_pure_json(capfd):
-    code = run_all.main(["--paper", "dummy", "--architectures", "--json"], registry=dummy_paper.REGISTRY)
+    code = run_all.main(["--paper", "dummy", "--architectures", "--json"], registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, _ = capfd.readouterr()
     assert code == 0
     payload = json.loads(out)
@@ -163,7 +163,7 @@ def test_architectures_json_is_pure_json(capfd):
     assert model["trainable_params"] == 27 and model["non_trainable_params"] == 0
     assert model["layers"][0] == {"name": "features", "class": "InputLayer", "output_shape": [None, 2]}
     assert all(set(layer) == {"name", "class", "output_shape"} for layer in model["layers"])
-    code = run_all.main(["--paper", "dummy", "--architectures"], registry=dummy_paper.REGISTRY)
+    code = run_all.main(["--paper", "dummy", "--architectures"], registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, _ = capfd.readouterr()
     assert code == 0 and "dummy / dummy_mlp: trainable 27, non-trainable 0" in out
 
@@ -173,11 +173,11 @@ def test_check_data_returns_the_checkers_code(capsys, monkeypatch, tmp_path):
     fake = types.ModuleType("common.datasets.check")
     fake.main = lambda root, faces=False, papers=None: calls.append((root, faces, sorted(papers))) or 3
     monkeypatch.setitem(sys.modules, "common.datasets.check", fake)
-    assert run_all.main(["--check-data", str(tmp_path)], registry=dummy_paper.REGISTRY) == 3
+    assert run_all.main(["--check-data", str(tmp_path)], registry=dummy_paper.REGISTRY, loader=dummy_paper.load) == 3
     # the CLI hands the registry's papers to the checker (common imports no paper)
     assert calls == [(tmp_path, False, ["broken", "dummy", "planned"])]
     fake.main = lambda root, faces=False, papers=None: calls.append((root, faces)) or 0
-    assert run_all.main(["--check-data", str(tmp_path), "--faces"], registry=dummy_paper.REGISTRY) == 0
+    assert run_all.main(["--check-data", str(tmp_path), "--faces"], registry=dummy_paper.REGISTRY, loader=dummy_paper.load) == 0
     assert calls[-1] == (tmp_path, True)
-    assert run_all.main(["--paper", "dummy", "--faces"], registry=dummy_paper.REGISTRY) == 2
+    assert run_all.main(["--paper", "dummy", "--faces"], registry=dummy_paper.REGISTRY, loader=dummy_paper.load) == 2
     assert "--faces goes with --check-data ROOT" in capsys.readouterr().err

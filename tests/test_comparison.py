@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import papers
-from common.evaluation.runner import comparison_rows
+from common.evaluation.comparison import comparison_rows
 from common.reporting.tables import comparison_rows as table_rows
 
 

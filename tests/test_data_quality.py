@@ -19,6 +19,7 @@ import pytest
 
 from common.datasets import DatasetError, dropped, load
 from common.datasets.check import main as check_main
+from common.errors import RunError
 from common.evaluation import runner
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Selection
@@ -198,9 +199,9 @@ def test_faces_policy_keep_and_refuse(faces_tree, tmp_path):
     kept = _run(tree, tmp_path / "keep", faces_policy="keep")
     assert kept["n_samples"] == 12 and kept["face_quality"]["policy"] == "keep"
     assert any(f["key"] == faceless and "no_face" in f["reason"] for f in kept["selection"]["flagged"])
-    with pytest.raises(runner.RunError, match=rf"{faceless} has no face .*refused under --faces-policy refuse"):
+    with pytest.raises(RunError, match=rf"{faceless} has no face .*refused under --faces-policy refuse"):
         _run(tree, tmp_path / "refuse", faces_policy="refuse")
-    with pytest.raises(runner.RunError, match="faces policy 'skip'"):
+    with pytest.raises(RunError, match="faces policy 'skip'"):
         _run(tree, tmp_path / "bad", faces_policy="skip")
 
 
@@ -208,7 +209,7 @@ def test_run_refuses_a_truncated_frame_naming_it(smoke_corpus, tmp_path):
     root = _copy(smoke_corpus, tmp_path)
     victim = _clips(root)[4].frames[-1]
     _truncate(victim)
-    with pytest.raises(runner.RunError, match=rf"{victim}: truncated or incomplete JPEG"):
+    with pytest.raises(RunError, match=rf"{victim}: truncated or incomplete JPEG"):
         _run(root, tmp_path / "out")
 
 

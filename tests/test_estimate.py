@@ -12,7 +12,7 @@ import pytest
 
 import dummy_paper
 from common.evaluation import estimate as est
-from common.evaluation import runner
+from common.evaluation import estimate_table, timing
 from common.experiment import TrainingStage
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,8 +25,7 @@ EXPERIMENT = dummy_paper.EXPERIMENTS[0]
 
 @pytest.fixture()
 def corpus(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
-    monkeypatch.setattr(est, "STEP_BUDGET_S", 0.0)  # the minimum of timed steps: a fast test
+    monkeypatch.setattr(timing, "STEP_BUDGET_S", 0.0)  # the minimum of timed steps: a fast test
     dummy_paper.reset_hooks()
     yield dummy_paper.write_corpus(tmp_path / "data")
     dummy_paper.reset_hooks()
@@ -35,7 +34,7 @@ def corpus(tmp_path, monkeypatch):
 def test_counts_and_projection_follow_the_timed_step(corpus, private_cache):
     stage = private_cache / "stages" / "dummy_features"  # the session's cache: other tests may have filled it
     before = sorted(stage.rglob("*")) if stage.exists() else []
-    result = est.estimate([("dummy", EXPERIMENT)], data_root=corpus, profile="quick",
+    result = est.estimate([("dummy", EXPERIMENT)], data_root=corpus, loader=dummy_paper.load, profile="quick",
                           overrides={"train.epochs": "3", "train.batch_size": "4"}, log=lambda m: None)
     (e,) = result.experiments
     assert (e.clips, e.folds, e.frames) == (24, 4, 0)
@@ -45,7 +44,7 @@ def test_counts_and_projection_follow_the_timed_step(corpus, private_cache):
     assert work.steps == 4 * 5 * 3
     t = work.timing
     assert t.parameters == 2 * 4 + 4 + 4 * 3 + 3 and t.inputs == ((2,),) and t.outputs == ((3,),)
-    assert t.steps_timed >= est.MIN_TIMED_STEPS and t.step_s > 0 and t.input_bytes == 8
+    assert t.steps_timed >= timing.MIN_TIMED_STEPS and t.step_s > 0 and t.input_bytes == 8
     # the projection is the formula of the module docstring, tracing once per experiment
     fold = 15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + math.ceil(6 / 4) * t.predict_s
     assert e.fold_seconds == pytest.approx([fold + t.trace_s + t.predict_trace_s] * 4)
@@ -56,20 +55,20 @@ def test_counts_and_projection_follow_the_timed_step(corpus, private_cache):
     assert sum(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"]) == 4  # one untimed warm-up
     assert (sorted(stage.rglob("*")) if stage.exists() else []) == before
     assert e.preprocess.seconds == pytest.approx(24 * e.preprocess.per_clip_s)
-    table = est.format_estimate(result)
+    table = estimate_table.format_estimate(result)
     assert "projection" in table.lower()
     # the work in FLOPs (common.flops): Dense 2->4 reads the input (forward + weight gradient), Dense 4->3 also
     # passes its input gradient back; 72 samples x 3 epochs over the folds
     assert t.train_flops == 2 * (2 * 2 * 4) + 3 * (2 * 4 * 3)
     assert work.flops == 72 * 3 * t.train_flops == e.training_flops == result.training_flops
     assert result.matmul_flops_per_s > 0
-    assert f"training work: {est._flops(work.flops)}" in table
+    assert f"training work: {estimate_table._flops(work.flops)}" in table
 
 
 def test_a_model_kept_across_folds_is_traced_once(corpus):
     once = dataclasses.replace(EXPERIMENT, training_stages=lambda c, s, f: [
         dataclasses.replace(stage, traced_once=True) for stage in dummy_paper.training_stages(c, s, f)])
-    (e,) = est.estimate([("dummy", once)], data_root=corpus, profile="smoke", log=lambda m: None).experiments
+    (e,) = est.estimate([("dummy", once)], data_root=corpus, loader=dummy_paper.load, profile="smoke", log=lambda m: None).experiments
     t = e.stages[0].timing
     assert e.fold_seconds[0] - e.fold_seconds[1] == pytest.approx(t.trace_s + t.predict_trace_s)
     assert e.fold_seconds[1] == pytest.approx(e.fold_seconds[3])
@@ -80,9 +79,9 @@ def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(cor
         dataclasses.replace(stage, validation_samples=10, predict_samples=20)
         for stage in dummy_paper.training_stages(c, s, f)])
     overrides = {"train.epochs": "3", "train.batch_size": "4"}
-    (plain,) = est.estimate([("dummy", EXPERIMENT)], data_root=corpus, profile="quick", overrides=overrides,
+    (plain,) = est.estimate([("dummy", EXPERIMENT)], data_root=corpus, loader=dummy_paper.load, profile="quick", overrides=overrides,
                             log=lambda m: None).experiments
-    (e,) = est.estimate([("dummy", wide)], data_root=corpus, profile="quick", overrides=overrides,
+    (e,) = est.estimate([("dummy", wide)], data_root=corpus, loader=dummy_paper.load, profile="quick", overrides=overrides,
                         log=lambda m: None).experiments
     t = e.stages[0].timing
     # 3 epochs x ceil(10 / 4) validation batches, and ceil(20 / 4) test-pass batches instead of ceil(6 / 4)
@@ -95,14 +94,14 @@ def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(cor
     twin = dataclasses.replace(EXPERIMENT, name="twin")
     bare = dataclasses.replace(EXPERIMENT, name="bare", training_stages=None, preprocess_clip=None)
     lines = []
-    result = est.estimate([("dummy", EXPERIMENT), ("dummy", twin), ("dummy", bare)], data_root=corpus,
+    result = est.estimate([("dummy", EXPERIMENT), ("dummy", twin), ("dummy", bare)], data_root=corpus, loader=dummy_paper.load,
                           profile="smoke", log=lines.append)
     first, second, third = result.experiments
     assert first.stages[0].timing is second.stages[0].timing
     assert sum("timed dummy_mlp" in line for line in lines) == 1
     assert sum("the same model as dummy_mlp, timed before" in line for line in lines) == 1
     assert not third.estimated and third.folds == 4 and "not estimated" in third.note
-    table = est.format_estimate(result)
+    table = estimate_table.format_estimate(result)
     assert "OVERALL (2 of 3 experiments estimated)" in table
     assert "not estimated: dummy/bare (the reason is under each)" in table
 
@@ -113,7 +112,7 @@ def test_a_model_that_cannot_be_built_leaves_only_its_experiment_unestimated(cor
 
     broken = dataclasses.replace(EXPERIMENT, name="offline", training_stages=lambda c, s, f: [
         TrainingStage("vgg", offline, samples=len(f.train), epochs=1, batch_size=2)])
-    result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=corpus, profile="smoke",
+    result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=corpus, loader=dummy_paper.load, profile="smoke",
                           log=lambda m: None)
     first, second = result.experiments
     assert not first.estimated and "could not get the ImageNet weights (offline?)" in first.note
@@ -125,18 +124,18 @@ def test_random_batch_fits_each_loss():
     flat = keras.layers.Flatten()(inputs)
     model = keras.Model(inputs, [keras.layers.Dense(4, activation="softmax")(flat), keras.layers.Dense(1)(flat)])
     model.compile(optimizer="sgd", loss=["sparse_categorical_crossentropy", "mse"])
-    xs, ys = est.random_batch(model, 3)
+    xs, ys = timing.random_batch(model, 3)
     assert xs[0].shape == (3, 5, 2) and xs[0].dtype == np.float32
     assert ys[0].shape == (3,) and ys[0].max() < 4 and ys[1].shape == (3, 1)
     model.compile(optimizer="sgd", loss=["categorical_crossentropy", "mse"])
-    _, ys = est.random_batch(model, 3)
+    _, ys = timing.random_batch(model, 3)
     assert ys[0].shape == (3, 4) and (ys[0].sum(axis=1) == 1).all()
 
 
 def test_uncompiled_model_is_refused():
     stage = TrainingStage("raw", lambda: dummy_paper.build_model(), samples=10, epochs=1, batch_size=2)
     with pytest.raises(ValueError, match="must return a compiled model"):
-        est.time_model(stage, log=lambda m: None)
+        timing.time_model(stage, log=lambda m: None)
 
 
 @pytest.mark.parametrize("timed, expected", [
@@ -147,17 +146,17 @@ def test_uncompiled_model_is_refused():
     ([(10, 1.0), (10, 3.0)], (0.0, 0.2)),  # one length: a rate per frame
 ])
 def test_preprocessing_fit(timed, expected):
-    assert est.fit_preprocessing(timed) == pytest.approx(expected)
+    assert timing.fit_preprocessing(timed) == pytest.approx(expected)
 
 
 def test_durations_read_like_durations():
-    assert [est._seconds(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] == \
+    assert [estimate_table._seconds(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] == \
         ["12 ms", "3.5 s", "5 min 12 s", "3 h 20 min", "4.2 days"]
 
 
 def test_cli_estimate_prints_the_table_and_trains_nothing(corpus, capsys, tmp_path):
     code = run_all.main(["--paper", "dummy", "--data-root", str(corpus), "--estimate", "--out", str(tmp_path / "o")],
-                        registry=dummy_paper.REGISTRY)
+                        registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "PROJECTION" in out and "dummy/toy_loso" in out and "OVERALL (1 of 1" in out
@@ -167,7 +166,7 @@ def test_cli_estimate_prints_the_table_and_trains_nothing(corpus, capsys, tmp_pa
 
 def test_cli_estimate_refuses_a_bad_set_in_one_line(corpus, capsys):
     code = run_all.main(["--paper", "dummy", "--data-root", str(corpus), "--estimate", "--set", "train.epochs=0"],
-                        registry=dummy_paper.REGISTRY)
+                        registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1 and "TrainConfig.epochs must be >= 1" in err
 
@@ -175,7 +174,7 @@ def test_cli_estimate_refuses_a_bad_set_in_one_line(corpus, capsys):
 def test_cli_estimate_of_a_benchmark_track_projects_every_method_and_trains_nothing(corpus, capsys, tmp_path):
     dummy_paper.write_corpus(corpus, names=("megc2019",))
     code = run_all.main(["--benchmark", "megc2019", "--data-root", str(corpus), "--methods", "dummy,dummy:centroid",
-                         "--estimate", "--out", str(tmp_path / "o")], registry=dummy_paper.REGISTRY)
+                         "--estimate", "--out", str(tmp_path / "o")], registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "PROJECTION" in out and "dummy/megc2019" in out and "OVERALL" in out

@@ -333,7 +333,7 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
 
 def _smoke_benchmark(smoke_corpus):
     """(experiment, smoke config, selection, folds) of ``benchmark_experiment(MEGC2019)`` on the smoke corpus."""
-    from common.benchmark.tracks import MEGC2019
+    from common.leaderboard.tracks import MEGC2019
     from common.config import apply_overrides
     from common.datasets import load
     from papers.kumar2019 import benchmark_experiment
@@ -346,7 +346,7 @@ def _smoke_benchmark(smoke_corpus):
 
 
 def test_benchmark_entry_takes_every_track_sample_in_order_and_trains_a_smoke_fold(smoke_corpus, tmp_path):
-    from common.benchmark.tracks import MEGC2019, MEGC2019_HDE
+    from common.leaderboard.tracks import MEGC2019, MEGC2019_HDE
     from common.experiment import FoldContext
     from common.training import set_seed
     from papers.kumar2019 import BENCHMARK_MODELS, EXPERIMENTS, benchmark_experiment

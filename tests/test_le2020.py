@@ -300,7 +300,7 @@ def test_imagenet_weights_offline_fail_in_one_line(monkeypatch, tmp_path):
     import keras.src.utils.file_utils as file_utils
 
     from common.backbones import WeightsError
-    from common.evaluation.runner import RunError
+    from common.errors import RunError
     from papers.le2020.config import Le2020Config, ModelConfig
     from papers.le2020.model import build_roi_cnn
     from papers.le2020.protocol import check_weights
@@ -513,7 +513,7 @@ def _megc_fold_context(smoke_corpus, tmp_path, model=None):
     """The benchmark experiment on the smoke corpus's MEGC 2019 composite, smoke profile, its first fold."""
     import warnings
 
-    from common.benchmark.tracks import MEGC2019
+    from common.leaderboard.tracks import MEGC2019
     from common.config import apply_overrides
     from common.datasets import load
     from common.experiment import FoldContext
@@ -535,7 +535,7 @@ def _megc_fold_context(smoke_corpus, tmp_path, model=None):
 def test_benchmark_entry_takes_the_track_as_it_is_and_one_fold_trains(smoke_corpus, tmp_path):
     """VGG19 + ROI (the paper's best) is the default, the other backbones options; the experiment
     selects every track sample in track order with the track's labels and folds, and one smoke fold trains."""
-    from common.benchmark.tracks import MEGC2019
+    from common.leaderboard.tracks import MEGC2019
     from common.training import set_seed
     from papers.le2020 import BENCHMARK_MODELS, benchmark_experiment
 

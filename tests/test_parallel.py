@@ -3,6 +3,7 @@ results; a killed worker costs only its fold and the rerun resumes."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import json
 import logging
@@ -13,9 +14,13 @@ import pytest
 import dummy_paper
 import worker_probe
 import run_all
-from common.evaluation import parallel, runner
+from common.errors import RunError
+from common.evaluation import runner
+from common.orchestration import parallel
 
 EXPERIMENT = dummy_paper.PARALLEL.EXPERIMENTS[0]
+# the runner reads the dummy paper's databases (tests/dummy_paper.py)
+run_experiment = functools.partial(runner.run_experiment, loader=dummy_paper.load)
 REGISTRY = dummy_paper.PARALLEL_REGISTRY
 REF = parallel.ExperimentRef("dummy_parallel", "toy_parallel", registry=REGISTRY)
 FOLDS = ["casme2_sub01", "casme2_sub02", "samm_006", "samm_007"]
@@ -24,13 +29,12 @@ MEASURED = ("finished", "seconds", "seconds_by_fold", "extra", "max_rss_mb", "ca
 
 
 @pytest.fixture()
-def corpus(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)  # the parent loads; workers get the selection
+def corpus(tmp_path):
     return dummy_paper.write_corpus(tmp_path / "data")
 
 
 def _sequential(corpus, out, seed=3):
-    return runner.run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=seed,
+    return run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=seed,
                                  out_dir=out, log=lambda _: None)
 
 
@@ -54,7 +58,7 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
     monkeypatch.setenv(dummy_paper.KILL_ENV, f"samm_006:{os.getpid()}")  # its worker is killed mid-fold
     monkeypatch.setenv(dummy_paper.FAIL_ENV, "samm_007")  # raises in its worker
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "5,6")  # two GPUs listed: one per worker
-    assert run_all.main(argv, registry=REGISTRY) == 3
+    assert run_all.main(argv, registry=REGISTRY, loader=dummy_paper.load) == 3
     captured = capsys.readouterr()
     assert "4 fold(s) to compute in 2 worker process(es), GPUs 5, 6" in captured.out
     assert "samm_006: failed in" in captured.out and "died" in captured.out
@@ -75,7 +79,7 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
 
     monkeypatch.delenv(dummy_paper.KILL_ENV)
     monkeypatch.delenv(dummy_paper.FAIL_ENV)
-    assert run_all.main(argv, registry=REGISTRY) == 0  # the rerun computes only the two failed folds
+    assert run_all.main(argv, registry=REGISTRY, loader=dummy_paper.load) == 0  # the rerun computes only the two failed folds
     captured = capsys.readouterr()
     assert "2 fold(s) to compute in 2 worker process(es)" in captured.out
     assert "samm_006: failed earlier (the worker process computing this fold ended abruptly" in captured.out
@@ -91,7 +95,7 @@ def test_a_local_dask_cluster_gives_the_sequential_predictions(corpus, tmp_path)
     lines = []
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster:
-        result = runner.run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=3,
+        result = run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=3,
                                        out_dir=tmp_path / "dask", log=lines.append,
                                        fold_runner=parallel.fold_runner(REF, cluster=cluster.scheduler_address))
     assert any("4 fold(s) to compute on the Dask cluster" in line and "(2 worker(s))" in line for line in lines)
@@ -103,9 +107,9 @@ def test_a_local_dask_cluster_gives_the_sequential_predictions(corpus, tmp_path)
 
 def test_workers_refuse_what_they_cannot_reproduce(corpus, tmp_path, capsys, monkeypatch):
     changed = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)
-    with pytest.raises(runner.RunError, match="differs from the one to run .run_fold"):
+    with pytest.raises(RunError, match="differs from the one to run .run_fold"):
         parallel.check_ref(REF, changed)
-    with pytest.raises(runner.RunError, match="has no experiment 'nope'"):
+    with pytest.raises(RunError, match="has no experiment 'nope'"):
         parallel.check_ref(dataclasses.replace(REF, experiment="nope"), EXPERIMENT)
     with pytest.raises(LookupError, match="no benchmark_experiment"):
         parallel.resolve(parallel.ExperimentRef("dummy_parallel", track="megc2019", model="m", registry=REGISTRY))
@@ -114,16 +118,16 @@ def test_workers_refuse_what_they_cannot_reproduce(corpus, tmp_path, capsys, mon
     assert parallel.resolve(REF) is EXPERIMENT
 
     base = ["--paper", "dummy_parallel", "--data-root", str(corpus), "--out", str(tmp_path / "out")]
-    assert run_all.main(base + ["--workers", "2", "--cluster", "tcp://127.0.0.1:1"], registry=REGISTRY) == 2
+    assert run_all.main(base + ["--workers", "2", "--cluster", "tcp://127.0.0.1:1"], registry=REGISTRY, loader=dummy_paper.load) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not both" in err
     with pytest.raises(SystemExit) as stop:
-        run_all.main(base + ["--workers", "0"], registry=REGISTRY)
+        run_all.main(base + ["--workers", "0"], registry=REGISTRY, loader=dummy_paper.load)
     assert stop.value.code == 2 and "expected a whole number >= 1" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing ran
 
     if importlib.util.find_spec("distributed") is not None:  # an unreachable scheduler: one line
-        with pytest.raises(runner.RunError, match="--cluster tcp://127.0.0.1:1: cannot reach a Dask scheduler"):
+        with pytest.raises(RunError, match="--cluster tcp://127.0.0.1:1: cannot reach a Dask scheduler"):
             parallel.connect("tcp://127.0.0.1:1", timeout=1)
 
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,3")

@@ -71,17 +71,17 @@ def check_parameter_counts(paper_id):
 
 
 def _smoke_data(experiment, root):
-    from common.evaluation import runner
+    from common.evaluation.corpus import load_datasets
 
-    return runner.load_datasets(experiment, root)
+    return load_datasets(experiment, root)
 
 
 def check_training_step(paper_id, smoke_corpus):
     """The ``--estimate`` hooks exist, and one step of every model a smoke fold trains is finite."""
-    from common.evaluation import runner
+    from common.evaluation.profiles import effective_config
 
     experiment = get_paper(paper_id).EXPERIMENTS[0]
-    config = runner.effective_config(experiment, "smoke")
+    config = effective_config(experiment, "smoke")
     selection = experiment.select(_smoke_data(experiment, smoke_corpus), config)
     fold = experiment.folds(selection, config, 0)[0]
     assert experiment.training_stages is not None and experiment.preprocess_clip is not None
@@ -150,15 +150,15 @@ def check_report_pages(paper_id, smoke_corpus, tmp_path):
 
 def check_benchmark_entry(paper_id, smoke_corpus):
     """``benchmark_experiment`` takes the track's samples, labels and folds as they are."""
-    from common.benchmark.tracks import MEGC2019
-    from common.evaluation import runner
+    from common.evaluation.profiles import effective_config
+    from common.leaderboard.tracks import MEGC2019
 
     module = get_paper(paper_id)
     assert module.BENCHMARK_MODELS
     for model in (None, *module.BENCHMARK_MODELS[1:]):
         experiment = module.benchmark_experiment(MEGC2019, model)
         assert experiment.datasets == MEGC2019.datasets and experiment.scopes == MEGC2019.scopes
-        config = runner.effective_config(experiment, "smoke")
+        config = effective_config(experiment, "smoke")
         data = _smoke_data(experiment, smoke_corpus)
         track = MEGC2019.select(data)
         selection = experiment.select(data, config)

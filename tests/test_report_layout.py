@@ -16,7 +16,7 @@ import pytest
 
 import dummy_paper
 from common.evaluation import runner
-from common.evaluation.run import corpus_summary
+from common.orchestration.paper_runs import corpus_summary
 from common.experiment import ReportContext
 from common.reporting import write_report
 from papers import PAPER_IDS, get_paper
@@ -71,9 +71,8 @@ def test_benchmark_report_layout(tmp_path, monkeypatch):
     import importlib.util
     from pathlib import Path
 
-    from common.benchmark.report import write_report as write_benchmark_report
+    from common.leaderboard.report import write_report as write_benchmark_report
 
-    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
     dummy_paper.reset_hooks()
     corpus = dummy_paper.write_corpus(tmp_path / "data", names=("casme2", "samm", "megc2019"))
     spec = importlib.util.spec_from_file_location("run_all", Path(__file__).resolve().parent.parent / "run_all.py")
@@ -81,7 +80,7 @@ def test_benchmark_report_layout(tmp_path, monkeypatch):
     spec.loader.exec_module(run_all)
     code = run_all.main(["--benchmark", "megc2019", "--data-root", str(corpus), "--profile", "smoke", "--out",
                          str(tmp_path / "out"), "--methods", "dummy,dummy:centroid", "--max-folds", "2"],
-                        registry=dummy_paper.REGISTRY)
+                        registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     dummy_paper.reset_hooks()
     assert code == 0
     summary = json.loads((tmp_path / "out" / "benchmark" / "megc2019" / "results.json").read_text())

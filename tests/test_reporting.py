@@ -25,11 +25,10 @@ def pdf_pages(path) -> int:
 
 
 @pytest.fixture()
-def results(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "load_dataset", dummy_paper.load)
+def results(tmp_path):
     dummy_paper.reset_hooks()
     root = dummy_paper.write_corpus(tmp_path / "data")
-    res = runner.run_experiment("dummy", FAST, data_root=root, profile="smoke", out_dir=tmp_path / "out",
+    res = runner.run_experiment("dummy", FAST, data_root=root, loader=dummy_paper.load, profile="smoke", out_dir=tmp_path / "out",
                                 log=lambda _: None)
     yield res
     dummy_paper.reset_hooks()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 
 import numpy as np
@@ -9,11 +10,17 @@ import pytest
 
 import dummy_paper
 from common.config import ConfigError
+from common.errors import RunError
 from common.evaluation import runner
+from common.evaluation.corpus import is_synthetic
+from common.evaluation.profiles import effective_config, resolve_profile
+from common.evaluation.records import fold_record_problem
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Fold
 
 EXPERIMENT = dummy_paper.EXPERIMENTS[0]
+# the runner reads the dummy paper's databases (tests/dummy_paper.py)
+run_experiment = functools.partial(runner.run_experiment, loader=dummy_paper.load)
 ALL_FOLDS = {"casme2_sub01", "casme2_sub02", "samm_006", "samm_007"}
 
 
@@ -30,7 +37,7 @@ def _strict_json(path):
 
 def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
     lines = []
-    full = runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1,
+    full = run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1,
                                  out_dir=tmp_path / "full", log=lines.append).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     assert any("fold 4/4" in line and "ETA" not in line for line in lines)
@@ -40,14 +47,14 @@ def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
     dummy_paper.reset_hooks()
     dummy_paper.HOOKS["interrupt"].add("casme2_sub02")  # Ctrl-C during the second fold
     with pytest.raises(KeyboardInterrupt):
-        runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
+        run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
                               log=lambda _: None)
     folds_dir = out / "dummy" / "toy_loso" / "folds"
     assert sorted(p.name for p in folds_dir.glob("*.json")) == ["casme2_sub01.json"]
     assert not list(folds_dir.glob(".*"))  # no temporary file left behind
 
     dummy_paper.reset_hooks()
-    resumed = runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
+    resumed = run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
                                     log=lambda _: None).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS - {"casme2_sub01"}  # only the missing folds ran
     assert [f["reused"] for f in resumed["folds"]] == [True, False, False, False]
@@ -73,11 +80,11 @@ def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
     lines.clear()
     dummy_paper.reset_hooks()
     fast = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)
-    runner.run_experiment("dummy", fast, data_root=corpus, profile="smoke", seed=1, out_dir=out, log=lines.append)
+    run_experiment("dummy", fast, data_root=corpus, profile="smoke", seed=1, out_dir=out, log=lines.append)
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     assert sum("recomputing" in line for line in lines) == 4
     dummy_paper.reset_hooks()
-    runner.run_experiment("dummy", fast, data_root=corpus, profile="smoke", seed=1, out_dir=out, log=lines.append,
+    run_experiment("dummy", fast, data_root=corpus, profile="smoke", seed=1, out_dir=out, log=lines.append,
                           fresh=True)
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS  # --fresh: nothing reused
 
@@ -88,7 +95,7 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp
                                                                                   np.array([], dtype=int))])
     dummy_paper.HOOKS["fail"].add("samm_006")
     dummy_paper.HOOKS["nan"].add("casme2_sub01")
-    res = runner.run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
+    res = run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
                                 log=lambda _: None).summary
     status = {f["name"]: (f["status"], f["reason"]) for f in res["folds"]}
     assert status["samm_006"] == ("failed", "RuntimeError: planned failure in samm_006")
@@ -113,29 +120,29 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp
 
     # a rerun retries the failed fold only
     dummy_paper.reset_hooks()
-    res = runner.run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
+    res = run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
                                 log=lambda _: None).summary
     assert dummy_paper.HOOKS["ran"] == {"samm_006"}
     assert res["status_counts"] == {"nan": 1, "ok": 3, "empty": 1}
 
 
 def test_profiles_overrides_and_missing_databases(corpus, tmp_path):
-    assert runner.resolve_profile(None, None) == "quick"
-    assert runner.resolve_profile(None, corpus) == "paper"
-    with pytest.raises(runner.RunError, match="unknown profile"):
-        runner.resolve_profile("fast", None)
-    assert runner.effective_config(EXPERIMENT, "paper", {}).train.epochs == 2
-    assert runner.effective_config(EXPERIMENT, "smoke", {}).train.epochs == 1
-    assert runner.effective_config(EXPERIMENT, "smoke", {"train.epochs": "3"}).train.epochs == 3
+    assert resolve_profile(None, None) == "quick"
+    assert resolve_profile(None, corpus) == "paper"
+    with pytest.raises(RunError, match="unknown profile"):
+        resolve_profile("fast", None)
+    assert effective_config(EXPERIMENT, "paper", {}).train.epochs == 2
+    assert effective_config(EXPERIMENT, "smoke", {}).train.epochs == 1
+    assert effective_config(EXPERIMENT, "smoke", {"train.epochs": "3"}).train.epochs == 3
     with pytest.raises(ConfigError, match="epochz"):
-        runner.effective_config(EXPERIMENT, "smoke", {"train.epochz": "3"})
+        effective_config(EXPERIMENT, "smoke", {"train.epochz": "3"})
     (corpus / "samm.present").unlink()
-    with pytest.raises(runner.RunError, match="'toy_loso' needs database.*: samm \("):
-        runner.run_experiment("dummy", EXPERIMENT, data_root=corpus, out_dir=tmp_path, log=lambda _: None)
-    assert not runner.is_synthetic(corpus)
+    with pytest.raises(RunError, match="'toy_loso' needs database.*: samm \("):
+        run_experiment("dummy", EXPERIMENT, data_root=corpus, out_dir=tmp_path, log=lambda _: None)
+    assert not is_synthetic(corpus)
     (corpus / "corpus.json").write_text(json.dumps({"size": "smoke", "seed": 0, "mirror": False}))
-    assert runner.is_synthetic(corpus)
-    assert runner.resolve_profile(None, corpus) == "quick"
+    assert is_synthetic(corpus)
+    assert resolve_profile(None, corpus) == "quick"
 
 
 def test_weight_decay_is_half_l2_of_every_kernel():
@@ -155,7 +162,7 @@ FAST = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fol
 def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
     """A fold file that is valid JSON but lacks a key (or has a wrong type, lists of different
     lengths, another fold's samples) is recomputed with a notice, like a truncated one; never a KeyError."""
-    first = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
+    first = run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
                                   log=lambda _: None).summary
     folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
 
@@ -169,11 +176,11 @@ def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
     edit("samm_006", lambda r: r["keys"].reverse())  # well-formed, but not this fold's order of samples
     text = (folds_dir / "samm_007.json").read_text()
     (folds_dir / "samm_007.json").write_text(text[: len(text) // 2])  # truncated
-    assert runner.fold_record_problem([]) == "holds a JSON list, not a fold record"
+    assert fold_record_problem([]) == "holds a JSON list, not a fold record"
 
     dummy_paper.reset_hooks()
     lines = []
-    again = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
+    again = run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
                                   log=lines.append).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     notices = "\n".join(line for line in lines if "recomputing" in line)
@@ -190,8 +197,8 @@ def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(corpus, tm
     a_file = tmp_path / "report.txt"
     a_file.write_text("not a folder")
     for out in (a_file, a_file / "below"):
-        with pytest.raises(runner.RunError) as error:
-            runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=out, log=lambda _: None)
+        with pytest.raises(RunError) as error:
+            run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=out, log=lambda _: None)
         assert "is not a folder" in str(error.value) and "\n" not in str(error.value)
     assert not dummy_paper.HOOKS["ran"]
 
@@ -202,12 +209,12 @@ def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(corpus, tm
         fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         other.write("pid 99999, started 2026-01-01T00:00:00, command run_all.py --paper dummy\n")
         other.flush()
-        with pytest.raises(runner.RunError, match=r"toy_loso is in use by another run \(pid 99999"):
-            runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
+        with pytest.raises(RunError, match=r"toy_loso is in use by another run \(pid 99999"):
+            run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
                                   log=lambda _: None)
         assert not dummy_paper.HOOKS["ran"] and not (exp_dir / "folds").exists()
     # released (the other run ended): the run goes ahead
-    res = runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
+    res = run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
                                 log=lambda _: None).summary
     assert res["status_counts"] == {"ok": 4}
 
@@ -219,8 +226,8 @@ def test_an_out_dir_that_cannot_be_written_is_one_line(corpus, tmp_path, monkeyp
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(common.files.tempfile, "mkstemp", read_only)  # as in a read-only folder (tests run as root)
-    with pytest.raises(runner.RunError, match=r"output folder .*toy_loso: cannot write there \(Permission denied\)$"):
-        runner.run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path, log=lambda _: None)
+    with pytest.raises(RunError, match=r"output folder .*toy_loso: cannot write there \(Permission denied\)$"):
+        run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path, log=lambda _: None)
     assert not dummy_paper.HOOKS["ran"]
 
 
@@ -231,7 +238,7 @@ def test_a_failing_fold_whose_work_dir_cannot_be_written_is_still_recorded(corpu
     folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
     folds_dir.mkdir(parents=True)
     (folds_dir / "samm_006").write_text("a file where the fold's work dir should be")
-    res = runner.run_experiment("dummy", dataclasses.replace(EXPERIMENT, run_fold=fails), data_root=corpus,
+    res = run_experiment("dummy", dataclasses.replace(EXPERIMENT, run_fold=fails), data_root=corpus,
                                 profile="smoke", out_dir=tmp_path, log=lambda _: None).summary
     reasons = {f["name"]: f["reason"] for f in res["folds"]}
     assert reasons["samm_006"].startswith("RuntimeError: planned (error.txt not written:")

@@ -25,6 +25,7 @@ import run_all
 from common.datasets import invariants, load
 from common.datasets.check import main as check_main
 from common.datasets.tables import DatasetError
+from common.errors import RunError
 from common.evaluation import runner
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Selection
@@ -148,7 +149,7 @@ def test_a_bad_frame_file_is_refused_by_the_run_and_the_check(smoke_corpus, tmp_
     victim = sample.frames[frame]
     damage(victim)
     named = victim if frame else sample.frames[1]  # a bad first frame: the second is the one that differs
-    with pytest.raises(runner.RunError) as refused:
+    with pytest.raises(RunError) as refused:
         _run(root, database, tmp_path / "out")
     assert str(refused.value).startswith(f"{named}: ") and verdict in str(refused.value)
     assert f"(clip {sample.key})" in str(refused.value) and "\n" not in str(refused.value)
@@ -232,7 +233,7 @@ def test_a_renamed_copy_of_a_smic_clip_under_another_label_is_refused_by_content
     source = next(root.glob("SMIC/SMIC_all_cropped/HS/s2/micro/surprise/*"))
     copy = source.parent.parent / "negative" / "s2_ne_99"
     shutil.copytree(source, copy)
-    with pytest.raises(runner.RunError) as refused:
+    with pytest.raises(RunError) as refused:
         _run(root, "smic", tmp_path / "out")
     line = str(refused.value)  # the two places, in the order the loader met them
     assert f"{source}: its frames are byte-identical to those of smic/s2/{copy.name} ({copy})" in line
@@ -273,7 +274,7 @@ def test_a_casme2_row_repeated_is_merged_or_refused(smoke_corpus, tmp_path, caps
     def relabel(ws):
         ws.cell(ws.max_row, 9).value = "happiness"
     _sheet(sheet, relabel)
-    with pytest.raises(runner.RunError, match="casme2/sub01/EP09_1 is labelled 'happiness' here and 'repression' at"):
+    with pytest.raises(RunError, match="casme2/sub01/EP09_1 is labelled 'happiness' here and 'repression' at"):
         _run(root, "casme2", tmp_path / "other")
     code, out = _check(root, capsys)
     assert code == 1 and "UNUSABLE" in out and "is labelled 'happiness' here and 'repression'" in out

@@ -14,7 +14,8 @@ import pytest
 
 import dummy_paper
 from common.config import (ConfigError, apply_overrides, field_choices, is_free_text, string_fields, validate)
-from common.evaluation import runner
+from common.errors import RunError
+from common.evaluation.profiles import effective_config
 
 REPO = Path(__file__).resolve().parent.parent
 _SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
@@ -31,7 +32,9 @@ def corpus(dummy_corpus):
 
 
 def cli(capsys, *argv, registry=dummy_paper.REGISTRY):
-    code = run_all.main(list(argv), registry=registry)
+    # the dummy paper's databases are read by its own loader; the papers' by common.datasets.load
+    loader = dummy_paper.load if registry is dummy_paper.REGISTRY else None
+    code = run_all.main(list(argv), registry=registry, loader=loader)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -66,7 +69,7 @@ def test_the_last_seed_of_a_benchmark_may_be_the_generators_last(capsys):
     from common.evaluation.preflight import check_seeds
 
     check_seeds(2**32 - 3, 3)  # seeds 2**32-3 .. 2**32-1
-    with pytest.raises(runner.RunError, match="the last seed would be 4294967296"):
+    with pytest.raises(RunError, match="the last seed would be 4294967296"):
         check_seeds(2**32 - 3, 4)
 
 
@@ -120,7 +123,7 @@ def test_every_string_field_of_every_paper_declares_its_choices_or_is_free_text(
             if field_choices(cls, name) is None and not is_free_text(cls, name):
                 undeclared.add(f"{cls.__qualname__}.{name} ({path})")
         for profile in ("paper", *experiment.profiles):
-            runner.effective_config(experiment, profile)  # validate(): defaults and profiles inside their choices
+            effective_config(experiment, profile)  # validate(): defaults and profiles inside their choices
     assert not undeclared, f"{paper_id}: string fields without Choices/Literal/FreeText: {sorted(undeclared)}"
 
 
@@ -183,7 +186,7 @@ def test_every_project_error_derives_from_one_base():
     from common.preprocessing.faces import NoFaceError
     from common.preprocessing.io import FrameReadError
 
-    for cls in (ConfigError, runner.RunError, DatasetError, DatabaseNotFound, FrameReadError, OutputError, OutputLocked,
+    for cls in (ConfigError, RunError, DatasetError, DatabaseNotFound, FrameReadError, OutputError, OutputLocked,
                 WeightsError, NoFaceError):
         assert issubclass(cls, MersuiteError), cls
     assert issubclass(ConfigError, ValueError) and issubclass(FrameReadError, OSError)  # old except clauses hold

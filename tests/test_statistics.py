@@ -9,7 +9,7 @@ import pytest
 
 from common.evaluation import statistics as st
 from common.evaluation.metrics import aggregate, confusion, scores
-from common.evaluation.runner import write_predictions_csv
+from common.evaluation.records import write_predictions_csv
 
 # Two subjects of one database, three classes.
 #   s1: y_true [0,0,1], A predicts [0,1,1] (UF1 alone: F1_0 = 2/3, F1_1 = 2/3, class 2 absent -> 2/3)

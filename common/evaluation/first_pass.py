@@ -99,7 +99,7 @@ class FirstPass:
 
     def map(self, steps: Sequence[tuple[str, Step]], tag: str = "", log: Callable[[str], None] = print) -> None:
         """Run ``steps`` (``(clip key, step)``) in the processes, under ``self.root`` (default: the stages root)."""
-        from common.evaluation.runner import stages_root
+        from common.preprocessing.cache import default_root as stages_root
 
         if not steps:
             return
@@ -133,14 +133,16 @@ def experiment_folds(paper_id: str, experiment: Experiment, data_root: Path, pro
                      log: Callable[[str], None] = lambda _: None) -> tuple[Any, list, Any]:
     """``(selection, folds, config)`` of an experiment as its run makes them (the same loading,
     selection, checks and folds; nothing trained): what ``first_pass`` is given."""
-    from common.evaluation import runner
+    from common.evaluation.corpus import load_datasets
+    from common.evaluation.profiles import effective_config
+    from common.evaluation.screening import screen_selection
     from common.evaluation.splits import check_folds
 
-    config = runner.effective_config(experiment, profile)
+    config = effective_config(experiment, profile)
     root = Path(data_root)
-    selection = experiment.select(runner.load_datasets(experiment, root), config)
-    selection, _, _ = runner.screen_selection(paper_id, experiment, selection, root, log=log,
-                                              tag=f"[{paper_id}/{experiment.name}]")
+    selection = experiment.select(load_datasets(experiment, root), config)
+    selection, _, _ = screen_selection(paper_id, experiment, selection, root, log=log,
+                                       tag=f"[{paper_id}/{experiment.name}]")
     return selection, check_folds(experiment.folds(selection, config, seed), len(selection), partition=False), config
 
 

@@ -1,5 +1,5 @@
 """Settings checked before any work starts: seeds, fold counts against the selected samples, and each
-model built once on the chosen config. Each problem is one :class:`runner.RunError` line.
+model built once on the chosen config. Each problem is one :class:`RunError` line.
 
 ``run_papers`` and the benchmark call :func:`check_experiment` on every planned experiment after the
 databases are loaded and before the first fold trains; the runner and ``--estimate`` make their
@@ -11,7 +11,8 @@ import dataclasses
 from typing import Any, Mapping
 
 from common.config import SEED_LIMIT, config_fold_counts
-from common.evaluation import runner
+from common.errors import RunError
+from common.evaluation.profiles import config_hash, effective_config
 from common.experiment import Experiment, Fold, Selection
 
 
@@ -19,11 +20,11 @@ def check_seeds(seed: Any, seeds: int = 1) -> None:
     """``--seed`` (and, for a benchmark, the ``--seeds`` that follow it: ``seed .. seed + seeds - 1``)
     inside the random generators' range, 0 .. 2**32 - 1; one RunError line otherwise."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
-        raise runner.RunError(f"--seed {seed!r}: expected a whole number from 0 to {SEED_LIMIT - 1} "
+        raise RunError(f"--seed {seed!r}: expected a whole number from 0 to {SEED_LIMIT - 1} "
                               "(the range NumPy's and scikit-learn's random generators take)")
     last = seed + seeds - 1
     if last >= SEED_LIMIT:
-        raise runner.RunError(f"--seed {seed} --seeds {seeds}: the last seed would be {last}, past {SEED_LIMIT - 1} "
+        raise RunError(f"--seed {seed} --seeds {seeds}: the last seed would be {last}, past {SEED_LIMIT - 1} "
                               f"(the random generators' range); give --seed {SEED_LIMIT - seeds} or less")
 
 
@@ -36,14 +37,14 @@ def split(paper_id: str, experiment: Experiment, config: Any, selection: Selecti
     n = len(selection)
     for path, value in counts:
         if value > n:
-            raise runner.RunError(f"{where}: {path}={value} is more than the {n} selected samples; "
+            raise RunError(f"{where}: {path}={value} is more than the {n} selected samples; "
                                   f"give {path} from 2 to {n}")
     try:
         return experiment.folds(selection, config, seed)
     except ValueError as exc:  # scikit-learn's and common.evaluation.splits' refusals
         fields = ", ".join(f"{path}={value}" for path, value in counts)
         about = f" with {fields}" if fields else ""
-        raise runner.RunError(f"{where}: the folds cannot be made from the {n} selected samples{about} "
+        raise RunError(f"{where}: the folds cannot be made from the {n} selected samples{about} "
                               f"({' '.join(str(exc).split())})") from None
 
 
@@ -65,17 +66,17 @@ def check_models(paper_id: str, experiment: Experiment, config: Any, selection: 
     try:
         stages = list(experiment.training_stages(config, selection, fold))
     except Exception as exc:  # the same code run_fold's inputs come from
-        raise runner.RunError(f"experiment {paper_id}/{experiment.name}: its models cannot be planned with this "
+        raise RunError(f"experiment {paper_id}/{experiment.name}: its models cannot be planned with this "
                               f"config ({_given(profile, overrides)}): {' '.join(str(exc).split())}") from None
     for stage in stages:
-        key = (paper_id, stage.model, runner.config_hash(config), len(selection.class_names))
+        key = (paper_id, stage.model, config_hash(config), len(selection.class_names))
         if key in built:
             continue
         try:
             model = stage.build()
         except Exception as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise runner.RunError(f"experiment {paper_id}/{experiment.name}: model {stage.model} cannot be built "
+            raise RunError(f"experiment {paper_id}/{experiment.name}: model {stage.model} cannot be built "
                                   f"with this config ({_given(profile, overrides)}): {reason[:300]}") from None
         del model
         built.add(key)
@@ -85,7 +86,7 @@ def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, l
                      overrides: Mapping[str, Any] | None = None, built: set | None = None) -> None:
     """The folds (:func:`split`) and models (:func:`check_models`) of one experiment on the loaded
     ``data``, before the runner's screening: a screening that drops clips is checked again there."""
-    config = runner.effective_config(experiment, profile, overrides)
+    config = effective_config(experiment, profile, overrides)
     selection = experiment.select(data, config)
     if len(selection) == 0:
         return  # the runner says so, naming the data root

@@ -5,24 +5,13 @@ loads the databases it names, lets the paper select samples and make folds, call
 ``experiment.run_fold`` for every fold not finished before, writes each fold's outcome
 atomically, and aggregates the stored predictions into ``results.json`` and ``predictions.csv``.
 
-Outputs, under ``<out>/<paper>/<experiment>/``:
-
-Every file is written with ``common.files.atomic_write`` (a temporary file, then ``os.replace``),
+Outputs, under ``<out>/<paper>/<experiment>/``: ``folds/<fold>.json`` (one per fold), ``results.json``
+and ``predictions.csv``. Every file is written with ``common.files.atomic_write`` (a temporary file, then ``os.replace``),
 so a crash, Ctrl-C or a second run never leaves half a file; the folder is locked for the run
 (``common.files.folder_lock``: a second run on it stops at once with one line).
 
-``folds/<fold>.json`` (one per fold)::
-
-    {"schema": "mersuite.fold/1", "paper", "experiment", "fold", "fingerprint", "config_hash",
-     "profile", "seed", "data_root", "status": "ok"|"nan"|"empty"|"failed", "reason",
-     "seconds" (wall time of run_fold), "seconds_by_fold" (FoldOutcome.seconds, when run),
-     "finished", "n_train", "n_test",
-     "test_indices": [int], "keys": [str], "datasets": [str], "subjects": [str],
-     "y_true": [int], "y_pred": [int], "probabilities": [[float]] | null,
-     "history": {name: [float|null]}, "parameters": {model: int}, "extra": {...},
-     "cache": {stage: {"hits", "misses", "compute_seconds", "read_seconds"}} (this fold's preprocessing
-     cache activity, ``common.preprocessing.cache.STATS`` before/after), "max_rss_mb" (the process's peak
-     resident memory after the fold, :func:`peak_rss_mb`; monotonic over the process)}
+Each file's schema (``folds/<fold>.json``, ``results.json``, ``predictions.csv``):
+``common.evaluation.records``.
 
 The fingerprint hashes paper, experiment, profile, seed, the effective config, the data root
 and the fold's train/test sample keys. A rerun reuses a fold file only when it is well-formed
@@ -34,57 +23,19 @@ Status ``nan``: the training loss (or the predicted probabilities) became NaN/in
 keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
 The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all. ``folds/<fold>/`` is the fold's work dir (CSV
 histories, ``error.txt`` with the traceback of a failed fold, ``worker.log`` when a worker
-process or a Dask worker computed it: ``common.evaluation.parallel``).
+process or a Dask worker computed it: ``common.orchestration.parallel``).
 
-``results.json``::
-
-    {"schema": "mersuite.results/1", "paper", "experiment", "title", "profile", "seed",
-     "corpus": {"kind": "synthetic"|"real", "root", "datasets": {db: n_samples}},
-     "config": {...}, "config_hash", "overrides": {...}, "class_names": [...], "n_samples",
-     "scopes": [...], "metrics_reported": [...],
-     "metrics": {"pooled": {scope: {uf1, uar, accuracy, n, confusion}},
-                 "fold_mean": {scope: {uf1, uar, accuracy, *_std, n_folds}},
-                 "per_fold": {fold: {scope: {uf1, uar, accuracy, n}}},
-                 "not_scored": [fold], "nan_folds": [fold], "nan_policy": "exclude", "absent": "exclude"},
-     "comparison": [{"metric", "scope", "aggregation", "reported", "ours", "difference",
-                     "source", "note", "comparable"}],  (difference None where not comparable)
-     "folds": [{"name", "status", "reason", "seconds", "n_train", "n_test", "parameters",
-                "history", "reused"}],
-     "parameters": {model: int}, "status_counts": {status: n},
-     "warnings": [sentence per kind of fold left out of the metrics: nan, failed, empty],
-     "seconds": {"folds_total", "this_run"}, "environment": {...}, "finished",
-     "outputs": {"dir", "results", "predictions", "folds"},
-     "selection": {"selected", "kept", "min_frames", "by_class": {"selected": {class: n}, "kept": {...}},
-                   "dropped_by_stage": {stage: n}, "dropped": [{"key", "reason", "stage"}],
-                   "flagged": [{"key", "reason", "stage"}]},
-     "face_quality": {"policy", "sampled_frames", "params", "counts": {verdict: n},
-                      "flagged": [{"key", "verdict", "reason", "positions", "found", "box_shift",
-                                   "box_scale", "landmark_shift", "frames"}], "verdicts": {key: verdict}}}
-
-``selection``: every sample dropped or merged on the way from the databases to the
-folds, with its reason and stage (loader / selection / frames / faces), and the kept samples
-flagged (frame-number gaps; faces ``fallback``/``face_lost``). ``face_quality``: the verdict of
-every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
-
-``predictions.csv``: one row per test sample per fold holding predictions (nan folds included): ``fold, index, key, dataset,
-subject, y_true, y_pred, true_class, predicted_class, status`` and ``p_<class>`` columns when the
-fold stored probabilities. Anyone can recompute every metric from it.
-
-Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``. A
-``Reported`` with another aggregation name (a single-fold experiment only) is compared with the value
-its ``run_fold`` stored in ``extra["aggregations"][aggregation][scope][metric]`` (Reddy's "whole_set").
-Non-finite floats (a NaN loss) are written as ``null`` so every file is strict JSON.
+Around the loop: the effective config (``common.evaluation.profiles``), the databases
+(``common.evaluation.corpus``), the selection checks (``common.evaluation.screening``), the
+comparison with the papers (``common.evaluation.comparison``) and the machine
+(``common.evaluation.environment``).
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime
 import hashlib
 import json
-import math
-import os
-import platform
 import time
 import traceback
 from pathlib import Path
@@ -92,429 +43,23 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from common.config import apply_overrides, to_dict, validate
-from common.datasets.tables import DatabaseNotFound
-from common.errors import MersuiteError
+from common.config import to_dict
+from common.errors import RunError
 from common.evaluation import metrics as metrics_module
-from common.evaluation.fold import class_counts
+from common.evaluation.comparison import comparison_rows
+from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
+from common.evaluation.environment import environment, peak_rss_mb
+from common.evaluation.profiles import config_hash, effective_config, resolve_profile
+from common.evaluation.records import (FOLD_SCHEMA, FOLD_STATUSES, RESULTS_SCHEMA, jsonable, load_fold_record,
+                                       write_predictions_csv)
+from common.evaluation.screening import screen_selection
 from common.evaluation.splits import check_folds
-from common.experiment import PROFILES, Experiment, ExperimentResult, Fold, FoldContext, FoldOutcome, Selection
-from common.files import OutputError, atomic_write, folder_lock, write_text_atomic
-from common.files import write_json_atomic as _write_strict_json
-from common.paths import cache_root, reports_root
+from common.experiment import Experiment, ExperimentResult, Fold, FoldContext, FoldOutcome, Selection
+from common.files import OutputError, folder_lock, write_json_atomic, write_text_atomic
+from common.paths import reports_root
 from common.preprocessing.cache import STATS as CACHE_STATS
 from common.preprocessing.cache import default_root as stages_root
 from common.preprocessing.cache import stats_delta
-
-FOLD_SCHEMA = "mersuite.fold/1"
-RESULTS_SCHEMA = "mersuite.results/1"
-# The synthetic writer (common.datasets.synthetic) leaves this manifest at the corpus root; a
-# root without it is treated as licensed (real) data, whose faces reports do not show.
-SYNTHETIC_MANIFEST = "corpus.json"
-
-
-class RunError(MersuiteError, RuntimeError):
-    """A run cannot start (bad profile, missing database, empty selection): one clear line."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Configuration, corpus, data
-
-
-def resolve_profile(profile: str | None, data_root: str | Path | None) -> str:
-    """The profile to use: the one given, else ``paper`` on real data and ``quick`` on a synthetic corpus
-    (the default one when ``data_root`` is None, or a root holding the synthetic writer's manifest)."""
-    if profile is None:
-        return "quick" if data_root is None or is_synthetic(data_root) else "paper"
-    if profile not in PROFILES:
-        raise RunError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
-    return profile
-
-
-def effective_config(experiment: Experiment, profile: str, overrides: Mapping[str, Any] | None = None) -> Any:
-    """The experiment's config after its profile's dotted overrides, then ``--set`` overrides.
-
-    Raises ``common.config.ConfigError`` for a name or value that does not fit, and for any
-    numeric field out of its declared range (``common.config.validate``: e.g. 0 epochs).
-    """
-    config = experiment.config
-    if profile != "paper":
-        config = apply_overrides(config, dict(experiment.profiles.get(profile, {})))
-    return validate(apply_overrides(config, dict(overrides or {})))
-
-
-def config_hash(config: Any) -> str:
-    text = json.dumps(to_dict(config), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def default_data_root(profile: str) -> Path:
-    """The synthetic corpus in the cache (``smoke`` size for the smoke profile), generated once."""
-    from common.datasets.synthetic import default_corpus
-
-    return Path(default_corpus("smoke" if profile == "smoke" else "default"))
-
-
-def is_synthetic(root: str | Path) -> bool:
-    """True for a synthetic corpus: one in the cache, or a root holding the writer's ``corpus.json``."""
-    root = Path(root).resolve()
-    synthetic_cache = (cache_root() / "synthetic").resolve()
-    if root == synthetic_cache or synthetic_cache in root.parents:
-        return True
-    try:
-        manifest = json.loads((root / SYNTHETIC_MANIFEST).read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and {"size", "seed", "mirror"} <= set(manifest)
-
-
-def load_dataset(name: str, root: Path, **options: Any) -> list:
-    """``common.datasets.load`` (a module-level name so tests can stand in a fake loader)."""
-    from common.datasets import load
-
-    return load(name, root, **options)
-
-
-def loader_key(experiment: Experiment, name: str) -> tuple[str, str]:
-    """The key of database ``name`` loaded with ``experiment``'s loader options (for :func:`load_all`)."""
-    return name, json.dumps(dict(experiment.loader_options.get(name, {})), sort_keys=True, default=str)
-
-
-def load_all(experiments: list[Experiment], root: Path) -> dict[tuple[str, str], list]:
-    """Every database the experiments name, each loaded once per loader options (:func:`loader_key`),
-    or one :class:`RunError` listing every one that is missing, empty or refused (a clip under two
-    labels, an unreadable root...), each with its cause, before any work."""
-    loaded: dict[tuple[str, str], list] = {}
-    missing: dict[str, str] = {}
-    unusable: dict[str, str] = {}
-    for experiment in experiments:
-        for name in experiment.datasets:
-            key = loader_key(experiment, name)
-            if key in loaded or name in missing or name in unusable:
-                continue
-            try:
-                samples = load_dataset(name, root, **dict(experiment.loader_options.get(name, {})))
-            except DatabaseNotFound as exc:
-                missing[name] = " ".join(str(exc).split())
-                continue
-            except Exception as exc:  # DatasetError (refused data), OSError...: one line each, joined below
-                unusable[name] = " ".join(str(exc).split())
-                continue
-            if not samples:
-                missing[name] = "no sample found"
-                continue
-            loaded[key] = list(samples)
-    problems = []
-    if missing:
-        problems.append(f"missing database(s) under {root}: " + "; ".join(f"{n} ({why})" for n, why in missing.items()))
-    if unusable:
-        problems.append(f"database(s) under {root} refused: " + "; ".join(f"{n}: {why}" for n, why in unusable.items()))
-    if problems:
-        raise RunError(" | ".join(problems))
-    return loaded
-
-
-def load_datasets(experiment: Experiment, root: Path,
-                  loaded: Mapping[tuple[str, str], list] | None = None) -> dict[str, list]:
-    """``{name: samples}`` of every database the experiment names, taken from ``loaded``
-    (:func:`load_all`'s result) or loaded now; one :class:`RunError` naming what is missing."""
-    if loaded is None:
-        try:
-            loaded = load_all([experiment], root)
-        except RunError as exc:
-            raise RunError(f"experiment {experiment.name!r} needs database(s) it cannot load: {exc}") from None
-    return {name: loaded[loader_key(experiment, name)] for name in experiment.datasets}
-
-
-def peak_rss_mb() -> float | None:
-    """The peak resident memory of this process so far, in MiB (``resource.getrusage(RUSAGE_SELF).ru_maxrss``:
-    KiB on Linux, bytes on macOS); None where ``resource`` does not exist (Windows). It never goes down:
-    after several experiments in one process it is the largest so far."""
-    try:
-        import resource
-        import sys
-    except ImportError:
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
-
-
-def environment() -> dict[str, Any]:
-    """Versions and devices, for results.json and the report's first page."""
-    import importlib.metadata as md
-
-    env: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
-                           "machine": platform.machine(), "cpu_count": os.cpu_count()}
-    for package in ("numpy", "scikit-learn", "tensorflow", "keras", "opencv-python-headless", "matplotlib"):
-        try:
-            env[package] = md.version(package)
-        except md.PackageNotFoundError:
-            env[package] = None
-    try:
-        import keras
-
-        env["keras_backend"] = keras.backend.backend()
-        import tensorflow as tf
-
-        env["gpus"] = [d.name for d in tf.config.list_physical_devices("GPU")]
-    except Exception:  # a backend without TensorFlow: no device list
-        env.setdefault("gpus", [])
-    return env
-
-
-# ---------------------------------------------------------------------------------------------
-# Selection checks: what is dropped or flagged, and the faces
-
-
-FACES_POLICIES = ("exclude", "keep", "refuse")  # what a run does with a clip without a face
-SHOWN = 8  # problems listed per kind in log lines and refusals
-
-
-def loader_drops(experiment: Experiment, root: Path) -> list:
-    """The ``Dropped`` records of the loads of the experiment's databases (``common.datasets.dropped``)."""
-    from common.datasets import dropped
-
-    found, seen = [], set()
-    for name in experiment.datasets:
-        for d in dropped(name, root, **dict(experiment.loader_options.get(name, {}))):
-            if (d.key, d.reason) not in seen:
-                seen.add((d.key, d.reason))
-                found.append(d)
-    return found
-
-
-def _frame_gaps(sample) -> str:
-    """Why the clip's frame numbers are not contiguous, or ``""``."""
-    missing = int(sample.meta.get("missing_frames", 0) or 0)
-    if missing <= 0:
-        return ""
-    numbers = sample.frame_numbers
-    holes = [f"{a + 1}-{b - 1}" if b - a > 2 else str(a + 1) for a, b in zip(numbers, numbers[1:]) if b - a > 1]
-    where = f" (number(s) {', '.join(holes[:SHOWN])})" if holes else " (at the ends of onset..offset)"
-    return f"{missing} frame(s) missing from the clip's frame numbers{where}; the clip is used with the frames present"
-
-
-def screen_selection(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
-                     faces_policy: str = "exclude", log: Callable[[str], None] = print,
-                     tag: str = "") -> tuple[Selection, dict, dict]:
-    """The selection a run trains on, and what was dropped or flagged on the way.
-
-    In order: the loaders' drops (clips listed but missing, duplicate csv rows merged) and the
-    paper's own (``selection.dropped``) are recorded; clips with fewer frames than
-    ``experiment.min_frames`` are dropped; every frame file of the remaining clips must be
-    a valid image of one size per clip and no clip's frames the copy of another's
-    (``common.datasets.invariants.screen_frames``: a ``RunError`` naming the file or clips);
-    each clip gets a face-quality verdict (``common.preprocessing.face_quality``, cached) and a
-    ``no_face`` clip is dropped (``exclude``), kept and flagged (``keep``), or refused
-    (``refuse``); ``fallback``/``face_lost`` clips and frame-number gaps are flagged, kept.
-
-    Returns ``(selection, selection_record, face_quality_record)``; the records go to
-    ``results.json`` under ``"selection"`` and ``"face_quality"`` (schema in the module docstring).
-    """
-    from common.datasets.invariants import screen_frames
-    from common.datasets.sample import Dropped
-    from common.preprocessing import face_quality as fq
-    from common.preprocessing.io import FrameReadError
-
-    if faces_policy not in FACES_POLICIES:
-        raise RunError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
-    dropped = loader_drops(experiment, root) + list(selection.dropped)
-    flagged: list[dict] = []
-    keep: list[int] = []
-    min_frames = int(getattr(experiment, "min_frames", 2))
-    for i, sample in enumerate(selection.samples):
-        if len(sample.frames) < min_frames:
-            dropped.append(Dropped(sample.key, f"{len(sample.frames)} frame(s); {paper_id}/{experiment.name} needs "
-                                   f"at least {min_frames} (Experiment.min_frames)", "frames"))
-        else:
-            keep.append(i)
-    # What a valid sample is (common.datasets.invariants): frame files and content identity.
-    frames_screen = screen_frames([selection.samples[i] for i in keep], [int(selection.labels[i]) for i in keep])
-    if frames_screen.refused:
-        raise RunError(frames_screen.refusal())
-    dropped += [v.dropped() for v in frames_screen.dropped]
-    keep = [keep[j] for j in frames_screen.kept]
-    verdicts: dict[str, str] = {}
-    face_flagged: list[dict] = []
-    counts = dict.fromkeys(fq.VERDICTS, 0)
-    kept: list[int] = []
-    for i in keep:
-        sample = selection.samples[i]
-        if not sample.frames:  # in-memory samples of tests (min_frames=0): nothing to look at
-            verdicts[sample.key] = "unchecked"
-            counts["unchecked"] = counts.get("unchecked", 0) + 1
-            kept.append(i)
-            continue
-        try:
-            quality = fq.sample_face_quality(sample)
-        except FrameReadError as exc:
-            raise RunError(f"{exc} (clip {sample.key})") from None
-        verdicts[sample.key] = quality.verdict
-        counts[quality.verdict] += 1
-        if quality.verdict != "ok":
-            entry = {"key": sample.key, **quality.as_dict(), "frames": [str(sample.frames[p]) for p in quality.positions]}
-            face_flagged.append(entry)
-        if quality.verdict == "no_face":
-            if faces_policy == "refuse":
-                raise RunError(f"{sample.frames[0].parent}: clip {sample.key} has no face ({quality.reason}); "
-                               f"refused under --faces-policy refuse (exclude drops such clips, keep trains on them)")
-            if faces_policy == "exclude":
-                dropped.append(Dropped(sample.key, f"face check no_face: {quality.reason} (--faces-policy exclude)", "faces"))
-                continue
-        kept.append(i)
-    for i in kept:
-        gap = _frame_gaps(selection.samples[i])
-        if gap:
-            flagged.append({"key": selection.samples[i].key, "reason": gap, "stage": "frames"})
-    flagged += [{"key": f["key"], "reason": f"face check {f['verdict']}: {f['reason']}", "stage": "faces"}
-                for f in face_flagged if not (f["verdict"] == "no_face" and faces_policy == "exclude")]
-    index = np.asarray(kept, dtype=int)
-    screened = Selection(samples=tuple(selection.samples[i] for i in kept),
-                         labels=np.asarray(selection.labels, dtype=int)[index] if len(index) else
-                         np.zeros(0, dtype=int), class_names=selection.class_names, dropped=tuple(dropped))
-    by_stage: dict[str, int] = {}
-    for d in dropped:
-        by_stage[d.stage] = by_stage.get(d.stage, 0) + 1
-    record = {"selected": len(selection), "kept": len(screened), "min_frames": min_frames,
-              "by_class": {"selected": class_counts(selection), "kept": class_counts(screened)},
-              "dropped_by_stage": by_stage, "dropped": [d.as_dict() for d in dropped], "flagged": flagged}
-    faces = {"policy": faces_policy, "sampled_frames": fq.SAMPLED_FRAMES, "params": fq.params(),
-             "counts": counts, "flagged": face_flagged, "verdicts": verdicts}
-    if dropped or flagged:
-        stages = ", ".join(f"{n} by {stage}" for stage, n in by_stage.items())
-        log(f"{tag} checks: {len(selection)} selected, {len(screened)} kept; {len(dropped)} dropped"
-            + (f" ({stages})" if stages else "") + f", {len(flagged)} flagged (listed in results.json and the report)")
-        for d in dropped[:SHOWN]:
-            log(f"{tag}   dropped {d.key}: {d.reason}")
-        for f in flagged[:SHOWN]:
-            log(f"{tag}   flagged {f['key']}: {f['reason']}")
-        if len(dropped) + len(flagged) > 2 * SHOWN:
-            log(f"{tag}   ...")
-    return screened, record, faces
-
-
-# ---------------------------------------------------------------------------------------------
-# Files
-
-
-def jsonable(obj: Any) -> Any:
-    """Plain JSON types; NumPy scalars/arrays converted, non-finite floats -> None, Paths -> str."""
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return jsonable(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, Path):
-        return str(obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return jsonable(to_dict(obj))
-    if obj is None or isinstance(obj, str):
-        return obj
-    return str(obj)
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Strict JSON of ``jsonable(obj)``, written atomically (``common.files.atomic_write``)."""
-    _write_strict_json(path, jsonable(obj))
-
-
-FOLD_STATUSES = ("ok", "nan", "empty", "failed")
-# The keys of a fold record the runner reads back (resume, metrics, predictions.csv) and their types.
-_FOLD_FIELDS = {"schema": str, "fold": str, "fingerprint": str, "status": str, "reason": str, "seconds": (int, float),
-                "n_train": int, "n_test": int, "test_indices": list, "keys": list, "datasets": list,
-                "subjects": list, "y_true": list, "y_pred": list, "history": dict, "parameters": dict}
-_PER_SAMPLE = ("test_indices", "keys", "datasets", "subjects", "y_true", "y_pred")
-
-
-def fold_record_problem(record: Any) -> str:
-    """Why a parsed fold file cannot be reused (a missing key, a wrong type, lists of different
-    lengths...), or ``""`` when it is a well-formed record (never a KeyError on resume)."""
-    if not isinstance(record, dict):
-        return f"holds a JSON {type(record).__name__}, not a fold record"
-    if record.get("schema") != FOLD_SCHEMA:
-        return f"schema {record.get('schema')!r} is not {FOLD_SCHEMA!r}"
-    for key, kind in _FOLD_FIELDS.items():
-        if key not in record:
-            return f"key {key!r} is missing"
-        if not isinstance(record[key], kind) or isinstance(record[key], bool):
-            return f"key {key!r} is a {type(record[key]).__name__}"
-    if record["status"] not in FOLD_STATUSES:
-        return f"status {record['status']!r} is not one of {FOLD_STATUSES}"
-    lengths = {key: len(record[key]) for key in _PER_SAMPLE}
-    if len(set(lengths.values())) != 1:
-        return "per-sample lists of different lengths (" + ", ".join(f"{k} {n}" for k, n in lengths.items()) + ")"
-    for key in ("test_indices", "y_true", "y_pred"):
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in record[key]):
-            return f"{key!r} holds a value that is not an integer"
-    probabilities = record.get("probabilities")
-    if probabilities is not None and (not isinstance(probabilities, list) or len(probabilities) != len(record["y_pred"])):
-        return "'probabilities' does not hold one row per prediction"
-    return ""
-
-
-def load_fold_record(path: Path) -> tuple[dict | None, str]:
-    """``(record, "")`` for a well-formed fold file; ``(None, "")`` when there is none; ``(None, why)``
-    when it is damaged (truncated, not JSON, a key missing...), so the runner recomputes it and says why."""
-    path = Path(path)
-    if not path.exists():
-        return None, ""
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"cannot be read ({exc})"
-    except ValueError as exc:
-        return None, f"is not valid JSON ({exc})"
-    problem = fold_record_problem(record)
-    return (None, problem) if problem else (record, "")
-
-
-def read_fold_record(path: Path) -> dict | None:
-    """A stored, well-formed fold record, or None when the file is missing or damaged."""
-    return load_fold_record(path)[0]
-
-
-def _stored_fold_problem(record: dict, selection: Selection, fold, n_classes: int) -> str:
-    """Why a well-formed stored record does not fit this fold of this selection, or ``""``."""
-    if record["fold"] != fold.name:
-        return f"it is the record of fold {record['fold']!r}"
-    if not record["y_pred"]:
-        return ""
-    test = record["test_indices"]
-    if sorted(test) != sorted(np.asarray(fold.test).tolist()):
-        return "its test samples are not the fold's"
-    if record["keys"] != [selection.samples[i].key for i in test]:
-        return "its sample keys are not the selection's"
-    if any(not 0 <= v < n_classes for v in record["y_true"] + record["y_pred"]):
-        return f"it holds a class outside 0..{n_classes - 1}"
-    return ""
-
-
-def write_predictions_csv(path: Path, records: list[dict], class_names: tuple[str, ...]) -> None:
-    """One row per test sample of every fold that holds predictions (atomic, like the JSON).
-
-    The ``status`` column marks the rows of a diverged fold (``nan``), kept here although the
-    metrics leave them out by default.
-    """
-    with atomic_write(path, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["fold", "index", "key", "dataset", "subject", "y_true", "y_pred", "true_class",
-                         "predicted_class", "status"] + [f"p_{name}" for name in class_names])
-        for r in records:
-            if not r.get("y_pred"):
-                continue
-            probabilities = r.get("probabilities") or [[None] * len(class_names)] * len(r["y_pred"])
-            for i, (idx, key, ds, subj, yt, yp) in enumerate(zip(r["test_indices"], r["keys"], r["datasets"],
-                                                                 r["subjects"], r["y_true"], r["y_pred"])):
-                probs = ["" if p is None else f"{p:.6g}" for p in probabilities[i]]
-                writer.writerow([r["fold"], idx, key, ds, subj, yt, yp, class_names[yt], class_names[yp],
-                                 r["status"]] + probs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -619,7 +164,7 @@ def _run_one_fold(experiment: Experiment, ctx: FoldContext, n_classes: int) -> t
 class FoldJob:
     """One fold to compute, with everything :func:`compute_fold` needs besides the experiment.
 
-    Plain data (picklable): ``common.evaluation.parallel`` hands it to a worker process or a Dask
+    Plain data (picklable): ``common.orchestration.parallel`` hands it to a worker process or a Dask
     worker, which computes the same fold as the sequential loop (same fingerprint, seed, config,
     selection and fold) and writes the same fold file.
     """
@@ -649,7 +194,7 @@ class FoldJob:
         return f"{self.tag} fold {self.position}/{self.total} {self.fold.name}"
 
 
-# ``fold_runner(jobs, log) -> {fold name: record}``: computes folds elsewhere (common.evaluation.parallel)
+# ``fold_runner(jobs, log) -> {fold name: record}``: computes folds elsewhere (common.orchestration.parallel)
 FoldRunner = Callable[[Sequence[FoldJob], Callable[[str], None]], Mapping[str, dict]]
 
 
@@ -657,7 +202,7 @@ def compute_fold(experiment: Experiment, job: FoldJob, log: Callable[[str], None
     """Run one fold and write its fold file atomically; returns the record (module docstring's schema).
 
     The body of the runner's loop, and what a worker process or Dask worker runs
-    (``common.evaluation.parallel.run_one_fold``): one code path, so a fold computed elsewhere is
+    (``common.orchestration.parallel.run_one_fold``): one code path, so a fold computed elsewhere is
     the fold the sequential run computes. A fold that raises is recorded ``failed`` (its traceback
     in ``folds/<fold>/error.txt``); Ctrl-C propagates with nothing written.
     """
@@ -670,7 +215,7 @@ def compute_fold(experiment: Experiment, job: FoldJob, log: Callable[[str], None
                      outcome)
     # the benchmark's cost columns: this fold's preprocessing cache activity, the process's peak memory
     record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
-    _write_output(write_json_atomic, job.path, record)
+    _write_output(write_json_atomic, job.path, jsonable(record))
     return record
 
 
@@ -716,8 +261,8 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
                    loaded: Mapping[str, list] | None = None, fresh: bool = False,
                    faces_policy: str = "exclude", folder: str | Path | None = None,
                    fold_runner: FoldRunner | None = None,
-                   prepare_clips: Callable[[Experiment, Sequence[FoldJob], Callable[[str], None]], None] | None = None
-                   ) -> ExperimentResult:
+                   prepare_clips: Callable[[Experiment, Sequence[FoldJob], Callable[[str], None]], None] | None = None,
+                   loader: Loader = load) -> ExperimentResult:
     """Run (or resume) every fold of ``experiment`` and return its :class:`ExperimentResult`
     (``summary`` is ``results.json``, schema above; ``records`` the fold records, ``extra`` included).
 
@@ -730,7 +275,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     to a clip without a face (:func:`screen_selection`, which also drops clips shorter than
     ``experiment.min_frames`` and refuses incomplete frame files).
 
-    ``fold_runner`` (``common.evaluation.parallel``: worker processes or a Dask cluster) computes
+    ``fold_runner`` (``common.orchestration.parallel``: worker processes or a Dask cluster) computes
     the folds still to run elsewhere, each with :func:`compute_fold` as here, and returns their
     records; the loop then takes them as computed in this run. None (default): in this process.
     ``prepare_clips(experiment, jobs, log)`` (``common.evaluation.first_pass.FirstPass.run``) caches the
@@ -741,6 +286,9 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     (``common.files.folder_lock``) before anything else: an unusable folder, or one another run
     is writing into, is a :class:`RunError` with one line, before any work. ``folder`` replaces
     the output folder ``<out>/<paper>/<experiment>/`` (the benchmark's ``<track>/<method>/seed<k>/``).
+
+    ``loader(name, root, **options)`` reads a database when ``loaded`` is not given
+    (``common.datasets.load``; the tests pass the dummy paper's).
     """
     folder = Path(folder) if folder is not None else experiment_dir(paper_id, experiment.name, out_dir)
     try:
@@ -748,7 +296,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
             return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
                                    overrides=overrides, out_dir=out_dir, log=log, loaded=loaded, fresh=fresh,
                                    faces_policy=faces_policy, folder=folder, fold_runner=fold_runner,
-                                   prepare_clips=prepare_clips)
+                                   prepare_clips=prepare_clips, loader=loader)
     except OutputError as exc:
         raise RunError(str(exc)) from None
 
@@ -759,6 +307,22 @@ def _write_output(write: Callable[..., Any], path: Path, *args: Any) -> None:
         write(path, *args)
     except OSError as exc:
         raise RunError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _stored_fold_problem(record: dict, selection: Selection, fold, n_classes: int) -> str:
+    """Why a well-formed stored record does not fit this fold of this selection, or ``""``."""
+    if record["fold"] != fold.name:
+        return f"it is the record of fold {record['fold']!r}"
+    if not record["y_pred"]:
+        return ""
+    test = record["test_indices"]
+    if sorted(test) != sorted(np.asarray(fold.test).tolist()):
+        return "its test samples are not the fold's"
+    if record["keys"] != [selection.samples[i].key for i in test]:
+        return "its sample keys are not the selection's"
+    if any(not 0 <= v < n_classes for v in record["y_true"] + record["y_pred"]):
+        return f"it holds a class outside 0..{n_classes - 1}"
+    return ""
 
 
 def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_classes: int,
@@ -791,7 +355,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                     out_dir: str | Path | None = None, log: Callable[[str], None] = print,
                     loaded: Mapping[str, list] | None = None, fresh: bool = False,
                     faces_policy: str = "exclude", folder: Path | None = None,
-                    fold_runner: FoldRunner | None = None, prepare_clips: Callable | None = None) -> ExperimentResult:
+                    fold_runner: FoldRunner | None = None, prepare_clips: Callable | None = None,
+                    loader: Loader = load) -> ExperimentResult:
     """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root)
@@ -804,7 +369,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     log(f"{tag} {experiment.title}")
     log(f"{tag} profile {profile}, seed {seed}, corpus {'synthetic' if synthetic else 'real'} at {root}")
 
-    data = dict(loaded) if loaded is not None else load_datasets(experiment, root)
+    data = dict(loaded) if loaded is not None else load_datasets(experiment, root, loader=loader)
     selection = experiment.select(data, config)
     if len(selection) == 0:
         raise RunError(f"experiment {experiment.name!r}: the selection from {root} is empty")
@@ -839,7 +404,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
         for job in pending:
             if states[job.fold.name][1]:
                 log(f"{job.label}: {states[job.fold.name][1]}")
-        done = fold_runner(pending, log)  # each fold's record, its file written (common.evaluation.parallel)
+        done = fold_runner(pending, log)  # each fold's record, its file written (common.orchestration.parallel)
     for fold in folds:
         job = jobs[fold.name]
         stored, notice = states[fold.name]
@@ -869,7 +434,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
                        records, reused, exp_dir, time.perf_counter() - started)
     results.update(jsonable({"selection": screening, "face_quality": face_record}))
-    _write_output(write_json_atomic, exp_dir / "results.json", results)
+    _write_output(write_json_atomic, exp_dir / "results.json", jsonable(results))
     _write_output(write_predictions_csv, exp_dir / "predictions.csv", records, selection.class_names)
     pooled = results["metrics"]["pooled"].get("all", {})
     if pooled.get("uf1") is not None:
@@ -900,34 +465,6 @@ def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[st
     if counts["empty"]:
         warnings.append(f"{names('empty')} had no training or no test sample and are not in the scores")
     return warnings
-
-
-def _fold_extra_metric(records: list[dict], reported: Any) -> float | None:
-    """A metric a single-fold experiment's ``run_fold`` computed under its own aggregation name:
-    ``extra["aggregations"][aggregation][scope][metric]`` (e.g. Reddy's whole-set accuracy, which is
-    not a score of the fold's test predictions). None unless exactly one fold is ok."""
-    ok = [r for r in records if r.get("status") == "ok"]
-    if len(ok) != 1:
-        return None
-    value = (ok[0].get("extra", {}).get("aggregations", {}).get(reported.aggregation, {})
-             .get(reported.scope, {}).get(reported.metric))
-    return None if value is None else float(value)
-
-
-def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: list[dict]) -> list[dict]:
-    """One row per ``Reported``: the paper's number, ours and ours - paper. A number marked not
-    comparable (``Reported.comparable=False``) gets no difference, so no summary of differences counts it."""
-    rows = []
-    for reported in reported_values:
-        ours = aggregated.get(reported.aggregation, {}).get(reported.scope, {}).get(reported.metric)
-        if ours is None and reported.aggregation not in ("pooled", "fold_mean"):
-            ours = _fold_extra_metric(records, reported)
-        ours = None if ours is None or not math.isfinite(ours) else float(ours)
-        rows.append({"metric": reported.metric, "scope": reported.scope, "aggregation": reported.aggregation,
-                     "reported": reported.value, "ours": ours,
-                     "difference": None if ours is None or not reported.comparable else ours - reported.value,
-                     "source": reported.source, "note": reported.note, "comparable": bool(reported.comparable)})
-    return rows
 
 
 def _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic, records, reused,

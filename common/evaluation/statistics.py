@@ -2,8 +2,13 @@
 
 Everything here is computed from the arrays the runner stores per test sample (``y_true``,
 ``y_pred``, ``subjects``, ``datasets``, fold names: fold records or ``predictions.csv``, see
-``common.evaluation.runner``), and every score is one of ``common.evaluation.metrics``'s
+``common.evaluation.records``), and every score is one of ``common.evaluation.metrics``'s
 (``scores_from_confusion``: UF1 = macro F1, UAR = macro recall, accuracy), never re-derived here.
+
+One module although it is longer than 600 lines: its five parts (inputs, scores, the bootstrap, the
+paired comparison, chance level) form one chain over one data type (:class:`Predictions`), each
+using the one before, and the leaderboard and the reports read them together; split, every reader
+would import all five.
 
 - :func:`pooled_score` / :func:`fold_mean_score`: the two aggregations of one set of predictions
   (pooled: one confusion matrix over all folds, the MEGC rule; fold mean: the mean of per-fold scores).

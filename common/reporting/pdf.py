@@ -37,9 +37,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common.evaluation.runner import jsonable, write_json_atomic  # noqa: E402
+from common.evaluation.records import jsonable  # noqa: E402
 from common.experiment import ExperimentResult, ReportContext  # noqa: E402
-from common.files import atomic_write  # noqa: E402
+from common.files import atomic_write, write_json_atomic  # noqa: E402
 from common.reporting import figures, style, tables  # noqa: E402
 from common.reporting import intervals as intervals_module  # noqa: E402
 from common.reporting.document import ReportDocument  # noqa: E402
@@ -540,8 +540,8 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
     comparison = _comparison_with_intervals(summaries_by_name, intervals, synthetic)
     tables.write_csv(paper_dir / "comparison.csv", comparison, tables.COMPARISON_COLUMNS)
     tables.write_csv(paper_dir / "scores.csv", tables.score_rows(summaries_by_name, intervals), tables.SCORE_COLUMNS)
-    write_json_atomic(paper_dir / "architectures.json", {"models": summaries})
-    write_json_atomic(paper_dir / "results.json", {
+    write_json_atomic(paper_dir / "architectures.json", jsonable({"models": summaries}))
+    write_json_atomic(paper_dir / "results.json", jsonable({
         "schema": REPORT_SCHEMA, "paper": paper_id,
         "title": getattr(paper, "title", None), "citation": getattr(paper, "citation", None),
         "profile": context.profile, "seed": context.seed, "corpus": context.corpus,
@@ -552,7 +552,7 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
         "experiments": jsonable(summaries_by_name),
         "outputs": {"report": pdf_path, "comparison": paper_dir / "comparison.csv", "scores": paper_dir / "scores.csv",
                     "architectures": paper_dir / "architectures.json"},
-    })
+    }))
     return pdf_path
 
 

@@ -21,7 +21,7 @@ SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "
 
 def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
     """The paper's reported numbers beside ours: one row per ``Reported`` of every experiment (a row not
-    comparable carries no difference: ``common.evaluation.runner.comparison_rows``)."""
+    comparable carries no difference: ``common.evaluation.comparison.comparison_rows``)."""
     rows = []
     for name, results in results_by_experiment.items():
         for row in results.get("comparison", []):

@@ -97,7 +97,7 @@ def check_weights(config: Le2020Config, n_classes: int) -> None:
     if not config.model.weights:
         return
     from common.backbones import WeightsError
-    from common.evaluation.runner import RunError
+    from common.errors import RunError
     from papers.le2020.model import build_model
 
     try:

@@ -1,6 +1,6 @@
 """The one entry point that runs papers' experiments and writes their reports.
 
-``run_all.py`` is a thin CLI over :func:`run_papers`; the benchmark (``common.benchmark``) runs its
+``run_all.py`` is a thin CLI over :func:`run_papers`; the benchmark (``common.leaderboard``) runs its
 tracks through the same :func:`common.evaluation.runner.run_experiment`. Nothing here imports a
 paper: the caller hands over each paper's module (``PAPER``, ``EXPERIMENTS``) from the registry.
 
@@ -16,7 +16,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from common.errors import RunError
 from common.evaluation import preflight, runner
+from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
+from common.evaluation.environment import environment
+from common.evaluation.profiles import effective_config, resolve_profile
 from common.experiment import Experiment, ExperimentResult, Paper, ReportContext
 
 
@@ -28,7 +32,7 @@ class PaperPlan:
     paper: Paper | None
     experiments: tuple[Experiment, ...]
     # how worker processes find the experiments (--workers, --cluster): a module name or a picklable
-    # registry object (common.evaluation.parallel.ExperimentRef.registry)
+    # registry object (common.orchestration.parallel.ExperimentRef.registry)
     registry: Any = "papers"
 
 
@@ -51,6 +55,7 @@ class RunSettings:
     # (common.evaluation.first_pass); None: as many as ``workers``; 1: each fold computes what it reads
     preprocess_workers: int | None = None
     gpus: tuple[str, ...] | None = None  # dealt round-robin to the workers; None: those in CUDA_VISIBLE_DEVICES
+    loader: Loader = load  # reads a database (common.datasets.load; the tests pass the dummy paper's)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,21 +76,21 @@ class PaperRun:
 
 def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
     """The resolved profile, after checking every ``--set`` against every planned experiment's config
-    and the data root; a ``common.config.ConfigError`` or :class:`runner.RunError` (one line) otherwise."""
+    and the data root; a ``common.config.ConfigError`` or :class:`RunError` (one line) otherwise."""
     from common.config import ConfigError
 
     preflight.check_seeds(settings.seed)
-    profile = runner.resolve_profile(settings.profile, settings.data_root)
+    profile = resolve_profile(settings.profile, settings.data_root)
     for plan in plans:
         for experiment in plan.experiments:
             try:
-                runner.effective_config(experiment, profile, settings.overrides)
+                effective_config(experiment, profile, settings.overrides)
             except ConfigError as exc:
                 raise ConfigError(f"{exc} (experiment {plan.paper_id}/{experiment.name})") from None
     if settings.data_root is not None and not Path(settings.data_root).is_dir():
-        raise runner.RunError(f"--data-root {settings.data_root}: no such folder")
+        raise RunError(f"--data-root {settings.data_root}: no such folder")
     if check_parallel(settings):
-        from common.evaluation import parallel
+        from common.orchestration import parallel
 
         for plan in plans:
             for experiment in plan.experiments:
@@ -95,22 +100,22 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
 
 
 def check_parallel(settings: RunSettings) -> bool:
-    """Whether folds go to worker processes or a cluster; one :class:`runner.RunError` line for a bad choice."""
+    """Whether folds go to worker processes or a cluster; one :class:`RunError` line for a bad choice."""
     if settings.workers < 1:
-        raise runner.RunError(f"--workers {settings.workers}: expected a number of processes >= 1")
+        raise RunError(f"--workers {settings.workers}: expected a number of processes >= 1")
     if settings.cluster is not None and settings.workers > 1:
-        raise runner.RunError("give --workers N (local processes) or --cluster ADDRESS (a Dask cluster), not both")
+        raise RunError("give --workers N (local processes) or --cluster ADDRESS (a Dask cluster), not both")
     return settings.workers > 1 or settings.cluster is not None
 
 
 def fold_runner_maker(settings: RunSettings, out: Path, locks: contextlib.ExitStack,
                       log: Callable[[str], None]) -> Callable[[Any], runner.FoldRunner | None]:
-    """``make(ref) -> fold runner`` for ``--workers``/``--cluster`` (``common.evaluation.parallel``; one
+    """``make(ref) -> fold runner`` for ``--workers``/``--cluster`` (``common.orchestration.parallel``; one
     Dask client or one set of worker processes for the whole run, closed with ``locks``); ``make``
     returns None (sequential, the default) when neither is asked for. ``ref``: a ``parallel.ExperimentRef``."""
     if settings.workers <= 1 and settings.cluster is None:
         return lambda ref: None
-    from common.evaluation import parallel
+    from common.orchestration import parallel
 
     cluster = workers = None
     if settings.cluster is not None:
@@ -126,7 +131,7 @@ def fold_runner_maker(settings: RunSettings, out: Path, locks: contextlib.ExitSt
 def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks: contextlib.ExitStack,
                  log: Callable[[str], None]) -> dict[tuple[str, str], runner.FoldRunner | None]:
     """``{(paper, experiment): fold runner or None}`` (:func:`fold_runner_maker`)."""
-    from common.evaluation.parallel import ExperimentRef
+    from common.orchestration.parallel import ExperimentRef
 
     make = fold_runner_maker(settings, out, locks, log)
     return {(p.paper_id, e.name): make(ExperimentRef(p.paper_id, e.name, registry=p.registry))
@@ -139,7 +144,7 @@ def first_pass_maker(settings: RunSettings, locks: contextlib.ExitStack) -> Call
     or None for one process (the folds then compute their preprocessing, as always)."""
     processes = settings.preprocess_workers if settings.preprocess_workers is not None else settings.workers
     if processes < 1:
-        raise runner.RunError(f"--preprocess-workers {processes}: expected a number of processes >= 1")
+        raise RunError(f"--preprocess-workers {processes}: expected a number of processes >= 1")
     if processes == 1:
         return None
     from common.evaluation.first_pass import FirstPass
@@ -149,7 +154,7 @@ def first_pass_maker(settings: RunSettings, locks: contextlib.ExitStack) -> Call
 
 def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) -> None:
     """Check that ``out`` is a writable folder and lock each of ``folders`` in it
-    (``common.files.folder_lock``) before any work, or one :class:`runner.RunError` line."""
+    (``common.files.folder_lock``) before any work, or one :class:`RunError` line."""
     from common.files import OutputError, folder_lock, prepare_output_folder
 
     try:
@@ -157,15 +162,15 @@ def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) ->
         for folder in folders:
             locks.enter_context(folder_lock(folder, "output folder"))
     except OutputError as exc:
-        raise runner.RunError(str(exc)) from None
+        raise RunError(str(exc)) from None
 
 
 def corpus_root(settings: RunSettings, profile: str, log: Callable[[str], None]) -> tuple[Path, bool]:
     """``(root, synthetic)``: the data root given, or the synthetic corpus (generated on first use)."""
     if settings.data_root is not None:
-        return Path(settings.data_root), runner.is_synthetic(settings.data_root)
+        return Path(settings.data_root), is_synthetic(settings.data_root)
     log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); it is generated on first use")
-    return runner.default_data_root(profile), True
+    return default_data_root(profile), True
 
 
 def corpus_summary(results: Mapping[str, ExperimentResult], root: Path, synthetic: bool) -> dict[str, Any]:
@@ -182,10 +187,10 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
 
     Before any work: the seed and every ``--set`` are checked against every experiment, ``--out`` is
     checked and each experiment's folder locked, every database the plan needs is loaded once (one
-    :class:`runner.RunError` listing all that are missing), and each experiment's fold count and
+    :class:`RunError` listing all that are missing), and each experiment's fold count and
     models are checked on its selection (``common.evaluation.preflight``); with ``--cluster`` the
     scheduler is reached. ``settings.workers``/``cluster`` compute the folds elsewhere
-    (``common.evaluation.parallel``), with the same results. Raises ``ConfigError``/``RunError``
+    (``common.orchestration.parallel``), with the same results. Raises ``ConfigError``/``RunError``
     (one line each); Ctrl-C leaves the finished folds on disk.
     """
     from common.paths import reports_root
@@ -196,11 +201,11 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
     with contextlib.ExitStack() as locks:
         lock_outputs([runner.experiment_dir(p.paper_id, e.name, out) for p in plans for e in p.experiments], out, locks)
         root, synthetic = corpus_root(settings, profile, log)
-        loaded = runner.load_all([e for p in plans for e in p.experiments], root)
+        loaded = load_all([e for p in plans for e in p.experiments], root, settings.loader)
         built: set = set()  # fold counts and models, every experiment, before the first fold trains
         for plan in plans:
             for experiment in plan.experiments:
-                preflight.check_experiment(plan.paper_id, experiment, runner.load_datasets(experiment, root, loaded),
+                preflight.check_experiment(plan.paper_id, experiment, load_datasets(experiment, root, loaded),
                                            profile, settings.seed, settings.overrides, built)
         runners = fold_runners(plans, settings, out, locks, log)
         prepare = first_pass_maker(settings, locks)
@@ -212,18 +217,18 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
                 results[experiment.name] = runner.run_experiment(
                     plan.paper_id, experiment, data_root=root, profile=profile, seed=settings.seed,
                     overrides=settings.overrides, out_dir=out, log=log,
-                    loaded=runner.load_datasets(experiment, root, loaded), fresh=settings.fresh,
+                    loaded=load_datasets(experiment, root, loaded), fresh=settings.fresh,
                     faces_policy=settings.faces_policy, fold_runner=runners[plan.paper_id, experiment.name],
                     prepare_clips=prepare)
             context = ReportContext(paper_id=plan.paper_id, paper=plan.paper, profile=profile, seed=settings.seed,
                                     corpus=corpus_summary(results, root, synthetic),
                                     allow_faces=bool(settings.allow_faces or synthetic),
-                                    seconds=time.perf_counter() - started, environment=runner.environment(),
+                                    seconds=time.perf_counter() - started, environment=environment(),
                                     command=settings.command, results=results)
             try:
                 pdf = write_report(plan.paper_id, results, out, context, log=log)
             except OSError as exc:
-                raise runner.RunError(f"cannot write the report under {out / plan.paper_id}: "
+                raise RunError(f"cannot write the report under {out / plan.paper_id}: "
                                       f"{exc.strerror or exc}") from None
             runs.append(PaperRun(plan.paper_id, results, pdf, context))
     log("")

@@ -12,14 +12,14 @@ rerun reuses every finished fold, per method x seed x fold. Seeds are ``settings
 
 Every method must see the same folds in the same order with the same test samples (paired
 comparisons): checked on the folds before anything trains, and again on the stored predictions
-after; a method whose folds differ is refused (:class:`common.evaluation.runner.RunError`).
+after; a method whose folds differ is refused (:class:`common.errors.RunError`).
 
 Outputs under ``<out>/benchmark/<track>/``: ``results.json`` (schema ``mersuite.benchmark/1``: the
 methods with their profile, config and the settings that differ from the paper profile, per-seed
-runner summaries, the statistics of :func:`common.benchmark.summary.analyse`, the cost of each
+runner summaries, the statistics of :func:`common.leaderboard.summary.analyse`, the cost of each
 method, the references, environment and command), ``leaderboard.csv``, ``predictions.csv`` (every
 method x seed x test sample, with ``method``, ``paper``, ``model``, ``seed`` columns) and ``report.pdf``
-(:mod:`common.benchmark.report`).
+(:mod:`common.leaderboard.report`).
 """
 from __future__ import annotations
 
@@ -31,17 +31,21 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from common.benchmark import summary as summary_module
-from common.benchmark.references import Reference, for_track
 from common.config import ConfigError, to_dict
+from common.errors import RunError
 from common.evaluation import runner
-from common.evaluation.parallel import ExperimentRef, check_ref
+from common.evaluation.corpus import load_all, load_datasets
+from common.evaluation.environment import environment as run_environment
 from common.evaluation.preflight import check_models, check_seeds, split
-from common.evaluation.run import RunSettings, check_parallel, corpus_root, fold_runner_maker, lock_outputs
-from common.evaluation.runner import RunError, jsonable, write_json_atomic
+from common.evaluation.profiles import effective_config, resolve_profile
+from common.evaluation.records import jsonable
 from common.evaluation.splits import safe_name
 from common.experiment import Experiment, ExperimentResult, Track
-from common.files import atomic_write
+from common.files import atomic_write, write_json_atomic
+from common.leaderboard import summary as summary_module
+from common.leaderboard.references import Reference, for_track
+from common.orchestration.paper_runs import RunSettings, check_parallel, corpus_root, fold_runner_maker, lock_outputs
+from common.orchestration.parallel import ExperimentRef, check_ref
 
 BENCHMARK_SCHEMA = "mersuite.benchmark/1"
 
@@ -226,7 +230,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     statistics, ``results.json``, ``leaderboard.csv``, ``predictions.csv`` and ``report.pdf``.
 
     ``settings.workers``/``settings.cluster`` compute the folds in worker processes or on a Dask
-    cluster (``common.evaluation.parallel``), which find each method through ``registry`` (a module
+    cluster (``common.orchestration.parallel``), which find each method through ``registry`` (a module
     name or a picklable registry) as ``benchmark_experiment(track, model)``.
 
     Before any training: every method's ``--set`` overrides are checked against its config, the
@@ -243,14 +247,14 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     check_seeds(settings.seed, seeds)
     methods = as_methods(methods)
     seed_list = tuple(range(settings.seed, settings.seed + seeds))
-    profile = runner.resolve_profile(settings.profile, settings.data_root)
+    profile = resolve_profile(settings.profile, settings.data_root)
     experiments: dict[str, Experiment] = {}
     configs: dict[str, Any] = {}
     for method in methods:
         experiment = method.module.benchmark_experiment(track, method.model)
         experiments[method.name] = _limit_folds(experiment, max_folds)
         try:
-            configs[method.name] = runner.effective_config(experiment, profile, settings.overrides)
+            configs[method.name] = effective_config(experiment, profile, settings.overrides)
         except ConfigError as exc:
             raise ConfigError(f"{exc} (method {method.name} on track {track.name})") from None
     if settings.data_root is not None and not Path(settings.data_root).is_dir():
@@ -266,12 +270,12 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         lock_outputs([bench_dir, *folders.values()], out, locks)
         make_fold_runner = fold_runner_maker(settings, out, locks, log)
         root, synthetic = corpus_root(settings, profile, log)
-        loaded = runner.load_all(list(experiments.values()), root)
+        loaded = load_all(list(experiments.values()), root, settings.loader)
         for seed in seed_list:  # the shared folds, before anything trains
             signatures = {}
             for method in methods:
                 experiment, config = experiments[method.name], configs[method.name]
-                selection = experiment.select(runner.load_datasets(experiment, root, loaded), config)
+                selection = experiment.select(load_datasets(experiment, root, loaded), config)
                 folds = split(method.paper_id, experiment, config, selection, seed)
                 if seed == seed_list[0] and folds:  # each method's models built once on its config
                     check_models(method.paper_id, experiment, config, selection, folds[0], profile, settings.overrides)
@@ -290,7 +294,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                 this_seed[method.name] = runner.run_experiment(
                     method.paper_id, experiment, data_root=root, profile=profile, seed=seed,
                     overrides=settings.overrides, out_dir=out, log=log,
-                    loaded=runner.load_datasets(experiment, root, loaded), fresh=settings.fresh,
+                    loaded=load_datasets(experiment, root, loaded), fresh=settings.fresh,
                     faces_policy=settings.faces_policy, folder=folders[(method.name, seed)],
                     fold_runner=make_fold_runner(ExperimentRef(method.paper_id, track=track.name, model=method.model,
                                                                registry=registry)))
@@ -305,7 +309,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         outputs = {"dir": bench_dir, "results": bench_dir / "results.json",
                    "leaderboard": bench_dir / "leaderboard.csv", "predictions": bench_dir / "predictions.csv",
                    "report": bench_dir / "report.pdf"}
-        environment = runner.environment()
+        environment = run_environment()
         summary = jsonable({
             "schema": BENCHMARK_SCHEMA, "track": _track_dict(track), "profile": profile, "seeds": list(seed_list),
             "max_folds": max_folds, "n_folds": n_folds,
@@ -319,13 +323,13 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             "finished": datetime.datetime.now().isoformat(timespec="seconds"), "outputs": outputs,
         })
         try:
-            write_json_atomic(outputs["results"], summary)
+            write_json_atomic(outputs["results"], jsonable(summary))
             summary_module.write_leaderboard_csv(outputs["leaderboard"], summary)
             write_combined_predictions(outputs["predictions"], method_runs)
         except OSError as exc:
             raise RunError(f"cannot write the benchmark outputs under {bench_dir}: {exc.strerror or exc}") from None
         bench = BenchmarkResult(track=track, methods=method_runs, summary=summary, outputs=outputs)
-        from common.benchmark.report import write_report
+        from common.leaderboard.report import write_report
 
         try:
             write_report(bench, outputs["report"])

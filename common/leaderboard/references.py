@@ -4,7 +4,7 @@
 ``common`` imports no paper: a paper that transcribed such numbers exposes them as a module
 attribute ``BENCHMARK_REFERENCES`` (a tuple of :class:`Reference`), built from its own
 ``reported.py`` with :func:`references_from_table`; ``run_all.py`` collects them from the registry
-and hands them to :func:`common.benchmark.run.run_benchmark`. For Aouayeb et al.'s Table 2::
+and hands them to :func:`common.orchestration.leaderboard_runs.run_benchmark`. For Aouayeb et al.'s Table 2::
 
     BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019",
                                                  source="Aouayeb et al. 2019, Table 2",

@@ -30,8 +30,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from common.benchmark.references import PUBLISHED  # noqa: E402
-from common.benchmark.summary import score_text  # noqa: E402
+from common.leaderboard.references import PUBLISHED  # noqa: E402
+from common.leaderboard.summary import score_text  # noqa: E402
 from common.files import atomic_write  # noqa: E402
 from common.reporting import figures, style  # noqa: E402
 from common.reporting.document import ReportDocument  # noqa: E402

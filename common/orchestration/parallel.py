@@ -52,10 +52,13 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from common.errors import RunError
 from common.evaluation import runner
-from common.evaluation.runner import FoldJob, RunError
+from common.evaluation.profiles import config_hash
+from common.evaluation.records import jsonable, load_fold_record
+from common.evaluation.runner import FoldJob
 from common.experiment import Experiment
-from common.files import write_text_atomic
+from common.files import write_json_atomic, write_text_atomic
 
 WORKER_OUTPUT = "worker-output.log"  # the worker processes' stdout and stderr, beside folds/
 
@@ -65,7 +68,7 @@ class ExperimentRef:
     """A picklable name of an experiment, which a worker resolves through the paper registry.
 
     Either ``experiment`` (a name in ``module.EXPERIMENTS``) or ``track`` and ``model`` (the
-    benchmark: ``module.benchmark_experiment(common.benchmark.tracks.get_track(track), model)``;
+    benchmark: ``module.benchmark_experiment(common.leaderboard.tracks.get_track(track), model)``;
     ``model=None`` is the paper's default model).
     ``registry``: an importable module name (``"papers"``), ``"module:attribute"``, or a picklable
     object with ``get_paper(paper_id)`` (the tests' ``dummy_paper.REGISTRY``).
@@ -120,7 +123,7 @@ def resolve(ref: ExperimentRef) -> Experiment:
     """The experiment ``ref`` names, found through the registry (``LookupError`` when there is none)."""
     module = _registry(ref).get_paper(ref.paper_id)
     if ref.track is not None:
-        from common.benchmark.tracks import get_track
+        from common.leaderboard.tracks import get_track
 
         build = getattr(module, "benchmark_experiment", None)
         if build is None:
@@ -151,7 +154,7 @@ def check_ref(ref: ExperimentRef, experiment: Experiment) -> None:
     differences = [what for what, same in (
         ("name", resolved.name == experiment.name),
         ("run_fold", _callable_name(resolved.run_fold) == _callable_name(experiment.run_fold)),
-        ("config", runner.config_hash(resolved.config) == runner.config_hash(experiment.config))) if not same]
+        ("config", config_hash(resolved.config) == config_hash(experiment.config))) if not same]
     if differences:
         raise RunError(f"{ref}: the registry's experiment differs from the one to run ({', '.join(differences)}); "
                        f"run it without --workers/--cluster")
@@ -177,9 +180,9 @@ def run_one_fold(task: FoldTask) -> WorkerReport:
 
 def _store(job: FoldJob, record: dict) -> dict:
     """Write ``record`` to the fold's file unless the worker already wrote exactly it there."""
-    if runner.load_fold_record(job.path)[0] != record:
+    if load_fold_record(job.path)[0] != record:
         try:
-            runner.write_json_atomic(job.path, record)
+            write_json_atomic(job.path, jsonable(record))
         except OSError as exc:
             raise RunError(f"cannot write {job.path}: {exc.strerror or exc}") from None
     return record

@@ -1,1 +1,0 @@
-"""The benchmark: every paper's method on shared protocols (tracks), with uncertainty."""

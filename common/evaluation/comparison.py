@@ -1,0 +1,33 @@
+"""Our numbers beside the papers': one row per ``Reported`` value (results.json ``comparison``)."""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+
+def _fold_extra_metric(records: list[dict], reported: Any) -> float | None:
+    """A metric a single-fold experiment's ``run_fold`` computed under its own aggregation name:
+    ``extra["aggregations"][aggregation][scope][metric]`` (e.g. Reddy's whole-set accuracy, which is
+    not a score of the fold's test predictions). None unless exactly one fold is ok."""
+    ok = [r for r in records if r.get("status") == "ok"]
+    if len(ok) != 1:
+        return None
+    value = (ok[0].get("extra", {}).get("aggregations", {}).get(reported.aggregation, {})
+             .get(reported.scope, {}).get(reported.metric))
+    return None if value is None else float(value)
+
+
+def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: list[dict]) -> list[dict]:
+    """One row per ``Reported``: the paper's number, ours and ours - paper. A number marked not
+    comparable (``Reported.comparable=False``) gets no difference, so no summary of differences counts it."""
+    rows = []
+    for reported in reported_values:
+        ours = aggregated.get(reported.aggregation, {}).get(reported.scope, {}).get(reported.metric)
+        if ours is None and reported.aggregation not in ("pooled", "fold_mean"):
+            ours = _fold_extra_metric(records, reported)
+        ours = None if ours is None or not math.isfinite(ours) else float(ours)
+        rows.append({"metric": reported.metric, "scope": reported.scope, "aggregation": reported.aggregation,
+                     "reported": reported.value, "ours": ours,
+                     "difference": None if ours is None or not reported.comparable else ours - reported.value,
+                     "source": reported.source, "note": reported.note, "comparable": bool(reported.comparable)})
+    return rows

@@ -1,0 +1,96 @@
+"""The corpus a run reads: where it is, whether it is synthetic, and its databases loaded once.
+
+A run names its data root (``--data-root``) or takes the synthetic corpus in the cache; every database
+the planned experiments name is loaded once per loader options (:func:`load_all`) before any work, so
+a missing or refused database is one line naming all of them. ``loader`` is how a database is read:
+``common.datasets.load`` unless a caller passes another (the tests pass the dummy paper's).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Mapping
+
+from common.datasets import load
+from common.datasets.tables import DatabaseNotFound
+from common.errors import RunError
+from common.experiment import Experiment
+from common.paths import cache_root
+
+# ``loader(name, root, **options) -> [Sample]``: reads one database (``common.datasets.load``)
+Loader = Callable[..., list]
+
+# The synthetic writer (common.datasets.synthetic) leaves this manifest at the corpus root; a
+# root without it is treated as licensed (real) data, whose faces reports do not show.
+SYNTHETIC_MANIFEST = "corpus.json"
+
+
+def default_data_root(profile: str) -> Path:
+    """The synthetic corpus in the cache (``smoke`` size for the smoke profile), generated once."""
+    from common.datasets.synthetic import default_corpus
+
+    return Path(default_corpus("smoke" if profile == "smoke" else "default"))
+
+
+def is_synthetic(root: str | Path) -> bool:
+    """True for a synthetic corpus: one in the cache, or a root holding the writer's ``corpus.json``."""
+    root = Path(root).resolve()
+    synthetic_cache = (cache_root() / "synthetic").resolve()
+    if root == synthetic_cache or synthetic_cache in root.parents:
+        return True
+    try:
+        manifest = json.loads((root / SYNTHETIC_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and {"size", "seed", "mirror"} <= set(manifest)
+
+
+def loader_key(experiment: Experiment, name: str) -> tuple[str, str]:
+    """The key of database ``name`` loaded with ``experiment``'s loader options (for :func:`load_all`)."""
+    return name, json.dumps(dict(experiment.loader_options.get(name, {})), sort_keys=True, default=str)
+
+
+def load_all(experiments: list[Experiment], root: Path, loader: Loader = load) -> dict[tuple[str, str], list]:
+    """Every database the experiments name, each loaded once per loader options (:func:`loader_key`),
+    or one :class:`RunError` listing every one that is missing, empty or refused (a clip under two
+    labels, an unreadable root...), each with its cause, before any work."""
+    loaded: dict[tuple[str, str], list] = {}
+    missing: dict[str, str] = {}
+    unusable: dict[str, str] = {}
+    for experiment in experiments:
+        for name in experiment.datasets:
+            key = loader_key(experiment, name)
+            if key in loaded or name in missing or name in unusable:
+                continue
+            try:
+                samples = loader(name, root, **dict(experiment.loader_options.get(name, {})))
+            except DatabaseNotFound as exc:
+                missing[name] = " ".join(str(exc).split())
+                continue
+            except Exception as exc:  # DatasetError (refused data), OSError...: one line each, joined below
+                unusable[name] = " ".join(str(exc).split())
+                continue
+            if not samples:
+                missing[name] = "no sample found"
+                continue
+            loaded[key] = list(samples)
+    problems = []
+    if missing:
+        problems.append(f"missing database(s) under {root}: " + "; ".join(f"{n} ({why})" for n, why in missing.items()))
+    if unusable:
+        problems.append(f"database(s) under {root} refused: " + "; ".join(f"{n}: {why}" for n, why in unusable.items()))
+    if problems:
+        raise RunError(" | ".join(problems))
+    return loaded
+
+
+def load_datasets(experiment: Experiment, root: Path, loaded: Mapping[tuple[str, str], list] | None = None,
+                  loader: Loader = load) -> dict[str, list]:
+    """``{name: samples}`` of every database the experiment names, taken from ``loaded``
+    (:func:`load_all`'s result) or loaded now; one :class:`RunError` naming what is missing."""
+    if loaded is None:
+        try:
+            loaded = load_all([experiment], root, loader)
+        except RunError as exc:
+            raise RunError(f"experiment {experiment.name!r} needs database(s) it cannot load: {exc}") from None
+    return {name: loaded[loader_key(experiment, name)] for name in experiment.datasets}

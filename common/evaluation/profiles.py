@@ -1,0 +1,43 @@
+"""The effective config of a run: the profile (``paper``, ``quick``, ``smoke``), then ``--set``.
+
+Profiles are named, typed dotted overrides in each paper's ``config.py`` (docs/house.md, Configuration);
+:func:`config_hash` names the effective config in fold fingerprints and results.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from common.config import apply_overrides, to_dict, validate
+from common.errors import RunError
+from common.evaluation.corpus import is_synthetic
+from common.experiment import PROFILES, Experiment
+
+
+def resolve_profile(profile: str | None, data_root: str | Path | None) -> str:
+    """The profile to use: the one given, else ``paper`` on real data and ``quick`` on a synthetic corpus
+    (the default one when ``data_root`` is None, or a root holding the synthetic writer's manifest)."""
+    if profile is None:
+        return "quick" if data_root is None or is_synthetic(data_root) else "paper"
+    if profile not in PROFILES:
+        raise RunError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    return profile
+
+
+def effective_config(experiment: Experiment, profile: str, overrides: Mapping[str, Any] | None = None) -> Any:
+    """The experiment's config after its profile's dotted overrides, then ``--set`` overrides.
+
+    Raises ``common.config.ConfigError`` for a name or value that does not fit, and for any
+    numeric field out of its declared range (``common.config.validate``: e.g. 0 epochs).
+    """
+    config = experiment.config
+    if profile != "paper":
+        config = apply_overrides(config, dict(experiment.profiles.get(profile, {})))
+    return validate(apply_overrides(config, dict(overrides or {})))
+
+
+def config_hash(config: Any) -> str:
+    text = json.dumps(to_dict(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,142 @@
+"""Selection checks: what a run drops or flags between the paper's selection and the folds.
+
+The loaders' drops, clips shorter than ``Experiment.min_frames``, broken or duplicated frame files, and
+each clip's face check (``--faces-policy``); every drop and flag, with its reason and stage, goes to
+results.json (``selection``, ``face_quality``; schema in ``common.evaluation.records``) and the report.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from common.errors import RunError
+from common.evaluation.fold import class_counts
+from common.experiment import Experiment, Selection
+
+FACES_POLICIES = ("exclude", "keep", "refuse")  # what a run does with a clip without a face
+SHOWN = 8  # problems listed per kind in log lines and refusals
+
+
+def loader_drops(experiment: Experiment, root: Path) -> list:
+    """The ``Dropped`` records of the loads of the experiment's databases (``common.datasets.dropped``)."""
+    from common.datasets import dropped
+
+    found, seen = [], set()
+    for name in experiment.datasets:
+        for d in dropped(name, root, **dict(experiment.loader_options.get(name, {}))):
+            if (d.key, d.reason) not in seen:
+                seen.add((d.key, d.reason))
+                found.append(d)
+    return found
+
+
+def _frame_gaps(sample) -> str:
+    """Why the clip's frame numbers are not contiguous, or ``""``."""
+    missing = int(sample.meta.get("missing_frames", 0) or 0)
+    if missing <= 0:
+        return ""
+    numbers = sample.frame_numbers
+    holes = [f"{a + 1}-{b - 1}" if b - a > 2 else str(a + 1) for a, b in zip(numbers, numbers[1:]) if b - a > 1]
+    where = f" (number(s) {', '.join(holes[:SHOWN])})" if holes else " (at the ends of onset..offset)"
+    return f"{missing} frame(s) missing from the clip's frame numbers{where}; the clip is used with the frames present"
+
+
+def screen_selection(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
+                     faces_policy: str = "exclude", log: Callable[[str], None] = print,
+                     tag: str = "") -> tuple[Selection, dict, dict]:
+    """The selection a run trains on, and what was dropped or flagged on the way.
+
+    In order: the loaders' drops (clips listed but missing, duplicate csv rows merged) and the
+    paper's own (``selection.dropped``) are recorded; clips with fewer frames than
+    ``experiment.min_frames`` are dropped; every frame file of the remaining clips must be
+    a valid image of one size per clip and no clip's frames the copy of another's
+    (``common.datasets.invariants.screen_frames``: a ``RunError`` naming the file or clips);
+    each clip gets a face-quality verdict (``common.preprocessing.face_quality``, cached) and a
+    ``no_face`` clip is dropped (``exclude``), kept and flagged (``keep``), or refused
+    (``refuse``); ``fallback``/``face_lost`` clips and frame-number gaps are flagged, kept.
+
+    Returns ``(selection, selection_record, face_quality_record)``; the records go to
+    ``results.json`` under ``"selection"`` and ``"face_quality"`` (schema in the module docstring).
+    """
+    from common.datasets.invariants import screen_frames
+    from common.datasets.sample import Dropped
+    from common.preprocessing import face_quality as fq
+    from common.preprocessing.io import FrameReadError
+
+    if faces_policy not in FACES_POLICIES:
+        raise RunError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
+    dropped = loader_drops(experiment, root) + list(selection.dropped)
+    flagged: list[dict] = []
+    keep: list[int] = []
+    min_frames = int(getattr(experiment, "min_frames", 2))
+    for i, sample in enumerate(selection.samples):
+        if len(sample.frames) < min_frames:
+            dropped.append(Dropped(sample.key, f"{len(sample.frames)} frame(s); {paper_id}/{experiment.name} needs "
+                                   f"at least {min_frames} (Experiment.min_frames)", "frames"))
+        else:
+            keep.append(i)
+    # What a valid sample is (common.datasets.invariants): frame files and content identity.
+    frames_screen = screen_frames([selection.samples[i] for i in keep], [int(selection.labels[i]) for i in keep])
+    if frames_screen.refused:
+        raise RunError(frames_screen.refusal())
+    dropped += [v.dropped() for v in frames_screen.dropped]
+    keep = [keep[j] for j in frames_screen.kept]
+    verdicts: dict[str, str] = {}
+    face_flagged: list[dict] = []
+    counts = dict.fromkeys(fq.VERDICTS, 0)
+    kept: list[int] = []
+    for i in keep:
+        sample = selection.samples[i]
+        if not sample.frames:  # in-memory samples of tests (min_frames=0): nothing to look at
+            verdicts[sample.key] = "unchecked"
+            counts["unchecked"] = counts.get("unchecked", 0) + 1
+            kept.append(i)
+            continue
+        try:
+            quality = fq.sample_face_quality(sample)
+        except FrameReadError as exc:
+            raise RunError(f"{exc} (clip {sample.key})") from None
+        verdicts[sample.key] = quality.verdict
+        counts[quality.verdict] += 1
+        if quality.verdict != "ok":
+            entry = {"key": sample.key, **quality.as_dict(), "frames": [str(sample.frames[p]) for p in quality.positions]}
+            face_flagged.append(entry)
+        if quality.verdict == "no_face":
+            if faces_policy == "refuse":
+                raise RunError(f"{sample.frames[0].parent}: clip {sample.key} has no face ({quality.reason}); "
+                               f"refused under --faces-policy refuse (exclude drops such clips, keep trains on them)")
+            if faces_policy == "exclude":
+                dropped.append(Dropped(sample.key, f"face check no_face: {quality.reason} (--faces-policy exclude)", "faces"))
+                continue
+        kept.append(i)
+    for i in kept:
+        gap = _frame_gaps(selection.samples[i])
+        if gap:
+            flagged.append({"key": selection.samples[i].key, "reason": gap, "stage": "frames"})
+    flagged += [{"key": f["key"], "reason": f"face check {f['verdict']}: {f['reason']}", "stage": "faces"}
+                for f in face_flagged if not (f["verdict"] == "no_face" and faces_policy == "exclude")]
+    index = np.asarray(kept, dtype=int)
+    screened = Selection(samples=tuple(selection.samples[i] for i in kept),
+                         labels=np.asarray(selection.labels, dtype=int)[index] if len(index) else
+                         np.zeros(0, dtype=int), class_names=selection.class_names, dropped=tuple(dropped))
+    by_stage: dict[str, int] = {}
+    for d in dropped:
+        by_stage[d.stage] = by_stage.get(d.stage, 0) + 1
+    record = {"selected": len(selection), "kept": len(screened), "min_frames": min_frames,
+              "by_class": {"selected": class_counts(selection), "kept": class_counts(screened)},
+              "dropped_by_stage": by_stage, "dropped": [d.as_dict() for d in dropped], "flagged": flagged}
+    faces = {"policy": faces_policy, "sampled_frames": fq.SAMPLED_FRAMES, "params": fq.params(),
+             "counts": counts, "flagged": face_flagged, "verdicts": verdicts}
+    if dropped or flagged:
+        stages = ", ".join(f"{n} by {stage}" for stage, n in by_stage.items())
+        log(f"{tag} checks: {len(selection)} selected, {len(screened)} kept; {len(dropped)} dropped"
+            + (f" ({stages})" if stages else "") + f", {len(flagged)} flagged (listed in results.json and the report)")
+        for d in dropped[:SHOWN]:
+            log(f"{tag}   dropped {d.key}: {d.reason}")
+        for f in flagged[:SHOWN]:
+            log(f"{tag}   flagged {f['key']}: {f['reason']}")
+        if len(dropped) + len(flagged) > 2 * SHOWN:
+            log(f"{tag}   ...")
+    return screened, record, faces
