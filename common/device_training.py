@@ -10,13 +10,14 @@ it reaches into Keras internals, which that test pins. Off in every profile.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import keras
 import numpy as np
 
-if TYPE_CHECKING:  # common.training imports this module inside fit(): no cycle at import time
-    from common.training import TrainConfig
+# ``cfg`` below is a ``common.training.TrainConfig``; named only in annotations (strings under
+# ``from __future__ import annotations``), so this module imports nothing of common.training, which
+# imports it inside ``fit``.
 
 
 def device_data_refusal(cfg: TrainConfig, validation_data: Any = None, class_weight: Any = None) -> str | None:

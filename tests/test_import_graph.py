@@ -20,7 +20,7 @@ LAYERS = (
     ("leaderboard", ("common.leaderboard",)),
     ("reporting", ("common.reporting",)),
     ("evaluation", ("common.evaluation",)),
-    ("models and training", ("common.training", "common.backbones", "common.flops")),
+    ("models and training", ("common.training", "common.device_training", "common.backbones", "common.flops")),
     ("the contract", ("common.experiment",)),
     ("data", ("common.datasets",)),
     ("preprocessing", ("common.preprocessing",)),
