@@ -33,7 +33,7 @@ def test_architectures_json_lists_the_three_models():
 def test_label_regrouping_follows_section_iv_a1():
     from common.datasets.sample import Sample
     from papers.le2020.config import Le2020Config, ProtocolConfig
-    from papers.le2020.protocol import FOUR_CLASSES, select
+    from papers.le2020.protocol import CLASSES, select
 
     def make_selection(data, datasets):
         protocol = (ProtocolConfig(kind="cross", train_dataset=datasets[0], test_dataset=datasets[1])
@@ -48,8 +48,8 @@ def test_label_regrouping_follows_section_iv_a1():
     samm = [sample("samm", e, i) for i, e in enumerate(["happiness", "anger", "disgust", "sadness", "fear",
                                                         "surprise", "contempt", "other"])]
     selection = make_selection({"casme2": casme, "samm": samm}, ("casme2", "samm"))
-    names = [FOUR_CLASSES[k] for k in selection.labels]
-    assert selection.class_names == FOUR_CLASSES
+    names = [CLASSES[k] for k in selection.labels]
+    assert selection.class_names == CLASSES
     # CASME II: fear and sadness dropped; disgust + repression -> negative.
     assert names[:5] == ["positive", "negative", "negative", "surprise", "others"]
     # SAMM: anger, disgust, sadness, fear -> negative; contempt -> others.

@@ -69,7 +69,7 @@ def test_he_normal_is_the_models_initialiser_dense_layers_included():
 def test_selection_maps_table_1_classes(smoke_corpus):
     from common.datasets import load
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import CLASS_NAMES, select
+    from papers.talluri2022.protocol import CLASSES, select
 
     data = {name: load(name, smoke_corpus) for name in ("casme2", "smic", "samm")}
     selection = select(data, default_config("model_a", ("smic",), ("samm",)))
@@ -77,7 +77,7 @@ def test_selection_maps_table_1_classes(smoke_corpus):
     expected = {("smic", "positive"): "happy", ("smic", "negative"): "disgust", ("smic", "surprise"): "surprise",
                 ("samm", "happiness"): "happy", ("samm", "disgust"): "disgust", ("samm", "surprise"): "surprise"}
     for sample, label in zip(selection.samples, selection.labels):
-        assert expected[(sample.dataset, sample.emotion)] == CLASS_NAMES[label]
+        assert expected[(sample.dataset, sample.emotion)] == CLASSES[label]
     n_samm = sum(s.emotion in ("happiness", "disgust", "surprise") for s in data["samm"])
     assert int(np.sum(selection.datasets == "samm")) == n_samm  # SAMM anger/contempt/other dropped
 
@@ -85,7 +85,7 @@ def test_selection_maps_table_1_classes(smoke_corpus):
 def test_apex_window_is_centred_and_initial_window_starts_at_zero():
     from common.datasets.sample import Sample
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import window_indices
+    from papers.talluri2022.preprocessing import window_indices
 
     frames = tuple(Path(f"img{n}.jpg") for n in range(101, 141))  # 40 frames, numbers 101..140
     sample = Sample("casme2", "sub01", "EP01", "happiness", 101, 130, 140, 200.0, frames)
@@ -100,7 +100,7 @@ def test_interpolated_edges_and_unannotated_apex():
     from common.config import apply_overrides
     from common.datasets.sample import Sample
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import window_notes, window_positions
+    from papers.talluri2022.preprocessing import window_notes, window_positions
 
     config = default_config("model_a", ("casme2",), ("casme2",))
     frames = tuple(Path(f"img{n}.jpg") for n in range(1, 31))  # 30 frames, apex at position 6
@@ -127,7 +127,7 @@ def test_similarity_alignment_removes_head_roll(smoke_corpus, tmp_path):
     from common.datasets import load
     from common.datasets.sample import Sample
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import _face_sequence
+    from papers.talluri2022.preprocessing import _face_sequence
 
     sample = load("casme2", smoke_corpus)[0]
     rotated = []
@@ -210,7 +210,7 @@ def test_motion_input_option_uses_training_statistics_and_is_off_in_the_paper_pr
     from common.evaluation.runner import effective_config
     from papers.talluri2022 import EXPERIMENTS
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import motion_inputs
+    from papers.talluri2022.preprocessing import motion_inputs
 
     paper = default_config("model_a", ("casme2",), ("casme2",))
     config = apply_overrides(paper, {"data.motion_input": "minus_clip_mean"})
@@ -324,7 +324,8 @@ def test_estimate_hooks_build_every_model_at_the_papers_input_size(smoke_corpus,
     from common.datasets import load
     from common.evaluation.runner import effective_config
     from papers.talluri2022 import EXPERIMENTS
-    from papers.talluri2022.protocol import clip_input, tuning_grid
+    from papers.talluri2022.preprocessing import clip_input
+    from papers.talluri2022.protocol import tuning_grid
 
     data = {"casme2": load("casme2", smoke_corpus)}
     by_name = {e.name: e for e in EXPERIMENTS}
@@ -361,10 +362,10 @@ def test_report_pages_draw_from_the_result_in_memory(tmp_path):
     from common.datasets.sample import Sample
     from common.experiment import ExperimentResult, ReportContext, Selection
     from papers.talluri2022 import EXPERIMENTS
-    from papers.talluri2022.protocol import CLASS_NAMES
+    from papers.talluri2022.protocol import CLASSES
 
     samples = tuple(Sample(db, "s1", f"c{i}", "x", 1, 2, 3, 100.0, ()) for i, db in enumerate(["casme2"] * 4 + ["samm"] * 2))
-    selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0, 1, 2]), class_names=CLASS_NAMES)
+    selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0, 1, 2]), class_names=CLASSES)
     records = ({"fold": "fold01", "status": "ok", "y_true": [0, 1], "y_pred": [0, 2],
                 "history": {"val_accuracy": [0.5, 1.0]}, "extra": {"windows": {"window_past_clip": [1, 0]},
                 "chosen": {"filters": 16, "dense_units": 64, "dropout": 0.5, "learning_rate": 0.01,
