@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from run_cli import architectures_json
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -150,14 +149,6 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     assert outcome.probabilities.shape == (3, 3) and outcome.y_pred.shape == (3,)
     assert outcome.parameters == {**{f"region_cnn_{r}": 106_852 for r in range(6)}, "lstm_stage": 452_419}
     assert {"stage1_r0_loss", "stage1_r5_loss", "stage2_loss"} <= set(outcome.history)
-
-
-def test_architectures_cli_lists_the_seven_networks():
-    models = architectures_json("aouayeb2019")
-    assert sorted(models) == sorted([f"region_cnn_{r}" for r in range(6)] + ["lstm_stage"])
-    assert sum(m["trainable_params"] for m in models.values()) == 1_093_531
-    first = {layer["name"]: layer["output_shape"] for layer in models["region_cnn_5"]["layers"]}
-    assert first["region_image"][1:] == [60, 160, 4]
 
 
 def test_smoke_run_writes_report(smoke_corpus, tmp_path):

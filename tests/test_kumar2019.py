@@ -14,20 +14,15 @@ from papers.kumar2019 import preprocessing, protocol, reported
 from papers.kumar2019.config import Kumar2019Config, MagnificationConfig, TextureConfig
 
 
-def test_architectures_json_lists_resnet34_eai_with_its_parameter_count(capfd):
-    import run_all
+def test_resnet34_eai_is_the_resnet34_backbone_and_a_3_way_head():
+    """ResNet-34 backbone (He et al. Table 1, torchvision resnet34 without fc) + Dense(512 -> 3) at 224 px; the
+    total is ``PAPER.parameter_counts``' (checked by tests/test_registry.py)."""
     from papers.kumar2019 import PAPER
     from papers.kumar2019.model import BACKBONE_NAME, RESNET34_BACKBONE_PARAMS
 
-    assert run_all.main(["--paper", "kumar2019", "--architectures", "--json"]) == 0
-    payload = json.loads(capfd.readouterr().out)
-    model = payload["models"]["resnet34_eai"]
-    # ResNet-34 backbone (He et al. Table 1, torchvision resnet34 without fc) + Dense(512 -> 3).
-    assert model["trainable_params"] == RESNET34_BACKBONE_PARAMS + 512 * 3 + 3 == 21_286_211
-    assert model["layers"][0]["output_shape"] == [None, 224, 224, 3]
-    assert model["layers"][-1]["output_shape"] == [None, 3]
-
+    assert PAPER.parameter_counts["resnet34_eai"][0] == RESNET34_BACKBONE_PARAMS + 512 * 3 + 3 == 21_286_211
     built = PAPER.models()["resnet34_eai"]
+    assert tuple(built.input_shape) == (None, 224, 224, 3) and tuple(built.output_shape) == (None, 3)
     backbone = built.get_layer(BACKBONE_NAME)
     assert sum(int(np.prod(w.shape)) for w in backbone.trainable_weights) == 21_284_672
 

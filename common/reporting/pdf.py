@@ -329,14 +329,16 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
                 "Creator": "mersuite run_all.py"}
     # atomic (common.files): a reader or a second run never sees half a PDF
     with atomic_write(pdf_path, "wb") as handle, PdfPages(handle, metadata=metadata) as pdf:
-        pages = _comparison_figures(summaries_by_name, context)
+        def save(pages: list[plt.Figure]) -> None:  # each group closed before the next is drawn (matplotlib
+            for fig in pages:  # warns past 20 open figures; a paper with many experiments passed that)
+                pdf.savefig(fig)
+                plt.close(fig)
+
+        save(_comparison_figures(summaries_by_name, context))
         for name, res in summaries_by_name.items():
-            pages += _experiment_figures(name, res)
-            pages += _selection_figures(name, res, bool(context.allow_faces))
-        pages += _architecture_figures(summaries)
-        for fig in pages:
-            pdf.savefig(fig)
-            plt.close(fig)
+            save(_experiment_figures(name, res))
+            save(_selection_figures(name, res, bool(context.allow_faces)))
+        save(_architecture_figures(summaries))
         for name, result in results_by_experiment.items():
             if result.experiment.report_pages is None:
                 continue
