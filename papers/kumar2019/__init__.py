@@ -8,8 +8,9 @@ Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmar
   compared with Table 3's column of that database and its confusion matrix (Tables 4-6).
 * ``cross_<train>_to_<test>``: the six cells of Table 7 (train on one database, test on another).
 
-Settings and profiles live in ``config.py``, the pipeline and training in ``protocol.py``, the network in
-``model.py``, the paper's numbers in ``reported.py`` and the report pages in ``report.py``.
+Settings and profiles live in ``config.py``, the EAI pipeline in ``preprocessing.py``, selection, folds and
+training in ``protocol.py``, the network in ``model.py``, the paper's numbers in ``reported.py`` and the report
+pages in ``report.py``.
 """
 from __future__ import annotations
 
