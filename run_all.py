@@ -57,56 +57,71 @@ class CliError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Reproduce micro-expression recognition papers "
+    """The options, grouped by mode; each group's description shows one example command. Options are
+    added in a fixed order (``parser._actions``), which the one-line refusals of unused options follow."""
+    parser = argparse.ArgumentParser(prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description="Reproduce micro-expression recognition papers "
                                      "and write reports beside the papers' numbers.")
-    parser.add_argument("--paper", help="paper id (see --list) or 'all'")
-    parser.add_argument("--list", action="store_true", help="list papers, experiments and implementation status")
-    parser.add_argument("--experiment", action="append", default=[], metavar="NAME",
-                        help="run only this experiment (repeatable)")
-    parser.add_argument("--data-root", type=Path, metavar="DIR",
-                        help="folder holding the databases (default: the synthetic corpus, generated on first use)")
-    parser.add_argument("--profile", choices=("paper", "quick", "smoke"),
-                        help="paper: the paper's hyperparameters; quick: fewer epochs; smoke: seconds "
-                             "(default: paper on real databases, quick on a synthetic corpus)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                        help="override a config field (repeatable), e.g. train.epochs=2")
-    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/)")
-    parser.add_argument("--fresh", action="store_true",
-                        help="recompute every fold instead of reusing finished ones (e.g. after a code change)")
-    parser.add_argument("--allow-faces", action="store_true",
-                        help="let reports made from licensed databases embed face images (private use only)")
-    parser.add_argument("--faces-policy", choices=("exclude", "keep", "refuse"), default="exclude",
-                        help="what a run does with a clip in which no face is found: exclude it and say so "
-                             "(default), keep it (flagged), or refuse to run")
-    parser.add_argument("--workers", type=_positive_int, default=1, metavar="N",
-                        help="compute the folds in N local processes, dealt round-robin over the GPUs in "
-                             "CUDA_VISIBLE_DEVICES (N may exceed them: workers then share a card, with memory "
-                             "settings that allow it); same results as the default, 1 (sequential, in this process)")
-    parser.add_argument("--preprocess-workers", type=_positive_int, metavar="N",
-                        help="before an experiment's folds, compute the first pass of its preprocessing (what the "
-                             "stage cache lacks) in N processes (default: the --workers N; 1: each fold computes "
-                             "what it reads, in its own process); the same cache, byte for byte")
-    parser.add_argument("--cluster", metavar="ADDRESS",
-                        help="compute the folds on the Dask cluster whose scheduler is at ADDRESS "
-                             "(e.g. tcp://host:8786; needs the 'cluster' extra); same results")
-    parser.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
-    parser.add_argument("--faces", action="store_true",
-                        help="with --check-data: also check every clip for a face (dlib; cached) and list the flagged ones")
-    parser.add_argument("--benchmark", metavar="TRACK",
-                        help="run every method on a shared benchmark track (megc2019, megc2019_hde) or 'all'")
-    parser.add_argument("--methods", metavar="PAPER[:MODEL],...",
-                        help="with --benchmark: the methods (default: every paper that can enter a track, its "
-                             "default model)")
-    parser.add_argument("--seeds", type=int, default=1, metavar="N",
-                        help="with --benchmark: run every method with seeds SEED..SEED+N-1 (default 1)")
-    parser.add_argument("--max-folds", type=int, metavar="N",
-                        help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
-    parser.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
-    parser.add_argument("--json", action="store_true", help="with --architectures: print JSON only")
-    parser.add_argument("--estimate", action="store_true",
-                        help="train nothing: count the work, time a few training steps of each model and the "
-                             "preprocessing of a few clips here, and print the projected time and memory (about a minute)")
+    run = parser.add_argument_group(
+        "run a paper", f"  {PROG} --paper talluri2022 --profile smoke     # its experiments, then its report")
+    benchmark = parser.add_argument_group(
+        "benchmark (every method on one shared track)",
+        f"  {PROG} --benchmark megc2019 --profile smoke --max-folds 2\n"
+        "(with the run options too, except --paper, --experiment and --allow-faces)")
+    check = parser.add_argument_group("check data", f"  {PROG} --check-data /data/mer --faces")
+    estimate = parser.add_argument_group(
+        "estimate (added to a run's or a benchmark's command line)",
+        f"  {PROG} --paper kumar2019 --data-root /data/mer --estimate   # projected time and memory")
+    describe = parser.add_argument_group("list and architectures", f"  {PROG} --paper le2020 --architectures")
+    run.add_argument("--paper", help="paper id (see --list) or 'all'")
+    describe.add_argument("--list", action="store_true", help="list papers, experiments and implementation status")
+    run.add_argument("--experiment", action="append", default=[], metavar="NAME",
+                     help="run only this experiment (repeatable)")
+    run.add_argument("--data-root", type=Path, metavar="DIR",
+                     help="folder holding the databases (default: the synthetic corpus, generated on first use)")
+    run.add_argument("--profile", choices=("paper", "quick", "smoke"),
+                     help="paper: the paper's hyperparameters; quick: fewer epochs; smoke: seconds "
+                          "(default: paper on real databases, quick on a synthetic corpus)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                     help="override a config field (repeatable), e.g. train.epochs=2")
+    run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/)")
+    run.add_argument("--fresh", action="store_true",
+                     help="recompute every fold instead of reusing finished ones (e.g. after a code change)")
+    run.add_argument("--allow-faces", action="store_true",
+                     help="let reports made from licensed databases embed face images (private use only)")
+    run.add_argument("--faces-policy", choices=("exclude", "keep", "refuse"), default="exclude",
+                     help="what a run does with a clip in which no face is found: exclude it and say so "
+                          "(default), keep it (flagged), or refuse to run")
+    run.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                     help="compute the folds in N local processes, dealt round-robin over the GPUs in "
+                          "CUDA_VISIBLE_DEVICES (N may exceed them: workers then share a card, with memory "
+                          "settings that allow it); same results as the default, 1 (sequential, in this process)")
+    run.add_argument("--preprocess-workers", type=_positive_int, metavar="N",
+                     help="before an experiment's folds, compute the first pass of its preprocessing (what the "
+                          "stage cache lacks) in N processes (default: the --workers N; 1: each fold computes "
+                          "what it reads, in its own process); the same cache, byte for byte")
+    run.add_argument("--cluster", metavar="ADDRESS",
+                     help="compute the folds on the Dask cluster whose scheduler is at ADDRESS "
+                          "(e.g. tcp://host:8786; needs the 'cluster' extra); same results")
+    check.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
+    check.add_argument("--faces", action="store_true",
+                       help="with --check-data: also check every clip for a face (dlib; cached) and list the flagged ones")
+    benchmark.add_argument("--benchmark", metavar="TRACK",
+                           help="run every method on a shared benchmark track (megc2019, megc2019_hde) or 'all'")
+    benchmark.add_argument("--methods", metavar="PAPER[:MODEL],...",
+                           help="with --benchmark: the methods (default: every paper that can enter a track, its "
+                                "default model)")
+    benchmark.add_argument("--seeds", type=int, default=1, metavar="N",
+                           help="with --benchmark: run every method with seeds SEED..SEED+N-1 (default 1)")
+    benchmark.add_argument("--max-folds", type=int, metavar="N",
+                           help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
+    describe.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
+    describe.add_argument("--json", action="store_true", help="with --architectures: print JSON only")
+    estimate.add_argument("--estimate", action="store_true",
+                          help="train nothing: count the work, time a few training steps of each model and the "
+                               "preprocessing of a few clips here, and print the projected time and memory "
+                               "(about a minute)")
     return parser
 
 

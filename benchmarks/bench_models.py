@@ -56,8 +56,9 @@ THREE_D = ("model_a", "split_model", "model_b", "model_c", "microexpstcnn", "mic
 def recipe(paper_id: str, model_name: str):
     """The paper's TrainConfig for ``model_name`` (its optimiser and batch size), from the paper's config."""
     if paper_id == "aouayeb2019":
-        from papers.aouayeb2019.config import CONFIG
-        return CONFIG.stage2 if model_name == "lstm_stage" else CONFIG.stage1  # Sec. 4.1.2: batch 244 / 64
+        from papers.aouayeb2019.config import default_config
+        config = default_config()
+        return config.stage2 if model_name == \"lstm_stage\" else config.stage1  # Sec. 4.1.2: batch 244 / 64
     if paper_id == "talluri2022":
         from papers.talluri2022.config import train_config_for
         return train_config_for(model_name)  # Sec. 6

@@ -15,12 +15,12 @@ from typing import Any
 import keras
 import numpy as np
 
-# ``cfg`` below is a ``common.training.TrainConfig``; named only in annotations (strings under
-# ``from __future__ import annotations``), so this module imports nothing of common.training, which
+# ``cfg`` below is a ``common.training.TrainConfig``; typed ``Any`` here
+# so that this module imports nothing of common.training, which
 # imports it inside ``fit``.
 
 
-def device_data_refusal(cfg: TrainConfig, validation_data: Any = None, class_weight: Any = None) -> str | None:
+def device_data_refusal(cfg: Any, validation_data: Any = None, class_weight: Any = None) -> str | None:
     """Why ``TrainConfig.device_data`` cannot train this call (one line), or None when it can."""
     if cfg.one_pass:
         return "TrainConfig: device_data and one_pass are two training loops; set one of them"
@@ -176,7 +176,7 @@ def _build_as_fit_does(model: keras.Model, epochs: Any, first: Any) -> None:
     epochs.reset()
 
 
-def fit_on_device(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, callbacks: list, *, log=print,
+def fit_on_device(model: keras.Model, x: Any, y: Any, cfg: Any, callbacks: list, *, log=print,
                   label: str = "model") -> dict[str, list] | None:
     """``TrainConfig.device_data``: ``model.fit(x, y, batch_size, epochs, shuffle, callbacks)`` with the
     arrays placed on the device once; returns ``History.history``, or None (logged) when the device

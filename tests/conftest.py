@@ -41,3 +41,16 @@ def dummy_corpus(tmp_path):
     dummy_paper.reset_hooks()
     yield dummy_paper.write_corpus(tmp_path / "data")
     dummy_paper.reset_hooks()
+
+
+@pytest.fixture(autouse=True)
+def no_figure_left_open():
+    """Figures a test leaves open are closed after it, so they never add up across tests (matplotlib warns
+    past 20 open figures); the report code closes each page after saving it."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        plt = sys.modules["matplotlib.pyplot"]
+        if plt.get_fignums():
+            plt.close("all")

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from run_cli import architectures_json
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,10 +51,10 @@ def test_parameter_counts_match_the_paper(default_models):
 
 
 def test_rgb_option_has_its_own_count():
-    from papers.aouayeb2019 import CONFIG
+    from papers.aouayeb2019 import default_config
     from papers.aouayeb2019.model import models
 
-    rgb = dataclasses.replace(CONFIG, data=dataclasses.replace(CONFIG.data, channels=3))
+    rgb = dataclasses.replace(default_config(), data=dataclasses.replace(default_config().data, channels=3))
     assert sum(_params(m) for m in models(rgb).values()) == 1_092_931
 
 
@@ -116,17 +115,17 @@ def _fake_region_clips(monkeypatch, labels, per_subject: int, seed: int, shape):
 
     rng = np.random.default_rng(seed)
     samples = tuple(Sample(dataset="casme2", subject=f"sub0{1 + i // per_subject}", clip=str(i),
-                           emotion=protocol.EMOTIONS[l], onset=0, apex=None, offset=None, fps=200.0, frames=())
+                           emotion=protocol.CLASSES[l], onset=0, apex=None, offset=None, fps=200.0, frames=())
                     for i, l in enumerate(labels))
     frames = {i: [rng.integers(0, 256, (3,) + shape(r)).astype(np.uint8) for r in range(6)] for i in range(len(samples))}
     monkeypatch.setattr(protocol, "clip_regions", lambda sample, config, cache_dir: frames[int(sample.clip)])
-    return Selection(samples, labels, protocol.EMOTIONS)
+    return Selection(samples, labels, protocol.CLASSES)
 
 
 def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     """Stage 1 and stage 2 losses get alpha from the fold's training clips; predictions cover the test clips."""
     from common.experiment import Fold, FoldContext
-    from papers.aouayeb2019 import CONFIG, protocol
+    from papers.aouayeb2019 import default_config, protocol
     from papers.aouayeb2019.model import region_input_shape
 
     labels = np.array([0, 0, 0, 1, 2, 2, 1, 1])  # test clips (5, 6, 7) hold labels absent from training
@@ -134,9 +133,10 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     seen = []
     real_focal_loss = protocol.focal_loss
     monkeypatch.setattr(protocol, "focal_loss", lambda y, k, c: (seen.append((k, np.asarray(y).copy())), real_focal_loss(y, k, c))[1])
+    paper = default_config()
     config = dataclasses.replace(
-        CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=4),
-        stage1=dataclasses.replace(CONFIG.stage1, epochs=1), stage2=dataclasses.replace(CONFIG.stage2, epochs=1))
+        paper, data=dataclasses.replace(paper.data, seq_len=4),
+        stage1=dataclasses.replace(paper.stage1, epochs=1), stage2=dataclasses.replace(paper.stage2, epochs=1))
     fold = Fold("sub02", train=np.arange(5), test=np.arange(5, 8))
     ctx = FoldContext(selection, fold, config, "smoke", 0, tmp_path, tmp_path, log=lambda line: None)
     outcome = protocol.run_fold(ctx)
@@ -149,14 +149,6 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     assert outcome.probabilities.shape == (3, 3) and outcome.y_pred.shape == (3,)
     assert outcome.parameters == {**{f"region_cnn_{r}": 106_852 for r in range(6)}, "lstm_stage": 452_419}
     assert {"stage1_r0_loss", "stage1_r5_loss", "stage2_loss"} <= set(outcome.history)
-
-
-def test_architectures_cli_lists_the_seven_networks():
-    models = architectures_json("aouayeb2019")
-    assert sorted(models) == sorted([f"region_cnn_{r}" for r in range(6)] + ["lstm_stage"])
-    assert sum(m["trainable_params"] for m in models.values()) == 1_093_531
-    first = {layer["name"]: layer["output_shape"] for layer in models["region_cnn_5"]["layers"]}
-    assert first["region_image"][1:] == [60, 160, 4]
 
 
 def test_smoke_run_writes_report(smoke_corpus, tmp_path):
@@ -201,34 +193,35 @@ def test_focal_loss_eq2_matches_hand_computed_values():
 def test_focal_loss_form_follows_the_config():
     import keras
 
-    from papers.aouayeb2019 import CONFIG
+    from papers.aouayeb2019 import default_config
     from papers.aouayeb2019.protocol import FocalLossEq2, focal_loss
 
     labels = np.array([0, 0, 0, 1, 2, 2])
-    loss = focal_loss(labels, 3, CONFIG)  # paper: Eq. 2 as printed, alpha from inverse frequency
+    loss = focal_loss(labels, 3, default_config())  # paper: Eq. 2 as printed, alpha from inverse frequency
     assert isinstance(loss, FocalLossEq2) and loss.alpha == pytest.approx([2 / 11, 6 / 11, 3 / 11]) and loss.gamma == 2.0
-    keras_form = dataclasses.replace(CONFIG, loss=dataclasses.replace(CONFIG.loss, form="keras"))
+    keras_form = dataclasses.replace(default_config(), loss=dataclasses.replace(default_config().loss, form="keras"))
     assert isinstance(focal_loss(labels, 3, keras_form), keras.losses.CategoricalFocalCrossentropy)
     with pytest.raises(ValueError, match="loss.form"):
-        focal_loss(labels, 3, dataclasses.replace(CONFIG, loss=dataclasses.replace(CONFIG.loss, form="lin")))
+        paper = default_config()
+        focal_loss(labels, 3, dataclasses.replace(paper, loss=dataclasses.replace(paper.loss, form="lin")))
 
 
 def test_paper_profile_follows_the_text_and_quick_keeps_the_synthetic_inputs():
     from common.config import apply_overrides
-    from papers.aouayeb2019 import CONFIG
+    from papers.aouayeb2019 import default_config
     from papers.aouayeb2019.config import PROFILES
     from papers.aouayeb2019.protocol import pad_features
 
-    data = CONFIG.data
-    assert (data.padding, data.regions, data.background, data.fit_face, CONFIG.loss.form) == (
+    data = default_config().data
+    assert (data.padding, data.regions, data.background, data.fit_face, default_config().loss.form) == (
         "post", "landmarks", "black", False, "eq2")
     for name in ("quick", "smoke"):
-        config = apply_overrides(CONFIG, PROFILES[name])
+        config = apply_overrides(default_config(), PROFILES[name])
         assert (config.data.padding, config.data.regions, config.data.background, config.data.fit_face,
                 config.loss.form) == ("pre", "canvas", "white", True, "keras")
     # Sec. 4.1.2: "adding zeros at the end"; "pre" puts them in front.
     seqs = [np.ones((2, 20), "float32"), np.full((4, 20), 2.0, "float32")]
-    short = dataclasses.replace(CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3))
+    short = dataclasses.replace(default_config(), data=dataclasses.replace(default_config().data, seq_len=3))
     post = pad_features(seqs, short)
     assert post.shape == (2, 3, 20) and post[0, :, 0].tolist() == [1, 1, 0] and post[1, :, 0].tolist() == [2, 2, 2]
     pre = pad_features(seqs, dataclasses.replace(short, data=dataclasses.replace(short.data, padding="pre")))
@@ -242,7 +235,7 @@ def test_clip_regions_places_the_first_frames_boxes_on_every_frame(tmp_path):
 
     from common.datasets.sample import Sample
     from common.preprocessing import faces
-    from papers.aouayeb2019 import CONFIG
+    from papers.aouayeb2019 import default_config
     from papers.aouayeb2019.preprocessing import clip_regions, landmark_regions, region_crops
 
     first = skdata.astronaut()
@@ -253,7 +246,7 @@ def test_clip_regions_places_the_first_frames_boxes_on_every_frame(tmp_path):
         cv2.imwrite(str(paths[-1]), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     sample = Sample(dataset="casme2", subject="sub01", clip="EP01", emotion="negative", onset=0, apex=None,
                     offset=None, fps=200.0, frames=tuple(paths))
-    crops = clip_regions(sample, CONFIG, tmp_path / "stages")
+    crops = clip_regions(sample, default_config(), tmp_path / "stages")
     assert [c.shape for c in crops] == [(2, 80, 100, 4), (2, 80, 100, 4), (2, 80, 120, 4), (2, 60, 60, 4),
                                         (2, 60, 60, 4), (2, 60, 160, 4)]
     points = faces.landmarks(first)
@@ -262,10 +255,11 @@ def test_clip_regions_places_the_first_frames_boxes_on_every_frame(tmp_path):
         for r in range(6):
             np.testing.assert_array_equal(crops[r][k], expected[r])
     assert len(list((tmp_path / "stages" / "aouayeb2019_regions").rglob("*.npz"))) == 1  # cached under cache_dir
-    uncached = region_crops(sample, CONFIG)  # the --estimate hook's computation, the same arrays
+    uncached = region_crops(sample, default_config())  # the --estimate hook's computation, the same arrays
     for r in range(6):
         np.testing.assert_array_equal(uncached[r], crops[r])
-    rgb = clip_regions(sample, dataclasses.replace(CONFIG, data=dataclasses.replace(CONFIG.data, channels=3)),
+    paper = default_config()
+    rgb = clip_regions(sample, dataclasses.replace(paper, data=dataclasses.replace(paper.data, channels=3)),
                        tmp_path / "stages")
     assert rgb[5].shape == (2, 60, 160, 3)
 
@@ -275,7 +269,7 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
 
     from common.datasets.sample import Sample
     from common.experiment import ExperimentResult, ReportContext, Selection
-    from papers.aouayeb2019 import CONFIG, EXPERIMENTS
+    from papers.aouayeb2019 import default_config, EXPERIMENTS
     from papers.aouayeb2019.report import report_pages, table1_rows, table2_rows
     from papers.aouayeb2019.reported import BASELINES, TABLE1_COUNTS
 
@@ -306,7 +300,7 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
     table2 = table2_rows(summary)
     assert len(table2) == len(BASELINES) + 1 and table2[0][:5] == ["LBP-TOP", "[22]", "handcrafted", "0.5882", "0.5785"]
     assert table2[-1] == ["reproduced (ours)", "", "deep learning", "0.5000", "0.2500"] + ["-"] * 6
-    result = ExperimentResult(paper="aouayeb2019", experiment=EXPERIMENTS[0], config=CONFIG, selection=selection,
+    result = ExperimentResult(paper="aouayeb2019", experiment=EXPERIMENTS[0], config=default_config(), selection=selection,
                               records=(), summary=summary)
     with PdfPages(tmp_path / "pages.pdf") as pdf:  # Table 2, Table 1 and Fig. 5 pages render
         report_pages(pdf, result, ReportContext(paper_id="aouayeb2019"))
@@ -319,7 +313,7 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
     with each fold's own focal alpha (the second fold's training labels differ from the first's)."""
     from common import training
     from common.experiment import Fold, FoldContext
-    from papers.aouayeb2019 import CONFIG, protocol
+    from papers.aouayeb2019 import default_config, protocol
     from papers.aouayeb2019 import model as aouayeb_model
 
     def region_input_shape(r, channels=4):  # small crops keep the test fast; the networks are the paper's otherwise
@@ -329,10 +323,10 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
     labels = np.array([0, 0, 1, 1, 2, 2, 2, 0])
     selection = _fake_region_clips(monkeypatch, labels, per_subject=4, seed=1, shape=region_input_shape)
     config = dataclasses.replace(  # Keras's focal loss, as quick/smoke: compiled_like keeps models with a built-in loss
-        CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3, motion_input="minus_first_frame"),
-        loss=dataclasses.replace(CONFIG.loss, form="keras"),
-        stage1=dataclasses.replace(CONFIG.stage1, epochs=2, batch_size=8),
-        stage2=dataclasses.replace(CONFIG.stage2, epochs=3, batch_size=2, learning_rate=1e-3))
+        default_config(), data=dataclasses.replace(default_config().data, seq_len=3, motion_input="minus_first_frame"),
+        loss=dataclasses.replace(default_config().loss, form="keras"),
+        stage1=dataclasses.replace(default_config().stage1, epochs=2, batch_size=8),
+        stage2=dataclasses.replace(default_config().stage2, epochs=3, batch_size=2, learning_rate=1e-3))
     folds = [Fold("sub02", train=np.arange(4), test=np.arange(4, 8)), Fold("sub01", train=np.arange(4, 8), test=np.arange(4))]
 
     def run(reuse: bool, folds):
@@ -463,7 +457,7 @@ def test_regions_trained_together_get_the_weights_of_separate_training(monkeypat
     CNN's dropout keeps its own seed state); the fold's predictions are the same. (``stage1.one_pass`` with
     lists of targets: ``tests/test_training_one_pass.py``.)"""
     from common.experiment import Fold, FoldContext
-    from papers.aouayeb2019 import CONFIG, protocol
+    from papers.aouayeb2019 import default_config, protocol
     from papers.aouayeb2019 import model as aouayeb_model
 
     def region_input_shape(r, channels=4):  # small crops keep the test fast; the networks are the paper's otherwise
@@ -483,9 +477,9 @@ def test_regions_trained_together_get_the_weights_of_separate_training(monkeypat
     selection = _fake_region_clips(monkeypatch, labels, per_subject=6, seed=2, shape=region_input_shape)
     # 18 training frames in batches of 8: two full batches and a partial one per epoch.
     config = dataclasses.replace(
-        CONFIG, data=dataclasses.replace(CONFIG.data, seq_len=3),
-        stage1=dataclasses.replace(CONFIG.stage1, epochs=2, batch_size=8, shuffle=False),
-        stage2=dataclasses.replace(CONFIG.stage2, epochs=1))
+        default_config(), data=dataclasses.replace(default_config().data, seq_len=3),
+        stage1=dataclasses.replace(default_config().stage1, epochs=2, batch_size=8, shuffle=False),
+        stage2=dataclasses.replace(default_config().stage2, epochs=1))
     assert config.model.cnn_dropout == 0.2 and config.loss.form == "eq2" and not config.model.train_regions_together
     fold = Fold("sub02", train=np.arange(6), test=np.arange(6, 8))
     real_parameters = protocol.trainable_parameters

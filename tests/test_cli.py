@@ -181,3 +181,20 @@ def test_check_data_returns_the_checkers_code(capsys, monkeypatch, tmp_path):
     assert calls[-1] == (tmp_path, True)
     assert run_all.main(["--paper", "dummy", "--faces"], registry=dummy_paper.REGISTRY, loader=dummy_paper.load) == 2
     assert "--faces goes with --check-data ROOT" in capsys.readouterr().err
+
+
+def test_help_groups_the_options_by_mode_each_with_an_example():
+    """``--help``: one argparse group per mode, each showing one example command; every option is in a group
+    and ``--paper ID`` stays the run's spelling."""
+    parser = run_all.build_parser()
+    groups = {group.title.split(" (")[0]: group for group in parser._action_groups
+              if group.title not in ("options", "optional arguments", "positional arguments")}
+    assert list(groups) == ["run a paper", "benchmark", "check data", "estimate", "list and architectures"]
+    for title, group in groups.items():
+        assert (group.description or "").lstrip().startswith("run_all.py --"), title
+    grouped = {a.dest for g in groups.values() for a in g._group_actions}
+    assert grouped == {a.dest for a in parser._actions if a.dest != "help"}
+    assert "--paper" in {s for a in groups["run a paper"]._group_actions for s in a.option_strings}
+    assert "run_all.py --paper " in groups["run a paper"].description
+    text = parser.format_help().split("\n\n", 2)[2]  # after the usage and the description
+    assert text.index("run a paper:") < text.index("--experiment NAME") < text.index("benchmark (")

@@ -10,24 +10,19 @@ import types
 import numpy as np
 import pytest
 
-from papers.kumar2019 import protocol, reported
+from papers.kumar2019 import preprocessing, protocol, reported
 from papers.kumar2019.config import Kumar2019Config, MagnificationConfig, TextureConfig
 
 
-def test_architectures_json_lists_resnet34_eai_with_its_parameter_count(capfd):
-    import run_all
+def test_resnet34_eai_is_the_resnet34_backbone_and_a_3_way_head():
+    """ResNet-34 backbone (He et al. Table 1, torchvision resnet34 without fc) + Dense(512 -> 3) at 224 px; the
+    total is ``PAPER.parameter_counts``' (checked by tests/test_registry.py)."""
     from papers.kumar2019 import PAPER
     from papers.kumar2019.model import BACKBONE_NAME, RESNET34_BACKBONE_PARAMS
 
-    assert run_all.main(["--paper", "kumar2019", "--architectures", "--json"]) == 0
-    payload = json.loads(capfd.readouterr().out)
-    model = payload["models"]["resnet34_eai"]
-    # ResNet-34 backbone (He et al. Table 1, torchvision resnet34 without fc) + Dense(512 -> 3).
-    assert model["trainable_params"] == RESNET34_BACKBONE_PARAMS + 512 * 3 + 3 == 21_286_211
-    assert model["layers"][0]["output_shape"] == [None, 224, 224, 3]
-    assert model["layers"][-1]["output_shape"] == [None, 3]
-
+    assert PAPER.parameter_counts["resnet34_eai"][0] == RESNET34_BACKBONE_PARAMS + 512 * 3 + 3 == 21_286_211
     built = PAPER.models()["resnet34_eai"]
+    assert tuple(built.input_shape) == (None, 224, 224, 3) and tuple(built.output_shape) == (None, 3)
     backbone = built.get_layer(BACKBONE_NAME)
     assert sum(int(np.prod(w.shape)) for w in backbone.trainable_weights) == 21_284_672
 
@@ -42,7 +37,7 @@ def _clip(n_still: int, n_moving: int, size: int = 60, seed: int = 0) -> np.ndar
 
 def test_frame_removal_drops_still_frames_and_keeps_moving_ones():
     frames = _clip(70, 70)
-    probabilities, kept = protocol.kept_frames(frames, TextureConfig())  # Sec. 3.2: N 61, 6x6, D0 30, 0.5
+    probabilities, kept = preprocessing.kept_frames(frames, TextureConfig())  # Sec. 3.2: N 61, 6x6, D0 30, 0.5
     assert probabilities.shape == kept.shape == (140,)
     assert not kept[:40].any()  # windows entirely inside the frozen part: no high-frequency energy
     assert kept[100:].all()  # windows entirely inside the changing part
@@ -50,16 +45,16 @@ def test_frame_removal_drops_still_frames_and_keeps_moving_ones():
     # A clip shorter than the 61-frame window: with window_rule="fixed" it is one window, every frame has
     # probability 0.5 and is kept (the step does nothing); the "clip" option slides a 19-frame window
     # (T // 2, bins mapped onto the 61-frame window's) and removes the still frames of the same 40-frame clip.
-    _, short = protocol.kept_frames(_clip(20, 20), TextureConfig(window_rule="fixed"))
+    _, short = preprocessing.kept_frames(_clip(20, 20), TextureConfig(window_rule="fixed"))
     assert short.all()
-    scores = protocol.texture_scores(_clip(20, 20), TextureConfig(window_rule="clip"))
+    scores = preprocessing.texture_scores(_clip(20, 20), TextureConfig(window_rule="clip"))
     assert scores["window"] == 19
     assert not scores["kept"][:11].any() and scores["kept"][29:].all()
     assert scores["intensity"][:11].max() < 1e-6 * scores["intensity"][29:].min()  # still windows: round-off only
     # 140 frames >= 2 x 61: the paper's window itself under every rule.
-    assert protocol.texture_scores(frames, TextureConfig(window_rule="clip"))["window"] == 61
+    assert preprocessing.texture_scores(frames, TextureConfig(window_rule="clip"))["window"] == 61
     # Disabled (ablation): every frame kept.
-    _, everything = protocol.kept_frames(frames, TextureConfig(enabled=False))
+    _, everything = preprocessing.kept_frames(frames, TextureConfig(enabled=False))
     assert everything.all()
 
 
@@ -69,7 +64,7 @@ def test_paper_texture_removal_uses_61_frames_on_a_40_frame_clip():
     paper = TextureConfig()
     assert (paper.window_rule, paper.window, paper.padding) == ("padded", 61, "reflect")
     clip = _clip(20, 20)  # frames 0-19 frozen, 20-39 changing every frame
-    scores = protocol.texture_scores(clip, paper)
+    scores = preprocessing.texture_scores(clip, paper)
     assert scores["window"] == 61 and scores["intensity"].shape == (40,)
     # The window of frame t holds frames t-30..t+30 mirrored at the ends: the nearer t is to the changing part,
     # the more changing frames it holds, so the intensity rises through the frozen part.
@@ -137,30 +132,30 @@ def test_motion_input_minus_first_frame_subtracts_the_clips_first_registered_fra
     plain = dataclasses.replace(config, data=dataclasses.replace(config.data, motion_input="none"))
     samples = load("megc2019", smoke_corpus)
     sample = samples[0]
-    frames, points, _ = protocol.face_clip(sample, config.face, tmp_path)
-    first = protocol.registered_first_frame(frames, points, config)
+    frames, points, _ = preprocessing.face_clip(sample, config.face, tmp_path)
+    first = preprocessing.registered_first_frame(frames, points, config)
     assert first.shape == (32, 32, 3) and first.dtype == np.uint8
     # Magnification changes the clip but not its first frame: one reference serves every alpha.
-    magnified = protocol.magnify_clip(frames, 10.0, sample.fps, config.magnification)
+    magnified = preprocessing.magnify_clip(frames, 10.0, sample.fps, config.magnification)
     assert np.array_equal(magnified[0], frames[0]) and not np.array_equal(magnified, frames)
     # A still clip (every frame = the first): its EAI is its first registered frame, so the input is 0.
-    still = protocol.compute_eai(np.repeat(frames[:1], len(frames), axis=0), np.repeat(points[:1], len(points), axis=0),
+    still = preprocessing.compute_eai(np.repeat(frames[:1], len(frames), axis=0), np.repeat(points[:1], len(points), axis=0),
                                  sample.fps, 10.0, config)["eai"]
     assert np.array_equal(still, first)
-    assert np.abs(protocol.model_input(still[None], first[None])).max() == 0.0
-    assert np.abs(protocol.model_input(still[None])).max() > 1.0
+    assert np.abs(preprocessing.model_input(still[None], first[None])).max() == 0.0
+    assert np.abs(preprocessing.model_input(still[None])).max() > 1.0
     # Through build_inputs and the stage cache: the option subtracts exactly the preprocessed first frame.
     other = next(s for s in samples if (s.dataset, s.subject) != (sample.dataset, sample.subject))
     selection = protocol.select({"megc2019": [sample, other]}, config)
     plan = [(0, 10.0), (0, 15.0), (1, 10.0)]
-    x_ref, y_ref, stats = protocol.build_inputs(selection, plan, config, tmp_path, log=lambda *_: None)
-    x_eai, y_eai, _ = protocol.build_inputs(selection, plan, plain, tmp_path, log=lambda *_: None)
+    x_ref, y_ref, stats = preprocessing.build_inputs(selection, plan, config, tmp_path, log=lambda *_: None)
+    x_eai, y_eai, _ = preprocessing.build_inputs(selection, plan, plain, tmp_path, log=lambda *_: None)
     assert stats["motion_input"] == "minus_first_frame" and np.array_equal(y_ref, y_eai)
-    np.testing.assert_allclose(x_eai[0] - x_ref[0], protocol.preprocess(first[None])[0], atol=1e-5)
+    np.testing.assert_allclose(x_eai[0] - x_ref[0], preprocessing.preprocess(first[None])[0], atol=1e-5)
     np.testing.assert_allclose(x_eai[0] - x_ref[0], x_eai[1] - x_ref[1], atol=1e-5)  # same reference at 10 and 15
     assert np.abs((x_eai[2] - x_ref[2]) - (x_eai[0] - x_ref[0])).max() > 0.1  # each clip its own first frame (another face)
     # The cached EAIs do not depend on the option (one entry serves both inputs).
-    assert protocol.eai_params(sample, 10.0, config) == protocol.eai_params(sample, 10.0, plain)
+    assert preprocessing.eai_params(sample, 10.0, config) == preprocessing.eai_params(sample, 10.0, plain)
 
 
 def test_tables_4_to_6_reproduce_table_3_except_smic_whose_values_are_swapped():
@@ -204,13 +199,13 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
     assert "0.1234" in lines and "smic_loso not run in this report" in lines and "casme2_loso not run" not in lines
     for published in ("LBP-TOP", "Bi-WOOF", "OFF-ApexNet", "0.5882", "0.8697", "0.3970"):  # Table 3's other rows
         assert published in lines
-    # Example inputs as a fold saves them (protocol.save_examples): one clip, the 4 example alphas, its first frame.
+    # Example inputs as a fold saves them (preprocessing.save_examples): one clip, the 4 example alphas, its first frame.
     rng = np.random.default_rng(0)
     npz = tmp_path / "examples.npz"
     np.savez_compressed(npz, face=rng.integers(0, 255, (1, 64, 64, 3), dtype=np.uint8),
                         eai=rng.integers(0, 255, (1, 4, 32, 32, 3), dtype=np.uint8),
                         first=rng.integers(0, 255, (1, 32, 32, 3), dtype=np.uint8))
-    examples = {"path": str(npz), "alphas": list(protocol.EXAMPLE_ALPHAS),
+    examples = {"path": str(npz), "alphas": list(preprocessing.EXAMPLE_ALPHAS),
                 "clips": [{"key": "casme2/sub01/EP01", "dataset": "casme2", "class": "positive", "kept": [[5, 9]] * 4}]}
     records = [{"fold": "casme2_sub01", "extra": {"examples": examples}}]
     assert report.example_records(records) == [(examples["clips"][0], examples, 0)]
@@ -298,7 +293,7 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
     # smoke profile: alphas 5 and 15, as many per class as balance the training classes
     assert extra["train_images"] == sum(n * len(extra["class_alphas"][c]) for c, n in extra["train_clips_per_class"].items())
     assert extra["train_images"] == sum(extra["train_images_per_class"].values())
-    # The example inputs the report draws, saved by the fold (protocol.save_examples): the first test clip of each
+    # The example inputs the report draws, saved by the fold (preprocessing.save_examples): the first test clip of each
     # class of the test database, the first face frame at the crop size and the EAIs at alpha 0, 5, 10, 15.
     examples = extra["examples"]
     assert {c["dataset"] for c in examples["clips"]} == {"smic"} and examples["alphas"] == [0.0, 5.0, 10.0, 15.0]

@@ -32,16 +32,13 @@ def test_architectures_json_reproduces_tables_1_to_3(architectures):
     assert stcnn["conv3d"] == [62, 62, 82, 32]  # Table I
     assert stcnn["maxpool3d"] == [20, 20, 27, 32]
     assert stcnn["flatten"] == [345_600]
-    assert architectures["microexpstcnn"]["trainable_params"] == 44_241_667
     inter = _shapes(architectures["microexpfusenet_intermediate"])
     assert inter["eyes_conv3d"] == inter["mouth_conv3d"] == [30, 30, 82, 32]
     assert inter["eyes_maxpool3d"] == [10, 10, 27, 32]
     assert inter["eyes_flatten"] == [86_400]
     assert inter["concatenate"] == [172_800]  # Table II prints 86,400 (typo)
-    assert architectures["microexpfusenet_intermediate"]["trainable_params"] == 177_088_515
     late = _shapes(architectures["microexpfusenet_late"])
     assert late["concatenate"] == [256]  # Table III
-    assert architectures["microexpfusenet_late"]["trainable_params"] == 177_221_123
 
 
 def test_architecture_tables_match_except_the_recorded_typos(architectures):

@@ -24,7 +24,9 @@ from common.experiment import FoldOutcome, ReportContext, Track
 from papers import PAPER_IDS, get_paper
 
 REPO = Path(__file__).resolve().parent.parent
-ROLES = ("__init__.py", "config.py", "model.py", "protocol.py", "reported.py", "report.py", "README.md")
+ROLES = ("__init__.py", "config.py", "preprocessing.py", "model.py", "protocol.py", "reported.py", "report.py",
+         "README.md")
+PROFILE_NAMES = ("paper", "quick", "smoke")
 
 
 def _imports(path: Path) -> set[str]:
@@ -51,6 +53,85 @@ def check_files_roles_and_imports(paper_id):
     for path in folder.glob("*.py"):
         others = {m for m in _imports(path) if m.startswith("papers.") and not m.startswith(f"papers.{paper_id}")}
         assert others == set(), f"{path.name} imports {sorted(others)}"
+
+
+def check_one_name_for_config_profiles_and_classes(paper_id):
+    """``config.default_config()`` is ``EXPERIMENTS[0]``'s config and every experiment's config has its type;
+    ``config.PROFILES`` maps profile names to dotted overrides that apply to it; ``protocol.CLASSES`` names
+    the classes (a tuple, or a mapping by database of tuples)."""
+    import inspect
+    from collections.abc import Mapping
+
+    from common.config import apply_overrides, validate
+
+    module = get_paper(paper_id)
+    config = __import__(f"papers.{paper_id}.config", fromlist=["default_config", "PROFILES"])
+    protocol = __import__(f"papers.{paper_id}.protocol", fromlist=["CLASSES"])
+    assert callable(getattr(config, "default_config", None)), f"papers.{paper_id}.config has no default_config"
+    unset = [name for name, p in inspect.signature(config.default_config).parameters.items()
+             if p.default is inspect.Parameter.empty]
+    assert unset == [], f"{paper_id}: default_config() needs {unset}"
+    default = config.default_config()
+    assert dataclasses.is_dataclass(default) and default == module.EXPERIMENTS[0].config
+    assert {type(e.config) for e in module.EXPERIMENTS} == {type(default)}
+    assert isinstance(getattr(config, "PROFILES", None), Mapping), f"papers.{paper_id}.config has no PROFILES"
+    assert "smoke" in config.PROFILES and set(config.PROFILES) <= set(PROFILE_NAMES), sorted(config.PROFILES)
+    for name, overrides in config.PROFILES.items():
+        validate(apply_overrides(default, dict(overrides)))  # a wrong dotted name or value raises
+    classes = getattr(protocol, "CLASSES", None)
+    lists = list(classes.values()) if isinstance(classes, Mapping) else [classes]
+    for names in lists:
+        assert isinstance(names, tuple) and len(names) >= 2 and len(set(names)) == len(names), names
+        assert all(isinstance(name, str) for name in names), names
+
+
+def _own_imports(paper_id: str, folder: Path) -> dict[str, set[str]]:
+    """{module: the paper's own modules it imports}, at any depth of the file (imports inside functions too)."""
+    own = {path.stem for path in folder.glob("*.py") if path.stem != "__init__"}
+    graph = {}
+    for stem in own:
+        names = set()
+        for module in _imports(folder / f"{stem}.py"):
+            if module.startswith(f"papers.{paper_id}."):
+                names.add(module.split(".")[2])
+        for node in ast.walk(ast.parse((folder / f"{stem}.py").read_text())):  # from papers.<id> import protocol
+            if isinstance(node, ast.ImportFrom) and node.module == f"papers.{paper_id}":
+                names.update(alias.name for alias in node.names if alias.name in own)
+        graph[stem] = names & own - {stem}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph`` as [a, b, ..., a], or [] when there is none (depth-first search)."""
+    done: set[str] = set()
+
+    def visit(path: list[str]) -> list[str]:
+        for nxt in sorted(graph[path[-1]]):
+            if nxt in path:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in done and (found := visit(path + [nxt])):
+                return found
+        done.add(path[-1])
+        return []
+
+    for start in sorted(graph):
+        if start not in done and (found := visit([start])):
+            return found
+    return []
+
+
+def check_no_import_cycle_among_the_papers_modules(paper_id):
+    """No module of a paper imports, directly or through others, one that imports it back."""
+    folder = Path(get_paper(paper_id).__file__).resolve().parent
+    graph = _own_imports(paper_id, folder)
+    assert "protocol" in graph and graph["protocol"], f"{paper_id}: protocol.py imports none of the paper's modules"
+    assert _cycle(graph) == [], f"{paper_id}: import cycle {' -> '.join(_cycle(graph))}"
+
+
+def test_the_cycle_finder_sees_a_cycle():
+    assert _cycle({"model": {"protocol"}, "protocol": {"model", "config"}, "config": set()}) == [
+        "model", "protocol", "model"]
+    assert _cycle({"model": {"config"}, "protocol": {"model", "config"}, "config": set()}) == []
 
 
 def test_common_imports_no_paper():
@@ -83,6 +164,8 @@ def check_training_step(paper_id, smoke_corpus):
     experiment = get_paper(paper_id).EXPERIMENTS[0]
     config = effective_config(experiment, "smoke")
     selection = experiment.select(_smoke_data(experiment, smoke_corpus), config)
+    classes = __import__(f"papers.{paper_id}.protocol", fromlist=["CLASSES"]).CLASSES
+    assert tuple(selection.class_names) in (classes.values() if isinstance(classes, dict) else [classes])
     fold = experiment.folds(selection, config, 0)[0]
     assert experiment.training_stages is not None and experiment.preprocess_clip is not None
     stages = list(experiment.training_stages(config, selection, fold))
@@ -173,6 +256,8 @@ def check_benchmark_entry(paper_id, smoke_corpus):
 # Every check above, in order, with the fixtures it takes besides the paper id.
 CHECKS = (
     (check_files_roles_and_imports, ()),
+    (check_one_name_for_config_profiles_and_classes, ()),
+    (check_no_import_cycle_among_the_papers_modules, ()),
     (check_parameter_counts, ()),
     (check_training_step, ("smoke_corpus",)),
     (check_report_pages, ("smoke_corpus", "tmp_path")),
@@ -183,6 +268,16 @@ CHECKS = (
 @pytest.mark.parametrize("paper_id", PAPER_IDS)
 def test_the_same_files_for_the_same_roles_and_no_paper_imports_another(paper_id):
     check_files_roles_and_imports(paper_id)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_one_name_for_the_config_entry_the_profiles_and_the_class_list(paper_id):
+    check_one_name_for_config_profiles_and_classes(paper_id)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_no_import_cycle_among_a_papers_own_modules(paper_id):
+    check_no_import_cycle_among_the_papers_modules(paper_id)
 
 
 @pytest.mark.parametrize("paper_id", PAPER_IDS)

@@ -1,4 +1,4 @@
-"""papers/talluri2022: Table 2 shapes and parameters through ``run_all.py --architectures``, the
+"""papers/talluri2022: Table 2 shapes of the built models, the
 Split Model / Model-B / Model-C builders and their initialisers, the label mapping of Table 1, the
 apex and initial frame windows (repeated or interpolated edges, SMIC's unannotated apex), the face
 alignment, the intra- and cross-dataset stratified folds (fifth or whole target), Model-C's
@@ -11,12 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from run_cli import architectures_json, run_all_process
+from run_cli import run_all_process
 
 
 
-def test_architectures_json_reproduces_table_2():
-    models = architectures_json("talluri2022")
+def test_the_models_reproduce_table_2():
+    """Table 2's shapes (Model-A's count is checked by tests/test_registry.py, from ``PAPER.parameter_counts``)."""
+    from common.reporting.architecture import model_summary
+    from papers.talluri2022 import PAPER
+
+    models = json.loads(json.dumps({name: model_summary(model) for name, model in PAPER.models().items()}))
     assert set(models) == {"model_a", "split_model", "model_b", "model_c"}
     shapes = {layer["name"]: layer["output_shape"][1:] for layer in models["model_a"]["layers"]}
     assert shapes["input"] == [36, 128, 128, 1]
@@ -24,11 +28,9 @@ def test_architectures_json_reproduces_table_2():
     assert shapes["maxpool3d_1"] == [12, 42, 42, 16]  # Table 2
     assert shapes["maxpool3d_2"] == [4, 14, 14, 16]
     assert shapes["flatten"] == [12_544]
-    assert models["model_a"]["trainable_params"] == 1_613_587  # docs/methods.md §7.2
     assert models["model_a"]["non_trainable_params"] == 64  # BatchNorm moving statistics
 
     from common.reporting.architecture import compare_with_paper
-    from papers.talluri2022 import PAPER
 
     layers = [{**layer, "params": 0} for layer in models["model_a"]["layers"]]  # Table 2 prints no counts
     rows = compare_with_paper({"layers": layers}, PAPER.architecture_tables["model_a"])
@@ -69,7 +71,7 @@ def test_he_normal_is_the_models_initialiser_dense_layers_included():
 def test_selection_maps_table_1_classes(smoke_corpus):
     from common.datasets import load
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import CLASS_NAMES, select
+    from papers.talluri2022.protocol import CLASSES, select
 
     data = {name: load(name, smoke_corpus) for name in ("casme2", "smic", "samm")}
     selection = select(data, default_config("model_a", ("smic",), ("samm",)))
@@ -77,7 +79,7 @@ def test_selection_maps_table_1_classes(smoke_corpus):
     expected = {("smic", "positive"): "happy", ("smic", "negative"): "disgust", ("smic", "surprise"): "surprise",
                 ("samm", "happiness"): "happy", ("samm", "disgust"): "disgust", ("samm", "surprise"): "surprise"}
     for sample, label in zip(selection.samples, selection.labels):
-        assert expected[(sample.dataset, sample.emotion)] == CLASS_NAMES[label]
+        assert expected[(sample.dataset, sample.emotion)] == CLASSES[label]
     n_samm = sum(s.emotion in ("happiness", "disgust", "surprise") for s in data["samm"])
     assert int(np.sum(selection.datasets == "samm")) == n_samm  # SAMM anger/contempt/other dropped
 
@@ -85,7 +87,7 @@ def test_selection_maps_table_1_classes(smoke_corpus):
 def test_apex_window_is_centred_and_initial_window_starts_at_zero():
     from common.datasets.sample import Sample
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import window_indices
+    from papers.talluri2022.preprocessing import window_indices
 
     frames = tuple(Path(f"img{n}.jpg") for n in range(101, 141))  # 40 frames, numbers 101..140
     sample = Sample("casme2", "sub01", "EP01", "happiness", 101, 130, 140, 200.0, frames)
@@ -100,7 +102,7 @@ def test_interpolated_edges_and_unannotated_apex():
     from common.config import apply_overrides
     from common.datasets.sample import Sample
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import window_notes, window_positions
+    from papers.talluri2022.preprocessing import window_notes, window_positions
 
     config = default_config("model_a", ("casme2",), ("casme2",))
     frames = tuple(Path(f"img{n}.jpg") for n in range(1, 31))  # 30 frames, apex at position 6
@@ -127,7 +129,7 @@ def test_similarity_alignment_removes_head_roll(smoke_corpus, tmp_path):
     from common.datasets import load
     from common.datasets.sample import Sample
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import _face_sequence
+    from papers.talluri2022.preprocessing import _face_sequence
 
     sample = load("casme2", smoke_corpus)[0]
     rotated = []
@@ -210,7 +212,7 @@ def test_motion_input_option_uses_training_statistics_and_is_off_in_the_paper_pr
     from common.evaluation.profiles import effective_config
     from papers.talluri2022 import EXPERIMENTS
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.protocol import motion_inputs
+    from papers.talluri2022.preprocessing import motion_inputs
 
     paper = default_config("model_a", ("casme2",), ("casme2",))
     config = apply_overrides(paper, {"data.motion_input": "minus_clip_mean"})
@@ -324,7 +326,8 @@ def test_estimate_hooks_build_every_model_at_the_papers_input_size(smoke_corpus,
     from common.datasets import load
     from common.evaluation.profiles import effective_config
     from papers.talluri2022 import EXPERIMENTS
-    from papers.talluri2022.protocol import clip_input, tuning_grid
+    from papers.talluri2022.preprocessing import clip_input
+    from papers.talluri2022.protocol import tuning_grid
 
     data = {"casme2": load("casme2", smoke_corpus)}
     by_name = {e.name: e for e in EXPERIMENTS}
@@ -361,10 +364,10 @@ def test_report_pages_draw_from_the_result_in_memory(tmp_path):
     from common.datasets.sample import Sample
     from common.experiment import ExperimentResult, ReportContext, Selection
     from papers.talluri2022 import EXPERIMENTS
-    from papers.talluri2022.protocol import CLASS_NAMES
+    from papers.talluri2022.protocol import CLASSES
 
     samples = tuple(Sample(db, "s1", f"c{i}", "x", 1, 2, 3, 100.0, ()) for i, db in enumerate(["casme2"] * 4 + ["samm"] * 2))
-    selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0, 1, 2]), class_names=CLASS_NAMES)
+    selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0, 1, 2]), class_names=CLASSES)
     records = ({"fold": "fold01", "status": "ok", "y_true": [0, 1], "y_pred": [0, 2],
                 "history": {"val_accuracy": [0.5, 1.0]}, "extra": {"windows": {"window_past_clip": [1, 0]},
                 "chosen": {"filters": 16, "dense_units": 64, "dropout": 0.5, "learning_rate": 0.01,

@@ -52,7 +52,6 @@ def _synthetic(summary: Mapping[str, Any]) -> bool:
 
 def banner(summary: Mapping[str, Any]) -> str:
     """Profile, corpus, seeds and folds of the whole benchmark, on every page."""
-    corpus = summary["corpus"]
     kind = "SYNTHETIC CORPUS (not comparable with any paper's number)" if _synthetic(summary) else "real databases"
     seeds = summary["seeds"]
     folds = f"{summary['n_folds']} folds" + (f" (only the first {summary['max_folds']})" if summary.get("max_folds") else "")
@@ -158,7 +157,7 @@ def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
         level = chance.get(metric)
         if level:
             ax.axvspan(level["low"], level["high"], color="#dddddd", zorder=0,
-                       label=f"chance 95% band (label permutation)")
+                       label="chance 95% band (label permutation)")
             ax.axvline(level["mean"], color="#888888", linestyle="--", linewidth=1, label=f"chance {level['mean']:.3f}")
         for yi, m in zip(y, ranked):
             v = _value(m, scope, metric)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from common.leaderboard.references import references_from_table
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.aouayeb2019 import protocol, report, reported
-from papers.aouayeb2019.config import CONFIG, PROFILES
+from papers.aouayeb2019.config import PROFILES, default_config
 from papers.aouayeb2019.model import models
 
 # Fewest frames a clip needs (Experiment.min_frames): Sec. 3.1 feeds every frame of a
@@ -43,7 +43,7 @@ EXPERIMENTS = (
         name="megc2019_loso",
         title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO (Table 2, Fig. 5)",
         datasets=("megc2019",),
-        config=CONFIG,
+        config=default_config(),
         select=protocol.select,
         folds=protocol.folds,
         run_fold=protocol.run_fold,
@@ -73,10 +73,10 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     protocol (LOSO on the composite), so that track shows them; other tracks show none. README "In the benchmark"."""
     model = benchmark_model("aouayeb2019", model, BENCHMARK_MODELS)
     return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
-                    title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs", config=CONFIG,
+                    title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs", config=default_config(),
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),
                     training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass)
 
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CONFIG", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

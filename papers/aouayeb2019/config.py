@@ -102,7 +102,9 @@ class AouayebConfig:
     stage2: TrainConfig = TrainConfig(optimizer="adam", learning_rate=1e-4, batch_size=244, epochs=60)
 
 
-CONFIG = AouayebConfig()  # the paper's recipe (the `paper` profile)
+def default_config() -> AouayebConfig:
+    """The paper's recipe (the `paper` profile), the config of ``megc2019_loso``."""
+    return AouayebConfig()
 
 
 # Profiles: named transformations of the experiment (dotted overrides), recorded in every result.

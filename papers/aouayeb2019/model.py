@@ -17,7 +17,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from papers.aouayeb2019.config import CONFIG, AouayebConfig
+from papers.aouayeb2019.config import AouayebConfig, default_config
 
 # Sec. 4.1.2: region sizes [width, height] = [100,80], [100,80], [120,80], [60,60], [60,60],
 # [160,60]; Keras inputs are (height, width, channels). Region order (Sec. 3.1): left eye+brow,
@@ -138,7 +138,7 @@ def build_model(config: AouayebConfig, num_classes: int) -> keras.Model:
 def models(config: AouayebConfig | None = None) -> dict[str, keras.Model]:
     """All seven networks of ``config`` (default: the paper's): ``region_cnn_0`` .. ``region_cnn_5`` and
     ``lstm_stage`` (3 emotions)."""
-    config = CONFIG if config is None else config
+    config = default_config() if config is None else config
     built = {f"region_cnn_{r}": build_region_model(config, r) for r in range(NUM_REGIONS)}
     built["lstm_stage"] = build_model(config, 3)
     return built

@@ -37,11 +37,11 @@ from papers.aouayeb2019.preprocessing import (AouayebInputError, clip_regions, c
                                               normalise_features, pad_features, region_crops)
 
 # Table 1 / Sec. 4.1.2: "three classes 0: Negative, 1: positive, 2: surprise" (MEGC 2019 composite).
-EMOTIONS = ("negative", "positive", "surprise")
+CLASSES = ("negative", "positive", "surprise")
 NOT_ME = "not me"
 # Sec. 4.1.2: the region CNN's "dense layer with 4 neurons": the three emotions plus "not me"
 # (Sec. 3.2). Every region uses this same 4-way output; index 3 is "not me".
-REGION_LABELS = EMOTIONS + (NOT_ME,)
+REGION_LABELS = CLASSES + (NOT_ME,)
 NOT_ME_INDEX = REGION_LABELS.index(NOT_ME)
 
 # Fig. 3 ("Illustration of the active patches and emotional state", after Zhao & Xu [17]): which
@@ -74,11 +74,11 @@ def region_labels(labels: Sequence[int] | np.ndarray, region: int, not_me: bool 
     if region not in REGION_EMOTIONS:
         raise ValueError(f"region={region}: expected 0..{NUM_REGIONS - 1}")
     labels = np.asarray(labels, dtype=int)
-    if labels.size and (labels.min() < 0 or labels.max() >= len(EMOTIONS)):
-        raise ValueError(f"clip labels must be in 0..{len(EMOTIONS) - 1}, got {sorted(set(labels.tolist()))}")
+    if labels.size and (labels.min() < 0 or labels.max() >= len(CLASSES)):
+        raise ValueError(f"clip labels must be in 0..{len(CLASSES) - 1}, got {sorted(set(labels.tolist()))}")
     if not not_me:
         return labels.copy()
-    involved = np.array([name in REGION_EMOTIONS[region] for name in EMOTIONS])
+    involved = np.array([name in REGION_EMOTIONS[region] for name in CLASSES])
     return np.where(involved[labels], labels, NOT_ME_INDEX)
 
 
@@ -168,11 +168,11 @@ def select(datasets: Mapping[str, list[Sample]], config: AouayebConfig) -> Selec
     samples = list(datasets["megc2019"])
     labels = []
     for sample in samples:
-        if sample.emotion not in EMOTIONS:
+        if sample.emotion not in CLASSES:
             raise AouayebInputError(f"{sample.key}: emotion {sample.emotion!r} is not a MEGC 2019 composite class "
-                                    f"(expected one of {', '.join(EMOTIONS)})")
-        labels.append(EMOTIONS.index(sample.emotion))
-    return Selection(samples=tuple(samples), labels=np.array(labels, dtype=int), class_names=EMOTIONS)
+                                    f"(expected one of {', '.join(CLASSES)})")
+        labels.append(CLASSES.index(sample.emotion))
+    return Selection(samples=tuple(samples), labels=np.array(labels, dtype=int), class_names=CLASSES)
 
 
 def folds(selection: Selection, config: AouayebConfig, seed: int) -> list[Fold]:

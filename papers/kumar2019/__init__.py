@@ -8,17 +8,16 @@ Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmar
   compared with Table 3's column of that database and its confusion matrix (Tables 4-6).
 * ``cross_<train>_to_<test>``: the six cells of Table 7 (train on one database, test on another).
 
-Settings and profiles live in ``config.py``, the pipeline and training in ``protocol.py``, the network in
-``model.py``, the paper's numbers in ``reported.py`` and the report pages in ``report.py``.
+Settings and profiles live in ``config.py``, the EAI pipeline in ``preprocessing.py``, selection, folds and
+training in ``protocol.py``, the network in ``model.py``, the paper's numbers in ``reported.py`` and the report
+pages in ``report.py``.
 """
 from __future__ import annotations
-
-import dataclasses
 
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.kumar2019 import protocol, report, reported
-from papers.kumar2019.config import PROFILES, Kumar2019Config, ProtocolConfig
+from papers.kumar2019.config import PROFILES, ProtocolConfig, default_config
 from papers.kumar2019.model import MODEL_NAME, models
 
 # Fewest frames a clip needs (Experiment.min_frames): Sec. 3.2 magnifies motion with a
@@ -41,12 +40,12 @@ def _loso_experiment() -> Experiment:
     return Experiment(
         name="megc2019_loso",
         title="MEGC 2019 composite (SMIC + CASME II + SAMM), LOSO, magnified EAI + ResNet-34 (Table 3, combined)",
-        config=Kumar2019Config(), reported=reported.loso_reported(), scopes=("all",) + reported.DATABASES,
+        config=default_config(), reported=reported.loso_reported(), scopes=("all",) + reported.DATABASES,
         report_pages=report.loso_pages, **_PIPELINE)
 
 
 def _database_experiment(database: str) -> Experiment:
-    config = dataclasses.replace(Kumar2019Config(), protocol=ProtocolConfig(kind="database", dataset=database))
+    config = default_config(ProtocolConfig(kind="database", dataset=database))
     title = DATABASE_TITLES[database]
     return Experiment(
         name=f"{database}_loso",
@@ -57,8 +56,7 @@ def _database_experiment(database: str) -> Experiment:
 
 
 def _cross_experiment(train: str, test: str) -> Experiment:
-    config = dataclasses.replace(Kumar2019Config(), protocol=ProtocolConfig(kind="cross", train_dataset=train,
-                                                                           test_dataset=test))
+    config = default_config(ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test))
     return Experiment(
         name=f"cross_{train}_to_{test}",
         title=f"Cross-dataset: train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]} (Table 7)",

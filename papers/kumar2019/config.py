@@ -109,6 +109,12 @@ class Kumar2019Config:
     random_flip: bool = True  # Sec. 3.5: random horizontal flips every epoch (Keras RandomFlip, training only)
 
 
+def default_config(protocol: ProtocolConfig = ProtocolConfig()) -> Kumar2019Config:
+    """The paper's configuration of one experiment: the composite LOSO (default), one database's LOSO or a
+    cross-dataset cell (``protocol``)."""
+    return dataclasses.replace(Kumar2019Config(), protocol=protocol)
+
+
 # Profiles: named dotted overrides of the paper configuration, recorded in every result.
 # quick: the same protocol on the synthetic corpus; ResNet-34 at 224 px for 30 epochs would take hours on a
 # 2-core CPU, so the face crop and the EAI are smaller and there are fewer epochs (smaller batches keep the

@@ -310,7 +310,7 @@ def _example_keys(texture: Mapping[str, Mapping[str, Any]], limit: int) -> list[
 
 def example_records(records) -> list[tuple[Mapping[str, Any], Mapping[str, Any], int]]:
     """(clip, the fold's ``extra["examples"]``, row in its npz) of every example input the folds saved
-    (:func:`papers.kumar2019.protocol.save_examples`), ordered by class, then database."""
+    (:func:`papers.kumar2019.preprocessing.save_examples`), ordered by class, then database."""
     found = []
     for record in records:
         examples = (record.get("extra") or {}).get("examples") or {}

@@ -8,12 +8,10 @@ profiles are in ``config.py``, inputs in ``preprocessing.py``, labels, folds and
 """
 from __future__ import annotations
 
-import dataclasses
-
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.le2020 import protocol, report, reported
-from papers.le2020.config import BACKBONES, PAPER_WEIGHTS, Le2020Config, ProtocolConfig, profiles_for
+from papers.le2020.config import BACKBONES, Le2020Config, ProtocolConfig, default_config, profiles_for
 from papers.le2020.model import models
 
 # Fewest frames a clip needs (Experiment.min_frames): Sec. III builds a dynamic image by
@@ -30,13 +28,6 @@ CROSS_BACKBONES = ("resnet50", "vgg19")  # Table III rows
 BENCHMARK_MODELS: tuple[str, ...] = ("vgg19", "resnet50", "senet50")
 
 
-def _config(backbone: str, protocol_config: ProtocolConfig) -> Le2020Config:
-    """The paper configuration of one experiment: ImageNet weights where Keras has them (PAPER_WEIGHTS)."""
-    base = Le2020Config()
-    model = dataclasses.replace(base.model, backbone=backbone, weights=PAPER_WEIGHTS[backbone])
-    return dataclasses.replace(base, model=model, protocol=protocol_config)
-
-
 def _experiment(name: str, title: str, datasets: tuple[str, ...], config: Le2020Config, **fields) -> Experiment:
     return Experiment(name=name, title=title, datasets=datasets, config=config, run_fold=protocol.run_fold,
                       training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass, **fields)
@@ -46,7 +37,7 @@ def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
     return _experiment(
         f"{dataset}_10fold_{backbone}",
         f"{DATABASE_TITLES[dataset]}, 10-fold CV, {BACKBONE_TITLES[backbone]} + ROI (Table II)",
-        (dataset,), _config(backbone, ProtocolConfig(kind="kfold", dataset=dataset, k=10)),
+        (dataset,), default_config(backbone, ProtocolConfig(kind="kfold", dataset=dataset, k=10)),
         select=protocol.select, folds=protocol.folds, profiles=profiles_for(backbone),
         reported=reported.kfold_reported(dataset, backbone),
         report_pages=report.report_pages(dataset if backbone == "vgg19" else None), min_frames=MIN_FRAMES)
@@ -56,7 +47,7 @@ def _cross_experiment(train: str, test: str, backbone: str) -> Experiment:
     return _experiment(
         f"cross_{train}_to_{test}_{backbone}",
         f"Train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]}, {BACKBONE_TITLES[backbone]} + ROI (Table III)",
-        (train, test), _config(backbone, ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
+        (train, test), default_config(backbone, ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
         select=protocol.select, folds=protocol.folds, profiles=profiles_for(backbone, "cross"),
         reported=reported.cross_reported(train, test, backbone), report_pages=report.report_pages(None),
         min_frames=MIN_FRAMES)
@@ -71,7 +62,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     return on_track(track, model=backbone, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: {BACKBONE_TITLES[backbone]} + ROI (Le et al. 2020)",
                     # protocol unused: the track's folds
-                    config=_config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),
+                    config=default_config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),
                     run_fold=protocol.run_fold, profiles=profiles_for(backbone), folds=protocol.track_folds(track),
                     training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass)
 

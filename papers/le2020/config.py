@@ -112,6 +112,14 @@ class Le2020Config:
     )
 
 
+def default_config(backbone: str = "vgg19",
+                   protocol: ProtocolConfig = ProtocolConfig(kind="kfold", dataset="casme2", k=10)) -> Le2020Config:
+    """The paper configuration of one experiment: ImageNet weights where Keras has them (PAPER_WEIGHTS)."""
+    base = Le2020Config()
+    model = dataclasses.replace(base.model, backbone=backbone, weights=PAPER_WEIGHTS[backbone])
+    return dataclasses.replace(base, model=model, protocol=protocol)
+
+
 # Profiles: named dotted overrides of the paper configuration, recorded in every result,
 # with typed values (one place for every experiment's profiles: :func:`profiles_for`).
 # quick: the same stratified k-fold protocol with k = 5 instead of 10 (half the trainings; 80 %

@@ -14,7 +14,7 @@ from common.experiment import Fold, FoldContext, FoldOutcome, Selection, Track, 
 from papers.le2020.config import Le2020Config
 
 # ----------------------------------------------------------------------------- labels (Sec. IV-A.1)
-FOUR_CLASSES = ("positive", "negative", "surprise", "others")  # Sec. IV-A.1, CASME II, SAMM, cross-database
+CLASSES = ("positive", "negative", "surprise", "others")  # Sec. IV-A.1, CASME II, SAMM, cross-database
 SMIC_CLASSES = ("positive", "negative", "surprise")  # Sec. IV-A.1: SMIC used "without further relabelling"
 
 LABEL_MAPS: dict[str, dict[str, str]] = {
@@ -32,7 +32,7 @@ LABEL_MAPS: dict[str, dict[str, str]] = {
 
 
 def class_names_for(datasets: Sequence[str]) -> tuple[str, ...]:
-    return SMIC_CLASSES if tuple(datasets) == ("smic",) else FOUR_CLASSES
+    return SMIC_CLASSES if tuple(datasets) == ("smic",) else CLASSES
 
 
 def experiment_datasets(config: Le2020Config) -> tuple[str, ...]:

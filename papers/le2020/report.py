@@ -7,7 +7,6 @@ saved with each fold (``extra["examples"]``, an ``.npz``), never recomputed here
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import cv2

@@ -11,7 +11,7 @@ from common.experiment import Experiment, Paper, Track, benchmark_model, on_trac
 from papers.reddy2019 import reported as rep
 from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TITLES, MODELS, benchmark_config,
                                      benchmark_profiles, default_config, kernel_study_config,
-                                     profiles)
+                                     profiles_for)
 from papers.reddy2019.model import (PARAMETERS, build_microexpfusenet_intermediate, build_microexpfusenet_late,
                                     build_microexpstcnn, build_model, models)
 from papers.reddy2019.preprocessing import first_pass, preprocess_clip
@@ -55,7 +55,7 @@ def _experiment(database: str, model: str, variant: str) -> Experiment:
         select=select,
         folds=folds,
         run_fold=run_fold,
-        profiles=profiles(database, model),
+        profiles=profiles_for(database, model),
         reported=rep.reported_for(database, model, variant) if variant != "leakage_free" else (),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=holdout_pages,

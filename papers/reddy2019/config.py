@@ -179,7 +179,7 @@ KERNEL_STUDY_PROFILES = {
 }
 
 
-def profiles(database: str, model: str) -> dict[str, dict[str, object]]:
+def profiles_for(database: str, model: str) -> dict[str, dict[str, object]]:
     """The quick and smoke overrides of one database/model. SMIC keeps the paper's 18 frames and 3x3x15
     kernel in every profile (smoke clips have 18-22 frames)."""
     family = "microexpstcnn" if model == "microexpstcnn" else "fusenet"
@@ -188,6 +188,9 @@ def profiles(database: str, model: str) -> dict[str, dict[str, object]]:
     if database == "casme_sq":
         quick, smoke = {**quick, **ALL_CASME_SQ_TYPES}, {**smoke, **ALL_CASME_SQ_TYPES}
     return {"quick": quick, "smoke": smoke}
+
+
+PROFILES = profiles_for("casme_sq", "microexpstcnn")  # those of default_config(), the first experiment
 
 
 # ----------------------------------------------------------------------------- the benchmark
@@ -205,4 +208,4 @@ def benchmark_config(model: str = "microexpstcnn") -> ReddyConfig:
 def benchmark_profiles(model: str = "microexpstcnn") -> dict[str, dict[str, object]]:
     """The SMIC experiment's quick and smoke profiles, without their saliency clips."""
     return {name: {k: v for k, v in overrides.items() if k != "protocol.saliency_clips"}
-            for name, overrides in profiles("smic", model).items()}
+            for name, overrides in profiles_for("smic", model).items()}

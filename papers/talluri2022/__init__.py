@@ -1,8 +1,8 @@
 """Talluri, Fiedler, Al-Hamadi (Appl. Sci. 2022): Model-A, Split Model, Model-B, Model-C.
 
 Assembly only: ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment`` and ``BENCHMARK_MODELS``
-(common/experiment.py). Configs and profiles: ``config.py``; builders: ``model.py``; selection,
-folds, preprocessing and training: ``protocol.py``; report pages: ``report.py``.
+(common/experiment.py). Configs and profiles: ``config.py``; builders: ``model.py``; the clip's
+preprocessing: ``preprocessing.py``; selection, folds and training: ``protocol.py``; report pages: ``report.py``.
 """
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import dataclasses
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.talluri2022 import reported as rep
-from papers.talluri2022.config import (SCENARIO_PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
+from papers.talluri2022.config import (PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
                                        default_config)
 from papers.talluri2022.model import models
-from papers.talluri2022.protocol import (first_pass, folds, preprocess_clip, run_fold, run_split_fold, run_tuned_fold, select,
-                                         split_run_stages, split_runs, training_stages, tuning_stages)
+from papers.talluri2022.preprocessing import first_pass, preprocess_clip
+from papers.talluri2022.protocol import (folds, run_fold, run_split_fold, run_tuned_fold, select, split_run_stages,
+                                         split_runs, training_stages, tuning_stages)
 from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
 
 # Fewest frames a clip needs (Experiment.min_frames): Sec. 4: 3D CNNs over the clip's
@@ -83,7 +84,7 @@ def _scenario(number: int, train: tuple[str, ...], test: tuple[str, ...], model:
         select=select,
         folds=folds,
         run_fold=run_fold,
-        profiles=_profiles(SCENARIO_PROFILES),
+        profiles=_profiles(PROFILES),
         reported=rep.reported_scenario(number, model),
         metrics=("accuracy", "uf1", "uar"),
         scopes=("all",),
@@ -103,7 +104,7 @@ def _initial(database: str) -> Experiment:
         select=select,
         folds=folds,
         run_fold=run_fold,
-        profiles=_profiles(SCENARIO_PROFILES),
+        profiles=_profiles(PROFILES),
         reported=rep.reported_initial(database),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=scenario_pages,
@@ -163,7 +164,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     repeated past a short clip's ends, as in every experiment of the paper.
     """
     model = benchmark_model("talluri2022", model, BENCHMARK_MODELS)
-    profiles = SPLIT_PROFILES["split_model"] if model == "split_model" else SCENARIO_PROFILES
+    profiles = SPLIT_PROFILES["split_model"] if model == "split_model" else PROFILES
     return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: {MODEL_TITLES[model]} (Talluri et al., Scenario-03 recipe)",
                     config=default_config(model, ("casme2", "smic"), ("casme2", "smic")), run_fold=run_fold,

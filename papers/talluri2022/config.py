@@ -133,7 +133,9 @@ def sequence_length(train_databases: tuple[str, ...]) -> int:
     return SEQUENCE_LENGTH[key]
 
 
-def default_config(model: str, train: tuple[str, ...], test: tuple[str, ...], window: str = "apex") -> TalluriConfig:
+def default_config(model: str = "model_a", train: tuple[str, ...] = ("smic",), test: tuple[str, ...] = ("smic",),
+                   window: str = "apex") -> TalluriConfig:
+    """The paper's configuration of one experiment (default: Scenario-01, Model-A on SMIC, the first experiment)."""
     return TalluriConfig(
         data=DataConfig(frames=sequence_length(train), window=window),
         model=ModelConfig(name=model),
@@ -154,7 +156,7 @@ QUICK: dict[str, object] = {"data.frames": 18, "data.size": 48, "data.model_b_si
 SMOKE: dict[str, object] = {"data.frames": 18, "data.size": 24, "data.model_b_size": 16, "train.epochs": 1,
                             "protocol.folds": 2}
 # Table 4 scenarios, Table 3 and the benchmark (Model-A, Model-B, Model-C).
-SCENARIO_PROFILES: Profiles = {"quick": QUICK, "smoke": SMOKE}
+PROFILES: Profiles = {"quick": QUICK, "smoke": SMOKE}
 SPLIT_PROFILES: dict[str, Profiles] = {
     # the Split Model's three poolings need >= 27 frames and pixels
     "split_model": {"quick": {"data.frames": 27, "data.size": 32, "train.epochs": 30,
