@@ -33,13 +33,16 @@ def smoke_corpus(tmp_path_factory):
 
 
 @pytest.fixture()
-def dummy_corpus(tmp_path):
-    """A root holding the dummy paper's two databases, with the runner's loader pointed at the dummy's
-    (``tests/dummy_paper.py``); the dummy's hooks are reset before and after."""
+def dummy_corpus(request, tmp_path):
+    """The one corpus of the dummy paper (``tests/dummy_paper.py``; read it with ``loader=dummy_paper.load``):
+    a root holding its databases, casme2 and samm unless the test or module is marked
+    ``@pytest.mark.dummy_databases(names...)``; the dummy's hooks are reset before and after."""
     import dummy_paper
 
+    marker = request.node.get_closest_marker("dummy_databases")
+    names = marker.args if marker else ("casme2", "samm")
     dummy_paper.reset_hooks()
-    yield dummy_paper.write_corpus(tmp_path / "data")
+    yield dummy_paper.write_corpus(tmp_path / "data", names=names)
     dummy_paper.reset_hooks()
 
 

@@ -27,12 +27,10 @@ _SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
 run_all = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(run_all)
 
+# the dummy paper's databases, with the MEGC composite a track reads (the dummy_corpus fixture)
+pytestmark = pytest.mark.dummy_databases("casme2", "samm", "megc2019")
 
-@pytest.fixture()
-def corpus(tmp_path):
-    dummy_paper.reset_hooks()
-    yield dummy_paper.write_corpus(tmp_path / "data", names=("casme2", "samm", "megc2019"))
-    dummy_paper.reset_hooks()
+
 
 
 def cli(capsys, *argv):
@@ -41,9 +39,9 @@ def cli(capsys, *argv):
     return code, out, err
 
 
-def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, corpus, tmp_path):
+def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_corpus, tmp_path):
     out_dir = tmp_path / "out"
-    argv = ["--benchmark", "megc2019", "--data-root", str(corpus), "--profile", "smoke", "--out", str(out_dir),
+    argv = ["--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--profile", "smoke", "--out", str(out_dir),
             "--methods", "dummy,dummy:centroid", "--max-folds", "2"]
     code, out, err = cli(capsys, *argv)
     assert code == 0, err
@@ -109,8 +107,8 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, corpus
     assert rerun["statistics"] == summary["statistics"]
 
 
-def test_seeds_give_mean_std_and_a_crossed_interval(corpus, tmp_path):
-    settings = RunSettings(data_root=corpus, loader=dummy_paper.load, profile="smoke", seed=3, out=tmp_path / "out")
+def test_seeds_give_mean_std_and_a_crossed_interval(dummy_corpus, tmp_path):
+    settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", seed=3, out=tmp_path / "out")
     bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid")], settings, seeds=2, max_folds=2,
                                     log=lambda line: None, n_resamples=200)
     method = bench.summary["methods"][0]
@@ -134,8 +132,8 @@ def _reversed_folds_paper():
                                  PAPER=dummy_paper.PAPER)
 
 
-def test_a_method_with_other_folds_is_refused_before_training(corpus, tmp_path):
-    settings = RunSettings(data_root=corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
+def test_a_method_with_other_folds_is_refused_before_training(dummy_corpus, tmp_path):
+    settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
     methods = [("dummy", dummy_paper, "centroid"), ("other", _reversed_folds_paper(), None)]
     with pytest.raises(RunError, match="other does not see the same folds as dummy:centroid"):
         bench_run.run_benchmark(MEGC2019, methods, settings, log=lambda line: None)
@@ -162,8 +160,8 @@ def test_the_stored_predictions_are_checked_too():
     (["--paper", "dummy", "--seeds", "2"], "--methods, --seeds and --max-folds go with --benchmark TRACK"),
     (["--benchmark", "megc2019", "--methods", "dummy", "--set", "train.epochz=1"], "no field 'epochz' in TrainConfig"),
 ])
-def test_benchmark_user_errors_are_one_line_and_exit_2(capsys, corpus, argv, expected):
-    code, _, err = cli(capsys, *argv, "--data-root", str(corpus))
+def test_benchmark_user_errors_are_one_line_and_exit_2(capsys, dummy_corpus, argv, expected):
+    code, _, err = cli(capsys, *argv, "--data-root", str(dummy_corpus))
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("run_all.py: error: ") and expected in lines[0], err
@@ -217,7 +215,7 @@ def test_references_from_the_papers_table_skip_the_papers_own_row():
     assert refs[0].to_dict()["kind"] == "published, not run by us" and refs[0].track == "megc2019"
 
 
-def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(corpus, tmp_path):
+def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(dummy_corpus, tmp_path):
     """One method's fold fails: exit status 3, and every statistic is on the samples both predicted."""
     dummy_paper.HOOKS["fail"].add("casme2_sub02")
 
@@ -230,7 +228,7 @@ def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(corpus, t
         benchmark_experiment=lambda track, model=None: dataclasses.replace(
             dummy_paper.benchmark_experiment(track, "centroid"), run_fold=failing),
         BENCHMARK_MODELS=("flaky",), PAPER=dummy_paper.PAPER)
-    settings = RunSettings(data_root=corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
+    settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
     bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid"), ("flaky", module, None)],
                                     settings, max_folds=3, log=lambda line: None, n_resamples=200)
     assert bench.not_scored == [("flaky/seed0/casme2_sub02", "failed")]
@@ -239,12 +237,12 @@ def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(corpus, t
     assert bench.summary["methods"][0]["scores"]["all"]["uf1"]["n"] == 18  # its own statistics keep all its folds
 
 
-def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, corpus, tmp_path):
+def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, dummy_corpus, tmp_path):
     """``--workers 2`` computes the benchmark's folds in two processes: the same predictions."""
     predictions = {}
     for name, extra in (("sequential", []), ("workers", ["--workers", "2"])):
         out_dir = tmp_path / name
-        code, _, err = cli(capsys, "--benchmark", "megc2019", "--data-root", str(corpus), "--profile", "smoke",
+        code, _, err = cli(capsys, "--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--profile", "smoke",
                            "--out", str(out_dir), "--methods", "dummy:centroid", "--max-folds", "2", *extra)
         assert code == 0, err
         with (out_dir / "benchmark" / "megc2019" / "dummy-centroid" / "seed0" / "predictions.csv").open() as handle:

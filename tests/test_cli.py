@@ -18,9 +18,6 @@ run_all = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(run_all)
 
 
-@pytest.fixture()
-def corpus(dummy_corpus):
-    return dummy_corpus  # tests/conftest.py
 
 
 def cli(capsys, *argv):
@@ -53,18 +50,18 @@ def one_error_line(err: str) -> str:
     (["--paper", "dummy", "--set", "model.units=-3"], "ModelConfig.units must be >= 1"),
     (["--paper", "dummy", "--json"], "--json goes with --architectures"),
 ])
-def test_user_errors_are_one_line_and_exit_2(capsys, corpus, argv, expected):
-    code, out, err = cli(capsys, *argv, "--data-root", str(corpus))
+def test_user_errors_are_one_line_and_exit_2(capsys, dummy_corpus, argv, expected):
+    code, out, err = cli(capsys, *argv, "--data-root", str(dummy_corpus))
     assert code == 2
     assert expected in one_error_line(err)
     assert not dummy_paper.HOOKS["ran"]  # nothing trained
 
 
-def test_missing_database_and_data_root(capsys, corpus, tmp_path):
-    (corpus / "samm.present").unlink()
-    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
+def test_missing_database_and_data_root(capsys, dummy_corpus, tmp_path):
+    (dummy_corpus / "samm.present").unlink()
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out"))
     assert code == 2
-    assert f"missing database(s) under {corpus}: samm (" in one_error_line(err)
+    assert f"missing database(s) under {dummy_corpus}: samm (" in one_error_line(err)
     code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(tmp_path / "nowhere"))
     assert code == 2 and "no such folder" in one_error_line(err)
 
@@ -84,9 +81,9 @@ def test_unknown_paper_through_the_real_script():
     assert "unknown paper 'nosuch'" in one_error_line(proc.stderr)
 
 
-def test_smoke_run_end_to_end_then_resume(capsys, corpus, tmp_path):
+def test_smoke_run_end_to_end_then_resume(capsys, dummy_corpus, tmp_path):
     out_dir = tmp_path / "out"
-    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--profile", "smoke",
+    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--profile", "smoke",
                          "--set", "model.units=3", "--out", str(out_dir))
     assert code == 0, err
     report = out_dir / "dummy" / "report.pdf"
@@ -102,18 +99,18 @@ def test_smoke_run_end_to_end_then_resume(capsys, corpus, tmp_path):
     assert "profile smoke, corpus real" in out.strip().splitlines()[-1]
     # the same command again: every fold is reused, nothing trains
     dummy_paper.reset_hooks()
-    code, out, _ = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--profile", "smoke",
+    code, out, _ = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--profile", "smoke",
                        "--set", "model.units=3", "--out", str(out_dir), "--faces-policy", "keep")
     assert code == 0 and not dummy_paper.HOOKS["ran"] - {"report_pages:False"}
     rerun = json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]
     assert rerun["face_quality"]["policy"] == "keep"
-    assert json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]["metrics"] == \
+    assert json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]["metrics"] ==\
         toy["metrics"]
 
 
-def test_failed_folds_exit_3_with_one_line(capsys, corpus, tmp_path):
+def test_failed_folds_exit_3_with_one_line(capsys, dummy_corpus, tmp_path):
     dummy_paper.HOOKS["fail"].update({"casme2_sub01", "casme2_sub02", "samm_006", "samm_007"})
-    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out"))
     assert code == 3
     line = err.strip().splitlines()[-1]
     assert line.startswith("run_all.py: warning: 4 fold(s) are not in the scores (4 failed, 0 diverged to NaN): "
@@ -121,10 +118,10 @@ def test_failed_folds_exit_3_with_one_line(capsys, corpus, tmp_path):
     assert (tmp_path / "out" / "dummy" / "report.pdf").exists()  # the report is still written
 
 
-def test_a_nan_fold_is_marked_left_out_of_the_headline_and_exits_3(capsys, corpus, tmp_path):
+def test_a_nan_fold_is_marked_left_out_of_the_headline_and_exits_3(capsys, dummy_corpus, tmp_path):
     dummy_paper.HOOKS["nan"].add("samm_006")
     out_dir = tmp_path / "out"
-    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--profile", "smoke",
+    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--profile", "smoke",
                          "--out", str(out_dir))
     assert code == 3
     assert err.strip().splitlines() == ["run_all.py: warning: 1 fold(s) are not in the scores (0 failed, 1 diverged "
@@ -138,18 +135,18 @@ def test_a_nan_fold_is_marked_left_out_of_the_headline_and_exits_3(capsys, corpu
     assert (out_dir / "dummy" / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
-def test_an_out_that_is_a_file_or_in_use_is_one_line_before_any_work(capsys, corpus, tmp_path):
+def test_an_out_that_is_a_file_or_in_use_is_one_line_before_any_work(capsys, dummy_corpus, tmp_path):
     import fcntl
 
     a_file = tmp_path / "out.txt"
     a_file.write_text("")
-    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(a_file))
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(a_file))
     assert code == 2 and f"--out {a_file}: is not a folder" in one_error_line(err)
     exp_dir = tmp_path / "out" / "dummy" / "toy_loso"
     exp_dir.mkdir(parents=True)
     with open(exp_dir / ".mersuite.lock", "a+") as other:  # another run writes into the folder
         fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
+        code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out"))
     assert code == 2 and f"output folder {exp_dir} is in use by another run" in one_error_line(err)
     assert not dummy_paper.HOOKS["ran"] and not (tmp_path / "out" / "dummy" / "report.pdf").exists()
 

@@ -23,18 +23,15 @@ _SPEC.loader.exec_module(run_all)
 EXPERIMENT = dummy_paper.EXPERIMENTS[0]
 
 
-@pytest.fixture()
-def corpus(tmp_path, monkeypatch):
+@pytest.fixture(autouse=True)
+def fast_timing(monkeypatch):
     monkeypatch.setattr(timing, "STEP_BUDGET_S", 0.0)  # the minimum of timed steps: a fast test
-    dummy_paper.reset_hooks()
-    yield dummy_paper.write_corpus(tmp_path / "data")
-    dummy_paper.reset_hooks()
 
 
-def test_counts_and_projection_follow_the_timed_step(corpus, private_cache):
+def test_counts_and_projection_follow_the_timed_step(dummy_corpus, private_cache):
     stage = private_cache / "stages" / "dummy_features"  # the session's cache: other tests may have filled it
     before = sorted(stage.rglob("*")) if stage.exists() else []
-    result = est.estimate([("dummy", EXPERIMENT)], data_root=corpus, loader=dummy_paper.load, profile="quick",
+    result = est.estimate([("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick",
                           overrides={"train.epochs": "3", "train.batch_size": "4"}, log=lambda m: None)
     (e,) = result.experiments
     assert (e.clips, e.folds, e.frames) == (24, 4, 0)
@@ -65,23 +62,23 @@ def test_counts_and_projection_follow_the_timed_step(corpus, private_cache):
     assert f"training work: {estimate_table._flops(work.flops)}" in table
 
 
-def test_a_model_kept_across_folds_is_traced_once(corpus):
+def test_a_model_kept_across_folds_is_traced_once(dummy_corpus):
     once = dataclasses.replace(EXPERIMENT, training_stages=lambda c, s, f: [
         dataclasses.replace(stage, traced_once=True) for stage in dummy_paper.training_stages(c, s, f)])
-    (e,) = est.estimate([("dummy", once)], data_root=corpus, loader=dummy_paper.load, profile="smoke", log=lambda m: None).experiments
+    (e,) = est.estimate([("dummy", once)], data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", log=lambda m: None).experiments
     t = e.stages[0].timing
     assert e.fold_seconds[0] - e.fold_seconds[1] == pytest.approx(t.trace_s + t.predict_trace_s)
     assert e.fold_seconds[1] == pytest.approx(e.fold_seconds[3])
 
 
-def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(corpus):
+def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(dummy_corpus):
     wide = dataclasses.replace(EXPERIMENT, training_stages=lambda c, s, f: [
         dataclasses.replace(stage, validation_samples=10, predict_samples=20)
         for stage in dummy_paper.training_stages(c, s, f)])
     overrides = {"train.epochs": "3", "train.batch_size": "4"}
-    (plain,) = est.estimate([("dummy", EXPERIMENT)], data_root=corpus, loader=dummy_paper.load, profile="quick", overrides=overrides,
+    (plain,) = est.estimate([("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick", overrides=overrides,
                             log=lambda m: None).experiments
-    (e,) = est.estimate([("dummy", wide)], data_root=corpus, loader=dummy_paper.load, profile="quick", overrides=overrides,
+    (e,) = est.estimate([("dummy", wide)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick", overrides=overrides,
                         log=lambda m: None).experiments
     t = e.stages[0].timing
     # 3 epochs x ceil(10 / 4) validation batches, and ceil(20 / 4) test-pass batches instead of ceil(6 / 4)
@@ -90,11 +87,11 @@ def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(cor
     assert plain.stages[0].steps == e.stages[0].steps  # the training work is unchanged
 
 
-def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(corpus):
+def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(dummy_corpus):
     twin = dataclasses.replace(EXPERIMENT, name="twin")
     bare = dataclasses.replace(EXPERIMENT, name="bare", training_stages=None, preprocess_clip=None)
     lines = []
-    result = est.estimate([("dummy", EXPERIMENT), ("dummy", twin), ("dummy", bare)], data_root=corpus, loader=dummy_paper.load,
+    result = est.estimate([("dummy", EXPERIMENT), ("dummy", twin), ("dummy", bare)], data_root=dummy_corpus, loader=dummy_paper.load,
                           profile="smoke", log=lines.append)
     first, second, third = result.experiments
     assert first.stages[0].timing is second.stages[0].timing
@@ -106,13 +103,13 @@ def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(cor
     assert "not estimated: dummy/bare (the reason is under each)" in table
 
 
-def test_a_model_that_cannot_be_built_leaves_only_its_experiment_unestimated(corpus):
+def test_a_model_that_cannot_be_built_leaves_only_its_experiment_unestimated(dummy_corpus):
     def offline():
         raise RuntimeError("could not get the ImageNet weights (offline?)")
 
     broken = dataclasses.replace(EXPERIMENT, name="offline", training_stages=lambda c, s, f: [
         TrainingStage("vgg", offline, samples=len(f.train), epochs=1, batch_size=2)])
-    result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=corpus, loader=dummy_paper.load, profile="smoke",
+    result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke",
                           log=lambda m: None)
     first, second = result.experiments
     assert not first.estimated and "could not get the ImageNet weights (offline?)" in first.note
@@ -150,12 +147,12 @@ def test_preprocessing_fit(timed, expected):
 
 
 def test_durations_read_like_durations():
-    assert [estimate_table._seconds(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] == \
+    assert [estimate_table._seconds(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] ==\
         ["12 ms", "3.5 s", "5 min 12 s", "3 h 20 min", "4.2 days"]
 
 
-def test_cli_estimate_prints_the_table_and_trains_nothing(corpus, capsys, tmp_path):
-    code = run_all.main(["--paper", "dummy", "--data-root", str(corpus), "--estimate", "--out", str(tmp_path / "o")],
+def test_cli_estimate_prints_the_table_and_trains_nothing(dummy_corpus, capsys, tmp_path):
+    code = run_all.main(["--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate", "--out", str(tmp_path / "o")],
                         registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -164,16 +161,16 @@ def test_cli_estimate_prints_the_table_and_trains_nothing(corpus, capsys, tmp_pa
     assert not (tmp_path / "o").exists()
 
 
-def test_cli_estimate_refuses_a_bad_set_in_one_line(corpus, capsys):
-    code = run_all.main(["--paper", "dummy", "--data-root", str(corpus), "--estimate", "--set", "train.epochs=0"],
+def test_cli_estimate_refuses_a_bad_set_in_one_line(dummy_corpus, capsys):
+    code = run_all.main(["--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate", "--set", "train.epochs=0"],
                         registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 2 and len(err.strip().splitlines()) == 1 and "TrainConfig.epochs must be >= 1" in err
 
 
-def test_cli_estimate_of_a_benchmark_track_projects_every_method_and_trains_nothing(corpus, capsys, tmp_path):
-    dummy_paper.write_corpus(corpus, names=("megc2019",))
-    code = run_all.main(["--benchmark", "megc2019", "--data-root", str(corpus), "--methods", "dummy,dummy:centroid",
+def test_cli_estimate_of_a_benchmark_track_projects_every_method_and_trains_nothing(dummy_corpus, capsys, tmp_path):
+    dummy_paper.write_corpus(dummy_corpus, names=("megc2019",))
+    code = run_all.main(["--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--methods", "dummy,dummy:centroid",
                          "--estimate", "--out", str(tmp_path / "o")], registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 0, err

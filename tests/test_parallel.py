@@ -28,13 +28,10 @@ FOLDS = ["casme2_sub01", "casme2_sub02", "samm_006", "samm_007"]
 MEASURED = ("finished", "seconds", "seconds_by_fold", "extra", "max_rss_mb", "cache")
 
 
-@pytest.fixture()
-def corpus(tmp_path):
-    return dummy_paper.write_corpus(tmp_path / "data")
 
 
-def _sequential(corpus, out, seed=3):
-    return run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=seed,
+def _sequential(dummy_corpus, out, seed=3):
+    return run_experiment("dummy_parallel", EXPERIMENT, data_root=dummy_corpus, profile="smoke", seed=seed,
                                  out_dir=out, log=lambda _: None)
 
 
@@ -47,13 +44,13 @@ def _csv(out):
 
 
 def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_its_fold(
-        corpus, tmp_path, monkeypatch, capsys):
-    sequential = _sequential(corpus, tmp_path / "sequential")
-    _sequential(corpus, tmp_path / "other_seed", seed=4)
+        dummy_corpus, tmp_path, monkeypatch, capsys):
+    sequential = _sequential(dummy_corpus, tmp_path / "sequential")
+    _sequential(dummy_corpus, tmp_path / "other_seed", seed=4)
     assert _csv(tmp_path / "other_seed") != _csv(tmp_path / "sequential")  # the folds depend on the seed
 
     out = tmp_path / "workers"
-    argv = ["--paper", "dummy_parallel", "--data-root", str(corpus), "--profile", "smoke", "--seed", "3",
+    argv = ["--paper", "dummy_parallel", "--data-root", str(dummy_corpus), "--profile", "smoke", "--seed", "3",
             "--out", str(out), "--workers", "2"]
     monkeypatch.setenv(dummy_paper.KILL_ENV, f"samm_006:{os.getpid()}")  # its worker is killed mid-fold
     monkeypatch.setenv(dummy_paper.FAIL_ENV, "samm_007")  # raises in its worker
@@ -74,7 +71,7 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
     assert {folds[f]["extra"]["cuda_visible_devices"] for f in ("casme2_sub01", "casme2_sub02")} == {"5", "6"}
     for f in ("casme2_sub01", "casme2_sub02"):  # the same fold files as the sequential run's
         stored = json.loads((_folder(tmp_path / "sequential") / "folds" / f"{f}.json").read_text())
-        assert {k: v for k, v in folds[f].items() if k not in MEASURED} == \
+        assert {k: v for k, v in folds[f].items() if k not in MEASURED} ==\
             {k: v for k, v in stored.items() if k not in MEASURED}
 
     monkeypatch.delenv(dummy_paper.KILL_ENV)
@@ -89,13 +86,13 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
     assert results["metrics"] == sequential.summary["metrics"]
 
 
-def test_a_local_dask_cluster_gives_the_sequential_predictions(corpus, tmp_path):
+def test_a_local_dask_cluster_gives_the_sequential_predictions(dummy_corpus, tmp_path):
     distributed = pytest.importorskip("distributed", reason="the 'cluster' extra (make test installs it)")
-    sequential = _sequential(corpus, tmp_path / "sequential")
+    sequential = _sequential(dummy_corpus, tmp_path / "sequential")
     lines = []
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster:
-        result = run_experiment("dummy_parallel", EXPERIMENT, data_root=corpus, profile="smoke", seed=3,
+        result = run_experiment("dummy_parallel", EXPERIMENT, data_root=dummy_corpus, profile="smoke", seed=3,
                                        out_dir=tmp_path / "dask", log=lines.append,
                                        fold_runner=parallel.fold_runner(REF, cluster=cluster.scheduler_address))
     assert any("4 fold(s) to compute on the Dask cluster" in line and "(2 worker(s))" in line for line in lines)
@@ -105,7 +102,7 @@ def test_a_local_dask_cluster_gives_the_sequential_predictions(corpus, tmp_path)
     assert [f["reused"] for f in result.summary["folds"]] == [False] * 4
 
 
-def test_workers_refuse_what_they_cannot_reproduce(corpus, tmp_path, capsys, monkeypatch):
+def test_workers_refuse_what_they_cannot_reproduce(dummy_corpus, tmp_path, capsys, monkeypatch):
     changed = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)
     with pytest.raises(RunError, match="differs from the one to run .run_fold"):
         parallel.check_ref(REF, changed)
@@ -117,7 +114,7 @@ def test_workers_refuse_what_they_cannot_reproduce(corpus, tmp_path, capsys, mon
         parallel.ExperimentRef("dummy_parallel")
     assert parallel.resolve(REF) is EXPERIMENT
 
-    base = ["--paper", "dummy_parallel", "--data-root", str(corpus), "--out", str(tmp_path / "out")]
+    base = ["--paper", "dummy_parallel", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out")]
     assert run_all.main(base + ["--workers", "2", "--cluster", "tcp://127.0.0.1:1"], registry=REGISTRY, loader=dummy_paper.load) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not both" in err

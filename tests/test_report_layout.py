@@ -67,14 +67,14 @@ def test_every_papers_report_from_a_smoke_run(paper_id, smoke_corpus, tmp_path):
     assert all(r["paper_in_interval"] is None for r in report["comparison"])  # synthetic: no verdict
 
 
-def test_benchmark_report_layout(tmp_path, monkeypatch):
+@pytest.mark.dummy_databases("casme2", "samm", "megc2019")
+def test_benchmark_report_layout(dummy_corpus, tmp_path):
     import importlib.util
     from pathlib import Path
 
     from common.leaderboard.report import write_report as write_benchmark_report
 
-    dummy_paper.reset_hooks()
-    corpus = dummy_paper.write_corpus(tmp_path / "data", names=("casme2", "samm", "megc2019"))
+    corpus = dummy_corpus
     spec = importlib.util.spec_from_file_location("run_all", Path(__file__).resolve().parent.parent / "run_all.py")
     run_all = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run_all)

@@ -25,13 +25,10 @@ def pdf_pages(path) -> int:
 
 
 @pytest.fixture()
-def results(tmp_path):
-    dummy_paper.reset_hooks()
-    root = dummy_paper.write_corpus(tmp_path / "data")
-    res = runner.run_experiment("dummy", FAST, data_root=root, loader=dummy_paper.load, profile="smoke", out_dir=tmp_path / "out",
+def results(dummy_corpus, tmp_path):
+    res = runner.run_experiment("dummy", FAST, data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out_dir=tmp_path / "out",
                                 log=lambda _: None)
     yield res
-    dummy_paper.reset_hooks()
 
 
 def test_report_pdf_and_tables_hold_the_results(results, tmp_path):

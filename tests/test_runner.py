@@ -12,7 +12,7 @@ import dummy_paper
 from common.config import ConfigError
 from common.errors import RunError
 from common.evaluation import runner
-from common.evaluation.corpus import is_synthetic
+from common.evaluation.dummy_corpus import is_synthetic
 from common.evaluation.profiles import effective_config, resolve_profile
 from common.evaluation.records import fold_record_problem
 from common.evaluation.splits import leave_one_subject_out
@@ -24,9 +24,6 @@ run_experiment = functools.partial(runner.run_experiment, loader=dummy_paper.loa
 ALL_FOLDS = {"casme2_sub01", "casme2_sub02", "samm_006", "samm_007"}
 
 
-@pytest.fixture()
-def corpus(dummy_corpus):
-    return dummy_corpus  # tests/conftest.py
 
 
 def _strict_json(path):
@@ -35,9 +32,9 @@ def _strict_json(path):
     return json.loads(path.read_text(), parse_constant=no_constants)
 
 
-def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
+def test_resume_after_interrupt_gives_identical_results(dummy_corpus, tmp_path):
     lines = []
-    full = run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1,
+    full = run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, profile="quick", seed=1,
                                  out_dir=tmp_path / "full", log=lines.append).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     assert any("fold 4/4" in line and "ETA" not in line for line in lines)
@@ -47,14 +44,14 @@ def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
     dummy_paper.reset_hooks()
     dummy_paper.HOOKS["interrupt"].add("casme2_sub02")  # Ctrl-C during the second fold
     with pytest.raises(KeyboardInterrupt):
-        run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
+        run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, profile="quick", seed=1, out_dir=out,
                               log=lambda _: None)
     folds_dir = out / "dummy" / "toy_loso" / "folds"
     assert sorted(p.name for p in folds_dir.glob("*.json")) == ["casme2_sub01.json"]
     assert not list(folds_dir.glob(".*"))  # no temporary file left behind
 
     dummy_paper.reset_hooks()
-    resumed = run_experiment("dummy", EXPERIMENT, data_root=corpus, profile="quick", seed=1, out_dir=out,
+    resumed = run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, profile="quick", seed=1, out_dir=out,
                                     log=lambda _: None).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS - {"casme2_sub01"}  # only the missing folds ran
     assert [f["reused"] for f in resumed["folds"]] == [True, False, False, False]
@@ -80,22 +77,22 @@ def test_resume_after_interrupt_gives_identical_results(corpus, tmp_path):
     lines.clear()
     dummy_paper.reset_hooks()
     fast = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)
-    run_experiment("dummy", fast, data_root=corpus, profile="smoke", seed=1, out_dir=out, log=lines.append)
+    run_experiment("dummy", fast, data_root=dummy_corpus, profile="smoke", seed=1, out_dir=out, log=lines.append)
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     assert sum("recomputing" in line for line in lines) == 4
     dummy_paper.reset_hooks()
-    run_experiment("dummy", fast, data_root=corpus, profile="smoke", seed=1, out_dir=out, log=lines.append,
+    run_experiment("dummy", fast, data_root=dummy_corpus, profile="smoke", seed=1, out_dir=out, log=lines.append,
                           fresh=True)
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS  # --fresh: nothing reused
 
 
-def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp_path):
+def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(dummy_corpus, tmp_path):
     with_empty = dataclasses.replace(
         EXPERIMENT, folds=lambda sel, cfg, seed: leave_one_subject_out(sel) + [Fold("empty", np.arange(3),
                                                                                   np.array([], dtype=int))])
     dummy_paper.HOOKS["fail"].add("samm_006")
     dummy_paper.HOOKS["nan"].add("casme2_sub01")
-    res = run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
+    res = run_experiment("dummy", with_empty, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path,
                                 log=lambda _: None).summary
     status = {f["name"]: (f["status"], f["reason"]) for f in res["folds"]}
     assert status["samm_006"] == ("failed", "RuntimeError: planned failure in samm_006")
@@ -120,15 +117,15 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(corpus, tmp
 
     # a rerun retries the failed fold only
     dummy_paper.reset_hooks()
-    res = run_experiment("dummy", with_empty, data_root=corpus, profile="smoke", out_dir=tmp_path,
+    res = run_experiment("dummy", with_empty, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path,
                                 log=lambda _: None).summary
     assert dummy_paper.HOOKS["ran"] == {"samm_006"}
     assert res["status_counts"] == {"nan": 1, "ok": 3, "empty": 1}
 
 
-def test_profiles_overrides_and_missing_databases(corpus, tmp_path):
+def test_profiles_overrides_and_missing_databases(dummy_corpus, tmp_path):
     assert resolve_profile(None, None) == "quick"
-    assert resolve_profile(None, corpus) == "paper"
+    assert resolve_profile(None, dummy_corpus) == "paper"
     with pytest.raises(RunError, match="unknown profile"):
         resolve_profile("fast", None)
     assert effective_config(EXPERIMENT, "paper", {}).train.epochs == 2
@@ -136,13 +133,13 @@ def test_profiles_overrides_and_missing_databases(corpus, tmp_path):
     assert effective_config(EXPERIMENT, "smoke", {"train.epochs": "3"}).train.epochs == 3
     with pytest.raises(ConfigError, match="epochz"):
         effective_config(EXPERIMENT, "smoke", {"train.epochz": "3"})
-    (corpus / "samm.present").unlink()
+    (dummy_corpus / "samm.present").unlink()
     with pytest.raises(RunError, match="'toy_loso' needs database.*: samm \("):
-        run_experiment("dummy", EXPERIMENT, data_root=corpus, out_dir=tmp_path, log=lambda _: None)
-    assert not is_synthetic(corpus)
-    (corpus / "corpus.json").write_text(json.dumps({"size": "smoke", "seed": 0, "mirror": False}))
-    assert is_synthetic(corpus)
-    assert resolve_profile(None, corpus) == "quick"
+        run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, out_dir=tmp_path, log=lambda _: None)
+    assert not is_synthetic(dummy_corpus)
+    (dummy_corpus / "corpus.json").write_text(json.dumps({"size": "smoke", "seed": 0, "mirror": False}))
+    assert is_synthetic(dummy_corpus)
+    assert resolve_profile(None, dummy_corpus) == "quick"
 
 
 def test_weight_decay_is_half_l2_of_every_kernel():
@@ -159,10 +156,10 @@ def test_weight_decay_is_half_l2_of_every_kernel():
 FAST = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)  # Keras-free, for speed
 
 
-def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
+def test_damaged_fold_files_are_recomputed_with_a_notice(dummy_corpus, tmp_path):
     """A fold file that is valid JSON but lacks a key (or has a wrong type, lists of different
     lengths, another fold's samples) is recomputed with a notice, like a truncated one; never a KeyError."""
-    first = run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
+    first = run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path,
                                   log=lambda _: None).summary
     folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
 
@@ -180,7 +177,7 @@ def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
 
     dummy_paper.reset_hooks()
     lines = []
-    again = run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path,
+    again = run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path,
                                   log=lines.append).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     notices = "\n".join(line for line in lines if "recomputing" in line)
@@ -191,14 +188,14 @@ def test_damaged_fold_files_are_recomputed_with_a_notice(corpus, tmp_path):
     assert again["metrics"] == first["metrics"]
 
 
-def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(corpus, tmp_path):
+def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(dummy_corpus, tmp_path):
     import fcntl
 
     a_file = tmp_path / "report.txt"
     a_file.write_text("not a folder")
     for out in (a_file, a_file / "below"):
         with pytest.raises(RunError) as error:
-            run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=out, log=lambda _: None)
+            run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=out, log=lambda _: None)
         assert "is not a folder" in str(error.value) and "\n" not in str(error.value)
     assert not dummy_paper.HOOKS["ran"]
 
@@ -210,16 +207,16 @@ def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(corpus, tm
         other.write("pid 99999, started 2026-01-01T00:00:00, command run_all.py --paper dummy\n")
         other.flush()
         with pytest.raises(RunError, match=r"toy_loso is in use by another run \(pid 99999"):
-            run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
+            run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path / "out",
                                   log=lambda _: None)
         assert not dummy_paper.HOOKS["ran"] and not (exp_dir / "folds").exists()
     # released (the other run ended): the run goes ahead
-    res = run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path / "out",
+    res = run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path / "out",
                                 log=lambda _: None).summary
     assert res["status_counts"] == {"ok": 4}
 
 
-def test_an_out_dir_that_cannot_be_written_is_one_line(corpus, tmp_path, monkeypatch):
+def test_an_out_dir_that_cannot_be_written_is_one_line(dummy_corpus, tmp_path, monkeypatch):
     import common.files
 
     def read_only(*args, **kwargs):
@@ -227,18 +224,18 @@ def test_an_out_dir_that_cannot_be_written_is_one_line(corpus, tmp_path, monkeyp
 
     monkeypatch.setattr(common.files.tempfile, "mkstemp", read_only)  # as in a read-only folder (tests run as root)
     with pytest.raises(RunError, match=r"output folder .*toy_loso: cannot write there \(Permission denied\)$"):
-        run_experiment("dummy", FAST, data_root=corpus, profile="smoke", out_dir=tmp_path, log=lambda _: None)
+        run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path, log=lambda _: None)
     assert not dummy_paper.HOOKS["ran"]
 
 
-def test_a_failing_fold_whose_work_dir_cannot_be_written_is_still_recorded(corpus, tmp_path):
+def test_a_failing_fold_whose_work_dir_cannot_be_written_is_still_recorded(dummy_corpus, tmp_path):
     def fails(ctx):
         raise RuntimeError("planned")
 
     folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
     folds_dir.mkdir(parents=True)
     (folds_dir / "samm_006").write_text("a file where the fold's work dir should be")
-    res = run_experiment("dummy", dataclasses.replace(EXPERIMENT, run_fold=fails), data_root=corpus,
+    res = run_experiment("dummy", dataclasses.replace(EXPERIMENT, run_fold=fails), data_root=dummy_corpus,
                                 profile="smoke", out_dir=tmp_path, log=lambda _: None).summary
     reasons = {f["name"]: f["reason"] for f in res["folds"]}
     assert reasons["samm_006"].startswith("RuntimeError: planned (error.txt not written:")

@@ -26,9 +26,6 @@ PAPER_IDS = ("aouayeb2019", "kumar2019", "le2020", "reddy2019", "talluri2022")
 TALLURI = ("--paper", "talluri2022", "--experiment", "s1_smic_to_smic_model_a", "--profile", "smoke")
 
 
-@pytest.fixture()
-def corpus(dummy_corpus):
-    return dummy_corpus  # tests/conftest.py
 
 
 def cli(capsys, *argv, registry=dummy_paper.REGISTRY):
@@ -58,8 +55,8 @@ def no_fold_trained(out: Path) -> bool:
     (["--benchmark", "megc2019", "--methods", "dummy", "--seed", str(2**32 - 2), "--seeds", "3"],
      f"--seed {2**32 - 2} --seeds 3: the last seed would be {2**32}, past 4294967295"),
 ])
-def test_seeds_outside_the_generators_range_are_one_line(capsys, corpus, tmp_path, argv, expected):
-    code, _, err = cli(capsys, *argv, "--data-root", str(corpus), *(["--out", str(tmp_path)] if "--estimate" not in argv
+def test_seeds_outside_the_generators_range_are_one_line(capsys, dummy_corpus, tmp_path, argv, expected):
+    code, _, err = cli(capsys, *argv, "--data-root", str(dummy_corpus), *(["--out", str(tmp_path)] if "--estimate" not in argv
                                                                       else []))
     assert code == 2 and expected in one_error_line(err)
     assert not dummy_paper.HOOKS["ran"]
@@ -85,8 +82,8 @@ def test_config_seed_fields_stop_at_the_generators_range():
 
 
 # ----------------------------------------------------------------------------- string choices
-def test_a_string_outside_its_choices_is_one_line_naming_the_field_and_the_allowed_values(capsys, corpus, tmp_path):
-    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path),
+def test_a_string_outside_its_choices_is_one_line_naming_the_field_and_the_allowed_values(capsys, dummy_corpus, tmp_path):
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path),
                        "--set", "train.optimizer=sgdd")
     line = one_error_line(err)
     assert code == 2 and "--set train.optimizer=sgdd: 'sgdd' is not allowed" in line
@@ -162,17 +159,17 @@ def test_fold_counts_and_sizes_that_do_not_fit_stop_before_training(capsys, smok
     (["--faces"], "--faces goes with --check-data ROOT"),
     (["--paper", "dummy", "--seeds", "2"], "--methods, --seeds and --max-folds go with --benchmark TRACK"),
 ])
-def test_options_a_mode_does_not_use_are_refused(capsys, corpus, argv, expected):
+def test_options_a_mode_does_not_use_are_refused(capsys, dummy_corpus, argv, expected):
     code, out, err = cli(capsys, *argv)
     assert code == 2 and expected in one_error_line(err)
     assert not dummy_paper.HOOKS["ran"] and "trainable" not in out
 
 
-def test_estimate_names_the_run_options_it_ignores(capsys, corpus, tmp_path):
-    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--estimate", "--out", str(tmp_path / "o"),
+def test_estimate_names_the_run_options_it_ignores(capsys, dummy_corpus, tmp_path):
+    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate", "--out", str(tmp_path / "o"),
                          "--fresh")
     assert code == 0, err
-    assert "run_all.py: note: --estimate trains nothing and projects one seed over every fold; ignored: --out, --fresh" \
+    assert "run_all.py: note: --estimate trains nothing and projects one seed over every fold; ignored: --out, --fresh"\
         in err
     assert "PROJECTION" in out
 
@@ -217,11 +214,11 @@ def test_estimate_on_a_clip_with_unreadable_frames_names_the_file(capsys, smoke_
     assert "OVERALL" not in out
 
 
-def test_an_unusable_cache_folder_is_one_line_at_start(capsys, corpus, tmp_path, monkeypatch):
+def test_an_unusable_cache_folder_is_one_line_at_start(capsys, dummy_corpus, tmp_path, monkeypatch):
     a_file = tmp_path / "not-a-folder"
     a_file.write_text("x")
     monkeypatch.setenv("MERSUITE_CACHE", str(a_file))
-    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--out", str(tmp_path / "out"))
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out"))
     assert code == 2
     assert one_error_line(err) == (f"run_all.py: error: MERSUITE_CACHE {a_file}: is not a folder; set MERSUITE_CACHE "
                                    "to a folder you can write")
@@ -232,7 +229,7 @@ def test_an_unusable_cache_folder_is_one_line_at_start(capsys, corpus, tmp_path,
         locked.chmod(0o500)
         try:
             monkeypatch.setenv("MERSUITE_CACHE", str(locked))
-            code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(corpus), "--estimate")
+            code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate")
             assert code == 2 and f"MERSUITE_CACHE {locked}: cannot write there" in one_error_line(err)
         finally:
             locked.chmod(0o700)
