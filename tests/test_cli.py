@@ -104,7 +104,7 @@ def test_smoke_run_end_to_end_then_resume(capsys, dummy_corpus, tmp_path):
     assert code == 0 and not dummy_paper.HOOKS["ran"] - {"report_pages:False"}
     rerun = json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]
     assert rerun["face_quality"]["policy"] == "keep"
-    assert json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]["metrics"] ==\
+    assert json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]["metrics"] == \
         toy["metrics"]
 
 

@@ -147,7 +147,7 @@ def test_preprocessing_fit(timed, expected):
 
 
 def test_durations_read_like_durations():
-    assert [estimate_table._seconds(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] ==\
+    assert [estimate_table._seconds(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] == \
         ["12 ms", "3.5 s", "5 min 12 s", "3 h 20 min", "4.2 days"]
 
 

@@ -71,7 +71,7 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
     assert {folds[f]["extra"]["cuda_visible_devices"] for f in ("casme2_sub01", "casme2_sub02")} == {"5", "6"}
     for f in ("casme2_sub01", "casme2_sub02"):  # the same fold files as the sequential run's
         stored = json.loads((_folder(tmp_path / "sequential") / "folds" / f"{f}.json").read_text())
-        assert {k: v for k, v in folds[f].items() if k not in MEASURED} ==\
+        assert {k: v for k, v in folds[f].items() if k not in MEASURED} == \
             {k: v for k, v in stored.items() if k not in MEASURED}
 
     monkeypatch.delenv(dummy_paper.KILL_ENV)

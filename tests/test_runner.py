@@ -12,7 +12,7 @@ import dummy_paper
 from common.config import ConfigError
 from common.errors import RunError
 from common.evaluation import runner
-from common.evaluation.dummy_corpus import is_synthetic
+from common.evaluation.corpus import is_synthetic
 from common.evaluation.profiles import effective_config, resolve_profile
 from common.evaluation.records import fold_record_problem
 from common.evaluation.splits import leave_one_subject_out

@@ -169,7 +169,7 @@ def test_estimate_names_the_run_options_it_ignores(capsys, dummy_corpus, tmp_pat
     code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate", "--out", str(tmp_path / "o"),
                          "--fresh")
     assert code == 0, err
-    assert "run_all.py: note: --estimate trains nothing and projects one seed over every fold; ignored: --out, --fresh"\
+    assert "run_all.py: note: --estimate trains nothing and projects one seed over every fold; ignored: --out, --fresh" \
         in err
     assert "PROJECTION" in out
 
