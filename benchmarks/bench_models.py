@@ -58,7 +58,7 @@ def recipe(paper_id: str, model_name: str):
     if paper_id == "aouayeb2019":
         from papers.aouayeb2019.config import default_config
         config = default_config()
-        return config.stage2 if model_name == \"lstm_stage\" else config.stage1  # Sec. 4.1.2: batch 244 / 64
+        return config.stage2 if model_name == "lstm_stage" else config.stage1  # Sec. 4.1.2: batch 244 / 64
     if paper_id == "talluri2022":
         from papers.talluri2022.config import train_config_for
         return train_config_for(model_name)  # Sec. 6
