@@ -84,7 +84,7 @@ def time_training_paths(model, cfg, steps: int) -> dict[str, float]:
     import dataclasses
     import time
 
-    from common.evaluation.estimate import _one, random_batch
+    from common.evaluation.timing import _one, random_batch
     from common.training import fit
 
     xs, ys = random_batch(model, cfg.batch_size * steps)

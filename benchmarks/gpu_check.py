@@ -70,7 +70,8 @@ def measure_phase(args) -> int:
     """Parts 1 and 2 in this (child) process: throughput and the projection of every run; JSON to ``--json``."""
     from benchmarks.bench_models import bench_backend, time_training_paths
     from common.config import parse_assignments
-    from common.evaluation.estimate import device_label, estimate
+    from common.evaluation.environment import device_label
+    from common.evaluation.estimate import estimate
     from common.flops import accelerator, matmul_rates
     from papers import get_paper
 
