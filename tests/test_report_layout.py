@@ -21,7 +21,10 @@ from common.experiment import ReportContext
 from common.reporting import write_report
 from papers import PAPER_IDS, get_paper
 
-MOSTLY_EMPTY = 0.25  # a page whose body fills less than a quarter of its height is three-quarters empty
+MOSTLY_EMPTY = 0.25
+# The experiment each paper's report is drawn from: its first, except where the first is long to train
+# (kumar2019's megc2019_loso trains 9 smoke folds; smic_loso draws the same kinds of page from 3).
+LAYOUT_EXPERIMENT = {"kumar2019": "smic_loso"}  # a page whose body fills less than a quarter of its height is three-quarters empty
 
 
 def pdf_page_count(path) -> int:
@@ -44,7 +47,8 @@ def check_pages(pages, pdf) -> None:
 @pytest.mark.parametrize("paper_id", PAPER_IDS)
 def test_every_papers_report_from_a_smoke_run(paper_id, smoke_corpus, tmp_path):
     module = get_paper(paper_id)
-    experiments = list(module.EXPERIMENTS)[:1]
+    name = LAYOUT_EXPERIMENT.get(paper_id, module.EXPERIMENTS[0].name)
+    experiments = [e for e in module.EXPERIMENTS if e.name == name]
     results = {e.name: runner.run_experiment(paper_id, e, data_root=smoke_corpus, profile="smoke",
                                              out_dir=tmp_path / "out", log=lambda _: None) for e in experiments}
     context = ReportContext(paper_id=paper_id, paper=module.PAPER, profile="smoke", seed=0,
