@@ -190,19 +190,22 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
               color=style.MUTED)
     compared = [r for r in rows if r.get("reported") is not None]
     if compared:
-        notes: list[str] = []
+        notes: list[str] = []  # each distinct note once, numbered; the rows it applies to carry its number
         body = []
         for r in compared:
             marker = ""
             if r.get("note"):
-                notes.append(f"[{len(notes) + 1}] {r['experiment']} {r['metric']}/{r['scope']}: {r['note']}")
-                marker = f" [{len(notes)}]"
+                text = f"{r['experiment']}: {r['note']}"
+                if text not in notes:
+                    notes.append(text)
+                marker = f" [{notes.index(text) + 1}]"
             iv = r.get("interval")
             cells = [r["experiment"], r["metric"], r["scope"], r["aggregation"], tables.fmt(r["reported"], 3),
                      tables.fmt(r["ours"], 3),
                      f"[{iv['low']:.3f}, {iv['high']:.3f}]" if iv and r["aggregation"] == "pooled" else "–"]
             if not synthetic:
-                inside = (iv["low"] <= r["reported"] <= iv["high"]) if iv and r["aggregation"] == "pooled" else None
+                inside = ((iv["low"] <= r["reported"] <= iv["high"]) if iv and r["aggregation"] == "pooled"
+                          and r.get("comparable", True) else None)
                 cells += [tables.fmt_signed(r["difference"], 3), "–" if inside is None else ("yes" if inside else "no")]
             body.append(cells + [f"{r['source'] or ''}{marker}".strip()])
         header = ["experiment", "metric", "scope", "aggregation", "paper", "ours", "ours 95% CI"]
@@ -210,7 +213,7 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
         flow.heading("Reported by the paper" + (" (context only: synthetic corpus)" if synthetic else " vs ours"), 9)
         flow.table(header + ["source"], body)
         if notes:
-            flow.text(["Notes on the reported numbers"] + notes, size=6.5)
+            flow.text(["Notes on the reported numbers"] + [f"[{k}] {text}" for k, text in enumerate(notes, 1)], size=6.5)
     flow.heading("Our scores per experiment and scope", 9)
     body = []
     for name, res in results.items():
