@@ -195,18 +195,24 @@ def _check_choices(cls: type, name: str, value: Any, where: str) -> None:
                               f"{', '.join(allowed)}")
 
 
-def string_fields(config: Any, prefix: str = "") -> list[tuple[str, type, str]]:
-    """``(dotted path, section class, field name)`` of every field of ``config`` whose type holds a
-    string (``str``, ``Literal`` of strings, ``tuple[str, ...]``, ``str | None``), sections included."""
+def leaf_fields(config: Any, prefix: str = "") -> list[tuple[str, type, str]]:
+    """``(dotted path, section class, field name)`` of every field of ``config`` (a dataclass instance)
+    that is not itself a section, sections walked in order."""
     out = []
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
-        path = f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            out += string_fields(value, f"{path}.")
-        elif _holds_str(_field_type(type(config), f.name)):
-            out.append((path, type(config), f.name))
+            out += leaf_fields(value, f"{prefix}{f.name}.")
+        else:
+            out.append((f"{prefix}{f.name}", type(config), f.name))
     return out
+
+
+def string_fields(config: Any, prefix: str = "") -> list[tuple[str, type, str]]:
+    """``(dotted path, section class, field name)`` of every field of ``config`` whose type holds a
+    string (``str``, ``Literal`` of strings, ``tuple[str, ...]``, ``str | None``), sections included."""
+    return [(path, cls, name) for path, cls, name in leaf_fields(config, prefix)
+            if _holds_str(_field_type(cls, name))]
 
 
 def _holds_str(annotation: Any) -> bool:
@@ -247,15 +253,8 @@ def _check_range(cls: type, name: str, value: Any, where: str) -> None:
 def numeric_fields(config: Any, prefix: str = "") -> list[tuple[str, type, str, Range | None]]:
     """``(dotted path, section class, field name, Range or None)`` of every numeric field of ``config``
     (a dataclass instance), sections included; for tests and ``validate``."""
-    out = []
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
-        path = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            out += numeric_fields(value, f"{path}.")
-        elif _is_numeric_type(_field_type(type(config), f.name)):
-            out.append((path, type(config), f.name, field_range(type(config), f.name)))
-    return out
+    return [(path, cls, name, field_range(cls, name)) for path, cls, name in leaf_fields(config, prefix)
+            if _is_numeric_type(_field_type(cls, name))]
 
 
 def validate(config: Any) -> Any:
