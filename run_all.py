@@ -129,21 +129,23 @@ def build_parser() -> argparse.ArgumentParser:
 # with --estimate, which is meant to be added to a run's or a benchmark's command line: there the
 # options it does not use are named as ignored and the projection goes on.
 _RUN = {"paper", "experiment", "data_root", "profile", "seed", "set", "out", "fresh", "allow_faces", "faces_policy",
-        "workers", "cluster"}
+        "workers", "preprocess_workers", "cluster"}
+# A benchmark reads the run's options but these: it has no --paper/--experiment, never shows faces, and its
+# tracks do not run the parallel first pass of preprocessing.
+_NOT_BENCHMARK = {"paper", "experiment", "allow_faces", "preprocess_workers"}
 _MODE_OPTIONS = {
     "check_data": ({"check_data", "faces"}, "--check-data"),
     "list": ({"list"}, "--list"),
     "architectures": ({"paper", "architectures", "json"}, "--architectures (each model at the paper's default config)"),
     "run": (_RUN, "a run of --paper"),
     "estimate": (_RUN | {"estimate"}, "--estimate"),
-    "benchmark": ((_RUN - {"paper", "experiment", "allow_faces"}) | {"benchmark", "methods", "seeds", "max_folds"},
-                  "--benchmark"),
-    "benchmark_estimate": ((_RUN - {"paper", "experiment", "allow_faces"}) | {"benchmark", "methods", "seeds",
-                                                                                  "max_folds", "estimate"},
+    "benchmark": ((_RUN - _NOT_BENCHMARK) | {"benchmark", "methods", "seeds", "max_folds"}, "--benchmark"),
+    "benchmark_estimate": ((_RUN - _NOT_BENCHMARK) | {"benchmark", "methods", "seeds", "max_folds", "estimate"},
                            "--benchmark --estimate"),
 }
 # Read by the run an --estimate projects, not by the projection itself.
-_ESTIMATE_IGNORES = {"out", "fresh", "allow_faces", "faces_policy", "workers", "cluster", "seeds", "max_folds"}
+_ESTIMATE_IGNORES = {"out", "fresh", "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds",
+                     "max_folds"}
 
 
 def _given_options(args, parser: argparse.ArgumentParser) -> list[str]:

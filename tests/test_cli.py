@@ -66,6 +66,16 @@ def test_missing_database_and_data_root(capsys, dummy_corpus, tmp_path):
     assert code == 2 and "no such folder" in one_error_line(err)
 
 
+def test_preprocess_workers_is_taken_by_a_run_and_refused_by_a_benchmark(capsys, dummy_corpus, tmp_path):
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--profile", "smoke",
+                       "--out", str(tmp_path / "out"), "--preprocess-workers", "2")
+    assert code == 0, err
+    assert (tmp_path / "out" / "dummy" / "results.json").exists()
+    code, _, err = cli(capsys, "--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--profile", "smoke",
+                       "--preprocess-workers", "2")
+    assert code == 2 and "--preprocess-workers is not used by --benchmark" in one_error_line(err)
+
+
 def test_list_shows_status_and_experiments(capsys):
     code, out, _ = cli(capsys, "--list")
     assert code == 0
