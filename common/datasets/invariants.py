@@ -139,7 +139,8 @@ def _place(sample: Sample) -> str:
 def screen_annotations(samples: Sequence[Sample]) -> list[Sample]:
     """``samples`` without those failing rules 1-3 or listed twice; each drop is warned as a
     ``DroppedWarning`` (stage = the rule) so ``common.datasets.load`` records it."""
-    verdicts, later = key_duplicates(samples)
+    verdicts, later_listings = key_duplicates(samples)
+    later = set(later_listings)
     for verdict in verdicts:
         warn_dropped(f"{verdict.key}: {verdict.reason}", verdict.key, stacklevel=3, stage=verdict.rule)
     kept = []

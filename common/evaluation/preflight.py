@@ -21,11 +21,11 @@ def check_seeds(seed: Any, seeds: int = 1) -> None:
     inside the random generators' range, 0 .. 2**32 - 1; one RunError line otherwise."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
         raise RunError(f"--seed {seed!r}: expected a whole number from 0 to {SEED_LIMIT - 1} "
-                              "(the range NumPy's and scikit-learn's random generators take)")
+                       "(the range NumPy's and scikit-learn's random generators take)")
     last = seed + seeds - 1
     if last >= SEED_LIMIT:
         raise RunError(f"--seed {seed} --seeds {seeds}: the last seed would be {last}, past {SEED_LIMIT - 1} "
-                              f"(the random generators' range); give --seed {SEED_LIMIT - seeds} or less")
+                       f"(the random generators' range); give --seed {SEED_LIMIT - seeds} or less")
 
 
 def split(paper_id: str, experiment: Experiment, config: Any, selection: Selection, seed: int) -> list[Fold]:
@@ -38,14 +38,14 @@ def split(paper_id: str, experiment: Experiment, config: Any, selection: Selecti
     for path, value in counts:
         if value > n:
             raise RunError(f"{where}: {path}={value} is more than the {n} selected samples; "
-                                  f"give {path} from 2 to {n}")
+                           f"give {path} from 2 to {n}")
     try:
         return experiment.folds(selection, config, seed)
     except ValueError as exc:  # scikit-learn's and common.evaluation.splits' refusals
         fields = ", ".join(f"{path}={value}" for path, value in counts)
         about = f" with {fields}" if fields else ""
         raise RunError(f"{where}: the folds cannot be made from the {n} selected samples{about} "
-                              f"({' '.join(str(exc).split())})") from None
+                       f"({' '.join(str(exc).split())})") from None
 
 
 def _given(profile: str, overrides: Mapping[str, Any] | None) -> str:
@@ -67,7 +67,7 @@ def check_models(paper_id: str, experiment: Experiment, config: Any, selection: 
         stages = list(experiment.training_stages(config, selection, fold))
     except Exception as exc:  # the same code run_fold's inputs come from
         raise RunError(f"experiment {paper_id}/{experiment.name}: its models cannot be planned with this "
-                              f"config ({_given(profile, overrides)}): {' '.join(str(exc).split())}") from None
+                       f"config ({_given(profile, overrides)}): {' '.join(str(exc).split())}") from None
     for stage in stages:
         key = (paper_id, stage.model, config_hash(config), len(selection.class_names))
         if key in built:
@@ -77,7 +77,7 @@ def check_models(paper_id: str, experiment: Experiment, config: Any, selection: 
         except Exception as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise RunError(f"experiment {paper_id}/{experiment.name}: model {stage.model} cannot be built "
-                                  f"with this config ({_given(profile, overrides)}): {reason[:300]}") from None
+                           f"with this config ({_given(profile, overrides)}): {reason[:300]}") from None
         del model
         built.add(key)
 

@@ -229,7 +229,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
                 pdf = write_report(plan.paper_id, results, out, context, log=log)
             except OSError as exc:
                 raise RunError(f"cannot write the report under {out / plan.paper_id}: "
-                                      f"{exc.strerror or exc}") from None
+                               f"{exc.strerror or exc}") from None
             runs.append(PaperRun(plan.paper_id, results, pdf, context))
     log("")
     for run in runs:

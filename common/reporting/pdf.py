@@ -105,6 +105,15 @@ def _is_synthetic(context: ReportContext) -> bool:
     return str(context.corpus.get("kind")) == "synthetic"
 
 
+def paper_in_interval(row: Mapping[str, Any], interval: Mapping[str, Any] | None) -> bool | None:
+    """Whether the paper's number lies inside our pooled interval; None where there is no verdict to give
+    (no interval, not a pooled row, no reported number, or a row marked not comparable)."""
+    if (interval is None or row.get("aggregation") != "pooled" or row.get("reported") is None
+            or not row.get("comparable", True)):
+        return None
+    return bool(interval["low"] <= row["reported"] <= interval["high"])
+
+
 def answer_rows(results: Mapping[str, Mapping], intervals: Mapping[str, Mapping]) -> list[dict]:
     """Page 1's rows: every reported number of every experiment beside ours and our pooled interval;
     an experiment the paper gives no number for shows its pooled scores on scope "all"."""
@@ -204,8 +213,7 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
                      tables.fmt(r["ours"], 3),
                      f"[{iv['low']:.3f}, {iv['high']:.3f}]" if iv and r["aggregation"] == "pooled" else "–"]
             if not synthetic:
-                inside = ((iv["low"] <= r["reported"] <= iv["high"]) if iv and r["aggregation"] == "pooled"
-                          and r.get("comparable", True) else None)
+                inside = paper_in_interval(r, iv)
                 cells += [tables.fmt_signed(r["difference"], 3), "–" if inside is None else ("yes" if inside else "no")]
             body.append(cells + [f"{r['source'] or ''}{marker}".strip()])
         header = ["experiment", "metric", "scope", "aggregation", "paper", "ours", "ours 95% CI"]
@@ -567,8 +575,7 @@ def _comparison_with_intervals(results: Mapping[str, Mapping], intervals: Mappin
     for row in tables.comparison_rows(results):
         iv = interval_of(intervals.get(row["experiment"]), row["scope"], row["metric"])
         pooled = row["aggregation"] == "pooled" and iv is not None
-        inside = (None if synthetic or not pooled or row.get("reported") is None or not row.get("comparable", True)
-                  else bool(iv["low"] <= row["reported"] <= iv["high"]))
+        inside = None if synthetic else paper_in_interval(row, iv)
         rows.append({**row, "ours_low": iv["low"] if pooled else None, "ours_high": iv["high"] if pooled else None,
                      "paper_in_interval": inside})
     return rows
