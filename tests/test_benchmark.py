@@ -215,6 +215,38 @@ def test_references_from_the_papers_table_skip_the_papers_own_row():
     assert refs[0].to_dict()["kind"] == "published, not run by us" and refs[0].track == "megc2019"
 
 
+def test_a_published_row_of_a_method_we_run_sits_beside_its_run_row():
+    """A reference whose ``runs_as`` names a method of the benchmark is drawn right under that method's
+    run row; the others stay at the bottom, marked as not run by us."""
+    from common.leaderboard import report, summary as summary_module
+    from common.leaderboard.references import references_from_table
+
+    rows = (("LBP-TOP", "[22]", "handcrafted", {"all": (0.5882, 0.5785)}),
+            ("ATNet", "[26]", "deep learning", {"all": (0.631, 0.613)}))
+    refs = references_from_table(rows, track="megc2019", source="Table 2", runs_as={"LBP-TOP": "lbptop"})
+    assert [r.runs_as for r in refs] == ["lbptop", ""]
+    cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
+                          "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
+
+    def method(name, uf1):
+        score = {"pooled": uf1, "fold_mean": uf1, "interval": {"low": uf1 - 0.1, "high": uf1 + 0.1}}
+        return {"name": name, "paper": name, "model": "m", "profile": "quick", "seeds": [0], "cost": cost,
+                "reported": [{"metric": "uf1", "value": 0.5882, "scope": "all", "aggregation": "pooled",
+                              "source": "Table 2"}] if name == "lbptop" else [],
+                "scores": {"all": {"uf1": score, "uar": score}}}
+
+    summary = {"track": {"scopes": ["all"]}, "corpus": {"kind": "synthetic"},
+               "methods": [method("lbptop", 0.4), method("other", 0.6)], "references": [r.to_dict() for r in refs]}
+    _, table, published = report.leaderboard_rows(summary)
+    assert [(row[1], flag) for row, flag in zip(table, published)] == [
+        ("other", False), ("lbptop", False), ("LBP-TOP", True), ("ATNet", True)]
+    assert "run above" in table[2][3] and table[3][3] == "published, not run by us"
+    assert table[1][8].startswith("0.588")  # the run row carries the paper's number too
+    csv_rows = summary_module.leaderboard_rows(summary)
+    assert [(r["method"], r["paper"]) for r in csv_rows if r["kind"] != "run by us"] == [("LBP-TOP", "lbptop"),
+                                                                                       ("ATNet", "")]
+
+
 def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(dummy_corpus, tmp_path):
     """One method's fold fails: exit status 3, and every statistic is on the samples both predicted."""
     dummy_paper.HOOKS["fail"].add("casme2_sub02")

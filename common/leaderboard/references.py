@@ -30,6 +30,9 @@ class Reference:
     ref: str = ""
     approach: str = ""
     note: str = ""
+    # The registry id of the package that runs this method here ("" = none): in a benchmark that runs
+    # it, the published row is drawn beside that method's run row (common.leaderboard.report).
+    runs_as: str = ""
 
     def score(self, metric: str, scope: str = "all") -> float | None:
         values = self.scores.get(scope)
@@ -39,18 +42,20 @@ class Reference:
 
     def to_dict(self) -> dict[str, Any]:
         return {"track": self.track, "name": self.name, "kind": PUBLISHED, "source": self.source, "ref": self.ref,
-                "approach": self.approach, "note": self.note,
+                "approach": self.approach, "note": self.note, "runs_as": self.runs_as,
                 "scores": {scope: {"uf1": v[0], "uar": v[1]} for scope, v in self.scores.items()}}
 
 
 def references_from_table(rows: Iterable[tuple[str, str, str, Mapping[str, tuple[float, float]]]], *, track: str,
-                          source: str, skip: Iterable[str] = (), note: str = "") -> tuple[Reference, ...]:
+                          source: str, skip: Iterable[str] = (), note: str = "",
+                          runs_as: Mapping[str, str] | None = None) -> tuple[Reference, ...]:
     """:class:`Reference` rows from a transcription shaped ``(name, ref, approach, {scope: (uf1, uar)})``
     (``papers/aouayeb2019/reported.py`` ``BASELINES``), leaving out the names in ``skip`` (e.g. the
-    paper's own row, which the leaderboard shows beside the method as "paper's number")."""
-    skipped = set(skip)
+    paper's own row, which the leaderboard shows beside the method as "paper's number"); ``runs_as``
+    maps a row's name to the registry id that runs that method here (:attr:`Reference.runs_as`)."""
+    skipped, runs_as = set(skip), dict(runs_as or {})
     return tuple(Reference(track=track, name=name, scores={k: (float(v[0]), float(v[1])) for k, v in values.items()},
-                           source=source, ref=ref, approach=approach, note=note)
+                           source=source, ref=ref, approach=approach, note=note, runs_as=runs_as.get(name, ""))
                  for name, ref, approach, values in rows if name not in skipped)
 
 

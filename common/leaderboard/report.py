@@ -86,13 +86,24 @@ def _num(value: Any, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
+def _reference_row(reference: Mapping[str, Any], databases: list[str], linked: bool) -> list[str]:
+    scores = reference["scores"]
+    per_db = " / ".join(fmt((scores.get(db) or {}).get("uf1"), 3) for db in databases)
+    return ["", reference["name"], reference.get("ref") or "", "published\n(run above)" if linked else PUBLISHED,
+            fmt((scores.get("all") or {}).get("uf1"), 4), fmt((scores.get("all") or {}).get("uar"), 4), "",
+            per_db, "", "", "", "", "", ""]
+
+
 def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]], list[bool]]:
-    """(header, rows, published?) of page 1's table: ranked methods, then the reference rows."""
+    """(header, rows, published?) of page 1's table: ranked methods, each followed by the published
+    rows of the same method (``Reference.runs_as``), then the other reference rows."""
     databases = [s for s in summary["track"]["scopes"] if s != "all"]
     header = ["#", "method", "model", "profile", "UF1 pooled\n[95% CI]", "UAR pooled\n[95% CI]", "UF1\nfold-mean",
               "UF1 per database\n(" + " / ".join(databases) + ")", "paper's\nUF1 / UAR", "trainable\nparams",
               "s / fold", "infer ms\n/ clip", "prep s / clip\n(1st | cached)", "peak\nMiB"]
     rows, published = [], []
+    references = list(summary.get("references", []))
+    run = {m["paper"] for m in summary["methods"]}
     for rank, m in enumerate(_ranked(summary), 1):
         c = m["cost"]
         per_db = " / ".join(fmt(_value(m, db, "uf1").get("pooled"), 3) for db in databases)
@@ -102,13 +113,14 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
                      _paper_number(m), _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
                      _num(c["predict_ms_per_clip"], 2), prep, _num(c["peak_rss_mb"], 0)])
         published.append(False)
-    for reference in summary.get("references", []):
-        scores = reference["scores"]
-        per_db = " / ".join(fmt((scores.get(db) or {}).get("uf1"), 3) for db in databases)
-        rows.append(["", reference["name"], reference.get("ref") or "", PUBLISHED,
-                     fmt((scores.get("all") or {}).get("uf1"), 4), fmt((scores.get("all") or {}).get("uar"), 4), "",
-                     per_db, "", "", "", "", "", ""])
-        published.append(True)
+        for reference in references:  # the same method as published, beside our run of it
+            if reference.get("runs_as") == m["paper"]:
+                rows.append(_reference_row(reference, databases, linked=True))
+                published.append(True)
+    for reference in references:
+        if reference.get("runs_as") not in run:
+            rows.append(_reference_row(reference, databases, linked=False))
+            published.append(True)
     return header, rows, published
 
 

@@ -212,7 +212,8 @@ LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "profile", "corpus", 
 
 def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The leaderboard: one row per method x scope (ranked by pooled UF1 on "all"), then the
-    published reference rows (kind ``published, not run by us``)."""
+    published reference rows (kind ``published, not run by us``; ``paper``: the registry id that runs
+    the same method here, if one does)."""
     corpus = summary["corpus"]["kind"]
     methods = sorted(summary["methods"], key=lambda m: -(((m["scores"].get("all") or {}).get("uf1") or {})
                                                           .get("pooled") or -1))
@@ -240,7 +241,8 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
             rows.append(row)
     for reference in summary.get("references", []):
         for scope, values in reference["scores"].items():
-            rows.append({"method": reference["name"], "kind": reference["kind"], "scope": scope,
+            rows.append({"method": reference["name"], "paper": reference.get("runs_as") or "",
+                         "kind": reference["kind"], "scope": scope,
                          "aggregation": "as published", "uf1": values["uf1"], "uar": values["uar"],
                          "source": f"{reference['source']} {reference['ref']}".strip()})
     return rows
