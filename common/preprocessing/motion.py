@@ -146,23 +146,42 @@ def _grid(grid) -> tuple[int, int]:
 
 
 def orientation_bins(flow, bins: int = 8) -> np.ndarray:
-    """(H, W) int bin of each pixel's flow orientation ``theta = atan2(v, u)`` in ``[-pi, pi]``:
-    ``bins`` equal sectors of ``2 pi / bins`` each, the first centred on angle 0 (rightward flow) so
-    that the four axis directions fall in the middle of a bin, never on an edge."""
+    """(H, W) int bin of each pixel's flow orientation ``theta = atan2(v, u)`` (radians, in
+    ``(-pi, pi]``; v positive downwards, image rows): ``bins`` equal sectors of ``2 pi / bins``
+    starting at ``-pi``, bin k = ``[-pi + k w, -pi + (k + 1) w)`` (``theta = pi`` wraps to bin 0).
+    The authors' Bi-WOOF code bins degrees with the edges ``-180 : 360 / bins : 179``; with 8 bins,
+    rightward flow (angle 0) falls in bin 4 = [0, 45) degrees (``orientation_bin_of(0.0)``)."""
     flow = _check_flow(flow)
     theta = np.arctan2(flow[..., 1], flow[..., 0]).astype(np.float64)
+    return orientation_bin_of(theta, bins)
+
+
+def orientation_bin_of(theta, bins: int = 8):
+    """Bin (``orientation_bins``) of angle(s) ``theta`` in radians."""
     width = 2 * np.pi / bins
-    return (np.floor((theta + width / 2) / width).astype(np.int64)) % bins
+    index = np.floor((np.asarray(theta, dtype=np.float64) + np.pi) / width).astype(np.int64) % bins
+    return int(index) if np.ndim(index) == 0 else index
 
 
 def weighted_orientation_histograms(flow, strain, grid=(5, 5), bins: int = 8) -> np.ndarray:
-    """Bi-WOOF features, (rows * cols * bins,) float32 (Liong et al. 2018, section 3.3).
+    """Bi-WOOF features, (rows * cols * bins,) float32 (Liong, See, Wong and Phan 2018, section 3.3;
+    details the text leaves open from the authors' public MATLAB code, read, not copied).
 
-    The flow is divided into ``grid`` blocks (rows x cols). In each block, a histogram of the flow
-    orientation over ``bins`` sectors (``orientation_bins``) in which each pixel votes with its flow
-    magnitude ``sqrt(u^2 + v^2)`` (the local weight); the block's histogram is then multiplied by the
-    block's mean optical strain (the global weight: the strain magnitudes of the block averaged over
-    its pixels). Blocks in row-major order, bins in angle order.
+    1. The flow and its strain are divided into ``grid`` blocks (rows x cols, ``block_edges``; 5 x 5 in
+       the paper and the code).
+    2. Local weight: in each block, the histogram of the flow orientation over ``bins`` sectors
+       (``orientation_bins``; 8 in the code) in which each pixel votes with its flow magnitude
+       ``sqrt(u^2 + v^2)``; the block's histogram is normalised to sum 1 (all zeros when the block
+       has no motion).
+    3. Global weight: each block's histogram is multiplied by the block's optical strain, the mean of
+       its strain magnitudes (the paper's average; the code sums them, the same up to one factor when
+       the blocks have one size, which the final normalisation removes).
+    4. The concatenated histograms are normalised to unit L2 norm (the code's last step; all zeros
+       stay zeros).
+
+    Blocks in row-major order, bins in angle order. Not copied from the code: its blocks overlap
+    their neighbours by one pixel (ours partition the image), and its ``histc``-style binning leaves
+    out orientations beyond the last edge (135 to 180 degrees with 8 bins; ours covers the circle).
     """
     flow = _check_flow(flow)
     strain = np.asarray(strain, dtype=np.float32)
@@ -180,8 +199,11 @@ def weighted_orientation_histograms(flow, strain, grid=(5, 5), bins: int = 8) ->
         for c in range(cols):
             block = (slice(ys[r], ys[r + 1]), slice(xs[c], xs[c + 1]))
             local = np.bincount(sector[block].ravel(), weights=magnitude[block].ravel(), minlength=bins)
-            out[r, c] = local * float(strain[block].mean())
-    return out.reshape(-1).astype(np.float32)
+            if local.sum() > 0:
+                out[r, c] = local / local.sum() * float(strain[block].mean(dtype=np.float64))
+    out = out.reshape(-1)
+    norm = float(np.linalg.norm(out))
+    return (out / norm if norm > 0 else out).astype(np.float32)
 
 
 # ----------------------------------------------------------------------------- LBP-TOP
