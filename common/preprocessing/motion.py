@@ -75,8 +75,8 @@ def _grey(image, name: str) -> np.ndarray:
     return array.astype(np.float32)
 
 
-@functools.lru_cache(maxsize=None)
 def _tvl1_solver():
+    """A new solver per call (cheap): an OpenCV algorithm object is not shared between threads."""
     p = TVL1
     return cv2.optflow.DualTVL1OpticalFlow_create(
         tau=p.tau, lambda_=p.lambda_, theta=p.theta, nscales=p.nscales, warps=p.warps, epsilon=p.epsilon,
@@ -329,18 +329,30 @@ def lbp_top(volume, grid=(5, 5), radii=(1, 1, 1), points=(8, 8, 8), method: str 
             codes = _label_table(p, method)[_plane_codes(volume, axes, plane_radii, p, interior)]
         planes.append((np.asarray(codes, dtype=np.int64), p))
 
-    ys, xs = block_edges(height, rows), block_edges(width, cols)
-    features = []
-    for r in range(rows):
-        for c in range(cols):
-            y0, y1 = max(ys[r], b_y) - b_y, min(ys[r + 1], height - b_y) - b_y
-            x0, x1 = max(xs[c], b_x) - b_x, min(xs[c + 1], width - b_x) - b_x
-            for codes, p in planes:
-                n_bins = lbp_bins(p, method)
-                block = codes[:, max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)].ravel()
-                hist = np.bincount(block, minlength=n_bins).astype(np.float64)
-                features.append(hist / hist.sum() if hist.sum() > 0 else hist)
-    return np.concatenate(features).astype(np.float32)
+    # each interior voxel's block: the block (of the whole frame's grid) holding its (y, x)
+    row_block = _block_of(block_edges(height, rows), np.arange(b_y, height - b_y))
+    col_block = _block_of(block_edges(width, cols), np.arange(b_x, width - b_x))
+    per_plane = []  # (blocks, bins) normalised histograms of each plane
+    for codes, p in planes:
+        counts = _block_counts(codes, row_block, col_block, rows, cols, lbp_bins(p, method)).astype(np.float64)
+        totals = counts.sum(axis=1, keepdims=True)
+        per_plane.append(np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0))
+    # per block: XY, XT, YT
+    return np.concatenate(per_plane, axis=1).reshape(-1).astype(np.float32)
+
+
+def _block_of(edges: np.ndarray, coordinates: np.ndarray) -> np.ndarray:
+    """Index of the block (between consecutive ``edges``) holding each coordinate."""
+    return np.searchsorted(edges, coordinates, side="right") - 1
+
+
+def _block_counts(codes: np.ndarray, row_block: np.ndarray, col_block: np.ndarray, rows: int, cols: int,
+                  bins: int) -> np.ndarray:
+    """(rows * cols, bins) counts of the labels ``codes`` (N, h, w) per block, summed over N; pixel
+    (y, x) belongs to block ``row_block[y] * cols + col_block[x]``."""
+    block = row_block[:, None] * cols + col_block[None, :]
+    flat = (block[None] * bins + codes).ravel()
+    return np.bincount(flat, minlength=rows * cols * bins).reshape(rows * cols, bins)
 
 
 def _skimage_plane(volume, axes, radius, points, method, local_binary_pattern) -> np.ndarray:
@@ -374,20 +386,19 @@ def apex_feature_differences(frames, grid=APEX_GRID) -> np.ndarray:
         raise ValueError(f"expected a non-empty (T, H, W) grey face sequence, got shape {frames.shape}")
     rows, cols = _grid(grid)
     n_bins = APEX_POINTS + 2
-    ys, xs = block_edges(frames.shape[1], rows), block_edges(frames.shape[2], cols)
-    histograms = np.zeros((len(frames), rows, cols, n_bins))
+    row_block = _block_of(block_edges(frames.shape[1], rows), np.arange(frames.shape[1]))
+    col_block = _block_of(block_edges(frames.shape[2], cols), np.arange(frames.shape[2]))
     if not np.issubdtype(frames.dtype, np.integer):
         frames = np.clip(np.rint(frames * (255.0 if frames.max(initial=0) <= 1 else 1.0)), 0, 255).astype(np.uint8)
+    histograms = np.zeros((len(frames), rows * cols, n_bins))
     for t, frame in enumerate(frames):
         codes = local_binary_pattern(frame, APEX_POINTS, APEX_RADIUS, "uniform").astype(np.int64)
-        for r in range(rows):
-            for c in range(cols):
-                hist = np.bincount(codes[ys[r]:ys[r + 1], xs[c]:xs[c + 1]].ravel(), minlength=n_bins)
-                histograms[t, r, c] = hist / max(hist.sum(), 1)
+        counts = _block_counts(codes[None], row_block, col_block, rows, cols, n_bins)
+        histograms[t] = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     onset = histograms[0]
     total = histograms + onset
     difference = np.where(total > 0, (histograms - onset) ** 2 / np.where(total > 0, total, 1), 0.0)
-    return difference.sum(axis=(1, 2, 3))
+    return difference.sum(axis=(1, 2))
 
 
 def motion_apex_position(frames) -> int:
