@@ -14,6 +14,7 @@ from common.preprocessing import motion
 from common.preprocessing.cache import cached, sample_fingerprint
 
 LANDMARK_MODE = "first"  # one detection on the first frame, reused for every frame
+APEX_SIZE = 128  # face size of the apex rule: one apex per clip, whatever size a package's flow uses
 
 
 def face_sequence(sample, size: int, cache_root=None) -> np.ndarray:
@@ -37,11 +38,12 @@ def face_sequence(sample, size: int, cache_root=None) -> np.ndarray:
                   {"size": size, "landmarks": LANDMARK_MODE, "crop": "landmark_face_crop"}, compute, root=cache_root)
 
 
-def flow_apex_position(sample, size: int = 128, cache_root=None) -> int:
+def flow_apex_position(sample, size: int = APEX_SIZE, cache_root=None) -> int:
     """Index in ``sample.frames`` of the apex frame the flow methods use: the annotated apex
     (``sample.apex_position``) when there is one; otherwise (SMIC) ``motion.motion_apex_position`` on
     the clip's ``face_sequence(sample, size)``: the frame whose block LBP histograms differ most from
-    the onset frame's."""
+    the onset frame's. The stages below always ask at ``APEX_SIZE`` so that every method, at any
+    input size, uses the same apex of a clip."""
     if sample.apex is not None:
         return int(sample.apex_position)
     position = cached("motion_apex_position", sample_fingerprint(sample),
@@ -53,9 +55,9 @@ def flow_apex_position(sample, size: int = 128, cache_root=None) -> int:
 
 
 def onset_apex_faces(sample, size: int, cache_root=None) -> np.ndarray:
-    """(2, size, size) uint8: the onset (first) frame and the apex frame (``flow_apex_position``) of
-    ``face_sequence(sample, size)``."""
-    apex = flow_apex_position(sample, size, cache_root)
+    """(2, size, size) uint8: the onset (first) frame and the apex frame (``flow_apex_position`` at
+    ``APEX_SIZE``) of ``face_sequence(sample, size)``."""
+    apex = flow_apex_position(sample, APEX_SIZE, cache_root)
     faces = face_sequence(sample, size, cache_root)
     return np.stack([faces[0], faces[apex]])
 
@@ -66,7 +68,7 @@ def flow_features(sample, size: int, method: str = "tvl1", cache_root=None) -> n
     if method not in motion.FLOW_METHODS:
         raise ValueError(f"method={method!r}: expected one of {motion.FLOW_METHODS}")
     size = int(size)
-    apex = flow_apex_position(sample, size, cache_root)
+    apex = flow_apex_position(sample, APEX_SIZE, cache_root)
     parameters = motion.TVL1 if method == "tvl1" else motion.FARNEBACK
 
     def compute() -> np.ndarray:
