@@ -292,9 +292,11 @@ def lbp_top(volume, grid=(5, 5), radii=(1, 1, 1), points=(8, 8, 8), method: str 
 
     Only voxels whose whole neighbourhood lies inside the volume are coded (R_T <= t < T - R_T,
     R_Y <= y < H - R_Y, R_X <= x < W - R_X, radii rounded up), as Zhao and Pietikainen's
-    implementation does; each voxel counts in the spatial block ``grid`` (rows x cols, ``block_edges``
-    of the whole frame) that holds it. Per block, the XY, XT and YT histograms, each normalised to
-    sum 1, concatenated; blocks in row-major order.
+    implementation does (it uses max(R_X, R_Y) for both spatial borders); each voxel counts in the
+    spatial block ``grid`` (rows x cols, ``block_edges`` of the whole frame) that holds it. Per block,
+    the XY, XT and YT histograms, each normalised to sum 1, concatenated; blocks in row-major order.
+    The neighbours' start and direction follow skimage; the authors' code starts the YT circle on the
+    time axis: a fixed relabelling of the non-rotation-invariant bins, invisible to a classifier.
     """
     from skimage.feature import local_binary_pattern
 
@@ -406,9 +408,12 @@ def motion_apex_position(frames) -> int:
     (T, H, W) grey face sequence whose feature difference from the onset (first) frame is largest
     (``apex_feature_differences``; the first such frame on ties; 0 for a one-frame clip).
 
-    After Liong et al.'s apex spotting (ACPR 2015 / 2016), which OFF-ApexNet and Bi-WOOF used for
-    SMIC: block LBP histograms of each frame compared with the onset frame's; Liong et al. then
-    search the peak of that curve by divide and conquer, we take the largest value by exhaustive
-    search (the same answer when the curve has one peak; never a worse one by the criterion).
+    After Liong et al.'s apex spotting (ACPR 2015; ACCV Workshops 2016), which Bi-WOOF and OFF-ApexNet
+    used for SMIC: block LBP histograms of each frame compared with the onset frame's. Liong et al.
+    search the peak of that curve by divide and conquer on facial regions chosen from action units and
+    landmarks; we take the largest value over every frame of the whole face (the same answer when the
+    curve has one peak, never a worse one by the criterion, and no region choice). The chi-square
+    distance is ours (that of Moilanen, Zhao and Pietikainen's feature-difference spotting, ICPR 2014).
+    docs/methods.md section 11.6.
     """
     return int(np.argmax(apex_feature_differences(frames)))
