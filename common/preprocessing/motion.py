@@ -29,10 +29,9 @@ LBP_METHODS = ("default", "uniform", "nri_uniform")
 
 @dataclasses.dataclass(frozen=True)
 class TVL1Parameters:
-    """``cv2.optflow.DualTVL1OpticalFlow_create`` parameters: OpenCV's defaults, which are those of
-    Zach et al. 2007 / Wedel et al. 2009 as OpenCV implements them. The baselines' papers name TV-L1
-    but give none of its parameters (Liong et al. 2018 section 3.2, Gan et al. 2019 section 3.2,
-    Liong et al. 2019 section II), and their public code calls the library with its defaults."""
+    """``cv2.optflow.DualTVL1OpticalFlow_create`` parameters: OpenCV's defaults. The baselines'
+    papers name TV-L1 (Zach, Pock and Bischof 2007) but give none of its parameters; the library's
+    defaults are the recorded choice (each package's ledger cites it)."""
 
     tau: float = 0.25  # time step of the numerical scheme
     lambda_: float = 0.15  # weight of the data term (smaller: smoother flow)
