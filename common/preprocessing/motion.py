@@ -31,7 +31,7 @@ LBP_METHODS = ("default", "uniform", "nri_uniform")
 class TVL1Parameters:
     """``cv2.optflow.DualTVL1OpticalFlow_create`` parameters: OpenCV's defaults. The baselines'
     papers name TV-L1 (Zach, Pock and Bischof 2007) but give none of its parameters; the library's
-    defaults are the recorded choice (each package's ledger cites it)."""
+    defaults are the recorded choice (for the packages' deviations ledgers)."""
 
     tau: float = 0.25  # time step of the numerical scheme
     lambda_: float = 0.15  # weight of the data term (smaller: smoother flow)
