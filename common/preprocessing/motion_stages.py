@@ -1,0 +1,96 @@
+"""Cached per-clip motion stages shared by the field's baselines (LBP-TOP, Bi-WOOF, OFF-ApexNet,
+STSTNet): face sequence, apex position, onset and apex faces, flow + strain, LBP-TOP.
+
+Each stage is ``common.preprocessing.cache.cached`` keyed by ``sample_fingerprint(sample)`` and every
+parameter it depends on (the apex annotation too, where it is used: annotations are not part of the
+fingerprint), so a stage is computed once per clip and parameter set and shared by the packages.
+``cache_root``: the cache folder (None: ``cache.default_root()``); the landmarks stage shares it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from common.preprocessing import motion
+from common.preprocessing.cache import cached, sample_fingerprint
+
+LANDMARK_MODE = "first"  # one detection on the first frame, reused for every frame
+APEX_SIZE = 128  # face size of the apex rule: one apex per clip, whatever size a package's flow uses
+
+
+def face_sequence(sample, size: int, cache_root=None) -> np.ndarray:
+    """(T, size, size) uint8 grey faces of every frame of the clip, each cropped with the first frame's
+    68 landmarks (``faces.sample_landmarks(mode="first")``, ``regions.landmark_face_crop``: the square
+    landmark box with a 5 % margin, as the existing packages crop). One box for the whole clip keeps
+    the head's small motion in the sequence rather than re-centring each frame on its own landmarks,
+    which would add crop jitter to the flow."""
+    from common.preprocessing.faces import sample_landmarks
+    from common.preprocessing.io import read_frames
+    from common.preprocessing.regions import landmark_face_crop
+
+    size = int(size)
+
+    def compute() -> np.ndarray:
+        points = sample_landmarks(sample, mode=LANDMARK_MODE, root=cache_root).points[0]
+        frames = read_frames(sample.frames, "gray")
+        return np.stack([landmark_face_crop(frame, points, size) for frame in frames]).astype(np.uint8)
+
+    return cached("motion_face_sequence", sample_fingerprint(sample),
+                  {"size": size, "landmarks": LANDMARK_MODE, "crop": "landmark_face_crop"}, compute, root=cache_root)
+
+
+def flow_apex_position(sample, size: int = APEX_SIZE, cache_root=None) -> int:
+    """Index in ``sample.frames`` of the apex frame the flow methods use: the annotated apex
+    (``sample.apex_position``) when there is one; otherwise (SMIC) ``motion.motion_apex_position`` on
+    the clip's ``face_sequence(sample, size)``: the frame whose block LBP histograms differ most from
+    the onset frame's. The stages below always ask at ``APEX_SIZE`` so that every method, at any
+    input size, uses the same apex of a clip."""
+    if sample.apex is not None:
+        return int(sample.apex_position)
+    position = cached("motion_apex_position", sample_fingerprint(sample),
+                      {"size": int(size), "grid": motion.APEX_GRID, "points": motion.APEX_POINTS,
+                       "radius": motion.APEX_RADIUS, "codes": "uniform", "distance": "chi-square"},
+                      lambda: np.array(motion.motion_apex_position(face_sequence(sample, size, cache_root))),
+                      root=cache_root)
+    return int(position)
+
+
+def onset_apex_faces(sample, size: int, cache_root=None) -> np.ndarray:
+    """(2, size, size) uint8: the onset (first) frame and the apex frame (``flow_apex_position`` at
+    ``APEX_SIZE``) of ``face_sequence(sample, size)``."""
+    apex = flow_apex_position(sample, APEX_SIZE, cache_root)
+    faces = face_sequence(sample, size, cache_root)
+    return np.stack([faces[0], faces[apex]])
+
+
+def flow_features(sample, size: int, method: str = "tvl1", cache_root=None) -> np.ndarray:
+    """(size, size, 3) float32: u, v (``motion.optical_flow`` from the onset face to the apex face)
+    and their optical strain (``motion.optical_strain``)."""
+    if method not in motion.FLOW_METHODS:
+        raise ValueError(f"method={method!r}: expected one of {motion.FLOW_METHODS}")
+    size = int(size)
+    apex = flow_apex_position(sample, APEX_SIZE, cache_root)
+    parameters = motion.TVL1 if method == "tvl1" else motion.FARNEBACK
+
+    def compute() -> np.ndarray:
+        onset_face, apex_face = onset_apex_faces(sample, size, cache_root)
+        flow = motion.optical_flow(onset_face, apex_face, method)
+        return np.concatenate([flow, motion.optical_strain(flow)[..., None]], axis=-1).astype(np.float32)
+
+    return cached("motion_flow", sample_fingerprint(sample),
+                  {"size": size, "method": method, "parameters": parameters, "apex": apex,
+                   "landmarks": LANDMARK_MODE}, compute, root=cache_root)
+
+
+def lbp_top_features(sample, size: int, grid, radii, points, method: str = "nri_uniform",
+                     cache_root=None) -> np.ndarray:
+    """``motion.lbp_top`` of the whole ``face_sequence(sample, size)`` (every frame of the clip),
+    float32 of length rows * cols * (bins_XY + bins_XT + bins_YT)."""
+    size = int(size)
+    grid = tuple(int(g) for g in grid)
+    radii = tuple(float(r) for r in radii)
+    points = tuple(int(p) for p in points)
+    return cached("motion_lbp_top", sample_fingerprint(sample),
+                  {"size": size, "grid": grid, "radii": radii, "points": points, "method": method,
+                   "landmarks": LANDMARK_MODE},
+                  lambda: motion.lbp_top(face_sequence(sample, size, cache_root), grid, radii, points, method),
+                  root=cache_root)

@@ -1,0 +1,236 @@
+"""Property tests of the shared motion features (common.preprocessing.motion) and their cached
+stages (common.preprocessing.motion_stages) on small arrays and the synthetic corpus."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from common.preprocessing import motion
+
+
+def textured(size: int = 64, seed: int = 0) -> np.ndarray:
+    """A smooth random texture spanning 0..255 (uint8): every pixel has gradient for the flow."""
+    rng = np.random.default_rng(seed)
+    image = cv2.GaussianBlur(rng.random((size, size)).astype(np.float32), (0, 0), 2.0)
+    return cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+
+
+def shifted(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    """``image`` moved by (dx, dy) pixels: ``out[y + dy, x + dx] = image[y, x]`` (bilinear, reflected border)."""
+    matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(image, matrix, image.shape[::-1], flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+INTERIOR = (slice(12, -12), slice(12, -12))  # away from the border, where the moved image was filled in
+
+
+# ----------------------------------------------------------------------------- optical flow
+@pytest.mark.parametrize("method", motion.FLOW_METHODS)
+@pytest.mark.parametrize("dx, dy", [(2.0, 1.0), (-1.5, 0.5)])
+def test_a_translated_texture_gives_the_flow_of_the_translation(method, dx, dy):
+    first = textured()
+    flow = motion.optical_flow(first, shifted(first, dx, dy), method)
+    assert flow.shape == (64, 64, 2) and flow.dtype == np.float32
+    error = np.abs(flow[INTERIOR] - np.float32([dx, dy]))
+    # tolerance: 0.1 px on the median, 0.3 px on the 95th percentile of interior pixels
+    assert np.median(error) < 0.1, (method, np.median(error, axis=(0, 1)))
+    assert np.percentile(error, 95) < 0.3, (method, np.percentile(error, 95))
+
+
+def test_flow_takes_colour_and_unit_float_images_as_their_grey_uint8():
+    first, second = textured(), shifted(textured(), 1.0, 0.0)
+    expected = motion.optical_flow(first, second)
+    colour = motion.optical_flow(np.repeat(first[..., None], 3, 2), np.repeat(second[..., None], 3, 2))
+    unit = motion.optical_flow(first / 255.0, second / 255.0)
+    np.testing.assert_allclose(colour, expected, atol=1e-5)
+    np.testing.assert_allclose(unit, expected, atol=1e-5)
+
+
+def test_identical_images_give_zero_flow_and_bad_input_is_refused():
+    first = textured(32)
+    for method in motion.FLOW_METHODS:  # Farneback's border polynomials leave a few hundredths of a pixel
+        flow = np.abs(motion.optical_flow(first, first, method))
+        assert flow.max() < 0.1 and np.median(flow) < 1e-3, method
+    with pytest.raises(ValueError, match="expected one of"):
+        motion.optical_flow(first, first, "horn-schunck")
+    with pytest.raises(ValueError, match="different sizes"):
+        motion.optical_flow(first, first[:-1])
+
+
+# ----------------------------------------------------------------------------- optical strain
+def test_zero_flow_gives_zero_strain():
+    strain = motion.optical_strain(np.zeros((16, 20, 2), np.float32))
+    assert strain.shape == (16, 20) and strain.dtype == np.float32 and not strain.any()
+
+
+@pytest.mark.parametrize("a, b, c, d", [(0.1, 0.0, 0.0, 0.0), (0.0, 0.2, 0.0, 0.0), (0.05, -0.03, 0.07, 0.02)])
+def test_a_linear_flow_field_gives_its_analytic_strain(a, b, c, d):
+    """u = a x + b y, v = c x + d y: u_x = a, u_y = b, v_x = c, v_y = d everywhere (central differences
+    are exact on a linear field), so the strain is sqrt(a^2 + d^2 + (b + c)^2 / 2)."""
+    y, x = np.mgrid[0:24, 0:30].astype(np.float32)
+    flow = np.stack([a * x + b * y, c * x + d * y], axis=-1)
+    expected = np.sqrt(a ** 2 + d ** 2 + 0.5 * (b + c) ** 2)
+    np.testing.assert_allclose(motion.optical_strain(flow), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_rigid_motion_has_no_strain():
+    """A translation plus a small rotation (u = t - w y, v = s + w x) deforms nothing: b + c = 0."""
+    y, x = np.mgrid[0:24, 0:24].astype(np.float32)
+    flow = np.stack([1.5 - 0.02 * y, -0.5 + 0.02 * x], axis=-1)
+    assert motion.optical_strain(flow).max() < 1e-6
+
+
+# ----------------------------------------------------------------------------- Bi-WOOF histograms
+def test_orientation_bins_cover_the_circle_from_minus_pi():
+    assert [motion.orientation_bin_of(np.deg2rad(a)) for a in (-180, -136, -135, -1, 0, 44, 45, 90, 179, 180)] == \
+        [0, 0, 1, 3, 4, 4, 5, 6, 7, 0]
+
+
+def test_uniform_rightward_flow_puts_all_weight_in_the_bin_of_angle_zero():
+    flow = np.zeros((20, 20, 2), np.float32)
+    flow[..., 0] = 0.7
+    features = motion.weighted_orientation_histograms(flow, np.ones((20, 20)), grid=(2, 2), bins=8)
+    assert features.shape == (2 * 2 * 8,) and features.dtype == np.float32
+    blocks = features.reshape(4, 8)
+    zero_bin = motion.orientation_bin_of(0.0)
+    assert zero_bin == 4
+    np.testing.assert_allclose(blocks[:, zero_bin], 0.5)  # four equal blocks, unit L2 norm overall
+    assert not np.delete(blocks, zero_bin, axis=1).any()
+
+
+def test_downward_flow_falls_in_the_bin_of_ninety_degrees():
+    flow = np.zeros((10, 10, 2), np.float32)
+    flow[..., 1] = 2.0  # v > 0: downwards in image rows
+    features = motion.weighted_orientation_histograms(flow, np.ones((10, 10)), grid=(1, 1), bins=8)
+    assert np.argmax(features) == motion.orientation_bin_of(np.pi / 2) == 6
+
+
+def test_orientation_votes_scale_with_magnitude_and_blocks_with_their_strain():
+    flow = np.zeros((10, 20, 2), np.float32)
+    flow[:5, :, 0] = 1.0  # top half of each block: rightward, magnitude 1
+    flow[5:, :, 0] = -3.0  # bottom half: leftward, magnitude 3
+    strain = np.ones((10, 20), np.float32)
+    strain[:, 10:] = 2.0  # the right block strains twice as much
+    left, right = motion.weighted_orientation_histograms(flow, strain, grid=(1, 2), bins=8).reshape(2, 8)
+    right_bin, left_bin = motion.orientation_bin_of(0.0), motion.orientation_bin_of(np.pi)
+    assert left[left_bin] == pytest.approx(3 * left[right_bin])  # local weight: magnitude
+    np.testing.assert_allclose(right, 2 * left, rtol=1e-6)  # global weight: the block's mean strain
+    assert np.linalg.norm(np.concatenate([left, right])) == pytest.approx(1.0)
+
+
+def test_zero_flow_gives_zero_orientation_histograms():
+    features = motion.weighted_orientation_histograms(np.zeros((15, 15, 2)), np.zeros((15, 15)), (3, 3), 6)
+    assert features.shape == (3 * 3 * 6,) and not features.any()
+    with pytest.raises(ValueError, match="does not match"):
+        motion.weighted_orientation_histograms(np.zeros((15, 15, 2)), np.zeros((14, 15)))
+
+
+# ----------------------------------------------------------------------------- LBP-TOP
+@pytest.mark.parametrize("method", motion.LBP_METHODS)
+def test_a_uniform_volume_fills_only_the_all_equal_bin(method):
+    grid, points = (2, 3), (4, 4, 4)
+    features = motion.lbp_top(np.full((9, 20, 24), 77, np.uint8), grid, (1, 1, 2), points, method)
+    bins = motion.lbp_bins(4, method)
+    assert features.shape == (2 * 3 * 3 * bins,)
+    histograms = features.reshape(2 * 3, 3, bins)
+    expected = np.zeros(bins)
+    expected[motion.all_equal_label(4, method)] = 1.0
+    np.testing.assert_array_equal(histograms, np.broadcast_to(expected, histograms.shape))
+
+
+@pytest.mark.parametrize("grid, radii, points, method", [((5, 5), (1, 1, 4), (4, 4, 4), "nri_uniform"),
+                                                         ((2, 2), (1, 1, 1), (8, 8, 8), "uniform"),
+                                                         ((3, 2), (2, 1, 2), (8, 8, 8), "nri_uniform")])
+def test_lbp_top_length_and_per_plane_normalisation(grid, radii, points, method):
+    rng = np.random.default_rng(1)
+    volume = rng.integers(0, 256, (12, 30, 30)).astype(np.uint8)
+    features = motion.lbp_top(volume, grid, radii, points, method)
+    bins = motion.lbp_bins(points[0], method)
+    blocks = grid[0] * grid[1]
+    assert features.shape == (blocks * 3 * bins,) and features.dtype == np.float32
+    np.testing.assert_allclose(features.reshape(blocks, 3, bins).sum(-1), 1.0, rtol=1e-5)
+    assert (features >= 0).all()
+
+
+def test_elliptical_sampling_equals_skimage_on_circles():
+    """The planes whose two radii differ use our bilinear sampler; on equal radii it must give
+    skimage's labels (our label table included)."""
+    from skimage.feature import local_binary_pattern
+
+    rng = np.random.default_rng(2)
+    volume = rng.integers(0, 256, (1, 16, 18)).astype(np.float64)
+    for radius, points, method in ((1, 8, "nri_uniform"), (2, 8, "uniform"), (1, 4, "default")):
+        interior = (slice(0, 1), slice(radius, 16 - radius), slice(radius, 18 - radius))
+        ours = motion._label_table(points, method)[motion._plane_codes(volume, (1, 2), (radius, radius), points, interior)]
+        theirs = local_binary_pattern(volume[0].astype(np.uint8), points, radius, method=method)[interior[1:]]
+        assert (ours[0] == theirs).mean() > 0.99, (radius, points, method)
+
+
+def test_lbp_top_refuses_a_volume_too_short_for_its_time_radius():
+    with pytest.raises(ValueError, match="no voxel"):
+        motion.lbp_top(np.zeros((5, 20, 20), np.uint8), (2, 2), (1, 1, 3), (4, 4, 4))
+
+
+# ----------------------------------------------------------------------------- apex rule
+def test_motion_apex_position_finds_the_frame_where_a_change_peaks():
+    base = textured(48, seed=3).astype(np.float32)
+    y, x = np.mgrid[0:48, 0:48]
+    blob = np.exp(-((x - 30) ** 2 + (y - 18) ** 2) / (2 * 5.0 ** 2)) * 120
+    amplitude = [0, 0.1, 0.3, 0.6, 0.85, 1.0, 0.8, 0.5, 0.2, 0.05]  # peak at frame 5
+    frames = np.stack([np.clip(base + a * blob, 0, 255) for a in amplitude]).astype(np.uint8)
+    assert motion.motion_apex_position(frames) == 5
+    differences = motion.apex_feature_differences(frames)
+    assert differences[0] == 0 and np.argmax(differences) == 5
+    assert motion.motion_apex_position(np.repeat(frames[:1], 4, 0)) == 0  # no change: the onset itself
+
+
+# ----------------------------------------------------------------------------- cached stages
+@pytest.fixture(scope="module")
+def corpus_samples(smoke_corpus):
+    """One synthetic CASME II clip (apex annotated) and one SMIC clip (no apex)."""
+    from common.datasets import load
+
+    casme2 = load("casme2", smoke_corpus)[0]
+    smic = load("smic", smoke_corpus)[0]
+    assert casme2.apex is not None and smic.apex is None
+    return casme2, smic
+
+
+def test_stages_on_the_synthetic_corpus(corpus_samples, tmp_path):
+    from common.preprocessing import motion_stages as stages
+    from common.preprocessing.cache import STATS
+
+    root = tmp_path / "cache"
+    for sample in corpus_samples:
+        faces = stages.face_sequence(sample, 32, root)
+        assert faces.shape == (len(sample.frames), 32, 32) and faces.dtype == np.uint8
+        apex = stages.flow_apex_position(sample, cache_root=root)
+        if sample.apex is not None:
+            assert apex == sample.apex_position
+        else:  # the rule on the clip's 128-px faces, whatever size the flow uses
+            assert apex == motion.motion_apex_position(stages.face_sequence(sample, stages.APEX_SIZE, root))
+        pair = stages.onset_apex_faces(sample, 32, root)
+        np.testing.assert_array_equal(pair, faces[[0, apex]])
+        features = stages.flow_features(sample, 32, "tvl1", root)
+        assert features.shape == (32, 32, 3) and features.dtype == np.float32
+        np.testing.assert_allclose(features[..., 2], motion.optical_strain(features[..., :2]), atol=1e-6)
+        np.testing.assert_allclose(features[..., :2], motion.optical_flow(*pair), atol=1e-6)
+
+    sample = corpus_samples[0]
+    STATS.reset()
+    first = stages.flow_features(sample, 32, "tvl1", root)
+    again = stages.flow_features(sample, 32, "tvl1", root)
+    assert STATS.hits["motion_flow"] == 2 and STATS.misses["motion_flow"] == 0
+    np.testing.assert_array_equal(first, again)
+    farneback = stages.flow_features(sample, 32, "farneback", root)  # another parameter: another entry
+    assert STATS.misses["motion_flow"] == 1 and not np.array_equal(farneback, first)
+
+    lbp = stages.lbp_top_features(sample, 32, (2, 2), (1, 1, 2), (4, 4, 4), cache_root=root)
+    lbp_again = stages.lbp_top_features(sample, 32, (2, 2), (1, 1, 2), (4, 4, 4), cache_root=root)
+    other = stages.lbp_top_features(sample, 32, (3, 3), (1, 1, 2), (4, 4, 4), cache_root=root)
+    assert STATS.misses["motion_lbp_top"] == 2 and STATS.hits["motion_lbp_top"] == 1
+    np.testing.assert_array_equal(lbp, lbp_again)
+    assert lbp.shape == (4 * 3 * 15,) and other.shape == (9 * 3 * 15,)
+    np.testing.assert_array_equal(lbp, motion.lbp_top(stages.face_sequence(sample, 32, root), (2, 2), (1, 1, 2),
+                                                      (4, 4, 4)))
