@@ -45,6 +45,7 @@ class OffApexNetConfig:
     model: ModelConfig = ModelConfig()
     # assumed (README ledger 6): the training recipe of the composite reproduction (Liong et al. 2019,
     # Sec. II: Adam, learning rate 0.00005, 500 epochs; their main.m: mini-batch 256, MATLAB's L2 1e-4).
+    # DEVIATION (assumed, README ledger 6): the reproduction's recipe, not checked against Gan et al.
     train: TrainConfig = TrainConfig(optimizer="adam", learning_rate=5e-5, batch_size=256, epochs=500,
                                      weight_decay=1e-4)
     evaluation: EvaluationConfig = EvaluationConfig()

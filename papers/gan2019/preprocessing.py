@@ -20,6 +20,8 @@ def preprocess_clip(sample, config: OffApexNetConfig) -> np.ndarray:
     from common.preprocessing.motion_stages import flow_images
 
     d = config.data
+    # DEVIATION: flow on square landmark crops at data.face_size, SMIC apex by the shared motion rule,
+    # per-channel min-max normalisation (README ledger 4, 5, 7)
     return flow_images(sample, d.face_size, d.size, method=d.flow_method)[..., list(CHANNELS)]
 
 
