@@ -94,3 +94,36 @@ def lbp_top_features(sample, size: int, grid, radii, points, method: str = "nri_
                    "landmarks": LANDMARK_MODE},
                   lambda: motion.lbp_top(face_sequence(sample, size, cache_root), grid, radii, points, method),
                   root=cache_root)
+
+
+def normalised_flow_image(channel: np.ndarray) -> np.ndarray:
+    """One flow channel (u, v or strain) min-max scaled to [0, 1] over the image (float32), as the flow
+    CNNs' authors store each channel as an image before resizing it (STSTNet's "norm_u_v_os" inputs).
+    A constant channel (no motion) becomes zeros. Per clip: no statistic of other clips is used."""
+    channel = np.asarray(channel, dtype=np.float64)
+    low, high = float(channel.min()), float(channel.max())
+    if high - low <= 0:
+        return np.zeros(channel.shape, dtype=np.float32)
+    return ((channel - low) / (high - low)).astype(np.float32)
+
+
+def flow_images(sample, face_size: int, size: int, method: str = "tvl1", cache_root=None) -> np.ndarray:
+    """(size, size, 3) float32 in [0, 1]: u, v and optical strain of ``flow_features(sample, face_size)``,
+    each normalised (:func:`normalised_flow_image`) and then resized to size x size (``cv2.INTER_AREA``),
+    the 28x28 inputs of OFF-ApexNet (u, v) and STSTNet (u, v, strain). Built from the cached flow."""
+    import cv2
+
+    flow = flow_features(sample, face_size, method, cache_root)
+    channels = [cv2.resize(normalised_flow_image(flow[..., k]), (int(size), int(size)), interpolation=cv2.INTER_AREA)
+                for k in range(flow.shape[-1])]
+    return np.stack(channels, axis=-1).astype(np.float32)
+
+
+def flow_image_stack(samples, face_size: int, size: int, channels=(0, 1, 2), method: str = "tvl1",
+                     cache_root=None) -> np.ndarray:
+    """(N, size, size, len(channels)) float32: :func:`flow_images` of each sample, the chosen channels
+    (0 u, 1 v, 2 strain)."""
+    channels = list(channels)
+    if not samples:
+        return np.zeros((0, int(size), int(size), len(channels)), dtype=np.float32)
+    return np.stack([flow_images(s, face_size, size, method, cache_root)[..., channels] for s in samples])

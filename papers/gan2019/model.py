@@ -1,0 +1,53 @@
+"""OFF-ApexNet (Gan, Liong, Yau, Huang, Tan, 2019): two CNN streams, one per optical-flow component.
+
+Each stream takes one 28x28 flow image (horizontal u, vertical v): Conv 5x5 6 kernels ('same', ReLU),
+max pooling 2x2 (14x14x6), Conv 5x5 16 kernels, max pooling 2x2 (7x7x16 = 784); the two streams'
+features concatenated (1,568), FC 1024, FC 1024 (ReLU), softmax over the 3 composite classes:
+2,664,475 trainable parameters. Depth 5 and input 28 x 28 x 2 as Liong et al. 2019, Table V, which
+prints 2.77 million (README ledger 1).
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from papers.gan2019.config import OffApexNetConfig, default_config
+
+# Derived from the layers: streams 2 x (156 + 2,416) = 5,144; FC1 1,568 x 1,024 + 1,024 = 1,606,656;
+# FC2 1,049,600; output 1,024 x 3 + 3 = 3,075.
+LAYER_TRAINABLE = 2_664_475
+PRINTED_MILLIONS = 2.77  # Liong et al. 2019, Table V (OFF-ApexNet's parameters, in millions)
+
+
+def build_off_apexnet(size: int = 28, num_classes: int = 3, filters: tuple[int, ...] = (6, 16),
+                      kernel_size: int = 5, pool_size: int = 2, dense_units: tuple[int, ...] = (1024, 1024),
+                      dropout: float = 0.0, name: str = "off_apexnet") -> keras.Model:
+    """The two-stream network; one input of (size, size, 2) = (u, v), split into the two streams."""
+    inputs = keras.Input(shape=(size, size, 2), name="flow_u_v")
+    streams = []
+    for channel, component in enumerate(("u", "v")):
+        x = inputs[..., channel:channel + 1]  # the stream's flow component, (size, size, 1)
+        for index, count in enumerate(filters, start=1):
+            x = layers.Conv2D(count, kernel_size, padding="same", activation="relu",
+                              name=f"{component}_conv{index}")(x)
+            x = layers.MaxPooling2D(pool_size, strides=pool_size, name=f"{component}_pool{index}")(x)
+        streams.append(layers.Flatten(name=f"{component}_features")(x))
+    x = layers.Concatenate(name="fusion")(streams)
+    for index, units in enumerate(dense_units, start=1):
+        x = layers.Dense(units, activation="relu", name=f"fc{index}")(x)
+        if dropout > 0:
+            x = layers.Dropout(dropout, name=f"dropout{index}")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_model(config: OffApexNetConfig, num_classes: int) -> keras.Model:
+    """The configured OFF-ApexNet at ``data.size`` x ``data.size`` x 2."""
+    m = config.model
+    return build_off_apexnet(config.data.size, num_classes, m.filters, m.kernel_size, m.pool_size, m.dense_units,
+                             m.dropout)
+
+
+def models() -> dict[str, keras.Model]:
+    """OFF-ApexNet at 28x28x2, 3 classes: 2,664,475 trainable parameters."""
+    return {"off_apexnet": build_model(default_config(), 3)}

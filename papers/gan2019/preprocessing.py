@@ -1,0 +1,36 @@
+"""Preprocessing of OFF-ApexNet (Gan et al. 2019): the onset-apex horizontal and vertical flow images.
+
+The first two channels (u, v) of ``common.preprocessing.motion_stages.flow_images``: TV-L1 flow from
+the onset (first) to the apex face, each component normalised to [0, 1] and resized to 28x28 (cached;
+the stage STSTNet shares, which adds the optical strain). The apex: the annotation (CASME II, SAMM),
+else the shared motion apex rule (SMIC; Gan et al. used D&C-RoIs, README ledger 5).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from common.experiment import FoldContext
+from papers.gan2019.config import OffApexNetConfig
+
+CHANNELS = (0, 1)  # u, v (Gan et al. Sec. 3: horizontal and vertical optical flow)
+
+
+def preprocess_clip(sample, config: OffApexNetConfig) -> np.ndarray:
+    """One clip's (size, size, 2) float32 input (``Experiment.preprocess_clip``, for ``--estimate``)."""
+    from common.preprocessing.motion_stages import flow_images
+
+    d = config.data
+    # DEVIATION: flow on square landmark crops at data.face_size, SMIC apex by the shared motion rule,
+    # per-channel min-max normalisation (README ledger 4, 5, 7)
+    return flow_images(sample, d.face_size, d.size, method=d.flow_method)[..., list(CHANNELS)]
+
+
+def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
+    """The fold's training and test inputs, (N, size, size, 2) float32 (cached per clip)."""
+    from common.preprocessing.motion_stages import flow_image_stack
+
+    d = ctx.config.data
+    samples = ctx.selection.samples
+    return tuple(flow_image_stack([samples[i] for i in indices], d.face_size, d.size, channels=CHANNELS,
+                                  method=d.flow_method, cache_root=ctx.cache_dir)
+                 for indices in (ctx.fold.train, ctx.fold.test))

@@ -1,0 +1,51 @@
+"""Selection, folds and training of OFF-ApexNet (Gan et al. 2019) on the MEGC 2019 composite; the inputs are in
+``preprocessing.py``.
+
+The MEGC 2019 composite (SMIC + CASME II + SAMM, 442 clips, negative / positive / surprise) with
+leave-one-subject-out over its 68 subjects, as Liong et al. 2019 ran OFF-ApexNet (Table III): the
+benchmark track's own selection and folds (``common.leaderboard.tracks.megc_composite``,
+``common.evaluation.splits.megc_loso``).
+"""
+from __future__ import annotations
+
+import time
+from typing import Mapping
+
+from common.evaluation.fold import fit_and_predict, n_classes
+from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.leaderboard.tracks import MEGC_CLASSES, megc_composite
+from common.training import compile_model
+from papers.gan2019.config import OffApexNetConfig
+from papers.gan2019.model import build_model
+from papers.gan2019.preprocessing import fold_inputs
+
+CLASSES = MEGC_CLASSES  # the composite's classes (Liong et al. 2019, Table II)
+
+
+def select(data: Mapping[str, list], config: OffApexNetConfig) -> Selection:
+    """Every clip of the composite (442 on the real data), labelled by its composite class."""
+    return megc_composite(data)
+
+
+def folds(selection: Selection, config: OffApexNetConfig, seed: int) -> list[Fold]:
+    """Liong et al. 2019, Sec. III.B: LOSO over the composite's subjects (k = 68); ``evaluation.max_folds`` (smoke only) keeps the first."""
+    from common.evaluation.splits import megc_loso
+
+    every = megc_loso(selection)
+    return every[: config.evaluation.max_folds] if config.evaluation.max_folds > 0 else every
+
+
+def run_fold(ctx: FoldContext) -> FoldOutcome:
+    """Train OFF-ApexNet on the fold's training clips for ``train.epochs`` (Adam, cross-entropy) and predict
+    its test clips with the last epoch's weights (README ledger 8)."""
+    started = time.perf_counter()
+    x_train, x_test = fold_inputs(ctx)
+    model = compile_model(build_model(ctx.config, n_classes(ctx)), ctx.config.train)
+    return fit_and_predict(ctx, model, x_train, x_test, started=started)
+
+
+def training_stages(config: OffApexNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
+    """The one model a fold trains (``--estimate``)."""
+    classes = len(selection.class_names)
+    return [TrainingStage(model="off_apexnet", build=lambda: compile_model(build_model(config, classes), config.train),
+                          samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]

@@ -1,0 +1,76 @@
+"""Liong, Gan, See, Khor, Huang (FG 2019): STSTNet, a shallow triple-stream CNN on onset-apex optical flow.
+
+Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment`` and
+``BENCHMARK_MODELS``. Config and profiles: ``config.py``; the network: ``model.py``; the flow images:
+``preprocessing.py``; selection, folds and training: ``protocol.py``; report page: ``report.py``.
+"""
+from __future__ import annotations
+
+from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
+from papers.liong2019 import protocol, report, reported
+from papers.liong2019.config import PROFILES, default_config
+from papers.liong2019.model import TABLE1_TRAINABLE, models
+from papers.liong2019.preprocessing import preprocess_clip
+
+# Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame (Sec. II).
+MIN_FRAMES = 2
+EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
+
+PAPER = Paper(
+    id="liong2019",
+    title="Shallow Triple Stream Three-dimensional CNN (STSTNet) for Micro-expression Recognition",
+    citation="S.-T. Liong, Y. S. Gan, J. See, H.-Q. Khor, Y.-C. Huang. 14th IEEE International Conference on "
+             "Automatic Face & Gesture Recognition (FG 2019), pp. 1-5. arXiv:1902.03634",
+    status="implemented",
+    models=models,
+    # Table I's layers give 1,651; Sec. IV / Table V print 1,670 (README ledger 1).
+    parameter_counts={"ststnet": (TABLE1_TRAINABLE, "Table I (derived: convs 448 + FC 1,203; the text prints 1,670)")},
+    architecture_tables={"ststnet": [
+        {"name": "c1_1", "output_shape": [28, 28, 3], "params": None, "paper_label": "C1-1 3x3, 3 kernels"},
+        {"name": "c1_2", "output_shape": [28, 28, 5], "params": None, "paper_label": "C1-2 3x3, 5 kernels"},
+        {"name": "c1_3", "output_shape": [28, 28, 8], "params": None, "paper_label": "C1-3 3x3, 8 kernels"},
+        {"name": "p1_1", "output_shape": [10, 10, 3], "params": None, "paper_label": "P1-1 max 3x3 /3"},
+        {"name": "p1_2", "output_shape": [10, 10, 5], "params": None, "paper_label": "P1-2 max 3x3 /3"},
+        {"name": "p1_3", "output_shape": [10, 10, 8], "params": None, "paper_label": "P1-3 max 3x3 /3"},
+        {"name": "p2", "output_shape": [5, 5, 16], "params": None, "paper_label": "P2 average 2x2 /2"},
+        {"name": "fc_input", "output_shape": [400], "params": None, "paper_label": "FC 400"},
+        {"name": "output", "output_shape": [3], "params": None, "paper_label": "Output 3"},
+    ]},
+)
+
+EXPERIMENTS: tuple[Experiment, ...] = (
+    Experiment(
+        name="megc2019_loso",
+        title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO (Table III)",
+        datasets=("megc2019",),
+        config=default_config(),
+        select=protocol.select,
+        folds=protocol.folds,
+        run_fold=protocol.run_fold,
+        profiles=EXPERIMENT_PROFILES,
+        reported=reported.REPORTED,
+        metrics=("uf1", "uar", "accuracy"),
+        scopes=reported.SCOPES,
+        report_pages=report.report_pages,
+        min_frames=MIN_FRAMES,
+        training_stages=protocol.training_stages,
+        preprocess_clip=preprocess_clip,
+    ),
+)
+
+BENCHMARK_MODELS: tuple[str, ...] = ("ststnet",)
+
+
+def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
+    """STSTNet on a benchmark track: ``megc2019_loso``'s config, profiles and ``run_fold`` on the track's
+    samples and folds, unchanged. Table III is the ``megc2019`` track's protocol, so that track shows its
+    numbers as the paper's; other tracks show none (README "In the benchmark")."""
+    model = benchmark_model("liong2019", model, BENCHMARK_MODELS)
+    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+                    title=f"{track.title}: STSTNet (Liong et al. 2019)", config=default_config(),
+                    run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
+                    reported=reported.REPORTED if track.name == "megc2019" else (),
+                    training_stages=protocol.training_stages, preprocess_clip=preprocess_clip)
+
+
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

@@ -1,0 +1,37 @@
+"""Preprocessing of STSTNet (Liong et al., FG 2019), Sec. II: the onset-apex optical flow images.
+
+Horizontal flow u, vertical flow v and optical strain between the onset (first) and apex frames of the
+clip's grey face crops, each normalised to [0, 1] and resized to 28x28, stacked as a 28x28x3 image:
+``common.preprocessing.motion_stages.flow_images`` (cached; shared with OFF-ApexNet, which takes its
+first two channels). The apex: the annotation (CASME II, SAMM), else the shared motion apex rule
+(SMIC; the paper used D&C-RoIs, README ledger 4).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from common.experiment import FoldContext
+from papers.liong2019.config import STSTNetConfig
+
+CHANNELS = (0, 1, 2)  # Sec. II: u, v and optical strain
+
+
+def preprocess_clip(sample, config: STSTNetConfig) -> np.ndarray:
+    """One clip's (size, size, 3) float32 input, uncached (``Experiment.preprocess_clip``, for ``--estimate``)."""
+    from common.preprocessing.motion_stages import flow_images
+
+    d = config.data
+    # DEVIATION: flow on square landmark crops at data.face_size, SMIC apex by the shared motion rule,
+    # per-channel min-max normalisation (README ledger 3, 4, 6)
+    return flow_images(sample, d.face_size, d.size, method=d.flow_method)[..., list(CHANNELS)]
+
+
+def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
+    """The fold's training and test inputs, (N, size, size, 3) float32 (cached per clip)."""
+    from common.preprocessing.motion_stages import flow_image_stack
+
+    d = ctx.config.data
+    samples = ctx.selection.samples
+    return tuple(flow_image_stack([samples[i] for i in indices], d.face_size, d.size, channels=CHANNELS,
+                                  method=d.flow_method, cache_root=ctx.cache_dir)
+                 for indices in (ctx.fold.train, ctx.fold.test))

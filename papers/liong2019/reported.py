@@ -1,0 +1,50 @@
+"""The numbers Liong et al. (FG 2019; arXiv 1902.03634v1) report, transcribed once, with their tables.
+
+Table III: MEGC 2019 composite (Full = SMIC + CASME II + SAMM, 442 clips), LOSO over 68 subjects,
+three classes; UF1 / UAR (Eqs. 12-15) computed over the predictions of every fold together (Sec. III.B
+sums TP / FP / FN over the k = 68 subjects): "pooled". The same composite and per-database values are
+the "Liong et al." row of Aouayeb et al. 2019, Table 2.
+"""
+from __future__ import annotations
+
+from common.experiment import Reported
+
+SCOPES = ("all", "smic", "casme2", "samm")
+SCOPE_TITLES = {"all": "Full", "smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
+
+# Table III, every row: (method, {"acc", "f1", scope: (UF1, UAR)}); "-" cells are None.
+TABLE3 = (
+    ("LBP-TOP", {"acc": None, "f1": None, "all": (0.5882, 0.5785), "smic": (0.2000, 0.5280),
+                 "casme2": (0.7026, 0.7429), "samm": (0.3954, 0.4102)}),
+    ("Bi-WOOF", {"acc": 0.6833, "f1": 0.6304, "all": (0.6296, 0.6227), "smic": (0.5727, 0.5829),
+                 "casme2": (0.7805, 0.8026), "samm": (0.5211, 0.5139)}),
+    ("AlexNet", {"acc": 0.7308, "f1": 0.6959, "all": (0.6933, 0.7154), "smic": (0.6201, 0.6373),
+                 "casme2": (0.7994, 0.8312), "samm": (0.6104, 0.6642)}),
+    ("SqueezeNet", {"acc": 0.6380, "f1": 0.5964, "all": (0.5930, 0.6166), "smic": (0.5381, 0.5603),
+                    "casme2": (0.6894, 0.7278), "samm": (0.5039, 0.5362)}),
+    ("GoogLeNet", {"acc": 0.6335, "f1": 0.5698, "all": (0.5573, 0.6049), "smic": (0.5123, 0.5511),
+                   "casme2": (0.5989, 0.6414), "samm": (0.5124, 0.5992)}),
+    ("VGG16", {"acc": 0.6833, "f1": 0.6439, "all": (0.6425, 0.6516), "smic": (0.5800, 0.5964),
+               "casme2": (0.8166, 0.8202), "samm": (0.4870, 0.4793)}),
+    ("OFF-ApexNet", {"acc": 0.7460, "f1": 0.7104, "all": (0.7196, 0.7096), "smic": (0.6817, 0.6695),
+                     "casme2": (0.8764, 0.8681), "samm": (0.5409, 0.5392)}),
+    ("STSTNet", {"acc": 0.7692, "f1": 0.7389, "all": (0.7353, 0.7605), "smic": (0.6801, 0.7013),
+                 "casme2": (0.8382, 0.8686), "samm": (0.6588, 0.6810)}),
+)
+STSTNET = dict(TABLE3)["STSTNet"]
+
+REPORTED = tuple(
+    Reported(metric=metric, value=STSTNET[scope][k], scope=scope, aggregation="pooled", source="Table III",
+             note="MEGC 2019 composite, LOSO (68 subjects), UF1/UAR over all folds' predictions")
+    for scope in SCOPES for k, metric in enumerate(("uf1", "uar"))
+) + (Reported(metric="accuracy", value=STSTNET["acc"], scope="all", aggregation="pooled", source="Table III",
+              note="Full, accuracy"),)
+
+# Table IV (a): confusion matrix on Full, recognition rate % per true class (rows) and predicted (columns).
+TABLE4_FULL = {"negative": (87.60, 8.80, 3.60), "positive": (36.70, 56.88, 6.42), "surprise": (25.30, 3.61, 71.08)}
+# Table II: clips per class and database (the MEGC 2019 composite).
+TABLE2_COUNTS = {"casme2": {"negative": 88, "positive": 32, "surprise": 25},
+                 "smic": {"negative": 70, "positive": 51, "surprise": 43},
+                 "samm": {"negative": 92, "positive": 26, "surprise": 15}}
+# Table V: STSTNet depth 2, 0.00167 million parameters, 28 x 28 x 3 input, 5.7366 s per fold.
+TABLE5_PARAMETERS = 1_670
