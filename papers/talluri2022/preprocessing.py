@@ -188,7 +188,7 @@ def motion_inputs(x_train: np.ndarray, x_test: np.ndarray, config: TalluriConfig
     return motion_input(x_train, scale, config), motion_input(x_test, scale, config)
 
 
-def test_inputs(samples, config: TalluriConfig, state, cache_root: Path | None = None) -> np.ndarray:
+def predict_inputs(samples, config: TalluriConfig, state, cache_root: Path | None = None) -> np.ndarray:
     """The network's inputs of ``samples`` to predict: :func:`clip_inputs`, then :func:`motion_input` with the
     training fold's ``state["motion_scale"]``. ``run_fold``'s test inputs and ``predict_clips`` both."""
     return motion_input(clip_inputs(samples, config, cache_root), state.get("motion_scale"), config)
@@ -201,6 +201,6 @@ def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
     scale = motion_scale(x_train, ctx.config)
     if ctx.export is not None:
         ctx.export.record("motion_scale", scale)
-    x_test = test_inputs([ctx.selection.samples[i] for i in ctx.fold.test], ctx.config, {"motion_scale": scale},
+    x_test = predict_inputs([ctx.selection.samples[i] for i in ctx.fold.test], ctx.config, {"motion_scale": scale},
                          ctx.cache_dir)
     return motion_input(x_train, scale, ctx.config), x_test

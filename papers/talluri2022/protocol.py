@@ -23,7 +23,7 @@ from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, Pr
 from common.training import compile_model, fit, grid_search
 from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model
-from papers.talluri2022.preprocessing import clip_input, fold_inputs, test_inputs, window_notes, window_positions
+from papers.talluri2022.preprocessing import clip_input, fold_inputs, predict_inputs, window_notes, window_positions
 
 CLASSES = ("happy", "disgust", "surprise")  # Table 1
 # Database label -> Table 1 class. SMIC: positive -> happy, negative -> disgust (assumed, README ledger).
@@ -246,8 +246,8 @@ def exported_model(ctx: PredictContext) -> keras.Model:
 
 def predict_clips(ctx: PredictContext) -> np.ndarray:
     """``Experiment.predict_clips``: the probabilities of ``ctx.samples`` as ``run_fold`` predicts its test
-    clips: :func:`test_inputs` with the export fold's ``motion_scale``, then the model's ``predict`` pass."""
-    x = test_inputs(ctx.samples, ctx.config, ctx.state, ctx.cache_dir)
+    clips: :func:`predict_inputs` with the export fold's ``motion_scale``, then the model's ``predict`` pass."""
+    x = predict_inputs(ctx.samples, ctx.config, ctx.state, ctx.cache_dir)
     return predict_probabilities(exported_model(ctx), x, ctx.config.train.batch_size)
 
 
@@ -269,7 +269,7 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     inputs = [(f"face, window frame {k + 1}/{len(faces)}", faces[k]) for k in (0, middle, len(faces) - 1)]
     notes = [f"{len(positions)}-frame window ({config.data.window}), {config.data.size}x{config.data.size} aligned grey"]
     if config.data.motion_input != "none":
-        (x,) = test_inputs([sample], config, ctx.state, ctx.cache_dir)
+        (x,) = predict_inputs([sample], config, ctx.state, ctx.cache_dir)
         frame = x[:, :, middle, 0] if config.model.name == "model_b" else x[middle, :, :, 0]
         inputs.append(("network input at the window's middle (clip mean removed)", frame))
         notes.append(f"motion input: clip mean removed, divided by {ctx.state.get('motion_scale'):.4g} (training fold)")
