@@ -192,7 +192,8 @@ first_pass = per_clip(clip_inputs)
 
 
 def stack_samples(samples, config: ReddyConfig, cache_root: Path | None = None) -> list[np.ndarray]:
-    """Model inputs of ``samples``, unscaled: frames last, ``(N, H, W, T, 1)`` float32 (Sec. IV-B, docs/methods.md §7.1)."""
+    """Model inputs of ``samples``, unscaled: frames last, ``(N, H, W, T, 1)`` float32 (Sec. IV-B,
+    docs/methods.md §7.1)."""
     keys = ("face",) if config.model.name == "microexpstcnn" else ("eyes", "mouth")
     clips = [clip_inputs(sample, config, cache_root) for sample in samples]
     # (T, H, W) per clip -> (N, H, W, T, 1)
