@@ -182,12 +182,14 @@ def check_samples(exported: Exported, samples: Sequence[Sample], faces_policy: s
             if faces_policy == "exclude":
                 excluded = (f"{what} ({quality.reason}); not predicted under --faces-policy exclude "
                             f"(--faces-policy keep predicts it anyway)")
-                log(f"{where}: {excluded}")
         checked.append((sample, quality.verdict, quality.reason, excluded))
     if checked and all(excluded for *_, excluded in checked):
         first = checked[0]
         raise DeployError(f"{first[0].meta.get('source', first[0].key)}: {first[3]}"
                           + (f" (and the {len(checked) - 1} other clip(s) too)" if len(checked) > 1 else ""))
+    for sample, _, _, excluded in checked:
+        if excluded:
+            log(f"{sample.meta.get('source', sample.key)}: {excluded}")
     return checked
 
 
