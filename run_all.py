@@ -659,7 +659,7 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
         if not args.paper:
             parser.error("give --paper ID|all or --benchmark TRACK|all (or --list, --check-data ROOT)")
         if args.json and not args.architectures:
-            raise CliError("--json goes with --architectures")
+            raise CliError("--json goes with --architectures or --predict")
         mode = "architectures" if args.architectures else "estimate" if args.estimate else "run"
         check_mode_options(args, parser, mode)
         if mode != "architectures":

@@ -20,10 +20,11 @@ import run_all
 from common.deployment.export import read_training_predictions
 
 SAME = 1e-5  # the acceptance's "same numbers": the exported folder against the training run's predict step
-# mp4v (MPEG-4 part 2, OpenCV's default .mp4 writer) is lossy: decoded frames differ from the JPEG frames by a
-# few grey levels, which moves the dummy's mean-difference features by a few percent; probabilities agree to
-# this. A real method's tolerance depends on how much its inputs amplify such noise (not asserted here).
-VIDEO_TOLERANCE = 0.05
+# mp4v (MPEG-4 part 2, OpenCV's default .mp4 writer) is lossy: decoded frames differ from the JPEG frames by about
+# 2.7 grey levels (mean absolute difference, measured on these clips), which moves the dummy's mean-difference
+# features by a few percent: probabilities moved by 0.004 (measured); asserted within 0.02. A real method's
+# tolerance depends on how much its inputs amplify such noise (not asserted here).
+VIDEO_TOLERANCE = 0.02
 
 pytestmark = pytest.mark.slow
 
