@@ -66,6 +66,9 @@ def clip_requests(path: str | Path, onset: str | None = None, apex: str | None =
             raise DeployError(f"--predict {path}: --onset/--apex/--offset go with one clip; a CSV gives them per row")
         return _csv_requests(path)
     if path.is_file():
+        if path.suffix.lower() not in VIDEO_SUFFIXES:
+            raise DeployError(f"--predict {path}: unsupported file type {path.suffix or '(none)'}; expected a folder "
+                              f"of frames, a video ({', '.join(VIDEO_SUFFIXES)}) or a CSV of clips")
         return [ClipRequest(path, onset, apex, offset)]
     if not path.is_dir():
         raise DeployError(f"--predict {path}: neither a file nor a folder")
@@ -86,8 +89,9 @@ def clip_requests(path: str | Path, onset: str | None = None, apex: str | None =
 def _csv_requests(path: Path) -> list[ClipRequest]:
     try:
         with open(path, newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            header = [h.strip() for h in (csv.DictReader(open(path, newline="")).fieldnames or [])]
+            reader = csv.DictReader(handle)
+            rows = list(reader)
+            header = [h.strip() for h in (reader.fieldnames or [])]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DeployError(f"--predict {path}: cannot read this CSV ({exc})") from None
     if "path" not in header:
