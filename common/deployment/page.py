@@ -55,7 +55,8 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     sample = result.sample
     views = _views(exported, result)
     names = exported.class_names
-    grid = fig.add_gridspec(2, MAX_FRAMES + 2, left=0.03, right=0.98, top=0.86, bottom=0.08, wspace=0.25, hspace=0.3)
+    # two rows of nearly square cells (images fill them), the notes in full width under them
+    grid = fig.add_gridspec(2, MAX_FRAMES + 2, left=0.03, right=0.98, top=0.82, bottom=0.30, wspace=0.25, hspace=0.35)
     title = f"{sample.clip}: "
     if result.probabilities is not None:
         top = int(np.argmax(result.probabilities))
@@ -66,10 +67,9 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     fig.text(0.03, 0.905, f"method {exported.label}; model folder {exported.folder.name}", fontsize=8,
              color=style.MUTED, va="top")
     style.stamp(fig, f"mersuite predict: {exported.paper_id}/{exported.experiment.name}", page)
-    fig.text(0.03, 0.875, "frames used (face box and the method's regions on the first)", fontsize=8,
-             color=style.MUTED, va="bottom")
-    fig.text(0.03, 0.455, "what the network saw" + (" and the saliency" if views.saliency is not None else ""),
-             fontsize=8, color=style.MUTED, va="bottom")
+    for row, label in ((0, "frames used (the face box and the method's regions on the first)"),
+                       (1, "what the network saw" + (" and the saliency" if views.saliency is not None else ""))):
+        fig.text(0.03, grid[row, 0].get_position(fig).y1 + 0.03, label, fontsize=8, color=style.MUTED, va="bottom")
     frames = list(views.frames)[:MAX_FRAMES]
     numbers = sample.frame_numbers
     for k, position in enumerate(frames):
@@ -104,7 +104,7 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
         ax.set_title("saliency", fontsize=7)
         ax.set_xticks([])
         ax.set_yticks([])
-    bars = fig.add_subplot(grid[0, MAX_FRAMES:])
+    bars = fig.add_axes((0.80, 0.30, 0.17, 0.52))  # right of the images, its class names clear of them
     if result.probabilities is not None:
         values = np.asarray(result.probabilities, dtype=float)
         colours = [style.PAPER if i == int(np.argmax(values)) else style.PALETTE[0] for i in range(len(values))]
@@ -116,8 +116,7 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     bars.set_xlim(0, 1)
     bars.set_xlabel("probability")
     bars.set_title("class probabilities", fontsize=9)
-    notes = fig.add_subplot(grid[1, MAX_FRAMES:])
-    notes.axis("off")
+
     lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), apex {sample.apex} "
              f"({sample.meta.get('apex_rule', '?')} rule)", f"fps {sample.fps:g}",
              f"face check: {result.face_verdict}" + (f": {result.face_reason}" if result.face_reason else "")]
@@ -126,8 +125,8 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     lines += list(views.notes)
     import textwrap
 
-    wrapped = "\n".join(textwrap.fill(line, 50) for line in lines)
-    notes.text(0, 1, wrapped, fontsize=7, va="top", color=style.INK)
+    wrapped = "\n".join(textwrap.fill(line, 150) for line in lines)
+    fig.text(0.03, 0.24, wrapped, fontsize=7.5, va="top", color=style.INK)
 
 
 def write_pages(exported: Any, results: Sequence[Any], pdf_path: Path, png_path: Path) -> dict[str, Path]:
