@@ -397,4 +397,4 @@ def test_export_fold_keeps_the_model_and_motion_scale_and_predict_clips_repeats_
     np.testing.assert_allclose(predicted, fold, atol=1e-5)
     views = experiment.predict_views(ctx, 0)
     assert len(views.frames) >= 1 and views.face_box is not None
-    assert views.inputs[-1][1].shape == (24, 24)  # the network input at the window's middle frame
+    assert views.inputs[-1][1].shape == (24, 24)  # the network input (motion) at the window's middle frame

@@ -271,7 +271,7 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     if config.data.motion_input != "none":
         (x,) = predict_inputs([sample], config, ctx.state, ctx.cache_dir)
         frame = x[:, :, middle, 0] if config.model.name == "model_b" else x[middle, :, :, 0]
-        inputs.append(("network input at the window's middle (clip mean removed)", frame))
+        inputs.append((f"network input, frame {middle + 1}/{len(faces)}", frame))
         notes.append(f"motion input: clip mean removed, divided by {ctx.state.get('motion_scale'):.4g} (training fold)")
     return PredictViews(frames=used, face_box=(int(left), int(top), int(right), int(bottom)),
                         regions=(("landmarks' box", np.array([[left, top], [right, top], [right, bottom],
