@@ -536,7 +536,7 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
         seen = cnn_input(crop, config.data.motion_input)[k][..., :3]
         if config.data.motion_input == "minus_first_frame":  # signed change, shown about mid-grey
             seen = np.clip(128 + seen.mean(axis=-1), 0, 255)
-        inputs.append((f"{region.name} (frame {int(used[k])})", seen.astype(np.uint8)))
+        inputs.append((f"{region.name} (frame {sample.frame_numbers[int(used[k])]})", seen.astype(np.uint8)))
     if config.data.motion_input == "minus_first_frame":
         notes.append("region inputs: each crop minus the clip's first crop (quick/smoke), shown about mid-grey")
     notes.append(f"{len(used)} frames, features zero-padded to {config.data.seq_len} (Sec. 4.1.2)")
