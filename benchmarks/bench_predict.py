@@ -66,7 +66,7 @@ def time_paper(paper_id: str, corpus: Path, work: Path, clips: int, models: Path
         return time.perf_counter() - started
 
     started = time.perf_counter()
-    exported = load_export(folder)
+    exported = load_export(folder, papers)
     load_seconds = time.perf_counter() - started
     first = one(exported, keys[0])
     warm = [one(exported, key) for key in keys[1:]]
