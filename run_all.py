@@ -31,7 +31,8 @@ Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2
 start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type, range or
 choice that does not fit, a seed out of range, a fold count or size the data or a model cannot take,
 an option the command does not use, missing or unreadable data, an ``--out`` or cache folder that is
-not a writable folder, an output folder another run is writing into), one line on stderr, nothing
+not a writable folder, an output folder another run is writing into; a clip or model folder ``--predict``
+refuses), one line on stderr, nothing
 trained; 3 the run completed and wrote
 its report but some folds are not in the scores (failed, or diverged: status ``nan``), one line on
 stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).

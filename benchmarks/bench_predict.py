@@ -12,8 +12,8 @@ detection and the preprocessing are always paid:
   preprocessing and the model call, its graph traced on this first call);
 - ``warm``: the mean over ``--clips`` further clips with the model already loaded and traced.
 
-A clip is one training clip folder of the smoke corpus with its onset/apex/offset (CASME II smoke frames
-are 160x160). The page (PDF/PNG) is not timed. Prints a table; asserts nothing.
+A clip is one training clip folder of the smoke corpus with its onset/apex/offset (a CAS(ME)^2 clip: its
+whole long video with the apex; the smoke frames are 160x160). The page (PDF/PNG) is not timed. Prints a table; asserts nothing.
 """
 from __future__ import annotations
 
@@ -32,8 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def _clip(sample, cache_root: Path):
     from common.deployment.recording import ClipRequest, clip_sample
 
-    request = ClipRequest(sample.frames[0].parent, str(sample.frame_numbers[0]),
-                          None if sample.apex is None else str(sample.apex), str(sample.frame_numbers[-1]))
+    apex = None if sample.apex is None else str(sample.apex)
+    if sample.dataset == "casme_sq":  # a span of a long video: the recording is the whole video, its apex given
+        return clip_sample(ClipRequest(sample.frames[0].parent, None, apex, None), cache_root=cache_root, fps=sample.fps)
+    request = ClipRequest(sample.frames[0].parent, str(sample.frame_numbers[0]), apex, str(sample.frame_numbers[-1]))
     return clip_sample(request, cache_root=cache_root, fps=sample.fps)
 
 
@@ -64,7 +66,7 @@ def time_paper(paper_id: str, corpus: Path, work: Path, clips: int, models: Path
         return time.perf_counter() - started
 
     started = time.perf_counter()
-    exported = load_export(folder)
+    exported = load_export(folder, papers)
     load_seconds = time.perf_counter() - started
     first = one(exported, keys[0])
     warm = [one(exported, key) for key in keys[1:]]

@@ -264,12 +264,16 @@ def _paper_ids() -> tuple[str, ...]:
     return papers.PAPER_IDS
 
 
+# The experiment exported per paper: the first, unless a smaller one trains the same kind of model faster.
+SMALLEST = {"kumar2019": "casme2_loso"}  # megc2019_loso (the first) trains on the 36-clip composite: ~50 s more
+
+
 @pytest.mark.parametrize("paper_id", _paper_ids())
 def test_each_paper_predicts_its_training_clip_as_the_training_run(capsys, paper_id, smoke_corpus, tmp_path):
     import papers
 
     module = papers.get_paper(paper_id)
-    experiment = module.EXPERIMENTS[0]
+    experiment = next((e for e in module.EXPERIMENTS if e.name == SMALLEST.get(paper_id)), module.EXPERIMENTS[0])
     if experiment.predict_clips is None:
         pytest.skip(f"{paper_id}/{experiment.name} has no predict_clips yet")
     folder = tmp_path / "model"

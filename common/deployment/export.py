@@ -113,7 +113,11 @@ def _check_destination(out_dir: Path) -> None:
             raise DeployError(f"--export {out_dir}: the folder is not empty and holds no earlier export "
                               f"({MANIFEST}); give a new or empty folder")
     parent = out_dir.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DeployError(f"--export {out_dir}: cannot create {parent} ({exc.strerror or exc})") from None
+    if not os.access(parent, os.W_OK):
         raise DeployError(f"--export {out_dir}: cannot write into {parent} (not a writable folder)")
 
 

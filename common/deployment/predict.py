@@ -62,14 +62,6 @@ class ClipResult:
     views: PredictViews | None = None
 
 
-def _registry(registry: Any) -> Any:
-    if registry is not None:
-        return registry
-    import papers
-
-    return papers
-
-
 def read_manifest(folder: str | Path) -> dict[str, Any]:
     """The manifest of an export folder, checked: format and mersuite versions, every listed file present
     with its sha256. One :class:`DeployError` line for anything else."""
@@ -100,9 +92,10 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def load_export(folder: str | Path, registry: Any = None) -> Exported:
+def load_export(folder: str | Path, registry: Any) -> Exported:
     """The checked export folder (:func:`read_manifest`), its experiment and config rebuilt from the code
-    (``config_hash`` must match), its models loaded with Keras (no compile: inference only)."""
+    (``config_hash`` must match), its models loaded with Keras (no compile: inference only). ``registry``
+    (``papers``, or anything with ``get_paper``) is handed over by the caller: common imports no paper."""
     import keras
 
     from common.config import ConfigError
@@ -111,7 +104,6 @@ def load_export(folder: str | Path, registry: Any = None) -> Exported:
     folder = Path(folder)
     manifest = read_manifest(folder)
     paper_id = manifest["paper"]
-    registry = _registry(registry)
     try:
         module = registry.get_paper(paper_id)
     except (KeyError, ImportError) as exc:
@@ -290,7 +282,7 @@ def write_outputs(exported: Exported, results: Sequence[ClipResult], out_dir: Pa
 
 def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | None = None, apex: str | None = None,
                     offset: str | None = None, fps: float | None = None, faces_policy: str = "exclude",
-                    out: str | Path | None = None, registry: Any = None,
+                    out: str | Path | None = None, registry: Any,
                     log: Callable[[str], None] = print) -> tuple[Exported, list[ClipResult], dict[str, Path]]:
     """``run_all.py --predict CLIP --model DIR``: every check, then the prediction, then the files."""
     from common.deployment.recording import clip_requests, clip_sample
