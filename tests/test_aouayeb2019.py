@@ -565,3 +565,15 @@ def test_estimate_hooks_with_the_regions_trained_together_and_traced_once(smoke_
     assert model.compiled and [tuple(s[1:]) for s in model.input_shape] == [region_input_shape(r) for r in range(6)]
     assert [tuple(s[1:]) for s in model.output_shape] == [(4,)] * 6 and _params(model) == 6 * 106_852
     assert model.output_names == [f"region_cnn_{r}" for r in range(6)]
+
+
+def test_export_fold_keeps_seven_networks_and_predict_clips_repeats_the_fold(smoke_corpus, tmp_path):
+    from export_fold import export_fold_check
+
+    fold, predicted, sink, ctx, experiment = export_fold_check("aouayeb2019", "megc2019_loso", smoke_corpus, tmp_path,
+                                                               clips=(6, 3), overrides={"model.train_regions_together": True})
+    assert sorted(sink.models) == sorted([f"region_cnn_{r}" for r in range(6)] + ["lstm_stage"])
+    assert sink.state == {"feature_scale": None}  # the smoke profile normalises no feature
+    np.testing.assert_allclose(predicted, fold, atol=1e-5)
+    views = experiment.predict_views(ctx, 0)
+    assert [name for name, _ in views.regions][0] == "right_eye_brow" and len(views.inputs) == 6

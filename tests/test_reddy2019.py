@@ -542,3 +542,17 @@ def test_report_pages_draw_from_the_result_in_memory_and_the_saved_saliency(tmp_
     with PdfPages(tmp_path / "pages.pdf") as pdf:
         experiment.report_pages(pdf, result, ReportContext(paper_id="reddy2019", allow_faces=False))
         assert pdf.get_pagecount() == 3  # Tables IV/V/VIII, Table VI beside ours, Fig. 4 saliency
+
+
+def test_export_fold_keeps_the_model_and_scaling_and_predict_clips_repeats_the_fold(smoke_corpus, tmp_path):
+    from export_fold import export_fold_check
+
+    fold, predicted, sink, ctx, experiment = export_fold_check("reddy2019", "smic_microexpstcnn_leakage_free",
+                                                               smoke_corpus, tmp_path)
+    assert list(sink.models) == ["microexpstcnn"]
+    (scaling,) = sink.state["scaling"]  # the authors' x -= mean; x /= max, fitted on the training split
+    assert set(scaling) == {"mean", "peak"}
+    np.testing.assert_allclose(predicted, fold, atol=1e-5)
+    views = experiment.predict_views(ctx, 0)
+    assert len(views.frames) == 18 and views.saliency.shape == (16, 16)  # Fig. 4's saliency, one frame
+    assert 0.0 <= views.saliency.min() and views.saliency.max() <= 1.0

@@ -384,3 +384,17 @@ def test_report_pages_draw_from_the_result_in_memory(tmp_path):
             experiment.report_pages(pdf, result, ReportContext(paper_id="talluri2022"))
             pages += pdf.get_pagecount()
     assert pages >= 4  # a scenario table, the Sec. 8.1 table and curves, the tuning table
+
+
+def test_export_fold_keeps_the_model_and_motion_scale_and_predict_clips_repeats_the_fold(smoke_corpus, tmp_path):
+    from export_fold import export_fold_check
+
+    fold, predicted, sink, ctx, experiment = export_fold_check(
+        "talluri2022", "s1_smic_to_smic_model_a", smoke_corpus, tmp_path,
+        overrides={"data.motion_input": "minus_clip_mean"})  # the quick profile's fitted scale, as state
+    assert list(sink.models) == ["model_a"]
+    assert sink.state["motion_scale"] > 0
+    np.testing.assert_allclose(predicted, fold, atol=1e-5)
+    views = experiment.predict_views(ctx, 0)
+    assert len(views.frames) >= 1 and views.face_box is not None
+    assert views.inputs[-1][1].shape == (24, 24)  # the network input (motion) at the window's middle frame

@@ -349,18 +349,31 @@ def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.n
                                      padding=config.data.padding, truncating=config.data.truncating, value=0.0)
 
 
-def normalise_features(features: Mapping[int, list[np.ndarray]], train_idx: np.ndarray,
-                       mode: str) -> dict[int, list[np.ndarray]]:
-    """The LSTM inputs: clip -> six (T, 20) feature sequences.
-
-    ``"none"``: the features as the CNNs give them (Sec. 3.2-3.3). ``"first_frame"`` (DEVIATION,
-    an option in no profile, ledger #18): each sequence minus its first frame, divided per feature by
-    the standard deviation of those changes over the fold's TRAINING clips.
-    """
+def feature_scale(features: Mapping[int, list[np.ndarray]], train_idx: np.ndarray, mode: str) -> list[np.ndarray] | None:
+    """The per-feature scale of ``"first_frame"`` (DEVIATION, an option in no profile, ledger #18): the standard
+    deviation of each region's feature changes from the first frame over the fold's TRAINING clips; None for
+    ``"none"``."""
     if mode == "none":
-        return dict(features)
+        return None
     if mode != "first_frame":
         raise ValueError(f"feature_normalisation={mode!r}: expected 'none' or 'first_frame'")
-    changes = {i: [seq - seq[:1] for seq in seqs] for i, seqs in features.items()}
-    scale = [np.concatenate([changes[i][r] for i in train_idx]).std(axis=0) + 1e-8 for r in range(NUM_REGIONS)]
-    return {i: [(seqs[r] / scale[r]).astype("float32") for r in range(NUM_REGIONS)] for i, seqs in changes.items()}
+    return [np.concatenate([features[i][r] - features[i][r][:1] for i in train_idx]).std(axis=0) + 1e-8
+            for r in range(NUM_REGIONS)]
+
+
+def normalise_clip(sequences: Sequence[np.ndarray], scale: Sequence[np.ndarray] | None, mode: str) -> list[np.ndarray]:
+    """One clip's six (T, 20) feature sequences as the LSTMs see them: unchanged for ``"none"``
+    (Sec. 3.2-3.3); for ``"first_frame"`` each minus its first frame, divided by :func:`feature_scale`."""
+    if mode == "none":
+        return list(sequences)
+    if mode != "first_frame":
+        raise ValueError(f"feature_normalisation={mode!r}: expected 'none' or 'first_frame'")
+    return [((seq - seq[:1]) / scale[r]).astype("float32") for r, seq in enumerate(sequences)]
+
+
+def normalise_features(features: Mapping[int, list[np.ndarray]], train_idx: np.ndarray,
+                       mode: str) -> dict[int, list[np.ndarray]]:
+    """The LSTM inputs: clip -> six (T, 20) feature sequences (:func:`normalise_clip` with the training
+    clips' :func:`feature_scale`)."""
+    scale = feature_scale(features, train_idx, mode)
+    return {i: normalise_clip(seqs, scale, mode) for i, seqs in features.items()}

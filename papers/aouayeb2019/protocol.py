@@ -29,12 +29,12 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.evaluation.first_pass import per_clip
 from common.evaluation.fold import class_counts, n_classes, one_hot, outcome, timing_extra
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, PredictViews, Selection, TrainingStage
 from common.training import compile_model, compiled_like, fit, set_seed, trainable_parameters
 from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS, build_model, build_region_model, feature_extractor
-from papers.aouayeb2019.preprocessing import (AouayebInputError, clip_regions, cnn_input, frame_indices,
-                                              normalise_features, pad_features, region_crops)
+from papers.aouayeb2019.preprocessing import (AouayebInputError, clip_regions, cnn_input, feature_scale,
+                                              frame_indices, normalise_clip, pad_features, region_crops)
 
 # Table 1 / Sec. 4.1.2: "three classes 0: Negative, 1: positive, 2: surprise" (MEGC 2019 composite).
 CLASSES = ("negative", "positive", "surprise")
@@ -304,6 +304,44 @@ def fit_regions_together(model: keras.Model, x_train: Sequence[np.ndarray], y_tr
             for name in model.output_names]
 
 
+# ---------------------------------------------------------------------------------------------
+# The test clips' path, shared by run_fold and predict_clips
+
+
+def region_input(clips: Sequence[Sequence[np.ndarray]], r: int, config: AouayebConfig) -> np.ndarray:
+    """Region r's crop of every frame of ``clips`` (each clip's six region arrays, :func:`clip_regions`), as the
+    CNN sees it: "none" (Sec. 3.2) or "minus_first_frame" (quick/smoke, ledger #16), clip after clip."""
+    return np.concatenate([cnn_input(regions[r], config.data.motion_input) for regions in clips])
+
+
+def spatial_features(cnn: keras.Model, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sec. 3.2: "we remove the last layers of the FCL and save the results as the spatial features": the
+    20-d features and the region softmax of ``frames`` (one forward pass per frame)."""
+    feats, probs = _predict_in_batches(_features_and_probabilities(cnn), frames)
+    return feats, probs
+
+
+def split_frames(rows: np.ndarray, lengths: Sequence[int]) -> list[np.ndarray]:
+    """``rows`` (one per frame, clip after clip) cut into the clips' ``lengths``."""
+    return np.split(rows, np.cumsum(lengths)[:-1]) if len(lengths) else []
+
+
+def lstm_inputs(clips: Sequence[Sequence[np.ndarray]], config: AouayebConfig) -> list[np.ndarray]:
+    """Sec. 3.3: the six LSTMs' inputs of ``clips`` (each six (T, 20) normalised feature sequences), zero-padded
+    to ``data.seq_len``."""
+    return [pad_features([clip[r] for clip in clips], config) for r in range(NUM_REGIONS)]
+
+
+def stage2_probabilities(lstm: keras.Model, clips: Sequence[Sequence[np.ndarray]], scale,
+                         config: AouayebConfig) -> np.ndarray:
+    """The class probabilities of ``clips`` (each its six (T, 20) spatial-feature sequences from stage 1): the
+    fold's feature normalisation (``scale``: :func:`feature_scale` of its training clips), the padding, the
+    LSTM stage's forward pass. ``run_fold``'s test clips and ``predict_clips`` both."""
+    mode = config.data.feature_normalisation
+    (probabilities,) = _predict_in_batches(lstm, lstm_inputs([normalise_clip(c, scale, mode) for c in clips], config))
+    return probabilities
+
+
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Stage 1 (six region CNNs) then stage 2 (six LSTMs + FCL) on the fold's training clips.
 
@@ -339,9 +377,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     test_frames = sum(lengths[i] for i in test_idx)  # ``used`` ends with the test clips
 
     def region_frames(r: int) -> np.ndarray:
-        """Region r's crop of every frame of the fold, as the CNN sees it: "none" (Sec. 3.2) or
-        "minus_first_frame" (quick/smoke, ledger #16); the training clips' frames first."""
-        return np.concatenate([cnn_input(regions[i][r], config.data.motion_input) for i in used])
+        """Region r's crop of every frame of the fold (:func:`region_input`), the training clips' frames first."""
+        return region_input([regions[i] for i in used], r, config)
 
     trained: dict[int, tuple[keras.Model, np.ndarray, dict]] = {}  # region -> (CNN, its frames, its history)
     if config.model.train_regions_together:
@@ -392,37 +429,40 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         parameters[f"region_cnn_{r}"] = trainable_parameters(cnn)
         # Sec. 3.2: "we remove the last layers of the FCL and save the results as the spatial features";
         # the region softmax of the test frames (a diagnostic) comes from the same forward pass.
-        feats, probs = _predict_in_batches(_features_and_probabilities(cnn), x_all)
+        feats, probs = spatial_features(cnn, x_all)
         probs = probs[len(x_all) - test_frames:]
         clock.lap(f"stage1_features_r{r}")
         y_test_frames = _frame_labels(y_clip, lengths, test_idx, r, config)
         extra["stage1_test_frame_accuracy"][f"r{r}"] = float(np.mean(probs.argmax(1) == y_test_frames))
-        offset = 0
-        for i in used:
-            features[i].append(feats[offset: offset + lengths[i]])
-            offset += lengths[i]
+        for i, part in zip(used, split_frames(feats, [lengths[i] for i in used])):
+            if len(features[i]) == r:  # once per clip: an export fold's clips are both training and test clips
+                features[i].append(part)
+        if ctx.export is not None:  # an export keeps every network the prediction needs
+            ctx.export.keep(f"region_cnn_{r}", cnn)
         ctx.log(f"  stage 1 region {r}: {n_train} frames, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
         del x_all, feats
 
     # Stage 2 (Sec. 3.3): six sequences of 20-d features per clip, zero-padded to seq_len.
-    features = normalise_features(features, train_idx, config.data.feature_normalisation)
-
-    def sequences(indices: np.ndarray) -> list[np.ndarray]:
-        return [pad_features([features[i][r] for i in indices], config) for r in range(NUM_REGIONS)]
+    mode = config.data.feature_normalisation
+    scale = feature_scale(features, train_idx, mode)  # from the training clips only
+    if ctx.export is not None:
+        ctx.export.record("feature_scale", None if scale is None else [s.tolist() for s in scale])
 
     set_seed(ctx.seed + NUM_REGIONS)
     fresh = build_model(config, n_classes(ctx))
     y_train_clips = y_clip[train_idx]
     lstm = compiled_like(("aouayeb2019", "lstm_stage", config.data.seq_len, config.model, config.stage2), fresh,
                          config.stage2, loss=focal_loss(y_train_clips, n_classes(ctx), config), reuse=REUSE_COMPILED)
-    x_train_clips = sequences(train_idx)
+    x_train_clips = lstm_inputs([normalise_clip(features[i], scale, mode) for i in train_idx], config)
     clock.lap("stage2_build")
     hist = fit(lstm, x_train_clips, one_hot(y_train_clips, n_classes(ctx)), config.stage2,
                work_dir=ctx.work_dir, label="stage2", log=ctx.log)
     predict_started = clock.lap("stage2_fit")
     history.update({f"stage2_{k}": v for k, v in hist.items()})
     parameters["lstm_stage"] = trainable_parameters(lstm)
-    (probabilities,) = _predict_in_batches(lstm, sequences(test_idx))
+    if ctx.export is not None:
+        ctx.export.keep("lstm_stage", lstm)
+    probabilities = stage2_probabilities(lstm, [features[i] for i in test_idx], scale, config)
     predict_ended = clock.lap("stage2_predict")
     ctx.log(f"  stage 2: {len(train_idx)} clips, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
     extra["seconds"] = clock.report()
@@ -430,6 +470,78 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     # from stage 1's feature pass over every frame of the fold, counted with the training).
     extra["timing"] = timing_extra(fit_started, predict_started, predict_ended, len(test_idx), started)
     return outcome(ctx, probabilities, history, parameters, started, extra)  # a NaN loss: the runner's "nan"
+
+
+# ---------------------------------------------------------------------------------------------
+# --export / --predict hooks
+
+
+def predict_clips(ctx: PredictContext) -> np.ndarray:
+    """``Experiment.predict_clips``: the probabilities of ``ctx.samples`` as ``run_fold`` predicts its test
+    clips: the six region crops (:func:`clip_regions`), each region CNN's spatial features of every frame
+    (:func:`region_input`, :func:`spatial_features`), then :func:`stage2_probabilities` with the export
+    fold's ``feature_scale``. Models: ``region_cnn_0`` .. ``region_cnn_5`` and ``lstm_stage``."""
+    config: AouayebConfig = ctx.config
+    regions = [clip_regions(sample, config, ctx.cache_dir) for sample in ctx.samples]
+    lengths = [len(clip[0]) for clip in regions]
+    features: list[list[np.ndarray]] = [[] for _ in regions]
+    for r in range(NUM_REGIONS):
+        feats, _ = spatial_features(ctx.models[f"region_cnn_{r}"], region_input(regions, r, config))
+        for clip, part in zip(features, split_frames(feats, lengths)):
+            clip.append(part)
+    scale = ctx.state.get("feature_scale")
+    scale = None if scale is None else [np.asarray(s, dtype=np.float32) for s in scale]
+    return stage2_probabilities(ctx.models["lstm_stage"], features, scale, config)
+
+
+def _canvas_boxes_in_frame(points: np.ndarray, config: AouayebConfig) -> list[tuple[float, float, float, float]]:
+    """The authors' fixed canvas boxes (``data.regions="canvas"``) mapped back onto the frame: the letterbox's
+    scale (``data.fit_face`` enlargement, then ``thumbnail``'s shrink) and offset undone (to a pixel or so)."""
+    from papers.aouayeb2019.preprocessing import CANVAS_REGIONS, CANVAS_SIZE, face_box
+
+    left, top, right, bottom = face_box(points)
+    width, height = max(right - left, 1), max(bottom - top, 1)
+    enlarge = min(CANVAS_SIZE[0] / width, CANVAS_SIZE[1] / height) if config.data.fit_face else 1.0
+    enlarge = max(enlarge, 1.0)
+    shrink = min(1.0, CANVAS_SIZE[0] / (width * enlarge), CANVAS_SIZE[1] / (height * enlarge))
+    scale = enlarge * shrink
+    off_x = np.ceil((CANVAS_SIZE[0] - width * scale) / 2)
+    off_y = np.ceil((CANVAS_SIZE[1] - height * scale) / 2)
+    return [(left + (b.x1 - off_x) / scale, top + (b.y1 - off_y) / scale, left + (b.x2 - off_x) / scale,
+             top + (b.y2 - off_y) / scale) for b in CANVAS_REGIONS]
+
+
+def predict_views(ctx: PredictContext, i: int) -> PredictViews:
+    """``Experiment.predict_views``: the frames used, the face box and the six regions of Sec. 3.1 on the first
+    frame (placed by its 68 landmarks), and each region's crop as its CNN saw it at the frame nearest the apex."""
+    from common.preprocessing.faces import sample_landmarks
+    from papers.aouayeb2019.preprocessing import CANVAS_REGIONS, face_box, landmark_boxes
+
+    config: AouayebConfig = ctx.config
+    sample = ctx.samples[i]
+    used = frame_indices(len(sample.frames), config.data.frames_per_clip)
+    points = sample_landmarks(sample, mode="first").points[0]  # Sec. 3.1: the first frame's 68 points
+    if config.data.regions == "landmarks":
+        boxes = landmark_boxes(points, config.data.region_margin)
+        notes = ["regions placed on the first frame's landmarks (Sec. 3.1)"]
+    else:
+        boxes = _canvas_boxes_in_frame(points, config)
+        notes = ["regions: the authors' fixed boxes in the 240 x 280 letterboxed face, drawn back on the frame"]
+    regions = tuple((region.name, np.array([[l, t], [r, t], [r, b], [l, b]], dtype=float))
+                    for region, (l, t, r, b) in zip(CANVAS_REGIONS, boxes))
+    crops = clip_regions(sample, config, ctx.cache_dir)
+    k = int(np.argmin(np.abs(used - sample.apex_position)))
+    inputs = []
+    for region, crop in zip(CANVAS_REGIONS, crops):
+        seen = cnn_input(crop, config.data.motion_input)[k][..., :3]
+        if config.data.motion_input == "minus_first_frame":  # signed change, shown about mid-grey
+            seen = np.clip(128 + seen.mean(axis=-1), 0, 255)
+        inputs.append((f"{region.name} (frame {sample.frame_numbers[int(used[k])]})", seen.astype(np.uint8)))
+    if config.data.motion_input == "minus_first_frame":
+        notes.append("region inputs: each crop minus the clip's first crop (quick/smoke), shown about mid-grey")
+    notes.append(f"{len(used)} frames, features zero-padded to {config.data.seq_len} (Sec. 4.1.2)")
+    return PredictViews(frames=tuple(int(f) for f in used), face_box=tuple(int(v) for v in face_box(points)),
+                        regions=regions, inputs=tuple(inputs), notes=tuple(notes))
 
 
 # ---------------------------------------------------------------------------------------------

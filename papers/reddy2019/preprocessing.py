@@ -61,10 +61,22 @@ def clip_frame_paths(sample, config: ReddyConfig) -> list[Path]:
     SMIC: the first frames of the clip (authors' code; sorted by frame number). With
     ``data.resample_frames`` (the benchmark) any other clip (a SMIC clip shorter than ``frames``, a
     CASME II or SAMM clip) gets ``frames`` frames spread uniformly over it (``temporal.resample_indices``).
+    A new recording (``sample.dataset == "recording"``) takes the rule of the experiment's database
+    (``data.database``): CAS(ME)^2's apex-centred window inside the recording, SMIC's first frames.
     """
     from common.preprocessing.temporal import apex_window, resample_indices
 
     length = config.data.frames
+    if sample.dataset == "recording":  # a new recording (--predict): the frame rule of the experiment's database
+        if len(sample.frames) >= length and config.data.database == "casme_sq":
+            # the recording plays the long video's part: the window centred on its apex, slid to fit inside it
+            return [sample.frames[i] for i in apex_window(len(sample.frames), sample.apex_position, length,
+                                                          edge="shift")]
+        if len(sample.frames) >= length:  # SMIC: the first frames
+            return list(sample.frames[:length])
+        if not (config.data.resample_frames and len(sample.frames)):
+            raise SelectionError(f"{sample.clip}: {len(sample.frames)} frames, the model needs {length} "
+                                 f"(Sec. IV-A: clips of at least {length} frames)")
     if sample.dataset == "casme_sq":
         video = long_video_frames(sample.meta["video_dir"])
         apex = apex_index(sample, video)
@@ -179,57 +191,88 @@ def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> 
 first_pass = per_clip(clip_inputs)
 
 
-def stack_inputs(selection: Selection, indices: np.ndarray, config: ReddyConfig,
-                 cache_root: Path | None = None) -> list[np.ndarray]:
-    """Model inputs of ``indices``: frames last, ``(N, H, W, T, 1)`` float32 (Sec. IV-B, docs/methods.md §7.1)."""
+def stack_samples(samples, config: ReddyConfig, cache_root: Path | None = None) -> list[np.ndarray]:
+    """Model inputs of ``samples``, unscaled: frames last, ``(N, H, W, T, 1)`` float32 (Sec. IV-B,
+    docs/methods.md §7.1)."""
     keys = ("face",) if config.model.name == "microexpstcnn" else ("eyes", "mouth")
-    clips = [clip_inputs(selection.samples[i], config, cache_root) for i in indices]
+    clips = [clip_inputs(sample, config, cache_root) for sample in samples]
     # (T, H, W) per clip -> (N, H, W, T, 1)
     return [np.stack([c[k] for c in clips]).transpose(0, 2, 3, 1)[..., None].astype(np.float32) for k in keys]
 
 
+def stack_inputs(selection: Selection, indices: np.ndarray, config: ReddyConfig,
+                 cache_root: Path | None = None) -> list[np.ndarray]:
+    """:func:`stack_samples` of the selection's ``indices``."""
+    return stack_samples([selection.samples[i] for i in indices], config, cache_root)
+
+
 # ----------------------------------------------------------------------------- scaling
-def normalise(arrays: list[np.ndarray], fit_on: list[np.ndarray]) -> list[np.ndarray]:
-    """The authors' code: ``x -= mean(x); x /= max(x)`` with global scalars computed on ``fit_on``."""
-    out = []
-    for x, ref in zip(arrays, fit_on):
-        mean = float(ref.mean())
-        peak = float((ref - mean).max()) or 1.0
-        out.append((x - mean) / peak)
-    return out
-
-
 def subtract_clip_mean(x: np.ndarray) -> np.ndarray:
     """``(N, H, W, T, 1)`` inputs minus each clip's per-pixel mean over its T frames."""
     return x - x.mean(axis=3, keepdims=True)
 
 
-def normalise_clip_mean(arrays: list[np.ndarray], fit_on: list[np.ndarray]) -> list[np.ndarray]:
-    """QUICK-PROFILE DEVIATION (``data.motion_input="minus_clip_mean"``, README ledger 15): per-clip
-    temporal mean removed, then divided by the scalar standard deviation of ``fit_on``'s residuals.
+def fit_scaling(fit_on: list[np.ndarray], motion_input: str) -> list[dict[str, float]]:
+    """The scalars of the inputs' scaling, one dict per stream, fitted on ``fit_on``.
 
-    On the synthetic corpus the static face varies ~40 grey levels between clips, the expression
-    moves ~1: with the code's ``x /= max`` SGD fits identity, never the motion, in a quick budget.
+    ``data.motion_input="none"``: the authors' code, ``x -= mean(x); x /= max(x)`` with global scalars
+    (``{"mean", "peak"}``). ``"minus_clip_mean"`` (QUICK-PROFILE DEVIATION, README ledger 15): the scalar
+    standard deviation of ``fit_on``'s residuals after each clip's temporal mean (``{"std"}``). On the
+    synthetic corpus the static face varies ~40 grey levels between clips, the expression moves ~1: with
+    the code's ``x /= max`` SGD fits identity, never the motion, in a quick budget.
     """
     out = []
-    for x, ref in zip(arrays, fit_on):
-        scale = float(subtract_clip_mean(ref).std()) or 1.0
-        out.append(subtract_clip_mean(x) / scale)
+    for ref in fit_on:
+        if motion_input == "minus_clip_mean":
+            out.append({"std": float(subtract_clip_mean(ref).std()) or 1.0})
+        else:
+            mean = float(ref.mean())
+            out.append({"mean": mean, "peak": float((ref - mean).max()) or 1.0})
     return out
+
+
+def apply_scaling(arrays: list[np.ndarray], scaling, motion_input: str) -> list[np.ndarray]:
+    """``arrays`` (one per stream) scaled with the fitted scalars of :func:`fit_scaling`."""
+    if motion_input == "minus_clip_mean":
+        return [subtract_clip_mean(x) / s["std"] for x, s in zip(arrays, scaling)]
+    return [(x - s["mean"]) / s["peak"] for x, s in zip(arrays, scaling)]
+
+
+def normalise(arrays: list[np.ndarray], fit_on: list[np.ndarray]) -> list[np.ndarray]:
+    """The authors' code: ``x -= mean(x); x /= max(x)`` with global scalars computed on ``fit_on``."""
+    return apply_scaling(arrays, fit_scaling(fit_on, "none"), "none")
+
+
+def normalise_clip_mean(arrays: list[np.ndarray], fit_on: list[np.ndarray]) -> list[np.ndarray]:
+    """The quick profile's ``data.motion_input="minus_clip_mean"`` (README ledger 15): per-clip temporal
+    mean removed, then divided by the scalar standard deviation of ``fit_on``'s residuals."""
+    return apply_scaling(arrays, fit_scaling(fit_on, "minus_clip_mean"), "minus_clip_mean")
+
+
+def predict_inputs(samples, config: ReddyConfig, state, cache_root: Path | None = None) -> list[np.ndarray]:
+    """The network's inputs of ``samples`` to predict (one array per stream): :func:`stack_samples` scaled
+    with the fitted ``state["scaling"]`` (:func:`apply_scaling`). ``run_fold``'s test inputs and
+    ``predict_clips`` both."""
+    return apply_scaling(stack_samples(samples, config, cache_root), state["scaling"], config.data.motion_input)
 
 
 def fold_inputs(ctx: FoldContext) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The fold's scaled model inputs ``(x_train, x_test)``, each a list (one array per stream).
 
     ``"paper"`` / ``"whole_set"``: the authors' code fits the scaling on the whole data set (train +
-    test, which leaks the test split); ``"leakage_free"``: on the training split only.
+    test, which leaks the test split); ``"leakage_free"``: on the training split only. An export run
+    (``ctx.export``) records the fitted scalars as ``scaling``.
     """
     config: ReddyConfig = ctx.config
     x_train = stack_inputs(ctx.selection, ctx.fold.train, config, ctx.cache_dir)
-    x_test = stack_inputs(ctx.selection, ctx.fold.test, config, ctx.cache_dir)
-    scale = normalise_clip_mean if config.data.motion_input == "minus_clip_mean" else normalise  # quick only
     if config.protocol.variant in ("paper", "whole_set"):
+        x_test = stack_inputs(ctx.selection, ctx.fold.test, config, ctx.cache_dir)
         fit_on = [np.concatenate([a, b]) for a, b in zip(x_train, x_test)]
     else:
         fit_on = x_train
-    return scale(x_train, fit_on), scale(x_test, fit_on)
+    scaling = fit_scaling(fit_on, config.data.motion_input)
+    if ctx.export is not None:
+        ctx.export.record("scaling", scaling)
+    x_test = predict_inputs([ctx.selection.samples[i] for i in ctx.fold.test], config, {"scaling": scaling},
+                           ctx.cache_dir)
+    return apply_scaling(x_train, scaling, config.data.motion_input), x_test

@@ -27,13 +27,13 @@ import keras
 import numpy as np
 
 from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot, outcome, predict_probabilities
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, PredictViews, Selection, TrainingStage
 from common.files import atomic_write
 from common.training import compile_model, fit, grid_search, trainable_parameters
 from papers.reddy2019.config import ReddyConfig
 from papers.reddy2019.model import build_model
-from papers.reddy2019.preprocessing import (SelectionError, apex_index, clip_frame_paths, fold_inputs,
-                                            long_video_frames)
+from papers.reddy2019.preprocessing import (SelectionError, apex_index, clip_frame_paths, clip_inputs, fold_inputs,
+                                            long_video_frames, predict_inputs)
 
 CLASSES = {
     "casme_sq": ("happy", "angry", "disgust"),  # Table IV / Table VI order
@@ -358,6 +358,8 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
         callbacks = [_best_epoch_callback(config.train.epochs)] if config.protocol.variant == "paper" else []
         history = fit(model, x_train[0], y_train, config.train, work_dir=ctx.work_dir, label=f"kernel_{name}",
                       validation_data=(x_test[0], y_test), callbacks=callbacks, log=ctx.log)
+        if ctx.export is not None and name == paper_kernel:  # an export keeps the model the fold predicts with
+            ctx.export.keep(config.model.name, model)
         probabilities = predict_probabilities(model, x_test[0], config.train.batch_size)
         accuracy = float(np.mean(np.argmax(probabilities, 1) == np.argmax(y_test, 1)))
         curve = history.get("val_accuracy", [])
@@ -387,3 +389,53 @@ def kernel_study_stages(config: ReddyConfig, selection: Selection, fold: Fold) -
             build=lambda c=kernel_config: compile_model(build_model(c, len(selection.class_names)), config.train),
             samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size))
     return stages
+
+
+# ----------------------------------------------------------------------------- --export / --predict hooks
+def predict_clips(ctx: PredictContext) -> np.ndarray:
+    """``Experiment.predict_clips``: the probabilities of ``ctx.samples`` as ``run_fold`` predicts its test
+    split: :func:`predict_inputs` with the export fold's fitted scaling, then the model's ``predict`` pass."""
+    config: ReddyConfig = ctx.config
+    x = predict_inputs(ctx.samples, config, ctx.state, ctx.cache_dir)
+    return predict_probabilities(ctx.models[config.model.name], _one(x), config.train.batch_size)
+
+
+def _box(left, top, right, bottom) -> np.ndarray:
+    return np.array([[left, top], [right, top], [right, bottom], [left, bottom]])
+
+
+def predict_views(ctx: PredictContext, i: int) -> PredictViews:
+    """``Experiment.predict_views``: the frames the model saw, the first frame's face box (its landmarks'
+    box; the FuseNets' eyes and nose-mouth boxes of Sec. III-B), the grey inputs of each stream at the
+    window's middle and first frames, and, for MicroExpSTCNN (Sec. V-D, Fig. 4), the saliency of the
+    predicted class at the window's middle frame (the positive input gradient), over the first input."""
+    from common.preprocessing.faces import clip_landmarks
+    from common.preprocessing.io import read_frames
+
+    config: ReddyConfig = ctx.config
+    sample = ctx.samples[i]
+    paths = clip_frame_paths(sample, config)
+    where = {str(path): k for k, path in enumerate(sample.frames)}
+    used = tuple(where[str(path)] for path in paths)
+    streams = clip_inputs(sample, config, ctx.cache_dir)  # (T, H, W) uint8 per stream: the unscaled inputs
+    middle = len(paths) // 2
+    inputs = tuple((f"{name}, window frame {k + 1}/{len(paths)}", streams[name][k])
+                   for name in streams for k in (middle, 0))
+    rule = "apex-centred window" if config.data.database == "casme_sq" else "first frames"
+    notes = [f"{len(paths)} frames ({rule} rule of {config.data.database}), grey, frames last"]
+    points = clip_landmarks(read_frames(paths[:1], "gray"), mode="first").points[0]
+    p = np.rint(points).astype(int)
+    face_box = tuple(int(v) for v in (*p.min(axis=0), *p.max(axis=0)))
+    if config.model.name == "microexpstcnn":
+        regions = (("face (landmarks' box)", _box(*face_box)),) if config.data.face_crop else ()
+    else:  # Sec. III-B: the authors' boxes, on the first frame (before any alignment)
+        regions = (("eyes", _box(p[1, 0], p[19, 1], p[15, 0], p[1, 1])),
+                   ("nose-mouth", _box(p[2, 0], p[2, 1], p[14, 0], p[6, 1])))
+    saliency = None
+    if config.model.name == "microexpstcnn" and keras.backend.backend() == "tensorflow":
+        (x,) = predict_inputs([sample], config, ctx.state, ctx.cache_dir)
+        maps, _ = saliency_maps(ctx.models[config.model.name], x)
+        saliency = maps[0][:, :, middle]
+        notes.append("saliency: positive gradient of the predicted class score (Sec. V-D) at the middle frame")
+    return PredictViews(frames=used, face_box=face_box, regions=regions, inputs=inputs, saliency=saliency,
+                        notes=tuple(notes))

@@ -133,10 +133,9 @@ def clip_input(sample, config: TalluriConfig, cache_root: Path | None = None) ->
 first_pass = per_clip(clip_input)
 
 
-def model_inputs(selection: Selection, indices: np.ndarray, config: TalluriConfig,
-                 cache_root: Path | None = None) -> np.ndarray:
-    """Float inputs in [0, 1]: (N, T, 128, 128, 1) for Model-A/Split/C, (N, 64, 64, T, 1) for Model-B."""
-    clips = np.stack([clip_input(selection.samples[i], config, cache_root) for i in indices])  # (N, T, S, S)
+def clip_inputs(samples, config: TalluriConfig, cache_root: Path | None = None) -> np.ndarray:
+    """Float inputs in [0, 1] of ``samples``: (N, T, 128, 128, 1) for Model-A/Split/C, (N, 64, 64, T, 1) for Model-B."""
+    clips = np.stack([clip_input(sample, config, cache_root) for sample in samples])  # (N, T, S, S)
     if config.model.name == "model_b":
         size = config.data.model_b_size  # Sec. 5.3: 64x64
         small = np.stack([[cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in clip] for clip in clips])
@@ -146,9 +145,35 @@ def model_inputs(selection: Selection, indices: np.ndarray, config: TalluriConfi
     return (clips[..., None] / 255.0).astype(np.float32)
 
 
+def model_inputs(selection: Selection, indices: np.ndarray, config: TalluriConfig,
+                 cache_root: Path | None = None) -> np.ndarray:
+    """:func:`clip_inputs` of the selection's ``indices``."""
+    return clip_inputs([selection.samples[i] for i in indices], config, cache_root)
+
+
 def subtract_clip_mean(x: np.ndarray, time_axis: int) -> np.ndarray:
     """Inputs minus each clip's per-pixel mean over its frames (``data.motion_input="minus_clip_mean"``)."""
     return x - x.mean(axis=time_axis, keepdims=True)
+
+
+def _time_axis(config: TalluriConfig) -> int:
+    return 3 if config.model.name == "model_b" else 1  # frames last (Model-B) or first
+
+
+def motion_scale(x_train: np.ndarray, config: TalluriConfig) -> float | None:
+    """The scalar standard deviation of the training inputs' residuals after the per-clip temporal mean
+    (``data.motion_input="minus_clip_mean"``; fitted on the training fold only); None for ``"none"``."""
+    if config.data.motion_input == "none":
+        return None
+    return float(subtract_clip_mean(x_train, _time_axis(config)).std()) or 1.0
+
+
+def motion_input(x: np.ndarray, scale: float | None, config: TalluriConfig) -> np.ndarray:
+    """``x`` as the network sees it: unchanged for ``"none"`` (the paper), else the per-clip temporal mean
+    removed and divided by the training fold's ``scale`` (:func:`motion_scale`)."""
+    if config.data.motion_input == "none":
+        return x
+    return (subtract_clip_mean(x, _time_axis(config)) / scale).astype(np.float32)
 
 
 def motion_inputs(x_train: np.ndarray, x_test: np.ndarray, config: TalluriConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -159,16 +184,23 @@ def motion_inputs(x_train: np.ndarray, x_test: np.ndarray, config: TalluriConfig
     On the synthetic corpus the static face varies ~35 grey levels between clips, the expression
     moves ~1: on grey levels / 255, SGD fits identity, never the motion, in a quick budget.
     """
-    if config.data.motion_input == "none":
-        return x_train, x_test
-    axis = 3 if config.model.name == "model_b" else 1  # frames last (Model-B) or first
-    train, test = subtract_clip_mean(x_train, axis), subtract_clip_mean(x_test, axis)
-    scale = float(train.std()) or 1.0
-    return (train / scale).astype(np.float32), (test / scale).astype(np.float32)
+    scale = motion_scale(x_train, config)
+    return motion_input(x_train, scale, config), motion_input(x_test, scale, config)
+
+
+def predict_inputs(samples, config: TalluriConfig, state, cache_root: Path | None = None) -> np.ndarray:
+    """The network's inputs of ``samples`` to predict: :func:`clip_inputs`, then :func:`motion_input` with the
+    training fold's ``state["motion_scale"]``. ``run_fold``'s test inputs and ``predict_clips`` both."""
+    return motion_input(clip_inputs(samples, config, cache_root), state.get("motion_scale"), config)
 
 
 def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
-    """The fold's training and test inputs (Sec. 4; the quick profile's motion input, ledger 14)."""
+    """The fold's training and test inputs (Sec. 4; the quick profile's motion input, ledger 14). An export
+    run (``ctx.export``) records the fitted ``motion_scale`` (None without a motion input)."""
     x_train = model_inputs(ctx.selection, ctx.fold.train, ctx.config, ctx.cache_dir)
-    x_test = model_inputs(ctx.selection, ctx.fold.test, ctx.config, ctx.cache_dir)
-    return motion_inputs(x_train, x_test, ctx.config)
+    scale = motion_scale(x_train, ctx.config)
+    if ctx.export is not None:
+        ctx.export.record("motion_scale", scale)
+    x_test = predict_inputs([ctx.selection.samples[i] for i in ctx.fold.test], ctx.config, {"motion_scale": scale},
+                         ctx.cache_dir)
+    return motion_input(x_train, scale, ctx.config), x_test

@@ -18,12 +18,12 @@ import keras
 import numpy as np
 
 from common.errors import MersuiteError
-from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot, predict_probabilities
+from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, PredictViews, Selection, TrainingStage
 from common.training import compile_model, fit, grid_search
 from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model
-from papers.talluri2022.preprocessing import fold_inputs, window_notes
+from papers.talluri2022.preprocessing import clip_input, fold_inputs, predict_inputs, window_notes, window_positions
 
 CLASSES = ("happy", "disgust", "surprise")  # Table 1
 # Database label -> Table 1 class. SMIC: positive -> happy, negative -> disgust (assumed, README ledger).
@@ -234,3 +234,46 @@ def tuning_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> li
     default = {"filters": config.model.c_filters, "dense_units": config.model.c_dense_units,
                "dropout": config.model.c_dropout, "learning_rate": config.train.learning_rate}
     return stages + [stage(default, len(fold.train), config.train.epochs, "model_c")]
+
+
+# ----------------------------------------------------------------------------- --export / --predict hooks
+def exported_model(ctx: PredictContext) -> keras.Model:
+    """The one network an export of this paper keeps (``fit_and_predict`` keeps it under its name)."""
+    if len(ctx.models) != 1:
+        raise ValueError(f"talluri2022: an export holds one model, this one {sorted(ctx.models)}")
+    return next(iter(ctx.models.values()))
+
+
+def predict_clips(ctx: PredictContext) -> np.ndarray:
+    """``Experiment.predict_clips``: the probabilities of ``ctx.samples`` as ``run_fold`` predicts its test
+    clips: :func:`predict_inputs` with the export fold's ``motion_scale``, then the model's ``predict`` pass."""
+    x = predict_inputs(ctx.samples, ctx.config, ctx.state, ctx.cache_dir)
+    return predict_probabilities(exported_model(ctx), x, ctx.config.train.batch_size)
+
+
+def predict_views(ctx: PredictContext, i: int) -> PredictViews:
+    """``Experiment.predict_views``: the window's frames, the first frame's landmark box, and the aligned
+    grey face crops the network saw (first, apex and last of the window; the motion input where the profile
+    uses one)."""
+    from common.preprocessing.faces import clip_landmarks
+    from common.preprocessing.io import read_frames
+
+    config: TalluriConfig = ctx.config
+    sample = ctx.samples[i]
+    positions = window_positions(sample, config)
+    used = tuple(int(p) for p in np.unique(np.rint(positions).astype(int)))
+    points = clip_landmarks(read_frames([sample.frames[used[0]]], "gray"), mode="first").points[0]
+    (left, top), (right, bottom) = np.floor(points.min(axis=0)).astype(int), np.ceil(points.max(axis=0)).astype(int)
+    faces = clip_input(sample, config, ctx.cache_dir)  # (T, size, size) uint8, what clip_inputs scales
+    middle = len(faces) // 2
+    inputs = [(f"face, window frame {k + 1}/{len(faces)}", faces[k]) for k in (0, middle, len(faces) - 1)]
+    notes = [f"{len(positions)}-frame window ({config.data.window}), {config.data.size}x{config.data.size} aligned grey"]
+    if config.data.motion_input != "none":
+        (x,) = predict_inputs([sample], config, ctx.state, ctx.cache_dir)
+        frame = x[:, :, middle, 0] if config.model.name == "model_b" else x[middle, :, :, 0]
+        inputs.append((f"network input, frame {middle + 1}/{len(faces)}", frame))
+        notes.append(f"motion input: clip mean removed, divided by {ctx.state.get('motion_scale'):.4g} (training fold)")
+    return PredictViews(frames=used, face_box=(int(left), int(top), int(right), int(bottom)),
+                        regions=(("landmarks' box", np.array([[left, top], [right, top], [right, bottom],
+                                                              [left, bottom]])),),
+                        inputs=tuple(inputs), notes=tuple(notes))
