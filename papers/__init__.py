@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-PAPER_IDS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019")
+PAPER_IDS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019", "see2019", "liong2018")
 
 
 class UnknownPaperError(KeyError):
