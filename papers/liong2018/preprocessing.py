@@ -33,6 +33,8 @@ def biwoof(flow_and_strain: np.ndarray, config: Liong2018Config) -> np.ndarray:
     """The Bi-WOOF vector, (D,) float32, of a (H, W, 3) array of u, v and optical strain."""
     f = config.features
     flow, strain = flow_and_strain[..., :2], flow_and_strain[..., 2]
+    # DEVIATION (ledger 5): the shared histograms centre their first bin on 0 degrees; the authors' biwoof.m
+    # bins from -180 degrees, half a bin away.
     histograms = weighted_orientation_histograms(flow, strain, f.grid, f.bins).astype(np.float64)
     if f.normalisation == "none":
         return histograms.astype(np.float32)
