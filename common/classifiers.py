@@ -9,7 +9,7 @@ values, and the Dense layer's trainable count, ``D * P + P``, is the SVM's weigh
 
 :func:`fit_linear_svm` fits scikit-learn's SVM, whose ``predict`` gives the fold's predictions;
 :func:`copy_to_keras` writes its ``coef_`` / ``intercept_`` into the Keras model, whose outputs are
-then the SVM's :func:`decision_values` (``tests/test_classifiers.py``). The class of a one-vs-one
+then the SVM's :func:`decision_values` (``tests/test_see2019.py``). The class of a one-vs-one
 model is the pairwise vote (``SVC.predict``), not the arg-max of its outputs.
 """
 from __future__ import annotations

@@ -48,7 +48,7 @@ def published_beside_ours_page(pdf: Any, result: Any, context: Any, *, title: st
                 for scope in published}
     matrices = {name: matrix for name, matrix in matrices.items() if matrix}
     if matrices:
-        fig = confusion_page(f"{title}: our confusion matrices", matrices, list(result.selection.class_names),
+        fig = confusion_page("Our confusion matrices (pooled over the folds)", matrices, list(result.selection.class_names),
                              subtitle=run)
         pdf.savefig(fig)
         plt.close(fig)
