@@ -8,7 +8,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-PAPER_IDS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019", "gan2019", "liong2019")
+PAPER_IDS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019",
+             # the field's baselines (the MEGC 2019 composite's reference methods)
+             "see2019", "liong2018", "gan2019", "liong2019")
 
 
 class UnknownPaperError(KeyError):

@@ -1,0 +1,27 @@
+"""Bi-WOOF's classifier as a Keras model: the linear SVM's decision function.
+
+Liong et al. (2018, Sec. 4) classify each clip's Bi-WOOF vector with a linear SVM. ``run_fold`` fits it
+with scikit-learn (``common.classifiers``) and copies its weights into this model, ``Input(D) -> Dense(3)``:
+the three one-vs-one decision values (negative/positive, negative/surprise, positive/surprise), so its
+trainable count, 3 D + 3, is the SVM's weights and intercepts.
+"""
+from __future__ import annotations
+
+import keras
+
+from common.classifiers import build_decision_model
+from papers.liong2018.config import Liong2018Config, default_config
+from papers.liong2018.preprocessing import feature_length
+
+MODEL_NAME = "biwoof_svm"
+
+
+def build_model(config: Liong2018Config, num_classes: int) -> keras.Model:
+    """The linear SVM's decision function for the configured Bi-WOOF vector length."""
+    return build_decision_model(feature_length(config), num_classes, config.svm.kind, name=MODEL_NAME)
+
+
+def models() -> dict[str, keras.Model]:
+    """The model at the default Bi-WOOF (5 x 5 blocks x 8 bins: D = 200) for the composite's 3 classes:
+    603 trainable parameters."""
+    return {MODEL_NAME: build_model(default_config(), 3)}

@@ -1,0 +1,27 @@
+"""The LBP-TOP baseline's classifier as a Keras model: the linear SVM's decision function.
+
+See et al. (FG 2019) classify each clip's LBP-TOP vector with a linear SVM. ``run_fold`` fits it with
+scikit-learn (``common.classifiers``) and copies its weights into this model, ``Input(D) -> Dense(3)``:
+the three one-vs-one decision values (negative/positive, negative/surprise, positive/surprise), so its
+trainable count, 3 D + 3, is the SVM's weights and intercepts.
+"""
+from __future__ import annotations
+
+import keras
+
+from common.classifiers import build_decision_model
+from papers.see2019.config import See2019Config, default_config
+from papers.see2019.preprocessing import feature_length
+
+MODEL_NAME = "lbp_top_svm"
+
+
+def build_model(config: See2019Config, num_classes: int) -> keras.Model:
+    """The linear SVM's decision function for the configured LBP-TOP vector length."""
+    return build_decision_model(feature_length(config), num_classes, config.svm.kind, name=MODEL_NAME)
+
+
+def models() -> dict[str, keras.Model]:
+    """The model at the baseline's default LBP-TOP (5 x 5 blocks, 3 planes of 15 labels: D = 1,125)
+    for the composite's 3 classes: 3,378 trainable parameters."""
+    return {MODEL_NAME: build_model(default_config(), 3)}

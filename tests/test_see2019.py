@@ -1,0 +1,81 @@
+"""The LBP-TOP baseline (papers/see2019) and the linear SVM's Keras copy (common/classifiers.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from common.classifiers import (LinearSVMConfig, build_decision_model, copy_to_keras, decision_values,
+                                fit_linear_svm, svm_training_stages)
+
+
+def _features(seed: int = 0, n: int = 60, d: int = 30):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    x = rng.normal(size=(n, d)) + 0.8 * np.eye(3)[y] @ rng.normal(size=(3, d))
+    return x, y
+
+
+@pytest.mark.parametrize("kind", ["ovo", "ovr"])
+def test_the_keras_copy_gives_the_svms_decision_values(kind):
+    x, y = _features()
+    svm = fit_linear_svm(x[:45], y[:45], LinearSVMConfig(kind=kind))
+    model = copy_to_keras(svm, build_decision_model(x.shape[1], 3, kind), 3)
+    keras_values = model.predict(x[45:].astype("float32"), verbose=0)
+    assert keras_values.shape == (15, 3)
+    np.testing.assert_allclose(keras_values, decision_values(svm, x[45:]), rtol=1e-4, atol=1e-4)
+    if kind == "ovr":  # one-vs-rest: the arg-max of the copy is the SVM's class
+        assert np.array_equal(keras_values.argmax(1), svm.predict(x[45:]))
+
+
+def test_a_training_fold_without_a_class_keeps_the_models_shape():
+    x, y = _features()
+    kept = y != 2  # the pairs with class 2 were not fitted: their columns stay 0
+    svm = fit_linear_svm(x[kept], y[kept], LinearSVMConfig(kind="ovo"))
+    values = copy_to_keras(svm, build_decision_model(x.shape[1], 3, "ovo"), 3).predict(x[:5].astype("float32"), verbose=0)
+    np.testing.assert_allclose(values[:, 0], decision_values(svm, x[:5])[:, 0], rtol=1e-4, atol=1e-4)
+    assert np.all(values[:, 1:] == 0)
+
+
+def test_the_svm_stage_builds_a_hinge_model_that_takes_a_step():
+    (stage,) = svm_training_stages("svm", lambda: build_decision_model(30, 3, "ovo"), 40)
+    assert (stage.epochs, stage.batch_size, stage.samples) == (1, 40, 40)
+    model = stage.build()
+    assert np.isfinite(model.train_on_batch(np.ones((2, 30), "float32"), np.eye(3, dtype="float32")[[0, 2]]))
+
+
+def test_the_lbp_top_svm_has_the_weights_of_a_1125_long_vector():
+    from common.training import trainable_parameters
+    from papers.see2019 import PAPER
+    from papers.see2019.config import default_config
+    from papers.see2019.preprocessing import feature_length
+
+    assert feature_length(default_config()) == 5 * 5 * 3 * 15  # 4 neighbours, u2: 4 x 3 + 3 labels per plane
+    (model,) = PAPER.models().values()
+    assert trainable_parameters(model) == 3 * 1125 + 3 == PAPER.parameter_counts["lbp_top_svm"][0]
+
+
+def test_a_clip_too_short_for_the_temporal_radius_is_named(smoke_corpus):
+    import dataclasses
+
+    from common.datasets.megc2019 import load
+    from papers.see2019.config import default_config
+    from papers.see2019.preprocessing import See2019InputError, clip_features
+
+    sample = load(smoke_corpus)[0]
+    short = dataclasses.replace(sample, frames=sample.frames[:8])
+    with pytest.raises(See2019InputError, match=sample.key):
+        clip_features(short, default_config())
+
+
+def test_one_smoke_fold_fits_the_svm_and_predicts(smoke_corpus, tmp_path):
+    """The shared SVM fold (``common.classifiers.svm_fold``) end to end on the LBP-TOP vectors of the smoke corpus."""
+    from common.evaluation.runner import run_experiment
+    from papers.see2019 import EXPERIMENTS
+
+    result = run_experiment("see2019", EXPERIMENTS[0], data_root=smoke_corpus, profile="smoke", out_dir=tmp_path,
+                            log=lambda _: None)
+    (record,) = result.records
+    assert record["status"] == "ok", record.get("reason")
+    assert len(record["y_pred"]) == record["n_test"] > 0 and record["probabilities"] is None
+    assert np.shape(record["extra"]["decision_values"]) == (record["n_test"], 3)
+    assert record["parameters"] == {"lbp_top_svm": 3378}
