@@ -73,6 +73,55 @@ class FoldContext:
     # (``cache_root()/"stages"``, its default): pass it through, never re-derive it.
     cache_dir: Path
     log: Callable[[str], None] = print  # progress lines
+    # Set only by an export (``common.deployment.export``): the fold then keeps its trained models and
+    # the fold-level state its test inputs need. None in every evaluation run, where nothing changes.
+    export: "ExportSink | None" = None
+
+
+@dataclasses.dataclass
+class ExportSink:
+    """What an export fold keeps for ``--predict``: the trained models by name and the JSON-serialisable
+    fold-level values the test inputs need (e.g. a normalisation scale fitted on the training fold).
+
+    ``common.evaluation.fold.fit_and_predict`` keeps its model itself; a paper that trains outside it
+    calls :meth:`keep`, and :meth:`record` for any state its test inputs read."""
+
+    models: dict[str, Any] = dataclasses.field(default_factory=dict)
+    state: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def keep(self, name: str, model: Any) -> None:
+        if name in self.models and self.models[name] is not model:
+            raise ValueError(f"export: a second model named {name!r}")
+        self.models[name] = model
+
+    def record(self, key: str, value: Any) -> None:
+        self.state[key] = value
+
+
+@dataclasses.dataclass(frozen=True)
+class PredictContext:
+    """Everything ``Experiment.predict_clips`` / ``predict_views`` may use: new samples (a recording has
+    ``dataset == "recording"`` and no label), the exported config, models and state."""
+
+    samples: tuple[Sample, ...]
+    config: Any  # the experiment config of the export (profile and --set applied)
+    models: Mapping[str, Any]  # name -> loaded keras.Model, as ExportSink kept them
+    state: Mapping[str, Any]  # ExportSink.state as recorded by the export fold
+    class_names: tuple[str, ...]
+    cache_dir: Path  # the root common.preprocessing.cache.cached expects, as FoldContext.cache_dir
+    log: Callable[[str], None] = print
+
+
+@dataclasses.dataclass(frozen=True)
+class PredictViews:
+    """What the one-page prediction figure shows for one sample."""
+
+    frames: tuple[int, ...]  # positions in sample.frames the method used
+    face_box: tuple[int, int, int, int] | None = None  # (left, top, right, bottom) in the first used frame
+    regions: tuple[tuple[str, np.ndarray], ...] = ()  # (name, (K, 2) corner points, x-y pixels of that frame)
+    inputs: tuple[tuple[str, np.ndarray], ...] = ()  # (title, 2-D grey or HxWx3 image the network saw)
+    saliency: np.ndarray | None = None  # 2-D map over the first input, where the method has one
+    notes: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +215,12 @@ class Experiment:
     # that computes and caches exactly the entries their run_fold reads (common.evaluation.first_pass).
     # None: the folds compute their preprocessing themselves.
     first_pass: Callable[[Selection, Sequence[Fold], Any], Sequence[tuple[str, Callable[[Path], Any]]]] | None = None
+    # --export / --predict (common.deployment): ``predict_clips(ctx)`` returns the (N, n_classes)
+    # probabilities of ``ctx.samples`` computed exactly as run_fold computes its test probabilities (the
+    # same input function, the same model call) from the exported models and state; ``predict_views(ctx,
+    # i)`` what the prediction page shows for sample i. None: the experiment cannot be exported.
+    predict_clips: Callable[[PredictContext], np.ndarray] | None = None
+    predict_views: Callable[[PredictContext, int], PredictViews] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -266,7 +321,9 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
              reported: tuple[Reported, ...] = (), folds: Callable[[Selection, Any, int], list[Fold]] | None = None,
              training_stages: Callable[..., Sequence[TrainingStage]] | None = None,
              preprocess_clip: Callable[[Sample, Any], Any] | None = None,
-             first_pass: Callable[..., Sequence[tuple[str, Callable[[Path], Any]]]] | None = None) -> Experiment:
+             first_pass: Callable[..., Sequence[tuple[str, Callable[[Path], Any]]]] | None = None,
+             predict_clips: Callable[[PredictContext], np.ndarray] | None = None,
+             predict_views: Callable[[PredictContext, int], PredictViews] | None = None) -> Experiment:
     """A paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track:
     the track's databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``);
     named ``<track>`` for the paper's default model, ``<track>_<model>`` otherwise; no report pages.
@@ -277,4 +334,5 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
         folds=folds if folds is not None else (lambda selection, config, seed: track.folds(selection, seed)),
         run_fold=run_fold, profiles=profiles, reported=reported, scopes=track.scopes, report_pages=None,
         loader_options=track.loader_options, min_frames=track.min_frames, training_stages=training_stages,
-        preprocess_clip=preprocess_clip, first_pass=first_pass)
+        preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
+        predict_views=predict_views)

@@ -88,6 +88,8 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
                   validation_data=validation_data, callbacks=callbacks, verbose_every_epoch=verbose_every_epoch)
     if after_fit is not None:
         after_fit(model)
+    if ctx.export is not None:  # an export fold: the trained model is what --predict loads
+        ctx.export.keep(label, model)
     predict_started = time.perf_counter()
     probabilities = predict_probabilities(model, x_test, train.batch_size)
     timing = timing_extra(fit_started, predict_started, time.perf_counter(), len(ctx.fold.test), started)
