@@ -279,9 +279,9 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
     return x, np.array([selection.labels[i] for i, _ in plan], dtype=int), stats
 
 
-def test_inputs(samples: Sequence[Any], indices: Sequence[int], config, root: Path | None = None,
+def predict_inputs(samples: Sequence[Any], indices: Sequence[int], config, root: Path | None = None,
                 log=print) -> tuple[np.ndarray, dict[str, Any]]:
-    """(x, stats) of test clips (:func:`eai_inputs`): each clip once, its EAI at the test alpha (Sec. 3.1.1,
+    """(x, stats) of the clips a model predicts (:func:`eai_inputs`): each clip once, its EAI at the test alpha (Sec. 3.1.1,
     ``magnification.test_alpha``). A fold's test clips and a new recording's go through here alike."""
     return eai_inputs(samples, [(int(i), float(config.magnification.test_alpha)) for i in indices], config, root, log)
 
@@ -364,5 +364,5 @@ def save_examples(ctx: FoldContext) -> dict[str, Any] | None:
 __all__ = [
     "face_box", "face_clip", "magnify_clip", "texture_window", "texture_scores", "kept_frames", "clip_psnr",
     "compute_eai", "eai_params", "sample_eais", "registered_first_frame", "sample_first_frame", "cache_clip", "preprocess",
-    "model_input", "eai_inputs", "build_inputs", "test_inputs", "figure_extras", "EXAMPLE_ALPHAS", "example_indices", "save_examples",
+    "model_input", "eai_inputs", "build_inputs", "predict_inputs", "figure_extras", "EXAMPLE_ALPHAS", "example_indices", "save_examples",
 ]

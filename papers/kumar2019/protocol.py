@@ -17,7 +17,7 @@ import numpy as np
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection
 from papers.kumar2019.preprocessing import (EXAMPLE_ALPHAS, build_inputs, cache_clip, compute_eai, example_indices,
                                             face_clip, figure_extras, registered_first_frame, save_examples,
-                                            test_inputs)
+                                            predict_inputs)
 
 CLASSES = ("negative", "positive", "surprise")  # Sec. 4.1, Table 2 (MEGC 2019 classes 0, 1, 2)
 SOURCE_DATABASES = ("smic", "casme2", "samm")  # Sec. 4.1.1-4.1.3
@@ -138,7 +138,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     train_plan = training_plan(fold.train, cfg.magnification, selection.labels, classes)  # Sec. 3.1.1
     per_class = class_alphas(selection.labels[np.asarray(fold.train, dtype=int)], cfg.magnification, classes)
     x_train, y_train, train_stats = build_inputs(selection, train_plan, cfg, ctx.cache_dir, ctx.log)
-    x_test, test_stats = test_inputs(selection.samples, fold.test, cfg, ctx.cache_dir, ctx.log)  # alpha 10
+    x_test, test_stats = predict_inputs(selection.samples, fold.test, cfg, ctx.cache_dir, ctx.log)  # the test alpha
     examples = save_examples(ctx)
 
     model = fold_model(cfg, classes)
@@ -161,16 +161,16 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 # ----------------------------------------------------------------------------- --export / --predict hooks
 def predict_clips(ctx) -> np.ndarray:
     """``Experiment.predict_clips``: (N, 3) probabilities of ``ctx.samples`` exactly as :func:`run_fold`
-    computes its test clips': the same inputs (``preprocessing.test_inputs``: the EAI at the test alpha,
+    computes its test clips': the same inputs (``preprocessing.predict_inputs``: the EAI at the test alpha,
     Sec. 3.1-3.4 and 3.1.1) and the same model call (``common.evaluation.fold.predict_probabilities`` at
     ``train.batch_size``; the random flip is inactive there). No fold-level state: the training alphas'
     class balancing shapes only the training set, and the normalisation is fixed (ImageNet mean and std)."""
     from common.evaluation.fold import predict_probabilities
     from papers.kumar2019.model import MODEL_NAME
-    from papers.kumar2019.preprocessing import test_inputs
+    from papers.kumar2019.preprocessing import predict_inputs
 
     config = ctx.config
-    x, _ = test_inputs(ctx.samples, range(len(ctx.samples)), config, ctx.cache_dir, ctx.log)
+    x, _ = predict_inputs(ctx.samples, range(len(ctx.samples)), config, ctx.cache_dir, ctx.log)
     return predict_probabilities(ctx.models[MODEL_NAME], x, config.train.batch_size)
 
 
