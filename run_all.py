@@ -12,10 +12,17 @@
     python run_all.py --benchmark megc2019                     # every method on a shared track
     python run_all.py --benchmark all --data-root /data --seeds 3 --methods aouayeb2019,le2020:resnet50
     python run_all.py --paper aouayeb2019 --data-root /data --workers 4   # folds in 4 processes (or --cluster ADDRESS)
+    python run_all.py --paper le2020 --experiment casme2_10fold_vgg19 --export models/le2020   # train, save
+    python run_all.py --predict my_clip.mp4 --model models/le2020 --json                    # apply it
 
 Outputs go to ``--out`` (default ``reports/``): ``<paper>/report.pdf``, ``<paper>/results.json``
 and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}``. A rerun of
 the same command resumes: finished folds are reused (``--fresh`` recomputes them).
+
+``--export DIR`` trains one experiment's final model(s) on all of its data and writes a self-contained
+folder (``common.deployment.export``); ``--predict CLIP --model DIR`` applies it to a folder of frames,
+a video, a folder of clips or a CSV of clips and writes ``predictions.csv``, ``predict.pdf`` and
+``predict.png`` to ``--out`` (default ``reports/predict/``) (``common.deployment.predict``).
 
 Benchmark outputs go to ``<out>/benchmark/<track>/``: ``report.pdf``, ``results.json``, ``leaderboard.csv``,
 ``predictions.csv`` and per method x seed ``<method>/seed<k>/{results.json,predictions.csv,folds/}``.
@@ -24,7 +31,8 @@ Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2
 start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type, range or
 choice that does not fit, a seed out of range, a fold count or size the data or a model cannot take,
 an option the command does not use, missing or unreadable data, an ``--out`` or cache folder that is
-not a writable folder, an output folder another run is writing into), one line on stderr, nothing
+not a writable folder, an output folder another run is writing into; a clip or model folder ``--predict``
+refuses), one line on stderr, nothing
 trained; 3 the run completed and wrote
 its report but some folds are not in the scores (failed, or diverged: status ``nan``), one line on
 stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).
@@ -73,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         "estimate (added to a run's or a benchmark's command line)",
         f"  {PROG} --paper kumar2019 --data-root /data/mer --estimate   # projected time and memory")
     describe = parser.add_argument_group("list and architectures", f"  {PROG} --paper le2020 --architectures")
+    deploy = parser.add_argument_group(
+        "export a trained method, predict on a recording",
+        f"  {PROG} --paper kumar2019 --data-root /data/mer --export models/kumar2019   # with --experiment, "
+        f"--profile, --set, --seed\n"
+        f"  {PROG} --predict clip.mp4 --model models/kumar2019 --apex 1.2s --out predictions/   # or --json")
     run.add_argument("--paper", help="paper id (see --list) or 'all'")
     describe.add_argument("--list", action="store_true", help="list papers, experiments and implementation status")
     run.add_argument("--experiment", action="append", default=[], metavar="NAME",
@@ -117,7 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("--max-folds", type=int, metavar="N",
                            help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
     describe.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
-    describe.add_argument("--json", action="store_true", help="with --architectures: print JSON only")
+    describe.add_argument("--json", action="store_true",
+                          help="with --architectures or --predict: print JSON only (progress goes to stderr)")
+    deploy.add_argument("--export", type=Path, metavar="DIR",
+                        help="with --paper ID [--experiment NAME]: train the experiment's final model(s) on all of "
+                             "its selected data with the profile's recipe and write them, a manifest and the "
+                             "training run's own predictions to DIR (a new folder, or an earlier export: replaced)")
+    deploy.add_argument("--predict", type=Path, metavar="CLIP",
+                        help="predict a clip (a folder of frames or a .mp4/.avi/.mov video), a folder of clips or a "
+                             "CSV of clips (path,onset,apex,offset) with the model of --model")
+    deploy.add_argument("--model", type=Path, metavar="DIR", help="with --predict: a folder written by --export")
+    deploy.add_argument("--onset", metavar="N|Ss", help="with --predict: first frame of the expression, a frame "
+                        "number (12) or seconds (0.4s); default: the clip's first")
+    deploy.add_argument("--apex", metavar="N|Ss", help="with --predict: the apex frame; default: the method's own "
+                        "rule, else the frame that differs most from the first on the face (README)")
+    deploy.add_argument("--offset", metavar="N|Ss", help="with --predict: last frame of the expression; default: "
+                        "the clip's last")
+    deploy.add_argument("--fps", type=float, metavar="FPS", help="with --predict: the clip's frame rate (default: "
+                        "the video's own; for a folder of frames, the training corpus's when it has one)")
     estimate.add_argument("--estimate", action="store_true",
                           help="train nothing: count the work, time a few training steps of each model and the "
                                "preprocessing of a few clips here, and print the projected time and memory "
@@ -140,6 +170,8 @@ _MODE_OPTIONS = {
     "run": (_RUN, "a run of --paper"),
     "estimate": (_RUN | {"estimate"}, "--estimate"),
     "benchmark": ((_RUN - _NOT_BENCHMARK) | {"benchmark", "methods", "seeds", "max_folds"}, "--benchmark"),
+    "export": ({"paper", "experiment", "data_root", "profile", "seed", "set", "faces_policy", "export"}, "--export"),
+    "predict": ({"predict", "model", "onset", "apex", "offset", "fps", "json", "out", "faces_policy"}, "--predict"),
     "benchmark_estimate": ((_RUN - _NOT_BENCHMARK) | {"benchmark", "methods", "seeds", "max_folds", "estimate"},
                            "--benchmark --estimate"),
 }
@@ -415,6 +447,41 @@ def estimate(args, chosen: list[tuple[str, Any]] = (), entries: list[tuple[str, 
     return 0
 
 
+def export(args, registry: Any) -> int:
+    """``--export DIR``: one experiment's final model(s) through ``common.deployment.export``."""
+    from common.config import ConfigError, parse_assignments
+    from common.deployment.export import export_experiment, find_experiment
+
+    module = _load_paper(registry, args.paper)
+    experiment, source = find_experiment(module, args.paper, args.experiment[0] if args.experiment else None)
+    try:
+        export_experiment(args.paper, experiment, data_root=args.data_root, profile=args.profile,
+                          overrides=parse_assignments(args.set), seed=args.seed, out_dir=args.export, log=_log,
+                          faces_policy=args.faces_policy, source=source, **_loader(args))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+def predict(args, registry: Any) -> int:
+    """``--predict CLIP --model DIR``: the probabilities on stdout (JSON with ``--json``), and the files."""
+    from common.deployment.predict import predict_command, results_json, summary_lines
+
+    _import_tensorflow_quietly()
+    quiet = _stdout_to_stderr() if args.json else contextlib.nullcontext()
+    with quiet:
+        exported, results, outputs = predict_command(
+            args.predict, args.model, onset=args.onset, apex=args.apex, offset=args.offset, fps=args.fps,
+            faces_policy=args.faces_policy, out=args.out, registry=registry,
+            log=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(results_json(exported, results, outputs), indent=1))
+    else:
+        for line in summary_lines(exported, results):
+            print(line)
+    return 0
+
+
 def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
     """One line naming the folds left out of the scores (exit status 3)."""
     counts = {status: sum(s == status for _, s in not_scored) for status in ("failed", "nan")}
@@ -567,6 +634,20 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
         if args.list:
             check_mode_options(args, parser, "list")
             return list_papers(_registry(registry))
+        if args.predict is not None:
+            check_mode_options(args, parser, "predict")
+            if args.model is None:
+                raise CliError("--predict CLIP needs --model DIR (a folder written by --export)")
+            _check_cache()
+            return predict(args, _registry(registry))
+        if any(getattr(args, name) is not None for name in ("model", "onset", "apex", "offset", "fps")):
+            raise CliError("--model, --onset, --apex, --offset and --fps go with --predict CLIP")
+        if args.export is not None:
+            check_mode_options(args, parser, "export")
+            if not args.paper or args.paper == "all" or len(args.experiment) > 1:
+                raise CliError("--export DIR exports one experiment: give --paper ID and at most one --experiment NAME")
+            _check_start(args)
+            return export(args, _registry(registry))
         if args.benchmark:
             if args.paper or args.experiment or args.architectures:
                 raise CliError("--benchmark runs every method on a track; it does not go with --paper, --experiment "
@@ -579,7 +660,7 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
         if not args.paper:
             parser.error("give --paper ID|all or --benchmark TRACK|all (or --list, --check-data ROOT)")
         if args.json and not args.architectures:
-            raise CliError("--json goes with --architectures")
+            raise CliError("--json goes with --architectures or --predict")
         mode = "architectures" if args.architectures else "estimate" if args.estimate else "run"
         check_mode_options(args, parser, mode)
         if mode != "architectures":

@@ -226,6 +226,89 @@ EXPERIMENTS = (
     ),
 )
 
+# Export and predict (common.deployment): a dummy whose input is made from frame files, so that a
+# recording (a folder of frames, a video) can be predicted. Two features per clip: the mean absolute
+# grey difference of the apex and of the last frame from the onset frame, divided by their mean over
+# the training fold (a fold-level state the export records). Reads the real ``casme2`` loader's clips
+# (the smoke corpus); its own registry entry ``dummy_frames`` (DEPLOY_REGISTRY), so runs of ``dummy``
+# never see it.
+FRAMES_MODEL = "dummy_frames_mlp"
+
+
+def frame_features(samples) -> np.ndarray:
+    """(N, 2) raw features of the clips' frame files (float64)."""
+    from common.preprocessing.io import read_frames
+
+    rows = []
+    for sample in samples:
+        positions = (0, sample.apex_position, len(sample.frames) - 1)
+        grey = read_frames([sample.frames[p] for p in positions], "gray", size=(64, 64)).astype(np.float64)
+        rows.append([np.abs(grey[1] - grey[0]).mean(), np.abs(grey[2] - grey[0]).mean()])
+    return np.asarray(rows, dtype=np.float64)
+
+
+def frames_inputs(samples, scale) -> np.ndarray:
+    """The network's inputs: the features over the training fold's scale (the one input function)."""
+    return (frame_features(samples) / np.asarray(scale, dtype=np.float64)).astype("float32")
+
+
+def frames_select(data, config) -> Selection:
+    samples = tuple(data["casme2"])
+    labels = np.array([CLASSES.index("positive") if s.emotion == "happiness" else
+                       CLASSES.index("surprise") if s.emotion == "surprise" else 0 for s in samples])
+    return Selection(samples=samples, labels=labels, class_names=CLASSES)
+
+
+def frames_run_fold(ctx) -> FoldOutcome:
+    from common.evaluation.fold import fit_and_predict
+    from common.training import compile_model
+
+    HOOKS["ran"].add(ctx.fold.name)
+    train = np.asarray(ctx.fold.train, dtype=int)
+    scale = frame_features([ctx.selection.samples[i] for i in train]).mean(axis=0) + 1e-6
+    if ctx.export is not None:
+        ctx.export.record("scale", scale.tolist())
+    x_train = frames_inputs([ctx.selection.samples[i] for i in train], scale)
+    x_test = frames_inputs([ctx.selection.samples[i] for i in ctx.fold.test], scale)
+    model = compile_model(build_model(ctx.config.model.units), ctx.config.train)
+    return fit_and_predict(ctx, model, x_train, x_test, label=FRAMES_MODEL)
+
+
+def frames_predict_clips(ctx) -> np.ndarray:
+    from common.evaluation.fold import predict_probabilities
+
+    HOOKS["ran"].add("predict_clips")
+    x = frames_inputs(ctx.samples, ctx.state["scale"])
+    return predict_probabilities(ctx.models[FRAMES_MODEL], x, ctx.config.train.batch_size)
+
+
+def frames_predict_views(ctx, i):
+    from common.experiment import PredictViews
+    from common.preprocessing.faces import detect_face
+    from common.preprocessing.io import read_frame
+
+    sample = ctx.samples[i]
+    positions = (0, sample.apex_position, len(sample.frames) - 1)
+    first = read_frame(sample.frames[0], "rgb")
+    box = detect_face(first)
+    face_box = None if box is None else (box.left, box.top, box.right, box.bottom)
+    regions = () if box is None else (("upper face", np.array([[box.left, box.top],
+                                                                [box.right, (box.top + box.bottom) // 2]])),)
+    apex = read_frame(sample.frames[sample.apex_position], "gray").astype(float)
+    onset = read_frame(sample.frames[0], "gray").astype(float)
+    return PredictViews(frames=positions, face_box=face_box, regions=regions,
+                        inputs=(("|apex - onset|", np.abs(apex - onset)),), saliency=None,
+                        notes=("dummy features: mean |apex - onset| and |last - onset| over the training scale",))
+
+
+FRAMES_EXPERIMENT = Experiment(
+    name="toy_frames", title="Toy frames, CASME II LOSO", datasets=("casme2",), config=DummyConfig(),
+    select=frames_select, folds=folds, run_fold=frames_run_fold,
+    profiles={"quick": {"train.epochs": 2}, "smoke": {"train.epochs": 1}},
+    min_frames=2,  # an onset and a later frame
+    predict_clips=frames_predict_clips, predict_views=frames_predict_views,
+)
+
 # The benchmark: the dummy enters any track with one of two models; "mlp" (Keras, the default)
 # or "centroid" (nearest class centre, no Keras). BENCHMARK_REFERENCES: published rows for the leaderboard.
 BENCHMARK_MODELS = ("mlp", "centroid")
@@ -276,8 +359,16 @@ PARALLEL = types.SimpleNamespace(
                                      run_fold=seeded_centroid_fold, report_pages=None, reported=()),))
 
 
+FRAMES = types.SimpleNamespace(
+    PAPER=dataclasses.replace(PAPER, id="dummy_frames", title="A dummy paper whose inputs are frames (export, predict)"),
+    EXPERIMENTS=(FRAMES_EXPERIMENT,))
+
+
 def get_paper(paper_id: str):
     import sys
+
+    if paper_id == "dummy_frames":
+        return FRAMES
 
     if paper_id == "dummy":
         return sys.modules[__name__]
@@ -292,3 +383,4 @@ def get_paper(paper_id: str):
 
 REGISTRY = types.SimpleNamespace(PAPER_IDS=("dummy", "planned", "broken"), get_paper=get_paper)
 PARALLEL_REGISTRY = types.SimpleNamespace(PAPER_IDS=("dummy_parallel",), get_paper=get_paper)
+DEPLOY_REGISTRY = types.SimpleNamespace(PAPER_IDS=("dummy", "dummy_frames"), get_paper=get_paper)

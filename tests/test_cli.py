@@ -196,7 +196,8 @@ def test_help_groups_the_options_by_mode_each_with_an_example():
     parser = run_all.build_parser()
     groups = {group.title.split(" (")[0]: group for group in parser._action_groups
               if group.title not in ("options", "optional arguments", "positional arguments")}
-    assert list(groups) == ["run a paper", "benchmark", "check data", "estimate", "list and architectures"]
+    assert list(groups) == ["run a paper", "benchmark", "check data", "estimate", "list and architectures",
+                           "export a trained method, predict on a recording"]
     for title, group in groups.items():
         assert (group.description or "").lstrip().startswith("run_all.py --"), title
     grouped = {a.dest for g in groups.values() for a in g._group_actions}

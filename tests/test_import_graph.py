@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 LAYERS = (
     ("the CLI", ("run_all",)),
     ("orchestration", ("common.orchestration",)),
+    ("deployment", ("common.deployment",)),  # export and predict: a paper's experiment from the registry
     ("papers", ("papers",)),
     ("leaderboard", ("common.leaderboard",)),
     ("reporting", ("common.reporting",)),

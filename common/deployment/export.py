@@ -1,0 +1,259 @@
+"""Export: train an experiment's final model(s) on all of its selected data and write a folder
+that ``--predict`` loads without guessing anything.
+
+The export run IS the paper's own ``run_fold``, on one "export fold" whose training and test
+samples are the whole selection (after the run's own checks: ``common.evaluation.screening``),
+with an :class:`common.experiment.ExportSink` in the context that keeps the trained models and
+the fold-level state the test inputs need. The fold's own test probabilities (the training run's
+predict step) are written as ``training_predictions.csv``: ``--predict`` on one of those clips must
+give the same numbers from the saved folder.
+
+The folder (written to a temporary sibling, then renamed: never half written)::
+
+    <model>.keras ...            one per model the fold kept
+    manifest.json                what the models are and how their inputs are made (FORMAT_VERSION)
+    training_predictions.csv     index, key, dataset, subject, clip, onset, apex, offset, fps, label,
+                                 predicted, one probability column per class
+    training/                    the fold's work dir (training history CSV)
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from common.config import to_dict
+from common.errors import MersuiteError
+from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
+from common.evaluation.profiles import config_hash, effective_config, resolve_profile
+from common.evaluation.records import jsonable
+from common.evaluation.screening import screen_selection
+from common.experiment import ExportSink, Experiment, Fold, FoldContext, Selection
+
+FORMAT_VERSION = 1  # bump when the folder's layout or the manifest's meaning changes
+MANIFEST = "manifest.json"
+TRAINING_PREDICTIONS = "training_predictions.csv"
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class DeployError(MersuiteError, ValueError):
+    """An export or a prediction that cannot be done as asked: one line for the user (exit 2)."""
+
+
+def mersuite_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mersuite")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def corpus_fingerprint(selection: Selection) -> str:
+    """A digest of the training clips: each key and the bytes of its first, middle and last frame files
+    (``common.datasets.invariants.content_fingerprint``), so a regenerated identical corpus matches."""
+    from common.datasets.invariants import content_fingerprint
+
+    digest = hashlib.sha256()
+    for sample in selection.samples:
+        digest.update(sample.key.encode())
+        digest.update((content_fingerprint(sample) if sample.frames else "no frames").encode())
+    return digest.hexdigest()[:16]
+
+
+def _input_shapes(model: Any) -> list[list[int | None]]:
+    return [[None if d is None else int(d) for d in tensor.shape] for tensor in model.inputs]
+
+
+def _prediction_rows(selection: Selection, indices: np.ndarray, probabilities: np.ndarray) -> str:
+    names = list(selection.class_names)
+    lines = [",".join(["index", "key", "dataset", "subject", "clip", "onset", "apex", "offset", "fps", "label",
+                       "predicted", *names])]
+    for i, row in zip(indices, probabilities):
+        s = selection.samples[int(i)]
+        cells = [str(int(i)), s.key, s.dataset, s.subject, s.clip, str(s.onset), "" if s.apex is None else str(s.apex),
+                 "" if s.offset is None else str(s.offset), repr(float(s.fps)), names[int(selection.labels[int(i)])],
+                 names[int(np.argmax(row))], *(repr(float(p)) for p in row)]
+        lines.append(",".join(f'"{c}"' if "," in c else c for c in cells))
+    return "\n".join(lines) + "\n"
+
+
+def read_training_predictions(folder: str | Path) -> list[dict[str, Any]]:
+    """The rows of ``training_predictions.csv``: strings, with ``probabilities`` as a float array."""
+    import csv
+
+    with open(Path(folder) / TRAINING_PREDICTIONS, newline="") as handle:
+        reader = csv.DictReader(handle)
+        classes = reader.fieldnames[reader.fieldnames.index("predicted") + 1:]
+        return [{**row, "probabilities": np.array([float(row[c]) for c in classes])} for row in reader]
+
+
+def _check_destination(out_dir: Path) -> None:
+    """A new folder, or an earlier export (replaced); anything else is refused in one line."""
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise DeployError(f"--export {out_dir}: exists and is not a folder")
+        if any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+            raise DeployError(f"--export {out_dir}: the folder is not empty and holds no earlier export "
+                              f"({MANIFEST}); give a new or empty folder")
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DeployError(f"--export {out_dir}: cannot create {parent} ({exc.strerror or exc})") from None
+    if not os.access(parent, os.W_OK):
+        raise DeployError(f"--export {out_dir}: cannot write into {parent} (not a writable folder)")
+
+
+def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
+                      profile: str | None = None, overrides: Mapping[str, Any] | None = None, seed: int = 0,
+                      out_dir: str | Path, log: Callable[[str], None] = print, faces_policy: str = "exclude",
+                      loader: Loader = load, source: Mapping[str, Any] | None = None) -> Path:
+    """Train ``experiment``'s final model(s) on all of its selected data (the profile's recipe, the
+    paper's own ``run_fold`` on the export fold) and write the export folder ``out_dir``; returns it.
+
+    ``source`` says how ``--predict`` finds the experiment again (default: an experiment of the paper's
+    ``EXPERIMENTS``; a benchmark entry passes ``{"kind": "track", "track": ..., "model": ...}``).
+    Raises :class:`DeployError` (and the runner's ``RunError``/``ConfigError``) with one line.
+    """
+    from common.evaluation.runner import _check_outcome, _nan_reason
+    from common.preprocessing.cache import default_root as stages_root
+    from common.training import set_seed
+
+    import keras
+
+    tag = f"[{paper_id}/{experiment.name}]"
+    if experiment.predict_clips is None:
+        raise DeployError(f"{paper_id}/{experiment.name} cannot be exported yet: its Experiment has no "
+                          f"predict_clips (the function --predict needs)")
+    out_dir = Path(out_dir)
+    _check_destination(out_dir)
+    profile = resolve_profile(profile, data_root)
+    config = effective_config(experiment, profile, overrides)
+    root = Path(data_root) if data_root is not None else default_data_root(profile)
+    synthetic = data_root is None or is_synthetic(root)
+    log(f"{tag} export: {experiment.title}; profile {profile}, seed {seed}, "
+        f"corpus {'synthetic' if synthetic else 'real'} at {root}")
+    data = load_datasets(experiment, root, loader=loader)
+    selection = experiment.select(data, config)
+    if len(selection) == 0:
+        raise DeployError(f"{paper_id}/{experiment.name}: the selection from {root} is empty; nothing to train on")
+    selection, screening, _ = screen_selection(paper_id, experiment, selection, root, faces_policy=faces_policy,
+                                               log=log, tag=tag)
+    if len(selection) == 0:
+        raise DeployError(f"{paper_id}/{experiment.name}: no sample of {root} is left after the checks; nothing to "
+                          f"train on")
+    everything = np.arange(len(selection))
+    fold = Fold(name="export", train=everything, test=everything)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        sink = ExportSink()
+        ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
+                          work_dir=tmp / "training", cache_dir=stages_root(), log=log, export=sink)
+        log(f"{tag} export: training on all {len(selection)} samples, {len(selection.class_names)} classes")
+        set_seed(int(seed))
+        outcome = experiment.run_fold(ctx)
+        problem = _check_outcome(outcome, fold, len(selection.class_names))
+        if not problem and outcome.status != "ok":
+            problem = f"the export fold ended with status {outcome.status!r} ({outcome.reason})"
+        if not problem and outcome.probabilities is None:
+            problem = "run_fold returned no probabilities"
+        if not problem:
+            problem = _nan_reason(outcome.history, outcome.probabilities)
+        if not problem and not sink.models:
+            problem = "run_fold kept no model (ctx.export.keep)"
+        if problem:
+            raise DeployError(f"{paper_id}/{experiment.name}: export failed: {problem}")
+        bad = [name for name in sink.models if not _MODEL_NAME.match(name)]
+        if bad:
+            raise DeployError(f"{paper_id}/{experiment.name}: model name(s) {bad} are not file-safe")
+        try:
+            state = json.loads(json.dumps(jsonable(dict(sink.state)), allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise DeployError(f"{paper_id}/{experiment.name}: the recorded export state is not JSON: {exc}") from None
+        models = {}
+        for name, model in sink.models.items():
+            model.save(tmp / f"{name}.keras")
+            models[name] = {"file": f"{name}.keras", "inputs": _input_shapes(model),
+                            "outputs": [None if d is None else int(d) for d in model.outputs[0].shape]}
+        order = np.asarray(outcome.test_indices, dtype=int)
+        (tmp / TRAINING_PREDICTIONS).write_text(_prediction_rows(selection, order, np.asarray(outcome.probabilities)))
+        config_dict = to_dict(config)
+        fps = sorted({float(s.fps) for s in selection.samples})
+        files = sorted(p for p in tmp.rglob("*") if p.is_file())
+        manifest = {
+            "format_version": FORMAT_VERSION, "mersuite_version": mersuite_version(),
+            "paper": paper_id, "experiment": experiment.name, "title": experiment.title,
+            "source": dict(source or {"kind": "experiment"}),
+            "profile": profile, "overrides": dict(overrides or {}), "seed": int(seed),
+            "config": config_dict, "config_hash": config_hash(config),
+            "preprocessing": {k: v for k, v in config_dict.items() if k != "train"},
+            "class_names": list(selection.class_names), "models": models, "state": state,
+            "min_frames": int(experiment.min_frames), "faces_policy": faces_policy,
+            "training_corpus": {"kind": "synthetic" if synthetic else "real", "root": str(root.resolve()),
+                                "datasets": {d: int(n) for d, n in zip(*np.unique(selection.datasets, return_counts=True))},
+                                "samples": len(selection), "fps": fps, "fingerprint": corpus_fingerprint(selection),
+                                "dropped": len(screening["dropped"])},
+            "keras": {"backend": keras.backend.backend(), "version": keras.__version__},
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "files": {p.relative_to(tmp).as_posix(): sha256(p) for p in files},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(jsonable(manifest), indent=1) + "\n")
+        old = None
+        if out_dir.exists():  # an earlier export (checked above) or an empty folder: swapped out, then removed
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log(f"{tag} export: {', '.join(models)} and {MANIFEST} in {out_dir}")
+    return out_dir
+
+
+def find_experiment(module: Any, paper_id: str, name: str | None) -> tuple[Experiment, dict[str, Any]]:
+    """``(experiment, source)`` of the paper's experiment ``name`` (default: its first), or of its benchmark
+    entry ``<track>`` / ``<track>_<model>`` (``benchmark_experiment``); ``source`` is how --predict finds
+    it again (the manifest's ``source``)."""
+    experiments = list(module.EXPERIMENTS)
+    if name is None:
+        if not experiments:
+            raise DeployError(f"paper {paper_id!r} has no experiment to export")
+        return experiments[0], {"kind": "experiment"}
+    for experiment in experiments:
+        if experiment.name == name:
+            return experiment, {"kind": "experiment"}
+    entry = getattr(module, "benchmark_experiment", None)
+    if callable(entry):
+        from common.leaderboard.tracks import TRACKS
+
+        for track in TRACKS:
+            if name == track.name or name.startswith(track.name + "_"):
+                model = name[len(track.name) + 1:] or None
+                try:
+                    experiment = entry(track, model)
+                except ValueError:
+                    continue
+                if experiment.name == name:
+                    return experiment, {"kind": "track", "track": track.name, "model": model}
+    listing = ", ".join(e.name for e in experiments) or "none"
+    raise DeployError(f"paper {paper_id!r} has no experiment {name!r}; experiments: {listing}"
+                      + ("; or a benchmark entry <track>[_<model>]" if callable(entry) else ""))

@@ -1,0 +1,154 @@
+"""The prediction page: one A4 landscape page per clip (``predict.pdf``; page 1 also as ``predict.png``).
+
+Top row: the frames the method used, the face box and the method's regions drawn on the first of them.
+Bottom row: what the network saw (dynamic image, EAI, region crops, magnified frame, flow), and the
+saliency map over the first input where the method has one (Reddy). Right: the class probabilities as
+bars, and what the prediction rests on (onset/apex/offset and the apex rule, fps, the face check, the
+method's notes). A recording is the user's own: its faces are shown.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from common.reporting import style
+
+MAX_FRAMES = 5
+MAX_INPUTS = 5
+
+
+def _image(ax, image: np.ndarray, title: str) -> None:
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 3:
+        shown = image.astype(float)
+        lo, hi = float(shown.min()), float(shown.max())
+        shown = (shown - lo) / (hi - lo) if hi > lo else np.zeros_like(shown)
+        ax.imshow(shown[:, :, :3])
+    else:
+        ax.imshow(image, cmap="gray")
+    ax.set_title(title, fontsize=7)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _views(exported, result):
+    from common.experiment import PredictViews
+
+    if result.views is not None:
+        return result.views
+    sample = result.sample
+    last = len(sample.frames) - 1
+    return PredictViews(frames=tuple(dict.fromkeys((0, sample.apex_position, last))),
+                        notes=("this method draws no inputs (no predict_views)",))
+
+
+def draw_page(fig, exported: Any, result: Any, page: int) -> None:
+    """One clip's page on ``fig`` (A4 landscape)."""
+    from matplotlib.patches import Polygon, Rectangle
+
+    from common.preprocessing.io import read_frame
+
+    sample = result.sample
+    views = _views(exported, result)
+    names = exported.class_names
+    # two rows of nearly square cells (images fill them), the notes in full width under them
+    grid = fig.add_gridspec(2, MAX_FRAMES + 2, left=0.03, right=0.98, top=0.82, bottom=0.30, wspace=0.25, hspace=0.35)
+    title = f"{sample.clip}: "
+    if result.probabilities is not None:
+        top = int(np.argmax(result.probabilities))
+        title += f"{names[top]} ({result.probabilities[top]:.2f})"
+    else:
+        title += "not predicted"
+    fig.text(0.03, 0.95, title, fontsize=13, weight="bold", color=style.INK, va="top")
+    fig.text(0.03, 0.905, f"method {exported.label}; model folder {exported.folder.name}", fontsize=8,
+             color=style.MUTED, va="top")
+    style.stamp(fig, f"mersuite predict: {exported.paper_id}/{exported.experiment.name}", page)
+    for row, label in ((0, "frames used (the face box and the method's regions on the first)"),
+                       (1, "what the network saw" + (" and the saliency" if views.saliency is not None else ""))):
+        fig.text(0.03, grid[row, 0].get_position(fig).y1 + 0.03, label, fontsize=8, color=style.MUTED, va="bottom")
+    frames = list(views.frames)[:MAX_FRAMES]
+    numbers = sample.frame_numbers
+    for k, position in enumerate(frames):
+        ax = fig.add_subplot(grid[0, k])
+        label = f"frame {numbers[position]}" + (" (apex)" if position == sample.apex_position else "")
+        _image(ax, read_frame(sample.frames[position], "rgb"), label)
+        if k == 0 and views.face_box is not None:
+            left, top_, right, bottom = views.face_box
+            ax.add_patch(Rectangle((left, top_), right - left, bottom - top_, fill=False, lw=1.2, ec="#00ff66"))
+        if k == 0:
+            for j, (name, points) in enumerate(views.regions):
+                points = np.asarray(points, dtype=float).reshape(-1, 2)
+                colour = style.PALETTE[j % len(style.PALETTE)]
+                if len(points) == 2:  # two corners: a box
+                    (x0, y0), (x1, y1) = points
+                    ax.add_patch(Rectangle((min(x0, x1), min(y0, y1)), abs(x1 - x0), abs(y1 - y0), fill=False,
+                                           lw=0.9, ec=colour))
+                else:
+                    ax.add_patch(Polygon(points, closed=True, fill=False, lw=0.9, ec=colour))
+                ax.text(points[:, 0].min(), points[:, 1].min(), name, fontsize=5, color=colour, va="bottom")
+    inputs = list(views.inputs)[:MAX_INPUTS]
+    for k, (name, image) in enumerate(inputs):
+        _image(fig.add_subplot(grid[1, k]), image, name)
+    if views.saliency is not None:
+        k = min(len(inputs), MAX_INPUTS - 1) if inputs else 0
+        ax = fig.add_subplot(grid[1, k]) if k >= len(inputs) else fig.add_subplot(grid[1, MAX_INPUTS - 1])
+        if inputs:
+            base = np.asarray(inputs[0][1], dtype=float)
+            base = base.mean(axis=2) if base.ndim == 3 else base
+            ax.imshow(base, cmap="gray")
+        ax.imshow(np.asarray(views.saliency, dtype=float), cmap="jet", alpha=0.5)
+        ax.set_title("saliency", fontsize=7)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    bars = fig.add_axes((0.80, 0.30, 0.17, 0.52))  # right of the images, its class names clear of them
+    if result.probabilities is not None:
+        values = np.asarray(result.probabilities, dtype=float)
+        colours = [style.PAPER if i == int(np.argmax(values)) else style.PALETTE[0] for i in range(len(values))]
+        bars.barh(range(len(names)), values, color=colours)
+        for i, v in enumerate(values):
+            bars.text(min(v + 0.02, 0.85), i, f"{v:.3f}", va="center", fontsize=7)
+    bars.set_yticks(range(len(names)), names)
+    bars.invert_yaxis()
+    bars.set_xlim(0, 1)
+    bars.set_xlabel("probability")
+    bars.set_title("class probabilities", fontsize=9)
+
+    lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), apex {sample.apex} "
+             f"({sample.meta.get('apex_rule', '?')} rule)", f"fps {sample.fps:g}",
+             f"face check: {result.face_verdict}" + (f": {result.face_reason}" if result.face_reason else "")]
+    if result.reason:
+        lines.append(f"not predicted: {result.reason}")
+    lines += list(views.notes)
+    import textwrap
+
+    wrapped = "\n".join(textwrap.fill(line, 150) for line in lines)
+    fig.text(0.03, 0.24, wrapped, fontsize=7.5, va="top", color=style.INK)
+
+
+def write_pages(exported: Any, results: Sequence[Any], pdf_path: Path, png_path: Path) -> dict[str, Path]:
+    """Every clip's page into ``pdf_path``, page 1 also into ``png_path`` (each file written atomically)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    from common.files import atomic_write
+
+    import io
+
+    style.apply()
+    first = io.BytesIO()  # page 1 as PNG, written once the PDF is complete
+    with atomic_write(pdf_path, "wb") as handle:
+        with PdfPages(handle) as pdf:
+            for page, result in enumerate(results, 1):
+                fig = plt.figure(figsize=style.LANDSCAPE)
+                draw_page(fig, exported, result, page)
+                if page == 1:
+                    fig.savefig(first, format="png", dpi=110)
+                pdf.savefig(fig)
+                plt.close(fig)
+    with atomic_write(png_path, "wb") as png:
+        png.write(first.getvalue())
+    return {"pdf": Path(pdf_path), "png": Path(png_path)}

@@ -1,0 +1,309 @@
+"""Predict: load an export folder, check each clip, run the method's own test pipeline, report.
+
+:func:`load_export` checks the folder before anything runs: its manifest's format and mersuite
+versions, every file it lists (present, same sha256), the experiment rebuilt from the registry by
+(paper, experiment) and its config by (profile, overrides), whose ``config_hash`` must be the
+manifest's (the code that makes the inputs is the code that trained the models). Then, per clip
+(:func:`predict_samples`): ``min_frames``, the face check (``common.preprocessing.face_quality``:
+``no_face`` and ``face_lost`` follow ``--faces-policy``: ``exclude`` (default) leaves the clip out
+and says why, ``refuse`` stops, ``keep`` predicts it, flagged), then ``Experiment.predict_clips``.
+Every refusal is one :class:`DeployError` line before anything is written; the outputs
+(``predictions.csv``, ``predict.pdf``, ``predict.png``: page 1) are each written atomically.
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from common.datasets.sample import Sample
+from common.deployment.export import (FORMAT_VERSION, MANIFEST, DeployError, find_experiment, mersuite_version,
+                                      sha256)
+from common.experiment import Experiment, PredictContext, PredictViews
+
+FACE_REFUSED = ("no_face", "face_lost")  # verdicts --faces-policy decides on; "fallback" is flagged, predicted
+
+
+@dataclasses.dataclass(frozen=True)
+class Exported:
+    """A checked export folder with its models loaded."""
+
+    folder: Path
+    manifest: Mapping[str, Any]
+    paper_id: str
+    experiment: Experiment
+    config: Any
+    class_names: tuple[str, ...]
+    models: Mapping[str, Any]
+    state: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        m = self.manifest
+        return (f"{m['paper']}/{m['experiment']}, profile {m['profile']}, trained on the "
+                f"{m['training_corpus']['kind']} corpus ({m['training_corpus']['samples']} clips)")
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipResult:
+    """One clip's outcome: ``status`` ``ok`` (``probabilities`` set) or ``excluded`` (``reason``)."""
+
+    sample: Sample
+    status: str
+    probabilities: np.ndarray | None
+    face_verdict: str
+    face_reason: str
+    reason: str = ""
+    views: PredictViews | None = None
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The manifest of an export folder, checked: format and mersuite versions, every listed file present
+    with its sha256. One :class:`DeployError` line for anything else."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DeployError(f"--model {folder}: no such folder (expected a folder written by --export)")
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DeployError(f"--model {folder}: no {MANIFEST}; expected a folder written by --export") from None
+    except (OSError, ValueError) as exc:
+        raise DeployError(f"--model {folder}: {MANIFEST} cannot be read ({exc})") from None
+    if not isinstance(manifest, dict) or "format_version" not in manifest:
+        raise DeployError(f"--model {folder}: {MANIFEST} is not an export manifest")
+    if manifest["format_version"] != FORMAT_VERSION or manifest.get("mersuite_version") != mersuite_version():
+        raise DeployError(f"--model {folder}: exported by mersuite {manifest.get('mersuite_version')} (folder format "
+                          f"{manifest['format_version']}); this is mersuite {mersuite_version()} (format "
+                          f"{FORMAT_VERSION}): export the model again with this version")
+    missing = [name for name in manifest.get("files", {}) if not (folder / name).is_file()]
+    if missing:
+        raise DeployError(f"--model {folder}: missing file(s) {', '.join(missing)} listed in {MANIFEST}; "
+                          f"export the model again")
+    changed = [name for name, digest in manifest["files"].items() if sha256(folder / name) != digest]
+    if changed:
+        raise DeployError(f"--model {folder}: file(s) {', '.join(changed)} differ from the sha256 in {MANIFEST} "
+                          f"(changed after the export); export the model again")
+    return manifest
+
+
+def load_export(folder: str | Path, registry: Any) -> Exported:
+    """The checked export folder (:func:`read_manifest`), its experiment and config rebuilt from the code
+    (``config_hash`` must match), its models loaded with Keras (no compile: inference only). ``registry``
+    (``papers``, or anything with ``get_paper``) is handed over by the caller: common imports no paper."""
+    import keras
+
+    from common.config import ConfigError
+    from common.evaluation.profiles import config_hash, effective_config
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    paper_id = manifest["paper"]
+    try:
+        module = registry.get_paper(paper_id)
+    except (KeyError, ImportError) as exc:
+        raise DeployError(f"--model {folder}: paper {paper_id!r} is not available here ({exc})") from None
+    source = manifest.get("source", {"kind": "experiment"})
+    if source.get("kind") == "track":
+        from common.leaderboard.tracks import get_track
+
+        experiment = module.benchmark_experiment(get_track(source["track"]), source.get("model"))
+    else:
+        experiment, _ = find_experiment(module, paper_id, manifest["experiment"])
+    if experiment.predict_clips is None:
+        raise DeployError(f"--model {folder}: {paper_id}/{experiment.name} has no predict_clips in this code")
+    try:
+        config = effective_config(experiment, manifest["profile"], manifest.get("overrides") or {})
+    except ConfigError as exc:
+        raise DeployError(f"--model {folder}: the exported overrides do not fit this code's config ({exc})") from None
+    if config_hash(config) != manifest["config_hash"]:
+        raise DeployError(f"--model {folder}: {paper_id}/{experiment.name}'s config in this code (hash "
+                          f"{config_hash(config)}) is not the exported one ({manifest['config_hash']}); "
+                          f"export the model again")
+    models = {}
+    for name, entry in manifest["models"].items():
+        try:
+            models[name] = keras.saving.load_model(folder / entry["file"], compile=False)
+        except Exception as exc:  # a file Keras cannot read is a bad folder, not a crash
+            raise DeployError(f"--model {folder}: Keras cannot load {entry['file']} ({' '.join(str(exc).split())[:200]})"
+                              ) from None
+    return Exported(folder=folder, manifest=manifest, paper_id=paper_id, experiment=experiment, config=config,
+                    class_names=tuple(manifest["class_names"]), models=models, state=dict(manifest.get("state", {})))
+
+
+def predict_context(exported: Exported, samples: Sequence[Sample], cache_dir: Path | None = None,
+                    log: Callable[[str], None] = print) -> PredictContext:
+    from common.preprocessing.cache import default_root as stages_root
+
+    return PredictContext(samples=tuple(samples), config=exported.config, models=exported.models,
+                          state=exported.state, class_names=exported.class_names,
+                          cache_dir=cache_dir if cache_dir is not None else stages_root(), log=log)
+
+
+def check_samples(exported: Exported, samples: Sequence[Sample], faces_policy: str = "exclude",
+                  log: Callable[[str], None] = print) -> list[tuple[Sample, str, str, str]]:
+    """``(sample, face verdict, face reason, exclusion reason or "")`` per clip, after the clip checks
+    (``min_frames``, then the face check under ``faces_policy``); a refusal is one DeployError line."""
+    from common.evaluation.screening import FACES_POLICIES
+    from common.preprocessing import face_quality as fq
+    from common.preprocessing.io import FrameReadError
+
+    if faces_policy not in FACES_POLICIES:
+        raise DeployError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
+    needed = int(exported.manifest["min_frames"])
+    checked = []
+    for sample in samples:
+        where = sample.meta.get("source", sample.key)
+        if len(sample.frames) < needed:
+            raise DeployError(f"{where}: {len(sample.frames)} frame(s) from onset {sample.onset} to offset "
+                              f"{sample.offset}; {exported.paper_id}/{exported.experiment.name} needs at least {needed}")
+        try:
+            quality = fq.sample_face_quality(sample)
+        except FrameReadError as exc:
+            raise DeployError(f"{exc} (clip {where})") from None
+        excluded = ""
+        if quality.verdict in FACE_REFUSED:
+            what = "no face" if quality.verdict == "no_face" else "the face is lost mid-clip"
+            if faces_policy == "refuse":
+                raise DeployError(f"{where}: {what} ({quality.reason}); refused under --faces-policy refuse")
+            if faces_policy == "exclude":
+                excluded = (f"{what} ({quality.reason}); not predicted under --faces-policy exclude "
+                            f"(--faces-policy keep predicts it anyway)")
+        checked.append((sample, quality.verdict, quality.reason, excluded))
+    if checked and all(excluded for *_, excluded in checked):
+        first = checked[0]
+        raise DeployError(f"{first[0].meta.get('source', first[0].key)}: {first[3]}"
+                          + (f" (and the {len(checked) - 1} other clip(s) too)" if len(checked) > 1 else ""))
+    for sample, _, _, excluded in checked:
+        if excluded:
+            log(f"{sample.meta.get('source', sample.key)}: {excluded}")
+    return checked
+
+
+def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_policy: str = "exclude",
+                    views: bool = True, cache_dir: Path | None = None,
+                    log: Callable[[str], None] = print) -> list[ClipResult]:
+    """Every clip checked (:func:`check_samples`), then the method's ``predict_clips`` on those kept, and
+    its ``predict_views`` (when ``views`` and the method has them) for the page."""
+    checked = check_samples(exported, samples, faces_policy, log)
+    kept = [sample for sample, _, _, excluded in checked if not excluded]
+    ctx = predict_context(exported, kept, cache_dir, log)
+    probabilities = np.asarray(exported.experiment.predict_clips(ctx), dtype=float)
+    expected = (len(kept), len(exported.class_names))
+    if probabilities.shape != expected or not np.all(np.isfinite(probabilities)):
+        raise DeployError(f"{exported.paper_id}/{exported.experiment.name}: predict_clips returned "
+                          f"{probabilities.shape} {'non-finite ' if probabilities.size and not np.all(np.isfinite(probabilities)) else ''}"
+                          f"probabilities, expected {expected}")
+    results, k = [], 0
+    for sample, verdict, face_reason, excluded in checked:
+        if excluded:
+            results.append(ClipResult(sample, "excluded", None, verdict, face_reason, excluded))
+            continue
+        shown = None
+        if views and exported.experiment.predict_views is not None:
+            shown = exported.experiment.predict_views(ctx, k)
+        results.append(ClipResult(sample, "ok", probabilities[k], verdict, face_reason, views=shown))
+        k += 1
+    return results
+
+
+def results_json(exported: Exported, results: Sequence[ClipResult], outputs: Mapping[str, Any] | None = None) -> dict:
+    m = exported.manifest
+    return {
+        "method": {"paper": m["paper"], "experiment": m["experiment"], "title": m.get("title", ""),
+                   "profile": m["profile"], "training_corpus": m["training_corpus"]["kind"],
+                   "training_samples": m["training_corpus"]["samples"], "model_dir": str(exported.folder),
+                   "config_hash": m["config_hash"]},
+        "class_names": list(exported.class_names),
+        "clips": [{"clip": r.sample.clip, "source": r.sample.meta.get("source", ""), "onset": r.sample.onset,
+                   "apex": r.sample.apex, "offset": r.sample.offset, "apex_rule": r.sample.meta.get("apex_rule", ""),
+                   "fps": r.sample.fps, "frames": len(r.sample.frames), "face": r.face_verdict,
+                   "face_reason": r.face_reason, "status": r.status, "reason": r.reason,
+                   "predicted": None if r.probabilities is None else exported.class_names[int(np.argmax(r.probabilities))],
+                   "probabilities": None if r.probabilities is None
+                   else {c: float(p) for c, p in zip(exported.class_names, r.probabilities)}} for r in results],
+        "outputs": {k: str(v) for k, v in (outputs or {}).items()},
+    }
+
+
+def predictions_csv(exported: Exported, results: Sequence[ClipResult]) -> str:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["clip", "source", "onset", "apex", "offset", "apex_rule", "fps", "frames", "face", "status",
+                     "reason", "predicted", *exported.class_names])
+    for r in results:
+        s = r.sample
+        probabilities = [] if r.probabilities is None else [repr(float(p)) for p in r.probabilities]
+        writer.writerow([s.clip, s.meta.get("source", ""), s.onset, s.apex, s.offset, s.meta.get("apex_rule", ""),
+                         s.fps, len(s.frames), r.face_verdict, r.status, r.reason,
+                         "" if r.probabilities is None else exported.class_names[int(np.argmax(r.probabilities))],
+                         *(probabilities or [""] * len(exported.class_names))])
+    return buffer.getvalue()
+
+
+def summary_lines(exported: Exported, results: Sequence[ClipResult]) -> list[str]:
+    """The stdout lines: the method once, then per clip its top class and every probability."""
+    lines = [f"method {exported.label}"]
+    for r in results:
+        s = r.sample
+        head = (f"{s.clip}: frames {s.onset}..{s.offset}, apex {s.apex} ({s.meta.get('apex_rule', '?')}), "
+                f"face {r.face_verdict}")
+        if r.probabilities is None:
+            lines.append(f"{head}: excluded: {r.reason}")
+            continue
+        top = int(np.argmax(r.probabilities))
+        lines.append(f"{head}: {exported.class_names[top]} ({r.probabilities[top]:.3f})")
+        lines.append("  " + "  ".join(f"{c} {p:.4f}" for c, p in zip(exported.class_names, r.probabilities)))
+    return lines
+
+
+def write_outputs(exported: Exported, results: Sequence[ClipResult], out_dir: Path) -> dict[str, Path]:
+    """``predictions.csv``, ``predict.pdf`` (one page per clip) and ``predict.png`` (page 1), each atomically."""
+    from common.deployment.page import write_pages
+    from common.files import OutputError, prepare_output_folder, write_text_atomic
+
+    try:
+        prepare_output_folder(out_dir, "--out folder")
+        outputs = {"csv": write_text_atomic(out_dir / "predictions.csv", predictions_csv(exported, results))}
+        outputs.update(write_pages(exported, results, out_dir / "predict.pdf", out_dir / "predict.png"))
+    except OutputError as exc:
+        raise DeployError(str(exc)) from None
+    except OSError as exc:
+        raise DeployError(f"--out {out_dir}: cannot write ({exc.strerror or exc})") from None
+    return outputs
+
+
+def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | None = None, apex: str | None = None,
+                    offset: str | None = None, fps: float | None = None, faces_policy: str = "exclude",
+                    out: str | Path | None = None, registry: Any,
+                    log: Callable[[str], None] = print) -> tuple[Exported, list[ClipResult], dict[str, Path]]:
+    """``run_all.py --predict CLIP --model DIR``: every check, then the prediction, then the files."""
+    from common.deployment.recording import clip_requests, clip_sample
+    from common.paths import cache_root, reports_root
+
+    started = time.perf_counter()
+    requests = clip_requests(clip, onset, apex, offset)  # a bad path or CSV: refused before the models load
+    exported = load_export(model_dir, registry)
+    fps_list = exported.manifest["training_corpus"].get("fps") or []
+    default_fps = fps_list[0] if len(fps_list) == 1 else None
+    names: dict[str, int] = {}
+    samples = []
+    for request in requests:
+        name = request.path.stem if request.path.is_file() else request.path.name
+        names[name] = names.get(name, 0) + 1
+        if names[name] > 1:
+            name = f"{name}_{names[name]}"
+        samples.append(clip_sample(request, cache_root=cache_root(), fps=fps, default_fps=default_fps, name=name))
+    results = predict_samples(exported, samples, faces_policy=faces_policy, log=log)
+    out_dir = Path(out) if out is not None else reports_root() / "predict"
+    outputs = write_outputs(exported, results, out_dir)
+    log(f"predicted {sum(r.status == 'ok' for r in results)} of {len(results)} clip(s) in "
+        f"{time.perf_counter() - started:.1f} s; {', '.join(str(p) for p in outputs.values())}")
+    return exported, results, outputs

@@ -1,0 +1,298 @@
+"""Export a trained method, predict on a recording (common.deployment, run_all.py --export/--predict).
+
+The mechanics and every refusal run on the dummy paper's ``dummy_frames`` experiment (tests/dummy_paper.py:
+two features made from the frame files of the smoke corpus's CASME II clips, a Dense model); one
+parametrised test exports each of the five papers (smoke profile, its first experiment) and predicts one
+of its training clips from the saved folder: the probabilities must be the training run's own.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dummy_paper
+import run_all
+from common.deployment.export import read_training_predictions
+
+SAME = 1e-5  # the acceptance's "same numbers": the exported folder against the training run's predict step
+# mp4v (MPEG-4 part 2, OpenCV's default .mp4 writer) is lossy: decoded frames differ from the JPEG frames by about
+# 2.7 grey levels (mean absolute difference, measured on these clips), which moves the dummy's mean-difference
+# features by a few percent: probabilities moved by 0.004 (measured); asserted within 0.02. A real method's
+# tolerance depends on how much its inputs amplify such noise (not asserted here).
+VIDEO_TOLERANCE = 0.02
+
+pytestmark = pytest.mark.slow
+
+
+def cli(capsys, *argv, registry=dummy_paper.DEPLOY_REGISTRY) -> tuple[int, str, str]:
+    code = run_all.main([str(a) for a in argv], registry=registry)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def refused(capsys, expected: str, *argv, out: Path | None = None) -> str:
+    """``run_all.py ARGV`` exits 2 with one line on stderr containing ``expected`` and writes no ``out``."""
+    code, _, err = cli(capsys, *argv)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("run_all.py: error: "), err
+    assert expected in lines[0], lines[0]
+    assert "Traceback" not in err
+    if out is not None:
+        assert not out.exists(), f"{out} was written by a refused command"
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def exported(smoke_corpus, tmp_path_factory):
+    """The dummy_frames export (smoke profile) and its training predictions by clip key."""
+    import _pytest.capture  # noqa: F401  (capsys is function-scoped; the module fixture calls main directly)
+
+    folder = tmp_path_factory.mktemp("deploy") / "model"
+    code = run_all.main(["--paper", "dummy_frames", "--profile", "smoke", "--data-root", str(smoke_corpus),
+                         "--export", str(folder)], registry=dummy_paper.DEPLOY_REGISTRY)
+    assert code == 0
+    rows = {row["key"]: row for row in read_training_predictions(folder)}
+    return folder, rows
+
+
+def clip_folder(smoke_corpus: Path, row: dict) -> Path:
+    return smoke_corpus / "CASME2" / "Cropped" / "Cropped" / row["subject"] / row["clip"]
+
+
+def predict_json(capsys, *argv) -> dict:
+    code, out, err = cli(capsys, "--predict", *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def probabilities(payload: dict, k: int = 0) -> np.ndarray:
+    return np.array(list(payload["clips"][k]["probabilities"].values()))
+
+
+def test_export_writes_a_checked_self_contained_folder(exported):
+    folder, rows = exported
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["paper"] == "dummy_frames" and manifest["experiment"] == "toy_frames"
+    assert manifest["profile"] == "smoke" and manifest["class_names"] == list(dummy_paper.CLASSES)
+    assert manifest["models"][dummy_paper.FRAMES_MODEL]["inputs"] == [[None, 2]]
+    assert set(manifest["state"]) == {"scale"} and len(manifest["state"]["scale"]) == 2  # recorded by run_fold
+    assert manifest["training_corpus"]["kind"] == "synthetic" and manifest["training_corpus"]["samples"] == 15
+    assert manifest["training_corpus"]["fps"] == [200.0] and manifest["min_frames"] == 2
+    assert {"dummy_frames_mlp.keras", "training_predictions.csv"} <= set(manifest["files"])
+    assert "train" not in manifest["preprocessing"] and manifest["config"]["train"]["epochs"] == 1
+    assert len(rows) == 15 and all(abs(r["probabilities"].sum() - 1) < 1e-5 for r in rows.values())
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_predict_on_a_training_clip_gives_the_training_runs_numbers(capsys, exported, smoke_corpus, tmp_path):
+    folder, rows = exported
+    row = next(iter(rows.values()))
+    dummy_paper.HOOKS["ran"].discard("predict_clips")
+    payload = predict_json(capsys, clip_folder(smoke_corpus, row), "--model", folder, "--apex", row["apex"],
+                           "--out", tmp_path / "out")
+    assert "predict_clips" in dummy_paper.HOOKS["ran"]
+    clip = payload["clips"][0]
+    assert clip["status"] == "ok" and clip["face"] == "ok" and clip["apex_rule"] == "given"
+    assert (clip["onset"], clip["apex"], clip["offset"]) == (int(row["onset"]), int(row["apex"]), int(row["offset"]))
+    np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
+    assert payload["method"]["paper"] == "dummy_frames" and payload["method"]["training_corpus"] == "synthetic"
+    for name in ("predictions.csv", "predict.pdf", "predict.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    # seconds: apex 0.03 s after the first frame at the corpus's 200 fps is frame onset + 6
+    seconds = predict_json(capsys, clip_folder(smoke_corpus, row), "--model", folder, "--apex",
+                           f"{(int(row['apex']) - int(row['onset'])) / 200:.3f}s", "--out", tmp_path / "out2")
+    assert seconds["clips"][0]["apex"] == int(row["apex"])
+    # the plain output: the method once, then the clip's class and probabilities
+    code, out, _ = cli(capsys, "--predict", clip_folder(smoke_corpus, row), "--model", folder, "--out", tmp_path / "o3")
+    assert code == 0 and out.startswith("method dummy_frames/toy_frames, profile smoke, trained on the synthetic")
+    assert "apex" in out and "(motion)" in out and all(c in out for c in dummy_paper.CLASSES)
+
+
+def test_predict_on_an_mp4_of_the_same_frames(capsys, exported, smoke_corpus, tmp_path):
+    import cv2
+
+    folder, rows = exported
+    row = next(iter(rows.values()))
+    frames = sorted(clip_folder(smoke_corpus, row).glob("*.jpg"), key=lambda p: int(re.findall(r"\d+", p.stem)[-1]))
+    first = cv2.imread(str(frames[0]))
+    video = tmp_path / f"{row['clip']}.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 200.0, (first.shape[1], first.shape[0]))
+    assert writer.isOpened(), "OpenCV cannot write mp4v"
+    for path in frames:
+        writer.write(cv2.imread(str(path)))
+    writer.release()
+    apex = int(row["apex"]) - int(row["onset"]) + 1  # a video's frames are numbered from 1
+    payload = predict_json(capsys, video, "--model", folder, "--apex", apex, "--out", tmp_path / "out")
+    clip = payload["clips"][0]
+    assert clip["fps"] == 200.0 and clip["frames"] == len(frames) and clip["apex"] == apex
+    difference = np.abs(probabilities(payload) - row["probabilities"]).max()
+    assert difference < VIDEO_TOLERANCE, difference
+    # decoded once into the cache, keyed by the file's content: a second run reads the same frames
+    again = predict_json(capsys, video, "--model", folder, "--apex", apex, "--out", tmp_path / "out")
+    np.testing.assert_array_equal(probabilities(again), probabilities(payload))
+
+
+def _blank_clip(folder: Path, count: int = 6) -> Path:
+    import cv2
+
+    folder.mkdir(parents=True)
+    for k in range(1, count + 1):
+        cv2.imwrite(str(folder / f"frame{k:03d}.png"), np.full((160, 160, 3), 40 + 10 * k, np.uint8))
+    return folder
+
+
+def _face_lost_clip(source: Path, folder: Path) -> Path:
+    """The training clip whose second half shows no face (a plain frame)."""
+    import cv2
+
+    shutil.copytree(source, folder)
+    frames = sorted(folder.glob("*.jpg"))
+    for path in frames[len(frames) // 2:]:
+        cv2.imwrite(str(path), np.full((160, 160, 3), 90, np.uint8))
+    return folder
+
+
+def test_several_clips_give_one_csv_and_one_page_each(capsys, exported, smoke_corpus, tmp_path):
+    folder, rows = exported
+    chosen = list(rows.values())[:2]
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for row in chosen:
+        shutil.copytree(clip_folder(smoke_corpus, row), clips / row["clip"])
+    payload = predict_json(capsys, clips, "--model", folder, "--out", tmp_path / "out")
+    assert [c["clip"] for c in payload["clips"]] == sorted(r["clip"] for r in chosen)
+    csv_rows = (tmp_path / "out" / "predictions.csv").read_text().splitlines()
+    assert len(csv_rows) == 3 and csv_rows[0].startswith("clip,source,onset,apex,offset")
+    pdf = (tmp_path / "out" / "predict.pdf").read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2
+    # a CSV of clips with their annotations; a clip without a face is left out under the default policy, with why
+    _blank_clip(tmp_path / "blank")
+    row = chosen[0]
+    (tmp_path / "clips.csv").write_text(f"path,onset,apex,offset\n{clip_folder(smoke_corpus, row)},{row['onset']},"
+                                        f"{row['apex']},{row['offset']}\nblank,,,\n")
+    payload = predict_json(capsys, tmp_path / "clips.csv", "--model", folder, "--out", tmp_path / "out_csv")
+    first, blank = payload["clips"]
+    np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
+    assert blank["status"] == "excluded" and blank["face"] == "no_face" and "no face" in blank["reason"]
+    assert "excluded" in (tmp_path / "out_csv" / "predictions.csv").read_text()
+
+
+def test_every_bad_input_is_refused_in_one_line(capsys, exported, smoke_corpus, tmp_path):
+    folder, rows = exported
+    row = next(iter(rows.values()))
+    clip = clip_folder(smoke_corpus, row)
+    out = tmp_path / "out"
+    model = ("--model", folder, "--out", out)
+    # no face; a face lost mid-clip (the face-quality verdicts, --faces-policy as in a run)
+    refused(capsys, "no face", "--predict", _blank_clip(tmp_path / "blank"), *model, out=out)
+    lost = _face_lost_clip(clip, tmp_path / "lost")
+    refused(capsys, "the face is lost mid-clip", "--predict", lost, *model, out=out)
+    refused(capsys, "refused under --faces-policy refuse", "--predict", lost, *model, "--faces-policy", "refuse",
+            out=out)
+    kept = predict_json(capsys, lost, "--model", folder, "--out", tmp_path / "kept", "--faces-policy", "keep")
+    assert kept["clips"][0]["face"] == "face_lost" and kept["clips"][0]["status"] == "ok"
+    # shorter than the method's minimum (min_frames 2)
+    refused(capsys, "needs at least 2", "--predict", clip, *model, "--onset", row["onset"], "--offset", row["onset"],
+            out=out)
+    # an unreadable video, an unsupported file
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    refused(capsys, "OpenCV", "--predict", broken, *model, out=out)
+    other = tmp_path / "clip.mkv"
+    other.write_bytes(b"not a video")
+    refused(capsys, "unsupported file type .mkv", "--predict", other, *model, out=out)
+    refused(capsys, "no such file or folder", "--predict", tmp_path / "nowhere", *model, out=out)
+    # --apex outside the clip, or outside onset..offset; a bad time
+    refused(capsys, "--apex 9999 is outside the clip", "--predict", clip, *model, "--apex", 9999, out=out)
+    refused(capsys, "is outside the expression", "--predict", clip, *model, "--onset", int(row["apex"]) + 1,
+            "--apex", row["apex"], out=out)
+    refused(capsys, "expected a frame number (12) or seconds (1.2s)", "--predict", clip, *model, "--apex", "soon",
+            out=out)
+    # a model folder with a missing file, from another version, with a changed file
+    for damage, expected in (("missing", "missing file(s) dummy_frames_mlp.keras"), ("version", "exported by mersuite 0.0.0"),
+                             ("changed", "differ from the sha256"), ("config", "is not the exported one")):
+        broken_model = tmp_path / f"model_{damage}"
+        shutil.copytree(folder, broken_model)
+        manifest = json.loads((broken_model / "manifest.json").read_text())
+        if damage == "missing":
+            (broken_model / "dummy_frames_mlp.keras").unlink()
+        elif damage == "version":
+            manifest["mersuite_version"] = "0.0.0"
+        elif damage == "changed":
+            with open(broken_model / "training_predictions.csv", "a") as handle:
+                handle.write("\n")
+        else:
+            manifest["config_hash"] = "0" * 16
+        (broken_model / "manifest.json").write_text(json.dumps(manifest))
+        refused(capsys, expected, "--predict", clip, "--model", broken_model, "--out", out, out=out)
+    refused(capsys, "no manifest.json", "--predict", clip, "--model", tmp_path, "--out", out, out=out)
+    # the options
+    refused(capsys, "--predict CLIP needs --model DIR", "--predict", clip)
+    refused(capsys, "go with --predict CLIP", "--paper", "dummy_frames", "--apex", "3")
+    refused(capsys, "--paper is not used by --predict", "--predict", clip, "--model", folder, "--paper", "dummy")
+
+
+def test_export_refusals(capsys, smoke_corpus, tmp_path):
+    out = tmp_path / "model"
+    refused(capsys, "dummy/toy_loso cannot be exported yet: its Experiment has no predict_clips", "--paper", "dummy",
+            "--export", out, out=out)
+    refused(capsys, "exports one experiment", "--paper", "all", "--export", out, out=out)
+    refused(capsys, "has no experiment 'nope'", "--paper", "dummy_frames", "--experiment", "nope", "--export", out,
+            out=out)
+    refused(capsys, "--out is not used by --export", "--paper", "dummy_frames", "--export", out, "--out", tmp_path,
+            out=out)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("mine")
+    refused(capsys, "holds no earlier export", "--paper", "dummy_frames", "--data-root", smoke_corpus, "--export",
+            tmp_path / "full")
+    assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
+
+
+# --------------------------------------------------------------------------------------------------
+# The five papers: export (smoke profile), then predict one training clip's folder from the saved folder.
+
+
+def _paper_ids() -> tuple[str, ...]:
+    import papers
+
+    return papers.PAPER_IDS
+
+
+# The experiment exported per paper: the first, unless a smaller one trains the same kind of model faster.
+SMALLEST = {"kumar2019": "casme2_loso"}  # megc2019_loso (the first) trains on the 36-clip composite: ~50 s more
+
+
+@pytest.mark.parametrize("paper_id", _paper_ids())
+def test_each_paper_predicts_its_training_clip_as_the_training_run(capsys, paper_id, smoke_corpus, tmp_path):
+    import papers
+
+    module = papers.get_paper(paper_id)
+    experiment = next((e for e in module.EXPERIMENTS if e.name == SMALLEST.get(paper_id)), module.EXPERIMENTS[0])
+    if experiment.predict_clips is None:
+        pytest.skip(f"{paper_id}/{experiment.name} has no predict_clips yet")
+    folder = tmp_path / "model"
+    code, _, err = cli(capsys, "--paper", paper_id, "--experiment", experiment.name, "--profile", "smoke",
+                       "--data-root", smoke_corpus, "--export", folder, registry=None)
+    assert code == 0, err
+    row = read_training_predictions(folder)[0]
+    from common.datasets import load
+
+    loaded = {s.key: s for name in experiment.datasets
+              for s in load(name, smoke_corpus, **dict(experiment.loader_options.get(name, {})))}
+    sample = loaded[row["key"]]
+    argv = ["--predict", sample.frames[0].parent, "--model", folder, "--fps", sample.fps, "--out", tmp_path / "out",
+            "--json"]
+    if sample.dataset != "casme_sq":  # a CAS(ME)^2 clip is a span of a long video: the recording is the whole video
+        argv += ["--onset", sample.frame_numbers[0], "--offset", sample.frame_numbers[-1]]
+    if sample.apex is not None:
+        argv += ["--apex", sample.apex]
+    code, out, err = cli(capsys, *argv, registry=None)
+    assert code == 0, err
+    payload = json.loads(out)
+    np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
