@@ -205,11 +205,14 @@ def predict_views(ctx, index: int):
     def to_frame(corners) -> np.ndarray:
         return np.asarray(corners, dtype=np.float64) * scale + origin
 
-    boxes = roi_boxes(points, config.regions.margin, config.regions.forehead)
-    regions = [(name, to_frame([(l, t), (r, t), (r, b), (l, b)])) for name in REGION_NAMES
-               for l, t, r, b in [boxes[name]]] if config.regions.combine != "none" else []
-    regions += [(f"{side} eye (masked)", to_frame(points[list(eye)])) for side, eye in
-                (("right", RIGHT_EYE), ("left", LEFT_EYE))] if config.regions.combine != "none" else []
+    regions = []
+    if config.regions.combine != "none":  # "none" (the ablation without ROIs) feeds the whole dynamic image
+        boxes = roi_boxes(points, config.regions.margin, config.regions.forehead)
+        for name in REGION_NAMES:
+            left, top, right, bottom = boxes[name]
+            regions.append((name, to_frame([(left, top), (right, top), (right, bottom), (left, bottom)])))
+        for side, eye in (("right", RIGHT_EYE), ("left", LEFT_EYE)):
+            regions.append((f"{side} eye (masked)", to_frame(points[list(eye)])))
 
     mag = config.magnification
     frames, _ = face_frames(sample, config.data)
@@ -226,7 +229,8 @@ def predict_views(ctx, index: int):
         inputs.append((f"network input ({config.regions.combine})", image))
     notes = [f"{len(frames)} frames onset..offset, Eulerian magnification "
              + (f"alpha {mag.alpha:g}" if mag.enabled and mag.alpha > 0 else "off") + ", one dynamic image",
-             f"landmarks on the {config.regions.landmarks_on} frame; eyes masked"]
+             "landmarks on the " + ("dynamic image" if config.regions.landmarks_on == "dynamic_image"
+                                    else f"{config.regions.landmarks_on} frame") + "; eyes masked"]
     if str(arrays["note"]):
         notes.append(str(arrays["note"]))
     return PredictViews(frames=tuple(range(len(sample.frames))), face_box=face, regions=tuple(regions),
