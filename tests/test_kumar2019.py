@@ -388,3 +388,43 @@ def test_estimate_hooks_give_the_compiled_resnet34_and_the_augmented_training_se
     assert sorted(clip) == [5.0, 10.0, 15.0]  # the test alpha and the training alphas
     assert all(eai.shape == (32, 32, 3) and eai.dtype == np.uint8 for eai in clip.values())
     assert all(e.training_stages is not None and e.preprocess_clip is not None for e in (experiment,))
+
+
+def test_export_fold_keeps_the_model_and_predict_clips_gives_the_folds_probabilities(smoke_corpus, tmp_path):
+    """--export / --predict hooks: a fold run with an ExportSink keeps the trained ResNet-34; saved and loaded
+    as .keras, ``predict_clips`` on the fold's test clips gives the fold's own probabilities (the EAI at the test
+    alpha), and a test clip as an unlabelled recording the same row; ``predict_views`` lists the frames the
+    texture rule kept, the face square and the EAI the network saw."""
+    import dataclasses
+
+    import keras
+
+    from common.experiment import ExportSink, FoldContext, PredictContext
+    from common.training import set_seed
+
+    experiment, config, _, selection, folds = _smoke_benchmark(smoke_corpus)
+    sink = ExportSink()
+    set_seed(0)
+    outcome = experiment.run_fold(FoldContext(selection=selection, fold=folds[0], config=config, profile="smoke",
+                                              seed=0, work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages",
+                                              log=lambda *_: None, export=sink))
+    assert set(sink.models) == {"resnet34_eai"} and sink.state == {}
+    sink.models["resnet34_eai"].save(tmp_path / "resnet34_eai.keras")
+    loaded = keras.saving.load_model(tmp_path / "resnet34_eai.keras")
+    test = tuple(selection.samples[i] for i in folds[0].test)
+    recording = dataclasses.replace(test[0], dataset="recording", subject="", emotion="", clip="new_clip")
+    predict = PredictContext(samples=test + (recording,), config=config, models={"resnet34_eai": loaded},
+                             state=sink.state, class_names=selection.class_names, cache_dir=tmp_path / "stages",
+                             log=lambda *_: None)
+    probabilities = experiment.predict_clips(predict)
+    np.testing.assert_allclose(probabilities[:-1], outcome.probabilities, atol=1e-5)
+    np.testing.assert_allclose(probabilities[-1], outcome.probabilities[0], atol=1e-5)
+    views = experiment.predict_views(predict, len(test))
+    alpha = config.magnification.test_alpha
+    texture = outcome.extra["texture"][test[0].key]  # the fold's own record of the texture rule at the test alpha
+    assert views.frames == tuple(i for i, kept in enumerate(texture["kept"]) if kept)
+    left, top, right, bottom = views.face_box
+    assert right - left == bottom - top > 0
+    title, eai = views.inputs[0]
+    assert title == f"network input: EAI (alpha {alpha:g})" and eai.shape == (32, 32, 3) and eai.dtype == np.uint8
+    assert [t for t, _ in views.inputs[1:]] == ["apex face frame", f"apex frame magnified (alpha {alpha:g})"]

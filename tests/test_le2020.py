@@ -574,3 +574,38 @@ def test_estimate_hooks_on_the_smoke_corpus(smoke_corpus, tmp_path):
     arrays = experiment.preprocess_clip(ctx.selection.samples[0], ctx.config)
     assert arrays["dynamic_image"].shape == (96, 96, 3) and arrays["dynamic_image"].dtype == np.uint8
     assert arrays["points"].shape == (68, 2)
+
+
+def test_export_fold_keeps_the_model_and_predict_clips_gives_the_folds_probabilities(smoke_corpus, tmp_path):
+    """--export / --predict hooks: a fold run with an ExportSink keeps the trained model (after the
+    precise-BN pass, which lives in the model); saved and loaded as .keras, ``predict_clips`` on the fold's
+    test clips gives the fold's own probabilities, and a test clip as an unlabelled recording gives the same
+    row; ``predict_views`` names every frame, the three ROIs and masked eyes, and the dynamic image."""
+    import keras
+
+    from common.experiment import ExportSink, PredictContext
+    from common.training import set_seed
+
+    experiment, _, ctx = _megc_fold_context(smoke_corpus, tmp_path)
+    config = dataclasses.replace(ctx.config, model=dataclasses.replace(ctx.config.model, precise_bn=True))
+    sink = ExportSink()
+    ctx = dataclasses.replace(ctx, config=config, cache_dir=tmp_path / "stages", export=sink)
+    set_seed(0)
+    outcome = experiment.run_fold(ctx)
+    assert set(sink.models) == {"vgg19_roi"} and sink.state == {}
+    sink.models["vgg19_roi"].save(tmp_path / "vgg19_roi.keras")
+    loaded = keras.saving.load_model(tmp_path / "vgg19_roi.keras")
+    test = tuple(ctx.selection.samples[i] for i in ctx.fold.test)
+    recording = dataclasses.replace(test[0], dataset="recording", subject="", emotion="", clip="new_clip")
+    predict = PredictContext(samples=test + (recording,), config=config, models={"vgg19_roi": loaded}, state=sink.state,
+                             class_names=ctx.selection.class_names, cache_dir=tmp_path / "stages", log=lambda line: None)
+    probabilities = experiment.predict_clips(predict)
+    np.testing.assert_allclose(probabilities[:-1], outcome.probabilities, atol=1e-5)
+    np.testing.assert_allclose(probabilities[-1], outcome.probabilities[0], atol=1e-5)
+    views = experiment.predict_views(predict, len(test))
+    assert views.frames == tuple(range(len(recording.frames)))
+    assert [name for name, _ in views.regions] == ["eyebrows", "nose", "mouth", "right eye (masked)", "left eye (masked)"]
+    assert all(points.shape[1] == 2 for _, points in views.regions)
+    titles = [title for title, _ in views.inputs]
+    assert titles[0] == "dynamic image (rank pooled)" and titles[-1] == "network input (canvas)"
+    assert views.inputs[-1][1].shape == (32, 32, 3) and views.inputs[-1][1].dtype == np.uint8

@@ -240,9 +240,10 @@ def model_input(eais: np.ndarray, first_frames: np.ndarray | None = None) -> np.
     return x
 
 
-def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config, root: Path | None = None,
-                 log=print) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """(x (N, s, s, 3) float32, labels (N,), stats) for a plan of (sample index, alpha)."""
+def eai_inputs(samples: Sequence[Any], plan: Sequence[tuple[int, float]], config, root: Path | None = None,
+               log=print) -> tuple[np.ndarray, dict[str, Any]]:
+    """(x (N, s, s, 3) float32, stats) for a plan of (position in ``samples``, alpha): the one input function
+    of a fold's training and test EAIs and of a new recording's (``protocol.predict_clips``)."""
     by_sample: dict[int, list[float]] = {}
     for index, alpha in plan:
         by_sample.setdefault(index, []).append(alpha)
@@ -255,7 +256,7 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
     kept_fraction = []
     start = time.perf_counter()
     for count, (index, alphas) in enumerate(by_sample.items(), 1):
-        sample = selection.samples[index]
+        sample = samples[index]
         face = _clip_loader(sample, config.face, root)
         for alpha, arrays in sample_eais(sample, alphas, config, root, face=face).items():
             eais[(index, alpha)] = arrays["eai"]
@@ -267,9 +268,22 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
             log(f"  EAIs {count}/{len(by_sample)} clips ({time.perf_counter() - start:.1f} s)")
     x = model_input(np.stack([eais[(i, float(a))] for i, a in plan]),
                     np.stack([firsts[i] for i, _ in plan]) if motion_input == "minus_first_frame" else None)
-    y = np.array([selection.labels[i] for i, _ in plan], dtype=int)
-    return x, y, {"images": len(plan), "mean_kept_fraction": float(np.mean(kept_fraction)),
-                  "motion_input": motion_input, "arrays": arrays_by_image}
+    return x, {"images": len(plan), "mean_kept_fraction": float(np.mean(kept_fraction)),
+               "motion_input": motion_input, "arrays": arrays_by_image}
+
+
+def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config, root: Path | None = None,
+                 log=print) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """(x (N, s, s, 3) float32, labels (N,), stats) for a plan of (sample index, alpha) (:func:`eai_inputs`)."""
+    x, stats = eai_inputs(selection.samples, plan, config, root, log)
+    return x, np.array([selection.labels[i] for i, _ in plan], dtype=int), stats
+
+
+def predict_inputs(samples: Sequence[Any], indices: Sequence[int], config, root: Path | None = None,
+                log=print) -> tuple[np.ndarray, dict[str, Any]]:
+    """(x, stats) of the clips a model predicts (:func:`eai_inputs`): each clip once, its EAI at the test alpha (Sec. 3.1.1,
+    ``magnification.test_alpha``). A fold's test clips and a new recording's go through here alike."""
+    return eai_inputs(samples, [(int(i), float(config.magnification.test_alpha)) for i in indices], config, root, log)
 
 
 def _finite(value: float) -> float | None:
@@ -350,5 +364,5 @@ def save_examples(ctx: FoldContext) -> dict[str, Any] | None:
 __all__ = [
     "face_box", "face_clip", "magnify_clip", "texture_window", "texture_scores", "kept_frames", "clip_psnr",
     "compute_eai", "eai_params", "sample_eais", "registered_first_frame", "sample_first_frame", "cache_clip", "preprocess",
-    "model_input", "build_inputs", "figure_extras", "EXAMPLE_ALPHAS", "example_indices", "save_examples",
+    "model_input", "eai_inputs", "build_inputs", "predict_inputs", "figure_extras", "EXAMPLE_ALPHAS", "example_indices", "save_examples",
 ]

@@ -16,7 +16,8 @@ import numpy as np
 
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection
 from papers.kumar2019.preprocessing import (EXAMPLE_ALPHAS, build_inputs, cache_clip, compute_eai, example_indices,
-                                            face_clip, figure_extras, registered_first_frame, save_examples)
+                                            face_clip, figure_extras, registered_first_frame, save_examples,
+                                            predict_inputs)
 
 CLASSES = ("negative", "positive", "surprise")  # Sec. 4.1, Table 2 (MEGC 2019 classes 0, 1, 2)
 SOURCE_DATABASES = ("smic", "casme2", "samm")  # Sec. 4.1.1-4.1.3
@@ -136,9 +137,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     classes = n_classes(ctx)
     train_plan = training_plan(fold.train, cfg.magnification, selection.labels, classes)  # Sec. 3.1.1
     per_class = class_alphas(selection.labels[np.asarray(fold.train, dtype=int)], cfg.magnification, classes)
-    test_plan = [(int(i), float(cfg.magnification.test_alpha)) for i in fold.test]
     x_train, y_train, train_stats = build_inputs(selection, train_plan, cfg, ctx.cache_dir, ctx.log)
-    x_test, _, test_stats = build_inputs(selection, test_plan, cfg, ctx.cache_dir, ctx.log)
+    x_test, test_stats = predict_inputs(selection.samples, fold.test, cfg, ctx.cache_dir, ctx.log)  # the test alpha
     examples = save_examples(ctx)
 
     model = fold_model(cfg, classes)
@@ -156,6 +156,50 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         extra["examples"] = examples
     return fit_and_predict(ctx, model, x_train, x_test, y_train=y_train, verbose_every_epoch=True,
                            started=started, extra=extra)
+
+
+# ----------------------------------------------------------------------------- --export / --predict hooks
+def predict_clips(ctx) -> np.ndarray:
+    """``Experiment.predict_clips``: (N, 3) probabilities of ``ctx.samples`` exactly as :func:`run_fold`
+    computes its test clips': the same inputs (``preprocessing.predict_inputs``: the EAI at the test alpha,
+    Sec. 3.1-3.4 and 3.1.1) and the same model call (``common.evaluation.fold.predict_probabilities`` at
+    ``train.batch_size``; the random flip is inactive there). No fold-level state: the training alphas'
+    class balancing shapes only the training set, and the normalisation is fixed (ImageNet mean and std)."""
+    from common.evaluation.fold import predict_probabilities
+    from papers.kumar2019.model import MODEL_NAME
+    from papers.kumar2019.preprocessing import predict_inputs
+
+    config = ctx.config
+    x, _ = predict_inputs(ctx.samples, range(len(ctx.samples)), config, ctx.cache_dir, ctx.log)
+    return predict_probabilities(ctx.models[MODEL_NAME], x, config.train.batch_size)
+
+
+def predict_views(ctx, index: int):
+    """``Experiment.predict_views``: the frames the texture rule kept at the test alpha (Sec. 3.2), the face
+    square cut around the first frame's landmarks (Sec. 3.3), and the network's input, the EAI at the test
+    alpha (Sec. 3.4), beside the apex face frame before and after magnification (Sec. 3.1)."""
+    from common.experiment import PredictViews
+    from common.preprocessing.faces import sample_landmarks
+    from papers.kumar2019.preprocessing import face_box, magnify_clip, sample_eais, sample_first_frame
+
+    config, sample = ctx.config, ctx.samples[index]
+    alpha = float(config.magnification.test_alpha)
+    arrays = sample_eais(sample, (alpha,), config, ctx.cache_dir)[alpha]
+    found = sample_landmarks(sample, mode=config.face.landmarks, root=ctx.cache_dir)
+    left, top, side = face_box(found.points[0].astype(np.float64), float(config.face.crop_margin))
+    frames, _, note = face_clip(sample, config.face, ctx.cache_dir)
+    apex = min(sample.apex_position, len(frames) - 1)
+    kept = np.flatnonzero(np.asarray(arrays["kept"], dtype=bool))
+    inputs = [(f"network input: EAI (alpha {alpha:g})", arrays["eai"]), ("apex face frame", frames[apex]),
+              (f"apex frame magnified (alpha {alpha:g})", magnify_clip(frames, alpha, sample.fps, config.magnification)[apex])]
+    if config.data.motion_input == "minus_first_frame":  # quick-only option: the input is EAI minus this frame
+        inputs.append(("first registered frame (subtracted)", sample_first_frame(sample, config, ctx.cache_dir)))
+    notes = [f"texture rule kept {len(kept)} of {len(frames)} frames at alpha {alpha:g} (Sec. 3.2)",
+             "kept frames registered to the first and averaged into the EAI (Sec. 3.3-3.4)"]
+    if note:
+        notes.append(f"landmarks: {note}")
+    return PredictViews(frames=tuple(int(i) for i in kept), face_box=(left, top, left + side, top + side),
+                        inputs=tuple(inputs), notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------- --estimate hooks
@@ -212,5 +256,5 @@ def preprocess_clip(sample, config) -> dict[Any, np.ndarray]:
 
 __all__ = [
     "CLASSES", "SOURCE_DATABASES", "select", "folds", "training_alphas", "class_alphas", "training_plan", "fold_model",
-    "run_fold", "training_stages", "preprocess_clip", "first_pass",
+    "run_fold", "predict_clips", "predict_views", "training_stages", "preprocess_clip", "first_pass",
 ]

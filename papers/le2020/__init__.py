@@ -30,7 +30,8 @@ BENCHMARK_MODELS: tuple[str, ...] = ("vgg19", "resnet50", "senet50")
 
 def _experiment(name: str, title: str, datasets: tuple[str, ...], config: Le2020Config, **fields) -> Experiment:
     return Experiment(name=name, title=title, datasets=datasets, config=config, run_fold=protocol.run_fold,
-                      training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass, **fields)
+                      training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
+                      predict_clips=protocol.predict_clips, predict_views=protocol.predict_views, **fields)
 
 
 def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
@@ -64,7 +65,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     # protocol unused: the track's folds
                     config=default_config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),
                     run_fold=protocol.run_fold, profiles=profiles_for(backbone), folds=protocol.track_folds(track),
-                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass)
+                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
+                    predict_clips=protocol.predict_clips, predict_views=protocol.predict_views)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Sequence
 
 import cv2
 import numpy as np
 
+from common.datasets.sample import Sample
 from common.experiment import Selection
 from common.preprocessing.regions import LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, crop_padded
 
@@ -248,24 +250,30 @@ def preprocess(images: np.ndarray, mode: str = "torch") -> np.ndarray:
     raise ValueError(f"model.preprocessing={mode!r}: expected 'torch' or 'caffe' (or 'auto', resolved by the model)")
 
 
-def prepare_inputs(selection: Selection, indices: np.ndarray, config, root: Path | None = None,
-                   log=print) -> tuple[np.ndarray, list[str]]:
-    """Preprocessed CNN inputs (N, s, s, C) float32 for ``indices`` and each clip's notes."""
+def clip_inputs(samples: Sequence[Sample], config, root: Path | None = None,
+                log=print) -> tuple[np.ndarray, list[str]]:
+    """Preprocessed CNN inputs (N, s, s, C) float32 of ``samples`` and each clip's notes: the one input
+    function of a fold's training and test clips and of a new recording (``protocol.predict_clips``)."""
     images, notes = [], []
     start = time.perf_counter()
-    for count, index in enumerate(indices, 1):
-        sample = selection.samples[index]
+    for count, sample in enumerate(samples, 1):
         arrays = sample_inputs(sample, config, root)
         images.append(region_image(arrays["dynamic_image"], arrays["points"], config.regions,
                                    int(config.model.input_size)))
         note = str(arrays["note"])
         if note:
             notes.append(f"{sample.key}: {note}")
-        if count % 25 == 0 or count == len(indices):
-            log(f"  inputs {count}/{len(indices)} ({time.perf_counter() - start:.1f} s)")
+        if count % 25 == 0 or count == len(samples):
+            log(f"  inputs {count}/{len(samples)} ({time.perf_counter() - start:.1f} s)")
     from papers.le2020.model import resolved_preprocessing
 
     return preprocess(np.stack(images), resolved_preprocessing(config.model)), notes
+
+
+def prepare_inputs(selection: Selection, indices: np.ndarray, config, root: Path | None = None,
+                   log=print) -> tuple[np.ndarray, list[str]]:
+    """:func:`clip_inputs` of the selection's samples at ``indices``."""
+    return clip_inputs([selection.samples[int(i)] for i in indices], config, root, log)
 
 
 def example_inputs(selection: Selection, indices: np.ndarray, config, root: Path | None = None,

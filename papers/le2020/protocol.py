@@ -136,13 +136,15 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     started = time.perf_counter()
     config, selection, fold = ctx.config, ctx.selection, ctx.fold
     x_train, notes_train = prepare_inputs(selection, fold.train, config, ctx.cache_dir, ctx.log)
-    x_test, notes_test = prepare_inputs(selection, fold.test, config, ctx.cache_dir, ctx.log)
+    x_test, notes_test = prepare_inputs(selection, fold.test, config, ctx.cache_dir, ctx.log)  # = predict_clips' inputs
     model = compiled_model(config, len(selection.class_names))
     ctx.log(f"  initial weights: {weights_note(config.model)}; input preprocessing {resolved_preprocessing(config.model)}")
 
     def after_fit(trained) -> None:
         if config.model.precise_bn:
-            recompute_batch_norm(trained, x_train)  # option, off in the paper profile
+            # option, off in the paper profile; the statistics live in the BN layers, so an exported
+            # model carries them (fit_and_predict keeps the model after this)
+            recompute_batch_norm(trained, x_train)
 
     def extra(trained, history) -> dict[str, Any]:
         path = (ctx.work_dir / "examples.npz").resolve()
@@ -153,6 +155,86 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
     return fit_and_predict(ctx, model, x_train, x_test, verbose_every_epoch=True, after_fit=after_fit,
                            extra=extra, started=started)
+
+
+# ----------------------------------------------------------------------------- --export / --predict hooks
+def predict_clips(ctx) -> np.ndarray:
+    """``Experiment.predict_clips``: (N, n_classes) probabilities of ``ctx.samples`` exactly as
+    :func:`run_fold` computes its test clips': the same inputs (``preprocessing.clip_inputs``: face frames,
+    magnification, dynamic image, ROIs with the eyes masked, normalisation) and the same model call
+    (``common.evaluation.fold.predict_probabilities`` at ``train.batch_size``). No fold-level state: every
+    input step is per clip (the optional precise-BN statistics are in the exported model's BN layers)."""
+    from common.evaluation.fold import predict_probabilities
+    from papers.le2020.model import MODEL_NAMES
+    from papers.le2020.preprocessing import clip_inputs
+
+    config = ctx.config
+    x, _ = clip_inputs(ctx.samples, config, ctx.cache_dir, ctx.log)
+    return predict_probabilities(ctx.models[MODEL_NAMES[config.model.backbone]], x, config.train.batch_size)
+
+
+def predict_views(ctx, index: int):
+    """``Experiment.predict_views``: every frame of the clip (the dynamic image pools them all, Sec. III-B),
+    the face square (where the frame is cut to one) or dlib's face box, the three ROIs and the masked eyes
+    (Sec. III-C) in the first frame's pixels, and the network's inputs: the dynamic image, the magnified
+    apex frame (Sec. III-A) and the region image."""
+    from common.experiment import PredictViews
+    from common.preprocessing.faces import detect_face
+    from common.preprocessing.io import read_frame
+    from common.preprocessing.magnification import magnify
+    from common.preprocessing.regions import LEFT_EYE, RIGHT_EYE
+    from papers.le2020.preprocessing import (REGION_NAMES, _face_box, face_frames, region_image, roi_boxes,
+                                             sample_inputs)
+
+    config, sample = ctx.config, ctx.samples[index]
+    arrays = sample_inputs(sample, config, ctx.cache_dir)
+    dynamic_image, points = arrays["dynamic_image"], np.asarray(arrays["points"], dtype=np.float64)
+    first = read_frame(sample.frames[0], "rgb")
+    size = int(config.data.frame_size)
+    crop, _ = _face_box(first, config.data)
+    if crop is not None:  # the face square every frame was cut to, then resized to frame_size
+        scale = np.array([(crop[2] - crop[0]) / size, (crop[3] - crop[1]) / size])
+        origin = np.array([crop[0], crop[1]], dtype=np.float64)
+        face = crop
+    else:  # the whole frame resized to frame_size
+        scale = np.array([first.shape[1] / size, first.shape[0] / size])
+        origin = np.zeros(2)
+        box = detect_face(first) if config.data.face_crop != "never" else None
+        face = None if box is None else (int(box.left), int(box.top), int(box.right), int(box.bottom))
+
+    def to_frame(corners) -> np.ndarray:
+        return np.asarray(corners, dtype=np.float64) * scale + origin
+
+    regions = []
+    if config.regions.combine != "none":  # "none" (the ablation without ROIs) feeds the whole dynamic image
+        boxes = roi_boxes(points, config.regions.margin, config.regions.forehead)
+        for name in REGION_NAMES:
+            left, top, right, bottom = boxes[name]
+            regions.append((name, to_frame([(left, top), (right, top), (right, bottom), (left, bottom)])))
+        for side, eye in (("right", RIGHT_EYE), ("left", LEFT_EYE)):
+            regions.append((f"{side} eye (masked)", to_frame(points[list(eye)])))
+
+    mag = config.magnification
+    frames, _ = face_frames(sample, config.data)
+    apex = min(sample.apex_position, len(frames) - 1)
+    inputs = [("dynamic image (rank pooled)", dynamic_image)]
+    if mag.enabled and mag.alpha > 0 and len(frames) > 1:
+        magnified = magnify(frames, mag.alpha, sample.fps, r1=mag.r1, r2=mag.r2, lambda_c=mag.lambda_c,
+                            chrom_attenuation=mag.chrom_attenuation)
+        inputs.append((f"apex frame magnified (alpha {mag.alpha:g})", magnified[apex]))
+    image = region_image(dynamic_image, arrays["points"], config.regions, int(config.model.input_size))
+    if image.shape[-1] == 9:  # regions.combine=channels: the three crops, one per input group
+        inputs += [(f"network input: {name}", image[..., 3 * k:3 * k + 3]) for k, name in enumerate(REGION_NAMES)]
+    else:
+        inputs.append((f"network input ({config.regions.combine})", image))
+    notes = [f"{len(frames)} frames onset..offset, Eulerian magnification "
+             + (f"alpha {mag.alpha:g}" if mag.enabled and mag.alpha > 0 else "off") + ", one dynamic image",
+             "landmarks on the " + ("dynamic image" if config.regions.landmarks_on == "dynamic_image"
+                                    else f"{config.regions.landmarks_on} frame") + "; eyes masked"]
+    if str(arrays["note"]):
+        notes.append(str(arrays["note"]))
+    return PredictViews(frames=tuple(range(len(sample.frames))), face_box=face, regions=tuple(regions),
+                        inputs=tuple(inputs), notes=tuple(notes))
 
 
 # ----------------------------------------------------------------------------- --estimate hooks
