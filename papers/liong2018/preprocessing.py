@@ -33,15 +33,16 @@ def biwoof(flow_and_strain: np.ndarray, config: Liong2018Config) -> np.ndarray:
     """The Bi-WOOF vector, (D,) float32, of a (H, W, 3) array of u, v and optical strain."""
     f = config.features
     flow, strain = flow_and_strain[..., :2], flow_and_strain[..., 2]
-    # DEVIATION (ledger 5): the shared histograms centre their first bin on 0 degrees; the authors' biwoof.m
-    # bins from -180 degrees, half a bin away.
+    # The shared histograms bin from -180 degrees as the authors' biwoof.m does (ledger 5).
     histograms = weighted_orientation_histograms(flow, strain, f.grid, f.bins).astype(np.float64)
     if f.normalisation == "none":
         return histograms.astype(np.float32)
     if f.normalisation != "authors_code":
         raise ValueError(f"features.normalisation={f.normalisation!r}: expected 'authors_code' or 'none'")
     # The authors' biwoof.m: each block's magnitude-weighted histogram divided by its sum, times the
-    # block's summed optical strain (the global weight), then the whole vector divided by its L2 norm.
+    # block's summed optical strain (the global weight), then the whole vector divided by its L2 norm. The
+    # shared stage weights by the block's mean strain, the same up to the blocks' pixel counts (25 or 26
+    # rows and columns on 128 px): recomputed here with the sums, as the code has it.
     blocks = histograms.reshape(-1, f.bins)
     totals = blocks.sum(axis=1, keepdims=True)
     local = np.divide(blocks, totals, out=np.zeros_like(blocks), where=totals > 0)  # a still block: all 0 (the code: 0/0)
