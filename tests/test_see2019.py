@@ -54,17 +54,25 @@ def test_the_lbp_top_svm_has_the_weights_of_a_1125_long_vector():
     assert trainable_parameters(model) == 3 * 1125 + 3 == PAPER.parameter_counts["lbp_top_svm"][0]
 
 
-def test_a_clip_too_short_for_the_temporal_radius_is_named(smoke_corpus):
+def test_a_clip_too_short_for_the_temporal_radius_is_padded_with_its_end_frames(smoke_corpus, tmp_path):
+    """On a track (every clip kept), a clip of fewer than 2 R_T + 1 frames is described after repeating its
+    first and last frames: the vector of the padded volume, never an error or a silent empty histogram."""
     import dataclasses
 
     from common.datasets.megc2019 import load
+    from common.preprocessing import motion
+    from common.preprocessing.motion_stages import face_sequence
     from papers.see2019.config import default_config
-    from papers.see2019.preprocessing import See2019InputError, clip_features
+    from papers.see2019.preprocessing import clip_features
 
+    config = default_config()
+    f = config.features
     sample = load(smoke_corpus)[0]
-    short = dataclasses.replace(sample, frames=sample.frames[:8])
-    with pytest.raises(See2019InputError, match=sample.key):
-        clip_features(short, default_config())
+    short = dataclasses.replace(sample, frames=sample.frames[:5])
+    vector = clip_features(short, config, tmp_path)
+    faces = face_sequence(short, f.size, tmp_path)
+    padded = np.concatenate([faces[:2], faces, faces[-2:]])  # 5 -> 9 frames, two repeated at either end
+    np.testing.assert_allclose(vector, motion.lbp_top(padded, f.grid, f.radii, f.points, f.method), atol=1e-6)
 
 
 def test_one_smoke_fold_fits_the_svm_and_predicts(smoke_corpus, tmp_path):

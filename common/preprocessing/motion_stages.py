@@ -84,16 +84,28 @@ def flow_features(sample, size: int, method: str = "tvl1", cache_root=None) -> n
 def lbp_top_features(sample, size: int, grid, radii, points, method: str = "nri_uniform",
                      cache_root=None) -> np.ndarray:
     """``motion.lbp_top`` of the whole ``face_sequence(sample, size)`` (every frame of the clip),
-    float32 of length rows * cols * (bins_XY + bins_XT + bins_YT)."""
+    float32 of length rows * cols * (bins_XY + bins_XT + bins_YT).
+
+    A clip with fewer than ``2 ceil(R_T) + 1`` frames (no voxel would have its R_T frames on either
+    side) is first padded by repeating its first and last frames (``np.pad(mode="edge")``): a method
+    on a benchmark track adapts a short clip rather than drop it (``common.experiment.Track``)."""
     size = int(size)
     grid = tuple(int(g) for g in grid)
     radii = tuple(float(r) for r in radii)
     points = tuple(int(p) for p in points)
+
+    def compute() -> np.ndarray:
+        volume = face_sequence(sample, size, cache_root)
+        needed = 2 * int(np.ceil(radii[2])) + 1
+        if len(volume) < needed:
+            before = (needed - len(volume)) // 2
+            volume = np.pad(volume, ((before, needed - len(volume) - before), (0, 0), (0, 0)), mode="edge")
+        return motion.lbp_top(volume, grid, radii, points, method)
+
     return cached("motion_lbp_top", sample_fingerprint(sample),
                   {"size": size, "grid": grid, "radii": radii, "points": points, "method": method,
-                   "landmarks": LANDMARK_MODE},
-                  lambda: motion.lbp_top(face_sequence(sample, size, cache_root), grid, radii, points, method),
-                  root=cache_root)
+                   "landmarks": LANDMARK_MODE, "short_clips": "edge_padded"},
+                  compute, root=cache_root)
 
 
 def normalised_flow_image(channel: np.ndarray) -> np.ndarray:

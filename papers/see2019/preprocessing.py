@@ -36,9 +36,9 @@ def clip_features(sample: Sample, config: See2019Config, cache_root: Path | None
     """The clip's LBP-TOP vector, (D,) float32, cached per clip and parameter set."""
     from common.preprocessing.motion_stages import lbp_top_features
 
-    if len(sample.frames) < min_frames(config):
-        raise See2019InputError(f"{sample.key}: {len(sample.frames)} frame(s); LBP-TOP with R_T = "
-                                f"{config.features.radii[2]} needs at least {min_frames(config)}")
+    # The paper's experiment drops clips shorter than min_frames (Experiment.min_frames, recorded); on a
+    # benchmark track, which keeps every clip, the shared stage pads a short clip's first and last frames
+    # (DEVIATION: README ledger, short clips).
     f = config.features
     vector = np.asarray(lbp_top_features(sample, f.size, f.grid, f.radii, f.points, method=f.method,
                                          cache_root=cache_root), dtype=np.float32).ravel()
