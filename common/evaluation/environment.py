@@ -29,7 +29,7 @@ def environment() -> dict[str, Any]:
 
     env: dict[str, Any] = {"python": platform.python_version(), "platform": platform.platform(),
                            "machine": platform.machine(), "cpu_count": os.cpu_count()}
-    for package in ("numpy", "scikit-learn", "tensorflow", "keras", "opencv-python-headless", "matplotlib"):
+    for package in ("numpy", "scikit-learn", "tensorflow", "keras", "opencv-contrib-python-headless", "matplotlib"):
         try:
             env[package] = md.version(package)
         except md.PackageNotFoundError:
