@@ -10,7 +10,9 @@ values, and the Dense layer's trainable count, ``D * P + P``, is the SVM's weigh
 :func:`fit_linear_svm` fits scikit-learn's SVM, whose ``predict`` gives the fold's predictions;
 :func:`copy_to_keras` writes its ``coef_`` / ``intercept_`` into the Keras model, whose outputs are
 then the SVM's :func:`decision_values` (``tests/test_see2019.py``). The class of a one-vs-one
-model is the pairwise vote (``SVC.predict``), not the arg-max of its outputs.
+model is the pairwise vote (``SVC.predict``), not the arg-max of its outputs: :func:`class_scores`
+turns decision values into the vote shares whose arg-max is that class, the "probabilities" a fold
+and ``--predict`` report for these methods (labelled as vote shares).
 """
 from __future__ import annotations
 
@@ -110,18 +112,22 @@ def full_weights(svm: Any, num_classes: int) -> tuple[np.ndarray, np.ndarray]:
     outputs = decision_outputs(num_classes, kind)
     kernel = np.zeros((coef.shape[1], outputs))
     bias = np.zeros(outputs)
-    if kind == "ovo":
-        columns = [class_pairs(num_classes).index((a, b)) for a, b in itertools.combinations(present, 2)]
-    elif outputs == 1:  # two classes: liblinear's one row scores the second class against the first
-        columns = [0]
-    elif len(present) == 2:  # 3+ classes, two in training: the one row scores the second present class
-        columns = [present[1]]
-    else:
-        columns = present
-    for row, column in enumerate(columns):
+    for row, column in enumerate(full_columns(present, num_classes, kind)):
         kernel[:, column] = coef[row]
         bias[column] = intercept[row]
     return kernel, bias
+
+
+def full_columns(present: list[int], num_classes: int, kind: str) -> list[int]:
+    """The column, among all ``num_classes`` classes' decision values, of each decision value of an SVM
+    trained on the classes ``present`` (scikit-learn's order)."""
+    if kind == "ovo":
+        return [class_pairs(num_classes).index((a, b)) for a, b in itertools.combinations(present, 2)]
+    if decision_outputs(num_classes, kind) == 1:  # two classes: liblinear's one row scores the second against the first
+        return [0]
+    if len(present) == 2:  # 3+ classes, two in training: the one row scores the second present class
+        return [present[1]]
+    return list(present)
 
 
 def copy_to_keras(svm: Any, model: Any, num_classes: int) -> Any:
@@ -135,14 +141,53 @@ def copy_to_keras(svm: Any, model: Any, num_classes: int) -> Any:
     return model
 
 
+def class_scores(values: np.ndarray, present: list[int], num_classes: int, kind: str) -> np.ndarray:
+    """(N, num_classes) scores of the SVM's own decision rule, each row summing to 1, whose arg-max is the
+    SVM's class (scikit-learn's ``predict``): not probabilities (an SVM gives none; no Platt scaling).
+
+    ``values``: the decision values laid out as :func:`full_weights` lays out the weights (all columns,
+    those of classes absent from training ignored); ``present``: the classes the SVM was trained on.
+    "ovo": each pair of present classes votes for its first class when its value is positive, else its
+    second (LIBSVM's rule); the scores are the vote shares, and a tie goes to the lower class index, as
+    LIBSVM breaks it (the first maximum). "ovr": 1 for the present class of the largest value.
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+    present = sorted(int(c) for c in present)
+    scores = np.zeros((len(values), num_classes))
+    if kind == "ovo":
+        pairs = class_pairs(num_classes)
+        for a, b in itertools.combinations(present, 2):
+            column = values[:, pairs.index((a, b))]
+            scores[:, a] += column > 0
+            scores[:, b] += column <= 0
+    elif kind == "ovr":
+        if values.shape[1] == 1 or len(present) == 2:  # one row scores the second present class against the first
+            column = 0 if values.shape[1] == 1 else present[1]
+            winner = np.where(values[:, column] > 0, present[1], present[0])
+        else:
+            winner = np.asarray(present)[np.argmax(values[:, present], axis=1)]
+        scores[np.arange(len(values)), winner] = 1.0
+    else:
+        raise ValueError(f"svm kind={kind!r}: expected one of {', '.join(SVM_KINDS)}")
+    return scores / np.maximum(scores.sum(axis=1, keepdims=True), 1.0)
+
+
+def svm_scores(model: Any, x: np.ndarray, present: list[int], num_classes: int, kind: str) -> np.ndarray:
+    """:func:`class_scores` from the Keras decision model (an exported SVM): what ``predict_clips`` returns."""
+    values = np.asarray(model.predict(np.asarray(x, dtype=np.float32), verbose=0), dtype=np.float64)
+    return class_scores(values, present, num_classes, kind)
+
+
 def svm_fold(ctx: Any, x_train: np.ndarray, x_test: np.ndarray, config: LinearSVMConfig, *, model_name: str,
              started: float, extra: dict | None = None) -> Any:
     """One fold of a handcrafted baseline: the linear SVM fitted on the fold's training features, its
     predictions of the test features (scikit-learn), and the fitted SVM copied into the Keras decision model.
 
     ``x_train`` / ``x_test``: the feature rows of ``ctx.fold.train`` / ``ctx.fold.test``, in that order.
-    The outcome carries no probabilities (an SVM gives none); ``extra`` gains the decision values of the
-    test clips, the classes the training fold held and the fit / predict timing (the benchmark's cost columns).
+    The outcome's ``probabilities`` are the SVM's :func:`class_scores` (vote shares, not probabilities);
+    ``extra`` gains the decision values of the test clips, the classes the training fold held and the
+    fit / predict timing (the benchmark's cost columns). An export fold (``ctx.export``) keeps the Keras
+    decision model and records the classes it was trained on (``svm_classes``).
     """
     import time
 
@@ -167,7 +212,16 @@ def svm_fold(ctx: Any, x_train: np.ndarray, x_test: np.ndarray, config: LinearSV
             "timing": timing_extra(fit_started, predict_started, ended, len(ctx.fold.test), started)}
     if hasattr(svm, "n_support_"):
         info["support_vectors"] = [int(n) for n in svm.n_support_]
-    return FoldOutcome(test_indices=np.asarray(ctx.fold.test), y_pred=y_pred, probabilities=None, history={},
+    present = [int(c) for c in svm.classes_]
+    full = np.zeros((len(values), decision_outputs(num_classes, config.kind)))  # libsvm's own decision values
+    full[:, full_columns(present, num_classes, config.kind)] = values
+    scores = class_scores(full, present, num_classes, config.kind)
+    if len(y_pred) and not np.array_equal(np.argmax(scores, axis=1), y_pred):  # the rule above is the SVM's own
+        raise AssertionError(f"{model_name}: the SVM's vote shares disagree with its predictions")
+    if ctx.export is not None:
+        ctx.export.keep(model_name, model)
+        ctx.export.record("svm_classes", present)
+    return FoldOutcome(test_indices=np.asarray(ctx.fold.test), y_pred=y_pred, probabilities=scores, history={},
                        parameters={model_name: trainable_parameters(model)}, seconds=time.perf_counter() - started,
                        extra=info)
 

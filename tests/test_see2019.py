@@ -84,6 +84,11 @@ def test_one_smoke_fold_fits_the_svm_and_predicts(smoke_corpus, tmp_path):
                             log=lambda _: None)
     (record,) = result.records
     assert record["status"] == "ok", record.get("reason")
-    assert len(record["y_pred"]) == record["n_test"] > 0 and record["probabilities"] is None
+    assert len(record["y_pred"]) == record["n_test"] > 0
+    # the scores are the SVM's pairwise vote shares: rows of thirds summing to 1, their arg-max its class
+    scores = np.asarray(record["probabilities"])
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0)
+    np.testing.assert_allclose(scores * 3, np.round(scores * 3))
+    assert np.argmax(scores, axis=1).tolist() == record["y_pred"]
     assert np.shape(record["extra"]["decision_values"]) == (record["n_test"], 3)
     assert record["parameters"] == {"lbp_top_svm": 3378}

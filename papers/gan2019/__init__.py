@@ -11,7 +11,7 @@ from common.experiment import Experiment, Paper, Track, benchmark_model, on_trac
 from papers.gan2019 import protocol, report, reported
 from papers.gan2019.config import PROFILES, default_config
 from papers.gan2019.model import LAYER_TRAINABLE, models
-from papers.gan2019.preprocessing import preprocess_clip
+from papers.gan2019.preprocessing import predict_clips, predict_views, preprocess_clip
 
 # Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame.
 MIN_FRAMES = 2
@@ -55,6 +55,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         min_frames=MIN_FRAMES,
         training_stages=protocol.training_stages,
         preprocess_clip=preprocess_clip,
+        predict_clips=predict_clips, predict_views=predict_views,
     ),
 )
 
@@ -70,7 +71,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     title=f"{track.title}: OFF-ApexNet (Gan et al. 2019)", config=default_config(),
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),
-                    training_stages=protocol.training_stages, preprocess_clip=preprocess_clip)
+                    training_stages=protocol.training_stages, preprocess_clip=preprocess_clip,
+                    predict_clips=predict_clips, predict_views=predict_views)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

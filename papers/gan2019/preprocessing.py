@@ -25,12 +25,39 @@ def preprocess_clip(sample, config: OffApexNetConfig) -> np.ndarray:
     return flow_images(sample, d.face_size, d.size, method=d.flow_method)[..., list(CHANNELS)]
 
 
-def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
-    """The fold's training and test inputs, (N, size, size, 2) float32 (cached per clip)."""
+def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
+    """(N, size, size, 2) float32 inputs of ``samples`` (cached per clip): what a fold trains and
+    tests on, and what ``--predict`` feeds the exported model."""
     from common.preprocessing.motion_stages import flow_image_stack
 
-    d = ctx.config.data
+    d = config.data
+    return flow_image_stack(list(samples), d.face_size, d.size, channels=CHANNELS, method=d.flow_method,
+                            cache_root=cache_root)
+
+
+def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
+    """The fold's training and test inputs, (N, size, size, 2) float32 (cached per clip)."""
     samples = ctx.selection.samples
-    return tuple(flow_image_stack([samples[i] for i in indices], d.face_size, d.size, channels=CHANNELS,
-                                  method=d.flow_method, cache_root=ctx.cache_dir)
+    return tuple(clip_inputs([samples[i] for i in indices], ctx.config, ctx.cache_dir)
                  for indices in (ctx.fold.train, ctx.fold.test))
+
+
+def predict_clips(ctx) -> np.ndarray:
+    """``Experiment.predict_clips``: :func:`clip_inputs` of ``ctx.samples`` through the exported model, the
+    same call as a fold's test clips (``common.evaluation.fold.predict_probabilities``)."""
+    from common.evaluation.fold import predict_probabilities
+
+    (model,) = ctx.models.values()
+    return predict_probabilities(model, clip_inputs(ctx.samples, ctx.config, ctx.cache_dir),
+                                 ctx.config.train.batch_size)
+
+
+def predict_views(ctx, index: int):
+    """``Experiment.predict_views``: the onset and apex frames with the face square, and the flow images
+    the network saw."""
+    from common.evaluation.motion_views import onset_apex_views
+
+    sample = ctx.samples[index]
+    images = clip_inputs([sample], ctx.config, ctx.cache_dir)[0]
+    titles = ("horizontal flow u", "vertical flow v")
+    return onset_apex_views(sample, [(title, images[..., k]) for k, title in enumerate(titles)], ctx.cache_dir)

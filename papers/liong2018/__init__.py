@@ -48,6 +48,7 @@ EXPERIMENTS = (
         min_frames=MIN_FRAMES,
         training_stages=protocol.training_stages,
         preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
+        predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
     ),
 )
 
@@ -64,7 +65,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),
                     training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
-                    first_pass=protocol.first_pass)
+                    first_pass=protocol.first_pass, predict_clips=protocol.predict_clips,
+                    predict_views=protocol.predict_views)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

@@ -51,6 +51,35 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                     started=started)
 
 
+def predict_clips(ctx) -> np.ndarray:
+    """``Experiment.predict_clips``: the LBP-TOP vectors of ``ctx.samples`` (the same cached function as
+    :func:`run_fold`), scored by the exported SVM's Keras decision model: the vote shares of
+    ``common.classifiers.class_scores`` that a fold reports (their arg-max is the SVM's class)."""
+    from common.classifiers import svm_scores
+
+    config = ctx.config
+    x = np.stack([clip_features(sample, config, ctx.cache_dir) for sample in ctx.samples])
+    return svm_scores(ctx.models[MODEL_NAME], x, list(ctx.state["svm_classes"]), len(ctx.class_names),
+                      config.svm.kind)
+
+
+def predict_views(ctx, index: int):
+    """``Experiment.predict_views``: the onset and apex frames with the face square, and what the SVM saw."""
+    from common.evaluation.motion_views import block_image, onset_apex_views
+    from common.preprocessing.motion_stages import face_sequence
+
+    config: See2019Config = ctx.config
+    sample = ctx.samples[index]
+    f = config.features
+    faces = face_sequence(sample, f.size, ctx.cache_dir)
+    vector = clip_features(sample, config, ctx.cache_dir)
+    return onset_apex_views(sample, [("first face (every frame is coded)", faces[0]),
+                                     ("last face", faces[-1]),
+                                     (f"LBP-TOP vector ({len(vector)}: blocks x XY, XT, YT)",
+                                      block_image(vector, f.grid))], ctx.cache_dir,
+                            notes=(f"{len(faces)} frames, {f.size} px faces; scores: the SVM's pairwise vote shares",))
+
+
 def training_stages(config: See2019Config, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """What one fold trains (``--estimate``): the linear SVM as its Keras decision model (``common.classifiers``)."""
     classes = len(selection.class_names)
@@ -65,4 +94,4 @@ def _cache_clip(sample: Sample, config: See2019Config, root) -> None:
 # --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.evaluation.first_pass)
 first_pass = per_clip(_cache_clip)
 
-__all__ = ["CLASSES", "select", "folds", "run_fold", "training_stages", "first_pass", "preprocess_clip"]
+__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass", "preprocess_clip"]
