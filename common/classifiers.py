@@ -221,6 +221,7 @@ def svm_fold(ctx: Any, x_train: np.ndarray, x_test: np.ndarray, config: LinearSV
     if ctx.export is not None:
         ctx.export.keep(model_name, model)
         ctx.export.record("svm_classes", present)
+        ctx.export.record("scores", "SVM vote shares (not probabilities)")
     return FoldOutcome(test_indices=np.asarray(ctx.fold.test), y_pred=y_pred, probabilities=scores, history={},
                        parameters={model_name: trainable_parameters(model)}, seconds=time.perf_counter() - started,
                        extra=info)

@@ -234,3 +234,17 @@ def test_stages_on_the_synthetic_corpus(corpus_samples, tmp_path):
     assert lbp.shape == (4 * 3 * 15,) and other.shape == (9 * 3 * 15,)
     np.testing.assert_array_equal(lbp, motion.lbp_top(stages.face_sequence(sample, 32, root), (2, 2), (1, 1, 2),
                                                       (4, 4, 4)))
+
+
+def test_a_recordings_guessed_apex_gives_way_to_the_baselines_own_rule():
+    """``--predict``'s generic motion apex is dropped for the flow baselines; a given apex is kept."""
+    import dataclasses
+
+    from common.datasets.sample import Sample
+    from common.preprocessing.motion_stages import own_apex
+
+    sample = Sample(dataset="recording", subject="", clip="c", emotion="", onset=1, apex=5, offset=9, fps=30.0,
+                    frames=(), meta={"apex_rule": "motion"})
+    assert own_apex(sample).apex is None
+    given = dataclasses.replace(sample, meta={"apex_rule": "given"})
+    assert own_apex(given) is given

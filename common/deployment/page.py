@@ -114,8 +114,8 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     bars.set_yticks(range(len(names)), names)
     bars.invert_yaxis()
     bars.set_xlim(0, 1)
-    bars.set_xlabel("probability")
-    bars.set_title("class probabilities", fontsize=9)
+    bars.set_xlabel("share of votes" if exported.scores != "class probabilities" else "probability")
+    bars.set_title(exported.scores, fontsize=9, wrap=True)
 
     lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), apex {sample.apex} "
              f"({sample.meta.get('apex_rule', '?')} rule)", f"fps {sample.fps:g}",

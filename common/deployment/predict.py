@@ -43,6 +43,12 @@ class Exported:
     state: Mapping[str, Any]
 
     @property
+    def scores(self) -> str:
+        """What the per-class numbers are: "class probabilities", unless the export fold recorded another
+        kind in its state (``"scores"``; the linear SVMs' vote shares, ``common.classifiers``)."""
+        return str(self.state.get("scores") or "class probabilities")
+
+    @property
     def label(self) -> str:
         m = self.manifest
         return (f"{m['paper']}/{m['experiment']}, profile {m['profile']}, trained on the "
@@ -220,6 +226,7 @@ def results_json(exported: Exported, results: Sequence[ClipResult], outputs: Map
                    "training_samples": m["training_corpus"]["samples"], "model_dir": str(exported.folder),
                    "config_hash": m["config_hash"]},
         "class_names": list(exported.class_names),
+        "scores": exported.scores,  # what "probabilities" holds: class probabilities, or an SVM's vote shares
         "clips": [{"clip": r.sample.clip, "source": r.sample.meta.get("source", ""), "onset": r.sample.onset,
                    "apex": r.sample.apex, "offset": r.sample.offset, "apex_rule": r.sample.meta.get("apex_rule", ""),
                    "fps": r.sample.fps, "frames": len(r.sample.frames), "face": r.face_verdict,
@@ -250,7 +257,7 @@ def predictions_csv(exported: Exported, results: Sequence[ClipResult]) -> str:
 
 def summary_lines(exported: Exported, results: Sequence[ClipResult]) -> list[str]:
     """The stdout lines: the method once, then per clip its top class and every probability."""
-    lines = [f"method {exported.label}"]
+    lines = [f"method {exported.label}; scores: {exported.scores}"]
     for r in results:
         s = r.sample
         head = (f"{s.clip}: frames {s.onset}..{s.offset}, apex {s.apex} ({s.meta.get('apex_rule', '?')}), "

@@ -28,23 +28,29 @@ def landmark_square(points) -> tuple[int, int, int, int]:
 
 
 def onset_apex_views(sample, inputs: Sequence[tuple[str, np.ndarray]], cache_root: Path | None,
-                     notes: Sequence[str] = ()) -> PredictViews:
-    """The onset and apex frames, the landmark square every frame was cut to, and ``inputs`` (what the
-    method's classifier saw: flow images, strain, an LBP-TOP or Bi-WOOF vector drawn as blocks)."""
+                     notes: Sequence[str] = (), uses_apex: bool = True) -> PredictViews:
+    """The onset and apex frames (``uses_apex``; else the first and last: LBP-TOP codes every frame), the
+    landmark square every frame was cut to, and ``inputs`` (what the method's classifier saw: flow
+    images, strain, an LBP-TOP or Bi-WOOF vector drawn as blocks)."""
     from common.preprocessing.faces import sample_landmarks
     from common.preprocessing.motion_stages import flow_apex_position
 
-    apex = flow_apex_position(sample, cache_root=cache_root)
     points = sample_landmarks(sample, mode="first", root=cache_root).points[0]
-    rule = "annotated" if sample.apex is not None else "the shared motion rule (docs/methods.md, motion features)"
+    if not uses_apex:
+        return PredictViews(frames=(0, len(sample.frames) - 1), face_box=landmark_square(points),
+                            inputs=tuple(inputs), notes=tuple(notes))
+    apex = flow_apex_position(sample, cache_root=cache_root)
+    rule = "given" if sample.apex is not None else "the baselines' shared rule for a clip without apex"
     return PredictViews(frames=(0, int(apex)), face_box=landmark_square(points), inputs=tuple(inputs),
-                        notes=(f"onset frame {sample.frame_numbers[0]}, apex frame {sample.frame_numbers[apex]} "
-                               f"({rule})", *notes))
+                        notes=(f"the method's onset frame {sample.frame_numbers[0]} and apex frame "
+                               f"{sample.frame_numbers[apex]} ({rule})", *notes))
 
 
-def block_image(vector: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    """A (rows, cols * per_block) image of a block feature vector (block-major order), one row of blocks
-    per grid row, for the page: each block's histogram laid out left to right."""
+def block_image(vector: np.ndarray, grid: tuple[int, int], block: tuple[int, int]) -> np.ndarray:
+    """A (rows * block[0], cols * block[1]) image of a block feature vector (block-major order, each block's
+    ``block[0] * block[1]`` values row by row), for the page: the face's grid of blocks, each block's
+    histogram drawn as a small tile in its place."""
     rows, cols = int(grid[0]), int(grid[1])
-    per_block = len(vector) // (rows * cols)
-    return np.asarray(vector, dtype=np.float32).reshape(rows, cols * per_block)
+    tiles = np.asarray(vector, dtype=np.float32).reshape(rows, cols, int(block[0]), int(block[1]))
+    return tiles.transpose(0, 2, 1, 3).reshape(rows * int(block[0]), cols * int(block[1]))
+

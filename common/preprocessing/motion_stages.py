@@ -38,6 +38,18 @@ def face_sequence(sample, size: int, cache_root=None) -> np.ndarray:
                   {"size": size, "landmarks": LANDMARK_MODE, "crop": "landmark_face_crop"}, compute, root=cache_root)
 
 
+def own_apex(sample):
+    """``sample`` without the apex ``--predict`` guessed for a recording by its generic motion rule
+    (``meta["apex_rule"] == "motion"``, ``common.deployment.recording``): a method that reads the onset-apex
+    motion finds an unannotated apex with its own rule (:func:`flow_apex_position`), as on SMIC. An
+    apex given with ``--apex``, or a database's, is kept."""
+    import dataclasses
+
+    if sample.meta.get("apex_rule") == "motion":
+        return dataclasses.replace(sample, apex=None)
+    return sample
+
+
 def flow_apex_position(sample, size: int = APEX_SIZE, cache_root=None) -> int:
     """Index in ``sample.frames`` of the apex frame the flow methods use: the annotated apex
     (``sample.apex_position``) when there is one; otherwise (SMIC) ``motion.motion_apex_position`` on

@@ -57,8 +57,10 @@ def predict_clips(ctx) -> np.ndarray:
     ``common.classifiers.class_scores`` that a fold reports (their arg-max is the SVM's class)."""
     from common.classifiers import svm_scores
 
+    from common.preprocessing.motion_stages import own_apex
+
     config = ctx.config
-    x = np.stack([clip_features(sample, config, ctx.cache_dir) for sample in ctx.samples])
+    x = np.stack([clip_features(own_apex(sample), config, ctx.cache_dir) for sample in ctx.samples])
     return svm_scores(ctx.models[MODEL_NAME], x, list(ctx.state["svm_classes"]), len(ctx.class_names),
                       config.svm.kind)
 
@@ -66,18 +68,18 @@ def predict_clips(ctx) -> np.ndarray:
 def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and what the SVM saw."""
     from common.evaluation.motion_views import block_image, onset_apex_views
-    from common.preprocessing.motion_stages import flow_features
+    from common.preprocessing.motion_stages import flow_features, own_apex
 
     config: Liong2018Config = ctx.config
-    sample = ctx.samples[index]
+    sample = own_apex(ctx.samples[index])
     f = config.features
     flow = np.asarray(flow_features(sample, f.size, f.flow, cache_root=ctx.cache_dir))
     vector = clip_features(sample, config, ctx.cache_dir)
     return onset_apex_views(sample, [("horizontal flow u", flow[..., 0]), ("vertical flow v", flow[..., 1]),
                                      ("optical strain", flow[..., 2]),
-                                     (f"Bi-WOOF vector ({len(vector)}: blocks x orientation bins)",
-                                      block_image(vector, f.grid))], ctx.cache_dir,
-                            notes=("scores: the SVM's pairwise vote shares",))
+                                     ("Bi-WOOF by block", block_image(vector, f.grid, (2, f.bins // 2) if f.bins % 2 == 0 else (1, f.bins)))],
+                            ctx.cache_dir, notes=(f"Bi-WOOF: {len(vector)} values, per block its {f.bins} "
+                                                  f"orientation bins", "scores: the SVM's pairwise vote shares"))
 
 
 def training_stages(config: Liong2018Config, selection: Selection, fold: Fold) -> list[TrainingStage]:

@@ -47,9 +47,10 @@ def predict_clips(ctx) -> np.ndarray:
     """``Experiment.predict_clips``: :func:`clip_inputs` of ``ctx.samples`` through the exported model, the
     same call as a fold's test clips (``common.evaluation.fold.predict_probabilities``)."""
     from common.evaluation.fold import predict_probabilities
+    from common.preprocessing.motion_stages import own_apex
 
     (model,) = ctx.models.values()
-    return predict_probabilities(model, clip_inputs(ctx.samples, ctx.config, ctx.cache_dir),
+    return predict_probabilities(model, clip_inputs([own_apex(s) for s in ctx.samples], ctx.config, ctx.cache_dir),
                                  ctx.config.train.batch_size)
 
 
@@ -57,8 +58,9 @@ def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and the flow images
     the network saw."""
     from common.evaluation.motion_views import onset_apex_views
+    from common.preprocessing.motion_stages import own_apex
 
-    sample = ctx.samples[index]
+    sample = own_apex(ctx.samples[index])
     images = clip_inputs([sample], ctx.config, ctx.cache_dir)[0]
     titles = ("horizontal flow u", "vertical flow v", "optical strain")
     return onset_apex_views(sample, [(title, images[..., k]) for k, title in enumerate(titles)], ctx.cache_dir)

@@ -73,11 +73,12 @@ def predict_views(ctx, index: int):
     f = config.features
     faces = face_sequence(sample, f.size, ctx.cache_dir)
     vector = clip_features(sample, config, ctx.cache_dir)
-    return onset_apex_views(sample, [("first face (every frame is coded)", faces[0]),
-                                     ("last face", faces[-1]),
-                                     (f"LBP-TOP vector ({len(vector)}: blocks x XY, XT, YT)",
-                                      block_image(vector, f.grid))], ctx.cache_dir,
-                            notes=(f"{len(faces)} frames, {f.size} px faces; scores: the SVM's pairwise vote shares",))
+    bins = len(vector) // (f.grid[0] * f.grid[1] * 3)  # per plane
+    return onset_apex_views(sample, [("first face", faces[0]), ("last face", faces[-1]),
+                                     ("LBP-TOP by block", block_image(vector, f.grid, (3, bins)))], ctx.cache_dir,
+                            notes=(f"LBP-TOP of all {len(faces)} frames ({f.size} px faces): {len(vector)} values, "
+                                   f"per block the XY, XT and YT histograms (rows)",
+                                   "scores: the SVM's pairwise vote shares"), uses_apex=False)
 
 
 def training_stages(config: See2019Config, selection: Selection, fold: Fold) -> list[TrainingStage]:
