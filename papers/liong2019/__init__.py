@@ -6,11 +6,12 @@ Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmar
 """
 from __future__ import annotations
 
+from common.evaluation.first_pass import per_clip
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.liong2019 import protocol, report, reported
 from papers.liong2019.config import PROFILES, default_config
 from papers.liong2019.model import TABLE1_TRAINABLE, models
-from papers.liong2019.preprocessing import predict_clips, predict_views, preprocess_clip
+from papers.liong2019.preprocessing import cache_clip, predict_clips, predict_views, preprocess_clip
 
 # Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame (Sec. II).
 MIN_FRAMES = 2
@@ -38,6 +39,9 @@ PAPER = Paper(
     ]},
 )
 
+# --preprocess-workers: the cached flow of every clip the folds read (common.evaluation.first_pass)
+FIRST_PASS = per_clip(cache_clip)
+
 EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment(
         name="megc2019_loso",
@@ -55,7 +59,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         min_frames=MIN_FRAMES,
         training_stages=protocol.training_stages,
         preprocess_clip=preprocess_clip,
-        predict_clips=predict_clips, predict_views=predict_views,
+        predict_clips=predict_clips, predict_views=predict_views, first_pass=FIRST_PASS,
     ),
 )
 
@@ -72,7 +76,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),
                     training_stages=protocol.training_stages, preprocess_clip=preprocess_clip,
-                    predict_clips=predict_clips, predict_views=predict_views)
+                    predict_clips=predict_clips, predict_views=predict_views, first_pass=FIRST_PASS)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

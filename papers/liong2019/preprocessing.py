@@ -36,6 +36,11 @@ def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
                             cache_root=cache_root)
 
 
+def cache_clip(sample, config, cache_root) -> None:
+    """The cached onset-apex flow of one clip (what a fold reads; the normalised images are cheap)."""
+    clip_inputs([sample], config, cache_root)
+
+
 def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
     """The fold's training and test inputs, (N, size, size, 3) float32 (cached per clip)."""
     samples = ctx.selection.samples
