@@ -155,3 +155,13 @@ def test_check_folds_rejects_broken_protocols():
         splits.check_folds(incomplete, 4)
     with pytest.raises(ValueError, match="directory-safe"):
         splits.check_folds([Fold("a/b", np.array([0]), np.array([1]))], 2, partition=False)
+
+
+def test_megc_loso_keeps_only_the_first_folds_for_a_smoke_profile():
+    from common.evaluation.splits import megc_loso
+
+    samples = [Sample(dataset="casme2", subject=f"sub{i % 4:02d}", clip=f"c{i}", emotion="negative", onset=1,
+                      apex=2, offset=3, fps=200.0, frames=()) for i in range(8)]
+    every = megc_loso(samples)
+    assert len(every) == 4 and [f.name for f in megc_loso(samples, 0)] == [f.name for f in every]
+    assert [f.name for f in megc_loso(samples, 2)] == [f.name for f in every[:2]]

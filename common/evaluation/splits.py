@@ -118,9 +118,12 @@ def leave_one_subject_out(data: Selection | Sequence[Sample]) -> list[Fold]:
     return check_folds(folds, n, groups=groups, partition=True)
 
 
-def megc_loso(data: Selection | Sequence[Sample]) -> list[Fold]:
-    """The MEGC 2019 composite protocol: LOSO over its subjects (68 folds on the real composite)."""
-    return leave_one_subject_out(data)
+def megc_loso(data: Selection | Sequence[Sample], max_folds: int = 0) -> list[Fold]:
+    """The MEGC 2019 composite protocol: LOSO over its subjects (68 folds on the real composite).
+    ``max_folds`` > 0 keeps only the first folds, still subject-independent (a smoke profile's
+    ``evaluation.max_folds``); 0 keeps them all."""
+    folds = leave_one_subject_out(data)
+    return folds[:max_folds] if max_folds > 0 else folds
 
 
 def leave_one_database_out(data: Selection | Sequence[Sample]) -> list[Fold]:

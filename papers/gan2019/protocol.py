@@ -31,8 +31,7 @@ def folds(selection: Selection, config: OffApexNetConfig, seed: int) -> list[Fol
     """Liong et al. 2019, Sec. III.B: LOSO over the composite's subjects (k = 68); ``evaluation.max_folds`` (smoke only) keeps the first."""
     from common.evaluation.splits import megc_loso
 
-    every = megc_loso(selection)
-    return every[: config.evaluation.max_folds] if config.evaluation.max_folds > 0 else every
+    return megc_loso(selection, config.evaluation.max_folds)  # max_folds: smoke profile only
 
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:

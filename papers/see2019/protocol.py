@@ -33,10 +33,7 @@ def folds(selection: Selection, config: See2019Config, seed: int) -> list[Fold]:
     """Leave-one-subject-out over the composite's subjects (68 on the real data)."""
     from common.evaluation.splits import megc_loso
 
-    all_folds = megc_loso(selection)
-    if config.evaluation.max_folds > 0:  # smoke profile only: the first folds, still subject-independent
-        return all_folds[: config.evaluation.max_folds]
-    return all_folds
+    return megc_loso(selection, config.evaluation.max_folds)  # max_folds: smoke profile only
 
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
