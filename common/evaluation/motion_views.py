@@ -8,7 +8,7 @@ by ``motion_stages.flow_apex_position``: the annotation, else the shared motion 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -54,3 +54,27 @@ def block_image(vector: np.ndarray, grid: tuple[int, int], block: tuple[int, int
     tiles = np.asarray(vector, dtype=np.float32).reshape(rows, cols, int(block[0]), int(block[1]))
     return tiles.transpose(0, 2, 1, 3).reshape(rows * int(block[0]), cols * int(block[1]))
 
+
+
+def flow_predict_clips(ctx: Any, clip_inputs: Callable[..., np.ndarray]) -> np.ndarray:
+    """``Experiment.predict_clips`` of a flow CNN (OFF-ApexNet, STSTNet): the paper's ``clip_inputs(samples,
+    config, cache_root)`` of ``ctx.samples`` (the function its folds read; a recording's guessed apex gives
+    way to the baselines' own rule, ``motion_stages.own_apex``) through the one exported model, the same
+    call as a fold's test clips (``common.evaluation.fold.predict_probabilities``)."""
+    from common.evaluation.fold import predict_probabilities
+    from common.preprocessing.motion_stages import own_apex
+
+    (model,) = ctx.models.values()
+    x = clip_inputs([own_apex(s) for s in ctx.samples], ctx.config, ctx.cache_dir)
+    return predict_probabilities(model, x, ctx.config.train.batch_size)
+
+
+def flow_predict_views(ctx: Any, index: int, clip_inputs: Callable[..., np.ndarray],
+                       titles: Sequence[str]) -> PredictViews:
+    """``Experiment.predict_views`` of a flow CNN: the onset and apex frames with the face square, and
+    each channel of the flow image the network saw, titled by ``titles``."""
+    from common.preprocessing.motion_stages import own_apex
+
+    sample = own_apex(ctx.samples[index])
+    images = clip_inputs([sample], ctx.config, ctx.cache_dir)[0]
+    return onset_apex_views(sample, [(title, images[..., k]) for k, title in enumerate(titles)], ctx.cache_dir)

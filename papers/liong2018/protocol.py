@@ -53,7 +53,6 @@ def predict_clips(ctx) -> np.ndarray:
     :func:`run_fold`), scored by the exported SVM's Keras decision model: the vote shares of
     ``common.classifiers.class_scores`` that a fold reports (their arg-max is the SVM's class)."""
     from common.classifiers import svm_scores
-
     from common.preprocessing.motion_stages import own_apex
 
     config = ctx.config

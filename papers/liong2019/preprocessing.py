@@ -49,23 +49,16 @@ def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
 
 
 def predict_clips(ctx) -> np.ndarray:
-    """``Experiment.predict_clips``: :func:`clip_inputs` of ``ctx.samples`` through the exported model, the
-    same call as a fold's test clips (``common.evaluation.fold.predict_probabilities``)."""
-    from common.evaluation.fold import predict_probabilities
-    from common.preprocessing.motion_stages import own_apex
+    """``Experiment.predict_clips``: :func:`clip_inputs` of ``ctx.samples`` through the exported model
+    (``common.evaluation.motion_views.flow_predict_clips``)."""
+    from common.evaluation.motion_views import flow_predict_clips
 
-    (model,) = ctx.models.values()
-    return predict_probabilities(model, clip_inputs([own_apex(s) for s in ctx.samples], ctx.config, ctx.cache_dir),
-                                 ctx.config.train.batch_size)
+    return flow_predict_clips(ctx, clip_inputs)
 
 
 def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and the flow images
     the network saw."""
-    from common.evaluation.motion_views import onset_apex_views
-    from common.preprocessing.motion_stages import own_apex
+    from common.evaluation.motion_views import flow_predict_views
 
-    sample = own_apex(ctx.samples[index])
-    images = clip_inputs([sample], ctx.config, ctx.cache_dir)[0]
-    titles = ("horizontal flow u", "vertical flow v", "optical strain")
-    return onset_apex_views(sample, [(title, images[..., k]) for k, title in enumerate(titles)], ctx.cache_dir)
+    return flow_predict_views(ctx, index, clip_inputs, ("horizontal flow u", "vertical flow v", "optical strain"))
