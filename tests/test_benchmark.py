@@ -243,8 +243,8 @@ def test_a_published_row_of_a_method_we_run_sits_beside_its_run_row():
     assert "run above" in table[2][3] and table[3][3] == "published, not run by us"
     assert table[1][8].startswith("0.588")  # the run row carries the paper's number too
     csv_rows = summary_module.leaderboard_rows(summary)
-    assert [(r["method"], r["paper"]) for r in csv_rows if r["kind"] != "run by us"] == [("LBP-TOP", "lbptop"),
-                                                                                       ("ATNet", "")]
+    assert [(r["method"], r["paper"], r["kind"]) for r in csv_rows if r["kind"] != "run by us"] == [
+        ("LBP-TOP", "lbptop", "published; our run of it: lbptop"), ("ATNet", "", "published, not run by us")]
 
 
 def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(dummy_corpus, tmp_path):

@@ -213,7 +213,8 @@ LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "profile", "corpus", 
 def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The leaderboard: one row per method x scope (ranked by pooled UF1 on "all"), then the
     published reference rows (kind ``published, not run by us``; ``paper``: the registry id that runs
-    the same method here, if one does)."""
+    the same method here, if one does; where that method is among this benchmark's runs, kind
+    ``published; our run of it: ID``, as the PDF's "published (run above)")."""
     corpus = summary["corpus"]["kind"]
     methods = sorted(summary["methods"], key=lambda m: -(((m["scores"].get("all") or {}).get("uf1") or {})
                                                           .get("pooled") or -1))
@@ -239,10 +240,12 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
                             f"{metric}_high": interval.get("high"), f"{metric}_fold_mean": v.get("fold_mean"),
                             f"{metric}_seed_std": v.get("seed_std")})
             rows.append(row)
+    run_papers = {m["paper"] for m in summary["methods"]}
     for reference in summary.get("references", []):
+        runs_as = reference.get("runs_as") or ""
+        kind = f"published; our run of it: {runs_as}" if runs_as in run_papers else reference["kind"]
         for scope, values in reference["scores"].items():
-            rows.append({"method": reference["name"], "paper": reference.get("runs_as") or "",
-                         "kind": reference["kind"], "scope": scope,
+            rows.append({"method": reference["name"], "paper": runs_as, "kind": kind, "scope": scope,
                          "aggregation": "as published", "uf1": values["uf1"], "uar": values["uar"],
                          "source": f"{reference['source']} {reference['ref']}".strip()})
     return rows
