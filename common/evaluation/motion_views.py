@@ -55,7 +55,6 @@ def block_image(vector: np.ndarray, grid: tuple[int, int], block: tuple[int, int
     return tiles.transpose(0, 2, 1, 3).reshape(rows * int(block[0]), cols * int(block[1]))
 
 
-
 def flow_predict_clips(ctx: Any, clip_inputs: Callable[..., np.ndarray]) -> np.ndarray:
     """``Experiment.predict_clips`` of a flow CNN (OFF-ApexNet, STSTNet): the paper's ``clip_inputs(samples,
     config, cache_root)`` of ``ctx.samples`` (the function its folds read; a recording's guessed apex gives
