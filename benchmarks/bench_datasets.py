@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common.datasets import DATASETS, load  # noqa: E402
-from common.datasets.synthetic import flat_renderer, write_corpus  # noqa: E402
+from common.datasets import DATASETS, load
+from common.datasets.synthetic import flat_renderer, write_corpus
 
 
 def writer_fps(work: Path, size: str, renderer, label: str) -> None:

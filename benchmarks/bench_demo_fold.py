@@ -27,9 +27,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import keras  # noqa: E402
+import keras
 
-from common.flops import matmul_rate, training_flops  # noqa: E402
+from common.flops import matmul_rate, training_flops
 
 
 def _clock():

@@ -31,12 +31,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
+from timing import timed  # benchmarks/timing.py, beside this script
 
-from common.preprocessing import faces  # noqa: E402
-from common.preprocessing.avatar import emotion_avatar_image  # noqa: E402
-from common.preprocessing.cache import STATS, cached, sample_fingerprint  # noqa: E402
-from common.preprocessing.io import read_frames  # noqa: E402
+from common.preprocessing import faces
+from common.preprocessing.avatar import emotion_avatar_image
+from common.preprocessing.cache import STATS, cached, sample_fingerprint
+from common.preprocessing.io import read_frames
 
 
 
@@ -72,11 +72,11 @@ def corpus_samples(folder: Path, n_clips: int):
         for root in candidates:
             try:
                 samples = load("casme2", root)
-            except Exception:  # noqa: BLE001 - another database's folder
+            except Exception:  # another database's folder
                 continue
             if samples:
                 return samples[:n_clips], root.name
-    except Exception as error:  # noqa: BLE001 - the corpus is optional here
+    except Exception as error:  # the corpus is optional here
         print(f"(synthetic corpus unavailable: {type(error).__name__}: {error}; using the astronaut photo)")
     return None
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common.datasets.synthetic import write_corpus  # noqa: E402
-from common.evaluation import first_pass  # noqa: E402
+from common.datasets.synthetic import write_corpus
+from common.evaluation import first_pass
 
 
 def _files(root: Path) -> dict:

@@ -27,9 +27,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
+from timing import timed  # benchmarks/timing.py, beside this script
 
-from common.preprocessing import motion  # noqa: E402
+from common.preprocessing import motion
 
 
 def synthetic_clip(n_frames: int, size: int, seed: int) -> np.ndarray:

@@ -23,11 +23,11 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from common.flops import matmul_rate  # noqa: E402
-from common.training import TrainConfig, compile_model, mixed_policy, set_seed, trainable_parameters  # noqa: E402
+from common.flops import matmul_rate
+from common.training import TrainConfig, compile_model, mixed_policy, set_seed, trainable_parameters
 
 
 def _le2020(backbone: str, size: int = 224):

@@ -34,11 +34,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
+from timing import timed  # benchmarks/timing.py, beside this script
 
-from common.preprocessing.dynamic_image import dynamic_image  # noqa: E402
-from common.preprocessing.magnification import level_gains, magnify  # noqa: E402
-from common.preprocessing.texture import texture_probabilities  # noqa: E402
+from common.preprocessing.dynamic_image import dynamic_image
+from common.preprocessing.magnification import level_gains, magnify
+from common.preprocessing.texture import texture_probabilities
 
 
 

@@ -26,7 +26,8 @@ import json
 import math
 import types
 import typing
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from common.errors import MersuiteError
 
@@ -114,7 +115,7 @@ class FoldCount:
     """Marks an int config field that is the number of folds the selected samples are split into."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     """Field annotations of a dataclass with ``Annotated`` extras kept (``from __future__`` strings resolved)."""
     return typing.get_type_hints(cls, include_extras=True)

@@ -95,7 +95,7 @@ def _indices_of(step_data: Any) -> Any:
     return leaves[0]
 
 
-_DEVICE_STEPS: "weakref.WeakKeyDictionary" = None  # model -> (its optimiser, the compiled step): one trace per model
+_DEVICE_STEPS: weakref.WeakKeyDictionary = None  # model -> (its optimiser, the compiled step): one trace per model
 
 
 def _device_step(model: keras.Model, arrays: Any):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class FoldContext:
     log: Callable[[str], None] = print  # progress lines
     # Set only by an export (``common.deployment.export``): the fold then keeps its trained models and
     # the fold-level state its test inputs need. None in every evaluation run, where nothing changes.
-    export: "ExportSink | None" = None
+    export: ExportSink | None = None
 
 
 @dataclasses.dataclass
@@ -208,7 +209,7 @@ class Experiment:
     min_frames: int = 2
     # --estimate: the models one fold trains, with their work (TrainingStage), and the
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
-    training_stages: Callable[[Any, Selection, Fold], Sequence["TrainingStage"]] | None = None
+    training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
     preprocess_clip: Callable[[Sample, Any], Any] | None = None
     # --preprocess-workers: ``first_pass(selection, folds, config) -> [(clip key, step)]``, one picklable
     # ``step(stages_root)`` per clip the folds read (e.g. ``functools.partial`` of a module-level function)

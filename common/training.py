@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Mapping
+from typing import Annotated, Any, Literal
+from collections.abc import Callable, Mapping
 
 import keras
 import numpy as np

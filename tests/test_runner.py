@@ -134,7 +134,7 @@ def test_profiles_overrides_and_missing_databases(dummy_corpus, tmp_path):
     with pytest.raises(ConfigError, match="epochz"):
         effective_config(EXPERIMENT, "smoke", {"train.epochz": "3"})
     (dummy_corpus / "samm.present").unlink()
-    with pytest.raises(RunError, match="'toy_loso' needs database.*: samm \("):
+    with pytest.raises(RunError, match=r"'toy_loso' needs database.*: samm \("):
         run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, out_dir=tmp_path, log=lambda _: None)
     assert not is_synthetic(dummy_corpus)
     (dummy_corpus / "corpus.json").write_text(json.dumps({"size": "smoke", "seed": 0, "mirror": False}))

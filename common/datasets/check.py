@@ -17,7 +17,8 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from common.datasets import DATABASE_TITLES, DATASETS, casme2, casme_sq, load, megc2019, samm, smic
 from common.datasets.tables import DatabaseNotFound, DatasetError

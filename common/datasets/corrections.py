@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from common.datasets.sample import Sample
 from common.datasets.tables import DatasetError

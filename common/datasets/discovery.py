@@ -12,7 +12,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from common.datasets.sample import frame_number
 from common.datasets.tables import DatabaseNotFound, DatasetError

@@ -35,7 +35,7 @@ import dataclasses
 import hashlib
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from common.datasets.sample import Dropped, Sample, frame_number, warn_dropped
 from common.datasets.tables import DatasetError

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 _LAST_INT = re.compile(r"(\d+)(?!.*\d)")
 

@@ -26,7 +26,8 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -211,7 +212,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
                                 "samples": len(selection), "fps": fps, "fingerprint": corpus_fingerprint(selection),
                                 "dropped": len(screening["dropped"])},
             "keras": {"backend": keras.backend.backend(), "version": keras.__version__},
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "files": {p.relative_to(tmp).as_posix(): sha256(p) for p in files},
         }
         (tmp / MANIFEST).write_text(json.dumps(jsonable(manifest), indent=1) + "\n")

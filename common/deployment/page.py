@@ -9,7 +9,8 @@ method's notes). A recording is the user's own: its faces are shown.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 

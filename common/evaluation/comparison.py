@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 
 def _fold_extra_metric(records: list[dict], reported: Any) -> float | None:

@@ -27,7 +27,8 @@ import signal
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from common.experiment import Experiment
 
@@ -83,7 +84,7 @@ class FirstPass:
                 process.terminate()
         executor.shutdown(wait=not kill, cancel_futures=True)
 
-    def __enter__(self) -> "FirstPass":
+    def __enter__(self) -> FirstPass:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

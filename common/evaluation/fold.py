@@ -19,7 +19,8 @@ Papers with two stages (Aouayeb) or several models use the pieces (:func:`one_ho
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 

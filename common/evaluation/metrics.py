@@ -30,7 +30,8 @@ predictions filtered to that database's test samples).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from sklearn.metrics import confusion_matrix

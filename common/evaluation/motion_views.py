@@ -8,7 +8,8 @@ by ``motion_stages.flow_apex_position``: the annotation, else the shared motion 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 

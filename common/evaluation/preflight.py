@@ -8,7 +8,8 @@ folds through :func:`split`, so a fold count that does not fit is the same line 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from common.config import SEED_LIMIT, config_fold_counts
 from common.errors import RunError

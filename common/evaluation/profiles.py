@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from common.config import apply_overrides, to_dict, validate
 from common.errors import RunError

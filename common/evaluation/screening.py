@@ -7,7 +7,7 @@ results.json (``selection``, ``face_quality``; schema in ``common.evaluation.rec
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -24,7 +24,7 @@ where they should), raising ``ValueError`` otherwise. Fold names are directory-s
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.model_selection import (

@@ -13,7 +13,8 @@ and hands them to :func:`common.orchestration.leaderboard_runs.run_benchmark`. F
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Iterable, Mapping
+from typing import Any
+from collections.abc import Iterable, Mapping
 
 PUBLISHED = "published, not run by us"
 

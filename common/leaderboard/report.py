@@ -22,21 +22,22 @@ from __future__ import annotations
 import datetime
 import textwrap
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from common.leaderboard.references import PUBLISHED  # noqa: E402
-from common.leaderboard.summary import score_text  # noqa: E402
-from common.files import atomic_write  # noqa: E402
-from common.reporting import figures, style  # noqa: E402
-from common.reporting.document import ReportDocument  # noqa: E402
-from common.reporting.tables import fmt  # noqa: E402
-from common.reporting.pdf import config_lines  # noqa: E402
+from common.leaderboard.references import PUBLISHED
+from common.leaderboard.summary import score_text
+from common.files import atomic_write
+from common.reporting import figures, style
+from common.reporting.document import ReportDocument
+from common.reporting.tables import fmt
+from common.reporting.pdf import config_lines
 
 LANDSCAPE = (11.69, 8.27)
 METRIC_TITLES = {"uf1": "UF1", "uar": "UAR"}

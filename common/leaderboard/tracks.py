@@ -6,7 +6,7 @@ track's selection and folds unchanged (paired comparisons); see ``Track``'s docs
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

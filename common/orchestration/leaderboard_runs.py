@@ -29,7 +29,8 @@ import dataclasses
 import datetime
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from common.config import ConfigError, to_dict
 from common.errors import RunError

@@ -14,7 +14,8 @@ import contextlib
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from common.errors import RunError
 from common.evaluation import preflight, runner

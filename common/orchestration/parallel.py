@@ -50,7 +50,8 @@ import types
 import uuid
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from common.errors import RunError
 from common.evaluation import runner
@@ -336,7 +337,7 @@ class LocalWorkers:
         for slot in range(self.workers):
             self._drop(slot, kill)
 
-    def __enter__(self) -> "LocalWorkers":
+    def __enter__(self) -> LocalWorkers:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -33,7 +33,8 @@ import time
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 import numpy as np
 

@@ -30,7 +30,8 @@ clip by ``common.preprocessing.cache.cached`` (stage ``face_quality``), so it is
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class FaceQuality:
                 "box_scale": round(self.box_scale, 4), "landmark_shift": round(self.landmark_shift, 4)}
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> "FaceQuality":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> FaceQuality:
         return cls(verdict=str(arrays["verdict"]), reason=str(arrays["reason"]),
                    positions=tuple(int(v) for v in np.atleast_1d(arrays["positions"])),
                    found=tuple(bool(v) for v in np.atleast_1d(arrays["found"])),

@@ -29,7 +29,7 @@ import dataclasses
 import functools
 import importlib.util
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -107,7 +107,7 @@ class Box:
         return dlib.rectangle(int(self.left), int(self.top), int(self.right), int(self.bottom))
 
     @classmethod
-    def centred(cls, shape: tuple[int, ...], fraction: float = FALLBACK_BOX_FRACTION) -> "Box":
+    def centred(cls, shape: tuple[int, ...], fraction: float = FALLBACK_BOX_FRACTION) -> Box:
         """A box of ``fraction`` of the frame's width and height, centred in it."""
         height, width = shape[:2]
         w, h = round(width * fraction), round(height * fraction)
@@ -181,7 +181,7 @@ class ClipLandmarks:
         return {"points": self.points, "box": self.box.as_array(), "fallback": np.array(fallback), "boxes": boxes}
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> "ClipLandmarks":
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> ClipLandmarks:
         fallback = str(arrays["fallback"])
         return cls(
             points=np.asarray(arrays["points"], dtype=np.float32),

@@ -220,7 +220,7 @@ def all_equal_label(points: int, method: str = "nri_uniform") -> int:
     return {"default": 2 ** points - 1, "uniform": points, "nri_uniform": points * (points - 1) + 1}[method]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _label_table(points: int, method: str) -> np.ndarray:
     """Label of every 'default' code (bit p = neighbour p >= centre), as skimage assigns it."""
     codes = np.arange(2 ** points)

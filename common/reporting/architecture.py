@@ -4,7 +4,8 @@ Used by ``run_all.py --architectures`` and by the report's architecture pages.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

@@ -7,16 +7,17 @@ also closes the figure, so a long report never holds more than the page being dr
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import Name, PdfPages  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.backends.backend_pdf import Name, PdfPages
 
-from common.reporting import style  # noqa: E402
-from common.reporting.layout import PageCheck, inspect_page  # noqa: E402
+from common.reporting import style
+from common.reporting.layout import PageCheck, inspect_page
 
 
 def _page_title(fig: plt.Figure) -> str:
@@ -71,7 +72,7 @@ class ReportDocument:
             self.log(f"report: no PDF outline ({type(exc).__name__}: {exc})")
         self._pdf.close()
 
-    def __enter__(self) -> "ReportDocument":
+    def __enter__(self) -> ReportDocument:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -10,17 +10,18 @@ edges (``gid="cell:x0:x1"``) so ``common.reporting.layout`` can check them.
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
 
-from common.reporting import style  # noqa: E402
-from common.reporting.style import A4, HEADER, MISMATCH  # noqa: E402,F401  (re-exported: papers import them here)
+from common.reporting import style
+from common.reporting.style import A4, HEADER, MISMATCH  # re-exported: papers import them here
 
 LEFT, RIGHT, TOP, BOTTOM = 0.05, 0.95, 0.965, 0.035
 MONO_EM, SANS_EM = 0.61, 0.60  # average glyph width in ems (DejaVu Sans Mono / DejaVu Sans, conservative)

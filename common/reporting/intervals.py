@@ -9,7 +9,8 @@ no interval (``None``) and says so.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from common.evaluation import statistics as st
 

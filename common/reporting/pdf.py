@@ -29,23 +29,24 @@ from __future__ import annotations
 import datetime
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from common.evaluation.records import jsonable  # noqa: E402
-from common.experiment import ExperimentResult, ReportContext  # noqa: E402
-from common.files import atomic_write, write_json_atomic  # noqa: E402
-from common.reporting import figures, style, tables  # noqa: E402
-from common.reporting import intervals as intervals_module  # noqa: E402
-from common.reporting.document import ReportDocument  # noqa: E402
-from common.reporting.figures import Flow  # noqa: E402
-from common.reporting.intervals import experiment_intervals, interval_of, score_with_interval  # noqa: E402
-from common.reporting.architecture import compare_with_paper, model_summary  # noqa: E402
+from common.evaluation.records import jsonable
+from common.experiment import ExperimentResult, ReportContext
+from common.files import atomic_write, write_json_atomic
+from common.reporting import figures, style, tables
+from common.reporting import intervals as intervals_module
+from common.reporting.document import ReportDocument
+from common.reporting.figures import Flow
+from common.reporting.intervals import experiment_intervals, interval_of, score_with_interval
+from common.reporting.architecture import compare_with_paper, model_summary
 
 REPORT_SCHEMA = "mersuite.report/1"
 

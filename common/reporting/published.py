@@ -5,7 +5,8 @@ The page only draws: from ``result.summary`` (results.json in memory) and the nu
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 
 def _cell(value: Any) -> str:

@@ -14,7 +14,7 @@ import zlib
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 A4 = (8.27, 11.69)
 LANDSCAPE = (11.69, 8.27)

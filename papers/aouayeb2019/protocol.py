@@ -21,7 +21,7 @@ with a per-class alpha, the target term only, is the ``loss.form="keras"`` optio
 from __future__ import annotations
 
 import time
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import keras
 import numpy as np

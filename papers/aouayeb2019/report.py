@@ -6,7 +6,8 @@ samples the folds index) and the ``context``; the transcribed numbers come from 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 

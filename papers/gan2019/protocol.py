@@ -9,7 +9,7 @@ benchmark track's own selection and folds (``common.leaderboard.tracks.megc_comp
 from __future__ import annotations
 
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 from common.evaluation.fold import fit_and_predict, n_classes
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage

@@ -3,7 +3,8 @@ Table III) beside ours. Draws from ``result.summary`` (results.json in memory) o
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from common.experiment import ExperimentResult, ReportContext
 from papers.gan2019.reported import SCOPE_TITLES, SCOPES, SOURCE, TABLE3_OFF_APEXNET, TABLE5

@@ -10,7 +10,8 @@ every clip); test EAIs at alpha = 10 (Sec. 3.1.1).
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

@@ -14,7 +14,8 @@ example inputs the folds saved (``examples.npz``), nothing recomputed.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 

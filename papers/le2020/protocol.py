@@ -5,7 +5,8 @@ framework", IEEE IRI 2020: labels (Sec. IV-A.1), folds and training (Sec. IV-A.2
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

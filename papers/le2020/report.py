@@ -7,7 +7,8 @@ saved with each fold (``extra["examples"]``, an ``.npz``), never recomputed here
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import cv2
 import numpy as np

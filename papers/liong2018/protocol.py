@@ -7,7 +7,7 @@ Per fold (leave-one-subject-out over the composite's subjects): the Bi-WOOF vect
 from __future__ import annotations
 
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -8,7 +8,7 @@ leave-one-subject-out over its 68 subjects (Sec. III.B): the benchmark track's o
 from __future__ import annotations
 
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 from common.evaluation.fold import fit_and_predict, n_classes
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage

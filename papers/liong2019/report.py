@@ -4,7 +4,8 @@ The page draws from ``result.summary`` (results.json in memory) only; the number
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from common.experiment import ExperimentResult, ReportContext
 from papers.liong2019.reported import SCOPE_TITLES, SCOPES, TABLE3

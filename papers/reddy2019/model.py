@@ -22,10 +22,10 @@ from papers.reddy2019.config import ReddyConfig
 
 # MicroExpSTCNN and its 3D-CNN stream are shared with Talluri et al.'s Model-B: they live in
 # common.backbones (no paper imports another) and are re-exported here under the paper's names.
-from common.backbones import build_microexpstcnn  # noqa: E402,F401
-from common.backbones import check_3d_input as _check_input  # noqa: E402
-from common.backbones import code_dense_initializer as _dense_initializer  # noqa: E402
-from common.backbones import conv3d_stream as _conv_stream  # noqa: E402
+from common.backbones import build_microexpstcnn
+from common.backbones import check_3d_input as _check_input
+from common.backbones import code_dense_initializer as _dense_initializer
+from common.backbones import conv3d_stream as _conv_stream
 
 
 def build_microexpfusenet_intermediate(input_shape: tuple[int, int, int, int] = (32, 32, 96, 1),

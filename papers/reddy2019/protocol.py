@@ -21,7 +21,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import keras
 import numpy as np

@@ -9,7 +9,8 @@ the saliency maps are the ``.npz`` each fold wrote during the run (its path in `
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -8,7 +8,7 @@ multiple of 1/203 (CAS(ME)^2) or 1/199 (SMIC), never of 1/41 or 1/32 (``TABLE5_W
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from common.experiment import Reported
 

@@ -6,7 +6,8 @@ Signature ``f(pdf, result, context)`` as ``Experiment.report_pages``: each page 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

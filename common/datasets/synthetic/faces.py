@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -60,7 +60,7 @@ BLINK_DEPTH = (0.25, 0.45)  # fraction of the eye opening the upper lid travels
 NOISE_SIGMA = (1.0, 2.5)  # grey levels, per subject
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def base_face(name: str, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(RGB uint8 photograph, (68, 2) float32 dlib landmarks) of a base face, detected once."""
     from common.preprocessing.faces import Box, _detector, landmarks
