@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-jax test-torch bench gpu-check clean-venv
+.PHONY: demo test coverage test-jax test-torch bench gpu-check clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) run_all.py --paper aouayeb2019
 
+# The linter and the type checker first (seconds; configured in pyproject.toml, docs/house.md "Static
+# checks"), then the suite, tests/test_real_shape.py's one fold of every experiment included.
 test: $(STAMP)
+	$(PY) -m ruff check
+	$(PY) -m mypy
 	$(PY) -m pytest -q
+
+# Branch coverage of common/ and papers/ over the whole suite (subprocesses included): the table on the
+# terminal, the pages in reports/coverage/ (docs/performance.md gives the figure).
+coverage: $(STAMP)
+	$(PY) -m pytest -q --cov --cov-report=term:skip-covered --cov-report=html:reports/coverage
 
 # Other Keras backends: each in its own venv, so the TensorFlow one stays as it is.
 # tests/test_backends.py: every model of every paper built once (parameter counts equal to

@@ -32,6 +32,17 @@ def smoke_corpus(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="session")
+def real_shape_corpus(tmp_path_factory):
+    """The real-shape corpus (the ``mirror`` plan at smoke size: the real databases' subject and class
+    counts, small frames), written once per test session with a fixed seed (tests/test_real_shape.py)."""
+    from common.datasets.synthetic import write_corpus
+
+    out = tmp_path_factory.mktemp("real-shape-corpus")
+    write_corpus(out, size="smoke", seed=0, mirror=True, progress=False)
+    return out
+
+
 @pytest.fixture()
 def dummy_corpus(request, tmp_path):
     """The one corpus of the dummy paper (``tests/dummy_paper.py``; read it with ``loader=dummy_paper.load``):
