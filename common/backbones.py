@@ -322,7 +322,7 @@ def code_dense_initializer(seed: int | None = None) -> keras.initializers.Initia
     return keras.initializers.RandomNormal(mean=0.0, stddev=_CODE_DENSE_INIT, seed=seed)
 
 
-def check_3d_input(input_shape: tuple[int, ...], kernel_size: tuple[int, int, int], pool_size: int, name: str) -> None:
+def check_3d_input(input_shape: tuple[int, ...], kernel_size: tuple[int, ...], pool_size: int, name: str) -> None:
     """One clear error when a (H, W, T, 1) input is too small for the valid conv and the pooling."""
     if len(input_shape) != 4:
         raise ValueError(f"{name}: input_shape must be (height, width, frames, channels), got {input_shape}")
@@ -334,7 +334,7 @@ def check_3d_input(input_shape: tuple[int, ...], kernel_size: tuple[int, int, in
             )
 
 
-def conv3d_stream(x, prefix: str, filters: int, kernel_size: tuple[int, int, int], pool_size: int,
+def conv3d_stream(x, prefix: str, filters: int, kernel_size: tuple[int, ...], pool_size: int,
                  dropout: float):
     """One 3D-CNN stream of Sec. III: Conv3D (valid, ReLU) -> MaxPool3D -> Dropout -> Flatten."""
     x = layers.Conv3D(filters, kernel_size, padding="valid", activation="relu", name=f"{prefix}conv3d")(x)

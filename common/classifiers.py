@@ -78,7 +78,8 @@ def fit_linear_svm(x: np.ndarray, y: np.ndarray, config: LinearSVMConfig, seed: 
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=int)
     if len(np.unique(y)) < 2:
-        raise ValueError(f"a linear SVM needs at least two classes among its training labels, got {np.unique(y).tolist()}")
+        raise ValueError(f"a linear SVM needs at least two classes among its training labels, "
+                         f"got {np.unique(y).tolist()}")
     if config.kind == "ovo":
         svm = SVC(kernel="linear", C=config.C, tol=config.tol, max_iter=config.max_iter,
                   decision_function_shape="ovo", random_state=seed)
@@ -162,8 +163,8 @@ def class_scores(values: np.ndarray, present: list[int], num_classes: int, kind:
             scores[:, b] += column <= 0
     elif kind == "ovr":
         if values.shape[1] == 1 or len(present) == 2:  # one row scores the second present class against the first
-            column = 0 if values.shape[1] == 1 else present[1]
-            winner = np.where(values[:, column] > 0, present[1], present[0])
+            index = 0 if values.shape[1] == 1 else present[1]
+            winner = np.where(values[:, index] > 0, present[1], present[0])
         else:
             winner = np.asarray(present)[np.argmax(values[:, present], axis=1)]
         scores[np.arange(len(values)), winner] = 1.0

@@ -67,7 +67,8 @@ class Range:
 
     def __str__(self) -> str:
         """``>= 1``, ``> 0``, ``in [0, 1)``, as error messages show it."""
-        low = ("[", _number(self.ge)) if self.ge is not None else ("(", _number(self.gt)) if self.gt is not None else None
+        low = (("[", _number(self.ge)) if self.ge is not None else ("(", _number(self.gt)) if self.gt is not None
+               else None)
         high = ((_number(self.le), "]") if self.le is not None else (_number(self.lt), ")") if self.lt is not None
                 else None)
         if low and high:
@@ -360,7 +361,7 @@ def apply_overrides(config: Any, overrides: Mapping[str, Any]) -> Any:
 
 
 def _set(node: Any, parts: list[str], value: Any, path: str) -> Any:
-    if not dataclasses.is_dataclass(node):
+    if not dataclasses.is_dataclass(node) or isinstance(node, type):
         raise ConfigError(f"--set {path}: {'.'.join(parts)} is not inside a config section")
     names = [f.name for f in dataclasses.fields(node)]
     head = parts[0]

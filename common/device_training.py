@@ -10,6 +10,8 @@ it reaches into Keras internals, which that test pins. Off in every profile.
 """
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -95,7 +97,8 @@ def _indices_of(step_data: Any) -> Any:
     return leaves[0]
 
 
-_DEVICE_STEPS: weakref.WeakKeyDictionary = None  # model -> (its optimiser, the compiled step): one trace per model
+# model -> (its optimiser, the arrays' shapes and dtypes, the compiled step): one trace per model
+_DEVICE_STEPS: weakref.WeakKeyDictionary[Any, tuple[Any, tuple, Callable[..., Any]]] | None = None
 
 
 def _device_step(model: keras.Model, arrays: Any):
@@ -105,8 +108,6 @@ def _device_step(model: keras.Model, arrays: Any):
     Kept per model and optimiser, as Keras keeps ``model.train_function``: the next fold's fit of the
     same compiled model (``compiled_like``) traces nothing again."""
     global _DEVICE_STEPS
-    import weakref
-
     if _DEVICE_STEPS is None:
         _DEVICE_STEPS = weakref.WeakKeyDictionary()
     backend = keras.backend.backend()
@@ -114,6 +115,7 @@ def _device_step(model: keras.Model, arrays: Any):
     kept = _DEVICE_STEPS.get(model)
     if kept is not None and kept[0] is model.optimizer and kept[1] == specs:
         return kept[2]
+    step: Callable[..., Any]  # (state, arrays, indices) on JAX, (arrays, indices) on the others
     if backend == "jax":
         import jax
 

@@ -24,11 +24,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from collections.abc import Iterator
 
 from common.errors import MersuiteError
 
+fcntl: ModuleType | None
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks
@@ -61,10 +63,11 @@ def atomic_write(path: str | Path, mode: str = "w", *, fsync: bool = True, newli
         raise ValueError(f"atomic_write mode={mode!r}: expected 'w' or 'wb'")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    fd: int | None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)
-        text = {} if "b" in mode else {"newline": newline, "encoding": encoding or "utf-8"}
+        text: dict[str, Any] = {} if "b" in mode else {"newline": newline, "encoding": encoding or "utf-8"}
         with os.fdopen(fd, mode, **text) as handle:
             fd = None  # the handle owns it now
             yield handle
@@ -117,7 +120,8 @@ def prepare_output_folder(folder: str | Path, what: str = "output folder",
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise OutputError(f"{what} {folder}: cannot write there ({_why(exc)})" + (f"; {hint}" if hint else "")) from None
+        raise OutputError(f"{what} {folder}: cannot write there ({_why(exc)})"
+                          + (f"; {hint}" if hint else "")) from None
     return folder
 
 

@@ -119,7 +119,8 @@ def accelerator() -> str | None:
         if backend == "tensorflow":
             import tensorflow as tf
 
-            return "gpu" if tf.config.list_logical_devices("GPU") else ("tpu" if tf.config.list_logical_devices("TPU") else None)
+            return ("gpu" if tf.config.list_logical_devices("GPU")
+                    else ("tpu" if tf.config.list_logical_devices("TPU") else None))
         if backend == "jax":
             import jax
 

@@ -26,10 +26,12 @@ class TrainConfig:
     learning_rate: Annotated[float, Range(gt=0)] = 0.01
     momentum: Annotated[float, Range(ge=0, lt=1)] = 0.0  # SGD only
     nesterov: bool = False  # SGD only
-    weight_decay: Annotated[float, Range(ge=0)] = 0.0  # L2 on kernels (added to the loss, as PyTorch/Caffe SGD do), 0 = off
+    # L2 on kernels (added to the loss, as PyTorch/Caffe SGD do), 0 = off
+    weight_decay: Annotated[float, Range(ge=0)] = 0.0
     batch_size: Annotated[int, Range(ge=1)] = 32
     epochs: Annotated[int, Range(ge=1)] = 10  # >= 1: an untrained model is never scored
-    lr_step_epochs: Annotated[int, Range(ge=0)] = 0  # >0: multiply the learning rate by lr_step_factor every this many epochs
+    # >0: multiply the learning rate by lr_step_factor every this many epochs
+    lr_step_epochs: Annotated[int, Range(ge=0)] = 0
     lr_step_factor: Annotated[float, Range(gt=0, le=1)] = 0.5
     # >0: Keras 2's optimiser ``decay`` argument, lr_t = learning_rate / (1 + lr_decay * iterations), as a
     # ``keras.optimizers.schedules.InverseTimeDecay`` per step (Talluri et al.'s Model-C, decay 1e-6); 0 = off
@@ -191,7 +193,7 @@ def use_mixed_precision(model: keras.Model, policy: str) -> keras.Model:
     if getattr(model, "outputs", None) is None:
         raise ValueError(f"mixed precision: model {model.name!r} is not functional (no symbolic outputs); "
                          "build it with the functional API or set mixed_precision=false")
-    full = set()
+    full: set[int] = set()
     for layer in _output_layers(model):
         full.update(id(sub) for sub in layer._flatten_layers(include_self=True, recursive=True))
     for layer in model._flatten_layers(include_self=True, recursive=True):
@@ -237,7 +239,8 @@ class _Progress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        shown = " ".join(f"{k}={v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)) and k != "learning_rate")
+        shown = " ".join(f"{k}={v:.4f}" for k, v in logs.items()
+                         if isinstance(v, (int, float)) and k != "learning_rate")
         self._log(f"  {self._label} epoch {epoch + 1}/{self._epochs} {shown}")
 
 
@@ -369,7 +372,7 @@ def non_trainable_parameters(model: keras.Model) -> int:
 _COMPILED: dict = {}  # key -> (compiled model, optimiser start values, loss variables, (mixed, jit) of its cfg)
 
 
-def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
+def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | list | None:
     """Put ``loss``'s keyword arguments ``names`` (e.g. focal ``alpha``) into variables, in place.
 
     Only for a Keras built-in loss (a ``LossFunctionWrapper``: ``fn`` and ``_fn_kwargs``) whose
@@ -380,7 +383,8 @@ def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
         parts = [_loss_variables(one, names) for one in loss]
         return None if not parts or any(part is None for part in parts) else parts
     kwargs = getattr(loss, "_fn_kwargs", None)
-    if not isinstance(loss, keras.losses.Loss) or not callable(getattr(loss, "fn", None)) or not isinstance(kwargs, dict):
+    if (not isinstance(loss, keras.losses.Loss) or not callable(getattr(loss, "fn", None))
+            or not isinstance(kwargs, dict)):
         return None
     variables = {}
     for name in names:
@@ -394,10 +398,11 @@ def _loss_variables(loss: Any, names: tuple[str, ...]) -> dict | None:
     return variables
 
 
-def _rebind_loss(held: Any, variables: dict, loss: Any) -> bool:
+def _rebind_loss(held: Any, variables: dict | list, loss: Any) -> bool:
     """Give the held loss ``loss``'s argument values; False when anything but those values differs."""
     if isinstance(variables, list):  # one loss per output: each rebound alike
-        if not isinstance(held, (list, tuple)) or not isinstance(loss, (list, tuple)) or not len(held) == len(loss) == len(variables):
+        if (not isinstance(held, (list, tuple)) or not isinstance(loss, (list, tuple))
+                or not len(held) == len(loss) == len(variables)):
             return False
         return all(_rebind_loss(h, v, one) for h, v, one in zip(held, variables, loss))
     if type(held) is not type(loss) or held.fn is not getattr(loss, "fn", None) \

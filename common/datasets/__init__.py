@@ -12,7 +12,7 @@ quirks and sources are in docs/databases.md; corrections to the annotations are 
 | ``smic_e`` | SMIC-HS-E (long clips, up to 3 slots per row) | ``annotations=None``, ``corrections=True`` |
 | ``samm`` | SAMM | ``annotations=None``, ``corrections=True`` |
 | ``casme_sq`` | CAS(ME)^2 | ``types=("micro", "macro")``, ``annotations=None``, ``corrections=True`` |
-| ``megc2019`` | MEGC 2019 composite of SMIC-HS, CASME II, SAMM | ``gt_csv=None``, ``cropped=True``, ``corrections=True`` |
+| ``megc2019`` | MEGC 2019 (SMIC-HS, CASME II, SAMM) | ``gt_csv=None``, ``cropped=True``, ``corrections=True`` |
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import inspect
 import json
 import warnings
 from pathlib import Path
+from collections.abc import Callable
 
 from common.datasets import casme2, casme_sq, invariants, megc2019, samm, smic
 from common.datasets.sample import Dropped, DroppedWarning, Sample, frame_number
@@ -31,7 +32,7 @@ DATASETS = ("casme2", "smic", "smic_e", "samm", "casme_sq", "megc2019")
 DATABASE_TITLES = {"casme2": "CASME II", "smic": "SMIC-HS", "smic_e": "SMIC-HS-E", "samm": "SAMM",
                    "casme_sq": "CAS(ME)^2", "megc2019": "MEGC 2019 composite"}
 
-_LOADERS = {
+_LOADERS: dict[str, Callable[..., list[Sample]]] = {
     "casme2": casme2.load,
     "smic": smic.load,
     "smic_e": smic.load_e,
@@ -58,14 +59,16 @@ def load(name: str, root: str | Path, **options) -> list[Sample]:
     accepted = set(inspect.signature(loader).parameters) - {"root"}
     unknown = sorted(set(options) - accepted)
     if unknown:
-        raise DatasetError(f"{name}: unknown option(s) {', '.join(unknown)}; expected some of {', '.join(sorted(accepted))}")
+        raise DatasetError(f"{name}: unknown option(s) {', '.join(unknown)}; "
+                           f"expected some of {', '.join(sorted(accepted))}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         samples = loader(root, **options)
         if name != "megc2019":  # the composite's loader screens its sources itself
             samples = invariants.screen_annotations(samples)
     _DROPPED[_drop_key(name, root, options)] = tuple(dict.fromkeys(
-        Dropped(w.message.key, str(w.message), w.message.stage) for w in caught if isinstance(w.message, DroppedWarning)))
+        Dropped(w.message.key, str(w.message), w.message.stage)
+        for w in caught if isinstance(w.message, DroppedWarning)))
     for w in caught:  # shown (or recorded by a caller's catch_warnings) as if never caught here
         if isinstance(w.message, DroppedWarning) and w.message.quiet:
             continue

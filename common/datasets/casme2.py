@@ -38,8 +38,8 @@ def subject_name(value) -> str:
 def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
     root = discovery.check_root(root)
     dirs = discovery.walk_dirs(root)
-    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank, "CASME II coding spreadsheet (CASME2-coding-*.xlsx)",
-                                             annotations, dirs)
+    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank,
+                                             "CASME II coding spreadsheet (CASME2-coding-*.xlsx)", annotations, dirs)
     records = _records(spreadsheet)
     keys = [(subject_name(cell(r, "Subject")), to_text(cell(r, "Filename"))) for r in records]
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
@@ -56,15 +56,16 @@ def _records(spreadsheet: Path) -> list[dict]:
 def load(root, cropped: bool = True, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per coding row whose clip folder has frames; ``apex`` None for ``/``, -1 or blank."""
     found = find(root, cropped, annotations)
+    spreadsheet = found.label_file()
     samples = []
-    for record in _records(found.spreadsheet):
+    for record in _records(spreadsheet):
         subject = subject_name(cell(record, "Subject"))
         clip = to_text(cell(record, "Filename"))
         onset, apex, offset = (to_int(cell(record, c)) for c in ("OnsetFrame", "ApexFrame", "OffsetFrame"))
         folder = found.frames / subject / clip
-        frames = discovery.listed_clip_frames(found.spreadsheet, folder, f"casme2/{subject}/{clip}", "CASME II",
+        frames = discovery.listed_clip_frames(spreadsheet, folder, f"casme2/{subject}/{clip}", "CASME II",
                                               onset, offset)
-        if frames is None:
+        if frames is None or onset is None or offset is None:  # frames is None whenever onset or offset is
             continue
         samples.append(Sample(
             dataset=NAME, subject=subject, clip=clip,

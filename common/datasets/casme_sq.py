@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
@@ -37,8 +38,8 @@ def find(root, annotations=None) -> discovery.Found:
                                              annotations, dirs)
     candidates = [d for d in dirs if d.name.lower() == "rawpic" and discovery.has_subject_dirs(d, SUBJECT_DIR)]
     if not candidates:
-        raise DatasetError(f"{root}: no CAS(ME)^2 frames found (expected a rawpic/ folder holding s15/15_0101disgustingteeth/"
-                           f"img001.jpg ... within {discovery.SEARCH_DEPTH} folder levels)")
+        raise DatasetError(f"{root}: no CAS(ME)^2 frames found (expected a rawpic/ folder holding "
+                           f"s15/15_0101disgustingteeth/img001.jpg ... within {discovery.SEARCH_DEPTH} folder levels)")
     near = [c for c in candidates if c.parent == spreadsheet.parent]
     return discovery.Found(NAME, spreadsheet, (near or candidates)[0], False)
 
@@ -50,11 +51,12 @@ def read_code_file(spreadsheet: Path) -> tuple[list[list], dict[int, str], dict[
     rows = [r for r in read_rows(spreadsheet, 0) if to_int(r[0]) is not None]  # headerless; skip a stray header
     if not rows or min(len(r) for r in rows) < 8:
         raise DatasetError(f"{spreadsheet}: sheet 1 must hold headerless rows of 9 columns ({CODE_COLUMNS})")
-    subjects = {}
+    subjects: dict[int, str] = {}
     for r in read_rows(spreadsheet, 1):
-        if len(r) >= 3 and to_int(r[2]) is not None:
+        participant = to_int(r[2]) if len(r) >= 3 else None
+        if participant is not None:
             code = to_text(r[1])
-            subjects[to_int(r[2])] = code.lower() if SUBJECT_DIR.match(code) else f"s{to_int(r[0])}"
+            subjects[participant] = code.lower() if SUBJECT_DIR.match(code) else f"s{to_int(r[0])}"
     stimuli = {}
     for r in read_rows(spreadsheet, 2):
         if len(r) >= 2 and to_int(r[0]) is not None:
@@ -71,12 +73,13 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
     if unknown:
         raise ValueError(f"types={types!r}: expected a subset of {TYPES}")
     found = find(root, annotations)
-    rows, subjects, stimuli = read_code_file(found.spreadsheet)
+    rows, subjects, stimuli = read_code_file(found.label_file())
     video_dirs: dict[str, list[Path]] = {}
     samples = []
     for r in rows:
         r = list(r) + [None] * (9 - len(r))
-        participant, expression = to_int(r[0]), to_text(r[1])
+        # read_code_file keeps only the rows whose participant is an integer
+        participant, expression = cast(int, to_int(r[0])), to_text(r[1])
         kind = "micro" if "micro" in to_text(r[7]).lower() else "macro"
         if kind not in types:
             continue
@@ -92,7 +95,7 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
         offset = offset or None  # 0 = unknown (docs/databases.md §4.2)
         key = f"casme_sq/{subject}/{expression}"
         problem = annotation_problem(onset, apex, offset)
-        if problem:
+        if problem or onset is None:  # a None onset is one of the problems
             warn_dropped(f"{found.spreadsheet}: CAS(ME)^2 expression {subject}/{expression}: {problem}; skipped", key,
                          stage="annotation")
             continue

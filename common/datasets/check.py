@@ -23,7 +23,8 @@ from collections.abc import Mapping, Sequence
 from common.datasets import DATABASE_TITLES, DATASETS, casme2, casme_sq, load, megc2019, samm, smic
 from common.datasets.tables import DatabaseNotFound, DatasetError
 
-FINDERS = {"casme2": casme2.find, "smic": smic.find, "smic_e": smic.find_e, "samm": samm.find, "casme_sq": casme_sq.find}
+FINDERS = {"casme2": casme2.find, "smic": smic.find, "smic_e": smic.find_e, "samm": samm.find,
+           "casme_sq": casme_sq.find}
 TITLES = DATABASE_TITLES
 REAL_MEGC = {"smic": 164, "casme2": 145, "samm": 133}  # docs/databases.md §5.1
 SHOW = 8  # lines listed per kind of problem
@@ -151,7 +152,8 @@ def _check_database(name: str, root: Path, loaded: dict, faces: bool = False) ->
     subjects = {s.subject for s in samples}
     print(f"    {len(samples)} samples from {len(subjects)} subjects at {samples[0].fps:g} fps: {_counts(samples)}")
     if name == "casme_sq":
-        print(f"    types: {', '.join(f'{k} {v}' for k, v in sorted(Counter(s.meta['type'] for s in samples).items()))}")
+        types = sorted(Counter(s.meta["type"] for s in samples).items())
+        print(f"    types: {', '.join(f'{k} {v}' for k, v in types)}")
     _listing("missing or empty clips (skipped)", [m for m in messages if not _rule_drop(m)])
     _listing("invalid samples (skipped, each with the rule it breaks)", [m for m in messages if _rule_drop(m)])
     for kind, lines in _anomalies(samples).items():
@@ -183,7 +185,8 @@ def _check_megc(root: Path, loaded: dict) -> None:
         print(f"    official list: {csv_path}")
         _listing("listed but not loaded, or merged", messages)
         official, rules = {s.key: s.emotion for s in composite}, {s.key: s.emotion for s in derived}
-        differ = sorted(set(official) ^ set(rules)) + sorted(k for k in set(official) & set(rules) if official[k] != rules[k])
+        differ = (sorted(set(official) ^ set(rules))
+                  + sorted(k for k in set(official) & set(rules) if official[k] != rules[k]))
         print(f"    official list and MEGC rules {'agree' if not differ else 'DISAGREE'} "
               f"({len(composite)} vs {len(derived)} samples)")
         _listing("differences", differ)

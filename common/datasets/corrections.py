@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 from pathlib import Path
+from typing import Any
 from collections.abc import Iterable
 
 from common.datasets.sample import Sample
@@ -33,13 +34,14 @@ def read_corrections(path: str | Path | bool | None = None) -> list[Correction]:
     """The corrections table; ``path`` True/None -> the shipped file, False -> none."""
     if path is False:
         return []
-    path = CORRECTIONS_CSV if path in (None, True) else Path(path)
+    path = CORRECTIONS_CSV if path is None or path is True else Path(path)
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
             if missing:
-                raise DatasetError(f"{path}: expected corrections columns {', '.join(COLUMNS)}; missing {', '.join(missing)}")
+                raise DatasetError(f"{path}: expected corrections columns {', '.join(COLUMNS)}; "
+                                   f"missing {', '.join(missing)}")
             rows = list(reader)
     except OSError as error:
         raise DatasetError(f"{path}: cannot read the corrections table ({error})") from None
@@ -72,7 +74,7 @@ def apply_corrections(samples: Iterable[Sample], corrections: list[Correction], 
         rows = table.get((sample.dataset, sample.subject, sample.clip), [])
         if any(c.action == "exclude" for c in rows):
             continue
-        changes = {}
+        changes: dict[str, Any] = {}  # Sample field -> its corrected value
         for c in rows:
             if c.action == "clear_apex":
                 changes["apex"] = None

@@ -56,6 +56,7 @@ def os_cause(error: OSError) -> str:
     """The filesystem's reason in words: "permission denied", "symbolic link loop", ..."""
     import errno
 
+    names: dict[int | None, str]  # OSError.errno may be None: the lookup then falls back
     names = {errno.EACCES: "permission denied", errno.EPERM: "permission denied (operation not permitted)",
              errno.ELOOP: "symbolic link loop (too many levels of symbolic links)",
              errno.ENAMETOOLONG: "path too long (a symbolic link loop?)", errno.EIO: "input/output error"}
@@ -138,13 +139,14 @@ def clip_frames(folder: Path, pattern: re.Pattern | None = None) -> tuple[list[P
 def check_root(root: str | Path) -> Path:
     path = Path(root).expanduser()
     if not path.is_dir():
-        raise DatasetError(f"{path}: expected a folder holding the database (or a parent of several); it does not exist")
+        raise DatasetError(f"{path}: expected a folder holding the database (or a parent of several); "
+                           "it does not exist")
     return path
 
 
 def find_files(root: Path, pattern: re.Pattern, dirs: Iterable[Path] | None = None) -> list[Path]:
     """Files whose name matches ``pattern`` in the searched folders (Office lock files ``~$...`` skipped)."""
-    hits = []
+    hits: list[Path] = []
     for folder in dirs if dirs is not None else walk_dirs(root):
         if folder != root and SUBJECT_DIR.match(folder.name):
             continue
@@ -199,6 +201,12 @@ class Found:
     frames: Path
     cropped: bool
 
+    def label_file(self) -> Path:
+        """``spreadsheet`` of a database found by its label file (every ``find`` but SMIC-HS's sets one)."""
+        if self.spreadsheet is None:
+            raise DatasetError(f"{self.database}: found without its label spreadsheet")
+        return self.spreadsheet
+
 
 def pick_spreadsheet(root: Path, pattern: re.Pattern, rank: Callable[[Path], tuple], what: str,
                      given: str | Path | None = None, dirs: list[Path] | None = None) -> Path:
@@ -232,8 +240,8 @@ def choose_frame_root(candidates: list[Path], wanted: Callable[[Path], bool],
                               f"labelled clips; using {best}", stacklevel=3)
             return best
     where = ", ".join(map(str, candidates)) if candidates else "none"
-    raise DatasetError(f"{root}: no {what} clip folders found (expected <subject>/<clip>/ frame folders named as in the "
-                       f"spreadsheet; folders with subject folders: {where}){folder_note(root)}")
+    raise DatasetError(f"{root}: no {what} clip folders found (expected <subject>/<clip>/ frame folders named as in "
+                       f"the spreadsheet; folders with subject folders: {where}){folder_note(root)}")
 
 
 def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, onset: int | None,

@@ -35,10 +35,14 @@ import dataclasses
 import hashlib
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from collections.abc import Iterable, Sequence
 
 from common.datasets.sample import Dropped, Sample, frame_number, warn_dropped
 from common.datasets.tables import DatasetError
+
+if TYPE_CHECKING:  # annotations only: common.preprocessing.io imports OpenCV, loaded when frames are checked
+    from common.preprocessing.io import FrameFileInfo
 
 # The databases' own label words (lower case, as the loaders store them).
 VOCABULARY: dict[str, tuple[str, ...]] = {
@@ -163,7 +167,8 @@ def frame_verdicts(samples: Iterable[Sample]) -> list[Verdict]:
     per clip (``io.frame_file_info`` reads a file's header and last bytes, never decodes it)."""
     from common.preprocessing.io import frame_file_info
 
-    found, seen = [], {}
+    found: list[Verdict] = []
+    seen: dict[Path, FrameFileInfo] = {}
     for sample in samples:
         sizes: dict[tuple[int, int], Path] = {}
         for path in sample.frames:

@@ -40,25 +40,27 @@ def _records(spreadsheet: Path) -> list[dict]:
 def find(root, annotations=None) -> discovery.Found:
     root = discovery.check_root(root)
     dirs = discovery.walk_dirs(root)
-    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank, "SAMM FACS codes (SAMM_Micro_FACS_Codes_v2.xlsx)",
-                                             annotations, dirs)
+    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank,
+                                             "SAMM FACS codes (SAMM_Micro_FACS_Codes_v2.xlsx)", annotations, dirs)
     keys = [(subject_name(cell(r, "Subject")), to_text(cell(r, "Filename"))) for r in _records(spreadsheet)[:40]]
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
-    frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (c / s / f for s, f in keys), root, "SAMM")
+    frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (c / s / f for s, f in keys), root,
+                                         "SAMM")
     return discovery.Found(NAME, spreadsheet, frames, discovery.path_mentions(frames, "crop", root))
 
 
 def load(root, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per spreadsheet row whose clip folder has frames Onset..Offset."""
     found = find(root, annotations)
+    spreadsheet = found.label_file()
     samples = []
-    for record in _records(found.spreadsheet):
+    for record in _records(spreadsheet):
         subject, clip = subject_name(cell(record, "Subject")), to_text(cell(record, "Filename"))
         onset, apex, offset = (to_int(cell(record, c)) for c in ("Onset Frame", "Apex Frame", "Offset Frame"))
         folder = found.frames / subject / clip
-        frames = discovery.listed_clip_frames(found.spreadsheet, folder, f"samm/{subject}/{clip}", "SAMM",
+        frames = discovery.listed_clip_frames(spreadsheet, folder, f"samm/{subject}/{clip}", "SAMM",
                                               onset, offset)
-        if frames is None:
+        if frames is None or onset is None or offset is None:  # frames is None whenever onset or offset is
             continue
         emotion = to_text(cell(record, "Estimated Emotion")).lower()
         samples.append(Sample(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
@@ -39,8 +40,9 @@ def find(root, cropped: bool = True) -> discovery.Found:
     root = discovery.check_root(root)
     candidates = [d for d in discovery.walk_dirs(root) if _is_hs_root(d)]
     if not candidates:
-        raise DatabaseNotFound(f"{root}: no SMIC-HS database found (expected an HS/ folder holding s1/micro/<emotion>/<clip>/ "
-                           f"frame folders, e.g. SMIC_all_cropped/HS, within {discovery.SEARCH_DEPTH} folder levels)"
+        raise DatabaseNotFound(f"{root}: no SMIC-HS database found (expected an HS/ folder holding "
+                           f"s1/micro/<emotion>/<clip>/ frame folders, e.g. SMIC_all_cropped/HS, within "
+                           f"{discovery.SEARCH_DEPTH} folder levels)"
                            f"{discovery.folder_note(root)}")
     is_cropped = lambda p: discovery.path_mentions(p, "crop", root)  # noqa: E731
     ordered = discovery.prefer(candidates, is_cropped if cropped else (lambda p: not is_cropped(p)))
@@ -110,10 +112,11 @@ def _rows_e(spreadsheet: Path) -> list[dict]:
 def find_e(root, annotations=None) -> discovery.Found:
     root = discovery.check_root(root)
     dirs = discovery.walk_dirs(root)
-    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank_e, "SMIC-HS-E annotation (SMIC-HS-E_annotation*.xlsx)",
-                                             annotations, dirs)
+    spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank_e,
+                                             "SMIC-HS-E annotation (SMIC-HS-E_annotation*.xlsx)", annotations, dirs)
     rows = _rows_e(spreadsheet)
-    keys = [(to_int(cell(r, "Subject")), to_text(cell(r, "Filename"))) for r in rows[:40]]
+    # _rows_e keeps only the rows whose subject is an integer
+    keys = [(cast(int, to_int(cell(r, "Subject"))), to_text(cell(r, "Filename"))) for r in rows[:40]]
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR) and not _is_hs_root(d)]
     frames = discovery.choose_frame_root(
         candidates, lambda p: True,
@@ -124,11 +127,13 @@ def find_e(root, annotations=None) -> discovery.Found:
 def load_e(root, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per used (onset, offset) slot of each long clip; ``meta["slot"]`` is 1, 2 or 3."""
     found = find_e(root, annotations)
-    rows = _rows_e(found.spreadsheet)
+    spreadsheet = found.label_file()
+    rows = _rows_e(spreadsheet)
     with_apex = [has_column(rows, apex) for _, _, apex in SLOTS]
     samples = []
     for record in rows:
-        number, filename = to_int(cell(record, "Subject")), to_text(cell(record, "Filename"))
+        # _rows_e keeps only the rows whose subject is an integer
+        number, filename = cast(int, to_int(cell(record, "Subject"))), to_text(cell(record, "Filename"))
         folder = next((found.frames / s / c for s, c in _clip_variants(number, filename)
                        if (found.frames / s / c).is_dir()), found.frames / f"s{number:02d}" / filename)
         frames, unreadable = discovery.clip_frames(folder)
@@ -142,20 +147,21 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
             key = f"smic_e/s{number:02d}/{filename}" + (f"#{slot}" if slot != 1 else "")
             problem = annotation_problem(onset, apex, offset)
             if problem:
-                warn_dropped(f"{found.spreadsheet}: SMIC-HS-E clip {filename} slot {slot}: {problem}; skipped", key,
+                warn_dropped(f"{spreadsheet}: SMIC-HS-E clip {filename} slot {slot}: {problem}; skipped", key,
                              stage="annotation")
                 continue
             clip_frames = discovery.frames_between(frames, onset, offset)
             if unreadable or not clip_frames:
                 warn_dropped(f"{unreadable}; SMIC-HS-E clip {filename} slot {slot} skipped" if unreadable else
-                             f"{folder}: SMIC-HS-E clip {filename} slot {slot} listed in {found.spreadsheet.name} but "
+                             f"{folder}: SMIC-HS-E clip {filename} slot {slot} listed in {spreadsheet.name} but "
                              f"missing or empty on disk (expected frames {onset}..{offset}); skipped", key)
                 continue
             samples.append(Sample(
                 dataset="smic_e", subject=f"s{number:02d}", clip=filename, emotion=emotion,
                 onset=onset, apex=apex if apex is not None else (onset + offset) // 2, offset=offset, fps=FPS,
                 frames=tuple(clip_frames),
-                meta={"slot": slot, "first_frame": to_int(cell(record, "FirstF")), "last_frame": to_int(cell(record, "LastF")),
+                meta={"slot": slot, "first_frame": to_int(cell(record, "FirstF")),
+                      "last_frame": to_int(cell(record, "LastF")),
                       "video_dir": folder, "apex_annotated": apex is not None,
                       "missing_frames": offset - onset + 1 - len(clip_frames)},
             ))

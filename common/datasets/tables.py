@@ -88,7 +88,8 @@ def sheet_count(path: str | Path) -> int:
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip())
+    return (value is None or (isinstance(value, float) and math.isnan(value))
+            or (isinstance(value, str) and not value.strip()))
 
 
 def header_names(row: Sequence[Any]) -> list[str]:

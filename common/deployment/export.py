@@ -101,6 +101,8 @@ def read_training_predictions(folder: str | Path) -> list[dict[str, Any]]:
 
     with open(Path(folder) / TRAINING_PREDICTIONS, newline="") as handle:
         reader = csv.DictReader(handle)
+        if reader.fieldnames is None:  # an empty file
+            raise ValueError(f"{Path(folder) / TRAINING_PREDICTIONS}: empty file; expected a header row")
         classes = reader.fieldnames[reader.fieldnames.index("predicted") + 1:]
         return [{**row, "probabilities": np.array([float(row[c]) for c in classes])} for row in reader]
 
@@ -208,7 +210,8 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
             "class_names": list(selection.class_names), "models": models, "state": state,
             "min_frames": int(experiment.min_frames), "faces_policy": faces_policy,
             "training_corpus": {"kind": "synthetic" if synthetic else "real", "root": str(root.resolve()),
-                                "datasets": {d: int(n) for d, n in zip(*np.unique(selection.datasets, return_counts=True))},
+                                "datasets": {d: int(n) for d, n in
+                                             zip(*np.unique(selection.datasets, return_counts=True))},
                                 "samples": len(selection), "fps": fps, "fingerprint": corpus_fingerprint(selection),
                                 "dropped": len(screening["dropped"])},
             "keras": {"backend": keras.backend.backend(), "version": keras.__version__},

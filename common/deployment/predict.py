@@ -137,8 +137,8 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
         try:
             models[name] = keras.saving.load_model(folder / entry["file"], compile=False)
         except Exception as exc:  # a file Keras cannot read is a bad folder, not a crash
-            raise DeployError(f"--model {folder}: Keras cannot load {entry['file']} ({' '.join(str(exc).split())[:200]})"
-                              ) from None
+            raise DeployError(f"--model {folder}: Keras cannot load {entry['file']} "
+                              f"({' '.join(str(exc).split())[:200]})") from None
     return Exported(folder=folder, manifest=manifest, paper_id=paper_id, experiment=experiment, config=config,
                     class_names=tuple(manifest["class_names"]), models=models, state=dict(manifest.get("state", {})))
 
@@ -168,7 +168,8 @@ def check_samples(exported: Exported, samples: Sequence[Sample], faces_policy: s
         where = sample.meta.get("source", sample.key)
         if len(sample.frames) < needed:
             raise DeployError(f"{where}: {len(sample.frames)} frame(s) from onset {sample.onset} to offset "
-                              f"{sample.offset}; {exported.paper_id}/{exported.experiment.name} needs at least {needed}")
+                              f"{sample.offset}; {exported.paper_id}/{exported.experiment.name} "
+                              f"needs at least {needed}")
         try:
             quality = fq.sample_face_quality(sample)
         except FrameReadError as exc:
@@ -200,11 +201,15 @@ def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_poli
     checked = check_samples(exported, samples, faces_policy, log)
     kept = [sample for sample, _, _, excluded in checked if not excluded]
     ctx = predict_context(exported, kept, cache_dir, log)
-    probabilities = np.asarray(exported.experiment.predict_clips(ctx), dtype=float)
+    predict_clips = exported.experiment.predict_clips
+    if predict_clips is None:  # load_export refuses such an experiment; an Exported built by hand may not
+        raise DeployError(f"{exported.paper_id}/{exported.experiment.name} has no predict_clips in this code")
+    probabilities = np.asarray(predict_clips(ctx), dtype=float)
     expected = (len(kept), len(exported.class_names))
     if probabilities.shape != expected or not np.all(np.isfinite(probabilities)):
         raise DeployError(f"{exported.paper_id}/{exported.experiment.name}: predict_clips returned "
-                          f"{probabilities.shape} {'non-finite ' if probabilities.size and not np.all(np.isfinite(probabilities)) else ''}"
+                          f"{probabilities.shape} "
+                          f"{'non-finite ' if probabilities.size and not np.all(np.isfinite(probabilities)) else ''}"
                           f"probabilities, expected {expected}")
     results, k = [], 0
     for sample, verdict, face_reason, excluded in checked:
@@ -232,7 +237,8 @@ def results_json(exported: Exported, results: Sequence[ClipResult], outputs: Map
                    "apex": r.sample.apex, "offset": r.sample.offset, "apex_rule": r.sample.meta.get("apex_rule", ""),
                    "fps": r.sample.fps, "frames": len(r.sample.frames), "face": r.face_verdict,
                    "face_reason": r.face_reason, "status": r.status, "reason": r.reason,
-                   "predicted": None if r.probabilities is None else exported.class_names[int(np.argmax(r.probabilities))],
+                   "predicted": (None if r.probabilities is None
+                                 else exported.class_names[int(np.argmax(r.probabilities))]),
                    "probabilities": None if r.probabilities is None
                    else {c: float(p) for c, p in zip(exported.class_names, r.probabilities)}} for r in results],
         "outputs": {k: str(v) for k, v in (outputs or {}).items()},

@@ -33,7 +33,7 @@ import time
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -204,7 +204,19 @@ def _read(path: Path) -> np.ndarray | dict[str, np.ndarray]:
 
 def _write(path: Path, arrays: dict[str, np.ndarray]) -> None:
     with atomic_write(path, "wb", fsync=False) as handle:  # temporary file + os.replace (common.files)
-        np.savez(handle, **arrays)
+        np.savez(handle, **arrays)  # type: ignore[arg-type]  # mypy also matches **arrays to allow_pickle: bool
+
+
+# What ``cached`` returns is what ``compute`` returns: an ndarray for an ndarray, a dict for a dict.
+@overload
+def cached(stage: str, inputs: Mapping, params: Mapping, compute: Callable[[], np.ndarray],
+           root: Path | None = None) -> np.ndarray: ...
+@overload
+def cached(stage: str, inputs: Mapping, params: Mapping, compute: Callable[[], dict[str, np.ndarray]],
+           root: Path | None = None) -> dict[str, np.ndarray]: ...
+@overload
+def cached(stage: str, inputs: Mapping, params: Mapping, compute: Callable[[], dict[str, np.ndarray] | np.ndarray],
+           root: Path | None = None) -> np.ndarray | dict[str, np.ndarray]: ...
 
 
 def cached(
@@ -230,7 +242,7 @@ def cached(
             result = _read(path)
             STATS.hits[stage] += 1
             elapsed = time.perf_counter() - started
-            STATS.read_seconds[stage] += elapsed
+            STATS.read_seconds[stage] += elapsed  # type: ignore[assignment]  # float seconds in a Counter (typed int)
             if stack:
                 stack[-1] += elapsed
             return result

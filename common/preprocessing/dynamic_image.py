@@ -56,7 +56,7 @@ def dynamic_image(frames: np.ndarray, normalise: bool = True) -> np.ndarray:
     else:
         # (T-1, N) differences to frame 1; alpha_1 multiplies a zero difference.
         # float32 is exact for 8/16-bit differences; float64 input keeps float64.
-        dtype = np.float64 if frames.dtype == np.float64 else np.float32
+        dtype: type[np.floating] = np.float64 if frames.dtype == np.float64 else np.float32
         flat = frames.reshape(frames.shape[0], -1)
         differences = flat[1:].astype(dtype)
         differences -= flat[0].astype(dtype)

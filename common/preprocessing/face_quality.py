@@ -30,7 +30,7 @@ clip by ``common.preprocessing.cache.cached`` (stage ``face_quality``), so it is
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -87,7 +87,7 @@ def _ranges(positions: Sequence[int]) -> str:
     return ", ".join(str(p) for p in positions)
 
 
-def assess(frames: Sequence[np.ndarray], positions: Sequence[int] | None = None) -> FaceQuality:
+def assess(frames: Sequence[np.ndarray], positions: Sequence[int] | np.ndarray | None = None) -> FaceQuality:
     """The verdict for already decoded frames (the sampled ones); ``positions`` are their places in the clip."""
     from common.preprocessing.faces import Box, detect_face, landmarks
 
@@ -103,8 +103,9 @@ def assess(frames: Sequence[np.ndarray], positions: Sequence[int] | None = None)
         return FaceQuality("no_face", f"no face in any of the {len(frames)} sampled frames (positions "
                            f"{_ranges(positions)})", positions, found, 0.0, 1.0, 0.0)
     ref = found.index(True)
-    width = max(float(boxes[ref].width), 1.0)
-    centre = np.array([(boxes[ref].left + boxes[ref].right) / 2.0, (boxes[ref].top + boxes[ref].bottom) / 2.0])
+    ref_box = cast(Box, boxes[ref])  # found[ref]: a face was detected there
+    width = max(float(ref_box.width), 1.0)
+    centre = np.array([(ref_box.left + ref_box.right) / 2.0, (ref_box.top + ref_box.bottom) / 2.0])
     box_shift, box_scale, landmark_shift, jumps = 0.0, 1.0, 0.0, []
     for i, box in enumerate(boxes):
         if box is None or i == ref:

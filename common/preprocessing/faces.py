@@ -246,6 +246,7 @@ def clip_landmarks(frames, mode: str = "first", upsample: int = 0) -> ClipLandma
 
 def _ranges(indices: list[int]) -> str:
     """[1, 2, 3, 7] -> '1-3, 7' (short fallback messages for long clips)."""
+    start: int | None  # None once past the last run
     parts, start = [], indices[0]
     for prev, cur in zip(indices, indices[1:] + [None]):
         run_ends = cur is None or cur != prev + 1

@@ -143,8 +143,9 @@ def read_frames(paths: Sequence[str | Path], color: str = "rgb", size: tuple[int
         if first_shape is None:
             first_shape, first_path = frame.shape, path
         elif frame.shape != first_shape:
-            raise FrameReadError(f"{path}: frame of {frame.shape[1]}x{frame.shape[0]} pixels, but {Path(first_path).name} "
-                                 f"of the same clip is {first_shape[1]}x{first_shape[0]}; expected one frame size per clip")
+            raise FrameReadError(f"{path}: frame of {frame.shape[1]}x{frame.shape[0]} pixels, but "
+                                 f"{Path(first_path).name} of the same clip is {first_shape[1]}x{first_shape[0]}; "
+                                 "expected one frame size per clip")
         if size is not None and (frame.shape[1], frame.shape[0]) != tuple(size):
             frame = cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
         frames.append(frame)

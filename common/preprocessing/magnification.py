@@ -42,11 +42,13 @@ Speed (benchmarks/bench_signal.py, 100-frame 256x256 uint8 clips, the shared 2-c
 machine): grey about 0.25-0.3 ms/frame at load < 1 (measured on the first, non-streaming
 version of this module), 0.69 ms/frame at load ~9.5; RGB (YIQ)
 2.3 ms/frame at load ~9.5. Side by side in the same run, a port-style implementation (the
-port's per-level computation pattern) takes 2.1x (grey) and 1.6x (RGB) as long; docs/methods.md §1.6 measured the port itself at 0.5 ms (grey) and 1.5 ms (RGB) per frame on a quiet machine.
+port's per-level computation pattern) takes 2.1x (grey) and 1.6x (RGB) as long; docs/methods.md §1.6
+measured the port itself at 0.5 ms (grey) and 1.5 ms (RGB) per frame on a quiet machine.
 """
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import cv2
 import numpy as np
@@ -228,7 +230,7 @@ def _amplify_levels(band: np.ndarray, gains: np.ndarray) -> np.ndarray:
     # Gaussian levels down to the one below the coarsest amplified band (or the residual).
     for _ in range(min(coarsest + 1, n_levels - 1)):
         gauss.append(cv2.pyrDown(gauss[-1]))
-    acc = None
+    acc: np.ndarray | None = None
     for level in range(coarsest, -1, -1):
         size = (gauss[level].shape[1], gauss[level].shape[0])
         if level == n_levels - 1:  # the low-pass residual is its own Gaussian level
@@ -237,7 +239,7 @@ def _amplify_levels(band: np.ndarray, gains: np.ndarray) -> np.ndarray:
             laplacian = gauss[level] - cv2.pyrUp(gauss[level + 1], dstsize=size)
         term = laplacian * np.float32(gains[level]) if gains[level] != 0 else None
         if acc is not None:
-            acc = cv2.pyrUp(acc, dstsize=size)
+            acc = cast(np.ndarray, cv2.pyrUp(acc, dstsize=size))  # an ndarray in, an ndarray of its dtype out
             if term is not None:
                 acc += term
         else:

@@ -77,7 +77,7 @@ def _grey(image, name: str) -> np.ndarray:
 def _tvl1_solver():
     """A new solver per call (cheap): an OpenCV algorithm object is not shared between threads."""
     p = TVL1
-    return cv2.optflow.DualTVL1OpticalFlow_create(
+    return cv2.optflow.DualTVL1OpticalFlow.create(
         tau=p.tau, lambda_=p.lambda_, theta=p.theta, nscales=p.nscales, warps=p.warps, epsilon=p.epsilon,
         innnerIterations=p.inner_iterations, outerIterations=p.outer_iterations, scaleStep=p.scale_step,
         gamma=p.gamma, medianFiltering=p.median_filtering, useInitialFlow=False)
@@ -104,8 +104,8 @@ def optical_flow(first, second, method: str = "tvl1") -> np.ndarray:
         flow = _tvl1_solver().calc(a8, b8, None)
     else:
         p = FARNEBACK
-        flow = cv2.calcOpticalFlowFarneback(a8, b8, None, p.pyr_scale, p.levels, p.winsize, p.iterations,
-                                            p.poly_n, p.poly_sigma, p.flags)
+        flow = cv2.calcOpticalFlowFarneback(  # type: ignore[call-overload]  # flow None: OpenCV allocates it
+            a8, b8, None, p.pyr_scale, p.levels, p.winsize, p.iterations, p.poly_n, p.poly_sigma, p.flags)
     return np.asarray(flow, dtype=np.float32)
 
 
@@ -193,7 +193,7 @@ def weighted_orientation_histograms(flow, strain, grid=(5, 5), bins: int = 8) ->
     magnitude = np.hypot(flow[..., 0], flow[..., 1]).astype(np.float64)
     sector = orientation_bins(flow, bins)
     ys, xs = block_edges(height, rows), block_edges(width, cols)
-    out = np.zeros((rows, cols, bins), dtype=np.float64)
+    out: np.ndarray = np.zeros((rows, cols, bins), dtype=np.float64)
     for r in range(rows):
         for c in range(cols):
             block = (slice(ys[r], ys[r + 1]), slice(xs[c], xs[c + 1]))

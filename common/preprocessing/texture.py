@@ -100,6 +100,7 @@ def _high_frequency_mask(n: int, bh: int, bw: int, d0: float, bin_window: int | 
     windows, |k| = (n - 1) / 2 -> (W - 1) / 2 = 30 for W = 61) coincide: a shorter window then keeps the
     same part of its temporal band as the paper's N = 61 window, whose |k| = 30 planes always pass D0 = 30.
     None: the window's own bins (the textbook filter, the default)."""
+    k: np.ndarray  # integer bins, then scaled to float below
     k, u, v = (np.arange(m) - m // 2 for m in (n, bh, bw))
     k = k * ((float(bin_window) - 1.0) / (n - 1) if bin_window and n > 1 else 1.0)
     distance = np.sqrt(k[:, None, None] ** 2 + u[None, :, None] ** 2 + v[None, None, :] ** 2)
@@ -125,7 +126,8 @@ def padded_frame_index(n_frames: int, window: int, pad: str) -> np.ndarray:
     """Frame indices of a clip padded in time for ``window``-frame windows centred on every frame:
     N // 2 before, N - 1 - N // 2 after, by ``numpy.pad`` mode ``pad`` ("reflect": ..., 2, 1, 0, 1, 2, ...;
     repeated as often as needed on a clip shorter than the padding)."""
-    return np.pad(np.arange(int(n_frames)), (window // 2, window - 1 - window // 2), mode=pad)
+    return np.pad(  # type: ignore[call-overload]  # numpy's stubs want a literal mode; numpy checks pad itself
+        np.arange(int(n_frames)), (window // 2, window - 1 - window // 2), mode=pad)
 
 
 def window_intensities(

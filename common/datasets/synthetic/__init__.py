@@ -74,7 +74,8 @@ def flat_renderer(identity, size, gray, n_frames, events, fps, seed) -> np.ndarr
 def _excluded_from_megc() -> set[tuple[str, str, str]]:
     from common.datasets.corrections import read_corrections
 
-    return {(c.dataset, c.subject, c.clip) for c in read_corrections() if c.applies_to == "megc2019" and c.action == "exclude"}
+    return {(c.dataset, c.subject, c.clip) for c in read_corrections()
+            if c.applies_to == "megc2019" and c.action == "exclude"}
 
 
 def _write(out: Path, plan: Plan, render: Renderer, progress: bool) -> dict:
@@ -96,7 +97,9 @@ def _write(out: Path, plan: Plan, render: Renderer, progress: bool) -> dict:
         seed = clip_seed(plan.seed, clip.dataset, clip.subject, clip.clip)
         events = [(clip.emotion, clip.onset - clip.first, clip.apex - clip.first, clip.offset - clip.first)]
         if clip.second:
-            events.append((clip.emotion, *(n - clip.first for n in clip.second)))
+            second_onset, second_apex, second_offset = clip.second
+            events.append((clip.emotion, second_onset - clip.first, second_apex - clip.first,
+                           second_offset - clip.first))
         video = render(clip.identity, spec.face, clip.dataset == "samm", clip.last - clip.first + 1, events, fps, seed)
         if clip.dataset == "casme2":
             frames += layouts.write_casme2_clip(out, clip, video)

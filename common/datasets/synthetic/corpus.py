@@ -67,7 +67,8 @@ class Clip:
     apex_cell: str | None = None  # spreadsheet quirk written instead of the apex ("/")
     long_first: int = 0  # SMIC-HS-E: first frame number of the long clip (0 = not SMIC)
     long_last: int = 0
-    second: tuple[int, int, int] | None = None  # SMIC-HS-E: a 2nd micro-expression (onset, apex, offset) in the long clip
+    # SMIC-HS-E: a 2nd micro-expression (onset, apex, offset) in the long clip
+    second: tuple[int, int, int] | None = None
 
     @property
     def first(self) -> int:
@@ -132,7 +133,8 @@ STIMULUS_EMOTION = {"anger": ("negative", "anger", "anger"), "disgust": ("negati
                     "happy": ("positive", "happiness", "happiness")}  # category, self-report, rendered emotion
 
 # Real counts (docs/databases.md): CASME II 1.5 (bob, 257 rows), SMIC-HS 2.1, SAMM 3.2, CAS(ME)^2 4.2, MEGC 5.1.
-CASME2_CLASSES = {"others": 99, "disgust": 63, "happiness": 33, "repression": 27, "surprise": 25, "sadness": 8, "fear": 2}
+CASME2_CLASSES = {"others": 99, "disgust": 63, "happiness": 33, "repression": 27, "surprise": 25, "sadness": 8,
+                  "fear": 2}
 CASME2_PER_SUBJECT = (9, 13, 7, 5, 19, 5, 9, 3, 15, 14, 10, 12, 8, 4, 3, 4, 36, 3, 16, 11, 2, 2, 12, 11, 7, 17)
 CASME2_NOT_IN_MEGC = ("sub10", "sub18")  # docs/databases.md §5.1: CASME II sub10 and sub18 are absent from MEGC
 # The three clips MEGC drops (data/corrections.csv) with the labels and apex quirks they have in the real coding file.
@@ -202,7 +204,7 @@ def _distribute(per_subject: dict[str, int], totals: dict[str, int], rng: np.ran
 
 def _casme2_names(rng: np.random.Generator, n: int, taken: set[str]) -> list[str]:
     """Irregular CASME II Filenames (EP02_01f, EP03_02, EP01_2, EP09f, EP06_02_01), drawn independently of labels."""
-    names = []
+    names: list[str] = []
     while len(names) < n:
         episode, index = int(rng.integers(1, 20)), int(rng.integers(1, 12))
         style = int(rng.integers(0, 10))
@@ -298,9 +300,9 @@ def _samm(spec: SizeSpec, mirror: bool, rng: np.random.Generator, seed: int) -> 
     elif spec.name == "smoke":
         labels = {s: ["anger", "happiness", "surprise", "contempt", "other", "disgust"] for s in ("006", "007", "009")}
     else:
-        extra = ("fear", "sadness")
+        extra_labels = ("fear", "sadness")
         labels = {s: ["anger", "anger", "happiness", "happiness", "surprise", "surprise", "contempt", "disgust",
-                      "other", extra[i % 2]] for i, s in enumerate(("006", "007", "009", "010"))}
+                      "other", extra_labels[i % 2]] for i, s in enumerate(("006", "007", "009", "010"))}
     clips = []
     for number, subject in enumerate(sorted(labels)):
         subject_labels = labels[subject]
@@ -341,7 +343,8 @@ def _casme_sq(spec: SizeSpec, mirror: bool, rng: np.random.Generator, seed: int)
         kinds = (["micro", "macro"] + ["macro"] * (per_video - 2)) * len(counts)
     n_rows = int(counts.sum())
     unknown_offsets = set(rng.choice([i for i, k in enumerate(kinds) if k == "macro"],
-                                     CASME_SQ_COUNTS["offset_unknown"] if mirror else max(1, n_rows // 12), replace=False))
+                                     CASME_SQ_COUNTS["offset_unknown"] if mirror else max(1, n_rows // 12),
+                                     replace=False))
     videos, row = [], 0
     video_index = 0
     for number in range(n_subjects):
@@ -364,11 +367,12 @@ def _casme_sq(spec: SizeSpec, mirror: bool, rng: np.random.Generator, seed: int)
                 offset = onset + length - 1
                 per_stimulus[rule_name] = per_stimulus.get(rule_name, 0) + 1
                 expressions.append(Expression(
-                    f"{rule_name}_{per_stimulus[rule_name]}", onset, apex, offset, 0 if row in unknown_offsets else offset,
-                    str(rng.choice(AUS[render])), category, kind, self_report, render))
+                    f"{rule_name}_{per_stimulus[rule_name]}", onset, apex, offset,
+                    0 if row in unknown_offsets else offset, str(rng.choice(AUS[render])), category, kind,
+                    self_report, render))
                 row += 1
-            videos.append(Video(f"s{folder}", number + 1, code, suffix, rule_name, spec.video_frames, tuple(expressions),
-                                IDENTITY_OFFSET["casme_sq"] + number))
+            videos.append(Video(f"s{folder}", number + 1, code, suffix, rule_name, spec.video_frames,
+                                tuple(expressions), IDENTITY_OFFSET["casme_sq"] + number))
     return videos
 
 
@@ -389,7 +393,7 @@ def make_plan(size: str = "default", seed: int = 0, mirror: bool = False) -> Pla
 def megc_rows(plan: Plan, excluded: set[tuple[str, str, str]]) -> list[tuple[str, str, str, int]]:
     """The composite as the official csv writes it: (db, subject, clip, class 0/1/2), csv spellings."""
     classes = ("negative", "positive", "surprise")
-    rows = []
+    rows: list[tuple[str, str, str, int]] = []
     for db in ("casme2", "smic", "samm"):
         for c in plan.of(db):
             label = MEGC_CLASS[db].get(c.emotion)

@@ -50,7 +50,8 @@ FACE_FRACTION_WIDE = 0.5  # jaw width / frame height for full frames (CAS(ME)^2)
 SCALE_RANGE = 0.08  # +- relative face scale between subjects
 # The largest jaw width on a 256 x 256 frame: MAX_APEX_DISPLACEMENT is reached there.
 REFERENCE_JAW_WIDTH = FACE_FRACTION_SQUARE * 256 * (1 + SCALE_RANGE)
-INTENSITY_RANGE = (0.75, 1.0)  # apex intensity of a clip, as a fraction of the subject's maximum (2.25-3 px at 256 px: subtle, within the cap)
+# apex intensity of a clip, as a fraction of the subject's maximum (2.25-3 px at 256 px: subtle, within the cap)
+INTENSITY_RANGE = (0.75, 1.0)
 JITTER_PX = 0.15  # std of head jitter (translation) on the reference face ("a fraction of a pixel")
 JITTER_TIME = 0.15  # s, correlation time of the jitter
 BLINKS_PER_CLIP = 0.5  # mean number of blinks in any clip, plus BLINK_RATE per second (every class)
@@ -124,7 +125,8 @@ class SubjectFace:
 
 
 def _remap(texture: np.ndarray, coordinate_map: np.ndarray) -> np.ndarray:
-    return cv2.remap(texture, coordinate_map, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+    return cv2.remap(  # type: ignore[call-overload]  # map2 None (map1 holds x, y): OpenCV's stubs want an array
+        texture, coordinate_map, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
 
 
 def _to_rgb(frame: np.ndarray) -> np.ndarray:
@@ -228,7 +230,8 @@ def _make_subject(index: int, seed: int, size: tuple[int, int], gray: bool) -> S
         return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
 
     scale = jaw / photo_jaw
-    linear = rotation(roll) @ np.array([[1, shear], [0, 1]]) @ np.diag([scale * aspect, scale / aspect]) @ rotation(-tilt)
+    linear = (rotation(roll) @ np.array([[1, shear], [0, 1]]) @ np.diag([scale * aspect, scale / aspect])
+              @ rotation(-tilt))
     forward = np.concatenate([linear, (target - linear @ box_centre)[:, None]], axis=1)  # photo -> output
     inverse = cv2.invertAffineTransform(forward)  # output -> photo
 
@@ -253,7 +256,7 @@ def _make_subject(index: int, seed: int, size: tuple[int, int], gray: bool) -> S
     image *= np.clip(gain, 0.4, 1.6)[..., None]
     image *= rng.uniform(0.88, 1.12, size=3).astype(np.float32)  # colour cast
     image += rng.uniform(-10, 10)
-    texture = np.clip(image, 0, 255).astype(np.uint8)
+    texture: np.ndarray = np.clip(image, 0, 255).astype(np.uint8)
     if gray:
         texture = cv2.cvtColor(texture, cv2.COLOR_RGB2GRAY)
     shrink = 1.0 / scale  # photo pixels per output pixel
@@ -383,13 +386,14 @@ def render_motion(subject: SubjectFace, motion: ClipMotion) -> np.ndarray:
         np.copyto(coordinate_map, base)
         for k in np.flatnonzero(w):  # single-threaded axpy: BLAS threads cost more than the work here
             cv2.scaleAdd(basis[k], float(w[k]), coordinate_map, dst=coordinate_map)
-        cv2.randn(noise, 0.0, subject.noise_sigma)
+        cv2.randn(noise, 0.0, subject.noise_sigma)  # type: ignore[call-overload]  # scalars; the stubs want arrays
         if subject.gray:
             frame = _remap(subject.texture, coordinate_map.reshape(height, width, 2))
             frames[t] = cv2.add(frame, noise, dtype=cv2.CV_8U)[..., None]
         else:  # straight into the output array
-            cv2.remap(subject.texture, coordinate_map.reshape(height, width, 2), None, cv2.INTER_LINEAR,
-                      dst=frames[t], borderMode=cv2.BORDER_REFLECT101)
+            cv2.remap(  # type: ignore[call-overload]  # map2 None: see _remap
+                subject.texture, coordinate_map.reshape(height, width, 2), None, cv2.INTER_LINEAR, dst=frames[t],
+                borderMode=cv2.BORDER_REFLECT101)
             cv2.add(frames[t], noise, dst=frames[t], dtype=cv2.CV_8U)
     return frames
 

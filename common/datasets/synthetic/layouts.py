@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 from collections.abc import Iterable, Sequence
 
 import cv2
@@ -101,8 +102,8 @@ def write_casme2_sheet(out: Path, clips: Sequence[Clip]) -> Path:
 def write_smic_clip(out: Path, clip: Clip, long_frames: np.ndarray) -> int:
     """The SMIC-HS-E long clip (JPEG, all frames) and its SMIC-HS micro part (cropped BMP, onset..offset)."""
     numbers = range(clip.long_first, clip.long_last + 1)
-    written = write_frames(out / SMIC_E / "SMIC-HS-E" / f"s{int(clip.subject[1:]):02d}" / clip.clip, long_frames, numbers,
-                           "image{:06d}.jpg")
+    written = write_frames(out / SMIC_E / "SMIC-HS-E" / f"s{int(clip.subject[1:]):02d}" / clip.clip, long_frames,
+                           numbers, "image{:06d}.jpg")
     start = clip.onset - clip.long_first
     hs = long_frames[start:start + clip.offset - clip.onset + 1]
     written += write_frames(out / SMIC_HS / clip.subject / "micro" / clip.emotion / clip.clip, hs,
@@ -121,7 +122,7 @@ def write_smic_extras(out: Path, clips: Sequence[Clip]) -> Path:
     # Column order is not known for the real file (docs/databases.md §2.2); the blanks sit at 2, 9, 17, 18 as there.
     header = ["Subject", "Filename", None, "Emotion", "FirstF", "LastF", "TotalVL", "OnsetF", "OffsetF", None,
               "TotalMF1", "Onset2F", "Offset2F", "TotalMF2", "Onset3F", "Offset3F", "TotalMF3", None, None]
-    rows = [header]
+    rows: list[list[Any]] = [header]  # cells: numbers, text and blanks
     for c in clips:
         second = [c.second[0], c.second[2], c.second[2] - c.second[0] + 1] if c.second else [None, None, None]
         rows.append([int(c.subject[1:]), c.clip, None, c.emotion, c.long_first, c.long_last,
@@ -147,15 +148,15 @@ def write_samm_sheet(out: Path, clips: Sequence[Clip]) -> Path:
                 ["Columns: subject, clip, inducement, onset/apex/offset frame numbers, duration, FACS AUs, emotion"]]
     preamble += [[] for _ in range(13 - len(preamble))]
     preamble[5] = ["Frame numbers refer to the file names <subject>_<frame>.jpg"]
-    header = ["Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame", "Duration", "Micro",
-              "Action Units", "Estimated Emotion", "Objective Classes", "Notes"]
-    rows = preamble + [header]
+    header = ["Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame", "Duration",
+              "Micro", "Action Units", "Estimated Emotion", "Objective Classes", "Notes"]
+    rows: list[list[Any]] = preamble + [header]  # cells: numbers, text and blanks
     for i, c in enumerate(clips):
         emotion = c.emotion.capitalize()
         if c.emotion == "other" and i % 2:
             emotion = "Others"  # both spellings occur (docs/databases.md §3.2)
-        rows.append([int(c.subject), c.clip, int(c.clip.split("_")[1]), c.onset, _number_cell(c.apex_cell or c.apex), c.offset,
-                     c.offset - c.onset + 1, "Micro - 1/2", _au_cell(c.action_units), emotion,
+        rows.append([int(c.subject), c.clip, int(c.clip.split("_")[1]), c.onset, _number_cell(c.apex_cell or c.apex),
+                     c.offset, c.offset - c.onset + 1, "Micro - 1/2", _au_cell(c.action_units), emotion,
                      SAMM_OBJECTIVE[c.emotion], None])
     path = out / SAMM_DIR / "SAMM_Micro_FACS_Codes_v2.xlsx"
     _sheet(path, [("FACS_Codes", rows)])
