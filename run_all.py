@@ -52,6 +52,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+from collections.abc import Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -119,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "(e.g. tcp://host:8786; needs the 'cluster' extra); same results")
     check.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
     check.add_argument("--faces", action="store_true",
-                       help="with --check-data: also check every clip for a face (dlib; cached) and list the flagged ones")
+                       help="with --check-data: also check every clip for a face (dlib; cached) and list the "
+                            "flagged ones")
     benchmark.add_argument("--benchmark", metavar="TRACK",
                            help="run every method on a shared benchmark track (megc2019, megc2019_hde) or 'all'")
     benchmark.add_argument("--methods", metavar="PAPER[:MODEL],...",
@@ -330,8 +332,8 @@ def _stdout_to_stderr():
 
 def _architecture_json(summary: dict) -> dict:
     return {"trainable_params": summary["trainable_params"], "non_trainable_params": summary["non_trainable_params"],
-            "layers": [{"name": l["name"], "class": l["class"], "output_shape": l["output_shape"]}
-                       for l in summary["layers"]]}
+            "layers": [{"name": layer["name"], "class": layer["class"], "output_shape": layer["output_shape"]}
+                       for layer in summary["layers"]]}
 
 
 def architectures(chosen: list[tuple[str, Any]], as_json: bool) -> int:
@@ -368,10 +370,10 @@ def architectures(chosen: list[tuple[str, Any]], as_json: bool) -> int:
     return 0
 
 
-def _experiments(chosen: list[tuple[str, Any]], names: list[str]) -> list[tuple[str, Any, list]]:
+def _experiments(chosen: Sequence[tuple[str, Any]], names: list[str]) -> list[tuple[str, Any, list]]:
     """(paper_id, module, experiments) with --experiment applied; unknown names are a CliError."""
     plan = []
-    known = set()
+    known: set[str] = set()
     for paper_id, module in chosen:
         experiments = list(module.EXPERIMENTS)
         known.update(e.name for e in experiments)
@@ -387,7 +389,8 @@ def _experiments(chosen: list[tuple[str, Any]], names: list[str]) -> list[tuple[
 
 
 def _settings(args):
-    """The run's ``common.orchestration.paper_runs.RunSettings`` from the CLI's options (``ConfigError`` for a bad --set)."""
+    """The run's ``common.orchestration.paper_runs.RunSettings`` from the CLI's options (``ConfigError`` for a
+    bad --set)."""
     from common.config import parse_assignments
     from common.orchestration.paper_runs import RunSettings
 
@@ -406,7 +409,8 @@ def _loader(args) -> dict[str, Any]:
 
 
 def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
-    """Run the chosen papers through ``common.orchestration.paper_runs.run_papers`` (exit 0, or 3 when folds are not scored)."""
+    """Run the chosen papers through ``common.orchestration.paper_runs.run_papers`` (exit 0, or 3 when folds are
+    not scored)."""
     from common.config import ConfigError
     from common.orchestration.parallel import registry_reference
     from common.orchestration.paper_runs import PaperPlan, run_papers
@@ -426,7 +430,7 @@ def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
     return 0
 
 
-def estimate(args, chosen: list[tuple[str, Any]] = (), entries: list[tuple[str, Any]] | None = None) -> int:
+def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[str, Any]] | None = None) -> int:
     """``--estimate``: the projection table of ``common.evaluation.estimate`` for the chosen experiments
     (or ``entries``, ``(paper_id, Experiment)`` pairs: a benchmark track's methods)."""
     from common.config import ConfigError, parse_assignments
@@ -494,6 +498,7 @@ def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
 
 def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, str | None]]:
     """``(paper_id, module, model|None)`` of ``--methods`` (default: every paper with ``benchmark_experiment``)."""
+    methods: list[tuple[str, Any, str | None]]
     if spec is None:
         methods, notes = [], []
         for paper_id in registry.PAPER_IDS:
@@ -540,7 +545,8 @@ def _benchmark_references(registry: Any) -> list:
 
 
 def benchmark(args, registry: Any) -> int:
-    """``--benchmark TRACK|all`` through ``common.orchestration.leaderboard_runs.run_benchmark`` (exit 0, or 3 when folds are not scored)."""
+    """``--benchmark TRACK|all`` through ``common.orchestration.leaderboard_runs.run_benchmark`` (exit 0, or 3 when
+    folds are not scored)."""
     from common.leaderboard.tracks import TRACKS, get_track
     from common.config import ConfigError
     from common.orchestration.parallel import registry_reference

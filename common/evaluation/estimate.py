@@ -15,10 +15,10 @@ times what costs on this device and backend:
   Where a step is short, Keras' per-epoch ``fit`` overhead is measured too (two 3-epoch ``fit``
   calls on one batch); ``predict_on_batch`` is timed for the test pass.
 * preprocessing: the experiment's ``preprocess_clip`` hook on a few clips (those at the 25th,
-  50th and 75th percentile of clip length, after one untimed clip that loads what is loaded once) with the preprocessing cache pointed at an empty
-  temporary folder, so the timing is a first pass; ``time = a * clips + b * frames`` fitted to
-  them (least squares, coefficients kept >= 0). Cached reads, on every later run, are much cheaper
-  (``common.preprocessing.cache``: about 0.6 ms per clip).
+  50th and 75th percentile of clip length, after one untimed clip that loads what is loaded once)
+  with the preprocessing cache pointed at an empty temporary folder, so the timing is a first pass;
+  ``time = a * clips + b * frames`` fitted to them (least squares, coefficients kept >= 0). Cached
+  reads, on every later run, are much cheaper (``common.preprocessing.cache``: about 0.6 ms per clip).
 * work: each timed model's training FLOPs per sample (``common.flops.training_flops``, analytic), so
   the table states the training work of every experiment in FLOPs and the rate each model's timed
   steps reached beside this device's float32 matmul rate (``common.flops.matmul_rate``, measured just
@@ -33,7 +33,8 @@ build time + (test batches + epochs x validation batches) x predict time + traci
 ``TrainingStage.validation_samples``, evaluated after every epoch; the test pass covers
 ``TrainingStage.predict_samples`` where set; the first training and predict steps beyond
 a timed one); a stage with ``traced_once`` (its ``run_fold`` keeps the compiled model across folds:
-``common.training.fold_model``, ``compiled_like``) pays the tracing in its first fold only. An experiment without the hooks is listed with its counts and "not estimated".
+``common.training.fold_model``, ``compiled_like``) pays the tracing in its first fold only. An
+experiment without the hooks is listed with its counts and "not estimated".
 
 Written by hand: no library projects a Keras training's cost from a few timed steps.
 
@@ -234,9 +235,10 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
     if len(selection) == 0:
         raise RunError(f"experiment {paper_id}/{experiment.name}: the selection is empty")
     folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
-    counts = dict(paper=paper_id, experiment=experiment.name, title=experiment.title, profile=profile,
-                  clips=len(selection), frames=int(sum(len(s.frames) for s in selection.samples)), folds=len(folds),
-                  dropped_short=dropped)
+    counts: dict[str, Any] = dict(
+        paper=paper_id, experiment=experiment.name, title=experiment.title, profile=profile,
+        clips=len(selection), frames=int(sum(len(s.frames) for s in selection.samples)), folds=len(folds),
+        dropped_short=dropped)
     log(f"{tag} {counts['clips']} clips, {counts['frames']:,} frames, {len(folds)} folds")
     if experiment.training_stages is None:
         return ExperimentEstimate(**counts, note="not estimated: the experiment has no training_stages hook")
@@ -301,7 +303,7 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
     ``ConfigError``/``RunError`` (one line)."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root)
-    for paper_id, experiment in entries:  # every --set checked before any work
+    for _, experiment in entries:  # every --set checked before any work
         effective_config(experiment, profile, overrides)
     if data_root is not None and not Path(data_root).is_dir():
         raise RunError(f"--data-root {data_root}: no such folder")

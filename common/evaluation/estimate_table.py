@@ -76,12 +76,14 @@ def format_estimate(est: Estimate) -> str:
         lines.append(header)
         for w in e.stages:
             t = w.timing
+            if t is None:  # estimate_experiment times every stage of an estimated experiment
+                raise AttributeError(f"{e.paper}/{e.experiment}: model {w.model} has no timing")
             lines.append(f"  {w.model[:22]:<22} {(_plain(t.inputs) + ' x ' + str(w.batch_size))[:22]:<22} "
                          f"{t.parameters:>11,} {w.folds:>5} {w.samples_per_fold:>10.0f} {w.epochs:>6} {w.steps:>17,} "
                          f"{t.step_s:>8.3f} {_seconds(w.seconds):>14}")
         per_fold = np.array(e.fold_seconds)
-        lines.append(f"  training: {_seconds(float(per_fold.mean()))} per fold (max {_seconds(float(per_fold.max()))}), "
-                     f"{_seconds(e.training_seconds)} for {e.folds} folds "
+        lines.append(f"  training: {_seconds(float(per_fold.mean()))} per fold "
+                     f"(max {_seconds(float(per_fold.max()))}), {_seconds(e.training_seconds)} for {e.folds} folds "
                      f"(CPU time {_seconds(sum(w.cpu_seconds for w in e.stages))})")
         lines.append(f"  training work: {_flops(e.training_flops)} (analytic, common.flops); the timed steps ran at "
                      + ", ".join(f"{w.model} {_rate(w.timing)}"

@@ -45,6 +45,8 @@ ABSENT = ("exclude", "zero")
 # ``nan_folds="include"`` counts them (its scores then include whatever the diverged model predicted).
 SCORED_STATUSES = ("ok",)
 NAN_FOLDS = ("exclude", "include")
+# Class ids of the samples: a list, or an integer array as the fold records and the runner hold them.
+ClassIds = Sequence[int] | np.ndarray
 
 
 def _label_ids(labels: int | Sequence[Any]) -> list[int]:
@@ -57,7 +59,7 @@ def _label_ids(labels: int | Sequence[Any]) -> list[int]:
     return list(range(len(values)))
 
 
-def confusion(y_true: Sequence[int], y_pred: Sequence[int], labels: int | Sequence[Any]) -> np.ndarray:
+def confusion(y_true: ClassIds, y_pred: ClassIds, labels: int | Sequence[Any]) -> np.ndarray:
     """``sklearn.metrics.confusion_matrix`` with rows = true class, columns = predicted class.
 
     ``labels`` is the number of classes, the class ids, or the class names (ids 0..n-1).
@@ -103,7 +105,7 @@ def scores_from_confusion(matrix: np.ndarray, absent: str = "exclude") -> dict[s
     return {"uf1": float(uf1), "uar": float(uar), "accuracy": float(tp.sum() / total)}
 
 
-def scores(y_true: Sequence[int], y_pred: Sequence[int], labels: int | Sequence[Any],
+def scores(y_true: ClassIds, y_pred: ClassIds, labels: int | Sequence[Any],
            absent: str = "exclude") -> dict[str, float]:
     """UF1, UAR and accuracy of one set of predictions (see the module docstring)."""
     return scores_from_confusion(confusion(y_true, y_pred, labels), absent=absent)
@@ -163,14 +165,16 @@ def aggregate(records: Iterable[Mapping[str, Any]], labels: int | Sequence[Any],
         result["per_fold"][_name(record)] = per_scope
     for scope in scopes:
         masks = [_scope_mask(r, scope) for r in scored]
-        y_true = np.concatenate([np.asarray(r["y_true"], dtype=int)[m] for r, m in zip(scored, masks)] or [np.zeros(0, int)])
-        y_pred = np.concatenate([np.asarray(r["y_pred"], dtype=int)[m] for r, m in zip(scored, masks)] or [np.zeros(0, int)])
+        y_true = np.concatenate([np.asarray(r["y_true"], dtype=int)[m] for r, m in zip(scored, masks)]
+                                or [np.zeros(0, int)])
+        y_pred = np.concatenate([np.asarray(r["y_pred"], dtype=int)[m] for r, m in zip(scored, masks)]
+                                or [np.zeros(0, int)])
         matrix = confusion(y_true, y_pred, ids)
         result["pooled"][scope] = {**scores_from_confusion(matrix, absent), "n": int(len(y_true)),
                                    "confusion": matrix.tolist()}
         counted = {_name(r) for r in scored}
         fold_scores = [s[scope] for name, s in result["per_fold"].items() if scope in s and name in counted]
-        mean = {"n_folds": len(fold_scores)}
+        mean: dict[str, float] = {"n_folds": len(fold_scores)}
         for metric in METRICS:
             values = np.array([s[metric] for s in fold_scores], dtype=float)
             mean[metric] = float(values.mean()) if len(values) else float("nan")

@@ -48,9 +48,9 @@ folds, with its reason and stage (loader / selection / frames / faces), and the 
 flagged (frame-number gaps; faces ``fallback``/``face_lost``). ``face_quality``: the verdict of
 every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
 
-``predictions.csv``: one row per test sample per fold holding predictions (nan folds included): ``fold, index, key, dataset,
-subject, y_true, y_pred, true_class, predicted_class, status`` and ``p_<class>`` columns when the
-fold stored probabilities. Anyone can recompute every metric from it.
+``predictions.csv``: one row per test sample per fold holding predictions (nan folds included):
+``fold, index, key, dataset, subject, y_true, y_pred, true_class, predicted_class, status`` and
+``p_<class>`` columns when the fold stored probabilities. Anyone can recompute every metric from it.
 
 Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``. A
 ``Reported`` with another aggregation name (a single-fold experiment only) is compared with the value
@@ -76,9 +76,10 @@ FOLD_SCHEMA = "mersuite.fold/1"
 RESULTS_SCHEMA = "mersuite.results/1"
 FOLD_STATUSES = ("ok", "nan", "empty", "failed")
 # The keys of a fold record the runner reads back (resume, metrics, predictions.csv) and their types.
-_FOLD_FIELDS = {"schema": str, "fold": str, "fingerprint": str, "status": str, "reason": str, "seconds": (int, float),
-                "n_train": int, "n_test": int, "test_indices": list, "keys": list, "datasets": list,
-                "subjects": list, "y_true": list, "y_pred": list, "history": dict, "parameters": dict}
+_FOLD_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "schema": str, "fold": str, "fingerprint": str, "status": str, "reason": str, "seconds": (int, float),
+    "n_train": int, "n_test": int, "test_indices": list, "keys": list, "datasets": list,
+    "subjects": list, "y_true": list, "y_pred": list, "history": dict, "parameters": dict}
 _PER_SAMPLE = ("test_indices", "keys", "datasets", "subjects", "y_true", "y_pred")
 
 
@@ -126,7 +127,8 @@ def fold_record_problem(record: Any) -> str:
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in record[key]):
             return f"{key!r} holds a value that is not an integer"
     probabilities = record.get("probabilities")
-    if probabilities is not None and (not isinstance(probabilities, list) or len(probabilities) != len(record["y_pred"])):
+    if probabilities is not None and (not isinstance(probabilities, list)
+                                      or len(probabilities) != len(record["y_pred"])):
         return "'probabilities' does not hold one row per prediction"
     return ""
 

@@ -6,9 +6,9 @@ loads the databases it names, lets the paper select samples and make folds, call
 atomically, and aggregates the stored predictions into ``results.json`` and ``predictions.csv``.
 
 Outputs, under ``<out>/<paper>/<experiment>/``: ``folds/<fold>.json`` (one per fold), ``results.json``
-and ``predictions.csv``. Every file is written with ``common.files.atomic_write`` (a temporary file, then ``os.replace``),
-so a crash, Ctrl-C or a second run never leaves half a file; the folder is locked for the run
-(``common.files.folder_lock``: a second run on it stops at once with one line).
+and ``predictions.csv``. Every file is written with ``common.files.atomic_write`` (a temporary file,
+then ``os.replace``), so a crash, Ctrl-C or a second run never leaves half a file; the folder is
+locked for the run (``common.files.folder_lock``: a second run on it stops at once with one line).
 
 Each file's schema (``folds/<fold>.json``, ``results.json``, ``predictions.csv``):
 ``common.evaluation.records``.
@@ -21,9 +21,10 @@ recomputes that fold (so a run with another config, seed or corpus never silentl
 folds, a failed fold is retried, and a truncated or edited file is rebuilt, never a KeyError).
 Status ``nan``: the training loss (or the predicted probabilities) became NaN/inf; such a fold
 keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
-The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all. ``folds/<fold>/`` is the fold's work dir (CSV
-histories, ``error.txt`` with the traceback of a failed fold, ``worker.log`` when a worker
-process or a Dask worker computed it: ``common.orchestration.parallel``).
+The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all.
+``folds/<fold>/`` is the fold's work dir (CSV histories, ``error.txt`` with the traceback of a
+failed fold, ``worker.log`` when a worker process or a Dask worker computed it:
+``common.orchestration.parallel``).
 
 Around the loop: the effective config (``common.evaluation.profiles``), the databases
 (``common.evaluation.corpus``), the selection checks (``common.evaluation.screening``), the
@@ -92,12 +93,14 @@ def _check_outcome(outcome: Any, fold, n_classes: int) -> str:
     if len(y_pred) and (y_pred.min() < 0 or y_pred.max() >= n_classes):
         return f"run_fold predicted a class outside 0..{n_classes - 1}"
     if outcome.probabilities is not None and np.shape(outcome.probabilities) != (len(test), n_classes):
-        return f"run_fold's probabilities have shape {np.shape(outcome.probabilities)}, expected {(len(test), n_classes)}"
+        return (f"run_fold's probabilities have shape {np.shape(outcome.probabilities)}, "
+                f"expected {(len(test), n_classes)}")
     return ""
 
 
 def _nan_reason(history: Mapping[str, Any], probabilities: Any = None) -> str:
-    """Why a fold's training diverged (a NaN/inf loss in its history, NaN/inf predicted probabilities), or ""."""
+    """Why a fold's training diverged (a NaN/inf loss in its history, NaN/inf predicted probabilities),
+    or ""."""
     for name, values in history.items():
         if "loss" not in name:
             continue
@@ -176,7 +179,8 @@ class FoldJob:
     config: Any  # the effective config
     profile: str
     seed: int
-    base: Mapping[str, Any]  # the fold record's run-wide keys (paper, experiment, profile, seed, config_hash, data_root)
+    # the fold record's run-wide keys (paper, experiment, profile, seed, config_hash, data_root)
+    base: Mapping[str, Any]
     fingerprint: str
     folds_dir: Path
     position: int  # 1-based, among ``total`` folds (log lines)
@@ -244,7 +248,8 @@ def fold_line(job: FoldJob, record: Mapping[str, Any], after: str = "") -> str:
 
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+    return (f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600
+            else f"{seconds // 60}m{seconds % 60:02d}s")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,8 +428,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
         try:
             record = compute_fold(experiment, job, log)
         except KeyboardInterrupt:
-            log(f"{tag} interrupted in fold {job.position}/{job.total}; the {len(records)} folds before it are saved in "
-                f"{folds_dir}; run the same command again to resume")
+            log(f"{tag} interrupted in fold {job.position}/{job.total}; the {len(records)} folds before it are saved "
+                f"in {folds_dir}; run the same command again to resume")
             raise
         records.append(record)
         computed_seconds.append(record["seconds"])
@@ -476,8 +481,8 @@ def _results(paper_id, experiment, selection, config, profile, seed, overrides, 
     status_counts: dict[str, int] = {}
     for r in records:
         status_counts[r["status"]] = status_counts.get(r["status"], 0) + 1
-    parameters = next((r["parameters"] for r in records if r.get("parameters")), {})
-    datasets = {}
+    parameters: dict[str, Any] = next((r["parameters"] for r in records if r.get("parameters")), {})
+    datasets: dict[str, int] = {}
     for name in selection.datasets.tolist():
         datasets[name] = datasets.get(name, 0) + 1
     return jsonable({

@@ -101,14 +101,16 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
         verdicts[sample.key] = quality.verdict
         counts[quality.verdict] += 1
         if quality.verdict != "ok":
-            entry = {"key": sample.key, **quality.as_dict(), "frames": [str(sample.frames[p]) for p in quality.positions]}
+            entry = {"key": sample.key, **quality.as_dict(),
+                     "frames": [str(sample.frames[p]) for p in quality.positions]}
             face_flagged.append(entry)
         if quality.verdict == "no_face":
             if faces_policy == "refuse":
                 raise RunError(f"{sample.frames[0].parent}: clip {sample.key} has no face ({quality.reason}); "
                                f"refused under --faces-policy refuse (exclude drops such clips, keep trains on them)")
             if faces_policy == "exclude":
-                dropped.append(Dropped(sample.key, f"face check no_face: {quality.reason} (--faces-policy exclude)", "faces"))
+                dropped.append(Dropped(sample.key, f"face check no_face: {quality.reason} (--faces-policy exclude)",
+                                       "faces"))
                 continue
         kept.append(i)
     for i in kept:

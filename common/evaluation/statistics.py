@@ -58,7 +58,7 @@ import math
 import warnings
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import stats
@@ -227,6 +227,13 @@ def select(predictions: Predictions, scope: str = "all") -> Predictions:
         keys=None if predictions.keys is None else predictions.keys[mask])
 
 
+def _keys(run: Predictions) -> np.ndarray:
+    """The run's sample keys; ``ValueError`` when it has none."""
+    if run.keys is None:
+        raise ValueError(f"{run.source}: no sample keys; aligning runs on their common samples needs them")
+    return run.keys
+
+
 def common_samples(runs: Sequence[Predictions]) -> tuple[list[Predictions], int]:
     """The runs restricted to the samples (by key) that every run predicted, each in the first run's
     order, and how many samples of the union were left out. Paired statistics need the same
@@ -239,33 +246,32 @@ def common_samples(runs: Sequence[Predictions]) -> tuple[list[Predictions], int]
     if not runs:
         raise ValueError("no run given (expected a sequence of Predictions)")
     for run in runs:
-        if run.keys is None:
-            raise ValueError(f"{run.source}: no sample keys; aligning runs on their common samples needs them")
-        if len(set(run.keys.tolist())) != len(run):
+        if len(set(_keys(run).tolist())) != len(run):
             seen, twice = set(), None
-            for key in run.keys.tolist():
+            for key in _keys(run).tolist():
                 if key in seen:
                     twice = key
                     break
                 seen.add(key)
             raise ValueError(f"{run.source}: sample {twice!r} is predicted twice; expected one prediction per sample")
-    if all(np.array_equal(run.keys, runs[0].keys) for run in runs[1:]):
+    if all(np.array_equal(_keys(run), _keys(runs[0])) for run in runs[1:]):
         return runs, 0
-    shared = set(runs[0].keys.tolist())
-    union = set(runs[0].keys.tolist())
+    shared = set(_keys(runs[0]).tolist())
+    union = set(_keys(runs[0]).tolist())
     for run in runs[1:]:
-        shared &= set(run.keys.tolist())
-        union |= set(run.keys.tolist())
-    order = [k for k in runs[0].keys.tolist() if k in shared]
+        shared &= set(_keys(run).tolist())
+        union |= set(_keys(run).tolist())
+    order = [k for k in _keys(runs[0]).tolist() if k in shared]
     if not order:
         raise ValueError(f"{', '.join(r.source for r in runs)}: no sample is predicted by every run")
     aligned = []
     for run in runs:
-        position = {key: i for i, key in enumerate(run.keys.tolist())}
+        run_keys = _keys(run)
+        position = {key: i for i, key in enumerate(run_keys.tolist())}
         index = np.array([position[k] for k in order], dtype=int)
         aligned.append(dataclasses.replace(
             run, y_true=run.y_true[index], y_pred=run.y_pred[index], subjects=run.subjects[index],
-            datasets=run.datasets[index], folds=None if run.folds is None else run.folds[index], keys=run.keys[index]))
+            datasets=run.datasets[index], folds=None if run.folds is None else run.folds[index], keys=run_keys[index]))
     return aligned, len(union) - len(order)
 
 
@@ -449,6 +455,8 @@ def _bootstrap(statistic, n_subjects: int, n_runs: int, n_resamples: int, level:
     if n_subjects < 2:
         raise ValueError(f"{n_subjects} subject: a bootstrap over subjects needs at least two")
     subjects = np.arange(n_subjects)
+    data: tuple[np.ndarray, ...]
+    vectorised: Callable[..., Any]
     if n_runs > 1:
         data = (subjects, np.arange(n_runs))
         vectorised = lambda s, r, axis=-1: statistic(s, r)  # noqa: E731 (scipy passes axis=-1)

@@ -96,7 +96,7 @@ def random_batch(model: Any, batch_size: int, seed: int = 0) -> tuple[list, list
     a (batch, classes) output, integer classes for a sparse loss, uniform [0, 1) otherwise."""
     rng = np.random.default_rng(seed)
     xs = [rng.random((batch_size, *_shape(t)), dtype=np.float32) for t in model.inputs]
-    ys = []
+    ys: list[np.ndarray] = []
     for i, t in enumerate(model.outputs):
         shape = _shape(t)
         if _is_sparse(getattr(model, "loss", None), i):
@@ -147,6 +147,8 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
         t0 = time.perf_counter()
         model = stage.build()
         build_s = time.perf_counter() - t0
+    if build_s is None:  # the projection adds the build time of every fold's model
+        raise ValueError(f"model {stage.model!r}: time_model(model=...) needs build_s, the time its build() took")
     if getattr(model, "optimizer", None) is None:
         raise ValueError(f"model {stage.model!r}: TrainingStage.build() must return a compiled model")
     xs, ys = random_batch(model, stage.batch_size)
@@ -156,7 +158,8 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
     model.train_on_batch(x, y)
     first = time.perf_counter() - t0
     model.train_on_batch(x, y)
-    walls, cpus = [], []
+    walls: list[float] = []
+    cpus: list[float] = []
     while len(walls) < MIN_TIMED_STEPS or (sum(walls) < STEP_BUDGET_S and len(walls) < MAX_TIMED_STEPS):
         mark = _clock()
         model.train_on_batch(x, y)
@@ -181,9 +184,9 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
     weights = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     slots = sum(int(np.prod(v.shape)) for v in model.optimizer.variables)
     timing = ModelTiming(
-        model=stage.model, inputs=tuple(_shape(t) for t in model.inputs), outputs=tuple(_shape(t) for t in model.outputs),
-        batch_size=int(stage.batch_size), parameters=weights, build_s=build_s, trace_s=max(0.0, first - step),
-        predict_trace_s=max(0.0, predict_first - predict),
+        model=stage.model, inputs=tuple(_shape(t) for t in model.inputs),
+        outputs=tuple(_shape(t) for t in model.outputs), batch_size=int(stage.batch_size), parameters=weights,
+        build_s=build_s, trace_s=max(0.0, first - step), predict_trace_s=max(0.0, predict_first - predict),
         step_s=step, step_cpu_s=float(np.median(cpus)),
         cpu_per_wall=cpu / wall if wall > 0 else 1.0, steps_timed=len(walls), epoch_overhead_s=overhead,
         predict_s=predict, input_bytes=4 * sum(int(np.prod(_shape(t))) for t in model.inputs),
@@ -230,6 +233,9 @@ def time_preprocessing(experiment: Experiment, config: Any, selection: Selection
                        log: Callable[[str], None] = print) -> PreprocessTiming:
     """Time ``experiment.preprocess_clip`` (first pass, empty cache) on ``clips`` clips of typical length,
     after one untimed clip (the shortest) that pays the one-time costs: imports, the face models' loading."""
+    preprocess_clip = experiment.preprocess_clip
+    if preprocess_clip is None:  # the caller times only experiments that have the hook
+        raise TypeError(f"experiment {experiment.name!r} has no preprocess_clip hook to time")
     lengths = np.array([len(s.frames) for s in selection.samples])
     order = np.argsort(lengths, kind="stable")
     quantiles = np.linspace(0.25, 0.75, clips) if clips > 1 else [0.5]
@@ -238,12 +244,12 @@ def time_preprocessing(experiment: Experiment, config: Any, selection: Selection
     timed = []
     with _empty_cache():
         if warm_up is not None:
-            experiment.preprocess_clip(selection.samples[warm_up], config)
+            preprocess_clip(selection.samples[warm_up], config)
         began = _clock()
         for i in chosen:
             sample = selection.samples[i]
             t0 = time.perf_counter()
-            experiment.preprocess_clip(sample, config)
+            preprocess_clip(sample, config)
             timed.append((sample.key, len(sample.frames), time.perf_counter() - t0))
     wall, cpu = time.perf_counter() - began[0], time.process_time() - began[1]
     a, b = fit_preprocessing([(f, s) for _, f, s in timed])

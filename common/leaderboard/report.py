@@ -55,10 +55,12 @@ def banner(summary: Mapping[str, Any]) -> str:
     """Profile, corpus, seeds and folds of the whole benchmark, on every page."""
     kind = "SYNTHETIC CORPUS (not comparable with any paper's number)" if _synthetic(summary) else "real databases"
     seeds = summary["seeds"]
-    folds = f"{summary['n_folds']} folds" + (f" (only the first {summary['max_folds']})" if summary.get("max_folds") else "")
+    folds = f"{summary['n_folds']} folds" + (f" (only the first {summary['max_folds']})"
+                                             if summary.get("max_folds") else "")
     return (f"track {summary['track']['name']}   profile: {summary['profile']}   corpus: {kind}\n"
             f"seeds {', '.join(map(str, seeds))}   {folds}   scores pooled over folds (MEGC rule)"
-            + (", mean over seeds" if len(seeds) > 1 else "") + f"; {int(100 * summary['statistics']['settings']['level'])}% "
+            + (", mean over seeds" if len(seeds) > 1 else "")
+            + f"; {int(100 * summary['statistics']['settings']['level'])}% "
             f"intervals: bootstrap over subjects{' x seeds' if len(seeds) > 1 else ''} "
             f"({summary['statistics']['settings']['n_resamples']} resamples)")
 
@@ -108,10 +110,11 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     for rank, m in enumerate(_ranked(summary), 1):
         c = m["cost"]
         per_db = " / ".join(fmt(_value(m, db, "uf1").get("pooled"), 3) for db in databases)
-        prep = f"{_num(c['preprocess_seconds_per_clip_first'], 3)} | {_num(c['preprocess_seconds_per_clip_cached'], 4)}"
+        prep = (f"{_num(c['preprocess_seconds_per_clip_first'], 3)} | "
+                f"{_num(c['preprocess_seconds_per_clip_cached'], 4)}")
         rows.append([str(rank), m["name"], m["model"], m["profile"], score_text(_value(m, "all", "uf1"), sd=False),
-                     score_text(_value(m, "all", "uar"), sd=False), fmt(_value(m, "all", "uf1").get("fold_mean"), 3), per_db,
-                     _paper_number(m), _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
+                     score_text(_value(m, "all", "uar"), sd=False), fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
+                     per_db, _paper_number(m), _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
                      _num(c["predict_ms_per_clip"], 2), prep, _num(c["peak_rss_mb"], 0)])
         published.append(False)
         for reference in references:  # the same method as published, beside our run of it
@@ -200,16 +203,18 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     summary = _summary(bench)
     fig = plt.figure(figsize=LANDSCAPE)
     fig.text(0.03, 0.975, f"Benchmark: {summary['track']['title']}", fontsize=14, weight="bold", va="top")
-    style = ({"color": "#8a1c1c", "bbox": {"facecolor": "#fff3cd", "edgecolor": "#8a1c1c", "boxstyle": "round,pad=0.3"}}
-             if _synthetic(summary) else {})
-    fig.text(0.03, 0.935, banner(summary), fontsize=8, va="top", weight="bold" if _synthetic(summary) else None, **style)
+    style: dict[str, Any] = (
+        {"color": "#8a1c1c", "bbox": {"facecolor": "#fff3cd", "edgecolor": "#8a1c1c", "boxstyle": "round,pad=0.3"}}
+        if _synthetic(summary) else {})
+    fig.text(0.03, 0.935, banner(summary), fontsize=8, va="top", weight="bold" if _synthetic(summary) else None,
+             **style)
     header, rows, published = leaderboard_rows(summary)
     table_height = min(0.5, 0.03 * (len(rows) + 2))
-    _draw_table(fig.add_axes([0.02, 0.86 - table_height, 0.96, table_height]), header, rows, published)
+    _draw_table(fig.add_axes((0.02, 0.86 - table_height, 0.96, table_height)), header, rows, published)
     bottom = 0.07
     top = 0.86 - table_height - 0.08
-    axes = [fig.add_axes([0.12, bottom, 0.36, max(top - bottom, 0.15)]),
-            fig.add_axes([0.61, bottom, 0.36, max(top - bottom, 0.15)])]
+    axes = [fig.add_axes((0.12, bottom, 0.36, max(top - bottom, 0.15))),
+            fig.add_axes((0.61, bottom, 0.36, max(top - bottom, 0.15)))]
     forest(axes, summary)
     fig.text(0.03, 0.01, "Grey rows: " + PUBLISHED + " (as transcribed in the source named in leaderboard.csv; "
              "other protocols or data may apply). s / fold: wall seconds of a fold; peak MiB: process peak, "
@@ -279,8 +284,8 @@ def _pairwise_page(summary: Mapping[str, Any]) -> plt.Figure:
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=7)
         ax.set_yticks(range(len(names)), names, fontsize=7)
         ax.set_title(f"{METRIC_TITLES[metric]}: {matrix['n']} samples, {matrix['n_subjects']} subjects, "
-                     f"{matrix['n_runs']} seed(s)" + (f"; {matrix['left_out']} left out" if matrix.get("left_out") else ""),
-                     fontsize=8)
+                     f"{matrix['n_runs']} seed(s)"
+                     + (f"; {matrix['left_out']} left out" if matrix.get("left_out") else ""), fontsize=8)
     fig.subplots_adjust(left=0.16, right=0.95, top=0.87, bottom=0.08, hspace=0.35)
     return fig
 
@@ -318,7 +323,8 @@ def _cost_page(summary: Mapping[str, Any]) -> list[plt.Figure]:
     fig, axes = plt.subplots(2, 1, figsize=figures.A4)
     fig.suptitle("Cost vs UF1 (measured in this benchmark's runs)", fontsize=13, weight="bold", x=0.05, ha="left")
     fig.text(0.05, 0.945, banner(summary) + f"\ndevice: {summary.get('device', '?')}", fontsize=6.5, va="top")
-    for ax, (key, label, log) in zip(axes, (("fold_seconds", "wall seconds per fold (inputs, training, prediction)", False),
+    for ax, (key, label, log) in zip(axes, (("fold_seconds", "wall seconds per fold (inputs, training, prediction)",
+                                            False),
                                            ("parameters_total", "trainable parameters", True))):
         for m in ranked:
             v = _value(m, "all", "uf1")
@@ -351,8 +357,9 @@ def _cost_page(summary: Mapping[str, Any]) -> list[plt.Figure]:
     meaning = next(iter(ranked), {}).get("cost", {}).get("meaning", {})
     tables = figures.table_pages("Cost per method", ["method", "trainable params", "scored folds", "s / fold",
                                  "fit s / fold", "infer ms / clip", "prep s / clip (1st)", "prep s / clip (cached)",
-                                 "peak MiB"], rows, subtitle=_short(summary) + f"    device: {summary.get('device', '?')}")
-    tables[-1].text(0.05, 0.04, "\n".join(l for k, v in meaning.items() for l in _wrap(f"{k}: {v}", 130)),
+                                 "peak MiB"], rows,
+                                 subtitle=_short(summary) + f"    device: {summary.get('device', '?')}")
+    tables[-1].text(0.05, 0.04, "\n".join(line for k, v in meaning.items() for line in _wrap(f"{k}: {v}", 130)),
                     fontsize=6.5, va="bottom")
     return [fig] + tables
 
@@ -363,19 +370,21 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
         differs = m.get("differs_from_paper") or []
         lines = [f"paper {m['paper']}   model {m['model']} (models: {', '.join(m['models']) or '-'})   "
                  f"experiment {m['experiment']}", *_wrap(m["title"]), f"outputs {m['folder']}", "",
-                 f"Settings that differ from the paper profile ({len(differs)}): quick-only inputs, fewer epochs, --set"]
+                 f"Settings that differ from the paper profile ({len(differs)}): quick-only inputs, fewer epochs, "
+                 "--set"]
         lines += [f"  {d['setting']}: paper {d['paper']!r} -> used {d['used']!r}" for d in differs] or \
                  ["  none: this is the paper profile as published"]
         if m.get("reported"):
             lines += ["", "The paper's own numbers on this protocol (Experiment.reported)"]
             lines += [f"  {r['metric']} {r['scope']} {r['aggregation']}: {r['value']:.4f} ({r['source']})"
                       + (f" {r['note']}" if r.get("note") else "") for r in m["reported"]]
-        notes = [m.get("left_out") and f"{m['left_out']} sample(s) left out of the statistics (not predicted in every seed)"]
+        notes = [m.get("left_out")
+                 and f"{m['left_out']} sample(s) left out of the statistics (not predicted in every seed)"]
         for run in m["runs"]:
             notes += [f"seed {run['seed']}: {w}" for w in run["warnings"]]
         notes = [n for n in notes if n]
         if notes:
-            lines += ["", "Warnings"] + [l for n in notes for l in _wrap("  " + n)]
+            lines += ["", "Warnings"] + [line for n in notes for line in _wrap("  " + n)]
         lines += ["", "Effective configuration"] + config_lines(m["config"] or {})
         pages.append(figures.text_page(f"Method {m['name']}: configuration", lines[:115], banner=_short(summary)))
     return pages
@@ -392,7 +401,8 @@ def _wrap(text: str, width: int = 100) -> list[str]:
 def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
     corpus = summary["corpus"]
     settings = summary["statistics"]["settings"]
-    lines = [f"Track      {summary['track']['name']}: {summary['track']['title']}", *_wrap("           " + summary["track"]["note"]),
+    lines = [f"Track      {summary['track']['name']}: {summary['track']['title']}",
+             *_wrap("           " + summary["track"]["note"]),
              f"Classes    {', '.join(summary['track']['class_names'])}",
              f"Corpus     {corpus['kind']}  root: {corpus['root']}"]
     lines += [f"             {name}: {count} samples" for name, count in corpus["datasets"].items()]

@@ -71,7 +71,8 @@ def _scope_entry(runs: list[st.Predictions], k: int, scope: str, n_resamples: in
                          if all(r.folds is not None for r in scoped) else None)
             entry[metric] = {"pooled": float(np.mean(per_seed)), "fold_mean": fold_mean, "interval": None,
                              "n": len(scoped[0]), "n_subjects": n_subjects, "n_runs": len(scoped),
-                             "per_seed": per_seed, "seed_std": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else None,
+                             "per_seed": per_seed,
+                             "seed_std": float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else None,
                              "note": "one subject: no interval"}
     for values in entry.values():
         values["aggregation"] = "pooled over folds" + (", mean over seeds" if len(scoped) > 1 else "")
@@ -104,7 +105,8 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
                   for scope in track.scopes if _present(runs, scope)}
         vs_chance = {metric: [st.chance_level(r, k, metric, against="predictions", n_permutations=n_resamples,
                                               seed=seed).p_value for r in runs] for metric in METRICS}
-        confusion = sum(metrics.confusion(r.y_true, r.y_pred, k) for r in runs)
+        # one matrix per seed, summed (runs is never empty here)
+        confusion = np.sum([metrics.confusion(r.y_true, r.y_pred, k) for r in runs], axis=0)
         methods[name] = {"scores": scores, "left_out": left_out, "vs_chance": vs_chance,
                          "confusion": np.asarray(confusion).tolist(), "n_runs": len(runs),
                          "note": (f"{left_out} sample(s) not predicted in every seed (a fold failed or diverged) "
@@ -147,9 +149,9 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
                                             "balance); mean and 95% band"}}}
 
 
-def _mean(values: Sequence[float]) -> float | None:
-    values = [float(v) for v in values if v is not None and math.isfinite(float(v))]
-    return float(np.mean(values)) if values else None
+def _mean(values: Sequence[float | None]) -> float | None:
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return float(np.mean(finite)) if finite else None
 
 
 def cost(runs: Sequence[Any]) -> dict[str, Any]:
@@ -183,7 +185,8 @@ def cost(runs: Sequence[Any]) -> dict[str, Any]:
                     "fit_seconds": "mean training seconds per fold (extra.timing.fit_seconds)",
                     "predict_ms_per_clip": "inference milliseconds per test clip, batched (extra.timing)",
                     "preprocess_seconds_per_clip_first": "seconds per clip computing the cached preprocessing "
-                                                         "stages (first pass), each stage's own seconds summed over stages",
+                                                         "stages (first pass), each stage's own seconds summed over "
+                                                         "stages",
                     "preprocess_seconds_per_clip_cached": "seconds per clip reading them from the cache",
                     "peak_rss_mb": "peak resident memory of the process (MiB) when the method's folds finished; "
                                    "never decreases, so it includes the methods run before in the same process"},

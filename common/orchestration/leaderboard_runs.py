@@ -131,7 +131,8 @@ def _limit_folds(experiment: Experiment, max_folds: int | None) -> Experiment:
     if max_folds is None:
         return experiment
     folds = experiment.folds
-    return dataclasses.replace(experiment, folds=lambda selection, config, seed: list(folds(selection, config, seed))[:max_folds])
+    return dataclasses.replace(experiment,
+                               folds=lambda selection, config, seed: list(folds(selection, config, seed))[:max_folds])
 
 
 def fold_signature(selection, folds) -> list[tuple[str, tuple[str, ...]]]:
@@ -161,7 +162,7 @@ def check_same_folds(signatures: Mapping[str, list], what: str) -> None:
                            f"{difference}; every method must see the same folds, samples and order")
 
 
-def _record_signature(result: ExperimentResult) -> list[tuple[str, tuple[str, ...]]]:
+def _record_signature(result: ExperimentResult) -> list[tuple[str, tuple[str, ...] | None]]:
     return [(r["fold"], tuple(sorted(r.get("keys") or []))) if r.get("y_pred") else (r["fold"], None)
             for r in result.records]
 
@@ -363,7 +364,8 @@ def _corpus_datasets(method_runs: Sequence[MethodRun]) -> dict[str, int]:
 def _device(environment: Mapping[str, Any]) -> str:
     gpus = environment.get("gpus") or []
     backend = environment.get("keras_backend", "?")
-    where = f"GPU ({', '.join(gpus)})" if gpus else f"CPU ({environment.get('cpu_count', '?')} cores, {environment.get('machine', '?')})"
+    where = (f"GPU ({', '.join(gpus)})" if gpus
+             else f"CPU ({environment.get('cpu_count', '?')} cores, {environment.get('machine', '?')})")
     return f"Keras backend {backend} on {where}"
 
 

@@ -118,7 +118,8 @@ def fold_runner_maker(settings: RunSettings, out: Path, locks: contextlib.ExitSt
         return lambda ref: None
     from common.orchestration import parallel
 
-    cluster = workers = None
+    cluster: Any = None
+    workers: int | parallel.LocalWorkers = 1  # unused when a cluster takes the folds
     if settings.cluster is not None:
         cluster = parallel.connect(settings.cluster)
         locks.callback(cluster.close)
@@ -170,7 +171,8 @@ def corpus_root(settings: RunSettings, profile: str, log: Callable[[str], None])
     """``(root, synthetic)``: the data root given, or the synthetic corpus (generated on first use)."""
     if settings.data_root is not None:
         return Path(settings.data_root), is_synthetic(settings.data_root)
-    log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); it is generated on first use")
+    log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
+        "it is generated on first use")
     return default_data_root(profile), True
 
 

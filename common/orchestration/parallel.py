@@ -86,7 +86,8 @@ class ExperimentRef:
             raise ValueError("ExperimentRef: give either experiment, or track (and model)")
 
     def __str__(self) -> str:
-        what = self.experiment if self.experiment is not None else f"benchmark {self.track}/{self.model or 'default model'}"
+        what = (self.experiment if self.experiment is not None
+                else f"benchmark {self.track}/{self.model or 'default model'}")
         return f"{self.paper_id}/{what}"
 
 
@@ -151,7 +152,8 @@ def check_ref(ref: ExperimentRef, experiment: Experiment) -> None:
     try:
         resolved = resolve(ref)
     except Exception as exc:
-        raise RunError(f"{ref}: worker processes could not find this experiment ({type(exc).__name__}: {exc})") from None
+        raise RunError(f"{ref}: worker processes could not find this experiment "
+                       f"({type(exc).__name__}: {exc})") from None
     differences = [what for what, same in (
         ("name", resolved.name == experiment.name),
         ("run_fold", _callable_name(resolved.run_fold) == _callable_name(experiment.run_fold)),
@@ -279,10 +281,10 @@ class LocalWorkers:
     ``gpus``: device ids; worker ``i`` gets ``CUDA_VISIBLE_DEVICES=gpus[i % len(gpus)]``, so more
     workers than GPUs share the cards round-robin (no GPU listed: all share what the parent sees).
     A worker sharing its card gets the memory settings of ``backend`` (default: :func:`keras_backend`)
-    from :func:`worker_memory_env`. The workers' stdout and stderr are appended to ``output``. Each worker is a single-process
-    ``ProcessPoolExecutor``: a process that dies breaks its own executor only (one shared pool
-    would mark every pending fold broken and terminate the other processes), and a fresh one
-    takes its place for the next fold.
+    from :func:`worker_memory_env`. The workers' stdout and stderr are appended to ``output``. Each
+    worker is a single-process ``ProcessPoolExecutor``: a process that dies breaks its own executor
+    only (one shared pool would mark every pending fold broken and terminate the other processes),
+    and a fresh one takes its place for the next fold.
     """
 
     def __init__(self, workers: int, gpus: Sequence[str] = (), output: str | Path | None = None,
@@ -314,14 +316,16 @@ class LocalWorkers:
         return "".join(f", {part}" for part in parts)
 
     def _executor(self, slot: int) -> concurrent.futures.ProcessPoolExecutor:
-        if self._executors[slot] is None:
+        executor = self._executors[slot]
+        if executor is None:
             output = str(self.output) if self.output is not None else os.devnull
             if self.output is not None:
                 self.output.parent.mkdir(parents=True, exist_ok=True)
-            self._executors[slot] = concurrent.futures.ProcessPoolExecutor(
+            executor = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
                 initargs=(self.env(slot), output))
-        return self._executors[slot]
+            self._executors[slot] = executor
+        return executor
 
     def _drop(self, slot: int, kill: bool = False) -> None:
         executor, self._executors[slot] = self._executors[slot], None
@@ -381,7 +385,8 @@ class LocalWorkers:
                         self._drop(slot)
                     except Exception as exc:  # the worker could not start the fold (e.g. resolving the paper)
                         record = runner.failed_fold_record(job, f"the worker could not run this fold: "
-                                                           f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
+                                                           f"{type(exc).__name__}: {exc}",
+                                                           time.perf_counter() - started)
                         where = f"worker {slot + 1}"
                     done[job.fold.name] = _store(job, record)
                     log(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))

@@ -89,6 +89,12 @@ class Flow:
             self.collected.append(self.fig)
         self.fig = None
 
+    def _current(self) -> plt.Figure:
+        """The page being drawn on; every block calls :meth:`_room` first, which starts one."""
+        if self.fig is None:
+            raise AttributeError("Flow: no page started (a block draws only after _room)")
+        return self.fig
+
     def _room(self, height: float) -> None:
         """Start a new page unless ``height`` fits below the current position."""
         if self.fig is None or self.y - height < BOTTOM:
@@ -101,7 +107,7 @@ class Flow:
     def heading(self, text: str, size: float = 10) -> None:
         lines = wrap_lines([text], self._chars(size, SANS_EM * 1.1))
         self._room(self._pt(size * 1.3 * (len(lines) + 3)))  # keep a heading with what follows it
-        self.fig.text(LEFT, self.y, "\n".join(lines), fontsize=size, weight="bold", va="top")
+        self._current().text(LEFT, self.y, "\n".join(lines), fontsize=size, weight="bold", va="top")
         self.y -= self._pt(size * 1.3 * len(lines) + 3)
 
     def text(self, lines: Sequence[str], size: float = 7.5, mono: bool = False, color: str = style.INK) -> None:
@@ -112,14 +118,14 @@ class Flow:
             self._room(step * min(len(wrapped), 3))
             fit = max(1, int((self.y - BOTTOM) / step))
             chunk, wrapped = wrapped[:fit], wrapped[fit:]
-            self.fig.text(LEFT, self.y, "\n".join(chunk), fontsize=size, va="top", color=color, linespacing=1.25,
-                          family="DejaVu Sans Mono" if mono else None)
+            self._current().text(LEFT, self.y, "\n".join(chunk), fontsize=size, va="top", color=color,
+                                 linespacing=1.25, family="DejaVu Sans Mono" if mono else None)
             self.y -= step * len(chunk) + self._pt(4)
 
     def block(self, height: float, draw: Callable[[plt.Figure, list[float]], None]) -> None:
         """A drawing ``height`` (figure fraction) tall: ``draw(fig, [left, bottom, width, height])``."""
         self._room(height)
-        draw(self.fig, [LEFT, self.y - height, RIGHT - LEFT, height])
+        draw(self._current(), [LEFT, self.y - height, RIGHT - LEFT, height])
         self.y -= height + self._pt(6)
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], highlight: Sequence[bool] | None = None,
@@ -136,7 +142,8 @@ class Flow:
             return max([longest_header] + [len(part) for r in body for part in r[col].split("\n")])
 
         needs = [natural(c) for c in range(ncol)]
-        for size in np.arange(size, min_size - 0.01, -0.5):
+        largest = size
+        for size in np.arange(largest, min_size - 0.01, -0.5):
             char = SANS_EM * size
             if sum(n * char + 2 * PAD_PT for n in needs) <= width_pt:
                 break
@@ -163,19 +170,20 @@ class Flow:
         def draw_row(row: Sequence[str], colour: str | None, bold: bool) -> None:
             parts = cells(row)
             height = max(len(p) for p in parts) * line + 2 * pad
+            fig = self._current()
             if colour:
-                self.fig.add_artist(Rectangle((edges[0], self.y - height), edges[-1] - edges[0], height,
-                                              transform=self.fig.transFigure, facecolor=colour, edgecolor="none",
-                                              zorder=0))
+                fig.add_artist(Rectangle((edges[0], self.y - height), edges[-1] - edges[0], height,
+                                         transform=fig.transFigure, facecolor=colour, edgecolor="none", zorder=0))
             for c, lines in enumerate(parts):
-                self.fig.text(edges[c] + pad * self.figsize[1] / self.figsize[0], self.y - pad, "\n".join(lines),
-                              fontsize=size, va="top", linespacing=1.22, weight="bold" if bold else None,
-                              gid=f"cell:{edges[c]:.5f}:{edges[c + 1]:.5f}")
+                fig.text(edges[c] + pad * self.figsize[1] / self.figsize[0], self.y - pad, "\n".join(lines),
+                         fontsize=size, va="top", linespacing=1.22, weight="bold" if bold else None,
+                         gid=f"cell:{edges[c]:.5f}:{edges[c + 1]:.5f}")
             self.y -= height
 
         def rule(weight: float) -> None:
-            self.fig.add_artist(plt.Line2D([edges[0], edges[-1]], [self.y, self.y], transform=self.fig.transFigure,
-                                           color=style.INK, linewidth=weight))
+            fig = self._current()
+            fig.add_artist(plt.Line2D([edges[0], edges[-1]], [self.y, self.y], transform=fig.transFigure,
+                                      color=style.INK, linewidth=weight))
 
         header_height = max(len(p) for p in cells(header)) * line + 2 * pad
         first = True
@@ -301,7 +309,7 @@ def curves_page(title: str, histories: Mapping[str, Mapping[str, Sequence[float 
     """One panel per history key (loss, accuracy, ...), one line per fold; ``paper_curves``
     ({key: [(epoch, value), ...]}) draws the paper's own printed curve on the panel of that key."""
     style.apply()
-    keys = []
+    keys: list[str] = []
     for history in histories.values():
         keys.extend(k for k in history if k not in keys and k != "learning_rate")
     keys = keys[:max_panels] or ["(no training history)"]
@@ -313,13 +321,14 @@ def curves_page(title: str, histories: Mapping[str, Mapping[str, Sequence[float 
     if subtitle:
         fig.text(0.05, 0.945, "\n".join(wrap_lines([subtitle], 120)), fontsize=7, va="top")
     for ax, key in zip(axes.ravel(), keys):
-        for fold, history in histories.items():
+        for history in histories.values():
             values = np.array([np.nan if v is None else v for v in history.get(key, [])], dtype=float)
             if values.size:
                 ax.plot(np.arange(1, values.size + 1), values, linewidth=0.8, alpha=0.6)
         if paper_curves and key in paper_curves:
-            epochs, values = zip(*paper_curves[key])
-            ax.plot(epochs, values, color=style.PAPER, linewidth=1.6, linestyle="--", label="the paper (as printed)")
+            paper_epochs, paper_values = zip(*paper_curves[key])
+            ax.plot(paper_epochs, paper_values, color=style.PAPER, linewidth=1.6, linestyle="--",
+                    label="the paper (as printed)")
             ax.legend(fontsize=6)
         ax.set_title(key, fontsize=9)
         ax.set_xlabel("epoch", fontsize=8)

@@ -121,7 +121,8 @@ def answer_rows(results: Mapping[str, Mapping], intervals: Mapping[str, Mapping]
     rows = []
     for row in tables.comparison_rows(results):
         interval = interval_of(intervals.get(row["experiment"]), row["scope"], row["metric"])
-        pooled = results[row["experiment"]].get("metrics", {}).get("pooled", {}).get(row["scope"], {}).get(row["metric"])
+        pooled = (results[row["experiment"]].get("metrics", {}).get("pooled", {}).get(row["scope"], {})
+                  .get(row["metric"]))
         rows.append({**row, "pooled": pooled, "interval": interval})
     for name, res in results.items():
         if res.get("comparison"):
@@ -140,7 +141,7 @@ def _answer_chart(rows: list[dict], synthetic: bool) -> Callable[[plt.Figure, li
     paper's aggregation where that differs (x), the paper's number (red diamond)."""
     def draw(fig: plt.Figure, rect: list[float]) -> None:
         left, bottom, width, height = rect
-        ax = fig.add_axes([left + width * 0.5, bottom + 0.035, width * 0.47, height - 0.045])
+        ax = fig.add_axes((left + width * 0.5, bottom + 0.035, width * 0.47, height - 0.045))
         y = np.arange(len(rows))[::-1]
         label_size = 6.5 if len(rows) <= 30 else 5.5
         for yi, r in zip(y, rows):
@@ -222,7 +223,8 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
         flow.heading("Reported by the paper" + (" (context only: synthetic corpus)" if synthetic else " vs ours"), 9)
         flow.table(header + ["source"], body)
         if notes:
-            flow.text(["Notes on the reported numbers"] + [f"[{k}] {text}" for k, text in enumerate(notes, 1)], size=6.5)
+            flow.text(["Notes on the reported numbers"] + [f"[{k}] {text}" for k, text in enumerate(notes, 1)],
+                      size=6.5)
     flow.heading("Our scores per experiment and scope", 9)
     body = []
     for name, res in results.items():
@@ -285,10 +287,10 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
         gap = 0.09
         cell = (width - gap * n) / n
         for i, (scope, matrix) in enumerate(shown):
-            ax = fig.add_axes([left + gap * 0.9 + i * (cell + gap), bottom + 0.05, cell, height - 0.08])
+            ax = fig.add_axes((left + gap * 0.9 + i * (cell + gap), bottom + 0.05, cell, height - 0.08))
             figures.confusion_axes(ax, matrix, class_names, f"{scope} (n={int(np.asarray(matrix).sum())})",
                                    fontsize=5.5 if len(class_names) > 4 else 6.5, ylabel=i == 0)
-        ax = fig.add_axes([left + gap * 0.9 + len(shown) * (cell + gap), bottom + 0.05, cell, height - 0.08])
+        ax = fig.add_axes((left + gap * 0.9 + len(shown) * (cell + gap), bottom + 0.05, cell, height - 0.08))
         pooled = metrics.get("pooled", {}).get("all", {})
         figures.subject_strip(ax, fold_rows, pooled)
         ax.set_title("per fold (subject under LOSO)", fontsize=7)
@@ -301,7 +303,7 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
                       size=6.5, color=style.MUTED)
     histories = {f["name"]: f["history"] for f in res.get("folds", []) if f.get("history")}
     if histories:
-        keys = []
+        keys: list[str] = []
         for history in histories.values():
             keys.extend(k for k in history if k not in keys and k != "learning_rate")
         keys = keys[:4]
@@ -310,8 +312,8 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
             left, bottom, width, height = rect
             cell = (width - 0.07 * len(keys)) / len(keys)
             for i, key in enumerate(keys):
-                ax = fig.add_axes([left + 0.06 + i * (cell + 0.07), bottom + 0.035, cell, height - 0.06])
-                for fold, history in histories.items():
+                ax = fig.add_axes((left + 0.06 + i * (cell + 0.07), bottom + 0.035, cell, height - 0.06))
+                for history in histories.values():
                     values = np.array([np.nan if v is None else v for v in history.get(key, [])], dtype=float)
                     if values.size:
                         ax.plot(np.arange(1, values.size + 1), values, linewidth=0.8, alpha=0.6)
@@ -324,8 +326,9 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     if fold_rows:
         flow.heading("Per fold", 8)
         flow.table(["fold", "status", "train", "test", "uf1", "uar", "accuracy", "seconds"],
-                   [[r["fold"], r["status"], r["n_train"], r["n_test"], tables.fmt(r["uf1"], 3), tables.fmt(r["uar"], 3),
-                     tables.fmt(r["accuracy"], 3), tables.fmt(r["seconds"], 1)] for r in fold_rows],
+                   [[r["fold"], r["status"], r["n_train"], r["n_test"], tables.fmt(r["uf1"], 3),
+                     tables.fmt(r["uar"], 3), tables.fmt(r["accuracy"], 3), tables.fmt(r["seconds"], 1)]
+                    for r in fold_rows],
                    highlight=[r["status"] != "ok" for r in fold_rows])
     problems = [f for f in res.get("folds", []) if f["status"] != "ok"]
     if problems:
@@ -460,7 +463,8 @@ def _architecture_section(doc: ReportDocument, summaries: Mapping[str, dict], ba
             if comparison:
                 paper_row = comparison.get(layer["name"])
                 row += ["" if paper_row is None else str(paper_row["paper_shape"]),
-                        "" if paper_row is None or paper_row["paper_params"] is None else f"{paper_row['paper_params']:,}"]
+                        "" if paper_row is None or paper_row["paper_params"] is None
+                        else f"{paper_row['paper_params']:,}"]
                 highlight.append(paper_row is not None and not paper_row["match"])
             else:
                 highlight.append(False)
@@ -575,8 +579,8 @@ def _comparison_with_intervals(results: Mapping[str, Mapping], intervals: Mappin
     rows = []
     for row in tables.comparison_rows(results):
         iv = interval_of(intervals.get(row["experiment"]), row["scope"], row["metric"])
-        pooled = row["aggregation"] == "pooled" and iv is not None
+        pooled = iv if row["aggregation"] == "pooled" else None  # the interval is the pooled score's
         inside = None if synthetic else paper_in_interval(row, iv)
-        rows.append({**row, "ours_low": iv["low"] if pooled else None, "ours_high": iv["high"] if pooled else None,
-                     "paper_in_interval": inside})
+        rows.append({**row, "ours_low": None if pooled is None else pooled["low"],
+                     "ours_high": None if pooled is None else pooled["high"], "paper_in_interval": inside})
     return rows

@@ -28,13 +28,15 @@ def published_rows(summary: Mapping[str, Any], published: Mapping[str, tuple[flo
 def published_beside_ours_page(pdf: Any, result: Any, context: Any, *, title: str,
                                published: Mapping[str, tuple[float, float]], scope_titles: Mapping[str, str],
                                source: str, notes: Sequence[str] = ()) -> None:
-    """The published UF1/UAR beside our pooled ones, and our confusion matrices of the scopes with test clips, on one page."""
+    """The published UF1/UAR beside our pooled ones, and our confusion matrices of the scopes with test clips,
+    on one page."""
     from common.reporting.figures import Flow, confusion_axes
 
     summary = result.summary
     corpus = summary.get("corpus", {}) or {}
     synthetic = corpus.get("kind") == "synthetic"
-    run = (f"profile: {summary.get('profile', '?')}   corpus: {corpus.get('kind', '?')}   seed: {summary.get('seed', '?')}"
+    run = (f"profile: {summary.get('profile', '?')}   corpus: {corpus.get('kind', '?')}   "
+           f"seed: {summary.get('seed', '?')}"
            + ("   (SYNTHETIC data: our numbers say nothing about the method)" if synthetic else ""))
     flow = Flow(title, emit=pdf.savefig)  # the table and our confusion matrices on one page
     flow.text([f"Published: {source}. Ours: this run, UF1/UAR over the pooled predictions of its folds.", run,
@@ -42,7 +44,9 @@ def published_beside_ours_page(pdf: Any, result: Any, context: Any, *, title: st
     flow.table(["scope", "UF1 published", "UF1 ours", "UAR published", "UAR ours"],
                published_rows(summary, published, scope_titles), [False] * len(published))
     pooled = (summary.get("metrics") or {}).get("pooled", {})
-    matrices = {scope_titles.get(scope, scope): (pooled.get(scope) or {}).get("confusion") for scope in published}
+    # results.json's pooled confusion matrix of each scope (None where the scope has none)
+    matrices: dict[str, Any] = {scope_titles.get(scope, scope): (pooled.get(scope) or {}).get("confusion")
+                                for scope in published}
     matrices = {name: matrix for name, matrix in matrices.items() if matrix and sum(map(sum, matrix)) > 0}
     if matrices:
         flow.heading("Our confusion matrices (pooled over the folds; rows = true class)", 9)
@@ -52,8 +56,8 @@ def published_beside_ours_page(pdf: Any, result: Any, context: Any, *, title: st
             left, bottom, width, height = box
             for k, (name, matrix) in enumerate(matrices.items()):
                 row, col = divmod(k, 2)
-                ax = fig.add_axes([left + 0.1 * width + col * width / 2, bottom + (1 - row) * height / 2 + 0.06 * height,
-                                   0.32 * width, 0.36 * height])
+                ax = fig.add_axes((left + 0.1 * width + col * width / 2,
+                                   bottom + (1 - row) * height / 2 + 0.06 * height, 0.32 * width, 0.36 * height))
                 confusion_axes(ax, matrix, class_names, f"{name} (n={sum(map(sum, matrix))})", ylabel=col == 0)
 
         flow.block(0.55 if len(matrices) > 2 else 0.3, draw)

@@ -10,11 +10,15 @@
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+
+if TYPE_CHECKING:  # the rc key names matplotlib's stubs accept; not needed at run time
+    from matplotlib.typing import RcKeyType
 
 A4 = (8.27, 11.69)
 LANDSCAPE = (11.69, 8.27)
@@ -28,9 +32,10 @@ BANNER = {"color": "#8a1c1c", "bbox": {"facecolor": "#fff3cd", "edgecolor": "#8a
 # Colour-blind-safe palette (Okabe-Ito, then tab10's remainder); a method keeps its colour everywhere.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#8c564b", "#7f7f7f",
            "#bcbd22", "#17becf", "#9467bd")
-RC = {"font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8,
-      "xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 7, "pdf.fonttype": 42,
-      "axes.spines.top": False, "axes.spines.right": False}
+RC: dict[RcKeyType, Any] = {
+    "font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8,
+    "xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 7, "pdf.fonttype": 42,
+    "axes.spines.top": False, "axes.spines.right": False}
 
 
 def apply() -> None:
