@@ -104,3 +104,21 @@ def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tm
         trials = record["extra"]["trials"]
         assert len(trials) == len(tuning_grid(result.config)) >= 1
         assert record["extra"]["chosen"] in trials
+
+
+def test_every_fold_function_is_an_experiments_run_fold():
+    """Every fold function of a paper (``run_fold``, ``run_split_fold``, ``run_tuned_fold``,
+    ``run_kernel_study``, ...: a protocol function returning ``FoldOutcome``) is the ``run_fold`` of a
+    registered experiment, so the real-shape runs above cover it and assert its outcome."""
+    import importlib
+    import inspect
+
+    used = {e.run_fold for paper_id in PAPER_IDS for e in get_paper(paper_id).EXPERIMENTS}
+    fold_functions = []
+    for paper_id in PAPER_IDS:
+        protocol = importlib.import_module(f"papers.{paper_id}.protocol")
+        fold_functions += [f for _, f in inspect.getmembers(protocol, inspect.isfunction)
+                           if f.__module__ == protocol.__name__ and "FoldOutcome" in str(f.__annotations__.get("return"))]
+    assert len(fold_functions) >= len(PAPER_IDS)
+    missing = [f"{f.__module__}.{f.__name__}" for f in fold_functions if f not in used]
+    assert not missing, missing
