@@ -81,7 +81,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs", config=default_config(),
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),
-                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
+                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
+                    first_pass=protocol.first_pass,
                     predict_clips=protocol.predict_clips, predict_views=protocol.predict_views)
 
 

@@ -17,16 +17,20 @@ from common.training import TrainConfig
 class DataConfig:
     """Input preparation (Sec. 3.1, Sec. 4.1.2)."""
 
-    channels: Annotated[int, Range(ge=1, le=4)] = 4  # Sec. 4.1.2 padded ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
+    # Sec. 4.1.2 padded ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
+    channels: Annotated[int, Range(ge=1, le=4)] = 4
     seq_len: Annotated[int, Range(ge=1)] = 500  # Sec. 4.1.2: "resized all input sequences to the same size 500"
-    padding: Literal["pre", "post"] = "post"  # Sec. 4.1.2: "adding zeros at the end"; "pre" (Keras pad_sequences default) = quick/smoke (ledger #12)
+    # Sec. 4.1.2: "adding zeros at the end"; "pre" (Keras pad_sequences default) = quick/smoke (ledger #12)
+    padding: Literal["pre", "post"] = "post"
     truncating: Literal["pre", "post"] = "post"  # choice: clips longer than seq_len lose their last frames
-    frames_per_clip: Annotated[int, Range(ge=0)] = 0  # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
+    # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
+    frames_per_clip: Annotated[int, Range(ge=0)] = 0
     # Sec. 3.1 / 4.1.2: six boxes placed on the first frame's 68 landmarks, each cropped from the
     # frame and padded to its fixed size ("landmarks", ledger #19). "canvas" (quick/smoke): the face
     # letterboxed to 240 x 280 and the authors' six fixed boxes of crop_6_ROIs.py (their later script).
     regions: Literal["landmarks", "canvas"] = "landmarks"
-    region_margin: Annotated[float, Range(ge=0)] = 0.1  # choice: "landmarks" boxes grow by this x the inter-ocular distance (ledger #19)
+    # choice: "landmarks" boxes grow by this x the inter-ocular distance (ledger #19)
+    region_margin: Annotated[float, Range(ge=0)] = 0.1
     # Sec. 4.1.2: "adding a black background" (RGB 0, alpha 0). "white" = resize_contain's
     # (255, 255, 255, 0), the authors' script (quick/smoke, ledger #1).
     background: Literal["black", "white"] = "black"
@@ -34,7 +38,8 @@ class DataConfig:
     # True (DEVIATION, quick/smoke only, ledger #15): a face box smaller than 240 x 280 is enlarged
     # to fit first, so that the fixed boxes land on the parts of the synthetic 256-px faces.
     fit_face: bool = False
-    input_scale: Annotated[float, Range(gt=0)] = 1.0  # choice: not stated; raw 0-255 pixel values enter the CNN (1/255 = option)
+    # choice: not stated; raw 0-255 pixel values enter the CNN (1/255 = option)
+    input_scale: Annotated[float, Range(gt=0)] = 1.0
     # Sec. 3.2 trains the region CNNs on the frames' crops as they are ("none"). "minus_first_frame"
     # (DEVIATION, quick/smoke profiles only, ledger #16): each crop minus the clip's first crop, so
     # the CNN sees the motion; on the synthetic corpus single frames carry no class.
@@ -49,17 +54,23 @@ class DataConfig:
 class ModelConfig:
     """Architecture (Sec. 3.2, Sec. 3.3, Sec. 4.1.2, Fig. 4)."""
 
-    region_labels: Annotated[int, Range(ge=2)] = 4  # Sec. 4.1.2: "another dense layer with 4 neurons": 3 classes + "not me" (Fig. 3)
+    # Sec. 4.1.2: "another dense layer with 4 neurons": 3 classes + "not me" (Fig. 3)
+    region_labels: Annotated[int, Range(ge=2)] = 4
     not_me: bool = True  # Sec. 3.2 / Fig. 3: relabel a region "not me" for emotions it does not express
-    feature_dim: Annotated[int, Range(ge=1)] = 20  # Sec. 4.1.2: "the dense layer that will give us the spatial features with 20 neurons"
+    # Sec. 4.1.2: "the dense layer that will give us the spatial features with 20 neurons"
+    feature_dim: Annotated[int, Range(ge=1)] = 20
     dense_units: Annotated[int, Range(ge=1)] = 1024  # Sec. 4.1.2: "a dense layer with 1024 neurons"
     cnn_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.2  # Sec. 4.1.2: "followed by Dropout with 0.2"
     pool_size: Annotated[int, Range(ge=1)] = 2  # choice: max-pool sizes not stated (authors' later code: 2)
-    head_pooling: Literal["global_average", "average_flatten"] = "global_average"  # Sec. 3.2 "average-pooling": GAP is the reading giving Sec. 5's count
-    lstm_units: Annotated[int, Range(ge=1)] = 120  # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs" (= units, docs/methods.md §6.2)
-    lstm_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.2  # Sec. 4.1.2: "after each LSTM we added a dropout layer with a value of 0.2"
+    # Sec. 3.2 "average-pooling": GAP is the reading giving Sec. 5's count
+    head_pooling: Literal["global_average", "average_flatten"] = "global_average"
+    # Sec. 4.1.2: "the same length of inputs 120 for all LSTMs" (= units, docs/methods.md §6.2)
+    lstm_units: Annotated[int, Range(ge=1)] = 120
+    # Sec. 4.1.2: "after each LSTM we added a dropout layer with a value of 0.2"
+    lstm_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.2
     fc_units: Annotated[int, Range(ge=1)] = 64  # Sec. 4.1.2: "a dense layer of 64 neurons with Leaky ReLU"
-    leaky_slope: Annotated[float, Range(ge=0, le=1)] = 0.3  # choice: not stated; Keras 2.2.4 LeakyReLU default (authors' 2022 code: 0.01)
+    # choice: not stated; Keras 2.2.4 LeakyReLU default (authors' 2022 code: 0.01)
+    leaky_slope: Annotated[float, Range(ge=0, le=1)] = 0.3
     # how stage 1 is executed, not the architecture; False in every profile: True trains the six
     # region CNNs as ONE Keras model (six inputs, six outputs, the six CNNs nested as they are) on the sum of
     # their six focal losses. Their parameters are disjoint and Adam is per-parameter, so every CNN gets the
@@ -72,19 +83,22 @@ class ModelConfig:
 class LossConfig:
     """Focal loss (Sec. 3.4, Eq. 2) for both stages."""
 
-    gamma: Annotated[float, Range(ge=0)] = 2.0  # choice: not stated; Lin et al. [21] default (and the authors' 2022 code)
+    # choice: not stated; Lin et al. [21] default (and the authors' 2022 code)
+    gamma: Annotated[float, Range(ge=0)] = 2.0
     # Sec. 3.4 Eq. 2 as printed: the target term -alpha (1-p)^gamma log p plus, for every other
     # class, -(1-alpha) p^gamma log(1-p) ("eq2", ``FocalLossEq2``). "keras" (quick/smoke, ledger #10):
     # keras.losses.CategoricalFocalCrossentropy, the target term only.
     form: Literal["eq2", "keras"] = "eq2"
-    alpha: Literal["inverse_frequency", "none"] = "inverse_frequency"  # Sec. 3.4: alpha "set by inverse class frequency" (fold training labels)
+    # Sec. 3.4: alpha "set by inverse class frequency" (fold training labels)
+    alpha: Literal["inverse_frequency", "none"] = "inverse_frequency"
 
 
 @dataclasses.dataclass(frozen=True)
 class EvaluationConfig:
     """Protocol (Sec. 4.1.3): leave-one-subject-out over the composite's subjects."""
 
-    max_folds: Annotated[int, Range(ge=0)] = 0  # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke only)
+    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke only)
+    max_folds: Annotated[int, Range(ge=0)] = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
+from typing import cast
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -131,8 +132,8 @@ def letterbox(frame: np.ndarray, points, background=(255, 255, 255, 0), enlarge:
         scale = min(CANVAS_SIZE[0] / face.size[0], CANVAS_SIZE[1] / face.size[1])
         if scale > 1:
             enlarged = (max(1, round(face.size[0] * scale)), max(1, round(face.size[1] * scale)))
-            face = face.resize(enlarged, Image.LANCZOS)
-    face.thumbnail(CANVAS_SIZE, Image.LANCZOS)
+            face = face.resize(enlarged, Image.Resampling.LANCZOS)
+    face.thumbnail(CANVAS_SIZE, Image.Resampling.LANCZOS)
     canvas = Image.new("RGBA", CANVAS_SIZE, tuple(background))
     position = (math.ceil((CANVAS_SIZE[0] - face.size[0]) / 2), math.ceil((CANVAS_SIZE[1] - face.size[1]) / 2))
     canvas.paste(face, position)
@@ -202,7 +203,8 @@ def contain(image, size: tuple[int, int], background=(0, 0, 0, 0)) -> np.ndarray
     from PIL import Image
 
     crop = Image.fromarray(np.ascontiguousarray(image), "RGBA")
-    crop.thumbnail(size, Image.LANCZOS)  # DEVIATION: the text only pads; a larger crop is shrunk to fit (ledger #19)
+    # DEVIATION: the text only pads; a larger crop is shrunk to fit (ledger #19)
+    crop.thumbnail(size, Image.Resampling.LANCZOS)
     canvas = Image.new("RGBA", size, tuple(background))
     canvas.paste(crop, (math.ceil((size[0] - crop.size[0]) / 2), math.ceil((size[1] - crop.size[1]) / 2)))
     return np.asarray(canvas)
@@ -296,7 +298,7 @@ def clip_regions(sample: Sample, config: AouayebConfig, cache_dir: Path | None =
                   "fit_face": data.fit_face, "background": list(colour)}
     arrays = cached("aouayeb2019_regions", sample_fingerprint(sample), params,
                     lambda: _crops(sample, config, indices), root=cache_dir)
-    return _channels(arrays, config)
+    return _channels(cast(dict[str, np.ndarray], arrays), config)  # a dict: the stage stores what _crops returns
 
 
 def _fit_face(frames: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -349,7 +351,8 @@ def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.n
                                      padding=config.data.padding, truncating=config.data.truncating, value=0.0)
 
 
-def feature_scale(features: Mapping[int, list[np.ndarray]], train_idx: np.ndarray, mode: str) -> list[np.ndarray] | None:
+def feature_scale(features: Mapping[int, list[np.ndarray]], train_idx: np.ndarray,
+                  mode: str) -> list[np.ndarray] | None:
     """The per-feature scale of ``"first_frame"`` (DEVIATION, an option in no profile, ledger #18): the standard
     deviation of each region's feature changes from the first frame over the fold's TRAINING clips; None for
     ``"none"``."""
@@ -368,6 +371,8 @@ def normalise_clip(sequences: Sequence[np.ndarray], scale: Sequence[np.ndarray] 
         return list(sequences)
     if mode != "first_frame":
         raise ValueError(f"feature_normalisation={mode!r}: expected 'none' or 'first_frame'")
+    if scale is None:  # the TypeError indexing None would raise, with its cause
+        raise TypeError("normalise_clip: feature_normalisation='first_frame' needs feature_scale's scale, got None")
     return [((seq - seq[:1]) / scale[r]).astype("float32") for r, seq in enumerate(sequences)]
 
 

@@ -366,11 +366,13 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     y_clip = selection.labels
     history: dict[str, list[float]] = {}
     parameters: dict[str, int] = {}
-    extra: dict[str, object] = {"train_clips": class_counts(selection, train_idx), "stage1_test_frame_accuracy": {}}
+    stage1_accuracy: dict[str, float] = {}  # region -> test-frame accuracy of its CNN (a diagnostic)
+    extra: dict[str, object] = {"train_clips": class_counts(selection, train_idx),
+                                "stage1_test_frame_accuracy": stage1_accuracy}
     fit_started = clock.lap("regions")
 
     # Stage 1 (Sec. 3.2): one CNN per region on the frames of the training clips.
-    features = {i: [] for i in regions}  # clip -> list of (T, 20) per region
+    features: dict[int, list[np.ndarray]] = {i: [] for i in regions}  # clip -> list of (T, 20) per region
     test_frames = sum(lengths[i] for i in test_idx)  # ``used`` ends with the test clips
 
     def region_frames(r: int) -> np.ndarray:
@@ -383,25 +385,26 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         # focal losses, in one fit over the same frames: the updates of separate training on the same batches.
         # DEVIATION (option, off in every profile; ledger #21): one shuffle order shared by the six CNNs
         # instead of six; the paper states no batch order.
-        x_all = [region_frames(r) for r in range(NUM_REGIONS)]
-        y_train = [_frame_labels(y_clip, lengths, train_idx, r, config) for r in range(NUM_REGIONS)]
+        x_regions = [region_frames(r) for r in range(NUM_REGIONS)]
+        y_regions = [_frame_labels(y_clip, lengths, train_idx, r, config) for r in range(NUM_REGIONS)]
         fresh = []
         for r in range(NUM_REGIONS):
             set_seed(ctx.seed + r)
             fresh.append(build_region_model(config, r))
-        losses = [focal_loss(y, config.model.region_labels, config) for y in y_train]
+        losses = [focal_loss(y, config.model.region_labels, config) for y in y_regions]
         together = compiled_like(("aouayeb2019", "region_cnns_together", tuple(tuple(c.input_shape[1:]) for c in fresh),
                                   config.model, config.data.input_scale, config.stage1),
-                                 regions_together(fresh), config.stage1, loss=losses, metrics=together_metrics(losses),
+                                 regions_together(fresh), config.stage1, loss=losses,
+                                 metrics=together_metrics(losses),  # type: ignore[arg-type]  # Keras: a list per output
                                  reuse=REUSE_COMPILED)
         clock.lap("stage1_build")
-        hists = fit_regions_together(together, [x[: len(x) - test_frames] for x in x_all], y_train,
+        hists = fit_regions_together(together, [x[: len(x) - test_frames] for x in x_regions], y_regions,
                                      config.model.region_labels, config.stage1, work_dir=ctx.work_dir,
                                      label="stage1_together", log=ctx.log)
         clock.lap("stage1_fit")
         for r in range(NUM_REGIONS):
-            trained[r] = (together.get_layer(f"region_cnn_{r}"), x_all[r], hists[r])
-        del x_all
+            trained[r] = (together.get_layer(f"region_cnn_{r}"), x_regions[r], hists[r])
+        del x_regions
     for r in range(NUM_REGIONS):
         if r in trained:
             cnn, x_all, hist = trained.pop(r)
@@ -430,7 +433,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         probs = probs[len(x_all) - test_frames:]
         clock.lap(f"stage1_features_r{r}")
         y_test_frames = _frame_labels(y_clip, lengths, test_idx, r, config)
-        extra["stage1_test_frame_accuracy"][f"r{r}"] = float(np.mean(probs.argmax(1) == y_test_frames))
+        stage1_accuracy[f"r{r}"] = float(np.mean(probs.argmax(1) == y_test_frames))
         for i, part in zip(used, split_frames(feats, [lengths[i] for i in used])):
             if len(features[i]) == r:  # once per clip: an export fold's clips are both training and test clips
                 features[i].append(part)
@@ -518,14 +521,15 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     sample = ctx.samples[i]
     used = frame_indices(len(sample.frames), config.data.frames_per_clip)
     points = sample_landmarks(sample, mode="first").points[0]  # Sec. 3.1: the first frame's 68 points
+    boxes: Sequence[tuple[float, float, float, float]]
     if config.data.regions == "landmarks":
         boxes = landmark_boxes(points, config.data.region_margin)
         notes = ["regions placed on the first frame's landmarks (Sec. 3.1)"]
     else:
         boxes = _canvas_boxes_in_frame(points, config)
         notes = ["regions: the authors' fixed boxes in the 240 x 280 letterboxed face, drawn back on the frame"]
-    regions = tuple((region.name, np.array([[l, t], [r, t], [r, b], [l, b]], dtype=float))
-                    for region, (l, t, r, b) in zip(CANVAS_REGIONS, boxes))
+    regions = tuple((region.name, np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=float))
+                    for region, (left, top, right, bottom) in zip(CANVAS_REGIONS, boxes))
     crops = clip_regions(sample, config, ctx.cache_dir)
     k = int(np.argmin(np.abs(used - sample.apex_position)))
     inputs = []
@@ -537,7 +541,7 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     if config.data.motion_input == "minus_first_frame":
         notes.append("region inputs: each crop minus the clip's first crop (quick/smoke), shown about mid-grey")
     notes.append(f"{len(used)} frames, features zero-padded to {config.data.seq_len} (Sec. 4.1.2)")
-    return PredictViews(frames=tuple(int(f) for f in used), face_box=tuple(int(v) for v in face_box(points)),
+    return PredictViews(frames=tuple(int(f) for f in used), face_box=face_box(points),  # face_box: ints
                         regions=regions, inputs=tuple(inputs), notes=tuple(notes))
 
 
@@ -569,7 +573,8 @@ def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> 
         def build_together():
             losses = [region_loss(r) for r in range(NUM_REGIONS)]
             return compile_model(regions_together([build_region_model(config, r) for r in range(NUM_REGIONS)]),
-                                 config.stage1, loss=losses, metrics=together_metrics(losses))
+                                 config.stage1, loss=losses,
+                                 metrics=together_metrics(losses))  # type: ignore[arg-type]  # Keras: a list per output
         stages.append(TrainingStage(model="region_cnns_together", build=build_together, samples=frames,
                                     epochs=config.stage1.epochs, batch_size=config.stage1.batch_size, traced_once=kept,
                                     predict_samples=passed))

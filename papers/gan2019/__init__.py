@@ -26,7 +26,8 @@ PAPER = Paper(
     status="implemented",
     models=models,
     # The layer list's count; Liong et al. 2019, Table V prints 2.77 million (README ledger 1).
-    parameter_counts={"off_apexnet": (LAYER_TRAINABLE, "layer list (derived; Liong et al. 2019 Table V prints 2.77 M)")},
+    parameter_counts={"off_apexnet": (LAYER_TRAINABLE,
+                                      "layer list (derived; Liong et al. 2019 Table V prints 2.77 M)")},
     architecture_tables={"off_apexnet": [
         {"name": "u_conv1", "output_shape": [28, 28, 6], "params": None, "paper_label": "conv 5x5, 6 (per stream)"},
         {"name": "u_pool1", "output_shape": [14, 14, 6], "params": None, "paper_label": "max pool 2x2"},

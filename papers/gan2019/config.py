@@ -36,7 +36,8 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class EvaluationConfig:
-    max_folds: Annotated[int, Range(ge=0)] = 0  # 0 = every LOSO fold (68 on the real composite); >0 = the first folds (smoke only)
+    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds (smoke only)
+    max_folds: Annotated[int, Range(ge=0)] = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +58,7 @@ def default_config() -> OffApexNetConfig:
 
 
 # QUICK-PROFILE DEVIATION (README ledger 9): learning rate 1e-3 and 30 epochs instead of 5e-5 and 500.
-PROFILES = {
+PROFILES: dict[str, dict[str, object]] = {
     "paper": {},
     "quick": {"data.face_size": 64, "train.epochs": 30, "train.learning_rate": 1e-3, "train.batch_size": 32},
     "smoke": {"data.face_size": 32, "train.epochs": 1, "train.batch_size": 32, "evaluation.max_folds": 2},

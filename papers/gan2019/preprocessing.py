@@ -43,8 +43,9 @@ def cache_clip(sample, config, cache_root) -> None:
 def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
     """The fold's training and test inputs, (N, size, size, 2) float32 (cached per clip)."""
     samples = ctx.selection.samples
-    return tuple(clip_inputs([samples[i] for i in indices], ctx.config, ctx.cache_dir)
-                 for indices in (ctx.fold.train, ctx.fold.test))
+    train, test = (clip_inputs([samples[i] for i in indices], ctx.config, ctx.cache_dir)
+                   for indices in (ctx.fold.train, ctx.fold.test))
+    return train, test
 
 
 def predict_clips(ctx) -> np.ndarray:

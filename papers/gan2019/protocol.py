@@ -28,7 +28,8 @@ def select(data: Mapping[str, list], config: OffApexNetConfig) -> Selection:
 
 
 def folds(selection: Selection, config: OffApexNetConfig, seed: int) -> list[Fold]:
-    """Liong et al. 2019, Sec. III.B: LOSO over the composite's subjects (k = 68); ``evaluation.max_folds`` (smoke only) keeps the first."""
+    """Liong et al. 2019, Sec. III.B: LOSO over the composite's subjects (k = 68); ``evaluation.max_folds`` (smoke
+    only) keeps the first."""
     from common.evaluation.splits import megc_loso
 
     return megc_loso(selection, config.evaluation.max_folds)  # max_folds: smoke profile only

@@ -8,14 +8,17 @@ values.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from common.experiment import Reported
 
 SOURCE = "Liong et al. 2019, Table III"
 SCOPES = ("all", "smic", "casme2", "samm")
 SCOPE_TITLES = {"all": "Full", "smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
 
-# Liong et al. 2019, Table III, row 7 "OFF-ApexNet [15]": accuracy and F1 on Full, (UF1, UAR) per scope.
-TABLE3_OFF_APEXNET = {"acc": 0.7460, "f1": 0.7104, "all": (0.7196, 0.7096), "smic": (0.6817, 0.6695),
+# Liong et al. 2019, Table III, row 7 "OFF-ApexNet [15]": accuracy and F1 on Full, (UF1, UAR) per scope
+# (floats beside tuples: Any, so that a row indexes by a scope name read at run time).
+TABLE3_OFF_APEXNET: dict[str, Any] = {"acc": 0.7460, "f1": 0.7104, "all": (0.7196, 0.7096), "smic": (0.6817, 0.6695),
                       "casme2": (0.8764, 0.8681), "samm": (0.5409, 0.5392)}
 # Liong et al. 2019, Table V: OFF-ApexNet depth 5, 2.77 million parameters, input 28 x 28 x 2, 5.5632 s per fold.
 TABLE5 = {"depth": 5, "parameters_millions": 2.77, "input": (28, 28, 2), "seconds_per_fold": 5.5632}

@@ -14,6 +14,8 @@ pages in ``report.py``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.kumar2019 import protocol, report, reported
@@ -30,11 +32,11 @@ CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classificati
             "Computer Vision and Pattern Recognition Workshops (CVPRW), 2019, pp. 12-20.")
 
 # The hooks every experiment shares: the pipeline (protocol.py) and the --estimate hooks.
-_PIPELINE = dict(datasets=("megc2019",), select=protocol.select, folds=protocol.folds, run_fold=protocol.run_fold,
-                 profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES,
-                 training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
-                 first_pass=protocol.first_pass, predict_clips=protocol.predict_clips,
-                 predict_views=protocol.predict_views)
+_PIPELINE: dict[str, Any] = dict(
+    datasets=("megc2019",), select=protocol.select, folds=protocol.folds, run_fold=protocol.run_fold,
+    profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES,
+    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
+    first_pass=protocol.first_pass, predict_clips=protocol.predict_clips, predict_views=protocol.predict_views)
 
 
 def _loso_experiment() -> Experiment:

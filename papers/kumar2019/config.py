@@ -20,8 +20,10 @@ class FaceConfig:
 
     landmarks: Literal["per_frame", "track", "first"] = "per_frame"  # Sec. 3.3 landmarks on every frame
     # (one dlib detection on the first frame, the 68 points predicted on every frame)
-    crop_margin: Annotated[float, Range(ge=0)] = 0.15  # choice: margin around the first frame's landmark box (fraction of its side)
-    crop_size: Annotated[int, Range(ge=1)] = 224  # choice: side of the square face crop that is magnified (= the CNN input, Sec. 3.5)
+    # choice: margin around the first frame's landmark box (fraction of its side)
+    crop_margin: Annotated[float, Range(ge=0)] = 0.15
+    # choice: side of the square face crop that is magnified (= the CNN input, Sec. 3.5)
+    crop_size: Annotated[int, Range(ge=1)] = 224
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,17 +31,22 @@ class MagnificationConfig:
     """Eulerian motion magnification (Sec. 3.1; Wu et al. 2012; common.preprocessing.magnification)."""
 
     test_alpha: Annotated[float, Range(ge=0)] = 10.0  # Sec. 3.1 / 3.1.1: "we use alpha = 10 for all the testing videos"
-    train_alphas: Annotated[tuple[float, ...], Range(ge=0)] = (5.0, 10.0, 15.0)  # Sec. 3.1.1: training set augmented with alpha 5, 10, 15
+    # Sec. 3.1.1: training set augmented with alpha 5, 10, 15
+    train_alphas: Annotated[tuple[float, ...], Range(ge=0)] = (5.0, 10.0, 15.0)
     train_include_original: bool = False  # choice: Sec. 3.1.1 does not add the unmagnified EAI (see README)
     balance: Literal["classes", "none"] = "classes"  # Sec. 2 / 2.1: the alpha augmentation is there "to reduce
     # the problem of unbalance dataset" / "to overcome the bias in the dataset". "classes" (README ledger 3): every
     # training clip at the test alpha, the clips of a class at m_c of the training alphas, m_c in 1..3 chosen from the
     # training fold's class counts so that m_c x n_c is closest to the largest class (composite: 1 / 2 / 3 alphas for
     # negative / positive / surprise -> 250 / 218 / 249). "none": every clip at every training alpha (uniform x3).
-    low_hz: Annotated[float, Range(gt=0)] = 1.0  # choice: the paper states no band; 1-10 Hz at each clip's own frame rate
-    high_hz: Annotated[float, Range(gt=0)] = 10.0  # (IIR r1/r2 from iir_coefficient: 100 fps 0.456/0.061, 200 fps 0.268/0.031)
-    lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (reproduceResults.m; docs/methods.md §1.4-1.5)
-    chrom_attenuation: Annotated[float, Range(ge=0)] = 0.1  # reference value for RGB (baby/wrist); no effect on grey SAMM
+    # low_hz, high_hz choice: the paper states no band; 1-10 Hz at each clip's own frame rate
+    # (IIR r1/r2 from iir_coefficient: 100 fps 0.456/0.061, 200 fps 0.268/0.031)
+    low_hz: Annotated[float, Range(gt=0)] = 1.0
+    high_hz: Annotated[float, Range(gt=0)] = 10.0
+    # reference cut-off wavelength (reproduceResults.m; docs/methods.md §1.4-1.5)
+    lambda_c: Annotated[float, Range(gt=0)] = 16.0
+    # reference value for RGB (baby/wrist); no effect on grey SAMM
+    chrom_attenuation: Annotated[float, Range(ge=0)] = 0.1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,9 +70,11 @@ class TextureConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    input_size: Annotated[int, Range(ge=1)] = 224  # Sec. 3.5: "an image size of 224 x 224"; the EAI is rendered at this size
-    weights: Annotated[str, FreeText("a Keras weights file, or empty")] = ""  # "" = train from scratch (default; nothing downloads); else a Keras weights file
+    # Sec. 3.5: "an image size of 224 x 224"; the EAI is rendered at this size
+    input_size: Annotated[int, Range(ge=1)] = 224
+    # "" = train from scratch (default; nothing downloads); else a Keras weights file
     # of ResNet-34 without top for common.backbones.resnet34 (the paper does not say whether it pre-trained)
+    weights: Annotated[str, FreeText("a Keras weights file, or empty")] = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,9 +91,12 @@ class DataConfig:
 class ProtocolConfig:
     kind: Literal["loso", "database", "cross"] = "loso"  # Sec. 4 / Table 3: LOSO on the composite (Sec. 4.1.4);
     # "database": LOSO on one database alone (Sec. 4, Table 3's per-database columns, Tables 4-6); Table 7: cross
-    dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # kind "database": smic, casme2 or samm (the composite's samples and classes of that database)
-    train_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # cross-dataset (Table 7 rows): training database
-    test_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # cross-dataset (Table 7 columns): test database
+    # kind "database": smic, casme2 or samm (the composite's samples and classes of that database)
+    dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""
+    # cross-dataset (Table 7 rows): training database
+    train_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""
+    # cross-dataset (Table 7 columns): test database
+    test_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,12 +134,13 @@ def default_config(protocol: ProtocolConfig = ProtocolConfig()) -> Kumar2019Conf
 # registered frame is fed instead of the EAI (README ledger 21: a linear probe on the quick EAIs scores LOSO UF1
 # 0.480 on the EAI and 0.745 on EAI minus first frame; ResNet-34 end to end, quick LOSO pooled UF1 0.425 on the
 # EAI and 0.827 on EAI minus first frame; the identity of the 4 synthetic faces hides the motion).
-# quick also keeps the augmentation and texture window from before the second pass (README ledger 27): the synthetic classes are
-# balanced, so the paper's class balancing only thins the training set (alpha 10 alone: 21-27 images a fold), and
-# the clip-adapted window halves the frames each EAI averages; measured per-database quick LOSO pooled UF1 (SMIC /
-# CASME II / SAMM) 0.207 / 0.277 / 0.283 with both, 0.614 / 0.517 / 0.837 without. smoke runs the paper's paths
+# quick also keeps the augmentation and texture window from before the second pass (README ledger 27): the synthetic
+# classes are balanced, so the paper's class balancing only thins the training set (alpha 10 alone: 21-27 images a
+# fold), and the clip-adapted window halves the frames each EAI averages; measured per-database quick LOSO pooled UF1
+# (SMIC / CASME II / SAMM) 0.207 / 0.277 / 0.283 with both, 0.614 / 0.517 / 0.837 without. smoke runs the paper's paths
 # except the texture window: the adaptive "clip" rule the paper profile used before "padded" (ledger 27).
-QUICK = {
+Overrides = dict[str, int | float | str | tuple[float, ...]]  # dotted name -> typed value
+QUICK: Overrides = {
     "magnification.balance": "none",  # DEVIATION: quick only (ledger 27)
     "texture.window_rule": "fixed",  # DEVIATION: quick only (ledger 27)
     "face.crop_size": 128,
@@ -136,8 +149,9 @@ QUICK = {
     "train.epochs": 8,
     "train.batch_size": 16,
 }
-SMOKE = {
-    "texture.window_rule": "clip",  # DEVIATION: smoke only (ledger 27): keeps the smoke predictions made before "padded"
+SMOKE: Overrides = {
+    # DEVIATION: smoke only (ledger 27): keeps the smoke predictions made before "padded"
+    "texture.window_rule": "clip",
     "face.crop_size": 64,
     "model.input_size": 32,
     "magnification.train_alphas": (5.0, 15.0),
@@ -147,4 +161,4 @@ SMOKE = {
     "train.batch_size": 8,
     "train.lr_step_epochs": 0,
 }
-PROFILES: dict[str, dict[str, int | float | str | tuple[float, ...]]] = {"quick": QUICK, "smoke": SMOKE}
+PROFILES: dict[str, Overrides] = {"quick": QUICK, "smoke": SMOKE}

@@ -32,7 +32,8 @@ BACKBONE_NAME = "resnet34"
 RESNET34_BACKBONE_PARAMS = 21_284_672  # He et al. Table 1 / torchvision resnet34 without its fc (docs/methods.md §4)
 
 
-def build_resnet34_eai(input_size: int, num_classes: int = 3, weights: str = "", random_flip: bool = True) -> keras.Model:
+def build_resnet34_eai(input_size: int, num_classes: int = 3, weights: str = "",
+                       random_flip: bool = True) -> keras.Model:
     """``resnet34_eai`` for ``num_classes`` (Sec. 3.5): input (input_size, input_size, 3) float,
     already normalised by :func:`papers.kumar2019.protocol.preprocess`; ``weights``: a Keras weights file of
     ResNet-34 without top ("" = from scratch)."""

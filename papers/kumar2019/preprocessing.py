@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
-from collections.abc import Mapping, Sequence
+from typing import Any, cast
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -159,7 +159,11 @@ def eai_params(sample, alpha: float, config) -> dict[str, Any]:
             "onset": sample.onset, "apex": sample.apex, "offset": sample.offset}
 
 
-def _clip_loader(sample, face_config, root: Path | None):
+# A function returning (frames, points) of one face clip (:func:`_clip_loader`).
+FaceLoader = Callable[[], tuple[np.ndarray, np.ndarray]]
+
+
+def _clip_loader(sample, face_config, root: Path | None) -> FaceLoader:
     """A function returning (frames, points) of the face clip, read and landmarked at most once."""
     clip: dict[str, Any] = {}
 
@@ -172,20 +176,21 @@ def _clip_loader(sample, face_config, root: Path | None):
 
 
 def sample_eais(sample, alphas: Sequence[float], config, root: Path | None = None,
-                face=None) -> dict[float, dict[str, np.ndarray]]:
+                face: FaceLoader | None = None) -> dict[float, dict[str, np.ndarray]]:
     """{alpha: :func:`compute_eai` result} through the stage cache, one entry per (clip, alpha);
     the clip is read and landmarked at most once, and only when some alpha is missing."""
     from common.preprocessing.cache import cached, sample_fingerprint
 
     face = face or _clip_loader(sample, config.face, root)
-    out = {}
+    out: dict[float, dict[str, np.ndarray]] = {}
     fingerprint = sample_fingerprint(sample)
     for alpha in alphas:
         def compute(alpha=alpha):
             frames, points = face()
             return compute_eai(frames, points, sample.fps, alpha, config)
 
-        out[float(alpha)] = cached("kumar2019_eai", fingerprint, eai_params(sample, alpha, config), compute, root=root)
+        arrays = cached("kumar2019_eai", fingerprint, eai_params(sample, alpha, config), compute, root=root)
+        out[float(alpha)] = cast(dict[str, np.ndarray], arrays)  # a dict: the stage stores what compute_eai returns
     return out
 
 
@@ -200,15 +205,16 @@ def registered_first_frame(frames: np.ndarray, points: np.ndarray, config) -> np
     return emotion_avatar_image(frames[:1], points[:1], size=(size, size))
 
 
-def sample_first_frame(sample, config, root: Path | None = None, face=None) -> np.ndarray:
+def sample_first_frame(sample, config, root: Path | None = None, face: FaceLoader | None = None) -> np.ndarray:
     """:func:`registered_first_frame` of a clip through the stage cache (stage ``kumar2019_first_frame``,
     one entry per clip; the EAI entries are not touched)."""
     from common.preprocessing.cache import cached, sample_fingerprint
 
     face = face or _clip_loader(sample, config.face, root)
     params = {"face": config.face, "size": int(config.model.input_size)}
-    return cached("kumar2019_first_frame", sample_fingerprint(sample), params,
-                  lambda: registered_first_frame(*face(), config), root=root)
+    first = cached("kumar2019_first_frame", sample_fingerprint(sample), params,
+                   lambda: registered_first_frame(*face(), config), root=root)
+    return cast(np.ndarray, first)  # an array: the stage stores what registered_first_frame returns
 
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)  # torchvision convention (choice)
@@ -217,7 +223,8 @@ IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 def cache_clip(sample, alphas: Sequence[float], config, root: Path | None = None) -> None:
     """Cache what the folds read of one clip: its EAIs at ``alphas`` and, with
-    ``data.motion_input="minus_first_frame"``, its first registered frame (the clip read and landmarked at most once)."""
+    ``data.motion_input="minus_first_frame"``, its first registered frame (the clip read and landmarked at most
+    once)."""
     face = _clip_loader(sample, config.face, root)
     sample_eais(sample, alphas, config, root, face=face)
     if config.data.motion_input == "minus_first_frame":
@@ -280,14 +287,14 @@ def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config
     return x, np.array([selection.labels[i] for i, _ in plan], dtype=int), stats
 
 
-def predict_inputs(samples: Sequence[Any], indices: Sequence[int], config, root: Path | None = None,
-                log=print) -> tuple[np.ndarray, dict[str, Any]]:
-    """(x, stats) of the clips a model predicts (:func:`eai_inputs`): each clip once, its EAI at the test alpha (Sec. 3.1.1,
-    ``magnification.test_alpha``). A fold's test clips and a new recording's go through here alike."""
+def predict_inputs(samples: Sequence[Any], indices: Sequence[int] | np.ndarray, config, root: Path | None = None,
+                   log=print) -> tuple[np.ndarray, dict[str, Any]]:
+    """(x, stats) of the clips a model predicts (:func:`eai_inputs`): each clip once, its EAI at the test alpha
+    (Sec. 3.1.1, ``magnification.test_alpha``). A fold's test clips and a new recording's go through here alike."""
     return eai_inputs(samples, [(int(i), float(config.magnification.test_alpha)) for i in indices], config, root, log)
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | np.ndarray) -> float | None:  # a number or a one-element array
     value = float(value)
     return value if np.isfinite(value) else None
 
@@ -350,7 +357,8 @@ def save_examples(ctx: FoldContext) -> dict[str, Any] | None:
             firsts.append(sample_first_frame(sample, cfg, ctx.cache_dir, face=face))
         clips.append({"key": sample.key, "dataset": sample.dataset,
                       "class": selection.class_names[selection.labels[index]],
-                      "kept": [[int(by_alpha[a]["kept"].sum()), int(len(by_alpha[a]["kept"]))] for a in EXAMPLE_ALPHAS]})
+                      "kept": [[int(by_alpha[a]["kept"].sum()), int(len(by_alpha[a]["kept"]))]
+                               for a in EXAMPLE_ALPHAS]})
     from common.files import atomic_write
 
     path = Path(ctx.work_dir) / "examples.npz"
@@ -358,12 +366,13 @@ def save_examples(ctx: FoldContext) -> dict[str, Any] | None:
     if firsts:
         arrays["first"] = np.stack(firsts)
     with atomic_write(path, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]  # numpy's stub: ** might name allow_pickle
     return {"path": str(path), "alphas": list(EXAMPLE_ALPHAS), "clips": clips}
 
 
 __all__ = [
     "face_box", "face_clip", "magnify_clip", "texture_window", "texture_scores", "kept_frames", "clip_psnr",
-    "compute_eai", "eai_params", "sample_eais", "registered_first_frame", "sample_first_frame", "cache_clip", "preprocess",
-    "model_input", "eai_inputs", "build_inputs", "predict_inputs", "figure_extras", "EXAMPLE_ALPHAS", "example_indices", "save_examples",
+    "compute_eai", "eai_params", "sample_eais", "registered_first_frame", "sample_first_frame", "cache_clip",
+    "preprocess", "model_input", "eai_inputs", "build_inputs", "predict_inputs", "figure_extras", "EXAMPLE_ALPHAS",
+    "example_indices", "save_examples",
 ]

@@ -69,7 +69,7 @@ def training_alphas(mag_config) -> tuple[float, ...]:
     return ((0.0,) if mag_config.train_include_original else ()) + alphas
 
 
-def class_alphas(train_labels: Sequence[int], mag_config, n_classes: int) -> dict[int, tuple[float, ...]]:
+def class_alphas(train_labels: Sequence[int] | np.ndarray, mag_config, n_classes: int) -> dict[int, tuple[float, ...]]:
     """{class: training alphas} (Sec. 2 / 2.1: the augmentation by magnification "helps to reduce the problem of
     unbalance dataset"). ``balance="none"``: every class gets every training alpha (a uniform x3, the balance
     unchanged). ``balance="classes"`` (the paper profile, README ledger 3): the alphas ordered test alpha first
@@ -95,7 +95,7 @@ def class_alphas(train_labels: Sequence[int], mag_config, n_classes: int) -> dic
     return out
 
 
-def training_plan(indices: Sequence[int], mag_config, labels: Sequence[int] | None = None,
+def training_plan(indices: Sequence[int] | np.ndarray, mag_config, labels: Sequence[int] | np.ndarray | None = None,
                   n_classes: int | None = None) -> list[tuple[int, float]]:
     """(sample index, alpha) of every training image (Sec. 3.1.1): each clip once per alpha of its class
     (:func:`class_alphas`, from the training clips' ``labels[indices]``). ``balance="none"``: every clip at every
@@ -105,10 +105,10 @@ def training_plan(indices: Sequence[int], mag_config, labels: Sequence[int] | No
         return [(i, alpha) for i in indices for alpha in training_alphas(mag_config)]
     if labels is None:
         raise ValueError("training_plan: magnification.balance='classes' needs the labels of the samples")
-    labels = np.asarray(labels, dtype=int)
-    n_classes = int(n_classes if n_classes is not None else labels.max() + 1)
-    per_class = class_alphas(labels[indices], mag_config, n_classes)
-    return [(i, alpha) for i in indices for alpha in per_class[int(labels[i])]]
+    label_array = np.asarray(labels, dtype=int)
+    n_classes = int(n_classes if n_classes is not None else label_array.max() + 1)
+    per_class = class_alphas(label_array[indices], mag_config, n_classes)
+    return [(i, alpha) for i in indices for alpha in per_class[int(label_array[i])]]
 
 
 # ----------------------------------------------------------------------------- one fold (Sec. 3.5)
@@ -149,7 +149,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
              "mean_kept_fraction_test": test_stats["mean_kept_fraction"],
              "motion_input": train_stats["motion_input"], "balance": cfg.magnification.balance,
              "class_alphas": {selection.class_names[c]: list(a) for c, a in per_class.items()},
-             "train_images_per_class": {name: int(np.sum(y_train == c)) for c, name in enumerate(selection.class_names)},
+             "train_images_per_class": {name: int(np.sum(y_train == c))
+                                        for c, name in enumerate(selection.class_names)},
              "train_clips_per_class": class_counts(selection, fold.train),
              **figure_extras(selection, {**train_stats["arrays"], **test_stats["arrays"]},
                              float(cfg.magnification.test_alpha))}
@@ -192,7 +193,8 @@ def predict_views(ctx, index: int):
     apex = min(sample.apex_position, len(frames) - 1)
     kept = np.flatnonzero(np.asarray(arrays["kept"], dtype=bool))
     inputs = [(f"network input: EAI (alpha {alpha:g})", arrays["eai"]), ("apex face frame", frames[apex]),
-              (f"apex frame magnified (alpha {alpha:g})", magnify_clip(frames, alpha, sample.fps, config.magnification)[apex])]
+              (f"apex frame magnified (alpha {alpha:g})",
+               magnify_clip(frames, alpha, sample.fps, config.magnification)[apex])]
     if config.data.motion_input == "minus_first_frame":  # quick-only option: the input is EAI minus this frame
         inputs.append(("first registered frame (subtracted)", sample_first_frame(sample, config, ctx.cache_dir)))
     notes = [f"texture rule kept {len(kept)} of {len(frames)} frames at alpha {alpha:g} (Sec. 3.2)",

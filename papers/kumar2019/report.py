@@ -135,7 +135,8 @@ def loso_pages(pdf, result, context) -> None:
     pdf.savefig(fig)
     plt.close(fig)
     fig = figures.confusion_page("kumar2019: Tables 4-6 (paper) beside our confusion matrices",
-                                 confusion_matrices(results, database_runs), reported.CLASSES,
+                                 confusion_matrices(results, database_runs),  # type: ignore[arg-type]  # takes arrays; common says Sequence
+                                 reported.CLASSES,
                                  subtitle="rows: true class, columns: predicted; ours pooled over the LOSO folds")
     pdf.savefig(fig)
     plt.close(fig)
@@ -183,7 +184,7 @@ def database_pages(pdf, result, context) -> None:
     panels = {f"{reported.TABLE_COLUMNS[database]}, paper ({table})": reported.CONFUSION[database],
               f"{_title(database)}, ours ({result.name})": np.asarray(
                   _pooled(results).get("confusion", np.zeros((3, 3))), dtype=int)}
-    fig = figures.confusion_page(f"kumar2019: {table} (paper) beside ours", panels,
+    fig = figures.confusion_page(f"kumar2019: {table} (paper) beside ours", panels,  # type: ignore[arg-type]  # takes arrays; common says Sequence
                                  reported.CLASSES, subtitle="rows: true class, columns: predicted; ours pooled over "
                                                             "the LOSO folds of this database alone")
     pdf.savefig(fig)
@@ -366,7 +367,8 @@ def example_page(pdf, result, context, max_rows: int = 9) -> None:
             # data.motion_input="minus_first_frame" (README ledger 21), shown amplified around grey
             delta = (arrays["eai"][index][saved["alphas"].index(test_alpha)].astype(np.float32)
                      - arrays["first"][index].astype(np.float32))
-            panels.append((np.clip(128.0 + 4.0 * delta, 0, 255).astype(np.uint8), f"alpha {test_alpha:g} - first frame"))
+            panels.append((np.clip(128.0 + 4.0 * delta, 0, 255).astype(np.uint8),
+                           f"alpha {test_alpha:g} - first frame"))
         for ax, (image, label) in zip(row, panels):
             ax.imshow(image)
             ax.set_title(label, fontsize=5)

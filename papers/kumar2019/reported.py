@@ -48,7 +48,7 @@ TABLE_3 = {
 # Table 3, the other rows (published baselines, shown beside ours as published; not run by the suite):
 # {method: {scope: {"uar", "uf1"}}}, None where Table 3 prints "-". These are the MEGC 2019 challenge's
 # LBP-TOP baseline and the Bi-WOOF / OFF-ApexNet results as Table 3 prints them (source: Table 3).
-TABLE_3_BASELINES = {
+TABLE_3_BASELINES: dict[str, dict[str, dict[str, float | None]]] = {
     "LBP-TOP": {"all": {"uar": 0.5785, "uf1": 0.5882}, "smic": {"uar": 0.5280, "uf1": 0.2000},
                 "casme2": {"uar": 0.7429, "uf1": 0.7026}, "samm": {"uar": 0.4102, "uf1": 0.3954}},
     "Bi-WOOF": {"all": {"uar": None, "uf1": None}, "smic": {"uar": None, "uf1": 0.6110},
@@ -83,7 +83,7 @@ def confusion_consistency() -> dict[str, dict[str, float]]:
     from common.evaluation.metrics import scores_from_confusion
 
     matrices = dict(CONFUSION)
-    matrices["all"] = sum(CONFUSION.values())
+    matrices["all"] = np.sum(list(CONFUSION.values()), axis=0)
     out = {}
     for scope, matrix in matrices.items():
         s = scores_from_confusion(matrix)

@@ -8,10 +8,12 @@ profiles are in ``config.py``, inputs in ``preprocessing.py``, labels, folds and
 """
 from __future__ import annotations
 
+from typing import cast
+
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.le2020 import protocol, report, reported
-from papers.le2020.config import BACKBONES, Le2020Config, ProtocolConfig, default_config, profiles_for
+from papers.le2020.config import BACKBONES, Backbone, Le2020Config, ProtocolConfig, default_config, profiles_for
 from papers.le2020.model import models
 
 # Fewest frames a clip needs (Experiment.min_frames): Sec. III builds a dynamic image by
@@ -23,18 +25,19 @@ CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-express
             "Integration for Data Science (IRI), 2020, pp. 75-81.")
 BACKBONE_TITLES = {"vgg19": "VGG19", "resnet50": "ResNet50", "senet50": "SENet50"}
 CROSS_PAIRS = (("samm", "casme2"), ("casme2", "samm"))  # Table III columns (train/test)
-CROSS_BACKBONES = ("resnet50", "vgg19")  # Table III rows
+CROSS_BACKBONES: tuple[Backbone, ...] = ("resnet50", "vgg19")  # Table III rows
 # The benchmark: VGG19 + ROI first, the paper's best in every column of Tables II and III; the others as options.
 BENCHMARK_MODELS: tuple[str, ...] = ("vgg19", "resnet50", "senet50")
 
 
 def _experiment(name: str, title: str, datasets: tuple[str, ...], config: Le2020Config, **fields) -> Experiment:
     return Experiment(name=name, title=title, datasets=datasets, config=config, run_fold=protocol.run_fold,
-                      training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
+                      training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
+                      first_pass=protocol.first_pass,
                       predict_clips=protocol.predict_clips, predict_views=protocol.predict_views, **fields)
 
 
-def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
+def _kfold_experiment(dataset: str, backbone: Backbone) -> Experiment:
     return _experiment(
         f"{dataset}_10fold_{backbone}",
         f"{DATABASE_TITLES[dataset]}, 10-fold CV, {BACKBONE_TITLES[backbone]} + ROI (Table II)",
@@ -44,7 +47,7 @@ def _kfold_experiment(dataset: str, backbone: str) -> Experiment:
         report_pages=report.report_pages(dataset if backbone == "vgg19" else None), min_frames=MIN_FRAMES)
 
 
-def _cross_experiment(train: str, test: str, backbone: str) -> Experiment:
+def _cross_experiment(train: str, test: str, backbone: Backbone) -> Experiment:
     return _experiment(
         f"cross_{train}_to_{test}_{backbone}",
         f"Train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]}, {BACKBONE_TITLES[backbone]} + ROI (Table III)",
@@ -59,13 +62,15 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     folds unchanged; the paper's pipeline and the configuration and profiles of its 3-class experiment
     (SMIC, Table II) with ``model`` (a backbone of ``BENCHMARK_MODELS``; default VGG19). The paper reports
     no number on the MEGC 2019 composite."""
-    backbone = benchmark_model("le2020", model, BENCHMARK_MODELS)
+    backbone = benchmark_model("le2020", model, BENCHMARK_MODELS)  # one of BACKBONES
     return on_track(track, model=backbone, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: {BACKBONE_TITLES[backbone]} + ROI (Le et al. 2020)",
                     # protocol unused: the track's folds
-                    config=default_config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),
+                    config=default_config(cast(Backbone, backbone),
+                                          ProtocolConfig(kind="kfold", dataset="smic", k=10)),
                     run_fold=protocol.run_fold, profiles=profiles_for(backbone), folds=protocol.track_folds(track),
-                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
+                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
+                    first_pass=protocol.first_pass,
                     predict_clips=protocol.predict_clips, predict_views=protocol.predict_views)
 
 

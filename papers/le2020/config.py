@@ -12,7 +12,8 @@ from typing import Annotated, Literal
 from common.config import Choices, FoldCount, FreeText, Range
 from common.training import TrainConfig
 
-BACKBONES = ("vgg19", "resnet50", "senet50")  # Sec. III-D, Table II
+Backbone = Literal["vgg19", "resnet50", "senet50"]
+BACKBONES: tuple[Backbone, ...] = ("vgg19", "resnet50", "senet50")  # Sec. III-D, Table II
 
 # Initial weights of the paper experiments (model.weights). The paper does not say (Sec. III-D, IV-A.2), but
 # fine-tuning ImageNet networks on a few hundred clips in PyTorch is what "VGG19, ResNet50 and Senet50" most
@@ -27,18 +28,23 @@ PAPER_WEIGHTS = {
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    frame_size: Annotated[int, Range(ge=1)] = 224  # choice: working resolution of the face frames before EVM (= the CNN input, Sec. III-D)
+    # choice: working resolution of the face frames before EVM (= the CNN input, Sec. III-D)
+    frame_size: Annotated[int, Range(ge=1)] = 224
     face_crop: Literal["auto", "always", "never"] = "auto"  # Sec. III uses face-aligned frames; "auto" crops
     # to the dlib face box only when the face is small in the frame (raw SAMM is 2040x1088, not face-aligned)
-    face_margin: Annotated[float, Range(ge=0)] = 0.2  # choice: margin around dlib's face box (fraction of its side) when cropping
+    # choice: margin around dlib's face box (fraction of its side) when cropping
+    face_margin: Annotated[float, Range(ge=0)] = 0.2
 
 
 @dataclasses.dataclass(frozen=True)
 class MagnificationConfig:
     enabled: bool = True  # Sec. III-A: EVM on every sequence (False = ablation)
-    alpha: Annotated[float, Range(ge=0)] = 10.0  # choice: Sec. III-A names alpha but gives no value (10 = Kumar et al.'s test value)
-    r1: Annotated[float, Range(gt=0, le=1)] = 0.4  # choice: reference IIR band (reproduceResults.m): 1.6-16.6 Hz at 200 fps,
-    r2: Annotated[float, Range(gt=0, le=1)] = 0.05  # 0.8-8.3 Hz at 100 fps; the paper states no band (docs/methods.md §1.3, 1.5)
+    # choice: Sec. III-A names alpha but gives no value (10 = Kumar et al.'s test value)
+    alpha: Annotated[float, Range(ge=0)] = 10.0
+    # r1, r2 choice: reference IIR band (reproduceResults.m): 1.6-16.6 Hz at 200 fps, 0.8-8.3 Hz at 100 fps;
+    # the paper states no band (docs/methods.md §1.3, 1.5)
+    r1: Annotated[float, Range(gt=0, le=1)] = 0.4
+    r2: Annotated[float, Range(gt=0, le=1)] = 0.05
     lambda_c: Annotated[float, Range(gt=0)] = 16.0  # reference cut-off wavelength (docs/methods.md §1.4/1.5)
     chrom_attenuation: Annotated[float, Range(ge=0)] = 0.1  # reference value for RGB (baby/wrist); SAMM is grey anyway
 
@@ -52,22 +58,26 @@ class RegionConfig:
     landmarks_on: Literal["onset", "apex", "dynamic_image"] = "onset"  # DEVIATION (see README): the paper
     # predicts the 68 points for the DI (Sec. IV-A.2); dlib is unreliable on a DI, so by default the
     # onset frame's points are used on the DI's identical pixel grid
-    margin: Annotated[float, Range(ge=0)] = 0.1  # choice: box margin, fraction of the inter-ocular distance (regions.le_boxes)
-    forehead: Annotated[float, Range(ge=0)] = 0.3  # choice: forehead strip above the brows (Sec. III-C "forehead, eyebrows")
+    # choice: box margin, fraction of the inter-ocular distance (regions.le_boxes)
+    margin: Annotated[float, Range(ge=0)] = 0.1
+    # choice: forehead strip above the brows (Sec. III-C "forehead, eyebrows")
+    forehead: Annotated[float, Range(ge=0)] = 0.3
 
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    backbone: Literal["vgg19", "resnet50", "senet50"] = "vgg19"  # Sec. III-D, Table II
+    backbone: Backbone = "vgg19"  # Sec. III-D, Table II
     input_size: Annotated[int, Range(ge=1)] = 224  # Sec. III-D: standard ImageNet input of the three architectures
-    weights: Annotated[str, FreeText("'imagenet', a weights file, or empty")] = ""  # "" = from scratch (the dataclass default: building a model never downloads);
+    # "" = from scratch (the dataclass default: building a model never downloads);
     # "imagenet" = Keras' ImageNet weights, downloaded once into Keras' cache (VGG19, ResNet50; the paper
     # experiments set it, PAPER_WEIGHTS); or a path: a Keras weights file of the backbone without top
     # (e.g. vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5), or for senet50 a PyTorch state dict as .npz
+    weights: Annotated[str, FreeText("'imagenet', a weights file, or empty")] = ""
     senet_stem_pool: Literal["pad", "ceil"] = "pad"  # SE-ResNet-50 stem max-pool: pad = torchvision's padding 1;
     # ceil = the SENet authors' Caffe model and Cadene's PyTorch port (ceil_mode, no padding): use it with weights
     # converted from that port (README "Initial weights"); same parameters either way
-    bn_momentum: Annotated[float, Range(ge=0, le=1)] = 0.9  # PyTorch BatchNorm2d momentum 0.1 (the paper trained in PyTorch, Sec. IV-A.2)
+    # PyTorch BatchNorm2d momentum 0.1 (the paper trained in PyTorch, Sec. IV-A.2)
+    bn_momentum: Annotated[float, Range(ge=0, le=1)] = 0.9
     dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # torchvision VGG19 classifier dropout (VGG19 only)
     preprocessing: Literal["auto", "torch", "caffe"] = "auto"  # torch: /255, ImageNet mean/std (torchvision
     # Normalize, the paper's PyTorch pipeline); caffe: keras.applications.{vgg19,resnet50}.preprocess_input (BGR
@@ -87,10 +97,12 @@ class ModelConfig:
 @dataclasses.dataclass(frozen=True)
 class ProtocolConfig:
     kind: Literal["kfold", "cross"] = "kfold"  # Sec. IV-A.2: 10-fold CV, plus cross-database (Table III)
-    dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # k-fold: the database of the 10-fold CV (Table II column: casme2, smic or samm)
+    # k-fold: the database of the 10-fold CV (Table II column: casme2, smic or samm)
+    dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""
     k: Annotated[int, Range(ge=2), FoldCount()] = 10  # Sec. IV-A.2: "K-fold cross-validation (K=10)", 90 % training
     subject_independent: bool = False  # choice: not stated; sample-level stratified folds ("90 % of the samples")
-    train_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # cross-database: training database (Table III "SAMM/CASMEII" = train SAMM)
+    # cross-database: training database (Table III "SAMM/CASMEII" = train SAMM)
+    train_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""
     test_dataset: Annotated[str, Choices("", "casme2", "smic", "samm")] = ""  # cross-database: test database
 
 
@@ -112,7 +124,7 @@ class Le2020Config:
     )
 
 
-def default_config(backbone: str = "vgg19",
+def default_config(backbone: Backbone = "vgg19",
                    protocol: ProtocolConfig = ProtocolConfig(kind="kfold", dataset="casme2", k=10)) -> Le2020Config:
     """The paper configuration of one experiment: ImageNet weights where Keras has them (PAPER_WEIGHTS)."""
     base = Le2020Config()

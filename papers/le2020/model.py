@@ -75,7 +75,8 @@ def _download(build, what: str):
 
 
 def keras_models_dir() -> str:
-    """Where ``keras.utils.get_file`` caches application weights (``$KERAS_HOME/models``, default ``~/.keras/models``)."""
+    """Where ``keras.utils.get_file`` caches application weights (``$KERAS_HOME/models``, default
+    ``~/.keras/models``)."""
     from keras.src.backend.config import keras_home  # private accessor, same place get_file uses
 
     return str(Path(keras_home()).expanduser() / "models")

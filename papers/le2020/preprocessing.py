@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import cast
 from collections.abc import Sequence
 
 import cv2
@@ -56,7 +57,9 @@ def roi_boxes(points, margin: float = 0.1, forehead: float = 0.3) -> dict[str, t
         "nose": (p[31, 0] - m, p[27, 1], p[35, 0] + m, p[33, 1] + m),
         "mouth": (lips[:, 0].min() - m, lips[:, 1].min() - m, lips[:, 0].max() + m, lips[:, 1].max() + m),
     }
-    return {name: tuple(int(v) for v in np.rint(box)) for name, box in boxes.items()}
+    rounded = {name: np.rint(box) for name, box in boxes.items()}
+    return {name: (int(left), int(top), int(right), int(bottom))
+            for name, (left, top, right, bottom) in rounded.items()}
 
 
 def mask_eyes(image: np.ndarray, points) -> np.ndarray:
@@ -194,8 +197,9 @@ def sample_inputs(sample, config, root: Path | None = None) -> dict[str, np.ndar
     params = {"data": config.data, "magnification": config.magnification,
               "landmarks_on": config.regions.landmarks_on, "fps": sample.fps,
               "onset": sample.onset, "apex": sample.apex, "offset": sample.offset}
-    return cached("le2020_dynamic_image", sample_fingerprint(sample), params,
-                  lambda: compute_inputs(sample, config), root=root)
+    arrays = cached("le2020_dynamic_image", sample_fingerprint(sample), params,
+                    lambda: compute_inputs(sample, config), root=root)
+    return cast(dict[str, np.ndarray], arrays)  # a dict: the stage stores what compute_inputs returns
 
 
 def region_image(dynamic_image: np.ndarray, points: np.ndarray, region_config, size: int) -> np.ndarray:
@@ -282,7 +286,8 @@ def example_inputs(selection: Selection, indices: np.ndarray, config, root: Path
     for the first ``per_class`` clips of each class among ``indices``, the onset face frame, the dynamic
     image with its 68 points (from the stage cache) and the CNN input (uint8, before normalisation)."""
     labels = np.asarray(selection.labels)[np.asarray(indices, dtype=int)]
-    chosen = [int(indices[i]) for c in range(len(selection.class_names)) for i in np.flatnonzero(labels == c)[:per_class]]
+    chosen = [int(indices[i]) for c in range(len(selection.class_names))
+              for i in np.flatnonzero(labels == c)[:per_class]]
     onsets, images, points, inputs = [], [], [], []
     for index in chosen:
         sample = selection.samples[index]
@@ -290,7 +295,8 @@ def example_inputs(selection: Selection, indices: np.ndarray, config, root: Path
         onsets.append(onset_frame(sample, config.data))
         images.append(arrays["dynamic_image"])
         points.append(arrays["points"])
-        inputs.append(region_image(arrays["dynamic_image"], arrays["points"], config.regions, int(config.model.input_size)))
+        inputs.append(region_image(arrays["dynamic_image"], arrays["points"], config.regions,
+                                   int(config.model.input_size)))
     return {"keys": np.array([selection.samples[i].key for i in chosen]),
             "classes": np.array([selection.class_names[selection.labels[i]] for i in chosen]),
             "onset": np.array(onsets), "dynamic_image": np.array(images), "points": np.array(points, np.float32),

@@ -139,7 +139,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     x_train, notes_train = prepare_inputs(selection, fold.train, config, ctx.cache_dir, ctx.log)
     x_test, notes_test = prepare_inputs(selection, fold.test, config, ctx.cache_dir, ctx.log)  # = predict_clips' inputs
     model = compiled_model(config, len(selection.class_names))
-    ctx.log(f"  initial weights: {weights_note(config.model)}; input preprocessing {resolved_preprocessing(config.model)}")
+    ctx.log(f"  initial weights: {weights_note(config.model)}; "
+            f"input preprocessing {resolved_preprocessing(config.model)}")
 
     def after_fit(trained) -> None:
         if config.model.precise_bn:
@@ -150,7 +151,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     def extra(trained, history) -> dict[str, Any]:
         path = (ctx.work_dir / "examples.npz").resolve()
         ctx.work_dir.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path, **example_inputs(selection, fold.test, config, ctx.cache_dir))
+        examples = example_inputs(selection, fold.test, config, ctx.cache_dir)
+        np.savez_compressed(path, **examples)  # type: ignore[arg-type]  # numpy's stub: ** might name allow_pickle
         return {"input_notes": notes_train + notes_test, "initial_weights": weights_note(config.model),
                 "preprocessing": resolved_preprocessing(config.model), "examples": str(path)}
 
@@ -193,6 +195,7 @@ def predict_views(ctx, index: int):
     first = read_frame(sample.frames[0], "rgb")
     size = int(config.data.frame_size)
     crop, _ = _face_box(first, config.data)
+    face: tuple[int, int, int, int] | None
     if crop is not None:  # the face square every frame was cut to, then resized to frame_size
         scale = np.array([(crop[2] - crop[0]) / size, (crop[3] - crop[1]) / size])
         origin = np.array([crop[0], crop[1]], dtype=np.float64)

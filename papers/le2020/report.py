@@ -83,8 +83,8 @@ def published_table_lines() -> list[str]:
     pairs = (("samm", "casme2"), ("casme2", "samm"))
     lines += ["", "Table III: cross-database, the first database trains, the second tests (Sec. IV-B)",
               f"  {'method':{width}s}{'SAMM -> CASME II':>18s}{'CASME II -> SAMM':>18s}"]
-    for method, values in reported.TABLE_III_OTHERS.items():
-        lines.append(f"  {method + ' (*)':{width}s}" + "".join(f"{cell(values.get(p)):>18s}" for p in pairs))
+    for method, by_pair in reported.TABLE_III_OTHERS.items():
+        lines.append(f"  {method + ' (*)':{width}s}" + "".join(f"{cell(by_pair.get(p)):>18s}" for p in pairs))
     for backbone, title in (("resnet50", "ResNet50 + ROI"), ("vgg19", "VGG19 + ROI")):
         lines.append(f"  {title:{width}s}" + "".join(f"{cell(reported.TABLE_III.get((*p, backbone))):>18s}"
                                                      for p in pairs))

@@ -17,7 +17,8 @@ class FeatureConfig:
     """Bi-WOOF of the onset and apex faces (README ledger 1-6)."""
 
     size: Annotated[int, Range(ge=16)] = 128  # assumed: flow on 128 x 128 face crops (ledger 2)
-    flow: Literal["tvl1", "farneback"] = "tvl1"  # Sec. 3.2: TV-L1 optical flow between onset and apex ("farneback": option)
+    # Sec. 3.2: TV-L1 optical flow between onset and apex ("farneback": option)
+    flow: Literal["tvl1", "farneback"] = "tvl1"
     grid: Annotated[tuple[int, int], Range(ge=1)] = (5, 5)  # authors' biwoof.m: nW = nH = 5 blocks (ledger 3)
     bins: Annotated[int, Range(ge=1)] = 8  # authors' biwoof.m: nBin = 8 orientation bins (ledger 3)
     # authors' biwoof.m (ledger 4): each block's magnitude-weighted histogram normalised to sum 1, multiplied
@@ -30,7 +31,8 @@ class FeatureConfig:
 class EvaluationConfig:
     """Protocol: leave-one-subject-out over the composite's subjects (the MEGC 2019 protocol)."""
 
-    max_folds: Annotated[int, Range(ge=0)] = 0  # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke)
+    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke)
+    max_folds: Annotated[int, Range(ge=0)] = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -45,7 +45,8 @@ def biwoof(flow_and_strain: np.ndarray, config: Liong2018Config) -> np.ndarray:
     # rows and columns on 128 px): recomputed here with the sums, as the code has it.
     blocks = histograms.reshape(-1, f.bins)
     totals = blocks.sum(axis=1, keepdims=True)
-    local = np.divide(blocks, totals, out=np.zeros_like(blocks), where=totals > 0)  # a still block: all 0 (the code: 0/0)
+    # a still block: all 0 (the code: 0/0)
+    local = np.divide(blocks, totals, out=np.zeros_like(blocks), where=totals > 0)
     ys, xs = block_edges(strain.shape[0], f.grid[0]), block_edges(strain.shape[1], f.grid[1])
     strain_sums = np.array([float(np.sum(strain[ys[r]:ys[r + 1], xs[c]:xs[c + 1]]))
                             for r in range(f.grid[0]) for c in range(f.grid[1])])
@@ -59,7 +60,8 @@ def clip_features(sample: Sample, config: Liong2018Config, cache_root: Path | No
     from common.preprocessing.motion_stages import flow_features
 
     if len(sample.frames) < 2:
-        raise Liong2018InputError(f"{sample.key}: {len(sample.frames)} frame(s); Bi-WOOF needs an onset and an apex frame")
+        raise Liong2018InputError(f"{sample.key}: {len(sample.frames)} frame(s); "
+                                  "Bi-WOOF needs an onset and an apex frame")
     f = config.features
     return biwoof(np.asarray(flow_features(sample, f.size, f.flow, cache_root=cache_root)), config)
 

@@ -73,7 +73,9 @@ def predict_views(ctx, index: int):
     vector = clip_features(sample, config, ctx.cache_dir)
     return onset_apex_views(sample, [("horizontal flow u", flow[..., 0]), ("vertical flow v", flow[..., 1]),
                                      ("optical strain", flow[..., 2]),
-                                     ("Bi-WOOF by block", block_image(vector, f.grid, (2, f.bins // 2) if f.bins % 2 == 0 else (1, f.bins)))],
+                                     ("Bi-WOOF by block",
+                                      block_image(vector, f.grid,
+                                                  (2, f.bins // 2) if f.bins % 2 == 0 else (1, f.bins)))],
                             ctx.cache_dir, notes=(f"Bi-WOOF: {len(vector)} values, per block its {f.bins} "
                                                   f"orientation bins", "scores: the SVM's pairwise vote shares"))
 
@@ -92,4 +94,5 @@ def _cache_clip(sample: Sample, config: Liong2018Config, root) -> None:
 # --preprocess-workers: the cached flow of every clip the folds read (common.evaluation.first_pass)
 first_pass = per_clip(_cache_clip)
 
-__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass", "preprocess_clip"]
+__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass",
+           "preprocess_clip"]

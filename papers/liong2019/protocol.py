@@ -27,7 +27,8 @@ def select(data: Mapping[str, list], config: STSTNetConfig) -> Selection:
 
 
 def folds(selection: Selection, config: STSTNetConfig, seed: int) -> list[Fold]:
-    """Sec. III.B: LOSO over the composite's subjects (k = 68); ``evaluation.max_folds`` (smoke only) keeps the first."""
+    """Sec. III.B: LOSO over the composite's subjects (k = 68); ``evaluation.max_folds`` (smoke only) keeps the
+    first."""
     from common.evaluation.splits import megc_loso
 
     return megc_loso(selection, config.evaluation.max_folds)  # max_folds: smoke profile only

@@ -7,13 +7,16 @@ the "Liong et al." row of Aouayeb et al. 2019, Table 2.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from common.experiment import Reported
 
 SCOPES = ("all", "smic", "casme2", "samm")
 SCOPE_TITLES = {"all": "Full", "smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
 
-# Table III, every row: (method, {"acc", "f1", scope: (UF1, UAR)}); "-" cells are None.
-TABLE3 = (
+# Table III, every row: (method, {"acc", "f1", scope: (UF1, UAR)}); "-" cells are None (floats beside
+# tuples: Any, so that a row indexes by a scope name read at run time).
+TABLE3: tuple[tuple[str, dict[str, Any]], ...] = (
     ("LBP-TOP", {"acc": None, "f1": None, "all": (0.5882, 0.5785), "smic": (0.2000, 0.5280),
                  "casme2": (0.7026, 0.7429), "samm": (0.3954, 0.4102)}),
     ("Bi-WOOF", {"acc": 0.6833, "f1": 0.6304, "all": (0.6296, 0.6227), "smic": (0.5727, 0.5829),

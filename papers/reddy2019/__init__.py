@@ -6,12 +6,14 @@ run_fold), ``preprocessing.py`` (inputs), ``reported.py`` (the paper's numbers) 
 """
 from __future__ import annotations
 
+from typing import cast
+
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.reddy2019 import reported as rep
-from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TITLES, MODELS, benchmark_config,
-                                     benchmark_profiles, default_config, kernel_study_config,
-                                     profiles_for)
+from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TITLES, MODELS, VARIANTS, Database,
+                                     ModelName, Variant, benchmark_config, benchmark_profiles, default_config,
+                                     kernel_study_config, profiles_for)
 from papers.reddy2019.model import (PARAMETERS, build_microexpfusenet_intermediate, build_microexpfusenet_late,
                                     build_microexpstcnn, build_model, models)
 from papers.reddy2019.preprocessing import first_pass, preprocess_clip
@@ -45,7 +47,7 @@ _VARIANT_LABELS = {
 }
 
 
-def _experiment(database: str, model: str, variant: str) -> Experiment:
+def _experiment(database: Database, model: ModelName, variant: Variant) -> Experiment:
     suffix, label = _VARIANT_LABELS[variant]
     return Experiment(
         name=f"{database}_{model}{suffix}",
@@ -90,7 +92,7 @@ def _kernel_study() -> Experiment:
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(
     _experiment(database, model, variant)
-    for database in DATABASES for model in MODELS for variant in ("paper", "leakage_free", "whole_set")
+    for database in DATABASES for model in MODELS for variant in VARIANTS
     if variant != "whole_set" or model != "microexpstcnn"  # whole-set validation: the FuseNet scripts only
 ) + (_kernel_study(),)
 
@@ -102,9 +104,11 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     """Reddy et al.'s entry into a benchmark track (README "In the benchmark"): the SMIC experiment's
     config and profiles (leakage-free, ``config.benchmark_config``), the track's samples and folds
     unchanged, every clip taken to ``data.frames`` frames inside the preprocessing (never dropped)."""
-    model = benchmark_model("reddy2019", model, BENCHMARK_MODELS)
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0], title=f"{MODEL_TITLES[model]} on {track.title}",
-                    config=benchmark_config(model), run_fold=run_fold, profiles=benchmark_profiles(model),
+    model = benchmark_model("reddy2019", model, BENCHMARK_MODELS)  # one of MODELS: a ModelName
+    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+                    title=f"{MODEL_TITLES[model]} on {track.title}",
+                    config=benchmark_config(cast(ModelName, model)), run_fold=run_fold,
+                    profiles=benchmark_profiles(model),
                     reported=(),  # the paper reports no number on a benchmark track
                     training_stages=training_stages, preprocess_clip=preprocess_clip, first_pass=first_pass,
                     predict_clips=predict_clips, predict_views=predict_views)

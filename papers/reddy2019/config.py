@@ -10,9 +10,12 @@ from common.config import SEED_LIMIT, Choices, Range
 from common.training import TrainConfig
 
 # Keras activation names model.fusenet_dense_activation may take (None: linear, the authors' code).
-ACTIVATIONS = ("linear", "relu", "elu", "selu", "tanh", "sigmoid", "softplus", "softsign", "gelu", "swish", "leaky_relu")
+ACTIVATIONS = ("linear", "relu", "elu", "selu", "tanh", "sigmoid", "softplus", "softsign", "gelu", "swish",
+               "leaky_relu")
 
 ModelName = Literal["microexpstcnn", "microexpfusenet_intermediate", "microexpfusenet_late"]
+Database = Literal["casme_sq", "smic"]
+Variant = Literal["paper", "leakage_free", "whole_set"]
 
 # Table IX: the twelve kernel sizes of the kernel-size study (rows, cols, frames).
 TABLE9_KERNELS: tuple[tuple[int, int, int], ...] = (
@@ -24,10 +27,12 @@ TABLE9_KERNELS: tuple[tuple[int, int, int], ...] = (
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    database: Literal["casme_sq", "smic"] = "casme_sq"  # Sec. IV-A: CAS(ME)^2 and SMIC-HS
-    frames: Annotated[int, Range(ge=1)] = 96  # Sec. IV-B: 64x64x96 (CAS(ME)^2); SMIC: 18 (Sec. IV-A-2, "more than 18 frames")
+    database: Database = "casme_sq"  # Sec. IV-A: CAS(ME)^2 and SMIC-HS
+    # Sec. IV-B: 64x64x96 (CAS(ME)^2); SMIC: 18 (Sec. IV-A-2, "more than 18 frames")
+    frames: Annotated[int, Range(ge=1)] = 96
     size: Annotated[int, Range(ge=1)] = 64  # Sec. IV-B: MicroExpSTCNN input 64x64
-    crop_size: Annotated[int, Range(ge=1)] = 32  # Sec. IV-B: MicroExpFuseNet inputs 32x32 (eyes, nose-mouth crops from dlib landmarks)
+    # Sec. IV-B: MicroExpFuseNet inputs 32x32 (eyes, nose-mouth crops from dlib landmarks)
+    crop_size: Annotated[int, Range(ge=1)] = 32
     # CAS(ME)^2 only (Sec. IV-A-1; the paper's 206-video selection is not recoverable, README "Selection"):
     # one `frames`-long window of the long video centred on each selected coded expression's apex.
     # Sec. IV-A "206 micro-expression videos": only the code file's micro-expressions (its type column,
@@ -81,7 +86,8 @@ class ModelConfig:
     dense_units: Annotated[int, Range(ge=1)] = 128  # Table I (STCNN)
     fusenet_dense_units: Annotated[tuple[int, int], Range(ge=1)] = (1024, 128)  # Tables II, III
     dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # authors' code (the paper gives no rate)
-    fusenet_dense_activation: Annotated[str | None, Choices(*ACTIVATIONS)] = None  # authors' code: linear Dense in the FuseNets (paper silent)
+    # authors' code: linear Dense in the FuseNets (paper silent)
+    fusenet_dense_activation: Annotated[str | None, Choices(*ACTIVATIONS)] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,10 +99,12 @@ class ProtocolConfig:
     # "whole_set" (FuseNets, README ledger 11): the authors' FuseNet scripts: trained on the 80% split,
     # validated on the WHOLE data set after each epoch, best whole-set epoch restored; Table V's FuseNet
     # accuracies are that whole-set accuracy (83.25% = 169/203), recorded as the aggregation "whole_set".
-    variant: Literal["paper", "leakage_free", "whole_set"] = "paper"
+    variant: Variant = "paper"
     test_size: Annotated[float, Range(gt=0, lt=1)] = 0.2  # Sec. IV-A: 80% training, 20% validation, split once
-    split_seed: Annotated[int, Range(ge=0, lt=SEED_LIMIT)] = 4  # authors' code: train_test_split(test_size=0.2, random_state=4) (FuseNet scripts: 42)
-    table8_epochs: Annotated[tuple[int, int], Range(ge=1)] = (91, 100)  # Table VIII: mean and std of validation accuracy, epochs 91-100
+    # authors' code: train_test_split(test_size=0.2, random_state=4) (FuseNet scripts: 42)
+    split_seed: Annotated[int, Range(ge=0, lt=SEED_LIMIT)] = 4
+    # Table VIII: mean and std of validation accuracy, epochs 91-100
+    table8_epochs: Annotated[tuple[int, int], Range(ge=1)] = (91, 100)
     saliency_clips: Annotated[int, Range(ge=0)] = 4  # Fig. 4: 4 videos
     saliency_frames: Annotated[int, Range(ge=1)] = 7  # Fig. 4: 7 frames per video
 
@@ -104,7 +112,8 @@ class ProtocolConfig:
 @dataclasses.dataclass(frozen=True)
 class KernelStudyConfig:
     kernel_sizes: Annotated[tuple[tuple[int, int, int], ...], Range(ge=1)] = TABLE9_KERNELS  # Table IX
-    paper_kernel: Annotated[tuple[int, int, int], Range(ge=1)] = (3, 3, 15)  # the predictions stored for the fold come from this kernel
+    # the predictions stored for the fold come from this kernel
+    paper_kernel: Annotated[tuple[int, int, int], Range(ge=1)] = (3, 3, 15)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,7 +127,8 @@ class ReddyConfig:
     kernels: KernelStudyConfig = KernelStudyConfig()
 
 
-def default_config(database: str = "casme_sq", model: str = "microexpstcnn", variant: str = "paper") -> ReddyConfig:
+def default_config(database: Database = "casme_sq", model: ModelName = "microexpstcnn",
+                   variant: Variant = "paper") -> ReddyConfig:
     """The paper's configuration for one database/model/protocol variant."""
     frames = 96 if database == "casme_sq" else 18  # Sec. IV-A
     return ReddyConfig(
@@ -138,7 +148,8 @@ def kernel_study_config() -> ReddyConfig:
 
 # ----------------------------------------------------------------------------- names
 MODELS: tuple[ModelName, ...] = ("microexpstcnn", "microexpfusenet_intermediate", "microexpfusenet_late")
-DATABASES = ("casme_sq", "smic")  # Sec. IV-A
+DATABASES: tuple[Database, ...] = ("casme_sq", "smic")  # Sec. IV-A
+VARIANTS: tuple[Variant, ...] = ("paper", "leakage_free", "whole_set")  # ProtocolConfig.variant
 MODEL_TITLES = {"microexpstcnn": "MicroExpSTCNN", "microexpfusenet_intermediate": "MicroExpFuseNet (intermediate)",
                 "microexpfusenet_late": "MicroExpFuseNet (late)"}
 
@@ -183,8 +194,9 @@ def profiles_for(database: str, model: str) -> dict[str, dict[str, object]]:
     """The quick and smoke overrides of one database/model. SMIC keeps the paper's 18 frames and 3x3x15
     kernel in every profile (smoke clips have 18-22 frames)."""
     family = "microexpstcnn" if model == "microexpstcnn" else "fusenet"
-    quick = {**(QUICK_MOTION if family == "microexpstcnn" else QUICK_FUSENET), **QUICK[(database, family)]}
-    smoke = dict(SMOKE[(database, family)])
+    quick: dict[str, object] = {**(QUICK_MOTION if family == "microexpstcnn" else QUICK_FUSENET),
+                                **QUICK[(database, family)]}
+    smoke: dict[str, object] = dict(SMOKE[(database, family)])
     if database == "casme_sq":
         quick, smoke = {**quick, **ALL_CASME_SQ_TYPES}, {**smoke, **ALL_CASME_SQ_TYPES}
     return {"quick": quick, "smoke": smoke}
@@ -194,7 +206,7 @@ PROFILES = profiles_for("casme_sq", "microexpstcnn")  # those of default_config(
 
 
 # ----------------------------------------------------------------------------- the benchmark
-def benchmark_config(model: str = "microexpstcnn") -> ReddyConfig:
+def benchmark_config(model: ModelName = "microexpstcnn") -> ReddyConfig:
     """The config a benchmark track runs (README "In the benchmark"): the paper's SMIC experiment (its
     three classes are the MEGC 2019 composite's; 18 frames, Sec. IV-A) under the leakage-free variant
     (statistics from the training folds, last-epoch predictions: the track's test subjects never select

@@ -30,7 +30,8 @@ from common.backbones import conv3d_stream as _conv_stream
 
 def build_microexpfusenet_intermediate(input_shape: tuple[int, int, int, int] = (32, 32, 96, 1),
                                        num_classes: int = 3, kernel_size: tuple[int, int, int] = (3, 3, 15),
-                                       filters: int = 32, pool_size: int = 3, dense_units: tuple[int, int] = (1024, 128),
+                                       filters: int = 32, pool_size: int = 3,
+                                       dense_units: tuple[int, int] = (1024, 128),
                                        dropout: float = 0.5, dense_activation: str | None = None,
                                        name: str = "microexpfusenet_intermediate") -> keras.Model:
     """Intermediate MicroExpFuseNet, Sec. III-B-1, Table II, Fig. 2.
@@ -40,11 +41,11 @@ def build_microexpfusenet_intermediate(input_shape: tuple[int, int, int, int] = 
     -> softmax: 177,088,515 trainable parameters at (32, 32, 96, 1). ``dense_activation=None``
     (linear) follows the authors' code; the paper names no activation for these layers.
     """
-    _check_input(tuple(input_shape), tuple(kernel_size), pool_size, name)
+    _check_input(tuple(input_shape), (*kernel_size,), pool_size, name)
     eyes = keras.Input(shape=tuple(input_shape), name="input_eyes")  # Table II Input-1
     mouth = keras.Input(shape=tuple(input_shape), name="input_nose_mouth")  # Table II Input-2
-    a = _conv_stream(eyes, "eyes_", filters, tuple(kernel_size), pool_size, dropout)
-    b = _conv_stream(mouth, "mouth_", filters, tuple(kernel_size), pool_size, dropout)
+    a = _conv_stream(eyes, "eyes_", filters, (*kernel_size,), pool_size, dropout)
+    b = _conv_stream(mouth, "mouth_", filters, (*kernel_size,), pool_size, dropout)
     # DEVIATION (table typo): Table II says Concatenate -> 86,400; two 86,400 streams give 172,800.
     x = layers.Concatenate(name="concatenate")([a, b])
     x = layers.Dense(dense_units[0], activation=dense_activation, kernel_initializer=_dense_initializer(),
@@ -69,12 +70,12 @@ def build_microexpfusenet_late(input_shape: tuple[int, int, int, int] = (32, 32,
     Dense 128 -> Dropout; Concatenate (256) -> Dense 3 -> softmax: 177,221,123 trainable
     parameters at (32, 32, 96, 1).
     """
-    _check_input(tuple(input_shape), tuple(kernel_size), pool_size, name)
+    _check_input(tuple(input_shape), (*kernel_size,), pool_size, name)
     eyes = keras.Input(shape=tuple(input_shape), name="input_eyes")
     mouth = keras.Input(shape=tuple(input_shape), name="input_nose_mouth")
     streams = []
     for inp, prefix in ((eyes, "eyes_"), (mouth, "mouth_")):
-        x = _conv_stream(inp, prefix, filters, tuple(kernel_size), pool_size, dropout)
+        x = _conv_stream(inp, prefix, filters, (*kernel_size,), pool_size, dropout)
         x = layers.Dense(dense_units[0], activation=dense_activation, kernel_initializer=_dense_initializer(),
                          name=f"{prefix}dense_1")(x)
         x = layers.Dropout(dropout, name=f"{prefix}dropout_1")(x)
@@ -93,11 +94,12 @@ def build_model(config: ReddyConfig, num_classes: int) -> keras.Model:
     ``(data.crop_size, data.crop_size, data.frames, 1)`` (Tables II, III)."""
     m, d = config.model, config.data
     if m.name == "microexpstcnn":
-        return build_microexpstcnn((d.size, d.size, d.frames, 1), num_classes, tuple(m.kernel_size), m.filters,
+        return build_microexpstcnn((d.size, d.size, d.frames, 1), num_classes, m.kernel_size, m.filters,
                                    m.pool_size, m.dense_units, m.dropout)
-    builder = build_microexpfusenet_intermediate if m.name == "microexpfusenet_intermediate" else build_microexpfusenet_late
-    return builder((d.crop_size, d.crop_size, d.frames, 1), num_classes, tuple(m.kernel_size), m.filters, m.pool_size,
-                   tuple(m.fusenet_dense_units), m.dropout, m.fusenet_dense_activation)
+    builder = (build_microexpfusenet_intermediate if m.name == "microexpfusenet_intermediate"
+               else build_microexpfusenet_late)
+    return builder((d.crop_size, d.crop_size, d.frames, 1), num_classes, m.kernel_size, m.filters, m.pool_size,
+                   m.fusenet_dense_units, m.dropout, m.fusenet_dense_activation)
 
 
 def models() -> dict[str, keras.Model]:

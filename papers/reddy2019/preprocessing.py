@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -183,8 +184,9 @@ def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> 
               "face_crop": bool(config.data.face_crop) if stcnn else None}
     if not stcnn:
         params.update(crop_landmarks=config.data.crop_landmarks, align=bool(config.data.align))
-    return cached("reddy2019_clip", {"key": sample.key, "frames": frames_fingerprint(paths)}, params,
-                  lambda: read_clip(paths, config), root=cache_root)
+    arrays = cached("reddy2019_clip", {"key": sample.key, "frames": frames_fingerprint(paths)}, params,
+                    lambda: read_clip(paths, config), root=cache_root)
+    return cast(dict[str, np.ndarray], arrays)  # a dict: the stage stores what read_clip returns
 
 
 # --preprocess-workers: the cached inputs of every clip the folds read (common.evaluation.first_pass)

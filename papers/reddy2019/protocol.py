@@ -49,8 +49,9 @@ def stimulus_class(stimulus: str) -> str | None:
     return STIMULUS_CLASS.get(re.sub(r"\d+$", "", str(stimulus).lower()))
 
 
+# CAS(ME)^2 self-report vocabulary (docs/databases.md §4.2, incl. the misspelling)
 SELF_REPORT_CLASS = {"anger": "angry", "happiness": "happy", "happyiness": "happy", "happy": "happy",
-                     "disgust": "disgust"}  # CAS(ME)^2 self-report vocabulary (docs/databases.md §4.2, incl. the misspelling)
+                     "disgust": "disgust"}
 
 
 def casme_sq_class(sample, config: ReddyConfig) -> str | None:
@@ -110,7 +111,8 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
                                    f"({', '.join(names)})", "selection"))
         else:
             why = (f"its {frames}-frame window does not pass data.casme_sq_length_rule="
-                   f"{config.data.casme_sq_length_rule!r}" if database == "casme_sq" else f"{len(sample.frames)} frames")
+                   f"{config.data.casme_sq_length_rule!r}" if database == "casme_sq"
+                   else f"{len(sample.frames)} frames")
             dropped.append(Dropped(sample.key, f"{why}; reddy2019 keeps clips of at least {frames} frames (Sec. IV-A)",
                                    "selection"))
     return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=names,
@@ -125,11 +127,11 @@ def clip_windows(selection: Selection, config: ReddyConfig) -> list[frozenset[st
 def window_overlap(windows: list[frozenset[str]], train: np.ndarray, test: np.ndarray) -> dict[str, Any]:
     """How much the test windows share frames with training windows: for each test window the largest
     fraction of its frames found in one training window; summary over the test windows."""
-    shares = []
+    best_shares = []
     for t in test:
         best = max((len(windows[t] & windows[r]) / max(len(windows[t]), 1) for r in train), default=0.0)
-        shares.append(best)
-    shares = np.asarray(shares, dtype=float)
+        best_shares.append(best)
+    shares = np.asarray(best_shares, dtype=float)
     sharing = shares > 0
     return {"test_windows": int(len(shares)), "sharing": int(sharing.sum()),
             "identical": int(np.sum(shares >= 1.0)),
@@ -186,7 +188,8 @@ def table4_line(selection: Selection, database: str) -> str:
     paper = TABLE4_COUNTS[database]
     ours = class_counts(selection)
     parts = [f"{name} {paper[name][0]} | ours {ours[name]}" for name in selection.class_names]
-    return f"  Table IV clips per class (paper | ours): {', '.join(parts)}; total {paper['total'][0]} | ours {len(selection)}"
+    return (f"  Table IV clips per class (paper | ours): {', '.join(parts)}; "
+            f"total {paper['total'][0]} | ours {len(selection)}")
 
 
 def table8_summary(history: Mapping[str, list[float]], epochs: tuple[int, int]) -> dict[str, Any]:
@@ -328,7 +331,7 @@ def write_saliency(model: keras.Model, x_test: np.ndarray, ctx: FoldContext) -> 
 # ----------------------------------------------------------------------------- Table IX
 def with_kernel(config: ReddyConfig, kernel: tuple[int, int, int]) -> ReddyConfig:
     """``config`` with MicroExpSTCNN's kernel set to ``kernel`` (rows, cols, frames)."""
-    return dataclasses.replace(config, model=dataclasses.replace(config.model, kernel_size=tuple(kernel)))
+    return dataclasses.replace(config, model=dataclasses.replace(config.model, kernel_size=(*kernel,)))
 
 
 def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
@@ -385,9 +388,12 @@ def kernel_study_stages(config: ReddyConfig, selection: Selection, fold: Fold) -
     stages = []
     for kernel in config.kernels.kernel_sizes:
         kernel_config = with_kernel(config, kernel)
+
+        def build(c: ReddyConfig = kernel_config) -> keras.Model:  # c: this kernel's config, bound now
+            return compile_model(build_model(c, len(selection.class_names)), config.train)
+
         stages.append(TrainingStage(
-            model="microexpstcnn_" + "x".join(str(v) for v in kernel),
-            build=lambda c=kernel_config: compile_model(build_model(c, len(selection.class_names)), config.train),
+            model="microexpstcnn_" + "x".join(str(v) for v in kernel), build=build,
             samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size))
     return stages
 
@@ -426,7 +432,9 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     notes = [f"{len(paths)} frames ({rule} rule of {config.data.database}), grey, frames last"]
     points = clip_landmarks(read_frames(paths[:1], "gray"), mode="first").points[0]
     p = np.rint(points).astype(int)
-    face_box = tuple(int(v) for v in (*p.min(axis=0), *p.max(axis=0)))
+    (left, top), (right, bottom) = p.min(axis=0), p.max(axis=0)
+    face_box = (int(left), int(top), int(right), int(bottom))
+    regions: tuple[tuple[str, np.ndarray], ...]
     if config.model.name == "microexpstcnn":
         regions = (("face (landmarks' box)", _box(*face_box)),) if config.data.face_crop else ()
     else:  # Sec. III-B: the authors' boxes, on the first frame (before any alignment)

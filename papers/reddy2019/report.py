@@ -9,7 +9,7 @@ the saliency maps are the ``.npz`` each fold wrote during the run (its path in `
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from collections.abc import Mapping
 
 import numpy as np
@@ -50,8 +50,8 @@ def holdout_pages(pdf, result: ExperimentResult, context: ReportContext) -> None
     table8 = extra.get("table8", {})
     mean, std = rep.TABLE8_MEAN_STD[(database, model)]
     rows.append(["", "", ""])
-    measured = ("paper: whole set; ours: " + extra.get("validation", "20% split")) if rep.is_whole_set(database, model) \
-        else "20% split"
+    measured = (("paper: whole set; ours: " + extra.get("validation", "20% split"))
+                if rep.is_whole_set(database, model) else "20% split")
     rows.append(["Table VIII (val. acc. epochs " + "-".join(str(e) for e in (table8.get("epochs") or ["?"]))
                  + f"; {measured})",
                  f"{100 * mean:.2f} +/- {100 * std:.2f}%",
@@ -125,7 +125,7 @@ def overlap_rows(overlap: Mapping[str, Any] | None) -> list[list[str]]:
 
 def literature_rows(database: str) -> list[list[str]]:
     """Table V's other methods (as published, "taken from its source papers"; their protocols differ)."""
-    column = 4 if database == "casme_sq" else 5
+    column: Literal[4, 5] = 4 if database == "casme_sq" else 5
     return [[f"Table V (as published): {method} {ref}, {year}, {kind}", _pct(row[column]), "-"]
             for row in rep.TABLE5_LITERATURE for method, ref, year, kind in [row[:4]] if row[column] is not None]
 

@@ -9,6 +9,7 @@ multiple of 1/203 (CAS(ME)^2) or 1/199 (SMIC), never of 1/41 or 1/32 (``TABLE5_W
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from common.experiment import Reported
 
@@ -40,7 +41,7 @@ TABLE5_WHOLE_SET_FRACTIONS = {
 
 # Table V's literature rows (method, [reference], year, type, CAS(ME)^2, SMIC), "taken from its source
 # papers"; the paper notes that "the training and test set vary for the different methods". None = "-".
-TABLE5_LITERATURE = (
+TABLE5_LITERATURE: tuple[tuple[str, str, int, str, float | None, float | None], ...] = (
     ("LBP-TOP", "[44]", 2013, "HCM", None, 0.4272),
     ("STCLQP", "[26]", 2016, "HCM", None, 0.6402),
     ("CNN with Augmentation", "[29]", 2017, "DLM", 0.7802, None),
@@ -59,8 +60,10 @@ TABLE8_MEAN_STD = {
 }
 
 # Tables VI (CAS(ME)^2) and VII (SMIC): MicroExpSTCNN confusion matrices, rows = true class.
-TABLE6_CONFUSION = {"classes": ("happy", "angry", "disgust"), "matrix": ((19, 1, 1), (0, 11, 1), (1, 1, 6))}
-TABLE7_CONFUSION = {"classes": ("negative", "positive", "surprise"), "matrix": ((14, 0, 5), (2, 2, 2), (1, 0, 6))}
+TABLE6_CONFUSION: dict[str, Any] = {"classes": ("happy", "angry", "disgust"),
+                                    "matrix": ((19, 1, 1), (0, 11, 1), (1, 1, 6))}
+TABLE7_CONFUSION: dict[str, Any] = {"classes": ("negative", "positive", "surprise"),
+                                    "matrix": ((14, 0, 5), (2, 2, 2), (1, 0, 6))}
 
 # Table IX: MicroExpSTCNN accuracy on CAS(ME)^2 for twelve kernel sizes (rows x cols x frames).
 TABLE9_KERNEL_ACCURACY = {
@@ -93,7 +96,8 @@ def reported_for(database: str, model: str, variant: str = "paper") -> tuple[Rep
     k, n = TABLE5_WHOLE_SET_FRACTIONS[(database, model)]
     if variant == "whole_set":
         return (Reported("accuracy", value, scope="all", aggregation="whole_set", source="Table V",
-                         note=f"WHOLE-SET accuracy ({k}/{n}), best whole-set epoch, as ours here; {table8} (whole set)"),)
+                         note=f"WHOLE-SET accuracy ({k}/{n}), best whole-set epoch, as ours here; "
+                              f"{table8} (whole set)"),)
     return (Reported("accuracy", value, scope="all", aggregation="pooled", source="Table V", comparable=False,
                      note=f"NOT COMPARABLE (no difference): Table V's FuseNet value is a whole-set accuracy "
                           f"({k}/{n}), ours is the 20% split; see the *_whole_set experiment"),)
@@ -165,7 +169,8 @@ ARCHITECTURE_TABLES: Mapping[str, list[dict]] = {
         _row("eyes_dense_2", (128,), "Dense - 3"),
         _row("eyes_dropout_2", (128,), "Dropout - 3"),
         _row("mouth_dense_2", (128,), "Dense - 4"),
-        _row("mouth_dropout_2", (128,), "Dropout - 3 (typo)", "TYPO: the label 'Dropout - 3' is repeated; read Dropout - 4"),
+        _row("mouth_dropout_2", (128,), "Dropout - 3 (typo)",
+             "TYPO: the label 'Dropout - 3' is repeated; read Dropout - 4"),
         _row("concatenate", (256,), "Concatenate"),
         _row("dense_out", (3,), "Dense"),
     ],

@@ -15,10 +15,14 @@ from common.config import Range
 class FeatureConfig:
     """LBP-TOP of the whole clip's face sequence (README ledger 1-5)."""
 
-    size: Annotated[int, Range(ge=16)] = 128  # assumed: face crops of size x size (the composite's crops differ per database; ledger 2)
-    grid: Annotated[tuple[int, int], Range(ge=1)] = (5, 5)  # assumed: 5 x 5 blocks, the CASME II / MEGC LBP-TOP baselines' grid (ledger 3)
-    radii: Annotated[tuple[int, int, int], Range(ge=1)] = (1, 1, 4)  # assumed: (R_X, R_Y, R_T) = (1, 1, 4), as the CASME II baseline (ledger 3)
-    points: Annotated[tuple[int, int, int], Range(ge=1)] = (4, 4, 4)  # assumed: 4 neighbours per plane, as the CASME II baseline (ledger 3)
+    # assumed: face crops of size x size (the composite's crops differ per database; ledger 2)
+    size: Annotated[int, Range(ge=16)] = 128
+    # assumed: 5 x 5 blocks, the CASME II / MEGC LBP-TOP baselines' grid (ledger 3)
+    grid: Annotated[tuple[int, int], Range(ge=1)] = (5, 5)
+    # assumed: (R_X, R_Y, R_T) = (1, 1, 4), as the CASME II baseline (ledger 3)
+    radii: Annotated[tuple[int, int, int], Range(ge=1)] = (1, 1, 4)
+    # assumed: 4 neighbours per plane, as the CASME II baseline (ledger 3)
+    points: Annotated[tuple[int, int, int], Range(ge=1)] = (4, 4, 4)
     # Zhao and Pietikainen Sec. 3: uniform patterns; "nri_uniform" is their u2 mapping (P(P-1)+3 labels).
     method: Literal["nri_uniform", "uniform", "default"] = "nri_uniform"
 
@@ -27,7 +31,8 @@ class FeatureConfig:
 class EvaluationConfig:
     """Protocol: leave-one-subject-out over the composite's subjects (See et al. Sec. 3)."""
 
-    max_folds: Annotated[int, Range(ge=0)] = 0  # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke)
+    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke)
+    max_folds: Annotated[int, Range(ge=0)] = 0
 
 
 @dataclasses.dataclass(frozen=True)

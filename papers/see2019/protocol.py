@@ -92,4 +92,5 @@ def _cache_clip(sample: Sample, config: See2019Config, root) -> None:
 # --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.evaluation.first_pass)
 first_pass = per_clip(_cache_clip)
 
-__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass", "preprocess_clip"]
+__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass",
+           "preprocess_clip"]

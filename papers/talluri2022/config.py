@@ -4,7 +4,7 @@ per value naming its source (paper section/table), or "assumed" with the reason 
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from common.config import SEED_LIMIT, Choices, FoldCount, Range
 from common.training import TrainConfig
@@ -22,7 +22,8 @@ SEQUENCE_LENGTH = {"casme2": 36, "smic": 26, "combined": 30}
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    frames: Annotated[int, Range(ge=1)] = 36  # Sec. 4.4 / 5.1: 36 frames CASME II, 26 SMIC, 30 combined (CASME II + SMIC)
+    # Sec. 4.4 / 5.1: 36 frames CASME II, 26 SMIC, 30 combined (CASME II + SMIC)
+    frames: Annotated[int, Range(ge=1)] = 36
     size: Annotated[int, Range(ge=1)] = 128  # Sec. 5.1: 128x128 face crops (Model-A, Model-C)
     model_b_size: Annotated[int, Range(ge=1)] = 64  # Sec. 5.3: Model-B takes 64x64
     window: Literal["apex", "initial"] = "apex"  # Sec. 4.4 apex-centred sequence; Sec. 7 / Table 3 "initial"
@@ -57,11 +58,13 @@ class ModelConfig:
     pool_size: Annotated[int, Range(ge=1)] = 3  # Sec. 5.1: 3x3x3
     dropout: Annotated[float, Range(ge=0, lt=1)] = 0.4  # Sec. 5.1: 0.4
     dense_units: Annotated[int, Range(ge=1)] = 128  # Sec. 5.1
-    dense_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.4  # Sec. 5.1 "another dropout layer" (rate not given; assumed = 0.4)
+    # Sec. 5.1 "another dropout layer" (rate not given; assumed = 0.4)
+    dense_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.4
     # Model-B (Sec. 5.3): MicroExpSTCNN, dropout 0.5
     model_b_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # Sec. 5.3
     # Model-C (Sec. 5.4): Jiao et al.'s network with the parameters Talluri et al. assumed
-    c_blocks: Annotated[int, Range(ge=1)] = 2  # Sec. 5.4: "two max-pooling blocks" (one conv per block assumed, as Model-A)
+    # Sec. 5.4: "two max-pooling blocks" (one conv per block assumed, as Model-A)
+    c_blocks: Annotated[int, Range(ge=1)] = 2
     c_filters: Annotated[int, Range(ge=1)] = 32  # Sec. 5.4: "32 filters"
     c_kernel_size: Annotated[int, Range(ge=1)] = 3  # Sec. 5.4: 3x3x3
     c_pool_size: Annotated[int, Range(ge=1)] = 3  # Sec. 5.4: 3x3x3
@@ -79,7 +82,8 @@ class ModelConfig:
 class ProtocolConfig:
     folds: Annotated[int, Range(ge=2), FoldCount()] = 5  # Sec. 8.2: stratified K-fold, K = 5
     fold_seed: Annotated[int, Range(ge=0, lt=SEED_LIMIT)] = 0  # ours: the paper gives no shuffling seed
-    train: Annotated[tuple[str, ...], Choices(*DATABASES)] = ("casme2",)  # Table 4: training database(s) ("combined" = casme2 + smic)
+    # Table 4: training database(s) ("combined" = casme2 + smic)
+    train: Annotated[tuple[str, ...], Choices(*DATABASES)] = ("casme2",)
     test: Annotated[tuple[str, ...], Choices(*DATABASES)] = ("casme2",)  # Table 4: test database(s)
     split_runs: Annotated[int, Range(ge=1)] = 5  # Sec. 8.1: five random train-test splits
     split_test_size: Annotated[float, Range(gt=0, lt=1)] = 0.2  # ours: Sec. 8.1 does not give the split ratio
@@ -97,7 +101,8 @@ class TuneConfig:
     filters: Annotated[tuple[int, ...], Range(ge=1)] = (16, 32)  # around Sec. 5.4's 32
     dense_units: Annotated[tuple[int, ...], Range(ge=1)] = (64, 128)  # around Sec. 5.4's 128
     dropout: Annotated[tuple[float, ...], Range(ge=0, lt=1)] = (0.4, 0.5)  # Model-A's 0.4 and Sec. 5.4's 0.5
-    learning_rate: Annotated[tuple[float, ...], Range(gt=0)] = (0.001, 0.01)  # Sec. 6.3: Jiao's 0.01 and Talluri's 0.001
+    # Sec. 6.3: Jiao's 0.01 and Talluri's 0.001
+    learning_rate: Annotated[tuple[float, ...], Range(gt=0)] = (0.001, 0.01)
     validation_fraction: Annotated[float, Range(gt=0, lt=1)] = 0.2  # inner stratified hold-out of the training fold
     epochs: Annotated[int, Range(ge=1)] = 30  # per trial (ours)
 
@@ -119,7 +124,8 @@ def train_config_for(model: str) -> TrainConfig:
         return TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, batch_size=4, epochs=100)
     if model == "model_b":  # Sec. 6.2: SGD (Keras default lr 0.01, as Reddy et al.), batch 8, 100 epochs
         return TrainConfig(optimizer="sgd", learning_rate=0.01, momentum=0.0, batch_size=8, epochs=100)
-    if model == "model_c":  # Sec. 6.3: SGD Nesterov momentum 0.9, decay 1e-6, batch 4; lr 0.01 -> 0.001, 800 -> 100 epochs
+    # Sec. 6.3: SGD Nesterov momentum 0.9, decay 1e-6, batch 4; lr 0.01 -> 0.001, 800 -> 100 epochs
+    if model == "model_c":
         return TrainConfig(optimizer="sgd", learning_rate=0.001, momentum=0.9, nesterov=True, batch_size=4,
                            epochs=100, lr_decay=1e-6)
     raise ValueError(f"model {model!r}: expected model_a, split_model, model_b or model_c")
@@ -134,11 +140,11 @@ def sequence_length(train_databases: tuple[str, ...]) -> int:
 
 
 def default_config(model: str = "model_a", train: tuple[str, ...] = ("smic",), test: tuple[str, ...] = ("smic",),
-                   window: str = "apex") -> TalluriConfig:
+                   window: Literal["apex", "initial"] = "apex") -> TalluriConfig:
     """The paper's configuration of one experiment (default: Scenario-01, Model-A on SMIC, the first experiment)."""
     return TalluriConfig(
         data=DataConfig(frames=sequence_length(train), window=window),
-        model=ModelConfig(name=model),
+        model=ModelConfig(name=cast(ModelName, model)),  # a ModelName: train_config_for refuses any other name
         train=train_config_for(model),
         protocol=ProtocolConfig(train=tuple(train), test=tuple(test)),
     )

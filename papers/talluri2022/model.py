@@ -5,7 +5,8 @@ Micro-Expression Analysis from Video Images", Appl. Sci. 12(21):11078, 2022.
 
 Axis order (docs/methods.md §7.1): the paper writes Table 2's shapes depth first (36 x 128 x 128), so
 Model-A, the Split Model and Model-C take ``(frames, height, width, 1)``. Model-B is Reddy et al.'s
-MicroExpSTCNN (``common.backbones``, shared with ``papers.reddy2019``), whose input is frames last ``(64, 64, frames, 1)``.
+MicroExpSTCNN (``common.backbones``, shared with ``papers.reddy2019``), whose input is frames last
+``(64, 64, frames, 1)``.
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def build_model_b(input_shape: tuple[int, int, int, int] = (64, 64, 36, 1), num_
     Conv3D 32@3x3x15, MaxPool3D 3, Dropout 0.5, Flatten, Dense 128, Dropout, Dense 3 softmax;
     frames last, as in Reddy et al.'s code (docs/methods.md §7.1).
     """
-    return build_microexpstcnn(tuple(input_shape), num_classes, kernel_size=(3, 3, 15), filters=32, pool_size=3,
+    return build_microexpstcnn(input_shape, num_classes, kernel_size=(3, 3, 15), filters=32, pool_size=3,
                                dense_units=128, dropout=dropout, name="model_b")
 
 

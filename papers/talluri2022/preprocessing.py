@@ -12,6 +12,7 @@ scaled to the models' inputs (:func:`model_inputs`, :func:`fold_inputs`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -125,8 +126,9 @@ def clip_input(sample, config: TalluriConfig, cache_root: Path | None = None) ->
     params = {"positions": [round(float(p), 4) for p in positions], "size": config.data.size,
               "landmarks": config.data.landmarks, "align": config.data.align, "apex": sample.apex,
               "onset": sample.onset}
-    return cached("talluri2022_faces", sample_fingerprint(sample), params,
-                  lambda: _face_sequence(sample, positions, config), root=cache_root)
+    # an ndarray: the stage stores what _face_sequence returns
+    return cast(np.ndarray, cached("talluri2022_faces", sample_fingerprint(sample), params,
+                                   lambda: _face_sequence(sample, positions, config), root=cache_root))
 
 
 # --preprocess-workers: the cached faces of every clip the folds read (common.evaluation.first_pass)

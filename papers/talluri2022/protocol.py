@@ -214,7 +214,8 @@ def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
 def training_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """The model one fold trains (``run_fold``), compiled at the fold's input size."""
     classes = len(selection.class_names)
-    return [TrainingStage(model=config.model.name, build=lambda: compile_model(build_model(config, classes), config.train),
+    return [TrainingStage(model=config.model.name,
+                          build=lambda: compile_model(build_model(config, classes), config.train),
                           samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
 
 
@@ -273,7 +274,8 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     faces = clip_input(sample, config, ctx.cache_dir)  # (T, size, size) uint8, what clip_inputs scales
     middle = len(faces) // 2
     inputs = [(f"face, window frame {k + 1}/{len(faces)}", faces[k]) for k in (0, middle, len(faces) - 1)]
-    notes = [f"{len(positions)}-frame window ({config.data.window}), {config.data.size}x{config.data.size} aligned grey"]
+    notes = [f"{len(positions)}-frame window ({config.data.window}), "
+             f"{config.data.size}x{config.data.size} aligned grey"]
     if config.data.motion_input != "none":
         (x,) = predict_inputs([sample], config, ctx.state, ctx.cache_dir)
         frame = x[:, :, middle, 0] if config.model.name == "model_b" else x[middle, :, :, 0]

@@ -59,7 +59,8 @@ def reported_scenario(number: int, model: str) -> tuple[Reported, ...]:
 def reported_initial(database: str) -> tuple[Reported, ...]:
     return (Reported("accuracy", TABLE3_ACCURACY[database]["initial"], scope="all", aggregation="fold_mean",
                      source="Table 3", note="Model-A, initial frame sequence (apex: "
-                     f"{100 * TABLE3_ACCURACY[database]['apex']:.1f}%, Scenario-{1 if database == 'smic' else 2:02d})"),)
+                     f"{100 * TABLE3_ACCURACY[database]['apex']:.1f}%, "
+                     f"Scenario-{1 if database == 'smic' else 2:02d})"),)
 
 
 def reported_split_runs(model: str = "split_model") -> tuple[Reported, ...]:
