@@ -10,7 +10,7 @@ import dataclasses
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -208,7 +208,7 @@ def use_mixed_precision(model: keras.Model, policy: str) -> keras.Model:
 
 
 def compile_model(model: keras.Model, cfg: TrainConfig, loss: Any = "categorical_crossentropy",
-                  metrics: tuple[str, ...] = ("accuracy",)) -> keras.Model:
+                  metrics: Sequence[Any] = ("accuracy",)) -> keras.Model:
     """Compile with the configured optimiser; weight decay is added as an L2 loss on kernels.
 
     ``cfg.mixed_precision``: the model computes in ``mixed_policy()`` (:func:`use_mixed_precision`) and,
@@ -421,7 +421,7 @@ def _rebind_loss(held: Any, variables: dict | list, loss: Any) -> bool:
 
 
 def compiled_like(key: Any, fresh: keras.Model, cfg: TrainConfig, loss: Any,
-                  metrics: tuple[str, ...] = ("accuracy",), loss_arguments: tuple[str, ...] = ("alpha",),
+                  metrics: Sequence[Any] = ("accuracy",), loss_arguments: tuple[str, ...] = ("alpha",),
                   reuse: bool = True) -> keras.Model:
     """A compiled model in exactly the state of the freshly built ``fresh``, trained with ``loss``.
 

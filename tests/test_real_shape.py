@@ -118,7 +118,8 @@ def test_every_fold_function_is_an_experiments_run_fold():
     for paper_id in PAPER_IDS:
         protocol = importlib.import_module(f"papers.{paper_id}.protocol")
         fold_functions += [f for _, f in inspect.getmembers(protocol, inspect.isfunction)
-                           if f.__module__ == protocol.__name__ and "FoldOutcome" in str(f.__annotations__.get("return"))]
+                           if f.__module__ == protocol.__name__
+                           and "FoldOutcome" in str(f.__annotations__.get("return"))]
     assert len(fold_functions) >= len(PAPER_IDS)
     missing = [f"{f.__module__}.{f.__name__}" for f in fold_functions if f not in used]
     assert not missing, missing

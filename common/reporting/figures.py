@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from numpy.typing import ArrayLike
 from matplotlib.patches import Rectangle
 
 from common.reporting import style
@@ -236,7 +237,7 @@ def table_pages(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]
     return flow.finish()
 
 
-def confusion_axes(ax, matrix: Sequence[Sequence[int]], class_names: Sequence[str], title: str,
+def confusion_axes(ax, matrix: ArrayLike, class_names: Sequence[str], title: str,
                    fontsize: float = 7, ylabel: bool = True) -> None:
     """A confusion matrix: colour = row-normalised rate (rows = true class), each cell its count and rate."""
     m = np.asarray(matrix, dtype=float)
@@ -258,7 +259,7 @@ def confusion_axes(ax, matrix: Sequence[Sequence[int]], class_names: Sequence[st
         ax.spines[side].set_visible(True)
 
 
-def confusion_page(title: str, matrices: Mapping[str, Sequence[Sequence[int]]], class_names: Sequence[str],
+def confusion_page(title: str, matrices: Mapping[str, ArrayLike], class_names: Sequence[str],
                    subtitle: str = "") -> plt.Figure:
     """One heatmap per scope: counts and row-normalised rates (rows = true class)."""
     style.apply()

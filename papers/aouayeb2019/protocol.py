@@ -395,7 +395,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         together = compiled_like(("aouayeb2019", "region_cnns_together", tuple(tuple(c.input_shape[1:]) for c in fresh),
                                   config.model, config.data.input_scale, config.stage1),
                                  regions_together(fresh), config.stage1, loss=losses,
-                                 metrics=together_metrics(losses),  # type: ignore[arg-type]  # Keras: a list per output
+                                 metrics=together_metrics(losses),
                                  reuse=REUSE_COMPILED)
         clock.lap("stage1_build")
         hists = fit_regions_together(together, [x[: len(x) - test_frames] for x in x_regions], y_regions,
@@ -574,7 +574,7 @@ def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> 
             losses = [region_loss(r) for r in range(NUM_REGIONS)]
             return compile_model(regions_together([build_region_model(config, r) for r in range(NUM_REGIONS)]),
                                  config.stage1, loss=losses,
-                                 metrics=together_metrics(losses))  # type: ignore[arg-type]  # Keras: a list per output
+                                 metrics=together_metrics(losses))
         stages.append(TrainingStage(model="region_cnns_together", build=build_together, samples=frames,
                                     epochs=config.stage1.epochs, batch_size=config.stage1.batch_size, traced_once=kept,
                                     predict_samples=passed))

@@ -135,7 +135,7 @@ def loso_pages(pdf, result, context) -> None:
     pdf.savefig(fig)
     plt.close(fig)
     fig = figures.confusion_page("kumar2019: Tables 4-6 (paper) beside our confusion matrices",
-                                 confusion_matrices(results, database_runs),  # type: ignore[arg-type]  # takes arrays; common says Sequence
+                                 confusion_matrices(results, database_runs),
                                  reported.CLASSES,
                                  subtitle="rows: true class, columns: predicted; ours pooled over the LOSO folds")
     pdf.savefig(fig)
@@ -184,7 +184,7 @@ def database_pages(pdf, result, context) -> None:
     panels = {f"{reported.TABLE_COLUMNS[database]}, paper ({table})": reported.CONFUSION[database],
               f"{_title(database)}, ours ({result.name})": np.asarray(
                   _pooled(results).get("confusion", np.zeros((3, 3))), dtype=int)}
-    fig = figures.confusion_page(f"kumar2019: {table} (paper) beside ours", panels,  # type: ignore[arg-type]  # takes arrays; common says Sequence
+    fig = figures.confusion_page(f"kumar2019: {table} (paper) beside ours", panels,
                                  reported.CLASSES, subtitle="rows: true class, columns: predicted; ours pooled over "
                                                             "the LOSO folds of this database alone")
     pdf.savefig(fig)
