@@ -28,7 +28,8 @@ def writer_fps(work: Path, size: str, renderer, label: str) -> None:
     out = write_corpus(work / label, size=size, renderer=renderer, progress=False)
     seconds = time.perf_counter() - started
     frames = json.loads((out / "corpus.json").read_text())["frames_written"]
-    print(f"writer, {size} corpus, {label:>6}: {frames:6d} frames in {seconds:6.2f} s = {frames / seconds:7.0f} frames/s")
+    print(f"writer, {size} corpus, {label:>6}: {frames:6d} frames in {seconds:6.2f} s = "
+          f"{frames / seconds:7.0f} frames/s")
 
 
 def main() -> None:

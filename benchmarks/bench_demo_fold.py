@@ -47,7 +47,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="/tmp/bench_demo_fold", help="work directory (CSV histories)")
     parser.add_argument("--compile-every-fold", action="store_true",
-                        help="build, compile and trace the networks in every fold (the behaviour before the demo speed-up)")
+                        help="build, compile and trace the networks in every fold "
+                             "(the behaviour before the demo speed-up)")
     args = parser.parse_args(argv)
 
     from common.config import apply_overrides
@@ -61,7 +62,8 @@ def main(argv=None) -> int:
 
     protocol.REUSE_COMPILED = not args.compile_every_fold
     peak = matmul_rate()
-    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s); float32 matmul 2048^2: {peak / 1e9:.1f} GFLOP/s; "
+    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s); "
+          f"float32 matmul 2048^2: {peak / 1e9:.1f} GFLOP/s; "
           f"networks {'compiled every fold' if args.compile_every_fold else 'kept across folds'}")
     rows: list[tuple[str, float, float]] = []
 
@@ -78,7 +80,8 @@ def main(argv=None) -> int:
     for name, wall, cpu in rows:
         print(f"{name:<44}{wall:>9.2f}{cpu:>9.2f}")
 
-    flops = {r: training_flops(build_region_cnn(region_input_shape(r, config.data.channels), config.model.region_labels))
+    flops = {r: training_flops(build_region_cnn(region_input_shape(r, config.data.channels),
+                                                config.model.region_labels))
              for r in range(NUM_REGIONS)}
     for k, fold in enumerate(folds):
         mark = _clock()
@@ -91,7 +94,8 @@ def main(argv=None) -> int:
         outcome = protocol.run_fold(ctx)
         total = _since(mark)
         seconds = outcome.extra["seconds"]
-        n_frames = sum(len(preprocessing.frame_indices(len(selection.samples[int(i)].frames), config.data.frames_per_clip))
+        n_frames = sum(len(preprocessing.frame_indices(len(selection.samples[int(i)].frames),
+                                                       config.data.frames_per_clip))
                        for i in fold.train)
         print(f"\nfold {k + 1} ({fold.name}: {len(fold.train)} training clips, {n_frames} training frames per region)")
         print(f"{'stage':<44}{'wall s':>9}{'CPU s':>9}")
@@ -99,7 +103,8 @@ def main(argv=None) -> int:
         for stage, t in seconds.items():
             print(f"{'run_fold ' + stage:<44}{t['wall']:>9.2f}{t['cpu']:>9.2f}")
         print(f"{'run_fold total':<44}{total[0]:>9.2f}{total[1]:>9.2f}")
-        print(f"{'region':<8}{'GFLOP/frame':>12}{'frames/s':>10}{'GFLOP/s':>9}{'of matmul':>11}   (stage-1 fit, {config.stage1.epochs} epochs)")
+        print(f"{'region':<8}{'GFLOP/frame':>12}{'frames/s':>10}{'GFLOP/s':>9}{'of matmul':>11}   "
+              f"(stage-1 fit, {config.stage1.epochs} epochs)")
         for r in range(NUM_REGIONS):
             wall = seconds[f"stage1_fit_r{r}"]["wall"]
             rate = n_frames * config.stage1.epochs / wall

@@ -89,7 +89,8 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
             "ratio": sum(projected) / sum(measured) if sum(measured) > 0 else float("nan"),
             "statuses": [r["status"] for r in result.records],
             # process CPU seconds (user + sys) of each fold where run_fold records them per stage (extra.seconds)
-            "measured_cpu": [sum(float(v.get("cpu", 0.0)) for v in ((r.get("extra") or {}).get("seconds") or {}).values())
+            "measured_cpu": [sum(float(v.get("cpu", 0.0))
+                                 for v in ((r.get("extra") or {}).get("seconds") or {}).values())
                              or None for r in result.records],
             "measured_cpu_stages": [_by_stage((r.get("extra") or {}).get("seconds") or {}) for r in result.records],
             # run_fold's own breakdown where it records one (common.evaluation.fold.timing_extra)
@@ -123,7 +124,8 @@ def main(argv=None) -> int:
     print(f"{r['paper']}/{r['experiment']}, profile {r['profile']}, --set {overrides}; {r['device']}; {r['backend']}")
     print(f"{'fold':>4} {'projected':>12} {'measured':>12} {'ratio':>6}   measured parts (run_fold's extra.timing)")
     for i, (p, m, parts) in enumerate(zip(r["projected"], r["measured"], r["measured_parts"]), 1):
-        shown = ", ".join(f"{k.replace('_seconds', '')} {_seconds(v)}" for k, v in parts.items() if k.endswith("_seconds"))
+        shown = ", ".join(f"{k.replace('_seconds', '')} {_seconds(v)}" for k, v in parts.items()
+                          if k.endswith("_seconds"))
         print(f"{i:>4} {_seconds(p):>12} {_seconds(m):>12} {p / m if m else float('nan'):>6.2f}   {shown or '-'}")
     verdict = "within" if abs(r["ratio"] - 1) <= TARGET else "OUTSIDE"
     print(f"all  {_seconds(sum(r['projected'])):>12} {_seconds(sum(r['measured'])):>12} {r['ratio']:>6.2f}  "

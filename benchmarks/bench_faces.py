@@ -57,7 +57,8 @@ def photo_samples(folder: Path, n_clips: int, n_frames: int):
             path = clip / f"img{t + 1}.jpg"
             cv2.imwrite(str(path), np.roll(image, (t % 3, (t + c) % 3), axis=(0, 1)))
             paths.append(path)
-        samples.append(Sample("casme2", "sub01", f"EP{c:02d}", "happiness", 1, n_frames // 2, n_frames, 200.0, tuple(paths)))
+        samples.append(Sample("casme2", "sub01", f"EP{c:02d}", "happiness", 1, n_frames // 2, n_frames, 200.0,
+                              tuple(paths)))
     return samples
 
 
@@ -112,8 +113,9 @@ def main() -> None:
     print(f"landmarks (known box)         {1 / lm:8.1f} frames/s  {lm * 1e3:7.2f} ms/frame")
     for mode in faces.CLIP_MODES:
         frames = clip if mode != "track" else clip[:20]
-        t = timed(lambda: faces.clip_landmarks(frames, mode), 2)
-        print(f"clip_landmarks {mode:<10}     {len(frames) / t:8.1f} frames/s  {t * 1e3:7.1f} ms per {len(frames)}-frame clip")
+        t = timed(lambda frames=frames, mode=mode: faces.clip_landmarks(frames, mode), 2)
+        print(f"clip_landmarks {mode:<10}     {len(frames) / t:8.1f} frames/s  "
+              f"{t * 1e3:7.1f} ms per {len(frames)}-frame clip")
     points = faces.clip_landmarks(clip, "per_frame").points
     eai = timed(lambda: emotion_avatar_image(clip, points), 3) / n
     print(f"emotion_avatar_image 224x224  {1 / eai:8.1f} frames/s  {eai * 1e3:7.2f} ms/frame")
@@ -130,7 +132,8 @@ def main() -> None:
 
         def run_pass():
             return [
-                cached("bench_eai", sample_fingerprint(s), {"mode": "per_frame", "size": 224}, lambda s=s: eai_stage(s), root=root)
+                cached("bench_eai", sample_fingerprint(s), {"mode": "per_frame", "size": 224}, lambda s=s: eai_stage(s),
+                       root=root)
                 for s in samples
             ]
 

@@ -1,4 +1,4 @@
-"""The first pass of preprocessing: one process against N (``run_all.py --preprocess-workers N``). Prints, never asserts.
+"""First pass of preprocessing: one process against N (``run_all.py --preprocess-workers N``). Prints, never asserts.
 
     .venv/bin/python benchmarks/bench_first_pass.py [--paper kumar2019] [--processes 2] [--size smoke]
 

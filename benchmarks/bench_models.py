@@ -127,8 +127,10 @@ def bench_backend(papers, only, log=print, fit_steps: int = 8) -> dict:
             dtype = model_dtype(model)  # a model in mixed precision: its own yardstick too
             matmul_dtype = matmul_now if dtype == "float32" else matmul_rates(repeats=3, dtype=dtype)[0]
             paths = time_training_paths(model, cfg, fit_steps) if fit_steps > 0 else {}
-            timing = time_model(TrainingStage(model=name, build=lambda: model, samples=cfg.batch_size, epochs=1,
-                                              batch_size=cfg.batch_size), log=lambda m: None, model=model, build_s=0.0)
+            # build binds this iteration's model (time_model takes model= and does not call it; `del model` below)
+            timing = time_model(TrainingStage(model=name, build=lambda model=model: model, samples=cfg.batch_size,
+                                              epochs=1, batch_size=cfg.batch_size),
+                                log=lambda m: None, model=model, build_s=0.0)
             del model
             rate = flops * timing.batch_size / timing.step_s
             rows.append({"paper": paper_id, "model": name, "inputs": timing.inputs, "batch": timing.batch_size,
@@ -163,7 +165,8 @@ def print_table(result: dict) -> None:
     print(f"\n{result['backend']} on {result['device']}; float32 matmul {result['matmul_gflops']:.1f} GFLOP/s at "
           "the start, then before each model (column 'matmul')")
     print(f"{'paper/model':<42}{'input x batch':>24}{'params':>13}{'s/step':>9}{'samples/s':>11}"
-          f"{'GFLOP/sample':>14}{'GFLOP/s':>9}{'matmul':>8}{'of matmul':>11}{'per CPU-s':>11}{'fit/s':>10}{'device/s':>10}")
+          f"{'GFLOP/sample':>14}{'GFLOP/s':>9}{'matmul':>8}{'of matmul':>11}{'per CPU-s':>11}{'fit/s':>10}"
+          f"{'device/s':>10}")
     for r in result["rows"]:
         print(f"{r['paper'] + '/' + r['model']:<42}{_shape(r['inputs']) + ' x ' + str(r['batch']):>24}"
               f"{r['parameters']:>13,}{r['step_s']:>9.3f}{r['samples_per_s']:>11.2f}{r['gflop_per_sample']:>14.3f}"
@@ -220,7 +223,8 @@ def main(argv=None) -> int:
                 print(f"{backend}: {python} missing (make {VENVS[backend]}/.installed); skipped", file=sys.stderr)
                 continue
             out = scratch / f"{backend}.json"
-            command = [str(python), __file__, "--papers", *args.papers, "--json", str(out), "--fit-steps", str(args.fit_steps)]
+            command = [str(python), __file__, "--papers", *args.papers, "--json", str(out),
+                       "--fit-steps", str(args.fit_steps)]
             if args.models:
                 command += ["--models", *args.models]
             code = subprocess.call(command, cwd=ROOT, env={**os.environ, "KERAS_BACKEND": backend})

@@ -69,14 +69,16 @@ def main() -> int:
         apexes = [motion.motion_apex_position(clip) for clip in clips]
         flows = [motion.optical_flow(clip[0], clip[a]) for clip, a in zip(clips, apexes)]
         strains = [motion.optical_strain(flow) for flow in flows]
-        stages = {
-            "flow tvl1": lambda: [motion.optical_flow(c[0], c[a], "tvl1") for c, a in zip(clips, apexes)],
-            "flow farneback": lambda: [motion.optical_flow(c[0], c[a], "farneback") for c, a in zip(clips, apexes)],
-            "strain": lambda: [motion.optical_strain(f) for f in flows],
-            "orientation histograms": lambda: [motion.weighted_orientation_histograms(f, s, (5, 5), 8)
-                                               for f, s in zip(flows, strains)],
-            "lbp-top": lambda: [motion.lbp_top(c, (5, 5), (1, 1, 4), (4, 4, 4)) for c in clips],
-            "apex rule": lambda: [motion.motion_apex_position(c) for c in clips],
+        stages = {  # the lambdas bind this size's inputs (called in this iteration)
+            "flow tvl1": lambda clips=clips, apexes=apexes: [motion.optical_flow(c[0], c[a], "tvl1")
+                                                             for c, a in zip(clips, apexes)],
+            "flow farneback": lambda clips=clips, apexes=apexes: [motion.optical_flow(c[0], c[a], "farneback")
+                                                                  for c, a in zip(clips, apexes)],
+            "strain": lambda flows=flows: [motion.optical_strain(f) for f in flows],
+            "orientation histograms": lambda flows=flows, strains=strains: [
+                motion.weighted_orientation_histograms(f, s, (5, 5), 8) for f, s in zip(flows, strains)],
+            "lbp-top": lambda clips=clips: [motion.lbp_top(c, (5, 5), (1, 1, 4), (4, 4, 4)) for c in clips],
+            "apex rule": lambda clips=clips: [motion.motion_apex_position(c) for c in clips],
         }
         for name, stage in stages.items():
             rows.setdefault(name, []).append(1000 * timed(stage, args.repeat) / args.clips)

@@ -123,7 +123,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     rates = {d: matmul_rate(dtype=d) for d in ("float32", "bfloat16")}
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s), mixed policy here: {mixed_policy()}; "
-          f"matmul 2048^2: float32 {rates['float32'] / 1e9:.1f} GFLOP/s, bfloat16 {rates['bfloat16'] / 1e9:.1f} GFLOP/s")
+          f"matmul 2048^2: float32 {rates['float32'] / 1e9:.1f} GFLOP/s, "
+          f"bfloat16 {rates['bfloat16'] / 1e9:.1f} GFLOP/s")
     print(f"{'model':<14}{'batch':>6} {'mode':<10}{'policy':<16}{'XLA':>5}{'params':>13}{'wall ms/step':>14}"
           f"{'CPU ms/step':>13}{'CPU vs f32':>12}")
     for name in args.models:

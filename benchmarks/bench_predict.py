@@ -13,7 +13,8 @@ detection and the preprocessing are always paid:
 - ``warm``: the mean over ``--clips`` further clips with the model already loaded and traced.
 
 A clip is one training clip folder of the smoke corpus with its onset/apex/offset (a CAS(ME)^2 clip: its
-whole long video with the apex; the smoke frames are 160x160). The page (PDF/PNG) is not timed. Prints a table; asserts nothing.
+whole long video with the apex; the smoke frames are 160x160). The page (PDF/PNG) is not timed. Prints a
+table; asserts nothing.
 """
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def _clip(sample, cache_root: Path):
 
     apex = None if sample.apex is None else str(sample.apex)
     if sample.dataset == "casme_sq":  # a span of a long video: the recording is the whole video, its apex given
-        return clip_sample(ClipRequest(sample.frames[0].parent, None, apex, None), cache_root=cache_root, fps=sample.fps)
+        return clip_sample(ClipRequest(sample.frames[0].parent, None, apex, None), cache_root=cache_root,
+                           fps=sample.fps)
     request = ClipRequest(sample.frames[0].parent, str(sample.frame_numbers[0]), apex, str(sample.frame_numbers[-1]))
     return clip_sample(request, cache_root=cache_root, fps=sample.fps)
 

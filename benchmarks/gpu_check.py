@@ -146,7 +146,8 @@ def _s(seconds: float | None) -> str:
 def report(measure: dict, measured: list[dict], workers: int) -> str:
     lines = [f"{measure['backend']} on {measure['device']}",
              f"matmul yardstick: float32 {measure['matmul_float32_gflops']:,.0f} GFLOP/s"
-             + (f", bfloat16 {measure['matmul_bfloat16_gflops']:,.0f} GFLOP/s" if "matmul_bfloat16_gflops" in measure else "")
+             + (f", bfloat16 {measure['matmul_bfloat16_gflops']:,.0f} GFLOP/s"
+                if "matmul_bfloat16_gflops" in measure else "")
              + (" (device-resident, synchronised)" if measure["accelerator"] else " (CPU: 2048^2 through the host)"),
              "", f"{'paper/model':<44}{'train_on_batch/s':>18}{'fit path/s':>12}{'device path/s':>15}"]
     for r in measure["models"]:

@@ -147,7 +147,7 @@ def cached_centroid_fold(ctx) -> FoldOutcome:
     started = time.perf_counter()
     for sample in ctx.selection.samples:
         cached("dummy_features", {"key": sample.key}, {"version": 1},
-               lambda: np.asarray(sample.meta["features"], dtype="float32"), root=ctx.cache_dir)
+               lambda sample=sample: np.asarray(sample.meta["features"], dtype="float32"), root=ctx.cache_dir)
     fit_started = predict_started = time.perf_counter()
     outcome = nearest_centroid_fold(ctx)
     timing = timing_extra(fit_started, predict_started, time.perf_counter(), len(ctx.fold.test), started)
@@ -360,7 +360,8 @@ PARALLEL = types.SimpleNamespace(
 
 
 FRAMES = types.SimpleNamespace(
-    PAPER=dataclasses.replace(PAPER, id="dummy_frames", title="A dummy paper whose inputs are frames (export, predict)"),
+    PAPER=dataclasses.replace(PAPER, id="dummy_frames",
+                              title="A dummy paper whose inputs are frames (export, predict)"),
     EXPERIMENTS=(FRAMES_EXPERIMENT,))
 
 

@@ -19,4 +19,5 @@ def run_all_process(*args: str, timeout: int = 600) -> subprocess.CompletedProce
 
 def architectures_json(paper_id: str, timeout: int = 300) -> dict:
     """``run_all.py --paper ID --architectures --json``: ``{model: {trainable_params, layers...}}``."""
-    return json.loads(run_all_process("--paper", paper_id, "--architectures", "--json", timeout=timeout).stdout)["models"]
+    done = run_all_process("--paper", paper_id, "--architectures", "--json", timeout=timeout)
+    return json.loads(done.stdout)["models"]

@@ -115,9 +115,10 @@ def _fake_region_clips(monkeypatch, labels, per_subject: int, seed: int, shape):
 
     rng = np.random.default_rng(seed)
     samples = tuple(Sample(dataset="casme2", subject=f"sub0{1 + i // per_subject}", clip=str(i),
-                           emotion=protocol.CLASSES[l], onset=0, apex=None, offset=None, fps=200.0, frames=())
-                    for i, l in enumerate(labels))
-    frames = {i: [rng.integers(0, 256, (3,) + shape(r)).astype(np.uint8) for r in range(6)] for i in range(len(samples))}
+                           emotion=protocol.CLASSES[label], onset=0, apex=None, offset=None, fps=200.0, frames=())
+                    for i, label in enumerate(labels))
+    frames = {i: [rng.integers(0, 256, (3,) + shape(r)).astype(np.uint8) for r in range(6)]
+              for i in range(len(samples))}
     monkeypatch.setattr(protocol, "clip_regions", lambda sample, config, cache_dir: frames[int(sample.clip)])
     return Selection(samples, labels, protocol.CLASSES)
 
@@ -132,7 +133,8 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     selection = _fake_region_clips(monkeypatch, labels, per_subject=5, seed=0, shape=region_input_shape)
     seen = []
     real_focal_loss = protocol.focal_loss
-    monkeypatch.setattr(protocol, "focal_loss", lambda y, k, c: (seen.append((k, np.asarray(y).copy())), real_focal_loss(y, k, c))[1])
+    monkeypatch.setattr(protocol, "focal_loss",
+                        lambda y, k, c: (seen.append((k, np.asarray(y).copy())), real_focal_loss(y, k, c))[1])
     paper = default_config()
     config = dataclasses.replace(
         paper, data=dataclasses.replace(paper.data, seq_len=4),
@@ -185,7 +187,8 @@ def test_focal_loss_eq2_matches_hand_computed_values():
     assert float(FocalLossEq2(None, gamma=0.0)(y, p)) == pytest.approx(bce, rel=1e-5)
     # Keras's loss (the "keras" option) keeps only the target term.
     target_only = (-0.5 * 0.09 * math.log(0.7) - 0.2 * 0.25 * math.log(0.5)) / 2
-    assert float(keras.losses.CategoricalFocalCrossentropy(alpha=a, gamma=2.0)(y, p)) == pytest.approx(target_only, rel=1e-5)
+    keras_focal = keras.losses.CategoricalFocalCrossentropy(alpha=a, gamma=2.0)
+    assert float(keras_focal(y, p)) == pytest.approx(target_only, rel=1e-5)
     with pytest.raises(ValueError, match="alpha"):
         FocalLossEq2([1.5, 0.0, 0.0])
 
@@ -198,7 +201,8 @@ def test_focal_loss_form_follows_the_config():
 
     labels = np.array([0, 0, 0, 1, 2, 2])
     loss = focal_loss(labels, 3, default_config())  # paper: Eq. 2 as printed, alpha from inverse frequency
-    assert isinstance(loss, FocalLossEq2) and loss.alpha == pytest.approx([2 / 11, 6 / 11, 3 / 11]) and loss.gamma == 2.0
+    assert (isinstance(loss, FocalLossEq2) and loss.alpha == pytest.approx([2 / 11, 6 / 11, 3 / 11])
+            and loss.gamma == 2.0)
     keras_form = dataclasses.replace(default_config(), loss=dataclasses.replace(default_config().loss, form="keras"))
     assert isinstance(focal_loss(labels, 3, keras_form), keras.losses.CategoricalFocalCrossentropy)
     with pytest.raises(ValueError, match="loss.form"):
@@ -274,7 +278,7 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
     from papers.aouayeb2019.reported import BASELINES, TABLE1_COUNTS
 
     for db, counts in TABLE1_COUNTS.items():
-        assert counts["negative"] + counts["positive"] + counts["surprise"] == counts["total"]
+        assert counts["negative"] + counts["positive"] + counts["surprise"] == counts["total"], db
     for name in ("negative", "positive", "surprise", "total"):
         assert sum(TABLE1_COUNTS[db][name] for db in ("smic", "casme2", "samm")) == TABLE1_COUNTS["all"][name]
     assert TABLE1_COUNTS["all"]["total"] == 442
@@ -300,8 +304,8 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
     table2 = table2_rows(summary)
     assert len(table2) == len(BASELINES) + 1 and table2[0][:5] == ["LBP-TOP", "[22]", "handcrafted", "0.5882", "0.5785"]
     assert table2[-1] == ["reproduced (ours)", "", "deep learning", "0.5000", "0.2500"] + ["-"] * 6
-    result = ExperimentResult(paper="aouayeb2019", experiment=EXPERIMENTS[0], config=default_config(), selection=selection,
-                              records=(), summary=summary)
+    result = ExperimentResult(paper="aouayeb2019", experiment=EXPERIMENTS[0], config=default_config(),
+                              selection=selection, records=(), summary=summary)
     with PdfPages(tmp_path / "pages.pdf") as pdf:  # Tables 1 and 2 share a page, then the Fig. 5 page
         report_pages(pdf, result, ReportContext(paper_id="aouayeb2019"))
         assert pdf.get_pagecount() == 2
@@ -327,12 +331,14 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
         loss=dataclasses.replace(default_config().loss, form="keras"),
         stage1=dataclasses.replace(default_config().stage1, epochs=2, batch_size=8),
         stage2=dataclasses.replace(default_config().stage2, epochs=3, batch_size=2, learning_rate=1e-3))
-    folds = [Fold("sub02", train=np.arange(4), test=np.arange(4, 8)), Fold("sub01", train=np.arange(4, 8), test=np.arange(4))]
+    folds = [Fold("sub02", train=np.arange(4), test=np.arange(4, 8)),
+             Fold("sub01", train=np.arange(4, 8), test=np.arange(4))]
 
     def run(reuse: bool, folds):
         monkeypatch.setattr(protocol, "REUSE_COMPILED", reuse)
         training.forget_compiled()
-        return [protocol.run_fold(FoldContext(selection, fold, config, "quick", 0, tmp_path, tmp_path, log=lambda line: None))
+        return [protocol.run_fold(FoldContext(selection, fold, config, "quick", 0, tmp_path, tmp_path,
+                                              log=lambda line: None))
                 for fold in folds]
 
     first, second = run(True, folds)  # the second fold trains the networks compiled for the first
@@ -404,13 +410,15 @@ def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_a_smoke_fold(s
     assert hde.name == "megc2019_hde" and hde.reported == () and hde.config == paper.config
     with pytest.raises(ValueError, match="benchmark model"):
         benchmark_experiment(MEGC2019, "resnet")
-    # Every track sample, in the track's order, with the track's labels and folds (max_folds is the paper's, not the track's).
+    # Every track sample, in the track's order, with the track's labels and folds (max_folds is the paper's, not the
+    # track's).
     track_selection = MEGC2019.select(data)
     selection = experiment.select(data, config)
     assert [s.key for s in selection.samples] == [s.key for s in track_selection.samples] and len(selection) > 0
     assert selection.labels.tolist() == track_selection.labels.tolist()
     folds = experiment.folds(selection, config, 0)
-    assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist()) for f in MEGC2019.folds(track_selection, 0)]
+    assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist())
+                                                          for f in MEGC2019.folds(track_selection, 0)]
     assert len(folds) > config.evaluation.max_folds == 1
     fold = folds[0]
     outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root(),
@@ -435,7 +443,8 @@ def test_estimate_hooks_list_the_seven_networks_of_a_fold(smoke_track):
     frames = sum(min(len(selection.samples[i].frames), config.data.frames_per_clip) for i in fold.train)
     assert frames > len(fold.train)  # stage 1 trains on frames, stage 2 on clips
     for stage in stages[:6]:
-        assert (stage.samples, stage.epochs, stage.batch_size) == (frames, config.stage1.epochs, config.stage1.batch_size)
+        assert (stage.samples, stage.epochs, stage.batch_size) == (frames, config.stage1.epochs,
+                                                                   config.stage1.batch_size)
     assert (stages[6].samples, stages[6].epochs, stages[6].batch_size) == (
         len(fold.train), config.stage2.epochs, config.stage2.batch_size)
     cnn, lstm = stages[5].build(), stages[6].build()
@@ -528,7 +537,8 @@ def test_smoke_fold_with_the_regions_trained_together(smoke_track, tmp_path):
     assert outcome.probabilities.shape == (len(fold.test), 3) and outcome.y_pred.shape == (len(fold.test),)
     assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)
     assert outcome.parameters == {**{f"region_cnn_{r}": 106_852 for r in range(6)}, "lstm_stage": 452_419}
-    assert {f"stage1_r{r}_{k}" for r in range(6) for k in ("loss", "accuracy")} | {"stage2_loss"} <= set(outcome.history)
+    assert ({f"stage1_r{r}_{k}" for r in range(6) for k in ("loss", "accuracy")} | {"stage2_loss"}
+            <= set(outcome.history))
     assert all(len(outcome.history[f"stage1_r{r}_loss"]) == config.stage1.epochs for r in range(6))
     assert (tmp_path / "stage1_together_history.csv").is_file()
     if protocol.kept_across_folds(config):
@@ -571,7 +581,8 @@ def test_export_fold_keeps_seven_networks_and_predict_clips_repeats_the_fold(smo
     from export_fold import export_fold_check
 
     fold, predicted, sink, ctx, experiment = export_fold_check("aouayeb2019", "megc2019_loso", smoke_corpus, tmp_path,
-                                                               clips=(6, 3), overrides={"model.train_regions_together": True})
+                                                               clips=(6, 3),
+                                                               overrides={"model.train_regions_together": True})
     assert sorted(sink.models) == sorted([f"region_cnn_{r}" for r in range(6)] + ["lstm_stage"])
     assert sink.state == {"feature_scale": None}  # the smoke profile normalises no feature
     np.testing.assert_allclose(predicted, fold, atol=1e-5)

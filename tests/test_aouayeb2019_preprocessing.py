@@ -34,7 +34,8 @@ def test_aouayeb_face_box_uses_authors_landmarks():
 def test_aouayeb_regions_shapes_on_astronaut():
     image, points = astronaut()
     crops = pre.canvas_regions(image, points)
-    assert [c.shape for c in crops] == [(80, 100, 4), (80, 100, 4), (80, 120, 4), (60, 60, 4), (60, 60, 4), (60, 160, 4)]
+    assert [c.shape for c in crops] == [(80, 100, 4), (80, 100, 4), (80, 120, 4), (60, 60, 4), (60, 60, 4),
+                                        (60, 160, 4)]
     assert all(c.dtype == np.uint8 for c in crops)
     letterbox = pre.letterbox(image, points)
     for crop, region in zip(crops, pre.CANVAS_REGIONS):
@@ -95,7 +96,8 @@ def test_aouayeb_landmark_regions_hold_their_parts_on_the_photographs(name, mirr
     assert not _inside(p[list(regions.RIGHT_EYE)], boxes[1]).any()
     assert not _inside(p[list(regions.RIGHT_EYE + regions.LEFT_EYE)], boxes[5]).any()
     assert not _inside(p[list(regions.RIGHT_BROW + regions.LEFT_BROW)], boxes[2]).any()
-    for r, eye, wing, corner, outline in ((3, regions.RIGHT_EYE, 31, 48, (1, 2, 3)), (4, regions.LEFT_EYE, 35, 54, (13, 14, 15))):
+    for r, eye, wing, corner, outline in ((3, regions.RIGHT_EYE, 31, 48, (1, 2, 3)),
+                                          (4, regions.LEFT_EYE, 35, 54, (13, 14, 15))):
         left, top, right, bottom = boxes[r]
         assert top > p[list(eye), 1].max() and bottom <= p[corner, 1] + 1
         if r == 3:  # image-left cheek: from the outline to the nose wing
@@ -128,7 +130,8 @@ def test_aouayeb_landmark_regions_pad_black_and_never_enlarge():
     image = np.full((512, 512, 3), 90, np.uint8)
     boxes = pre.landmark_boxes(points)
     crops = pre.landmark_regions(image, points)
-    assert [c.shape for c in crops] == [(80, 100, 4), (80, 100, 4), (80, 120, 4), (60, 60, 4), (60, 60, 4), (60, 160, 4)]
+    assert [c.shape for c in crops] == [(80, 100, 4), (80, 100, 4), (80, 120, 4), (60, 60, 4), (60, 60, 4),
+                                        (60, 160, 4)]
     for crop, (left, top, right, bottom), region in zip(crops, boxes, pre.CANVAS_REGIONS):
         w, h = right - left, bottom - top
         assert w <= region.size[0] and h <= region.size[1]  # the astronaut's face is small: pad only

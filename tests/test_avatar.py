@@ -24,7 +24,8 @@ def test_eai_of_identical_frames_equals_the_frame(face):
     np.testing.assert_array_equal(eai, image)  # identity registration, mean of equal frames
     default = emotion_avatar_image(frames, clip_points)  # reference = first frame in 224 x 224
     assert default.shape == (224, 224, 3)
-    np.testing.assert_array_equal(default, regions.align_to_reference(image, points, regions.reference_shape(points, 224), 224))
+    np.testing.assert_array_equal(default,
+                                  regions.align_to_reference(image, points, regions.reference_shape(points, 224), 224))
 
 
 def test_eai_registers_moved_frames_before_averaging(face):
@@ -45,7 +46,8 @@ def test_eai_keeps_only_selected_frames_and_rejects_empty_selection(face):
     image, points = face
     dark = (image // 4).astype(np.uint8)
     frames, clip_points = np.stack([image, dark, image]), np.stack([points] * 3)
-    kept = emotion_avatar_image(frames, clip_points, keep=np.array([True, False, True]), size=(512, 512), reference=points)
+    kept = emotion_avatar_image(frames, clip_points, keep=np.array([True, False, True]), size=(512, 512),
+                                reference=points)
     np.testing.assert_array_equal(kept, image)
     mean = emotion_avatar_image(frames, clip_points, size=(512, 512), reference=points)
     expected = np.rint((2 * image.astype(np.float32) + dark) / 3).astype(np.uint8)

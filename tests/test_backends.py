@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from papers import PAPER_IDS  # every registered paper, a sixth one included
+
 BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
 pytestmark = pytest.mark.skipif(BACKEND not in ("jax", "torch"),
                                 reason="the backend subset runs under KERAS_BACKEND=jax or torch (make test-jax)")
-
-from papers import PAPER_IDS  # every registered paper, a sixth one included
 
 REPO = Path(__file__).resolve().parent.parent
 

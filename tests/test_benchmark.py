@@ -108,7 +108,8 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_
 
 
 def test_seeds_give_mean_std_and_a_crossed_interval(dummy_corpus, tmp_path):
-    settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", seed=3, out=tmp_path / "out")
+    settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", seed=3,
+                           out=tmp_path / "out")
     bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid")], settings, seeds=2, max_folds=2,
                                     log=lambda line: None, n_resamples=200)
     method = bench.summary["methods"][0]

@@ -81,7 +81,8 @@ def test_changing_a_param_invalidates_only_that_stage(tmp_path, sample):
 
 def test_params_are_canonical():
     key = cache.cache_key
-    assert key("s", {"a": 1, "b": [1, 2]}, {"x": 1.5, "y": "z"}) == key("s", {"b": (1, 2), "a": 1}, {"y": "z", "x": 1.5})
+    assert key("s", {"a": 1, "b": [1, 2]}, {"x": 1.5, "y": "z"}) == key("s", {"b": (1, 2), "a": 1},
+                                                                        {"y": "z", "x": 1.5})
     assert key("s", {}, MagnifyParams()) == key("s", {}, MagnifyParams(alpha=10.0))
     assert key("s", {}, MagnifyParams()) != key("s", {}, MagnifyParams(levels=5))
     assert key("s", {}, {"w": np.arange(3)}) != key("s", {}, {"w": np.arange(1, 4)})

@@ -162,7 +162,8 @@ def test_an_out_that_is_a_file_or_in_use_is_one_line_before_any_work(capsys, dum
 
 
 def test_architectures_json_is_pure_json(capfd):
-    code = run_all.main(["--paper", "dummy", "--architectures", "--json"], registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
+    code = run_all.main(["--paper", "dummy", "--architectures", "--json"], registry=dummy_paper.REGISTRY,
+                        loader=dummy_paper.load)
     out, _ = capfd.readouterr()
     assert code == 0
     payload = json.loads(out)
@@ -184,7 +185,8 @@ def test_check_data_returns_the_checkers_code(capsys, monkeypatch, tmp_path):
     # the CLI hands the registry's papers to the checker (common imports no paper)
     assert calls == [(tmp_path, False, ["broken", "dummy", "planned"])]
     fake.main = lambda root, faces=False, papers=None: calls.append((root, faces)) or 0
-    assert run_all.main(["--check-data", str(tmp_path), "--faces"], registry=dummy_paper.REGISTRY, loader=dummy_paper.load) == 0
+    assert run_all.main(["--check-data", str(tmp_path), "--faces"], registry=dummy_paper.REGISTRY,
+                        loader=dummy_paper.load) == 0
     assert calls[-1] == (tmp_path, True)
     assert run_all.main(["--paper", "dummy", "--faces"], registry=dummy_paper.REGISTRY, loader=dummy_paper.load) == 2
     assert "--faces goes with --check-data ROOT" in capsys.readouterr().err

@@ -57,7 +57,8 @@ def test_out_of_range_overrides_are_refused_naming_field_and_range(path, value, 
 def test_in_range_overrides_and_whole_number_spellings():
     config = apply_overrides(Config(), {"train.epochs": "2.0", "train.batch_size": 3, "section.sizes": "4, 5",
                                         "section.rate": "0"})
-    assert (config.train.epochs, config.train.batch_size, config.section.sizes, config.section.rate) == (2, 3, (4, 5), 0.0)
+    assert (config.train.epochs, config.train.batch_size, config.section.sizes, config.section.rate) == (
+        2, 3, (4, 5), 0.0)
     assert validate(config) is config
 
 

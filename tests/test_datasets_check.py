@@ -9,7 +9,8 @@ from common.datasets.synthetic import flat_renderer, write_corpus
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    return write_corpus(tmp_path_factory.mktemp("check") / "corpus", size="smoke", renderer=flat_renderer, progress=False)
+    return write_corpus(tmp_path_factory.mktemp("check") / "corpus", size="smoke", renderer=flat_renderer,
+                        progress=False)
 
 
 def test_reports_every_database_and_the_composite(corpus, capsys):

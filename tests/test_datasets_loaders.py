@@ -47,7 +47,8 @@ def casme2_tree(root: Path, rows=None, raw: bool = False) -> Path:
     ]
     workbook(db / "CASME2-coding-20140508.xlsx", [CASME2_HEADER, *rows])
     for subject, clip, _, onset, _, offset, *_ in rows:
-        touch(db / "Cropped" / "Cropped" / f"sub{subject:02d}" / clip, [f"reg_img{n}.jpg" for n in range(onset, offset + 1)])
+        touch(db / "Cropped" / "Cropped" / f"sub{subject:02d}" / clip,
+              [f"reg_img{n}.jpg" for n in range(onset, offset + 1)])
         if raw:  # the whole raw clip, numbered from 1
             touch(db / "CASME2-RAW" / f"sub{subject:02d}" / clip, [f"img{n}.jpg" for n in range(1, offset + 5)])
     (db / "Cropped" / "Cropped" / "sub01" / "Desktop - Shortcut.lnk").write_bytes(b"L")
@@ -149,7 +150,8 @@ def test_unreadable_spreadsheet_is_one_clear_error(tmp_path):
 
 def smic_tree(root: Path) -> Path:
     hs = root / "SMIC" / "SMIC_all_cropped" / "HS"
-    touch(hs / "s1" / "micro" / "negative" / "s1_ne_01", [f"reg_image{n:06d}.bmp" for n in (99998, 99999, 100000, 100001)])
+    touch(hs / "s1" / "micro" / "negative" / "s1_ne_01",
+          [f"reg_image{n:06d}.bmp" for n in (99998, 99999, 100000, 100001)])
     touch(hs / "s1" / "micro" / "positive" / "s1_po_01", [f"reg_image{n:06d}.bmp" for n in range(59663, 59670)])
     touch(hs / "s12" / "micro" / "surprise" / "s12_sur_01", [f"reg_image{n:06d}.bmp" for n in range(835057, 835060)])
     touch(hs / "s1" / "non_micro" / "s1_n1", ["reg_image000001.bmp"])
@@ -164,7 +166,8 @@ def test_smic_hs_labels_from_folders(tmp_path):
     samples = {s.clip: s for s in load("smic", tmp_path)}
     assert set(samples) == {"s1_ne_01", "s1_po_01", "s12_sur_01"}  # non_micro and NIR ignored
     ne = samples["s1_ne_01"]
-    assert (ne.subject, ne.emotion, ne.onset, ne.apex, ne.offset, ne.fps) == ("s1", "negative", 99998, None, 100001, 100)
+    assert (ne.subject, ne.emotion, ne.onset, ne.apex, ne.offset, ne.fps) == ("s1", "negative", 99998, None, 100001,
+                                                                              100)
     assert ne.frame_numbers == (99998, 99999, 100000, 100001)
     assert samples["s12_sur_01"].subject == "s12"
     raw = load("smic", tmp_path, cropped=False)
@@ -176,7 +179,8 @@ def smic_e_tree(root: Path, apex_column: bool = False) -> Path:
     header = ["Subject", "Filename", None, "Emotion", "OnsetF", "OffsetF", "FirstF", "LastF", "TotalMF1", None,
               "TotalVL", "Onset2F", "Offset2F", "TotalMF2", "Onset3F", "Offset3F", "TotalMF3", None, None]
     rows = [header,
-            [1, "s1_ne_01", None, "negative", 105, 110, 100, 130, 6, None, 31, 120, 124, 5, None, None, None, None, None],
+            [1, "s1_ne_01", None, "negative", 105, 110, 100, 130, 6, None,
+             31, 120, 124, 5, None, None, None, None, None],
             [2, "s2_sur_01", None, None, 52, 58, 50, 60, 7, None, 11, None, None, None, None, None, None, None, None],
             [], ["Note: frame numbers are absolute"], ["TotalVL = length of the long clip"]]
     if apex_column:
@@ -210,8 +214,8 @@ def test_smic_e_optional_apex_column(tmp_path):
 def samm_tree(root: Path, subject_cells=(6, "009")) -> Path:
     db = root / "SAMM" / "SAMM"
     preamble = [["SAMM micro-movement FACS codes"], [], ["Version 2"]] + [[] for _ in range(7)] + [["notes"], [], ["x"]]
-    header = ["Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame", "Duration", "Micro",
-              "Action Units", "Estimated Emotion", "Objective Classes", "Notes"]
+    header = ["Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame", "Duration",
+              "Micro", "Action Units", "Estimated Emotion", "Objective Classes", "Notes"]
     rows = [[subject_cells[0], "006_1_2", 1, 5562, 5564, 5566, 5, "Micro - 1/2", "R12 + R15", "Happiness", 1, None],
             [subject_cells[1], "009_5_10", 5, 3577, 3578, 3580, 4, "Micro - 1/2", 4, "Others", 7, None],
             [28, "028_4_1", 4, 100, 200, 104, 5, "Micro - 1/2", "4 or 7", "Anger", 3, "apex after offset"]]
@@ -227,7 +231,8 @@ def test_samm_preamble_subjects_padding_and_spellings(tmp_path, subject_cells):
     samm_tree(tmp_path, subject_cells)
     samples = {s.clip: s for s in load("samm", tmp_path)}
     happy, other = samples["006_1_2"], samples["009_5_10"]
-    assert (happy.subject, happy.emotion, happy.onset, happy.apex, happy.offset) == ("006", "happiness", 5562, 5564, 5566)
+    assert (happy.subject, happy.emotion, happy.onset, happy.apex, happy.offset) == ("006", "happiness", 5562, 5564,
+                                                                                     5566)
     assert [p.name for p in happy.frames] == [f"006_{n:05d}.jpg" for n in range(5562, 5567)]  # 5-digit padding
     assert other.subject == "009" and other.frame_numbers == (3577, 3578, 3579, 3580)  # 4-digit padding
     assert other.emotion == "other" and other.action_units == "4" and other.fps == 200
@@ -331,7 +336,8 @@ def test_megc2019_official_csv_and_rules_agree(tmp_path):
 
 def test_megc2019_second_csv_variant_and_missing_clips(tmp_path):
     megc_tree(tmp_path)
-    gt = write_gt(tmp_path / "combined_3class_gt-2.csv", MEGC_ROWS + ["samm,32,032_3_1,0"], crlf=False, blank_lines=True)
+    gt = write_gt(tmp_path / "combined_3class_gt-2.csv", MEGC_ROWS + ["samm,32,032_3_1,0"], crlf=False,
+                  blank_lines=True)
     with pytest.warns(UserWarning, match="032_3_1"):
         samples = load("megc2019", tmp_path, gt_csv=gt)
     assert len(samples) == 8

@@ -215,7 +215,8 @@ def test_every_bad_input_is_refused_in_one_line(capsys, exported, smoke_corpus, 
     refused(capsys, "expected a frame number (12) or seconds (1.2s)", "--predict", clip, *model, "--apex", "soon",
             out=out)
     # a model folder with a missing file, from another version, with a changed file
-    for damage, expected in (("missing", "missing file(s) dummy_frames_mlp.keras"), ("version", "exported by mersuite 0.0.0"),
+    for damage, expected in (("missing", "missing file(s) dummy_frames_mlp.keras"),
+                             ("version", "exported by mersuite 0.0.0"),
                              ("changed", "differ from the sha256"), ("config", "is not the exported one")):
         broken_model = tmp_path / f"model_{damage}"
         shutil.copytree(folder, broken_model)

@@ -65,7 +65,8 @@ def test_counts_and_projection_follow_the_timed_step(dummy_corpus, private_cache
 def test_a_model_kept_across_folds_is_traced_once(dummy_corpus):
     once = dataclasses.replace(EXPERIMENT, training_stages=lambda c, s, f: [
         dataclasses.replace(stage, traced_once=True) for stage in dummy_paper.training_stages(c, s, f)])
-    (e,) = est.estimate([("dummy", once)], data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", log=lambda m: None).experiments
+    (e,) = est.estimate([("dummy", once)], data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke",
+                        log=lambda m: None).experiments
     t = e.stages[0].timing
     assert e.fold_seconds[0] - e.fold_seconds[1] == pytest.approx(t.trace_s + t.predict_trace_s)
     assert e.fold_seconds[1] == pytest.approx(e.fold_seconds[3])
@@ -76,13 +77,14 @@ def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(dum
         dataclasses.replace(stage, validation_samples=10, predict_samples=20)
         for stage in dummy_paper.training_stages(c, s, f)])
     overrides = {"train.epochs": "3", "train.batch_size": "4"}
-    (plain,) = est.estimate([("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick", overrides=overrides,
-                            log=lambda m: None).experiments
-    (e,) = est.estimate([("dummy", wide)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick", overrides=overrides,
-                        log=lambda m: None).experiments
+    (plain,) = est.estimate([("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick",
+                            overrides=overrides, log=lambda m: None).experiments
+    (e,) = est.estimate([("dummy", wide)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick",
+                        overrides=overrides, log=lambda m: None).experiments
     t = e.stages[0].timing
     # 3 epochs x ceil(10 / 4) validation batches, and ceil(20 / 4) test-pass batches instead of ceil(6 / 4)
-    fold = 15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + (3 * 3 + 5) * t.predict_s + t.trace_s + t.predict_trace_s
+    fold = (15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + (3 * 3 + 5) * t.predict_s + t.trace_s
+            + t.predict_trace_s)
     assert e.fold_seconds == pytest.approx([fold] * 4)
     assert plain.stages[0].steps == e.stages[0].steps  # the training work is unchanged
 
@@ -91,8 +93,8 @@ def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(dum
     twin = dataclasses.replace(EXPERIMENT, name="twin")
     bare = dataclasses.replace(EXPERIMENT, name="bare", training_stages=None, preprocess_clip=None)
     lines = []
-    result = est.estimate([("dummy", EXPERIMENT), ("dummy", twin), ("dummy", bare)], data_root=dummy_corpus, loader=dummy_paper.load,
-                          profile="smoke", log=lines.append)
+    result = est.estimate([("dummy", EXPERIMENT), ("dummy", twin), ("dummy", bare)], data_root=dummy_corpus,
+                          loader=dummy_paper.load, profile="smoke", log=lines.append)
     first, second, third = result.experiments
     assert first.stages[0].timing is second.stages[0].timing
     assert sum("timed dummy_mlp" in line for line in lines) == 1
@@ -109,8 +111,8 @@ def test_a_model_that_cannot_be_built_leaves_only_its_experiment_unestimated(dum
 
     broken = dataclasses.replace(EXPERIMENT, name="offline", training_stages=lambda c, s, f: [
         TrainingStage("vgg", offline, samples=len(f.train), epochs=1, batch_size=2)])
-    result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke",
-                          log=lambda m: None)
+    result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load,
+                          profile="smoke", log=lambda m: None)
     first, second = result.experiments
     assert not first.estimated and "could not get the ImageNet weights (offline?)" in first.note
     assert second.estimated
@@ -152,12 +154,14 @@ def test_durations_read_like_durations():
 
 
 def test_cli_estimate_prints_the_table_and_trains_nothing(dummy_corpus, capsys, tmp_path):
-    code = run_all.main(["--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate", "--out", str(tmp_path / "o")],
+    code = run_all.main(["--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate",
+                         "--out", str(tmp_path / "o")],
                         registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "PROJECTION" in out and "dummy/toy_loso" in out and "OVERALL (1 of 1" in out
-    assert dummy_paper.HOOKS["ran"] and all(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"])  # no fold ran
+    # no fold ran
+    assert dummy_paper.HOOKS["ran"] and all(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"])
     assert not (tmp_path / "o").exists()
 
 
@@ -170,8 +174,9 @@ def test_cli_estimate_refuses_a_bad_set_in_one_line(dummy_corpus, capsys):
 
 def test_cli_estimate_of_a_benchmark_track_projects_every_method_and_trains_nothing(dummy_corpus, capsys, tmp_path):
     dummy_paper.write_corpus(dummy_corpus, names=("megc2019",))
-    code = run_all.main(["--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--methods", "dummy,dummy:centroid",
-                         "--estimate", "--out", str(tmp_path / "o")], registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
+    code = run_all.main(["--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                         "--methods", "dummy,dummy:centroid", "--estimate", "--out", str(tmp_path / "o")],
+                        registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "PROJECTION" in out and "dummy/megc2019" in out and "OVERALL" in out

@@ -63,7 +63,9 @@ def _node(module: str) -> str:
     if parts[0] == "run_all":
         return "run_all"
     if parts[0] == "papers":
-        return "papers" if len(parts) == 1 or parts[1] in ("__init__", "PAPER_IDS", "get_paper") else f"papers.{parts[1]}"
+        if len(parts) == 1 or parts[1] in ("__init__", "PAPER_IDS", "get_paper"):
+            return "papers"
+        return f"papers.{parts[1]}"
     return "common" if len(parts) == 1 else f"common.{parts[1]}"
 
 

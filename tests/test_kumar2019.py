@@ -139,8 +139,8 @@ def test_motion_input_minus_first_frame_subtracts_the_clips_first_registered_fra
     magnified = preprocessing.magnify_clip(frames, 10.0, sample.fps, config.magnification)
     assert np.array_equal(magnified[0], frames[0]) and not np.array_equal(magnified, frames)
     # A still clip (every frame = the first): its EAI is its first registered frame, so the input is 0.
-    still = preprocessing.compute_eai(np.repeat(frames[:1], len(frames), axis=0), np.repeat(points[:1], len(points), axis=0),
-                                 sample.fps, 10.0, config)["eai"]
+    still = preprocessing.compute_eai(np.repeat(frames[:1], len(frames), axis=0),
+                                      np.repeat(points[:1], len(points), axis=0), sample.fps, 10.0, config)["eai"]
     assert np.array_equal(still, first)
     assert np.abs(preprocessing.model_input(still[None], first[None])).max() == 0.0
     assert np.abs(preprocessing.model_input(still[None])).max() > 1.0
@@ -153,7 +153,8 @@ def test_motion_input_minus_first_frame_subtracts_the_clips_first_registered_fra
     assert stats["motion_input"] == "minus_first_frame" and np.array_equal(y_ref, y_eai)
     np.testing.assert_allclose(x_eai[0] - x_ref[0], preprocessing.preprocess(first[None])[0], atol=1e-5)
     np.testing.assert_allclose(x_eai[0] - x_ref[0], x_eai[1] - x_ref[1], atol=1e-5)  # same reference at 10 and 15
-    assert np.abs((x_eai[2] - x_ref[2]) - (x_eai[0] - x_ref[0])).max() > 0.1  # each clip its own first frame (another face)
+    # each clip its own first frame (another face)
+    assert np.abs((x_eai[2] - x_ref[2]) - (x_eai[0] - x_ref[0])).max() > 0.1
     # The cached EAIs do not depend on the option (one entry serves both inputs).
     assert preprocessing.eai_params(sample, 10.0, config) == preprocessing.eai_params(sample, 10.0, plain)
 
@@ -199,7 +200,8 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
     assert "0.1234" in lines and "smic_loso not run in this report" in lines and "casme2_loso not run" not in lines
     for published in ("LBP-TOP", "Bi-WOOF", "OFF-ApexNet", "0.5882", "0.8697", "0.3970"):  # Table 3's other rows
         assert published in lines
-    # Example inputs as a fold saves them (preprocessing.save_examples): one clip, the 4 example alphas, its first frame.
+    # Example inputs as a fold saves them (preprocessing.save_examples): one clip, the 4 example alphas, its first
+    # frame.
     rng = np.random.default_rng(0)
     npz = tmp_path / "examples.npz"
     np.savez_compressed(npz, face=rng.integers(0, 255, (1, 64, 64, 3), dtype=np.uint8),
@@ -259,7 +261,8 @@ def test_table_3_baselines_are_transcribed():
     assert rows["LBP-TOP"]["smic"] == {"uar": 0.5280, "uf1": 0.2000}
     assert rows["Bi-WOOF"]["casme2"] == {"uar": None, "uf1": 0.7902} and rows["Bi-WOOF"]["all"]["uf1"] is None
     assert rows["OFF-ApexNet"]["all"] == {"uar": 0.7033, "uf1": 0.7104} and rows["OFF-ApexNet"]["samm"]["uf1"] == 0.5409
-    for method in rows.values():  # every row below "Our Approach" in Table 3 (its best values are ours except CASME II UF1)
+    # every row below "Our Approach" in Table 3 (its best values are ours except CASME II UF1)
+    for method in rows.values():
         for scope, cell in method.items():
             if cell["uf1"] is not None and (method, scope) != (rows["OFF-ApexNet"], "casme2"):
                 assert cell["uf1"] < reported.TABLE_3[scope]["uf1"]
@@ -291,7 +294,8 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
     assert extra["test_images"] == fold["n_test"]
     assert sum(extra["train_clips_per_class"].values()) == fold["n_train"]
     # smoke profile: alphas 5 and 15, as many per class as balance the training classes
-    assert extra["train_images"] == sum(n * len(extra["class_alphas"][c]) for c, n in extra["train_clips_per_class"].items())
+    assert extra["train_images"] == sum(n * len(extra["class_alphas"][c])
+                                        for c, n in extra["train_clips_per_class"].items())
     assert extra["train_images"] == sum(extra["train_images_per_class"].values())
     # The example inputs the report draws, saved by the fold (preprocessing.save_examples): the first test clip of each
     # class of the test database, the first face frame at the crop size and the EAIs at alpha 0, 5, 10, 15.
@@ -352,12 +356,15 @@ def test_benchmark_entry_takes_every_track_sample_in_order_and_trains_a_smoke_fo
     assert experiment.config == loso.config and experiment.profiles == loso.profiles
     assert experiment.run_fold is loso.run_fold and experiment.scopes == MEGC2019.scopes
     # Table 3's combined column only: the per-database columns were separate runs (and SMIC's two values swapped).
-    assert {(r.metric, r.scope, r.value) for r in experiment.reported} == {("uf1", "all", 0.7603), ("uar", "all", 0.7355)}
-    assert benchmark_experiment(MEGC2019_HDE).reported == () and benchmark_experiment(MEGC2019_HDE).name == "megc2019_hde"
+    assert {(r.metric, r.scope, r.value) for r in experiment.reported} == {("uf1", "all", 0.7603),
+                                                                          ("uar", "all", 0.7355)}
+    assert (benchmark_experiment(MEGC2019_HDE).reported == ()
+            and benchmark_experiment(MEGC2019_HDE).name == "megc2019_hde")
     with pytest.raises(ValueError, match="no benchmark model"):
         benchmark_experiment(MEGC2019, "vgg16")
     track = MEGC2019.select(data)  # never dropped, never reordered
-    assert [s.key for s in selection.samples] == [s.key for s in track.samples] and len(selection) == len(data["megc2019"])
+    assert ([s.key for s in selection.samples] == [s.key for s in track.samples]
+            and len(selection) == len(data["megc2019"]))
     assert np.array_equal(selection.labels, track.labels) and selection.class_names == track.class_names
     expected = MEGC2019.folds(track, 0)
     assert [(f.name, f.train.tolist(), f.test.tolist()) for f in folds] == [

@@ -113,8 +113,8 @@ def test_roi_canvas_blacks_out_everything_but_the_rois():
     left, top = union[:, 0].min(), union[:, 1].min()
     assert canvas.shape == (union[:, 3].max() - top, union[:, 2].max() - left, 3)
     kept = np.zeros(canvas.shape[:2], bool)
-    for l, t, r, b in boxes.values():
-        kept[t - top:b - top, l - left:r - left] = True
+    for x0, y0, x1, y1 in boxes.values():
+        kept[y0 - top:y1 - top, x0 - left:x1 - left] = True
     eyes = np.zeros((512, 512), np.uint8)
     p = np.rint(points).astype(np.int32)
     cv2.fillPoly(eyes, [p[36:42], p[42:48]], 1)
@@ -448,7 +448,8 @@ def test_example_page_draws_the_inputs_the_run_saved(tmp_path):
                             cnn_input=np.zeros((n, 32, 32, 3), np.uint8))
         return str(path)
 
-    records = [{"fold": "f0", "status": "ok", "extra": {"examples": saved("f0", ["c0", "c1"], ["positive", "negative"])}},
+    records = [{"fold": "f0", "status": "ok",
+                "extra": {"examples": saved("f0", ["c0", "c1"], ["positive", "negative"])}},
                {"fold": "f1", "status": "ok", "extra": {"examples": saved("f1", ["c2"], ["positive"])}},
                {"fold": "f2", "status": "ok", "extra": {"examples": str(tmp_path / "gone.npz")}}]
     result = _fake_result(experiment, records, selection)
@@ -598,13 +599,15 @@ def test_export_fold_keeps_the_model_and_predict_clips_gives_the_folds_probabili
     test = tuple(ctx.selection.samples[i] for i in ctx.fold.test)
     recording = dataclasses.replace(test[0], dataset="recording", subject="", emotion="", clip="new_clip")
     predict = PredictContext(samples=test + (recording,), config=config, models={"vgg19_roi": loaded}, state=sink.state,
-                             class_names=ctx.selection.class_names, cache_dir=tmp_path / "stages", log=lambda line: None)
+                             class_names=ctx.selection.class_names, cache_dir=tmp_path / "stages",
+                             log=lambda line: None)
     probabilities = experiment.predict_clips(predict)
     np.testing.assert_allclose(probabilities[:-1], outcome.probabilities, atol=1e-5)
     np.testing.assert_allclose(probabilities[-1], outcome.probabilities[0], atol=1e-5)
     views = experiment.predict_views(predict, len(test))
     assert views.frames == tuple(range(len(recording.frames)))
-    assert [name for name, _ in views.regions] == ["eyebrows", "nose", "mouth", "right eye (masked)", "left eye (masked)"]
+    assert [name for name, _ in views.regions] == ["eyebrows", "nose", "mouth", "right eye (masked)",
+                                                   "left eye (masked)"]
     assert all(points.shape[1] == 2 for _, points in views.regions)
     titles = [title for title, _ in views.inputs]
     assert titles[0] == "dynamic image (rank pooled)" and titles[-1] == "network input (canvas)"

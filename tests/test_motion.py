@@ -162,7 +162,8 @@ def test_elliptical_sampling_equals_skimage_on_circles():
     volume = rng.integers(0, 256, (1, 16, 18)).astype(np.float64)
     for radius, points, method in ((1, 8, "nri_uniform"), (2, 8, "uniform"), (1, 4, "default")):
         interior = (slice(0, 1), slice(radius, 16 - radius), slice(radius, 18 - radius))
-        ours = motion._label_table(points, method)[motion._plane_codes(volume, (1, 2), (radius, radius), points, interior)]
+        codes = motion._plane_codes(volume, (1, 2), (radius, radius), points, interior)
+        ours = motion._label_table(points, method)[codes]
         theirs = local_binary_pattern(volume[0].astype(np.uint8), points, radius, method=method)[interior[1:]]
         assert (ours[0] == theirs).mean() > 0.99, (radius, points, method)
 

@@ -76,7 +76,8 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
 
     monkeypatch.delenv(dummy_paper.KILL_ENV)
     monkeypatch.delenv(dummy_paper.FAIL_ENV)
-    assert run_all.main(argv, registry=REGISTRY, loader=dummy_paper.load) == 0  # the rerun computes only the two failed folds
+    # the rerun computes only the two failed folds
+    assert run_all.main(argv, registry=REGISTRY, loader=dummy_paper.load) == 0
     captured = capsys.readouterr()
     assert "2 fold(s) to compute in 2 worker process(es)" in captured.out
     assert "samm_006: failed earlier (the worker process computing this fold ended abruptly" in captured.out
@@ -115,7 +116,8 @@ def test_workers_refuse_what_they_cannot_reproduce(dummy_corpus, tmp_path, capsy
     assert parallel.resolve(REF) is EXPERIMENT
 
     base = ["--paper", "dummy_parallel", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out")]
-    assert run_all.main(base + ["--workers", "2", "--cluster", "tcp://127.0.0.1:1"], registry=REGISTRY, loader=dummy_paper.load) == 2
+    assert run_all.main(base + ["--workers", "2", "--cluster", "tcp://127.0.0.1:1"], registry=REGISTRY,
+                        loader=dummy_paper.load) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not both" in err
     with pytest.raises(SystemExit) as stop:

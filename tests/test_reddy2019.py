@@ -46,7 +46,8 @@ def test_architecture_tables_match_except_the_recorded_typos(architectures):
     from papers.reddy2019 import PAPER
 
     for name, rows in PAPER.architecture_tables.items():
-        summary = {"layers": [{**layer, "params": 0} for layer in architectures[name]["layers"]]}  # no counts in the JSON
+        # no counts in the JSON
+        summary = {"layers": [{**layer, "params": 0} for layer in architectures[name]["layers"]]}
         for row, compared in zip(rows, compare_with_paper(summary, rows)):
             shape_typo = row["note"].startswith("TYPO: printed")  # Table II's dropout and concatenate shapes
             assert compared["ours_shape"] is not None, f"{name}: no layer {row['name']}"
@@ -63,7 +64,8 @@ def test_analytic_parameter_counts_equal_built_models():
     assert trainable_parameters(build_microexpstcnn((64, 64, 18, 1))) == 1_643_267
     # reduced frame count, same formula as the full-size counts above
     for shape in ((32, 32, 20, 1), (20, 20, 26, 1)):
-        assert trainable_parameters(build_microexpfusenet_intermediate(shape)) == fusenet_parameter_count(shape, "intermediate")
+        assert trainable_parameters(build_microexpfusenet_intermediate(shape)) == fusenet_parameter_count(
+            shape, "intermediate")
         assert trainable_parameters(build_microexpfusenet_late(shape)) == fusenet_parameter_count(shape, "late")
     assert trainable_parameters(build_microexpstcnn((32, 32, 32, 1), kernel_size=(5, 5, 7))) == \
         stcnn_parameter_count((32, 32, 32, 1), kernel_size=(5, 5, 7))
@@ -165,10 +167,11 @@ def _overlapping_casme_sq(tmp_path, apexes):
     for n in range(1, 61):
         (video / f"img{n:03d}.jpg").write_bytes(b"")
     samples = tuple(Sample(dataset="casme_sq", subject="s15", clip=f"anger1_{i + 1}", emotion="negative", onset=a - 2,
-                           apex=a, offset=a + 2, fps=30.0, frames=(), meta={"type": "macro", "video_dir": video,
-                                                                             "stimulus": "anger1", "self_report": "anger"})
+                           apex=a, offset=a + 2, fps=30.0, frames=(),
+                           meta={"type": "macro", "video_dir": video, "stimulus": "anger1", "self_report": "anger"})
                     for i, a in enumerate(apexes))
-    return Selection(samples=samples, labels=np.zeros(len(samples), dtype=int), class_names=("happy", "angry", "disgust"))
+    return Selection(samples=samples, labels=np.zeros(len(samples), dtype=int),
+                     class_names=("happy", "angry", "disgust"))
 
 
 def test_leakage_free_casme_sq_split_has_no_test_frame_in_training(tmp_path):
@@ -275,7 +278,8 @@ def test_smic_keeps_18_frames_and_the_3x3x15_kernel_in_every_profile():
     for experiment in (e for e in EXPERIMENTS if e.name.startswith("smic_")):
         for profile in ("paper", "quick", "smoke"):
             config = effective_config(experiment, profile)
-            assert config.data.frames == 18 and tuple(config.model.kernel_size) == (3, 3, 15), (experiment.name, profile)
+            assert config.data.frames == 18 and tuple(config.model.kernel_size) == (3, 3, 15), (experiment.name,
+                                                                                                profile)
 
 
 def test_table8_window_is_epochs_91_to_100():
@@ -429,7 +433,8 @@ def test_benchmark_entry_keeps_every_track_sample_and_one_smoke_fold_trains(smok
     assert config.protocol.variant == "leakage_free" and config.data.frames == 18 and config.data.resample_frames
     data = {"megc2019": load("megc2019", smoke_corpus)}
     selection, track = experiment.select(data, config), MEGC2019.select(data)
-    assert [s.key for s in selection.samples] == [s.key for s in track.samples] and len(selection) == len(data["megc2019"])
+    assert ([s.key for s in selection.samples] == [s.key for s in track.samples]
+            and len(selection) == len(data["megc2019"]))
     assert np.array_equal(selection.labels, track.labels) and selection.dropped == ()
     folds = experiment.folds(selection, config, 0)
     assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist()) for f in MEGC2019.folds(track, 0)]
@@ -446,7 +451,8 @@ def test_benchmark_entry_keeps_every_track_sample_and_one_smoke_fold_trains(smok
     assert clip_frame_paths(short, config) == [short.frames[i] for i in (0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3,
                                                                           3, 4, 4, 4)]
     with pytest.raises(ValueError, match="resample_frames"):
-        clip_frame_paths(short, dataclasses.replace(config, data=dataclasses.replace(config.data, resample_frames=False)))
+        clip_frame_paths(short, dataclasses.replace(config,
+                                                    data=dataclasses.replace(config.data, resample_frames=False)))
     fold = folds[0]
     ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
                       work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages", log=lambda line: None)

@@ -76,7 +76,7 @@ def check_one_name_for_config_profiles_and_classes(paper_id):
     assert {type(e.config) for e in module.EXPERIMENTS} == {type(default)}
     assert isinstance(getattr(config, "PROFILES", None), Mapping), f"papers.{paper_id}.config has no PROFILES"
     assert "smoke" in config.PROFILES and set(config.PROFILES) <= set(PROFILE_NAMES), sorted(config.PROFILES)
-    for name, overrides in config.PROFILES.items():
+    for overrides in config.PROFILES.values():
         validate(apply_overrides(default, dict(overrides)))  # a wrong dotted name or value raises
     classes = getattr(protocol, "CLASSES", None)
     lists = list(classes.values()) if isinstance(classes, Mapping) else [classes]

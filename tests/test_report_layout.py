@@ -21,10 +21,10 @@ from common.experiment import ReportContext
 from common.reporting import write_report
 from papers import PAPER_IDS, get_paper
 
-MOSTLY_EMPTY = 0.25
+MOSTLY_EMPTY = 0.25  # a page whose body fills less than a quarter of its height is three-quarters empty
 # The experiment each paper's report is drawn from: its first, except where the first is long to train
 # (kumar2019's megc2019_loso trains 9 smoke folds; smic_loso draws the same kinds of page from 3).
-LAYOUT_EXPERIMENT = {"kumar2019": "smic_loso"}  # a page whose body fills less than a quarter of its height is three-quarters empty
+LAYOUT_EXPERIMENT = {"kumar2019": "smic_loso"}
 
 
 def pdf_page_count(path) -> int:

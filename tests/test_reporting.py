@@ -26,8 +26,8 @@ def pdf_pages(path) -> int:
 
 @pytest.fixture()
 def results(dummy_corpus, tmp_path):
-    res = runner.run_experiment("dummy", FAST, data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out_dir=tmp_path / "out",
-                                log=lambda _: None)
+    res = runner.run_experiment("dummy", FAST, data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke",
+                                out_dir=tmp_path / "out", log=lambda _: None)
     yield res
 
 
@@ -66,7 +66,8 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
         scores = list(csv.DictReader(handle))
     assert len(scores) == 2 * 3 * 3  # aggregations x scopes x metrics
     for row in scores:
-        assert float(row["value"]) == pytest.approx(experiment["metrics"][row["aggregation"]][row["scope"]][row["metric"]])
+        metrics = experiment["metrics"][row["aggregation"]][row["scope"]]
+        assert float(row["value"]) == pytest.approx(metrics[row["metric"]])
 
     architectures = json.loads((pdf.parent / "architectures.json").read_text())["models"]
     match = {r["name"]: r["match"] for r in architectures["dummy_mlp"]["paper_comparison"]}
@@ -91,7 +92,7 @@ def test_model_summary_and_paper_table_comparison():
     summary = model_summary(dummy_paper.build_model(units=4))
     assert summary["trainable_params"] == 2 * 4 + 4 + 4 * 3 + 3
     assert summary["non_trainable_params"] == 0
-    assert [(l["name"], l["class"], l["output_shape"]) for l in summary["layers"]] == [
+    assert [(layer["name"], layer["class"], layer["output_shape"]) for layer in summary["layers"]] == [
         ("features", "InputLayer", [None, 2]), ("hidden", "Dense", [None, 4]), ("scores", "Dense", [None, 3])]
     rows = compare_with_paper(summary, [{"name": "hidden", "output_shape": [4], "params": None},
                                         {"name": "lstm", "output_shape": [120], "params": 10}])

@@ -31,7 +31,8 @@ def test_a_training_fold_without_a_class_keeps_the_models_shape():
     x, y = _features()
     kept = y != 2  # the pairs with class 2 were not fitted: their columns stay 0
     svm = fit_linear_svm(x[kept], y[kept], LinearSVMConfig(kind="ovo"))
-    values = copy_to_keras(svm, build_decision_model(x.shape[1], 3, "ovo"), 3).predict(x[:5].astype("float32"), verbose=0)
+    model = copy_to_keras(svm, build_decision_model(x.shape[1], 3, "ovo"), 3)
+    values = model.predict(x[:5].astype("float32"), verbose=0)
     np.testing.assert_allclose(values[:, 0], decision_values(svm, x[:5])[:, 0], rtol=1e-4, atol=1e-4)
     assert np.all(values[:, 1:] == 0)
 

@@ -56,8 +56,8 @@ def no_fold_trained(out: Path) -> bool:
      f"--seed {2**32 - 2} --seeds 3: the last seed would be {2**32}, past 4294967295"),
 ])
 def test_seeds_outside_the_generators_range_are_one_line(capsys, dummy_corpus, tmp_path, argv, expected):
-    code, _, err = cli(capsys, *argv, "--data-root", str(dummy_corpus), *(["--out", str(tmp_path)] if "--estimate" not in argv
-                                                                      else []))
+    code, _, err = cli(capsys, *argv, "--data-root", str(dummy_corpus),
+                       *(["--out", str(tmp_path)] if "--estimate" not in argv else []))
     assert code == 2 and expected in one_error_line(err)
     assert not dummy_paper.HOOKS["ran"]
 
@@ -77,12 +77,14 @@ def test_config_seed_fields_stop_at_the_generators_range():
     for experiments, field in ((talluri, "protocol.fold_seed"), (reddy, "protocol.split_seed")):
         config = experiments[0].config
         assert apply_overrides(config, {field: str(2**32 - 1)})
-        with pytest.raises(ConfigError, match=f"{field}={2**32}: {2**32} is out of range; .* must be in \\[0, 4294967296\\)"):
+        with pytest.raises(ConfigError,
+                           match=f"{field}={2**32}: {2**32} is out of range; .* must be in \\[0, 4294967296\\)"):
             apply_overrides(config, {field: str(2**32)})
 
 
 # ----------------------------------------------------------------------------- string choices
-def test_a_string_outside_its_choices_is_one_line_naming_the_field_and_the_allowed_values(capsys, dummy_corpus, tmp_path):
+def test_a_string_outside_its_choices_is_one_line_naming_the_field_and_the_allowed_values(capsys, dummy_corpus,
+                                                                                          tmp_path):
     code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path),
                        "--set", "train.optimizer=sgdd")
     line = one_error_line(err)
@@ -166,11 +168,11 @@ def test_options_a_mode_does_not_use_are_refused(capsys, dummy_corpus, argv, exp
 
 
 def test_estimate_names_the_run_options_it_ignores(capsys, dummy_corpus, tmp_path):
-    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate", "--out", str(tmp_path / "o"),
-                         "--fresh")
+    code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate",
+                         "--out", str(tmp_path / "o"), "--fresh")
     assert code == 0, err
-    assert "run_all.py: note: --estimate trains nothing and projects one seed over every fold; ignored: --out, --fresh" \
-        in err
+    assert ("run_all.py: note: --estimate trains nothing and projects one seed over every fold; ignored: --out, --fresh"
+            in err)
     assert "PROJECTION" in out
 
 

@@ -273,8 +273,8 @@ def test_build_model_follows_the_config_and_models_are_the_papers_sizes():
 @pytest.mark.slow
 def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     name, split = "s2_casme2_to_casme2_model_a", "casme2_split_runs_model_c"
-    out = run_all_process("--paper", "talluri2022", "--experiment", name, "--experiment", split, "--profile", "smoke",
-                          "--data-root", smoke_corpus, "--out", tmp_path)
+    run_all_process("--paper", "talluri2022", "--experiment", name, "--experiment", split, "--profile", "smoke",
+                    "--data-root", smoke_corpus, "--out", tmp_path)
     results = json.loads((tmp_path / "talluri2022" / name / "results.json").read_text())
     assert [f["status"] for f in results["folds"]] == ["ok", "ok"]  # smoke: 2 stratified folds
     assert results["class_names"] == ["happy", "disgust", "surprise"]
@@ -366,7 +366,8 @@ def test_report_pages_draw_from_the_result_in_memory(tmp_path):
     from papers.talluri2022 import EXPERIMENTS
     from papers.talluri2022.protocol import CLASSES
 
-    samples = tuple(Sample(db, "s1", f"c{i}", "x", 1, 2, 3, 100.0, ()) for i, db in enumerate(["casme2"] * 4 + ["samm"] * 2))
+    samples = tuple(Sample(db, "s1", f"c{i}", "x", 1, 2, 3, 100.0, ())
+                    for i, db in enumerate(["casme2"] * 4 + ["samm"] * 2))
     selection = Selection(samples=samples, labels=np.array([0, 1, 2, 0, 1, 2]), class_names=CLASSES)
     records = ({"fold": "fold01", "status": "ok", "y_true": [0, 1], "y_pred": [0, 2],
                 "history": {"val_accuracy": [0.5, 1.0]}, "extra": {"windows": {"window_past_clip": [1, 0]},

@@ -118,7 +118,8 @@ def test_rgb_and_float_frames_are_accepted_and_bad_input_is_refused():
 
 def test_clip_window_and_bins_measured_in_the_papers_window():
     # kumar2019 texture.window_rule="clip": N = 61 from 122 frames, else the largest odd N <= T // 2 (>= 3).
-    assert [texture.clip_window(t) for t in (200, 122, 121, 62, 40, 34, 11, 7, 5, 2)] == [61, 61, 59, 31, 19, 17, 5, 3, 5, 2]
+    assert [texture.clip_window(t) for t in (200, 122, 121, 62, 40, 34, 11, 7, 5, 2)] == [61, 61, 59, 31, 19, 17, 5, 3,
+                                                                                          5, 2]
     # bin_window=None is the window's own DFT bins; bin_window equal to the window changes nothing.
     frames = np.random.default_rng(3).integers(0, 256, (30, 48, 48), dtype=np.uint8)
     plain = texture.window_intensities(frames, window=11, d0=6.0)

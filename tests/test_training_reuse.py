@@ -27,7 +27,8 @@ def _fold(model: keras.Model, x, y, cfg) -> tuple[list[float], np.ndarray]:
 def test_kept_model_trains_as_a_fresh_one():
     rng = np.random.default_rng(0)
     cfg = TrainConfig(optimizer="adam", learning_rate=1e-2, batch_size=8, epochs=3)
-    data = [(rng.normal(size=(n, 5)).astype("float32"), keras.utils.to_categorical(rng.integers(0, 3, n), 3)) for n in (30, 27)]
+    data = [(rng.normal(size=(n, 5)).astype("float32"), keras.utils.to_categorical(rng.integers(0, 3, n), 3))
+            for n in (30, 27)]
     alphas = ([0.2, 0.3, 0.5], [0.6, 0.1, 0.3])
     forget_compiled()
     kept = []
@@ -82,7 +83,8 @@ def test_kept_model_with_weight_decay_flips_and_a_step_schedule_trains_as_a_fres
         kept.append((model, *fold(model, x, y, cfg)))
     assert kept[0][0] is kept[1][0]  # kept, not recompiled, despite the weight decay
     for (x, y), (_, loss, probabilities) in zip(data, kept):
-        fresh_loss, fresh_probabilities = fold(training.compile_model(fresh(), cfg, loss=keras.losses.CategoricalCrossentropy()),
+        fresh_loss, fresh_probabilities = fold(training.compile_model(fresh(), cfg,
+                                                                      loss=keras.losses.CategoricalCrossentropy()),
                                                x, y, cfg)
         np.testing.assert_allclose(loss, fresh_loss, rtol=1e-6)
         np.testing.assert_allclose(probabilities, fresh_probabilities, rtol=0, atol=1e-6)
@@ -96,7 +98,8 @@ def test_kept_model_with_one_loss_per_output_trains_as_a_fresh_one():
     def fresh() -> keras.Model:
         set_seed(3)
         a, b = keras.Input((5,)), keras.Input((4,))
-        return keras.Model([a, b], [keras.layers.Dense(3, activation="softmax")(keras.layers.Dense(8, activation="relu")(a)),
+        return keras.Model([a, b], [keras.layers.Dense(3, activation="softmax")(
+                                        keras.layers.Dense(8, activation="relu")(a)),
                                     keras.layers.Dense(3, activation="softmax")(b)])
 
     def losses(alphas):
@@ -120,8 +123,9 @@ def test_kept_model_with_one_loss_per_output_trains_as_a_fresh_one():
         kept.append((model, *fold(model, x, y, cfg)))
     assert kept[0][0] is kept[1][0] and len(training._COMPILED) == 1
     for (x, y), alpha, (_, loss, probabilities) in zip(data, alphas, kept):
-        fresh_loss, fresh_probabilities = fold(training.compile_model(fresh(), cfg, loss=losses(alpha), metrics=metrics),
-                                                  x, y, cfg)
+        fresh_loss, fresh_probabilities = fold(training.compile_model(fresh(), cfg, loss=losses(alpha),
+                                                                      metrics=metrics),
+                                               x, y, cfg)
         np.testing.assert_allclose(loss, fresh_loss, rtol=1e-6)
         for a, b in zip(probabilities, fresh_probabilities):
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
