@@ -17,11 +17,15 @@ demo: $(STAMP)
 	$(PY) run_all.py --paper aouayeb2019
 
 # The linter and the type checker first (seconds; configured in pyproject.toml, docs/house.md "Static
-# checks"), then the suite, tests/test_real_shape.py's one fold of every experiment included.
+# checks"), then the suite in two processes (pytest-xdist; Keras model building, tracing and the
+# preprocessing leave a core idle in one): the test files shared out whole, then
+# tests/test_real_shape.py's one fold of every experiment, a paper's experiments in one process, where
+# they share its preprocessing cache. Timings: docs/performance.md, "The test suite".
 test: $(STAMP)
 	$(PY) -m ruff check
 	$(PY) -m mypy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not real_shape"
+	$(PY) -m pytest -q -n 2 --dist loadgroup -m real_shape
 
 # Branch coverage of common/ and papers/ over the whole suite (subprocesses included): the table on the
 # terminal, the pages in reports/coverage/ (docs/performance.md gives the figure).

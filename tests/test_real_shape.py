@@ -25,6 +25,9 @@ from papers import PAPER_IDS, get_paper
 pytestmark = pytest.mark.real_shape
 
 RUNS = [(paper_id, experiment.name) for paper_id in PAPER_IDS for experiment in get_paper(paper_id).EXPERIMENTS]
+# One xdist group per paper: `make test` runs this file in two processes (pytest-xdist, --dist loadgroup),
+# and a paper's experiments stay in one of them, where they share its preprocessing cache.
+PARAMS = [pytest.param(paper_id, name, marks=pytest.mark.xdist_group(paper_id)) for paper_id, name in RUNS]
 DATABASES = ("casme2", "smic", "samm", "casme_sq")
 # Experiment-name parts that name the training or test side of a cross-database experiment.
 SIDE = {"combined": ("casme2", "smic"), "casme2": ("casme2",), "smic": ("smic",), "samm": ("samm",)}
@@ -37,7 +40,7 @@ def test_every_registered_experiment_has_a_real_shape_run():
     assert len(RUNS) == len(set(RUNS)) == len(registered) > 0
     assert set(RUNS) == registered
     (parametrized,) = [m for m in test_one_fold_on_the_real_shape_corpus.pytestmark if m.name == "parametrize"]
-    assert list(parametrized.args[1]) == RUNS
+    assert [tuple(param.values) for param in parametrized.args[1]] == RUNS
 
 
 def test_the_real_shape_corpus_has_the_real_counts(real_shape_corpus):
@@ -64,7 +67,7 @@ def _cross_sides(name: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     return SIDE[match.group(1)], SIDE[match.group(2)]
 
 
-@pytest.mark.parametrize("paper_id,name", RUNS)
+@pytest.mark.parametrize("paper_id,name", PARAMS)
 def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tmp_path):
     from common.evaluation.runner import run_experiment
 
