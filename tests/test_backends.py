@@ -8,7 +8,6 @@ and predicts through the runner.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -54,14 +53,10 @@ def test_every_model_has_tensorflows_parameter_counts(paper_id, tensorflow_count
 
 @pytest.mark.parametrize("paper_id", PAPER_IDS)
 def test_one_smoke_fold_trains_and_predicts(paper_id, smoke_corpus, tmp_path):
-    from common.evaluation.runner import run_experiment
+    from first_fold import run_first_fold
     from papers import get_paper
 
-    experiment = get_paper(paper_id).EXPERIMENTS[0]
-    one_fold = dataclasses.replace(experiment, folds=lambda selection, config, seed: experiment.folds(
-        selection, config, seed)[:1])
-    result = run_experiment(paper_id, one_fold, data_root=smoke_corpus, profile="smoke", out_dir=tmp_path,
-                            log=lambda m: None)
+    result = run_first_fold(paper_id, get_paper(paper_id).EXPERIMENTS[0], smoke_corpus, tmp_path)
     (record,) = result.records
     assert record["status"] == "ok", record.get("reason")
     assert len(record["y_pred"]) == record["n_test"] > 0

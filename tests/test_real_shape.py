@@ -14,7 +14,6 @@ registry is missing from the runs.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import numpy as np
@@ -69,13 +68,10 @@ def _cross_sides(name: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
 
 @pytest.mark.parametrize("paper_id,name", PARAMS)
 def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tmp_path):
-    from common.evaluation.runner import run_experiment
+    from first_fold import run_first_fold
 
     (experiment,) = [e for e in get_paper(paper_id).EXPERIMENTS if e.name == name]
-    one_fold = dataclasses.replace(experiment, folds=lambda selection, config, seed: experiment.folds(
-        selection, config, seed)[:1])
-    result = run_experiment(paper_id, one_fold, data_root=real_shape_corpus, profile="smoke", out_dir=tmp_path,
-                            log=lambda m: None)
+    result = run_first_fold(paper_id, experiment, real_shape_corpus, tmp_path)
     (record,) = result.records
     assert record["status"] == "ok", record.get("reason")
 
