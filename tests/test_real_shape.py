@@ -7,10 +7,11 @@ in a training fold, the cross-database pairings) were never run by the tests; ta
 generator's ``mirror`` plan at smoke size (``common/datasets/synthetic/corpus.py``): the real databases'
 subject and class counts (580 clips, 95 CAS(ME)^2 long videos), 64x64 frames, 18-22 frames per clip.
 
-Each experiment of the registry runs its first fold with its ``smoke`` profile (one epoch, the smallest
-grid) and the fold's outcome is checked against the selection and the fold the experiment's own
-splitter makes. ``test_every_registered_experiment_has_a_real_shape_run`` fails when an experiment of the
-registry is missing from the runs.
+Each experiment of the registry runs its first fold with its ``smoke`` profile (the cheapest settings its
+package defines: one or two epochs, the smallest tuning grid, reduced inputs) and the fold's outcome is
+checked against the selection and the fold the experiment's own splitter makes.
+``test_every_registered_experiment_has_a_real_shape_run`` fails when an experiment of the registry is
+missing from the runs.
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ RUNS = [(paper_id, experiment.name) for paper_id in PAPER_IDS for experiment in 
 # One xdist group per paper: `make test` runs this file in two processes (pytest-xdist, --dist loadgroup),
 # and a paper's experiments stay in one of them, where they share its preprocessing cache.
 PARAMS = [pytest.param(paper_id, name, marks=pytest.mark.xdist_group(paper_id)) for paper_id, name in RUNS]
-DATABASES = ("casme2", "smic", "samm", "casme_sq")
 # Experiment-name parts that name the training or test side of a cross-database experiment.
 SIDE = {"combined": ("casme2", "smic"), "casme2": ("casme2",), "smic": ("smic",), "samm": ("samm",)}
 CROSS = re.compile(r"(?:^|_)(combined|casme2|smic|samm)_to_(combined|casme2|smic|samm)(?:_|$)")
