@@ -227,13 +227,6 @@ def select(predictions: Predictions, scope: str = "all") -> Predictions:
         keys=None if predictions.keys is None else predictions.keys[mask])
 
 
-def _keys(run: Predictions) -> np.ndarray:
-    """The run's sample keys; ``ValueError`` when it has none."""
-    if run.keys is None:
-        raise ValueError(f"{run.source}: no sample keys; aligning runs on their common samples needs them")
-    return run.keys
-
-
 def common_samples(runs: Sequence[Predictions]) -> tuple[list[Predictions], int]:
     """The runs restricted to the samples (by key) that every run predicted, each in the first run's
     order, and how many samples of the union were left out. Paired statistics need the same
@@ -245,28 +238,32 @@ def common_samples(runs: Sequence[Predictions]) -> tuple[list[Predictions], int]
     runs = list(runs)
     if not runs:
         raise ValueError("no run given (expected a sequence of Predictions)")
+    keys: list[np.ndarray] = []  # each run's keys, checked once
     for run in runs:
-        if len(set(_keys(run).tolist())) != len(run):
+        if run.keys is None:
+            raise ValueError(f"{run.source}: no sample keys; aligning runs on their common samples needs them")
+        listed = run.keys.tolist()
+        if len(set(listed)) != len(run):
             seen, twice = set(), None
-            for key in _keys(run).tolist():
+            for key in listed:
                 if key in seen:
                     twice = key
                     break
                 seen.add(key)
             raise ValueError(f"{run.source}: sample {twice!r} is predicted twice; expected one prediction per sample")
-    if all(np.array_equal(_keys(run), _keys(runs[0])) for run in runs[1:]):
+        keys.append(run.keys)
+    if all(np.array_equal(run_keys, keys[0]) for run_keys in keys[1:]):
         return runs, 0
-    shared = set(_keys(runs[0]).tolist())
-    union = set(_keys(runs[0]).tolist())
-    for run in runs[1:]:
-        shared &= set(_keys(run).tolist())
-        union |= set(_keys(run).tolist())
-    order = [k for k in _keys(runs[0]).tolist() if k in shared]
+    shared = set(keys[0].tolist())
+    union = set(shared)
+    for run_keys in keys[1:]:
+        shared &= set(run_keys.tolist())
+        union |= set(run_keys.tolist())
+    order = [k for k in keys[0].tolist() if k in shared]
     if not order:
         raise ValueError(f"{', '.join(r.source for r in runs)}: no sample is predicted by every run")
     aligned = []
-    for run in runs:
-        run_keys = _keys(run)
+    for run, run_keys in zip(runs, keys):
         position = {key: i for i, key in enumerate(run_keys.tolist())}
         index = np.array([position[k] for k in order], dtype=int)
         aligned.append(dataclasses.replace(
