@@ -6,6 +6,11 @@ The MEGC 2019 composite numbers of OFF-ApexNet are not in Gan et al. 2019 (writt
 composite existed): they come from the same group's reproduction in Liong et al. (FG 2019), Table III,
 on the same 28x28 onset-apex flow inputs as STSTNet (Table V). Where Gan et al.'s text is silent or
 was not checked, this package takes that reproduction's recipe (README ledger).
+
+The layer list: Liong et al. 2019, Table V prints depth 5, input 28 x 28 x 2 and 2.77 M parameters for
+OFF-ApexNet, which the two-stream list below matches (2,664,475, README ledger 1); no code by Gan et
+al. is public. Two public reimplementations read it differently; ``READINGS`` holds each as dotted
+overrides (``--set``), the `paper` profile takes neither (README ledger 2).
 """
 from __future__ import annotations
 
@@ -27,11 +32,20 @@ class DataConfig:
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
+    # "two": one CNN per flow component, fused before FC1 (Table V's depth 5 and its 2.77 M, README ledger
+    # 1-2); "one": one CNN on the stacked (u, v) image (MEB's reimplementation, option).
+    streams: Literal["two", "one"] = "two"
     filters: Annotated[tuple[int, ...], Range(ge=1)] = (6, 16)  # per stream: conv1 6, conv2 16 kernels
     kernel_size: Annotated[int, Range(ge=1)] = 5  # 5x5, stride 1, 'same'
     pool_size: Annotated[int, Range(ge=1)] = 2  # max pooling 2x2, stride 2 (28 -> 14 -> 7)
+    # ReLU after each convolution (README ledger 2: the same group's released STSTNet.mat has a ReLU
+    # layer after each convolution); "linear": none (the Off-TANet reimplementation, option).
+    conv_activation: Literal["relu", "linear"] = "relu"
     dense_units: Annotated[tuple[int, ...], Range(ge=1)] = (1024, 1024)  # FC1, FC2
-    dropout: Annotated[float, Range(ge=0, lt=1)] = 0.0  # option (none in the layer list used; README ledger 2)
+    # Dropout after each hidden FC (option: Off-TANet and MEB use 0.5; README ledger 2).
+    dropout: Annotated[float, Range(ge=0, lt=1)] = 0.0
+    # Dropout on the fused convolutional features, before FC1 (option: MEB uses 0.5; README ledger 2).
+    feature_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +69,21 @@ class OffApexNetConfig:
 def default_config() -> OffApexNetConfig:
     """The recipe of the `paper` profile, the config of ``megc2019_loso``."""
     return OffApexNetConfig()
+
+
+# The public reimplementations' readings of the layer list, as the dotted overrides the README ledger (2)
+# gives as `--set` options; none is a profile. Counts (tests/test_gan2019.py): off_tanet 2,664,475 (the
+# `paper` profile's weights; only activations and dropout differ), meb 807,909.
+READINGS: dict[str, dict[str, object]] = {
+    # ECNU-Cross-Innovation-Lab/PRICAI2021-Off-TANet, models/off_apexnet.py: no activation after the
+    # convolutions (lines 13-18), ReLU then Dropout(0.5) after each hidden FC (lines 25-33).
+    "off_tanet": {"model.conv_activation": "linear", "model.dropout": 0.5},
+    # tvaranka/meb, meb/models/me_networks.py (class OffApexNet, lines 150-175): one stream on the 2-channel
+    # image, 3x3 convolutions (padding 1) with ReLU, one FC 1024, Dropout(0.5) before FC1 and before the
+    # output layer.
+    "meb": {"model.streams": "one", "model.kernel_size": 3, "model.dense_units": (1024,),
+            "model.feature_dropout": 0.5, "model.dropout": 0.5},
+}
 
 
 # QUICK-PROFILE DEVIATION (README ledger 9): learning rate 1e-3 and 30 epochs instead of 5e-5 and 500.
