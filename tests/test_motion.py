@@ -126,6 +126,56 @@ def test_zero_flow_gives_zero_orientation_histograms():
         motion.weighted_orientation_histograms(np.zeros((15, 15, 2)), np.zeros((14, 15)))
 
 
+def test_the_authors_bi_woof_blocks_overlap_as_biwoof_m_lays_them_out():
+    """biwoof.m's 1-based inclusive ranges with h = floor(n / 5): rows 1..h+1, then (k-1)h..kh+1, the last
+    (nH-1)h..n. For n = 28 (h = 5): 1..6, 5..11, 10..16, 15..21, 20..28; for n = 128 (h = 25): 1..26,
+    25..51, 50..76, 75..101, 100..128. Written 0-based, half-open."""
+    assert motion.block_ranges(28, 5, "authors") == [(0, 6), (4, 11), (9, 16), (14, 21), (19, 28)]
+    assert motion.block_ranges(128, 5, "authors") == [(0, 26), (24, 51), (49, 76), (74, 101), (99, 128)]
+    assert motion.block_ranges(128, 5) == [(0, 25), (25, 51), (51, 76), (76, 102), (102, 128)]
+    assert motion.block_ranges(7, 1, "authors") == [(0, 7)]
+    with pytest.raises(ValueError, match="layout"):
+        motion.block_ranges(28, 5, "tiles")
+
+
+def test_the_histc_binning_leaves_out_the_orientations_past_its_last_edge():
+    # (u, v) of angles -180, -135, -90, 0, 90, 135, 153.4, 180 degrees (v downwards)
+    flow = np.array([[[-1, -0.0], [-1, -1], [0, -1], [1, 0], [0, 1], [-1, 1], [-2, 1], [-1, 0.0]]], np.float32)
+    assert motion.orientation_bins(flow, 8, "circle").tolist() == [[0, 1, 2, 4, 6, 7, 7, 0]]
+    assert motion.orientation_bins(flow, 8, "authors_histc").tolist() == [[0, 1, 2, 4, 6, 7, -1, -1]]
+
+
+def _four_motions() -> np.ndarray:
+    """(10, 10, 2) flow by columns: 0-3 rightward (|w| 1, 0 degrees), 4 at 170 degrees (|w| 2), 5 downward
+    (|w| 3, 90 degrees), 6-9 upward (|w| 1, -90 degrees)."""
+    flow = np.zeros((10, 10, 2), np.float32)
+    flow[:, :4] = (1, 0)
+    flow[:, 4] = (2 * np.cos(np.deg2rad(170)), 2 * np.sin(np.deg2rad(170)))
+    flow[:, 5] = (0, 3)
+    flow[:, 6:] = (0, -1)
+    return flow
+
+
+@pytest.mark.parametrize("layout, binning, left, right", [
+    # authors' blocks: columns 0-5 and 4-9 (10 // 2 = 5: 1..6 and 5..10 1-based); partition: 0-4 and 5-9.
+    # Votes per block (10 rows): rightward 40 in bin 4, 170 degrees 20 in bin 7 (circle) or none (histc),
+    # downward 30 in bin 6, upward 40 in bin 2.
+    ("authors", "authors_histc", {4: 40, 6: 30}, {2: 40, 6: 30}),
+    ("authors", "circle", {4: 40, 7: 20, 6: 30}, {7: 20, 6: 30, 2: 40}),
+    ("partition", "authors_histc", {4: 40}, {6: 30, 2: 40}),
+    ("partition", "circle", {4: 40, 7: 20}, {6: 30, 2: 40}),
+])
+def test_bi_woof_histograms_of_a_flow_worked_out_by_hand(layout, binning, left, right):
+    features = motion.weighted_orientation_histograms(_four_motions(), np.ones((10, 10)), grid=(1, 2), bins=8,
+                                                      layout=layout, binning=binning)
+    expected = np.zeros((2, 8))
+    for block, votes in enumerate((left, right)):
+        for b, weight in votes.items():
+            expected[block, b] = weight / sum(votes.values())  # each block to sum 1, times its mean strain 1
+    expected /= np.linalg.norm(expected)
+    np.testing.assert_allclose(features.reshape(2, 8), expected, rtol=1e-6)
+
+
 # ----------------------------------------------------------------------------- LBP-TOP
 @pytest.mark.parametrize("method", motion.LBP_METHODS)
 def test_a_uniform_volume_fills_only_the_all_equal_bin(method):
@@ -151,6 +201,59 @@ def test_lbp_top_length_and_per_plane_normalisation(grid, radii, points, method)
     assert features.shape == (blocks * 3 * bins,) and features.dtype == np.float32
     np.testing.assert_allclose(features.reshape(blocks, 3, bins).sum(-1), 1.0, rtol=1e-5)
     assert (features >= 0).all()
+
+
+def test_whole_normalisation_of_a_flat_volume_divides_by_three_times_the_coded_voxels():
+    """A flat (9, 12, 14) volume at R = (1, 1, 4): the coded voxels are t = 4, y = 1..10, x = 1..12 (120),
+    each the all-equal label in every plane. Grid (2, 3). Partition: rows 1-5 | 6-10 (edges 0, 6, 12),
+    columns 1-3 | 4-8 | 9-12 (edges 0, 4, 9, 14): 15, 25 and 20 voxels per block of a row. Reference:
+    10 // 2 = 5 rows and 12 // 3 = 4 columns per block, 20 voxels each. The whole vector sums to 1, so
+    each block's three all-equal entries are its voxels / 360; per histogram they are 1."""
+    volume = np.full((9, 12, 14), 77, np.uint8)
+    flat = motion.all_equal_label(4, "nri_uniform")
+
+    def entries(normalisation, blocks):
+        features = motion.lbp_top(volume, (2, 3), (1, 1, 4), (4, 4, 4), "nri_uniform",
+                                  normalisation=normalisation, blocks=blocks).reshape(6, 3, 15)
+        assert np.count_nonzero(features) == 6 * 3  # only the all-equal bin of each histogram
+        return features[:, :, flat]
+
+    np.testing.assert_allclose(entries("whole", "partition"), np.repeat([[15], [25], [20]] * 2, 3, axis=1) / 360)
+    np.testing.assert_allclose(entries("whole", "reference"), np.full((6, 3), 20 / 360))
+    np.testing.assert_allclose(entries("per_histogram", "partition"), 1.0)
+    np.testing.assert_allclose(entries("per_histogram", "reference"), 1.0)
+
+
+@pytest.mark.parametrize("blocks, voxels", [("partition", [3 * 5, 5 * 5, 4 * 5]),
+                                            ("reference", [4 * 5, 4 * 5, 4 * 5])])
+def test_the_two_normalisations_differ_by_each_blocks_share_of_the_coded_voxels(blocks, voxels):
+    """On any volume, whole = per-histogram x (block's coded voxels) / (3 x all coded voxels): here
+    (9, 7, 14) at R = (1, 1, 4), grid (1, 3): 5 coded rows, 12 coded columns split as in the test above."""
+    volume = np.random.default_rng(4).integers(0, 256, (9, 7, 14)).astype(np.uint8)
+    args = ((1, 3), (1, 1, 4), (4, 4, 4), "nri_uniform")
+    whole = motion.lbp_top(volume, *args, normalisation="whole", blocks=blocks).reshape(3, 45)
+    per_histogram = motion.lbp_top(volume, *args, normalisation="per_histogram", blocks=blocks).reshape(3, 45)
+    assert whole.sum() == pytest.approx(1.0)
+    share = np.array(voxels, dtype=np.float64)[:, None] / (3 * 60)
+    np.testing.assert_allclose(whole, per_histogram * share, rtol=1e-6)
+
+
+@pytest.mark.parametrize("width, edge, reference_block, partition_block", [(14, 4, 0, 1), (15, 9, 2, 1)])
+def test_reference_blocks_start_at_the_first_coded_column_and_the_last_takes_the_rest(
+        width, edge, reference_block, partition_block):
+    """A step at column ``edge`` (0 left of it, 100 from it on): only the voxels of that column see a smaller
+    left neighbour, so only their XY histogram leaves the all-equal bin. R_X = 1, grid (1, 3). Width 14:
+    coded columns 1..12, reference blocks of 12 // 3 = 4: 1-4 | 5-8 | 9-12; partition (edges 0, 4, 9, 14):
+    1-3 | 4-8 | 9-12. Width 15: coded 1..13, reference 13 // 3 = 4: 1-4 | 5-8 | 9-13 (the last takes the
+    rest); partition (edges 0, 5, 10, 15): 1-4 | 5-9 | 10-13."""
+    volume = np.zeros((9, 6, width), np.uint8)
+    volume[:, :, edge:] = 100
+    flat = motion.all_equal_label(4, "nri_uniform")
+    for blocks, expected in (("reference", reference_block), ("partition", partition_block)):
+        xy = motion.lbp_top(volume, (1, 3), (1, 1, 4), (4, 4, 4), "nri_uniform",
+                            blocks=blocks).reshape(3, 3, 15)[:, 0]
+        stepped = [b for b in range(3) if xy[b, flat] < 1]
+        assert stepped == [expected], blocks
 
 
 def test_elliptical_sampling_equals_skimage_on_circles():

@@ -73,7 +73,33 @@ def test_a_clip_too_short_for_the_temporal_radius_is_padded_with_its_end_frames(
     vector = clip_features(short, config, tmp_path)
     faces = face_sequence(short, f.size, tmp_path)
     padded = np.concatenate([faces[:2], faces, faces[-2:]])  # 5 -> 9 frames, two repeated at either end
-    np.testing.assert_allclose(vector, motion.lbp_top(padded, f.grid, f.radii, f.points, f.method), atol=1e-6)
+    np.testing.assert_allclose(vector, motion.lbp_top(padded, f.grid, f.radii, f.points, f.method,
+                                                      normalisation=f.normalisation, blocks=f.blocks), atol=1e-6)
+
+
+def test_the_paper_profile_normalises_the_whole_vector_once_as_lbptop_m(smoke_corpus, tmp_path):
+    """The reference LBPTOP.m divides the whole vector by its sum; the option divides each histogram by its
+    own. On 32-pixel faces at R = (1, 1, 4) the coded pixels are rows and columns 1..30, the reference's
+    blocks 30 // 5 = 6 of them: every block holds 1/25 of the coded voxels, so each per-histogram entry
+    is exactly 3 x 25 = 75 times its whole-vector entry (and the cache keeps the two apart)."""
+    import dataclasses
+
+    from common.datasets.megc2019 import load
+    from papers.see2019.config import default_config
+    from papers.see2019.preprocessing import clip_features
+
+    config = default_config()
+    assert (config.features.normalisation, config.features.blocks) == ("whole", "reference")
+    small = dataclasses.replace(config, features=dataclasses.replace(config.features, size=32))
+    per_histogram = dataclasses.replace(small, features=dataclasses.replace(small.features,
+                                                                            normalisation="per_histogram"))
+    sample = load(smoke_corpus)[0]
+    whole = clip_features(sample, small, tmp_path)
+    separate = clip_features(sample, per_histogram, tmp_path)
+    assert whole.shape == separate.shape == (1125,)
+    assert whole.sum() == pytest.approx(1.0, rel=1e-5)
+    np.testing.assert_allclose(separate.reshape(25, 3, 15).sum(-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(separate, 75 * whole, rtol=1e-5, atol=1e-7)
 
 
 def test_one_smoke_fold_fits_the_svm_and_predicts(smoke_corpus, tmp_path):

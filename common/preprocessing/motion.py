@@ -25,6 +25,12 @@ import numpy as np
 
 FLOW_METHODS = ("tvl1", "farneback")
 LBP_METHODS = ("default", "uniform", "nri_uniform")
+# Bi-WOOF: where the blocks lie and how orientations are binned (``weighted_orientation_histograms``)
+BLOCK_LAYOUTS = ("partition", "authors")
+ORIENTATION_BINNINGS = ("circle", "authors_histc")
+# LBP-TOP: how the histograms are normalised and where the blocks lie (``lbp_top``)
+LBP_NORMALISATIONS = ("per_histogram", "whole")
+LBP_BLOCK_LAYOUTS = ("partition", "reference")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,6 +143,34 @@ def block_edges(length: int, blocks: int) -> np.ndarray:
     return np.linspace(0, length, blocks + 1).astype(np.int64)
 
 
+def block_ranges(length: int, blocks: int, layout: str = "partition") -> list[tuple[int, int]]:
+    """Pixel ranges ``[start, stop)`` of ``blocks`` blocks along one axis of ``length`` pixels.
+
+    * ``"partition"``: consecutive ``block_edges`` (every pixel in exactly one block).
+    * ``"authors"``: the blocks of the Bi-WOOF authors' ``biwoof.m`` (christy1206/biwoof, lines 36-60),
+      worked out from its 1-based inclusive ranges: with ``s = length // blocks``, block 0 covers
+      ``[0, s + 1)``, block k (0 < k < blocks - 1) ``[k s - 1, (k + 1) s + 1)`` and the last block
+      ``[(blocks - 1) s - 1, length)``. Neighbouring blocks share two pixels; the first block has
+      ``s + 1`` pixels, the middle ones ``s + 2``, the last one the rest (29 of 128 with 5 blocks).
+      One block is the whole axis (the code's first-block rule would run one pixel past the edge).
+    """
+    length, blocks = int(length), int(blocks)
+    if not 1 <= blocks <= length:
+        raise ValueError(f"cannot split {length} pixels into {blocks} blocks")
+    if layout == "partition":
+        edges = block_edges(length, blocks)
+        return [(int(edges[k]), int(edges[k + 1])) for k in range(blocks)]
+    if layout != "authors":
+        raise ValueError(f"layout={layout!r}: expected one of {BLOCK_LAYOUTS}")
+    step = length // blocks
+    ranges = []
+    for k in range(blocks):
+        start = 0 if k == 0 else k * step - 1
+        stop = length if k == blocks - 1 else (k + 1) * step + 1
+        ranges.append((start, stop))
+    return ranges
+
+
 def _grid(grid) -> tuple[int, int]:
     rows, cols = (int(g) for g in grid)
     if rows < 1 or cols < 1:
@@ -144,43 +178,61 @@ def _grid(grid) -> tuple[int, int]:
     return rows, cols
 
 
-def orientation_bins(flow, bins: int = 8) -> np.ndarray:
+def orientation_bins(flow, bins: int = 8, binning: str = "circle") -> np.ndarray:
     """(H, W) int bin of each pixel's flow orientation ``theta = atan2(v, u)`` (radians, in
-    ``(-pi, pi]``; v positive downwards, image rows): ``bins`` equal sectors of ``2 pi / bins``
-    starting at ``-pi``, bin k = ``[-pi + k w, -pi + (k + 1) w)`` (``theta = pi`` wraps to bin 0).
-    The authors' Bi-WOOF code bins degrees with the edges ``-180 : 360 / bins : 179``; with 8 bins,
-    rightward flow (angle 0) falls in bin 4 = [0, 45) degrees (``orientation_bin_of(0.0)``)."""
-    flow = _check_flow(flow)
-    theta = np.arctan2(flow[..., 1], flow[..., 0]).astype(np.float64)
-    return orientation_bin_of(theta, bins)
+    ``(-pi, pi]``; v positive downwards, image rows), -1 where the binning leaves the pixel out.
+
+    * ``"circle"``: ``bins`` equal sectors of ``2 pi / bins`` starting at ``-pi``, bin k =
+      ``[-pi + k w, -pi + (k + 1) w)`` (``theta = pi`` wraps to bin 0): every orientation is counted.
+    * ``"authors_histc"``: the Bi-WOOF authors' binning (``biwoof.m`` line 71: ``weightedhistc`` over
+      the degree edges ``-180 : 360 / bins : 179``, which counts ``edges[k] <= theta < edges[k + 1]``
+      in bin k and only ``theta == edges[-1]`` in the last bin, as MATLAB's ``histc``): with 8 bins,
+      bins 0-6 as the circle's, bin 7 only exactly 135 degrees; (135, 180] degrees is left out (-1).
+
+    With 8 bins, rightward flow (angle 0) falls in bin 4 = [0, 45) degrees (``orientation_bin_of(0.0)``)."""
+    flow = _check_flow(flow).astype(np.float64)
+    # in float64: a float32 angle misses the exact edges (float32(-pi / 2) lies below -pi / 2, so
+    # upward flow would fall in the bin below -90 degrees)
+    theta = np.arctan2(flow[..., 1], flow[..., 0])
+    if binning == "circle":
+        return orientation_bin_of(theta, bins)
+    if binning != "authors_histc":
+        raise ValueError(f"binning={binning!r}: expected one of {ORIENTATION_BINNINGS}")
+    degrees = np.degrees(theta)
+    edges = -180.0 + (360.0 / bins) * np.arange(bins)
+    index = np.searchsorted(edges, degrees, side="right") - 1  # edges[k] <= theta < edges[k + 1]
+    past_last = (index == bins - 1) & (degrees != edges[-1])  # histc: the last bin holds the last edge only
+    return np.where(past_last, -1, index).astype(np.int64)
 
 
 def orientation_bin_of(theta, bins: int = 8):
-    """Bin (``orientation_bins``) of angle(s) ``theta`` in radians."""
+    """Bin (``orientation_bins``, the circle's binning) of angle(s) ``theta`` in radians."""
     width = 2 * np.pi / bins
     index = np.floor((np.asarray(theta, dtype=np.float64) + np.pi) / width).astype(np.int64) % bins
     return int(index) if np.ndim(index) == 0 else index
 
 
-def weighted_orientation_histograms(flow, strain, grid=(5, 5), bins: int = 8) -> np.ndarray:
+def weighted_orientation_histograms(flow, strain, grid=(5, 5), bins: int = 8, layout: str = "partition",
+                                    binning: str = "circle") -> np.ndarray:
     """Bi-WOOF features, (rows * cols * bins,) float32 (Liong, See, Wong and Phan 2018, section 3.3;
-    details the text leaves open from the authors' public MATLAB code, read, not copied).
+    details the text leaves open from the authors' public MATLAB code ``biwoof.m``, read, not copied).
 
-    1. The flow and its strain are divided into ``grid`` blocks (rows x cols, ``block_edges``; 5 x 5 in
-       the paper and the code).
+    1. The flow and its strain are divided into ``grid`` blocks (rows x cols; 5 x 5 in the paper and
+       the code), laid out by ``layout`` (``block_ranges``): ``"partition"`` (every pixel in one
+       block) or ``"authors"`` (``biwoof.m``'s blocks: neighbours share two pixels, the last is larger).
     2. Local weight: in each block, the histogram of the flow orientation over ``bins`` sectors
-       (``orientation_bins``; 8 in the code) in which each pixel votes with its flow magnitude
-       ``sqrt(u^2 + v^2)``; the block's histogram is normalised to sum 1 (all zeros when the block
-       has no motion).
+       (``orientation_bins`` with ``binning``: ``"circle"`` counts every orientation, ``"authors_histc"``
+       leaves out (135, 180] degrees with 8 bins as the code's ``histc`` does; 8 bins in the code) in
+       which each pixel votes with its flow magnitude ``sqrt(u^2 + v^2)``; the block's histogram is
+       normalised to sum 1 (all zeros when no counted pixel of the block moves).
     3. Global weight: each block's histogram is multiplied by the block's optical strain, the mean of
-       its strain magnitudes (the paper's average; the code sums them, the same up to one factor when
-       the blocks have one size, which the final normalisation removes).
+       its strain magnitudes (the paper's average; the code sums them, which
+       ``papers.liong2018.preprocessing.biwoof`` reproduces).
     4. The concatenated histograms are normalised to unit L2 norm (the code's last step; all zeros
        stay zeros).
 
-    Blocks in row-major order, bins in angle order. Not copied from the code: its blocks overlap
-    their neighbours by one pixel (ours partition the image), and its ``histc``-style binning leaves
-    out orientations beyond the last edge (135 to 180 degrees with 8 bins; ours covers the circle).
+    Blocks in row-major order, bins in angle order. The defaults (``"partition"``, ``"circle"``) are the
+    suite's general reading; liong2018's paper profile passes the authors' (its README ledger).
     """
     flow = _check_flow(flow)
     strain = np.asarray(strain, dtype=np.float32)
@@ -191,15 +243,17 @@ def weighted_orientation_histograms(flow, strain, grid=(5, 5), bins: int = 8) ->
     rows, cols = _grid(grid)
     height, width = strain.shape
     magnitude = np.hypot(flow[..., 0], flow[..., 1]).astype(np.float64)
-    sector = orientation_bins(flow, bins)
-    ys, xs = block_edges(height, rows), block_edges(width, cols)
+    sector = orientation_bins(flow, bins, binning)
+    row_ranges, col_ranges = block_ranges(height, rows, layout), block_ranges(width, cols, layout)
     out: np.ndarray = np.zeros((rows, cols, bins), dtype=np.float64)
-    for r in range(rows):
-        for c in range(cols):
-            block = (slice(ys[r], ys[r + 1]), slice(xs[c], xs[c + 1]))
-            local = np.bincount(sector[block].ravel(), weights=magnitude[block].ravel(), minlength=bins)
+    for r, (y0, y1) in enumerate(row_ranges):
+        for c, (x0, x1) in enumerate(col_ranges):
+            block_sector = sector[y0:y1, x0:x1].ravel()
+            counted = block_sector >= 0  # the histc binning leaves some orientations out
+            local = np.bincount(block_sector[counted], weights=magnitude[y0:y1, x0:x1].ravel()[counted],
+                                minlength=bins)
             if local.sum() > 0:
-                out[r, c] = local / local.sum() * float(strain[block].mean(dtype=np.float64))
+                out[r, c] = local / local.sum() * float(strain[y0:y1, x0:x1].mean(dtype=np.float64))
     out = out.reshape(-1)
     norm = float(np.linalg.norm(out))
     return (out / norm if norm > 0 else out).astype(np.float32)
@@ -277,7 +331,8 @@ def _linear_taps(offset: float) -> list[tuple[int, float]]:
     return [(low, 1.0)] if frac == 0 else [(low, 1.0 - frac), (low + 1, frac)]
 
 
-def lbp_top(volume, grid=(5, 5), radii=(1, 1, 1), points=(8, 8, 8), method: str = "nri_uniform") -> np.ndarray:
+def lbp_top(volume, grid=(5, 5), radii=(1, 1, 1), points=(8, 8, 8), method: str = "nri_uniform",
+            normalisation: str = "per_histogram", blocks: str = "partition") -> np.ndarray:
     """LBP-TOP of a (T, H, W) grey volume (Zhao and Pietikainen 2007), (rows * cols * (b_XY + b_XT +
     b_YT),) float32, b the number of labels of each plane (``lbp_bins``; ``blocks * 3 * bins`` when
     the three planes have the same number of points).
@@ -291,11 +346,25 @@ def lbp_top(volume, grid=(5, 5), radii=(1, 1, 1), points=(8, 8, 8), method: str 
 
     Only voxels whose whole neighbourhood lies inside the volume are coded (R_T <= t < T - R_T,
     R_Y <= y < H - R_Y, R_X <= x < W - R_X, radii rounded up), as Zhao and Pietikainen's
-    implementation does (it uses max(R_X, R_Y) for both spatial borders); each voxel counts in the
-    spatial block ``grid`` (rows x cols, ``block_edges`` of the whole frame) that holds it. Per block,
-    the XY, XT and YT histograms, each normalised to sum 1, concatenated; blocks in row-major order.
-    The neighbours' start and direction follow skimage; the authors' code starts the YT circle on the
-    time axis: a fixed relabelling of the non-rotation-invariant bins, invisible to a classifier.
+    implementation does (it uses max(R_X, R_Y) for both spatial borders). Each voxel counts in the
+    spatial block of ``grid`` (rows x cols) that holds it, by ``blocks``:
+
+    * ``"partition"``: ``block_edges`` of the whole frame (rows of ``H`` pixels, the border included);
+    * ``"reference"``: the block ``LBPTOP.m`` (Zhao's group's MATLAB, the block version) gives it: the
+      coded rows ``H - 2 R_Y`` split into blocks of ``floor((H - 2 R_Y) / rows)`` from the first coded
+      row, the last block taking the remainder (the same in x; no overlap, one time block).
+
+    Per block the XY, XT and YT histograms are concatenated, blocks in row-major order, and normalised
+    by ``normalisation``:
+
+    * ``"per_histogram"``: each block's XY, XT and YT histogram divided by its own sum (each sums to 1);
+    * ``"whole"``: the whole vector divided by its sum once (it sums to 1; every coded voxel counts once
+      per plane), as ``LBPTOP.m`` does (``Histogram./sum(Histogram)``); a block's entries are then its
+      per-histogram ones times (its coded voxels) / (3 x all coded voxels), about 1 / (3 x blocks).
+
+    The defaults are the suite's general reading; see2019's paper profile passes the reference's (its
+    README ledger). The neighbours' start and direction follow skimage; the authors' code starts the
+    YT circle elsewhere: a fixed relabelling of the non-rotation-invariant bins, invisible to a classifier.
     """
     from skimage.feature import local_binary_pattern
 
@@ -313,6 +382,10 @@ def lbp_top(volume, grid=(5, 5), radii=(1, 1, 1), points=(8, 8, 8), method: str 
         raise ValueError(f"radii={radii}, points={points}: expected positive radii and point counts")
     if method not in LBP_METHODS:
         raise ValueError(f"method={method!r}: expected one of {LBP_METHODS}")
+    if normalisation not in LBP_NORMALISATIONS:
+        raise ValueError(f"normalisation={normalisation!r}: expected one of {LBP_NORMALISATIONS}")
+    if blocks not in LBP_BLOCK_LAYOUTS:
+        raise ValueError(f"blocks={blocks!r}: expected one of {LBP_BLOCK_LAYOUTS}")
     n_t, height, width = volume.shape
     b_t, b_y, b_x = (int(np.ceil(r)) for r in (r_t, r_y, r_x))
     if n_t <= 2 * b_t or height <= 2 * b_y or width <= 2 * b_x:
@@ -330,16 +403,30 @@ def lbp_top(volume, grid=(5, 5), radii=(1, 1, 1), points=(8, 8, 8), method: str 
             codes = _label_table(p, method)[_plane_codes(volume, axes, plane_radii, p, interior)]
         planes.append((np.asarray(codes, dtype=np.int64), p))
 
-    # each interior voxel's block: the block (of the whole frame's grid) holding its (y, x)
-    row_block = _block_of(block_edges(height, rows), np.arange(b_y, height - b_y))
-    col_block = _block_of(block_edges(width, cols), np.arange(b_x, width - b_x))
-    per_plane = []  # (blocks, bins) normalised histograms of each plane
-    for codes, p in planes:
-        counts = _block_counts(codes, row_block, col_block, rows, cols, lbp_bins(p, method)).astype(np.float64)
-        totals = counts.sum(axis=1, keepdims=True)
-        per_plane.append(np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0))
-    # per block: XY, XT, YT
-    return np.concatenate(per_plane, axis=1).reshape(-1).astype(np.float32)
+    # each interior voxel's block
+    if blocks == "partition":  # the block (of the whole frame's grid) holding its (y, x)
+        row_block = _block_of(block_edges(height, rows), np.arange(b_y, height - b_y))
+        col_block = _block_of(block_edges(width, cols), np.arange(b_x, width - b_x))
+    else:
+        row_block = _reference_blocks(height - 2 * b_y, rows)
+        col_block = _reference_blocks(width - 2 * b_x, cols)
+    counts = [_block_counts(codes, row_block, col_block, rows, cols, lbp_bins(p, method)).astype(np.float64)
+              for codes, p in planes]  # (blocks, bins) of each plane
+    if normalisation == "per_histogram":
+        counts = [c / np.maximum(c.sum(axis=1, keepdims=True), 1.0) for c in counts]  # an empty block stays 0
+    histograms = np.concatenate(counts, axis=1)  # per block: XY, XT, YT
+    if normalisation == "whole":
+        histograms = histograms / histograms.sum()  # > 0: the volume has a coded voxel (checked above)
+    return histograms.reshape(-1).astype(np.float32)
+
+
+def _reference_blocks(coded: int, blocks: int) -> np.ndarray:
+    """Block of each of ``coded`` consecutive coded rows (or columns) as ``LBPTOP.m`` assigns it (no
+    overlap): blocks of ``coded // blocks`` from the first coded row, the last block taking the rest."""
+    size = coded // blocks
+    if size < 1:
+        raise ValueError(f"lbp_top: cannot split {coded} coded pixels into {blocks} blocks")
+    return np.minimum(np.arange(coded) // size, blocks - 1)
 
 
 def _block_of(edges: np.ndarray, coordinates: np.ndarray) -> np.ndarray:

@@ -94,9 +94,11 @@ def flow_features(sample, size: int, method: str = "tvl1", cache_root=None) -> n
 
 
 def lbp_top_features(sample, size: int, grid, radii, points, method: str = "nri_uniform",
+                     normalisation: str = "per_histogram", blocks: str = "partition",
                      cache_root=None) -> np.ndarray:
     """``motion.lbp_top`` of the whole ``face_sequence(sample, size)`` (every frame of the clip),
-    float32 of length rows * cols * (bins_XY + bins_XT + bins_YT).
+    float32 of length rows * cols * (bins_XY + bins_XT + bins_YT); ``normalisation`` and ``blocks`` as
+    ``motion.lbp_top`` takes them (both in the cache key).
 
     A clip with fewer than ``2 ceil(R_T) + 1`` frames (no voxel would have its R_T frames on either
     side) is first padded by repeating its first and last frames (``np.pad(mode="edge")``): a method
@@ -105,6 +107,10 @@ def lbp_top_features(sample, size: int, grid, radii, points, method: str = "nri_
     grid = tuple(int(g) for g in grid)
     radii = tuple(float(r) for r in radii)
     points = tuple(int(p) for p in points)
+    if normalisation not in motion.LBP_NORMALISATIONS:
+        raise ValueError(f"normalisation={normalisation!r}: expected one of {motion.LBP_NORMALISATIONS}")
+    if blocks not in motion.LBP_BLOCK_LAYOUTS:
+        raise ValueError(f"blocks={blocks!r}: expected one of {motion.LBP_BLOCK_LAYOUTS}")
 
     def compute() -> np.ndarray:
         volume = face_sequence(sample, size, cache_root)
@@ -112,10 +118,11 @@ def lbp_top_features(sample, size: int, grid, radii, points, method: str = "nri_
         if len(volume) < needed:
             before = (needed - len(volume)) // 2
             volume = np.pad(volume, ((before, needed - len(volume) - before), (0, 0), (0, 0)), mode="edge")
-        return motion.lbp_top(volume, grid, radii, points, method)
+        return motion.lbp_top(volume, grid, radii, points, method, normalisation=normalisation, blocks=blocks)
 
     return cached("motion_lbp_top", sample_fingerprint(sample),
                   {"size": size, "grid": grid, "radii": radii, "points": points, "method": method,
+                   "normalisation": normalisation, "blocks": blocks,
                    "landmarks": LANDMARK_MODE, "short_clips": "edge_padded"},
                   compute, root=cache_root)
 

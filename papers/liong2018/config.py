@@ -14,13 +14,20 @@ from common.config import Range
 
 @dataclasses.dataclass(frozen=True)
 class FeatureConfig:
-    """Bi-WOOF of the onset and apex faces (README ledger 1-6)."""
+    """Bi-WOOF of the onset and apex faces (README ledger 1-6, 10)."""
 
     size: Annotated[int, Range(ge=16)] = 128  # assumed: flow on 128 x 128 face crops (ledger 2)
     # Sec. 3.2: TV-L1 optical flow between onset and apex ("farneback": option)
     flow: Literal["tvl1", "farneback"] = "tvl1"
     grid: Annotated[tuple[int, int], Range(ge=1)] = (5, 5)  # authors' biwoof.m: nW = nH = 5 blocks (ledger 3)
     bins: Annotated[int, Range(ge=1)] = 8  # authors' biwoof.m: nBin = 8 orientation bins (ledger 3)
+    # the text gives N x N blocks, not their pixels: the authors' biwoof.m (lines 36-60) lays them out with
+    # neighbours sharing two pixels and the last block larger ("authors", ledger 10); "partition": every
+    # pixel in one block (motion.block_edges).
+    blocks: Literal["authors", "partition"] = "authors"
+    # the text gives C bins, not their edges: biwoof.m (line 71) bins with weightedhistc over -180:45:179
+    # degrees, leaving out (135, 180] ("authors_histc", ledger 5); "circle": every orientation counted.
+    binning: Literal["authors_histc", "circle"] = "authors_histc"
     # authors' biwoof.m (ledger 4): each block's magnitude-weighted histogram normalised to sum 1, multiplied
     # by the block's summed optical strain, the whole vector divided by its L2 norm ("authors_code");
     # "none": the shared histograms as they are (magnitude votes times the block's mean strain).

@@ -13,7 +13,7 @@ from common.config import Range
 
 @dataclasses.dataclass(frozen=True)
 class FeatureConfig:
-    """LBP-TOP of the whole clip's face sequence (README ledger 1-5)."""
+    """LBP-TOP of the whole clip's face sequence (README ledger 1-5, 10, 11)."""
 
     # assumed: face crops of size x size (the composite's crops differ per database; ledger 2)
     size: Annotated[int, Range(ge=16)] = 128
@@ -25,6 +25,15 @@ class FeatureConfig:
     points: Annotated[tuple[int, int, int], Range(ge=1)] = (4, 4, 4)
     # Zhao and Pietikainen Sec. 3: uniform patterns; "nri_uniform" is their u2 mapping (P(P-1)+3 labels).
     method: Literal["nri_uniform", "uniform", "default"] = "nri_uniform"
+    # the reference implementation (Zhao's group's block LBPTOP.m, its last step Histogram./sum(Histogram)):
+    # the whole 1,125-long vector divided by its sum once ("whole", ledger 10); "per_histogram": each
+    # block's XY, XT and YT histogram to sum 1 (the per-volume LBPTOP.m applied block by block), entries
+    # about 75 times larger, which changes the linear SVM at a fixed C (ledger 4).
+    normalisation: Literal["whole", "per_histogram"] = "whole"
+    # the reference implementation's blocks (block LBPTOP.m, BlockW / BlockH and CurRows / CurCols): the coded
+    # pixels split into blocks of floor(coded / 5), the last block larger ("reference", ledger 11);
+    # "partition": np.linspace edges of the whole frame (motion.block_edges).
+    blocks: Literal["reference", "partition"] = "reference"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +49,11 @@ class See2019Config:
     """The whole recipe of the LBP-TOP baseline."""
 
     features: FeatureConfig = FeatureConfig()
-    # assumed: LIBSVM's C-SVC with a linear kernel (one-vs-one) at its default C = 1 (ledger 4)
+    # assumed: LIBSVM's C-SVC with a linear kernel (one-vs-one). C = 1 is LIBSVM's default (svm-train -c),
+    # not a printed value: no C is printed in what we could read (ledger 4). What C = 1 means depends on the
+    # features' scale: a linear SVM on k x at C decides as one on x at C k^2, so on the whole-normalised
+    # vectors (features.normalisation="whole", entries about 1/75 of the per-histogram ones) C = 1 regularises
+    # about 75^2 = 5,625 times more strongly than on per-histogram vectors.
     svm: LinearSVMConfig = LinearSVMConfig(kind="ovo", C=1.0)
     evaluation: EvaluationConfig = EvaluationConfig()
 

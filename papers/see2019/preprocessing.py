@@ -2,8 +2,10 @@
 
 Every frame of the clip, cropped with the first frame's 68 landmarks to ``features.size`` pixels
 (``common.preprocessing.motion_stages.face_sequence``), is one (T, H, W) grey volume; its LBP-TOP
-histograms (``common.preprocessing.motion.lbp_top``: per block of the spatial grid, the normalised
-XY, XT and YT histograms, concatenated) are the clip's feature vector, cached per clip.
+histograms (``common.preprocessing.motion.lbp_top``: per block of the spatial grid, the XY, XT and YT
+histograms, concatenated; by default the blocks and the one normalisation of the whole vector of the
+reference ``LBPTOP.m``, ``features.blocks`` and ``features.normalisation``) are the clip's feature
+vector, cached per clip.
 """
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ def clip_features(sample: Sample, config: See2019Config, cache_root: Path | None
     # (DEVIATION: README ledger, short clips).
     f = config.features
     vector = np.asarray(lbp_top_features(sample, f.size, f.grid, f.radii, f.points, method=f.method,
-                                         cache_root=cache_root), dtype=np.float32).ravel()
+                                         normalisation=f.normalisation, blocks=f.blocks, cache_root=cache_root),
+                        dtype=np.float32).ravel()
     if vector.shape != (feature_length(config),):
         raise See2019InputError(f"{sample.key}: LBP-TOP vector of shape {vector.shape}, expected "
                                 f"({feature_length(config)},)")
