@@ -533,15 +533,20 @@ def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, 
 
 
 def _benchmark_references(registry: Any) -> list:
-    """Every ``BENCHMARK_REFERENCES`` row the registry's papers expose (published numbers, not run by us)."""
-    references = []
+    """Every ``BENCHMARK_REFERENCES`` row the registry's papers expose (published numbers, not run by us);
+    a row of a method a package runs here (``runs_as``) carries the recomputed values that package's
+    ``Reported`` numbers hold for the same published number (``references.with_recomputed``)."""
+    from common.leaderboard.references import with_recomputed
+
+    references, reported = [], {}
     for paper_id in registry.PAPER_IDS:
         try:
             module = registry.get_paper(paper_id)
         except Exception:  # an unimplemented or broken paper has none
             continue
         references += list(getattr(module, "BENCHMARK_REFERENCES", ()) or ())
-    return references
+        reported[paper_id] = [r for experiment in getattr(module, "EXPERIMENTS", ()) or () for r in experiment.reported]
+    return list(with_recomputed(references, reported))
 
 
 def benchmark(args, registry: Any) -> int:

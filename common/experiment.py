@@ -152,6 +152,12 @@ class Reported:
 
     ``comparable=False``: the paper's number measures something else than ours (its ``note`` says
     what); the comparison row shows both numbers but no difference, and no summary counts it.
+
+    ``recomputed`` (keyword, default None): the value the authors' own artefact gives where it does not
+    give the published one (e.g. the metric recomputed from their per-sample predictions), with
+    ``recomputed_note`` saying from what and why they differ. ``value`` stays the published number; the
+    comparison shows both and takes the difference against ``recomputed`` (``compared_with``), since the
+    published number does not measure what its label says.
     """
 
     metric: str  # "uf1" | "uar" | "accuracy"
@@ -161,6 +167,26 @@ class Reported:
     source: str = ""  # e.g. "Table 2"
     note: str = ""
     comparable: bool = True
+    recomputed: float | None = dataclasses.field(default=None, kw_only=True)  # as a fraction in [0, 1]
+    recomputed_note: str = dataclasses.field(default="", kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.recomputed is not None and not self.recomputed_note.strip():
+            raise ValueError(f"Reported.recomputed_note: {self.metric} {self.scope} has recomputed={self.recomputed} "
+                             "but no note saying from what it was recomputed and why it differs")
+        if self.recomputed is None and self.recomputed_note:
+            raise ValueError(f"Reported.recomputed: {self.metric} {self.scope} has a recomputed_note but no value")
+
+    @property
+    def compared_with(self) -> str:
+        """"recomputed" where the authors' own artefact replaces the published number in the difference,
+        else "published"."""
+        return "published" if self.recomputed is None else "recomputed"
+
+    @property
+    def reference_value(self) -> float:
+        """The number ours is compared with: ``recomputed`` where set, else the published ``value``."""
+        return self.value if self.recomputed is None else float(self.recomputed)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -248,6 +248,76 @@ def test_a_published_row_of_a_method_we_run_sits_beside_its_run_row():
         ("LBP-TOP", "lbptop", "published; our run of it: lbptop"), ("ATNet", "", "published, not run by us")]
 
 
+def test_the_published_ststnet_row_carries_the_recall_beside_the_published_uar():
+    """Aouayeb et al.'s Table 2 "Liong et al." row is STSTNet's published numbers; liong2019 audited them
+    (``Reported.recomputed``: the published UAR is macro-precision), so the row the CLI collects keeps
+    0.7605 and carries the recall, and the leaderboard (PDF rows, footnote, CSV, JSON) shows both."""
+    import papers
+    from common.leaderboard import report, summary as summary_module
+
+    refs = {r.name: r for r in run_all._benchmark_references(papers)}
+    liong = refs["Liong et al."]
+    assert liong.runs_as == "liong2019" and liong.score("uar") == 0.7605 and liong.score("uf1") == 0.7353
+    assert liong.recomputed == {"all": {"uar": 0.7186}, "smic": {"uar": 0.6703}, "casme2": {"uar": 0.8190},
+                                "samm": {"uar": 0.6415}}
+    assert "macro-precision" in liong.recomputed_note
+    assert not any(r.recomputed for name, r in refs.items() if name != "Liong et al.")  # nobody else audited
+    as_json = json.loads(json.dumps(liong.to_dict()))  # the benchmark's results.json
+    assert as_json["scores"]["all"] == {"uf1": 0.7353, "uar": 0.7605}
+    assert as_json["recomputed"]["all"] == {"uar": 0.7186}
+
+    cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
+                          "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
+    score = {"pooled": 0.6, "fold_mean": 0.6, "interval": {"low": 0.5, "high": 0.7}}
+    reported = [{"metric": r.metric, "value": r.value, "scope": r.scope, "aggregation": r.aggregation,
+                 "source": r.source, "note": r.note, "recomputed": r.recomputed, "recomputed_note": r.recomputed_note}
+                for r in papers.get_paper("liong2019").EXPERIMENTS[0].reported]
+    summary = {"track": {"scopes": ["all", "smic"]}, "corpus": {"kind": "real"},
+               "methods": [{"name": "liong2019", "paper": "liong2019", "model": "ststnet", "profile": "paper",
+                            "seeds": [0], "cost": cost, "reported": reported,
+                            "scores": {"all": {"uf1": score, "uar": score}}}],
+               "references": [liong.to_dict(), refs["LBP-TOP"].to_dict()]}
+    header, table, published = report.leaderboard_rows(summary)
+    cells = [dict(zip(header, row)) for row in table]
+    assert cells[0]["paper's\nUF1 / UAR"] == "0.7353 / 0.7605\u2020"  # our run's paper number, marked
+    assert cells[1]["method"] == "Liong et al." and published[1]
+    assert cells[1]["UF1 pooled\n[95% CI]"] == "0.7353" and cells[1]["UAR pooled\n[95% CI]"] == "0.7605\u2020"
+    assert cells[2]["UAR pooled\n[95% CI]"] == "0.5785"  # LBP-TOP: unmarked
+    footnotes = report.recomputed_footnotes(summary)
+    assert len(footnotes) == 1  # the run's paper number and the published row: one number, said once
+    assert footnotes[0].startswith("\u2020 liong2019 and Liong et al.: published UAR 0.7605, recomputed 0.7186")
+    assert "macro-precision" in footnotes[0]
+    rows = summary_module.leaderboard_rows(summary)
+    run = next(r for r in rows if r["kind"] == "run by us")
+    assert run["paper_uar"] == 0.7605 and run["recomputed_uar"] == 0.7186 and run["recomputed_uf1"] is None
+    published_smic = next(r for r in rows if r["method"] == "Liong et al." and r["scope"] == "smic")
+    assert published_smic["uar"] == 0.7013 and published_smic["recomputed_uar"] == 0.6703
+    assert "macro-precision" in published_smic["recomputed_note"]
+    assert all(r["recomputed_uar"] is None for r in rows if r["method"] == "LBP-TOP")
+    assert {"recomputed_uf1", "recomputed_uar", "recomputed_note"} <= set(summary_module.LEADERBOARD_COLUMNS)
+
+
+def test_a_recomputed_value_reaches_only_the_same_published_number():
+    from common.experiment import Reported
+    from common.leaderboard.references import Reference, references_from_table, with_recomputed
+
+    rows = (("X et al.", "[1]", "hybrid", {"all": (0.70, 0.76), "smic": (0.60, 0.66)}),
+            ("Y et al.", "[2]", "hybrid", {"all": (0.70, 0.76)}))
+    refs = references_from_table(rows, track="megc2019", source="Table 2", runs_as={"X et al.": "x2019"})
+    audit = {"x2019": (Reported("uar", 0.76, "all", recomputed=0.72, recomputed_note="precision, not recall"),
+                       Reported("uar", 0.67, "smic", recomputed=0.61, recomputed_note="precision, not recall"),
+                       Reported("uf1", 0.70, "all"))}
+    x, y = with_recomputed(refs, audit)
+    assert x.recomputed == {"all": {"uar": 0.72}} and x.recomputed_note == "precision, not recall"
+    assert x.scores == refs[0].scores  # published scores untouched; smic 0.66 is not the audited 0.67
+    assert y == refs[1]  # not run here: no audit reaches it
+    with pytest.raises(ValueError, match=r"^Reference\.recomputed_note: X"):
+        Reference(track="t", name="X", scores={"all": (0.7, 0.76)}, source="s", recomputed={"all": {"uar": 0.72}})
+    with pytest.raises(ValueError, match=r"^Reference\.recomputed: X: scope 'samm'"):
+        Reference(track="t", name="X", scores={"all": (0.7, 0.76)}, source="s", recomputed={"samm": {"uar": 0.7}},
+                  recomputed_note="why")
+
+
 def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(dummy_corpus, tmp_path):
     """One method's fold fails: exit status 3, and every statistic is on the samples both predicted."""
     dummy_paper.HOOKS["fail"].add("casme2_sub02")

@@ -35,8 +35,10 @@ def test_no_row_marked_not_comparable_carries_a_difference(paper_id):
     for name, reported, row in rows:
         says_not_comparable = "not comparable" in reported.note.lower()
         assert says_not_comparable == (not reported.comparable), (name, reported.note)  # the label and the flag agree
-        if reported.comparable:
-            assert row["difference"] == pytest.approx(0.5 - reported.value), name
+        if reported.comparable:  # against the published number, or what the authors' artefact gives instead
+            paper = reported.value if reported.recomputed is None else reported.recomputed
+            assert row["difference"] == pytest.approx(0.5 - paper), name
+            assert row["reported"] == reported.value and row["recomputed"] == reported.recomputed, name
         else:
             assert row["difference"] is None and row["comparable"] is False, name
 
@@ -48,3 +50,16 @@ def test_reddy2019_split_fusenet_rows_are_the_ones_not_comparable():
     not_comparable = {name for name, e in experiments.items() if any(not r.comparable for r in e.reported)}
     assert "smic_microexpfusenet_late" in not_comparable and "casme_sq_microexpfusenet_intermediate" in not_comparable
     assert not any(name.endswith("_whole_set") or "microexpstcnn" in name for name in not_comparable)
+
+
+def test_a_recomputed_value_needs_its_note_and_stays_off_by_default():
+    from common.experiment import Reported
+
+    plain = Reported("uar", 0.76)
+    assert plain.recomputed is None and plain.compared_with == "published" and plain.reference_value == 0.76
+    with pytest.raises(ValueError, match=r"^Reported\.recomputed_note: uar all"):
+        Reported("uar", 0.76, recomputed=0.72)
+    with pytest.raises(ValueError, match=r"^Reported\.recomputed: "):
+        Reported("uar", 0.76, recomputed_note="why")
+    with pytest.raises(TypeError):  # keyword only
+        Reported("uar", 0.76, "all", "pooled", "", "", True, 0.72)

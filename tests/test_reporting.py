@@ -97,3 +97,37 @@ def test_model_summary_and_paper_table_comparison():
     rows = compare_with_paper(summary, [{"name": "hidden", "output_shape": [4], "params": None},
                                         {"name": "lstm", "output_shape": [120], "params": 10}])
     assert [r["match"] for r in rows] == [True, False]
+
+
+def test_a_recomputed_number_is_shown_beside_the_published_one_and_compared_with():
+    """A published number the authors' own artefact does not give (``Reported.recomputed``): page 1's table
+    shows both and says so; the difference, "paper in CI" and comparison.csv use the recomputed value."""
+    from common.evaluation.comparison import comparison_rows
+    from common.experiment import Reported
+    from common.reporting import pdf, tables
+
+    reported = (Reported("uar", 0.76, "all", "pooled", "Table 3", note="pooled over folds",
+                         recomputed=0.72, recomputed_note="the published UAR is precision"),
+                Reported("uf1", 0.74, "all", "pooled", "Table 3"))
+    built = comparison_rows(reported, {"pooled": {"all": {"uar": 0.70, "uf1": 0.70}}}, [])
+    results = {"exp": {"comparison": built, "profile": "paper", "corpus": {"kind": "real"}}}
+    intervals = {"exp": {"scopes": {"all": {m: {"low": 0.65, "high": 0.73, "estimate": 0.70} for m in ("uf1", "uar")}}}}
+    rows = pdf._comparison_with_intervals(results, intervals, synthetic=False)  # comparison.csv's rows
+    uar, uf1 = rows
+    assert uar["reported"] == 0.76 and uar["recomputed"] == 0.72 and uar["compared_with"] == "recomputed"
+    assert uar["difference"] == pytest.approx(0.70 - 0.72) and uar["paper_in_interval"] is True  # 0.72, not 0.76
+    assert uf1["difference"] == pytest.approx(0.70 - 0.74) and uf1["paper_in_interval"] is False
+    assert uf1["recomputed"] is None and uf1["compared_with"] == "published"
+    assert {"recomputed", "compared_with", "recomputed_note"} <= set(tables.COMPARISON_COLUMNS)
+
+    answer = [{**row, "interval": intervals["exp"]["scopes"]["all"][row["metric"]]}
+              for row in tables.comparison_rows(results)]
+    header, body, lines = pdf.reported_table(answer, synthetic=False)
+    cell = dict(zip(header, body[0]))
+    assert cell["paper"] == "0.760 (recomputed 0.720)" and cell["ours-paper"] == "-0.020"
+    assert cell["paper in CI"] == "yes" and cell["source"] == "Table 3 [1]"
+    assert dict(zip(header, body[1]))["paper"] == "0.740"
+    assert lines[0].startswith(pdf.RECOMPUTED_MEANING) and "use the recomputed value" in lines[0]
+    assert "[1] exp: pooled over folds; recomputed: the published UAR is precision" in lines
+    _, _, plain = pdf.reported_table(answer[1:], synthetic=False)
+    assert not any("recomputed" in line for line in plain)  # nothing said where nothing was recomputed

@@ -20,7 +20,11 @@ def _fold_extra_metric(records: list[dict], reported: Any) -> float | None:
 
 def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: list[dict]) -> list[dict]:
     """One row per ``Reported``: the paper's number, ours and ours - paper. A number marked not
-    comparable (``Reported.comparable=False``) gets no difference, so no summary of differences counts it."""
+    comparable (``Reported.comparable=False``) gets no difference, so no summary of differences counts it.
+
+    A published number the authors' own artefact does not reproduce (``Reported.recomputed``) keeps its
+    place in ``reported``; the row also carries ``recomputed`` and ``recomputed_note``, and its difference
+    is ours - recomputed (``compared_with``: "recomputed"; "published" otherwise)."""
     rows = []
     for reported in reported_values:
         ours = aggregated.get(reported.aggregation, {}).get(reported.scope, {}).get(reported.metric)
@@ -29,6 +33,9 @@ def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: lis
         ours = None if ours is None or not math.isfinite(ours) else float(ours)
         rows.append({"metric": reported.metric, "scope": reported.scope, "aggregation": reported.aggregation,
                      "reported": reported.value, "ours": ours,
-                     "difference": None if ours is None or not reported.comparable else ours - reported.value,
-                     "source": reported.source, "note": reported.note, "comparable": bool(reported.comparable)})
+                     "difference": (None if ours is None or not reported.comparable
+                                    else ours - reported.reference_value),
+                     "source": reported.source, "note": reported.note, "comparable": bool(reported.comparable),
+                     "recomputed": reported.recomputed, "recomputed_note": reported.recomputed_note,
+                     "compared_with": reported.compared_with})
     return rows

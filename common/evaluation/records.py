@@ -29,7 +29,8 @@ writes them is ``common.evaluation.runner``; the reasons a stored fold is reused
                  "per_fold": {fold: {scope: {uf1, uar, accuracy, n}}},
                  "not_scored": [fold], "nan_folds": [fold], "nan_policy": "exclude", "absent": "exclude"},
      "comparison": [{"metric", "scope", "aggregation", "reported", "ours", "difference",
-                     "source", "note", "comparable"}],  (difference None where not comparable)
+                     "source", "note", "comparable", "recomputed", "recomputed_note", "compared_with"}],
+                    (difference None where not comparable; ours - recomputed where recomputed is set)
      "folds": [{"name", "status", "reason", "seconds", "n_train", "n_test", "parameters",
                 "history", "reused"}],
      "parameters": {model: int}, "status_counts": {status: n},

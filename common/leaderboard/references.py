@@ -9,6 +9,10 @@ and hands them to :func:`common.orchestration.leaderboard_runs.run_benchmark`. F
     BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019",
                                                  source="Aouayeb et al. 2019, Table 2",
                                                  skip=("Aouayeb et al. (paper)",))
+
+A published number the authors' own artefact does not reproduce (``Reported.recomputed`` in the package
+that runs the method) reaches the published rows of that method through :func:`with_recomputed`:
+the row keeps the published score and carries the recomputed one beside it (:attr:`Reference.recomputed`).
 """
 from __future__ import annotations
 
@@ -17,12 +21,19 @@ from typing import Any
 from collections.abc import Iterable, Mapping
 
 PUBLISHED = "published, not run by us"
+METRICS = ("uf1", "uar")
+# Half a unit of the fourth decimal: two transcriptions of one printed number agree within it.
+SAME_NUMBER = 5e-5
 
 
 @dataclasses.dataclass(frozen=True)
 class Reference:
     """One published row: ``scores[scope] = (uf1, uar)`` on ``track`` ("all" and per database),
-    with where it was transcribed from (``source``, ``ref``: the citation inside that source)."""
+    with where it was transcribed from (``source``, ``ref``: the citation inside that source).
+
+    ``recomputed[scope][metric]``: the value the authors' own artefact gives for a published score it
+    does not reproduce (e.g. the metric recomputed from their per-sample predictions), with
+    ``recomputed_note`` saying from what and why; ``scores`` stay as published. Empty for most rows."""
 
     track: str
     name: str
@@ -34,17 +45,34 @@ class Reference:
     # The registry id of the package that runs this method here ("" = none): in a benchmark that runs
     # it, the published row is drawn beside that method's run row (common.leaderboard.report).
     runs_as: str = ""
+    recomputed: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
+    recomputed_note: str = ""
+
+    def __post_init__(self) -> None:
+        for scope, values in self.recomputed.items():
+            if scope not in self.scores:
+                raise ValueError(f"Reference.recomputed: {self.name}: scope {scope!r} has no published score "
+                                 f"(published scopes: {', '.join(self.scores)})")
+            unknown = sorted(set(values) - set(METRICS))
+            if unknown:
+                raise ValueError(f"Reference.recomputed: {self.name} {scope}: metrics {unknown}; expected "
+                                 f"{' or '.join(METRICS)}")
+        if self.recomputed and not self.recomputed_note.strip():
+            raise ValueError(f"Reference.recomputed_note: {self.name} has recomputed scores but no note saying "
+                             "from what they were recomputed and why they differ")
 
     def score(self, metric: str, scope: str = "all") -> float | None:
         values = self.scores.get(scope)
         if values is None:
             return None
-        return values[("uf1", "uar").index(metric)]
+        return values[METRICS.index(metric)]
 
     def to_dict(self) -> dict[str, Any]:
         return {"track": self.track, "name": self.name, "kind": PUBLISHED, "source": self.source, "ref": self.ref,
                 "approach": self.approach, "note": self.note, "runs_as": self.runs_as,
-                "scores": {scope: {"uf1": v[0], "uar": v[1]} for scope, v in self.scores.items()}}
+                "scores": {scope: {"uf1": v[0], "uar": v[1]} for scope, v in self.scores.items()},
+                "recomputed": {scope: dict(values) for scope, values in self.recomputed.items()},
+                "recomputed_note": self.recomputed_note}
 
 
 def references_from_table(rows: Iterable[tuple[str, str, str, Mapping[str, tuple[float, float]]]], *, track: str,
@@ -58,6 +86,32 @@ def references_from_table(rows: Iterable[tuple[str, str, str, Mapping[str, tuple
     return tuple(Reference(track=track, name=name, scores={k: (float(v[0]), float(v[1])) for k, v in values.items()},
                            source=source, ref=ref, approach=approach, note=note, runs_as=runs_as.get(name, ""))
                  for name, ref, approach, values in rows if name not in skipped)
+
+
+def with_recomputed(references: Iterable[Reference],
+                    reported_by_package: Mapping[str, Iterable[Any]]) -> tuple[Reference, ...]:
+    """The references, each published row of a method run here (``runs_as``) carrying the recomputed
+    values its package audited: every pooled ``Reported`` (``common.experiment.Reported``) of
+    ``reported_by_package[runs_as]`` with a ``recomputed`` value whose published ``value`` is the row's
+    score of the same metric and scope (within :data:`SAME_NUMBER`: the same printed number, transcribed
+    in two papers). A row whose number differs from the package's keeps no audit: it is another number.
+    A row's own ``recomputed`` values stay."""
+    out = []
+    for reference in references:
+        recomputed = {scope: dict(values) for scope, values in reference.recomputed.items()}
+        notes = [reference.recomputed_note] if reference.recomputed_note else []
+        for reported in reported_by_package.get(reference.runs_as, ()) if reference.runs_as else ():
+            if reported.recomputed is None or reported.aggregation != "pooled" or reported.metric not in METRICS:
+                continue
+            published = reference.score(reported.metric, reported.scope)
+            if published is None or abs(published - reported.value) > SAME_NUMBER:
+                continue
+            recomputed.setdefault(reported.scope, {})[reported.metric] = float(reported.recomputed)
+            if reported.recomputed_note not in notes:
+                notes.append(reported.recomputed_note)
+        out.append(dataclasses.replace(reference, recomputed=recomputed, recomputed_note=" ".join(notes))
+                   if recomputed != reference.recomputed else reference)
+    return tuple(out)
 
 
 def for_track(references: Iterable[Reference], track: str) -> tuple[Reference, ...]:

@@ -6,7 +6,9 @@ A pure function of the benchmark's summary in memory (``BenchmarkResult.summary`
 1. the leaderboard (method, model, profile, pooled UF1 and UAR with 95 % intervals, fold mean,
    per database, the paper's own number where it reports one, cost; the published reference rows
    at the bottom, marked "published, not run by us") and the forest plot (UF1 and UAR with their
-   intervals and the chance level of the track);
+   intervals and the chance level of the track); a published number the authors' own artefact does
+   not reproduce carries a dagger, and the footnote under the table gives the recomputed value and
+   why (``Reported.recomputed``, ``Reference.recomputed``);
 2. per-database heatmap (method x database); 3. confusion matrices of every method;
 4. pairwise differences and p-values; 5. every score with its label (scores table);
 6. cost vs UF1 (training time, parameters) and the cost table;
@@ -41,6 +43,8 @@ from common.reporting.pdf import config_lines
 
 LANDSCAPE = (11.69, 8.27)
 METRIC_TITLES = {"uf1": "UF1", "uar": "UAR"}
+# Marks a published number the authors' own artefact does not reproduce; the footnote gives the recomputed one.
+DAGGER = "\u2020"
 
 
 def _summary(bench: Any) -> Mapping[str, Any]:
@@ -75,10 +79,36 @@ def _value(m: Mapping[str, Any], scope: str, metric: str) -> Mapping[str, Any]:
 
 
 def _paper_number(m: Mapping[str, Any]) -> str:
-    values = {r["metric"]: r["value"] for r in m["reported"] if r["scope"] == "all" and r["aggregation"] == "pooled"}
+    """The paper's pooled UF1 / UAR on "all" as transcribed, a dagger on a number that is recomputed (footnote)."""
+    values = {r["metric"]: r for r in m["reported"] if r["scope"] == "all" and r["aggregation"] == "pooled"}
     if not values:
         return "–"
-    return " / ".join(fmt(values.get(k), 3) for k in ("uf1", "uar"))
+    return " / ".join(fmt((values.get(k) or {}).get("value"), 4)  # as printed: four decimals
+                      + (DAGGER if (values.get(k) or {}).get("recomputed") is not None else "")
+                      for k in ("uf1", "uar"))
+
+
+def recomputed_footnotes(summary: Mapping[str, Any]) -> list[str]:
+    """One line per published number on "all" that the authors' own artefact does not reproduce (a run's
+    ``reported`` or a reference row's ``recomputed``): its published and recomputed values and why;
+    the same number shown twice (our run's paper number and its published row) is said once."""
+    found: dict[tuple[str, str, float, float], list[str]] = {}
+    for m in summary["methods"]:
+        for r in m["reported"]:
+            if r["scope"] == "all" and r["aggregation"] == "pooled" and r.get("recomputed") is not None:
+                key = (r["metric"], r.get("recomputed_note") or "", round(float(r["value"]), 4),
+                       round(float(r["recomputed"]), 4))
+                found.setdefault(key, []).append(m["name"])
+    for reference in summary.get("references", []):
+        for metric, value in ((reference.get("recomputed") or {}).get("all") or {}).items():
+            published = (reference["scores"].get("all") or {}).get(metric)
+            if published is None:
+                continue
+            key = (metric, reference.get("recomputed_note") or "", round(float(published), 4), round(float(value), 4))
+            found.setdefault(key, []).append(reference["name"])
+    return [f"{DAGGER} {' and '.join(dict.fromkeys(names))}: published {METRIC_TITLES.get(metric, metric)} "
+            f"{published:.4f}, recomputed {value:.4f}: {note}".rstrip(": ")
+            for (metric, note, published, value), names in found.items()]
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -91,10 +121,15 @@ def _num(value: Any, digits: int = 2) -> str:
 
 def _reference_row(reference: Mapping[str, Any], databases: list[str], linked: bool) -> list[str]:
     scores = reference["scores"]
-    per_db = " / ".join(fmt((scores.get(db) or {}).get("uf1"), 3) for db in databases)
+    recomputed = reference.get("recomputed") or {}
+
+    def cell(scope: str, metric: str, digits: int) -> str:
+        marked = (recomputed.get(scope) or {}).get(metric) is not None
+        return fmt((scores.get(scope) or {}).get(metric), digits) + (DAGGER if marked else "")
+
+    per_db = " / ".join(cell(db, "uf1", 3) for db in databases)
     return ["", reference["name"], reference.get("ref") or "", "published\n(run above)" if linked else PUBLISHED,
-            fmt((scores.get("all") or {}).get("uf1"), 4), fmt((scores.get("all") or {}).get("uar"), 4), "",
-            per_db, "", "", "", "", "", ""]
+            cell("all", "uf1", 4), cell("all", "uar", 4), "", per_db, "", "", "", "", "", ""]
 
 
 def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]], list[bool]]:
@@ -211,7 +246,9 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     header, rows, published = leaderboard_rows(summary)
     table_height = min(0.5, 0.03 * (len(rows) + 2))
     _draw_table(fig.add_axes((0.02, 0.86 - table_height, 0.96, table_height)), header, rows, published)
-    bottom = 0.07
+    # a published number the authors' own predictions do not give: the value they give, and why (footnote)
+    footnotes = [line for note in recomputed_footnotes(summary) for line in _wrap(note, 230)][:4]
+    bottom = 0.07 + 0.02 * len(footnotes)  # the forest's axis labels stay above the footnote
     top = 0.86 - table_height - 0.08
     axes = [fig.add_axes((0.12, bottom, 0.36, max(top - bottom, 0.15))),
             fig.add_axes((0.61, bottom, 0.36, max(top - bottom, 0.15)))]
@@ -219,6 +256,8 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     fig.text(0.03, 0.01, "Grey rows: " + PUBLISHED + " (as transcribed in the source named in leaderboard.csv; "
              "other protocols or data may apply). s / fold: wall seconds of a fold; peak MiB: process peak, "
              "never decreasing over the methods run in one process.", fontsize=6)
+    if footnotes:
+        fig.text(0.03, 0.025, "\n".join(footnotes), fontsize=6, va="bottom", color="#8a1c1c")
     return fig
 
 
@@ -377,7 +416,11 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
         if m.get("reported"):
             lines += ["", "The paper's own numbers on this protocol (Experiment.reported)"]
             lines += [f"  {r['metric']} {r['scope']} {r['aggregation']}: {r['value']:.4f} ({r['source']})"
-                      + (f" {r['note']}" if r.get("note") else "") for r in m["reported"]]
+                      + (f" {r['note']}" if r.get("note") else "")
+                      + (f"; recomputed {r['recomputed']:.4f} (why: below)" if r.get("recomputed") is not None
+                         else "") for r in m["reported"]]
+            why = list(dict.fromkeys(r["recomputed_note"] for r in m["reported"] if r.get("recomputed_note")))
+            lines += [line for note in why for line in _wrap(f"  recomputed: {note}")]
         notes = [m.get("left_out")
                  and f"{m['left_out']} sample(s) left out of the statistics (not predicted in every seed)"]
         for run in m["runs"]:

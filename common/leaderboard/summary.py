@@ -210,6 +210,7 @@ def score_text(values: Mapping[str, Any] | None, digits: int = 3, sd: bool = Tru
 LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "profile", "corpus", "kind", "scope", "aggregation",
                        "uf1", "uf1_low", "uf1_high", "uar", "uar_low", "uar_high", "uf1_fold_mean", "uar_fold_mean",
                        "uf1_seed_std", "uar_seed_std", "n_samples", "n_subjects", "seeds", "paper_uf1", "paper_uar",
+                       "recomputed_uf1", "recomputed_uar", "recomputed_note",
                        "parameters", "fold_seconds", "fit_seconds", "predict_ms_per_clip",
                        "preprocess_s_per_clip_first", "preprocess_s_per_clip_cached", "peak_rss_mb", "source")
 
@@ -218,13 +219,21 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The leaderboard: one row per method x scope (ranked by pooled UF1 on "all"), then the
     published reference rows (kind ``published, not run by us``; ``paper``: the registry id that runs
     the same method here, if one does; where that method is among this benchmark's runs, kind
-    ``published; our run of it: ID``, as the PDF's "published (run above)")."""
+    ``published; our run of it: ID``, as the PDF's "published (run above)").
+
+    ``recomputed_uf1``/``recomputed_uar`` (with ``recomputed_note``): where the authors' own artefact does not
+    give a published number, the value it gives: on a run row, of ``paper_uf1``/``paper_uar``
+    (``Reported.recomputed``); on a published row, of ``uf1``/``uar`` (``Reference.recomputed``). Empty otherwise."""
     corpus = summary["corpus"]["kind"]
     methods = sorted(summary["methods"], key=lambda m: -(((m["scores"].get("all") or {}).get("uf1") or {})
                                                           .get("pooled") or -1))
     rows = []
     for rank, m in enumerate(methods, 1):
-        reported = {(r["metric"], r["scope"]): r["value"] for r in m["reported"] if r["aggregation"] == "pooled"}
+        pooled = [r for r in m["reported"] if r["aggregation"] == "pooled"]
+        reported = {(r["metric"], r["scope"]): r["value"] for r in pooled}
+        audited = [r for r in pooled if r.get("recomputed") is not None]
+        recomputed = {(r["metric"], r["scope"]): r["recomputed"] for r in audited}
+        why = {(r["metric"], r["scope"]): r.get("recomputed_note") or "" for r in audited}
         c = m["cost"]
         for scope, values in m["scores"].items():
             uf1, uar = values.get("uf1", {}), values.get("uar", {})
@@ -233,6 +242,9 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
                    "aggregation": uf1.get("aggregation"), "n_samples": uf1.get("n"),
                    "n_subjects": uf1.get("n_subjects"), "seeds": len(m["seeds"]),
                    "paper_uf1": reported.get(("uf1", scope)), "paper_uar": reported.get(("uar", scope)),
+                   "recomputed_uf1": recomputed.get(("uf1", scope)), "recomputed_uar": recomputed.get(("uar", scope)),
+                   "recomputed_note": " ".join(dict.fromkeys(why.get((k, scope), "") for k in ("uf1", "uar")
+                                                             if why.get((k, scope)))) or None,
                    "parameters": c["parameters_total"], "fold_seconds": c["fold_seconds"],
                    "fit_seconds": c["fit_seconds"], "predict_ms_per_clip": c["predict_ms_per_clip"],
                    "preprocess_s_per_clip_first": c["preprocess_seconds_per_clip_first"],
@@ -249,8 +261,11 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         runs_as = reference.get("runs_as") or ""
         kind = f"published; our run of it: {runs_as}" if runs_as in run_papers else reference["kind"]
         for scope, values in reference["scores"].items():
+            again = (reference.get("recomputed") or {}).get(scope) or {}
             rows.append({"method": reference["name"], "paper": runs_as, "kind": kind, "scope": scope,
                          "aggregation": "as published", "uf1": values["uf1"], "uar": values["uar"],
+                         "recomputed_uf1": again.get("uf1"), "recomputed_uar": again.get("uar"),
+                         "recomputed_note": (reference.get("recomputed_note") or None) if again else None,
                          "source": f"{reference['source']} {reference['ref']}".strip()})
     return rows
 

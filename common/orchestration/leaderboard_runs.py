@@ -372,7 +372,8 @@ def _device(environment: Mapping[str, Any]) -> str:
 def _method_dict(m: MethodRun, profile: str, statistics: Mapping[str, Any]) -> dict[str, Any]:
     first = m.runs[0]
     reported = [{"metric": r.metric, "value": r.value, "scope": r.scope, "aggregation": r.aggregation,
-                 "source": r.source, "note": r.note} for r in m.experiment.reported]
+                 "source": r.source, "note": r.note, "recomputed": r.recomputed,
+                 "recomputed_note": r.recomputed_note} for r in m.experiment.reported]
     return {
         "name": m.method.name, "paper": m.method.paper_id, "model": m.method.model_name,
         "models": list(m.method.models), "experiment": m.experiment.name, "title": m.experiment.title,

@@ -6,7 +6,9 @@ corpus) and numbered (``common.reporting.document``):
 1. the answer: a dot-and-whisker chart of our pooled score with its 95 % subject-bootstrap interval
    beside the paper's number, for every reported number of every experiment; the compact table
    (difference and "paper's number inside our interval" on real data only: on the synthetic corpus
-   the paper's numbers are context); our scores per experiment and scope with their intervals;
+   the paper's numbers are context; both against the recomputed value where the authors' own artefact
+   does not give the published one, ``Reported.recomputed``); our scores per experiment and scope with
+   their intervals;
 2. per experiment, flowing over as few pages as it needs: summary, scores with intervals, pooled
    confusion matrices (row-normalised and counted), per-fold scores as a strip plot with the pooled
    line, training curves, the per-fold table, the folds not ok, the selection (dropped and flagged
@@ -49,6 +51,9 @@ from common.reporting.intervals import experiment_intervals, interval_of, score_
 from common.reporting.architecture import compare_with_paper, model_summary
 
 REPORT_SCHEMA = "mersuite.report/1"
+# What "paper 0.761 (recomputed 0.719)" means, in the words the answer page prints under its table.
+RECOMPUTED_MEANING = ("\"(recomputed x)\": the authors' own artefact (e.g. their published per-sample predictions) "
+                      "does not give the paper's number; x is what it gives, and the note says why")
 
 
 def _banner(profile: Any, corpus: Mapping[str, Any]) -> str:
@@ -108,11 +113,13 @@ def _is_synthetic(context: ReportContext) -> bool:
 
 def paper_in_interval(row: Mapping[str, Any], interval: Mapping[str, Any] | None) -> bool | None:
     """Whether the paper's number lies inside our pooled interval; None where there is no verdict to give
-    (no interval, not a pooled row, no reported number, or a row marked not comparable)."""
-    if (interval is None or row.get("aggregation") != "pooled" or row.get("reported") is None
+    (no interval, not a pooled row, no reported number, or a row marked not comparable). The paper's
+    number is the recomputed one where the row has it (``tables.paper_reference``)."""
+    paper = tables.paper_reference(row)
+    if (interval is None or row.get("aggregation") != "pooled" or paper is None
             or not row.get("comparable", True)):
         return None
-    return bool(interval["low"] <= row["reported"] <= interval["high"])
+    return bool(interval["low"] <= paper <= interval["high"])
 
 
 def answer_rows(results: Mapping[str, Mapping], intervals: Mapping[str, Mapping]) -> list[dict]:
@@ -136,9 +143,47 @@ def answer_rows(results: Mapping[str, Mapping], intervals: Mapping[str, Mapping]
     return rows
 
 
+def reported_table(compared: list[dict], synthetic: bool) -> tuple[list[str], list[list[str]], list[str]]:
+    """Page 1's table of the paper's numbers beside ours: (header, rows, lines under it). A row's note is
+    numbered once ("[k]" after its source); a published number the authors' own artefact does not give
+    reads "0.761 (recomputed 0.719)", its difference and "paper in CI" use the recomputed value, and the
+    lines under the table say so in words (``RECOMPUTED_MEANING``) and give each note."""
+    notes: list[str] = []  # each distinct note once, numbered; the rows it applies to carry its number
+    body = []
+    for r in compared:
+        marker = ""
+        recomputed = r.get("recomputed")
+        if r.get("note") or recomputed is not None:
+            parts = [r.get("note") or "",
+                     "" if recomputed is None else f"recomputed: {r.get('recomputed_note') or ''}"]
+            text = f"{r['experiment']}: " + "; ".join(part for part in parts if part)
+            if text not in notes:
+                notes.append(text)
+            marker = f" [{notes.index(text) + 1}]"
+        iv = r.get("interval")
+        paper = tables.fmt(r["reported"], 3) + ("" if recomputed is None
+                                                else f" (recomputed {tables.fmt(recomputed, 3)})")
+        cells = [r["experiment"], r["metric"], r["scope"], r["aggregation"], paper, tables.fmt(r["ours"], 3),
+                 f"[{iv['low']:.3f}, {iv['high']:.3f}]" if iv and r["aggregation"] == "pooled" else "–"]
+        if not synthetic:
+            inside = paper_in_interval(r, iv)
+            cells += [tables.fmt_signed(r["difference"], 3), "–" if inside is None else ("yes" if inside else "no")]
+        body.append(cells + [f"{r['source'] or ''}{marker}".strip()])
+    header = ["experiment", "metric", "scope", "aggregation", "paper", "ours", "ours 95% CI"]
+    header += ([] if synthetic else ["ours-paper", "paper in CI"]) + ["source"]
+    lines = []
+    if any(r.get("recomputed") is not None for r in compared):
+        lines.append(RECOMPUTED_MEANING + ("." if synthetic else "; ours-paper and paper in CI use the recomputed "
+                                           "value there, not the published one."))
+    if notes:
+        lines += ["Notes on the reported numbers"] + [f"[{k}] {text}" for k, text in enumerate(notes, 1)]
+    return header, body, lines
+
+
 def _answer_chart(rows: list[dict], synthetic: bool) -> Callable[[plt.Figure, list[float]], None]:
     """Dot-and-whisker: our pooled score and its interval (colour of the experiment), our score in the
-    paper's aggregation where that differs (x), the paper's number (red diamond)."""
+    paper's aggregation where that differs (x), the paper's number (red diamond) and, where the authors'
+    own artefact does not give it, the recomputed value (red square)."""
     def draw(fig: plt.Figure, rect: list[float]) -> None:
         left, bottom, width, height = rect
         ax = fig.add_axes((left + width * 0.5, bottom + 0.035, width * 0.47, height - 0.045))
@@ -157,6 +202,8 @@ def _answer_chart(rows: list[dict], synthetic: bool) -> Callable[[plt.Figure, li
             if r.get("reported") is not None:
                 ax.plot(r["reported"], yi, "D", color=style.PAPER, markersize=4, markerfacecolor="none"
                         if synthetic else style.PAPER)
+            if r.get("recomputed") is not None:
+                ax.plot(r["recomputed"], yi, "s", color=style.PAPER, markersize=4, markerfacecolor="none")
             label = f"{r['experiment']} · {r['scope']} · {r['metric'].upper()}" + (
                 f" ({r['aggregation']})" if r["aggregation"] != "pooled" else "")
             fig.text(left, bottom + 0.035 + (height - 0.045) * (yi + 0.5) / len(rows), label, fontsize=label_size,
@@ -171,7 +218,11 @@ def _answer_chart(rows: list[dict], synthetic: bool) -> Callable[[plt.Figure, li
                    plt.Line2D([], [], marker="D", linestyle="", color=style.PAPER,
                               markerfacecolor="none" if synthetic else style.PAPER,
                               label="paper" + (" (context only)" if synthetic else ""))]
-        ax.legend(handles=handles, fontsize=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+        if any(r.get("recomputed") is not None for r in rows):
+            handles.append(plt.Line2D([], [], marker="s", linestyle="", color=style.PAPER, markerfacecolor="none",
+                                      label="paper, recomputed (note)"))
+        ax.legend(handles=handles, fontsize=6, loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                  ncol=3 if len(handles) <= 3 else 2, frameon=False)  # four entries in one row overflow the page
     return draw
 
 
@@ -201,30 +252,11 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
               color=style.MUTED)
     compared = [r for r in rows if r.get("reported") is not None]
     if compared:
-        notes: list[str] = []  # each distinct note once, numbered; the rows it applies to carry its number
-        body = []
-        for r in compared:
-            marker = ""
-            if r.get("note"):
-                text = f"{r['experiment']}: {r['note']}"
-                if text not in notes:
-                    notes.append(text)
-                marker = f" [{notes.index(text) + 1}]"
-            iv = r.get("interval")
-            cells = [r["experiment"], r["metric"], r["scope"], r["aggregation"], tables.fmt(r["reported"], 3),
-                     tables.fmt(r["ours"], 3),
-                     f"[{iv['low']:.3f}, {iv['high']:.3f}]" if iv and r["aggregation"] == "pooled" else "–"]
-            if not synthetic:
-                inside = paper_in_interval(r, iv)
-                cells += [tables.fmt_signed(r["difference"], 3), "–" if inside is None else ("yes" if inside else "no")]
-            body.append(cells + [f"{r['source'] or ''}{marker}".strip()])
-        header = ["experiment", "metric", "scope", "aggregation", "paper", "ours", "ours 95% CI"]
-        header += [] if synthetic else ["ours-paper", "paper in CI"]
+        header, body, notes = reported_table(compared, synthetic)
         flow.heading("Reported by the paper" + (" (context only: synthetic corpus)" if synthetic else " vs ours"), 9)
-        flow.table(header + ["source"], body)
+        flow.table(header, body)
         if notes:
-            flow.text(["Notes on the reported numbers"] + [f"[{k}] {text}" for k, text in enumerate(notes, 1)],
-                      size=6.5)
+            flow.text(notes, size=6.5)
     flow.heading("Our scores per experiment and scope", 9)
     body = []
     for name, res in results.items():

@@ -14,22 +14,32 @@ from collections.abc import Mapping, Sequence
 from common.files import atomic_write
 
 COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
-                      "source", "note", "profile", "corpus", "comparable", "ours_low", "ours_high",
-                      "paper_in_interval")
+                      "source", "note", "profile", "corpus", "comparable", "recomputed", "compared_with",
+                      "recomputed_note", "ours_low", "ours_high", "paper_in_interval")
 SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "profile", "corpus", "low", "high",
                  "interval")
 
 
 def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
     """The paper's reported numbers beside ours: one row per ``Reported`` of every experiment (a row not
-    comparable carries no difference: ``common.evaluation.comparison.comparison_rows``)."""
+    comparable carries no difference; a row with ``recomputed`` keeps the published number in ``reported``
+    and its difference is ours - recomputed: ``common.evaluation.comparison.comparison_rows``)."""
     rows = []
     for name, results in results_by_experiment.items():
         for row in results.get("comparison", []):
             rows.append({"experiment": name, **{k: row.get(k) for k in COMPARISON_COLUMNS[1:9]},
                          "profile": results.get("profile"), "corpus": results.get("corpus", {}).get("kind"),
-                         "comparable": row.get("comparable", True)})
+                         "comparable": row.get("comparable", True), "recomputed": row.get("recomputed"),
+                         "compared_with": row.get("compared_with") or "published",
+                         "recomputed_note": row.get("recomputed_note") or ""})
     return rows
+
+
+def paper_reference(row: Mapping[str, Any]) -> float | None:
+    """The paper's number a comparison row compares ours with: its ``recomputed`` value where the authors'
+    own artefact does not give the published one, else the published ``reported``."""
+    recomputed = row.get("recomputed")
+    return row.get("reported") if recomputed is None else float(recomputed)
 
 
 def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]],
