@@ -1,39 +1,194 @@
-"""STSTNet (Liong et al., FG 2019): the network against Table I, and the flow images of one synthetic clip."""
+"""STSTNet (Liong et al., FG 2019): the network against the authors' STSTNet.mat / main.m and against Table I
+(the text reading), its forward pass against an independent NumPy computation, the 8-bit input of one
+synthetic clip, and the export of a fold (the centring and the batch-normalisation statistics travel)."""
 from __future__ import annotations
+
+import json
 
 import numpy as np
 
+# The authors' STSTNet.mat (the MATLAB layer graph main.m loads and trains), read layer by layer and written
+# here as (our layer, its STSTNet.mat name, output shape, trainable parameters, the layer it reads).
+# Trainable counts by hand: a 3x3 kernel over 3 channels has 27 weights + 1 bias; a batch normalisation
+# a scale and an offset per channel; the FC 400 x 3 + 3.
+AUTHORS = [
+    ("zerocenter", "imageinput (zerocenter)", (28, 28, 3), 0, "flow_u_v_strain"),
+    ("c1_1", "conv_1 3x3x3, same", (28, 28, 3), 3 * 28, "zerocenter"),
+    ("c1_2", "conv_2_1 3x3x5, same", (28, 28, 5), 5 * 28, "zerocenter"),
+    ("c1_3", "conv_2_2 3x3x8, same", (28, 28, 8), 8 * 28, "zerocenter"),
+    ("bn1_1", "relu_1 -> batchnorm_1", (28, 28, 3), 2 * 3, "c1_1"),
+    ("bn1_2", "relu_2_1 -> batchnorm_2_1", (28, 28, 5), 2 * 5, "c1_2"),
+    ("bn1_3", "relu_2_2 -> batchnorm_2_2", (28, 28, 8), 2 * 8, "c1_3"),
+    ("p1_1", "maxpool_6 3x3 /3 same", (10, 10, 3), 0, "bn1_1"),
+    ("p1_2", "maxpool_7 3x3 /3 same", (10, 10, 5), 0, "bn1_2"),
+    ("p1_3", "maxpool_5 3x3 /3 same", (10, 10, 8), 0, "bn1_3"),
+    ("dropout1_1", "dropout_1 0.5", (10, 10, 3), 0, "p1_1"),
+    ("dropout1_2", "dropout_2_1 0.5", (10, 10, 5), 0, "p1_2"),
+    ("dropout1_3", "dropout_2_2 0.5", (10, 10, 8), 0, "p1_3"),
+    ("p2", "avgpool 2x2 /2, padding 0", (5, 5, 16), 0, "concatenate"),
+    ("output", "fc_2 (3) -> softmax", (3,), 400 * 3 + 3, "fc_input"),
+]
+# The ledger's --set line for the text reading (README ledger 1, 6, 10)
+TEXT_READING_SET = "model.batch_norm=false model.dropout=0 model.zero_center=false data.levels=unit"
 
-def test_the_network_is_table_1_with_its_derived_parameter_count():
+
+def _inputs_of(model) -> dict[str, list[str]]:
+    """{layer: the layers it reads}, from the model's saved config (inbound nodes)."""
+    def names(node) -> list[str]:
+        if isinstance(node, dict):
+            if node.get("class_name") == "__keras_tensor__":
+                return [node["config"]["keras_history"][0]]
+            return [n for value in node.values() for n in names(value)]
+        if isinstance(node, (list, tuple)):
+            return [n for value in node for n in names(value)]
+        return []
+
+    return {layer["name"]: names(layer.get("inbound_nodes", [])) for layer in model.get_config()["layers"]}
+
+
+def test_the_paper_profile_is_the_network_the_authors_trained_layer_by_layer():
     from common.training import trainable_parameters
     from papers.liong2019 import PAPER
     from papers.liong2019.model import models
 
     model = models()["ststnet"]
-    shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
-    for row in PAPER.architecture_tables["ststnet"]:  # Table I's output sizes, layer by layer
-        assert shapes[row["name"]] == tuple(row["output_shape"]), row
+    inputs = _inputs_of(model)
+    for name, _matlab, shape, trainable, reads in AUTHORS:
+        layer = model.get_layer(name)
+        assert tuple(layer.output.shape[1:]) == shape, name
+        assert sum(int(np.prod(w.shape)) for w in layer.trainable_weights) == trainable, name
+        assert inputs[name] == [reads], name
+    assert inputs["concatenate"] == ["dropout1_1", "dropout1_2", "dropout1_3"]  # depthcat_1 then depthcat_2: 3, 5, 8
+    for k in (1, 2, 3):
+        assert model.get_layer(f"c1_{k}").get_config()["activation"] == "relu"  # relu before the batchnorm
+        norm = model.get_layer(f"bn1_{k}")
+        assert norm.epsilon == 1e-5  # STSTNet.mat Epsilon (Keras' default is 1e-3)
+        # MATLAB's L2Regularization 1e-4 reaches the scale and offset (L2Factor 1): 1e-4 / 2 * ||w||^2
+        assert norm.gamma_regularizer.get_config()["l2"] == norm.beta_regularizer.get_config()["l2"] == 5e-5
+        assert model.get_layer(f"dropout1_{k}").rate == 0.5
+    zero = model.get_layer("zerocenter")
+    assert np.all(np.asarray(zero.mean) == 0) and np.all(np.asarray(zero.variance) == 1)  # no data yet
+    assert trainable_parameters(model) == 448 + 32 + 1203 == 1683 == PAPER.parameter_counts["ststnet"][0]
+    rows = {row["name"] for row in PAPER.architecture_tables["ststnet"]}
+    assert {name for name, *_ in AUTHORS} <= rows
+
+
+def test_the_text_reading_is_table_1_alone():
+    from common.config import apply_overrides, parse_assignments
+    from common.training import trainable_parameters
+    from papers.liong2019.config import TEXT_READING, default_config
+    from papers.liong2019.model import build_model
+
+    config = apply_overrides(default_config(), TEXT_READING)
+    assert config == apply_overrides(default_config(), parse_assignments(TEXT_READING_SET.split()))
+    assert config.data.levels == "unit"
+    model = build_model(config, 3)
     counts = {layer.name: layer.count_params() for layer in model.layers if layer.count_params()}
-    # 3x3 kernels over 3 channels: 27 weights + 1 bias per kernel; FC 400 x 3 + 3
-    assert counts == {"c1_1": 84, "c1_2": 140, "c1_3": 224, "output": 1203}
-    assert trainable_parameters(model) == 1651 == PAPER.parameter_counts["ststnet"][0]
-    assert not any("batch_normalization" in type(layer).__name__.lower() for layer in model.layers)
+    assert counts == {"c1_1": 84, "c1_2": 140, "c1_3": 224, "output": 1203}  # Table I's layers only
+    assert trainable_parameters(model) == 1651
+    names = {layer.name for layer in model.layers}
+    assert not names & {"zerocenter", "bn1_1", "dropout1_1"}
 
 
-def test_the_input_is_u_v_and_strain_of_the_onset_apex_flow_in_0_1(smoke_corpus, tmp_path):
+# --- an independent forward pass (NumPy, loops): MATLAB's layers as its documentation states them -----------
+def _same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """MATLAB 'same': output ceil(size / stride); the padding split equally, the odd one at the bottom/right."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+def _conv_relu(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """(N, H, W, C) -> (N, H, W, F): 3x3 'same' correlation, then ReLU."""
+    n, h, w, _ = x.shape
+    top, _ = _same_pads(h, kernel.shape[0], 1)
+    left, _ = _same_pads(w, kernel.shape[1], 1)
+    padded = np.pad(x, ((0, 0), (top, kernel.shape[0] - 1 - top), (left, kernel.shape[1] - 1 - left), (0, 0)))
+    out = np.zeros((n, h, w, kernel.shape[3]))
+    for i in range(h):
+        for j in range(w):
+            patch = padded[:, i:i + kernel.shape[0], j:j + kernel.shape[1], :]
+            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2])) + bias
+    return np.maximum(out, 0.0)
+
+
+def _max_pool(x: np.ndarray, size: int) -> np.ndarray:
+    """size x size, stride size, MATLAB 'same' padding (padded cells never win)."""
+    n, h, w, c = x.shape
+    (top, bottom), (left, right) = _same_pads(h, size, size), _same_pads(w, size, size)
+    padded = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=-np.inf)
+    out = np.zeros((n, padded.shape[1] // size, padded.shape[2] // size, c))
+    for i in range(out.shape[1]):
+        for j in range(out.shape[2]):
+            out[:, i, j, :] = padded[:, i * size:(i + 1) * size, j * size:(j + 1) * size, :].max(axis=(1, 2))
+    return out
+
+
+def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_statistics():
+    import keras
+
+    from papers.liong2019.model import build_ststnet, set_population_statistics, training_mean_image
+
+    rng = np.random.default_rng(3)
+    size, filters = 8, (1, 2, 1)  # 8 -> pool 3/3 'same' -> 3 (pads 0 top, 1 bottom) -> average 2/2 -> 1
+    x_train = rng.integers(0, 256, (6, size, size, 3)).astype(np.float32)
+    x_test = rng.integers(0, 256, (2, size, size, 3)).astype(np.float32)
+    mean = training_mean_image(x_train)
+    np.testing.assert_allclose(mean, x_train.astype(np.float64).sum(axis=0) / 6, rtol=1e-6)
+    model = build_ststnet((size, size, 3), 3, filters, mean_image=mean)
+    weights = {}
+    for layer in model.layers:
+        if layer.weights and layer.name != "zerocenter":
+            drawn = [rng.normal(0, 0.5, tuple(w.shape)).astype(np.float32) for w in layer.weights]
+            if isinstance(layer, keras.layers.BatchNormalization):  # gamma, beta, moving mean, moving variance
+                drawn = [1 + drawn[0], drawn[1], drawn[2], 1 + np.abs(drawn[3])]
+            layer.set_weights(drawn)
+            weights[layer.name] = drawn
+    set_population_statistics(model, x_train, batch_size=4)
+
+    def forward(x: np.ndarray) -> tuple[np.ndarray, list]:
+        streams, statistics = [], []
+        train_centred = x_train.astype(np.float64) - mean
+        for k in range(1, len(filters) + 1):
+            kernel, bias = weights[f"c1_{k}"][:2]
+            seen = _conv_relu(train_centred, kernel, bias)  # the batchnorm's input over the training clips
+            mu, var = seen.mean(axis=(0, 1, 2)), seen.var(axis=(0, 1, 2))
+            statistics.append((mu, var))
+            gamma, beta = weights[f"bn1_{k}"][:2]
+            a = (_conv_relu(x - mean, kernel, bias) - mu) / np.sqrt(var + 1e-5) * gamma + beta
+            streams.append(_max_pool(a, 3))  # dropout is off at inference
+        joined = np.concatenate(streams, axis=-1)  # (N, 3, 3, 4)
+        pooled = joined[:, :2, :2, :].mean(axis=(1, 2))  # 2x2 /2, no padding: the top-left window only
+        logits = pooled @ weights["output"][0] + weights["output"][1]
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True), statistics
+
+    expected, statistics = forward(x_test.astype(np.float64))
+    for k, (mu, var) in enumerate(statistics, start=1):  # MATLAB's TrainedMean / TrainedVariance
+        np.testing.assert_allclose(model.get_layer(f"bn1_{k}").moving_mean.numpy(), mu, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(model.get_layer(f"bn1_{k}").moving_variance.numpy(), var, rtol=1e-4)
+    np.testing.assert_allclose(model.predict(x_test, verbose=0), expected, atol=1e-5)
+
+
+def test_the_input_is_u_v_and_strain_of_the_onset_apex_flow_as_8_bit_levels(smoke_corpus):
+    from common.config import apply_overrides
     from common.datasets import load
     from common.preprocessing.motion_stages import flow_features
-    from papers.liong2019.config import default_config
+    from papers.liong2019.config import TEXT_READING, default_config
     from papers.liong2019.preprocessing import preprocess_clip
 
     sample = next(s for s in load("megc2019", smoke_corpus) if s.apex is not None)
     config = default_config()
-    x = preprocess_clip(sample, config)
+    unit = preprocess_clip(sample, apply_overrides(config, TEXT_READING))  # the text reading: [0, 1] floats
+    assert unit.shape == (28, 28, 3) and unit.dtype == np.float32
+    assert 0.0 <= unit.min() and unit.max() <= 1.0
+    x = preprocess_clip(sample, config)  # the authors' 8-bit image files: the integers 0..255
     assert x.shape == (28, 28, 3) and x.dtype == np.float32
-    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert np.array_equal(x, np.round(x)) and 0 <= x.min() and x.max() <= 255 and x.max() > 200
+    assert np.max(np.abs(x - 255.0 * unit)) <= 0.5 + 1e-4  # the nearest of the 256 levels
     flow = flow_features(sample, config.data.face_size)  # the same cached stage, before normalising and resizing
     assert flow.shape == (128, 128, 3) and np.ptp(flow[..., 2]) > 0  # the synthetic expression moves: strain varies
-    assert np.ptp(x[..., 2]) > 0.1  # ... and survives the resize
+    assert np.ptp(x[..., 2]) > 25  # ... and survives the resize
 
 
 def _precision_by_hand(matrix) -> float:
@@ -118,3 +273,34 @@ def test_the_report_page_marks_the_published_uar_and_shows_the_recall_row():
     assert table3_rows(summary)[-1][:3] == ["ours (STSTNet, this run)", "0.5000", "0.4000"]
     text = " ".join(audit_lines())
     assert "macro-precision" in text and "Full 0.7186" in text and "71.85 %" in text and "recomputed" in text
+
+
+def test_an_exported_fold_carries_the_training_mean_image_and_population_statistics(smoke_corpus, tmp_path):
+    from export_fold import export_fold_check
+
+    from common.datasets import load
+    from common.evaluation.profiles import effective_config
+    from papers.liong2019 import EXPERIMENTS
+    from papers.liong2019.preprocessing import clip_inputs
+
+    clips = (10, 3)
+    fold_probabilities, predicted, sink, ctx, _ = export_fold_check(
+        "liong2019", "megc2019_loso", smoke_corpus, tmp_path, clips=clips)
+    assert list(sink.models) == ["ststnet"] and not json.loads(json.dumps(sink.state))  # all state is in the model
+    np.testing.assert_allclose(predicted, fold_probabilities, atol=1e-5)  # saved, reloaded, predicted again
+    # the same fold's training clips, read again (the stage cache is the check's)
+    (experiment,) = [e for e in EXPERIMENTS if e.name == "megc2019_loso"]
+    config = effective_config(experiment, "smoke")
+    data = {name: load(name, smoke_corpus, **dict(experiment.loader_options.get(name, {})))
+            for name in experiment.datasets}
+    selection = experiment.select(data, config)
+    train = experiment.folds(selection, config, 0)[0].train[: clips[0]]
+    x_train = clip_inputs([selection.samples[i] for i in train], config, tmp_path / "stages")
+    model = ctx.models["ststnet"]  # the reloaded .keras
+    held = np.asarray(model.get_layer("zerocenter").mean).reshape(x_train.shape[1:])
+    np.testing.assert_allclose(held, x_train.mean(axis=0), rtol=1e-5, atol=1e-3)  # the fold's mean image, 0..255
+    kernel, bias = model.get_layer("c1_1").get_weights()
+    seen = _conv_relu(x_train.astype(np.float64) - held, kernel, bias)  # batchnorm_1's input over the fold
+    norm = model.get_layer("bn1_1")
+    np.testing.assert_allclose(norm.moving_mean.numpy(), seen.mean(axis=(0, 1, 2)), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(norm.moving_variance.numpy(), seen.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-4)

@@ -10,7 +10,7 @@ from common.evaluation.first_pass import per_clip
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.liong2019 import protocol, report, reported
 from papers.liong2019.config import PROFILES, default_config
-from papers.liong2019.model import TABLE1_TRAINABLE, models
+from papers.liong2019.model import AUTHORS_TRAINABLE, models
 from papers.liong2019.preprocessing import cache_clip, predict_clips, predict_views, preprocess_clip
 
 # Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame (Sec. II).
@@ -24,15 +24,34 @@ PAPER = Paper(
              "Automatic Face & Gesture Recognition (FG 2019), pp. 1-5. arXiv:1902.03634",
     status="implemented",
     models=models,
-    # Table I's layers give 1,651; Sec. IV / Table V print 1,670 (README ledger 1).
-    parameter_counts={"ststnet": (TABLE1_TRAINABLE, "Table I (derived: convs 448 + FC 1,203; the text prints 1,670)")},
+    # The network the authors trained (README ledger 1, 10): Table I's 1,651 + 2 x 16 batch-normalisation
+    # scales and offsets; Sec. IV / Table V print 1,670; the text reading (config.TEXT_READING) gives 1,651.
+    parameter_counts={"ststnet": (AUTHORS_TRAINABLE,
+                                  "STSTNet.mat / main.m: Table I's convolutions 448 + FC 1,203 + batchnorm_1, "
+                                  "batchnorm_2_1, batchnorm_2_2 scale and offset 32 (the text prints 1,670; "
+                                  "Table I alone gives 1,651)")},
+    # Table I's rows, and STSTNet.mat's layers Table I omits (labelled with their STSTNet.mat names)
     architecture_tables={"ststnet": [
+        {"name": "zerocenter", "output_shape": [28, 28, 3], "params": None,
+         "paper_label": "imageinput 'zerocenter' (STSTNet.mat; not in Table I)"},
         {"name": "c1_1", "output_shape": [28, 28, 3], "params": None, "paper_label": "C1-1 3x3, 3 kernels"},
         {"name": "c1_2", "output_shape": [28, 28, 5], "params": None, "paper_label": "C1-2 3x3, 5 kernels"},
         {"name": "c1_3", "output_shape": [28, 28, 8], "params": None, "paper_label": "C1-3 3x3, 8 kernels"},
+        {"name": "bn1_1", "output_shape": [28, 28, 3], "params": None,
+         "paper_label": "batchnorm_1 (STSTNet.mat; not in Table I)"},
+        {"name": "bn1_2", "output_shape": [28, 28, 5], "params": None,
+         "paper_label": "batchnorm_2_1 (STSTNet.mat; not in Table I)"},
+        {"name": "bn1_3", "output_shape": [28, 28, 8], "params": None,
+         "paper_label": "batchnorm_2_2 (STSTNet.mat; not in Table I)"},
         {"name": "p1_1", "output_shape": [10, 10, 3], "params": None, "paper_label": "P1-1 max 3x3 /3"},
         {"name": "p1_2", "output_shape": [10, 10, 5], "params": None, "paper_label": "P1-2 max 3x3 /3"},
         {"name": "p1_3", "output_shape": [10, 10, 8], "params": None, "paper_label": "P1-3 max 3x3 /3"},
+        {"name": "dropout1_1", "output_shape": [10, 10, 3], "params": None,
+         "paper_label": "dropout_1 0.5 (STSTNet.mat; not in Table I)"},
+        {"name": "dropout1_2", "output_shape": [10, 10, 5], "params": None,
+         "paper_label": "dropout_2_1 0.5 (STSTNet.mat; not in Table I)"},
+        {"name": "dropout1_3", "output_shape": [10, 10, 8], "params": None,
+         "paper_label": "dropout_2_2 0.5 (STSTNet.mat; not in Table I)"},
         {"name": "p2", "output_shape": [5, 5, 16], "params": None, "paper_label": "P2 average 2x2 /2"},
         {"name": "fc_input", "output_shape": [400], "params": None, "paper_label": "FC 400"},
         {"name": "output", "output_shape": [3], "params": None, "paper_label": "Output 3"},

@@ -19,6 +19,12 @@ class DataConfig:
     # databases' 170 x 140 crops; our shared face stage crops squares), then resized to ``size``.
     face_size: Annotated[int, Range(ge=8)] = 128
     size: Annotated[int, Range(ge=4)] = 28  # Sec. II / Table I: "resize to 28x28x3"
+    # Authors' main.m: imageDatastore reads their input folders of image files (28x28x3: u, v and strain
+    # each normalised and stored as one 8-bit channel; main.py reads the same folder, norm_u_v_os, with
+    # cv2.imread) with no ReadFcn or resize, so the network sees the integers 0..255. "uint8": each
+    # channel's [0, 1] image quantised to 0..255 (float32 integers); "unit": the [0, 1] floats, the
+    # text reading (Sec. II states no scale; README ledger 6).
+    levels: Literal["uint8", "unit"] = "uint8"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,10 +33,19 @@ class ModelConfig:
     kernel_size: Annotated[int, Range(ge=1)] = 3  # Table I: 3x3, stride 1, 'same'
     pool_size: Annotated[int, Range(ge=1)] = 3  # Table I: P1 max 3x3, stride 3, 'same' (28 -> 10)
     average_pool: Annotated[int, Range(ge=1)] = 2  # Table I: P2 average 2x2, stride 2, no padding (10 -> 5)
-    # Options, off by default (Table I lists neither): the authors' later PyTorch code (main.py) puts a
-    # batch normalisation after each convolution's ReLU and a dropout of 0.5 after each max pooling.
-    batch_norm: bool = False
-    dropout: Annotated[float, Range(ge=0, lt=1)] = 0.0
+    # The network the authors trained (STSTNet.mat, loaded by main.m; README ledger 1, 10): its
+    # imageInputLayer 'imageinput' has Normalization 'zerocenter' (the mean image of the training data,
+    # IsAverageImageMeanPerChannel false, subtracted at training and test time): the fold's training
+    # mean image, held by the model (layer "zerocenter"). Table I lists no input normalisation.
+    zero_center: bool = True
+    # STSTNet.mat: every stream is conv -> relu -> batchnorm (Epsilon 1e-5) -> maxpool -> dropout
+    # (Probability 0.5); Table I lists neither layer (the text reading: false / 0).
+    batch_norm: bool = True
+    dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5
+    # The statistics a batch normalisation predicts with. "population": the mean and variance of its
+    # input over the whole training set once training ends, as MATLAB's trainNetwork (R2018b, main.m)
+    # finalises TrainedMean / TrainedVariance; "moving": Keras' moving averages (momentum 0.99).
+    batch_norm_statistics: Literal["population", "moving"] = "population"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,11 +67,19 @@ class STSTNetConfig:
 
 
 def default_config() -> STSTNetConfig:
-    """The paper's recipe (the `paper` profile), the config of ``megc2019_loso``."""
+    """The paper's recipe (the `paper` profile), the config of ``megc2019_loso``: the network and input
+    the authors trained (STSTNet.mat, main.m), README ledger 1, 6, 10."""
     return STSTNetConfig()
 
 
-# Dotted overrides (``Experiment.profiles``). The layer recipe and the input stay the paper's in every
+# The text-literal reading (README ledger 1, 6, 10): Table I's layers alone (no batch normalisation,
+# no dropout, 1,651 trainable parameters) on the [0, 1] flow images with no centring. As ``--set``:
+# model.batch_norm=false model.dropout=0 model.zero_center=false data.levels=unit
+TEXT_READING: dict[str, object] = {"model.batch_norm": False, "model.dropout": 0.0, "model.zero_center": False,
+                                   "data.levels": "unit"}
+
+
+# Dotted overrides (``Experiment.profiles``). The layers and the input stay the paper's in every
 # profile; only the training budget and the face size the flow is computed on are reduced.
 # QUICK-PROFILE DEVIATION (README ledger 9): learning rate 1e-3 and 60 epochs instead of 5e-5 and 500
 # (the same number of Adam steps would take hours on 2 CPU cores).

@@ -4,7 +4,9 @@ Horizontal flow u, vertical flow v and optical strain between the onset (first) 
 clip's grey face crops, each normalised to [0, 1] and resized to 28x28, stacked as a 28x28x3 image:
 ``common.preprocessing.motion_stages.flow_images`` (cached; shared with OFF-ApexNet, which takes its
 first two channels). The apex: the annotation (CASME II, SAMM), else the shared motion apex rule
-(SMIC; the paper used D&C-RoIs, README ledger 4).
+(SMIC; the paper used D&C-RoIs, README ledger 4). Then, as the authors stored their inputs as 8-bit
+image files (``data.levels``, README ledger 6), each channel quantised to the integers 0..255; the
+centring on the training mean image is the model's (``model.py``, layer "zerocenter").
 """
 from __future__ import annotations
 
@@ -16,14 +18,26 @@ from papers.liong2019.config import STSTNetConfig
 CHANNELS = (0, 1, 2)  # Sec. II: u, v and optical strain
 
 
+def stored_levels(images: np.ndarray, levels: str) -> np.ndarray:
+    """The [0, 1] flow images as the network reads them (``data.levels``): "uint8", the 8-bit values
+    0..255 of the authors' image files (the nearest level, halves up as MATLAB's ``im2uint8``; main.m
+    reads the files with imageDatastore, no rescaling), as float32; "unit", unchanged."""
+    images = np.asarray(images, dtype=np.float32)
+    if levels == "unit":
+        return images
+    return np.floor(np.clip(images, 0.0, 1.0) * 255.0 + 0.5).astype(np.float32)
+
+
 def preprocess_clip(sample, config: STSTNetConfig) -> np.ndarray:
-    """One clip's (size, size, 3) float32 input, uncached (``Experiment.preprocess_clip``, for ``--estimate``)."""
+    """One clip's (size, size, 3) float32 input (``data.levels``), uncached (``Experiment.preprocess_clip``,
+    for ``--estimate``)."""
     from common.preprocessing.motion_stages import flow_images
 
     d = config.data
     # DEVIATION: flow on square landmark crops at data.face_size, SMIC apex by the shared motion rule,
     # per-channel min-max normalisation (README ledger 3, 4, 6)
-    return flow_images(sample, d.face_size, d.size, method=d.flow_method)[..., list(CHANNELS)]
+    return stored_levels(flow_images(sample, d.face_size, d.size, method=d.flow_method)[..., list(CHANNELS)],
+                         d.levels)
 
 
 def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
@@ -32,8 +46,9 @@ def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
     from common.preprocessing.motion_stages import flow_image_stack
 
     d = config.data
-    return flow_image_stack(list(samples), d.face_size, d.size, channels=CHANNELS, method=d.flow_method,
-                            cache_root=cache_root)
+    # the cached stage is the [0, 1] images; the quantisation after it is cheap and not cached
+    return stored_levels(flow_image_stack(list(samples), d.face_size, d.size, channels=CHANNELS,
+                                          method=d.flow_method, cache_root=cache_root), d.levels)
 
 
 def cache_clip(sample, config, cache_root) -> None:

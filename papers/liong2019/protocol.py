@@ -15,7 +15,7 @@ from common.experiment import Fold, FoldContext, FoldOutcome, Selection, Trainin
 from common.leaderboard.tracks import MEGC_CLASSES, megc_composite
 from common.training import compile_model
 from papers.liong2019.config import STSTNetConfig
-from papers.liong2019.model import build_model
+from papers.liong2019.model import build_model, set_population_statistics, training_mean_image
 from papers.liong2019.preprocessing import fold_inputs
 
 CLASSES = MEGC_CLASSES  # Table II / Sec. III.B: negative, positive, surprise
@@ -36,11 +36,23 @@ def folds(selection: Selection, config: STSTNetConfig, seed: int) -> list[Fold]:
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train STSTNet on the fold's training clips for ``train.epochs`` (Adam, cross-entropy) and predict
-    its test clips with the last epoch's weights (the authors' code, README ledger 8)."""
+    its test clips with the last epoch's weights (the authors' code, README ledger 8).
+
+    The authors' network (README ledger 10): the input centred on the training clips' mean image (held
+    by the model's "zerocenter" layer, so an export carries it), and each batch normalisation predicts
+    with its input's statistics over the training clips (``model.batch_norm_statistics``), set after
+    training and before the model is kept or predicts."""
     started = time.perf_counter()
+    config = ctx.config
     x_train, x_test = fold_inputs(ctx)
-    model = compile_model(build_model(ctx.config, n_classes(ctx)), ctx.config.train)
-    return fit_and_predict(ctx, model, x_train, x_test, started=started)
+    mean_image = training_mean_image(x_train) if config.model.zero_center else None
+    model = compile_model(build_model(config, n_classes(ctx), mean_image), config.train)
+
+    def after_fit(trained) -> None:
+        if config.model.batch_norm and config.model.batch_norm_statistics == "population":
+            set_population_statistics(trained, x_train, config.train.batch_size)
+
+    return fit_and_predict(ctx, model, x_train, x_test, after_fit=after_fit, started=started)
 
 
 def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
