@@ -37,6 +37,16 @@ class TrainConfig:
     # ``keras.optimizers.schedules.InverseTimeDecay`` per step (Talluri et al.'s Model-C, decay 1e-6); 0 = off
     lr_decay: Annotated[float, Range(ge=0)] = 0.0
     shuffle: bool = True
+    # MATLAB's trainingOptions defaults (R2018b; Liong et al.'s main.m trains with them): "Shuffle" "once"
+    # permutes the training set once before the first epoch and every epoch reads it in that order;
+    # with ``drop_partial_batch`` the samples past the last whole mini-batch are discarded ("trainNetwork
+    # discards the training data that does not fit into the final complete mini-batch of each epoch"), so
+    # after a single shuffle the same tail is never seen. Both off: ``model.fit``'s reshuffle every epoch
+    # and a partial last batch.
+    shuffle_once: bool = False
+    drop_partial_batch: bool = False
+    # Adam's epsilon (Keras' default 1e-7; MATLAB's and PyTorch's 1e-8)
+    adam_epsilon: Annotated[float, Range(gt=0)] = 1e-7
     # Loop, not method: True runs every epoch's mini-batches (each epoch its own permutation, the same
     # batch size, the last batch partial, as ``model.fit`` does) through ONE Keras pass and rebuilds the
     # per-epoch history from the running means, which removes Keras's per-epoch overhead (about 0.1 s
@@ -100,7 +110,7 @@ def make_optimizer(cfg: TrainConfig) -> keras.optimizers.Optimizer:
     if name == "sgd":
         return keras.optimizers.SGD(learning_rate=rate, momentum=cfg.momentum, nesterov=cfg.nesterov)
     if name == "adam":
-        return keras.optimizers.Adam(learning_rate=rate)
+        return keras.optimizers.Adam(learning_rate=rate, epsilon=cfg.adam_epsilon)
     if name == "rmsprop":
         return keras.optimizers.RMSprop(learning_rate=rate)
     raise ValueError(f"optimizer {cfg.optimizer!r}: expected sgd, adam or rmsprop")
@@ -255,6 +265,9 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
     """
     if precision_of(model) != "float32":
         log(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs)")
+    if cfg.shuffle_once or cfg.drop_partial_batch:
+        x, y = matlab_epoch_order(x, y, cfg)
+        cfg = dataclasses.replace(cfg, shuffle=cfg.shuffle and not cfg.shuffle_once)
     if cfg.device_data:
         from common.device_training import device_data_refusal, fit_on_device
 
@@ -283,6 +296,23 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
                         validation_data=validation_data, class_weight=dict(class_weight) if class_weight else None,
                         callbacks=cbs, verbose=0)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def matlab_epoch_order(x: Any, y: Any, cfg: TrainConfig) -> tuple[Any, Any]:
+    """The training arrays as MATLAB's ``trainNetwork`` reads them every epoch under
+    ``TrainConfig.shuffle_once`` (one permutation, NumPy's generator seeded by :func:`set_seed`) and
+    ``drop_partial_batch`` (the first ``n // batch_size`` whole batches only; a set smaller than one batch
+    is kept whole, as one batch). ``x`` and ``y`` may be lists of arrays, cut alike."""
+    arrays_y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else [np.asarray(y)]
+    n = len(arrays_y[0])
+    order = np.random.permutation(n) if cfg.shuffle_once else np.arange(n)
+    if cfg.drop_partial_batch and n >= cfg.batch_size:
+        order = order[: n // cfg.batch_size * cfg.batch_size]
+
+    def take(a: Any) -> Any:
+        return [np.asarray(v)[order] for v in a] if isinstance(a, (list, tuple)) else np.asarray(a)[order]
+
+    return take(x), take(y)
 
 
 class _EpochBatches(keras.utils.PyDataset):

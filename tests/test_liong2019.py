@@ -135,7 +135,7 @@ def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_
     x_test = rng.integers(0, 256, (2, size, size, 3)).astype(np.float32)
     mean = training_mean_image(x_train)
     np.testing.assert_allclose(mean, x_train.astype(np.float64).sum(axis=0) / 6, rtol=1e-6)
-    model = build_ststnet((size, size, 3), 3, filters, mean_image=mean)
+    model = build_ststnet(input_shape=(size, size, 3), num_classes=3, filters=filters, mean_image=mean)
     weights = {}
     for layer in model.layers:
         if layer.weights and layer.name != "zerocenter":
@@ -304,3 +304,23 @@ def test_an_exported_fold_carries_the_training_mean_image_and_population_statist
     norm = model.get_layer("bn1_1")
     np.testing.assert_allclose(norm.moving_mean.numpy(), seen.mean(axis=(0, 1, 2)), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(norm.moving_variance.numpy(), seen.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-4)
+
+
+def test_the_training_recipe_is_matlab_r2018b_defaults_beside_main_m():
+    """main.m line 25 names Adam, 5e-5, 500 epochs, batch 256; the rest is MATLAB R2018b's defaults:
+    L2 1e-4, 'Shuffle' 'once' with the partial mini-batch discarded, Adam epsilon 1e-8, and the
+    layers' initial weights normal with standard deviation 0.01 (biases 0)."""
+    import keras
+
+    from papers.liong2019.config import default_config
+    from papers.liong2019.model import build_model
+
+    train = default_config().train
+    assert (train.optimizer, train.learning_rate, train.epochs, train.batch_size) == ("adam", 5e-5, 500, 256)
+    assert train.weight_decay == 1e-4 and train.shuffle_once and train.drop_partial_batch
+    assert train.adam_epsilon == 1e-8
+    model = build_model(default_config(), 3)
+    for name in ("c1_1", "c1_2", "c1_3", "output"):
+        init = model.get_layer(name).kernel_initializer
+        assert isinstance(init, keras.initializers.RandomNormal) and init.stddev == 0.01 and init.mean == 0.0
+        assert isinstance(model.get_layer(name).bias_initializer, keras.initializers.Zeros)

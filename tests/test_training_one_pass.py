@@ -79,3 +79,33 @@ def test_one_pass_takes_lists_of_targets_as_model_fit_does(tmp_path):
     assert {"first_accuracy", "second_accuracy"} <= set(one_pass) and set(one_pass) == set(history)
     for key in ("loss", "first_accuracy", "second_accuracy"):
         np.testing.assert_allclose(one_pass[key], history[key], rtol=1e-4, atol=1e-6, err_msg=key)
+
+
+def test_matlab_epoch_order_is_one_seeded_permutation_cut_to_whole_batches(tmp_path):
+    """TrainConfig.shuffle_once / drop_partial_batch (MATLAB's 'Shuffle' 'once' and its discarded partial
+    mini-batch): every epoch reads the same 20 of the 23 samples in the same order, so training equals an
+    unshuffled fit on those 20 rows, and a step count of 2 per epoch shows the tail was dropped."""
+    from common.training import matlab_epoch_order
+
+    cfg = TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=10, epochs=3, shuffle_once=True,
+                      drop_partial_batch=True, adam_epsilon=1e-8)
+    x, y = _data()
+    set_seed(5)
+    order = np.random.permutation(23)[:20]  # what the seeded generator draws first
+    set_seed(5)
+    taken_x, taken_y = matlab_epoch_order(x, y, cfg)
+    assert all(np.array_equal(t, a[order]) for t, a in zip(taken_x, x)) and np.array_equal(taken_y, y[order])
+    small = dataclasses.replace(cfg, batch_size=30)  # fewer samples than one batch: all kept, as one batch
+    assert len(matlab_epoch_order(x, y, small)[1]) == 23
+
+    matlab, _ = _trained(cfg, tmp_path, "matlab")  # _trained seeds 0 before the model and the fit
+    assert int(matlab.optimizer.iterations.numpy()) == 3 * 2
+    assert float(matlab.optimizer.epsilon) == 1e-8
+    set_seed(0)
+    model = _model()  # the same initial weights
+    rows = np.random.permutation(23)[:20]  # the permutation fit drew next from the seeded generator
+    plain = dataclasses.replace(cfg, shuffle=False, shuffle_once=False, drop_partial_batch=False)
+    compile_model(model, plain, loss="categorical_crossentropy")
+    fit(model, [a[rows] for a in x], y[rows], plain, work_dir=tmp_path, label="plain20")
+    for a, b in zip(matlab.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

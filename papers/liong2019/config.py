@@ -46,6 +46,9 @@ class ModelConfig:
     # input over the whole training set once training ends, as MATLAB's trainNetwork (R2018b, main.m)
     # finalises TrainedMean / TrainedVariance; "moving": Keras' moving averages (momentum 0.99).
     batch_norm_statistics: Literal["population", "moving"] = "population"
+    # Initial kernels: MATLAB R2018b's default (main.m's version; STSTNet.mat's layers name no initialiser),
+    # normal with standard deviation 0.01 and zero biases; "glorot_uniform" (Keras') is the option.
+    initializer: Literal["matlab_r2018b", "glorot_uniform"] = "matlab_r2018b"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,11 +61,14 @@ class EvaluationConfig:
 class STSTNetConfig:
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
-    # Sec. II: initial learning rate 0.00005, 500 epochs. Authors' main.m: Adam, mini-batch 256, MATLAB's
-    # trainingOptions defaults otherwise, whose L2Regularization 1e-4 is weight_decay 1e-4 here
-    # (lambda/2 ||W||^2 on the kernels, as MATLAB's default BiasL2Factor 0 leaves the biases out).
+    # Sec. II: initial learning rate 0.00005, 500 epochs. Authors' main.m line 25: Adam, mini-batch 256,
+    # MATLAB R2018b's trainingOptions defaults otherwise (README ledger 7): L2Regularization 1e-4 is
+    # weight_decay 1e-4 here (lambda/2 ||W||^2 on the kernels, as MATLAB's default BiasL2Factor 0 leaves
+    # the biases out); Shuffle 'once' with the partial last mini-batch discarded every epoch; Adam's
+    # Epsilon 1e-8.
     train: TrainConfig = TrainConfig(optimizer="adam", learning_rate=5e-5, batch_size=256, epochs=500,
-                                     weight_decay=1e-4)
+                                     weight_decay=1e-4, shuffle_once=True, drop_partial_batch=True,
+                                     adam_epsilon=1e-8)
     evaluation: EvaluationConfig = EvaluationConfig()
 
 

@@ -26,11 +26,14 @@ PRINTED_TRAINABLE = 1_670  # Sec. IV "1670 of weights and biases"; Table V "0.00
 BATCH_NORM_EPSILON = 1e-5  # STSTNet.mat: every batchnorm layer's Epsilon (MATLAB's default; Keras' is 1e-3)
 
 
-def build_ststnet(input_shape: tuple[int, int, int] = (28, 28, 3), num_classes: int = 3,
+INITIALIZERS = ("matlab_r2018b", "glorot_uniform")
+
+
+def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classes: int = 3,
                   filters: tuple[int, ...] = (3, 5, 8), kernel_size: int = 3, pool_size: int = 3,
                   average_pool: int = 2, zero_center: bool = True, mean_image: np.ndarray | None = None,
                   batch_norm: bool = True, dropout: float = 0.5, batch_norm_weight_decay: float = 0.0,
-                  name: str = "ststnet") -> keras.Model:
+                  initializer: str = "matlab_r2018b", name: str = "ststnet") -> keras.Model:
     """The authors' STSTNet (``STSTNet.mat``); ``zero_center=False, batch_norm=False, dropout=0`` is Table I.
 
     ``zero_center``: a ``Normalization`` layer ("zerocenter") subtracts ``mean_image`` (the fold's
@@ -40,8 +43,15 @@ def build_ststnet(input_shape: tuple[int, int, int] = (28, 28, 3), num_classes: 
     STSTNet.mat relu_1 / relu_2_1 / relu_2_2). ``batch_norm_weight_decay``: the L2 coefficient on the
     batch-normalisation scales and offsets (MATLAB's L2Regularization reaches them: their L2Factor is 1
     in STSTNet.mat), ``weight_decay / 2 * ||w||^2`` as ``common.training.add_weight_decay`` puts it on
-    the kernels.
+    the kernels. ``initializer``: the kernels' initial weights, "matlab_r2018b" (normal, mean 0, standard
+    deviation 0.01, biases 0: the default of MATLAB's convolution2dLayer and fullyConnectedLayer before
+    R2019a made Glorot the default; main.m names R2018b and STSTNet.mat's layers carry no initialiser
+    property) or "glorot_uniform" (Keras' default).
     """
+    if initializer not in INITIALIZERS:
+        raise ValueError(f"initializer={initializer!r}: expected one of {INITIALIZERS}")
+    kernel_init = (keras.initializers.RandomNormal(mean=0.0, stddev=0.01) if initializer == "matlab_r2018b"
+                   else "glorot_uniform")
     inputs = keras.Input(shape=tuple(input_shape), name="flow_u_v_strain")
     x = inputs
     if zero_center:
@@ -54,7 +64,8 @@ def build_ststnet(input_shape: tuple[int, int, int] = (28, 28, 3), num_classes: 
     # STSTNet.mat's streams: conv_1 (3 kernels), conv_2_1 (5), conv_2_2 (8), joined by depthcat_1
     # (conv_1's, conv_2_1's) then depthcat_2 (that, conv_2_2's): channels in the order 3, 5, 8.
     for index, count in enumerate(filters, start=1):
-        x_stream = layers.Conv2D(count, kernel_size, padding="same", activation="relu", name=f"c1_{index}")(x)
+        x_stream = layers.Conv2D(count, kernel_size, padding="same", activation="relu",
+                                 kernel_initializer=kernel_init, name=f"c1_{index}")(x)
         if batch_norm:  # after the ReLU (STSTNet.mat: relu -> batchnorm)
             x_stream = layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, gamma_regularizer=regularizer,
                                                  beta_regularizer=regularizer, name=f"bn1_{index}")(x_stream)
@@ -65,7 +76,7 @@ def build_ststnet(input_shape: tuple[int, int, int] = (28, 28, 3), num_classes: 
     x = layers.Concatenate(name="concatenate")(streams)
     x = layers.AveragePooling2D(average_pool, strides=average_pool, padding="valid", name="p2")(x)
     x = layers.Flatten(name="fc_input")(x)  # Table I: FC 400 x 1
-    outputs = layers.Dense(num_classes, activation="softmax", name="output")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer=kernel_init, name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -73,9 +84,11 @@ def build_model(config: STSTNetConfig, num_classes: int, mean_image: np.ndarray 
     """The configured STSTNet at ``data.size`` x ``data.size`` x 3; ``mean_image``: the fold's training
     mean image (``model.zero_center``; None before any data, e.g. ``--architectures``, ``--estimate``)."""
     m, size = config.model, config.data.size
-    return build_ststnet((size, size, 3), num_classes, m.filters, m.kernel_size, m.pool_size, m.average_pool,
+    return build_ststnet(input_shape=(size, size, 3), num_classes=num_classes, filters=m.filters,
+                         kernel_size=m.kernel_size, pool_size=m.pool_size, average_pool=m.average_pool,
                          zero_center=m.zero_center, mean_image=mean_image, batch_norm=m.batch_norm,
-                         dropout=m.dropout, batch_norm_weight_decay=config.train.weight_decay)
+                         dropout=m.dropout, batch_norm_weight_decay=config.train.weight_decay,
+                         initializer=m.initializer)
 
 
 def training_mean_image(x_train: np.ndarray) -> np.ndarray:
