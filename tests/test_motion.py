@@ -58,27 +58,90 @@ def test_identical_images_give_zero_flow_and_bad_input_is_refused():
         motion.optical_flow(first, first[:-1])
 
 
+@pytest.mark.parametrize("dx, dy", [(0.6, -0.4), (-0.7, 0.3)])
+def test_tvl1_of_a_sub_pixel_shift_has_no_border_spike(dx, dy):
+    """The pair is cut from a larger moved texture, so its border holds real content, as a face crop's
+    does. OpenCV's TV-L1 alone puts spikes of 1.6 to 1.9 px on this pair's outer pixels (10 px on other
+    seeds); IPOL's border behaviour (``TVL1Parameters.border``) keeps the whole image within 0.5 px."""
+    big = textured(80)
+    first, second = big[8:72, 8:72], shifted(big, dx, dy)[8:72, 8:72]
+    error = np.linalg.norm(motion.optical_flow(first, second) - np.float32([dx, dy]), axis=-1)
+    assert np.median(error[INTERIOR]) < 0.1, np.median(error[INTERIOR])
+    assert error.max() < 0.5, (error.max(), np.unravel_index(error.argmax(), error.shape))
+
+
+def test_filling_the_border_band_keeps_a_spike_from_deciding_the_normalisation():
+    """A smooth ramp of flow (0 to 1 px) with spikes of 8 and -6 px along stretches of its outer 2 px, as
+    OpenCV's TV-L1 leaves them: min-max over the image maps the ramp to a sliver of [0, 1]; with the band
+    filled from inside, the normalised image is the ramp's again."""
+    from common.preprocessing.motion_stages import normalised_flow_image
+
+    ramp = np.tile(np.linspace(0.0, 1.0, 64, dtype=np.float32), (64, 1))  # u: 0 .. 1 px, left to right
+    spiked = ramp.copy()
+    spiked[1, 10:40], spiked[62, 5:30] = 8.0, -6.0
+    expected = normalised_flow_image(ramp)
+
+    def r(image):
+        return float(np.corrcoef(image.ravel(), expected.ravel())[0, 1])
+
+    filled = motion.fill_border(spiked, motion.TVL1.border)
+    assert r(normalised_flow_image(spiked)) < 0.5  # the problem: the spike decides the scale
+    assert r(normalised_flow_image(filled)) > 0.9
+    # the band repeats the nearest interior pixel: on the ramp, each border column is its neighbour's
+    b = motion.TVL1.border
+    np.testing.assert_array_equal(filled[b:-b, b:-b], ramp[b:-b, b:-b])
+    np.testing.assert_array_equal(filled[:, 0], np.full(64, ramp[0, b]))
+    flow = np.stack([spiked, -spiked], axis=-1)  # two channels (u, v) at once
+    np.testing.assert_array_equal(motion.fill_border(flow, b)[..., 1], -filled)
+    np.testing.assert_array_equal(motion.fill_border(flow, 0), flow)
+    assert np.array_equal(motion.fill_border(np.arange(64.0).reshape(8, 8), 4)[2:-2, 2:-2],
+                          np.arange(64.0).reshape(8, 8)[2:-2, 2:-2])  # capped at a quarter of the side
+
+
 # ----------------------------------------------------------------------------- optical strain
 def test_zero_flow_gives_zero_strain():
-    strain = motion.optical_strain(np.zeros((16, 20, 2), np.float32))
-    assert strain.shape == (16, 20) and strain.dtype == np.float32 and not strain.any()
+    for scheme in motion.STRAIN_SCHEMES:
+        strain = motion.optical_strain(np.zeros((16, 20, 2), np.float32), scheme)
+        assert strain.shape == (16, 20) and strain.dtype == np.float32 and not strain.any()
+    with pytest.raises(ValueError, match="scheme='forward'"):
+        motion.optical_strain(np.zeros((16, 20, 2), np.float32), "forward")
 
 
 @pytest.mark.parametrize("a, b, c, d", [(0.1, 0.0, 0.0, 0.0), (0.0, 0.2, 0.0, 0.0), (0.05, -0.03, 0.07, 0.02)])
 def test_a_linear_flow_field_gives_its_analytic_strain(a, b, c, d):
-    """u = a x + b y, v = c x + d y: u_x = a, u_y = b, v_x = c, v_y = d everywhere (central differences
-    are exact on a linear field), so the strain is sqrt(a^2 + d^2 + (b + c)^2 / 2)."""
+    """u = a x + b y, v = c x + d y: u_x = a, u_y = b, v_x = c, v_y = d, so the strain is
+    sqrt(a^2 + d^2 + (b + c)^2 / 2). Central differences are exact on a linear field everywhere.
+    Backward differences (the authors' os.m) are exact from the second row and column on; the first
+    column has no x difference (u_x = v_x = 0): sqrt(d^2 + b^2 / 2); the first row no y difference:
+    sqrt(a^2 + c^2 / 2); the corner pixel neither: 0."""
     y, x = np.mgrid[0:24, 0:30].astype(np.float32)
     flow = np.stack([a * x + b * y, c * x + d * y], axis=-1)
     expected = np.sqrt(a ** 2 + d ** 2 + 0.5 * (b + c) ** 2)
-    np.testing.assert_allclose(motion.optical_strain(flow), expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(motion.optical_strain(flow, "central"), expected, rtol=1e-5, atol=1e-7)
+    backward = motion.optical_strain(flow)  # the default scheme
+    np.testing.assert_allclose(backward[1:, 1:], expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(backward[1:, 0], np.sqrt(d ** 2 + 0.5 * b ** 2), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(backward[0, 1:], np.sqrt(a ** 2 + 0.5 * c ** 2), rtol=1e-5, atol=1e-7)
+    assert backward[0, 0] == 0
+
+
+def test_backward_differences_look_back_along_columns_and_rows():
+    """A step of u between columns 4 and 5 strains column 5 only (the backward difference); central
+    differences spread it over columns 4 and 5 at half the height."""
+    flow = np.zeros((6, 10, 2), np.float32)
+    flow[:, 5:, 0] = 1.0
+    backward, central = motion.optical_strain(flow), motion.optical_strain(flow, "central")
+    np.testing.assert_allclose(backward, np.where(np.arange(10) == 5, 1.0, 0.0)[None].repeat(6, 0))
+    np.testing.assert_allclose(central, np.where(np.isin(np.arange(10), (4, 5)), 0.5, 0.0)[None].repeat(6, 0))
 
 
 def test_rigid_motion_has_no_strain():
-    """A translation plus a small rotation (u = t - w y, v = s + w x) deforms nothing: b + c = 0."""
+    """A translation plus a small rotation (u = t - w y, v = s + w x) deforms nothing: b + c = 0
+    (backward differences: from the second row and column on)."""
     y, x = np.mgrid[0:24, 0:24].astype(np.float32)
     flow = np.stack([1.5 - 0.02 * y, -0.5 + 0.02 * x], axis=-1)
-    assert motion.optical_strain(flow).max() < 1e-6
+    assert motion.optical_strain(flow, "central").max() < 1e-6
+    assert motion.optical_strain(flow)[1:, 1:].max() < 1e-6
 
 
 # ----------------------------------------------------------------------------- Bi-WOOF histograms

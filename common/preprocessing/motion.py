@@ -4,11 +4,13 @@ LBP-TOP and the apex rule for clips without an apex annotation (docs/methods.md,
 Pure functions on arrays (no file access); the cached per-clip stages built on them are in
 ``common.preprocessing.motion_stages``.
 
-* ``optical_flow``: TV-L1 (Zach, Pock and Bischof, DAGM 2007; the dual formulation of Wedel et al.
-  2009 that OpenCV implements), the flow the MEGC 2019 baselines (Bi-WOOF, OFF-ApexNet, STSTNet)
-  computed between onset and apex; Farneback (SCIA 2003) is a recorded option.
+* ``optical_flow``: TV-L1 (Zach, Pock and Bischof, DAGM 2007), the flow the MEGC 2019 baselines
+  (Bi-WOOF, OFF-ApexNet, STSTNet) computed between onset and apex with IPOL's implementation (Sanchez
+  Perez, Meinhardt-Llopis and Facciolo, IPOL 2013, article 26); ours is OpenCV's port of it, given
+  IPOL's pre-processing and border behaviour; Farneback (SCIA 2003) is a recorded option.
 * ``optical_strain``: the magnitude of the infinitesimal strain tensor of the flow field
-  (Liong et al., ACPR 2015 / Signal Processing: Image Communication 2018).
+  (Liong et al., ACPR 2015 / Signal Processing: Image Communication 2018), with the backward
+  differences of the authors' group's ``os.m``.
 * ``weighted_orientation_histograms``: Bi-WOOF (Liong, See, Wong and Phan, Signal Processing:
   Image Communication 2018, section 3.3).
 * ``lbp_top``: LBP on three orthogonal planes (Zhao and Pietikainen, IEEE TPAMI 2007).
@@ -24,6 +26,7 @@ import cv2
 import numpy as np
 
 FLOW_METHODS = ("tvl1", "farneback")
+STRAIN_SCHEMES = ("backward", "central")
 LBP_METHODS = ("default", "uniform", "nri_uniform")
 # Bi-WOOF: where the blocks lie and how orientations are binned (``weighted_orientation_histograms``)
 BLOCK_LAYOUTS = ("partition", "authors")
@@ -35,21 +38,42 @@ LBP_BLOCK_LAYOUTS = ("partition", "reference")
 
 @dataclasses.dataclass(frozen=True)
 class TVL1Parameters:
-    """``cv2.optflow.DualTVL1OpticalFlow_create`` parameters: OpenCV's defaults. The baselines'
-    papers name TV-L1 (Zach, Pock and Bischof 2007) but give none of its parameters; the library's
-    defaults are the recorded choice (for the packages' deviations ledgers)."""
+    """TV-L1 as the baselines' authors ran it: IPOL's ``tvl1flow`` (article 26, 2013) with its default
+    parameters, which the STSTNet README names and the group's ``run_my_data.m`` calls without
+    arguments. The solver is OpenCV's port of IPOL's code (``cv2.optflow.DualTVL1OpticalFlow``); the
+    fields below make it compute what IPOL computes where the two differ (README ledgers, flow rows;
+    docs/methods.md 11.2; measured against a numpy transcription of the article in
+    ``benchmarks/bench_flow_reference.py``).
 
-    tau: float = 0.25  # time step of the numerical scheme
-    lambda_: float = 0.15  # weight of the data term (smaller: smoother flow)
+    tau, lambda, theta, 5 warps, epsilon 0.01 and at most 300 iterations per warp (30 inner x 10 outer
+    here) are IPOL's defaults too. IPOL's pyramid halves the image (zfactor 0.5) after a Gaussian
+    anti-aliasing filter; OpenCV resizes without one, so at 0.5 its coarse levels alias (v then
+    correlates as little as 0.20 with IPOL's, measured): OpenCV's 0.8 step is kept. Its median filter
+    (IPOL has none) is kept too: without it the strain agrees less with IPOL's (r 0.867 against 0.894
+    at worst, measured)."""
+
+    tau: float = 0.25  # time step of the numerical scheme (IPOL and OpenCV default)
+    lambda_: float = 0.15  # weight of the data term, on 0..255 intensities (IPOL and OpenCV default)
     theta: float = 0.3  # coupling of the two variables of the dual formulation
-    nscales: int = 5  # pyramid levels
+    nscales: int = 5  # pyramid levels (OpenCV's: down to 52 px from 128 px; IPOL's 4 reach 16 px)
     warps: int = 5  # warpings per level
-    epsilon: float = 0.01  # stopping threshold
+    epsilon: float = 0.01  # stopping threshold: mean squared update below epsilon^2
     inner_iterations: int = 30
     outer_iterations: int = 10
-    scale_step: float = 0.8  # pyramid downscaling factor
+    scale_step: float = 0.8  # pyramid downscaling factor (OpenCV's; see above)
     gamma: float = 0.0  # no illumination-change term
-    median_filtering: int = 5  # median filter of the flow between warps
+    median_filtering: int = 5  # median filter of the flow between warps (OpenCV's; see above)
+    # IPOL (tvl1flow_lib.c, Dual_TVL1_optic_flow_multiscale): both images stretched together to
+    # 0..255 and smoothed by a Gaussian of sigma 0.8 px before the pyramid; OpenCV does neither.
+    normalise: bool = True
+    presmoothing: float = 0.8
+    # IPOL's warp (bicubic_interpolation.c, border_out) gives a pixel whose bicubic support leaves the
+    # image no data term, so the TV term alone fills the outer 1 to 2 px from inside; OpenCV's remap
+    # samples zeros there instead, and the false residual puts spikes of 1 to 10 px (measured on faces
+    # and textures) in the outer 3 px. DEVIATION (from OpenCV, towards IPOL): the outer ``border`` px of
+    # the flow are replaced by the nearest interior flow (what TV gives without data: a constant
+    # extension; 3 to 6 px agree alike with IPOL's chain, docs/performance.md).
+    border: int = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,22 +104,24 @@ def _grey(image, name: str) -> np.ndarray:
     return array.astype(np.float32)
 
 
-def _tvl1_solver():
+def _tvl1_solver(p: TVL1Parameters):
     """A new solver per call (cheap): an OpenCV algorithm object is not shared between threads."""
-    p = TVL1
     return cv2.optflow.DualTVL1OpticalFlow.create(
         tau=p.tau, lambda_=p.lambda_, theta=p.theta, nscales=p.nscales, warps=p.warps, epsilon=p.epsilon,
         innnerIterations=p.inner_iterations, outerIterations=p.outer_iterations, scaleStep=p.scale_step,
         gamma=p.gamma, medianFiltering=p.median_filtering, useInitialFlow=False)
 
 
-def optical_flow(first, second, method: str = "tvl1") -> np.ndarray:
+def optical_flow(first, second, method: str = "tvl1", tvl1: TVL1Parameters = TVL1) -> np.ndarray:
     """(H, W, 2) float32 flow (u, v): horizontal and vertical displacement in pixels of each pixel
     of ``first`` to ``second``: ``second[y + v, x + u] ~ first[y, x]``.
 
     ``first`` and ``second``: grey images (uint8 or float) of one size; colour (RGB) is converted to
-    grey. Float images are rescaled to 0..255 when their range is at most 1 (the methods' parameters
-    assume 8-bit intensities). ``method``: "tvl1" (``TVL1`` parameters) or "farneback" (``FARNEBACK``).
+    grey. Float images are rescaled to 0..255 when their range is at most 1, then both are rounded to
+    8 bits (the frames are 8-bit; the methods' parameters assume 8-bit intensities). ``method``:
+    "tvl1" (IPOL's chain, :func:`_tvl1_flow`, with ``tvl1``: ``TVL1`` unless a study passes others;
+    ``TVL1Parameters(normalise=False, presmoothing=0.0, border=0)`` is OpenCV's TV-L1 alone, the
+    suite's former flow) or "farneback" (``FARNEBACK``).
     """
     if method not in FLOW_METHODS:
         raise ValueError(f"method={method!r}: expected one of {FLOW_METHODS}")
@@ -107,12 +133,41 @@ def optical_flow(first, second, method: str = "tvl1") -> np.ndarray:
     a8 = np.clip(np.rint(a), 0, 255).astype(np.uint8)
     b8 = np.clip(np.rint(b), 0, 255).astype(np.uint8)
     if method == "tvl1":
-        flow = _tvl1_solver().calc(a8, b8, None)
+        flow = _tvl1_flow(a8, b8, tvl1)
     else:
         p = FARNEBACK
         flow = cv2.calcOpticalFlowFarneback(  # type: ignore[call-overload]  # flow None: OpenCV allocates it
             a8, b8, None, p.pyr_scale, p.levels, p.winsize, p.iterations, p.poly_n, p.poly_sigma, p.flags)
     return np.asarray(flow, dtype=np.float32)
+
+
+def _tvl1_flow(first: np.ndarray, second: np.ndarray, p: TVL1Parameters) -> np.ndarray:
+    """TV-L1 of two uint8 images as IPOL's ``tvl1flow`` computes it (parameters ``p``): the two images
+    stretched together to 0..255 and smoothed (IPOL's pre-processing), OpenCV's solver, then the outer
+    band of the flow filled from inside (IPOL's border, see ``TVL1Parameters.border``)."""
+    a: np.ndarray = first.astype(np.float32)  # float32 throughout: OpenCV's solver takes CV_32F or CV_8U
+    b: np.ndarray = second.astype(np.float32)
+    low, high = min(float(a.min()), float(b.min())), max(float(a.max()), float(b.max()))
+    if p.normalise and high > low:
+        a, b = (a - low) * (255.0 / (high - low)), (b - low) * (255.0 / (high - low))
+    if p.presmoothing > 0:
+        a = cv2.GaussianBlur(a, (0, 0), p.presmoothing, borderType=cv2.BORDER_REFLECT_101)
+        b = cv2.GaussianBlur(b, (0, 0), p.presmoothing, borderType=cv2.BORDER_REFLECT_101)
+    # OpenCV reads float32 images as 0..1 intensities (it multiplies them by 255): lambda keeps its scale.
+    flow = _tvl1_solver(p).calc(a / 255.0, b / 255.0, None)
+    return fill_border(flow, p.border)
+
+
+def fill_border(image, band: int) -> np.ndarray:
+    """``image`` (H, W[, C]) with its outer ``band`` pixels replaced by the nearest pixel of the interior
+    (``cv2.copyMakeBorder``, ``BORDER_REPLICATE``). The band is capped at a quarter of the smaller
+    side, so that half of each side stays measured; 0 leaves the image as it is."""
+    image = np.asarray(image)
+    band = min(int(band), min(image.shape[:2]) // 4)
+    if band <= 0:
+        return image
+    inner = np.ascontiguousarray(image[band:-band, band:-band])
+    return cv2.copyMakeBorder(inner, band, band, band, band, cv2.BORDER_REPLICATE).reshape(image.shape)
 
 
 def _check_flow(flow) -> np.ndarray:
@@ -122,16 +177,27 @@ def _check_flow(flow) -> np.ndarray:
     return flow
 
 
-def optical_strain(flow) -> np.ndarray:
+def optical_strain(flow, scheme: str = "backward") -> np.ndarray:
     """(H, W) float32 optical strain magnitude of an (H, W, 2) flow (u, v):
     ``sqrt(u_x^2 + v_y^2 + 1/2 (u_y + v_x)^2)``, the Frobenius norm of the infinitesimal strain
     tensor ``1/2 (grad w + grad w^T)`` (its two off-diagonal terms are each ``1/2 (u_y + v_x)``), as
-    Liong et al. 2018 (section 3.2) define it. Derivatives by central differences
-    (``np.gradient``: one-sided at the border), x along columns, y along rows."""
+    Liong et al. 2018 (section 3.2) define it; x along columns, y along rows.
+
+    ``scheme`` "backward" (the default): backward differences, ``u_x[y, x] = u[y, x] - u[y, x - 1]``,
+    0 in the first column (and likewise along rows), as the authors' group computes it (``os.m`` of
+    IcedDoggie/Micro-Expression-with-Deep-Learning, External-Tools/tvl1flow_3, lines 28-33: the
+    first column and row repeated before differencing, the same formula). "central": central
+    differences (``np.gradient``, one-sided at the border), the suite's former choice."""
     flow = _check_flow(flow).astype(np.float64)
+    if scheme not in STRAIN_SCHEMES:
+        raise ValueError(f"scheme={scheme!r}: expected one of {STRAIN_SCHEMES}")
     u, v = flow[..., 0], flow[..., 1]
-    u_y, u_x = np.gradient(u)
-    v_y, v_x = np.gradient(v)
+    if scheme == "backward":
+        u_x, v_x = (np.diff(c, axis=1, prepend=c[:, :1]) for c in (u, v))
+        u_y, v_y = (np.diff(c, axis=0, prepend=c[:1, :]) for c in (u, v))
+    else:
+        u_y, u_x = np.gradient(u)
+        v_y, v_x = np.gradient(v)
     return np.sqrt(u_x ** 2 + v_y ** 2 + 0.5 * (u_y + v_x) ** 2).astype(np.float32)
 
 

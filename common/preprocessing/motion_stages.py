@@ -15,6 +15,7 @@ from common.preprocessing.cache import cached, sample_fingerprint
 
 LANDMARK_MODE = "first"  # one detection on the first frame, reused for every frame
 APEX_SIZE = 128  # face size of the apex rule: one apex per clip, whatever size a package's flow uses
+STRAIN_SCHEME = "backward"  # the authors' group's os.m (motion.optical_strain)
 
 
 def face_sequence(sample, size: int, cache_root=None) -> np.ndarray:
@@ -76,7 +77,7 @@ def onset_apex_faces(sample, size: int, cache_root=None) -> np.ndarray:
 
 def flow_features(sample, size: int, method: str = "tvl1", cache_root=None) -> np.ndarray:
     """(size, size, 3) float32: u, v (``motion.optical_flow`` from the onset face to the apex face)
-    and their optical strain (``motion.optical_strain``)."""
+    and their optical strain (``motion.optical_strain``, the authors' backward differences)."""
     if method not in motion.FLOW_METHODS:
         raise ValueError(f"method={method!r}: expected one of {motion.FLOW_METHODS}")
     size = int(size)
@@ -86,11 +87,14 @@ def flow_features(sample, size: int, method: str = "tvl1", cache_root=None) -> n
     def compute() -> np.ndarray:
         onset_face, apex_face = onset_apex_faces(sample, size, cache_root)
         flow = motion.optical_flow(onset_face, apex_face, method)
-        return np.concatenate([flow, motion.optical_strain(flow)[..., None]], axis=-1).astype(np.float32)
+        strain = motion.optical_strain(flow, STRAIN_SCHEME)
+        return np.concatenate([flow, strain[..., None]], axis=-1).astype(np.float32)
 
+    # The TV-L1 parameters carry IPOL's pre-processing and border fill; "strain" names the difference
+    # scheme: flows and strains cached before either existed are not reused.
     return cached("motion_flow", sample_fingerprint(sample),
                   {"size": size, "method": method, "parameters": parameters, "apex": apex,
-                   "landmarks": LANDMARK_MODE}, compute, root=cache_root)
+                   "landmarks": LANDMARK_MODE, "strain": STRAIN_SCHEME}, compute, root=cache_root)
 
 
 def lbp_top_features(sample, size: int, grid, radii, points, method: str = "nri_uniform",
@@ -142,11 +146,19 @@ def flow_images(sample, face_size: int, size: int, method: str = "tvl1", cache_r
     """(size, size, 3) float32 in [0, 1]: u, v and optical strain of ``flow_features(sample, face_size)``,
     each normalised (:func:`normalised_flow_image`) and then resized to size x size (``cv2.INTER_AREA``),
     the 28x28 inputs of OFF-ApexNet (u, v) and STSTNet (u, v, strain). Built from the cached flow."""
+    return flow_images_of(flow_features(sample, face_size, method, cache_root), size)
+
+
+def flow_images_of(features: np.ndarray, size: int) -> np.ndarray:
+    """(size, size, C) float32 in [0, 1]: each channel of an (H, W, C) array of flow features
+    normalised (:func:`normalised_flow_image`) and then resized (``cv2.INTER_AREA``): the step
+    :func:`flow_images` applies to the cached flow (``benchmarks/bench_flow_reference.py`` applies it
+    to a reference flow)."""
     import cv2
 
-    flow = flow_features(sample, face_size, method, cache_root)
-    channels = [cv2.resize(normalised_flow_image(flow[..., k]), (int(size), int(size)), interpolation=cv2.INTER_AREA)
-                for k in range(flow.shape[-1])]
+    features = np.asarray(features)
+    channels = [cv2.resize(normalised_flow_image(features[..., k]), (int(size), int(size)),
+                           interpolation=cv2.INTER_AREA) for k in range(features.shape[-1])]
     return np.stack(channels, axis=-1).astype(np.float32)
 
 
