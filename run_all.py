@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--export", type=Path, metavar="DIR",
                         help="with --paper ID [--experiment NAME]: train the experiment's final model(s) on all of "
                              "its selected data with the profile's recipe and write them, a manifest and the "
-                             "training run's own predictions to DIR (a new folder, or an earlier export: replaced)")
+                             "training run's own predictions to DIR (a new or empty folder, or an earlier export: "
+                             "replaced; checked before the training)")
     deploy.add_argument("--predict", type=Path, metavar="CLIP",
                         help="predict a clip (a folder of frames or a .mp4/.avi/.mov video), a folder of clips or a "
                              "CSV of clips (path,onset,apex,offset) with the model of --model")

@@ -18,6 +18,7 @@ import pytest
 import dummy_paper
 import run_all
 from common.deployment.export import read_training_predictions
+from test_export_checks import own_hash
 
 SAME = 1e-5  # the acceptance's "same numbers": the exported folder against the training run's predict step
 # mp4v (MPEG-4 part 2, OpenCV's default .mp4 writer) is lossy: decoded frames differ from the JPEG frames by about
@@ -228,8 +229,9 @@ def test_every_bad_input_is_refused_in_one_line(capsys, exported, smoke_corpus, 
         elif damage == "changed":
             with open(broken_model / "training_predictions.csv", "a") as handle:
                 handle.write("\n")
-        else:
+        else:  # the manifest's own hash recomputed, so that the config is what is checked (against the code)
             manifest["config_hash"] = "0" * 16
+            manifest["manifest_sha256"] = own_hash(manifest)
         (broken_model / "manifest.json").write_text(json.dumps(manifest))
         refused(capsys, expected, "--predict", clip, "--model", broken_model, "--out", out, out=out)
     refused(capsys, "no manifest.json", "--predict", clip, "--model", tmp_path, "--out", out, out=out)

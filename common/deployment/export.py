@@ -8,10 +8,14 @@ the fold-level state the test inputs need. The fold's own test probabilities (th
 predict step) are written as ``training_predictions.csv``: ``--predict`` on one of those clips must
 give the same numbers from the saved folder.
 
-The folder (written to a temporary sibling, then renamed: never half written)::
+Everything that could stop the write is checked before the training (:func:`_check_destination`: the
+destination a new folder, an empty one or an earlier export; its parent writable; an existing one not a
+mount point and renamable). The folder is written to a temporary sibling, then renamed (never half
+written); a write that fails after the training keeps the temporary folder and names it::
 
     <model>.keras ...            one per model the fold kept
-    manifest.json                what the models are and how their inputs are made (FORMAT_VERSION)
+    manifest.json                what the models are and how their inputs are made (FORMAT_VERSION), with
+                                 the sha256 of every file and its own (common.deployment.manifest)
     training_predictions.csv     index, key, dataset, subject, clip, onset, apex, offset, fps, label,
                                  predicted, one probability column per class
     training/                    the fold's work dir (training history CSV)
@@ -22,7 +26,6 @@ import datetime
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -32,6 +35,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from common.config import to_dict
+from common.deployment.manifest import HASH_FIELD, MODEL_NAME, manifest_digest
 from common.errors import MersuiteError
 from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
 from common.evaluation.profiles import config_hash, effective_config, resolve_profile
@@ -39,10 +43,11 @@ from common.evaluation.records import jsonable
 from common.evaluation.screening import screen_selection
 from common.experiment import ExportSink, Experiment, Fold, FoldContext, Selection
 
-FORMAT_VERSION = 1  # bump when the folder's layout or the manifest's meaning changes
+# Bump when the folder's layout or the manifest's meaning changes. 2: the manifest carries its own hash
+# (manifest_sha256, common.deployment.manifest); a format-1 folder is refused and exported again.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 TRAINING_PREDICTIONS = "training_predictions.csv"
-_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class DeployError(MersuiteError, ValueError):
@@ -78,8 +83,10 @@ def corpus_fingerprint(selection: Selection) -> str:
     return digest.hexdigest()[:16]
 
 
-def _input_shapes(model: Any) -> list[list[int | None]]:
-    return [[None if d is None else int(d) for d in tensor.shape] for tensor in model.inputs]
+def model_shapes(model: Any) -> tuple[list[list[int | None]], list[int | None]]:
+    """``(input shapes, first output's shape)`` of a Keras model, as the manifest records them (None: the batch)."""
+    inputs = [[None if d is None else int(d) for d in tensor.shape] for tensor in model.inputs]
+    return inputs, [None if d is None else int(d) for d in model.outputs[0].shape]
 
 
 def _prediction_rows(selection: Selection, indices: np.ndarray, probabilities: np.ndarray) -> str:
@@ -107,21 +114,101 @@ def read_training_predictions(folder: str | Path) -> list[dict[str, Any]]:
         return [{**row, "probabilities": np.array([float(row[c]) for c in classes])} for row in reader]
 
 
-def _check_destination(out_dir: Path) -> None:
-    """A new folder, or an earlier export (replaced); anything else is refused in one line."""
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise DeployError(f"--export {out_dir}: exists and is not a folder")
-        if any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
-            raise DeployError(f"--export {out_dir}: the folder is not empty and holds no earlier export "
-                              f"({MANIFEST}); give a new or empty folder")
+def _earlier_export_problem(out_dir: Path) -> str:
+    """Why the non-empty folder ``out_dir`` is not an earlier export that may be replaced ("" when it is):
+    its ``manifest.json`` must be an export's (an object with ``format_version`` and a ``files`` table, of
+    any format) and every file in the folder one that manifest lists, so nothing else is deleted."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text())
+    except FileNotFoundError:
+        return f"the folder is not empty and holds no earlier export ({MANIFEST})"
+    except (OSError, ValueError) as exc:
+        return f"its {MANIFEST} cannot be read as an export's ({' '.join(str(exc).split())[:120]})"
+    if not isinstance(manifest, dict) or "format_version" not in manifest or not isinstance(manifest.get("files"),
+                                                                                             dict):
+        return f"its {MANIFEST} is not an export's (no format_version and files table)"
+    listed = set(manifest["files"]) | {MANIFEST}
+    others = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
+                    if not p.is_dir() and p.relative_to(out_dir).as_posix() not in listed)
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        return (f"it holds {len(others)} file(s) the earlier export did not write ({shown}), which replacing it "
+                f"would delete; move them out")
+    return ""
+
+
+def _check_destination(out_dir: Path) -> Path:
+    """Everything that could stop the write, checked before any training; returns the destination as an
+    absolute path. A new folder, an empty one or an earlier export (replaced) are accepted. The export
+    writes a temporary sibling and renames it into place, so the parent must be writable and an existing
+    destination renamable: a mount point (a volume, a bind mount) is not, and is refused; so is a folder
+    the rename probe cannot move and move back. Anything else is one :class:`DeployError` line."""
+    out_dir = Path(os.path.abspath(out_dir))
+    where = f"--export {out_dir}"
+    if out_dir.parent == out_dir:
+        raise DeployError(f"{where}: the root folder cannot be replaced; give a folder inside it")
+    try:
+        if out_dir.exists():
+            if not out_dir.is_dir():
+                raise DeployError(f"{where}: exists and is not a folder")
+            if os.path.ismount(out_dir):
+                raise DeployError(f"{where}: is a mount point, which an export cannot replace (it writes a new "
+                                  f"folder beside it and renames it into place); give a folder inside it, e.g. "
+                                  f"{out_dir / 'model'}")
+            if any(out_dir.iterdir()):
+                problem = _earlier_export_problem(out_dir)
+                if problem:
+                    raise DeployError(f"{where}: {problem}; give a new or empty folder, or an earlier export")
+    except OSError as exc:
+        raise DeployError(f"{where}: cannot read it ({exc.strerror or exc})") from None
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DeployError(f"--export {out_dir}: cannot create {parent} ({exc.strerror or exc})") from None
-    if not os.access(parent, os.W_OK):
-        raise DeployError(f"--export {out_dir}: cannot write into {parent} (not a writable folder)")
+        raise DeployError(f"{where}: cannot create {parent} ({exc.strerror or exc})") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DeployError(f"{where}: cannot write into {parent} (not a writable folder)")
+    if out_dir.exists():
+        _probe_rename(out_dir)
+    return out_dir
+
+
+def _probe_rename(out_dir: Path) -> None:
+    """Rename the existing destination to a sibling name and back: the operation the export ends with,
+    tried before the training (a folder some file system or lock keeps in place fails here, in one line)."""
+    probe = out_dir.with_name(f".{out_dir.name}.probe-{os.getpid()}")
+    try:
+        os.rename(out_dir, probe)
+    except OSError as exc:
+        raise DeployError(f"--export {out_dir}: cannot be renamed ({exc.strerror or exc}), and an export replaces "
+                          f"its folder by renaming; give a new folder, e.g. {out_dir / 'model'}") from None
+    try:
+        os.rename(probe, out_dir)
+    except OSError as exc:
+        raise DeployError(f"--export {out_dir}: moved to {probe} to check that it can be renamed, and it cannot "
+                          f"be moved back ({exc.strerror or exc}); move it back yourself") from None
+
+
+def _put_in_place(tmp: Path, out_dir: Path) -> None:
+    """The finished export ``tmp`` renamed to ``out_dir``; an earlier export there is moved aside first and
+    removed after. A failure puts the earlier export back and says where the finished one is (kept)."""
+    old = None
+    try:
+        if out_dir.exists() or out_dir.is_symlink():  # an earlier export (checked) or an empty folder
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+    except OSError as exc:
+        restored = ""
+        if old is not None and old.exists() and not out_dir.exists():
+            try:
+                os.replace(old, out_dir)
+            except OSError:
+                restored = f"; the earlier export is in {old}"
+        raise DeployError(f"--export {out_dir}: the export trained but cannot be put in place ({exc.strerror or exc})"
+                          f"{restored}; the finished export is kept in {tmp}: move it to {out_dir}") from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
@@ -145,8 +232,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     if experiment.predict_clips is None:
         raise DeployError(f"{paper_id}/{experiment.name} cannot be exported yet: its Experiment has no "
                           f"predict_clips (the function --predict needs)")
-    out_dir = Path(out_dir)
-    _check_destination(out_dir)
+    out_dir = _check_destination(Path(out_dir))
     profile = resolve_profile(profile, data_root)
     config = effective_config(experiment, profile, overrides)
     root = Path(data_root) if data_root is not None else default_data_root(profile)
@@ -164,8 +250,12 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
                           f"train on")
     everything = np.arange(len(selection))
     fold = Fold(name="export", train=everything, test=everything)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:
+        raise DeployError(f"--export {out_dir}: cannot create a folder in {out_dir.parent} "
+                          f"({exc.strerror or exc})") from None
+    try:  # the training: any failure removes the temporary folder
         sink = ExportSink()
         ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
                           work_dir=tmp / "training", cache_dir=stages_root(), log=log, export=sink)
@@ -183,18 +273,22 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
             problem = "run_fold kept no model (ctx.export.keep)"
         if problem:
             raise DeployError(f"{paper_id}/{experiment.name}: export failed: {problem}")
-        bad = [name for name in sink.models if not _MODEL_NAME.match(name)]
+        bad = [name for name in sink.models if not MODEL_NAME.match(name)]
         if bad:
             raise DeployError(f"{paper_id}/{experiment.name}: model name(s) {bad} are not file-safe")
         try:
             state = json.loads(json.dumps(jsonable(dict(sink.state)), allow_nan=False))
         except (TypeError, ValueError) as exc:
             raise DeployError(f"{paper_id}/{experiment.name}: the recorded export state is not JSON: {exc}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    try:  # the write into the temporary folder: a failure keeps what was written, and says where
         models = {}
         for name, model in sink.models.items():
             model.save(tmp / f"{name}.keras")
-            models[name] = {"file": f"{name}.keras", "inputs": _input_shapes(model),
-                            "outputs": [None if d is None else int(d) for d in model.outputs[0].shape]}
+            inputs, outputs = model_shapes(model)
+            models[name] = {"file": f"{name}.keras", "inputs": inputs, "outputs": outputs}
         order = np.asarray(outcome.test_indices, dtype=int)
         (tmp / TRAINING_PREDICTIONS).write_text(_prediction_rows(selection, order, np.asarray(outcome.probabilities)))
         config_dict = to_dict(config)
@@ -218,17 +312,17 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "files": {p.relative_to(tmp).as_posix(): sha256(p) for p in files},
         }
-        (tmp / MANIFEST).write_text(json.dumps(jsonable(manifest), indent=1) + "\n")
-        old = None
-        if out_dir.exists():  # an earlier export (checked above) or an empty folder: swapped out, then removed
-            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        # the manifest as --predict parses it (JSON types), then covered by its own hash
+        manifest = json.loads(json.dumps(jsonable(manifest), allow_nan=False))
+        manifest[HASH_FIELD] = manifest_digest(manifest)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    except OSError as exc:
+        raise DeployError(f"--export {out_dir}: the export trained but cannot be written ({exc.strerror or exc}); "
+                          f"what was written is kept in {tmp}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _put_in_place(tmp, out_dir)
     log(f"{tag} export: {', '.join(models)} and {MANIFEST} in {out_dir}")
     return out_dir
 

@@ -1,9 +1,12 @@
 """Predict: load an export folder, check each clip, run the method's own test pipeline, report.
 
-:func:`load_export` checks the folder before anything runs: its manifest's format and mersuite
-versions, every file it lists (present, same sha256), the experiment rebuilt from the registry by
-(paper, experiment) and its config by (profile, overrides), whose ``config_hash`` must be the
-manifest's (the code that makes the inputs is the code that trained the models). Then, per clip
+:func:`load_export` checks the folder as a whole before anything runs (:func:`read_manifest`): the
+manifest's format and mersuite versions, every field with its type (``common.deployment.manifest``),
+its own hash, every file it lists (present, same sha256); then against the code: the experiment rebuilt
+from the registry by (paper, experiment or track source) and its config by (profile, overrides), whose
+``config_hash`` must be the manifest's (the code that makes the inputs is the code that trained the
+models), the class names and their order, ``min_frames``; then each model loaded, with the input and
+output shapes the manifest records. Then, per clip
 (:func:`predict_samples`): ``min_frames``, the face check (``common.preprocessing.face_quality``:
 ``no_face`` and ``face_lost`` follow ``--faces-policy``: ``exclude`` (default) leaves the clip out
 and says why, ``refuse`` stops, ``keep`` predicts it, flagged), then ``Experiment.predict_clips``.
@@ -69,26 +72,58 @@ class ClipResult:
     views: PredictViews | None = None
 
 
+def _parse_json(text: str) -> Any:
+    """JSON as the export writes it: no NaN or Infinity, no key given twice (the later would win unseen)."""
+    def constant(name: str) -> Any:
+        raise ValueError(f"{name} is not a JSON number")
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise ValueError(f"key {repeated[0]!r} appears twice in one object")
+        return dict(items)
+
+    return json.loads(text, parse_constant=constant, object_pairs_hook=pairs)
+
+
 def read_manifest(folder: str | Path) -> dict[str, Any]:
-    """The manifest of an export folder, checked: format and mersuite versions, every listed file present
-    with its sha256. One :class:`DeployError` line for anything else."""
+    """The manifest of an export folder, checked as a whole before anything of it is used: JSON; format
+    and mersuite versions; every field the export writes, with its type (``common.deployment.manifest``);
+    its own hash (``manifest_sha256``: a hand edit is refused); every listed file present with its sha256.
+    One :class:`DeployError` line naming the field or file for anything else."""
+    from common.deployment.manifest import (HASH_FIELD, ManifestProblem, check_manifest, check_versions,
+                                            manifest_digest)
+    from common.evaluation.screening import FACES_POLICIES
+    from common.experiment import PROFILES
+
     folder = Path(folder)
     if not folder.is_dir():
         raise DeployError(f"--model {folder}: no such folder (expected a folder written by --export)")
     path = folder / MANIFEST
+    where = f"--model {folder}: {MANIFEST}"
     try:
-        manifest = json.loads(path.read_text())
+        manifest = _parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DeployError(f"--model {folder}: no {MANIFEST}; expected a folder written by --export") from None
-    except (OSError, ValueError) as exc:
-        raise DeployError(f"--model {folder}: {MANIFEST} cannot be read ({exc})") from None
-    if not isinstance(manifest, dict) or "format_version" not in manifest:
-        raise DeployError(f"--model {folder}: {MANIFEST} is not an export manifest")
-    if manifest["format_version"] != FORMAT_VERSION or manifest.get("mersuite_version") != mersuite_version():
-        raise DeployError(f"--model {folder}: exported by mersuite {manifest.get('mersuite_version')} (folder format "
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise DeployError(f"{where} cannot be read ({' '.join(str(exc).split())[:200]})") from None
+    try:
+        check_versions(manifest)
+    except ManifestProblem as exc:
+        raise DeployError(f"{where} {exc}; expected a folder written by --export") from None
+    if manifest["format_version"] != FORMAT_VERSION or manifest["mersuite_version"] != mersuite_version():
+        raise DeployError(f"--model {folder}: exported by mersuite {manifest['mersuite_version']} (folder format "
                           f"{manifest['format_version']}); this is mersuite {mersuite_version()} (format "
                           f"{FORMAT_VERSION}): export the model again with this version")
-    missing = [name for name in manifest.get("files", {}) if not (folder / name).is_file()]
+    try:
+        check_manifest(manifest, profiles=PROFILES, faces_policies=FACES_POLICIES, manifest_name=MANIFEST)
+    except ManifestProblem as exc:
+        raise DeployError(f"{where}: {exc}; export the model again") from None
+    if manifest[HASH_FIELD] != manifest_digest(manifest):
+        raise DeployError(f"{where} was changed after the export: its content no longer has the sha256 recorded "
+                          f"in its field '{HASH_FIELD}'; export the model again")
+    missing = [name for name in manifest["files"] if not (folder / name).is_file()]
     if missing:
         raise DeployError(f"--model {folder}: missing file(s) {', '.join(missing)} listed in {MANIFEST}; "
                           f"export the model again")
@@ -99,9 +134,59 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return manifest
 
 
+def _experiment_of(folder: Path, module: Any, manifest: Mapping[str, Any]) -> Experiment:
+    """The exported experiment rebuilt from the code: a paper's experiment, or its benchmark entry."""
+    paper_id, source = manifest["paper"], manifest["source"]
+    if source["kind"] != "track":
+        experiment, _ = find_experiment(module, paper_id, manifest["experiment"])
+        return experiment
+    from common.leaderboard.tracks import get_track
+
+    entry = getattr(module, "benchmark_experiment", None)
+    if not callable(entry):
+        raise DeployError(f"--model {folder}: paper {paper_id!r} has no benchmark entry in this code (the "
+                          f"{MANIFEST} source is track {source['track']!r})")
+    try:
+        experiment = entry(get_track(source["track"]), source["model"])
+    except (KeyError, ValueError) as exc:  # an unknown track or model
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise DeployError(f"--model {folder}: {MANIFEST} source: {message}") from None
+    if experiment.name != manifest["experiment"]:
+        raise DeployError(f"--model {folder}: {MANIFEST} names experiment {manifest['experiment']!r}, but its "
+                          f"source (track {source['track']!r}, model {source['model']!r}) is {experiment.name!r} "
+                          f"in this code")
+    return experiment
+
+
+def code_class_names(experiment: Experiment, config: Any) -> tuple[str, ...]:
+    """The experiment's classes as the code defines them, in order: its ``select`` on no data (every
+    selection of the registry names its classes without reading a sample)."""
+    try:
+        return tuple(experiment.select({name: [] for name in experiment.datasets}, config).class_names)
+    except Exception as exc:  # a select that needs samples to name its classes: said, not a traceback
+        raise DeployError(f"{experiment.name}: the code cannot name its classes without data, so the exported "
+                          f"class names cannot be checked ({' '.join(str(exc).split())[:160]})") from None
+
+
+def _check_model(folder: Path, name: str, entry: Mapping[str, Any], model: Any) -> None:
+    """The loaded model takes the input shapes and gives the output shape the manifest records for it."""
+    from common.deployment.export import model_shapes
+
+    try:
+        inputs, outputs = model_shapes(model)
+    except (AttributeError, IndexError, TypeError, ValueError):  # not a functional model with inputs and outputs
+        raise DeployError(f"--model {folder}: {entry['file']} is not a model with inputs and outputs (model "
+                          f"{name!r} of {MANIFEST}); export the model again") from None
+    if inputs != entry["inputs"] or outputs != entry["outputs"]:
+        raise DeployError(f"--model {folder}: {entry['file']} takes inputs {inputs} and gives {outputs}, but "
+                          f"{MANIFEST} records inputs {entry['inputs']} and outputs {entry['outputs']} for model "
+                          f"{name!r} (a swapped or changed model file); export the model again")
+
+
 def load_export(folder: str | Path, registry: Any) -> Exported:
     """The checked export folder (:func:`read_manifest`), its experiment and config rebuilt from the code
-    (``config_hash`` must match), its models loaded with Keras (no compile: inference only). ``registry``
+    (``config_hash`` must match), its class names and ``min_frames`` the code's, its models loaded with Keras
+    (no compile: inference only), each with the input and output shapes the manifest records. ``registry``
     (``papers``, or anything with ``get_paper``) is handed over by the caller: common imports no paper."""
     import keras
 
@@ -115,23 +200,26 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
         module = registry.get_paper(paper_id)
     except (KeyError, ImportError) as exc:
         raise DeployError(f"--model {folder}: paper {paper_id!r} is not available here ({exc})") from None
-    source = manifest.get("source", {"kind": "experiment"})
-    if source.get("kind") == "track":
-        from common.leaderboard.tracks import get_track
-
-        experiment = module.benchmark_experiment(get_track(source["track"]), source.get("model"))
-    else:
-        experiment, _ = find_experiment(module, paper_id, manifest["experiment"])
+    experiment = _experiment_of(folder, module, manifest)
     if experiment.predict_clips is None:
         raise DeployError(f"--model {folder}: {paper_id}/{experiment.name} has no predict_clips in this code")
     try:
-        config = effective_config(experiment, manifest["profile"], manifest.get("overrides") or {})
+        config = effective_config(experiment, manifest["profile"], manifest["overrides"])
     except ConfigError as exc:
         raise DeployError(f"--model {folder}: the exported overrides do not fit this code's config ({exc})") from None
     if config_hash(config) != manifest["config_hash"]:
         raise DeployError(f"--model {folder}: {paper_id}/{experiment.name}'s config in this code (hash "
                           f"{config_hash(config)}) is not the exported one ({manifest['config_hash']}); "
                           f"export the model again")
+    classes = code_class_names(experiment, config)
+    if tuple(manifest["class_names"]) != classes:
+        raise DeployError(f"--model {folder}: {MANIFEST} field 'class_names' is {', '.join(manifest['class_names'])}; "
+                          f"{paper_id}/{experiment.name}'s classes in this code are {', '.join(classes)} (in this "
+                          f"order: each score is printed under its class); export the model again")
+    if manifest["min_frames"] != experiment.min_frames:
+        raise DeployError(f"--model {folder}: {MANIFEST} field 'min_frames' is {manifest['min_frames']}; "
+                          f"{paper_id}/{experiment.name} needs {experiment.min_frames} in this code; export the "
+                          f"model again")
     models = {}
     for name, entry in manifest["models"].items():
         try:
@@ -139,8 +227,9 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
         except Exception as exc:  # a file Keras cannot read is a bad folder, not a crash
             raise DeployError(f"--model {folder}: Keras cannot load {entry['file']} "
                               f"({' '.join(str(exc).split())[:200]})") from None
+        _check_model(folder, name, entry, models[name])
     return Exported(folder=folder, manifest=manifest, paper_id=paper_id, experiment=experiment, config=config,
-                    class_names=tuple(manifest["class_names"]), models=models, state=dict(manifest.get("state", {})))
+                    class_names=classes, models=models, state=dict(manifest["state"]))
 
 
 def predict_context(exported: Exported, samples: Sequence[Sample], cache_dir: Path | None = None,

@@ -1,0 +1,301 @@
+"""An export folder is verified as a whole before use, and an export never fails after its training.
+
+One smoke export of talluri2022 (its first experiment: one small 3-D CNN, the cheapest export of the registry)
+is written once for the module; each test tampers a copy of it and runs ``run_all.py --predict`` on it: exit
+status 2, one line on stderr naming the field or file, no traceback. The export destination's refusals run on
+the dummy paper's ``dummy_frames`` experiment (tests/dummy_paper.py), before any training.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import dummy_paper
+import run_all
+
+pytestmark = pytest.mark.slow
+
+PAPER, EXPERIMENT = "talluri2022", "s1_smic_to_smic_model_a"
+HASH = "manifest_sha256"
+
+
+def cli(capsys, *argv, registry=None) -> tuple[int, str, str]:
+    code = run_all.main([str(a) for a in argv], registry=registry)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def refused(capsys, expected: str, *argv, registry=None) -> str:
+    """``run_all.py ARGV`` exits 2 with one line on stderr that contains ``expected``, and no traceback."""
+    code, _, err = cli(capsys, *argv, registry=registry)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, err
+    assert "Traceback" not in err
+    assert len(lines) == 1 and lines[0].startswith("run_all.py: error: "), err
+    assert expected in lines[0], lines[0]
+    return lines[0]
+
+
+def own_hash(manifest: dict) -> str:
+    """The manifest's own hash, worked out here from its documented form (docs/running.md): the sha256 of the
+    manifest without that field, as UTF-8 JSON with sorted keys and no spaces."""
+    content = {key: value for key, value in manifest.items() if key != HASH}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def export(smoke_corpus, tmp_path_factory):
+    """(the export folder, its manifest, a clip folder of the smoke corpus to name as --predict CLIP)."""
+    folder = tmp_path_factory.mktemp("checked") / "model"
+    code = run_all.main(["--paper", PAPER, "--experiment", EXPERIMENT, "--profile", "smoke", "--data-root",
+                         str(smoke_corpus), "--export", str(folder)])
+    assert code == 0
+    clip = sorted(smoke_corpus.rglob("*.jpg"))[0].parent
+    return folder, json.loads((folder / "manifest.json").read_text()), clip
+
+
+def tampered(export, tmp_path: Path, manifest, *, rehash: bool = False, raw: str | None = None) -> Path:
+    """A copy of the export with ``manifest`` written as its manifest.json (``raw``: that text instead);
+    ``rehash``: its own hash recomputed, as someone covering an edit would."""
+    folder = tmp_path / "model"
+    if not folder.exists():
+        shutil.copytree(export[0], folder)
+    if raw is None:
+        if rehash:
+            manifest = {**manifest, HASH: own_hash(manifest)}
+        raw = json.dumps(manifest, indent=1)
+    (folder / "manifest.json").write_text(raw)
+    return folder
+
+
+def predict_refused(capsys, export, folder: Path, expected: str) -> str:
+    return refused(capsys, expected, "--predict", export[2], "--model", folder, "--out", folder.parent / "out")
+
+
+def test_the_manifest_covers_itself_and_every_file(export):
+    _, manifest, _ = export
+    assert manifest[HASH] == own_hash(manifest)
+    assert set(manifest["files"]) >= {"model_a.keras", "training_predictions.csv"}
+    assert manifest["class_names"] == ["happy", "disgust", "surprise"]  # talluri2022's CLASSES, in order
+    assert manifest["models"]["model_a"]["outputs"] == [None, 3]
+
+
+def test_every_field_is_required(capsys, export, tmp_path):
+    _, manifest, _ = export
+    for name in manifest:  # every field the export writes
+        edited = {key: value for key, value in manifest.items() if key != name}
+        predict_refused(capsys, export, tampered(export, tmp_path, edited), f"field '{name}' is missing")
+    nested = {"models": ("model_a", ("file", "inputs", "outputs")), "keras": (None, ("backend", "version")),
+              "training_corpus": (None, ("kind", "root", "datasets", "samples", "fps", "fingerprint", "dropped")),
+              "source": (None, ("kind",))}
+    for top, (inner, fields) in nested.items():
+        for name in fields:
+            edited = json.loads(json.dumps(manifest))
+            table = edited[top][inner] if inner else edited[top]
+            del table[name]
+            field = ".".join(p for p in (top, inner, name) if p)
+            predict_refused(capsys, export, tampered(export, tmp_path, edited), f"field '{field}'")
+
+
+def test_every_field_has_its_type(capsys, export, tmp_path):
+    _, manifest, _ = export
+    wrong = {"integer": ("2", "a string"), "string": (2, "an integer"), "object": ([], "an array"),
+             "array": ({}, "an object")}
+    kinds = {bool: "boolean", int: "integer", str: "string", dict: "object", list: "array"}
+    for name, value in manifest.items():
+        replacement, shown = wrong[kinds[type(value)]]
+        predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, name: replacement}),
+                        f"field '{name}' is {shown}")
+    # the issue's own examples, and values of the right type outside their domain
+    cases = [("files", ["model_a.keras"], "field 'files' is an array; expected an object (file name -> sha256)"),
+             ("min_frames", "two", "field 'min_frames' is a string (\"two\"); expected an integer"),
+             ("min_frames", 0, "field 'min_frames' is an integer (0); expected an integer >= 1"),
+             ("min_frames", True, "field 'min_frames' is a boolean"),
+             ("paper", "", "field 'paper' is a string (\"\"); expected a non-empty string"),
+             ("profile", "fast", "field 'profile' is a string (\"fast\"); expected one of paper, quick, smoke"),
+             ("class_names", ["happy", 2, "surprise"], "field 'class_names[1]' is an integer"),
+             ("class_names", ["happy", "happy", "surprise"], "field 'class_names' repeats a name"),
+             ("files", {**manifest["files"], "../elsewhere.txt": "0" * 64}, "field 'files' lists '../elsewhere.txt'"),
+             ("files", {**manifest["files"], "training_predictions.csv": "not a digest"},
+              "field 'files.training_predictions.csv' is a string"),
+             ("training_corpus", {**manifest["training_corpus"], "fps": [-200.0]},
+              "field 'training_corpus.fps[0]' is a number (-200.0); expected a finite frame rate > 0"),
+             ("models", {"model_a": {**manifest["models"]["model_a"], "inputs": [[None, "18"]]}},
+              "field 'models.model_a.inputs[0][1]' is a string"),
+             ("models", {"model_a": {**manifest["models"]["model_a"], "file": "training_predictions.csv"}},
+              "field 'models.model_a.file' is a string (\"training_predictions.csv\"); expected 'model_a.keras'"),
+             ("source", {"kind": "track", "track": "megc2019"}, "field 'source.model' is missing")]
+    for name, value, expected in cases:
+        predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, name: value}, rehash=True), expected)
+    # not JSON as the export writes it: NaN, a key twice, not an object
+    text = json.dumps(manifest)
+    for raw, expected in ((text.replace('"seed": 0', '"seed": NaN'), "NaN is not a JSON number"),
+                          (text.replace('"seed": 0', '"seed": 0, "seed": 1'), "key 'seed' appears twice"),
+                          ("[1, 2]", "manifest.json is an array; expected an object")):
+        predict_refused(capsys, export, tampered(export, tmp_path, None, raw=raw), expected)
+
+
+def test_a_manifest_edited_by_hand_is_refused(capsys, export, tmp_path):
+    _, manifest, _ = export
+    reordered = {**manifest, "class_names": ["surprise", "disgust", "happy"]}
+    predict_refused(capsys, export, tampered(export, tmp_path, reordered), "was changed after the export")
+    predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "title": "mine"}),
+                    f"its field '{HASH}'")
+    # the hash recomputed: the class names and min_frames are checked against the code
+    line = predict_refused(capsys, export, tampered(export, tmp_path, reordered, rehash=True),
+                           "field 'class_names' is surprise, disgust, happy")
+    assert "classes in this code are happy, disgust, surprise" in line
+    more = manifest["min_frames"] + 1
+    predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "min_frames": more}, rehash=True),
+                    f"field 'min_frames' is {more}; talluri2022/s1_smic_to_smic_model_a needs")
+    predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "experiment": "nope"}, rehash=True),
+                    "has no experiment 'nope'")
+    track = {**manifest, "source": {"kind": "track", "track": "nowhere", "model": None}}
+    predict_refused(capsys, export, tampered(export, tmp_path, track, rehash=True), "unknown benchmark track")
+
+
+def test_a_swapped_model_file_is_refused_before_prediction(capsys, export, tmp_path):
+    import keras
+
+    _, manifest, _ = export
+    folder = tampered(export, tmp_path, manifest)
+    inputs = keras.Input((4,))
+    keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs)).save(folder / "model_a.keras")
+    predict_refused(capsys, export, folder, "file(s) model_a.keras differ from the sha256")
+    # the file's sha256 and the manifest's own hash recomputed: the model against the shapes it records
+    digest = hashlib.sha256((folder / "model_a.keras").read_bytes()).hexdigest()
+    swapped = {**manifest, "files": {**manifest["files"], "model_a.keras": digest}}
+    line = predict_refused(capsys, export, tampered(export, tmp_path, swapped, rehash=True),
+                           "model_a.keras takes inputs [[None, 4]] and gives [None, 3], but manifest.json records "
+                           "inputs [[None, 18, 24, 24, 1]]")
+    assert "model 'model_a'" in line
+
+
+def test_the_unmodified_export_still_predicts(capsys, export, tmp_path):
+    folder, manifest, clip = export
+    code, out, err = cli(capsys, "--predict", clip, "--model", folder, "--out", tmp_path / "out", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["class_names"] == manifest["class_names"]
+    assert all(math.isclose(sum(c["probabilities"].values()), 1.0, rel_tol=1e-5) for c in payload["clips"])
+
+
+def test_every_experiment_names_its_classes_without_data():
+    """load_export compares the manifest's class names with the code's: each experiment's select on no data."""
+    import papers
+    from common.deployment.predict import code_class_names
+    from common.evaluation.profiles import effective_config
+    from common.leaderboard.tracks import TRACKS
+
+    for paper_id in papers.PAPER_IDS:
+        module = papers.get_paper(paper_id)
+        experiments = list(module.EXPERIMENTS)
+        entry = getattr(module, "benchmark_experiment", None)
+        if callable(entry):
+            experiments += [entry(track, None) for track in TRACKS]
+        for experiment in experiments:
+            names = code_class_names(experiment, effective_config(experiment, "smoke"))
+            assert len(names) >= 2 and len(set(names)) == len(names), (paper_id, experiment.name, names)
+
+
+# --------------------------------------------------------------------------------------------------
+# --export DIR: what could stop the write is refused before the training; a failed write keeps the result
+
+
+def export_argv(smoke_corpus: Path, out: Path) -> list:
+    return ["--paper", "dummy_frames", "--profile", "smoke", "--data-root", smoke_corpus, "--export", out]
+
+
+def export_refused(capsys, smoke_corpus: Path, out: Path, expected: str) -> str:
+    dummy_paper.HOOKS["ran"].clear()
+    line = refused(capsys, expected, *export_argv(smoke_corpus, out), registry=dummy_paper.DEPLOY_REGISTRY)
+    assert "export" not in dummy_paper.HOOKS["ran"], "the export fold trained before the refusal"
+    if out.parent.is_dir():  # no temporary folder left
+        assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+    return line
+
+
+def test_a_destination_that_cannot_take_the_export_is_refused_before_training(capsys, smoke_corpus, tmp_path,
+                                                                              monkeypatch):
+    # a mount point (a volume): the export renames its folder into place, which a mount point refuses
+    mounted = tmp_path / "volume"
+    mounted.mkdir()
+    real_ismount = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda path: os.fspath(path) == str(mounted) or real_ismount(path))
+    export_refused(capsys, smoke_corpus, mounted, "is a mount point")
+    # a folder the rename probe cannot move (the kernel's EBUSY, as for a bind mount)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    real_rename = os.rename
+
+    def rename(src, dst, *args, **kwargs):
+        if os.fspath(src) == str(busy):
+            raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))
+        return real_rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", rename)
+    export_refused(capsys, smoke_corpus, busy, "cannot be renamed (Device or resource busy)")
+    # a parent that is not writable (simulated: the suite may run as root), or is a file
+    real_access = os.access
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: path != locked and real_access(path, mode, **kw))
+    export_refused(capsys, smoke_corpus, locked / "model", "cannot write into")
+    (tmp_path / "a_file").write_text("")
+    export_refused(capsys, smoke_corpus, tmp_path / "a_file" / "model", "cannot create")
+    # a folder that is not an earlier export, or an earlier export with files of the user's: kept, refused
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text('{"name": "not an export"}')
+    export_refused(capsys, smoke_corpus, other, "is not an export's")
+    (other / "manifest.json").write_text(json.dumps({"format_version": 1, "files": {"model.keras": "0" * 64}}))
+    (other / "model.keras").write_text("")
+    (other / "notes.txt").write_text("mine")
+    export_refused(capsys, smoke_corpus, other, "holds 1 file(s) the earlier export did not write (notes.txt)")
+    assert (other / "notes.txt").read_text() == "mine"
+
+
+def test_a_write_that_fails_after_training_keeps_the_result(capsys, smoke_corpus, tmp_path, monkeypatch):
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"format_version": 1, "files": {}}))  # an earlier export
+    earlier = (out / "manifest.json").read_text()
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):  # the finished export cannot be renamed into place
+        name = Path(src).name
+        if name.startswith(".model.") and not name.startswith(".model.old-") and Path(dst) == out:
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    line = refused(capsys, "the export trained but cannot be put in place (Invalid cross-device link)",
+                   *export_argv(smoke_corpus, out), registry=dummy_paper.DEPLOY_REGISTRY)
+    kept = Path(line.split("the finished export is kept in ")[1].split(": move it")[0])
+    assert kept.parent == tmp_path and kept.name.startswith(".model.")
+    assert (out / "manifest.json").read_text() == earlier  # the earlier export is back in place
+    monkeypatch.undo()
+    code, _, err = cli(capsys, "--predict", sorted(smoke_corpus.rglob("*.jpg"))[0].parent, "--model", kept,
+                       "--out", tmp_path / "out", registry=dummy_paper.DEPLOY_REGISTRY)
+    assert code == 0, err  # the kept folder is the whole export
+    # the disk fills while the trained export is written: what was written is kept, and named
+    real_write_text = Path.write_text
+
+    def write_text(path, *args, **kwargs):
+        if path.name == "training_predictions.csv":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    line = refused(capsys, "the export trained but cannot be written (No space left on device)",
+                   *export_argv(smoke_corpus, tmp_path / "second"), registry=dummy_paper.DEPLOY_REGISTRY)
+    kept = Path(line.split("what was written is kept in ")[1])
+    assert (kept / f"{dummy_paper.FRAMES_MODEL}.keras").is_file() and not (tmp_path / "second").exists()
