@@ -58,7 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 PROG = "run_all.py"
 EXIT_USER_ERROR = 2  # nothing ran: one line on stderr
-EXIT_FOLDS_NOT_SCORED = 3  # the run completed, but some folds failed or diverged (nan) and are not in the scores
+EXIT_FOLDS_NOT_SCORED = 3  # the run completed, but some folds failed, diverged (nan) or were refused: not in the scores
 
 
 class CliError(Exception):
@@ -489,11 +489,12 @@ def predict(args, registry: Any) -> int:
 
 def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
     """One line naming the folds left out of the scores (exit status 3)."""
-    counts = {status: sum(s == status for _, s in not_scored) for status in ("failed", "nan")}
+    counts = {status: sum(s == status for _, s in not_scored) for status in ("failed", "nan", "refused")}
     shown = ", ".join(f"{name} ({status})" for name, status in itertools.islice(not_scored, 6))
     more = f", and {len(not_scored) - 6} more" if len(not_scored) > 6 else ""
+    refused = f", {counts['refused']} refused before training" if counts["refused"] else ""
     return (f"{PROG}: warning: {len(not_scored)} fold(s) are not in the scores ({counts['failed']} failed, "
-            f"{counts['nan']} diverged to NaN): {shown}{more}; see results.json 'warnings'"
+            f"{counts['nan']} diverged to NaN{refused}): {shown}{more}; see results.json 'warnings'"
             + (" and folds/<fold>/error.txt" if counts["failed"] else ""))
 
 

@@ -376,13 +376,18 @@ def _set(node: Any, parts: list[str], value: Any, path: str) -> Any:
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """``["train.epochs=2", ...]`` -> ``{"train.epochs": "2"}``; a missing ``=`` is a ConfigError."""
-    result = {}
+    """``["train.epochs=2", ...]`` -> ``{"train.epochs": "2"}``; a missing ``=`` is a ConfigError, and so
+    is a field given twice (naming both values): which one was meant cannot be told, and a last-one-wins
+    rule would run and record a setting the command line also contradicts."""
+    result: dict[str, str] = {}
     for item in items:
         if "=" not in item:
             raise ConfigError(f"--set {item!r}: expected section.field=value")
-        key, value = item.split("=", 1)
-        result[key.strip()] = value.strip()
+        key, value = (part.strip() for part in item.split("=", 1))
+        if key in result:
+            raise ConfigError(f"--set {key} is given twice ({key}={result[key]} and {key}={value}); "
+                              f"expected each field once")
+        result[key] = value
     return result
 
 

@@ -233,6 +233,11 @@ class Experiment:
     # Fewest frames a clip needs: the runner drops, and records, shorter clips. Each
     # paper sets it with the reason (a motion or sequence model needs at least two frames).
     min_frames: int = 2
+    # Whether the method's input is the motion from the onset to the apex frame (optical flow): a clip
+    # whose onset and apex frames are identical (common.datasets.invariants, rule 6) gives it a zero
+    # input, and the runner refuses the run naming the clip. False: such a clip is kept and flagged in
+    # the run's selection record. Each paper sets it with the reason, beside min_frames.
+    needs_motion: bool = False
     # --estimate: the models one fold trains, with their work (TrainingStage), and the
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
@@ -350,11 +355,14 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
              preprocess_clip: Callable[[Sample, Any], Any] | None = None,
              first_pass: Callable[..., Sequence[tuple[str, Callable[[Path], Any]]]] | None = None,
              predict_clips: Callable[[PredictContext], np.ndarray] | None = None,
-             predict_views: Callable[[PredictContext, int], PredictViews] | None = None) -> Experiment:
+             predict_views: Callable[[PredictContext, int], PredictViews] | None = None,
+             needs_motion: bool = False) -> Experiment:
     """A paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track:
     the track's databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``);
     named ``<track>`` for the paper's default model, ``<track>_<model>`` otherwise; no report pages.
-    ``folds`` may wrap the track's (a paper's own check before them), never replace them."""
+    ``folds`` may wrap the track's (a paper's own check before them), never replace them. ``needs_motion``
+    is the paper's own (``Experiment.needs_motion``): a method that cannot use a motionless clip refuses the
+    track's data naming it rather than drop it."""
     return Experiment(
         name=track.name if model == default_model else f"{track.name}_{model}", title=title,
         datasets=track.datasets, config=config, select=lambda data, config: track.select(data),
@@ -362,4 +370,4 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
         run_fold=run_fold, profiles=profiles, reported=reported, scopes=track.scopes, report_pages=None,
         loader_options=track.loader_options, min_frames=track.min_frames, training_stages=training_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
-        predict_views=predict_views)
+        predict_views=predict_views, needs_motion=needs_motion)

@@ -1,6 +1,7 @@
 """run_all.py: every error path is one line and a non-zero exit; a smoke run end to end."""
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import subprocess
@@ -41,6 +42,10 @@ def one_error_line(err: str) -> str:
     (["--paper", "dummy", "--set", "train.epochz=2"], "no field 'epochz' in TrainConfig"),
     (["--paper", "dummy", "--set", "train.epochs=many"], "expected int (a whole number), got 'many'"),
     (["--paper", "dummy", "--set", "train.epochs"], "expected section.field=value"),
+    # a field given twice: refused, naming both values, whichever would have won
+    (["--paper", "dummy", "--set", "train.epochs=2", "--set", "model.units=3", "--set", " train.epochs = 5"],
+     "--set train.epochs is given twice (train.epochs=2 and train.epochs=5); expected each field once"),
+    (["--paper", "dummy", "--set", "train.epochs=2", "--set", "train.epochs=2"], "--set train.epochs is given twice"),
     # ranges: negative or fractional epochs, a batch of 0 never reach training
     (["--paper", "dummy", "--set", "train.epochs=-1"],
      "--set train.epochs=-1: -1 is out of range; TrainConfig.epochs must be >= 1 (experiment dummy/toy_loso)"),
@@ -126,6 +131,36 @@ def test_failed_folds_exit_3_with_one_line(capsys, dummy_corpus, tmp_path):
     assert line.startswith("run_all.py: warning: 4 fold(s) are not in the scores (4 failed, 0 diverged to NaN): "
                            "dummy/toy_loso/casme2_sub01 (failed)")
     assert (tmp_path / "out" / "dummy" / "report.pdf").exists()  # the report is still written
+
+
+def test_a_training_fold_of_one_class_is_refused_for_every_method_and_exits_3(capsys, dummy_corpus, tmp_path,
+                                                                             monkeypatch):
+    # every clip "negative" but casme2 sub01's: leaving sub01 out leaves one class to train on
+    make_samples = dummy_paper.make_samples
+
+    def one_class_but_sub01(dataset):
+        return [s if s.subject == "sub01" else dataclasses.replace(s, emotion="negative")
+                for s in make_samples(dataset)]
+    monkeypatch.setattr(dummy_paper, "make_samples", one_class_but_sub01)
+    out_dir = tmp_path / "out"
+    argv = ("--paper", "dummy", "--data-root", str(dummy_corpus), "--profile", "smoke", "--out", str(out_dir))
+    code, out, err = cli(capsys, *argv)
+    assert code == 3
+    assert err.strip().splitlines() == [
+        "run_all.py: warning: 1 fold(s) are not in the scores (0 failed, 0 diverged to NaN, 1 refused before "
+        "training): dummy/toy_loso/casme2_sub01 (refused); see results.json 'warnings'"]
+    assert "casme2_sub01" not in dummy_paper.HOOKS["ran"] and "samm_006" in dummy_paper.HOOKS["ran"]  # never trained
+    toy = json.loads((out_dir / "dummy" / "results.json").read_text())["experiments"]["toy_loso"]
+    assert toy["status_counts"] == {"refused": 1, "ok": 3}
+    refused = next(f for f in toy["folds"] if f["name"] == "casme2_sub01")
+    assert refused["status"] == "refused" and "holds 1 class(es) (negative: 18 of 18 samples)" in refused["reason"]
+    assert toy["metrics"]["not_scored"] == ["casme2_sub01"] and toy["metrics"]["pooled"]["all"]["n"] == 18
+    assert any("1 of 4 folds (casme2_sub01) were refused before training" in w for w in toy["warnings"])
+    assert (out_dir / "dummy" / "report.pdf").read_bytes().startswith(b"%PDF")
+    # the same command again: the refusal is a property of the fold's samples, reused, nothing trains
+    dummy_paper.reset_hooks()
+    code, out, err = cli(capsys, *argv)
+    assert code == 3 and not dummy_paper.HOOKS["ran"] - {"report_pages:False"}
 
 
 def test_a_nan_fold_is_marked_left_out_of_the_headline_and_exits_3(capsys, dummy_corpus, tmp_path):

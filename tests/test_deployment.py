@@ -257,6 +257,25 @@ def test_export_refusals(capsys, smoke_corpus, tmp_path):
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
 
 
+def test_an_export_of_one_class_is_refused_before_training(capsys, smoke_corpus, tmp_path):
+    import openpyxl
+
+    root = tmp_path / "data"
+    shutil.copytree(smoke_corpus / "CASME2", root / "CASME2")
+    shutil.copy(smoke_corpus / "corpus.json", root / "corpus.json")
+    sheet = root / "CASME2" / "CASME2-coding-20140508.xlsx"
+    book = openpyxl.load_workbook(sheet)
+    for row in range(2, book.worksheets[0].max_row + 1):
+        book.worksheets[0].cell(row, 9).value = "others"  # every clip: dummy_frames' class "negative"
+    book.save(sheet)
+    out = tmp_path / "model"
+    dummy_paper.reset_hooks()
+    line = refused(capsys, "dummy_frames/toy_frames: nothing to export: the training part holds 1 class(es) "
+                   "(negative: 15 of 15 samples)", "--paper", "dummy_frames", "--profile", "smoke",
+                   "--data-root", root, "--export", out, out=out)
+    assert "needs at least two classes" in line and not dummy_paper.HOOKS["ran"]
+
+
 # --------------------------------------------------------------------------------------------------
 # Every paper of the registry: export (smoke profile), then predict one training clip's folder from the saved folder.
 

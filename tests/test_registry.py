@@ -253,6 +253,18 @@ def check_benchmark_entry(paper_id, smoke_corpus):
     assert isinstance(MEGC2019, Track)
 
 
+def check_needs_motion(paper_id):
+    """``NEEDS_MOTION`` is declared beside ``MIN_FRAMES`` (a bool), and every experiment and benchmark entry
+    of the paper carries it: whether a clip without motion from onset to apex refuses its run."""
+    from common.leaderboard.tracks import TRACKS
+
+    module = get_paper(paper_id)
+    assert isinstance(getattr(module, "NEEDS_MOTION", None), bool), f"{paper_id}: no NEEDS_MOTION in __init__.py"
+    entries = list(module.EXPERIMENTS) + [module.benchmark_experiment(track, model) for track in TRACKS
+                                          for model in module.BENCHMARK_MODELS]
+    assert [e.needs_motion for e in entries] == [module.NEEDS_MOTION] * len(entries), paper_id
+
+
 # Every check above, in order, with the fixtures it takes besides the paper id.
 CHECKS = (
     (check_files_roles_and_imports, ()),
@@ -262,6 +274,7 @@ CHECKS = (
     (check_training_step, ("smoke_corpus",)),
     (check_report_pages, ("smoke_corpus", "tmp_path")),
     (check_benchmark_entry, ("smoke_corpus",)),
+    (check_needs_motion, ()),
 )
 
 
@@ -298,3 +311,13 @@ def test_report_pages_draw_from_a_fake_result_in_memory(paper_id, smoke_corpus, 
 @pytest.mark.parametrize("paper_id", PAPER_IDS)
 def test_the_benchmark_entry_takes_a_track_as_it_is(paper_id, smoke_corpus):
     check_benchmark_entry(paper_id, smoke_corpus)
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_paper_declares_whether_its_input_is_the_motion_from_onset_to_apex(paper_id):
+    check_needs_motion(paper_id)
+
+
+def test_the_optical_flow_methods_and_only_they_need_motion():
+    # the three methods whose input is the flow from the onset to the apex frame (docs/data-invariants.md)
+    assert {p for p in PAPER_IDS if get_paper(p).NEEDS_MOTION} == {"liong2018", "gan2019", "liong2019"}

@@ -10,6 +10,7 @@ listed by the check under the same rule.
 """
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import shutil
@@ -394,3 +395,93 @@ def test_an_unreadable_folder_is_named_as_such(smoke_corpus, tmp_path, capsys, m
     code, out = _check(root, capsys)
     assert "cannot list this folder (permission denied)" in out
     assert "SAMM (samm): not found" in out and f"{root / 'SAMM' / 'SAMM'}: permission denied" in out
+
+
+# ----------------------------------------------------------------------------- rule 6: motion
+
+
+def _freeze(sample) -> None:
+    """Every frame of the clip becomes a copy of its first frame: a clip that does not move."""
+    first = sample.frames[0].read_bytes()
+    for path in sample.frames[1:]:
+        path.write_bytes(first)
+
+
+def _apex_on_onset(clip: str):
+    """A CASME II sheet edit: the clip's ApexFrame (column 5) set to its OnsetFrame (column 4)."""
+    def edit(ws):
+        row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == clip)
+        ws.cell(row, 5).value = ws.cell(row, 4).value
+    return edit
+
+
+def test_a_clip_without_motion_is_flagged_kept_or_refused_by_the_method_and_listed(smoke_corpus, tmp_path, capsys):
+    root = _copy(smoke_corpus, tmp_path, "casme2", "smic")
+    casme2, smic = _samples(root, "casme2"), _samples(root, "smic")
+    frozen, on_onset, still = casme2[0], casme2[1], smic[0]
+    _freeze(frozen)
+    _freeze(still)  # SMIC-HS has no apex: every frame is compared with the first
+    _sheet(_casme2_sheet(root), _apex_on_onset(on_onset.clip))
+    verdicts = {v.key: v for v in invariants.motion_verdicts(_samples(root, "casme2") + _samples(root, "smic"))}
+    assert set(verdicts) == {frozen.key, on_onset.key, still.key} and {v.action for v in verdicts.values()} == {"flag"}
+    assert f"onset frame {frozen.frames[0].name} and apex frame " in verdicts[frozen.key].reason
+    assert f"its apex frame {on_onset.frames[0].name} is its onset frame" in verdicts[on_onset.key].reason
+    assert f"all {len(still.frames)} frames are identical to its onset frame" in verdicts[still.key].reason
+    # a method that keeps such clips: kept (15 of 15) and flagged with stage motion
+    selection = _run(root, "casme2", tmp_path / "out")
+    flagged = {f["key"]: f for f in selection["flagged"] if f["stage"] == "motion"}
+    assert set(flagged) == {frozen.key, on_onset.key} and selection["kept"] == selection["selected"] == 15
+    assert flagged[frozen.key]["reason"] == verdicts[frozen.key].reason
+    # a method whose input is the motion from onset to apex: the run is refused, naming the clip
+    with pytest.raises(RunError) as refused:
+        runner.run_experiment("toy", dataclasses.replace(_toy("casme2"), needs_motion=True), data_root=root,
+                              profile="smoke", out_dir=tmp_path / "out2", log=lambda _: None)
+    message = str(refused.value)
+    assert f"(clip {frozen.key}) (and 1 more like it)" in message and "Experiment.needs_motion" in message
+    assert "\n" not in message
+    code, out = _check(root, capsys)
+    assert code == 0 and "clips without motion between onset and apex" in out
+    assert all(key in out for key in verdicts)
+
+
+def test_a_flow_method_refuses_a_corpus_of_frozen_clips_through_the_cli(smoke_corpus, tmp_path, capsys):
+    root = _copy(smoke_corpus, tmp_path, "casme2", "smic", "samm")
+    for name in ("casme2", "smic", "samm"):
+        for sample in _samples(root, name):
+            _freeze(sample)  # every clip: a flow of zero everywhere, the constant-class UF1 it used to give
+    code, line = _cli(capsys, "--paper", "liong2019", "--data-root", str(root), "--profile", "smoke",
+                      "--out", str(tmp_path / "out"))
+    assert code == 2 and ("identical (maximum absolute difference 0)" in line or "frames are identical to" in line)
+    assert "liong2019/megc2019_loso reads the motion from onset to apex (Experiment.needs_motion)" in line
+    assert "(and 35 more like it)" in line and not (tmp_path / "out" / "liong2019" / "report.pdf").exists()
+
+
+# ----------------------------------------------------------------------------- label spreadsheets
+
+
+def test_a_label_sheet_is_chosen_by_its_header_and_the_choice_recorded(smoke_corpus, tmp_path, capsys):
+    root = _copy(smoke_corpus, tmp_path, "casme2")
+    path = _casme2_sheet(root)
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("Cover", 0)  # a blank first sheet, the data on the second
+    book.save(path)
+    assert len(_samples(root, "casme2")) == 15
+    lines: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = runner.run_experiment("toy", _toy("casme2"), data_root=root, profile="smoke",
+                                        out_dir=tmp_path / "out", log=lines.append).summary
+    choice = "sheet 'Sheet1' (2 of 2; 'Cover' (empty) skipped)"
+    assert summary["corpus"]["label_sheets"] == {str(path.resolve()): choice}
+    assert f"[toy/casme2] labels: {path.resolve()}: read from {choice}" in lines
+    code, out = _check(root, capsys)
+    assert code == 0 and f"label sheet: {choice}" in out
+    # no sheet has the columns: one line naming the file and every sheet looked at
+    book = openpyxl.load_workbook(path)
+    book.worksheets[1].cell(1, 4).value = "Onset"
+    book.save(path)
+    code, line = _cli(capsys, "--paper", "le2020", "--experiment", "casme2_10fold_vgg19", "--data-root", str(root))
+    assert code == 2 and f"{path}: expected a sheet whose header row (within its first 20 rows) has the " in line
+    assert "looked at 2 sheet(s): 'Cover' (empty); 'Sheet1' (first row: Subject, Filename, Unnamed: 2, Onset," in line
+    code, out = _check(root, capsys)
+    assert code == 1 and "UNUSABLE" in out and "looked at 2 sheet(s)" in out

@@ -3,7 +3,8 @@
 Reports, per database: where it was found, samples per class and subjects, clips listed but missing
 on disk, samples that break a rule of ``common.datasets.invariants`` (skipped, with the rule), incomplete
 clips, frame files that are not complete images of the format their name says or of their clip's
-size, and clips whose frames copy another's (``invariants.screen_frames``, what a run applies);
+size, clips whose frames copy another's (``invariants.screen_frames``, what a run applies), and clips
+without motion between onset and apex (``invariants.motion_verdicts``);
 with ``faces=True`` (``--faces``) the face-quality verdict of every clip
 (``common.preprocessing.face_quality``, cached, so a later run reuses it) and the flagged clips;
 then the MEGC 2019 composite (official csv and rule-derived, which must agree; 442 = 164 + 145 +
@@ -21,7 +22,7 @@ from typing import Any
 from collections.abc import Mapping, Sequence
 
 from common.datasets import DATABASE_TITLES, DATASETS, casme2, casme_sq, load, megc2019, samm, smic
-from common.datasets.tables import DatabaseNotFound, DatasetError
+from common.datasets.tables import SHEETS, DatabaseNotFound, DatasetError
 
 FINDERS = {"casme2": casme2.find, "smic": smic.find, "smic_e": smic.find_e, "samm": samm.find,
            "casme_sq": casme_sq.find}
@@ -89,15 +90,23 @@ def _anomalies(samples) -> dict[str, list[str]]:
     return found
 
 
-def _frame_problems(samples) -> tuple[list[str], list[str]]:
-    """(refused, merged): the lines of ``invariants.screen_frames`` (the code a run applies before
-    its face stage): frame files that are not complete images of the format their name says or of
-    the clip's size, clips whose frames copy another's."""
-    from common.datasets.invariants import screen_frames
+def _frame_problems(samples) -> tuple[list[str], list[str], list[str]]:
+    """(refused, merged, motionless): the lines of ``invariants.screen_frames`` and
+    ``invariants.motion_verdicts`` (the code a run applies before its face stage): frame files that are
+    not complete images of the format their name says or of the clip's size, clips whose frames copy
+    another's, clips without motion between onset and apex (among those whose frame files pass)."""
+    from common.datasets.invariants import motion_verdicts, screen_frames
+    from common.preprocessing.io import FrameReadError
 
     screen = screen_frames(samples)
+    motionless = []
+    for i in screen.kept:
+        try:
+            motionless += [f"{v.reason} (clip {v.key})" for v in motion_verdicts([samples[i]])]
+        except FrameReadError as error:
+            motionless.append(f"not checked: {error} (clip {samples[i].key})")
     return ([f"{v.reason} (clip {v.key})" for v in screen.refused],
-            [f"{v.reason} (clip {v.key})" for v in screen.dropped])
+            [f"{v.reason} (clip {v.key})" for v in screen.dropped], motionless)
 
 
 def _face_report(samples) -> tuple[Counter, list[str]]:
@@ -143,6 +152,9 @@ def _check_database(name: str, root: Path, loaded: dict, faces: bool = False) ->
     except DatasetError as error:
         print(f"    UNUSABLE: {error}")
         return "unusable"
+    sheet = SHEETS.get(found.spreadsheet.resolve()) if found.spreadsheet is not None else None
+    if sheet is not None and sheet.sheets > 1:  # the table's sheet, chosen by its header (tables.choose_sheet)
+        print(f"    label sheet: {sheet.describe()}")
     _listing("folders that could not be read (not searched)", _unreadable(root))
     if not samples:
         print("    UNUSABLE: no sample could be loaded")
@@ -158,9 +170,11 @@ def _check_database(name: str, root: Path, loaded: dict, faces: bool = False) ->
     _listing("invalid samples (skipped, each with the rule it breaks)", [m for m in messages if _rule_drop(m)])
     for kind, lines in _anomalies(samples).items():
         _listing(kind, lines)
-    broken, merged = _frame_problems(samples)
+    broken, merged, motionless = _frame_problems(samples)
     _listing("INVALID FRAME FILES OR CLIPS (a run refuses these clips)", broken)
     _listing("clips whose frames copy another's (a run merges them into the first)", merged)
+    _listing("clips without motion between onset and apex (a run of an optical-flow method refuses them; "
+             "the others keep and flag them)", motionless)
     if faces:
         counts, flagged = _face_report(samples)
         print(f"    faces ({len(samples)} clips, up to 8 frames each): "

@@ -12,6 +12,10 @@ A sample is valid when:
    byte-identical frames (first, middle and last frame files compared).
 5. **frame files**: every frame decodes as an image of the format its name says (JPEG, PNG, BMP,
    TIFF), complete (no truncated file), and every frame of a clip has the same size.
+6. **motion**: the clip moves between its onset and its apex: the onset frame (the clip's first,
+   from which every loader lists it) and the annotated apex frame differ in at least one pixel;
+   without an apex annotation, some frame differs from the first. Frames are compared decoded,
+   pixel for pixel (a maximum absolute difference of 0 is no motion); no flow is computed.
 
 What happens when a rule fails (each verdict is one :class:`Verdict`):
 
@@ -23,11 +27,16 @@ What happens when a rule fails (each verdict is one :class:`Verdict`):
   right; byte-identical frames under one label in two places: the later one is dropped (merged).
 * rule 5: **refused**, naming the file (a run stops before the face stage; ``--check-data``
   marks the database unusable and lists every such file).
+* rule 6: **flagged** (kept, recorded in the run's selection record with stage ``motion``, and
+  listed by ``--check-data``); **refused** by a run of an experiment whose input is the motion
+  from onset to apex (``Experiment.needs_motion``: the optical-flow methods, whose input of such a
+  clip is a flow of zero), naming the clip.
 
 :func:`screen_annotations` applies rules 1-4 (key part) on what a loader returned, reading no
 frame (``common.datasets.load`` calls it for every database, the MEGC composite for its
 sources); :func:`frame_verdicts` and :func:`content_duplicates` read frame files (rule 5 and the
-content part of rule 4): a run calls them on the samples it selected, ``--check-data`` on all.
+content part of rule 4): a run calls them on the samples it selected, ``--check-data`` on all;
+:func:`motion_verdicts` decodes the frames it compares (rule 6), on the samples that pass rule 5.
 """
 from __future__ import annotations
 
@@ -37,6 +46,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 from collections.abc import Iterable, Sequence
+
+import numpy as np
 
 from common.datasets.sample import Dropped, Sample, frame_number, warn_dropped
 from common.datasets.tables import DatasetError
@@ -52,17 +63,18 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "samm": ("anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise", "other"),
     "casme_sq": ("negative", "positive", "surprise", "others"),
 }
-RULES = ("label", "annotation", "frame_numbers", "identity", "frame_files")  # also the stage of a recorded drop
+RULES = ("label", "annotation", "frame_numbers", "identity", "frame_files", "motion")  # also a recorded drop's stage
 
 
 @dataclasses.dataclass(frozen=True)
 class Verdict:
-    """One failed rule for one sample: ``action`` drop (recorded) or refuse (the run stops)."""
+    """One failed rule for one sample: ``action`` drop (recorded), refuse (the run stops) or flag
+    (kept and recorded; rule 6, which the caller turns into a refusal where the method needs motion)."""
 
     key: str  # Sample.key
     rule: str  # one of RULES
     reason: str  # the true reason, naming the file or clip
-    action: str = "drop"  # or "refuse"
+    action: str = "drop"  # or "refuse", "flag"
 
     def dropped(self) -> Dropped:
         return Dropped(self.key, self.reason, self.rule)
@@ -257,3 +269,54 @@ def screen_frames(samples: Sequence[Sample], labels: Sequence | None = None) -> 
     return FrameScreen(kept=tuple(i for i in usable if i not in merged),
                        dropped=tuple(v for v in verdicts if v.action == "drop"),
                        refused=tuple(refused) + tuple(v for v in verdicts if v.action == "refuse"))
+
+
+# ----------------------------------------------------------------------------- rule 6: motion
+
+
+def motion_verdict(sample: Sample) -> Verdict | None:
+    """Rule 6 for one clip: ``None`` when it moves between its onset and apex, else a flag naming the frames.
+
+    The onset is the clip's first frame (every loader lists a clip from its onset, and the flow methods
+    take the first frame as the onset); the apex is the annotated one (``Sample.apex_position``). Without
+    an apex annotation (SMIC-HS) every later frame is compared with the first until one differs, so a
+    moving clip costs two decodes. Decoded pixels, not file bytes, are compared: two encodings of one
+    image are no motion. A clip without frame files (in-memory samples of tests) is not checked.
+    """
+    from common.preprocessing.io import read_frame
+
+    frames = sample.frames
+    if len(frames) < 2:
+        return None
+    place = frames[0].parent
+    if sample.apex is not None:
+        apex = sample.apex_position
+        if apex == 0:
+            return Verdict(sample.key, "motion", f"{place}: its apex frame {frames[0].name} is its onset frame "
+                           f"(apex {sample.apex}, onset {sample.onset}); no motion between onset and apex", "flag")
+        if np.array_equal(read_frame(frames[0]), read_frame(frames[apex])):
+            return Verdict(sample.key, "motion", f"{place}: its onset frame {frames[0].name} and apex frame "
+                           f"{frames[apex].name} are identical (maximum absolute difference 0); no motion between "
+                           f"onset and apex", "flag")
+        return None
+    first = read_frame(frames[0])
+    if any(not np.array_equal(first, read_frame(path)) for path in frames[1:]):
+        return None
+    return Verdict(sample.key, "motion", f"{place}: all {len(frames)} frames are identical to its onset frame "
+                   f"{frames[0].name} (no apex annotated; maximum absolute difference 0); the clip does not move",
+                   "flag")
+
+
+def motion_verdicts(samples: Iterable[Sample]) -> list[Verdict]:
+    """Rule 6 for every sample (:func:`motion_verdict`): the flags of the clips without motion."""
+    return [v for v in (motion_verdict(s) for s in samples) if v is not None]
+
+
+def motion_refusal(verdicts: Sequence[Verdict], who: str) -> str:
+    """One line refusing the motionless clips ``verdicts`` for ``who`` (``paper/experiment``), or ``""``."""
+    if not verdicts:
+        return ""
+    more = f" (and {len(verdicts) - 1} more like it)" if len(verdicts) > 1 else ""
+    return (f"{verdicts[0].reason} (clip {verdicts[0].key}){more}; {who} reads the motion from onset to apex "
+            f"(Experiment.needs_motion), which such a clip does not have; correct its onset and apex or remove the "
+            f"clip (run_all.py --check-data ROOT lists them all)")

@@ -3,18 +3,23 @@
 The official label files differ in small ways (docs/databases.md §1.4, 2.2, 3.2, 4.2): SAMM puts
 its header below 13 preamble rows, CASME II has two blank header cells, CAS(ME)^2 has no header
 at all, numbers and text are mixed in one column. These helpers turn any of them into plain rows
-of Python values, find the header row, and convert cells the way every loader needs.
+of Python values, find the header row, and convert cells the way every loader needs. The sheet of a
+table is chosen by content, the first whose header has the columns the loader needs (a blank cover
+sheet before it is skipped and the choice recorded), never by position alone.
 No library reads "a table whose header is somewhere in the first 20 rows", so that part is ours.
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterable, Sequence
 
 from common.errors import MersuiteError
+
+HEADER_SCAN = 20  # rows searched for a header (SAMM's sits below 13 preamble rows)
 
 
 class DatasetError(MersuiteError):
@@ -25,10 +30,11 @@ class DatabaseNotFound(DatasetError):
     """Nothing under the root carries the database's signature (as opposed to a database that is broken)."""
 
 
-def read_rows(path: str | Path, sheet: int = 0) -> list[list[Any]]:
-    """All rows of one sheet (``.xlsx``/``.xlsm`` via openpyxl, ``.xls`` via xlrd, ``.csv``) as lists of values.
+def read_sheets(path: str | Path) -> list[tuple[str, list[list[Any]]]]:
+    """Every sheet of a spreadsheet as ``(sheet name, rows)``, in the workbook's order (``.xlsx``/``.xlsm``
+    via openpyxl, ``.xls`` via xlrd; a ``.csv`` is one sheet named after the file); rows as :func:`read_rows`.
 
-    Empty cells are ``None``. A file that cannot be opened raises ``DatasetError`` naming it.
+    A file that cannot be opened raises ``DatasetError`` naming it.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -38,24 +44,19 @@ def read_rows(path: str | Path, sheet: int = 0) -> list[list[Any]]:
 
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
-                sheets = book.worksheets
-                if sheet >= len(sheets):
-                    raise DatasetError(f"{path}: expected at least {sheet + 1} sheet(s), found {len(sheets)}")
-                rows = [list(row) for row in sheets[sheet].iter_rows(values_only=True)]
+                sheets = [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in book.worksheets]
             finally:
                 book.close()
         elif suffix == ".xls":
             import xlrd
 
             book = xlrd.open_workbook(str(path))
-            if sheet >= book.nsheets:
-                raise DatasetError(f"{path}: expected at least {sheet + 1} sheet(s), found {book.nsheets}")
-            table = book.sheet_by_index(sheet)
-            rows = [[None if c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) else c.value for c in table.row(i)]
-                    for i in range(table.nrows)]
+            sheets = [(table.name, [[None if c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) else c.value
+                                     for c in table.row(i)] for i in range(table.nrows)])
+                      for table in book.sheets()]
         elif suffix == ".csv":
             with open(path, newline="", encoding="utf-8-sig") as handle:
-                rows = [[cell if cell != "" else None for cell in row] for row in csv.reader(handle)]
+                sheets = [(path.name, [[cell if cell != "" else None for cell in row] for row in csv.reader(handle)])]
         else:
             raise DatasetError(f"{path}: expected a .xlsx, .xls or .csv spreadsheet")
     except DatasetError:
@@ -63,7 +64,19 @@ def read_rows(path: str | Path, sheet: int = 0) -> list[list[Any]]:
     except Exception as error:  # openpyxl/xlrd raise many types for a damaged file
         raise DatasetError(f"{path}: cannot read this spreadsheet ({type(error).__name__}: {error})") from None
     # Trailing empty cells and rows carry nothing.
-    return [row for row in rows if any(not is_blank(cell) for cell in row)]
+    return [(name, [row for row in rows if any(not is_blank(cell) for cell in row)]) for name, rows in sheets]
+
+
+def read_rows(path: str | Path, sheet: int = 0) -> list[list[Any]]:
+    """All rows of one sheet, by position (``.xlsx``/``.xlsm`` via openpyxl, ``.xls`` via xlrd, ``.csv``), as
+    lists of values, without the rows that are entirely empty.
+
+    Empty cells are ``None``. A file that cannot be opened raises ``DatasetError`` naming it.
+    """
+    sheets = read_sheets(path)
+    if sheet >= len(sheets):
+        raise DatasetError(f"{path}: expected at least {sheet + 1} sheet(s), found {len(sheets)}")
+    return sheets[sheet][1]
 
 
 def sheet_count(path: str | Path) -> int:
@@ -97,30 +110,96 @@ def header_names(row: Sequence[Any]) -> list[str]:
     return [f"Unnamed: {i}" if is_blank(cell) else str(cell).strip() for i, cell in enumerate(row)]
 
 
-def find_header(rows: Sequence[Sequence[Any]], required: Iterable[str], path: Path, scan: int = 20) -> int:
-    """Index of the first row (within ``scan`` rows) holding every ``required`` column name (case-insensitive)."""
+def header_row(rows: Sequence[Sequence[Any]], required: Iterable[str], scan: int = HEADER_SCAN) -> int | None:
+    """Index of the first row (within ``scan`` rows) holding every ``required`` column name
+    (case-insensitive), or None."""
     wanted = {name.lower() for name in required}
     for index, row in enumerate(rows[:scan]):
-        names = {name.lower() for name in header_names(row)}
-        if wanted <= names:
+        if wanted <= {name.lower() for name in header_names(row)}:
             return index
-    raise DatasetError(
-        f"{path}: expected a header row with the columns {', '.join(sorted(required))} within its first "
-        f"{scan} rows; found none (first row: {header_names(rows[0]) if rows else 'empty sheet'})"
-    )
+    return None
 
 
-def read_records(path: str | Path, required: Sequence[str], sheet: int = 0) -> list[dict[str, Any]]:
-    """The sheet's data rows as dicts keyed by header name (original spelling, stripped).
+def find_header(rows: Sequence[Sequence[Any]], required: Iterable[str], path: Path, scan: int = HEADER_SCAN) -> int:
+    """:func:`header_row`, or a ``DatasetError`` naming the file and the columns expected."""
+    index = header_row(rows, required, scan)
+    if index is None:
+        raise DatasetError(
+            f"{path}: expected a header row with the columns {', '.join(sorted(required))} within its first "
+            f"{scan} rows; found none (first row: {header_names(rows[0]) if rows else 'empty sheet'})")
+    return index
 
+
+@dataclasses.dataclass(frozen=True)
+class SheetChoice:
+    """The sheet :func:`choose_sheet` read a table from: its position and name, and the sheets before it."""
+
+    index: int  # 0-based position in the workbook
+    name: str
+    sheets: int  # how many sheets the file has
+    skipped: tuple[str, ...] = ()  # "'NAME' (why)" of each sheet before it
+
+    def describe(self) -> str:
+        """``sheet 'Data' (2 of 3; 'Sheet1' (empty) skipped)``: what a log line and ``results.json`` say."""
+        skipped = f"; {', '.join(self.skipped)} skipped" if self.skipped else ""
+        return f"sheet {self.name!r} ({self.index + 1} of {self.sheets}{skipped})"
+
+
+# The sheet each label spreadsheet was read from in this process, by resolved path (``choose_sheet``):
+# ``sheets_under(root)`` gives a run's results.json and ``--check-data`` the ones of their data root.
+SHEETS: dict[Path, SheetChoice] = {}
+
+
+def choose_sheet(path: str | Path, required: Sequence[str],
+                 sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]] | None = None) -> tuple[SheetChoice, int]:
+    """``(choice, header row index)``: the first sheet whose header row (within its first ``HEADER_SCAN``
+    rows) holds every ``required`` column. A blank or foreign sheet before it (a cover page, notes) is
+    skipped and named in the choice, which is recorded in :data:`SHEETS`. None fits: one ``DatasetError``
+    naming the file, the columns and every sheet looked at with what it holds."""
+    path = Path(path)
+    sheets = read_sheets(path) if sheets is None else sheets
+    looked: list[str] = []
+    for index, (name, rows) in enumerate(sheets):
+        start = header_row(rows, required)
+        if start is not None:
+            choice = SheetChoice(index, name, len(sheets), tuple(looked))
+            SHEETS[path.resolve()] = choice
+            return choice, start
+        first = header_names(rows[0])[:8] if rows else []
+        looked.append(f"{name!r} (" + (f"first row: {', '.join(first)}{', ...' if len(rows[0]) > 8 else ''}"
+                                       if rows else "empty") + ")")
+    raise DatasetError(f"{path}: expected a sheet whose header row (within its first {HEADER_SCAN} rows) has the "
+                       f"columns {', '.join(required)}; looked at {len(sheets)} sheet(s): "
+                       + ("; ".join(looked) if looked else "none"))
+
+
+def sheets_under(root: str | Path) -> dict[str, SheetChoice]:
+    """``{spreadsheet: choice}`` of the workbooks (not csv files) under ``root`` read in this process, for a
+    run's ``results.json`` (``corpus.label_sheets``, each :meth:`SheetChoice.describe`) and its log."""
+    root = Path(root).resolve()
+    return {str(path): choice for path, choice in sorted(SHEETS.items())
+            if (path == root or root in path.parents) and path.suffix.lower() != ".csv"}
+
+
+def read_records(path: str | Path, required: Sequence[str], sheet: int | None = None) -> list[dict[str, Any]]:
+    """The data rows of the sheet holding the table as dicts keyed by header name (original spelling, stripped).
+
+    ``sheet=None`` (the loaders): the sheet is chosen by content (:func:`choose_sheet`: the first whose
+    header has the ``required`` columns; the choice is recorded); an ``int`` reads that sheet only.
     The header row is found dynamically (``find_header``); keys are matched case-insensitively by
     ``cell(record, name)``.
     """
     path = Path(path)
-    rows = read_rows(path, sheet)
-    if not rows:
-        raise DatasetError(f"{path}: expected a header row with the columns {', '.join(required)}; the sheet is empty")
-    start = find_header(rows, required, path)
+    if sheet is None:
+        sheets = read_sheets(path)
+        choice, start = choose_sheet(path, required, sheets)
+        rows = sheets[choice.index][1]
+    else:
+        rows = read_rows(path, sheet)
+        if not rows:
+            raise DatasetError(f"{path}: expected a header row with the columns {', '.join(required)}; "
+                               f"the sheet is empty")
+        start = find_header(rows, required, path)
     names = header_names(rows[start])
     records = []
     for row in rows[start + 1:]:

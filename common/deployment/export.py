@@ -222,6 +222,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     ``EXPERIMENTS``; a benchmark entry passes ``{"kind": "track", "track": ..., "model": ...}``).
     Raises :class:`DeployError` (and the runner's ``RunError``/``ConfigError``) with one line.
     """
+    from common.evaluation.fold import training_class_problem
     from common.evaluation.runner import _check_outcome, _nan_reason
     from common.preprocessing.cache import default_root as stages_root
     from common.training import set_seed
@@ -249,6 +250,9 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
         raise DeployError(f"{paper_id}/{experiment.name}: no sample of {root} is left after the checks; nothing to "
                           f"train on")
     everything = np.arange(len(selection))
+    one_class = training_class_problem(selection, everything)  # the runner's rule for every fold, before training
+    if one_class:
+        raise DeployError(f"{paper_id}/{experiment.name}: nothing to export: {one_class}")
     fold = Fold(name="export", train=everything, test=everything)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

@@ -39,6 +39,19 @@ def class_counts(selection: Selection, indices: Sequence[int] | np.ndarray | Non
     return {name: int(np.sum(labels == k)) for k, name in enumerate(selection.class_names)}
 
 
+def training_class_problem(selection: Selection, train: Sequence[int] | np.ndarray) -> str:
+    """Why the training samples ``train`` of ``selection`` cannot train a classifier, or ``""``: they hold
+    fewer than two classes. The runner refuses such a fold for every method (a network trained on one
+    class reaches training accuracy 1.0 and predicts that class for every test clip; an SVM cannot fit)."""
+    counts = class_counts(selection, train)
+    present = {name: n for name, n in counts.items() if n}
+    if len(present) >= 2:
+        return ""
+    held = ", ".join(f"{name}: {n}" for name, n in present.items()) or "none"
+    return (f"the training part holds {len(present)} class(es) ({held} of {len(train)} samples); a classifier "
+            f"needs at least two classes to learn from")
+
+
 def one_hot(labels: Sequence[int] | np.ndarray, num_classes: int) -> np.ndarray:
     """``(N, num_classes)`` one-hot rows (``keras.utils.to_categorical``)."""
     import keras

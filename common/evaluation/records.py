@@ -8,7 +8,7 @@ writes them is ``common.evaluation.runner``; the reasons a stored fold is reused
 ``folds/<fold>.json`` (one per fold)::
 
     {"schema": "mersuite.fold/1", "paper", "experiment", "fold", "fingerprint", "config_hash",
-     "profile", "seed", "data_root", "status": "ok"|"nan"|"empty"|"failed", "reason",
+     "profile", "seed", "data_root", "status": "ok"|"nan"|"empty"|"failed"|"refused", "reason",
      "seconds" (wall time of run_fold), "seconds_by_fold" (FoldOutcome.seconds, when run),
      "finished", "n_train", "n_test",
      "test_indices": [int], "keys": [str], "datasets": [str], "subjects": [str],
@@ -21,7 +21,8 @@ writes them is ``common.evaluation.runner``; the reasons a stored fold is reused
 ``results.json``::
 
     {"schema": "mersuite.results/1", "paper", "experiment", "title", "profile", "seed",
-     "corpus": {"kind": "synthetic"|"real", "root", "datasets": {db: n_samples}},
+     "corpus": {"kind": "synthetic"|"real", "root", "datasets": {db: n_samples},
+                "label_sheets": {spreadsheet: "sheet 'NAME' (k of n)"}},
      "config": {...}, "config_hash", "overrides": {...}, "class_names": [...], "n_samples",
      "scopes": [...], "metrics_reported": [...],
      "metrics": {"pooled": {scope: {uf1, uar, accuracy, n, confusion}},
@@ -34,7 +35,7 @@ writes them is ``common.evaluation.runner``; the reasons a stored fold is reused
      "folds": [{"name", "status", "reason", "seconds", "n_train", "n_test", "parameters",
                 "history", "reused"}],
      "parameters": {model: int}, "status_counts": {status: n},
-     "warnings": [sentence per kind of fold left out of the metrics: nan, failed, empty],
+     "warnings": [sentence per kind of fold left out of the metrics: nan, failed, empty, refused],
      "seconds": {"folds_total", "this_run"}, "environment": {...}, "finished",
      "outputs": {"dir", "results", "predictions", "folds"},
      "selection": {"selected", "kept", "min_frames", "by_class": {"selected": {class: n}, "kept": {...}},
@@ -46,7 +47,8 @@ writes them is ``common.evaluation.runner``; the reasons a stored fold is reused
 
 ``selection``: every sample dropped or merged on the way from the databases to the
 folds, with its reason and stage (loader / selection / frames / faces), and the kept samples
-flagged (frame-number gaps; faces ``fallback``/``face_lost``). ``face_quality``: the verdict of
+flagged (frame-number gaps; faces ``fallback``/``face_lost``; ``motion``: no motion between onset and
+apex, ``common.datasets.invariants`` rule 6). ``face_quality``: the verdict of
 every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
 
 ``predictions.csv``: one row per test sample per fold holding predictions (nan folds included):
@@ -75,7 +77,10 @@ from common.files import atomic_write
 
 FOLD_SCHEMA = "mersuite.fold/1"
 RESULTS_SCHEMA = "mersuite.results/1"
-FOLD_STATUSES = ("ok", "nan", "empty", "failed")
+FOLD_STATUSES = ("ok", "nan", "empty", "failed", "refused")
+# Statuses of a fold that is not in the scores and makes the command's exit status 3: an error, a
+# divergence, or training data the runner refuses (fewer than two classes in the training part).
+NOT_SCORED_STATUSES = ("failed", "nan", "refused")
 # The keys of a fold record the runner reads back (resume, metrics, predictions.csv) and their types.
 _FOLD_FIELDS: dict[str, type | tuple[type, ...]] = {
     "schema": str, "fold": str, "fingerprint": str, "status": str, "reason": str, "seconds": (int, float),

@@ -21,6 +21,10 @@ recomputes that fold (so a run with another config, seed or corpus never silentl
 folds, a failed fold is retried, and a truncated or edited file is rebuilt, never a KeyError).
 Status ``nan``: the training loss (or the predicted probabilities) became NaN/inf; such a fold
 keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
+Status ``refused``: the fold's training part holds fewer than two classes
+(``common.evaluation.fold.training_class_problem``), checked here for every method before
+``run_fold``; nothing is trained, the fold is not scored and the command exits 3, as for a
+failed fold. Like ``empty``, it is a property of the fold's samples, so a rerun reuses it.
 The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all.
 ``folds/<fold>/`` is the fold's work dir (CSV histories, ``error.txt`` with the traceback of a
 failed fold, ``worker.log`` when a worker process or a Dask worker computed it:
@@ -46,11 +50,13 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from common.config import to_dict
+from common.datasets.tables import sheets_under
 from common.errors import RunError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.comparison import comparison_rows
 from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
 from common.evaluation.environment import environment, peak_rss_mb
+from common.evaluation.fold import training_class_problem
 from common.evaluation.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import (FOLD_SCHEMA, FOLD_STATUSES, RESULTS_SCHEMA, jsonable, load_fold_record,
                                        write_predictions_csv)
@@ -82,7 +88,7 @@ def _check_outcome(outcome: Any, fold, n_classes: int) -> str:
         return f"run_fold returned {type(outcome).__name__}, expected FoldOutcome"
     if outcome.status not in FOLD_STATUSES:
         return f"run_fold returned status {outcome.status!r}, expected one of {FOLD_STATUSES}"
-    if outcome.status in ("empty", "failed") and len(outcome.y_pred) == 0:
+    if outcome.status in ("empty", "failed", "refused") and len(outcome.y_pred) == 0:
         return ""
     test = np.asarray(outcome.test_indices, dtype=int)
     if sorted(test.tolist()) != sorted(np.asarray(fold.test).tolist()):
@@ -143,6 +149,9 @@ def _run_one_fold(experiment: Experiment, ctx: FoldContext, n_classes: int) -> t
     fold = ctx.fold
     if len(fold.test) == 0 or len(fold.train) == 0:
         return "empty", f"fold has {len(fold.train)} training and {len(fold.test)} test samples", None
+    one_class = training_class_problem(ctx.selection, fold.train)  # every method, never per classifier
+    if one_class:
+        return "refused", one_class, None
     set_seed(ctx.seed)
     try:
         outcome = experiment.run_fold(ctx)
@@ -376,6 +385,9 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     log(f"{tag} profile {profile}, seed {seed}, corpus {'synthetic' if synthetic else 'real'} at {root}")
 
     data = dict(loaded) if loaded is not None else load_datasets(experiment, root, loader=loader)
+    for spreadsheet, sheet in sheets_under(root).items():  # a label table found past another sheet
+        if sheet.skipped:
+            log(f"{tag} labels: {spreadsheet}: read from {sheet.describe()}")
     selection = experiment.select(data, config)
     if len(selection) == 0:
         raise RunError(f"experiment {experiment.name!r}: the selection from {root} is empty")
@@ -470,6 +482,9 @@ def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[st
         warnings.append(f"{names('failed')} failed (see folds/<fold>/error.txt) and are not in the scores")
     if counts["empty"]:
         warnings.append(f"{names('empty')} had no training or no test sample and are not in the scores")
+    if counts["refused"]:
+        warnings.append(f"{names('refused')} were refused before training (a training part with fewer than two "
+                        f"classes; each fold's reason says which) and are not in the scores")
     return warnings
 
 
@@ -488,7 +503,8 @@ def _results(paper_id, experiment, selection, config, profile, seed, overrides, 
     return jsonable({
         "schema": RESULTS_SCHEMA, "paper": paper_id, "experiment": experiment.name, "title": experiment.title,
         "profile": profile, "seed": int(seed),
-        "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(root.resolve()), "datasets": datasets},
+        "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(root.resolve()), "datasets": datasets,
+                   "label_sheets": {path: sheet.describe() for path, sheet in sheets_under(root).items()}},
         "config": to_dict(config), "config_hash": config_hash(config), "overrides": dict(overrides or {}),
         "class_names": list(selection.class_names), "n_samples": len(selection), "scopes": list(scopes),
         "metrics_reported": list(experiment.metrics), "metrics": aggregated, "comparison": comparison,

@@ -1,8 +1,9 @@
 """Selection checks: what a run drops or flags between the paper's selection and the folds.
 
-The loaders' drops, clips shorter than ``Experiment.min_frames``, broken or duplicated frame files, and
-each clip's face check (``--faces-policy``); every drop and flag, with its reason and stage, goes to
-results.json (``selection``, ``face_quality``; schema in ``common.evaluation.records``) and the report.
+The loaders' drops, clips shorter than ``Experiment.min_frames``, broken or duplicated frame files, clips
+without motion between onset and apex, and each clip's face check (``--faces-policy``); every drop and
+flag, with its reason and stage, goes to results.json (``selection``, ``face_quality``; schema in
+``common.evaluation.records``) and the report.
 """
 from __future__ import annotations
 
@@ -55,12 +56,14 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     (``common.datasets.invariants.screen_frames``: a ``RunError`` naming the file or clips);
     each clip gets a face-quality verdict (``common.preprocessing.face_quality``, cached) and a
     ``no_face`` clip is dropped (``exclude``), kept and flagged (``keep``), or refused
-    (``refuse``); ``fallback``/``face_lost`` clips and frame-number gaps are flagged, kept.
+    (``refuse``); ``fallback``/``face_lost`` clips and frame-number gaps are flagged, kept. A clip without
+    motion between onset and apex (``invariants.motion_verdicts``) is refused (``RunError`` naming it)
+    when ``experiment.needs_motion``, else flagged (stage ``motion``) and kept.
 
     Returns ``(selection, selection_record, face_quality_record)``; the records go to
     ``results.json`` under ``"selection"`` and ``"face_quality"`` (schema in the module docstring).
     """
-    from common.datasets.invariants import screen_frames
+    from common.datasets.invariants import motion_refusal, motion_verdicts, screen_frames
     from common.datasets.sample import Dropped
     from common.preprocessing import face_quality as fq
     from common.preprocessing.io import FrameReadError
@@ -83,6 +86,13 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
         raise RunError(frames_screen.refusal())
     dropped += [v.dropped() for v in frames_screen.dropped]
     keep = [keep[j] for j in frames_screen.kept]
+    # Rule 6 (no motion between onset and apex): refused where the input is that motion, else flagged.
+    try:
+        motionless = {v.key: v for v in motion_verdicts([selection.samples[i] for i in keep])}
+    except FrameReadError as exc:
+        raise RunError(str(exc)) from None
+    if motionless and getattr(experiment, "needs_motion", False):
+        raise RunError(motion_refusal(list(motionless.values()), f"{paper_id}/{experiment.name}"))
     verdicts: dict[str, str] = {}
     face_flagged: list[dict] = []
     counts = dict.fromkeys(fq.VERDICTS, 0)
@@ -117,6 +127,8 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
         gap = _frame_gaps(selection.samples[i])
         if gap:
             flagged.append({"key": selection.samples[i].key, "reason": gap, "stage": "frames"})
+    flagged += [{"key": selection.samples[i].key, "reason": motionless[selection.samples[i].key].reason,
+                 "stage": "motion"} for i in kept if selection.samples[i].key in motionless]
     flagged += [{"key": f["key"], "reason": f"face check {f['verdict']}: {f['reason']}", "stage": "faces"}
                 for f in face_flagged if not (f["verdict"] == "no_face" and faces_policy == "exclude")]
     index = np.asarray(kept, dtype=int)

@@ -39,7 +39,7 @@ from common.evaluation.corpus import load_all, load_datasets
 from common.evaluation.environment import environment as run_environment
 from common.evaluation.preflight import check_models, check_seeds, split
 from common.evaluation.profiles import effective_config, resolve_profile
-from common.evaluation.records import jsonable
+from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
 from common.experiment import Experiment, ExperimentResult, Track
 from common.files import atomic_write, write_json_atomic
@@ -102,9 +102,10 @@ class BenchmarkResult:
 
     @property
     def not_scored(self) -> list[tuple[str, str]]:
-        """``(method/seed/fold, status)`` of every failed or diverged fold (exit status 3)."""
+        """``(method/seed/fold, status)`` of every failed, diverged or refused fold (exit status 3)."""
         return [(f"{m.method.name}/seed{seed}/{f['name']}", f["status"]) for m in self.methods
-                for seed, res in zip(m.seeds, m.runs) for f in res.summary["folds"] if f["status"] in ("failed", "nan")]
+                for seed, res in zip(m.seeds, m.runs) for f in res.summary["folds"]
+                if f["status"] in NOT_SCORED_STATUSES]
 
 
 def as_methods(methods: Iterable[Method | tuple[str, Any, str | None]]) -> list[Method]:

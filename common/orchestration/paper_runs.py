@@ -22,6 +22,7 @@ from common.evaluation import preflight, runner
 from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
 from common.evaluation.environment import environment
 from common.evaluation.profiles import effective_config, resolve_profile
+from common.evaluation.records import NOT_SCORED_STATUSES
 from common.experiment import Experiment, ExperimentResult, Paper, ReportContext
 
 
@@ -70,9 +71,9 @@ class PaperRun:
 
     @property
     def not_scored(self) -> list[tuple[str, str]]:
-        """``(paper/experiment/fold, status)`` of every failed or diverged fold (exit status 3)."""
+        """``(paper/experiment/fold, status)`` of every failed, diverged or refused fold (exit status 3)."""
         return [(f"{self.paper_id}/{name}/{f['name']}", f["status"]) for name, res in self.results.items()
-                for f in res.summary["folds"] if f["status"] in ("failed", "nan")]
+                for f in res.summary["folds"] if f["status"] in NOT_SCORED_STATUSES]
 
 
 def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:

@@ -15,6 +15,10 @@ from papers.aouayeb2019.model import models
 # Fewest frames a clip needs (Experiment.min_frames): Sec. 3.1 feeds every frame of a
 # clip to the LSTM (Sec. 3.2); one frame has no temporal dynamics to model.
 MIN_FRAMES = 2
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): the region CNNs read each frame's appearance and the LSTM the sequence of
+# those features; a clip without motion is still a valid input, flagged by the run.
+NEEDS_MOTION = False
 # quick and smoke (the paper profile is the config itself).
 EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
@@ -52,7 +56,7 @@ EXPERIMENTS = (
         metrics=("uf1", "uar", "accuracy"),
         scopes=reported.SCOPES,
         report_pages=report.report_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=protocol.training_stages,
         preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
         predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
@@ -77,7 +81,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     the track's samples and folds, unchanged. The paper's Table 2 numbers are the ``megc2019`` track's
     protocol (LOSO on the composite), so that track shows them; other tracks show none. README "In the benchmark"."""
     model = benchmark_model("aouayeb2019", model, BENCHMARK_MODELS)
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs", config=default_config(),
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),

@@ -16,6 +16,10 @@ from papers.gan2019.preprocessing import cache_clip, predict_clips, predict_view
 
 # Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame.
 MIN_FRAMES = 2
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): the input is the optical flow from the onset to the apex face (preprocessing.py);
+# a clip whose onset and apex frames are identical gives a flow of zero, no input, and the run refuses it.
+NEEDS_MOTION = True
 EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
 PAPER = Paper(
@@ -57,7 +61,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         metrics=("uf1", "uar", "accuracy"),
         scopes=reported.SCOPES,
         report_pages=report.report_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=protocol.training_stages,
         preprocess_clip=preprocess_clip,
         predict_clips=predict_clips, predict_views=predict_views, first_pass=FIRST_PASS,
@@ -72,7 +76,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     samples and folds, unchanged; the ``megc2019`` track shows the published composite numbers (Liong et
     al. 2019, Table III), other tracks none (README "In the benchmark")."""
     model = benchmark_model("gan2019", model, BENCHMARK_MODELS)
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: OFF-ApexNet (Gan et al. 2019)", config=default_config(),
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),

@@ -26,6 +26,10 @@ from papers.kumar2019.model import MODEL_NAME, models
 # temporal band-pass filter over the clip's frames (Eulerian), and the EAI (Sec. 3.4) averages
 # those frames; one frame has no motion.
 MIN_FRAMES = 2
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): the EAI averages the magnified, registered frames (Sec. 3.4); a clip without
+# motion gives the face itself (magnifying no motion changes nothing), a valid input, flagged by the run.
+NEEDS_MOTION = False
 
 CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classification of facial "
             "micro-expressions using motion magnified emotion avatar images\", IEEE/CVF Conference on "
@@ -34,7 +38,7 @@ CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classificati
 # The hooks every experiment shares: the pipeline (protocol.py) and the --estimate hooks.
 _PIPELINE: dict[str, Any] = dict(
     datasets=("megc2019",), select=protocol.select, folds=protocol.folds, run_fold=protocol.run_fold,
-    profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES,
+    profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
     training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
     first_pass=protocol.first_pass, predict_clips=protocol.predict_clips, predict_views=protocol.predict_views)
 
@@ -83,7 +87,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     on the ``megc2019`` track (the same composite LOSO), nothing on the others (README "In the benchmark")."""
     model = benchmark_model("kumar2019", model, BENCHMARK_MODELS)
     base = _loso_experiment()
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: magnified EAI + ResNet-34 (Kumar et al. 2019)", config=base.config,
                     run_fold=base.run_fold, profiles=base.profiles,
                     reported=base.reported if track.name == "megc2019" else (),

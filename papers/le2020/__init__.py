@@ -19,6 +19,11 @@ from papers.le2020.model import models
 # Fewest frames a clip needs (Experiment.min_frames): Sec. III builds a dynamic image by
 # rank pooling the clip's frames; rank pooling one frame gives the frame itself, not motion.
 MIN_FRAMES = 2
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): the dynamic image ranks the frames from onset to offset (Sec. III-B), not
+# onset to apex: a clip still between those two may move after; CASME II's EP09_05f (apex = onset) is in the
+# CASME II selection. Such a clip is flagged by the run.
+NEEDS_MOTION = False
 
 CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-expression recognition on "
             "region-based framework\", IEEE 21st International Conference on Information Reuse and "
@@ -44,7 +49,8 @@ def _kfold_experiment(dataset: str, backbone: Backbone) -> Experiment:
         (dataset,), default_config(backbone, ProtocolConfig(kind="kfold", dataset=dataset, k=10)),
         select=protocol.select, folds=protocol.folds, profiles=profiles_for(backbone),
         reported=reported.kfold_reported(dataset, backbone),
-        report_pages=report.report_pages(dataset if backbone == "vgg19" else None), min_frames=MIN_FRAMES)
+        report_pages=report.report_pages(dataset if backbone == "vgg19" else None), min_frames=MIN_FRAMES,
+        needs_motion=NEEDS_MOTION)
 
 
 def _cross_experiment(train: str, test: str, backbone: Backbone) -> Experiment:
@@ -54,7 +60,7 @@ def _cross_experiment(train: str, test: str, backbone: Backbone) -> Experiment:
         (train, test), default_config(backbone, ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
         select=protocol.select, folds=protocol.folds, profiles=profiles_for(backbone, "cross"),
         reported=reported.cross_reported(train, test, backbone), report_pages=report.report_pages(None),
-        min_frames=MIN_FRAMES)
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION)
 
 
 def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
@@ -63,7 +69,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     (SMIC, Table II) with ``model`` (a backbone of ``BENCHMARK_MODELS``; default VGG19). The paper reports
     no number on the MEGC 2019 composite."""
     backbone = benchmark_model("le2020", model, BENCHMARK_MODELS)  # one of BACKBONES
-    return on_track(track, model=backbone, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=backbone, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: {BACKBONE_TITLES[backbone]} + ROI (Le et al. 2020)",
                     # protocol unused: the track's folds
                     config=default_config(cast(Backbone, backbone),

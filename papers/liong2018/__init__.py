@@ -16,6 +16,11 @@ from papers.liong2018.preprocessing import feature_length
 # Fewest frames a clip needs (Experiment.min_frames): the flow runs from the onset frame to the apex
 # frame (Sec. 3), two frames.
 MIN_FRAMES = 2
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): Bi-WOOF is built from the optical flow and strain from the onset to the apex
+# frame (Sec. 3); a clip whose onset and apex frames are identical gives a flow of zero, no feature, and the run
+# refuses it.
+NEEDS_MOTION = True
 # quick and smoke (the paper profile is the config itself).
 EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
@@ -45,7 +50,7 @@ EXPERIMENTS = (
         metrics=("uf1", "uar", "accuracy"),
         scopes=reported.SCOPES,
         report_pages=report.report_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=protocol.training_stages,
         preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
         predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
@@ -60,7 +65,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     samples and folds, unchanged. The published numbers are the ``megc2019`` track's protocol (LOSO on the
     composite), so that track shows them; other tracks show none. README "In the benchmark"."""
     model = benchmark_model("liong2018", model, BENCHMARK_MODELS)
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: Bi-WOOF + linear SVM (Liong et al. 2018)", config=default_config(),
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),

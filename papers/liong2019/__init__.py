@@ -15,6 +15,10 @@ from papers.liong2019.preprocessing import cache_clip, predict_clips, predict_vi
 
 # Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame (Sec. II).
 MIN_FRAMES = 2
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): the input is the optical flow and strain from the onset to the apex frame
+# (Sec. II); a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
+NEEDS_MOTION = True
 EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
 PAPER = Paper(
@@ -75,7 +79,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         metrics=("uf1", "uar", "accuracy"),
         scopes=reported.SCOPES,
         report_pages=report.report_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=protocol.training_stages,
         preprocess_clip=preprocess_clip,
         predict_clips=predict_clips, predict_views=predict_views, first_pass=FIRST_PASS,
@@ -90,7 +94,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     samples and folds, unchanged. Table III is the ``megc2019`` track's protocol, so that track shows its
     numbers as the paper's; other tracks show none (README "In the benchmark")."""
     model = benchmark_model("liong2019", model, BENCHMARK_MODELS)
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: STSTNet (Liong et al. 2019)", config=default_config(),
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),

@@ -26,6 +26,10 @@ from papers.reddy2019.reported import ARCHITECTURE_TABLES
 # over the clip's frames; select() also keeps only clips of at least data.frames (96 CASME II / 18
 # SMIC, Sec. IV-A).
 MIN_FRAMES = 2
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): the 3D CNNs read the frames themselves (Sec. III), appearance and motion; a
+# clip without motion is still a valid input, flagged by the run.
+NEEDS_MOTION = False
 
 PAPER = Paper(
     id="reddy2019",
@@ -61,7 +65,7 @@ def _experiment(database: Database, model: ModelName, variant: Variant) -> Exper
         reported=rep.reported_for(database, model, variant) if variant != "leakage_free" else (),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=holdout_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         loader_options={"casme_sq": {"types": ("micro", "macro")}} if database == "casme_sq" else {},
         training_stages=training_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
@@ -82,7 +86,7 @@ def _kernel_study() -> Experiment:
         reported=rep.reported_kernel_study(),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=kernel_study_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         loader_options={"casme_sq": {"types": ("micro", "macro")}},
         training_stages=kernel_study_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
@@ -105,7 +109,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     config and profiles (leakage-free, ``config.benchmark_config``), the track's samples and folds
     unchanged, every clip taken to ``data.frames`` frames inside the preprocessing (never dropped)."""
     model = benchmark_model("reddy2019", model, BENCHMARK_MODELS)  # one of MODELS: a ModelName
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{MODEL_TITLES[model]} on {track.title}",
                     config=benchmark_config(cast(ModelName, model)), run_fold=run_fold,
                     profiles=benchmark_profiles(model),

@@ -17,6 +17,10 @@ from papers.see2019.preprocessing import feature_length, min_frames
 # side (Zhao and Pietikainen Sec. 3), 2 R_T + 1 = 9 frames at R_T = 4; the runner drops and records
 # shorter clips. On a benchmark track the track's own minimum holds (README "In the benchmark").
 MIN_FRAMES = min_frames(default_config())
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): LBP-TOP's XY plane codes each frame's texture (Zhao and Pietikainen Sec. 3); a
+# clip without motion still has a feature vector, flagged by the run.
+NEEDS_MOTION = False
 # quick and smoke (the paper profile is the config itself).
 EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
@@ -48,7 +52,7 @@ EXPERIMENTS = (
         metrics=("uf1", "uar", "accuracy"),
         scopes=reported.SCOPES,
         report_pages=report.report_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=protocol.training_stages,
         preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
         predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
@@ -63,7 +67,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     samples and folds, unchanged. The published numbers are the ``megc2019`` track's protocol (LOSO on the
     composite), so that track shows them; other tracks show none. README "In the benchmark"."""
     model = benchmark_model("see2019", model, BENCHMARK_MODELS)
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: LBP-TOP + linear SVM (MEGC 2019 baseline)", config=default_config(),
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),

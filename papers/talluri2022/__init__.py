@@ -23,6 +23,10 @@ from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pa
 # frames brought to a fixed depth by interpolation; interpolating one frame repeats it, with no
 # motion.
 MIN_FRAMES = 2
+# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
+# rule 6): the 3D CNNs read the aligned face sequence itself (Sec. 4); a clip without
+# motion is still a valid input, flagged by the run.
+NEEDS_MOTION = False
 
 MODEL_TITLES = {"model_a": "Model-A", "split_model": "Split Model", "model_b": "Model-B (MicroExpSTCNN)",
                 "model_c": "Model-C (Jiao et al.)"}
@@ -91,7 +95,7 @@ def _scenario(number: int, train: tuple[str, ...], test: tuple[str, ...], model:
         metrics=("accuracy", "uf1", "uar"),
         scopes=("all",),
         report_pages=scenario_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=training_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
         predict_clips=predict_clips, predict_views=predict_views,
@@ -111,7 +115,7 @@ def _initial(database: str) -> Experiment:
         reported=rep.reported_initial(database),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=scenario_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=training_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
         predict_clips=predict_clips, predict_views=predict_views,
@@ -133,7 +137,7 @@ def _split_runs(model: str = "split_model") -> Experiment:
         reported=rep.reported_split_runs(model),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=split_run_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=split_run_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
         predict_clips=predict_clips, predict_views=predict_views,
@@ -154,7 +158,7 @@ def _tuning() -> Experiment:
         reported=rep.reported_scenario(2, "model_c"),
         metrics=("accuracy", "uf1", "uar"),
         report_pages=tuning_pages,
-        min_frames=MIN_FRAMES,
+        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=tuning_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
         predict_clips=predict_clips, predict_views=predict_views,
@@ -171,7 +175,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     """
     model = benchmark_model("talluri2022", model, BENCHMARK_MODELS)
     profiles = SPLIT_PROFILES["split_model"] if model == "split_model" else PROFILES
-    return on_track(track, model=model, default_model=BENCHMARK_MODELS[0],
+    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
                     title=f"{track.title}: {MODEL_TITLES[model]} (Talluri et al., Scenario-03 recipe)",
                     config=default_config(model, ("casme2", "smic"), ("casme2", "smic")), run_fold=run_fold,
                     profiles=_profiles(profiles), reported=(),  # the paper reports no number on a benchmark track
