@@ -126,6 +126,24 @@ class PredictViews:
 
 
 @dataclasses.dataclass(frozen=True)
+class FrameRateNeed:
+    """What a method's filters and windows ask of a clip's frame rate (``Experiment.frame_rate``), checked by
+    ``common.deployment.rates`` on a recording at ``--predict`` and on the training corpus at ``--export``.
+
+    ``above``: the rate must be higher than this (fps; 0: any rate), because of ``why`` (what needs it, with
+    the paper section and the setting), which the refusal quotes with ``remedy`` (what lets a lower rate
+    through). ``in_frames``: what the method counts in frames whatever the rate (a window, a filter's
+    per-frame coefficients) and what it does with a clip whose rate differs from the training corpus's
+    (resampling, repetition): never refused, recorded with the prediction of such a clip.
+    """
+
+    above: float = 0.0
+    why: str = ""
+    remedy: str = ""
+    in_frames: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class FoldOutcome:
     """What one fold produced. ``status`` is "ok", or "empty"/"nan"/"failed" with ``reason``."""
 
@@ -253,6 +271,13 @@ class Experiment:
     # i)`` what the prediction page shows for sample i. None: the experiment cannot be exported.
     predict_clips: Callable[[PredictContext], np.ndarray] | None = None
     predict_views: Callable[[PredictContext, int], PredictViews] | None = None
+    # ``predict_apex(ctx, i) -> (position in ctx.samples[i].frames, rule)``: the apex frame sample i's input
+    # was built from and the rule that chose it, where the method does not take the recording's apex as
+    # given (the flow baselines' own rule for a clip without apex). None: the recording's apex and rule.
+    predict_apex: Callable[[PredictContext, int], tuple[int, str]] | None = None
+    # ``frame_rate(config) -> FrameRateNeed``: what the method's filters and windows ask of a clip's frame
+    # rate. None: it reads frames only (an onset and an apex frame), at any rate.
+    frame_rate: Callable[[Any], FrameRateNeed] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -356,7 +381,9 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
              first_pass: Callable[..., Sequence[tuple[str, Callable[[Path], Any]]]] | None = None,
              predict_clips: Callable[[PredictContext], np.ndarray] | None = None,
              predict_views: Callable[[PredictContext, int], PredictViews] | None = None,
-             needs_motion: bool = False) -> Experiment:
+             needs_motion: bool = False,
+             predict_apex: Callable[[PredictContext, int], tuple[int, str]] | None = None,
+             frame_rate: Callable[[Any], FrameRateNeed] | None = None) -> Experiment:
     """A paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track:
     the track's databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``);
     named ``<track>`` for the paper's default model, ``<track>_<model>`` otherwise; no report pages.
@@ -370,4 +397,5 @@ def on_track(track: Track, *, model: str, default_model: str, title: str, config
         run_fold=run_fold, profiles=profiles, reported=reported, scopes=track.scopes, report_pages=None,
         loader_options=track.loader_options, min_frames=track.min_frames, training_stages=training_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
-        predict_views=predict_views, needs_motion=needs_motion)
+        predict_views=predict_views, predict_apex=predict_apex, frame_rate=frame_rate,
+        needs_motion=needs_motion)

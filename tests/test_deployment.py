@@ -7,9 +7,13 @@ of its training clips from the saved folder: the probabilities must be the train
 """
 from __future__ import annotations
 
+import csv
+import dataclasses
+import io
 import json
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +23,7 @@ import dummy_paper
 import run_all
 from common.deployment.export import read_training_predictions
 from test_export_checks import own_hash
+from common.experiment import FrameRateNeed
 
 SAME = 1e-5  # the acceptance's "same numbers": the exported folder against the training run's predict step
 # mp4v (MPEG-4 part 2, OpenCV's default .mp4 writer) is lossy: decoded frames differ from the JPEG frames by about
@@ -36,9 +41,9 @@ def cli(capsys, *argv, registry=dummy_paper.DEPLOY_REGISTRY) -> tuple[int, str, 
     return code, captured.out, captured.err
 
 
-def refused(capsys, expected: str, *argv, out: Path | None = None) -> str:
+def refused(capsys, expected: str, *argv, out: Path | None = None, registry=dummy_paper.DEPLOY_REGISTRY) -> str:
     """``run_all.py ARGV`` exits 2 with one line on stderr containing ``expected`` and writes no ``out``."""
-    code, _, err = cli(capsys, *argv)
+    code, _, err = cli(capsys, *argv, registry=registry)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 2, err
     assert len(lines) == 1 and lines[0].startswith("run_all.py: error: "), err
@@ -109,10 +114,11 @@ def test_predict_on_a_training_clip_gives_the_training_runs_numbers(capsys, expo
     seconds = predict_json(capsys, clip_folder(smoke_corpus, row), "--model", folder, "--apex",
                            f"{(int(row['apex']) - int(row['onset'])) / 200:.3f}s", "--out", tmp_path / "out2")
     assert seconds["clips"][0]["apex"] == int(row["apex"])
-    # the plain output: the method once, then the clip's class and probabilities
+    # the plain output: the method once, then the clip's class and probabilities, then the counts
     code, out, _ = cli(capsys, "--predict", clip_folder(smoke_corpus, row), "--model", folder, "--out", tmp_path / "o3")
     assert code == 0 and out.startswith("method dummy_frames/toy_frames, profile smoke, trained on the synthetic")
-    assert "apex" in out and "(motion)" in out and all(c in out for c in dummy_paper.CLASSES)
+    assert "apex" in out and "(motion rule)" in out and all(c in out for c in dummy_paper.CLASSES)
+    assert out.splitlines()[-1] == "1 predicted of 1"
 
 
 def test_predict_on_an_mp4_of_the_same_frames(capsys, exported, smoke_corpus, tmp_path):
@@ -277,6 +283,199 @@ def test_an_export_of_one_class_is_refused_before_training(capsys, smoke_corpus,
 
 
 # --------------------------------------------------------------------------------------------------
+# What a user hands over: the recording's frame rate, lists of clips (folders, spreadsheets' CSV files), frame
+# files. Each bad input is one line (exit 2) or a completed run that records it; never a traceback, and no
+# Python warning either (warnings are errors in these tests).
+
+# A method that needs more than 24 fps (a made-up band filter) and counts a window in frames: the dummy's
+# experiment with this declaration, found by the same registry name (the exported config is unchanged).
+NEED = FrameRateNeed(above=24.0, why="the test's band filter", remedy="export with a lower band",
+                     in_frames="a 9-frame window")
+
+
+def _needing_registry():
+    import types
+
+    frames = types.SimpleNamespace(PAPER=dummy_paper.FRAMES.PAPER, EXPERIMENTS=tuple(
+        dataclasses.replace(e, frame_rate=lambda config: NEED) for e in dummy_paper.FRAMES.EXPERIMENTS))
+    return types.SimpleNamespace(PAPER_IDS=dummy_paper.DEPLOY_REGISTRY.PAPER_IDS,
+                                 get_paper=lambda pid: frames if pid == "dummy_frames" else dummy_paper.get_paper(pid))
+
+
+def _video(frames: list[Path], path: Path, fps: float) -> Path:
+    import cv2
+
+    first = cv2.imread(str(frames[0]))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (first.shape[1], first.shape[0]))
+    assert writer.isOpened(), "OpenCV cannot write MJPG"
+    for frame in frames:
+        writer.write(cv2.imread(str(frame)))
+    writer.release()
+    return path
+
+
+@pytest.fixture()
+def strict_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def test_frame_rates_are_checked_against_the_methods_need(capsys, exported, smoke_corpus, tmp_path, strict_warnings):
+    folder, rows = exported
+    row = next(iter(rows.values()))
+    clip = clip_folder(smoke_corpus, row)
+    out = tmp_path / "out"
+    for bad in ("nan", "inf", "-inf", "0", "-25"):
+        line = refused(capsys, "expected the clip's frame rate, a finite number of frames per second above 0",
+                       "--predict", clip, "--model", folder, f"--fps={bad}", "--out", out, out=out)
+        assert f"--fps {float(bad)}:" in line
+    needing = _needing_registry()
+    for rate in ("15", "24"):  # "more than 24": 24 itself is refused
+        refused(capsys, f"{clip}: {float(rate):g} fps is too low for dummy_frames/toy_frames, which needs more than 24 "
+                        f"fps: the test's band filter; export with a lower band (given by --fps)", "--predict", clip,
+                "--model", folder, "--fps", rate, "--out", out, out=out, registry=needing)
+    code, stdout, err = cli(capsys, "--predict", clip, "--model", folder, "--fps", "30", "--out", out, "--json",
+                            registry=needing)
+    assert code == 0, err
+    (taken,) = json.loads(stdout)["clips"]
+    assert taken["status"] == "ok" and taken["fps"] == 30.0 and taken["fps_source"] == "--fps"
+    assert taken["rate_note"] == "30 fps, the model was trained at 200 fps: a 9-frame window"  # recorded, not refused
+    assert "trained at 200 fps: a 9-frame window" in err
+    # in a folder of clips, the one the method cannot take is skipped with why; the others (the training
+    # corpus's 200 fps: a folder of frames has none of its own) are predicted
+    clips = tmp_path / "clips"
+    shutil.copytree(clip, clips / "a_frames")
+    frames = sorted(clip.glob("*.jpg"), key=lambda p: int(re.findall(r"\d+", p.stem)[-1]))
+    _video(frames, clips / "b_webcam.avi", 15.0)
+    code, stdout, err = cli(capsys, "--predict", clips, "--model", folder, "--out", out, "--json", registry=needing)
+    assert code == 0, err
+    payload = json.loads(stdout)
+    assert payload["counts"] == {"entries": 2, "predicted": 1, "excluded": 0, "skipped": 1}
+    ok, webcam = payload["clips"]
+    assert ok["status"] == "ok" and ok["fps"] == 200.0 and ok["fps_source"] == "the training corpus's"
+    assert webcam["clip"] == "b_webcam.avi" and webcam["status"] == "skipped"
+    assert webcam["reason"].startswith("15 fps is too low for dummy_frames/toy_frames, which needs more than 24 fps")
+    assert "(the video's rate; give --fps" in webcam["reason"] and "Traceback" not in err
+
+
+def test_an_export_refuses_training_rates_the_method_cannot_take_before_training(capsys, smoke_corpus, tmp_path):
+    # kumar2019 with a 1-60 Hz band needs more than 120 fps: the composite's SMIC clips are at 100 fps
+    out = tmp_path / "model"
+    line = refused(capsys, "kumar2019/megc2019_loso: the training selection's ", "--paper", "kumar2019", "--experiment",
+                   "megc2019_loso", "--profile", "smoke", "--data-root", smoke_corpus, "--set",
+                   "magnification.high_hz=60", "--export", out, out=out, registry=None)
+    assert "clip(s) of smic at 100.0 fps: 100 fps is too low for kumar2019/megc2019_loso, which needs more than " \
+           "120 fps: Sec. 3.1's Eulerian magnification passes 1-60 Hz" in line
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # refused before a temporary folder
+
+
+def test_every_entry_of_a_folder_of_clips_is_predicted_or_skipped_with_why(capsys, exported, smoke_corpus, tmp_path,
+                                                                           strict_warnings):
+    folder, rows = exported
+    first, second = list(rows.values())[:2]
+    clips = tmp_path / "clips"
+    shutil.copytree(clip_folder(smoke_corpus, first), clips / "a")
+    shutil.copytree(clip_folder(smoke_corpus, second), clips / "b")
+    (clips / "c.mkv").write_bytes(b"a video of a type not read")
+    (clips / "d_more" / "inner").mkdir(parents=True)  # a folder of clips inside the folder of clips
+    shutil.copy(next(clip_folder(smoke_corpus, first).glob("*.jpg")), clips / "d_more" / "inner" / "img1.jpg")
+    (clips / "e_empty").mkdir()
+    (clips / "notes.txt").write_text("shot on Tuesday")
+    (clips / "._a").write_bytes(b"\x00\x05\x16\x07")  # macOS AppleDouble sidecars, beside the clips and the frames
+    sidecar = clips / "a" / f"._{next(clip_folder(smoke_corpus, first).glob('*.jpg')).name}"
+    sidecar.write_bytes(b"\x00\x05\x16\x07")
+    code, stdout, err = cli(capsys, "--predict", clips, "--model", folder, "--out", tmp_path / "out")
+    assert code == 0, err
+    why = {"._a": "macOS metadata sidecar", "c.mkv": "file type .mkv is not a clip",
+           "d_more": "a folder of clips inside the folder of clips", "e_empty": "a folder with no frame images",
+           "notes.txt": "file type .txt is not a clip"}
+    lines = stdout.splitlines()
+    for entry, reason in why.items():
+        assert any(line.startswith(f"{entry}: skipped: ") and reason in line for line in lines), (entry, stdout)
+    assert lines[-1] == "2 predicted, 5 skipped of 7"
+    assert sidecar.name in err and "left out 1 hidden file(s) among the frames" in err
+    table = list(csv.DictReader(io.StringIO((tmp_path / "out" / "predictions.csv").read_text())))
+    assert [r["clip"] for r in table] == ["._a", "a", "b", "c.mkv", "d_more", "e_empty", "notes.txt"]  # name order
+    assert {r["clip"]: r["status"] for r in table} == {**{e: "skipped" for e in why}, "a": "ok", "b": "ok"}
+    assert all(reason in next(r["reason"] for r in table if r["clip"] == e) for e, reason in why.items())
+    # nothing left to predict: one line naming the entries; frame images beside clips: which did the user mean?
+    for name in ("a", "b", "d_more"):
+        shutil.rmtree(clips / name)
+    refused(capsys, "no frame images", "--predict", clips, "--model", folder, "--out", tmp_path / "o2",
+            out=tmp_path / "o2")
+    shutil.copytree(clip_folder(smoke_corpus, first), clips / "a")
+    shutil.copy(next(clip_folder(smoke_corpus, first).glob("*.jpg")), clips / "thumbnail.jpg")
+    line = refused(capsys, "holds both frame images (1, e.g. thumbnail.jpg) and clips (1, e.g. a)", "--predict", clips,
+                   "--model", folder, "--out", tmp_path / "o2", out=tmp_path / "o2")
+    assert "give one clip's folder of frames or a folder of clips" in line
+
+
+def test_a_csv_of_clips_as_spreadsheets_write_it(capsys, exported, smoke_corpus, tmp_path, strict_warnings):
+    folder, rows = exported
+    row = next(iter(rows.values()))
+    clip = clip_folder(smoke_corpus, row)
+    on, apex, off = row["onset"], row["apex"], row["offset"]
+    forms = {  # a byte-order mark, ';' and CRLF (a spreadsheet's "CSV UTF-8" in a ';' locale); tabs; empty columns
+        "excel.csv": f"\ufeffPath;Onset;Apex;Offset\r\n{clip};{on};{apex};{off}\r\n".encode(),
+        "tabs.csv": f"path\tapex\tonset\toffset\n{clip}\t{apex}\t{on}\t{off}\n".encode(),
+        "padded.csv": f"path,onset,apex,offset,,\n{clip},{on},{apex},{off},,\n,,,,,\n".encode(),
+    }
+    for name, data in forms.items():
+        (tmp_path / name).write_bytes(data)
+        payload = predict_json(capsys, tmp_path / name, "--model", folder, "--out", tmp_path / "out")
+        (taken,) = payload["clips"]
+        assert (taken["onset"], taken["apex"], taken["offset"]) == (int(on), int(apex), int(off)), name
+        assert taken["apex_rule"] == "given"
+        np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
+    # rows that cannot be predicted are skipped, each named by its line; the others are predicted
+    bad = ["1.2.3", "-3", "1e3", "9" * 5000, "9" * 400 + "s"]
+    text = "path,onset,apex,offset\n" + f"{clip},{on},{apex},{off}\n" + f"{clip},{on},{apex},{off},surplus\n" \
+        + "nowhere,,,\n" + ",3,,\n" + "".join(f"{clip},{b},,\n" for b in bad)
+    (tmp_path / "rows.csv").write_text(text)
+    code, stdout, err = cli(capsys, "--predict", tmp_path / "rows.csv", "--model", folder, "--out", tmp_path / "out2",
+                            "--json")
+    assert code == 0 and "Traceback" not in err, err
+    payload = json.loads(stdout)
+    assert payload["counts"] == {"entries": 9, "predicted": 1, "excluded": 0, "skipped": 8}
+    reasons = {c["clip"]: c["reason"] for c in payload["clips"] if c["status"] == "skipped"}
+    assert reasons.pop("line 3") == "5 cells, the header names 4 (a path holding ',' must be quoted)"
+    assert reasons.pop("line 4") == "no such file or folder" and reasons.pop("line 5") == "no path"
+    assert set(reasons) == {f"line {n}" for n in range(6, 11)}
+    assert all("--onset" in r and "expected a frame number (12) or seconds (1.2s)" in r for r in reasons.values())
+    assert all(len(r) < 200 for r in reasons.values())  # a 5000-digit onset is not echoed in full
+    # nothing to predict, or no header: one line
+    (tmp_path / "none.csv").write_text("path,onset\nnowhere,1\n")
+    refused(capsys, "no clip to predict among its 1 entry: line 2: no such file or folder", "--predict",
+            tmp_path / "none.csv", "--model", folder, "--out", tmp_path / "o3", out=tmp_path / "o3")
+    (tmp_path / "header.csv").write_text(f"clip;apex\n{clip};{apex}\n")
+    refused(capsys, "expected a header row naming the columns path,onset,apex,offset (path required; found clip;apex)",
+            "--predict", tmp_path / "header.csv", "--model", folder, "--out", tmp_path / "o3", out=tmp_path / "o3")
+    (tmp_path / "latin.csv").write_bytes("path,apex\nclips/caf\xe9,3\n".encode("latin-1"))
+    refused(capsys, "not UTF-8 text", "--predict", tmp_path / "latin.csv", "--model", folder, "--out",
+            tmp_path / "o3", out=tmp_path / "o3")
+
+
+def test_frame_files_and_positions_that_cannot_be_read_as_given(capsys, exported, smoke_corpus, tmp_path,
+                                                                strict_warnings):
+    folder, rows = exported
+    row = next(iter(rows.values()))
+    clip = shutil.copytree(clip_folder(smoke_corpus, row), tmp_path / "clip")
+    model = ("--model", folder, "--out", tmp_path / "out")
+    for bad in ("1.2.3", "-3", "1e3", "12 frames", "\u0661\u0662", "9" * 5000, "9" * 400 + "s"):
+        line = refused(capsys, "expected a frame number (12) or seconds (1.2s)", "--predict", clip, *model,
+                       f"--onset={bad}", out=tmp_path / "out")
+        assert len(line) < 300, line
+    refused(capsys, "10 s at 1e+308 fps is no recording's time", "--predict", clip, *model, "--fps", "1e308",
+            "--onset", "10s", out=tmp_path / "out")
+    # two frame files with one number: both named
+    jpg = next(p for p in clip.glob("*.jpg") if p.stem.endswith(row["apex"]))
+    shutil.copy(jpg, jpg.with_suffix(".png"))
+    refused(capsys, f"two frame files carry the same frame number {row['apex']}: {jpg.name} and "
+                    f"{jpg.with_suffix('.png').name}", "--predict", clip, *model, out=tmp_path / "out")
+
+
+# --------------------------------------------------------------------------------------------------
 # Every paper of the registry: export (smoke profile), then predict one training clip's folder from the saved folder.
 
 
@@ -317,3 +516,28 @@ def test_each_paper_predicts_its_training_clip_as_the_training_run(capsys, paper
     assert code == 0, err
     payload = json.loads(out)
     np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
+    from common.deployment.rates import method_need
+    from common.evaluation.profiles import effective_config
+
+    need = method_need(experiment, effective_config(experiment, "smoke"))
+    if need.above:  # kumar2019's magnification band: a slower recording is refused before any preprocessing
+        slow = argv[:argv.index("--fps")] + ["--fps", need.above * 0.75] + argv[argv.index("--fps") + 2:]
+        refused(capsys, f"{need.above * 0.75:g} fps is too low for {paper_id}/{experiment.name}, which needs more than "
+                        f"{need.above:g} fps: {need.why}", *slow, registry=None)
+    if experiment.predict_apex is not None and sample.apex is not None:
+        # the flow baselines without --apex: their own rule, not the recording's generic one, chooses the apex, and
+        # stdout and predictions.csv record that one; given back as --apex it gives the same numbers
+        own = [a for a in argv[:argv.index("--apex")] + argv[argv.index("--apex") + 2:] if a != "--json"]
+        code, out, err = cli(capsys, *own[:own.index("--out")], "--out", tmp_path / "own",
+                             *own[own.index("--out") + 2:], registry=None)
+        assert code == 0, err
+        (recorded,) = list(csv.DictReader(io.StringIO((tmp_path / "own" / "predictions.csv").read_text())))
+        assert recorded["apex_rule"] == "lbp_spotting"
+        assert f"apex {recorded['apex']} (lbp_spotting rule)" in out
+        code, out, err = cli(capsys, *argv[:argv.index("--apex")], "--apex", recorded["apex"],
+                             *argv[argv.index("--apex") + 2:], registry=None)
+        assert code == 0, err
+        replay = json.loads(out)
+        assert replay["clips"][0]["apex"] == int(recorded["apex"]) and replay["clips"][0]["apex_rule"] == "given"
+        np.testing.assert_allclose(probabilities(replay),
+                                   [float(recorded[c]) for c in replay["class_names"]], atol=SAME)

@@ -244,6 +244,8 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     selection = experiment.select(data, config)
     if len(selection) == 0:
         raise DeployError(f"{paper_id}/{experiment.name}: the selection from {root} is empty; nothing to train on")
+    from common.deployment.rates import check_corpus_rates  # the method's frame-rate need, before any training
+    check_corpus_rates(f"{paper_id}/{experiment.name}", experiment, config, selection.samples)
     selection, screening, _ = screen_selection(paper_id, experiment, selection, root, faces_policy=faces_policy,
                                                log=log, tag=tag)
     if len(selection) == 0:

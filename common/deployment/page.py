@@ -3,8 +3,10 @@
 Top row: the frames the method used, the face box and the method's regions drawn on the first of them.
 Bottom row: what the network saw (dynamic image, EAI, region crops, magnified frame, flow), and the
 saliency map over the first input where the method has one (Reddy). Right: the class probabilities as
-bars, and what the prediction rests on (onset/apex/offset and the apex rule, fps, the face check, the
-method's notes). A recording is the user's own: its faces are shown.
+bars, and what the prediction rests on (onset/apex/offset and the apex the input was built from with its
+rule, as stdout and ``predictions.csv`` give them; fps and where it came from, what the method does at a
+rate it was not trained at; the face check, the method's notes). A recording is the user's own: its
+faces are shown.
 """
 from __future__ import annotations
 
@@ -118,9 +120,14 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     bars.set_xlabel("share of votes" if exported.scores != "class probabilities" else "probability")
     bars.set_title(exported.scores, fontsize=9, wrap=True)
 
-    lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), apex {sample.apex} "
-             f"({sample.meta.get('apex_rule', '?')} rule)", f"fps {sample.fps:g}",
+    from common.deployment.predict import apex_text
+
+    source = sample.meta.get("fps_source", "")
+    lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), {apex_text(sample)}",
+             f"fps {sample.fps:g}" + (f" ({source} rate)" if source else ""),
              f"face check: {result.face_verdict}" + (f": {result.face_reason}" if result.face_reason else "")]
+    if sample.meta.get("rate_note"):
+        lines.append(f"frame rate: {sample.meta['rate_note']}")
     if result.reason:
         lines.append(f"not predicted: {result.reason}")
     lines += list(views.notes)

@@ -7,11 +7,16 @@ from the registry by (paper, experiment or track source) and its config by (prof
 ``config_hash`` must be the manifest's (the code that makes the inputs is the code that trained the
 models), the class names and their order, ``min_frames``; then each model loaded, with the input and
 output shapes the manifest records. Then, per clip
-(:func:`predict_samples`): ``min_frames``, the face check (``common.preprocessing.face_quality``:
+(:func:`predict_command`, :func:`predict_samples`): the frame rate against the method's need
+(``common.deployment.rates``), ``min_frames``, the face check (``common.preprocessing.face_quality``:
 ``no_face`` and ``face_lost`` follow ``--faces-policy``: ``exclude`` (default) leaves the clip out
-and says why, ``refuse`` stops, ``keep`` predicts it, flagged), then ``Experiment.predict_clips``.
-Every refusal is one :class:`DeployError` line before anything is written; the outputs
-(``predictions.csv``, ``predict.pdf``, ``predict.png``: page 1) are each written atomically.
+and says why, ``refuse`` stops, ``keep`` predicts it, flagged), then ``Experiment.predict_clips``, and
+the apex the method's input was built from (``Experiment.predict_apex``, else the recording's), which
+every output records. In a folder or CSV of clips, an entry that is not a clip or cannot be predicted is
+a :class:`~common.deployment.recording.Skipped` with its reason, written with the predictions; one clip
+given alone is refused instead. Every refusal is one :class:`DeployError` line before anything is
+written; the outputs (``predictions.csv``, ``predict.pdf``, ``predict.png``: page 1) are each written
+atomically.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.deployment.export import (FORMAT_VERSION, MANIFEST, DeployError, find_experiment, mersuite_version,
                                       sha256)
+from common.deployment.recording import Skipped
 from common.experiment import Experiment, PredictContext, PredictViews
 
 FACE_REFUSED = ("no_face", "face_lost")  # verdicts --faces-policy decides on; "fallback" is flagged, predicted
@@ -308,12 +314,69 @@ def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_poli
         shown = None
         if views and exported.experiment.predict_views is not None:
             shown = exported.experiment.predict_views(ctx, k)
-        results.append(ClipResult(sample, "ok", probabilities[k], verdict, face_reason, views=shown))
+        results.append(ClipResult(used_apex(exported, ctx, k), "ok", probabilities[k], verdict, face_reason,
+                                  views=shown))
         k += 1
     return results
 
 
-def results_json(exported: Exported, results: Sequence[ClipResult], outputs: Mapping[str, Any] | None = None) -> dict:
+def used_apex(exported: Exported, ctx: PredictContext, index: int) -> Sample:
+    """``ctx.samples[index]`` with the apex its input was built from and the rule that chose it
+    (``Experiment.predict_apex``: e.g. the flow baselines' own rule in place of the recording's generic
+    one); unchanged where the method takes the recording's apex as it is."""
+    sample = ctx.samples[index]
+    predict_apex = exported.experiment.predict_apex
+    if predict_apex is None:
+        return sample
+    position, rule = predict_apex(ctx, index)
+    if not 0 <= int(position) < len(sample.frames) or not rule:
+        raise DeployError(f"{exported.paper_id}/{exported.experiment.name}: predict_apex gave position {position} "
+                          f"({rule!r}) for a clip of {len(sample.frames)} frames")
+    apex = sample.frame_numbers[int(position)]
+    if apex == sample.apex and rule == sample.meta.get("apex_rule"):
+        return sample
+    return dataclasses.replace(sample, apex=apex, meta={**sample.meta, "apex_rule": rule})
+
+
+def apex_text(sample: Sample) -> str:
+    """The apex as stdout and the page give it: ``apex 37 (motion rule)``."""
+    return f"apex {sample.apex} ({sample.meta.get('apex_rule', '?')} rule)"
+
+
+def entry_counts(results: Sequence[ClipResult | Skipped]) -> dict[str, int]:
+    """How many entries were listed, predicted, excluded by a check, skipped."""
+    return {"entries": len(results), "predicted": sum(r.status == "ok" for r in results),
+            "excluded": sum(r.status == "excluded" for r in results),
+            "skipped": sum(r.status == "skipped" for r in results)}
+
+
+def counts_text(results: Sequence[ClipResult | Skipped]) -> str:
+    """``2 predicted, 1 skipped of 3`` (the excluded and skipped parts where there are any)."""
+    counts = entry_counts(results)
+    parts = [f"{counts['predicted']} predicted"]
+    parts += [f"{counts[what]} {what}" for what in ("excluded", "skipped") if counts[what]]
+    return f"{', '.join(parts)} of {counts['entries']}"
+
+
+def _clip_json(exported: Exported, r: ClipResult | Skipped) -> dict[str, Any]:
+    if isinstance(r, Skipped):
+        return {"clip": r.entry, "source": r.source, "onset": None, "apex": None, "offset": None, "apex_rule": "",
+                "fps": None, "fps_source": "", "frames": 0, "face": "", "face_reason": "", "status": r.status,
+                "reason": r.reason, "rate_note": "", "predicted": None, "probabilities": None}
+    s = r.sample
+    return {"clip": s.clip, "source": s.meta.get("source", ""), "onset": s.onset, "apex": s.apex, "offset": s.offset,
+            "apex_rule": s.meta.get("apex_rule", ""), "fps": s.fps, "fps_source": s.meta.get("fps_source", ""),
+            "frames": len(s.frames), "face": r.face_verdict, "face_reason": r.face_reason, "status": r.status,
+            "reason": r.reason, "rate_note": s.meta.get("rate_note", ""),
+            "predicted": None if r.probabilities is None else exported.class_names[int(np.argmax(r.probabilities))],
+            "probabilities": None if r.probabilities is None
+            else {c: float(p) for c, p in zip(exported.class_names, r.probabilities)}}
+
+
+def results_json(exported: Exported, results: Sequence[ClipResult | Skipped],
+                 outputs: Mapping[str, Any] | None = None) -> dict:
+    """``--json``: the method, then every entry in the list's order (``status`` ok, excluded or skipped, with
+    its reason), and the counts."""
     m = exported.manifest
     return {
         "method": {"paper": m["paper"], "experiment": m["experiment"], "title": m.get("title", ""),
@@ -322,19 +385,14 @@ def results_json(exported: Exported, results: Sequence[ClipResult], outputs: Map
                    "config_hash": m["config_hash"]},
         "class_names": list(exported.class_names),
         "scores": exported.scores,  # what "probabilities" holds: class probabilities, or an SVM's vote shares
-        "clips": [{"clip": r.sample.clip, "source": r.sample.meta.get("source", ""), "onset": r.sample.onset,
-                   "apex": r.sample.apex, "offset": r.sample.offset, "apex_rule": r.sample.meta.get("apex_rule", ""),
-                   "fps": r.sample.fps, "frames": len(r.sample.frames), "face": r.face_verdict,
-                   "face_reason": r.face_reason, "status": r.status, "reason": r.reason,
-                   "predicted": (None if r.probabilities is None
-                                 else exported.class_names[int(np.argmax(r.probabilities))]),
-                   "probabilities": None if r.probabilities is None
-                   else {c: float(p) for c, p in zip(exported.class_names, r.probabilities)}} for r in results],
+        "clips": [_clip_json(exported, r) for r in results],
+        "counts": entry_counts(results),
         "outputs": {k: str(v) for k, v in (outputs or {}).items()},
     }
 
 
-def predictions_csv(exported: Exported, results: Sequence[ClipResult]) -> str:
+def predictions_csv(exported: Exported, results: Sequence[ClipResult | Skipped]) -> str:
+    """One row per entry, in the list's order; a skipped entry has its name, source, status and reason only."""
     import csv
 
     buffer = io.StringIO()
@@ -342,6 +400,10 @@ def predictions_csv(exported: Exported, results: Sequence[ClipResult]) -> str:
     writer.writerow(["clip", "source", "onset", "apex", "offset", "apex_rule", "fps", "frames", "face", "status",
                      "reason", "predicted", *exported.class_names])
     for r in results:
+        if isinstance(r, Skipped):
+            writer.writerow([r.entry, r.source, "", "", "", "", "", "", "", r.status, r.reason, "",
+                             *[""] * len(exported.class_names)])
+            continue
         s = r.sample
         probabilities = [] if r.probabilities is None else [repr(float(p)) for p in r.probabilities]
         writer.writerow([s.clip, s.meta.get("source", ""), s.onset, s.apex, s.offset, s.meta.get("apex_rule", ""),
@@ -351,31 +413,37 @@ def predictions_csv(exported: Exported, results: Sequence[ClipResult]) -> str:
     return buffer.getvalue()
 
 
-def summary_lines(exported: Exported, results: Sequence[ClipResult]) -> list[str]:
-    """The stdout lines: the method once, then per clip its top class and every probability."""
+def summary_lines(exported: Exported, results: Sequence[ClipResult | Skipped]) -> list[str]:
+    """The stdout lines: the method once, then per entry its top class and every probability (or why it was
+    not predicted), then the counts."""
     lines = [f"method {exported.label}; scores: {exported.scores}"]
     for r in results:
+        if isinstance(r, Skipped):
+            lines.append(f"{r.entry}: skipped: {r.reason}")
+            continue
         s = r.sample
-        head = (f"{s.clip}: frames {s.onset}..{s.offset}, apex {s.apex} ({s.meta.get('apex_rule', '?')}), "
-                f"face {r.face_verdict}")
+        head = f"{s.clip}: frames {s.onset}..{s.offset}, {apex_text(s)}, face {r.face_verdict}"
         if r.probabilities is None:
             lines.append(f"{head}: excluded: {r.reason}")
             continue
         top = int(np.argmax(r.probabilities))
         lines.append(f"{head}: {exported.class_names[top]} ({r.probabilities[top]:.3f})")
         lines.append("  " + "  ".join(f"{c} {p:.4f}" for c, p in zip(exported.class_names, r.probabilities)))
+    lines.append(counts_text(results))
     return lines
 
 
-def write_outputs(exported: Exported, results: Sequence[ClipResult], out_dir: Path) -> dict[str, Path]:
-    """``predictions.csv``, ``predict.pdf`` (one page per clip) and ``predict.png`` (page 1), each atomically."""
+def write_outputs(exported: Exported, results: Sequence[ClipResult | Skipped], out_dir: Path) -> dict[str, Path]:
+    """``predictions.csv`` (every entry), ``predict.pdf`` (one page per clip read; a skipped entry has none)
+    and ``predict.png`` (page 1), each atomically."""
     from common.deployment.page import write_pages
     from common.files import OutputError, prepare_output_folder, write_text_atomic
 
     try:
         prepare_output_folder(out_dir, "--out folder")
         outputs = {"csv": write_text_atomic(out_dir / "predictions.csv", predictions_csv(exported, results))}
-        outputs.update(write_pages(exported, results, out_dir / "predict.pdf", out_dir / "predict.png"))
+        pages = [r for r in results if isinstance(r, ClipResult)]
+        outputs.update(write_pages(exported, pages, out_dir / "predict.pdf", out_dir / "predict.png"))
     except OutputError as exc:
         raise DeployError(str(exc)) from None
     except OSError as exc:
@@ -386,27 +454,78 @@ def write_outputs(exported: Exported, results: Sequence[ClipResult], out_dir: Pa
 def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | None = None, apex: str | None = None,
                     offset: str | None = None, fps: float | None = None, faces_policy: str = "exclude",
                     out: str | Path | None = None, registry: Any,
-                    log: Callable[[str], None] = print) -> tuple[Exported, list[ClipResult], dict[str, Path]]:
-    """``run_all.py --predict CLIP --model DIR``: every check, then the prediction, then the files."""
-    from common.deployment.recording import clip_requests, clip_sample
+                    log: Callable[[str], None] = print) -> tuple[Exported, list[ClipResult | Skipped], dict[str, Path]]:
+    """``run_all.py --predict CLIP --model DIR``: every check, then the prediction, then the files. The
+    results are every entry of CLIP in its order: a :class:`ClipResult` per clip read, a ``Skipped`` per
+    entry that is not predicted (a folder or CSV of clips; one clip given alone is refused instead)."""
+    from common.deployment.rates import check_fps_option, method_need, rate_note, rate_problem, valid_rate
+    from common.deployment.recording import ClipRequest, clip_requests, clip_sample
     from common.paths import cache_root, reports_root
 
     started = time.perf_counter()
-    requests = clip_requests(clip, onset, apex, offset)  # a bad path or CSV: refused before the models load
+    fps = check_fps_option(fps)
+    listing = clip_requests(clip, onset, apex, offset)  # a bad path or CSV: refused before the models load
     exported = load_export(model_dir, registry)
-    fps_list = exported.manifest["training_corpus"].get("fps") or []
-    default_fps = fps_list[0] if len(fps_list) == 1 else None
+    method = f"{exported.paper_id}/{exported.experiment.name}"
+    trained = [float(r) for r in exported.manifest["training_corpus"].get("fps") or [] if valid_rate(r)]
+    default_fps = trained[0] if len(trained) == 1 else None
+    need = method_need(exported.experiment, exported.config)
+    needed = int(exported.manifest["min_frames"])
     names: dict[str, int] = {}
-    samples = []
-    for request in requests:
+    entries: list[Sample | Skipped] = []
+    noted: set[float] = set()
+    pending: list[str] = []  # what was left out and why: shown once something is predicted (a refusal is one line)
+    for entry in listing.entries:
+        if isinstance(entry, Skipped):
+            entries.append(entry)
+            pending.append(f"{entry.entry}: skipped: {entry.reason}")
+            continue
+        request: ClipRequest = entry
         name = request.path.stem if request.path.is_file() else request.path.name
         names[name] = names.get(name, 0) + 1
         if names[name] > 1:
             name = f"{name}_{names[name]}"
-        samples.append(clip_sample(request, cache_root=cache_root(), fps=fps, default_fps=default_fps, name=name))
-    results = predict_samples(exported, samples, faces_policy=faces_policy, log=log)
+        try:
+            sample = clip_sample(request, cache_root=cache_root(), fps=fps, default_fps=default_fps, name=name,
+                                 log=pending.append)
+            where = sample.meta.get("source", sample.key)
+            problem = rate_problem(sample.fps, need, method)
+            if problem:
+                source = sample.meta.get("fps_source")
+                raise DeployError(f"{where}: {problem} (" + ("given by --fps)" if source == "--fps" else
+                                                            f"{source} rate; give --fps if the clip's is another)"))
+            if len(sample.frames) < needed:
+                raise DeployError(f"{where}: {len(sample.frames)} frame(s) from onset {sample.onset} to offset "
+                                  f"{sample.offset}; {method} needs at least {needed}")
+        except DeployError as exc:
+            if listing.single:
+                raise
+            reason = str(exc)
+            for prefix in (f"--predict {request.path}: ", f"{request.path}: "):  # the source column names it
+                reason = reason.removeprefix(prefix)
+            skipped = Skipped(request.entry or request.path.name, str(request.path), reason)
+            entries.append(skipped)
+            pending.append(f"{skipped.entry}: skipped: {reason}")
+            continue
+        note = rate_note(sample.fps, need, trained)
+        if note:
+            sample = dataclasses.replace(sample, meta={**sample.meta, "rate_note": note})
+            if sample.fps not in noted:
+                noted.add(sample.fps)
+                pending.append(f"{method}: {note}")
+        entries.append(sample)
+    samples = [e for e in entries if isinstance(e, Sample)]
+    if not samples:
+        first = next(e for e in entries if isinstance(e, Skipped))
+        raise DeployError(f"--predict {clip}: no clip to predict among its {len(entries)} entr"
+                          f"{'y' if len(entries) == 1 else 'ies'}: {first.entry}: {first.reason}"
+                          + (f" (and {len(entries) - 1} more skipped)" if len(entries) > 1 else ""))
+    predicted = iter(predict_samples(exported, samples, faces_policy=faces_policy, log=log))
+    for line in pending:
+        log(line)
+    results = [e if isinstance(e, Skipped) else next(predicted) for e in entries]
     out_dir = Path(out) if out is not None else reports_root() / "predict"
     outputs = write_outputs(exported, results, out_dir)
-    log(f"predicted {sum(r.status == 'ok' for r in results)} of {len(results)} clip(s) in "
-        f"{time.perf_counter() - started:.1f} s; {', '.join(str(p) for p in outputs.values())}")
+    log(f"{counts_text(results)} in {time.perf_counter() - started:.1f} s; "
+        f"{', '.join(str(p) for p in outputs.values())}")
     return exported, results, outputs

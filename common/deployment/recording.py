@@ -15,18 +15,25 @@ rule applies it inside its pipeline as it does on the databases.
 
 Several clips: a folder whose sub-folders or video files are clips (in name order), or a CSV file
 with a header ``path,onset,apex,offset`` (paths relative to the CSV's folder; empty cells: not given).
+Every entry of such a list is a :class:`ClipRequest` or a :class:`Skipped` with its reason, in the
+list's order: in a folder, a file of another type (a ``.mkv``, a note), a folder with no frame images, a
+hidden entry (macOS ``._`` sidecars, ``.DS_Store``); in a CSV, a row with more cells than the header. The
+CSV forms spreadsheet programs write are read: a UTF-8 byte-order mark, ``;`` or tab separators, CRLF
+line ends, a header in any letter case. Among a clip's frame files, hidden files (macOS ``._`` sidecars,
+which copy the frame's name) are left out and named.
 """
 from __future__ import annotations
 
 import csv
 import dataclasses
 import hashlib
+import math
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -36,8 +43,11 @@ from common.deployment.export import DeployError
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 RECORDING = "recording"  # Sample.dataset of a new recording
-_SECONDS = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*s\s*$")
-_NUMBER = re.compile(r"^\s*\d+\s*$")
+_SECONDS = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*s\s*$")
+_NUMBER = re.compile(r"^\s*[0-9]+\s*$")
+_MAX_DIGITS = 12  # a frame number or a number of seconds longer than this is no recording's
+CSV_COLUMNS = ("path", "onset", "apex", "offset")
+CSV_SEPARATORS = (",", ";", "\t")  # the header's separator: ',' or the ';' / tab of spreadsheet programs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,15 +58,66 @@ class ClipRequest:
     onset: str | None = None
     apex: str | None = None
     offset: str | None = None
+    entry: str = ""  # how a list names it where that is not the path's name: "line N" of a CSV
+
+
+@dataclasses.dataclass(frozen=True)
+class Skipped:
+    """An entry of a folder or CSV of clips that is not predicted, and why (written with the predictions)."""
+
+    entry: str  # as the list names it: the folder entry's name, or "line N" of the CSV
+    source: str  # the path it names ("" when none)
+    reason: str
+    status: str = "skipped"
+
+
+@dataclasses.dataclass(frozen=True)
+class ClipList:
+    """What ``--predict PATH`` names: its entries in order (a clip to predict, or one skipped and why), and
+    whether PATH is itself one clip (``single``: a clip that cannot be predicted is then refused)."""
+
+    entries: tuple[ClipRequest | Skipped, ...]
+    single: bool
+
+
+def _hidden(path: Path) -> str:
+    """Why a hidden name is not a clip or a frame ("" when it is not hidden)."""
+    if path.name.startswith("._"):
+        return "a macOS metadata sidecar ('._' file), not a clip"
+    return "a hidden entry (its name starts with '.')" if path.name.startswith(".") else ""
 
 
 def _frame_files(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES]
+    """The frame images of a clip folder; hidden files (macOS ``._`` sidecars copy a frame's name) are not."""
+    return [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES and not _hidden(p)]
+
+
+def _entry(path: Path) -> ClipRequest | Skipped:
+    """One entry of a folder of clips: a clip (a sub-folder of frames, a video), or skipped with why."""
+    if _hidden(path):
+        return Skipped(path.name, str(path), _hidden(path))
+    if path.is_dir():
+        if _frame_files(path):
+            return ClipRequest(path)
+        inner = [p for p in path.iterdir() if not _hidden(p)]
+        if any(p.suffix.lower() in VIDEO_SUFFIXES or (p.is_dir() and _frame_files(p)) for p in inner):
+            return Skipped(path.name, str(path), "a folder of clips inside the folder of clips (one level is "
+                                                 "read; give it as --predict of its own)")
+        return Skipped(path.name, str(path), f"a folder with no frame images ({', '.join(FRAME_SUFFIXES)})")
+    if not path.is_file():
+        return Skipped(path.name, str(path), "not a file or folder (a broken link?)")
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return ClipRequest(path)
+    if suffix in FRAME_SUFFIXES:
+        return Skipped(path.name, str(path), "a loose image beside the clips (a clip is a folder of frames)")
+    return Skipped(path.name, str(path), f"file type {path.suffix or '(none)'} is not a clip (expected a "
+                                         f"folder of frames or a video: {', '.join(VIDEO_SUFFIXES)})")
 
 
 def clip_requests(path: str | Path, onset: str | None = None, apex: str | None = None,
-                  offset: str | None = None) -> list[ClipRequest]:
-    """The clips ``path`` names: one clip (frames folder or video), a folder of clips, or a CSV of clips."""
+                  offset: str | None = None) -> ClipList:
+    """The entries ``path`` names: one clip (frames folder or video), a folder of clips, or a CSV of clips."""
     path = Path(path)
     given = any(v is not None for v in (onset, apex, offset))
     if not path.exists():
@@ -64,51 +125,90 @@ def clip_requests(path: str | Path, onset: str | None = None, apex: str | None =
     if path.is_file() and path.suffix.lower() == ".csv":
         if given:
             raise DeployError(f"--predict {path}: --onset/--apex/--offset go with one clip; a CSV gives them per row")
-        return _csv_requests(path)
+        return ClipList(_csv_entries(path), single=False)
     if path.is_file():
         if path.suffix.lower() not in VIDEO_SUFFIXES:
             raise DeployError(f"--predict {path}: unsupported file type {path.suffix or '(none)'}; expected a folder "
                               f"of frames, a video ({', '.join(VIDEO_SUFFIXES)}) or a CSV of clips")
-        return [ClipRequest(path, onset, apex, offset)]
+        return ClipList((ClipRequest(path, onset, apex, offset),), single=True)
     if not path.is_dir():
         raise DeployError(f"--predict {path}: neither a file nor a folder")
-    if _frame_files(path):
-        return [ClipRequest(path, onset, apex, offset)]
-    clips = sorted(p for p in path.iterdir() if (p.is_dir() and _frame_files(p))
-                   or (p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES))
+    entries = tuple(_entry(p) for p in sorted(path.iterdir()))
+    clips = [e for e in entries if isinstance(e, ClipRequest)]
+    frames = _frame_files(path)
+    if frames and clips:
+        raise DeployError(f"--predict {path}: holds both frame images ({len(frames)}, e.g. {frames[0].name}) and "
+                          f"clips ({len(clips)}, e.g. {clips[0].path.name}); give one clip's folder of frames or a "
+                          f"folder of clips")
+    if frames:
+        return ClipList((ClipRequest(path, onset, apex, offset),), single=True)
     if not clips:
+        shown = "".join(f"; {e.entry}: {e.reason}" for e in entries[:2] if isinstance(e, Skipped))
+        more = f" (and {len(entries) - 2} more entries)" if len(entries) > 2 else ""
         raise DeployError(f"--predict {path}: no frame images ({', '.join(FRAME_SUFFIXES)}), no video "
                           f"({', '.join(VIDEO_SUFFIXES)}) and no sub-folder of frames in it; expected a clip or a "
-                          f"folder of clips")
+                          f"folder of clips{shown}{more}")
     if given:
         raise DeployError(f"--predict {path}: --onset/--apex/--offset go with one clip; {path} holds {len(clips)} "
                           f"clips (give a CSV of path,onset,apex,offset instead)")
-    return [ClipRequest(p) for p in clips]
+    return ClipList(entries, single=False)
 
 
-def _csv_requests(path: Path) -> list[ClipRequest]:
+def _csv_text(path: Path) -> str:
+    """The CSV's text: UTF-8, with or without a byte-order mark (spreadsheet programs write one)."""
     try:
-        with open(path, newline="") as handle:
-            reader = csv.DictReader(handle)
-            rows = list(reader)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise DeployError(f"--predict {path}: cannot read this CSV ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise DeployError(f"--predict {path}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+
+
+def _csv_entries(path: Path) -> tuple[ClipRequest | Skipped, ...]:
+    """The rows of a CSV of clips: a header naming ``path`` (and any of onset, apex, offset; letter case and
+    the separator as the header has them), then one row per clip, each a request or skipped with why."""
+    lines = _csv_text(path).splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    separator = max(CSV_SEPARATORS, key=first.count)  # the header names >= 1 column; ',' when none occurs
+    try:
+        rows = list(csv.reader(lines, delimiter=separator))
+    except csv.Error as exc:
         raise DeployError(f"--predict {path}: cannot read this CSV ({exc})") from None
+    numbered = [(number, row) for number, row in enumerate(rows, 1) if any(cell.strip() for cell in row)]
+    header = [cell.strip().lower() for cell in numbered[0][1]] if numbered else []
+    while header and not header[-1]:  # a spreadsheet's empty columns after the last named one
+        header.pop()
     if "path" not in header:
-        raise DeployError(f"--predict {path}: expected a header 'path,onset,apex,offset' (found {','.join(header)})")
-    requests = []
-    for number, row in enumerate(rows, 2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        if not row.get("path"):
-            raise DeployError(f"--predict {path}: line {number} has no path")
-        clip = Path(row["path"])
+        raise DeployError(f"--predict {path}: expected a header row naming the columns path,onset,apex,offset "
+                          f"(path required; found {separator.join(header) or 'an empty file'})")
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    if unknown:
+        raise DeployError(f"--predict {path}: unknown column(s) {', '.join(repr(n) for n in unknown)} in the "
+                          f"header; expected path,onset,apex,offset")
+    if len(set(header)) != len(header):
+        raise DeployError(f"--predict {path}: a column is named twice in the header ({separator.join(header)})")
+    entries: list[ClipRequest | Skipped] = []
+    for number, row in numbered[1:]:
+        entry = f"line {number}"
+        cells = [cell.strip() for cell in row]
+        if len(cells) > len(header) and any(cells[len(header):]):
+            entries.append(Skipped(entry, "", f"{len(cells)} cells, the header names {len(header)} (a path holding "
+                                              f"'{separator}' must be quoted)"))
+            continue
+        values = dict(zip(header, cells))
+        if not values.get("path"):
+            entries.append(Skipped(entry, "", "no path"))
+            continue
+        clip = Path(values["path"])
         clip = clip if clip.is_absolute() else path.parent / clip
         if not clip.exists():
-            raise DeployError(f"--predict {path}: line {number}: {clip}: no such file or folder")
-        requests.append(ClipRequest(clip, row.get("onset") or None, row.get("apex") or None, row.get("offset") or None))
-    if not requests:
+            entries.append(Skipped(entry, str(clip), "no such file or folder"))
+            continue
+        entries.append(ClipRequest(clip, values.get("onset") or None, values.get("apex") or None,
+                                   values.get("offset") or None, entry=entry))
+    if not entries:
         raise DeployError(f"--predict {path}: the CSV lists no clip")
-    return requests
+    return tuple(entries)
 
 
 def file_sha256(path: Path) -> str:
@@ -134,12 +234,12 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
     folder = Path(cache_root) / "recordings" / key[:32]
     fps_file = folder / "fps.txt"
     if fps_file.is_file():
-        return sorted(folder.glob("frame*.png")), float(fps_file.read_text())
+        return sorted(folder.glob("frame*.png")), _container_rate(fps_file.read_text())
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
             raise DeployError(f"--predict {path}: OpenCV cannot open this video (unreadable or unsupported codec)")
-        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        fps = _container_rate(capture.get(cv2.CAP_PROP_FPS))
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=folder.parent))
         count = 0
@@ -166,19 +266,37 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
     return sorted(folder.glob("frame*.png")), fps
 
 
+def _container_rate(value) -> float:
+    """A video container's frame rate, 0.0 (unknown) when it gives none or one that is not a finite number
+    above 0 (some containers report NaN or a negative rate)."""
+    try:
+        fps = float(value or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+    return fps if math.isfinite(fps) and fps > 0 else 0.0
+
+
 def parse_position(text: str | None, what: str, fps: float, first: int, clip: Path) -> int | None:
-    """A frame number from ``12`` or ``1.2s`` (seconds after the first frame, ``first``); None when not given."""
+    """A frame number from ``12`` or ``1.2s`` (seconds after the first frame, ``first``); None when not given.
+    Anything else (a sign, an exponent, a number too long to be a recording's) is one DeployError line."""
     if text is None or str(text).strip() == "":
         return None
     text = str(text)
+    expected = f"{clip}: --{what} {text[:40]!r}{'...' if len(text) > 40 else ''}: expected a frame number (12) or " \
+               f"seconds (1.2s)"
     if _NUMBER.match(text):
+        if len(text.strip()) > _MAX_DIGITS:
+            raise DeployError(f"{expected}; {len(text.strip())} digits is no recording's frame number")
         return int(text)
     seconds = _SECONDS.match(text)
     if seconds:
         if not fps or fps <= 0:
             raise DeployError(f"{clip}: --{what} {text} is in seconds but the clip's fps is unknown; give --fps")
-        return first + int(round(float(seconds.group(1)) * fps))
-    raise DeployError(f"{clip}: --{what} {text!r}: expected a frame number (12) or seconds (1.2s)")
+        frames = float(seconds.group(1)) * fps
+        if len(seconds.group(1)) > _MAX_DIGITS or not frames < 10 ** _MAX_DIGITS:  # inf and NaN fail too
+            raise DeployError(f"{expected}; {seconds.group(1)[:20]} s at {fps:g} fps is no recording's time")
+        return first + int(round(frames))
+    raise DeployError(expected)
 
 
 def motion_apex(frames: Sequence[Path]) -> int:
@@ -198,28 +316,45 @@ def motion_apex(frames: Sequence[Path]) -> int:
     return int(np.argmax(motion))
 
 
+def _rate(fps: float | None, video_fps: float, default_fps: float | None) -> tuple[float | None, str]:
+    """The clip's frame rate and where it comes from: ``--fps``, else the video's own, else the training
+    corpus's single rate (``default_fps``); ``(None, "")`` when none is known."""
+    for value, source in ((fps, "--fps"), (video_fps, "the video's"), (default_fps, "the training corpus's")):
+        if value is not None and math.isfinite(value) and value > 0:
+            return float(value), source
+    return None, ""
+
+
 def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = None,
-                default_fps: float | None = None, name: str | None = None) -> Sample:
+                default_fps: float | None = None, name: str | None = None,
+                log: Callable[[str], None] = print) -> Sample:
     """The :class:`Sample` of one clip (``dataset="recording"``, no subject, no label). ``fps``: given by the
-    user; else the video's own, else ``default_fps`` (the training corpus's single fps). The apex rule used
-    is in ``meta["apex_rule"]`` (``given``/``motion``)."""
+    user; else the video's own, else ``default_fps`` (the training corpus's single fps); where it came from
+    is ``meta["fps_source"]``. The apex rule used is in ``meta["apex_rule"]`` (``given``/``motion``).
+    Hidden files among a folder's frames (macOS ``._`` sidecars) are left out and named on ``log``."""
     path = request.path
     video = path.is_file()
     if video:
         frames, video_fps = decode_video(path, cache_root)
-        fps = fps or video_fps or default_fps
     else:
+        video_fps = 0.0
+        hidden = sorted(p.name for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES and _hidden(p))
+        if hidden:
+            log(f"{path}: left out {len(hidden)} hidden file(s) among the frames (macOS '._' sidecars, names "
+                f"starting with '.'): {', '.join(hidden[:3])}{', ...' if len(hidden) > 3 else ''}")
         frames = _frame_files(path)
         if not frames:
             raise DeployError(f"--predict {path}: no frame images in this folder")
         try:
-            frames = sorted(frames, key=frame_number)
+            frames = sorted(frames, key=lambda p: (frame_number(p), p.name))
         except ValueError as exc:
             raise DeployError(f"--predict {path}: {exc}") from None
-        fps = fps or default_fps
+    fps, fps_source = _rate(fps, video_fps, default_fps)
     numbers = [frame_number(p) for p in frames]
-    if len(set(numbers)) != len(numbers):
-        raise DeployError(f"--predict {path}: two frame files carry the same frame number")
+    twice = next((k for k in range(1, len(numbers)) if numbers[k] == numbers[k - 1]), None)
+    if twice is not None:
+        raise DeployError(f"--predict {path}: two frame files carry the same frame number {numbers[twice]}: "
+                          f"{frames[twice - 1].name} and {frames[twice].name}")
     first, last = numbers[0], numbers[-1]
     onset = parse_position(request.onset, "onset", fps or 0.0, first, path)
     offset = parse_position(request.offset, "offset", fps or 0.0, first, path)
@@ -236,12 +371,14 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         raise DeployError(f"{path}: --apex {apex} is outside the expression (onset {onset} .. offset {offset})")
     used = tuple(p for p, n in zip(frames, numbers) if onset <= n <= offset)
     if not fps:
-        raise DeployError(f"{path}: the clip's frame rate is unknown (a folder of frames, and the model's training "
-                          f"corpus has several); give --fps")
+        what = "the video gives none" if video else "a folder of frames"
+        raise DeployError(f"{path}: the clip's frame rate is unknown ({what}, and the model's training corpus has "
+                          f"several); give --fps")
     rule = "given"
     if apex is None:
         rule = "motion"
         apex = frame_number(used[motion_apex(used)]) if len(used) > 1 else onset
     return Sample(dataset=RECORDING, subject="", clip=name or (path.stem if video else path.name), emotion="",
                   onset=onset, apex=apex, offset=offset, fps=float(fps), frames=used,
-                  meta={"source": str(path), "apex_rule": rule, "video": video, "missing_frames": 0})
+                  meta={"source": str(path), "apex_rule": rule, "video": video, "missing_frames": 0,
+                        "fps_source": fps_source})

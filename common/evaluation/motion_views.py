@@ -15,6 +15,11 @@ import numpy as np
 
 from common.experiment import PredictViews
 
+# The apex rule a flow baseline applies to a recording without --apex (``motion_stages.own_apex``): the one it
+# uses on SMIC, Liong et al.'s LBP-difference apex spotting (``motion.motion_apex_position``), as recorded
+# with the prediction in place of the recording's generic "motion" rule.
+OWN_APEX_RULE = "lbp_spotting"
+
 
 def landmark_square(points) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of ``regions.landmark_face_crop``'s square in the frame's pixels."""
@@ -41,7 +46,8 @@ def onset_apex_views(sample, inputs: Sequence[tuple[str, np.ndarray]], cache_roo
         return PredictViews(frames=(0, len(sample.frames) - 1), face_box=landmark_square(points),
                             inputs=tuple(inputs), notes=tuple(notes))
     apex = flow_apex_position(sample, cache_root=cache_root)
-    rule = "given" if sample.apex is not None else "the baselines' shared rule for a clip without apex"
+    rule = ("given" if sample.apex is not None
+            else f"{OWN_APEX_RULE}: the baselines' shared rule for a clip without apex")
     return PredictViews(frames=(0, int(apex)), face_box=landmark_square(points), inputs=tuple(inputs),
                         notes=(f"the method's onset frame {sample.frame_numbers[0]} and apex frame "
                                f"{sample.frame_numbers[apex]} ({rule})", *notes))
@@ -67,6 +73,18 @@ def flow_predict_clips(ctx: Any, clip_inputs: Callable[..., np.ndarray]) -> np.n
     (model,) = ctx.models.values()
     x = clip_inputs([own_apex(s) for s in ctx.samples], ctx.config, ctx.cache_dir)
     return predict_probabilities(model, x, ctx.config.train.batch_size)
+
+
+def flow_predict_apex(ctx: Any, index: int) -> tuple[int, str]:
+    """``Experiment.predict_apex`` of a method whose input is built from the onset and apex frames by
+    ``motion_stages.flow_apex_position`` on ``own_apex(sample)`` (Bi-WOOF, OFF-ApexNet, STSTNet): that
+    position, and its rule: the recording's (``given``) where it is kept, else :data:`OWN_APEX_RULE`."""
+    from common.preprocessing.motion_stages import flow_apex_position, own_apex
+
+    sample = ctx.samples[index]
+    own = own_apex(sample)
+    rule = str(sample.meta.get("apex_rule", "given")) if own is sample else OWN_APEX_RULE
+    return flow_apex_position(own, cache_root=ctx.cache_dir), rule
 
 
 def flow_predict_views(ctx: Any, index: int, clip_inputs: Callable[..., np.ndarray],

@@ -59,7 +59,7 @@ EXPERIMENTS = (
         min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=protocol.training_stages,
         preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
-        predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
+        predict_clips=protocol.predict_clips, predict_views=protocol.predict_views, frame_rate=protocol.frame_rate,
     ),
 )
 
@@ -87,7 +87,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     reported=reported.REPORTED if track.name == "megc2019" else (),
                     training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
                     first_pass=protocol.first_pass,
-                    predict_clips=protocol.predict_clips, predict_views=protocol.predict_views)
+                    predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
+                    frame_rate=protocol.frame_rate)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

@@ -29,7 +29,8 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.evaluation.first_pass import per_clip
 from common.evaluation.fold import class_counts, n_classes, one_hot, outcome, timing_extra
-from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, PredictViews, Selection, TrainingStage
+from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
+                               TrainingStage)
 from common.training import compile_model, compiled_like, fit, set_seed, trainable_parameters
 from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS, build_model, build_region_model, feature_extractor
@@ -543,6 +544,16 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     notes.append(f"{len(used)} frames, features zero-padded to {config.data.seq_len} (Sec. 4.1.2)")
     return PredictViews(frames=tuple(int(f) for f in used), face_box=face_box(points),  # face_box: ints
                         regions=regions, inputs=tuple(inputs), notes=tuple(notes))
+
+
+def frame_rate(config: AouayebConfig) -> FrameRateNeed:
+    """``Experiment.frame_rate``: every frame of a clip feeds the LSTM stage (Sec. 3.1), its sequence padded
+    or cut to ``data.seq_len`` frames (Sec. 4.1.2) whatever the rate. Any rate is taken."""
+    data = config.data
+    sampled = (f"; {data.frames_per_clip} frames are sampled uniformly per clip (data.frames_per_clip)"
+               if data.frames_per_clip else "")
+    return FrameRateNeed(in_frames=(f"every frame feeds the LSTM (Sec. 3.1), zero-padded or cut ({data.truncating}) to "
+                                    f"{data.seq_len} frames (Sec. 4.1.2) whatever the rate{sampled}"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmar
 from __future__ import annotations
 
 from common.evaluation.first_pass import per_clip
+from common.evaluation.motion_views import flow_predict_apex
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.gan2019 import protocol, report, reported
 from papers.gan2019.config import PROFILES, default_config
@@ -64,7 +65,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=protocol.training_stages,
         preprocess_clip=preprocess_clip,
-        predict_clips=predict_clips, predict_views=predict_views, first_pass=FIRST_PASS,
+        predict_clips=predict_clips, predict_views=predict_views, predict_apex=flow_predict_apex, first_pass=FIRST_PASS,
     ),
 )
 
@@ -81,7 +82,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
                     reported=reported.REPORTED if track.name == "megc2019" else (),
                     training_stages=protocol.training_stages, preprocess_clip=preprocess_clip,
-                    predict_clips=predict_clips, predict_views=predict_views, first_pass=FIRST_PASS)
+                    predict_clips=predict_clips, predict_views=predict_views, predict_apex=flow_predict_apex,
+                    first_pass=FIRST_PASS)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

@@ -40,7 +40,8 @@ _PIPELINE: dict[str, Any] = dict(
     datasets=("megc2019",), select=protocol.select, folds=protocol.folds, run_fold=protocol.run_fold,
     profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
     training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
-    first_pass=protocol.first_pass, predict_clips=protocol.predict_clips, predict_views=protocol.predict_views)
+    first_pass=protocol.first_pass, predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
+    frame_rate=protocol.frame_rate)
 
 
 def _loso_experiment() -> Experiment:
@@ -92,7 +93,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     run_fold=base.run_fold, profiles=base.profiles,
                     reported=base.reported if track.name == "megc2019" else (),
                     training_stages=base.training_stages, preprocess_clip=base.preprocess_clip,
-                    first_pass=base.first_pass, predict_clips=base.predict_clips, predict_views=base.predict_views)
+                    first_pass=base.first_pass, predict_clips=base.predict_clips, predict_views=base.predict_views,
+                    frame_rate=base.frame_rate)
 
 
 PAPER = Paper(

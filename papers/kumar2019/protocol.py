@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection
+from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection
 from papers.kumar2019.preprocessing import (EXAMPLE_ALPHAS, build_inputs, cache_clip, compute_eai, example_indices,
                                             face_clip, figure_extras, registered_first_frame, save_examples,
                                             predict_inputs)
@@ -205,6 +205,26 @@ def predict_views(ctx, index: int):
                         inputs=tuple(inputs), notes=tuple(notes))
 
 
+def frame_rate(config) -> FrameRateNeed:
+    """``Experiment.frame_rate``: Sec. 3.1's Eulerian magnification filters every pixel in time through two
+    first-order IIR low-passes at the band's cut-offs (``magnification.low_hz``, ``high_hz``, set at the clip's
+    own rate by ``magnification.iir_coefficient``), and a cut-off exists only below half the frame rate: a
+    rate of at most twice the upper cut-off is refused (none where every alpha is 0). Sec. 3.2's texture
+    window counts frames whatever the rate."""
+    mag, texture = config.magnification, config.texture
+    in_frames = (f"the texture rule's window (Sec. 3.2) is {texture.window} frames whatever the rate "
+                 f"({texture.window / 200:.2f} s at 200 fps, longer at a lower rate); nothing is resampled"
+                 if texture.enabled else "")
+    if not (mag.test_alpha > 0 or any(alpha > 0 for alpha in mag.train_alphas)):
+        return FrameRateNeed(in_frames=in_frames)
+    return FrameRateNeed(
+        above=2 * max(float(mag.low_hz), float(mag.high_hz)),
+        why=(f"Sec. 3.1's Eulerian magnification passes {mag.low_hz:g}-{mag.high_hz:g} Hz (magnification.low_hz, "
+             f"high_hz) through IIR low-passes, whose cut-offs must lie below half the frame rate"),
+        remedy="a model exported with --set magnification.high_hz below half the clip's rate takes it",
+        in_frames=in_frames)
+
+
 # ----------------------------------------------------------------------------- --estimate hooks
 def training_stages(config, selection: Selection, fold: Fold) -> list:
     """The one model a fold trains (Sec. 3.5): ResNet-34 at ``model.input_size`` on the fold's training EAIs
@@ -259,5 +279,5 @@ def preprocess_clip(sample, config) -> dict[Any, np.ndarray]:
 
 __all__ = [
     "CLASSES", "SOURCE_DATABASES", "select", "folds", "training_alphas", "class_alphas", "training_plan", "fold_model",
-    "run_fold", "predict_clips", "predict_views", "training_stages", "preprocess_clip", "first_pass",
+    "run_fold", "predict_clips", "predict_views", "frame_rate", "training_stages", "preprocess_clip", "first_pass",
 ]

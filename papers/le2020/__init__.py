@@ -39,7 +39,8 @@ def _experiment(name: str, title: str, datasets: tuple[str, ...], config: Le2020
     return Experiment(name=name, title=title, datasets=datasets, config=config, run_fold=protocol.run_fold,
                       training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
                       first_pass=protocol.first_pass,
-                      predict_clips=protocol.predict_clips, predict_views=protocol.predict_views, **fields)
+                      predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
+                      frame_rate=protocol.frame_rate, **fields)
 
 
 def _kfold_experiment(dataset: str, backbone: Backbone) -> Experiment:
@@ -77,7 +78,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     run_fold=protocol.run_fold, profiles=profiles_for(backbone), folds=protocol.track_folds(track),
                     training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
                     first_pass=protocol.first_pass,
-                    predict_clips=protocol.predict_clips, predict_views=protocol.predict_views)
+                    predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
+                    frame_rate=protocol.frame_rate)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from common.evaluation.first_pass import per_clip
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, Track, TrainingStage
+from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, Track, TrainingStage
 from papers.le2020.config import Le2020Config
 
 # ----------------------------------------------------------------------------- labels (Sec. IV-A.1)
@@ -239,6 +239,21 @@ def predict_views(ctx, index: int):
         notes.append(str(arrays["note"]))
     return PredictViews(frames=tuple(range(len(sample.frames))), face_box=face, regions=tuple(regions),
                         inputs=tuple(inputs), notes=tuple(notes))
+
+
+def frame_rate(config: Le2020Config) -> FrameRateNeed:
+    """``Experiment.frame_rate``: Sec. III-A's magnification uses the reference IIR coefficients
+    (``magnification.r1``, ``r2``), which are per frame: any rate is taken, and the pass band in Hz moves with
+    it (``magnification.iir_cutoff_hz``). The dynamic image pools every frame whatever the rate."""
+    from common.preprocessing.magnification import iir_cutoff_hz
+
+    mag = config.magnification
+    if not (mag.enabled and mag.alpha > 0):
+        return FrameRateNeed()
+    low, high = iir_cutoff_hz(float(mag.r2), 200.0), iir_cutoff_hz(float(mag.r1), 200.0)
+    return FrameRateNeed(in_frames=(f"the magnification's IIR coefficients r1 {mag.r1:g}, r2 {mag.r2:g} (Sec. III-A; "
+                                    f"magnification.r1, r2) are per frame: its pass band, {low:.1f}-{high:.1f} Hz "
+                                    f"at 200 fps, scales with the rate"))
 
 
 # ----------------------------------------------------------------------------- --estimate hooks

@@ -7,6 +7,7 @@ oriented optical flow histograms, a linear SVM. Assembly only (``common/experime
 """
 from __future__ import annotations
 
+from common.evaluation.motion_views import flow_predict_apex
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.liong2018 import protocol, report, reported
 from papers.liong2018.config import PROFILES, default_config
@@ -53,7 +54,7 @@ EXPERIMENTS = (
         min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=protocol.training_stages,
         preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
-        predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
+        predict_clips=protocol.predict_clips, predict_views=protocol.predict_views, predict_apex=flow_predict_apex,
     ),
 )
 
@@ -71,7 +72,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     reported=reported.REPORTED if track.name == "megc2019" else (),
                     training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
                     first_pass=protocol.first_pass, predict_clips=protocol.predict_clips,
-                    predict_views=protocol.predict_views)
+                    predict_views=protocol.predict_views, predict_apex=flow_predict_apex)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

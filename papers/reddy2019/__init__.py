@@ -17,7 +17,7 @@ from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TIT
 from papers.reddy2019.model import (PARAMETERS, build_microexpfusenet_intermediate, build_microexpfusenet_late,
                                     build_microexpstcnn, build_model, models)
 from papers.reddy2019.preprocessing import first_pass, preprocess_clip
-from papers.reddy2019.protocol import (folds, kernel_study_stages, predict_clips, predict_views, run_fold,
+from papers.reddy2019.protocol import (folds, frame_rate, kernel_study_stages, predict_clips, predict_views, run_fold,
                                        run_kernel_study, select, training_stages)
 from papers.reddy2019.report import holdout_pages, kernel_study_pages
 from papers.reddy2019.reported import ARCHITECTURE_TABLES
@@ -69,7 +69,7 @@ def _experiment(database: Database, model: ModelName, variant: Variant) -> Exper
         loader_options={"casme_sq": {"types": ("micro", "macro")}} if database == "casme_sq" else {},
         training_stages=training_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views,
+        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
     )
 
 
@@ -90,7 +90,7 @@ def _kernel_study() -> Experiment:
         loader_options={"casme_sq": {"types": ("micro", "macro")}},
         training_stages=kernel_study_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views,
+        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
     )
 
 
@@ -115,7 +115,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     profiles=benchmark_profiles(model),
                     reported=(),  # the paper reports no number on a benchmark track
                     training_stages=training_stages, preprocess_clip=preprocess_clip, first_pass=first_pass,
-                    predict_clips=predict_clips, predict_views=predict_views)
+                    predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate)
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "MODELS", "PARAMETERS",

@@ -28,7 +28,8 @@ import keras
 import numpy as np
 
 from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot, outcome, predict_probabilities
-from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, PredictViews, Selection, TrainingStage
+from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
+                               TrainingStage)
 from common.files import atomic_write
 from common.training import compile_model, fit, grid_search, trainable_parameters
 from papers.reddy2019.config import ReddyConfig
@@ -448,3 +449,14 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
         notes.append("saliency: positive gradient of the predicted class score (Sec. V-D) at the middle frame")
     return PredictViews(frames=used, face_box=face_box, regions=regions, inputs=inputs, saliency=saliency,
                         notes=tuple(notes))
+
+
+def frame_rate(config: ReddyConfig) -> FrameRateNeed:
+    """``Experiment.frame_rate``: the 3D networks see ``data.frames`` frames (Sec. IV-A: 96 of CAS(ME)^2's
+    30 fps videos, 18 of SMIC's 100 fps clips) whatever the rate. Any rate is taken."""
+    data = config.data
+    rule = "centred on the apex" if data.database == "casme_sq" else "from the first frame"
+    short = ("is resampled to that many frames (data.resample_frames)" if data.resample_frames
+             else "is refused (Sec. IV-A keeps clips of at least that many)")
+    return FrameRateNeed(in_frames=(f"the model sees {data.frames} frames {rule} (Sec. IV-A) whatever the rate; a "
+                                    f"shorter clip {short}"))

@@ -14,7 +14,7 @@ import numpy as np
 from common.classifiers import svm_fold, svm_training_stages
 from common.datasets.sample import Sample
 from common.evaluation.first_pass import per_clip
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, TrainingStage
 from common.leaderboard.tracks import MEGC_CLASSES, megc_composite
 from papers.see2019.config import See2019Config
 from papers.see2019.model import MODEL_NAME, build_model
@@ -92,5 +92,15 @@ def _cache_clip(sample: Sample, config: See2019Config, root) -> None:
 # --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.evaluation.first_pass)
 first_pass = per_clip(_cache_clip)
 
-__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass",
+def frame_rate(config: See2019Config) -> FrameRateNeed:
+    """``Experiment.frame_rate``: LBP-TOP codes every frame, its XT and YT planes reaching ``features.radii[2]``
+    frames either side of a pixel whatever the rate. Any rate is taken."""
+    reach = int(config.features.radii[2])
+    return FrameRateNeed(in_frames=(f"LBP-TOP's XT and YT planes reach {reach} frames either side of each pixel "
+                                    f"(features.radii) whatever the rate ({reach / 200 * 1000:.0f} ms at 200 fps, "
+                                    f"longer at a lower rate)"))
+
+
+__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "frame_rate", "training_stages",
+           "first_pass",
            "preprocess_clip"]

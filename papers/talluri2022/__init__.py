@@ -15,8 +15,9 @@ from papers.talluri2022.config import (PROFILES, SPLIT_PROFILES, TUNING_PROFILES
                                        default_config)
 from papers.talluri2022.model import models
 from papers.talluri2022.preprocessing import first_pass, preprocess_clip
-from papers.talluri2022.protocol import (folds, predict_clips, predict_views, run_fold, run_split_fold, run_tuned_fold,
-                                         select, split_run_stages, split_runs, training_stages, tuning_stages)
+from papers.talluri2022.protocol import (folds, frame_rate, predict_clips, predict_views, run_fold, run_split_fold,
+                                         run_tuned_fold, select, split_run_stages, split_runs, training_stages,
+                                         tuning_stages)
 from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
 
 # Fewest frames a clip needs (Experiment.min_frames): Sec. 4: 3D CNNs over the clip's
@@ -98,7 +99,7 @@ def _scenario(number: int, train: tuple[str, ...], test: tuple[str, ...], model:
         min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=training_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views,
+        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
     )
 
 
@@ -118,7 +119,7 @@ def _initial(database: str) -> Experiment:
         min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=training_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views,
+        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
     )
 
 
@@ -140,7 +141,7 @@ def _split_runs(model: str = "split_model") -> Experiment:
         min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=split_run_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views,
+        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
     )
 
 
@@ -161,7 +162,7 @@ def _tuning() -> Experiment:
         min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
         training_stages=tuning_stages,
         preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views,
+        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
     )
 
 
@@ -180,7 +181,7 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     config=default_config(model, ("casme2", "smic"), ("casme2", "smic")), run_fold=run_fold,
                     profiles=_profiles(profiles), reported=(),  # the paper reports no number on a benchmark track
                     training_stages=training_stages, preprocess_clip=preprocess_clip, first_pass=first_pass,
-                    predict_clips=predict_clips, predict_views=predict_views)
+                    predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

@@ -21,7 +21,8 @@ import numpy as np
 
 from common.errors import MersuiteError
 from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot, predict_probabilities
-from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, PredictViews, Selection, TrainingStage
+from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
+                               TrainingStage)
 from common.training import compile_model, fit, grid_search
 from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model
@@ -285,3 +286,16 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
                         regions=(("landmarks' box", np.array([[left, top], [right, top], [right, bottom],
                                                               [left, bottom]])),),
                         inputs=tuple(inputs), notes=tuple(notes))
+
+
+def frame_rate(config: TalluriConfig) -> FrameRateNeed:
+    """``Experiment.frame_rate``: Sec. 4.4's sequence is a number of frames (36 CASME II at 200 fps, 26 SMIC
+    at 100 fps) whatever the rate; a clip shorter than it repeats its first / last frame, or is stretched by
+    temporal interpolation (``data.edge="interpolate"``). Any rate is taken."""
+    data = config.data
+    where = "centred on the apex" if data.window == "apex" else "from the first frame"
+    short = ("repeats its first / last frame" if data.edge == "repeat"
+             else "is stretched by linear temporal interpolation (data.edge='interpolate')")
+    return FrameRateNeed(in_frames=(f"the sequence is {data.frames} frames {where} (Sec. 4.4) whatever the rate "
+                                    f"({data.frames / 200:.2f} s at 200 fps, longer at a lower rate); a shorter "
+                                    f"clip {short}"))
