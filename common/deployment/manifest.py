@@ -221,17 +221,13 @@ def check_manifest(manifest: Any, *, profiles: tuple[str, ...], faces_policies: 
     _sub(corpus, "training_corpus", "root", "string")
     for dataset, count in _sub(corpus, "training_corpus", "datasets", "object").items():
         _count(count, f"training_corpus.datasets.{dataset}", 0)
-    if "samples" not in corpus:
-        raise ManifestProblem("field 'training_corpus.samples' is missing; expected an integer >= 1")
-    _count(corpus["samples"], "training_corpus.samples", 1)
+    _count(_sub(corpus, "training_corpus", "samples", "integer", "an integer >= 1"), "training_corpus.samples", 1)
     rates = _sub(corpus, "training_corpus", "fps", "array", "an array of frame rates")
     for k, rate in enumerate(rates):
         if json_kind(rate) not in ("integer", "number") or not math.isfinite(rate) or rate <= 0:
             _fail(f"training_corpus.fps[{k}]", rate, "a finite frame rate > 0")
     _sub(corpus, "training_corpus", "fingerprint", "string")
-    if "dropped" not in corpus:
-        raise ManifestProblem("field 'training_corpus.dropped' is missing; expected an integer >= 0")
-    _count(corpus["dropped"], "training_corpus.dropped", 0)
+    _count(_sub(corpus, "training_corpus", "dropped", "integer", "an integer >= 0"), "training_corpus.dropped", 0)
     for name in ("backend", "version"):
         _sub(manifest["keras"], "keras", name, "string")
     if not _HEX64.match(manifest[HASH_FIELD]):

@@ -247,6 +247,15 @@ def predict_context(exported: Exported, samples: Sequence[Sample], cache_dir: Pa
                           cache_dir=cache_dir if cache_dir is not None else stages_root(), log=log)
 
 
+def min_frames_problem(exported: Exported, sample: Sample) -> str:
+    """Why ``sample`` has too few frames for the exported method (the manifest's ``min_frames``); "" when not."""
+    needed = int(exported.manifest["min_frames"])
+    if len(sample.frames) >= needed:
+        return ""
+    return (f"{len(sample.frames)} frame(s) from onset {sample.onset} to offset {sample.offset}; "
+            f"{exported.paper_id}/{exported.experiment.name} needs at least {needed}")
+
+
 def check_samples(exported: Exported, samples: Sequence[Sample], faces_policy: str = "exclude",
                   log: Callable[[str], None] = print) -> list[tuple[Sample, str, str, str]]:
     """``(sample, face verdict, face reason, exclusion reason or "")`` per clip, after the clip checks
@@ -257,14 +266,12 @@ def check_samples(exported: Exported, samples: Sequence[Sample], faces_policy: s
 
     if faces_policy not in FACES_POLICIES:
         raise DeployError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
-    needed = int(exported.manifest["min_frames"])
     checked = []
     for sample in samples:
         where = sample.meta.get("source", sample.key)
-        if len(sample.frames) < needed:
-            raise DeployError(f"{where}: {len(sample.frames)} frame(s) from onset {sample.onset} to offset "
-                              f"{sample.offset}; {exported.paper_id}/{exported.experiment.name} "
-                              f"needs at least {needed}")
+        too_short = min_frames_problem(exported, sample)
+        if too_short:
+            raise DeployError(f"{where}: {too_short}")
         try:
             quality = fq.sample_face_quality(sample)
         except FrameReadError as exc:
@@ -470,7 +477,6 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
     trained = [float(r) for r in exported.manifest["training_corpus"].get("fps") or [] if valid_rate(r)]
     default_fps = trained[0] if len(trained) == 1 else None
     need = method_need(exported.experiment, exported.config)
-    needed = int(exported.manifest["min_frames"])
     names: dict[str, int] = {}
     entries: list[Sample | Skipped] = []
     noted: set[float] = set()
@@ -494,9 +500,9 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
                 source = sample.meta.get("fps_source")
                 raise DeployError(f"{where}: {problem} (" + ("given by --fps)" if source == "--fps" else
                                                             f"{source} rate; give --fps if the clip's is another)"))
-            if len(sample.frames) < needed:
-                raise DeployError(f"{where}: {len(sample.frames)} frame(s) from onset {sample.onset} to offset "
-                                  f"{sample.offset}; {method} needs at least {needed}")
+            too_short = min_frames_problem(exported, sample)
+            if too_short:
+                raise DeployError(f"{where}: {too_short}")
         except DeployError as exc:
             if listing.single:
                 raise

@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import math
 import os
 import re
 import shutil
@@ -39,6 +38,7 @@ import numpy as np
 
 from common.datasets.sample import Sample, frame_number
 from common.deployment.export import DeployError
+from common.deployment.rates import valid_rate
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -273,7 +273,7 @@ def _container_rate(value) -> float:
         fps = float(value or 0.0)
     except (TypeError, ValueError):
         return 0.0
-    return fps if math.isfinite(fps) and fps > 0 else 0.0
+    return fps if valid_rate(fps) else 0.0
 
 
 def parse_position(text: str | None, what: str, fps: float, first: int, clip: Path) -> int | None:
@@ -320,7 +320,7 @@ def _rate(fps: float | None, video_fps: float, default_fps: float | None) -> tup
     """The clip's frame rate and where it comes from: ``--fps``, else the video's own, else the training
     corpus's single rate (``default_fps``); ``(None, "")`` when none is known."""
     for value, source in ((fps, "--fps"), (video_fps, "the video's"), (default_fps, "the training corpus's")):
-        if value is not None and math.isfinite(value) and value > 0:
+        if value is not None and valid_rate(value):
             return float(value), source
     return None, ""
 
