@@ -491,6 +491,12 @@ SMALLEST = {"kumar2019": "casme2_loso"}  # megc2019_loso (the first) trains on t
 
 @pytest.mark.parametrize("paper_id", _paper_ids())
 def test_each_paper_predicts_its_training_clip_as_the_training_run(capsys, paper_id, smoke_corpus, tmp_path):
+    check_export_and_predict(paper_id, capsys, smoke_corpus, tmp_path)
+
+
+def check_export_and_predict(paper_id, capsys, smoke_corpus, tmp_path):
+    """Export the paper (smoke profile), predict one of its training clips from the saved folder: the training
+    run's probabilities (``tests/test_template_paper.py`` runs it on a copy of the template too)."""
     import papers
 
     module = papers.get_paper(paper_id)

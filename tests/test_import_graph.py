@@ -18,6 +18,7 @@ LAYERS = (
     ("orchestration", ("common.orchestration",)),
     ("deployment", ("common.deployment",)),  # export and predict: a paper's experiment from the registry
     ("papers", ("papers",)),
+    ("shared protocols", ("common.svm_baseline",)),  # what several papers' protocol.py call
     ("leaderboard", ("common.leaderboard",)),
     ("reporting", ("common.reporting",)),
     ("evaluation", ("common.evaluation", "common.classifiers")),

@@ -212,7 +212,7 @@ def test_motion_input_option_uses_training_statistics_and_is_off_in_the_paper_pr
     from common.evaluation.profiles import effective_config
     from papers.talluri2022 import EXPERIMENTS
     from papers.talluri2022.config import default_config
-    from papers.talluri2022.preprocessing import motion_inputs
+    from papers.talluri2022.preprocessing import motion_input, motion_scale
 
     paper = default_config("model_a", ("casme2",), ("casme2",))
     config = apply_overrides(paper, {"data.motion_input": "minus_clip_mean"})
@@ -221,8 +221,10 @@ def test_motion_input_option_uses_training_statistics_and_is_off_in_the_paper_pr
     train[0, 2:, 0, 0] += 0.1  # one moving pixel
     test = np.repeat(rng.uniform(0, 1, size=(1, 1, 4, 4, 1)), 5, axis=1)
     test[0, :2, 3, 3] += 0.5
-    assert motion_inputs(train, test, paper) == (train, test)  # "none": the paper's inputs, unchanged
-    a, b = motion_inputs(train, test, config)
+    assert motion_scale(train, paper) is None  # "none": the paper's inputs, unchanged
+    assert motion_input(train, None, paper) is train and motion_input(test, None, paper) is test
+    scale = motion_scale(train, config)  # what fold_inputs fits on the training fold and records for --predict
+    a, b = motion_input(train, scale, config), motion_input(test, scale, config)
     assert np.allclose(a.mean(axis=1), 0, atol=1e-5) and np.allclose(b.mean(axis=1), 0, atol=1e-5)  # faces gone
     assert a.std() == pytest.approx(1.0)  # scaled by the training residuals only
     assert np.count_nonzero(np.abs(b) > 1e-6) == 5

@@ -1,13 +1,16 @@
-"""The walkthrough's promises: the template paper, copied under another name, passes the registry's
-checks unchanged, and the README's table of papers is the registry.
+"""The walkthrough's promises: the template paper, copied under another name, passes the registry's and
+the deployment's checks unchanged; the walkthrough names every hook of ``Experiment`` and counts what a
+newcomer reads; the README's table of papers is the registry.
 
 ``papers/README.md`` names one real package as the example to copy (:data:`TEMPLATE`). Here it is
 copied into a temporary folder with its id changed everywhere (folder, imports, ``PAPER.id``, cache
 stage names), registered as ``papers.<new id>`` by extending the package's search path and the
-registry tuple, and walked by every check of ``tests/test_registry.py`` (:data:`CHECKS`).
+registry tuple, and walked by every check of ``tests/test_registry.py`` (:data:`CHECKS`) and by the
+export-and-predict check of ``tests/test_deployment.py``.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import sys
@@ -16,16 +19,65 @@ from pathlib import Path
 import pytest
 
 import papers
+from common.experiment import Experiment
 from test_registry import CHECKS
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATE = "talluri2022"  # the package papers/README.md tells a newcomer to copy
-NEW_ID = "sixth2030"  # first author and year, as every id
+TEMPLATE = "see2019"  # the package papers/README.md tells a newcomer to copy
+NEW_ID = "tenth2030"  # first author and year, as every id
+# What the walkthrough tells a newcomer to read besides the template's own modules (every .py of it).
+READ_ALSO = ("common/experiment.py", "common/svm_baseline.py")
+MOST_LINES = 1000  # the promise: a method is added reading fewer lines than this
+
+
+def _walkthrough() -> str:
+    return (REPO / "papers" / "README.md").read_text()
+
+
+def _reading_list() -> list[str]:
+    """The files a newcomer reads, in the walkthrough's order: it, the template's modules, then READ_ALSO."""
+    template = sorted(str(p.relative_to(REPO)) for p in (REPO / "papers" / TEMPLATE).glob("*.py"))
+    return ["papers/README.md", *template, *READ_ALSO]
+
+
+def _printed_counts(readme: str) -> tuple[int, dict[str, int]]:
+    """The total of "What to read: N lines" and the table under it, ``{path: lines}``."""
+    section = readme.split("**What to read:", 1)[1].split("\n\n", 2)
+    total = int(section[0].split("lines", 1)[0].replace(",", ""))
+    rows = re.findall(r"^\| `([\w/.]+)`[^|]*\| ([\d,]+) \|$", section[1], flags=re.MULTILINE)
+    return total, {path: int(lines.replace(",", "")) for path, lines in rows}
+
+
+def test_the_walkthrough_counts_what_a_newcomer_reads_under_a_thousand_lines():
+    """Every file of the reading list has a row, none is longer than its row says, the rows add up to the
+    total, and the total is under :data:`MOST_LINES`."""
+    total, printed = _printed_counts(_walkthrough())
+    files = _reading_list()
+    assert list(printed) == files, "the walkthrough's table of what to read is not the test's reading list"
+    counted = {path: len((REPO / path).read_text().splitlines()) for path in files}
+    longer = {path: (lines, printed[path]) for path, lines in counted.items() if lines > printed[path]}
+    assert not longer, f"longer than papers/README.md says (lines, printed): {longer}"
+    assert sum(printed.values()) == total < MOST_LINES, (sum(printed.values()), total)
+
+
+def test_the_line_count_parser_reads_the_numbers_it_is_given():
+    """The check above could fail: a table is read row by row, its total apart."""
+    readme = ("x\n**What to read: 1,012 lines**, in order:\n\n| file | lines |\n| --- | --- |\n"
+              "| `papers/README.md` (this) | 12 |\n| `common/experiment.py` | 1,000 |\n\nafter\n")
+    assert _printed_counts(readme) == (1012, {"papers/README.md": 12, "common/experiment.py": 1000})
+
+
+def test_the_walkthrough_names_every_field_of_experiment_in_order():
+    """The walkthrough's table of hooks lists ``Experiment``'s fields, every one, in their order."""
+    table = _walkthrough().split("### Every field of `Experiment`", 1)[1].split("\n\n", 2)[1]
+    named = [name for row in table.splitlines()[2:] for name in re.findall(r"`(\w+)`", row.split("|")[1])]
+    assert named == [field.name for field in dataclasses.fields(Experiment)]
 
 
 def test_the_walkthrough_names_the_template_it_copies():
-    walkthrough = (REPO / "papers" / "README.md").read_text()
-    assert f"papers/{TEMPLATE}/" in walkthrough
+    walkthrough = _walkthrough()
+    assert f"## Adding a paper: copy `papers/{TEMPLATE}/`" in walkthrough
+    assert f"cp -r papers/{TEMPLATE} papers/<id>" in walkthrough
     assert TEMPLATE in papers.PAPER_IDS
 
 
@@ -75,3 +127,10 @@ def test_the_template_copied_under_a_new_name_passes_the_registry_checks(copied_
     (tmp_path / "runs").mkdir()
     for check, needs in CHECKS:
         check(copied_paper, *(fixtures[name] for name in needs))
+
+
+@pytest.mark.slow
+def test_the_template_copied_under_a_new_name_exports_and_predicts(copied_paper, capsys, smoke_corpus, tmp_path):
+    from test_deployment import check_export_and_predict
+
+    check_export_and_predict(copied_paper, capsys, smoke_corpus, tmp_path)

@@ -12,27 +12,16 @@ F1 0.61 on CASME II and 0.62 on SMIC-HS (abstract); not comparable with the comp
 """
 from __future__ import annotations
 
-from common.experiment import Reported
+from common.svm_baseline import reported_rows
 
-SCOPES = ("all", "smic", "casme2", "samm")
-SCOPE_TITLES = {"all": "composite (FULL)", "smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
 SOURCE = "See et al. 2019, MEGC 2019 results table (via Aouayeb et al. 2019 Table 2)"
 
-# {scope: (UF1, UAR)}
-BIWOOF = {
-    "all": (0.6296, 0.6227),
-    "smic": (0.5727, 0.5829),
-    "casme2": (0.7805, 0.8026),
-    "samm": (0.5211, 0.5139),
-}
+# {scope: (UF1, UAR)}: the composite ("FULL"), then each database
+BIWOOF = {"all": (0.6296, 0.6227), "smic": (0.5727, 0.5829), "casme2": (0.7805, 0.8026), "samm": (0.5211, 0.5139)}
+SCOPES = tuple(BIWOOF)
 # Kumar et al. 2019, Table 3, row "Bi-WOOF": UF1 only, per database (another source of Bi-WOOF numbers).
 KUMAR_TABLE3 = {"smic": 0.6110, "casme2": 0.7902, "samm": 0.3970}
 # The paper's abstract: F1 on CASME II and SMIC-HS under its own per-database protocols.
 PAPER_F1 = {"casme2": 0.61, "smic": 0.62}
 
-REPORTED = tuple(
-    Reported(metric=metric, value=values[k], scope=scope, aggregation="pooled", source=SOURCE,
-             note="MEGC 2019 composite LOSO, UF1/UAR over the pooled predictions (the challenge's rule)")
-    for scope, values in BIWOOF.items()
-    for k, metric in enumerate(("uf1", "uar"))
-)
+REPORTED = reported_rows(BIWOOF, source=SOURCE)

@@ -1,10 +1,5 @@
-"""The LBP-TOP baseline's classifier as a Keras model: the linear SVM's decision function.
-
-See et al. (FG 2019) classify each clip's LBP-TOP vector with a linear SVM. ``run_fold`` fits it with
-scikit-learn (``common.classifiers``) and copies its weights into this model, ``Input(D) -> Dense(3)``:
-the three one-vs-one decision values (negative/positive, negative/surprise, positive/surprise), so its
-trainable count, 3 D + 3, is the SVM's weights and intercepts.
-"""
+"""The LBP-TOP baseline's classifier as a Keras model: the linear SVM's decision function
+(``common.classifiers``, ``Input(1125) -> Dense(3)``), into which ``run_fold`` copies the fitted SVM."""
 from __future__ import annotations
 
 import keras

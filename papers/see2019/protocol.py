@@ -1,21 +1,19 @@
 """Selection, folds and the fold of the MEGC 2019 LBP-TOP baseline (See et al., FG 2019).
 
-Per fold (leave-one-subject-out over the composite's subjects): the LBP-TOP vector of every clip
-(``preprocessing.py``, cached per clip), a linear SVM fitted on the training subjects' vectors
-(scikit-learn, ``common.classifiers``), its predictions of the held-out subject's clips.
+The composite's protocol (See et al. Sec. 3: leave-one-subject-out over SMIC-HS + CASME II + SAMM, three
+classes) is the one every handcrafted baseline shares (``common.svm_baseline``): per fold, the LBP-TOP
+vector of every clip (``preprocessing.py``, cached per clip), a linear SVM fitted on the training subjects'
+vectors (scikit-learn, ``common.classifiers``), its predictions of the held-out subject's clips.
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
-
 import numpy as np
 
-from common.classifiers import svm_fold, svm_training_stages
-from common.datasets.sample import Sample
+from common import svm_baseline
 from common.evaluation.first_pass import per_clip
 from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, TrainingStage
-from common.leaderboard.tracks import MEGC_CLASSES, megc_composite
+from common.leaderboard.tracks import MEGC_CLASSES
+from common.svm_baseline import folds, select
 from papers.see2019.config import See2019Config
 from papers.see2019.model import MODEL_NAME, build_model
 from papers.see2019.preprocessing import clip_features, preprocess_clip
@@ -24,40 +22,14 @@ from papers.see2019.preprocessing import clip_features, preprocess_clip
 CLASSES = MEGC_CLASSES
 
 
-def select(datasets: Mapping[str, list[Sample]], config: See2019Config) -> Selection:
-    """The MEGC 2019 composite (SMIC-HS + CASME II + SAMM), labelled 0 negative, 1 positive, 2 surprise."""
-    return megc_composite(datasets)
-
-
-def folds(selection: Selection, config: See2019Config, seed: int) -> list[Fold]:
-    """Leave-one-subject-out over the composite's subjects (68 on the real data)."""
-    from common.evaluation.splits import megc_loso
-
-    return megc_loso(selection, config.evaluation.max_folds)  # max_folds: smoke profile only
-
-
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """The LBP-TOP vectors of the fold's clips, the linear SVM fitted on the training ones, its test predictions."""
-    started = time.perf_counter()
-    config: See2019Config = ctx.config
-
-    def rows(indices) -> np.ndarray:
-        return np.stack([clip_features(ctx.selection.samples[int(i)], config, ctx.cache_dir) for i in indices])
-
-    return svm_fold(ctx, rows(ctx.fold.train), rows(ctx.fold.test), config.svm, model_name=MODEL_NAME,
-                    started=started)
+    return svm_baseline.run_fold(ctx, clip_features=clip_features, model_name=MODEL_NAME)
 
 
 def predict_clips(ctx) -> np.ndarray:
-    """``Experiment.predict_clips``: the LBP-TOP vectors of ``ctx.samples`` (the same cached function as
-    :func:`run_fold`), scored by the exported SVM's Keras decision model: the vote shares of
-    ``common.classifiers.class_scores`` that a fold reports (their arg-max is the SVM's class)."""
-    from common.classifiers import svm_scores
-
-    config = ctx.config
-    x = np.stack([clip_features(sample, config, ctx.cache_dir) for sample in ctx.samples])
-    return svm_scores(ctx.models[MODEL_NAME], x, list(ctx.state["svm_classes"]), len(ctx.class_names),
-                      config.svm.kind)
+    """``Experiment.predict_clips``: the SVM's vote shares of the LBP-TOP vectors of ``ctx.samples``."""
+    return svm_baseline.predict_clips(ctx, clip_features=clip_features, model_name=MODEL_NAME)
 
 
 def predict_views(ctx, index: int):
@@ -79,18 +51,13 @@ def predict_views(ctx, index: int):
 
 
 def training_stages(config: See2019Config, selection: Selection, fold: Fold) -> list[TrainingStage]:
-    """What one fold trains (``--estimate``): the linear SVM as its Keras decision model (``common.classifiers``)."""
-    classes = len(selection.class_names)
-    return svm_training_stages(MODEL_NAME, lambda: build_model(config, classes), len(fold.train))
-
-
-def _cache_clip(sample: Sample, config: See2019Config, root) -> None:
-    """The cached LBP-TOP vector of one clip (what ``run_fold`` reads)."""
-    clip_features(sample, config, root)
+    """What one fold trains (``--estimate``): the linear SVM as its Keras decision model."""
+    return svm_baseline.training_stages(config, selection, fold, build_model=build_model, model_name=MODEL_NAME)
 
 
 # --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.evaluation.first_pass)
-first_pass = per_clip(_cache_clip)
+first_pass = per_clip(clip_features)
+
 
 def frame_rate(config: See2019Config) -> FrameRateNeed:
     """``Experiment.frame_rate``: LBP-TOP codes every frame, its XT and YT planes reaching ``features.radii[2]``
@@ -102,5 +69,4 @@ def frame_rate(config: See2019Config) -> FrameRateNeed:
 
 
 __all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "frame_rate", "training_stages",
-           "first_pass",
-           "preprocess_clip"]
+           "first_pass", "preprocess_clip"]

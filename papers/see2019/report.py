@@ -6,7 +6,8 @@ from typing import Any
 
 from common.experiment import ExperimentResult, ReportContext
 from common.reporting.published import published_beside_ours_page
-from papers.see2019.reported import LBP_TOP, SCOPE_TITLES, SOURCE
+from common.svm_baseline import SCOPE_TITLES
+from papers.see2019.reported import LBP_TOP, SOURCE
 
 
 def report_pages(pdf: Any, result: ExperimentResult, context: ReportContext) -> None:

@@ -8,23 +8,12 @@ al. 2019) and Kumar et al. 2019 (CVPRW) Table 3 (row "LBP-TOP"), which agree to 
 """
 from __future__ import annotations
 
-from common.experiment import Reported
+from common.svm_baseline import reported_rows
 
-SCOPES = ("all", "smic", "casme2", "samm")
-SCOPE_TITLES = {"all": "composite (FULL)", "smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
 SOURCE = "See et al. 2019, MEGC 2019 results table (via Aouayeb et al. 2019 Table 2 and Kumar et al. 2019 Table 3)"
 
-# {scope: (UF1, UAR)}
-LBP_TOP = {
-    "all": (0.5882, 0.5785),
-    "smic": (0.2000, 0.5280),
-    "casme2": (0.7026, 0.7429),
-    "samm": (0.3954, 0.4102),
-}
+# {scope: (UF1, UAR)}: the composite ("FULL"), then each database
+LBP_TOP = {"all": (0.5882, 0.5785), "smic": (0.2000, 0.5280), "casme2": (0.7026, 0.7429), "samm": (0.3954, 0.4102)}
+SCOPES = tuple(LBP_TOP)
 
-REPORTED = tuple(
-    Reported(metric=metric, value=values[k], scope=scope, aggregation="pooled", source=SOURCE,
-             note="MEGC 2019 composite LOSO, UF1/UAR over the pooled predictions (the challenge's rule)")
-    for scope, values in LBP_TOP.items()
-    for k, metric in enumerate(("uf1", "uar"))
-)
+REPORTED = reported_rows(LBP_TOP, source=SOURCE)

@@ -172,22 +172,15 @@ def motion_scale(x_train: np.ndarray, config: TalluriConfig) -> float | None:
 
 def motion_input(x: np.ndarray, scale: float | None, config: TalluriConfig) -> np.ndarray:
     """``x`` as the network sees it: unchanged for ``"none"`` (the paper), else the per-clip temporal mean
-    removed and divided by the training fold's ``scale`` (:func:`motion_scale`)."""
+    removed and divided by the training fold's ``scale`` (:func:`motion_scale`; no test statistic).
+
+    QUICK-PROFILE DEVIATION (``data.motion_input="minus_clip_mean"``, README ledger 14): on the synthetic
+    corpus the static face varies ~35 grey levels between clips, the expression moves ~1: on grey levels /
+    255, SGD fits identity, never the motion, in a quick budget.
+    """
     if config.data.motion_input == "none":
         return x
     return (subtract_clip_mean(x, _time_axis(config)) / scale).astype(np.float32)
-
-
-def motion_inputs(x_train: np.ndarray, x_test: np.ndarray, config: TalluriConfig) -> tuple[np.ndarray, np.ndarray]:
-    """QUICK-PROFILE DEVIATION (``data.motion_input="minus_clip_mean"``, README ledger 14): per-clip
-    temporal mean removed, divided by the scalar standard deviation of the training fold's residuals
-    (no test statistic). ``"none"`` (the paper): the inputs unchanged.
-
-    On the synthetic corpus the static face varies ~35 grey levels between clips, the expression
-    moves ~1: on grey levels / 255, SGD fits identity, never the motion, in a quick budget.
-    """
-    scale = motion_scale(x_train, config)
-    return motion_input(x_train, scale, config), motion_input(x_test, scale, config)
 
 
 def predict_inputs(samples, config: TalluriConfig, state, cache_root: Path | None = None) -> np.ndarray:
