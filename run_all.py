@@ -432,11 +432,11 @@ def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
 
 
 def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[str, Any]] | None = None) -> int:
-    """``--estimate``: the projection table of ``common.evaluation.estimate`` for the chosen experiments
+    """``--estimate``: the projection table of ``common.estimate.projection`` for the chosen experiments
     (or ``entries``, ``(paper_id, Experiment)`` pairs: a benchmark track's methods)."""
     from common.config import ConfigError, parse_assignments
-    from common.evaluation.estimate import estimate as project
-    from common.evaluation.estimate_table import format_estimate
+    from common.estimate.projection import estimate as project
+    from common.estimate.table import format_estimate
     from common.errors import RunError
 
     if entries is None:
@@ -538,7 +538,7 @@ def _benchmark_references(registry: Any) -> list:
     """Every ``BENCHMARK_REFERENCES`` row the registry's papers expose (published numbers, not run by us);
     a row of a method a package runs here (``runs_as``) carries the recomputed values that package's
     ``Reported`` numbers hold for the same published number (``references.with_recomputed``)."""
-    from common.leaderboard.references import with_recomputed
+    from common.evaluation.references import with_recomputed
 
     references, reported = [], {}
     for paper_id in registry.PAPER_IDS:
@@ -621,7 +621,7 @@ def _check_cache() -> None:
 
 def _check_start(args, seeds: int = 1) -> None:
     """What a run, a benchmark or an estimate needs before any work: seeds in range, a usable cache."""
-    from common.evaluation.preflight import check_seeds
+    from common.running.preflight import check_seeds
 
     check_seeds(args.seed, seeds)
     _check_cache()

@@ -517,7 +517,7 @@ def test_each_paper_predicts_its_training_clip_as_the_training_run(capsys, paper
     payload = json.loads(out)
     np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
     from common.deployment.rates import method_need
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
 
     need = method_need(experiment, effective_config(experiment, "smoke"))
     if need.above:  # kumar2019's magnification band: a slower recording is refused before any preprocessing

@@ -53,7 +53,7 @@ def _imports(path: Path) -> list[tuple[str, int]]:
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            # ``from common.evaluation import runner`` imports the module common.evaluation.runner
+            # ``from common.evaluation import runner`` imports the module common.running.runner
             found += [(f"{target}.{alias.name}", node.lineno) for alias in node.names]
     return [(name, line) for name, line in found if name.split(".")[0] in ("common", "papers", "run_all")]
 

@@ -13,9 +13,10 @@ import numpy as np
 
 from common.classifiers import svm_fold, svm_training_stages
 from common.datasets.sample import Sample
-from common.evaluation.first_pass import per_clip
+from common.running.first_pass import per_clip
 from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, TrainingStage
-from common.leaderboard.tracks import MEGC_CLASSES, megc_composite
+from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
+from common.evaluation.splits import megc_composite
 from papers.see2019.config import See2019Config
 from papers.see2019.model import MODEL_NAME, build_model
 from papers.see2019.preprocessing import clip_features, preprocess_clip
@@ -62,7 +63,7 @@ def predict_clips(ctx) -> np.ndarray:
 
 def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and what the SVM saw."""
-    from common.evaluation.motion_views import block_image, onset_apex_views
+    from common.motion_views import block_image, onset_apex_views
     from common.preprocessing.motion_stages import face_sequence
 
     config: See2019Config = ctx.config
@@ -89,7 +90,7 @@ def _cache_clip(sample: Sample, config: See2019Config, root) -> None:
     clip_features(sample, config, root)
 
 
-# --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.evaluation.first_pass)
+# --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.running.first_pass)
 first_pass = per_clip(_cache_clip)
 
 def frame_rate(config: See2019Config) -> FrameRateNeed:
