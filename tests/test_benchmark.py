@@ -254,8 +254,9 @@ def test_the_published_ststnet_row_carries_the_recall_beside_the_published_uar()
     0.7605 and carries the recall, and the leaderboard (PDF rows, footnote, CSV, JSON) shows both."""
     import papers
     from common.leaderboard import report, summary as summary_module
+    from common.orchestration import cli
 
-    refs = {r.name: r for r in run_all._benchmark_references(papers)}
+    refs = {r.name: r for r in cli._benchmark_references(papers)}
     liong = refs["Liong et al."]
     assert liong.runs_as == "liong2019" and liong.score("uar") == 0.7605 and liong.score("uf1") == 0.7353
     assert liong.recomputed == {"all": {"uar": 0.7186}, "smic": {"uar": 0.6703}, "casme2": {"uar": 0.8190},

@@ -1,5 +1,5 @@
-#!/usr/bin/env python
-"""Run a paper's experiments under its protocol and write the report.
+"""The command line (``python run_all.py``, or the ``mersuite`` script): run a paper's experiments under its
+protocol and write the report.
 
     python run_all.py --list
     python run_all.py --paper aouayeb2019                      # synthetic corpus, quick profile
@@ -45,6 +45,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports Te
 
 import argparse
 import contextlib
+import importlib
 import itertools
 import json
 import shlex
@@ -54,8 +55,8 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
+# The name in every message and in the command recorded with a run: run_all.py, whichever entry started it
+# (the mersuite script calls the same main), so that a recorded command reruns from a checkout too.
 PROG = "run_all.py"
 EXIT_USER_ERROR = 2  # nothing ran: one line on stderr
 EXIT_FOLDS_NOT_SCORED = 3  # the run completed, but some folds failed, diverged (nan) or were refused: not in the scores
@@ -228,11 +229,11 @@ def _log(message: str) -> None:
 
 
 def _registry(registry: Any):
+    """``registry``, else the papers' (``papers``), found by its module name as the fold workers find it
+    (``common.orchestration.parallel.ExperimentRef.registry``): common imports no paper."""
     if registry is not None:
         return registry
-    import papers
-
-    return papers
+    return importlib.import_module("papers")
 
 
 # Lines TensorFlow 2.21 writes to stderr at import although TF_CPP_MIN_LOG_LEVEL=3 (absl logs
@@ -694,6 +695,3 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
         _err("interrupted; finished folds are saved, run the same command again to resume")
         return 130
 
-
-if __name__ == "__main__":
-    sys.exit(main())
