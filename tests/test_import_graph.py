@@ -294,3 +294,32 @@ def test_the_cli_importing_below_the_orchestration_is_refused():
     edges = [_edge("run_all", "common.orchestration.cli"), _edge("run_all", "common.estimate.projection")]
     assert cli_overreach(edges) == ["run_all.py:1 imports common.estimate.projection"]
     assert cli_overreach([_edge("run_all", "common.orchestration.cli")]) == []
+
+
+def drawn_layers(text: str) -> list[set[str]]:
+    """The nodes of each row of the layer drawing in docs/house.md (the second ``text`` block of "Where things
+    go"): a row's first column, ``common/running/`` -> ``common.running``, ``common/training.py, flops.py`` ->
+    ``common.training``, ``common.flops``; an indented line continues the row above."""
+    section = text.split("## Where things go", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```text\n")[2].split("```", 1)[0]
+    rows: list[set[str]] = []
+    for line in block.splitlines():
+        if not line.strip() or line.startswith(" "):
+            continue
+        first = line.split("  ", 1)[0].strip()
+        names = set()
+        for item in first.split(", "):
+            item = item.strip().rstrip("/")
+            if item == "run_all.py":
+                names.add("run_all")
+            elif item.startswith("papers"):
+                names.add("papers")
+            else:
+                names.add("common." + item.removeprefix("common/").removesuffix(".py").replace("/", "."))
+        rows.append(names)
+    return rows
+
+
+def test_docs_house_draws_these_layers():
+    drawn = drawn_layers((REPO / "docs" / "house.md").read_text())
+    assert drawn == [set(members) - {"common"} for _, members in LAYERS]
