@@ -53,7 +53,7 @@ def main(argv=None) -> int:
 
     from common.config import apply_overrides
     from common.datasets.synthetic import default_corpus
-    from common.evaluation.corpus import load_datasets
+    from common.running.corpus import load_datasets
     from common.experiment import FoldContext
     from common.preprocessing.cache import default_root
     from papers.aouayeb2019 import EXPERIMENTS, preprocessing, protocol

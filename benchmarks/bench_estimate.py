@@ -6,7 +6,7 @@
     .venv/bin/python benchmarks/bench_estimate.py --paper le2020 --data-root /data/me --profile paper
 
 For one experiment (the paper's first, or ``--experiment``) and the same settings (profile,
-``--set train.epochs=E`` and any other ``--set``): ``common.evaluation.estimate`` projects the
+``--set train.epochs=E`` and any other ``--set``): ``common.estimate.projection`` projects the
 first ``--folds`` folds, then ``runner.run_experiment`` really runs those folds (the same code path
 as ``run_all.py``: the experiment with its fold list cut to the first N) with the preprocessing
 cache pointed at an empty folder, so the run pays the first pass the estimate projects. Printed:
@@ -53,10 +53,10 @@ def _by_stage(seconds: dict) -> dict:
 def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = None, folds: int = 2,
             overrides: dict | None = None, seed: int = 0, log=print) -> dict:
     """Projected and measured seconds of the first ``folds`` folds of ``experiment`` (see the docstring)."""
-    from common.evaluation import estimate as est
-    from common.evaluation import runner
-    from common.evaluation.corpus import default_data_root
-    from common.evaluation.profiles import resolve_profile
+    from common.estimate import projection as est
+    from common.running import runner
+    from common.running.corpus import default_data_root
+    from common.running.profiles import resolve_profile
 
     profile = resolve_profile(profile, data_root)
     root = Path(data_root) if data_root is not None else default_data_root(profile)
@@ -93,7 +93,7 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
                                  for v in ((r.get("extra") or {}).get("seconds") or {}).values())
                              or None for r in result.records],
             "measured_cpu_stages": [_by_stage((r.get("extra") or {}).get("seconds") or {}) for r in result.records],
-            # run_fold's own breakdown where it records one (common.evaluation.fold.timing_extra)
+            # run_fold's own breakdown where it records one (common.running.fold.timing_extra)
             "measured_parts": [dict((r.get("extra") or {}).get("timing") or {}) for r in result.records]}
 
 
@@ -110,7 +110,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from common.config import parse_assignments
-    from common.evaluation.estimate_table import _seconds
+    from common.estimate.units import duration
     from papers import get_paper
 
     module = get_paper(args.paper)
@@ -124,20 +124,20 @@ def main(argv=None) -> int:
     print(f"{r['paper']}/{r['experiment']}, profile {r['profile']}, --set {overrides}; {r['device']}; {r['backend']}")
     print(f"{'fold':>4} {'projected':>12} {'measured':>12} {'ratio':>6}   measured parts (run_fold's extra.timing)")
     for i, (p, m, parts) in enumerate(zip(r["projected"], r["measured"], r["measured_parts"]), 1):
-        shown = ", ".join(f"{k.replace('_seconds', '')} {_seconds(v)}" for k, v in parts.items()
+        shown = ", ".join(f"{k.replace('_seconds', '')} {duration(v)}" for k, v in parts.items()
                           if k.endswith("_seconds"))
-        print(f"{i:>4} {_seconds(p):>12} {_seconds(m):>12} {p / m if m else float('nan'):>6.2f}   {shown or '-'}")
+        print(f"{i:>4} {duration(p):>12} {duration(m):>12} {p / m if m else float('nan'):>6.2f}   {shown or '-'}")
     verdict = "within" if abs(r["ratio"] - 1) <= TARGET else "OUTSIDE"
-    print(f"all  {_seconds(sum(r['projected'])):>12} {_seconds(sum(r['measured'])):>12} {r['ratio']:>6.2f}  "
+    print(f"all  {duration(sum(r['projected'])):>12} {duration(sum(r['measured'])):>12} {r['ratio']:>6.2f}  "
           f"projected / measured, {verdict} the {TARGET:.0%} target (fold 1 includes the projected first-pass "
-          f"preprocessing, {_seconds(r['preprocess_projected'])}, and the models' tracing)")
-    print(f"(the estimate took {_seconds(r['estimate_wall'])}; the run {_seconds(r['run_wall'])}; wall times; "
+          f"preprocessing, {duration(r['preprocess_projected'])}, and the models' tracing)")
+    print(f"(the estimate took {duration(r['estimate_wall'])}; the run {duration(r['run_wall'])}; wall times; "
           f"fold statuses {r['statuses']})")
     if any(r["measured_cpu"]):
         print("measured CPU time (user + sys) per fold, from run_fold's extra.seconds: "
-              + ", ".join(_seconds(c) if c else "-" for c in r["measured_cpu"]))
+              + ", ".join(duration(c) if c else "-" for c in r["measured_cpu"]))
         for i, stages in enumerate(r["measured_cpu_stages"], 1):  # per-region stages (name_r<k>) summed
-            print(f"  fold {i} CPU by stage: " + ", ".join(f"{k} {_seconds(v)}" for k, v in stages.items()))
+            print(f"  fold {i} CPU by stage: " + ", ".join(f"{k} {duration(v)}" for k, v in stages.items()))
     return 0
 
 

@@ -4,7 +4,7 @@
 
 Both passes compute, into their own empty cache, every clip the folds of the paper's first experiment
 read (``Experiment.first_pass``) on the synthetic corpus; the one-process pass runs in this process, the
-other in a ``common.evaluation.first_pass.FirstPass`` pool (its process start-up included). Prints both
+other in a ``common.running.first_pass.FirstPass`` pool (its process start-up included). Prints both
 wall times, their ratio, and whether the two caches are the same files byte for byte.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.datasets.synthetic import write_corpus
-from common.evaluation import first_pass
+from common.running import first_pass
 
 
 def _files(root: Path) -> dict:

@@ -10,7 +10,7 @@ backend, or side by side on several backends.
 Models: each paper's ``models()`` (the networks at the paper's sizes, the ones the parameter-count
 tests check) with the paper's own training recipe (``RECIPES``: optimiser, batch size); loss
 categorical cross-entropy for all (the loss is a negligible share of a step). Each model is timed by
-``common.evaluation.estimate.time_model``, the code ``--estimate`` projects with: random inputs, two
+``common.estimate.projection.time_model``, the code ``--estimate`` projects with: random inputs, two
 untimed steps (tracing, warm-up), then the median of at least 3 ``train_on_batch`` steps; wall and
 process CPU time. Then the two training paths a fold takes, each one epoch of ``--fit-steps`` batches of
 random data through ``common.training.fit`` after one untimed epoch (tracing): the ``fit`` path
@@ -84,7 +84,7 @@ def time_training_paths(model, cfg, steps: int) -> dict[str, float]:
     import dataclasses
     import time
 
-    from common.evaluation.timing import _one, random_batch
+    from common.estimate.timing import _one, random_batch
     from common.training import fit
 
     xs, ys = random_batch(model, cfg.batch_size * steps)
@@ -101,8 +101,8 @@ def time_training_paths(model, cfg, steps: int) -> dict[str, float]:
 
 def bench_backend(papers, only, log=print, fit_steps: int = 8) -> dict:
     """Every selected model timed on the current backend: a JSON-ready dict."""
-    from common.evaluation.environment import device_label
-    from common.evaluation.timing import time_model
+    from common.environment import device_label
+    from common.estimate.timing import time_model
     from common.experiment import TrainingStage
     from common.flops import accelerator, matmul_rate, matmul_rates, model_dtype, training_flops
     from common.training import compile_model

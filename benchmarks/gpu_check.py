@@ -11,7 +11,7 @@ Three parts, each in its own process so that this one never holds the card:
    and batch size, ``train_on_batch``, the ``fit`` path and the device path
    (``TrainConfig.device_data``), beside the matmul yardstick (device-resident on a card, synchronised;
    ``common.flops.matmul_rates``);
-2. projected: ``run_all.py --estimate``'s projection (``common.evaluation.estimate``) of each run of part 3,
+2. projected: ``run_all.py --estimate``'s projection (``common.estimate.projection``) of each run of part 3,
    per fold, on this machine;
 3. measured: ``run_all.py --paper P --profile paper --experiment FIRST --workers N`` on the corpus at
    ``--data-root`` (the mirror corpus: ``python -m common.datasets.synthetic --out DIR --mirror``), each
@@ -70,8 +70,8 @@ def measure_phase(args) -> int:
     """Parts 1 and 2 in this (child) process: throughput and the projection of every run; JSON to ``--json``."""
     from benchmarks.bench_models import bench_backend, time_training_paths
     from common.config import parse_assignments
-    from common.evaluation.environment import device_label
-    from common.evaluation.estimate import estimate
+    from common.environment import device_label
+    from common.estimate.projection import estimate
     from common.flops import accelerator, matmul_rates
     from papers import get_paper
 

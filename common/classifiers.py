@@ -192,7 +192,7 @@ def svm_fold(ctx: Any, x_train: np.ndarray, x_test: np.ndarray, config: LinearSV
     """
     import time
 
-    from common.evaluation.fold import timing_extra
+    from common.running.fold import timing_extra
     from common.experiment import FoldOutcome
     from common.training import trainable_parameters
 

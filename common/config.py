@@ -16,7 +16,7 @@ Every string field declares its allowed values the same way: ``typing.Literal[..
 choices hold for each one), or :class:`FreeText` for a field whose value is not one of a list (a
 file path). A value outside the choices is refused, naming the field and the allowed values.
 :class:`FoldCount` marks the number of folds a protocol splits the selected samples into, which the
-runner checks against the selected samples before training (``common.evaluation.preflight``).
+runner checks against the selected samples before training (``common.running.preflight``).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from common.errors import MersuiteError
 
 # Seeds NumPy's legacy seeding (np.random.seed, through keras.utils.set_random_seed) and scikit-learn's
 # random_state accept: 0 .. 2**32 - 1. Seed fields declare Range(ge=0, lt=SEED_LIMIT); run_all.py checks
-# --seed/--seeds against it before any work (common.evaluation.preflight).
+# --seed/--seeds against it before any work (common.running.preflight).
 SEED_LIMIT = 2**32
 
 

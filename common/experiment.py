@@ -1,7 +1,7 @@
 """The contract between a paper package and the shared harness.
 
 A paper declares ``EXPERIMENTS``: a tuple of :class:`Experiment`. The runner
-(``common.evaluation.runner``) does everything else the same way for every paper: it loads the
+(``common.running.runner``) does everything else the same way for every paper: it loads the
 databases the experiment names, lets the paper select and label samples, asks for the folds,
 calls ``run_fold`` for each unfinished fold, writes each :class:`FoldOutcome` atomically, and
 aggregates the stored predictions into metrics and the report.
@@ -84,7 +84,7 @@ class ExportSink:
     """What an export fold keeps for ``--predict``: the trained models by name and the JSON-serialisable
     fold-level values the test inputs need (e.g. a normalisation scale fitted on the training fold).
 
-    ``common.evaluation.fold.fit_and_predict`` keeps its model itself; a paper that trains outside it
+    ``common.running.fold.fit_and_predict`` keeps its model itself; a paper that trains outside it
     calls :meth:`keep`, and :meth:`record` for any state its test inputs read."""
 
     models: dict[str, Any] = dataclasses.field(default_factory=dict)
@@ -166,7 +166,7 @@ class Reported:
     test samples the metric is computed on; ``aggregation`` is "pooled" (predictions of all folds
     together; MEGC UF1), "fold_mean" (mean of per-fold scores) or "fold_best" (the best fold, for a
     paper that reports its best run), as the paper computed it; another name is read from a
-    single-fold experiment's ``extra["aggregations"]`` (see ``common.evaluation.runner``).
+    single-fold experiment's ``extra["aggregations"]`` (see ``common.running.runner``).
 
     ``comparable=False``: the paper's number measures something else than ours (its ``note`` says
     what); the comparison row shows both numbers but no difference, and no summary counts it.
@@ -262,7 +262,7 @@ class Experiment:
     preprocess_clip: Callable[[Sample, Any], Any] | None = None
     # --preprocess-workers: ``first_pass(selection, folds, config) -> [(clip key, step)]``, one picklable
     # ``step(stages_root)`` per clip the folds read (e.g. ``functools.partial`` of a module-level function)
-    # that computes and caches exactly the entries their run_fold reads (common.evaluation.first_pass).
+    # that computes and caches exactly the entries their run_fold reads (common.running.first_pass).
     # None: the folds compute their preprocessing themselves.
     first_pass: Callable[[Selection, Sequence[Fold], Any], Sequence[tuple[str, Callable[[Path], Any]]]] | None = None
     # --export / --predict (common.deployment): ``predict_clips(ctx)`` returns the (N, n_classes)
@@ -301,7 +301,7 @@ class Paper:
 class ExperimentResult:
     """What the runner returns for one experiment, in memory: the report draws from it alone.
 
-    ``summary`` is exactly what ``results.json`` holds (schema in ``common.evaluation.runner``);
+    ``summary`` is exactly what ``results.json`` holds (schema in ``common.running.runner``);
     ``records`` are the complete fold records (``folds/<fold>.json``, ``extra`` included) in fold order;
     ``config`` is the effective typed config (profile and ``--set`` applied); ``selection`` the samples
     the folds index, after the runner's checks.

@@ -23,7 +23,7 @@ from common.classifiers import svm_fold, svm_scores, svm_training_stages
 from common.datasets.sample import Sample
 from common.evaluation.splits import megc_loso
 from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, Reported, Selection, TrainingStage
-from common.leaderboard.tracks import megc_composite
+from common.evaluation.splits import megc_composite
 
 ClipFeatures = Callable[[Sample, Any, Path | None], np.ndarray]  # (sample, config, cache root) -> (D,) vector
 # The results table's scopes as the report pages title them (``common.reporting.published``).

@@ -138,10 +138,10 @@ def nearest_centroid_fold(ctx) -> FoldOutcome:
 
 def cached_centroid_fold(ctx) -> FoldOutcome:
     """:func:`nearest_centroid_fold` on features read through the preprocessing cache (stage
-    ``dummy_features``), with ``extra["timing"]`` like ``common.evaluation.fold``'s: the benchmark's cost columns."""
+    ``dummy_features``), with ``extra["timing"]`` like ``common.running.fold``'s: the benchmark's cost columns."""
     import time
 
-    from common.evaluation.fold import timing_extra
+    from common.running.fold import timing_extra
     from common.preprocessing.cache import cached
 
     started = time.perf_counter()
@@ -260,7 +260,7 @@ def frames_select(data, config) -> Selection:
 
 
 def frames_run_fold(ctx) -> FoldOutcome:
-    from common.evaluation.fold import fit_and_predict
+    from common.running.fold import fit_and_predict
     from common.training import compile_model
 
     HOOKS["ran"].add(ctx.fold.name)
@@ -275,7 +275,7 @@ def frames_run_fold(ctx) -> FoldOutcome:
 
 
 def frames_predict_clips(ctx) -> np.ndarray:
-    from common.evaluation.fold import predict_probabilities
+    from common.running.fold import predict_probabilities
 
     HOOKS["ran"].add("predict_clips")
     x = frames_inputs(ctx.samples, ctx.state["scale"])
@@ -331,7 +331,7 @@ def benchmark_experiment(track, model=None) -> Experiment:
 
 
 def _references():
-    from common.leaderboard.references import references_from_table
+    from common.evaluation.references import references_from_table
 
     rows = (("LBP-TOP", "[22]", "handcrafted", {"all": (0.5882, 0.5785), "casme2": (0.7026, 0.7429)}),
             ("Dummy (paper)", "", "deep learning", {"all": (0.7, 0.65)}))

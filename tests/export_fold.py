@@ -16,7 +16,7 @@ def export_fold_check(paper_id: str, experiment_name: str, corpus, tmp_path, *, 
     import keras
 
     from common.datasets import load
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from common.experiment import ExportSink, Fold, FoldContext, PredictContext
     from common.training import set_seed
 

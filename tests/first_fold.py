@@ -10,7 +10,7 @@ from common.experiment import Experiment, ExperimentResult
 
 def run_first_fold(paper_id: str, experiment: Experiment, data_root: Path, out_dir: Path) -> ExperimentResult:
     """``experiment`` with its folds cut to the first, run quietly on ``data_root`` with its ``smoke`` profile."""
-    from common.evaluation.runner import run_experiment
+    from common.running.runner import run_experiment
 
     one_fold = dataclasses.replace(experiment, folds=lambda selection, config, seed: experiment.folds(
         selection, config, seed)[:1])

@@ -386,7 +386,7 @@ def smoke_track(smoke_corpus):
     """The ``megc2019`` track's data on the smoke corpus and the paper's benchmark experiment on it."""
     from common.leaderboard.tracks import MEGC2019
     from common.config import apply_overrides
-    from common.evaluation.corpus import load_datasets
+    from common.running.corpus import load_datasets
     from papers.aouayeb2019 import benchmark_experiment
 
     experiment = benchmark_experiment(MEGC2019)

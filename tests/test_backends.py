@@ -73,7 +73,7 @@ FEW_STEP_EXPERIMENTS = [("le2020", "cross_samm_to_casme2_resnet50")]
 def test_few_step_smoke_experiments_predict_finite_probabilities(paper_id, name, smoke_corpus, tmp_path):
     import numpy as np
 
-    from common.evaluation.runner import run_experiment
+    from common.running.runner import run_experiment
     from papers import get_paper
 
     (experiment,) = [e for e in get_paper(paper_id).EXPERIMENTS if e.name == name]

@@ -220,7 +220,7 @@ def test_a_published_row_of_a_method_we_run_sits_beside_its_run_row():
     """A reference whose ``runs_as`` names a method of the benchmark is drawn right under that method's
     run row; the others stay at the bottom, marked as not run by us."""
     from common.leaderboard import report, summary as summary_module
-    from common.leaderboard.references import references_from_table
+    from common.evaluation.references import references_from_table
 
     rows = (("LBP-TOP", "[22]", "handcrafted", {"all": (0.5882, 0.5785)}),
             ("ATNet", "[26]", "deep learning", {"all": (0.631, 0.613)}))
@@ -254,8 +254,9 @@ def test_the_published_ststnet_row_carries_the_recall_beside_the_published_uar()
     0.7605 and carries the recall, and the leaderboard (PDF rows, footnote, CSV, JSON) shows both."""
     import papers
     from common.leaderboard import report, summary as summary_module
+    from common.orchestration import cli
 
-    refs = {r.name: r for r in run_all._benchmark_references(papers)}
+    refs = {r.name: r for r in cli._benchmark_references(papers)}
     liong = refs["Liong et al."]
     assert liong.runs_as == "liong2019" and liong.score("uar") == 0.7605 and liong.score("uf1") == 0.7353
     assert liong.recomputed == {"all": {"uar": 0.7186}, "smic": {"uar": 0.6703}, "casme2": {"uar": 0.8190},
@@ -299,7 +300,7 @@ def test_the_published_ststnet_row_carries_the_recall_beside_the_published_uar()
 
 def test_a_recomputed_value_reaches_only_the_same_published_number():
     from common.experiment import Reported
-    from common.leaderboard.references import Reference, references_from_table, with_recomputed
+    from common.evaluation.references import Reference, references_from_table, with_recomputed
 
     rows = (("X et al.", "[1]", "hybrid", {"all": (0.70, 0.76), "smic": (0.60, 0.66)}),
             ("Y et al.", "[2]", "hybrid", {"all": (0.70, 0.76)}))

@@ -1,4 +1,5 @@
-"""run_all.py: every error path is one line and a non-zero exit; a smoke run end to end."""
+"""run_all.py, and the mersuite script (common.orchestration.cli): every error path is one line and a non-zero
+exit; a smoke run end to end."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import dummy_paper
+from common.orchestration import cli as cli_module
 
 REPO = Path(__file__).resolve().parent.parent
 _SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
@@ -230,7 +232,7 @@ def test_check_data_returns_the_checkers_code(capsys, monkeypatch, tmp_path):
 def test_help_groups_the_options_by_mode_each_with_an_example():
     """``--help``: one argparse group per mode, each showing one example command; every option is in a group
     and ``--paper ID`` stays the run's spelling."""
-    parser = run_all.build_parser()
+    parser = cli_module.build_parser()
     groups = {group.title.split(" (")[0]: group for group in parser._action_groups
               if group.title not in ("options", "optional arguments", "positional arguments")}
     assert list(groups) == ["run a paper", "benchmark", "check data", "estimate", "list and architectures",
@@ -243,3 +245,13 @@ def test_help_groups_the_options_by_mode_each_with_an_example():
     assert "run_all.py --paper " in groups["run a paper"].description
     text = parser.format_help().split("\n\n", 2)[2]  # after the usage and the description
     assert text.index("run a paper:") < text.index("--experiment NAME") < text.index("benchmark (")
+
+
+def test_the_mersuite_script_is_the_main_of_run_all():
+    """pyproject.toml's ``mersuite`` console script names the function ``run_all.py`` calls: one CLI, two entries."""
+    import tomllib
+
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    module_name, _, attribute = scripts["mersuite"].partition(":")
+    target = getattr(importlib.import_module(module_name), attribute)
+    assert target is run_all.main and target is cli_module.main

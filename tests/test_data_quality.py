@@ -20,7 +20,7 @@ import pytest
 from common.datasets import DatasetError, dropped, load
 from common.datasets.check import main as check_main
 from common.errors import RunError
-from common.evaluation import runner
+from common.running import runner
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Selection
 from common.preprocessing import face_quality

@@ -523,7 +523,7 @@ def check_export_and_predict(paper_id, capsys, smoke_corpus, tmp_path):
     payload = json.loads(out)
     np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
     from common.deployment.rates import method_need
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
 
     need = method_need(experiment, effective_config(experiment, "smoke"))
     if need.above:  # kumar2019's magnification band: a slower recording is refused before any preprocessing

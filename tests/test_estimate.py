@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import dummy_paper
-from common.evaluation import estimate as est
-from common.evaluation import estimate_table, timing
+from common.estimate import projection as est
+from common.estimate import table as estimate_table
+from common.estimate import timing, units
 from common.experiment import TrainingStage
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def test_counts_and_projection_follow_the_timed_step(dummy_corpus, private_cache
     assert t.train_flops == 2 * (2 * 2 * 4) + 3 * (2 * 4 * 3)
     assert work.flops == 72 * 3 * t.train_flops == e.training_flops == result.training_flops
     assert result.matmul_flops_per_s > 0
-    assert f"training work: {estimate_table._flops(work.flops)}" in table
+    assert f"training work: {units.flop(work.flops)}" in table
 
 
 def test_a_model_kept_across_folds_is_traced_once(dummy_corpus):
@@ -149,7 +150,7 @@ def test_preprocessing_fit(timed, expected):
 
 
 def test_durations_read_like_durations():
-    assert [estimate_table._seconds(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] == \
+    assert [units.duration(s) for s in (0.0123, 3.45, 312, 3 * 3600 + 20 * 60, 4.2 * 86400)] == \
         ["12 ms", "3.5 s", "5 min 12 s", "3 h 20 min", "4.2 days"]
 
 

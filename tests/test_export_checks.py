@@ -192,7 +192,7 @@ def test_every_experiment_names_its_classes_without_data():
     """load_export compares the manifest's class names with the code's: each experiment's select on no data."""
     import papers
     from common.deployment.predict import code_class_names
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from common.leaderboard.tracks import TRACKS
 
     for paper_id in papers.PAPER_IDS:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 import papers
-from common.evaluation import first_pass, runner
-from common.evaluation.first_pass import FirstPass
+from common.running import first_pass, runner
+from common.running.first_pass import FirstPass
 
 
 def _files(root):

@@ -279,7 +279,7 @@ def test_an_exported_fold_carries_the_training_mean_image_and_population_statist
     from export_fold import export_fold_check
 
     from common.datasets import load
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from papers.liong2019 import EXPERIMENTS
     from papers.liong2019.preprocessing import clip_inputs
 

@@ -15,7 +15,7 @@ import dummy_paper
 import worker_probe
 import run_all
 from common.errors import RunError
-from common.evaluation import runner
+from common.running import runner
 from common.orchestration import parallel
 
 EXPERIMENT = dummy_paper.PARALLEL.EXPERIMENTS[0]

@@ -17,7 +17,7 @@ import pytest
 from common.datasets.sample import Sample
 from common.deployment.export import DeployError
 from common.deployment.rates import check_corpus_rates, check_fps_option, method_need, rate_note, rate_problem
-from common.evaluation.motion_views import flow_predict_apex
+from common.motion_views import flow_predict_apex
 from common.experiment import FrameRateNeed
 from common.leaderboard.tracks import get_track
 

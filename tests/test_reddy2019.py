@@ -226,7 +226,7 @@ def test_paper_normalisation_uses_all_data_leakage_free_only_training():
 
 
 def test_motion_input_option_removes_the_static_face_and_is_off_in_the_paper_profile():
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from papers.reddy2019 import EXPERIMENTS
     from papers.reddy2019.preprocessing import normalise_clip_mean
 
@@ -272,7 +272,7 @@ def test_fusenet_crop_landmarks_option_reaches_clip_landmarks(tmp_path, monkeypa
 
 
 def test_smic_keeps_18_frames_and_the_3x3x15_kernel_in_every_profile():
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from papers.reddy2019 import EXPERIMENTS
 
     for experiment in (e for e in EXPERIMENTS if e.name.startswith("smic_")):
@@ -420,7 +420,7 @@ def test_benchmark_entry_keeps_every_track_sample_and_one_smoke_fold_trains(smok
 
     from common.leaderboard.tracks import MEGC2019
     from common.datasets import load
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from common.experiment import FoldContext
     from papers.reddy2019 import BENCHMARK_MODELS, benchmark_experiment
     from papers.reddy2019.preprocessing import clip_frame_paths
@@ -468,7 +468,7 @@ def test_estimate_hooks_give_the_compiled_models_and_the_clip_inputs(smoke_corpu
     fold's input size, the fold's training clips, epochs and batch; the paper profile's sizes: STCNN
     (64, 64, 96, 1) on CAS(ME)^2 and (64, 64, 18, 1) on SMIC (Sec. IV-A/B), FuseNets 2 x (32, 32, 96, 1)."""
     from common.datasets import load
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from papers.reddy2019 import EXPERIMENTS, benchmark_experiment
     from papers.reddy2019.config import default_config
     from common.leaderboard.tracks import MEGC2019

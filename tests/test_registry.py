@@ -152,14 +152,14 @@ def check_parameter_counts(paper_id):
 
 
 def _smoke_data(experiment, root):
-    from common.evaluation.corpus import load_datasets
+    from common.running.corpus import load_datasets
 
     return load_datasets(experiment, root)
 
 
 def check_training_step(paper_id, smoke_corpus):
     """The ``--estimate`` hooks exist, and one step of every model a smoke fold trains is finite."""
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
 
     experiment = get_paper(paper_id).EXPERIMENTS[0]
     config = effective_config(experiment, "smoke")
@@ -211,7 +211,7 @@ def check_report_pages(paper_id, smoke_corpus, tmp_path):
     matplotlib.use("Agg")
     from matplotlib.backends.backend_pdf import PdfPages
 
-    from common.evaluation import runner
+    from common.running import runner
 
     module = get_paper(paper_id)
     results = {}
@@ -233,7 +233,7 @@ def check_report_pages(paper_id, smoke_corpus, tmp_path):
 
 def check_benchmark_entry(paper_id, smoke_corpus):
     """``benchmark_experiment`` takes the track's samples, labels and folds as they are."""
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from common.leaderboard.tracks import MEGC2019
 
     module = get_paper(paper_id)

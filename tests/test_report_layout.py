@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 import dummy_paper
-from common.evaluation import runner
+from common.running import runner
 from common.orchestration.paper_runs import corpus_summary
 from common.experiment import ReportContext
 from common.reporting import write_report

@@ -9,7 +9,7 @@ import re
 import pytest
 
 import dummy_paper
-from common.evaluation import runner
+from common.running import runner
 from common.experiment import ReportContext
 from common.reporting import write_report
 from common.reporting.architecture import compare_with_paper, model_summary

@@ -11,9 +11,9 @@ import pytest
 import dummy_paper
 from common.config import ConfigError
 from common.errors import RunError
-from common.evaluation import runner
-from common.evaluation.corpus import is_synthetic
-from common.evaluation.profiles import effective_config, resolve_profile
+from common.running import runner
+from common.running.corpus import is_synthetic
+from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import fold_record_problem
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Fold

@@ -27,7 +27,7 @@ from common.datasets import invariants, load
 from common.datasets.check import main as check_main
 from common.datasets.tables import DatasetError
 from common.errors import RunError
-from common.evaluation import runner
+from common.running import runner
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Selection
 from common.preprocessing.io import FrameReadError, frame_file_info, read_frames

@@ -15,7 +15,7 @@ import pytest
 import dummy_paper
 from common.config import (ConfigError, apply_overrides, field_choices, is_free_text, string_fields, validate)
 from common.errors import RunError
-from common.evaluation.profiles import effective_config
+from common.running.profiles import effective_config
 
 REPO = Path(__file__).resolve().parent.parent
 _SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
@@ -63,7 +63,7 @@ def test_seeds_outside_the_generators_range_are_one_line(capsys, dummy_corpus, t
 
 
 def test_the_last_seed_of_a_benchmark_may_be_the_generators_last(capsys):
-    from common.evaluation.preflight import check_seeds
+    from common.running.preflight import check_seeds
 
     check_seeds(2**32 - 3, 3)  # seeds 2**32-3 .. 2**32-1
     with pytest.raises(RunError, match="the last seed would be 4294967296"):

@@ -1,7 +1,7 @@
 """The type checker catches the class of bug that broke talluri2022's ``model_c_tuning`` on real data.
 
 ``_inner_split`` once compared a count with ``n_classes``, the function imported from
-``common.evaluation.fold``, instead of its ``num_classes`` argument; the comparison ran only when every
+``common.running.fold``, instead of its ``num_classes`` argument; the comparison ran only when every
 class had two clips, so no test corpus reached it. ``make test`` runs mypy (docs/house.md, Static
 checks); here mypy checks a scratch copy of the protocol with that comparison put back, through
 ``--shadow-file``, and must name the line.

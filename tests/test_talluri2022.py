@@ -209,7 +209,7 @@ def test_split_run_page_says_what_the_comparison_rows_hold():
 
 def test_motion_input_option_uses_training_statistics_and_is_off_in_the_paper_profile():
     from common.config import apply_overrides
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from papers.talluri2022 import EXPERIMENTS
     from papers.talluri2022.config import default_config
     from papers.talluri2022.preprocessing import motion_input, motion_scale
@@ -294,7 +294,7 @@ def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
 def test_benchmark_entry_takes_the_track_as_is_and_trains_one_smoke_fold(smoke_corpus, tmp_path):
     from common.leaderboard.tracks import MEGC2019
     from common.datasets import load
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from common.experiment import FoldContext
     from common.training import set_seed
     from papers.talluri2022 import BENCHMARK_MODELS, benchmark_experiment
@@ -326,7 +326,7 @@ def test_benchmark_entry_takes_the_track_as_is_and_trains_one_smoke_fold(smoke_c
 def test_estimate_hooks_build_every_model_at_the_papers_input_size(smoke_corpus, tmp_path):
     from common.config import apply_overrides
     from common.datasets import load
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
     from papers.talluri2022 import EXPERIMENTS
     from papers.talluri2022.preprocessing import clip_input
     from papers.talluri2022.protocol import tuning_grid

@@ -70,7 +70,7 @@ def test_every_profile_of_every_paper_trains_in_float32_with_keras_jit_default()
     import dataclasses
 
     import papers
-    from common.evaluation.profiles import effective_config
+    from common.running.profiles import effective_config
 
     seen = 0
     for paper_id in papers.PAPER_IDS:

@@ -2,7 +2,7 @@
 that ``--predict`` loads without guessing anything.
 
 The export run IS the paper's own ``run_fold``, on one "export fold" whose training and test
-samples are the whole selection (after the run's own checks: ``common.evaluation.screening``),
+samples are the whole selection (after the run's own checks: ``common.running.screening``),
 with an :class:`common.experiment.ExportSink` in the context that keeps the trained models and
 the fold-level state the test inputs need. The fold's own test probabilities (the training run's
 predict step) are written as ``training_predictions.csv``: ``--predict`` on one of those clips must
@@ -37,10 +37,10 @@ import numpy as np
 from common.config import to_dict
 from common.deployment.manifest import HASH_FIELD, MODEL_NAME, manifest_digest
 from common.errors import MersuiteError
-from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
-from common.evaluation.profiles import config_hash, effective_config, resolve_profile
+from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
+from common.running.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import jsonable
-from common.evaluation.screening import screen_selection
+from common.running.screening import screen_selection
 from common.experiment import ExportSink, Experiment, Fold, FoldContext, Selection
 
 # Bump when the folder's layout or the manifest's meaning changes. 2: the manifest carries its own hash
@@ -222,8 +222,8 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     ``EXPERIMENTS``; a benchmark entry passes ``{"kind": "track", "track": ..., "model": ...}``).
     Raises :class:`DeployError` (and the runner's ``RunError``/``ConfigError``) with one line.
     """
-    from common.evaluation.fold import training_class_problem
-    from common.evaluation.runner import _check_outcome, _nan_reason
+    from common.running.fold import training_class_problem
+    from common.running.runner import _check_outcome, _nan_reason
     from common.preprocessing.cache import default_root as stages_root
     from common.training import set_seed
 

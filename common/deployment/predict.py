@@ -100,7 +100,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     One :class:`DeployError` line naming the field or file for anything else."""
     from common.deployment.manifest import (HASH_FIELD, ManifestProblem, check_manifest, check_versions,
                                             manifest_digest)
-    from common.evaluation.screening import FACES_POLICIES
+    from common.running.screening import FACES_POLICIES
     from common.experiment import PROFILES
 
     folder = Path(folder)
@@ -197,7 +197,7 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
     import keras
 
     from common.config import ConfigError
-    from common.evaluation.profiles import config_hash, effective_config
+    from common.running.profiles import config_hash, effective_config
 
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -260,7 +260,7 @@ def check_samples(exported: Exported, samples: Sequence[Sample], faces_policy: s
                   log: Callable[[str], None] = print) -> list[tuple[Sample, str, str, str]]:
     """``(sample, face verdict, face reason, exclusion reason or "")`` per clip, after the clip checks
     (``min_frames``, then the face check under ``faces_policy``); a refusal is one DeployError line."""
-    from common.evaluation.screening import FACES_POLICIES
+    from common.running.screening import FACES_POLICIES
     from common.preprocessing import face_quality as fq
     from common.preprocessing.io import FrameReadError
 

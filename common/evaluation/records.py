@@ -3,7 +3,7 @@
 The schemas below, the check of a stored fold file (:func:`fold_record_problem`, :func:`load_fold_record`),
 the conversion to strict JSON (:func:`jsonable`: non-finite floats become ``null``) and the predictions CSV.
 Every file is written with ``common.files`` (``atomic_write``, ``write_json_atomic``). The fold loop that
-writes them is ``common.evaluation.runner``; the reasons a stored fold is reused or recomputed are there.
+writes them is ``common.running.runner``; the reasons a stored fold is reused or recomputed are there.
 
 ``folds/<fold>.json`` (one per fold)::
 
@@ -16,7 +16,7 @@ writes them is ``common.evaluation.runner``; the reasons a stored fold is reused
      "history": {name: [float|null]}, "parameters": {model: int}, "extra": {...},
      "cache": {stage: {"hits", "misses", "compute_seconds", "read_seconds"}} (this fold's preprocessing
      cache activity, ``common.preprocessing.cache.STATS`` before/after), "max_rss_mb" (the process's peak
-     resident memory after the fold, ``common.evaluation.environment.peak_rss_mb``; monotonic over the process)}
+     resident memory after the fold, ``common.environment.peak_rss_mb``; monotonic over the process)}
 
 ``results.json``::
 

@@ -8,7 +8,9 @@ list of :class:`~common.experiment.Fold` whose ``train``/``test`` are index arra
 - :func:`leave_one_subject_out`: ``LeaveOneGroupOut`` with ``dataset/subject`` as the group, so
   subject ``s1`` of SMIC and ``s1`` of another database are different subjects.
 - :func:`megc_loso`: the same for the MEGC 2019 composite (68 folds on the real composite:
-  16 SMIC + 24 CASME II + 28 SAMM subjects).
+  16 SMIC + 24 CASME II + 28 SAMM subjects), whose samples :func:`megc_composite` selects (the
+  protocol's selection: the ``megc2019`` loader's clips in its three classes,
+  ``common.datasets.megc2019.CLASSES``).
 - :func:`stratified_kfold`: ``StratifiedKFold(shuffle=True, random_state=seed)`` (Talluri k=5,
   Le k=10); ``groups=True`` uses ``StratifiedGroupKFold`` for subject-independent folds.
 - :func:`holdout`: one ``train_test_split`` (Reddy et al. 80/20), stratified by default.
@@ -24,7 +26,7 @@ where they should), raising ``ValueError`` otherwise. Fold names are directory-s
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from sklearn.model_selection import (
@@ -34,6 +36,7 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
+from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.datasets.sample import Sample
 from common.experiment import Fold, Selection
 
@@ -116,6 +119,20 @@ def leave_one_subject_out(data: Selection | Sequence[Sample]) -> list[Fold]:
     folds = [_fold(groups[test][0], train, test)
              for train, test in LeaveOneGroupOut().split(index, groups=groups)]
     return check_folds(folds, n, groups=groups, partition=True)
+
+
+def megc_composite(data: Mapping[str, list[Sample]]) -> Selection:
+    """The MEGC 2019 composite (SMIC-HS + CASME II + SAMM, 442 clips on the real data), its three classes.
+
+    The ``megc2019`` loader already maps each database's emotions by the challenge's rules; a
+    sample outside the three classes is an error of the loader, never silently dropped.
+    """
+    samples = tuple(data["megc2019"])
+    unknown = sorted({s.emotion for s in samples} - set(MEGC_CLASSES))
+    if unknown:
+        raise ValueError(f"megc2019 track: emotions {unknown} are not MEGC 2019 composite classes {MEGC_CLASSES}")
+    labels = np.array([MEGC_CLASSES.index(s.emotion) for s in samples], dtype=int)
+    return Selection(samples=samples, labels=labels, class_names=MEGC_CLASSES)
 
 
 def megc_loso(data: Selection | Sequence[Sample], max_folds: int = 0) -> list[Fold]:

@@ -33,7 +33,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from common.leaderboard.references import PUBLISHED
+from common.evaluation.references import PUBLISHED
 from common.leaderboard.summary import score_text
 from common.files import atomic_write
 from common.reporting import figures, style

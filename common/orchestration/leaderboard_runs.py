@@ -6,7 +6,7 @@
 
 A method is a paper's own pipeline on the track: ``module.benchmark_experiment(track, model)`` (an
 :class:`common.experiment.Experiment`; ``model=None`` is the paper's default, ``BENCHMARK_MODELS[0]``).
-Each method x seed runs through :func:`common.evaluation.runner.run_experiment` into
+Each method x seed runs through :func:`common.running.runner.run_experiment` into
 ``<out>/benchmark/<track>/<method>/seed<k>/`` (``folds/``, ``results.json``, ``predictions.csv``), so a
 rerun reuses every finished fold, per method x seed x fold. Seeds are ``settings.seed .. settings.seed + seeds - 1``.
 
@@ -34,17 +34,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from common.config import ConfigError, to_dict
 from common.errors import RunError
-from common.evaluation import runner
-from common.evaluation.corpus import load_all, load_datasets
-from common.evaluation.environment import environment as run_environment
-from common.evaluation.preflight import check_models, check_seeds, split
-from common.evaluation.profiles import effective_config, resolve_profile
+from common.running import runner
+from common.running.corpus import load_all, load_datasets
+from common.environment import environment as run_environment
+from common.running.preflight import check_models, check_seeds, split
+from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
 from common.experiment import Experiment, ExperimentResult, Track
 from common.files import atomic_write, write_json_atomic
 from common.leaderboard import summary as summary_module
-from common.leaderboard.references import Reference, for_track
+from common.evaluation.references import Reference, for_track
 from common.orchestration.paper_runs import RunSettings, check_parallel, corpus_root, fold_runner_maker, lock_outputs
 from common.orchestration.parallel import ExperimentRef, check_ref
 

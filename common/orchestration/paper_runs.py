@@ -1,7 +1,7 @@
 """The one entry point that runs papers' experiments and writes their reports.
 
 ``run_all.py`` is a thin CLI over :func:`run_papers`; the benchmark (``common.leaderboard``) runs its
-tracks through the same :func:`common.evaluation.runner.run_experiment`. Nothing here imports a
+tracks through the same :func:`common.running.runner.run_experiment`. Nothing here imports a
 paper: the caller hands over each paper's module (``PAPER``, ``EXPERIMENTS``) from the registry.
 
     plan = [PaperPlan("aouayeb2019", module.PAPER, tuple(module.EXPERIMENTS))]
@@ -18,10 +18,10 @@ from typing import Any
 from collections.abc import Callable, Mapping
 
 from common.errors import RunError
-from common.evaluation import preflight, runner
-from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
-from common.evaluation.environment import environment
-from common.evaluation.profiles import effective_config, resolve_profile
+from common.running import preflight, runner
+from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
+from common.environment import environment
+from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES
 from common.experiment import Experiment, ExperimentResult, Paper, ReportContext
 
@@ -54,7 +54,7 @@ class RunSettings:
     workers: int = 1  # --workers: folds in this many local processes (1: in this process, sequentially)
     cluster: str | None = None  # --cluster: the address of a Dask scheduler that computes the folds
     # --preprocess-workers: the first pass of preprocessing in this many processes before the folds
-    # (common.evaluation.first_pass); None: as many as ``workers``; 1: each fold computes what it reads
+    # (common.running.first_pass); None: as many as ``workers``; 1: each fold computes what it reads
     preprocess_workers: int | None = None
     gpus: tuple[str, ...] | None = None  # dealt round-robin to the workers; None: those in CUDA_VISIBLE_DEVICES
     loader: Loader = load  # reads a database (common.datasets.load; the tests pass the dummy paper's)
@@ -150,7 +150,7 @@ def first_pass_maker(settings: RunSettings, locks: contextlib.ExitStack) -> Call
         raise RunError(f"--preprocess-workers {processes}: expected a number of processes >= 1")
     if processes == 1:
         return None
-    from common.evaluation.first_pass import FirstPass
+    from common.running.first_pass import FirstPass
 
     return locks.enter_context(FirstPass(processes)).run
 
@@ -192,7 +192,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
     Before any work: the seed and every ``--set`` are checked against every experiment, ``--out`` is
     checked and each experiment's folder locked, every database the plan needs is loaded once (one
     :class:`RunError` listing all that are missing), and each experiment's fold count and
-    models are checked on its selection (``common.evaluation.preflight``); with ``--cluster`` the
+    models are checked on its selection (``common.running.preflight``); with ``--cluster`` the
     scheduler is reached. ``settings.workers``/``cluster`` compute the folds elsewhere
     (``common.orchestration.parallel``), with the same results. Raises ``ConfigError``/``RunError``
     (one line each); Ctrl-C leaves the finished folds on disk.

@@ -1,6 +1,6 @@
 """Folds over processes and machines: ``run_all.py --workers N`` and ``--cluster ADDRESS``.
 
-Folds are independent and each is written atomically (``common.evaluation.runner``). The runner
+Folds are independent and each is written atomically (``common.running.runner``). The runner
 works out which folds are still to run (fingerprints and stored fold files, exactly as in a
 sequential run) and hands them, as :class:`runner.FoldJob`, to one of the fold runners here:
 
@@ -54,10 +54,10 @@ from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
 from common.errors import RunError
-from common.evaluation import runner
-from common.evaluation.profiles import config_hash
+from common.running import runner
+from common.running.profiles import config_hash
 from common.evaluation.records import jsonable, load_fold_record
-from common.evaluation.runner import FoldJob
+from common.running.runner import FoldJob
 from common.experiment import Experiment
 from common.files import write_json_atomic, write_text_atomic
 

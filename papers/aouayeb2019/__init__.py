@@ -6,7 +6,7 @@ trainable parameters in total, Sec. 5).
 """
 from __future__ import annotations
 
-from common.leaderboard.references import references_from_table
+from common.evaluation.references import references_from_table
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.aouayeb2019 import protocol, report, reported
 from papers.aouayeb2019.config import PROFILES, default_config

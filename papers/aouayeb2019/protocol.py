@@ -27,8 +27,8 @@ import keras
 import numpy as np
 
 from common.datasets.sample import Sample
-from common.evaluation.first_pass import per_clip
-from common.evaluation.fold import class_counts, n_classes, one_hot, outcome, timing_extra
+from common.running.first_pass import per_clip
+from common.running.fold import class_counts, n_classes, one_hot, outcome, timing_extra
 from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
                                TrainingStage)
 from common.training import compile_model, compiled_like, fit, set_seed, trainable_parameters
@@ -210,7 +210,7 @@ def _features_and_probabilities(cnn: keras.Model) -> keras.Model:
 def _predict_in_batches(model: keras.Model, inputs, batch_size: int = 256) -> list[np.ndarray]:
     """``model(x, training=False)`` batch by batch, each output concatenated: the arrays ``predict`` gives.
 
-    Called eagerly, not through ``model.predict`` (``common.evaluation.fold.predict_probabilities``):
+    Called eagerly, not through ``model.predict`` (``common.running.fold.predict_probabilities``):
     a kept model's traced predict function would be traced again for every new last-batch shape
     (every fold has its own frame and clip counts), which is what TensorFlow's retracing warnings
     reported. Same layers, same weights.
@@ -605,7 +605,7 @@ def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> 
     return stages
 
 
-# --preprocess-workers: the cached regions of every clip the folds read (common.evaluation.first_pass)
+# --preprocess-workers: the cached regions of every clip the folds read (common.running.first_pass)
 first_pass = per_clip(clip_regions)
 
 

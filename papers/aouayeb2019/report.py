@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from common.evaluation.fold import class_counts
+from common.running.fold import class_counts
 from common.experiment import ExperimentResult, ReportContext, Selection
 from papers.aouayeb2019.reported import (BASELINES, FIG5_NEGATIVE_RECALL, SCOPE_TITLES, SCOPES, TABLE1_COUNTS,
                                          TABLE1_SCOPES)

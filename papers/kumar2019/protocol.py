@@ -131,7 +131,7 @@ def fold_model(cfg, n_classes: int):
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train ResNet-34 on the fold's training EAIs (alpha 5/10/15) and classify its test EAIs (alpha 10)."""
-    from common.evaluation.fold import class_counts, fit_and_predict, n_classes
+    from common.running.fold import class_counts, fit_and_predict, n_classes
 
     started = time.perf_counter()
     cfg, selection, fold = ctx.config, ctx.selection, ctx.fold
@@ -164,10 +164,10 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 def predict_clips(ctx) -> np.ndarray:
     """``Experiment.predict_clips``: (N, 3) probabilities of ``ctx.samples`` exactly as :func:`run_fold`
     computes its test clips': the same inputs (``preprocessing.predict_inputs``: the EAI at the test alpha,
-    Sec. 3.1-3.4 and 3.1.1) and the same model call (``common.evaluation.fold.predict_probabilities`` at
+    Sec. 3.1-3.4 and 3.1.1) and the same model call (``common.running.fold.predict_probabilities`` at
     ``train.batch_size``; the random flip is inactive there). No fold-level state: the training alphas'
     class balancing shapes only the training set, and the normalisation is fixed (ImageNet mean and std)."""
-    from common.evaluation.fold import predict_probabilities
+    from common.running.fold import predict_probabilities
     from papers.kumar2019.model import MODEL_NAME
     from papers.kumar2019.preprocessing import predict_inputs
 
@@ -244,7 +244,7 @@ def training_stages(config, selection: Selection, fold: Fold) -> list:
 
 
 def first_pass(selection: Selection, folds: Sequence[Any], config) -> list[tuple[str, Any]]:
-    """``Experiment.first_pass`` (``--preprocess-workers``, common.evaluation.first_pass): per clip the
+    """``Experiment.first_pass`` (``--preprocess-workers``, common.running.first_pass): per clip the
     folds read, the alphas they read it at: the training plan of each fold (Sec. 3.1.1, class-balanced), the
     test alpha, and for the report's example clips among the tested ones :data:`EXAMPLE_ALPHAS`."""
     import functools

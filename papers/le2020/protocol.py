@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from common.evaluation.first_pass import per_clip
+from common.running.first_pass import per_clip
 from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, Track, TrainingStage
 from papers.le2020.config import Le2020Config
 
@@ -130,7 +130,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Sec. IV-A.2: train the configured backbone on the region images of the fold's training clips
     (Sec. III) and predict its test clips. The report's example inputs (a few test clips) are saved
     with the fold (``examples.npz``, ``extra["examples"]``)."""
-    from common.evaluation.fold import fit_and_predict
+    from common.running.fold import fit_and_predict
     from papers.le2020.model import recompute_batch_norm, resolved_preprocessing, weights_note
     from papers.le2020.preprocessing import example_inputs, prepare_inputs
 
@@ -165,9 +165,9 @@ def predict_clips(ctx) -> np.ndarray:
     """``Experiment.predict_clips``: (N, n_classes) probabilities of ``ctx.samples`` exactly as
     :func:`run_fold` computes its test clips': the same inputs (``preprocessing.clip_inputs``: face frames,
     magnification, dynamic image, ROIs with the eyes masked, normalisation) and the same model call
-    (``common.evaluation.fold.predict_probabilities`` at ``train.batch_size``). No fold-level state: every
+    (``common.running.fold.predict_probabilities`` at ``train.batch_size``). No fold-level state: every
     input step is per clip (the optional precise-BN statistics are in the exported model's BN layers)."""
-    from common.evaluation.fold import predict_probabilities
+    from common.running.fold import predict_probabilities
     from papers.le2020.model import MODEL_NAMES
     from papers.le2020.preprocessing import clip_inputs
 
@@ -277,7 +277,7 @@ def _cache_clip(sample, config: Le2020Config, root) -> None:
     sample_inputs(sample, config, root)
 
 
-# --preprocess-workers: the cached inputs of every clip the folds read (common.evaluation.first_pass)
+# --preprocess-workers: the cached inputs of every clip the folds read (common.running.first_pass)
 first_pass = per_clip(_cache_clip)
 
 

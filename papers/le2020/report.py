@@ -13,7 +13,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from common.evaluation.fold import class_counts
+from common.running.fold import class_counts
 from common.reporting.arrays import load_fold_arrays
 from common.experiment import ExperimentResult, ReportContext, Selection
 from papers.le2020 import reported

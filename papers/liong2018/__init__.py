@@ -7,7 +7,7 @@ oriented optical flow histograms, a linear SVM. Assembly only (``common/experime
 """
 from __future__ import annotations
 
-from common.evaluation.motion_views import flow_predict_apex
+from common.motion_views import flow_predict_apex
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.liong2018 import protocol, report, reported
 from papers.liong2018.config import PROFILES, default_config

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from common import svm_baseline
-from common.evaluation.first_pass import per_clip
+from common.running.first_pass import per_clip
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
-from common.leaderboard.tracks import MEGC_CLASSES
+from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.preprocessing.motion_stages import own_apex
 from common.svm_baseline import folds, select
 from papers.liong2018.config import Liong2018Config
@@ -30,7 +30,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
 def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and what the SVM saw."""
-    from common.evaluation.motion_views import block_image, onset_apex_views
+    from common.motion_views import block_image, onset_apex_views
     from common.preprocessing.motion_stages import flow_features
 
     config: Liong2018Config = ctx.config
@@ -61,7 +61,7 @@ def training_stages(config: Liong2018Config, selection: Selection, fold: Fold) -
 
 
 # --preprocess-workers: the cached onset-to-apex flow and strain of every clip the folds read, and its Bi-WOOF
-# vector (common.evaluation.first_pass)
+# vector (common.running.first_pass)
 first_pass = per_clip(clip_features)
 
 __all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass",

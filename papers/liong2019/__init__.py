@@ -6,8 +6,8 @@ Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmar
 """
 from __future__ import annotations
 
-from common.evaluation.first_pass import per_clip
-from common.evaluation.motion_views import flow_predict_apex
+from common.running.first_pass import per_clip
+from common.motion_views import flow_predict_apex
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.liong2019 import protocol, report, reported
 from papers.liong2019.config import PROFILES, default_config
@@ -63,7 +63,7 @@ PAPER = Paper(
     ]},
 )
 
-# --preprocess-workers: the cached flow of every clip the folds read (common.evaluation.first_pass)
+# --preprocess-workers: the cached flow of every clip the folds read (common.running.first_pass)
 FIRST_PASS = per_clip(cache_clip)
 
 EXPERIMENTS: tuple[Experiment, ...] = (

@@ -66,8 +66,8 @@ def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
 
 def predict_clips(ctx) -> np.ndarray:
     """``Experiment.predict_clips``: :func:`clip_inputs` of ``ctx.samples`` through the exported model
-    (``common.evaluation.motion_views.flow_predict_clips``)."""
-    from common.evaluation.motion_views import flow_predict_clips
+    (``common.motion_views.flow_predict_clips``)."""
+    from common.motion_views import flow_predict_clips
 
     return flow_predict_clips(ctx, clip_inputs)
 
@@ -75,6 +75,6 @@ def predict_clips(ctx) -> np.ndarray:
 def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and the flow images
     the network saw."""
-    from common.evaluation.motion_views import flow_predict_views
+    from common.motion_views import flow_predict_views
 
     return flow_predict_views(ctx, index, clip_inputs, ("horizontal flow u", "vertical flow v", "optical strain"))

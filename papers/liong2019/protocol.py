@@ -3,16 +3,17 @@
 
 The MEGC 2019 composite (SMIC + CASME II + SAMM, 442 clips, negative / positive / surprise) with
 leave-one-subject-out over its 68 subjects (Sec. III.B): the benchmark track's own selection and folds
-(``common.leaderboard.tracks.megc_composite``, ``common.evaluation.splits.megc_loso``).
+(``common.evaluation.splits.megc_composite``, ``common.evaluation.splits.megc_loso``).
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
 
-from common.evaluation.fold import fit_and_predict, n_classes
+from common.running.fold import fit_and_predict, n_classes
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
-from common.leaderboard.tracks import MEGC_CLASSES, megc_composite
+from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
+from common.evaluation.splits import megc_composite
 from common.training import compile_model
 from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import build_model, set_population_statistics, training_mean_image

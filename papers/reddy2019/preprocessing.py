@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from common.errors import MersuiteError
-from common.evaluation.first_pass import per_clip
+from common.running.first_pass import per_clip
 from common.experiment import FoldContext, Selection
 from papers.reddy2019.config import ReddyConfig
 
@@ -189,7 +189,7 @@ def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> 
     return cast(dict[str, np.ndarray], arrays)  # a dict: the stage stores what read_clip returns
 
 
-# --preprocess-workers: the cached inputs of every clip the folds read (common.evaluation.first_pass)
+# --preprocess-workers: the cached inputs of every clip the folds read (common.running.first_pass)
 first_pass = per_clip(clip_inputs)
 
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 import keras
 import numpy as np
 
-from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot, outcome, predict_probabilities
+from common.running.fold import class_counts, fit_and_predict, n_classes, one_hot, outcome, predict_probabilities
 from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
                                TrainingStage)
 from common.files import atomic_write

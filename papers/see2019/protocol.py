@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from common import svm_baseline
-from common.evaluation.first_pass import per_clip
+from common.running.first_pass import per_clip
 from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, TrainingStage
-from common.leaderboard.tracks import MEGC_CLASSES
+from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.svm_baseline import folds, select
 from papers.see2019.config import See2019Config
 from papers.see2019.model import MODEL_NAME, build_model
@@ -34,7 +34,7 @@ def predict_clips(ctx) -> np.ndarray:
 
 def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and what the SVM saw."""
-    from common.evaluation.motion_views import block_image, onset_apex_views
+    from common.motion_views import block_image, onset_apex_views
     from common.preprocessing.motion_stages import face_sequence
 
     config: See2019Config = ctx.config
@@ -55,7 +55,7 @@ def training_stages(config: See2019Config, selection: Selection, fold: Fold) -> 
     return svm_baseline.training_stages(config, selection, fold, build_model=build_model, model_name=MODEL_NAME)
 
 
-# --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.evaluation.first_pass)
+# --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.running.first_pass)
 first_pass = per_clip(clip_features)
 
 

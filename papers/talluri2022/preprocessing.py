@@ -17,7 +17,7 @@ from typing import cast
 import cv2
 import numpy as np
 
-from common.evaluation.first_pass import per_clip
+from common.running.first_pass import per_clip
 from common.experiment import FoldContext, Selection
 from papers.talluri2022.config import TalluriConfig
 
@@ -131,7 +131,7 @@ def clip_input(sample, config: TalluriConfig, cache_root: Path | None = None) ->
                                    lambda: _face_sequence(sample, positions, config), root=cache_root))
 
 
-# --preprocess-workers: the cached faces of every clip the folds read (common.evaluation.first_pass)
+# --preprocess-workers: the cached faces of every clip the folds read (common.running.first_pass)
 first_pass = per_clip(clip_input)
 
 

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 
 from common.errors import MersuiteError
-from common.evaluation.fold import class_counts, fit_and_predict, n_classes, one_hot, predict_probabilities
+from common.running.fold import class_counts, fit_and_predict, n_classes, one_hot, predict_probabilities
 from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
                                TrainingStage)
 from common.training import compile_model, fit, grid_search

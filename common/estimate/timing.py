@@ -1,4 +1,4 @@
-"""Timing on this device, for ``--estimate`` (``common.evaluation.estimate``): one model's training and
+"""Timing on this device, for ``--estimate`` (``common.estimate.projection``): one model's training and
 predict steps on random inputs (:func:`time_model`, after :func:`warm_up`), and a paper's preprocessing
 of a few clips with an empty cache (:func:`time_preprocessing`). The method is in ``estimate``'s docstring.
 """
@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from common.evaluation.environment import peak_rss_bytes
-from common.evaluation.estimate_table import _plain, _seconds
+from common.environment import peak_rss_bytes
+from common.estimate.units import duration, shapes
 from common.experiment import Experiment, Selection, TrainingStage
 
 MIN_TIMED_STEPS = 3  # training steps timed per model after the two warm-up steps
@@ -194,9 +194,9 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
         train_flops=training_flops(model), matmul_flops_per_s=matmul, matmul_flops_per_cpu_s=matmul_cpu)
     del model
     keras.backend.clear_session()
-    log(f"  timed {stage.model}: {_plain(timing.inputs)} x batch {stage.batch_size}, {weights:,} parameters: "
-        f"{_seconds(step)}/step (median of {len(walls)}, CPU {_seconds(timing.step_cpu_s)}), build "
-        f"{_seconds(build_s)}, tracing {_seconds(timing.trace_s)}")
+    log(f"  timed {stage.model}: {shapes(timing.inputs)} x batch {stage.batch_size}, {weights:,} parameters: "
+        f"{duration(step)}/step (median of {len(walls)}, CPU {duration(timing.step_cpu_s)}), build "
+        f"{duration(build_s)}, tracing {duration(timing.trace_s)}")
     return timing
 
 
@@ -255,5 +255,5 @@ def time_preprocessing(experiment: Experiment, config: Any, selection: Selection
     a, b = fit_preprocessing([(f, s) for _, f, s in timed])
     seconds = a * len(selection) + b * float(lengths.sum())
     log(f"  timed preprocessing of {len(timed)} clips (first pass): "
-        + ", ".join(f"{f} frames {_seconds(s)}" for _, f, s in timed))
+        + ", ".join(f"{f} frames {duration(s)}" for _, f, s in timed))
     return PreprocessTiming(tuple(timed), a, b, seconds, cpu / wall if wall > 0 else 1.0)

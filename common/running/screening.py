@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from common.errors import RunError
-from common.evaluation.fold import class_counts
+from common.running.fold import class_counts
 from common.experiment import Experiment, Selection
 
 FACES_POLICIES = ("exclude", "keep", "refuse")  # what a run does with a clip without a face

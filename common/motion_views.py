@@ -66,8 +66,8 @@ def flow_predict_clips(ctx: Any, clip_inputs: Callable[..., np.ndarray]) -> np.n
     """``Experiment.predict_clips`` of a flow CNN (OFF-ApexNet, STSTNet): the paper's ``clip_inputs(samples,
     config, cache_root)`` of ``ctx.samples`` (the function its folds read; a recording's guessed apex gives
     way to the baselines' own rule, ``motion_stages.own_apex``) through the one exported model, the same
-    call as a fold's test clips (``common.evaluation.fold.predict_probabilities``)."""
-    from common.evaluation.fold import predict_probabilities
+    call as a fold's test clips (``common.running.fold.predict_probabilities``)."""
+    from common.running.fold import predict_probabilities
     from common.preprocessing.motion_stages import own_apex
 
     (model,) = ctx.models.values()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from common.config import apply_overrides, to_dict, validate
 from common.errors import RunError
-from common.evaluation.corpus import is_synthetic
+from common.running.corpus import is_synthetic
 from common.experiment import PROFILES, Experiment
 
 

@@ -134,9 +134,9 @@ def experiment_folds(paper_id: str, experiment: Experiment, data_root: Path, pro
                      log: Callable[[str], None] = lambda _: None) -> tuple[Any, list, Any]:
     """``(selection, folds, config)`` of an experiment as its run makes them (the same loading,
     selection, checks and folds; nothing trained): what ``first_pass`` is given."""
-    from common.evaluation.corpus import load_datasets
-    from common.evaluation.profiles import effective_config
-    from common.evaluation.screening import screen_selection
+    from common.running.corpus import load_datasets
+    from common.running.profiles import effective_config
+    from common.running.screening import screen_selection
     from common.evaluation.splits import check_folds
 
     config = effective_config(experiment, profile)

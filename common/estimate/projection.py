@@ -39,8 +39,8 @@ experiment without the hooks is listed with its counts and "not estimated".
 Written by hand: no library projects a Keras training's cost from a few timed steps.
 
 Here: the counts and the projection. The timing of one model or of preprocessing is
-``common.evaluation.timing``, the device label ``common.evaluation.environment``, the printed table
-``common.evaluation.estimate_table``.
+``common.estimate.timing``, the device label ``common.environment``, the printed table
+``common.estimate.table``.
 """
 from __future__ import annotations
 
@@ -54,11 +54,11 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from common.errors import RunError
-from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
-from common.evaluation.environment import device_label, peak_rss_bytes
-from common.evaluation.estimate_table import _plain
-from common.evaluation.profiles import effective_config, resolve_profile
-from common.evaluation.timing import ModelTiming, PreprocessTiming, _shape, time_model, time_preprocessing, warm_up
+from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
+from common.environment import device_label, peak_rss_bytes
+from common.estimate.units import shapes
+from common.running.profiles import effective_config, resolve_profile
+from common.estimate.timing import ModelTiming, PreprocessTiming, _shape, time_model, time_preprocessing, warm_up
 from common.experiment import Experiment, Selection, TrainingStage
 
 
@@ -208,7 +208,7 @@ def _time_stages(per_fold: list[list[TrainingStage]], timings: dict, tag: str,
                 timings[key] = time_model(stage, log=lambda m: log(f"{tag}{m}"), model=model, build_s=build_s)
             else:
                 log(f"{tag}   {stage.model}: the same model as {timings[key].model}, timed before "
-                    f"({_plain(key[0])} x batch {stage.batch_size})")
+                    f"({shapes(key[0])} x batch {stage.batch_size})")
             stage_timing[(stage.model, stage.batch_size)] = timings[key]
             del model
     return stage_timing
@@ -219,7 +219,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
                         timings: dict | None = None, log: Callable[[str], None] = print) -> ExperimentEstimate:
     """Count and time one experiment (``data``: ``{database: [Sample]}``); ``timings`` is the cache of
     :class:`ModelTiming` shared across experiments (by model name, shapes and batch size)."""
-    from common.evaluation.preflight import split
+    from common.running.preflight import split
     from common.evaluation.splits import check_folds
 
     timings = {} if timings is None else timings

@@ -22,7 +22,7 @@ folds, a failed fold is retried, and a truncated or edited file is rebuilt, neve
 Status ``nan``: the training loss (or the predicted probabilities) became NaN/inf; such a fold
 keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
 Status ``refused``: the fold's training part holds fewer than two classes
-(``common.evaluation.fold.training_class_problem``), checked here for every method before
+(``common.running.fold.training_class_problem``), checked here for every method before
 ``run_fold``; nothing is trained, the fold is not scored and the command exits 3, as for a
 failed fold. Like ``empty``, it is a property of the fold's samples, so a rerun reuses it.
 The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all.
@@ -30,10 +30,10 @@ The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``)
 failed fold, ``worker.log`` when a worker process or a Dask worker computed it:
 ``common.orchestration.parallel``).
 
-Around the loop: the effective config (``common.evaluation.profiles``), the databases
-(``common.evaluation.corpus``), the selection checks (``common.evaluation.screening``), the
+Around the loop: the effective config (``common.running.profiles``), the databases
+(``common.running.corpus``), the selection checks (``common.running.screening``), the
 comparison with the papers (``common.evaluation.comparison``) and the machine
-(``common.evaluation.environment``).
+(``common.environment``).
 """
 from __future__ import annotations
 
@@ -54,13 +54,13 @@ from common.datasets.tables import sheets_under
 from common.errors import RunError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.comparison import comparison_rows
-from common.evaluation.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
-from common.evaluation.environment import environment, peak_rss_mb
-from common.evaluation.fold import training_class_problem
-from common.evaluation.profiles import config_hash, effective_config, resolve_profile
+from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
+from common.environment import environment, peak_rss_mb
+from common.running.fold import training_class_problem
+from common.running.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import (FOLD_SCHEMA, FOLD_STATUSES, RESULTS_SCHEMA, jsonable, load_fold_record,
                                        write_predictions_csv)
-from common.evaluation.screening import screen_selection
+from common.running.screening import screen_selection
 from common.evaluation.splits import check_folds
 from common.experiment import Experiment, ExperimentResult, Fold, FoldContext, FoldOutcome, Selection
 from common.files import OutputError, folder_lock, write_json_atomic, write_text_atomic
@@ -293,7 +293,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     ``fold_runner`` (``common.orchestration.parallel``: worker processes or a Dask cluster) computes
     the folds still to run elsewhere, each with :func:`compute_fold` as here, and returns their
     records; the loop then takes them as computed in this run. None (default): in this process.
-    ``prepare_clips(experiment, jobs, log)`` (``common.evaluation.first_pass.FirstPass.run``) caches the
+    ``prepare_clips(experiment, jobs, log)`` (``common.running.first_pass.FirstPass.run``) caches the
     preprocessing those folds read before they start, in several processes; None (default): each fold
     computes what the cache lacks.
 
@@ -398,7 +398,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                        f"({len(screening['dropped'])} dropped; first: {screening['dropped'][0]['key']}: "
                        f"{screening['dropped'][0]['reason']})")
     n_classes = len(selection.class_names)
-    from common.evaluation.preflight import split  # a fold count that does not fit: one line
+    from common.running.preflight import split  # a fold count that does not fit: one line
 
     folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
     base = {"paper": paper_id, "experiment": experiment.name, "profile": profile, "seed": int(seed),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from common.config import SEED_LIMIT, config_fold_counts
 from common.errors import RunError
-from common.evaluation.profiles import config_hash, effective_config
+from common.running.profiles import config_hash, effective_config
 from common.experiment import Experiment, Fold, Selection
 
 

@@ -1,0 +1,697 @@
+"""The command line (``python run_all.py``, or the ``mersuite`` script): run a paper's experiments under its
+protocol and write the report.
+
+    python run_all.py --list
+    python run_all.py --paper aouayeb2019                      # synthetic corpus, quick profile
+    python run_all.py --paper aouayeb2019 --data-root /data    # real databases, paper profile
+    python run_all.py --paper le2020 --experiment casme2_10fold_vgg19 --set train.epochs=2
+    python run_all.py --paper aouayeb2019 --architectures --json
+    python run_all.py --paper aouayeb2019 --data-root /data --estimate   # projected time and memory, trains nothing
+    python run_all.py --check-data /data
+    python run_all.py --check-data /data --faces               # also list clips without a steady face
+    python run_all.py --benchmark megc2019                     # every method on a shared track
+    python run_all.py --benchmark all --data-root /data --seeds 3 --methods aouayeb2019,le2020:resnet50
+    python run_all.py --paper aouayeb2019 --data-root /data --workers 4   # folds in 4 processes (or --cluster ADDRESS)
+    python run_all.py --paper le2020 --experiment casme2_10fold_vgg19 --export models/le2020   # train, save
+    python run_all.py --predict my_clip.mp4 --model models/le2020 --json                    # apply it
+
+Outputs go to ``--out`` (default ``reports/``): ``<paper>/report.pdf``, ``<paper>/results.json``
+and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}``. A rerun of
+the same command resumes: finished folds are reused (``--fresh`` recomputes them).
+
+``--export DIR`` trains one experiment's final model(s) on all of its data and writes a self-contained
+folder (``common.deployment.export``); ``--predict CLIP --model DIR`` applies it to a folder of frames,
+a video, a folder of clips or a CSV of clips and writes ``predictions.csv``, ``predict.pdf`` and
+``predict.png`` to ``--out`` (default ``reports/predict/``) (``common.deployment.predict``).
+
+Benchmark outputs go to ``<out>/benchmark/<track>/``: ``report.pdf``, ``results.json``, ``leaderboard.csv``,
+``predictions.csv`` and per method x seed ``<method>/seed<k>/{results.json,predictions.csv,folds/}``.
+
+Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2 the run could not
+start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type, range or
+choice that does not fit, a seed out of range, a fold count or size the data or a model cannot take,
+an option the command does not use, missing or unreadable data, an ``--out`` or cache folder that is
+not a writable folder, an output folder another run is writing into; a clip or model folder ``--predict``
+refuses), one line on stderr, nothing
+trained; 3 the run completed and wrote
+its report but some folds are not in the scores (failed, or diverged: status ``nan``), one line on
+stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
+
+import argparse
+import contextlib
+import importlib
+import itertools
+import json
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from collections.abc import Sequence
+
+# The name in every message and in the command recorded with a run: run_all.py, whichever entry started it
+# (the mersuite script calls the same main), so that a recorded command reruns from a checkout too.
+PROG = "run_all.py"
+EXIT_USER_ERROR = 2  # nothing ran: one line on stderr
+EXIT_FOLDS_NOT_SCORED = 3  # the run completed, but some folds failed, diverged (nan) or were refused: not in the scores
+
+
+class CliError(Exception):
+    """A user error: printed as one line on stderr, exit status 2, no traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The options, grouped by mode; each group's description shows one example command. Options are
+    added in a fixed order (``parser._actions``), which the one-line refusals of unused options follow."""
+    parser = argparse.ArgumentParser(prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description="Reproduce micro-expression recognition papers "
+                                     "and write reports beside the papers' numbers.")
+    run = parser.add_argument_group(
+        "run a paper", f"  {PROG} --paper talluri2022 --profile smoke     # its experiments, then its report")
+    benchmark = parser.add_argument_group(
+        "benchmark (every method on one shared track)",
+        f"  {PROG} --benchmark megc2019 --profile smoke --max-folds 2\n"
+        "(with the run options too, except --paper, --experiment and --allow-faces)")
+    check = parser.add_argument_group("check data", f"  {PROG} --check-data /data/mer --faces")
+    estimate = parser.add_argument_group(
+        "estimate (added to a run's or a benchmark's command line)",
+        f"  {PROG} --paper kumar2019 --data-root /data/mer --estimate   # projected time and memory")
+    describe = parser.add_argument_group("list and architectures", f"  {PROG} --paper le2020 --architectures")
+    deploy = parser.add_argument_group(
+        "export a trained method, predict on a recording",
+        f"  {PROG} --paper kumar2019 --data-root /data/mer --export models/kumar2019   # with --experiment, "
+        f"--profile, --set, --seed\n"
+        f"  {PROG} --predict clip.mp4 --model models/kumar2019 --apex 1.2s --out predictions/   # or --json")
+    run.add_argument("--paper", help="paper id (see --list) or 'all'")
+    describe.add_argument("--list", action="store_true", help="list papers, experiments and implementation status")
+    run.add_argument("--experiment", action="append", default=[], metavar="NAME",
+                     help="run only this experiment (repeatable)")
+    run.add_argument("--data-root", type=Path, metavar="DIR",
+                     help="folder holding the databases (default: the synthetic corpus, generated on first use)")
+    run.add_argument("--profile", choices=("paper", "quick", "smoke"),
+                     help="paper: the paper's hyperparameters; quick: fewer epochs; smoke: seconds "
+                          "(default: paper on real databases, quick on a synthetic corpus)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                     help="override a config field (repeatable), e.g. train.epochs=2")
+    run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/)")
+    run.add_argument("--fresh", action="store_true",
+                     help="recompute every fold instead of reusing finished ones (e.g. after a code change)")
+    run.add_argument("--allow-faces", action="store_true",
+                     help="let reports made from licensed databases embed face images (private use only)")
+    run.add_argument("--faces-policy", choices=("exclude", "keep", "refuse"), default="exclude",
+                     help="what a run does with a clip in which no face is found: exclude it and say so "
+                          "(default), keep it (flagged), or refuse to run")
+    run.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                     help="compute the folds in N local processes, dealt round-robin over the GPUs in "
+                          "CUDA_VISIBLE_DEVICES (N may exceed them: workers then share a card, with memory "
+                          "settings that allow it); same results as the default, 1 (sequential, in this process)")
+    run.add_argument("--preprocess-workers", type=_positive_int, metavar="N",
+                     help="before an experiment's folds, compute the first pass of its preprocessing (what the "
+                          "stage cache lacks) in N processes (default: the --workers N; 1: each fold computes "
+                          "what it reads, in its own process); the same cache, byte for byte")
+    run.add_argument("--cluster", metavar="ADDRESS",
+                     help="compute the folds on the Dask cluster whose scheduler is at ADDRESS "
+                          "(e.g. tcp://host:8786; needs the 'cluster' extra); same results")
+    check.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
+    check.add_argument("--faces", action="store_true",
+                       help="with --check-data: also check every clip for a face (dlib; cached) and list the "
+                            "flagged ones")
+    benchmark.add_argument("--benchmark", metavar="TRACK",
+                           help="run every method on a shared benchmark track (megc2019, megc2019_hde) or 'all'")
+    benchmark.add_argument("--methods", metavar="PAPER[:MODEL],...",
+                           help="with --benchmark: the methods (default: every paper that can enter a track, its "
+                                "default model)")
+    benchmark.add_argument("--seeds", type=int, default=1, metavar="N",
+                           help="with --benchmark: run every method with seeds SEED..SEED+N-1 (default 1)")
+    benchmark.add_argument("--max-folds", type=int, metavar="N",
+                           help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
+    describe.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
+    describe.add_argument("--json", action="store_true",
+                          help="with --architectures or --predict: print JSON only (progress goes to stderr)")
+    deploy.add_argument("--export", type=Path, metavar="DIR",
+                        help="with --paper ID [--experiment NAME]: train the experiment's final model(s) on all of "
+                             "its selected data with the profile's recipe and write them, a manifest and the "
+                             "training run's own predictions to DIR (a new or empty folder, or an earlier export: "
+                             "replaced; checked before the training)")
+    deploy.add_argument("--predict", type=Path, metavar="CLIP",
+                        help="predict a clip (a folder of frames or a .mp4/.avi/.mov video), a folder of clips or a "
+                             "CSV of clips (path,onset,apex,offset) with the model of --model")
+    deploy.add_argument("--model", type=Path, metavar="DIR", help="with --predict: a folder written by --export")
+    deploy.add_argument("--onset", metavar="N|Ss", help="with --predict: first frame of the expression, a frame "
+                        "number (12) or seconds (0.4s); default: the clip's first")
+    deploy.add_argument("--apex", metavar="N|Ss", help="with --predict: the apex frame; default: the method's own "
+                        "rule, else the frame that differs most from the first on the face (README)")
+    deploy.add_argument("--offset", metavar="N|Ss", help="with --predict: last frame of the expression; default: "
+                        "the clip's last")
+    deploy.add_argument("--fps", type=float, metavar="FPS", help="with --predict: the clip's frame rate (default: "
+                        "the video's own; for a folder of frames, the training corpus's when it has one)")
+    estimate.add_argument("--estimate", action="store_true",
+                          help="train nothing: count the work, time a few training steps of each model and the "
+                               "preprocessing of a few clips here, and print the projected time and memory "
+                               "(about a minute)")
+    return parser
+
+
+# The options each mode reads (argparse names). Any other option given is refused in one line, except
+# with --estimate, which is meant to be added to a run's or a benchmark's command line: there the
+# options it does not use are named as ignored and the projection goes on.
+_RUN = {"paper", "experiment", "data_root", "profile", "seed", "set", "out", "fresh", "allow_faces", "faces_policy",
+        "workers", "preprocess_workers", "cluster"}
+# A benchmark reads the run's options but these: it has no --paper/--experiment, never shows faces, and its
+# tracks do not run the parallel first pass of preprocessing.
+_NOT_BENCHMARK = {"paper", "experiment", "allow_faces", "preprocess_workers"}
+_MODE_OPTIONS = {
+    "check_data": ({"check_data", "faces"}, "--check-data"),
+    "list": ({"list"}, "--list"),
+    "architectures": ({"paper", "architectures", "json"}, "--architectures (each model at the paper's default config)"),
+    "run": (_RUN, "a run of --paper"),
+    "estimate": (_RUN | {"estimate"}, "--estimate"),
+    "benchmark": ((_RUN - _NOT_BENCHMARK) | {"benchmark", "methods", "seeds", "max_folds"}, "--benchmark"),
+    "export": ({"paper", "experiment", "data_root", "profile", "seed", "set", "faces_policy", "export"}, "--export"),
+    "predict": ({"predict", "model", "onset", "apex", "offset", "fps", "json", "out", "faces_policy"}, "--predict"),
+    "benchmark_estimate": ((_RUN - _NOT_BENCHMARK) | {"benchmark", "methods", "seeds", "max_folds", "estimate"},
+                           "--benchmark --estimate"),
+}
+# Read by the run an --estimate projects, not by the projection itself.
+_ESTIMATE_IGNORES = {"out", "fresh", "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds",
+                     "max_folds"}
+
+
+def _given_options(args, parser: argparse.ArgumentParser) -> list[str]:
+    """The argparse names of the options given with a value other than their default."""
+    return [action.dest for action in parser._actions
+            if action.dest not in ("help",) and getattr(args, action.dest, None) != action.default]
+
+
+def _flag(parser: argparse.ArgumentParser, dest: str) -> str:
+    return next(a.option_strings[0] for a in parser._actions if a.dest == dest)
+
+
+def check_mode_options(args, parser: argparse.ArgumentParser, mode: str) -> None:
+    """Refuse, in one line, the options ``mode`` does not use (:data:`_MODE_OPTIONS`); under --estimate
+    name the run's options it ignores on stderr instead."""
+    used, words = _MODE_OPTIONS[mode]
+    unused = [dest for dest in _given_options(args, parser) if dest not in used]
+    if unused:
+        flags = ", ".join(_flag(parser, d) for d in unused)
+        raise CliError(f"{flags} {'is' if len(unused) == 1 else 'are'} not used by {words}; remove "
+                       f"{'it' if len(unused) == 1 else 'them'}")
+    if mode in ("estimate", "benchmark_estimate"):
+        ignored = [dest for dest in _given_options(args, parser) if dest in _ESTIMATE_IGNORES]
+        if ignored:
+            print(f"{PROG}: note: --estimate trains nothing and projects one seed over every fold; ignored: "
+                  + ", ".join(_flag(parser, d) for d in ignored), file=sys.stderr)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _err(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+def _registry(registry: Any):
+    """``registry``, else the papers' (``papers``), found by its module name as the fold workers find it
+    (``common.orchestration.parallel.ExperimentRef.registry``): common imports no paper."""
+    if registry is not None:
+        return registry
+    return importlib.import_module("papers")
+
+
+# Lines TensorFlow 2.21 writes to stderr at import although TF_CPP_MIN_LOG_LEVEL=3 (absl logs
+# written before absl::InitializeLog): dropped so that an error stays one line.
+_TF_IMPORT_NOISE = ("before absl::InitializeLog", "oneDNN custom operations", "cudart_stub.cc",
+                    "Could not find cuda drivers", "cuda_platform.cc", "rebuild TensorFlow with the appropriate",
+                    "This TensorFlow binary is optimized")
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow (the papers' backend) with its import-time log lines filtered out of stderr."""
+    if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return
+    with tempfile.TemporaryFile() as captured:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        except ImportError:
+            pass  # a backend without TensorFlow; the paper's own import says what is missing
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        text = captured.read().decode(errors="replace")
+    for line in text.splitlines():
+        if line.strip() and not any(noise in line for noise in _TF_IMPORT_NOISE):
+            print(line, file=sys.stderr)
+
+
+def _load_paper(registry: Any, paper_id: str):
+    """The paper's module, or CliError for an unknown or unimplemented paper."""
+    if paper_id not in registry.PAPER_IDS:
+        raise CliError(f"unknown paper {paper_id!r}; known papers: {', '.join(registry.PAPER_IDS)}")
+    _import_tensorflow_quietly()
+    try:
+        module = registry.get_paper(paper_id)
+    except KeyError:
+        raise CliError(f"unknown paper {paper_id!r}; known papers: {', '.join(registry.PAPER_IDS)}") from None
+    except ImportError as exc:
+        raise CliError(f"paper {paper_id!r} is not implemented yet (importing it failed: {exc})") from None
+    paper = getattr(module, "PAPER", None)
+    if paper is None or not hasattr(module, "EXPERIMENTS"):
+        raise CliError(f"paper {paper_id!r} is not implemented yet (its package has no PAPER/EXPERIMENTS)")
+    if paper.status == "planned":
+        raise CliError(f"paper {paper_id!r} is planned, not implemented yet")
+    return module
+
+
+def _selected_papers(registry: Any, paper: str) -> list[tuple[str, Any]]:
+    if paper != "all":
+        return [(paper, _load_paper(registry, paper))]
+    chosen = []
+    for paper_id in registry.PAPER_IDS:
+        try:
+            chosen.append((paper_id, _load_paper(registry, paper_id)))
+        except CliError as exc:
+            print(f"{PROG}: skipping: {exc}", file=sys.stderr)
+    if not chosen:
+        raise CliError("no paper is implemented yet")
+    return chosen
+
+
+def list_papers(registry: Any) -> int:
+    for paper_id in registry.PAPER_IDS:
+        try:
+            module = _load_paper(registry, paper_id)
+        except CliError as exc:
+            print(f"{paper_id}: not available ({str(exc).split(' (')[0].split(': ')[-1]})")
+            continue
+        print(f"{paper_id} [{module.PAPER.status}] {module.PAPER.title}")
+        for experiment in module.EXPERIMENTS:
+            print(f"  {experiment.name}: {experiment.title}  (databases: {', '.join(experiment.datasets)}; "
+                  f"profiles: paper, {', '.join(p for p in experiment.profiles if p != 'paper') or '-'})")
+    return 0
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send everything written to stdout (Python and C level) to stderr, to keep --json output pure."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout
+        saved = None
+    if saved is not None:
+        os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _architecture_json(summary: dict) -> dict:
+    return {"trainable_params": summary["trainable_params"], "non_trainable_params": summary["non_trainable_params"],
+            "layers": [{"name": layer["name"], "class": layer["class"], "output_shape": layer["output_shape"]}
+                       for layer in summary["layers"]]}
+
+
+def architectures(chosen: list[tuple[str, Any]], as_json: bool) -> int:
+    from common.reporting.architecture import model_summary
+
+    everything = {}
+    for paper_id, module in chosen:
+        with _stdout_to_stderr():
+            try:
+                import absl.logging
+
+                absl.logging.set_verbosity("error")
+            except ImportError:
+                pass
+            models = module.PAPER.models()
+            summaries = {name: model_summary(model) for name, model in models.items()}
+        everything[paper_id] = summaries
+        if not as_json:
+            for name, summary in summaries.items():
+                print(f"{paper_id} / {name}: trainable {summary['trainable_params']:,}, "
+                      f"non-trainable {summary['non_trainable_params']:,}")
+                for layer in summary["layers"]:
+                    print(f"  {layer['name']:<32} {layer['class']:<24} {str(layer['output_shape']):<28} "
+                          f"{layer['params']:>10,}")
+            total = sum(s["trainable_params"] for s in summaries.values())
+            print(f"{paper_id}: {len(summaries)} models, {total:,} trainable parameters in all")
+    if as_json:
+        if len(chosen) == 1:
+            payload = {"models": {n: _architecture_json(s) for n, s in everything[chosen[0][0]].items()}}
+        else:
+            payload = {"papers": {p: {"models": {n: _architecture_json(s) for n, s in m.items()}}
+                                  for p, m in everything.items()}}
+        print(json.dumps(payload, indent=1))
+    return 0
+
+
+def _experiments(chosen: Sequence[tuple[str, Any]], names: list[str]) -> list[tuple[str, Any, list]]:
+    """(paper_id, module, experiments) with --experiment applied; unknown names are a CliError."""
+    plan = []
+    known: set[str] = set()
+    for paper_id, module in chosen:
+        experiments = list(module.EXPERIMENTS)
+        known.update(e.name for e in experiments)
+        if names:
+            experiments = [e for e in experiments if e.name in names]
+        if experiments:
+            plan.append((paper_id, module, experiments))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        listing = ", ".join(sorted(known)) or "none"
+        raise CliError(f"unknown experiment {', '.join(map(repr, unknown))}; experiments: {listing}")
+    return plan
+
+
+def _settings(args):
+    """The run's ``common.orchestration.paper_runs.RunSettings`` from the CLI's options (``ConfigError`` for a
+    bad --set)."""
+    from common.config import parse_assignments
+    from common.orchestration.paper_runs import RunSettings
+
+    return RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
+                       overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
+                       faces_policy=args.faces_policy, allow_faces=args.allow_faces,
+                       workers=args.workers, cluster=args.cluster, preprocess_workers=args.preprocess_workers,
+                       **_loader(args),
+                       command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
+
+
+def _loader(args) -> dict[str, Any]:
+    """``{"loader": ...}`` when ``main`` was given one (the tests' dummy databases), else ``{}``."""
+    loader = getattr(args, "_loader", None)
+    return {} if loader is None else {"loader": loader}
+
+
+def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
+    """Run the chosen papers through ``common.orchestration.paper_runs.run_papers`` (exit 0, or 3 when folds are
+    not scored)."""
+    from common.config import ConfigError
+    from common.orchestration.parallel import registry_reference
+    from common.orchestration.paper_runs import PaperPlan, run_papers
+    from common.errors import RunError
+
+    reference = registry_reference(_registry(registry))  # how --workers/--cluster processes find the papers
+    plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments), registry=reference)
+             for paper_id, module, experiments in _experiments(chosen, args.experiment)]
+    try:
+        runs = run_papers(plans, _settings(args), log=_log)
+    except (ConfigError, RunError) as exc:
+        raise CliError(str(exc)) from None
+    not_scored = [entry for run in runs for entry in run.not_scored]
+    if not_scored:
+        print(_not_scored_line(not_scored), file=sys.stderr)
+        return EXIT_FOLDS_NOT_SCORED
+    return 0
+
+
+def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[str, Any]] | None = None) -> int:
+    """``--estimate``: the projection table of ``common.estimate.projection`` for the chosen experiments
+    (or ``entries``, ``(paper_id, Experiment)`` pairs: a benchmark track's methods)."""
+    from common.config import ConfigError, parse_assignments
+    from common.estimate.projection import estimate as project
+    from common.estimate.table import format_estimate
+    from common.errors import RunError
+
+    if entries is None:
+        entries = [(paper_id, e) for paper_id, _, experiments in _experiments(chosen, args.experiment)
+                   for e in experiments]
+    try:
+        result = project(entries, data_root=args.data_root, profile=args.profile, seed=args.seed,
+                         overrides=parse_assignments(args.set), log=_log, **_loader(args))
+    except (ConfigError, RunError) as exc:
+        raise CliError(str(exc)) from None
+    print()
+    print(format_estimate(result))
+    return 0
+
+
+def export(args, registry: Any) -> int:
+    """``--export DIR``: one experiment's final model(s) through ``common.deployment.export``."""
+    from common.config import ConfigError, parse_assignments
+    from common.deployment.export import export_experiment, find_experiment
+
+    module = _load_paper(registry, args.paper)
+    experiment, source = find_experiment(module, args.paper, args.experiment[0] if args.experiment else None)
+    try:
+        export_experiment(args.paper, experiment, data_root=args.data_root, profile=args.profile,
+                          overrides=parse_assignments(args.set), seed=args.seed, out_dir=args.export, log=_log,
+                          faces_policy=args.faces_policy, source=source, **_loader(args))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+def predict(args, registry: Any) -> int:
+    """``--predict CLIP --model DIR``: the probabilities on stdout (JSON with ``--json``), and the files."""
+    from common.deployment.predict import predict_command, results_json, summary_lines
+
+    _import_tensorflow_quietly()
+    quiet = _stdout_to_stderr() if args.json else contextlib.nullcontext()
+    with quiet:
+        exported, results, outputs = predict_command(
+            args.predict, args.model, onset=args.onset, apex=args.apex, offset=args.offset, fps=args.fps,
+            faces_policy=args.faces_policy, out=args.out, registry=registry,
+            log=lambda line: print(line, file=sys.stderr, flush=True))
+    if args.json:
+        print(json.dumps(results_json(exported, results, outputs), indent=1))
+    else:
+        for line in summary_lines(exported, results):
+            print(line)
+    return 0
+
+
+def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
+    """One line naming the folds left out of the scores (exit status 3)."""
+    counts = {status: sum(s == status for _, s in not_scored) for status in ("failed", "nan", "refused")}
+    shown = ", ".join(f"{name} ({status})" for name, status in itertools.islice(not_scored, 6))
+    more = f", and {len(not_scored) - 6} more" if len(not_scored) > 6 else ""
+    refused = f", {counts['refused']} refused before training" if counts["refused"] else ""
+    return (f"{PROG}: warning: {len(not_scored)} fold(s) are not in the scores ({counts['failed']} failed, "
+            f"{counts['nan']} diverged to NaN{refused}): {shown}{more}; see results.json 'warnings'"
+            + (" and folds/<fold>/error.txt" if counts["failed"] else ""))
+
+
+def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, str | None]]:
+    """``(paper_id, module, model|None)`` of ``--methods`` (default: every paper with ``benchmark_experiment``)."""
+    methods: list[tuple[str, Any, str | None]]
+    if spec is None:
+        methods, notes = [], []
+        for paper_id in registry.PAPER_IDS:
+            try:
+                module = _load_paper(registry, paper_id)
+            except CliError as exc:
+                notes.append(f"{exc}; left out of the benchmark")
+                continue
+            if callable(getattr(module, "benchmark_experiment", None)):
+                methods.append((paper_id, module, None))
+            else:
+                notes.append(f"paper {paper_id!r} has no benchmark_experiment yet; left out of the benchmark")
+        if not methods:
+            raise CliError(f"no paper can enter a benchmark track yet (none of {', '.join(registry.PAPER_IDS)} "
+                           "has benchmark_experiment)")
+        for note in notes:
+            print(f"{PROG}: note: {note}", file=sys.stderr)
+        return methods
+    methods = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            raise CliError(f"--methods {spec!r}: expected paper[:model],... (an empty entry)")
+        paper_id, _, model = item.partition(":")
+        module = _load_paper(registry, paper_id)
+        if not callable(getattr(module, "benchmark_experiment", None)):
+            raise CliError(f"paper {paper_id!r} has no benchmark_experiment(track, model): it cannot enter a track yet")
+        models = tuple(getattr(module, "BENCHMARK_MODELS", ()) or ())
+        if model and models and model not in models:
+            raise CliError(f"paper {paper_id!r} has no benchmark model {model!r}; its models: {', '.join(models)}")
+        methods.append((paper_id, module, model or None))
+    return methods
+
+
+def _benchmark_references(registry: Any) -> list:
+    """Every ``BENCHMARK_REFERENCES`` row the registry's papers expose (published numbers, not run by us);
+    a row of a method a package runs here (``runs_as``) carries the recomputed values that package's
+    ``Reported`` numbers hold for the same published number (``references.with_recomputed``)."""
+    from common.evaluation.references import with_recomputed
+
+    references, reported = [], {}
+    for paper_id in registry.PAPER_IDS:
+        try:
+            module = registry.get_paper(paper_id)
+        except Exception:  # an unimplemented or broken paper has none
+            continue
+        references += list(getattr(module, "BENCHMARK_REFERENCES", ()) or ())
+        reported[paper_id] = [r for experiment in getattr(module, "EXPERIMENTS", ()) or () for r in experiment.reported]
+    return list(with_recomputed(references, reported))
+
+
+def benchmark(args, registry: Any) -> int:
+    """``--benchmark TRACK|all`` through ``common.orchestration.leaderboard_runs.run_benchmark`` (exit 0, or 3 when
+    folds are not scored)."""
+    from common.leaderboard.tracks import TRACKS, get_track
+    from common.config import ConfigError
+    from common.orchestration.parallel import registry_reference
+    from common.errors import RunError
+
+    if args.seeds < 1:
+        raise CliError(f"--seeds {args.seeds}: expected 1 or more")
+    if args.max_folds is not None and args.max_folds < 1:
+        raise CliError(f"--max-folds {args.max_folds}: expected 1 or more")
+    try:
+        tracks = list(TRACKS) if args.benchmark == "all" else [get_track(args.benchmark)]
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+    _import_tensorflow_quietly()
+    methods = _benchmark_methods(registry, args.methods)
+    if args.estimate:  # every method on every track, projected; nothing trains
+        return estimate(args, entries=[(paper_id, module.benchmark_experiment(track, model))
+                                       for track in tracks for paper_id, module, model in methods])
+    references = _benchmark_references(registry)
+    from common.orchestration.leaderboard_runs import run_benchmark
+
+    benches = []
+    try:
+        settings = _settings(args)
+        for track in tracks:
+            benches.append(run_benchmark(track, methods, settings, seeds=args.seeds, max_folds=args.max_folds,
+                                         log=_log, references=references, registry=registry_reference(registry)))
+    except (ConfigError, RunError) as exc:
+        raise CliError(str(exc)) from None
+    _log("")
+    for bench in benches:
+        outputs = bench.outputs
+        _log(f"benchmark {bench.track.name}: report {outputs['report']}")
+        _log(f"benchmark {bench.track.name}: {outputs['results']}, {outputs['leaderboard'].name}, "
+             f"{outputs['predictions'].name}; per method x seed: {outputs['dir']}/<method>/seed<k>/")
+    not_scored = [entry for bench in benches for entry in bench.not_scored]
+    if not_scored:
+        print(_not_scored_line(not_scored), file=sys.stderr)
+        return EXIT_FOLDS_NOT_SCORED
+    return 0
+
+
+def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
+    try:
+        from common.datasets.check import main as check_main
+    except ImportError as exc:
+        raise CliError(f"the data checker is not available: {exc}") from None
+    _import_tensorflow_quietly()  # the papers' packages import Keras
+    registry = _registry(registry)
+    papers: dict[str, Any] = {}
+    for paper_id in registry.PAPER_IDS:  # the checker counts each experiment's selection on the data
+        try:
+            papers[paper_id] = tuple(registry.get_paper(paper_id).EXPERIMENTS)
+        except Exception as exc:  # an unimplemented or broken paper is reported, not fatal
+            papers[paper_id] = exc
+    return int(check_main(root, faces=faces, papers=papers) or 0)
+
+
+def _check_cache() -> None:
+    """The cache folder (MERSUITE_CACHE) is a writable folder, or one line before any work."""
+    from common.preprocessing.cache import check_cache_folder
+
+    check_cache_folder()
+
+
+def _check_start(args, seeds: int = 1) -> None:
+    """What a run, a benchmark or an estimate needs before any work: seeds in range, a usable cache."""
+    from common.running.preflight import check_seeds
+
+    check_seeds(args.seed, seeds)
+    _check_cache()
+
+
+def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None) -> int:
+    """The CLI; ``registry`` (anything with ``PAPER_IDS`` and ``get_paper``) defaults to ``papers``,
+    ``loader`` (reads a database: ``loader(name, root, **options)``) to ``common.datasets.load``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args._argv = list(sys.argv[1:] if argv is None else argv)
+    args._loader = loader
+    from common.errors import MersuiteError, one_line
+
+    try:
+        if args.check_data is not None:
+            check_mode_options(args, parser, "check_data")
+            if args.faces:
+                _check_cache()
+            return check_data(args.check_data, faces=args.faces, registry=registry)
+        if args.faces:
+            raise CliError("--faces goes with --check-data ROOT")
+        if args.list:
+            check_mode_options(args, parser, "list")
+            return list_papers(_registry(registry))
+        if args.predict is not None:
+            check_mode_options(args, parser, "predict")
+            if args.model is None:
+                raise CliError("--predict CLIP needs --model DIR (a folder written by --export)")
+            _check_cache()
+            return predict(args, _registry(registry))
+        if any(getattr(args, name) is not None for name in ("model", "onset", "apex", "offset", "fps")):
+            raise CliError("--model, --onset, --apex, --offset and --fps go with --predict CLIP")
+        if args.export is not None:
+            check_mode_options(args, parser, "export")
+            if not args.paper or args.paper == "all" or len(args.experiment) > 1:
+                raise CliError("--export DIR exports one experiment: give --paper ID and at most one --experiment NAME")
+            _check_start(args)
+            return export(args, _registry(registry))
+        if args.benchmark:
+            if args.paper or args.experiment or args.architectures:
+                raise CliError("--benchmark runs every method on a track; it does not go with --paper, --experiment "
+                               "or --architectures")
+            check_mode_options(args, parser, "benchmark_estimate" if args.estimate else "benchmark")
+            _check_start(args, seeds=1 if args.estimate else args.seeds)
+            return benchmark(args, _registry(registry))
+        if args.methods or args.max_folds is not None or args.seeds != 1:
+            raise CliError("--methods, --seeds and --max-folds go with --benchmark TRACK")
+        if not args.paper:
+            parser.error("give --paper ID|all or --benchmark TRACK|all (or --list, --check-data ROOT)")
+        if args.json and not args.architectures:
+            raise CliError("--json goes with --architectures or --predict")
+        mode = "architectures" if args.architectures else "estimate" if args.estimate else "run"
+        check_mode_options(args, parser, mode)
+        if mode != "architectures":
+            _check_start(args)
+        chosen = _selected_papers(_registry(registry), args.paper)
+        if args.architectures:
+            return architectures(chosen, args.json)
+        if args.estimate:
+            return estimate(args, chosen)
+        return run(args, chosen, registry)
+    except CliError as exc:
+        _err(str(exc))
+        return EXIT_USER_ERROR
+    except MersuiteError as exc:  # the project's own errors (settings, data, folders): one line, never a traceback
+        _err(one_line(exc))
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        _err("interrupted; finished folds are saved, run the same command again to resume")
+        return 130
+
