@@ -254,15 +254,16 @@ def check_benchmark_entry(paper_id, smoke_corpus):
 
 
 def check_needs_motion(paper_id):
-    """``NEEDS_MOTION`` is declared beside ``MIN_FRAMES`` (a bool), and every experiment and benchmark entry
-    of the paper carries it: whether a clip without motion from onset to apex refuses its run."""
+    """``needs_motion`` is declared once, a bool (the paper's ``Pipeline``, beside ``min_frames``), and every
+    experiment and benchmark entry of the paper carries it: whether a clip without motion from onset to apex
+    refuses its run."""
     from common.leaderboard.tracks import TRACKS
 
     module = get_paper(paper_id)
-    assert isinstance(getattr(module, "NEEDS_MOTION", None), bool), f"{paper_id}: no NEEDS_MOTION in __init__.py"
     entries = list(module.EXPERIMENTS) + [module.benchmark_experiment(track, model) for track in TRACKS
                                           for model in module.BENCHMARK_MODELS]
-    assert [e.needs_motion for e in entries] == [module.NEEDS_MOTION] * len(entries), paper_id
+    assert isinstance(entries[0].needs_motion, bool), f"{paper_id}: needs_motion is not a bool"
+    assert [e.needs_motion for e in entries] == [entries[0].needs_motion] * len(entries), paper_id
 
 
 # Every check above, in order, with the fixtures it takes besides the paper id.
@@ -320,4 +321,4 @@ def test_every_paper_declares_whether_its_input_is_the_motion_from_onset_to_apex
 
 def test_the_optical_flow_methods_and_only_they_need_motion():
     # the three methods whose input is the flow from the onset to the apex frame (docs/data-invariants.md)
-    assert {p for p in PAPER_IDS if get_paper(p).NEEDS_MOTION} == {"liong2018", "gan2019", "liong2019"}
+    assert {p for p in PAPER_IDS if get_paper(p).EXPERIMENTS[0].needs_motion} == {"liong2018", "gan2019", "liong2019"}

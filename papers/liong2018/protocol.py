@@ -14,6 +14,7 @@ import numpy as np
 from common.classifiers import svm_fold, svm_training_stages
 from common.datasets.sample import Sample
 from common.evaluation.first_pass import per_clip
+from common.evaluation.motion_views import flow_predict_apex
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.leaderboard.tracks import MEGC_CLASSES, megc_composite
 from papers.liong2018.config import Liong2018Config
@@ -93,6 +94,8 @@ def _cache_clip(sample: Sample, config: Liong2018Config, root) -> None:
 
 # --preprocess-workers: the cached flow of every clip the folds read (common.evaluation.first_pass)
 first_pass = per_clip(_cache_clip)
+# --predict: the apex the input was built from, by the flow baselines' own rule (common.evaluation.motion_views)
+predict_apex = flow_predict_apex
 
 __all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass",
-           "preprocess_clip"]
+           "preprocess_clip", "predict_apex"]
