@@ -20,7 +20,7 @@ LAYERS = (
     ("papers", ("papers",)),
     ("leaderboard", ("common.leaderboard",)),
     ("reporting", ("common.reporting",)),
-    ("evaluation", ("common.evaluation", "common.classifiers")),
+    ("evaluation", ("common.evaluation", "common.classifiers", "common.flow_cnn")),
     ("models and training", ("common.training", "common.device_training", "common.backbones", "common.flops")),
     ("the contract", ("common.experiment",)),
     ("data", ("common.datasets",)),
