@@ -116,6 +116,15 @@ class FoldCount:
     """Marks an int config field that is the number of folds the selected samples are split into."""
 
 
+@dataclasses.dataclass(frozen=True)
+class LosoEvaluationConfig:
+    """The ``evaluation`` section of a paper on the MEGC 2019 composite: leave-one-subject-out over the
+    composite's subjects (``common.evaluation.splits.megc_loso``), every fold unless a smoke profile cuts it."""
+
+    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (the smoke profiles)
+    max_folds: typing.Annotated[int, Range(ge=0)] = 0
+
+
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     """Field annotations of a dataclass with ``Annotated`` extras kept (``from __future__`` strings resolved)."""

@@ -51,6 +51,26 @@ class Selection:
         return np.array([s.dataset for s in self.samples])
 
 
+def mapped_selection(data: Mapping[str, Sequence[Sample]], mappings: Mapping[str, Mapping[str, str]],
+                     class_names: tuple[str, ...], *, owner: str, what: str, lower: bool = False) -> Selection:
+    """The samples of each database of ``mappings`` (in its order) whose emotion that database's mapping sends
+    to one of ``class_names``, labelled by it; every other sample goes to ``dropped``, naming the mapping
+    (``owner``'s ``what``: "le2020's smic regrouping") and its keys, never silently. ``lower``: the emotion
+    is looked up lower-cased."""
+    samples, labels, dropped = [], [], []
+    for name, mapping in mappings.items():
+        for sample in data[name]:
+            target = mapping.get(sample.emotion.lower() if lower else sample.emotion)
+            if target is not None:
+                samples.append(sample)
+                labels.append(class_names.index(target))
+            else:
+                dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in {owner}'s {name} {what} "
+                                       f"({', '.join(sorted(mapping))})", "selection"))
+    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=class_names,
+                     dropped=tuple(dropped))
+
+
 @dataclasses.dataclass(frozen=True)
 class Fold:
     """One train/test partition; ``name`` is used for the fold's result file (``folds/<name>.json``)."""
@@ -365,37 +385,92 @@ class Track:
     note: str = ""  # the protocol in one sentence, for the report
 
 
-def benchmark_model(paper_id: str, model: str | None, models: Sequence[str]) -> str:
-    """The model a paper enters a track with: ``model``, or its default (the first of ``models``)."""
-    model = model or models[0]
-    if model not in models:
-        raise ValueError(f"{paper_id}: no benchmark model {model!r}; models: {', '.join(models)}")
-    return model
+# The Experiment fields a paper defines as functions of the same names, which :meth:`Pipeline.of` reads from its
+# ``protocol.py`` (and, where some live with the inputs, from ``preprocessing.py`` or an object there):
+# ``select``, ``folds`` and ``run_fold`` always (tests/test_registry.py), the others where the method has them
+# (one no source defines is None: e.g. no ``predict_apex`` where the recording's apex is taken as given).
+HOOKS = ("select", "folds", "run_fold", "training_stages", "preprocess_clip", "first_pass", "predict_clips",
+         "predict_views", "predict_apex", "frame_rate")
 
 
-def on_track(track: Track, *, model: str, default_model: str, title: str, config: Any,
-             run_fold: Callable[[FoldContext], FoldOutcome], profiles: Mapping[str, Mapping[str, Any]],
-             reported: tuple[Reported, ...] = (), folds: Callable[[Selection, Any, int], list[Fold]] | None = None,
-             training_stages: Callable[..., Sequence[TrainingStage]] | None = None,
-             preprocess_clip: Callable[[Sample, Any], Any] | None = None,
-             first_pass: Callable[..., Sequence[tuple[str, Callable[[Path], Any]]]] | None = None,
-             predict_clips: Callable[[PredictContext], np.ndarray] | None = None,
-             predict_views: Callable[[PredictContext, int], PredictViews] | None = None,
-             needs_motion: bool = False,
-             predict_apex: Callable[[PredictContext, int], tuple[int, str]] | None = None,
-             frame_rate: Callable[[Any], FrameRateNeed] | None = None) -> Experiment:
-    """A paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track:
-    the track's databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``);
-    named ``<track>`` for the paper's default model, ``<track>_<model>`` otherwise; no report pages.
-    ``folds`` may wrap the track's (a paper's own check before them), never replace them. ``needs_motion``
-    is the paper's own (``Experiment.needs_motion``): a method that cannot use a motionless clip refuses the
-    track's data naming it rather than drop it."""
-    return Experiment(
-        name=track.name if model == default_model else f"{track.name}_{model}", title=title,
-        datasets=track.datasets, config=config, select=lambda data, config: track.select(data),
-        folds=folds if folds is not None else (lambda selection, config, seed: track.folds(selection, seed)),
-        run_fold=run_fold, profiles=profiles, reported=reported, scopes=track.scopes, report_pages=None,
-        loader_options=track.loader_options, min_frames=track.min_frames, training_stages=training_stages,
-        preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
-        predict_views=predict_views, predict_apex=predict_apex, frame_rate=frame_rate,
-        needs_motion=needs_motion)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Pipeline:
+    """A paper's method as each of its experiments and benchmark entries runs it, declared once in its
+    ``__init__.py`` (:meth:`of`): the paper's id, the models it enters a track with, its config and profiles,
+    ``min_frames`` and ``needs_motion``, and the hooks of its ``protocol.py`` (:data:`HOOKS`).
+    :meth:`experiment` builds an experiment of it on the paper's own databases (a table row, a scenario),
+    :meth:`on_track` its entry into a benchmark track (a paper's ``benchmark_experiment``)."""
+
+    paper_id: str
+    models: tuple[str, ...]  # BENCHMARK_MODELS: what it may enter a track with, the default first
+    hooks: Mapping[str, Any]  # Experiment field name -> the paper's function (HOOKS)
+    # Every experiment's config and profiles (quick/smoke dotted overrides, config.PROFILES) unless the experiment
+    # names its own; None: each experiment names its own (a paper whose config depends on the experiment).
+    config: Any = None
+    profiles: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    min_frames: int = 2
+    needs_motion: bool = False
+    # On a track: "<track title>: <entry>", and the paper's numbers where the track is the protocol they were
+    # measured on (track name -> numbers: the composite LOSO of Table X is the megc2019 track), none elsewhere.
+    entry: str = ""
+    reported_on: Mapping[str, tuple[Reported, ...]] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *sources: Any, **fields: Any) -> Pipeline:
+        """The pipeline whose hooks (:data:`HOOKS`) are the functions of those names in ``sources``, each from the
+        first source that has it (the paper's ``protocol`` module first); ``fields``: the others, by keyword."""
+        hooks = {name: next((getattr(s, name) for s in sources if hasattr(s, name)), None) for name in HOOKS}
+        missing = [name for name in HOOKS[:3] if not callable(hooks[name])]
+        if missing:
+            raise TypeError(f"{', '.join(getattr(s, '__name__', repr(s)) for s in sources)} define no "
+                            f"{', '.join(missing)}")
+        return cls(hooks=hooks, **fields)
+
+    def _fields(self) -> dict[str, Any]:
+        return {**self.hooks, "config": self.config, "profiles": self.profiles, "min_frames": self.min_frames,
+                "needs_motion": self.needs_motion}
+
+    def experiment(self, *, name: str, title: str, datasets: tuple[str, ...], reported: tuple[Reported, ...] = (),
+                   metrics: tuple[str, ...] = ("uf1", "uar", "accuracy"), scopes: tuple[str, ...] = ("all",),
+                   report_pages: Callable[..., None] | None = None,
+                   loader_options: Mapping[str, Mapping[str, Any]] | None = None, **changes: Any) -> Experiment:
+        """An experiment of the paper: this method on ``datasets`` with its numbers, scopes and pages;
+        ``changes``: the Experiment fields where this one is not the pipeline's (``config``, ``profiles``,
+        ``folds``, ``run_fold``, ``training_stages``...)."""
+        fields = {**self._fields(), **changes}
+        if fields["config"] is None:
+            raise ValueError(f"{self.paper_id} {name}: no config (the pipeline has none: name the experiment's)")
+        return Experiment(**fields, name=name, title=title, datasets=datasets, reported=reported, metrics=metrics,
+                          scopes=scopes, report_pages=report_pages,
+                          loader_options={} if loader_options is None else loader_options)
+
+    def benchmark_model(self, model: str | None) -> str:
+        """The model the paper enters a track with: ``model``, or its default (the first of ``models``)."""
+        model = model or self.models[0]
+        if model not in self.models:
+            raise ValueError(f"{self.paper_id}: no benchmark model {model!r}; models: {', '.join(self.models)}")
+        return model
+
+    def on_track(self, track: Track, model: str | None = None, *, title: str | None = None, config: Any = None,
+                 profiles: Mapping[str, Mapping[str, Any]] | None = None,
+                 folds: Callable[[Selection, Any, int], list[Fold]] | None = None) -> Experiment:
+        """The paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track: the track's
+        databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``); named
+        ``<track>`` for the default model, ``<track>_<model>`` otherwise (:meth:`benchmark_model`); no report
+        pages. ``title``, ``config`` and ``profiles`` where the model's differ from the pipeline's; ``folds``
+        may wrap the track's (a paper's own check before them), never replace them. ``needs_motion`` is the
+        paper's own: a method that cannot use a motionless clip refuses the track's data naming it rather
+        than drop it."""
+        model = self.benchmark_model(model)
+        track_fields = {
+            "name": track.name if model == self.models[0] else f"{track.name}_{model}",
+            "title": f"{track.title}: {self.entry}" if title is None else title,
+            "datasets": track.datasets, "select": lambda data, config: track.select(data),
+            "folds": folds if folds is not None else (lambda selection, config, seed: track.folds(selection, seed)),
+            "reported": self.reported_on.get(track.name, ()), "scopes": track.scopes, "report_pages": None,
+            "loader_options": track.loader_options, "min_frames": track.min_frames,
+            "config": self.config if config is None else config,
+            "profiles": self.profiles if profiles is None else profiles}
+        if track_fields["config"] is None:
+            raise ValueError(f"{self.paper_id} on {track.name}: no config (the pipeline has none: name the entry's)")
+        return Experiment(**{**self._fields(), **track_fields})

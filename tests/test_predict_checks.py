@@ -75,7 +75,7 @@ def test_every_other_method_takes_any_rate_and_says_what_it_counts_in_frames(pap
         assert rate_note(200.0, need, trained) == ""  # a rate the model was trained at changes nothing
         note = rate_note(30.0, need, trained)
         assert note == f"30 fps, the model was trained at 100, 200 fps: {need.in_frames}"
-    # a benchmark entry carries the paper's hooks (common.experiment.on_track passes them through)
+    # a benchmark entry carries the paper's hooks (common.experiment.Pipeline.on_track passes them through)
     entry = module.benchmark_experiment(get_track("megc2019"))
     assert entry.frame_rate is module.EXPERIMENTS[0].frame_rate
     assert entry.predict_apex is module.EXPERIMENTS[0].predict_apex

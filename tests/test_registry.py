@@ -254,15 +254,16 @@ def check_benchmark_entry(paper_id, smoke_corpus):
 
 
 def check_needs_motion(paper_id):
-    """``NEEDS_MOTION`` is declared beside ``MIN_FRAMES`` (a bool), and every experiment and benchmark entry
-    of the paper carries it: whether a clip without motion from onset to apex refuses its run."""
+    """``needs_motion`` is declared once, a bool (the paper's ``Pipeline``, beside ``min_frames``), and every
+    experiment and benchmark entry of the paper carries it: whether a clip without motion from onset to apex
+    refuses its run."""
     from common.leaderboard.tracks import TRACKS
 
     module = get_paper(paper_id)
-    assert isinstance(getattr(module, "NEEDS_MOTION", None), bool), f"{paper_id}: no NEEDS_MOTION in __init__.py"
     entries = list(module.EXPERIMENTS) + [module.benchmark_experiment(track, model) for track in TRACKS
                                           for model in module.BENCHMARK_MODELS]
-    assert [e.needs_motion for e in entries] == [module.NEEDS_MOTION] * len(entries), paper_id
+    assert isinstance(entries[0].needs_motion, bool), f"{paper_id}: needs_motion is not a bool"
+    assert [e.needs_motion for e in entries] == [entries[0].needs_motion] * len(entries), paper_id
 
 
 # Every check above, in order, with the fixtures it takes besides the paper id.
@@ -279,45 +280,13 @@ CHECKS = (
 
 
 @pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_the_same_files_for_the_same_roles_and_no_paper_imports_another(paper_id):
-    check_files_roles_and_imports(paper_id)
-
-
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_one_name_for_the_config_entry_the_profiles_and_the_class_list(paper_id):
-    check_one_name_for_config_profiles_and_classes(paper_id)
-
-
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_no_import_cycle_among_a_papers_own_modules(paper_id):
-    check_no_import_cycle_among_the_papers_modules(paper_id)
-
-
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_every_model_builds_with_its_published_parameter_count(paper_id):
-    check_parameter_counts(paper_id)
-
-
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_one_training_step_of_every_model_a_smoke_fold_trains(paper_id, smoke_corpus):
-    check_training_step(paper_id, smoke_corpus)
-
-
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_report_pages_draw_from_a_fake_result_in_memory(paper_id, smoke_corpus, tmp_path):
-    check_report_pages(paper_id, smoke_corpus, tmp_path)
-
-
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_the_benchmark_entry_takes_a_track_as_it_is(paper_id, smoke_corpus):
-    check_benchmark_entry(paper_id, smoke_corpus)
-
-
-@pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_every_paper_declares_whether_its_input_is_the_motion_from_onset_to_apex(paper_id):
-    check_needs_motion(paper_id)
+@pytest.mark.parametrize(("check", "needs"), CHECKS, ids=[check.__name__ for check, _ in CHECKS])
+def test_every_paper_passes_every_check(check, needs, paper_id, request):
+    """Each check of :data:`CHECKS` (its docstring says what it holds the paper to) on each paper of the registry,
+    check by check; ``tests/test_template_paper.py`` walks a copied paper through the same list."""
+    check(paper_id, *(request.getfixturevalue(name) for name in needs))
 
 
 def test_the_optical_flow_methods_and_only_they_need_motion():
     # the three methods whose input is the flow from the onset to the apex frame (docs/data-invariants.md)
-    assert {p for p in PAPER_IDS if get_paper(p).NEEDS_MOTION} == {"liong2018", "gan2019", "liong2019"}
+    assert {p for p in PAPER_IDS if get_paper(p).EXPERIMENTS[0].needs_motion} == {"liong2018", "gan2019", "liong2019"}

@@ -13,7 +13,7 @@ from pathlib import Path
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, read_records, to_int, to_text
+from common.datasets.tables import cell, read_records, to_text
 
 NAME = "casme2"
 FPS = 200.0  # docs/databases.md §1.2
@@ -56,22 +56,14 @@ def _records(spreadsheet: Path) -> list[dict]:
 def load(root, cropped: bool = True, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per coding row whose clip folder has frames; ``apex`` None for ``/``, -1 or blank."""
     found = find(root, cropped, annotations)
-    spreadsheet = found.label_file()
     samples = []
-    for record in _records(spreadsheet):
-        subject = subject_name(cell(record, "Subject"))
-        clip = to_text(cell(record, "Filename"))
-        onset, apex, offset = (to_int(cell(record, c)) for c in ("OnsetFrame", "ApexFrame", "OffsetFrame"))
-        folder = found.frames / subject / clip
-        frames = discovery.listed_clip_frames(spreadsheet, folder, f"casme2/{subject}/{clip}", "CASME II",
-                                              onset, offset)
-        if frames is None or onset is None or offset is None:  # frames is None whenever onset or offset is
-            continue
+    for row in discovery.listed_clips(found, _records(found.label_file()), subject_name,
+                                      ("OnsetFrame", "ApexFrame", "OffsetFrame"), "CASME II"):
         samples.append(Sample(
-            dataset=NAME, subject=subject, clip=clip,
-            emotion=to_text(cell(record, "Estimated Emotion")).lower(),
-            onset=onset, apex=apex, offset=offset, fps=FPS, frames=tuple(frames),
-            action_units=to_text(cell(record, "Action Units")),
-            meta={"missing_frames": offset - onset + 1 - len(frames), "cropped": found.cropped},
+            dataset=NAME, subject=row.subject, clip=row.clip,
+            emotion=to_text(cell(row.record, "Estimated Emotion")).lower(),
+            onset=row.onset, apex=row.apex, offset=row.offset, fps=FPS, frames=tuple(row.frames),
+            action_units=to_text(cell(row.record, "Action Units")),
+            meta={"missing_frames": row.offset - row.onset + 1 - len(row.frames), "cropped": found.cropped},
         ))
     return apply_corrections(samples, read_corrections(corrections), "all")

@@ -12,7 +12,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from common.datasets.sample import frame_number
 from common.datasets.tables import DatabaseNotFound, DatasetError
@@ -248,26 +248,58 @@ def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, on
                        offset: int | None) -> list[Path] | None:
     """The frames ``onset..offset`` of a clip a spreadsheet row lists, or None after a ``DroppedWarning``
     naming the row (no usable or misordered onset/offset) or the folder (cannot be read, or missing
-    or empty on disk); CASME II and SAMM."""
+    or empty on disk); CASME II and SAMM, through :func:`listed_clips` (the warnings name the loader's
+    caller: ``stacklevel`` counts this function, :func:`listed_clips` and the loader)."""
     from common.datasets.invariants import annotation_problem
     from common.datasets.sample import warn_dropped
 
     subject_clip = key.split("/", 1)[1]
     if onset is None or offset is None:
-        warn_dropped(f"{spreadsheet}: {subject_clip} has no usable onset/offset; skipped", key, stacklevel=4,
+        warn_dropped(f"{spreadsheet}: {subject_clip} has no usable onset/offset; skipped", key, stacklevel=5,
                      stage="annotation")
         return None
     problem = annotation_problem(onset, None, offset)
     if problem:
-        warn_dropped(f"{spreadsheet}: {subject_clip}: {problem}; skipped", key, stacklevel=4, stage="annotation")
+        warn_dropped(f"{spreadsheet}: {subject_clip}: {problem}; skipped", key, stacklevel=5, stage="annotation")
         return None
     listed, unreadable = clip_frames(folder)
     if unreadable:
-        warn_dropped(f"{unreadable}; {title} clip {subject_clip} skipped", key, stacklevel=4)
+        warn_dropped(f"{unreadable}; {title} clip {subject_clip} skipped", key, stacklevel=5)
         return None
     frames = frames_between(listed, onset, offset)
     if not frames:
         warn_dropped(f"{folder}: {title} clip listed in the spreadsheet but missing or empty on disk "
-                     f"(expected frames {onset}..{offset}); skipped", key, stacklevel=4)
+                     f"(expected frames {onset}..{offset}); skipped", key, stacklevel=5)
         return None
     return frames
+
+
+@dataclasses.dataclass(frozen=True)
+class ListedClip:
+    """A spreadsheet row whose clip has its frames on disk (:func:`listed_clips`)."""
+
+    record: dict
+    subject: str
+    clip: str
+    onset: int
+    apex: int | None
+    offset: int
+    frames: list[Path]
+
+
+def listed_clips(found: Found, records: Iterable[dict], subject_name: Callable[[object], str],
+                 columns: tuple[str, str, str], title: str) -> Iterator[ListedClip]:
+    """Each row of ``records`` (``Subject``, ``Filename`` and the onset, apex and offset ``columns``) whose clip
+    folder ``<frames>/<subject>/<Filename>`` has the frames onset..offset; a row without them is skipped with
+    a ``DroppedWarning`` (:func:`listed_clip_frames`). The spreadsheet loaders of CASME II and SAMM."""
+    from common.datasets.tables import cell, to_int, to_text
+
+    spreadsheet = found.label_file()
+    for record in records:
+        subject, clip = subject_name(cell(record, "Subject")), to_text(cell(record, "Filename"))
+        onset, apex, offset = (to_int(cell(record, column)) for column in columns)
+        frames = listed_clip_frames(spreadsheet, found.frames / subject / clip, f"{found.database}/{subject}/{clip}",
+                                    title, onset, offset)
+        if frames is None or onset is None or offset is None:  # frames is None whenever onset or offset is
+            continue
+        yield ListedClip(record, subject, clip, onset, apex, offset, frames)

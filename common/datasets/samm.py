@@ -52,23 +52,16 @@ def find(root, annotations=None) -> discovery.Found:
 def load(root, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per spreadsheet row whose clip folder has frames Onset..Offset."""
     found = find(root, annotations)
-    spreadsheet = found.label_file()
     samples = []
-    for record in _records(spreadsheet):
-        subject, clip = subject_name(cell(record, "Subject")), to_text(cell(record, "Filename"))
-        onset, apex, offset = (to_int(cell(record, c)) for c in ("Onset Frame", "Apex Frame", "Offset Frame"))
-        folder = found.frames / subject / clip
-        frames = discovery.listed_clip_frames(spreadsheet, folder, f"samm/{subject}/{clip}", "SAMM",
-                                              onset, offset)
-        if frames is None or onset is None or offset is None:  # frames is None whenever onset or offset is
-            continue
-        emotion = to_text(cell(record, "Estimated Emotion")).lower()
+    for row in discovery.listed_clips(found, _records(found.label_file()), subject_name,
+                                      ("Onset Frame", "Apex Frame", "Offset Frame"), "SAMM"):
+        record, emotion = row.record, to_text(cell(row.record, "Estimated Emotion")).lower()
         samples.append(Sample(
-            dataset=NAME, subject=subject, clip=clip, emotion=EMOTION_SPELLINGS.get(emotion, emotion),
-            onset=onset, apex=apex, offset=offset, fps=FPS, frames=tuple(frames),
+            dataset=NAME, subject=row.subject, clip=row.clip, emotion=EMOTION_SPELLINGS.get(emotion, emotion),
+            onset=row.onset, apex=row.apex, offset=row.offset, fps=FPS, frames=tuple(row.frames),
             action_units=to_text(cell(record, "Action Units")),
             meta={"micro": to_text(cell(record, "Micro")), "objective_class": to_int(cell(record, "Objective Classes")),
                   "inducement": to_text(cell(record, "Inducement Code")),
-                  "missing_frames": offset - onset + 1 - len(frames), "gray": True},
+                  "missing_frames": row.offset - row.onset + 1 - len(row.frames), "gray": True},
         ))
     return apply_corrections(samples, read_corrections(corrections), "all")

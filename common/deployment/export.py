@@ -64,6 +64,7 @@ def mersuite_version() -> str:
 
 
 def sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes (an export's files; a recording's video, its cache key), read by blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -69,23 +69,14 @@ def manifest_digest(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
+# The JSON type of each Python type json.loads gives, bool before int (a bool is an int in Python).
+_JSON_KINDS = ((type(None), "null"), (bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+               (list, "array"), (dict, "object"))
+
+
 def json_kind(value: Any) -> str:
-    """The JSON type of a parsed value (a bool is a boolean, not an integer)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
+    """The JSON type of a parsed value (a bool is a boolean, not an integer); another value's type name."""
+    return next((kind for python, kind in _JSON_KINDS if isinstance(value, python)), type(value).__name__)
 
 
 def _shown(value: Any) -> str:

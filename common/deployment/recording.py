@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import os
 import re
 import shutil
@@ -37,7 +36,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from common.datasets.sample import Sample, frame_number
-from common.deployment.export import DeployError
+from common.deployment.export import DeployError, sha256
 from common.deployment.rates import valid_rate
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov")
@@ -211,14 +210,6 @@ def _csv_entries(path: Path) -> tuple[ClipRequest | Skipped, ...]:
     return tuple(entries)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
     """The video's frames as PNG files in the cache (decoded once, keyed by the file's sha256), and its fps
     (0.0 when the container gives none). An unreadable or unsupported video is one :class:`DeployError`."""
@@ -228,7 +219,7 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
         raise DeployError(f"--predict {path}: unsupported file type {path.suffix or '(none)'}; expected a folder of "
                           f"frames, a video ({', '.join(VIDEO_SUFFIXES)}) or a CSV of clips")
     try:
-        key = file_sha256(path)
+        key = sha256(path)
     except OSError as exc:
         raise DeployError(f"--predict {path}: cannot read this video ({exc.strerror or exc})") from None
     folder = Path(cache_root) / "recordings" / key[:32]

@@ -1,26 +1,16 @@
 """Aouayeb et al. 2019 (MLSP): region CNNs + LSTMs with focal loss, MEGC 2019 composite LOSO.
 
-Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment`` and
-``BENCHMARK_MODELS``. ``models()`` gives the seven networks with the default config (1,093,531
-trainable parameters in total, Sec. 5).
+Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
+``BENCHMARK_MODELS`` and ``benchmark_experiment``; ``BENCHMARK_REFERENCES``, Table 2's other rows.
+``models()`` gives the seven networks with the default config (1,093,531 trainable parameters in total, Sec. 5).
 """
 from __future__ import annotations
 
 from common.evaluation.references import references_from_table
-from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
+from common.experiment import Experiment, Paper, Pipeline
 from papers.aouayeb2019 import protocol, report, reported
 from papers.aouayeb2019.config import PROFILES, default_config
 from papers.aouayeb2019.model import models
-
-# Fewest frames a clip needs (Experiment.min_frames): Sec. 3.1 feeds every frame of a
-# clip to the LSTM (Sec. 3.2); one frame has no temporal dynamics to model.
-MIN_FRAMES = 2
-# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
-# rule 6): the region CNNs read each frame's appearance and the LSTM the sequence of
-# those features; a clip without motion is still a valid input, flagged by the run.
-NEEDS_MOTION = False
-# quick and smoke (the paper profile is the config itself).
-EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
 PAPER = Paper(
     id="aouayeb2019",
@@ -42,29 +32,25 @@ PAPER = Paper(
     },
 )
 
-EXPERIMENTS = (
-    Experiment(
-        name="megc2019_loso",
-        title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO (Table 2, Fig. 5)",
-        datasets=("megc2019",),
-        config=default_config(),
-        select=protocol.select,
-        folds=protocol.folds,
-        run_fold=protocol.run_fold,
-        profiles=EXPERIMENT_PROFILES,
-        reported=reported.REPORTED,
-        metrics=("uf1", "uar", "accuracy"),
-        scopes=reported.SCOPES,
-        report_pages=report.report_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        training_stages=protocol.training_stages,
-        preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
-        predict_clips=protocol.predict_clips, predict_views=protocol.predict_views, frame_rate=protocol.frame_rate,
-    ),
-)
+# megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and hooks; one pipeline (six
+# region CNNs, then the LSTM stage), the paper's own. Table 2's numbers are the megc2019 track's protocol (LOSO
+# on the composite), so that track shows them; other tracks none.
+PIPELINE = Pipeline.of(
+    protocol, paper_id="aouayeb2019", models=("region_cnn_lstm",), config=default_config(), profiles=PROFILES,
+    # Fewest frames a clip needs: Sec. 3.1 feeds every frame of a clip to the LSTM (Sec. 3.2); one frame has no
+    # temporal dynamics to model.
+    min_frames=2,
+    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the region CNNs
+    # read each frame's appearance and the LSTM the sequence of those features; a clip without motion is still
+    # a valid input, flagged by the run.
+    needs_motion=False,
+    entry="Aouayeb et al. 2019, region CNNs + LSTMs", reported_on={"megc2019": reported.REPORTED})
+EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
+    name="megc2019_loso", title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO (Table 2, Fig. 5)",
+    datasets=("megc2019",), reported=reported.REPORTED, scopes=reported.SCOPES, report_pages=report.report_pages),)
+BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
+benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
-# The benchmark: one pipeline (six region CNNs, then the LSTM stage), the paper's own.
-BENCHMARK_MODELS: tuple[str, ...] = ("region_cnn_lstm",)
 # Table 2's other rows (the MEGC 2019 LBP-TOP baseline and the challenge entries): published, not run
 # by us; the benchmark's leaderboard shows them under the methods. The paper's own row is the
 # "paper's number" of this method, so it is left out here.
@@ -74,21 +60,5 @@ BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019
                                              skip=("Aouayeb et al. (paper)",),
                                              runs_as={"LBP-TOP": "see2019", "Bi-WOOF": "liong2018",
                                                       "OFF-ApexNet": "gan2019", "Liong et al.": "liong2019"})
-
-
-def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
-    """The paper's pipeline on a benchmark track: ``megc2019_loso``'s config, profiles and ``run_fold`` on
-    the track's samples and folds, unchanged. The paper's Table 2 numbers are the ``megc2019`` track's
-    protocol (LOSO on the composite), so that track shows them; other tracks show none. README "In the benchmark"."""
-    model = benchmark_model("aouayeb2019", model, BENCHMARK_MODELS)
-    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
-                    title=f"{track.title}: Aouayeb et al. 2019, region CNNs + LSTMs", config=default_config(),
-                    run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
-                    reported=reported.REPORTED if track.name == "megc2019" else (),
-                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
-                    first_pass=protocol.first_pass,
-                    predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
-                    frame_rate=protocol.frame_rate)
-
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from common.config import Range
+from common.config import LosoEvaluationConfig, Range
 from common.training import TrainConfig
 
 
@@ -94,21 +94,14 @@ class LossConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class EvaluationConfig:
-    """Protocol (Sec. 4.1.3): leave-one-subject-out over the composite's subjects."""
-
-    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke only)
-    max_folds: Annotated[int, Range(ge=0)] = 0
-
-
-@dataclasses.dataclass(frozen=True)
 class AouayebConfig:
     """The whole recipe of one experiment."""
 
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
     loss: LossConfig = LossConfig()
-    evaluation: EvaluationConfig = EvaluationConfig()
+    # Sec. 4.1.3: leave-one-subject-out over the composite's subjects
+    evaluation: LosoEvaluationConfig = LosoEvaluationConfig()
     # Sec. 4.1.2: "The CNN was trained with 64 batch size and 100 epochs"; optimiser and learning
     # rate are not stated (choice: Adam 1e-4, the authors' 2022 code, docs/methods.md §5).
     stage1: TrainConfig = TrainConfig(optimizer="adam", learning_rate=1e-4, batch_size=64, epochs=100)

@@ -18,7 +18,7 @@ from common.evaluation.splits import megc_composite
 from common.training import compile_model
 from papers.gan2019.config import OffApexNetConfig
 from papers.gan2019.model import build_model
-from papers.gan2019.preprocessing import fold_inputs
+from papers.gan2019.preprocessing import INPUTS
 
 CLASSES = MEGC_CLASSES  # the composite's classes (Liong et al. 2019, Table II)
 
@@ -40,7 +40,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train OFF-ApexNet on the fold's training clips for ``train.epochs`` (Adam, cross-entropy) and predict
     its test clips with the last epoch's weights (README ledger 8)."""
     started = time.perf_counter()
-    x_train, x_test = fold_inputs(ctx)
+    x_train, x_test = INPUTS.fold(ctx)
     model = compile_model(build_model(ctx.config, n_classes(ctx)), ctx.config.train)
     return fit_and_predict(ctx, model, x_train, x_test, started=started)
 

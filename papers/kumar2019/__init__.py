@@ -1,6 +1,7 @@
 """Kumar, Theagarajan, Peraza, Bhanu 2019: motion-magnified Emotion Avatar Images with ResNet-34.
 
-Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment``, ``BENCHMARK_MODELS``.
+Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
+``BENCHMARK_MODELS`` and ``benchmark_experiment``.
 
 * ``megc2019_loso``: the MEGC 2019 composite (Table 2) under leave-one-subject-out, scored pooled on
   the composite (Table 3's combined column; its per-database slices are shown, not compared).
@@ -14,62 +15,54 @@ pages in ``report.py``.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
+from common.experiment import Experiment, Paper, Pipeline
 from papers.kumar2019 import protocol, report, reported
 from papers.kumar2019.config import PROFILES, ProtocolConfig, default_config
 from papers.kumar2019.model import MODEL_NAME, models
-
-# Fewest frames a clip needs (Experiment.min_frames): Sec. 3.2 magnifies motion with a
-# temporal band-pass filter over the clip's frames (Eulerian), and the EAI (Sec. 3.4) averages
-# those frames; one frame has no motion.
-MIN_FRAMES = 2
-# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
-# rule 6): the EAI averages the magnified, registered frames (Sec. 3.4); a clip without
-# motion gives the face itself (magnifying no motion changes nothing), a valid input, flagged by the run.
-NEEDS_MOTION = False
 
 CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classification of facial "
             "micro-expressions using motion magnified emotion avatar images\", IEEE/CVF Conference on "
             "Computer Vision and Pattern Recognition Workshops (CVPRW), 2019, pp. 12-20.")
 
-# The hooks every experiment shares: the pipeline (protocol.py) and the --estimate hooks.
-_PIPELINE: dict[str, Any] = dict(
-    datasets=("megc2019",), select=protocol.select, folds=protocol.folds, run_fold=protocol.run_fold,
-    profiles=PROFILES, metrics=("uf1", "uar", "accuracy"), min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
-    first_pass=protocol.first_pass, predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
-    frame_rate=protocol.frame_rate)
+# Every experiment and every benchmark entry: protocol.py's select, folds, run_fold and hooks on the composite's
+# databases. On a track, megc2019_loso's config and profiles (the composite's 3 classes); Table 3's combined
+# column on the megc2019 track (the same composite LOSO), nothing on the others.
+PIPELINE = Pipeline.of(
+    protocol, paper_id="kumar2019", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES,
+    # Fewest frames a clip needs: Sec. 3.2 magnifies motion with a temporal band-pass filter over the clip's
+    # frames (Eulerian), and the EAI (Sec. 3.4) averages those frames; one frame has no motion.
+    min_frames=2,
+    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the EAI averages
+    # the magnified, registered frames (Sec. 3.4); a clip without motion gives the face itself (magnifying no
+    # motion changes nothing), a valid input, flagged by the run.
+    needs_motion=False,
+    entry="magnified EAI + ResNet-34 (Kumar et al. 2019)", reported_on={"megc2019": reported.loso_reported()})
 
 
 def _loso_experiment() -> Experiment:
-    return Experiment(
-        name="megc2019_loso",
+    return PIPELINE.experiment(
+        name="megc2019_loso", datasets=("megc2019",),
         title="MEGC 2019 composite (SMIC + CASME II + SAMM), LOSO, magnified EAI + ResNet-34 (Table 3, combined)",
-        config=default_config(), reported=reported.loso_reported(), scopes=("all",) + reported.DATABASES,
-        report_pages=report.loso_pages, **_PIPELINE)
+        reported=reported.loso_reported(), scopes=("all",) + reported.DATABASES, report_pages=report.loso_pages)
 
 
 def _database_experiment(database: str) -> Experiment:
-    config = default_config(ProtocolConfig(kind="database", dataset=database))
     title = DATABASE_TITLES[database]
-    return Experiment(
-        name=f"{database}_loso",
+    return PIPELINE.experiment(
+        name=f"{database}_loso", datasets=("megc2019",),
         title=(f"{title} alone (the composite's 3 classes), LOSO, magnified EAI + ResNet-34 "
                f"(Table 3 {reported.TABLE_COLUMNS[database]} column, {reported.CONFUSION_TABLES[database]})"),
-        config=config, reported=reported.database_reported(database), report_pages=report.database_pages,
-        **_PIPELINE)
+        config=default_config(ProtocolConfig(kind="database", dataset=database)),
+        reported=reported.database_reported(database), report_pages=report.database_pages)
 
 
 def _cross_experiment(train: str, test: str) -> Experiment:
-    config = default_config(ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test))
-    return Experiment(
-        name=f"cross_{train}_to_{test}",
+    return PIPELINE.experiment(
+        name=f"cross_{train}_to_{test}", datasets=("megc2019",),
         title=f"Cross-dataset: train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]} (Table 7)",
-        config=config, reported=reported.cross_reported(train, test), report_pages=report.cross_pages,
-        **_PIPELINE)
+        config=default_config(ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
+        reported=reported.cross_reported(train, test), report_pages=report.cross_pages)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = (
@@ -79,22 +72,8 @@ EXPERIMENTS: tuple[Experiment, ...] = (
 )
 
 # The benchmark: the paper's one model; its best-reported (and only) one first.
-BENCHMARK_MODELS: tuple[str, ...] = (MODEL_NAME,)
-
-
-def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
-    """The method on a shared benchmark track: ``megc2019_loso``'s config and profiles (the composite's 3 classes)
-    and ``run_fold``, the track's samples, labels and folds unchanged. ``reported``: Table 3's combined column
-    on the ``megc2019`` track (the same composite LOSO), nothing on the others (README "In the benchmark")."""
-    model = benchmark_model("kumar2019", model, BENCHMARK_MODELS)
-    base = _loso_experiment()
-    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
-                    title=f"{track.title}: magnified EAI + ResNet-34 (Kumar et al. 2019)", config=base.config,
-                    run_fold=base.run_fold, profiles=base.profiles,
-                    reported=base.reported if track.name == "megc2019" else (),
-                    training_stages=base.training_stages, preprocess_clip=base.preprocess_clip,
-                    first_pass=base.first_pass, predict_clips=base.predict_clips, predict_views=base.predict_views,
-                    frame_rate=base.frame_rate)
+BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
+benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
 
 PAPER = Paper(
@@ -110,4 +89,4 @@ PAPER = Paper(
                                                 "torchvision) + Dense(512 -> 3); the paper gives no count")},
 )
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "MIN_FRAMES", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "models"]

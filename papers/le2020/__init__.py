@@ -1,8 +1,8 @@
 """Le, Tran, Rege 2020: dynamic images on facial regions with VGG19, ResNet50 and SENet50.
 
-Assembly only: ``PAPER``, ``EXPERIMENTS`` (one per cell of Tables II and III: each
-database x backbone under 10-fold cross-validation, and each cross-database direction x backbone
-the paper reports), ``BENCHMARK_MODELS`` and ``benchmark_experiment``. Settings and
+Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS`` (one per
+cell of Tables II and III: each database x backbone under 10-fold cross-validation, and each cross-database
+direction x backbone the paper reports), ``BENCHMARK_MODELS`` and ``benchmark_experiment``. Settings and
 profiles are in ``config.py``, inputs in ``preprocessing.py``, labels, folds and training in
 ``protocol.py``, the CNNs in ``model.py``, the paper's numbers in ``reported.py``, pages in ``report.py``.
 """
@@ -11,19 +11,10 @@ from __future__ import annotations
 from typing import cast
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
+from common.experiment import Experiment, Paper, Pipeline, Track
 from papers.le2020 import protocol, report, reported
-from papers.le2020.config import BACKBONES, Backbone, Le2020Config, ProtocolConfig, default_config, profiles_for
+from papers.le2020.config import BACKBONES, Backbone, ProtocolConfig, default_config, profiles_for
 from papers.le2020.model import models
-
-# Fewest frames a clip needs (Experiment.min_frames): Sec. III builds a dynamic image by
-# rank pooling the clip's frames; rank pooling one frame gives the frame itself, not motion.
-MIN_FRAMES = 2
-# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
-# rule 6): the dynamic image ranks the frames from onset to offset (Sec. III-B), not
-# onset to apex: a clip still between those two may move after; CASME II's EP09_05f (apex = onset) is in the
-# CASME II selection. Such a clip is flagged by the run.
-NEEDS_MOTION = False
 
 CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-expression recognition on "
             "region-based framework\", IEEE 21st International Conference on Information Reuse and "
@@ -31,37 +22,39 @@ CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-express
 BACKBONE_TITLES = {"vgg19": "VGG19", "resnet50": "ResNet50", "senet50": "SENet50"}
 CROSS_PAIRS = (("samm", "casme2"), ("casme2", "samm"))  # Table III columns (train/test)
 CROSS_BACKBONES: tuple[Backbone, ...] = ("resnet50", "vgg19")  # Table III rows
-# The benchmark: VGG19 + ROI first, the paper's best in every column of Tables II and III; the others as options.
-BENCHMARK_MODELS: tuple[str, ...] = ("vgg19", "resnet50", "senet50")
 
-
-def _experiment(name: str, title: str, datasets: tuple[str, ...], config: Le2020Config, **fields) -> Experiment:
-    return Experiment(name=name, title=title, datasets=datasets, config=config, run_fold=protocol.run_fold,
-                      training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
-                      first_pass=protocol.first_pass,
-                      predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
-                      frame_rate=protocol.frame_rate, **fields)
+# Every experiment and every benchmark entry: protocol.py's select, folds, run_fold and hooks, with the config
+# and profiles of its backbone and protocol. The benchmark: VGG19 + ROI first, the paper's best in every column
+# of Tables II and III; the others as options.
+PIPELINE = Pipeline.of(
+    protocol, paper_id="le2020", models=("vgg19", "resnet50", "senet50"),
+    # Fewest frames a clip needs: Sec. III builds a dynamic image by rank pooling the clip's frames; rank pooling
+    # one frame gives the frame itself, not motion.
+    min_frames=2,
+    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the dynamic image
+    # ranks the frames from onset to offset (Sec. III-B), not onset to apex: a clip still between those two may
+    # move after; CASME II's EP09_05f (apex = onset) is in the CASME II selection. Such a clip is flagged by the run.
+    needs_motion=False)
+BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 
 
 def _kfold_experiment(dataset: str, backbone: Backbone) -> Experiment:
-    return _experiment(
-        f"{dataset}_10fold_{backbone}",
-        f"{DATABASE_TITLES[dataset]}, 10-fold CV, {BACKBONE_TITLES[backbone]} + ROI (Table II)",
-        (dataset,), default_config(backbone, ProtocolConfig(kind="kfold", dataset=dataset, k=10)),
-        select=protocol.select, folds=protocol.folds, profiles=profiles_for(backbone),
-        reported=reported.kfold_reported(dataset, backbone),
-        report_pages=report.report_pages(dataset if backbone == "vgg19" else None), min_frames=MIN_FRAMES,
-        needs_motion=NEEDS_MOTION)
+    return PIPELINE.experiment(
+        name=f"{dataset}_10fold_{backbone}", datasets=(dataset,),
+        title=f"{DATABASE_TITLES[dataset]}, 10-fold CV, {BACKBONE_TITLES[backbone]} + ROI (Table II)",
+        config=default_config(backbone, ProtocolConfig(kind="kfold", dataset=dataset, k=10)),
+        profiles=profiles_for(backbone), reported=reported.kfold_reported(dataset, backbone),
+        report_pages=report.report_pages(dataset if backbone == "vgg19" else None))
 
 
 def _cross_experiment(train: str, test: str, backbone: Backbone) -> Experiment:
-    return _experiment(
-        f"cross_{train}_to_{test}_{backbone}",
-        f"Train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]}, {BACKBONE_TITLES[backbone]} + ROI (Table III)",
-        (train, test), default_config(backbone, ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
-        select=protocol.select, folds=protocol.folds, profiles=profiles_for(backbone, "cross"),
-        reported=reported.cross_reported(train, test, backbone), report_pages=report.report_pages(None),
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION)
+    return PIPELINE.experiment(
+        name=f"cross_{train}_to_{test}_{backbone}", datasets=(train, test),
+        title=(f"Train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]}, {BACKBONE_TITLES[backbone]} + ROI "
+               "(Table III)"),
+        config=default_config(backbone, ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
+        profiles=profiles_for(backbone, "cross"), reported=reported.cross_reported(train, test, backbone),
+        report_pages=report.report_pages(None))
 
 
 def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
@@ -69,17 +62,12 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     folds unchanged; the paper's pipeline and the configuration and profiles of its 3-class experiment
     (SMIC, Table II) with ``model`` (a backbone of ``BENCHMARK_MODELS``; default VGG19). The paper reports
     no number on the MEGC 2019 composite."""
-    backbone = benchmark_model("le2020", model, BENCHMARK_MODELS)  # one of BACKBONES
-    return on_track(track, needs_motion=NEEDS_MOTION, model=backbone, default_model=BENCHMARK_MODELS[0],
-                    title=f"{track.title}: {BACKBONE_TITLES[backbone]} + ROI (Le et al. 2020)",
-                    # protocol unused: the track's folds
-                    config=default_config(cast(Backbone, backbone),
-                                          ProtocolConfig(kind="kfold", dataset="smic", k=10)),
-                    run_fold=protocol.run_fold, profiles=profiles_for(backbone), folds=protocol.track_folds(track),
-                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
-                    first_pass=protocol.first_pass,
-                    predict_clips=protocol.predict_clips, predict_views=protocol.predict_views,
-                    frame_rate=protocol.frame_rate)
+    backbone = cast(Backbone, PIPELINE.benchmark_model(model))  # one of BACKBONES
+    return PIPELINE.on_track(track, backbone,
+                             title=f"{track.title}: {BACKBONE_TITLES[backbone]} + ROI (Le et al. 2020)",
+                             # protocol unused: the track's folds
+                             config=default_config(backbone, ProtocolConfig(kind="kfold", dataset="smic", k=10)),
+                             profiles=profiles_for(backbone), folds=protocol.track_folds(track))
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

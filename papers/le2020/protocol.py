@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from common.running.first_pass import per_clip
-from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, Track, TrainingStage
+from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, Track, TrainingStage,
+                               mapped_selection)
 from papers.le2020.config import Le2020Config
 
 # ----------------------------------------------------------------------------- labels (Sec. IV-A.1)
@@ -45,26 +46,13 @@ def experiment_datasets(config: Le2020Config) -> tuple[str, ...]:
 def select(data: Mapping[str, list], config: Le2020Config) -> Selection:
     """The samples of the experiment's databases whose emotion the paper's regrouping keeps (Sec. IV-A.1),
     with class indices; the others are recorded as dropped."""
-    from common.datasets.sample import Dropped
-
     datasets = experiment_datasets(config)
     missing = [name for name in datasets if name not in data]
     if missing or not all(datasets):
         raise ValueError(f"le2020 select: protocol {config.protocol.kind} needs databases {datasets}; "
                          f"loaded: {sorted(data)}")
-    class_names = class_names_for(datasets)
-    samples, labels, dropped = [], [], []
-    for name in datasets:
-        mapping = LABEL_MAPS[name]
-        for sample in data[name]:
-            target = mapping.get(sample.emotion.lower())
-            if target is not None:
-                samples.append(sample)
-                labels.append(class_names.index(target))
-            else:  # recorded, never silent
-                dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in le2020's {name} regrouping "
-                                       f"({', '.join(sorted(mapping))})", "selection"))
-    return Selection(tuple(samples), np.asarray(labels, dtype=int), class_names, dropped=tuple(dropped))
+    return mapped_selection(data, {name: LABEL_MAPS[name] for name in datasets}, class_names_for(datasets),
+                            owner="le2020", what="regrouping", lower=True)
 
 
 # ----------------------------------------------------------------------------- folds (Sec. IV-A.2)

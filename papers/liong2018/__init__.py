@@ -2,28 +2,16 @@
 
 "Less is more: Micro-expression recognition from video using apex frame", Signal Processing: Image
 Communication 62, 2018: the TV-L1 optical flow between the onset and apex frames, its bi-weighted
-oriented optical flow histograms, a linear SVM. Assembly only (``common/experiment.py``): ``PAPER``,
-``EXPERIMENTS``, ``benchmark_experiment`` and ``BENCHMARK_MODELS``.
+oriented optical flow histograms, a linear SVM. Assembly only: ``PAPER``, and the pipeline
+(``common.experiment.Pipeline``) that gives ``EXPERIMENTS``, ``BENCHMARK_MODELS`` and ``benchmark_experiment``.
 """
 from __future__ import annotations
 
-from common.motion_views import flow_predict_apex
-from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
+from common.experiment import Experiment, Paper, Pipeline
 from papers.liong2018 import protocol, report, reported
 from papers.liong2018.config import PROFILES, default_config
 from papers.liong2018.model import MODEL_NAME, models
 from papers.liong2018.preprocessing import feature_length
-
-# Fewest frames a clip needs (Experiment.min_frames): the flow runs from the onset frame to the apex
-# frame (Sec. 3), two frames.
-MIN_FRAMES = 2
-# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
-# rule 6): Bi-WOOF is built from the optical flow and strain from the onset to the apex
-# frame (Sec. 3); a clip whose onset and apex frames are identical gives a flow of zero, no feature, and the run
-# refuses it.
-NEEDS_MOTION = True
-# quick and smoke (the paper profile is the config itself).
-EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
 PAPER = Paper(
     id="liong2018",
@@ -37,42 +25,21 @@ PAPER = Paper(
                                    "(5 x 5 blocks x 8 orientation bins), 3 one-vs-one decision values")},
 )
 
-EXPERIMENTS = (
-    Experiment(
-        name="megc2019_loso",
-        title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO: Bi-WOOF + linear SVM",
-        datasets=("megc2019",),
-        config=default_config(),
-        select=protocol.select,
-        folds=protocol.folds,
-        run_fold=protocol.run_fold,
-        profiles=EXPERIMENT_PROFILES,
-        reported=reported.REPORTED,
-        metrics=("uf1", "uar", "accuracy"),
-        scopes=reported.SCOPES,
-        report_pages=report.report_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        training_stages=protocol.training_stages,
-        preprocess_clip=protocol.preprocess_clip, first_pass=protocol.first_pass,
-        predict_clips=protocol.predict_clips, predict_views=protocol.predict_views, predict_apex=flow_predict_apex,
-    ),
-)
-
-BENCHMARK_MODELS: tuple[str, ...] = (MODEL_NAME,)
-
-
-def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
-    """Bi-WOOF on a benchmark track: ``megc2019_loso``'s config, profiles and ``run_fold`` on the track's
-    samples and folds, unchanged. The published numbers are the ``megc2019`` track's protocol (LOSO on the
-    composite), so that track shows them; other tracks show none. README "In the benchmark"."""
-    model = benchmark_model("liong2018", model, BENCHMARK_MODELS)
-    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
-                    title=f"{track.title}: Bi-WOOF + linear SVM (Liong et al. 2018)", config=default_config(),
-                    run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
-                    reported=reported.REPORTED if track.name == "megc2019" else (),
-                    training_stages=protocol.training_stages, preprocess_clip=protocol.preprocess_clip,
-                    first_pass=protocol.first_pass, predict_clips=protocol.predict_clips,
-                    predict_views=protocol.predict_views, predict_apex=flow_predict_apex)
-
+# megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and hooks (predict_apex: the flow
+# baselines' own apex rule). The published numbers are the megc2019 track's protocol (LOSO on the composite), so
+# that track shows them; other tracks none.
+PIPELINE = Pipeline.of(
+    protocol, paper_id="liong2018", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES,
+    min_frames=2,  # Fewest frames a clip needs: the flow runs from the onset frame to the apex frame (Sec. 3)
+    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): Bi-WOOF is built
+    # from the optical flow and strain from the onset to the apex frame (Sec. 3); a clip whose onset and apex
+    # frames are identical gives a flow of zero, no feature, and the run refuses it.
+    needs_motion=True,
+    entry="Bi-WOOF + linear SVM (Liong et al. 2018)", reported_on={"megc2019": reported.REPORTED})
+EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
+    name="megc2019_loso", title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO: Bi-WOOF + linear SVM",
+    datasets=("megc2019",), reported=reported.REPORTED, scopes=reported.SCOPES, report_pages=report.report_pages),)
+BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
+benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

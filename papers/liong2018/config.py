@@ -9,7 +9,7 @@ import dataclasses
 from typing import Annotated, Literal
 
 from common.classifiers import LinearSVMConfig
-from common.config import Range
+from common.config import LosoEvaluationConfig, Range
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,21 +35,14 @@ class FeatureConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class EvaluationConfig:
-    """Protocol: leave-one-subject-out over the composite's subjects (the MEGC 2019 protocol)."""
-
-    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke)
-    max_folds: Annotated[int, Range(ge=0)] = 0
-
-
-@dataclasses.dataclass(frozen=True)
 class Liong2018Config:
     """The whole recipe of Bi-WOOF."""
 
     features: FeatureConfig = FeatureConfig()
     # Sec. 4: a linear SVM; assumed: LIBSVM's C-SVC (one-vs-one) at its default C = 1 (ledger 5)
     svm: LinearSVMConfig = LinearSVMConfig(kind="ovo", C=1.0)
-    evaluation: EvaluationConfig = EvaluationConfig()
+    # the MEGC 2019 protocol: leave-one-subject-out over the composite's subjects
+    evaluation: LosoEvaluationConfig = LosoEvaluationConfig()
 
 
 def default_config() -> Liong2018Config:

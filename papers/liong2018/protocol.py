@@ -11,6 +11,7 @@ import numpy as np
 
 from common import svm_baseline
 from common.running.first_pass import per_clip
+from common.motion_views import flow_predict_apex
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.preprocessing.motion_stages import own_apex
@@ -63,6 +64,8 @@ def training_stages(config: Liong2018Config, selection: Selection, fold: Fold) -
 # --preprocess-workers: the cached onset-to-apex flow and strain of every clip the folds read, and its Bi-WOOF
 # vector (common.running.first_pass)
 first_pass = per_clip(clip_features)
+# --predict: the apex the input was built from, by the flow baselines' own rule (common.motion_views)
+predict_apex = flow_predict_apex
 
 __all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass",
-           "preprocess_clip"]
+           "preprocess_clip", "predict_apex"]

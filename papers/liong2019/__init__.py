@@ -1,26 +1,15 @@
 """Liong, Gan, See, Khor, Huang (FG 2019): STSTNet, a shallow triple-stream CNN on onset-apex optical flow.
 
-Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment`` and
-``BENCHMARK_MODELS``. Config and profiles: ``config.py``; the network: ``model.py``; the flow images:
-``preprocessing.py``; selection, folds and training: ``protocol.py``; report page: ``report.py``.
+Assembly only: ``PAPER`` (Table I's layers with the STSTNet.mat layers it omits), and the pipeline
+(``common.experiment.Pipeline``) that gives ``EXPERIMENTS``, ``BENCHMARK_MODELS`` and ``benchmark_experiment``.
 """
 from __future__ import annotations
 
-from common.running.first_pass import per_clip
-from common.motion_views import flow_predict_apex
-from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
+from common.experiment import Experiment, Paper, Pipeline
 from papers.liong2019 import protocol, report, reported
 from papers.liong2019.config import PROFILES, default_config
+from papers.liong2019.preprocessing import INPUTS
 from papers.liong2019.model import AUTHORS_TRAINABLE, models
-from papers.liong2019.preprocessing import cache_clip, predict_clips, predict_views, preprocess_clip
-
-# Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame (Sec. II).
-MIN_FRAMES = 2
-# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
-# rule 6): the input is the optical flow and strain from the onset to the apex frame
-# (Sec. II); a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
-NEEDS_MOTION = True
-EXPERIMENT_PROFILES = {name: overrides for name, overrides in PROFILES.items() if name != "paper"}
 
 PAPER = Paper(
     id="liong2019",
@@ -63,45 +52,22 @@ PAPER = Paper(
     ]},
 )
 
-# --preprocess-workers: the cached flow of every clip the folds read (common.running.first_pass)
-FIRST_PASS = per_clip(cache_clip)
-
-EXPERIMENTS: tuple[Experiment, ...] = (
-    Experiment(
-        name="megc2019_loso",
-        title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO (Table III)",
-        datasets=("megc2019",),
-        config=default_config(),
-        select=protocol.select,
-        folds=protocol.folds,
-        run_fold=protocol.run_fold,
-        profiles=EXPERIMENT_PROFILES,
-        reported=reported.REPORTED,
-        metrics=("uf1", "uar", "accuracy"),
-        scopes=reported.SCOPES,
-        report_pages=report.report_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        training_stages=protocol.training_stages,
-        preprocess_clip=preprocess_clip,
-        predict_clips=predict_clips, predict_views=predict_views, predict_apex=flow_predict_apex, first_pass=FIRST_PASS,
-    ),
-)
-
-BENCHMARK_MODELS: tuple[str, ...] = ("ststnet",)
-
-
-def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
-    """STSTNet on a benchmark track: ``megc2019_loso``'s config, profiles and ``run_fold`` on the track's
-    samples and folds, unchanged. Table III is the ``megc2019`` track's protocol, so that track shows its
-    numbers as the paper's; other tracks show none (README "In the benchmark")."""
-    model = benchmark_model("liong2019", model, BENCHMARK_MODELS)
-    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
-                    title=f"{track.title}: STSTNet (Liong et al. 2019)", config=default_config(),
-                    run_fold=protocol.run_fold, profiles=EXPERIMENT_PROFILES,
-                    reported=reported.REPORTED if track.name == "megc2019" else (),
-                    training_stages=protocol.training_stages, preprocess_clip=preprocess_clip,
-                    predict_clips=predict_clips, predict_views=predict_views, predict_apex=flow_predict_apex,
-                    first_pass=FIRST_PASS)
-
+# megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and training stages, and the
+# hooks of the flow images (preprocessing.INPUTS, common.flow_cnn). Table III is the megc2019 track's protocol,
+# so that track shows its numbers as the paper's; other tracks show none.
+PIPELINE = Pipeline.of(
+    protocol, INPUTS, paper_id="liong2019", models=("ststnet",), config=default_config(), profiles=PROFILES,
+    min_frames=2,  # Fewest frames a clip needs: an onset and an apex frame (Sec. II).
+    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the optical flow
+    # and strain from the onset to the apex frame (Sec. II); a clip whose onset and apex frames are identical
+    # gives zero images, and the run refuses it.
+    needs_motion=True,
+    entry="STSTNet (Liong et al. 2019)", reported_on={"megc2019": reported.REPORTED})
+EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
+    name="megc2019_loso", datasets=("megc2019",), reported=reported.REPORTED, scopes=reported.SCOPES,
+    title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO (Table III)",
+    report_pages=report.report_pages),)
+BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
+benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]

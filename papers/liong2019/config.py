@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Literal
 
-from common.config import Range
+from common.config import LosoEvaluationConfig, Range
 from common.training import TrainConfig
 
 
@@ -52,12 +52,6 @@ class ModelConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class EvaluationConfig:
-    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds (smoke only)
-    max_folds: Annotated[int, Range(ge=0)] = 0
-
-
-@dataclasses.dataclass(frozen=True)
 class STSTNetConfig:
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
@@ -69,7 +63,8 @@ class STSTNetConfig:
     train: TrainConfig = TrainConfig(optimizer="adam", learning_rate=5e-5, batch_size=256, epochs=500,
                                      weight_decay=1e-4, shuffle_once=True, drop_partial_batch=True,
                                      adam_epsilon=1e-8)
-    evaluation: EvaluationConfig = EvaluationConfig()
+    # Sec. III.B: leave-one-subject-out over the composite's subjects
+    evaluation: LosoEvaluationConfig = LosoEvaluationConfig()
 
 
 def default_config() -> STSTNetConfig:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.experiment import FoldContext
+from common.flow_cnn import FlowInputs
 from papers.liong2019.config import STSTNetConfig
 
 CHANNELS = (0, 1, 2)  # Sec. II: u, v and optical strain
@@ -51,30 +51,7 @@ def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
                                           method=d.flow_method, cache_root=cache_root), d.levels)
 
 
-def cache_clip(sample, config, cache_root) -> None:
-    """The cached onset-apex flow of one clip (what a fold reads; the normalised images are cheap)."""
-    clip_inputs([sample], config, cache_root)
-
-
-def fold_inputs(ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
-    """The fold's training and test inputs, (N, size, size, 3) float32 (cached per clip)."""
-    samples = ctx.selection.samples
-    train, test = (clip_inputs([samples[i] for i in indices], ctx.config, ctx.cache_dir)
-                   for indices in (ctx.fold.train, ctx.fold.test))
-    return train, test
-
-
-def predict_clips(ctx) -> np.ndarray:
-    """``Experiment.predict_clips``: :func:`clip_inputs` of ``ctx.samples`` through the exported model
-    (``common.motion_views.flow_predict_clips``)."""
-    from common.motion_views import flow_predict_clips
-
-    return flow_predict_clips(ctx, clip_inputs)
-
-
-def predict_views(ctx, index: int):
-    """``Experiment.predict_views``: the onset and apex frames with the face square, and the flow images
-    the network saw."""
-    from common.motion_views import flow_predict_views
-
-    return flow_predict_views(ctx, index, clip_inputs, ("horizontal flow u", "vertical flow v", "optical strain"))
+# What a fold trains and tests on, the first pass caches, --estimate times and --predict feeds the exported
+# model, wired the same way for both flow CNNs (common.flow_cnn); the prediction page captions each channel.
+INPUTS = FlowInputs(clip_inputs=clip_inputs, preprocess_clip=preprocess_clip,
+                    titles=("horizontal flow u", "vertical flow v", "optical strain"))

@@ -17,7 +17,7 @@ from common.evaluation.splits import megc_composite
 from common.training import compile_model
 from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import build_model, set_population_statistics, training_mean_image
-from papers.liong2019.preprocessing import fold_inputs
+from papers.liong2019.preprocessing import INPUTS
 
 CLASSES = MEGC_CLASSES  # Table II / Sec. III.B: negative, positive, surprise
 
@@ -45,7 +45,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     training and before the model is kept or predicts."""
     started = time.perf_counter()
     config = ctx.config
-    x_train, x_test = fold_inputs(ctx)
+    x_train, x_test = INPUTS.fold(ctx)
     mean_image = training_mean_image(x_train) if config.model.zero_center else None
     model = compile_model(build_model(config, n_classes(ctx), mean_image), config.train)
 

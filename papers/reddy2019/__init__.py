@@ -1,35 +1,25 @@
 """Reddy et al. (IJCNN 2019): MicroExpSTCNN and MicroExpFuseNet on CAS(ME)^2 and SMIC-HS.
 
-Assembly only: ``PAPER``, ``EXPERIMENTS``, ``BENCHMARK_MODELS`` and ``benchmark_experiment``,
-built from ``config.py`` (configs, profiles), ``model.py`` (builders), ``protocol.py`` (select, folds,
-run_fold), ``preprocessing.py`` (inputs), ``reported.py`` (the paper's numbers) and ``report.py`` (pages).
+Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
+``BENCHMARK_MODELS`` and ``benchmark_experiment``, built from ``config.py`` (configs, profiles), ``model.py``
+(builders), ``protocol.py`` (select, folds, run_fold and the hooks), ``preprocessing.py`` (inputs),
+``reported.py`` (the paper's numbers) and ``report.py`` (pages).
 """
 from __future__ import annotations
 
 from typing import cast
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
+from common.experiment import Experiment, Paper, Pipeline, Track
+from papers.reddy2019 import preprocessing, protocol
 from papers.reddy2019 import reported as rep
 from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TITLES, MODELS, VARIANTS, Database,
                                      ModelName, Variant, benchmark_config, benchmark_profiles, default_config,
                                      kernel_study_config, profiles_for)
 from papers.reddy2019.model import (PARAMETERS, build_microexpfusenet_intermediate, build_microexpfusenet_late,
                                     build_microexpstcnn, build_model, models)
-from papers.reddy2019.preprocessing import first_pass, preprocess_clip
-from papers.reddy2019.protocol import (folds, frame_rate, kernel_study_stages, predict_clips, predict_views, run_fold,
-                                       run_kernel_study, select, training_stages)
 from papers.reddy2019.report import holdout_pages, kernel_study_pages
 from papers.reddy2019.reported import ARCHITECTURE_TABLES
-
-# Fewest frames a clip needs (Experiment.min_frames): Sec. III: spatio-temporal 3D CNNs
-# over the clip's frames; select() also keeps only clips of at least data.frames (96 CASME II / 18
-# SMIC, Sec. IV-A).
-MIN_FRAMES = 2
-# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
-# rule 6): the 3D CNNs read the frames themselves (Sec. III), appearance and motion; a
-# clip without motion is still a valid input, flagged by the run.
-NEEDS_MOTION = False
 
 PAPER = Paper(
     id="reddy2019",
@@ -51,47 +41,41 @@ _VARIANT_LABELS = {
 }
 
 
+# Every experiment and every benchmark entry: protocol.py's select, folds, run_fold and hooks (preprocessing.py's
+# preprocess_clip and first_pass), with the config and profiles of its database, model and variant. The
+# benchmark: MicroExpSTCNN first (Table V's best on both databases), the FuseNets as options.
+PIPELINE = Pipeline.of(
+    protocol, preprocessing, paper_id="reddy2019", models=MODELS,
+    # Fewest frames a clip needs: Sec. III: spatio-temporal 3D CNNs over the clip's frames; select() also keeps
+    # only clips of at least data.frames (96 CASME II / 18 SMIC, Sec. IV-A).
+    min_frames=2,
+    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the 3D CNNs read
+    # the frames themselves (Sec. III), appearance and motion; a clip without motion is still a valid input,
+    # flagged by the run.
+    needs_motion=False)
+BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
+# CAS(ME)^2: the micro- and the macro-expressions (Sec. IV-A)
+CASME_SQ_TYPES = {"casme_sq": {"types": ("micro", "macro")}}
+
+
 def _experiment(database: Database, model: ModelName, variant: Variant) -> Experiment:
     suffix, label = _VARIANT_LABELS[variant]
-    return Experiment(
-        name=f"{database}_{model}{suffix}",
+    return PIPELINE.experiment(
+        name=f"{database}_{model}{suffix}", datasets=(database,),
         title=f"{MODEL_TITLES[model]} on {DATABASE_TITLES[database]}, {label} (Tables V, VIII)",
-        datasets=(database,),
-        config=default_config(database, model, variant),
-        select=select,
-        folds=folds,
-        run_fold=run_fold,
-        profiles=profiles_for(database, model),
+        config=default_config(database, model, variant), profiles=profiles_for(database, model),
         reported=rep.reported_for(database, model, variant) if variant != "leakage_free" else (),
-        metrics=("accuracy", "uf1", "uar"),
-        report_pages=holdout_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        loader_options={"casme_sq": {"types": ("micro", "macro")}} if database == "casme_sq" else {},
-        training_stages=training_stages,
-        preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
-    )
+        metrics=("accuracy", "uf1", "uar"), report_pages=holdout_pages,
+        loader_options=CASME_SQ_TYPES if database == "casme_sq" else {})
 
 
 def _kernel_study() -> Experiment:
-    return Experiment(
-        name="casme_sq_kernel_sizes",
+    return PIPELINE.experiment(
+        name="casme_sq_kernel_sizes", datasets=("casme_sq",),
         title="MicroExpSTCNN kernel sizes on CAS(ME)^2, 80/20 split, paper protocol (Table IX)",
-        datasets=("casme_sq",),
-        config=kernel_study_config(),
-        select=select,
-        folds=folds,
-        run_fold=run_kernel_study,
-        profiles=KERNEL_STUDY_PROFILES,
-        reported=rep.reported_kernel_study(),
-        metrics=("accuracy", "uf1", "uar"),
-        report_pages=kernel_study_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        loader_options={"casme_sq": {"types": ("micro", "macro")}},
-        training_stages=kernel_study_stages,
-        preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
-    )
+        config=kernel_study_config(), profiles=KERNEL_STUDY_PROFILES, run_fold=protocol.run_kernel_study,
+        training_stages=protocol.kernel_study_stages, reported=rep.reported_kernel_study(),
+        metrics=("accuracy", "uf1", "uar"), report_pages=kernel_study_pages, loader_options=CASME_SQ_TYPES)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(
@@ -100,22 +84,14 @@ EXPERIMENTS: tuple[Experiment, ...] = tuple(
     if variant != "whole_set" or model != "microexpstcnn"  # whole-set validation: the FuseNet scripts only
 ) + (_kernel_study(),)
 
-# The benchmark: MicroExpSTCNN first (Table V's best on both databases), the FuseNets as options.
-BENCHMARK_MODELS: tuple[str, ...] = MODELS
-
 
 def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     """Reddy et al.'s entry into a benchmark track (README "In the benchmark"): the SMIC experiment's
     config and profiles (leakage-free, ``config.benchmark_config``), the track's samples and folds
     unchanged, every clip taken to ``data.frames`` frames inside the preprocessing (never dropped)."""
-    model = benchmark_model("reddy2019", model, BENCHMARK_MODELS)  # one of MODELS: a ModelName
-    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
-                    title=f"{MODEL_TITLES[model]} on {track.title}",
-                    config=benchmark_config(cast(ModelName, model)), run_fold=run_fold,
-                    profiles=benchmark_profiles(model),
-                    reported=(),  # the paper reports no number on a benchmark track
-                    training_stages=training_stages, preprocess_clip=preprocess_clip, first_pass=first_pass,
-                    predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate)
+    name = PIPELINE.benchmark_model(model)  # one of MODELS: a ModelName
+    return PIPELINE.on_track(track, name, title=f"{MODEL_TITLES[name]} on {track.title}",
+                             config=benchmark_config(cast(ModelName, name)), profiles=benchmark_profiles(name))
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "MODELS", "PARAMETERS",

@@ -8,7 +8,7 @@ import dataclasses
 from typing import Annotated, Literal
 
 from common.classifiers import LinearSVMConfig
-from common.config import Range
+from common.config import LosoEvaluationConfig, Range
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,14 +37,6 @@ class FeatureConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class EvaluationConfig:
-    """Protocol: leave-one-subject-out over the composite's subjects (See et al. Sec. 3)."""
-
-    # 0 = every LOSO fold (68 on the real composite); >0 = the first folds only (smoke)
-    max_folds: Annotated[int, Range(ge=0)] = 0
-
-
-@dataclasses.dataclass(frozen=True)
 class See2019Config:
     """The whole recipe of the LBP-TOP baseline."""
 
@@ -55,7 +47,8 @@ class See2019Config:
     # vectors (features.normalisation="whole", entries about 1/75 of the per-histogram ones) C = 1 regularises
     # about 75^2 = 5,625 times more strongly than on per-histogram vectors.
     svm: LinearSVMConfig = LinearSVMConfig(kind="ovo", C=1.0)
-    evaluation: EvaluationConfig = EvaluationConfig()
+    # See et al. Sec. 3: leave-one-subject-out over the composite's subjects
+    evaluation: LosoEvaluationConfig = LosoEvaluationConfig()
 
 
 def default_config() -> See2019Config:

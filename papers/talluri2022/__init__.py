@@ -1,33 +1,22 @@
 """Talluri, Fiedler, Al-Hamadi (Appl. Sci. 2022): Model-A, Split Model, Model-B, Model-C.
 
-Assembly only: ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment`` and ``BENCHMARK_MODELS``
-(common/experiment.py). Configs and profiles: ``config.py``; builders: ``model.py``; the clip's
-preprocessing: ``preprocessing.py``; selection, folds and training: ``protocol.py``; report pages: ``report.py``.
+Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
+``BENCHMARK_MODELS`` and ``benchmark_experiment``. Configs and profiles: ``config.py``; builders: ``model.py``;
+the clip's preprocessing: ``preprocessing.py``; selection, folds, training and the hooks: ``protocol.py``; report
+pages: ``report.py``.
 """
 from __future__ import annotations
 
 import dataclasses
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
+from common.experiment import Experiment, Paper, Pipeline, Track
+from papers.talluri2022 import preprocessing, protocol
 from papers.talluri2022 import reported as rep
 from papers.talluri2022.config import (PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
                                        default_config)
 from papers.talluri2022.model import models
-from papers.talluri2022.preprocessing import first_pass, preprocess_clip
-from papers.talluri2022.protocol import (folds, frame_rate, predict_clips, predict_views, run_fold, run_split_fold,
-                                         run_tuned_fold, select, split_run_stages, split_runs, training_stages,
-                                         tuning_stages)
 from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
-
-# Fewest frames a clip needs (Experiment.min_frames): Sec. 4: 3D CNNs over the clip's
-# frames brought to a fixed depth by interpolation; interpolating one frame repeats it, with no
-# motion.
-MIN_FRAMES = 2
-# Whether the input is the motion from onset to apex (Experiment.needs_motion; common.datasets.invariants
-# rule 6): the 3D CNNs read the aligned face sequence itself (Sec. 4); a clip without
-# motion is still a valid input, flagged by the run.
-NEEDS_MOTION = False
 
 MODEL_TITLES = {"model_a": "Model-A", "split_model": "Split Model", "model_b": "Model-B (MicroExpSTCNN)",
                 "model_c": "Model-C (Jiao et al.)"}
@@ -73,6 +62,19 @@ def _profiles(profiles) -> dict[str, dict]:
     return {name: dict(values) for name, values in profiles.items()}
 
 
+# Every experiment and every benchmark entry: protocol.py's select, folds, run_fold and hooks (preprocessing.py's
+# preprocess_clip and first_pass), with the config and profiles of its scenario and model (the split runs and
+# the tuning: their own folds, fold and stages).
+PIPELINE = Pipeline.of(
+    protocol, preprocessing, paper_id="talluri2022", models=BENCHMARK_MODELS, profiles=_profiles(PROFILES),
+    # Fewest frames a clip needs: Sec. 4: 3D CNNs over the clip's frames brought to a fixed depth by
+    # interpolation; interpolating one frame repeats it, with no motion.
+    min_frames=2,
+    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the 3D CNNs read
+    # the aligned face sequence itself (Sec. 4); a clip without motion is still a valid input, flagged by the run.
+    needs_motion=False)
+
+
 def _name(databases: tuple[str, ...]) -> str:
     return "combined" if set(databases) == {"casme2", "smic"} else databases[0]
 
@@ -82,88 +84,41 @@ def _title(databases: tuple[str, ...]) -> str:
 
 
 def _scenario(number: int, train: tuple[str, ...], test: tuple[str, ...], model: str) -> Experiment:
-    return Experiment(
-        name=f"s{number}_{_name(train)}_to_{_name(test)}_{model}",
+    return PIPELINE.experiment(
+        name=f"s{number}_{_name(train)}_to_{_name(test)}_{model}", datasets=tuple(dict.fromkeys(train + test)),
         title=f"Scenario-{number:02d}: train {_title(train)}, test {_title(test)}, {MODEL_TITLES[model]} "
               f"(Table 4, stratified 5-fold)",
-        datasets=tuple(dict.fromkeys(train + test)),
-        config=default_config(model, train, test),
-        select=select,
-        folds=folds,
-        run_fold=run_fold,
-        profiles=_profiles(PROFILES),
-        reported=rep.reported_scenario(number, model),
-        metrics=("accuracy", "uf1", "uar"),
-        scopes=("all",),
-        report_pages=scenario_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        training_stages=training_stages,
-        preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
-    )
+        config=default_config(model, train, test), reported=rep.reported_scenario(number, model),
+        metrics=("accuracy", "uf1", "uar"), report_pages=scenario_pages)
 
 
 def _initial(database: str) -> Experiment:
-    return Experiment(
-        name=f"{database}_initial_frames_model_a",
+    return PIPELINE.experiment(
+        name=f"{database}_initial_frames_model_a", datasets=(database,),
         title=f"Model-A on {DATABASE_TITLES[database]} with the initial frame sequence (Table 3, stratified 5-fold)",
-        datasets=(database,),
         config=default_config("model_a", (database,), (database,), window="initial"),
-        select=select,
-        folds=folds,
-        run_fold=run_fold,
-        profiles=_profiles(PROFILES),
-        reported=rep.reported_initial(database),
-        metrics=("accuracy", "uf1", "uar"),
-        report_pages=scenario_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        training_stages=training_stages,
-        preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
-    )
+        reported=rep.reported_initial(database), metrics=("accuracy", "uf1", "uar"), report_pages=scenario_pages)
 
 
 def _split_runs(model: str = "split_model") -> Experiment:
     """Sec. 8.1: five random 80/20 splits of CASME II (the same splits for both models at one seed)."""
-    return Experiment(
-        name=f"casme2_split_runs_{model}",
+    return PIPELINE.experiment(
+        name=f"casme2_split_runs_{model}", datasets=("casme2",),
         title=f"{MODEL_TITLES[model]} on CASME II, five random train-test splits (Sec. 8.1"
               + (", Fig. 4)" if model == "split_model" else "; the paper's 80.3%)"),
-        datasets=("casme2",),
-        config=default_config(model, ("casme2",), ("casme2",)),
-        select=select,
-        folds=split_runs,
-        run_fold=run_split_fold,
-        profiles=_profiles(SPLIT_PROFILES[model]),
-        reported=rep.reported_split_runs(model),
-        metrics=("accuracy", "uf1", "uar"),
-        report_pages=split_run_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        training_stages=split_run_stages,
-        preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
-    )
+        config=default_config(model, ("casme2",), ("casme2",)), profiles=_profiles(SPLIT_PROFILES[model]),
+        folds=protocol.split_runs, run_fold=protocol.run_split_fold, training_stages=protocol.split_run_stages,
+        reported=rep.reported_split_runs(model), metrics=("accuracy", "uf1", "uar"), report_pages=split_run_pages)
 
 
 def _tuning() -> Experiment:
     config = default_config("model_c", ("casme2",), ("casme2",))
-    return Experiment(
-        name="model_c_tuning",
+    return PIPELINE.experiment(
+        name="model_c_tuning", datasets=("casme2",),
         title="Model-C with its assumed parameters tuned on training folds (Sec. 5.4/6.3; CASME II, stratified 5-fold)",
-        datasets=("casme2",),
-        config=dataclasses.replace(config, tune=TuneConfig()),
-        select=select,
-        folds=folds,
-        run_fold=run_tuned_fold,
-        profiles=_profiles(TUNING_PROFILES),
-        reported=rep.reported_scenario(2, "model_c"),
-        metrics=("accuracy", "uf1", "uar"),
-        report_pages=tuning_pages,
-        min_frames=MIN_FRAMES, needs_motion=NEEDS_MOTION,
-        training_stages=tuning_stages,
-        preprocess_clip=preprocess_clip, first_pass=first_pass,
-        predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate,
-    )
+        config=dataclasses.replace(config, tune=TuneConfig()), profiles=_profiles(TUNING_PROFILES),
+        run_fold=protocol.run_tuned_fold, training_stages=protocol.tuning_stages,
+        reported=rep.reported_scenario(2, "model_c"), metrics=("accuracy", "uf1", "uar"), report_pages=tuning_pages)
 
 
 def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
@@ -172,16 +127,15 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     Scenario-03's configuration (train and test on CASME II + SMIC, the paper's 30-frame combined
     sequence, its best result) with ``model`` (default Model-A), on the track's clips, labels and
     folds; apex-centred windows (clip middle where no apex is annotated), first / last frame
-    repeated past a short clip's ends, as in every experiment of the paper.
+    repeated past a short clip's ends, as in every experiment of the paper. The paper reports no number on a
+    benchmark track.
     """
-    model = benchmark_model("talluri2022", model, BENCHMARK_MODELS)
+    model = PIPELINE.benchmark_model(model)
     profiles = SPLIT_PROFILES["split_model"] if model == "split_model" else PROFILES
-    return on_track(track, needs_motion=NEEDS_MOTION, model=model, default_model=BENCHMARK_MODELS[0],
-                    title=f"{track.title}: {MODEL_TITLES[model]} (Talluri et al., Scenario-03 recipe)",
-                    config=default_config(model, ("casme2", "smic"), ("casme2", "smic")), run_fold=run_fold,
-                    profiles=_profiles(profiles), reported=(),  # the paper reports no number on a benchmark track
-                    training_stages=training_stages, preprocess_clip=preprocess_clip, first_pass=first_pass,
-                    predict_clips=predict_clips, predict_views=predict_views, frame_rate=frame_rate)
+    return PIPELINE.on_track(track, model,
+                             title=f"{track.title}: {MODEL_TITLES[model]} (Talluri et al., Scenario-03 recipe)",
+                             config=default_config(model, ("casme2", "smic"), ("casme2", "smic")),
+                             profiles=_profiles(profiles))
 
 
 EXPERIMENTS: tuple[Experiment, ...] = tuple(

@@ -22,7 +22,7 @@ import numpy as np
 from common.errors import MersuiteError
 from common.running.fold import class_counts, fit_and_predict, n_classes, one_hot, predict_probabilities
 from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
-                               TrainingStage)
+                               TrainingStage, mapped_selection)
 from common.training import compile_model, fit, grid_search
 from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model
@@ -48,23 +48,11 @@ def databases(config: TalluriConfig) -> tuple[str, ...]:
 
 def select(data: Mapping[str, list], config: TalluriConfig) -> Selection:
     """Sec. 3 / Table 1: every clip of the scenario's databases whose label maps to happy/disgust/surprise."""
-    from common.datasets.sample import Dropped
-
-    samples, labels, dropped = [], [], []
     for name in databases(config):
         if name not in data:
             raise SelectionError(f"talluri2022 needs database {name!r}; loaded: {sorted(data)}")
-        mapping = LABEL_MAP[name]
-        for sample in data[name]:
-            label = mapping.get(sample.emotion)
-            if label is not None:
-                samples.append(sample)
-                labels.append(CLASSES.index(label))
-            else:  # recorded, never silent
-                dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in talluri2022's {name} mapping "
-                                       f"({', '.join(sorted(mapping))})", "selection"))
-    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=CLASSES,
-                     dropped=tuple(dropped))
+    return mapped_selection(data, {name: LABEL_MAP[name] for name in databases(config)}, CLASSES,
+                            owner="talluri2022", what="mapping")
 
 
 def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:  # DEVIATION: ledger 10

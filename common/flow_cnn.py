@@ -1,0 +1,66 @@
+"""What the two onset-apex optical-flow CNNs share: OFF-ApexNet (``papers/gan2019``) and STSTNet
+(``papers/liong2019``) read the same cached flow images (``common.preprocessing.motion_stages.flow_images``),
+each through its own ``clip_inputs``, and use them the same way everywhere else: a fold's training and test
+inputs, the first pass of ``--preprocess-workers``, and ``--predict``'s probabilities, page and apex.
+
+Each paper keeps its own choices in its own files: the channels it reads and what it does to them
+(``preprocessing.clip_inputs`` and ``preprocess_clip``), the network (``model.py``), the recipe
+(``config.py``) and its fold (``protocol.run_fold``); :class:`FlowInputs` only wires them into the
+experiment's hooks (``common.experiment.HOOKS``), once for both.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from common.motion_views import flow_predict_apex, flow_predict_clips, flow_predict_views
+from common.experiment import FoldContext, PredictContext, PredictViews
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FlowInputs:
+    """A flow CNN's inputs: ``clip_inputs(samples, config, cache_root=None)``, the paper's (N, size, size, C)
+    float32 images of a list of clips (the flow cached per clip); ``preprocess_clip(sample, config)``, one
+    clip's, uncached (``Experiment.preprocess_clip``, what ``--estimate`` times); and the title of each of the
+    C channels (the prediction page's captions). Both functions are module-level, so that first-pass steps
+    pickle."""
+
+    clip_inputs: Callable[..., np.ndarray]
+    preprocess_clip: Callable[[Any, Any], np.ndarray]
+    titles: tuple[str, ...]
+
+    # Experiment.predict_apex: the apex the flow was computed to, by the flow baselines' own rule where a
+    # recording gives none (the same function as Bi-WOOF's).
+    predict_apex = staticmethod(flow_predict_apex)
+
+    def fold(self, ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
+        """The fold's training and test inputs (cached per clip)."""
+        samples = ctx.selection.samples
+        train, test = (self.clip_inputs([samples[i] for i in indices], ctx.config, ctx.cache_dir)
+                       for indices in (ctx.fold.train, ctx.fold.test))
+        return train, test
+
+    def cache_clip(self, sample: Any, config: Any, cache_root: Path) -> None:
+        """The cached onset-apex flow of one clip (what a fold reads; the normalised images are cheap)."""
+        self.clip_inputs([sample], config, cache_root)
+
+    def first_pass(self, selection: Any, folds: Sequence[Any], config: Any) -> list[tuple[str, Callable[[Path], Any]]]:
+        """``Experiment.first_pass``: :meth:`cache_clip` of every clip the folds read
+        (``common.running.first_pass.per_clip``)."""
+        from common.running.first_pass import per_clip
+
+        return per_clip(self.cache_clip)(selection, folds, config)
+
+    def predict_clips(self, ctx: PredictContext) -> np.ndarray:
+        """``Experiment.predict_clips``: ``clip_inputs`` of ``ctx.samples`` through the exported model
+        (``common.motion_views.flow_predict_clips``)."""
+        return flow_predict_clips(ctx, self.clip_inputs)
+
+    def predict_views(self, ctx: PredictContext, index: int) -> PredictViews:
+        """``Experiment.predict_views``: the onset and apex frames with the face square, and each channel of
+        the flow image the network saw, titled by ``titles``."""
+        return flow_predict_views(ctx, index, self.clip_inputs, self.titles)
