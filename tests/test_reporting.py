@@ -89,6 +89,20 @@ def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(res
     assert json.loads((pdf.parent / "results.json").read_text())["allow_faces"] is True
 
 
+def test_write_report_draws_only_what_it_is_given(results, tmp_path):
+    """Reporting computes nothing: without the inputs computed before it, no intervals, no model built."""
+    from common.reporting import write_report
+
+    unbuildable = dataclasses.replace(dummy_paper.PAPER, models=lambda: 1 / 0)
+    context = ReportContext(paper_id="dummy", paper=unbuildable, profile="smoke", corpus=results.summary["corpus"])
+    messages = []
+    pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=messages.append)
+    assert pdf_pages(pdf) == 5 and not messages  # no architecture page, and no attempt to build one
+    paper_json = json.loads((pdf.parent / "results.json").read_text())
+    assert paper_json["intervals"] == {} and paper_json["comparison"][0]["ours_low"] is None
+    assert json.loads((pdf.parent / "architectures.json").read_text()) == {"models": {}}
+
+
 def test_model_summary_and_paper_table_comparison():
     summary = model_summary(dummy_paper.build_model(units=4))
     assert summary["trainable_params"] == 2 * 4 + 4 + 4 * 3 + 3

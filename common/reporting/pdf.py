@@ -44,7 +44,6 @@ import numpy as np
 from common.evaluation.records import jsonable
 from common.experiment import ExperimentResult, ReportContext
 from common.files import atomic_write, write_json_atomic
-from common.evaluation.statistics import REPORT_HOW
 from common.reporting import figures, style, tables
 from common.reporting.document import ReportDocument
 from common.reporting.figures import Flow
@@ -247,7 +246,8 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
     for start in range(0, len(rows), per_chart):
         chunk = rows[start:start + per_chart]
         flow.block(min(0.62, 0.06 + 0.0125 * len(chunk)), _answer_chart(chunk, synthetic))
-    flow.text([REPORT_HOW + ". Pooled = one confusion matrix over all folds' predictions (MEGC); "
+    how = next((iv["how"] for iv in intervals.values() if iv.get("how")), None)  # as stored with the intervals
+    flow.text([(f"{how}. " if how else "") + "Pooled = one confusion matrix over all folds' predictions (MEGC); "
                "fold_mean = mean of per-fold scores; x marks our score in the paper's aggregation."], size=6.5,
               color=style.MUTED)
     compared = [r for r in rows if r.get("reported") is not None]
@@ -305,9 +305,11 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     reported = list(res.get("metrics_reported", ("uf1", "uar", "accuracy")))
     flow.table(["scope", "n"] + [f"{m} pooled [95% CI]" for m in reported] + [f"{m} fold mean" for m in reported[:2]],
                body)
-    notes = (intervals or {}).get("notes") or {}
-    flow.text([REPORT_HOW + "."] + [f"{scope}: {note}" for scope, note in notes.items()], size=6.5,
-              color=style.MUTED)
+    how = (intervals or {}).get("how")
+    notes = [f"{how}."] if how else []
+    notes += [f"{scope}: {note}" for scope, note in ((intervals or {}).get("notes") or {}).items()]
+    if notes:
+        flow.text(notes, size=6.5, color=style.MUTED)
     matrices = {scope: v["confusion"] for scope, v in metrics.get("pooled", {}).items() if v.get("n")}
     fold_rows = tables.fold_rows(res)
     class_names = res.get("class_names", [])
