@@ -41,7 +41,7 @@ def tensorflow_counts() -> dict:
 def test_every_model_has_tensorflows_parameter_counts(paper_id, tensorflow_counts):
     import keras
 
-    from common.reporting.architecture import model_summary
+    from common.orchestration.architectures import model_summary
     from papers import get_paper
 
     assert keras.backend.backend() == BACKEND

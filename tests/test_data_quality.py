@@ -274,23 +274,33 @@ def test_papers_record_the_emotions_outside_their_mapping(smoke_corpus):
 
 
 def test_report_selection_page_shows_thumbnails_only_where_faces_may_be_shown(faces_tree, tmp_path):
+    import dataclasses
+
     from common.experiment import ReportContext
-    from common.reporting import write_report
+    from common.orchestration import paper_reports
 
     tree = faces_tree[0]
     result = _run_result(tree, tmp_path / "run")
     res = result.summary
+    # a frame moved since the run: its cell says so (read before the report, never inside a page)
+    flagged = [dict(f) for f in res["face_quality"]["flagged"]]
+    flagged[0]["frames"] = [str(tmp_path / "moved.jpg")] + list(flagged[0]["frames"][1:])
+    moved = dataclasses.replace(result, summary={**res, "face_quality": {**res["face_quality"], "flagged": flagged}})
     pdfs = {}
-    for kind, allow in (("synthetic", True), ("real", False)):
-        context = ReportContext(paper_id="toy", corpus={**res["corpus"], "kind": kind}, allow_faces=allow,
-                                profile=res["profile"])
-        pdf = write_report("toy", {"toy": result}, tmp_path / kind, context, log=lambda _: None,
-                           architectures_summary={})
+    for kind, allow, run in (("synthetic", True, result), ("real", False, result), ("moved", True, moved)):
+        context = ReportContext(paper_id="toy", corpus={**res["corpus"], "kind": "real" if kind == "real" else
+                                                        "synthetic"}, allow_faces=allow, profile=res["profile"])
+        pdf = paper_reports.write_paper_report("toy", {"toy": run}, tmp_path / kind, context, log=lambda _: None)
         pdfs[kind] = pdf.read_bytes()
         stored = json.loads((pdf.parent / "results.json").read_text())["experiments"]["toy"]
         assert stored["selection"]["dropped"] == res["selection"]["dropped"]
     images = {kind: data.count(b"/Subtype /Image") for kind, data in pdfs.items()}  # confusion heatmaps too
     assert images["synthetic"] - images["real"] == 6  # 2 flagged clips x 3 frames; licensed faces never embedded
+    assert images["synthetic"] - images["moved"] == 1
+    cells = paper_reports.flagged_frames(moved.summary)[0]["cells"]
+    assert cells[0]["image"] is None and cells[0]["note"].startswith("frame moved since the run: ")
+    assert "moved.jpg" in cells[0]["note"] and all(c["image"].dtype == np.uint8 for c in cells[1:])
+    assert paper_reports.thumbnails({"toy": result}, allow_faces=False) == {}  # no face is even read
 
 
 def test_megc_rules_record_the_emotions_they_leave_out_quietly(smoke_corpus):

@@ -50,12 +50,6 @@ LAYERS = (
 # fold loop.
 REPORTING_READS = ("common.evaluation.records", "common.evaluation.metrics", "common.evaluation.statistics",
                    "common.experiment", "common.config", "common.files", "common.paths", "common.errors")
-# Imports of reporting that break REPORTING_READS today, each (importing file, imported name). The thumbnails
-# of the first page still read a frame; their computation moves upstream into the fold records, and this
-# entry goes with it.
-ALLOWED_TODAY = (
-    ("common/reporting/pdf.py", "common.preprocessing.io.read_frame"),
-)
 
 
 class Edge(NamedTuple):
@@ -153,12 +147,11 @@ def upward_imports(edges: list[Edge]) -> list[str]:
             for e in edges if layer(node(e.target)) < layer(node(e.source))]
 
 
-def reporting_overreach(edges: list[Edge], allowed: tuple[tuple[str, str], ...] = ALLOWED_TODAY) -> list[str]:
-    """Imports of reporting outside itself and :data:`REPORTING_READS`, but those in ``allowed``."""
+def reporting_overreach(edges: list[Edge]) -> list[str]:
+    """Imports of reporting outside itself and :data:`REPORTING_READS`."""
     return [_line(e) for e in edges
             if node(e.source) == "common.reporting" and node(e.target) != "common.reporting"
-            and not any(e.target == read or e.target.startswith(read + ".") for read in REPORTING_READS)
-            and (e.where, e.imported) not in allowed]
+            and not any(e.target == read or e.target.startswith(read + ".") for read in REPORTING_READS)]
 
 
 def papers_crossing(edges: list[Edge]) -> list[str]:
@@ -230,12 +223,6 @@ def test_no_import_runs_back_up_the_layers():
 def test_reporting_reads_records_and_numbers_only():
     wrong = reporting_overreach(EDGES)
     assert not wrong, "reporting may import only " + ", ".join(REPORTING_READS) + ":\n" + "\n".join(wrong)
-
-
-def test_every_import_allowed_today_is_still_there():
-    """An entry of ALLOWED_TODAY whose import is gone is removed with it."""
-    present = {(e.where, e.imported) for e in EDGES}
-    assert [entry for entry in ALLOWED_TODAY if entry not in present] == []
 
 
 def test_no_paper_imports_another():

@@ -42,7 +42,7 @@ def test_architectures_json_reproduces_tables_1_to_3(architectures):
 
 
 def test_architecture_tables_match_except_the_recorded_typos(architectures):
-    from common.reporting.architecture import compare_with_paper
+    from common.orchestration.architectures import compare_with_paper
     from papers.reddy2019 import PAPER
 
     for name, rows in PAPER.architecture_tables.items():

@@ -16,9 +16,9 @@ import pytest
 
 import dummy_paper
 from common.running import runner
+from common.orchestration.paper_reports import write_paper_report
 from common.orchestration.paper_runs import corpus_summary
 from common.experiment import ReportContext
-from common.reporting import write_report
 from papers import PAPER_IDS, get_paper
 
 MOSTLY_EMPTY = 0.25  # a page whose body fills less than a quarter of its height is three-quarters empty
@@ -55,7 +55,7 @@ def test_every_papers_report_from_a_smoke_run(paper_id, smoke_corpus, tmp_path):
                             corpus=corpus_summary(results, smoke_corpus, True), allow_faces=True, results=results)
     open_before = plt.get_fignums()
     pages = []
-    pdf = write_report(paper_id, results, tmp_path / "out", context, log=lambda _: None, pages=pages)
+    pdf = write_paper_report(paper_id, results, tmp_path / "out", context, log=lambda _: None, pages=pages)
     assert plt.get_fignums() == open_before, "the report left figures open"
     check_pages(pages, pdf)
     assert pages[0].title.startswith("The answer")

@@ -11,8 +11,8 @@ import pytest
 import dummy_paper
 from common.running import runner
 from common.experiment import ReportContext
-from common.reporting import write_report
-from common.reporting.architecture import compare_with_paper, model_summary
+from common.orchestration.architectures import compare_with_paper, model_summary
+from common.orchestration.paper_reports import write_paper_report
 
 FAST = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=dummy_paper.nearest_centroid_fold)
 
@@ -34,7 +34,7 @@ def results(dummy_corpus, tmp_path):
 def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
     context = ReportContext(paper_id="dummy", paper=dummy_paper.PAPER, profile="smoke", seed=0,
                             corpus=results.summary["corpus"], seconds=1.5, results={"toy_loso": results})
-    pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=lambda _: None)
+    pdf = write_paper_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=lambda _: None)
     assert pdf == tmp_path / "out" / "dummy" / "report.pdf"
     # the answer (chart, comparison, notes, our scores), the experiment (two pages: summary, confusion,
     # per-fold strip plot, curves, fold table, selection, config), architecture, the paper's own page, the run
@@ -79,13 +79,28 @@ def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(res
     corpus = {**results.summary["corpus"], "kind": "synthetic"}
     synthetic = dataclasses.replace(results, summary={**results.summary, "corpus": corpus})
     messages = []
-    pdf = write_report("dummy", {"toy_loso": synthetic}, tmp_path / "out",
-                       ReportContext(paper_id="dummy", paper=broken, profile="smoke", corpus=corpus, allow_faces=True),
-                       log=messages.append)
+    pdf = write_paper_report("dummy", {"toy_loso": synthetic}, tmp_path / "out",
+                             ReportContext(paper_id="dummy", paper=broken, profile="smoke", corpus=corpus,
+                                           allow_faces=True),
+                             log=messages.append)
     assert pdf_pages(pdf) == 5  # no architecture page
     assert any("could not build" in m for m in messages)
     assert "report_pages:True" in dummy_paper.HOOKS["ran"]
     assert json.loads((pdf.parent / "results.json").read_text())["allow_faces"] is True
+
+
+def test_write_report_draws_only_what_it_is_given(results, tmp_path):
+    """Reporting computes nothing: without the inputs computed before it, no intervals, no model built."""
+    from common.reporting import write_report
+
+    unbuildable = dataclasses.replace(dummy_paper.PAPER, models=lambda: 1 / 0)
+    context = ReportContext(paper_id="dummy", paper=unbuildable, profile="smoke", corpus=results.summary["corpus"])
+    messages = []
+    pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=messages.append)
+    assert pdf_pages(pdf) == 5 and not messages  # no architecture page, and no attempt to build one
+    paper_json = json.loads((pdf.parent / "results.json").read_text())
+    assert paper_json["intervals"] == {} and paper_json["comparison"][0]["ours_low"] is None
+    assert json.loads((pdf.parent / "architectures.json").read_text()) == {"models": {}}
 
 
 def test_model_summary_and_paper_table_comparison():

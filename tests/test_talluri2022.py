@@ -17,7 +17,7 @@ from run_cli import run_all_process
 
 def test_the_models_reproduce_table_2():
     """Table 2's shapes (Model-A's count is checked by tests/test_registry.py, from ``PAPER.parameter_counts``)."""
-    from common.reporting.architecture import model_summary
+    from common.orchestration.architectures import model_summary
     from papers.talluri2022 import PAPER
 
     models = json.loads(json.dumps({name: model_summary(model) for name, model in PAPER.models().items()}))
@@ -30,7 +30,7 @@ def test_the_models_reproduce_table_2():
     assert shapes["flatten"] == [12_544]
     assert models["model_a"]["non_trainable_params"] == 64  # BatchNorm moving statistics
 
-    from common.reporting.architecture import compare_with_paper
+    from common.orchestration.architectures import compare_with_paper
 
     layers = [{**layer, "params": 0} for layer in models["model_a"]["layers"]]  # Table 2 prints no counts
     rows = compare_with_paper({"layers": layers}, PAPER.architecture_tables["model_a"])

@@ -17,6 +17,8 @@ would import all five.
   the pooled score); with several seeds, the crossed subjects x seeds bootstrap (below).
 - :func:`seed_summary`: mean and standard deviation of the pooled score over seeds, and the interval.
 - :func:`describe`: all of the above for one method, per scope (all, each database) and metric.
+- :func:`experiment_intervals`: the interval of every pooled score of one experiment from its fold
+  records, as a paper's report prints them (computed by the orchestration before the report).
 - :func:`compare` / :func:`pairwise`: paired difference of two methods on the same samples, its
   paired bootstrap interval and a paired permutation p-value; the all-pairs matrix.
 - :func:`chance_level`: a label-permutation null of the pooled score (mean and 95 % band).
@@ -582,6 +584,57 @@ def describe(runs: Predictions | Sequence[Predictions], labels: int | Sequence[A
                 "n": len(scoped[0]), "n_subjects": summary.interval.n_subjects, "n_runs": len(scoped),
                 "per_seed": list(summary.per_seed), "seed_std": summary.std if len(scoped) > 1 else None}
     return result
+
+
+# The intervals a paper's report prints beside every pooled score: the benchmark's settings, one run.
+REPORT_LEVEL = 0.95
+REPORT_SEED = 0
+REPORT_METHOD = "percentile"
+REPORT_HOW = (f"{int(100 * REPORT_LEVEL)}% interval of the pooled score: {REPORT_METHOD} bootstrap over subjects "
+              f"({DEFAULT_RESAMPLES} resamples, seed {REPORT_SEED}; common.evaluation.statistics, as the benchmark)")
+
+
+def experiment_intervals(records: Sequence[Mapping[str, Any]], summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The intervals of one experiment's pooled scores, from its fold records (read, never changed)::
+
+        {"how": REPORT_HOW, "level", "n_resamples", "seed", "method", "unit": "subjects",
+         "scopes": {scope: {metric: Interval.to_dict() | None}}, "notes": {scope: why there is none}}
+
+    for every scope of ``summary["metrics"]["pooled"]`` that holds samples and every reported metric
+    (``summary["metrics_reported"]``), with :func:`bootstrap_interval` at the benchmark's defaults
+    (``REPORT_*``, ``DEFAULT_RESAMPLES``; docs/methods.md §9.2). A scope with fewer than two subjects
+    gets ``None`` per metric and a note; records that predicted nothing give no scope and a note on "all".
+    """
+    aggregated = summary.get("metrics", {})
+    out: dict[str, Any] = {"how": REPORT_HOW, "level": REPORT_LEVEL, "n_resamples": DEFAULT_RESAMPLES,
+                           "seed": REPORT_SEED, "method": REPORT_METHOD, "unit": "subjects", "scopes": {}, "notes": {}}
+    try:
+        predictions = from_records(records, nan_folds=aggregated.get("nan_policy", "exclude"),
+                                   source=str(summary.get("experiment", "experiment")))
+    except ValueError as exc:  # no fold predicted anything: nothing to resample
+        out["notes"]["all"] = f"no interval: {exc}"
+        return out
+    k = len(summary.get("class_names") or ()) or int(max(predictions.y_true.max(), predictions.y_pred.max()) + 1)
+    absent = aggregated.get("absent", "exclude")
+    reported = summary.get("metrics_reported", METRICS)
+    for scope, values in aggregated.get("pooled", {}).items():
+        if not values.get("n"):
+            continue
+        try:
+            scoped = select(predictions, scope)
+        except ValueError:
+            continue
+        subjects = len(subject_units(scoped)[1])
+        if subjects < 2:
+            out["scopes"][scope] = {m: None for m in reported}
+            out["notes"][scope] = f"{subjects} subject: no interval"
+            continue
+        out["scopes"][scope] = {metric: {**bootstrap_interval(scoped, k, metric, n_resamples=DEFAULT_RESAMPLES,
+                                                              level=REPORT_LEVEL, method=REPORT_METHOD,
+                                                              seed=REPORT_SEED, absent=absent).to_dict(),
+                                         "scope": scope}
+                                for metric in reported if metric in METRICS}
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -339,7 +339,7 @@ def _architecture_json(summary: dict) -> dict:
 
 
 def architectures(chosen: list[tuple[str, Any]], as_json: bool) -> int:
-    from common.reporting.architecture import model_summary
+    from common.orchestration.architectures import paper_architectures
 
     everything = {}
     for paper_id, module in chosen:
@@ -350,8 +350,7 @@ def architectures(chosen: list[tuple[str, Any]], as_json: bool) -> int:
                 absl.logging.set_verbosity("error")
             except ImportError:
                 pass
-            models = module.PAPER.models()
-            summaries = {name: model_summary(model) for name, model in models.items()}
+            summaries = paper_architectures(module.PAPER)
         everything[paper_id] = summaries
         if not as_json:
             for name, summary in summaries.items():

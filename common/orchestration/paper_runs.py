@@ -198,7 +198,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
     (one line each); Ctrl-C leaves the finished folds on disk.
     """
     from common.paths import reports_root
-    from common.reporting import write_report
+    from common.orchestration.paper_reports import write_paper_report
 
     profile = check_settings(plans, settings)
     out = Path(settings.out) if settings.out is not None else reports_root()
@@ -230,7 +230,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
                                     seconds=time.perf_counter() - started, environment=environment(),
                                     command=settings.command, results=results)
             try:
-                pdf = write_report(plan.paper_id, results, out, context, log=log)
+                pdf = write_paper_report(plan.paper_id, results, out, context, log=log)
             except OSError as exc:
                 raise RunError(f"cannot write the report under {out / plan.paper_id}: "
                                f"{exc.strerror or exc}") from None

@@ -18,13 +18,14 @@ corpus) and numbered (``common.reporting.document``):
 4. each experiment's own ``report_pages(pdf, result, context)``; last, the run: citation, corpus,
    profile, seed, environment, total time, command and the licence note on faces.
 
-The intervals (``common.reporting.intervals``) are computed here, after the run, from the fold
-records' predictions with the benchmark's statistics; nothing the runner wrote changes. Beside the
-PDF: ``results.json`` (every experiment's results, the comparison with intervals, ``intervals``), the
-PDF's tables as CSV: ``comparison.csv`` (reported vs ours, our interval), ``scores.csv`` (all our
-scores, pooled ones with their interval), ``architectures.json`` (layer tables). Everything is
-drawn from the experiments' results in memory (``common.experiment.ExperimentResult``) and the
-``ReportContext``; no page reads a run's files.
+Beside the PDF: ``results.json`` (every experiment's results, the comparison with intervals,
+``intervals``), the PDF's tables as CSV: ``comparison.csv`` (reported vs ours, our interval),
+``scores.csv`` (all our scores, pooled ones with their interval), ``architectures.json`` (layer
+tables). Everything is drawn from the experiments' results in memory
+(``common.experiment.ExperimentResult``), the ``ReportContext`` and three inputs computed before the
+report (``common.orchestration.paper_reports``): the intervals
+(``common.evaluation.statistics.experiment_intervals``), the model summaries and the flagged clips'
+frames. No page reads a file, builds a model or resamples.
 """
 from __future__ import annotations
 
@@ -44,11 +45,9 @@ from common.evaluation.records import jsonable
 from common.experiment import ExperimentResult, ReportContext
 from common.files import atomic_write, write_json_atomic
 from common.reporting import figures, style, tables
-from common.reporting import intervals as intervals_module
 from common.reporting.document import ReportDocument
 from common.reporting.figures import Flow
-from common.reporting.intervals import experiment_intervals, interval_of, score_with_interval
-from common.reporting.architecture import compare_with_paper, model_summary
+from common.reporting.tables import interval_of, score_with_interval
 
 REPORT_SCHEMA = "mersuite.report/1"
 # What "paper 0.761 (recomputed 0.719)" means, in the words the answer page prints under its table.
@@ -247,7 +246,8 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
     for start in range(0, len(rows), per_chart):
         chunk = rows[start:start + per_chart]
         flow.block(min(0.62, 0.06 + 0.0125 * len(chunk)), _answer_chart(chunk, synthetic))
-    flow.text([intervals_module.HOW + ". Pooled = one confusion matrix over all folds' predictions (MEGC); "
+    how = next((iv["how"] for iv in intervals.values() if iv.get("how")), None)  # as stored with the intervals
+    flow.text([(f"{how}. " if how else "") + "Pooled = one confusion matrix over all folds' predictions (MEGC); "
                "fold_mean = mean of per-fold scores; x marks our score in the paper's aggregation."], size=6.5,
               color=style.MUTED)
     compared = [r for r in rows if r.get("reported") is not None]
@@ -275,7 +275,7 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
 
 
 def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], intervals: Mapping[str, Any],
-                        allow_faces: bool) -> None:
+                        allow_faces: bool, thumbnails: list[Mapping[str, Any]]) -> None:
     """One experiment: summary and scores with intervals, confusion matrices and per-subject scores,
     training curves, the per-fold table, the folds not ok, the selection and the config, flowing."""
     corpus = res.get("corpus", {})
@@ -305,9 +305,11 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     reported = list(res.get("metrics_reported", ("uf1", "uar", "accuracy")))
     flow.table(["scope", "n"] + [f"{m} pooled [95% CI]" for m in reported] + [f"{m} fold mean" for m in reported[:2]],
                body)
-    notes = (intervals or {}).get("notes") or {}
-    flow.text([intervals_module.HOW + "."] + [f"{scope}: {note}" for scope, note in notes.items()], size=6.5,
-              color=style.MUTED)
+    how = (intervals or {}).get("how")
+    notes = [f"{how}."] if how else []
+    notes += [f"{scope}: {note}" for scope, note in ((intervals or {}).get("notes") or {}).items()]
+    if notes:
+        flow.text(notes, size=6.5, color=style.MUTED)
     matrices = {scope: v["confusion"] for scope, v in metrics.get("pooled", {}).items() if v.get("n")}
     fold_rows = tables.fold_rows(res)
     class_names = res.get("class_names", [])
@@ -376,10 +378,8 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     flow.heading("Config", 8)
     flow.text(config_lines(res.get("config", {})), size=6.5, mono=True)
     flow.finish()
-    faces = res.get("face_quality") or {}
-    shown = [f for f in faces.get("flagged") or [] if f.get("frames")][:12]
-    if shown and allow_faces:
-        doc.savefig(_thumbnail_page(f"{name}: clips flagged by the face check", shown,
+    if thumbnails and allow_faces:
+        doc.savefig(_thumbnail_page(f"{name}: clips flagged by the face check", thumbnails,
                                     _banner(res.get("profile"), corpus)))
 
 
@@ -417,26 +417,24 @@ def _selection_lines(res: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _thumbnail_page(title: str, flagged: list[Mapping[str, Any]], banner: str) -> plt.Figure:
-    """First, middle and last sampled frame of up to 12 flagged clips (read from disk; missing ones skipped)."""
-    from common.preprocessing.io import read_frame
-
-    fig, axes = plt.subplots(max(len(flagged), 6), 3, figsize=(8.27, 11.69), squeeze=False)
+def _thumbnail_page(title: str, clips: list[Mapping[str, Any]], banner: str) -> plt.Figure:
+    """First, middle and last sampled frame of each flagged clip, as given
+    (``common.orchestration.paper_reports.flagged_frames``); a frame that could not be read shows its note."""
+    fig, axes = plt.subplots(max(len(clips), 6), 3, figsize=(8.27, 11.69), squeeze=False)
     fig.subplots_adjust(top=0.9, bottom=0.03, hspace=0.35)
     fig.suptitle(title, fontsize=12, weight="bold", x=0.05, ha="left", y=0.975)
     fig.text(0.05, 0.945, banner + "\nfirst, middle and last sampled frame of each flagged clip", fontsize=7, va="top")
     for ax in axes.ravel():
         ax.axis("off")
-    for row, entry in zip(axes, flagged):
-        frames, found = entry["frames"], entry.get("found") or []
-        picks = sorted({0, len(frames) // 2, len(frames) - 1})
-        for ax, pick in zip(row, picks):
-            try:
-                ax.imshow(read_frame(frames[pick], "rgb"))
-            except Exception:  # the file moved since the run: leave the cell empty
+    for row, clip in zip(axes, clips):
+        for ax, cell in zip(row, clip["cells"]):
+            if cell["image"] is None:
+                ax.text(0.5, 0.5, "\n".join(_wrap(cell["note"], 40)), fontsize=5, ha="center", va="center",
+                        transform=ax.transAxes, color=style.MUTED)
                 continue
-            face = "face" if pick < len(found) and found[pick] else "NO FACE"
-            ax.set_title(f"{entry['key'] if pick == 0 else ''} [{entry['positions'][pick]}: {face}]", fontsize=6)
+            ax.imshow(cell["image"])
+            face = "face" if cell["face"] else "NO FACE"
+            ax.set_title(f"{clip['key'] if cell['first'] else ''} [{cell['position']}: {face}]", fontsize=6)
     return fig
 
 
@@ -451,20 +449,6 @@ def config_lines(config: Any, indent: str = "  ") -> list[str]:
             else:
                 lines.append(f"{indent}{key} = {value}")
     return lines
-
-
-def architectures(paper: Any, log: Callable[[str], None] = print) -> dict[str, dict]:
-    """``{model: summary}`` of ``paper.models()`` with the paper-table comparison where given."""
-    if paper is None:
-        return {}
-    out = {}
-    for name, model in paper.models().items():
-        summary = model_summary(model)
-        rows = (paper.architecture_tables or {}).get(name)
-        if rows:
-            summary["paper_comparison"] = compare_with_paper(summary, rows)
-        out[name] = summary
-    return out
 
 
 def architecture_groups(summaries: Mapping[str, dict]) -> list[tuple[list[str], dict]]:
@@ -521,17 +505,19 @@ def _architecture_section(doc: ReportDocument, summaries: Mapping[str, dict], ba
 
 
 def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentResult], out_dir: str | Path,
-                 context: ReportContext | None = None, log: Callable[[str], None] = print,
-                 architectures_summary: Mapping[str, dict] | None = None,
-                 pages: list | None = None) -> Path:
+                 context: ReportContext | None = None, *, log: Callable[[str], None] = print,
+                 architectures: Mapping[str, dict] | None = None, intervals: Mapping[str, Mapping] | None = None,
+                 thumbnails: Mapping[str, list] | None = None, pages: list | None = None) -> Path:
     """Write ``<out>/<paper>/report.pdf`` (+ results.json, comparison.csv, scores.csv); return the PDF path.
 
-    A pure function of ``results_by_experiment`` (name -> ``ExperimentResult``, in memory) and
-    ``context`` (default: one made from the first result); ``architectures_summary`` (model ->
-    ``model_summary``) skips building the paper's models. Each experiment's
+    A pure function of records and numbers (``common.orchestration.paper_reports.write_paper_report``
+    computes the last three before calling it): ``results_by_experiment`` (name -> ``ExperimentResult``,
+    in memory), ``context`` (default: one made from the first result), ``architectures`` (model ->
+    ``model_summary``; none: no architecture section), ``intervals`` (experiment ->
+    ``statistics.experiment_intervals``; none: scores without intervals) and ``thumbnails`` (experiment
+    -> ``paper_reports.flagged_frames``, drawn only where ``context.allow_faces``). Each experiment's
     ``report_pages(pdf, result, context)`` draws its own pages from the same objects. ``pages``, when
     given, receives one ``layout.PageCheck`` per page (the layout tests read them).
-    The intervals are computed here, after the run, from the fold records: predictions never change.
     """
     summaries_by_name = {name: res.summary for name, res in results_by_experiment.items()}
     if context is None:
@@ -543,21 +529,9 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
     paper = context.paper
     paper_dir = Path(out_dir) / paper_id
     paper_dir.mkdir(parents=True, exist_ok=True)
-    if architectures_summary is not None:
-        summaries = dict(architectures_summary)
-    else:
-        try:
-            summaries = architectures(paper, log)
-        except Exception as exc:  # a model that does not build must not lose the numbers
-            log(f"report: could not build {paper_id}'s models: {type(exc).__name__}: {exc}")
-            summaries = {}
-    intervals = {}
-    for name, result in results_by_experiment.items():
-        try:
-            intervals[name] = experiment_intervals(result.records, result.summary)
-        except ValueError as exc:  # intervals are an addition: the scores stand without them
-            log(f"report: no intervals for {name}: {exc}")
-            intervals[name] = {"how": intervals_module.HOW, "scopes": {}, "notes": {"all": str(exc)}}
+    summaries = dict(architectures or {})
+    intervals = dict(intervals or {})
+    thumbnails = thumbnails or {}
     synthetic = _is_synthetic(context)
     banner = _banner(context.profile, context.corpus)
     pdf_path = paper_dir / "report.pdf"
@@ -568,7 +542,8 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
     with atomic_write(pdf_path, "wb") as handle, ReportDocument(handle, header, metadata, log=log) as doc:
         _answer(doc, summaries_by_name, context, intervals)
         for name, res in summaries_by_name.items():
-            _experiment_section(doc, name, res, intervals.get(name, {}), bool(context.allow_faces))
+            _experiment_section(doc, name, res, intervals.get(name, {}), bool(context.allow_faces),
+                                thumbnails.get(name) or [])
         _architecture_section(doc, summaries, banner, synthetic)
         for name, result in results_by_experiment.items():
             if result.experiment.report_pages is None:

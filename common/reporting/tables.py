@@ -46,7 +46,7 @@ def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]],
                intervals: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict]:
     """Our scores: every experiment x scope x aggregation (pooled, fold_mean) x metric; pooled scores
     carry their interval (``low``/``high`` and how it was computed) from ``intervals``
-    (experiment -> ``common.reporting.intervals.experiment_intervals``)."""
+    (experiment -> ``common.evaluation.statistics.experiment_intervals``)."""
     rows = []
     for name, results in results_by_experiment.items():
         metrics = results.get("metrics", {})
@@ -54,7 +54,7 @@ def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]],
             for scope, values in metrics.get(aggregation, {}).items():
                 n = values.get("n", values.get("n_folds"))
                 for metric in results.get("metrics_reported", ("uf1", "uar", "accuracy")):
-                    found = ((intervals or {}).get(name, {}).get("scopes", {}).get(scope) or {}).get(metric)
+                    found = interval_of((intervals or {}).get(name), scope, metric)
                     interval = found if aggregation == "pooled" and found else {}
                     rows.append({"experiment": name, "scope": scope, "aggregation": aggregation, "metric": metric,
                                  "value": values.get(metric), "n": n, "profile": results.get("profile"),
@@ -64,6 +64,22 @@ def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]],
                                               f"{interval['unit']}, {interval['n_resamples']} resamples, seed "
                                               f"{interval['seed']}") if interval else None})
     return rows
+
+
+def interval_of(intervals: Mapping[str, Any] | None, scope: str, metric: str) -> Mapping[str, Any] | None:
+    """The interval dict of ``scope``/``metric`` in one experiment's intervals
+    (``common.evaluation.statistics.experiment_intervals``), or None."""
+    return ((intervals or {}).get("scopes", {}).get(scope) or {}).get(metric)
+
+
+def score_with_interval(value: Any, interval: Mapping[str, Any] | None, digits: int = 3) -> str:
+    """``0.412 [0.301, 0.520]``; the value alone when there is no interval; an en dash for none."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    text = f"{value:.{digits}f}"
+    if interval and interval.get("low") is not None:
+        text += f" [{interval['low']:.{digits}f}, {interval['high']:.{digits}f}]"
+    return text
 
 
 def fold_rows(results: Mapping[str, Any]) -> list[dict]:

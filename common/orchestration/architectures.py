@@ -1,6 +1,8 @@
 """Layer tables of built Keras models, and their comparison with a paper's table.
 
-Used by ``run_all.py --architectures`` and by the report's architecture pages.
+Computed here, before any report, because a table needs the built model: ``run_all.py
+--architectures`` prints :func:`paper_architectures`, and a paper's report draws the same plain dicts
+(``common.orchestration.paper_reports``); ``common.reporting`` never builds a model.
 """
 from __future__ import annotations
 
@@ -55,6 +57,19 @@ def model_summary(model: Any) -> dict:
                        "params": _count(layer.weights)})
     return {"trainable_params": _count(model.trainable_weights),
             "non_trainable_params": _count(model.non_trainable_weights), "layers": layers}
+
+
+def paper_architectures(paper: Any) -> dict[str, dict]:
+    """``{model: model_summary}`` of every model of ``paper.models()``, each with ``paper_comparison``
+    (:func:`compare_with_paper`) where ``paper.architecture_tables`` gives the paper's table."""
+    out = {}
+    for name, model in paper.models().items():
+        summary = model_summary(model)
+        rows = (paper.architecture_tables or {}).get(name)
+        if rows:
+            summary["paper_comparison"] = compare_with_paper(summary, rows)
+        out[name] = summary
+    return out
 
 
 def compare_with_paper(summary: Mapping[str, Any], paper_rows: Sequence[Mapping[str, Any]]) -> list[dict]:
