@@ -338,6 +338,7 @@ def _architecture_json(summary: dict) -> dict:
 
 
 def architectures(chosen: list[tuple[str, Any]], as_json: bool) -> int:
+    from common.experiment import build_paper_model
     from common.reporting.architecture import model_summary
 
     everything = {}
@@ -349,8 +350,7 @@ def architectures(chosen: list[tuple[str, Any]], as_json: bool) -> int:
                 absl.logging.set_verbosity("error")
             except ImportError:
                 pass
-            models = module.PAPER.models()
-            summaries = {name: model_summary(model) for name, model in models.items()}
+            summaries = {name: model_summary(build_paper_model(module.PAPER, name)) for name in module.PAPER.models}
         everything[paper_id] = summaries
         if not as_json:
             for name, summary in summaries.items():

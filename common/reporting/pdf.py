@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from common.evaluation.records import jsonable
-from common.experiment import ExperimentResult, ReportContext
+from common.experiment import ExperimentResult, ReportContext, build_paper_model
 from common.files import atomic_write, write_json_atomic
 from common.reporting import figures, style, tables
 from common.reporting import intervals as intervals_module
@@ -454,12 +454,13 @@ def config_lines(config: Any, indent: str = "  ") -> list[str]:
 
 
 def architectures(paper: Any, log: Callable[[str], None] = print) -> dict[str, dict]:
-    """``{model: summary}`` of ``paper.models()`` with the paper-table comparison where given."""
+    """``{model: summary}`` of every model of ``paper.models``, each built by ``build_paper_model``, with the
+    paper-table comparison where given."""
     if paper is None:
         return {}
     out = {}
-    for name, model in paper.models().items():
-        summary = model_summary(model)
+    for name in paper.models:
+        summary = model_summary(build_paper_model(paper, name))
         rows = (paper.architecture_tables or {}).get(name)
         if rows:
             summary["paper_comparison"] = compare_with_paper(summary, rows)

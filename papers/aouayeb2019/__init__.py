@@ -1,7 +1,7 @@
 """Aouayeb et al. 2019 (MLSP): region CNNs + LSTMs with focal loss, MEGC 2019 composite LOSO.
 
 Assembly only (``common/experiment.py``): ``PAPER``, ``EXPERIMENTS``, ``benchmark_experiment`` and
-``BENCHMARK_MODELS``. ``models()`` gives the seven networks with the default config (1,093,531
+``BENCHMARK_MODELS``. ``PAPER.models`` builds the seven networks with the default config (1,093,531
 trainable parameters in total, Sec. 5).
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from common.leaderboard.references import references_from_table
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.aouayeb2019 import protocol, report, reported
 from papers.aouayeb2019.config import PROFILES, default_config
-from papers.aouayeb2019.model import models
+from papers.aouayeb2019.model import MODEL_BUILDERS
 
 # Fewest frames a clip needs (Experiment.min_frames): Sec. 3.1 feeds every frame of a
 # clip to the LSTM (Sec. 3.2); one frame has no temporal dynamics to model.
@@ -29,7 +29,7 @@ PAPER = Paper(
     citation="M. Aouayeb, W. Hamidouche, K. Kpalma, A. Benazza-Benyahia. IEEE International Workshop on "
              "Machine Learning for Signal Processing (MLSP), Pittsburgh, 2019. HAL hal-02334439.",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     # Sec. 5 gives the total, 1,093,531; its split (six region CNNs of 106,852 and the LSTM stage of
     # 452,419) is the one reading that reproduces it (docs/methods.md §6; README).
     parameter_counts={**{f"region_cnn_{r}": (106_852, "Sec. 5 total 1,093,531 = 6 x 106,852 + 452,419")
@@ -91,4 +91,4 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     frame_rate=protocol.frame_rate)
 
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

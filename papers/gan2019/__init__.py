@@ -12,7 +12,7 @@ from common.evaluation.motion_views import flow_predict_apex
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.gan2019 import protocol, report, reported
 from papers.gan2019.config import PROFILES, default_config
-from papers.gan2019.model import LAYER_TRAINABLE, models
+from papers.gan2019.model import LAYER_TRAINABLE, MODEL_BUILDERS
 from papers.gan2019.preprocessing import cache_clip, predict_clips, predict_views, preprocess_clip
 
 # Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame.
@@ -29,7 +29,7 @@ PAPER = Paper(
     citation="Y. S. Gan, S.-T. Liong, W.-C. Yau, Y.-C. Huang, L.-K. Tan. Signal Processing: Image Communication "
              "74:129-139, 2019. arXiv:1805.08699",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     # The layer list's count; Liong et al. 2019, Table V prints 2.77 million (README ledger 1).
     parameter_counts={"off_apexnet": (LAYER_TRAINABLE,
                                       "layer list (derived; Liong et al. 2019 Table V prints 2.77 M)")},
@@ -86,4 +86,4 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     first_pass=FIRST_PASS)
 
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

@@ -11,7 +11,7 @@ from common.evaluation.motion_views import flow_predict_apex
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.liong2019 import protocol, report, reported
 from papers.liong2019.config import PROFILES, default_config
-from papers.liong2019.model import AUTHORS_TRAINABLE, models
+from papers.liong2019.model import AUTHORS_TRAINABLE, MODEL_BUILDERS
 from papers.liong2019.preprocessing import cache_clip, predict_clips, predict_views, preprocess_clip
 
 # Fewest frames a clip needs (Experiment.min_frames): an onset and an apex frame (Sec. II).
@@ -28,7 +28,7 @@ PAPER = Paper(
     citation="S.-T. Liong, Y. S. Gan, J. See, H.-Q. Khor, Y.-C. Huang. 14th IEEE International Conference on "
              "Automatic Face & Gesture Recognition (FG 2019), pp. 1-5. arXiv:1902.03634",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     # The network the authors trained (README ledger 1, 10): Table I's 1,651 + 2 x 16 batch-normalisation
     # scales and offsets; Sec. IV / Table V print 1,670; the text reading (config.TEXT_READING) gives 1,651.
     parameter_counts={"ststnet": (AUTHORS_TRAINABLE,
@@ -104,4 +104,4 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     first_pass=FIRST_PASS)
 
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from common.experiment import Experiment, Paper, Track, benchmark_model, on_track
 from papers.see2019 import protocol, report, reported
 from papers.see2019.config import PROFILES, default_config
-from papers.see2019.model import MODEL_NAME, models
+from papers.see2019.model import MODEL_BUILDERS, MODEL_NAME
 from papers.see2019.preprocessing import feature_length, min_frames
 
 # Fewest frames a clip needs (Experiment.min_frames): LBP-TOP codes a voxel with R_T frames on either
@@ -32,7 +32,7 @@ PAPER = Paper(
              "recognition using local binary patterns with an application to facial expressions\", IEEE TPAMI "
              "29(6), 2007.",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     parameter_counts={MODEL_NAME: (3 * feature_length(default_config()) + 3,
                                    "ours: the linear SVM's weights for a 1,125-long LBP-TOP vector "
                                    "(5 x 5 blocks x 3 planes x 15 labels), 3 one-vs-one decision values")},
@@ -76,4 +76,4 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
                     predict_views=protocol.predict_views, frame_rate=protocol.frame_rate)
 
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

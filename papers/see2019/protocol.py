@@ -81,7 +81,7 @@ def predict_views(ctx, index: int):
 def training_stages(config: See2019Config, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """What one fold trains (``--estimate``): the linear SVM as its Keras decision model (``common.classifiers``)."""
     classes = len(selection.class_names)
-    return svm_training_stages(MODEL_NAME, lambda: build_model(config, classes), len(fold.train))
+    return svm_training_stages(MODEL_NAME, lambda: build_model(config=config, num_classes=classes), len(fold.train))
 
 
 def _cache_clip(sample: Sample, config: See2019Config, root) -> None:

@@ -13,7 +13,7 @@ from common.experiment import Experiment, Paper, Track, benchmark_model, on_trac
 from papers.talluri2022 import reported as rep
 from papers.talluri2022.config import (PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
                                        default_config)
-from papers.talluri2022.model import models
+from papers.talluri2022.model import MODEL_BUILDERS
 from papers.talluri2022.preprocessing import first_pass, preprocess_clip
 from papers.talluri2022.protocol import (folds, frame_rate, predict_clips, predict_views, run_fold, run_split_fold,
                                          run_tuned_fold, select, split_run_stages, split_runs, training_stages,
@@ -62,7 +62,7 @@ PAPER = Paper(
     citation="K. K. Talluri, M.-A. Fiedler, A. Al-Hamadi. Applied Sciences 12(21):11078, 2022. "
              "doi:10.3390/app122111078",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     architecture_tables=ARCHITECTURE_TABLES,
     # Table 2 gives Model-A's layers and count only; the other models' counts are ours (tests/test_talluri2022.py).
     parameter_counts={"model_a": (1_613_587, "Table 2")},
@@ -189,4 +189,4 @@ EXPERIMENTS: tuple[Experiment, ...] = tuple(
     for number, train, test in rep.SCENARIOS for model in ("model_a", "model_b", "model_c")
 ) + (_initial("casme2"), _initial("smic"), _split_runs("split_model"), _split_runs("model_c"), _tuning())
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "ARCHITECTURE_TABLES", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "ARCHITECTURE_TABLES", "MODEL_BUILDERS"]
