@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from common.backbones import build_resnet, resnet34, seresnet50
-from common.training import non_trainable_parameters, trainable_parameters
+from common.training import trainable_parameters
+from helpers import non_trainable_parameters
 
 
 def test_resnet34_matches_torchvision_counts():

@@ -4,7 +4,8 @@ from __future__ import annotations
 import keras
 import pytest
 
-from common.flops import forward_flops, matmul_rate, matmul_rates, training_flops
+from common.flops import matmul_rate, matmul_rates, training_flops
+from helpers import forward_flops
 
 
 def test_conv_and_dense_counts_by_hand():
