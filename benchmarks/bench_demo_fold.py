@@ -80,8 +80,8 @@ def main(argv=None) -> int:
     for name, wall, cpu in rows:
         print(f"{name:<44}{wall:>9.2f}{cpu:>9.2f}")
 
-    flops = {r: training_flops(build_region_cnn(region_input_shape(r, config.data.channels),
-                                                config.model.region_labels))
+    flops = {r: training_flops(build_region_cnn(input_shape=region_input_shape(r, config.data.channels),
+                                                num_labels=config.model.region_labels))
              for r in range(NUM_REGIONS)}
     for k, fold in enumerate(folds):
         mark = _clock()

@@ -7,12 +7,13 @@ backend, or side by side on several backends.
     .venv/bin/python benchmarks/bench_models.py --papers talluri2022 reddy2019    # the 3D CNNs
     .venv/bin/python benchmarks/bench_models.py --backends tensorflow jax torch --papers talluri2022
 
-Models: each paper's ``models()`` (the networks at the paper's sizes, the ones the parameter-count
-tests check) with the paper's own training recipe (``RECIPES``: optimiser, batch size); loss
-categorical cross-entropy for all (the loss is a negligible share of a step). Each model is timed by
-``common.estimate.projection.time_model``, the code ``--estimate`` projects with: random inputs, two
-untimed steps (tracing, warm-up), then the median of at least 3 ``train_on_batch`` steps; wall and
-process CPU time. Then the two training paths a fold takes, each one epoch of ``--fit-steps`` batches of
+Models: each paper's ``PAPER.models``, built one at a time by ``build_paper_model`` (the networks at
+the paper's sizes, the ones the parameter-count tests check) with the paper's own training recipe
+(``RECIPES``: optimiser, batch size); loss categorical cross-entropy for all (the loss is a negligible
+share of a step). Each model is timed by ``common.estimate.timing.time_model``, the code
+``--estimate`` projects with: random inputs, two untimed steps (tracing, warm-up), then the median of at
+least 3 ``train_on_batch`` steps; wall and process CPU time. Then the two training paths a fold takes,
+each one epoch of ``--fit-steps`` batches of
 random data through ``common.training.fit`` after one untimed epoch (tracing): the ``fit`` path
 (``model.fit`` slicing numpy on the host) and the device path (``TrainConfig.device_data``: the arrays on
 the device once, each batch gathered there); columns "fit/s" and "device/s" (samples per second).
@@ -103,7 +104,7 @@ def bench_backend(papers, only, log=print, fit_steps: int = 8) -> dict:
     """Every selected model timed on the current backend: a JSON-ready dict."""
     from common.environment import device_label
     from common.estimate.timing import time_model
-    from common.experiment import TrainingStage
+    from common.experiment import TrainingStage, build_paper_model
     from common.flops import accelerator, matmul_rate, matmul_rates, model_dtype, training_flops
     from common.training import compile_model
     from papers import get_paper
@@ -114,12 +115,12 @@ def bench_backend(papers, only, log=print, fit_steps: int = 8) -> dict:
     log(f"{backend} on {device}: float32 matmul {how} {peak / 1e9:.1f} GFLOP/s (measured again before each model)")
     rows, known = [], set()
     for paper_id in papers:
-        built = get_paper(paper_id).PAPER.models()  # every model of the paper, built once
-        known.update(built)
-        for name in list(built):
-            model = built.pop(name)  # dropped once timed
+        paper = get_paper(paper_id).PAPER
+        known.update(paper.models)
+        for name in paper.models:
             if only and name not in only:
                 continue
+            model = build_paper_model(paper, name)  # one at a time, dropped once timed
             cfg = recipe(paper_id, name)
             compile_model(model, cfg)
             flops = training_flops(model)

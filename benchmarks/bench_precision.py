@@ -34,21 +34,21 @@ def _le2020(backbone: str, size: int = 224):
     from papers.le2020.model import build_roi_cnn
     from papers.le2020.config import ModelConfig
 
-    return build_roi_cnn(ModelConfig(backbone=backbone, input_size=size, weights=""), 4)
+    return build_roi_cnn(config=ModelConfig(backbone=backbone, input_size=size, weights=""), num_classes=4)
 
 
 def _stcnn(shape):
     from common.backbones import build_microexpstcnn
 
-    return build_microexpstcnn(shape)
+    return build_microexpstcnn(input_shape=shape)
 
 
 def _talluri(name: str):
     from papers.talluri2022 import model
 
-    builders = {"model_a": lambda: model.build_model_a((36, 128, 128, 1)),
-                "model_b": lambda: model.build_model_b((64, 64, 36, 1)),
-                "model_c": lambda: model.build_model_c((36, 128, 128, 1))}
+    builders = {"model_a": lambda: model.build_model_a(input_shape=(36, 128, 128, 1)),
+                "model_b": lambda: model.build_model_b(input_shape=(64, 64, 36, 1)),
+                "model_c": lambda: model.build_model_c(input_shape=(36, 128, 128, 1))}
     return builders[name]()
 
 
@@ -57,7 +57,7 @@ def _aouayeb(name: str):
 
     if name == "lstm_stage":
         return model.build_lstm_stage()
-    return model.build_region_cnn(model.region_input_shape(0))
+    return model.build_region_cnn(input_shape=model.region_input_shape(0))
 
 
 # name -> (builder at the paper's input size, paper batch size)

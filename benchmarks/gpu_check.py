@@ -83,10 +83,11 @@ def measure_phase(args) -> int:
         out["matmul_bfloat16_gflops"] = matmul_rates(repeats=3, dtype="bfloat16")[0] / 1e9
     if args.tiny:  # one small model's two paths: the code a card runs, in seconds
         from benchmarks.bench_models import recipe
+        from common.experiment import build_paper_model
         from common.training import compile_model
 
         cfg = recipe("aouayeb2019", "region_cnn_3")
-        model = compile_model(get_paper("aouayeb2019").PAPER.models()["region_cnn_3"], cfg)
+        model = compile_model(build_paper_model(get_paper("aouayeb2019").PAPER, "region_cnn_3"), cfg)
         paths = time_training_paths(model, cfg, steps=2)
         out["models"] = [{"paper": "aouayeb2019", "model": "region_cnn_3", "batch": cfg.batch_size,
                           "samples_per_s": None, "fit_samples_per_s": cfg.batch_size / paths["fit"],

@@ -121,7 +121,7 @@ def bottleneck_block(x, filters: int, stride: int, se_ratio: int | None, name: s
     return layers.Activation("relu", name=f"{name}_out")(y)
 
 
-def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block: str = "basic",
+def build_resnet(*, input_shape: Sequence[int], stage_blocks: Sequence[int], block: str = "basic",
                  se_ratio: int | None = None, include_top: bool = False, num_classes: int | None = None,
                  pooling: str | None = None, strided_conv: str = "3x3", name: str = "resnet",
                  stem_pool: str = "pad") -> keras.Model:
@@ -176,18 +176,19 @@ def build_resnet(input_shape: Sequence[int], stage_blocks: Sequence[int], block:
     return keras.Model(inputs, x, name=name)
 
 
-def resnet34(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = False, num_classes: int | None = None,
-             pooling: str | None = None, name: str = "resnet34") -> keras.Model:
+def resnet34(*, input_shape: Sequence[int] = (224, 224, 3), include_top: bool = False,
+             num_classes: int | None = None, pooling: str | None = None, name: str = "resnet34") -> keras.Model:
     """ResNet-34 (He et al. Table 1): basic blocks [3, 4, 6, 3]; 21,284,672 trainable without top."""
-    return build_resnet(input_shape, RESNET34_BLOCKS, block="basic", include_top=include_top,
+    return build_resnet(input_shape=input_shape, stage_blocks=RESNET34_BLOCKS, block="basic", include_top=include_top,
                         num_classes=num_classes, pooling=pooling, name=name)
 
 
-def seresnet50(input_shape: Sequence[int] = (224, 224, 3), include_top: bool = False, num_classes: int | None = None,
-               pooling: str | None = None, name: str = "seresnet50", stem_pool: str = "pad") -> keras.Model:
+def seresnet50(*, input_shape: Sequence[int] = (224, 224, 3), include_top: bool = False,
+               num_classes: int | None = None, pooling: str | None = None, name: str = "seresnet50",
+               stem_pool: str = "pad") -> keras.Model:
     """SE-ResNet-50 (Hu et al. Table 1, r = 16): 26,039,024 trainable without top, 28,088,024 with 1000 classes."""
-    return build_resnet(input_shape, RESNET50_BLOCKS, block="bottleneck", se_ratio=SE_REDUCTION,
-                        include_top=include_top, num_classes=num_classes, pooling=pooling,
+    return build_resnet(input_shape=input_shape, stage_blocks=RESNET50_BLOCKS, block="bottleneck",
+                        se_ratio=SE_REDUCTION, include_top=include_top, num_classes=num_classes, pooling=pooling,
                         strided_conv="1x1", name=name, stem_pool=stem_pool)
 
 
@@ -343,7 +344,7 @@ def conv3d_stream(x, prefix: str, filters: int, kernel_size: tuple[int, ...], po
     return layers.Flatten(name=f"{prefix}flatten")(x)
 
 
-def build_microexpstcnn(input_shape: tuple[int, int, int, int] = (64, 64, 96, 1), num_classes: int = 3,
+def build_microexpstcnn(*, input_shape: tuple[int, int, int, int] = (64, 64, 96, 1), num_classes: int = 3,
                         kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
                         dense_units: int = 128, dropout: float = 0.5,
                         name: str = "microexpstcnn") -> keras.Model:

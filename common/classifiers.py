@@ -53,7 +53,7 @@ def class_pairs(num_classes: int) -> list[tuple[int, int]]:
     return list(itertools.combinations(range(num_classes), 2))
 
 
-def build_decision_model(features: int, num_classes: int, kind: str = "ovo", name: str = "linear_svm") -> Any:
+def build_decision_model(*, features: int, num_classes: int, kind: str = "ovo", name: str = "linear_svm") -> Any:
     """The SVM's decision function as a Keras model: ``Input(features) -> Dense(decision_outputs)``, linear."""
     import keras
 
@@ -200,8 +200,9 @@ def svm_fold(ctx: Any, x_train: np.ndarray, x_test: np.ndarray, config: LinearSV
     y_train = np.asarray(ctx.selection.labels, dtype=int)[np.asarray(ctx.fold.train, dtype=int)]
     fit_started = time.perf_counter()
     svm = fit_linear_svm(x_train, y_train, config, seed=ctx.seed)
-    model = copy_to_keras(svm, build_decision_model(np.shape(x_train)[1], num_classes, config.kind, model_name),
-                          num_classes)
+    decision = build_decision_model(features=np.shape(x_train)[1], num_classes=num_classes, kind=config.kind,
+                                    name=model_name)
+    model = copy_to_keras(svm, decision, num_classes)
     predict_started = time.perf_counter()
     y_pred = np.asarray(svm.predict(np.asarray(x_test, dtype=np.float64)), dtype=int)
     values = decision_values(svm, x_test)

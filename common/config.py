@@ -165,11 +165,6 @@ def _literal_strings(annotation: Any) -> tuple[str, ...]:
     return tuple(v for arg in typing.get_args(annotation) if arg is not Ellipsis for v in _literal_strings(arg))
 
 
-def is_free_text(cls: type, name: str) -> bool:
-    """True when ``cls.name`` is marked :class:`FreeText`."""
-    return any(isinstance(extra, FreeText) for extra in _split_annotated(_hints(cls)[name])[1])
-
-
 def is_fold_count(cls: type, name: str) -> bool:
     """True when ``cls.name`` is marked :class:`FoldCount`."""
     return any(isinstance(extra, FoldCount) for extra in _split_annotated(_hints(cls)[name])[1])

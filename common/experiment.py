@@ -308,13 +308,24 @@ class Paper:
     title: str
     citation: str
     status: str  # "implemented" | "partial" | "planned"
-    models: Callable[[], Mapping[str, Any]]  # name -> built keras.Model with the default config
+    # model name -> zero-argument builder of that keras.Model at the paper's sizes with the default config
+    # (``MODEL_BUILDERS`` of the paper's model.py); build one with :func:`build_paper_model`.
+    models: Mapping[str, Callable[[], Any]]
     architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
     # model name -> rows {"name": layer, "output_shape": [...], "params": int|None} from the paper's tables
     # model name -> (trainable parameters, where the number comes from): the published (or, where the
-    # paper gives none, the reference implementation's verified) count each of ``models()`` must match;
-    # tests/test_registry.py checks every paper against it.
+    # paper gives none, the reference implementation's verified) count each of ``models`` must match;
+    # tests/test_models.py checks every model of every paper against it.
     parameter_counts: Mapping[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
+
+
+def build_paper_model(paper: Paper, name: str) -> Any:
+    """One model of ``paper`` by name, built by its zero-argument builder (``Paper.models``): the one way to
+    build a single model (``--architectures``, the report's architecture pages, tests, benchmarks), without
+    building the paper's others. An unknown name is a ``ValueError`` naming the paper's models."""
+    if name not in paper.models:
+        raise ValueError(f"{paper.id}: no model {name!r}; models: {', '.join(paper.models)}")
+    return paper.models[name]()
 
 
 @dataclasses.dataclass(frozen=True)

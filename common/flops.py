@@ -100,11 +100,6 @@ def _count(model: Any, training: bool) -> int:
     return int(total)
 
 
-def forward_flops(model: Any) -> int:
-    """FLOPs (2 x multiply-adds) of one sample's forward pass (the layers named in the module docstring)."""
-    return _count(model, training=False)
-
-
 def training_flops(model: Any) -> int:
     """FLOPs of one sample's training step: forward, weight gradients, input gradients (module docstring)."""
     return _count(model, training=True)

@@ -67,12 +67,12 @@ def predict_clips(ctx: PredictContext, *, clip_features: ClipFeatures, model_nam
                       ctx.config.svm.kind)
 
 
-def training_stages(config: Any, selection: Selection, fold: Fold, *, build_model: Callable[[Any, int], Any],
+def training_stages(config: Any, selection: Selection, fold: Fold, *, build_model: Callable[..., Any],
                     model_name: str) -> list[TrainingStage]:
-    """``--estimate``'s view of a fold: the linear SVM as its Keras decision model, ``build_model(config,
-    classes)`` (``common.classifiers.svm_training_stages``)."""
+    """``--estimate``'s view of a fold: the linear SVM as its Keras decision model,
+    ``build_model(config=, num_classes=)`` (``common.classifiers.svm_training_stages``)."""
     classes = len(selection.class_names)
-    return svm_training_stages(model_name, lambda: build_model(config, classes), len(fold.train))
+    return svm_training_stages(model_name, lambda: build_model(config=config, num_classes=classes), len(fold.train))
 
 
 def reported_rows(published: Mapping[str, tuple[float, float]], *, source: str) -> tuple[Reported, ...]:

@@ -392,10 +392,6 @@ def trainable_parameters(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-def non_trainable_parameters(model: keras.Model) -> int:
-    return int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
-
-
 # ---------------------------------------------------------------------------------------------
 # Compiled models kept across folds: the traced train/predict functions are built once.
 

@@ -76,7 +76,7 @@ class DummyConfig:
     train: TrainConfig = TrainConfig(optimizer="adam", learning_rate=0.05, batch_size=6, epochs=2)
 
 
-def build_model(units: int = 4):
+def build_model(*, units: int = 4):
     import keras
 
     inputs = keras.Input((2,), name="features")
@@ -108,7 +108,7 @@ def run_fold(ctx) -> FoldOutcome:
         raise RuntimeError(f"planned failure in {name}")
     x = np.array([s.meta["features"] for s in ctx.selection.samples], dtype="float32")
     y = keras.utils.to_categorical(ctx.selection.labels, len(CLASSES))
-    model = compile_model(build_model(ctx.config.model.units), ctx.config.train)
+    model = compile_model(build_model(units=ctx.config.model.units), ctx.config.train)
     model.run_eagerly = True  # tracing costs more than it saves on 18 samples
     history = fit(model, x[ctx.fold.train], y[ctx.fold.train], ctx.config.train, work_dir=ctx.work_dir,
                   label="dummy_mlp", log=ctx.log)
@@ -195,7 +195,7 @@ def training_stages(config, selection, fold) -> list[TrainingStage]:
     from common.training import compile_model
 
     def build():
-        model = compile_model(build_model(config.model.units), config.train)
+        model = compile_model(build_model(units=config.model.units), config.train)
         model.run_eagerly = True  # as run_fold
         return model
 
@@ -270,7 +270,7 @@ def frames_run_fold(ctx) -> FoldOutcome:
         ctx.export.record("scale", scale.tolist())
     x_train = frames_inputs([ctx.selection.samples[i] for i in train], scale)
     x_test = frames_inputs([ctx.selection.samples[i] for i in ctx.fold.test], scale)
-    model = compile_model(build_model(ctx.config.model.units), ctx.config.train)
+    model = compile_model(build_model(units=ctx.config.model.units), ctx.config.train)
     return fit_and_predict(ctx, model, x_train, x_test, label=FRAMES_MODEL)
 
 
@@ -342,13 +342,13 @@ BENCHMARK_REFERENCES = _references()
 
 PAPER = Paper(
     id="dummy", title="A dummy paper for the harness tests", citation="Nobody, A dummy paper, Tests 2024.",
-    status="implemented", models=lambda: {"dummy_mlp": build_model()},
+    status="implemented", models={"dummy_mlp": build_model},
     architecture_tables={"dummy_mlp": [{"name": "hidden", "output_shape": [None, 4], "params": 12},
                                        {"name": "scores", "output_shape": [None, 3], "params": 99}]},
 )
 
 PLANNED = types.SimpleNamespace(PAPER=Paper(id="planned", title="Planned", citation="", status="planned",
-                                            models=dict), EXPERIMENTS=())
+                                            models={}), EXPERIMENTS=())
 
 
 # A Keras-free paper for the parallel tests (common.orchestration.parallel): its own registry, which

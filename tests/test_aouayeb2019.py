@@ -17,9 +17,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def default_models():
-    from papers.aouayeb2019 import models
+    from common.experiment import build_paper_model
+    from papers.aouayeb2019 import PAPER
 
-    return models()
+    return {name: build_paper_model(PAPER, name) for name in PAPER.models}
 
 
 def _params(model) -> int:
@@ -52,10 +53,11 @@ def test_parameter_counts_match_the_paper(default_models):
 
 def test_rgb_option_has_its_own_count():
     from papers.aouayeb2019 import default_config
-    from papers.aouayeb2019.model import models
+    from papers.aouayeb2019.model import build_model, build_region_model
 
     rgb = dataclasses.replace(default_config(), data=dataclasses.replace(default_config().data, channels=3))
-    assert sum(_params(m) for m in models(rgb).values()) == 1_092_931
+    built = [build_region_model(config=rgb, region=r) for r in range(6)] + [build_model(config=rgb, num_classes=3)]
+    assert sum(_params(m) for m in built) == 1_092_931
 
 
 def test_not_me_relabelling_follows_fig3():
@@ -364,7 +366,7 @@ def test_batched_eager_prediction_equals_predict_without_warnings():
     from papers.aouayeb2019 import protocol
 
     rng = np.random.default_rng(0)
-    cnn = aouayeb_model.build_region_cnn((8, 12, 4), 4, name="r")
+    cnn = aouayeb_model.build_region_cnn(input_shape=(8, 12, 4), num_labels=4, name="r")
     both = protocol._features_and_probabilities(cnn)
     x = rng.normal(size=(300, 8, 12, 4)).astype("float32")  # 256 + a partial batch of 44
     lstm = aouayeb_model.build_lstm_stage(seq_len=3, feature_dim=20, units=8, num_classes=3, dense_units=4,

@@ -8,6 +8,7 @@ from skimage import data
 
 from common.preprocessing import faces, regions
 from common.preprocessing.avatar import emotion_avatar_image
+from helpers import transform_points
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_eai_registers_moved_frames_before_averaging(face):
     image, points = face
     matrix = cv2.getRotationMatrix2D((256, 256), 8, 1.05)
     moved = cv2.warpAffine(image, matrix, (512, 512))
-    moved_points = regions.transform_points(points, matrix)
+    moved_points = transform_points(points, matrix)
     frames, clip_points = np.stack([image, moved]), np.stack([points, moved_points])
     eai = emotion_avatar_image(frames, clip_points)
     first_only = emotion_avatar_image(frames, clip_points, keep=[0])

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from common.backbones import build_resnet, resnet34, seresnet50
-from common.training import non_trainable_parameters, trainable_parameters
+from common.training import trainable_parameters
+from helpers import non_trainable_parameters
 
 
 def test_resnet34_matches_torchvision_counts():
@@ -29,7 +30,8 @@ def test_seresnet50_matches_hu_et_al_counts():
 
 
 def test_se_block_scales_the_residual_branch_before_the_addition():
-    model = build_resnet((32, 32, 3), (1, 1, 1, 1), block="bottleneck", se_ratio=16, strided_conv="1x1")
+    model = build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), block="bottleneck", se_ratio=16,
+                         strided_conv="1x1")
     layer_configs = {entry["name"]: entry for entry in model.get_config()["layers"]}
     parents = set(re.findall(r"'keras_history': \['([^']+)'", str(layer_configs["conv3_block1_add"]["inbound_nodes"])))
     assert "conv3_block1_se_scale" in parents  # SE output feeds the addition (Hu et al. Fig. 3)
@@ -44,14 +46,14 @@ def test_se_block_scales_the_residual_branch_before_the_addition():
 
 
 def test_small_input_forward_pass_and_errors():
-    model = build_resnet((32, 32, 3), (1, 1, 1, 1), include_top=True, num_classes=3)
+    model = build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), include_top=True, num_classes=3)
     out = model.predict(np.zeros((2, 32, 32, 3), "float32"), verbose=0)
     assert out.shape == (2, 3)
     np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
     with pytest.raises(ValueError, match="block="):
-        build_resnet((32, 32, 3), (1, 1, 1, 1), block="dense")
+        build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), block="dense")
     with pytest.raises(ValueError, match="num_classes"):
-        build_resnet((32, 32, 3), (1, 1, 1, 1), include_top=True)
+        build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), include_top=True)
 
 
 def test_load_backbone_weights_names_the_missing_or_unfitting_file(tmp_path):
@@ -125,8 +127,8 @@ def test_se_resnet_loads_a_pytorch_state_dict_from_npz(tmp_path):
     from common.backbones import WeightsError, load_backbone_weights
 
     def small():
-        return build_resnet((32, 32, 3), (1, 1, 1, 1), block="bottleneck", se_ratio=16, strided_conv="1x1",
-                            pooling="avg")
+        return build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), block="bottleneck", se_ratio=16,
+                            strided_conv="1x1", pooling="avg")
 
     source = small()
     _randomise(source, 0)
@@ -167,7 +169,8 @@ def test_resnet_loads_a_torchvision_state_dict():
     from common.backbones import load_torch_state_dict
 
     def small():
-        return build_resnet((32, 32, 3), (1, 1, 1, 1), block="basic", include_top=True, num_classes=5)
+        return build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), block="basic", include_top=True,
+                            num_classes=5)
 
     source = small()
     _randomise(source, 2)
@@ -185,7 +188,7 @@ def test_ceil_mode_stem_pool_matches_pytorch_ceil_mode():
     start at 0, 2, ... and the last one is cut at the border; "pad" (torchvision, padding 1) starts at -1."""
     import keras
 
-    model = build_resnet((32, 32, 3), (1, 1, 1, 1), block="basic", stem_pool="ceil")
+    model = build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), block="basic", stem_pool="ceil")
     probe = keras.Model(model.input, [model.get_layer("conv1_relu").output, model.get_layer("pool1").output])
     relu, pooled = probe.predict(np.random.default_rng(0).normal(size=(1, 32, 32, 3)).astype("float32"), verbose=0)
     relu, pooled = relu[0], pooled[0]  # (16, 16, 64) -> (8, 8, 64): ceil((16 - 3) / 2) + 1 = 8
@@ -193,4 +196,4 @@ def test_ceil_mode_stem_pool_matches_pytorch_ceil_mode():
     expected = np.array([[relu[2 * i:2 * i + 3, 2 * j:2 * j + 3].max(axis=(0, 1)) for j in range(8)] for i in range(8)])
     np.testing.assert_allclose(pooled, expected, rtol=1e-6)
     with pytest.raises(ValueError, match="stem_pool="):
-        build_resnet((32, 32, 3), (1, 1, 1, 1), stem_pool="floor")
+        build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), stem_pool="floor")

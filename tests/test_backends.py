@@ -41,13 +41,14 @@ def tensorflow_counts() -> dict:
 def test_every_model_has_tensorflows_parameter_counts(paper_id, tensorflow_counts):
     import keras
 
+    from common.experiment import build_paper_model
     from common.orchestration.architectures import model_summary
     from papers import get_paper
 
     assert keras.backend.backend() == BACKEND
-    models = get_paper(paper_id).PAPER.models()
+    paper = get_paper(paper_id).PAPER
     ours = {name: (s["trainable_params"], s["non_trainable_params"])
-            for name, s in ((n, model_summary(m)) for n, m in models.items())}
+            for name, s in ((n, model_summary(build_paper_model(paper, n))) for n in paper.models)}
     assert ours == tensorflow_counts[paper_id]
 
 

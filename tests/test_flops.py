@@ -4,7 +4,8 @@ from __future__ import annotations
 import keras
 import pytest
 
-from common.flops import forward_flops, matmul_rate, matmul_rates, training_flops
+from common.flops import matmul_rate, matmul_rates, training_flops
+from helpers import forward_flops
 
 
 def test_conv_and_dense_counts_by_hand():
@@ -45,7 +46,7 @@ def test_nested_model_counted_per_call_and_shared_layers_per_node():
 def test_talluri_model_a_by_hand():
     from papers.talluri2022.model import build_model_a
 
-    model = build_model_a((36, 128, 128, 1))
+    model = build_model_a(input_shape=(36, 128, 128, 1))
     conv1 = 2 * 27 * 1 * 16 * (36 * 128 * 128)  # 'same': 36 x 128 x 128 x 16 outputs
     conv2 = 2 * 27 * 16 * 16 * (12 * 42 * 42)  # after MaxPool3D 3
     dense = 2 * 12544 * 128 + 2 * 128 * 3

@@ -10,9 +10,9 @@ import numpy as np
 def test_two_independent_streams_and_the_layer_lists_parameter_count():
     from common.training import trainable_parameters
     from papers.gan2019 import PAPER
-    from papers.gan2019.model import models
+    from common.experiment import build_paper_model
 
-    model = models()["off_apexnet"]
+    model = build_paper_model(PAPER, "off_apexnet")
     shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}
     for row in PAPER.architecture_tables["off_apexnet"]:
         assert shapes[row["name"]] == tuple(row["output_shape"]), row
@@ -63,7 +63,7 @@ def test_paper_reading_layer_by_layer():
     from papers.gan2019.config import default_config
     from papers.gan2019.model import build_model
 
-    model = build_model(default_config(), 3)
+    model = build_model(config=default_config(), num_classes=3)
     expected = {"u_conv1": _conv(5, 1, 6), "u_conv2": _conv(5, 6, 16), "v_conv1": _conv(5, 1, 6),
                 "v_conv2": _conv(5, 6, 16), "fc1": _dense(2 * 7 * 7 * 16, 1024), "fc2": _dense(1024, 1024),
                 "output": _dense(1024, 3)}
@@ -101,7 +101,7 @@ def test_off_tanet_reading_builds_with_its_count_and_no_conv_activation():
     from common.training import trainable_parameters
     from papers.gan2019.model import build_model
 
-    model = build_model(_reading("off_tanet"), 3)
+    model = build_model(config=_reading("off_tanet"), num_classes=3)
     assert trainable_parameters(model) == 2 * (_conv(5, 1, 6) + _conv(5, 6, 16)) + _dense(1568, 1024) \
         + _dense(1024, 1024) + _dense(1024, 3) == 2_664_475
     assert model.get_layer("u_conv1").activation.__name__ == "linear"
@@ -120,7 +120,7 @@ def test_meb_reading_builds_one_stream_with_its_count():
     from common.training import trainable_parameters
     from papers.gan2019.model import build_model
 
-    model = build_model(_reading("meb"), 3)
+    model = build_model(config=_reading("meb"), num_classes=3)
     expected = _conv(3, 2, 6) + _conv(3, 6, 16) + _dense(7 * 7 * 16, 1024) + _dense(1024, 3)
     assert trainable_parameters(model) == expected == 807_909
     assert tuple(model.get_layer("features").output.shape[1:]) == (784,)

@@ -16,12 +16,13 @@ from papers.kumar2019.config import Kumar2019Config, MagnificationConfig, Textur
 
 def test_resnet34_eai_is_the_resnet34_backbone_and_a_3_way_head():
     """ResNet-34 backbone (He et al. Table 1, torchvision resnet34 without fc) + Dense(512 -> 3) at 224 px; the
-    total is ``PAPER.parameter_counts``' (checked by tests/test_registry.py)."""
+    total is ``PAPER.parameter_counts``' (checked by tests/test_models.py)."""
+    from common.experiment import build_paper_model
     from papers.kumar2019 import PAPER
     from papers.kumar2019.model import BACKBONE_NAME, RESNET34_BACKBONE_PARAMS
 
     assert PAPER.parameter_counts["resnet34_eai"][0] == RESNET34_BACKBONE_PARAMS + 512 * 3 + 3 == 21_286_211
-    built = PAPER.models()["resnet34_eai"]
+    built = build_paper_model(PAPER, "resnet34_eai")
     assert tuple(built.input_shape) == (None, 224, 224, 3) and tuple(built.output_shape) == (None, 3)
     backbone = built.get_layer(BACKBONE_NAME)
     assert sum(int(np.prod(w.shape)) for w in backbone.trainable_weights) == 21_284_672
@@ -249,7 +250,7 @@ def test_fold_model_is_compiled_once_and_starts_each_fold_as_a_fresh_build():
     assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.variables, initial))
     assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.optimizer.variables, optimiser_initial))
     set_seed(0)
-    fresh = build_model(config, 3)  # what a rebuild after the runner's seeding starts from
+    fresh = build_model(config=config, num_classes=3)  # what a rebuild after the runner's seeding starts from
     assert all(np.array_equal(v.numpy(), b) for v, b in zip(fresh.variables, initial))
     forget_compiled()
 

@@ -18,11 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_models_take_224_pixel_images():
-    """Sec. III-D: 224 x 224 x 3 inputs (each model's count is checked by tests/test_registry.py)."""
+    """Sec. III-D: 224 x 224 x 3 inputs (each model's count is checked by tests/test_models.py)."""
     from papers.le2020.config import default_config
     from papers.le2020.model import build_model
 
-    assert tuple(build_model(default_config("senet50"), 4).input_shape[1:]) == (224, 224, 3)
+    assert tuple(build_model(config=default_config("senet50"), num_classes=4).input_shape[1:]) == (224, 224, 3)
 
 
 def test_label_regrouping_follows_section_iv_a1():
@@ -307,7 +307,7 @@ def test_imagenet_weights_offline_fail_in_one_line(monkeypatch, tmp_path):
     monkeypatch.setattr(file_utils, "urlretrieve", offline)
     config = ModelConfig(backbone="resnet50", weights="imagenet", input_size=32)
     with pytest.raises(WeightsError) as info:
-        build_roi_cnn(config, 4)
+        build_roi_cnn(config=config, num_classes=4)
     message = str(info.value)
     assert "\n" not in message
     assert "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5" in message and "name resolution" in message
@@ -316,7 +316,7 @@ def test_imagenet_weights_offline_fail_in_one_line(monkeypatch, tmp_path):
         check_weights(dataclasses.replace(Le2020Config(), model=config), 4)
     assert str(info.value) == message
     with pytest.raises(WeightsError, match="no ImageNet weights for SE-ResNet-50.*model.weights=PATH.npz") as info:
-        build_roi_cnn(ModelConfig(backbone="senet50", weights="imagenet", input_size=32), 4)
+        build_roi_cnn(config=ModelConfig(backbone="senet50", weights="imagenet", input_size=32), num_classes=4)
     assert "\n" not in str(info.value)
     check_weights(Le2020Config(), 4)  # from scratch: nothing to check, nothing built
 
@@ -330,12 +330,12 @@ def test_senet50_loads_a_converted_pytorch_state_dict(monkeypatch, tmp_path):
     from papers.le2020 import model as model_module
     from papers.le2020.config import ModelConfig
 
-    def small_backbone(backbone, input_shape, imagenet=False, stem_pool="pad"):
-        return build_resnet(input_shape, (1, 1, 1, 1), block="bottleneck", se_ratio=16, strided_conv="1x1",
-                            pooling="avg", name="seresnet50", stem_pool=stem_pool)
+    def small_backbone(*, backbone, input_shape, imagenet=False, stem_pool="pad"):
+        return build_resnet(input_shape=input_shape, stage_blocks=(1, 1, 1, 1), block="bottleneck", se_ratio=16,
+                            strided_conv="1x1", pooling="avg", name="seresnet50", stem_pool=stem_pool)
 
     monkeypatch.setattr(model_module, "_backbone", small_backbone)
-    reference = small_backbone("senet50", (32, 32, 3))
+    reference = small_backbone(backbone="senet50", input_shape=(32, 32, 3))
     rng = np.random.default_rng(0)
     state = {}
     for layer in reference.layers:
@@ -351,7 +351,8 @@ def test_senet50_loads_a_converted_pytorch_state_dict(monkeypatch, tmp_path):
                 state[f"{prefix}.{key}"] = rng.uniform(0.5, 1.5, layer.gamma.shape).astype("float32")
     path = tmp_path / "se_resnet50.npz"
     np.savez(path, **state)
-    built = model_module.build_roi_cnn(ModelConfig(backbone="senet50", weights=str(path), input_size=32), 4)
+    built = model_module.build_roi_cnn(config=ModelConfig(backbone="senet50", weights=str(path), input_size=32),
+                                       num_classes=4)
     base = built.get_layer("seresnet50")
     # Conv2d (out, in, kh, kw) -> Keras (kh, kw, in, out); BN running_var -> moving_variance.
     np.testing.assert_array_equal(base.get_layer("conv1").kernel.numpy(),
@@ -496,7 +497,7 @@ def test_vgg19_imagenet_takes_fc1_fc2_at_224(monkeypatch):
 
     monkeypatch.setattr(keras.applications, "VGG19", recording_vgg19)
     config = ModelConfig(backbone="vgg19", weights="imagenet", input_size=224)
-    built = model_module.build_roi_cnn(config, 4)
+    built = model_module.build_roi_cnn(config=config, num_classes=4)
     assert calls == [(False, "imagenet"), (True, "imagenet")]
     for name in ("fc1", "fc2"):
         assert all(np.all(w == 1.0) for w in built.get_layer(name).get_weights())

@@ -71,10 +71,11 @@ def test_biwoof_of_a_flow_worked_out_by_hand(blocks, binning, expected):
 
 
 def test_the_biwoof_svm_has_the_weights_of_a_200_long_vector():
+    from common.experiment import build_paper_model
     from common.training import trainable_parameters
     from papers.liong2018 import PAPER
 
-    (model,) = PAPER.models().values()
+    model = build_paper_model(PAPER, "biwoof_svm")
     assert model.input_shape == (None, 200) and model.output_shape == (None, 3)
     assert trainable_parameters(model) == 3 * 200 + 3 == PAPER.parameter_counts["biwoof_svm"][0]
 

@@ -49,9 +49,9 @@ def _inputs_of(model) -> dict[str, list[str]]:
 def test_the_paper_profile_is_the_network_the_authors_trained_layer_by_layer():
     from common.training import trainable_parameters
     from papers.liong2019 import PAPER
-    from papers.liong2019.model import models
+    from common.experiment import build_paper_model
 
-    model = models()["ststnet"]
+    model = build_paper_model(PAPER, "ststnet")
     inputs = _inputs_of(model)
     for name, _matlab, shape, trainable, reads in AUTHORS:
         layer = model.get_layer(name)
@@ -82,7 +82,7 @@ def test_the_text_reading_is_table_1_alone():
     config = apply_overrides(default_config(), TEXT_READING)
     assert config == apply_overrides(default_config(), parse_assignments(TEXT_READING_SET.split()))
     assert config.data.levels == "unit"
-    model = build_model(config, 3)
+    model = build_model(config=config, num_classes=3)
     counts = {layer.name: layer.count_params() for layer in model.layers if layer.count_params()}
     assert counts == {"c1_1": 84, "c1_2": 140, "c1_3": 224, "output": 1203}  # Table I's layers only
     assert trainable_parameters(model) == 1651
@@ -319,7 +319,7 @@ def test_the_training_recipe_is_matlab_r2018b_defaults_beside_main_m():
     assert (train.optimizer, train.learning_rate, train.epochs, train.batch_size) == ("adam", 5e-5, 500, 256)
     assert train.weight_decay == 1e-4 and train.shuffle_once and train.drop_partial_batch
     assert train.adam_epsilon == 1e-8
-    model = build_model(default_config(), 3)
+    model = build_model(config=default_config(), num_classes=3)
     for name in ("c1_1", "c1_2", "c1_3", "output"):
         init = model.get_layer(name).kernel_initializer
         assert isinstance(init, keras.initializers.RandomNormal) and init.stddev == 0.01 and init.mean == 0.0

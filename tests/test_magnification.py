@@ -14,8 +14,8 @@ from common.preprocessing.magnification import (
     level_gains,
     magnify,
     pyramid_height,
-    temporal_band_pass,
 )
+from helpers import temporal_band_pass
 
 ALPHA = 10.0
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from common.preprocessing import motion
+from helpers import all_equal_label
 
 
 def textured(size: int = 64, seed: int = 0) -> np.ndarray:
@@ -248,7 +249,7 @@ def test_a_uniform_volume_fills_only_the_all_equal_bin(method):
     assert features.shape == (2 * 3 * 3 * bins,)
     histograms = features.reshape(2 * 3, 3, bins)
     expected = np.zeros(bins)
-    expected[motion.all_equal_label(4, method)] = 1.0
+    expected[all_equal_label(4, method)] = 1.0
     np.testing.assert_array_equal(histograms, np.broadcast_to(expected, histograms.shape))
 
 
@@ -273,7 +274,7 @@ def test_whole_normalisation_of_a_flat_volume_divides_by_three_times_the_coded_v
     10 // 2 = 5 rows and 12 // 3 = 4 columns per block, 20 voxels each. The whole vector sums to 1, so
     each block's three all-equal entries are its voxels / 360; per histogram they are 1."""
     volume = np.full((9, 12, 14), 77, np.uint8)
-    flat = motion.all_equal_label(4, "nri_uniform")
+    flat = all_equal_label(4, "nri_uniform")
 
     def entries(normalisation, blocks):
         features = motion.lbp_top(volume, (2, 3), (1, 1, 4), (4, 4, 4), "nri_uniform",
@@ -311,7 +312,7 @@ def test_reference_blocks_start_at_the_first_coded_column_and_the_last_takes_the
     rest); partition (edges 0, 5, 10, 15): 1-4 | 5-9 | 10-13."""
     volume = np.zeros((9, 6, width), np.uint8)
     volume[:, :, edge:] = 100
-    flat = motion.all_equal_label(4, "nri_uniform")
+    flat = all_equal_label(4, "nri_uniform")
     for blocks, expected in (("reference", reference_block), ("partition", partition_block)):
         xy = motion.lbp_top(volume, (1, 3), (1, 1, 4), (4, 4, 4), "nri_uniform",
                             blocks=blocks).reshape(3, 3, 15)[:, 0]

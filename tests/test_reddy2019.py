@@ -61,16 +61,17 @@ def test_analytic_parameter_counts_equal_built_models():
                                         build_microexpstcnn, fusenet_parameter_count, stcnn_parameter_count)
 
     assert PARAMETERS["microexpstcnn_smic"] == 1_643_267  # SMIC, 18 frames (docs/methods.md §7.3)
-    assert trainable_parameters(build_microexpstcnn((64, 64, 18, 1))) == 1_643_267
+    assert trainable_parameters(build_microexpstcnn(input_shape=(64, 64, 18, 1))) == 1_643_267
     # reduced frame count, same formula as the full-size counts above
     for shape in ((32, 32, 20, 1), (20, 20, 26, 1)):
-        assert trainable_parameters(build_microexpfusenet_intermediate(shape)) == fusenet_parameter_count(
+        assert trainable_parameters(build_microexpfusenet_intermediate(input_shape=shape)) == fusenet_parameter_count(
             shape, "intermediate")
-        assert trainable_parameters(build_microexpfusenet_late(shape)) == fusenet_parameter_count(shape, "late")
-    assert trainable_parameters(build_microexpstcnn((32, 32, 32, 1), kernel_size=(5, 5, 7))) == \
+        assert trainable_parameters(build_microexpfusenet_late(input_shape=shape)) == fusenet_parameter_count(
+            shape, "late")
+    assert trainable_parameters(build_microexpstcnn(input_shape=(32, 32, 32, 1), kernel_size=(5, 5, 7))) == \
         stcnn_parameter_count((32, 32, 32, 1), kernel_size=(5, 5, 7))
     with pytest.raises(ValueError, match="too small"):
-        build_microexpstcnn((64, 64, 16, 1))  # 16 frames: valid 15-frame kernel leaves 2 < pool 3
+        build_microexpstcnn(input_shape=(64, 64, 16, 1))  # 16 frames: valid 15-frame kernel leaves 2 < pool 3
 
 
 def test_selection_labels_casme_sq_by_stimulus_and_smic_by_folder(smoke_corpus):
@@ -298,7 +299,7 @@ def test_saliency_is_the_gradient_of_the_predicted_score():
     from papers.reddy2019.model import build_microexpstcnn
     from papers.reddy2019.protocol import saliency_maps
 
-    model = build_microexpstcnn((16, 16, 20, 1))
+    model = build_microexpstcnn(input_shape=(16, 16, 20, 1))
     x = np.random.default_rng(0).normal(size=(2, 16, 16, 20, 1)).astype(np.float32)
     saliency, predicted = saliency_maps(model, x)
     assert saliency.shape == (2, 16, 16, 20)
@@ -533,7 +534,7 @@ def test_report_pages_draw_from_the_result_in_memory_and_the_saved_saliency(tmp_
     ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
                       work_dir=tmp_path / "holdout", cache_dir=tmp_path / "stages")
     x = np.random.default_rng(0).normal(size=(2, 16, 16, 20, 1)).astype(np.float32)
-    saliency = write_saliency(build_microexpstcnn((16, 16, 20, 1)), x, ctx)
+    saliency = write_saliency(build_microexpstcnn(input_shape=(16, 16, 20, 1)), x, ctx)
     assert saliency["path"] == str(tmp_path / "holdout" / "saliency.npz") and saliency["clips"] == 2
     assert list(np.load(saliency["path"])["keys"]) == ["casme_sq/s15/c2", "casme_sq/s15/c3"]
     assert table4_counts(selection, fold) == {"happy": [2, 1, 1], "angry": [1, 1, 0], "disgust": [1, 0, 1],

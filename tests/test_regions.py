@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from common.preprocessing import faces, regions
+from helpers import transform_points
 from photos import astronaut
 
 
@@ -31,10 +32,10 @@ def known_warp() -> np.ndarray:
 def test_affine_fit_inverts_a_known_warp():
     image, points = astronaut()
     matrix = known_warp()
-    warped_points = regions.transform_points(points, matrix)
+    warped_points = transform_points(points, matrix)
     fitted = regions.affine_to_reference(warped_points, points)
     np.testing.assert_allclose(fitted, cv2.invertAffineTransform(matrix), atol=1e-3)
-    np.testing.assert_allclose(regions.transform_points(warped_points, fitted), points, atol=0.01)
+    np.testing.assert_allclose(transform_points(warped_points, fitted), points, atol=0.01)
 
 
 def test_alignment_maps_a_warped_face_back_within_a_pixel():
@@ -53,7 +54,7 @@ def test_alignment_maps_a_warped_face_back_within_a_pixel():
 
 def test_reference_shape_levels_eyes_and_fills_frame():
     _, points = astronaut()
-    reference = regions.reference_shape(regions.transform_points(points, known_warp()), size=224, margin=0.1)
+    reference = regions.reference_shape(transform_points(points, known_warp()), size=224, margin=0.1)
     right_eye, left_eye = reference[36:42].mean(0), reference[42:48].mean(0)
     assert abs(right_eye[1] - left_eye[1]) < 1e-3 and right_eye[0] < left_eye[0]
     lo, hi = reference.min(0), reference.max(0)

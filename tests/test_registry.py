@@ -1,13 +1,13 @@
 """Every paper of the registry walked the same way: the house each one must keep (docs/house.md).
 
-For every paper in ``papers.PAPER_IDS``: its files by role, every model built with its published
-parameter count, one training step of each model a fold trains (the ``--estimate`` hooks), the
-benchmark entry on a shared track, and every kind of report page drawn from a result in memory
-after the run's folder is gone (pages only draw; they never read files back).
+For every paper in ``papers.PAPER_IDS``: its files by role, one training step of each model a fold
+trains (the ``--estimate`` hooks), the benchmark entry on a shared track, and every kind of report page
+drawn from a result in memory after the run's folder is gone (pages only draw; they never read files
+back). Every model's published parameter count, save and reload and training step: tests/test_models.py.
 
 Each check is a plain function of a paper id (``check_*``, listed in :data:`CHECKS`), so that the same
 checks run unchanged on a paper that is not in the repository: ``tests/test_template_paper.py`` copies
-the template paper under another name and calls them.
+the template paper under another name and calls them (the parameter counts included).
 """
 from __future__ import annotations
 
@@ -46,8 +46,10 @@ def check_files_roles_and_imports(paper_id):
     assert [role for role in ROLES if not (folder / role).exists()] == []
     for name in ("PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment"):
         assert hasattr(module, name), f"papers.{paper_id} has no {name}"
-    model = __import__(f"papers.{paper_id}.model", fromlist=["build_model", "models"])
-    assert callable(model.build_model) and callable(model.models)
+    model = __import__(f"papers.{paper_id}.model", fromlist=["build_model", "MODEL_BUILDERS"])
+    assert callable(model.build_model) and model.MODEL_BUILDERS
+    assert all(callable(build) for build in model.MODEL_BUILDERS.values())
+    assert module.PAPER.models is model.MODEL_BUILDERS  # one registry of the paper's models, by name
     protocol = __import__(f"papers.{paper_id}.protocol", fromlist=["select", "folds", "run_fold"])
     assert callable(protocol.select) and callable(protocol.folds) and callable(protocol.run_fold)
     for path in folder.glob("*.py"):
@@ -140,15 +142,16 @@ def test_common_imports_no_paper():
 
 
 def check_parameter_counts(paper_id):
-    """Every model of ``PAPER.parameter_counts`` builds with that trainable count."""
+    """Every model of ``PAPER.parameter_counts`` builds with that trainable count (for the registered papers,
+    tests/test_models.py checks each model in its own line)."""
+    from common.experiment import build_paper_model
     from common.training import trainable_parameters
 
     paper = get_paper(paper_id).PAPER
     assert paper.parameter_counts, f"{paper_id}: PAPER.parameter_counts is empty"
-    models = paper.models()
-    assert set(paper.parameter_counts) <= set(models)
+    assert set(paper.parameter_counts) <= set(paper.models)
     for name, (count, source) in paper.parameter_counts.items():
-        assert trainable_parameters(models[name]) == count, f"{paper_id}/{name} ({source})"
+        assert trainable_parameters(build_paper_model(paper, name)) == count, f"{paper_id}/{name} ({source})"
 
 
 def _smoke_data(experiment, root):

@@ -75,7 +75,7 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
 
 
 def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(results, tmp_path):
-    broken = dataclasses.replace(dummy_paper.PAPER, models=lambda: 1 / 0)
+    broken = dataclasses.replace(dummy_paper.PAPER, models={"dummy_mlp": lambda: 1 / 0})
     corpus = {**results.summary["corpus"], "kind": "synthetic"}
     synthetic = dataclasses.replace(results, summary={**results.summary, "corpus": corpus})
     messages = []

@@ -19,7 +19,7 @@ def _features(seed: int = 0, n: int = 60, d: int = 30):
 def test_the_keras_copy_gives_the_svms_decision_values(kind):
     x, y = _features()
     svm = fit_linear_svm(x[:45], y[:45], LinearSVMConfig(kind=kind))
-    model = copy_to_keras(svm, build_decision_model(x.shape[1], 3, kind), 3)
+    model = copy_to_keras(svm, build_decision_model(features=x.shape[1], num_classes=3, kind=kind), 3)
     keras_values = model.predict(x[45:].astype("float32"), verbose=0)
     assert keras_values.shape == (15, 3)
     np.testing.assert_allclose(keras_values, decision_values(svm, x[45:]), rtol=1e-4, atol=1e-4)
@@ -31,27 +31,28 @@ def test_a_training_fold_without_a_class_keeps_the_models_shape():
     x, y = _features()
     kept = y != 2  # the pairs with class 2 were not fitted: their columns stay 0
     svm = fit_linear_svm(x[kept], y[kept], LinearSVMConfig(kind="ovo"))
-    model = copy_to_keras(svm, build_decision_model(x.shape[1], 3, "ovo"), 3)
+    model = copy_to_keras(svm, build_decision_model(features=x.shape[1], num_classes=3, kind="ovo"), 3)
     values = model.predict(x[:5].astype("float32"), verbose=0)
     np.testing.assert_allclose(values[:, 0], decision_values(svm, x[:5])[:, 0], rtol=1e-4, atol=1e-4)
     assert np.all(values[:, 1:] == 0)
 
 
 def test_the_svm_stage_builds_a_hinge_model_that_takes_a_step():
-    (stage,) = svm_training_stages("svm", lambda: build_decision_model(30, 3, "ovo"), 40)
+    (stage,) = svm_training_stages("svm", lambda: build_decision_model(features=30, num_classes=3, kind="ovo"), 40)
     assert (stage.epochs, stage.batch_size, stage.samples) == (1, 40, 40)
     model = stage.build()
     assert np.isfinite(model.train_on_batch(np.ones((2, 30), "float32"), np.eye(3, dtype="float32")[[0, 2]]))
 
 
 def test_the_lbp_top_svm_has_the_weights_of_a_1125_long_vector():
+    from common.experiment import build_paper_model
     from common.training import trainable_parameters
     from papers.see2019 import PAPER
     from papers.see2019.config import default_config
     from papers.see2019.preprocessing import feature_length
 
     assert feature_length(default_config()) == 5 * 5 * 3 * 15  # 4 neighbours, u2: 4 x 3 + 3 labels per plane
-    (model,) = PAPER.models().values()
+    model = build_paper_model(PAPER, "lbp_top_svm")
     assert trainable_parameters(model) == 3 * 1125 + 3 == PAPER.parameter_counts["lbp_top_svm"][0]
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import dummy_paper
-from common.config import (ConfigError, apply_overrides, field_choices, is_free_text, string_fields, validate)
+from common.config import (ConfigError, apply_overrides, field_choices, string_fields, validate)
+from helpers import is_free_text
 from common.errors import RunError
 from common.running.profiles import effective_config
 

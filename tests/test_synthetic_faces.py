@@ -13,13 +13,13 @@ import pytest
 from common.datasets.synthetic.action_units import emotion_recipe, time_course
 from common.datasets.synthetic.faces import (
     MAX_APEX_DISPLACEMENT,
-    action_unit_code,
     make_subject,
     plan_clip,
     render_clip,
     render_video,
 )
 from common.preprocessing.faces import detect_face, landmarks
+from helpers import action_unit_code
 
 BROWS, EYES, NOSE, MOUTH = np.r_[17:27], np.r_[36:48], np.r_[27:36], np.r_[48:68]
 

@@ -16,11 +16,12 @@ from run_cli import run_all_process
 
 
 def test_the_models_reproduce_table_2():
-    """Table 2's shapes (Model-A's count is checked by tests/test_registry.py, from ``PAPER.parameter_counts``)."""
+    """Table 2's shapes (Model-A's count is checked by tests/test_models.py, from ``PAPER.parameter_counts``)."""
+    from common.experiment import build_paper_model
     from common.orchestration.architectures import model_summary
     from papers.talluri2022 import PAPER
 
-    models = json.loads(json.dumps({name: model_summary(model) for name, model in PAPER.models().items()}))
+    models = json.loads(json.dumps({name: model_summary(build_paper_model(PAPER, name)) for name in PAPER.models}))
     assert set(models) == {"model_a", "split_model", "model_b", "model_c"}
     shapes = {layer["name"]: layer["output_shape"][1:] for layer in models["model_a"]["layers"]}
     assert shapes["input"] == [36, 128, 128, 1]
@@ -49,21 +50,22 @@ def test_model_b_is_reddys_stcnn_and_model_c_reads_its_assumptions():
 
     # MicroExpSTCNN at 64x64x26: Conv3D 32@3x3x15 -> (62, 62, 12, 32), MaxPool 3 -> (20, 20, 4, 32) = 51,200
     conv, dense, out = 3 * 3 * 15 * 32 + 32, 51_200 * 128 + 128, 128 * 3 + 3
-    assert trainable_parameters(build_model_b((64, 64, 26, 1))) == conv + dense + out
-    small = build_model_c((18, 24, 24, 1), blocks=2, filters=8, dense_units=16)
+    assert trainable_parameters(build_model_b(input_shape=(64, 64, 26, 1))) == conv + dense + out
+    small = build_model_c(input_shape=(18, 24, 24, 1), blocks=2, filters=8, dense_units=16)
     assert small.get_layer("conv3d_1").filters == 8 and small.get_layer("dense_1").units == 16
     with pytest.raises(ValueError, match="smaller than"):
-        build_model_c((8, 24, 24, 1), blocks=3)
+        build_model_c(input_shape=(8, 24, 24, 1), blocks=3)
 
 
 def test_he_normal_is_the_models_initialiser_dense_layers_included():
     from papers.talluri2022.model import build_model_a, build_model_c, build_split_model
 
-    for model in (build_model_a((18, 24, 24, 1), dense_units=8), build_split_model((27, 27, 27, 1), dense_units=8),
-                  build_model_c((18, 24, 24, 1), filters=4, dense_units=8)):
+    for model in (build_model_a(input_shape=(18, 24, 24, 1), dense_units=8),
+                  build_split_model(input_shape=(27, 27, 27, 1), dense_units=8),
+                  build_model_c(input_shape=(18, 24, 24, 1), filters=4, dense_units=8)):
         for name in ("conv3d_1", "dense_1", "dense_2"):  # Sec. 5.1: "The model uses a HeNormal initializer"
             assert type(model.get_layer(name).kernel_initializer).__name__ == "HeNormal", (model.name, name)
-    old = build_model_a((18, 24, 24, 1), dense_units=8, dense_initializer="glorot_uniform")  # the option
+    old = build_model_a(input_shape=(18, 24, 24, 1), dense_units=8, dense_initializer="glorot_uniform")  # the option
     assert type(old.get_layer("dense_1").kernel_initializer).__name__ == "GlorotUniform"
     assert type(old.get_layer("conv3d_1").kernel_initializer).__name__ == "HeNormal"
 
@@ -245,7 +247,7 @@ def test_model_c_uses_keras2_style_decay_through_compile_model():
     config = default_config("model_c", ("casme2",), ("casme2",))
     assert config.train.learning_rate == 0.001 and config.train.nesterov and config.train.lr_decay == 1e-6  # Sec. 6.3
     assert default_config("model_a", ("casme2",), ("casme2",)).train.lr_decay == 0  # Sec. 6.1: no decay
-    model = compile_model(build_model_c((18, 24, 24, 1), filters=4, dense_units=8), config.train)
+    model = compile_model(build_model_c(input_shape=(18, 24, 24, 1), filters=4, dense_units=8), config.train)
     schedule = model.optimizer._learning_rate
     assert isinstance(schedule, keras.optimizers.schedules.InverseTimeDecay)
     assert float(schedule(1_000_000)) == pytest.approx(0.001 / 2)  # lr / (1 + 1e-6 * step)
@@ -262,14 +264,15 @@ def test_build_model_follows_the_config_and_models_are_the_papers_sizes():
     from papers.talluri2022.model import build_model
 
     smic = default_config("model_b", ("smic",), ("smic",))  # Sec. 4.4: 26 frames; Sec. 5.3: 64x64
-    assert build_model(smic, 3).input_shape == (None, 64, 64, 26, 1)
+    assert build_model(config=smic, num_classes=3).input_shape == (None, 64, 64, 26, 1)
     small = apply_overrides(default_config("model_c", ("casme2",), ("casme2",)),
                             {"data.frames": 18, "data.size": 24, "model.c_filters": 4, "model.c_dense_units": 8})
-    model = build_model(small, 5)
+    model = build_model(config=small, num_classes=5)
     assert model.input_shape == (None, 18, 24, 24, 1) and model.output_shape == (None, 5)
     assert model.get_layer("conv3d_1").filters == 4 and model.get_layer("dense_1").units == 8
     with pytest.raises(ValueError, match="model.name"):
-        build_model(dataclasses.replace(small, model=dataclasses.replace(small.model, name="model_x")), 3)
+        build_model(config=dataclasses.replace(small, model=dataclasses.replace(small.model, name="model_x")),
+                    num_classes=3)
 
 
 @pytest.mark.slow

@@ -8,12 +8,12 @@ from scipy.stats import norm
 
 from common.preprocessing import texture
 from common.preprocessing.texture import (
-    keep_textured_frames,
     lbp_maps,
     texture_intensity,
     texture_probabilities,
     window_intensities,
 )
+from helpers import keep_textured_frames
 
 
 def still_then_moving_clip(n_still=75, n_moving=75, size=96, seed=0):

@@ -145,8 +145,9 @@ def test_paper_models_in_mixed_precision_nested_backbone_and_3d_cnn():
     from common.backbones import build_microexpstcnn
     from papers.kumar2019.model import BACKBONE_NAME, RESNET34_BACKBONE_PARAMS, build_resnet34_eai
 
-    cases = [(lambda: build_resnet34_eai(32, 3), (32, 32, 3), "predictions"),
-             (lambda: build_microexpstcnn((16, 16, 18, 1), 3, dense_units=32), (16, 16, 18, 1), None)]
+    cases = [(lambda: build_resnet34_eai(input_size=32, num_classes=3), (32, 32, 3), "predictions"),
+             (lambda: build_microexpstcnn(input_shape=(16, 16, 18, 1), num_classes=3, dense_units=32), (16, 16, 18, 1),
+              None)]
     for build, shape, output in cases:
         set_seed(0)
         model = build()

@@ -60,11 +60,14 @@ def model_summary(model: Any) -> dict:
 
 
 def paper_architectures(paper: Any) -> dict[str, dict]:
-    """``{model: model_summary}`` of every model of ``paper.models()``, each with ``paper_comparison``
-    (:func:`compare_with_paper`) where ``paper.architecture_tables`` gives the paper's table."""
+    """``{model: model_summary}`` of every model of ``paper.models``, each built in turn by
+    ``build_paper_model``, with ``paper_comparison`` (:func:`compare_with_paper`) where
+    ``paper.architecture_tables`` gives the paper's table."""
+    from common.experiment import build_paper_model
+
     out = {}
-    for name, model in paper.models().items():
-        summary = model_summary(model)
+    for name in paper.models:
+        summary = model_summary(build_paper_model(paper, name))
         rows = (paper.architecture_tables or {}).get(name)
         if rows:
             summary["paper_comparison"] = compare_with_paper(summary, rows)

@@ -209,16 +209,6 @@ class _BandPass:
         return np.subtract(self.states[0], self.states[1], out=out)
 
 
-def temporal_band_pass(video: np.ndarray, **filter_options) -> np.ndarray:
-    """The band-passed signal (T, ...) float32 of a float clip; options as ``low_pass_coefficients``."""
-    video = np.asarray(video, dtype=np.float32)
-    band_pass = _BandPass(video[0], *low_pass_coefficients(**filter_options))
-    out = np.zeros_like(video)
-    for t in range(1, video.shape[0]):
-        band_pass.step(video[t], out[t])
-    return out
-
-
 def _amplify_levels(band: np.ndarray, gains: np.ndarray) -> np.ndarray:
     """Laplacian-decompose one band-passed frame (H, W[, C]), scale level k by gains[k], collapse."""
     nonzero = np.flatnonzero(gains)

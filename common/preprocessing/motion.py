@@ -334,12 +334,6 @@ def lbp_bins(points: int, method: str = "nri_uniform") -> int:
     return {"default": 2 ** points, "uniform": points + 2, "nri_uniform": points * (points - 1) + 3}[method]
 
 
-def all_equal_label(points: int, method: str = "nri_uniform") -> int:
-    """The label of a pixel whose ``points`` neighbours all equal it (every bit set, since a
-    neighbour >= the centre gives 1): the "uniform bin" a flat image fills."""
-    return {"default": 2 ** points - 1, "uniform": points, "nri_uniform": points * (points - 1) + 1}[method]
-
-
 @functools.cache
 def _label_table(points: int, method: str) -> np.ndarray:
     """Label of every 'default' code (bit p = neighbour p >= centre), as skimage assigns it."""

@@ -136,8 +136,3 @@ def align_to_reference(
     warped = cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     return (warped, matrix) if return_matrix else warped
 
-
-def transform_points(points, matrix) -> np.ndarray:
-    """Apply a (2, 3) affine to (N, 2) points."""
-    points = np.asarray(points, dtype=np.float64)
-    return points @ np.asarray(matrix)[:, :2].T + np.asarray(matrix)[:, 2]

@@ -227,14 +227,3 @@ def probabilities_from_intensity(intensity: np.ndarray, method: str = "gaussian"
         return (intensity - low) / (high - low)
     raise ValueError(f"texture_probabilities: method={method!r}; expected 'gaussian' or 'minmax'")
 
-
-def keep_textured_frames(
-    frames: np.ndarray,
-    threshold: float = THRESHOLD,
-    window: int = WINDOW,
-    blocks: int = BLOCKS,
-    d0: float = D0,
-    method: str = "gaussian",
-) -> np.ndarray:
-    """(T,) bool: True for frames kept (probability >= threshold; sec. 3.2 removes those below 0.5)."""
-    return texture_probabilities(frames, window, blocks, d0, method) >= threshold

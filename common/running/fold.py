@@ -6,7 +6,7 @@ A paper's ``run_fold(ctx)`` reads as its method::
         started = time.perf_counter()
         x_train = inputs(ctx.selection, ctx.fold.train, ctx.config, ctx.cache_dir)   # the paper's own
         x_test = inputs(ctx.selection, ctx.fold.test, ctx.config, ctx.cache_dir)
-        model = compile_model(build_model(ctx.config, n_classes(ctx)), ctx.config.train)
+        model = compile_model(build_model(config=ctx.config, num_classes=n_classes(ctx)), ctx.config.train)
         return fit_and_predict(ctx, model, x_train, x_test, started=started, extra={...})
 
 :func:`fit_and_predict` does what is the same in every paper: the one-hot training labels, the

@@ -2,7 +2,7 @@
 
 Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
 ``BENCHMARK_MODELS`` and ``benchmark_experiment``; ``BENCHMARK_REFERENCES``, Table 2's other rows.
-``models()`` gives the seven networks with the default config (1,093,531 trainable parameters in total, Sec. 5).
+``PAPER.models`` builds the seven networks with the default config (1,093,531 trainable parameters in total, Sec. 5).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from common.evaluation.references import references_from_table
 from common.experiment import Experiment, Paper, Pipeline
 from papers.aouayeb2019 import protocol, report, reported
 from papers.aouayeb2019.config import PROFILES, default_config
-from papers.aouayeb2019.model import models
+from papers.aouayeb2019.model import MODEL_BUILDERS
 
 PAPER = Paper(
     id="aouayeb2019",
@@ -19,7 +19,7 @@ PAPER = Paper(
     citation="M. Aouayeb, W. Hamidouche, K. Kpalma, A. Benazza-Benyahia. IEEE International Workshop on "
              "Machine Learning for Signal Processing (MLSP), Pittsburgh, 2019. HAL hal-02334439.",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     # Sec. 5 gives the total, 1,093,531; its split (six region CNNs of 106,852 and the LSTM stage of
     # 452,419) is the one reading that reproduces it (docs/methods.md §6; README).
     parameter_counts={**{f"region_cnn_{r}": (106_852, "Sec. 5 total 1,093,531 = 6 x 106,852 + 452,419")
@@ -61,4 +61,4 @@ BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019
                                              runs_as={"LBP-TOP": "see2019", "Bi-WOOF": "liong2018",
                                                       "OFF-ApexNet": "gan2019", "Liong et al.": "liong2019"})
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

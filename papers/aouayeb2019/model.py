@@ -14,6 +14,8 @@ The paper's total, 1,093,531 trainable parameters (Sec. 5), is reproduced exactl
 """
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers
 
@@ -40,7 +42,7 @@ def region_input_shape(region: int, channels: int = 4) -> tuple[int, int, int]:
     return (height, width, channels)
 
 
-def build_region_cnn(input_shape: tuple[int, int, int], num_labels: int = 4, *, name: str = "region_cnn",
+def build_region_cnn(*, input_shape: tuple[int, int, int], num_labels: int = 4, name: str = "region_cnn",
                      feature_dim: int = 20, dense_units: int = 1024, dropout: float = 0.2,
                      pool_size: int = 2, head_pooling: str = "global_average", input_scale: float = 1.0) -> keras.Model:
     """One region CNN (Sec. 3.2, Fig. 4, Sec. 4.1.2); output: softmax over the region's labels.
@@ -93,8 +95,8 @@ def feature_extractor(region_cnn: keras.Model) -> keras.Model:
                        name=f"{region_cnn.name}_features")
 
 
-def build_lstm_stage(seq_len: int = 500, feature_dim: int = 20, regions: int = NUM_REGIONS, units: int = 120,
-                     num_classes: int = 3, *, dense_units: int = 64, dropout: float = 0.2,
+def build_lstm_stage(*, seq_len: int = 500, feature_dim: int = 20, regions: int = NUM_REGIONS, units: int = 120,
+                     num_classes: int = 3, dense_units: int = 64, dropout: float = 0.2,
                      leaky_slope: float = 0.3, name: str = "lstm_stage") -> keras.Model:
     """Six LSTMs + FCL (Sec. 3.3, Sec. 4.1.2); inputs: one (seq_len, feature_dim) sequence per region.
 
@@ -117,16 +119,16 @@ def build_lstm_stage(seq_len: int = 500, feature_dim: int = 20, regions: int = N
     return keras.Model(inputs, out, name=name)
 
 
-def build_region_model(config: AouayebConfig, region: int) -> keras.Model:
+def build_region_model(*, config: AouayebConfig, region: int) -> keras.Model:
     """Region CNN ``region`` (0..5, Sec. 3.1 order) of the experiment ``config``: ``region_cnn_<region>``."""
-    return build_region_cnn(region_input_shape(region, config.data.channels), config.model.region_labels,
-                            name=f"region_cnn_{region}", feature_dim=config.model.feature_dim,
-                            dense_units=config.model.dense_units, dropout=config.model.cnn_dropout,
-                            pool_size=config.model.pool_size, head_pooling=config.model.head_pooling,
-                            input_scale=config.data.input_scale)
+    return build_region_cnn(input_shape=region_input_shape(region, config.data.channels),
+                            num_labels=config.model.region_labels, name=f"region_cnn_{region}",
+                            feature_dim=config.model.feature_dim, dense_units=config.model.dense_units,
+                            dropout=config.model.cnn_dropout, pool_size=config.model.pool_size,
+                            head_pooling=config.model.head_pooling, input_scale=config.data.input_scale)
 
 
-def build_model(config: AouayebConfig, num_classes: int) -> keras.Model:
+def build_model(*, config: AouayebConfig, num_classes: int) -> keras.Model:
     """The classifier of the experiment ``config``: the six-LSTM stage (Sec. 3.3) over ``num_classes``
     emotions (3 on the MEGC 2019 composite). Its inputs are the region CNNs' features
     (:func:`build_region_model`, :func:`feature_extractor`), trained first (two stages, Sec. 3.2-3.3)."""
@@ -135,10 +137,11 @@ def build_model(config: AouayebConfig, num_classes: int) -> keras.Model:
                             dropout=config.model.lstm_dropout, leaky_slope=config.model.leaky_slope)
 
 
-def models(config: AouayebConfig | None = None) -> dict[str, keras.Model]:
-    """All seven networks of ``config`` (default: the paper's): ``region_cnn_0`` .. ``region_cnn_5`` and
-    ``lstm_stage`` (3 emotions)."""
-    config = default_config() if config is None else config
-    built = {f"region_cnn_{r}": build_region_model(config, r) for r in range(NUM_REGIONS)}
-    built["lstm_stage"] = build_model(config, 3)
-    return built
+# The paper's seven networks by name, each a zero-argument builder with the paper's default config
+# (``Paper.models``; ``common.experiment.build_paper_model`` builds one): the region CNNs ``region_cnn_0`` ..
+# ``region_cnn_5`` (Sec. 3.1 order) and the six-LSTM stage over the composite's 3 emotions.
+MODEL_BUILDERS = {
+    **{f"region_cnn_{r}": functools.partial(build_region_model, config=default_config(), region=r)
+       for r in range(NUM_REGIONS)},
+    "lstm_stage": functools.partial(build_model, config=default_config(), num_classes=3),
+}

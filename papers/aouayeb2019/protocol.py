@@ -391,7 +391,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         fresh = []
         for r in range(NUM_REGIONS):
             set_seed(ctx.seed + r)
-            fresh.append(build_region_model(config, r))
+            fresh.append(build_region_model(config=config, region=r))
         losses = [focal_loss(y, config.model.region_labels, config) for y in y_regions]
         together = compiled_like(("aouayeb2019", "region_cnns_together", tuple(tuple(c.input_shape[1:]) for c in fresh),
                                   config.model, config.data.input_scale, config.stage1),
@@ -415,7 +415,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
             x_all = region_frames(r)
             x_train = x_all[: len(x_all) - test_frames]
             y_train = _frame_labels(y_clip, lengths, train_idx, r, config)
-            fresh = build_region_model(config, r)
+            fresh = build_region_model(config=config, region=r)
             cnn = compiled_like(("aouayeb2019", "region_cnn", r, tuple(fresh.input_shape[1:]), config.model,
                                  config.data.input_scale, config.stage1),
                                 fresh, config.stage1, loss=focal_loss(y_train, config.model.region_labels, config),
@@ -450,7 +450,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         ctx.export.record("feature_scale", None if scale is None else [s.tolist() for s in scale])
 
     set_seed(ctx.seed + NUM_REGIONS)
-    fresh = build_model(config, n_classes(ctx))
+    fresh = build_model(config=config, num_classes=n_classes(ctx))
     y_train_clips = y_clip[train_idx]
     lstm = compiled_like(("aouayeb2019", "lstm_stage", config.data.seq_len, config.model, config.stage2), fresh,
                          config.stage2, loss=focal_loss(y_train_clips, n_classes(ctx), config), reuse=REUSE_COMPILED)
@@ -583,8 +583,8 @@ def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> 
     if config.model.train_regions_together:
         def build_together():
             losses = [region_loss(r) for r in range(NUM_REGIONS)]
-            return compile_model(regions_together([build_region_model(config, r) for r in range(NUM_REGIONS)]),
-                                 config.stage1, loss=losses,
+            cnns = [build_region_model(config=config, region=r) for r in range(NUM_REGIONS)]
+            return compile_model(regions_together(cnns), config.stage1, loss=losses,
                                  metrics=together_metrics(losses))
         stages.append(TrainingStage(model="region_cnns_together", build=build_together, samples=frames,
                                     epochs=config.stage1.epochs, batch_size=config.stage1.batch_size, traced_once=kept,
@@ -592,13 +592,13 @@ def training_stages(config: AouayebConfig, selection: Selection, fold: Fold) -> 
     else:
         for r in range(NUM_REGIONS):
             def build(r=r):
-                return compile_model(build_region_model(config, r), config.stage1, loss=region_loss(r))
+                return compile_model(build_region_model(config=config, region=r), config.stage1, loss=region_loss(r))
             stages.append(TrainingStage(model=f"region_cnn_{r}", build=build, samples=frames,
                                         epochs=config.stage1.epochs, batch_size=config.stage1.batch_size,
                                         traced_once=kept, predict_samples=passed))
 
     def build_lstm():
-        return compile_model(build_model(config, num_classes), config.stage2,
+        return compile_model(build_model(config=config, num_classes=num_classes), config.stage2,
                              loss=focal_loss(selection.labels[train_idx], num_classes, config))
     stages.append(TrainingStage(model="lstm_stage", build=build_lstm, samples=len(train_idx),
                                 epochs=config.stage2.epochs, batch_size=config.stage2.batch_size, traced_once=kept))

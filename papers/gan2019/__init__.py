@@ -11,7 +11,7 @@ from common.experiment import Experiment, Paper, Pipeline
 from papers.gan2019 import protocol, report, reported
 from papers.gan2019.config import PROFILES, default_config
 from papers.gan2019.preprocessing import INPUTS
-from papers.gan2019.model import LAYER_TRAINABLE, models
+from papers.gan2019.model import LAYER_TRAINABLE, MODEL_BUILDERS
 
 PAPER = Paper(
     id="gan2019",
@@ -19,7 +19,7 @@ PAPER = Paper(
     citation="Y. S. Gan, S.-T. Liong, W.-C. Yau, Y.-C. Huang, L.-K. Tan. Signal Processing: Image Communication "
              "74:129-139, 2019. arXiv:1805.08699",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     # The layer list's count; Liong et al. 2019, Table V prints 2.77 million (README ledger 1).
     parameter_counts={"off_apexnet": (LAYER_TRAINABLE,
                                       "layer list (derived; Liong et al. 2019 Table V prints 2.77 M)")},
@@ -53,4 +53,4 @@ EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

@@ -12,6 +12,8 @@ image with 3x3 kernels and one FC 1024 (MEB's, 807,909).
 """
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers
 
@@ -31,7 +33,7 @@ def _convolutions(x, prefix: str, filters: tuple[int, ...], kernel_size: int, po
     return layers.Flatten(name=f"{prefix}features")(x)
 
 
-def build_off_apexnet(size: int = 28, num_classes: int = 3, filters: tuple[int, ...] = (6, 16),
+def build_off_apexnet(*, size: int = 28, num_classes: int = 3, filters: tuple[int, ...] = (6, 16),
                       kernel_size: int = 5, pool_size: int = 2, dense_units: tuple[int, ...] = (1024, 1024),
                       dropout: float = 0.0, name: str = "off_apexnet", streams: str = "two",
                       conv_activation: str = "relu", feature_dropout: float = 0.0) -> keras.Model:
@@ -55,14 +57,15 @@ def build_off_apexnet(size: int = 28, num_classes: int = 3, filters: tuple[int, 
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_model(config: OffApexNetConfig, num_classes: int) -> keras.Model:
+def build_model(*, config: OffApexNetConfig, num_classes: int) -> keras.Model:
     """The configured OFF-ApexNet at ``data.size`` x ``data.size`` x 2."""
     m = config.model
-    return build_off_apexnet(config.data.size, num_classes, m.filters, m.kernel_size, m.pool_size, m.dense_units,
-                             m.dropout, streams=m.streams, conv_activation=m.conv_activation,
+    return build_off_apexnet(size=config.data.size, num_classes=num_classes, filters=m.filters,
+                             kernel_size=m.kernel_size, pool_size=m.pool_size, dense_units=m.dense_units,
+                             dropout=m.dropout, streams=m.streams, conv_activation=m.conv_activation,
                              feature_dropout=m.feature_dropout)
 
 
-def models() -> dict[str, keras.Model]:
-    """OFF-ApexNet at 28x28x2, 3 classes: 2,664,475 trainable parameters."""
-    return {"off_apexnet": build_model(default_config(), 3)}
+# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.experiment.build_paper_model``
+# builds one): OFF-ApexNet at 28x28x2, 3 classes, 2,664,475 trainable parameters.
+MODEL_BUILDERS = {"off_apexnet": functools.partial(build_model, config=default_config(), num_classes=3)}

@@ -41,12 +41,13 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     its test clips with the last epoch's weights (README ledger 8)."""
     started = time.perf_counter()
     x_train, x_test = INPUTS.fold(ctx)
-    model = compile_model(build_model(ctx.config, n_classes(ctx)), ctx.config.train)
+    model = compile_model(build_model(config=ctx.config, num_classes=n_classes(ctx)), ctx.config.train)
     return fit_and_predict(ctx, model, x_train, x_test, started=started)
 
 
 def training_stages(config: OffApexNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """The one model a fold trains (``--estimate``)."""
     classes = len(selection.class_names)
-    return [TrainingStage(model="off_apexnet", build=lambda: compile_model(build_model(config, classes), config.train),
+    return [TrainingStage(model="off_apexnet",
+                          build=lambda: compile_model(build_model(config=config, num_classes=classes), config.train),
                           samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]

@@ -19,7 +19,7 @@ from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Pipeline
 from papers.kumar2019 import protocol, report, reported
 from papers.kumar2019.config import PROFILES, ProtocolConfig, default_config
-from papers.kumar2019.model import MODEL_NAME, models
+from papers.kumar2019.model import MODEL_BUILDERS, MODEL_NAME
 
 CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classification of facial "
             "micro-expressions using motion magnified emotion avatar images\", IEEE/CVF Conference on "
@@ -81,7 +81,7 @@ PAPER = Paper(
     title="Classification of facial micro-expressions using motion magnified emotion avatar images",
     citation=CITATION,
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     architecture_tables={},  # the paper gives no layer table (only "Resnet 34", Table 1's optimiser)
     # The paper gives no count: ResNet-34's (He et al. 2016 Table 1; torchvision resnet34 without its fc,
     # 21,284,672) + Dense(512 -> 3), as model.py builds it.
@@ -89,4 +89,4 @@ PAPER = Paper(
                                                 "torchvision) + Dense(512 -> 3); the paper gives no count")},
 )
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "MODEL_BUILDERS"]

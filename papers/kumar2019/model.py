@@ -21,6 +21,8 @@ of the backbone without top.
 """
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers
 
@@ -32,7 +34,7 @@ BACKBONE_NAME = "resnet34"
 RESNET34_BACKBONE_PARAMS = 21_284_672  # He et al. Table 1 / torchvision resnet34 without its fc (docs/methods.md §4)
 
 
-def build_resnet34_eai(input_size: int, num_classes: int = 3, weights: str = "",
+def build_resnet34_eai(*, input_size: int, num_classes: int = 3, weights: str = "",
                        random_flip: bool = True) -> keras.Model:
     """``resnet34_eai`` for ``num_classes`` (Sec. 3.5): input (input_size, input_size, 3) float,
     already normalised by :func:`papers.kumar2019.protocol.preprocess`; ``weights``: a Keras weights file of
@@ -40,7 +42,7 @@ def build_resnet34_eai(input_size: int, num_classes: int = 3, weights: str = "",
     if num_classes < 2:
         raise ValueError(f"num_classes={num_classes}: expected at least 2")
     size = int(input_size)
-    backbone = resnet34((size, size, 3), include_top=False, pooling="avg", name=BACKBONE_NAME)  # (B, 512)
+    backbone = resnet34(input_shape=(size, size, 3), include_top=False, pooling="avg", name=BACKBONE_NAME)  # (B, 512)
     if weights:
         load_backbone_weights(backbone, weights, "ResNet-34 without top")
 
@@ -54,17 +56,17 @@ def build_resnet34_eai(input_size: int, num_classes: int = 3, weights: str = "",
     return keras.Model(inputs, outputs, name=MODEL_NAME)
 
 
-def build_model(config: Kumar2019Config, num_classes: int) -> keras.Model:
+def build_model(*, config: Kumar2019Config, num_classes: int) -> keras.Model:
     """``resnet34_eai`` of an experiment config (Sec. 3.5): ``model.input_size``, ``model.weights``, ``random_flip``."""
-    return build_resnet34_eai(config.model.input_size, num_classes, weights=config.model.weights,
-                              random_flip=bool(config.random_flip))
+    return build_resnet34_eai(input_size=config.model.input_size, num_classes=num_classes,
+                              weights=config.model.weights, random_flip=bool(config.random_flip))
 
 
-def models() -> dict[str, keras.Model]:
-    """``resnet34_eai`` at the paper's 224 x 224 input, 3 classes (Sec. 3.5, Table 1; the MEGC 2019 composite's
-    negative, positive and surprise, Sec. 4.1, ``protocol.CLASSES``)."""
-    return {MODEL_NAME: build_model(Kumar2019Config(), num_classes=3)}
+# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.experiment.build_paper_model``
+# builds one): ``resnet34_eai`` at the paper's 224 x 224 input, 3 classes (Sec. 3.5, Table 1; the MEGC 2019
+# composite's negative, positive and surprise, Sec. 4.1, ``protocol.CLASSES``).
+MODEL_BUILDERS = {MODEL_NAME: functools.partial(build_model, config=Kumar2019Config(), num_classes=3)}
 
 
 __all__ = ["MODEL_NAME", "BACKBONE_NAME", "RESNET34_BACKBONE_PARAMS", "WeightsError", "build_resnet34_eai",
-           "build_model", "models"]
+           "build_model", "MODEL_BUILDERS"]

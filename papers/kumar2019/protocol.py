@@ -126,7 +126,8 @@ def fold_model(cfg, n_classes: int):
 
     key = ("kumar2019", MODEL_NAME, cfg.model, cfg.train, bool(cfg.random_flip), int(n_classes))
     # Table 1 weight decay: L2 on every kernel, nested backbone included (compile_model)
-    return compiled_like(key, build_model(cfg, n_classes), cfg.train, keras.losses.CategoricalCrossentropy())
+    return compiled_like(key, build_model(config=cfg, num_classes=n_classes), cfg.train,
+                         keras.losses.CategoricalCrossentropy())
 
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
@@ -239,7 +240,7 @@ def training_stages(config, selection: Selection, fold: Fold) -> list:
     samples = len(training_plan(fold.train, config.magnification, selection.labels, classes))
     return [TrainingStage(model=MODEL_NAME, samples=samples, epochs=int(config.train.epochs),
                           batch_size=int(config.train.batch_size),
-                          build=lambda: compile_model(build_model(config, classes), config.train,
+                          build=lambda: compile_model(build_model(config=config, num_classes=classes), config.train,
                                                       loss=keras.losses.CategoricalCrossentropy()))]
 
 

@@ -14,7 +14,7 @@ from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Pipeline, Track
 from papers.le2020 import protocol, report, reported
 from papers.le2020.config import BACKBONES, Backbone, ProtocolConfig, default_config, profiles_for
-from papers.le2020.model import models
+from papers.le2020.model import MODEL_BUILDERS
 
 CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-expression recognition on "
             "region-based framework\", IEEE 21st International Conference on Information Reuse and "
@@ -80,7 +80,7 @@ PAPER = Paper(
     title="Dynamic image for micro-expression recognition on region-based framework",
     citation=CITATION,
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     # The paper gives no counts: each is the verified backbone (docs/methods.md §4) plus the 4-way softmax
     # of the default (CASME II) experiment, 2048 or 4096 inputs x 4 + 4.
     parameter_counts={
@@ -92,4 +92,4 @@ PAPER = Paper(
     },
 )
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "MODEL_BUILDERS"]

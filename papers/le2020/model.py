@@ -26,15 +26,15 @@ path loads a user's file: a Keras weights file of the backbone without top, or f
 """
 from __future__ import annotations
 
+import dataclasses
+import functools
 from pathlib import Path
 
 import keras
 from keras import layers
 
-import dataclasses
-
 from common.backbones import WeightsError, load_backbone_weights, seresnet50
-from papers.le2020.config import BACKBONES, Le2020Config, ModelConfig, RegionConfig
+from papers.le2020.config import BACKBONES, Backbone, Le2020Config, ModelConfig, RegionConfig
 
 MODEL_NAMES = {backbone: f"{backbone}_roi" for backbone in BACKBONES}  # Table II rows "<net> + ROI"
 
@@ -42,7 +42,7 @@ MODEL_NAMES = {backbone: f"{backbone}_roi" for backbone in BACKBONES}  # Table I
 KERAS_IMAGENET = {"vgg19": "VGG19", "resnet50": "ResNet50"}  # keras.applications with ImageNet weights
 
 
-def _backbone(backbone: str, input_shape: tuple[int, int, int], imagenet: bool = False,
+def _backbone(*, backbone: str, input_shape: tuple[int, int, int], imagenet: bool = False,
               stem_pool: str = "pad") -> keras.Model:
     """The convolutional part: randomly initialised, or with Keras' ImageNet weights (``imagenet``)."""
     if backbone in KERAS_IMAGENET:
@@ -58,7 +58,8 @@ def _backbone(backbone: str, input_shape: tuple[int, int, int], imagenet: bool =
                                "PyTorch checkpoint you have (e.g. Cadene's se_resnet50-ce0d4300.pth) to .npz and pass "
                                "--set model.weights=PATH.npz (papers/le2020/README.md, ledger 11), or "
                                "--set model.weights= to train from scratch")
-        return seresnet50(input_shape, include_top=False, pooling="avg", name="seresnet50", stem_pool=stem_pool)
+        return seresnet50(input_shape=input_shape, include_top=False, pooling="avg", name="seresnet50",
+                          stem_pool=stem_pool)
     raise ValueError(f"backbone={backbone!r}: expected one of {BACKBONES}")
 
 
@@ -164,20 +165,19 @@ def input_channels(region_config: RegionConfig) -> int:
     return 9 if region_config.combine == "channels" else 3
 
 
-def build_model(config: Le2020Config, num_classes: int) -> keras.Model:
+def build_model(*, config: Le2020Config, num_classes: int) -> keras.Model:
     """The experiment's ``<backbone>_roi`` (Sec. III-D) for ``num_classes``, input channels from ``config.regions``."""
-    return build_roi_cnn(config.model, num_classes, channels=input_channels(config.regions))
+    return build_roi_cnn(config=config.model, num_classes=num_classes, channels=input_channels(config.regions))
 
 
-def models() -> dict[str, keras.Model]:
-    """Every model at the paper's sizes (224 x 224 x 3), 4 classes (CASME II / SAMM, Sec. IV-A.1), from scratch
-    (building never downloads)."""
+def _paper_sized_model(*, backbone: Backbone) -> keras.Model:
+    """``<backbone>_roi`` at the paper's sizes (224 x 224 x 3), 4 classes (CASME II / SAMM, Sec. IV-A.1), from
+    scratch (building never downloads)."""
     base = Le2020Config()
-    return {MODEL_NAMES[b]: build_model(dataclasses.replace(base, model=ModelConfig(backbone=b)), num_classes=4)
-            for b in BACKBONES}
+    return build_model(config=dataclasses.replace(base, model=ModelConfig(backbone=backbone)), num_classes=4)
 
 
-def build_roi_cnn(config: ModelConfig, num_classes: int, channels: int = 3) -> keras.Model:
+def build_roi_cnn(*, config: ModelConfig, num_classes: int, channels: int = 3) -> keras.Model:
     """``<backbone>_roi``: backbone + classifier head for ``num_classes`` (Sec. III-D).
 
     Input: (input_size, input_size, channels) float images, already preprocessed with
@@ -192,7 +192,8 @@ def build_roi_cnn(config: ModelConfig, num_classes: int, channels: int = 3) -> k
                            f"the region option gives {channels} (regions.combine=channels)")
     size = int(config.input_size)
     imagenet = config.weights == "imagenet"
-    base = _backbone(config.backbone, (size, size, channels), imagenet=imagenet, stem_pool=config.senet_stem_pool)
+    base = _backbone(backbone=config.backbone, input_shape=(size, size, channels), imagenet=imagenet,
+                     stem_pool=config.senet_stem_pool)
     if config.weights and not imagenet:
         load_backbone_weights(base, config.weights, f"{config.backbone} without its top")
     # PyTorch BN momentum 0.1 == Keras 0.9 (Keras' default is 0.99); SE-ResNet-50 already uses it.
@@ -214,3 +215,8 @@ def build_roi_cnn(config: ModelConfig, num_classes: int, channels: int = 3) -> k
     if config.torch_init and not config.weights:
         torchvision_init(model)  # the paper's framework (PyTorch) initialises this way
     return model
+
+
+# The paper's models by name, each a zero-argument builder (``Paper.models``;
+# ``common.experiment.build_paper_model`` builds one): ``_paper_sized_model`` of each backbone.
+MODEL_BUILDERS = {MODEL_NAMES[b]: functools.partial(_paper_sized_model, backbone=b) for b in BACKBONES}

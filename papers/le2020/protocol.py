@@ -90,7 +90,7 @@ def check_weights(config: Le2020Config, n_classes: int) -> None:
     from papers.le2020.model import build_model
 
     try:
-        build_model(config, n_classes)
+        build_model(config=config, num_classes=n_classes)
     except WeightsError as exc:
         raise RunError(str(exc)) from None
 
@@ -106,7 +106,7 @@ def compiled_model(config: Le2020Config, n_classes: int):
     from common.training import compiled_like, forget_compiled
     from papers.le2020.model import build_model, input_channels
 
-    fresh = build_model(config, n_classes)
+    fresh = build_model(config=config, num_classes=n_classes)
     key = ("le2020", config.model, config.train, int(n_classes), input_channels(config.regions))
     # one le2020 model kept at a time (memory), as before the one-shape refactor
     forget_compiled(lambda kept: isinstance(kept, tuple) and kept[:1] == ("le2020",) and kept != key)
@@ -253,7 +253,7 @@ def training_stages(config: Le2020Config, selection: Selection, fold: Fold) -> l
 
     n_classes = len(selection.class_names)
     return [TrainingStage(model=MODEL_NAMES[config.model.backbone],
-                          build=lambda: compile_model(build_model(config, n_classes), config.train),
+                          build=lambda: compile_model(build_model(config=config, num_classes=n_classes), config.train),
                           samples=len(fold.train), epochs=int(config.train.epochs),
                           batch_size=int(config.train.batch_size))]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from common.experiment import Experiment, Paper, Pipeline
 from papers.liong2018 import protocol, report, reported
 from papers.liong2018.config import PROFILES, default_config
-from papers.liong2018.model import MODEL_NAME, models
+from papers.liong2018.model import MODEL_BUILDERS, MODEL_NAME
 from papers.liong2018.preprocessing import feature_length
 
 PAPER = Paper(
@@ -19,7 +19,7 @@ PAPER = Paper(
     citation="S.-T. Liong, J. See, K. Wong, R. C.-W. Phan. Signal Processing: Image Communication 62:82-92, "
              "2018. doi:10.1016/j.image.2017.11.006 (arXiv:1606.01721)",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     parameter_counts={MODEL_NAME: (3 * feature_length(default_config()) + 3,
                                    "ours: the linear SVM's weights for a 200-long Bi-WOOF vector "
                                    "(5 x 5 blocks x 8 orientation bins), 3 one-vs-one decision values")},
@@ -42,4 +42,4 @@ EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

@@ -9,7 +9,7 @@ from common.experiment import Experiment, Paper, Pipeline
 from papers.liong2019 import protocol, report, reported
 from papers.liong2019.config import PROFILES, default_config
 from papers.liong2019.preprocessing import INPUTS
-from papers.liong2019.model import AUTHORS_TRAINABLE, models
+from papers.liong2019.model import AUTHORS_TRAINABLE, MODEL_BUILDERS
 
 PAPER = Paper(
     id="liong2019",
@@ -17,7 +17,7 @@ PAPER = Paper(
     citation="S.-T. Liong, Y. S. Gan, J. See, H.-Q. Khor, Y.-C. Huang. 14th IEEE International Conference on "
              "Automatic Face & Gesture Recognition (FG 2019), pp. 1-5. arXiv:1902.03634",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     # The network the authors trained (README ledger 1, 10): Table I's 1,651 + 2 x 16 batch-normalisation
     # scales and offsets; Sec. IV / Table V print 1,670; the text reading (config.TEXT_READING) gives 1,651.
     parameter_counts={"ststnet": (AUTHORS_TRAINABLE,
@@ -70,4 +70,4 @@ EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

@@ -12,6 +12,8 @@ centring, no batch normalisation, no dropout, 1,651) is ``config.TEXT_READING``.
 """
 from __future__ import annotations
 
+import functools
+
 import keras
 import numpy as np
 from keras import layers
@@ -80,7 +82,7 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_model(config: STSTNetConfig, num_classes: int, mean_image: np.ndarray | None = None) -> keras.Model:
+def build_model(*, config: STSTNetConfig, num_classes: int, mean_image: np.ndarray | None = None) -> keras.Model:
     """The configured STSTNet at ``data.size`` x ``data.size`` x 3; ``mean_image``: the fold's training
     mean image (``model.zero_center``; None before any data, e.g. ``--architectures``, ``--estimate``)."""
     m, size = config.model, config.data.size
@@ -116,7 +118,7 @@ def set_population_statistics(model: keras.Model, x_train: np.ndarray, batch_siz
         layer.moving_variance.assign(values.var(axis=axes).astype(np.float32))
 
 
-def models() -> dict[str, keras.Model]:
-    """STSTNet at the paper's 28x28x3 input, 3 classes, as the authors trained it: 1,683 trainable
-    parameters (STSTNet.mat; Table I alone: 1,651)."""
-    return {"ststnet": build_model(default_config(), 3)}
+# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.experiment.build_paper_model``
+# builds one): STSTNet at the paper's 28x28x3 input, 3 classes, as the authors trained it: 1,683 trainable
+# parameters (STSTNet.mat; Table I alone: 1,651).
+MODEL_BUILDERS = {"ststnet": functools.partial(build_model, config=default_config(), num_classes=3)}

@@ -47,7 +47,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     config = ctx.config
     x_train, x_test = INPUTS.fold(ctx)
     mean_image = training_mean_image(x_train) if config.model.zero_center else None
-    model = compile_model(build_model(config, n_classes(ctx), mean_image), config.train)
+    model = compile_model(build_model(config=config, num_classes=n_classes(ctx), mean_image=mean_image), config.train)
 
     def after_fit(trained) -> None:
         if config.model.batch_norm and config.model.batch_norm_statistics == "population":
@@ -59,5 +59,6 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """The one model a fold trains (``--estimate``)."""
     classes = len(selection.class_names)
-    return [TrainingStage(model="ststnet", build=lambda: compile_model(build_model(config, classes), config.train),
+    return [TrainingStage(model="ststnet",
+                          build=lambda: compile_model(build_model(config=config, num_classes=classes), config.train),
                           samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]

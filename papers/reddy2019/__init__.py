@@ -16,8 +16,8 @@ from papers.reddy2019 import reported as rep
 from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TITLES, MODELS, VARIANTS, Database,
                                      ModelName, Variant, benchmark_config, benchmark_profiles, default_config,
                                      kernel_study_config, profiles_for)
-from papers.reddy2019.model import (PARAMETERS, build_microexpfusenet_intermediate, build_microexpfusenet_late,
-                                    build_microexpstcnn, build_model, models)
+from papers.reddy2019.model import (MODEL_BUILDERS, PARAMETERS, build_microexpfusenet_intermediate,
+                                    build_microexpfusenet_late, build_microexpstcnn, build_model)
 from papers.reddy2019.report import holdout_pages, kernel_study_pages
 from papers.reddy2019.reported import ARCHITECTURE_TABLES
 
@@ -26,7 +26,7 @@ PAPER = Paper(
     title="Spontaneous Facial Micro-Expression Recognition using 3D Spatiotemporal Convolutional Neural Networks",
     citation="S. P. T. Reddy, S. T. Karri, S. R. Dubey, S. Mukherjee. IJCNN 2019 (arXiv:1904.01390).",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     architecture_tables=ARCHITECTURE_TABLES,
     parameter_counts={"microexpstcnn": (44_241_667, "Table I, CAS(ME)^2 input 64x64x96"),
                       "microexpfusenet_intermediate": (177_088_515, "Table II"),
@@ -95,5 +95,5 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
 
 
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "MODELS", "PARAMETERS",
-           "ARCHITECTURE_TABLES", "models", "build_model", "build_microexpstcnn", "build_microexpfusenet_intermediate",
-           "build_microexpfusenet_late"]
+           "ARCHITECTURE_TABLES", "MODEL_BUILDERS", "build_model", "build_microexpstcnn",
+           "build_microexpfusenet_intermediate", "build_microexpfusenet_late"]

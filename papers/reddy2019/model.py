@@ -15,6 +15,8 @@ Dropout 32x20x20x27 and Concatenate 86,400, Table III's repeated "Dropout-3") ar
 """
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers
 
@@ -28,7 +30,7 @@ from common.backbones import code_dense_initializer as _dense_initializer
 from common.backbones import conv3d_stream as _conv_stream
 
 
-def build_microexpfusenet_intermediate(input_shape: tuple[int, int, int, int] = (32, 32, 96, 1),
+def build_microexpfusenet_intermediate(*, input_shape: tuple[int, int, int, int] = (32, 32, 96, 1),
                                        num_classes: int = 3, kernel_size: tuple[int, int, int] = (3, 3, 15),
                                        filters: int = 32, pool_size: int = 3,
                                        dense_units: tuple[int, int] = (1024, 128),
@@ -59,8 +61,9 @@ def build_microexpfusenet_intermediate(input_shape: tuple[int, int, int, int] = 
     return keras.Model([eyes, mouth], outputs, name=name)
 
 
-def build_microexpfusenet_late(input_shape: tuple[int, int, int, int] = (32, 32, 96, 1), num_classes: int = 3,
-                               kernel_size: tuple[int, int, int] = (3, 3, 15), filters: int = 32, pool_size: int = 3,
+def build_microexpfusenet_late(*, input_shape: tuple[int, int, int, int] = (32, 32, 96, 1),
+                               num_classes: int = 3, kernel_size: tuple[int, int, int] = (3, 3, 15),
+                               filters: int = 32, pool_size: int = 3,
                                dense_units: tuple[int, int] = (1024, 128), dropout: float = 0.5,
                                dense_activation: str | None = None,
                                name: str = "microexpfusenet_late") -> keras.Model:
@@ -88,28 +91,31 @@ def build_microexpfusenet_late(input_shape: tuple[int, int, int, int] = (32, 32,
     return keras.Model([eyes, mouth], outputs, name=name)
 
 
-def build_model(config: ReddyConfig, num_classes: int) -> keras.Model:
+def build_model(*, config: ReddyConfig, num_classes: int) -> keras.Model:
     """The configured model (``model.name``) at the configured input size: MicroExpSTCNN on
     ``(data.size, data.size, data.frames, 1)`` (Table I), the FuseNets on two streams of
     ``(data.crop_size, data.crop_size, data.frames, 1)`` (Tables II, III)."""
     m, d = config.model, config.data
     if m.name == "microexpstcnn":
-        return build_microexpstcnn((d.size, d.size, d.frames, 1), num_classes, m.kernel_size, m.filters,
-                                   m.pool_size, m.dense_units, m.dropout)
+        return build_microexpstcnn(input_shape=(d.size, d.size, d.frames, 1), num_classes=num_classes,
+                                   kernel_size=m.kernel_size, filters=m.filters, pool_size=m.pool_size,
+                                   dense_units=m.dense_units, dropout=m.dropout)
     builder = (build_microexpfusenet_intermediate if m.name == "microexpfusenet_intermediate"
                else build_microexpfusenet_late)
-    return builder((d.crop_size, d.crop_size, d.frames, 1), num_classes, m.kernel_size, m.filters, m.pool_size,
-                   m.fusenet_dense_units, m.dropout, m.fusenet_dense_activation)
+    return builder(input_shape=(d.crop_size, d.crop_size, d.frames, 1), num_classes=num_classes,
+                   kernel_size=m.kernel_size, filters=m.filters, pool_size=m.pool_size,
+                   dense_units=m.fusenet_dense_units, dropout=m.dropout, dense_activation=m.fusenet_dense_activation)
 
 
-def models() -> dict[str, keras.Model]:
-    """Every model at the paper's CAS(ME)^2 input size (Tables I-III). The FuseNets hold 177 M
-    parameters each (about 0.7 GB of float32 weights)."""
-    return {
-        "microexpstcnn": build_microexpstcnn((64, 64, 96, 1)),
-        "microexpfusenet_intermediate": build_microexpfusenet_intermediate((32, 32, 96, 1)),
-        "microexpfusenet_late": build_microexpfusenet_late((32, 32, 96, 1)),
-    }
+# The paper's models by name, each a zero-argument builder (``Paper.models``;
+# ``common.experiment.build_paper_model`` builds one) at the paper's CAS(ME)^2 input size (Tables I-III). The
+# FuseNets hold 177 M parameters each (about 0.7 GB of float32 weights).
+MODEL_BUILDERS = {
+    "microexpstcnn": functools.partial(build_microexpstcnn, input_shape=(64, 64, 96, 1)),
+    "microexpfusenet_intermediate": functools.partial(build_microexpfusenet_intermediate,
+                                                      input_shape=(32, 32, 96, 1)),
+    "microexpfusenet_late": functools.partial(build_microexpfusenet_late, input_shape=(32, 32, 96, 1)),
+}
 
 
 def stcnn_parameter_count(input_shape: tuple[int, int, int, int], num_classes: int = 3,

@@ -223,7 +223,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     started = time.perf_counter()
     ctx.log(table4_line(ctx.selection, config.data.database))
     x_train, x_test = fold_inputs(ctx)  # the fold's grey clips, frames last, scaled as the variant says
-    model = compile_model(build_model(config, n_classes(ctx)), config.train)  # Table I / II / III
+    model = compile_model(build_model(config=config, num_classes=n_classes(ctx)), config.train)  # Table I / II / III
     y_train = one_hot(ctx.selection.labels[ctx.fold.train], n_classes(ctx))
     y_test = one_hot(ctx.selection.labels[ctx.fold.test], n_classes(ctx))
     if variant == "whole_set":
@@ -279,7 +279,9 @@ def training_stages(config: ReddyConfig, selection: Selection, fold: Fold) -> li
     set for ``"whole_set"``)."""
     validation = len(fold.test) + (len(fold.train) if config.protocol.variant == "whole_set" else 0)
     return [TrainingStage(model=config.model.name,
-                          build=lambda: compile_model(build_model(config, len(selection.class_names)), config.train),
+                          build=lambda: compile_model(build_model(config=config,
+                                                                  num_classes=len(selection.class_names)),
+                                                      config.train),
                           samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size,
                           validation_samples=validation)]
 
@@ -355,7 +357,8 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
     results: dict[str, dict[str, Any]] = {}
 
     def build(hp) -> keras.Model:
-        return compile_model(build_model(with_kernel(config, labels[hp.get("kernel")]), n_classes(ctx)), config.train)
+        return compile_model(build_model(config=with_kernel(config, labels[hp.get("kernel")]),
+                                         num_classes=n_classes(ctx)), config.train)
 
     def evaluate(hp, model: keras.Model) -> float:
         name = hp.get("kernel")
@@ -391,7 +394,7 @@ def kernel_study_stages(config: ReddyConfig, selection: Selection, fold: Fold) -
         kernel_config = with_kernel(config, kernel)
 
         def build(c: ReddyConfig = kernel_config) -> keras.Model:  # c: this kernel's config, bound now
-            return compile_model(build_model(c, len(selection.class_names)), config.train)
+            return compile_model(build_model(config=c, num_classes=len(selection.class_names)), config.train)
 
         stages.append(TrainingStage(
             model="microexpstcnn_" + "x".join(str(v) for v in kernel), build=build,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from common.experiment import Experiment, Paper, Pipeline
 from papers.see2019 import protocol, report, reported
 from papers.see2019.config import PROFILES, default_config
-from papers.see2019.model import MODEL_NAME, models
+from papers.see2019.model import MODEL_BUILDERS, MODEL_NAME
 from papers.see2019.preprocessing import feature_length, min_frames
 
 PAPER = Paper(
@@ -22,7 +22,7 @@ PAPER = Paper(
              "recognition using local binary patterns with an application to facial expressions\", IEEE TPAMI "
              "29(6), 2007.",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     parameter_counts={MODEL_NAME: (3 * feature_length(default_config()) + 3,
                                    "ours: the linear SVM's weights for a 1,125-long LBP-TOP vector "
                                    "(5 x 5 blocks x 3 planes x 15 labels), 3 one-vs-one decision values")},
@@ -47,4 +47,4 @@ EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

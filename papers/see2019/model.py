@@ -2,6 +2,8 @@
 (``common.classifiers``, ``Input(1125) -> Dense(3)``), into which ``run_fold`` copies the fitted SVM."""
 from __future__ import annotations
 
+import functools
+
 import keras
 
 from common.classifiers import build_decision_model
@@ -11,12 +13,13 @@ from papers.see2019.preprocessing import feature_length
 MODEL_NAME = "lbp_top_svm"
 
 
-def build_model(config: See2019Config, num_classes: int) -> keras.Model:
+def build_model(*, config: See2019Config, num_classes: int) -> keras.Model:
     """The linear SVM's decision function for the configured LBP-TOP vector length."""
-    return build_decision_model(feature_length(config), num_classes, config.svm.kind, name=MODEL_NAME)
+    return build_decision_model(features=feature_length(config), num_classes=num_classes, kind=config.svm.kind,
+                                name=MODEL_NAME)
 
 
-def models() -> dict[str, keras.Model]:
-    """The model at the baseline's default LBP-TOP (5 x 5 blocks, 3 planes of 15 labels: D = 1,125)
-    for the composite's 3 classes: 3,378 trainable parameters."""
-    return {MODEL_NAME: build_model(default_config(), 3)}
+# The model by name, a zero-argument builder (``Paper.models``; ``common.experiment.build_paper_model`` builds
+# one): the decision function at the baseline's default LBP-TOP (5 x 5 blocks, 3 planes of 15 labels: D = 1,125)
+# for the composite's 3 classes, 3,378 trainable parameters.
+MODEL_BUILDERS = {MODEL_NAME: functools.partial(build_model, config=default_config(), num_classes=3)}

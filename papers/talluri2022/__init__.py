@@ -15,7 +15,7 @@ from papers.talluri2022 import preprocessing, protocol
 from papers.talluri2022 import reported as rep
 from papers.talluri2022.config import (PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
                                        default_config)
-from papers.talluri2022.model import models
+from papers.talluri2022.model import MODEL_BUILDERS
 from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
 
 MODEL_TITLES = {"model_a": "Model-A", "split_model": "Split Model", "model_b": "Model-B (MicroExpSTCNN)",
@@ -51,7 +51,7 @@ PAPER = Paper(
     citation="K. K. Talluri, M.-A. Fiedler, A. Al-Hamadi. Applied Sciences 12(21):11078, 2022. "
              "doi:10.3390/app122111078",
     status="implemented",
-    models=models,
+    models=MODEL_BUILDERS,
     architecture_tables=ARCHITECTURE_TABLES,
     # Table 2 gives Model-A's layers and count only; the other models' counts are ours (tests/test_talluri2022.py).
     parameter_counts={"model_a": (1_613_587, "Table 2")},
@@ -143,4 +143,4 @@ EXPERIMENTS: tuple[Experiment, ...] = tuple(
     for number, train, test in rep.SCENARIOS for model in ("model_a", "model_b", "model_c")
 ) + (_initial("casme2"), _initial("smic"), _split_runs("split_model"), _split_runs("model_c"), _tuning())
 
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "ARCHITECTURE_TABLES", "models"]
+__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "ARCHITECTURE_TABLES", "MODEL_BUILDERS"]

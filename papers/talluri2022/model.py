@@ -10,6 +10,8 @@ MicroExpSTCNN (``common.backbones``, shared with ``papers.reddy2019``), whose in
 """
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers
 
@@ -31,7 +33,7 @@ def _conv_block(x, index: int, filters: int, kernel_size: int, pool_size: int, d
     return layers.Dropout(dropout, name=f"dropout_{index}")(x)
 
 
-def build_model_a(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
+def build_model_a(*, input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
                   blocks: int = 2, filters: int = 16, kernel_size: int = 3, pool_size: int = 3,
                   dropout: float = 0.4, dense_units: int = 128, dense_dropout: float = 0.4,
                   name: str = "model_a", dense_initializer: str = "he_normal") -> keras.Model:
@@ -58,24 +60,24 @@ def build_model_a(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), nu
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_split_model(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
+def build_split_model(*, input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
                       **kwargs) -> keras.Model:
     """Split Model, Sec. 5.2: Model-A with three Conv blocks instead of two (train-test split runs)."""
-    return build_model_a(input_shape, num_classes, blocks=3, name="split_model", **kwargs)
+    return build_model_a(input_shape=input_shape, num_classes=num_classes, blocks=3, name="split_model", **kwargs)
 
 
-def build_model_b(input_shape: tuple[int, int, int, int] = (64, 64, 36, 1), num_classes: int = 3,
+def build_model_b(*, input_shape: tuple[int, int, int, int] = (64, 64, 36, 1), num_classes: int = 3,
                   dropout: float = 0.5) -> keras.Model:
     """Model-B, Sec. 5.3: MicroExpSTCNN (Reddy et al. 2019) at 64x64, depth = the database's frame count.
 
     Conv3D 32@3x3x15, MaxPool3D 3, Dropout 0.5, Flatten, Dense 128, Dropout, Dense 3 softmax;
     frames last, as in Reddy et al.'s code (docs/methods.md §7.1).
     """
-    return build_microexpstcnn(input_shape, num_classes, kernel_size=(3, 3, 15), filters=32, pool_size=3,
-                               dense_units=128, dropout=dropout, name="model_b")
+    return build_microexpstcnn(input_shape=input_shape, num_classes=num_classes, kernel_size=(3, 3, 15), filters=32,
+                               pool_size=3, dense_units=128, dropout=dropout, name="model_b")
 
 
-def build_model_c(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
+def build_model_c(*, input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), num_classes: int = 3,
                   blocks: int = 2, filters: int = 32, kernel_size: int = 3, pool_size: int = 3,
                   batch_norm: bool = True, padding: str = "same", dropout: float = 0.5,
                   dense_units: int = 128, name: str = "model_c", dense_initializer: str = "he_normal") -> keras.Model:
@@ -100,30 +102,38 @@ def build_model_c(input_shape: tuple[int, int, int, int] = (36, 128, 128, 1), nu
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_model(config: TalluriConfig, num_classes: int) -> keras.Model:
+def build_model(*, config: TalluriConfig, num_classes: int) -> keras.Model:
     """The configured model (``model.name``) at the configured input: ``(frames, size, size, 1)`` for
     Model-A, the Split Model and Model-C, ``(model_b_size, model_b_size, frames, 1)`` for Model-B (Sec. 5)."""
     m, d = config.model, config.data
     if m.name == "model_a":
-        return build_model_a((d.frames, d.size, d.size, 1), num_classes, 2, m.filters, m.kernel_size, m.pool_size,
-                             m.dropout, m.dense_units, m.dense_dropout, dense_initializer=m.dense_initializer)
+        return build_model_a(input_shape=(d.frames, d.size, d.size, 1), num_classes=num_classes, blocks=2,
+                             filters=m.filters, kernel_size=m.kernel_size, pool_size=m.pool_size, dropout=m.dropout,
+                             dense_units=m.dense_units, dense_dropout=m.dense_dropout,
+                             dense_initializer=m.dense_initializer)
     if m.name == "split_model":
-        return build_split_model((d.frames, d.size, d.size, 1), num_classes, filters=m.filters,
-                                 kernel_size=m.kernel_size, pool_size=m.pool_size, dropout=m.dropout,
+        return build_split_model(input_shape=(d.frames, d.size, d.size, 1), num_classes=num_classes,
+                                 filters=m.filters, kernel_size=m.kernel_size, pool_size=m.pool_size, dropout=m.dropout,
                                  dense_units=m.dense_units, dense_dropout=m.dense_dropout,
                                  dense_initializer=m.dense_initializer)
     if m.name == "model_b":
-        return build_model_b((d.model_b_size, d.model_b_size, d.frames, 1), num_classes, m.model_b_dropout)
+        return build_model_b(input_shape=(d.model_b_size, d.model_b_size, d.frames, 1), num_classes=num_classes,
+                             dropout=m.model_b_dropout)
     if m.name == "model_c":
-        return build_model_c((d.frames, d.size, d.size, 1), num_classes, blocks=m.c_blocks, filters=m.c_filters,
-                             kernel_size=m.c_kernel_size, pool_size=m.c_pool_size, batch_norm=m.c_batch_norm,
-                             padding=m.c_padding, dropout=m.c_dropout, dense_units=m.c_dense_units,
-                             dense_initializer=m.dense_initializer)
+        return build_model_c(input_shape=(d.frames, d.size, d.size, 1), num_classes=num_classes, blocks=m.c_blocks,
+                             filters=m.c_filters, kernel_size=m.c_kernel_size, pool_size=m.c_pool_size,
+                             batch_norm=m.c_batch_norm, padding=m.c_padding, dropout=m.c_dropout,
+                             dense_units=m.c_dense_units, dense_initializer=m.dense_initializer)
     raise ValueError(f"model.name={m.name!r}: expected model_a, split_model, model_b or model_c")
 
 
-def models() -> dict[str, keras.Model]:
-    """Every model at the paper's sizes with CASME II's 36-frame input (Table 2; Model-B 64x64, Sec. 5.3):
-    Model-A 1,613,587 trainable parameters."""
-    return {name: build_model(default_config(name, ("casme2",), ("casme2",)), 3)
-            for name in ("model_a", "split_model", "model_b", "model_c")}
+def _paper_sized_model(*, name: str) -> keras.Model:
+    """``name`` at the paper's sizes with CASME II's 36-frame input (Table 2; Model-B 64x64, Sec. 5.3), 3 classes."""
+    return build_model(config=default_config(name, ("casme2",), ("casme2",)), num_classes=3)
+
+
+# The paper's models by name, each a zero-argument builder (``Paper.models``;
+# ``common.experiment.build_paper_model`` builds one): Model-A (1,613,587 trainable parameters), the Split
+# Model, Model-B and Model-C.
+MODEL_BUILDERS = {name: functools.partial(_paper_sized_model, name=name)
+                  for name in ("model_a", "split_model", "model_b", "model_c")}

@@ -101,7 +101,7 @@ def run_fold(ctx: FoldContext, record_test_curve: bool = False) -> FoldOutcome:
     """
     started = time.perf_counter()
     x_train, x_test = fold_inputs(ctx)
-    model = compile_model(build_model(ctx.config, n_classes(ctx)), ctx.config.train)
+    model = compile_model(build_model(config=ctx.config, num_classes=n_classes(ctx)), ctx.config.train)
     # Sec. 8.1 / Fig. 4 show accuracy curves on the test split of each run: recorded, never used to select.
     # DEVIATION (the paper does not say which epoch): the last epoch predicts (README ledger 20).
     validation = (x_test, one_hot(ctx.selection.labels[ctx.fold.test], n_classes(ctx))) if record_test_curve else None
@@ -176,7 +176,7 @@ def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
 
     def build(hp) -> keras.Model:
         trial = tuned_config(config, hp.values)
-        return compile_model(build_model(trial, n_classes(ctx)), trial.train)
+        return compile_model(build_model(config=trial, num_classes=n_classes(ctx)), trial.train)
 
     def evaluate(hp, model: keras.Model) -> float:
         fit(model, x_train[inner_fit], y_train[inner_fit], inner_train, log=ctx.log)
@@ -194,7 +194,7 @@ def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
     grid_search(build, evaluate, hp, ctx.work_dir, "model_c_grid", ctx.seed)
     chosen = max(trials, key=lambda t: t["inner_accuracy"])
     final = tuned_config(config, chosen)
-    model = compile_model(build_model(final, n_classes(ctx)), final.train)
+    model = compile_model(build_model(config=final, num_classes=n_classes(ctx)), final.train)
     return fit_and_predict(ctx, model, x_train, x_test, y_train=y_train, train=final.train, started=started,
                            extra={"chosen": chosen, "trials": trials, **fold_extra(ctx)})
 
@@ -204,7 +204,7 @@ def training_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> 
     """The model one fold trains (``run_fold``), compiled at the fold's input size."""
     classes = len(selection.class_names)
     return [TrainingStage(model=config.model.name,
-                          build=lambda: compile_model(build_model(config, classes), config.train),
+                          build=lambda: compile_model(build_model(config=config, num_classes=classes), config.train),
                           samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
 
 
@@ -222,7 +222,8 @@ def tuning_stages(config: TalluriConfig, selection: Selection, fold: Fold) -> li
 
     def stage(values: Mapping[str, Any], samples: int, epochs: int, name: str) -> TrainingStage:
         trial = tuned_config(config, values)
-        return TrainingStage(model=name, build=lambda: compile_model(build_model(trial, classes), trial.train),
+        return TrainingStage(model=name,
+                             build=lambda: compile_model(build_model(config=trial, num_classes=classes), trial.train),
                              samples=samples, epochs=epochs, batch_size=trial.train.batch_size)
 
     stages = [stage(values, inner, config.tune.epochs, f"model_c_trial{i + 1}")

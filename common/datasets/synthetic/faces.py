@@ -398,12 +398,6 @@ def render_motion(subject: SubjectFace, motion: ClipMotion) -> np.ndarray:
     return frames
 
 
-def action_unit_code(emotion: str, seed: int, event: int = 0) -> str:
-    """The FACS code ("6+12", "4+R14", "" for none) that ``render_clip`` (or event ``event`` of
-    ``render_video``) moves for (emotion, seed): write it in the spreadsheet to match the motion."""
-    return emotion_recipe(emotion, _recipe_rng(seed, event)).code
-
-
 def render_clip(subject: SubjectFace, emotion: str, n_frames: int, onset: int, apex: int, offset: int,
                 fps: float, seed: int) -> np.ndarray:
     """(n_frames, H, W, 3) uint8 RGB clip: the neutral ``subject`` showing ``emotion`` as action-unit

@@ -1,0 +1,72 @@
+"""Helpers only the tests use, kept out of the production modules they look into.
+
+Each reads what its module computes (often through a private name) and gives the tests a view of it:
+a forward-pass FLOP count, the band-passed signal of the magnification filter, a flat image's LBP label.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def is_free_text(cls: type, name: str) -> bool:
+    """True when ``cls.name`` is marked ``common.config.FreeText``."""
+    from common.config import FreeText, _hints, _split_annotated
+
+    return any(isinstance(extra, FreeText) for extra in _split_annotated(_hints(cls)[name])[1])
+
+
+def forward_flops(model: Any) -> int:
+    """FLOPs (2 x multiply-adds) of one sample's forward pass (the layers ``common.flops`` names)."""
+    from common.flops import _count
+
+    return _count(model, training=False)
+
+
+def non_trainable_parameters(model: Any) -> int:
+    return int(sum(np.prod(w.shape) for w in model.non_trainable_weights))
+
+
+def action_unit_code(emotion: str, seed: int, event: int = 0) -> str:
+    """The FACS code ("6+12", "4+R14", "" for none) that the synthetic faces' ``render_clip`` (or event
+    ``event`` of ``render_video``) moves for (emotion, seed)."""
+    from common.datasets.synthetic.action_units import emotion_recipe
+    from common.datasets.synthetic.faces import _recipe_rng
+
+    return emotion_recipe(emotion, _recipe_rng(seed, event)).code
+
+
+def transform_points(points, matrix) -> np.ndarray:
+    """Apply a (2, 3) affine to (N, 2) points."""
+    points = np.asarray(points, dtype=np.float64)
+    return points @ np.asarray(matrix)[:, :2].T + np.asarray(matrix)[:, 2]
+
+
+def keep_textured_frames(frames: np.ndarray, threshold: float | None = None, method: str = "gaussian") -> np.ndarray:
+    """(T,) bool: True for the frames ``common.preprocessing.texture`` keeps (probability >= threshold, its
+    ``THRESHOLD`` 0.5 by default: Kumar et al. sec. 3.2 removes those below), with its default window,
+    blocks and D0."""
+    from common.preprocessing import texture
+
+    threshold = texture.THRESHOLD if threshold is None else threshold
+    return texture.texture_probabilities(frames, texture.WINDOW, texture.BLOCKS, texture.D0, method) >= threshold
+
+
+def all_equal_label(points: int, method: str = "nri_uniform") -> int:
+    """The LBP label of a pixel whose ``points`` neighbours all equal it (every bit set, since a
+    neighbour >= the centre gives 1): the "uniform bin" a flat image fills."""
+    return {"default": 2 ** points - 1, "uniform": points, "nri_uniform": points * (points - 1) + 1}[method]
+
+
+def temporal_band_pass(video: np.ndarray, **filter_options) -> np.ndarray:
+    """The band-passed signal (T, ...) float32 of a float clip through ``common.preprocessing.magnification``'s
+    filter; options as its ``low_pass_coefficients``."""
+    from common.preprocessing.magnification import _BandPass, low_pass_coefficients
+
+    video = np.asarray(video, dtype=np.float32)
+    band_pass = _BandPass(video[0], *low_pass_coefficients(**filter_options))
+    out = np.zeros_like(video)
+    for t in range(1, video.shape[0]):
+        band_pass.step(video[t], out[t])
+    return out
