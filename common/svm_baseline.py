@@ -6,12 +6,13 @@ the folds (LOSO over its subjects; ``evaluation.max_folds`` cuts them in a smoke
 feature rows of its clips, then :func:`common.classifiers.svm_fold`), ``--predict``'s scores of new clips,
 ``--estimate``'s view of a fold, and the results-table rows. The package keeps what is the paper's own:
 ``clip_features(sample, config, cache_root)`` (its feature vector, cached per clip), its model name and
-``build_model`` (the SVM's Keras decision model, ``common.classifiers.build_decision_model``: ``Input(D)
--> Dense(3)``, the three one-vs-one decision values, whose trainable count ``3 D + 3`` is the SVM's weights
-and intercepts), its views and its config (features, ``svm``: a ``LinearSVMConfig``, ``evaluation``).
+feature length (from which :func:`decision_model` gives ``build_model`` and ``MODEL_BUILDERS``, and
+:func:`parameter_counts` the ``Paper`` entry), its views and its config (features, ``svm``: a
+``LinearSVMConfig``, ``evaluation``).
 """
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from common.classifiers import svm_fold, svm_scores, svm_training_stages
+from common.classifiers import build_decision_model, svm_fold, svm_scores, svm_training_stages
 from common.datasets.sample import Sample
 from common.evaluation.splits import megc_loso
 from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, Reported, Selection, TrainingStage
@@ -28,6 +29,29 @@ from common.evaluation.splits import megc_composite
 ClipFeatures = Callable[[Sample, Any, Path | None], np.ndarray]  # (sample, config, cache root) -> (D,) vector
 # The results table's scopes as the report pages title them (``common.reporting.published``).
 SCOPE_TITLES = {"all": "composite (FULL)", "smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
+
+
+def decision_model(*, model_name: str, feature_length: Callable[[Any], int],
+                   default_config: Any) -> tuple[Callable[..., Any], dict[str, Callable[[], Any]]]:
+    """``(build_model, MODEL_BUILDERS)`` of a baseline's ``model.py``: ``build_model(*, config, num_classes)`` is
+    the linear SVM's decision function as a Keras model (``common.classifiers.build_decision_model``:
+    ``Input(feature_length(config)) -> Dense(3)``, the three one-vs-one decision values), into which
+    :func:`run_fold` copies the fitted SVM; ``MODEL_BUILDERS`` builds it by name (``Paper.models``) at the
+    default config for the composite's 3 classes."""
+
+    def build_model(*, config: Any, num_classes: int) -> Any:
+        return build_decision_model(features=feature_length(config), num_classes=num_classes, kind=config.svm.kind,
+                                    name=model_name)
+
+    return build_model, {model_name: functools.partial(build_model, config=default_config, num_classes=3)}
+
+
+def parameter_counts(*, model_name: str, features: int, vector: str) -> dict[str, tuple[int, str]]:
+    """``Paper.parameter_counts`` of a baseline: the decision model's ``3 D + 3`` trainable parameters (the
+    three one-vs-one SVMs' weights and intercepts for a ``D = features``-long ``vector``)."""
+    return {model_name: (3 * features + 3,
+                         f"ours: the linear SVM's weights for a {features:,}-long {vector}, 3 one-vs-one decision "
+                         "values")}
 
 
 def select(datasets: Mapping[str, list[Sample]], config: Any) -> Selection:

@@ -7,6 +7,7 @@ oriented optical flow histograms, a linear SVM. Assembly only: ``PAPER``, and th
 """
 from __future__ import annotations
 
+from common import svm_baseline
 from common.experiment import Experiment, Paper, Pipeline
 from papers.liong2018 import protocol, report, reported
 from papers.liong2018.config import PROFILES, default_config
@@ -20,9 +21,9 @@ PAPER = Paper(
              "2018. doi:10.1016/j.image.2017.11.006 (arXiv:1606.01721)",
     status="implemented",
     models=MODEL_BUILDERS,
-    parameter_counts={MODEL_NAME: (3 * feature_length(default_config()) + 3,
-                                   "ours: the linear SVM's weights for a 200-long Bi-WOOF vector "
-                                   "(5 x 5 blocks x 8 orientation bins), 3 one-vs-one decision values")},
+    parameter_counts=svm_baseline.parameter_counts(
+        model_name=MODEL_NAME, features=feature_length(default_config()),
+        vector="Bi-WOOF vector (5 x 5 blocks x 8 orientation bins)"),
 )
 
 # megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and hooks (predict_apex: the flow

@@ -8,6 +8,7 @@ Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that
 """
 from __future__ import annotations
 
+from common import svm_baseline
 from common.experiment import Experiment, Paper, Pipeline
 from papers.see2019 import protocol, report, reported
 from papers.see2019.config import PROFILES, default_config
@@ -23,9 +24,9 @@ PAPER = Paper(
              "29(6), 2007.",
     status="implemented",
     models=MODEL_BUILDERS,
-    parameter_counts={MODEL_NAME: (3 * feature_length(default_config()) + 3,
-                                   "ours: the linear SVM's weights for a 1,125-long LBP-TOP vector "
-                                   "(5 x 5 blocks x 3 planes x 15 labels), 3 one-vs-one decision values")},
+    parameter_counts=svm_baseline.parameter_counts(
+        model_name=MODEL_NAME, features=feature_length(default_config()),
+        vector="LBP-TOP vector (5 x 5 blocks x 3 planes x 15 labels)"),
 )
 
 # megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and hooks. The published numbers
