@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from common.evaluation.records import jsonable
-from common.experiment import ExperimentResult, ReportContext, build_paper_model
+from common.experiment import ExperimentResult, ReportContext
 from common.files import atomic_write, write_json_atomic
 from common.reporting import figures, style, tables
 from common.reporting.document import ReportDocument
