@@ -1,6 +1,6 @@
 """A tiny paper for the harness tests (never in the real registry): a test fixture, not a template.
 
-To add a paper, copy the real package ``papers/talluri2022/`` (``papers/README.md``).
+To add a paper, copy the real package ``papers/see2019/`` (``papers/README.md``).
 
 24 hand-made samples (2 databases x 2 subjects x 3 classes x 2 clips) whose class is a 2-d
 feature stored in ``meta``; a Dense(4)-Dense(3) Keras model trained for 2 epochs per fold
