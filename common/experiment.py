@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from common.datasets import megc2019
 from common.datasets.sample import Dropped, Sample
 
 PROFILES = ("paper", "quick", "smoke")
@@ -307,10 +308,10 @@ class Paper:
     id: str
     title: str
     citation: str
-    status: str  # "implemented" | "partial" | "planned"
     # model name -> zero-argument builder of that keras.Model at the paper's sizes with the default config
     # (``MODEL_BUILDERS`` of the paper's model.py); build one with :func:`build_paper_model`.
     models: Mapping[str, Callable[[], Any]]
+    status: str = "implemented"  # or "partial" (some experiments run), "planned" (the card only: never run)
     architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
     # model name -> rows {"name": layer, "output_shape": [...], "params": int|None} from the paper's tables
     # model name -> (trainable parameters, where the number comes from): the published (or, where the
@@ -374,15 +375,9 @@ class ReportContext:
 
 @dataclasses.dataclass(frozen=True)
 class Track:
-    """A shared benchmark protocol: data, not code. Every method sees the same samples,
-    labels and folds, in the same order; defined in ``common.leaderboard.tracks``.
-
-    A paper enters a track through ``benchmark_experiment(track)`` in its package: an
-    :class:`Experiment` with the paper's own config, profiles and ``run_fold`` and the track's
-    ``datasets``, ``select`` (wrapped: ``select(data, config)``), ``folds`` and ``scopes``. A method
-    never drops or reorders the track's samples; what it must adapt (too few frames, missing
-    landmarks) it adapts inside its own preprocessing and says so in its README.
-    """
+    """A shared benchmark protocol (``common.leaderboard.tracks``): every method sees the same samples, labels and
+    folds, in the same order, entering through :meth:`Pipeline.on_track`; what a method must adapt (too few
+    frames, missing landmarks) it adapts inside its own preprocessing and says so in its README."""
 
     name: str  # directory-safe: "megc2019"
     title: str
@@ -454,6 +449,14 @@ class Pipeline:
         return Experiment(**fields, name=name, title=title, datasets=datasets, reported=reported, metrics=metrics,
                           scopes=scopes, report_pages=report_pages,
                           loader_options={} if loader_options is None else loader_options)
+
+    def megc2019_loso(self, *, source: str, report_pages: Callable[..., None] | None) -> tuple[Experiment, ...]:
+        """``megc2019_loso``: the paper's method on the MEGC 2019 composite, LOSO, scored on it and on each of its
+        databases, beside the paper's numbers on that protocol (``reported_on["megc2019"]``, from ``source``)."""
+        title = f"MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO ({source})"
+        return (self.experiment(name="megc2019_loso", title=title, datasets=("megc2019",),
+                                reported=self.reported_on.get("megc2019", ()), scopes=("all",) + megc2019.SOURCES,
+                                report_pages=report_pages),)
 
     def benchmark_model(self, model: str | None) -> str:
         """The model the paper enters a track with: ``model``, or its default (the first of ``models``)."""

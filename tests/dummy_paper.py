@@ -342,7 +342,7 @@ BENCHMARK_REFERENCES = _references()
 
 PAPER = Paper(
     id="dummy", title="A dummy paper for the harness tests", citation="Nobody, A dummy paper, Tests 2024.",
-    status="implemented", models={"dummy_mlp": build_model},
+    models={"dummy_mlp": build_model},
     architecture_tables={"dummy_mlp": [{"name": "hidden", "output_shape": [None, 4], "params": 12},
                                        {"name": "scores", "output_shape": [None, 3], "params": 99}]},
 )

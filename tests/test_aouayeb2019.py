@@ -276,7 +276,7 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
     from common.datasets.sample import Sample
     from common.experiment import ExperimentResult, ReportContext, Selection
     from papers.aouayeb2019 import default_config, EXPERIMENTS
-    from papers.aouayeb2019.report import report_pages, table1_rows, table2_rows
+    from papers.aouayeb2019.pages import report_pages, table1_rows, table2_rows
     from papers.aouayeb2019.reported import BASELINES, TABLE1_COUNTS
 
     for db, counts in TABLE1_COUNTS.items():

@@ -187,7 +187,7 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
 
     from common.config import apply_overrides
     from common.experiment import ReportContext
-    from papers.kumar2019 import EXPERIMENTS, report
+    from papers.kumar2019 import EXPERIMENTS, pages
     from papers.kumar2019.config import SMOKE
 
     config = apply_overrides(Kumar2019Config(), {**SMOKE, "data.motion_input": "minus_first_frame"})  # + difference
@@ -196,7 +196,7 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
                "metrics": {"pooled": {s: {"uf1": 0.5, "uar": 0.5, "confusion": m} for s, m in confusion.items()},
                            "per_fold": {"casme2_sub01": {"all": {}, "casme2": {}}}}}
     casme2 = {"metrics": {"pooled": {"all": {"uf1": 0.1234, "uar": 0.4321, "confusion": confusion["casme2"]}}}}
-    lines = "\n".join(report.tables_2_3_lines(results, {"casme2": casme2, "smic": None, "samm": None}))
+    lines = "\n".join(pages.tables_2_3_lines(results, {"casme2": casme2, "smic": None, "samm": None}))
     assert "0.7621" in lines and "swapped" in lines
     assert "0.1234" in lines and "smic_loso not run in this report" in lines and "casme2_loso not run" not in lines
     for published in ("LBP-TOP", "Bi-WOOF", "OFF-ApexNet", "0.5882", "0.8697", "0.3970"):  # Table 3's other rows
@@ -211,7 +211,7 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
     examples = {"path": str(npz), "alphas": list(preprocessing.EXAMPLE_ALPHAS),
                 "clips": [{"key": "casme2/sub01/EP01", "dataset": "casme2", "class": "positive", "kept": [[5, 9]] * 4}]}
     records = [{"fold": "casme2_sub01", "extra": {"examples": examples}}]
-    assert report.example_records(records) == [(examples["clips"][0], examples, 0)]
+    assert pages.example_records(records) == [(examples["clips"][0], examples, 0)]
     sibling = _result("casme2_loso", config, casme2)
     for allow_faces in (True, False):
         pdf_path = tmp_path / f"pages_{allow_faces}.pdf"
@@ -220,11 +220,11 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
             EXPERIMENTS[0].report_pages(pdf, _result("megc2019_loso", config, results, records), context)
             assert pdf.get_pagecount() == 4  # Tables 2-3, Tables 4-6, Figs. 3-4, example EAIs (or why not)
         assert pdf_path.stat().st_size > 0
-    lines = "\n".join(report.database_lines(casme2, "casme2", None))
+    lines = "\n".join(pages.database_lines(casme2, "casme2", None))
     assert "0.1234" in lines and "megc2019_loso not run in this report" in lines
     cells = {pair: None for pair in reported.CROSS_PAIRS}
     cells[reported.CROSS_PAIRS[0]] = {"uf1": 0.4567, "uar": 0.5}
-    lines = "\n".join(report.table_7_lines(cells))
+    lines = "\n".join(pages.table_7_lines(cells))
     assert "0.4567" in lines and lines.count("not run in this report") == len(reported.CROSS_PAIRS) - 1
 
 
@@ -278,7 +278,7 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
     Table 3's column and Tables 4-6, whose folds record what Figs. 3-4 need (PSNR per alpha, texture intensity per
     frame), and one cross-dataset experiment (Table 7) with the class-balanced alpha augmentation."""
     import run_all
-    from papers.kumar2019 import EXPERIMENTS, report
+    from papers.kumar2019 import EXPERIMENTS, pages
 
     names = [f"{db}_loso" for db in reported.DATABASES]
     assert [e.name for e in EXPERIMENTS[1:4]] == names
@@ -317,7 +317,7 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
         assert len(results["folds"]) == len(subjects) >= 2 and results["status_counts"] == {"ok": len(subjects)}
         assert {(c["metric"], c["reported"]) for c in results["comparison"]} == {
             ("uf1", reported.TABLE_3[db]["uf1"]), ("uar", reported.TABLE_3[db]["uar"])}
-        data = report.figure_data(records)
+        data = pages.figure_data(records)
         assert set(data["psnr"]) == {db} and 10.0 in data["psnr"][db]  # the test alpha (every clip once)
         assert set(data["psnr"][db]) <= {5.0, 10.0, 15.0}  # and the smoke training alphas
         assert all(np.isfinite(v).all() and min(v) > 0 for v in data["psnr"][db].values())
@@ -325,7 +325,7 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
         for curve in data["texture"].values():
             assert len(curve["intensity"]) == len(curve["kept"]) < 61 and 3 <= curve["window"] < 61
         removed += data["removed"][db][0]
-        lines = "\n".join(report.database_lines(results, db, None))
+        lines = "\n".join(pages.database_lines(results, db, None))
         assert f"{reported.TABLE_3[db]['uf1']:.4f}" in lines and "LBP-TOP" in lines
     assert removed > 0  # Sec. 3.2 removes frames of clips shorter than 61 frames (smoke: window_rule="clip")
     assert (tmp_path / "kumar2019" / "report.pdf").stat().st_size > 0

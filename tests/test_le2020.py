@@ -389,7 +389,7 @@ def test_report_shows_every_published_row_once():
     from common.datasets.sample import Sample
     from common.experiment import ReportContext, Selection
     from papers.le2020 import EXPERIMENTS, reported
-    from papers.le2020.report import PUBLISHED, published_table_lines, table_i_lines
+    from papers.le2020.pages import PUBLISHED, published_table_lines, table_i_lines
 
     lines = published_table_lines()
     text = "\n".join(lines)

@@ -262,7 +262,7 @@ def test_reported_keeps_the_published_uar_and_the_comparison_takes_the_recall():
 
 
 def test_the_report_page_marks_the_published_uar_and_shows_the_recall_row():
-    from papers.liong2019.report import RECOMPUTED_ROW, audit_lines, table3_rows
+    from papers.liong2019.pages import RECOMPUTED_ROW, audit_lines, table3_rows
 
     summary = {"metrics": {"pooled": {"all": {"uf1": 0.5, "uar": 0.4}}}}
     rows = {row[0]: row[1:] for row in table3_rows(summary)}

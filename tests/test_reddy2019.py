@@ -375,7 +375,7 @@ def test_whole_set_fusenet_smoke_run_reports_the_whole_set_accuracy(tmp_path, sm
 
 
 def test_report_labels_table5_rows_by_what_each_side_measured():
-    from papers.reddy2019.report import literature_rows, overlap_rows, table5_rows
+    from papers.reddy2019.pages import literature_rows, overlap_rows, table5_rows
 
     results = {"metrics": {"pooled": {"all": {"accuracy": 0.5}}}}
     whole = {"whole_set": {"accuracy": 0.6, "correct": 6, "n": 10}}

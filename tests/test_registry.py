@@ -24,7 +24,7 @@ from common.experiment import FoldOutcome, ReportContext, Track
 from papers import PAPER_IDS, get_paper
 
 REPO = Path(__file__).resolve().parent.parent
-ROLES = ("__init__.py", "config.py", "preprocessing.py", "model.py", "protocol.py", "reported.py", "report.py",
+ROLES = ("__init__.py", "config.py", "preprocessing.py", "model.py", "protocol.py", "reported.py", "pages.py",
          "README.md")
 PROFILE_NAMES = ("paper", "quick", "smoke")
 

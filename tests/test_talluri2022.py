@@ -181,7 +181,7 @@ def test_cross_dataset_folds_pair_stratified_folds_of_each_database(smoke_corpus
 
 
 def test_split_run_summary_compares_best_with_best():
-    from papers.talluri2022.report import split_run_summary
+    from papers.talluri2022.pages import split_run_summary
 
     records = [{"fold": "run1", "y_true": [0, 1, 2, 0], "y_pred": [0, 1, 2, 1],
                 "history": {"val_accuracy": [0.5, 1.0, 0.75]}},
@@ -196,7 +196,7 @@ def test_split_run_page_says_what_the_comparison_rows_hold():
     """The Sec. 8.1 page's subtitle names the aggregation of each comparison row, in the rows' order:
     the Split Model's 85.2% against our best run first (Sec. 8.1 "Run-1 achieved the highest accuracy")."""
     from papers.talluri2022 import EXPERIMENTS
-    from papers.talluri2022.report import COMPARED
+    from papers.talluri2022.pages import COMPARED
 
     words = {"fold_best": "our best run", "fold_mean": "the mean over our runs"}
     for model in ("split_model", "model_c"):

@@ -7,8 +7,8 @@ Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that
 from __future__ import annotations
 
 from common.evaluation.references import references_from_table
-from common.experiment import Experiment, Paper, Pipeline
-from papers.aouayeb2019 import protocol, report, reported
+from common.experiment import Paper, Pipeline
+from papers.aouayeb2019 import pages, protocol, reported
 from papers.aouayeb2019.config import PROFILES, default_config
 from papers.aouayeb2019.model import MODEL_BUILDERS
 
@@ -18,7 +18,6 @@ PAPER = Paper(
           "from local facial regions",
     citation="M. Aouayeb, W. Hamidouche, K. Kpalma, A. Benazza-Benyahia. IEEE International Workshop on "
              "Machine Learning for Signal Processing (MLSP), Pittsburgh, 2019. HAL hal-02334439.",
-    status="implemented",
     models=MODEL_BUILDERS,
     # Sec. 5 gives the total, 1,093,531; its split (six region CNNs of 106,852 and the LSTM stage of
     # 452,419) is the one reading that reproduces it (docs/methods.md §6; README).
@@ -34,20 +33,14 @@ PAPER = Paper(
 
 # megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and hooks; one pipeline (six
 # region CNNs, then the LSTM stage), the paper's own. Table 2's numbers are the megc2019 track's protocol (LOSO
-# on the composite), so that track shows them; other tracks none.
-PIPELINE = Pipeline.of(
-    protocol, paper_id="aouayeb2019", models=("region_cnn_lstm",), config=default_config(), profiles=PROFILES,
-    # Fewest frames a clip needs: Sec. 3.1 feeds every frame of a clip to the LSTM (Sec. 3.2); one frame has no
-    # temporal dynamics to model.
-    min_frames=2,
-    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the region CNNs
-    # read each frame's appearance and the LSTM the sequence of those features; a clip without motion is still
-    # a valid input, flagged by the run.
-    needs_motion=False,
-    entry="Aouayeb et al. 2019, region CNNs + LSTMs", reported_on={"megc2019": reported.REPORTED})
-EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
-    name="megc2019_loso", title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO (Table 2, Fig. 5)",
-    datasets=("megc2019",), reported=reported.REPORTED, scopes=reported.SCOPES, report_pages=report.report_pages),)
+# on the composite), so that track shows them; other tracks none. min_frames: Sec. 3.1 feeds every frame of a
+# clip to the LSTM (Sec. 3.2); one frame has no temporal dynamics to model. needs_motion (common.datasets.invariants
+# rule 6): no, the region CNNs read each frame's appearance and the LSTM the sequence of those features; a clip
+# without motion is still a valid input, flagged by the run.
+PIPELINE = Pipeline.of(protocol, paper_id="aouayeb2019", models=("region_cnn_lstm",), config=default_config(),
+                       profiles=PROFILES, min_frames=2, needs_motion=False,
+                       entry="Aouayeb et al. 2019, region CNNs + LSTMs", reported_on={"megc2019": reported.REPORTED})
+EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2, Fig. 5", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
 
@@ -60,5 +53,3 @@ BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019
                                              skip=("Aouayeb et al. (paper)",),
                                              runs_as={"LBP-TOP": "see2019", "Bi-WOOF": "liong2018",
                                                       "OFF-ApexNet": "gan2019", "Liong et al.": "liong2019"})
-
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

@@ -1,5 +1,5 @@
 """The numbers Aouayeb et al. 2019 report, transcribed once (Table 1, Table 2, Fig. 5, Sec. 5); numbers only
-(the report pages that show them are in ``report.py``).
+(the report pages that show them are in ``pages.py``).
 
 Table 2: "The LOSO-CV performance of our proposed method, baselines and the recent methods"
 on the MEGC 2019 composite (FULL) and per database. The MEGC 2019 protocol computes UF1/UAR

@@ -29,3 +29,16 @@ REPORTED = tuple(
     for scope in SCOPES for k, metric in enumerate(("uf1", "uar"))
 ) + (Reported(metric="accuracy", value=TABLE3_OFF_APEXNET["acc"], scope="all", aggregation="pooled", source=SOURCE,
               note="Full, accuracy"),)
+
+# The network as model.py's docstring describes it (two streams of conv 5x5 and max pooling 2x2, FC 1024 twice), layer
+# by layer: the architecture page shows these labels beside our layers (common.orchestration.architectures).
+ARCHITECTURE_TABLES = {"off_apexnet": [
+    {"name": "u_conv1", "output_shape": [28, 28, 6], "params": None, "paper_label": "conv 5x5, 6 (per stream)"},
+    {"name": "u_pool1", "output_shape": [14, 14, 6], "params": None, "paper_label": "max pool 2x2"},
+    {"name": "u_conv2", "output_shape": [14, 14, 16], "params": None, "paper_label": "conv 5x5, 16"},
+    {"name": "u_pool2", "output_shape": [7, 7, 16], "params": None, "paper_label": "max pool 2x2"},
+    {"name": "fusion", "output_shape": [1568], "params": None, "paper_label": "u and v features"},
+    {"name": "fc1", "output_shape": [1024], "params": None, "paper_label": "FC1"},
+    {"name": "fc2", "output_shape": [1024], "params": None, "paper_label": "FC2"},
+    {"name": "output", "output_shape": [3], "params": None, "paper_label": "softmax"},
+]}

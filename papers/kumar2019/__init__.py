@@ -11,13 +11,13 @@ Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that
 
 Settings and profiles live in ``config.py``, the EAI pipeline in ``preprocessing.py``, selection, folds and
 training in ``protocol.py``, the network in ``model.py``, the paper's numbers in ``reported.py`` and the report
-pages in ``report.py``.
+pages in ``pages.py``.
 """
 from __future__ import annotations
 
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Pipeline
-from papers.kumar2019 import protocol, report, reported
+from papers.kumar2019 import pages, protocol, reported
 from papers.kumar2019.config import PROFILES, ProtocolConfig, default_config
 from papers.kumar2019.model import MODEL_BUILDERS, MODEL_NAME
 
@@ -44,7 +44,7 @@ def _loso_experiment() -> Experiment:
     return PIPELINE.experiment(
         name="megc2019_loso", datasets=("megc2019",),
         title="MEGC 2019 composite (SMIC + CASME II + SAMM), LOSO, magnified EAI + ResNet-34 (Table 3, combined)",
-        reported=reported.loso_reported(), scopes=("all",) + reported.DATABASES, report_pages=report.loso_pages)
+        reported=reported.loso_reported(), scopes=("all",) + reported.DATABASES, report_pages=pages.loso_pages)
 
 
 def _database_experiment(database: str) -> Experiment:
@@ -54,7 +54,7 @@ def _database_experiment(database: str) -> Experiment:
         title=(f"{title} alone (the composite's 3 classes), LOSO, magnified EAI + ResNet-34 "
                f"(Table 3 {reported.TABLE_COLUMNS[database]} column, {reported.CONFUSION_TABLES[database]})"),
         config=default_config(ProtocolConfig(kind="database", dataset=database)),
-        reported=reported.database_reported(database), report_pages=report.database_pages)
+        reported=reported.database_reported(database), report_pages=pages.database_pages)
 
 
 def _cross_experiment(train: str, test: str) -> Experiment:
@@ -62,7 +62,7 @@ def _cross_experiment(train: str, test: str) -> Experiment:
         name=f"cross_{train}_to_{test}", datasets=("megc2019",),
         title=f"Cross-dataset: train {DATABASE_TITLES[train]}, test {DATABASE_TITLES[test]} (Table 7)",
         config=default_config(ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
-        reported=reported.cross_reported(train, test), report_pages=report.cross_pages)
+        reported=reported.cross_reported(train, test), report_pages=pages.cross_pages)
 
 
 EXPERIMENTS: tuple[Experiment, ...] = (
@@ -80,7 +80,6 @@ PAPER = Paper(
     id="kumar2019",
     title="Classification of facial micro-expressions using motion magnified emotion avatar images",
     citation=CITATION,
-    status="implemented",
     models=MODEL_BUILDERS,
     architecture_tables={},  # the paper gives no layer table (only "Resnet 34", Table 1's optimiser)
     # The paper gives no count: ResNet-34's (He et al. 2016 Table 1; torchvision resnet34 without its fc,
@@ -88,5 +87,3 @@ PAPER = Paper(
     parameter_counts={MODEL_NAME: (21_286_211, "He et al. 2016 Table 1 ResNet-34 (21,284,672 without its fc, "
                                                 "torchvision) + Dense(512 -> 3); the paper gives no count")},
 )
-
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "MODEL_BUILDERS"]

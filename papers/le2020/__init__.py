@@ -4,7 +4,7 @@ Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that
 cell of Tables II and III: each database x backbone under 10-fold cross-validation, and each cross-database
 direction x backbone the paper reports), ``BENCHMARK_MODELS`` and ``benchmark_experiment``. Settings and
 profiles are in ``config.py``, inputs in ``preprocessing.py``, labels, folds and training in
-``protocol.py``, the CNNs in ``model.py``, the paper's numbers in ``reported.py``, pages in ``report.py``.
+``protocol.py``, the CNNs in ``model.py``, the paper's numbers in ``reported.py``, pages in ``pages.py``.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import cast
 
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Pipeline, Track
-from papers.le2020 import protocol, report, reported
+from papers.le2020 import pages, protocol, reported
 from papers.le2020.config import BACKBONES, Backbone, ProtocolConfig, default_config, profiles_for
 from papers.le2020.model import MODEL_BUILDERS
 
@@ -44,7 +44,7 @@ def _kfold_experiment(dataset: str, backbone: Backbone) -> Experiment:
         title=f"{DATABASE_TITLES[dataset]}, 10-fold CV, {BACKBONE_TITLES[backbone]} + ROI (Table II)",
         config=default_config(backbone, ProtocolConfig(kind="kfold", dataset=dataset, k=10)),
         profiles=profiles_for(backbone), reported=reported.kfold_reported(dataset, backbone),
-        report_pages=report.report_pages(dataset if backbone == "vgg19" else None))
+        report_pages=pages.report_pages(dataset if backbone == "vgg19" else None))
 
 
 def _cross_experiment(train: str, test: str, backbone: Backbone) -> Experiment:
@@ -54,7 +54,7 @@ def _cross_experiment(train: str, test: str, backbone: Backbone) -> Experiment:
                "(Table III)"),
         config=default_config(backbone, ProtocolConfig(kind="cross", train_dataset=train, test_dataset=test)),
         profiles=profiles_for(backbone, "cross"), reported=reported.cross_reported(train, test, backbone),
-        report_pages=report.report_pages(None))
+        report_pages=pages.report_pages(None))
 
 
 def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
@@ -79,7 +79,6 @@ PAPER = Paper(
     id="le2020",
     title="Dynamic image for micro-expression recognition on region-based framework",
     citation=CITATION,
-    status="implemented",
     models=MODEL_BUILDERS,
     # The paper gives no counts: each is the verified backbone (docs/methods.md §4) plus the 4-way softmax
     # of the default (CASME II) experiment, 2048 or 4096 inputs x 4 + 4.
@@ -91,5 +90,3 @@ PAPER = Paper(
         "senet50_roi": (26_047_220, "SE-ResNet-50, no top, 26,039,024 (docs/methods.md §4, Hu et al.) + Dense(4)"),
     },
 )
-
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "CITATION", "MODEL_BUILDERS"]

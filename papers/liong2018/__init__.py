@@ -8,8 +8,8 @@ oriented optical flow histograms, a linear SVM. Assembly only: ``PAPER``, and th
 from __future__ import annotations
 
 from common import svm_baseline
-from common.experiment import Experiment, Paper, Pipeline
-from papers.liong2018 import protocol, report, reported
+from common.experiment import Paper, Pipeline
+from papers.liong2018 import pages, protocol, reported
 from papers.liong2018.config import PROFILES, default_config
 from papers.liong2018.model import MODEL_BUILDERS, MODEL_NAME
 from papers.liong2018.preprocessing import feature_length
@@ -19,7 +19,6 @@ PAPER = Paper(
     title="Less is more: Micro-expression recognition from video using apex frame (Bi-WOOF)",
     citation="S.-T. Liong, J. See, K. Wong, R. C.-W. Phan. Signal Processing: Image Communication 62:82-92, "
              "2018. doi:10.1016/j.image.2017.11.006 (arXiv:1606.01721)",
-    status="implemented",
     models=MODEL_BUILDERS,
     parameter_counts=svm_baseline.parameter_counts(
         model_name=MODEL_NAME, features=feature_length(default_config()),
@@ -28,19 +27,14 @@ PAPER = Paper(
 
 # megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and hooks (predict_apex: the flow
 # baselines' own apex rule). The published numbers are the megc2019 track's protocol (LOSO on the composite), so
-# that track shows them; other tracks none.
+# that track shows them; other tracks none. min_frames, the fewest frames a clip needs: 2, the flow runs from the
+# onset frame to the apex frame (Sec. 3). needs_motion, whether the input is the motion from onset to apex
+# (common.datasets.invariants rule 6): yes, Bi-WOOF is built from the optical flow and strain from the onset to the
+# apex frame (Sec. 3); a clip whose onset and apex frames are identical gives a flow of zero, no feature, and the
+# run refuses it.
 PIPELINE = Pipeline.of(
-    protocol, paper_id="liong2018", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES,
-    min_frames=2,  # Fewest frames a clip needs: the flow runs from the onset frame to the apex frame (Sec. 3)
-    # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): Bi-WOOF is built
-    # from the optical flow and strain from the onset to the apex frame (Sec. 3); a clip whose onset and apex
-    # frames are identical gives a flow of zero, no feature, and the run refuses it.
-    needs_motion=True,
-    entry="Bi-WOOF + linear SVM (Liong et al. 2018)", reported_on={"megc2019": reported.REPORTED})
-EXPERIMENTS: tuple[Experiment, ...] = (PIPELINE.experiment(
-    name="megc2019_loso", title="MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO: Bi-WOOF + linear SVM",
-    datasets=("megc2019",), reported=reported.REPORTED, scopes=reported.SCOPES, report_pages=report.report_pages),)
+    protocol, paper_id="liong2018", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES, min_frames=2,
+    needs_motion=True, entry="Bi-WOOF + linear SVM (Liong et al. 2018)", reported_on={"megc2019": reported.REPORTED})
+EXPERIMENTS = PIPELINE.megc2019_loso(source="the MEGC 2019 results table", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
-
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "default_config", "MODEL_BUILDERS"]

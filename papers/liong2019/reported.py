@@ -83,3 +83,30 @@ TABLE2_COUNTS = {"casme2": {"negative": 88, "positive": 32, "surprise": 25},
                  "samm": {"negative": 92, "positive": 26, "surprise": 15}}
 # Table V: STSTNet depth 2, 0.00167 million parameters, 28 x 28 x 3 input, 5.7366 s per fold.
 TABLE5_PARAMETERS = 1_670
+
+# Table I's rows, and STSTNet.mat's layers Table I omits (labelled with their STSTNet.mat names)
+ARCHITECTURE_TABLES = {"ststnet": [
+    {"name": "zerocenter", "output_shape": [28, 28, 3], "params": None,
+     "paper_label": "imageinput 'zerocenter' (STSTNet.mat; not in Table I)"},
+    {"name": "c1_1", "output_shape": [28, 28, 3], "params": None, "paper_label": "C1-1 3x3, 3 kernels"},
+    {"name": "c1_2", "output_shape": [28, 28, 5], "params": None, "paper_label": "C1-2 3x3, 5 kernels"},
+    {"name": "c1_3", "output_shape": [28, 28, 8], "params": None, "paper_label": "C1-3 3x3, 8 kernels"},
+    {"name": "bn1_1", "output_shape": [28, 28, 3], "params": None,
+     "paper_label": "batchnorm_1 (STSTNet.mat; not in Table I)"},
+    {"name": "bn1_2", "output_shape": [28, 28, 5], "params": None,
+     "paper_label": "batchnorm_2_1 (STSTNet.mat; not in Table I)"},
+    {"name": "bn1_3", "output_shape": [28, 28, 8], "params": None,
+     "paper_label": "batchnorm_2_2 (STSTNet.mat; not in Table I)"},
+    {"name": "p1_1", "output_shape": [10, 10, 3], "params": None, "paper_label": "P1-1 max 3x3 /3"},
+    {"name": "p1_2", "output_shape": [10, 10, 5], "params": None, "paper_label": "P1-2 max 3x3 /3"},
+    {"name": "p1_3", "output_shape": [10, 10, 8], "params": None, "paper_label": "P1-3 max 3x3 /3"},
+    {"name": "dropout1_1", "output_shape": [10, 10, 3], "params": None,
+     "paper_label": "dropout_1 0.5 (STSTNet.mat; not in Table I)"},
+    {"name": "dropout1_2", "output_shape": [10, 10, 5], "params": None,
+     "paper_label": "dropout_2_1 0.5 (STSTNet.mat; not in Table I)"},
+    {"name": "dropout1_3", "output_shape": [10, 10, 8], "params": None,
+     "paper_label": "dropout_2_2 0.5 (STSTNet.mat; not in Table I)"},
+    {"name": "p2", "output_shape": [5, 5, 16], "params": None, "paper_label": "P2 average 2x2 /2"},
+    {"name": "fc_input", "output_shape": [400], "params": None, "paper_label": "FC 400"},
+    {"name": "output", "output_shape": [3], "params": None, "paper_label": "Output 3"},
+]}

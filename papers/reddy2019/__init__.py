@@ -3,7 +3,7 @@
 Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
 ``BENCHMARK_MODELS`` and ``benchmark_experiment``, built from ``config.py`` (configs, profiles), ``model.py``
 (builders), ``protocol.py`` (select, folds, run_fold and the hooks), ``preprocessing.py`` (inputs),
-``reported.py`` (the paper's numbers) and ``report.py`` (pages).
+``reported.py`` (the paper's numbers) and ``pages.py`` (pages).
 """
 from __future__ import annotations
 
@@ -18,14 +18,13 @@ from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TIT
                                      kernel_study_config, profiles_for)
 from papers.reddy2019.model import (MODEL_BUILDERS, PARAMETERS, build_microexpfusenet_intermediate,
                                     build_microexpfusenet_late, build_microexpstcnn, build_model)
-from papers.reddy2019.report import holdout_pages, kernel_study_pages
+from papers.reddy2019.pages import holdout_pages, kernel_study_pages
 from papers.reddy2019.reported import ARCHITECTURE_TABLES
 
 PAPER = Paper(
     id="reddy2019",
     title="Spontaneous Facial Micro-Expression Recognition using 3D Spatiotemporal Convolutional Neural Networks",
     citation="S. P. T. Reddy, S. T. Karri, S. R. Dubey, S. Mukherjee. IJCNN 2019 (arXiv:1904.01390).",
-    status="implemented",
     models=MODEL_BUILDERS,
     architecture_tables=ARCHITECTURE_TABLES,
     parameter_counts={"microexpstcnn": (44_241_667, "Table I, CAS(ME)^2 input 64x64x96"),
@@ -93,7 +92,8 @@ def benchmark_experiment(track: Track, model: str | None = None) -> Experiment:
     return PIPELINE.on_track(track, name, title=f"{MODEL_TITLES[name]} on {track.title}",
                              config=benchmark_config(cast(ModelName, name)), profiles=benchmark_profiles(name))
 
-
+# The package's public names: its models and their builders are imported from here by users of the reference
+# models (README "Models"), besides the registry's names.
 __all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "MODELS", "PARAMETERS",
            "ARCHITECTURE_TABLES", "MODEL_BUILDERS", "build_model", "build_microexpstcnn",
            "build_microexpfusenet_intermediate", "build_microexpfusenet_late"]

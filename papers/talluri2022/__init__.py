@@ -3,7 +3,7 @@
 Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
 ``BENCHMARK_MODELS`` and ``benchmark_experiment``. Configs and profiles: ``config.py``; builders: ``model.py``;
 the clip's preprocessing: ``preprocessing.py``; selection, folds, training and the hooks: ``protocol.py``; report
-pages: ``report.py``.
+pages: ``pages.py``.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from papers.talluri2022 import reported as rep
 from papers.talluri2022.config import (PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
                                        default_config)
 from papers.talluri2022.model import MODEL_BUILDERS
-from papers.talluri2022.report import scenario_pages, split_run_pages, tuning_pages
+from papers.talluri2022.pages import scenario_pages, split_run_pages, tuning_pages
 
 MODEL_TITLES = {"model_a": "Model-A", "split_model": "Split Model", "model_b": "Model-B (MicroExpSTCNN)",
                 "model_c": "Model-C (Jiao et al.)"}
@@ -50,7 +50,6 @@ PAPER = Paper(
     title="Deep 3D Convolutional Neural Network for Facial Micro-Expression Analysis from Video Images",
     citation="K. K. Talluri, M.-A. Fiedler, A. Al-Hamadi. Applied Sciences 12(21):11078, 2022. "
              "doi:10.3390/app122111078",
-    status="implemented",
     models=MODEL_BUILDERS,
     architecture_tables=ARCHITECTURE_TABLES,
     # Table 2 gives Model-A's layers and count only; the other models' counts are ours (tests/test_talluri2022.py).
@@ -142,5 +141,3 @@ EXPERIMENTS: tuple[Experiment, ...] = tuple(
     _scenario(number, train, test, model)
     for number, train, test in rep.SCENARIOS for model in ("model_a", "model_b", "model_c")
 ) + (_initial("casme2"), _initial("smic"), _split_runs("split_model"), _split_runs("model_c"), _tuning())
-
-__all__ = ["PAPER", "EXPERIMENTS", "BENCHMARK_MODELS", "benchmark_experiment", "ARCHITECTURE_TABLES", "MODEL_BUILDERS"]
