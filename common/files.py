@@ -14,10 +14,13 @@
   then the runner locks each one again). Without ``fcntl`` (Windows) no lock is taken.
 - :func:`prepare_output_folder` creates an output folder and proves it writable before any work,
   or raises :class:`OutputError` with one line (an ``--out`` that is a file, a read-only folder).
+- :func:`read_spreadsheet_csv` reads a CSV a person made, in the forms spreadsheet programs write it
+  (the clip lists of ``--predict``, the predictions of ``--score``).
 """
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime
 import json
 import os
@@ -93,6 +96,32 @@ def write_json_atomic(path: str | Path, obj: Any) -> Path:
     with atomic_write(path) as handle:
         json.dump(obj, handle, indent=1, allow_nan=False)
     return Path(path)
+
+
+CSV_SEPARATORS = (",", ";", "\t")  # the header's separator: ',' or the ';' / tab of spreadsheet programs
+
+
+def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[str]]]]:
+    """``(separator, [(line number, cells)])`` of a CSV as spreadsheet programs write it: UTF-8 with or
+    without a byte-order mark, CRLF or LF line ends, ``,``, ``;`` or tab as the separator (the one the
+    first non-blank line, the header, holds most of; ``,`` when it holds none). Rows whose cells are all
+    blank are left out; cells are kept as written (not stripped). Raises ``ValueError`` with the reason
+    in a few words (``cannot read this CSV (...)``, ``not UTF-8 text (byte N); save it as CSV UTF-8``),
+    which the caller prefixes with the option and the path."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    separator = max(CSV_SEPARATORS, key=first.count)
+    try:
+        rows = list(csv.reader(lines, delimiter=separator))
+    except csv.Error as exc:
+        raise ValueError(f"cannot read this CSV ({exc})") from None
+    return separator, [(number, row) for number, row in enumerate(rows, 1) if any(cell.strip() for cell in row)]
 
 
 def _why(exc: OSError) -> str:

@@ -39,6 +39,21 @@ def find_gt_csv(root: Path) -> Path | None:
     return sorted(hits, key=lambda p: (p.stem.lower() != "combined_3class_gt", p.name))[0] if hits else None
 
 
+def composite_names(database: str, subject: str, clip: str) -> tuple[str, str, str]:
+    """``(database, subject, clip)`` as the loaders name a composite clip, from the names the official list
+    and the authors' published logs write: database in lower case; SMIC ``s01`` / ``s01_ne_01`` ->
+    ``s1`` / ``s1_ne_01``, SAMM ``6`` -> ``006``, CASME II ``1`` -> ``sub01``. A database outside
+    :data:`SOURCES` keeps its names."""
+    db, subject, clip = database.strip().lower(), subject.strip(), clip.strip()
+    if db == "smic":
+        return db, smic.subject_name(subject), re.sub(r"^s0*(\d+)_", lambda m: f"s{int(m.group(1))}_", clip)
+    if db == "samm":
+        return db, samm.subject_name(subject), clip
+    if db == "casme2":
+        return db, casme2.subject_name(subject), clip
+    return db, subject, clip
+
+
 def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
     """(database, normalised subject, on-disk clip name, class) per row of the official list.
 
@@ -59,14 +74,8 @@ def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
         if len(row) < 4 or row[0].lower() not in SOURCES or row[3] not in ("0", "1", "2"):
             raise DatasetError(f"{path}, line {line}: expected 'database,subject,clip,class' with database in "
                                f"{'/'.join(SOURCES)} and class 0/1/2, got {','.join(row)!r}")
-        db, subject, clip, label = row[0].lower(), row[1], row[2], CLASSES[int(row[3])]
-        if db == "smic":  # s01 / s01_ne_01 -> s1 / s1_ne_01
-            subject = smic.subject_name(subject)
-            clip = re.sub(r"^s0*(\d+)_", lambda m: f"s{int(m.group(1))}_", clip)
-        elif db == "samm":
-            subject = samm.subject_name(subject)
-        else:
-            subject = casme2.subject_name(subject)
+        db, subject, clip = composite_names(row[0], row[1], row[2])
+        label = CLASSES[int(row[3])]
         first = seen.get((db, subject, clip))
         if first is not None:  # a repeated row would make a duplicate sample
             if first[1] != label:

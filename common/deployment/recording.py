@@ -24,7 +24,6 @@ which copy the frame's name) are left out and named.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import os
 import re
@@ -38,6 +37,7 @@ import numpy as np
 from common.datasets.sample import Sample, frame_number
 from common.deployment.export import DeployError, sha256
 from common.deployment.rates import valid_rate
+from common.files import read_spreadsheet_csv
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -46,7 +46,6 @@ _SECONDS = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*s\s*$")
 _NUMBER = re.compile(r"^\s*[0-9]+\s*$")
 _MAX_DIGITS = 12  # a frame number or a number of seconds longer than this is no recording's
 CSV_COLUMNS = ("path", "onset", "apex", "offset")
-CSV_SEPARATORS = (",", ";", "\t")  # the header's separator: ',' or the ';' / tab of spreadsheet programs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,27 +152,13 @@ def clip_requests(path: str | Path, onset: str | None = None, apex: str | None =
     return ClipList(entries, single=False)
 
 
-def _csv_text(path: Path) -> str:
-    """The CSV's text: UTF-8, with or without a byte-order mark (spreadsheet programs write one)."""
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise DeployError(f"--predict {path}: cannot read this CSV ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise DeployError(f"--predict {path}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
-
-
 def _csv_entries(path: Path) -> tuple[ClipRequest | Skipped, ...]:
     """The rows of a CSV of clips: a header naming ``path`` (and any of onset, apex, offset; letter case and
     the separator as the header has them), then one row per clip, each a request or skipped with why."""
-    lines = _csv_text(path).splitlines()
-    first = next((line for line in lines if line.strip()), "")
-    separator = max(CSV_SEPARATORS, key=first.count)  # the header names >= 1 column; ',' when none occurs
     try:
-        rows = list(csv.reader(lines, delimiter=separator))
-    except csv.Error as exc:
-        raise DeployError(f"--predict {path}: cannot read this CSV ({exc})") from None
-    numbered = [(number, row) for number, row in enumerate(rows, 1) if any(cell.strip() for cell in row)]
+        separator, numbered = read_spreadsheet_csv(path)
+    except ValueError as exc:
+        raise DeployError(f"--predict {path}: {exc}") from None
     header = [cell.strip().lower() for cell in numbered[0][1]] if numbered else []
     while header and not header[-1]:  # a spreadsheet's empty columns after the last named one
         header.pop()

@@ -11,6 +11,7 @@ protocol and write the report.
     python run_all.py --check-data /data --faces               # also list clips without a steady face
     python run_all.py --benchmark megc2019                     # every method on a shared track
     python run_all.py --benchmark all --data-root /data --seeds 3 --methods aouayeb2019,le2020:resnet50
+    python run_all.py --score theirs.csv --benchmark megc2019 --data-root /data   # anyone's predictions, scored as ours
     python run_all.py --paper aouayeb2019 --data-root /data --workers 4   # folds in 4 processes (or --cluster ADDRESS)
     python run_all.py --paper le2020 --experiment casme2_10fold_vgg19 --export models/le2020   # train, save
     python run_all.py --predict my_clip.mp4 --model models/le2020 --json                    # apply it
@@ -27,13 +28,19 @@ a video, a folder of clips or a CSV of clips and writes ``predictions.csv``, ``p
 Benchmark outputs go to ``<out>/benchmark/<track>/``: ``report.pdf``, ``results.json``, ``leaderboard.csv``,
 ``predictions.csv`` and per method x seed ``<method>/seed<k>/{results.json,predictions.csv,folds/}``.
 
+``--score FILE --benchmark TRACK`` scores predictions made elsewhere (a CSV ``clip,subject,database,true,pred``
+or the STSTNet log format) on the track's clips and folds exactly as a benchmark method is scored; a file
+whose clips differ from the track's is refused in one line unless ``--partial``; ``--against DIR`` adds the
+paired test against one of our runs. Outputs in ``<out>/score/<track>/<file name>/``: ``results.json``,
+``predictions.csv``, ``report.pdf`` (``common.orchestration.score_runs``).
+
 Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2 the run could not
 start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type, range or
 choice that does not fit, a seed out of range, a fold count or size the data or a model cannot take,
 an option the command does not use, missing or unreadable data, an ``--out`` or cache folder that is
 not a writable folder, an output folder another run is writing into; a clip or model folder ``--predict``
-refuses), one line on stderr, nothing
-trained; 3 the run completed and wrote
+refuses; a ``--score`` file with a bad line, or whose clips differ from the track's without ``--partial``),
+one line on stderr, nothing trained; 3 the run completed and wrote
 its report but some folds are not in the scores (failed, or diverged: status ``nan``), one line on
 stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).
 """
@@ -77,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark = parser.add_argument_group(
         "benchmark (every method on one shared track)",
         f"  {PROG} --benchmark megc2019 --profile smoke --max-folds 2\n"
-        "(with the run options too, except --paper, --experiment and --allow-faces)")
+        f"  {PROG} --score theirs.csv --benchmark megc2019 --against reports/benchmark/megc2019/see2019/seed0\n"
+        "(with the run options too, except --paper, --experiment and --allow-faces; --score takes --data-root, "
+        "--profile and --out)")
     check = parser.add_argument_group("check data", f"  {PROG} --check-data /data/mer --faces")
     estimate = parser.add_argument_group(
         "estimate (added to a run's or a benchmark's command line)",
@@ -132,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
                            help="with --benchmark: run every method with seeds SEED..SEED+N-1 (default 1)")
     benchmark.add_argument("--max-folds", type=int, metavar="N",
                            help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
+    benchmark.add_argument("--score", type=Path, metavar="FILE",
+                           help="with --benchmark TRACK: score predictions made elsewhere (a CSV with clip, subject, "
+                                "database, true, pred and optional score_<class> columns, or the STSTNet log format: "
+                                "'database subject' lines, then 'clip true pred' lines) on the track's clips and "
+                                "folds, as the benchmark scores its methods; refused when its clips differ")
+    benchmark.add_argument("--partial", action="store_true",
+                           help="with --score: score the clips that match the track's and record how many were "
+                                "left out, instead of refusing a file whose clips differ")
+    benchmark.add_argument("--against", type=Path, metavar="DIR",
+                           help="with --score: add the paired test against one of our runs on the same clips (the "
+                                "folder holding its predictions.csv, e.g. reports/benchmark/megc2019/<method>/seed0)")
     describe.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
     describe.add_argument("--json", action="store_true",
                           help="with --architectures or --predict: print JSON only (progress goes to stderr)")
@@ -178,6 +198,7 @@ _MODE_OPTIONS = {
     "predict": ({"predict", "model", "onset", "apex", "offset", "fps", "json", "out", "faces_policy"}, "--predict"),
     "benchmark_estimate": ((_RUN - _NOT_BENCHMARK) | {"benchmark", "methods", "seeds", "max_folds", "estimate"},
                            "--benchmark --estimate"),
+    "score": ({"score", "benchmark", "partial", "against", "data_root", "profile", "out"}, "--score"),
 }
 # Read by the run an --estimate projects, not by the projection itself.
 _ESTIMATE_IGNORES = {"out", "fresh", "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds",
@@ -596,6 +617,21 @@ def benchmark(args, registry: Any) -> int:
     return 0
 
 
+def score(args) -> int:
+    """``--score FILE --benchmark TRACK`` through ``common.orchestration.score_runs.score_file``."""
+    from common.leaderboard.tracks import get_track
+    from common.orchestration.score_runs import score_file
+
+    if args.benchmark == "all":
+        raise CliError("--score FILE scores one track: name it (--benchmark megc2019 or megc2019_hde)")
+    try:
+        track = get_track(args.benchmark)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+    score_file(args.score, track, _settings(args), partial=args.partial, against=args.against, log=_log)
+    return 0
+
+
 def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
     try:
         from common.datasets.check import main as check_main
@@ -655,6 +691,17 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
             return predict(args, _registry(registry))
         if any(getattr(args, name) is not None for name in ("model", "onset", "apex", "offset", "fps")):
             raise CliError("--model, --onset, --apex, --offset and --fps go with --predict CLIP")
+        if args.score is not None:
+            if args.paper or args.experiment:
+                raise CliError("--score FILE scores a file on a benchmark track; it does not go with --paper or "
+                               "--experiment")
+            if not args.benchmark:
+                raise CliError("--score FILE needs --benchmark TRACK, the track whose clips and folds score it")
+            check_mode_options(args, parser, "score")
+            _check_cache()
+            return score(args)
+        if args.partial or args.against is not None:
+            raise CliError("--partial and --against go with --score FILE")
         if args.export is not None:
             check_mode_options(args, parser, "export")
             if not args.paper or args.paper == "all" or len(args.experiment) > 1:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from common.datasets import load
 from common.datasets.tables import DatabaseNotFound
 from common.errors import RunError
-from common.experiment import Experiment
+from common.experiment import Experiment, Track
 from common.paths import cache_root
 
 # ``loader(name, root, **options) -> [Sample]``: reads one database (``common.datasets.load``)
@@ -45,12 +45,14 @@ def is_synthetic(root: str | Path) -> bool:
     return isinstance(manifest, dict) and {"size", "seed", "mirror"} <= set(manifest)
 
 
-def loader_key(experiment: Experiment, name: str) -> tuple[str, str]:
-    """The key of database ``name`` loaded with ``experiment``'s loader options (for :func:`load_all`)."""
+def loader_key(experiment: Experiment | Track, name: str) -> tuple[str, str]:
+    """The key of database ``name`` loaded with ``experiment``'s loader options (for :func:`load_all`); a
+    benchmark track names its databases and options as an experiment does."""
     return name, json.dumps(dict(experiment.loader_options.get(name, {})), sort_keys=True, default=str)
 
 
-def load_all(experiments: list[Experiment], root: Path, loader: Loader = load) -> dict[tuple[str, str], list]:
+def load_all(experiments: Sequence[Experiment | Track], root: Path,
+             loader: Loader = load) -> dict[tuple[str, str], list]:
     """Every database the experiments name, each loaded once per loader options (:func:`loader_key`),
     or one :class:`RunError` listing every one that is missing, empty or refused (a clip under two
     labels, an unreadable root...), each with its cause, before any work."""
@@ -84,7 +86,7 @@ def load_all(experiments: list[Experiment], root: Path, loader: Loader = load) -
     return loaded
 
 
-def load_datasets(experiment: Experiment, root: Path, loaded: Mapping[tuple[str, str], list] | None = None,
+def load_datasets(experiment: Experiment | Track, root: Path, loaded: Mapping[tuple[str, str], list] | None = None,
                   loader: Loader = load) -> dict[str, list]:
     """``{name: samples}`` of every database the experiment names, taken from ``loaded``
     (:func:`load_all`'s result) or loaded now; one :class:`RunError` naming what is missing."""

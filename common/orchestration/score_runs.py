@@ -1,0 +1,183 @@
+"""``run_all.py --score FILE --benchmark TRACK``: anyone's predictions scored exactly as ours.
+
+    result = score_file(Path("theirs.csv"), get_track("megc2019"), RunSettings(data_root=root))
+    result.outputs["results"]  # reports/score/megc2019/theirs/results.json
+
+The file is read first (``common.evaluation.outside``: a CSV or the STSTNet log format; a bad line is
+one line naming it), then the track's corpus is loaded as ``--benchmark`` loads it (``--data-root``, else
+the synthetic corpus of the profile), the track's selection and folds made, and the file's clips matched
+against them. A file whose clips differ (missing, extra, relabelled) is refused in one line that says how
+many differ, unless ``partial``: then the matching clips are scored and the count left out is recorded.
+``against`` names one of our runs (a folder holding its ``predictions.csv``, e.g.
+``reports/benchmark/megc2019/<method>/seed0``): the paired test on the clips both predicted.
+
+Outputs under ``<out>/score/<track>/<file name>/``: ``results.json`` (schema ``mersuite.score/1``: what it
+is, the source file and its sha256, the format, the track, the corpus, the selection (unknown), the
+matching with every missing, extra and relabelled clip, the scores of ``common.leaderboard.score``, the
+paired test), ``predictions.csv`` (the scored clips in the runner's columns, so another ``--score`` or a
+reader of ours takes it) and ``report.pdf``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+from pathlib import Path
+from typing import Any
+from collections.abc import Callable, Mapping
+
+from common.errors import RunError
+from common.evaluation import statistics as st
+from common.evaluation.outside import Matched, OutsideFile, match, mismatch_line, read_outside
+from common.evaluation.records import jsonable, write_predictions_csv
+from common.evaluation.splits import safe_name
+from common.experiment import Selection, Track
+from common.files import folder_lock, prepare_output_folder, write_json_atomic
+from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
+from common.orchestration.leaderboard_runs import _track_dict
+from common.orchestration.paper_runs import RunSettings, corpus_root
+from common.running.corpus import load_all, load_datasets
+from common.running.profiles import resolve_profile
+
+WHAT = ("predictions made outside this suite, scored as its own benchmark runs are: the track's clips, folds and "
+        "subjects; pooled and fold-mean UF1/UAR; subject-bootstrap intervals; paired test against one of our runs")
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreResult:
+    """What :func:`score_file` returns: ``summary`` is exactly ``results.json``."""
+
+    summary: Mapping[str, Any]
+    outputs: Mapping[str, Path]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _our_run(folder: Path) -> tuple[st.Predictions, str]:
+    """One of our runs' predictions (its ``predictions.csv``) and its name, or one :class:`RunError`."""
+    csv_path = folder / "predictions.csv" if folder.is_dir() else folder
+    if not csv_path.is_file():
+        raise RunError(f"--against {folder}: no predictions.csv there; expected the folder of one of our runs "
+                       "(e.g. reports/benchmark/megc2019/<method>/seed0)")
+    try:
+        return st.read_predictions_csv(csv_path), str(csv_path.parent)
+    except ValueError as exc:
+        raise RunError(f"--against {folder}: {exc}") from None
+
+
+def _matching(matched: Matched, partial: bool) -> dict[str, Any]:
+    return {"track_clips": matched.n_track, "file_rows": matched.n_rows, "scored": matched.scored,
+            "differ": matched.differ, "partial": partial, "left_out": matched.n_track - matched.scored,
+            "missing": list(matched.missing), "extra": list(matched.extra),
+            "relabelled": [dataclasses.asdict(r) for r in matched.relabelled],
+            "meaning": "missing: clips of the track's selection the file does not list; extra: clips the file lists "
+                       "that the track does not hold (not scored); relabelled: clips whose true class in the file "
+                       "differs from the track's (not scored); left_out: the track's clips not scored"}
+
+
+def _records(matched: Matched, selection: Selection) -> list[dict[str, Any]]:
+    """The scored clips as fold records (the runner's fields), for ``records.write_predictions_csv``."""
+    p = matched.predictions
+    if p is None or p.folds is None or p.keys is None:
+        return []
+    records: dict[str, dict[str, Any]] = {}
+    for n, fold in enumerate(p.folds.tolist()):
+        r = records.setdefault(fold, {"fold": fold, "status": "ok", "test_indices": [], "keys": [], "datasets": [],
+                                      "subjects": [], "y_true": [], "y_pred": []})
+        r["test_indices"].append(matched.indices[n])
+        r["keys"].append(str(p.keys[n]))
+        r["datasets"].append(str(p.datasets[n]))
+        r["subjects"].append(str(p.subjects[n]))
+        r["y_true"].append(int(p.y_true[n]))
+        r["y_pred"].append(int(p.y_pred[n]))
+    return list(records.values())
+
+
+def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The printed summary: every number says what it is (scope, pooled or fold mean, interval, corpus)."""
+    name, track = Path(summary["source"]["path"]).name, summary["track"]["name"]
+    corpus = summary["corpus"]["kind"].upper() if summary["corpus"]["kind"] == "synthetic" else "real"
+    m = summary["matching"]
+    lines = [f"[score {track}] {name} ({summary['source']['format']}): {m['scored']} of {m['track_clips']} clips of "
+             f"the track scored" + (f" (--partial: {m['left_out']} left out)" if m["left_out"] else "")
+             + f"; corpus {corpus}; selection of the predictions: unknown"]
+    for scope, entry in summary["statistics"]["scores"].items():
+        parts = []
+        for metric in ("uf1", "uar"):
+            v = entry[metric]
+            interval = v.get("interval")
+            ci = f" [{interval['low']:.4f}, {interval['high']:.4f}]" if interval else " (no interval)"
+            fold_mean = f"{v['fold_mean']:.4f}" if v.get("fold_mean") is not None else "–"
+            parts.append(f"{metric.upper()} {v['pooled']:.4f}{ci} pooled over folds, {fold_mean} fold mean")
+        lines.append(f"[score {track}] scope {scope}: " + "; ".join(parts) + f" ({entry['uf1']['n']} clips, "
+                     f"{entry['uf1']['n_subjects']} subjects; 95% CI: bootstrap over subjects)")
+    against = summary.get("against")
+    if against:
+        for metric, c in against["comparisons"].items():
+            lines.append(f"[score {track}] against {c['b']}: {metric.upper()} file minus ours {c['difference']:+.4f} "
+                         f"[{c['low']:+.4f}, {c['high']:+.4f}] (pooled over folds, paired bootstrap over subjects), "
+                         f"paired permutation p {c['p_value']:.4f}, on {against['n']} clips")
+        if against.get("note"):
+            lines.append(f"[score {track}] against {against['b']}: {against['note']}")
+    return lines
+
+
+def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool = False,
+               against: Path | None = None, log: Callable[[str], None] = print,
+               n_resamples: int = st.DEFAULT_RESAMPLES, statistics_seed: int = 0) -> ScoreResult:
+    """Read, match, score and write (module docstring). Raises :class:`common.errors.RunError` (one line)
+    for a mismatch without ``partial``, an unusable ``against`` or corpus; the file's own errors are
+    ``common.evaluation.outside.OutsideError`` (one line each)."""
+    from common.paths import reports_root
+
+    path = Path(path)
+    outside: OutsideFile = read_outside(path, track.class_names)
+    ours = _our_run(Path(against)) if against is not None else None
+    profile = resolve_profile(settings.profile, settings.data_root)
+    if settings.data_root is not None and not Path(settings.data_root).is_dir():
+        raise RunError(f"--data-root {settings.data_root}: no such folder")
+    root, synthetic = corpus_root(settings, profile, log)
+    data = load_datasets(track, root, load_all([track], root, settings.loader))
+    selection = track.select(data)
+    folds = track.folds(selection, settings.seed)
+    matched = match(outside, selection, folds)
+    if matched.differ and not partial:
+        raise RunError(mismatch_line(outside, matched, track.name))
+    if matched.predictions is None:
+        raise RunError(mismatch_line(outside, matched, track.name))
+    statistics = score_statistics(track, matched, n_resamples=n_resamples, seed=statistics_seed)
+    comparison = None
+    if ours is not None:
+        try:
+            comparison = against_run(matched.predictions, ours[0], len(track.class_names), (path.name, ours[1]),
+                                     n_resamples=n_resamples, seed=statistics_seed)
+        except ValueError as exc:
+            raise RunError(f"--against {against}: {' '.join(str(exc).split())}") from None
+    out = Path(settings.out) if settings.out is not None else reports_root()
+    folder = prepare_output_folder(out / "score" / track.name / safe_name(path.stem), "--out")
+    outputs = {"dir": folder, "results": folder / "results.json", "predictions": folder / "predictions.csv",
+               "report": folder / "report.pdf"}
+    summary = jsonable({
+        "schema": SCORE_SCHEMA, "what": WHAT,
+        "source": {"path": str(path.resolve()), "sha256": _sha256(path), "format": outside.format,
+                   "rows": len(outside.rows), "class_scores": outside.has_scores},
+        "selection": SELECTION, "track": _track_dict(track),
+        "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
+                   "profile": profile, "clips": len(selection.samples)},
+        "n_folds": len(folds), "matching": _matching(matched, partial), "statistics": statistics,
+        "against": comparison, "command": settings.command,
+        "finished": datetime.datetime.now().isoformat(timespec="seconds"), "outputs": outputs,
+    })
+    with folder_lock(folder, "score folder"):
+        try:
+            write_json_atomic(outputs["results"], summary)
+            write_predictions_csv(outputs["predictions"], _records(matched, selection), tuple(track.class_names))
+            write_score_report(summary, outputs["report"])
+        except OSError as exc:
+            raise RunError(f"cannot write the score outputs under {folder}: {exc.strerror or exc}") from None
+    for line in _summary_lines(summary):
+        log(line)
+    log(f"[score {track.name}] {outputs['results']}, {outputs['predictions'].name}, {outputs['report'].name}")
+    return ScoreResult(summary=summary, outputs=outputs)

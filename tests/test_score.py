@@ -1,0 +1,213 @@
+"""run_all.py --score FILE --benchmark TRACK: predictions made elsewhere, in each accepted format, scored on the
+track's clips and folds; UF1 and UAR checked against scikit-learn computed here; a refused mismatch, --partial,
+--against, and the parsers' one-line refusals."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score, recall_score
+
+import dummy_paper
+from common.evaluation.outside import read_ststnet_log
+from common.evaluation.records import write_predictions_csv
+from test_cli import cli, one_error_line
+
+# the dummy paper's MEGC composite (casme2 sub01/sub02, samm 006/007; 6 clips each): the megc2019 track's clips
+pytestmark = pytest.mark.dummy_databases("megc2019")
+CLASSES = dummy_paper.CLASSES
+
+
+def track_clips() -> list[dict]:
+    """The track's 24 clips with their true class index, in the loader's order."""
+    samples = dummy_paper.make_samples("casme2") + dummy_paper.make_samples("samm")
+    return [{"database": s.dataset, "subject": s.subject, "clip": s.clip, "true": CLASSES.index(s.emotion),
+             "key": s.key} for s in samples]
+
+
+def predicted(clips: list[dict], seed: int = 1) -> list[int]:
+    """A predictor right about two times in three (seeded), so that no score is trivially 0 or 1."""
+    rng = np.random.default_rng(seed)
+    return [c["true"] if rng.random() < 0.65 else int(rng.integers(3)) for c in clips]
+
+
+def sklearn_scores(clips: list[dict], pred: list[int]) -> tuple[float, float]:
+    true = [c["true"] for c in clips]
+    return f1_score(true, pred, average="macro"), recall_score(true, pred, average="macro")
+
+
+def write_csv(path: Path, clips: list[dict], pred: list[int]) -> Path:
+    """The CSV as a spreadsheet writes it: a byte-order mark, ';', CRLF, headers in another order and case,
+    true as class names, pred as indices, a class-score column per class."""
+    lines = ["Database;Subject;Clip;TRUE;pred;score_negative;score_positive;score_surprise"]
+    for c, p in zip(clips, pred):
+        scores = ";".join("0.8" if k == p else "0.1" for k in range(3))
+        lines.append(f"{c['database']};{c['subject']};{c['clip']};{CLASSES[c['true']]};{p};{scores}")
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
+def write_log(path: Path, clips: list[dict], pred: list[int]) -> Path:
+    """The STSTNet log layout: '<database> <subject>' opens a block, '<clip> <true> <predicted>' lines follow
+    (SAMM's subjects written without their zeros, as the official list writes them); no final line end."""
+    lines, block = [], None
+    for c, p in zip(clips, pred):
+        if (c["database"], c["subject"]) != block:
+            block = (c["database"], c["subject"])
+            lines.append(f"{c['database']} {c['subject'].lstrip('0') if c['database'] == 'samm' else c['subject']}")
+        lines.append(f"{c['clip']} {c['true']} {p}")
+    path.write_text("\n".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("writer, fmt", [(write_csv, "csv"), (write_log, "ststnet_log")])
+def test_each_format_reproduces_sklearn_uf1_and_uar(capsys, dummy_corpus, tmp_path, writer, fmt):
+    clips = track_clips()
+    pred = predicted(clips)
+    source = writer(tmp_path / f"theirs.{'csv' if fmt == 'csv' else 'txt'}", clips, pred)
+    code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                         "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    folder = tmp_path / "out" / "score" / "megc2019" / "theirs"
+    summary = json.loads((folder / "results.json").read_text())
+    assert summary["source"]["format"] == fmt and summary["schema"] == "mersuite.score/1"
+    assert summary["selection"].startswith("unknown")
+    assert summary["matching"]["scored"] == 24 and summary["matching"]["differ"] == 0
+    uf1, uar = sklearn_scores(clips, pred)
+    scores = summary["statistics"]["scores"]
+    assert round(scores["all"]["uf1"]["pooled"], 4) == round(uf1, 4)
+    assert round(scores["all"]["uar"]["pooled"], 4) == round(uar, 4)
+    assert f"UF1 {uf1:.4f}" in out and f"UAR {uar:.4f}" in out and "pooled over folds" in out
+    # per database (the track's scopes) and the fold mean over the track's folds (LOSO: one per subject)
+    for database in ("casme2", "samm"):
+        part = [i for i, c in enumerate(clips) if c["database"] == database]
+        uf1_db, _ = sklearn_scores([clips[i] for i in part], [pred[i] for i in part])
+        assert round(scores[database]["uf1"]["pooled"], 4) == round(uf1_db, 4)
+    subjects = sorted({(c["database"], c["subject"]) for c in clips})
+    per_fold = [f1_score([c["true"] for c in clips if (c["database"], c["subject"]) == s],
+                         [p for c, p in zip(clips, pred) if (c["database"], c["subject"]) == s], average="macro")
+                for s in subjects]
+    assert scores["all"]["uf1"]["fold_mean"] == pytest.approx(np.mean(per_fold))
+    interval = scores["all"]["uf1"]["interval"]
+    assert interval["unit"] == "subjects" and interval["n_resamples"] == 2000
+    assert interval["low"] <= uf1 <= interval["high"]
+    matrix = np.asarray(summary["statistics"]["confusion"]["all"])
+    assert matrix.sum() == 24 and np.trace(matrix) == sum(c["true"] == p for c, p in zip(clips, pred))
+    if fmt == "csv":
+        assert summary["statistics"]["class_scores"]["argmax_is_pred"] == 24
+    assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert len((folder / "predictions.csv").read_text().splitlines()) == 25
+
+
+def test_log_parser_counts_as_liong2019_counts_the_authors_log(tmp_path):
+    """A log written in STSTNet_logfile.txt's layout with the counts of ``LOG_CONFUSION`` (liong2019's count
+    of the authors' file) gives back those counts: the class codes mean what that count takes them to."""
+    from papers.liong2019.reported import LOG_CONFUSION
+
+    lines = []
+    for database in ("casme2", "smic", "samm"):
+        lines.append(f"{database} {'s01' if database == 'smic' else 'sub01' if database == 'casme2' else '006'}")
+        n = 0
+        for true, row in enumerate(LOG_CONFUSION[database]):
+            for pred, count in enumerate(row):
+                for _ in range(count):
+                    n += 1
+                    lines.append(f"{database}_clip{n:03d} {true} {pred}")
+    (tmp_path / "log.txt").write_text("\n".join(lines))
+    parsed = read_ststnet_log(tmp_path / "log.txt", CLASSES)
+    for database in ("casme2", "smic", "samm"):
+        counts = np.zeros((3, 3), dtype=int)
+        for row in parsed.rows:
+            if row.database == database:
+                counts[row.true, row.pred] += 1
+        assert counts.tolist() == [list(r) for r in LOG_CONFUSION[database]]
+    assert {row.subject for row in parsed.rows if row.database == "smic"} == {"s1"}  # the loaders' SMIC name
+
+
+def mismatched(tmp_path: Path) -> tuple[Path, list[dict], list[int]]:
+    """The CSV without two of the track's clips and one clip under another true class."""
+    clips = track_clips()
+    pred = predicted(clips)
+    rows = [dict(c) for c in clips]
+    rows[5]["true"] = (rows[5]["true"] + 1) % 3
+    keep = [i for i in range(24) if i not in (0, 13)]
+    return write_csv(tmp_path / "short.csv", [rows[i] for i in keep], [pred[i] for i in keep]), clips, pred
+
+
+def test_a_mismatch_is_refused_in_one_line_then_partial_scores_what_matches(capsys, dummy_corpus, tmp_path):
+    source, clips, pred = mismatched(tmp_path)
+    argv = ["--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--out",
+            str(tmp_path / "out")]
+    code, out, err = cli(capsys, *argv)
+    line = one_error_line(err)
+    assert code == 2 and "3 of 24 clips differ from megc2019's selection (2 missing: " in line
+    assert "1 relabelled: " in line and "--partial scores the 21 that match" in line
+    assert not (tmp_path / "out" / "score").exists()
+    code, out, err = cli(capsys, *argv, "--partial")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "out" / "score" / "megc2019" / "short" / "results.json").read_text())
+    matching = summary["matching"]
+    assert matching["partial"] and matching["left_out"] == 3 and matching["scored"] == 21
+    assert matching["missing"] == [clips[0]["key"], clips[13]["key"]]
+    assert [r["key"] for r in matching["relabelled"]] == [clips[5]["key"]]
+    scored = [i for i in range(24) if i not in (0, 5, 13)]
+    uf1, uar = sklearn_scores([clips[i] for i in scored], [pred[i] for i in scored])
+    assert round(summary["statistics"]["scores"]["all"]["uf1"]["pooled"], 4) == round(uf1, 4)
+    assert round(summary["statistics"]["scores"]["all"]["uar"]["pooled"], 4) == round(uar, 4)
+    assert "--partial: 3 left out" in out
+
+
+def test_against_one_of_our_runs_is_a_paired_test_on_the_clips_both_predicted(capsys, dummy_corpus, tmp_path):
+    clips = track_clips()
+    theirs, ours = predicted(clips, seed=1), predicted(clips, seed=2)
+    # "our run": the runner's predictions.csv of the first two folds (LOSO: casme2 sub01, sub02)
+    run = tmp_path / "run"
+    run.mkdir()
+    first = [i for i, c in enumerate(clips) if c["database"] == "casme2"]
+    records = [{"fold": f"casme2_{s}", "status": "ok", "test_indices": idx, "keys": [clips[i]["key"] for i in idx],
+                "datasets": ["casme2"] * 6, "subjects": [s] * 6, "y_true": [clips[i]["true"] for i in idx],
+                "y_pred": [ours[i] for i in idx]}
+               for s in ("sub01", "sub02") for idx in [[i for i in first if clips[i]["subject"] == s]]]
+    write_predictions_csv(run / "predictions.csv", records, CLASSES)
+    source = write_csv(tmp_path / "theirs.csv", clips, theirs)
+    code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                         "--out", str(tmp_path / "out"), "--against", str(run))
+    assert code == 0, err
+    against = json.loads((tmp_path / "out" / "score" / "megc2019" / "theirs" / "results.json").read_text())["against"]
+    assert against["n"] == 12 and against["left_out"] == 12 and against["n_subjects"] == 2
+    both = [clips[i] for i in first]
+    expected = (f1_score([c["true"] for c in both], [theirs[i] for i in first], average="macro")
+                - f1_score([c["true"] for c in both], [ours[i] for i in first], average="macro"))
+    uf1 = against["comparisons"]["uf1"]
+    assert uf1["difference"] == pytest.approx(expected) and 0 < uf1["p_value"] <= 1 and uf1["exact_p"]
+    assert uf1["low"] <= uf1["difference"] <= uf1["high"]
+    assert "file minus ours" in out
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("clip,subject,database,true,pred\nnegative_0,sub01,casme2,happy,0\n",
+     "theirs.txt, line 2: true 'happy': expected a class of the track (negative, positive, surprise) or its index 0-2"),
+    ("clip,subject,database,true\n", "theirs.txt, line 1: the header lacks pred"),
+    ("casme2 sub01\nnegative_0 0 3\n", "theirs.txt, line 2: predicted class '3': expected 0, 1 or 2"),
+    ("negative_0 0 1\n", "theirs.txt, line 1: a clip line before any '<database> <subject>' line"),
+    ("casme2 sub01\nnegative_0 0 1\nnegative_0 0 2\n", "theirs.txt, line 3: casme2/sub01/negative_0 is listed again"),
+])
+def test_a_bad_line_is_refused_in_one_line_naming_the_file_and_line(capsys, dummy_corpus, tmp_path, content, expected):
+    source = tmp_path / "theirs.txt"
+    source.write_text(content)
+    code, _, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus))
+    assert code == 2 and expected in one_error_line(err)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--score", "x.csv"], "--score FILE needs --benchmark TRACK"),
+    (["--score", "x.csv", "--benchmark", "megc2019", "--paper", "dummy"], "does not go with --paper"),
+    (["--score", "x.csv", "--benchmark", "all"], "--score FILE scores one track"),
+    (["--score", "x.csv", "--benchmark", "megc2019", "--seeds", "2"], "--seeds is not used by --score"),
+    (["--benchmark", "megc2019", "--partial"], "--partial and --against go with --score FILE"),
+])
+def test_score_options_are_checked(capsys, argv, expected):
+    code, _, err = cli(capsys, *argv)
+    assert code == 2 and expected in one_error_line(err)
