@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import hashlib
 import json
 import os
 import sys
@@ -204,3 +205,12 @@ def folder_lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
             del _HELD[key]
     finally:
         handle.close()  # closing the file releases the flock
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes (an export's files, a recording's video, a scored file), read by blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

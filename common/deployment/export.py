@@ -37,6 +37,7 @@ import numpy as np
 from common.config import to_dict
 from common.deployment.manifest import HASH_FIELD, MODEL_NAME, manifest_digest
 from common.errors import MersuiteError
+from common.files import file_sha256
 from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
 from common.running.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import jsonable
@@ -61,15 +62,6 @@ def mersuite_version() -> str:
         return version("mersuite")
     except PackageNotFoundError:
         return "unknown"
-
-
-def sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes (an export's files; a recording's video, its cache key), read by blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def corpus_fingerprint(selection: Selection) -> str:
@@ -317,7 +309,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
                                 "dropped": len(screening["dropped"])},
             "keras": {"backend": keras.backend.backend(), "version": keras.__version__},
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "files": {p.relative_to(tmp).as_posix(): sha256(p) for p in files},
+            "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in files},
         }
         # the manifest as --predict parses it (JSON types), then covered by its own hash
         manifest = json.loads(json.dumps(jsonable(manifest), allow_nan=False))

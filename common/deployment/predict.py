@@ -31,10 +31,10 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from common.datasets.sample import Sample
-from common.deployment.export import (FORMAT_VERSION, MANIFEST, DeployError, find_experiment, mersuite_version,
-                                      sha256)
+from common.deployment.export import FORMAT_VERSION, MANIFEST, DeployError, find_experiment, mersuite_version
 from common.deployment.recording import Skipped
 from common.experiment import Experiment, PredictContext, PredictViews
+from common.files import file_sha256
 
 FACE_REFUSED = ("no_face", "face_lost")  # verdicts --faces-policy decides on; "fallback" is flagged, predicted
 
@@ -133,7 +133,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     if missing:
         raise DeployError(f"--model {folder}: missing file(s) {', '.join(missing)} listed in {MANIFEST}; "
                           f"export the model again")
-    changed = [name for name, digest in manifest["files"].items() if sha256(folder / name) != digest]
+    changed = [name for name, digest in manifest["files"].items() if file_sha256(folder / name) != digest]
     if changed:
         raise DeployError(f"--model {folder}: file(s) {', '.join(changed)} differ from the sha256 in {MANIFEST} "
                           f"(changed after the export); export the model again")

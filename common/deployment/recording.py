@@ -35,9 +35,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from common.datasets.sample import Sample, frame_number
-from common.deployment.export import DeployError, sha256
+from common.deployment.export import DeployError
 from common.deployment.rates import valid_rate
-from common.files import read_spreadsheet_csv
+from common.files import file_sha256, read_spreadsheet_csv
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -204,7 +204,7 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
         raise DeployError(f"--predict {path}: unsupported file type {path.suffix or '(none)'}; expected a folder of "
                           f"frames, a video ({', '.join(VIDEO_SUFFIXES)}) or a CSV of clips")
     try:
-        key = sha256(path)
+        key = file_sha256(path)
     except OSError as exc:
         raise DeployError(f"--predict {path}: cannot read this video ({exc.strerror or exc})") from None
     folder = Path(cache_root) / "recordings" / key[:32]

@@ -3,7 +3,7 @@
 The numbers are the benchmark's own functions on the clips of the file that match the track
 (``common.evaluation.outside.match``): per scope of the track ("all" and each database), the pooled
 UF1 and UAR (one confusion matrix over all folds, the MEGC rule), the fold mean (folds = the track's),
-the 95 % percentile bootstrap interval over subjects (``summary._scope_entry``, the very function that
+the 95 % percentile bootstrap interval over subjects (``summary.scope_entry``, the very function that
 scores a benchmark's method), the confusion matrix per scope (rows true, columns predicted), and, against
 one of our runs on the same clips, the paired bootstrap interval of the difference and the paired
 permutation p over subjects (``statistics.compare``, as the benchmark's pairwise comparisons).
@@ -24,7 +24,7 @@ from common.evaluation import statistics as st
 from common.evaluation.outside import Matched
 from common.experiment import Track
 from common.files import atomic_write
-from common.leaderboard.summary import LEVEL, METRICS, _scope_entry
+from common.leaderboard.summary import LEVEL, METRICS, scope_entry
 from common.reporting import figures
 from common.reporting.document import ReportDocument
 from common.reporting.tables import fmt, fmt_signed
@@ -54,7 +54,7 @@ def score_statistics(track: Track, matched: Matched, *, n_resamples: int = st.DE
         raise ValueError("no clip of the file matches the track: nothing to score")
     k = len(track.class_names)
     scopes = [scope for scope in track.scopes if _present(predictions, scope)]
-    scores = {scope: _scope_entry([predictions], k, scope, n_resamples, seed) for scope in scopes}
+    scores = {scope: scope_entry([predictions], k, scope, n_resamples, seed) for scope in scopes}
     confusion = {scope: metrics.confusion(st.select(predictions, scope).y_true, st.select(predictions, scope).y_pred,
                                           k).tolist() for scope in scopes}
     class_scores = None

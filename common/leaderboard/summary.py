@@ -52,7 +52,7 @@ def _runs(method_run) -> list[st.Predictions]:
     return out
 
 
-def _scope_entry(runs: list[st.Predictions], k: int, scope: str, n_resamples: int, seed: int) -> dict[str, Any]:
+def scope_entry(runs: list[st.Predictions], k: int, scope: str, n_resamples: int, seed: int) -> dict[str, Any]:
     """``{metric: {...}}`` of one scope, an interval when the scope has two subjects or more."""
     scoped = [st.select(r, scope) for r in runs]
     n_subjects = len(st.subject_units(scoped[0])[1])
@@ -101,7 +101,7 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
             continue
         runs, left_out = st.common_samples(runs)
         aligned[name] = runs
-        scores = {scope: _scope_entry(runs, k, scope, n_resamples, seed)
+        scores = {scope: scope_entry(runs, k, scope, n_resamples, seed)
                   for scope in track.scopes if _present(runs, scope)}
         vs_chance = {metric: [st.chance_level(r, k, metric, against="predictions", n_permutations=n_resamples,
                                               seed=seed).p_value for r in runs] for metric in METRICS}

@@ -314,7 +314,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                    "report": bench_dir / "report.pdf"}
         environment = run_environment()
         summary = jsonable({
-            "schema": BENCHMARK_SCHEMA, "track": _track_dict(track), "profile": profile, "seeds": list(seed_list),
+            "schema": BENCHMARK_SCHEMA, "track": track_dict(track), "profile": profile, "seeds": list(seed_list),
             "max_folds": max_folds, "n_folds": n_folds,
             "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
                        "datasets": _corpus_datasets(method_runs)},
@@ -348,7 +348,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     return bench
 
 
-def _track_dict(track: Track) -> dict[str, Any]:
+def track_dict(track: Track) -> dict[str, Any]:
     return {"name": track.name, "title": track.title, "datasets": list(track.datasets),
             "class_names": list(track.class_names), "scopes": list(track.scopes), "note": track.note}
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Mapping
@@ -32,9 +31,9 @@ from common.evaluation.outside import Matched, OutsideFile, match, mismatch_line
 from common.evaluation.records import jsonable, write_predictions_csv
 from common.evaluation.splits import safe_name
 from common.experiment import Selection, Track
-from common.files import folder_lock, prepare_output_folder, write_json_atomic
+from common.files import file_sha256, folder_lock, prepare_output_folder, write_json_atomic
 from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
-from common.orchestration.leaderboard_runs import _track_dict
+from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, corpus_root
 from common.running.corpus import load_all, load_datasets
 from common.running.profiles import resolve_profile
@@ -49,10 +48,6 @@ class ScoreResult:
 
     summary: Mapping[str, Any]
     outputs: Mapping[str, Path]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _our_run(folder: Path) -> tuple[st.Predictions, str]:
@@ -161,9 +156,9 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
                "report": folder / "report.pdf"}
     summary = jsonable({
         "schema": SCORE_SCHEMA, "what": WHAT,
-        "source": {"path": str(path.resolve()), "sha256": _sha256(path), "format": outside.format,
+        "source": {"path": str(path.resolve()), "sha256": file_sha256(path), "format": outside.format,
                    "rows": len(outside.rows), "class_scores": outside.has_scores},
-        "selection": SELECTION, "track": _track_dict(track),
+        "selection": SELECTION, "track": track_dict(track),
         "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
                    "profile": profile, "clips": len(selection.samples)},
         "n_folds": len(folds), "matching": _matching(matched, partial), "statistics": statistics,
