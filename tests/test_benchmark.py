@@ -319,6 +319,93 @@ def test_a_recomputed_value_reaches_only_the_same_published_number():
                   recomputed_note="why")
 
 
+def test_a_rows_selection_practice_round_trips_and_a_bad_one_is_refused_in_one_line():
+    """``Reference.selects_on_test`` ("yes", "no" or "unknown") and its source reach the JSON the benchmark
+    writes; a value outside the three, or a yes / no without a source, is refused in one line naming the field."""
+    from common.evaluation.references import Reference, references_from_table
+
+    rows = (("X et al.", "[1]", "deep learning", {"all": (0.9, 0.9)}),
+            ("Y et al.", "[2]", "hybrid", {"all": (0.5, 0.5)}))
+    x, y = references_from_table(rows, track="megc2019", source="Table 2",
+                                 selection={"X et al.": ("yes", "x/repo train.py l. 12")})
+    as_json = json.loads(json.dumps(x.to_dict()))  # what results.json holds
+    assert (as_json["selects_on_test"], as_json["selection_source"]) == ("yes", "x/repo train.py l. 12")
+    assert Reference(**{k: v for k, v in as_json.items() if k not in ("kind", "scores", "recomputed")},
+                     scores={"all": (0.9, 0.9)}) == x
+    assert (y.selects_on_test, y.selection_source) == ("unknown", "")  # not named: unknown, and no source needed
+    for bad, field in ((dict(selects_on_test="maybe"), "selects_on_test"),
+                       (dict(selects_on_test="Yes", selection_source="s"), "selects_on_test"),
+                       (dict(selects_on_test="no"), "selection_source"),
+                       (dict(selects_on_test="yes", selection_source="  "), "selection_source")):
+        with pytest.raises(ValueError, match=rf"^Reference\.{field}: Z") as caught:
+            Reference(track="t", name="Z", scores={"all": (0.7, 0.7)}, source="s", **bad)
+        assert "\n" not in str(caught.value)
+    with pytest.raises(ValueError, match=r"selection names rows the table does not hold: \['W'\]"):
+        references_from_table(rows, track="t", source="s", selection={"W": ("no", "w.py l. 1")})
+
+
+def test_every_published_row_names_its_source_and_the_test_selected_ones_where_they_select():
+    """The rows the CLI collects (papers' tables and ``common.leaderboard.published``): each has a source; each
+    "yes" or "no" names the file it was read in; HTNet and CausalNet keep each subject's best test epoch."""
+    import papers
+    from common.leaderboard import published
+    from common.orchestration import cli
+
+    refs = {r.name: r for r in cli._benchmark_references(papers)}
+    assert all(refs[r.name] == r for r in published.REFERENCES)
+    for reference in refs.values():
+        assert reference.source.strip() and reference.selects_on_test in ("yes", "no", "unknown")
+        if reference.selects_on_test != "unknown":
+            assert " l. " in reference.selection_source  # a file and its lines
+    for reference in published.REFERENCES:
+        assert reference.track == "megc2019" and set(reference.scores) == {"all", "smic", "casme2", "samm"}
+        assert reference.selects_on_test == "yes" and reference.runs_as == ""
+    # the full composite as the sources print it (HTNet Table 2; CausalNet's README in percent)
+    assert (refs["HTNet"].score("uf1"), refs["HTNet"].score("uar")) == (0.8603, 0.8475)
+    assert (refs["CausalNet"].score("uf1"), refs["CausalNet"].score("uar")) == (0.8976, 0.9020)
+    assert (refs["Liong et al."].selects_on_test, refs["Quang et al."].selects_on_test) == ("no", "yes")
+
+
+def test_the_leaderboard_draws_test_selected_rows_apart_under_the_honest_ones():
+    """Published rows whose code selects on test data come last, in a block of their own (PDF table: a title
+    row, then the rows; CSV: kind "...; selects on test data"), after the rows not known to; each published
+    row shows its practice, and the CSV its source; page 1 says why the honest number is the one to cite
+    (``cite_honest_note``, drawn under the table)."""
+    from common.evaluation.references import Reference
+    from common.leaderboard import report, summary as summary_module
+
+    leaky = Reference(track="megc2019", name="Leaky", scores={"all": (0.9, 0.9), "smic": (0.8, 0.8)}, source="T1",
+                      selects_on_test="yes", selection_source="leaky/repo main.py l. 295")
+    honest = Reference(track="megc2019", name="Honest", scores={"all": (0.7, 0.7)}, source="T2",
+                       selects_on_test="no", selection_source="honest/repo main.m l. 25")
+    unknown = Reference(track="megc2019", name="Unknown", scores={"all": (0.6, 0.6)}, source="T3")
+    cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
+                          "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
+    score = {"pooled": 0.5, "fold_mean": 0.5, "interval": {"low": 0.4, "high": 0.6}}
+    summary = {"track": {"scopes": ["all", "smic"]}, "corpus": {"kind": "synthetic"},
+               "methods": [{"name": "ours", "paper": "ours", "model": "m", "profile": "smoke", "seeds": [0],
+                            "cost": cost, "reported": [], "scores": {"all": {"uf1": score, "uar": score}}}],
+               "references": [json.loads(json.dumps(r.to_dict())) for r in (leaky, honest, unknown)]}
+    header, table, published = report.leaderboard_rows(summary)
+    column = header.index(report.SELECTION_HEADER)
+    assert [(row[1], row[column]) for row in table] == [
+        ("ours", ""), ("Honest", "no"), ("Unknown", "unknown"), (report.TEST_SELECTED_TITLE, ""), ("Leaky", "yes")]
+    assert published == [False, True, True, True, True]
+    rows = summary_module.leaderboard_rows(summary)
+    published_rows = [(r["method"], r["scope"], r["kind"], r["selects_on_test"], r["selection_source"])
+                      for r in rows if r["kind"] != "run by us"]
+    assert published_rows == [
+        ("Honest", "all", "published, not run by us", "no", "honest/repo main.m l. 25"),
+        ("Unknown", "all", "published, not run by us", "unknown", None),
+        ("Leaky", "all", "published, not run by us; selects on test data", "yes", "leaky/repo main.py l. 295"),
+        ("Leaky", "smic", "published, not run by us; selects on test data", "yes", "leaky/repo main.py l. 295")]
+    assert {"selects_on_test", "selection_source"} <= set(summary_module.LEADERBOARD_COLUMNS)
+    assert "cite the honest number" in report.cite_honest_note(summary)
+    summary["references"] = summary["references"][1:]  # no test-selected row: no block, no sentence
+    _, table, _ = report.leaderboard_rows(summary)
+    assert report.TEST_SELECTED_TITLE not in [row[1] for row in table] and report.cite_honest_note(summary) == ""
+
+
 def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(dummy_corpus, tmp_path):
     """One method's fold fails: exit status 3, and every statistic is on the samples both predicted."""
     dummy_paper.HOOKS["fail"].add("casme2_sub02")

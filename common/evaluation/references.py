@@ -13,6 +13,12 @@ and hands them to :func:`common.orchestration.leaderboard_runs.run_benchmark`. F
 A published number the authors' own artefact does not reproduce (``Reported.recomputed`` in the package
 that runs the method) reaches the published rows of that method through :func:`with_recomputed`:
 the row keeps the published score and carries the recomputed one beside it (:attr:`Reference.recomputed`).
+
+Every row also says whether the authors' code selects on test data (:attr:`Reference.selects_on_test`:
+"yes", "no" or "unknown", docs/methods.md §9.4) and where that was read (:attr:`Reference.selection_source`:
+a repository file and line, an issue thread or the paper's text); a "yes" or "no" without a source is refused.
+The leaderboard draws the test-selected rows apart. Published composite rows that no package of this
+suite transcribes live in ``common/leaderboard/published.py``.
 """
 from __future__ import annotations
 
@@ -22,6 +28,8 @@ from collections.abc import Iterable, Mapping
 
 PUBLISHED = "published, not run by us"
 METRICS = ("uf1", "uar")
+# Does the authors' code choose the reported epoch (or model) by its score on the test fold? docs/methods.md §9.4.
+SELECTS_ON_TEST = ("yes", "no", "unknown")
 # Half a unit of the fourth decimal: two transcriptions of one printed number agree within it.
 SAME_NUMBER = 5e-5
 
@@ -33,7 +41,12 @@ class Reference:
 
     ``recomputed[scope][metric]``: the value the authors' own artefact gives for a published score it
     does not reproduce (e.g. the metric recomputed from their per-sample predictions), with
-    ``recomputed_note`` saying from what and why; ``scores`` stay as published. Empty for most rows."""
+    ``recomputed_note`` saying from what and why; ``scores`` stay as published. Empty for most rows.
+
+    ``selects_on_test``: "yes" when the authors' code keeps, per test fold, the epoch (or model) with the
+    best score on that fold (docs/methods.md §9.4, selection (b) or (c)), "no" when it fixes it without
+    looking (selection (a)), "unknown" when no primary source says; ``selection_source`` names the file
+    and line, issue thread or text read (required for "yes" and "no")."""
 
     track: str
     name: str
@@ -47,8 +60,16 @@ class Reference:
     runs_as: str = ""
     recomputed: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
     recomputed_note: str = ""
+    selects_on_test: str = "unknown"
+    selection_source: str = ""
 
     def __post_init__(self) -> None:
+        if self.selects_on_test not in SELECTS_ON_TEST:
+            raise ValueError(f"Reference.selects_on_test: {self.name}: {self.selects_on_test!r}; expected "
+                             f"{', '.join(SELECTS_ON_TEST[:-1])} or {SELECTS_ON_TEST[-1]}")
+        if self.selects_on_test != "unknown" and not self.selection_source.strip():
+            raise ValueError(f"Reference.selection_source: {self.name} says selects_on_test={self.selects_on_test!r} "
+                             "but names no source (a repository file and line, an issue thread or the paper's text)")
         for scope, values in self.recomputed.items():
             if scope not in self.scores:
                 raise ValueError(f"Reference.recomputed: {self.name}: scope {scope!r} has no published score "
@@ -72,19 +93,27 @@ class Reference:
                 "approach": self.approach, "note": self.note, "runs_as": self.runs_as,
                 "scores": {scope: {"uf1": v[0], "uar": v[1]} for scope, v in self.scores.items()},
                 "recomputed": {scope: dict(values) for scope, values in self.recomputed.items()},
-                "recomputed_note": self.recomputed_note}
+                "recomputed_note": self.recomputed_note, "selects_on_test": self.selects_on_test,
+                "selection_source": self.selection_source}
 
 
 def references_from_table(rows: Iterable[tuple[str, str, str, Mapping[str, tuple[float, float]]]], *, track: str,
                           source: str, skip: Iterable[str] = (), note: str = "",
-                          runs_as: Mapping[str, str] | None = None) -> tuple[Reference, ...]:
+                          runs_as: Mapping[str, str] | None = None,
+                          selection: Mapping[str, tuple[str, str]] | None = None) -> tuple[Reference, ...]:
     """:class:`Reference` rows from a transcription shaped ``(name, ref, approach, {scope: (uf1, uar)})``
     (``papers/aouayeb2019/reported.py`` ``BASELINES``), leaving out the names in ``skip`` (e.g. the
     paper's own row, which the leaderboard shows beside the method as "paper's number"); ``runs_as``
-    maps a row's name to the registry id that runs that method here (:attr:`Reference.runs_as`)."""
-    skipped, runs_as = set(skip), dict(runs_as or {})
+    maps a row's name to the registry id that runs that method here (:attr:`Reference.runs_as`);
+    ``selection`` maps a row's name to ``(selects_on_test, selection_source)`` (the others: "unknown")."""
+    rows, skipped, runs_as, selection = tuple(rows), set(skip), dict(runs_as or {}), dict(selection or {})
+    unknown = sorted(set(selection) - {row[0] for row in rows})
+    if unknown:
+        raise ValueError(f"references_from_table: selection names rows the table does not hold: {unknown}")
     return tuple(Reference(track=track, name=name, scores={k: (float(v[0]), float(v[1])) for k, v in values.items()},
-                           source=source, ref=ref, approach=approach, note=note, runs_as=runs_as.get(name, ""))
+                           source=source, ref=ref, approach=approach, note=note, runs_as=runs_as.get(name, ""),
+                           selects_on_test=selection.get(name, ("unknown", ""))[0],
+                           selection_source=selection.get(name, ("unknown", ""))[1])
                  for name, ref, approach, values in rows if name not in skipped)
 
 

@@ -5,7 +5,9 @@ A pure function of the benchmark's summary in memory (``BenchmarkResult.summary`
 
 1. the leaderboard (method, model, profile, pooled UF1 and UAR with 95 % intervals, fold mean,
    per database, the paper's own number where it reports one, cost; the published reference rows
-   at the bottom, marked "published, not run by us") and the forest plot (UF1 and UAR with their
+   at the bottom, marked "published, not run by us", with whether each one's code selects on test
+   data; those that do in a block of their own, last, under one sentence saying why the honest number
+   is the one to cite) and the forest plot (UF1 and UAR with their
    intervals and the chance level of the track); a published number the authors' own artefact does
    not reproduce carries a dagger, and the footnote under the table gives the recomputed value and
    why (``Reported.recomputed``, ``Reference.recomputed``);
@@ -13,7 +15,8 @@ A pure function of the benchmark's summary in memory (``BenchmarkResult.summary`
 4. pairwise differences and p-values; 5. every score with its label (scores table);
 6. cost vs UF1 (training time, parameters) and the cost table;
 7. per method: the effective configuration and every setting that differs from the paper profile;
-8. last: the run (corpus, folds, seeds, statistics settings, environment, device, command).
+8. last: the run (corpus, folds, seeds, statistics settings, environment, device, command, and each
+   published row's source and the source of its selection practice).
 
 Every number says what it is: profile, corpus (SYNTHETIC in capitals and boxed when synthetic),
 pooled over folds or fold mean. :func:`save_leaderboard_png` saves page 1's leaderboard and forest
@@ -34,7 +37,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from common.evaluation.references import PUBLISHED
-from common.leaderboard.summary import score_text
+from common.leaderboard.summary import CITE_HONEST, TEST_SELECTED, score_text, test_selected
 from common.files import atomic_write
 from common.reporting import figures, style
 from common.reporting.document import ReportDocument
@@ -45,6 +48,10 @@ LANDSCAPE = (11.69, 8.27)
 METRIC_TITLES = {"uf1": "UF1", "uar": "UAR"}
 # Marks a published number the authors' own artefact does not reproduce; the footnote gives the recomputed one.
 DAGGER = "\u2020"
+# Page 1's column of each published row's selection practice (Reference.selects_on_test), and the block's title.
+SELECTION_HEADER = "selects on\ntest data"
+TEST_SELECTED_TITLE = "Published, selected on\ntest data: not comparable"
+TEST_SELECTED_FACE = "#f6dede"  # rows of that block
 
 
 def _summary(bench: Any) -> Mapping[str, Any]:
@@ -129,16 +136,19 @@ def _reference_row(reference: Mapping[str, Any], databases: list[str], linked: b
 
     per_db = " / ".join(cell(db, "uf1", 3) for db in databases)
     return ["", reference["name"], reference.get("ref") or "", "published\n(run above)" if linked else PUBLISHED,
-            cell("all", "uf1", 4), cell("all", "uar", 4), "", per_db, "", "", "", "", "", ""]
+            cell("all", "uf1", 4), cell("all", "uar", 4), "", per_db, "", reference.get("selects_on_test") or "unknown",
+            "", "", "", "", ""]
 
 
 def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]], list[bool]]:
     """(header, rows, published?) of page 1's table: ranked methods, each followed by the published
-    rows of the same method (``Reference.runs_as``), then the other reference rows."""
+    rows of the same method (``Reference.runs_as``), then the other reference rows: first those not
+    known to select on test data, then a title row (:data:`TEST_SELECTED_TITLE`) and those that do.
+    Each published row shows its ``selects_on_test`` (:data:`SELECTION_HEADER`)."""
     databases = [s for s in summary["track"]["scopes"] if s != "all"]
     header = ["#", "method", "model", "profile", "UF1 pooled\n[95% CI]", "UAR pooled\n[95% CI]", "UF1\nfold-mean",
-              "UF1 per database\n(" + " / ".join(databases) + ")", "paper's\nUF1 / UAR", "trainable\nparams",
-              "s / fold", "infer ms\n/ clip", "prep s / clip\n(1st | cached)", "peak\nMiB"]
+              "UF1 per database\n(" + " / ".join(databases) + ")", "paper's\nUF1 / UAR", SELECTION_HEADER,
+              "trainable\nparams", "s / fold", "infer ms\n/ clip", "prep s / clip\n(1st | cached)", "peak\nMiB"]
     rows, published = [], []
     references = list(summary.get("references", []))
     run = {m["paper"] for m in summary["methods"]}
@@ -149,18 +159,31 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
                 f"{_num(c['preprocess_seconds_per_clip_cached'], 4)}")
         rows.append([str(rank), m["name"], m["model"], m["profile"], score_text(_value(m, "all", "uf1"), sd=False),
                      score_text(_value(m, "all", "uar"), sd=False), fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
-                     per_db, _paper_number(m), _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
+                     per_db, _paper_number(m), "", _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
                      _num(c["predict_ms_per_clip"], 2), prep, _num(c["peak_rss_mb"], 0)])
         published.append(False)
         for reference in references:  # the same method as published, beside our run of it
             if reference.get("runs_as") == m["paper"]:
                 rows.append(_reference_row(reference, databases, linked=True))
                 published.append(True)
-    for reference in references:
-        if reference.get("runs_as") not in run:
-            rows.append(_reference_row(reference, databases, linked=False))
-            published.append(True)
+    others = [r for r in references if r.get("runs_as") not in run]
+    for reference in [r for r in others if not test_selected(r)]:
+        rows.append(_reference_row(reference, databases, linked=False))
+        published.append(True)
+    apart = [r for r in others if test_selected(r)]
+    if apart:
+        rows.append(["", TEST_SELECTED_TITLE] + [""] * (len(header) - 2))
+        published.append(True)
+    for reference in apart:
+        rows.append(_reference_row(reference, databases, linked=False))
+        published.append(True)
     return header, rows, published
+
+
+def cite_honest_note(summary: Mapping[str, Any]) -> str:
+    """Page 1's sentence saying why the honest number is the one to cite (:data:`CITE_HONEST`), where a
+    published row selects on test data; "" otherwise."""
+    return CITE_HONEST if any(test_selected(r) for r in summary.get("references", [])) else ""
 
 
 def column_widths(header, rows, minimum: float = 0.02) -> list[float]:
@@ -191,11 +214,13 @@ def _draw_table(ax, header, rows, published, fontsize=6.0) -> None:
     for col in range(len(header)):
         table[0, col].set_facecolor(style.HEADER)
         table[0, col].set_height(table[0, col].get_height() * 1.8)
+    selection = list(header).index(SELECTION_HEADER) if SELECTION_HEADER in header else None
     for i, flag in enumerate(published):
+        apart = selection is not None and (rows[i][selection] == "yes" or rows[i][1] == TEST_SELECTED_TITLE)
         for col in range(len(header)):
             if flag:
-                table[i + 1, col].set_facecolor(style.PUBLISHED)
-                table[i + 1, col].get_text().set_color("#555555")
+                table[i + 1, col].set_facecolor(TEST_SELECTED_FACE if apart else style.PUBLISHED)
+                table[i + 1, col].get_text().set_color("#8a1c1c" if apart else "#555555")
 
 
 def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
@@ -248,7 +273,8 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     _draw_table(fig.add_axes((0.02, 0.86 - table_height, 0.96, table_height)), header, rows, published)
     # a published number the authors' own predictions do not give: the value they give, and why (footnote)
     footnotes = [line for note in recomputed_footnotes(summary) for line in _wrap(note, 230)][:4]
-    bottom = 0.07 + 0.02 * len(footnotes)  # the forest's axis labels stay above the footnote
+    why = _wrap(note, 230) if (note := cite_honest_note(summary)) else []
+    bottom = 0.07 + 0.02 * (len(footnotes) + len(why))  # the forest's axis labels stay above the footnote
     top = 0.86 - table_height - 0.08
     axes = [fig.add_axes((0.12, bottom, 0.36, max(top - bottom, 0.15))),
             fig.add_axes((0.61, bottom, 0.36, max(top - bottom, 0.15)))]
@@ -256,8 +282,10 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     fig.text(0.03, 0.01, "Grey rows: " + PUBLISHED + " (as transcribed in the source named in leaderboard.csv; "
              "other protocols or data may apply). s / fold: wall seconds of a fold; peak MiB: process peak, "
              "never decreasing over the methods run in one process.", fontsize=6)
+    if why:  # the red rows: their selection practice and its source are in leaderboard.csv and on the last page
+        fig.text(0.03, 0.025, "\n".join(why), fontsize=6, va="bottom", color="#8a1c1c", weight="bold")
     if footnotes:
-        fig.text(0.03, 0.025, "\n".join(footnotes), fontsize=6, va="bottom", color="#8a1c1c")
+        fig.text(0.03, 0.025 + 0.014 * len(why), "\n".join(footnotes), fontsize=6, va="bottom", color="#8a1c1c")
     return fig
 
 
@@ -458,8 +486,11 @@ def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
     for m in summary["methods"]:
         lines += [f"  {m['name']}: {m['title']}"]
     if summary.get("references"):
-        lines += ["", "References (" + PUBLISHED + ")"]
-        lines += [f"  {r['name']}: {r['source']} {r['ref']}" for r in summary["references"]]
+        lines += ["", "References (" + PUBLISHED + "), each with whether its code selects on test data"]
+        for r in summary["references"]:
+            practice = (f"{TEST_SELECTED}: {r.get('selects_on_test') or 'unknown'}"
+                        + (f" ({r['selection_source']})" if r.get("selection_source") else ""))
+            lines += ["  " + line for line in _wrap(f"{r['name']}: {r['source']} {r['ref']}; {practice}", 110)]
     lines += ["", f"Device     {summary.get('device')}", "Environment"]
     lines += [f"  {k}: {v}" for k, v in (summary.get("environment") or {}).items()]
     lines += ["", f"Total time {summary.get('seconds', 0):.1f} s", "", "Command", *_wrap(summary.get("command") or "-"),

@@ -212,14 +212,31 @@ LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "profile", "corpus", 
                        "uf1_seed_std", "uar_seed_std", "n_samples", "n_subjects", "seeds", "paper_uf1", "paper_uar",
                        "recomputed_uf1", "recomputed_uar", "recomputed_note",
                        "parameters", "fold_seconds", "fit_seconds", "predict_ms_per_clip",
-                       "preprocess_s_per_clip_first", "preprocess_s_per_clip_cached", "peak_rss_mb", "source")
+                       "preprocess_s_per_clip_first", "preprocess_s_per_clip_cached", "peak_rss_mb", "source",
+                       "selects_on_test", "selection_source")
+
+# The published rows whose authors' code picks each test fold's best epoch on that fold (Reference.selects_on_test
+# "yes"): drawn in a block of their own, below the others, with this sentence (docs/methods.md §9.4).
+TEST_SELECTED = "selects on test data"
+CITE_HONEST = ("Rows that select on test data kept, for each left-out subject, the epoch with the best score on that "
+               "subject's test clips (docs/methods.md §9.4): the test labels chose the number, so it overstates what "
+               "the method does on unseen data; cite the honest number, whose epoch or model was fixed without "
+               "looking at the test fold.")
+
+
+def test_selected(reference: Mapping[str, Any]) -> bool:
+    """Whether a published row (``Reference.to_dict()``) selects on test data."""
+    return reference.get("selects_on_test") == "yes"
 
 
 def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The leaderboard: one row per method x scope (ranked by pooled UF1 on "all"), then the
     published reference rows (kind ``published, not run by us``; ``paper``: the registry id that runs
     the same method here, if one does; where that method is among this benchmark's runs, kind
-    ``published; our run of it: ID``, as the PDF's "published (run above)").
+    ``published; our run of it: ID``, as the PDF's "published (run above)"): first those not known to
+    select on test data, then, apart, those that do (kind ending ``; selects on test data``; see
+    :data:`CITE_HONEST`). ``selects_on_test`` / ``selection_source``: each published row's selection
+    practice and where it was read (``Reference``); empty on run rows.
 
     ``recomputed_uf1``/``recomputed_uar`` (with ``recomputed_note``): where the authors' own artefact does not
     give a published number, the value it gives: on a run row, of ``paper_uf1``/``paper_uar``
@@ -257,16 +274,20 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
                             f"{metric}_seed_std": v.get("seed_std")})
             rows.append(row)
     run_papers = {m["paper"] for m in summary["methods"]}
-    for reference in summary.get("references", []):
+    references = list(summary.get("references", []))
+    for reference in [r for r in references if not test_selected(r)] + [r for r in references if test_selected(r)]:
         runs_as = reference.get("runs_as") or ""
         kind = f"published; our run of it: {runs_as}" if runs_as in run_papers else reference["kind"]
+        kind += f"; {TEST_SELECTED}" if test_selected(reference) else ""
         for scope, values in reference["scores"].items():
             again = (reference.get("recomputed") or {}).get(scope) or {}
             rows.append({"method": reference["name"], "paper": runs_as, "kind": kind, "scope": scope,
                          "aggregation": "as published", "uf1": values["uf1"], "uar": values["uar"],
                          "recomputed_uf1": again.get("uf1"), "recomputed_uar": again.get("uar"),
                          "recomputed_note": (reference.get("recomputed_note") or None) if again else None,
-                         "source": f"{reference['source']} {reference['ref']}".strip()})
+                         "source": f"{reference['source']} {reference['ref']}".strip(),
+                         "selects_on_test": reference.get("selects_on_test") or "unknown",
+                         "selection_source": reference.get("selection_source") or None})
     return rows
 
 

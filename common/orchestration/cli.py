@@ -556,10 +556,12 @@ def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, 
 
 
 def _benchmark_references(registry: Any) -> list:
-    """Every ``BENCHMARK_REFERENCES`` row the registry's papers expose (published numbers, not run by us);
-    a row of a method a package runs here (``runs_as``) carries the recomputed values that package's
-    ``Reported`` numbers hold for the same published number (``references.with_recomputed``)."""
+    """Every ``BENCHMARK_REFERENCES`` row the registry's papers expose (published numbers, not run by us),
+    then the field's rows no package transcribes (``common.leaderboard.published``); a row of a method a
+    package runs here (``runs_as``) carries the recomputed values that package's ``Reported`` numbers hold
+    for the same published number (``references.with_recomputed``)."""
     from common.evaluation.references import with_recomputed
+    from common.leaderboard import published
 
     references, reported = [], {}
     for paper_id in registry.PAPER_IDS:
@@ -569,7 +571,7 @@ def _benchmark_references(registry: Any) -> list:
             continue
         references += list(getattr(module, "BENCHMARK_REFERENCES", ()) or ())
         reported[paper_id] = [r for experiment in getattr(module, "EXPERIMENTS", ()) or () for r in experiment.reported]
-    return list(with_recomputed(references, reported))
+    return list(with_recomputed(references + list(published.REFERENCES), reported))
 
 
 def benchmark(args, registry: Any) -> int:

@@ -49,7 +49,19 @@ benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: R
 # "paper's number" of this method, so it is left out here.
 # Four of them are also run here, each by its own package (a string, not an import: no paper imports
 # another): the leaderboard draws their published rows beside those runs.
+# Whether each row's own code selects on test data (docs/methods.md §9.4), read in the authors' public code;
+# the rows not named here are "unknown": no public code of theirs was read that shows how the reported
+# model was chosen (OFF-ApexNet: no public code by Gan et al. was found, docs/methods.md).
+# Liu et al.: the MEGC 2019 entry's code at xiaobaishu0097/MEGC2019 keeps each fold's best test-F1 epoch
+# (Train/main.py l. 406-413), but that repository names no paper, so the row stays "unknown".
+SELECTION = {
+    "Liong et al.": ("no", "christy1206/STSTNet main.m l. 25-41 (commit 1afb56e): a fixed 500-epoch schedule, "
+                           "then the test clips classified once by the last network"),
+    "Quang et al.": ("yes", "davidnvq/me_recognition train_me_loso.py l. 171-178 (commit cd46da6): per left-out "
+                            "subject, the predictions of the epoch with the best test UF1 are the ones pooled"),
+}
 BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019", source=reported.BASELINES_SOURCE,
                                              skip=("Aouayeb et al. (paper)",),
                                              runs_as={"LBP-TOP": "see2019", "Bi-WOOF": "liong2018",
-                                                      "OFF-ApexNet": "gan2019", "Liong et al.": "liong2019"})
+                                                      "OFF-ApexNet": "gan2019", "Liong et al.": "liong2019"},
+                                             selection=SELECTION)
