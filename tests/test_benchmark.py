@@ -463,3 +463,21 @@ def test_smoke_benchmark_of_two_papers_on_the_smoke_corpus(capsys, smoke_corpus,
         assert 0 <= uf1["interval"]["low"] <= uf1["pooled"] <= uf1["interval"]["high"] <= 1
     with (bench / "leaderboard.csv").open() as handle:
         assert len(list(csv.DictReader(handle))) >= 2
+
+
+def test_a_malformed_published_row_is_one_line_naming_the_table_and_the_row(tmp_path):
+    """``published.json`` is read into ``Reference`` rows; a row without its scores, or with a selection practice
+    ``Reference`` refuses, is one ``ValueError`` naming the file and the row."""
+    import json
+
+    from common.leaderboard.published import read_published
+
+    good = {"name": "Row", "transcribed": "how", "track": "megc2019", "scores": {"all": [0.5, 0.6]}, "source": "T1"}
+    table = tmp_path / "rows.json"
+    table.write_text(json.dumps([good]))
+    assert read_published(table)[0].scores == {"all": (0.5, 0.6)}
+    for bad in ({k: v for k, v in good.items() if k != "scores"}, {**good, "selects_on_test": "maybe"}):
+        table.write_text(json.dumps([bad]))
+        with pytest.raises(ValueError, match=r"^rows\.json: row 'Row': ") as caught:
+            read_published(table)
+        assert "\n" not in str(caught.value)
