@@ -88,8 +88,7 @@ def main(argv=None) -> int:
         for i in list(fold.train) + list(fold.test):
             preprocessing.clip_regions(selection.samples[int(i)], config, default_root())
         regions = _since(mark)
-        ctx = FoldContext(selection, fold, config, "quick", args.seed, Path(args.out) / fold.name, default_root(),
-                          log=lambda line: None)
+        ctx = FoldContext(selection, fold, config, "quick", args.seed, Path(args.out) / fold.name, default_root())
         mark = _clock()
         outcome = protocol.run_fold(ctx)
         total = _since(mark)

@@ -61,8 +61,7 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
     profile = resolve_profile(profile, data_root)
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     short = first_folds(experiment, folds)
-    projection = est.estimate([(paper_id, short)], data_root=root, profile=profile, seed=seed, overrides=overrides,
-                              log=lambda m: None)
+    projection = est.estimate([(paper_id, short)], data_root=root, profile=profile, seed=seed, overrides=overrides)
     (e,) = projection.experiments
     if not e.estimated:
         raise SystemExit(f"{paper_id}/{experiment.name}: {e.note}")
@@ -72,7 +71,7 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
         try:
             started = time.perf_counter()
             result = runner.run_experiment(paper_id, short, data_root=root, profile=profile, seed=seed,
-                                           overrides=overrides, out_dir=Path(scratch) / "out", log=lambda m: None,
+                                           overrides=overrides, out_dir=Path(scratch) / "out",
                                            fresh=True)
             wall = time.perf_counter() - started
         finally:

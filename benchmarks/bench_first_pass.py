@@ -47,7 +47,7 @@ def main(argv=None) -> int:
         one = time.perf_counter() - started
         started = time.perf_counter()
         with first_pass.FirstPass(args.processes, root=tmp / "many") as pool:
-            pool.map(steps, log=lambda _: None)
+            pool.map(steps)
         many = time.perf_counter() - started
         same = _files(tmp / "one") == _files(tmp / "many")
     print(f"{args.paper}/{experiment.name}, {len(steps)} clips ({args.size} corpus), {os.cpu_count()} cores; "

@@ -93,9 +93,9 @@ def time_training_paths(model, cfg, steps: int) -> dict[str, float]:
     seconds = {}
     for path, device_data in (("fit", False), ("device", True)):
         run = dataclasses.replace(cfg, epochs=1, one_pass=False, lr_step_epochs=0, device_data=device_data)
-        fit(model, x, y, run, log=lambda m: None)  # tracing, warm-up
+        fit(model, x, y, run)  # tracing, warm-up
         started = time.perf_counter()
-        fit(model, x, y, run, log=lambda m: None)
+        fit(model, x, y, run)
         seconds[path] = (time.perf_counter() - started) / steps
     return seconds
 
@@ -130,8 +130,7 @@ def bench_backend(papers, only, log=print, fit_steps: int = 8) -> dict:
             paths = time_training_paths(model, cfg, fit_steps) if fit_steps > 0 else {}
             # build binds this iteration's model (time_model takes model= and does not call it; `del model` below)
             timing = time_model(TrainingStage(model=name, build=lambda model=model: model, samples=cfg.batch_size,
-                                              epochs=1, batch_size=cfg.batch_size),
-                                log=lambda m: None, model=model, build_s=0.0)
+                                              epochs=1, batch_size=cfg.batch_size), model=model, build_s=0.0)
             del model
             rate = flops * timing.batch_size / timing.step_s
             rows.append({"paper": paper_id, "model": name, "inputs": timing.inputs, "batch": timing.batch_size,

@@ -54,7 +54,7 @@ def time_paper(paper_id: str, corpus: Path, work: Path, clips: int, models: Path
     folder = (models or work) / paper_id
     if not (folder / "manifest.json").is_file():
         started = time.perf_counter()
-        export_experiment(paper_id, experiment, data_root=corpus, profile="smoke", out_dir=folder, log=lambda _: None)
+        export_experiment(paper_id, experiment, data_root=corpus, profile="smoke", out_dir=folder)
         print(f"{paper_id}: exported {experiment.name} in {time.perf_counter() - started:.1f} s")
     keys = [row["key"] for row in read_training_predictions(folder)][:clips + 1]
     samples = {s.key: s for name in experiment.datasets
@@ -64,7 +64,7 @@ def time_paper(paper_id: str, corpus: Path, work: Path, clips: int, models: Path
         os.environ["MERSUITE_CACHE"] = tempfile.mkdtemp(dir=work)  # nothing cached: face check and preprocessing paid
         started = time.perf_counter()
         sample = _clip(samples[key], Path(os.environ["MERSUITE_CACHE"]))
-        predict_samples(exported, [sample], views=False, log=lambda _: None)
+        predict_samples(exported, [sample], views=False)
         return time.perf_counter() - started
 
     started = time.perf_counter()

@@ -73,6 +73,7 @@ def measure_phase(args) -> int:
     from common.environment import device_label
     from common.estimate.projection import estimate
     from common.flops import accelerator, matmul_rates
+    from common.orchestration.logs import Console, lines_to
     from papers import get_paper
 
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
@@ -103,8 +104,9 @@ def measure_phase(args) -> int:
                                      "preprocess_seconds": 0.0})
             continue
         experiment = next(e for e in get_paper(run["paper"]).EXPERIMENTS if e.name == run["experiment"])
-        result = estimate([(run["paper"], experiment)], data_root=args.data_root, profile=run["profile"],
-                          overrides=parse_assignments(run["sets"]), log=log)
+        with lines_to(Console("stderr")):  # the projection's log lines on stderr, as this script's own
+            result = estimate([(run["paper"], experiment)], data_root=args.data_root, profile=run["profile"],
+                              overrides=parse_assignments(run["sets"]))
         (e,) = result.experiments
         out["projected"].append({"paper": run["paper"], "experiment": run["experiment"],
                                  "fold_seconds": list(e.fold_seconds),

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 from typing import Annotated, Any, Literal
 
 import numpy as np
 
 from common.config import Range
+
+logger = logging.getLogger(__name__)
 
 SVM_KINDS = ("ovo", "ovr")
 
@@ -207,8 +210,8 @@ def svm_fold(ctx: Any, x_train: np.ndarray, x_test: np.ndarray, config: LinearSV
     y_pred = np.asarray(svm.predict(np.asarray(x_test, dtype=np.float64)), dtype=int)
     values = decision_values(svm, x_test)
     ended = time.perf_counter()
-    ctx.log(f"  {model_name}: {len(y_train)} training clips, {np.shape(x_train)[1]} features, "
-            f"{len(svm.support_) if hasattr(svm, 'support_') else 'n/a'} support vectors")
+    logger.info(f"  {model_name}: {len(y_train)} training clips, {np.shape(x_train)[1]} features, "
+                f"{len(svm.support_) if hasattr(svm, 'support_') else 'n/a'} support vectors")
     info = {**dict(extra or {}), "svm_kind": config.kind, "svm_classes": [int(c) for c in svm.classes_],
             "features": int(np.shape(x_train)[1]), "decision_values": np.round(values, 6).tolist(),
             "timing": timing_extra(fit_started, predict_started, ended, len(ctx.fold.test), started)}

@@ -10,12 +10,15 @@ it reaches into Keras internals, which that test pins. Off in every profile.
 """
 from __future__ import annotations
 
+import logging
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 import keras
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 # ``cfg`` below is a ``common.training.TrainConfig``; typed ``Any`` here
 # so that this module imports nothing of common.training, which
@@ -178,7 +181,7 @@ def _build_as_fit_does(model: keras.Model, epochs: Any, first: Any) -> None:
     epochs.reset()
 
 
-def fit_on_device(model: keras.Model, x: Any, y: Any, cfg: Any, callbacks: list, *, log=print,
+def fit_on_device(model: keras.Model, x: Any, y: Any, cfg: Any, callbacks: list, *,
                   label: str = "model") -> dict[str, list] | None:
     """``TrainConfig.device_data``: ``model.fit(x, y, batch_size, epochs, shuffle, callbacks)`` with the
     arrays placed on the device once; returns ``History.history``, or None (logged) when the device
@@ -199,9 +202,9 @@ def fit_on_device(model: keras.Model, x: Any, y: Any, cfg: Any, callbacks: list,
     try:
         arrays = _on_device(data)
     except Exception as error:  # the device's out-of-memory error differs by backend; any failure to place
-        log(f"  {label}: training arrays ({sum(a.nbytes for a in keras.tree.flatten(data)) / 2**20:.0f} MiB) "
-            f"not placed on the device ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
-            "training through model.fit")
+        logger.info(f"  {label}: training arrays ({sum(a.nbytes for a in keras.tree.flatten(data)) / 2**20:.0f} MiB) "
+                    f"not placed on the device ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
+                    "training through model.fit")
         return None
     backend = keras.backend.backend()
     epochs = _index_epochs(n, cfg.batch_size, cfg.shuffle)

@@ -94,7 +94,6 @@ class FoldContext:
     # The root ``common.preprocessing.cache.cached(..., root=ctx.cache_dir)`` expects
     # (``cache_root()/"stages"``, its default): pass it through, never re-derive it.
     cache_dir: Path
-    log: Callable[[str], None] = print  # progress lines
     # Set only by an export (``common.deployment.export``): the fold then keeps its trained models and
     # the fold-level state its test inputs need. None in every evaluation run, where nothing changes.
     export: ExportSink | None = None
@@ -131,7 +130,6 @@ class PredictContext:
     state: Mapping[str, Any]  # ExportSink.state as recorded by the export fold
     class_names: tuple[str, ...]
     cache_dir: Path  # the root common.preprocessing.cache.cached expects, as FoldContext.cache_dir
-    log: Callable[[str], None] = print
 
 
 @dataclasses.dataclass(frozen=True)

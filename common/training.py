@@ -7,6 +7,7 @@ JAX and PyTorch backends work too.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,6 +17,8 @@ import keras
 import numpy as np
 
 from common.config import Choices, Range
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,28 +246,28 @@ def precision_of(model: keras.Model) -> str:
 class _Progress(keras.callbacks.Callback):
     """One short line per epoch (``verbose=0`` keeps Keras' own bars out of logs)."""
 
-    def __init__(self, log, label: str, epochs: int):
+    def __init__(self, label: str, epochs: int):
         super().__init__()
-        self._log, self._label, self._epochs = log, label, epochs
+        self._label, self._epochs = label, epochs
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         shown = " ".join(f"{k}={v:.4f}" for k, v in logs.items()
                          if isinstance(v, (int, float)) and k != "learning_rate")
-        self._log(f"  {self._label} epoch {epoch + 1}/{self._epochs} {shown}")
+        logger.info(f"  {self._label} epoch {epoch + 1}/{self._epochs} {shown}")
 
 
 def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path | None = None,
         label: str = "model", validation_data: Any = None, class_weight: Mapping[int, float] | None = None,
-        callbacks: list | None = None, log=print, verbose_every_epoch: bool = False) -> dict[str, list[float]]:
+        callbacks: list | None = None, verbose_every_epoch: bool = False) -> dict[str, list[float]]:
     """``model.fit`` with the recipe's batch size, epochs and schedule; returns ``History.history``.
 
     Callbacks always include ``TerminateOnNaN`` and, with ``work_dir``, a ``CSVLogger`` writing
     ``<work_dir>/<label>_history.csv``. A NaN loss stops training; the caller sees it in the history.
-    A model in mixed precision (``TrainConfig.mixed_precision``) says so in one ``log`` line.
+    A model in mixed precision (``TrainConfig.mixed_precision``) says so in one logged line.
     """
     if precision_of(model) != "float32":
-        log(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs)")
+        logger.info(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs)")
     if cfg.shuffle_once or cfg.drop_partial_batch:
         x, y = matlab_epoch_order(x, y, cfg)
         cfg = dataclasses.replace(cfg, shuffle=cfg.shuffle and not cfg.shuffle_once)
@@ -286,10 +289,10 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
         Path(work_dir).mkdir(parents=True, exist_ok=True)
         cbs.append(keras.callbacks.CSVLogger(str(Path(work_dir) / f"{label}_history.csv")))
     if verbose_every_epoch:
-        cbs.append(_Progress(log, label, cfg.epochs))
+        cbs.append(_Progress(label, cfg.epochs))
     cbs.extend(callbacks or [])
     if cfg.device_data:
-        history = fit_on_device(model, x, y, cfg, cbs, log=log, label=label)
+        history = fit_on_device(model, x, y, cfg, cbs, label=label)
         if history is not None:
             return {k: [float(v) for v in vals] for k, vals in history.items()}
     history = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=cfg.shuffle,

@@ -111,7 +111,7 @@ def run_fold(ctx) -> FoldOutcome:
     model = compile_model(build_model(units=ctx.config.model.units), ctx.config.train)
     model.run_eagerly = True  # tracing costs more than it saves on 18 samples
     history = fit(model, x[ctx.fold.train], y[ctx.fold.train], ctx.config.train, work_dir=ctx.work_dir,
-                  label="dummy_mlp", log=ctx.log)
+                  label="dummy_mlp")
     if name in HOOKS["nan"]:
         history = {**history, "loss": history["loss"][:-1] + [float("nan")]}
     probabilities = keras.ops.convert_to_numpy(model(x[ctx.fold.test], training=False))

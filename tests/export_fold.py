@@ -33,7 +33,7 @@ def export_fold_check(paper_id: str, experiment_name: str, corpus, tmp_path, *, 
     work.mkdir()
     set_seed(0)
     ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0, work_dir=work,
-                      cache_dir=tmp_path / "stages", log=lambda line: None, export=sink)
+                      cache_dir=tmp_path / "stages", export=sink)
     result = experiment.run_fold(ctx)
     assert result.status == "ok", result.reason
     models = {}
@@ -43,7 +43,6 @@ def export_fold_check(paper_id: str, experiment_name: str, corpus, tmp_path, *, 
         models[name] = keras.models.load_model(path, compile=False)
     state = json.loads(json.dumps(sink.state))  # the manifest's JSON
     predict = PredictContext(samples=tuple(selection.samples[i] for i in fold.test), config=config, models=models,
-                             state=state, class_names=selection.class_names, cache_dir=tmp_path / "stages",
-                             log=lambda line: None)
+                             state=state, class_names=selection.class_names, cache_dir=tmp_path / "stages")
     probabilities = np.asarray(experiment.predict_clips(predict))
     return np.asarray(result.probabilities), probabilities, sink, predict, experiment

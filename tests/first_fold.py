@@ -14,5 +14,4 @@ def run_first_fold(paper_id: str, experiment: Experiment, data_root: Path, out_d
 
     one_fold = dataclasses.replace(experiment, folds=lambda selection, config, seed: experiment.folds(
         selection, config, seed)[:1])
-    return run_experiment(paper_id, one_fold, data_root=data_root, profile="smoke", out_dir=out_dir,
-                          log=lambda m: None)
+    return run_experiment(paper_id, one_fold, data_root=data_root, profile="smoke", out_dir=out_dir)

@@ -142,7 +142,7 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
         paper, data=dataclasses.replace(paper.data, seq_len=4),
         stage1=dataclasses.replace(paper.stage1, epochs=1), stage2=dataclasses.replace(paper.stage2, epochs=1))
     fold = Fold("sub02", train=np.arange(5), test=np.arange(5, 8))
-    ctx = FoldContext(selection, fold, config, "smoke", 0, tmp_path, tmp_path, log=lambda line: None)
+    ctx = FoldContext(selection, fold, config, "smoke", 0, tmp_path, tmp_path)
     outcome = protocol.run_fold(ctx)
     # Six region losses (frames: 3 per training clip) and one clip-level loss, all from training labels.
     assert len(seen) == 7
@@ -339,8 +339,7 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
     def run(reuse: bool, folds):
         monkeypatch.setattr(protocol, "REUSE_COMPILED", reuse)
         training.forget_compiled()
-        return [protocol.run_fold(FoldContext(selection, fold, config, "quick", 0, tmp_path, tmp_path,
-                                              log=lambda line: None))
+        return [protocol.run_fold(FoldContext(selection, fold, config, "quick", 0, tmp_path, tmp_path))
                 for fold in folds]
 
     first, second = run(True, folds)  # the second fold trains the networks compiled for the first
@@ -423,8 +422,7 @@ def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_a_smoke_fold(s
                                                           for f in MEGC2019.folds(track_selection, 0)]
     assert len(folds) > config.evaluation.max_folds == 1
     fold = folds[0]
-    outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root(),
-                                              log=lambda line: None))
+    outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root()))
     assert outcome.test_indices.tolist() == fold.test.tolist() and outcome.probabilities.shape == (len(fold.test), 3)
     assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)
     assert outcome.extra["train_clips"] == {name: int(np.sum(selection.labels[fold.train] == k))
@@ -500,8 +498,7 @@ def test_regions_trained_together_get_the_weights_of_separate_training(monkeypat
         monkeypatch.setattr(protocol, "trainable_parameters",
                             lambda m: (weights.append([np.array(w) for w in m.get_weights()]), real_parameters(m))[1])
         cfg = dataclasses.replace(config, model=dataclasses.replace(config.model, train_regions_together=together))
-        outcome = protocol.run_fold(FoldContext(selection, fold, cfg, "smoke", 0, tmp_path / str(together), tmp_path,
-                                                log=lambda line: None))
+        outcome = protocol.run_fold(FoldContext(selection, fold, cfg, "smoke", 0, tmp_path / str(together), tmp_path))
         return outcome, weights
 
     (separate, separate_weights), (together, together_weights) = run(False), run(True)
@@ -533,8 +530,7 @@ def test_smoke_fold_with_the_regions_trained_together(smoke_track, tmp_path):
     config = dataclasses.replace(config, model=dataclasses.replace(config.model, train_regions_together=True))
     selection = experiment.select(data, config)
     fold = experiment.folds(selection, config, 0)[0]
-    outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root(),
-                                              log=lambda line: None))
+    outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root()))
     assert outcome.status == "ok" and outcome.test_indices.tolist() == fold.test.tolist()
     assert outcome.probabilities.shape == (len(fold.test), 3) and outcome.y_pred.shape == (len(fold.test),)
     assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)

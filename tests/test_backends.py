@@ -78,8 +78,7 @@ def test_few_step_smoke_experiments_predict_finite_probabilities(paper_id, name,
     from papers import get_paper
 
     (experiment,) = [e for e in get_paper(paper_id).EXPERIMENTS if e.name == name]
-    result = run_experiment(paper_id, experiment, data_root=smoke_corpus, profile="smoke", out_dir=tmp_path,
-                            log=lambda m: None)
+    result = run_experiment(paper_id, experiment, data_root=smoke_corpus, profile="smoke", out_dir=tmp_path)
     for record in result.records:
         assert record["status"] == "ok", record.get("reason")
         assert np.isfinite(np.asarray(record["probabilities"], dtype=float)).all()

@@ -111,7 +111,7 @@ def test_seeds_give_mean_std_and_a_crossed_interval(dummy_corpus, tmp_path):
     settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", seed=3,
                            out=tmp_path / "out")
     bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid")], settings, seeds=2, max_folds=2,
-                                    log=lambda line: None, n_resamples=200)
+                                    n_resamples=200)
     method = bench.summary["methods"][0]
     assert method["seeds"] == [3, 4] and [r["seed"] for r in method["runs"]] == [3, 4]
     uf1 = method["scores"]["all"]["uf1"]
@@ -137,7 +137,7 @@ def test_a_method_with_other_folds_is_refused_before_training(dummy_corpus, tmp_
     settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
     methods = [("dummy", dummy_paper, "centroid"), ("other", _reversed_folds_paper(), None)]
     with pytest.raises(RunError, match="other does not see the same folds as dummy:centroid"):
-        bench_run.run_benchmark(MEGC2019, methods, settings, log=lambda line: None)
+        bench_run.run_benchmark(MEGC2019, methods, settings)
     assert not dummy_paper.HOOKS["ran"]
 
 
@@ -421,7 +421,7 @@ def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(dummy_cor
         BENCHMARK_MODELS=("flaky",), PAPER=dummy_paper.PAPER)
     settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
     bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid"), ("flaky", module, None)],
-                                    settings, max_folds=3, log=lambda line: None, n_resamples=200)
+                                    settings, max_folds=3, n_resamples=200)
     assert bench.not_scored == [("flaky/seed0/casme2_sub02", "failed")]
     statistics = bench.summary["statistics"]
     assert statistics["pairwise"]["uf1"]["left_out"] == 6 and statistics["pairwise"]["uf1"]["n"] == 12

@@ -94,7 +94,7 @@ TOY = Experiment(name="toy", title="toy majority class on CASME II", datasets=("
 def _run_result(root: Path, out: Path, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return runner.run_experiment("toy", TOY, data_root=root, profile="smoke", out_dir=out, log=lambda _: None,
+        return runner.run_experiment("toy", TOY, data_root=root, profile="smoke", out_dir=out,
                                      **kwargs)
 
 
@@ -290,7 +290,7 @@ def test_report_selection_page_shows_thumbnails_only_where_faces_may_be_shown(fa
     for kind, allow, run in (("synthetic", True, result), ("real", False, result), ("moved", True, moved)):
         context = ReportContext(paper_id="toy", corpus={**res["corpus"], "kind": "real" if kind == "real" else
                                                         "synthetic"}, allow_faces=allow, profile=res["profile"])
-        pdf = paper_reports.write_paper_report("toy", {"toy": run}, tmp_path / kind, context, log=lambda _: None)
+        pdf = paper_reports.write_paper_report("toy", {"toy": run}, tmp_path / kind, context)
         pdfs[kind] = pdf.read_bytes()
         stored = json.loads((pdf.parent / "results.json").read_text())["experiments"]["toy"]
         assert stored["selection"]["dropped"] == res["selection"]["dropped"]

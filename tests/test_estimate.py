@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import logging
 import math
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def test_counts_and_projection_follow_the_timed_step(dummy_corpus, private_cache
     stage = private_cache / "stages" / "dummy_features"  # the session's cache: other tests may have filled it
     before = sorted(stage.rglob("*")) if stage.exists() else []
     result = est.estimate([("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick",
-                          overrides={"train.epochs": "3", "train.batch_size": "4"}, log=lambda m: None)
+                          overrides={"train.epochs": "3", "train.batch_size": "4"})
     (e,) = result.experiments
     assert (e.clips, e.folds, e.frames) == (24, 4, 0)
     (work,) = e.stages
@@ -66,8 +67,7 @@ def test_counts_and_projection_follow_the_timed_step(dummy_corpus, private_cache
 def test_a_model_kept_across_folds_is_traced_once(dummy_corpus):
     once = dataclasses.replace(EXPERIMENT, training_stages=lambda c, s, f: [
         dataclasses.replace(stage, traced_once=True) for stage in dummy_paper.training_stages(c, s, f)])
-    (e,) = est.estimate([("dummy", once)], data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke",
-                        log=lambda m: None).experiments
+    (e,) = est.estimate([("dummy", once)], data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke").experiments
     t = e.stages[0].timing
     assert e.fold_seconds[0] - e.fold_seconds[1] == pytest.approx(t.trace_s + t.predict_trace_s)
     assert e.fold_seconds[1] == pytest.approx(e.fold_seconds[3])
@@ -79,9 +79,9 @@ def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(dum
         for stage in dummy_paper.training_stages(c, s, f)])
     overrides = {"train.epochs": "3", "train.batch_size": "4"}
     (plain,) = est.estimate([("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick",
-                            overrides=overrides, log=lambda m: None).experiments
+                            overrides=overrides).experiments
     (e,) = est.estimate([("dummy", wide)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick",
-                        overrides=overrides, log=lambda m: None).experiments
+                        overrides=overrides).experiments
     t = e.stages[0].timing
     # 3 epochs x ceil(10 / 4) validation batches, and ceil(20 / 4) test-pass batches instead of ceil(6 / 4)
     fold = (15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + (3 * 3 + 5) * t.predict_s + t.trace_s
@@ -90,12 +90,13 @@ def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(dum
     assert plain.stages[0].steps == e.stages[0].steps  # the training work is unchanged
 
 
-def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(dummy_corpus):
+def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(dummy_corpus, caplog):
     twin = dataclasses.replace(EXPERIMENT, name="twin")
     bare = dataclasses.replace(EXPERIMENT, name="bare", training_stages=None, preprocess_clip=None)
-    lines = []
+    caplog.set_level(logging.INFO, logger="common")
     result = est.estimate([("dummy", EXPERIMENT), ("dummy", twin), ("dummy", bare)], data_root=dummy_corpus,
-                          loader=dummy_paper.load, profile="smoke", log=lines.append)
+                          loader=dummy_paper.load, profile="smoke")
+    lines = caplog.messages
     first, second, third = result.experiments
     assert first.stages[0].timing is second.stages[0].timing
     assert sum("timed dummy_mlp" in line for line in lines) == 1
@@ -113,7 +114,7 @@ def test_a_model_that_cannot_be_built_leaves_only_its_experiment_unestimated(dum
     broken = dataclasses.replace(EXPERIMENT, name="offline", training_stages=lambda c, s, f: [
         TrainingStage("vgg", offline, samples=len(f.train), epochs=1, batch_size=2)])
     result = est.estimate([("dummy", broken), ("dummy", EXPERIMENT)], data_root=dummy_corpus, loader=dummy_paper.load,
-                          profile="smoke", log=lambda m: None)
+                          profile="smoke")
     first, second = result.experiments
     assert not first.estimated and "could not get the ImageNet weights (offline?)" in first.note
     assert second.estimated
@@ -135,7 +136,7 @@ def test_random_batch_fits_each_loss():
 def test_uncompiled_model_is_refused():
     stage = TrainingStage("raw", lambda: dummy_paper.build_model(), samples=10, epochs=1, batch_size=2)
     with pytest.raises(ValueError, match="must return a compiled model"):
-        timing.time_model(stage, log=lambda m: None)
+        timing.time_model(stage)
 
 
 @pytest.mark.parametrize("timed, expected", [

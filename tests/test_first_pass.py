@@ -3,6 +3,7 @@ byte, and the folds then read every clip from it."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -22,7 +23,8 @@ def pool():
 
 
 @pytest.mark.parametrize("paper_id", papers.PAPER_IDS)
-def test_the_parallel_first_pass_writes_the_sequential_cache_byte_for_byte(paper_id, smoke_corpus, tmp_path, pool):
+def test_the_parallel_first_pass_writes_the_sequential_cache_byte_for_byte(paper_id, smoke_corpus, tmp_path, pool,
+                                                                           caplog):
     experiment = papers.get_paper(paper_id).EXPERIMENTS[0]
     assert experiment.first_pass is not None
     selection, folds, config = first_pass.experiment_folds(paper_id, experiment, smoke_corpus, "smoke")
@@ -31,9 +33,9 @@ def test_the_parallel_first_pass_writes_the_sequential_cache_byte_for_byte(paper
 
     assert first_pass.run_steps(steps, tmp_path / "sequential") == []
     pool.root = tmp_path / "parallel"
-    lines = []
-    pool.map(steps, log=lines.append)
-    assert f"first pass of preprocessing: {len(steps)} clip(s) in 2 process(es)" in lines[0]
+    caplog.set_level(logging.INFO, logger="common")
+    pool.map(steps)
+    assert f"first pass of preprocessing: {len(steps)} clip(s) in 2 process(es)" in caplog.messages[0]
 
     sequential, parallel = _files(tmp_path / "sequential"), _files(tmp_path / "parallel")
     assert len(sequential) >= len(steps)
@@ -42,14 +44,14 @@ def test_the_parallel_first_pass_writes_the_sequential_cache_byte_for_byte(paper
     assert different == []
 
 
-def test_after_the_first_pass_the_folds_compute_no_preprocessing(smoke_corpus, tmp_path, monkeypatch):
+def test_after_the_first_pass_the_folds_compute_no_preprocessing(smoke_corpus, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("MERSUITE_CACHE", str(tmp_path / "cache"))  # an empty cache
     experiment = papers.get_paper("reddy2019").EXPERIMENTS[0]
-    lines = []
+    caplog.set_level(logging.INFO, logger="common")
     with FirstPass(2) as pool:
         runner.run_experiment("reddy2019", experiment, data_root=smoke_corpus, profile="smoke",
-                              out_dir=tmp_path / "out", log=lines.append, prepare_clips=pool.run)
-    assert any("first pass of preprocessing" in line and "in 2 process(es)" in line for line in lines)
+                              out_dir=tmp_path / "out", prepare_clips=pool.run)
+    assert any("first pass of preprocessing" in line and "in 2 process(es)" in line for line in caplog.messages)
     folds = sorted((tmp_path / "out" / "reddy2019" / experiment.name / "folds").glob("*.json"))
     assert folds
     for path in folds:

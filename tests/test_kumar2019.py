@@ -149,8 +149,8 @@ def test_motion_input_minus_first_frame_subtracts_the_clips_first_registered_fra
     other = next(s for s in samples if (s.dataset, s.subject) != (sample.dataset, sample.subject))
     selection = protocol.select({"megc2019": [sample, other]}, config)
     plan = [(0, 10.0), (0, 15.0), (1, 10.0)]
-    x_ref, y_ref, stats = preprocessing.build_inputs(selection, plan, config, tmp_path, log=lambda *_: None)
-    x_eai, y_eai, _ = preprocessing.build_inputs(selection, plan, plain, tmp_path, log=lambda *_: None)
+    x_ref, y_ref, stats = preprocessing.build_inputs(selection, plan, config, tmp_path)
+    x_eai, y_eai, _ = preprocessing.build_inputs(selection, plan, plain, tmp_path)
     assert stats["motion_input"] == "minus_first_frame" and np.array_equal(y_ref, y_eai)
     np.testing.assert_allclose(x_eai[0] - x_ref[0], preprocessing.preprocess(first[None])[0], atol=1e-5)
     np.testing.assert_allclose(x_eai[0] - x_ref[0], x_eai[1] - x_ref[1], atol=1e-5)  # same reference at 10 and 15
@@ -372,8 +372,7 @@ def test_benchmark_entry_takes_every_track_sample_in_order_and_trains_a_smoke_fo
         (f.name, f.train.tolist(), f.test.tolist()) for f in expected]
     set_seed(0)
     outcome = experiment.run_fold(FoldContext(selection=selection, fold=folds[0], config=config, profile="smoke",
-                                              seed=0, work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages",
-                                              log=lambda *_: None))
+                                              seed=0, work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages"))
     assert outcome.probabilities.shape == (len(folds[0].test), 3) and np.isfinite(outcome.probabilities).all()
     assert outcome.parameters == {"resnet34_eai": 21_286_211} and len(outcome.history["loss"]) == config.train.epochs
     assert outcome.extra["test_images"] == len(folds[0].test) and "timing" in outcome.extra
@@ -415,15 +414,14 @@ def test_export_fold_keeps_the_model_and_predict_clips_gives_the_folds_probabili
     set_seed(0)
     outcome = experiment.run_fold(FoldContext(selection=selection, fold=folds[0], config=config, profile="smoke",
                                               seed=0, work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages",
-                                              log=lambda *_: None, export=sink))
+                                              export=sink))
     assert set(sink.models) == {"resnet34_eai"} and sink.state == {}
     sink.models["resnet34_eai"].save(tmp_path / "resnet34_eai.keras")
     loaded = keras.saving.load_model(tmp_path / "resnet34_eai.keras")
     test = tuple(selection.samples[i] for i in folds[0].test)
     recording = dataclasses.replace(test[0], dataset="recording", subject="", emotion="", clip="new_clip")
     predict = PredictContext(samples=test + (recording,), config=config, models={"resnet34_eai": loaded},
-                             state=sink.state, class_names=selection.class_names, cache_dir=tmp_path / "stages",
-                             log=lambda *_: None)
+                             state=sink.state, class_names=selection.class_names, cache_dir=tmp_path / "stages")
     probabilities = experiment.predict_clips(predict)
     np.testing.assert_allclose(probabilities[:-1], outcome.probabilities, atol=1e-5)
     np.testing.assert_allclose(probabilities[-1], outcome.probabilities[0], atol=1e-5)

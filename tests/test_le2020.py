@@ -525,7 +525,7 @@ def _megc_fold_context(smoke_corpus, tmp_path, model=None):
     selection = experiment.select(data, config)
     fold = experiment.folds(selection, config, 0)[0]
     ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
-                      work_dir=tmp_path / "fold", cache_dir=stages_root(), log=lambda line: None)
+                      work_dir=tmp_path / "fold", cache_dir=stages_root())
     return experiment, data, ctx
 
 
@@ -600,8 +600,7 @@ def test_export_fold_keeps_the_model_and_predict_clips_gives_the_folds_probabili
     test = tuple(ctx.selection.samples[i] for i in ctx.fold.test)
     recording = dataclasses.replace(test[0], dataset="recording", subject="", emotion="", clip="new_clip")
     predict = PredictContext(samples=test + (recording,), config=config, models={"vgg19_roi": loaded}, state=sink.state,
-                             class_names=ctx.selection.class_names, cache_dir=tmp_path / "stages",
-                             log=lambda line: None)
+                             class_names=ctx.selection.class_names, cache_dir=tmp_path / "stages")
     probabilities = experiment.predict_clips(predict)
     np.testing.assert_allclose(probabilities[:-1], outcome.probabilities, atol=1e-5)
     np.testing.assert_allclose(probabilities[-1], outcome.probabilities[0], atol=1e-5)

@@ -32,7 +32,7 @@ MEASURED = ("finished", "seconds", "seconds_by_fold", "extra", "max_rss_mb", "ca
 
 def _sequential(dummy_corpus, out, seed=3):
     return run_experiment("dummy_parallel", EXPERIMENT, data_root=dummy_corpus, profile="smoke", seed=seed,
-                                 out_dir=out, log=lambda _: None)
+                                 out_dir=out)
 
 
 def _folder(out):
@@ -87,15 +87,16 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
     assert results["metrics"] == sequential.summary["metrics"]
 
 
-def test_a_local_dask_cluster_gives_the_sequential_predictions(dummy_corpus, tmp_path):
+def test_a_local_dask_cluster_gives_the_sequential_predictions(dummy_corpus, tmp_path, caplog):
     distributed = pytest.importorskip("distributed", reason="the 'cluster' extra (make test installs it)")
     sequential = _sequential(dummy_corpus, tmp_path / "sequential")
-    lines = []
+    caplog.set_level(logging.INFO, logger="common")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster:
         result = run_experiment("dummy_parallel", EXPERIMENT, data_root=dummy_corpus, profile="smoke", seed=3,
-                                       out_dir=tmp_path / "dask", log=lines.append,
+                                       out_dir=tmp_path / "dask",
                                        fold_runner=parallel.fold_runner(REF, cluster=cluster.scheduler_address))
+    lines = caplog.messages
     assert any("4 fold(s) to compute on the Dask cluster" in line and "(2 worker(s))" in line for line in lines)
     assert sum("done)" in line for line in lines) == 4
     assert _csv(tmp_path / "dask") == _csv(tmp_path / "sequential")

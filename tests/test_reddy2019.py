@@ -456,7 +456,7 @@ def test_benchmark_entry_keeps_every_track_sample_and_one_smoke_fold_trains(smok
                                                     data=dataclasses.replace(config.data, resample_frames=False)))
     fold = folds[0]
     ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
-                      work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages", log=lambda line: None)
+                      work_dir=tmp_path / "fold", cache_dir=tmp_path / "stages")
     outcome = experiment.run_fold(ctx)
     assert outcome.status == "ok" and np.array_equal(outcome.test_indices, fold.test)
     assert outcome.probabilities.shape == (len(fold.test), 3) and len(outcome.history["loss"]) == 1

@@ -222,7 +222,7 @@ def check_report_pages(paper_id, smoke_corpus, tmp_path):
         fake = dataclasses.replace(experiment, run_fold=_rotating_fold,
                                    folds=lambda s, c, seed, e=experiment: e.folds(s, c, seed)[:2])
         results[experiment.name] = runner.run_experiment(paper_id, fake, data_root=smoke_corpus, profile="smoke",
-                                                         out_dir=tmp_path, log=lambda _: None)
+                                                         out_dir=tmp_path)
     shutil.rmtree(tmp_path / paper_id)  # the pages must not need the run's files
     context = ReportContext(paper_id=paper_id, paper=module.PAPER, profile="smoke", allow_faces=True,
                             corpus={"kind": "synthetic"}, results=results)

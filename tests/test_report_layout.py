@@ -50,12 +50,12 @@ def test_every_papers_report_from_a_smoke_run(paper_id, smoke_corpus, tmp_path):
     name = LAYOUT_EXPERIMENT.get(paper_id, module.EXPERIMENTS[0].name)
     experiments = [e for e in module.EXPERIMENTS if e.name == name]
     results = {e.name: runner.run_experiment(paper_id, e, data_root=smoke_corpus, profile="smoke",
-                                             out_dir=tmp_path / "out", log=lambda _: None) for e in experiments}
+                                             out_dir=tmp_path / "out") for e in experiments}
     context = ReportContext(paper_id=paper_id, paper=module.PAPER, profile="smoke", seed=0,
                             corpus=corpus_summary(results, smoke_corpus, True), allow_faces=True, results=results)
     open_before = plt.get_fignums()
     pages = []
-    pdf = write_paper_report(paper_id, results, tmp_path / "out", context, log=lambda _: None, pages=pages)
+    pdf = write_paper_report(paper_id, results, tmp_path / "out", context, pages=pages)
     assert plt.get_fignums() == open_before, "the report left figures open"
     check_pages(pages, pdf)
     assert pages[0].title.startswith("The answer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import logging
 import re
 
 import pytest
@@ -27,14 +28,14 @@ def pdf_pages(path) -> int:
 @pytest.fixture()
 def results(dummy_corpus, tmp_path):
     res = runner.run_experiment("dummy", FAST, data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke",
-                                out_dir=tmp_path / "out", log=lambda _: None)
+                                out_dir=tmp_path / "out")
     yield res
 
 
 def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
     context = ReportContext(paper_id="dummy", paper=dummy_paper.PAPER, profile="smoke", seed=0,
                             corpus=results.summary["corpus"], seconds=1.5, results={"toy_loso": results})
-    pdf = write_paper_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=lambda _: None)
+    pdf = write_paper_report("dummy", {"toy_loso": results}, tmp_path / "out", context)
     assert pdf == tmp_path / "out" / "dummy" / "report.pdf"
     # the answer (chart, comparison, notes, our scores), the experiment (two pages: summary, confusion,
     # per-fold strip plot, curves, fold table, selection, config), architecture, the paper's own page, the run
@@ -74,29 +75,29 @@ def test_report_pdf_and_tables_hold_the_results(results, tmp_path):
     assert match == {"hidden": True, "scores": False}  # the dummy table's 99 params are wrong on purpose
 
 
-def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(results, tmp_path):
+def test_synthetic_corpus_allows_faces_and_failed_models_do_not_lose_numbers(results, tmp_path, caplog):
     broken = dataclasses.replace(dummy_paper.PAPER, models={"dummy_mlp": lambda: 1 / 0})
     corpus = {**results.summary["corpus"], "kind": "synthetic"}
     synthetic = dataclasses.replace(results, summary={**results.summary, "corpus": corpus})
-    messages = []
+    caplog.set_level(logging.INFO, logger="common")
     pdf = write_paper_report("dummy", {"toy_loso": synthetic}, tmp_path / "out",
                              ReportContext(paper_id="dummy", paper=broken, profile="smoke", corpus=corpus,
-                                           allow_faces=True),
-                             log=messages.append)
+                                           allow_faces=True))
     assert pdf_pages(pdf) == 5  # no architecture page
-    assert any("could not build" in m for m in messages)
+    assert any("could not build" in m for m in caplog.messages)
     assert "report_pages:True" in dummy_paper.HOOKS["ran"]
     assert json.loads((pdf.parent / "results.json").read_text())["allow_faces"] is True
 
 
-def test_write_report_draws_only_what_it_is_given(results, tmp_path):
+def test_write_report_draws_only_what_it_is_given(results, tmp_path, caplog):
     """Reporting computes nothing: without the inputs computed before it, no intervals, no model built."""
     from common.reporting import write_report
 
     unbuildable = dataclasses.replace(dummy_paper.PAPER, models=lambda: 1 / 0)
     context = ReportContext(paper_id="dummy", paper=unbuildable, profile="smoke", corpus=results.summary["corpus"])
-    messages = []
-    pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context, log=messages.append)
+    caplog.set_level(logging.INFO, logger="common")
+    pdf = write_report("dummy", {"toy_loso": results}, tmp_path / "out", context)
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("common.")]
     assert pdf_pages(pdf) == 5 and not messages  # no architecture page, and no attempt to build one
     paper_json = json.loads((pdf.parent / "results.json").read_text())
     assert paper_json["intervals"] == {} and paper_json["comparison"][0]["ours_low"] is None

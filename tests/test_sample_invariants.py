@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import logging
 import os
 import shutil
 import warnings
@@ -72,8 +73,8 @@ def _toy(database: str) -> Experiment:
 def _run(root: Path, database: str, out: Path) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return runner.run_experiment("toy", _toy(database), data_root=root, profile="smoke", out_dir=out,
-                                     log=lambda _: None).summary["selection"]
+        return runner.run_experiment("toy", _toy(database), data_root=root, profile="smoke",
+                                     out_dir=out).summary["selection"]
 
 
 def _check(root: Path, capsys) -> tuple[int, str]:
@@ -435,7 +436,7 @@ def test_a_clip_without_motion_is_flagged_kept_or_refused_by_the_method_and_list
     # a method whose input is the motion from onset to apex: the run is refused, naming the clip
     with pytest.raises(RunError) as refused:
         runner.run_experiment("toy", dataclasses.replace(_toy("casme2"), needs_motion=True), data_root=root,
-                              profile="smoke", out_dir=tmp_path / "out2", log=lambda _: None)
+                              profile="smoke", out_dir=tmp_path / "out2")
     message = str(refused.value)
     assert f"(clip {frozen.key}) (and 1 more like it)" in message and "Experiment.needs_motion" in message
     assert "\n" not in message
@@ -459,21 +460,21 @@ def test_a_flow_method_refuses_a_corpus_of_frozen_clips_through_the_cli(smoke_co
 # ----------------------------------------------------------------------------- label spreadsheets
 
 
-def test_a_label_sheet_is_chosen_by_its_header_and_the_choice_recorded(smoke_corpus, tmp_path, capsys):
+def test_a_label_sheet_is_chosen_by_its_header_and_the_choice_recorded(smoke_corpus, tmp_path, capsys, caplog):
     root = _copy(smoke_corpus, tmp_path, "casme2")
     path = _casme2_sheet(root)
     book = openpyxl.load_workbook(path)
     book.create_sheet("Cover", 0)  # a blank first sheet, the data on the second
     book.save(path)
     assert len(_samples(root, "casme2")) == 15
-    lines: list[str] = []
+    caplog.set_level(logging.INFO, logger="common")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         summary = runner.run_experiment("toy", _toy("casme2"), data_root=root, profile="smoke",
-                                        out_dir=tmp_path / "out", log=lines.append).summary
+                                        out_dir=tmp_path / "out").summary
     choice = "sheet 'Sheet1' (2 of 2; 'Cover' (empty) skipped)"
     assert summary["corpus"]["label_sheets"] == {str(path.resolve()): choice}
-    assert f"[toy/casme2] labels: {path.resolve()}: read from {choice}" in lines
+    assert f"[toy/casme2] labels: {path.resolve()}: read from {choice}" in caplog.messages
     code, out = _check(root, capsys)
     assert code == 0 and f"label sheet: {choice}" in out
     # no sheet has the columns: one line naming the file and every sheet looked at

@@ -108,8 +108,7 @@ def test_one_smoke_fold_fits_the_svm_and_predicts(smoke_corpus, tmp_path):
     from common.running.runner import run_experiment
     from papers.see2019 import EXPERIMENTS
 
-    result = run_experiment("see2019", EXPERIMENTS[0], data_root=smoke_corpus, profile="smoke", out_dir=tmp_path,
-                            log=lambda _: None)
+    result = run_experiment("see2019", EXPERIMENTS[0], data_root=smoke_corpus, profile="smoke", out_dir=tmp_path)
     (record,) = result.records
     assert record["status"] == "ok", record.get("reason")
     assert len(record["y_pred"]) == record["n_test"] > 0

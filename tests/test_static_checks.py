@@ -8,6 +8,8 @@ checks); here mypy checks a scratch copy of the protocol with that comparison pu
 """
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +43,56 @@ def test_mypy_passes_the_fixed_protocol():
     done = subprocess.run([sys.executable, "-m", "mypy", str(source)], cwd=REPO, capture_output=True, text=True,
                           timeout=600)
     assert "talluri2022/protocol.py" not in done.stdout, done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# House rules read off the source (docs/house.md, Log lines and exceptions)
+
+SOURCES = sorted([*(REPO / "common").rglob("*.py"), *(REPO / "papers").rglob("*.py"), REPO / "run_all.py"])
+CATCH_ALL = re.compile(r"^\s*except\s*\(?[^:#]*\bException\b[^:#]*\)?(\s+as\s+\w+)?\s*:(?P<rest>.*)$")
+
+
+def uncommented_catch_alls(text: str) -> list[int]:
+    """The line numbers of ``except Exception`` (alone or in a tuple) with no comment on the same line."""
+    return [number for number, line in enumerate(text.splitlines(), 1)
+            if (match := CATCH_ALL.match(line)) and "#" not in match.group("rest")]
+
+
+def log_parameters(text: str) -> list[int]:
+    """The line numbers of functions (and lambdas) with a parameter named ``log``, and of class fields
+    named ``log`` (a dataclass field is a constructor parameter)."""
+    found = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = node.args
+            names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                     *filter(None, (arguments.vararg, arguments.kwarg)))]
+            if "log" in names:
+                found.append(node.lineno)
+        elif isinstance(node, ast.ClassDef):
+            found += [item.lineno for item in node.body if isinstance(item, ast.AnnAssign)
+                      and isinstance(item.target, ast.Name) and item.target.id == "log"]
+    return sorted(found)
+
+
+def test_the_source_checks_find_what_they_look_for():
+    snippet = ("try:\n    pass\nexcept Exception:\n    pass\ntry:\n    pass\nexcept (OSError, Exception) as exc:\n"
+               "    pass\ntry:\n    pass\nexcept Exception as exc:  # boundary: a reason\n    pass\n"
+               "try:\n    pass\nexcept ExceptionGroup:\n    pass\n")
+    assert uncommented_catch_alls(snippet) == [3, 7]
+    snippet = ("def f(x, log=print):\n    pass\ndef g(*, log):\n    pass\nh = lambda log: None\n"
+               "class C:\n    log: object = print\ndef fine(logger, catalog):\n    pass\n")
+    assert log_parameters(snippet) == [1, 3, 5, 7]
+
+
+def test_every_except_exception_in_common_papers_and_the_cli_says_why_on_its_line():
+    found = [f"{path.relative_to(REPO)}:{number}" for path in SOURCES
+             for number in uncommented_catch_alls(path.read_text())]
+    assert found == [], ("`except Exception` only at a boundary, with its reason in a comment on the same line; "
+                         "elsewhere name the exceptions that can occur: " + ", ".join(found))
+
+
+def test_no_function_in_common_or_papers_takes_a_log_parameter():
+    found = [f"{path.relative_to(REPO)}:{number}" for path in SOURCES for number in log_parameters(path.read_text())]
+    assert found == [], ("progress lines go through logging.getLogger(__name__), not a `log` callable: "
+                         + ", ".join(found))

@@ -317,7 +317,7 @@ def test_benchmark_entry_takes_the_track_as_is_and_trains_one_smoke_fold(smoke_c
     assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist()) for f in MEGC2019.folds(track, 0)]
     fold = folds[0]
     ctx = FoldContext(selection=selection, fold=fold, config=config, profile="smoke", seed=0,
-                      work_dir=tmp_path / "work", cache_dir=tmp_path / "stages", log=lambda line: None)
+                      work_dir=tmp_path / "work", cache_dir=tmp_path / "stages")
     set_seed(0)
     outcome = experiment.run_fold(ctx)
     assert outcome.test_indices.tolist() == fold.test.tolist() and outcome.probabilities.shape == (len(fold.test), 3)

@@ -44,7 +44,7 @@ def _trained(cfg: TrainConfig, tmp_path, label: str):
     set_seed(0)
     model = compile_model(_model(), cfg)
     counter = _Steps()
-    history = fit(model, *_data(), cfg, work_dir=tmp_path, label=label, callbacks=[counter], log=lambda m: None)
+    history = fit(model, *_data(), cfg, work_dir=tmp_path, label=label, callbacks=[counter])
     return model, history, counter.steps
 
 
@@ -69,9 +69,9 @@ def test_device_data_gives_model_fits_weights_history_and_steps(tmp_path):
     # A second fit of the same (now built) models: fit draws no build batch then, nor does the device loop.
     again = dataclasses.replace(RECIPE, epochs=2, lr_step_epochs=0)
     set_seed(1)
-    fit(fitted, *_data(), again, log=lambda m: None)
+    fit(fitted, *_data(), again)
     set_seed(1)
-    fit(placed, *_data(), dataclasses.replace(again, device_data=True), log=lambda m: None)
+    fit(placed, *_data(), dataclasses.replace(again, device_data=True))
     for a, b in zip(fitted.get_weights(), placed.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -98,7 +98,7 @@ def test_device_data_takes_several_inputs_and_outputs_as_model_fit_does(tmp_path
         set_seed(3)
         model = compile_model(together(), dataclasses.replace(cfg, device_data=device_data),
                               loss=["categorical_crossentropy"] * 2, metrics=())
-        results.append((model, fit(model, x, y, dataclasses.replace(cfg, device_data=device_data), log=lambda m: None)))
+        results.append((model, fit(model, x, y, dataclasses.replace(cfg, device_data=device_data))))
     (fitted, history), (placed, on_device) = results
     for a, b in zip(fitted.get_weights(), placed.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -19,7 +19,7 @@ def _fresh(seed: int) -> keras.Model:
 
 
 def _fold(model: keras.Model, x, y, cfg) -> tuple[list[float], np.ndarray]:
-    history = fit(model, x, y, cfg, log=lambda line: None)
+    history = fit(model, x, y, cfg)
     return history["loss"], model.predict(x, verbose=0)
 
 
@@ -107,7 +107,7 @@ def test_kept_model_with_one_loss_per_output_trains_as_a_fresh_one():
 
     def fold(model, x, y, cfg):
         set_seed(2)
-        history = fit(model, x, y, cfg, log=lambda line: None)
+        history = fit(model, x, y, cfg)
         return history["loss"], model.predict(x, verbose=0)
 
     rng = np.random.default_rng(0)

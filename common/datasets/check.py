@@ -241,7 +241,7 @@ def _check_papers(root: Path, loaded: dict, papers: Mapping[str, Sequence[Any]])
                 left_out = len(getattr(selection, "dropped", ()))
                 print(f"{label}: {len(selection)} samples ({classes})"
                       + (f"; {left_out} left out by its select (listed in a run's results)" if left_out else ""))
-            except Exception as error:
+            except Exception as error:  # boundary: a paper's select on the user's data; reported, the check goes on
                 print(f"{label}: not available ({type(error).__name__}: {error})")
 
 

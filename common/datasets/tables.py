@@ -61,7 +61,7 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[Any]]]]:
             raise DatasetError(f"{path}: expected a .xlsx, .xls or .csv spreadsheet")
     except DatasetError:
         raise
-    except Exception as error:  # openpyxl/xlrd raise many types for a damaged file
+    except Exception as error:  # boundary: openpyxl/xlrd raise many types for a damaged file
         raise DatasetError(f"{path}: cannot read this spreadsheet ({type(error).__name__}: {error})") from None
     # Trailing empty cells and rows carry nothing.
     return [(name, [row for row in rows if any(not is_blank(cell) for cell in row)]) for name, rows in sheets]
@@ -95,7 +95,7 @@ def sheet_count(path: str | Path) -> int:
             import xlrd
 
             return xlrd.open_workbook(str(path), on_demand=True).nsheets
-    except Exception as error:
+    except Exception as error:  # boundary: openpyxl/xlrd raise many types for a damaged file
         raise DatasetError(f"{path}: cannot read this spreadsheet ({type(error).__name__}: {error})") from None
     return 1
 

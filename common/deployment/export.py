@@ -25,12 +25,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -43,6 +44,8 @@ from common.running.profiles import config_hash, effective_config, resolve_profi
 from common.evaluation.records import jsonable
 from common.running.screening import screen_selection
 from common.experiment import ExportSink, Experiment, Fold, FoldContext, Selection
+
+logger = logging.getLogger(__name__)
 
 # Bump when the folder's layout or the manifest's meaning changes. 2: the manifest carries its own hash
 # (manifest_sha256, common.deployment.manifest); a format-1 folder is refused and exported again.
@@ -206,7 +209,7 @@ def _put_in_place(tmp: Path, out_dir: Path) -> None:
 
 def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
                       profile: str | None = None, overrides: Mapping[str, Any] | None = None, seed: int = 0,
-                      out_dir: str | Path, log: Callable[[str], None] = print, faces_policy: str = "exclude",
+                      out_dir: str | Path, faces_policy: str = "exclude",
                       loader: Loader = load, source: Mapping[str, Any] | None = None) -> Path:
     """Train ``experiment``'s final model(s) on all of its selected data (the profile's recipe, the
     paper's own ``run_fold`` on the export fold) and write the export folder ``out_dir``; returns it.
@@ -231,8 +234,8 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     config = effective_config(experiment, profile, overrides)
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     synthetic = data_root is None or is_synthetic(root)
-    log(f"{tag} export: {experiment.title}; profile {profile}, seed {seed}, "
-        f"corpus {'synthetic' if synthetic else 'real'} at {root}")
+    logger.info(f"{tag} export: {experiment.title}; profile {profile}, seed {seed}, "
+                f"corpus {'synthetic' if synthetic else 'real'} at {root}")
     data = load_datasets(experiment, root, loader=loader)
     selection = experiment.select(data, config)
     if len(selection) == 0:
@@ -240,7 +243,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     from common.deployment.rates import check_corpus_rates  # the method's frame-rate need, before any training
     check_corpus_rates(f"{paper_id}/{experiment.name}", experiment, config, selection.samples)
     selection, screening, _ = screen_selection(paper_id, experiment, selection, root, faces_policy=faces_policy,
-                                               log=log, tag=tag)
+                                               tag=tag)
     if len(selection) == 0:
         raise DeployError(f"{paper_id}/{experiment.name}: no sample of {root} is left after the checks; nothing to "
                           f"train on")
@@ -257,8 +260,8 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     try:  # the training: any failure removes the temporary folder
         sink = ExportSink()
         ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
-                          work_dir=tmp / "training", cache_dir=stages_root(), log=log, export=sink)
-        log(f"{tag} export: training on all {len(selection)} samples, {len(selection.class_names)} classes")
+                          work_dir=tmp / "training", cache_dir=stages_root(), export=sink)
+        logger.info(f"{tag} export: training on all {len(selection)} samples, {len(selection.class_names)} classes")
         set_seed(int(seed))
         outcome = experiment.run_fold(ctx)
         problem = _check_outcome(outcome, fold, len(selection.class_names))
@@ -322,7 +325,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _put_in_place(tmp, out_dir)
-    log(f"{tag} export: {', '.join(models)} and {MANIFEST} in {out_dir}")
+    logger.info(f"{tag} export: {', '.join(models)} and {MANIFEST} in {out_dir}")
     return out_dir
 
 

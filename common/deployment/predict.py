@@ -23,10 +23,11 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -35,6 +36,8 @@ from common.deployment.export import FORMAT_VERSION, MANIFEST, DeployError, find
 from common.deployment.recording import Skipped
 from common.experiment import Experiment, PredictContext, PredictViews
 from common.files import file_sha256
+
+logger = logging.getLogger(__name__)
 
 FACE_REFUSED = ("no_face", "face_lost")  # verdicts --faces-policy decides on; "fallback" is flagged, predicted
 
@@ -238,13 +241,12 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
                     class_names=classes, models=models, state=dict(manifest["state"]))
 
 
-def predict_context(exported: Exported, samples: Sequence[Sample], cache_dir: Path | None = None,
-                    log: Callable[[str], None] = print) -> PredictContext:
+def predict_context(exported: Exported, samples: Sequence[Sample], cache_dir: Path | None = None) -> PredictContext:
     from common.preprocessing.cache import default_root as stages_root
 
     return PredictContext(samples=tuple(samples), config=exported.config, models=exported.models,
                           state=exported.state, class_names=exported.class_names,
-                          cache_dir=cache_dir if cache_dir is not None else stages_root(), log=log)
+                          cache_dir=cache_dir if cache_dir is not None else stages_root())
 
 
 def min_frames_problem(exported: Exported, sample: Sample) -> str:
@@ -256,8 +258,8 @@ def min_frames_problem(exported: Exported, sample: Sample) -> str:
             f"{exported.paper_id}/{exported.experiment.name} needs at least {needed}")
 
 
-def check_samples(exported: Exported, samples: Sequence[Sample], faces_policy: str = "exclude",
-                  log: Callable[[str], None] = print) -> list[tuple[Sample, str, str, str]]:
+def check_samples(exported: Exported, samples: Sequence[Sample],
+                  faces_policy: str = "exclude") -> list[tuple[Sample, str, str, str]]:
     """``(sample, face verdict, face reason, exclusion reason or "")`` per clip, after the clip checks
     (``min_frames``, then the face check under ``faces_policy``); a refusal is one DeployError line."""
     from common.running.screening import FACES_POLICIES
@@ -291,18 +293,17 @@ def check_samples(exported: Exported, samples: Sequence[Sample], faces_policy: s
                           + (f" (and the {len(checked) - 1} other clip(s) too)" if len(checked) > 1 else ""))
     for sample, _, _, excluded in checked:
         if excluded:
-            log(f"{sample.meta.get('source', sample.key)}: {excluded}")
+            logger.info(f"{sample.meta.get('source', sample.key)}: {excluded}")
     return checked
 
 
 def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_policy: str = "exclude",
-                    views: bool = True, cache_dir: Path | None = None,
-                    log: Callable[[str], None] = print) -> list[ClipResult]:
+                    views: bool = True, cache_dir: Path | None = None) -> list[ClipResult]:
     """Every clip checked (:func:`check_samples`), then the method's ``predict_clips`` on those kept, and
     its ``predict_views`` (when ``views`` and the method has them) for the page."""
-    checked = check_samples(exported, samples, faces_policy, log)
+    checked = check_samples(exported, samples, faces_policy)
     kept = [sample for sample, _, _, excluded in checked if not excluded]
-    ctx = predict_context(exported, kept, cache_dir, log)
+    ctx = predict_context(exported, kept, cache_dir)
     predict_clips = exported.experiment.predict_clips
     if predict_clips is None:  # load_export refuses such an experiment; an Exported built by hand may not
         raise DeployError(f"{exported.paper_id}/{exported.experiment.name} has no predict_clips in this code")
@@ -460,8 +461,8 @@ def write_outputs(exported: Exported, results: Sequence[ClipResult | Skipped], o
 
 def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | None = None, apex: str | None = None,
                     offset: str | None = None, fps: float | None = None, faces_policy: str = "exclude",
-                    out: str | Path | None = None, registry: Any,
-                    log: Callable[[str], None] = print) -> tuple[Exported, list[ClipResult | Skipped], dict[str, Path]]:
+                    out: str | Path | None = None,
+                    registry: Any) -> tuple[Exported, list[ClipResult | Skipped], dict[str, Path]]:
     """``run_all.py --predict CLIP --model DIR``: every check, then the prediction, then the files. The
     results are every entry of CLIP in its order: a :class:`ClipResult` per clip read, a ``Skipped`` per
     entry that is not predicted (a folder or CSV of clips; one clip given alone is refused instead)."""
@@ -493,7 +494,7 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
             name = f"{name}_{names[name]}"
         try:
             sample = clip_sample(request, cache_root=cache_root(), fps=fps, default_fps=default_fps, name=name,
-                                 log=pending.append)
+                                 notes=pending)
             where = sample.meta.get("source", sample.key)
             problem = rate_problem(sample.fps, need, method)
             if problem:
@@ -526,12 +527,12 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
         raise DeployError(f"--predict {clip}: no clip to predict among its {len(entries)} entr"
                           f"{'y' if len(entries) == 1 else 'ies'}: {first.entry}: {first.reason}"
                           + (f" (and {len(entries) - 1} more skipped)" if len(entries) > 1 else ""))
-    predicted = iter(predict_samples(exported, samples, faces_policy=faces_policy, log=log))
+    predicted = iter(predict_samples(exported, samples, faces_policy=faces_policy))
     for line in pending:
-        log(line)
+        logger.info(line)
     results = [e if isinstance(e, Skipped) else next(predicted) for e in entries]
     out_dir = Path(out) if out is not None else reports_root() / "predict"
     outputs = write_outputs(exported, results, out_dir)
-    log(f"{counts_text(results)} in {time.perf_counter() - started:.1f} s; "
-        f"{', '.join(str(p) for p in outputs.values())}")
+    logger.info(f"{counts_text(results)} in {time.perf_counter() - started:.1f} s; "
+                f"{', '.join(str(p) for p in outputs.values())}")
     return exported, results, outputs

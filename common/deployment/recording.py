@@ -25,12 +25,13 @@ which copy the frame's name) are left out and named.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -38,6 +39,8 @@ from common.datasets.sample import Sample, frame_number
 from common.deployment.export import DeployError
 from common.deployment.rates import valid_rate
 from common.files import file_sha256, read_spreadsheet_csv
+
+logger = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -302,12 +305,12 @@ def _rate(fps: float | None, video_fps: float, default_fps: float | None) -> tup
 
 
 def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = None,
-                default_fps: float | None = None, name: str | None = None,
-                log: Callable[[str], None] = print) -> Sample:
+                default_fps: float | None = None, name: str | None = None, notes: list[str] | None = None) -> Sample:
     """The :class:`Sample` of one clip (``dataset="recording"``, no subject, no label). ``fps``: given by the
     user; else the video's own, else ``default_fps`` (the training corpus's single fps); where it came from
     is ``meta["fps_source"]``. The apex rule used is in ``meta["apex_rule"]`` (``given``/``motion``).
-    Hidden files among a folder's frames (macOS ``._`` sidecars) are left out and named on ``log``."""
+    Hidden files among a folder's frames (macOS ``._`` sidecars) are left out and named in one line: appended
+    to ``notes`` when given (``--predict`` shows it only once something is predicted), else logged."""
     path = request.path
     video = path.is_file()
     if video:
@@ -316,8 +319,12 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         video_fps = 0.0
         hidden = sorted(p.name for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES and _hidden(p))
         if hidden:
-            log(f"{path}: left out {len(hidden)} hidden file(s) among the frames (macOS '._' sidecars, names "
-                f"starting with '.'): {', '.join(hidden[:3])}{', ...' if len(hidden) > 3 else ''}")
+            note = (f"{path}: left out {len(hidden)} hidden file(s) among the frames (macOS '._' sidecars, names "
+                    f"starting with '.'): {', '.join(hidden[:3])}{', ...' if len(hidden) > 3 else ''}")
+            if notes is None:
+                logger.info(note)
+            else:
+                notes.append(note)
         frames = _frame_files(path)
         if not frames:
             raise DeployError(f"--predict {path}: no frame images in this folder")

@@ -45,11 +45,12 @@ Here: the counts and the projection. The timing of one model or of preprocessing
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -60,6 +61,8 @@ from common.estimate.units import shapes
 from common.running.profiles import effective_config, resolve_profile
 from common.estimate.timing import ModelTiming, PreprocessTiming, _shape, time_model, time_preprocessing, warm_up
 from common.experiment import Experiment, Selection, TrainingStage
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,7 +179,7 @@ class Estimate:
 def _output_shape(layer: Any) -> str:
     try:
         return str(layer.output.shape)
-    except Exception:  # a layer used at several places has no single output
+    except (AttributeError, ValueError):  # Keras: a layer never called, or asked for a node it lacks; a list
         return "?"
 
 
@@ -190,8 +193,7 @@ def _timing_key(model: Any, batch_size: int) -> tuple:
             int(model.count_params()), layers, how)
 
 
-def _time_stages(per_fold: list[list[TrainingStage]], timings: dict, tag: str,
-                 log: Callable[[str], None]) -> dict[tuple[str, int], ModelTiming]:
+def _time_stages(per_fold: list[list[TrainingStage]], timings: dict, tag: str) -> dict[tuple[str, int], ModelTiming]:
     """The timing of every distinct (model name, batch size) of the folds' stages; each built once
     here to read its shapes, timed once overall (``timings``, shared across experiments)."""
     stage_timing: dict[tuple[str, int], ModelTiming] = {}
@@ -205,10 +207,10 @@ def _time_stages(per_fold: list[list[TrainingStage]], timings: dict, tag: str,
             build_s = time.perf_counter() - t0
             key = _timing_key(model, stage.batch_size)
             if key not in timings:
-                timings[key] = time_model(stage, log=lambda m: log(f"{tag}{m}"), model=model, build_s=build_s)
+                timings[key] = time_model(stage, model=model, build_s=build_s, tag=tag)
             else:
-                log(f"{tag}   {stage.model}: the same model as {timings[key].model}, timed before "
-                    f"({shapes(key[0])} x batch {stage.batch_size})")
+                logger.info(f"{tag}   {stage.model}: the same model as {timings[key].model}, timed before "
+                            f"({shapes(key[0])} x batch {stage.batch_size})")
             stage_timing[(stage.model, stage.batch_size)] = timings[key]
             del model
     return stage_timing
@@ -216,7 +218,7 @@ def _time_stages(per_fold: list[list[TrainingStage]], timings: dict, tag: str,
 
 def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], *, profile: str,
                         overrides: Mapping[str, Any] | None = None, seed: int = 0,
-                        timings: dict | None = None, log: Callable[[str], None] = print) -> ExperimentEstimate:
+                        timings: dict | None = None) -> ExperimentEstimate:
     """Count and time one experiment (``data``: ``{database: [Sample]}``); ``timings`` is the cache of
     :class:`ModelTiming` shared across experiments (by model name, shapes and batch size)."""
     from common.running.preflight import split
@@ -239,16 +241,16 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
         paper=paper_id, experiment=experiment.name, title=experiment.title, profile=profile,
         clips=len(selection), frames=int(sum(len(s.frames) for s in selection.samples)), folds=len(folds),
         dropped_short=dropped)
-    log(f"{tag} {counts['clips']} clips, {counts['frames']:,} frames, {len(folds)} folds")
+    logger.info(f"{tag} {counts['clips']} clips, {counts['frames']:,} frames, {len(folds)} folds")
     if experiment.training_stages is None:
         return ExperimentEstimate(**counts, note="not estimated: the experiment has no training_stages hook")
 
     try:
         per_fold = [list(experiment.training_stages(config, selection, fold)) for fold in folds]
-        stage_timing = _time_stages(per_fold, timings, tag, log)
-    except Exception as exc:  # e.g. pretrained weights that cannot be fetched offline: this experiment only
+        stage_timing = _time_stages(per_fold, timings, tag)
+    except Exception as exc:  # boundary: a paper's builder and Keras (e.g. weights not fetched offline); noted
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        log(f"{tag} not estimated: building or timing a model failed: {reason}")
+        logger.warning(f"{tag} not estimated: building or timing a model failed: {reason}")
         return ExperimentEstimate(**counts, note=f"not estimated: building or timing a model failed: {reason}")
     peak = peak_rss_bytes()
 
@@ -287,7 +289,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
     preprocess = None
     note = ""
     if experiment.preprocess_clip is not None:
-        preprocess = time_preprocessing(experiment, config, selection, log=lambda m: log(f"{tag}{m}"))
+        preprocess = time_preprocessing(experiment, config, selection, tag=tag)
     else:
         note = "preprocessing not estimated: the experiment has no preprocess_clip hook"
     return ExperimentEstimate(**counts, stages=works, preprocess=preprocess, fold_seconds=tuple(fold_seconds),
@@ -296,7 +298,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
 
 def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path | None = None,
              profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
-             log: Callable[[str], None] = print, loader: Loader = load) -> Estimate:
+             loader: Loader = load) -> Estimate:
     """Estimate every ``(paper_id, experiment)`` of ``entries`` (a paper's experiments, or a benchmark
     track's entries) on ``data_root`` (None: the synthetic corpus) under ``profile`` (None: paper on
     real data, quick on a synthetic corpus), its databases read by ``loader``. Raises
@@ -314,12 +316,13 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
 
     device, backend = device_label()
     matmul = matmul_rate()
-    log(f"estimating on {device}; backend {backend}; profile {profile}; float32 matmul {matmul / 1e9:.0f} GFLOP/s")
+    logger.info(f"estimating on {device}; backend {backend}; profile {profile}; float32 matmul "
+                f"{matmul / 1e9:.0f} GFLOP/s")
     timings: dict = {}
     results = []
     for paper_id, experiment in entries:
         results.append(estimate_experiment(paper_id, experiment, load_datasets(experiment, root, loaded),
-                                           profile=profile, overrides=overrides, seed=seed, timings=timings, log=log))
+                                           profile=profile, overrides=overrides, seed=seed, timings=timings))
     return Estimate(device=device, backend=backend, profile=profile,
                     corpus=f"{'synthetic' if synthetic else 'real'} at {root}", experiments=tuple(results),
                     seconds=time.perf_counter() - started, matmul_flops_per_s=matmul)

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from common.environment import peak_rss_bytes
 from common.estimate.units import duration, shapes
 from common.experiment import Experiment, Selection, TrainingStage
+
+logger = logging.getLogger(__name__)
 
 MIN_TIMED_STEPS = 3  # training steps timed per model after the two warm-up steps
 STEP_BUDGET_S = 2.0  # more steps are timed (up to MAX_TIMED_STEPS) while their sum stays under this
@@ -133,10 +136,9 @@ def warm_up(stage: TrainingStage) -> None:
     _WARMED.append(True)
 
 
-def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: Any = None,
-               build_s: float | None = None) -> ModelTiming:
+def time_model(stage: TrainingStage, model: Any = None, build_s: float | None = None, tag: str = "") -> ModelTiming:
     """Build ``stage``'s model (or take ``model``, built in ``build_s``) and time its training steps
-    (see the module docstring)."""
+    (see the module docstring); the logged line starts with ``tag`` (the experiment's)."""
     import keras
 
     from common.flops import matmul_rates, training_flops
@@ -194,9 +196,9 @@ def time_model(stage: TrainingStage, log: Callable[[str], None] = print, model: 
         train_flops=training_flops(model), matmul_flops_per_s=matmul, matmul_flops_per_cpu_s=matmul_cpu)
     del model
     keras.backend.clear_session()
-    log(f"  timed {stage.model}: {shapes(timing.inputs)} x batch {stage.batch_size}, {weights:,} parameters: "
-        f"{duration(step)}/step (median of {len(walls)}, CPU {duration(timing.step_cpu_s)}), build "
-        f"{duration(build_s)}, tracing {duration(timing.trace_s)}")
+    logger.info(f"{tag}  timed {stage.model}: {shapes(timing.inputs)} x batch {stage.batch_size}, "
+                f"{weights:,} parameters: {duration(step)}/step (median of {len(walls)}, "
+                f"CPU {duration(timing.step_cpu_s)}), build {duration(build_s)}, tracing {duration(timing.trace_s)}")
     return timing
 
 
@@ -230,9 +232,10 @@ def fit_preprocessing(timed: Sequence[tuple[int, float]]) -> tuple[float, float]
 
 
 def time_preprocessing(experiment: Experiment, config: Any, selection: Selection, clips: int = PREPROCESS_CLIPS,
-                       log: Callable[[str], None] = print) -> PreprocessTiming:
+                       tag: str = "") -> PreprocessTiming:
     """Time ``experiment.preprocess_clip`` (first pass, empty cache) on ``clips`` clips of typical length,
-    after one untimed clip (the shortest) that pays the one-time costs: imports, the face models' loading."""
+    after one untimed clip (the shortest) that pays the one-time costs: imports, the face models' loading.
+    The logged line starts with ``tag`` (the experiment's)."""
     preprocess_clip = experiment.preprocess_clip
     if preprocess_clip is None:  # the caller times only experiments that have the hook
         raise TypeError(f"experiment {experiment.name!r} has no preprocess_clip hook to time")
@@ -254,6 +257,6 @@ def time_preprocessing(experiment: Experiment, config: Any, selection: Selection
     wall, cpu = time.perf_counter() - began[0], time.process_time() - began[1]
     a, b = fit_preprocessing([(f, s) for _, f, s in timed])
     seconds = a * len(selection) + b * float(lengths.sum())
-    log(f"  timed preprocessing of {len(timed)} clips (first pass): "
-        + ", ".join(f"{f} frames {duration(s)}" for _, f, s in timed))
+    logger.info(f"{tag}  timed preprocessing of {len(timed)} clips (first pass): "
+                + ", ".join(f"{f} frames {duration(s)}" for _, f, s in timed))
     return PreprocessTiming(tuple(timed), a, b, seconds, cpu / wall if wall > 0 else 1.0)

@@ -55,6 +55,7 @@ import contextlib
 import importlib
 import itertools
 import json
+import logging
 import shlex
 import sys
 import tempfile
@@ -65,6 +66,7 @@ from collections.abc import Sequence
 # The name in every message and in the command recorded with a run: run_all.py, whichever entry started it
 # (the mersuite script calls the same main), so that a recorded command reruns from a checkout too.
 PROG = "run_all.py"
+logger = logging.getLogger(__name__)
 EXIT_USER_ERROR = 2  # nothing ran: one line on stderr
 EXIT_FOLDS_NOT_SCORED = 3  # the run completed, but some folds failed, diverged (nan) or were refused: not in the scores
 
@@ -243,10 +245,6 @@ def _positive_int(text: str) -> int:
 
 def _err(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr)
-
-
-def _log(message: str) -> None:
-    print(message, flush=True)
 
 
 def _registry(registry: Any):
@@ -442,7 +440,7 @@ def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
     plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments), registry=reference)
              for paper_id, module, experiments in _experiments(chosen, args.experiment)]
     try:
-        runs = run_papers(plans, _settings(args), log=_log)
+        runs = run_papers(plans, _settings(args))
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     not_scored = [entry for run in runs for entry in run.not_scored]
@@ -465,7 +463,7 @@ def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[s
                    for e in experiments]
     try:
         result = project(entries, data_root=args.data_root, profile=args.profile, seed=args.seed,
-                         overrides=parse_assignments(args.set), log=_log, **_loader(args))
+                         overrides=parse_assignments(args.set), **_loader(args))
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     print()
@@ -482,7 +480,7 @@ def export(args, registry: Any) -> int:
     experiment, source = find_experiment(module, args.paper, args.experiment[0] if args.experiment else None)
     try:
         export_experiment(args.paper, experiment, data_root=args.data_root, profile=args.profile,
-                          overrides=parse_assignments(args.set), seed=args.seed, out_dir=args.export, log=_log,
+                          overrides=parse_assignments(args.set), seed=args.seed, out_dir=args.export,
                           faces_policy=args.faces_policy, source=source, **_loader(args))
     except ConfigError as exc:
         raise CliError(str(exc)) from None
@@ -498,8 +496,7 @@ def predict(args, registry: Any) -> int:
     with quiet:
         exported, results, outputs = predict_command(
             args.predict, args.model, onset=args.onset, apex=args.apex, offset=args.offset, fps=args.fps,
-            faces_policy=args.faces_policy, out=args.out, registry=registry,
-            log=lambda line: print(line, file=sys.stderr, flush=True))
+            faces_policy=args.faces_policy, out=args.out, registry=registry)
     if args.json:
         print(json.dumps(results_json(exported, results, outputs), indent=1))
     else:
@@ -567,7 +564,7 @@ def _benchmark_references(registry: Any) -> list:
     for paper_id in registry.PAPER_IDS:
         try:
             module = registry.get_paper(paper_id)
-        except Exception:  # an unimplemented or broken paper has none
+        except (KeyError, ImportError):  # an unknown or unimplemented paper (as _load_paper refuses) has none
             continue
         references += list(getattr(module, "BENCHMARK_REFERENCES", ()) or ())
         reported[paper_id] = [r for experiment in getattr(module, "EXPERIMENTS", ()) or () for r in experiment.reported]
@@ -603,15 +600,15 @@ def benchmark(args, registry: Any) -> int:
         settings = _settings(args)
         for track in tracks:
             benches.append(run_benchmark(track, methods, settings, seeds=args.seeds, max_folds=args.max_folds,
-                                         log=_log, references=references, registry=registry_reference(registry)))
+                                         references=references, registry=registry_reference(registry)))
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
-    _log("")
+    logger.info("")
     for bench in benches:
         outputs = bench.outputs
-        _log(f"benchmark {bench.track.name}: report {outputs['report']}")
-        _log(f"benchmark {bench.track.name}: {outputs['results']}, {outputs['leaderboard'].name}, "
-             f"{outputs['predictions'].name}; per method x seed: {outputs['dir']}/<method>/seed<k>/")
+        logger.info(f"benchmark {bench.track.name}: report {outputs['report']}")
+        logger.info(f"benchmark {bench.track.name}: {outputs['results']}, {outputs['leaderboard'].name}, "
+                    f"{outputs['predictions'].name}; per method x seed: {outputs['dir']}/<method>/seed<k>/")
     not_scored = [entry for bench in benches for entry in bench.not_scored]
     if not_scored:
         print(_not_scored_line(not_scored), file=sys.stderr)
@@ -630,7 +627,7 @@ def score(args) -> int:
         track = get_track(args.benchmark)
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from None
-    score_file(args.score, track, _settings(args), partial=args.partial, against=args.against, log=_log)
+    score_file(args.score, track, _settings(args), partial=args.partial, against=args.against)
     return 0
 
 
@@ -645,7 +642,7 @@ def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
     for paper_id in registry.PAPER_IDS:  # the checker counts each experiment's selection on the data
         try:
             papers[paper_id] = tuple(registry.get_paper(paper_id).EXPERIMENTS)
-        except Exception as exc:  # an unimplemented or broken paper is reported, not fatal
+        except Exception as exc:  # boundary: any paper's package; a broken one is reported by the check, not fatal
             papers[paper_id] = exc
     return int(check_main(root, faces=faces, papers=papers) or 0)
 
@@ -672,6 +669,16 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
     args = parser.parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)
     args._loader = loader
+    from common.orchestration.logs import Console, lines_to
+
+    # The one logging setup: the project's progress lines, bare, on stdout as print wrote them (on stderr for
+    # --predict, whose stdout carries its results); library code configures none (common.orchestration.logs).
+    with lines_to(Console("stderr" if args.predict is not None else "stdout")):
+        return _dispatch(args, parser, registry)
+
+
+def _dispatch(args, parser: argparse.ArgumentParser, registry: Any) -> int:
+    """``main``'s work once the arguments are parsed and the log lines have their handler."""
     from common.errors import MersuiteError, one_line
 
     try:

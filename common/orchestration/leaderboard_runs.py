@@ -27,10 +27,11 @@ import contextlib
 import csv
 import dataclasses
 import datetime
+import logging
 import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from common.config import ConfigError, to_dict
 from common.errors import RunError
@@ -47,6 +48,8 @@ from common.leaderboard import summary as summary_module
 from common.evaluation.references import Reference, for_track
 from common.orchestration.paper_runs import RunSettings, check_parallel, corpus_root, fold_runner_maker, lock_outputs
 from common.orchestration.parallel import ExperimentRef, check_ref
+
+logger = logging.getLogger(__name__)
 
 BENCHMARK_SCHEMA = "mersuite.benchmark/1"
 
@@ -226,7 +229,7 @@ def track_dir(track: Track, out: Path) -> Path:
 
 
 def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str | None]], settings: RunSettings,
-                  seeds: int = 1, max_folds: int | None = None, log: Callable[[str], None] = print,
+                  seeds: int = 1, max_folds: int | None = None,
                   references: Iterable[Reference] = (), n_resamples: int = summary_module.DEFAULT_RESAMPLES,
                   statistics_seed: int = 0, registry: Any = "papers") -> BenchmarkResult:
     """Run (or resume) every method x seed on ``track``, check the folds are shared, then write the
@@ -271,8 +274,8 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     folders = {(m.name, seed): bench_dir / m.folder / f"seed{seed}" for m in methods for seed in seed_list}
     with contextlib.ExitStack() as locks:
         lock_outputs([bench_dir, *folders.values()], out, locks)
-        make_fold_runner = fold_runner_maker(settings, out, locks, log)
-        root, synthetic = corpus_root(settings, profile, log)
+        make_fold_runner = fold_runner_maker(settings, out, locks)
+        root, synthetic = corpus_root(settings, profile)
         loaded = load_all(list(experiments.values()), root, settings.loader)
         for seed in seed_list:  # the shared folds, before anything trains
             signatures = {}
@@ -285,18 +288,18 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                 signatures[method.name] = fold_signature(selection, folds)
             check_same_folds(signatures, f"seed {seed}, before training")
         n_folds = len(next(iter(signatures.values())))
-        log(f"[benchmark {track.name}] {len(methods)} method(s) x {len(seed_list)} seed(s) x {n_folds} fold(s)"
-            f"{f' (the first {max_folds})' if max_folds else ''}, profile {profile}, "
-            f"corpus {'SYNTHETIC' if synthetic else 'real'} at {root}")
+        logger.info(f"[benchmark {track.name}] {len(methods)} method(s) x {len(seed_list)} seed(s) x {n_folds} fold(s)"
+                    f"{f' (the first {max_folds})' if max_folds else ''}, profile {profile}, "
+                    f"corpus {'SYNTHETIC' if synthetic else 'real'} at {root}")
         runs: dict[str, list[ExperimentResult]] = {m.name: [] for m in methods}
         for seed in seed_list:
             this_seed = {}
             for method in methods:
                 experiment = experiments[method.name]
-                log(f"[benchmark {track.name}] {method.name} (model {method.model_name}), seed {seed}")
+                logger.info(f"[benchmark {track.name}] {method.name} (model {method.model_name}), seed {seed}")
                 this_seed[method.name] = runner.run_experiment(
                     method.paper_id, experiment, data_root=root, profile=profile, seed=seed,
-                    overrides=settings.overrides, out_dir=out, log=log,
+                    overrides=settings.overrides, out_dir=out,
                     loaded=load_datasets(experiment, root, loaded), fresh=settings.fresh,
                     faces_policy=settings.faces_policy, folder=folders[(method.name, seed)],
                     fold_runner=make_fold_runner(ExperimentRef(method.paper_id, track=track.name, model=method.model,
@@ -306,8 +309,8 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         method_runs = tuple(MethodRun(method=m, experiment=experiments[m.name], runs=tuple(runs[m.name]),
                                       seeds=seed_list, folder=bench_dir / m.folder) for m in methods)
         references = for_track(references, track.name)
-        log(f"[benchmark {track.name}] statistics: bootstrap over subjects ({n_resamples} resamples), "
-            "paired comparisons, chance level")
+        logger.info(f"[benchmark {track.name}] statistics: bootstrap over subjects ({n_resamples} resamples), "
+                    "paired comparisons, chance level")
         statistics = summary_module.analyse(track, method_runs, n_resamples=n_resamples, seed=statistics_seed)
         outputs = {"dir": bench_dir, "results": bench_dir / "results.json",
                    "leaderboard": bench_dir / "leaderboard.csv", "predictions": bench_dir / "predictions.csv",
@@ -338,13 +341,13 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             write_report(bench, outputs["report"])
         except OSError as exc:
             raise RunError(f"cannot write {outputs['report']}: {exc.strerror or exc}") from None
-    log("")
+    logger.info("")
     for row in summary["methods"]:
         scores = row["scores"].get("all", {})
         line = "  ".join(f"{m.upper()} {summary_module.score_text(scores.get(m))}" for m in ("uf1", "uar"))
-        log(f"[benchmark {track.name}] {row['name']}: {line} (pooled over folds; 95% CI over subjects"
-            f"{' x seeds' if len(seed_list) > 1 else ''}; profile {profile}, corpus "
-            f"{'SYNTHETIC' if synthetic else 'real'})")
+        logger.info(f"[benchmark {track.name}] {row['name']}: {line} (pooled over folds; 95% CI over subjects"
+                    f"{' x seeds' if len(seed_list) > 1 else ''}; profile {profile}, corpus "
+                    f"{'SYNTHETIC' if synthetic else 'real'})")
     return bench
 
 

@@ -13,19 +13,22 @@ command to report"); three things a page shows need more than that, and are comp
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from common.evaluation.statistics import REPORT_HOW, experiment_intervals
 from common.experiment import ExperimentResult, ReportContext
 from common.orchestration.architectures import paper_architectures
 from common.preprocessing.io import FrameReadError, read_frame
 
+logger = logging.getLogger(__name__)
+
 THUMBNAIL_CLIPS = 12  # flagged clips shown per experiment, one row of three frames each (one A4 page)
 
 
-def architectures(paper_id: str, paper: Any, log: Callable[[str], None] = print) -> dict[str, dict]:
+def architectures(paper_id: str, paper: Any) -> dict[str, dict]:
     """``paper_architectures(paper)``, or ``{}`` (and one logged line) when a model does not build: the
     report then has no architecture section, and the run's numbers are not lost."""
     if paper is None:
@@ -33,11 +36,11 @@ def architectures(paper_id: str, paper: Any, log: Callable[[str], None] = print)
     try:
         return paper_architectures(paper)
     except Exception as exc:  # boundary: any paper's builder, any error; the numbers come first
-        log(f"report: could not build {paper_id}'s models: {type(exc).__name__}: {exc}")
+        logger.warning(f"report: could not build {paper_id}'s models: {type(exc).__name__}: {exc}")
         return {}
 
 
-def intervals(results: Mapping[str, ExperimentResult], log: Callable[[str], None] = print) -> dict[str, dict]:
+def intervals(results: Mapping[str, ExperimentResult]) -> dict[str, dict]:
     """``{experiment: experiment_intervals(records, summary)}``; an experiment whose intervals cannot be
     computed gets none, with the reason as its note (the scores stand without them)."""
     out = {}
@@ -45,7 +48,7 @@ def intervals(results: Mapping[str, ExperimentResult], log: Callable[[str], None
         try:
             out[name] = experiment_intervals(result.records, result.summary)
         except ValueError as exc:
-            log(f"report: no intervals for {name}: {exc}")
+            logger.warning(f"report: no intervals for {name}: {exc}")
             out[name] = {"how": REPORT_HOW, "scopes": {}, "notes": {"all": str(exc)}}
     return out
 
@@ -83,12 +86,12 @@ def thumbnails(results: Mapping[str, ExperimentResult], allow_faces: bool) -> di
 
 
 def write_paper_report(paper_id: str, results: Mapping[str, ExperimentResult], out_dir: str | Path,
-                       context: ReportContext, log: Callable[[str], None] = print,
+                       context: ReportContext,
                        pages: list | None = None) -> Path:
     """Compute the architectures, intervals and thumbnails of ``results``, then
     ``common.reporting.write_report``; returns the PDF's path."""
     from common.reporting import write_report
 
-    return write_report(paper_id, results, out_dir, context, log=log, pages=pages,
-                        architectures=architectures(paper_id, context.paper, log), intervals=intervals(results, log),
+    return write_report(paper_id, results, out_dir, context, pages=pages,
+                        architectures=architectures(paper_id, context.paper), intervals=intervals(results),
                         thumbnails=thumbnails(results, bool(context.allow_faces)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from common.environment import environment
 from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES
 from common.experiment import Experiment, ExperimentResult, Paper, ReportContext
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,8 +113,8 @@ def check_parallel(settings: RunSettings) -> bool:
     return settings.workers > 1 or settings.cluster is not None
 
 
-def fold_runner_maker(settings: RunSettings, out: Path, locks: contextlib.ExitStack,
-                      log: Callable[[str], None]) -> Callable[[Any], runner.FoldRunner | None]:
+def fold_runner_maker(settings: RunSettings, out: Path,
+                      locks: contextlib.ExitStack) -> Callable[[Any], runner.FoldRunner | None]:
     """``make(ref) -> fold runner`` for ``--workers``/``--cluster`` (``common.orchestration.parallel``; one
     Dask client or one set of worker processes for the whole run, closed with ``locks``); ``make``
     returns None (sequential, the default) when neither is asked for. ``ref``: a ``parallel.ExperimentRef``."""
@@ -124,19 +127,20 @@ def fold_runner_maker(settings: RunSettings, out: Path, locks: contextlib.ExitSt
     if settings.cluster is not None:
         cluster = parallel.connect(settings.cluster)
         locks.callback(cluster.close)
-        log(f"folds go to the Dask cluster at {settings.cluster} ({parallel.cluster_workers(cluster)} worker(s) now)")
+        logger.info(f"folds go to the Dask cluster at {settings.cluster} "
+                    f"({parallel.cluster_workers(cluster)} worker(s) now)")
     else:  # the processes serve every experiment of the run; their output goes to <out>/worker-output.log
         gpus = parallel.gpus_from_environment() if settings.gpus is None else tuple(settings.gpus)
         workers = locks.enter_context(parallel.LocalWorkers(settings.workers, gpus, out / parallel.WORKER_OUTPUT))
     return lambda ref: parallel.fold_runner(ref, workers=workers, cluster=cluster)
 
 
-def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path, locks: contextlib.ExitStack,
-                 log: Callable[[str], None]) -> dict[tuple[str, str], runner.FoldRunner | None]:
+def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path,
+                 locks: contextlib.ExitStack) -> dict[tuple[str, str], runner.FoldRunner | None]:
     """``{(paper, experiment): fold runner or None}`` (:func:`fold_runner_maker`)."""
     from common.orchestration.parallel import ExperimentRef
 
-    make = fold_runner_maker(settings, out, locks, log)
+    make = fold_runner_maker(settings, out, locks)
     return {(p.paper_id, e.name): make(ExperimentRef(p.paper_id, e.name, registry=p.registry))
             for p in plans for e in p.experiments}
 
@@ -168,12 +172,12 @@ def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) ->
         raise RunError(str(exc)) from None
 
 
-def corpus_root(settings: RunSettings, profile: str, log: Callable[[str], None]) -> tuple[Path, bool]:
+def corpus_root(settings: RunSettings, profile: str) -> tuple[Path, bool]:
     """``(root, synthetic)``: the data root given, or the synthetic corpus (generated on first use)."""
     if settings.data_root is not None:
         return Path(settings.data_root), is_synthetic(settings.data_root)
-    log(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
-        "it is generated on first use")
+    logger.info(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
+                "it is generated on first use")
     return default_data_root(profile), True
 
 
@@ -186,7 +190,7 @@ def corpus_summary(results: Mapping[str, ExperimentResult], root: Path, syntheti
     return {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()), "datasets": datasets}
 
 
-def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str], None] = print) -> list[PaperRun]:
+def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
     """Run (or resume) every planned experiment, then write each paper's report.
 
     Before any work: the seed and every ``--set`` are checked against every experiment, ``--out`` is
@@ -204,14 +208,14 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
     out = Path(settings.out) if settings.out is not None else reports_root()
     with contextlib.ExitStack() as locks:
         lock_outputs([runner.experiment_dir(p.paper_id, e.name, out) for p in plans for e in p.experiments], out, locks)
-        root, synthetic = corpus_root(settings, profile, log)
+        root, synthetic = corpus_root(settings, profile)
         loaded = load_all([e for p in plans for e in p.experiments], root, settings.loader)
         built: set = set()  # fold counts and models, every experiment, before the first fold trains
         for plan in plans:
             for experiment in plan.experiments:
                 preflight.check_experiment(plan.paper_id, experiment, load_datasets(experiment, root, loaded),
                                            profile, settings.seed, settings.overrides, built)
-        runners = fold_runners(plans, settings, out, locks, log)
+        runners = fold_runners(plans, settings, out, locks)
         prepare = first_pass_maker(settings, locks)
         runs = []
         for plan in plans:
@@ -220,7 +224,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
             for experiment in plan.experiments:
                 results[experiment.name] = runner.run_experiment(
                     plan.paper_id, experiment, data_root=root, profile=profile, seed=settings.seed,
-                    overrides=settings.overrides, out_dir=out, log=log,
+                    overrides=settings.overrides, out_dir=out,
                     loaded=load_datasets(experiment, root, loaded), fresh=settings.fresh,
                     faces_policy=settings.faces_policy, fold_runner=runners[plan.paper_id, experiment.name],
                     prepare_clips=prepare)
@@ -230,16 +234,17 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings, log: Callable[[str
                                     seconds=time.perf_counter() - started, environment=environment(),
                                     command=settings.command, results=results)
             try:
-                pdf = write_paper_report(plan.paper_id, results, out, context, log=log)
+                pdf = write_paper_report(plan.paper_id, results, out, context)
             except OSError as exc:
                 raise RunError(f"cannot write the report under {out / plan.paper_id}: "
                                f"{exc.strerror or exc}") from None
             runs.append(PaperRun(plan.paper_id, results, pdf, context))
-    log("")
+    logger.info("")
     for run in runs:
-        log(f"{run.paper_id}: report {run.report}")
-        log(f"{run.paper_id}: results {run.report.parent / 'results.json'} (tables: comparison.csv, scores.csv)")
+        logger.info(f"{run.paper_id}: report {run.report}")
+        logger.info(f"{run.paper_id}: results {run.report.parent / 'results.json'} "
+                    "(tables: comparison.csv, scores.csv)")
         for name, res in run.results.items():
-            log(f"  {name}: {res.summary['outputs']['dir']} (results.json, predictions.csv, folds/)")
-    log(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
+            logger.info(f"  {name}: {res.summary['outputs']['dir']} (results.json, predictions.csv, folds/)")
+    logger.info(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
     return runs

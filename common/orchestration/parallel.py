@@ -40,6 +40,7 @@ import concurrent.futures
 import dataclasses
 import functools
 import importlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -60,6 +61,9 @@ from common.evaluation.records import jsonable, load_fold_record
 from common.running.runner import FoldJob
 from common.experiment import Experiment
 from common.files import write_json_atomic, write_text_atomic
+from common.orchestration.logs import Lines, lines_to
+
+logger = logging.getLogger(__name__)
 
 WORKER_OUTPUT = "worker-output.log"  # the worker processes' stdout and stderr, beside folds/
 
@@ -147,11 +151,13 @@ def check_ref(ref: ExperimentRef, experiment: Experiment) -> None:
     which would silently run the registry's), and a reference that pickles."""
     try:
         pickle.dumps(ref)
-    except Exception as exc:
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # what pickle raises for what it cannot send
         raise RunError(f"{ref}: the paper registry cannot be sent to worker processes ({exc})") from None
     try:
         resolved = resolve(ref)
-    except Exception as exc:
+    # resolve's LookupError, a registry or paper that does not import, a "module:attribute" with no such
+    # attribute, a benchmark model the paper does not have (ValueError)
+    except (LookupError, ImportError, AttributeError, ValueError) as exc:
         raise RunError(f"{ref}: worker processes could not find this experiment "
                        f"({type(exc).__name__}: {exc})") from None
     differences = [what for what, same in (
@@ -165,14 +171,15 @@ def check_ref(ref: ExperimentRef, experiment: Experiment) -> None:
 
 def run_one_fold(task: FoldTask) -> WorkerReport:
     """A worker's entry point: resolve the experiment, compute the one fold (:func:`runner.compute_fold`,
-    which writes its fold file), and return its record. The fold's log lines go to
-    ``folds/<fold>/worker.log``."""
+    which writes its fold file), and return its record. The fold's log lines (``common.orchestration.logs``)
+    go to ``folds/<fold>/worker.log``."""
     experiment = resolve(task.ref)
     if experiment.name != task.job.base["experiment"]:
         raise LookupError(f"{task.ref} resolves to experiment {experiment.name!r}, not {task.job.base['experiment']!r}")
     lines = [f"fold {task.job.fold.name} of {task.ref} on {socket.gethostname()}, process {os.getpid()}"]
     try:
-        record = runner.compute_fold(experiment, task.job, lines.append)
+        with lines_to(Lines(lines)):  # the fold's log lines, for its worker.log
+            record = runner.compute_fold(experiment, task.job)
     finally:
         try:
             write_text_atomic(task.job.work_dir / "worker.log", "\n".join(lines) + "\n")
@@ -194,7 +201,7 @@ def _store(job: FoldJob, record: dict) -> dict:
 def _check_picklable(task: FoldTask) -> None:
     try:
         pickle.dumps(task)
-    except Exception as exc:
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # what pickle raises for what it cannot send
         raise RunError(f"{task.ref}: the fold cannot be sent to a worker process "
                        f"({type(exc).__name__}: {exc})") from None
 
@@ -276,7 +283,7 @@ def worker_memory_env(backend: str, sharing: int, environ: Mapping[str, str] | N
 class LocalWorkers:
     """``workers`` local processes (``spawn``) that compute folds; kept for a whole run, so each
     process imports TensorFlow once and keeps its compiled models across experiments, as the
-    sequential process does. ``with LocalWorkers(4, output=path) as pool: pool.run(ref, jobs, log)``.
+    sequential process does. ``with LocalWorkers(4, output=path) as pool: pool.run(ref, jobs)``.
 
     ``gpus``: device ids; worker ``i`` gets ``CUDA_VISIBLE_DEVICES=gpus[i % len(gpus)]``, so more
     workers than GPUs share the cards round-robin (no GPU listed: all share what the parent sees).
@@ -347,7 +354,7 @@ class LocalWorkers:
     def __exit__(self, *exc_info: Any) -> None:
         self.close(kill=exc_info[0] is not None)
 
-    def run(self, ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print) -> dict[str, dict]:
+    def run(self, ref: ExperimentRef, jobs: Sequence[FoldJob]) -> dict[str, dict]:
         """Compute ``jobs`` in the workers; ``{fold name: record}``, every record stored. A worker that
         dies costs its fold only (recorded ``failed``); Ctrl-C stops the workers (finished folds are saved)."""
         jobs = list(jobs)
@@ -356,9 +363,9 @@ class LocalWorkers:
         _check_picklable(FoldTask(ref, jobs[0]))
         slots = min(self.workers, len(jobs))
         tag = jobs[0].tag
-        log(f"{tag} {len(jobs)} fold(s) to compute in {slots} worker process(es)"
-            + self.placement(slots)
-            + (f"; their output goes to {self.output}" if self.output is not None else ""))
+        logger.info(f"{tag} {len(jobs)} fold(s) to compute in {slots} worker process(es)"
+                    + self.placement(slots)
+                    + (f"; their output goes to {self.output}" if self.output is not None else ""))
         waiting = collections.deque(jobs)
         running: dict[concurrent.futures.Future, tuple[int, FoldJob, float]] = {}
         done: dict[str, dict] = {}
@@ -383,33 +390,33 @@ class LocalWorkers:
                             "the other folds went on", time.perf_counter() - started)
                         where = f"worker {slot + 1} died"
                         self._drop(slot)
-                    except Exception as exc:  # the worker could not start the fold (e.g. resolving the paper)
+                    except Exception as exc:  # boundary: a worker process; whatever stopped it is the fold's failure
                         record = runner.failed_fold_record(job, f"the worker could not run this fold: "
                                                            f"{type(exc).__name__}: {exc}",
                                                            time.perf_counter() - started)
                         where = f"worker {slot + 1}"
                     done[job.fold.name] = _store(job, record)
-                    log(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
+                    logger.info(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
                     if waiting:
                         submit(slot)
         except KeyboardInterrupt:
-            log(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in {jobs[0].folds_dir}; "
-                f"run the same command again to resume")
+            logger.warning(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in "
+                           f"{jobs[0].folds_dir}; run the same command again to resume")
             self.close(kill=True)
             raise
         return done
 
 
-def run_folds_in_workers(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print, *,
+def run_folds_in_workers(ref: ExperimentRef, jobs: Sequence[FoldJob], *,
                          workers: int | LocalWorkers, gpus: Sequence[str] = ()) -> dict[str, dict]:
     """Compute ``jobs`` in local worker processes: a :class:`LocalWorkers` kept for the run, or ``workers``
     processes started for these jobs (their output in ``<experiment>/worker-output.log``)."""
     if isinstance(workers, LocalWorkers):
-        return workers.run(ref, jobs, log)
+        return workers.run(ref, jobs)
     jobs = list(jobs)
     output = jobs[0].folds_dir.parent / WORKER_OUTPUT if jobs else None
     with LocalWorkers(workers, gpus, output) as pool:
-        return pool.run(ref, jobs, log)
+        return pool.run(ref, jobs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,7 +446,7 @@ def cluster_workers(client) -> int:
     return len(client.scheduler_info().get("workers", {}))
 
 
-def run_folds_on_cluster(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Callable[[str], None] = print, *,
+def run_folds_on_cluster(ref: ExperimentRef, jobs: Sequence[FoldJob], *,
                          cluster: Any) -> dict[str, dict]:
     """Compute ``jobs`` on a Dask cluster (``cluster``: an address or a ``distributed.Client``);
     ``{fold name: record}``, every record stored by the worker and again here.
@@ -457,8 +464,8 @@ def run_folds_on_cluster(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Calla
     futures: dict[Any, tuple[FoldJob, float]] = {}
     done: dict[str, dict] = {}
     try:
-        log(f"{tag} {len(jobs)} fold(s) to compute on the Dask cluster at {client.scheduler.address} "
-            f"({cluster_workers(client)} worker(s))")
+        logger.info(f"{tag} {len(jobs)} fold(s) to compute on the Dask cluster at {client.scheduler.address} "
+                    f"({cluster_workers(client)} worker(s))")
         for job in jobs:
             key = f"mersuite-{job.base['paper']}-{job.base['experiment']}-{job.fold.name}-{uuid.uuid4().hex[:8]}"
             futures[client.submit(run_one_fold, FoldTask(ref, job), key=key)] = (job, time.perf_counter())
@@ -471,15 +478,15 @@ def run_folds_on_cluster(ref: ExperimentRef, jobs: Sequence[FoldJob], log: Calla
                 record = runner.failed_fold_record(job, f"the Dask workers computing this fold died ({exc})",
                                                    time.perf_counter() - started)
                 where = "workers died"
-            except Exception as exc:
+            except Exception as exc:  # boundary: a Dask worker; whatever stopped it is the fold's failure
                 record = runner.failed_fold_record(job, f"the worker could not run this fold: "
                                                    f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
                 where = "cluster"
             done[job.fold.name] = _store(job, record)
-            log(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
+            logger.info(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
     except KeyboardInterrupt:
-        log(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in {jobs[0].folds_dir}; "
-            f"run the same command again to resume")
+        logger.warning(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in "
+                       f"{jobs[0].folds_dir}; run the same command again to resume")
         client.cancel(list(futures))
         raise
     finally:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import logging
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from common.errors import RunError
 from common.evaluation import statistics as st
@@ -37,6 +38,8 @@ from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, corpus_root
 from common.running.corpus import load_all, load_datasets
 from common.running.profiles import resolve_profile
+
+logger = logging.getLogger(__name__)
 
 WHAT = ("predictions made outside this suite, scored as its own benchmark runs are: the track's clips, folds and "
         "subjects; pooled and fold-mean UF1/UAR; subject-bootstrap intervals; paired test against one of our runs")
@@ -120,7 +123,7 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
 
 
 def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool = False,
-               against: Path | None = None, log: Callable[[str], None] = print,
+               against: Path | None = None,
                n_resamples: int = st.DEFAULT_RESAMPLES, statistics_seed: int = 0) -> ScoreResult:
     """Read, match, score and write (module docstring). Raises :class:`common.errors.RunError` (one line)
     for a mismatch without ``partial``, an unusable ``against`` or corpus; the file's own errors are
@@ -133,7 +136,7 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
     profile = resolve_profile(settings.profile, settings.data_root)
     if settings.data_root is not None and not Path(settings.data_root).is_dir():
         raise RunError(f"--data-root {settings.data_root}: no such folder")
-    root, synthetic = corpus_root(settings, profile, log)
+    root, synthetic = corpus_root(settings, profile)
     data = load_datasets(track, root, load_all([track], root, settings.loader))
     selection = track.select(data)
     folds = track.folds(selection, settings.seed)
@@ -173,6 +176,6 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
         except OSError as exc:
             raise RunError(f"cannot write the score outputs under {folder}: {exc.strerror or exc}") from None
     for line in _summary_lines(summary):
-        log(line)
-    log(f"[score {track.name}] {outputs['results']}, {outputs['predictions'].name}, {outputs['report'].name}")
+        logger.info(line)
+    logger.info(f"[score {track.name}] {outputs['results']}, {outputs['predictions'].name}, {outputs['report'].name}")
     return ScoreResult(summary=summary, outputs=outputs)

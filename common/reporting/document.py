@@ -7,8 +7,8 @@ also closes the figure, so a long report never holds more than the page being dr
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
-from collections.abc import Callable
 
 import matplotlib
 
@@ -18,6 +18,8 @@ from matplotlib.backends.backend_pdf import Name, PdfPages
 
 from common.reporting import style
 from common.reporting.layout import PageCheck, inspect_page
+
+logger = logging.getLogger(__name__)
 
 
 def _page_title(fig: plt.Figure) -> str:
@@ -34,13 +36,11 @@ class ReportDocument:
     ``pages`` holds one :class:`layout.PageCheck` per page, in order (the tests read them).
     """
 
-    def __init__(self, handle: Any, header: str, metadata: dict | None = None, check: bool = True,
-                 log: Callable[[str], None] = print):
+    def __init__(self, handle: Any, header: str, metadata: dict | None = None, check: bool = True):
         style.apply()
         self._pdf = PdfPages(handle, metadata=metadata)
         self.header = header
         self.check = check
-        self.log = log
         self.pages: list[PageCheck] = []
         self.outline: list[tuple[str, int]] = []
         self._section = ""
@@ -69,7 +69,7 @@ class ReportDocument:
         try:
             _write_outline(self._pdf, self.outline)
         except Exception as exc:  # bookmarks are a convenience: never lose the report over them
-            self.log(f"report: no PDF outline ({type(exc).__name__}: {exc})")
+            logger.warning(f"report: no PDF outline ({type(exc).__name__}: {exc})")
         self._pdf.close()
 
     def __enter__(self) -> ReportDocument:

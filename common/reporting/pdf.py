@@ -30,6 +30,7 @@ frames. No page reads a file, builds a model or resamples.
 from __future__ import annotations
 
 import datetime
+import logging
 import traceback
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,8 @@ from common.reporting import figures, style, tables
 from common.reporting.document import ReportDocument
 from common.reporting.figures import Flow
 from common.reporting.tables import interval_of, score_with_interval
+
+logger = logging.getLogger(__name__)
 
 REPORT_SCHEMA = "mersuite.report/1"
 # What "paper 0.761 (recomputed 0.719)" means, in the words the answer page prints under its table.
@@ -505,7 +508,7 @@ def _architecture_section(doc: ReportDocument, summaries: Mapping[str, dict], ba
 
 
 def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentResult], out_dir: str | Path,
-                 context: ReportContext | None = None, *, log: Callable[[str], None] = print,
+                 context: ReportContext | None = None, *,
                  architectures: Mapping[str, dict] | None = None, intervals: Mapping[str, Mapping] | None = None,
                  thumbnails: Mapping[str, list] | None = None, pages: list | None = None) -> Path:
     """Write ``<out>/<paper>/report.pdf`` (+ results.json, comparison.csv, scores.csv); return the PDF path.
@@ -539,7 +542,7 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
     header = f"{paper_id} · profile {context.profile} · corpus {str(context.corpus.get('kind', '?')).upper()}"
     open_before = len(plt.get_fignums())
     # atomic (common.files): a reader or a second run never sees half a PDF
-    with atomic_write(pdf_path, "wb") as handle, ReportDocument(handle, header, metadata, log=log) as doc:
+    with atomic_write(pdf_path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
         _answer(doc, summaries_by_name, context, intervals)
         for name, res in summaries_by_name.items():
             _experiment_section(doc, name, res, intervals.get(name, {}), bool(context.allow_faces),
@@ -552,7 +555,7 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
             try:
                 result.experiment.report_pages(doc, result, context)
             except Exception as exc:  # the paper's extra pages are optional; say what went wrong
-                log(f"report: {name}.report_pages failed: {type(exc).__name__}: {exc}")
+                logger.warning(f"report: {name}.report_pages failed: {type(exc).__name__}: {exc}")
                 doc.savefig(figures.text_page(f"{name}: extra pages failed", traceback.format_exc().splitlines()))
         doc.section("The run")
         doc.savefig(_run_page(paper_id, paper, context, summaries_by_name))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import logging
 import multiprocessing
 import os
 import signal
@@ -31,6 +32,8 @@ from typing import Any
 from collections.abc import Callable, Sequence
 
 from common.experiment import Experiment
+
+logger = logging.getLogger(__name__)
 
 Step = Callable[[Path], Any]  # computes and caches one clip's entries under the stages root it is given
 
@@ -59,7 +62,7 @@ def _duration(seconds: float) -> str:
 class FirstPass:
     """``processes`` ``spawn`` processes that run first-pass steps; kept for a whole run (each process
     imports the papers once), started on first use. ``with FirstPass(4) as pool: pool.run(experiment,
-    jobs, log)`` is :func:`runner.run_experiment`'s ``prepare_clips``."""
+    jobs)`` is :func:`runner.run_experiment`'s ``prepare_clips``."""
 
     def __init__(self, processes: int, root: Path | None = None) -> None:
         if processes < 1:
@@ -90,15 +93,15 @@ class FirstPass:
     def __exit__(self, *exc_info: Any) -> None:
         self.close(kill=exc_info[0] is not None)
 
-    def run(self, experiment: Experiment, jobs: Sequence[Any], log: Callable[[str], None] = print) -> None:
+    def run(self, experiment: Experiment, jobs: Sequence[Any]) -> None:
         """Cache the preprocessing of every clip the folds of ``jobs`` (``runner.FoldJob``, one experiment)
         read, in the processes; nothing when the experiment has no ``first_pass`` hook."""
         if experiment.first_pass is None or not jobs:
             return
         steps = list(experiment.first_pass(jobs[0].selection, [job.fold for job in jobs], jobs[0].config))
-        self.map(steps, jobs[0].tag, log)
+        self.map(steps, jobs[0].tag)
 
-    def map(self, steps: Sequence[tuple[str, Step]], tag: str = "", log: Callable[[str], None] = print) -> None:
+    def map(self, steps: Sequence[tuple[str, Step]], tag: str = "") -> None:
         """Run ``steps`` (``(clip key, step)``) in the processes, under ``self.root`` (default: the stages root)."""
         from common.preprocessing.cache import default_root as stages_root
 
@@ -109,8 +112,8 @@ class FirstPass:
         # contiguous chunks, about 4 per process: few round trips, and a slow clip delays little
         size = max(1, -(-len(steps) // (4 * self.processes)))
         chunks = [list(steps[i:i + size]) for i in range(0, len(steps), size)]
-        log(f"{prefix}first pass of preprocessing: {len(steps)} clip(s) in {min(self.processes, len(chunks))} "
-            f"process(es)")
+        logger.info(f"{prefix}first pass of preprocessing: {len(steps)} clip(s) in {min(self.processes, len(chunks))} "
+                    f"process(es)")
         errors: list[tuple[str, str]] = []
         try:
             futures = [self._pool().submit(run_steps, chunk, root) for chunk in chunks]
@@ -118,20 +121,20 @@ class FirstPass:
                 errors += future.result()
         except BrokenProcessPool:
             self.close()
-            log(f"{prefix}first pass: a process ended abruptly (killed, or out of memory); the folds compute "
-                f"what it left")
+            logger.info(f"{prefix}first pass: a process ended abruptly (killed, or out of memory); the folds compute "
+                        f"what it left")
         except KeyboardInterrupt:
             self.close(kill=True)
             raise
         for key, error in errors[:5]:
-            log(f"{prefix}first pass: {key}: {error} (left to its folds)")
+            logger.info(f"{prefix}first pass: {key}: {error} (left to its folds)")
         if len(errors) > 5:
-            log(f"{prefix}first pass: {len(errors) - 5} more clip(s) raised (left to their folds)")
-        log(f"{prefix}first pass done in {_duration(time.perf_counter() - started)}")
+            logger.info(f"{prefix}first pass: {len(errors) - 5} more clip(s) raised (left to their folds)")
+        logger.info(f"{prefix}first pass done in {_duration(time.perf_counter() - started)}")
 
 
-def experiment_folds(paper_id: str, experiment: Experiment, data_root: Path, profile: str, seed: int = 0,
-                     log: Callable[[str], None] = lambda _: None) -> tuple[Any, list, Any]:
+def experiment_folds(paper_id: str, experiment: Experiment, data_root: Path, profile: str,
+                     seed: int = 0) -> tuple[Any, list, Any]:
     """``(selection, folds, config)`` of an experiment as its run makes them (the same loading,
     selection, checks and folds; nothing trained): what ``first_pass`` is given."""
     from common.running.corpus import load_datasets
@@ -142,7 +145,7 @@ def experiment_folds(paper_id: str, experiment: Experiment, data_root: Path, pro
     config = effective_config(experiment, profile)
     root = Path(data_root)
     selection = experiment.select(load_datasets(experiment, root), config)
-    selection, _, _ = screen_selection(paper_id, experiment, selection, root, log=log,
+    selection, _, _ = screen_selection(paper_id, experiment, selection, root,
                                        tag=f"[{paper_id}/{experiment.name}]")
     return selection, check_folds(experiment.folds(selection, config, seed), len(selection), partition=False), config
 

@@ -98,7 +98,7 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
         y_train = one_hot(y_train, n_classes(ctx))
     label = label or model.name
     fit_started = time.perf_counter()
-    history = fit(model, x_train, y_train, train, work_dir=ctx.work_dir, label=label, log=ctx.log,
+    history = fit(model, x_train, y_train, train, work_dir=ctx.work_dir, label=label,
                   validation_data=validation_data, callbacks=callbacks, verbose_every_epoch=verbose_every_epoch)
     if after_fit is not None:
         after_fit(model)

@@ -66,7 +66,7 @@ def check_models(paper_id: str, experiment: Experiment, config: Any, selection: 
     built = set() if built is None else built
     try:
         stages = list(experiment.training_stages(config, selection, fold))
-    except Exception as exc:  # the same code run_fold's inputs come from
+    except Exception as exc:  # boundary: a paper's hook on the user's config, any error; one RunError line
         raise RunError(f"experiment {paper_id}/{experiment.name}: its models cannot be planned with this "
                        f"config ({_given(profile, overrides)}): {' '.join(str(exc).split())}") from None
     for stage in stages:
@@ -75,7 +75,7 @@ def check_models(paper_id: str, experiment: Experiment, config: Any, selection: 
             continue
         try:
             model = stage.build()
-        except Exception as exc:
+        except Exception as exc:  # boundary: Keras raises many types for a size the network cannot take
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise RunError(f"experiment {paper_id}/{experiment.name}: model {stage.model} cannot be built "
                            f"with this config ({_given(profile, overrides)}): {reason[:300]}") from None

@@ -41,6 +41,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import logging
 import time
 import traceback
 from pathlib import Path
@@ -68,6 +69,8 @@ from common.paths import reports_root
 from common.preprocessing.cache import STATS as CACHE_STATS
 from common.preprocessing.cache import default_root as stages_root
 from common.preprocessing.cache import stats_delta
+
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,11 +211,11 @@ class FoldJob:
         return f"{self.tag} fold {self.position}/{self.total} {self.fold.name}"
 
 
-# ``fold_runner(jobs, log) -> {fold name: record}``: computes folds elsewhere (common.orchestration.parallel)
-FoldRunner = Callable[[Sequence[FoldJob], Callable[[str], None]], Mapping[str, dict]]
+# ``fold_runner(jobs) -> {fold name: record}``: computes folds elsewhere (common.orchestration.parallel)
+FoldRunner = Callable[[Sequence[FoldJob]], Mapping[str, dict]]
 
 
-def compute_fold(experiment: Experiment, job: FoldJob, log: Callable[[str], None] = print) -> dict:
+def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
     """Run one fold and write its fold file atomically; returns the record (module docstring's schema).
 
     The body of the runner's loop, and what a worker process or Dask worker runs
@@ -221,7 +224,7 @@ def compute_fold(experiment: Experiment, job: FoldJob, log: Callable[[str], None
     in ``folds/<fold>/error.txt``); Ctrl-C propagates with nothing written.
     """
     ctx = FoldContext(selection=job.selection, fold=job.fold, config=job.config, profile=job.profile, seed=job.seed,
-                      work_dir=job.work_dir, cache_dir=stages_root(), log=log)
+                      work_dir=job.work_dir, cache_dir=stages_root())
     t0 = time.perf_counter()
     cache_before = CACHE_STATS.snapshot()
     status, reason, outcome = _run_one_fold(experiment, ctx, len(job.selection.class_names))
@@ -272,11 +275,11 @@ def experiment_dir(paper_id: str, experiment_name: str, out_dir: str | Path | No
 
 def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
-                   out_dir: str | Path | None = None, log: Callable[[str], None] = print,
+                   out_dir: str | Path | None = None,
                    loaded: Mapping[str, list] | None = None, fresh: bool = False,
                    faces_policy: str = "exclude", folder: str | Path | None = None,
                    fold_runner: FoldRunner | None = None,
-                   prepare_clips: Callable[[Experiment, Sequence[FoldJob], Callable[[str], None]], None] | None = None,
+                   prepare_clips: Callable[[Experiment, Sequence[FoldJob]], None] | None = None,
                    loader: Loader = load) -> ExperimentResult:
     """Run (or resume) every fold of ``experiment`` and return its :class:`ExperimentResult`
     (``summary`` is ``results.json``, schema above; ``records`` the fold records, ``extra`` included).
@@ -293,7 +296,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     ``fold_runner`` (``common.orchestration.parallel``: worker processes or a Dask cluster) computes
     the folds still to run elsewhere, each with :func:`compute_fold` as here, and returns their
     records; the loop then takes them as computed in this run. None (default): in this process.
-    ``prepare_clips(experiment, jobs, log)`` (``common.running.first_pass.FirstPass.run``) caches the
+    ``prepare_clips(experiment, jobs)`` (``common.running.first_pass.FirstPass.run``) caches the
     preprocessing those folds read before they start, in several processes; None (default): each fold
     computes what the cache lacks.
 
@@ -309,7 +312,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     try:
         with folder_lock(folder, "output folder"):
             return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
-                                   overrides=overrides, out_dir=out_dir, log=log, loaded=loaded, fresh=fresh,
+                                   overrides=overrides, out_dir=out_dir, loaded=loaded, fresh=fresh,
                                    faces_policy=faces_policy, folder=folder, fold_runner=fold_runner,
                                    prepare_clips=prepare_clips, loader=loader)
     except OutputError as exc:
@@ -367,7 +370,7 @@ def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_cl
 
 def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
                     profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
-                    out_dir: str | Path | None = None, log: Callable[[str], None] = print,
+                    out_dir: str | Path | None = None,
                     loaded: Mapping[str, list] | None = None, fresh: bool = False,
                     faces_policy: str = "exclude", folder: Path | None = None,
                     fold_runner: FoldRunner | None = None, prepare_clips: Callable | None = None,
@@ -381,18 +384,18 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     exp_dir = folder if folder is not None else experiment_dir(paper_id, experiment.name, out_dir)
     folds_dir = exp_dir / "folds"
     tag = f"[{paper_id}/{experiment.name}]"
-    log(f"{tag} {experiment.title}")
-    log(f"{tag} profile {profile}, seed {seed}, corpus {'synthetic' if synthetic else 'real'} at {root}")
+    logger.info(f"{tag} {experiment.title}")
+    logger.info(f"{tag} profile {profile}, seed {seed}, corpus {'synthetic' if synthetic else 'real'} at {root}")
 
     data = dict(loaded) if loaded is not None else load_datasets(experiment, root, loader=loader)
     for spreadsheet, sheet in sheets_under(root).items():  # a label table found past another sheet
         if sheet.skipped:
-            log(f"{tag} labels: {spreadsheet}: read from {sheet.describe()}")
+            logger.info(f"{tag} labels: {spreadsheet}: read from {sheet.describe()}")
     selection = experiment.select(data, config)
     if len(selection) == 0:
         raise RunError(f"experiment {experiment.name!r}: the selection from {root} is empty")
     selection, screening, face_record = screen_selection(paper_id, experiment, selection, root,
-                                                         faces_policy=faces_policy, log=log, tag=tag)
+                                                         faces_policy=faces_policy, tag=tag)
     if len(selection) == 0:
         raise RunError(f"experiment {experiment.name!r}: no sample of {root} is left after the checks "
                        f"({len(screening['dropped'])} dropped; first: {screening['dropped'][0]['key']}: "
@@ -403,7 +406,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
     base = {"paper": paper_id, "experiment": experiment.name, "profile": profile, "seed": int(seed),
             "config_hash": config_hash(config), "data_root": str(root.resolve())}
-    log(f"{tag} {len(selection)} samples, {n_classes} classes {list(selection.class_names)}, {len(folds)} folds")
+    logger.info(f"{tag} {len(selection)} samples, {n_classes} classes {list(selection.class_names)}, "
+                f"{len(folds)} folds")
 
     records: list[dict] = []
     reused: set[str] = set()
@@ -416,38 +420,38 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     to_compute = sum(stored is None for stored, _ in states.values())
     done: Mapping[str, dict] = {}
     if prepare_clips is not None and to_compute:  # the first pass of preprocessing, in several processes
-        prepare_clips(experiment, [job for name, job in jobs.items() if states[name][0] is None], log)
+        prepare_clips(experiment, [job for name, job in jobs.items() if states[name][0] is None])
     if fold_runner is not None and to_compute:
         pending = [job for name, job in jobs.items() if states[name][0] is None]
         for job in pending:
             if states[job.fold.name][1]:
-                log(f"{job.label}: {states[job.fold.name][1]}")
-        done = fold_runner(pending, log)  # each fold's record, its file written (common.orchestration.parallel)
+                logger.info(f"{job.label}: {states[job.fold.name][1]}")
+        done = fold_runner(pending)  # each fold's record, its file written (common.orchestration.parallel)
     for fold in folds:
         job = jobs[fold.name]
         stored, notice = states[fold.name]
         if stored is not None:
             records.append(stored)
             reused.add(fold.name)
-            log(f"{job.label}: finished earlier ({stored['status']}), reusing {job.path.name}")
+            logger.info(f"{job.label}: finished earlier ({stored['status']}), reusing {job.path.name}")
             continue
         if fold.name in done:  # computed in this run by a worker process or a cluster (logged as it finished)
             records.append(done[fold.name])
             continue
         if notice:
-            log(f"{job.label}: {notice}")
-        log(f"{job.label}: {len(fold.train)} train / {len(fold.test)} test")
+            logger.info(f"{job.label}: {notice}")
+        logger.info(f"{job.label}: {len(fold.train)} train / {len(fold.test)} test")
         try:
-            record = compute_fold(experiment, job, log)
+            record = compute_fold(experiment, job)
         except KeyboardInterrupt:
-            log(f"{tag} interrupted in fold {job.position}/{job.total}; the {len(records)} folds before it are saved "
-                f"in {folds_dir}; run the same command again to resume")
+            logger.warning(f"{tag} interrupted in fold {job.position}/{job.total}; the {len(records)} folds before it "
+                           f"are saved in {folds_dir}; run the same command again to resume")
             raise
         records.append(record)
         computed_seconds.append(record["seconds"])
         left = to_compute - len(computed_seconds)
         eta = f", ETA {_duration(left * float(np.mean(computed_seconds)))}" if left else ""
-        log(fold_line(job, record, eta))
+        logger.info(fold_line(job, record, eta))
 
     results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
                        records, reused, exp_dir, time.perf_counter() - started)
@@ -456,11 +460,11 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     _write_output(write_predictions_csv, exp_dir / "predictions.csv", records, selection.class_names)
     pooled = results["metrics"]["pooled"].get("all", {})
     if pooled.get("uf1") is not None:
-        log(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
-            f"on {pooled['n']} samples")
+        logger.info(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
+                    f"on {pooled['n']} samples")
     for warning in results["warnings"]:
-        log(f"{tag} WARNING: {warning}")
-    log(f"{tag} results in {exp_dir / 'results.json'} and {exp_dir / 'predictions.csv'}")
+        logger.warning(f"{tag} WARNING: {warning}")
+    logger.info(f"{tag} results in {exp_dir / 'results.json'} and {exp_dir / 'predictions.csv'}")
     return ExperimentResult(paper=paper_id, experiment=experiment, config=config, selection=selection,
                             records=tuple(records), summary=results)
 

@@ -7,14 +7,16 @@ flag, with its reason and stage, goes to results.json (``selection``, ``face_qua
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from collections.abc import Callable
 
 import numpy as np
 
 from common.errors import RunError
 from common.running.fold import class_counts
 from common.experiment import Experiment, Selection
+
+logger = logging.getLogger(__name__)
 
 FACES_POLICIES = ("exclude", "keep", "refuse")  # what a run does with a clip without a face
 SHOWN = 8  # problems listed per kind in log lines and refusals
@@ -45,7 +47,7 @@ def _frame_gaps(sample) -> str:
 
 
 def screen_selection(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
-                     faces_policy: str = "exclude", log: Callable[[str], None] = print,
+                     faces_policy: str = "exclude",
                      tag: str = "") -> tuple[Selection, dict, dict]:
     """The selection a run trains on, and what was dropped or flagged on the way.
 
@@ -145,12 +147,13 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
              "counts": counts, "flagged": face_flagged, "verdicts": verdicts}
     if dropped or flagged:
         stages = ", ".join(f"{n} by {stage}" for stage, n in by_stage.items())
-        log(f"{tag} checks: {len(selection)} selected, {len(screened)} kept; {len(dropped)} dropped"
-            + (f" ({stages})" if stages else "") + f", {len(flagged)} flagged (listed in results.json and the report)")
+        logger.info(f"{tag} checks: {len(selection)} selected, {len(screened)} kept; {len(dropped)} dropped"
+                    + (f" ({stages})" if stages else "")
+                    + f", {len(flagged)} flagged (listed in results.json and the report)")
         for d in dropped[:SHOWN]:
-            log(f"{tag}   dropped {d.key}: {d.reason}")
+            logger.info(f"{tag}   dropped {d.key}: {d.reason}")
         for f in flagged[:SHOWN]:
-            log(f"{tag}   flagged {f['key']}: {f['reason']}")
+            logger.info(f"{tag}   flagged {f['key']}: {f['reason']}")
         if len(dropped) + len(flagged) > 2 * SHOWN:
-            log(f"{tag}   ...")
+            logger.info(f"{tag}   ...")
     return screened, record, faces

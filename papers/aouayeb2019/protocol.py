@@ -20,6 +20,7 @@ with a per-class alpha, the target term only, is the ``loss.form="keras"`` optio
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 
@@ -36,6 +37,8 @@ from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS, build_model, build_region_model, feature_extractor
 from papers.aouayeb2019.preprocessing import (AouayebInputError, clip_regions, cnn_input, feature_scale,
                                               frame_indices, normalise_clip, pad_features, region_crops)
+
+logger = logging.getLogger(__name__)
 
 # Table 1 / Sec. 4.1.2: "three classes 0: Negative, 1: positive, 2: surprise" (MEGC 2019 composite).
 CLASSES = ("negative", "positive", "surprise")
@@ -291,13 +294,12 @@ def together_metrics(losses: Sequence[keras.losses.Loss]) -> list[list]:
 
 
 def fit_regions_together(model: keras.Model, x_train: Sequence[np.ndarray], y_train: Sequence[np.ndarray],
-                         num_labels: int, cfg, *, work_dir=None, label: str = "stage1_together",
-                         log=print) -> list[dict[str, list[float]]]:
+                         num_labels: int, cfg, *, work_dir=None,
+                         label: str = "stage1_together") -> list[dict[str, list[float]]]:
     """One ``common.training.fit`` of :func:`regions_together` (compiled with one focal loss per region and
     :func:`together_metrics`) on the frames' six crops and six label arrays: one shuffle order for the six.
     Returns each region's history under the keys separate training gives (``loss``, ``accuracy``)."""
-    hist = fit(model, list(x_train), [one_hot(y, num_labels) for y in y_train], cfg, work_dir=work_dir, label=label,
-               log=log)
+    hist = fit(model, list(x_train), [one_hot(y, num_labels) for y in y_train], cfg, work_dir=work_dir, label=label)
     return [{"loss": hist[f"{name}_{REGION_LOSS}"], "accuracy": hist[f"{name}_accuracy"]}
             for name in model.output_names]
 
@@ -401,7 +403,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         clock.lap("stage1_build")
         hists = fit_regions_together(together, [x[: len(x) - test_frames] for x in x_regions], y_regions,
                                      config.model.region_labels, config.stage1, work_dir=ctx.work_dir,
-                                     label="stage1_together", log=ctx.log)
+                                     label="stage1_together")
         clock.lap("stage1_fit")
         for r in range(NUM_REGIONS):
             trained[r] = (together.get_layer(f"region_cnn_{r}"), x_regions[r], hists[r])
@@ -422,7 +424,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                                 reuse=REUSE_COMPILED)
             clock.lap("stage1_build")
             hist = fit(cnn, x_train, one_hot(y_train, config.model.region_labels), config.stage1,
-                       work_dir=ctx.work_dir, label=f"stage1_r{r}", log=ctx.log)
+                       work_dir=ctx.work_dir, label=f"stage1_r{r}")
             clock.lap(f"stage1_fit_r{r}")
             n_train = len(y_train)
             del x_train
@@ -440,7 +442,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                 features[i].append(part)
         if ctx.export is not None:  # an export keeps every network the prediction needs
             ctx.export.keep(f"region_cnn_{r}", cnn)
-        ctx.log(f"  stage 1 region {r}: {n_train} frames, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
+        logger.info(f"  stage 1 region {r}: {n_train} frames, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
         del x_all, feats
 
     # Stage 2 (Sec. 3.3): six sequences of 20-d features per clip, zero-padded to seq_len.
@@ -457,7 +459,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     x_train_clips = lstm_inputs([normalise_clip(features[i], scale, mode) for i in train_idx], config)
     clock.lap("stage2_build")
     hist = fit(lstm, x_train_clips, one_hot(y_train_clips, n_classes(ctx)), config.stage2,
-               work_dir=ctx.work_dir, label="stage2", log=ctx.log)
+               work_dir=ctx.work_dir, label="stage2")
     predict_started = clock.lap("stage2_fit")
     history.update({f"stage2_{k}": v for k, v in hist.items()})
     parameters["lstm_stage"] = trainable_parameters(lstm)
@@ -465,7 +467,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         ctx.export.keep("lstm_stage", lstm)
     probabilities = stage2_probabilities(lstm, [features[i] for i in test_idx], scale, config)
     predict_ended = clock.lap("stage2_predict")
-    ctx.log(f"  stage 2: {len(train_idx)} clips, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
+    logger.info(f"  stage 2: {len(train_idx)} clips, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
     extra["seconds"] = clock.report()
     # The benchmark's cost columns: "predict" is the LSTM stage's pass (the test clips' features come
     # from stage 1's feature pass over every frame of the fold, counted with the training).

@@ -18,6 +18,7 @@ alphas a training clip gets is the protocol's (``protocol.training_plan``).
 """
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -26,6 +27,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from common.experiment import FoldContext, Selection
+
+logger = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------- inputs (Sec. 3.1-3.4)
@@ -248,8 +251,8 @@ def model_input(eais: np.ndarray, first_frames: np.ndarray | None = None) -> np.
     return x
 
 
-def eai_inputs(samples: Sequence[Any], plan: Sequence[tuple[int, float]], config, root: Path | None = None,
-               log=print) -> tuple[np.ndarray, dict[str, Any]]:
+def eai_inputs(samples: Sequence[Any], plan: Sequence[tuple[int, float]], config,
+               root: Path | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """(x (N, s, s, 3) float32, stats) for a plan of (position in ``samples``, alpha): the one input function
     of a fold's training and test EAIs and of a new recording's (``protocol.predict_clips``)."""
     by_sample: dict[int, list[float]] = {}
@@ -273,25 +276,25 @@ def eai_inputs(samples: Sequence[Any], plan: Sequence[tuple[int, float]], config
         if motion_input == "minus_first_frame":
             firsts[index] = sample_first_frame(sample, config, root, face=face)
         if count % 25 == 0 or count == len(by_sample):
-            log(f"  EAIs {count}/{len(by_sample)} clips ({time.perf_counter() - start:.1f} s)")
+            logger.info(f"  EAIs {count}/{len(by_sample)} clips ({time.perf_counter() - start:.1f} s)")
     x = model_input(np.stack([eais[(i, float(a))] for i, a in plan]),
                     np.stack([firsts[i] for i, _ in plan]) if motion_input == "minus_first_frame" else None)
     return x, {"images": len(plan), "mean_kept_fraction": float(np.mean(kept_fraction)),
                "motion_input": motion_input, "arrays": arrays_by_image}
 
 
-def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config, root: Path | None = None,
-                 log=print) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def build_inputs(selection: Selection, plan: Sequence[tuple[int, float]], config,
+                 root: Path | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """(x (N, s, s, 3) float32, labels (N,), stats) for a plan of (sample index, alpha) (:func:`eai_inputs`)."""
-    x, stats = eai_inputs(selection.samples, plan, config, root, log)
+    x, stats = eai_inputs(selection.samples, plan, config, root)
     return x, np.array([selection.labels[i] for i, _ in plan], dtype=int), stats
 
 
-def predict_inputs(samples: Sequence[Any], indices: Sequence[int] | np.ndarray, config, root: Path | None = None,
-                   log=print) -> tuple[np.ndarray, dict[str, Any]]:
+def predict_inputs(samples: Sequence[Any], indices: Sequence[int] | np.ndarray, config,
+                   root: Path | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """(x, stats) of the clips a model predicts (:func:`eai_inputs`): each clip once, its EAI at the test alpha
     (Sec. 3.1.1, ``magnification.test_alpha``). A fold's test clips and a new recording's go through here alike."""
-    return eai_inputs(samples, [(int(i), float(config.magnification.test_alpha)) for i in indices], config, root, log)
+    return eai_inputs(samples, [(int(i), float(config.magnification.test_alpha)) for i in indices], config, root)
 
 
 def _finite(value: float | np.ndarray) -> float | None:  # a number or a one-element array

@@ -139,8 +139,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     classes = n_classes(ctx)
     train_plan = training_plan(fold.train, cfg.magnification, selection.labels, classes)  # Sec. 3.1.1
     per_class = class_alphas(selection.labels[np.asarray(fold.train, dtype=int)], cfg.magnification, classes)
-    x_train, y_train, train_stats = build_inputs(selection, train_plan, cfg, ctx.cache_dir, ctx.log)
-    x_test, test_stats = predict_inputs(selection.samples, fold.test, cfg, ctx.cache_dir, ctx.log)  # the test alpha
+    x_train, y_train, train_stats = build_inputs(selection, train_plan, cfg, ctx.cache_dir)
+    x_test, test_stats = predict_inputs(selection.samples, fold.test, cfg, ctx.cache_dir)  # the test alpha
     examples = save_examples(ctx)
 
     model = fold_model(cfg, classes)
@@ -173,7 +173,7 @@ def predict_clips(ctx) -> np.ndarray:
     from papers.kumar2019.preprocessing import predict_inputs
 
     config = ctx.config
-    x, _ = predict_inputs(ctx.samples, range(len(ctx.samples)), config, ctx.cache_dir, ctx.log)
+    x, _ = predict_inputs(ctx.samples, range(len(ctx.samples)), config, ctx.cache_dir)
     return predict_probabilities(ctx.models[MODEL_NAME], x, config.train.batch_size)
 
 

@@ -7,6 +7,7 @@ image for the CNN (III-D).
 """
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import cast
@@ -18,6 +19,8 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.experiment import Selection
 from common.preprocessing.regions import LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, crop_padded
+
+logger = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------- regions (Sec. III-C, Fig. 2)
 REGION_NAMES = ("eyebrows", "nose", "mouth")
@@ -254,8 +257,7 @@ def preprocess(images: np.ndarray, mode: str = "torch") -> np.ndarray:
     raise ValueError(f"model.preprocessing={mode!r}: expected 'torch' or 'caffe' (or 'auto', resolved by the model)")
 
 
-def clip_inputs(samples: Sequence[Sample], config, root: Path | None = None,
-                log=print) -> tuple[np.ndarray, list[str]]:
+def clip_inputs(samples: Sequence[Sample], config, root: Path | None = None) -> tuple[np.ndarray, list[str]]:
     """Preprocessed CNN inputs (N, s, s, C) float32 of ``samples`` and each clip's notes: the one input
     function of a fold's training and test clips and of a new recording (``protocol.predict_clips``)."""
     images, notes = [], []
@@ -268,16 +270,16 @@ def clip_inputs(samples: Sequence[Sample], config, root: Path | None = None,
         if note:
             notes.append(f"{sample.key}: {note}")
         if count % 25 == 0 or count == len(samples):
-            log(f"  inputs {count}/{len(samples)} ({time.perf_counter() - start:.1f} s)")
+            logger.info(f"  inputs {count}/{len(samples)} ({time.perf_counter() - start:.1f} s)")
     from papers.le2020.model import resolved_preprocessing
 
     return preprocess(np.stack(images), resolved_preprocessing(config.model)), notes
 
 
-def prepare_inputs(selection: Selection, indices: np.ndarray, config, root: Path | None = None,
-                   log=print) -> tuple[np.ndarray, list[str]]:
+def prepare_inputs(selection: Selection, indices: np.ndarray, config,
+                   root: Path | None = None) -> tuple[np.ndarray, list[str]]:
     """:func:`clip_inputs` of the selection's samples at ``indices``."""
-    return clip_inputs([selection.samples[int(i)] for i in indices], config, root, log)
+    return clip_inputs([selection.samples[int(i)] for i in indices], config, root)
 
 
 def example_inputs(selection: Selection, indices: np.ndarray, config, root: Path | None = None,

@@ -4,6 +4,7 @@ framework", IEEE IRI 2020: labels (Sec. IV-A.1), folds and training (Sec. IV-A.2
 """
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 from collections.abc import Mapping, Sequence
@@ -14,6 +15,8 @@ from common.running.first_pass import per_clip
 from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, Track, TrainingStage,
                                mapped_selection)
 from papers.le2020.config import Le2020Config
+
+logger = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------- labels (Sec. IV-A.1)
 CLASSES = ("positive", "negative", "surprise", "others")  # Sec. IV-A.1, CASME II, SAMM, cross-database
@@ -124,11 +127,11 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
     started = time.perf_counter()
     config, selection, fold = ctx.config, ctx.selection, ctx.fold
-    x_train, notes_train = prepare_inputs(selection, fold.train, config, ctx.cache_dir, ctx.log)
-    x_test, notes_test = prepare_inputs(selection, fold.test, config, ctx.cache_dir, ctx.log)  # = predict_clips' inputs
+    x_train, notes_train = prepare_inputs(selection, fold.train, config, ctx.cache_dir)
+    x_test, notes_test = prepare_inputs(selection, fold.test, config, ctx.cache_dir)  # = predict_clips' inputs
     model = compiled_model(config, len(selection.class_names))
-    ctx.log(f"  initial weights: {weights_note(config.model)}; "
-            f"input preprocessing {resolved_preprocessing(config.model)}")
+    logger.info(f"  initial weights: {weights_note(config.model)}; "
+                f"input preprocessing {resolved_preprocessing(config.model)}")
 
     def after_fit(trained) -> None:
         if config.model.precise_bn:
@@ -160,7 +163,7 @@ def predict_clips(ctx) -> np.ndarray:
     from papers.le2020.preprocessing import clip_inputs
 
     config = ctx.config
-    x, _ = clip_inputs(ctx.samples, config, ctx.cache_dir, ctx.log)
+    x, _ = clip_inputs(ctx.samples, config, ctx.cache_dir)
     return predict_probabilities(ctx.models[MODEL_NAMES[config.model.backbone]], x, config.train.batch_size)
 
 

@@ -19,6 +19,7 @@ Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import time
 from typing import Any
@@ -36,6 +37,8 @@ from papers.reddy2019.config import ReddyConfig
 from papers.reddy2019.model import build_model
 from papers.reddy2019.preprocessing import (SelectionError, apex_index, clip_frame_paths, clip_inputs, fold_inputs,
                                             long_video_frames, predict_inputs)
+
+logger = logging.getLogger(__name__)
 
 CLASSES = {
     "casme_sq": ("happy", "angry", "disgust"),  # Table IV / Table VI order
@@ -221,7 +224,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     config: ReddyConfig = ctx.config
     variant = config.protocol.variant
     started = time.perf_counter()
-    ctx.log(table4_line(ctx.selection, config.data.database))
+    logger.info(table4_line(ctx.selection, config.data.database))
     x_train, x_test = fold_inputs(ctx)  # the fold's grey clips, frames last, scaled as the variant says
     model = compile_model(build_model(config=config, num_classes=n_classes(ctx)), config.train)  # Table I / II / III
     y_train = one_hot(ctx.selection.labels[ctx.fold.train], n_classes(ctx))
@@ -348,7 +351,7 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
 
     config: ReddyConfig = ctx.config
     started = time.perf_counter()
-    ctx.log(table4_line(ctx.selection, config.data.database))
+    logger.info(table4_line(ctx.selection, config.data.database))
     x_train, x_test = fold_inputs(ctx)
     y_train = one_hot(ctx.selection.labels[ctx.fold.train], n_classes(ctx))
     y_test = one_hot(ctx.selection.labels[ctx.fold.test], n_classes(ctx))
@@ -362,10 +365,10 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
 
     def evaluate(hp, model: keras.Model) -> float:
         name = hp.get("kernel")
-        ctx.log(f"  Table IX kernel {name}")
+        logger.info(f"  Table IX kernel {name}")
         callbacks = [_best_epoch_callback(config.train.epochs)] if config.protocol.variant == "paper" else []
         history = fit(model, x_train[0], y_train, config.train, work_dir=ctx.work_dir, label=f"kernel_{name}",
-                      validation_data=(x_test[0], y_test), callbacks=callbacks, log=ctx.log)
+                      validation_data=(x_test[0], y_test), callbacks=callbacks)
         if ctx.export is not None and name == paper_kernel:  # an export keeps the model the fold predicts with
             ctx.export.keep(config.model.name, model)
         probabilities = predict_probabilities(model, x_test[0], config.train.batch_size)

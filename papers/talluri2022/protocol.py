@@ -11,6 +11,7 @@ Micro-Expression Analysis from Video Images", Appl. Sci. 12(21):11078, 2022.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import time
 from typing import Any
@@ -27,6 +28,8 @@ from common.training import compile_model, fit, grid_search
 from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model
 from papers.talluri2022.preprocessing import clip_input, fold_inputs, predict_inputs, window_notes, window_positions
+
+logger = logging.getLogger(__name__)
 
 CLASSES = ("happy", "disgust", "surprise")  # Table 1
 # Database label -> Table 1 class. SMIC: positive -> happy, negative -> disgust (assumed, README ledger).
@@ -179,11 +182,11 @@ def run_tuned_fold(ctx: FoldContext) -> FoldOutcome:
         return compile_model(build_model(config=trial, num_classes=n_classes(ctx)), trial.train)
 
     def evaluate(hp, model: keras.Model) -> float:
-        fit(model, x_train[inner_fit], y_train[inner_fit], inner_train, log=ctx.log)
+        fit(model, x_train[inner_fit], y_train[inner_fit], inner_train)
         predicted = np.argmax(model.predict(x_train[inner_val], verbose=0), axis=1)
         accuracy = float(np.mean(predicted == labels[inner_val]))
         trials.append({**hp.values, "inner_accuracy": accuracy})
-        ctx.log(f"  model_c tuning {hp.values}: inner accuracy {accuracy:.3f}")
+        logger.info(f"  model_c tuning {hp.values}: inner accuracy {accuracy:.3f}")
         return accuracy
 
     hp = keras_tuner.HyperParameters()

@@ -1,0 +1,67 @@
+"""Where the project's log lines go.
+
+Every module logs its progress through ``logger = logging.getLogger(__name__)``; library code never
+configures logging (no ``logging.basicConfig``, no handler), so a library used without the CLI prints
+no progress line unless its caller configures logging. Two places attach a handler to the project's
+loggers (:data:`PROJECT_LOGGERS`), each only for as long as it runs, with :func:`lines_to`:
+
+* the CLI (``common.orchestration.cli.main``): a :class:`Console` handler, the bare message on stdout
+  (stderr for ``--predict``, whose stdout carries the results), as the ``print`` it replaces wrote it;
+* a fold computed in a worker process or on a Dask worker (``common.orchestration.parallel.run_one_fold``):
+  the fold's lines, collected for ``folds/<fold>/worker.log``.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+
+# The top-level packages whose modules log progress lines: the harness and the papers.
+PROJECT_LOGGERS = ("common", "papers")
+MESSAGE_ONLY = "%(message)s"  # a line as the code wrote it: no level, logger name or time
+
+
+class Console(logging.StreamHandler):
+    """A stream handler on ``sys.stdout`` (or ``sys.stderr``) as it is at each line, not as it was when
+    the handler was made: a redirection (``--predict --json``'s, pytest's capture) then takes the lines
+    as it took ``print``'s. Flushed after every line, as the progress lines always were."""
+
+    def __init__(self, stream_name: str = "stdout") -> None:
+        if stream_name not in ("stdout", "stderr"):
+            raise ValueError(f"stream_name: expected 'stdout' or 'stderr', got {stream_name!r}")
+        self.stream_name = stream_name
+        super().__init__(getattr(sys, stream_name))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = getattr(sys, self.stream_name)
+        super().emit(record)
+
+
+class Lines(logging.Handler):
+    """Collects each formatted line in ``lines`` (a worker's fold: ``folds/<fold>/worker.log``)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@contextlib.contextmanager
+def lines_to(handler: logging.Handler) -> Iterator[logging.Handler]:
+    """Send the project's log lines of level INFO and above to ``handler`` (formatted as the bare message)
+    while the block runs; the loggers' handlers and levels are as before afterwards."""
+    handler.setFormatter(logging.Formatter(MESSAGE_ONLY))
+    loggers = [logging.getLogger(name) for name in PROJECT_LOGGERS]
+    levels = [each.level for each in loggers]
+    for each in loggers:
+        each.addHandler(handler)
+        each.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        for each, level in zip(loggers, levels):
+            each.removeHandler(handler)
+            each.setLevel(level)
