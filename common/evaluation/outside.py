@@ -74,7 +74,11 @@ class OutsideRow:
 
 @dataclasses.dataclass(frozen=True)
 class OutsideFile:
-    """A predictions file as read: its path, format, rows and the class names its classes index."""
+    """A predictions file as read.
+
+    ``format`` is "csv" or "ststnet_log"; ``rows`` are in the file's order; ``class_names`` are the track's,
+    which every row's ``true`` and ``pred`` index; ``has_scores``: the CSV gave a score column per class.
+    """
 
     path: Path
     format: str

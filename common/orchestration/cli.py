@@ -144,13 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark.add_argument("--max-folds", type=int, metavar="N",
                            help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
     benchmark.add_argument("--score", type=Path, metavar="FILE",
-                           help="with --benchmark TRACK: score predictions made elsewhere (a CSV with clip, subject, "
-                                "database, true, pred and optional score_<class> columns, or the STSTNet log format: "
-                                "'database subject' lines, then 'clip true pred' lines) on the track's clips and "
-                                "folds, as the benchmark scores its methods; refused when its clips differ")
+                           help="with --benchmark TRACK: score predictions made elsewhere (a CSV or the STSTNet log, "
+                                "docs/running.md) as the benchmark scores its methods; refused if its clips differ")
     benchmark.add_argument("--partial", action="store_true",
-                           help="with --score: score the clips that match the track's and record how many were "
-                                "left out, instead of refusing a file whose clips differ")
+                           help="with --score: score the clips that match and count the others, rather than refuse")
     benchmark.add_argument("--against", type=Path, metavar="DIR",
                            help="with --score: add the paired test against one of our runs on the same clips (the "
                                 "folder holding its predictions.csv, e.g. reports/benchmark/megc2019/<method>/seed0)")
