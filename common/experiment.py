@@ -453,7 +453,7 @@ class Pipeline:
         databases, beside the paper's numbers on that protocol (``reported_on["megc2019"]``, from ``source``)."""
         title = f"MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO ({source})"
         return (self.experiment(name="megc2019_loso", title=title, datasets=("megc2019",),
-                                reported=self.reported_on.get("megc2019", ()), scopes=("all",) + megc2019.SOURCES,
+                                reported=self.reported_on.get("megc2019", ()), scopes=megc2019.SCOPES,
                                 report_pages=report_pages),)
 
     def benchmark_model(self, model: str | None) -> str:

@@ -22,6 +22,7 @@ from common.datasets.tables import DatasetError
 CLASSES = ("negative", "positive", "surprise")  # csv classes 0, 1, 2
 GT_CSV = re.compile(r"^combined_3class_gt.*\.csv$", re.IGNORECASE)
 SOURCES = ("smic", "casme2", "samm")
+SCOPES = ("all",) + SOURCES  # what a composite run is scored on: all of it, then each database
 # MEGC 2019 recognition-challenge document: negative = Repression, Anger, Contempt, Disgust, Fear, Sadness;
 # positive = Happiness; surprise = Surprise; others dropped. Footnote: CASME II negative is disgust +
 # repression only (CASME II fear and sadness are not used). SMIC keeps its own three classes.

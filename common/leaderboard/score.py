@@ -55,8 +55,8 @@ def score_statistics(track: Track, matched: Matched, *, n_resamples: int = st.DE
     k = len(track.class_names)
     scopes = [scope for scope in track.scopes if _present(predictions, scope)]
     scores = {scope: scope_entry([predictions], k, scope, n_resamples, seed) for scope in scopes}
-    confusion = {scope: metrics.confusion(st.select(predictions, scope).y_true, st.select(predictions, scope).y_pred,
-                                          k).tolist() for scope in scopes}
+    scoped = {scope: st.select(predictions, scope) for scope in scopes}
+    confusion = {scope: metrics.confusion(p.y_true, p.y_pred, k).tolist() for scope, p in scoped.items()}
     class_scores = None
     if matched.scores is not None:
         agree = int(np.sum(np.argmax(matched.scores, axis=1) == predictions.y_pred))

@@ -13,13 +13,13 @@ from common.experiment import Track
 MEGC2019 = Track(
     name="megc2019", title="MEGC 2019 composite, leave-one-subject-out (68 subjects on the real data)",
     datasets=("megc2019",), class_names=megc2019.CLASSES, select=megc_composite,
-    folds=lambda selection, seed: megc_loso(selection), scopes=("all",) + megc2019.SOURCES,
+    folds=lambda selection, seed: megc_loso(selection), scopes=megc2019.SCOPES,
     note="SMIC-HS + CASME II + SAMM, 3 classes; LOSO; UF1/UAR pooled over folds (the challenge's rule)")
 
 MEGC2019_HDE = Track(
     name="megc2019_hde", title="MEGC 2019 composite, leave-one-database-out (holdout-database evaluation)",
     datasets=("megc2019",), class_names=megc2019.CLASSES, select=megc_composite,
-    folds=lambda selection, seed: leave_one_database_out(selection), scopes=("all",) + megc2019.SOURCES,
+    folds=lambda selection, seed: leave_one_database_out(selection), scopes=megc2019.SCOPES,
     note="the same clips; train on two databases, test on the third (MEGC 2018's HDE); pooled UF1/UAR")
 
 TRACKS: tuple[Track, ...] = (MEGC2019, MEGC2019_HDE)
