@@ -257,14 +257,53 @@ class _Progress(keras.callbacks.Callback):
         logger.info(f"  {self._label} epoch {epoch + 1}/{self._epochs} {shown}")
 
 
+class EpochPredictions(keras.callbacks.Callback):
+    """The held-out inputs' predicted classes after every epoch: the record the epoch-selection gauge
+    reads (docs/methods.md §9.4). ``predict(model)`` returns the class probabilities of the inputs the
+    fold scores, the way the fold computes them; ``classes[e]`` holds their arg-max after epoch e + 1.
+
+    Training never reads the record: the callback only calls the model in inference mode, which draws
+    no random number and updates no variable (dropout off, batch norm on its moving statistics), so the
+    weights and the fold's own predictions are the same with and without it
+    (``tests/test_epoch_selection.py`` checks both, byte for byte, for ``fit`` and ``one_pass``)."""
+
+    def __init__(self, predict: Callable[[keras.Model], np.ndarray]):
+        super().__init__()
+        self._predict = predict
+        self.classes: list[list[int]] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.record(self.model)
+
+    def record(self, model: keras.Model) -> None:
+        self.classes.append(np.asarray(self._predict(model)).argmax(axis=1).astype(int).tolist())
+
+
+def predict_on_batches(model: keras.Model, x: Any, batch_size: int) -> np.ndarray:
+    """``model.predict(x, batch_size)``'s probabilities through ``predict_on_batch``, one call per batch
+    of ``batch_size`` (the batches ``predict`` cuts). No data pipeline per call: about 3 ms instead of
+    60 ms per call for a few clips on this CPU, which is what an :class:`EpochPredictions` pays every epoch."""
+    inputs = list(x) if isinstance(x, (list, tuple)) else [x]
+    n = len(inputs[0])
+    chunks = []
+    for start in range(0, n, batch_size):
+        batch = [np.asarray(a)[start: start + batch_size] for a in inputs]
+        chunks.append(np.asarray(keras.ops.convert_to_numpy(
+            model.predict_on_batch(batch if len(batch) > 1 else batch[0]))))
+    return np.concatenate(chunks)
+
+
 def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path | None = None,
         label: str = "model", validation_data: Any = None, class_weight: Mapping[int, float] | None = None,
-        callbacks: list | None = None, verbose_every_epoch: bool = False) -> dict[str, list[float]]:
+        callbacks: list | None = None, verbose_every_epoch: bool = False,
+        epoch_predictions: EpochPredictions | None = None) -> dict[str, list[float]]:
     """``model.fit`` with the recipe's batch size, epochs and schedule; returns ``History.history``.
 
     Callbacks always include ``TerminateOnNaN`` and, with ``work_dir``, a ``CSVLogger`` writing
     ``<work_dir>/<label>_history.csv``. A NaN loss stops training; the caller sees it in the history.
     A model in mixed precision (``TrainConfig.mixed_precision``) says so in one logged line.
+    ``epoch_predictions`` records the test inputs' classes after every epoch (every training loop:
+    ``model.fit``, ``one_pass``, ``device_data``); it is the last callback, after the recipe's own.
     """
     if precision_of(model) != "float32":
         logger.info(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs)")
@@ -280,7 +319,7 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
     if cfg.one_pass:
         if validation_data is not None or class_weight or callbacks or step_schedule(cfg) is not None:
             raise ValueError("TrainConfig.one_pass: no validation data, class weights, callbacks or schedule")
-        return _fit_one_pass(model, x, y, cfg, work_dir=work_dir, label=label)
+        return _fit_one_pass(model, x, y, cfg, work_dir=work_dir, label=label, epoch_predictions=epoch_predictions)
     cbs = [keras.callbacks.TerminateOnNaN()]
     schedule = step_schedule(cfg)
     if schedule is not None:
@@ -291,6 +330,8 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
     if verbose_every_epoch:
         cbs.append(_Progress(label, cfg.epochs))
     cbs.extend(callbacks or [])
+    if epoch_predictions is not None:
+        cbs.append(epoch_predictions)
     if cfg.device_data:
         history = fit_on_device(model, x, y, cfg, cbs, label=label)
         if history is not None:
@@ -346,20 +387,25 @@ class _EpochBatches(keras.utils.PyDataset):
 
 
 class _RunningMeans(keras.callbacks.Callback):
-    """The pass's running means (``logs``) after every batch, to rebuild per-epoch means; stops on a NaN loss."""
+    """The pass's running means (``logs``) after every batch, to rebuild per-epoch means; stops on a NaN loss.
+    With ``epoch_predictions``, records it after the last batch of every epoch (``epoch_ends``, cumulated)."""
 
-    def __init__(self):
+    def __init__(self, epoch_ends: Sequence[int] = (), epoch_predictions: EpochPredictions | None = None):
         super().__init__()
         self.means: list[dict] = []
+        self._ends = {int(e) for e in epoch_ends}
+        self._epoch_predictions = epoch_predictions
 
     def on_train_batch_end(self, batch, logs=None):
         self.means.append(dict(logs or {}))
         if any(not math.isfinite(float(v)) for k, v in (logs or {}).items() if "loss" in k):
             self.model.stop_training = True  # as TerminateOnNaN
+        elif self._epoch_predictions is not None and len(self.means) in self._ends:
+            self._epoch_predictions.record(self.model)
 
 
 def _fit_one_pass(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path | None,
-                  label: str) -> dict[str, list[float]]:
+                  label: str, epoch_predictions: EpochPredictions | None = None) -> dict[str, list[float]]:
     """``TrainConfig.one_pass``: ``model.fit`` over :class:`_EpochBatches` in one epoch; the history per
     epoch is the sample-weighted mean of the epoch's batches, as Keras reports it (recovered from the
     running means: the sum over the first k batches is mean_k x samples_k). An epoch cut short by a
@@ -367,7 +413,7 @@ def _fit_one_pass(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_
     from common.files import write_text_atomic
 
     data = _EpochBatches(x, y, cfg.batch_size, cfg.epochs, cfg.shuffle)
-    tracker = _RunningMeans()
+    tracker = _RunningMeans(data.epoch_ends.tolist(), epoch_predictions)
     model.fit(data, epochs=1, shuffle=False, callbacks=[tracker], verbose=0)  # the order is _EpochBatches'
     done = len(tracker.means)
     seen = np.cumsum([len(b) for b in data.batches[:done]])

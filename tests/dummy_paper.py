@@ -98,6 +98,7 @@ def folds(selection, config, seed):
 def run_fold(ctx) -> FoldOutcome:
     import keras
 
+    from common.running.fold import epoch_extra, epoch_recorder
     from common.training import compile_model, fit, trainable_parameters
 
     name = ctx.fold.name
@@ -110,13 +111,16 @@ def run_fold(ctx) -> FoldOutcome:
     y = keras.utils.to_categorical(ctx.selection.labels, len(CLASSES))
     model = compile_model(build_model(units=ctx.config.model.units), ctx.config.train)
     model.run_eagerly = True  # tracing costs more than it saves on 18 samples
+    x_test = x[ctx.fold.test]
+    recorder = epoch_recorder(ctx, lambda trained: keras.ops.convert_to_numpy(trained(x_test, training=False)))
     history = fit(model, x[ctx.fold.train], y[ctx.fold.train], ctx.config.train, work_dir=ctx.work_dir,
-                  label="dummy_mlp")
+                  label="dummy_mlp", epoch_predictions=recorder)
     if name in HOOKS["nan"]:
         history = {**history, "loss": history["loss"][:-1] + [float("nan")]}
     probabilities = keras.ops.convert_to_numpy(model(x[ctx.fold.test], training=False))
     return FoldOutcome(test_indices=ctx.fold.test, y_pred=probabilities.argmax(axis=1), probabilities=probabilities,
-                       history=history, parameters={"dummy_mlp": trainable_parameters(model)})
+                       history=history, parameters={"dummy_mlp": trainable_parameters(model)},
+                       extra=epoch_extra(recorder, "dummy_mlp"))
 
 
 def _centre_distances(ctx, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

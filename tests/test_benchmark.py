@@ -95,6 +95,18 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_
     published = [r for r in rows if r["kind"] == "published, not run by us"]
     assert [(r["method"], r["scope"], r["uf1"]) for r in published] == [("LBP-TOP", "all", "0.5882"),
                                                                         ("LBP-TOP", "casme2", "0.7026")]
+    # the epoch-selection gauge: two columns for the network (smoke: one epoch, so no inflation), "n/a" for
+    # the method without epochs, in results.json and leaderboard.csv
+    gauge = methods["dummy"]["epoch_selection"][0]
+    assert gauge["status"] == "measured" and gauge["epochs"] == {"min": 1, "max": 1}
+    assert methods["dummy:centroid"]["epoch_selection"][0]["status"] == "n/a"
+    by_method = {r["method"]: r for r in rows if r["kind"] == "run by us" and r["scope"] == "all"}
+    for selection in ("best_epoch_per_fold", "best_single_epoch"):
+        assert float(by_method["dummy"][f"{selection}_uf1"]) == pytest.approx(methods["dummy"]["scores"]["all"]["uf1"]
+                                                                              ["pooled"])
+        assert float(by_method["dummy"][f"{selection}_uf1_inflation"]) == 0.0
+        assert by_method["dummy:centroid"][f"{selection}_uf1"] == ""
+    assert by_method["dummy:centroid"]["epoch_selection_note"].startswith("n/a: 2 of 2 scored folds hold no per-epoch")
     predictions = list(csv.DictReader((bench / "predictions.csv").open()))
     assert len(predictions) == 2 * 12 and {r["method"] for r in predictions} == {"dummy", "dummy:centroid"}
     # the same command again: every fold of every method is reused, nothing trains, same numbers
@@ -242,7 +254,10 @@ def test_a_published_row_of_a_method_we_run_sits_beside_its_run_row():
     assert [(row[1], flag) for row, flag in zip(table, published)] == [
         ("other", False), ("lbptop", False), ("LBP-TOP", True), ("ATNet", True)]
     assert "run above" in table[2][3] and table[3][3] == "published, not run by us"
-    assert table[1][8].startswith("0.588")  # the run row carries the paper's number too
+    header = report.leaderboard_rows(summary)[0]
+    assert table[1][header.index("paper's\nUF1 / UAR")].startswith("0.588")  # the run row carries the paper's number
+    column = header.index("UF1, best epoch per subject\n[95% CI] inflation")
+    assert [row[column] for row in table] == ["n/a", "n/a", "", ""]  # runs without a gauge; published rows
     csv_rows = summary_module.leaderboard_rows(summary)
     assert [(r["method"], r["paper"], r["kind"]) for r in csv_rows if r["kind"] != "run by us"] == [
         ("LBP-TOP", "lbptop", "published; our run of it: lbptop"), ("ATNet", "", "published, not run by us")]

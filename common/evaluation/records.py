@@ -38,6 +38,8 @@ writes them is ``common.running.runner``; the reasons a stored fold is reused or
      "warnings": [sentence per kind of fold left out of the metrics: nan, failed, empty, refused],
      "seconds": {"folds_total", "this_run"}, "environment": {...}, "finished",
      "outputs": {"dir", "results", "predictions", "folds"},
+     "epoch_selection": {"status": "measured"|"n/a", "reason", "selections": {...}}
+                        (the epoch-selection gauge: common.evaluation.epoch_selection's schema),
      "selection": {"selected", "kept", "min_frames", "by_class": {"selected": {class: n}, "kept": {...}},
                    "dropped_by_stage": {stage: n}, "dropped": [{"key", "reason", "stage"}],
                    "flagged": [{"key", "reason", "stage"}]},

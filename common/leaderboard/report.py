@@ -37,7 +37,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from common.evaluation.references import PUBLISHED
-from common.leaderboard.summary import CITE_HONEST, TEST_SELECTED, score_text, test_selected
+from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
+from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
+                                        score_text, test_selected)
 from common.files import atomic_write
 from common.reporting import figures, style
 from common.reporting.document import ReportDocument
@@ -136,8 +138,19 @@ def _reference_row(reference: Mapping[str, Any], databases: list[str], linked: b
 
     per_db = " / ".join(cell(db, "uf1", 3) for db in databases)
     return ["", reference["name"], reference.get("ref") or "", "published\n(run above)" if linked else PUBLISHED,
-            cell("all", "uf1", 4), cell("all", "uar", 4), "", per_db, "", reference.get("selects_on_test") or "unknown",
-            "", "", "", "", ""]
+            cell("all", "uf1", 4), cell("all", "uar", 4), "", per_db, *["" for _ in GAUGE_SELECTIONS], "",
+            reference.get("selects_on_test") or "unknown", "", "", "", "", ""]
+
+
+def gauge_cell(m: Mapping[str, Any], selection: str, metric: str = "uf1") -> str:
+    """A run row's epoch-selection cell on "all": ``0.71 [0.65, 0.77] +0.08`` (the score at the selected
+    epochs, its interval, the inflation over the run's own score); the means over seeds without an interval
+    with several seeds; "n/a" for a method without epochs or a run without the record."""
+    value = gauge_value(m, selection, "all", metric)
+    if value is None:
+        return "n/a" if gauge_note(m) else "–"
+    interval = f" [{value['low']:.2f}, {value['high']:.2f}]" if value.get("low") is not None else ""
+    return f"{value['estimate']:.3f}{interval} {value['inflation']:+.3f}"
 
 
 def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]], list[bool]]:
@@ -147,7 +160,9 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     Each published row shows its ``selects_on_test`` (:data:`SELECTION_HEADER`)."""
     databases = [s for s in summary["track"]["scopes"] if s != "all"]
     header = ["#", "method", "model", "profile", "UF1 pooled\n[95% CI]", "UAR pooled\n[95% CI]", "UF1\nfold-mean",
-              "UF1 per database\n(" + " / ".join(databases) + ")", "paper's\nUF1 / UAR", SELECTION_HEADER,
+              "UF1 per database\n(" + " / ".join(databases) + ")",
+              *[f"UF1, {GAUGE_SHORT[s]}\n[95% CI] inflation" for s in GAUGE_SELECTIONS], "paper's\nUF1 / UAR",
+              SELECTION_HEADER,
               "trainable\nparams", "s / fold", "infer ms\n/ clip", "prep s / clip\n(1st | cached)", "peak\nMiB"]
     rows, published = [], []
     references = list(summary.get("references", []))
@@ -159,7 +174,8 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
                 f"{_num(c['preprocess_seconds_per_clip_cached'], 4)}")
         rows.append([str(rank), m["name"], m["model"], m["profile"], score_text(_value(m, "all", "uf1"), sd=False),
                      score_text(_value(m, "all", "uar"), sd=False), fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
-                     per_db, _paper_number(m), "", _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
+                     per_db, *[gauge_cell(m, s) for s in GAUGE_SELECTIONS], _paper_number(m), "",
+                     _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
                      _num(c["predict_ms_per_clip"], 2), prep, _num(c["peak_rss_mb"], 0)])
         published.append(False)
         for reference in references:  # the same method as published, beside our run of it
@@ -180,10 +196,21 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     return header, rows, published
 
 
+GAUGE_NOTE = ("The two epoch-selection columns give our run's UF1 had each fold kept the epoch of its best test "
+              "accuracy (best epoch per subject), or had every fold kept the one epoch of the best pooled UF1 (best "
+              "single epoch), with the interval and the inflation over our score (docs/methods.md §9.4). ")
+
+
 def cite_honest_note(summary: Mapping[str, Any]) -> str:
-    """Page 1's sentence saying why the honest number is the one to cite (:data:`CITE_HONEST`), where a
-    published row selects on test data; "" otherwise."""
-    return CITE_HONEST if any(test_selected(r) for r in summary.get("references", [])) else ""
+    """Page 1's sentence saying why the honest number is the one to cite: after the epoch-selection columns'
+    meaning where a run measured them (:data:`GAUGE_NOTE`, ``epoch_selection.CITE_HONEST``), and where a
+    published row selects on test data (:data:`CITE_HONEST`); "" when neither is on the page."""
+    from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
+
+    measured = any(g.get("status") == "measured" for m in summary["methods"] for g in m.get("epoch_selection") or [])
+    parts = [GAUGE_NOTE + CITE_OURS] if measured else []
+    parts += [CITE_HONEST] if any(test_selected(r) for r in summary.get("references", [])) else []
+    return " ".join(parts)
 
 
 def column_widths(header, rows, minimum: float = 0.02) -> list[float]:

@@ -17,6 +17,11 @@ Paired statistics need every run on the same samples: when a fold failed or dive
 its samples leave every run of the comparison (``statistics.common_samples``) and the count is
 recorded (``left_out``). A scope with fewer than two subjects gets its scores but no interval.
 
+The epoch-selection gauge of each run (``common.evaluation.epoch_selection``, in its results.json) is
+carried as the run computed it: the leaderboard's ``best_epoch_per_fold_*`` and ``best_single_epoch_*``
+columns (estimate, interval, inflation over the run's own score and its paired interval), "n/a" with the
+reason for a method without epochs.
+
 Cost, from the same run's fold records: trainable parameters (``parameters``), seconds per fold
 (``seconds``: the wall time of ``run_fold``; ``extra.timing.fit_seconds`` when the paper records it),
 inference milliseconds per clip (``extra.timing.predict_ms_per_clip``), preprocessing seconds per
@@ -34,6 +39,7 @@ import numpy as np
 
 from common.evaluation import metrics
 from common.evaluation import statistics as st
+from common.evaluation.epoch_selection import SELECTIONS as GAUGE_SELECTIONS
 from common.reporting.tables import write_csv
 
 DEFAULT_RESAMPLES = st.DEFAULT_RESAMPLES
@@ -213,7 +219,10 @@ LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "profile", "corpus", 
                        "recomputed_uf1", "recomputed_uar", "recomputed_note",
                        "parameters", "fold_seconds", "fit_seconds", "predict_ms_per_clip",
                        "preprocess_s_per_clip_first", "preprocess_s_per_clip_cached", "peak_rss_mb", "source",
-                       "selects_on_test", "selection_source")
+                       "selects_on_test", "selection_source",
+                       *[f"{selection}_{metric}{part}" for selection in GAUGE_SELECTIONS for metric in METRICS
+                         for part in ("", "_low", "_high", "_inflation", "_inflation_low", "_inflation_high")],
+                       "epoch_selection_note")
 
 # The published rows whose authors' code picks each test fold's best epoch on that fold (Reference.selects_on_test
 # "yes"): drawn in a block of their own, below the others, with this sentence (docs/methods.md §9.4).
@@ -222,6 +231,30 @@ CITE_HONEST = ("Rows that select on test data kept, for each left-out subject, t
                "subject's test clips (docs/methods.md §9.4): the test labels chose the number, so it overstates what "
                "the method does on unseen data; cite the honest number, whose epoch or model was fixed without "
                "looking at the test fold.")
+
+
+def gauge_value(method: Mapping[str, Any], selection: str, scope: str, metric: str) -> dict[str, Any] | None:
+    """A run row's epoch-selection value (``common.evaluation.epoch_selection``): the one seed's estimate,
+    interval and inflation; with several seeds, the means over seeds of the estimate and the inflation (no
+    interval); None where the gauge is n/a or the scope has no value."""
+    gauges = method.get("epoch_selection") or []
+    values = [(g.get("selections", {}).get(selection, {}).get("scopes", {}).get(scope) or {}).get(metric)
+              if g.get("status") == "measured" else None for g in gauges]
+    found = [v for v in values if v is not None]
+    if not found or len(found) < len(values):
+        return None
+    if len(found) == 1:
+        return dict(found[0])
+    return {"estimate": float(np.mean([v["estimate"] for v in found])), "low": None, "high": None,
+            "inflation": float(np.mean([v["inflation"] for v in found])), "inflation_low": None,
+            "inflation_high": None, "seeds": len(values)}
+
+
+def gauge_note(method: Mapping[str, Any]) -> str:
+    """Why a run row has no epoch-selection values (each seed's reason, said once), or ``""``."""
+    gauges = method.get("epoch_selection") or [{"status": "n/a", "reason": "not computed"}]
+    reasons = [g.get("reason") or "not computed" for g in gauges if g.get("status") != "measured"]
+    return "n/a: " + "; ".join(dict.fromkeys(reasons)) if reasons else ""
 
 
 def test_selected(reference: Mapping[str, Any]) -> bool:
@@ -272,6 +305,12 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
                 row.update({metric: v.get("pooled"), f"{metric}_low": interval.get("low"),
                             f"{metric}_high": interval.get("high"), f"{metric}_fold_mean": v.get("fold_mean"),
                             f"{metric}_seed_std": v.get("seed_std")})
+                for selection in GAUGE_SELECTIONS:
+                    gauge = gauge_value(m, selection, scope, metric) or {}
+                    row.update({f"{selection}_{metric}": gauge.get("estimate"),
+                                **{f"{selection}_{metric}_{part}": gauge.get(part)
+                                   for part in ("low", "high", "inflation", "inflation_low", "inflation_high")}})
+            row["epoch_selection_note"] = gauge_note(m) or None
             rows.append(row)
     run_papers = {m["paper"] for m in summary["methods"]}
     references = list(summary.get("references", []))

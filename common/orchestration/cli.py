@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/)")
     run.add_argument("--fresh", action="store_true",
                      help="recompute every fold instead of reusing finished ones (e.g. after a code change)")
+    run.add_argument("--no-epoch-gauge", dest="epoch_gauge", action="store_false",
+                     help="do not record the test part's predictions after every epoch (the epoch-selection "
+                          "gauge, docs/methods.md §9.4); the scores and predictions are the same either way")
     run.add_argument("--allow-faces", action="store_true",
                      help="let reports made from licensed databases embed face images (private use only)")
     run.add_argument("--faces-policy", choices=("exclude", "keep", "refuse"), default="exclude",
@@ -182,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 # with --estimate, which is meant to be added to a run's or a benchmark's command line: there the
 # options it does not use are named as ignored and the projection goes on.
 _RUN = {"paper", "experiment", "data_root", "profile", "seed", "set", "out", "fresh", "allow_faces", "faces_policy",
-        "workers", "preprocess_workers", "cluster"}
+        "workers", "preprocess_workers", "cluster", "epoch_gauge"}
 # A benchmark reads the run's options but these: it has no --paper/--experiment, never shows faces, and its
 # tracks do not run the parallel first pass of preprocessing.
 _NOT_BENCHMARK = {"paper", "experiment", "allow_faces", "preprocess_workers"}
@@ -200,7 +203,8 @@ _MODE_OPTIONS = {
     "score": ({"score", "benchmark", "partial", "against", "data_root", "profile", "out"}, "--score"),
 }
 # Read by the run an --estimate projects, not by the projection itself.
-_ESTIMATE_IGNORES = {"out", "fresh", "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds",
+_ESTIMATE_IGNORES = {"out", "fresh", "epoch_gauge",
+                     "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds",
                      "max_folds"}
 
 
@@ -413,6 +417,7 @@ def _settings(args):
 
     return RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
                        overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
+                       epoch_gauge=args.epoch_gauge,
                        faces_policy=args.faces_policy, allow_faces=args.allow_faces,
                        workers=args.workers, cluster=args.cluster, preprocess_workers=args.preprocess_workers,
                        **_loader(args),

@@ -301,6 +301,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                     method.paper_id, experiment, data_root=root, profile=profile, seed=seed,
                     overrides=settings.overrides, out_dir=out,
                     loaded=load_datasets(experiment, root, loaded), fresh=settings.fresh,
+                    record_epochs=settings.epoch_gauge,
                     faces_policy=settings.faces_policy, folder=folders[(method.name, seed)],
                     fold_runner=make_fold_runner(ExperimentRef(method.paper_id, track=track.name, model=method.model,
                                                                registry=registry)))
@@ -388,6 +389,9 @@ def _method_dict(m: MethodRun, profile: str, statistics: Mapping[str, Any]) -> d
         "vs_chance": statistics["json"]["methods"][m.method.name]["vs_chance"],
         "confusion": statistics["json"]["methods"][m.method.name]["confusion"],
         "cost": summary_module.cost(m.runs),
+        # the epoch-selection gauge of each seed's run (docs/methods.md §9.4), as its results.json holds it
+        "epoch_selection": [res.summary.get("epoch_selection") or {"status": "n/a", "reason": "not computed"}
+                            for res in m.runs],
         "runs": [{"seed": seed, "dir": res.summary["outputs"]["dir"], "status_counts": res.summary["status_counts"],
                   "warnings": res.summary["warnings"], "metrics": res.summary["metrics"]["pooled"],
                   "fold_mean": res.summary["metrics"]["fold_mean"],

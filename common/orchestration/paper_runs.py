@@ -51,6 +51,7 @@ class RunSettings:
     overrides: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # --set, as strings
     out: Path | None = None  # None: common.paths.reports_root()
     fresh: bool = False
+    epoch_gauge: bool = True  # --no-epoch-gauge: False (FoldContext.record_epochs)
     faces_policy: str = "exclude"
     allow_faces: bool = False
     command: str = ""  # the command line, shown on the report's last page
@@ -226,6 +227,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
                     plan.paper_id, experiment, data_root=root, profile=profile, seed=settings.seed,
                     overrides=settings.overrides, out_dir=out,
                     loaded=load_datasets(experiment, root, loaded), fresh=settings.fresh,
+                    record_epochs=settings.epoch_gauge,
                     faces_policy=settings.faces_policy, fold_runner=runners[plan.paper_id, experiment.name],
                     prepare_clips=prepare)
             context = ReportContext(paper_id=plan.paper_id, paper=plan.paper, profile=profile, seed=settings.seed,

@@ -87,7 +87,9 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
     statistics recomputed); ``extra`` is a mapping or ``extra(model, history)`` computed after training.
     A model in mixed precision (``TrainConfig.mixed_precision``) adds ``extra["dtype_policy"]``.
     """
-    from common.training import fit, trainable_parameters
+    import keras
+
+    from common.training import fit, predict_on_batches, trainable_parameters
 
     started = time.perf_counter() if started is None else started
     train = ctx.config.train if train is None else train
@@ -97,9 +99,26 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
     if y_train.ndim == 1:
         y_train = one_hot(y_train, n_classes(ctx))
     label = label or model.name
+    batch_size = train.batch_size
+
+    def predict_at_epoch(trained: Any) -> np.ndarray:
+        """The test probabilities the fold would give had training stopped here: with ``after_fit``
+        applied (e.g. BN statistics recomputed) and its non-trainable state put back afterwards."""
+        if after_fit is None:
+            return predict_on_batches(trained, x_test, batch_size)
+        kept = [np.array(keras.ops.convert_to_numpy(v)) for v in trained.non_trainable_variables]
+        after_fit(trained)
+        try:
+            return predict_on_batches(trained, x_test, batch_size)
+        finally:
+            for variable, value in zip(trained.non_trainable_variables, kept):
+                variable.assign(value)
+
+    recorder = epoch_recorder(ctx, predict_at_epoch)
     fit_started = time.perf_counter()
     history = fit(model, x_train, y_train, train, work_dir=ctx.work_dir, label=label,
-                  validation_data=validation_data, callbacks=callbacks, verbose_every_epoch=verbose_every_epoch)
+                  validation_data=validation_data, callbacks=callbacks, verbose_every_epoch=verbose_every_epoch,
+                  epoch_predictions=recorder)
     if after_fit is not None:
         after_fit(model)
     if ctx.export is not None:  # an export fold: the trained model is what --predict loads
@@ -111,7 +130,28 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
     if getattr(model, "dtype_policy", None) is not None and model.dtype_policy.name != "float32":
         extra["dtype_policy"] = model.dtype_policy.name  # TrainConfig.mixed_precision: which policy ran
     return outcome(ctx, probabilities, history, {label: trainable_parameters(model)}, started,
-                   {**dict(extra or {}), "timing": timing})
+                   {**dict(extra or {}), "timing": timing, **epoch_extra(recorder, label)})
+
+
+def epoch_recorder(ctx: FoldContext, predict: Callable[[Any], np.ndarray]) -> Any:
+    """A ``common.training.EpochPredictions`` for the network that makes the fold's final prediction
+    (``predict(model)``: the test inputs' probabilities, as the fold computes them), or None when the run
+    records no epochs (``FoldContext.record_epochs`` off, or an export fold, whose test part is not held
+    out). Pass it to ``common.training.fit`` and its :func:`epoch_extra` to the outcome's ``extra``."""
+    from common.training import EpochPredictions
+
+    return EpochPredictions(predict) if ctx.record_epochs and ctx.export is None else None
+
+
+def epoch_extra(recorder: Any, model: str) -> dict[str, Any]:
+    """``extra`` of a fold whose final network ``recorder`` watched: ``{EPOCH_PREDICTIONS: {"model",
+    "y_pred": [[class of each test sample, in test order] per epoch]}}``, the record the epoch-selection
+    gauge reads (``common.evaluation.epoch_selection``); ``{}`` without a recorder."""
+    from common.evaluation.epoch_selection import EPOCH_PREDICTIONS
+
+    if recorder is None or not recorder.classes:
+        return {}
+    return {EPOCH_PREDICTIONS: {"model": model, "y_pred": recorder.classes}}
 
 
 def timing_extra(fit_started: float, predict_started: float, predict_ended: float, test_clips: int,

@@ -55,6 +55,7 @@ from common.datasets.tables import sheets_under
 from common.errors import RunError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.comparison import comparison_rows
+from common.evaluation.epoch_selection import epoch_selection
 from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
 from common.environment import environment, peak_rss_mb
 from common.running.fold import training_class_problem
@@ -197,6 +198,7 @@ class FoldJob:
     folds_dir: Path
     position: int  # 1-based, among ``total`` folds (log lines)
     total: int
+    record_epochs: bool = True  # FoldContext.record_epochs: the epoch-selection gauge's record
 
     @property
     def path(self) -> Path:
@@ -224,7 +226,7 @@ def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
     in ``folds/<fold>/error.txt``); Ctrl-C propagates with nothing written.
     """
     ctx = FoldContext(selection=job.selection, fold=job.fold, config=job.config, profile=job.profile, seed=job.seed,
-                      work_dir=job.work_dir, cache_dir=stages_root())
+                      work_dir=job.work_dir, cache_dir=stages_root(), record_epochs=job.record_epochs)
     t0 = time.perf_counter()
     cache_before = CACHE_STATS.snapshot()
     status, reason, outcome = _run_one_fold(experiment, ctx, len(job.selection.class_names))
@@ -276,7 +278,7 @@ def experiment_dir(paper_id: str, experiment_name: str, out_dir: str | Path | No
 def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                    out_dir: str | Path | None = None,
-                   loaded: Mapping[str, list] | None = None, fresh: bool = False,
+                   loaded: Mapping[str, list] | None = None, fresh: bool = False, record_epochs: bool = True,
                    faces_policy: str = "exclude", folder: str | Path | None = None,
                    fold_runner: FoldRunner | None = None,
                    prepare_clips: Callable[[Experiment, Sequence[FoldJob]], None] | None = None,
@@ -288,7 +290,10 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     ``paper`` on real data, ``quick`` on a synthetic corpus. ``loaded`` may pass databases
     already loaded from ``data_root`` (``{name: [Sample]}``), as ``run_all.py`` does after its
     preflight check. ``fresh=True`` recomputes every fold (after a change to a paper's code,
-    which the fingerprint cannot see). Ctrl-C stops the run after the folds finished so far
+    which the fingerprint cannot see). ``record_epochs=False`` (``--no-epoch-gauge``) records no
+    per-epoch test predictions (``FoldContext.record_epochs``); the fingerprint does not include it,
+    since the fold's own predictions are the same either way, so a fold reused from such a run has no
+    record. Ctrl-C stops the run after the folds finished so far
     are safely on disk. ``faces_policy`` (``exclude``/``keep``/``refuse``) decides what happens
     to a clip without a face (:func:`screen_selection`, which also drops clips shorter than
     ``experiment.min_frames`` and refuses incomplete frame files).
@@ -313,6 +318,7 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
         with folder_lock(folder, "output folder"):
             return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
                                    overrides=overrides, out_dir=out_dir, loaded=loaded, fresh=fresh,
+                                   record_epochs=record_epochs,
                                    faces_policy=faces_policy, folder=folder, fold_runner=fold_runner,
                                    prepare_clips=prepare_clips, loader=loader)
     except OutputError as exc:
@@ -371,7 +377,7 @@ def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_cl
 def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
                     profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
                     out_dir: str | Path | None = None,
-                    loaded: Mapping[str, list] | None = None, fresh: bool = False,
+                    loaded: Mapping[str, list] | None = None, fresh: bool = False, record_epochs: bool = True,
                     faces_policy: str = "exclude", folder: Path | None = None,
                     fold_runner: FoldRunner | None = None, prepare_clips: Callable | None = None,
                     loader: Loader = load) -> ExperimentResult:
@@ -414,7 +420,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     computed_seconds: list[float] = []
     jobs = {fold.name: FoldJob(tag=tag, selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
                                base=base, fingerprint=_fingerprint(base, selection, fold), folds_dir=folds_dir,
-                               position=i, total=len(folds)) for i, fold in enumerate(folds, 1)}
+                               position=i, total=len(folds), record_epochs=record_epochs)
+            for i, fold in enumerate(folds, 1)}
     states = {name: _stored_state(job.path, job.fold, job.fingerprint, selection, n_classes, fresh)
               for name, job in jobs.items()}
     to_compute = sum(stored is None for stored, _ in states.values())
@@ -456,6 +463,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
                        records, reused, exp_dir, time.perf_counter() - started)
     results.update(jsonable({"selection": screening, "face_quality": face_record}))
+    # the epoch-selection gauge (docs/methods.md §9.4): read from the fold records, never fed back
+    results["epoch_selection"] = jsonable(epoch_selection(records, results))
     _write_output(write_json_atomic, exp_dir / "results.json", jsonable(results))
     _write_output(write_predictions_csv, exp_dir / "predictions.csv", records, selection.class_names)
     pooled = results["metrics"]["pooled"].get("all", {})

@@ -29,7 +29,7 @@ import numpy as np
 
 from common.datasets.sample import Sample
 from common.running.first_pass import per_clip
-from common.running.fold import class_counts, n_classes, one_hot, outcome, timing_extra
+from common.running.fold import class_counts, epoch_extra, epoch_recorder, n_classes, one_hot, outcome, timing_extra
 from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
                                TrainingStage)
 from common.training import compile_model, compiled_like, fit, set_seed, trainable_parameters
@@ -458,20 +458,24 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                          config.stage2, loss=focal_loss(y_train_clips, n_classes(ctx), config), reuse=REUSE_COMPILED)
     x_train_clips = lstm_inputs([normalise_clip(features[i], scale, mode) for i in train_idx], config)
     clock.lap("stage2_build")
+    test_clips = [features[i] for i in test_idx]
+    # the gauge watches the network that makes the fold's prediction: the LSTM stage (docs/methods.md §9.4)
+    recorder = epoch_recorder(ctx, lambda trained: stage2_probabilities(trained, test_clips, scale, config))
     hist = fit(lstm, x_train_clips, one_hot(y_train_clips, n_classes(ctx)), config.stage2,
-               work_dir=ctx.work_dir, label="stage2")
+               work_dir=ctx.work_dir, label="stage2", epoch_predictions=recorder)
     predict_started = clock.lap("stage2_fit")
     history.update({f"stage2_{k}": v for k, v in hist.items()})
     parameters["lstm_stage"] = trainable_parameters(lstm)
     if ctx.export is not None:
         ctx.export.keep("lstm_stage", lstm)
-    probabilities = stage2_probabilities(lstm, [features[i] for i in test_idx], scale, config)
+    probabilities = stage2_probabilities(lstm, test_clips, scale, config)
     predict_ended = clock.lap("stage2_predict")
     logger.info(f"  stage 2: {len(train_idx)} clips, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
     extra["seconds"] = clock.report()
     # The benchmark's cost columns: "predict" is the LSTM stage's pass (the test clips' features come
     # from stage 1's feature pass over every frame of the fold, counted with the training).
     extra["timing"] = timing_extra(fit_started, predict_started, predict_ended, len(test_idx), started)
+    extra.update(epoch_extra(recorder, "lstm_stage"))
     return outcome(ctx, probabilities, history, parameters, started, extra)  # a NaN loss: the runner's "nan"
 
 

@@ -1,0 +1,172 @@
+"""The epoch-selection gauge: what reading the test fold to pick an epoch adds to a score.
+
+docs/methods.md §9.4 defines the three selections. (a) the protocol's own is the run's score. From the
+test part's predicted classes after every epoch (``FoldContext.record_epochs``; each fold record's
+``extra["epoch_predictions"]``, written by ``common.running.fold.epoch_extra``) this module computes
+
+- (b) ``best_epoch_per_fold``: each fold at the epoch of its best test accuracy (under LOSO a fold is one
+  subject: HTNet's and CausalNet's published selection);
+- (c) ``best_single_epoch``: one epoch for every fold, the epoch whose pooled score over all folds is
+  best, chosen per metric on scope "all" (the per-database scopes are read at that epoch), over the
+  epochs every fold recorded.
+
+Ties go to the earliest epoch. Each comes with the subject-bootstrap interval of its pooled score and
+its inflation over (a) with a paired subject-bootstrap interval (``statistics.compare``: the same
+subjects drawn for both; the chosen epochs stay as chosen on the full data). The same folds and clips as
+(a): the folds ``metrics.aggregate`` scores. Results are ``results.json``'s ``"epoch_selection"``::
+
+    {"status": "measured" | "n/a", "reason" (why n/a), "how", "model", "folds", "epochs": {"min", "max"},
+     "selections": {name: {"label", "epochs": {fold: e} | {metric: e},
+                           "scopes": {scope: {metric: {"estimate", "low", "high", "honest", "inflation",
+                                                       "inflation_low", "inflation_high", "p_value"}}}}}}
+
+Methods without epochs (the linear SVMs) are "n/a".
+"""
+from __future__ import annotations
+
+from typing import Any
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from common.evaluation import metrics
+from common.evaluation import statistics as st
+
+EPOCH_PREDICTIONS = "epoch_predictions"  # the fold record's extra key
+SELECTIONS = ("best_epoch_per_fold", "best_single_epoch")
+LABELS = {"protocol": "the protocol's own epoch (honest)",
+          "best_epoch_per_fold": "best test epoch per fold (per subject under LOSO)",
+          "best_single_epoch": "best single epoch across all folds"}
+SHORT = {"best_epoch_per_fold": "best epoch per subject", "best_single_epoch": "best single epoch"}
+HOW = ("(b) each fold's predictions at the epoch of its best test accuracy; (c) every fold at the one epoch "
+       "whose pooled score is best (per metric, on all clips); ties to the earliest epoch; intervals: "
+       f"{int(100 * st.REPORT_LEVEL)}% {st.REPORT_METHOD} bootstrap over subjects ({st.DEFAULT_RESAMPLES} "
+       "resamples, seed 0), the inflation's paired (docs/methods.md §9.4)")
+# One sentence, wherever the gauge is shown: why (a) is the number to cite.
+CITE_HONEST = ("Cite the protocol's own score: (b) and (c) choose the epoch with the test labels, so they "
+               "measure the luck of the selection, not how the method does on a subject it has not seen.")
+
+
+def _scored(records: Sequence[Mapping[str, Any]], nan_policy: str) -> list[Mapping[str, Any]]:
+    """The fold records ``metrics.aggregate`` scores (as ``statistics.from_records`` keeps them)."""
+    statuses = metrics.SCORED_STATUSES + (("nan",) if nan_policy == "include" else ())
+    return [r for r in records if r.get("status") in statuses and r.get("y_pred")]
+
+
+def _epoch_rows(record: Mapping[str, Any]) -> np.ndarray | None:
+    """(E, n_test) recorded classes of one fold, or None when the fold has no usable record."""
+    entry = (record.get("extra") or {}).get(EPOCH_PREDICTIONS)
+    if not isinstance(entry, Mapping) or not entry.get("y_pred"):
+        return None
+    rows = np.asarray(entry["y_pred"], dtype=int)
+    return rows if rows.ndim == 2 and rows.shape[1] == len(record["y_pred"]) else None
+
+
+def unavailable(records: Sequence[Mapping[str, Any]], scored: Sequence[Mapping[str, Any]],
+                rows: Sequence[np.ndarray | None]) -> str:
+    """Why there is no gauge (one sentence), or ``""``."""
+    if not scored:
+        return "no fold was scored"
+    missing = [r["fold"] for r, e in zip(scored, rows) if e is None]
+    if not missing:
+        return ""
+    if len(missing) == len(scored) and not any(r.get("history") for r in records):
+        return "the method trains no epochs (a fitted classifier)"
+    return (f"{len(missing)} of {len(scored)} scored folds hold no per-epoch test predictions (first: "
+            f"{missing[0]}): a run with --no-epoch-gauge, or folds reused from one; --fresh records them")
+
+
+def best_epoch_per_fold(y_true: np.ndarray, rows: np.ndarray) -> int:
+    """(b): the 0-based epoch of the best test accuracy of one fold, the earliest among ties."""
+    return int(np.argmax((rows == y_true[None, :]).mean(axis=1)))
+
+
+def best_single_epoch(y_true: np.ndarray, rows: np.ndarray, k: int, metric: str, absent: str) -> int:
+    """(c): the 0-based epoch whose pooled ``metric`` over all folds' samples is best (rows (E, N): every
+    fold's classes at each epoch, concatenated), the earliest among ties."""
+    scores = [metrics.scores(y_true, row, k, absent)[metric] for row in rows]
+    return int(np.nanargmax(np.where(np.isfinite(scores), scores, -np.inf)))
+
+
+def _at(scored: Sequence[Mapping[str, Any]], chosen: Sequence[np.ndarray]) -> list[dict[str, Any]]:
+    """The scored records with their predictions replaced by ``chosen`` (one array per record)."""
+    return [{**r, "y_pred": [int(v) for v in c]} for r, c in zip(scored, chosen)]
+
+
+def _entries(honest: st.Predictions, selected: st.Predictions, k: int, scopes: Sequence[str],
+             metric_list: Sequence[str], absent: str) -> dict[str, dict[str, Any]]:
+    """{scope: {metric: estimate, interval, inflation and its paired interval}} for scopes of 2+ subjects."""
+    out: dict[str, dict[str, Any]] = {}
+    for scope in scopes:
+        try:
+            a, b = st.select(honest, scope), st.select(selected, scope)
+        except ValueError:  # no sample of this scope among the scored folds
+            continue
+        if len(st.subject_units(a)[1]) < 2:
+            continue
+        out[scope] = {}
+        for metric in metric_list:
+            interval = st.bootstrap_interval(b, k, metric, n_resamples=st.DEFAULT_RESAMPLES, level=st.REPORT_LEVEL,
+                                             method=st.REPORT_METHOD, seed=st.REPORT_SEED, absent=absent)
+            paired = st.compare(b, a, k, metric, names=("selected", "honest"), n_resamples=st.DEFAULT_RESAMPLES,
+                                level=st.REPORT_LEVEL, method=st.REPORT_METHOD, seed=st.REPORT_SEED, absent=absent)
+            out[scope][metric] = {"estimate": interval.estimate, "low": interval.low, "high": interval.high,
+                                  "honest": paired.b_score, "inflation": paired.difference,
+                                  "inflation_low": paired.low, "inflation_high": paired.high,
+                                  "p_value": paired.p_value}
+    return out
+
+
+def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, Any]) -> dict[str, Any]:
+    """``results.json``'s ``"epoch_selection"`` (module docstring) from an experiment's fold records and
+    its summary so far (``metrics``, ``class_names``, ``metrics_reported``, ``scopes``)."""
+    aggregated = summary.get("metrics", {})
+    nan_policy, absent = aggregated.get("nan_policy", "exclude"), aggregated.get("absent", "exclude")
+    scored = _scored(records, nan_policy)
+    rows = [_epoch_rows(r) for r in scored]
+    reason = unavailable(records, scored, rows)
+    if reason:
+        return {"status": "n/a", "reason": reason}
+    k = len(summary.get("class_names") or ()) or 1 + max(max(max(r["y_true"]), max(r["y_pred"])) for r in scored)
+    metric_list = [m for m in summary.get("metrics_reported", st.METRICS) if m in st.METRICS]
+    scopes = [s for s in summary.get("scopes") or ("all",)]
+    honest = st.from_records(scored, nan_folds=nan_policy, source="protocol's own epoch")
+    present = [np.asarray(e) for e in rows if e is not None]
+    counts = [len(e) for e in present]
+    y_true = [np.asarray(r["y_true"], dtype=int) for r in scored]
+
+    per_fold = [best_epoch_per_fold(t, e) for t, e in zip(y_true, present)]
+    selected = st.from_records(_at(scored, [e[i] for e, i in zip(present, per_fold)]), nan_folds=nan_policy,
+                               source=LABELS["best_epoch_per_fold"])
+    selections: dict[str, Any] = {"best_epoch_per_fold": {
+        "label": LABELS["best_epoch_per_fold"],
+        "epochs": {r["fold"]: i + 1 for r, i in zip(scored, per_fold)},
+        "scopes": _entries(honest, selected, k, scopes, metric_list, absent)}}
+
+    common = min(counts)
+    stacked = np.concatenate([e[:common] for e in present], axis=1)  # (E, N) in the scored records' order
+    single: dict[str, Any] = {"label": LABELS["best_single_epoch"], "epochs": {}, "scopes": {}}
+    for metric in metric_list:
+        epoch = best_single_epoch(np.concatenate(y_true), stacked, k, metric, absent)
+        at_epoch = st.from_records(_at(scored, [e[epoch] for e in present]), nan_folds=nan_policy,
+                                   source=LABELS["best_single_epoch"])
+        single["epochs"][metric] = epoch + 1
+        for scope, values in _entries(honest, at_epoch, k, scopes, [metric], absent).items():
+            single["scopes"].setdefault(scope, {}).update(values)
+    selections["best_single_epoch"] = single
+    models = sorted({str((r.get("extra") or {})[EPOCH_PREDICTIONS].get("model", "")) for r in scored})
+    return {"status": "measured", "reason": "", "how": HOW, "model": ", ".join(models), "folds": len(scored),
+            "epochs": {"min": common, "max": max(counts)}, "selections": selections}
+
+
+def cell(gauge: Mapping[str, Any] | None, selection: str, scope: str = "all", metric: str = "uf1",
+         digits: int = 3) -> str:
+    """One table cell: ``"0.712 [0.65, 0.77] +0.081"`` (score, interval, inflation over the honest
+    score), ``"n/a"`` for a method without epochs or a run without the record, ``""`` for a missing scope."""
+    if not gauge or gauge.get("status") != "measured":
+        return "n/a"
+    value = gauge["selections"][selection]["scopes"].get(scope, {}).get(metric)
+    if value is None:
+        return ""
+    return (f"{value['estimate']:.{digits}f} [{value['low']:.2f}, {value['high']:.2f}] "
+            f"{value['inflation']:+.{digits}f}")
