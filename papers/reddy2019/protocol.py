@@ -28,11 +28,12 @@ from collections.abc import Mapping
 import keras
 import numpy as np
 
-from common.running.fold import class_counts, fit_and_predict, n_classes, one_hot, outcome, predict_probabilities
+from common.running.fold import (class_counts, epoch_extra, epoch_recorder, fit_and_predict, n_classes, one_hot,
+                                 outcome, predict_probabilities)
 from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
                                TrainingStage)
 from common.files import atomic_write
-from common.training import compile_model, fit, grid_search, trainable_parameters
+from common.training import compile_model, fit, grid_search, predict_on_batches, trainable_parameters
 from papers.reddy2019.config import ReddyConfig
 from papers.reddy2019.model import build_model
 from papers.reddy2019.preprocessing import (SelectionError, apex_index, clip_frame_paths, clip_inputs, fold_inputs,
@@ -358,6 +359,7 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
     labels = {f"{a}x{b}x{c}": (a, b, c) for a, b, c in config.kernels.kernel_sizes}
     paper_kernel = "x".join(str(v) for v in config.kernels.paper_kernel)
     results: dict[str, dict[str, Any]] = {}
+    gauge: dict[str, Any] = {}
 
     def build(hp) -> keras.Model:
         return compile_model(build_model(config=with_kernel(config, labels[hp.get("kernel")]),
@@ -367,8 +369,14 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
         name = hp.get("kernel")
         logger.info(f"  Table IX kernel {name}")
         callbacks = [_best_epoch_callback(config.train.epochs)] if config.protocol.variant == "paper" else []
+        # the gauge watches the network whose predictions the fold reports: the paper's kernel
+        batch = config.train.batch_size
+        recorder = (epoch_recorder(ctx, lambda trained: predict_on_batches(trained, x_test[0], batch))
+                    if name == paper_kernel else None)
         history = fit(model, x_train[0], y_train, config.train, work_dir=ctx.work_dir, label=f"kernel_{name}",
-                      validation_data=(x_test[0], y_test), callbacks=callbacks)
+                      validation_data=(x_test[0], y_test), callbacks=callbacks, epoch_predictions=recorder)
+        if recorder is not None:
+            gauge.update(epoch_extra(recorder, config.model.name))
         if ctx.export is not None and name == paper_kernel:  # an export keeps the model the fold predicts with
             ctx.export.keep(config.model.name, model)
         probabilities = predict_probabilities(model, x_test[0], config.train.batch_size)
@@ -385,7 +393,8 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
     if paper_kernel not in results:
         raise ValueError(f"kernels.paper_kernel {paper_kernel} is not among kernels.kernel_sizes {list(labels)}")
     extra = {"variant": config.protocol.variant, "counts": table4_counts(ctx.selection, ctx.fold),
-             "kernels": {k: {f: v for f, v in r.items() if f != "probabilities"} for k, r in results.items()}}
+             "kernels": {k: {f: v for f, v in r.items() if f != "probabilities"} for k, r in results.items()},
+             **gauge}
     return outcome(ctx, results[paper_kernel]["probabilities"], {},
                    {f"microexpstcnn_{k}": r["parameters"] for k, r in results.items()}, started, extra)
 
