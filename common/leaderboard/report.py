@@ -286,33 +286,40 @@ def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
 
 
 def leaderboard_figure(bench: Any) -> plt.Figure:
-    """Page 1: the leaderboard table over the forest plot (landscape A4)."""
+    """Page 1: the leaderboard table over the forest plot (A4 landscape wide; as tall as the table needs,
+    A4 landscape at least: every row keeps its height and the forest plot its room)."""
     summary = _summary(bench)
-    fig = plt.figure(figsize=LANDSCAPE)
-    fig.text(0.03, 0.975, f"Benchmark: {summary['track']['title']}", fontsize=14, weight="bold", va="top")
-    style: dict[str, Any] = (
-        {"color": "#8a1c1c", "bbox": {"facecolor": "#fff3cd", "edgecolor": "#8a1c1c", "boxstyle": "round,pad=0.3"}}
-        if _synthetic(summary) else {})
-    fig.text(0.03, 0.935, banner(summary), fontsize=8, va="top", weight="bold" if _synthetic(summary) else None,
-             **style)
     header, rows, published = leaderboard_rows(summary)
-    table_height = min(0.5, 0.03 * (len(rows) + 2))
-    _draw_table(fig.add_axes((0.02, 0.86 - table_height, 0.96, table_height)), header, rows, published)
     # a published number the authors' own predictions do not give: the value they give, and why (footnote)
     footnotes = [line for note in recomputed_footnotes(summary) for line in _wrap(note, 230)][:4]
     why = _wrap(note, 230) if (note := cite_honest_note(summary)) else []
-    bottom = 0.07 + 0.02 * (len(footnotes) + len(why))  # the forest's axis labels stay above the footnote
-    top = 0.86 - table_height - 0.08
-    axes = [fig.add_axes((0.12, bottom, 0.36, max(top - bottom, 0.15))),
-            fig.add_axes((0.61, bottom, 0.36, max(top - bottom, 0.15)))]
+    table_in = 0.21 * (len(rows) + 2)  # inches a row takes at the table's scale
+    notes_in = 0.58 + 0.165 * (len(footnotes) + len(why))  # the forest's axis labels stay above the notes
+    height = max(LANDSCAPE[1], 1.16 + table_in + 0.66 + 3.0 + notes_in)
+    fig = plt.figure(figsize=(LANDSCAPE[0], height))
+
+    def below_top(inches: float) -> float:
+        return 1 - inches / height
+
+    fig.text(0.03, below_top(0.2), f"Benchmark: {summary['track']['title']}", fontsize=14, weight="bold", va="top")
+    style: dict[str, Any] = (
+        {"color": "#8a1c1c", "bbox": {"facecolor": "#fff3cd", "edgecolor": "#8a1c1c", "boxstyle": "round,pad=0.3"}}
+        if _synthetic(summary) else {})
+    fig.text(0.03, below_top(0.54), banner(summary), fontsize=8, va="top",
+             weight="bold" if _synthetic(summary) else None, **style)
+    _draw_table(fig.add_axes((0.02, below_top(1.16 + table_in), 0.96, table_in / height)), header, rows, published)
+    bottom = notes_in / height
+    top = below_top(1.16 + table_in + 0.66)
+    axes = [fig.add_axes((0.12, bottom, 0.36, top - bottom)), fig.add_axes((0.61, bottom, 0.36, top - bottom))]
     forest(axes, summary)
-    fig.text(0.03, 0.01, "Grey rows: " + PUBLISHED + " (as transcribed in the source named in leaderboard.csv; "
-             "other protocols or data may apply). s / fold: wall seconds of a fold; peak MiB: process peak, "
-             "never decreasing over the methods run in one process.", fontsize=6)
+    fig.text(0.03, 0.08 / height, "Grey rows: " + PUBLISHED + " (as transcribed in the source named in "
+             "leaderboard.csv; other protocols or data may apply). s / fold: wall seconds of a fold; peak MiB: process "
+             "peak, never decreasing over the methods run in one process.", fontsize=6)
     if why:  # the red rows: their selection practice and its source are in leaderboard.csv and on the last page
-        fig.text(0.03, 0.025, "\n".join(why), fontsize=6, va="bottom", color="#8a1c1c", weight="bold")
+        fig.text(0.03, 0.21 / height, "\n".join(why), fontsize=6, va="bottom", color="#8a1c1c", weight="bold")
     if footnotes:
-        fig.text(0.03, 0.025 + 0.014 * len(why), "\n".join(footnotes), fontsize=6, va="bottom", color="#8a1c1c")
+        fig.text(0.03, (0.21 + 0.116 * len(why)) / height, "\n".join(footnotes), fontsize=6, va="bottom",
+                 color="#8a1c1c")
     return fig
 
 
