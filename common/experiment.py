@@ -97,10 +97,7 @@ class FoldContext:
     # Set only by an export (``common.deployment.export``): the fold then keeps its trained models and
     # the fold-level state its test inputs need. None in every evaluation run, where nothing changes.
     export: ExportSink | None = None
-    # Record the test part's predicted classes after every epoch of the network that makes the fold's
-    # final prediction, for the epoch-selection gauge (docs/methods.md §9.4; ``common.running.fold``'s
-    # ``epoch_recorder``). Training never reads the record; ``run_all.py --no-epoch-gauge`` turns it off.
-    record_epochs: bool = True
+    record_epochs: bool = True  # the test part's classes after every epoch (docs/methods.md §9.4; --no-epoch-gauge)
 
 
 @dataclasses.dataclass

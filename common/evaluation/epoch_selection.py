@@ -15,8 +15,9 @@ its inflation over (a) with a paired subject-bootstrap interval (``statistics.co
 subjects drawn for both; the chosen epochs stay as chosen on the full data). The same folds and clips as
 (a): the folds ``metrics.aggregate`` scores. Results are ``results.json``'s ``"epoch_selection"``::
 
-    {"status": "measured" | "n/a", "reason" (why n/a), "how", "model", "folds", "epochs": {"min", "max"},
-     "selections": {name: {"label", "epochs": {fold: e} | {metric: e},
+    {"status": "measured" | "n/a", "reason" (why n/a), "how", "cite" (CITE_HONEST), "protocol" (the label
+     of (a)), "model", "folds", "epochs": {"min", "max"},
+     "selections": {name (in SELECTIONS' order): {"label", "epochs": {fold: e} | {metric: e},
                            "scopes": {scope: {metric: {"estimate", "low", "high", "honest", "inflation",
                                                        "inflation_low", "inflation_high", "p_value"}}}}}}
 
@@ -155,7 +156,8 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
             single["scopes"].setdefault(scope, {}).update(values)
     selections["best_single_epoch"] = single
     models = sorted({str((r.get("extra") or {})[EPOCH_PREDICTIONS].get("model", "")) for r in scored})
-    return {"status": "measured", "reason": "", "how": HOW, "model": ", ".join(models), "folds": len(scored),
+    return {"status": "measured", "reason": "", "how": HOW, "cite": CITE_HONEST, "protocol": LABELS["protocol"],
+            "model": ", ".join(models), "folds": len(scored),
             "epochs": {"min": common, "max": max(counts)}, "selections": selections}
 
 

@@ -390,25 +390,22 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
 def epoch_selection_table(res: Mapping[str, Any], intervals: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
     """The epoch-selection gauge's table on scope "all" (docs/methods.md §9.4): the protocol's own score and
     its interval, then (b) and (c), each with its interval, the epoch(s) chosen and the inflation over the
-    protocol's own with its paired interval."""
-    from common.evaluation.epoch_selection import LABELS, SELECTIONS
-
+    protocol's own with its paired interval (``common.evaluation.epoch_selection``'s record, as stored)."""
     gauge = res.get("epoch_selection") or {}
     metric_list = [m for m in res.get("metrics_reported", ("uf1", "uar")) if m in ("uf1", "uar")]
     pooled = res.get("metrics", {}).get("pooled", {}).get("all", {})
     header = ["selection", "epoch"] + [f"{m} pooled [95% CI]" for m in metric_list] \
         + [f"{m} inflation [95% CI]" for m in metric_list]
-    rows = [[LABELS["protocol"], "fixed by the protocol",
+    rows = [[gauge["protocol"], "fixed by the protocol",
              *[score_with_interval(pooled.get(m), interval_of(intervals, "all", m)) for m in metric_list],
              *["–" for _ in metric_list]]]
-    for name in SELECTIONS:
-        selection = gauge["selections"][name]
+    for name, selection in gauge["selections"].items():
         values = selection["scopes"].get("all", {})
         epochs = selection["epochs"]
         chosen = (", ".join(f"{m} {epochs[m]}" for m in metric_list if m in epochs) if name == "best_single_epoch"
                   else f"{min(epochs.values())} in every fold" if len(set(epochs.values())) == 1
                   else f"{min(epochs.values())}-{max(epochs.values())} by fold")
-        rows.append([LABELS[name], chosen,
+        rows.append([selection["label"], chosen,
                      *[score_with_interval(values.get(m, {}).get("estimate"), values.get(m)) for m in metric_list],
                      *[tables.fmt_signed(values[m]["inflation"], 3)
                        + f" [{values[m]['inflation_low']:+.3f}, {values[m]['inflation_high']:+.3f}]"
@@ -418,8 +415,6 @@ def epoch_selection_table(res: Mapping[str, Any], intervals: Mapping[str, Any]) 
 
 def _epoch_selection(flow: Flow, res: Mapping[str, Any], intervals: Mapping[str, Any]) -> None:
     """The gauge's heading, table and the sentence saying which number to cite; one line when it is n/a."""
-    from common.evaluation.epoch_selection import CITE_HONEST
-
     gauge = res.get("epoch_selection") or {}
     if gauge.get("status") != "measured":
         flow.text([f"Epoch selection (docs/methods.md §9.4): n/a: {gauge.get('reason') or 'not computed'}."],
@@ -428,7 +423,7 @@ def _epoch_selection(flow: Flow, res: Mapping[str, Any], intervals: Mapping[str,
     flow.heading("Epoch selection: what choosing the epoch on the test fold adds (docs/methods.md §9.4)", 8)
     header, rows = epoch_selection_table(res, intervals)
     flow.table(header, rows)
-    flow.text([CITE_HONEST, f"{gauge['how']}; model {gauge['model']}, {gauge['folds']} folds, "
+    flow.text([gauge["cite"], f"{gauge['how']}; model {gauge['model']}, {gauge['folds']} folds, "
                f"{gauge['epochs']['min']}-{gauge['epochs']['max']} epochs recorded."], size=6.5, color=style.MUTED)
 
 
