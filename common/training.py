@@ -265,7 +265,8 @@ class EpochPredictions(keras.callbacks.Callback):
     Training never reads the record: the callback only calls the model in inference mode, which draws
     no random number and updates no variable (dropout off, batch norm on its moving statistics), so the
     weights and the fold's own predictions are the same with and without it
-    (``tests/test_epoch_selection.py`` checks both, byte for byte, for ``fit`` and ``one_pass``)."""
+    (``tests/test_epoch_selection.py`` checks both, byte for byte, for ``model.fit``, ``one_pass`` and
+    MATLAB's epoch order, on TensorFlow and, in the JAX subset, on JAX)."""
 
     def __init__(self, predict: Callable[[keras.Model], np.ndarray]):
         super().__init__()
