@@ -6,7 +6,8 @@ Sizes: every model is built at the paper's sizes by ``common.experiment.build_pa
 checked there (against ``PAPER.parameter_counts`` where the paper states one). The save, reload and training
 step run on that model, except where a line passes ``small``: the same builder at a smaller input it allows,
 for the models too slow to save or train on one CPU core at the paper's size (the six LSTMs' 500 steps,
-the 3D CNNs' 96 frames, VGG19's 139 M parameters). A small model must have the paper model's layers.
+the 3D CNNs' 96 frames, VGG19's 139 M parameters,
+HTNet's 140 M). A small model must have the paper model's layers.
 """
 from __future__ import annotations
 
@@ -122,6 +123,13 @@ def _vgg19_small():
     return build_roi_cnn(config=ModelConfig(backbone="vgg19", input_size=32), num_classes=4)
 
 
+def _htnet_small():
+    """Wang et al.'s HTNet at width 32 (the paper's: 256; 2.2 M parameters instead of 139.6 M), every layer kept."""
+    from papers.wang2024.model import build_htnet
+
+    return build_htnet(dim=32)
+
+
 # One line per model of every paper, in the registry's order.
 def test_aouayeb2019_region_cnn_0(): run_model_test("aouayeb2019", "region_cnn_0")
 def test_aouayeb2019_region_cnn_1(): run_model_test("aouayeb2019", "region_cnn_1")
@@ -145,6 +153,7 @@ def test_see2019_lbp_top_svm(): run_model_test("see2019", "lbp_top_svm", loss="h
 def test_liong2018_biwoof_svm(): run_model_test("liong2018", "biwoof_svm", loss="hinge")
 def test_gan2019_off_apexnet(): run_model_test("gan2019", "off_apexnet")
 def test_liong2019_ststnet(): run_model_test("liong2019", "ststnet")
+def test_wang2024_htnet(): run_model_test("wang2024", "htnet", small=_htnet_small)
 
 
 def _lines() -> list[tuple[str, str]]:
