@@ -67,7 +67,8 @@ def test_the_paper_network_has_the_official_count_and_every_official_tensor():
     shapes = json.loads(bytes(arrays["full/shapes"]).decode())
     ours = {official: key for key, (official, _) in official_names(model).items()}
     assert sorted(ours) == sorted(shapes)
-    sizes = {f"{layer.name}/{w.path.split('/')[-1]}": int(np.prod(w.shape)) for layer in model.layers for w in layer.weights}
+    sizes = {f"{layer.name}/{w.path.split('/')[-1]}": int(np.prod(w.shape))
+             for layer in model.layers for w in layer.weights}
     assert {official: sizes[key] for official, key in ours.items()} == {k: int(np.prod(v)) for k, v in shapes.items()}
 
 

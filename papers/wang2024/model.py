@@ -122,7 +122,7 @@ class TorchMaxPool(layers.Layer):
                 "padding": self.padding}
 
 
-def _initializers(initializer: str, fan_in: int) -> tuple[keras.initializers.Initializer, keras.initializers.Initializer]:
+def _initializers(initializer: str, fan_in: int) -> tuple[keras.initializers.Initializer, ...]:
     """(kernel, bias) initialisers. "pytorch": PyTorch's default of ``nn.Linear`` / ``nn.Conv2d`` (what the
     official network starts from: no initialiser is set in Model.py): kernel and bias uniform in
     +-1/sqrt(fan_in) (kaiming_uniform with a = sqrt(5)). "glorot_uniform": Keras' default, zero biases."""
