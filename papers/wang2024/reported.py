@@ -52,7 +52,7 @@ TABLE2: tuple[tuple[str, dict[str, tuple[float, float]]], ...] = (
 HTNET = dict(TABLE2)["HTNet"]
 
 SELECTED_ON_TEST = ("selected on test data: per left-out subject, the epoch with the highest test accuracy "
-                    "(main_HTNet.py l. 295-298); ours: the last of the code's 800 epochs")
+                    "(main_HTNet.py l. 295-298); ours: the last epoch (the code's 800 in the paper profile)")
 
 REPORTED = tuple(
     Reported(metric=metric, value=HTNET[scope][k], scope=scope, aggregation="pooled", source="Table 2",
