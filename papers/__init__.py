@@ -10,7 +10,9 @@ from types import ModuleType
 
 PAPER_IDS = ("aouayeb2019", "talluri2022", "reddy2019", "le2020", "kumar2019",
              # the field's baselines (the MEGC 2019 composite's reference methods)
-             "see2019", "liong2018", "gan2019", "liong2019")
+             "see2019", "liong2018", "gan2019", "liong2019",
+             # the field's reference method of 2024 on the same composite
+             "wang2024")
 
 
 class UnknownPaperError(KeyError):

@@ -6,7 +6,8 @@ Sizes: every model is built at the paper's sizes by ``common.experiment.build_pa
 checked there (against ``PAPER.parameter_counts`` where the paper states one). The save, reload and training
 step run on that model, except where a line passes ``small``: the same builder at a smaller input it allows,
 for the models too slow to save or train on one CPU core at the paper's size (the six LSTMs' 500 steps,
-the 3D CNNs' 96 frames, VGG19's 139 M parameters). A small model must have the paper model's layers.
+the 3D CNNs' 96 frames, VGG19's 139 M parameters,
+HTNet's 140 M). A small model must have the paper model's layers.
 """
 from __future__ import annotations
 
@@ -56,8 +57,9 @@ def check_save_and_reload(model) -> None:
     np.testing.assert_allclose(np.asarray(loaded(x, training=False)), expected, rtol=0, atol=1e-6)
 
 
-def check_one_train_step(model, loss: str) -> None:
-    """One SGD step on two samples of classes 0 and 1: the loss is finite and every trainable weight moves."""
+def check_one_train_step(model, loss: str, dead: tuple[str, ...] = ()) -> None:
+    """One SGD step on two samples of classes 0 and 1: the loss is finite and every trainable weight moves,
+    except those ``dead`` (paths) the architecture gives no gradient, which must not move."""
     import keras
 
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss=loss, run_eagerly=True)
@@ -67,13 +69,15 @@ def check_one_train_step(model, loss: str) -> None:
     value = np.asarray(model.train_on_batch(x, y)).ravel()[0]
     assert np.isfinite(value)
     unchanged = [w.path for w, b in zip(model.trainable_weights, before) if np.array_equal(np.asarray(w), b)]
-    assert unchanged == []
+    assert unchanged == list(dead)
 
 
-def run_model_test(paper_id: str, name: str, *, small=None, loss: str = "categorical_crossentropy") -> None:
+def run_model_test(paper_id: str, name: str, *, small=None, loss: str = "categorical_crossentropy",
+                   dead: tuple[str, ...] = ()) -> None:
     """Model ``name`` of ``paper_id``: its count at the paper's sizes, then a save and reload and one training
     step, of that model or of ``small()`` (the same layers at a smaller input). ``loss``: the training step's
-    (the SVMs' decision models have linear outputs: "hinge")."""
+    (the SVMs' decision models have linear outputs: "hinge"); ``dead``: the weights that get no gradient by the
+    architecture's design (each line says why)."""
     paper = get_paper(paper_id).PAPER
     model = build_paper_model(paper, name)
     check_parameter_count(paper, name, model)
@@ -82,7 +86,7 @@ def run_model_test(paper_id: str, name: str, *, small=None, loss: str = "categor
         model = small()
         assert [type(layer).__name__ for layer in model.layers] == layers
     check_save_and_reload(model)
-    check_one_train_step(model, loss)
+    check_one_train_step(model, loss, dead)
 
 
 def _lstm_stage_small():
@@ -122,6 +126,13 @@ def _vgg19_small():
     return build_roi_cnn(config=ModelConfig(backbone="vgg19", input_size=32), num_classes=4)
 
 
+def _htnet_small():
+    """Wang et al.'s HTNet at width 32 (the paper's: 256; 2.2 M parameters instead of 139.6 M), every layer kept."""
+    from papers.wang2024.model import build_htnet
+
+    return build_htnet(dim=32)
+
+
 # One line per model of every paper, in the registry's order.
 def test_aouayeb2019_region_cnn_0(): run_model_test("aouayeb2019", "region_cnn_0")
 def test_aouayeb2019_region_cnn_1(): run_model_test("aouayeb2019", "region_cnn_1")
@@ -145,6 +156,10 @@ def test_see2019_lbp_top_svm(): run_model_test("see2019", "lbp_top_svm", loss="h
 def test_liong2018_biwoof_svm(): run_model_test("liong2018", "biwoof_svm", loss="hinge")
 def test_gan2019_off_apexnet(): run_model_test("gan2019", "off_apexnet")
 def test_liong2019_ststnet(): run_model_test("liong2019", "ststnet")
+# HTNet's last level adds its position scalar to every channel of a token and only LayerNorms read it (the
+# blocks' pre-norms, the head's norm), which remove it: no gradient reaches it, in the official network too.
+def test_wang2024_htnet(): run_model_test("wang2024", "htnet", small=_htnet_small,
+                                          dead=("level2_position/embedding",))
 
 
 def _lines() -> list[tuple[str, str]]:

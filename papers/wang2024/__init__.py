@@ -1,0 +1,37 @@
+"""Wang, Zhang, Luo, Sankaranarayana (Neurocomputing 2024): HTNet, a hierarchical transformer over four facial
+areas of the onset-apex optical flow.
+
+Assembly only: ``PAPER`` and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
+``BENCHMARK_MODELS`` and ``benchmark_experiment``.
+"""
+from __future__ import annotations
+
+from common.experiment import Paper, Pipeline
+from papers.wang2024 import pages, protocol, reported
+from papers.wang2024.config import PROFILES, default_config
+from papers.wang2024.model import MODEL_BUILDERS, OFFICIAL_TRAINABLE
+from papers.wang2024.preprocessing import INPUTS
+
+PAPER = Paper(
+    id="wang2024",
+    title="HTNet for micro-expression recognition",
+    citation="Z. Wang, K. Zhang, W. Luo, R. Sankaranarayana. Neurocomputing 602 (2024) 128196. arXiv:2307.14637",
+    models=MODEL_BUILDERS,
+    # The paper prints no parameter count: the official network at main_HTNet.py's sizes, counted in PyTorch
+    # (benchmarks/make_wang2024_fixture.py; tests/test_wang2024.py checks ours against that fixture).
+    parameter_counts={"htnet": (OFFICIAL_TRAINABLE,
+                                "wangzhifengharrison/HTNet Model.py HTNet as main_HTNet.py l. 222-231 builds it, "
+                                "counted in PyTorch (tests/fixtures/wang2024_official.npz)")},
+)
+
+# megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and training stages, and the
+# hooks of the flow images (preprocessing.INPUTS, common.flow_cnn). Table 2 is the megc2019 track's protocol, so
+# that track shows its numbers (selected on test data, not compared). min_frames: an onset and an apex frame.
+# needs_motion (common.datasets.invariants rule 6): the optical flow and strain from the onset to the apex frame;
+# a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
+PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="wang2024", models=("htnet",), config=default_config(),
+                       profiles=PROFILES, min_frames=2, needs_motion=True, entry="HTNet (Wang et al. 2024)",
+                       reported_on={"megc2019": reported.REPORTED})
+EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2", report_pages=pages.report_pages)
+BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
+benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
