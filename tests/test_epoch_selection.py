@@ -12,6 +12,7 @@ from sklearn.metrics import f1_score, recall_score
 
 import dummy_paper
 from common.evaluation import epoch_selection as es
+from common.leaderboard import report
 from common.running import runner
 from common.training import EpochPredictions, TrainConfig, fit, predict_on_batches, set_seed
 
@@ -118,7 +119,8 @@ def test_the_two_selections_follow_their_definitions():
         assert single["scopes"]["all"][metric]["estimate"] == pytest.approx(scores[best])
     # a scope with one subject has no interval: left out, never a number without one
     assert "samm" not in per_fold["scopes"] and "casme2" in per_fold["scopes"]
-    assert es.cell(gauge, "best_epoch_per_fold").startswith(f"{per_fold['scopes']['all']['uf1']['estimate']:.3f} [")
+    cell = report.gauge_cell({"epoch_selection": [gauge]}, "best_epoch_per_fold")  # the leaderboard's cell
+    assert cell.startswith(f"{per_fold['scopes']['all']['uf1']['estimate']:.3f} [")
 
 
 def test_ties_go_to_the_earliest_epoch():
@@ -132,7 +134,7 @@ def test_methods_without_epochs_and_runs_without_the_record_are_not_applicable()
     svm = [{**r, "history": {}, "extra": {}} for r in RECORDS]
     gauge = es.epoch_selection(svm, SUMMARY)
     assert gauge == {"status": "n/a", "reason": "the method trains no epochs (a fitted classifier)"}
-    assert es.cell(gauge, "best_single_epoch") == "n/a"
+    assert report.gauge_cell({"epoch_selection": [gauge]}, "best_single_epoch") == "n/a"
     partial = [RECORDS[0], {**RECORDS[1], "extra": {}}, RECORDS[2]]
     reason = es.epoch_selection(partial, SUMMARY)["reason"]
     assert reason.startswith("1 of 3 scored folds hold no per-epoch test predictions (first: B)")

@@ -48,12 +48,6 @@ CITE_HONEST = ("Cite the protocol's own score: (b) and (c) choose the epoch with
                "measure the luck of the selection, not how the method does on a subject it has not seen.")
 
 
-def _scored(records: Sequence[Mapping[str, Any]], nan_policy: str) -> list[Mapping[str, Any]]:
-    """The fold records ``metrics.aggregate`` scores (as ``statistics.from_records`` keeps them)."""
-    statuses = metrics.SCORED_STATUSES + (("nan",) if nan_policy == "include" else ())
-    return [r for r in records if r.get("status") in statuses and r.get("y_pred")]
-
-
 def _epoch_rows(record: Mapping[str, Any]) -> np.ndarray | None:
     """(E, n_test) recorded classes of one fold, or None when the fold has no usable record."""
     entry = (record.get("extra") or {}).get(EPOCH_PREDICTIONS)
@@ -123,7 +117,7 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
     its summary so far (``metrics``, ``class_names``, ``metrics_reported``, ``scopes``)."""
     aggregated = summary.get("metrics", {})
     nan_policy, absent = aggregated.get("nan_policy", "exclude"), aggregated.get("absent", "exclude")
-    scored = _scored(records, nan_policy)
+    scored = st.scored_records(records, nan_policy)
     rows = [_epoch_rows(r) for r in scored]
     reason = unavailable(records, scored, rows)
     if reason:
@@ -160,15 +154,3 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
             "model": ", ".join(models), "folds": len(scored),
             "epochs": {"min": common, "max": max(counts)}, "selections": selections}
 
-
-def cell(gauge: Mapping[str, Any] | None, selection: str, scope: str = "all", metric: str = "uf1",
-         digits: int = 3) -> str:
-    """One table cell: ``"0.712 [0.65, 0.77] +0.081"`` (score, interval, inflation over the honest
-    score), ``"n/a"`` for a method without epochs or a run without the record, ``""`` for a missing scope."""
-    if not gauge or gauge.get("status") != "measured":
-        return "n/a"
-    value = gauge["selections"][selection]["scopes"].get(scope, {}).get(metric)
-    if value is None:
-        return ""
-    return (f"{value['estimate']:.{digits}f} [{value['low']:.2f}, {value['high']:.2f}] "
-            f"{value['inflation']:+.{digits}f}")

@@ -144,6 +144,15 @@ def make_predictions(y_true: Sequence[int], y_pred: Sequence[int], subjects: Seq
         source=source)
 
 
+def scored_records(records: Iterable[Mapping[str, Any]], nan_folds: str = "exclude") -> list[Mapping[str, Any]]:
+    """The fold records ``metrics.aggregate`` scores, in their order: status in ``metrics.SCORED_STATUSES``
+    (plus ``"nan"`` with ``nan_folds="include"``) and predictions."""
+    if nan_folds not in metrics.NAN_FOLDS:
+        raise ValueError(f"nan_folds={nan_folds!r}: expected one of {metrics.NAN_FOLDS}")
+    statuses = metrics.SCORED_STATUSES + (("nan",) if nan_folds == "include" else ())
+    return [r for r in records if r.get("status") in statuses and r.get("y_pred")]
+
+
 def from_records(records: Iterable[Mapping[str, Any]], nan_folds: str = "exclude",
                  source: str = "fold records") -> Predictions:
     """:class:`Predictions` of the fold records that ``metrics.aggregate`` counts.
@@ -153,14 +162,9 @@ def from_records(records: Iterable[Mapping[str, Any]], nan_folds: str = "exclude
     ``metrics.SCORED_STATUSES`` (plus ``"nan"`` with ``nan_folds="include"``) and predictions count,
     as in ``metrics.aggregate``, so the pooled score here equals its pooled score.
     """
-    if nan_folds not in metrics.NAN_FOLDS:
-        raise ValueError(f"nan_folds={nan_folds!r}: expected one of {metrics.NAN_FOLDS}")
-    statuses = metrics.SCORED_STATUSES + (("nan",) if nan_folds == "include" else ())
     columns: dict[str, list] = {"y_true": [], "y_pred": [], "subjects": [], "datasets": [], "folds": [], "keys": []}
     with_keys = True
-    for record in records:
-        if record.get("status") not in statuses or not record.get("y_pred"):
-            continue
+    for record in scored_records(records, nan_folds):
         name = str(record.get("name", record.get("fold")))
         n = len(record["y_pred"])
         for column in ("y_true", "subjects", "datasets"):

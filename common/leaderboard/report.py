@@ -37,6 +37,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from common.evaluation.references import PUBLISHED
+from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
                                         score_text, test_selected)
@@ -205,8 +206,6 @@ def cite_honest_note(summary: Mapping[str, Any]) -> str:
     """Page 1's sentence saying why the honest number is the one to cite: after the epoch-selection columns'
     meaning where a run measured them (:data:`GAUGE_NOTE`, ``epoch_selection.CITE_HONEST``), and where a
     published row selects on test data (:data:`CITE_HONEST`); "" when neither is on the page."""
-    from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
-
     measured = any(g.get("status") == "measured" for m in summary["methods"] for g in m.get("epoch_selection") or [])
     parts = [GAUGE_NOTE + CITE_OURS] if measured else []
     parts += [CITE_HONEST] if any(test_selected(r) for r in summary.get("references", [])) else []
