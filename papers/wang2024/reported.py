@@ -56,7 +56,8 @@ SELECTED_ON_TEST = ("selected on test data: per left-out subject, the epoch with
 
 REPORTED = tuple(
     Reported(metric=metric, value=HTNET[scope][k], scope=scope, aggregation="pooled", source="Table 2",
-             note=f"MEGC 2019 composite, LOSO, UF1/UAR over all subjects' predictions; {SELECTED_ON_TEST}",
+             note=f"MEGC 2019 composite, LOSO, UF1/UAR over all subjects' predictions; not comparable, "
+                  f"{SELECTED_ON_TEST}",
              comparable=False)
     for scope in SCOPES for k, metric in enumerate(("uf1", "uar"))
 )
