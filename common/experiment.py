@@ -276,6 +276,10 @@ class Experiment:
     # input, and the runner refuses the run naming the clip. False: such a clip is kept and flagged in
     # the run's selection record. Each paper sets it with the reason, beside min_frames.
     needs_motion: bool = False
+    # Whether the method can run on the authors' released inputs of the MEGC 2019 composite
+    # (``common.datasets.released``: their flow images, no frames), reading those images in place of its own
+    # flow stage; False: it needs frames, and a run on those inputs is refused naming why.
+    reads_released: bool = False
     # --estimate: the models one fold trains, with their work (TrainingStage), and the
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
@@ -415,6 +419,7 @@ class Pipeline:
     profiles: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     min_frames: int = 2
     needs_motion: bool = False
+    reads_released: bool = False  # Experiment.reads_released
     # On a track: "<track title>: <entry>", and the paper's numbers where the track is the protocol they were
     # measured on (track name -> numbers: the composite LOSO of Table X is the megc2019 track), none elsewhere.
     entry: str = ""
@@ -433,7 +438,7 @@ class Pipeline:
 
     def _fields(self) -> dict[str, Any]:
         return {**self.hooks, "config": self.config, "profiles": self.profiles, "min_frames": self.min_frames,
-                "needs_motion": self.needs_motion}
+                "needs_motion": self.needs_motion, "reads_released": self.reads_released}
 
     def experiment(self, *, name: str, title: str, datasets: tuple[str, ...], reported: tuple[Reported, ...] = (),
                    metrics: tuple[str, ...] = ("uf1", "uar", "accuracy"), scopes: tuple[str, ...] = ("all",),

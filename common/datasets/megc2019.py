@@ -17,7 +17,7 @@ from common.datasets import casme2, discovery, samm, smic
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import screen_annotations
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import DatasetError
+from common.datasets.tables import DatabaseNotFound, DatasetError
 
 CLASSES = ("negative", "positive", "surprise")  # csv classes 0, 1, 2
 GT_CSV = re.compile(r"^combined_3class_gt.*\.csv$", re.IGNORECASE)
@@ -96,12 +96,21 @@ def _composite(sample: Sample, label: str) -> Sample:
 
 
 def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Sample]:
-    """The composite: from the official csv when present (or ``gt_csv=``), else by the rules above."""
+    """The composite: from the official csv when present (or ``gt_csv=``), else by the rules above; where the
+    root holds none of the three databases but the authors' released inputs (``common.datasets.released``:
+    HTNet's or STSTNet's tree), their 442 clips, without frames."""
     root = discovery.check_root(root)
-    # Each source screened as common.datasets.load screens it (what a valid sample is: invariants).
-    sources = {"smic": screen_annotations(smic.load(root, cropped=cropped, corrections=corrections)),
-               "casme2": screen_annotations(casme2.load(root, cropped=cropped, corrections=corrections)),
-               "samm": screen_annotations(samm.load(root, corrections=corrections))}
+    try:
+        # Each source screened as common.datasets.load screens it (what a valid sample is: invariants).
+        sources = {"smic": screen_annotations(smic.load(root, cropped=cropped, corrections=corrections)),
+                   "casme2": screen_annotations(casme2.load(root, cropped=cropped, corrections=corrections)),
+                   "samm": screen_annotations(samm.load(root, corrections=corrections))}
+    except DatabaseNotFound:
+        from common.datasets import released
+
+        if not released.is_released(root):
+            raise
+        return released.load(root)
     # gt_csv: None = use the official csv when one is under root; a path = that file; False = derive.
     csv_path = None if gt_csv is False else Path(gt_csv) if gt_csv is not None else find_gt_csv(root)
     if csv_path is not None:

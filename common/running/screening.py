@@ -72,6 +72,8 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
 
     if faces_policy not in FACES_POLICIES:
         raise RunError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
+    if any(s.meta.get("released") for s in selection.samples):
+        return screen_released(paper_id, experiment, selection, root, faces_policy=faces_policy, tag=tag)
     dropped = loader_drops(experiment, root) + list(selection.dropped)
     flagged: list[dict] = []
     keep: list[int] = []
@@ -156,4 +158,44 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
             logger.info(f"{tag}   flagged {f['key']}: {f['reason']}")
         if len(dropped) + len(flagged) > 2 * SHOWN:
             logger.info(f"{tag}   ...")
+    return screened, record, faces
+
+
+def screen_released(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
+                    faces_policy: str = "exclude", tag: str = "") -> tuple[Selection, dict, dict]:
+    """:func:`screen_selection` of the authors' released inputs (``common.datasets.released``): flow images, no
+    frames. A method that needs frames (``Experiment.reads_released`` False) is refused naming why; every
+    image must decode at its size (a ``RunError`` naming the first and the count); a flow image without
+    motion (u and v constant) is refused when ``experiment.needs_motion``, else flagged. There are no frames
+    to check and no face check: each clip's verdict is "released" (the apex crop is the authors')."""
+    from common.datasets.released import INPUT_KIND, image_problems, no_motion
+
+    label = f"{paper_id}/{experiment.name}"
+    if not experiment.reads_released:
+        raise RunError(f"{label} needs the clips' frames (its own preprocessing from the video, at least "
+                       f"{experiment.min_frames} frames); {root} holds {INPUT_KIND}: run a method that reads them "
+                       "(run_all.py --list marks them 'released inputs') or point --data-root at the databases")
+    problems = image_problems(list(selection.samples))
+    if problems:
+        raise RunError(f"{len(problems)} released image(s) cannot be used; first: {problems[0]}")
+    dropped = loader_drops(experiment, root) + list(selection.dropped)
+    motionless = [s.key for s in selection.samples if no_motion(s)]
+    if motionless and experiment.needs_motion:
+        raise RunError(f"{label}: {len(motionless)} released flow image(s) show no motion (u and v constant), "
+                       f"which the method's input cannot be; first: {motionless[0]}")
+    flagged = [{"key": key, "reason": "released flow image without motion (u and v constant)", "stage": "motion"}
+               for key in motionless]
+    by_stage: dict[str, int] = {}
+    for d in dropped:
+        by_stage[d.stage] = by_stage.get(d.stage, 0) + 1
+    record = {"selected": len(selection), "kept": len(selection), "min_frames": 0, "inputs": INPUT_KIND,
+              "by_class": {"selected": class_counts(selection), "kept": class_counts(selection)},
+              "dropped_by_stage": by_stage, "dropped": [d.as_dict() for d in dropped], "flagged": flagged}
+    faces = {"policy": faces_policy, "counts": {"released": len(selection)}, "flagged": [],
+             "verdicts": {s.key: "released" for s in selection.samples},
+             "note": "no face check: the released inputs are the authors' flow images and apex crops"}
+    logger.info(f"{tag} inputs: {INPUT_KIND}, {len(selection)} clips; {len(dropped)} dropped by the loader, "
+                f"{len(flagged)} flagged")
+    screened = Selection(samples=selection.samples, labels=selection.labels, class_names=selection.class_names,
+                         dropped=tuple(dropped))
     return screened, record, faces

@@ -31,8 +31,11 @@ PAPER = Paper(
 # needs_motion (common.datasets.invariants rule 6): the input is the optical flow from the onset to the apex face
 # (preprocessing.py); a clip whose onset and apex frames are identical gives a flow of zero, no input, and the
 # run refuses it.
+# reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images
+# (IPOL TV-L1 flow and strain, README ledger) replace the shared flow stage; the rest of the method is unchanged.
 PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="gan2019", models=("off_apexnet",), config=default_config(),
                        profiles=PROFILES, min_frames=2, needs_motion=True, entry="OFF-ApexNet (Gan et al. 2019)",
+                       reads_released=True,
                        reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Liong et al. 2019, Table III", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models

@@ -31,8 +31,11 @@ PAPER = Paper(
 # so that track shows its numbers as the paper's; other tracks show none. min_frames: an onset and an apex frame
 # (Sec. II). needs_motion (common.datasets.invariants rule 6): the optical flow and strain from the onset to the
 # apex frame (Sec. II); a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
+# reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images
+# (IPOL TV-L1 flow and strain, README ledger) replace the shared flow stage; the rest of the method is unchanged.
 PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="liong2019", models=("ststnet",), config=default_config(),
                        profiles=PROFILES, min_frames=2, needs_motion=True, entry="STSTNet (Liong et al. 2019)",
+                       reads_released=True,
                        reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table III", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models

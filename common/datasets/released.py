@@ -1,0 +1,273 @@
+"""The authors' released inputs of the MEGC 2019 composite: real data without the licensed databases.
+
+Two public repositories publish derived data of all 442 composite clips (docs/databases.md §8):
+
+- HTNet (wangzhifengharrison/HTNet @91cf4bd): ``combined_3_class2_for_optical_flow.csv`` (header
+  ``dataset,sub,filename_o,label,apex,imagename,sub_filename``), the 28x28x3 flow images
+  ``datasets/STSNet_whole_norm_u_v_os/<sub>_<clip> .png`` (u, v and optical strain from the onset to the
+  apex frame, each normalised to 0..255; a space before ``.png`` as released) and the 224x224 apex face
+  crops ``datasets/combined_datasets_whole/<imagename>``;
+- STSTNet (christy1206/STSTNet @1afb56e): the leave-one-subject-out tree
+  ``norm_u_v_os/<subject>/u_train|u_test/<class>/<image>`` its ``main.py`` and ``main.m`` read; each clip is
+  the test image of its own subject's fold (``u_test``), byte-identical to HTNet's flat image.
+
+``load(root)`` gives the composite's samples as every other loader does (database, subject and clip named
+as the loaders name them, ``emotion`` the composite class), with no frames: ``meta["released"]`` names the
+layout, ``meta["flow_image"]`` the image and ``meta["apex_crop"]`` the apex crop (HTNet's layout only).
+A method whose paper reads these flow images declares it (``Experiment.reads_released``); the others need
+frames and are refused (``common.running.screening``). Written here: no maintained library reads these
+two repositories' layouts.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+from pathlib import Path
+
+import numpy as np
+
+from common.datasets import casme2, discovery, samm, smic
+from common.datasets.sample import Sample, warn_dropped
+from common.datasets.tables import DatabaseNotFound, DatasetError
+
+HTNET_CSV = "combined_3_class2_for_optical_flow.csv"
+HTNET_FLOWS = "STSNet_whole_norm_u_v_os"
+HTNET_CROPS = "combined_datasets_whole"
+LOSO_TREE = re.compile(r"^(three_)?norm_u_v_os$", re.IGNORECASE)  # STSTNet's tree; HTNet's code names a copy "three_"
+CLASSES = ("negative", "positive", "surprise")  # the csv's and the tree's classes 0, 1, 2
+SIZE = 28  # every flow image: 28x28x3 (STSTNet Sec. II)
+CROP_SIZE = 224  # HTNet's apex crops
+FPS = {"casme2": casme2.FPS, "smic": smic.FPS, "samm": samm.FPS}
+HTNET_COLUMNS = ("dataset", "sub", "filename_o", "label", "imagename")
+LAYOUTS = {"htnet": "HTNet's released tree (wangzhifengharrison/HTNet @91cf4bd: csv, flow images, apex crops)",
+           "ststnet": "STSTNet's leave-one-subject-out tree (christy1206/STSTNet @1afb56e: norm_u_v_os)"}
+INPUT_KIND = "the authors' released flow images (no frames)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Found:
+    """Where the released inputs are: ``layout`` "htnet" (``csv``, ``flows``, ``crops``) or "ststnet" (``tree``)."""
+
+    layout: str
+    csv: Path | None = None
+    flows: Path | None = None
+    crops: Path | None = None
+    tree: Path | None = None
+
+
+def database_of(subject: str) -> str:
+    """The database of a subject as the authors name the folds (``video442subName.txt``): ``sub01`` CASME II,
+    ``s01`` SMIC-HS, ``006`` SAMM."""
+    text = subject.strip()
+    if re.fullmatch(r"sub[0-9]+", text, re.IGNORECASE):
+        return "casme2"
+    if re.fullmatch(r"s[0-9]+", text, re.IGNORECASE):
+        return "smic"
+    if re.fullmatch(r"[0-9]+", text):
+        return "samm"
+    raise DatasetError(f"subject folder {subject!r}: expected sub<NN> (CASME II), s<NN> (SMIC) or <NNN> (SAMM)")
+
+
+def authors_subject(database: str, subject: str) -> str:
+    """The authors' name of a subject (their folds and weight files): ``s1`` -> ``s01``; the others unchanged."""
+    if database == "smic":
+        return f"s{int(subject[1:]):02d}"
+    return subject
+
+
+def _is_tree(folder: Path) -> bool:
+    return bool(LOSO_TREE.match(folder.name)) and any((d / "u_test").is_dir() for d in discovery.subdirs(folder))
+
+
+def find(root: str | Path) -> Found:
+    """The released inputs under ``root`` (the clone itself or a parent): HTNet's csv with its flow folder
+    next to it, else STSTNet's tree. ``DatabaseNotFound`` when neither is there."""
+    root = discovery.check_root(root)
+    for folder in discovery.walk_dirs(root, depth=3):
+        table = folder / HTNET_CSV
+        if table.is_file():
+            flows = next((d / HTNET_FLOWS for d in (folder / "datasets", folder) if (d / HTNET_FLOWS).is_dir()), None)
+            if flows is None:
+                raise DatasetError(f"{table}: HTNet's csv without its flow images; expected the folder "
+                                   f"datasets/{HTNET_FLOWS}/ beside it (the repository's layout)")
+            crops = flows.parent / HTNET_CROPS
+            return Found("htnet", csv=table, flows=flows, crops=crops if crops.is_dir() else None)
+    for folder in discovery.walk_dirs(root, depth=3):
+        if _is_tree(folder):
+            return Found("ststnet", tree=folder)
+    raise DatabaseNotFound(f"no released inputs under {root}: expected HTNet's {HTNET_CSV} with "
+                           f"datasets/{HTNET_FLOWS}/, or STSTNet's norm_u_v_os/<subject>/u_test/<class>/")
+
+
+def is_released(root: str | Path) -> bool:
+    """Whether ``root`` holds the authors' released inputs (and so no database frames are looked for)."""
+    try:
+        find(root)
+    except (DatabaseNotFound, DatasetError, OSError):
+        return False
+    return True
+
+
+def _image_index(folder: Path) -> dict[str, Path]:
+    """Image files of ``folder`` by their name without extension and trailing spaces (``006_006_1_2 .png`` and
+    ``006_006_1_2.png`` are both ``006_006_1_2``); two files of one name: the first by sorted name, the second
+    warned and left out."""
+    index: dict[str, Path] = {}
+    for path in discovery.files_in(folder):
+        if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
+            continue
+        name = path.stem.rstrip()
+        if name in index:
+            warn_dropped(f"{path}: a second image of clip {name!r} (first: {index[name].name}); left out", name)
+            continue
+        index[name] = path
+    return index
+
+
+def _sample(database: str, subject: str, clip: str, label: int, layout: str, flow: Path,
+            crop: Path | None) -> Sample:
+    from common.datasets.megc2019 import composite_names
+
+    db, name, clip_name = composite_names(database, subject, clip)
+    return Sample(dataset=db, subject=name, clip=clip_name, emotion=CLASSES[label], onset=0, apex=None, offset=None,
+                  fps=FPS[db], frames=(), meta={"released": layout, "flow_image": flow, "apex_crop": crop,
+                                                "authors_subject": authors_subject(db, name),
+                                                "composite": "megc2019", "original_emotion": CLASSES[label]})
+
+
+def _label(text: str, where: str) -> int:
+    if text.strip() not in ("0", "1", "2"):
+        raise DatasetError(f"{where}: class {text!r}; expected 0 (negative), 1 (positive) or 2 (surprise)")
+    return int(text)
+
+
+def _load_htnet(found: Found) -> list[Sample]:
+    assert found.csv is not None and found.flows is not None
+    try:
+        with open(found.csv, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError) as error:
+        raise DatasetError(f"{found.csv}: cannot read HTNet's csv ({error})") from None
+    header = rows[0].keys() if rows else ()
+    missing = [c for c in HTNET_COLUMNS if c not in header]
+    if missing:
+        raise DatasetError(f"{found.csv}: no column(s) {', '.join(missing)}; expected the header "
+                           "dataset,sub,filename_o,label,apex,imagename,sub_filename")
+    flows = _image_index(found.flows)
+    crops = _image_index(found.crops) if found.crops is not None else {}
+    samples, used, seen = [], set(), {}
+    for line, row in enumerate(rows, start=2):
+        where = f"{found.csv}, line {line}"
+        database, subject, clip = ((row[c] or "").strip() for c in ("dataset", "sub", "filename_o"))
+        if database.lower() not in FPS or not subject or not clip:
+            raise DatasetError(f"{where}: expected a database (casme2, smic, samm), a subject and a clip, got "
+                               f"{database!r}, {subject!r}, {clip!r}")
+        label = _label(row["label"] or "", where)
+        name = f"{subject}_{clip}"
+        if name in seen:
+            raise DatasetError(f"{where}: clip {name} is listed again (first on line {seen[name]}); "
+                               "expected one row a clip")
+        seen[name] = line
+        flow = flows.get(name)
+        if flow is None:
+            warn_dropped(f"{where}: no flow image {found.flows / (name + ' .png')} (nor without the space); "
+                         "the row is left out", f"{database}/{subject}/{clip}")
+            continue
+        used.add(name)
+        crop_name = Path((row["imagename"] or "").strip()).stem
+        samples.append(_sample(database, subject, clip, label, "htnet", flow, crops.get(crop_name)))
+    for name in sorted(set(flows) - used):
+        warn_dropped(f"{flows[name]}: a flow image no csv row lists; left out", name)
+    return samples
+
+
+def _load_tree(found: Found) -> list[Sample]:
+    assert found.tree is not None
+    samples = []
+    for subject_dir in discovery.subdirs(found.tree):
+        subject = subject_dir.name
+        database = database_of(subject)
+        test = subject_dir / "u_test"
+        if not test.is_dir():
+            raise DatasetError(f"{subject_dir}: no u_test folder; expected norm_u_v_os/<subject>/u_test/<class>/")
+        for class_dir in discovery.subdirs(test):
+            label = _label(class_dir.name, f"{class_dir}")
+            for name, path in _image_index(class_dir).items():
+                clip = name[len(subject) + 1:] if name.startswith(subject + "_") else name
+                samples.append(_sample(database, subject, clip, label, "ststnet", path, None))
+    return samples
+
+
+def load(root: str | Path) -> list[Sample]:
+    """The composite's clips from the released inputs under ``root`` (HTNet's or STSTNet's layout), in the
+    order the MEGC list gives them (HTNet's csv) or by subject folder (STSTNet's tree)."""
+    found = find(root)
+    return _load_htnet(found) if found.layout == "htnet" else _load_tree(found)
+
+
+def describe(root: str | Path) -> str:
+    """One line: which layout, where (for ``results.json``, reports and ``--check-data``)."""
+    found = find(root)
+    where = found.csv.parent if found.csv is not None else found.tree
+    return f"{LAYOUTS[found.layout]} at {where}"
+
+
+def is_released_sample(sample: Sample) -> bool:
+    return bool(sample.meta.get("released"))
+
+
+class ReleasedImageError(DatasetError):
+    """A released image that does not decode, or is not of the size and type expected."""
+
+
+def read_flow_image(path: str | Path) -> np.ndarray:
+    """(28, 28, 3) uint8 in the authors' channel order u, v, optical strain (MATLAB's ``imageDatastore``
+    reads the files as R, G, B; ``cv2.imread`` would give B, G, R: strain, v, u). ``ReleasedImageError``
+    naming the file when it does not decode or is not 28x28x3 8-bit."""
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ReleasedImageError(f"{path}: not a readable image; expected the released 28x28x3 8-bit PNG")
+    if image.dtype != np.uint8 or image.shape != (SIZE, SIZE, 3):
+        raise ReleasedImageError(f"{path}: {image.shape[1] if image.ndim > 1 else '?'}x{image.shape[0]}"
+                                 f"{'x' + str(image.shape[2]) if image.ndim == 3 else ''} {image.dtype}; expected "
+                                 f"the released {SIZE}x{SIZE}x3 8-bit flow image")
+    return np.ascontiguousarray(image[..., ::-1])
+
+
+def read_apex_crop(path: str | Path) -> np.ndarray:
+    """The (224, 224, 3) uint8 apex face crop as ``cv2.imread`` gives it (B, G, R: HTNet's code reads it so);
+    ``ReleasedImageError`` naming the file when it does not decode or is not a 3-channel 8-bit image."""
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ReleasedImageError(f"{path}: not a readable image; expected the released apex face crop")
+    return image
+
+
+def image_problems(samples: list[Sample]) -> list[str]:
+    """One line per released image of ``samples`` that does not decode or has the wrong size or type
+    (flow images; apex crops where listed): what ``--check-data`` lists and a run refuses."""
+    problems = []
+    for sample in samples:
+        try:
+            read_flow_image(sample.meta["flow_image"])
+        except ReleasedImageError as error:
+            problems.append(str(error))
+        crop = sample.meta.get("apex_crop")
+        if crop is not None:
+            try:
+                read_apex_crop(crop)
+            except ReleasedImageError as error:
+                problems.append(str(error))
+    return problems
+
+
+def no_motion(sample: Sample) -> bool:
+    """Whether the released flow image shows no motion: its u and v channels are each constant (the authors'
+    normalisation of a zero flow)."""
+    image = read_flow_image(sample.meta["flow_image"])
+    return all(int(image[..., k].max()) == int(image[..., k].min()) for k in (0, 1))
