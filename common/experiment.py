@@ -280,6 +280,11 @@ class Experiment:
     # (``common.datasets.released``: their flow images, no frames), reading those images in place of its own
     # flow stage; False: it needs frames, and a run on those inputs is refused naming why.
     reads_released: bool = False
+    # ``released_weights(config, selection, folds, folder) -> problem``: how the method evaluates its authors'
+    # released per-fold weights (``--weights``, ``TrainConfig.weights``), checked before any fold: "" when every
+    # fold has its file, readable, of the network the config builds; else one line naming the file or setting.
+    # None: the method cannot take released weights, and ``--weights`` is refused.
+    released_weights: Callable[[Any, Selection, Sequence[Fold], Path], str] | None = None
     # --estimate: the models one fold trains, with their work (TrainingStage), and the
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
@@ -399,7 +404,7 @@ class Track:
 # ``select``, ``folds`` and ``run_fold`` always (tests/test_registry.py), the others where the method has them
 # (one no source defines is None: e.g. no ``predict_apex`` where the recording's apex is taken as given).
 HOOKS = ("select", "folds", "run_fold", "training_stages", "preprocess_clip", "first_pass", "predict_clips",
-         "predict_views", "predict_apex", "frame_rate")
+         "predict_views", "predict_apex", "frame_rate", "released_weights")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

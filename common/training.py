@@ -73,6 +73,11 @@ class TrainConfig:
     # MicroExpSTCNN 64x64x18 0.95x, Model-C 1.0x, Model-A 1.2x, Aouayeb's LSTM stage 1.34x
     # (benchmarks/bench_precision.py).
     mixed_precision: bool = False
+    # Evaluation, not training (``--weights DIR``): a folder of the authors' released per-fold weights, one
+    # file per left-out subject named as they name it, loaded into the fold's network, which then predicts
+    # its test part untrained. Only a method that declares how it reads them (``Experiment.released_weights``)
+    # takes it; "" (every profile) trains.
+    weights: str = ""
     # Execution, not method, off in every profile: True places the fold's training arrays on the
     # accelerator once and draws every mini-batch there (a gather by index on the device) through the
     # model's own ``train_step``, jitted as ``model.fit`` jits it (``fit_on_device``). The batch indices

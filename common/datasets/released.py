@@ -156,7 +156,9 @@ def _load_htnet(found: Found) -> list[Sample]:
                            "dataset,sub,filename_o,label,apex,imagename,sub_filename")
     flows = _image_index(found.flows)
     crops = _image_index(found.crops) if found.crops is not None else {}
-    samples, used, seen = [], set(), {}
+    samples: list[Sample] = []
+    used: set[str] = set()
+    seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         where = f"{found.csv}, line {line}"
         database, subject, clip = ((row[c] or "").strip() for c in ("dataset", "sub", "filename_o"))

@@ -230,7 +230,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
         raise DeployError(f"{paper_id}/{experiment.name} cannot be exported yet: its Experiment has no "
                           f"predict_clips (the function --predict needs)")
     out_dir = _check_destination(Path(out_dir))
-    profile = resolve_profile(profile, data_root)
+    profile = resolve_profile(profile, data_root, [experiment])
     config = effective_config(experiment, profile, overrides)
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     synthetic = data_root is None or is_synthetic(root)

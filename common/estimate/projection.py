@@ -304,7 +304,7 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
     real data, quick on a synthetic corpus), its databases read by ``loader``. Raises
     ``ConfigError``/``RunError`` (one line)."""
     started = time.perf_counter()
-    profile = resolve_profile(profile, data_root)
+    profile = resolve_profile(profile, data_root, [e for _, e in entries])
     for _, experiment in entries:  # every --set checked before any work
         effective_config(experiment, profile, overrides)
     if data_root is not None and not Path(data_root).is_dir():

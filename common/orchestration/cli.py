@@ -105,13 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run only this experiment (repeatable)")
     run.add_argument("--data-root", type=Path, metavar="DIR",
                      help="folder holding the databases (default: the synthetic corpus, generated on first use)")
-    run.add_argument("--profile", choices=("paper", "quick", "smoke"),
-                     help="paper: the paper's hyperparameters; quick: fewer epochs; smoke: seconds "
+    run.add_argument("--profile", metavar="{paper,quick,smoke,...}",
+                     help="paper: the paper's hyperparameters; quick: fewer epochs; smoke: seconds; a paper may "
+                          "declare its own (liong2019: port, the authors' PyTorch port) "
                           "(default: paper on real databases, quick on a synthetic corpus)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                      help="override a config field (repeatable), e.g. train.epochs=2")
     run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/)")
+    run.add_argument("--weights", type=Path, metavar="DIR",
+                     help="evaluate the authors' released per-fold weights in DIR instead of training (one file "
+                          "per left-out subject; liong2019 --profile port: STSTNet_Weights/<subject>.pth)")
     run.add_argument("--fresh", action="store_true",
                      help="recompute every fold instead of reusing finished ones (e.g. after a code change)")
     run.add_argument("--no-epoch-gauge", dest="epoch_gauge", action="store_false",
@@ -185,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
 # with --estimate, which is meant to be added to a run's or a benchmark's command line: there the
 # options it does not use are named as ignored and the projection goes on.
 _RUN = {"paper", "experiment", "data_root", "profile", "seed", "set", "out", "fresh", "allow_faces", "faces_policy",
-        "workers", "preprocess_workers", "cluster", "epoch_gauge"}
+        "workers", "preprocess_workers", "cluster", "epoch_gauge", "weights"}
 # A benchmark reads the run's options but these: it has no --paper/--experiment, never shows faces, and its
 # tracks do not run the parallel first pass of preprocessing.
 _NOT_BENCHMARK = {"paper", "experiment", "allow_faces", "preprocess_workers"}
@@ -203,7 +207,7 @@ _MODE_OPTIONS = {
     "score": ({"score", "benchmark", "partial", "against", "data_root", "profile", "out"}, "--score"),
 }
 # Read by the run an --estimate projects, not by the projection itself.
-_ESTIMATE_IGNORES = {"out", "fresh", "epoch_gauge",
+_ESTIMATE_IGNORES = {"out", "fresh", "epoch_gauge", "weights",
                      "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds",
                      "max_folds"}
 
@@ -415,8 +419,13 @@ def _settings(args):
     from common.config import parse_assignments
     from common.orchestration.paper_runs import RunSettings
 
+    overrides = parse_assignments(args.set)
+    if args.weights is not None:  # TrainConfig.weights: the fold evaluates the files instead of training
+        if "train.weights" in overrides:
+            raise CliError("give --weights DIR or --set train.weights=DIR, not both")
+        overrides["train.weights"] = str(Path(args.weights).expanduser().resolve())
     return RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
-                       overrides=parse_assignments(args.set), out=args.out, fresh=args.fresh,
+                       overrides=overrides, out=args.out, fresh=args.fresh,
                        epoch_gauge=args.epoch_gauge,
                        faces_policy=args.faces_policy, allow_faces=args.allow_faces,
                        workers=args.workers, cluster=args.cluster, preprocess_workers=args.preprocess_workers,

@@ -253,12 +253,14 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     check_seeds(settings.seed, seeds)
     methods = as_methods(methods)
     seed_list = tuple(range(settings.seed, settings.seed + seeds))
-    profile = resolve_profile(settings.profile, settings.data_root)
     experiments: dict[str, Experiment] = {}
     configs: dict[str, Any] = {}
     for method in methods:
         experiment = method.module.benchmark_experiment(track, method.model)
         experiments[method.name] = _limit_folds(experiment, max_folds)
+    profile = resolve_profile(settings.profile, settings.data_root, list(experiments.values()))
+    for method in methods:
+        experiment = experiments[method.name]
         try:
             configs[method.name] = effective_config(experiment, profile, settings.overrides)
         except ConfigError as exc:

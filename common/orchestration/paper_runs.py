@@ -86,7 +86,7 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
     from common.config import ConfigError
 
     preflight.check_seeds(settings.seed)
-    profile = resolve_profile(settings.profile, settings.data_root)
+    profile = resolve_profile(settings.profile, settings.data_root, [e for plan in plans for e in plan.experiments])
     for plan in plans:
         for experiment in plan.experiments:
             try:

@@ -92,6 +92,28 @@ def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, l
     if len(selection) == 0:
         return  # the runner says so, naming the data root
     folds = split(paper_id, experiment, config, selection, seed)
+    check_weights(paper_id, experiment, config, selection, folds)
     usable = [f for f in folds if len(f.train) and len(f.test)]
     if usable:
         check_models(paper_id, experiment, config, selection, usable[0], profile, overrides, built)
+
+
+def check_weights(paper_id: str, experiment: Experiment, config: Any, selection: Selection,
+                  folds: list[Fold]) -> None:
+    """``--weights DIR`` (``TrainConfig.weights``): one RunError line when the method cannot take released
+    weights (no ``Experiment.released_weights``), or when its check of the folder finds a problem (a fold's
+    file missing, unreadable, of another network, or a profile whose network is not the one they fit)."""
+    from pathlib import Path
+
+    folder = getattr(getattr(config, "train", None), "weights", "")
+    if not folder:
+        return
+    where = f"experiment {paper_id}/{experiment.name}"
+    if experiment.released_weights is None:
+        raise RunError(f"--weights {folder}: {where} cannot evaluate released weights (only a method that declares "
+                       "how it reads its authors' files takes them: liong2019 with --profile port)")
+    if not Path(folder).is_dir():
+        raise RunError(f"--weights {folder}: no such folder (expected one file of weights per left-out subject)")
+    problem = experiment.released_weights(config, selection, folds, Path(folder))
+    if problem:
+        raise RunError(f"--weights {folder}: {where}: {problem}")

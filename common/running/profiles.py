@@ -9,7 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from common.config import apply_overrides, to_dict, validate
 from common.errors import RunError
@@ -17,13 +17,17 @@ from common.running.corpus import is_synthetic
 from common.experiment import PROFILES, Experiment
 
 
-def resolve_profile(profile: str | None, data_root: str | Path | None) -> str:
+def resolve_profile(profile: str | None, data_root: str | Path | None,
+                    experiments: Sequence[Experiment] = ()) -> str:
     """The profile to use: the one given, else ``paper`` on real data and ``quick`` on a synthetic corpus
-    (the default one when ``data_root`` is None, or a root holding the synthetic writer's manifest)."""
+    (the default one when ``data_root`` is None, or a root holding the synthetic writer's manifest). A name
+    outside :data:`PROFILES` must be a profile one of ``experiments`` declares in its ``profiles`` (a paper's
+    own reading, e.g. liong2019's ``port``)."""
     if profile is None:
         return "quick" if data_root is None or is_synthetic(data_root) else "paper"
-    if profile not in PROFILES:
-        raise RunError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    own = sorted({name for e in experiments for name in e.profiles} - set(PROFILES))
+    if profile not in PROFILES and profile not in own:
+        raise RunError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES + tuple(own))}")
     return profile
 
 
@@ -31,8 +35,13 @@ def effective_config(experiment: Experiment, profile: str, overrides: Mapping[st
     """The experiment's config after its profile's dotted overrides, then ``--set`` overrides.
 
     Raises ``common.config.ConfigError`` for a name or value that does not fit, and for any
-    numeric field out of its declared range (``common.config.validate``: e.g. 0 epochs).
+    numeric field out of its declared range (``common.config.validate``: e.g. 0 epochs); a
+    :class:`RunError` for a paper's own profile (outside :data:`PROFILES`) the experiment does not declare.
     """
+    if profile not in PROFILES and profile not in experiment.profiles:
+        own = [name for name in experiment.profiles if name not in PROFILES]
+        raise RunError(f"profile {profile!r}: experiment {experiment.name!r} has no such profile; its profiles: "
+                       f"{', '.join(PROFILES + tuple(own))}")
     config = experiment.config
     if profile != "paper":
         config = apply_overrides(config, dict(experiment.profiles.get(profile, {})))

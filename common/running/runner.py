@@ -383,7 +383,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                     loader: Loader = load) -> ExperimentResult:
     """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
-    profile = resolve_profile(profile, data_root)
+    profile = resolve_profile(profile, data_root, [experiment])
     config = effective_config(experiment, profile, overrides)
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     synthetic = data_root is None or is_synthetic(root)

@@ -25,6 +25,9 @@ class DataConfig:
     # channel's [0, 1] image quantised to 0..255 (float32 integers); "unit": the [0, 1] floats, the
     # text reading (Sec. II states no scale; README ledger 6).
     levels: Literal["uint8", "unit"] = "uint8"
+    # The channels' order: "rgb", u, v, strain, as MATLAB's imageDatastore reads the image files (main.m);
+    # "bgr", strain, v, u, as cv2.imread gives them to the authors' PyTorch port (main.py; the `port` profile).
+    channel_order: Literal["rgb", "bgr"] = "rgb"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,7 +51,16 @@ class ModelConfig:
     batch_norm_statistics: Literal["population", "moving"] = "population"
     # Initial kernels: MATLAB R2018b's default (main.m's version; STSTNet.mat's layers name no initialiser),
     # normal with standard deviation 0.01 and zero biases; "glorot_uniform" (Keras') is the option.
-    initializer: Literal["matlab_r2018b", "glorot_uniform"] = "matlab_r2018b"
+    # "pytorch": PyTorch's defaults (kaiming_uniform with a = sqrt 5 on the kernels, uniform +-1/sqrt(fan_in) on
+    # the biases), what the authors' port (main.py, reset_parameters) starts from.
+    initializer: Literal["matlab_r2018b", "glorot_uniform", "pytorch"] = "matlab_r2018b"
+    # The layers' padding: "matlab", STSTNet.mat's 'same' convolutions and max pooling (28 -> 28 -> 10);
+    # "port", the authors' PyTorch port (main.py): each convolution pads 2 (28 -> 30), the max pooling 3x3 of
+    # stride 3 pads 1 (30 -> 10; PyTorch pads max pooling with -inf).
+    padding: Literal["matlab", "port"] = "matlab"
+    # The moving averages' momentum of the batch normalisations (Keras' 0.99; PyTorch's momentum 0.1 is 0.9
+    # here), read only with batch_norm_statistics "moving".
+    batch_norm_momentum: Annotated[float, Range(ge=0, lt=1)] = 0.99
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,8 +96,20 @@ TEXT_READING: dict[str, object] = {"model.batch_norm": False, "model.dropout": 0
 # profile; only the training budget and the face size the flow is computed on are reduced.
 # QUICK-PROFILE DEVIATION (README ledger 9): learning rate 1e-3 and 60 epochs instead of 5e-5 and 500
 # (the same number of Adam steps would take hours on 2 CPU cores).
+# The `port` profile: the network, input and recipe of the authors' PyTorch port (christy1206/STSTNet main.py,
+# README ledger 11), whose released per-subject weights `--weights` evaluates: padding 2 on each convolution,
+# max pooling with padding 1, the raw 0..255 image in cv2's order (no centring), batch normalisation with
+# running averages (momentum 0.1), PyTorch's initial weights; Adam 5e-5, batch 256 with the partial batch kept
+# and no shuffling (DataLoader's default), no weight decay, 800 epochs, the last epoch's weights.
+PORT: dict[str, object] = {
+    "data.channel_order": "bgr", "model.zero_center": False, "model.padding": "port",
+    "model.batch_norm_statistics": "moving", "model.batch_norm_momentum": 0.9, "model.initializer": "pytorch",
+    "train.epochs": 800, "train.weight_decay": 0.0, "train.shuffle": False, "train.shuffle_once": False,
+    "train.drop_partial_batch": False}
+
 PROFILES: dict[str, dict[str, object]] = {
     "paper": {},
+    "port": PORT,
     "quick": {"data.face_size": 64, "train.epochs": 60, "train.learning_rate": 1e-3, "train.batch_size": 32},
     "smoke": {"data.face_size": 32, "train.epochs": 1, "train.batch_size": 32, "evaluation.max_folds": 2},
 }

@@ -24,18 +24,58 @@ from papers.liong2019.config import STSTNetConfig, default_config
 TABLE1_TRAINABLE = 1_651
 # STSTNet.mat / main.m: Table I's 1,651 + batchnorm_1 / batchnorm_2_1 / batchnorm_2_2 Scale and Offset (2 x 16).
 AUTHORS_TRAINABLE = 1_683
+# The authors' PyTorch port (main.py): the same layers without the centring, padding 2 on each convolution
+# (30x30 maps), so the same 1,683 trainable parameters (its batch normalisations' running statistics aside).
+AUTHORS_PORT_TRAINABLE = 1_683
 PRINTED_TRAINABLE = 1_670  # Sec. IV "1670 of weights and biases"; Table V "0.00167" million
 BATCH_NORM_EPSILON = 1e-5  # STSTNet.mat: every batchnorm layer's Epsilon (MATLAB's default; Keras' is 1e-3)
 
 
-INITIALIZERS = ("matlab_r2018b", "glorot_uniform")
+INITIALIZERS = ("matlab_r2018b", "glorot_uniform", "pytorch")
+PADDINGS = ("matlab", "port")
+
+
+@keras.saving.register_keras_serializable(package="mersuite_liong2019")
+class EdgePadding2D(layers.Layer):
+    """Pads height and width by ``pad`` on each side with the edge values: in front of a max pooling it is
+    PyTorch's padding of max pooling with -inf (an edge copy never exceeds the window's own maximum), which
+    Keras' MaxPooling2D does not offer. The port's ``MaxPool2d(3, stride=3, padding=1)`` (main.py)."""
+
+    def __init__(self, pad: int = 1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pad = int(pad)
+
+    def call(self, inputs):
+        p = self.pad
+        return keras.ops.pad(inputs, [[0, 0], [p, p], [p, p], [0, 0]], mode="symmetric")
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        return n, None if h is None else h + 2 * self.pad, None if w is None else w + 2 * self.pad, c
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "pad": self.pad}
+
+
+def _initializers(initializer: str, fan_in: int):
+    """(kernel, bias) initialisers: "matlab_r2018b" normal 0.01 and zeros; "glorot_uniform" and zeros;
+    "pytorch" PyTorch's reset_parameters (kaiming_uniform, a = sqrt 5: uniform +-1/sqrt(fan_in), the bias the
+    same bound)."""
+    if initializer == "matlab_r2018b":
+        return keras.initializers.RandomNormal(mean=0.0, stddev=0.01), "zeros"
+    if initializer == "pytorch":
+        bound = 1.0 / float(np.sqrt(fan_in))
+        return (keras.initializers.VarianceScaling(scale=1.0 / 3.0, mode="fan_in", distribution="uniform"),
+                keras.initializers.RandomUniform(-bound, bound))
+    return "glorot_uniform", "zeros"
 
 
 def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classes: int = 3,
                   filters: tuple[int, ...] = (3, 5, 8), kernel_size: int = 3, pool_size: int = 3,
                   average_pool: int = 2, zero_center: bool = True, mean_image: np.ndarray | None = None,
                   batch_norm: bool = True, dropout: float = 0.5, batch_norm_weight_decay: float = 0.0,
-                  initializer: str = "matlab_r2018b", name: str = "ststnet") -> keras.Model:
+                  initializer: str = "matlab_r2018b", padding: str = "matlab", batch_norm_momentum: float = 0.99,
+                  name: str = "ststnet") -> keras.Model:
     """The authors' STSTNet (``STSTNet.mat``); ``zero_center=False, batch_norm=False, dropout=0`` is Table I.
 
     ``zero_center``: a ``Normalization`` layer ("zerocenter") subtracts ``mean_image`` (the fold's
@@ -48,12 +88,17 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
     the kernels. ``initializer``: the kernels' initial weights, "matlab_r2018b" (normal, mean 0, standard
     deviation 0.01, biases 0: the default of MATLAB's convolution2dLayer and fullyConnectedLayer before
     R2019a made Glorot the default; main.m names R2018b and STSTNet.mat's layers carry no initialiser
-    property) or "glorot_uniform" (Keras' default).
+    property), "glorot_uniform" (Keras' default) or "pytorch" (the port's). ``padding``: "matlab" ('same'
+    convolutions and max pooling, STSTNet.mat) or "port" (the PyTorch port, main.py: each convolution pads 2,
+    28 -> 30, the max pooling pads 1 with -inf, :class:`EdgePadding2D`). ``batch_norm_momentum``: the moving
+    averages' (the port's PyTorch momentum 0.1 is 0.9).
     """
     if initializer not in INITIALIZERS:
         raise ValueError(f"initializer={initializer!r}: expected one of {INITIALIZERS}")
-    kernel_init = (keras.initializers.RandomNormal(mean=0.0, stddev=0.01) if initializer == "matlab_r2018b"
-                   else "glorot_uniform")
+    if padding not in PADDINGS:
+        raise ValueError(f"padding={padding!r}: expected one of {PADDINGS}")
+    port = padding == "port"
+    conv_kernel, conv_bias = _initializers(initializer, input_shape[-1] * kernel_size * kernel_size)
     inputs = keras.Input(shape=tuple(input_shape), name="flow_u_v_strain")
     x = inputs
     if zero_center:
@@ -65,20 +110,29 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
     streams = []
     # STSTNet.mat's streams: conv_1 (3 kernels), conv_2_1 (5), conv_2_2 (8), joined by depthcat_1
     # (conv_1's, conv_2_1's) then depthcat_2 (that, conv_2_2's): channels in the order 3, 5, 8.
+    # The port's padding 2 of every convolution: one layer shared by the three streams (no weights).
+    x_padded = layers.ZeroPadding2D(2, name="conv_padding")(x) if port else x
     for index, count in enumerate(filters, start=1):
-        x_stream = layers.Conv2D(count, kernel_size, padding="same", activation="relu",
-                                 kernel_initializer=kernel_init, name=f"c1_{index}")(x)
+        x_stream = layers.Conv2D(count, kernel_size, padding="valid" if port else "same", activation="relu",
+                                 kernel_initializer=conv_kernel, bias_initializer=conv_bias,
+                                 name=f"c1_{index}")(x_padded)
         if batch_norm:  # after the ReLU (STSTNet.mat: relu -> batchnorm)
-            x_stream = layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, gamma_regularizer=regularizer,
-                                                 beta_regularizer=regularizer, name=f"bn1_{index}")(x_stream)
-        x_stream = layers.MaxPooling2D(pool_size, strides=pool_size, padding="same", name=f"p1_{index}")(x_stream)
+            x_stream = layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, momentum=batch_norm_momentum,
+                                                 gamma_regularizer=regularizer, beta_regularizer=regularizer,
+                                                 name=f"bn1_{index}")(x_stream)
+        if port:
+            x_stream = EdgePadding2D(1, name=f"pool_padding_{index}")(x_stream)
+        x_stream = layers.MaxPooling2D(pool_size, strides=pool_size, padding="valid" if port else "same",
+                                       name=f"p1_{index}")(x_stream)
         if dropout > 0:  # after the max pooling (STSTNet.mat: maxpool -> dropout)
             x_stream = layers.Dropout(dropout, name=f"dropout1_{index}")(x_stream)
         streams.append(x_stream)
     x = layers.Concatenate(name="concatenate")(streams)
     x = layers.AveragePooling2D(average_pool, strides=average_pool, padding="valid", name="p2")(x)
     x = layers.Flatten(name="fc_input")(x)  # Table I: FC 400 x 1
-    outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer=kernel_init, name="output")(x)
+    dense_kernel, dense_bias = _initializers(initializer, int(np.prod(x.shape[1:])))
+    outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer=dense_kernel,
+                           bias_initializer=dense_bias, name="output")(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -90,7 +144,7 @@ def build_model(*, config: STSTNetConfig, num_classes: int, mean_image: np.ndarr
                          kernel_size=m.kernel_size, pool_size=m.pool_size, average_pool=m.average_pool,
                          zero_center=m.zero_center, mean_image=mean_image, batch_norm=m.batch_norm,
                          dropout=m.dropout, batch_norm_weight_decay=config.train.weight_decay,
-                         initializer=m.initializer)
+                         initializer=m.initializer, padding=m.padding, batch_norm_momentum=m.batch_norm_momentum)
 
 
 def training_mean_image(x_train: np.ndarray) -> np.ndarray:
@@ -122,3 +176,40 @@ def set_population_statistics(model: keras.Model, x_train: np.ndarray, batch_siz
 # builds one): STSTNet at the paper's 28x28x3 input, 3 classes, as the authors trained it: 1,683 trainable
 # parameters (STSTNet.mat; Table I alone: 1,651).
 MODEL_BUILDERS = {"ststnet": functools.partial(build_model, config=default_config(), num_classes=3)}
+
+
+def load_port_state_dict(model: keras.Model, state: dict[str, np.ndarray], source: str = "state dict") -> None:
+    """Copy a state dict of the authors' PyTorch port (main.py's ``STSTNet``: ``conv1..3``, ``bn1..3`` with
+    running statistics, ``fc``) into ``model`` (``padding="port"``, batch normalisation, no centring). Kernels
+    go from PyTorch's (out, in, h, w) to Keras' (h, w, in, out); the FC's input from PyTorch's flattening
+    (channel, row, column) to Keras' (row, column, channel). A ``ValueError`` naming ``source`` and the first
+    key that is missing or of another shape (a state dict of another network)."""
+    expected = {f"conv{i}.weight" for i in (1, 2, 3)} | {f"conv{i}.bias" for i in (1, 2, 3)} | {"fc.weight", "fc.bias"}
+    expected |= {f"bn{i}.{k}" for i in (1, 2, 3) for k in ("weight", "bias", "running_mean", "running_var")}
+    missing = sorted(expected - set(state))
+    if missing:
+        raise ValueError(f"{source}: no {missing[0]} ({len(missing)} key(s) missing); expected the state dict of "
+                         "STSTNet's PyTorch port (conv1..3, bn1..3, fc)")
+
+    def put(weights, arrays: list[np.ndarray], key: str) -> None:
+        for variable, array in zip(weights, arrays):
+            if tuple(variable.shape) != tuple(array.shape):
+                raise ValueError(f"{source}: {key} has shape {tuple(array.shape)}, the port's network needs "
+                                 f"{tuple(variable.shape)}; expected the state dict of STSTNet's PyTorch port")
+            variable.assign(np.asarray(array, dtype=np.float32))
+
+    for i in (1, 2, 3):
+        conv = model.get_layer(f"c1_{i}")
+        put(conv.weights, [np.transpose(state[f"conv{i}.weight"], (2, 3, 1, 0)), state[f"conv{i}.bias"]],
+            f"conv{i}")
+        norm = model.get_layer(f"bn1_{i}")
+        put([norm.gamma, norm.beta, norm.moving_mean, norm.moving_variance],
+            [state[f"bn{i}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")], f"bn{i}")
+    dense = model.get_layer("output")
+    fc = np.asarray(state["fc.weight"])
+    rows, cols, channels = (int(d) for d in model.get_layer("p2").output.shape[1:])
+    if fc.shape[1:] != (rows * cols * channels,):
+        raise ValueError(f"{source}: fc.weight has shape {fc.shape}, the port's network needs "
+                         f"(classes, {rows * cols * channels}); expected the state dict of STSTNet's PyTorch port")
+    kernel = fc.reshape(fc.shape[0], channels, rows, cols).transpose(2, 3, 1, 0).reshape(-1, fc.shape[0])
+    put(dense.weights, [kernel, state["fc.bias"]], "fc")

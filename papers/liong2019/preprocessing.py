@@ -18,6 +18,12 @@ from papers.liong2019.config import STSTNetConfig
 CHANNELS = (0, 1, 2)  # Sec. II: u, v and optical strain
 
 
+def channels(config: STSTNetConfig) -> tuple[int, ...]:
+    """The channels in the network's order (``data.channel_order``): u, v, strain as MATLAB reads the images;
+    strain, v, u as cv2.imread gives them to the authors' PyTorch port."""
+    return CHANNELS if config.data.channel_order == "rgb" else CHANNELS[::-1]
+
+
 def stored_levels(images: np.ndarray, levels: str) -> np.ndarray:
     """The [0, 1] flow images as the network reads them (``data.levels``): "uint8", the 8-bit values
     0..255 of the authors' image files (the nearest level, halves up as MATLAB's ``im2uint8``; main.m
@@ -36,7 +42,7 @@ def preprocess_clip(sample, config: STSTNetConfig) -> np.ndarray:
     d = config.data
     # DEVIATION: flow on square landmark crops at data.face_size, SMIC apex by the shared motion rule,
     # per-channel min-max normalisation (README ledger 3, 4, 6)
-    return stored_levels(flow_images(sample, d.face_size, d.size, method=d.flow_method)[..., list(CHANNELS)],
+    return stored_levels(flow_images(sample, d.face_size, d.size, method=d.flow_method)[..., list(channels(config))],
                          d.levels)
 
 
@@ -47,7 +53,7 @@ def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
 
     d = config.data
     # the cached stage is the [0, 1] images; the quantisation after it is cheap and not cached
-    return stored_levels(flow_image_stack(list(samples), d.face_size, d.size, channels=CHANNELS,
+    return stored_levels(flow_image_stack(list(samples), d.face_size, d.size, channels=channels(config),
                                           method=d.flow_method, cache_root=cache_root), d.levels)
 
 

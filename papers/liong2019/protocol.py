@@ -8,15 +8,19 @@ leave-one-subject-out over its 68 subjects (Sec. III.B): the benchmark track's o
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from common.running.fold import fit_and_predict, n_classes
+import keras
+
+from common.running.fold import fit_and_predict, n_classes, outcome
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.evaluation.splits import megc_composite
 from common.training import compile_model
 from papers.liong2019.config import STSTNetConfig
-from papers.liong2019.model import build_model, set_population_statistics, training_mean_image
+from papers.liong2019.model import (AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict,
+                                    set_population_statistics, training_mean_image)
 from papers.liong2019.preprocessing import INPUTS
 
 CLASSES = MEGC_CLASSES  # Table II / Sec. III.B: negative, positive, surprise
@@ -45,6 +49,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     training and before the model is kept or predicts."""
     started = time.perf_counter()
     config = ctx.config
+    if config.train.weights:
+        return released_fold(ctx, started)
     x_train, x_test = INPUTS.fold(ctx)
     mean_image = training_mean_image(x_train) if config.model.zero_center else None
     model = compile_model(build_model(config=config, num_classes=n_classes(ctx), mean_image=mean_image), config.train)
@@ -62,3 +68,55 @@ def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> 
     return [TrainingStage(model="ststnet",
                           build=lambda: compile_model(build_model(config=config, num_classes=classes), config.train),
                           samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
+
+
+# --weights: the authors' released weights of their PyTorch port (christy1206/STSTNet, STSTNet_Weights/), one
+# state dict per left-out subject, named by the subject as their folds name it (README ledger 11).
+WEIGHTS_SUFFIX = ".pth"
+
+
+def weights_file(selection: Selection, fold: Fold, folder: Path) -> Path:
+    """The released weights of ``fold``: ``<folder>/<left-out subject>.pth``, the subject as the authors name
+    it (``sub01``, ``s01``, ``006``; ``common.datasets.released.authors_subject``)."""
+    from common.datasets.released import authors_subject
+
+    sample = selection.samples[int(fold.test[0])]
+    return folder / f"{authors_subject(sample.dataset, sample.subject)}{WEIGHTS_SUFFIX}"
+
+
+def released_weights(config: STSTNetConfig, selection: Selection, folds: Sequence[Fold], folder: Path) -> str:
+    """``Experiment.released_weights``: "" when the config builds the port's network (``--profile port``) and
+    every fold's file is in ``folder`` and loads into it; else the first problem, in one line."""
+    from common.state_dicts import StateDictError, read_state_dict
+
+    m = config.model
+    if m.padding != "port" or m.zero_center or not m.batch_norm:
+        return ("the released weights are those of the authors' PyTorch port, whose network only --profile port "
+                "builds (model.padding=port, model.zero_center=false, model.batch_norm=true)")
+    model = build_model(config=config, num_classes=len(selection.class_names))
+    files = [weights_file(selection, fold, folder) for fold in folds]
+    missing = [path.name for path in files if not path.is_file()]
+    if missing:
+        return (f"no weights for {len(missing)} of the {len(folds)} left-out subjects (first: {missing[0]}); "
+                "expected one <subject>.pth per fold")
+    for path in files:
+        try:
+            load_port_state_dict(model, read_state_dict(path), str(path))
+        except (StateDictError, ValueError) as error:
+            return str(error)
+    return ""
+
+
+def released_fold(ctx: FoldContext, started: float) -> FoldOutcome:
+    """The fold's test predictions by the released weights of its left-out subject, untrained (``--weights``)."""
+    from common.state_dicts import read_state_dict
+
+    config = ctx.config
+    path = weights_file(ctx.selection, ctx.fold, Path(config.train.weights))
+    model = build_model(config=config, num_classes=n_classes(ctx))
+    load_port_state_dict(model, read_state_dict(path), str(path))
+    x_test = INPUTS.clip_inputs([ctx.selection.samples[i] for i in ctx.fold.test], config, ctx.cache_dir)
+    # one call, not model.predict: 68 fresh models would retrace predict's tf.function 68 times
+    probabilities = keras.ops.convert_to_numpy(model(x_test, training=False))
+    return outcome(ctx, probabilities, {}, {"ststnet": AUTHORS_PORT_TRAINABLE}, started,
+                   {"weights": str(path), "trained": False})
