@@ -216,11 +216,39 @@ def _check_megc(root: Path, loaded: dict) -> None:
         print(f"      {TITLES[db]:<10} {_counts([s for s in composite if s.dataset == db])}")
 
 
+def _check_released(root: Path, loaded: dict) -> str:
+    """The authors' released inputs (``common.datasets.released``): where, what kind, the clips per database and
+    class, and their problems (images that do not decode or have the wrong size, csv rows without an image,
+    images without a row, flow images without motion). 'unusable' when an image cannot be used, else 'ok'."""
+    from common.datasets import released
+
+    print(f"Released inputs: {released.describe(root)}")
+    print(f"    input kind: {released.INPUT_KIND}; methods that need frames cannot run on them")
+    samples, messages = _load("megc2019", root)
+    loaded["megc2019"] = samples
+    per_db = Counter(s.dataset for s in samples)
+    parts = " + ".join(f"{per_db[db]} {TITLES[db]}" for db in REAL_MEGC)
+    real = " + ".join(str(n) for n in REAL_MEGC.values())
+    subjects = len({(s.dataset, s.subject) for s in samples})
+    print(f"    {len(samples)} clips = {parts} (released: 442 = {real}); {subjects} subjects (released: 68)")
+    for db in REAL_MEGC:
+        print(f"      {TITLES[db]:<10} {_counts([s for s in samples if s.dataset == db])}")
+    crops = sum(s.meta.get("apex_crop") is not None for s in samples)
+    print(f"    apex face crops: {crops} of {len(samples)} clips")
+    _listing("listed without an image, images without a row, or left out", messages)
+    problems = released.image_problems(samples)
+    _listing("images that do not decode or are not of the released size", problems)
+    readable = [s for s in samples if not any(str(s.meta["flow_image"]) in p for p in problems)]
+    _listing("flow images without motion (u and v constant)", [s.key for s in readable if released.no_motion(s)])
+    return "unusable" if problems else "ok"
+
+
 def _check_papers(root: Path, loaded: dict, papers: Mapping[str, Sequence[Any]]) -> None:
     """Each experiment's selection counts; ``papers`` maps a paper id to its experiments (or to
     the exception importing it raised), handed over by the caller: common imports no paper."""
     if not papers:
         return
+    released_only = any(s.meta.get("released") for s in loaded.get("megc2019", ()))
     print("Paper selections:")
     for paper_id, experiments in papers.items():
         if isinstance(experiments, Exception):
@@ -228,6 +256,10 @@ def _check_papers(root: Path, loaded: dict, papers: Mapping[str, Sequence[Any]])
             continue
         for experiment in experiments:
             label = f"  {paper_id}/{getattr(experiment, 'name', '?')}"
+            if released_only and not getattr(experiment, "reads_released", False):
+                if set(experiment.datasets) <= set(loaded):
+                    print(f"{label}: cannot run on the released inputs (it needs the clips' frames)")
+                continue
             try:
                 datasets = {}
                 for name in experiment.datasets:
@@ -259,7 +291,12 @@ def main(root: str | Path, faces: bool = False, papers: Mapping[str, Any] | None
         return 2
     loaded: dict = {}
     status = {name: _check_database(name, root, loaded, faces) for name in DATASETS if name != "megc2019"}
-    _check_megc(root, loaded)
+    from common.datasets.released import is_released
+
+    if not loaded and is_released(root):  # the authors' released inputs, read where no database is found
+        status["megc2019"] = _check_released(root, loaded)
+    else:
+        _check_megc(root, loaded)
     _check_papers(root, loaded, papers or {})
     unusable = [TITLES[n] for n, s in status.items() if s == "unusable"]
     if unusable:

@@ -273,3 +273,18 @@ def no_motion(sample: Sample) -> bool:
     normalisation of a zero flow)."""
     image = read_flow_image(sample.meta["flow_image"])
     return all(int(image[..., k].max()) == int(image[..., k].min()) for k in (0, 1))
+
+
+def corpus_inputs(samples) -> str:
+    """What a run's clips are, for ``results.json``'s ``corpus.inputs``: :data:`INPUT_KIND` for the released
+    inputs, else "frames" (a database's, or the synthetic corpus's)."""
+    return INPUT_KIND if any(is_released_sample(s) for s in samples) else "frames"
+
+
+def corpus_label(corpus) -> str:
+    """The corpus in the words every printed number carries: "SYNTHETIC", "real", or "real, the authors'
+    released flow images (no frames)" (a ``results.json`` ``corpus`` mapping: ``kind``, ``inputs``)."""
+    if corpus.get("kind") == "synthetic":
+        return "SYNTHETIC"
+    inputs = corpus.get("inputs", "frames")
+    return "real" if inputs == "frames" else f"real, {inputs}"

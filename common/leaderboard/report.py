@@ -36,6 +36,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from common.datasets.released import corpus_label
 from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
@@ -277,7 +278,7 @@ def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
         ax.set_xlim(0, 1.03)
         ax.set_ylim(-0.8, len(names) - 0.2)
         ax.set_xlabel(f"{METRIC_TITLES[metric]} pooled over folds, {scope} ({summary['profile']} profile, "
-                      f"{'SYNTHETIC' if _synthetic(summary) else 'real'} corpus)", fontsize=7)
+                      f"{corpus_label(summary['corpus'])} corpus)", fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
         ax.legend(fontsize=6, loc="upper left", framealpha=0.9)  # left: the methods sit right of chance
@@ -542,7 +543,7 @@ def write_report(bench: Any, path: str | Path, pages: list | None = None) -> Pat
     metadata = {"Title": f"mersuite benchmark: {summary['track']['name']}", "Subject": _short(summary),
                 "Creator": "mersuite run_all.py --benchmark"}
     header = (f"benchmark {summary['track']['name']} · profile {summary['profile']} · corpus "
-              f"{'SYNTHETIC' if _synthetic(summary) else 'real'}")
+              f"{corpus_label(summary['corpus'])}")
     with atomic_write(path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
         doc.section("Leaderboard")
         doc.savefig(leaderboard_figure(summary))

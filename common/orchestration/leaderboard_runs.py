@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from common.config import ConfigError, to_dict
 from common.errors import RunError
+from common.datasets.released import corpus_inputs, corpus_label
 from common.running import runner
 from common.running.corpus import load_all, load_datasets
 from common.environment import environment as run_environment
@@ -109,6 +110,26 @@ class BenchmarkResult:
         return [(f"{m.method.name}/seed{seed}/{f['name']}", f["status"]) for m in self.methods
                 for seed, res in zip(m.seeds, m.runs) for f in res.summary["folds"]
                 if f["status"] in NOT_SCORED_STATUSES]
+
+
+def released_methods(methods: list[Method], experiments: Mapping[str, Experiment], loaded: Mapping[Any, list],
+                     track: str) -> list[Method]:
+    """On the authors' released inputs (``common.datasets.released``: flow images, no frames), the methods that
+    can read them (``Experiment.reads_released``), the others listed in a log line; a :class:`RunError` when none
+    can. Elsewhere ``methods`` unchanged."""
+    if not any(s.meta.get("released") for samples in loaded.values() for s in samples):
+        return methods
+    from common.datasets.released import INPUT_KIND
+
+    able = [m for m in methods if experiments[m.name].reads_released]
+    unable = [m.name for m in methods if not experiments[m.name].reads_released]
+    if not able:
+        raise RunError(f"benchmark {track}: the data root holds {INPUT_KIND}, and none of the methods "
+                       f"({', '.join(unable)}) can read them: they need the clips' frames")
+    if unable:
+        logger.info(f"[benchmark {track}] on {INPUT_KIND}: runs {', '.join(m.name for m in able)}; cannot run "
+                    f"(they need the clips' frames): {', '.join(unable)}")
+    return able
 
 
 def as_methods(methods: Iterable[Method | tuple[str, Any, str | None]]) -> list[Method]:
@@ -279,6 +300,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         make_fold_runner = fold_runner_maker(settings, out, locks)
         root, synthetic = corpus_root(settings, profile)
         loaded = load_all(list(experiments.values()), root, settings.loader)
+        methods = released_methods(methods, experiments, loaded, track.name)
         for seed in seed_list:  # the shared folds, before anything trains
             signatures = {}
             for method in methods:
@@ -323,7 +345,8 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             "schema": BENCHMARK_SCHEMA, "track": track_dict(track), "profile": profile, "seeds": list(seed_list),
             "max_folds": max_folds, "n_folds": n_folds,
             "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
-                       "datasets": _corpus_datasets(method_runs)},
+                       "datasets": _corpus_datasets(method_runs),
+                       "inputs": corpus_inputs(s for samples in loaded.values() for s in samples)},
             "overrides": dict(settings.overrides),
             "methods": [_method_dict(m, profile, statistics) for m in method_runs],
             "statistics": statistics["json"], "references": [r.to_dict() for r in references],
@@ -350,7 +373,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         line = "  ".join(f"{m.upper()} {summary_module.score_text(scores.get(m))}" for m in ("uf1", "uar"))
         logger.info(f"[benchmark {track.name}] {row['name']}: {line} (pooled over folds; 95% CI over subjects"
                     f"{' x seeds' if len(seed_list) > 1 else ''}; profile {profile}, corpus "
-                    f"{'SYNTHETIC' if synthetic else 'real'})")
+                    f"{corpus_label(summary['corpus'])})")
     return bench
 
 

@@ -188,7 +188,9 @@ def corpus_summary(results: Mapping[str, ExperimentResult], root: Path, syntheti
     for res in results.values():
         for name, count in res.summary["corpus"]["datasets"].items():
             datasets[name] = max(datasets.get(name, 0), count)
-    return {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()), "datasets": datasets}
+    inputs = next((res.summary["corpus"].get("inputs", "frames") for res in results.values()), "frames")
+    return {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()), "datasets": datasets,
+            "inputs": inputs}
 
 
 def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:

@@ -37,6 +37,7 @@ from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score
 from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, corpus_root
 from common.running.corpus import load_all, load_datasets
+from common.datasets.released import corpus_inputs, corpus_label
 from common.running.profiles import resolve_profile
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def _records(matched: Matched, selection: Selection) -> list[dict[str, Any]]:
 def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     """The printed summary: every number says what it is (scope, pooled or fold mean, interval, corpus)."""
     name, track = Path(summary["source"]["path"]).name, summary["track"]["name"]
-    corpus = summary["corpus"]["kind"].upper() if summary["corpus"]["kind"] == "synthetic" else "real"
+    corpus = corpus_label(summary["corpus"])
     m = summary["matching"]
     lines = [f"[score {track}] {name} ({summary['source']['format']}): {m['scored']} of {m['track_clips']} clips of "
              f"the track scored" + (f" (--partial: {m['left_out']} left out)" if m["left_out"] else "")
@@ -163,7 +164,7 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
                    "rows": len(outside.rows), "class_scores": outside.has_scores},
         "selection": SELECTION, "track": track_dict(track),
         "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
-                   "profile": profile, "clips": len(selection.samples)},
+                   "profile": profile, "clips": len(selection.samples), "inputs": corpus_inputs(selection.samples)},
         "n_folds": len(folds), "matching": _matching(matched, partial), "statistics": statistics,
         "against": comparison, "command": settings.command,
         "finished": datetime.datetime.now().isoformat(timespec="seconds"), "outputs": outputs,

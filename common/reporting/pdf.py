@@ -60,6 +60,8 @@ RECOMPUTED_MEANING = ("\"(recomputed x)\": the authors' own artefact (e.g. their
 
 def _banner(profile: Any, corpus: Mapping[str, Any]) -> str:
     kind = str(corpus.get("kind", "?")).upper()
+    if corpus.get("inputs", "frames") != "frames":
+        kind = f"{kind}, {corpus['inputs']}"
     return f"profile: {profile}    corpus: {kind} ({corpus.get('root', '?')})"
 
 

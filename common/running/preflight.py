@@ -91,6 +91,9 @@ def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, l
     selection = experiment.select(data, config)
     if len(selection) == 0:
         return  # the runner says so, naming the data root
+    from common.running.screening import check_released
+
+    check_released(paper_id, experiment, selection, "the data root")
     folds = split(paper_id, experiment, config, selection, seed)
     check_weights(paper_id, experiment, config, selection, folds)
     usable = [f for f in folds if len(f.train) and len(f.test)]
@@ -111,7 +114,7 @@ def check_weights(paper_id: str, experiment: Experiment, config: Any, selection:
     where = f"experiment {paper_id}/{experiment.name}"
     if experiment.released_weights is None:
         raise RunError(f"--weights {folder}: {where} cannot evaluate released weights (only a method that declares "
-                       "how it reads its authors' files takes them: liong2019 with --profile port)")
+                       "how it reads its authors' files takes them; docs/running.md, \"Released weights\")")
     if not Path(folder).is_dir():
         raise RunError(f"--weights {folder}: no such folder (expected one file of weights per left-out subject)")
     problem = experiment.released_weights(config, selection, folds, Path(folder))

@@ -59,6 +59,7 @@ from common.evaluation.epoch_selection import epoch_selection
 from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
 from common.environment import environment, peak_rss_mb
 from common.running.fold import training_class_problem
+from common.datasets.released import corpus_inputs, corpus_label
 from common.running.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import (FOLD_SCHEMA, FOLD_STATUSES, RESULTS_SCHEMA, jsonable, load_fold_record,
                                        write_predictions_csv)
@@ -470,7 +471,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     pooled = results["metrics"]["pooled"].get("all", {})
     if pooled.get("uf1") is not None:
         logger.info(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
-                    f"on {pooled['n']} samples")
+                    f"on {pooled['n']} samples (profile {profile}, corpus {corpus_label(results['corpus'])})")
     for warning in results["warnings"]:
         logger.warning(f"{tag} WARNING: {warning}")
     logger.info(f"{tag} results in {exp_dir / 'results.json'} and {exp_dir / 'predictions.csv'}")
@@ -517,6 +518,7 @@ def _results(paper_id, experiment, selection, config, profile, seed, overrides, 
         "schema": RESULTS_SCHEMA, "paper": paper_id, "experiment": experiment.name, "title": experiment.title,
         "profile": profile, "seed": int(seed),
         "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(root.resolve()), "datasets": datasets,
+                   "inputs": corpus_inputs(selection.samples),
                    "label_sheets": {path: sheet.describe() for path, sheet in sheets_under(root).items()}},
         "config": to_dict(config), "config_hash": config_hash(config), "overrides": dict(overrides or {}),
         "class_names": list(selection.class_names), "n_samples": len(selection), "scopes": list(scopes),

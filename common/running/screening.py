@@ -161,6 +161,18 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     return screened, record, faces
 
 
+def check_released(paper_id: str, experiment: Experiment, selection: Selection, root: Path | str) -> None:
+    """A :class:`RunError` line when ``selection`` holds the authors' released inputs (flow images, no frames)
+    and the method needs frames (``Experiment.reads_released`` False); nothing otherwise."""
+    from common.datasets.released import INPUT_KIND
+
+    if experiment.reads_released or not any(s.meta.get("released") for s in selection.samples):
+        return
+    raise RunError(f"{paper_id}/{experiment.name} needs the clips' frames (its own preprocessing from the video, at "
+                   f"least {experiment.min_frames} frames); {root} holds {INPUT_KIND}: run a method that reads them "
+                   "(run_all.py --check-data on that folder lists them) or point --data-root at the databases")
+
+
 def screen_released(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
                     faces_policy: str = "exclude", tag: str = "") -> tuple[Selection, dict, dict]:
     """:func:`screen_selection` of the authors' released inputs (``common.datasets.released``): flow images, no
@@ -171,10 +183,7 @@ def screen_released(paper_id: str, experiment: Experiment, selection: Selection,
     from common.datasets.released import INPUT_KIND, image_problems, no_motion
 
     label = f"{paper_id}/{experiment.name}"
-    if not experiment.reads_released:
-        raise RunError(f"{label} needs the clips' frames (its own preprocessing from the video, at least "
-                       f"{experiment.min_frames} frames); {root} holds {INPUT_KIND}: run a method that reads them "
-                       "(run_all.py --list marks them 'released inputs') or point --data-root at the databases")
+    check_released(paper_id, experiment, selection, root)
     problems = image_problems(list(selection.samples))
     if problems:
         raise RunError(f"{len(problems)} released image(s) cannot be used; first: {problems[0]}")
