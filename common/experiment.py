@@ -150,11 +150,10 @@ class FrameRateNeed:
     """What a method's filters and windows ask of a clip's frame rate (``Experiment.frame_rate``), checked by
     ``common.deployment.rates`` on a recording at ``--predict`` and on the training corpus at ``--export``.
 
-    ``above``: the rate must be higher than this (fps; 0: any rate), because of ``why`` (what needs it, with
-    the paper section and the setting), which the refusal quotes with ``remedy`` (what lets a lower rate
-    through). ``in_frames``: what the method counts in frames whatever the rate (a window, a filter's
-    per-frame coefficients) and what it does with a clip whose rate differs from the training corpus's
-    (resampling, repetition): never refused, recorded with the prediction of such a clip.
+    ``above``: the rate must be higher than this (fps; 0: any rate), because of ``why`` (what needs it, the
+    paper section), quoted by the refusal with ``remedy`` (what lets a lower rate through). ``in_frames``:
+    what the method counts in frames whatever the rate (a window, a filter's per-frame coefficients) and
+    what it does with a clip at another rate than the training corpus's: never refused, recorded.
     """
 
     above: float = 0.0
@@ -191,11 +190,10 @@ class Reported:
     ``comparable=False``: the paper's number measures something else than ours (its ``note`` says
     what); the comparison row shows both numbers but no difference, and no summary counts it.
 
-    ``recomputed`` (keyword, default None): the value the authors' own artefact gives where it does not
-    give the published one (e.g. the metric recomputed from their per-sample predictions), with
-    ``recomputed_note`` saying from what and why they differ. ``value`` stays the published number; the
-    comparison shows both and takes the difference against ``recomputed`` (``compared_with``), since the
-    published number does not measure what its label says.
+    ``recomputed`` (keyword): the value the authors' own artefact gives where it does not give the published
+    one (the metric recomputed from their per-sample predictions), ``recomputed_note`` saying from what and
+    why. ``value`` stays the published number; the comparison shows both and takes the difference against
+    ``recomputed`` (``compared_with``).
     """
 
     metric: str  # "uf1" | "uar" | "accuracy"
@@ -238,14 +236,11 @@ class TrainingStage:
     samples: int
     epochs: int
     batch_size: int
-    # True where run_fold keeps the compiled model across folds (common.training.fold_model /
-    # compiled_like): only the first fold pays the tracing of its train and predict functions.
+    # True: run_fold keeps the compiled model across folds (common.training.fold_model): one tracing.
     traced_once: bool = False
-    # Samples evaluated after every epoch (``fit(validation_data=...)``: Reddy's best-epoch selection);
-    # 0 = none. --estimate adds epochs x their predict batches.
+    # Samples evaluated after every epoch (validation_data: Reddy's best epoch); --estimate adds their batches.
     validation_samples: int = 0
-    # Samples of the pass after training (None: the fold's test samples); Aouayeb's stage 1 passes every
-    # frame of the fold, training clips included, to get the spatial features.
+    # Samples of the pass after training (None: the fold's test samples; Aouayeb's stage 1: every frame).
     predict_samples: int | None = None
 
 
@@ -276,14 +271,11 @@ class Experiment:
     # input, and the runner refuses the run naming the clip. False: such a clip is kept and flagged in
     # the run's selection record. Each paper sets it with the reason, beside min_frames.
     needs_motion: bool = False
-    # Whether the method can run on the authors' released inputs of the MEGC 2019 composite
-    # (``common.datasets.released``: their flow images, no frames), reading those images in place of its own
-    # flow stage; False: it needs frames, and a run on those inputs is refused naming why.
+    # True: the method runs on the authors' released inputs (common.datasets.released: flow images, no frames),
+    # in place of its own flow stage; False: it needs frames, and such a run is refused naming why.
     reads_released: bool = False
-    # ``released_weights(config, selection, folds, folder) -> problem``: how the method evaluates its authors'
-    # released per-fold weights (``--weights``, ``TrainConfig.weights``), checked before any fold: "" when every
-    # fold has its file, readable, of the network the config builds; else one line naming the file or setting.
-    # None: the method cannot take released weights, and ``--weights`` is refused.
+    # ``released_weights(config, selection, folds, folder) -> problem`` (``--weights``): "" when every fold has
+    # its authors' file, of the network the config builds; else one line naming it. None: --weights is refused.
     released_weights: Callable[[Any, Selection, Sequence[Fold], Path], str] | None = None
     # --estimate: the models one fold trains, with their work (TrainingStage), and the
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.

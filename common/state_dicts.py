@@ -122,7 +122,7 @@ def _zipped(path: Path) -> dict[str, np.ndarray]:
                 storage.array = np.frombuffer(archive.read(f"{prefix}data/{key}"), dtype=storage.dtype)
     except StateDictError:
         raise
-    except Exception as error:
+    except Exception as error:  # zipfile's, pickle's and NumPy's many errors on a file that is not one: one line
         raise StateDictError(f"{path}: not a readable PyTorch state dict ({type(error).__name__}: {error})") from None
     return _arrays(obj, path)
 

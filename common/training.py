@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 import keras
 import numpy as np
 
-from common.config import Choices, Range
+from common.config import Choices, FreeText, Range
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class TrainConfig:
     # file per left-out subject named as they name it, loaded into the fold's network, which then predicts
     # its test part untrained. Only a method that declares how it reads them (``Experiment.released_weights``)
     # takes it; "" (every profile) trains.
-    weights: str = ""
+    weights: Annotated[str, FreeText("a folder of released per-fold weights, or empty")] = ""
     # Execution, not method, off in every profile: True places the fold's training arrays on the
     # accelerator once and draws every mini-batch there (a gather by index on the device) through the
     # model's own ``train_step``, jitted as ``model.fit`` jits it (``fit_on_device``). The batch indices

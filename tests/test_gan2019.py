@@ -2,6 +2,7 @@
 reimplementations' readings as options with their own counts; the shared flow images' scaling."""
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +39,13 @@ def test_flow_images_scale_each_channel_to_0_1_resize_and_pick_the_channels(monk
     ramp = np.tile(np.linspace(-2.0, 6.0, 128, dtype=np.float32), (128, 1))  # u: -2 .. 6 px, left to right
     flow = np.stack([ramp, np.full((128, 128), 3.0, np.float32), ramp.T ** 2], axis=-1)  # v constant
     monkeypatch.setattr(motion_stages, "flow_features", lambda sample, size, method="tvl1", cache_root=None: flow)
-    images = motion_stages.flow_images(object(), 128, 28)
+    clip = types.SimpleNamespace(meta={})  # a clip of frames (not of the released inputs)
+    images = motion_stages.flow_images(clip, 128, 28)
     assert images.shape == (28, 28, 3) and images.dtype == np.float32
     assert images[..., 0].min() < 0.02 and images[..., 0].max() > 0.98  # min-max over the image
     assert np.all(np.diff(images[0, :, 0]) > 0)  # the ramp keeps its order after the area resize
     assert np.all(images[..., 1] == 0)  # a constant component (no motion) is zeros, not a division by 0
-    x = preprocess_clip(object(), default_config())
+    x = preprocess_clip(clip, default_config())
     np.testing.assert_array_equal(x, images[..., :2])  # OFF-ApexNet takes u and v
 
 

@@ -376,7 +376,8 @@ def test_released_weights_give_the_ports_log_exactly(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out[-2000:]
     assert "pooled UF1 0.7209, UAR 0.7250" in out
-    records = [json.loads(p.read_text()) for p in sorted((tmp_path / "liong2019" / "megc2019_loso" / "folds").glob("*.json"))]
+    folds = tmp_path / "liong2019" / "megc2019_loso" / "folds"
+    records = [json.loads(p.read_text()) for p in sorted(folds.glob("*.json"))]
     assert len(records) == 68 and all(r["status"] == "ok" for r in records)
     samples = load("megc2019", root / "htnet")
     log = _port_log(root / "ststnet" / "STSTNet_python_logfile.txt")

@@ -25,19 +25,17 @@ import dataclasses
 import re
 from pathlib import Path
 
-import numpy as np
 
 from common.datasets import casme2, discovery, samm, smic
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatabaseNotFound, DatasetError
+from common.preprocessing.released_images import ReleasedImageError, read_apex_crop, read_flow_image
 
 HTNET_CSV = "combined_3_class2_for_optical_flow.csv"
 HTNET_FLOWS = "STSNet_whole_norm_u_v_os"
 HTNET_CROPS = "combined_datasets_whole"
 LOSO_TREE = re.compile(r"^(three_)?norm_u_v_os$", re.IGNORECASE)  # STSTNet's tree; HTNet's code names a copy "three_"
 CLASSES = ("negative", "positive", "surprise")  # the csv's and the tree's classes 0, 1, 2
-SIZE = 28  # every flow image: 28x28x3 (STSTNet Sec. II)
-CROP_SIZE = 224  # HTNet's apex crops
 FPS = {"casme2": casme2.FPS, "smic": smic.FPS, "samm": samm.FPS}
 HTNET_COLUMNS = ("dataset", "sub", "filename_o", "label", "imagename")
 LAYOUTS = {"htnet": "HTNet's released tree (wangzhifengharrison/HTNet @91cf4bd: csv, flow images, apex crops)",
@@ -217,37 +215,6 @@ def describe(root: str | Path) -> str:
 
 def is_released_sample(sample: Sample) -> bool:
     return bool(sample.meta.get("released"))
-
-
-class ReleasedImageError(DatasetError):
-    """A released image that does not decode, or is not of the size and type expected."""
-
-
-def read_flow_image(path: str | Path) -> np.ndarray:
-    """(28, 28, 3) uint8 in the authors' channel order u, v, optical strain (MATLAB's ``imageDatastore``
-    reads the files as R, G, B; ``cv2.imread`` would give B, G, R: strain, v, u). ``ReleasedImageError``
-    naming the file when it does not decode or is not 28x28x3 8-bit."""
-    import cv2
-
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise ReleasedImageError(f"{path}: not a readable image; expected the released 28x28x3 8-bit PNG")
-    if image.dtype != np.uint8 or image.shape != (SIZE, SIZE, 3):
-        raise ReleasedImageError(f"{path}: {image.shape[1] if image.ndim > 1 else '?'}x{image.shape[0]}"
-                                 f"{'x' + str(image.shape[2]) if image.ndim == 3 else ''} {image.dtype}; expected "
-                                 f"the released {SIZE}x{SIZE}x3 8-bit flow image")
-    return np.ascontiguousarray(image[..., ::-1])
-
-
-def read_apex_crop(path: str | Path) -> np.ndarray:
-    """The (224, 224, 3) uint8 apex face crop as ``cv2.imread`` gives it (B, G, R: HTNet's code reads it so);
-    ``ReleasedImageError`` naming the file when it does not decode or is not a 3-channel 8-bit image."""
-    import cv2
-
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ReleasedImageError(f"{path}: not a readable image; expected the released apex face crop")
-    return image
 
 
 def image_problems(samples: list[Sample]) -> list[str]:

@@ -12,6 +12,7 @@ import numpy as np
 
 from common.preprocessing import motion
 from common.preprocessing.cache import cached, sample_fingerprint
+from common.preprocessing.released_images import released_flow_images
 
 LANDMARK_MODE = "first"  # one detection on the first frame, reused for every frame
 APEX_SIZE = 128  # face size of the apex rule: one apex per clip, whatever size a package's flow uses
@@ -147,22 +148,10 @@ def flow_images(sample, face_size: int, size: int, method: str = "tvl1", cache_r
     each normalised (:func:`normalised_flow_image`) and then resized to size x size (``cv2.INTER_AREA``),
     the 28x28 inputs of OFF-ApexNet (u, v) and STSTNet (u, v, strain). Built from the cached flow; for a clip
     of the authors' released inputs (``common.datasets.released``), their own image of these three channels
-    (:func:`released_flow_images`) replaces this stage."""
+    (``released_images.released_flow_images``) replaces this stage."""
     if sample.meta.get("released"):
         return released_flow_images(sample, size)
     return flow_images_of(flow_features(sample, face_size, method, cache_root), size)
-
-
-def released_flow_images(sample, size: int) -> np.ndarray:
-    """(28, 28, 3) float32 in [0, 1]: the authors' released flow image of the clip (u, v, strain, each stored
-    as 0..255 by their own IPOL TV-L1 flow and strain chain), divided by 255, so that a method's
-    ``stored_levels`` gives back the file's integers exactly. ``size`` must be 28: the images are never
-    resized (a ``RunError``-worthy ``ValueError`` naming the setting)."""
-    from common.datasets.released import SIZE, read_flow_image
-
-    if int(size) != SIZE:
-        raise ValueError(f"data.size={size}: the released flow images are {SIZE}x{SIZE}; set data.size={SIZE}")
-    return read_flow_image(sample.meta["flow_image"]).astype(np.float32) / 255.0
 
 
 def flow_images_of(features: np.ndarray, size: int) -> np.ndarray:
