@@ -9,6 +9,10 @@ code) taken from the shared 68-point landmarks (``common.preprocessing.faces``) 
 coordinates of the face square the flow was computed on, scaled to ``data.size``. Then, as the code: each
 point clipped into [size/4, 3 size/4] and truncated to whole pixels, a size/2 square cut around it, and the
 areas tiled [left eye | left lip corner ; right eye | right lip corner].
+
+On the authors' released inputs (``common.datasets.released``: no frames) their own flow image replaces the
+flow stage (``motion_stages.released_flow_images``: the authors' IPOL TV-L1 flow and strain, README ledger 6)
+and the five points come from their apex crop (``points.py``, ``data.points``); the rest is unchanged.
 """
 from __future__ import annotations
 
@@ -62,11 +66,16 @@ def area_points(sample, config: HTNetConfig, cache_root=None) -> np.ndarray:
     """(5, 2) x, y of MTCNN's five points in the flow image's pixels (``data.size``): the landmarks of
     ``data.landmark_frame`` moved into the face square every frame was cropped to (the first frame's
     landmarks, ``motion_stages.face_sequence``) and scaled to the image; the code's fallback points where
-    the apex frame shows no face."""
+    the apex frame shows no face. A clip of the authors' released inputs: the points ``data.points`` finds
+    on its apex crop (``points.released_points``)."""
     from common.motion_views import landmark_square
     from common.preprocessing.faces import sample_landmarks
 
     size = config.data.size
+    if sample.meta.get("released"):  # the authors' apex crop, no frames (points.py)
+        from papers.wang2024.points import released_points
+
+        return released_points(sample, config.data.points, size, cache_root)[0]
     onset = sample_landmarks(sample, mode="first", root=cache_root).points[0]
     points = onset if config.data.landmark_frame == "onset" else apex_landmarks(sample, cache_root)
     if len(points) == 0:
