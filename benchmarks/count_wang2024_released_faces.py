@@ -154,7 +154,8 @@ def main(argv=None) -> int:
         both = [r for r in rows if r[a] != "" and r[b] != ""]
         if both:
             differ = [r["clip"] for r in both if r[a] != r[b]]
-            print(f"  {a} vs {b}: {len(differ)} clip(s) differ" + (f" (first: {', '.join(differ[:5])})" if differ else ""))
+            first = f" (first: {', '.join(differ[:5])})" if differ else ""
+            print(f"  {a} vs {b}: {len(differ)} clip(s) differ{first}")
     same = [r["same_cut"] for r in rows if r["same_cut"] != ""]
     if same:
         print(f"  where both MTCNNs find a face ({len(same)} clips), the four areas cut at the same whole pixels: "

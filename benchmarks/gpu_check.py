@@ -163,7 +163,8 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     results = out_dir / "wang2024" / "megc2019_loso" / "results.json"
     if done.returncode != 0 or not results.exists():
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return done.returncode or 1, f"wang2024 on the released inputs: run_all.py exit {done.returncode}: {' | '.join(tail)}"
+        return (done.returncode or 1,
+                f"wang2024 on the released inputs: run_all.py exit {done.returncode}: {' | '.join(tail)}")
     summary = json.loads(results.read_text())
     pooled = summary["metrics"]["pooled"].get("all", {})
     points = [f for f in summary["selection"]["flagged"] if f["stage"] == "points"]
