@@ -102,7 +102,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help=f"the csv written (default: {OUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
 
-    from common.datasets.released import load, read_apex_crop
+    from common.datasets.released import load
+    from common.preprocessing.released_images import read_apex_crop
     from papers.wang2024.points import dlib_points, mtcnn_installed, mtcnn_points
 
     samples = [s for s in load(args.data_root) if s.meta.get("apex_crop") is not None]

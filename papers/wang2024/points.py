@@ -104,7 +104,7 @@ def dlib_points(crop_bgr: np.ndarray) -> np.ndarray:
 def crop_points(sample: Any, detector: str, cache_root=None) -> np.ndarray:
     """(5, 2) x, y at 28 pixels of the five points ``detector`` finds on the clip's released apex crop; (0, 2)
     where it finds no face. Cached per crop file and detector."""
-    from common.datasets.released import read_apex_crop
+    from common.preprocessing.released_images import read_apex_crop
     from common.errors import RunError
 
     problem = points_problem([sample], detector)
