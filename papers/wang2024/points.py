@@ -11,12 +11,15 @@ clip's 224x224 apex face crop (HTNet's ``datasets/combined_datasets_whole/``), a
   2016, at facenet-pytorch's thresholds 0.6 / 0.7 / 0.7 and minimum face 20), an optional extra
   (``pip install -e '.[released]'``): without it the run is refused in one line, never read another way.
 - "dlib": the suite's dlib 68-point landmarks (``common.preprocessing.faces``) on the whole 224-pixel crop in
-  R, G, B, the five points as ``preprocessing.five_points`` takes them, scaled to 28 pixels.
+  R, G, B, the five points as :func:`five_points` takes them, scaled to 28 pixels.
 
-Either way, where the detector finds no face the code's fixed points (``preprocessing.FALLBACK_POINTS``)
+Either way, where the detector finds no face the code's fixed points (:data:`FALLBACK_POINTS`)
 take over, and each fold records which clips used them (:func:`fold_points_extra`), which the runner lists
 in ``results.json``'s ``selection.flagged`` (stage "points"). The clipping to 7..21 and the truncation are
 ``preprocessing.four_areas``'s, as for every other input. Detections are cached per clip and detector.
+
+Here too, for every input (``preprocessing.area_points`` reads them): the code's fixed points and the five points
+of the 68-point scheme (:func:`five_points`).
 """
 from __future__ import annotations
 
@@ -40,6 +43,21 @@ MTCNN_INSTALL = ("pip install -e '.[released]' (the optional extra: PyPI's mtcnn
                  "--set data.points=dlib (the suite's dlib reading, README ledger 13)")
 # Part of every cache key: a change of how the points are found recomputes them.
 VERSION = 1
+# main_HTNet.py l. 78-82: the five points (x, y, in 28-pixel face images) the code uses when MTCNN finds no
+# face on the apex image: left eye, right eye, nose, left and right mouth corner (image left = smaller x).
+FALLBACK_POINTS = np.array([[9.528073, 11.062551], [21.396168, 10.919773], [15.380184, 17.380562],
+                            [10.255435, 22.121233], [20.583706, 22.25584]], dtype=np.float64)
+FALLBACK_SIZE = 28
+# The 68-point scheme's indices of MTCNN's five points (image left first): the two eye contours' centres,
+# the nose tip, the two mouth corners.
+LEFT_EYE, RIGHT_EYE, NOSE_TIP, MOUTH_LEFT, MOUTH_RIGHT = tuple(range(36, 42)), tuple(range(42, 48)), 30, 48, 54
+
+
+def five_points(points68: np.ndarray) -> np.ndarray:
+    """(5, 2) x, y: left eye centre, right eye centre, nose tip, left and right mouth corner (MTCNN's five)."""
+    p = np.asarray(points68, dtype=np.float64)
+    return np.stack([p[list(LEFT_EYE)].mean(0), p[list(RIGHT_EYE)].mean(0), p[NOSE_TIP], p[MOUTH_LEFT],
+                     p[MOUTH_RIGHT]])
 
 
 def mtcnn_installed() -> bool:
@@ -88,10 +106,9 @@ def mtcnn_points(crop_bgr: np.ndarray) -> np.ndarray:
 
 
 def dlib_points(crop_bgr: np.ndarray) -> np.ndarray:
-    """(5, 2) x, y at 28 pixels of the five points (``preprocessing.five_points``) of the suite's dlib 68
+    """(5, 2) x, y at 28 pixels of the five points (:func:`five_points`) of the suite's dlib 68
     landmarks of the largest face on the whole crop; (0, 2) when no face is found."""
     from common.preprocessing.faces import NoFaceError, landmarks
-    from papers.wang2024.preprocessing import five_points
 
     image = np.ascontiguousarray(np.asarray(crop_bgr)[..., ::-1])
     try:
@@ -118,9 +135,7 @@ def crop_points(sample: Any, detector: str, cache_root=None) -> np.ndarray:
 
 def released_points(sample: Any, detector: str, size: int, cache_root=None) -> tuple[np.ndarray, bool]:
     """(the (5, 2) points at ``size`` pixels, whether the detector found a face): the code's fixed points
-    (``preprocessing.FALLBACK_POINTS``) where it found none."""
-    from papers.wang2024.preprocessing import FALLBACK_POINTS, FALLBACK_SIZE
-
+    (:data:`FALLBACK_POINTS`) where it found none."""
     points = crop_points(sample, detector, cache_root)
     if len(points) == 0:
         return FALLBACK_POINTS * (size / FALLBACK_SIZE), False
