@@ -64,10 +64,14 @@ bench: $(STAMP)
 # On a GPU machine: every model's throughput (fit and device paths), a short paper-profile run of each
 # paper with WORKERS processes on the card, measured against projected (benchmarks/gpu_check.py).
 # GPU_PY: the venv with that machine's backend, e.g. GPU_PY=.venv-jax/bin/python KERAS_BACKEND=jax.
+# RELEASED (default: MERSUITE_RELEASED): the authors' released inputs; then also wang2024's whole paper run on
+# them, HTNet's honest composite number (it needs the optional extra: $(GPU_PY) -m pip install -e ".[released]").
 GPU_PY  ?= $(PY)
 WORKERS ?= 4
+RELEASED ?= $(MERSUITE_RELEASED)
 gpu-check:
-	$(GPU_PY) benchmarks/gpu_check.py --data-root $(DATA_ROOT) --workers $(WORKERS)
+	$(GPU_PY) benchmarks/gpu_check.py --data-root $(DATA_ROOT) --workers $(WORKERS) \
+		$(if $(RELEASED),--released $(RELEASED))
 
 clean-venv:
 	rm -rf $(VENV) $(VENV_JAX) $(VENV_TORCH)

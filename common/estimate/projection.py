@@ -228,7 +228,13 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
     tag = f"[{paper_id}/{experiment.name}]"
     config = effective_config(experiment, profile, overrides)
     selection = experiment.select(data, config)
-    keep = [i for i, s in enumerate(selection.samples) if len(s.frames) >= experiment.min_frames]
+    from common.running.screening import check_released
+
+    check_released(paper_id, experiment, selection, "the data root")  # a frame method on released inputs: one line
+    # As the runner: a clip of the authors' released inputs has no frames, only their flow image and apex crop
+    # (common.datasets.released), and is kept for a method that reads them; a clip with frames needs min_frames.
+    keep = [i for i, s in enumerate(selection.samples)
+            if s.meta.get("released") or len(s.frames) >= experiment.min_frames]
     dropped = len(selection) - len(keep)
     if dropped:
         index = np.asarray(keep, dtype=int)

@@ -50,7 +50,9 @@ writes them is ``common.running.runner``; the reasons a stored fold is reused or
 ``selection``: every sample dropped or merged on the way from the databases to the
 folds, with its reason and stage (loader / selection / frames / faces), and the kept samples
 flagged (frame-number gaps; faces ``fallback``/``face_lost``; ``motion``: no motion between onset and
-apex, ``common.datasets.invariants`` rule 6). ``face_quality``: the verdict of
+apex, ``common.datasets.invariants`` rule 6; and what a fold's inputs flag in its record's
+``extra["flagged"]``, e.g. ``points``: wang2024's clips whose five points are its code's fixed ones,
+``common.running.screening.with_fold_flags``). ``face_quality``: the verdict of
 every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
 
 ``predictions.csv``: one row per test sample per fold holding predictions (nan folds included):

@@ -63,7 +63,7 @@ from common.datasets.released import corpus_inputs, corpus_label
 from common.running.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import (FOLD_SCHEMA, FOLD_STATUSES, RESULTS_SCHEMA, jsonable, load_fold_record,
                                        write_predictions_csv)
-from common.running.screening import screen_selection
+from common.running.screening import screen_selection, with_fold_flags
 from common.evaluation.splits import check_folds
 from common.experiment import Experiment, ExperimentResult, Fold, FoldContext, FoldOutcome, Selection
 from common.files import OutputError, folder_lock, write_json_atomic, write_text_atomic
@@ -463,6 +463,12 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
 
     results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
                        records, reused, exp_dir, time.perf_counter() - started)
+    flagged_before = len(screening["flagged"])
+    screening = with_fold_flags(screening, records)
+    if len(screening["flagged"]) > flagged_before:
+        stages = sorted({f["stage"] for f in screening["flagged"][flagged_before:]})
+        logger.info(f"{tag} {len(screening['flagged']) - flagged_before} clip(s) flagged by the folds' inputs "
+                    f"(stage {', '.join(stages)}; listed in results.json's selection.flagged and the report)")
     results.update(jsonable({"selection": screening, "face_quality": face_record}))
     # the epoch-selection gauge (docs/methods.md §9.4): read from the fold records, never fed back
     results["epoch_selection"] = jsonable(epoch_selection(records, results))

@@ -208,3 +208,18 @@ def screen_released(paper_id: str, experiment: Experiment, selection: Selection,
     screened = Selection(samples=selection.samples, labels=selection.labels, class_names=selection.class_names,
                          dropped=tuple(dropped))
     return screened, record, faces
+
+
+def with_fold_flags(screening: dict, records) -> dict:
+    """``screening`` (results.json's ``selection``) with the kept clips the folds themselves flagged: each fold
+    record's ``extra["flagged"]`` entries ({"key", "reason", "stage"}; e.g. wang2024's clips whose five points
+    are the code's fixed ones, stage "points"), once per clip and stage, after the checks' own. A clip a fold
+    reads for training and another tests is flagged once."""
+    flagged = list(screening.get("flagged") or [])
+    seen = {(f["key"], f["stage"]) for f in flagged}
+    for record in records:
+        for entry in (record.get("extra") or {}).get("flagged") or []:
+            if (entry["key"], entry["stage"]) not in seen:
+                seen.add((entry["key"], entry["stage"]))
+                flagged.append({"key": entry["key"], "reason": entry["reason"], "stage": entry["stage"]})
+    return {**screening, "flagged": flagged}

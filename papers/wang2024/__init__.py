@@ -29,8 +29,12 @@ PAPER = Paper(
 # that track shows its numbers (selected on test data, not compared). min_frames: an onset and an apex frame.
 # needs_motion (common.datasets.invariants rule 6): the optical flow and strain from the onset to the apex frame;
 # a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
+# reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images (IPOL
+# TV-L1 flow and strain) replace the shared flow stage, and the five points come from their apex crops as
+# main_HTNet.py finds them (points.py, data.points; README ledger 13); the rest of the method is unchanged.
 PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="wang2024", models=("htnet",), config=default_config(),
                        profiles=PROFILES, min_frames=2, needs_motion=True, entry="HTNet (Wang et al. 2024)",
+                       reads_released=True,
                        reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models

@@ -9,6 +9,10 @@ code) taken from the shared 68-point landmarks (``common.preprocessing.faces``) 
 coordinates of the face square the flow was computed on, scaled to ``data.size``. Then, as the code: each
 point clipped into [size/4, 3 size/4] and truncated to whole pixels, a size/2 square cut around it, and the
 areas tiled [left eye | left lip corner ; right eye | right lip corner].
+
+On the authors' released inputs (``common.datasets.released``: no frames) their own flow image replaces the
+flow stage (``motion_stages.released_flow_images``: the authors' IPOL TV-L1 flow and strain, README ledger 6)
+and the five points come from their apex crop (``points.py``, ``data.points``); the rest is unchanged.
 """
 from __future__ import annotations
 
@@ -17,25 +21,11 @@ import numpy as np
 from common.flow_cnn import FlowInputs
 from common.preprocessing.cache import cached, sample_fingerprint
 from papers.wang2024.config import HTNetConfig
+from papers.wang2024.points import FALLBACK_POINTS, FALLBACK_SIZE, five_points, released_points
 
-# main_HTNet.py l. 78-82: the five points (x, y, in 28-pixel face images) the code uses when MTCNN finds no
-# face on the apex image: left eye, right eye, nose, left and right mouth corner (image left = smaller x).
-FALLBACK_POINTS = np.array([[9.528073, 11.062551], [21.396168, 10.919773], [15.380184, 17.380562],
-                            [10.255435, 22.121233], [20.583706, 22.25584]], dtype=np.float64)
-FALLBACK_SIZE = 28
-# The 68-point scheme's indices of MTCNN's five points (image left first): the two eye contours' centres,
-# the nose tip, the two mouth corners.
-LEFT_EYE, RIGHT_EYE, NOSE_TIP, MOUTH_LEFT, MOUTH_RIGHT = tuple(range(36, 42)), tuple(range(42, 48)), 30, 48, 54
 # The tiling (main_HTNet.py l. 202-204): rows [area 0 | area 1], [area 3 | area 4] of the five areas cut at the
 # five points in MTCNN's order; the nose's area (2) is cut and not used.
 TILES = ((0, 1), (3, 4))
-
-
-def five_points(points68: np.ndarray) -> np.ndarray:
-    """(5, 2) x, y: left eye centre, right eye centre, nose tip, left and right mouth corner (MTCNN's five)."""
-    p = np.asarray(points68, dtype=np.float64)
-    return np.stack([p[list(LEFT_EYE)].mean(0), p[list(RIGHT_EYE)].mean(0), p[NOSE_TIP], p[MOUTH_LEFT],
-                     p[MOUTH_RIGHT]])
 
 
 def apex_landmarks(sample, cache_root=None) -> np.ndarray:
@@ -62,11 +52,14 @@ def area_points(sample, config: HTNetConfig, cache_root=None) -> np.ndarray:
     """(5, 2) x, y of MTCNN's five points in the flow image's pixels (``data.size``): the landmarks of
     ``data.landmark_frame`` moved into the face square every frame was cropped to (the first frame's
     landmarks, ``motion_stages.face_sequence``) and scaled to the image; the code's fallback points where
-    the apex frame shows no face."""
+    the apex frame shows no face. A clip of the authors' released inputs: the points ``data.points`` finds
+    on its apex crop (``points.released_points``)."""
     from common.motion_views import landmark_square
     from common.preprocessing.faces import sample_landmarks
 
     size = config.data.size
+    if sample.meta.get("released"):  # the authors' apex crop, no frames (points.py)
+        return released_points(sample, config.data.points, size, cache_root)[0]
     onset = sample_landmarks(sample, mode="first", root=cache_root).points[0]
     points = onset if config.data.landmark_frame == "onset" else apex_landmarks(sample, cache_root)
     if len(points) == 0:

@@ -25,6 +25,7 @@ from common.running.fold import fit_and_predict, n_classes
 from common.training import compile_model
 from papers.wang2024.config import HTNetConfig
 from papers.wang2024.model import build_model
+from papers.wang2024.points import fold_points_extra, points_problem
 from papers.wang2024.preprocessing import INPUTS
 
 CLASSES = MEGC_CLASSES  # main_HTNet.py l. 33: negative 0, positive 1, surprise 2
@@ -59,11 +60,20 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     y_train = ctx.selection.labels[np.asarray(ctx.fold.train, dtype=int)]
     order = training_order(y_train, config.data.train_order)
     model = compile_model(build_model(config=config, num_classes=n_classes(ctx)), config.train)
-    return fit_and_predict(ctx, model, x_train[order], x_test, y_train=y_train[order], started=started)
+    # On the released inputs: which of the fold's clips (training and test) took the code's fixed points,
+    # flagged in results.json by the runner (points.fold_points_extra)
+    samples = [ctx.selection.samples[i] for i in (*ctx.fold.train, *ctx.fold.test)]
+    extra = fold_points_extra(samples, config.data.points, ctx.cache_dir)
+    return fit_and_predict(ctx, model, x_train[order], x_test, y_train=y_train[order], started=started, extra=extra)
 
 
 def training_stages(config: HTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
-    """The one model a fold trains (``--estimate``)."""
+    """The one model a fold trains (``--estimate``, and the check of every run before its first fold). On the
+    released inputs, a ``ValueError`` line where their five points cannot be found (no apex crops; the Keras
+    MTCNN of ``data.points=mtcnn`` not installed): ``points.points_problem``."""
+    problem = points_problem(selection.samples, config.data.points)
+    if problem:
+        raise ValueError(problem)
     classes = len(selection.class_names)
     return [TrainingStage(model="htnet",
                           build=lambda: compile_model(build_model(config=config, num_classes=classes), config.train),
