@@ -8,7 +8,7 @@ so which clips take the code's fixed points.
 
 Columns (1 found, 0 no face, empty not measured):
 
-- ``mtcnn``: the Keras MTCNN of PyPI's ``mtcnn`` (the optional extra ``released``), ``data.points=mtcnn``, the
+- ``mtcnn``: the Keras MTCNN of PyPI's ``mtcnn`` (a dependency of the project), ``data.points=mtcnn``, the
   `paper` reading (``papers/wang2024/points.mtcnn_points``: the crop resized to 28x28, in B, G, R order);
 - ``facenet``: the authors' own detector, facenet-pytorch's MTCNN, as ``main_HTNet.py`` l. 68-76 calls it
   (``MTCNN(margin=0, image_size=28, select_largest=True, post_process=False)``, ``detect(..., landmarks=True)``
@@ -111,7 +111,7 @@ def main(argv=None) -> int:
         print(f"{args.data_root}: no apex crops (HTNet's datasets/combined_datasets_whole/ expected)", file=sys.stderr)
         return 2
     if not mtcnn_installed():
-        print("the Keras MTCNN is not installed: pip install -e '.[released]'", file=sys.stderr)
+        print("the Keras MTCNN is not installed: pip install 'mtcnn>=1.0.0'", file=sys.stderr)
         return 2
     rows = []
     keras_points = []

@@ -24,7 +24,7 @@ worker's fold, the N sharing the card), and their ratio. Figures are printed, ne
 ``wang2024`` ``paper`` run on the authors' released inputs (HTNet's tree under DIR: 442 clips, 68 LOSO folds,
 800 epochs each), HTNet's honest composite number, printed with its wall time: the last epoch's pooled UF1 /
 UAR, beside the 0.8603 / 0.8475 its authors published from each subject's best test epoch. It needs the
-optional extra ``released`` (``pip install -e '.[released]'``, the Keras MTCNN of its five points); without it
+Keras MTCNN of its five points (PyPI's ``mtcnn``, a dependency of the project); without it
 the part says so in one line. With ``--out`` the run resumes where an earlier one stopped.
 
 Faces: the mirror corpus is synthetic and the first pass of preprocessing (faces, landmarks,

@@ -40,7 +40,7 @@ class DataConfig:
     train_order: Literal["by_class", "as_selected"] = "by_class"
     # The five points on the authors' released inputs (common.datasets.released; points.py, README ledger 13):
     # "mtcnn", MTCNN's five landmarks on the apex crop resized to 28x28, as main_HTNet.py l. 68-92 finds them
-    # (the Keras MTCNN, the optional extra "released"); "dlib", the suite's 68 landmarks on the whole 224-pixel
+    # (PyPI's Keras MTCNN, a dependency of the project); "dlib", the suite's 68 landmarks on the whole 224-pixel
     # crop. Both fall back to the code's fixed points where no face is found. Clips with frames (the databases)
     # take the apex frame's dlib landmarks whatever this says (ledger 5).
     points: Literal["mtcnn", "dlib"] = "mtcnn"

@@ -8,8 +8,8 @@ clip's 224x224 apex face crop (HTNet's ``datasets/combined_datasets_whole/``), a
   right mouth corner) of the largest face on the crop resized to 28x28 (``cv2.INTER_AREA``), the array in
   ``cv2.imread``'s B, G, R order as the code hands it to the detector. The code's detector is facenet-pytorch's
   MTCNN (PyTorch); ours is the Keras MTCNN of PyPI's ``mtcnn`` package (the same three networks of Zhang et al.
-  2016, at facenet-pytorch's thresholds 0.6 / 0.7 / 0.7 and minimum face 20), an optional extra
-  (``pip install -e '.[released]'``): without it the run is refused in one line, never read another way.
+  2016, at facenet-pytorch's thresholds 0.6 / 0.7 / 0.7 and minimum face 20), a dependency
+  of the project (``mtcnn>=1.0.0``): where it is not installed the run is refused in one line, never read another way.
 - "dlib": the suite's dlib 68-point landmarks (``common.preprocessing.faces``) on the whole 224-pixel crop in
   R, G, B, the five points as :func:`five_points` takes them, scaled to 28 pixels.
 
@@ -39,7 +39,7 @@ MTCNN_SIZE = 28  # main_HTNet.py l. 70: cv2.resize(apex, (28, 28), interpolation
 # own ONet threshold is 0.8 (on the 442 crops it finds the same faces at either).
 MTCNN_SETTINGS = {"threshold_pnet": 0.6, "threshold_rnet": 0.7, "threshold_onet": 0.7, "min_face_size": 20,
                   "scale_factor": 0.709}
-MTCNN_INSTALL = ("pip install -e '.[released]' (the optional extra: PyPI's mtcnn>=1.0.0, a Keras MTCNN), or "
+MTCNN_INSTALL = ("pip install 'mtcnn>=1.0.0' (PyPI's Keras MTCNN, a dependency of the project), or "
                  "--set data.points=dlib (the suite's dlib reading, README ledger 13)")
 # Part of every cache key: a change of how the points are found recomputes them.
 VERSION = 1
@@ -61,7 +61,7 @@ def five_points(points68: np.ndarray) -> np.ndarray:
 
 
 def mtcnn_installed() -> bool:
-    """Whether PyPI's ``mtcnn`` package (the Keras MTCNN, the optional extra ``released``) can be imported."""
+    """Whether PyPI's ``mtcnn`` package (the Keras MTCNN, a dependency of the project) can be imported."""
     return importlib.util.find_spec("mtcnn") is not None
 
 
