@@ -125,6 +125,43 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     return separator, [(number, row) for number, row in enumerate(rows, 1) if any(cell.strip() for cell in row)]
 
 
+def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """:func:`read_spreadsheet_csv` one row at a time: ``(separator, rows)``, ``rows`` yielding ``(line number,
+    cells)`` as the file is read, so that a caller refusing a row has not read what follows (a file of a
+    million rows is never held whole). The separator comes from the first non-blank line. Raises
+    ``ValueError`` (the same words) at once for an unreadable file, and from ``rows`` at the line where
+    the text stops being UTF-8 or CSV."""
+    path = Path(path)
+    first = ""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for line in handle:
+                if line.strip():
+                    first = line
+                    break
+    except OSError as exc:
+        raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    separator = max(CSV_SEPARATORS, key=first.count)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle, delimiter=separator)
+                for row in reader:
+                    if any(cell.strip() for cell in row):
+                        yield reader.line_num, row
+        except OSError as exc:
+            raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+        except csv.Error as exc:
+            raise ValueError(f"cannot read this CSV ({exc})") from None
+
+    return separator, rows()
+
+
 def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
