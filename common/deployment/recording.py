@@ -213,7 +213,7 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
     folder = Path(cache_root) / "recordings" / key[:32]
     fps_file = folder / "fps.txt"
     if fps_file.is_file():
-        return sorted(folder.glob("frame*.png")), _container_rate(fps_file.read_text())
+        return sorted(folder.glob("frame*.png")), _container_rate(fps_file.read_text(encoding="utf-8"))
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
@@ -232,7 +232,7 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
             if count == 0:
                 raise DeployError(f"--predict {path}: OpenCV decoded no frame from this video (unreadable or "
                                   f"unsupported codec)")
-            (tmp / "fps.txt").write_text(repr(fps))
+            (tmp / "fps.txt").write_text(repr(fps), encoding="utf-8")
             try:
                 os.replace(tmp, folder)
             except OSError:  # another process decoded it meanwhile
