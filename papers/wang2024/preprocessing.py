@@ -68,6 +68,15 @@ def area_points(sample, config: HTNetConfig, cache_root=None) -> np.ndarray:
     return (five_points(points) - (left, top)) * (size / max(right - left, 1))
 
 
+def fallbacks(sample, config: HTNetConfig, cache_root=None) -> tuple[str, ...]:
+    """What :func:`area_points` fell back on for ``sample``: the code's five fixed points when the apex frame
+    shows no face (``FlowInputs.fallbacks``, recorded with a prediction); () when the landmarks were found."""
+    if config.data.landmark_frame == "onset" or len(apex_landmarks(sample, cache_root)):
+        return ()
+    return ("fallback points: no face on the apex frame, the areas are cut at the authors' code's five fixed "
+            "points (main_HTNet.py l. 78-82)",)
+
+
 def four_areas(image: np.ndarray, points: np.ndarray, centres: str = "transposed") -> np.ndarray:
     """The (size, size, C) tiling of four size/2 squares of ``image`` (size, size, C) cut at ``points`` (5, 2)
     (main_HTNet.py l. 84-92, 112-126, 202-204): each point clipped into [size/4, 3 size/4] and truncated to
@@ -130,5 +139,5 @@ CHANNEL_TITLES = ("horizontal flow u", "vertical flow v", "optical strain")
 
 # What a fold trains and tests on, the first pass caches, --estimate times and --predict feeds the exported
 # model, wired as for the other flow CNNs (common.flow_cnn); the page captions each channel of the paper's order.
-INPUTS = FlowInputs(clip_inputs=clip_inputs, preprocess_clip=preprocess_clip,
+INPUTS = FlowInputs(clip_inputs=clip_inputs, preprocess_clip=preprocess_clip, fallbacks=fallbacks,
                     titles=tuple(f"four areas: {CHANNEL_TITLES[c]}" for c in HTNetConfig().data.channels))
