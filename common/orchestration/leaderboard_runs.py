@@ -39,7 +39,7 @@ from common.datasets.released import corpus_inputs, corpus_label
 from common.running import runner
 from common.running.corpus import load_all, load_datasets
 from common.environment import environment as run_environment
-from common.running.preflight import check_models, check_seeds, split
+from common.running.preflight import check_models, check_seeds, check_stages, split
 from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
@@ -309,6 +309,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                 folds = split(method.paper_id, experiment, config, selection, seed)
                 if seed == seed_list[0] and folds:  # each method's models built once on its config
                     check_models(method.paper_id, experiment, config, selection, folds[0], profile, settings.overrides)
+                    check_stages(method.paper_id, experiment, config, selection, profile, settings.overrides)
                 signatures[method.name] = fold_signature(selection, folds)
             check_same_folds(signatures, f"seed {seed}, before training")
         n_folds = len(next(iter(signatures.values())))
