@@ -37,8 +37,8 @@ import numpy as np
 
 from common.config import to_dict
 from common.deployment.manifest import HASH_FIELD, MODEL_NAME, manifest_digest
-from common.errors import MersuiteError
-from common.files import file_sha256
+from common.errors import MersuiteError, WorkSavedError
+from common.files import file_sha256, write_probe
 from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
 from common.running.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import jsonable
@@ -164,6 +164,10 @@ def _check_destination(out_dir: Path) -> Path:
         raise DeployError(f"{where}: cannot create {parent} ({exc.strerror or exc})") from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise DeployError(f"{where}: cannot write into {parent} (not a writable folder)")
+    try:
+        write_probe(parent)  # a full disk or a read-only file system, found before the training
+    except OSError as exc:
+        raise DeployError(f"{where}: cannot write into {parent} ({exc.strerror or exc})") from None
     if out_dir.exists():
         _probe_rename(out_dir)
     return out_dir
@@ -201,7 +205,8 @@ def _put_in_place(tmp: Path, out_dir: Path) -> None:
                 os.replace(old, out_dir)
             except OSError:
                 restored = f"; the earlier export is in {old}"
-        raise DeployError(f"--export {out_dir}: the export trained but cannot be put in place ({exc.strerror or exc})"
+        # exit 3, not 2: the training is done and its result kept (common.errors.WorkSavedError)
+        raise WorkSavedError(f"--export {out_dir}: the export trained but cannot be put in place ({exc.strerror or exc})"
                           f"{restored}; the finished export is kept in {tmp}: move it to {out_dir}") from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -320,7 +325,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
         manifest[HASH_FIELD] = manifest_digest(manifest)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     except OSError as exc:
-        raise DeployError(f"--export {out_dir}: the export trained but cannot be written ({exc.strerror or exc}); "
+        raise WorkSavedError(f"--export {out_dir}: the export trained but cannot be written ({exc.strerror or exc}); "
                           f"what was written is kept in {tmp}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
