@@ -41,7 +41,8 @@ def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
     spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank,
                                              "CASME II coding spreadsheet (CASME2-coding-*.xlsx)", annotations, dirs)
     records = _records(spreadsheet)
-    keys = [(subject_name(cell(r, "Subject"), f"{spreadsheet}: column Subject"), to_text(cell(r, "Filename"))) for r in records]
+    keys = [(subject_name(cell(r, "Subject"), f"{spreadsheet}: column Subject"), to_text(cell(r, "Filename")))
+            for r in records]
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
     is_cropped = lambda p: discovery.path_mentions(p, "crop", root)  # noqa: E731
     frames = discovery.choose_frame_root(candidates, is_cropped if cropped else (lambda p: not is_cropped(p)),

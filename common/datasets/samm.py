@@ -43,7 +43,8 @@ def find(root, annotations=None) -> discovery.Found:
     dirs = discovery.walk_dirs(root)
     spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank,
                                              "SAMM FACS codes (SAMM_Micro_FACS_Codes_v2.xlsx)", annotations, dirs)
-    keys = [(subject_name(cell(r, "Subject"), f"{spreadsheet}: column Subject"), to_text(cell(r, "Filename"))) for r in _records(spreadsheet)[:40]]
+    keys = [(subject_name(cell(r, "Subject"), f"{spreadsheet}: column Subject"), to_text(cell(r, "Filename")))
+            for r in _records(spreadsheet)[:40]]
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
     frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (c / s / f for s, f in keys), root,
                                          "SAMM")

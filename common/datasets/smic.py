@@ -77,7 +77,8 @@ def load(root, cropped: bool = True, corrections=True) -> list[Sample]:
                     continue
                 first, last = frame_number(frames[0]), frame_number(frames[-1])
                 samples.append(Sample(
-                    dataset="smic", subject=subject_name(subject_dir.name, str(subject_dir)), clip=clip_dir.name, emotion=emotion,
+                    dataset="smic", subject=subject_name(subject_dir.name, str(subject_dir)), clip=clip_dir.name,
+                    emotion=emotion,
                     onset=first, apex=None, offset=last, fps=FPS, frames=tuple(frames),
                     meta={"missing_frames": last - first + 1 - len(frames), "cropped": found.cropped},
                 ))

@@ -206,7 +206,8 @@ def _put_in_place(tmp: Path, out_dir: Path) -> None:
             except OSError:
                 restored = f"; the earlier export is in {old}"
         # exit 3, not 2: the training is done and its result kept (common.errors.WorkSavedError)
-        raise WorkSavedError(f"--export {out_dir}: the export trained but cannot be put in place ({exc.strerror or exc})"
+        raise WorkSavedError(f"--export {out_dir}: the export trained but cannot be put in place "
+                             f"({exc.strerror or exc})"
                           f"{restored}; the finished export is kept in {tmp}: move it to {out_dir}") from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

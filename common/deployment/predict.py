@@ -327,9 +327,9 @@ def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_poli
         k += 1
         if motionless and exported.experiment.needs_motion:  # a run refuses such a clip (screening, rule 6)
             results.append(ClipResult(used, "excluded", None, verdict, face_reason,
-                                      f"{motionless}; {exported.paper_id}/{exported.experiment.name} reads the motion from onset to apex "
-                                      "(Experiment.needs_motion), so it is not predicted: give an --apex after "
-                                      "the onset where the face moves", views=shown))
+                                      f"{motionless}; {exported.paper_id}/{exported.experiment.name} reads the "
+                                      "motion from onset to apex (Experiment.needs_motion), so it is not "
+                                      "predicted: give an --apex after the onset where the face moves", views=shown))
             continue
         if motionless:
             used = dataclasses.replace(used, meta={**used.meta, "motion": motionless})

@@ -315,8 +315,8 @@ def read_ststnet_log(path: str | Path, class_names: Sequence[str]) -> OutsideFil
                     continue
                 if len(fields) != 3 and block is None:  # the first line: neither format
                     raise _error(path, number, f"expected a CSV header naming {', '.join(CSV_COLUMNS)}, or the "
-                                               f"STSTNet log's '<database> <subject>' line ({', '.join(megc2019.SOURCES)}"
-                                               f"); got {line.strip()!r}")
+                                               f"STSTNet log's '<database> <subject>' line "
+                                               f"({', '.join(megc2019.SOURCES)}); got {line.strip()!r}")
                 if len(fields) != 3:
                     raise _error(path, number, f"malformed line {line.strip()!r}: expected '<database> <subject>' "
                                                f"(database {', '.join(megc2019.SOURCES)}) or '<clip> <true> "

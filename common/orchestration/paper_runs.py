@@ -241,8 +241,9 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
                 pdf = write_paper_report(plan.paper_id, results, out, context)
             except OSError as exc:  # the folds and results.json are written: a rerun draws it from them
                 raise WorkSavedError(f"cannot write the report under {out / plan.paper_id}: {exc.strerror or exc}; "
-                                     f"each experiment's results.json and folds are saved under {out / plan.paper_id}; free space and run the same command again (it reuses the "
-                                     "folds)") from None
+                                     f"each experiment's results.json and folds are saved under "
+                                     f"{out / plan.paper_id}; free space and run the same command again (it reuses "
+                                     "the folds)") from None
             runs.append(PaperRun(plan.paper_id, results, pdf, context))
     logger.info("")
     for run in runs:

@@ -1,5 +1,6 @@
 """Settings checked before any work starts: seeds, fold counts against the selected samples, each
-model built once on the chosen config, and the preprocessing run once on one clip. Each problem is one :class:`RunError` line.
+model built once on the chosen config, and the preprocessing run once on one clip. Each problem is one
+:class:`RunError` line.
 
 ``run_papers`` and the benchmark call :func:`check_experiment` on every planned experiment after the
 databases are loaded and before the first fold trains; the runner and ``--estimate`` make their
