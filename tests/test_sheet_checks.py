@@ -42,6 +42,16 @@ def test_check_data_refuses_a_formula_without_a_saved_value_in_one_line(capsys, 
     assert "Traceback" not in out + err
 
 
+def test_a_merge_within_one_row_stays_one_cell(tmp_path):
+    """A header or note across columns is shown once: filling it would name two columns alike."""
+    book = openpyxl.Workbook()
+    book.active.append(["Subject", None, "Filename"])
+    book.active.append([1, None, "EP01"])
+    book.active.merge_cells("A1:B1")
+    book.save(tmp_path / "labels.xlsx")
+    assert read_sheets(tmp_path / "labels.xlsx")[0][1] == [["Subject", None, "Filename"], [1, None, "EP01"]]
+
+
 def test_merged_cells_are_read_as_the_spreadsheet_shows_them(tmp_path):
     """A subject written once in a merged cell beside its two clips stands for both (SAMM's coding file)."""
     db = samm_tree(tmp_path, subject_cells=(6, 6))

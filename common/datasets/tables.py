@@ -58,7 +58,8 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[Any]]]]:
 
 def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
     """The sheets of a workbook as it shows them: each cell's saved value, a merged range's value in every
-    cell of the range (a subject written once beside its clips stands for each of them). A formula without a
+    cell of the range where it spans rows (a subject written once beside its clips stands for each of them;
+    a range within one row, a header or a note across columns, stays one cell, as before). A formula without a
     saved value (a workbook written by a script and never opened in a spreadsheet program) is refused: read
     as empty, it would silently drop what the cell annotates."""
     import openpyxl
@@ -77,6 +78,8 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
                         f"or write values instead of formulas")
         rows = [list(row) for row in ws.iter_rows(values_only=True)]
         for merged in ws.merged_cells.ranges:
+            if merged.max_row == merged.min_row:  # within one row: no row stands for another
+                continue
             top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
             for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
                 for c in range(merged.min_col - 1, min(merged.max_col, len(rows[r]))):
@@ -96,6 +99,8 @@ def _xls_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
         rows = [[None if c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) else c.value for c in table.row(i)]
                 for i in range(table.nrows)]
         for row_lo, row_hi, col_lo, col_hi in table.merged_cells:  # half-open ranges
+            if row_hi - row_lo < 2:  # within one row: no row stands for another
+                continue
             top = rows[row_lo][col_lo] if row_lo < len(rows) and col_lo < len(rows[row_lo]) else None
             for r in range(row_lo, min(row_hi, len(rows))):
                 for c in range(col_lo, min(col_hi, len(rows[r]))):
