@@ -96,6 +96,7 @@ def test_name_normalisers_take_ascii_digits_and_numbers_written_as_floats():
         with pytest.raises(DatasetError, match="digit other than 0-9"):
             normaliser("s١" if normaliser is smic.subject_name else "١", "here")
     assert ascii_digits("12") and not ascii_digits("١٢") and not ascii_digits("²") and not ascii_digits("")
+    assert whole_number("Zoë1", "w") is None  # letters outside ASCII are no digits: not a number, kept as text
     assert whole_number("-1", "w") is None and whole_number(-1, "w") is None and whole_number("", "w") is None
 
 

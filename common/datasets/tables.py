@@ -284,7 +284,7 @@ def whole_number(value: Any, where: str) -> int | None:
         return int(value) if value.is_integer() and value >= 0 else None
     text = str(value).strip()
     whole, dot, fraction = text.partition(".")
-    if any(ch.isdigit() or ch.isnumeric() for ch in text) and not text.isascii():
+    if any((ch.isdigit() or ch.isnumeric()) and not ch.isascii() for ch in text):
         raise DatasetError(f"{where}: {text!r} holds a digit other than 0-9; expected ASCII digits (rewrite the "
                            f"name or cell with 0-9)")
     if ascii_digits(whole) and (not dot or (fraction and set(fraction) == {"0"})):
