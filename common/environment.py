@@ -46,6 +46,52 @@ def environment() -> dict[str, Any]:
     return env
 
 
+# Keras's backends (keras.src.backend.config) and the package each one imports, with what installs it.
+BACKENDS = {"tensorflow": ("tensorflow", "pip install tensorflow"), "jax": ("jax", "pip install jax"),
+            "torch": ("torch", "pip install torch"), "numpy": ("numpy", "pip install numpy"),
+            "openvino": ("openvino", "pip install openvino")}
+
+
+def keras_backend_name() -> str:
+    """The backend Keras will load: ``KERAS_BACKEND``, else the ``backend`` of ``$KERAS_HOME/keras.json``
+    (``~/.keras/keras.json``), else TensorFlow, as Keras chooses it (or the loaded one, once Keras is)."""
+    if "keras" in sys.modules:
+        import keras
+
+        return str(keras.backend.backend())
+    name = os.environ.get("KERAS_BACKEND")
+    if name:
+        return name.strip()
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    try:
+        import json
+
+        return str(json.loads((home / "keras.json").read_text(encoding="utf-8")).get("backend") or "tensorflow")
+    except (OSError, ValueError, AttributeError):  # no file, or not Keras's JSON: Keras takes its default too
+        return "tensorflow"
+
+
+def keras_backend_problem() -> str | None:
+    """One line when Keras cannot load its backend (an unknown ``KERAS_BACKEND``, a backend or Keras not
+    installed): which backend, where the choice comes from and what to install; None when it can. Found
+    without importing either (``importlib.util.find_spec``), so that every command says it before any work
+    rather than as an import error deep in a paper (which would then read as "not implemented")."""
+    import importlib.util
+
+    name = keras_backend_name()
+    where = "KERAS_BACKEND" if os.environ.get("KERAS_BACKEND") else "Keras's default or ~/.keras/keras.json"
+    if name not in BACKENDS:
+        return (f"Keras backend {name!r} ({where}) is not one Keras knows; expected one of {', '.join(BACKENDS)} "
+                "(the papers run on tensorflow, jax or torch)")
+    if importlib.util.find_spec("keras") is None:
+        return "Keras is not installed; pip install keras (and a backend: tensorflow, jax or torch)"
+    package, install = BACKENDS[name]
+    if importlib.util.find_spec(package) is None:
+        return (f"Keras backend {name!r} ({where}) cannot be loaded: the package {package!r} is not installed; "
+                f"{install}, or set KERAS_BACKEND to an installed backend")
+    return None
+
+
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -19,3 +19,9 @@ def one_line(error: BaseException) -> str:
 
 class RunError(MersuiteError, RuntimeError):
     """A run cannot start (bad profile, missing database, empty selection): one clear line."""
+
+
+class WorkSavedError(RunError):
+    """A write failed after work was done (a disk that filled up, a folder made read-only mid-run): one line
+    naming the path and what is saved. ``run_all.py`` exits with status 3, not 2, because the run did not
+    stop before anything started: the finished folds are on disk, and the same command reuses them."""

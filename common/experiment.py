@@ -143,6 +143,7 @@ class PredictViews:
     inputs: tuple[tuple[str, np.ndarray], ...] = ()  # (title, 2-D grey or HxWx3 image the network saw)
     saliency: np.ndarray | None = None  # 2-D map over the first input, where the method has one
     notes: tuple[str, ...] = ()
+    fallbacks: tuple[str, ...] = ()  # what the method fell back on for this clip (e.g. fixed points), recorded
 
 
 @dataclasses.dataclass(frozen=True)

@@ -71,7 +71,9 @@ def atomic_write(path: str | Path, mode: str = "w", *, fsync: bool = True, newli
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)
-        text: dict[str, Any] = {} if "b" in mode else {"newline": newline, "encoding": encoding or "utf-8"}
+        # UTF-8 whatever the locale; a path that is not valid text (undecodable bytes) is written with its escapes
+        text: dict[str, Any] = {} if "b" in mode else {"newline": newline, "encoding": encoding or "utf-8",
+                                                       "errors": "backslashreplace"}
         with os.fdopen(fd, mode, **text) as handle:
             fd = None  # the handle owns it now
             yield handle
@@ -125,8 +127,62 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     return separator, [(number, row) for number, row in enumerate(rows, 1) if any(cell.strip() for cell in row)]
 
 
+def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """:func:`read_spreadsheet_csv` one row at a time: ``(separator, rows)``, ``rows`` yielding ``(line number,
+    cells)`` as the file is read, so that a caller refusing a row has not read what follows (a file of a
+    million rows is never held whole). The separator comes from the first non-blank line. Raises
+    ``ValueError`` (the same words) at once for an unreadable file, and from ``rows`` at the line where
+    the text stops being UTF-8 or CSV."""
+    path = Path(path)
+    first = ""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for line in handle:
+                if line.strip():
+                    first = line
+                    break
+    except OSError as exc:
+        raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    separator = max(CSV_SEPARATORS, key=first.count)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle, delimiter=separator)
+                for row in reader:
+                    if any(cell.strip() for cell in row):
+                        yield reader.line_num, row
+        except OSError as exc:
+            raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+        except csv.Error as exc:
+            raise ValueError(f"cannot read this CSV ({exc})") from None
+
+    return separator, rows()
+
+
 def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
+
+
+PROBE_BYTES = 1 << 16  # what write_probe writes: the size of a fold record, a lock line and a cache entry's header
+
+
+def write_probe(folder: str | Path) -> None:
+    """Write :data:`PROBE_BYTES` to a temporary file in ``folder``, flush them to the disk, remove the file.
+    Raises ``OSError`` on a full disk or a read-only file system: creating an empty file takes no free block,
+    so a probe that writes nothing passes a full disk and the first real output fails hours later."""
+    fd, probe = tempfile.mkstemp(dir=folder, prefix=".mersuite-write-check.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(b"\0" * PROBE_BYTES)
+            handle.flush()
+            os.fsync(handle.fileno())
+    finally:
+        os.unlink(probe)
 
 
 def prepare_output_folder(folder: str | Path, what: str = "output folder",
@@ -146,9 +202,7 @@ def prepare_output_folder(folder: str | Path, what: str = "output folder",
             break
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".mersuite-write-check.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
+        write_probe(folder)
     except OSError as exc:
         raise OutputError(f"{what} {folder}: cannot write there ({_why(exc)})"
                           + (f"; {hint}" if hint else "")) from None
@@ -184,7 +238,8 @@ def folder_lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
         return
     path = folder / LOCK_NAME
     try:
-        handle = open(path, "a+")
+        # UTF-8 whatever the locale; a command line that is not valid text is written with its escapes
+        handle = open(path, "a+", encoding="utf-8", errors="backslashreplace")
     except OSError as exc:
         raise OutputError(f"{what} {folder}: cannot create the lock file {LOCK_NAME} ({_why(exc)})") from None
     try:
@@ -193,11 +248,14 @@ def folder_lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
         except BlockingIOError:
             raise OutputLocked(f"{what} {folder} is in use by another run{_holder(handle)}; wait for it to "
                                "finish or give another --out") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}, started {datetime.datetime.now().isoformat(timespec='seconds')}, "
-                     f"command {' '.join(sys.argv)[:200]}\n")
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}, started {datetime.datetime.now().isoformat(timespec='seconds')}, "
+                         f"command {' '.join(sys.argv)[:200]}\n")
+            handle.flush()
+        except OSError as exc:  # a full disk: the lock is held, only the line naming its holder is missing
+            raise OutputError(f"{what} {folder}: cannot write the lock file {LOCK_NAME} ({_why(exc)})") from None
         _HELD[key] = [handle, 1]
         try:
             yield folder

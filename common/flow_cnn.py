@@ -32,6 +32,9 @@ class FlowInputs:
     clip_inputs: Callable[..., np.ndarray]
     preprocess_clip: Callable[[Any, Any], np.ndarray]
     titles: tuple[str, ...]
+    # ``fallbacks(sample, config, cache_root=None) -> tuple[str, ...]``: what the paper's inputs fell back on
+    # for one clip (fixed points where no face was found), recorded with its prediction; None: nothing
+    fallbacks: Callable[..., tuple[str, ...]] | None = None
 
     # Experiment.predict_apex: the apex the flow was computed to, by the flow baselines' own rule where a
     # recording gives none (the same function as Bi-WOOF's).
@@ -63,4 +66,7 @@ class FlowInputs:
     def predict_views(self, ctx: PredictContext, index: int) -> PredictViews:
         """``Experiment.predict_views``: the onset and apex frames with the face square, and each channel of
         the flow image the network saw, titled by ``titles``."""
-        return flow_predict_views(ctx, index, self.clip_inputs, self.titles)
+        views = flow_predict_views(ctx, index, self.clip_inputs, self.titles)
+        if self.fallbacks is None:
+            return views
+        return dataclasses.replace(views, fallbacks=self.fallbacks(ctx.samples[index], ctx.config, ctx.cache_dir))

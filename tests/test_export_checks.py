@@ -32,11 +32,12 @@ def cli(capsys, *argv, registry=None) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def refused(capsys, expected: str, *argv, registry=None) -> str:
-    """``run_all.py ARGV`` exits 2 with one line on stderr that contains ``expected``, and no traceback."""
+def refused(capsys, expected: str, *argv, registry=None, status: int = 2) -> str:
+    """``run_all.py ARGV`` exits ``status`` (2: nothing done; 3: a write failed after the training, whose result
+    is kept) with one line on stderr that contains ``expected``, and no traceback."""
     code, _, err = cli(capsys, *argv, registry=registry)
     lines = [line for line in err.splitlines() if line.strip()]
-    assert code == 2, err
+    assert code == status, err
     assert "Traceback" not in err
     assert len(lines) == 1 and lines[0].startswith("run_all.py: error: "), err
     assert expected in lines[0], lines[0]
@@ -278,7 +279,7 @@ def test_a_write_that_fails_after_training_keeps_the_result(capsys, smoke_corpus
 
     monkeypatch.setattr(os, "replace", replace)
     line = refused(capsys, "the export trained but cannot be put in place (Invalid cross-device link)",
-                   *export_argv(smoke_corpus, out), registry=dummy_paper.DEPLOY_REGISTRY)
+                   *export_argv(smoke_corpus, out), registry=dummy_paper.DEPLOY_REGISTRY, status=3)
     kept = Path(line.split("the finished export is kept in ")[1].split(": move it")[0])
     assert kept.parent == tmp_path and kept.name.startswith(".model.")
     assert (out / "manifest.json").read_text() == earlier  # the earlier export is back in place
@@ -296,6 +297,6 @@ def test_a_write_that_fails_after_training_keeps_the_result(capsys, smoke_corpus
 
     monkeypatch.setattr(Path, "write_text", write_text)
     line = refused(capsys, "the export trained but cannot be written (No space left on device)",
-                   *export_argv(smoke_corpus, tmp_path / "second"), registry=dummy_paper.DEPLOY_REGISTRY)
+                   *export_argv(smoke_corpus, tmp_path / "second"), registry=dummy_paper.DEPLOY_REGISTRY, status=3)
     kept = Path(line.split("what was written is kept in ")[1])
     assert (kept / f"{dummy_paper.FRAMES_MODEL}.keras").is_file() and not (tmp_path / "second").exists()

@@ -13,11 +13,11 @@ from pathlib import Path
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, read_records, to_text
+from common.datasets.tables import cell, read_records, to_text, whole_number
 
 NAME = "casme2"
 FPS = 200.0  # docs/databases.md §1.2
-SUBJECT_DIR = re.compile(r"^sub\d+$", re.IGNORECASE)
+SUBJECT_DIR = re.compile(r"^sub[0-9]+$", re.IGNORECASE)
 SPREADSHEET = re.compile(r"^CASME2[-_ ]?(coding|label).*\.(xlsx|xls|csv)$", re.IGNORECASE)
 COLUMNS = ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Estimated Emotion")
 
@@ -28,11 +28,11 @@ def _rank(path: Path) -> tuple:
     return (0 if "coding" in name else 1, [-ord(c) for c in name])
 
 
-def subject_name(value) -> str:
-    """``1``, ``1.0``, ``"1"`` or ``"sub01"`` -> ``sub01``."""
+def subject_name(value, where: str = "subject") -> str:
+    """``1``, ``1.0``, ``"1"`` or ``"sub01"`` -> ``sub01``; digits other than 0-9 are refused naming ``where``."""
     text = to_text(value)
-    digits = text[3:] if text.lower().startswith("sub") else text
-    return f"sub{int(digits):02d}" if digits.isdigit() else text
+    number = whole_number(text[3:] if text.lower().startswith("sub") else text, where)
+    return text if number is None else f"sub{number:02d}"
 
 
 def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
@@ -41,7 +41,8 @@ def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
     spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank,
                                              "CASME II coding spreadsheet (CASME2-coding-*.xlsx)", annotations, dirs)
     records = _records(spreadsheet)
-    keys = [(subject_name(cell(r, "Subject")), to_text(cell(r, "Filename"))) for r in records]
+    keys = [(subject_name(cell(r, "Subject"), f"{spreadsheet}: column Subject"), to_text(cell(r, "Filename")))
+            for r in records]
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
     is_cropped = lambda p: discovery.path_mentions(p, "crop", root)  # noqa: E731
     frames = discovery.choose_frame_root(candidates, is_cropped if cropped else (lambda p: not is_cropped(p)),

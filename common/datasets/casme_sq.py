@@ -17,11 +17,11 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import DatasetError, read_rows, sheet_count, to_int, to_text
+from common.datasets.tables import DatasetError, ascii_digits, read_rows, sheet_count, to_int, to_text
 
 NAME = "casme_sq"
 FPS = 30.0  # docs/databases.md §4.1
-SUBJECT_DIR = re.compile(r"^s\d+$", re.IGNORECASE)
+SUBJECT_DIR = re.compile(r"^s[0-9]+$", re.IGNORECASE)
 SPREADSHEET = re.compile(r"^.*code_final.*\.(xlsx|xls)$", re.IGNORECASE)
 TYPES = ("micro", "macro")
 CODE_COLUMNS = "participant, expression id, onset, apex, offset, AUs, category, type, self-report"
@@ -89,7 +89,7 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
         subject_dir = found.frames / subject
         if subject not in video_dirs:
             video_dirs[subject] = discovery.subdirs(subject_dir)
-        prefix = f"{int(subject[1:]):02d}_{code}" if code and subject[1:].isdigit() else None
+        prefix = f"{int(subject[1:]):02d}_{code}" if code and ascii_digits(subject[1:]) else None
         video = next((d for d in video_dirs[subject] if prefix and d.name.startswith(prefix)), None)
         onset, apex, offset = to_int(r[2]), to_int(r[3]), to_int(r[4])
         offset = offset or None  # 0 = unknown (docs/databases.md §4.2)

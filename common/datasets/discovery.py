@@ -18,7 +18,7 @@ from common.datasets.sample import frame_number
 from common.datasets.tables import DatabaseNotFound, DatasetError
 
 # Folders we never descend into while searching: subject folders hold clips, not databases.
-SUBJECT_DIR = re.compile(r"^(sub\d+|s\d+|\d{2,3})$", re.IGNORECASE)
+SUBJECT_DIR = re.compile(r"^(sub[0-9]+|s[0-9]+|[0-9]{2,3})$", re.IGNORECASE)
 # Frame files: img46.jpg, reg_img46.jpg, image059663.bmp, reg_image059663.bmp, reg_06387.bmp, 006_05562.jpg.
 FRAME_FILE = re.compile(r"^(reg_img|reg_image|reg_|img|image|\d+_)?\d+\.(jpe?g|bmp|png|tiff?)$", re.IGNORECASE)
 SEARCH_DEPTH = 6
@@ -292,11 +292,15 @@ def listed_clips(found: Found, records: Iterable[dict], subject_name: Callable[[
     """Each row of ``records`` (``Subject``, ``Filename`` and the onset, apex and offset ``columns``) whose clip
     folder ``<frames>/<subject>/<Filename>`` has the frames onset..offset; a row without them is skipped with
     a ``DroppedWarning`` (:func:`listed_clip_frames`). The spreadsheet loaders of CASME II and SAMM."""
-    from common.datasets.tables import cell, to_int, to_text
+    from common.datasets.tables import DatasetError, cell, to_int, to_text
 
     spreadsheet = found.label_file()
     for record in records:
-        subject, clip = subject_name(cell(record, "Subject")), to_text(cell(record, "Filename"))
+        try:
+            subject = subject_name(cell(record, "Subject"))
+        except DatasetError as error:  # the name normaliser knows the cell, not the file
+            raise DatasetError(f"{spreadsheet}: column Subject: {error}") from None
+        clip = to_text(cell(record, "Filename"))
         onset, apex, offset = (to_int(cell(record, column)) for column in columns)
         frames = listed_clip_frames(spreadsheet, found.frames / subject / clip, f"{found.database}/{subject}/{clip}",
                                     title, onset, offset)

@@ -47,7 +47,7 @@ def composite_names(database: str, subject: str, clip: str) -> tuple[str, str, s
     :data:`SOURCES` keeps its names."""
     db, subject, clip = database.strip().lower(), subject.strip(), clip.strip()
     if db == "smic":
-        return db, smic.subject_name(subject), re.sub(r"^s0*(\d+)_", lambda m: f"s{int(m.group(1))}_", clip)
+        return db, smic.subject_name(subject), re.sub(r"^s0*([0-9]+)_", lambda m: f"s{int(m.group(1))}_", clip)
     if db == "samm":
         return db, samm.subject_name(subject), clip
     if db == "casme2":

@@ -13,11 +13,11 @@ from pathlib import Path
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, read_records, to_int, to_text
+from common.datasets.tables import cell, read_records, to_int, to_text, whole_number
 
 NAME = "samm"
 FPS = 200.0  # docs/databases.md §3.1
-SUBJECT_DIR = re.compile(r"^\d{3}$")
+SUBJECT_DIR = re.compile(r"^[0-9]{3}$")
 SPREADSHEET = re.compile(r"^SAMM.*(FACS|codes).*\.(xlsx|xls|csv)$", re.IGNORECASE)
 COLUMNS = ("Subject", "Filename", "Onset Frame", "Apex Frame", "Offset Frame", "Estimated Emotion")
 EMOTION_SPELLINGS = {"others": "other"}  # docs/databases.md §3.2: meb maps Others besides Other
@@ -27,10 +27,11 @@ def _rank(path: Path) -> tuple:
     return (0 if path.stem.lower() == "samm_micro_facs_codes_v2" else 1, path.name.lower())
 
 
-def subject_name(value) -> str:
-    """``6``, ``6.0``, ``"006"`` -> ``006``."""
+def subject_name(value, where: str = "subject") -> str:
+    """``6``, ``6.0``, ``"6.0"``, ``"006"`` -> ``006``; digits other than 0-9 are refused naming ``where``."""
     text = to_text(value)
-    return f"{int(text):03d}" if text.isdigit() else text
+    number = whole_number(text, where)
+    return text if number is None else f"{number:03d}"
 
 
 def _records(spreadsheet: Path) -> list[dict]:
@@ -42,7 +43,8 @@ def find(root, annotations=None) -> discovery.Found:
     dirs = discovery.walk_dirs(root)
     spreadsheet = discovery.pick_spreadsheet(root, SPREADSHEET, _rank,
                                              "SAMM FACS codes (SAMM_Micro_FACS_Codes_v2.xlsx)", annotations, dirs)
-    keys = [(subject_name(cell(r, "Subject")), to_text(cell(r, "Filename"))) for r in _records(spreadsheet)[:40]]
+    keys = [(subject_name(cell(r, "Subject"), f"{spreadsheet}: column Subject"), to_text(cell(r, "Filename")))
+            for r in _records(spreadsheet)[:40]]
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
     frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (c / s / f for s, f in keys), root,
                                          "SAMM")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Mapping
 
-_LAST_INT = re.compile(r"(\d+)(?!.*\d)")
+_LAST_INT = re.compile(r"([0-9]+)(?!.*[0-9])")  # ASCII digits: int() reads others too
 
 
 def frame_number(path: str | Path) -> int:

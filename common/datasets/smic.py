@@ -19,10 +19,10 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, frame_number, warn_dropped
-from common.datasets.tables import DatabaseNotFound, cell, has_column, read_records, to_int, to_text
+from common.datasets.tables import DatabaseNotFound, cell, has_column, read_records, to_int, to_text, whole_number
 
 FPS = 100.0  # HS camera, docs/databases.md §2.1
-SUBJECT_DIR = re.compile(r"^s\d+$", re.IGNORECASE)
+SUBJECT_DIR = re.compile(r"^s[0-9]+$", re.IGNORECASE)
 EMOTIONS = ("negative", "positive", "surprise")
 CODES = {"ne": "negative", "po": "positive", "sur": "surprise"}
 SPREADSHEET = re.compile(r"^SMIC-HS-E_annotation.*\.(xlsx|xls)$", re.IGNORECASE)
@@ -49,10 +49,11 @@ def find(root, cropped: bool = True) -> discovery.Found:
     return discovery.Found("smic", None, ordered[0], is_cropped(ordered[0]))
 
 
-def subject_name(text: str) -> str:
-    """``s01``/``s1``/``1`` -> ``s1`` (SMIC-HS folders are unpadded)."""
-    digits = re.sub(r"^s", "", str(text).strip(), flags=re.IGNORECASE)
-    return f"s{int(digits)}" if digits.isdigit() else str(text)
+def subject_name(text: str, where: str = "subject") -> str:
+    """``s01``/``s1``/``1``/``1.0`` -> ``s1`` (SMIC-HS folders are unpadded); digits other than 0-9 are refused
+    naming ``where``."""
+    number = whole_number(re.sub(r"^s", "", to_text(text), flags=re.IGNORECASE), where)
+    return str(text) if number is None else f"s{number}"
 
 
 def load(root, cropped: bool = True, corrections=True) -> list[Sample]:
@@ -72,11 +73,12 @@ def load(root, cropped: bool = True, corrections=True) -> list[Sample]:
                 if not frames:
                     warn_dropped(f"{unreadable}; SMIC-HS clip skipped" if unreadable else
                                  f"{clip_dir}: SMIC-HS clip folder without frames; skipped",
-                                 f"smic/{subject_name(subject_dir.name)}/{clip_dir.name}")
+                                 f"smic/{subject_name(subject_dir.name, str(subject_dir))}/{clip_dir.name}")
                     continue
                 first, last = frame_number(frames[0]), frame_number(frames[-1])
                 samples.append(Sample(
-                    dataset="smic", subject=subject_name(subject_dir.name), clip=clip_dir.name, emotion=emotion,
+                    dataset="smic", subject=subject_name(subject_dir.name, str(subject_dir)), clip=clip_dir.name,
+                    emotion=emotion,
                     onset=first, apex=None, offset=last, fps=FPS, frames=tuple(frames),
                     meta={"missing_frames": last - first + 1 - len(frames), "cropped": found.cropped},
                 ))
@@ -93,7 +95,7 @@ def _rank_e(path: Path) -> tuple:
 def _clip_variants(subject: int, filename: str) -> list[tuple[str, str]]:
     # Subject folders are s01 here (s1 in some copies); clip folders s1_ne_01 (s01_ne_01 in MEGC's spelling).
     clips = [filename]
-    match = re.match(r"^s(\d+)(_.*)$", filename, re.IGNORECASE)
+    match = re.match(r"^s([0-9]+)(_.*)$", filename, re.IGNORECASE)
     if match:
         clips += [f"s{int(match.group(1))}{match.group(2)}", f"s{int(match.group(1)):02d}{match.group(2)}"]
     return [(s, c) for s in (f"s{subject:02d}", f"s{subject}") for c in dict.fromkeys(clips)]
@@ -103,7 +105,8 @@ def _rows_e(spreadsheet: Path) -> list[dict]:
     rows = []
     for record in read_records(spreadsheet, COLUMNS):
         # Trailing note rows (docs/databases.md §2.2) have no integer subject and no file name.
-        if to_int(cell(record, "Subject")) is None or not to_text(cell(record, "Filename")):
+        if (whole_number(cell(record, "Subject"), f"{spreadsheet}: column Subject") is None
+                or not to_text(cell(record, "Filename"))):
             continue
         rows.append(record)
     return rows

@@ -40,20 +40,9 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[Any]]]]:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            import openpyxl
-
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                sheets = [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in book.worksheets]
-            finally:
-                book.close()
+            sheets = _xlsx_sheets(path)
         elif suffix == ".xls":
-            import xlrd
-
-            book = xlrd.open_workbook(str(path))
-            sheets = [(table.name, [[None if c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) else c.value
-                                     for c in table.row(i)] for i in range(table.nrows)])
-                      for table in book.sheets()]
+            sheets = _xls_sheets(path)
         elif suffix == ".csv":
             with open(path, newline="", encoding="utf-8-sig") as handle:
                 sheets = [(path.name, [[cell if cell != "" else None for cell in row] for row in csv.reader(handle)])]
@@ -65,6 +54,59 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[Any]]]]:
         raise DatasetError(f"{path}: cannot read this spreadsheet ({type(error).__name__}: {error})") from None
     # Trailing empty cells and rows carry nothing.
     return [(name, [row for row in rows if any(not is_blank(cell) for cell in row)]) for name, rows in sheets]
+
+
+def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    """The sheets of a workbook as it shows them: each cell's saved value, a merged range's value in every
+    cell of the range where it spans rows (a subject written once beside its clips stands for each of them;
+    a range within one row, a header or a note across columns, stays one cell, as before). A formula without a
+    saved value (a workbook written by a script and never opened in a spreadsheet program) is refused: read
+    as empty, it would silently drop what the cell annotates."""
+    import openpyxl
+
+    # Not read-only: merged ranges and each cell's formula are only known to a full load; label files are small.
+    values = openpyxl.load_workbook(path, data_only=True)
+    formulas = openpyxl.load_workbook(path, data_only=False)
+    sheets = []
+    for ws, fs in zip(values.worksheets, formulas.worksheets):
+        for row in fs.iter_rows():
+            for c in row:
+                if c.data_type == "f" and ws[c.coordinate].value is None:
+                    raise DatasetError(
+                        f"{path}: sheet {ws.title!r}, cell {c.coordinate} holds a formula ({str(c.value)[:40]}) "
+                        f"without a saved value; open and save the workbook in a spreadsheet program, "
+                        f"or write values instead of formulas")
+        rows = [list(row) for row in ws.iter_rows(values_only=True)]
+        for merged in ws.merged_cells.ranges:
+            if merged.max_row == merged.min_row:  # within one row: no row stands for another
+                continue
+            top = rows[merged.min_row - 1][merged.min_col - 1] if merged.min_row <= len(rows) else None
+            for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
+                for c in range(merged.min_col - 1, min(merged.max_col, len(rows[r]))):
+                    rows[r][c] = top
+        sheets.append((ws.title, rows))
+    return sheets
+
+
+def _xls_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
+    """An ``.xls`` workbook's sheets, merged ranges filled as :func:`_xlsx_sheets` does (the format always
+    stores a formula's value, so there is nothing to refuse)."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), formatting_info=True)  # formatting_info: the merged ranges
+    sheets = []
+    for table in book.sheets():
+        rows = [[None if c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) else c.value for c in table.row(i)]
+                for i in range(table.nrows)]
+        for row_lo, row_hi, col_lo, col_hi in table.merged_cells:  # half-open ranges
+            if row_hi - row_lo < 2:  # within one row: no row stands for another
+                continue
+            top = rows[row_lo][col_lo] if row_lo < len(rows) and col_lo < len(rows[row_lo]) else None
+            for r in range(row_lo, min(row_hi, len(rows))):
+                for c in range(col_lo, min(col_hi, len(rows[r]))):
+                    rows[r][c] = top
+        sheets.append((table.name, rows))
+    return sheets
 
 
 def read_rows(path: str | Path, sheet: int = 0) -> list[list[Any]]:
@@ -223,6 +265,33 @@ def has_column(records: Sequence[dict[str, Any]], name: str) -> bool:
     return bool(records) and any(key.lower() == name.lower() for key in records[0])
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is a non-empty run of the digits 0-9. ``str.isdigit`` also takes ``²`` (which ``int``
+    then refuses) and ``١`` (which ``int`` reads as 1): a name holding them is not the name on disk."""
+    return text.isascii() and text.isdigit()
+
+
+def whole_number(value: Any, where: str) -> int | None:
+    """A non-negative whole number written in a cell or a name: ``6``, ``6.0``, ``"006"``, ``"6.0"`` -> 6;
+    anything else that is no number (``"sub01"``, blank) -> None. A number written with digits other than
+    0-9 (``"²"``, ``"١"``) raises ``DatasetError`` naming ``where``: read or dropped, it would name another
+    subject or clip than the one meant."""
+    if is_blank(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value >= 0 else None
+    text = str(value).strip()
+    whole, dot, fraction = text.partition(".")
+    if any((ch.isdigit() or ch.isnumeric()) and not ch.isascii() for ch in text):
+        raise DatasetError(f"{where}: {text!r} holds a digit other than 0-9; expected ASCII digits (rewrite the "
+                           f"name or cell with 0-9)")
+    if ascii_digits(whole) and (not dot or (fraction and set(fraction) == {"0"})):
+        return int(whole)
+    return None
+
+
 def to_int(value: Any) -> int | None:
     """An integer cell: 46, 46.0, "46" -> 46; blank, "/", "-", "?", -1 and non-numbers -> None."""
     if is_blank(value):
@@ -235,6 +304,8 @@ def to_int(value: Any) -> int | None:
         number = int(value)
     else:
         text = str(value).strip()
+        if not text.isascii():  # float() reads "١٢" as 12: a cell that is no plain number is none
+            return None
         try:
             number = int(float(text))
         except ValueError:

@@ -37,8 +37,8 @@ import numpy as np
 
 from common.config import to_dict
 from common.deployment.manifest import HASH_FIELD, MODEL_NAME, manifest_digest
-from common.errors import MersuiteError
-from common.files import file_sha256
+from common.errors import MersuiteError, WorkSavedError
+from common.files import file_sha256, write_probe
 from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
 from common.running.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import jsonable
@@ -102,7 +102,7 @@ def read_training_predictions(folder: str | Path) -> list[dict[str, Any]]:
     """The rows of ``training_predictions.csv``: strings, with ``probabilities`` as a float array."""
     import csv
 
-    with open(Path(folder) / TRAINING_PREDICTIONS, newline="") as handle:
+    with open(Path(folder) / TRAINING_PREDICTIONS, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None:  # an empty file
             raise ValueError(f"{Path(folder) / TRAINING_PREDICTIONS}: empty file; expected a header row")
@@ -115,7 +115,7 @@ def _earlier_export_problem(out_dir: Path) -> str:
     its ``manifest.json`` must be an export's (an object with ``format_version`` and a ``files`` table, of
     any format) and every file in the folder one that manifest lists, so nothing else is deleted."""
     try:
-        manifest = json.loads((out_dir / MANIFEST).read_text())
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return f"the folder is not empty and holds no earlier export ({MANIFEST})"
     except (OSError, ValueError) as exc:
@@ -164,6 +164,10 @@ def _check_destination(out_dir: Path) -> Path:
         raise DeployError(f"{where}: cannot create {parent} ({exc.strerror or exc})") from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise DeployError(f"{where}: cannot write into {parent} (not a writable folder)")
+    try:
+        write_probe(parent)  # a full disk or a read-only file system, found before the training
+    except OSError as exc:
+        raise DeployError(f"{where}: cannot write into {parent} ({exc.strerror or exc})") from None
     if out_dir.exists():
         _probe_rename(out_dir)
     return out_dir
@@ -201,7 +205,9 @@ def _put_in_place(tmp: Path, out_dir: Path) -> None:
                 os.replace(old, out_dir)
             except OSError:
                 restored = f"; the earlier export is in {old}"
-        raise DeployError(f"--export {out_dir}: the export trained but cannot be put in place ({exc.strerror or exc})"
+        # exit 3, not 2: the training is done and its result kept (common.errors.WorkSavedError)
+        raise WorkSavedError(f"--export {out_dir}: the export trained but cannot be put in place "
+                             f"({exc.strerror or exc})"
                           f"{restored}; the finished export is kept in {tmp}: move it to {out_dir}") from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -292,7 +298,8 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
             inputs, outputs = model_shapes(model)
             models[name] = {"file": f"{name}.keras", "inputs": inputs, "outputs": outputs}
         order = np.asarray(outcome.test_indices, dtype=int)
-        (tmp / TRAINING_PREDICTIONS).write_text(_prediction_rows(selection, order, np.asarray(outcome.probabilities)))
+        (tmp / TRAINING_PREDICTIONS).write_text(_prediction_rows(selection, order, np.asarray(outcome.probabilities)),
+                                                encoding="utf-8")
         config_dict = to_dict(config)
         fps = sorted({float(s.fps) for s in selection.samples})
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
@@ -317,9 +324,9 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
         # the manifest as --predict parses it (JSON types), then covered by its own hash
         manifest = json.loads(json.dumps(jsonable(manifest), allow_nan=False))
         manifest[HASH_FIELD] = manifest_digest(manifest)
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     except OSError as exc:
-        raise DeployError(f"--export {out_dir}: the export trained but cannot be written ({exc.strerror or exc}); "
+        raise WorkSavedError(f"--export {out_dir}: the export trained but cannot be written ({exc.strerror or exc}); "
                           f"what was written is kept in {tmp}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

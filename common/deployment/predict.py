@@ -322,10 +322,54 @@ def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_poli
         shown = None
         if views and exported.experiment.predict_views is not None:
             shown = exported.experiment.predict_views(ctx, k)
-        results.append(ClipResult(used_apex(exported, ctx, k), "ok", probabilities[k], verdict, face_reason,
-                                  views=shown))
+        used = used_apex(exported, ctx, k)
+        motionless = motion_problem(used)
         k += 1
+        if motionless and exported.experiment.needs_motion:  # a run refuses such a clip (screening, rule 6)
+            results.append(ClipResult(used, "excluded", None, verdict, face_reason,
+                                      f"{motionless}; {exported.paper_id}/{exported.experiment.name} reads the "
+                                      "motion from onset to apex (Experiment.needs_motion), so it is not "
+                                      "predicted: give an --apex after the onset where the face moves", views=shown))
+            continue
+        if motionless:
+            used = dataclasses.replace(used, meta={**used.meta, "motion": motionless})
+        results.append(ClipResult(used, "ok", probabilities[k - 1], verdict, face_reason, views=shown))
+    if results and all(r.status == "excluded" for r in results):
+        first = next(r for r in results if r.status == "excluded")
+        raise DeployError(f"{first.sample.meta.get('source', first.sample.key)}: {first.reason}"
+                          + (f" (and the {len(results) - 1} other clip(s) are excluded too)" if len(results) > 1
+                             else ""))
     return results
+
+
+def motion_problem(sample: Sample) -> str:
+    """Rule 6 of a run (``common.datasets.invariants.motion_verdict``) on the clip as its input was built
+    (onset = its first frame, the apex the method used): why it has no motion between them, or ""."""
+    from common.datasets.invariants import motion_verdict
+    from common.preprocessing.io import FrameReadError
+
+    try:
+        verdict = motion_verdict(sample)
+    except FrameReadError as exc:
+        raise DeployError(f"{exc} (clip {sample.meta.get('source', sample.key)})") from None
+    return "" if verdict is None else verdict.reason
+
+
+def fallbacks(r: ClipResult) -> list[str]:
+    """What the prediction of one clip fell back on, each in words: the apex rule where the apex was not
+    given, the face box where no face was found, the method's own (``PredictViews.fallbacks``: fixed points),
+    and a clip without motion between onset and apex (a method that does not need it predicts it, flagged)."""
+    s = r.sample
+    out = []
+    if s.meta.get("apex_rule", "given") != "given":
+        out.append(f"apex rule: {s.meta.get('apex_rule')} (apex {s.apex})")
+    if r.face_verdict in ("fallback", "no_face", "face_lost"):
+        out.append(f"face box: {r.face_reason}")
+    if r.views is not None:
+        out.extend(r.views.fallbacks)
+    if s.meta.get("motion"):
+        out.append(f"no motion: {s.meta['motion']}")
+    return out
 
 
 def used_apex(exported: Exported, ctx: PredictContext, index: int) -> Sample:
@@ -370,12 +414,15 @@ def _clip_json(exported: Exported, r: ClipResult | Skipped) -> dict[str, Any]:
     if isinstance(r, Skipped):
         return {"clip": r.entry, "source": r.source, "onset": None, "apex": None, "offset": None, "apex_rule": "",
                 "fps": None, "fps_source": "", "frames": 0, "face": "", "face_reason": "", "status": r.status,
-                "reason": r.reason, "rate_note": "", "predicted": None, "probabilities": None}
+                "reason": r.reason, "rate_note": "", "clock": "", "variable_rate": False, "positions": "",
+                "fallbacks": [], "predicted": None, "probabilities": None}
     s = r.sample
     return {"clip": s.clip, "source": s.meta.get("source", ""), "onset": s.onset, "apex": s.apex, "offset": s.offset,
             "apex_rule": s.meta.get("apex_rule", ""), "fps": s.fps, "fps_source": s.meta.get("fps_source", ""),
             "frames": len(s.frames), "face": r.face_verdict, "face_reason": r.face_reason, "status": r.status,
-            "reason": r.reason, "rate_note": s.meta.get("rate_note", ""),
+            "reason": r.reason, "rate_note": s.meta.get("rate_note", ""), "clock": s.meta.get("clock", ""),
+            "variable_rate": bool(s.meta.get("variable_rate", False)), "positions": s.meta.get("positions", ""),
+            "fallbacks": fallbacks(r),
             "predicted": None if r.probabilities is None else exported.class_names[int(np.argmax(r.probabilities))],
             "probabilities": None if r.probabilities is None
             else {c: float(p) for c, p in zip(exported.class_names, r.probabilities)}}
@@ -437,6 +484,9 @@ def summary_lines(exported: Exported, results: Sequence[ClipResult | Skipped]) -
         top = int(np.argmax(r.probabilities))
         lines.append(f"{head}: {exported.class_names[top]} ({r.probabilities[top]:.3f})")
         lines.append("  " + "  ".join(f"{c} {p:.4f}" for c, p in zip(exported.class_names, r.probabilities)))
+        fell_back = [f for f in fallbacks(r) if not f.startswith("apex rule:")]  # the head names the apex rule
+        if fell_back:
+            lines.append("  fallbacks: " + "; ".join(fell_back))
     lines.append(counts_text(results))
     return lines
 

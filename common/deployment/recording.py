@@ -49,6 +49,12 @@ _SECONDS = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*s\s*$")
 _NUMBER = re.compile(r"^\s*[0-9]+\s*$")
 _MAX_DIGITS = 12  # a frame number or a number of seconds longer than this is no recording's
 CSV_COLUMNS = ("path", "onset", "apex", "offset")
+TIMES = "times.txt"  # a clip's frame timestamps in seconds, one per frame: a folder's own, or a decoded video's
+# A frame interval further than this fraction of the median interval from it makes the clock variable: a
+# constant-rate file's timestamps jitter by a rounding (MIN_JITTER, 1 ms: containers keep milliseconds), a
+# phone's variable rate moves them by a third or more (30 -> 20 fps), a dropped frame doubles one.
+VFR_TOLERANCE = 0.25
+MIN_JITTER = 0.0015
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,9 +204,11 @@ def _csv_entries(path: Path) -> tuple[ClipRequest | Skipped, ...]:
     return tuple(entries)
 
 
-def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
-    """The video's frames as PNG files in the cache (decoded once, keyed by the file's sha256), and its fps
-    (0.0 when the container gives none). An unreadable or unsupported video is one :class:`DeployError`."""
+def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[float] | None]:
+    """The video's frames as PNG files in the cache (decoded once, keyed by the file's sha256), its fps
+    (0.0 when the container gives none) and each frame's timestamp in seconds from the container (beside the
+    frames as ``times.txt``; None for a decoding cached before timestamps were kept, or a container that
+    gives none). An unreadable or unsupported video is one :class:`DeployError`."""
     import cv2
 
     if path.suffix.lower() not in VIDEO_SUFFIXES:
@@ -213,7 +221,8 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
     folder = Path(cache_root) / "recordings" / key[:32]
     fps_file = folder / "fps.txt"
     if fps_file.is_file():
-        return sorted(folder.glob("frame*.png")), _container_rate(fps_file.read_text())
+        cached = sorted(folder.glob("frame*.png"))
+        return cached, _container_rate(fps_file.read_text(encoding="utf-8")), _cached_times(folder, len(cached))
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
@@ -222,17 +231,20 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=folder.parent))
         count = 0
+        times: list[float] = []
         try:
             while True:
                 ok, frame = capture.read()
                 if not ok:
                     break
                 count += 1
+                times.append(float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0)  # this frame's own timestamp
                 cv2.imwrite(str(tmp / f"frame{count:06d}.png"), frame)
             if count == 0:
                 raise DeployError(f"--predict {path}: OpenCV decoded no frame from this video (unreadable or "
                                   f"unsupported codec)")
-            (tmp / "fps.txt").write_text(repr(fps))
+            (tmp / TIMES).write_text("".join(f"{t!r}\n" for t in times), encoding="utf-8")
+            (tmp / "fps.txt").write_text(repr(fps), encoding="utf-8")  # written last: the decoding is complete
             try:
                 os.replace(tmp, folder)
             except OSError:  # another process decoded it meanwhile
@@ -242,7 +254,72 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float]:
             raise
     finally:
         capture.release()
-    return sorted(folder.glob("frame*.png")), fps
+    frames = sorted(folder.glob("frame*.png"))
+    return frames, fps, _cached_times(folder, len(frames))
+
+
+def _cached_times(folder: Path, count: int) -> list[float] | None:
+    """The timestamps a decoding kept, None when there are none to trust (not kept, not one per frame, or all
+    zero: a container without timestamps)."""
+    try:
+        times = [float(line) for line in (folder / TIMES).read_text(encoding="utf-8").split()]
+    except (OSError, ValueError):
+        return None
+    if len(times) != count or not any(times) or not all(np.isfinite(times)):
+        return None
+    return times
+
+
+def folder_times(folder: Path, count: int) -> list[float] | None:
+    """A folder of frames' timestamps: ``times.txt`` beside the frames, one time in seconds per frame in frame
+    order (what a phone's or a camera's export tool writes); None without the file. A file that does not give
+    one finite, increasing time per frame is one :class:`DeployError` line naming it."""
+    path = folder / TIMES
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeployError(f"{path}: cannot read the frames' timestamps ({exc})") from None
+    try:
+        times = [float(line) for line in text.split()]
+    except ValueError as exc:
+        raise DeployError(f"{path}: expected one time in seconds per line ({exc})") from None
+    if len(times) != count:
+        raise DeployError(f"{path}: {len(times)} timestamp(s) for {count} frame file(s); expected one per frame, "
+                          "in frame order")
+    if not all(np.isfinite(times)) or any(b <= a for a, b in zip(times, times[1:])):
+        raise DeployError(f"{path}: expected finite times in seconds, increasing from frame to frame")
+    return times
+
+
+@dataclasses.dataclass(frozen=True)
+class Clock:
+    """A clip's frame times: ``variable`` when an interval between two frames differs from the median
+    interval by more than :data:`VFR_TOLERANCE` of it (what phones write, or frames dropped); ``source`` is
+    where the times come from; ``describe`` is what a clip's record and its printed line say."""
+
+    times: tuple[float, ...] | None
+    source: str
+    variable: bool
+
+    def describe(self) -> str:
+        if self.times is None:
+            return "no timestamps: seconds are counted at the clip's average rate"
+        steps = np.diff(np.asarray(self.times)) * 1000.0
+        kind = "variable" if self.variable else "constant"
+        return (f"{kind} frame rate ({self.source}; intervals {steps.min():.1f}-{steps.max():.1f} ms, median "
+                f"{float(np.median(steps)):.1f} ms)")
+
+
+def frame_clock(times: Sequence[float] | None, source: str) -> Clock:
+    """The :class:`Clock` of a clip's frame times (None: unknown, treated as constant)."""
+    if times is None or len(times) < 3:
+        return Clock(None if times is None else tuple(times), source, False)
+    steps = np.diff(np.asarray(times, dtype=float))
+    median = float(np.median(steps))
+    variable = median <= 0 or bool(np.any(np.abs(steps - median) > max(VFR_TOLERANCE * median, MIN_JITTER)))
+    return Clock(tuple(float(t) for t in times), source, variable)
 
 
 def _container_rate(value) -> float:
@@ -255,9 +332,13 @@ def _container_rate(value) -> float:
     return fps if valid_rate(fps) else 0.0
 
 
-def parse_position(text: str | None, what: str, fps: float, first: int, clip: Path) -> int | None:
+def parse_position(text: str | None, what: str, fps: float, first: int, clip: Path,
+                   clock: Clock | None = None, numbers: Sequence[int] = ()) -> int | None:
     """A frame number from ``12`` or ``1.2s`` (seconds after the first frame, ``first``); None when not given.
-    Anything else (a sign, an exponent, a number too long to be a recording's) is one DeployError line."""
+    Seconds count at ``fps``, except on a variable frame rate (``clock.variable``): then the frame is the one
+    whose own timestamp is nearest (``numbers``: the frame numbers of ``clock.times``), as the average rate
+    would give another frame (an apex asked at 0.5 s taken at 0.05 s). Anything else (a sign, an exponent, a
+    number too long to be a recording's, a time past the clip's end) is one DeployError line."""
     if text is None or str(text).strip() == "":
         return None
     text = str(text)
@@ -274,6 +355,13 @@ def parse_position(text: str | None, what: str, fps: float, first: int, clip: Pa
         frames = float(seconds.group(1)) * fps
         if len(seconds.group(1)) > _MAX_DIGITS or not frames < 10 ** _MAX_DIGITS:  # inf and NaN fail too
             raise DeployError(f"{expected}; {seconds.group(1)[:20]} s at {fps:g} fps is no recording's time")
+        if clock is not None and clock.variable and clock.times is not None:
+            times = np.asarray(clock.times) - clock.times[0]
+            wanted = float(seconds.group(1))
+            if wanted > times[-1] + float(np.median(np.diff(times))):
+                raise DeployError(f"{clip}: --{what} {text.strip()} is after the clip's last frame "
+                                  f"({times[-1]:.3f} s by its timestamps)")
+            return int(numbers[int(np.argmin(np.abs(times - wanted)))])
         return first + int(round(frames))
     raise DeployError(expected)
 
@@ -314,7 +402,8 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
     path = request.path
     video = path.is_file()
     if video:
-        frames, video_fps = decode_video(path, cache_root)
+        frames, video_fps, times = decode_video(path, cache_root)
+        times_source = "the video's timestamps"
     else:
         video_fps = 0.0
         hidden = sorted(p.name for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES and _hidden(p))
@@ -332,6 +421,7 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
             frames = sorted(frames, key=lambda p: (frame_number(p), p.name))
         except ValueError as exc:
             raise DeployError(f"--predict {path}: {exc}") from None
+        times, times_source = folder_times(path, len(frames)), f"{path / TIMES}"
     fps, fps_source = _rate(fps, video_fps, default_fps)
     numbers = [frame_number(p) for p in frames]
     twice = next((k for k in range(1, len(numbers)) if numbers[k] == numbers[k - 1]), None)
@@ -339,9 +429,20 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         raise DeployError(f"--predict {path}: two frame files carry the same frame number {numbers[twice]}: "
                           f"{frames[twice - 1].name} and {frames[twice].name}")
     first, last = numbers[0], numbers[-1]
-    onset = parse_position(request.onset, "onset", fps or 0.0, first, path)
-    offset = parse_position(request.offset, "offset", fps or 0.0, first, path)
-    apex = parse_position(request.apex, "apex", fps or 0.0, first, path)
+    clock = frame_clock(times, times_source)
+    onset = parse_position(request.onset, "onset", fps or 0.0, first, path, clock, numbers)
+    offset = parse_position(request.offset, "offset", fps or 0.0, first, path, clock, numbers)
+    apex = parse_position(request.apex, "apex", fps or 0.0, first, path, clock, numbers)
+    in_seconds = [f"--{what} {text.strip()} -> frame {value}" for what, text, value in
+                  (("onset", request.onset, onset), ("apex", request.apex, apex), ("offset", request.offset, offset))
+                  if value is not None and text is not None and _SECONDS.match(str(text))]
+    if clock.variable:  # never silent: the clock and the frames it chose, printed and recorded
+        note = f"{path}: {clock.describe()}" + (f"; {', '.join(in_seconds)} by the frames' own times"
+                                                 if in_seconds else "")
+        if notes is None:
+            logger.info(note)
+        else:
+            notes.append(note)
     span = f"frames {first}..{last}"
     for what, value in (("onset", onset), ("offset", offset), ("apex", apex)):
         if value is not None and not first <= value <= last:
@@ -364,4 +465,5 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
     return Sample(dataset=RECORDING, subject="", clip=name or (path.stem if video else path.name), emotion="",
                   onset=onset, apex=apex, offset=offset, fps=float(fps), frames=used,
                   meta={"source": str(path), "apex_rule": rule, "video": video, "missing_frames": 0,
-                        "fps_source": fps_source})
+                        "fps_source": fps_source, "clock": clock.describe(), "variable_rate": clock.variable,
+                        "positions": "; ".join(in_seconds)})

@@ -9,6 +9,10 @@ the file, the line number and what was expected (:class:`OutsideError`, never a 
   Optional class-score columns, one per class, ``score_<class name>`` (all of them or none), each a
   finite number; they are checked and recorded, the scores use ``pred``. Read as spreadsheet
   programs write it (``common.files.read_spreadsheet_csv``: a byte-order mark, ``,``/``;``/tab, CRLF).
+- ``predictions_csv``: our own ``predictions.csv`` (a run's, a benchmark method's, or the one ``--score``
+  writes; ``common.evaluation.records.write_predictions_csv``): ``key`` (``database/subject/clip``),
+  ``y_true`` and ``y_pred`` (class indices), ``status`` (the rows of a fold not scored, a diverged fold's
+  ``nan``, are left out as the runner's metrics leave them out) and ``p_<class>``, the class scores.
 - ``ststnet_log``: the per-sample log STSTNet's authors publish (``STSTNet_logfile.txt`` in the GitHub
   repository christy1206/STSTNet, read for its layout): a ``<database> <subject>`` line (``casme2
   sub01``, ``smic s01``, ``samm 006``) opens each subject's block, then one ``<clip> <true> <predicted>``
@@ -17,7 +21,9 @@ the file, the line number and what was expected (:class:`OutsideError`, never a 
   class (``s01_ne_01 0``, ``s01_po_01 1``, ``s01_sur_01 2``), and the row sums of the counts are the
   composite's class counts (``papers/liong2019/reported.py``, ``LOG_CONFUSION`` counts that file).
 
-The format is told by the first non-blank line: a CSV header (it names ``clip``), else the log.
+The format is told by the first non-blank line: a CSV header (it names ``clip``, or ``key``, ``y_true`` and
+``y_pred``), else the log. Every format is read as a stream: a file is refused at its first unusable line
+(or at the row past :data:`MAX_ROWS`) without reading the rest.
 
 Names are compared as the loaders write them (``common.datasets.megc2019.composite_names``: SMIC
 ``s01``/``s01_ne_01`` is ``s1``/``s1_ne_01``, SAMM ``6`` is ``006``), so the authors' names match. A clip
@@ -32,18 +38,25 @@ import dataclasses
 import math
 import re
 from pathlib import Path
-from collections.abc import Sequence
+from typing import cast
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from common.datasets import megc2019
+from common.datasets.tables import DatasetError
 from common.errors import MersuiteError
+from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.experiment import Fold, Selection
-from common.files import read_spreadsheet_csv
+from common.files import stream_spreadsheet_csv
 
-FORMATS = ("csv", "ststnet_log")
+FORMATS = ("csv", "predictions_csv", "ststnet_log")
 CSV_COLUMNS = ("clip", "subject", "database", "true", "pred")
+OURS_COLUMNS = ("fold", "key", "y_true", "y_pred", "status")  # our own predictions.csv (records.write_predictions_csv)
+# A file of more rows is refused at the row past it, unread beyond: the composite holds 442 clips, every
+# database this suite reads together about 1,100, so no track's file comes near.
+MAX_ROWS = 100_000
 SCORE_PREFIX = "score_"
 # The class codes of STSTNet_logfile.txt (christy1206/STSTNet): the composite's 0, 1, 2 (module docstring).
 LOG_CLASSES = megc2019.CLASSES
@@ -135,24 +148,69 @@ def _class_of(cell: str, class_names: Sequence[str]) -> int | None:
     return None
 
 
-def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
-    """The ``csv`` format (module docstring)."""
-    path = Path(path)
+def _stream(path: Path) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """The file's CSV rows as read (``common.files.stream_spreadsheet_csv``); its errors as one line."""
     try:
-        separator, numbered = read_spreadsheet_csv(path)
+        separator, rows = stream_spreadsheet_csv(path)
     except ValueError as exc:
         raise _error(path, None, str(exc)) from None
-    if not numbered:
+
+    def checked() -> Iterator[tuple[int, list[str]]]:
+        try:
+            yield from rows
+        except ValueError as exc:
+            raise _error(path, None, str(exc)) from None
+
+    return separator, checked()
+
+
+class _Rows:
+    """The rows read so far: a clip listed twice, or more rows than :data:`MAX_ROWS`, is refused at the row
+    that does it, before the rest of the file is read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: list[OutsideRow] = []
+        self.first: dict[str, int] = {}
+
+    def add(self, row: OutsideRow) -> None:
+        if row.key in self.first:
+            raise _error(self.path, row.line, f"{row.key} is listed again (first at line {self.first[row.key]}); "
+                                              "expected one prediction per clip")
+        if len(self.rows) >= MAX_ROWS:
+            raise _error(self.path, row.line, f"more than {MAX_ROWS} clips; no corpus this suite scores holds "
+                                              "as many (expected one row per test clip of the track)")
+        self.first[row.key] = row.line
+        self.rows.append(row)
+
+
+def _names(path: Path, line: int, database: str, subject: str, clip: str) -> tuple[str, str, str]:
+    """``megc2019.composite_names``, its refusal of a subject it cannot read as one line naming the line."""
+    try:
+        return megc2019.composite_names(database, subject, clip)
+    except DatasetError as exc:
+        raise _error(path, line, str(exc)) from None
+
+
+def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
+    """The ``csv`` format, or our own ``predictions.csv`` (module docstring), read as a stream."""
+    path = Path(path)
+    separator, numbered = _stream(path)
+    first = next(numbered, None)
+    if first is None:
         raise _error(path, None, "empty; expected a header naming " + ", ".join(CSV_COLUMNS))
-    header_line, header_cells = numbered[0]
+    header_line, header_cells = first
     header = [cell.strip().lower() for cell in header_cells]
     while header and not header[-1]:  # a spreadsheet's empty columns after the last named one
         header.pop()
+    if set(OURS_COLUMNS) <= set(header):
+        return _read_ours(path, header, numbered, class_names)
     score_columns = [f"{SCORE_PREFIX}{c.lower()}" for c in class_names]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise _error(path, header_line, f"the header lacks {', '.join(missing)}; expected the columns "
-                                        f"{', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}")
+                                        f"{', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}, "
+                                        f"or our own predictions.csv ({', '.join(OURS_COLUMNS)}, ...)")
     unknown = [c for c in header if c not in CSV_COLUMNS and c not in score_columns]
     if unknown:
         raise _error(path, header_line, f"unknown column(s) {', '.join(repr(c) for c in unknown)}; expected "
@@ -165,8 +223,8 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
         raise _error(path, header_line, f"class-score columns for every class or none: {', '.join(absent)} "
                                         "missing")
     expected_classes = f"a class of the track ({', '.join(class_names)}) or its index 0-{len(class_names) - 1}"
-    rows = []
-    for number, cells in numbered[1:]:
+    rows = _Rows(path)
+    for number, cells in numbered:
         cells = [cell.strip() for cell in cells]
         if len(cells) > len(header) and any(cells[len(header):]):
             raise _error(path, number, f"{len(cells)} cells, the header names {len(header)} (a name holding "
@@ -181,89 +239,128 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
             if position is None:
                 raise _error(path, number, f"{column} {values[column]!r}: expected {expected_classes}")
             classes[column] = position
-        scores = None
-        if given_scores:
-            try:
-                scores = tuple(float(values.get(c) or "nan") for c in score_columns)
-            except ValueError:
-                scores = (math.nan,)
-            if not all(math.isfinite(s) for s in scores):
-                raise _error(path, number, f"expected a finite number in each of {', '.join(score_columns)}")
-        database, subject, clip = megc2019.composite_names(values["database"], values["subject"], values["clip"])
-        rows.append(OutsideRow(number, database, subject, clip, classes["true"], classes["pred"], scores))
-    return _checked(OutsideFile(path, "csv", tuple(rows), tuple(class_names), bool(given_scores)))
+        scores = _scores(path, number, values, score_columns) if given_scores else None
+        database, subject, clip = _names(path, number, values["database"], values["subject"], values["clip"])
+        rows.add(OutsideRow(number, database, subject, clip, classes["true"], classes["pred"], scores))
+    return _checked(OutsideFile(path, "csv", tuple(rows.rows), tuple(class_names), bool(given_scores)))
+
+
+def _scores(path: Path, number: int, values: dict[str, str], columns: Sequence[str]) -> tuple[float, ...]:
+    """The row's class scores, one finite number per column, or one line naming the row."""
+    try:
+        scores = tuple(float(values.get(c) or "nan") for c in columns)
+    except ValueError:
+        scores = (math.nan,)
+    if not all(math.isfinite(s) for s in scores):
+        raise _error(path, number, f"expected a finite number in each of {', '.join(columns)}")
+    return scores
+
+
+def _read_ours(path: Path, header: list[str], numbered: Iterator[tuple[int, list[str]]],
+               class_names: Sequence[str]) -> OutsideFile:
+    """Our own ``predictions.csv`` (a run's, a benchmark method's, or the one ``--score`` writes:
+    ``common.evaluation.records.write_predictions_csv``): ``key`` is ``database/subject/clip``, ``y_true`` and
+    ``y_pred`` the class indices, ``p_<class>`` the class scores where every row has them; the rows of a
+    fold whose status is not scored (a diverged fold's ``nan``) are left out, as the runner's metrics do."""
+    prob_columns = [f"p_{c.lower()}" for c in class_names]
+    has_probs = all(c in header for c in prob_columns)
+    rows = _Rows(path)
+    scores: list[tuple[float, ...] | None] = []
+    for number, cells in numbered:
+        values = dict(zip(header, (cell.strip() for cell in cells)))
+        if values.get("status") not in metrics.SCORED_STATUSES:
+            continue
+        parts = values.get("key", "").split("/")
+        classes = [_class_of(values.get(c, ""), class_names) for c in ("y_true", "y_pred")]
+        if len(parts) != 3 or not all(parts) or None in classes:
+            raise _error(path, number, f"expected our predictions.csv's row: key database/subject/clip, y_true and "
+                                       f"y_pred class indices 0-{len(class_names) - 1}; got key "
+                                       f"{values.get('key')!r}, y_true {values.get('y_true')!r}, "
+                                       f"y_pred {values.get('y_pred')!r}")
+        database, subject, clip = _names(path, number, *parts)
+        given = has_probs and all(values.get(c) for c in prob_columns)
+        scores.append(_scores(path, number, values, prob_columns) if given else None)
+        rows.add(OutsideRow(number, database, subject, clip, int(cast(int, classes[0])), int(cast(int, classes[1]))))
+    with_scores = bool(scores) and all(s is not None for s in scores)
+    if with_scores:
+        rows.rows = [dataclasses.replace(r, scores=s) for r, s in zip(rows.rows, scores)]
+    return _checked(OutsideFile(path, "predictions_csv", tuple(rows.rows), tuple(class_names), with_scores))
+
+
+def _is_block(fields: Sequence[str]) -> bool:
+    """A ``<database> <subject>`` line of the log: two fields, the first a database of the composite."""
+    return len(fields) == 2 and fields[0].lower() in megc2019.SOURCES
 
 
 def read_ststnet_log(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
-    """The ``ststnet_log`` format (module docstring); its codes name :data:`LOG_CLASSES`, which the
-    track must hold."""
+    """The ``ststnet_log`` format (module docstring), read line by line; its codes name :data:`LOG_CLASSES`,
+    which the track must hold. A line with two fields whose first is not a database of the composite
+    (``smic``, ``casme2``, ``samm``) is a malformed line (a cut clip line), never a block header."""
     path = Path(path)
     lacking = [c for c in LOG_CLASSES if c not in class_names]
     if lacking:
         raise _error(path, None, f"the STSTNet log's codes 0-2 are {', '.join(LOG_CLASSES)}; this track's classes "
                                  f"({', '.join(class_names)}) lack {', '.join(lacking)}")
+    block: tuple[str, str] | None = None
+    rows = _Rows(path)
+    number = 0
     try:
-        lines = path.read_bytes().decode("utf-8-sig").splitlines()
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                fields = line.split()
+                if not fields:
+                    continue
+                if _is_block(fields):
+                    block = (fields[0], fields[1])
+                    continue
+                if len(fields) != 3 and block is None:  # the first line: neither format
+                    raise _error(path, number, f"expected a CSV header naming {', '.join(CSV_COLUMNS)}, or the "
+                                               f"STSTNet log's '<database> <subject>' line "
+                                               f"({', '.join(megc2019.SOURCES)}); got {line.strip()!r}")
+                if len(fields) != 3:
+                    raise _error(path, number, f"malformed line {line.strip()!r}: expected '<database> <subject>' "
+                                               f"(database {', '.join(megc2019.SOURCES)}) or '<clip> <true> "
+                                               "<predicted>' (the STSTNet log)")
+                if block is None:
+                    raise _error(path, number, "a clip line before any '<database> <subject>' line")
+                codes = []
+                for what, code in (("true", fields[1]), ("predicted", fields[2])):
+                    if code not in ("0", "1", "2"):
+                        raise _error(path, number, f"{what} class {code!r}: expected 0, 1 or 2 (negative, positive, "
+                                                   "surprise)")
+                    codes.append(list(class_names).index(LOG_CLASSES[int(code)]))
+                database, subject, clip = _names(path, number, block[0], block[1], fields[0])
+                rows.add(OutsideRow(number, database, subject, clip, codes[0], codes[1]))
     except OSError as exc:
         raise _error(path, None, f"cannot read this file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise _error(path, None, f"not UTF-8 text (byte {exc.start})") from None
-    block: tuple[str, str] | None = None
-    rows = []
-    for number, line in enumerate(lines, 1):
-        fields = line.split()
-        if not fields:
-            continue
-        if len(fields) == 2:
-            block = (fields[0], fields[1])
-            continue
-        if len(fields) != 3 and block is None:  # the first line: neither format
-            raise _error(path, number, f"expected a CSV header naming {', '.join(CSV_COLUMNS)}, or the STSTNet log's "
-                                       f"'<database> <subject>' line; got {line.strip()!r}")
-        if len(fields) != 3:
-            raise _error(path, number, f"expected '<database> <subject>' or '<clip> <true> <predicted>' (the STSTNet "
-                                       f"log), got {line.strip()!r}")
-        if block is None:
-            raise _error(path, number, "a clip line before any '<database> <subject>' line")
-        codes = []
-        for what, code in (("true", fields[1]), ("predicted", fields[2])):
-            if code not in ("0", "1", "2"):
-                raise _error(path, number, f"{what} class {code!r}: expected 0, 1 or 2 (negative, positive, surprise)")
-            codes.append(list(class_names).index(LOG_CLASSES[int(code)]))
-        database, subject, clip = megc2019.composite_names(block[0], block[1], fields[0])
-        rows.append(OutsideRow(number, database, subject, clip, codes[0], codes[1]))
-    return _checked(OutsideFile(path, "ststnet_log", tuple(rows), tuple(class_names)))
+    except UnicodeDecodeError:
+        raise _error(path, number + 1, "not UTF-8 text; save it as UTF-8") from None
+    return _checked(OutsideFile(path, "ststnet_log", tuple(rows.rows), tuple(class_names)))
 
 
 def _checked(outside: OutsideFile) -> OutsideFile:
-    """``outside`` unless it lists no clip or one clip twice."""
+    """``outside`` unless it lists no clip (one clip twice is refused as it is read, :class:`_Rows`)."""
     if not outside.rows:
         raise _error(outside.path, None, "lists no clip")
-    first: dict[str, int] = {}
-    for row in outside.rows:
-        if row.key in first:
-            raise _error(outside.path, row.line, f"{row.key} is listed again (first at line {first[row.key]}); "
-                                                 "expected one prediction per clip")
-        first[row.key] = row.line
     return outside
 
 
 def file_format(path: str | Path) -> str:
-    """``"csv"`` when the first non-blank line is a CSV header (it names ``clip``), else ``"ststnet_log"``."""
+    """``"csv"`` when the first non-blank line is a CSV header (it names ``clip``, or ``key``, ``y_true`` and
+    ``y_pred``: our own predictions.csv), else ``"ststnet_log"``."""
     path = Path(path)
-    try:
-        separator, numbered = read_spreadsheet_csv(path)
-    except ValueError as exc:
-        raise _error(path, None, str(exc)) from None
-    header = {cell.strip().lower() for cell in numbered[0][1]} if numbered else set()
-    return "csv" if "clip" in header else "ststnet_log"
+    _, numbered = _stream(path)
+    first = next(numbered, None)
+    header = {cell.strip().lower() for cell in first[1]} if first else set()
+    return "csv" if "clip" in header or set(OURS_COLUMNS) <= header else "ststnet_log"
 
 
 def read_outside(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
     """The file in whichever format it is (:func:`file_format`)."""
     path = Path(path)
     if not path.is_file():
-        raise _error(path, None, "no such file; expected a CSV of predictions or an STSTNet-style log")
+        raise _error(path, None, "no such file; expected a CSV of predictions, our predictions.csv or an "
+                                 "STSTNet-style log")
     reader = read_csv if file_format(path) == "csv" else read_ststnet_log
     return reader(path, class_names)
 

@@ -150,7 +150,7 @@ def load_fold_record(path: Path) -> tuple[dict | None, str]:
     if not path.exists():
         return None, ""
     try:
-        record = json.loads(path.read_text())
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"cannot be read ({exc})"
     except ValueError as exc:

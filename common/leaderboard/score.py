@@ -61,12 +61,22 @@ def score_statistics(track: Track, matched: Matched, *, n_resamples: int = st.DE
     if matched.scores is not None:
         agree = int(np.sum(np.argmax(matched.scores, axis=1) == predictions.y_pred))
         class_scores = {"given": True, "argmax_is_pred": agree, "n": len(predictions),
-                        "meaning": "clips whose highest class score is the class in 'pred' (the scores use 'pred')"}
+                        "meaning": "clips whose highest class score is the class in 'pred' (the scores use 'pred')",
+                        "warning": disagreement(agree, len(predictions))}
     return {"scores": scores, "confusion": confusion, "class_scores": class_scores,
             "n_folds_scored": len(set(predictions.folds.tolist())) if predictions.folds is not None else None,
             "interval": {"how": interval_how(n_resamples, seed), "level": LEVEL, "method": "percentile",
                          "n_resamples": n_resamples, "seed": seed, "unit": "subjects"},
             "aggregation": {"pooled": POOLED, "fold_mean": FOLD_MEAN}}
+
+
+def disagreement(agree: int, n: int) -> str | None:
+    """The warning when the file's class scores contradict its predicted class on some clips (a column
+    order swapped, scores of another model): the scores use ``pred``, so the file may not be what it says."""
+    if agree == n:
+        return None
+    return (f"WARNING: on {n - agree} of {n} scored clips the highest class score is not the predicted class; "
+            "the scores use 'pred' (check the score columns' order and that both come from one model)")
 
 
 def against_run(theirs: st.Predictions, ours: st.Predictions, k: int, names: tuple[str, str], *,
@@ -149,6 +159,9 @@ def _first_page(summary: Mapping[str, Any], doc: ReportDocument) -> None:
                f"Selection of these predictions: {summary['selection']}",
                "Every score below is computed by the same functions as the benchmark's own methods, on the same "
                "folds and subjects."])
+    warning = (summary["statistics"].get("class_scores") or {}).get("warning")
+    if warning:
+        flow.text([warning])
     flow.heading("Scores")
     flow.table(["scope", "metric", "pooled over folds", "95% CI (subjects)", "fold mean", "clips / subjects"],
                _score_rows(summary))

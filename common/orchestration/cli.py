@@ -299,6 +299,13 @@ def _load_paper(registry: Any, paper_id: str):
     except KeyError:
         raise CliError(f"unknown paper {paper_id!r}; known papers: {', '.join(registry.PAPER_IDS)}") from None
     except ImportError as exc:
+        from common.environment import keras_backend_name
+
+        _check_backend()  # a backend that imports but breaks is not the paper's fault
+        if (exc.name or "").split(".")[0] in ("keras", "tensorflow", "jax", "jaxlib", "torch"):
+            raise CliError(f"paper {paper_id!r} cannot be imported: the Keras backend {keras_backend_name()!r} "
+                           f"fails to load ({exc}); reinstall it, or set KERAS_BACKEND to another installed "
+                           "backend") from None
         raise CliError(f"paper {paper_id!r} is not implemented yet (importing it failed: {exc})") from None
     paper = getattr(module, "PAPER", None)
     if paper is None or not hasattr(module, "EXPERIMENTS"):
@@ -445,13 +452,15 @@ def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
     from common.config import ConfigError
     from common.orchestration.parallel import registry_reference
     from common.orchestration.paper_runs import PaperPlan, run_papers
-    from common.errors import RunError
+    from common.errors import RunError, WorkSavedError
 
     reference = registry_reference(_registry(registry))  # how --workers/--cluster processes find the papers
     plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments), registry=reference)
              for paper_id, module, experiments in _experiments(chosen, args.experiment)]
     try:
         runs = run_papers(plans, _settings(args))
+    except WorkSavedError:  # exit 3 (_dispatch): the folds are saved
+        raise
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     not_scored = [entry for run in runs for entry in run.not_scored]
@@ -588,7 +597,7 @@ def benchmark(args, registry: Any) -> int:
     from common.leaderboard.tracks import TRACKS, get_track
     from common.config import ConfigError
     from common.orchestration.parallel import registry_reference
-    from common.errors import RunError
+    from common.errors import RunError, WorkSavedError
 
     if args.seeds < 1:
         raise CliError(f"--seeds {args.seeds}: expected 1 or more")
@@ -612,6 +621,8 @@ def benchmark(args, registry: Any) -> int:
         for track in tracks:
             benches.append(run_benchmark(track, methods, settings, seeds=args.seeds, max_folds=args.max_folds,
                                          references=references, registry=registry_reference(registry)))
+    except WorkSavedError:  # exit 3 (_dispatch): every method's folds are saved
+        raise
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     logger.info("")
@@ -658,6 +669,15 @@ def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
     return int(check_main(root, faces=faces, papers=papers) or 0)
 
 
+def _check_backend() -> None:
+    """The Keras backend can be loaded, or one line naming it and what to install, before any work."""
+    from common.environment import keras_backend_problem
+
+    problem = keras_backend_problem()
+    if problem:
+        raise CliError(problem)
+
+
 def _check_cache() -> None:
     """The cache folder (MERSUITE_CACHE) is a writable folder, or one line before any work."""
     from common.preprocessing.cache import check_cache_folder
@@ -676,6 +696,10 @@ def _check_start(args, seeds: int = 1) -> None:
 def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None) -> int:
     """The CLI; ``registry`` (anything with ``PAPER_IDS`` and ``get_paper``) defaults to ``papers``,
     ``loader`` (reads a database: ``loader(name, root, **options)``) to ``common.datasets.load``."""
+    for stream in (sys.stdout, sys.stderr):  # a path or name the locale cannot encode is printed with its escapes
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)
@@ -690,9 +714,11 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
 
 def _dispatch(args, parser: argparse.ArgumentParser, registry: Any) -> int:
     """``main``'s work once the arguments are parsed and the log lines have their handler."""
-    from common.errors import MersuiteError, one_line
+    from common.errors import MersuiteError, WorkSavedError, one_line
 
     try:
+        if args.score is None:  # every command but --score (which trains and loads no model) imports Keras
+            _check_backend()
         if args.check_data is not None:
             check_mode_options(args, parser, "check_data")
             if args.faces:
@@ -754,6 +780,9 @@ def _dispatch(args, parser: argparse.ArgumentParser, registry: Any) -> int:
     except CliError as exc:
         _err(str(exc))
         return EXIT_USER_ERROR
+    except WorkSavedError as exc:  # a write failed after folds finished: they are saved, a rerun reuses them
+        _err(one_line(exc))
+        return EXIT_FOLDS_NOT_SCORED
     except MersuiteError as exc:  # the project's own errors (settings, data, folders): one line, never a traceback
         _err(one_line(exc))
         return EXIT_USER_ERROR

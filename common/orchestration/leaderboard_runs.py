@@ -34,12 +34,12 @@ from typing import Any
 from collections.abc import Iterable, Mapping, Sequence
 
 from common.config import ConfigError, to_dict
-from common.errors import RunError
+from common.errors import RunError, WorkSavedError
 from common.datasets.released import corpus_inputs, corpus_label
 from common.running import runner
 from common.running.corpus import load_all, load_datasets
 from common.environment import environment as run_environment
-from common.running.preflight import check_models, check_seeds, split
+from common.running.preflight import check_models, check_seeds, check_stages, split
 from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
@@ -309,6 +309,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                 folds = split(method.paper_id, experiment, config, selection, seed)
                 if seed == seed_list[0] and folds:  # each method's models built once on its config
                     check_models(method.paper_id, experiment, config, selection, folds[0], profile, settings.overrides)
+                    check_stages(method.paper_id, experiment, config, selection, profile, settings.overrides)
                 signatures[method.name] = fold_signature(selection, folds)
             check_same_folds(signatures, f"seed {seed}, before training")
         n_folds = len(next(iter(signatures.values())))
@@ -358,15 +359,19 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             write_json_atomic(outputs["results"], jsonable(summary))
             summary_module.write_leaderboard_csv(outputs["leaderboard"], summary)
             write_combined_predictions(outputs["predictions"], method_runs)
-        except OSError as exc:
-            raise RunError(f"cannot write the benchmark outputs under {bench_dir}: {exc.strerror or exc}") from None
+        except OSError as exc:  # every method's run is saved in its own folder: a rerun reuses them
+            raise WorkSavedError(f"cannot write the benchmark outputs under {bench_dir}: {exc.strerror or exc}; every "
+                                 "method's folds are saved in its folder there; free space and run the same command "
+                                 "again (it reuses them)") from None
         bench = BenchmarkResult(track=track, methods=method_runs, summary=summary, outputs=outputs)
         from common.leaderboard.report import write_report
 
         try:
             write_report(bench, outputs["report"])
         except OSError as exc:
-            raise RunError(f"cannot write {outputs['report']}: {exc.strerror or exc}") from None
+            raise WorkSavedError(f"cannot write {outputs['report']}: {exc.strerror or exc}; the benchmark's "
+                                 f"results are saved in {outputs['results']}; free space and run the same command "
+                                 "again (it reuses every method's folds)") from None
     logger.info("")
     for row in summary["methods"]:
         scores = row["scores"].get("all", {})

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Mapping
 
-from common.errors import RunError
+from common.errors import RunError, WorkSavedError
 from common.running import preflight, runner
 from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
 from common.environment import environment
@@ -239,9 +239,11 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
                                     command=settings.command, results=results)
             try:
                 pdf = write_paper_report(plan.paper_id, results, out, context)
-            except OSError as exc:
-                raise RunError(f"cannot write the report under {out / plan.paper_id}: "
-                               f"{exc.strerror or exc}") from None
+            except OSError as exc:  # the folds and results.json are written: a rerun draws it from them
+                raise WorkSavedError(f"cannot write the report under {out / plan.paper_id}: {exc.strerror or exc}; "
+                                     f"each experiment's results.json and folds are saved under "
+                                     f"{out / plan.paper_id}; free space and run the same command again (it reuses "
+                                     "the folds)") from None
             runs.append(PaperRun(plan.paper_id, results, pdf, context))
     logger.info("")
     for run in runs:

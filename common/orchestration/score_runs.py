@@ -178,5 +178,8 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
             raise RunError(f"cannot write the score outputs under {folder}: {exc.strerror or exc}") from None
     for line in _summary_lines(summary):
         logger.info(line)
+    warning = (statistics.get("class_scores") or {}).get("warning")
+    if warning:
+        logger.warning(f"[score {track.name}] {path.name}: {warning}")
     logger.info(f"[score {track.name}] {outputs['results']}, {outputs['predictions'].name}, {outputs['report'].name}")
     return ScoreResult(summary=summary, outputs=outputs)

@@ -39,7 +39,7 @@ def is_synthetic(root: str | Path) -> bool:
     if root == synthetic_cache or synthetic_cache in root.parents:
         return True
     try:
-        manifest = json.loads((root / SYNTHETIC_MANIFEST).read_text())
+        manifest = json.loads((root / SYNTHETIC_MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return isinstance(manifest, dict) and {"size", "seed", "mirror"} <= set(manifest)

@@ -1,5 +1,6 @@
-"""Settings checked before any work starts: seeds, fold counts against the selected samples, and each
-model built once on the chosen config. Each problem is one :class:`RunError` line.
+"""Settings checked before any work starts: seeds, fold counts against the selected samples, each
+model built once on the chosen config, and the preprocessing run once on one clip. Each problem is one
+:class:`RunError` line.
 
 ``run_papers`` and the benchmark call :func:`check_experiment` on every planned experiment after the
 databases are loaded and before the first fold trains; the runner and ``--estimate`` make their
@@ -83,6 +84,31 @@ def check_models(paper_id: str, experiment: Experiment, config: Any, selection: 
         built.add(key)
 
 
+def check_stages(paper_id: str, experiment: Experiment, config: Any, selection: Selection, profile: str,
+                 overrides: Mapping[str, Any] | None = None) -> None:
+    """The paper's preprocessing (``experiment.preprocess_clip``, every stage from frames to the network's
+    input) run once on the first clip with frames, so that a setting a stage cannot take (a size the
+    four-area cut of HTNet cannot divide, a window longer than the clip) is one RunError line before any
+    training, as :func:`check_models` does for the network, not a failure in every fold. A stage refuses
+    with ``ValueError`` (numpy's and OpenCV's shape errors are ``ValueError`` too, ``cv2.error`` aside); a
+    clip that cannot be read is the screening's to report, so it passes here."""
+    from common.preprocessing.io import FrameReadError
+
+    if experiment.preprocess_clip is None:
+        return
+    sample = next((s for s in selection.samples if len(s.frames) >= max(experiment.min_frames, 2)), None)
+    if sample is None:  # released inputs or in-memory clips: no frames to preprocess
+        return
+    try:
+        experiment.preprocess_clip(sample, config)
+    except FrameReadError:
+        return
+    except ValueError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise RunError(f"experiment {paper_id}/{experiment.name}: its preprocessing cannot take this config "
+                       f"({_given(profile, overrides)}), on clip {sample.key}: {reason[:300]}") from None
+
+
 def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], profile: str, seed: int,
                      overrides: Mapping[str, Any] | None = None, built: set | None = None) -> None:
     """The folds (:func:`split`) and models (:func:`check_models`) of one experiment on the loaded
@@ -99,6 +125,7 @@ def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, l
     usable = [f for f in folds if len(f.train) and len(f.test)]
     if usable:
         check_models(paper_id, experiment, config, selection, usable[0], profile, overrides, built)
+    check_stages(paper_id, experiment, config, selection, profile, overrides)
 
 
 def check_weights(paper_id: str, experiment: Experiment, config: Any, selection: Selection,

@@ -52,7 +52,7 @@ import numpy as np
 
 from common.config import to_dict
 from common.datasets.tables import sheets_under
-from common.errors import RunError
+from common.errors import RunError, WorkSavedError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.comparison import comparison_rows
 from common.evaluation.epoch_selection import epoch_selection
@@ -326,6 +326,12 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
         raise RunError(str(exc)) from None
 
 
+def _saved(records: Sequence[Mapping[str, Any]], folds_dir: Path) -> str:
+    """What a write failing mid-run leaves: the fold records on disk, and how to finish."""
+    return (f"{len(records)} finished fold record(s) are saved in {folds_dir}; free space (or make the folder "
+            "writable) and run the same command again: it reuses them")
+
+
 def _write_output(write: Callable[..., Any], path: Path, *args: Any) -> None:
     """``write(path, *args)``; a failure (disk full, folder made read-only mid-run) is one RunError line."""
     try:
@@ -451,6 +457,10 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
         logger.info(f"{job.label}: {len(fold.train)} train / {len(fold.test)} test")
         try:
             record = compute_fold(experiment, job)
+        except WorkSavedError:
+            raise
+        except RunError as exc:  # compute_fold raises it for one thing only: its record could not be written
+            raise WorkSavedError(f"{exc}; {_saved(records, folds_dir)}") from None
         except KeyboardInterrupt:
             logger.warning(f"{tag} interrupted in fold {job.position}/{job.total}; the {len(records)} folds before it "
                            f"are saved in {folds_dir}; run the same command again to resume")
@@ -472,8 +482,11 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     results.update(jsonable({"selection": screening, "face_quality": face_record}))
     # the epoch-selection gauge (docs/methods.md §9.4): read from the fold records, never fed back
     results["epoch_selection"] = jsonable(epoch_selection(records, results))
-    _write_output(write_json_atomic, exp_dir / "results.json", jsonable(results))
-    _write_output(write_predictions_csv, exp_dir / "predictions.csv", records, selection.class_names)
+    try:
+        _write_output(write_json_atomic, exp_dir / "results.json", jsonable(results))
+        _write_output(write_predictions_csv, exp_dir / "predictions.csv", records, selection.class_names)
+    except RunError as exc:  # the folds are done and on disk: a rerun rewrites these from them
+        raise WorkSavedError(f"{exc}; {_saved(records, folds_dir)}") from None
     pooled = results["metrics"]["pooled"].get("all", {})
     if pooled.get("uf1") is not None:
         logger.info(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "

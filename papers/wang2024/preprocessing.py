@@ -21,7 +21,7 @@ import numpy as np
 from common.flow_cnn import FlowInputs
 from common.preprocessing.cache import cached, sample_fingerprint
 from papers.wang2024.config import HTNetConfig
-from papers.wang2024.points import FALLBACK_POINTS, FALLBACK_SIZE, five_points, released_points
+from papers.wang2024.points import FALLBACK_POINTS, FALLBACK_SIZE, fallback_reason, five_points, released_points
 
 # The tiling (main_HTNet.py l. 202-204): rows [area 0 | area 1], [area 3 | area 4] of the five areas cut at the
 # five points in MTCNN's order; the nose's area (2) is cut and not used.
@@ -66,6 +66,19 @@ def area_points(sample, config: HTNetConfig, cache_root=None) -> np.ndarray:
         return FALLBACK_POINTS * (size / FALLBACK_SIZE)
     left, top, right, _ = landmark_square(onset)
     return (five_points(points) - (left, top)) * (size / max(right - left, 1))
+
+
+def fallbacks(sample, config: HTNetConfig, cache_root=None) -> tuple[str, ...]:
+    """What :func:`area_points` fell back on for ``sample``: the code's five fixed points when the apex frame
+    shows no face (``FlowInputs.fallbacks``, recorded with a prediction); () when the landmarks were found. A
+    clip of the released inputs: the detector's verdict on its apex crop (``points.released_points``)."""
+    if sample.meta.get("released"):
+        found = released_points(sample, config.data.points, config.data.size, cache_root)[1]
+        return () if found else (fallback_reason(config.data.points),)
+    if config.data.landmark_frame == "onset" or len(apex_landmarks(sample, cache_root)):
+        return ()
+    return ("fallback points: no face on the apex frame, the areas are cut at the authors' code's five fixed "
+            "points (main_HTNet.py l. 78-82)",)
 
 
 def four_areas(image: np.ndarray, points: np.ndarray, centres: str = "transposed") -> np.ndarray:
@@ -130,5 +143,5 @@ CHANNEL_TITLES = ("horizontal flow u", "vertical flow v", "optical strain")
 
 # What a fold trains and tests on, the first pass caches, --estimate times and --predict feeds the exported
 # model, wired as for the other flow CNNs (common.flow_cnn); the page captions each channel of the paper's order.
-INPUTS = FlowInputs(clip_inputs=clip_inputs, preprocess_clip=preprocess_clip,
+INPUTS = FlowInputs(clip_inputs=clip_inputs, preprocess_clip=preprocess_clip, fallbacks=fallbacks,
                     titles=tuple(f"four areas: {CHANNEL_TITLES[c]}" for c in HTNetConfig().data.channels))

@@ -157,7 +157,7 @@ def write_corpus(out: str | Path, size: str = "default", seed: int = 0, mirror: 
     tmp.mkdir()
     try:
         manifest = _write(tmp, plan, render, progress)
-        (tmp / "corpus.json").write_text(json.dumps(manifest, indent=1))
+        (tmp / "corpus.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         if out.exists():
             for child in tmp.iterdir():
                 child.rename(out / child.name)

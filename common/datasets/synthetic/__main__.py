@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     except (FileExistsError, ImportError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    manifest = json.loads((out / "corpus.json").read_text())
+    manifest = json.loads((out / "corpus.json").read_text(encoding="utf-8"))
     print(f"wrote {manifest['clips']} clips + {manifest['videos']} long videos ({manifest['frames_written']} frames, "
           f"{manifest['seconds']} s) to {out.resolve()}")
     print(f"load it with: common.datasets.load(name, {str(out)!r}) "

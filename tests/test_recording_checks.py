@@ -1,0 +1,184 @@
+"""Recordings' clocks, motion and fallbacks at ``--predict``: positions in seconds follow each frame's own
+timestamp on a variable frame rate (detected, printed and recorded, never silent); a clip without motion
+between onset and apex is excluded for a method that reads that motion, as a run refuses it, and flagged for
+the others; each prediction records what it fell back on. Through ``common.deployment.recording`` and the
+command line, on the dummy_frames export of the smoke corpus (tests/test_deployment.py's)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dummy_paper
+import run_all
+from common.datasets.sample import frame_number
+from common.deployment.export import DeployError
+from common.deployment.recording import ClipRequest, clip_sample, decode_video, frame_clock
+from test_deployment import _blank_clip, _video, cli, clip_folder, predict_json, refused
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def exported(smoke_corpus, tmp_path_factory):
+    """The dummy_frames export (smoke profile) and one of its training clips' folder."""
+    import _pytest.capture  # noqa: F401  (capsys is function-scoped; the module fixture calls main directly)
+    from common.deployment.export import read_training_predictions
+
+    folder = tmp_path_factory.mktemp("clocks") / "model"
+    code = run_all.main(["--paper", "dummy_frames", "--profile", "smoke", "--data-root", str(smoke_corpus),
+                         "--export", str(folder)], registry=dummy_paper.DEPLOY_REGISTRY)
+    assert code == 0
+    row = read_training_predictions(folder)[0]
+    return folder, clip_folder(smoke_corpus, row)
+
+
+def ten_frames(source: Path, folder: Path, times: list[float] | None) -> tuple[Path, list[int]]:
+    """The first ten frames of ``source`` in ``folder`` (with ``times.txt`` when ``times``), and their numbers."""
+    folder.mkdir(parents=True)
+    frames = sorted(source.glob("*.jpg"), key=frame_number)[:10]
+    for path in frames:
+        shutil.copy(path, folder / path.name)
+    if times is not None:
+        (folder / "times.txt").write_text("".join(f"{t}\n" for t in times), encoding="utf-8")
+    return folder, [frame_number(p) for p in frames]
+
+
+# a phone's clock: five frames 10 ms apart, then 250 ms apart (the average rate, 10 frames in 1.3 s, would put
+# 0.5 s at frame 4; the frame taken at 0.5 s is the 7th)
+VARIABLE = [0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_a_variable_frame_rate_takes_seconds_at_each_frames_own_time(capsys, exported, tmp_path):
+    folder, source = exported
+    clip, numbers = ten_frames(source, tmp_path / "phone", VARIABLE)
+    code, out, err = cli(capsys, "--predict", clip, "--model", folder, "--apex", "0.5s", "--fps", "7.7", "--json",
+                         "--out", tmp_path / "out")
+    assert code == 0, err
+    record = json.loads(out)["clips"][0]
+    assert record["apex"] == numbers[7] and record["variable_rate"]
+    assert record["positions"] == f"--apex 0.5s -> frame {numbers[7]}"
+    assert record["clock"].startswith(f"variable frame rate ({clip / 'times.txt'}; intervals 10.0-250.0 ms")
+    assert f"{clip}: variable frame rate" in err
+    assert f"--apex 0.5s -> frame {numbers[7]} by the frames' own times" in err
+    # past the last frame's time: one line, not the last frame
+    refused(capsys, "--apex 2s is after the clip's last frame (1.000 s by its timestamps)", "--predict", clip,
+            "--model", folder, "--apex", "2s", "--fps", "7.7", "--out", tmp_path / "out2")
+
+
+def test_a_constant_clock_keeps_the_average_rate_and_bad_timestamps_are_refused(capsys, exported, tmp_path):
+    folder, source = exported
+    steady = [k / 200 + (0.0005 if k % 2 else 0.0) for k in range(10)]  # 200 fps, half a millisecond of rounding
+    clip, numbers = ten_frames(source, tmp_path / "steady", steady)
+    payload = predict_json(capsys, clip, "--model", folder, "--apex", "0.02s", "--out", tmp_path / "out")
+    record = payload["clips"][0]
+    assert record["apex"] == numbers[0] + 4 and not record["variable_rate"]  # 0.02 s x 200 fps
+    assert record["clock"].startswith("constant frame rate")
+    (clip / "times.txt").write_text("0.0\n0.005\n", encoding="utf-8")
+    refused(capsys, "times.txt: 2 timestamp(s) for 10 frame file(s); expected one per frame", "--predict", clip,
+            "--model", folder, "--out", tmp_path / "out2")
+    (clip / "times.txt").write_text("".join(f"{t}\n" for t in [0.0, 0.01, 0.005] + steady[3:]), encoding="utf-8")
+    refused(capsys, "times.txt: expected finite times in seconds, increasing", "--predict", clip, "--model", folder,
+            "--out", tmp_path / "out3")
+
+
+def test_frame_clock_tells_a_dropped_frame_from_rounding():
+    assert not frame_clock([k / 30 + (0.001 if k % 3 == 0 else 0) for k in range(30)], "t").variable
+    dropped = [k / 30 for k in range(30) if k != 12]
+    assert frame_clock(dropped, "t").variable
+    assert frame_clock(None, "t").describe().startswith("no timestamps")
+
+
+def test_a_video_keeps_its_frames_timestamps(exported, tmp_path):
+    _, source = exported
+    frames = sorted(source.glob("*.jpg"), key=frame_number)[:8]
+    video = _video(frames, tmp_path / "clip.avi", 25.0)
+    decoded, fps, times = decode_video(video, tmp_path / "cache")
+    assert fps == 25.0 and len(decoded) == 8 and times is not None and len(times) == 8
+    np.testing.assert_allclose(np.diff(times), 0.04, atol=0.002)
+    assert (decoded[0].parent / "times.txt").is_file()
+    sample = clip_sample(ClipRequest(video, apex="0.12s"), cache_root=tmp_path / "cache")
+    assert sample.apex == 4 and sample.meta["variable_rate"] is False  # frames numbered from 1: 1 + 0.12 x 25
+
+
+def motion_registry():
+    """dummy_frames declared as a method that reads the motion from onset to apex (as the flow CNNs)."""
+    frames = types.SimpleNamespace(PAPER=dummy_paper.FRAMES.PAPER, EXPERIMENTS=tuple(
+        dataclasses.replace(e, needs_motion=True) for e in dummy_paper.FRAMES.EXPERIMENTS))
+    return types.SimpleNamespace(PAPER_IDS=dummy_paper.DEPLOY_REGISTRY.PAPER_IDS,
+                                 get_paper=lambda pid: frames if pid == "dummy_frames" else dummy_paper.get_paper(pid))
+
+
+def test_onset_as_apex_is_excluded_for_a_method_that_reads_motion_and_flagged_otherwise(capsys, exported,
+                                                                                         tmp_path):
+    folder, source = exported
+    first = min(frame_number(p) for p in source.glob("*.jpg"))
+    line = refused(capsys, "its apex frame", "--predict", source, "--model", folder, "--apex", first,
+                   "--out", tmp_path / "out", registry=motion_registry())
+    assert "is its onset frame" in line and "reads the motion from onset to apex" in line
+    # in a list of clips, that clip is excluded with its reason and the others are predicted
+    listing = tmp_path / "clips.csv"
+    listing.write_text(f"path,onset,apex,offset\n{source},,{first},\n{source},,{first + 3},\n", encoding="utf-8")
+    code, out, err = cli(capsys, "--predict", listing, "--model", folder, "--json", "--out", tmp_path / "o2",
+                         registry=motion_registry())
+    assert code == 0, err
+    statuses = [(c["status"], c["reason"]) for c in json.loads(out)["clips"]]
+    assert statuses[0][0] == "excluded" and "no motion between onset and apex" in statuses[0][1]
+    assert statuses[1] == ("ok", "")
+    # a method that does not read the motion predicts it, and records the flag
+    code, out, err = cli(capsys, "--predict", source, "--model", folder, "--apex", first, "--out", tmp_path / "o3")
+    assert code == 0, err
+    assert "  fallbacks: no motion: " in out
+    payload = predict_json(capsys, source, "--model", folder, "--apex", first, "--out", tmp_path / "o4")
+    assert payload["clips"][0]["status"] == "ok"
+    assert any(f.startswith("no motion: ") for f in payload["clips"][0]["fallbacks"])
+
+
+def test_every_prediction_records_its_fallbacks(capsys, exported, tmp_path):
+    folder, source = exported
+    payload = predict_json(capsys, source, "--model", folder, "--out", tmp_path / "out")
+    apex = payload["clips"][0]["apex"]
+    assert payload["clips"][0]["fallbacks"][0] == f"apex rule: motion (apex {apex})"
+    blank = _blank_clip(tmp_path / "blank")  # no face anywhere: the face box is a fallback
+    payload = predict_json(capsys, blank, "--model", folder, "--fps", "30", "--faces-policy", "keep",
+                           "--out", tmp_path / "o2")
+    assert any(f.startswith("face box: ") for f in payload["clips"][0]["fallbacks"])
+
+
+def test_htnet_names_its_fixed_points_where_the_apex_frame_shows_no_face(tmp_path):
+    from papers.wang2024.config import HTNetConfig
+    from papers.wang2024.preprocessing import fallbacks
+
+    blank = _blank_clip(tmp_path / "blank", count=4)
+    frames = tuple(sorted(blank.glob("*.png")))
+    from common.datasets.sample import Sample
+
+    sample = Sample(dataset="recording", subject="", clip="blank", emotion="", onset=1, apex=3, offset=4, fps=30.0,
+                    frames=frames)
+    config = HTNetConfig()
+    named = fallbacks(sample, config, tmp_path / "cache")
+    assert len(named) == 1 and named[0].startswith("fallback points: no face on the apex frame")
+    onset = dataclasses.replace(config, data=dataclasses.replace(config.data, landmark_frame="onset"))
+    assert fallbacks(sample, onset, tmp_path / "cache") == ()
+
+
+def test_a_clip_sample_never_chooses_silently(tmp_path):
+    """The library entry point: a folder whose clock is variable says so where no notes list is given."""
+    import cv2
+
+    folder = tmp_path / "clip"
+    folder.mkdir()
+    for k in range(1, 6):
+        cv2.imwrite(str(folder / f"frame{k:03d}.png"), np.full((16, 16, 3), 10 * k, np.uint8))
+    (folder / "times.txt").write_text("0\n0.01\n0.02\n0.5\n1.0\n", encoding="utf-8")
+    notes: list[str] = []
+    sample = clip_sample(ClipRequest(folder, apex="0.5s"), cache_root=tmp_path, fps=30.0, notes=notes)
+    assert sample.apex == 4 and sample.meta["variable_rate"]
+    assert len(notes) == 1 and "variable frame rate" in notes[0] and "--apex 0.5s -> frame 4" in notes[0]
+    with pytest.raises(DeployError, match="after the clip's last frame"):
+        clip_sample(ClipRequest(folder, apex="3s"), cache_root=tmp_path, fps=30.0, notes=[])

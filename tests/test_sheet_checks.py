@@ -1,0 +1,114 @@
+"""Label spreadsheets as other programs write them, and names with digits that are not 0-9: a formula cell
+without a saved value, merged cells, a subject written as ``6.0``, ``²`` or ``١``. Each is read as the
+spreadsheet shows it or refused in one line naming the file (and sheet and cell), through the loaders
+(what a run reads) and ``--check-data``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from common.datasets import DatasetError, load
+from common.datasets import casme2, samm, smic
+from common.datasets.tables import ascii_digits, read_sheets, whole_number
+from test_cli import cli, one_error_line
+from test_datasets_loaders import casme2_tree, samm_tree
+
+
+def formula_apex(db: Path) -> Path:
+    """CASME II's coding file with the first clip's apex written as a formula and never computed (what a script
+    writing the workbook with openpyxl leaves: no saved value)."""
+    path = db / "CASME2-coding-20140508.xlsx"
+    book = openpyxl.load_workbook(path)
+    book.active["E2"] = "=D2+1"
+    book.save(path)
+    return path
+
+
+def test_a_formula_without_a_saved_value_is_refused_naming_file_sheet_and_cell(tmp_path):
+    path = formula_apex(casme2_tree(tmp_path))
+    with pytest.raises(DatasetError) as error:
+        load("casme2", tmp_path)
+    message = str(error.value)
+    assert str(path) in message and "sheet 'Sheet1', cell E2" in message and "=D2+1" in message
+    assert "without a saved value" in message and "spreadsheet program" in message
+
+
+def test_check_data_refuses_a_formula_without_a_saved_value_in_one_line(capsys, tmp_path):
+    formula_apex(casme2_tree(tmp_path / "data"))
+    code, out, err = cli(capsys, "--check-data", str(tmp_path / "data"))
+    assert "cell E2 holds a formula (=D2+1) without a saved value" in out + err
+    assert "Traceback" not in out + err
+
+
+def test_a_merge_within_one_row_stays_one_cell(tmp_path):
+    """A header or note across columns is shown once: filling it would name two columns alike."""
+    book = openpyxl.Workbook()
+    book.active.append(["Subject", None, "Filename"])
+    book.active.append([1, None, "EP01"])
+    book.active.merge_cells("A1:B1")
+    book.save(tmp_path / "labels.xlsx")
+    assert read_sheets(tmp_path / "labels.xlsx")[0][1] == [["Subject", None, "Filename"], [1, None, "EP01"]]
+
+
+def test_merged_cells_are_read_as_the_spreadsheet_shows_them(tmp_path):
+    """A subject written once in a merged cell beside its two clips stands for both (SAMM's coding file)."""
+    db = samm_tree(tmp_path, subject_cells=(6, 6))
+    path = db / "SAMM_Micro_FACS_Codes_v2.xlsx"
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    header = next(i for i, row in enumerate(sheet.iter_rows(values_only=True), 1) if row[0] == "Subject")
+    sheet[f"A{header + 2}"] = None
+    sheet.merge_cells(f"A{header + 1}:A{header + 2}")
+    book.save(path)
+    rows = read_sheets(path)[0][1]
+    assert [row[0] for row in rows[-3:-1]] == [6, 6]  # the merged range's value in each of its cells
+    # the second clip is 009_5_10 under subject 6 now: its folder is not there, so it is dropped with that reason
+    with pytest.warns(UserWarning, match="009_5_10"):
+        samples = {s.clip: s for s in load("samm", tmp_path)}
+    assert samples["006_1_2"].subject == "006"
+
+
+@pytest.mark.parametrize("digit", ["²", "١"])
+def test_a_subject_with_digits_other_than_0_to_9_is_refused_naming_the_file_and_column(tmp_path, digit):
+    samm_tree(tmp_path, subject_cells=(6, digit))
+    with pytest.raises(DatasetError) as error:
+        load("samm", tmp_path)
+    message = str(error.value)
+    assert "SAMM_Micro_FACS_Codes_v2.xlsx" in message and "column Subject" in message
+    assert f"{digit!r} holds a digit other than 0-9" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("digit", ["²", "١"])
+def test_check_data_refuses_a_non_ascii_digit_in_one_line(capsys, tmp_path, digit):
+    samm_tree(tmp_path / "data", subject_cells=(6, digit))
+    code, out, err = cli(capsys, "--check-data", str(tmp_path / "data"))
+    assert f"{digit!r} holds a digit other than 0-9" in out + err and "Traceback" not in out + err
+
+
+def test_name_normalisers_take_ascii_digits_and_numbers_written_as_floats():
+    assert [samm.subject_name(v) for v in (6, 6.0, "6.0", "006", " 6 ")] == ["006"] * 5
+    assert [casme2.subject_name(v) for v in (1, "1.0", "sub01", "sub1")] == ["sub01"] * 4
+    assert [smic.subject_name(v) for v in ("s01", "1", "1.0")] == ["s1"] * 3
+    assert samm.subject_name("6.5") == "6.5" and casme2.subject_name("subX") == "subX"  # not numbers: kept as text
+    for normaliser in (samm.subject_name, casme2.subject_name, smic.subject_name):
+        with pytest.raises(DatasetError, match="digit other than 0-9"):
+            normaliser("s١" if normaliser is smic.subject_name else "١", "here")
+    assert ascii_digits("12") and not ascii_digits("١٢") and not ascii_digits("²") and not ascii_digits("")
+    assert whole_number("Zoë1", "w") is None  # letters outside ASCII are no digits: not a number, kept as text
+    assert whole_number("-1", "w") is None and whole_number(-1, "w") is None and whole_number("", "w") is None
+
+
+def test_score_normalises_subjects_written_as_numbers_and_refuses_other_digits(capsys, tmp_path):
+    """--score, the other reader of subject names: ``6.0`` is SAMM's 006; ``٦`` is one line naming the line."""
+    from common.evaluation.outside import read_csv
+
+    path = tmp_path / "theirs.csv"
+    path.write_text("clip,subject,database,true,pred\n006_1_2,6.0,samm,0,0\nEP01,1.0,casme2,1,1\n", encoding="utf-8")
+    rows = read_csv(path, ("negative", "positive", "surprise")).rows
+    assert [r.key for r in rows] == ["samm/006/006_1_2", "casme2/sub01/EP01"]
+    path.write_text("clip,subject,database,true,pred\n006_1_2,٦,samm,0,0\n", encoding="utf-8")
+    code, _, err = cli(capsys, "--score", str(path), "--benchmark", "megc2019", "--data-root", str(tmp_path))
+    line = one_error_line(err)
+    assert code == 2 and "theirs.csv, line 2" in line and "digit other than 0-9" in line
