@@ -1,0 +1,239 @@
+"""``--fold-parallel N`` (``TrainConfig.fold_parallel``): N folds of one run trained as one computation.
+
+A small network's training step (STSTNet: 3, 5 and 8 kernels on 28x28x3) leaves a CPU mostly idle: its
+kernels are too small to fill the cores, and the step's fixed costs (Python, the callbacks, launching each
+op) are most of its time. The folds of a leave-one-subject-out run are independent copies of the same
+network. Here each fold keeps its own compiled Keras model, exactly as the sequential fold builds it (its
+``Experiment.fold_fit``), and one traced TensorFlow function runs every fold's own ``train_step`` on that
+fold's own batch: one call per step for N folds, whose independent ops TensorFlow runs side by side.
+
+What each fold keeps, as in the sequential path (``common.training.fit``): its initial weights and dropout
+seeds (built right after its own ``set_seed``), its training samples, MATLAB's epoch order where the recipe
+asks for it (``matlab_epoch_order``), its batches (Keras's own epoch iterator, ``model.fit``'s permutations,
+drawn in the same order: ``common.device_training``), its optimizer state, batch-normalisation statistics,
+callbacks (NaN stop, CSV history, the epoch-selection record) and history. The weights and predictions equal
+the sequential ones (``tests/test_fold_parallel.py``); only the time differs.
+
+Why a list of models and not one network with a fold axis (grouped convolutions, ``vectorized_map``): the
+folds keep the very layers the sequential path trains (``EdgePadding2D``, batch normalisation, dropout and its
+seed streams), so equality needs no second implementation of each network, and TensorFlow's CPU kernels have
+no grouped convolution outside XLA. TensorFlow backend only: on JAX and PyTorch ``train_step`` has another
+signature, and the run is refused in one line (docs/performance.md, "Fold-parallel training").
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+# Bytes of one float32 (the variables, the arrays and the activations are float32 here)
+FLOAT32 = 4
+# Of the memory free when the run starts, the share the N folds may take (the rest: TensorFlow's own pools,
+# the process, the prediction passes).
+MEMORY_SHARE = 0.8
+
+
+def refusal(*, has_fold_fit: bool, train: Any, backend: str | None = None) -> str:
+    """Why ``train`` (a ``TrainConfig``) with ``fold_parallel`` > 1 cannot train folds together here (one line,
+    without the option's name), or ``""``. ``has_fold_fit``: the experiment has an ``Experiment.fold_fit``."""
+    backend = backend or keras.backend.backend()
+    if not has_fold_fit:
+        return ("this method's fold is not one network trained by one recipe (no Experiment.fold_fit: an SVM, "
+                "several stages or a tuning loop); run it without --fold-parallel")
+    if backend != "tensorflow":
+        return (f"folds are trained together on the TensorFlow backend only (KERAS_BACKEND={backend}); "
+                "run with KERAS_BACKEND=tensorflow or without --fold-parallel")
+    if train.weights:
+        return "--weights evaluates released weights and trains nothing; run it without --fold-parallel"
+    if train.one_pass:
+        return "train.one_pass is another training loop; set train.one_pass=false or run without --fold-parallel"
+    if train.device_data:
+        return ("train.device_data is another training loop; set train.device_data=false or run without "
+                "--fold-parallel")
+    return ""
+
+
+def fold_bytes(model: keras.Model, samples: int, batch_size: int) -> int:
+    """The memory one fold holds while training together with others, in bytes, estimated from ``model``
+    (built, compiled): every variable, a gradient and the optimizer's slots per trainable weight (Adam: 2,
+    SGD with momentum and RMSprop: 1), the fold's training inputs (``samples`` rows of the model's input) and
+    the activations of one batch kept for the backward pass (every layer's output, twice: the value and its
+    gradient)."""
+    trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
+    variables = sum(int(np.prod(v.shape)) for v in model.weights)
+    slots = {"adam": 2, "adamw": 2, "sgd": 1, "rmsprop": 1}.get(type(model.optimizer).__name__.lower(), 2) \
+        if getattr(model, "optimizer", None) is not None else 2
+    inputs = sum(int(np.prod(t.shape[1:])) for t in model.inputs)
+    outputs = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        for tensor in keras.tree.flatten(layer.output):
+            outputs += int(np.prod(tensor.shape[1:]))
+    return FLOAT32 * (variables + trainable * (1 + slots) + samples * inputs + 2 * min(batch_size, samples) * outputs)
+
+
+def available_bytes() -> int:
+    """The memory free for new work now (``psutil.virtual_memory().available``)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def memory(n: int) -> str:
+    """``n`` bytes in MiB or GiB, as the refusal and ``--estimate`` print them."""
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def memory_refusal(per_fold: int, n: int, free: int | None = None) -> str:
+    """Why ``n`` folds of ``per_fold`` bytes each will not fit in :data:`MEMORY_SHARE` of ``free`` (default: the
+    memory free now), in one line, or ``""``."""
+    free = available_bytes() if free is None else free
+    if n * per_fold <= MEMORY_SHARE * free:
+        return ""
+    most = max(1, int(MEMORY_SHARE * free // max(per_fold, 1)))
+    return (f"{n} folds together need about {memory(n * per_fold)} ({memory(per_fold)} a fold), more than "
+            f"{MEMORY_SHARE:.0%} of the {memory(free)} free; use --fold-parallel {most} or fewer")
+
+
+@dataclasses.dataclass(kw_only=True)
+class _Fold:
+    """One fold's state in the shared loop: its model, arrays, epoch iterator, callbacks and last logs."""
+
+    model: keras.Model
+    arrays: Any  # (x, y) as tensors
+    epochs: Any  # Keras's epoch iterator over the sample numbers
+    callbacks: keras.callbacks.CallbackList
+    logs: Any = None
+    epoch_logs: Any = None
+    done: bool = False
+
+
+def prepare(training: Any) -> _Fold:
+    """Everything of one fold that draws random numbers before its training (``training``: a
+    ``common.running.fold.FoldTraining``): MATLAB's epoch order (NumPy), Keras's epoch iterator and the build
+    ``model.fit`` does (TensorFlow's stream), in the order ``common.training.fit`` draws them. Call it right
+    after the fold's ``fold_fit``, under the fold's own seed, before the next fold seeds."""
+    import tensorflow as tf
+
+    from common.device_training import _build_as_fit_does, _floatx_arrays, _index_epochs
+    from common.training import fit_callbacks, matlab_epoch_order, precision_of
+
+    cfg, model, label = training.train, training.model, training.label
+    if training.validation_data is not None:
+        raise ValueError("fold-parallel training runs no validation data; expected a fold without it")
+    if getattr(model, "steps_per_execution", 1) != 1:
+        raise ValueError("fold-parallel training: the model is compiled with steps_per_execution > 1; expected 1")
+    if precision_of(model) != "float32":
+        logger.info(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs)")
+    x, y = training.x_train, training.y_train
+    if cfg.shuffle_once or cfg.drop_partial_batch:
+        x, y = matlab_epoch_order(x, y, cfg)
+        cfg = dataclasses.replace(cfg, shuffle=cfg.shuffle and not cfg.shuffle_once)
+    data = _floatx_arrays((list(x) if isinstance(x, (list, tuple)) else x, y))
+    n = len(keras.tree.flatten(data[1])[0])
+    epochs = _index_epochs(n, cfg.batch_size, cfg.shuffle)
+    _build_as_fit_does(model, epochs, keras.tree.map_structure(lambda a: a[: cfg.batch_size], data))
+    cbs = fit_callbacks(cfg, work_dir=training.ctx.work_dir, label=label, callbacks=training.callbacks,
+                        verbose_every_epoch=training.verbose_every_epoch, epoch_predictions=training.recorder)
+    callbacks = keras.callbacks.CallbackList(cbs, add_history=True, add_progbar=False, verbose=0,
+                                             epochs=cfg.epochs, steps=epochs.num_batches, model=model)
+    with tf.device("/CPU:0" if not tf.config.list_logical_devices("GPU") else "/GPU:0"):
+        arrays = keras.tree.map_structure(lambda a: tf.identity(tf.convert_to_tensor(a)), data)
+    return _Fold(model=model, arrays=arrays, epochs=epochs, callbacks=callbacks)
+
+
+def _epoch_batches(fold: _Fold) -> list[Any]:
+    """The index arrays of the fold's batches of the next epoch, in ``model.fit``'s order."""
+    from common.device_training import _indices_of
+
+    batches = []
+    with fold.epochs.catch_stop_iteration():
+        for _, _, step_data in fold.epochs:
+            batches.append(_indices_of(step_data))
+    return batches
+
+
+class _Steps:
+    """One traced function per set of folds that step together: each fold's own ``train_step`` on its batch
+    gathered by index. Folds whose epochs hold fewer batches (a smaller training part) sit out the last
+    steps, which is another set (traced once more)."""
+
+    def __init__(self, folds: Sequence[_Fold]):
+        self._folds = folds
+        self._traced: dict[tuple[int, ...], Callable[..., Any]] = {}
+
+    def __call__(self, which: tuple[int, ...], indices: list[Any]) -> list[Any]:
+        import tensorflow as tf
+
+        if which not in self._traced:
+            models = [self._folds[k].model for k in which]
+
+            def step(arrays, batches):
+                return [model.train_step(keras.tree.map_structure(lambda a, b=b: tf.gather(a, b), data))
+                        for model, data, b in zip(models, arrays, batches)]
+
+            # Unknown batch lengths, as fit's tf.data batches have (Keras weighs the loss tracker by them).
+            signature = [[keras.tree.map_structure(lambda a: tf.TensorSpec([None, *a.shape[1:]], a.dtype),
+                                                   self._folds[k].arrays) for k in which],
+                         [tf.TensorSpec([None], tf.int64) for _ in which]]
+            jit = all(bool(m.jit_compile) for m in models)
+            self._traced[which] = tf.function(step, input_signature=signature, jit_compile=jit)
+        arrays = [self._folds[k].arrays for k in which]
+        return self._traced[which](arrays, [tf.convert_to_tensor(i, tf.int64) for i in indices])
+
+
+def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[float]]]:
+    """Train the prepared ``folds`` (:func:`prepare`) for ``epochs`` epochs, one traced call per step for all
+    of them; each fold's ``History.history``, as ``common.training.fit`` returns it.
+
+    The loop is ``model.fit``'s for each fold (``common.device_training.fit_on_device``): its metrics reset and
+    ``on_epoch_begin`` per epoch, ``on_train_batch_begin``/``end`` per step, a fold that stops
+    (``TerminateOnNaN``) sits out what is left, the epoch's logs from its metrics, ``finalize_variable_values``
+    and ``on_train_end``."""
+    steps = _Steps(folds)
+    for fold in folds:
+        fold.model.stop_training = False
+        fold.callbacks.on_train_begin()
+    for epoch in range(epochs):
+        active = [k for k, fold in enumerate(folds) if not fold.done]
+        if not active:
+            break
+        batches = {}
+        for k in active:
+            folds[k].model.reset_metrics()
+            folds[k].callbacks.on_epoch_begin(epoch)
+            batches[k] = _epoch_batches(folds[k])
+        for step in range(max(len(b) for b in batches.values())):
+            which = tuple(k for k in active if step < len(batches[k]) and not folds[k].model.stop_training)
+            if not which:
+                break
+            for k in which:
+                folds[k].callbacks.on_train_batch_begin(step)
+            for k, logs in zip(which, steps(which, [batches[k][step] for k in which])):
+                folds[k].logs = logs
+                folds[k].callbacks.on_train_batch_end(step, logs)
+        for k in active:
+            fold = folds[k]
+            fold.epoch_logs = dict(fold.model._get_metrics_result_or_logs(fold.logs))
+            fold.callbacks.on_epoch_end(epoch, fold.epoch_logs)
+            fold.done = bool(fold.model.stop_training)
+    histories = []
+    for fold in folds:
+        if isinstance(fold.model.optimizer, keras.optimizers.Optimizer):
+            fold.model.optimizer.finalize_variable_values(fold.model.trainable_weights)
+        fold.callbacks.on_train_end(logs=fold.epoch_logs)
+        histories.append({k: [float(v) for v in values] for k, values in fold.model.history.history.items()})
+    return histories
+
+
+def groups(items: Sequence[Any], size: int) -> list[list[Any]]:
+    """``items`` in consecutive groups of ``size`` (the last one shorter)."""
+    return [list(items[i: i + size]) for i in range(0, len(items), size)]
+
