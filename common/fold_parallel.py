@@ -109,6 +109,9 @@ class _Fold:
     model: keras.Model
     arrays: Any  # (x, y) as tensors
     epochs: Any  # Keras's epoch iterator over the sample numbers
+    # the batches of every epoch when they do not change (no shuffle): index arrays, without a tf.data
+    # iterator per epoch (about 20-50 ms a fold-epoch here, more than a STSTNet step)
+    fixed: list | None = None
     callbacks: keras.callbacks.CallbackList
     logs: Any = None
     epoch_logs: Any = None
@@ -146,13 +149,18 @@ def prepare(training: Any) -> _Fold:
                                              epochs=cfg.epochs, steps=epochs.num_batches, model=model)
     with tf.device("/CPU:0" if not tf.config.list_logical_devices("GPU") else "/GPU:0"):
         arrays = keras.tree.map_structure(lambda a: tf.identity(tf.convert_to_tensor(a)), data)
-    return _Fold(model=model, arrays=arrays, epochs=epochs, callbacks=callbacks)
+    # Without shuffling, model.fit's batches are the samples in order, cut every batch_size (the last partial)
+    fixed = None if cfg.shuffle else [np.arange(i, min(i + cfg.batch_size, n), dtype="int64")
+                                      for i in range(0, n, cfg.batch_size)]
+    return _Fold(model=model, arrays=arrays, epochs=epochs, callbacks=callbacks, fixed=fixed)
 
 
 def _epoch_batches(fold: _Fold) -> list[Any]:
     """The index arrays of the fold's batches of the next epoch, in ``model.fit``'s order."""
     from common.device_training import _indices_of
 
+    if fold.fixed is not None:
+        return fold.fixed
     batches = []
     with fold.epochs.catch_stop_iteration():
         for _, _, step_data in fold.epochs:
@@ -166,14 +174,14 @@ class _Steps:
     steps, which is another set (traced once more)."""
 
     def __init__(self, folds: Sequence[_Fold]):
-        self._folds = folds
+        self.folds = folds
         self._traced: dict[tuple[int, ...], Callable[..., Any]] = {}
 
     def __call__(self, which: tuple[int, ...], indices: list[Any]) -> list[Any]:
         import tensorflow as tf
 
         if which not in self._traced:
-            models = [self._folds[k].model for k in which]
+            models = [self.folds[k].model for k in which]
 
             def step(arrays, batches):
                 return [model.train_step(keras.tree.map_structure(lambda a, b=b: tf.gather(a, b), data))
@@ -181,12 +189,26 @@ class _Steps:
 
             # Unknown batch lengths, as fit's tf.data batches have (Keras weighs the loss tracker by them).
             signature = [[keras.tree.map_structure(lambda a: tf.TensorSpec([None, *a.shape[1:]], a.dtype),
-                                                   self._folds[k].arrays) for k in which],
+                                                   self.folds[k].arrays) for k in which],
                          [tf.TensorSpec([None], tf.int64) for _ in which]]
             jit = all(bool(m.jit_compile) for m in models)
             self._traced[which] = tf.function(step, input_signature=signature, jit_compile=jit)
-        arrays = [self._folds[k].arrays for k in which]
+        arrays = [self.folds[k].arrays for k in which]
         return self._traced[which](arrays, [tf.convert_to_tensor(i, tf.int64) for i in indices])
+
+
+def _steps_of(folds: Sequence[_Fold]) -> _Steps:
+    """The traced steps of this group, kept on its first model (a reference cycle the collector frees with the
+    group): a second call on the same folds (the warm-up and the timed epochs of ``--estimate``) traces
+    nothing again."""
+    key = tuple(id(fold.model) for fold in folds)
+    kept = getattr(folds[0].model, "_fold_parallel_steps", None)
+    if kept is not None and kept[0] == key:
+        kept[1].folds = folds
+        return kept[1]
+    steps = _Steps(folds)
+    folds[0].model._fold_parallel_steps = (key, steps)
+    return steps
 
 
 def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[float]]]:
@@ -197,7 +219,7 @@ def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[f
     ``on_epoch_begin`` per epoch, ``on_train_batch_begin``/``end`` per step, a fold that stops
     (``TerminateOnNaN``) sits out what is left, the epoch's logs from its metrics, ``finalize_variable_values``
     and ``on_train_end``."""
-    steps = _Steps(folds)
+    steps = _steps_of(folds)
     for fold in folds:
         fold.model.stop_training = False
         fold.callbacks.on_train_begin()
@@ -237,3 +259,61 @@ def groups(items: Sequence[Any], size: int) -> list[list[Any]]:
     """``items`` in consecutive groups of ``size`` (the last one shorter)."""
     return [list(items[i: i + size]) for i in range(0, len(items), size)]
 
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupTiming:
+    """A group of ``folds`` networks trained together on random inputs (``--estimate``): the wall seconds of one
+    epoch of the group, and of its first epoch (the trace of the group's step, beyond an epoch)."""
+
+    folds: int
+    epoch_s: float
+    trace_s: float
+    cpu_per_wall: float
+
+
+@dataclasses.dataclass(frozen=True)
+class _Timed:
+    """The parts of a ``FoldTraining`` that :func:`prepare` reads, for a network timed without a fold."""
+
+    model: Any
+    x_train: Any
+    y_train: Any
+    train: Any
+    label: str
+    ctx: Any = None
+    validation_data: Any = None
+    callbacks: Any = None
+    verbose_every_epoch: bool = False
+    recorder: Any = None
+
+
+@dataclasses.dataclass(frozen=True)
+class _NoFold:
+    work_dir: Any = None
+
+
+def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds: int, epochs: int = 2) -> GroupTiming:
+    """Train ``folds`` networks of ``build()`` together with the recipe ``train`` on ``samples`` random inputs
+    each: one untimed epoch (the trace), then ``epochs`` timed ones (the mean)."""
+    import time
+
+    rng = np.random.default_rng(0)
+    prepared = []
+    for _ in range(folds):
+        model = build()
+        x = [rng.normal(size=(samples, *t.shape[1:])).astype("float32") for t in model.inputs]
+        classes = int(model.outputs[0].shape[-1])
+        y = keras.utils.to_categorical(rng.integers(0, classes, samples), classes)
+        prepared.append(prepare(_Timed(model=model, x_train=x if len(x) > 1 else x[0], y_train=y, train=train,
+                                       label=model.name, ctx=_NoFold())))
+    started = time.perf_counter()
+    train_together(prepared, 1)
+    trace = time.perf_counter() - started
+    for fold in prepared:
+        fold.done = False
+    wall, cpu = time.perf_counter(), time.process_time()
+    train_together(prepared, epochs)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    epoch = wall / epochs
+    return GroupTiming(folds=folds, epoch_s=epoch, trace_s=max(trace - epoch, 0.0), cpu_per_wall=cpu / max(wall, 1e-9))

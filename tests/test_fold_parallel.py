@@ -221,7 +221,5 @@ def test_the_cli_refuses_what_it_cannot_honour_in_one_line(capsys, dummy_corpus,
     assert code == 2 and len(lines) == 1 and "this method's fold is not one network" in lines[0]
     code, lines = _cli(capsys, *base, "--fold-parallel", "2", "--workers", "2")
     assert code == 2 and len(lines) == 1 and "give it or --workers/--cluster, not both" in lines[0]
-    code, lines = _cli(capsys, *base, "--fold-parallel", "0")
-    assert code == 2 and "--fold-parallel" in lines[-1]
     code, lines = _cli(capsys, "--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--fold-parallel", "2")
     assert code == 2 and len(lines) == 1 and "--fold-parallel is not used by --benchmark" in lines[0]
