@@ -46,8 +46,8 @@ def refusal(*, has_fold_fit: bool, train: Any, backend: str | None = None) -> st
     if not has_fold_fit:
         return ("this method's fold is not one network trained by one recipe (no Experiment.fold_fit: an SVM, "
                 "several stages or a tuning loop); run it without --fold-parallel")
-    if backend != "tensorflow":
-        return (f"folds are trained together on the TensorFlow backend only (KERAS_BACKEND={backend}); "
+    if backend not in ("tensorflow", "jax"):
+        return (f"folds are trained together on the TensorFlow and JAX backends only (KERAS_BACKEND={backend}); "
                 "run with KERAS_BACKEND=tensorflow or without --fold-parallel")
     if train.weights:
         return "--weights evaluates released weights and trains nothing; run it without --fold-parallel"
@@ -112,10 +112,13 @@ class _Fold:
     # the batches of every epoch when they do not change (no shuffle): index arrays, without a tf.data
     # iterator per epoch (about 20-50 ms a fold-epoch here, more than a STSTNet step)
     fixed: list | None = None
+    # JAX with shuffling: every epoch's batches, drawn in prepare (below)
+    planned: list | None = None
     callbacks: keras.callbacks.CallbackList
     logs: Any = None
     epoch_logs: Any = None
     done: bool = False
+    state: Any = None  # JAX: the variables' values between steps
 
 
 def prepare(training: Any) -> _Fold:
@@ -123,9 +126,7 @@ def prepare(training: Any) -> _Fold:
     ``common.running.fold.FoldTraining``): MATLAB's epoch order (NumPy), Keras's epoch iterator and the build
     ``model.fit`` does (TensorFlow's stream), in the order ``common.training.fit`` draws them. Call it right
     after the fold's ``fold_fit``, under the fold's own seed, before the next fold seeds."""
-    import tensorflow as tf
-
-    from common.device_training import _build_as_fit_does, _floatx_arrays, _index_epochs
+    from common.device_training import _build_as_fit_does, _floatx_arrays, _index_epochs, _on_device
     from common.training import fit_callbacks, matlab_epoch_order, precision_of
 
     cfg, model, label = training.train, training.model, training.label
@@ -147,12 +148,17 @@ def prepare(training: Any) -> _Fold:
                         verbose_every_epoch=training.verbose_every_epoch, epoch_predictions=training.recorder)
     callbacks = keras.callbacks.CallbackList(cbs, add_history=True, add_progbar=False, verbose=0,
                                              epochs=cfg.epochs, steps=epochs.num_batches, model=model)
-    with tf.device("/CPU:0" if not tf.config.list_logical_devices("GPU") else "/GPU:0"):
-        arrays = keras.tree.map_structure(lambda a: tf.identity(tf.convert_to_tensor(a)), data)
+    arrays = _on_device(data)
     # Without shuffling, model.fit's batches are the samples in order, cut every batch_size (the last partial)
     fixed = None if cfg.shuffle else [np.arange(i, min(i + cfg.batch_size, n), dtype="int64")
                                       for i in range(0, n, cfg.batch_size)]
-    return _Fold(model=model, arrays=arrays, epochs=epochs, callbacks=callbacks, fixed=fixed)
+    fold = _Fold(model=model, arrays=arrays, epochs=epochs, callbacks=callbacks, fixed=fixed)
+    if fixed is None and keras.backend.backend() != "tensorflow":
+        # JAX's epoch iterator draws each epoch's permutation from NumPy's global generator when the epoch
+        # starts; folds stepping together would interleave those draws. They are drawn here, every epoch in
+        # turn, as the fold's sequential fit draws them (TensorFlow's tf.data iterator holds its own stream).
+        fold.planned = [[np.asarray(b, dtype="int32") for b in _epoch_batches(fold)] for _ in range(cfg.epochs)]
+    return fold
 
 
 def _epoch_batches(fold: _Fold) -> list[Any]:
@@ -161,6 +167,8 @@ def _epoch_batches(fold: _Fold) -> list[Any]:
 
     if fold.fixed is not None:
         return fold.fixed
+    if fold.planned is not None:
+        return fold.planned.pop(0)
     batches = []
     with fold.epochs.catch_stop_iteration():
         for _, _, step_data in fold.epochs:
@@ -178,6 +186,8 @@ class _Steps:
         self._traced: dict[tuple[int, ...], Callable[..., Any]] = {}
 
     def __call__(self, which: tuple[int, ...], indices: list[Any]) -> list[Any]:
+        if keras.backend.backend() == "jax":
+            return self._jax(which, indices)
         import tensorflow as tf
 
         if which not in self._traced:
@@ -195,6 +205,46 @@ class _Steps:
             self._traced[which] = tf.function(step, input_signature=signature, jit_compile=jit)
         arrays = [self.folds[k].arrays for k in which]
         return self._traced[which](arrays, [tf.convert_to_tensor(i, tf.int64) for i in indices])
+
+
+    def _jax(self, which: tuple[int, ...], indices: list[Any]) -> list[Any]:
+        """JAX: each model's stateless ``train_step`` on its state, jitted together (the states donated), as
+        ``model.fit`` jits one; the states travel between steps and go back into the models after each epoch
+        (:func:`train_together`), as ``fit`` and ``common.device_training`` do."""
+        import jax
+
+        if which not in self._traced:
+            models = [self.folds[k].model for k in which]
+
+            def step(states, arrays, batches):
+                outs = [model.train_step(state, keras.tree.map_structure(lambda a, b=b: jax.numpy.take(a, b, axis=0),
+                                                                         data))
+                        for model, state, data, b in zip(models, states, arrays, batches)]
+                return [out[0] for out in outs], [out[1] for out in outs]
+
+            jit = all(bool(m.jit_compile) and not m.run_eagerly for m in models)
+            self._traced[which] = jax.jit(step, donate_argnums=0) if jit else step
+        states = [_jax_state(self.folds[k]) for k in which]
+        logs, states = self._traced[which](states, [self.folds[k].arrays for k in which], list(indices))
+        for k, state in zip(which, states):
+            self.folds[k].state = state
+            self.folds[k].model._jax_state = dict(zip(_JAX_STATE, state))  # what jax_state_sync writes back
+        return logs
+
+
+_JAX_STATE = ("trainable_variables", "non_trainable_variables", "optimizer_variables", "metrics_variables")
+
+
+def _jax_state(fold: _Fold) -> Any:
+    """The fold's state tuple for its next step on JAX: taken from its model's variables after a sync (the
+    epoch's start, a callback that wrote them), else the state its last step left."""
+    model = fold.model
+    if model._jax_state_synced:
+        fold.state = model._get_jax_state(trainable_variables=True, non_trainable_variables=True,
+                                          optimizer_variables=True, metrics_variables=True,
+                                          purge_model_variables=True)
+        model._jax_state_synced = False
+    return fold.state
 
 
 def _steps_of(folds: Sequence[_Fold]) -> _Steps:
@@ -220,6 +270,7 @@ def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[f
     (``TerminateOnNaN``) sits out what is left, the epoch's logs from its metrics, ``finalize_variable_values``
     and ``on_train_end``."""
     steps = _steps_of(folds)
+    jax = keras.backend.backend() == "jax"
     for fold in folds:
         fold.model.stop_training = False
         fold.callbacks.on_train_begin()
@@ -231,6 +282,8 @@ def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[f
         for k in active:
             folds[k].model.reset_metrics()
             folds[k].callbacks.on_epoch_begin(epoch)
+            if jax:
+                folds[k].model._jax_state_synced = True
             batches[k] = _epoch_batches(folds[k])
         for step in range(max(len(b) for b in batches.values())):
             which = tuple(k for k in active if step < len(batches[k]) and not folds[k].model.stop_training)
@@ -243,6 +296,8 @@ def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[f
                 folds[k].callbacks.on_train_batch_end(step, logs)
         for k in active:
             fold = folds[k]
+            if jax and not fold.model._jax_state_synced:
+                fold.model.jax_state_sync()  # the epoch's variables back into the model, for its callbacks
             fold.epoch_logs = dict(fold.model._get_metrics_result_or_logs(fold.logs))
             fold.callbacks.on_epoch_end(epoch, fold.epoch_logs)
             fold.done = bool(fold.model.stop_training)
