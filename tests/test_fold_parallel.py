@@ -223,3 +223,22 @@ def test_the_cli_refuses_what_it_cannot_honour_in_one_line(capsys, dummy_corpus,
     assert code == 2 and len(lines) == 1 and "give it or --workers/--cluster, not both" in lines[0]
     code, lines = _cli(capsys, "--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--fold-parallel", "2")
     assert code == 2 and len(lines) == 1 and "--fold-parallel is not used by --benchmark" in lines[0]
+
+
+def test_the_estimate_times_a_group_trained_together(smoke_corpus):
+    """--estimate --fold-parallel N: each fold's training is its share of a timed group's epochs, and the note
+    gives the group's epoch time and memory."""
+    from common.datasets import load
+    from common.estimate.projection import estimate_experiment
+
+    experiment = _experiment("liong2019")
+    data = {name: load(name, smoke_corpus) for name in experiment.datasets}
+    overrides = {"evaluation.max_folds": 3, "train.epochs": 4}
+    alone = estimate_experiment("liong2019", experiment, data, profile="smoke", overrides=overrides)
+    together = estimate_experiment("liong2019", experiment, data, profile="smoke",
+                                   overrides={**overrides, "train.fold_parallel": 3})
+    assert together.note.startswith("fold-parallel 3: groups of 3 folds, an epoch of a group ")
+    assert "memory of a group" in together.note and "fold-parallel" not in alone.note
+    assert len(together.fold_seconds) == len(alone.fold_seconds) == 3 and all(s > 0 for s in together.fold_seconds)
+    assert together.fold_seconds != alone.fold_seconds
+    assert together.arrays_bytes > alone.arrays_bytes  # three folds' memory, not one fold's inputs
