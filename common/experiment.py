@@ -277,11 +277,7 @@ class Experiment:
     # ``released_weights(config, selection, folds, folder) -> problem`` (``--weights``): "" when every fold has
     # its authors' file, of the network the config builds; else one line naming it. None: --weights is refused.
     released_weights: Callable[[Any, Selection, Sequence[Fold], Path], str] | None = None
-    # --fold-parallel (``TrainConfig.fold_parallel``): ``fold_fit(ctx)`` builds the fold's one compiled network
-    # and its inputs without training them (``common.running.fold.FoldTraining``; ``run_fold`` is then
-    # ``fold_fit(ctx).run()``), so that ``common.fold_parallel`` can train several folds as one computation.
-    # None: a fold that is not one network trained by one recipe, and --fold-parallel is refused.
-    fold_fit: Callable[[FoldContext], Any] | None = None
+    fold_fit: Callable[[FoldContext], Any] | None = None  # --fold-parallel: the fold's FoldTraining, untrained
     # --estimate: the models one fold trains, with their work (TrainingStage), and the
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None

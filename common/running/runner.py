@@ -313,7 +313,7 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
         fit_started = time.perf_counter()
         try:
             histories: list[Any] = fold_parallel.train_together([r[3] for r in ready], ready[0][2].train.epochs)
-        except Exception as exc:
+        except Exception as exc:  # recorded for each fold of the group, the run goes on; not Ctrl-C
             for job, ctx, _, _, seconds, cache_before in ready:
                 store(job, "failed", _failure(ctx, exc), seconds + time.perf_counter() - fit_started, None,
                       cache_before)
@@ -327,7 +327,7 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
                                           extra={"fold_parallel": {"folds": len(ready),
                                                                    "fit_seconds": round(together, 4)}})
                 status, reason, checked = _checked(outcome, job.fold, n_classes)
-            except Exception as exc:
+            except Exception as exc:  # recorded, the group's other folds go on; not Ctrl-C
                 status, reason, checked = "failed", _failure(ctx, exc), None
             store(job, status, reason, seconds + share + time.perf_counter() - finish_started, checked,
                   cache_before)
