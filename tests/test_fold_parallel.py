@@ -157,7 +157,9 @@ def test_refusals_are_one_line_each():
     train = TrainConfig()
     assert refusal(has_fold_fit=True, train=train) == ""
     assert "no Experiment.fold_fit" in refusal(has_fold_fit=False, train=train)
-    assert "TensorFlow backend only (KERAS_BACKEND=jax)" in refusal(has_fold_fit=True, train=train, backend="jax")
+    assert refusal(has_fold_fit=True, train=train, backend="jax") == ""
+    assert "TensorFlow and JAX backends only (KERAS_BACKEND=torch)" in refusal(has_fold_fit=True, train=train,
+                                                                                backend="torch")
     assert "trains nothing" in refusal(has_fold_fit=True, train=dataclasses.replace(train, weights="/w"))
     assert "one_pass" in refusal(has_fold_fit=True, train=dataclasses.replace(train, one_pass=True))
     assert "device_data" in refusal(has_fold_fit=True, train=dataclasses.replace(train, device_data=True))
