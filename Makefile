@@ -53,7 +53,9 @@ $(VENV_TORCH)/.installed: pyproject.toml
 
 test-jax: $(VENV_JAX)/.installed
 	KERAS_BACKEND=jax $(VENV_JAX)/bin/python -m pytest -q tests/test_backends.py tests/test_training_device.py \
-		"tests/test_epoch_selection.py::test_recording_changes_neither_the_weights_nor_the_predictions"
+		"tests/test_epoch_selection.py::test_recording_changes_neither_the_weights_nor_the_predictions" \
+		"tests/test_fold_parallel.py::test_each_fold_trains_on_its_own_samples_to_the_weights_of_model_fit" \
+		"tests/test_fold_parallel.py::test_folds_trained_together_give_the_sequential_predictions_and_histories"
 
 test-torch: $(VENV_TORCH)/.installed
 	KERAS_BACKEND=torch $(VENV_TORCH)/bin/python -m pytest -q tests/test_backends.py tests/test_training_device.py

@@ -278,6 +278,7 @@ class Experiment:
     # ``released_weights(config, selection, folds, folder) -> problem`` (``--weights``): "" when every fold has
     # its authors' file, of the network the config builds; else one line naming it. None: --weights is refused.
     released_weights: Callable[[Any, Selection, Sequence[Fold], Path], str] | None = None
+    fold_fit: Callable[[FoldContext], Any] | None = None  # --fold-parallel: the fold's FoldTraining, untrained
     # --estimate: the models one fold trains, with their work (TrainingStage), and the
     # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
@@ -397,7 +398,7 @@ class Track:
 # ``select``, ``folds`` and ``run_fold`` always (tests/test_registry.py), the others where the method has them
 # (one no source defines is None: e.g. no ``predict_apex`` where the recording's apex is taken as given).
 HOOKS = ("select", "folds", "run_fold", "training_stages", "preprocess_clip", "first_pass", "predict_clips",
-         "predict_views", "predict_apex", "frame_rate", "released_weights")
+         "predict_views", "predict_apex", "frame_rate", "released_weights", "fold_fit")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -89,6 +89,11 @@ class TrainConfig:
     # (docs/performance.md). Refused (one line) with validation data, class weights or ``one_pass``;
     # arrays the device cannot hold fall back to ``model.fit`` with a log line.
     device_data: bool = False
+    # Execution, not method, 1 (off) in every profile: train this many folds of the run as one computation
+    # (``common.fold_parallel``, ``--fold-parallel N``), each fold with its own weights, batches, optimiser
+    # and callbacks, the same numbers as one by one (tests/test_fold_parallel.py). Only a method with an
+    # ``Experiment.fold_fit`` takes it; the config hash leaves it out, so a run resumes across the two paths.
+    fold_parallel: Annotated[int, Range(ge=1)] = 1
 
 
 def set_seed(seed: int) -> None:
@@ -326,6 +331,23 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
         if validation_data is not None or class_weight or callbacks or step_schedule(cfg) is not None:
             raise ValueError("TrainConfig.one_pass: no validation data, class weights, callbacks or schedule")
         return _fit_one_pass(model, x, y, cfg, work_dir=work_dir, label=label, epoch_predictions=epoch_predictions)
+    cbs = fit_callbacks(cfg, work_dir=work_dir, label=label, callbacks=callbacks,
+                        verbose_every_epoch=verbose_every_epoch, epoch_predictions=epoch_predictions)
+    if cfg.device_data:
+        history = fit_on_device(model, x, y, cfg, cbs, label=label)
+        if history is not None:
+            return {k: [float(v) for v in vals] for k, vals in history.items()}
+    history = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=cfg.shuffle,
+                        validation_data=validation_data, class_weight=dict(class_weight) if class_weight else None,
+                        callbacks=cbs, verbose=0)
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def fit_callbacks(cfg: TrainConfig, *, work_dir: Path | None, label: str, callbacks: list | None = None,
+                  verbose_every_epoch: bool = False,
+                  epoch_predictions: EpochPredictions | None = None) -> list[keras.callbacks.Callback]:
+    """The callbacks of :func:`fit`'s ``model.fit`` (and of ``common.fold_parallel``'s folds): ``TerminateOnNaN``,
+    the step schedule, the CSV history in ``work_dir``, progress lines, the caller's, then ``epoch_predictions``."""
     cbs = [keras.callbacks.TerminateOnNaN()]
     schedule = step_schedule(cfg)
     if schedule is not None:
@@ -338,14 +360,7 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
     cbs.extend(callbacks or [])
     if epoch_predictions is not None:
         cbs.append(epoch_predictions)
-    if cfg.device_data:
-        history = fit_on_device(model, x, y, cfg, cbs, label=label)
-        if history is not None:
-            return {k: [float(v) for v in vals] for k, vals in history.items()}
-    history = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=cfg.shuffle,
-                        validation_data=validation_data, class_weight=dict(class_weight) if class_weight else None,
-                        callbacks=cbs, verbose=0)
-    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    return cbs
 
 
 def matlab_epoch_order(x: Any, y: Any, cfg: TrainConfig) -> tuple[Any, Any]:

@@ -38,8 +38,8 @@ LAYERS = (
     ("running", ("common.running",)),  # one experiment's run: the fold loop and what it needs
     ("reporting", ("common.reporting",)),
     ("evaluation", ("common.evaluation",)),  # splits, metrics, statistics, comparison, references, records
-    ("models and training", ("common.training", "common.device_training", "common.backbones", "common.flops",
-                             "common.state_dicts")),
+    ("models and training", ("common.training", "common.device_training", "common.fold_parallel", "common.backbones",
+                             "common.flops", "common.state_dicts")),
     ("the contract", ("common.experiment",)),
     ("data", ("common.datasets",)),
     ("preprocessing", ("common.preprocessing",)),

@@ -292,14 +292,46 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
                             batch_size=bs, steps=r["steps"], test_samples=r["test"],
                             timing=stage_timing[(name, bs)], seconds=r["seconds"])
                   for (name, bs), r in totals.items())
-    preprocess = None
     note = ""
+    together = int(getattr(getattr(config, "train", None), "fold_parallel", 1) or 1)
+    if together > 1:  # --fold-parallel N: the training steps of a group, timed as one
+        fold_seconds, arrays, note = _fold_parallel(tag, per_fold, stage_timing, config.train, fold_seconds, arrays)
+        works = tuple(dataclasses.replace(w, seconds=sum(fold_seconds) * w.samples / max(
+            sum(x.samples for x in works), 1)) for w in works)
+    preprocess = None
     if experiment.preprocess_clip is not None:
         preprocess = time_preprocessing(experiment, config, selection, tag=tag)
     else:
         note = "preprocessing not estimated: the experiment has no preprocess_clip hook"
     return ExperimentEstimate(**counts, stages=works, preprocess=preprocess, fold_seconds=tuple(fold_seconds),
                               peak_rss_bytes=peak, arrays_bytes=int(arrays), note=note)
+
+
+def _fold_parallel(tag: str, per_fold: list[list[TrainingStage]], stage_timing: Mapping, train: Any,
+                   fold_seconds: list[float], arrays: int) -> tuple[list[float], int, str]:
+    """``--fold-parallel N``: each fold's projected seconds with its training steps replaced by its share of a
+    group's (``common.fold_parallel.time_group``: N networks trained together on random inputs, timed here),
+    the memory of N folds (``fold_bytes``) in place of one fold's inputs, and the note saying so."""
+    from common import fold_parallel
+
+    if any(len(stages) != 1 for stages in per_fold):
+        return fold_seconds, arrays, "fold-parallel not estimated: a fold trains more than one network"
+    stage = max((stages[0] for stages in per_fold), key=lambda s: s.samples)
+    together = train.fold_parallel
+    n = min(together, len(per_fold))
+    per_group = fold_parallel.fold_bytes(stage.build(), stage.samples, stage.batch_size) * n
+    logger.info(f"{tag} timing {n} networks of {stage.model} trained together (--fold-parallel {together})")
+    group = fold_parallel.time_group(stage.build, train, stage.samples, n)
+    seconds = []
+    for stages, before in zip(per_fold, fold_seconds):
+        one = stages[0]
+        t = stage_timing[(one.model, one.batch_size)]
+        steps = math.ceil(one.samples / one.batch_size) * one.epochs
+        alone = steps * t.step_s + one.epochs * t.epoch_overhead_s + t.trace_s  # what the group replaces
+        seconds.append(max(before - alone, 0.0) + (one.epochs * group.epoch_s + group.trace_s) / n)
+    note = (f"fold-parallel {together}: groups of {n} folds, an epoch of a group {group.epoch_s:.3f} s "
+            f"(timed); memory of a group {fold_parallel.memory(per_group)}")
+    return seconds, max(arrays, per_group), note
 
 
 def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path | None = None,

@@ -61,7 +61,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 # The name in every message and in the command recorded with a run: run_all.py, whichever entry started it
 # (the mersuite script calls the same main), so that a recorded command reruns from a checkout too.
@@ -130,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="compute the folds in N local processes, dealt round-robin over the GPUs in "
                           "CUDA_VISIBLE_DEVICES (N may exceed them: workers then share a card, with memory "
                           "settings that allow it); same results as the default, 1 (sequential, in this process)")
+    run.add_argument("--fold-parallel", type=_positive_int, default=1, metavar="N",
+                     help="train N folds at once as one computation (TrainConfig.fold_parallel; liong2019 and "
+                          "gan2019, TensorFlow backend): the same numbers as one by one (default 1), refused in "
+                          "one line for a method that cannot or when N folds would not fit in memory")
     run.add_argument("--preprocess-workers", type=_positive_int, metavar="N",
                      help="before an experiment's folds, compute the first pass of its preprocessing (what the "
                           "stage cache lacks) in N processes (default: the --workers N; 1: each fold computes "
@@ -189,10 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 # with --estimate, which is meant to be added to a run's or a benchmark's command line: there the
 # options it does not use are named as ignored and the projection goes on.
 _RUN = {"paper", "experiment", "data_root", "profile", "seed", "set", "out", "fresh", "allow_faces", "faces_policy",
-        "workers", "preprocess_workers", "cluster", "epoch_gauge", "weights"}
+        "workers", "preprocess_workers", "cluster", "epoch_gauge", "weights", "fold_parallel"}
 # A benchmark reads the run's options but these: it has no --paper/--experiment, never shows faces, and its
 # tracks do not run the parallel first pass of preprocessing.
-_NOT_BENCHMARK = {"paper", "experiment", "allow_faces", "preprocess_workers"}
+_NOT_BENCHMARK = {"paper", "experiment", "allow_faces", "preprocess_workers", "fold_parallel"}
 _MODE_OPTIONS = {
     "check_data": ({"check_data", "faces"}, "--check-data"),
     "list": ({"list"}, "--list"),
@@ -431,6 +435,7 @@ def _settings(args):
         if "train.weights" in overrides:
             raise CliError("give --weights DIR or --set train.weights=DIR, not both")
         overrides["train.weights"] = str(Path(args.weights).expanduser().resolve())
+    overrides.update(_fold_parallel(args, overrides))
     return RunSettings(data_root=args.data_root, profile=args.profile, seed=args.seed,
                        overrides=overrides, out=args.out, fresh=args.fresh,
                        epoch_gauge=args.epoch_gauge,
@@ -438,6 +443,20 @@ def _settings(args):
                        workers=args.workers, cluster=args.cluster, preprocess_workers=args.preprocess_workers,
                        **_loader(args),
                        command=" ".join(shlex.quote(a) for a in [PROG, *(args._argv or [])]))
+
+
+def _fold_parallel(args, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"train.fold_parallel": N}`` for ``--fold-parallel N`` > 1 (``TrainConfig.fold_parallel``), else ``{}``;
+    one line when it is given twice or with --workers/--cluster (folds in other processes)."""
+    n = getattr(args, "fold_parallel", 1) or 1
+    if n <= 1:
+        return {}
+    if "train.fold_parallel" in overrides:
+        raise CliError("give --fold-parallel N or --set train.fold_parallel=N, not both")
+    if getattr(args, "workers", 1) > 1 or getattr(args, "cluster", None):
+        raise CliError("--fold-parallel trains folds together in this process; give it or --workers/--cluster, "
+                       "not both")
+    return {"train.fold_parallel": n}
 
 
 def _loader(args) -> dict[str, Any]:
@@ -483,7 +502,7 @@ def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[s
                    for e in experiments]
     try:
         result = project(entries, data_root=args.data_root, profile=args.profile, seed=args.seed,
-                         overrides=parse_assignments(args.set), **_loader(args))
+                         overrides={**parse_assignments(args.set), **_fold_parallel(args, {})}, **_loader(args))
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     print()

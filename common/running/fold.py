@@ -18,6 +18,7 @@ Papers with two stages (Aouayeb) or several models use the pieces (:func:`one_ho
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 from collections.abc import Callable, Mapping, Sequence
@@ -86,10 +87,86 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
     ``ctx.config.train``); ``after_fit(model)`` runs between training and prediction (e.g. BN
     statistics recomputed); ``extra`` is a mapping or ``extra(model, history)`` computed after training.
     A model in mixed precision (``TrainConfig.mixed_precision``) adds ``extra["dtype_policy"]``.
+    The same as ``fold_training(...).run()`` (:class:`FoldTraining`).
     """
+    return fold_training(ctx, model, x_train, x_test, y_train=y_train, train=train, label=label,
+                         validation_data=validation_data, callbacks=callbacks,
+                         verbose_every_epoch=verbose_every_epoch, after_fit=after_fit, extra=extra,
+                         started=started).run()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FoldTraining:
+    """A fold's one network, compiled and ready to train, with everything :func:`fit_and_predict` does around
+    the training: what ``Experiment.fold_fit`` returns. :meth:`run` is the sequential fold (``common.training.fit``
+    then :meth:`finish`); ``common.fold_parallel`` trains several folds' :class:`FoldTraining` as one
+    computation and then calls each one's :meth:`finish`, so the two paths share everything but the loop."""
+
+    ctx: FoldContext
+    model: Any
+    x_train: Any
+    x_test: Any
+    y_train: np.ndarray  # one-hot rows of x_train
+    train: Any  # common.training.TrainConfig
+    label: str
+    validation_data: Any = None
+    callbacks: list | None = None
+    verbose_every_epoch: bool = False
+    after_fit: Callable[[Any], None] | None = None
+    extra: Mapping[str, Any] | Callable[[Any, Mapping[str, list]], Mapping[str, Any]] | None = None
+    started: float
+    recorder: Any = None  # common.training.EpochPredictions, or None
+
+    def run(self) -> FoldOutcome:
+        """Train (``common.training.fit``) and :meth:`finish`: the sequential fold."""
+        from common.training import fit
+
+        fit_started = time.perf_counter()
+        history = fit(self.model, self.x_train, self.y_train, self.train, work_dir=self.ctx.work_dir,
+                      label=self.label, validation_data=self.validation_data, callbacks=self.callbacks,
+                      verbose_every_epoch=self.verbose_every_epoch, epoch_predictions=self.recorder)
+        return self.finish(history, inputs_seconds=fit_started - self.started,
+                           fit_seconds=time.perf_counter() - fit_started)
+
+    def finish(self, history: Mapping[str, list], *, inputs_seconds: float, fit_seconds: float,
+               extra: Mapping[str, Any] | None = None) -> FoldOutcome:
+        """After training: ``after_fit``, the export's copy, the test probabilities and the :class:`FoldOutcome`
+        (its seconds: ``inputs_seconds`` + ``fit_seconds`` + the prediction's; fold-parallel gives each fold its
+        share of the group's training as ``fit_seconds``)."""
+        from common.training import trainable_parameters
+
+        ctx, model = self.ctx, self.model
+        after_started = time.perf_counter()
+        if self.after_fit is not None:
+            self.after_fit(model)
+        if ctx.export is not None:  # an export fold: the trained model is what --predict loads
+            ctx.export.keep(self.label, model)
+        predict_started = time.perf_counter()
+        probabilities = predict_probabilities(model, self.x_test, self.train.batch_size)
+        predict_ended = time.perf_counter()
+        # after_fit counts as training, as it always has
+        fit_started = after_started - fit_seconds
+        timing = timing_extra(fit_started, predict_started, predict_ended, len(ctx.fold.test),
+                              fit_started - inputs_seconds)
+        more = dict((self.extra(model, history) if callable(self.extra) else self.extra) or {})
+        if getattr(model, "dtype_policy", None) is not None and model.dtype_policy.name != "float32":
+            more["dtype_policy"] = model.dtype_policy.name  # TrainConfig.mixed_precision: which policy ran
+        return outcome(ctx, probabilities, history, {self.label: trainable_parameters(model)},
+                       fit_started - inputs_seconds,
+                       {**more, **dict(extra or {}), "timing": timing, **epoch_extra(self.recorder, self.label)})
+
+
+def fold_training(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, y_train: Any = None,
+                  train: Any = None, label: str | None = None, validation_data: Any = None,
+                  callbacks: list | None = None, verbose_every_epoch: bool = False,
+                  after_fit: Callable[[Any], None] | None = None,
+                  extra: Mapping[str, Any] | Callable[[Any, Mapping[str, list]], Mapping[str, Any]] | None = None,
+                  started: float | None = None) -> FoldTraining:
+    """The :class:`FoldTraining` of :func:`fit_and_predict`'s arguments (the same defaults): what a paper's
+    ``fold_fit(ctx)`` returns, and its ``run_fold(ctx)`` runs (``fold_fit(ctx).run()``)."""
     import keras
 
-    from common.training import fit, predict_on_batches, trainable_parameters
+    from common.training import predict_on_batches
 
     started = time.perf_counter() if started is None else started
     train = ctx.config.train if train is None else train
@@ -98,7 +175,6 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
     y_train = np.asarray(y_train)
     if y_train.ndim == 1:
         y_train = one_hot(y_train, n_classes(ctx))
-    label = label or model.name
     batch_size = train.batch_size
 
     def predict_at_epoch(trained: Any) -> np.ndarray:
@@ -114,23 +190,10 @@ def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, 
             for variable, value in zip(trained.non_trainable_variables, kept):
                 variable.assign(value)
 
-    recorder = epoch_recorder(ctx, predict_at_epoch)
-    fit_started = time.perf_counter()
-    history = fit(model, x_train, y_train, train, work_dir=ctx.work_dir, label=label,
-                  validation_data=validation_data, callbacks=callbacks, verbose_every_epoch=verbose_every_epoch,
-                  epoch_predictions=recorder)
-    if after_fit is not None:
-        after_fit(model)
-    if ctx.export is not None:  # an export fold: the trained model is what --predict loads
-        ctx.export.keep(label, model)
-    predict_started = time.perf_counter()
-    probabilities = predict_probabilities(model, x_test, train.batch_size)
-    timing = timing_extra(fit_started, predict_started, time.perf_counter(), len(ctx.fold.test), started)
-    extra = dict((extra(model, history) if callable(extra) else extra) or {})
-    if getattr(model, "dtype_policy", None) is not None and model.dtype_policy.name != "float32":
-        extra["dtype_policy"] = model.dtype_policy.name  # TrainConfig.mixed_precision: which policy ran
-    return outcome(ctx, probabilities, history, {label: trainable_parameters(model)}, started,
-                   {**dict(extra or {}), "timing": timing, **epoch_extra(recorder, label)})
+    return FoldTraining(ctx=ctx, model=model, x_train=x_train, x_test=x_test, y_train=y_train, train=train,
+                        label=label or model.name, validation_data=validation_data, callbacks=callbacks,
+                        verbose_every_epoch=verbose_every_epoch, after_fit=after_fit, extra=extra, started=started,
+                        recorder=epoch_recorder(ctx, predict_at_epoch))
 
 
 def epoch_recorder(ctx: FoldContext, predict: Callable[[Any], np.ndarray]) -> Any:

@@ -126,6 +126,36 @@ def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, l
     if usable:
         check_models(paper_id, experiment, config, selection, usable[0], profile, overrides, built)
     check_stages(paper_id, experiment, config, selection, profile, overrides)
+    check_fold_parallel(paper_id, experiment, config, selection, usable)
+
+
+def check_fold_parallel(paper_id: str, experiment: Experiment, config: Any, selection: Selection,
+                        folds: list[Fold]) -> None:
+    """``--fold-parallel N`` (``TrainConfig.fold_parallel``): one RunError line when the method or the settings
+    cannot train folds together (``common.fold_parallel.refusal``), or when N folds (at most as many as there
+    are) would not fit in the memory free now (``common.fold_parallel.fold_bytes``, from the network of
+    ``training_stages`` and the largest training part)."""
+    train = getattr(config, "train", None)
+    n = int(getattr(train, "fold_parallel", 1) or 1)
+    if n <= 1:
+        return
+    from common import fold_parallel
+
+    where = f"--fold-parallel {n}: experiment {paper_id}/{experiment.name}"
+    refused = fold_parallel.refusal(has_fold_fit=experiment.fold_fit is not None, train=train)
+    if refused:
+        raise RunError(f"{where}: {refused}")
+    if not folds or experiment.training_stages is None:
+        return
+    largest = max(folds, key=lambda f: len(f.train))
+    stages = list(experiment.training_stages(config, selection, largest))
+    if len(stages) != 1:
+        raise RunError(f"{where}: a fold trains {len(stages)} networks; fold-parallel training takes one")
+    stage = stages[0]
+    per_fold = fold_parallel.fold_bytes(stage.build(), stage.samples, stage.batch_size)
+    problem = fold_parallel.memory_refusal(per_fold, min(n, len(folds)))
+    if problem:
+        raise RunError(f"{where}: {problem}")
 
 
 def check_weights(paper_id: str, experiment: Experiment, config: Any, selection: Selection,

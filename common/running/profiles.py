@@ -48,6 +48,15 @@ def effective_config(experiment: Experiment, profile: str, overrides: Mapping[st
     return validate(apply_overrides(config, dict(overrides or {})))
 
 
+# Execution settings that never change a fold's numbers: left out of the hash (and so of the fold fingerprint),
+# so that a run resumes the folds another execution path finished.
+EXECUTION_ONLY = (("train", "fold_parallel"),)
+
+
 def config_hash(config: Any) -> str:
-    text = json.dumps(to_dict(config), sort_keys=True, default=str)
+    values = to_dict(config)
+    for section, name in EXECUTION_ONLY:
+        if isinstance(values.get(section), dict):
+            values[section] = {k: v for k, v in values[section].items() if k != name}
+    text = json.dumps(values, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

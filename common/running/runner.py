@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -152,21 +153,41 @@ def _run_one_fold(experiment: Experiment, ctx: FoldContext, n_classes: int) -> t
     from common.training import set_seed
 
     fold = ctx.fold
-    if len(fold.test) == 0 or len(fold.train) == 0:
-        return "empty", f"fold has {len(fold.train)} training and {len(fold.test)} test samples", None
-    one_class = training_class_problem(ctx.selection, fold.train)  # every method, never per classifier
-    if one_class:
-        return "refused", one_class, None
+    before = _before_training(ctx)
+    if before:
+        return before[0], before[1], None
     set_seed(ctx.seed)
     try:
         outcome = experiment.run_fold(ctx)
     except Exception as exc:  # recorded, the run goes on; KeyboardInterrupt is not an Exception
-        reason = f"{type(exc).__name__}: {exc}"
-        try:
-            write_text_atomic(ctx.work_dir / "error.txt", traceback.format_exc())
-        except OSError as write_error:  # the handler must not fail in turn: the reason is in the fold record
-            reason += f" (error.txt not written: {write_error.strerror or write_error})"
-        return "failed", reason, None
+        return "failed", _failure(ctx, exc), None
+    return _checked(outcome, fold, n_classes)
+
+
+def _before_training(ctx: FoldContext) -> tuple[str, str] | None:
+    """(status, reason) of a fold that is not trained (no training or test sample; one class), else None."""
+    fold = ctx.fold
+    if len(fold.test) == 0 or len(fold.train) == 0:
+        return "empty", f"fold has {len(fold.train)} training and {len(fold.test)} test samples"
+    one_class = training_class_problem(ctx.selection, fold.train)  # every method, never per classifier
+    if one_class:
+        return "refused", one_class
+    return None
+
+
+def _failure(ctx: FoldContext, exc: Exception) -> str:
+    """The reason of a fold that raised ``exc``, its traceback written to ``folds/<fold>/error.txt``."""
+    reason = f"{type(exc).__name__}: {exc}"
+    try:
+        write_text_atomic(ctx.work_dir / "error.txt", traceback.format_exc())
+    except OSError as write_error:  # the handler must not fail in turn: the reason is in the fold record
+        reason += f" (error.txt not written: {write_error.strerror or write_error})"
+    return reason
+
+
+def _checked(outcome: Any, fold, n_classes: int) -> tuple[str, str, FoldOutcome | None]:
+    """(status, reason, outcome) of a fold's returned outcome: "failed" when it cannot be stored, "nan" when
+    its loss or probabilities are not finite."""
     problem = _check_outcome(outcome, fold, n_classes)
     if problem:
         return "failed", problem, None
@@ -237,6 +258,80 @@ def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
     record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
     _write_output(write_json_atomic, job.path, jsonable(record))
     return record
+
+
+def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], group: int) -> dict[str, dict]:
+    """``--fold-parallel N`` (``TrainConfig.fold_parallel``): the folds of ``jobs`` in groups of ``group``, each
+    group's networks trained as one computation (``common.fold_parallel``); ``{fold name: record}``, each
+    fold's file written as :func:`compute_fold` writes it.
+
+    Per fold, in its order: the checks of :func:`compute_fold`, its seed, the method's ``fold_fit(ctx)`` (its
+    inputs and compiled network) and what its training draws before the first step
+    (``common.fold_parallel.prepare``); then the group trains; then each fold finishes as the sequential fold
+    does (``FoldTraining.finish``: the prediction, the outcome). A fold's ``seconds``: its own preparation
+    and finish, plus its share of the group's training; ``extra["fold_parallel"]``: the group's size and
+    training seconds. A fold that raises is recorded ``failed``; a group whose training raises records each
+    of its folds ``failed``."""
+    from common import fold_parallel
+    from common.training import set_seed
+
+    records: dict[str, dict] = {}
+    n_classes = len(jobs[0].selection.class_names) if jobs else 0
+
+    def store(job: FoldJob, status: str, reason: str, seconds: float, outcome: FoldOutcome | None,
+              cache_before: Any) -> None:
+        record = _record(job.base, job.selection, job.fold, job.fingerprint, status, reason, seconds, outcome)
+        record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
+        _write_output(write_json_atomic, job.path, jsonable(record))
+        records[job.fold.name] = record
+        logger.info(fold_line(job, record))
+
+    for part in fold_parallel.groups(jobs, group):
+        ready = []  # (job, ctx, training, prepared fold, seconds so far, cache counts before)
+        for job in part:
+            ctx = FoldContext(selection=job.selection, fold=job.fold, config=job.config, profile=job.profile,
+                              seed=job.seed, work_dir=job.work_dir, cache_dir=stages_root(),
+                              record_epochs=job.record_epochs)
+            logger.info(f"{job.label}: {len(job.fold.train)} train / {len(job.fold.test)} test")
+            t0, cache_before = time.perf_counter(), CACHE_STATS.snapshot()
+            before = _before_training(ctx)
+            if before:
+                store(job, before[0], before[1], time.perf_counter() - t0, None, cache_before)
+                continue
+            set_seed(ctx.seed)
+            try:
+                training = experiment.fold_fit(ctx)  # type: ignore[misc]  # checked before the run (preflight)
+                prepared = fold_parallel.prepare(training)
+            except Exception as exc:  # recorded, the group goes on without it
+                store(job, "failed", _failure(ctx, exc), time.perf_counter() - t0, None, cache_before)
+                continue
+            ready.append((job, ctx, training, prepared, time.perf_counter() - t0, cache_before))
+        if not ready:
+            continue
+        names = ", ".join(r[0].fold.name for r in ready)
+        logger.info(f"{ready[0][0].tag} training {len(ready)} folds together ({names})")
+        fit_started = time.perf_counter()
+        try:
+            histories: list[Any] = fold_parallel.train_together([r[3] for r in ready], ready[0][2].train.epochs)
+        except Exception as exc:  # recorded for each fold of the group, the run goes on; not Ctrl-C
+            for job, ctx, _, _, seconds, cache_before in ready:
+                store(job, "failed", _failure(ctx, exc), seconds + time.perf_counter() - fit_started, None,
+                      cache_before)
+            continue
+        together = time.perf_counter() - fit_started
+        share = together / len(ready)
+        for (job, ctx, training, _, seconds, cache_before), history in zip(ready, histories):
+            finish_started = time.perf_counter()
+            try:
+                outcome = training.finish(history, inputs_seconds=seconds, fit_seconds=share,
+                                          extra={"fold_parallel": {"folds": len(ready),
+                                                                   "fit_seconds": round(together, 4)}})
+                status, reason, checked = _checked(outcome, job.fold, n_classes)
+            except Exception as exc:  # recorded, the group's other folds go on; not Ctrl-C
+                status, reason, checked = "failed", _failure(ctx, exc), None
+            store(job, status, reason, seconds + share + time.perf_counter() - finish_started, checked,
+                  cache_before)
+    return records
 
 
 def failed_fold_record(job: FoldJob, reason: str, seconds: float) -> dict:
@@ -435,6 +530,17 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     done: Mapping[str, dict] = {}
     if prepare_clips is not None and to_compute:  # the first pass of preprocessing, in several processes
         prepare_clips(experiment, [job for name, job in jobs.items() if states[name][0] is None])
+    together = int(getattr(getattr(config, "train", None), "fold_parallel", 1) or 1)
+    if together > 1:  # --fold-parallel N: the folds still to run, N at a time, each group as one computation
+        if fold_runner is not None:
+            raise RunError("--fold-parallel trains folds together in this process; give it or --workers/--cluster, "
+                           "not both")
+        from common.fold_parallel import refusal
+
+        refused = refusal(has_fold_fit=experiment.fold_fit is not None, train=config.train)
+        if refused:
+            raise RunError(f"--fold-parallel {together}: {tag[1:-1]}: {refused}")
+        fold_runner = functools.partial(compute_folds_together, experiment, group=together)
     if fold_runner is not None and to_compute:
         pending = [job for name, job in jobs.items() if states[name][0] is None]
         for job in pending:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from common.running.fold import fit_and_predict, n_classes
+from common.running.fold import FoldTraining, fold_training, n_classes
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.evaluation.splits import megc_composite
@@ -38,11 +38,17 @@ def folds(selection: Selection, config: OffApexNetConfig, seed: int) -> list[Fol
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train OFF-ApexNet on the fold's training clips for ``train.epochs`` (Adam, cross-entropy) and predict
-    its test clips with the last epoch's weights (README ledger 8)."""
+    its test clips with the last epoch's weights (README ledger 8): :func:`fold_fit`, run."""
+    return fold_fit(ctx).run()
+
+
+def fold_fit(ctx: FoldContext) -> FoldTraining:
+    """The fold's network and inputs, ready to train (``Experiment.fold_fit``: ``--fold-parallel`` trains
+    several folds' at once)."""
     started = time.perf_counter()
     x_train, x_test = INPUTS.fold(ctx)
     model = compile_model(build_model(config=ctx.config, num_classes=n_classes(ctx)), ctx.config.train)
-    return fit_and_predict(ctx, model, x_train, x_test, started=started)
+    return fold_training(ctx, model, x_train, x_test, started=started)
 
 
 def training_stages(config: OffApexNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:

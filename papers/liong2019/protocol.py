@@ -13,7 +13,7 @@ from pathlib import Path
 
 import keras
 
-from common.running.fold import fit_and_predict, n_classes, outcome
+from common.running.fold import FoldTraining, fold_training, n_classes, outcome
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.evaluation.splits import megc_composite
@@ -41,7 +41,16 @@ def folds(selection: Selection, config: STSTNetConfig, seed: int) -> list[Fold]:
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train STSTNet on the fold's training clips for ``train.epochs`` (Adam, cross-entropy) and predict
-    its test clips with the last epoch's weights (the authors' code, README ledger 8).
+    its test clips with the last epoch's weights (the authors' code, README ledger 8): :func:`fold_fit`, run;
+    with ``train.weights``, the released weights' predictions instead (:func:`released_fold`)."""
+    if ctx.config.train.weights:
+        return released_fold(ctx, time.perf_counter())
+    return fold_fit(ctx).run()
+
+
+def fold_fit(ctx: FoldContext) -> FoldTraining:
+    """The fold's network and inputs, ready to train (``Experiment.fold_fit``: ``--fold-parallel`` trains
+    several folds' at once).
 
     The authors' network (README ledger 10): the input centred on the training clips' mean image (held
     by the model's "zerocenter" layer, so an export carries it), and each batch normalisation predicts
@@ -49,8 +58,6 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     training and before the model is kept or predicts."""
     started = time.perf_counter()
     config = ctx.config
-    if config.train.weights:
-        return released_fold(ctx, started)
     x_train, x_test = INPUTS.fold(ctx)
     mean_image = training_mean_image(x_train) if config.model.zero_center else None
     model = compile_model(build_model(config=config, num_classes=n_classes(ctx), mean_image=mean_image), config.train)
@@ -59,7 +66,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         if config.model.batch_norm and config.model.batch_norm_statistics == "population":
             set_population_statistics(trained, x_train, config.train.batch_size)
 
-    return fit_and_predict(ctx, model, x_train, x_test, after_fit=after_fit, started=started)
+    return fold_training(ctx, model, x_train, x_test, after_fit=after_fit, started=started)
 
 
 def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:

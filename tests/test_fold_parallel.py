@@ -1,0 +1,246 @@
+"""--fold-parallel N (common.fold_parallel, runner.compute_folds_together): folds trained together give the
+sequential path's weights, predictions and histories; each fold trains on its own samples and batches; a run
+resumes across the two paths; what cannot be honoured is refused in one line."""
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dummy_paper
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _experiment(paper: str):
+    import importlib
+
+    return importlib.import_module(f"papers.{paper}").EXPERIMENTS[0]
+
+
+def _run(paper, profile, corpus, folder, n, **more):
+    from common.running.runner import run_experiment
+
+    overrides = {"evaluation.max_folds": 3, "train.epochs": 2, "train.batch_size": 8, "train.fold_parallel": n,
+                 **more}
+    return run_experiment(paper, _experiment(paper), data_root=corpus, profile=profile, overrides=overrides,
+                          folder=folder)
+
+
+# Each opted-in method and recipe: liong2019's paper recipe (MATLAB's single shuffle, the partial batch dropped,
+# dropout 0.5, population BN statistics), its port (the partial batch kept, no shuffle, running BN statistics,
+# EdgePadding2D) and gan2019 (model.fit's shuffle every epoch, the partial batch kept). Batches of 8 on the smoke
+# corpus give every fold a partial last batch, and folds of different sizes.
+@pytest.mark.parametrize("paper, profile", [("liong2019", "smoke"), ("liong2019", "port"), ("gan2019", "smoke")])
+def test_folds_trained_together_give_the_sequential_predictions_and_histories(smoke_corpus, tmp_path, paper, profile):
+    one = _run(paper, profile, smoke_corpus, tmp_path / "one", 1)
+    together = _run(paper, profile, smoke_corpus, tmp_path / "together", 3)
+    assert [r["status"] for r in one.records] == [r["status"] for r in together.records] == ["ok"] * 3
+    for a, b in zip(one.records, together.records):
+        assert a["fold"] == b["fold"] and a["fingerprint"] == b["fingerprint"]
+        assert a["y_pred"] == b["y_pred"]
+        np.testing.assert_allclose(a["probabilities"], b["probabilities"], atol=1e-6)
+        assert sorted(a["history"]) == sorted(b["history"])
+        for key in a["history"]:
+            np.testing.assert_allclose(a["history"][key], b["history"][key], rtol=1e-5)
+        assert a["extra"]["epoch_predictions"] == b["extra"]["epoch_predictions"]  # the gauge's record too
+        assert b["extra"]["fold_parallel"]["folds"] == 3 and "fold_parallel" not in a["extra"]
+    assert together.summary["metrics"]["pooled"]["all"] == one.summary["metrics"]["pooled"]["all"]
+
+
+def _tiny(seed: int, dropout: float):
+    import keras
+
+    from common.training import TrainConfig, compile_model, set_seed
+
+    set_seed(seed)
+    inputs = keras.Input((6,))
+    x = keras.layers.Dense(5, activation="relu")(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.Dropout(dropout)(x)
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    return compile_model(model, TrainConfig(optimizer="adam", learning_rate=1e-2, batch_size=4, epochs=3))
+
+
+@dataclasses.dataclass
+class _Ctx:
+    work_dir: Path
+
+
+def _training(model, x, y, cfg, work_dir):
+    from common.running.fold import FoldTraining
+
+    return FoldTraining(ctx=_Ctx(work_dir), model=model, x_train=x, x_test=x[:2], y_train=y, train=cfg,
+                        label="tiny", started=0.0)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.5])
+def test_each_fold_trains_on_its_own_samples_to_the_weights_of_model_fit(tmp_path, dropout):
+    """Three folds of 13, 9 and 4 samples (partial batches of 4, steps per epoch 4, 3 and 1): trained together,
+    each reaches the weights that model.fit gives it alone, within float32 round-off."""
+    import keras
+
+    from common import fold_parallel
+    from common.training import fit
+
+    rng = np.random.default_rng(0)
+    sizes = (13, 9, 4)
+    data = [(rng.normal(size=(n, 6)).astype("float32"), keras.utils.to_categorical(rng.integers(0, 3, n), 3))
+            for n in sizes]
+    expected = []
+    for k, (x, y) in enumerate(data):
+        model = _tiny(k, dropout)
+        fit(model, x, y, _cfg())
+        expected.append([np.array(w) for w in model.get_weights()])
+    prepared = []
+    for k, (x, y) in enumerate(data):
+        model = _tiny(k, dropout)  # seeded as the fold's sequential fit is, each fold right before its draws
+        prepared.append(fold_parallel.prepare(_training(model, x, y, _cfg(), tmp_path / str(k))))
+    histories = fold_parallel.train_together(prepared, 3)
+    for k, fold in enumerate(prepared):
+        for got, want in zip(fold.model.get_weights(), expected[k]):
+            np.testing.assert_allclose(got, want, atol=1e-6)
+        assert len(histories[k]["loss"]) == 3
+        assert (tmp_path / str(k) / "tiny_history.csv").read_text().count("\n") == 4  # its own CSV history
+
+
+def _cfg():
+    from common.training import TrainConfig
+
+    return TrainConfig(optimizer="adam", learning_rate=1e-2, batch_size=4, epochs=3)
+
+
+def test_a_fold_that_diverges_stops_alone(tmp_path):
+    """TerminateOnNaN stops a fold, the others train on: a NaN target poisons fold 0's loss only."""
+    import keras
+
+    from common import fold_parallel
+
+    rng = np.random.default_rng(1)
+    prepared = []
+    for k in range(2):
+        x = rng.normal(size=(8, 6)).astype("float32")
+        y = keras.utils.to_categorical(rng.integers(0, 3, 8), 3)
+        if k == 0:
+            y[0, 0] = np.nan
+        prepared.append(fold_parallel.prepare(_training(_tiny(k, 0.0), x, y, _cfg(), tmp_path / str(k))))
+    histories = fold_parallel.train_together(prepared, 3)
+    assert not np.isfinite(histories[0]["loss"][-1]) and len(histories[0]["loss"]) == 1
+    assert len(histories[1]["loss"]) == 3 and np.all(np.isfinite(histories[1]["loss"]))
+
+
+def test_a_run_resumes_the_folds_the_other_path_finished(smoke_corpus, tmp_path):
+    from common.running.profiles import config_hash
+    from papers.liong2019.config import default_config
+    from common.config import apply_overrides
+
+    config = default_config()
+    assert config_hash(config) == config_hash(apply_overrides(config, {"train.fold_parallel": 4}))
+    folder = tmp_path / "run"
+    first = _run("liong2019", "smoke", smoke_corpus, folder, 1)
+    (folder / "folds" / f"{first.records[1]['fold']}.json").unlink()
+    again = _run("liong2019", "smoke", smoke_corpus, folder, 3)
+    reused = {f["name"]: f["reused"] for f in again.summary["folds"]}
+    assert reused == {r["fold"]: i != 1 for i, r in enumerate(first.records)}
+    np.testing.assert_allclose(again.records[1]["probabilities"], first.records[1]["probabilities"], atol=1e-6)
+    assert json.loads((folder / "folds" / f"{first.records[1]['fold']}.json").read_text())["status"] == "ok"
+
+
+def test_refusals_are_one_line_each():
+    from common.fold_parallel import memory_refusal, refusal
+    from common.training import TrainConfig
+
+    train = TrainConfig()
+    assert refusal(has_fold_fit=True, train=train) == ""
+    assert "no Experiment.fold_fit" in refusal(has_fold_fit=False, train=train)
+    assert refusal(has_fold_fit=True, train=train, backend="jax") == ""
+    assert "TensorFlow and JAX backends only (KERAS_BACKEND=torch)" in refusal(has_fold_fit=True, train=train,
+                                                                                backend="torch")
+    assert "trains nothing" in refusal(has_fold_fit=True, train=dataclasses.replace(train, weights="/w"))
+    assert "one_pass" in refusal(has_fold_fit=True, train=dataclasses.replace(train, one_pass=True))
+    assert "device_data" in refusal(has_fold_fit=True, train=dataclasses.replace(train, device_data=True))
+    assert memory_refusal(100 * 2**20, 4, free=2**30) == ""
+    line = memory_refusal(100 * 2**20, 68, free=2**30)
+    assert "68 folds together need about 6.6 GiB (100 MiB a fold)" in line and "--fold-parallel 8 or fewer" in line
+    assert "\n" not in line
+
+
+def test_memory_per_fold_counts_weights_optimizer_inputs_and_activations():
+    import keras
+
+    from common.fold_parallel import fold_bytes
+
+    model = _tiny(0, 0.0)
+    small, large = fold_bytes(model, 10, 4), fold_bytes(model, 1000, 4)
+    assert large - small == 4 * 990 * 6  # the inputs: 990 more rows of 6 float32
+    weights = sum(int(np.prod(w.shape)) for w in model.weights)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    activations = 5 + 5 + 5 + 3  # dense, batchnorm, dropout, softmax outputs per sample
+    assert small == 4 * (weights + 3 * trainable + 10 * 6 + 2 * 4 * activations)  # Adam: 2 slots and a gradient
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+
+
+def test_a_method_without_fold_fit_is_refused_before_any_work(smoke_corpus):
+    from common.datasets import load
+    from common.errors import RunError
+    from common.running.preflight import check_experiment
+
+    experiment = dataclasses.replace(_experiment("liong2019"), fold_fit=None)
+    data = {name: load(name, smoke_corpus) for name in experiment.datasets}
+    with pytest.raises(RunError, match=r"^--fold-parallel 4: experiment liong2019/megc2019_loso: this method's fold "
+                                       r"is not one network"):
+        check_experiment("liong2019", experiment, data, "smoke", 0, {"train.fold_parallel": 4})
+    with pytest.raises(RunError, match="folds together need about .* free; use --fold-parallel"):
+        from common import fold_parallel
+
+        original = fold_parallel.available_bytes
+        fold_parallel.available_bytes = lambda: 2**20
+        try:
+            check_experiment("liong2019", _experiment("liong2019"), data, "smoke", 0, {"train.fold_parallel": 4})
+        finally:
+            fold_parallel.available_bytes = original
+
+
+_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
+run_all = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(run_all)
+
+
+def _cli(capsys, *argv):
+    code = run_all.main(list(argv), registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    return code, lines
+
+
+def test_the_cli_refuses_what_it_cannot_honour_in_one_line(capsys, dummy_corpus, tmp_path):
+    base = ("--paper", "dummy", "--data-root", str(dummy_corpus), "--profile", "smoke", "--out", str(tmp_path))
+    code, lines = _cli(capsys, *base, "--fold-parallel", "2")
+    assert code == 2 and len(lines) == 1 and "this method's fold is not one network" in lines[0]
+    code, lines = _cli(capsys, *base, "--fold-parallel", "2", "--workers", "2")
+    assert code == 2 and len(lines) == 1 and "give it or --workers/--cluster, not both" in lines[0]
+    code, lines = _cli(capsys, "--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--fold-parallel", "2")
+    assert code == 2 and len(lines) == 1 and "--fold-parallel is not used by --benchmark" in lines[0]
+
+
+def test_the_estimate_times_a_group_trained_together(smoke_corpus):
+    """--estimate --fold-parallel N: each fold's training is its share of a timed group's epochs, and the note
+    gives the group's epoch time and memory."""
+    from common.datasets import load
+    from common.estimate.projection import estimate_experiment
+
+    experiment = _experiment("liong2019")
+    data = {name: load(name, smoke_corpus) for name in experiment.datasets}
+    overrides = {"evaluation.max_folds": 3, "train.epochs": 4}
+    alone = estimate_experiment("liong2019", experiment, data, profile="smoke", overrides=overrides)
+    together = estimate_experiment("liong2019", experiment, data, profile="smoke",
+                                   overrides={**overrides, "train.fold_parallel": 3})
+    assert together.note.startswith("fold-parallel 3: groups of 3 folds, an epoch of a group ")
+    assert "memory of a group" in together.note and "fold-parallel" not in alone.note
+    assert len(together.fold_seconds) == len(alone.fold_seconds) == 3 and all(s > 0 for s in together.fold_seconds)
+    assert together.fold_seconds != alone.fold_seconds
+    assert together.arrays_bytes > alone.arrays_bytes  # three folds' memory, not one fold's inputs
