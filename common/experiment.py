@@ -279,8 +279,7 @@ class Experiment:
     # its authors' file, of the network the config builds; else one line naming it. None: --weights is refused.
     released_weights: Callable[[Any, Selection, Sequence[Fold], Path], str] | None = None
     fold_fit: Callable[[FoldContext], Any] | None = None  # --fold-parallel: the fold's FoldTraining, untrained
-    # --estimate: the models one fold trains, with their work (TrainingStage), and the
-    # paper's per-clip preprocessing (what run_fold caches), timed on a few clips. None: not estimated.
+    # --estimate: the models a fold trains (TrainingStage) and the per-clip preprocessing run_fold caches, timed.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
     preprocess_clip: Callable[[Sample, Any], Any] | None = None
     # --preprocess-workers: ``first_pass(selection, folds, config) -> [(clip key, step)]``, one picklable
