@@ -77,7 +77,11 @@ def run_model_test(paper_id: str, name: str, *, small=None, loss: str = "categor
     """Model ``name`` of ``paper_id``: its count at the paper's sizes, then a save and reload and one training
     step, of that model or of ``small()`` (the same layers at a smaller input). ``loss``: the training step's
     (the SVMs' decision models have linear outputs: "hinge"); ``dead``: the weights that get no gradient by the
-    architecture's design (each line says why)."""
+    architecture's design (each line says why). The initial weights are seeded: with others, a weight may get no
+    gradient by chance (an SVM whose two samples already meet their margins) or a rounding-sized one."""
+    import keras
+
+    keras.utils.set_random_seed(0)
     paper = get_paper(paper_id).PAPER
     model = build_paper_model(paper, name)
     check_parameter_count(paper, name, model)

@@ -56,7 +56,7 @@ EXECUTION_ONLY = (("train", "fold_parallel"),)
 def config_hash(config: Any) -> str:
     values = to_dict(config)
     for section, name in EXECUTION_ONLY:
-        if isinstance(values.get(section), dict):
+        if isinstance(values, dict) and isinstance(values.get(section), dict):  # a config of sections, or none
             values[section] = {k: v for k, v in values[section].items() if k != name}
     text = json.dumps(values, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
