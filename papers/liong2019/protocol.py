@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from common.running.fold import FoldTraining, fold_training, n_classes, outcome
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
@@ -42,9 +43,12 @@ def folds(selection: Selection, config: STSTNetConfig, seed: int) -> list[Fold]:
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train STSTNet on the fold's training clips for ``train.epochs`` (Adam, cross-entropy) and predict
     its test clips with the last epoch's weights (the authors' code, README ledger 8): :func:`fold_fit`, run;
-    with ``train.weights``, the released weights' predictions instead (:func:`released_fold`)."""
+    with ``train.weights``, the released weights' predictions instead (:func:`released_probabilities`)."""
     if ctx.config.train.weights:
-        return released_fold(ctx, time.perf_counter())
+        started = time.perf_counter()
+        probabilities, path = released_probabilities(ctx)
+        return outcome(ctx, probabilities, {}, {"ststnet": AUTHORS_PORT_TRAINABLE}, started,
+                       {"weights": str(path), "trained": False})
     return fold_fit(ctx).run()
 
 
@@ -114,8 +118,9 @@ def released_weights(config: STSTNetConfig, selection: Selection, folds: Sequenc
     return ""
 
 
-def released_fold(ctx: FoldContext, started: float) -> FoldOutcome:
-    """The fold's test predictions by the released weights of its left-out subject, untrained (``--weights``)."""
+def released_probabilities(ctx: FoldContext) -> tuple[np.ndarray, Path]:
+    """The fold's test probabilities by the released weights of its left-out subject, untrained (``--weights``),
+    and the file they came from."""
     from common.state_dicts import read_state_dict
 
     config = ctx.config
@@ -124,6 +129,4 @@ def released_fold(ctx: FoldContext, started: float) -> FoldOutcome:
     load_port_state_dict(model, read_state_dict(path), str(path))
     x_test = INPUTS.clip_inputs([ctx.selection.samples[i] for i in ctx.fold.test], config, ctx.cache_dir)
     # one call, not model.predict: 68 fresh models would retrace predict's tf.function 68 times
-    probabilities = keras.ops.convert_to_numpy(model(x_test, training=False))
-    return outcome(ctx, probabilities, {}, {"ststnet": AUTHORS_PORT_TRAINABLE}, started,
-                   {"weights": str(path), "trained": False})
+    return keras.ops.convert_to_numpy(model(x_test, training=False)), path
