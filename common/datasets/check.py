@@ -248,7 +248,9 @@ def _check_papers(root: Path, loaded: dict, papers: Mapping[str, Sequence[Any]])
     the exception importing it raised), handed over by the caller: common imports no paper."""
     if not papers:
         return
-    released_only = any(s.meta.get("released") for s in loaded.get("megc2019", ()))
+    from common.datasets.released import holds_released
+
+    released_only = holds_released(loaded.get("megc2019", ()))
     print("Paper selections:")
     for paper_id, experiments in papers.items():
         if isinstance(experiments, Exception):

@@ -24,6 +24,7 @@ import csv
 import dataclasses
 import re
 from pathlib import Path
+from collections.abc import Iterable
 
 
 from common.datasets import casme2, discovery, samm, smic
@@ -213,8 +214,10 @@ def describe(root: str | Path) -> str:
     return f"{LAYOUTS[found.layout]} at {where}"
 
 
-def is_released_sample(sample: Sample) -> bool:
-    return bool(sample.meta.get("released"))
+def holds_released(samples: Iterable[Sample]) -> bool:
+    """Whether any of ``samples`` is a clip of the authors' released inputs (a flow image, no frames): the one
+    test of the run, the screening, the benchmark and ``--check-data`` for which inputs they were given."""
+    return any(s.meta.get("released") for s in samples)
 
 
 def image_problems(samples: list[Sample]) -> list[str]:
@@ -245,7 +248,7 @@ def no_motion(sample: Sample) -> bool:
 def corpus_inputs(samples) -> str:
     """What a run's clips are, for ``results.json``'s ``corpus.inputs``: :data:`INPUT_KIND` for the released
     inputs, else "frames" (a database's, or the synthetic corpus's)."""
-    return INPUT_KIND if any(is_released_sample(s) for s in samples) else "frames"
+    return INPUT_KIND if holds_released(samples) else "frames"
 
 
 def corpus_label(corpus) -> str:

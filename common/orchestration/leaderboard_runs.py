@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from common.config import ConfigError, to_dict
 from common.errors import RunError, WorkSavedError
-from common.datasets.released import corpus_inputs, corpus_label
+from common.datasets.released import corpus_inputs, corpus_label, holds_released
 from common.running import runner
 from common.running.corpus import load_all, load_datasets
 from common.environment import environment as run_environment
@@ -117,7 +117,7 @@ def released_methods(methods: list[Method], experiments: Mapping[str, Experiment
     """On the authors' released inputs (``common.datasets.released``: flow images, no frames), the methods that
     can read them (``Experiment.reads_released``), the others listed in a log line; a :class:`RunError` when none
     can. Elsewhere ``methods`` unchanged."""
-    if not any(s.meta.get("released") for samples in loaded.values() for s in samples):
+    if not holds_released(s for samples in loaded.values() for s in samples):
         return methods
     from common.datasets.released import INPUT_KIND
 

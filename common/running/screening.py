@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from common.datasets.released import holds_released
 from common.errors import RunError
 from common.running.fold import class_counts
 from common.experiment import Experiment, Selection
@@ -72,7 +73,7 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
 
     if faces_policy not in FACES_POLICIES:
         raise RunError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
-    if any(s.meta.get("released") for s in selection.samples):
+    if holds_released(selection.samples):
         return screen_released(paper_id, experiment, selection, root, faces_policy=faces_policy, tag=tag)
     dropped = loader_drops(experiment, root) + list(selection.dropped)
     flagged: list[dict] = []
@@ -166,7 +167,7 @@ def check_released(paper_id: str, experiment: Experiment, selection: Selection, 
     and the method needs frames (``Experiment.reads_released`` False); nothing otherwise."""
     from common.datasets.released import INPUT_KIND
 
-    if experiment.reads_released or not any(s.meta.get("released") for s in selection.samples):
+    if experiment.reads_released or not holds_released(selection.samples):
         return
     raise RunError(f"{paper_id}/{experiment.name} needs the clips' frames (its own preprocessing from the video, at "
                    f"least {experiment.min_frames} frames); {root} holds {INPUT_KIND}: run a method that reads them "
