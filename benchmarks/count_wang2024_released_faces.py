@@ -2,8 +2,8 @@
 face crops), whether each detector finds a face where wang2024 looks for its five points (README ledger 13), and
 so which clips take the code's fixed points.
 
-    .venv/bin/python benchmarks/count_wang2024_released_faces.py --data-root ../shared/released
-    .venv/bin/python benchmarks/count_wang2024_released_faces.py --data-root ../shared/released \\
+    .venv/bin/python benchmarks/count_wang2024_released_faces.py --data-root HTNet   # HTNet: a clone of its repository
+    .venv/bin/python benchmarks/count_wang2024_released_faces.py --data-root HTNet \\
         --facenet-python /tmp/venv-facenet/bin/python
 
 Columns (1 found, 0 no face, empty not measured):
