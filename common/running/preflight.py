@@ -171,7 +171,7 @@ def check_weights(paper_id: str, experiment: Experiment, config: Any, selection:
     where = f"experiment {paper_id}/{experiment.name}"
     if experiment.released_weights is None:
         raise RunError(f"--weights {folder}: {where} cannot evaluate released weights (only a method that declares "
-                       "how it reads its authors' files takes them; docs/running.md, \"Released weights\")")
+                       "how it reads its authors' files takes them; docs/running.md, \"Real data\")")
     if not Path(folder).is_dir():
         raise RunError(f"--weights {folder}: no such folder (expected one file of weights per left-out subject)")
     problem = experiment.released_weights(config, selection, folds, Path(folder))
