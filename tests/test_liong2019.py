@@ -168,6 +168,17 @@ def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_
         np.testing.assert_allclose(model.get_layer(f"bn1_{k}").moving_mean.numpy(), mu, rtol=1e-4, atol=1e-4)
         np.testing.assert_allclose(model.get_layer(f"bn1_{k}").moving_variance.numpy(), var, rtol=1e-4)
     np.testing.assert_allclose(model.predict(x_test, verbose=0), expected, atol=1e-5)
+    # The per-epoch gauge calls this every epoch: one probe a model, which sees the weights as they are now.
+    from papers.liong2019.model import _PROBES
+
+    probe = _PROBES[model]
+    conv = model.get_layer("c1_1")
+    conv.set_weights([conv.get_weights()[0], conv.get_weights()[1] + 100.0])  # the ReLU passes all: mean + 100
+    set_population_statistics(model, x_train, batch_size=4)
+    assert _PROBES[model] is probe
+    np.testing.assert_allclose(model.get_layer("bn1_1").moving_mean.numpy(),
+                               _conv_relu(x_train.astype(np.float64) - mean, *conv.get_weights()).mean(axis=(0, 1, 2)),
+                               rtol=1e-4)
 
 
 def test_the_input_is_u_v_and_strain_of_the_onset_apex_flow_as_8_bit_levels(smoke_corpus):

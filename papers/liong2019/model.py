@@ -13,11 +13,13 @@ centring, no batch normalisation, no dropout, 1,651) is ``config.TEXT_READING``.
 from __future__ import annotations
 
 import functools
+import weakref
 
 import keras
 import numpy as np
 from keras import layers
 
+from common.training import predict_on_batches
 from papers.liong2019.config import STSTNetConfig, default_config
 
 # Table I derived: convolutions 3x3x3 x (3 + 5 + 8) + 16 biases = 448; FC 400 x 3 + 3 = 1,203.
@@ -153,6 +155,9 @@ def training_mean_image(x_train: np.ndarray) -> np.ndarray:
     return np.asarray(x_train, dtype=np.float64).mean(axis=0).astype(np.float32)
 
 
+_PROBES: weakref.WeakKeyDictionary[keras.Model, keras.Model] = weakref.WeakKeyDictionary()
+
+
 def set_population_statistics(model: keras.Model, x_train: np.ndarray, batch_size: int = 256) -> None:
     """Set every batch normalisation's moving mean and variance to the mean and (biased) variance of its
     input over all of ``x_train``, every pixel of every clip: what MATLAB's ``trainNetwork`` (R2018b, the
@@ -163,13 +168,21 @@ def set_population_statistics(model: keras.Model, x_train: np.ndarray, batch_siz
     norms = [layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)]
     if not norms:
         return
-    probe = keras.Model(model.inputs, [layer.input for layer in norms])
-    activations = probe.predict(np.asarray(x_train), batch_size=batch_size, verbose=0)
+    # One probe a model, kept: the per-epoch gauge calls this every epoch, and a new probe (a new traced
+    # function) each time cost 0.26 s a fold-epoch, ten times STSTNet's training epoch. ``predict_on_batches``
+    # runs ``predict``'s traced step on ``predict``'s batches, without its data pipeline: the same numbers.
+    probe = _PROBES.get(model)
+    if probe is None:
+        probe = _PROBES[model] = keras.Model(model.inputs, [layer.input for layer in norms])
+    activations = predict_on_batches(probe, np.asarray(x_train), batch_size)
     for layer, values in zip(norms, activations if len(norms) > 1 else [activations]):
-        values = np.asarray(values, dtype=np.float64)
-        axes = tuple(range(values.ndim - 1))  # all but the channels
-        layer.moving_mean.assign(values.mean(axis=axes).astype(np.float32))
-        layer.moving_variance.assign(values.var(axis=axes).astype(np.float32))
+        # In float64, every pixel of every clip a row: the mean as a matrix product and the variance as the
+        # mean square deviation (``np.var``'s numbers in float32, four times faster on few channels).
+        rows = np.asarray(values, dtype=np.float64).reshape(-1, values.shape[-1])
+        mean = np.ones(len(rows)) @ rows / len(rows)
+        deviation = rows - mean
+        layer.moving_mean.assign(mean.astype(np.float32))
+        layer.moving_variance.assign((np.einsum("ij,ij->j", deviation, deviation) / len(rows)).astype(np.float32))
 
 
 # The paper's model by name, a zero-argument builder (``Paper.models``; ``common.experiment.build_paper_model``
