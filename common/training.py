@@ -455,11 +455,6 @@ def _fit_one_pass(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_
     return history
 
 
-def history_has_nan(history: Mapping[str, list[float]]) -> bool:
-    """True when any recorded loss is NaN or infinite (TerminateOnNaN stopped the run)."""
-    return any(not np.all(np.isfinite(v)) for k, v in history.items() if "loss" in k)
-
-
 def trainable_parameters(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 

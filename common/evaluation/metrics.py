@@ -185,10 +185,3 @@ def aggregate(records: Iterable[Mapping[str, Any]], labels: int | Sequence[Any],
         result["fold_best"][scope] = {metric: max((float(s[metric]) for s in fold_scores), default=float("nan"))
                                       for metric in METRICS}
     return result
-
-
-def pooled_and_fold_mean(records: Iterable[Mapping[str, Any]], labels: int | Sequence[Any],
-                         scopes: Sequence[str] = ("all",), absent: str = "exclude",
-                         nan_folds: str = "exclude") -> dict[str, Any]:
-    """The name in ``common/README.md`` for :func:`aggregate`."""
-    return aggregate(records, labels, scopes, absent, nan_folds)

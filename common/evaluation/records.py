@@ -159,11 +159,6 @@ def load_fold_record(path: Path) -> tuple[dict | None, str]:
     return (None, problem) if problem else (record, "")
 
 
-def read_fold_record(path: Path) -> dict | None:
-    """A stored, well-formed fold record, or None when the file is missing or damaged."""
-    return load_fold_record(path)[0]
-
-
 def write_predictions_csv(path: Path, records: list[dict], class_names: tuple[str, ...]) -> None:
     """One row per test sample of every fold that holds predictions (atomic, like the JSON).
 

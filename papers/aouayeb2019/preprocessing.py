@@ -374,11 +374,3 @@ def normalise_clip(sequences: Sequence[np.ndarray], scale: Sequence[np.ndarray] 
     if scale is None:  # the TypeError indexing None would raise, with its cause
         raise TypeError("normalise_clip: feature_normalisation='first_frame' needs feature_scale's scale, got None")
     return [((seq - seq[:1]) / scale[r]).astype("float32") for r, seq in enumerate(sequences)]
-
-
-def normalise_features(features: Mapping[int, list[np.ndarray]], train_idx: np.ndarray,
-                       mode: str) -> dict[int, list[np.ndarray]]:
-    """The LSTM inputs: clip -> six (T, 20) feature sequences (:func:`normalise_clip` with the training
-    clips' :func:`feature_scale`)."""
-    scale = feature_scale(features, train_idx, mode)
-    return {i: normalise_clip(seqs, scale, mode) for i, seqs in features.items()}
