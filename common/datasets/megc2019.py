@@ -13,9 +13,10 @@ import dataclasses
 import re
 from pathlib import Path
 
-from common.datasets import casme2, discovery, samm, smic
+from common.datasets import casme2, discovery, released, samm, smic
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import screen_annotations
+from common.datasets.released import composite_names
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatabaseNotFound, DatasetError
 
@@ -38,21 +39,6 @@ def find_gt_csv(root: Path) -> Path | None:
     hits = discovery.find_files(root, GT_CSV)
     # The plain combined_3class_gt.csv is complete; the "-2" copy lacks samm,32,032_3_1 (docs/databases.md §5.1).
     return sorted(hits, key=lambda p: (p.stem.lower() != "combined_3class_gt", p.name))[0] if hits else None
-
-
-def composite_names(database: str, subject: str, clip: str) -> tuple[str, str, str]:
-    """``(database, subject, clip)`` as the loaders name a composite clip, from the names the official list
-    and the authors' published logs write: database in lower case; SMIC ``s01`` / ``s01_ne_01`` ->
-    ``s1`` / ``s1_ne_01``, SAMM ``6`` -> ``006``, CASME II ``1`` -> ``sub01``. A database outside
-    :data:`SOURCES` keeps its names."""
-    db, subject, clip = database.strip().lower(), subject.strip(), clip.strip()
-    if db == "smic":
-        return db, smic.subject_name(subject), re.sub(r"^s0*([0-9]+)_", lambda m: f"s{int(m.group(1))}_", clip)
-    if db == "samm":
-        return db, samm.subject_name(subject), clip
-    if db == "casme2":
-        return db, casme2.subject_name(subject), clip
-    return db, subject, clip
 
 
 def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
@@ -106,8 +92,6 @@ def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Samp
                    "casme2": screen_annotations(casme2.load(root, cropped=cropped, corrections=corrections)),
                    "samm": screen_annotations(samm.load(root, corrections=corrections))}
     except DatabaseNotFound:
-        from common.datasets import released
-
         if not released.is_released(root):
             raise
         return released.load(root)

@@ -124,10 +124,24 @@ def _image_index(folder: Path) -> dict[str, Path]:
     return index
 
 
+def composite_names(database: str, subject: str, clip: str) -> tuple[str, str, str]:
+    """``(database, subject, clip)`` as the loaders name a composite clip, from the names the official list
+    and the authors' published logs write: database in lower case; SMIC ``s01`` / ``s01_ne_01`` ->
+    ``s1`` / ``s1_ne_01``, SAMM ``6`` -> ``006``, CASME II ``1`` -> ``sub01``. A database outside
+    the composite's three (``megc2019.SOURCES``)
+    keeps its names."""
+    db, subject, clip = database.strip().lower(), subject.strip(), clip.strip()
+    if db == "smic":
+        return db, smic.subject_name(subject), re.sub(r"^s0*([0-9]+)_", lambda m: f"s{int(m.group(1))}_", clip)
+    if db == "samm":
+        return db, samm.subject_name(subject), clip
+    if db == "casme2":
+        return db, casme2.subject_name(subject), clip
+    return db, subject, clip
+
+
 def _sample(database: str, subject: str, clip: str, label: int, layout: str, flow: Path,
             crop: Path | None) -> Sample:
-    from common.datasets.megc2019 import composite_names
-
     db, name, clip_name = composite_names(database, subject, clip)
     return Sample(dataset=db, subject=name, clip=clip_name, emotion=CLASSES[label], onset=0, apex=None, offset=None,
                   fps=FPS[db], frames=(), meta={"released": layout, "flow_image": flow, "apex_crop": crop,

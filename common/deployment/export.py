@@ -36,8 +36,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from common.config import to_dict
-from common.deployment.manifest import HASH_FIELD, MODEL_NAME, manifest_digest
-from common.errors import MersuiteError, WorkSavedError
+from common.deployment.manifest import HASH_FIELD, MODEL_NAME, DeployError, manifest_digest
+from common.errors import WorkSavedError
+from common.deployment.rates import check_corpus_rates
 from common.files import file_sha256, write_probe
 from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
 from common.running.profiles import config_hash, effective_config, resolve_profile
@@ -52,10 +53,6 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 TRAINING_PREDICTIONS = "training_predictions.csv"
-
-
-class DeployError(MersuiteError, ValueError):
-    """An export or a prediction that cannot be done as asked: one line for the user (exit 2)."""
 
 
 def mersuite_version() -> str:
@@ -246,7 +243,6 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     selection = experiment.select(data, config)
     if len(selection) == 0:
         raise DeployError(f"{paper_id}/{experiment.name}: the selection from {root} is empty; nothing to train on")
-    from common.deployment.rates import check_corpus_rates  # the method's frame-rate need, before any training
     check_corpus_rates(f"{paper_id}/{experiment.name}", experiment, config, selection.samples)
     selection, screening, _ = screen_selection(paper_id, experiment, selection, root, faces_policy=faces_policy,
                                                tag=tag)

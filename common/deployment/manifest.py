@@ -21,6 +21,8 @@ import re
 from typing import Any, NoReturn
 from collections.abc import Mapping
 
+from common.errors import MersuiteError
+
 HASH_FIELD = "manifest_sha256"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a file-safe model name (its file is <name>.keras)
@@ -52,6 +54,10 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 _ARTICLE = {"integer": "an integer", "array": "an array", "object": "an object", "string": "a string",
             "number": "a number", "boolean": "a boolean", "null": "null"}
+
+
+class DeployError(MersuiteError, ValueError):
+    """An export or a prediction that cannot be done as asked: one line for the user (exit 2)."""
 
 
 class ManifestProblem(ValueError):

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from common.deployment.recording import apex_text
 from common.reporting import style
 
 MAX_FRAMES = 5
@@ -120,7 +121,6 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     bars.set_xlabel("share of votes" if exported.scores != "class probabilities" else "probability")
     bars.set_title(exported.scores, fontsize=9, wrap=True)
 
-    from common.deployment.predict import apex_text
 
     source = sample.meta.get("fps_source", "")
     lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), {apex_text(sample)}",

@@ -33,7 +33,7 @@ import numpy as np
 
 from common.datasets.sample import Sample
 from common.deployment.export import FORMAT_VERSION, MANIFEST, DeployError, find_experiment, mersuite_version
-from common.deployment.recording import Skipped
+from common.deployment.recording import Skipped, apex_text
 from common.experiment import Experiment, PredictContext, PredictViews
 from common.files import file_sha256
 
@@ -390,11 +390,6 @@ def used_apex(exported: Exported, ctx: PredictContext, index: int) -> Sample:
     return dataclasses.replace(sample, apex=apex, meta={**sample.meta, "apex_rule": rule})
 
 
-def apex_text(sample: Sample) -> str:
-    """The apex as stdout and the page give it: ``apex 37 (motion rule)``."""
-    return f"apex {sample.apex} ({sample.meta.get('apex_rule', '?')} rule)"
-
-
 def entry_counts(results: Sequence[ClipResult | Skipped]) -> dict[str, int]:
     """How many entries were listed, predicted, excluded by a check, skipped."""
     return {"entries": len(results), "predicted": sum(r.status == "ok" for r in results),
@@ -494,7 +489,7 @@ def summary_lines(exported: Exported, results: Sequence[ClipResult | Skipped]) -
 def write_outputs(exported: Exported, results: Sequence[ClipResult | Skipped], out_dir: Path) -> dict[str, Path]:
     """``predictions.csv`` (every entry), ``predict.pdf`` (one page per clip read; a skipped entry has none)
     and ``predict.png`` (page 1), each atomically."""
-    from common.deployment.page import write_pages
+    from common.deployment.page import write_pages  # matplotlib: only when pages are written
     from common.files import OutputError, prepare_output_folder, write_text_atomic
 
     try:

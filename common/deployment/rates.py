@@ -18,7 +18,7 @@ from typing import Any
 from collections.abc import Iterable, Sequence
 
 from common.datasets.sample import Sample
-from common.deployment.export import DeployError
+from common.deployment.manifest import DeployError
 from common.experiment import Experiment, FrameRateNeed
 
 

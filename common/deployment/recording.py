@@ -36,7 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from common.datasets.sample import Sample, frame_number
-from common.deployment.export import DeployError
+from common.deployment.manifest import DeployError
 from common.deployment.rates import valid_rate
 from common.files import file_sha256, read_spreadsheet_csv
 
@@ -85,6 +85,11 @@ class ClipList:
 
     entries: tuple[ClipRequest | Skipped, ...]
     single: bool
+
+
+def apex_text(sample: Sample) -> str:
+    """The apex as stdout and the page give it: ``apex 37 (motion rule)``."""
+    return f"apex {sample.apex} ({sample.meta.get('apex_rule', '?')} rule)"
 
 
 def _hidden(path: Path) -> str:

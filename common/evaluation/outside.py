@@ -25,7 +25,7 @@ The format is told by the first non-blank line: a CSV header (it names ``clip``,
 ``y_pred``), else the log. Every format is read as a stream: a file is refused at its first unusable line
 (or at the row past :data:`MAX_ROWS`) without reading the rest.
 
-Names are compared as the loaders write them (``common.datasets.megc2019.composite_names``: SMIC
+Names are compared as the loaders write them (``common.datasets.released.composite_names``: SMIC
 ``s01``/``s01_ne_01`` is ``s1``/``s1_ne_01``, SAMM ``6`` is ``006``), so the authors' names match. A clip
 is ``database/subject/clip`` (``Sample.key``). :func:`match` lists the track's clips the file lacks
 (missing), the file's clips the track does not hold (extra) and the clips whose true class differs from
