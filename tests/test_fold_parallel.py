@@ -1,4 +1,4 @@
-"""--fold-parallel N (common.fold_parallel, runner.compute_folds_together): folds trained together give the
+"""--fold-parallel N (common.fold_parallel, fold_jobs.compute_folds_together): folds trained together give the
 sequential path's weights, predictions and histories; each fold trains on its own samples and batches; a run
 resumes across the two paths; what cannot be honoured is refused in one line."""
 from __future__ import annotations
@@ -224,7 +224,7 @@ def test_the_cli_refuses_what_it_cannot_honour_in_one_line(capsys, dummy_corpus,
     code, lines = _cli(capsys, *base, "--fold-parallel", "2", "--workers", "2")
     assert code == 2 and len(lines) == 1 and "give it or --workers/--cluster, not both" in lines[0]
     code, lines = _cli(capsys, "--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--fold-parallel", "2")
-    assert code == 2 and len(lines) == 1 and "--fold-parallel is not used by --benchmark" in lines[0]
+    assert code == 2 and "cannot train folds together" in lines[-1], lines  # after the notes on left-out papers
 
 
 def test_the_estimate_times_a_group_trained_together(smoke_corpus):

@@ -222,7 +222,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     Raises :class:`DeployError` (and the runner's ``RunError``/``ConfigError``) with one line.
     """
     from common.running.fold import training_class_problem
-    from common.running.runner import _check_outcome, _nan_reason
+    from common.running.fold_jobs import check_outcome, nan_reason
     from common.preprocessing.cache import default_root as stages_root
     from common.training import set_seed
 
@@ -266,13 +266,13 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
         logger.info(f"{tag} export: training on all {len(selection)} samples, {len(selection.class_names)} classes")
         set_seed(int(seed))
         outcome = experiment.run_fold(ctx)
-        problem = _check_outcome(outcome, fold, len(selection.class_names))
+        problem = check_outcome(outcome, fold, len(selection.class_names))
         if not problem and outcome.status != "ok":
             problem = f"the export fold ended with status {outcome.status!r} ({outcome.reason})"
         if not problem and outcome.probabilities is None:
             problem = "run_fold returned no probabilities"
         if not problem:
-            problem = _nan_reason(outcome.history, outcome.probabilities)
+            problem = nan_reason(outcome.history, outcome.probabilities)
         if not problem and not sink.models:
             problem = "run_fold kept no model (ctx.export.keep)"
         if problem:

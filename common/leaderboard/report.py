@@ -68,7 +68,9 @@ def _synthetic(summary: Mapping[str, Any]) -> bool:
 
 def banner(summary: Mapping[str, Any]) -> str:
     """Profile, corpus, seeds and folds of the whole benchmark, on every page."""
-    kind = "SYNTHETIC CORPUS (not comparable with any paper's number)" if _synthetic(summary) else "real databases"
+    inputs = summary["corpus"].get("inputs") or ""
+    kind = ("SYNTHETIC CORPUS (not comparable with any paper's number)" if _synthetic(summary)
+            else f"real, from {inputs}" if "released" in inputs else "real databases")
     seeds = summary["seeds"]
     folds = f"{summary['n_folds']} folds" + (f" (only the first {summary['max_folds']})"
                                              if summary.get("max_folds") else "")

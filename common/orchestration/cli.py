@@ -196,7 +196,7 @@ _RUN = {"paper", "experiment", "data_root", "profile", "seed", "set", "out", "fr
         "workers", "preprocess_workers", "cluster", "epoch_gauge", "weights", "fold_parallel"}
 # A benchmark reads the run's options but these: it has no --paper/--experiment, never shows faces, and its
 # tracks do not run the parallel first pass of preprocessing.
-_NOT_BENCHMARK = {"paper", "experiment", "allow_faces", "preprocess_workers", "fold_parallel"}
+_NOT_BENCHMARK = {"paper", "experiment", "allow_faces", "preprocess_workers"}
 _MODE_OPTIONS = {
     "check_data": ({"check_data", "faces"}, "--check-data"),
     "list": ({"list"}, "--list"),
@@ -631,6 +631,12 @@ def benchmark(args, registry: Any) -> int:
     if args.estimate:  # every method on every track, projected; nothing trains
         return estimate(args, entries=[(paper_id, module.benchmark_experiment(track, model))
                                        for track in tracks for paper_id, module, model in methods])
+    if (args.fold_parallel or 1) > 1:  # refused before any work, naming the methods that cannot (never ignored)
+        single = sorted({paper_id for track in tracks for paper_id, module, model in methods
+                         if module.benchmark_experiment(track, model).fold_fit is None})
+        if single:
+            raise CliError(f"--fold-parallel: {', '.join(single)} cannot train folds together (not one network "
+                           "trained by one recipe); give --methods with the others only, or run without it")
     references = _benchmark_references(registry)
     from common.orchestration.leaderboard_runs import run_benchmark
 

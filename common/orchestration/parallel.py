@@ -2,7 +2,7 @@
 
 Folds are independent and each is written atomically (``common.running.runner``). The runner
 works out which folds are still to run (fingerprints and stored fold files, exactly as in a
-sequential run) and hands them, as :class:`runner.FoldJob`, to one of the fold runners here:
+sequential run) and hands them, as :class:`fold_jobs.FoldJob`, to one of the fold runners here:
 
 * :func:`run_folds_in_workers` / :class:`LocalWorkers`: N local processes
   (``concurrent.futures.ProcessPoolExecutor``, ``spawn``), kept for the whole run; the GPUs listed
@@ -11,7 +11,7 @@ sequential run) and hands them, as :class:`runner.FoldJob`, to one of the fold r
   settings of :func:`worker_memory_env` set before its backend is imported;
 * :func:`run_folds_on_cluster`: an existing Dask cluster (``dask.distributed.Client(address)``).
 
-Each worker runs ONE fold at a time with :func:`runner.compute_fold`, the body of the sequential
+Each worker runs ONE fold at a time with :func:`fold_jobs.compute_fold`, the body of the sequential
 loop (same fingerprint, seed, config, selection and fold), and writes its fold file; the parent
 stores every record it receives (again, should the worker write to another file system), then
 runs its normal loop, which takes those records, and aggregates. The results are the
@@ -55,10 +55,10 @@ from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
 from common.errors import RunError
-from common.running import runner
+from common.running import fold_jobs
 from common.running.profiles import config_hash
 from common.evaluation.records import jsonable, load_fold_record
-from common.running.runner import FoldJob
+from common.running.fold_jobs import FoldJob
 from common.experiment import Experiment
 from common.files import write_json_atomic, write_text_atomic
 from common.orchestration.logs import Lines, lines_to
@@ -170,7 +170,7 @@ def check_ref(ref: ExperimentRef, experiment: Experiment) -> None:
 
 
 def run_one_fold(task: FoldTask) -> WorkerReport:
-    """A worker's entry point: resolve the experiment, compute the one fold (:func:`runner.compute_fold`,
+    """A worker's entry point: resolve the experiment, compute the one fold (:func:`fold_jobs.compute_fold`,
     which writes its fold file), and return its record. The fold's log lines (``common.orchestration.logs``)
     go to ``folds/<fold>/worker.log``."""
     experiment = resolve(task.ref)
@@ -179,7 +179,7 @@ def run_one_fold(task: FoldTask) -> WorkerReport:
     lines = [f"fold {task.job.fold.name} of {task.ref} on {socket.gethostname()}, process {os.getpid()}"]
     try:
         with lines_to(Lines(lines)):  # the fold's log lines, for its worker.log
-            record = runner.compute_fold(experiment, task.job)
+            record = fold_jobs.compute_fold(experiment, task.job)
     finally:
         try:
             write_text_atomic(task.job.work_dir / "worker.log", "\n".join(lines) + "\n")
@@ -385,18 +385,18 @@ class LocalWorkers:
                         report = future.result()
                         record, where = report.record, f"worker {slot + 1}, process {report.pid}"
                     except BrokenProcessPool:
-                        record = runner.failed_fold_record(
+                        record = fold_jobs.failed_fold_record(
                             job, "the worker process computing this fold ended abruptly (killed, or out of memory); "
                             "the other folds went on", time.perf_counter() - started)
                         where = f"worker {slot + 1} died"
                         self._drop(slot)
                     except Exception as exc:  # boundary: a worker process; whatever stopped it is the fold's failure
-                        record = runner.failed_fold_record(job, f"the worker could not run this fold: "
+                        record = fold_jobs.failed_fold_record(job, f"the worker could not run this fold: "
                                                            f"{type(exc).__name__}: {exc}",
                                                            time.perf_counter() - started)
                         where = f"worker {slot + 1}"
                     done[job.fold.name] = _store(job, record)
-                    logger.info(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
+                    logger.info(fold_jobs.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
                     if waiting:
                         submit(slot)
         except KeyboardInterrupt:
@@ -475,15 +475,15 @@ def run_folds_on_cluster(ref: ExperimentRef, jobs: Sequence[FoldJob], *,
                 report = future.result()
                 record, where = report.record, f"{report.host}, process {report.pid}"
             except distributed.KilledWorker as exc:
-                record = runner.failed_fold_record(job, f"the Dask workers computing this fold died ({exc})",
+                record = fold_jobs.failed_fold_record(job, f"the Dask workers computing this fold died ({exc})",
                                                    time.perf_counter() - started)
                 where = "workers died"
             except Exception as exc:  # boundary: a Dask worker; whatever stopped it is the fold's failure
-                record = runner.failed_fold_record(job, f"the worker could not run this fold: "
+                record = fold_jobs.failed_fold_record(job, f"the worker could not run this fold: "
                                                    f"{type(exc).__name__}: {exc}", time.perf_counter() - started)
                 where = "cluster"
             done[job.fold.name] = _store(job, record)
-            logger.info(runner.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
+            logger.info(fold_jobs.fold_line(job, record, f" ({where}; {len(done)}/{len(jobs)} done)"))
     except KeyboardInterrupt:
         logger.warning(f"{tag} interrupted; the {len(done)} fold(s) finished in this run are saved in "
                        f"{jobs[0].folds_dir}; run the same command again to resume")
@@ -496,7 +496,7 @@ def run_folds_on_cluster(ref: ExperimentRef, jobs: Sequence[FoldJob], *,
 
 
 def fold_runner(ref: ExperimentRef, *, workers: int | LocalWorkers = 1, cluster: Any = None,
-                gpus: Sequence[str] = ()) -> runner.FoldRunner | None:
+                gpus: Sequence[str] = ()) -> fold_jobs.FoldRunner | None:
     """The ``fold_runner`` for :func:`runner.run_experiment`: on ``cluster`` (an address or a Client),
     else in ``workers`` (a :class:`LocalWorkers` kept for the run, or a number of processes greater
     than 1), else None (sequential, in this process)."""
