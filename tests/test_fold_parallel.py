@@ -220,7 +220,7 @@ def _cli(capsys, *argv):
 def test_the_cli_refuses_what_it_cannot_honour_in_one_line(capsys, dummy_corpus, tmp_path):
     base = ("--paper", "dummy", "--data-root", str(dummy_corpus), "--profile", "smoke", "--out", str(tmp_path))
     code, lines = _cli(capsys, *base, "--fold-parallel", "2")
-    assert code == 2 and len(lines) == 1 and "this method's fold is not one network" in lines[0]
+    assert code == 2 and len(lines) == 1 and "dummy cannot train folds together" in lines[0], lines
     code, lines = _cli(capsys, *base, "--fold-parallel", "2", "--workers", "2")
     assert code == 2 and len(lines) == 1 and "give it or --workers/--cluster, not both" in lines[0]
     code, lines = _cli(capsys, "--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--fold-parallel", "2")

@@ -459,6 +459,19 @@ def _fold_parallel(args, overrides: Mapping[str, Any]) -> dict[str, Any]:
     return {"train.fold_parallel": n}
 
 
+def _refuse_fold_parallel(args, entries: Sequence[tuple[str, Any]], benchmark: bool = False) -> None:
+    """``--fold-parallel N`` > 1 with a method whose fold is not one network trained by one recipe (no
+    ``Experiment.fold_fit``): one line naming those methods, before any work (never ignored, never a config
+    error about a field the method does not have)."""
+    if (getattr(args, "fold_parallel", 1) or 1) <= 1:
+        return
+    single = sorted({paper_id for paper_id, experiment in entries if experiment.fold_fit is None})
+    if single:
+        instead = "give --methods with the others only" if benchmark else "run it without --fold-parallel"
+        raise CliError(f"--fold-parallel: {', '.join(single)} cannot train folds together (its fold is not one "
+                       f"network trained by one recipe: an SVM, several stages or a tuning loop); {instead}")
+
+
 def _loader(args) -> dict[str, Any]:
     """``{"loader": ...}`` when ``main`` was given one (the tests' dummy databases), else ``{}``."""
     loader = getattr(args, "_loader", None)
@@ -477,7 +490,12 @@ def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
     plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments), registry=reference)
              for paper_id, module, experiments in _experiments(chosen, args.experiment)]
     try:
-        runs = run_papers(plans, _settings(args))
+        settings = _settings(args)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    _refuse_fold_parallel(args, [(plan.paper_id, e) for plan in plans for e in plan.experiments])
+    try:
+        runs = run_papers(plans, settings)
     except WorkSavedError:  # exit 3 (_dispatch): the folds are saved
         raise
     except (ConfigError, RunError) as exc:
@@ -631,12 +649,8 @@ def benchmark(args, registry: Any) -> int:
     if args.estimate:  # every method on every track, projected; nothing trains
         return estimate(args, entries=[(paper_id, module.benchmark_experiment(track, model))
                                        for track in tracks for paper_id, module, model in methods])
-    if (args.fold_parallel or 1) > 1:  # refused before any work, naming the methods that cannot (never ignored)
-        single = sorted({paper_id for track in tracks for paper_id, module, model in methods
-                         if module.benchmark_experiment(track, model).fold_fit is None})
-        if single:
-            raise CliError(f"--fold-parallel: {', '.join(single)} cannot train folds together (not one network "
-                           "trained by one recipe); give --methods with the others only, or run without it")
+    _refuse_fold_parallel(args, [(paper_id, module.benchmark_experiment(track, model))
+                                 for track in tracks for paper_id, module, model in methods], benchmark=True)
     references = _benchmark_references(registry)
     from common.orchestration.leaderboard_runs import run_benchmark
 
