@@ -191,7 +191,7 @@ FoldRunner = Callable[[Sequence[FoldJob]], Mapping[str, dict]]
 
 
 def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
-    """Run one fold and write its fold file atomically; returns the record (module docstring's schema).
+    """Run one fold and write its fold file atomically; returns the record (schema: ``common.evaluation.records``).
 
     The body of the runner's loop, and what a worker process or Dask worker runs
     (``common.orchestration.parallel.run_one_fold``): one code path, so a fold computed elsewhere is
