@@ -304,5 +304,5 @@ def test_the_optical_flow_methods_and_only_they_need_motion():
     for paper_id in PAPER_IDS:
         for experiment in get_paper(paper_id).EXPERIMENTS:
             flow = experiment.predict_apex is flow_predict_apex
-            assert experiment.needs_motion == flow, f"{paper_id}/{experiment.name}: needs_motion, no flow apex rule"
+            assert experiment.needs_motion == flow, f"{paper_id}/{experiment.name}: the two declarations disagree"
     assert sum(get_paper(p).EXPERIMENTS[0].needs_motion for p in PAPER_IDS) >= 4  # the four flow methods at least
