@@ -127,9 +127,9 @@ def _image_index(folder: Path) -> dict[str, Path]:
 def composite_names(database: str, subject: str, clip: str) -> tuple[str, str, str]:
     """``(database, subject, clip)`` as the loaders name a composite clip, from the names the official list
     and the authors' published logs write: database in lower case; SMIC ``s01`` / ``s01_ne_01`` ->
-    ``s1`` / ``s1_ne_01``, SAMM ``6`` -> ``006``, CASME II ``1`` -> ``sub01``. A database outside
-    the composite's three (``megc2019.SOURCES``)
-    keeps its names."""
+    ``s1`` / ``s1_ne_01``, SAMM ``6`` -> ``006``, CASME II ``1`` -> ``sub01``. A database outside the
+    composite's three (``megc2019.SOURCES``) keeps its names. Here, not in ``megc2019``, which imports this
+    module: the released inputs name their clips the same way."""
     db, subject, clip = database.strip().lower(), subject.strip(), clip.strip()
     if db == "smic":
         return db, smic.subject_name(subject), re.sub(r"^s0*([0-9]+)_", lambda m: f"s{int(m.group(1))}_", clip)

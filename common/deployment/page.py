@@ -121,7 +121,6 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     bars.set_xlabel("share of votes" if exported.scores != "class probabilities" else "probability")
     bars.set_title(exported.scores, fontsize=9, wrap=True)
 
-
     source = sample.meta.get("fps_source", "")
     lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), {apex_text(sample)}",
              f"fps {sample.fps:g}" + (f" ({source} rate)" if source else ""),
