@@ -421,6 +421,7 @@ class Pipeline:
     # On a track: "<track title>: <entry>", and the paper's numbers where the track is the protocol they were
     # measured on (track name -> numbers: the composite LOSO of Table X is the megc2019 track), none elsewhere.
     entry: str = ""
+    stands_for: tuple[str, ...] = ()  # the published benchmark rows (by name) that are this method: under its run
     reported_on: Mapping[str, tuple[Reported, ...]] = dataclasses.field(default_factory=dict)
 
     @classmethod

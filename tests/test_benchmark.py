@@ -367,7 +367,7 @@ def test_every_published_row_names_its_source_and_the_test_selected_ones_where_t
     from common.orchestration import cli
 
     refs = {r.name: r for r in cli._benchmark_references(papers)}
-    assert all(refs[r.name] == r for r in published.REFERENCES)
+    assert all(dataclasses.replace(refs[r.name], runs_as="") == r for r in published.REFERENCES)
     for reference in refs.values():
         assert reference.source.strip() and reference.selects_on_test in ("yes", "no", "unknown")
         if reference.selects_on_test != "unknown":
@@ -375,12 +375,27 @@ def test_every_published_row_names_its_source_and_the_test_selected_ones_where_t
     for reference in published.REFERENCES:
         assert reference.track == "megc2019" and set(reference.scores) == {"all", "smic", "casme2", "samm"}
         assert reference.selects_on_test == "yes"
-    # HTNet's row sits under our run of it (papers/wang2024); CausalNet is not run here
-    assert {r.name: r.runs_as for r in published.REFERENCES} == {"HTNet": "wang2024", "CausalNet": ""}
+    # HTNet's row sits under our run of it (papers/wang2024 stands for it); CausalNet is not run here
+    assert {r.name: refs[r.name].runs_as for r in published.REFERENCES} == {"HTNet": "wang2024", "CausalNet": ""}
+    # each published row of a method run here names the package that stands for it, declared by that package
+    assert {name: r.runs_as for name, r in refs.items() if r.runs_as} == {
+        "LBP-TOP": "see2019", "Bi-WOOF": "liong2018", "OFF-ApexNet": "gan2019", "Liong et al.": "liong2019",
+        "HTNet": "wang2024"}
     # the full composite as the sources print it (HTNet Table 2; CausalNet's README in percent)
     assert (refs["HTNet"].score("uf1"), refs["HTNet"].score("uar")) == (0.8603, 0.8475)
     assert (refs["CausalNet"].score("uf1"), refs["CausalNet"].score("uar")) == (0.8976, 0.9020)
     assert (refs["Liong et al."].selects_on_test, refs["Quang et al."].selects_on_test) == ("no", "yes")
+
+
+def test_a_package_standing_for_a_row_that_is_not_there_or_is_claimed_twice_is_refused():
+    from common.evaluation.references import references_from_table, with_runs_as
+
+    refs = references_from_table([("LBP-TOP", "[1]", "x", {"all": (0.36, 0.37)})], track="megc2019", source="T")
+    assert [r.runs_as for r in with_runs_as(refs, {"LBP-TOP": ["see2019"]})] == ["see2019"]
+    with pytest.raises(ValueError, match="stands_for names 'LBP TOP', which no published row"):
+        with_runs_as(refs, {"LBP TOP": ["see2019"]})
+    with pytest.raises(ValueError, match="one may"):
+        with_runs_as(refs, {"LBP-TOP": ["see2019", "other2020"]})
 
 
 def test_the_leaderboard_draws_test_selected_rows_apart_under_the_honest_ones():

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 PUBLISHED = "published, not run by us"
 METRICS = ("uf1", "uar")
@@ -115,6 +115,22 @@ def references_from_table(rows: Iterable[tuple[str, str, str, Mapping[str, tuple
                            selects_on_test=selection.get(name, ("unknown", ""))[0],
                            selection_source=selection.get(name, ("unknown", ""))[1])
                  for name, ref, approach, values in rows if name not in skipped)
+
+
+def with_runs_as(references: Iterable[Reference], stands_for: Mapping[str, Sequence[str]]) -> list[Reference]:
+    """``references``, each row that a package says it stands for
+    (``Pipeline.stands_for``: name -> the packages) with its ``runs_as``; a ``ValueError`` for a name that no
+    row has (a misspelt row would silently lose its place under the run) or that two packages claim."""
+    references = list(references)
+    names = {reference.name for reference in references}
+    for name, papers in stands_for.items():
+        if name not in names:
+            raise ValueError(f"{', '.join(papers)}: stands_for names {name!r}, which no published row of the "
+                             f"benchmark has (rows: {', '.join(sorted(names))})")
+        if len(papers) > 1:
+            raise ValueError(f"{', '.join(papers)}: each stands for the published row {name!r}; one may")
+    return [dataclasses.replace(reference, runs_as=stands_for[reference.name][0]) if reference.name in stands_for
+            else reference for reference in references]
 
 
 def with_recomputed(references: Iterable[Reference],

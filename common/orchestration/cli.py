@@ -614,10 +614,11 @@ def _benchmark_references(registry: Any) -> list:
     then the field's rows no package transcribes (``common.leaderboard.published``); a row of a method a
     package runs here (``runs_as``) carries the recomputed values that package's ``Reported`` numbers hold
     for the same published number (``references.with_recomputed``)."""
-    from common.evaluation.references import with_recomputed
+    from common.evaluation.references import with_recomputed, with_runs_as
     from common.leaderboard import published
 
     references, reported = [], {}
+    stands_for: dict[str, list[str]] = {}
     for paper_id in registry.PAPER_IDS:
         try:
             module = registry.get_paper(paper_id)
@@ -625,7 +626,9 @@ def _benchmark_references(registry: Any) -> list:
             continue
         references += list(getattr(module, "BENCHMARK_REFERENCES", ()) or ())
         reported[paper_id] = [r for experiment in getattr(module, "EXPERIMENTS", ()) or () for r in experiment.reported]
-    return list(with_recomputed(references + list(published.REFERENCES), reported))
+        for name in getattr(getattr(module, "PIPELINE", None), "stands_for", ()):
+            stands_for.setdefault(name, []).append(paper_id)
+    return list(with_recomputed(with_runs_as(references + list(published.REFERENCES), stands_for), reported))
 
 
 def benchmark(args, registry: Any) -> int:

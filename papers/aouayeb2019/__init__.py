@@ -47,8 +47,8 @@ benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: R
 # Table 2's other rows (the MEGC 2019 LBP-TOP baseline and the challenge entries): published, not run
 # by us; the benchmark's leaderboard shows them under the methods. The paper's own row is the
 # "paper's number" of this method, so it is left out here.
-# Four of them are also run here, each by its own package (a string, not an import: no paper imports
-# another): the leaderboard draws their published rows beside those runs.
+# Four of them are also run here, each by its own package, which names the row it stands for
+# (``Pipeline.stands_for``): the leaderboard draws their published rows beside those runs.
 # Whether each row's own code selects on test data (docs/methods.md §9.4), read in the authors' public code;
 # the rows not named here are "unknown": no public code of theirs was read that shows how the reported
 # model was chosen (OFF-ApexNet: no public code by Gan et al. was found, docs/methods.md).
@@ -61,7 +61,4 @@ SELECTION = {
                             "subject, the predictions of the epoch with the best test UF1 are the ones pooled"),
 }
 BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019", source=reported.BASELINES_SOURCE,
-                                             skip=("Aouayeb et al. (paper)",),
-                                             runs_as={"LBP-TOP": "see2019", "Bi-WOOF": "liong2018",
-                                                      "OFF-ApexNet": "gan2019", "Liong et al.": "liong2019"},
-                                             selection=SELECTION)
+                                             skip=("Aouayeb et al. (paper)",), selection=SELECTION)

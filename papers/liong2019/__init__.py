@@ -35,7 +35,7 @@ PAPER = Paper(
 # (IPOL TV-L1 flow and strain, README ledger) replace the shared flow stage; the rest of the method is unchanged.
 PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="liong2019", models=("ststnet",), config=default_config(),
                        profiles=PROFILES, min_frames=2, needs_motion=True, entry="STSTNet (Liong et al. 2019)",
-                       reads_released=True,
+                       reads_released=True, stands_for=("Liong et al.",),
                        reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table III", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models

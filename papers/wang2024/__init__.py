@@ -34,7 +34,7 @@ PAPER = Paper(
 # main_HTNet.py finds them (points.py, data.points; README ledger 13); the rest of the method is unchanged.
 PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="wang2024", models=("htnet",), config=default_config(),
                        profiles=PROFILES, min_frames=2, needs_motion=True, entry="HTNet (Wang et al. 2024)",
-                       reads_released=True,
+                       reads_released=True, stands_for=("HTNet",),
                        reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
