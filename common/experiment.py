@@ -22,6 +22,7 @@ from common.datasets import megc2019
 from common.datasets.sample import Dropped, Sample
 
 PROFILES = ("paper", "quick", "smoke")
+Hook = Callable[..., Any]  # a paper's function (Hooks): the signature of the Experiment field of its name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,8 +92,7 @@ class FoldContext:
     profile: str
     seed: int
     work_dir: Path  # reports/<paper>/<experiment>/folds/<fold>/ : CSV history, logs
-    # The root ``common.preprocessing.cache.cached(..., root=ctx.cache_dir)`` expects
-    # (``cache_root()/"stages"``, its default): pass it through, never re-derive it.
+    # The root ``common.preprocessing.cache.cached(..., root=)`` expects (``cache_root()/"stages"``): pass it on.
     cache_dir: Path
     # Set only by an export (``common.deployment.export``): the fold then keeps its trained models and
     # the fold-level state its test inputs need. None in every evaluation run, where nothing changes.
@@ -309,22 +309,22 @@ class Paper:
     id: str
     title: str
     citation: str
-    # model name -> zero-argument builder of that keras.Model at the paper's sizes with the default config
-    # (``MODEL_BUILDERS`` of the paper's model.py); build one with :func:`build_paper_model`.
+    # model name -> zero-argument builder at the paper's sizes, default config (model.py's ``MODEL_BUILDERS``)
     models: Mapping[str, Callable[[], Any]]
     status: str = "implemented"  # or "partial" (some experiments run), "planned" (the card only: never run)
-    architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
     # model name -> rows {"name": layer, "output_shape": [...], "params": int|None} from the paper's tables
-    # model name -> (trainable parameters, where the number comes from): the published (or, where the
-    # paper gives none, the reference implementation's verified) count each of ``models`` must match;
-    # tests/test_models.py checks every model of every paper against it.
+    architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
+    # model name -> (trainable parameters, where the number comes from): the published (or, where the paper
+    # gives none, the reference code's verified) count each model must match (tests/test_models.py)
     parameter_counts: Mapping[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
+    # model name -> what tests/test_models.py's check needs beyond the paper's model: "small", a builder of the
+    # same layers at a smaller input (too slow at the paper's); "dead", weights given no gradient by design
+    model_checks: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def build_paper_model(paper: Paper, name: str) -> Any:
-    """One model of ``paper`` by name, built by its zero-argument builder (``Paper.models``): the one way to
-    build a single model (``--architectures``, the report's architecture pages, tests, benchmarks), without
-    building the paper's others. An unknown name is a ``ValueError`` naming the paper's models."""
+    """One model of ``paper`` by name (``Paper.models``), the others unbuilt: the one way to build one model
+    (``--architectures``, reports, tests, benchmarks). An unknown name: a ``ValueError`` naming the models."""
     if name not in paper.models:
         raise ValueError(f"{paper.id}: no model {name!r}; models: {', '.join(paper.models)}")
     return paper.models[name]()
@@ -392,25 +392,35 @@ class Track:
     note: str = ""  # the protocol in one sentence, for the report
 
 
-# The Experiment fields a paper defines as functions of the same names, which :meth:`Pipeline.of` reads from its
-# ``protocol.py`` (and, where some live with the inputs, from ``preprocessing.py`` or an object there):
-# ``select``, ``folds`` and ``run_fold`` always (tests/test_registry.py), the others where the method has them
-# (one no source defines is None: e.g. no ``predict_apex`` where the recording's apex is taken as given).
-HOOKS = ("select", "folds", "run_fold", "training_stages", "preprocess_clip", "first_pass", "predict_clips",
-         "predict_views", "predict_apex", "frame_rate", "released_weights", "fold_fit")
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Hooks:
+    """A paper's functions (``protocol.HOOKS``), each named as the :class:`Experiment` field it fills: a misspelt
+    one is a ``TypeError`` at import. Optional ones the method lacks are None (see the field's comment)."""
+
+    select: Hook
+    folds: Hook
+    run_fold: Hook
+    training_stages: Hook | None = None
+    preprocess_clip: Hook | None = None
+    first_pass: Hook | None = None
+    predict_clips: Hook | None = None
+    predict_views: Hook | None = None
+    predict_apex: Hook | None = None
+    frame_rate: Hook | None = None
+    released_weights: Hook | None = None
+    fold_fit: Hook | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Pipeline:
-    """A paper's method as each of its experiments and benchmark entries runs it, declared once in its
-    ``__init__.py`` (:meth:`of`): the paper's id, the models it enters a track with, its config and profiles,
-    ``min_frames`` and ``needs_motion``, and the hooks of its ``protocol.py`` (:data:`HOOKS`).
+    """A paper's method as its experiments and benchmark entries run it, declared once in its ``__init__.py``: its
+    id, the models it enters a track with, config, profiles, ``min_frames``, ``needs_motion`` and ``hooks``.
     :meth:`experiment` builds an experiment of it on the paper's own databases (a table row, a scenario),
     :meth:`on_track` its entry into a benchmark track (a paper's ``benchmark_experiment``)."""
 
     paper_id: str
     models: tuple[str, ...]  # BENCHMARK_MODELS: what it may enter a track with, the default first
-    hooks: Mapping[str, Any]  # Experiment field name -> the paper's function (HOOKS)
+    hooks: Hooks  # the paper's functions (protocol.HOOKS)
     # Every experiment's config and profiles (quick/smoke dotted overrides, config.PROFILES) unless the experiment
     # names its own; None: each experiment names its own (a paper whose config depends on the experiment).
     config: Any = None
@@ -424,19 +434,9 @@ class Pipeline:
     stands_for: tuple[str, ...] = ()  # the published benchmark rows (by name) that are this method: under its run
     reported_on: Mapping[str, tuple[Reported, ...]] = dataclasses.field(default_factory=dict)
 
-    @classmethod
-    def of(cls, *sources: Any, **fields: Any) -> Pipeline:
-        """The pipeline whose hooks (:data:`HOOKS`) are the functions of those names in ``sources``, each from the
-        first source that has it (the paper's ``protocol`` module first); ``fields``: the others, by keyword."""
-        hooks = {name: next((getattr(s, name) for s in sources if hasattr(s, name)), None) for name in HOOKS}
-        missing = [name for name in HOOKS[:3] if not callable(hooks[name])]
-        if missing:
-            raise TypeError(f"{', '.join(getattr(s, '__name__', repr(s)) for s in sources)} define no "
-                            f"{', '.join(missing)}")
-        return cls(hooks=hooks, **fields)
-
     def _fields(self) -> dict[str, Any]:
-        return {**self.hooks, "config": self.config, "profiles": self.profiles, "min_frames": self.min_frames,
+        hooks = {field.name: getattr(self.hooks, field.name) for field in dataclasses.fields(Hooks)}
+        return {**hooks, "config": self.config, "profiles": self.profiles, "min_frames": self.min_frames,
                 "needs_motion": self.needs_motion, "reads_released": self.reads_released}
 
     def experiment(self, *, name: str, title: str, datasets: tuple[str, ...], reported: tuple[Reported, ...] = (),

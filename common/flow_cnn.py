@@ -1,12 +1,13 @@
-"""What the two onset-apex optical-flow CNNs share: OFF-ApexNet (``papers/gan2019``) and STSTNet
-(``papers/liong2019``) read the same cached flow images (``common.preprocessing.motion_stages.flow_images``),
-each through its own ``clip_inputs``, and use them the same way everywhere else: a fold's training and test
-inputs, the first pass of ``--preprocess-workers``, and ``--predict``'s probabilities, page and apex.
+"""What the onset-apex optical-flow networks share: OFF-ApexNet (``papers/gan2019``), STSTNet
+(``papers/liong2019``) and HTNet (``papers/wang2024``) read the same cached flow images
+(``common.preprocessing.motion_stages.flow_images``), each through its own ``clip_inputs``, and use them the
+same way everywhere else: a fold's training and test inputs, the first pass of ``--preprocess-workers``, and
+``--predict``'s probabilities, page and apex.
 
 Each paper keeps its own choices in its own files: the channels it reads and what it does to them
 (``preprocessing.clip_inputs`` and ``preprocess_clip``), the network (``model.py``), the recipe
-(``config.py``) and its fold (``protocol.run_fold``); :class:`FlowInputs` only wires them into the
-experiment's hooks (``common.experiment.HOOKS``), once for both.
+(``config.py``); :class:`FlowInputs` only wires them into the experiment's hooks (``common.experiment.Hooks``,
+through ``common.network_protocol.OneNetwork``), once for all three.
 """
 from __future__ import annotations
 

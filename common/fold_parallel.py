@@ -39,13 +39,16 @@ FLOAT32 = 4
 MEMORY_SHARE = 0.8
 
 
+# Why a method without ``Experiment.fold_fit`` cannot train folds together (the run's refusal and the CLI's).
+NOT_ONE_NETWORK = "its fold is not one network trained by one recipe (an SVM, several stages or a tuning loop)"
+
+
 def refusal(*, has_fold_fit: bool, train: Any, backend: str | None = None) -> str:
     """Why ``train`` (a ``TrainConfig``) with ``fold_parallel`` > 1 cannot train folds together here (one line,
     without the option's name), or ``""``. ``has_fold_fit``: the experiment has an ``Experiment.fold_fit``."""
     backend = backend or keras.backend.backend()
     if not has_fold_fit:
-        return ("this method's fold is not one network trained by one recipe (no Experiment.fold_fit: an SVM, "
-                "several stages or a tuning loop); run it without --fold-parallel")
+        return f"this method cannot: {NOT_ONE_NETWORK}; run it without --fold-parallel"
     if backend not in ("tensorflow", "jax"):
         return (f"folds are trained together on the TensorFlow and JAX backends only (KERAS_BACKEND={backend}); "
                 "run with KERAS_BACKEND=tensorflow or without --fold-parallel")

@@ -151,12 +151,13 @@ def test_a_run_resumes_the_folds_the_other_path_finished(smoke_corpus, tmp_path)
 
 
 def test_refusals_are_one_line_each():
-    from common.fold_parallel import memory_refusal, refusal
+    from common.fold_parallel import NOT_ONE_NETWORK, memory_refusal, refusal
     from common.training import TrainConfig
 
     train = TrainConfig()
     assert refusal(has_fold_fit=True, train=train) == ""
-    assert "no Experiment.fold_fit" in refusal(has_fold_fit=False, train=train)
+    assert refusal(has_fold_fit=False, train=train) == (f"this method cannot: {NOT_ONE_NETWORK}; run it without "
+                                                        "--fold-parallel")
     assert refusal(has_fold_fit=True, train=train, backend="jax") == ""
     assert "TensorFlow and JAX backends only (KERAS_BACKEND=torch)" in refusal(has_fold_fit=True, train=train,
                                                                                 backend="torch")

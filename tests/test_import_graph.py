@@ -33,7 +33,8 @@ LAYERS = (
     ("estimate", ("common.estimate",)),  # --estimate: drives a paper's hooks, as a run does
     ("papers", ("papers",)),
     # the SVM head, the handcrafted baselines' protocol, the flow CNNs' inputs, the predict views
-    ("shared method pieces", ("common.classifiers", "common.svm_baseline", "common.flow_cnn", "common.motion_views")),
+    ("shared method pieces", ("common.classifiers", "common.svm_baseline", "common.network_protocol", "common.flow_cnn",
+                              "common.motion_views")),
     ("running", ("common.running",)),  # one experiment's run: the fold loop and what it needs
     ("reporting", ("common.reporting",)),
     ("evaluation", ("common.evaluation",)),  # splits, metrics, statistics, comparison, references, records

@@ -4,14 +4,13 @@ Small stand-ins, no frames: each expected value is read off the inputs built her
 from __future__ import annotations
 
 import pickle
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from common.datasets.sample import Sample
-from common.experiment import Fold, FoldContext, Pipeline, Reported, Selection, Track, mapped_selection
+from common.experiment import Fold, FoldContext, Hooks, Pipeline, Reported, Selection, Track, mapped_selection
 from common.flow_cnn import FlowInputs
 
 
@@ -40,8 +39,7 @@ def _preprocess_clip(sample, config):
     return None
 
 
-PROTOCOL = types.SimpleNamespace(__name__="papers.x.protocol", select=_select, folds=_folds, run_fold=_run_fold)
-INPUTS = types.SimpleNamespace(preprocess_clip=_preprocess_clip, run_fold=_other_run_fold)
+HOOKS = Hooks(select=_select, folds=_folds, run_fold=_run_fold, preprocess_clip=_preprocess_clip)
 NUMBERS = (Reported("uf1", 0.7),)
 TRACK = Track(name="megc2019", title="The composite", datasets=("megc2019",), class_names=("a", "b"),
               select=lambda data: Selection((), np.zeros(0, dtype=int), ("a", "b")),
@@ -54,16 +52,17 @@ OTHER_TRACK = Track(name="hde", title="Holdout", datasets=("megc2019",), class_n
 def _pipeline(**fields) -> Pipeline:
     values = dict(paper_id="x2030", models=("net", "small"), config={"c": 1}, profiles={"smoke": {"a.b": 1}},
                   min_frames=3, needs_motion=True, entry="Net (X 2030)", reported_on={"megc2019": NUMBERS})
-    return Pipeline.of(PROTOCOL, INPUTS, **{**values, **fields})
+    return Pipeline(hooks=HOOKS, **{**values, **fields})
 
 
-def test_the_hooks_come_from_the_first_source_that_defines_them():
-    pipeline = _pipeline()
-    assert pipeline.hooks["run_fold"] is _run_fold  # protocol first, though INPUTS has one too
-    assert pipeline.hooks["preprocess_clip"] is _preprocess_clip  # only INPUTS has it
-    assert pipeline.hooks["predict_apex"] is None and pipeline.hooks["first_pass"] is None  # nobody has them
-    with pytest.raises(TypeError, match="papers.x.protocol define no folds, run_fold"):
-        Pipeline.of(types.SimpleNamespace(__name__="papers.x.protocol", select=_select), paper_id="x", models=("m",))
+def test_hooks_are_declared_by_name_and_a_misspelt_or_missing_one_is_an_error():
+    assert HOOKS.predict_apex is None and HOOKS.first_pass is None  # optional, not declared
+    with pytest.raises(TypeError, match="predict_appex"):
+        Hooks(select=_select, folds=_folds, run_fold=_run_fold, predict_appex=_preprocess_clip)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="run_fold"):
+        Hooks(select=_select, folds=_folds)  # type: ignore[call-arg]
+    fields = _pipeline().experiment(name="e", title="E", datasets=("casme2",))
+    assert (fields.predict_apex, fields.first_pass, fields.preprocess_clip) == (None, None, _preprocess_clip)
 
 
 def test_an_experiment_is_the_pipeline_but_what_it_names():

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common.experiment import FoldOutcome, ReportContext, Track
+from common.experiment import FoldOutcome, Hooks, ReportContext, Track
 from papers import PAPER_IDS, get_paper
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,8 +50,8 @@ def check_files_roles_and_imports(paper_id):
     assert callable(model.build_model) and model.MODEL_BUILDERS
     assert all(callable(build) for build in model.MODEL_BUILDERS.values())
     assert module.PAPER.models is model.MODEL_BUILDERS  # one registry of the paper's models, by name
-    protocol = __import__(f"papers.{paper_id}.protocol", fromlist=["select", "folds", "run_fold"])
-    assert callable(protocol.select) and callable(protocol.folds) and callable(protocol.run_fold)
+    protocol = __import__(f"papers.{paper_id}.protocol", fromlist=["HOOKS"])
+    assert isinstance(protocol.HOOKS, Hooks) and module.PIPELINE.hooks is protocol.HOOKS  # declared, not found by name
     for path in folder.glob("*.py"):
         others = {m for m in _imports(path) if m.startswith("papers.") and not m.startswith(f"papers.{paper_id}")}
         assert others == set(), f"{path.name} imports {sorted(others)}"

@@ -5,8 +5,8 @@ newcomer reads; the README's table of papers is the registry.
 ``papers/README.md`` names one real package as the example to copy (:data:`TEMPLATE`). Here it is
 copied into a temporary folder with its id changed everywhere (folder, imports, ``PAPER.id``, cache
 stage names), registered as ``papers.<new id>`` by extending the package's search path and the
-registry tuple, and walked by every check of ``tests/test_registry.py`` (:data:`CHECKS`) and by the
-export-and-predict check of ``tests/test_deployment.py``.
+registry tuple, and walked by every check of ``tests/test_registry.py`` (:data:`CHECKS`), the model check of
+``tests/test_models.py`` and the export-and-predict check of ``tests/test_deployment.py``.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import pytest
 
 import papers
 from common.experiment import Experiment
+from test_models import run_model_test
 from test_registry import CHECKS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,6 +128,8 @@ def test_the_template_copied_under_a_new_name_passes_the_registry_checks(copied_
     (tmp_path / "runs").mkdir()
     for check, needs in CHECKS:
         check(copied_paper, *(fixtures[name] for name in needs))
+    for name in module.PAPER.models:  # tests/test_models.py's check, which takes its models from the registry
+        run_model_test(copied_paper, name)
 
 
 @pytest.mark.slow

@@ -465,11 +465,13 @@ def _refuse_fold_parallel(args, entries: Sequence[tuple[str, Any]], benchmark: b
     error about a field the method does not have)."""
     if (getattr(args, "fold_parallel", 1) or 1) <= 1:
         return
+    from common.fold_parallel import NOT_ONE_NETWORK  # imports keras: only where --fold-parallel is given
+
     single = sorted({paper_id for paper_id, experiment in entries if experiment.fold_fit is None})
     if single:
         instead = "give --methods with the others only" if benchmark else "run it without --fold-parallel"
-        raise CliError(f"--fold-parallel: {', '.join(single)} cannot train folds together (its fold is not one "
-                       f"network trained by one recipe: an SVM, several stages or a tuning loop); {instead}")
+        raise CliError(f"--fold-parallel: {', '.join(single)} cannot train folds together ({NOT_ONE_NETWORK}); "
+                       f"{instead}")
 
 
 def _loader(args) -> dict[str, Any]:

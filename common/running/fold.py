@@ -74,25 +74,10 @@ def outcome(ctx: FoldContext, probabilities: np.ndarray, history: Mapping[str, S
                        seconds=time.perf_counter() - started, extra=dict(extra or {}))
 
 
-def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, y_train: Any = None,
-                    train: Any = None, label: str | None = None, validation_data: Any = None,
-                    callbacks: list | None = None, verbose_every_epoch: bool = False,
-                    after_fit: Callable[[Any], None] | None = None,
-                    extra: Mapping[str, Any] | Callable[[Any, Mapping[str, list]], Mapping[str, Any]] | None = None,
-                    started: float | None = None) -> FoldOutcome:
-    """Train the compiled ``model`` on the fold's training inputs, predict its test inputs, return the outcome.
-
-    ``y_train``: integer labels or one-hot rows of ``x_train`` (default: the selection's labels of
-    ``ctx.fold.train``, one-hot); ``train``: the ``common.training.TrainConfig`` (default
-    ``ctx.config.train``); ``after_fit(model)`` runs between training and prediction (e.g. BN
-    statistics recomputed); ``extra`` is a mapping or ``extra(model, history)`` computed after training.
-    A model in mixed precision (``TrainConfig.mixed_precision``) adds ``extra["dtype_policy"]``.
-    The same as ``fold_training(...).run()`` (:class:`FoldTraining`).
-    """
-    return fold_training(ctx, model, x_train, x_test, y_train=y_train, train=train, label=label,
-                         validation_data=validation_data, callbacks=callbacks,
-                         verbose_every_epoch=verbose_every_epoch, after_fit=after_fit, extra=extra,
-                         started=started).run()
+def fit_and_predict(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, **options: Any) -> FoldOutcome:
+    """Train the compiled ``model`` on the fold's training inputs, predict its test inputs, return the outcome:
+    ``fold_training(ctx, model, x_train, x_test, **options).run()`` (its keywords: :func:`fold_training`)."""
+    return fold_training(ctx, model, x_train, x_test, **options).run()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -162,8 +147,13 @@ def fold_training(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, y_
                   after_fit: Callable[[Any], None] | None = None,
                   extra: Mapping[str, Any] | Callable[[Any, Mapping[str, list]], Mapping[str, Any]] | None = None,
                   started: float | None = None) -> FoldTraining:
-    """The :class:`FoldTraining` of :func:`fit_and_predict`'s arguments (the same defaults): what a paper's
-    ``fold_fit(ctx)`` returns, and its ``run_fold(ctx)`` runs (``fold_fit(ctx).run()``)."""
+    """The fold's :class:`FoldTraining`: what a paper's ``fold_fit(ctx)`` returns, and :func:`fit_and_predict` runs.
+
+    ``y_train``: integer labels or one-hot rows of ``x_train`` (default: the selection's labels of
+    ``ctx.fold.train``, one-hot); ``train``: the ``common.training.TrainConfig`` (default
+    ``ctx.config.train``); ``after_fit(model)`` runs between training and prediction (e.g. BN
+    statistics recomputed); ``extra`` is a mapping or ``extra(model, history)`` computed after training.
+    A model in mixed precision (``TrainConfig.mixed_precision``) adds ``extra["dtype_policy"]``."""
     import keras
 
     from common.training import predict_on_batches

@@ -10,7 +10,7 @@ from common.evaluation.references import references_from_table
 from common.experiment import Paper, Pipeline
 from papers.aouayeb2019 import pages, protocol, reported
 from papers.aouayeb2019.config import PROFILES, default_config
-from papers.aouayeb2019.model import MODEL_BUILDERS
+from papers.aouayeb2019.model import MODEL_BUILDERS, lstm_stage_small
 
 PAPER = Paper(
     id="aouayeb2019",
@@ -24,6 +24,7 @@ PAPER = Paper(
     parameter_counts={**{f"region_cnn_{r}": (106_852, "Sec. 5 total 1,093,531 = 6 x 106,852 + 452,419")
                          for r in range(6)},
                       "lstm_stage": (452_419, "Sec. 5 total 1,093,531 = 6 x 106,852 + 452,419")},
+    model_checks={"lstm_stage": {"small": lstm_stage_small}},  # 8 time steps, not 500
     # Sec. 4.1.2 gives the input sizes.
     architecture_tables={
         f"region_cnn_{r}": [{"name": "region_image", "output_shape": [h, w, 4], "params": None}]
@@ -37,9 +38,9 @@ PAPER = Paper(
 # clip to the LSTM (Sec. 3.2); one frame has no temporal dynamics to model. needs_motion (common.datasets.invariants
 # rule 6): no, the region CNNs read each frame's appearance and the LSTM the sequence of those features; a clip
 # without motion is still a valid input, flagged by the run.
-PIPELINE = Pipeline.of(protocol, paper_id="aouayeb2019", models=("region_cnn_lstm",), config=default_config(),
-                       profiles=PROFILES, min_frames=2, needs_motion=False,
-                       entry="Aouayeb et al. 2019, region CNNs + LSTMs", reported_on={"megc2019": reported.REPORTED})
+PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="aouayeb2019", models=("region_cnn_lstm",), config=default_config(),
+                    profiles=PROFILES, min_frames=2, needs_motion=False,
+                    entry="Aouayeb et al. 2019, region CNNs + LSTMs", reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2, Fig. 5", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"

@@ -14,6 +14,7 @@ The paper's total, 1,093,531 trainable parameters (Sec. 5), is reproduced exactl
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import keras
@@ -145,3 +146,11 @@ MODEL_BUILDERS = {
        for r in range(NUM_REGIONS)},
     "lstm_stage": functools.partial(build_model, config=default_config(), num_classes=3),
 }
+
+
+def lstm_stage_small() -> keras.Model:
+    """The LSTM stage over 8 time steps instead of the paper's 500 (``data.seq_len``): tests/test_models.py's
+    save and training step (``PAPER.model_checks``), too slow at the paper's length on one CPU core."""
+    config = default_config()
+    return build_model(config=dataclasses.replace(config, data=dataclasses.replace(config.data, seq_len=8)),
+                       num_classes=3)

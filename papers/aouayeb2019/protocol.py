@@ -30,8 +30,8 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.running.first_pass import per_clip
 from common.running.fold import class_counts, epoch_extra, epoch_recorder, n_classes, one_hot, outcome, timing_extra
-from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
-                               TrainingStage)
+from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, PredictContext, PredictViews,
+                               Selection, TrainingStage)
 from common.training import compile_model, compiled_like, fit, set_seed, trainable_parameters
 from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS, build_model, build_region_model, feature_extractor
@@ -618,3 +618,8 @@ first_pass = per_clip(clip_regions)
 def preprocess_clip(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:
     """The per-clip preprocessing ``run_fold`` caches (:func:`clip_regions`), computed uncached."""
     return region_crops(sample, config)
+
+
+HOOKS = Hooks(select=select, folds=folds, run_fold=run_fold, training_stages=training_stages,
+              preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
+              predict_views=predict_views, frame_rate=frame_rate)

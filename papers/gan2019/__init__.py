@@ -10,7 +10,6 @@ from __future__ import annotations
 from common.experiment import Paper, Pipeline
 from papers.gan2019 import pages, protocol, reported
 from papers.gan2019.config import PROFILES, default_config
-from papers.gan2019.preprocessing import INPUTS
 from papers.gan2019.model import LAYER_TRAINABLE, MODEL_BUILDERS
 
 PAPER = Paper(
@@ -25,18 +24,18 @@ PAPER = Paper(
     architecture_tables=reported.ARCHITECTURE_TABLES,
 )
 
-# megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and training stages, and the
-# hooks of the flow images (preprocessing.INPUTS, common.flow_cnn). The megc2019 track shows the published
+# megc2019_loso and every benchmark entry: the hooks protocol.py declares (the shared one-network protocol and
+# the flow images' hooks: common.network_protocol, preprocessing.INPUTS). The megc2019 track shows the published
 # composite numbers (Liong et al. 2019, Table III), other tracks none. min_frames: an onset and an apex frame.
 # needs_motion (common.datasets.invariants rule 6): the input is the optical flow from the onset to the apex face
 # (preprocessing.py); a clip whose onset and apex frames are identical gives a flow of zero, no input, and the
 # run refuses it.
 # reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images
 # (IPOL TV-L1 flow and strain, README ledger) replace the shared flow stage; the rest of the method is unchanged.
-PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="gan2019", models=("off_apexnet",), config=default_config(),
-                       profiles=PROFILES, min_frames=2, needs_motion=True, entry="OFF-ApexNet (Gan et al. 2019)",
-                       reads_released=True, stands_for=("OFF-ApexNet",),
-                       reported_on={"megc2019": reported.REPORTED})
+PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="gan2019", models=("off_apexnet",), config=default_config(),
+                    profiles=PROFILES, min_frames=2, needs_motion=True, entry="OFF-ApexNet (Gan et al. 2019)",
+                    reads_released=True, stands_for=("OFF-ApexNet",),
+                    reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Liong et al. 2019, Table III", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"

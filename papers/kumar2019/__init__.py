@@ -28,8 +28,8 @@ CITATION = ("A. J. R. Kumar, R. Theagarajan, O. Peraza, B. Bhanu, \"Classificati
 # Every experiment and every benchmark entry: protocol.py's select, folds, run_fold and hooks on the composite's
 # databases. On a track, megc2019_loso's config and profiles (the composite's 3 classes); Table 3's combined
 # column on the megc2019 track (the same composite LOSO), nothing on the others.
-PIPELINE = Pipeline.of(
-    protocol, paper_id="kumar2019", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES,
+PIPELINE = Pipeline(
+    hooks=protocol.HOOKS, paper_id="kumar2019", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES,
     # Fewest frames a clip needs: Sec. 3.2 magnifies motion with a temporal band-pass filter over the clip's
     # frames (Eulerian), and the EAI (Sec. 3.4) averages those frames; one frame has no motion.
     min_frames=2,

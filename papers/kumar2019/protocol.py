@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection
+from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, Selection
 from papers.kumar2019.preprocessing import (EXAMPLE_ALPHAS, build_inputs, cache_clip, compute_eai, example_indices,
                                             face_clip, figure_extras, registered_first_frame, save_examples,
                                             predict_inputs)
@@ -278,7 +278,6 @@ def preprocess_clip(sample, config) -> dict[Any, np.ndarray]:
     return out
 
 
-__all__ = [
-    "CLASSES", "SOURCE_DATABASES", "select", "folds", "training_alphas", "class_alphas", "training_plan", "fold_model",
-    "run_fold", "predict_clips", "predict_views", "frame_rate", "training_stages", "preprocess_clip", "first_pass",
-]
+HOOKS = Hooks(select=select, folds=folds, run_fold=run_fold, training_stages=training_stages,
+              preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
+              predict_views=predict_views, frame_rate=frame_rate)

@@ -14,7 +14,7 @@ from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Pipeline, Track
 from papers.le2020 import pages, protocol, reported
 from papers.le2020.config import BACKBONES, Backbone, ProtocolConfig, default_config, profiles_for
-from papers.le2020.model import MODEL_BUILDERS
+from papers.le2020.model import MODEL_BUILDERS, VGG19_SMALL
 
 CITATION = ("T. T. Q. Le, T.-K. Tran, M. Rege, \"Dynamic image for micro-expression recognition on "
             "region-based framework\", IEEE 21st International Conference on Information Reuse and "
@@ -26,8 +26,8 @@ CROSS_BACKBONES: tuple[Backbone, ...] = ("resnet50", "vgg19")  # Table III rows
 # Every experiment and every benchmark entry: protocol.py's select, folds, run_fold and hooks, with the config
 # and profiles of its backbone and protocol. The benchmark: VGG19 + ROI first, the paper's best in every column
 # of Tables II and III; the others as options.
-PIPELINE = Pipeline.of(
-    protocol, paper_id="le2020", models=("vgg19", "resnet50", "senet50"),
+PIPELINE = Pipeline(
+    hooks=protocol.HOOKS, paper_id="le2020", models=("vgg19", "resnet50", "senet50"),
     # Fewest frames a clip needs: Sec. III builds a dynamic image by rank pooling the clip's frames; rank pooling
     # one frame gives the frame itself, not motion.
     min_frames=2,
@@ -89,4 +89,5 @@ PAPER = Paper(
                                      "+ Dense(4)"),
         "senet50_roi": (26_047_220, "SE-ResNet-50, no top, 26,039,024 (docs/methods.md §4, Hu et al.) + Dense(4)"),
     },
+    model_checks={"vgg19_roi": {"small": VGG19_SMALL}},
 )

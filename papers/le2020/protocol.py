@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from common.running.first_pass import per_clip
-from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, Track, TrainingStage,
+from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, Selection, Track, TrainingStage,
                                mapped_selection)
 from papers.le2020.config import Le2020Config
 
@@ -277,3 +277,8 @@ def preprocess_clip(sample, config: Le2020Config) -> dict[str, np.ndarray]:
     from papers.le2020.preprocessing import compute_inputs
 
     return compute_inputs(sample, config)
+
+
+HOOKS = Hooks(select=select, folds=folds, run_fold=run_fold, training_stages=training_stages,
+              preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
+              predict_views=predict_views, frame_rate=frame_rate)

@@ -32,10 +32,10 @@ PAPER = Paper(
 # (common.datasets.invariants rule 6): yes, Bi-WOOF is built from the optical flow and strain from the onset to the
 # apex frame (Sec. 3); a clip whose onset and apex frames are identical gives a flow of zero, no feature, and the
 # run refuses it.
-PIPELINE = Pipeline.of(
-    protocol, paper_id="liong2018", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES, min_frames=2,
-    needs_motion=True, entry="Bi-WOOF + linear SVM (Liong et al. 2018)", reported_on={"megc2019": reported.REPORTED},
-    stands_for=("Bi-WOOF",))
+PIPELINE = Pipeline(
+    hooks=protocol.HOOKS, paper_id="liong2018", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES,
+    min_frames=2, needs_motion=True, entry="Bi-WOOF + linear SVM (Liong et al. 2018)", stands_for=("Bi-WOOF",),
+    reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="the MEGC 2019 results table", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"

@@ -12,7 +12,7 @@ import numpy as np
 from common import svm_baseline
 from common.running.first_pass import per_clip
 from common.motion_views import flow_predict_apex
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.preprocessing.motion_stages import own_apex
 from common.svm_baseline import folds, select
@@ -67,5 +67,7 @@ first_pass = per_clip(clip_features)
 # --predict: the apex the input was built from, by the flow baselines' own rule (common.motion_views)
 predict_apex = flow_predict_apex
 
-__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "training_stages", "first_pass",
-           "preprocess_clip", "predict_apex"]
+
+HOOKS = Hooks(select=select, folds=folds, run_fold=run_fold, training_stages=training_stages,
+              preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
+              predict_views=predict_views, predict_apex=predict_apex)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from common.experiment import Paper, Pipeline
 from papers.liong2019 import pages, protocol, reported
 from papers.liong2019.config import PROFILES, default_config
-from papers.liong2019.preprocessing import INPUTS
 from papers.liong2019.model import AUTHORS_TRAINABLE, MODEL_BUILDERS
 
 PAPER = Paper(
@@ -26,17 +25,17 @@ PAPER = Paper(
     architecture_tables=reported.ARCHITECTURE_TABLES,
 )
 
-# megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and training stages, and the
-# hooks of the flow images (preprocessing.INPUTS, common.flow_cnn). Table III is the megc2019 track's protocol,
+# megc2019_loso and every benchmark entry: the hooks protocol.py declares (the shared one-network protocol and
+# the flow images' hooks: common.network_protocol, preprocessing.INPUTS). Table III is the megc2019 track's protocol,
 # so that track shows its numbers as the paper's; other tracks show none. min_frames: an onset and an apex frame
 # (Sec. II). needs_motion (common.datasets.invariants rule 6): the optical flow and strain from the onset to the
 # apex frame (Sec. II); a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
 # reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images
 # (IPOL TV-L1 flow and strain, README ledger) replace the shared flow stage; the rest of the method is unchanged.
-PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="liong2019", models=("ststnet",), config=default_config(),
-                       profiles=PROFILES, min_frames=2, needs_motion=True, entry="STSTNet (Liong et al. 2019)",
-                       reads_released=True, stands_for=("Liong et al.",),
-                       reported_on={"megc2019": reported.REPORTED})
+PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="liong2019", models=("ststnet",), config=default_config(),
+                    profiles=PROFILES, min_frames=2, needs_motion=True, entry="STSTNet (Liong et al. 2019)",
+                    reads_released=True, stands_for=("Liong et al.",),
+                    reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table III", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"

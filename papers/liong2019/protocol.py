@@ -8,17 +8,16 @@ leave-one-subject-out over its 68 subjects (Sec. III.B): the benchmark track's o
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from common.running.fold import FoldTraining, fold_training, n_classes, outcome
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.running.fold import n_classes, outcome
+from common.experiment import Fold, FoldContext, FoldOutcome, Selection
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
-from common.evaluation.splits import megc_composite
-from common.training import compile_model
+from common.network_protocol import OneNetwork
 from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import (AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict,
                                     set_population_statistics, training_mean_image)
@@ -27,58 +26,37 @@ from papers.liong2019.preprocessing import INPUTS
 CLASSES = MEGC_CLASSES  # Table II / Sec. III.B: negative, positive, surprise
 
 
-def select(data: Mapping[str, list], config: STSTNetConfig) -> Selection:
-    """Every clip of the composite (Table II: 442 on the real data), labelled by its composite class."""
-    return megc_composite(data)
-
-
-def folds(selection: Selection, config: STSTNetConfig, seed: int) -> list[Fold]:
-    """Sec. III.B: LOSO over the composite's subjects (k = 68); ``evaluation.max_folds`` (smoke only) keeps the
-    first."""
-    from common.evaluation.splits import megc_loso
-
-    return megc_loso(selection, config.evaluation.max_folds)  # max_folds: smoke profile only
-
-
-def run_fold(ctx: FoldContext) -> FoldOutcome:
-    """Train STSTNet on the fold's training clips for ``train.epochs`` (Adam, cross-entropy) and predict
-    its test clips with the last epoch's weights (the authors' code, README ledger 8): :func:`fold_fit`, run;
-    with ``train.weights``, the released weights' predictions instead (:func:`released_probabilities`)."""
-    if ctx.config.train.weights:
-        started = time.perf_counter()
-        probabilities, path = released_probabilities(ctx)
-        return outcome(ctx, probabilities, {}, {"ststnet": AUTHORS_PORT_TRAINABLE}, started,
-                       {"weights": str(path), "trained": False})
-    return fold_fit(ctx).run()
-
-
-def fold_fit(ctx: FoldContext) -> FoldTraining:
-    """The fold's network and inputs, ready to train (``Experiment.fold_fit``: ``--fold-parallel`` trains
-    several folds' at once).
-
-    The authors' network (README ledger 10): the input centred on the training clips' mean image (held
-    by the model's "zerocenter" layer, so an export carries it), and each batch normalisation predicts
+def network(ctx: FoldContext, x_train: np.ndarray):
+    """The authors' network (README ledger 10): the input centred on the training clips' mean image (held
+    by the model's "zerocenter" layer, so an export carries it), and each batch normalisation predicting
     with its input's statistics over the training clips (``model.batch_norm_statistics``), set after
     training and before the model is kept or predicts."""
-    started = time.perf_counter()
     config = ctx.config
-    x_train, x_test = INPUTS.fold(ctx)
     mean_image = training_mean_image(x_train) if config.model.zero_center else None
-    model = compile_model(build_model(config=config, num_classes=n_classes(ctx), mean_image=mean_image), config.train)
+    model = build_model(config=config, num_classes=n_classes(ctx), mean_image=mean_image)
 
     def after_fit(trained) -> None:
         if config.model.batch_norm and config.model.batch_norm_statistics == "population":
             set_population_statistics(trained, x_train, config.train.batch_size)
 
-    return fold_training(ctx, model, x_train, x_test, after_fit=after_fit, started=started)
+    return model, after_fit
 
 
-def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
-    """The one model a fold trains (``--estimate``)."""
-    classes = len(selection.class_names)
-    return [TrainingStage(model="ststnet",
-                          build=lambda: compile_model(build_model(config=config, num_classes=classes), config.train),
-                          samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
+# Sec. III.B: LOSO over the composite's 68 subjects, one network trained by one recipe (Adam,
+# cross-entropy, config.train) and its last epoch's weights (the authors' code, README ledger 8): the
+# protocol every such network shares (common.network_protocol).
+PROTOCOL = OneNetwork(model="ststnet", inputs=INPUTS, build_model=build_model, network=network)
+
+
+def run_fold(ctx: FoldContext) -> FoldOutcome:
+    """The shared fold (``PROTOCOL.run_fold``); with ``train.weights``, the released weights' predictions
+    instead (:func:`released_probabilities`)."""
+    if ctx.config.train.weights:
+        started = time.perf_counter()
+        probabilities, path = released_probabilities(ctx)
+        return outcome(ctx, probabilities, {}, {"ststnet": AUTHORS_PORT_TRAINABLE}, started,
+                       {"weights": str(path), "trained": False})
+    return PROTOCOL.run_fold(ctx)
 
 
 # --weights: the authors' released weights of their PyTorch port (christy1206/STSTNet, STSTNet_Weights/), one
@@ -130,3 +108,6 @@ def released_probabilities(ctx: FoldContext) -> tuple[np.ndarray, Path]:
     x_test = INPUTS.clip_inputs([ctx.selection.samples[i] for i in ctx.fold.test], config, ctx.cache_dir)
     # one call, not model.predict: 68 fresh models would retrace predict's tf.function 68 times
     return keras.ops.convert_to_numpy(model(x_test, training=False)), path
+
+
+HOOKS = PROTOCOL.hooks(run_fold=run_fold, released_weights=released_weights)

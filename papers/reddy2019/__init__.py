@@ -7,11 +7,12 @@ Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that
 """
 from __future__ import annotations
 
+import functools
 from typing import cast
 
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Pipeline, Track
-from papers.reddy2019 import preprocessing, protocol
+from papers.reddy2019 import protocol
 from papers.reddy2019 import reported as rep
 from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TITLES, MODELS, VARIANTS, Database,
                                      ModelName, Variant, benchmark_config, benchmark_profiles, default_config,
@@ -30,6 +31,10 @@ PAPER = Paper(
     parameter_counts={"microexpstcnn": (44_241_667, "Table I, CAS(ME)^2 input 64x64x96"),
                       "microexpfusenet_intermediate": (177_088_515, "Table II"),
                       "microexpfusenet_late": (177_221_123, "Table III")},
+    # tests/test_models.py: the networks on 16 x 16 pixels x 20 frames (the paper's: 64 or 32 px x 96 frames)
+    model_checks={name: {"small": functools.partial(build, input_shape=(16, 16, 20, 1))} for name, build in (
+        ("microexpstcnn", build_microexpstcnn), ("microexpfusenet_intermediate", build_microexpfusenet_intermediate),
+        ("microexpfusenet_late", build_microexpfusenet_late))},
 )
 
 _VARIANT_LABELS = {
@@ -40,11 +45,11 @@ _VARIANT_LABELS = {
 }
 
 
-# Every experiment and every benchmark entry: protocol.py's select, folds, run_fold and hooks (preprocessing.py's
+# Every experiment and every benchmark entry: the hooks protocol.py declares (HOOKS; preprocessing.py's
 # preprocess_clip and first_pass), with the config and profiles of its database, model and variant. The
 # benchmark: MicroExpSTCNN first (Table V's best on both databases), the FuseNets as options.
-PIPELINE = Pipeline.of(
-    protocol, preprocessing, paper_id="reddy2019", models=MODELS,
+PIPELINE = Pipeline(
+    hooks=protocol.HOOKS, paper_id="reddy2019", models=MODELS,
     # Fewest frames a clip needs: Sec. III: spatio-temporal 3D CNNs over the clip's frames; select() also keeps
     # only clips of at least data.frames (96 CASME II / 18 SMIC, Sec. IV-A).
     min_frames=2,

@@ -30,14 +30,14 @@ import numpy as np
 
 from common.running.fold import (class_counts, epoch_extra, epoch_recorder, fit_and_predict, n_classes, one_hot,
                                  outcome, predict_probabilities)
-from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
-                               TrainingStage)
+from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, PredictContext, PredictViews,
+                               Selection, TrainingStage)
 from common.files import atomic_write
 from common.training import compile_model, fit, grid_search, predict_on_batches, trainable_parameters
 from papers.reddy2019.config import ReddyConfig
 from papers.reddy2019.model import build_model
-from papers.reddy2019.preprocessing import (SelectionError, apex_index, clip_frame_paths, clip_inputs, fold_inputs,
-                                            long_video_frames, predict_inputs)
+from papers.reddy2019.preprocessing import (SelectionError, apex_index, clip_frame_paths, clip_inputs, first_pass,
+                                            fold_inputs, long_video_frames, predict_inputs, preprocess_clip)
 
 logger = logging.getLogger(__name__)
 
@@ -475,3 +475,8 @@ def frame_rate(config: ReddyConfig) -> FrameRateNeed:
              else "is refused (Sec. IV-A keeps clips of at least that many)")
     return FrameRateNeed(in_frames=(f"the model sees {data.frames} frames {rule} (Sec. IV-A) whatever the rate; a "
                                     f"shorter clip {short}"))
+
+
+HOOKS = Hooks(select=select, folds=folds, run_fold=run_fold, training_stages=training_stages,
+              preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
+              predict_views=predict_views, frame_rate=frame_rate)

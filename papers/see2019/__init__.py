@@ -36,9 +36,10 @@ PAPER = Paper(
 # needs_motion, whether the input is the motion from onset to apex (common.datasets.invariants rule 6): no, LBP-TOP's
 # XY plane codes each frame's texture (Zhao and Pietikainen Sec. 3); a clip without motion still has a feature
 # vector, flagged by the run.
-PIPELINE = Pipeline.of(protocol, paper_id="see2019", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES,
-                       min_frames=min_frames(default_config()), needs_motion=False, stands_for=("LBP-TOP",),
-                       entry="LBP-TOP + linear SVM (MEGC 2019 baseline)", reported_on={"megc2019": reported.REPORTED})
+PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="see2019", models=(MODEL_NAME,), config=default_config(),
+                    profiles=PROFILES, min_frames=min_frames(default_config()), needs_motion=False,
+                    stands_for=("LBP-TOP",), entry="LBP-TOP + linear SVM (MEGC 2019 baseline)",
+                    reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="the MEGC 2019 results table", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"

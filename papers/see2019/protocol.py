@@ -11,7 +11,7 @@ import numpy as np
 
 from common import svm_baseline
 from common.running.first_pass import per_clip
-from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Selection, TrainingStage
+from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.svm_baseline import folds, select
 from papers.see2019.config import See2019Config
@@ -55,10 +55,6 @@ def training_stages(config: See2019Config, selection: Selection, fold: Fold) -> 
     return svm_baseline.training_stages(config, selection, fold, build_model=build_model, model_name=MODEL_NAME)
 
 
-# --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.running.first_pass)
-first_pass = per_clip(clip_features)
-
-
 def frame_rate(config: See2019Config) -> FrameRateNeed:
     """``Experiment.frame_rate``: LBP-TOP codes every frame, its XT and YT planes reaching ``features.radii[2]``
     frames either side of a pixel whatever the rate. Any rate is taken."""
@@ -68,5 +64,9 @@ def frame_rate(config: See2019Config) -> FrameRateNeed:
                                     f"longer at a lower rate)"))
 
 
-__all__ = ["CLASSES", "select", "folds", "run_fold", "predict_clips", "predict_views", "frame_rate", "training_stages",
-           "first_pass", "preprocess_clip"]
+# --preprocess-workers: the cached LBP-TOP vector of every clip the folds read (common.running.first_pass)
+first_pass = per_clip(clip_features)
+
+HOOKS = Hooks(select=select, folds=folds, run_fold=run_fold, training_stages=training_stages,
+              preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
+              predict_views=predict_views, frame_rate=frame_rate)

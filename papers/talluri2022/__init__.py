@@ -11,7 +11,7 @@ import dataclasses
 
 from common.datasets import DATABASE_TITLES
 from common.experiment import Experiment, Paper, Pipeline, Track
-from papers.talluri2022 import preprocessing, protocol
+from papers.talluri2022 import protocol
 from papers.talluri2022 import reported as rep
 from papers.talluri2022.config import (PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,
                                        default_config)
@@ -61,11 +61,11 @@ def _profiles(profiles) -> dict[str, dict]:
     return {name: dict(values) for name, values in profiles.items()}
 
 
-# Every experiment and every benchmark entry: protocol.py's select, folds, run_fold and hooks (preprocessing.py's
+# Every experiment and every benchmark entry: the hooks protocol.py declares (HOOKS; preprocessing.py's
 # preprocess_clip and first_pass), with the config and profiles of its scenario and model (the split runs and
 # the tuning: their own folds, fold and stages).
-PIPELINE = Pipeline.of(
-    protocol, preprocessing, paper_id="talluri2022", models=BENCHMARK_MODELS, profiles=_profiles(PROFILES),
+PIPELINE = Pipeline(
+    hooks=protocol.HOOKS, paper_id="talluri2022", models=BENCHMARK_MODELS, profiles=_profiles(PROFILES),
     # Fewest frames a clip needs: Sec. 4: 3D CNNs over the clip's frames brought to a fixed depth by
     # interpolation; interpolating one frame repeats it, with no motion.
     min_frames=2,

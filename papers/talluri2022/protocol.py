@@ -22,12 +22,13 @@ import numpy as np
 
 from common.errors import MersuiteError
 from common.running.fold import class_counts, fit_and_predict, n_classes, one_hot, predict_probabilities
-from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, PredictContext, PredictViews, Selection,
-                               TrainingStage, mapped_selection)
+from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, PredictContext, PredictViews,
+                               Selection, TrainingStage, mapped_selection)
 from common.training import compile_model, fit, grid_search
 from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model
-from papers.talluri2022.preprocessing import clip_input, fold_inputs, predict_inputs, window_notes, window_positions
+from papers.talluri2022.preprocessing import (clip_input, first_pass, fold_inputs, predict_inputs, preprocess_clip,
+                                              window_notes, window_positions)
 
 logger = logging.getLogger(__name__)
 
@@ -291,3 +292,8 @@ def frame_rate(config: TalluriConfig) -> FrameRateNeed:
     return FrameRateNeed(in_frames=(f"the sequence is {data.frames} frames {where} (Sec. 4.4) whatever the rate "
                                     f"({data.frames / 200:.2f} s at 200 fps, longer at a lower rate); a shorter "
                                     f"clip {short}"))
+
+
+HOOKS = Hooks(select=select, folds=folds, run_fold=run_fold, training_stages=training_stages,
+              preprocess_clip=preprocess_clip, first_pass=first_pass, predict_clips=predict_clips,
+              predict_views=predict_views, frame_rate=frame_rate)

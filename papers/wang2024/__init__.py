@@ -9,8 +9,7 @@ from __future__ import annotations
 from common.experiment import Paper, Pipeline
 from papers.wang2024 import pages, protocol, reported
 from papers.wang2024.config import PROFILES, default_config
-from papers.wang2024.model import MODEL_BUILDERS, OFFICIAL_TRAINABLE
-from papers.wang2024.preprocessing import INPUTS
+from papers.wang2024.model import MODEL_BUILDERS, MODEL_CHECKS, OFFICIAL_TRAINABLE
 
 PAPER = Paper(
     id="wang2024",
@@ -22,20 +21,21 @@ PAPER = Paper(
     parameter_counts={"htnet": (OFFICIAL_TRAINABLE,
                                 "wangzhifengharrison/HTNet Model.py HTNet as main_HTNet.py l. 222-231 builds it, "
                                 "counted in PyTorch (tests/fixtures/wang2024_official.npz)")},
+    model_checks=MODEL_CHECKS,
 )
 
-# megc2019_loso and every benchmark entry: protocol.py's select, folds, run_fold and training stages, and the
-# hooks of the flow images (preprocessing.INPUTS, common.flow_cnn). Table 2 is the megc2019 track's protocol, so
+# megc2019_loso and every benchmark entry: the hooks protocol.py declares (the shared one-network protocol and
+# the flow images' hooks: common.network_protocol, preprocessing.INPUTS). Table 2 is the megc2019 track's protocol, so
 # that track shows its numbers (selected on test data, not compared). min_frames: an onset and an apex frame.
 # needs_motion (common.datasets.invariants rule 6): the optical flow and strain from the onset to the apex frame;
 # a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
 # reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images (IPOL
 # TV-L1 flow and strain) replace the shared flow stage, and the five points come from their apex crops as
 # main_HTNet.py finds them (points.py, data.points; README ledger 13); the rest of the method is unchanged.
-PIPELINE = Pipeline.of(protocol, INPUTS, paper_id="wang2024", models=("htnet",), config=default_config(),
-                       profiles=PROFILES, min_frames=2, needs_motion=True, entry="HTNet (Wang et al. 2024)",
-                       reads_released=True, stands_for=("HTNet",),
-                       reported_on={"megc2019": reported.REPORTED})
+PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="wang2024", models=("htnet",), config=default_config(),
+                    profiles=PROFILES, min_frames=2, needs_motion=True, entry="HTNet (Wang et al. 2024)",
+                    reads_released=True, stands_for=("HTNet",),
+                    reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"

@@ -310,3 +310,8 @@ def load_official_weights(model: keras.Model, state: Mapping[str, np.ndarray]) -
 # The paper's model by name (``Paper.models``; ``common.experiment.build_paper_model``): HTNet at main_HTNet.py's
 # sizes, 3 classes, 139,582,982 trainable parameters.
 MODEL_BUILDERS = {"htnet": functools.partial(build_model, config=default_config(), num_classes=3)}
+# tests/test_models.py (PAPER.model_checks): HTNet at width 32 (the paper's: 256; 2.2 M parameters instead of
+# 139.6 M), every layer kept. Its last level adds its position scalar to every channel of a token and only
+# LayerNorms read it (the blocks' pre-norms, the head's norm), which remove it: no gradient reaches it, in the
+# official network too.
+MODEL_CHECKS = {"htnet": {"small": functools.partial(build_htnet, dim=32), "dead": ("level2_position/embedding",)}}

@@ -14,13 +14,12 @@ subject. The authors' code instead keeps, per subject, the epoch whose test accu
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 
 import numpy as np
 
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
-from common.evaluation.splits import megc_composite
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.experiment import FoldContext, FoldOutcome, Selection
+from common.network_protocol import OneNetwork
 from common.running.fold import fit_and_predict, n_classes
 from common.training import compile_model
 from papers.wang2024.config import HTNetConfig
@@ -29,18 +28,6 @@ from papers.wang2024.points import fold_points_extra, points_problem
 from papers.wang2024.preprocessing import INPUTS
 
 CLASSES = MEGC_CLASSES  # main_HTNet.py l. 33: negative 0, positive 1, surprise 2
-
-
-def select(data: Mapping[str, list], config: HTNetConfig) -> Selection:
-    """Every clip of the composite (442 on the real data), labelled by its composite class."""
-    return megc_composite(data)
-
-
-def folds(selection: Selection, config: HTNetConfig, seed: int) -> list[Fold]:
-    """LOSO over the composite's subjects (68); ``evaluation.max_folds`` (smoke only) keeps the first."""
-    from common.evaluation.splits import megc_loso
-
-    return megc_loso(selection, config.evaluation.max_folds)  # max_folds: smoke profile only
 
 
 def training_order(labels: np.ndarray, order: str) -> np.ndarray:
@@ -67,14 +54,13 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     return fit_and_predict(ctx, model, x_train[order], x_test, y_train=y_train[order], started=started, extra=extra)
 
 
-def training_stages(config: HTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
-    """The one model a fold trains (``--estimate``, and the check of every run before its first fold). On the
-    released inputs, a ``ValueError`` line where their five points cannot be found (no apex crops; the Keras
-    MTCNN of ``data.points=mtcnn`` not installed): ``points.points_problem``."""
-    problem = points_problem(selection.samples, config.data.points)
-    if problem:
-        raise ValueError(problem)
-    classes = len(selection.class_names)
-    return [TrainingStage(model="htnet",
-                          build=lambda: compile_model(build_model(config=config, num_classes=classes), config.train),
-                          samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
+def points_check(config: HTNetConfig, selection: Selection) -> str:
+    """On the released inputs, the line refusing a run whose five points cannot be found (no apex crops; the
+    Keras MTCNN of ``data.points=mtcnn`` not installed): ``points.points_problem``; "" otherwise."""
+    return points_problem(selection.samples, config.data.points)
+
+
+# The composite's LOSO and the check of every run before its first fold, shared (common.network_protocol);
+# the fold is HTNet's own (the code's training order, the points flagged), and not trained with other folds.
+PROTOCOL = OneNetwork(model="htnet", inputs=INPUTS, build_model=build_model, check=points_check)
+HOOKS = PROTOCOL.hooks(run_fold=run_fold, fold_fit=None)
