@@ -6,6 +6,8 @@ FLOP floor at this machine's float32 matrix-product rate. Prints, never asserts.
     nice -n 5 .venv/bin/python benchmarks/bench_fold_parallel.py                       # STSTNet, both recipes
     nice -n 5 .venv/bin/python benchmarks/bench_fold_parallel.py --groups 1 4 17 68 --epochs 3
     nice -n 5 .venv/bin/python benchmarks/bench_fold_parallel.py --paper gan2019 --recipes paper
+    .venv/bin/python benchmarks/bench_fold_parallel.py --recipes port --groups 1 8 68 --authors /tmp/STSTNet \
+        --authors-python /tmp/venv-port/bin/python --data-root HTNet     # the authors' port side by side
 
 Each fold is a STSTNet (or OFF-ApexNet) built and compiled as ``fold_fit`` builds it, on random inputs of the
 composite's shape (435 training clips of 28x28, the MEGC 2019 composite's 442 less a subject's 7), trained
@@ -119,6 +121,11 @@ def main() -> None:
     parser.add_argument("--recipes", nargs="+", choices=("paper", "port"), default=["paper", "port"])
     parser.add_argument("--groups", nargs="+", type=int, default=[1, 4, 17])
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per fold (default 3)")
+    parser.add_argument("--authors", type=Path, default=None,
+                        help="a clone of christy1206/STSTNet: time its main.py too (time_ststnet_port.py), port recipe")
+    parser.add_argument("--authors-python", default=sys.executable, help="a Python with PyTorch, for --authors")
+    parser.add_argument("--data-root", type=Path, default=None, help="the released inputs, for --authors")
+    parser.add_argument("--authors-folds", type=int, default=2, help="folds of the authors' run (default 2)")
     args = parser.parse_args()
 
     import keras
@@ -142,16 +149,28 @@ def main() -> None:
         print(f"\n{args.paper} recipe {recipe}: {EPOCHS[recipe]} epochs x {steps} step(s) of {batch} a fold, "
               f"{FOLDS} folds; training FLOPs of the LOSO {flops / 1e12:.2f} TFLOP, floor at the matrix-product "
               f"rate {flops / rate / 60:.1f} min; memory a fold {fold_parallel.memory(per_fold)}")
+        authors = None
+        if recipe == "port" and args.authors is not None:
+            from time_ststnet_port import time_port
+
+            wall, cpu, names, _ = time_port(args.authors, args.data_root, args.authors_python, args.authors_folds)
+            authors = wall / (len(names) * EPOCHS[recipe])
+            print(f"  authors' port   : {1000 * authors:7.1f} ms a fold-epoch (CPU "
+                  f"{1000 * cpu / (len(names) * EPOCHS[recipe]):6.1f} ms; main.py --train True on {len(names)} "
+                  f"folds of the released inputs, its per-epoch test pass included); LOSO projected "
+                  f"{authors * FOLDS * EPOCHS[recipe] / 60:6.1f} min")
         seq_wall, seq_cpu = sequential(args.paper, recipe, min(args.groups[-1], 4), args.epochs)
         loso = seq_wall * FOLDS * EPOCHS[recipe]
-        print(f"  sequential      : {1000 * seq_wall:7.1f} ms a fold-epoch (CPU {1000 * seq_cpu:6.1f} ms); "
+        versus = f", x{authors / seq_wall:4.2f} the authors'" if authors else ""
+        print(f"  sequential      : {1000 * seq_wall:7.1f} ms a fold-epoch (CPU {1000 * seq_cpu:6.1f} ms){versus}; "
               f"LOSO projected {loso / 60:6.1f} min")
         for n in args.groups:
             wall, cpu, warm = together(args.paper, recipe, n, args.epochs)
             groups = -(-FOLDS // n)
             projected = wall * FOLDS * EPOCHS[recipe] + groups * warm
+            versus = f", x{authors / wall:4.2f} the authors'" if authors else ""
             print(f"  fold-parallel {n:2d}: {1000 * wall:7.1f} ms a fold-epoch (CPU {1000 * cpu:6.1f} ms), "
-                  f"x{seq_wall / wall:4.2f} the sequential; trace {warm:5.1f} s a group; LOSO projected "
+                  f"x{seq_wall / wall:4.2f} the sequential{versus}; trace {warm:5.1f} s a group; LOSO projected "
                   f"{projected / 60:6.1f} min; memory {fold_parallel.memory(n * per_fold)}")
 
 
