@@ -48,7 +48,7 @@ def refusal(*, has_fold_fit: bool, train: Any, backend: str | None = None) -> st
     without the option's name), or ``""``. ``has_fold_fit``: the experiment has an ``Experiment.fold_fit``."""
     backend = backend or keras.backend.backend()
     if not has_fold_fit:
-        return f"this method cannot: {NOT_ONE_NETWORK}; run it without --fold-parallel"
+        return f"this method cannot train folds together, {NOT_ONE_NETWORK}; run it without --fold-parallel"
     if backend not in ("tensorflow", "jax"):
         return (f"folds are trained together on the TensorFlow and JAX backends only (KERAS_BACKEND={backend}); "
                 "run with KERAS_BACKEND=tensorflow or without --fold-parallel")

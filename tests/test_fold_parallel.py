@@ -156,8 +156,8 @@ def test_refusals_are_one_line_each():
 
     train = TrainConfig()
     assert refusal(has_fold_fit=True, train=train) == ""
-    assert refusal(has_fold_fit=False, train=train) == (f"this method cannot: {NOT_ONE_NETWORK}; run it without "
-                                                        "--fold-parallel")
+    assert refusal(has_fold_fit=False, train=train) == (f"this method cannot train folds together, {NOT_ONE_NETWORK}; "
+                                                        "run it without --fold-parallel")
     assert refusal(has_fold_fit=True, train=train, backend="jax") == ""
     assert "TensorFlow and JAX backends only (KERAS_BACKEND=torch)" in refusal(has_fold_fit=True, train=train,
                                                                                 backend="torch")
@@ -192,8 +192,8 @@ def test_a_method_without_fold_fit_is_refused_before_any_work(smoke_corpus):
 
     experiment = dataclasses.replace(_experiment("liong2019"), fold_fit=None)
     data = {name: load(name, smoke_corpus) for name in experiment.datasets}
-    with pytest.raises(RunError, match=r"^--fold-parallel 4: experiment liong2019/megc2019_loso: this method's fold "
-                                       r"is not one network"):
+    with pytest.raises(RunError, match=r"^--fold-parallel 4: experiment liong2019/megc2019_loso: this method cannot "
+                                       r"train folds together, its fold is not one network"):
         check_experiment("liong2019", experiment, data, "smoke", 0, {"train.fold_parallel": 4})
     with pytest.raises(RunError, match="folds together need about .* free; use --fold-parallel"):
         from common import fold_parallel
