@@ -104,7 +104,8 @@ def bench_backend(papers, only, log=print, fit_steps: int = 8) -> dict:
     """Every selected model timed on the current backend: a JSON-ready dict."""
     from common.environment import device_label
     from common.estimate.timing import time_model
-    from common.experiment import TrainingStage, build_paper_model
+    from common.experiment import TrainingStage
+    from common.harness import build_paper_model
     from common.flops import accelerator, matmul_rate, matmul_rates, model_dtype, training_flops
     from common.training import compile_model
     from papers import get_paper

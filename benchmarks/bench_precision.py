@@ -27,7 +27,8 @@ import keras
 import numpy as np
 
 from common.flops import matmul_rate
-from common.training import TrainConfig, compile_model, mixed_policy, set_seed, trainable_parameters
+from common.train_config import TrainConfig
+from common.training import compile_model, mixed_policy, set_seed, trainable_parameters
 
 
 def _le2020(backbone: str, size: int = 224):

@@ -91,7 +91,7 @@ def measure_phase(args) -> int:
         out["matmul_bfloat16_gflops"] = matmul_rates(repeats=3, dtype="bfloat16")[0] / 1e9
     if args.tiny:  # one small model's two paths: the code a card runs, in seconds
         from benchmarks.bench_models import recipe
-        from common.experiment import build_paper_model
+        from common.harness import build_paper_model
         from common.training import compile_model
 
         cfg = recipe("aouayeb2019", "region_cnn_3")

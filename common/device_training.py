@@ -20,7 +20,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-# ``cfg`` below is a ``common.training.TrainConfig``; typed ``Any`` here
+# ``cfg`` below is a ``common.train_config.TrainConfig``; typed ``Any`` here
 # so that this module imports nothing of common.training, which
 # imports it inside ``fit``.
 

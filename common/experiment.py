@@ -1,4 +1,5 @@
-"""The contract between a paper package and the shared harness.
+"""The contract between a paper package and the shared harness: the paper's side, what it declares
+(``common.harness``: what a run gives back; ``common.predict_types``: what --export and --predict hand its hooks).
 
 A paper declares ``EXPERIMENTS``: a tuple of :class:`Experiment`. The runner
 (``common.running.runner``) does everything else the same way for every paper: it loads the
@@ -20,6 +21,7 @@ import numpy as np
 
 from common.datasets import megc2019
 from common.datasets.sample import Dropped, Sample
+from common.predict_types import ExportSink, FrameRateNeed, PredictContext, PredictViews
 
 PROFILES = ("paper", "quick", "smoke")
 Hook = Callable[..., Any]  # a paper's function (Hooks): the signature of the Experiment field of its name
@@ -53,26 +55,6 @@ class Selection:
         return np.array([s.dataset for s in self.samples])
 
 
-def mapped_selection(data: Mapping[str, Sequence[Sample]], mappings: Mapping[str, Mapping[str, str]],
-                     class_names: tuple[str, ...], *, owner: str, what: str, lower: bool = False) -> Selection:
-    """The samples of each database of ``mappings`` (in its order) whose emotion that database's mapping sends
-    to one of ``class_names``, labelled by it; every other sample goes to ``dropped``, naming the mapping
-    (``owner``'s ``what``: "le2020's smic regrouping") and its keys, never silently. ``lower``: the emotion
-    is looked up lower-cased."""
-    samples, labels, dropped = [], [], []
-    for name, mapping in mappings.items():
-        for sample in data[name]:
-            target = mapping.get(sample.emotion.lower() if lower else sample.emotion)
-            if target is not None:
-                samples.append(sample)
-                labels.append(class_names.index(target))
-            else:
-                dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in {owner}'s {name} {what} "
-                                       f"({', '.join(sorted(mapping))})", "selection"))
-    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=class_names,
-                     dropped=tuple(dropped))
-
-
 @dataclasses.dataclass(frozen=True)
 class Fold:
     """One train/test partition; ``name`` is used for the fold's result file (``folds/<name>.json``)."""
@@ -98,69 +80,6 @@ class FoldContext:
     # the fold-level state its test inputs need. None in every evaluation run, where nothing changes.
     export: ExportSink | None = None
     record_epochs: bool = True  # the test part's classes after every epoch (docs/methods.md §9.4; --no-epoch-gauge)
-
-
-@dataclasses.dataclass
-class ExportSink:
-    """What an export fold keeps for ``--predict``: the trained models by name and the JSON-serialisable
-    fold-level values the test inputs need (e.g. a normalisation scale fitted on the training fold).
-
-    ``common.running.fold.fit_and_predict`` keeps its model itself; a paper that trains outside it
-    calls :meth:`keep`, and :meth:`record` for any state its test inputs read."""
-
-    models: dict[str, Any] = dataclasses.field(default_factory=dict)
-    state: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    def keep(self, name: str, model: Any) -> None:
-        if name in self.models and self.models[name] is not model:
-            raise ValueError(f"export: a second model named {name!r}")
-        self.models[name] = model
-
-    def record(self, key: str, value: Any) -> None:
-        self.state[key] = value
-
-
-@dataclasses.dataclass(frozen=True)
-class PredictContext:
-    """Everything ``Experiment.predict_clips`` / ``predict_views`` may use: new samples (a recording has
-    ``dataset == "recording"`` and no label), the exported config, models and state."""
-
-    samples: tuple[Sample, ...]
-    config: Any  # the experiment config of the export (profile and --set applied)
-    models: Mapping[str, Any]  # name -> loaded keras.Model, as ExportSink kept them
-    state: Mapping[str, Any]  # ExportSink.state as recorded by the export fold
-    class_names: tuple[str, ...]
-    cache_dir: Path  # the root common.preprocessing.cache.cached expects, as FoldContext.cache_dir
-
-
-@dataclasses.dataclass(frozen=True)
-class PredictViews:
-    """What the one-page prediction figure shows for one sample."""
-
-    frames: tuple[int, ...]  # positions in sample.frames the method used
-    face_box: tuple[int, int, int, int] | None = None  # (left, top, right, bottom) in the first used frame
-    regions: tuple[tuple[str, np.ndarray], ...] = ()  # (name, (K, 2) corner points, x-y pixels of that frame)
-    inputs: tuple[tuple[str, np.ndarray], ...] = ()  # (title, 2-D grey or HxWx3 image the network saw)
-    saliency: np.ndarray | None = None  # 2-D map over the first input, where the method has one
-    notes: tuple[str, ...] = ()
-    fallbacks: tuple[str, ...] = ()  # what the method fell back on for this clip (e.g. fixed points), recorded
-
-
-@dataclasses.dataclass(frozen=True)
-class FrameRateNeed:
-    """What a method's filters and windows ask of a clip's frame rate (``Experiment.frame_rate``), checked by
-    ``common.deployment.rates`` on a recording at ``--predict`` and on the training corpus at ``--export``.
-
-    ``above``: the rate must be higher than this (fps; 0: any rate), because of ``why`` (what needs it, the
-    paper section), quoted by the refusal with ``remedy`` (what lets a lower rate through). ``in_frames``:
-    what the method counts in frames whatever the rate (a window, a filter's per-frame coefficients) and
-    what it does with a clip at another rate than the training corpus's: never refused, recorded.
-    """
-
-    above: float = 0.0
-    why: str = ""
-    remedy: str = ""
-    in_frames: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -320,58 +239,6 @@ class Paper:
     # model name -> what tests/test_models.py's check needs beyond the paper's model: "small", a builder of the
     # same layers at a smaller input (too slow at the paper's); "dead", weights given no gradient by design
     model_checks: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
-
-
-def build_paper_model(paper: Paper, name: str) -> Any:
-    """One model of ``paper`` by name (``Paper.models``), the others unbuilt: the one way to build one model
-    (``--architectures``, reports, tests, benchmarks). An unknown name: a ``ValueError`` naming the models."""
-    if name not in paper.models:
-        raise ValueError(f"{paper.id}: no model {name!r}; models: {', '.join(paper.models)}")
-    return paper.models[name]()
-
-
-@dataclasses.dataclass(frozen=True)
-class ExperimentResult:
-    """What the runner returns for one experiment, in memory: the report draws from it alone.
-
-    ``summary`` is exactly what ``results.json`` holds (schema in ``common.running.runner``);
-    ``records`` are the complete fold records (``folds/<fold>.json``, ``extra`` included) in fold order;
-    ``config`` is the effective typed config (profile and ``--set`` applied); ``selection`` the samples
-    the folds index, after the runner's checks.
-    """
-
-    paper: str
-    experiment: Experiment
-    config: Any
-    selection: Selection
-    records: tuple[Mapping[str, Any], ...]
-    summary: Mapping[str, Any]
-
-    @property
-    def name(self) -> str:
-        return self.experiment.name
-
-    @property
-    def ok_records(self) -> tuple[Mapping[str, Any], ...]:
-        """The records of the folds that trained and predicted (status ``ok``)."""
-        return tuple(r for r in self.records if r.get("status") == "ok")
-
-
-@dataclasses.dataclass(frozen=True)
-class ReportContext:
-    """What a report knows besides each experiment's result: who, how, where and the run as a whole."""
-
-    paper_id: str
-    paper: Paper | None = None
-    profile: str = "?"
-    seed: int | None = None
-    corpus: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # {"kind", "root", "datasets"}
-    allow_faces: bool = False  # faces may be embedded (the synthetic corpus, or --allow-faces)
-    seconds: float | None = None  # wall time of the run
-    environment: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    command: str = ""
-    # Every experiment of this paper in this report, by name (a page may compare siblings in memory).
-    results: Mapping[str, ExperimentResult] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from common.motion_views import flow_predict_apex, flow_predict_clips, flow_predict_views
-from common.experiment import FoldContext, PredictContext, PredictViews
+from common.experiment import FoldContext
+from common.predict_types import PredictContext, PredictViews
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

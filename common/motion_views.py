@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from common.experiment import PredictViews
+from common.predict_types import PredictViews
 
 # The apex rule a flow baseline applies to a recording without --apex (``motion_stages.own_apex``): the one it
 # uses on SMIC, Liong et al.'s LBP-difference apex spotting (``motion.motion_apex_position``), as recorded

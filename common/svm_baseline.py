@@ -23,7 +23,8 @@ import numpy as np
 from common.classifiers import build_decision_model, svm_fold, svm_scores, svm_training_stages
 from common.datasets.sample import Sample
 from common.evaluation.splits import megc_loso
-from common.experiment import Fold, FoldContext, FoldOutcome, PredictContext, Reported, Selection, TrainingStage
+from common.experiment import Fold, FoldContext, FoldOutcome, Reported, Selection, TrainingStage
+from common.predict_types import PredictContext
 from common.evaluation.splits import megc_composite
 
 ClipFeatures = Callable[[Sample, Any, Path | None], np.ndarray]  # (sample, config, cache root) -> (D,) vector

@@ -1,6 +1,6 @@
 """Seeding, optimisers and the one Keras ``fit`` call every paper uses.
 
-Papers describe their training recipe with :class:`TrainConfig` and call :func:`fit`; nothing
+Papers describe their training recipe with ``common.train_config.TrainConfig`` and call :func:`fit`; nothing
 paper-specific lives here. Keras 3 APIs only (``keras.optimizers``, ``keras.callbacks``), so the
 JAX and PyTorch backends work too.
 """
@@ -10,90 +10,15 @@ import dataclasses
 import logging
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 from collections.abc import Callable, Mapping, Sequence
 
 import keras
 import numpy as np
 
-from common.config import Choices, FreeText, Range
+from common.train_config import TrainConfig
 
 logger = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class TrainConfig:
-    """A paper's training recipe. Each paper fills it with values commented by paper section."""
-
-    optimizer: Annotated[str, Choices("sgd", "adam", "rmsprop")] = "sgd"  # make_optimizer
-    learning_rate: Annotated[float, Range(gt=0)] = 0.01
-    momentum: Annotated[float, Range(ge=0, lt=1)] = 0.0  # SGD only
-    nesterov: bool = False  # SGD only
-    # L2 on kernels (added to the loss, as PyTorch/Caffe SGD do), 0 = off
-    weight_decay: Annotated[float, Range(ge=0)] = 0.0
-    batch_size: Annotated[int, Range(ge=1)] = 32
-    epochs: Annotated[int, Range(ge=1)] = 10  # >= 1: an untrained model is never scored
-    # >0: multiply the learning rate by lr_step_factor every this many epochs
-    lr_step_epochs: Annotated[int, Range(ge=0)] = 0
-    lr_step_factor: Annotated[float, Range(gt=0, le=1)] = 0.5
-    # >0: Keras 2's optimiser ``decay`` argument, lr_t = learning_rate / (1 + lr_decay * iterations), as a
-    # ``keras.optimizers.schedules.InverseTimeDecay`` per step (Talluri et al.'s Model-C, decay 1e-6); 0 = off
-    lr_decay: Annotated[float, Range(ge=0)] = 0.0
-    shuffle: bool = True
-    # MATLAB's trainingOptions defaults (R2018b; Liong et al.'s main.m trains with them): "Shuffle" "once"
-    # permutes the training set once before the first epoch and every epoch reads it in that order;
-    # with ``drop_partial_batch`` the samples past the last whole mini-batch are discarded ("trainNetwork
-    # discards the training data that does not fit into the final complete mini-batch of each epoch"), so
-    # after a single shuffle the same tail is never seen. Both off: ``model.fit``'s reshuffle every epoch
-    # and a partial last batch.
-    shuffle_once: bool = False
-    drop_partial_batch: bool = False
-    # Adam's epsilon (Keras' default 1e-7; MATLAB's and PyTorch's 1e-8)
-    adam_epsilon: Annotated[float, Range(gt=0)] = 1e-7
-    # Loop, not method: True runs every epoch's mini-batches (each epoch its own permutation, the same
-    # batch size, the last batch partial, as ``model.fit`` does) through ONE Keras pass and rebuilds the
-    # per-epoch history from the running means, which removes Keras's per-epoch overhead (about 0.1 s
-    # on 2 CPU cores; it dominated Aouayeb's stage 2 of 100 epochs x 3 steps). Needs no
-    # validation data, schedule or class weights. The shuffling draws from NumPy's seeded global RNG
-    # instead of TensorFlow's, so the batches (not the recipe) differ from ``one_pass=False``.
-    one_pass: bool = False
-    # XLA, ``model.compile(jit_compile=...)``: "auto" (Keras 3's default) lets Keras decide: off for
-    # TensorFlow on a CPU-only machine, on for TensorFlow with a GPU and always on JAX (when every layer
-    # supports it), off (eager) on PyTorch; "on" forces it ("on" on PyTorch is ``torch.compile``,
-    # inductor: a compilation per new input shape, tens of seconds on this CPU), "off" refuses it (on JAX
-    # "off" means no ``jax.jit`` at all: every op eager, far slower). Measured on this 2-core CPU
-    # (TF 2.21): forcing XLA on the CPU makes the 3D CNNs 9-10x slower per step (Model-B 1460 vs 166 ms,
-    # MicroExpSTCNN 64x64x18 256 vs 33 ms, Model-A 2764 vs 300 ms), so keep "auto" there.
-    jit_compile: Literal["auto", "on", "off"] = "auto"
-    # Mixed precision, off in every profile: True computes in mixed_float16 on a GPU and
-    # mixed_bfloat16 on a CPU (``mixed_policy()``) with float32 variables and float32 model outputs
-    # (the softmax), and float16 wraps the optimiser in a ``LossScaleOptimizer``; see ``use_mixed_precision``.
-    # Not in any paper (they trained in float32): an option for speed. On this CPU (AVX512_BF16, TF 2.21),
-    # CPU time per step vs float32: Model-B 0.57x, ResNet50-ROI 0.72x, Aouayeb's region CNN 0.71x,
-    # MicroExpSTCNN 64x64x18 0.95x, Model-C 1.0x, Model-A 1.2x, Aouayeb's LSTM stage 1.34x
-    # (benchmarks/bench_precision.py).
-    mixed_precision: bool = False
-    # Evaluation, not training (``--weights DIR``): a folder of the authors' released per-fold weights, one
-    # file per left-out subject named as they name it, loaded into the fold's network, which then predicts
-    # its test part untrained. Only a method that declares how it reads them (``Experiment.released_weights``)
-    # takes it; "" (every profile) trains.
-    weights: Annotated[str, FreeText("a folder of released per-fold weights, or empty")] = ""
-    # Execution, not method, off in every profile: True places the fold's training arrays on the
-    # accelerator once and draws every mini-batch there (a gather by index on the device) through the
-    # model's own ``train_step``, jitted as ``model.fit`` jits it (``fit_on_device``). The batch indices
-    # come from Keras's own epoch iterator over the sample numbers, so the per-epoch permutation, the
-    # batches, the optimiser, the callbacks and the number of steps are ``model.fit``'s
-    # (tests/test_training_device.py checks the weights and the history). Why: Keras's ``fit`` slices
-    # numpy arrays on the host and copies every batch to the card; on one H100 (JAX) Aouayeb's region
-    # CNN trained at 19-23 k samples/s through ``fit`` and 58 k with the batch already on the card
-    # (docs/performance.md). Refused (one line) with validation data, class weights or ``one_pass``;
-    # arrays the device cannot hold fall back to ``model.fit`` with a log line.
-    device_data: bool = False
-    # Execution, not method, 1 (off) in every profile: train this many folds of the run as one computation
-    # (``common.fold_parallel``, ``--fold-parallel N``), each fold with its own weights, batches, optimiser
-    # and callbacks, the same numbers as one by one (tests/test_fold_parallel.py). Only a method with an
-    # ``Experiment.fold_fit`` takes it; the config hash leaves it out, so a run resumes across the two paths.
-    fold_parallel: Annotated[int, Range(ge=1)] = 1
 
 
 def set_seed(seed: int) -> None:

@@ -24,7 +24,7 @@ from common.datasets.sample import Sample
 from common.datasets.tables import DatabaseNotFound
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Paper, Reported, Selection, TrainingStage
-from common.training import TrainConfig
+from common.train_config import TrainConfig
 
 CLASSES = ("negative", "positive", "surprise")
 CENTRES = np.array([[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]])
@@ -287,7 +287,7 @@ def frames_predict_clips(ctx) -> np.ndarray:
 
 
 def frames_predict_views(ctx, i):
-    from common.experiment import PredictViews
+    from common.predict_types import PredictViews
     from common.preprocessing.faces import detect_face
     from common.preprocessing.io import read_frame
 

@@ -17,7 +17,8 @@ def export_fold_check(paper_id: str, experiment_name: str, corpus, tmp_path, *, 
 
     from common.datasets import load
     from common.running.profiles import effective_config
-    from common.experiment import ExportSink, Fold, FoldContext, PredictContext
+    from common.experiment import Fold, FoldContext
+    from common.predict_types import ExportSink, PredictContext
     from common.training import set_seed
 
     package = importlib.import_module(f"papers.{paper_id}")

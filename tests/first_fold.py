@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from common.experiment import Experiment, ExperimentResult
+from common.experiment import Experiment
+from common.harness import ExperimentResult
 
 
 def run_first_fold(paper_id: str, experiment: Experiment, data_root: Path, out_dir: Path) -> ExperimentResult:

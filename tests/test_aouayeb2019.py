@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def default_models():
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
     from papers.aouayeb2019 import PAPER
 
     return {name: build_paper_model(PAPER, name) for name in PAPER.models}
@@ -274,7 +274,8 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
     from matplotlib.backends.backend_pdf import PdfPages
 
     from common.datasets.sample import Sample
-    from common.experiment import ExperimentResult, ReportContext, Selection
+    from common.experiment import Selection
+    from common.harness import ExperimentResult, ReportContext
     from papers.aouayeb2019 import default_config, EXPERIMENTS
     from papers.aouayeb2019.pages import report_pages, table1_rows, table2_rows
     from papers.aouayeb2019.reported import BASELINES, TABLE1_COUNTS

@@ -41,7 +41,7 @@ def tensorflow_counts() -> dict:
 def test_every_model_has_tensorflows_parameter_counts(paper_id, tensorflow_counts):
     import keras
 
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
     from common.orchestration.architectures import model_summary
     from papers import get_paper
 

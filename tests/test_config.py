@@ -8,7 +8,7 @@ from typing import Annotated
 import pytest
 
 from common.config import ConfigError, Range, apply_overrides, numeric_fields, validate
-from common.training import TrainConfig
+from common.train_config import TrainConfig
 
 
 @dataclasses.dataclass(frozen=True)

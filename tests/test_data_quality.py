@@ -276,7 +276,7 @@ def test_papers_record_the_emotions_outside_their_mapping(smoke_corpus):
 def test_report_selection_page_shows_thumbnails_only_where_faces_may_be_shown(faces_tree, tmp_path):
     import dataclasses
 
-    from common.experiment import ReportContext
+    from common.harness import ReportContext
     from common.orchestration import paper_reports
 
     tree = faces_tree[0]

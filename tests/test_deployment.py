@@ -23,7 +23,7 @@ import dummy_paper
 import run_all
 from common.deployment.export import read_training_predictions
 from test_export_checks import own_hash
-from common.experiment import FrameRateNeed
+from common.predict_types import FrameRateNeed
 
 SAME = 1e-5  # the acceptance's "same numbers": the exported folder against the training run's predict step
 # mp4v (MPEG-4 part 2, OpenCV's default .mp4 writer) is lossy: decoded frames differ from the JPEG frames by about

@@ -14,7 +14,8 @@ import dummy_paper
 from common.evaluation import epoch_selection as es
 from common.leaderboard import report
 from common.running import runner
-from common.training import EpochPredictions, TrainConfig, fit, predict_on_batches, set_seed
+from common.train_config import TrainConfig
+from common.training import EpochPredictions, fit, predict_on_batches, set_seed
 
 
 def _network():

@@ -55,7 +55,8 @@ def test_folds_trained_together_give_the_sequential_predictions_and_histories(sm
 def _tiny(seed: int, dropout: float):
     import keras
 
-    from common.training import TrainConfig, compile_model, set_seed
+    from common.train_config import TrainConfig
+    from common.training import compile_model, set_seed
 
     set_seed(seed)
     inputs = keras.Input((6,))
@@ -109,7 +110,7 @@ def test_each_fold_trains_on_its_own_samples_to_the_weights_of_model_fit(tmp_pat
 
 
 def _cfg():
-    from common.training import TrainConfig
+    from common.train_config import TrainConfig
 
     return TrainConfig(optimizer="adam", learning_rate=1e-2, batch_size=4, epochs=3)
 
@@ -152,7 +153,7 @@ def test_a_run_resumes_the_folds_the_other_path_finished(smoke_corpus, tmp_path)
 
 def test_refusals_are_one_line_each():
     from common.fold_parallel import NOT_ONE_NETWORK, memory_refusal, refusal
-    from common.training import TrainConfig
+    from common.train_config import TrainConfig
 
     train = TrainConfig()
     assert refusal(has_fold_fit=True, train=train) == ""

@@ -11,7 +11,7 @@ import numpy as np
 def test_two_independent_streams_and_the_layer_lists_parameter_count():
     from common.training import trainable_parameters
     from papers.gan2019 import PAPER
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
 
     model = build_paper_model(PAPER, "off_apexnet")
     shapes = {layer.name: tuple(layer.output.shape[1:]) for layer in model.layers}

@@ -38,9 +38,9 @@ LAYERS = (
     ("running", ("common.running",)),  # one experiment's run: the fold loop and what it needs
     ("reporting", ("common.reporting",)),
     ("evaluation", ("common.evaluation",)),  # splits, metrics, statistics, comparison, references, records
-    ("models and training", ("common.training", "common.device_training", "common.fold_parallel", "common.backbones",
-                             "common.flops", "common.state_dicts")),
-    ("the contract", ("common.experiment",)),
+    ("models and training", ("common.training", "common.train_config", "common.device_training",
+                             "common.fold_parallel", "common.backbones", "common.flops", "common.state_dicts")),
+    ("the contract", ("common.experiment", "common.harness", "common.predict_types")),
     ("data", ("common.datasets",)),
     ("preprocessing", ("common.preprocessing",)),
     ("foundations", ("common.config", "common.files", "common.paths", "common.errors", "common.environment",
@@ -50,7 +50,8 @@ LAYERS = (
 # the result types it draws, and the foundations. Never frames (preprocessing), databases, models or the
 # fold loop.
 REPORTING_READS = ("common.evaluation.records", "common.evaluation.metrics", "common.evaluation.statistics",
-                   "common.experiment", "common.config", "common.files", "common.paths", "common.errors")
+                   "common.experiment", "common.harness", "common.config", "common.files", "common.paths",
+                   "common.errors")
 
 
 class Edge(NamedTuple):

@@ -17,7 +17,7 @@ from papers.kumar2019.config import Kumar2019Config, MagnificationConfig, Textur
 def test_resnet34_eai_is_the_resnet34_backbone_and_a_3_way_head():
     """ResNet-34 backbone (He et al. Table 1, torchvision resnet34 without fc) + Dense(512 -> 3) at 224 px; the
     total is ``PAPER.parameter_counts``' (checked by tests/test_models.py)."""
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
     from papers.kumar2019 import PAPER
     from papers.kumar2019.model import BACKBONE_NAME, RESNET34_BACKBONE_PARAMS
 
@@ -178,7 +178,7 @@ def test_tables_4_to_6_reproduce_table_3_except_smic_whose_values_are_swapped():
 
 
 def _result(name, config, summary, records=()):
-    """What the runner hands a report page (common.experiment.ExperimentResult's fields the pages read)."""
+    """What the runner hands a report page (common.harness.ExperimentResult's fields the pages read)."""
     return types.SimpleNamespace(name=name, config=config, summary=summary, records=tuple(records))
 
 
@@ -186,7 +186,7 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
     from matplotlib.backends.backend_pdf import PdfPages
 
     from common.config import apply_overrides
-    from common.experiment import ReportContext
+    from common.harness import ReportContext
     from papers.kumar2019 import EXPERIMENTS, pages
     from papers.kumar2019.config import SMOKE
 
@@ -406,7 +406,8 @@ def test_export_fold_keeps_the_model_and_predict_clips_gives_the_folds_probabili
 
     import keras
 
-    from common.experiment import ExportSink, FoldContext, PredictContext
+    from common.experiment import FoldContext
+    from common.predict_types import ExportSink, PredictContext
     from common.training import set_seed
 
     experiment, config, _, selection, folds = _smoke_benchmark(smoke_corpus)

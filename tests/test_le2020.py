@@ -387,7 +387,8 @@ def test_report_shows_every_published_row_once():
     """Tables II and III's other-method rows are shown (marked published, not run by us) on one page, written
     by the report's first experiment only; the SMIC page of Table I says which SMIC version is read (ledger 22)."""
     from common.datasets.sample import Sample
-    from common.experiment import ReportContext, Selection
+    from common.experiment import Selection
+    from common.harness import ReportContext
     from papers.le2020 import EXPERIMENTS, reported
     from papers.le2020.pages import PUBLISHED, published_table_lines, table_i_lines
 
@@ -420,7 +421,8 @@ class _Pdf:
 
 
 def _fake_result(experiment, records=(), selection=None):
-    from common.experiment import ExperimentResult, Selection
+    from common.experiment import Selection
+    from common.harness import ExperimentResult
 
     selection = selection or Selection((), np.zeros(0, int), ("positive", "negative", "surprise", "others"))
     return ExperimentResult(paper="le2020", experiment=experiment, config=experiment.config, selection=selection,
@@ -431,7 +433,8 @@ def test_example_page_draws_the_inputs_the_run_saved(tmp_path):
     """The example page draws the arrays run_fold saved (extra["examples"]): one row per class, first fold
     first; no faces without context.allow_faces; a fold without its file is named on the page."""
     from common.datasets.sample import Sample
-    from common.experiment import ReportContext, Selection
+    from common.experiment import Selection
+    from common.harness import ReportContext
     from papers.le2020 import EXPERIMENTS
 
     _, points = astronaut()
@@ -585,7 +588,7 @@ def test_export_fold_keeps_the_model_and_predict_clips_gives_the_folds_probabili
     row; ``predict_views`` names every frame, the three ROIs and masked eyes, and the dynamic image."""
     import keras
 
-    from common.experiment import ExportSink, PredictContext
+    from common.predict_types import ExportSink, PredictContext
     from common.training import set_seed
 
     experiment, _, ctx = _megc_fold_context(smoke_corpus, tmp_path)

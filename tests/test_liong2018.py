@@ -71,7 +71,7 @@ def test_biwoof_of_a_flow_worked_out_by_hand(blocks, binning, expected):
 
 
 def test_the_biwoof_svm_has_the_weights_of_a_200_long_vector():
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
     from common.training import trainable_parameters
     from papers.liong2018 import PAPER
 

@@ -49,7 +49,7 @@ def _inputs_of(model) -> dict[str, list[str]]:
 def test_the_paper_profile_is_the_network_the_authors_trained_layer_by_layer():
     from common.training import trainable_parameters
     from papers.liong2019 import PAPER
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
 
     model = build_paper_model(PAPER, "ststnet")
     inputs = _inputs_of(model)

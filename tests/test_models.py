@@ -2,7 +2,7 @@
 keras-hub's ``run_model_saving_test``): the trainable parameter count, a ``.keras`` save and reload that gives
 the same outputs, and one training step whose loss is finite and which changes every trainable weight.
 
-Sizes: every model is built at the paper's sizes by ``common.experiment.build_paper_model`` and its count
+Sizes: every model is built at the paper's sizes by ``common.harness.build_paper_model`` and its count
 checked there (against ``PAPER.parameter_counts`` where the paper states one). The save, reload and training
 step run on that model, except where the paper declares a ``small`` builder (``PAPER.model_checks``): the
 same layers at a smaller input, for the models too slow to save or train on one CPU core at the paper's size
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common.experiment import build_paper_model
+from common.harness import build_paper_model
 from papers import PAPER_IDS, get_paper
 
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from common.datasets.sample import Sample
-from common.experiment import Fold, FoldContext, Hooks, Pipeline, Reported, Selection, Track, mapped_selection
+from common.evaluation.splits import mapped_selection
+from common.experiment import Fold, FoldContext, Hooks, Pipeline, Reported, Selection, Track
 from common.flow_cnn import FlowInputs
 
 

@@ -18,7 +18,7 @@ from common.datasets.sample import Sample
 from common.deployment.export import DeployError
 from common.deployment.rates import check_corpus_rates, check_fps_option, method_need, rate_note, rate_problem
 from common.motion_views import flow_predict_apex
-from common.experiment import FrameRateNeed
+from common.predict_types import FrameRateNeed
 from common.leaderboard.tracks import get_track
 from papers import PAPER_IDS
 
@@ -135,7 +135,7 @@ def test_every_output_records_the_apex_the_method_used(tmp_path):
     from common.deployment import predict as pr
     from common.deployment.page import draw_page
     from common.deployment.recording import Skipped
-    from common.experiment import PredictContext
+    from common.predict_types import PredictContext
 
     frames = []
     for number in (11, 12, 13, 14):

@@ -519,7 +519,8 @@ def test_report_pages_draw_from_the_result_in_memory_and_the_saved_saliency(tmp_
     from matplotlib.backends.backend_pdf import PdfPages
 
     from common.datasets.sample import Sample
-    from common.experiment import ExperimentResult, Fold, FoldContext, ReportContext, Selection
+    from common.experiment import Fold, FoldContext, Selection
+    from common.harness import ExperimentResult, ReportContext
     from papers.reddy2019 import EXPERIMENTS
     from papers.reddy2019.config import default_config
     from papers.reddy2019.model import build_microexpstcnn

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from common.experiment import FoldOutcome, Hooks, ReportContext, Track
+from common.experiment import FoldOutcome, Hooks, Track
+from common.harness import ReportContext
 from papers import PAPER_IDS, get_paper
 
 REPO = Path(__file__).resolve().parent.parent
@@ -150,7 +151,7 @@ def test_common_imports_no_paper():
 def check_parameter_counts(paper_id):
     """Every model of ``PAPER.parameter_counts`` builds with that trainable count (for the registered papers,
     tests/test_models.py checks each model in its own line)."""
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
     from common.training import trainable_parameters
 
     paper = get_paper(paper_id).PAPER

@@ -18,7 +18,7 @@ import dummy_paper
 from common.running import runner
 from common.orchestration.paper_reports import write_paper_report
 from common.orchestration.paper_runs import corpus_summary
-from common.experiment import ReportContext
+from common.harness import ReportContext
 from papers import PAPER_IDS, get_paper
 
 MOSTLY_EMPTY = 0.25  # a page whose body fills less than a quarter of its height is three-quarters empty

@@ -11,7 +11,7 @@ import pytest
 
 import dummy_paper
 from common.running import runner
-from common.experiment import ReportContext
+from common.harness import ReportContext
 from common.orchestration.architectures import compare_with_paper, model_summary
 from common.orchestration.paper_reports import write_paper_report
 

@@ -142,7 +142,8 @@ def test_profiles_overrides_and_missing_databases(dummy_corpus, tmp_path):
 
 def test_weight_decay_is_half_l2_of_every_kernel():
     """common.training.compile_model: weight decay = 0.5 * wd * ||W||^2 over kernels (Keras 3 regularizers)."""
-    from common.training import TrainConfig, compile_model
+    from common.train_config import TrainConfig
+    from common.training import compile_model
 
     model = compile_model(dummy_paper.build_model(), TrainConfig(weight_decay=0.01))
     kernels = [layer.kernel.numpy() for layer in model.layers if hasattr(layer, "kernel")]

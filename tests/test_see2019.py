@@ -45,7 +45,7 @@ def test_the_svm_stage_builds_a_hinge_model_that_takes_a_step():
 
 
 def test_the_lbp_top_svm_has_the_weights_of_a_1125_long_vector():
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
     from common.training import trainable_parameters
     from papers.see2019 import PAPER
     from papers.see2019.config import default_config

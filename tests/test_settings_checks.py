@@ -128,7 +128,7 @@ def test_every_string_field_of_every_paper_declares_its_choices_or_is_free_text(
 
 
 def test_train_config_declares_its_string_choices():
-    from common.training import TrainConfig
+    from common.train_config import TrainConfig
 
     assert all(field_choices(cls, name) or is_free_text(cls, name) for _, cls, name in string_fields(TrainConfig()))
 

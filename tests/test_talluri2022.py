@@ -17,7 +17,7 @@ from run_cli import run_all_process
 
 def test_the_models_reproduce_table_2():
     """Table 2's shapes (Model-A's count is checked by tests/test_models.py, from ``PAPER.parameter_counts``)."""
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
     from common.orchestration.architectures import model_summary
     from papers.talluri2022 import PAPER
 
@@ -367,7 +367,8 @@ def test_report_pages_draw_from_the_result_in_memory(tmp_path):
 
     from common.config import apply_overrides
     from common.datasets.sample import Sample
-    from common.experiment import ExperimentResult, ReportContext, Selection
+    from common.experiment import Selection
+    from common.harness import ExperimentResult, ReportContext
     from papers.talluri2022 import EXPERIMENTS
     from papers.talluri2022.protocol import CLASSES
 

@@ -12,7 +12,8 @@ import keras
 import numpy as np
 import pytest
 
-from common.training import TrainConfig, compile_model, fit, set_seed
+from common.train_config import TrainConfig
+from common.training import compile_model, fit, set_seed
 
 
 def _model() -> keras.Model:

@@ -11,8 +11,9 @@ import pytest
 
 from common import training
 from common.config import ConfigError, apply_overrides, parse_assignments
-from common.training import (TrainConfig, compile_model, compiled_like, fit, forget_compiled, mixed_policy,
-                             set_seed, trainable_parameters)
+from common.train_config import TrainConfig
+from common.training import (compile_model, compiled_like, fit, forget_compiled, mixed_policy, set_seed,
+                             trainable_parameters)
 
 TF = keras.backend.backend() == "tensorflow"
 

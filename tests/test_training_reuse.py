@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from common import training
-from common.training import TrainConfig, compiled_like, fit, forget_compiled, set_seed
+from common.train_config import TrainConfig
+from common.training import compiled_like, fit, forget_compiled, set_seed
 
 
 def _fresh(seed: int) -> keras.Model:

@@ -56,7 +56,7 @@ def test_the_reduced_networks_give_the_official_logits(name):
 
 
 def test_the_paper_network_has_the_official_count_and_every_official_tensor():
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
     from common.training import trainable_parameters
     from papers.wang2024 import PAPER
     from papers.wang2024.model import official_names

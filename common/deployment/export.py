@@ -3,7 +3,7 @@ that ``--predict`` loads without guessing anything.
 
 The export run IS the paper's own ``run_fold``, on one "export fold" whose training and test
 samples are the whole selection (after the run's own checks: ``common.running.screening``),
-with an :class:`common.experiment.ExportSink` in the context that keeps the trained models and
+with an :class:`common.predict_types.ExportSink` in the context that keeps the trained models and
 the fold-level state the test inputs need. The fold's own test probabilities (the training run's
 predict step) are written as ``training_predictions.csv``: ``--predict`` on one of those clips must
 give the same numbers from the saved folder.
@@ -44,7 +44,8 @@ from common.running.corpus import Loader, default_data_root, is_synthetic, load,
 from common.running.profiles import config_hash, effective_config, resolve_profile
 from common.evaluation.records import jsonable
 from common.running.screening import screen_selection
-from common.experiment import ExportSink, Experiment, Fold, FoldContext, Selection
+from common.experiment import Experiment, Fold, FoldContext, Selection
+from common.predict_types import ExportSink
 
 logger = logging.getLogger(__name__)
 

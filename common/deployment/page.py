@@ -40,7 +40,7 @@ def _image(ax, image: np.ndarray, title: str) -> None:
 
 
 def _views(exported, result):
-    from common.experiment import PredictViews
+    from common.predict_types import PredictViews
 
     if result.views is not None:
         return result.views

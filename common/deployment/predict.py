@@ -34,7 +34,8 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.deployment.export import FORMAT_VERSION, MANIFEST, DeployError, find_experiment, mersuite_version
 from common.deployment.recording import Skipped, apex_text
-from common.experiment import Experiment, PredictContext, PredictViews
+from common.experiment import Experiment
+from common.predict_types import PredictContext, PredictViews
 from common.files import file_sha256
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 
 from common.datasets.sample import Sample
 from common.deployment.manifest import DeployError
-from common.experiment import Experiment, FrameRateNeed
+from common.experiment import Experiment
+from common.predict_types import FrameRateNeed
 
 
 def valid_rate(value: Any) -> bool:

@@ -37,10 +37,31 @@ from sklearn.model_selection import (
 )
 
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
-from common.datasets.sample import Sample
+from common.datasets.sample import Dropped, Sample
 from common.experiment import Fold, Selection
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def mapped_selection(data: Mapping[str, Sequence[Sample]], mappings: Mapping[str, Mapping[str, str]],
+                     class_names: tuple[str, ...], *, owner: str, what: str, lower: bool = False) -> Selection:
+    """The samples of each database of ``mappings`` (in its order) whose emotion that database's mapping sends
+    to one of ``class_names``, labelled by it; every other sample goes to ``dropped``, naming the mapping
+    (``owner``'s ``what``: "le2020's smic regrouping") and its keys, never silently. ``lower``: the emotion
+    is looked up lower-cased."""
+    samples, labels, dropped = [], [], []
+    for name, mapping in mappings.items():
+        for sample in data[name]:
+            target = mapping.get(sample.emotion.lower() if lower else sample.emotion)
+            if target is not None:
+                samples.append(sample)
+                labels.append(class_names.index(target))
+            else:
+                dropped.append(Dropped(sample.key, f"emotion {sample.emotion!r} is not in {owner}'s {name} {what} "
+                                       f"({', '.join(sorted(mapping))})", "selection"))
+    return Selection(samples=tuple(samples), labels=np.asarray(labels, dtype=int), class_names=class_names,
+                     dropped=tuple(dropped))
+
 
 
 def safe_name(text: str) -> str:

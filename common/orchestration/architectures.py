@@ -63,7 +63,7 @@ def paper_architectures(paper: Any) -> dict[str, dict]:
     """``{model: model_summary}`` of every model of ``paper.models``, each built in turn by
     ``build_paper_model``, with ``paper_comparison`` (:func:`compare_with_paper`) where
     ``paper.architecture_tables`` gives the paper's table."""
-    from common.experiment import build_paper_model
+    from common.harness import build_paper_model
 
     out = {}
     for name in paper.models:

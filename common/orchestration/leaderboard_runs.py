@@ -43,7 +43,8 @@ from common.running.preflight import check_models, check_seeds, check_stages, sp
 from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
-from common.experiment import Experiment, ExperimentResult, Track
+from common.experiment import Experiment, Track
+from common.harness import ExperimentResult
 from common.files import atomic_write, write_json_atomic
 from common.leaderboard import summary as summary_module
 from common.evaluation.references import Reference, for_track

@@ -19,7 +19,7 @@ from typing import Any
 from collections.abc import Mapping
 
 from common.evaluation.statistics import REPORT_HOW, experiment_intervals
-from common.experiment import ExperimentResult, ReportContext
+from common.harness import ExperimentResult, ReportContext
 from common.orchestration.architectures import paper_architectures
 from common.preprocessing.io import FrameReadError, read_frame
 

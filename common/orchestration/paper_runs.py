@@ -24,7 +24,8 @@ from common.running.corpus import Loader, default_data_root, is_synthetic, load,
 from common.environment import environment
 from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES
-from common.experiment import Experiment, ExperimentResult, Paper, ReportContext
+from common.experiment import Experiment, Paper
+from common.harness import ExperimentResult, ReportContext
 
 logger = logging.getLogger(__name__)
 

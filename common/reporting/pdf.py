@@ -22,7 +22,7 @@ Beside the PDF: ``results.json`` (every experiment's results, the comparison wit
 ``intervals``), the PDF's tables as CSV: ``comparison.csv`` (reported vs ours, our interval),
 ``scores.csv`` (all our scores, pooled ones with their interval), ``architectures.json`` (layer
 tables). Everything is drawn from the experiments' results in memory
-(``common.experiment.ExperimentResult``), the ``ReportContext`` and three inputs computed before the
+(``common.harness.ExperimentResult``), the ``ReportContext`` and three inputs computed before the
 report (``common.orchestration.paper_reports``): the intervals
 (``common.evaluation.statistics.experiment_intervals``), the model summaries and the flagged clips'
 frames. No page reads a file, builds a model or resamples.
@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from common.evaluation.records import jsonable
-from common.experiment import ExperimentResult, ReportContext
+from common.harness import ExperimentResult, ReportContext
 from common.files import atomic_write, write_json_atomic
 from common.reporting import figures, style, tables
 from common.reporting.document import ReportDocument

@@ -92,7 +92,7 @@ class FoldTraining:
     x_train: Any
     x_test: Any
     y_train: np.ndarray  # one-hot rows of x_train
-    train: Any  # common.training.TrainConfig
+    train: Any  # common.train_config.TrainConfig
     label: str
     validation_data: Any = None
     callbacks: list | None = None
@@ -150,7 +150,7 @@ def fold_training(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, y_
     """The fold's :class:`FoldTraining`: what a paper's ``fold_fit(ctx)`` returns, and :func:`fit_and_predict` runs.
 
     ``y_train``: integer labels or one-hot rows of ``x_train`` (default: the selection's labels of
-    ``ctx.fold.train``, one-hot); ``train``: the ``common.training.TrainConfig`` (default
+    ``ctx.fold.train``, one-hot); ``train``: the ``common.train_config.TrainConfig`` (default
     ``ctx.config.train``); ``after_fit(model)`` runs between training and prediction (e.g. BN
     statistics recomputed); ``extra`` is a mapping or ``extra(model, history)`` computed after training.
     A model in mixed precision (``TrainConfig.mixed_precision``) adds ``extra["dtype_policy"]``."""

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from common.config import apply_overrides, to_dict, validate
 from common.errors import RunError
 from common.running.corpus import is_synthetic
-from common.experiment import PROFILES, Experiment
+from common.experiment import Experiment, PROFILES
 
 
 def resolve_profile(profile: str | None, data_root: str | Path | None,

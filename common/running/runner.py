@@ -65,7 +65,8 @@ from common.evaluation.records import (FOLD_STATUSES, RESULTS_SCHEMA, jsonable, 
                                        write_predictions_csv)
 from common.running.screening import screen_selection, with_fold_flags
 from common.evaluation.splits import check_folds
-from common.experiment import Experiment, ExperimentResult, Selection
+from common.experiment import Experiment, Selection
+from common.harness import ExperimentResult
 from common.files import OutputError, folder_lock, write_json_atomic
 from common.paths import reports_root
 

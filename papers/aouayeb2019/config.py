@@ -10,7 +10,7 @@ import dataclasses
 from typing import Annotated, Literal
 
 from common.config import LosoEvaluationConfig, Range
-from common.training import TrainConfig
+from common.train_config import TrainConfig
 
 
 @dataclasses.dataclass(frozen=True)

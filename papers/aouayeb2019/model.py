@@ -139,7 +139,7 @@ def build_model(*, config: AouayebConfig, num_classes: int) -> keras.Model:
 
 
 # The paper's seven networks by name, each a zero-argument builder with the paper's default config
-# (``Paper.models``; ``common.experiment.build_paper_model`` builds one): the region CNNs ``region_cnn_0`` ..
+# (``Paper.models``; ``common.harness.build_paper_model`` builds one): the region CNNs ``region_cnn_0`` ..
 # ``region_cnn_5`` (Sec. 3.1 order) and the six-LSTM stage over the composite's 3 emotions.
 MODEL_BUILDERS = {
     **{f"region_cnn_{r}": functools.partial(build_region_model, config=default_config(), region=r)

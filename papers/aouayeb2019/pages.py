@@ -12,7 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from common.running.fold import class_counts
-from common.experiment import ExperimentResult, ReportContext, Selection
+from common.experiment import Selection
+from common.harness import ExperimentResult, ReportContext
 from papers.aouayeb2019.reported import (BASELINES, FIG5_NEGATIVE_RECALL, SCOPE_TITLES, SCOPES, TABLE1_COUNTS,
                                          TABLE1_SCOPES)
 

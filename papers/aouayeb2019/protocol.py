@@ -30,8 +30,8 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.running.first_pass import per_clip
 from common.running.fold import class_counts, epoch_extra, epoch_recorder, n_classes, one_hot, outcome, timing_extra
-from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, PredictContext, PredictViews,
-                               Selection, TrainingStage)
+from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
+from common.predict_types import FrameRateNeed, PredictContext, PredictViews
 from common.training import compile_model, compiled_like, fit, set_seed, trainable_parameters
 from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS, build_model, build_region_model, feature_extractor

@@ -66,6 +66,6 @@ def build_model(*, config: OffApexNetConfig, num_classes: int) -> keras.Model:
                              feature_dropout=m.feature_dropout)
 
 
-# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.experiment.build_paper_model``
+# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.harness.build_paper_model``
 # builds one): OFF-ApexNet at 28x28x2, 3 classes, 2,664,475 trainable parameters.
 MODEL_BUILDERS = {"off_apexnet": functools.partial(build_model, config=default_config(), num_classes=3)}

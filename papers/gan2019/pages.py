@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Mapping
 
-from common.experiment import ExperimentResult, ReportContext
+from common.harness import ExperimentResult, ReportContext
 from papers.gan2019.reported import SCOPE_TITLES, SCOPES, SOURCE, TABLE3_OFF_APEXNET, TABLE5
 
 

@@ -62,7 +62,7 @@ def build_model(*, config: Kumar2019Config, num_classes: int) -> keras.Model:
                               weights=config.model.weights, random_flip=bool(config.random_flip))
 
 
-# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.experiment.build_paper_model``
+# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.harness.build_paper_model``
 # builds one): ``resnet34_eai`` at the paper's 224 x 224 input, 3 classes (Sec. 3.5, Table 1; the MEGC 2019
 # composite's negative, positive and surprise, Sec. 4.1, ``protocol.CLASSES``).
 MODEL_BUILDERS = {MODEL_NAME: functools.partial(build_model, config=Kumar2019Config(), num_classes=3)}

@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, Selection
+from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection
+from common.predict_types import FrameRateNeed
 from papers.kumar2019.preprocessing import (EXAMPLE_ALPHAS, build_inputs, cache_clip, compute_eai, example_indices,
                                             face_clip, figure_extras, registered_first_frame, save_examples,
                                             predict_inputs)
@@ -181,7 +182,7 @@ def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the frames the texture rule kept at the test alpha (Sec. 3.2), the face
     square cut around the first frame's landmarks (Sec. 3.3), and the network's input, the EAI at the test
     alpha (Sec. 3.4), beside the apex face frame before and after magnification (Sec. 3.1)."""
-    from common.experiment import PredictViews
+    from common.predict_types import PredictViews
     from common.preprocessing.faces import sample_landmarks
     from papers.kumar2019.preprocessing import face_box, magnify_clip, sample_eais, sample_first_frame
 

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Annotated, Literal
 
 from common.config import Choices, FoldCount, FreeText, Range
-from common.training import TrainConfig
+from common.train_config import TrainConfig
 
 Backbone = Literal["vgg19", "resnet50", "senet50"]
 BACKBONES: tuple[Backbone, ...] = ("vgg19", "resnet50", "senet50")  # Sec. III-D, Table II

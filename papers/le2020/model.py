@@ -218,7 +218,7 @@ def build_roi_cnn(*, config: ModelConfig, num_classes: int, channels: int = 3) -
 
 
 # The paper's models by name, each a zero-argument builder (``Paper.models``;
-# ``common.experiment.build_paper_model`` builds one): ``_paper_sized_model`` of each backbone.
+# ``common.harness.build_paper_model`` builds one): ``_paper_sized_model`` of each backbone.
 MODEL_BUILDERS = {MODEL_NAMES[b]: functools.partial(_paper_sized_model, backbone=b) for b in BACKBONES}
 # tests/test_models.py's save and training step (PAPER.model_checks): VGG19 at 32 x 32 pixels (the paper's: 224;
 # 39 M parameters instead of 139 M), every layer kept

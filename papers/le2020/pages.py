@@ -1,8 +1,8 @@
 """Report pages of Le, Tran, Rege 2020 (pages only draw).
 
-Everything a page shows comes from the experiment's :class:`~common.experiment.ExperimentResult`
+Everything a page shows comes from the experiment's :class:`~common.harness.ExperimentResult`
 (``result.selection``, ``result.config``, the fold records' ``extra``) and the
-:class:`~common.experiment.ReportContext`; the example inputs were produced by ``run_fold`` and
+:class:`~common.harness.ReportContext`; the example inputs were produced by ``run_fold`` and
 saved with each fold (``extra["examples"]``, an ``.npz``), never recomputed here.
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ import numpy as np
 
 from common.running.fold import class_counts
 from common.reporting.arrays import load_fold_arrays
-from common.experiment import ExperimentResult, ReportContext, Selection
+from common.experiment import Selection
+from common.harness import ExperimentResult, ReportContext
 from papers.le2020 import reported
 from papers.le2020.preprocessing import mask_eyes, roi_boxes
 

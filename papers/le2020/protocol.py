@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from common.running.first_pass import per_clip
-from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, Selection, Track, TrainingStage,
-                               mapped_selection)
+from common.evaluation.splits import mapped_selection
+from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, Track, TrainingStage
+from common.predict_types import FrameRateNeed
 from papers.le2020.config import Le2020Config
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,7 @@ def predict_views(ctx, index: int):
     the face square (where the frame is cut to one) or dlib's face box, the three ROIs and the masked eyes
     (Sec. III-C) in the first frame's pixels, and the network's inputs: the dynamic image, the magnified
     apex frame (Sec. III-A) and the region image."""
-    from common.experiment import PredictViews
+    from common.predict_types import PredictViews
     from common.preprocessing.faces import detect_face
     from common.preprocessing.io import read_frame
     from common.preprocessing.magnification import magnify

@@ -187,7 +187,7 @@ def set_population_statistics(model: keras.Model, x_train: np.ndarray, batch_siz
         layer.moving_variance.assign((np.einsum("ij,ij->j", deviation, deviation) / len(rows)).astype(np.float32))
 
 
-# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.experiment.build_paper_model``
+# The paper's model by name, a zero-argument builder (``Paper.models``; ``common.harness.build_paper_model``
 # builds one): STSTNet at the paper's 28x28x3 input, 3 classes, as the authors trained it: 1,683 trainable
 # parameters (STSTNet.mat; Table I alone: 1,651).
 MODEL_BUILDERS = {"ststnet": functools.partial(build_model, config=default_config(), num_classes=3)}

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from common.evaluation.metrics import scores_from_confusion
-from common.experiment import ExperimentResult, ReportContext
+from common.harness import ExperimentResult, ReportContext
 from papers.liong2019.reported import LOG_CONFUSION, LOG_SOURCE, RECOMPUTED_UAR, SCOPE_TITLES, SCOPES, TABLE3
 
 AUDITED = "STSTNet"  # the Table III row whose UAR cells are precision (marked *)

@@ -7,7 +7,7 @@ import dataclasses
 from typing import Annotated, Literal
 
 from common.config import SEED_LIMIT, Choices, Range
-from common.training import TrainConfig
+from common.train_config import TrainConfig
 
 # Keras activation names model.fusenet_dense_activation may take (None: linear, the authors' code).
 ACTIVATIONS = ("linear", "relu", "elu", "selu", "tanh", "sigmoid", "softplus", "softsign", "gelu", "swish",

@@ -108,7 +108,7 @@ def build_model(*, config: ReddyConfig, num_classes: int) -> keras.Model:
 
 
 # The paper's models by name, each a zero-argument builder (``Paper.models``;
-# ``common.experiment.build_paper_model`` builds one) at the paper's CAS(ME)^2 input size (Tables I-III). The
+# ``common.harness.build_paper_model`` builds one) at the paper's CAS(ME)^2 input size (Tables I-III). The
 # FuseNets hold 177 M parameters each (about 0.7 GB of float32 weights).
 MODEL_BUILDERS = {
     "microexpstcnn": functools.partial(build_microexpstcnn, input_shape=(64, 64, 96, 1)),

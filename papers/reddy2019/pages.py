@@ -1,7 +1,7 @@
 """Extra report pages of Reddy et al. (IJCNN 2019): Tables IV, VI-IX and the saliency maps of Fig. 4.
 
 Each function has the ``Experiment.report_pages`` signature ``f(pdf, result, context)``: ``pdf`` is a
-matplotlib ``PdfPages``, ``result`` the experiment's ``common.experiment.ExperimentResult`` (its
+matplotlib ``PdfPages``, ``result`` the experiment's ``common.harness.ExperimentResult`` (its
 ``summary`` = results.json, its fold ``records`` with their ``extra``, its typed ``config``), ``context``
 the ``ReportContext`` whose ``allow_faces`` says whether face images may be embedded. Pages only draw:
 the saliency maps are the ``.npz`` each fold wrote during the run (its path in ``extra["saliency"]``).
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from common.experiment import ExperimentResult, ReportContext
+from common.harness import ExperimentResult, ReportContext
 from papers.reddy2019 import reported as rep
 
 

@@ -30,8 +30,8 @@ import numpy as np
 
 from common.running.fold import (class_counts, epoch_extra, epoch_recorder, fit_and_predict, n_classes, one_hot,
                                  outcome, predict_probabilities)
-from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, PredictContext, PredictViews,
-                               Selection, TrainingStage)
+from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
+from common.predict_types import FrameRateNeed, PredictContext, PredictViews
 from common.files import atomic_write
 from common.training import compile_model, fit, grid_search, predict_on_batches, trainable_parameters
 from papers.reddy2019.config import ReddyConfig

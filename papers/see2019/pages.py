@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.experiment import ExperimentResult, ReportContext
+from common.harness import ExperimentResult, ReportContext
 from common.reporting.published import published_beside_ours_page
 from common.svm_baseline import SCOPE_TITLES
 from papers.see2019.reported import LBP_TOP, SOURCE

@@ -11,7 +11,8 @@ import numpy as np
 
 from common import svm_baseline
 from common.running.first_pass import per_clip
-from common.experiment import Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, Selection, TrainingStage
+from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
+from common.predict_types import FrameRateNeed
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.svm_baseline import folds, select
 from papers.see2019.config import See2019Config

@@ -7,7 +7,7 @@ import dataclasses
 from typing import Annotated, Literal, cast
 
 from common.config import SEED_LIMIT, Choices, FoldCount, Range
-from common.training import TrainConfig
+from common.train_config import TrainConfig
 
 ModelName = Literal["model_a", "split_model", "model_b", "model_c"]
 

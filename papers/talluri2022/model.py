@@ -133,7 +133,7 @@ def _paper_sized_model(*, name: str) -> keras.Model:
 
 
 # The paper's models by name, each a zero-argument builder (``Paper.models``;
-# ``common.experiment.build_paper_model`` builds one): Model-A (1,613,587 trainable parameters), the Split
+# ``common.harness.build_paper_model`` builds one): Model-A (1,613,587 trainable parameters), the Split
 # Model, Model-B and Model-C.
 MODEL_BUILDERS = {name: functools.partial(_paper_sized_model, name=name)
                   for name in ("model_a", "split_model", "model_b", "model_c")}

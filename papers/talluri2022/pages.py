@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from common.experiment import ExperimentResult, ReportContext
+from common.harness import ExperimentResult, ReportContext
 from papers.talluri2022 import reported as rep
 
 

@@ -22,8 +22,9 @@ import numpy as np
 
 from common.errors import MersuiteError
 from common.running.fold import class_counts, fit_and_predict, n_classes, one_hot, predict_probabilities
-from common.experiment import (Fold, FoldContext, FoldOutcome, FrameRateNeed, Hooks, PredictContext, PredictViews,
-                               Selection, TrainingStage, mapped_selection)
+from common.evaluation.splits import mapped_selection
+from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
+from common.predict_types import FrameRateNeed, PredictContext, PredictViews
 from common.training import compile_model, fit, grid_search
 from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model

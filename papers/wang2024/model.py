@@ -307,7 +307,7 @@ def load_official_weights(model: keras.Model, state: Mapping[str, np.ndarray]) -
         raise ValueError(f"{left[0]}: an official tensor with no weight here ({len(left)} left over)")
 
 
-# The paper's model by name (``Paper.models``; ``common.experiment.build_paper_model``): HTNet at main_HTNet.py's
+# The paper's model by name (``Paper.models``; ``common.harness.build_paper_model``): HTNet at main_HTNet.py's
 # sizes, 3 classes, 139,582,982 trainable parameters.
 MODEL_BUILDERS = {"htnet": functools.partial(build_model, config=default_config(), num_classes=3)}
 # tests/test_models.py (PAPER.model_checks): HTNet at width 32 (the paper's: 256; 2.2 M parameters instead of

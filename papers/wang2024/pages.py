@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.experiment import ExperimentResult, ReportContext
+from common.harness import ExperimentResult, ReportContext
 from common.reporting.published import published_beside_ours_page
 from papers.wang2024.reported import HTNET, SCOPE_TITLES, SELECTED_ON_TEST, SOURCE
 
