@@ -1,14 +1,9 @@
-"""The contract between a paper package and the shared harness: the paper's side, what it declares
-(``common.harness``: what a run gives back; ``common.predict_types``: what --export and --predict hand its hooks).
+"""The contract between a paper package and the harness, the paper's side: what it declares (the harness's
+side, what a run gives back: ``common.harness``; what --export and --predict hand a hook: ``common.predict_types``).
 
-A paper declares ``EXPERIMENTS``: a tuple of :class:`Experiment`. The runner
-(``common.running.runner``) does everything else the same way for every paper: it loads the
-databases the experiment names, lets the paper select and label samples, asks for the folds,
-calls ``run_fold`` for each unfinished fold, writes each :class:`FoldOutcome` atomically, and
-aggregates the stored predictions into metrics and the report.
-
-Data flow (docs/house.md): database -> Sample -> ``select`` -> :class:`Selection` -> ``folds`` ->
-``run_fold`` per fold (preprocessing through ``common.preprocessing.cache``) -> outcomes -> report.
+A paper declares ``EXPERIMENTS``, a tuple of :class:`Experiment`; the runner (``common.running.runner``) does the
+rest the same way for every paper (docs/house.md): database -> Sample -> ``select`` -> :class:`Selection` ->
+``folds`` -> ``run_fold`` per unfinished fold -> each :class:`FoldOutcome` written atomically -> metrics, report.
 """
 from __future__ import annotations
 
@@ -99,21 +94,13 @@ class FoldOutcome:
 
 @dataclasses.dataclass(frozen=True)
 class Reported:
-    """One number the paper reports, transcribed once in ``papers/<id>/reported.py``.
-
-    ``scope`` is "all" or a database name (``casme2``/``smic``/``samm``/``casme_sq``) naming the
-    test samples the metric is computed on; ``aggregation`` is "pooled" (predictions of all folds
-    together; MEGC UF1), "fold_mean" (mean of per-fold scores) or "fold_best" (the best fold, for a
-    paper that reports its best run), as the paper computed it; another name is read from a
-    single-fold experiment's ``extra["aggregations"]`` (see ``common.running.runner``).
-
-    ``comparable=False``: the paper's number measures something else than ours (its ``note`` says
-    what); the comparison row shows both numbers but no difference, and no summary counts it.
-
-    ``recomputed`` (keyword): the value the authors' own artefact gives where it does not give the published
-    one (the metric recomputed from their per-sample predictions), ``recomputed_note`` saying from what and
-    why. ``value`` stays the published number; the comparison shows both and takes the difference against
-    ``recomputed`` (``compared_with``).
+    """One number the paper reports, transcribed once in ``papers/<id>/reported.py``. ``scope``: "all" or a
+    database (``casme2``/``smic``/``samm``/``casme_sq``), the test samples it is computed on; ``aggregation``:
+    "pooled" (every fold's predictions together; MEGC UF1), "fold_mean", "fold_best" (a paper's best run), as
+    the paper computed it, or a name read from a single-fold experiment's ``extra["aggregations"]``.
+    ``comparable=False``: it measures something else than ours (``note`` says what): shown, never differenced.
+    ``recomputed`` (keyword): what the authors' own artefact gives where it does not give the published
+    ``value`` (``recomputed_note``: from what, and why); the difference is then taken against it.
     """
 
     metric: str  # "uf1" | "uar" | "accuracy"
@@ -179,20 +166,16 @@ class Experiment:
     reported: tuple[Reported, ...] = ()
     metrics: tuple[str, ...] = ("uf1", "uar", "accuracy")
     scopes: tuple[str, ...] = ("all",)  # report metrics on these scopes (database names or "all")
-    # Optional extra PDF pages: ``f(pdf, result: ExperimentResult, context: ReportContext)``. They only
-    # draw: everything they show comes from ``result`` (its records' ``extra`` included) and ``context``.
+    # Extra PDF pages, ``f(pdf, result, context)`` (common.harness): they draw from those two alone.
     report_pages: Callable[..., None] | None = None
     loader_options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)  # per dataset
-    # Fewest frames a clip needs: the runner drops, and records, shorter clips. Each
-    # paper sets it with the reason (a motion or sequence model needs at least two frames).
+    # Fewest frames a clip needs (the runner drops, and records, shorter clips), set with the reason.
     min_frames: int = 2
-    # Whether the method's input is the motion from the onset to the apex frame (optical flow): a clip
-    # whose onset and apex frames are identical (common.datasets.invariants, rule 6) gives it a zero
-    # input, and the runner refuses the run naming the clip. False: such a clip is kept and flagged in
-    # the run's selection record. Each paper sets it with the reason, beside min_frames.
+    # True: the input is the onset-to-apex motion, so a clip whose onset and apex frames are identical
+    # (common.datasets.invariants, rule 6) is refused by name; False: kept and flagged. Set with the reason.
     needs_motion: bool = False
-    # True: the method runs on the authors' released inputs (common.datasets.released: flow images, no frames),
-    # in place of its own flow stage; False: it needs frames, and such a run is refused naming why.
+    # True: it runs on the authors' released flow images (common.datasets.released) in place of its own flow
+    # stage; False: it needs frames, and such a run is refused naming why.
     reads_released: bool = False
     # ``released_weights(config, selection, folds, folder) -> problem`` (``--weights``): "" when every fold has
     # its authors' file, of the network the config builds; else one line naming it. None: --weights is refused.
@@ -201,20 +184,16 @@ class Experiment:
     # --estimate: the models a fold trains (TrainingStage) and the per-clip preprocessing run_fold caches, timed.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
     preprocess_clip: Callable[[Sample, Any], Any] | None = None
-    # --preprocess-workers: ``first_pass(selection, folds, config) -> [(clip key, step)]``, one picklable
-    # ``step(stages_root)`` per clip the folds read (e.g. ``functools.partial`` of a module-level function)
-    # that computes and caches exactly the entries their run_fold reads (common.running.first_pass).
-    # None: the folds compute their preprocessing themselves.
+    # --preprocess-workers: ``first_pass(selection, folds, config) -> [(clip key, step)]``, a picklable
+    # ``step(stages_root)`` per clip caching exactly what run_fold reads (common.running.first_pass).
     first_pass: Callable[[Selection, Sequence[Fold], Any], Sequence[tuple[str, Callable[[Path], Any]]]] | None = None
-    # --export / --predict (common.deployment): ``predict_clips(ctx)`` returns the (N, n_classes)
-    # probabilities of ``ctx.samples`` computed exactly as run_fold computes its test probabilities (the
-    # same input function, the same model call) from the exported models and state; ``predict_views(ctx,
-    # i)`` what the prediction page shows for sample i. None: the experiment cannot be exported.
+    # --export / --predict: ``predict_clips(ctx)``, the (N, n_classes) probabilities of ``ctx.samples`` computed
+    # exactly as run_fold computes its test ones, from the exported models and state; ``predict_views(ctx,
+    # i)``, what the prediction page shows for sample i. None: the experiment cannot be exported.
     predict_clips: Callable[[PredictContext], np.ndarray] | None = None
     predict_views: Callable[[PredictContext, int], PredictViews] | None = None
-    # ``predict_apex(ctx, i) -> (position in ctx.samples[i].frames, rule)``: the apex frame sample i's input
-    # was built from and the rule that chose it, where the method does not take the recording's apex as
-    # given (the flow baselines' own rule for a clip without apex). None: the recording's apex and rule.
+    # ``predict_apex(ctx, i) -> (position in ctx.samples[i].frames, rule)``: the apex sample i's input was
+    # built from, where the method has its own rule (the flow baselines'). None: the recording's apex.
     predict_apex: Callable[[PredictContext, int], tuple[int, str]] | None = None
     # ``frame_rate(config) -> FrameRateNeed``: what the method's filters and windows ask of a clip's frame
     # rate. None: it reads frames only (an onset and an apex frame), at any rate.
@@ -338,13 +317,10 @@ class Pipeline:
     def on_track(self, track: Track, model: str | None = None, *, title: str | None = None, config: Any = None,
                  profiles: Mapping[str, Mapping[str, Any]] | None = None,
                  folds: Callable[[Selection, Any, int], list[Fold]] | None = None) -> Experiment:
-        """The paper's method (its config, profiles, ``run_fold`` and hooks) on a benchmark track: the track's
-        databases, samples, labels, folds, scopes and ``min_frames``, never changed (``Track``); named
-        ``<track>`` for the default model, ``<track>_<model>`` otherwise (:meth:`benchmark_model`); no report
-        pages. ``title``, ``config`` and ``profiles`` where the model's differ from the pipeline's; ``folds``
-        may wrap the track's (a paper's own check before them), never replace them. ``needs_motion`` is the
-        paper's own: a method that cannot use a motionless clip refuses the track's data naming it rather
-        than drop it."""
+        """The method on a benchmark track: the track's databases, samples, labels, folds, scopes and
+        ``min_frames``, never changed; named ``<track>`` for the default model, else ``<track>_<model>``; no report
+        pages. ``title``, ``config``, ``profiles`` where the model's differ; ``folds`` may wrap the track's (a
+        check before them), never replace them. ``needs_motion`` stays the paper's: such a clip is refused."""
         model = self.benchmark_model(model)
         track_fields = {
             "name": track.name if model == self.models[0] else f"{track.name}_{model}",

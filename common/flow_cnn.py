@@ -1,13 +1,8 @@
-"""What the onset-apex optical-flow networks share: OFF-ApexNet (``papers/gan2019``), STSTNet
-(``papers/liong2019``) and HTNet (``papers/wang2024``) read the same cached flow images
-(``common.preprocessing.motion_stages.flow_images``), each through its own ``clip_inputs``, and use them the
-same way everywhere else: a fold's training and test inputs, the first pass of ``--preprocess-workers``, and
-``--predict``'s probabilities, page and apex.
-
-Each paper keeps its own choices in its own files: the channels it reads and what it does to them
-(``preprocessing.clip_inputs`` and ``preprocess_clip``), the network (``model.py``), the recipe
-(``config.py``); :class:`FlowInputs` only wires them into the experiment's hooks (``common.experiment.Hooks``,
-through ``common.network_protocol.OneNetwork``), once for all three.
+"""What the onset-apex optical-flow networks (OFF-ApexNet ``papers/gan2019``, STSTNet ``papers/liong2019``, HTNet
+``papers/wang2024``) share of their inputs: each reads the cached flow images
+(``common.preprocessing.motion_stages.flow_images``) through its own ``clip_inputs`` (its channels, what it does
+to them), and :class:`FlowInputs` wires that once into the hooks (through ``common.network_protocol.OneNetwork``):
+a fold's inputs, the first pass of ``--preprocess-workers``, ``--predict``'s probabilities, page and apex.
 """
 from __future__ import annotations
 

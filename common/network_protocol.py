@@ -1,14 +1,10 @@
-"""The MEGC 2019 composite protocol of a method whose fold is one network trained by one recipe (STSTNet,
-OFF-ApexNet, HTNet), written once as ``common.svm_baseline`` is for the SVMs.
-
-Shared: the selection (the composite, three classes), the folds (LOSO over its subjects;
-``evaluation.max_folds`` cuts them in a smoke profile), the fold (its clips' inputs, the network compiled
-with the recipe ``config.train``, trained and kept through ``common.running.fold``: the epoch gauge, the
-export's copy and ``--fold-parallel``'s ``fold_fit``), ``--estimate``'s one training stage, and the hooks of
-the inputs (``common.flow_cnn.FlowInputs``: first pass, ``--predict``'s probabilities, page and apex). A
-package keeps what is its own: the inputs, ``build_model(*, config, num_classes)``, the recipe (its
-config), the ledger and the published numbers, and, where its fold is genuinely different, its own
-``run_fold`` (:meth:`OneNetwork.hooks`' keywords).
+"""The MEGC 2019 composite protocol of a method whose fold is one network trained by one recipe (OFF-ApexNet,
+STSTNet, HTNet), written once as ``common.svm_baseline`` is for the SVMs: the selection (the composite, three
+classes), the folds (LOSO; ``evaluation.max_folds`` cuts them in a smoke profile), the fold (its inputs, the
+network compiled with ``config.train``, trained and kept by ``common.running.fold``: the epoch gauge, the
+export's copy, ``--fold-parallel``'s ``fold_fit``), ``--estimate``'s stage and the inputs' hooks
+(``common.flow_cnn.FlowInputs``). A package keeps its inputs, ``build_model(*, config, num_classes)``, recipe,
+ledger and numbers, and its own ``run_fold`` where its fold is genuinely different (:meth:`OneNetwork.hooks`).
 """
 from __future__ import annotations
 

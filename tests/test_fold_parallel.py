@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 import dummy_paper
+from common.experiment import PROFILES
+from papers import PAPER_IDS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,14 +33,30 @@ def _run(paper, profile, corpus, folder, n, **more):
                           folder=folder)
 
 
-# Each opted-in method and recipe: liong2019's paper recipe (MATLAB's single shuffle, the partial batch dropped,
-# dropout 0.5, population BN statistics), its port (the partial batch kept, no shuffle, running BN statistics,
-# EdgePadding2D) and gan2019 (model.fit's shuffle every epoch, the partial batch kept). Batches of 8 on the smoke
-# corpus give every fold a partial last batch, and folds of different sizes.
-@pytest.mark.parametrize("paper, profile", [("liong2019", "smoke"), ("liong2019", "port"), ("gan2019", "smoke")])
+def fold_parallel_profiles(paper: str) -> tuple[str, ...]:
+    """The recipes to check of a method that opts in (its first experiment has a ``fold_fit``): ``smoke`` and
+    each profile of its own beyond the three every paper has (liong2019's ``port``); none otherwise."""
+    experiment = _experiment(paper)
+    if experiment.fold_fit is None:
+        return ()
+    return ("smoke", *(name for name in experiment.profiles if name not in PROFILES))
+
+
+# Each opted-in method and recipe, from the registry: liong2019's paper recipe (MATLAB's single shuffle, the
+# partial batch dropped, dropout 0.5, population BN statistics), its port (the partial batch kept, no shuffle,
+# running BN statistics, EdgePadding2D) and gan2019 (model.fit's shuffle every epoch, the partial batch kept).
+# Batches of 8 on the smoke corpus give every fold a partial last batch, and folds of different sizes.
+@pytest.mark.parametrize("paper, profile", [(paper, profile) for paper in PAPER_IDS
+                                            for profile in fold_parallel_profiles(paper)])
 def test_folds_trained_together_give_the_sequential_predictions_and_histories(smoke_corpus, tmp_path, paper, profile):
-    one = _run(paper, profile, smoke_corpus, tmp_path / "one", 1)
-    together = _run(paper, profile, smoke_corpus, tmp_path / "together", 3)
+    check_folds_together(paper, profile, smoke_corpus, tmp_path)
+
+
+def check_folds_together(paper: str, profile: str, corpus, tmp_path: Path) -> None:
+    """Three folds trained one by one and together (``tests/test_template_paper.py`` runs it on a copy of the
+    template too): the same statuses, predictions, probabilities, histories and gauge records."""
+    one = _run(paper, profile, corpus, tmp_path / "one", 1)
+    together = _run(paper, profile, corpus, tmp_path / "together", 3)
     assert [r["status"] for r in one.records] == [r["status"] for r in together.records] == ["ok"] * 3
     for a, b in zip(one.records, together.records):
         assert a["fold"] == b["fold"] and a["fingerprint"] == b["fingerprint"]

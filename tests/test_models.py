@@ -11,6 +11,7 @@ same layers at a smaller input, for the models too slow to save or train on one 
 from __future__ import annotations
 
 import tempfile
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,18 @@ def check_one_train_step(model, loss: str, dead: tuple[str, ...] = ()) -> None:
     assert unchanged == list(dead)
 
 
+def check_architecture_table(paper: Any, name: str, model: Any) -> None:
+    """Every row of the paper's layer table (``PAPER.architecture_tables``) names a layer of the built model of
+    that output shape and count (where the row gives one); a row whose note starts "TYPO: printed" records a
+    misprint of the paper's, and must differ."""
+    from common.orchestration.architectures import compare_with_paper, model_summary
+
+    rows = paper.architecture_tables.get(name, ())
+    for row, compared in zip(rows, compare_with_paper(model_summary(model), rows)):
+        assert compared["ours_shape"] is not None, f"{paper.id} {name}: no layer {row['name']!r} of its table"
+        assert compared["match"] is not str(row.get("note", "")).startswith("TYPO: printed"), (paper.id, name, compared)
+
+
 def run_model_test(paper_id: str, name: str) -> None:
     """Model ``name`` of ``paper_id``: its count at the paper's sizes, then a save and reload and one training
     step, of that model or of its ``small`` builder (``PAPER.model_checks``: the same layers at a smaller
@@ -83,6 +96,7 @@ def run_model_test(paper_id: str, name: str) -> None:
     checks = paper.model_checks.get(name, {})
     model = build_paper_model(paper, name)
     check_parameter_count(paper, name, model)
+    check_architecture_table(paper, name, model)
     linear = getattr(model.layers[-1], "activation", None) is keras.activations.linear
     if "small" in checks:
         layers = [type(layer).__name__ for layer in model.layers]

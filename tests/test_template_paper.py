@@ -1,12 +1,15 @@
-"""The walkthrough's promises: the template paper, copied under another name, passes the registry's and
-the deployment's checks unchanged; the walkthrough names every hook of ``Experiment`` and counts what a
+"""The walkthrough's promises: the template paper, copied under another name with its network changed, passes
+every check of a paper unchanged; the walkthrough names every hook of ``Experiment`` and counts what a
 newcomer reads; the README's table of papers is the registry.
 
-``papers/README.md`` names one real package as the example to copy (:data:`TEMPLATE`). Here it is
+``papers/README.md`` names one real package as the example to copy (:data:`TEMPLATE`, a network). Here it is
 copied into a temporary folder with its id changed everywhere (folder, imports, ``PAPER.id``, cache
-stage names), registered as ``papers.<new id>`` by extending the package's search path and the
-registry tuple, and walked by every check of ``tests/test_registry.py`` (:data:`CHECKS`), the model check of
-``tests/test_models.py`` and the export-and-predict check of ``tests/test_deployment.py``.
+stage names), its network changed as a newcomer changes it (:func:`_change_the_network`: the layers, their
+count, the paper's layer table, nothing outside the folder), registered as ``papers.<new id>`` by extending the
+package's search path and the registry tuple, and walked by every check of ``tests/test_registry.py``
+(:data:`CHECKS`), the model check of ``tests/test_models.py``, the ledger check of ``tests/test_ledgers.py``,
+the fold-parallel check of ``tests/test_fold_parallel.py`` and the export-and-predict check of
+``tests/test_deployment.py``.
 """
 from __future__ import annotations
 
@@ -20,14 +23,26 @@ import pytest
 
 import papers
 from common.experiment import Experiment
+from test_fold_parallel import check_folds_together, fold_parallel_profiles
+from test_ledgers import rows_without_artefact
 from test_models import run_model_test
 from test_registry import CHECKS
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATE = "see2019"  # the package papers/README.md tells a newcomer to copy
+TEMPLATE = "gan2019"  # the package papers/README.md tells a newcomer to copy: the smallest network
 NEW_ID = "tenth2030"  # first author and year, as every id
 # What the walkthrough tells a newcomer to read besides the template's own modules (every .py of it).
-READ_ALSO = ("common/experiment.py", "common/svm_baseline.py")
+READ_ALSO = ("common/experiment.py", "common/network_protocol.py", "common/flow_cnn.py", "common/train_config.py")
+# The trial's network: the template's two fully connected layers at 512 units instead of 1,024. Its count,
+# derived by hand: streams 2 x (156 + 2,416) = 5,144; FC1 1,568 x 512 + 512 = 803,328; FC2 512 x 512 + 512 =
+# 262,656; output 512 x 3 + 3 = 1,539.
+CHANGED_COUNT = 1_072_667
+CHANGES = {  # file of the copy -> (what the template says, what the trial writes)
+    "config.py": ("dense_units: Annotated[tuple[int, ...], Range(ge=1)] = (1024, 1024)",
+                  "dense_units: Annotated[tuple[int, ...], Range(ge=1)] = (512, 512)"),
+    "model.py": ("LAYER_TRAINABLE = 2_664_475", f"LAYER_TRAINABLE = {CHANGED_COUNT:_}"),
+    "reported.py": ('"output_shape": [1024]', '"output_shape": [512]'),
+}
 MOST_LINES = 1000  # the promise: a method is added reading fewer lines than this
 
 
@@ -103,6 +118,15 @@ def test_the_readme_table_parser_sees_a_missing_paper():
     assert _readme_paper_ids(readme.replace(line + "\n", "")) != list(papers.PAPER_IDS)
 
 
+def _change_the_network(target: Path) -> None:
+    """What a newcomer edits to change the copied network (:data:`CHANGES`); each must be found, so that a
+    template that moved its lines fails here rather than run unchanged."""
+    for name, (before, after) in CHANGES.items():
+        text = (target / name).read_text()
+        assert before in text, f"the template's {name} no longer says {before!r}: update CHANGES"
+        (target / name).write_text(text.replace(before, after))
+
+
 @pytest.fixture()
 def copied_paper(tmp_path, monkeypatch):
     """``papers/<TEMPLATE>`` copied to ``<tmp>/extra/<NEW_ID>`` with the id renamed, registered."""
@@ -113,6 +137,7 @@ def copied_paper(tmp_path, monkeypatch):
         if path.suffix in (".py", ".md"):
             path.write_text(path.read_text().replace(TEMPLATE, NEW_ID))
     assert TEMPLATE not in "".join(p.read_text() for p in target.glob("*.py"))
+    _change_the_network(target)
     monkeypatch.setattr(papers, "__path__", [*papers.__path__, str(extra)])
     monkeypatch.setattr(papers, "PAPER_IDS", (*papers.PAPER_IDS, NEW_ID))
     yield NEW_ID
@@ -128,8 +153,17 @@ def test_the_template_copied_under_a_new_name_passes_the_registry_checks(copied_
     (tmp_path / "runs").mkdir()
     for check, needs in CHECKS:
         check(copied_paper, *(fixtures[name] for name in needs))
+    assert [count for count, _ in module.PAPER.parameter_counts.values()] == [CHANGED_COUNT]  # the copy's own
     for name in module.PAPER.models:  # tests/test_models.py's check, which takes its models from the registry
         run_model_test(copied_paper, name)
+    assert rows_without_artefact((tmp_path / "extra" / copied_paper / "README.md").read_text()) == []
+
+
+@pytest.mark.slow
+def test_the_template_copied_under_a_new_name_trains_folds_together_as_one_by_one(copied_paper, smoke_corpus,
+                                                                                  tmp_path):
+    for profile in fold_parallel_profiles(copied_paper):
+        check_folds_together(copied_paper, profile, smoke_corpus, tmp_path / profile)
 
 
 @pytest.mark.slow

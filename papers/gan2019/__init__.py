@@ -24,14 +24,10 @@ PAPER = Paper(
     architecture_tables=reported.ARCHITECTURE_TABLES,
 )
 
-# megc2019_loso and every benchmark entry: the hooks protocol.py declares (the shared one-network protocol and
-# the flow images' hooks: common.network_protocol, preprocessing.INPUTS). The megc2019 track shows the published
-# composite numbers (Liong et al. 2019, Table III), other tracks none. min_frames: an onset and an apex frame.
-# needs_motion (common.datasets.invariants rule 6): the input is the optical flow from the onset to the apex face
-# (preprocessing.py); a clip whose onset and apex frames are identical gives a flow of zero, no input, and the
-# run refuses it.
-# reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images
-# (IPOL TV-L1 flow and strain, README ledger) replace the shared flow stage; the rest of the method is unchanged.
+# megc2019_loso and every benchmark entry run protocol.HOOKS (the shared one-network protocol). The megc2019 track
+# shows the published composite numbers (Liong et al. 2019, Table III), other tracks none. min_frames: an onset
+# and an apex frame. needs_motion: the input is the onset-to-apex flow, zero for a motionless clip, refused.
+# reads_released: the authors' released 28x28 flow images replace the shared flow stage (README ledger).
 PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="gan2019", models=("off_apexnet",), config=default_config(),
                     profiles=PROFILES, min_frames=2, needs_motion=True, entry="OFF-ApexNet (Gan et al. 2019)",
                     reads_released=True, stands_for=("OFF-ApexNet",),

@@ -1,16 +1,10 @@
 """Configuration of OFF-ApexNet (Gan, Liong, Yau, Huang, Tan, Signal Processing: Image Communication 74,
-2019; arXiv 1805.08699): frozen dataclasses, one comment per value naming its source, or "assumed"
-with the reason in README's ledger.
+2019; arXiv 1805.08699): frozen dataclasses, each value's source beside it, or "assumed" and its ledger row.
 
-The MEGC 2019 composite numbers of OFF-ApexNet are not in Gan et al. 2019 (written before the
-composite existed): they come from the same group's reproduction in Liong et al. (FG 2019), Table III,
-on the same 28x28 onset-apex flow inputs as STSTNet (Table V). Where Gan et al.'s text is silent or
-was not checked, this package takes that reproduction's recipe (README ledger).
-
-The layer list: Liong et al. 2019, Table V prints depth 5, input 28 x 28 x 2 and 2.77 M parameters for
-OFF-ApexNet, which the two-stream list below matches (2,664,475, README ledger 1); no code by Gan et
-al. is public. Two public reimplementations read it differently; ``READINGS`` holds each as dotted
-overrides (``--set``), the `paper` profile takes neither (README ledger 2).
+The composite numbers are the same group's reproduction (Liong et al., FG 2019, Table III, on STSTNet's 28x28
+flow inputs), whose recipe this package takes where Gan et al. are silent (README ledger). No code by Gan et
+al. is public; two reimplementations read the layer list differently: ``READINGS``, dotted overrides
+(``--set``) that the `paper` profile takes neither of (README ledger 2).
 """
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The published MEGC 2019 composite numbers of OFF-ApexNet, transcribed once, with their table.
-
-Gan et al. 2019 evaluate on CASME II, SMIC and SAMM with their own protocols; the composite (Full =
-SMIC + CASME II + SAMM, 442 clips, 3 classes, LOSO over 68 subjects, UF1 / UAR over every fold's
-predictions) was run by the same group in Liong et al. (FG 2019; arXiv 1902.03634v1), Table III, row
-"OFF-ApexNet [15]"; Aouayeb et al. 2019, Table 2, and See et al.'s MEGC 2019 summary print the same
-values.
+"""The published MEGC 2019 composite numbers of OFF-ApexNet, transcribed once, with their table: the same
+group's run (Liong et al., FG 2019; arXiv 1902.03634v1, Table III, row "OFF-ApexNet [15]"; Aouayeb et al. 2019,
+Table 2, and the MEGC 2019 summary print the same values); Gan et al. 2019 predate the composite.
 """
 from __future__ import annotations
 
