@@ -1,4 +1,5 @@
-"""``run_all.py`` in a subprocess, as a user runs it (the papers' end-to-end tests share these)."""
+"""``run_all.py`` in a subprocess, as a user runs it (the papers' end-to-end tests share these), and the dummy
+export that the deployment tests predict from."""
 from __future__ import annotations
 
 import json
@@ -21,3 +22,15 @@ def architectures_json(paper_id: str, timeout: int = 300) -> dict:
     """``run_all.py --paper ID --architectures --json``: ``{model: {trainable_params, layers...}}``."""
     done = run_all_process("--paper", paper_id, "--architectures", "--json", timeout=timeout)
     return json.loads(done.stdout)["models"]
+
+
+def export_dummy_frames(corpus: Path, folder: Path) -> Path:
+    """``--export`` of the dummy paper's frame experiment (smoke profile) on ``corpus`` into ``folder``, in this
+    process (a module-scoped fixture has no ``capsys``)."""
+    import dummy_paper
+    import run_all
+
+    code = run_all.main(["--paper", "dummy_frames", "--profile", "smoke", "--data-root", str(corpus),
+                         "--export", str(folder)], registry=dummy_paper.DEPLOY_REGISTRY)
+    assert code == 0
+    return folder

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import importlib.util
 import json
 import time
 import types
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 import dummy_paper
+import run_all
 from common.errors import RunError
 from common.evaluation import statistics as st
 from common.leaderboard.report import save_leaderboard_png
@@ -23,9 +23,6 @@ from common.orchestration.paper_runs import RunSettings
 from common.preprocessing import cache
 
 REPO = Path(__file__).resolve().parent.parent
-_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
-run_all = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(run_all)
 
 # the dummy paper's databases, with the MEGC composite a track reads (the dummy_corpus fixture)
 pytestmark = pytest.mark.dummy_databases("casme2", "samm", "megc2019")

@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 
 import dummy_paper
+import run_all
 from common.orchestration import cli as cli_module
 
 REPO = Path(__file__).resolve().parent.parent
-_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
-run_all = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(run_all)
 
 
 

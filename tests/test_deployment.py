@@ -21,6 +21,7 @@ import pytest
 
 import dummy_paper
 import run_all
+from run_cli import export_dummy_frames
 from common.deployment.export import read_training_predictions
 from test_export_checks import own_hash
 from common.predict_types import FrameRateNeed
@@ -57,12 +58,7 @@ def refused(capsys, expected: str, *argv, out: Path | None = None, registry=dumm
 @pytest.fixture(scope="module")
 def exported(smoke_corpus, tmp_path_factory):
     """The dummy_frames export (smoke profile) and its training predictions by clip key."""
-    import _pytest.capture  # noqa: F401  (capsys is function-scoped; the module fixture calls main directly)
-
-    folder = tmp_path_factory.mktemp("deploy") / "model"
-    code = run_all.main(["--paper", "dummy_frames", "--profile", "smoke", "--data-root", str(smoke_corpus),
-                         "--export", str(folder)], registry=dummy_paper.DEPLOY_REGISTRY)
-    assert code == 0
+    folder = export_dummy_frames(smoke_corpus, tmp_path_factory.mktemp("deploy") / "model")
     rows = {row["key"]: row for row in read_training_predictions(folder)}
     return folder, rows
 

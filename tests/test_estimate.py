@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import logging
 import math
 from pathlib import Path
@@ -12,15 +11,13 @@ import numpy as np
 import pytest
 
 import dummy_paper
+import run_all
 from common.estimate import projection as est
 from common.estimate import table as estimate_table
 from common.estimate import timing, units
 from common.experiment import TrainingStage
 
 REPO = Path(__file__).resolve().parent.parent
-_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
-run_all = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(run_all)
 
 EXPERIMENT = dummy_paper.EXPERIMENTS[0]
 

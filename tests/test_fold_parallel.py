@@ -4,7 +4,6 @@ resumes across the two paths; what cannot be honoured is refused in one line."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 
 import dummy_paper
+import run_all
 from common.experiment import PROFILES
 from papers import PAPER_IDS
 
@@ -225,9 +225,6 @@ def test_a_method_without_fold_fit_is_refused_before_any_work(smoke_corpus):
             fold_parallel.available_bytes = original
 
 
-_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
-run_all = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(run_all)
 
 
 def _cli(capsys, *argv):

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import dummy_paper
-import run_all
+from run_cli import export_dummy_frames
 from common.datasets.sample import frame_number
 from common.deployment.export import DeployError
 from common.deployment.recording import ClipRequest, clip_sample, decode_video, frame_clock
@@ -27,13 +27,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def exported(smoke_corpus, tmp_path_factory):
     """The dummy_frames export (smoke profile) and one of its training clips' folder."""
-    import _pytest.capture  # noqa: F401  (capsys is function-scoped; the module fixture calls main directly)
     from common.deployment.export import read_training_predictions
 
-    folder = tmp_path_factory.mktemp("clocks") / "model"
-    code = run_all.main(["--paper", "dummy_frames", "--profile", "smoke", "--data-root", str(smoke_corpus),
-                         "--export", str(folder)], registry=dummy_paper.DEPLOY_REGISTRY)
-    assert code == 0
+    folder = export_dummy_frames(smoke_corpus, tmp_path_factory.mktemp("clocks") / "model")
     row = read_training_predictions(folder)[0]
     return folder, clip_folder(smoke_corpus, row)
 

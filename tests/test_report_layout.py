@@ -73,15 +73,12 @@ def test_every_papers_report_from_a_smoke_run(paper_id, smoke_corpus, tmp_path):
 
 @pytest.mark.dummy_databases("casme2", "samm", "megc2019")
 def test_benchmark_report_layout(dummy_corpus, tmp_path):
-    import importlib.util
-    from pathlib import Path
 
     from common.leaderboard.report import write_report as write_benchmark_report
 
     corpus = dummy_corpus
-    spec = importlib.util.spec_from_file_location("run_all", Path(__file__).resolve().parent.parent / "run_all.py")
-    run_all = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_all)
+    import run_all
+
     code = run_all.main(["--benchmark", "megc2019", "--data-root", str(corpus), "--profile", "smoke", "--out",
                          str(tmp_path / "out"), "--methods", "dummy,dummy:centroid", "--max-folds", "2"],
                         registry=dummy_paper.REGISTRY, loader=dummy_paper.load)

@@ -13,17 +13,15 @@ from pathlib import Path
 import pytest
 
 import dummy_paper
+import run_all
+from papers import PAPER_IDS
 from common.config import (ConfigError, apply_overrides, field_choices, string_fields, validate)
 from helpers import is_free_text
 from common.errors import RunError
 from common.running.profiles import effective_config
 
 REPO = Path(__file__).resolve().parent.parent
-_SPEC = importlib.util.spec_from_file_location("run_all", REPO / "run_all.py")
-run_all = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(run_all)
 
-PAPER_IDS = ("aouayeb2019", "kumar2019", "le2020", "reddy2019", "talluri2022")
 TALLURI = ("--paper", "talluri2022", "--experiment", "s1_smic_to_smic_model_a", "--profile", "smoke")
 
 
