@@ -20,6 +20,7 @@ import dataclasses
 import itertools
 import logging
 from typing import Annotated, Any, Literal
+import time
 
 import numpy as np
 
@@ -193,8 +194,6 @@ def svm_fold(ctx: Any, x_train: np.ndarray, x_test: np.ndarray, config: LinearSV
     fit / predict timing (the benchmark's cost columns). An export fold (``ctx.export``) keeps the Keras
     decision model and records the classes it was trained on (``svm_classes``).
     """
-    import time
-
     from common.running.fold import timing_extra
     from common.experiment import FoldOutcome
     from common.training import trainable_parameters

@@ -8,6 +8,7 @@ import resource
 import sys
 from pathlib import Path
 from typing import Any
+import importlib.util
 
 
 def peak_rss_mb() -> float | None:
@@ -76,8 +77,6 @@ def keras_backend_problem() -> str | None:
     installed): which backend, where the choice comes from and what to install; None when it can. Found
     without importing either (``importlib.util.find_spec``), so that every command says it before any work
     rather than as an import error deep in a paper (which would then read as "not implemented")."""
-    import importlib.util
-
     name = keras_backend_name()
     where = "KERAS_BACKEND" if os.environ.get("KERAS_BACKEND") else "Keras's default or ~/.keras/keras.json"
     if name not in BACKENDS:

@@ -16,6 +16,7 @@ import numpy as np
 from common.motion_views import flow_predict_apex, flow_predict_clips, flow_predict_views
 from common.experiment import FoldContext
 from common.predict_types import PredictContext, PredictViews
+from common.running.first_pass import per_clip
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -51,8 +52,6 @@ class FlowInputs:
     def first_pass(self, selection: Any, folds: Sequence[Any], config: Any) -> list[tuple[str, Callable[[Path], Any]]]:
         """``Experiment.first_pass``: :meth:`cache_clip` of every clip the folds read
         (``common.running.first_pass.per_clip``)."""
-        from common.running.first_pass import per_clip
-
         return per_clip(self.cache_clip)(selection, folds, config)
 
     def predict_clips(self, ctx: PredictContext) -> np.ndarray:

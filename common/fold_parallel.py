@@ -26,9 +26,13 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
+import os
+import time
 
 import keras
 import numpy as np
+from common.device_training import _build_as_fit_does, _floatx_arrays, _index_epochs, _indices_of, _on_device
+from common.training import fit_callbacks, matlab_epoch_order, precision_of
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +89,6 @@ def fold_bytes(model: keras.Model, samples: int, batch_size: int) -> int:
 def available_bytes() -> int:
     """The memory free for new work now: Linux's ``MemAvailable`` (``/proc/meminfo``: free memory plus what the
     page cache can give back), else the free physical pages (``os.sysconf``)."""
-    import os
-
     try:
         with open("/proc/meminfo") as meminfo:
             for line in meminfo:
@@ -137,9 +139,6 @@ def prepare(training: Any) -> _Fold:
     ``common.running.fold.FoldTraining``): MATLAB's epoch order (NumPy), Keras's epoch iterator and the build
     ``model.fit`` does (TensorFlow's stream), in the order ``common.training.fit`` draws them. Call it right
     after the fold's ``fold_fit``, under the fold's own seed, before the next fold seeds."""
-    from common.device_training import _build_as_fit_does, _floatx_arrays, _index_epochs, _on_device
-    from common.training import fit_callbacks, matlab_epoch_order, precision_of
-
     cfg, model, label = training.train, training.model, training.label
     if training.validation_data is not None:
         raise ValueError("fold-parallel training runs no validation data; expected a fold without it")
@@ -174,8 +173,6 @@ def prepare(training: Any) -> _Fold:
 
 def _epoch_batches(fold: _Fold) -> list[Any]:
     """The index arrays of the fold's batches of the next epoch, in ``model.fit``'s order."""
-    from common.device_training import _indices_of
-
     if fold.fixed is not None:
         return fold.fixed
     if fold.planned is not None:
@@ -362,8 +359,6 @@ class _NoFold:
 def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds: int, epochs: int = 2) -> GroupTiming:
     """Train ``folds`` networks of ``build()`` together with the recipe ``train`` on ``samples`` random inputs
     each: one untimed epoch (the trace), then ``epochs`` timed ones (the mean)."""
-    import time
-
     rng = np.random.default_rng(0)
     prepared = []
     for _ in range(folds):

@@ -14,6 +14,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from common.predict_types import PredictViews
+from common.preprocessing.faces import sample_landmarks
+from common.preprocessing.motion_stages import flow_apex_position, own_apex
+from common.preprocessing.regions import as_points
+from common.running.fold import predict_probabilities
 
 # The apex rule a flow baseline applies to a recording without --apex (``motion_stages.own_apex``): the one it
 # uses on SMIC, Liong et al.'s LBP-difference apex spotting (``motion.motion_apex_position``), as recorded
@@ -23,8 +27,6 @@ OWN_APEX_RULE = "lbp_spotting"
 
 def landmark_square(points) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of ``regions.landmark_face_crop``'s square in the frame's pixels."""
-    from common.preprocessing.regions import as_points
-
     p = as_points(points)
     lo, hi = p.min(0), p.max(0)
     centre, side = (lo + hi) / 2, float((hi - lo).max()) * 1.1  # the crop's 5 % margin on every side
@@ -38,9 +40,6 @@ def onset_apex_views(sample, inputs: Sequence[tuple[str, np.ndarray]], cache_roo
     """The onset and apex frames (``uses_apex``; else the first and last: LBP-TOP codes every frame), the
     landmark square every frame was cut to, and ``inputs`` (what the method's classifier saw: flow
     images, strain, an LBP-TOP or Bi-WOOF vector drawn as blocks)."""
-    from common.preprocessing.faces import sample_landmarks
-    from common.preprocessing.motion_stages import flow_apex_position
-
     points = sample_landmarks(sample, mode="first", root=cache_root).points[0]
     if not uses_apex:
         return PredictViews(frames=(0, len(sample.frames) - 1), face_box=landmark_square(points),
@@ -67,9 +66,6 @@ def flow_predict_clips(ctx: Any, clip_inputs: Callable[..., np.ndarray]) -> np.n
     config, cache_root)`` of ``ctx.samples`` (the function its folds read; a recording's guessed apex gives
     way to the baselines' own rule, ``motion_stages.own_apex``) through the one exported model, the same
     call as a fold's test clips (``common.running.fold.predict_probabilities``)."""
-    from common.running.fold import predict_probabilities
-    from common.preprocessing.motion_stages import own_apex
-
     (model,) = ctx.models.values()
     x = clip_inputs([own_apex(s) for s in ctx.samples], ctx.config, ctx.cache_dir)
     return predict_probabilities(model, x, ctx.config.train.batch_size)
@@ -79,8 +75,6 @@ def flow_predict_apex(ctx: Any, index: int) -> tuple[int, str]:
     """``Experiment.predict_apex`` of a method whose input is built from the onset and apex frames by
     ``motion_stages.flow_apex_position`` on ``own_apex(sample)`` (Bi-WOOF, OFF-ApexNet, STSTNet): that
     position, and its rule: the recording's (``given``) where it is kept, else :data:`OWN_APEX_RULE`."""
-    from common.preprocessing.motion_stages import flow_apex_position, own_apex
-
     sample = ctx.samples[index]
     own = own_apex(sample)
     rule = str(sample.meta.get("apex_rule", "given")) if own is sample else OWN_APEX_RULE
@@ -91,8 +85,6 @@ def flow_predict_views(ctx: Any, index: int, clip_inputs: Callable[..., np.ndarr
                        titles: Sequence[str]) -> PredictViews:
     """``Experiment.predict_views`` of a flow CNN: the onset and apex frames with the face square, and
     each channel of the flow image the network saw, titled by ``titles``."""
-    from common.preprocessing.motion_stages import own_apex
-
     sample = own_apex(ctx.samples[index])
     images = clip_inputs([sample], ctx.config, ctx.cache_dir)[0]
     return onset_apex_views(sample, [(title, images[..., k]) for k, title in enumerate(titles)], ctx.cache_dir)

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from common.train_config import TrainConfig
+from common.files import write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -358,8 +359,6 @@ def _fit_one_pass(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_
     epoch is the sample-weighted mean of the epoch's batches, as Keras reports it (recovered from the
     running means: the sum over the first k batches is mean_k x samples_k). An epoch cut short by a
     NaN loss ends the history with NaN, as ``TerminateOnNaN`` leaves a NaN loss in it."""
-    from common.files import write_text_atomic
-
     data = _EpochBatches(x, y, cfg.batch_size, cfg.epochs, cfg.shuffle)
     tracker = _RunningMeans(data.epoch_ends.tolist(), epoch_predictions)
     model.fit(data, epochs=1, shuffle=False, callbacks=[tracker], verbose=0)  # the order is _EpochBatches'

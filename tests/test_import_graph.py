@@ -15,6 +15,10 @@ that it must refuse.
   A module's own package ``__init__``, which Python runs first, is not an edge.
 - Reporting reads records and numbers only (:data:`REPORTING_READS`).
 - No paper imports another; the CLI (``run_all.py``) imports only the orchestration.
+- An import inside a function defers a library that costs start-up time (:data:`COSTLY`), one that its
+  module does not load already; any other import stands at the top of its module
+  (:func:`needless_deferrals`). Conditional ones (under ``if`` or ``try`` in the function: an optional
+  backend) are the function's own choice.
 """
 from __future__ import annotations
 
@@ -309,6 +313,116 @@ def drawn_layers(text: str) -> list[set[str]]:
                 names.add("common." + item.removeprefix("common/").removesuffix(".py").replace("/", "."))
         rows.append(names)
     return rows
+
+
+# Libraries whose import costs start-up time (a tenth of a second or more on these 2-core machines, numpy
+# included): `run_all.py --help` and `--list` load none of them, a fold worker only those its method needs.
+COSTLY = ("keras", "tensorflow", "torch", "jax", "cv2", "matplotlib", "sklearn", "scipy", "skimage", "dlib", "PIL",
+          "keras_tuner", "dask", "distributed", "openpyxl", "xlrd", "mtcnn", "facenet_pytorch", "numpy",
+          "importlib.metadata")
+
+
+class Import(NamedTuple):
+    """One import statement's name (``from P import x``: ``P.x``) in ``module``: ``scope`` "module" (run at
+    import), "typing" (under ``if TYPE_CHECKING:``), "function" (inside a function, always run there) or
+    "conditional" (inside a function, under an ``if`` or ``try``)."""
+
+    module: str
+    name: str
+    where: str
+    line: int
+    scope: str
+
+
+def all_imports(path: Path) -> list[Import]:
+    """Every import of ``path``, third-party ones included, relative ones resolved."""
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[Import] = []
+    where = str(path.relative_to(REPO))
+
+    def visit(node: ast.AST, scope: str) -> None:
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            names = [f"{base}.{alias.name}" for alias in node.names]
+        found.extend(Import(module, name, where, node.lineno, scope) for name in names)
+        inner = scope
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inner = "function"
+        elif isinstance(node, (ast.If, ast.Try)) and scope == "function":
+            inner = "conditional"
+        elif isinstance(node, ast.If) and scope == "module" and "TYPE_CHECKING" in ast.unparse(node.test):
+            inner = "typing"
+        for child in ast.iter_child_nodes(node):
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text(), str(path)), "module")
+    return found
+
+
+def _prefixes(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+
+
+def needless_deferrals(imports: list[Import], modules: set[str]) -> list[str]:
+    """The imports inside functions (scope "function") of a repository module that load no library of
+    :data:`COSTLY` beyond what importing their own module loads (its package ``__init__`` files included):
+    nothing is deferred, so they belong at the top."""
+    at_import: dict[str, set[str]] = {}
+    for entry in imports:
+        if entry.scope == "module":
+            at_import.setdefault(entry.module, set()).update(_prefixes(entry.name))
+
+    def costly(name: str) -> frozenset[str]:
+        """The libraries of COSTLY that importing ``name`` (a module, its packages, what they import) loads."""
+        seen: set[str] = set()
+        todo = _prefixes(name)
+        if name.startswith("keras.src.backend."):  # a backend's own module loads that backend
+            todo.append(name.split(".")[3])
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(at_import.get(current, ()) if current in modules else ())
+        return frozenset(name for name in COSTLY if name in seen)
+
+    return [f"{e.where}:{e.line} imports {e.name} inside a function, deferring nothing {e.module} does not load "
+            "already: import it at the top of the module"
+            for e in imports if e.scope == "function" and not costly(e.name) - costly(e.module)]
+
+
+def repository_imports() -> tuple[list[Import], set[str]]:
+    files = sorted((REPO / "common").rglob("*.py")) + sorted((REPO / "papers").rglob("*.py")) + [REPO / "run_all.py"]
+    return [entry for path in files for entry in all_imports(path)], {_module_name(path) for path in files}
+
+
+def test_imports_inside_functions_defer_a_library_that_costs_start_up_time():
+    imports, modules = repository_imports()
+    assert not needless_deferrals(imports, modules), "\n".join(needless_deferrals(imports, modules))
+    assert sum(e.scope == "function" for e in imports) > 50  # the check saw the deferred ones
+
+
+def test_a_deferral_of_nothing_is_refused():
+    """The check above could fail: an import inside a function of a module that loads nothing costly, refused;
+    of one that loads keras, or under a condition, or where the host loads keras already, accepted."""
+    modules = {"common.a", "common.light", "common.heavy", "common"}
+    imports = [Import("common.light", "json", "common/light.py", 1, "module"),
+               Import("common.heavy", "keras", "common/heavy.py", 1, "module"),
+               Import("common.a", "common.light.f", "common/a.py", 5, "function"),
+               Import("common.a", "common.heavy.g", "common/a.py", 6, "function"),
+               Import("common.a", "common.light.h", "common/a.py", 7, "conditional")]
+    assert needless_deferrals(imports, modules) == [
+        "common/a.py:5 imports common.light.f inside a function, deferring nothing common.a does not load already: "
+        "import it at the top of the module"]
+    loaded = [*imports, Import("common.a", "keras", "common/a.py", 1, "module")]
+    assert len(needless_deferrals(loaded, modules)) == 2  # keras loaded by the host: nothing deferred either
 
 
 def test_docs_house_draws_these_layers():

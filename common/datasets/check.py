@@ -21,8 +21,14 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
 
-from common.datasets import DATABASE_TITLES, DATASETS, casme2, casme_sq, load, megc2019, samm, smic
+from common.datasets import casme2, casme_sq, DATABASE_TITLES, DATASETS, load, megc2019, released, samm, smic
 from common.datasets.tables import SHEETS, DatabaseNotFound, DatasetError
+from common.datasets.discovery import UNREADABLE
+from common.datasets.invariants import motion_verdicts, screen_frames
+from common.datasets.released import holds_released, is_released
+from common.datasets.sample import DroppedWarning
+from common.preprocessing.face_quality import sample_face_quality
+from common.preprocessing.io import FrameReadError
 
 FINDERS = {"casme2": casme2.find, "smic": smic.find, "smic_e": smic.find_e, "samm": samm.find,
            "casme_sq": casme_sq.find}
@@ -34,8 +40,6 @@ SHOW = 8  # lines listed per kind of problem
 def _load(name: str, root: Path, **options):
     """(samples, warning messages) of one loader; a message of a sample dropped by a rule of
     ``common.datasets.invariants`` starts with ``[rule]``."""
-    from common.datasets.sample import DroppedWarning
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         samples = load(name, root, **options)
@@ -51,8 +55,6 @@ def _rule_drop(message: str) -> bool:
 
 
 def _unreadable(root: Path) -> list[str]:
-    from common.datasets.discovery import UNREADABLE
-
     return [f"{p}: {cause}" for p, cause in UNREADABLE.items() if p == root or root in p.parents]
 
 
@@ -95,9 +97,6 @@ def _frame_problems(samples) -> tuple[list[str], list[str], list[str]]:
     ``invariants.motion_verdicts`` (the code a run applies before its face stage): frame files that are
     not complete images of the format their name says or of the clip's size, clips whose frames copy
     another's, clips without motion between onset and apex (among those whose frame files pass)."""
-    from common.datasets.invariants import motion_verdicts, screen_frames
-    from common.preprocessing.io import FrameReadError
-
     screen = screen_frames(samples)
     motionless = []
     for i in screen.kept:
@@ -111,9 +110,6 @@ def _frame_problems(samples) -> tuple[list[str], list[str], list[str]]:
 
 def _face_report(samples) -> tuple[Counter, list[str]]:
     """(verdict counts, ``key: verdict: reason`` lines of the flagged clips)."""
-    from common.preprocessing.face_quality import sample_face_quality
-    from common.preprocessing.io import FrameReadError
-
     counts: Counter = Counter()
     flagged = []
     for s in samples:
@@ -220,8 +216,6 @@ def _check_released(root: Path, loaded: dict) -> str:
     """The authors' released inputs (``common.datasets.released``): where, what kind, the clips per database and
     class, and their problems (images that do not decode or have the wrong size, csv rows without an image,
     images without a row, flow images without motion). 'unusable' when an image cannot be used, else 'ok'."""
-    from common.datasets import released
-
     print(f"Released inputs: {released.describe(root)}")
     print(f"    input kind: {released.INPUT_KIND}; methods that need frames cannot run on them")
     samples, messages = _load("megc2019", root)
@@ -248,7 +242,6 @@ def _check_papers(root: Path, loaded: dict, papers: Mapping[str, Sequence[Any]])
     the exception importing it raised), handed over by the caller: common imports no paper."""
     if not papers:
         return
-    from common.datasets.released import holds_released
 
     released_only = holds_released(loaded.get("megc2019", ()))
     print("Paper selections:")
@@ -293,7 +286,6 @@ def main(root: str | Path, faces: bool = False, papers: Mapping[str, Any] | None
         return 2
     loaded: dict = {}
     status = {name: _check_database(name, root, loaded, faces) for name in DATASETS if name != "megc2019"}
-    from common.datasets.released import is_released
 
     if not loaded and is_released(root):  # the authors' released inputs, read where no database is found
         status["megc2019"] = _check_released(root, loaded)

@@ -13,9 +13,11 @@ import re
 import warnings
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
+import errno
 
-from common.datasets.sample import frame_number
-from common.datasets.tables import DatabaseNotFound, DatasetError
+from common.datasets.sample import frame_number, warn_dropped
+from common.datasets.tables import cell, DatabaseNotFound, DatasetError, to_int, to_text
+from common.datasets.invariants import annotation_problem
 
 # Folders we never descend into while searching: subject folders hold clips, not databases.
 SUBJECT_DIR = re.compile(r"^(sub[0-9]+|s[0-9]+|[0-9]{2,3})$", re.IGNORECASE)
@@ -54,8 +56,6 @@ UNREADABLE: dict[Path, str] = {}
 
 def os_cause(error: OSError) -> str:
     """The filesystem's reason in words: "permission denied", "symbolic link loop", ..."""
-    import errno
-
     names: dict[int | None, str]  # OSError.errno may be None: the lookup then falls back
     names = {errno.EACCES: "permission denied", errno.EPERM: "permission denied (operation not permitted)",
              errno.ELOOP: "symbolic link loop (too many levels of symbolic links)",
@@ -250,9 +250,6 @@ def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, on
     naming the row (no usable or misordered onset/offset) or the folder (cannot be read, or missing
     or empty on disk); CASME II and SAMM, through :func:`listed_clips` (the warnings name the loader's
     caller: ``stacklevel`` counts this function, :func:`listed_clips` and the loader)."""
-    from common.datasets.invariants import annotation_problem
-    from common.datasets.sample import warn_dropped
-
     subject_clip = key.split("/", 1)[1]
     if onset is None or offset is None:
         warn_dropped(f"{spreadsheet}: {subject_clip} has no usable onset/offset; skipped", key, stacklevel=5,
@@ -292,8 +289,6 @@ def listed_clips(found: Found, records: Iterable[dict], subject_name: Callable[[
     """Each row of ``records`` (``Subject``, ``Filename`` and the onset, apex and offset ``columns``) whose clip
     folder ``<frames>/<subject>/<Filename>`` has the frames onset..offset; a row without them is skipped with
     a ``DroppedWarning`` (:func:`listed_clip_frames`). The spreadsheet loaders of CASME II and SAMM."""
-    from common.datasets.tables import DatasetError, cell, to_int, to_text
-
     spreadsheet = found.label_file()
     for record in records:
         try:

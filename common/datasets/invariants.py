@@ -51,6 +51,7 @@ import numpy as np
 
 from common.datasets.sample import Dropped, Sample, frame_number, warn_dropped
 from common.datasets.tables import DatasetError
+from common.preprocessing.io import frame_file_info, read_frame
 
 if TYPE_CHECKING:  # annotations only: common.preprocessing.io imports OpenCV, loaded when frames are checked
     from common.preprocessing.io import FrameFileInfo
@@ -177,8 +178,6 @@ def screen_annotations(samples: Sequence[Sample]) -> list[Sample]:
 def frame_verdicts(samples: Iterable[Sample]) -> list[Verdict]:
     """Rule 5 for every sample: each frame file complete, of the format its name says, and one size
     per clip (``io.frame_file_info`` reads a file's header and last bytes, never decodes it)."""
-    from common.preprocessing.io import frame_file_info
-
     found: list[Verdict] = []
     seen: dict[Path, FrameFileInfo] = {}
     for sample in samples:
@@ -283,8 +282,6 @@ def motion_verdict(sample: Sample) -> Verdict | None:
     moving clip costs two decodes. Decoded pixels, not file bytes, are compared: two encodings of one
     image are no motion. A clip without frame files (in-memory samples of tests) is not checked.
     """
-    from common.preprocessing.io import read_frame
-
     frames = sample.frames
     if len(frames) < 2:
         return None

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping
+import warnings
 
 _LAST_INT = re.compile(r"([0-9]+)(?!.*[0-9])")  # ASCII digits: int() reads others too
 
@@ -100,6 +101,4 @@ class DroppedWarning(UserWarning):
 
 def warn_dropped(message: str, key: str = "", stacklevel: int = 3, quiet: bool = False, stage: str = "loader") -> None:
     """``warnings.warn`` a :class:`DroppedWarning` (from a loader, about the sample ``key``)."""
-    import warnings
-
     warnings.warn(DroppedWarning(message, key, quiet, stage), stacklevel=stacklevel)

@@ -32,6 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping
+import csv
 
 import numpy as np
 
@@ -46,6 +47,9 @@ from common.evaluation.records import jsonable
 from common.running.screening import screen_selection
 from common.experiment import Experiment, Fold, FoldContext, Selection
 from common.predict_types import ExportSink
+from common.datasets.invariants import content_fingerprint
+from common.preprocessing.cache import default_root as stages_root
+from common.running.fold import training_class_problem
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +72,6 @@ def mersuite_version() -> str:
 def corpus_fingerprint(selection: Selection) -> str:
     """A digest of the training clips: each key and the bytes of its first, middle and last frame files
     (``common.datasets.invariants.content_fingerprint``), so a regenerated identical corpus matches."""
-    from common.datasets.invariants import content_fingerprint
-
     digest = hashlib.sha256()
     for sample in selection.samples:
         digest.update(sample.key.encode())
@@ -98,8 +100,6 @@ def _prediction_rows(selection: Selection, indices: np.ndarray, probabilities: n
 
 def read_training_predictions(folder: str | Path) -> list[dict[str, Any]]:
     """The rows of ``training_predictions.csv``: strings, with ``probabilities`` as a float array."""
-    import csv
-
     with open(Path(folder) / TRAINING_PREDICTIONS, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None:  # an empty file
@@ -222,9 +222,7 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
     ``EXPERIMENTS``; a benchmark entry passes ``{"kind": "track", "track": ..., "model": ...}``).
     Raises :class:`DeployError` (and the runner's ``RunError``/``ConfigError``) with one line.
     """
-    from common.running.fold import training_class_problem
     from common.running.fold_jobs import check_outcome, nan_reason
-    from common.preprocessing.cache import default_root as stages_root
     from common.training import set_seed
 
     import keras

@@ -13,11 +13,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 from collections.abc import Sequence
+import io
+import textwrap
 
 import numpy as np
 
 from common.deployment.recording import apex_text
 from common.reporting import style
+from common.files import atomic_write
+from common.predict_types import PredictViews
+from common.preprocessing.io import read_frame
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.patches import Polygon, Rectangle
+import matplotlib.pyplot as plt
 
 MAX_FRAMES = 5
 MAX_INPUTS = 5
@@ -40,8 +48,6 @@ def _image(ax, image: np.ndarray, title: str) -> None:
 
 
 def _views(exported, result):
-    from common.predict_types import PredictViews
-
     if result.views is not None:
         return result.views
     sample = result.sample
@@ -52,10 +58,6 @@ def _views(exported, result):
 
 def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     """One clip's page on ``fig`` (A4 landscape)."""
-    from matplotlib.patches import Polygon, Rectangle
-
-    from common.preprocessing.io import read_frame
-
     sample = result.sample
     views = _views(exported, result)
     names = exported.class_names
@@ -130,7 +132,6 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     if result.reason:
         lines.append(f"not predicted: {result.reason}")
     lines += list(views.notes)
-    import textwrap
 
     wrapped = "\n".join(textwrap.fill(line, 150) for line in lines)
     fig.text(0.03, 0.24, wrapped, fontsize=7.5, va="top", color=style.INK)
@@ -138,13 +139,6 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
 
 def write_pages(exported: Any, results: Sequence[Any], pdf_path: Path, png_path: Path) -> dict[str, Path]:
     """Every clip's page into ``pdf_path``, page 1 also into ``png_path`` (each file written atomically)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    from common.files import atomic_write
-
-    import io
-
     style.apply()
     first = io.BytesIO()  # page 1 as PNG, written once the PDF is complete
     with atomic_write(pdf_path, "wb") as handle:

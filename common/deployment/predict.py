@@ -28,15 +28,27 @@ import time
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
+import csv
 
 import numpy as np
 
 from common.datasets.sample import Sample
-from common.deployment.export import FORMAT_VERSION, MANIFEST, DeployError, find_experiment, mersuite_version
-from common.deployment.recording import Skipped, apex_text
-from common.experiment import Experiment
+from common.deployment.export import (DeployError, find_experiment, FORMAT_VERSION, MANIFEST, mersuite_version,
+                                      model_shapes)
+from common.deployment.recording import apex_text, clip_requests, clip_sample, ClipRequest, Skipped
+from common.experiment import Experiment, PROFILES
 from common.predict_types import PredictContext, PredictViews
-from common.files import file_sha256
+from common.files import file_sha256, OutputError, prepare_output_folder, write_text_atomic
+from common.config import ConfigError
+from common.datasets.invariants import motion_verdict
+from common.deployment.manifest import check_manifest, check_versions, HASH_FIELD, manifest_digest, ManifestProblem
+from common.deployment.rates import check_fps_option, method_need, rate_note, rate_problem, valid_rate
+from common.paths import cache_root, reports_root
+from common.preprocessing import face_quality as fq
+from common.preprocessing.cache import default_root as stages_root
+from common.preprocessing.io import FrameReadError
+from common.running.profiles import config_hash, effective_config
+from common.running.screening import FACES_POLICIES
 
 logger = logging.getLogger(__name__)
 
@@ -102,11 +114,6 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     and mersuite versions; every field the export writes, with its type (``common.deployment.manifest``);
     its own hash (``manifest_sha256``: a hand edit is refused); every listed file present with its sha256.
     One :class:`DeployError` line naming the field or file for anything else."""
-    from common.deployment.manifest import (HASH_FIELD, ManifestProblem, check_manifest, check_versions,
-                                            manifest_digest)
-    from common.running.screening import FACES_POLICIES
-    from common.experiment import PROFILES
-
     folder = Path(folder)
     if not folder.is_dir():
         raise DeployError(f"--model {folder}: no such folder (expected a folder written by --export)")
@@ -180,8 +187,6 @@ def code_class_names(experiment: Experiment, config: Any) -> tuple[str, ...]:
 
 def _check_model(folder: Path, name: str, entry: Mapping[str, Any], model: Any) -> None:
     """The loaded model takes the input shapes and gives the output shape the manifest records for it."""
-    from common.deployment.export import model_shapes
-
     try:
         inputs, outputs = model_shapes(model)
     except (AttributeError, IndexError, TypeError, ValueError):  # not a functional model with inputs and outputs
@@ -200,8 +205,6 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
     (``papers``, or anything with ``get_paper``) is handed over by the caller: common imports no paper."""
     import keras
 
-    from common.config import ConfigError
-    from common.running.profiles import config_hash, effective_config
 
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -243,8 +246,6 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
 
 
 def predict_context(exported: Exported, samples: Sequence[Sample], cache_dir: Path | None = None) -> PredictContext:
-    from common.preprocessing.cache import default_root as stages_root
-
     return PredictContext(samples=tuple(samples), config=exported.config, models=exported.models,
                           state=exported.state, class_names=exported.class_names,
                           cache_dir=cache_dir if cache_dir is not None else stages_root())
@@ -263,10 +264,6 @@ def check_samples(exported: Exported, samples: Sequence[Sample],
                   faces_policy: str = "exclude") -> list[tuple[Sample, str, str, str]]:
     """``(sample, face verdict, face reason, exclusion reason or "")`` per clip, after the clip checks
     (``min_frames``, then the face check under ``faces_policy``); a refusal is one DeployError line."""
-    from common.running.screening import FACES_POLICIES
-    from common.preprocessing import face_quality as fq
-    from common.preprocessing.io import FrameReadError
-
     if faces_policy not in FACES_POLICIES:
         raise DeployError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
     checked = []
@@ -346,9 +343,6 @@ def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_poli
 def motion_problem(sample: Sample) -> str:
     """Rule 6 of a run (``common.datasets.invariants.motion_verdict``) on the clip as its input was built
     (onset = its first frame, the apex the method used): why it has no motion between them, or ""."""
-    from common.datasets.invariants import motion_verdict
-    from common.preprocessing.io import FrameReadError
-
     try:
         verdict = motion_verdict(sample)
     except FrameReadError as exc:
@@ -444,8 +438,6 @@ def results_json(exported: Exported, results: Sequence[ClipResult | Skipped],
 
 def predictions_csv(exported: Exported, results: Sequence[ClipResult | Skipped]) -> str:
     """One row per entry, in the list's order; a skipped entry has its name, source, status and reason only."""
-    import csv
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["clip", "source", "onset", "apex", "offset", "apex_rule", "fps", "frames", "face", "status",
@@ -491,7 +483,6 @@ def write_outputs(exported: Exported, results: Sequence[ClipResult | Skipped], o
     """``predictions.csv`` (every entry), ``predict.pdf`` (one page per clip read; a skipped entry has none)
     and ``predict.png`` (page 1), each atomically."""
     from common.deployment.page import write_pages  # matplotlib: only when pages are written
-    from common.files import OutputError, prepare_output_folder, write_text_atomic
 
     try:
         prepare_output_folder(out_dir, "--out folder")
@@ -512,10 +503,6 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
     """``run_all.py --predict CLIP --model DIR``: every check, then the prediction, then the files. The
     results are every entry of CLIP in its order: a :class:`ClipResult` per clip read, a ``Skipped`` per
     entry that is not predicted (a folder or CSV of clips; one clip given alone is refused instead)."""
-    from common.deployment.rates import check_fps_option, method_need, rate_note, rate_problem, valid_rate
-    from common.deployment.recording import ClipRequest, clip_requests, clip_sample
-    from common.paths import cache_root, reports_root
-
     started = time.perf_counter()
     fps = check_fps_option(fps)
     listing = clip_requests(clip, onset, apex, offset)  # a bad path or CSV: refused before the models load

@@ -39,6 +39,9 @@ from common.datasets.sample import Sample, frame_number
 from common.deployment.manifest import DeployError
 from common.deployment.rates import valid_rate
 from common.files import file_sha256, read_spreadsheet_csv
+from common.preprocessing.faces import detect_face
+from common.preprocessing.io import read_frames
+import cv2
 
 logger = logging.getLogger(__name__)
 
@@ -214,8 +217,6 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
     (0.0 when the container gives none) and each frame's timestamp in seconds from the container (beside the
     frames as ``times.txt``; None for a decoding cached before timestamps were kept, or a container that
     gives none). An unreadable or unsupported video is one :class:`DeployError`."""
-    import cv2
-
     if path.suffix.lower() not in VIDEO_SUFFIXES:
         raise DeployError(f"--predict {path}: unsupported file type {path.suffix or '(none)'}; expected a folder of "
                           f"frames, a video ({', '.join(VIDEO_SUFFIXES)}) or a CSV of clips")
@@ -374,9 +375,6 @@ def parse_position(text: str | None, what: str, fps: float, first: int, clip: Pa
 def motion_apex(frames: Sequence[Path]) -> int:
     """The position of the frame whose grey face crop differs most from the first frame's (mean absolute
     difference; the face box is dlib's on the first frame, the whole frame when none is found)."""
-    from common.preprocessing.faces import detect_face
-    from common.preprocessing.io import read_frames
-
     grey = read_frames(frames, "gray").astype(np.float32)
     box = detect_face(grey[0].astype(np.uint8))
     if box is not None:

@@ -61,6 +61,9 @@ from common.estimate.units import shapes
 from common.running.profiles import effective_config, resolve_profile
 from common.estimate.timing import ModelTiming, PreprocessTiming, _shape, time_model, time_preprocessing, warm_up
 from common.experiment import Experiment, Selection, TrainingStage
+from common.flops import matmul_rate
+from common.running.preflight import split
+from common.running.screening import check_released
 
 logger = logging.getLogger(__name__)
 
@@ -221,14 +224,12 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
                         timings: dict | None = None) -> ExperimentEstimate:
     """Count and time one experiment (``data``: ``{database: [Sample]}``); ``timings`` is the cache of
     :class:`ModelTiming` shared across experiments (by model name, shapes and batch size)."""
-    from common.running.preflight import split
     from common.evaluation.splits import check_folds
 
     timings = {} if timings is None else timings
     tag = f"[{paper_id}/{experiment.name}]"
     config = effective_config(experiment, profile, overrides)
     selection = experiment.select(data, config)
-    from common.running.screening import check_released
 
     check_released(paper_id, experiment, selection, "the data root")  # a frame method on released inputs: one line
     # As the runner: a clip of the authors' released inputs has no frames, only their flow image and apex crop
@@ -350,7 +351,6 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     synthetic = data_root is None or is_synthetic(root)
     loaded = load_all([e for _, e in entries], root, loader)
-    from common.flops import matmul_rate
 
     device, backend = device_label()
     matmul = matmul_rate()

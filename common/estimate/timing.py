@@ -19,6 +19,7 @@ import numpy as np
 from common.environment import peak_rss_bytes
 from common.estimate.units import duration, shapes
 from common.experiment import Experiment, Selection, TrainingStage
+from common.flops import matmul_rates, training_flops
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,6 @@ def time_model(stage: TrainingStage, model: Any = None, build_s: float | None = 
     (see the module docstring); the logged line starts with ``tag`` (the experiment's)."""
     import keras
 
-    from common.flops import matmul_rates, training_flops
 
     rss0 = peak_rss_bytes()
     matmul, matmul_cpu = matmul_rates(repeats=3)

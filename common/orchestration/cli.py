@@ -47,6 +47,12 @@ stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).
 from __future__ import annotations
 
 import os
+from common.config import ConfigError, parse_assignments
+from common.environment import keras_backend_problem
+from common.errors import MersuiteError, one_line, RunError, WorkSavedError
+from common.evaluation.references import with_recomputed, with_runs_as
+from common.leaderboard import published
+from common.orchestration.logs import Console, lines_to
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
 
@@ -427,7 +433,6 @@ def _experiments(chosen: Sequence[tuple[str, Any]], names: list[str]) -> list[tu
 def _settings(args):
     """The run's ``common.orchestration.paper_runs.RunSettings`` from the CLI's options (``ConfigError`` for a
     bad --set)."""
-    from common.config import parse_assignments
     from common.orchestration.paper_runs import RunSettings
 
     overrides = parse_assignments(args.set)
@@ -483,10 +488,8 @@ def _loader(args) -> dict[str, Any]:
 def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
     """Run the chosen papers through ``common.orchestration.paper_runs.run_papers`` (exit 0, or 3 when folds are
     not scored)."""
-    from common.config import ConfigError
     from common.orchestration.parallel import registry_reference
     from common.orchestration.paper_runs import PaperPlan, run_papers
-    from common.errors import RunError, WorkSavedError
 
     reference = registry_reference(_registry(registry))  # how --workers/--cluster processes find the papers
     plans = [PaperPlan(paper_id, module.PAPER, tuple(experiments), registry=reference)
@@ -512,10 +515,8 @@ def run(args, chosen: list[tuple[str, Any]], registry: Any = None) -> int:
 def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[str, Any]] | None = None) -> int:
     """``--estimate``: the projection table of ``common.estimate.projection`` for the chosen experiments
     (or ``entries``, ``(paper_id, Experiment)`` pairs: a benchmark track's methods)."""
-    from common.config import ConfigError, parse_assignments
     from common.estimate.projection import estimate as project
     from common.estimate.table import format_estimate
-    from common.errors import RunError
 
     if entries is None:
         entries = [(paper_id, e) for paper_id, _, experiments in _experiments(chosen, args.experiment)
@@ -532,7 +533,6 @@ def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[s
 
 def export(args, registry: Any) -> int:
     """``--export DIR``: one experiment's final model(s) through ``common.deployment.export``."""
-    from common.config import ConfigError, parse_assignments
     from common.deployment.export import export_experiment, find_experiment
 
     module = _load_paper(registry, args.paper)
@@ -616,9 +616,6 @@ def _benchmark_references(registry: Any) -> list:
     then the field's rows no package transcribes (``common.leaderboard.published``); a row of a method a
     package runs here (``runs_as``) carries the recomputed values that package's ``Reported`` numbers hold
     for the same published number (``references.with_recomputed``)."""
-    from common.evaluation.references import with_recomputed, with_runs_as
-    from common.leaderboard import published
-
     references, reported = [], {}
     stands_for: dict[str, list[str]] = {}
     for paper_id in registry.PAPER_IDS:
@@ -637,9 +634,7 @@ def benchmark(args, registry: Any) -> int:
     """``--benchmark TRACK|all`` through ``common.orchestration.leaderboard_runs.run_benchmark`` (exit 0, or 3 when
     folds are not scored)."""
     from common.leaderboard.tracks import TRACKS, get_track
-    from common.config import ConfigError
     from common.orchestration.parallel import registry_reference
-    from common.errors import RunError, WorkSavedError
 
     if args.seeds < 1:
         raise CliError(f"--seeds {args.seeds}: expected 1 or more")
@@ -715,8 +710,6 @@ def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
 
 def _check_backend() -> None:
     """The Keras backend can be loaded, or one line naming it and what to install, before any work."""
-    from common.environment import keras_backend_problem
-
     problem = keras_backend_problem()
     if problem:
         raise CliError(problem)
@@ -748,7 +741,6 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
     args = parser.parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)
     args._loader = loader
-    from common.orchestration.logs import Console, lines_to
 
     # The one logging setup: the project's progress lines, bare, on stdout as print wrote them (on stderr for
     # --predict, whose stdout carries its results); library code configures none (common.orchestration.logs).
@@ -758,8 +750,6 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
 
 def _dispatch(args, parser: argparse.ArgumentParser, registry: Any) -> int:
     """``main``'s work once the arguments are parsed and the log lines have their handler."""
-    from common.errors import MersuiteError, WorkSavedError, one_line
-
     try:
         if args.score is None:  # every command but --score (which trains and loads no model) imports Keras
             _check_backend()

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from common.config import ConfigError, to_dict
 from common.errors import RunError, WorkSavedError
-from common.datasets.released import corpus_inputs, corpus_label, holds_released
+from common.datasets.released import corpus_inputs, corpus_label, holds_released, INPUT_KIND
 from common.running import runner
 from common.running.corpus import load_all, load_datasets
 from common.environment import environment as run_environment
@@ -47,9 +47,11 @@ from common.experiment import Experiment, Track
 from common.harness import ExperimentResult
 from common.files import atomic_write, write_json_atomic
 from common.leaderboard import summary as summary_module
+from common.leaderboard.report import write_report
 from common.evaluation.references import Reference, for_track
 from common.orchestration.paper_runs import RunSettings, check_parallel, corpus_root, fold_runner_maker, lock_outputs
 from common.orchestration.parallel import ExperimentRef, check_ref
+from common.paths import reports_root
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +122,6 @@ def released_methods(methods: list[Method], experiments: Mapping[str, Experiment
     can. Elsewhere ``methods`` unchanged."""
     if not holds_released(s for samples in loaded.values() for s in samples):
         return methods
-    from common.datasets.released import INPUT_KIND
 
     able = [m for m in methods if experiments[m.name].reads_released]
     unable = [m.name for m in methods if not experiments[m.name].reads_released]
@@ -265,8 +266,6 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     output folders are checked and locked, the databases loaded once, and the folds of every
     method compared. Raises ``ConfigError``/``RunError`` (one line each).
     """
-    from common.paths import reports_root
-
     started = time.perf_counter()
     if not isinstance(seeds, int) or seeds < 1:
         raise RunError(f"--seeds {seeds!r}: expected a positive whole number")
@@ -365,8 +364,6 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                                  "method's folds are saved in its folder there; free space and run the same command "
                                  "again (it reuses them)") from None
         bench = BenchmarkResult(track=track, methods=method_runs, summary=summary, outputs=outputs)
-        from common.leaderboard.report import write_report
-
         try:
             write_report(bench, outputs["report"])
         except OSError as exc:

@@ -26,6 +26,13 @@ from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES
 from common.experiment import Experiment, Paper
 from common.harness import ExperimentResult, ReportContext
+from common.config import ConfigError
+from common.files import folder_lock, OutputError, prepare_output_folder
+from common.orchestration import parallel
+from common.orchestration.paper_reports import write_paper_report
+from common.orchestration.parallel import ExperimentRef
+from common.paths import reports_root
+from common.running.first_pass import FirstPass
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +91,6 @@ class PaperRun:
 def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
     """The resolved profile, after checking every ``--set`` against every planned experiment's config
     and the data root; a ``common.config.ConfigError`` or :class:`RunError` (one line) otherwise."""
-    from common.config import ConfigError
-
     preflight.check_seeds(settings.seed)
     profile = resolve_profile(settings.profile, settings.data_root, [e for plan in plans for e in plan.experiments])
     for plan in plans:
@@ -122,7 +127,6 @@ def fold_runner_maker(settings: RunSettings, out: Path,
     returns None (sequential, the default) when neither is asked for. ``ref``: a ``parallel.ExperimentRef``."""
     if settings.workers <= 1 and settings.cluster is None:
         return lambda ref: None
-    from common.orchestration import parallel
 
     cluster: Any = None
     workers: int | parallel.LocalWorkers = 1  # unused when a cluster takes the folds
@@ -140,8 +144,6 @@ def fold_runner_maker(settings: RunSettings, out: Path,
 def fold_runners(plans: list[PaperPlan], settings: RunSettings, out: Path,
                  locks: contextlib.ExitStack) -> dict[tuple[str, str], runner.FoldRunner | None]:
     """``{(paper, experiment): fold runner or None}`` (:func:`fold_runner_maker`)."""
-    from common.orchestration.parallel import ExperimentRef
-
     make = fold_runner_maker(settings, out, locks)
     return {(p.paper_id, e.name): make(ExperimentRef(p.paper_id, e.name, registry=p.registry))
             for p in plans for e in p.experiments}
@@ -156,7 +158,6 @@ def first_pass_maker(settings: RunSettings, locks: contextlib.ExitStack) -> Call
         raise RunError(f"--preprocess-workers {processes}: expected a number of processes >= 1")
     if processes == 1:
         return None
-    from common.running.first_pass import FirstPass
 
     return locks.enter_context(FirstPass(processes)).run
 
@@ -164,8 +165,6 @@ def first_pass_maker(settings: RunSettings, locks: contextlib.ExitStack) -> Call
 def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) -> None:
     """Check that ``out`` is a writable folder and lock each of ``folders`` in it
     (``common.files.folder_lock``) before any work, or one :class:`RunError` line."""
-    from common.files import OutputError, folder_lock, prepare_output_folder
-
     try:
         prepare_output_folder(out, "--out")
         for folder in folders:
@@ -205,9 +204,6 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
     (``common.orchestration.parallel``), with the same results. Raises ``ConfigError``/``RunError``
     (one line each); Ctrl-C leaves the finished folds on disk.
     """
-    from common.paths import reports_root
-    from common.orchestration.paper_reports import write_paper_report
-
     profile = check_settings(plans, settings)
     out = Path(settings.out) if settings.out is not None else reports_root()
     with contextlib.ExitStack() as locks:

@@ -39,6 +39,7 @@ from common.orchestration.paper_runs import RunSettings, corpus_root
 from common.running.corpus import load_all, load_datasets
 from common.datasets.released import corpus_inputs, corpus_label
 from common.running.profiles import resolve_profile
+from common.paths import reports_root
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +130,6 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
     """Read, match, score and write (module docstring). Raises :class:`common.errors.RunError` (one line)
     for a mismatch without ``partial``, an unusable ``against`` or corpus; the file's own errors are
     ``common.evaluation.outside.OutsideError`` (one line each)."""
-    from common.paths import reports_root
-
     path = Path(path)
     outside: OutsideFile = read_outside(path, track.class_names)
     ours = _our_run(Path(against)) if against is not None else None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from common.preprocessing.regions import STABLE_POINTS, _size, affine_to_reference, reference_shape
+import cv2
 
 
 def _kept_indices(keep, n: int) -> np.ndarray:
@@ -55,8 +56,6 @@ def emotion_avatar_image(
     ``size``: output (width, height) or int. ``reference``: (68, 2) target landmarks in the
     output frame; default ``reference_shape(points[0], size)`` (Kumar: the first frame).
     """
-    import cv2
-
     frames = np.asarray(frames)
     points = np.asarray(points, dtype=np.float64)
     if frames.ndim not in (3, 4) or frames.dtype != np.uint8:

@@ -38,7 +38,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from common.files import atomic_write
+from common.files import atomic_write, prepare_output_folder
+from common.paths import cache_root
 
 CACHE_FORMAT = 1  # bump to invalidate every entry when the storage layout changes
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -103,18 +104,11 @@ def check_cache_folder() -> Path:
     """The cache root (``MERSUITE_CACHE``, or ``<repo>/.cache/mersuite``), created and checked writable
     before any work; ``common.files.OutputError`` (one line) otherwise. A run refuses to start without
     it rather than warn at every cache write: it holds the preprocessing stages and the synthetic corpus."""
-    import os
-
-    from common.files import prepare_output_folder
-    from common.paths import cache_root
-
     source = "MERSUITE_CACHE" if os.environ.get("MERSUITE_CACHE") else "cache folder"
     return prepare_output_folder(cache_root(), source, hint="set MERSUITE_CACHE to a folder you can write")
 
 
 def default_root() -> Path:
-    from common.paths import cache_root
-
     return cache_root() / "stages"
 
 

@@ -34,6 +34,8 @@ from typing import Any, cast
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from common.preprocessing.cache import cached, sample_fingerprint
+from common.preprocessing.faces import Box, detect_face, landmarks, MODEL_FILE
 
 VERDICTS = ("ok", "fallback", "face_lost", "no_face")
 FLAGGED = ("fallback", "face_lost", "no_face")
@@ -89,8 +91,6 @@ def _ranges(positions: Sequence[int]) -> str:
 
 def assess(frames: Sequence[np.ndarray], positions: Sequence[int] | np.ndarray | None = None) -> FaceQuality:
     """The verdict for already decoded frames (the sampled ones); ``positions`` are their places in the clip."""
-    from common.preprocessing.faces import Box, detect_face, landmarks
-
     positions = tuple(range(len(frames))) if positions is None else tuple(int(p) for p in positions)
     boxes: list[Box | None] = []
     points: list[np.ndarray | None] = []
@@ -137,8 +137,6 @@ def assess(frames: Sequence[np.ndarray], positions: Sequence[int] | np.ndarray |
 
 def params(samples: int = SAMPLED_FRAMES) -> dict[str, Any]:
     """Everything the verdict depends on besides the frames (the cache key's ``params``)."""
-    from common.preprocessing.faces import MODEL_FILE
-
     return {"version": STAGE_VERSION, "samples": int(samples), "max_box_shift": MAX_BOX_SHIFT,
             "max_box_scale": MAX_BOX_SCALE, "max_landmark_shift": MAX_LANDMARK_SHIFT, "model": MODEL_FILE}
 
@@ -149,7 +147,6 @@ def sample_face_quality(sample, samples: int = SAMPLED_FRAMES, root=None) -> Fac
     Raises ``common.preprocessing.io.FrameReadError`` naming a sampled frame that cannot be read
     completely; a sample without frame files raises ``ValueError``.
     """
-    from common.preprocessing.cache import cached, sample_fingerprint
     from common.preprocessing.io import read_frame
 
     if not sample.frames:

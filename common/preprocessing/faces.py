@@ -34,6 +34,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from common.errors import MersuiteError
+from common.preprocessing.cache import cached, sample_fingerprint
 
 N_LANDMARKS = 68
 MODEL_FILE = "shape_predictor_68_face_landmarks.dat"
@@ -258,7 +259,6 @@ def _ranges(indices: list[int]) -> str:
 
 def sample_landmarks(sample, mode: str = "first", color: str = "rgb", root: Path | None = None) -> ClipLandmarks:
     """``clip_landmarks`` of a ``Sample``'s frames through the stage cache (``cache.cached``)."""
-    from common.preprocessing.cache import cached, sample_fingerprint
     from common.preprocessing.io import read_frames
 
     arrays = cached(

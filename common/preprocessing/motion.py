@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import warnings
 
 import cv2
 import numpy as np
@@ -505,8 +506,6 @@ def _block_counts(codes: np.ndarray, row_block: np.ndarray, col_block: np.ndarra
 
 def _skimage_plane(volume, axes, radius, points, method, local_binary_pattern) -> np.ndarray:
     """(T, H, W) skimage labels of every slice of the volume on the plane ``axes``."""
-    import warnings
-
     moved = np.moveaxis(volume, axes, (1, 2))  # (other, rows, cols)
     with warnings.catch_warnings():  # float volumes: compared as they are, like the elliptical planes
         warnings.filterwarnings("ignore", message="Applying `local_binary_pattern` to floating-point")

@@ -8,11 +8,17 @@ fingerprint), so a stage is computed once per clip and parameter set and shared 
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from common.preprocessing import motion
 from common.preprocessing.cache import cached, sample_fingerprint
 from common.preprocessing.released_images import released_flow_images
+from common.preprocessing.faces import sample_landmarks
+from common.preprocessing.io import read_frames
+from common.preprocessing.regions import landmark_face_crop
+import cv2
 
 LANDMARK_MODE = "first"  # one detection on the first frame, reused for every frame
 APEX_SIZE = 128  # face size of the apex rule: one apex per clip, whatever size a package's flow uses
@@ -25,10 +31,6 @@ def face_sequence(sample, size: int, cache_root=None) -> np.ndarray:
     landmark box with a 5 % margin, as the existing packages crop). One box for the whole clip keeps
     the head's small motion in the sequence rather than re-centring each frame on its own landmarks,
     which would add crop jitter to the flow."""
-    from common.preprocessing.faces import sample_landmarks
-    from common.preprocessing.io import read_frames
-    from common.preprocessing.regions import landmark_face_crop
-
     size = int(size)
 
     def compute() -> np.ndarray:
@@ -45,8 +47,6 @@ def own_apex(sample):
     (``meta["apex_rule"] == "motion"``, ``common.deployment.recording``): a method that reads the onset-apex
     motion finds an unannotated apex with its own rule (:func:`flow_apex_position`), as on SMIC. An
     apex given with ``--apex``, or a database's, is kept."""
-    import dataclasses
-
     if sample.meta.get("apex_rule") == "motion":
         return dataclasses.replace(sample, apex=None)
     return sample
@@ -159,8 +159,6 @@ def flow_images_of(features: np.ndarray, size: int) -> np.ndarray:
     normalised (:func:`normalised_flow_image`) and then resized (``cv2.INTER_AREA``): the step
     :func:`flow_images` applies to the cached flow (``benchmarks/bench_flow_reference.py`` applies it
     to a reference flow)."""
-    import cv2
-
     features = np.asarray(features)
     channels = [cv2.resize(normalised_flow_image(features[..., k]), (int(size), int(size)),
                            interpolation=cv2.INTER_AREA) for k in range(features.shape[-1])]

@@ -35,6 +35,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Mapping
+import textwrap
 
 import matplotlib
 
@@ -106,8 +107,6 @@ def _run_page(paper_id: str, paper: Any, context: ReportContext, results: Mappin
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-
     return textwrap.wrap(" ".join(str(text).split()), width) or [""]
 
 

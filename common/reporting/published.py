@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 from collections.abc import Mapping, Sequence
+from common.reporting.figures import confusion_axes, Flow
 
 
 def _cell(value: Any) -> str:
@@ -30,8 +31,6 @@ def published_beside_ours_page(pdf: Any, result: Any, context: Any, *, title: st
                                source: str, notes: Sequence[str] = ()) -> None:
     """The published UF1/UAR beside our pooled ones, and our confusion matrices of the scopes with test clips,
     on one page."""
-    from common.reporting.figures import Flow, confusion_axes
-
     summary = result.summary
     corpus = summary.get("corpus", {}) or {}
     synthetic = corpus.get("kind") == "synthetic"

@@ -32,6 +32,10 @@ from typing import Any
 from collections.abc import Callable, Sequence
 
 from common.experiment import Experiment
+from common.preprocessing.cache import default_root as stages_root
+from common.running.corpus import load_datasets
+from common.running.profiles import effective_config
+from common.running.screening import screen_selection
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +107,6 @@ class FirstPass:
 
     def map(self, steps: Sequence[tuple[str, Step]], tag: str = "") -> None:
         """Run ``steps`` (``(clip key, step)``) in the processes, under ``self.root`` (default: the stages root)."""
-        from common.preprocessing.cache import default_root as stages_root
-
         if not steps:
             return
         root = self.root if self.root is not None else stages_root()
@@ -137,9 +139,6 @@ def experiment_folds(paper_id: str, experiment: Experiment, data_root: Path, pro
                      seed: int = 0) -> tuple[Any, list, Any]:
     """``(selection, folds, config)`` of an experiment as its run makes them (the same loading,
     selection, checks and folds; nothing trained): what ``first_pass`` is given."""
-    from common.running.corpus import load_datasets
-    from common.running.profiles import effective_config
-    from common.running.screening import screen_selection
     from common.evaluation.splits import check_folds
 
     config = effective_config(experiment, profile)

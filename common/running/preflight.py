@@ -11,11 +11,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 from collections.abc import Mapping
+from pathlib import Path
 
 from common.config import SEED_LIMIT, config_fold_counts
 from common.errors import RunError
 from common.running.profiles import config_hash, effective_config
 from common.experiment import Experiment, Fold, Selection
+from common.preprocessing.io import FrameReadError
+from common.running.screening import check_released
 
 
 def check_seeds(seed: Any, seeds: int = 1) -> None:
@@ -92,8 +95,6 @@ def check_stages(paper_id: str, experiment: Experiment, config: Any, selection: 
     training, as :func:`check_models` does for the network, not a failure in every fold. A stage refuses
     with ``ValueError`` (numpy's and OpenCV's shape errors are ``ValueError`` too, ``cv2.error`` aside); a
     clip that cannot be read is the screening's to report, so it passes here."""
-    from common.preprocessing.io import FrameReadError
-
     if experiment.preprocess_clip is None:
         return
     sample = next((s for s in selection.samples if len(s.frames) >= max(experiment.min_frames, 2)), None)
@@ -117,7 +118,6 @@ def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, l
     selection = experiment.select(data, config)
     if len(selection) == 0:
         return  # the runner says so, naming the data root
-    from common.running.screening import check_released
 
     check_released(paper_id, experiment, selection, "the data root")
     folds = split(paper_id, experiment, config, selection, seed)
@@ -163,8 +163,6 @@ def check_weights(paper_id: str, experiment: Experiment, config: Any, selection:
     """``--weights DIR`` (``TrainConfig.weights``): one RunError line when the method cannot take released
     weights (no ``Experiment.released_weights``), or when its check of the folder finds a problem (a fold's
     file missing, unreadable, of another network, or a profile whose network is not the one they fit)."""
-    from pathlib import Path
-
     folder = getattr(getattr(config, "train", None), "weights", "")
     if not folder:
         return

@@ -69,6 +69,7 @@ from common.experiment import Experiment, Selection
 from common.harness import ExperimentResult
 from common.files import OutputError, folder_lock, write_json_atomic
 from common.paths import reports_root
+from common.running.preflight import split
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +225,6 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
                        f"({len(screening['dropped'])} dropped; first: {screening['dropped'][0]['key']}: "
                        f"{screening['dropped'][0]['reason']})")
     n_classes = len(selection.class_names)
-    from common.running.preflight import split  # a fold count that does not fit: one line
 
     folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
     base = {"paper": paper_id, "experiment": experiment.name, "profile": profile, "seed": int(seed),

@@ -12,10 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from common.datasets.released import holds_released
+from common.datasets.released import holds_released, image_problems, INPUT_KIND, no_motion
 from common.errors import RunError
 from common.running.fold import class_counts
 from common.experiment import Experiment, Selection
+from common.datasets import dropped
+from common.datasets.invariants import motion_refusal, motion_verdicts, screen_frames
+from common.datasets.sample import Dropped
+from common.preprocessing import face_quality as fq
+from common.preprocessing.io import FrameReadError
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +30,6 @@ SHOWN = 8  # problems listed per kind in log lines and refusals
 
 def loader_drops(experiment: Experiment, root: Path) -> list:
     """The ``Dropped`` records of the loads of the experiment's databases (``common.datasets.dropped``)."""
-    from common.datasets import dropped
-
     found, seen = [], set()
     for name in experiment.datasets:
         for d in dropped(name, root, **dict(experiment.loader_options.get(name, {}))):
@@ -66,11 +69,6 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     Returns ``(selection, selection_record, face_quality_record)``; the records go to
     ``results.json`` under ``"selection"`` and ``"face_quality"`` (schema in the module docstring).
     """
-    from common.datasets.invariants import motion_refusal, motion_verdicts, screen_frames
-    from common.datasets.sample import Dropped
-    from common.preprocessing import face_quality as fq
-    from common.preprocessing.io import FrameReadError
-
     if faces_policy not in FACES_POLICIES:
         raise RunError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
     if holds_released(selection.samples):
@@ -165,8 +163,6 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
 def check_released(paper_id: str, experiment: Experiment, selection: Selection, root: Path | str) -> None:
     """A :class:`RunError` line when ``selection`` holds the authors' released inputs (flow images, no frames)
     and the method needs frames (``Experiment.reads_released`` False); nothing otherwise."""
-    from common.datasets.released import INPUT_KIND
-
     if experiment.reads_released or not holds_released(selection.samples):
         return
     raise RunError(f"{paper_id}/{experiment.name} needs the clips' frames (its own preprocessing from the video, at "
@@ -181,8 +177,6 @@ def screen_released(paper_id: str, experiment: Experiment, selection: Selection,
     image must decode at its size (a ``RunError`` naming the first and the count); a flow image without
     motion (u and v constant) is refused when ``experiment.needs_motion``, else flagged. There are no frames
     to check and no face check: each clip's verdict is "released" (the apex crop is the authors')."""
-    from common.datasets.released import INPUT_KIND, image_problems, no_motion
-
     label = f"{paper_id}/{experiment.name}"
     check_released(paper_id, experiment, selection, root)
     problems = image_problems(list(selection.samples))

@@ -31,6 +31,11 @@ from common.preprocessing.regions import LEFT_BROW, LEFT_EYE, MOUTH, NOSE, RIGHT
 from common.preprocessing.regions import as_points as _points
 from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS
+from common.preprocessing.cache import cached, sample_fingerprint
+from common.preprocessing.faces import sample_landmarks
+from common.preprocessing.io import read_frames
+import cv2
+import keras
 
 
 class AouayebInputError(MersuiteError, ValueError):
@@ -40,8 +45,6 @@ class AouayebInputError(MersuiteError, ValueError):
 # ----------------------------------------------------------------------------- region geometry
 def _rgb(frame: np.ndarray) -> np.ndarray:
     """A uint8 (H, W) grey or (H, W, 3) RGB frame as (H, W, 3) RGB."""
-    import cv2
-
     frame = np.asarray(frame)
     if frame.dtype != np.uint8:
         raise ValueError(f"expected a uint8 frame, got {frame.dtype}")
@@ -246,9 +249,6 @@ def _check_region_options(config: AouayebConfig) -> None:
 
 def _crops(sample: Sample, config: AouayebConfig, indices: np.ndarray) -> dict[str, np.ndarray]:
     """``{"r0".."r5": (T, H, W, 4) uint8}``: the six regions of the frames ``indices`` of the clip."""
-    from common.preprocessing.faces import sample_landmarks
-    from common.preprocessing.io import read_frames
-
     data = config.data
     colour = background(data.background)
     points = sample_landmarks(sample, mode="first").points[0]  # Sec. 3.1: first frame's 68 points
@@ -284,8 +284,6 @@ def region_crops(sample: Sample, config: AouayebConfig) -> list[np.ndarray]:
 def clip_regions(sample: Sample, config: AouayebConfig, cache_dir: Path | None = None) -> list[np.ndarray]:
     """:func:`region_crops`, cached per clip under ``cache_dir`` (the stages root; the default
     root when None): this is the expensive preprocessing stage."""
-    from common.preprocessing.cache import cached, sample_fingerprint
-
     _check_region_options(config)
     data = config.data
     indices = frame_indices(len(sample.frames), data.frames_per_clip)
@@ -308,8 +306,6 @@ def _fit_face(frames: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.nd
     profiles only, ledger #15): both pad and never enlarge; the authors' fixed canvas boxes land
     near the parts of the synthetic 256-px faces only when the face fills the canvas. Bicubic.
     """
-    import cv2
-
     left, top, right, bottom = face_box(points)
     scale = min(CANVAS_SIZE[0] / max(right - left, 1), CANVAS_SIZE[1] / max(bottom - top, 1))
     if scale <= 1.0:
@@ -343,8 +339,6 @@ def pad_features(sequences: Sequence[np.ndarray], config: AouayebConfig) -> np.n
     (paper): "adding zeros at the end" (Sec. 4.1.2); ``"pre"`` (quick/smoke, ledger #12): zeros in
     front, Keras's default. Clips longer than ``seq_len`` are cut per ``data.truncating``.
     """
-    import keras
-
     if config.data.padding not in ("pre", "post"):
         raise ValueError(f"data.padding={config.data.padding!r}: expected 'post' (Sec. 4.1.2) or 'pre'")
     return keras.utils.pad_sequences(list(sequences), maxlen=config.data.seq_len, dtype="float32",

@@ -37,6 +37,8 @@ from papers.aouayeb2019.config import AouayebConfig
 from papers.aouayeb2019.model import NUM_REGIONS, build_model, build_region_model, feature_extractor
 from papers.aouayeb2019.preprocessing import (AouayebInputError, clip_regions, cnn_input, feature_scale,
                                               frame_indices, normalise_clip, pad_features, region_crops)
+from common.preprocessing.faces import sample_landmarks
+from papers.aouayeb2019.preprocessing import CANVAS_REGIONS, CANVAS_SIZE, face_box, landmark_boxes
 
 logger = logging.getLogger(__name__)
 
@@ -504,8 +506,6 @@ def predict_clips(ctx: PredictContext) -> np.ndarray:
 def _canvas_boxes_in_frame(points: np.ndarray, config: AouayebConfig) -> list[tuple[float, float, float, float]]:
     """The authors' fixed canvas boxes (``data.regions="canvas"``) mapped back onto the frame: the letterbox's
     scale (``data.fit_face`` enlargement, then ``thumbnail``'s shrink) and offset undone (to a pixel or so)."""
-    from papers.aouayeb2019.preprocessing import CANVAS_REGIONS, CANVAS_SIZE, face_box
-
     left, top, right, bottom = face_box(points)
     width, height = max(right - left, 1), max(bottom - top, 1)
     enlarge = min(CANVAS_SIZE[0] / width, CANVAS_SIZE[1] / height) if config.data.fit_face else 1.0
@@ -521,9 +521,6 @@ def _canvas_boxes_in_frame(points: np.ndarray, config: AouayebConfig) -> list[tu
 def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     """``Experiment.predict_views``: the frames used, the face box and the six regions of Sec. 3.1 on the first
     frame (placed by its 68 landmarks), and each region's crop as its CNN saw it at the frame nearest the apex."""
-    from common.preprocessing.faces import sample_landmarks
-    from papers.aouayeb2019.preprocessing import CANVAS_REGIONS, face_box, landmark_boxes
-
     config: AouayebConfig = ctx.config
     sample = ctx.samples[i]
     used = frame_indices(len(sample.frames), config.data.frames_per_clip)

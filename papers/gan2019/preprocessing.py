@@ -11,14 +11,13 @@ import numpy as np
 
 from common.flow_cnn import FlowInputs
 from papers.gan2019.config import OffApexNetConfig
+from common.preprocessing.motion_stages import flow_image_stack, flow_images
 
 CHANNELS = (0, 1)  # u, v (Gan et al. Sec. 3: horizontal and vertical optical flow)
 
 
 def preprocess_clip(sample, config: OffApexNetConfig) -> np.ndarray:
     """One clip's (size, size, 2) float32 input (``Experiment.preprocess_clip``, for ``--estimate``)."""
-    from common.preprocessing.motion_stages import flow_images
-
     d = config.data
     # DEVIATION: flow on square landmark crops at data.face_size, SMIC apex by the shared motion rule,
     # per-channel min-max normalisation (README ledger 4, 5, 7)
@@ -28,8 +27,6 @@ def preprocess_clip(sample, config: OffApexNetConfig) -> np.ndarray:
 def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
     """(N, size, size, 2) float32 inputs of ``samples`` (cached per clip): what a fold trains and
     tests on, and what ``--predict`` feeds the exported model."""
-    from common.preprocessing.motion_stages import flow_image_stack
-
     d = config.data
     return flow_image_stack(list(samples), d.face_size, d.size, channels=CHANNELS, method=d.flow_method,
                             cache_root=cache_root)

@@ -22,6 +22,8 @@ import numpy as np
 from common.datasets import DATABASE_TITLES
 from common.reporting.arrays import load_fold_arrays
 from papers.kumar2019 import reported
+from common.reporting import figures
+import matplotlib.pyplot as plt
 
 NOT_RUN = "not run in this report"
 
@@ -125,10 +127,6 @@ def confusion_matrices(results: Mapping[str, Any], database_runs: Mapping[str, M
 def loso_pages(pdf, result, context) -> None:
     """Tables 2-3 beside ours, Tables 4-6 beside our confusion matrices, Figs. 3-4 from this run's
     preprocessing, example EAIs per class (all from ``result`` and ``context.results``)."""
-    import matplotlib.pyplot as plt
-
-    from common.reporting import figures
-
     results = result.summary
     database_runs = {db: sibling_summary(context, f"{db}_loso") for db in reported.DATABASES}
     fig = figures.text_page("kumar2019: Tables 2 and 3 beside ours", tables_2_3_lines(results, database_runs))
@@ -170,10 +168,6 @@ def database_lines(results: Mapping[str, Any], database: str, composite: Mapping
 
 def database_pages(pdf, result, context) -> None:
     """A per-database LOSO experiment: Table 3's column and the Table 4/5/6 matrix beside ours; Figs. 3-4."""
-    import matplotlib.pyplot as plt
-
-    from common.reporting import figures
-
     results = result.summary
     database = result.config.protocol.dataset
     fig = figures.text_page(f"kumar2019: {_title(database)} alone, Table 3 beside ours",
@@ -235,10 +229,6 @@ def figure_pages(pdf, result, max_curves: int = 6) -> None:
     Fig. 3, PSNR of the magnified clips against the clips per alpha and database (mean and spread over clips);
     Fig. 4, texture intensity A_t per frame of a few test clips at the test alpha, the frames Sec. 3.2 removed
     marked; and what the texture step and the class-balanced augmentation did."""
-    import matplotlib.pyplot as plt
-
-    from common.reporting import figures
-
     results = result.summary
     data = figure_data(list(result.records))
     fig = plt.figure(figsize=figures.A4)
@@ -326,10 +316,6 @@ def example_page(pdf, result, context, max_rows: int = 9) -> None:
     """The example inputs the folds saved (a test clip per class and database): its first face frame, the plain
     EAI and the EAIs at alpha 5, 10, 15 (and, with ``data.motion_input="minus_first_frame"``, the network's
     input: the test EAI minus the first registered frame). Faces only with ``context.allow_faces``."""
-    import matplotlib.pyplot as plt
-
-    from common.reporting import figures
-
     config = result.config
     examples = example_records(result.records)[:max_rows]
     message = None
@@ -399,10 +385,6 @@ def table_7_lines(cells: Mapping[tuple[str, str], Mapping[str, Any] | None]) -> 
 def cross_pages(pdf, result, context) -> None:
     """Table 7 beside ours, drawn once: on the pages of the last cross-dataset experiment of this report;
     the other cells from ``context.results`` ('-', not run in this report, where absent)."""
-    import matplotlib.pyplot as plt
-
-    from common.reporting import figures
-
     names = [n for n in context.results if n.startswith("cross_")]
     if names and result.name != names[-1]:
         return

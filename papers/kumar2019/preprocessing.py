@@ -27,6 +27,13 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from common.experiment import FoldContext, Selection
+from common.files import atomic_write
+from common.preprocessing.avatar import emotion_avatar_image
+from common.preprocessing.cache import cached, sample_fingerprint
+from common.preprocessing.faces import sample_landmarks
+from common.preprocessing.io import read_frames
+from common.preprocessing.regions import crop_padded
+import cv2
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +55,6 @@ def face_clip(sample, face_config, root: Path | None = None) -> tuple[np.ndarray
     the 68 points on every frame). Crop: one fixed square box from the first frame's landmarks
     (``face.crop_margin``), zero-padded outside the image, resized to ``face.crop_size``.
     """
-    import cv2
-
-    from common.preprocessing.faces import sample_landmarks
-    from common.preprocessing.io import read_frames
-    from common.preprocessing.regions import crop_padded
-
     found = sample_landmarks(sample, mode=face_config.landmarks, root=root)
     frames = read_frames(sample.frames, "rgb")
     if len(frames) != len(found.points):
@@ -140,8 +141,6 @@ def compute_eai(frames: np.ndarray, points: np.ndarray, fps: float, alpha: float
     register to the first frame and average (3.3-3.4). Returns {"eai": (s, s, 3) uint8 at
     ``model.input_size``, "kept": (T,) bool, "probabilities": (T,), "intensity": (T,) A_t (Fig. 4),
     "window": the texture window N, "psnr": the magnified clip's PSNR against the clip (Fig. 3)}."""
-    from common.preprocessing.avatar import emotion_avatar_image
-
     magnified = magnify_clip(frames, alpha, fps, config.magnification)
     texture = texture_scores(magnified, config.texture)
     size = int(config.model.input_size)
@@ -182,8 +181,6 @@ def sample_eais(sample, alphas: Sequence[float], config, root: Path | None = Non
                 face: FaceLoader | None = None) -> dict[float, dict[str, np.ndarray]]:
     """{alpha: :func:`compute_eai` result} through the stage cache, one entry per (clip, alpha);
     the clip is read and landmarked at most once, and only when some alpha is missing."""
-    from common.preprocessing.cache import cached, sample_fingerprint
-
     face = face or _clip_loader(sample, config.face, root)
     out: dict[float, dict[str, np.ndarray]] = {}
     fingerprint = sample_fingerprint(sample)
@@ -202,8 +199,6 @@ def registered_first_frame(frames: np.ndarray, points: np.ndarray, config) -> np
     (s, s, 3) uint8 at ``model.input_size``. Eulerian magnification adds nothing to the first frame
     (both low-passes start from it, ``magnification.magnify``), so this is the first registered frame
     of the magnified clip at every alpha."""
-    from common.preprocessing.avatar import emotion_avatar_image
-
     size = int(config.model.input_size)
     return emotion_avatar_image(frames[:1], points[:1], size=(size, size))
 
@@ -211,8 +206,6 @@ def registered_first_frame(frames: np.ndarray, points: np.ndarray, config) -> np
 def sample_first_frame(sample, config, root: Path | None = None, face: FaceLoader | None = None) -> np.ndarray:
     """:func:`registered_first_frame` of a clip through the stage cache (stage ``kumar2019_first_frame``,
     one entry per clip; the EAI entries are not touched)."""
-    from common.preprocessing.cache import cached, sample_fingerprint
-
     face = face or _clip_loader(sample, config.face, root)
     params = {"face": config.face, "size": int(config.model.input_size)}
     first = cached("kumar2019_first_frame", sample_fingerprint(sample), params,
@@ -362,7 +355,6 @@ def save_examples(ctx: FoldContext) -> dict[str, Any] | None:
                       "class": selection.class_names[selection.labels[index]],
                       "kept": [[int(by_alpha[a]["kept"].sum()), int(len(by_alpha[a]["kept"]))]
                                for a in EXAMPLE_ALPHAS]})
-    from common.files import atomic_write
 
     path = Path(ctx.work_dir) / "examples.npz"
     arrays = {"face": np.stack(faces), "eai": np.stack(eais)}

@@ -12,14 +12,21 @@ from __future__ import annotations
 import time
 from typing import Any
 from collections.abc import Mapping, Sequence
+import functools
 
 import numpy as np
 
-from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection
-from common.predict_types import FrameRateNeed
+from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
+from common.predict_types import FrameRateNeed, PredictViews
 from papers.kumar2019.preprocessing import (EXAMPLE_ALPHAS, build_inputs, cache_clip, compute_eai, example_indices,
                                             face_clip, figure_extras, registered_first_frame, save_examples,
                                             predict_inputs)
+from common.preprocessing.faces import sample_landmarks
+from common.running.fold import class_counts, fit_and_predict, n_classes, predict_probabilities
+from common.training import compile_model, compiled_like
+from papers.kumar2019.model import build_model, MODEL_NAME
+from papers.kumar2019.preprocessing import face_box, magnify_clip, sample_eais, sample_first_frame
+import keras
 
 CLASSES = ("negative", "positive", "surprise")  # Sec. 4.1, Table 2 (MEGC 2019 classes 0, 1, 2)
 SOURCE_DATABASES = ("smic", "casme2", "samm")  # Sec. 4.1.1-4.1.3
@@ -120,11 +127,6 @@ def fold_model(cfg, n_classes: int):
     its start is copied into the one compiled model kept per configuration, so Keras reuses the traced
     train/predict functions instead of retracing ResNet-34 every fold. Not a deviation: the same training.
     """
-    import keras
-
-    from common.training import compiled_like
-    from papers.kumar2019.model import MODEL_NAME, build_model
-
     key = ("kumar2019", MODEL_NAME, cfg.model, cfg.train, bool(cfg.random_flip), int(n_classes))
     # Table 1 weight decay: L2 on every kernel, nested backbone included (compile_model)
     return compiled_like(key, build_model(config=cfg, num_classes=n_classes), cfg.train,
@@ -133,8 +135,6 @@ def fold_model(cfg, n_classes: int):
 
 def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Train ResNet-34 on the fold's training EAIs (alpha 5/10/15) and classify its test EAIs (alpha 10)."""
-    from common.running.fold import class_counts, fit_and_predict, n_classes
-
     started = time.perf_counter()
     cfg, selection, fold = ctx.config, ctx.selection, ctx.fold
     classes = n_classes(ctx)
@@ -169,10 +169,6 @@ def predict_clips(ctx) -> np.ndarray:
     Sec. 3.1-3.4 and 3.1.1) and the same model call (``common.running.fold.predict_probabilities`` at
     ``train.batch_size``; the random flip is inactive there). No fold-level state: the training alphas'
     class balancing shapes only the training set, and the normalisation is fixed (ImageNet mean and std)."""
-    from common.running.fold import predict_probabilities
-    from papers.kumar2019.model import MODEL_NAME
-    from papers.kumar2019.preprocessing import predict_inputs
-
     config = ctx.config
     x, _ = predict_inputs(ctx.samples, range(len(ctx.samples)), config, ctx.cache_dir)
     return predict_probabilities(ctx.models[MODEL_NAME], x, config.train.batch_size)
@@ -182,10 +178,6 @@ def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the frames the texture rule kept at the test alpha (Sec. 3.2), the face
     square cut around the first frame's landmarks (Sec. 3.3), and the network's input, the EAI at the test
     alpha (Sec. 3.4), beside the apex face frame before and after magnification (Sec. 3.1)."""
-    from common.predict_types import PredictViews
-    from common.preprocessing.faces import sample_landmarks
-    from papers.kumar2019.preprocessing import face_box, magnify_clip, sample_eais, sample_first_frame
-
     config, sample = ctx.config, ctx.samples[index]
     alpha = float(config.magnification.test_alpha)
     arrays = sample_eais(sample, (alpha,), config, ctx.cache_dir)[alpha]
@@ -231,12 +223,6 @@ def frame_rate(config) -> FrameRateNeed:
 def training_stages(config, selection: Selection, fold: Fold) -> list:
     """The one model a fold trains (Sec. 3.5): ResNet-34 at ``model.input_size`` on the fold's training EAIs
     after the alpha augmentation (Sec. 3.1.1, :func:`training_plan`), for ``train.epochs`` of ``train.batch_size``."""
-    import keras
-
-    from common.experiment import TrainingStage
-    from common.training import compile_model
-    from papers.kumar2019.model import MODEL_NAME, build_model
-
     classes = len(selection.class_names)
     samples = len(training_plan(fold.train, config.magnification, selection.labels, classes))
     return [TrainingStage(model=MODEL_NAME, samples=samples, epochs=int(config.train.epochs),
@@ -249,8 +235,6 @@ def first_pass(selection: Selection, folds: Sequence[Any], config) -> list[tuple
     """``Experiment.first_pass`` (``--preprocess-workers``, common.running.first_pass): per clip the
     folds read, the alphas they read it at: the training plan of each fold (Sec. 3.1.1, class-balanced), the
     test alpha, and for the report's example clips among the tested ones :data:`EXAMPLE_ALPHAS`."""
-    import functools
-
     classes = len(selection.class_names)
     test_alpha = float(config.magnification.test_alpha)
     alphas: dict[int, set[float]] = {}

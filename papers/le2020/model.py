@@ -32,6 +32,7 @@ from pathlib import Path
 
 import keras
 from keras import layers
+from keras.src.backend.config import keras_home  # private accessor, the place keras.utils.get_file uses
 
 from common.backbones import WeightsError, load_backbone_weights, seresnet50
 from papers.le2020.config import BACKBONES, Backbone, Le2020Config, ModelConfig, RegionConfig
@@ -78,8 +79,6 @@ def _download(build, what: str):
 def keras_models_dir() -> str:
     """Where ``keras.utils.get_file`` caches application weights (``$KERAS_HOME/models``, default
     ``~/.keras/models``)."""
-    from keras.src.backend.config import keras_home  # private accessor, same place get_file uses
-
     return str(Path(keras_home()).expanduser() / "models")
 
 

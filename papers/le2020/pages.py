@@ -19,6 +19,8 @@ from common.experiment import Selection
 from common.harness import ExperimentResult, ReportContext
 from papers.le2020 import reported
 from papers.le2020.preprocessing import mask_eyes, roi_boxes
+from common.reporting import figures
+import matplotlib.pyplot as plt
 
 REGION_COLOURS = {"eyebrows": (0, 0, 255), "nose": (0, 160, 0), "mouth": (255, 0, 0)}  # Fig. 2: blue, green, red
 PUBLISHED = "published, not run by us"  # the other methods' rows of Tables II and III
@@ -95,10 +97,6 @@ def published_table_lines() -> list[str]:
 
 def published_tables_page(pdf) -> None:
     """One report page: :func:`published_table_lines`."""
-    import matplotlib.pyplot as plt
-
-    from common.reporting import figures
-
     fig = figures.text_page("le2020: Tables II and III as published (other methods: not run by us)",
                             published_table_lines())
     pdf.savefig(fig)
@@ -133,10 +131,6 @@ def example_pages(pdf, dataset: str, result: ExperimentResult, context: ReportCo
     Face images (the onset frame, the dynamic image) are drawn only when the report may show faces
     (``context.allow_faces``: the synthetic corpus, or ``--allow-faces``); otherwise the page says why.
     """
-    import matplotlib.pyplot as plt
-
-    from common.reporting import figures
-
     config = result.config
     lines = table_i_lines(dataset, result.selection)
     examples, missing = stored_examples(result) if context.allow_faces else ([], [])

@@ -19,6 +19,11 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.experiment import Selection
 from common.preprocessing.regions import LEFT_BROW, LEFT_EYE, OUTER_LIPS, RIGHT_BROW, RIGHT_EYE, crop_padded
+from common.preprocessing.cache import cached, sample_fingerprint
+from common.preprocessing.dynamic_image import dynamic_image
+from common.preprocessing.faces import clip_landmarks, detect_face, landmarks
+from common.preprocessing.io import read_frame
+from papers.le2020.model import resolved_preprocessing
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +125,6 @@ SMALL_FACE = 0.2  # choice: a face box under 20 % of the frame means the frame i
 
 def _face_box(first: np.ndarray, data_config) -> tuple[tuple[int, int, int, int] | None, str]:
     """The square to cut every frame to (None: the frame as it is) and a note, from the clip's first frame."""
-    from common.preprocessing.faces import detect_face
-
     if data_config.face_crop == "never":
         return None, ""
     box = detect_face(first)
@@ -145,8 +148,6 @@ def face_frames(sample, data_config) -> tuple[np.ndarray, str]:
     aligned data from original datasets"); a frame where the face is small (raw SAMM) is cut to
     a square around dlib's face box on the first frame, the same box for every frame.
     """
-    from common.preprocessing.io import read_frame
-
     size = int(data_config.frame_size)
     first = read_frame(sample.frames[0], "rgb")
     crop, note = _face_box(first, data_config)
@@ -157,16 +158,12 @@ def face_frames(sample, data_config) -> tuple[np.ndarray, str]:
 
 def onset_frame(sample, data_config) -> np.ndarray:
     """The first of :func:`face_frames` alone (S, S, 3) uint8: one frame read, for the report's examples."""
-    from common.preprocessing.io import read_frame
-
     first = read_frame(sample.frames[0], "rgb")
     return _face_frame(first, _face_box(first, data_config)[0], int(data_config.frame_size))
 
 
 def compute_inputs(sample, config) -> dict[str, np.ndarray]:
     """{"dynamic_image": (S, S, 3) uint8, "points": (68, 2) float32, "note": str} of one clip."""
-    from common.preprocessing.dynamic_image import dynamic_image
-    from common.preprocessing.faces import clip_landmarks, detect_face, landmarks
     from common.preprocessing.magnification import magnify
 
     frames, note = face_frames(sample, config.data)
@@ -195,8 +192,6 @@ def compute_inputs(sample, config) -> dict[str, np.ndarray]:
 
 def sample_inputs(sample, config, root: Path | None = None) -> dict[str, np.ndarray]:
     """:func:`compute_inputs` through the stage cache (key: the clip's frames and every setting used)."""
-    from common.preprocessing.cache import cached, sample_fingerprint
-
     params = {"data": config.data, "magnification": config.magnification,
               "landmarks_on": config.regions.landmarks_on, "fps": sample.fps,
               "onset": sample.onset, "apex": sample.apex, "offset": sample.offset}
@@ -271,7 +266,6 @@ def clip_inputs(samples: Sequence[Sample], config, root: Path | None = None) -> 
             notes.append(f"{sample.key}: {note}")
         if count % 25 == 0 or count == len(samples):
             logger.info(f"  inputs {count}/{len(samples)} ({time.perf_counter() - start:.1f} s)")
-    from papers.le2020.model import resolved_preprocessing
 
     return preprocess(np.stack(images), resolved_preprocessing(config.model)), notes
 

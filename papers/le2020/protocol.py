@@ -12,10 +12,22 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from common.running.first_pass import per_clip
-from common.evaluation.splits import mapped_selection
+from common.evaluation.splits import cross_dataset, mapped_selection, stratified_kfold
 from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, Track, TrainingStage
-from common.predict_types import FrameRateNeed
+from common.predict_types import FrameRateNeed, PredictViews
 from papers.le2020.config import Le2020Config
+from common.backbones import WeightsError
+from common.errors import RunError
+from common.preprocessing.faces import detect_face
+from common.preprocessing.io import read_frame
+from common.preprocessing.regions import LEFT_EYE, RIGHT_EYE
+from common.running.fold import fit_and_predict, predict_probabilities
+from common.training import compile_model, compiled_like, forget_compiled
+from papers.le2020.model import (build_model, input_channels, MODEL_NAMES, recompute_batch_norm,
+                                 resolved_preprocessing, weights_note)
+from papers.le2020.preprocessing import (_face_box, clip_inputs, compute_inputs, example_inputs, face_frames,
+                                         prepare_inputs, region_image, REGION_NAMES, roi_boxes, sample_inputs)
+import keras
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +75,6 @@ def select(data: Mapping[str, list], config: Le2020Config) -> Selection:
 def folds(selection: Selection, config: Le2020Config, seed: int) -> list[Fold]:
     """10-fold stratified CV (90 % training) or one cross-database fold (Table III), after
     :func:`check_weights` (initial weights that cannot be had stop the run here, in one line)."""
-    from common.evaluation.splits import cross_dataset, stratified_kfold
-
     check_weights(config, len(selection.class_names))  # one line and no fold run if the weights cannot be had
     protocol = config.protocol
     if protocol.kind == "cross":
@@ -89,9 +99,6 @@ def check_weights(config: Le2020Config, n_classes: int) -> None:
     line (``RunError``) instead of failing every fold alike. From scratch there is nothing to check."""
     if not config.model.weights:
         return
-    from common.backbones import WeightsError
-    from common.errors import RunError
-    from papers.le2020.model import build_model
 
     try:
         build_model(config=config, num_classes=n_classes)
@@ -105,11 +112,6 @@ def compiled_model(config: Le2020Config, n_classes: int):
     recipe. With ``model.reuse_across_folds`` (the quick profile) the compiled model is kept across folds
     (``common.training.compiled_like``): the fresh start is copied into it, so Keras does not retrace it.
     One le2020 model is kept at a time (a VGG19 with Adam's slots holds about 0.5 GB at 32 px)."""
-    import keras
-
-    from common.training import compiled_like, forget_compiled
-    from papers.le2020.model import build_model, input_channels
-
     fresh = build_model(config=config, num_classes=n_classes)
     key = ("le2020", config.model, config.train, int(n_classes), input_channels(config.regions))
     # one le2020 model kept at a time (memory), as before the one-shape refactor
@@ -122,10 +124,6 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     """Sec. IV-A.2: train the configured backbone on the region images of the fold's training clips
     (Sec. III) and predict its test clips. The report's example inputs (a few test clips) are saved
     with the fold (``examples.npz``, ``extra["examples"]``)."""
-    from common.running.fold import fit_and_predict
-    from papers.le2020.model import recompute_batch_norm, resolved_preprocessing, weights_note
-    from papers.le2020.preprocessing import example_inputs, prepare_inputs
-
     started = time.perf_counter()
     config, selection, fold = ctx.config, ctx.selection, ctx.fold
     x_train, notes_train = prepare_inputs(selection, fold.train, config, ctx.cache_dir)
@@ -159,10 +157,6 @@ def predict_clips(ctx) -> np.ndarray:
     magnification, dynamic image, ROIs with the eyes masked, normalisation) and the same model call
     (``common.running.fold.predict_probabilities`` at ``train.batch_size``). No fold-level state: every
     input step is per clip (the optional precise-BN statistics are in the exported model's BN layers)."""
-    from common.running.fold import predict_probabilities
-    from papers.le2020.model import MODEL_NAMES
-    from papers.le2020.preprocessing import clip_inputs
-
     config = ctx.config
     x, _ = clip_inputs(ctx.samples, config, ctx.cache_dir)
     return predict_probabilities(ctx.models[MODEL_NAMES[config.model.backbone]], x, config.train.batch_size)
@@ -173,13 +167,7 @@ def predict_views(ctx, index: int):
     the face square (where the frame is cut to one) or dlib's face box, the three ROIs and the masked eyes
     (Sec. III-C) in the first frame's pixels, and the network's inputs: the dynamic image, the magnified
     apex frame (Sec. III-A) and the region image."""
-    from common.predict_types import PredictViews
-    from common.preprocessing.faces import detect_face
-    from common.preprocessing.io import read_frame
     from common.preprocessing.magnification import magnify
-    from common.preprocessing.regions import LEFT_EYE, RIGHT_EYE
-    from papers.le2020.preprocessing import (REGION_NAMES, _face_box, face_frames, region_image, roi_boxes,
-                                             sample_inputs)
 
     config, sample = ctx.config, ctx.samples[index]
     arrays = sample_inputs(sample, config, ctx.cache_dir)
@@ -252,9 +240,6 @@ def frame_rate(config: Le2020Config) -> FrameRateNeed:
 def training_stages(config: Le2020Config, selection: Selection, fold: Fold) -> list[TrainingStage]:
     """The one model a fold trains: ``<backbone>_roi`` at the configured input size, compiled with the
     paper's recipe, on the fold's training clips (no augmentation, Sec. IV-A.2)."""
-    from common.training import compile_model
-    from papers.le2020.model import MODEL_NAMES, build_model
-
     n_classes = len(selection.class_names)
     return [TrainingStage(model=MODEL_NAMES[config.model.backbone],
                           build=lambda: compile_model(build_model(config=config, num_classes=n_classes), config.train),
@@ -264,8 +249,6 @@ def training_stages(config: Le2020Config, selection: Selection, fold: Fold) -> l
 
 def _cache_clip(sample, config: Le2020Config, root) -> None:
     """The cached dynamic image and landmarks of one clip (what ``prepare_inputs`` reads)."""
-    from papers.le2020.preprocessing import sample_inputs
-
     sample_inputs(sample, config, root)
 
 
@@ -275,8 +258,6 @@ first_pass = per_clip(_cache_clip)
 
 def preprocess_clip(sample, config: Le2020Config) -> dict[str, np.ndarray]:
     """What ``run_fold`` caches per clip, uncached: the dynamic image and its landmarks (Sec. III-A..C)."""
-    from papers.le2020.preprocessing import compute_inputs
-
     return compute_inputs(sample, config)
 
 

@@ -18,6 +18,7 @@ from common.datasets.sample import Sample
 from common.errors import MersuiteError
 from common.preprocessing.motion import block_ranges, weighted_orientation_histograms
 from papers.liong2018.config import Liong2018Config
+from common.preprocessing.motion_stages import flow_features
 
 
 class Liong2018InputError(MersuiteError, ValueError):
@@ -60,8 +61,6 @@ def biwoof(flow_and_strain: np.ndarray, config: Liong2018Config) -> np.ndarray:
 
 def clip_features(sample: Sample, config: Liong2018Config, cache_root: Path | None = None) -> np.ndarray:
     """The clip's Bi-WOOF vector, (D,) float32, from its cached onset-to-apex flow and strain."""
-    from common.preprocessing.motion_stages import flow_features
-
     if len(sample.frames) < 2:
         raise Liong2018InputError(f"{sample.key}: {len(sample.frames)} frame(s); "
                                   "Bi-WOOF needs an onset and an apex frame")

@@ -11,10 +11,10 @@ import numpy as np
 
 from common import svm_baseline
 from common.running.first_pass import per_clip
-from common.motion_views import flow_predict_apex
+from common.motion_views import block_image, flow_predict_apex, onset_apex_views
 from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
-from common.preprocessing.motion_stages import own_apex
+from common.preprocessing.motion_stages import flow_features, own_apex
 from common.svm_baseline import folds, select
 from papers.liong2018.config import Liong2018Config
 from papers.liong2018.model import MODEL_NAME, build_model
@@ -31,9 +31,6 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
 
 def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and what the SVM saw."""
-    from common.motion_views import block_image, onset_apex_views
-    from common.preprocessing.motion_stages import flow_features
-
     config: Liong2018Config = ctx.config
     sample = own_apex(ctx.samples[index])
     f = config.features

@@ -14,6 +14,7 @@ import numpy as np
 
 from common.flow_cnn import FlowInputs
 from papers.liong2019.config import STSTNetConfig
+from common.preprocessing.motion_stages import flow_image_stack, flow_images
 
 CHANNELS = (0, 1, 2)  # Sec. II: u, v and optical strain
 
@@ -37,8 +38,6 @@ def stored_levels(images: np.ndarray, levels: str) -> np.ndarray:
 def preprocess_clip(sample, config: STSTNetConfig) -> np.ndarray:
     """One clip's (size, size, 3) float32 input (``data.levels``), uncached (``Experiment.preprocess_clip``,
     for ``--estimate``)."""
-    from common.preprocessing.motion_stages import flow_images
-
     d = config.data
     # DEVIATION: flow on square landmark crops at data.face_size, SMIC apex by the shared motion rule,
     # per-channel min-max normalisation (README ledger 3, 4, 6)
@@ -49,8 +48,6 @@ def preprocess_clip(sample, config: STSTNetConfig) -> np.ndarray:
 def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
     """(N, size, size, 3) float32 inputs of ``samples`` (cached per clip): what a fold trains and
     tests on, and what ``--predict`` feeds the exported model."""
-    from common.preprocessing.motion_stages import flow_image_stack
-
     d = config.data
     # the cached stage is the [0, 1] images; the quantisation after it is cheap and not cached
     return stored_levels(flow_image_stack(list(samples), d.face_size, d.size, channels=channels(config),

@@ -22,6 +22,8 @@ from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import (AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict,
                                     set_population_statistics, training_mean_image)
 from papers.liong2019.preprocessing import INPUTS
+from common.datasets.released import authors_subject
+from common.state_dicts import read_state_dict, StateDictError
 
 CLASSES = MEGC_CLASSES  # Table II / Sec. III.B: negative, positive, surprise
 
@@ -67,8 +69,6 @@ WEIGHTS_SUFFIX = ".pth"
 def weights_file(selection: Selection, fold: Fold, folder: Path) -> Path:
     """The released weights of ``fold``: ``<folder>/<left-out subject>.pth``, the subject as the authors name
     it (``sub01``, ``s01``, ``006``; ``common.datasets.released.authors_subject``)."""
-    from common.datasets.released import authors_subject
-
     sample = selection.samples[int(fold.test[0])]
     return folder / f"{authors_subject(sample.dataset, sample.subject)}{WEIGHTS_SUFFIX}"
 
@@ -76,8 +76,6 @@ def weights_file(selection: Selection, fold: Fold, folder: Path) -> Path:
 def released_weights(config: STSTNetConfig, selection: Selection, folds: Sequence[Fold], folder: Path) -> str:
     """``Experiment.released_weights``: "" when the config builds the port's network (``--profile port``) and
     every fold's file is in ``folder`` and loads into it; else the first problem, in one line."""
-    from common.state_dicts import StateDictError, read_state_dict
-
     m = config.model
     if m.padding != "port" or m.zero_center or not m.batch_norm:
         return ("the released weights are those of the authors' PyTorch port, whose network only --profile port "
@@ -99,8 +97,6 @@ def released_weights(config: STSTNetConfig, selection: Selection, folds: Sequenc
 def released_probabilities(ctx: FoldContext) -> tuple[np.ndarray, Path]:
     """The fold's test probabilities by the released weights of its left-out subject, untrained (``--weights``),
     and the file they came from."""
-    from common.state_dicts import read_state_dict
-
     config = ctx.config
     path = weights_file(ctx.selection, ctx.fold, Path(config.train.weights))
     model = build_model(config=config, num_classes=n_classes(ctx))

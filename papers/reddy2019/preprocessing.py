@@ -25,6 +25,11 @@ from common.errors import MersuiteError
 from common.running.first_pass import per_clip
 from common.experiment import FoldContext, Selection
 from papers.reddy2019.config import ReddyConfig
+from common.datasets.discovery import list_frames
+from common.preprocessing.cache import cached, frames_fingerprint
+from common.preprocessing.faces import clip_landmarks
+from common.preprocessing.io import read_frames
+from common.preprocessing.temporal import apex_window, resample_indices
 
 
 class SelectionError(MersuiteError, ValueError):
@@ -37,8 +42,6 @@ _VIDEO_FRAMES: dict[str, list[Path]] = {}
 
 def long_video_frames(video_dir: str | Path) -> list[Path]:
     """Frames of a CAS(ME)^2 long video (``rawpic/sNN/NN_0101...``), sorted by frame number (memoised)."""
-    from common.datasets.discovery import list_frames
-
     key = str(video_dir)
     if key not in _VIDEO_FRAMES:
         frames = list_frames(Path(video_dir))
@@ -65,8 +68,6 @@ def clip_frame_paths(sample, config: ReddyConfig) -> list[Path]:
     A new recording (``sample.dataset == "recording"``) takes the rule of the experiment's database
     (``data.database``): CAS(ME)^2's apex-centred window inside the recording, SMIC's first frames.
     """
-    from common.preprocessing.temporal import apex_window, resample_indices
-
     length = config.data.frames
     if sample.dataset == "recording":  # a new recording (--predict): the frame rule of the experiment's database
         if len(sample.frames) >= length and config.data.database == "casme_sq":
@@ -143,9 +144,6 @@ def reddy_crops(frame: np.ndarray, points, size: int = 32, swap_red_blue: bool =
 
 def read_clip(paths: list[Path], config: ReddyConfig) -> dict[str, np.ndarray]:
     """Grey uint8 inputs of one clip: ``face`` (T, size, size) and/or ``eyes``/``mouth`` (T, crop, crop)."""
-    from common.preprocessing.faces import clip_landmarks
-    from common.preprocessing.io import read_frames
-
     if config.model.name == "microexpstcnn":
         if not config.data.face_crop:
             # DEVIATION: the authors' code: the whole frame resized to 64x64 (INTER_AREA) and made grey;
@@ -175,8 +173,6 @@ def preprocess_clip(sample, config: ReddyConfig) -> dict[str, np.ndarray]:
 def clip_inputs(sample, config: ReddyConfig, cache_root: Path | None = None) -> dict[str, np.ndarray]:
     """Cached grey inputs of ``sample`` (common.preprocessing.cache; keyed by the frame files and params;
     ``cache_root`` is the stages root, ``FoldContext.cache_dir``)."""
-    from common.preprocessing.cache import cached, frames_fingerprint
-
     paths = clip_frame_paths(sample, config)
     stcnn = config.model.name == "microexpstcnn"
     params = {"frames": config.data.frames, "model": "stcnn" if stcnn else "fusenet",

@@ -38,6 +38,10 @@ from papers.reddy2019.config import ReddyConfig
 from papers.reddy2019.model import build_model
 from papers.reddy2019.preprocessing import (SelectionError, apex_index, clip_frame_paths, clip_inputs, first_pass,
                                             fold_inputs, long_video_frames, predict_inputs, preprocess_clip)
+from common.datasets.sample import Dropped
+from common.preprocessing.faces import clip_landmarks
+from common.preprocessing.io import read_frames
+from papers.reddy2019.reported import TABLE4_COUNTS
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +97,6 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
     database, frames = config.data.database, config.data.frames
     if database not in data:
         raise SelectionError(f"reddy2019 needs database {database!r}; loaded: {sorted(data)}")
-    from common.datasets.sample import Dropped
 
     names = CLASSES[database]
     samples, labels, dropped = [], [], []
@@ -188,8 +191,6 @@ def table4_counts(selection: Selection, fold: Fold) -> dict[str, list[int]]:
 
 def table4_line(selection: Selection, database: str) -> str:
     """The selection's clips per class beside Table IV's totals, for the run log: "happy 94 | ours 3, ..."."""
-    from papers.reddy2019.reported import TABLE4_COUNTS
-
     paper = TABLE4_COUNTS[database]
     ours = class_counts(selection)
     parts = [f"{name} {paper[name][0]} | ours {ours[name]}" for name in selection.class_names]
@@ -432,9 +433,6 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     box; the FuseNets' eyes and nose-mouth boxes of Sec. III-B), the grey inputs of each stream at the
     window's middle and first frames, and, for MicroExpSTCNN (Sec. V-D, Fig. 4), the saliency of the
     predicted class at the window's middle frame (the positive input gradient), over the first input."""
-    from common.preprocessing.faces import clip_landmarks
-    from common.preprocessing.io import read_frames
-
     config: ReddyConfig = ctx.config
     sample = ctx.samples[i]
     paths = clip_frame_paths(sample, config)

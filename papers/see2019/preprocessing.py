@@ -17,6 +17,7 @@ from common.datasets.sample import Sample
 from common.errors import MersuiteError
 from common.preprocessing.motion import lbp_bins
 from papers.see2019.config import See2019Config
+from common.preprocessing.motion_stages import lbp_top_features
 
 
 class See2019InputError(MersuiteError, ValueError):
@@ -36,8 +37,6 @@ def min_frames(config: See2019Config) -> int:
 
 def clip_features(sample: Sample, config: See2019Config, cache_root: Path | None = None) -> np.ndarray:
     """The clip's LBP-TOP vector, (D,) float32, cached per clip and parameter set."""
-    from common.preprocessing.motion_stages import lbp_top_features
-
     # The paper's experiment drops clips shorter than min_frames (Experiment.min_frames, recorded); on a
     # benchmark track, which keeps every clip, the shared stage pads a short clip's first and last frames
     # (DEVIATION: README ledger, short clips).

@@ -18,6 +18,8 @@ from common.svm_baseline import folds, select
 from papers.see2019.config import See2019Config
 from papers.see2019.model import MODEL_NAME, build_model
 from papers.see2019.preprocessing import clip_features, preprocess_clip
+from common.motion_views import block_image, onset_apex_views
+from common.preprocessing.motion_stages import face_sequence
 
 # See et al. Sec. 3: the composite's three classes (negative, positive, surprise).
 CLASSES = MEGC_CLASSES
@@ -35,9 +37,6 @@ def predict_clips(ctx) -> np.ndarray:
 
 def predict_views(ctx, index: int):
     """``Experiment.predict_views``: the onset and apex frames with the face square, and what the SVM saw."""
-    from common.motion_views import block_image, onset_apex_views
-    from common.preprocessing.motion_stages import face_sequence
-
     config: See2019Config = ctx.config
     sample = ctx.samples[index]
     f = config.features

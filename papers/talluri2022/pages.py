@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 from collections.abc import Mapping, Sequence
+import textwrap
 
 import numpy as np
 
@@ -24,8 +25,6 @@ def _save(pdf, fig) -> None:
 
 
 def _wrap(text: str, width: int = 95) -> str:
-    import textwrap
-
     return "\n".join(textwrap.wrap(text, width))
 
 

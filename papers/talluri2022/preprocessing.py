@@ -20,6 +20,11 @@ import numpy as np
 from common.running.first_pass import per_clip
 from common.experiment import FoldContext, Selection
 from papers.talluri2022.config import TalluriConfig
+from common.preprocessing.cache import cached, sample_fingerprint
+from common.preprocessing.faces import clip_landmarks
+from common.preprocessing.io import read_frames
+from common.preprocessing.regions import align_to_reference, landmark_face_crop, reference_shape
+from common.preprocessing.temporal import apex_window, initial_window
 
 
 def window_indices(sample, config: TalluriConfig) -> np.ndarray:
@@ -28,8 +33,6 @@ def window_indices(sample, config: TalluriConfig) -> np.ndarray:
     The apex of a clip without an apex annotation (SMIC-HS) is its middle frame
     (``Sample.apex_position``; README ledger 18).
     """
-    from common.preprocessing.temporal import apex_window, initial_window
-
     n = len(sample.frames)
     if config.data.window == "initial":
         return initial_window(n, config.data.frames)
@@ -75,8 +78,6 @@ def window_notes(sample, config: TalluriConfig) -> dict[str, bool]:
 
 
 def _face_crop(frame: np.ndarray, points: np.ndarray, reference: np.ndarray | None, size: int) -> np.ndarray:
-    from common.preprocessing.regions import align_to_reference, landmark_face_crop
-
     if reference is None:  # data.align="none": the landmark box, unrotated
         return landmark_face_crop(frame, points, size)
     return align_to_reference(frame, points, reference, size, similarity=True)
@@ -91,10 +92,6 @@ def _face_sequence(sample, positions: np.ndarray, config: TalluriConfig) -> np.n
     frame (``reference_shape`` margin 0.05, as ``landmark_face_crop``'s margin). Fractional positions
     (``data.edge="interpolate"``) blend the two neighbouring crops linearly.
     """
-    from common.preprocessing.faces import clip_landmarks
-    from common.preprocessing.io import read_frames
-    from common.preprocessing.regions import reference_shape
-
     positions = np.asarray(positions, dtype=np.float64)
     lower = np.floor(positions).astype(np.int64)
     upper = np.ceil(positions).astype(np.int64)
@@ -120,8 +117,6 @@ def preprocess_clip(sample, config: TalluriConfig) -> np.ndarray:
 def clip_input(sample, config: TalluriConfig, cache_root: Path | None = None) -> np.ndarray:
     """Cached (T, size, size) uint8 face sequence of ``sample`` (common.preprocessing.cache; ``cache_root``:
     the stages root, ``FoldContext.cache_dir``)."""
-    from common.preprocessing.cache import cached, sample_fingerprint
-
     positions = window_positions(sample, config)
     params = {"positions": [round(float(p), 4) for p in positions], "size": config.data.size,
               "landmarks": config.data.landmarks, "align": config.data.align, "apex": sample.apex,

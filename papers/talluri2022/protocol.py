@@ -16,13 +16,14 @@ import math
 import time
 from typing import Any
 from collections.abc import Mapping
+import itertools
 
 import keras
 import numpy as np
 
 from common.errors import MersuiteError
 from common.running.fold import class_counts, fit_and_predict, n_classes, one_hot, predict_probabilities
-from common.evaluation.splits import mapped_selection
+from common.evaluation.splits import holdout, mapped_selection, paired_stratified_kfold, stratified_kfold
 from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
 from common.predict_types import FrameRateNeed, PredictContext, PredictViews
 from common.training import compile_model, fit, grid_search
@@ -30,6 +31,9 @@ from papers.talluri2022.config import TalluriConfig
 from papers.talluri2022.model import build_model
 from papers.talluri2022.preprocessing import (clip_input, first_pass, fold_inputs, predict_inputs, preprocess_clip,
                                               window_notes, window_positions)
+from common.preprocessing.faces import clip_landmarks
+from common.preprocessing.io import read_frames
+from sklearn.model_selection import train_test_split
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +75,6 @@ def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:
     on the whole test database (each test clip predicted k times; the fold mean is the mean over the
     k models). The paper does not say how it folded a cross-dataset scenario (README ledger 10).
     """
-    from common.evaluation.splits import paired_stratified_kfold, stratified_kfold
-
     k, fold_seed = config.protocol.folds, config.protocol.fold_seed + seed
     if set(config.protocol.train) == set(config.protocol.test):
         return stratified_kfold(selection, k, fold_seed)
@@ -82,8 +84,6 @@ def folds(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:
 
 def split_runs(selection: Selection, config: TalluriConfig, seed: int) -> list[Fold]:
     """Sec. 8.1: ``split_runs`` random train-test splits (``run1``...), not stratified ("randomly shuffled")."""
-    from common.evaluation.splits import holdout
-
     runs = []
     for run in range(config.protocol.split_runs):
         (fold,) = holdout(selection, test_size=config.protocol.split_test_size, seed=seed + run, stratify=False)
@@ -139,8 +139,6 @@ def tuned_config(config: TalluriConfig, values: Mapping[str, Any]) -> TalluriCon
 
 def tuning_grid(config: TalluriConfig) -> list[dict[str, Any]]:
     """Every combination of ``tune.*`` (the trials of ``run_tuned_fold``'s grid search)."""
-    import itertools
-
     t = config.tune
     return [dict(zip(("filters", "dense_units", "dropout", "learning_rate"), values))
             for values in itertools.product(t.filters, t.dense_units, t.dropout, t.learning_rate)]
@@ -149,8 +147,6 @@ def tuning_grid(config: TalluriConfig) -> list[dict[str, Any]]:
 def _inner_split(labels: np.ndarray, num_classes: int, config: TalluriConfig, seed: int):
     """Stratified hold-out of the training fold (``tune.validation_fraction``); unstratified when a class
     has too few clips (tiny corpora)."""
-    from sklearn.model_selection import train_test_split
-
     # A stratified hold-out needs every class twice in the training part and room for each in the
     # held-out part; plain ints (math.ceil, not np.ceil, whose result a type checker sees as Any) keep
     # the comparison checkable (docs/house.md, Static checks).
@@ -257,9 +253,6 @@ def predict_views(ctx: PredictContext, i: int) -> PredictViews:
     """``Experiment.predict_views``: the window's frames, the first frame's landmark box, and the aligned
     grey face crops the network saw (first, apex and last of the window; the motion input where the profile
     uses one)."""
-    from common.preprocessing.faces import clip_landmarks
-    from common.preprocessing.io import read_frames
-
     config: TalluriConfig = ctx.config
     sample = ctx.samples[i]
     positions = window_positions(sample, config)

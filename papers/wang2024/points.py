@@ -31,6 +31,10 @@ from typing import Any
 import numpy as np
 
 from common.preprocessing.cache import cached, frames_fingerprint
+from common.errors import RunError
+from common.preprocessing.faces import landmarks, NoFaceError
+from common.preprocessing.released_images import read_apex_crop
+import cv2
 
 DETECTORS = ("mtcnn", "dlib")
 MTCNN_SIZE = 28  # main_HTNet.py l. 70: cv2.resize(apex, (28, 28), interpolation=cv2.INTER_AREA)
@@ -92,8 +96,6 @@ def mtcnn_points(crop_bgr: np.ndarray) -> np.ndarray:
     """(5, 2) x, y at 28 pixels of MTCNN's five landmarks of the largest face on ``crop_bgr`` resized to 28x28,
     the array handed over in B, G, R order as main_HTNet.py l. 69-73 hands it (facenet-pytorch reads it as
     R, G, B, and so does the Keras MTCNN); (0, 2) when no face is found."""
-    import cv2
-
     small = cv2.resize(np.asarray(crop_bgr), (MTCNN_SIZE, MTCNN_SIZE), interpolation=cv2.INTER_AREA)
     found = np.asarray(_mtcnn().detect_faces(np.ascontiguousarray(small), output_type="numpy", box_format="xyxy",
                                              **MTCNN_SETTINGS), dtype=np.float64)
@@ -108,8 +110,6 @@ def mtcnn_points(crop_bgr: np.ndarray) -> np.ndarray:
 def dlib_points(crop_bgr: np.ndarray) -> np.ndarray:
     """(5, 2) x, y at 28 pixels of the five points (:func:`five_points`) of the suite's dlib 68
     landmarks of the largest face on the whole crop; (0, 2) when no face is found."""
-    from common.preprocessing.faces import NoFaceError, landmarks
-
     image = np.ascontiguousarray(np.asarray(crop_bgr)[..., ::-1])
     try:
         points68 = landmarks(image)
@@ -121,9 +121,6 @@ def dlib_points(crop_bgr: np.ndarray) -> np.ndarray:
 def crop_points(sample: Any, detector: str, cache_root=None) -> np.ndarray:
     """(5, 2) x, y at 28 pixels of the five points ``detector`` finds on the clip's released apex crop; (0, 2)
     where it finds no face. Cached per crop file and detector."""
-    from common.preprocessing.released_images import read_apex_crop
-    from common.errors import RunError
-
     problem = points_problem([sample], detector)
     if problem:
         raise RunError(problem)

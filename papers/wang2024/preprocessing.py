@@ -22,6 +22,10 @@ from common.flow_cnn import FlowInputs
 from common.preprocessing.cache import cached, sample_fingerprint
 from papers.wang2024.config import HTNetConfig
 from papers.wang2024.points import FALLBACK_POINTS, FALLBACK_SIZE, fallback_reason, five_points, released_points
+from common.motion_views import landmark_square
+from common.preprocessing.faces import landmarks, MODEL_FILE, NoFaceError, sample_landmarks
+from common.preprocessing.io import read_frame
+from common.preprocessing.motion_stages import APEX_SIZE, flow_apex_position, flow_image_stack, normalised_flow_image
 
 # The tiling (main_HTNet.py l. 202-204): rows [area 0 | area 1], [area 3 | area 4] of the five areas cut at the
 # five points in MTCNN's order; the nose's area (2) is cut and not used.
@@ -32,10 +36,6 @@ def apex_landmarks(sample, cache_root=None) -> np.ndarray:
     """(68, 2) landmarks of the clip's apex frame (the flow's apex, ``motion_stages.flow_apex_position``),
     detected on the whole frame by the shared landmark stage (``faces.landmarks``); (0, 2) where no face
     is found. Cached per clip and apex."""
-    from common.preprocessing.faces import MODEL_FILE, NoFaceError, landmarks
-    from common.preprocessing.io import read_frame
-    from common.preprocessing.motion_stages import APEX_SIZE, flow_apex_position
-
     apex = flow_apex_position(sample, APEX_SIZE, cache_root)
 
     def compute() -> np.ndarray:
@@ -54,9 +54,6 @@ def area_points(sample, config: HTNetConfig, cache_root=None) -> np.ndarray:
     landmarks, ``motion_stages.face_sequence``) and scaled to the image; the code's fallback points where
     the apex frame shows no face. A clip of the authors' released inputs: the points ``data.points`` finds
     on its apex crop (``points.released_points``)."""
-    from common.motion_views import landmark_square
-    from common.preprocessing.faces import sample_landmarks
-
     size = config.data.size
     if sample.meta.get("released"):  # the authors' apex crop, no frames (points.py)
         return released_points(sample, config.data.points, size, cache_root)[0]
@@ -100,8 +97,6 @@ def four_areas(image: np.ndarray, points: np.ndarray, centres: str = "transposed
 
 def rescaled(image: np.ndarray) -> np.ndarray:
     """Each channel min-max scaled to [0, 1] over the image (``motion_stages.normalised_flow_image``)."""
-    from common.preprocessing.motion_stages import normalised_flow_image
-
     return np.stack([normalised_flow_image(image[..., k]) for k in range(image.shape[-1])], axis=-1)
 
 
@@ -118,8 +113,6 @@ def clip_inputs(samples, config: HTNetConfig, cache_root=None) -> np.ndarray:
     """(N, size, size, len(channels)) float32 inputs of ``samples``: what a fold trains and tests on, and
     what ``--predict`` feeds the exported model. The flow is cached per clip (shared stage), the apex
     landmarks too; the rest is cheap and recomputed."""
-    from common.preprocessing.motion_stages import flow_image_stack
-
     d = config.data
     samples = list(samples)
     # DEVIATION: the shared flow stage's face crops and apex rule (README ledger 6)

@@ -18,6 +18,8 @@ import numpy as np
 
 from common.datasets.synthetic import layouts
 from common.datasets.synthetic.corpus import FPS, SIZES, Plan, clip_seed, make_plan, megc_rows
+from common.datasets.corrections import read_corrections
+from common.paths import cache_root
 
 __all__ = ["write_corpus", "default_corpus", "flat_renderer", "FaceRenderer", "VERSION", "SIZES"]
 
@@ -72,8 +74,6 @@ def flat_renderer(identity, size, gray, n_frames, events, fps, seed) -> np.ndarr
 
 
 def _excluded_from_megc() -> set[tuple[str, str, str]]:
-    from common.datasets.corrections import read_corrections
-
     return {(c.dataset, c.subject, c.clip) for c in read_corrections()
             if c.applies_to == "megc2019" and c.action == "exclude"}
 
@@ -171,8 +171,6 @@ def write_corpus(out: str | Path, size: str = "default", seed: int = 0, mirror: 
 
 def default_corpus(size: str = "default", seed: int = 0) -> Path:
     """The corpus of ``size`` in ``cache_root()/synthetic/<size>-seed<seed>-v<VERSION>``, written on first use."""
-    from common.paths import cache_root
-
     target = cache_root() / "synthetic" / f"{size}-seed{seed}-v{VERSION}"
     if (target / "corpus.json").is_file():
         return target

@@ -40,6 +40,7 @@ from scipy.interpolate import RBFInterpolator
 from scipy.signal import lfilter
 
 from .action_units import Recipe, emotion_recipe, face_axes, recipe_field, time_course, unit_field
+from common.preprocessing.faces import _detector, Box, landmarks
 
 # The four base faces: (photograph, mirrored).
 BASE_FACES = (("astronaut", False), ("grace_hopper", False), ("astronaut", True), ("grace_hopper", True))
@@ -64,8 +65,6 @@ NOISE_SIGMA = (1.0, 2.5)  # grey levels, per subject
 @functools.cache
 def base_face(name: str, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(RGB uint8 photograph, (68, 2) float32 dlib landmarks) of a base face, detected once."""
-    from common.preprocessing.faces import Box, _detector, landmarks
-
     if name == "astronaut":
         import skimage.data
 
