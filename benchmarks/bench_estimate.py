@@ -55,6 +55,7 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
     """Projected and measured seconds of the first ``folds`` folds of ``experiment`` (see the docstring)."""
     from common.estimate import projection as est
     from common.running import runner
+    from common.running.profiles import resolve_run
     from common.running.corpus import default_data_root
     from common.running.profiles import resolve_profile
 
@@ -70,9 +71,9 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
         os.environ["MERSUITE_CACHE"] = str(Path(scratch) / "cache")  # an empty preprocessing cache
         try:
             started = time.perf_counter()
-            result = runner.run_experiment(paper_id, short, data_root=root, profile=profile, seed=seed,
-                                           overrides=overrides, out_dir=Path(scratch) / "out",
-                                           fresh=True)
+            result = runner.run_experiment(paper_id, short, resolve_run(data_root=root, profile=profile, seed=seed,
+                                           overrides=overrides, out=Path(scratch) / "out", fresh=True,
+                                           experiments=(short,)))
             wall = time.perf_counter() - started
         finally:
             if old is None:

@@ -45,6 +45,7 @@ def time_paper(paper_id: str, corpus: Path, work: Path, clips: int, models: Path
     import papers
     from common.datasets import load
     from common.deployment.export import export_experiment, read_training_predictions
+    from common.running.profiles import resolve_run
     from common.deployment.predict import load_export, predict_samples
 
     experiment = papers.get_paper(paper_id).EXPERIMENTS[0]
@@ -54,7 +55,7 @@ def time_paper(paper_id: str, corpus: Path, work: Path, clips: int, models: Path
     folder = (models or work) / paper_id
     if not (folder / "manifest.json").is_file():
         started = time.perf_counter()
-        export_experiment(paper_id, experiment, data_root=corpus, profile="smoke", out_dir=folder)
+        export_experiment(paper_id, experiment, resolve_run(data_root=corpus, profile="smoke"), out_dir=folder)
         print(f"{paper_id}: exported {experiment.name} in {time.perf_counter() - started:.1f} s")
     keys = [row["key"] for row in read_training_predictions(folder)][:clips + 1]
     samples = {s.key: s for name in experiment.datasets

@@ -75,10 +75,11 @@ def test_few_step_smoke_experiments_predict_finite_probabilities(paper_id, name,
     import numpy as np
 
     from common.running.runner import run_experiment
+    from common.running.profiles import resolve_run
     from papers import get_paper
 
     (experiment,) = [e for e in get_paper(paper_id).EXPERIMENTS if e.name == name]
-    result = run_experiment(paper_id, experiment, data_root=smoke_corpus, profile="smoke", out_dir=tmp_path)
+    result = run_experiment(paper_id, experiment, resolve_run(data_root=smoke_corpus, profile="smoke", out=tmp_path))
     for record in result.records:
         assert record["status"] == "ok", record.get("reason")
         assert np.isfinite(np.asarray(record["probabilities"], dtype=float)).all()

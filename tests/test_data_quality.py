@@ -21,6 +21,7 @@ from common.datasets import DatasetError, dropped, load
 from common.datasets.check import main as check_main
 from common.errors import RunError
 from common.running import runner
+from common.running.profiles import resolve_run
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Selection
 from common.preprocessing import face_quality
@@ -94,8 +95,7 @@ TOY = Experiment(name="toy", title="toy majority class on CASME II", datasets=("
 def _run_result(root: Path, out: Path, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return runner.run_experiment("toy", TOY, data_root=root, profile="smoke", out_dir=out,
-                                     **kwargs)
+        return runner.run_experiment("toy", TOY, resolve_run(data_root=root, profile="smoke", out=out, **kwargs))
 
 
 def _run(root: Path, out: Path, **kwargs) -> dict:

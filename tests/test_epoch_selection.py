@@ -14,6 +14,7 @@ import dummy_paper
 from common.evaluation import epoch_selection as es
 from common.leaderboard import report
 from common.running import runner
+from common.running.profiles import resolve_run
 from common.train_config import TrainConfig
 from common.training import EpochPredictions, fit, predict_on_batches, set_seed
 
@@ -61,9 +62,10 @@ run_experiment = functools.partial(runner.run_experiment, loader=dummy_paper.loa
 
 def test_a_run_with_and_without_the_gauge_scores_the_same(dummy_corpus, tmp_path):
     experiment = dummy_paper.EXPERIMENTS[0]
-    on = run_experiment("dummy", experiment, data_root=dummy_corpus, profile="quick", seed=1, out_dir=tmp_path / "on")
-    off = run_experiment("dummy", experiment, data_root=dummy_corpus, profile="quick", seed=1,
-                         out_dir=tmp_path / "off", record_epochs=False)
+    on = run_experiment("dummy", experiment, resolve_run(data_root=dummy_corpus, profile="quick", seed=1,
+                        out=tmp_path / "on"))
+    off = run_experiment("dummy", experiment, resolve_run(data_root=dummy_corpus, profile="quick", seed=1,
+                         out=tmp_path / "off", record_epochs=False))
     folder = f"dummy/{experiment.name}/predictions.csv"
     assert (tmp_path / "on" / folder).read_bytes() == (tmp_path / "off" / folder).read_bytes()
     assert on.summary["metrics"] == off.summary["metrics"]

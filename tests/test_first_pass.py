@@ -9,6 +9,7 @@ import pytest
 
 import papers
 from common.running import first_pass, runner
+from common.running.profiles import resolve_run
 from common.running.first_pass import FirstPass
 
 
@@ -49,8 +50,8 @@ def test_after_the_first_pass_the_folds_compute_no_preprocessing(smoke_corpus, t
     experiment = papers.get_paper("reddy2019").EXPERIMENTS[0]
     caplog.set_level(logging.INFO, logger="common")
     with FirstPass(2) as pool:
-        runner.run_experiment("reddy2019", experiment, data_root=smoke_corpus, profile="smoke",
-                              out_dir=tmp_path / "out", prepare_clips=pool.run)
+        runner.run_experiment("reddy2019", experiment, resolve_run(data_root=smoke_corpus, profile="smoke",
+                              out=tmp_path / "out"), prepare_clips=pool.run)
     assert any("first pass of preprocessing" in line and "in 2 process(es)" in line for line in caplog.messages)
     folds = sorted((tmp_path / "out" / "reddy2019" / experiment.name / "folds").glob("*.json"))
     assert folds

@@ -26,11 +26,12 @@ def _experiment(paper: str):
 
 def _run(paper, profile, corpus, folder, n, **more):
     from common.running.runner import run_experiment
+    from common.running.profiles import resolve_run
 
     overrides = {"evaluation.max_folds": 3, "train.epochs": 2, "train.batch_size": 8, "train.fold_parallel": n,
                  **more}
-    return run_experiment(paper, _experiment(paper), data_root=corpus, profile=profile, overrides=overrides,
-                          folder=folder)
+    return run_experiment(paper, _experiment(paper), resolve_run(data_root=corpus, profile=profile,
+                          overrides=overrides, experiments=(_experiment(paper),)), folder=folder)
 
 
 def fold_parallel_profiles(paper: str) -> tuple[str, ...]:
@@ -208,19 +209,21 @@ def test_a_method_without_fold_fit_is_refused_before_any_work(smoke_corpus):
     from common.datasets import load
     from common.errors import RunError
     from common.running.preflight import check_experiment
+    from common.running.profiles import resolve_run
 
     experiment = dataclasses.replace(_experiment("liong2019"), fold_fit=None)
     data = {name: load(name, smoke_corpus) for name in experiment.datasets}
+    run = resolve_run(data_root=smoke_corpus, profile="smoke", overrides={"train.fold_parallel": 4})
     with pytest.raises(RunError, match=r"^--fold-parallel 4: experiment liong2019/megc2019_loso: this method cannot "
                                        r"train folds together, its fold is not one network"):
-        check_experiment("liong2019", experiment, data, "smoke", 0, {"train.fold_parallel": 4})
+        check_experiment("liong2019", experiment, data, run)
     with pytest.raises(RunError, match="folds together need about .* free; use --fold-parallel"):
         from common import fold_parallel
 
         original = fold_parallel.available_bytes
         fold_parallel.available_bytes = lambda: 2**20
         try:
-            check_experiment("liong2019", _experiment("liong2019"), data, "smoke", 0, {"train.fold_parallel": 4})
+            check_experiment("liong2019", _experiment("liong2019"), data, run)
         finally:
             fold_parallel.available_bytes = original
 

@@ -16,6 +16,7 @@ import worker_probe
 import run_all
 from common.errors import RunError
 from common.running import runner
+from common.running.profiles import resolve_run
 from common.orchestration import parallel
 
 EXPERIMENT = dummy_paper.PARALLEL.EXPERIMENTS[0]
@@ -31,8 +32,8 @@ MEASURED = ("finished", "seconds", "seconds_by_fold", "extra", "max_rss_mb", "ca
 
 
 def _sequential(dummy_corpus, out, seed=3):
-    return run_experiment("dummy_parallel", EXPERIMENT, data_root=dummy_corpus, profile="smoke", seed=seed,
-                                 out_dir=out)
+    return run_experiment("dummy_parallel", EXPERIMENT, resolve_run(data_root=dummy_corpus, profile="smoke", seed=seed,
+                          out=out))
 
 
 def _folder(out):
@@ -93,9 +94,9 @@ def test_a_local_dask_cluster_gives_the_sequential_predictions(dummy_corpus, tmp
     caplog.set_level(logging.INFO, logger="common")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=logging.ERROR) as cluster:
-        result = run_experiment("dummy_parallel", EXPERIMENT, data_root=dummy_corpus, profile="smoke", seed=3,
-                                       out_dir=tmp_path / "dask",
-                                       fold_runner=parallel.fold_runner(REF, cluster=cluster.scheduler_address))
+        result = run_experiment("dummy_parallel", EXPERIMENT, resolve_run(data_root=dummy_corpus, profile="smoke",
+                                seed=3, out=tmp_path / "dask"), fold_runner=parallel.fold_runner(REF,
+                                cluster=cluster.scheduler_address))
     lines = caplog.messages
     assert any("4 fold(s) to compute on the Dask cluster" in line and "(2 worker(s))" in line for line in lines)
     assert sum("done)" in line for line in lines) == 4

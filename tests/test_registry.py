@@ -222,14 +222,15 @@ def check_report_pages(paper_id, smoke_corpus, tmp_path):
     from matplotlib.backends.backend_pdf import PdfPages
 
     from common.running import runner
+    from common.running.profiles import resolve_run
 
     module = get_paper(paper_id)
     results = {}
     for experiment in _page_kinds(module.EXPERIMENTS):
         fake = dataclasses.replace(experiment, run_fold=_rotating_fold,
                                    folds=lambda s, c, seed, e=experiment: e.folds(s, c, seed)[:2])
-        results[experiment.name] = runner.run_experiment(paper_id, fake, data_root=smoke_corpus, profile="smoke",
-                                                         out_dir=tmp_path)
+        results[experiment.name] = runner.run_experiment(paper_id, fake, resolve_run(data_root=smoke_corpus,
+                                                         profile="smoke", out=tmp_path))
     shutil.rmtree(tmp_path / paper_id)  # the pages must not need the run's files
     context = ReportContext(paper_id=paper_id, paper=module.PAPER, profile="smoke", allow_faces=True,
                             corpus={"kind": "synthetic"}, results=results)

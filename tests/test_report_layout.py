@@ -16,6 +16,7 @@ import pytest
 
 import dummy_paper
 from common.running import runner
+from common.running.profiles import resolve_run
 from common.orchestration.paper_reports import write_paper_report
 from common.orchestration.paper_runs import corpus_summary
 from common.harness import ReportContext
@@ -49,8 +50,8 @@ def test_every_papers_report_from_a_smoke_run(paper_id, smoke_corpus, tmp_path):
     module = get_paper(paper_id)
     name = LAYOUT_EXPERIMENT.get(paper_id, module.EXPERIMENTS[0].name)
     experiments = [e for e in module.EXPERIMENTS if e.name == name]
-    results = {e.name: runner.run_experiment(paper_id, e, data_root=smoke_corpus, profile="smoke",
-                                             out_dir=tmp_path / "out") for e in experiments}
+    results = {e.name: runner.run_experiment(paper_id, e, resolve_run(data_root=smoke_corpus, profile="smoke",
+                                             out=tmp_path / "out")) for e in experiments}
     context = ReportContext(paper_id=paper_id, paper=module.PAPER, profile="smoke", seed=0,
                             corpus=corpus_summary(results, smoke_corpus, True), allow_faces=True, results=results)
     open_before = plt.get_fignums()

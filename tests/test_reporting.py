@@ -11,6 +11,7 @@ import pytest
 
 import dummy_paper
 from common.running import runner
+from common.running.profiles import resolve_run
 from common.harness import ReportContext
 from common.orchestration.architectures import compare_with_paper, model_summary
 from common.orchestration.paper_reports import write_paper_report
@@ -27,8 +28,8 @@ def pdf_pages(path) -> int:
 
 @pytest.fixture()
 def results(dummy_corpus, tmp_path):
-    res = runner.run_experiment("dummy", FAST, data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke",
-                                out_dir=tmp_path / "out")
+    res = runner.run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke",
+                                out=tmp_path / "out", loader=dummy_paper.load))
     yield res
 
 

@@ -13,6 +13,7 @@ import dummy_paper
 from common.config import ConfigError
 from common.errors import RunError
 from common.running import runner
+from common.running.profiles import resolve_run
 from common.running.corpus import is_synthetic
 from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import fold_record_problem
@@ -35,8 +36,8 @@ def _strict_json(path):
 
 def test_resume_after_interrupt_gives_identical_results(dummy_corpus, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="common")
-    full = run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, profile="quick", seed=1,
-                                 out_dir=tmp_path / "full").summary
+    full = run_experiment("dummy", EXPERIMENT, resolve_run(data_root=dummy_corpus, profile="quick", seed=1,
+                          out=tmp_path / "full")).summary
     lines = caplog.messages  # the run's log lines
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     assert any("fold 4/4" in line and "ETA" not in line for line in lines)
@@ -46,13 +47,14 @@ def test_resume_after_interrupt_gives_identical_results(dummy_corpus, tmp_path, 
     dummy_paper.reset_hooks()
     dummy_paper.HOOKS["interrupt"].add("casme2_sub02")  # Ctrl-C during the second fold
     with pytest.raises(KeyboardInterrupt):
-        run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, profile="quick", seed=1, out_dir=out)
+        run_experiment("dummy", EXPERIMENT, resolve_run(data_root=dummy_corpus, profile="quick", seed=1, out=out))
     folds_dir = out / "dummy" / "toy_loso" / "folds"
     assert sorted(p.name for p in folds_dir.glob("*.json")) == ["casme2_sub01.json"]
     assert not list(folds_dir.glob(".*"))  # no temporary file left behind
 
     dummy_paper.reset_hooks()
-    resumed = run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, profile="quick", seed=1, out_dir=out).summary
+    resumed = run_experiment("dummy", EXPERIMENT, resolve_run(data_root=dummy_corpus, profile="quick", seed=1,
+                             out=out)).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS - {"casme2_sub01"}  # only the missing folds ran
     assert [f["reused"] for f in resumed["folds"]] == [True, False, False, False]
     assert resumed["metrics"] == full["metrics"]
@@ -77,12 +79,11 @@ def test_resume_after_interrupt_gives_identical_results(dummy_corpus, tmp_path, 
     caplog.clear()
     dummy_paper.reset_hooks()
     fast = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)
-    run_experiment("dummy", fast, data_root=dummy_corpus, profile="smoke", seed=1, out_dir=out)
+    run_experiment("dummy", fast, resolve_run(data_root=dummy_corpus, profile="smoke", seed=1, out=out))
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     assert sum("recomputing" in line for line in caplog.messages) == 4
     dummy_paper.reset_hooks()
-    run_experiment("dummy", fast, data_root=dummy_corpus, profile="smoke", seed=1, out_dir=out,
-                          fresh=True)
+    run_experiment("dummy", fast, resolve_run(data_root=dummy_corpus, profile="smoke", seed=1, out=out, fresh=True))
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS  # --fresh: nothing reused
 
 
@@ -92,7 +93,8 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(dummy_corpu
                                                                                   np.array([], dtype=int))])
     dummy_paper.HOOKS["fail"].add("samm_006")
     dummy_paper.HOOKS["nan"].add("casme2_sub01")
-    res = run_experiment("dummy", with_empty, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path).summary
+    res = run_experiment("dummy", with_empty, resolve_run(data_root=dummy_corpus, profile="smoke",
+                                                          out=tmp_path)).summary
     status = {f["name"]: (f["status"], f["reason"]) for f in res["folds"]}
     assert status["samm_006"] == ("failed", "RuntimeError: planned failure in samm_006")
     assert status["casme2_sub01"][0] == "nan" and "epoch 1" in status["casme2_sub01"][1]
@@ -116,7 +118,8 @@ def test_failed_nan_and_empty_folds_are_recorded_and_the_run_goes_on(dummy_corpu
 
     # a rerun retries the failed fold only
     dummy_paper.reset_hooks()
-    res = run_experiment("dummy", with_empty, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path).summary
+    res = run_experiment("dummy", with_empty, resolve_run(data_root=dummy_corpus, profile="smoke",
+                                                          out=tmp_path)).summary
     assert dummy_paper.HOOKS["ran"] == {"samm_006"}
     assert res["status_counts"] == {"nan": 1, "ok": 3, "empty": 1}
 
@@ -133,7 +136,7 @@ def test_profiles_overrides_and_missing_databases(dummy_corpus, tmp_path):
         effective_config(EXPERIMENT, "smoke", {"train.epochz": "3"})
     (dummy_corpus / "samm.present").unlink()
     with pytest.raises(RunError, match=r"'toy_loso' needs database.*: samm \("):
-        run_experiment("dummy", EXPERIMENT, data_root=dummy_corpus, out_dir=tmp_path)
+        run_experiment("dummy", EXPERIMENT, resolve_run(data_root=dummy_corpus, out=tmp_path))
     assert not is_synthetic(dummy_corpus)
     (dummy_corpus / "corpus.json").write_text(json.dumps({"size": "smoke", "seed": 0, "mirror": False}))
     assert is_synthetic(dummy_corpus)
@@ -158,7 +161,7 @@ FAST = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fol
 def test_damaged_fold_files_are_recomputed_with_a_notice(dummy_corpus, tmp_path, caplog):
     """A fold file that is valid JSON but lacks a key (or has a wrong type, lists of different
     lengths, another fold's samples) is recomputed with a notice, like a truncated one; never a KeyError."""
-    first = run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path).summary
+    first = run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke", out=tmp_path)).summary
     folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
 
     def edit(name, change):
@@ -175,7 +178,7 @@ def test_damaged_fold_files_are_recomputed_with_a_notice(dummy_corpus, tmp_path,
 
     dummy_paper.reset_hooks()
     caplog.set_level(logging.INFO, logger="common")
-    again = run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path).summary
+    again = run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke", out=tmp_path)).summary
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     notices = "\n".join(line for line in caplog.messages if "recomputing" in line)
     assert "casme2_sub01: stored casme2_sub01.json is damaged (key 'y_pred' is missing); recomputing" in notices
@@ -192,7 +195,7 @@ def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(dummy_corp
     a_file.write_text("not a folder")
     for out in (a_file, a_file / "below"):
         with pytest.raises(RunError) as error:
-            run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=out)
+            run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke", out=out))
         assert "is not a folder" in str(error.value) and "\n" not in str(error.value)
     assert not dummy_paper.HOOKS["ran"]
 
@@ -204,10 +207,11 @@ def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(dummy_corp
         other.write("pid 99999, started 2026-01-01T00:00:00, command run_all.py --paper dummy\n")
         other.flush()
         with pytest.raises(RunError, match=r"toy_loso is in use by another run \(pid 99999"):
-            run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path / "out")
+            run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke", out=tmp_path / "out"))
         assert not dummy_paper.HOOKS["ran"] and not (exp_dir / "folds").exists()
     # released (the other run ended): the run goes ahead
-    res = run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path / "out").summary
+    res = run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke",
+                                                    out=tmp_path / "out")).summary
     assert res["status_counts"] == {"ok": 4}
 
 
@@ -219,7 +223,7 @@ def test_an_out_dir_that_cannot_be_written_is_one_line(dummy_corpus, tmp_path, m
 
     monkeypatch.setattr(common.files.tempfile, "mkstemp", read_only)  # as in a read-only folder (tests run as root)
     with pytest.raises(RunError, match=r"output folder .*toy_loso: cannot write there \(Permission denied\)$"):
-        run_experiment("dummy", FAST, data_root=dummy_corpus, profile="smoke", out_dir=tmp_path)
+        run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke", out=tmp_path))
     assert not dummy_paper.HOOKS["ran"]
 
 
@@ -230,8 +234,8 @@ def test_a_failing_fold_whose_work_dir_cannot_be_written_is_still_recorded(dummy
     folds_dir = tmp_path / "dummy" / "toy_loso" / "folds"
     folds_dir.mkdir(parents=True)
     (folds_dir / "samm_006").write_text("a file where the fold's work dir should be")
-    res = run_experiment("dummy", dataclasses.replace(EXPERIMENT, run_fold=fails), data_root=dummy_corpus,
-                                profile="smoke", out_dir=tmp_path).summary
+    res = run_experiment("dummy", dataclasses.replace(EXPERIMENT, run_fold=fails), resolve_run(data_root=dummy_corpus,
+                         profile="smoke", out=tmp_path)).summary
     reasons = {f["name"]: f["reason"] for f in res["folds"]}
     assert reasons["samm_006"].startswith("RuntimeError: planned (error.txt not written:")
     assert reasons["samm_007"] == "RuntimeError: planned"

@@ -29,6 +29,7 @@ from common.datasets.check import main as check_main
 from common.datasets.tables import DatasetError
 from common.errors import RunError
 from common.running import runner
+from common.running.profiles import resolve_run
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Selection
 from common.preprocessing.io import FrameReadError, frame_file_info, read_frames
@@ -73,8 +74,8 @@ def _toy(database: str) -> Experiment:
 def _run(root: Path, database: str, out: Path) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return runner.run_experiment("toy", _toy(database), data_root=root, profile="smoke",
-                                     out_dir=out).summary["selection"]
+        run = resolve_run(data_root=root, profile="smoke", out=out)
+        return runner.run_experiment("toy", _toy(database), run).summary["selection"]
 
 
 def _check(root: Path, capsys) -> tuple[int, str]:
@@ -435,8 +436,8 @@ def test_a_clip_without_motion_is_flagged_kept_or_refused_by_the_method_and_list
     assert flagged[frozen.key]["reason"] == verdicts[frozen.key].reason
     # a method whose input is the motion from onset to apex: the run is refused, naming the clip
     with pytest.raises(RunError) as refused:
-        runner.run_experiment("toy", dataclasses.replace(_toy("casme2"), needs_motion=True), data_root=root,
-                              profile="smoke", out_dir=tmp_path / "out2")
+        runner.run_experiment("toy", dataclasses.replace(_toy("casme2"), needs_motion=True),
+                              resolve_run(data_root=root, profile="smoke", out=tmp_path / "out2"))
     message = str(refused.value)
     assert f"(clip {frozen.key}) (and 1 more like it)" in message and "Experiment.needs_motion" in message
     assert "\n" not in message
@@ -470,8 +471,8 @@ def test_a_label_sheet_is_chosen_by_its_header_and_the_choice_recorded(smoke_cor
     caplog.set_level(logging.INFO, logger="common")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        summary = runner.run_experiment("toy", _toy("casme2"), data_root=root, profile="smoke",
-                                        out_dir=tmp_path / "out").summary
+        summary = runner.run_experiment("toy", _toy("casme2"), resolve_run(data_root=root, profile="smoke",
+                                        out=tmp_path / "out")).summary
     choice = "sheet 'Sheet1' (2 of 2; 'Cover' (empty) skipped)"
     assert summary["corpus"]["label_sheets"] == {str(path.resolve()): choice}
     assert f"[toy/casme2] labels: {path.resolve()}: read from {choice}" in caplog.messages

@@ -106,9 +106,11 @@ def test_the_paper_profile_normalises_the_whole_vector_once_as_lbptop_m(smoke_co
 def test_one_smoke_fold_fits_the_svm_and_predicts(smoke_corpus, tmp_path):
     """The shared SVM fold (``common.classifiers.svm_fold``) end to end on the LBP-TOP vectors of the smoke corpus."""
     from common.running.runner import run_experiment
+    from common.running.profiles import resolve_run
     from papers.see2019 import EXPERIMENTS
 
-    result = run_experiment("see2019", EXPERIMENTS[0], data_root=smoke_corpus, profile="smoke", out_dir=tmp_path)
+    result = run_experiment("see2019", EXPERIMENTS[0], resolve_run(data_root=smoke_corpus, profile="smoke",
+                            out=tmp_path))
     (record,) = result.records
     assert record["status"] == "ok", record.get("reason")
     assert len(record["y_pred"]) == record["n_test"] > 0

@@ -41,8 +41,8 @@ from common.deployment.manifest import HASH_FIELD, MODEL_NAME, DeployError, mani
 from common.errors import WorkSavedError
 from common.deployment.rates import check_corpus_rates
 from common.files import file_sha256, write_probe
-from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
-from common.running.profiles import config_hash, effective_config, resolve_profile
+from common.running.corpus import load_datasets
+from common.running.profiles import RunSpec, config_hash
 from common.evaluation.records import jsonable
 from common.running.screening import screen_selection
 from common.experiment import Experiment, Fold, FoldContext, Selection
@@ -211,12 +211,11 @@ def _put_in_place(tmp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
-                      profile: str | None = None, overrides: Mapping[str, Any] | None = None, seed: int = 0,
-                      out_dir: str | Path, faces_policy: str = "exclude",
-                      loader: Loader = load, source: Mapping[str, Any] | None = None) -> Path:
-    """Train ``experiment``'s final model(s) on all of its selected data (the profile's recipe, the
-    paper's own ``run_fold`` on the export fold) and write the export folder ``out_dir``; returns it.
+def export_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, out_dir: str | Path,
+                      source: Mapping[str, Any] | None = None) -> Path:
+    """Train ``experiment``'s final model(s) on all of its selected data under ``run`` (the settings resolved
+    once: the profile's recipe, ``--set``, the seed, the corpus; the paper's own ``run_fold`` on the export
+    fold) and write the export folder ``out_dir``; returns it.
 
     ``source`` says how ``--predict`` finds the experiment again (default: an experiment of the paper's
     ``EXPERIMENTS``; a benchmark entry passes ``{"kind": "track", "track": ..., "model": ...}``).
@@ -232,13 +231,12 @@ def export_experiment(paper_id: str, experiment: Experiment, *, data_root: str |
         raise DeployError(f"{paper_id}/{experiment.name} cannot be exported yet: its Experiment has no "
                           f"predict_clips (the function --predict needs)")
     out_dir = _check_destination(Path(out_dir))
-    profile = resolve_profile(profile, data_root, [experiment])
-    config = effective_config(experiment, profile, overrides)
-    root = Path(data_root) if data_root is not None else default_data_root(profile)
-    synthetic = data_root is None or is_synthetic(root)
+    profile, seed, overrides, faces_policy = run.profile, run.seed, run.overrides, run.faces_policy
+    config = run.config(experiment)
+    root, synthetic = run.root, run.synthetic
     logger.info(f"{tag} export: {experiment.title}; profile {profile}, seed {seed}, "
                 f"corpus {'synthetic' if synthetic else 'real'} at {root}")
-    data = load_datasets(experiment, root, loader=loader)
+    data = load_datasets(experiment, root, loader=run.loader)
     selection = experiment.select(data, config)
     if len(selection) == 0:
         raise DeployError(f"{paper_id}/{experiment.name}: the selection from {root} is empty; nothing to train on")

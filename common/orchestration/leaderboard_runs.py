@@ -49,9 +49,9 @@ from common.files import atomic_write, write_json_atomic
 from common.leaderboard import summary as summary_module
 from common.leaderboard.report import write_report
 from common.evaluation.references import Reference, for_track
-from common.orchestration.paper_runs import RunSettings, check_parallel, corpus_root, fold_runner_maker, lock_outputs
+from common.orchestration.paper_runs import (RunSettings, check_parallel, fold_runner_maker, lock_outputs,
+                                             run_spec)
 from common.orchestration.parallel import ExperimentRef, check_ref
-from common.paths import reports_root
 
 logger = logging.getLogger(__name__)
 
@@ -292,13 +292,14 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         for method in methods:
             check_ref(ExperimentRef(method.paper_id, track=track.name, model=method.model, registry=registry),
                       method.module.benchmark_experiment(track, method.model))
-    out = Path(settings.out) if settings.out is not None else reports_root()
+    run = run_spec(settings, list(experiments.values()), profile)
+    out = run.out
     bench_dir = track_dir(track, out)
     folders = {(m.name, seed): bench_dir / m.folder / f"seed{seed}" for m in methods for seed in seed_list}
     with contextlib.ExitStack() as locks:
         lock_outputs([bench_dir, *folders.values()], out, locks)
         make_fold_runner = fold_runner_maker(settings, out, locks)
-        root, synthetic = corpus_root(settings, profile)
+        root, synthetic = run.root, run.synthetic
         loaded = load_all(list(experiments.values()), root, settings.loader)
         methods = released_methods(methods, experiments, loaded, track.name)
         for seed in seed_list:  # the shared folds, before anything trains
@@ -323,11 +324,8 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                 experiment = experiments[method.name]
                 logger.info(f"[benchmark {track.name}] {method.name} (model {method.model_name}), seed {seed}")
                 this_seed[method.name] = runner.run_experiment(
-                    method.paper_id, experiment, data_root=root, profile=profile, seed=seed,
-                    overrides=settings.overrides, out_dir=out,
-                    loaded=load_datasets(experiment, root, loaded), fresh=settings.fresh,
-                    record_epochs=settings.epoch_gauge,
-                    faces_policy=settings.faces_policy, folder=folders[(method.name, seed)],
+                    method.paper_id, experiment, dataclasses.replace(run, seed=seed),
+                    loaded=load_datasets(experiment, root, loaded), folder=folders[(method.name, seed)],
                     fold_runner=make_fold_runner(ExperimentRef(method.paper_id, track=track.name, model=method.model,
                                                                registry=registry)))
                 runs[method.name].append(this_seed[method.name])

@@ -16,13 +16,13 @@ import logging
 import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from common.errors import RunError, WorkSavedError
 from common.running import preflight, runner
-from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
+from common.running.corpus import Loader, load, load_all, load_datasets
 from common.environment import environment
-from common.running.profiles import effective_config, resolve_profile
+from common.running.profiles import RunSpec, effective_config, resolve_profile, resolve_run
 from common.evaluation.records import NOT_SCORED_STATUSES
 from common.experiment import Experiment, Paper
 from common.harness import ExperimentResult, ReportContext
@@ -31,7 +31,6 @@ from common.files import folder_lock, OutputError, prepare_output_folder
 from common.orchestration import parallel
 from common.orchestration.paper_reports import write_paper_report
 from common.orchestration.parallel import ExperimentRef
-from common.paths import reports_root
 from common.running.first_pass import FirstPass
 
 logger = logging.getLogger(__name__)
@@ -88,11 +87,19 @@ class PaperRun:
                 for f in res.summary["folds"] if f["status"] in NOT_SCORED_STATUSES]
 
 
-def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
-    """The resolved profile, after checking every ``--set`` against every planned experiment's config
+def run_spec(settings: RunSettings, experiments: Sequence[Experiment], profile: str | None) -> RunSpec:
+    """The run's settings resolved once (``common.running.profiles.resolve_run``): what the runner takes."""
+    return resolve_run(data_root=settings.data_root, profile=profile, experiments=experiments, out=settings.out,
+                       seed=settings.seed, overrides=settings.overrides, fresh=settings.fresh,
+                       record_epochs=settings.epoch_gauge, faces_policy=settings.faces_policy, loader=settings.loader)
+
+
+def check_settings(plans: list[PaperPlan], settings: RunSettings) -> RunSpec:
+    """The run's :class:`RunSpec`, after checking every ``--set`` against every planned experiment's config
     and the data root; a ``common.config.ConfigError`` or :class:`RunError` (one line) otherwise."""
     preflight.check_seeds(settings.seed)
-    profile = resolve_profile(settings.profile, settings.data_root, [e for plan in plans for e in plan.experiments])
+    experiments = [e for plan in plans for e in plan.experiments]
+    profile = resolve_profile(settings.profile, settings.data_root, experiments)
     for plan in plans:
         for experiment in plan.experiments:
             try:
@@ -108,7 +115,7 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> str:
             for experiment in plan.experiments:
                 parallel.check_ref(parallel.ExperimentRef(plan.paper_id, experiment.name, registry=plan.registry),
                                    experiment)
-    return profile
+    return run_spec(settings, experiments, profile)
 
 
 def check_parallel(settings: RunSettings) -> bool:
@@ -173,15 +180,6 @@ def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) ->
         raise RunError(str(exc)) from None
 
 
-def corpus_root(settings: RunSettings, profile: str) -> tuple[Path, bool]:
-    """``(root, synthetic)``: the data root given, or the synthetic corpus (generated on first use)."""
-    if settings.data_root is not None:
-        return Path(settings.data_root), is_synthetic(settings.data_root)
-    logger.info(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
-                "it is generated on first use")
-    return default_data_root(profile), True
-
-
 def corpus_summary(results: Mapping[str, ExperimentResult], root: Path, synthetic: bool) -> dict[str, Any]:
     """``{"kind", "root", "datasets": {db: largest sample count over the experiments}}``."""
     datasets: dict[str, int] = {}
@@ -204,17 +202,16 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
     (``common.orchestration.parallel``), with the same results. Raises ``ConfigError``/``RunError``
     (one line each); Ctrl-C leaves the finished folds on disk.
     """
-    profile = check_settings(plans, settings)
-    out = Path(settings.out) if settings.out is not None else reports_root()
+    run = check_settings(plans, settings)
+    profile, out, root, synthetic = run.profile, run.out, run.root, run.synthetic
     with contextlib.ExitStack() as locks:
         lock_outputs([runner.experiment_dir(p.paper_id, e.name, out) for p in plans for e in p.experiments], out, locks)
-        root, synthetic = corpus_root(settings, profile)
         loaded = load_all([e for p in plans for e in p.experiments], root, settings.loader)
         built: set = set()  # fold counts and models, every experiment, before the first fold trains
         for plan in plans:
             for experiment in plan.experiments:
-                preflight.check_experiment(plan.paper_id, experiment, load_datasets(experiment, root, loaded),
-                                           profile, settings.seed, settings.overrides, built)
+                preflight.check_experiment(plan.paper_id, experiment, load_datasets(experiment, root, loaded), run,
+                                           built)
         runners = fold_runners(plans, settings, out, locks)
         prepare = first_pass_maker(settings, locks)
         runs = []
@@ -223,12 +220,8 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
             results = {}
             for experiment in plan.experiments:
                 results[experiment.name] = runner.run_experiment(
-                    plan.paper_id, experiment, data_root=root, profile=profile, seed=settings.seed,
-                    overrides=settings.overrides, out_dir=out,
-                    loaded=load_datasets(experiment, root, loaded), fresh=settings.fresh,
-                    record_epochs=settings.epoch_gauge,
-                    faces_policy=settings.faces_policy, fold_runner=runners[plan.paper_id, experiment.name],
-                    prepare_clips=prepare)
+                    plan.paper_id, experiment, run, loaded=load_datasets(experiment, root, loaded),
+                    fold_runner=runners[plan.paper_id, experiment.name], prepare_clips=prepare)
             context = ReportContext(paper_id=plan.paper_id, paper=plan.paper, profile=profile, seed=settings.seed,
                                     corpus=corpus_summary(results, root, synthetic),
                                     allow_faces=bool(settings.allow_faces or synthetic),
@@ -243,11 +236,11 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
                                      "the folds)") from None
             runs.append(PaperRun(plan.paper_id, results, pdf, context))
     logger.info("")
-    for run in runs:
-        logger.info(f"{run.paper_id}: report {run.report}")
-        logger.info(f"{run.paper_id}: results {run.report.parent / 'results.json'} "
+    for paper_run in runs:
+        logger.info(f"{paper_run.paper_id}: report {paper_run.report}")
+        logger.info(f"{paper_run.paper_id}: results {paper_run.report.parent / 'results.json'} "
                     "(tables: comparison.csv, scores.csv)")
-        for name, res in run.results.items():
+        for name, res in paper_run.results.items():
             logger.info(f"  {name}: {res.summary['outputs']['dir']} (results.json, predictions.csv, folds/)")
     logger.info(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
     return runs

@@ -35,11 +35,9 @@ from common.experiment import Selection, Track
 from common.files import file_sha256, folder_lock, prepare_output_folder, write_json_atomic
 from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
 from common.orchestration.leaderboard_runs import track_dict
-from common.orchestration.paper_runs import RunSettings, corpus_root
+from common.orchestration.paper_runs import RunSettings, run_spec
 from common.running.corpus import load_all, load_datasets
 from common.datasets.released import corpus_inputs, corpus_label
-from common.running.profiles import resolve_profile
-from common.paths import reports_root
 
 logger = logging.getLogger(__name__)
 
@@ -133,10 +131,8 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
     path = Path(path)
     outside: OutsideFile = read_outside(path, track.class_names)
     ours = _our_run(Path(against)) if against is not None else None
-    profile = resolve_profile(settings.profile, settings.data_root)
-    if settings.data_root is not None and not Path(settings.data_root).is_dir():
-        raise RunError(f"--data-root {settings.data_root}: no such folder")
-    root, synthetic = corpus_root(settings, profile)
+    run = run_spec(settings, (), settings.profile)
+    profile, root, synthetic = run.profile, run.root, run.synthetic
     data = load_datasets(track, root, load_all([track], root, settings.loader))
     selection = track.select(data)
     folds = track.folds(selection, settings.seed)
@@ -153,7 +149,7 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
                                      n_resamples=n_resamples, seed=statistics_seed)
         except ValueError as exc:
             raise RunError(f"--against {against}: {' '.join(str(exc).split())}") from None
-    out = Path(settings.out) if settings.out is not None else reports_root()
+    out = run.out
     folder = prepare_output_folder(out / "score" / track.name / safe_name(path.stem), "--out")
     outputs = {"dir": folder, "results": folder / "results.json", "predictions": folder / "predictions.csv",
                "report": folder / "report.pdf"}

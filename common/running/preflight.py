@@ -15,7 +15,7 @@ from pathlib import Path
 
 from common.config import SEED_LIMIT, config_fold_counts
 from common.errors import RunError
-from common.running.profiles import config_hash, effective_config
+from common.running.profiles import RunSpec, config_hash
 from common.experiment import Experiment, Fold, Selection
 from common.preprocessing.io import FrameReadError
 from common.running.screening import check_released
@@ -110,11 +110,12 @@ def check_stages(paper_id: str, experiment: Experiment, config: Any, selection: 
                        f"({_given(profile, overrides)}), on clip {sample.key}: {reason[:300]}") from None
 
 
-def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], profile: str, seed: int,
-                     overrides: Mapping[str, Any] | None = None, built: set | None = None) -> None:
+def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], run: RunSpec,
+                     built: set | None = None) -> None:
     """The folds (:func:`split`) and models (:func:`check_models`) of one experiment on the loaded
-    ``data``, before the runner's screening: a screening that drops clips is checked again there."""
-    config = effective_config(experiment, profile, overrides)
+    ``data`` under ``run``, before the runner's screening: a screening that drops clips is checked again there."""
+    profile, seed, overrides = run.profile, run.seed, run.overrides
+    config = run.config(experiment)
     selection = experiment.select(data, config)
     if len(selection) == 0:
         return  # the runner says so, naming the data root

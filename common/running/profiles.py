@@ -1,20 +1,27 @@
-"""The effective config of a run: the profile (``paper``, ``quick``, ``smoke``), then ``--set``.
+"""A run's settings, resolved once (:func:`resolve_run` -> :class:`RunSpec`: the profile, the corpus, the
+reports root, the seed, ``--set``), and the effective config of an experiment under them: the profile
+(``paper``, ``quick``, ``smoke``, or a paper's own), then ``--set``.
 
 Profiles are named, typed dotted overrides in each paper's ``config.py`` (docs/house.md, Configuration);
 :func:`config_hash` names the effective config in fold fingerprints and results.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
 
 from common.config import apply_overrides, to_dict, validate
 from common.errors import RunError
-from common.running.corpus import is_synthetic
+from common.running.corpus import Loader, default_data_root, is_synthetic, load
 from common.experiment import Experiment, PROFILES
+from common.paths import reports_root
+
+logger = logging.getLogger(__name__)
 
 
 def resolve_profile(profile: str | None, data_root: str | Path | None,
@@ -46,6 +53,55 @@ def effective_config(experiment: Experiment, profile: str, overrides: Mapping[st
     if profile != "paper":
         config = apply_overrides(config, dict(experiment.profiles.get(profile, {})))
     return validate(apply_overrides(config, dict(overrides or {})))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RunSpec:
+    """How a run runs, resolved once from the command's options (:func:`resolve_run`); the runner, the
+    preflight and the benchmark take it whole. ``root``: the corpus (the one given, or the synthetic one,
+    generated on first use), ``synthetic`` whether it is; ``out``: the reports root (``<out>/<paper>/<experiment>/``);
+    ``record_epochs``: False with ``--no-epoch-gauge``; ``faces_policy``: exclude, keep or refuse a clip without a
+    face; ``loader(name, root, **options)``: reads a database (the tests pass the dummy paper's)."""
+
+    profile: str
+    root: Path
+    synthetic: bool
+    out: Path
+    seed: int = 0
+    overrides: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    fresh: bool = False  # --fresh: recompute every fold (the fingerprint cannot see a change to the code)
+    record_epochs: bool = True
+    faces_policy: str = "exclude"
+    loader: Loader = load
+
+    def config(self, experiment: Experiment) -> Any:
+        """``experiment``'s effective config under this run (:func:`effective_config`)."""
+        return effective_config(experiment, self.profile, self.overrides)
+
+    @property
+    def corpus(self) -> str:
+        return "synthetic" if self.synthetic else "real"
+
+
+def resolve_run(*, data_root: str | Path | None = None, profile: str | None = None,
+                experiments: Sequence[Experiment] = (), out: str | Path | None = None, seed: int = 0,
+                overrides: Mapping[str, Any] | None = None, fresh: bool = False, record_epochs: bool = True,
+                faces_policy: str = "exclude", loader: Loader = load) -> RunSpec:
+    """The :class:`RunSpec` of these options: ``profile`` by :func:`resolve_profile` (None: ``paper`` on real
+    data, ``quick`` on a synthetic corpus; a paper's own one among ``experiments``'), ``data_root`` None the
+    synthetic corpus of that profile's size (generated on first use), ``out`` None ``common.paths.reports_root()``.
+    A ``data_root`` that is no folder: one :class:`RunError` line."""
+    profile = resolve_profile(profile, data_root, experiments)
+    if data_root is not None and not Path(data_root).is_dir():
+        raise RunError(f"--data-root {data_root}: no such folder")
+    if data_root is None:
+        logger.info(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
+                    "it is generated on first use")
+    root = Path(data_root) if data_root is not None else default_data_root(profile)
+    return RunSpec(profile=profile, root=root, synthetic=data_root is None or is_synthetic(root),
+                   out=Path(out) if out is not None else reports_root(), seed=int(seed),
+                   overrides=dict(overrides or {}), fresh=fresh, record_epochs=record_epochs,
+                   faces_policy=faces_policy, loader=loader)
 
 
 # Execution settings that never change a fold's numbers: left out of the hash (and so of the fold fingerprint),

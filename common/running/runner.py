@@ -55,12 +55,12 @@ from common.errors import RunError, WorkSavedError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.comparison import comparison_rows
 from common.evaluation.epoch_selection import epoch_selection
-from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_datasets
+from common.running.corpus import load_datasets
 from common.environment import environment
 from common.running.fold_jobs import (FoldJob, FoldRunner, compute_fold, compute_folds_together, duration, fold_line,
                                        write_output)
 from common.datasets.released import corpus_inputs, corpus_label
-from common.running.profiles import config_hash, effective_config, resolve_profile
+from common.running.profiles import RunSpec, config_hash
 from common.evaluation.records import (FOLD_STATUSES, RESULTS_SCHEMA, jsonable, load_fold_record,
                                        write_predictions_csv)
 from common.running.screening import screen_selection, with_fold_flags
@@ -95,28 +95,21 @@ def experiment_dir(paper_id: str, experiment_name: str, out_dir: str | Path | No
     return Path(out_dir if out_dir is not None else reports_root()) / paper_id / experiment_name
 
 
-def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
-                   profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
-                   out_dir: str | Path | None = None,
-                   loaded: Mapping[str, list] | None = None, fresh: bool = False, record_epochs: bool = True,
-                   faces_policy: str = "exclude", folder: str | Path | None = None,
-                   fold_runner: FoldRunner | None = None,
-                   prepare_clips: Callable[[Experiment, Sequence[FoldJob]], None] | None = None,
-                   loader: Loader = load) -> ExperimentResult:
-    """Run (or resume) every fold of ``experiment`` and return its :class:`ExperimentResult`
-    (``summary`` is ``results.json``, schema above; ``records`` the fold records, ``extra`` included).
+def run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, loaded: Mapping[str, list] | None = None,
+                   folder: str | Path | None = None, fold_runner: FoldRunner | None = None,
+                   prepare_clips: Callable[[Experiment, Sequence[FoldJob]], None] | None = None) -> ExperimentResult:
+    """Run (or resume) every fold of ``experiment`` under ``run`` (the settings resolved once:
+    ``common.running.profiles.resolve_run``) and return its :class:`ExperimentResult` (``summary`` is
+    ``results.json``, schema above; ``records`` the fold records, ``extra`` included).
 
-    ``data_root=None`` uses the synthetic corpus (generated on first use). ``profile=None``:
-    ``paper`` on real data, ``quick`` on a synthetic corpus. ``loaded`` may pass databases
-    already loaded from ``data_root`` (``{name: [Sample]}``), as ``run_all.py`` does after its
-    preflight check. ``fresh=True`` recomputes every fold (after a change to a paper's code,
-    which the fingerprint cannot see). ``record_epochs=False`` (``--no-epoch-gauge``) records no
-    per-epoch test predictions (``FoldContext.record_epochs``); the fingerprint does not include it,
-    since the fold's own predictions are the same either way, so a fold reused from such a run has no
-    record. Ctrl-C stops the run after the folds finished so far
-    are safely on disk. ``faces_policy`` (``exclude``/``keep``/``refuse``) decides what happens
-    to a clip without a face (:func:`screen_selection`, which also drops clips shorter than
-    ``experiment.min_frames`` and refuses incomplete frame files).
+    ``loaded`` may pass databases already loaded from ``run.root`` (``{name: [Sample]}``), as ``run_all.py``
+    does after its preflight check; otherwise ``run.loader`` reads them. ``run.fresh`` recomputes every fold.
+    ``run.record_epochs=False`` (``--no-epoch-gauge``) records no per-epoch test predictions
+    (``FoldContext.record_epochs``); the fingerprint does not include it, since the fold's own predictions are
+    the same either way, so a fold reused from such a run has no record. ``run.faces_policy``
+    (``exclude``/``keep``/``refuse``) decides what happens to a clip without a face (:func:`screen_selection`,
+    which also drops clips shorter than ``experiment.min_frames`` and refuses incomplete frame files). Ctrl-C
+    stops the run after the folds finished so far are safely on disk.
 
     ``fold_runner`` (``common.orchestration.parallel``: worker processes or a Dask cluster) computes
     the folds still to run elsewhere, each with :func:`compute_fold` as here, and returns their
@@ -128,19 +121,13 @@ def run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Pa
     The experiment's output folder is checked (a folder, writable) and locked
     (``common.files.folder_lock``) before anything else: an unusable folder, or one another run
     is writing into, is a :class:`RunError` with one line, before any work. ``folder`` replaces
-    the output folder ``<out>/<paper>/<experiment>/`` (the benchmark's ``<track>/<method>/seed<k>/``).
-
-    ``loader(name, root, **options)`` reads a database when ``loaded`` is not given
-    (``common.datasets.load``; the tests pass the dummy paper's).
+    the output folder ``<run.out>/<paper>/<experiment>/`` (the benchmark's ``<track>/<method>/seed<k>/``).
     """
-    folder = Path(folder) if folder is not None else experiment_dir(paper_id, experiment.name, out_dir)
+    folder = Path(folder) if folder is not None else experiment_dir(paper_id, experiment.name, run.out)
     try:
         with folder_lock(folder, "output folder"):
-            return _run_experiment(paper_id, experiment, data_root=data_root, profile=profile, seed=seed,
-                                   overrides=overrides, out_dir=out_dir, loaded=loaded, fresh=fresh,
-                                   record_epochs=record_epochs,
-                                   faces_policy=faces_policy, folder=folder, fold_runner=fold_runner,
-                                   prepare_clips=prepare_clips, loader=loader)
+            return _run_experiment(paper_id, experiment, run, loaded=loaded, folder=folder, fold_runner=fold_runner,
+                                   prepare_clips=prepare_clips)
     except OutputError as exc:
         raise RunError(str(exc)) from None
 
@@ -192,26 +179,18 @@ def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_cl
     return stored, ""
 
 
-def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | Path | None = None,
-                    profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
-                    out_dir: str | Path | None = None,
-                    loaded: Mapping[str, list] | None = None, fresh: bool = False, record_epochs: bool = True,
-                    faces_policy: str = "exclude", folder: Path | None = None,
-                    fold_runner: FoldRunner | None = None, prepare_clips: Callable | None = None,
-                    loader: Loader = load) -> ExperimentResult:
+def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, loaded: Mapping[str, list] | None,
+                    folder: Path, fold_runner: FoldRunner | None, prepare_clips: Callable | None) -> ExperimentResult:
     """:func:`run_experiment` once its output folder is locked."""
     started = time.perf_counter()
-    profile = resolve_profile(profile, data_root, [experiment])
-    config = effective_config(experiment, profile, overrides)
-    root = Path(data_root) if data_root is not None else default_data_root(profile)
-    synthetic = data_root is None or is_synthetic(root)
-    exp_dir = folder if folder is not None else experiment_dir(paper_id, experiment.name, out_dir)
+    profile, seed, root, synthetic, exp_dir = run.profile, run.seed, run.root, run.synthetic, folder
+    config = run.config(experiment)
     folds_dir = exp_dir / "folds"
     tag = f"[{paper_id}/{experiment.name}]"
     logger.info(f"{tag} {experiment.title}")
     logger.info(f"{tag} profile {profile}, seed {seed}, corpus {'synthetic' if synthetic else 'real'} at {root}")
 
-    data = dict(loaded) if loaded is not None else load_datasets(experiment, root, loader=loader)
+    data = dict(loaded) if loaded is not None else load_datasets(experiment, root, loader=run.loader)
     for spreadsheet, sheet in sheets_under(root).items():  # a label table found past another sheet
         if sheet.skipped:
             logger.info(f"{tag} labels: {spreadsheet}: read from {sheet.describe()}")
@@ -219,7 +198,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     if len(selection) == 0:
         raise RunError(f"experiment {experiment.name!r}: the selection from {root} is empty")
     selection, screening, face_record = screen_selection(paper_id, experiment, selection, root,
-                                                         faces_policy=faces_policy, tag=tag)
+                                                         faces_policy=run.faces_policy, tag=tag)
     if len(selection) == 0:
         raise RunError(f"experiment {experiment.name!r}: no sample of {root} is left after the checks "
                        f"({len(screening['dropped'])} dropped; first: {screening['dropped'][0]['key']}: "
@@ -237,9 +216,9 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
     computed_seconds: list[float] = []
     jobs = {fold.name: FoldJob(tag=tag, selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
                                base=base, fingerprint=_fingerprint(base, selection, fold), folds_dir=folds_dir,
-                               position=i, total=len(folds), record_epochs=record_epochs)
+                               position=i, total=len(folds), record_epochs=run.record_epochs)
             for i, fold in enumerate(folds, 1)}
-    states = {name: _stored_state(job.path, job.fold, job.fingerprint, selection, n_classes, fresh)
+    states = {name: _stored_state(job.path, job.fold, job.fingerprint, selection, n_classes, run.fresh)
               for name, job in jobs.items()}
     to_compute = sum(stored is None for stored, _ in states.values())
     done: Mapping[str, dict] = {}
@@ -292,7 +271,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, *, data_root: str | P
         eta = f", ETA {duration(left * float(np.mean(computed_seconds)))}" if left else ""
         logger.info(fold_line(job, record, eta))
 
-    results = _results(paper_id, experiment, selection, config, profile, seed, overrides, root, synthetic,
+    results = _results(paper_id, experiment, selection, config, profile, seed, run.overrides, root, synthetic,
                        records, reused, exp_dir, time.perf_counter() - started)
     flagged_before = len(screening["flagged"])
     screening = with_fold_flags(screening, records)
