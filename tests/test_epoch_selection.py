@@ -13,8 +13,7 @@ from sklearn.metrics import f1_score, recall_score
 import dummy_paper
 from common.evaluation import epoch_selection as es
 from common.leaderboard import report
-from common.running import runner
-from common.running.profiles import resolve_run
+from common.running import profiles, runner
 from common.train_config import TrainConfig
 from common.training import EpochPredictions, fit, predict_on_batches, set_seed
 
@@ -57,7 +56,9 @@ def test_recording_changes_neither_the_weights_nor_the_predictions(loop):
     assert recorder.classes[-1] == p_recorded.argmax(axis=1).tolist()  # the last epoch is the model that predicts
 
 
-run_experiment = functools.partial(runner.run_experiment, loader=dummy_paper.load)
+# every run of this file reads the dummy paper's databases
+resolve_run = functools.partial(profiles.resolve_run, loader=dummy_paper.load)
+run_experiment = runner.run_experiment
 
 
 def test_a_run_with_and_without_the_gauge_scores_the_same(dummy_corpus, tmp_path):

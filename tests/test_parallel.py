@@ -15,13 +15,14 @@ import dummy_paper
 import worker_probe
 import run_all
 from common.errors import RunError
-from common.running import runner
-from common.running.profiles import resolve_run
+from common.running import profiles, runner
 from common.orchestration import parallel
 
 EXPERIMENT = dummy_paper.PARALLEL.EXPERIMENTS[0]
 # the runner reads the dummy paper's databases (tests/dummy_paper.py)
-run_experiment = functools.partial(runner.run_experiment, loader=dummy_paper.load)
+# every run of this file reads the dummy paper's databases
+resolve_run = functools.partial(profiles.resolve_run, loader=dummy_paper.load)
+run_experiment = runner.run_experiment
 REGISTRY = dummy_paper.PARALLEL_REGISTRY
 REF = parallel.ExperimentRef("dummy_parallel", "toy_parallel", registry=REGISTRY)
 FOLDS = ["casme2_sub01", "casme2_sub02", "samm_006", "samm_007"]

@@ -255,7 +255,7 @@ def test_fusenet_crop_landmarks_option_reaches_clip_landmarks(tmp_path, monkeypa
 
     import cv2
 
-    import common.preprocessing.faces as faces
+    import papers.reddy2019.preprocessing as preprocessing
     from papers.reddy2019.config import default_config
     from papers.reddy2019.preprocessing import read_clip
 
@@ -264,8 +264,9 @@ def test_fusenet_crop_landmarks_option_reaches_clip_landmarks(tmp_path, monkeypa
     for t in range(3):
         paths.append(tmp_path / f"img{t + 1}.png")
         cv2.imwrite(str(paths[-1]), rng.integers(0, 255, size=(96, 96, 3), dtype=np.uint8))
-    seen, real = [], faces.clip_landmarks
-    monkeypatch.setattr(faces, "clip_landmarks", lambda frames, mode: seen.append(mode) or real(frames, mode=mode))
+    seen, real = [], preprocessing.clip_landmarks
+    monkeypatch.setattr(preprocessing, "clip_landmarks",
+                        lambda frames, mode: seen.append(mode) or real(frames, mode=mode))
     config = default_config("smic", "microexpfusenet_late")
     config = dataclasses.replace(config, data=dataclasses.replace(config.data, crop_size=8, crop_landmarks=mode))
     crops = read_clip(paths, config)

@@ -12,8 +12,7 @@ import pytest
 import dummy_paper
 from common.config import ConfigError
 from common.errors import RunError
-from common.running import runner
-from common.running.profiles import resolve_run
+from common.running import profiles, runner
 from common.running.corpus import is_synthetic
 from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import fold_record_problem
@@ -22,7 +21,9 @@ from common.experiment import Fold
 
 EXPERIMENT = dummy_paper.EXPERIMENTS[0]
 # the runner reads the dummy paper's databases (tests/dummy_paper.py)
-run_experiment = functools.partial(runner.run_experiment, loader=dummy_paper.load)
+# every run of this file reads the dummy paper's databases
+resolve_run = functools.partial(profiles.resolve_run, loader=dummy_paper.load)
+run_experiment = runner.run_experiment
 ALL_FOLDS = {"casme2_sub01", "casme2_sub02", "samm_006", "samm_007"}
 
 

@@ -211,6 +211,16 @@ def _put_in_place(tmp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def check_exportable(paper_id: str, experiment: Experiment, out_dir: str | Path) -> Path:
+    """What refuses an export before any work (the CLI asks before it resolves the corpus): an experiment
+    without ``predict_clips``, a destination that cannot be written (:func:`_check_destination`); returns the
+    destination as an absolute path."""
+    if experiment.predict_clips is None:
+        raise DeployError(f"{paper_id}/{experiment.name} cannot be exported yet: its Experiment has no "
+                          f"predict_clips (the function --predict needs)")
+    return _check_destination(Path(out_dir))
+
+
 def export_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, out_dir: str | Path,
                       source: Mapping[str, Any] | None = None) -> Path:
     """Train ``experiment``'s final model(s) on all of its selected data under ``run`` (the settings resolved
@@ -227,10 +237,7 @@ def export_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, ou
     import keras
 
     tag = f"[{paper_id}/{experiment.name}]"
-    if experiment.predict_clips is None:
-        raise DeployError(f"{paper_id}/{experiment.name} cannot be exported yet: its Experiment has no "
-                          f"predict_clips (the function --predict needs)")
-    out_dir = _check_destination(Path(out_dir))
+    out_dir = check_exportable(paper_id, experiment, out_dir)
     profile, seed, overrides, faces_policy = run.profile, run.seed, run.overrides, run.faces_policy
     config = run.config(experiment)
     root, synthetic = run.root, run.synthetic

@@ -533,12 +533,13 @@ def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[s
 
 def export(args, registry: Any) -> int:
     """``--export DIR``: one experiment's final model(s) through ``common.deployment.export``."""
-    from common.deployment.export import export_experiment, find_experiment
+    from common.deployment.export import check_exportable, export_experiment, find_experiment
     from common.running.profiles import resolve_run
 
     module = _load_paper(registry, args.paper)
     experiment, source = find_experiment(module, args.paper, args.experiment[0] if args.experiment else None)
     try:
+        check_exportable(args.paper, experiment, args.export)
         spec = resolve_run(data_root=args.data_root, profile=args.profile, experiments=[experiment],
                            overrides=parse_assignments(args.set), seed=args.seed, faces_policy=args.faces_policy,
                            **_loader(args))
