@@ -286,8 +286,6 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             configs[method.name] = effective_config(experiment, profile, settings.overrides)
         except ConfigError as exc:
             raise ConfigError(f"{exc} (method {method.name} on track {track.name})") from None
-    if settings.data_root is not None and not Path(settings.data_root).is_dir():
-        raise RunError(f"--data-root {settings.data_root}: no such folder")
     if check_parallel(settings):  # a worker must find the very experiment this process runs
         for method in methods:
             check_ref(ExperimentRef(method.paper_id, track=track.name, model=method.model, registry=registry),

@@ -95,8 +95,9 @@ def run_spec(settings: RunSettings, experiments: Sequence[Experiment], profile: 
 
 
 def check_settings(plans: list[PaperPlan], settings: RunSettings) -> RunSpec:
-    """The run's :class:`RunSpec`, after checking every ``--set`` against every planned experiment's config
-    and the data root; a ``common.config.ConfigError`` or :class:`RunError` (one line) otherwise."""
+    """The run's :class:`RunSpec`, after checking every ``--set`` against every planned experiment's config;
+    the data root is checked by ``resolve_run``. A ``common.config.ConfigError`` or :class:`RunError` (one line)
+    otherwise."""
     preflight.check_seeds(settings.seed)
     experiments = [e for plan in plans for e in plan.experiments]
     profile = resolve_profile(settings.profile, settings.data_root, experiments)
@@ -106,11 +107,7 @@ def check_settings(plans: list[PaperPlan], settings: RunSettings) -> RunSpec:
                 effective_config(experiment, profile, settings.overrides)
             except ConfigError as exc:
                 raise ConfigError(f"{exc} (experiment {plan.paper_id}/{experiment.name})") from None
-    if settings.data_root is not None and not Path(settings.data_root).is_dir():
-        raise RunError(f"--data-root {settings.data_root}: no such folder")
     if check_parallel(settings):
-        from common.orchestration import parallel
-
         for plan in plans:
             for experiment in plan.experiments:
                 parallel.check_ref(parallel.ExperimentRef(plan.paper_id, experiment.name, registry=plan.registry),

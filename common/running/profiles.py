@@ -78,10 +78,6 @@ class RunSpec:
         """``experiment``'s effective config under this run (:func:`effective_config`)."""
         return effective_config(experiment, self.profile, self.overrides)
 
-    @property
-    def corpus(self) -> str:
-        return "synthetic" if self.synthetic else "real"
-
 
 def resolve_run(*, data_root: str | Path | None = None, profile: str | None = None,
                 experiments: Sequence[Experiment] = (), out: str | Path | None = None, seed: int = 0,
