@@ -1,20 +1,19 @@
 """What the onset-apex optical-flow networks (OFF-ApexNet ``papers/gan2019``, STSTNet ``papers/liong2019``, HTNet
-``papers/wang2024``) share of their inputs: each reads the cached flow images
-(``common.preprocessing.motion_stages.flow_images``) through its own ``clip_inputs`` (its channels, what it does
-to them), and :class:`FlowInputs` wires that once into the hooks (through ``common.network_protocol.OneNetwork``):
-a fold's inputs, the first pass of ``--preprocess-workers``, ``--predict``'s probabilities, page and apex.
-"""
+``papers/wang2024``) share: each reads the cached flow images (``common.preprocessing.motion_stages.flow_images``)
+through its own ``clip_inputs``, and :class:`FlowInputs` wires that once into the hooks (``OneNetwork``): a fold's
+inputs, ``--preprocess-workers``' first pass, ``--predict``'s probabilities, page and apex;
+:func:`flow_network_pipeline` declares their pipeline once."""
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from common.motion_views import flow_predict_apex, flow_predict_clips, flow_predict_views
-from common.experiment import FoldContext
+from common.experiment import FoldContext, Hooks, Pipeline, Reported
 from common.predict_types import PredictContext, PredictViews
 from common.running.first_pass import per_clip
 
@@ -66,3 +65,14 @@ class FlowInputs:
         if self.fallbacks is None:
             return views
         return dataclasses.replace(views, fallbacks=self.fallbacks(ctx.samples[index], ctx.config, ctx.cache_dir))
+
+
+def flow_network_pipeline(*, hooks: Hooks, paper_id: str, model: str, config: Any,
+                          profiles: Mapping[str, Mapping[str, Any]], entry: str, stands_for: tuple[str, ...],
+                          reported: tuple[Reported, ...]) -> Pipeline:
+    """A flow network's pipeline: it enters tracks with ``model``, shows ``reported`` on the megc2019 track. Each
+    needs an onset and an apex frame and motion (invariants rule 6: identical frames give zero flow, refused);
+    on the authors' released inputs their 28x28 flow images replace the shared flow stage (``reads_released``)."""
+    return Pipeline(hooks=hooks, paper_id=paper_id, models=(model,), config=config, profiles=profiles, min_frames=2,
+                    needs_motion=True, reads_released=True, entry=entry, stands_for=stands_for,
+                    reported_on={"megc2019": reported})

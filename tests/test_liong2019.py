@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 # The authors' STSTNet.mat (the MATLAB layer graph main.m loads and trains), read layer by layer and written
 # here as (our layer, its STSTNet.mat name, output shape, trainable parameters, the layer it reads).
@@ -46,12 +47,22 @@ def _inputs_of(model) -> dict[str, list[str]]:
     return {layer["name"]: names(layer.get("inbound_nodes", [])) for layer in model.get_config()["layers"]}
 
 
+def _three_layers(config=None):
+    """The configured STSTNet as STSTNet.mat's layer graph (model.streams "three_layers")."""
+    from common.config import apply_overrides
+    from papers.liong2019.config import default_config
+    from papers.liong2019.model import build_model
+
+    config = apply_overrides(config or default_config(), {"model.streams": "three_layers"})
+    return build_model(config=config, num_classes=3)
+
+
 def test_the_paper_profile_is_the_network_the_authors_trained_layer_by_layer():
     from common.training import trainable_parameters
     from papers.liong2019 import PAPER
     from common.harness import build_paper_model
 
-    model = build_paper_model(PAPER, "ststnet")
+    model = _three_layers()
     inputs = _inputs_of(model)
     for name, _matlab, shape, trainable, reads in AUTHORS:
         layer = model.get_layer(name)
@@ -69,8 +80,64 @@ def test_the_paper_profile_is_the_network_the_authors_trained_layer_by_layer():
     zero = model.get_layer("zerocenter")
     assert np.all(np.asarray(zero.mean) == 0) and np.all(np.asarray(zero.variance) == 1)  # no data yet
     assert trainable_parameters(model) == 448 + 32 + 1203 == 1683 == PAPER.parameter_counts["ststnet"][0]
-    rows = {row["name"] for row in PAPER.architecture_tables["ststnet"]}
-    assert {name for name, *_ in AUTHORS} <= rows
+    # The paper's model computes the three streams as one layer of each kind: the same layers in that order,
+    # the same settings and counts, the streams' channels side by side (3, 5, 8).
+    one = build_paper_model(PAPER, "ststnet")
+    assert [layer.name for layer in one.layers] == ["flow_u_v_strain", "zerocenter", "c1", "bn1", "p1", "dropout1",
+                                                    "p2", "fc_input", "output"]
+    assert one.get_layer("c1").get_config()["activation"] == "relu"
+    assert one.get_layer("bn1").epsilon == 1e-5 and one.get_layer("dropout1").rate == 0.5
+    assert one.get_layer("bn1").gamma_regularizer.get_config()["l2"] == 5e-5
+    assert trainable_parameters(one) == 1683
+    by_layer = {layer.name: layer.count_params() for layer in model.layers}
+    assert one.get_layer("c1").count_params() == sum(by_layer[f"c1_{k}"] for k in (1, 2, 3)) == 448
+
+
+def test_one_layer_of_each_kind_is_the_three_streams_function():
+    """model.streams "one_layer" with STSTNet.mat's three streams' weights side by side gives the same
+    outputs, batch-normalisation statistics and gradients (dropout aside: a different mask draw). In float64,
+    so that what differs is the round-off of sums taken in another order, and the tolerance can be tight."""
+    import keras
+    import tensorflow as tf
+
+    from common.config import apply_overrides
+    from papers.liong2019.config import PORT, default_config
+    from papers.liong2019.model import build_model, set_population_statistics
+
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 256, (12, 28, 28, 3)).astype(np.float64)
+    y = np.eye(3)[rng.integers(0, 3, 12)]
+    policy = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float64")
+    try:
+        for profile in ({}, PORT):
+            config = apply_overrides(apply_overrides(default_config(), profile), {"model.dropout": 0.0})
+            keras.utils.set_random_seed(1)
+            three = _three_layers(config)
+            one = build_model(config=config, num_classes=3)
+            for layer in one.layers:
+                if layer.name in ("c1", "bn1"):
+                    parts = [three.get_layer(f"{layer.name}_{k}").get_weights() for k in (1, 2, 3)]
+                    layer.set_weights([np.concatenate(w, axis=-1) for w in zip(*parts)])
+                elif layer.weights:
+                    layer.set_weights(three.get_layer(layer.name).get_weights())
+            set_population_statistics(three, x)
+            set_population_statistics(one, x)
+            np.testing.assert_allclose(one.get_layer("bn1").moving_variance.numpy(),
+                                       np.concatenate([three.get_layer(f"bn1_{k}").moving_variance.numpy()
+                                                       for k in (1, 2, 3)]), rtol=1e-6)  # stored in float32
+            np.testing.assert_allclose(one.predict(x, verbose=0), three.predict(x, verbose=0), rtol=1e-6)
+            grads = []
+            for model in (one, three):
+                with tf.GradientTape() as tape:
+                    loss = keras.losses.categorical_crossentropy(y, model(x, training=True))
+                grads.append({v.path: g.numpy() for v, g in zip(model.trainable_variables,
+                                                                tape.gradient(loss, model.trainable_variables))})
+            kernel = np.concatenate([grads[1][f"c1_{k}/kernel"] for k in (1, 2, 3)], axis=-1)
+            np.testing.assert_allclose(grads[0]["c1/kernel"], kernel, rtol=1e-8, atol=1e-12)
+            np.testing.assert_allclose(grads[0]["output/kernel"], grads[1]["output/kernel"], rtol=1e-8, atol=1e-12)
+    finally:
+        keras.config.set_dtype_policy(policy)
 
 
 def test_the_text_reading_is_table_1_alone():
@@ -84,10 +151,12 @@ def test_the_text_reading_is_table_1_alone():
     assert config.data.levels == "unit"
     model = build_model(config=config, num_classes=3)
     counts = {layer.name: layer.count_params() for layer in model.layers if layer.count_params()}
-    assert counts == {"c1_1": 84, "c1_2": 140, "c1_3": 224, "output": 1203}  # Table I's layers only
+    assert counts == {"c1": 84 + 140 + 224, "output": 1203}  # Table I's layers only (C1-1..3 side by side)
     assert trainable_parameters(model) == 1651
     names = {layer.name for layer in model.layers}
-    assert not names & {"zerocenter", "bn1_1", "dropout1_1"}
+    assert not names & {"zerocenter", "bn1", "dropout1"}
+    counts = {layer.name: layer.count_params() for layer in _three_layers(config).layers if layer.count_params()}
+    assert counts == {"c1_1": 84, "c1_2": 140, "c1_3": 224, "output": 1203}
 
 
 # --- an independent forward pass (NumPy, loops): MATLAB's layers as its documentation states them -----------
@@ -124,7 +193,8 @@ def _max_pool(x: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_statistics():
+@pytest.mark.parametrize("streams", ["one_layer", "three_layers"])
+def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_statistics(streams):
     import keras
 
     from papers.liong2019.model import build_ststnet, set_population_statistics, training_mean_image
@@ -135,7 +205,10 @@ def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_
     x_test = rng.integers(0, 256, (2, size, size, 3)).astype(np.float32)
     mean = training_mean_image(x_train)
     np.testing.assert_allclose(mean, x_train.astype(np.float64).sum(axis=0) / 6, rtol=1e-6)
-    model = build_ststnet(input_shape=(size, size, 3), num_classes=3, filters=filters, mean_image=mean)
+    model = build_ststnet(input_shape=(size, size, 3), num_classes=3, filters=filters, mean_image=mean,
+                          streams=streams)
+    # every layer after the convolution works channel by channel: one stream of all channels is the same
+    suffixes = [""] if streams == "one_layer" else [f"_{k}" for k in range(1, len(filters) + 1)]
     weights = {}
     for layer in model.layers:
         if layer.weights and layer.name != "zerocenter":
@@ -149,12 +222,12 @@ def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_
     def forward(x: np.ndarray) -> tuple[np.ndarray, list]:
         streams, statistics = [], []
         train_centred = x_train.astype(np.float64) - mean
-        for k in range(1, len(filters) + 1):
-            kernel, bias = weights[f"c1_{k}"][:2]
+        for k in suffixes:
+            kernel, bias = weights[f"c1{k}"][:2]
             seen = _conv_relu(train_centred, kernel, bias)  # the batchnorm's input over the training clips
             mu, var = seen.mean(axis=(0, 1, 2)), seen.var(axis=(0, 1, 2))
             statistics.append((mu, var))
-            gamma, beta = weights[f"bn1_{k}"][:2]
+            gamma, beta = weights[f"bn1{k}"][:2]
             a = (_conv_relu(x - mean, kernel, bias) - mu) / np.sqrt(var + 1e-5) * gamma + beta
             streams.append(_max_pool(a, 3))  # dropout is off at inference
         joined = np.concatenate(streams, axis=-1)  # (N, 3, 3, 4)
@@ -164,19 +237,19 @@ def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_
         return e / e.sum(axis=1, keepdims=True), statistics
 
     expected, statistics = forward(x_test.astype(np.float64))
-    for k, (mu, var) in enumerate(statistics, start=1):  # MATLAB's TrainedMean / TrainedVariance
-        np.testing.assert_allclose(model.get_layer(f"bn1_{k}").moving_mean.numpy(), mu, rtol=1e-4, atol=1e-4)
-        np.testing.assert_allclose(model.get_layer(f"bn1_{k}").moving_variance.numpy(), var, rtol=1e-4)
+    for k, (mu, var) in zip(suffixes, statistics):  # MATLAB's TrainedMean / TrainedVariance
+        np.testing.assert_allclose(model.get_layer(f"bn1{k}").moving_mean.numpy(), mu, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(model.get_layer(f"bn1{k}").moving_variance.numpy(), var, rtol=1e-4)
     np.testing.assert_allclose(model.predict(x_test, verbose=0), expected, atol=1e-5)
     # The per-epoch gauge calls this every epoch: one probe a model, which sees the weights as they are now.
     from papers.liong2019.model import _PROBES
 
     probe = _PROBES[model]
-    conv = model.get_layer("c1_1")
+    conv = model.get_layer(f"c1{suffixes[0]}")
     conv.set_weights([conv.get_weights()[0], conv.get_weights()[1] + 100.0])  # the ReLU passes all: mean + 100
     set_population_statistics(model, x_train, batch_size=4)
     assert _PROBES[model] is probe
-    np.testing.assert_allclose(model.get_layer("bn1_1").moving_mean.numpy(),
+    np.testing.assert_allclose(model.get_layer(f"bn1{suffixes[0]}").moving_mean.numpy(),
                                _conv_relu(x_train.astype(np.float64) - mean, *conv.get_weights()).mean(axis=(0, 1, 2)),
                                rtol=1e-4)
 
@@ -310,9 +383,9 @@ def test_an_exported_fold_carries_the_training_mean_image_and_population_statist
     model = ctx.models["ststnet"]  # the reloaded .keras
     held = np.asarray(model.get_layer("zerocenter").mean).reshape(x_train.shape[1:])
     np.testing.assert_allclose(held, x_train.mean(axis=0), rtol=1e-5, atol=1e-3)  # the fold's mean image, 0..255
-    kernel, bias = model.get_layer("c1_1").get_weights()
-    seen = _conv_relu(x_train.astype(np.float64) - held, kernel, bias)  # batchnorm_1's input over the fold
-    norm = model.get_layer("bn1_1")
+    kernel, bias = model.get_layer("c1").get_weights()
+    seen = _conv_relu(x_train.astype(np.float64) - held, kernel, bias)  # the batch normalisation's input
+    norm = model.get_layer("bn1")
     np.testing.assert_allclose(norm.moving_mean.numpy(), seen.mean(axis=(0, 1, 2)), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(norm.moving_variance.numpy(), seen.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-4)
 
@@ -331,7 +404,11 @@ def test_the_training_recipe_is_matlab_r2018b_defaults_beside_main_m():
     assert train.weight_decay == 1e-4 and train.shuffle_once and train.drop_partial_batch
     assert train.adam_epsilon == 1e-8
     model = build_model(config=default_config(), num_classes=3)
-    for name in ("c1_1", "c1_2", "c1_3", "output"):
+    for name in ("c1", "output"):
         init = model.get_layer(name).kernel_initializer
         assert isinstance(init, keras.initializers.RandomNormal) and init.stddev == 0.01 and init.mean == 0.0
         assert isinstance(model.get_layer(name).bias_initializer, keras.initializers.Zeros)
+    # MATLAB draws each layer's weights anew: the three streams' kernels are not the same numbers (one
+    # initialiser instance shared by layers would draw the same ones in Keras 3)
+    kernels = [_three_layers().get_layer(f"c1_{k}").kernel.numpy().ravel()[:27] for k in (1, 2, 3)]
+    assert not np.allclose(kernels[0], kernels[1]) and not np.allclose(kernels[1], kernels[2])

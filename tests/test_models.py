@@ -1,6 +1,7 @@
 """Every model of every paper, from the registry, through one shared check (:func:`run_model_test`, after
-keras-hub's ``run_model_saving_test``): the trainable parameter count, a ``.keras`` save and reload that gives
-the same outputs, and one training step whose loss is finite and which changes every trainable weight.
+keras-hub's ``run_model_saving_test``): the trainable parameter count, the paper's layer table, weights drawn
+independently, a ``.keras`` save and reload that gives the same outputs, and one training step whose loss is
+finite and which changes every trainable weight.
 
 Sizes: every model is built at the paper's sizes by ``common.harness.build_paper_model`` and its count
 checked there (against ``PAPER.parameter_counts`` where the paper states one). The save, reload and training
@@ -55,6 +56,22 @@ def check_save_and_reload(model) -> None:
     np.testing.assert_allclose(np.asarray(loaded(x, training=False)), expected, rtol=0, atol=1e-6)
 
 
+def check_independent_draws(model) -> None:
+    """No two weights start from the same random numbers: every framework the papers used draws each layer
+    anew, and a Keras 3 initialiser instance shared by layers draws the same numbers for each (seeded once).
+    Compared by their first 8 values; constant weights (zeros, ones) are left out."""
+    import keras
+
+    seen: dict[bytes, str] = {}
+    for weight in model.weights:
+        head = np.asarray(keras.ops.reshape(weight.value, (-1,))[:8])
+        if head.size < 8 or np.all(head == head[0]):
+            continue
+        key = head.tobytes()
+        assert key not in seen, f"{model.name}: {weight.path} starts from the same draws as {seen[key]}"
+        seen[key] = weight.path
+
+
 def check_one_train_step(model, loss: str, dead: tuple[str, ...] = ()) -> None:
     """One SGD step on two samples of classes 0 and 1: the loss is finite and every trainable weight moves,
     except those ``dead`` (paths) the architecture gives no gradient, which must not move."""
@@ -97,6 +114,7 @@ def run_model_test(paper_id: str, name: str) -> None:
     model = build_paper_model(paper, name)
     check_parameter_count(paper, name, model)
     check_architecture_table(paper, name, model)
+    check_independent_draws(model)
     linear = getattr(model.layers[-1], "activation", None) is keras.activations.linear
     if "small" in checks:
         layers = [type(layer).__name__ for layer in model.layers]
@@ -133,6 +151,18 @@ def test_every_paper_states_the_count_of_some_of_its_own_models():
 def test_an_unknown_model_name_is_one_line_naming_the_papers_models():
     with pytest.raises(ValueError, match=r"^gan2019: no model 'nope'; models: off_apexnet$"):
         build_paper_model(get_paper("gan2019").PAPER, "nope")
+
+
+def test_the_draws_check_sees_one_initialiser_shared_by_two_layers():
+    import keras
+
+    shared = keras.initializers.RandomNormal(stddev=0.01)
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(16, kernel_initializer=shared)(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(16, kernel_initializer=shared)(hidden))
+    with pytest.raises(AssertionError, match="starts from the same draws as"):
+        check_independent_draws(model)
+    check_independent_draws(keras.Model(inputs, keras.layers.Dense(16)(keras.layers.Dense(16)(inputs))))
 
 
 def test_the_training_step_check_sees_a_weight_that_does_not_move():

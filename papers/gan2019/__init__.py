@@ -7,7 +7,8 @@ STSTNet (``common.flow_cnn``): ``preprocessing.py``; the recipe: ``config.py``.
 """
 from __future__ import annotations
 
-from common.experiment import Paper, Pipeline
+from common.experiment import Paper
+from common.flow_cnn import flow_network_pipeline
 from papers.gan2019 import pages, protocol, reported
 from papers.gan2019.config import PROFILES, default_config
 from papers.gan2019.model import LAYER_TRAINABLE, MODEL_BUILDERS
@@ -24,14 +25,11 @@ PAPER = Paper(
     architecture_tables=reported.ARCHITECTURE_TABLES,
 )
 
-# megc2019_loso and every benchmark entry run protocol.HOOKS (the shared one-network protocol). The megc2019 track
-# shows the published composite numbers (Liong et al. 2019, Table III), other tracks none. min_frames: an onset
-# and an apex frame. needs_motion: the input is the onset-to-apex flow, zero for a motionless clip, refused.
-# reads_released: the authors' released 28x28 flow images replace the shared flow stage (README ledger).
-PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="gan2019", models=("off_apexnet",), config=default_config(),
-                    profiles=PROFILES, min_frames=2, needs_motion=True, entry="OFF-ApexNet (Gan et al. 2019)",
-                    reads_released=True, stands_for=("OFF-ApexNet",),
-                    reported_on={"megc2019": reported.REPORTED})
+# megc2019_loso and every benchmark entry run protocol.HOOKS (the shared one-network protocol) as every flow network
+# does; the megc2019 track shows the published composite numbers (Liong et al. 2019, Table III), other tracks none.
+PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="gan2019", model="off_apexnet", config=default_config(),
+                                 profiles=PROFILES, entry="OFF-ApexNet (Gan et al. 2019)", stands_for=("OFF-ApexNet",),
+                                 reported=reported.REPORTED)
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Liong et al. 2019, Table III", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"

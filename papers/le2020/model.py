@@ -138,16 +138,19 @@ def torchvision_init(model: keras.Model, seed: int | None = None) -> None:
     """Re-draw the weights as torchvision initialises VGG/ResNet (``_initialize_weights``):
     convolutions ``kaiming_normal_(mode="fan_out", nonlinearity="relu")`` with zero biases;
     the VGG classifier's linear layers ``normal_(0, 0.01)`` with zero biases. Keras' default
-    (Glorot-uniform) leaves a 19-layer plain VGG from scratch unable to learn."""
-    he_fan_out = keras.initializers.VarianceScaling(2.0, mode="fan_out", distribution="untruncated_normal", seed=seed)
-    small = keras.initializers.RandomNormal(0.0, 0.01, seed=seed)
-    for layer in _all_layers(model):
+    (Glorot-uniform) leaves a 19-layer plain VGG from scratch unable to learn. Each layer draws anew, as
+    torchvision does: one initialiser instance called for every layer would give layers of one shape the same
+    numbers (Keras 3 seeds an initialiser once); with ``seed``, layer i of the walk draws with ``seed + i``."""
+    for index, layer in enumerate(_all_layers(model)):
+        layer_seed = None if seed is None else seed + index
         if isinstance(layer, layers.Conv2D) and not layer.name.endswith(("_se_reduce", "_se_expand")):
-            layer.kernel.assign(he_fan_out(layer.kernel.shape))
+            initializer = keras.initializers.VarianceScaling(2.0, mode="fan_out", distribution="untruncated_normal",
+                                                             seed=layer_seed)
         elif isinstance(layer, layers.Dense) and layer.name in ("fc1", "fc2"):
-            layer.kernel.assign(small(layer.kernel.shape))
+            initializer = keras.initializers.RandomNormal(0.0, 0.01, seed=layer_seed)
         else:
             continue
+        layer.kernel.assign(initializer(layer.kernel.shape))
         if layer.bias is not None:
             layer.bias.assign(keras.ops.zeros(layer.bias.shape))
 

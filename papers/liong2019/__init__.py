@@ -5,7 +5,8 @@ Assembly only: ``PAPER`` (Table I's layers with the STSTNet.mat layers it omits)
 """
 from __future__ import annotations
 
-from common.experiment import Paper, Pipeline
+from common.experiment import Paper
+from common.flow_cnn import flow_network_pipeline
 from papers.liong2019 import pages, protocol, reported
 from papers.liong2019.config import PROFILES, default_config
 from papers.liong2019.model import AUTHORS_TRAINABLE, MODEL_BUILDERS
@@ -26,16 +27,12 @@ PAPER = Paper(
 )
 
 # megc2019_loso and every benchmark entry: the hooks protocol.py declares (the shared one-network protocol and
-# the flow images' hooks: common.network_protocol, preprocessing.INPUTS). Table III is the megc2019 track's protocol,
-# so that track shows its numbers as the paper's; other tracks show none. min_frames: an onset and an apex frame
-# (Sec. II). needs_motion (common.datasets.invariants rule 6): the optical flow and strain from the onset to the
-# apex frame (Sec. II); a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
-# reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images
-# (IPOL TV-L1 flow and strain, README ledger) replace the shared flow stage; the rest of the method is unchanged.
-PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="liong2019", models=("ststnet",), config=default_config(),
-                    profiles=PROFILES, min_frames=2, needs_motion=True, entry="STSTNet (Liong et al. 2019)",
-                    reads_released=True, stands_for=("Liong et al.",),
-                    reported_on={"megc2019": reported.REPORTED})
+# the flow images' hooks: common.network_protocol, preprocessing.INPUTS), as every flow network does
+# (common.flow_cnn.flow_network_pipeline: the optical flow and strain from the onset to the apex frame, Sec. II).
+# Table III is the megc2019 track's protocol, so that track shows its numbers as the paper's; other tracks none.
+PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="liong2019", model="ststnet", config=default_config(),
+                                 profiles=PROFILES, entry="STSTNet (Liong et al. 2019)", stands_for=("Liong et al.",),
+                                 reported=reported.REPORTED)
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table III", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"

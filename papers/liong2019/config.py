@@ -61,6 +61,11 @@ class ModelConfig:
     # The moving averages' momentum of the batch normalisations (Keras' 0.99; PyTorch's momentum 0.1 is 0.9
     # here), read only with batch_norm_statistics "moving".
     batch_norm_momentum: Annotated[float, Range(ge=0, lt=1)] = 0.99
+    # How the three streams are computed: "one_layer", their kernels side by side in one convolution and one
+    # layer of each kind after it (every layer after the convolution works channel by channel: the same
+    # function, twice as fast a training step on a CPU, docs/performance.md); "three_layers", STSTNet.mat's
+    # layer graph, a convolution, batchnorm, pooling and dropout a stream (tests hold the two equal).
+    streams: Literal["one_layer", "three_layers"] = "one_layer"
 
 
 @dataclasses.dataclass(frozen=True)

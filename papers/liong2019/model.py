@@ -8,7 +8,8 @@ of stride 3 ('same', 28 -> 10) -> dropout 0.5; the three outputs concatenated (1
 pooling (5x5x16 = 400), one fully connected softmax layer of 3. Trainable parameters: 1,683 (Table I's
 1,651 plus 2 x 16 batch-normalisation scales and offsets); the paper prints 1,670 (Sec. IV, Table V:
 0.00167 M), which neither reading gives (README ledger 1). The text reading (Table I alone: no
-centring, no batch normalisation, no dropout, 1,651) is ``config.TEXT_READING``.
+centring, no batch normalisation, no dropout, 1,651) is ``config.TEXT_READING``. The streams are computed as
+one layer of each kind, their channels side by side (``streams="one_layer"``, the same function; README).
 """
 from __future__ import annotations
 
@@ -29,12 +30,14 @@ AUTHORS_TRAINABLE = 1_683
 # The authors' PyTorch port (main.py): the same layers without the centring, padding 2 on each convolution
 # (30x30 maps), so the same 1,683 trainable parameters (its batch normalisations' running statistics aside).
 AUTHORS_PORT_TRAINABLE = 1_683
+PORT_FILTERS = (3, 5, 8)  # main.py: conv1, conv2, conv3 (out channels), the streams of Table I
 PRINTED_TRAINABLE = 1_670  # Sec. IV "1670 of weights and biases"; Table V "0.00167" million
 BATCH_NORM_EPSILON = 1e-5  # STSTNet.mat: every batchnorm layer's Epsilon (MATLAB's default; Keras' is 1e-3)
 
 
 INITIALIZERS = ("matlab_r2018b", "glorot_uniform", "pytorch")
 PADDINGS = ("matlab", "port")
+STREAMS = ("one_layer", "three_layers")
 
 
 @keras.saving.register_keras_serializable(package="mersuite_liong2019")
@@ -79,7 +82,7 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
                   average_pool: int = 2, zero_center: bool = True, mean_image: np.ndarray | None = None,
                   batch_norm: bool = True, dropout: float = 0.5, batch_norm_weight_decay: float = 0.0,
                   initializer: str = "matlab_r2018b", padding: str = "matlab", batch_norm_momentum: float = 0.99,
-                  name: str = "ststnet") -> keras.Model:
+                  streams: str = "one_layer", name: str = "ststnet") -> keras.Model:
     """The authors' STSTNet (``STSTNet.mat``); ``zero_center=False, batch_norm=False, dropout=0`` is Table I.
 
     ``zero_center``: a ``Normalization`` layer ("zerocenter") subtracts ``mean_image`` (the fold's
@@ -95,14 +98,15 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
     property), "glorot_uniform" (Keras' default) or "pytorch" (the port's). ``padding``: "matlab" ('same'
     convolutions and max pooling, STSTNet.mat) or "port" (the PyTorch port, main.py: each convolution pads 2,
     28 -> 30, the max pooling pads 1 with -inf, :class:`EdgePadding2D`). ``batch_norm_momentum``: the moving
-    averages' (the port's PyTorch momentum 0.1 is 0.9).
+    averages' (the port's PyTorch momentum 0.1 is 0.9). ``streams``: "one_layer" (the three streams' kernels
+    side by side in one convolution ``c1``, then ``bn1``, ``p1``, ``dropout1``: the same function, twice as
+    fast) or "three_layers" (STSTNet.mat's layer graph, ``c1_1`` ... ``dropout1_3`` and ``concatenate``).
     """
-    if initializer not in INITIALIZERS:
-        raise ValueError(f"initializer={initializer!r}: expected one of {INITIALIZERS}")
-    if padding not in PADDINGS:
-        raise ValueError(f"padding={padding!r}: expected one of {PADDINGS}")
+    for option, value, choices in (("initializer", initializer, INITIALIZERS), ("padding", padding, PADDINGS),
+                                   ("streams", streams, STREAMS)):
+        if value not in choices:
+            raise ValueError(f"{option}={value!r}: expected one of {choices}")
     port = padding == "port"
-    conv_kernel, conv_bias = _initializers(initializer, input_shape[-1] * kernel_size * kernel_size)
     inputs = keras.Input(shape=tuple(input_shape), name="flow_u_v_strain")
     x = inputs
     if zero_center:
@@ -111,27 +115,42 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
             raise ValueError(f"mean_image: shape {mean.shape}, expected the input's {tuple(input_shape)}")
         x = layers.Normalization(axis=(1, 2, 3), mean=mean, variance=np.ones_like(mean), name="zerocenter")(x)
     regularizer = keras.regularizers.L2(batch_norm_weight_decay / 2) if batch_norm_weight_decay > 0 else None
-    streams = []
-    # STSTNet.mat's streams: conv_1 (3 kernels), conv_2_1 (5), conv_2_2 (8), joined by depthcat_1
-    # (conv_1's, conv_2_1's) then depthcat_2 (that, conv_2_2's): channels in the order 3, 5, 8.
     # The port's padding 2 of every convolution: one layer shared by the three streams (no weights).
     x_padded = layers.ZeroPadding2D(2, name="conv_padding")(x) if port else x
-    for index, count in enumerate(filters, start=1):
-        x_stream = layers.Conv2D(count, kernel_size, padding="valid" if port else "same", activation="relu",
-                                 kernel_initializer=conv_kernel, bias_initializer=conv_bias,
-                                 name=f"c1_{index}")(x_padded)
+
+    def stream(tensor, count: int, suffix: str):
+        """conv -> ReLU -> batchnorm -> [pool padding] -> max pooling -> dropout (STSTNet.mat's order)."""
+        # Initialisers made per layer: one instance shared by layers draws the same numbers for each (Keras 3
+        # seeds an unseeded initialiser once), where MATLAB and PyTorch draw every layer anew.
+        conv_kernel, conv_bias = _initializers(initializer, input_shape[-1] * kernel_size * kernel_size)
+        tensor = layers.Conv2D(count, kernel_size, padding="valid" if port else "same", activation="relu",
+                               kernel_initializer=conv_kernel, bias_initializer=conv_bias, name=f"c1{suffix}")(tensor)
         if batch_norm:  # after the ReLU (STSTNet.mat: relu -> batchnorm)
-            x_stream = layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, momentum=batch_norm_momentum,
-                                                 gamma_regularizer=regularizer, beta_regularizer=regularizer,
-                                                 name=f"bn1_{index}")(x_stream)
+            tensor = layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, momentum=batch_norm_momentum,
+                                               gamma_regularizer=regularizer, beta_regularizer=regularizer,
+                                               name=f"bn1{suffix}")(tensor)
         if port:
-            x_stream = EdgePadding2D(1, name=f"pool_padding_{index}")(x_stream)
-        x_stream = layers.MaxPooling2D(pool_size, strides=pool_size, padding="valid" if port else "same",
-                                       name=f"p1_{index}")(x_stream)
+            tensor = EdgePadding2D(1, name=f"pool_padding{suffix}")(tensor)
+        tensor = layers.MaxPooling2D(pool_size, strides=pool_size, padding="valid" if port else "same",
+                                     name=f"p1{suffix}")(tensor)
         if dropout > 0:  # after the max pooling (STSTNet.mat: maxpool -> dropout)
-            x_stream = layers.Dropout(dropout, name=f"dropout1_{index}")(x_stream)
-        streams.append(x_stream)
-    x = layers.Concatenate(name="concatenate")(streams)
+            tensor = layers.Dropout(dropout, name=f"dropout1{suffix}")(tensor)
+        return tensor
+
+    if streams == "one_layer":
+        # The three streams as one: each reads the same input with its own 3x3 kernels, and every layer after
+        # the convolution (ReLU, batch normalisation, max pooling, dropout) works channel by channel, so one
+        # convolution of the 3 + 5 + 8 kernels side by side followed by one of each layer is the same function,
+        # channels in depthcat's order 3, 5, 8 (tests/test_liong2019.py holds it to "three_layers" with the same
+        # weights). Twice as fast a training step on a CPU (docs/performance.md): one kernel call instead of
+        # three small ones, and the per-stream copies of concatenation gone. What differs is only which random
+        # numbers are drawn: one dropout mask and one initial kernel draw for the 16 channels.
+        x = stream(x_padded, sum(filters), "")
+    else:
+        # STSTNet.mat's layer graph: conv_1 (3 kernels), conv_2_1 (5), conv_2_2 (8), joined by depthcat_1
+        # (conv_1's, conv_2_1's) then depthcat_2 (that, conv_2_2's): channels in the order 3, 5, 8.
+        x = layers.Concatenate(name="concatenate")(
+            [stream(x_padded, count, f"_{index}") for index, count in enumerate(filters, start=1)])
     x = layers.AveragePooling2D(average_pool, strides=average_pool, padding="valid", name="p2")(x)
     x = layers.Flatten(name="fc_input")(x)  # Table I: FC 400 x 1
     dense_kernel, dense_bias = _initializers(initializer, int(np.prod(x.shape[1:])))
@@ -148,7 +167,8 @@ def build_model(*, config: STSTNetConfig, num_classes: int, mean_image: np.ndarr
                          kernel_size=m.kernel_size, pool_size=m.pool_size, average_pool=m.average_pool,
                          zero_center=m.zero_center, mean_image=mean_image, batch_norm=m.batch_norm,
                          dropout=m.dropout, batch_norm_weight_decay=config.train.weight_decay,
-                         initializer=m.initializer, padding=m.padding, batch_norm_momentum=m.batch_norm_momentum)
+                         initializer=m.initializer, padding=m.padding, batch_norm_momentum=m.batch_norm_momentum,
+                         streams=m.streams)
 
 
 def training_mean_image(x_train: np.ndarray) -> np.ndarray:
@@ -206,20 +226,32 @@ def load_port_state_dict(model: keras.Model, state: dict[str, np.ndarray], sourc
         raise ValueError(f"{source}: no {missing[0]} ({len(missing)} key(s) missing); expected the state dict of "
                          "STSTNet's PyTorch port (conv1..3, bn1..3, fc)")
 
+    def check(array: np.ndarray, shape: tuple[int, ...], key: str) -> None:
+        if tuple(array.shape) != tuple(shape):
+            raise ValueError(f"{source}: {key} has shape {tuple(array.shape)}, the port's network needs "
+                             f"{tuple(shape)}; expected the state dict of STSTNet's PyTorch port")
+
     def put(weights, arrays: list[np.ndarray], key: str) -> None:
         for variable, array in zip(weights, arrays):
-            if tuple(variable.shape) != tuple(array.shape):
-                raise ValueError(f"{source}: {key} has shape {tuple(array.shape)}, the port's network needs "
-                                 f"{tuple(variable.shape)}; expected the state dict of STSTNet's PyTorch port")
+            check(array, tuple(variable.shape), key)
             variable.assign(np.asarray(array, dtype=np.float32))
 
-    for i in (1, 2, 3):
-        conv = model.get_layer(f"c1_{i}")
-        put(conv.weights, [np.transpose(state[f"conv{i}.weight"], (2, 3, 1, 0)), state[f"conv{i}.bias"]],
-            f"conv{i}")
-        norm = model.get_layer(f"bn1_{i}")
+    conv_arrays = [[np.transpose(state[f"conv{i}.weight"], (2, 3, 1, 0)), state[f"conv{i}.bias"]] for i in (1, 2, 3)]
+    norm_arrays = [[state[f"bn{i}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")] for i in (1, 2, 3)]
+    names = {layer.name for layer in model.layers}
+    if "c1" in names:  # streams "one_layer": the three streams' kernels and statistics side by side (3, 5, 8)
+        norm = model.get_layer("bn1")
+        for i, (count, (kernel, _)) in enumerate(zip(PORT_FILTERS, conv_arrays), start=1):  # each key by name
+            check(kernel, (*model.get_layer("c1").kernel.shape[:3], count), f"conv{i}")
+        put(model.get_layer("c1").weights, [np.concatenate([a[k] for a in conv_arrays], axis=-1) for k in (0, 1)],
+            "conv1..3")
         put([norm.gamma, norm.beta, norm.moving_mean, norm.moving_variance],
-            [state[f"bn{i}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")], f"bn{i}")
+            [np.concatenate([a[k] for a in norm_arrays]) for k in range(4)], "bn1..3")
+    else:
+        for i in (1, 2, 3):
+            norm = model.get_layer(f"bn1_{i}")
+            put(model.get_layer(f"c1_{i}").weights, conv_arrays[i - 1], f"conv{i}")
+            put([norm.gamma, norm.beta, norm.moving_mean, norm.moving_variance], norm_arrays[i - 1], f"bn{i}")
     dense = model.get_layer("output")
     fc = np.asarray(state["fc.weight"])
     rows, cols, channels = (int(d) for d in model.get_layer("p2").output.shape[1:])

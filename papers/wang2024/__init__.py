@@ -6,7 +6,8 @@ Assembly only: ``PAPER`` and the pipeline (``common.experiment.Pipeline``) that 
 """
 from __future__ import annotations
 
-from common.experiment import Paper, Pipeline
+from common.experiment import Paper
+from common.flow_cnn import flow_network_pipeline
 from papers.wang2024 import pages, protocol, reported
 from papers.wang2024.config import PROFILES, default_config
 from papers.wang2024.model import MODEL_BUILDERS, MODEL_CHECKS, OFFICIAL_TRAINABLE
@@ -25,17 +26,13 @@ PAPER = Paper(
 )
 
 # megc2019_loso and every benchmark entry: the hooks protocol.py declares (the shared one-network protocol and
-# the flow images' hooks: common.network_protocol, preprocessing.INPUTS). Table 2 is the megc2019 track's protocol, so
-# that track shows its numbers (selected on test data, not compared). min_frames: an onset and an apex frame.
-# needs_motion (common.datasets.invariants rule 6): the optical flow and strain from the onset to the apex frame;
-# a clip whose onset and apex frames are identical gives zero images, and the run refuses it.
-# reads_released: on the authors' released inputs (common.datasets.released) their own 28x28 flow images (IPOL
-# TV-L1 flow and strain) replace the shared flow stage, and the five points come from their apex crops as
-# main_HTNet.py finds them (points.py, data.points; README ledger 13); the rest of the method is unchanged.
-PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="wang2024", models=("htnet",), config=default_config(),
-                    profiles=PROFILES, min_frames=2, needs_motion=True, entry="HTNet (Wang et al. 2024)",
-                    reads_released=True, stands_for=("HTNet",),
-                    reported_on={"megc2019": reported.REPORTED})
+# the flow images' hooks: common.network_protocol, preprocessing.INPUTS), as every flow network does
+# (common.flow_cnn.flow_network_pipeline). Table 2 is the megc2019 track's protocol, so that track shows its
+# numbers (selected on test data, not compared). On the authors' released inputs the five points come from their
+# apex crops as main_HTNet.py finds them (points.py, data.points; README ledger 13).
+PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="wang2024", model="htnet", config=default_config(),
+                                 profiles=PROFILES, entry="HTNet (Wang et al. 2024)", stands_for=("HTNet",),
+                                 reported=reported.REPORTED)
 EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2", report_pages=pages.report_pages)
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
