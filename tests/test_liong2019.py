@@ -220,7 +220,7 @@ def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_
     set_population_statistics(model, x_train, batch_size=4)
 
     def forward(x: np.ndarray) -> tuple[np.ndarray, list]:
-        streams, statistics = [], []
+        pooled, statistics = [], []
         train_centred = x_train.astype(np.float64) - mean
         for k in suffixes:
             kernel, bias = weights[f"c1{k}"][:2]
@@ -229,8 +229,8 @@ def test_forward_pass_is_the_centred_conv_relu_bn_pool_of_numpy_with_population_
             statistics.append((mu, var))
             gamma, beta = weights[f"bn1{k}"][:2]
             a = (_conv_relu(x - mean, kernel, bias) - mu) / np.sqrt(var + 1e-5) * gamma + beta
-            streams.append(_max_pool(a, 3))  # dropout is off at inference
-        joined = np.concatenate(streams, axis=-1)  # (N, 3, 3, 4)
+            pooled.append(_max_pool(a, 3))  # dropout is off at inference
+        joined = np.concatenate(pooled, axis=-1)  # (N, 3, 3, 4)
         pooled = joined[:, :2, :2, :].mean(axis=(1, 2))  # 2x2 /2, no padding: the top-left window only
         logits = pooled @ weights["output"][0] + weights["output"][1]
         e = np.exp(logits - logits.max(axis=1, keepdims=True))
