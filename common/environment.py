@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,8 @@ def peak_rss_mb() -> float | None:
     """The peak resident memory of this process so far, in MiB (``resource.getrusage(RUSAGE_SELF).ru_maxrss``:
     KiB on Linux, bytes on macOS); None where ``resource`` does not exist (Windows). It never goes down:
     after several experiments in one process it is the largest so far."""
-    try:
-        import resource
-        import sys
-    except ImportError:
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+    peak = peak_rss_bytes()
+    return None if peak is None else round(peak / (1024 * 1024), 1)
 
 
 def environment() -> dict[str, Any]:
@@ -131,7 +125,12 @@ def device_label() -> tuple[str, str]:
     return device, f"{backend} {version}, keras {keras.__version__}".replace("  ", " ")
 
 
-def peak_rss_bytes() -> int:
-    """The process's peak resident set size so far (``ru_maxrss``: KiB on Linux, bytes on macOS)."""
+def peak_rss_bytes() -> int | None:
+    """The process's peak resident set size so far (``ru_maxrss``: KiB on Linux, bytes on macOS); None where
+    ``resource`` does not exist (Windows)."""
+    try:
+        import resource  # deferred: absent on Windows, where the peak is then unknown
+    except ImportError:
+        return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)

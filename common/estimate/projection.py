@@ -259,7 +259,7 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
         reason = " ".join(str(exc).split()) or type(exc).__name__
         logger.warning(f"{tag} not estimated: building or timing a model failed: {reason}")
         return ExperimentEstimate(**counts, note=f"not estimated: building or timing a model failed: {reason}")
-    peak = peak_rss_bytes()
+    peak = peak_rss_bytes() or 0  # 0: unknown (Windows has no getrusage)
 
     fold_seconds = []
     arrays = 0

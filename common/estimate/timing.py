@@ -143,7 +143,7 @@ def time_model(stage: TrainingStage, model: Any = None, build_s: float | None = 
     import keras
 
 
-    rss0 = peak_rss_bytes()
+    rss0 = peak_rss_bytes() or 0  # 0: unknown (Windows has no getrusage)
     matmul, matmul_cpu = matmul_rates(repeats=3)
     if model is None:
         t0 = time.perf_counter()
@@ -192,7 +192,7 @@ def time_model(stage: TrainingStage, model: Any = None, build_s: float | None = 
         step_s=step, step_cpu_s=float(np.median(cpus)),
         cpu_per_wall=cpu / wall if wall > 0 else 1.0, steps_timed=len(walls), epoch_overhead_s=overhead,
         predict_s=predict, input_bytes=4 * sum(int(np.prod(_shape(t))) for t in model.inputs),
-        state_bytes=4 * (2 * weights + slots), rss_growth_bytes=max(0, peak_rss_bytes() - rss0),
+        state_bytes=4 * (2 * weights + slots), rss_growth_bytes=max(0, (peak_rss_bytes() or 0) - rss0),
         train_flops=training_flops(model), matmul_flops_per_s=matmul, matmul_flops_per_cpu_s=matmul_cpu)
     del model
     keras.backend.clear_session()
