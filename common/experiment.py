@@ -307,6 +307,13 @@ class Pipeline:
                                 reported=self.reported_on.get("megc2019", ()), scopes=megc2019.SCOPES,
                                 report_pages=report_pages),)
 
+    def megc2019_exports(self, *, source: str, report_pages: Callable[..., None] | None
+                         ) -> tuple[tuple[Experiment, ...], tuple[str, ...], Callable[..., Experiment]]:
+        """What the registry reads of a paper whose one experiment is :meth:`megc2019_loso`: its ``EXPERIMENTS``,
+        ``BENCHMARK_MODELS`` (:attr:`models`) and ``benchmark_experiment`` (:meth:`on_track`, ``(track,
+        model=None) -> Experiment``: README "In the benchmark")."""
+        return self.megc2019_loso(source=source, report_pages=report_pages), self.models, self.on_track
+
     def benchmark_model(self, model: str | None) -> str:
         """The model the paper enters a track with: ``model``, or its default (the first of ``models``)."""
         model = model or self.models[0]

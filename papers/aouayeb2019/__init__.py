@@ -41,9 +41,8 @@ PAPER = Paper(
 PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="aouayeb2019", models=("region_cnn_lstm",), config=default_config(),
                     profiles=PROFILES, min_frames=2, needs_motion=False,
                     entry="Aouayeb et al. 2019, region CNNs + LSTMs", reported_on={"megc2019": reported.REPORTED})
-EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2, Fig. 5", report_pages=pages.report_pages)
-BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
-benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
+EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
+    source="Table 2, Fig. 5", report_pages=pages.report_pages)
 
 # Table 2's other rows (the MEGC 2019 LBP-TOP baseline and the challenge entries): published, not run
 # by us; the benchmark's leaderboard shows them under the methods. The paper's own row is the

@@ -30,6 +30,5 @@ PAPER = Paper(
 PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="gan2019", model="off_apexnet", config=default_config(),
                                  profiles=PROFILES, entry="OFF-ApexNet (Gan et al. 2019)", stands_for=("OFF-ApexNet",),
                                  reported=reported.REPORTED)
-EXPERIMENTS = PIPELINE.megc2019_loso(source="Liong et al. 2019, Table III", report_pages=pages.report_pages)
-BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
-benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
+EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
+    source="Liong et al. 2019, Table III", report_pages=pages.report_pages)

@@ -36,6 +36,5 @@ PIPELINE = Pipeline(
     hooks=protocol.HOOKS, paper_id="liong2018", models=(MODEL_NAME,), config=default_config(), profiles=PROFILES,
     min_frames=2, needs_motion=True, entry="Bi-WOOF + linear SVM (Liong et al. 2018)", stands_for=("Bi-WOOF",),
     reported_on={"megc2019": reported.REPORTED})
-EXPERIMENTS = PIPELINE.megc2019_loso(source="the MEGC 2019 results table", report_pages=pages.report_pages)
-BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
-benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
+EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
+    source="the MEGC 2019 results table", report_pages=pages.report_pages)

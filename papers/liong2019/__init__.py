@@ -33,6 +33,5 @@ PAPER = Paper(
 PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="liong2019", model="ststnet", config=default_config(),
                                  profiles=PROFILES, entry="STSTNet (Liong et al. 2019)", stands_for=("Liong et al.",),
                                  reported=reported.REPORTED)
-EXPERIMENTS = PIPELINE.megc2019_loso(source="Table III", report_pages=pages.report_pages)
-BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
-benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
+EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
+    source="Table III", report_pages=pages.report_pages)

@@ -40,6 +40,5 @@ PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="see2019", models=(MODEL_NAME
                     profiles=PROFILES, min_frames=min_frames(default_config()), needs_motion=False,
                     stands_for=("LBP-TOP",), entry="LBP-TOP + linear SVM (MEGC 2019 baseline)",
                     reported_on={"megc2019": reported.REPORTED})
-EXPERIMENTS = PIPELINE.megc2019_loso(source="the MEGC 2019 results table", report_pages=pages.report_pages)
-BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
-benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
+EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
+    source="the MEGC 2019 results table", report_pages=pages.report_pages)

@@ -33,6 +33,5 @@ PAPER = Paper(
 PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="wang2024", model="htnet", config=default_config(),
                                  profiles=PROFILES, entry="HTNet (Wang et al. 2024)", stands_for=("HTNet",),
                                  reported=reported.REPORTED)
-EXPERIMENTS = PIPELINE.megc2019_loso(source="Table 2", report_pages=pages.report_pages)
-BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
-benchmark_experiment = PIPELINE.on_track  # (track, model=None) -> Experiment: README "In the benchmark"
+EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
+    source="Table 2", report_pages=pages.report_pages)
