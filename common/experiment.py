@@ -299,20 +299,14 @@ class Pipeline:
                           scopes=scopes, report_pages=report_pages,
                           loader_options={} if loader_options is None else loader_options)
 
-    def megc2019_loso(self, *, source: str, report_pages: Callable[..., None] | None) -> tuple[Experiment, ...]:
-        """``megc2019_loso``: the paper's method on the MEGC 2019 composite, LOSO, scored on it and on each of its
-        databases, beside the paper's numbers on that protocol (``reported_on["megc2019"]``, from ``source``)."""
+    def megc2019_exports(self, *, source: str, report_pages: Callable[..., None] | None
+                         ) -> tuple[tuple[Experiment, ...], tuple[str, ...], Callable[..., Experiment]]:
+        """``EXPERIMENTS``, ``BENCHMARK_MODELS``, ``benchmark_experiment`` of a paper measured on the MEGC 2019
+        composite, LOSO: ``megc2019_loso`` scored on it and each database, ``reported_on["megc2019"]`` beside."""
         title = f"MEGC 2019 composite (SMIC + CASME II + SAMM, 3 classes), LOSO ({source})"
         return (self.experiment(name="megc2019_loso", title=title, datasets=("megc2019",),
                                 reported=self.reported_on.get("megc2019", ()), scopes=megc2019.SCOPES,
-                                report_pages=report_pages),)
-
-    def megc2019_exports(self, *, source: str, report_pages: Callable[..., None] | None
-                         ) -> tuple[tuple[Experiment, ...], tuple[str, ...], Callable[..., Experiment]]:
-        """What the registry reads of a paper whose one experiment is :meth:`megc2019_loso`: its ``EXPERIMENTS``,
-        ``BENCHMARK_MODELS`` (:attr:`models`) and ``benchmark_experiment`` (:meth:`on_track`, ``(track,
-        model=None) -> Experiment``: README "In the benchmark")."""
-        return self.megc2019_loso(source=source, report_pages=report_pages), self.models, self.on_track
+                                report_pages=report_pages),), self.models, self.on_track
 
     def benchmark_model(self, model: str | None) -> str:
         """The model the paper enters a track with: ``model``, or its default (the first of ``models``)."""
