@@ -23,6 +23,7 @@ signature, and the run is refused in one line (docs/performance.md, "Fold-parall
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -356,9 +357,14 @@ class _NoFold:
     work_dir: Any = None
 
 
-def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds: int, epochs: int = 2) -> GroupTiming:
+def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds: int, epochs: int = 2,
+               test_samples: int = 0) -> GroupTiming:
     """Train ``folds`` networks of ``build()`` together with the recipe ``train`` on ``samples`` random inputs
-    each: one untimed epoch (the trace), then ``epochs`` timed ones (the mean)."""
+    each: one untimed epoch (the trace), then ``epochs`` timed ones (the mean). ``test_samples`` > 0: each
+    network also predicts that many inputs after every epoch, as the epoch-selection gauge does
+    (``common.training.EpochPredictions``)."""
+    from common.training import EpochPredictions, predict_on_batches
+
     rng = np.random.default_rng(0)
     prepared = []
     for _ in range(folds):
@@ -366,8 +372,11 @@ def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds
         x = [rng.normal(size=(samples, *t.shape[1:])).astype("float32") for t in model.inputs]
         classes = int(model.outputs[0].shape[-1])
         y = keras.utils.to_categorical(rng.integers(0, classes, samples), classes)
+        test = [a[:test_samples] for a in x]
+        recorder = None if test_samples < 1 else EpochPredictions(
+            functools.partial(predict_on_batches, x=test if len(test) > 1 else test[0], batch_size=train.batch_size))
         prepared.append(prepare(_Timed(model=model, x_train=x if len(x) > 1 else x[0], y_train=y, train=train,
-                                       label=model.name, ctx=_NoFold())))
+                                       label=model.name, ctx=_NoFold(), recorder=recorder)))
     started = time.perf_counter()
     train_together(prepared, 1)
     trace = time.perf_counter() - started

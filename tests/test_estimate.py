@@ -41,8 +41,9 @@ def test_counts_and_projection_follow_the_timed_step(dummy_corpus, private_cache
     t = work.timing
     assert t.parameters == 2 * 4 + 4 + 4 * 3 + 3 and t.inputs == ((2,),) and t.outputs == ((3,),)
     assert t.steps_timed >= timing.MIN_TIMED_STEPS and t.step_s > 0 and t.input_bytes == 8
-    # the projection is the formula of the module docstring, tracing once per experiment
-    fold = 15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + math.ceil(6 / 4) * t.predict_s
+    # the projection is the formula of the module docstring, tracing once per experiment; the epoch gauge (on,
+    # as in a run) predicts the 6 test clips after each of the 3 epochs
+    fold = 15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + (1 + 3) * math.ceil(6 / 4) * t.predict_s
     assert e.fold_seconds == pytest.approx([fold + t.trace_s + t.predict_trace_s] * 4)
     assert e.training_seconds == pytest.approx(work.seconds)
     assert e.arrays_bytes == 18 * 8 and e.peak_rss_bytes > 0
@@ -80,11 +81,32 @@ def test_validation_after_every_epoch_and_a_wider_predict_pass_are_projected(dum
     (e,) = est.estimate([("dummy", wide)], data_root=dummy_corpus, loader=dummy_paper.load, profile="quick",
                         overrides=overrides).experiments
     t = e.stages[0].timing
-    # 3 epochs x ceil(10 / 4) validation batches, and ceil(20 / 4) test-pass batches instead of ceil(6 / 4)
-    fold = (15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + (3 * 3 + 5) * t.predict_s + t.trace_s
+    # 3 epochs x ceil(10 / 4) validation batches, and ceil(20 / 4) test-pass batches instead of ceil(6 / 4); the
+    # gauge's 3 x ceil(6 / 4) batches of the fold's test clips
+    fold = (15 * t.step_s + 3 * t.epoch_overhead_s + t.build_s + (3 * 3 + 5 + 3 * 2) * t.predict_s + t.trace_s
             + t.predict_trace_s)
     assert e.fold_seconds == pytest.approx([fold] * 4)
     assert plain.stages[0].steps == e.stages[0].steps  # the training work is unchanged
+
+
+def test_the_epoch_gauge_is_counted_unless_the_run_leaves_it_out(dummy_corpus):
+    """A run records every epoch's test predictions by default (the gauge): its passes are in the projection
+    and its line in the table; with ``--no-epoch-gauge`` (``epoch_gauge=False``) neither."""
+    from common.running.corpus import load_all, load_datasets
+
+    data = load_datasets(EXPERIMENT, dummy_corpus, load_all([EXPERIMENT], dummy_corpus, dummy_paper.load))
+    timings: dict = {}  # one timing of the model for both projections
+    on, off = (est.estimate_experiment("dummy", EXPERIMENT, data, profile="quick", timings=timings,
+                                       overrides={"train.epochs": "3", "train.batch_size": "4"}, epoch_gauge=gauge)
+               for gauge in (True, False))
+    t = on.stages[0].timing
+    assert off.stages[0].timing is t
+    # 3 epochs x the fold's 6 test clips in batches of 4, in every fold
+    assert np.subtract(on.fold_seconds, off.fold_seconds) == pytest.approx([3 * math.ceil(6 / 4) * t.predict_s] * 4)
+    assert "epoch gauge" in on.gauge and off.gauge == ""
+    result = est.Estimate(device="d", backend="b", profile="quick", corpus="c", experiments=(on, off), seconds=1.0,
+                          matmul_flops_per_s=1e9)
+    assert estimate_table.format_estimate(result).count("epoch gauge: a test pass") == 1
 
 
 def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(dummy_corpus, caplog):

@@ -29,12 +29,14 @@ times what costs on this device and backend:
   arrays (estimated: samples x input size x 4 B), which a fold holds beside the model.
 
 Projection per fold = sum over its models of ``steps x step time + epochs x epoch overhead +
-build time + (test batches + epochs x validation batches) x predict time + tracing`` (validation:
-``TrainingStage.validation_samples``, evaluated after every epoch; the test pass covers
-``TrainingStage.predict_samples`` where set; the first training and predict steps beyond
-a timed one); a stage with ``traced_once`` (its ``run_fold`` keeps the compiled model across folds:
-``common.training.fold_model``, ``compiled_like``) pays the tracing in its first fold only. An
-experiment without the hooks is listed with its counts and "not estimated".
+build time + (test batches + epochs x validation batches + gauge batches) x predict time + tracing``
+(validation: ``TrainingStage.validation_samples``, evaluated after every epoch; the test pass covers
+``TrainingStage.predict_samples`` where set; gauge: the epoch-selection gauge's test pass of the final
+network after every epoch, the run's default; the first training and predict steps beyond a timed one); a
+stage with ``traced_once`` (its ``run_fold`` keeps the compiled model across folds: ``common.training.fold_model``,
+``compiled_like``) pays the tracing in its first fold only. An experiment without the hooks is listed with its
+counts and "not estimated". Not counted: what a fold runs before each gauge pass (``after_fit``: STSTNet's
+MATLAB recipe recomputes its batch-normalisation statistics over the training clips, about a training step).
 
 Written by hand: no library projects a Keras training's cost from a few timed steps.
 
@@ -60,7 +62,7 @@ from common.environment import device_label, peak_rss_bytes
 from common.estimate.units import shapes
 from common.running.profiles import effective_config, resolve_profile
 from common.estimate.timing import ModelTiming, PreprocessTiming, _shape, time_model, time_preprocessing, warm_up
-from common.experiment import Experiment, Selection, TrainingStage
+from common.experiment import Experiment, Fold, Selection, TrainingStage
 from common.flops import matmul_rate
 from common.running.preflight import split
 from common.running.screening import check_released
@@ -113,6 +115,9 @@ class ExperimentEstimate:
     peak_rss_bytes: int = 0  # measured process peak after timing this experiment's models
     arrays_bytes: int = 0  # largest stage's training inputs as float32 (estimate)
     note: str = ""  # why it is not (fully) estimated
+    # The epoch-selection gauge's test pass after every epoch of each fold's final network (docs/methods.md
+    # §9.4), counted in fold_seconds: "" when the run records no epochs (--no-epoch-gauge)
+    gauge: str = ""
 
     @property
     def estimated(self) -> bool:
@@ -221,9 +226,10 @@ def _time_stages(per_fold: list[list[TrainingStage]], timings: dict, tag: str) -
 
 def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], *, profile: str,
                         overrides: Mapping[str, Any] | None = None, seed: int = 0,
-                        timings: dict | None = None) -> ExperimentEstimate:
+                        timings: dict | None = None, epoch_gauge: bool = True) -> ExperimentEstimate:
     """Count and time one experiment (``data``: ``{database: [Sample]}``); ``timings`` is the cache of
-    :class:`ModelTiming` shared across experiments (by model name, shapes and batch size)."""
+    :class:`ModelTiming` shared across experiments (by model name, shapes and batch size); ``epoch_gauge``:
+    the run records every epoch's test predictions (its default; ``--no-epoch-gauge``: False)."""
     from common.evaluation.splits import check_folds
 
     timings = {} if timings is None else timings
@@ -274,7 +280,8 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
             test_batches = math.ceil(predicted / stage.batch_size)
             validation_batches = stage.epochs * math.ceil(stage.validation_samples / stage.batch_size)
             cost = (steps * t.step_s + stage.epochs * t.epoch_overhead_s + t.build_s
-                    + (test_batches + validation_batches) * t.predict_s)
+                    + (test_batches + validation_batches + _gauge_batches(fold, stage, stages, epoch_gauge))
+                    * t.predict_s)
             if not stage.traced_once or (stage.model, stage.batch_size) not in traced:
                 cost += t.trace_s + t.predict_trace_s
                 traced.add((stage.model, stage.batch_size))
@@ -296,7 +303,8 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
     note = ""
     together = int(getattr(getattr(config, "train", None), "fold_parallel", 1) or 1)
     if together > 1:  # --fold-parallel N: the training steps of a group, timed as one
-        fold_seconds, arrays, note = _fold_parallel(tag, per_fold, stage_timing, config.train, fold_seconds, arrays)
+        fold_seconds, arrays, note = _fold_parallel(tag, folds, per_fold, stage_timing, config.train, fold_seconds,
+                                                    arrays, epoch_gauge)
         works = tuple(dataclasses.replace(w, seconds=sum(fold_seconds) * w.samples / max(
             sum(x.samples for x in works), 1)) for w in works)
     preprocess = None
@@ -304,15 +312,31 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
         preprocess = time_preprocessing(experiment, config, selection, tag=tag)
     else:
         note = "preprocessing not estimated: the experiment has no preprocess_clip hook"
+    gauge = ""
+    if epoch_gauge:
+        gauge = ("epoch gauge: a test pass of each fold's network after every epoch, counted (docs/methods.md "
+                 "§9.4; --no-epoch-gauge leaves it out)")
     return ExperimentEstimate(**counts, stages=works, preprocess=preprocess, fold_seconds=tuple(fold_seconds),
-                              peak_rss_bytes=peak, arrays_bytes=int(arrays), note=note)
+                              peak_rss_bytes=peak, arrays_bytes=int(arrays), note=note, gauge=gauge)
 
 
-def _fold_parallel(tag: str, per_fold: list[list[TrainingStage]], stage_timing: Mapping, train: Any,
-                   fold_seconds: list[float], arrays: int) -> tuple[list[float], int, str]:
-    """``--fold-parallel N``: each fold's projected seconds with its training steps replaced by its share of a
-    group's (``common.fold_parallel.time_group``: N networks trained together on random inputs, timed here),
-    the memory of N folds (``fold_bytes``) in place of one fold's inputs, and the note saying so."""
+def _gauge_batches(fold: Fold, stage: TrainingStage, stages: Sequence[TrainingStage], epoch_gauge: bool) -> int:
+    """The batches of the epoch gauge's test passes in ``fold``: the fold's test clips predicted after every
+    epoch of its final network (the last stage, ``common.running.fold.epoch_recorder``); 0 for the other
+    stages or without the gauge."""
+    if not epoch_gauge or stage is not stages[-1]:
+        return 0
+    return stage.epochs * math.ceil(len(fold.test) / stage.batch_size)
+
+
+def _fold_parallel(tag: str, folds: Sequence[Fold], per_fold: list[list[TrainingStage]], stage_timing: Mapping,
+                   train: Any, fold_seconds: list[float], arrays: int,
+                   epoch_gauge: bool) -> tuple[list[float], int, str]:
+    """``--fold-parallel N``: each fold's projected seconds with its training steps (and the gauge's test
+    passes) replaced by its share of a group's (``common.fold_parallel.time_group``: N networks trained
+    together on random inputs, each recording a test pass of the largest fold's size after every epoch with
+    the gauge, timed here), the memory of N folds (``fold_bytes``) in place of one fold's inputs, and the note
+    saying so."""
     from common import fold_parallel
 
     if any(len(stages) != 1 for stages in per_fold):
@@ -322,13 +346,16 @@ def _fold_parallel(tag: str, per_fold: list[list[TrainingStage]], stage_timing: 
     n = min(together, len(per_fold))
     per_group = fold_parallel.fold_bytes(stage.build(), stage.samples, stage.batch_size) * n
     logger.info(f"{tag} timing {n} networks of {stage.model} trained together (--fold-parallel {together})")
-    group = fold_parallel.time_group(stage.build, train, stage.samples, n)
+    test = max(len(fold.test) for fold in folds) if epoch_gauge else 0
+    group = fold_parallel.time_group(stage.build, train, stage.samples, n, test_samples=test)
     seconds = []
-    for stages, before in zip(per_fold, fold_seconds):
+    for fold, stages, before in zip(folds, per_fold, fold_seconds):
         one = stages[0]
         t = stage_timing[(one.model, one.batch_size)]
         steps = math.ceil(one.samples / one.batch_size) * one.epochs
-        alone = steps * t.step_s + one.epochs * t.epoch_overhead_s + t.trace_s  # what the group replaces
+        # what the group replaces: the steps, Keras' per-epoch costs, the trace and the gauge's test passes
+        alone = (steps * t.step_s + one.epochs * t.epoch_overhead_s + t.trace_s
+                 + _gauge_batches(fold, one, stages, epoch_gauge) * t.predict_s)
         seconds.append(max(before - alone, 0.0) + (one.epochs * group.epoch_s + group.trace_s) / n)
     note = (f"fold-parallel {together}: groups of {n} folds, an epoch of a group {group.epoch_s:.3f} s "
             f"(timed); memory of a group {fold_parallel.memory(per_group)}")
@@ -337,11 +364,12 @@ def _fold_parallel(tag: str, per_fold: list[list[TrainingStage]], stage_timing: 
 
 def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path | None = None,
              profile: str | None = None, seed: int = 0, overrides: Mapping[str, Any] | None = None,
-             loader: Loader = load) -> Estimate:
+             loader: Loader = load, epoch_gauge: bool = True) -> Estimate:
     """Estimate every ``(paper_id, experiment)`` of ``entries`` (a paper's experiments, or a benchmark
     track's entries) on ``data_root`` (None: the synthetic corpus) under ``profile`` (None: paper on
-    real data, quick on a synthetic corpus), its databases read by ``loader``. Raises
-    ``ConfigError``/``RunError`` (one line)."""
+    real data, quick on a synthetic corpus), its databases read by ``loader``; ``epoch_gauge``: the run
+    records every epoch's test predictions (``--no-epoch-gauge``: False). Raises ``ConfigError``/``RunError``
+    (one line)."""
     started = time.perf_counter()
     profile = resolve_profile(profile, data_root, [e for _, e in entries])
     for _, experiment in entries:  # every --set checked before any work
@@ -360,7 +388,8 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
     results = []
     for paper_id, experiment in entries:
         results.append(estimate_experiment(paper_id, experiment, load_datasets(experiment, root, loaded),
-                                           profile=profile, overrides=overrides, seed=seed, timings=timings))
+                                           profile=profile, overrides=overrides, seed=seed, timings=timings,
+                                           epoch_gauge=epoch_gauge))
     return Estimate(device=device, backend=backend, profile=profile,
                     corpus=f"{'synthetic' if synthetic else 'real'} at {root}", experiments=tuple(results),
                     seconds=time.perf_counter() - started, matmul_flops_per_s=matmul)

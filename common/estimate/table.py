@@ -62,6 +62,8 @@ def format_estimate(est: Estimate) -> str:
                          f"{len(p.clips_timed)} clips); later runs read the cache, much cheaper")
         if e.note:
             lines.append(f"  {e.note}")
+        if e.gauge:
+            lines.append(f"  {e.gauge}")
         lines.append(f"  peak memory: {memory(e.peak_rss_bytes + e.arrays_bytes)} = process peak "
                      f"{memory(e.peak_rss_bytes)} (measured, ru_maxrss) + training inputs {memory(e.arrays_bytes)} "
                      "(float32, estimate)")

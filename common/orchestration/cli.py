@@ -217,7 +217,7 @@ _MODE_OPTIONS = {
     "score": ({"score", "benchmark", "partial", "against", "data_root", "profile", "out"}, "--score"),
 }
 # Read by the run an --estimate projects, not by the projection itself.
-_ESTIMATE_IGNORES = {"out", "fresh", "epoch_gauge", "weights",
+_ESTIMATE_IGNORES = {"out", "fresh", "weights",
                      "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds",
                      "max_folds"}
 
@@ -523,7 +523,8 @@ def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[s
                    for e in experiments]
     try:
         result = project(entries, data_root=args.data_root, profile=args.profile, seed=args.seed,
-                         overrides={**parse_assignments(args.set), **_fold_parallel(args, {})}, **_loader(args))
+                         overrides={**parse_assignments(args.set), **_fold_parallel(args, {})},
+                         epoch_gauge=args.epoch_gauge, **_loader(args))
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
     print()
