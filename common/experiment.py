@@ -134,9 +134,8 @@ class Reported:
 
 @dataclasses.dataclass(frozen=True)
 class TrainingStage:
-    """One model trained in one fold, as ``--estimate`` counts it: ``build()`` returns the
-    compiled model at the fold's input size; ``samples`` training inputs (after augmentation) for
-    ``epochs`` epochs of ``batch_size``. A two-stage method (Aouayeb) lists one stage per model."""
+    """One model trained in one fold, as ``--estimate`` counts it: ``build()`` returns the compiled model at the
+    fold's input size; ``samples`` training inputs (after augmentation) for ``epochs`` epochs of ``batch_size``."""
 
     model: str
     build: Callable[[], Any]
@@ -149,6 +148,7 @@ class TrainingStage:
     validation_samples: int = 0
     # Samples of the pass after training (None: the fold's test samples; Aouayeb's stage 1: every frame).
     predict_samples: int | None = None
+    gauge_refit_samples: int = 0  # a forward pass before each gauge pass (after_fit: STSTNet's BN statistics)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,7 +181,7 @@ class Experiment:
     # its authors' file, of the network the config builds; else one line naming it. None: --weights is refused.
     released_weights: Callable[[Any, Selection, Sequence[Fold], Path], str] | None = None
     fold_fit: Callable[[FoldContext], Any] | None = None  # --fold-parallel: the fold's FoldTraining, untrained
-    # --estimate: the models a fold trains (TrainingStage) and the per-clip preprocessing run_fold caches, timed.
+    # --estimate: the models a fold trains (a TrainingStage each: Aouayeb's two) and the per-clip preprocessing.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
     preprocess_clip: Callable[[Sample, Any], Any] | None = None
     # --preprocess-workers: ``first_pass(selection, folds, config) -> [(clip key, step)]``, a picklable

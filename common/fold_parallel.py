@@ -325,6 +325,16 @@ def groups(items: Sequence[Any], size: int) -> list[list[Any]]:
 
 
 
+def _gauge_pass(model: keras.Model, *, refit: Any, test: Any, refit_samples: int, batch_size: int) -> np.ndarray:
+    """:func:`time_group`'s stand-in for a fold's gauge pass: a prediction of ``refit`` (where the fold sets
+    state over its training inputs first), then of ``test``."""
+    from common.training import predict_on_batches
+
+    if refit_samples > 0:
+        predict_on_batches(model, refit, batch_size)
+    return predict_on_batches(model, test, batch_size)
+
+
 @dataclasses.dataclass(frozen=True)
 class GroupTiming:
     """A group of ``folds`` networks trained together on random inputs (``--estimate``): the wall seconds of one
@@ -358,12 +368,13 @@ class _NoFold:
 
 
 def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds: int, epochs: int = 2,
-               test_samples: int = 0) -> GroupTiming:
+               test_samples: int = 0, refit_samples: int = 0) -> GroupTiming:
     """Train ``folds`` networks of ``build()`` together with the recipe ``train`` on ``samples`` random inputs
     each: one untimed epoch (the trace), then ``epochs`` timed ones (the mean). ``test_samples`` > 0: each
     network also predicts that many inputs after every epoch, as the epoch-selection gauge does
-    (``common.training.EpochPredictions``)."""
-    from common.training import EpochPredictions, predict_on_batches
+    (``common.training.EpochPredictions``), after a prediction of ``refit_samples`` of its training inputs
+    (the forward pass of a fold's ``after_fit``)."""
+    from common.training import EpochPredictions
 
     rng = np.random.default_rng(0)
     prepared = []
@@ -373,8 +384,10 @@ def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds
         classes = int(model.outputs[0].shape[-1])
         y = keras.utils.to_categorical(rng.integers(0, classes, samples), classes)
         test = [a[:test_samples] for a in x]
-        recorder = None if test_samples < 1 else EpochPredictions(
-            functools.partial(predict_on_batches, x=test if len(test) > 1 else test[0], batch_size=train.batch_size))
+        refit = [a[:refit_samples] for a in x]
+        recorder = None if test_samples < 1 else EpochPredictions(functools.partial(
+            _gauge_pass, refit=refit if len(refit) > 1 else refit[0], test=test if len(test) > 1 else test[0],
+            refit_samples=refit_samples, batch_size=train.batch_size))
         prepared.append(prepare(_Timed(model=model, x_train=x if len(x) > 1 else x[0], y_train=y, train=train,
                                        label=model.name, ctx=_NoFold(), recorder=recorder)))
     started = time.perf_counter()

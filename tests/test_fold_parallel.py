@@ -266,15 +266,18 @@ def test_the_estimate_times_a_group_trained_together(smoke_corpus):
     assert together.arrays_bytes > alone.arrays_bytes  # three folds' memory, not one fold's inputs
 
 
-@pytest.mark.parametrize("test_samples", [0, 3])
-def test_the_timed_group_predicts_after_every_epoch_as_the_gauge_does(monkeypatch, test_samples):
-    """``time_group(..., test_samples=k)``: each network predicts k inputs after every epoch (the gauge's test
-    pass, which a run pays by default), the warm-up epoch and the timed ones; none with k = 0."""
+@pytest.mark.parametrize("test_samples, refit_samples, each_epoch", [(0, 0, []), (3, 0, [3]), (3, 5, [5, 3])])
+def test_the_timed_group_predicts_after_every_epoch_as_the_gauge_does(monkeypatch, test_samples, refit_samples,
+                                                                       each_epoch):
+    """``time_group(..., test_samples=k, refit_samples=r)``: each network predicts k inputs after every epoch
+    (the gauge's test pass, which a run pays by default), after r of its training inputs where r > 0 (a fold's
+    ``after_fit``), the warm-up epoch and the timed ones; nothing with k = 0."""
     from common import fold_parallel, training
 
     calls = []
     predict = training.predict_on_batches
     monkeypatch.setattr(training, "predict_on_batches", lambda model, x, batch_size: calls.append(len(x)) or
                         predict(model, x, batch_size))
-    fold_parallel.time_group(lambda: _tiny(0, 0.0), _cfg(), samples=10, folds=2, epochs=2, test_samples=test_samples)
-    assert calls == [test_samples] * (2 * (1 + 2) if test_samples else 0)
+    fold_parallel.time_group(lambda: _tiny(0, 0.0), _cfg(), samples=10, folds=2, epochs=2, test_samples=test_samples,
+                             refit_samples=refit_samples)
+    assert calls == each_epoch * (2 * (1 + 2))

@@ -412,3 +412,20 @@ def test_the_training_recipe_is_matlab_r2018b_defaults_beside_main_m():
     # initialiser instance shared by layers would draw the same ones in Keras 3)
     kernels = [_three_layers().get_layer(f"c1_{k}").kernel.numpy().ravel()[:27] for k in (1, 2, 3)]
     assert not np.allclose(kernels[0], kernels[1]) and not np.allclose(kernels[1], kernels[2])
+
+
+def test_the_estimate_counts_the_gauge_pass_over_the_training_clips_only_with_population_statistics():
+    """The MATLAB recipe predicts on batch-normalisation statistics over the training clips, recomputed before
+    each of the gauge's test passes: the estimate's stage says how many clips that pass covers; the port's
+    running statistics need none."""
+    from common.config import apply_overrides
+    from common.experiment import Fold, Selection
+    from papers.liong2019 import protocol
+    from papers.liong2019.config import PROFILES, default_config
+
+    selection = Selection(samples=(), labels=np.zeros(0, int), class_names=("negative", "positive", "surprise"))
+    fold = Fold(name="s1", train=np.arange(7), test=np.arange(7, 10))
+    (paper,) = protocol.training_stages(default_config(), selection, fold)
+    (port,) = protocol.training_stages(apply_overrides(default_config(), dict(PROFILES["port"])), selection, fold)
+    assert (paper.gauge_refit_samples, port.gauge_refit_samples) == (7, 0)
+    assert protocol.HOOKS.training_stages is protocol.training_stages

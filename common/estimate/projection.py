@@ -35,8 +35,9 @@ build time + (test batches + epochs x validation batches + gauge batches) x pred
 network after every epoch, the run's default; the first training and predict steps beyond a timed one); a
 stage with ``traced_once`` (its ``run_fold`` keeps the compiled model across folds: ``common.training.fold_model``,
 ``compiled_like``) pays the tracing in its first fold only. An experiment without the hooks is listed with its
-counts and "not estimated". Not counted: what a fold runs before each gauge pass (``after_fit``: STSTNet's
-MATLAB recipe recomputes its batch-normalisation statistics over the training clips, about a training step).
+counts and "not estimated". A gauge pass includes the forward pass a fold runs before it where it sets state
+(``TrainingStage.gauge_refit_samples``: STSTNet's MATLAB recipe, its batch-normalisation statistics over the
+training clips), timed as a prediction of that many inputs.
 
 Written by hand: no library projects a Keras training's cost from a few timed steps.
 
@@ -321,12 +322,14 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
 
 
 def _gauge_batches(fold: Fold, stage: TrainingStage, stages: Sequence[TrainingStage], epoch_gauge: bool) -> int:
-    """The batches of the epoch gauge's test passes in ``fold``: the fold's test clips predicted after every
-    epoch of its final network (the last stage, ``common.running.fold.epoch_recorder``); 0 for the other
-    stages or without the gauge."""
+    """The batches of the epoch gauge's passes in ``fold``: the fold's test clips predicted after every epoch of
+    its final network (the last stage, ``common.running.fold.epoch_recorder``), each after a forward pass of
+    ``gauge_refit_samples`` where the fold sets state first (``after_fit``); 0 for the other stages or without
+    the gauge."""
     if not epoch_gauge or stage is not stages[-1]:
         return 0
-    return stage.epochs * math.ceil(len(fold.test) / stage.batch_size)
+    return stage.epochs * (math.ceil(len(fold.test) / stage.batch_size)
+                           + math.ceil(stage.gauge_refit_samples / stage.batch_size))
 
 
 def _fold_parallel(tag: str, folds: Sequence[Fold], per_fold: list[list[TrainingStage]], stage_timing: Mapping,
@@ -347,7 +350,8 @@ def _fold_parallel(tag: str, folds: Sequence[Fold], per_fold: list[list[Training
     per_group = fold_parallel.fold_bytes(stage.build(), stage.samples, stage.batch_size) * n
     logger.info(f"{tag} timing {n} networks of {stage.model} trained together (--fold-parallel {together})")
     test = max(len(fold.test) for fold in folds) if epoch_gauge else 0
-    group = fold_parallel.time_group(stage.build, train, stage.samples, n, test_samples=test)
+    group = fold_parallel.time_group(stage.build, train, stage.samples, n, test_samples=test,
+                                     refit_samples=stage.gauge_refit_samples if epoch_gauge else 0)
     seconds = []
     for fold, stages, before in zip(folds, per_fold, fold_seconds):
         one = stages[0]

@@ -7,6 +7,7 @@ leave-one-subject-out over its 68 subjects (Sec. III.B): the benchmark track's o
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ import keras
 import numpy as np
 
 from common.running.fold import n_classes, outcome
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection
+from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.network_protocol import OneNetwork
 from papers.liong2019.config import STSTNetConfig
@@ -38,10 +39,25 @@ def network(ctx: FoldContext, x_train: np.ndarray):
     model = build_model(config=config, num_classes=n_classes(ctx), mean_image=mean_image)
 
     def after_fit(trained) -> None:
-        if config.model.batch_norm and config.model.batch_norm_statistics == "population":
+        if population_statistics(config):
             set_population_statistics(trained, x_train, config.train.batch_size)
 
     return model, after_fit
+
+
+def population_statistics(config: STSTNetConfig) -> bool:
+    """Whether the batch normalisations predict on their inputs' statistics over the training clips (MATLAB's
+    network), recomputed after training, and before each of the epoch gauge's test passes."""
+    return config.model.batch_norm and config.model.batch_norm_statistics == "population"
+
+
+def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
+    """The shared stage (``PROTOCOL.training_stages``) and, with population statistics, the gauge's forward pass
+    over the training clips before each of its test passes (``--estimate`` counts it)."""
+    stages = PROTOCOL.training_stages(config, selection, fold)
+    if not population_statistics(config):
+        return stages
+    return [dataclasses.replace(stage, gauge_refit_samples=len(fold.train)) for stage in stages]
 
 
 # Sec. III.B: LOSO over the composite's 68 subjects, one network trained by one recipe (Adam,
@@ -106,4 +122,4 @@ def released_probabilities(ctx: FoldContext) -> tuple[np.ndarray, Path]:
     return keras.ops.convert_to_numpy(model(x_test, training=False)), path
 
 
-HOOKS = PROTOCOL.hooks(run_fold=run_fold, released_weights=released_weights)
+HOOKS = PROTOCOL.hooks(run_fold=run_fold, released_weights=released_weights, training_stages=training_stages)
