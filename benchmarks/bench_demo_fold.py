@@ -49,6 +49,8 @@ def main(argv=None) -> int:
     parser.add_argument("--compile-every-fold", action="store_true",
                         help="build, compile and trace the networks in every fold "
                              "(the behaviour before the demo speed-up)")
+    parser.add_argument("--no-epoch-gauge", action="store_true",
+                        help="no test pass after every epoch (run_all.py's --no-epoch-gauge; the demo keeps it)")
     args = parser.parse_args(argv)
 
     from common.config import apply_overrides
@@ -64,7 +66,8 @@ def main(argv=None) -> int:
     peak = matmul_rate()
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s); "
           f"float32 matmul 2048^2: {peak / 1e9:.1f} GFLOP/s; "
-          f"networks {'compiled every fold' if args.compile_every_fold else 'kept across folds'}")
+          f"networks {'compiled every fold' if args.compile_every_fold else 'kept across folds'}; "
+          f"epoch gauge {'off' if args.no_epoch_gauge else 'on'}")
     rows: list[tuple[str, float, float]] = []
 
     mark = _clock()
@@ -88,7 +91,8 @@ def main(argv=None) -> int:
         for i in list(fold.train) + list(fold.test):
             preprocessing.clip_regions(selection.samples[int(i)], config, default_root())
         regions = _since(mark)
-        ctx = FoldContext(selection, fold, config, "quick", args.seed, Path(args.out) / fold.name, default_root())
+        ctx = FoldContext(selection, fold, config, "quick", args.seed, Path(args.out) / fold.name, default_root(),
+                          record_epochs=not args.no_epoch_gauge)
         mark = _clock()
         outcome = protocol.run_fold(ctx)
         total = _since(mark)
