@@ -33,7 +33,7 @@ import time
 import keras
 import numpy as np
 from common.device_training import _build_as_fit_does, _floatx_arrays, _index_epochs, _indices_of, _on_device
-from common.training import fit_callbacks, matlab_epoch_order, precision_of
+from common.training import EpochPredictions, fit_callbacks, matlab_epoch_order, precision_of, predict_on_batches
 
 logger = logging.getLogger(__name__)
 
@@ -328,8 +328,6 @@ def groups(items: Sequence[Any], size: int) -> list[list[Any]]:
 def _gauge_pass(model: keras.Model, *, refit: Any, test: Any, refit_samples: int, batch_size: int) -> np.ndarray:
     """:func:`time_group`'s stand-in for a fold's gauge pass: a prediction of ``refit`` (where the fold sets
     state over its training inputs first), then of ``test``."""
-    from common.training import predict_on_batches
-
     if refit_samples > 0:
         predict_on_batches(model, refit, batch_size)
     return predict_on_batches(model, test, batch_size)
@@ -374,8 +372,6 @@ def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds
     network also predicts that many inputs after every epoch, as the epoch-selection gauge does
     (``common.training.EpochPredictions``), after a prediction of ``refit_samples`` of its training inputs
     (the forward pass of a fold's ``after_fit``)."""
-    from common.training import EpochPredictions
-
     rng = np.random.default_rng(0)
     prepared = []
     for _ in range(folds):
