@@ -272,11 +272,11 @@ def test_the_timed_group_predicts_after_every_epoch_as_the_gauge_does(monkeypatc
     """``time_group(..., test_samples=k, refit_samples=r)``: each network predicts k inputs after every epoch
     (the gauge's test pass, which a run pays by default), after r of its training inputs where r > 0 (a fold's
     ``after_fit``), the warm-up epoch and the timed ones; nothing with k = 0."""
-    from common import fold_parallel, training
+    from common import fold_parallel
 
     calls = []
-    predict = training.predict_on_batches
-    monkeypatch.setattr(training, "predict_on_batches", lambda model, x, batch_size: calls.append(len(x)) or
+    predict = fold_parallel.predict_on_batches
+    monkeypatch.setattr(fold_parallel, "predict_on_batches", lambda model, x, batch_size: calls.append(len(x)) or
                         predict(model, x, batch_size))
     fold_parallel.time_group(lambda: _tiny(0, 0.0), _cfg(), samples=10, folds=2, epochs=2, test_samples=test_samples,
                              refit_samples=refit_samples)
