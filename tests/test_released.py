@@ -132,6 +132,9 @@ def test_check_data_reports_the_released_inputs_and_their_problems(tmp_path, cap
     out = capsys.readouterr().out
     assert code == 1, out
     assert "Released inputs: HTNet's released tree" in out
+    # the licensed databases' absence is one line there, not each one's expected layout
+    assert "Licensed databases not found here (not needed for the released inputs): CASME II" in out
+    assert "): not found: " not in out, out
     assert f"{len(ROWS)} clips = 3 SMIC-HS + 3 CASME II + 3 SAMM" in out and "6 subjects" in out
     assert "not of the released size: 1" in out and "sub02_EP01_11f .png: 32x32x3 uint8" in out
     assert "see2019/megc2019_loso: cannot run on the released inputs (it needs the clips' frames)" in out
