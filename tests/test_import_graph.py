@@ -42,7 +42,7 @@ LAYERS = (
     ("running", ("common.running",)),  # one experiment's run: the fold loop and what it needs
     ("reporting", ("common.reporting",)),
     ("evaluation", ("common.evaluation",)),  # splits, metrics, statistics, comparison, references, records
-    ("models and training", ("common.training", "common.train_config", "common.device_training",
+    ("models and training", ("common.training", "common.train_config", "common.device_training", "common.batch_norm",
                              "common.fold_parallel", "common.backbones", "common.flops", "common.state_dicts")),
     ("the contract", ("common.experiment", "common.harness", "common.predict_types")),
     ("data", ("common.datasets",)),

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from common.batch_norm import FusedBatchNormalization
 from common.training import predict_on_batches
 from papers.liong2019.config import STSTNetConfig, default_config
 
@@ -38,6 +39,7 @@ BATCH_NORM_EPSILON = 1e-5  # STSTNet.mat: every batchnorm layer's Epsilon (MATLA
 INITIALIZERS = ("matlab_r2018b", "glorot_uniform", "pytorch")
 PADDINGS = ("matlab", "port")
 STREAMS = ("one_layer", "three_layers")
+BATCH_NORM_KERNELS = ("fused", "keras")
 
 
 @keras.saving.register_keras_serializable(package="mersuite_liong2019")
@@ -82,7 +84,7 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
                   average_pool: int = 2, zero_center: bool = True, mean_image: np.ndarray | None = None,
                   batch_norm: bool = True, dropout: float = 0.5, batch_norm_weight_decay: float = 0.0,
                   initializer: str = "matlab_r2018b", padding: str = "matlab", batch_norm_momentum: float = 0.99,
-                  streams: str = "one_layer", name: str = "ststnet") -> keras.Model:
+                  streams: str = "one_layer", batch_norm_kernel: str = "fused", name: str = "ststnet") -> keras.Model:
     """The authors' STSTNet (``STSTNet.mat``); ``zero_center=False, batch_norm=False, dropout=0`` is Table I.
 
     ``zero_center``: a ``Normalization`` layer ("zerocenter") subtracts ``mean_image`` (the fold's
@@ -101,12 +103,16 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
     averages' (the port's PyTorch momentum 0.1 is 0.9). ``streams``: "one_layer" (the three streams' kernels
     side by side in one convolution ``c1``, then ``bn1``, ``p1``, ``dropout1``: the same function, twice as
     fast) or "three_layers" (STSTNet.mat's layer graph, ``c1_1`` ... ``dropout1_3`` and ``concatenate``).
+    ``batch_norm_kernel``: "fused" (:class:`common.batch_norm.FusedBatchNormalization`, TensorFlow's fused
+    kernel for a float32 training step, the same function) or "keras" (``keras.layers.BatchNormalization``).
     """
     for option, value, choices in (("initializer", initializer, INITIALIZERS), ("padding", padding, PADDINGS),
-                                   ("streams", streams, STREAMS)):
+                                   ("streams", streams, STREAMS), ("batch_norm_kernel", batch_norm_kernel,
+                                                                   BATCH_NORM_KERNELS)):
         if value not in choices:
             raise ValueError(f"{option}={value!r}: expected one of {choices}")
     port = padding == "port"
+    norm_layer = FusedBatchNormalization if batch_norm_kernel == "fused" else layers.BatchNormalization
     inputs = keras.Input(shape=tuple(input_shape), name="flow_u_v_strain")
     x = inputs
     if zero_center:
@@ -126,9 +132,8 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
         tensor = layers.Conv2D(count, kernel_size, padding="valid" if port else "same", activation="relu",
                                kernel_initializer=conv_kernel, bias_initializer=conv_bias, name=f"c1{suffix}")(tensor)
         if batch_norm:  # after the ReLU (STSTNet.mat: relu -> batchnorm)
-            tensor = layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, momentum=batch_norm_momentum,
-                                               gamma_regularizer=regularizer, beta_regularizer=regularizer,
-                                               name=f"bn1{suffix}")(tensor)
+            tensor = norm_layer(epsilon=BATCH_NORM_EPSILON, momentum=batch_norm_momentum, gamma_regularizer=regularizer,
+                                beta_regularizer=regularizer, name=f"bn1{suffix}")(tensor)
         if port:
             tensor = EdgePadding2D(1, name=f"pool_padding{suffix}")(tensor)
         tensor = layers.MaxPooling2D(pool_size, strides=pool_size, padding="valid" if port else "same",
@@ -168,7 +173,7 @@ def build_model(*, config: STSTNetConfig, num_classes: int, mean_image: np.ndarr
                          zero_center=m.zero_center, mean_image=mean_image, batch_norm=m.batch_norm,
                          dropout=m.dropout, batch_norm_weight_decay=config.train.weight_decay,
                          initializer=m.initializer, padding=m.padding, batch_norm_momentum=m.batch_norm_momentum,
-                         streams=m.streams)
+                         streams=m.streams, batch_norm_kernel=m.batch_norm_kernel)
 
 
 def training_mean_image(x_train: np.ndarray) -> np.ndarray:
