@@ -49,6 +49,11 @@ class ModelConfig:
     # input over the whole training set once training ends, as MATLAB's trainNetwork (R2018b, main.m)
     # finalises TrainedMean / TrainedVariance; "moving": Keras' moving averages (momentum 0.99).
     batch_norm_statistics: Literal["population", "moving"] = "population"
+    # Which kernel computes a training step's batch normalisation: "fused", TensorFlow's fused kernel on that
+    # backend in float32 (common.batch_norm: Keras' layer and function, within float32 round-off, a port step
+    # about 1.7 times as fast on a CPU, docs/performance.md); "keras", Keras 3's own ops (the runs before
+    # 2026-11-25's fused kernel). Elsewhere (JAX, PyTorch, float64, inference) both are Keras' call.
+    batch_norm_kernel: Literal["fused", "keras"] = "fused"
     # Initial kernels: MATLAB R2018b's default (main.m's version; STSTNet.mat's layers name no initialiser),
     # normal with standard deviation 0.01 and zero biases; "glorot_uniform" (Keras') is the option.
     # "pytorch": PyTorch's defaults (kaiming_uniform with a = sqrt 5 on the kernels, uniform +-1/sqrt(fan_in) on
@@ -66,11 +71,6 @@ class ModelConfig:
     # function, twice as fast a training step on a CPU, docs/performance.md); "three_layers", STSTNet.mat's
     # layer graph, a convolution, batchnorm, pooling and dropout a stream (tests hold the two equal).
     streams: Literal["one_layer", "three_layers"] = "one_layer"
-    # Which kernel computes a training step's batch normalisation: "fused", TensorFlow's fused kernel on that
-    # backend in float32 (common.batch_norm: Keras' layer and function, within float32 round-off, a port step
-    # about 1.7 times as fast on a CPU, docs/performance.md); "keras", Keras 3's own ops (the runs before
-    # 2026-11-25's fused kernel). Elsewhere (JAX, PyTorch, float64, inference) both are Keras' call.
-    batch_norm_kernel: Literal["fused", "keras"] = "fused"
 
 
 @dataclasses.dataclass(frozen=True)
