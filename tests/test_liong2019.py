@@ -140,6 +140,53 @@ def test_one_layer_of_each_kind_is_the_three_streams_function():
         keras.config.set_dtype_policy(policy)
 
 
+def test_the_fused_batch_normalisation_gives_the_gradients_of_keras_ops():
+    """model.batch_norm_kernel "fused" (the default) and "keras", each recipe's network with the same weights: the
+    fused layer where it is asked for, and a training step's gradients as close to the float64 computation as
+    Keras' own float32 ops are (both about 1e-4 of each gradient's scale: the round-off of sums over 28,800
+    activations of the raw 0..255 input; a fault in the fused path, such as the variance's n / (n - 1), is larger
+    than that in the moving variance, tests/test_batch_norm.py)."""
+    import keras
+    import tensorflow as tf
+
+    from common.batch_norm import FusedBatchNormalization
+    from common.config import apply_overrides
+    from papers.liong2019.config import PORT, default_config
+    from papers.liong2019.model import build_model
+
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 256, (32, 28, 28, 3)).astype(np.float64)
+    y = np.eye(3)[rng.integers(0, 3, 32)]
+
+    def gradients(config, kernel: str, dtype: str, weights=None):
+        keras.config.set_dtype_policy(dtype)
+        keras.utils.set_random_seed(2)
+        model = build_model(config=apply_overrides(config, {"model.batch_norm_kernel": kernel}), num_classes=3)
+        if weights is not None:
+            model.set_weights([w.astype(dtype) for w in weights])
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(keras.losses.categorical_crossentropy(y.astype(dtype), model(x.astype(dtype),
+                                                                                                training=True)))
+        grads = tape.gradient(loss, model.trainable_variables)
+        return model, {v.path: g.numpy().astype(np.float64) for v, g in zip(model.trainable_variables, grads)}
+
+    policy = keras.config.dtype_policy()
+    try:
+        for profile in ({}, PORT):
+            config = apply_overrides(default_config(), {**profile, "model.dropout": 0.0})
+            fused, got = gradients(config, "fused", "float32")
+            ops, theirs = gradients(config, "keras", "float32", fused.get_weights())
+            _, exact = gradients(config, "keras", "float64", fused.get_weights())
+            assert isinstance(fused.get_layer("bn1"), FusedBatchNormalization)
+            assert type(ops.get_layer("bn1")) is keras.layers.BatchNormalization
+            for path, want in exact.items():
+                scale = np.abs(want).max()
+                assert np.abs(theirs[path] - want).max() < 3e-4 * scale, path  # Keras' own float32 round-off
+                assert np.abs(got[path] - want).max() < 3e-4 * scale, path
+    finally:
+        keras.config.set_dtype_policy(policy)
+
+
 def test_the_text_reading_is_table_1_alone():
     from common.config import apply_overrides, parse_assignments
     from common.training import trainable_parameters
