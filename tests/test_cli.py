@@ -253,3 +253,22 @@ def test_the_mersuite_script_is_the_main_of_run_all():
     module_name, _, attribute = scripts["mersuite"].partition(":")
     target = getattr(importlib.import_module(module_name), attribute)
     assert target is run_all.main and target is cli_module.main
+
+
+def test_tensorflows_retracing_warning_is_dropped_and_its_other_warnings_kept():
+    # each fold's network traces its own predict function once; TensorFlow's warning about it is noise
+    import logging
+
+    cli_module._import_tensorflow_quietly()
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    tf_log = logging.getLogger("tensorflow")
+    tf_log.addHandler(handler)
+    try:
+        tf_log.warning("5 out of the last 5 calls to <function f at 0x1> triggered tf.function retracing. "
+                       "Tracing is expensive")
+        tf_log.warning("a warning that says something")
+    finally:
+        tf_log.removeHandler(handler)
+    assert seen == ["a warning that says something"]
