@@ -198,11 +198,14 @@ def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
     the fold the sequential run computes. A fold that raises is recorded ``failed`` (its traceback
     in ``folds/<fold>/error.txt``); Ctrl-C propagates with nothing written.
     """
+    from common.training import released_fold_graphs  # Keras only once a fold runs
+
     ctx = FoldContext(selection=job.selection, fold=job.fold, config=job.config, profile=job.profile, seed=job.seed,
                       work_dir=job.work_dir, cache_dir=stages_root(), record_epochs=job.record_epochs)
     t0 = time.perf_counter()
     cache_before = CACHE_STATS.snapshot()
-    status, reason, outcome = _run_one_fold(experiment, ctx, len(job.selection.class_names))
+    with released_fold_graphs():  # the fold's graphs and weights freed after it (common.training)
+        status, reason, outcome = _run_one_fold(experiment, ctx, len(job.selection.class_names))
     record = fold_record(job.base, job.selection, job.fold, job.fingerprint, status, reason, time.perf_counter() - t0,
                      outcome)
     # the benchmark's cost columns: this fold's preprocessing cache activity, the process's peak memory
@@ -224,7 +227,7 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
     training seconds. A fold that raises is recorded ``failed``; a group whose training raises records each
     of its folds ``failed``."""
     from common import fold_parallel
-    from common.training import set_seed
+    from common.training import released_fold_graphs, set_seed
 
     records: dict[str, dict] = {}
     n_classes = len(jobs[0].selection.class_names) if jobs else 0
@@ -237,7 +240,7 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
         records[job.fold.name] = record
         logger.info(fold_line(job, record))
 
-    for part in fold_parallel.groups(jobs, group):
+    def run_group(part: Sequence[FoldJob]) -> None:
         ready = []  # (job, ctx, training, prepared fold, seconds so far, cache counts before)
         for job in part:
             ctx = FoldContext(selection=job.selection, fold=job.fold, config=job.config, profile=job.profile,
@@ -258,7 +261,7 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
                 continue
             ready.append((job, ctx, training, prepared, time.perf_counter() - t0, cache_before))
         if not ready:
-            continue
+            return
         names = ", ".join(r[0].fold.name for r in ready)
         logger.info(f"{ready[0][0].tag} training {len(ready)} folds together ({names})")
         fit_started = time.perf_counter()
@@ -268,7 +271,7 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
             for job, ctx, _, _, seconds, cache_before in ready:
                 store(job, "failed", _failure(ctx, exc), seconds + time.perf_counter() - fit_started, None,
                       cache_before)
-            continue
+            return
         together = time.perf_counter() - fit_started
         share = together / len(ready)
         for (job, ctx, training, _, seconds, cache_before), history in zip(ready, histories):
@@ -282,6 +285,10 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
                 status, reason, checked = "failed", _failure(ctx, exc), None
             store(job, status, reason, seconds + share + time.perf_counter() - finish_started, checked,
                   cache_before)
+
+    for part in fold_parallel.groups(jobs, group):
+        with released_fold_graphs():  # the group's graphs and weights freed after it (common.training)
+            run_group(part)
     return records
 
 
