@@ -42,7 +42,7 @@ def set_seed(seed: int) -> None:
 # fold). ``released_fold_graphs`` drops the entries the folds added once no fold of this process is running:
 # a traced function has taken its gradients already, and a new trace registers anew.
 _FOLDS_LOCK = threading.Lock()
-_FOLDS_RUNNING = [0]
+_folds_running = 0  # folds inside released_fold_graphs now, under _FOLDS_LOCK
 _REGISTERED_BEFORE: set[str] = set()
 
 
@@ -65,21 +65,22 @@ def released_fold_graphs() -> Iterator[None]:
     """Around a fold's (or a fold group's) work: when the last fold running in this process ends, the custom
     gradients traced meanwhile leave TensorFlow's registry, so that fold's graphs and weights can be freed.
     Folds that overlap in threads (a Dask worker) release together when none is left running."""
+    global _folds_running
     registry = _custom_gradients()
     if registry is None:
         yield
         return
     with _FOLDS_LOCK:
-        if _FOLDS_RUNNING[0] == 0:
+        if _folds_running == 0:
             _REGISTERED_BEFORE.clear()
             _REGISTERED_BEFORE.update(registry)
-        _FOLDS_RUNNING[0] += 1
+        _folds_running += 1
     try:
         yield
     finally:
         with _FOLDS_LOCK:
-            _FOLDS_RUNNING[0] -= 1
-            if _FOLDS_RUNNING[0] == 0:
+            _folds_running -= 1
+            if _folds_running == 0:
                 for name in [n for n in registry if n.startswith("CustomGradient-") and n not in _REGISTERED_BEFORE]:
                     del registry[name]
 
