@@ -11,6 +11,7 @@ holds a database when it contains the file ``<name>.present``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import signal
 import types
@@ -170,7 +171,8 @@ def seeded_centroid_fold(ctx) -> FoldOutcome:
     When ``KILL_ENV`` names this fold and a process id other than its own, it kills its own process
     (a worker killed mid-fold; the test process itself is never killed); it raises in the fold
     ``FAIL_ENV`` names, as ``run_fold`` raises in ``HOOKS["fail"]``. ``extra`` records the
-    ``CUDA_VISIBLE_DEVICES`` the fold saw (one GPU per worker).
+    ``CUDA_VISIBLE_DEVICES`` the fold saw (one GPU per worker), and whether TensorFlow's logger would show
+    its retracing warning there.
     """
     fold, _, pid = os.environ.get(KILL_ENV, "").partition(":")
     if fold == ctx.fold.name and pid != str(os.getpid()):
@@ -182,7 +184,13 @@ def seeded_centroid_fold(ctx) -> FoldOutcome:
     probabilities = np.exp(-distances) / np.exp(-distances).sum(axis=1, keepdims=True)
     return FoldOutcome(test_indices=ctx.fold.test, y_pred=probabilities.argmax(axis=1), probabilities=probabilities,
                        history={"loss": [1.0, 0.5]}, parameters={"centres": int(centres.size)},
-                       extra={"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")})
+                       extra={"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+                              "retracing_warning_shown": bool(logging.getLogger("tensorflow").filter(_RETRACING))})
+
+
+# TensorFlow's retracing warning as its logger makes it (common.orchestration.logs.drop_retracing_warning)
+_RETRACING = logging.LogRecord("tensorflow", logging.WARNING, __file__, 0, "5 out of the last 5 calls to <function f> "
+                               "triggered tf.function retracing.", None, None)
 
 
 def preprocess_clip(sample, config) -> np.ndarray:

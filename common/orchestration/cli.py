@@ -52,7 +52,7 @@ from common.environment import keras_backend_problem
 from common.errors import MersuiteError, one_line, RunError, WorkSavedError
 from common.evaluation.references import with_recomputed, with_runs_as
 from common.leaderboard import published
-from common.orchestration.logs import Console, lines_to
+from common.orchestration.logs import Console, lines_to, quiet_tensorflow_log
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
 
@@ -280,7 +280,7 @@ _TF_IMPORT_NOISE = ("before absl::InitializeLog", "oneDNN custom operations", "c
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow (the papers' backend) with its import-time log lines filtered out of stderr, and
     its retracing warning out of its log."""
-    logging.getLogger("tensorflow").addFilter(_drop_retracing_warning)  # addFilter keeps one copy
+    quiet_tensorflow_log()
     if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
         return
     with tempfile.TemporaryFile() as captured:
@@ -299,13 +299,6 @@ def _import_tensorflow_quietly() -> None:
     for line in text.splitlines():
         if line.strip() and not any(noise in line for noise in _TF_IMPORT_NOISE):
             print(line, file=sys.stderr)
-
-
-def _drop_retracing_warning(record: logging.LogRecord) -> bool:
-    """False for TensorFlow's "N out of the last N calls to <function ...> triggered tf.function retracing":
-    each fold's network traces its own predict function once, by design (68 networks in a LOSO run), and
-    the warning's advice (reduce_retracing, a function outside the loop) does not apply to a user."""
-    return "triggered tf.function retracing" not in record.getMessage()
 
 
 def _load_paper(registry: Any, paper_id: str):

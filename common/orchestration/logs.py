@@ -10,6 +10,8 @@ loggers (:data:`PROJECT_LOGGERS`), each only for as long as it runs, with :func:
   (stderr for ``--predict``, whose stdout carries the results), as the ``print`` it replaces wrote it;
 * a fold computed in a worker process or on a Dask worker (``common.orchestration.parallel.run_one_fold``):
   the fold's lines, collected for ``folds/<fold>/worker.log``.
+
+Both also drop one TensorFlow warning that says nothing to a user (:func:`quiet_tensorflow_log`).
 """
 from __future__ import annotations
 
@@ -66,3 +68,16 @@ def lines_to(handler: logging.Handler) -> Iterator[logging.Handler]:
         for each, level in zip(loggers, levels):
             each.removeHandler(handler)
             each.setLevel(level)
+
+
+def drop_retracing_warning(record: logging.LogRecord) -> bool:
+    """False for TensorFlow's "N out of the last N calls to <function ...> triggered tf.function retracing":
+    each fold's network traces its own predict function once, by design (68 networks in a LOSO run), and
+    the warning's advice (reduce_retracing, a function outside the loop) does not apply to a user."""
+    return "triggered tf.function retracing" not in record.getMessage()
+
+
+def quiet_tensorflow_log() -> None:
+    """Drop :func:`drop_retracing_warning`'s lines from TensorFlow's logger in this process (the CLI's, and
+    each worker process or Dask worker that computes a fold); ``addFilter`` keeps one copy."""
+    logging.getLogger("tensorflow").addFilter(drop_retracing_warning)

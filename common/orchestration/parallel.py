@@ -61,7 +61,7 @@ from common.evaluation.records import jsonable, load_fold_record
 from common.running.fold_jobs import FoldJob
 from common.experiment import Experiment
 from common.files import write_json_atomic, write_text_atomic
-from common.orchestration.logs import Lines, lines_to
+from common.orchestration.logs import Lines, lines_to, quiet_tensorflow_log
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +177,7 @@ def run_one_fold(task: FoldTask) -> WorkerReport:
     if experiment.name != task.job.base["experiment"]:
         raise LookupError(f"{task.ref} resolves to experiment {experiment.name!r}, not {task.job.base['experiment']!r}")
     lines = [f"fold {task.job.fold.name} of {task.ref} on {socket.gethostname()}, process {os.getpid()}"]
+    quiet_tensorflow_log()  # as the CLI's process: one fold's predict function traced once is not news
     try:
         with lines_to(Lines(lines)):  # the fold's log lines, for its worker.log
             record = fold_jobs.compute_fold(experiment, task.job)
