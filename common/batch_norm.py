@@ -11,7 +11,8 @@ it, so this layer is written here.
 :class:`FusedBatchNormalization` is Keras' layer (same weights, same config, same moving-average update)
 whose training call runs the fused kernel when that computes exactly what Keras computes: the TensorFlow
 backend, float32 inputs of rank 4 normalised over the last axis, scale and centre on, no mask, no renorm,
-not synchronised. Anywhere else (inference, float64, mixed precision, JAX, PyTorch) it is Keras' own call.
+not synchronised, no GPU (where it was measured: the CPU). Anywhere else (inference, float64, mixed
+precision, a GPU, JAX, PyTorch) it is Keras' own call.
 Keras' moving variance takes the biased batch variance; the kernel returns the unbiased one, so it is
 scaled back by (n - 1) / n. The outputs, gradients and moving statistics equal Keras' within float32
 round-off (tests/test_batch_norm.py); a run at a given seed therefore differs from one with Keras' layer by
@@ -32,7 +33,7 @@ class FusedBatchNormalization(layers.BatchNormalization):
                 and self.scale and self.center and not self.renorm and not self.synchronized
                 and len(inputs.shape) == 4 and self.axis in (3, -1)
                 and keras.backend.standardize_dtype(inputs.dtype) == "float32"
-                and self.compute_dtype == "float32")
+                and self.compute_dtype == "float32" and not _tensorflow_sees_a_gpu())
 
     def call(self, inputs, training=None, mask=None):
         if not self._fused(inputs, training, mask):
@@ -49,3 +50,12 @@ class FusedBatchNormalization(layers.BatchNormalization):
         self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
         self.moving_variance.assign(self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
         return outputs
+
+
+def _tensorflow_sees_a_gpu() -> bool:
+    """Whether TensorFlow places work on a GPU: there cuDNN's fused kernel wants an epsilon above 1e-5 (what
+    ``tf.nn.fused_batch_norm`` raises it to, 1.001e-5, would change the function of the papers' 1e-5), and the
+    fusion was measured for the CPU only, so a GPU keeps Keras' call."""
+    import tensorflow as tf  # only on the TensorFlow backend
+
+    return bool(tf.config.list_logical_devices("GPU"))
