@@ -203,7 +203,7 @@ def test_reused_model_trains_as_a_new_model_each_fold(monkeypatch):
 
     from common.config import apply_overrides
     from common.training import forget_compiled, set_seed
-    from papers.le2020 import model as model_module
+    from papers.le2020 import protocol
     from papers.le2020.config import Le2020Config
     from papers.le2020.protocol import compiled_model
 
@@ -214,7 +214,7 @@ def test_reused_model_trains_as_a_new_model_each_fold(monkeypatch):
         x = keras.layers.GlobalAveragePooling2D()(x)
         return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
 
-    monkeypatch.setattr(model_module, "build_model", small_model)
+    monkeypatch.setattr(protocol, "build_model", small_model)  # the name compiled_model calls
     config = apply_overrides(Le2020Config(), {"model.backbone": "resnet50", "model.input_size": 32,
                                               "model.reuse_across_folds": True, "train.optimizer": "adam",
                                               "train.learning_rate": 0.01, "train.batch_size": 4, "train.epochs": 1})
@@ -231,6 +231,7 @@ def test_reused_model_trains_as_a_new_model_each_fold(monkeypatch):
     forget_compiled()
     first, after_first, steps = one_fold(config)
     second, after_second, steps_again = one_fold(config)
+    assert first.count_params() < 1_000  # the stand-in (a ResNet50 has 23.5 million)
     assert second is first and steps == steps_again == 1  # kept, optimiser reset (not 2 steps)
     fresh, after_fresh, _ = one_fold(plain)
     assert fresh is not first and one_fold(plain)[0] is not fresh  # the paper profile: a model per fold
