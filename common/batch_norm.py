@@ -53,9 +53,9 @@ class FusedBatchNormalization(layers.BatchNormalization):
 
 
 def _tensorflow_sees_a_gpu() -> bool:
-    """Whether TensorFlow places work on a GPU: there cuDNN's fused kernel wants an epsilon above 1e-5 (what
-    ``tf.nn.fused_batch_norm`` raises it to, 1.001e-5, would change the function of the papers' 1e-5), and the
-    fusion was measured for the CPU only, so a GPU keeps Keras' call."""
+    """Whether TensorFlow places work on a GPU. There cuDNN's kernel refuses an epsilon under its minimum
+    (``tf.nn.fused_batch_norm`` raises any epsilon to at least 1.001e-5 for it, which would change the papers'
+    1e-5), and the fusion was measured on CPUs only, so a GPU keeps Keras' call."""
     import tensorflow as tf  # only on the TensorFlow backend
 
     return bool(tf.config.list_logical_devices("GPU"))
