@@ -7,15 +7,9 @@ sets it to ``../shared/released`` when that exists; elsewhere those tests are sk
 """
 from __future__ import annotations
 
-import collections
-import contextlib
 import os
-import pickle
 import re
 import shutil
-import struct
-import sys
-import types
 from pathlib import Path
 
 import cv2
@@ -24,7 +18,8 @@ import pytest
 
 import run_all
 from common.datasets import load, released
-from common.state_dicts import StateDictError, read_state_dict
+from common.state_dicts import read_state_dict
+from torch_files import write_legacy_state_dict
 
 RELEASED = os.environ.get("MERSUITE_RELEASED", "")
 needs_released = pytest.mark.skipif(
@@ -130,10 +125,11 @@ def test_check_data_reports_the_released_inputs_and_their_problems(tmp_path, cap
     cv2.imwrite(str(root / "datasets" / released.HTNET_FLOWS / "sub02_EP01_11f .png"), _flow(3, 32))
     code = run_all.main(["--check-data", str(tmp_path)])
     out = capsys.readouterr().out
-    assert code == 1, out
+    assert code == 2, out  # an image a run would refuse: the status of that run
     assert "Released inputs: HTNet's released tree" in out
-    # the licensed databases' absence is one line there, not each one's expected layout
-    assert "Licensed databases not found here (not needed for the released inputs): CASME II" in out
+    # the licensed databases' absence is said in the first line, not each one's expected layout
+    assert out.splitlines()[0].startswith(f"Found under {tmp_path}: the authors' released inputs (HTNet's")
+    assert "not here: CASME II, " in out.splitlines()[0] and "(not needed for the released inputs)" in out
     assert "): not found: " not in out, out
     assert f"{len(ROWS)} clips = 3 SMIC-HS + 3 CASME II + 3 SAMM" in out and "6 subjects" in out
     assert "not of the released size: 1" in out and "sub02_EP01_11f .png: 32x32x3 uint8" in out
@@ -163,89 +159,6 @@ def test_a_wrong_size_image_refuses_the_run_naming_the_file(tmp_path, capsys):
                          "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "006_006_1_3 .png: not a readable image" in err, err
-
-
-# --- the state-dict reader --------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _fake_torch():
-    """Modules named as PyTorch's, so that ``pickle`` writes the globals ``torch.save`` writes (the reader must
-    never import them: it is tested with these modules gone)."""
-    torch, utils = types.ModuleType("torch"), types.ModuleType("torch._utils")
-
-    class FloatStorage:
-        pass
-
-    def _rebuild_tensor_v2(*args):
-        raise AssertionError("never called")
-
-    FloatStorage.__module__, FloatStorage.__qualname__ = "torch", "FloatStorage"
-    _rebuild_tensor_v2.__module__, _rebuild_tensor_v2.__qualname__ = "torch._utils", "_rebuild_tensor_v2"
-    torch.FloatStorage, utils._rebuild_tensor_v2 = FloatStorage, _rebuild_tensor_v2
-    sys.modules["torch"], sys.modules["torch._utils"] = torch, utils
-    try:
-        yield FloatStorage, _rebuild_tensor_v2
-    finally:
-        del sys.modules["torch"], sys.modules["torch._utils"]
-
-
-def write_legacy_state_dict(path: Path, state: dict[str, np.ndarray]) -> None:
-    """``torch.save(state_dict)`` in the legacy format the released weights use (written here for the tests,
-    since PyTorch is no dependency): magic number, protocol, system info, the pickled OrderedDict of tensors
-    with persistent storages, the storage keys, each storage's element count and float32 bytes."""
-    with _fake_torch() as (storage_type, rebuild):
-        class Tensor:
-            def __init__(self, key: str, array: np.ndarray) -> None:
-                self.key, self.array = key, np.ascontiguousarray(array, dtype=np.float32)
-
-            def __reduce__(self):
-                strides = tuple(s // 4 for s in self.array.strides)
-                return rebuild, (_Storage(self.key, self.array.size), 0, self.array.shape, strides, False,
-                                 collections.OrderedDict())
-
-        class _Storage:
-            def __init__(self, key: str, size: int) -> None:
-                self.key, self.size = key, size
-
-        class Pickler(pickle.Pickler):
-            def persistent_id(self, obj):
-                if isinstance(obj, _Storage):
-                    return ("storage", storage_type, obj.key, "cpu", obj.size)
-                return None
-
-        tensors = collections.OrderedDict((k, Tensor(str(i), v)) for i, (k, v) in enumerate(state.items()))
-        with open(path, "wb") as handle:
-            for head in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True}):
-                pickle.dump(head, handle, protocol=2)
-            Pickler(handle, protocol=2).dump(tensors)
-            pickle.dump([t.key for t in tensors.values()], handle, protocol=2)
-            for t in tensors.values():
-                handle.write(struct.pack("<q", t.array.size))
-                handle.write(t.array.tobytes())
-
-
-def test_state_dict_reader_gives_the_arrays_back(tmp_path):
-    state = {"a.weight": np.arange(24, dtype=np.float32).reshape(2, 3, 4), "a.bias": np.array([1.5, -2.0], np.float32),
-             "b": np.arange(6, dtype=np.float32).reshape(2, 3).T}  # a transposed view: strides other than C order
-    write_legacy_state_dict(tmp_path / "w.pth", state)
-    assert "torch" not in sys.modules  # the reader needs no PyTorch
-    got = read_state_dict(tmp_path / "w.pth")
-    assert list(got) == list(state)
-    for key, array in state.items():
-        np.testing.assert_array_equal(got[key], array)
-
-
-def test_state_dict_reader_refuses_anything_else_in_one_line(tmp_path):
-    (tmp_path / "text.pth").write_text("weights")
-    with pytest.raises(StateDictError, match="text.pth: not a readable PyTorch state dict"):
-        read_state_dict(tmp_path / "text.pth")
-    with open(tmp_path / "code.pth", "wb") as handle:  # a pickle that would run code: never executed
-        for head in (0x1950A86A20F9469CFC6C, 1001, {}):
-            pickle.dump(head, handle, protocol=2)
-        pickle.dump(os.getcwd, handle, protocol=2)
-    with pytest.raises(StateDictError, match="holds posix.getcwd; expected a PyTorch state dict"):
-        read_state_dict(tmp_path / "code.pth")
 
 
 # --- liong2019's port profile ------------------------------------------------------------------------------------
@@ -379,6 +292,14 @@ def test_released_weights_give_the_ports_log_exactly(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out[-2000:]
     assert "pooled UF1 0.7209, UAR 0.7250" in out
+    # the weights are the authors', said on the summary lines, compared with their port's own numbers, and the
+    # per-clip agreement with their log counted by the run itself
+    assert ("the authors' released weights (STSTNet_Weights), evaluated, not trained here; 442 of 442 clips "
+            "predicted as in the authors' log STSTNet_python_logfile.txt") in out
+    summary = json.loads((tmp_path / "liong2019" / "megc2019_loso" / "results.json").read_text())
+    assert [(r["metric"], r["reported"], round(r["difference"], 4)) for r in summary["comparison"]] == [
+        ("uf1", 0.7209, 0.0), ("uar", 0.725, 0.0)]
+    assert summary["released_weights"]["log"]["agree"] == summary["released_weights"]["log"]["clips"] == 442
     folds = tmp_path / "liong2019" / "megc2019_loso" / "folds"
     records = [json.loads(p.read_text()) for p in sorted(folds.glob("*.json"))]
     assert len(records) == 68 and all(r["status"] == "ok" for r in records)
