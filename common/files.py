@@ -27,6 +27,7 @@ import json
 import os
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -86,6 +87,24 @@ def atomic_write(path: str | Path, mode: str = "w", *, fsync: bool = True, newli
             os.close(fd)
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def display_text(value: Any) -> str:
+    """``value`` (a path, a command line, any text) as a figure, a PDF or a log line can show it. Under a locale
+    that cannot decode a file name (``LC_ALL=C`` without UTF-8 mode), Python holds its bytes as surrogate
+    escapes, which no font draws and no UTF-8 encoder takes: those bytes are read as UTF-8 (``é`` comes back
+    as ``é``), and any that are not UTF-8 become U+FFFD. Text without escapes comes back unchanged."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no file name's byte gave
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
@@ -272,3 +291,80 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# Deflate, the strongest method a zip member may use here, expands its input at most about 1032 times: a member
+# that claims more is a lie about its size (or a decompression bomb), refused before a byte of it is inflated.
+ZIP_EXPANSION = 1100
+ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
+def zip_members(path: str | Path, limit: int | None = None) -> list[zipfile.ZipInfo]:
+    """The members of the zip archive at ``path`` (an ``.npz``, an ``.xlsx``), after checking what its directory
+    claims against the archive itself: each member named inside the archive (relative, no ``..``), stored or
+    deflated, its compressed size within the file's own length and its size within what deflate can give from
+    it; and all of them, inflated, within ``limit`` bytes when given. ``ValueError`` naming the member and the
+    claim otherwise (``zipfile.BadZipFile`` is one): the caller names the file."""
+    with zipfile.ZipFile(path) as archive:
+        return _checked_members(archive, os.path.getsize(path), limit)
+
+
+def _checked_members(archive: zipfile.ZipFile, size: int, limit: int | None) -> list[zipfile.ZipInfo]:
+    """:func:`zip_members` of an open archive of ``size`` bytes."""
+    members = archive.infolist()
+    total = 0
+    for info in members:
+        name = info.filename
+        if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or ":" in name:
+            raise ValueError(f"member {name!r} names a path outside the archive")
+        if info.compress_type not in ZIP_METHODS:
+            raise ValueError(f"member {name!r} is compressed by method {info.compress_type}; expected stored or "
+                             "deflated")
+        if info.compress_size > size or info.header_offset + info.compress_size > size:
+            raise ValueError(f"member {name!r} claims {info.compress_size} compressed bytes at offset "
+                             f"{info.header_offset}, past the file's {size} bytes")
+        most = info.compress_size if info.compress_type == zipfile.ZIP_STORED else ZIP_EXPANSION * info.compress_size
+        if info.file_size > most:
+            raise ValueError(f"member {name!r} claims {info.file_size} bytes from {info.compress_size} compressed "
+                             "(more than its compression can give)")
+        total += info.file_size
+    if limit is not None and total > limit:
+        raise ValueError(f"its members inflate to {total} bytes, more than the {limit} expected of such a file")
+    return members
+
+
+def read_npz(path: str | Path) -> dict[str, Any]:
+    """``{name: array}`` of an ``.npz`` file (``numpy.savez``'s), every array in memory, nothing pickled. Written
+    here over ``numpy.lib.format``'s header reader because ``numpy.load`` allocates the extent a member's header
+    claims before it reads the member: here the archive is checked first (:func:`zip_members`), and each
+    array's extent (shape x item size, from its header) must be exactly its member's bytes before one is
+    allocated. ``ValueError`` naming the member otherwise (the caller names the file)."""
+    import numpy as np
+    from numpy.lib import format as npy
+
+    arrays: dict[str, Any] = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in _checked_members(archive, os.path.getsize(path), None):
+            if not info.filename.endswith(".npy"):
+                raise ValueError(f"member {info.filename!r} is not an array (.npy)")
+            with archive.open(info) as handle:
+                version = npy.read_magic(handle)
+                if version == (1, 0):
+                    shape, fortran, dtype = npy.read_array_header_1_0(handle)
+                elif version == (2, 0):
+                    shape, fortran, dtype = npy.read_array_header_2_0(handle)
+                else:
+                    raise ValueError(f"member {info.filename!r}: array format {version}; expected 1.0 or 2.0")
+                if dtype.hasobject or any(d < 0 for d in shape):
+                    raise ValueError(f"member {info.filename!r}: a {dtype} array of shape {shape}; expected "
+                                     "numbers or text of a shape of sizes >= 0")
+                extent = dtype.itemsize
+                for d in shape:
+                    extent *= d
+                if handle.tell() + extent != info.file_size:
+                    raise ValueError(f"member {info.filename!r}: its header claims shape {shape} of {dtype} "
+                                     f"({extent} bytes), its data holds {info.file_size - handle.tell()}")
+                data = bytearray(handle.read(extent))
+            arrays[info.filename[:-len(".npy")]] = np.frombuffer(data, dtype=dtype).reshape(
+                shape, order="F" if fortran else "C")
+    return arrays

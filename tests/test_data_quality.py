@@ -160,7 +160,7 @@ def test_check_data_faces_names_the_faceless_the_leaving_and_the_truncated(faces
     root = _copy(tree, tmp_path)
     victim = sorted((root / "SAMM" / "SAMM" / "006").glob("*/*.jpg"))[3]
     _truncate(victim)
-    assert check_main(root, faces=True) == 1  # an incomplete frame makes SAMM unusable
+    assert check_main(root, faces=True) == 2  # an incomplete frame makes SAMM unusable
     out = capsys.readouterr().out
     assert f"{victim}: truncated or incomplete JPEG" in out
     assert f"{faceless}: no_face: no face in any of the 8 sampled frames" in out

@@ -19,6 +19,7 @@ import pytest
 
 import dummy_paper
 import run_all
+from papers import PAPER_IDS
 
 pytestmark = pytest.mark.slow
 
@@ -189,22 +190,22 @@ def test_the_unmodified_export_still_predicts(capsys, export, tmp_path):
     assert all(math.isclose(sum(c["probabilities"].values()), 1.0, rel_tol=1e-5) for c in payload["clips"])
 
 
-def test_every_experiment_names_its_classes_without_data():
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_experiment_names_its_classes_without_data(paper_id):
     """load_export compares the manifest's class names with the code's: each experiment's select on no data."""
     import papers
     from common.deployment.predict import code_class_names
     from common.running.profiles import effective_config
     from common.leaderboard.tracks import TRACKS
 
-    for paper_id in papers.PAPER_IDS:
-        module = papers.get_paper(paper_id)
-        experiments = list(module.EXPERIMENTS)
-        entry = getattr(module, "benchmark_experiment", None)
-        if callable(entry):
-            experiments += [entry(track, None) for track in TRACKS]
-        for experiment in experiments:
-            names = code_class_names(experiment, effective_config(experiment, "smoke"))
-            assert len(names) >= 2 and len(set(names)) == len(names), (paper_id, experiment.name, names)
+    module = papers.get_paper(paper_id)
+    experiments = list(module.EXPERIMENTS)
+    entry = getattr(module, "benchmark_experiment", None)
+    if callable(entry):
+        experiments += [entry(track, None) for track in TRACKS]
+    for experiment in experiments:
+        names = code_class_names(experiment, effective_config(experiment, "smoke"))
+        assert len(names) >= 2 and len(set(names)) == len(names), (paper_id, experiment.name, names)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -172,3 +172,61 @@ def test_every_output_records_the_apex_the_method_used(tmp_path):
     assert any("apex 13 (own_rule rule)" in t for t in texts) and any("fps 30 (--fps rate)" in t for t in texts)
     assert "frame 13 (apex)" in texts  # the frame drawn as the apex is the one recorded
     assert not any("apex 12" in t or "motion" in t for t in texts)
+
+
+def test_the_page_draws_the_apex_rules_curve_and_says_which_chain_made_the_input(tmp_path):
+    """The motion curve behind the apex, each rule's peak and the apex used, marked; the chain that made the
+    clip's input beside the one the model was trained on, with a warning where they differ (a model trained on
+    the authors' released flow images, applied to this suite's own TV-L1 flow)."""
+    import types
+
+    import cv2
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    import dummy_paper
+    from common.deployment import page
+    from common.deployment import predict as pr
+    from common.deployment.recording import motion_curve
+    from common.predict_types import MotionCurve, PredictViews
+
+    frames = []
+    for number in range(1, 11):  # the grey difference from the first frame peaks at frame 5
+        frames.append(tmp_path / f"img{number:02d}.png")
+        cv2.imwrite(str(frames[-1]), np.full((24, 24, 3), 100 + 10 * (5 - abs(5 - number)), np.uint8))
+    grey = motion_curve(frames)
+    assert int(np.argmax(grey)) == 4 and grey[0] == 0
+    own = MotionCurve(values=tuple(float(v) for v in np.linspace(0, 1, 10)), rule="lbp_spotting", measure="LBP",
+                      chosen=9)
+    sample = Sample(dataset="recording", subject="", clip="mine", emotion="", onset=1, apex=10, offset=10, fps=30.0,
+                    frames=tuple(frames), meta={"source": str(tmp_path), "apex_rule": "lbp_spotting",
+                                                "motion_curve": tuple(float(v) for v in grey)})
+    views = PredictViews(frames=(0, 9), motion=own, chain="this suite's own chain: TV-L1 optical flow")
+    assert [c.rule for c in page.motion_curves(sample, views)] == ["lbp_spotting", "motion"]
+    given = dataclasses.replace(sample, meta={"apex_rule": "given"})
+    assert page.motion_curves(given, PredictViews(frames=(0,))) == []  # an apex given, no rule of the method's
+    experiment = dummy_paper.FRAMES_EXPERIMENT
+    released = {"paper": "dummy_frames", "experiment": experiment.name, "profile": "smoke",
+                "training_corpus": {"kind": "real", "samples": 442,
+                                    "inputs": "the authors' released flow images (no frames)"}}
+    chain, trained, warning = page.chains(types.SimpleNamespace(manifest=released), views)
+    assert chain == views.chain and trained.startswith("the authors' released flow images")
+    assert warning.startswith("WARNING: the model was trained on the authors' released flow images")
+    frames_only = {**released, "training_corpus": {"kind": "real", "samples": 9, "inputs": "frames"}}
+    assert page.chains(types.SimpleNamespace(manifest=frames_only), views)[1:] == (page.TRAINED_FRAMES, "")
+    older = {**released, "training_corpus": {"kind": "real", "samples": 9}}
+    assert page.chains(types.SimpleNamespace(manifest=older), views)[1:] == (page.TRAINED_UNKNOWN, "")
+
+    exported = types.SimpleNamespace(folder=tmp_path, manifest=released, paper_id="dummy_frames",
+                                     experiment=experiment, class_names=("a", "b"), label="dummy",
+                                     scores="class probabilities")
+    fig = plt.figure(figsize=(11.69, 8.27))
+    page.draw_page(fig, exported, pr.ClipResult(sample, "ok", np.array([0.3, 0.7]), "ok", "", views=views), 1)
+    texts = [t.get_text() for t in fig.texts]
+    legend = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+    assert any(t.startswith("WARNING: the model was trained on the authors' released flow images") for t in texts)
+    assert any("input of this clip: this suite's own chain: TV-L1 optical flow" in t for t in texts)
+    assert legend == ["lbp_spotting rule: LBP; peak frame 10",
+                      "motion rule: mean absolute grey difference of the face crop from the first frame; peak frame 5",
+                      "apex the input was built from: frame 10 (lbp_spotting rule)"]

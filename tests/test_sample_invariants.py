@@ -157,7 +157,7 @@ def test_a_bad_frame_file_is_refused_by_the_run_and_the_check(smoke_corpus, tmp_
     assert str(refused.value).startswith(f"{named}: ") and verdict in str(refused.value)
     assert f"(clip {sample.key})" in str(refused.value) and "\n" not in str(refused.value)
     code, out = _check(root, capsys)
-    assert code == 1 and "INVALID FRAME FILES OR CLIPS (a run refuses these clips): 1" in out
+    assert code == 2 and "INVALID FRAME FILES OR CLIPS (a run refuses these clips): 1" in out
     assert verdict in out and sample.key in out
 
 
@@ -173,7 +173,7 @@ def test_tiff_frames_are_frames_and_a_jpeg_named_tif_is_refused(smoke_corpus, tm
     assert _check(root, capsys)[0] == 0
     _jpg_as_bmp(reloaded.frames[-1])  # JPEG bytes under a .tif name
     code, out = _check(root, capsys)
-    assert code == 1 and f"{reloaded.frames[-1]}: holds a JPEG image under a .tif name" in out
+    assert code == 2 and f"{reloaded.frames[-1]}: holds a JPEG image under a .tif name" in out
 
 
 def test_read_frames_never_resizes_silently(tmp_path):
@@ -228,7 +228,7 @@ def test_a_smic_clip_in_two_class_folders_is_refused(smoke_corpus, tmp_path, cap
                       "--out", str(tmp_path / "out"))
     assert code == 2 and "smic/s1/s1_ne_01 is labelled 'positive' here and 'negative' at" in line
     code, out = _check(root, capsys)
-    assert code == 1 and "UNUSABLE" in out and f"{copy}: clip smic/s1/s1_ne_01 is labelled 'positive'" in out
+    assert code == 2 and "UNUSABLE" in out and f"{copy}: clip smic/s1/s1_ne_01 is labelled 'positive'" in out
 
 
 def test_a_renamed_copy_of_a_smic_clip_under_another_label_is_refused_by_content(smoke_corpus, tmp_path, capsys):
@@ -242,7 +242,7 @@ def test_a_renamed_copy_of_a_smic_clip_under_another_label_is_refused_by_content
     assert f"{source}: its frames are byte-identical to those of smic/s2/{copy.name} ({copy})" in line
     assert "labelled 'surprise' here and 'negative' there; expected one label per clip" in line
     code, out = _check(root, capsys)
-    assert code == 1 and f"{source}: its frames are byte-identical to those of smic/s2/{copy.name}" in out
+    assert code == 2 and f"{source}: its frames are byte-identical to those of smic/s2/{copy.name}" in out
 
 
 def test_a_samm_clip_copied_under_another_name_and_the_same_label_is_merged(smoke_corpus, tmp_path, capsys):
@@ -280,7 +280,7 @@ def test_a_casme2_row_repeated_is_merged_or_refused(smoke_corpus, tmp_path, caps
     with pytest.raises(RunError, match="casme2/sub01/EP09_1 is labelled 'happiness' here and 'repression' at"):
         _run(root, "casme2", tmp_path / "other")
     code, out = _check(root, capsys)
-    assert code == 1 and "UNUSABLE" in out and "is labelled 'happiness' here and 'repression'" in out
+    assert code == 2 and "UNUSABLE" in out and "is labelled 'happiness' here and 'repression'" in out
 
 
 # ----------------------------------------------------------------------------- rule 2: annotations
@@ -396,7 +396,9 @@ def test_an_unreadable_folder_is_named_as_such(smoke_corpus, tmp_path, capsys, m
     assert dropped["reason"].startswith(f"{sample.frames[0].parent}: cannot list this folder (permission denied)")
     code, out = _check(root, capsys)
     assert "cannot list this folder (permission denied)" in out
-    assert "SAMM (samm): not found" in out and f"{root / 'SAMM' / 'SAMM'}: permission denied" in out
+    first = out.splitlines()[0]  # the summary says SAMM is not found, and which folder could not be read
+    assert "not here: " in first and "SAMM" in first.split("not here: ")[1]
+    assert f"could not read: {root / 'SAMM' / 'SAMM'}: permission denied" in first
 
 
 # ----------------------------------------------------------------------------- rule 6: motion
@@ -486,4 +488,4 @@ def test_a_label_sheet_is_chosen_by_its_header_and_the_choice_recorded(smoke_cor
     assert code == 2 and f"{path}: expected a sheet whose header row (within its first 20 rows) has the " in line
     assert "looked at 2 sheet(s): 'Cover' (empty); 'Sheet1' (first row: Subject, Filename, Unnamed: 2, Onset," in line
     code, out = _check(root, capsys)
-    assert code == 1 and "UNUSABLE" in out and "looked at 2 sheet(s)" in out
+    assert code == 2 and "UNUSABLE" in out and "looked at 2 sheet(s)" in out

@@ -19,8 +19,9 @@ from common.datasets.sample import frame_number, warn_dropped
 from common.datasets.tables import cell, DatabaseNotFound, DatasetError, to_int, to_text
 from common.datasets.invariants import annotation_problem
 
-# Folders we never descend into while searching: subject folders hold clips, not databases.
-SUBJECT_DIR = re.compile(r"^(sub[0-9]+|s[0-9]+|[0-9]{2,3})$", re.IGNORECASE)
+# Folders we never descend into while searching: subject folders hold clips, not databases (CAS(ME)^3's are
+# spNO.<n>).
+SUBJECT_DIR = re.compile(r"^(sub[0-9]+|s[0-9]+|[0-9]{2,3}|spNO\.[0-9]+)$", re.IGNORECASE)
 # Frame files: img46.jpg, reg_img46.jpg, image059663.bmp, reg_image059663.bmp, reg_06387.bmp, 006_05562.jpg.
 FRAME_FILE = re.compile(r"^(reg_img|reg_image|reg_|img|image|\d+_)?\d+\.(jpe?g|bmp|png|tiff?)$", re.IGNORECASE)
 SEARCH_DEPTH = 6
@@ -245,7 +246,7 @@ def choose_frame_root(candidates: list[Path], wanted: Callable[[Path], bool],
 
 
 def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, onset: int | None,
-                       offset: int | None) -> list[Path] | None:
+                       offset: int | None, pattern: re.Pattern | None = None) -> list[Path] | None:
     """The frames ``onset..offset`` of a clip a spreadsheet row lists, or None after a ``DroppedWarning``
     naming the row (no usable or misordered onset/offset) or the folder (cannot be read, or missing
     or empty on disk); CASME II and SAMM, through :func:`listed_clips` (the warnings name the loader's
@@ -259,7 +260,7 @@ def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, on
     if problem:
         warn_dropped(f"{spreadsheet}: {subject_clip}: {problem}; skipped", key, stacklevel=5, stage="annotation")
         return None
-    listed, unreadable = clip_frames(folder)
+    listed, unreadable = clip_frames(folder, pattern)
     if unreadable:
         warn_dropped(f"{unreadable}; {title} clip {subject_clip} skipped", key, stacklevel=5)
         return None
@@ -285,20 +286,46 @@ class ListedClip:
 
 
 def listed_clips(found: Found, records: Iterable[dict], subject_name: Callable[[object], str],
-                 columns: tuple[str, str, str], title: str) -> Iterator[ListedClip]:
-    """Each row of ``records`` (``Subject``, ``Filename`` and the onset, apex and offset ``columns``) whose clip
-    folder ``<frames>/<subject>/<Filename>`` has the frames onset..offset; a row without them is skipped with
-    a ``DroppedWarning`` (:func:`listed_clip_frames`). The spreadsheet loaders of CASME II and SAMM."""
+                 columns: tuple[str, str, str], title: str, names: tuple[str, str] = ("Subject", "Filename"),
+                 folder: Callable[[Path, str, str], Path] | None = None,
+                 pattern: re.Pattern | None = None) -> Iterator[ListedClip]:
+    """Each row of ``records`` (the subject and clip columns ``names`` and the onset, apex and offset ``columns``)
+    whose clip folder (``<frames>/<subject>/<clip>``, or ``folder(frames, subject, clip)``) has the frames
+    onset..offset (files matching ``pattern``, default :data:`FRAME_FILE`); a row without them is skipped with
+    a ``DroppedWarning`` (:func:`listed_clip_frames`). The spreadsheet loaders of CASME II, SAMM, CASME, MMEW
+    and 4DME."""
     spreadsheet = found.label_file()
     for record in records:
         try:
-            subject = subject_name(cell(record, "Subject"))
+            subject = subject_name(cell(record, names[0]))
         except DatasetError as error:  # the name normaliser knows the cell, not the file
-            raise DatasetError(f"{spreadsheet}: column Subject: {error}") from None
-        clip = to_text(cell(record, "Filename"))
+            raise DatasetError(f"{spreadsheet}: column {names[0]}: {error}") from None
+        clip = to_text(cell(record, names[1]))
+        for column, name in zip(names, (subject, clip)):  # a label's names are folder names, never a path elsewhere
+            check_folder_name(name, f"{spreadsheet}: column {column}", f"the {title} clip's own folder name")
         onset, apex, offset = (to_int(cell(record, column)) for column in columns)
-        frames = listed_clip_frames(spreadsheet, found.frames / subject / clip, f"{found.database}/{subject}/{clip}",
-                                    title, onset, offset)
+        where = folder(found.frames, subject, clip) if folder is not None else found.frames / subject / clip
+        frames = listed_clip_frames(spreadsheet, where, f"{found.database}/{subject}/{clip}",
+                                    title, onset, offset, pattern)
         if frames is None or onset is None or offset is None:  # frames is None whenever onset or offset is
             continue
         yield ListedClip(record, subject, clip, onset, apex, offset, frames)
+
+
+def check_folder_name(name: str, where: str, expected: str) -> None:
+    """One :class:`DatasetError` line when ``name`` (a label file's cell) is a path rather than one folder's name:
+    a separator, ``.`` or ``..`` would read frames outside the database."""
+    if "/" in name or "\\" in name or name.strip() in (".", ".."):
+        raise DatasetError(f"{where}: {name!r} is a path, not a folder name; expected {expected}")
+
+
+def child_named(folder: Path, name: str) -> Path:
+    """``folder / name``, or the one sub-folder whose name equals ``name`` but for case (a label file's ``J``
+    for the folder ``j``); ``folder / name`` (missing) when neither exists. ``name`` comes from a label file: a
+    path is refused (:func:`check_folder_name`)."""
+    check_folder_name(name, f"folder name under {folder}", "one folder's name")
+    exact = folder / name
+    if exact.is_dir():
+        return exact
+    matches = [d for d in subdirs(folder) if d.name.lower() == name.lower()]
+    return matches[0] if len(matches) == 1 else exact

@@ -63,6 +63,12 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "smic_e": ("negative", "positive", "surprise"),
     "samm": ("anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise", "other"),
     "casme_sq": ("negative", "positive", "surprise", "others"),
+    "casme": ("happiness", "amusement", "surprise", "disgust", "repression", "sadness", "fear", "contempt", "tense",
+              "others"),
+    "casme3": ("disgust", "surprise", "others", "fear", "anger", "sad", "happy"),
+    "casme3_c": ("negative", "positive", "surprise", "others"),
+    "mmew": ("happiness", "surprise", "anger", "disgust", "fear", "sadness", "others"),
+    "4dme": ("positive", "negative", "surprise", "repression", "others"),  # a clip may carry two: "a+b"
 }
 RULES = ("label", "annotation", "frame_numbers", "identity", "frame_files", "motion")  # also a recorded drop's stage
 
@@ -108,7 +114,8 @@ def sample_verdicts(sample: Sample) -> list[Verdict]:
     found = []
     vocabulary = VOCABULARY.get(sample.dataset)
     label = source_label(sample)
-    if vocabulary is not None and label not in vocabulary:
+    # A clip labelled with two emotions (4DME) is written "negative+surprise": each must be a word of the vocabulary.
+    if vocabulary is not None and not all(part in vocabulary for part in label.split("+")):
         found.append(Verdict(sample.key, "label", f"emotion {label!r} is not a {sample.dataset} label "
                              f"(expected one of {', '.join(vocabulary)})"))
     problem = annotation_problem(sample.onset, sample.apex, sample.offset)

@@ -91,10 +91,11 @@ def load(root, gt_csv=None, cropped: bool = True, corrections=True) -> list[Samp
         sources = {"smic": screen_annotations(smic.load(root, cropped=cropped, corrections=corrections)),
                    "casme2": screen_annotations(casme2.load(root, cropped=cropped, corrections=corrections)),
                    "samm": screen_annotations(samm.load(root, corrections=corrections))}
-    except DatabaseNotFound:
-        if not released.is_released(root):
-            raise
-        return released.load(root)
+    except DatabaseNotFound as absent:
+        try:  # the released inputs; a released tree that is incomplete (HTNet's csv without its flow images) is
+            return released.load(root)  # refused naming what it lacks, not the databases' layout
+        except DatabaseNotFound:
+            raise absent from None
     # gt_csv: None = use the official csv when one is under root; a path = that file; False = derive.
     csv_path = None if gt_csv is False else Path(gt_csv) if gt_csv is not None else find_gt_csv(root)
     if csv_path is not None:

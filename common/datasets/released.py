@@ -197,20 +197,109 @@ def _load_htnet(found: Found) -> list[Sample]:
     return samples
 
 
+TREE_LAYOUT = "norm_u_v_os/<subject>/u_train|u_test/<class>/<subject>_<clip>.png"
+
+
+def _tree_part(folder: Path) -> dict[str, tuple[int, Path]]:
+    """``{image name: (class, path)}`` of one ``u_test`` or ``u_train`` folder (its class folders' images, by class
+    then name); a name under two classes is refused."""
+    images: dict[str, tuple[int, Path]] = {}
+    for class_dir in discovery.subdirs(folder):
+        label = _label(class_dir.name, f"{class_dir}")
+        for name, path in _image_index(class_dir).items():
+            if name in images:
+                raise DatasetError(f"{path}: clip {name} is also under class {images[name][0]} "
+                                   f"({images[name][1]}); expected one class a clip")
+            images[name] = (label, path)
+    return images
+
+
+def _named_subject(name: str, subjects: Iterable[str]) -> str | None:
+    """The subject folder whose name the image name starts with (``sub01_EP02_01f`` -> ``sub01``), or None."""
+    named = [subject for subject in subjects if name.startswith(subject + "_")]
+    return max(named, key=len) if named else None
+
+
+def _image_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise DatasetError(f"{path}: cannot read this image ({discovery.os_cause(error)})") from None
+
+
+def _check_tests(tests: dict[str, dict[str, tuple[int, Path]]]) -> None:
+    """Every clip tested once, in its own subject's fold: a subject folder without a test image, a clip in two
+    subjects' test folders, or a test image named after another subject is refused, naming the file."""
+    places: dict[str, list[Path]] = {}
+    for images in tests.values():
+        for name, (_, path) in images.items():
+            places.setdefault(name, []).append(path)
+    for name, paths in places.items():
+        if len(paths) > 1:
+            raise DatasetError(f"{paths[1]}: clip {name} is in {len(paths)} subjects' test folders (also {paths[0]}); "
+                               "each clip is tested once, in its own subject's fold")
+    for subject, images in tests.items():
+        for name, (_, path) in images.items():
+            owner = _named_subject(name, tests)
+            if owner is not None and owner != subject:
+                raise DatasetError(f"{path}: a test image of subject {owner} in subject {subject}'s test folder; "
+                                   "each clip is tested in its own subject's fold")
+
+
+def _check_training(tree: Path, tests: dict[str, dict[str, tuple[int, Path]]]) -> None:
+    """Each subject's ``u_train`` holds the whole set but its own clips: every other subject's test images, under
+    the same class, byte for byte (the folds the authors trained, and so their released weights, saw the images a
+    run tests). The first difference is refused, naming the file."""
+    whole = {name: entry for images in tests.values() for name, entry in images.items()}
+    tested: dict[str, bytes] = {}  # each test image read once
+    for subject, own in tests.items():
+        part = tree / subject / "u_train"
+        if not part.is_dir():
+            raise DatasetError(f"{tree / subject}: no u_train folder; expected {TREE_LAYOUT}")
+        train = _tree_part(part)
+        for name, (label, path) in train.items():
+            if name in own:
+                raise DatasetError(f"{path}: subject {subject}'s fold trains on its own test clip {name} "
+                                   f"({own[name][1]}); expected only the other subjects' clips")
+            if name not in whole:
+                raise DatasetError(f"{path}: a training image no subject's test folder holds; expected the other "
+                                   "subjects' test images only")
+            test_label, test_path = whole[name]
+            if label != test_label:
+                raise DatasetError(f"{path}: class {label}, but its test image {test_path} is class {test_label}")
+            if name not in tested:
+                tested[name] = _image_bytes(test_path)
+            if _image_bytes(path) != tested[name]:
+                raise DatasetError(f"{path}: differs from the clip's test image {test_path}; expected the same "
+                                   "image in every fold")
+        lacking = [name for name in whole if name not in own and name not in train]
+        if lacking:
+            raise DatasetError(f"{part}: no training copy of {len(lacking)} clip(s) other subjects test (first: "
+                               f"{whole[lacking[0]][1]}); expected every other subject's test images")
+
+
 def _load_tree(found: Found) -> list[Sample]:
+    """The clips of STSTNet's tree: each subject folder's test images, after the tree is checked as a whole
+    (:func:`_check_tests`, :func:`_check_training`): a clip is never counted twice, nor tested in another fold
+    than the one its weights were trained for."""
     assert found.tree is not None
-    samples = []
+    tests: dict[str, dict[str, tuple[int, Path]]] = {}
     for subject_dir in discovery.subdirs(found.tree):
-        subject = subject_dir.name
-        database = database_of(subject)
+        database_of(subject_dir.name)
         test = subject_dir / "u_test"
         if not test.is_dir():
-            raise DatasetError(f"{subject_dir}: no u_test folder; expected norm_u_v_os/<subject>/u_test/<class>/")
-        for class_dir in discovery.subdirs(test):
-            label = _label(class_dir.name, f"{class_dir}")
-            for name, path in _image_index(class_dir).items():
-                clip = name[len(subject) + 1:] if name.startswith(subject + "_") else name
-                samples.append(_sample(database, subject, clip, label, "ststnet", path, None))
+            raise DatasetError(f"{subject_dir}: no u_test folder; expected {TREE_LAYOUT}")
+        tests[subject_dir.name] = _tree_part(test)
+        if not tests[subject_dir.name]:
+            raise DatasetError(f"{test}: no test image; every subject folder tests its own clips ({TREE_LAYOUT})")
+    _check_tests(tests)
+    _check_training(found.tree, tests)
+    samples = []
+    for subject, images in tests.items():
+        database = database_of(subject)
+        for name, (label, path) in images.items():
+            clip = name[len(subject) + 1:] if name.startswith(subject + "_") else name
+            samples.append(_sample(database, subject, clip, label, "ststnet", path, None))
     return samples
 
 

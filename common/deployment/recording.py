@@ -328,14 +328,20 @@ def frame_clock(times: Sequence[float] | None, source: str) -> Clock:
     return Clock(tuple(float(t) for t in times), source, variable)
 
 
+# The highest frame rate a video's container is believed: high-speed cameras of micro-expressions record 100 to
+# 200 frames a second, the fastest consumer slow motion about 1,000; a container claiming more is read as giving
+# no rate (--fps or the training corpus's then gives it, and the prediction records which).
+MAX_CONTAINER_RATE = 10_000.0
+
+
 def _container_rate(value) -> float:
     """A video container's frame rate, 0.0 (unknown) when it gives none or one that is not a finite number
-    above 0 (some containers report NaN or a negative rate)."""
+    above 0 (some containers report NaN or a negative rate), or above :data:`MAX_CONTAINER_RATE`."""
     try:
         fps = float(value or 0.0)
     except (TypeError, ValueError):
         return 0.0
-    return fps if valid_rate(fps) else 0.0
+    return fps if valid_rate(fps) and fps <= MAX_CONTAINER_RATE else 0.0
 
 
 def parse_position(text: str | None, what: str, fps: float, first: int, clip: Path,
@@ -372,9 +378,12 @@ def parse_position(text: str | None, what: str, fps: float, first: int, clip: Pa
     raise DeployError(expected)
 
 
-def motion_apex(frames: Sequence[Path]) -> int:
-    """The position of the frame whose grey face crop differs most from the first frame's (mean absolute
-    difference; the face box is dlib's on the first frame, the whole frame when none is found)."""
+MOTION_MEASURE = "mean absolute grey difference of the face crop from the first frame"
+
+
+def motion_curve(frames: Sequence[Path]) -> np.ndarray:
+    """The motion rule's curve, whose peak is the apex of a clip given none: per frame, :data:`MOTION_MEASURE`
+    (the face box is dlib's on the first frame, the whole frame when none is found)."""
     grey = read_frames(frames, "gray").astype(np.float32)
     box = detect_face(grey[0].astype(np.uint8))
     if box is not None:
@@ -382,8 +391,7 @@ def motion_apex(frames: Sequence[Path]) -> int:
         left, right = max(box.left, 0), min(box.right + 1, grey.shape[2])
         if bottom > top and right > left:
             grey = grey[:, top:bottom, left:right]
-    motion = np.abs(grey - grey[0]).mean(axis=(1, 2))
-    return int(np.argmax(motion))
+    return np.abs(grey - grey[0]).mean(axis=(1, 2))
 
 
 def _rate(fps: float | None, video_fps: float, default_fps: float | None) -> tuple[float | None, str]:
@@ -462,11 +470,14 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         raise DeployError(f"{path}: the clip's frame rate is unknown ({what}, and the model's training corpus has "
                           f"several); give --fps")
     rule = "given"
-    if apex is None:
+    curve: tuple[float, ...] = ()
+    if apex is None:  # the motion rule; its curve is kept for the page, which draws it with the choice marked
         rule = "motion"
-        apex = frame_number(used[motion_apex(used)]) if len(used) > 1 else onset
+        curve = tuple(float(v) for v in motion_curve(used)) if len(used) > 1 else ()
+        apex = frame_number(used[int(np.argmax(curve))]) if curve else onset
     return Sample(dataset=RECORDING, subject="", clip=name or (path.stem if video else path.name), emotion="",
                   onset=onset, apex=apex, offset=offset, fps=float(fps), frames=used,
-                  meta={"source": str(path), "apex_rule": rule, "video": video, "missing_frames": 0,
+                  meta={"source": str(path), "apex_rule": rule, "motion_curve": curve, "video": video,
+                        "missing_frames": 0,
                         "fps_source": fps_source, "clock": clock.describe(), "variable_rate": clock.variable,
                         "positions": "; ".join(in_seconds)})

@@ -57,6 +57,9 @@ OURS_COLUMNS = ("fold", "key", "y_true", "y_pred", "status")  # our own predicti
 # A file of more rows is refused at the row past it, unread beyond: the composite holds 442 clips, every
 # database this suite reads together about 1,100, so no track's file comes near.
 MAX_ROWS = 100_000
+# The longest line of the STSTNet log read (a clip line is a name and two codes): a longer one is refused at that
+# line, never read whole (a file without line ends would otherwise be held in memory as one line).
+MAX_LINE = 4096
 SCORE_PREFIX = "score_"
 # The class codes of STSTNet_logfile.txt (christy1206/STSTNet): the composite's 0, 1, 2 (module docstring).
 LOG_CLASSES = megc2019.CLASSES
@@ -306,7 +309,10 @@ def read_ststnet_log(path: str | Path, class_names: Sequence[str]) -> OutsideFil
     number = 0
     try:
         with path.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, 1):
+            for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), ""), 1):
+                if len(line) > MAX_LINE:
+                    raise _error(path, number, f"a line longer than {MAX_LINE} characters; expected '<database> "
+                                               "<subject>' or '<clip> <true> <predicted>' lines (the STSTNet log)")
                 fields = line.split()
                 if not fields:
                     continue

@@ -25,12 +25,12 @@ import dataclasses
 import enum
 import hashlib
 import json
+import logging
 import math
 import os
 import re
 import threading
 import time
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, overload
@@ -38,8 +38,10 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from common.files import atomic_write, prepare_output_folder
+from common.files import atomic_write, prepare_output_folder, read_npz
 from common.paths import cache_root
+
+logger = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1  # bump to invalidate every entry when the storage layout changes
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -190,10 +192,9 @@ def _from_arrays(arrays: dict[str, np.ndarray]) -> np.ndarray | dict[str, np.nda
 
 
 def _read(path: Path) -> np.ndarray | dict[str, np.ndarray]:
-    """Fully materialised entry; any failure (truncated zip, bad CRC, missing kind) raises."""
-    with np.load(path, allow_pickle=False) as npz:
-        arrays = {name: npz[name] for name in npz.files}
-    return _from_arrays(arrays)
+    """Fully materialised entry; any failure (truncated zip, bad CRC, missing kind, a member whose header claims
+    another extent than its bytes: ``common.files.read_npz``) raises, and the entry is rebuilt."""
+    return _from_arrays(read_npz(path))
 
 
 def _write(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -254,8 +255,8 @@ def cached(
     except OSError as error:  # a disk that fills or turns read-only mid-run costs speed, never the result
         if not _NESTED.__dict__.get("write_warned"):  # once per thread: not one line per cache entry
             _NESTED.write_warned = True
-            warnings.warn(f"stage {stage!r}: could not write cache entry {path}: {error}; later cache writes "
-                          "that fail are not reported", RuntimeWarning, stacklevel=2)
+            logger.warning(f"stage {stage!r}: could not write cache entry {path}: {error}; later cache writes "
+                           "that fail are not reported")
     STATS.misses[stage] += 1
     elapsed = time.perf_counter() - started
     STATS.compute_seconds[stage] += elapsed - nested  # this stage's own seconds

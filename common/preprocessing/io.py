@@ -11,6 +11,7 @@ a path, used by ``--check-data`` on every frame without decoding it.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 from collections.abc import Sequence
 
@@ -22,6 +23,12 @@ from common.errors import MersuiteError
 _JPEG_SOI, _JPEG_EOI = b"\xff\xd8", b"\xff\xd9"
 _PNG_SIGNATURE, _PNG_END = b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"
 _TAIL = 64  # bytes of a file's end that --check-data reads
+# The most pixels an image file may claim before it is decoded: OpenCV allocates the whole image its header
+# claims before it reads a row, so a 100-byte file claiming 60000 x 60000 pixels would take 10 GB. 8192 x 8192
+# is more than any frame this suite reads (SAMM's 2040 x 1088, an 8K video's 7680 x 4320).
+MAX_PIXELS = 8192 * 8192
+_HEADER = 1 << 18  # bytes searched for a JPEG's frame header (after EXIF and ICC segments of up to 64 KiB each)
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # SOF0..SOF15 but DHT, JPG and DAC
 
 
 class FrameReadError(MersuiteError, OSError):
@@ -43,6 +50,56 @@ def _bytes_problem(head: bytes, tail: bytes, size: int) -> str:
         if declared > size:
             return f"truncated BMP ({size} bytes, its header declares {declared})"
     return ""
+
+
+def claimed_size(head: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` an image file's header claims, from its first bytes ``head`` (PNG's IHDR, a BMP's info
+    header, a JPEG's frame header), or None for another format or a header not within ``head``. Nothing is
+    decoded; written here because OpenCV reads no header without decoding the image."""
+    if head.startswith(_PNG_SIGNATURE) and head[12:16] == b"IHDR" and len(head) >= 24:
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head.startswith(b"BM") and len(head) >= 26:
+        if int.from_bytes(head[14:18], "little") == 12:  # OS/2's core header: 16-bit sizes
+            return int.from_bytes(head[18:20], "little"), int.from_bytes(head[20:22], "little")
+        return (abs(int.from_bytes(head[18:22], "little", signed=True)),
+                abs(int.from_bytes(head[22:26], "little", signed=True)))  # a negative height: rows top-down
+    if head.startswith(_JPEG_SOI):
+        at = 2
+        while at + 9 <= len(head) and head[at] == 0xFF:
+            marker = head[at + 1]
+            if marker == 0xFF:  # a fill byte
+                at += 1
+                continue
+            if marker in _JPEG_FRAMES:
+                return int.from_bytes(head[at + 7:at + 9], "big"), int.from_bytes(head[at + 5:at + 7], "big")
+            length = int.from_bytes(head[at + 2:at + 4], "big")
+            if marker == 0xDA or length < 2:  # the scan starts before any frame header: not a JPEG we can size
+                return None
+            at += 2 + length
+    return None
+
+
+def size_problem(head: bytes) -> str:
+    """Why an image whose first bytes are ``head`` is not decoded: a header claiming more than :data:`MAX_PIXELS`
+    pixels (:func:`claimed_size`); ``""`` otherwise."""
+    size = claimed_size(head)
+    if size is None or size[0] * size[1] <= MAX_PIXELS:
+        return ""
+    return (f"its header claims {size[0]}x{size[1]} pixels, more than any frame this suite reads (at most "
+            f"{MAX_PIXELS:,}); not decoded")
+
+
+def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
+    """``cv2.imdecode`` of the file at ``path`` after :func:`size_problem` (a :class:`FrameReadError` naming the file
+    for a header claiming too many pixels, or a file that cannot be read), None when OpenCV cannot decode it."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as error:
+        raise FrameReadError(f"{path}: cannot read this image ({error.strerror or error})") from None
+    problem = size_problem(data[:_HEADER].tobytes())
+    if problem:
+        raise FrameReadError(f"{path}: {problem}")
+    return cv2.imdecode(data, flag) if data.size else None
 
 
 # The image format each frame-file name promises, as Pillow names the format it finds in the content.
@@ -75,11 +132,18 @@ def frame_file_info(path: str | Path) -> FrameFileInfo:
         return FrameFileInfo(path, problem=f"extension {path.suffix!r} is not a frame format "
                                             f"(expected one of {', '.join(sorted(FORMATS))})")
     try:
-        with Image.open(path) as image:
-            size, found = (int(image.size[0]), int(image.size[1])), str(image.format or "")
+        with warnings.catch_warnings():  # Pillow's warning of a large claimed size: refused below, not printed
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                size, found = (int(image.size[0]), int(image.size[1])), str(image.format or "")
+    except Image.DecompressionBombError:
+        return FrameFileInfo(path, problem=f"its header claims more than {MAX_PIXELS:,} pixels; not decoded")
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         cause = "not an image file" if isinstance(error, UnidentifiedImageError) else f"unreadable image ({error})"
         return FrameFileInfo(path, problem=f"{cause}; expected a {expected} image, as its name says")
+    if size[0] * size[1] > MAX_PIXELS:
+        return FrameFileInfo(path, size, found, f"its header claims {size[0]}x{size[1]} pixels, more than any frame "
+                                                f"this suite reads (at most {MAX_PIXELS:,}); not decoded")
     if found != expected:
         return FrameFileInfo(path, size, found, f"holds a {found or 'non-image'} image under a {path.suffix} name; "
                                                 f"expected {expected} content, as its name says")
@@ -116,7 +180,8 @@ def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})") from None
-    problem = _bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))
+    problem = (_bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))
+               or size_problem(data[:_HEADER].tobytes()))
     if problem:
         raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame")
     flag = cv2.IMREAD_GRAYSCALE if color == "gray" else cv2.IMREAD_COLOR

@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from common.preprocessing.io import FrameReadError
+from common.preprocessing.io import FrameReadError, decode_image
 
 SIZE = 28  # every flow image: 28x28x3 (STSTNet Sec. II)
 CROP_SIZE = 224  # HTNet's apex crops
@@ -19,11 +19,20 @@ class ReleasedImageError(FrameReadError):
     """A released image that does not decode, or is not of the size and type expected."""
 
 
+def _decoded(path: str | Path, flag: int) -> np.ndarray | None:
+    """``common.preprocessing.io.decode_image`` (a header claiming more pixels than any image is not decoded), its
+    refusal as a :class:`ReleasedImageError`."""
+    try:
+        return decode_image(path, flag)
+    except FrameReadError as error:
+        raise ReleasedImageError(str(error)) from None
+
+
 def read_flow_image(path: str | Path) -> np.ndarray:
     """(28, 28, 3) uint8 in the authors' channel order u, v, optical strain (MATLAB's ``imageDatastore``
     reads the files as R, G, B; ``cv2.imread`` would give B, G, R: strain, v, u). ``ReleasedImageError``
     naming the file when it does not decode or is not 28x28x3 8-bit."""
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    image = _decoded(path, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise ReleasedImageError(f"{path}: not a readable image; expected the released 28x28x3 8-bit PNG")
     if image.dtype != np.uint8 or image.shape != (SIZE, SIZE, 3):
@@ -36,7 +45,7 @@ def read_flow_image(path: str | Path) -> np.ndarray:
 def read_apex_crop(path: str | Path) -> np.ndarray:
     """The (224, 224, 3) uint8 apex face crop as ``cv2.imread`` gives it (B, G, R: HTNet's code reads it so);
     ``ReleasedImageError`` naming the file when it does not decode or is not a 3-channel 8-bit image."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    image = _decoded(path, cv2.IMREAD_COLOR)
     if image is None:
         raise ReleasedImageError(f"{path}: not a readable image; expected the released apex face crop")
     return image

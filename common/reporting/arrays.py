@@ -12,13 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from common.files import read_npz
+
 
 def load_fold_arrays(path: Any) -> dict[str, np.ndarray] | None:
     """``{name: array}`` of the ``.npz`` file at ``path``, or ``None`` when it is missing or unreadable."""
     if not path or not Path(path).is_file():
         return None
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            return {name: stored[name] for name in stored.files}
+    try:  # the archive and each array's extent checked against its bytes before anything is allocated
+        return read_npz(path)
     except (OSError, ValueError, zipfile.BadZipFile):
         return None

@@ -6,6 +6,8 @@
   page and in every report: it is chosen from the name itself, not from the order of drawing.
 - :data:`BANNER` is the synthetic-corpus banner's box; :func:`stamp` writes the running header
   (paper, profile, corpus) and the page number at the page's edges.
+- :func:`drawable` makes every text of a page one a font can draw (a file name the locale could not
+  decode, ``common.files.display_text``) before the page is laid out or saved.
 """
 from __future__ import annotations
 
@@ -16,6 +18,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.text import Text
+
+from common.files import display_text
 
 if TYPE_CHECKING:  # the rc key names matplotlib's stubs accept; not needed at run time
     from matplotlib.typing import RcKeyType
@@ -52,3 +57,14 @@ def stamp(fig: plt.Figure, header: str, page: int) -> None:
     """The running header (top left) and the page number (bottom right), outside the body."""
     fig.text(0.03, 0.992, header, fontsize=6, color=MUTED, va="top", ha="left", gid="stamp")
     fig.text(0.97, 0.006, f"page {page}", fontsize=6, color=MUTED, va="bottom", ha="right", gid="stamp")
+
+
+def drawable(fig: plt.Figure) -> None:
+    """Every text of ``fig`` as a font can draw it (``common.files.display_text``): a path the locale could not
+    decode (``LC_ALL=C`` without UTF-8 mode) reaches the page as its UTF-8 text, never as the surrogate escapes
+    that stop matplotlib's drawing with a traceback. Called on every page before it is laid out or saved."""
+    for text in fig.findobj(Text):
+        value = text.get_text()
+        shown = display_text(value)
+        if shown != value:
+            text.set_text(shown)

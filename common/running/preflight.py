@@ -2,9 +2,10 @@
 model built once on the chosen config, and the preprocessing run once on one clip. Each problem is one
 :class:`RunError` line.
 
-``run_papers`` and the benchmark call :func:`check_experiment` on every planned experiment after the
-databases are loaded and before the first fold trains; the runner and ``--estimate`` make their
-folds through :func:`split`, so a fold count that does not fit is the same line everywhere.
+``run_papers`` and the benchmark call :func:`check_experiment`, one check for both, on every planned
+experiment (every method of a track) after the databases are loaded and before the first fold trains; the
+runner and ``--estimate`` make their folds through :func:`split`, so a fold count that does not fit is the
+same line everywhere.
 """
 from __future__ import annotations
 
@@ -111,14 +112,19 @@ def check_stages(paper_id: str, experiment: Experiment, config: Any, selection: 
 
 
 def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, list], run: RunSpec,
-                     built: set | None = None) -> None:
-    """The folds (:func:`split`) and models (:func:`check_models`) of one experiment on the loaded
-    ``data`` under ``run``, before the runner's screening: a screening that drops clips is checked again there."""
+                     built: set | None = None) -> tuple[Selection, list[Fold]]:
+    """Every check of one experiment on the loaded ``data`` under ``run`` before any fold trains, the one
+    preflight of ``--paper`` and ``--benchmark`` (each method's first seed): a frame method on released inputs
+    (``check_released``), the folds (:func:`split`), ``--weights`` (:func:`check_weights`), the models
+    (:func:`check_models`), the preprocessing (:func:`check_stages`) and ``--fold-parallel``
+    (:func:`check_fold_parallel`). Returns the selection and its folds (none when nothing is selected: the
+    runner says so, naming the data root). Before the runner's screening: a screening that drops clips is
+    checked again there."""
     profile, seed, overrides = run.profile, run.seed, run.overrides
     config = run.config(experiment)
     selection = experiment.select(data, config)
     if len(selection) == 0:
-        return  # the runner says so, naming the data root
+        return selection, []
 
     check_released(paper_id, experiment, selection, "the data root")
     folds = split(paper_id, experiment, config, selection, seed)
@@ -128,6 +134,7 @@ def check_experiment(paper_id: str, experiment: Experiment, data: Mapping[str, l
         check_models(paper_id, experiment, config, selection, usable[0], profile, overrides, built)
     check_stages(paper_id, experiment, config, selection, profile, overrides)
     check_fold_parallel(paper_id, experiment, config, selection, usable)
+    return selection, folds
 
 
 def check_fold_parallel(paper_id: str, experiment: Experiment, config: Any, selection: Selection,

@@ -1,0 +1,294 @@
+"""Readers of files from outside never trust what a file says about itself (docs/house.md, "Files from outside"):
+one crafted file for each claim a reader used to take as given, refused in one line naming the file (or, for
+the cache, rebuilt), before anything the claim sizes is allocated or read.
+
+The weights reader's crafted files are in tests/test_state_dicts.py.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from common.files import read_npz, zip_members
+
+
+# --- zip members and npz arrays (the stage cache, the arrays a fold stores beside its record) ---------------------
+
+
+def _npy(shape: tuple[int, ...], data: bytes, descr: str = "<f8") -> bytes:
+    """An ``.npy`` member whose header claims ``shape`` over ``data``."""
+    from numpy.lib import format as npy
+
+    handle = io.BytesIO()
+    npy.write_array_header_1_0(handle, {"descr": descr, "fortran_order": False, "shape": shape})
+    return handle.getvalue() + data
+
+
+def _npz(path: Path, members: dict[str, bytes], method: int = zipfile.ZIP_STORED) -> Path:
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_an_array_whose_header_claims_more_than_its_bytes_is_refused_before_allocation(tmp_path):
+    good = np.arange(6, dtype=np.float64).reshape(2, 3)
+    np.savez(tmp_path / "good.npz", x=good, kind=np.array("dict"))
+    read = read_npz(tmp_path / "good.npz")
+    assert np.array_equal(read["x"], good) and str(read["kind"]) == "dict"
+    # numpy.load allocates the 8 TB this header claims (MemoryError) before it finds 48 bytes
+    _npz(tmp_path / "huge.npz", {"x.npy": _npy((10**12,), good.tobytes())})
+    with pytest.raises(ValueError, match=r"member 'x.npy': its header claims shape \(1000000000000,\) of float64 "
+                                         r"\(8000000000000 bytes\), its data holds 48"):
+        read_npz(tmp_path / "huge.npz")
+    _npz(tmp_path / "short.npz", {"x.npy": _npy((2, 3), good.tobytes()[:40])})
+    with pytest.raises(ValueError, match="its data holds 40"):
+        read_npz(tmp_path / "short.npz")
+    _npz(tmp_path / "object.npz", {"x.npy": _npy((1,), b"\x80\x04N.", descr="|O")})
+    with pytest.raises(ValueError, match="a object array"):
+        read_npz(tmp_path / "object.npz")
+
+
+def _claim_size(path: Path, size: int) -> Path:
+    """Rewrite the central directory's uncompressed size of the archive's first member to ``size``."""
+    data = bytearray(path.read_bytes())
+    at = data.rindex(b"PK\x01\x02")
+    data[at + 24:at + 28] = struct.pack("<I", size)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_zip_directory_that_lies_about_its_members_is_refused(tmp_path):
+    member = _npy((2,), np.zeros(2).tobytes())
+    with pytest.raises(ValueError, match=r"member '../x.npy' names a path outside the archive"):
+        zip_members(_npz(tmp_path / "up.npz", {"../x.npy": member}))
+    lying = _claim_size(_npz(tmp_path / "stored.npz", {"x.npy": member}), 2**32 - 2)
+    with pytest.raises(ValueError, match=r"member 'x.npy' claims 4294967294 bytes from 144 compressed"):
+        read_npz(lying)
+    bomb = _claim_size(_npz(tmp_path / "deflated.npz", {"x.npy": member}, zipfile.ZIP_DEFLATED), 2**32 - 2)
+    with pytest.raises(ValueError, match="more than its compression can give"):
+        zip_members(bomb)
+    with pytest.raises(ValueError, match="inflate to 144 bytes, more than the 100 expected"):
+        zip_members(_npz(tmp_path / "big.npz", {"x.npy": member}), limit=100)
+
+
+def test_a_cache_entry_that_lies_is_rebuilt_and_a_stored_array_file_is_none(tmp_path):
+    from common.preprocessing.cache import cache_key, cached, entry_path
+    from common.reporting.arrays import load_fold_arrays
+
+    path = entry_path("probe", cache_key("probe", {"clip": "a"}, {}), tmp_path)
+    path.parent.mkdir(parents=True)
+    _npz(path, {"__array__.npy": _npy((10**12,), b""), "__kind__.npy": _npy((), b"", descr="<U5")})
+    got = cached("probe", {"clip": "a"}, {}, lambda: np.ones(3), root=tmp_path)
+    assert np.array_equal(got, np.ones(3))  # rebuilt, not a MemoryError
+    assert np.array_equal(read_npz(path)["__array__"], np.ones(3))
+    _npz(tmp_path / "fold.npz", {"x.npy": _npy((10**12,), b"")})
+    assert load_fold_arrays(tmp_path / "fold.npz") is None
+
+
+# --- the databases' spreadsheets -----------------------------------------------------------------------------------
+
+
+def _workbook(path: Path, far_cell: bool = False) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Subject", "Filename", "Emotion"])
+    sheet.append([1, "EP02_01f", "happiness"])
+    if far_cell:
+        sheet["XFD1048576"] = "x"
+    book.save(path)
+    return path
+
+
+def _merge_everything(path: Path) -> Path:
+    """The sheet's XML given a merged range over the whole sheet (openpyxl would build 17 billion cells for it)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(
+        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>')
+    return _npz(path, members, zipfile.ZIP_DEFLATED)
+
+
+def test_a_workbook_claiming_a_huge_range_is_refused_before_it_is_read(tmp_path):
+    from common.datasets.tables import DatasetError, read_sheets
+
+    assert read_sheets(_workbook(tmp_path / "labels.xlsx"))[0][1][1] == [1, "EP02_01f", "happiness"]
+    merged = _merge_everything(_workbook(tmp_path / "merged.xlsx"))
+    with pytest.raises(DatasetError, match=r"merged.xlsx: xl/worksheets/sheet1.xml merges A1:XFD1048576 "
+                                           r"\(17,179,869,184 cells\); expected a label table"):
+        read_sheets(merged)
+    with pytest.raises(DatasetError, match=r"far.xlsx: sheet 'Sheet' spans A1:XFD1048576 \(1048576 rows x 16384 "
+                                           r"columns\); expected a label table"):
+        read_sheets(_workbook(tmp_path / "far.xlsx", far_cell=True))
+
+
+# --- frames and the released images ----------------------------------------------------------------------------------
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose IHDR claims ``width`` x ``height`` RGB pixels over a few bytes of image data."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+            + chunk(b"IEND", b""))
+
+
+def _jpeg_claiming(width: int, height: int) -> bytes:
+    import cv2
+
+    data = bytearray(cv2.imencode(".jpg", np.zeros((8, 8, 3), np.uint8))[1].tobytes())
+    at = data.index(b"\xff\xc0")
+    data[at + 5:at + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def _bmp_claiming(width: int, height: int) -> bytes:
+    import cv2
+
+    data = bytearray(cv2.imencode(".bmp", np.zeros((8, 8, 3), np.uint8))[1].tobytes())
+    data[18:26] = struct.pack("<ii", width, height)
+    return bytes(data)
+
+
+@pytest.mark.parametrize("name, make", [("frame.png", _png_claiming), ("frame.jpg", _jpeg_claiming),
+                                        ("frame.bmp", _bmp_claiming)])
+def test_a_frame_whose_header_claims_too_many_pixels_is_not_decoded(tmp_path, name, make):
+    from common.preprocessing.io import FrameReadError, claimed_size, frame_file_info, read_frame
+
+    path = tmp_path / name
+    path.write_bytes(make(20000, 20000))
+    assert claimed_size(path.read_bytes()) == (20000, 20000)
+    with pytest.raises(FrameReadError, match=rf"{name}: its header claims 20000x20000 pixels, more than any frame"):
+        read_frame(path)
+    info = frame_file_info(path)  # --check-data: Pillow's own bomb error, never a traceback
+    assert "claims" in info.problem and "not decoded" in info.problem, info
+
+
+def test_a_released_image_claiming_too_many_pixels_is_refused_naming_it(tmp_path):
+    from common.preprocessing.released_images import ReleasedImageError, read_flow_image
+
+    path = tmp_path / "sub01_EP02_01f .png"
+    path.write_bytes(_png_claiming(30000, 30000))
+    with pytest.raises(ReleasedImageError, match=r"sub01_EP02_01f .png: its header claims 30000x30000 pixels"):
+        read_flow_image(path)
+
+
+# --- --predict: the export folder and the recording ------------------------------------------------------------------
+
+
+def _export_folder(folder: Path, model_bytes: bytes = b"model") -> Path:
+    """A folder whose manifest passes every field check, its own hash and the files' sha256 (no model loads:
+    ``read_manifest`` is checked alone)."""
+    import hashlib
+
+    from common.deployment.export import FORMAT_VERSION, MANIFEST, mersuite_version
+    from common.deployment.manifest import HASH_FIELD, manifest_digest
+
+    folder.mkdir()
+    (folder / "net.keras").write_bytes(model_bytes)
+    manifest = {
+        "format_version": FORMAT_VERSION, "mersuite_version": mersuite_version(), "paper": "p", "experiment": "e",
+        "title": "t", "source": {"kind": "experiment"}, "profile": "smoke", "overrides": {}, "seed": 0, "config": {},
+        "config_hash": "0" * 16, "preprocessing": {}, "class_names": ["a", "b"],
+        "models": {"net": {"file": "net.keras", "inputs": [[None, 2]], "outputs": [None, 2]}}, "state": {},
+        "min_frames": 2, "faces_policy": "exclude",
+        "training_corpus": {"kind": "synthetic", "root": "/x", "datasets": {"casme2": 2}, "samples": 2, "fps": [200],
+                            "fingerprint": "f", "dropped": 0},
+        "keras": {"backend": "tensorflow", "version": "3"}, "date": "today",
+        "files": {"net.keras": hashlib.sha256(model_bytes).hexdigest()},
+    }
+    manifest[HASH_FIELD] = manifest_digest(manifest)
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def test_an_export_folder_whose_files_lead_outside_it_is_refused(tmp_path):
+    from common.deployment.export import DeployError
+    from common.deployment.predict import read_manifest
+
+    folder = _export_folder(tmp_path / "model")
+    assert read_manifest(folder)["paper"] == "p"
+    (tmp_path / "elsewhere.keras").write_bytes(b"model")  # the same bytes, so the sha256 matches
+    (folder / "net.keras").unlink()
+    (folder / "net.keras").symlink_to(tmp_path / "elsewhere.keras")
+    with pytest.raises(DeployError, match=r"file\(s\) net.keras listed in manifest.json lead outside the folder"):
+        read_manifest(folder)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_manifest_that_is_not_a_file_is_refused_not_read_forever(tmp_path):
+    from common.deployment.export import DeployError
+    from common.deployment.predict import read_manifest
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    os.mkfifo(folder / "manifest.json")  # reading it would wait for a writer that never comes
+    with pytest.raises(DeployError, match="manifest.json is not a file"):
+        read_manifest(folder)
+
+
+def test_a_video_claiming_an_impossible_frame_rate_is_read_as_giving_none(tmp_path):
+    import cv2
+
+    from common.deployment.recording import ClipRequest, clip_sample
+
+    path = tmp_path / "fast.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 50000.0, (32, 32))
+    for k in range(6):
+        writer.write(np.full((32, 32, 3), 40 * k, np.uint8))
+    writer.release()
+    assert cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS) == 50000.0  # the container's claim
+    sample = clip_sample(ClipRequest(path), cache_root=tmp_path / "cache", default_fps=200.0)
+    assert sample.fps == 200.0 and sample.meta["fps_source"] == "the training corpus's"
+
+
+# --- --score: predictions and logs -------------------------------------------------------------------------------
+
+
+def test_a_log_line_without_end_is_refused_at_that_line_unread(tmp_path):
+    from common.evaluation.outside import OutsideError, read_ststnet_log
+
+    path = tmp_path / "log.txt"
+    path.write_text("casme2 sub01\n" + "EP02_01f 1 1 " * 100_000, encoding="utf-8")
+    with pytest.raises(OutsideError, match=r"log.txt, line 2: a line longer than 4096 characters"):
+        read_ststnet_log(path, ("negative", "positive", "surprise"))
+
+
+def test_a_label_naming_a_path_instead_of_a_folder_is_refused(tmp_path):
+    from common.datasets import load
+    from common.datasets.tables import DatasetError
+    from test_datasets_loaders import casme2_tree
+
+    # the frames exist where the path leads (outside the database's folder): before, they were read as a clip
+    casme2_tree(tmp_path / "data", rows=[[1, "EP02_01f", None, 8, 9, 12, None, 12, "happiness"],
+                                         [1, "../../../../elsewhere", None, 8, 9, 12, None, 12, "happiness"]])
+    assert (tmp_path / "data" / "elsewhere" / "reg_img8.jpg").is_file()
+    with pytest.raises(DatasetError, match=r"CASME2-coding-20140508.xlsx: column Filename: '../../../../elsewhere' "
+                                           r"is a path, not a folder name"):
+        load("casme2", tmp_path / "data" / "CASME2")
+
+
+def test_a_label_cell_joined_into_a_path_is_one_folder_name_or_refused(tmp_path):
+    """Every loader joins label cells into paths through ``discovery.child_named`` (MMEW's emotion folder, 4DME's
+    and CAS(ME)^3's subjects) or ``listed_clips``: a cell that is a path is refused, never followed."""
+    from common.datasets import discovery
+    from common.datasets.tables import DatasetError
+
+    (tmp_path / "db" / "Happiness").mkdir(parents=True)
+    assert discovery.child_named(tmp_path / "db", "happiness") == tmp_path / "db" / "Happiness"
+    for name in ("../outside", "a/b", "..", "a\\b"):
+        with pytest.raises(DatasetError, match="is a path, not a folder name"):
+            discovery.child_named(tmp_path / "db", name)
