@@ -44,11 +44,14 @@ def test_unusable_database_gives_a_non_zero_exit(corpus, tmp_path, capsys):
 
     copy = shutil.copytree(corpus, tmp_path / "copy")
     (copy / "SAMM" / "SAMM" / "SAMM_Micro_FACS_Codes_v2.xlsx").write_bytes(b"broken")
-    assert main(copy) == 1
+    assert main(copy) == 2  # the status a run on this root would get
     assert "UNUSABLE" in capsys.readouterr().out
 
 
 def test_nothing_found_and_bad_root(tmp_path, capsys):
-    assert main(tmp_path) == 1
-    assert "RESULT: no database found" in capsys.readouterr().out
+    assert main(tmp_path) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"Nothing usable under {tmp_path}: no micro-expression database and no authors' released " \
+                       "inputs within 6 folder levels"
+    assert len(lines) <= 11 and lines[-1] == "RESULT: nothing usable found"
     assert main(tmp_path / "missing") == 2

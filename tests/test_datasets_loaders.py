@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from common.datasets import DATASETS, DatasetError, dropped, load
+from common.datasets.tables import DatabaseNotFound
 
 
 def touch(folder: Path, names) -> None:
@@ -57,7 +58,7 @@ def casme2_tree(root: Path, rows=None, raw: bool = False) -> Path:
 
 def test_unknown_name_lists_the_databases(tmp_path):
     with pytest.raises(DatasetError) as error:
-        load("casme3", tmp_path)
+        load("casme4", tmp_path)
     assert all(name in str(error.value) for name in DATASETS)
 
 
@@ -356,5 +357,8 @@ def test_loaders_ignore_other_databases_beside_them(tmp_path):
     smic_e_tree(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing of another database is mistaken for a missing clip
-        counts = {name: len(load(name, tmp_path)) for name in DATASETS}
+        counts = {name: len(load(name, tmp_path)) for name in DATASETS[:6]}
     assert counts == {"casme2": 6, "smic": 3, "smic_e": 3, "samm": 3, "casme_sq": 3, "megc2019": 8}
+    for name in DATASETS[6:]:  # CASME beside CASME II (the same subXX/EPxx folders), CAS(ME)^3 beside CAS(ME)^2...
+        with pytest.raises(DatabaseNotFound):
+            load(name, tmp_path)

@@ -1,4 +1,4 @@
-"""Loaders of the five micro-expression databases in their real on-disk layouts.
+"""Loaders of the micro-expression databases in their real on-disk layouts.
 
 ``load(name, root, **options) -> list[Sample]``; ``root`` is the database folder or any parent
 holding several (each loader finds its own by signature, following doubled folders). The layouts,
@@ -13,6 +13,14 @@ quirks and sources are in docs/databases.md; corrections to the annotations are 
 | ``samm`` | SAMM | ``annotations=None``, ``corrections=True`` |
 | ``casme_sq`` | CAS(ME)^2 | ``types=("micro", "macro")``, ``annotations=None``, ``corrections=True`` |
 | ``megc2019`` | MEGC 2019 (SMIC-HS, CASME II, SAMM) | ``gt_csv=None``, ``cropped=True``, ``corrections=True`` |
+| ``casme`` | CASME (the first) | ``cropped=True``, ``annotations=None``, ``corrections=True`` |
+| ``casme3`` | CAS(ME)^3 part A | ``annotations=None``, ``corrections=True`` |
+| ``casme3_c`` | CAS(ME)^3 part C | ``annotations=None``, ``corrections=True`` |
+| ``mmew`` | MMEW (micro-expressions) | ``annotations=None``, ``corrections=True`` |
+| ``4dme`` | 4DME (2D grey frames) | ``cropped=True``, ``annotations=None``, ``corrections=True`` |
+
+``MEGC3`` maps each database's own labels to the MEGC three classes (negative, positive, surprise; a label it
+does not name is left out): docs/databases.md gives each mapping and its reason.
 """
 from __future__ import annotations
 
@@ -22,15 +30,23 @@ import warnings
 from pathlib import Path
 from collections.abc import Callable
 
-from common.datasets import casme2, casme_sq, invariants, megc2019, samm, smic
+from common.datasets import casme, casme2, casme3, casme_sq, fourdme, invariants, megc2019, mmew, samm, smic
 from common.datasets.sample import Dropped, DroppedWarning, Sample, frame_number
 from common.datasets.tables import DatasetError
 
-DATASETS = ("casme2", "smic", "smic_e", "samm", "casme_sq", "megc2019")
+DATASETS = ("casme2", "smic", "smic_e", "samm", "casme_sq", "megc2019", "casme", "casme3", "casme3_c", "mmew",
+            "4dme")
 # The databases' names for tables and reports, one place (a paper whose text words one differently,
 # e.g. Kumar's "Combined", overrides that entry where it prints the paper's table).
 DATABASE_TITLES = {"casme2": "CASME II", "smic": "SMIC-HS", "smic_e": "SMIC-HS-E", "samm": "SAMM",
-                   "casme_sq": "CAS(ME)^2", "megc2019": "MEGC 2019 composite"}
+                   "casme_sq": "CAS(ME)^2", "megc2019": "MEGC 2019 composite", "casme": "CASME",
+                   "casme3": "CAS(ME)^3 part A", "casme3_c": "CAS(ME)^3 part C", "mmew": "MMEW", "4dme": "4DME"}
+# Each database's labels -> the MEGC three classes (docs/databases.md §5.2, 9.3-12.3); CAS(ME)^2's and SMIC's
+# categories are already those words.
+MEGC3: dict[str, dict[str, str]] = {
+    **megc2019.RULES, "smic_e": megc2019.RULES["smic"], "casme_sq": megc2019.RULES["smic"],
+    "casme": casme.MEGC3, "casme3": casme3.MEGC3, "casme3_c": casme3.MEGC3_C, "mmew": mmew.MEGC3,
+    "4dme": fourdme.MEGC3}
 
 _LOADERS: dict[str, Callable[..., list[Sample]]] = {
     "casme2": casme2.load,
@@ -39,9 +55,15 @@ _LOADERS: dict[str, Callable[..., list[Sample]]] = {
     "samm": samm.load,
     "casme_sq": casme_sq.load,
     "megc2019": megc2019.load,
+    "casme": casme.load,
+    "casme3": casme3.load,
+    "casme3_c": casme3.load_c,
+    "mmew": mmew.load,
+    "4dme": fourdme.load,
 }
 
-__all__ = ["DATABASE_TITLES", "DATASETS", "DatasetError", "Dropped", "Sample", "dropped", "frame_number", "load"]
+__all__ = ["DATABASE_TITLES", "DATASETS", "DatasetError", "Dropped", "MEGC3", "Sample", "dropped", "frame_number",
+           "load"]
 
 # What the last load(name, root, **options) in this process skipped or merged.
 _DROPPED: dict[tuple[str, str, str], tuple[Dropped, ...]] = {}

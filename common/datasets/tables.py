@@ -13,13 +13,22 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterable, Sequence
 
 from common.errors import MersuiteError
+from common.files import zip_members
 
 HEADER_SCAN = 20  # rows searched for a header (SAMM's sits below 13 preamble rows)
+# What a label workbook may claim, checked before openpyxl reads it (which builds a cell for every cell of a merged
+# range, and walks every cell of a sheet's rows x columns): the largest label file, SAMM's, spans about 160 rows
+# x 20 columns and inflates to well under a megabyte.
+SHEET_CELLS = 1_000_000  # cells one sheet's extent, or one merged range, may span
+WORKBOOK_BYTES = 256 << 20  # the workbook's members, inflated
+_MERGED = re.compile(rb"<(?:[A-Za-z0-9_]+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+)([0-9]+)(?::([A-Za-z]+)([0-9]+))?\"")
 
 
 class DatasetError(MersuiteError):
@@ -64,11 +73,15 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
     as empty, it would silently drop what the cell annotates."""
     import openpyxl
 
+    _check_workbook(path)
     # Not read-only: merged ranges and each cell's formula are only known to a full load; label files are small.
     values = openpyxl.load_workbook(path, data_only=True)
     formulas = openpyxl.load_workbook(path, data_only=False)
     sheets = []
     for ws, fs in zip(values.worksheets, formulas.worksheets):
+        if ws.max_row * ws.max_column > SHEET_CELLS:
+            raise DatasetError(f"{path}: sheet {ws.title!r} spans {ws.dimensions} ({ws.max_row} rows x "
+                               f"{ws.max_column} columns); expected a label table of at most {SHEET_CELLS:,} cells")
         for row in fs.iter_rows():
             for c in row:
                 if c.data_type == "f" and ws[c.coordinate].value is None:
@@ -86,6 +99,37 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
                     rows[r][c] = top
         sheets.append((ws.title, rows))
     return sheets
+
+
+def _column(letters: bytes) -> int:
+    """A spreadsheet column's number from its letters (A 1, Z 26, AA 27)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _check_workbook(path: Path) -> None:
+    """What an ``.xlsx`` claims, checked before openpyxl reads it: its members (``common.files.zip_members``: names
+    inside the archive, sizes that their compression can give, :data:`WORKBOOK_BYTES` in all) and each merged
+    range of its sheets at most :data:`SHEET_CELLS` cells. ``DatasetError`` naming the file otherwise."""
+    try:
+        members = zip_members(path, WORKBOOK_BYTES)
+        with zipfile.ZipFile(path) as archive:
+            for info in members:
+                if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                    continue
+                for match in _MERGED.finditer(archive.read(info)):
+                    first_col, first_row, last_col, last_row = match.groups()
+                    last_col, last_row = last_col or first_col, last_row or first_row
+                    cells = ((abs(_column(last_col) - _column(first_col)) + 1)
+                             * (abs(int(last_row) - int(first_row)) + 1))
+                    if cells > SHEET_CELLS:
+                        ref = b"%s%s:%s%s" % (first_col, first_row, last_col, last_row)
+                        raise DatasetError(f"{path}: {info.filename} merges {ref.decode()} ({cells:,} cells); "
+                                           f"expected a label table of at most {SHEET_CELLS:,} cells")
+    except (ValueError, zipfile.BadZipFile, OSError) as error:
+        raise DatasetError(f"{path}: cannot read this spreadsheet ({error})") from None
 
 
 def _xls_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:

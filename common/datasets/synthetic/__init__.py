@@ -1,4 +1,4 @@
-"""The synthetic corpus: CASME II, SMIC-HS(-E), SAMM and CAS(ME)^2 in their real layouts.
+"""The synthetic corpus: CASME II, SMIC-HS(-E), SAMM, CAS(ME)^2, CASME, CAS(ME)^3, MMEW and 4DME in their real layouts.
 
 ``write_corpus(out, size, seed, mirror)`` renders the plan of ``corpus.py`` with the faces of
 ``faces.py`` and writes it with ``layouts.py``; ``default_corpus(size, seed)`` does so once into the
@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from common.datasets.synthetic import layouts
-from common.datasets.synthetic.corpus import FPS, SIZES, Plan, clip_seed, make_plan, megc_rows
+from common.datasets.synthetic.corpus import EXTRA, FPS, SIZES, Plan, clip_seed, make_plan, megc_rows
 from common.datasets.corrections import read_corrections
 from common.paths import cache_root
 
 __all__ = ["write_corpus", "default_corpus", "flat_renderer", "FaceRenderer", "VERSION", "SIZES"]
 
-VERSION = 2  # bump when the plan, the layouts or the faces change: default_corpus() then writes a fresh copy
+VERSION = 3  # bump when the plan, the layouts or the faces change: default_corpus() then writes a fresh copy
 
 # (identity, (width, height), gray, n_frames, events [(emotion, onset, apex, offset) 0-based], fps, seed) -> frames
 Renderer = Callable[[int, tuple[int, int], bool, int, Sequence[tuple[str, int, int, int]], float, int], np.ndarray]
@@ -100,6 +100,13 @@ def _write(out: Path, plan: Plan, render: Renderer, progress: bool) -> dict:
             second_onset, second_apex, second_offset = clip.second
             events.append((clip.emotion, second_onset - clip.first, second_apex - clip.first,
                            second_offset - clip.first))
+        if clip.dataset in EXTRA:
+            video = render(clip.identity, spec.extra_face, clip.dataset == "4dme", clip.offset - clip.onset + 1,
+                           [(clip.rendered, *event[1:]) for event in events], fps, seed)
+            frames += layouts.write_extra_clip(out, clip, video)
+            done += 1
+            tick()
+            continue
         video = render(clip.identity, spec.face, clip.dataset == "samm", clip.last - clip.first + 1, events, fps, seed)
         if clip.dataset == "casme2":
             frames += layouts.write_casme2_clip(out, clip, video)
@@ -122,6 +129,7 @@ def _write(out: Path, plan: Plan, render: Renderer, progress: bool) -> dict:
     layouts.write_smic_extras(out, plan.of("smic"))
     layouts.write_samm_sheet(out, plan.of("samm"))
     layouts.write_casme_sq_sheet(out, plan.videos)
+    layouts.write_extra_sheets(out, [c for c in plan.clips if c.dataset in EXTRA])
     megc = megc_rows(plan, _excluded_from_megc())
     layouts.write_megc_csv(out, megc)
     counts: dict = {}

@@ -10,8 +10,9 @@ from common.datasets.synthetic import SIZES, write_corpus
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m common.datasets.synthetic",
-                                     description="Write the synthetic CASME II / SMIC / SAMM / CAS(ME)^2 corpus and "
-                                                 "the MEGC 2019 csv in the real on-disk layouts.")
+                                     description="Write the synthetic CASME II / SMIC / SAMM / CAS(ME)^2 / CASME / "
+                                                 "CAS(ME)^3 / MMEW / 4DME corpus and the MEGC 2019 csv in the real "
+                                                 "on-disk layouts.")
     parser.add_argument("--out", required=True, help="new or empty folder to write into")
     parser.add_argument("--size", choices=SIZES, default="default", help="smoke: seconds, for tests; default: the demo")
     parser.add_argument("--mirror", action="store_true", help="the real subject and class counts of every database")
@@ -26,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {manifest['clips']} clips + {manifest['videos']} long videos ({manifest['frames_written']} frames, "
           f"{manifest['seconds']} s) to {out.resolve()}")
     print(f"load it with: common.datasets.load(name, {str(out)!r}) "
-          "for name in casme2 smic smic_e samm casme_sq megc2019")
+          "for name in casme2 smic smic_e samm casme_sq megc2019 casme casme3 casme3_c mmew 4dme")
     return 0
 
 

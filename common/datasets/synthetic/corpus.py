@@ -13,6 +13,9 @@ come from ``faces.py``. Three shapes:
 * ``mirror=True``: the real subject and class counts (docs/databases.md §1.5, 2.1, 3.2, 4.2, 5.1) at the
   frame size of ``size``; with ``smoke`` only 5-6 frames per clip at 64x64 (long videos 24 frames
   at 96x80) so a test can write all 580 clips and 95 long videos in seconds.
+* CASME, CAS(ME)^3 parts A and C, MMEW and 4DME (``EXTRA``, docs/databases.md §9-12), in ``smoke`` and ``default``
+  but not in ``mirror``: 2 subjects each (3 in ``default``), every MEGC class per subject and one label the
+  MEGC classes leave out, 12-14 frames at 96x96 (``default``: 20-30 at 128x128).
 
 Nothing but the rendered motion reveals a class: clip numbers, frame numbers and subjects are drawn
 independently of the label (SMIC and CAS(ME)^2 names carry the class in the real layouts too).
@@ -25,9 +28,21 @@ import zlib
 import numpy as np
 
 SIZES = ("smoke", "default")
-FPS = {"casme2": 200.0, "smic": 100.0, "samm": 200.0, "casme_sq": 30.0}  # docs/databases.md §1.2, 2.1, 3.1, 4.1
+FPS = {"casme2": 200.0, "smic": 100.0, "samm": 200.0, "casme_sq": 30.0,  # docs/databases.md §1.2, 2.1, 3.1, 4.1
+       "casme": 60.0, "casme3": 30.0, "casme3_c": 30.0, "mmew": 90.0, "4dme": 60.0}  # §9.1, 10.1, 11.1, 12.1
 # Face-identity offsets so no two databases share a synthetic person.
-IDENTITY_OFFSET = {"casme2": 0, "smic": 100, "samm": 200, "casme_sq": 300}
+IDENTITY_OFFSET = {"casme2": 0, "smic": 100, "samm": 200, "casme_sq": 300, "casme": 400, "casme3": 500,
+                   "casme3_c": 600, "mmew": 700, "4dme": 800}
+# The databases the smoke and default plans add beside the five above, with the labels each subject shows: every
+# MEGC class and one label outside them (4DME's a clip with two emotions), in the database's own words.
+EXTRA = {"casme": ("disgust", "happiness", "surprise", "tense"),
+         "casme3": ("disgust", "happy", "surprise", "others"),
+         "casme3_c": ("negative", "positive", "surprise", "others"),
+         "mmew": ("anger", "happiness", "surprise", "others"),
+         "4dme": ("negative", "positive", "surprise", "negative+surprise")}
+# The label faces.py renders (and AUS codes) for a label of these databases it does not know by that name.
+RENDERED = {"tense": "others", "amusement": "happiness", "negative+surprise": "surprise", "happy": "happiness",
+            "sad": "sadness"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,11 +53,14 @@ class SizeSpec:
     video: tuple[int, int]  # (width, height) of CAS(ME)^2 long videos
     video_frames: int  # frames per CAS(ME)^2 long video
     smic_pad: int  # neutral frames before/after the SMIC-HS part of a SMIC-HS-E long clip
+    extra_face: tuple[int, int] = (96, 96)  # (width, height) of the EXTRA databases' frames
+    extra_frames: tuple[int, int] = (12, 14)  # inclusive range of their frames per clip
+    extra_subjects: int = 0  # subjects per EXTRA database (0: none written)
 
 
 SIZE_SPECS = {
-    "smoke": SizeSpec("smoke", (160, 160), (18, 22), (192, 160), 110, 4),  # >= 18: Reddy's SMIC rule
-    "default": SizeSpec("default", (256, 256), (30, 50), (320, 240), 200, 10),
+    "smoke": SizeSpec("smoke", (160, 160), (18, 22), (192, 160), 110, 4, extra_subjects=2),  # >= 18: Reddy's SMIC
+    "default": SizeSpec("default", (256, 256), (30, 50), (320, 240), 200, 10, (128, 128), (20, 30), 3),
     # Mirror at smoke size is the real-shape test corpus (tests/test_real_shape.py): the real counts, small
     # frames (64 px is the faces' minimum), and as many frames per clip as smoke (>= 18: Reddy's SMIC rule),
     # long videos that hold Reddy's smoke 20-frame windows.
@@ -69,6 +87,12 @@ class Clip:
     long_last: int = 0
     # SMIC-HS-E: a 2nd micro-expression (onset, apex, offset) in the long clip
     second: tuple[int, int, int] | None = None
+    video: str = ""  # CAS(ME)^3: the video (part A's a..m, part C's a) holding the clip among others
+
+    @property
+    def rendered(self) -> str:
+        """The emotion ``faces.py`` renders for the label."""
+        return RENDERED.get(self.emotion, self.emotion)
 
     @property
     def first(self) -> int:
@@ -376,6 +400,48 @@ def _casme_sq(spec: SizeSpec, mirror: bool, rng: np.random.Generator, seed: int)
     return videos
 
 
+def _extra(spec: SizeSpec, rng: np.random.Generator) -> list[Clip]:
+    """The EXTRA databases' clips: ``spec.extra_subjects`` subjects each, the labels of :data:`EXTRA` in an order
+    drawn per subject, frame numbers drawn independently of the label."""
+    clips = []
+    for dataset, labels in EXTRA.items():
+        for number in range(spec.extra_subjects):
+            order = rng.permutation(len(labels))
+            video_frame = int(rng.integers(100, 2000))  # CAS(ME)^3: the clips follow each other in one video
+            for k, index in enumerate(order):
+                label = labels[index]
+                n = int(rng.integers(spec.extra_frames[0], spec.extra_frames[1] + 1))
+                if dataset == "mmew":
+                    onset = 1 + int(rng.integers(0, 3))  # MMEW clips are numbered from 1
+                elif dataset in ("casme3", "casme3_c"):
+                    onset = video_frame
+                    video_frame += n + int(rng.integers(5, 40))
+                else:
+                    onset = int(rng.integers(1, 300))
+                apex = onset + int(round((n - 1) * rng.uniform(0.3, 0.6)))
+                subject, clip, video = _extra_names(dataset, number, k, label, onset, rng)
+                clips.append(Clip(dataset, subject, clip, label, onset, apex, onset + n - 1,
+                                  str(rng.choice(AUS[RENDERED.get(label, label)])),
+                                  IDENTITY_OFFSET[dataset] + number, video=video))
+    return clips
+
+
+def _extra_names(dataset: str, number: int, k: int, label: str, onset: int, rng: np.random.Generator
+                 ) -> tuple[str, str, str]:
+    """(subject, clip, video) as each database names them (docs/databases.md §9-12)."""
+    if dataset == "casme":
+        return f"sub{number + 1:02d}", f"EP{int(rng.integers(1, 20)):02d}_{k + 1}", ""
+    if dataset == "casme3":  # two clips share video "a"; the clip is <video>_<onset>
+        video = "a" if k < 2 else "bcdefghijklm"[k - 2]
+        return f"spNO.{(1, 5, 9)[number]}", f"{video}_{onset}", video
+    if dataset == "casme3_c":  # one video a subject; the clip is the row's count
+        return f"{number + 1:02d}", str(k + 1), "a"
+    if dataset == "mmew":
+        index = ("happiness", "surprise", "anger", "disgust", "fear", "sadness", "others").index(label) + 1
+        return f"S{number + 1:02d}", f"S{number + 1:02d}-{index:02d}-{k + 1:03d}", ""
+    return f"S{number + 1}", f"S{number + 1}_{k + 1:02d}", ""  # 4dme
+
+
 def make_plan(size: str = "default", seed: int = 0, mirror: bool = False) -> Plan:
     """The corpus plan for ``size`` (``smoke``/``default``), deterministic for ``seed``."""
     if size not in SIZES:
@@ -387,7 +453,9 @@ def make_plan(size: str = "default", seed: int = 0, mirror: bool = False) -> Pla
     padding = {s: int(rng.choice((4, 5))) for s in sorted({c.subject for c in clips if c.dataset == "samm"})}
     first = sorted(padding)
     padding[first[0]], padding[first[-1]] = 5, 4  # both paddings always occur (006_05562.jpg, 009_3577.jpg)
-    return Plan(spec, seed, mirror, tuple(clips), tuple(videos), padding)
+    # Drawn last, from their own stream: the five databases above are the same with or without them.
+    extra = _extra(spec, np.random.default_rng(clip_seed(seed, "extra", size))) if not mirror else []
+    return Plan(spec, seed, mirror, tuple(clips + extra), tuple(videos), padding)
 
 
 def megc_rows(plan: Plan, excluded: set[tuple[str, str, str]]) -> list[tuple[str, str, str, int]]:

@@ -15,6 +15,16 @@ very code that reads the licensed databases:
 * CAS(ME)^2: ``CAS(ME)^2/rawpic/s15/15_0401girlcrashing/img%03d.jpg`` + the headerless 3-sheet
   ``CAS(ME)^2code_final.xlsx`` (micro and macro rows, offset 0 for unknown).
 * ``combined_3class_gt.csv``: no header, CRLF, ``s01``/``6`` spellings.
+* CASME: ``CASME/Cropped/subXX/<Filename>/reg_<Filename>-<N>.jpg`` (3-digit N from sub02 on) + ``CASME/casme.xlsx``
+  (two blank headers, ``ApexF1`` and ``ApexF2``, an offset cell past the last frame on disk).
+* CAS(ME)^3: part A's whole videos ``CAS(ME)^3/part_A/data/part_A_split/part_A/spNO.1/a/color/<N>.jpg`` (two
+  clips in one video) + ``annotation/cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx`` (sheet ``label`` before two
+  empty sheets, numbers written as text, ``Others`` capitalised once, a ``Filename`` in upper case); part C's
+  ``CAS(ME)^3/part_C/RGB_Depth/part_C/part_C/01/a/color/<N>.jpg`` + ``CAS(ME)3_part_C_ME.xlsx`` (comma-separated
+  AUs, one full-width comma).
+* MMEW: ``MMEW/Micro_Expression/<emotion>/<Filename>/<N>.jpg`` + ``MMEW/MMEW_Micro_Exp.xlsx``.
+* 4DME: grey ``4DME/gray_micro_crop/<sub_ID>/<fold_name>/img<N>.jpg`` + ``4DME/4DME_Labelling_Micro_release
+  v1.xlsx`` (one-hot emotion columns beside ``Emotion``, a clip with two emotions).
 """
 from __future__ import annotations
 
@@ -35,6 +45,13 @@ SMIC_HS = Path("SMIC") / "SMIC_all_cropped" / "HS"
 SMIC_E = Path("SMIC") / "SMIC-E_raw image" / "HS_long"
 SAMM_DIR = Path("SAMM") / "SAMM"
 CASME_SQ_DIR = Path("CAS(ME)^2")
+CASME_DIR = Path("CASME")
+CASME3_A = Path("CAS(ME)^3") / "part_A"
+CASME3_A_FRAMES = CASME3_A / "data" / "part_A_split" / "part_A"
+CASME3_C = Path("CAS(ME)^3") / "part_C"
+CASME3_C_FRAMES = CASME3_C / "RGB_Depth" / "part_C" / "part_C"
+MMEW_DIR = Path("MMEW")
+FOURDME_DIR = Path("4DME")
 JPEG_QUALITY = 92
 SAMM_OBJECTIVE = {"happiness": 1, "surprise": 2, "anger": 3, "disgust": 4, "fear": 5, "sadness": 6, "contempt": 7,
                   "other": 7}
@@ -195,3 +212,75 @@ def write_megc_csv(out: Path, rows: Sequence[tuple[str, str, str, int]]) -> Path
     path = out / "combined_3class_gt.csv"
     path.write_bytes("".join(f"{db},{subject},{clip},{label}\r\n" for db, subject, clip, label in rows).encode())
     return path
+
+
+# --- CASME, CAS(ME)^3, MMEW, 4DME ----------------------------------------------------------------------------------
+
+def extra_clip_dir(out: Path, clip: Clip) -> tuple[Path, str]:
+    """(folder, frame-name format) of a clip of the EXTRA databases (corpus.EXTRA)."""
+    if clip.dataset == "casme":
+        padding = "03d" if clip.subject != "sub01" else "d"  # unpadded in sub01, 3 digits after (§9.1)
+        return out / CASME_DIR / "Cropped" / clip.subject / clip.clip, f"reg_{clip.clip}-{{:{padding}}}.jpg"
+    if clip.dataset == "casme3":
+        return out / CASME3_A_FRAMES / clip.subject / clip.video / "color", "{}.jpg"
+    if clip.dataset == "casme3_c":
+        return out / CASME3_C_FRAMES / clip.subject / clip.video / "color", "{}.jpg"
+    if clip.dataset == "mmew":
+        return out / MMEW_DIR / "Micro_Expression" / clip.emotion / clip.clip, "{}.jpg"
+    return out / FOURDME_DIR / "gray_micro_crop" / clip.subject / clip.clip, "img{}.jpg"
+
+
+def write_extra_clip(out: Path, clip: Clip, frames: np.ndarray) -> int:
+    folder, name = extra_clip_dir(out, clip)
+    if clip.dataset == "4dme" and frames.ndim == 4:  # 4DME's 2D frames are grey
+        frames = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in frames])
+    return write_frames(folder, frames, range(clip.onset, clip.offset + 1), name)
+
+
+def write_extra_sheets(out: Path, clips: Sequence[Clip]) -> list[Path]:
+    """The label workbooks of CASME, CAS(ME)^3 A and C, MMEW and 4DME, each with the quirks the module docstring
+    names (docs/databases.md §9-12)."""
+    of = {name: [c for c in clips if c.dataset == name] for name in ("casme", "casme3", "casme3_c", "mmew", "4dme")}
+    paths = []
+    if of["casme"]:
+        header = ["Subject", "Filename", None, "OnsetF", "ApexF1", "ApexF2", "OffsetF", None, "AU", "Emotion"]
+        rows: list[list[Any]] = [header]
+        for i, c in enumerate(of["casme"]):
+            offset = c.offset + 3 if i == 0 else c.offset  # past the last frame on disk, as rows of the real sheet
+            rows.append([int(c.subject[3:]), c.clip, None, c.onset, c.apex, None, offset, None,
+                         _au_cell(c.action_units), c.emotion])
+        paths.append(out / CASME_DIR / "casme.xlsx")
+        _sheet(paths[-1], [("Sheet1", rows)])
+    if of["casme3"]:
+        rows = [["Subject", "Filename", "Onset", "Apex", "Offset", "AU", "Objective class", "emotion"]]
+        for i, c in enumerate(of["casme3"]):
+            emotion = "Others" if c.emotion == "others" and i % 2 == 0 else c.emotion
+            video = c.video.upper() if i == len(of["casme3"]) - 1 else c.video  # one "J" for the folder j
+            rows.append([c.subject, video, str(c.onset), str(c.apex), str(c.offset), c.action_units, "VII", emotion])
+        paths.append(out / CASME3_A / "annotation" / "cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx")
+        _sheet(paths[-1], [("label", rows), ("Sheet1", []), ("Sheet3", [])])
+    if of["casme3_c"]:
+        rows = [["sub", "count", "onset", "offset", "au", "emotion"]]
+        for i, c in enumerate(of["casme3_c"]):
+            units = c.action_units.replace("+", "，" if i == 0 else ",")
+            rows.append([int(c.subject), int(c.clip), c.onset, c.offset, _au_cell(units), c.emotion])
+        paths.append(out / CASME3_C / "annotation" / "CAS(ME)3_part_C_ME.xlsx")
+        _sheet(paths[-1], [("mockCrimeME", rows)])
+    if of["mmew"]:
+        rows = [["Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Action Units", "Estimated Emotion",
+                 "remarks"]]
+        rows += [[c.subject, c.clip, c.onset, c.apex, c.offset, _au_cell(c.action_units), c.emotion, None]
+                 for c in of["mmew"]]
+        paths.append(out / MMEW_DIR / "MMEW_Micro_Exp.xlsx")
+        _sheet(paths[-1], [("Sheet1", rows)])
+    if of["4dme"]:
+        names = ("Positive", "Negative", "Surprise", "Repression", "Others")
+        rows = [["sub_ID", "fold_name", "Onset", "Apex", "Offset", "AUs", "Emotion", *names]]
+        for c in of["4dme"]:
+            labels = c.emotion.split("+")
+            rows.append([c.subject, c.clip, c.onset, c.apex, c.offset, c.action_units,
+                         "+".join(label.capitalize() for label in labels),
+                         *[int(name.lower() in labels) for name in names]])
+        paths.append(out / FOURDME_DIR / "4DME_Labelling_Micro_release v1.xlsx")
+        _sheet(paths[-1], [("Sheet1", rows)])
+    return paths
