@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test coverage test-jax test-torch bench gpu-check clean-venv
+.PHONY: demo test check-paper coverage test-jax test-torch bench gpu-check clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,20 @@ demo: $(STAMP)
 	$(PY) run_all.py --paper aouayeb2019
 
 # The linter and the type checker first (seconds; configured in pyproject.toml, docs/house.md "Static
-# checks"), then the suite in two processes (pytest-xdist; Keras model building, tracing and the
-# preprocessing leave a core idle in one): the test files shared out whole, then
-# tests/test_real_shape.py's one fold of every experiment, a paper's experiments in one process, where
-# they share its preprocessing cache. Timings: docs/performance.md, "The test suite".
+# checks"), then the whole suite in one session of two processes (pytest-xdist; Keras model building, tracing
+# and the preprocessing leave a core idle in one): each test file shared out whole, tests/test_real_shape.py's
+# one fold of every experiment a paper at a time (tests/conftest.py: the groups), the largest groups first; the
+# two processes share the smoke corpora and the preprocessing cache. Timings: .ci/run, docs/performance.md.
 test: $(STAMP)
 	$(PY) -m ruff check
 	$(PY) -m mypy
-	$(PY) -m pytest -q -n 2 --dist loadfile -m "not real_shape"
-	$(PY) -m pytest -q -n 2 --dist loadgroup -m real_shape
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+# Is papers/$(ID)/ done? Its declarations as the registry checks them, ruff and mypy on its folder, then every
+# test that concerns it in one run (its own, the template's, the registry-wide ones), and a summary of what was
+# checked (tests/check_paper.py): the last step of papers/README.md.
+check-paper: $(STAMP)
+	$(PY) tests/check_paper.py $(ID)
 
 # Branch coverage of common/ and papers/ over the whole suite (subprocesses included): the table on the
 # terminal, the pages in reports/coverage/ (docs/performance.md gives the figure).

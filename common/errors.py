@@ -25,3 +25,9 @@ class WorkSavedError(RunError):
     """A write failed after work was done (a disk that filled up, a folder made read-only mid-run): one line
     naming the path and what is saved. ``run_all.py`` exits with status 3, not 2, because the run did not
     stop before anything started: the finished folds are on disk, and the same command reuses them."""
+
+
+class DeclarationError(MersuiteError, ValueError):
+    """A paper package declares what the registry refuses (a ``stands_for`` naming no published row, a number
+    outside [0, 1], a ledger row resting on code without its artefact): one line naming the package, the field
+    and what is accepted. ``papers.get_paper`` raises it; the package is refused and the others run."""

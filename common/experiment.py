@@ -16,6 +16,7 @@ import numpy as np
 
 from common.datasets import megc2019
 from common.datasets.sample import Dropped, Sample
+from common.paper import Paper as Paper, Reported  # Paper: re-exported for the harness's callers
 from common.predict_types import ExportSink, FrameRateNeed, PredictContext, PredictViews
 
 PROFILES = ("paper", "quick", "smoke")
@@ -93,46 +94,6 @@ class FoldOutcome:
 
 
 @dataclasses.dataclass(frozen=True)
-class Reported:
-    """One number the paper reports, transcribed once in ``papers/<id>/reported.py``. ``scope``: "all" or a
-    database (``casme2``/``smic``/``samm``/``casme_sq``), the test samples it is computed on; ``aggregation``:
-    "pooled" (every fold's predictions together; MEGC UF1), "fold_mean", "fold_best" (a paper's best run), as
-    the paper computed it, or a name read from a single-fold experiment's ``extra["aggregations"]``.
-    ``comparable=False``: it measures something else than ours (``note`` says what): shown, never differenced.
-    ``recomputed`` (keyword): what the authors' own artefact gives where it does not give the published
-    ``value`` (``recomputed_note``: from what, and why); the difference is then taken against it.
-    """
-
-    metric: str  # "uf1" | "uar" | "accuracy"
-    value: float  # as a fraction in [0, 1]
-    scope: str = "all"
-    aggregation: str = "pooled"
-    source: str = ""  # e.g. "Table 2"
-    note: str = ""
-    comparable: bool = True
-    recomputed: float | None = dataclasses.field(default=None, kw_only=True)  # as a fraction in [0, 1]
-    recomputed_note: str = dataclasses.field(default="", kw_only=True)
-
-    def __post_init__(self) -> None:
-        if self.recomputed is not None and not self.recomputed_note.strip():
-            raise ValueError(f"Reported.recomputed_note: {self.metric} {self.scope} has recomputed={self.recomputed} "
-                             "but no note saying from what it was recomputed and why it differs")
-        if self.recomputed is None and self.recomputed_note:
-            raise ValueError(f"Reported.recomputed: {self.metric} {self.scope} has a recomputed_note but no value")
-
-    @property
-    def compared_with(self) -> str:
-        """"recomputed" where the authors' own artefact replaces the published number in the difference,
-        else "published"."""
-        return "published" if self.recomputed is None else "recomputed"
-
-    @property
-    def reference_value(self) -> float:
-        """The number ours is compared with: ``recomputed`` where set, else the published ``value``."""
-        return self.value if self.recomputed is None else float(self.recomputed)
-
-
-@dataclasses.dataclass(frozen=True)
 class TrainingStage:
     """One model trained in one fold, as ``--estimate`` counts it: ``build()`` returns the compiled model at the
     fold's input size; ``samples`` training inputs (after augmentation) for ``epochs`` epochs of ``batch_size``."""
@@ -149,6 +110,10 @@ class TrainingStage:
     # Samples of the pass after training (None: the fold's test samples; Aouayeb's stage 1: every frame).
     predict_samples: int | None = None
     gauge_refit_samples: int = 0  # a forward pass before each gauge pass (after_fit: STSTNet's BN statistics)
+    # What the fold does to its network before each gauge pass, given that many training inputs:
+    # ``gauge_set_state(model, x_train)`` (STSTNet's MATLAB recipe: its batch-normalisation statistics over them).
+    # --estimate times the pass with it (common.training.gauge_predictions), as the fold runs it.
+    gauge_set_state: Callable[[Any, Any], None] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,6 +145,9 @@ class Experiment:
     # ``released_weights(config, selection, folds, folder) -> problem`` (``--weights``): "" when every fold has
     # its authors' file, of the network the config builds; else one line naming it. None: --weights is refused.
     released_weights: Callable[[Any, Selection, Sequence[Fold], Path], str] | None = None
+    # What the released weights' own artefact states they give (its README's numbers, not the paper's): a
+    # --weights run is compared with these in place of ``reported``, and its pages say the weights are the authors'.
+    weights_reported: tuple[Reported, ...] = ()
     fold_fit: Callable[[FoldContext], Any] | None = None  # --fold-parallel: the fold's FoldTraining, untrained
     # --estimate: the models a fold trains (a TrainingStage each: Aouayeb's two) and the per-clip preprocessing.
     training_stages: Callable[[Any, Selection, Fold], Sequence[TrainingStage]] | None = None
@@ -198,26 +166,6 @@ class Experiment:
     # ``frame_rate(config) -> FrameRateNeed``: what the method's filters and windows ask of a clip's frame
     # rate. None: it reads frames only (an onset and an apex frame), at any rate.
     frame_rate: Callable[[Any], FrameRateNeed] | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Paper:
-    """A paper's identity card, shown on the report's first page and by ``run_all.py --list``."""
-
-    id: str
-    title: str
-    citation: str
-    # model name -> zero-argument builder at the paper's sizes, default config (model.py's ``MODEL_BUILDERS``)
-    models: Mapping[str, Callable[[], Any]]
-    status: str = "implemented"  # or "partial" (some experiments run), "planned" (the card only: never run)
-    # model name -> rows {"name": layer, "output_shape": [...], "params": int|None} from the paper's tables
-    architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
-    # model name -> (trainable parameters, where the number comes from): the published (or, where the paper
-    # gives none, the reference code's verified) count each model must match (tests/test_models.py)
-    parameter_counts: Mapping[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
-    # model name -> what tests/test_models.py's check needs beyond the paper's model: "small", a builder of the
-    # same layers at a smaller input (too slow at the paper's); "dead", weights given no gradient by design
-    model_checks: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -279,11 +227,13 @@ class Pipeline:
     entry: str = ""
     stands_for: tuple[str, ...] = ()  # the published benchmark rows (by name) that are this method: under its run
     reported_on: Mapping[str, tuple[Reported, ...]] = dataclasses.field(default_factory=dict)
+    weights_reported: tuple[Reported, ...] = ()  # Experiment.weights_reported, on every experiment and track
 
     def _fields(self) -> dict[str, Any]:
         hooks = {field.name: getattr(self.hooks, field.name) for field in dataclasses.fields(Hooks)}
         return {**hooks, "config": self.config, "profiles": self.profiles, "min_frames": self.min_frames,
-                "needs_motion": self.needs_motion, "reads_released": self.reads_released}
+                "needs_motion": self.needs_motion, "reads_released": self.reads_released,
+                "weights_reported": self.weights_reported}
 
     def experiment(self, *, name: str, title: str, datasets: tuple[str, ...], reported: tuple[Reported, ...] = (),
                    metrics: tuple[str, ...] = ("uf1", "uar", "accuracy"), scopes: tuple[str, ...] = ("all",),

@@ -1,78 +1,68 @@
-"""What the onset-apex optical-flow networks (OFF-ApexNet ``papers/gan2019``, STSTNet ``papers/liong2019``, HTNet
-``papers/wang2024``) share: each reads the cached flow images (``common.preprocessing.motion_stages.flow_images``)
-through its own ``clip_inputs``, and :class:`FlowInputs` wires that once into the hooks (``OneNetwork``): a fold's
-inputs, ``--preprocess-workers``' first pass, ``--predict``'s probabilities, page and apex;
-:func:`flow_network_pipeline` declares their pipeline once."""
+"""A network on the onset-apex optical flow (OFF-ApexNet ``papers/gan2019``, STSTNet ``papers/liong2019``, HTNet
+``papers/wang2024``), declared: its model plus its data. What every such network repeats is here once: the data
+section of its config (:class:`FlowDataConfig`), the split of a multi-channel flow image into one stream a channel
+and their fusion (:func:`flow_streams`), and its pipeline (:func:`flow_network`): the shared flow stage's channels
+as inputs, the MEGC 2019 composite's selection and LOSO folds, a fold trained by ``config.train`` with the last
+epoch predicting, ``--estimate``, ``--export``, ``--predict`` and ``--fold-parallel`` (``common.network_protocol``).
+A package whose inputs or fold differ keeps a ``preprocessing.py`` and a ``protocol.py`` and passes their hooks to
+:func:`flow_network_pipeline` (liong2019, wang2024).
+"""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
-from typing import Any
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal
 
-import numpy as np
+from keras import layers
 
-from common.motion_views import flow_predict_apex, flow_predict_clips, flow_predict_views
-from common.experiment import FoldContext, Hooks, Pipeline, Reported
-from common.predict_types import PredictContext, PredictViews
-from common.running.first_pass import per_clip
+from common.config import Range
+from common.experiment import Hooks, Pipeline
+from common.network_protocol import OneNetwork, flow_channel_inputs
+from common.paper import Reported
+
+U, V, STRAIN = 0, 1, 2  # the shared flow stage's channels (common.preprocessing.motion_stages.flow_images)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class FlowInputs:
-    """A flow CNN's inputs: ``clip_inputs(samples, config, cache_root=None)``, the paper's (N, size, size, C)
-    float32 images of a list of clips (the flow cached per clip); ``preprocess_clip(sample, config)``, one
-    clip's, uncached (``Experiment.preprocess_clip``, what ``--estimate`` times); and the title of each of the
-    C channels (the prediction page's captions). Both functions are module-level, so that first-pass steps
-    pickle."""
+@dataclasses.dataclass(frozen=True)
+class FlowDataConfig:
+    """The data section of a flow network's config (``config.data``): the flow between the onset and the apex frame
+    of the clip's grey face crops, each channel min-max scaled to [0, 1] and resized. The apex: the annotation
+    (CASME II, SAMM), else the shared motion apex rule (SMIC). A package sets the values its paper gives."""
 
-    clip_inputs: Callable[..., np.ndarray]
-    preprocess_clip: Callable[[Any, Any], np.ndarray]
-    titles: tuple[str, ...]
-    # ``fallbacks(sample, config, cache_root=None) -> tuple[str, ...]``: what the paper's inputs fell back on
-    # for one clip (fixed points where no face was found), recorded with its prediction; None: nothing
-    fallbacks: Callable[..., tuple[str, ...]] | None = None
+    flow_method: Literal["tvl1", "farneback"] = "tvl1"  # TV-L1 (IPOL 2013/26) or Farneback
+    face_size: Annotated[int, Range(ge=8)] = 128  # the square face crop the flow is computed on, in pixels
+    size: Annotated[int, Range(ge=4)] = 28  # the network's input side, in pixels
 
-    # Experiment.predict_apex: the apex the flow was computed to, by the flow baselines' own rule where a
-    # recording gives none (the same function as Bi-WOOF's).
-    predict_apex = staticmethod(flow_predict_apex)
 
-    def fold(self, ctx: FoldContext) -> tuple[np.ndarray, np.ndarray]:
-        """The fold's training and test inputs (cached per clip)."""
-        samples = ctx.selection.samples
-        train, test = (self.clip_inputs([samples[i] for i in indices], ctx.config, ctx.cache_dir)
-                       for indices in (ctx.fold.train, ctx.fold.test))
-        return train, test
+def flow_streams(inputs: Any, stream: Callable[[Any, str], Any], names: tuple[str, ...] = ("u", "v")) -> Any:
+    """One stream a channel, fused: ``stream(x, prefix)`` on each channel of ``inputs`` (..., C) alone, as
+    (..., 1), its layers named ``<name>_...`` (``names``: a name a channel), the streams' outputs concatenated
+    by a layer named "fusion"."""
+    features = [stream(inputs[..., channel:channel + 1], f"{name}_") for channel, name in enumerate(names)]
+    return layers.Concatenate(name="fusion")(features)
 
-    def cache_clip(self, sample: Any, config: Any, cache_root: Path) -> None:
-        """The cached onset-apex flow of one clip (what a fold reads; the normalised images are cheap)."""
-        self.clip_inputs([sample], config, cache_root)
 
-    def first_pass(self, selection: Any, folds: Sequence[Any], config: Any) -> list[tuple[str, Callable[[Path], Any]]]:
-        """``Experiment.first_pass``: :meth:`cache_clip` of every clip the folds read
-        (``common.running.first_pass.per_clip``)."""
-        return per_clip(self.cache_clip)(selection, folds, config)
-
-    def predict_clips(self, ctx: PredictContext) -> np.ndarray:
-        """``Experiment.predict_clips``: ``clip_inputs`` of ``ctx.samples`` through the exported model
-        (``common.motion_views.flow_predict_clips``)."""
-        return flow_predict_clips(ctx, self.clip_inputs)
-
-    def predict_views(self, ctx: PredictContext, index: int) -> PredictViews:
-        """``Experiment.predict_views``: the onset and apex frames with the face square, and each channel of
-        the flow image the network saw, titled by ``titles``."""
-        views = flow_predict_views(ctx, index, self.clip_inputs, self.titles)
-        if self.fallbacks is None:
-            return views
-        return dataclasses.replace(views, fallbacks=self.fallbacks(ctx.samples[index], ctx.config, ctx.cache_dir))
+def flow_network(*, paper_id: str, model: str, build_model: Callable[..., Any], channels: tuple[int, ...],
+                 config: Any, profiles: Mapping[str, Mapping[str, Any]], entry: str, stands_for: tuple[str, ...],
+                 reported: tuple[Reported, ...]) -> Pipeline:
+    """The pipeline of a network on ``channels`` of the shared flow stage (e.g. ``(U, V)``), read at
+    ``config.data`` (a :class:`FlowDataConfig`): ``build_model(*, config, num_classes)`` is its network, ``model``
+    its name, trained in each fold by ``config.train``; ``entry``: its line on a benchmark track; ``stands_for``:
+    the published rows it is (names of ``common.evaluation.published``, or none); ``reported``: its numbers on the
+    megc2019 track. Then ``PIPELINE.megc2019_exports(source=, report_pages=)`` gives the package's exports."""
+    protocol = OneNetwork(model=model, inputs=flow_channel_inputs(channels), build_model=build_model)
+    return flow_network_pipeline(hooks=protocol.hooks(), paper_id=paper_id, model=model, config=config,
+                                 profiles=profiles, entry=entry, stands_for=stands_for, reported=reported)
 
 
 def flow_network_pipeline(*, hooks: Hooks, paper_id: str, model: str, config: Any,
                           profiles: Mapping[str, Mapping[str, Any]], entry: str, stands_for: tuple[str, ...],
-                          reported: tuple[Reported, ...]) -> Pipeline:
-    """A flow network's pipeline: it enters tracks with ``model``, shows ``reported`` on the megc2019 track. Each
-    needs an onset and an apex frame and motion (invariants rule 6: identical frames give zero flow, refused);
-    on the authors' released inputs their 28x28 flow images replace the shared flow stage (``reads_released``)."""
+                          reported: tuple[Reported, ...], weights_reported: tuple[Reported, ...] = ()) -> Pipeline:
+    """A flow network's pipeline from its own ``hooks`` (a package's ``protocol.HOOKS``): it enters tracks with
+    ``model``, shows ``reported`` on the megc2019 track (``weights_reported``: the numbers of its authors' released
+    weights, ``Experiment.weights_reported``). Each needs an onset and an apex frame and motion (invariants rule 6:
+    identical frames give zero flow, refused); on the authors' released inputs their 28x28 flow images replace the
+    shared flow stage (``reads_released``)."""
     return Pipeline(hooks=hooks, paper_id=paper_id, models=(model,), config=config, profiles=profiles, min_frames=2,
                     needs_motion=True, reads_released=True, entry=entry, stands_for=stands_for,
-                    reported_on={"megc2019": reported})
+                    reported_on={"megc2019": reported}, weights_reported=weights_reported)

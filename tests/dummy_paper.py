@@ -345,7 +345,7 @@ def benchmark_experiment(track, model=None) -> Experiment:
 def _references():
     from common.evaluation.references import references_from_table
 
-    rows = (("LBP-TOP", "[22]", "handcrafted", {"all": (0.5882, 0.5785), "casme2": (0.7026, 0.7429)}),
+    rows = (("Dummy-Handcrafted", "[22]", "handcrafted", {"all": (0.5882, 0.5785), "casme2": (0.7026, 0.7429)}),
             ("Dummy (paper)", "", "deep learning", {"all": (0.7, 0.65)}))
     return references_from_table(rows, track="megc2019", source="Dummy et al., Table 9", skip=("Dummy (paper)",))
 

@@ -399,7 +399,7 @@ def smoke_track(smoke_corpus):
 
 def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_a_smoke_fold(smoke_track, tmp_path):
     from common.leaderboard.tracks import MEGC2019, MEGC2019_HDE
-    from common.experiment import FoldContext
+    from common.experiment import Fold, FoldContext
     from common.preprocessing.cache import default_root
     from papers.aouayeb2019 import BENCHMARK_MODELS, EXPERIMENTS, benchmark_experiment, reported
 
@@ -422,7 +422,7 @@ def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_a_smoke_fold(s
     assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist())
                                                           for f in MEGC2019.folds(track_selection, 0)]
     assert len(folds) > config.evaluation.max_folds == 1
-    fold = folds[0]
+    fold = Fold(folds[0].name, train=folds[0].train[:8], test=folds[0].test[:3])  # a few of its clips: the same path
     outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root()))
     assert outcome.test_indices.tolist() == fold.test.tolist() and outcome.probabilities.shape == (len(fold.test), 3)
     assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)
@@ -518,33 +518,6 @@ def test_regions_trained_together_get_the_weights_of_separate_training(monkeypat
     np.testing.assert_allclose(together.probabilities, separate.probabilities, rtol=0, atol=1e-6)
 
 
-def test_smoke_fold_with_the_regions_trained_together(smoke_track, tmp_path):
-    """A smoke fold with ``model.train_regions_together`` predicts the test clips, keeps the
-    per-region histories and parameter counts of separate training, and its one model of the six CNNs is
-    kept across folds (``compiled_like`` with one focal loss per output)."""
-    from common import training
-    from common.experiment import FoldContext
-    from common.preprocessing.cache import default_root
-    from papers.aouayeb2019 import protocol
-
-    experiment, data, config = smoke_track
-    config = dataclasses.replace(config, model=dataclasses.replace(config.model, train_regions_together=True))
-    selection = experiment.select(data, config)
-    fold = experiment.folds(selection, config, 0)[0]
-    outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root()))
-    assert outcome.status == "ok" and outcome.test_indices.tolist() == fold.test.tolist()
-    assert outcome.probabilities.shape == (len(fold.test), 3) and outcome.y_pred.shape == (len(fold.test),)
-    assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)
-    assert outcome.parameters == {**{f"region_cnn_{r}": 106_852 for r in range(6)}, "lstm_stage": 452_419}
-    assert ({f"stage1_r{r}_{k}" for r in range(6) for k in ("loss", "accuracy")} | {"stage2_loss"}
-            <= set(outcome.history))
-    assert all(len(outcome.history[f"stage1_r{r}_loss"]) == config.stage1.epochs for r in range(6))
-    assert (tmp_path / "stage1_together_history.csv").is_file()
-    if protocol.kept_across_folds(config):
-        assert any(isinstance(key, tuple) and "region_cnns_together" in key for key in training._COMPILED)
-    training.forget_compiled(lambda key: isinstance(key, tuple) and "region_cnns_together" in key)
-
-
 def test_estimate_hooks_with_the_regions_trained_together_and_traced_once(smoke_track):
     """With ``model.train_regions_together`` one stage trains the six CNNs (six inputs at the
     paper's sizes, 6 x 106,852 parameters) on the fold's frames; ``traced_once`` says where run_fold keeps
@@ -577,11 +550,31 @@ def test_estimate_hooks_with_the_regions_trained_together_and_traced_once(smoke_
 
 
 def test_export_fold_keeps_seven_networks_and_predict_clips_repeats_the_fold(smoke_corpus, tmp_path):
+    """A smoke fold with ``model.train_regions_together`` (a few clips of the first fold) predicts the test clips,
+    keeps the per-region histories and parameter counts of separate training, and its one model of the six CNNs is
+    kept across folds (``compiled_like`` with one focal loss per output); exported, its seven networks give the
+    fold's probabilities again through ``predict_clips``."""
     from export_fold import export_fold_check
 
+    from common import training
+    from papers.aouayeb2019 import protocol
+
+    outcomes: list = []
     fold, predicted, sink, ctx, experiment = export_fold_check("aouayeb2019", "megc2019_loso", smoke_corpus, tmp_path,
-                                                               clips=(6, 3),
+                                                               clips=(6, 3), outcomes=outcomes,
                                                                overrides={"model.train_regions_together": True})
+    (outcome,) = outcomes
+    config = ctx.config
+    assert outcome.probabilities.shape == (3, 3) and outcome.y_pred.shape == (3,)
+    assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert outcome.parameters == {**{f"region_cnn_{r}": 106_852 for r in range(6)}, "lstm_stage": 452_419}
+    assert ({f"stage1_r{r}_{k}" for r in range(6) for k in ("loss", "accuracy")} | {"stage2_loss"}
+            <= set(outcome.history))
+    assert all(len(outcome.history[f"stage1_r{r}_loss"]) == config.stage1.epochs for r in range(6))
+    assert (tmp_path / "fold" / "stage1_together_history.csv").is_file()
+    if protocol.kept_across_folds(config):
+        assert any(isinstance(key, tuple) and "region_cnns_together" in key for key in training._COMPILED)
+    training.forget_compiled(lambda key: isinstance(key, tuple) and "region_cnns_together" in key)
     assert sorted(sink.models) == sorted([f"region_cnn_{r}" for r in range(6)] + ["lstm_stage"])
     assert sink.state == {"feature_scale": None}  # the smoke profile normalises no feature
     np.testing.assert_allclose(predicted, fold, atol=1e-5)

@@ -3,8 +3,8 @@
 Skipped unless ``KERAS_BACKEND`` is ``jax`` or ``torch`` (the default suite runs on TensorFlow).
 On that backend: every model of every paper is built once and its parameter counts equal
 TensorFlow's (``run_all.py --paper all --architectures --json`` run under ``KERAS_BACKEND=tensorflow``
-in a subprocess of the same environment), and one smoke fold of each paper's first experiment trains
-and predicts through the runner.
+in a subprocess of the same environment), and one smoke fold of each paper's first experiment (a few clips of
+each class of its first fold) trains and predicts through the runner.
 """
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def test_one_smoke_fold_trains_and_predicts(paper_id, smoke_corpus, tmp_path):
     from first_fold import run_first_fold
     from papers import get_paper
 
-    result = run_first_fold(paper_id, get_paper(paper_id).EXPERIMENTS[0], smoke_corpus, tmp_path)
+    # a few clips of each class of the first fold: the runner's path on this backend, not the corpus again
+    result = run_first_fold(paper_id, get_paper(paper_id).EXPERIMENTS[0], smoke_corpus, tmp_path, per_class=4)
     (record,) = result.records
     assert record["status"] == "ok", record.get("reason")
     assert len(record["y_pred"]) == record["n_test"] > 0

@@ -34,7 +34,9 @@ def test_two_independent_streams_and_the_layer_lists_parameter_count():
 def test_flow_images_scale_each_channel_to_0_1_resize_and_pick_the_channels(monkeypatch):
     from common.preprocessing import motion_stages
     from papers.gan2019.config import default_config
-    from papers.gan2019.preprocessing import preprocess_clip
+    from papers.gan2019 import EXPERIMENTS
+
+    preprocess_clip = EXPERIMENTS[0].preprocess_clip  # the declared flow network's: channels u, v
 
     ramp = np.tile(np.linspace(-2.0, 6.0, 128, dtype=np.float32), (128, 1))  # u: -2 .. 6 px, left to right
     flow = np.stack([ramp, np.full((128, 128), 3.0, np.float32), ramp.T ** 2], axis=-1)  # v constant

@@ -44,7 +44,7 @@ LAYERS = (
     ("evaluation", ("common.evaluation",)),  # splits, metrics, statistics, comparison, references, records
     ("models and training", ("common.training", "common.train_config", "common.device_training", "common.batch_norm",
                              "common.fold_parallel", "common.backbones", "common.flops", "common.state_dicts")),
-    ("the contract", ("common.experiment", "common.harness", "common.predict_types")),
+    ("the contract", ("common.paper", "common.experiment", "common.harness", "common.predict_types")),
     ("data", ("common.datasets",)),
     ("preprocessing", ("common.preprocessing",)),
     ("foundations", ("common.config", "common.files", "common.paths", "common.errors", "common.environment",

@@ -1,49 +1,24 @@
 """The papers' deviations ledgers: a row resting on code names the artefact it read and the reading taken.
 
-Every row of a package README's ledger table (the section whose heading says "ledger") that says
-"assumed", or speaks of code, a port, scripts or the authors' artefacts, must carry
-``Artefact: <repository> <file.ext> <line or layer>`` (or ``Artefact: ... no public code ...``, with
-where we looked) and ``Reading: ...`` naming what the `paper` profile takes or the option
-(docs/house.md, Faithfulness and deviations). Checked on the packages already audited against their
-authors' public code; ``NOT_YET_AUDITED`` lists the others, to be emptied as each is audited.
+The rule is the registry's (``papers.rows_without_artefact``, checked when a package is loaded, and stated in
+papers/README.md): every row of a package README's ledger table (the section whose heading says "ledger") that
+says "assumed", or speaks of code, a port, scripts or the authors' artefacts, must carry
+``Artefact: <repository> <file.ext> <line or layer>`` (or ``Artefact: ... no public code ...``, with where we
+looked) and ``Reading: ...`` naming what the `paper` profile takes or the option (docs/house.md, Faithfulness
+and deviations). ``NOT_YET_AUDITED`` lists the packages still to be audited against their authors' public code.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from papers import PAPER_IDS
+from papers import PAPER_IDS, ledger_rows, rows_without_artefact
 
 REPO = Path(__file__).resolve().parent.parent
 # Packages whose ledgers have rows still without an artefact and a reading: none (every package audited).
 NOT_YET_AUDITED: tuple[str, ...] = ()
 AUDITED = tuple(paper_id for paper_id in PAPER_IDS if paper_id not in NOT_YET_AUDITED)
-
-NEEDS_ARTEFACT = re.compile(r"\bassumed\b|\bcode\b|\bport\b|\bauthors'|\bscripts?\b", re.IGNORECASE)
-FILE = r"[\w./*-]+\.(?:py|m|mat|txt|pdf|ipynb|md|csv|xlsx|h5|pth)\b"
-ARTEFACT = re.compile(rf"Artefact:[^|]*?(?:no public code|\b[\w.-]+/[\w.-]+\b[^|]*?{FILE})")
-READING = re.compile(r"Reading:[^|]*?(?:`paper`|\boption)")
-
-
-def ledger_rows(text: str) -> list[str]:
-    """The body rows of the first table under the heading that names the ledger (header and rule skipped)."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("## ") and "ledger" in line.lower())
-    rows: list[str] = []
-    for line in lines[start + 1:]:
-        if line.startswith("#") or (rows and not line.startswith("|")):
-            break
-        if line.startswith("|"):
-            rows.append(line)
-    return rows[2:]
-
-
-def rows_without_artefact(text: str) -> list[str]:
-    """The numbers of the rows that need an artefact and a reading and lack either."""
-    return [row.split("|")[1].strip() for row in ledger_rows(text)
-            if NEEDS_ARTEFACT.search(row) and not (ARTEFACT.search(row) and READING.search(row))]
 
 
 def test_the_check_finds_a_row_resting_on_code_without_its_artefact():

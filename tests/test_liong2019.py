@@ -406,6 +406,52 @@ def test_the_report_page_marks_the_published_uar_and_shows_the_recall_row():
     assert "macro-precision" in text and "Full 0.7186" in text and "71.85 %" in text and "recomputed" in text
 
 
+def test_a_run_of_the_authors_weights_is_their_row_compared_with_their_ports_numbers():
+    """--weights: the last row of Table III's page is the authors' released weights (their PyTorch port), not
+    ours, compared with the port's stated 0.7209 / 0.7250, never with Table III; a partial run says so."""
+    from papers.liong2019 import EXPERIMENTS
+    from papers.liong2019.pages import port_line, table3_rows
+    from papers.liong2019.reported import PORT_REPORTED
+
+    weights = {"folder": "/x/STSTNet_Weights", "log": {"file": "/x/STSTNet_python_logfile.txt", "folds": 68,
+                                                       "folds_total": 68, "clips": 442, "agree": 442}}
+    summary = {"metrics": {"pooled": {"all": {"uf1": 0.7209, "uar": 0.725}}}, "released_weights": weights}
+    assert table3_rows(summary)[-1][:3] == ["the authors' released weights (PyTorch port), evaluated here", "0.7209",
+                                           "0.7250"]
+    assert "442 of 442 clips predicted as in the authors' log" in port_line(weights)
+    assert "0.7209 / 0.7250" in port_line(weights)
+    assert [(r.metric, r.value) for r in EXPERIMENTS[0].weights_reported] == [("uf1", 0.7209), ("uar", 0.725)]
+    assert EXPERIMENTS[0].weights_reported == PORT_REPORTED
+    partial = {"metrics": summary["metrics"], "folds": [{}] * 4, "folds_protocol": 68}
+    assert table3_rows(partial)[-1][0] == ("ours (STSTNet, this run); partial run: 4 of 68 folds, not comparable "
+                                           "with published rows")
+
+
+def test_the_ports_log_is_read_as_hostile_text_and_compared_clip_by_clip(tmp_path):
+    """The port's log names no clip: within a subject its clips are in the order of the classes it lists, each
+    class's by name. Agreement is counted in that order; a missing, oversized or unlike log is a note."""
+    from papers.liong2019 import port_log
+
+    weights = tmp_path / "STSTNet_Weights"
+    weights.mkdir()
+    log = tmp_path / port_log.LOG_NAME
+    assert port_log.fold_agreement(weights, "s1", ["a"], [0], [0])["note"].startswith("no per-clip log beside")
+    log.write_text("Subject: s1 \nPredicted   : [0, 2, 1] \nGround Truth: [0, 0, 1] \nUF1: 0.5 | UAR: 0.5 \n"
+                   "Subject: s2 \nPredicted   : [2] \nGround Truth: [2] \n", encoding="utf-8")
+    assert port_log.read_log(log) == {"s1": ([0, 2, 1], [0, 0, 1]), "s2": ([2], [2])}
+    # clips b, a (class 0) and c (class 1): the log's order is a, b, c
+    agreement = port_log.fold_agreement(weights, "s1", ["b", "a", "c"], [0, 0, 1], [2, 0, 1])
+    assert agreement == {"log": str(log), "clips": 3, "agree": 3, "note": ""}
+    assert port_log.fold_agreement(weights, "s1", ["b", "a", "c"], [0, 0, 1], [0, 0, 1])["agree"] == 2
+    assert "has no block for subject s3" in port_log.fold_agreement(weights, "s3", ["a"], [0], [0])["note"]
+    unlike = port_log.fold_agreement(weights, "s1", ["a", "b"], [0, 1], [0, 1])
+    assert unlike["clips"] == 0 and "true classes differ" in unlike["note"]
+    log.write_text("Subject: s1 \nPredicted   : [0, 2] \nGround Truth: [0] \n", encoding="utf-8")
+    assert "lists 2 predictions for 1 true classes" in port_log.fold_agreement(weights, "s1", ["a"], [0], [0])["note"]
+    log.write_bytes(b"x" * (port_log.MAX_BYTES + 1))
+    assert "larger than" in port_log.fold_agreement(weights, "s1", ["a"], [0], [0])["note"]
+
+
 def test_an_exported_fold_carries_the_training_mean_image_and_population_statistics(smoke_corpus, tmp_path):
     from export_fold import export_fold_check
 

@@ -135,18 +135,12 @@ def test_every_model_of_every_paper(paper_id, name):
     run_model_test(paper_id, name)
 
 
-def test_every_model_check_names_a_model_of_its_paper():
-    for paper_id in PAPER_IDS:
-        paper = get_paper(paper_id).PAPER
-        assert set(paper.model_checks) <= set(paper.models), paper_id
-        assert all(set(checks) <= {"small", "dead"} for checks in paper.model_checks.values()), paper_id
-
-
-def test_every_paper_states_the_count_of_some_of_its_own_models():
-    for paper_id in PAPER_IDS:
-        paper = get_paper(paper_id).PAPER
-        assert paper.parameter_counts, f"{paper_id}: PAPER.parameter_counts is empty"
-        assert set(paper.parameter_counts) <= set(paper.models), paper_id
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_paper_states_the_count_of_some_of_its_own_models_and_their_checks(paper_id):
+    paper = get_paper(paper_id).PAPER
+    assert paper.parameter_counts, f"{paper_id}: PAPER.parameter_counts is empty"
+    assert set(paper.parameter_counts) <= set(paper.models) and set(paper.model_checks) <= set(paper.models)
+    assert all(set(checks) <= {"small", "dead"} for checks in paper.model_checks.values()), paper_id
 
 
 def test_an_unknown_model_name_is_one_line_naming_the_papers_models():

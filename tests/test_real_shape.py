@@ -12,34 +12,98 @@ package defines: one or two epochs, the smallest tuning grid, reduced inputs) an
 checked against the selection and the fold the experiment's own splitter makes.
 ``test_every_registered_experiment_has_a_real_shape_run`` fails when an experiment of the registry is
 missing from the runs.
+
+Trained, or split: an experiment's real counts reach the selection, the splitter and the fold's code. Every
+experiment's selection and first fold are checked at real counts (every class in the training part, a
+cross-database fold's sides); the fold is trained for a covering set of the experiments (:func:`trained_runs`):
+each paper's fold functions, databases, and every value of every config section but the recipe's and the ones
+naming databases (the network, its inputs, the protocol's variant) in at least one trained fold. A paper's
+other experiments differ from a trained one only in which databases a fold takes (le2020's three backbones on
+three databases: three trained of thirteen; kumar2019's four LOSO and six cross pairs: three of ten).
 """
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 
 import numpy as np
 import pytest
 
+from common.datasets import DATASETS
+from common.running.profiles import effective_config
 from papers import PAPER_IDS, get_paper
 
 pytestmark = pytest.mark.real_shape
 
 RUNS = [(paper_id, experiment.name) for paper_id in PAPER_IDS for experiment in get_paper(paper_id).EXPERIMENTS]
-# One xdist group per paper: `make test` runs this file in two processes (pytest-xdist, --dist loadgroup),
-# and a paper's experiments stay in one of them, where they share its preprocessing cache.
-PARAMS = [pytest.param(paper_id, name, marks=pytest.mark.xdist_group(paper_id)) for paper_id, name in RUNS]
+# Values of a config field that only name the databases a fold takes (talluri2022's ``protocol.test``): the
+# splits check those without training.
+DATABASE_WORDS = set(DATASETS) | {"combined", ""}
+
+
+def _names_databases(value) -> bool:
+    if isinstance(value, str):
+        return value in DATABASE_WORDS
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) and v in DATABASE_WORDS for v in value)
+
+
+def features(experiment) -> set[tuple]:
+    """What a trained fold of ``experiment`` runs that another experiment's may not: its fold function, each of
+    its databases, and each value of its smoke config's sections but the recipe (``train``), except the values
+    that only name databases."""
+    config = effective_config(experiment, "smoke", {})
+    found = {("run_fold", experiment.run_fold.__qualname__)} | {("database", d) for d in experiment.datasets}
+    for field in dataclasses.fields(config):
+        if field.name == "train":
+            continue
+        section = getattr(config, field.name)
+        values = dataclasses.asdict(section) if dataclasses.is_dataclass(section) else {"": section}
+        found |= {(field.name, key, json.dumps(value, sort_keys=True, default=str))
+                  for key, value in values.items() if not _names_databases(value)}
+    return found
+
+
+def trained_runs(paper_id: str) -> list[str]:
+    """A covering set of ``paper_id``'s experiments (greedy: the one covering most features not yet covered, the
+    registry's order breaking ties): every feature (:func:`features`) of every experiment is in one of them."""
+    experiments = list(get_paper(paper_id).EXPERIMENTS)
+    found = {e.name: features(e) for e in experiments}
+    left, chosen = set().union(*found.values()), []
+    while left:
+        best = max(experiments, key=lambda e: (len(found[e.name] & left), -experiments.index(e)))
+        chosen.append(best.name)
+        left -= found[best.name]
+    return chosen
+
+
+TRAINED = [(paper_id, name) for paper_id in PAPER_IDS for name in trained_runs(paper_id)]
+# One xdist group per paper: `make test` runs the suite in two processes (pytest-xdist, --dist loadgroup), and a
+# paper's experiments stay in one of them, in turn, where each reads what the one before cached; the methods on
+# the onset-apex flow (``needs_motion``) share one group, where the first computes the flow stage the others read.
+PARAMS = [pytest.param(paper_id, name, marks=pytest.mark.xdist_group(
+    "onset_apex_flow" if get_paper(paper_id).EXPERIMENTS[0].needs_motion else paper_id))
+    for paper_id, name in RUNS if (paper_id, name) in TRAINED]
 # Experiment-name parts that name the training or test side of a cross-database experiment.
 SIDE = {"combined": ("casme2", "smic"), "casme2": ("casme2",), "smic": ("smic",), "samm": ("samm",)}
 CROSS = re.compile(r"(?:^|_)(combined|casme2|smic|samm)_to_(combined|casme2|smic|samm)(?:_|$)")
 
 
 def test_every_registered_experiment_has_a_real_shape_run():
-    """The runs below are the registry's experiments, each once, none missing and none extra."""
+    """Every experiment of the registry has its selection and first fold checked at real counts, and the trained
+    ones cover every feature of every experiment of their paper."""
     registered = {(paper_id, e.name) for paper_id in PAPER_IDS for e in get_paper(paper_id).EXPERIMENTS}
     assert len(RUNS) == len(set(RUNS)) == len(registered) > 0
     assert set(RUNS) == registered
+    (split,) = [m for m in test_the_selection_and_first_fold_at_real_counts.pytestmark if m.name == "parametrize"]
+    assert [tuple(param) for param in split.args[1]] == RUNS
     (parametrized,) = [m for m in test_one_fold_on_the_real_shape_corpus.pytestmark if m.name == "parametrize"]
-    assert [tuple(param.values) for param in parametrized.args[1]] == RUNS
+    trained = [tuple(param.values) for param in parametrized.args[1]]
+    assert set(trained) <= registered and {p for p, _ in trained} == set(PAPER_IDS)
+    for paper_id in PAPER_IDS:
+        every = set().union(*(features(e) for e in get_paper(paper_id).EXPERIMENTS))
+        covered = set().union(*(features(e) for e in get_paper(paper_id).EXPERIMENTS if (paper_id, e.name) in trained))
+        assert every == covered, (paper_id, sorted(every - covered))
 
 
 def test_the_real_shape_corpus_has_the_real_counts(real_shape_corpus):
@@ -66,6 +130,35 @@ def _cross_sides(name: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     return SIDE[match.group(1)], SIDE[match.group(2)]
 
 
+def _check_fold(name: str, selection, fold) -> None:
+    """What real counts give a fold: every class of the experiment in its training part (the branches tiny corpora
+    miss), and a cross-database fold trained on one side and tested on the other, never mixed."""
+    labels, n_classes = selection.labels, len(selection.class_names)
+    assert len(fold.test) > 0
+    assert set(labels[fold.train]) == set(range(n_classes)), np.bincount(labels[fold.train], minlength=n_classes)
+    sides = _cross_sides(name)
+    if sides is not None:
+        train_databases, test_databases = sides
+        assert {selection.samples[i].dataset for i in fold.train} <= set(train_databases)
+        assert {selection.samples[i].dataset for i in fold.test} <= set(test_databases)
+        assert set(test_databases) - set(train_databases), name
+
+
+@pytest.mark.parametrize("paper_id,name", RUNS)
+def test_the_selection_and_first_fold_at_real_counts(paper_id, name, real_shape_corpus):
+    """Every experiment's selection on the real-shape corpus and its splitter's first fold (the trained ones below
+    also train it)."""
+    from common.running.corpus import load_all, load_datasets
+
+    (experiment,) = [e for e in get_paper(paper_id).EXPERIMENTS if e.name == name]
+    config = effective_config(experiment, "smoke", {})
+    data = load_datasets(experiment, real_shape_corpus, load_all([experiment], real_shape_corpus))
+    selection = experiment.select(data, config)
+    assert len(selection) > 0
+    (fold,) = experiment.folds(selection, config, 0)[:1]
+    _check_fold(name, selection, fold)
+
+
 @pytest.mark.parametrize("paper_id,name", PARAMS)
 def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tmp_path):
     from first_fold import run_first_fold
@@ -83,20 +176,12 @@ def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tm
     assert record["test_indices"] == [int(i) for i in fold.test]
     assert record["y_true"] == [int(labels[i]) for i in fold.test]
     assert set(record["y_pred"]) <= set(range(n_classes))
-    # Real counts: every class of the experiment is in its training part (the branches tiny corpora miss).
-    assert set(labels[fold.train]) == set(range(n_classes)), np.bincount(labels[fold.train], minlength=n_classes)
+    _check_fold(name, selection, fold)
     if record.get("probabilities") is not None:
         probabilities = np.asarray(record["probabilities"], dtype=float)
         assert probabilities.shape == (len(fold.test), n_classes)
         assert np.isfinite(probabilities).all()
         np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
-
-    sides = _cross_sides(name)
-    if sides is not None:  # cross-database: trained on one side, tested on the other, never mixed
-        train_databases, test_databases = sides
-        assert {selection.samples[i].dataset for i in fold.train} <= set(train_databases)
-        assert {selection.samples[i].dataset for i in fold.test} <= set(test_databases)
-        assert set(test_databases) - set(train_databases), name
     if experiment.run_fold.__name__ == "run_tuned_fold":  # the grid ran on an inner hold-out of the training fold
         from papers.talluri2022.protocol import tuning_grid
 
@@ -105,20 +190,21 @@ def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tm
         assert record["extra"]["chosen"] in trials
 
 
-def test_every_fold_function_is_an_experiments_run_fold():
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_fold_function_is_an_experiments_run_fold(paper_id):
     """Every fold function of a paper (``run_fold``, ``run_split_fold``, ``run_tuned_fold``,
     ``run_kernel_study``, ...: a protocol function returning ``FoldOutcome``) is the ``run_fold`` of a
-    registered experiment, so the real-shape runs above cover it and assert its outcome."""
+    registered experiment, so the real-shape runs above cover it and assert its outcome (a declared flow network
+    has no protocol.py: its fold is the shared one's)."""
     import importlib
+    import importlib.util
     import inspect
 
-    used = {e.run_fold for paper_id in PAPER_IDS for e in get_paper(paper_id).EXPERIMENTS}
-    fold_functions = []
-    for paper_id in PAPER_IDS:
-        protocol = importlib.import_module(f"papers.{paper_id}.protocol")
-        fold_functions += [f for _, f in inspect.getmembers(protocol, inspect.isfunction)
-                           if f.__module__ == protocol.__name__
-                           and "FoldOutcome" in str(f.__annotations__.get("return"))]
-    assert len(fold_functions) >= len(PAPER_IDS)
+    used = {e.run_fold for e in get_paper(paper_id).EXPERIMENTS}
+    if importlib.util.find_spec(f"papers.{paper_id}.protocol") is None:
+        return
+    protocol = importlib.import_module(f"papers.{paper_id}.protocol")
+    fold_functions = [f for _, f in inspect.getmembers(protocol, inspect.isfunction)
+                      if f.__module__ == protocol.__name__ and "FoldOutcome" in str(f.__annotations__.get("return"))]
     missing = [f"{f.__module__}.{f.__name__}" for f in fold_functions if f not in used]
     assert not missing, missing

@@ -25,8 +25,10 @@ from common.harness import ReportContext
 from papers import PAPER_IDS, get_paper
 
 REPO = Path(__file__).resolve().parent.parent
-ROLES = ("__init__.py", "config.py", "preprocessing.py", "model.py", "protocol.py", "reported.py", "pages.py",
-         "README.md")
+ROLES = ("__init__.py", "config.py", "model.py", "reported.py", "pages.py", "README.md")
+# A package's own inputs and protocol, where they are not declared (a network on the shared flow stage's channels
+# declares both: common.flow_cnn.flow_network): ``preprocessing.py`` and ``protocol.py`` (``HOOKS``, ``CLASSES``).
+OWN_ROLES = ("preprocessing.py", "protocol.py")
 PROFILE_NAMES = ("paper", "quick", "smoke")
 
 
@@ -51,8 +53,12 @@ def check_files_roles_and_imports(paper_id):
     assert callable(model.build_model) and model.MODEL_BUILDERS
     assert all(callable(build) for build in model.MODEL_BUILDERS.values())
     assert module.PAPER.models is model.MODEL_BUILDERS  # one registry of the paper's models, by name
-    protocol = __import__(f"papers.{paper_id}.protocol", fromlist=["HOOKS"])
-    assert isinstance(protocol.HOOKS, Hooks) and module.PIPELINE.hooks is protocol.HOOKS  # declared, not found by name
+    assert isinstance(module.PIPELINE.hooks, Hooks)
+    own = [role for role in OWN_ROLES if (folder / role).exists()]
+    assert own in ([], list(OWN_ROLES)), f"{paper_id}: {own} alone (its own inputs and protocol, or neither)"
+    if own:
+        protocol = __import__(f"papers.{paper_id}.protocol", fromlist=["HOOKS"])
+        assert module.PIPELINE.hooks is protocol.HOOKS  # declared, not found by name
     for path in folder.glob("*.py"):
         others = {m for m in _imports(path) if m.startswith("papers.") and not m.startswith(f"papers.{paper_id}")}
         assert others == set(), f"{path.name} imports {sorted(others)}"
@@ -60,8 +66,8 @@ def check_files_roles_and_imports(paper_id):
 
 def check_one_name_for_config_profiles_and_classes(paper_id):
     """``config.default_config()`` is ``EXPERIMENTS[0]``'s config and every experiment's config has its type;
-    ``config.PROFILES`` maps profile names to dotted overrides that apply to it; ``protocol.CLASSES`` names
-    the classes (a tuple, or a mapping by database of tuples)."""
+    ``config.PROFILES`` maps profile names to dotted overrides that apply to it; the classes are named (a tuple,
+    or a mapping by database of tuples: ``protocol.CLASSES``, or the composite's for a declared flow network)."""
     import inspect
     from collections.abc import Mapping
 
@@ -69,7 +75,6 @@ def check_one_name_for_config_profiles_and_classes(paper_id):
 
     module = get_paper(paper_id)
     config = __import__(f"papers.{paper_id}.config", fromlist=["default_config", "PROFILES"])
-    protocol = __import__(f"papers.{paper_id}.protocol", fromlist=["CLASSES"])
     assert callable(getattr(config, "default_config", None)), f"papers.{paper_id}.config has no default_config"
     unset = [name for name, p in inspect.signature(config.default_config).parameters.items()
              if p.default is inspect.Parameter.empty]
@@ -87,11 +92,21 @@ def check_one_name_for_config_profiles_and_classes(paper_id):
         assert own.isidentifier() and own.islower() and f"`{own}`" in readme, (paper_id, own)
     for overrides in config.PROFILES.values():
         validate(apply_overrides(default, dict(overrides)))  # a wrong dotted name or value raises
-    classes = getattr(protocol, "CLASSES", None)
+    classes = _classes(paper_id)
     lists = list(classes.values()) if isinstance(classes, Mapping) else [classes]
     for names in lists:
         assert isinstance(names, tuple) and len(names) >= 2 and len(set(names)) == len(names), names
         assert all(isinstance(name, str) for name in names), names
+
+
+def _classes(paper_id: str):
+    """The paper's classes: its ``protocol.CLASSES``, or the MEGC 2019 composite's (a declared flow network)."""
+    from common.datasets.megc2019 import CLASSES
+
+    folder = Path(get_paper(paper_id).__file__).resolve().parent
+    if not (folder / "protocol.py").exists():
+        return CLASSES
+    return getattr(__import__(f"papers.{paper_id}.protocol", fromlist=["CLASSES"]), "CLASSES", None)
 
 
 def _own_imports(paper_id: str, folder: Path) -> dict[str, set[str]]:
@@ -133,7 +148,8 @@ def check_no_import_cycle_among_the_papers_modules(paper_id):
     """No module of a paper imports, directly or through others, one that imports it back."""
     folder = Path(get_paper(paper_id).__file__).resolve().parent
     graph = _own_imports(paper_id, folder)
-    assert "protocol" in graph and graph["protocol"], f"{paper_id}: protocol.py imports none of the paper's modules"
+    if "protocol" in graph:
+        assert graph["protocol"], f"{paper_id}: protocol.py imports none of the paper's modules"
     assert _cycle(graph) == [], f"{paper_id}: import cycle {' -> '.join(_cycle(graph))}"
 
 
@@ -174,7 +190,7 @@ def check_training_step(paper_id, smoke_corpus):
     experiment = get_paper(paper_id).EXPERIMENTS[0]
     config = effective_config(experiment, "smoke")
     selection = experiment.select(_smoke_data(experiment, smoke_corpus), config)
-    classes = __import__(f"papers.{paper_id}.protocol", fromlist=["CLASSES"]).CLASSES
+    classes = _classes(paper_id)
     assert tuple(selection.class_names) in (classes.values() if isinstance(classes, dict) else [classes])
     fold = experiment.folds(selection, config, 0)[0]
     assert experiment.training_stages is not None and experiment.preprocess_clip is not None
@@ -298,13 +314,12 @@ def test_every_paper_passes_every_check(check, needs, paper_id, request):
     check(paper_id, *(request.getfixturevalue(name) for name in needs))
 
 
-def test_the_optical_flow_methods_and_only_they_need_motion():
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_the_optical_flow_methods_and_only_they_need_motion(paper_id):
     # the methods whose input is the flow from the onset to the apex frame (docs/data-invariants.md): each
     # declares it twice, needs_motion and the flow's apex rule at predict time, and the two agree; no list here
     from common.motion_views import flow_predict_apex
 
-    for paper_id in PAPER_IDS:
-        for experiment in get_paper(paper_id).EXPERIMENTS:
-            flow = experiment.predict_apex is flow_predict_apex
-            assert experiment.needs_motion == flow, f"{paper_id}/{experiment.name}: the two declarations disagree"
-    assert sum(get_paper(p).EXPERIMENTS[0].needs_motion for p in PAPER_IDS) >= 4  # the four flow methods at least
+    for experiment in get_paper(paper_id).EXPERIMENTS:
+        flow = experiment.predict_apex is flow_predict_apex
+        assert experiment.needs_motion == flow, f"{paper_id}/{experiment.name}: the two declarations disagree"

@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = "gan2019"  # the package papers/README.md tells a newcomer to copy: the smallest network
 NEW_ID = "tenth2030"  # first author and year, as every id
 # What the walkthrough tells a newcomer to read besides the template's own modules (every .py of it).
-READ_ALSO = ("common/experiment.py", "common/network_protocol.py", "common/flow_cnn.py", "common/train_config.py")
+# The author's side of the contract only (the harness's types, common/experiment.py, are looked up by name).
+READ_ALSO = ("common/paper.py", "common/flow_cnn.py", "common/train_config.py")
 # The trial's network: the template's two fully connected layers at 512 units instead of 1,024. Its count,
 # derived by hand: streams 2 x (156 + 2,416) = 5,144; FC1 1,568 x 512 + 512 = 803,328; FC2 512 x 512 + 512 =
 # 262,656; output 512 x 3 + 3 = 1,539.
@@ -90,10 +91,25 @@ def test_the_walkthrough_names_every_field_of_experiment_in_order():
     assert named == [field.name for field in dataclasses.fields(Experiment)]
 
 
+def test_the_walkthrough_states_the_accepted_published_rows_and_the_ledger_rule():
+    """What the registry checks, said where the newcomer reads: the names ``stands_for`` accepts, every one, and the
+    words that make a ledger row need its artefact (``papers.NEEDS_ARTEFACT``)."""
+    from common.evaluation import published
+
+    step = _walkthrough().split("The names accepted:", 1)[1].split("(`common.evaluation.published.NAMES`", 1)[0]
+    assert [name.strip() for name in " ".join(step.split()).rstrip(". ").split(",")] == list(published.NAMES)
+    ledger = _walkthrough().split("**Ledger**", 1)[1].split("\n8. ", 1)[0]
+    for word in ("assumed", "code", "port", "scripts", "authors'"):
+        assert f"**{word}**" in ledger and papers.NEEDS_ARTEFACT.search(word), word
+
+
 def test_the_walkthrough_names_the_template_it_copies():
     walkthrough = _walkthrough()
     assert f"## Adding a paper: copy `papers/{TEMPLATE}/`" in walkthrough
     assert f"cp -r papers/{TEMPLATE} papers/<id>" in walkthrough
+    steps = re.findall(r"^\d+\. \*\*(.+?)\*\*", walkthrough, flags=re.MULTILINE)
+    assert steps[-1] == "Check: `make check-paper ID=<id>`", steps  # the last step: one command
+    assert "\ncheck-paper: " in (REPO / "Makefile").read_text()
     assert TEMPLATE in papers.PAPER_IDS
 
 
@@ -148,6 +164,8 @@ def copied_paper(tmp_path, monkeypatch):
 def test_the_template_copied_under_a_new_name_passes_the_registry_checks(copied_paper, smoke_corpus, tmp_path):
     module = papers.get_paper(copied_paper)
     assert module.PAPER.id == copied_paper
+    # a flow network is a model plus data: no inputs or protocol of its own
+    assert not {"preprocessing.py", "protocol.py"} & {p.name for p in (tmp_path / "extra" / copied_paper).iterdir()}
     assert Path(module.__file__).resolve().parent.parent == tmp_path / "extra"  # the copy, not the original
     fixtures = {"smoke_corpus": smoke_corpus, "tmp_path": tmp_path / "runs"}
     (tmp_path / "runs").mkdir()
@@ -157,6 +175,32 @@ def test_the_template_copied_under_a_new_name_passes_the_registry_checks(copied_
     for name in module.PAPER.models:  # tests/test_models.py's check, which takes its models from the registry
         run_model_test(copied_paper, name)
     assert rows_without_artefact((tmp_path / "extra" / copied_paper / "README.md").read_text()) == []
+
+
+def test_a_wrong_stands_for_refuses_the_copy_in_one_line_and_the_benchmark_runs_the_others(copied_paper, capsys):
+    """The copy naming a published row that is not there (``stands_for``) is refused where it is loaded, in one
+    line naming the package, the field and the accepted names; the benchmark leaves it out in one line and keeps
+    every other method, and the leaderboard's rows stand."""
+    from common.errors import DeclarationError
+    from common.evaluation import published
+    from common.orchestration import cli
+
+    init = Path(papers.get_paper(copied_paper).__file__)
+    for name in [m for m in sys.modules if m == f"papers.{copied_paper}" or m.startswith(f"papers.{copied_paper}.")]:
+        del sys.modules[name]
+    text = init.read_text()
+    assert 'stands_for=("OFF-ApexNet",)' in text
+    init.write_text(text.replace('stands_for=("OFF-ApexNet",)', 'stands_for=("Dual Inception",)'))
+    with pytest.raises(DeclarationError) as caught:
+        papers.get_paper(copied_paper)
+    line = str(caught.value)
+    assert "\n" not in line and line.startswith(f"papers.{copied_paper}: PIPELINE.stands_for names 'Dual Inception'")
+    assert all(name in line for name in published.NAMES)  # what is accepted
+    methods = cli._benchmark_methods(papers, None)
+    assert [paper_id for paper_id, _, _ in methods] == [p for p in papers.PAPER_IDS if p != copied_paper]
+    assert f"{line}; left out of the benchmark" in capsys.readouterr().err
+    runs_as = {r.name: r.runs_as for r in cli._benchmark_references(papers)}
+    assert runs_as["OFF-ApexNet"] == "gan2019" and "Dual Inception" not in runs_as
 
 
 @pytest.mark.slow

@@ -3,12 +3,9 @@
 
 ``common`` imports no paper: a paper that transcribed such numbers exposes them as a module
 attribute ``BENCHMARK_REFERENCES`` (a tuple of :class:`Reference`), built from its own
-``reported.py`` with :func:`references_from_table`; ``run_all.py`` collects them from the registry
-and hands them to :func:`common.orchestration.leaderboard_runs.run_benchmark`. For Aouayeb et al.'s Table 2::
-
-    BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019",
-                                                 source="Aouayeb et al. 2019, Table 2",
-                                                 skip=("Aouayeb et al. (paper)",))
+``reported.py`` with :func:`references_from_table` (a table of another track than the composite's, whose rows
+are ``common.evaluation.published``); ``run_all.py`` collects them from the registry and hands them to
+:func:`common.orchestration.leaderboard_runs.run_benchmark`.
 
 A published number the authors' own artefact does not reproduce (``Reported.recomputed`` in the package
 that runs the method) reaches the published rows of that method through :func:`with_recomputed`:
@@ -17,8 +14,8 @@ the row keeps the published score and carries the recomputed one beside it (:att
 Every row also says whether the authors' code selects on test data (:attr:`Reference.selects_on_test`:
 "yes", "no" or "unknown", docs/methods.md §9.4) and where that was read (:attr:`Reference.selection_source`:
 a repository file and line, an issue thread or the paper's text); a "yes" or "no" without a source is refused.
-The leaderboard draws the test-selected rows apart. Published composite rows that no package of this
-suite transcribes live in ``common/leaderboard/published.py``.
+The leaderboard draws the test-selected rows apart. The MEGC 2019 composite's published rows, each transcribed
+once, are ``common.evaluation.published``.
 """
 from __future__ import annotations
 

@@ -1,13 +1,14 @@
 """Aouayeb et al. 2019 (MLSP): region CNNs + LSTMs with focal loss, MEGC 2019 composite LOSO.
 
 Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that gives ``EXPERIMENTS``,
-``BENCHMARK_MODELS`` and ``benchmark_experiment``; ``BENCHMARK_REFERENCES``, Table 2's other rows.
+``BENCHMARK_MODELS`` and ``benchmark_experiment``. Table 2's other rows are the composite's published rows
+(``common.evaluation.published``), which the benchmark shows.
 ``PAPER.models`` builds the seven networks with the default config (1,093,531 trainable parameters in total, Sec. 5).
 """
 from __future__ import annotations
 
-from common.evaluation.references import references_from_table
-from common.experiment import Paper, Pipeline
+from common.experiment import Pipeline
+from common.paper import Paper
 from papers.aouayeb2019 import pages, protocol, reported
 from papers.aouayeb2019.config import PROFILES, default_config
 from papers.aouayeb2019.model import MODEL_BUILDERS, lstm_stage_small
@@ -43,22 +44,3 @@ PIPELINE = Pipeline(hooks=protocol.HOOKS, paper_id="aouayeb2019", models=("regio
                     entry="Aouayeb et al. 2019, region CNNs + LSTMs", reported_on={"megc2019": reported.REPORTED})
 EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
     source="Table 2, Fig. 5", report_pages=pages.report_pages)
-
-# Table 2's other rows (the MEGC 2019 LBP-TOP baseline and the challenge entries): published, not run
-# by us; the benchmark's leaderboard shows them under the methods. The paper's own row is the
-# "paper's number" of this method, so it is left out here.
-# Four of them are also run here, each by its own package, which names the row it stands for
-# (``Pipeline.stands_for``): the leaderboard draws their published rows beside those runs.
-# Whether each row's own code selects on test data (docs/methods.md §9.4), read in the authors' public code;
-# the rows not named here are "unknown": no public code of theirs was read that shows how the reported
-# model was chosen (OFF-ApexNet: no public code by Gan et al. was found, docs/methods.md).
-# Liu et al.: the MEGC 2019 entry's code at xiaobaishu0097/MEGC2019 keeps each fold's best test-F1 epoch
-# (Train/main.py l. 406-413), but that repository names no paper, so the row stays "unknown".
-SELECTION = {
-    "Liong et al.": ("no", "christy1206/STSTNet main.m l. 25-41 (commit 1afb56e): a fixed 500-epoch schedule, "
-                           "then the test clips classified once by the last network"),
-    "Quang et al.": ("yes", "davidnvq/me_recognition train_me_loso.py l. 171-178 (commit cd46da6): per left-out "
-                            "subject, the predictions of the epoch with the best test UF1 are the ones pooled"),
-}
-BENCHMARK_REFERENCES = references_from_table(reported.BASELINES, track="megc2019", source=reported.BASELINES_SOURCE,
-                                             skip=("Aouayeb et al. (paper)",), selection=SELECTION)

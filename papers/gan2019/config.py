@@ -12,16 +12,8 @@ import dataclasses
 from typing import Annotated, Literal
 
 from common.config import LosoEvaluationConfig, Range
+from common.flow_cnn import FlowDataConfig
 from common.train_config import TrainConfig
-
-
-@dataclasses.dataclass(frozen=True)
-class DataConfig:
-    # Gan et al. Sec. 3: horizontal and vertical optical flow between the onset and apex frames.
-    # TV-L1 (assumed for OFF-ApexNet; the same group's STSTNet README names the TV-L1 of IPOL 2013/26).
-    flow_method: Literal["tvl1", "farneback"] = "tvl1"
-    face_size: Annotated[int, Range(ge=8)] = 128  # assumed (README ledger 4): flow on 128x128 grey face crops
-    size: Annotated[int, Range(ge=4)] = 28  # Gan et al.; Liong et al. 2019 Table V: input 28 x 28 x 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +36,12 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class OffApexNetConfig:
-    data: DataConfig = DataConfig()
+    # Gan et al. Sec. 3: the horizontal and vertical optical flow between the onset and apex frames; TV-L1 (assumed
+    # for OFF-ApexNet, README ledger 4: the same group's STSTNet README names the TV-L1 of IPOL 2013/26), on
+    # 128x128 grey face crops (assumed, README ledger 4), images 28x28 (Liong et al. 2019 Table V: 28 x 28 x 2).
+    # DEVIATION: the shared flow stage's square landmark crops, SMIC apex by the shared motion rule, per-channel
+    # min-max normalisation (README ledger 4, 5, 7)
+    data: FlowDataConfig = FlowDataConfig(flow_method="tvl1", face_size=128, size=28)
     model: ModelConfig = ModelConfig()
     # assumed (README ledger 6): the training recipe of the composite reproduction (Liong et al. 2019,
     # Sec. II: Adam, learning rate 0.00005, 500 epochs; their main.m: mini-batch 256, MATLAB's L2 1e-4).

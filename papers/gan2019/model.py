@@ -17,6 +17,7 @@ import functools
 import keras
 from keras import layers
 
+from common.flow_cnn import flow_streams
 from papers.gan2019.config import OffApexNetConfig, default_config
 
 # Derived from the layers: streams 2 x (156 + 2,416) = 5,144; FC1 1,568 x 1,024 + 1,024 = 1,606,656;
@@ -40,11 +41,9 @@ def build_off_apexnet(*, size: int = 28, num_classes: int = 3, filters: tuple[in
     """The network on one input of (size, size, 2) = (u, v): split into two streams (``streams="two"``),
     or one stream on both channels (``"one"``, an option)."""
     inputs = keras.Input(shape=(size, size, 2), name="flow_u_v")
-    if streams == "two":
-        # the stream's flow component, (size, size, 1)
-        features = [_convolutions(inputs[..., channel:channel + 1], f"{component}_", filters, kernel_size,
-                                  pool_size, conv_activation) for channel, component in enumerate(("u", "v"))]
-        x = layers.Concatenate(name="fusion")(features)
+    if streams == "two":  # one stream a flow component, (size, size, 1), fused (common.flow_cnn.flow_streams)
+        x = flow_streams(inputs, lambda channel, prefix: _convolutions(channel, prefix, filters, kernel_size,
+                                                                       pool_size, conv_activation))
     else:
         x = _convolutions(inputs, "", filters, kernel_size, pool_size, conv_activation)
     if feature_dropout > 0:

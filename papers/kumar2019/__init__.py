@@ -16,7 +16,8 @@ pages in ``pages.py``.
 from __future__ import annotations
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Pipeline
+from common.experiment import Experiment, Pipeline
+from common.paper import Paper
 from papers.kumar2019 import pages, protocol, reported
 from papers.kumar2019.config import PROFILES, ProtocolConfig, default_config
 from papers.kumar2019.model import MODEL_BUILDERS, MODEL_NAME

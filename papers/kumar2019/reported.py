@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.experiment import Reported
+from common.paper import Reported
 
 CLASSES = ("negative", "positive", "surprise")  # Tables 2, 4-6 order (MEGC classes 0, 1, 2)
 DATABASES = ("smic", "casme2", "samm")  # Table 3 column order

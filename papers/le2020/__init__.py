@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import cast
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Pipeline, Track
+from common.experiment import Experiment, Pipeline, Track
+from common.paper import Paper
 from papers.le2020 import pages, protocol, reported
 from papers.le2020.config import BACKBONES, Backbone, ProtocolConfig, default_config, profiles_for
 from papers.le2020.model import MODEL_BUILDERS, VGG19_SMALL

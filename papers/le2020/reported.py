@@ -8,7 +8,7 @@ both readings are the same number.
 """
 from __future__ import annotations
 
-from common.experiment import Reported
+from common.paper import Reported
 
 # Table I "CASMEII, SMIC and SAMM comparison" (the databases as a whole, before the regrouping of
 # Sec. IV-A.1). Our selections' per-class counts are printed beside these by protocol.table_i_rows.

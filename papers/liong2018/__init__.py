@@ -8,7 +8,8 @@ oriented optical flow histograms, a linear SVM. Assembly only: ``PAPER``, and th
 from __future__ import annotations
 
 from common import svm_baseline
-from common.experiment import Paper, Pipeline
+from common.experiment import Pipeline
+from common.paper import Paper
 from papers.liong2018 import pages, protocol, reported
 from papers.liong2018.config import PROFILES, default_config
 from papers.liong2018.model import MODEL_BUILDERS, MODEL_NAME

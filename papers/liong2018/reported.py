@@ -12,12 +12,14 @@ F1 0.61 on CASME II and 0.62 on SMIC-HS (abstract); not comparable with the comp
 """
 from __future__ import annotations
 
+from common.evaluation.published import published_row
 from common.svm_baseline import reported_rows
 
-SOURCE = "See et al. 2019, MEGC 2019 results table (via Aouayeb et al. 2019 Table 2)"
+ROW = published_row("Bi-WOOF")  # transcribed once, in the composite's table of published rows
+SOURCE = ROW.source
 
 # {scope: (UF1, UAR)}: the composite ("FULL"), then each database
-BIWOOF = {"all": (0.6296, 0.6227), "smic": (0.5727, 0.5829), "casme2": (0.7805, 0.8026), "samm": (0.5211, 0.5139)}
+BIWOOF = dict(ROW.scores)
 SCOPES = tuple(BIWOOF)
 # Kumar et al. 2019, Table 3, row "Bi-WOOF": UF1 only, per database (another source of Bi-WOOF numbers).
 KUMAR_TABLE3 = {"smic": 0.6110, "casme2": 0.7902, "samm": 0.3970}

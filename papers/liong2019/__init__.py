@@ -5,7 +5,7 @@ Assembly only: ``PAPER`` (Table I's layers with the STSTNet.mat layers it omits)
 """
 from __future__ import annotations
 
-from common.experiment import Paper
+from common.paper import Paper
 from common.flow_cnn import flow_network_pipeline
 from papers.liong2019 import pages, protocol, reported
 from papers.liong2019.config import PROFILES, default_config
@@ -31,7 +31,7 @@ PAPER = Paper(
 # (common.flow_cnn.flow_network_pipeline: the optical flow and strain from the onset to the apex frame, Sec. II).
 # Table III is the megc2019 track's protocol, so that track shows its numbers as the paper's; other tracks none.
 PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="liong2019", model="ststnet", config=default_config(),
-                                 profiles=PROFILES, entry="STSTNet (Liong et al. 2019)", stands_for=("Liong et al.",),
-                                 reported=reported.REPORTED)
+                                 profiles=PROFILES, entry="STSTNet (Liong et al. 2019)", stands_for=("STSTNet",),
+                                 reported=reported.REPORTED, weights_reported=reported.PORT_REPORTED)
 EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
     source="Table III", report_pages=pages.report_pages)

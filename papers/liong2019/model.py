@@ -230,6 +230,13 @@ def load_port_state_dict(model: keras.Model, state: dict[str, np.ndarray], sourc
     if missing:
         raise ValueError(f"{source}: no {missing[0]} ({len(missing)} key(s) missing); expected the state dict of "
                          "STSTNet's PyTorch port (conv1..3, bn1..3, fc)")
+    # A NaN or an infinity in a weight makes every prediction NaN: refused as such before any prediction, not
+    # reported afterwards as a fold that diverged (nothing is trained with --weights).
+    for key in sorted(expected):
+        values = np.asarray(state[key], dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise ValueError(f"{source}: {key} holds {int(np.isnan(values).sum())} NaN and "
+                             f"{int(np.isinf(values).sum())} infinite value(s); expected finite weights")
 
     def check(array: np.ndarray, shape: tuple[int, ...], key: str) -> None:
         if tuple(array.shape) != tuple(shape):

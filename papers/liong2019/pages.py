@@ -18,7 +18,8 @@ import numpy as np
 
 from common.evaluation.metrics import scores_from_confusion
 from common.harness import ExperimentResult, ReportContext
-from papers.liong2019.reported import LOG_CONFUSION, LOG_SOURCE, RECOMPUTED_UAR, SCOPE_TITLES, SCOPES, TABLE3
+from papers.liong2019.reported import (LOG_CONFUSION, LOG_SOURCE, PORT_REPORTED, PORT_SOURCE, RECOMPUTED_UAR,
+                                       SCOPE_TITLES, SCOPES, TABLE3)
 
 AUDITED = "STSTNet"  # the Table III row whose UAR cells are precision (marked *)
 RECOMPUTED_ROW = "STSTNet, the authors' predictions (recomputed)"
@@ -45,21 +46,43 @@ def table3_rows(summary: Mapping[str, Any]) -> list[list[str]]:
             rows.append([RECOMPUTED_ROW] + [_cell(again[scope][metric]) for scope in SCOPES
                                             for metric in ("uf1", "uar")])
     pooled = (summary.get("metrics") or {}).get("pooled", {})
-    rows.append(["ours (STSTNet, this run)"] + [_cell((pooled.get(scope) or {}).get(metric))
-                                                for scope in SCOPES for metric in ("uf1", "uar")])
+    rows.append([our_label(summary)] + [_cell((pooled.get(scope) or {}).get(metric))
+                                        for scope in SCOPES for metric in ("uf1", "uar")])
     return rows
 
 
-def audit_lines() -> list[str]:
-    """What the asterisk means, in words under the table."""
+def our_label(summary: Mapping[str, Any]) -> str:
+    """The last row's name: whose network it is (the authors' released weights of their PyTorch port, evaluated
+    here, or ours trained by this run) and, for a partial run, how many folds."""
+    from common.reporting.tables import run_partial  # the reporting package loads matplotlib
+
+    label = ("the authors' released weights (PyTorch port), evaluated here" if summary.get("released_weights")
+             else "ours (STSTNet, this run)")
+    partial = run_partial(summary)
+    return f"{label}; {partial}" if partial else label
+
+
+def audit_lines(weights: bool = False) -> list[str]:
+    """What the asterisk means, in words under the table; with ``weights`` (a --weights run: the last row is not
+    ours), without the sentence comparing our UAR."""
     again = recomputed_scores()
     recall = ", ".join(f"{SCOPE_TITLES[s]} {again[s]['uar']:.4f}" for s in SCOPES)
     return [f"* Table III's STSTNet UAR is macro-precision, not recall: the authors' 442 logged predictions "
             f"({LOG_SOURCE}) give every published UF1 and the accuracy exactly, and the published UAR only with "
             f"truth and prediction swapped. Their recall (the UAR of Eq. 14) is {recall}; the paper's own Table "
-            "IV (a) agrees (diagonal mean 71.85 % on Full).",
+            "IV (a) agrees (diagonal mean 71.85 % on Full)."] + ([] if weights else [
             "Compare our UAR with the recomputed row: the report's comparison (page 1, comparison.csv) takes our "
-            "UAR minus the recomputed recall, never minus the published precision."]
+            "UAR minus the recomputed recall, never minus the published precision."])
+
+
+def port_line(weights: Mapping[str, Any]) -> str:
+    """Under the table of a --weights run: what the last row is compared with, and the per-clip agreement."""
+    from common.reporting.tables import weights_line  # the reporting package loads matplotlib
+
+    stated = " / ".join(f"{r.value:.4f}" for r in PORT_REPORTED)
+    return (f"The last row is the authors' released weights ({weights_line(weights)}). They are the PyTorch port's, "
+            f"not the MATLAB network of Table III: compare them with the port's own stated UF1 / UAR on Full, "
+            f"{stated} ({PORT_SOURCE}), as page 1 does, not with Table III's rows.")
 
 
 def report_pages(pdf, result: ExperimentResult, context: ReportContext | None = None) -> None:
@@ -73,12 +96,15 @@ def report_pages(pdf, result: ExperimentResult, context: ReportContext | None = 
     corpus = (summary.get("corpus") or {}).get("kind", "?")
     header = ["method"] + [f"{SCOPE_TITLES[s]} {m}" for s in SCOPES for m in ("UF1", "UAR")]
     rows = table3_rows(summary)
-    subtitle = (f"Liong et al. (FG 2019), Table III: MEGC 2019 composite, LOSO, pooled UF1/UAR. Last row: ours, "
-                f"profile {summary.get('profile', '?')}, corpus {corpus}"
+    weights = summary.get("released_weights")
+    subtitle = ("Liong et al. (FG 2019), Table III: MEGC 2019 composite, LOSO, pooled UF1/UAR. Last row: "
+                + ("the authors' released weights of their PyTorch port (not the paper's MATLAB network), evaluated "
+                   "here" if weights else "ours")
+                + f", profile {summary.get('profile', '?')}, corpus {corpus}"
                 + (" (SYNTHETIC: not comparable with the paper)" if corpus == "synthetic" else "") + ".")
     flow = Flow("STSTNet: Table III reproduced", subtitle, corpus == "synthetic")
     flow.table(header, rows, [False] * (len(rows) - 1) + [True])
-    flow.text(audit_lines(), size=7)
+    flow.text(audit_lines(bool(weights)) + ([port_line(weights)] if weights else []), size=7)
     for fig in flow.finish():
         pdf.savefig(fig)
         plt.close(fig)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.flow_cnn import FlowInputs
+from common.network_protocol import FlowInputs
 from papers.liong2019.config import STSTNetConfig
 from common.preprocessing.motion_stages import flow_image_stack, flow_images
 
@@ -55,6 +55,6 @@ def clip_inputs(samples, config, cache_root=None) -> np.ndarray:
 
 
 # What a fold trains and tests on, the first pass caches, --estimate times and --predict feeds the exported
-# model, wired the same way for both flow CNNs (common.flow_cnn); the prediction page captions each channel.
+# model, wired the same way for both flow CNNs (common.network_protocol); the prediction page captions each channel.
 INPUTS = FlowInputs(clip_inputs=clip_inputs, preprocess_clip=preprocess_clip,
                     titles=("horizontal flow u", "vertical flow v", "optical strain"))

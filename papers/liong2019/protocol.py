@@ -8,6 +8,7 @@ leave-one-subject-out over its 68 subjects (Sec. III.B): the benchmark track's o
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from common.network_protocol import OneNetwork
 from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import (AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict,
                                     set_population_statistics, training_mean_image)
+from papers.liong2019.port_log import fold_agreement
 from papers.liong2019.preprocessing import INPUTS
 from common.datasets.released import authors_subject
 from common.state_dicts import read_state_dict, StateDictError
@@ -57,7 +59,14 @@ def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> 
     stages = PROTOCOL.training_stages(config, selection, fold)
     if not population_statistics(config):
         return stages
-    return [dataclasses.replace(stage, gauge_refit_samples=len(fold.train)) for stage in stages]
+    set_state = functools.partial(_population_statistics, batch_size=config.train.batch_size)
+    return [dataclasses.replace(stage, gauge_refit_samples=len(fold.train), gauge_set_state=set_state)
+            for stage in stages]
+
+
+def _population_statistics(model, x_train, batch_size: int) -> None:
+    """The fold's ``after_fit`` as a stage's ``gauge_set_state(model, x_train)`` (``--estimate`` times it)."""
+    set_population_statistics(model, x_train, batch_size)
 
 
 # Sec. III.B: LOSO over the composite's 68 subjects, one network trained by one recipe (Adam,
@@ -72,8 +81,12 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
     if ctx.config.train.weights:
         started = time.perf_counter()
         probabilities, path = released_probabilities(ctx)
+        clips = [ctx.selection.samples[i] for i in ctx.fold.test]
+        agreement = fold_agreement(ctx.config.train.weights, path.stem, [c.clip for c in clips],
+                                   [int(ctx.selection.labels[i]) for i in ctx.fold.test],
+                                   np.argmax(probabilities, axis=1).tolist())
         return outcome(ctx, probabilities, {}, {"ststnet": AUTHORS_PORT_TRAINABLE}, started,
-                       {"weights": str(path), "trained": False})
+                       {"weights": str(path), "trained": False, "released_log": agreement})
     return PROTOCOL.run_fold(ctx)
 
 

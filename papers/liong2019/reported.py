@@ -2,8 +2,8 @@
 
 Table III: MEGC 2019 composite (Full = SMIC + CASME II + SAMM, 442 clips), LOSO over 68 subjects,
 three classes; UF1 / UAR (Eqs. 12-15) computed over the predictions of every fold together (Sec. III.B
-sums TP / FP / FN over the k = 68 subjects): "pooled". The same composite and per-database values are
-the "Liong et al." row of Aouayeb et al. 2019, Table 2.
+sums TP / FP / FN over the k = 68 subjects): "pooled". Aouayeb et al. 2019, Table 2 reprints the STSTNet row
+(as "Liong et al."); the composite's one table of published rows holds it once.
 
 The audit (README "Reported vs reproduced"): the authors publish their 442 test predictions
 (``LOG_CONFUSION``). They give Table III's UF1 and accuracy exactly, and Table III's UAR only as
@@ -15,31 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.experiment import Reported
+from common.evaluation.published import printed_table
+from common.paper import Reported
 
 SCOPES = ("all", "smic", "casme2", "samm")
 SCOPE_TITLES = {"all": "Full", "smic": "SMIC", "casme2": "CASME II", "samm": "SAMM"}
 
-# Table III, every row: (method, {"acc", "f1", scope: (UF1, UAR)}); "-" cells are None (floats beside
-# tuples: Any, so that a row indexes by a scope name read at run time).
-TABLE3: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("LBP-TOP", {"acc": None, "f1": None, "all": (0.5882, 0.5785), "smic": (0.2000, 0.5280),
-                 "casme2": (0.7026, 0.7429), "samm": (0.3954, 0.4102)}),
-    ("Bi-WOOF", {"acc": 0.6833, "f1": 0.6304, "all": (0.6296, 0.6227), "smic": (0.5727, 0.5829),
-                 "casme2": (0.7805, 0.8026), "samm": (0.5211, 0.5139)}),
-    ("AlexNet", {"acc": 0.7308, "f1": 0.6959, "all": (0.6933, 0.7154), "smic": (0.6201, 0.6373),
-                 "casme2": (0.7994, 0.8312), "samm": (0.6104, 0.6642)}),
-    ("SqueezeNet", {"acc": 0.6380, "f1": 0.5964, "all": (0.5930, 0.6166), "smic": (0.5381, 0.5603),
-                    "casme2": (0.6894, 0.7278), "samm": (0.5039, 0.5362)}),
-    ("GoogLeNet", {"acc": 0.6335, "f1": 0.5698, "all": (0.5573, 0.6049), "smic": (0.5123, 0.5511),
-                   "casme2": (0.5989, 0.6414), "samm": (0.5124, 0.5992)}),
-    ("VGG16", {"acc": 0.6833, "f1": 0.6439, "all": (0.6425, 0.6516), "smic": (0.5800, 0.5964),
-               "casme2": (0.8166, 0.8202), "samm": (0.4870, 0.4793)}),
-    ("OFF-ApexNet", {"acc": 0.7460, "f1": 0.7104, "all": (0.7196, 0.7096), "smic": (0.6817, 0.6695),
-                     "casme2": (0.8764, 0.8681), "samm": (0.5409, 0.5392)}),
-    ("STSTNet", {"acc": 0.7692, "f1": 0.7389, "all": (0.7353, 0.7605), "smic": (0.6801, 0.7013),
-                 "casme2": (0.8382, 0.8686), "samm": (0.6588, 0.6810)}),
-)
+# Table III, every row: (method, {"acc", "f1", scope: (UF1, UAR)}); "-" cells are None. Each row is transcribed once,
+# in the composite's one table of published rows (common/evaluation/published.json), and read from there.
+TABLE3_NAME = "Liong et al. 2019, Table III"
+TABLE3: tuple[tuple[str, dict[str, Any]], ...] = tuple((label, row.cells())
+                                                     for label, _, row in printed_table(TABLE3_NAME))
 STSTNET = dict(TABLE3)["STSTNet"]
 
 # The authors' per-sample predictions, counted: rows = true class, columns = predicted, both in the order
@@ -74,6 +60,18 @@ REPORTED = tuple(
     for scope in SCOPES for k, metric in enumerate(("uf1", "uar"))
 ) + (Reported(metric="accuracy", value=STSTNET["acc"], scope="all", aggregation="pooled", source="Table III",
               note="Full, accuracy"),)
+
+# --weights: the 68 state dicts the authors released with their PyTorch port (christy1206/STSTNet, STSTNet_Weights/)
+# are not the paper's MATLAB network; the port's README states what they give, and its log beside them
+# (STSTNet_python_logfile.txt) lists every clip's prediction (protocol.PORT_LOG). A run of those weights is
+# compared with these numbers, never with Table III's.
+PORT_SOURCE = "christy1206/STSTNet README (the PyTorch port's weights)"
+PORT_REPORTED = (
+    Reported(metric="uf1", value=0.7209, scope="all", aggregation="pooled", source=PORT_SOURCE,
+             note="the authors' released weights, LOSO over the 442 released flow images, UF1 over all folds"),
+    Reported(metric="uar", value=0.7250, scope="all", aggregation="pooled", source=PORT_SOURCE,
+             note="the authors' released weights, LOSO over the 442 released flow images, UAR over all folds"),
+)
 
 # Table IV (a): confusion matrix on Full, recognition rate % per true class (rows) and predicted (columns).
 TABLE4_FULL = {"negative": (87.60, 8.80, 3.60), "positive": (36.70, 56.88, 6.42), "surprise": (25.30, 3.61, 71.08)}

@@ -11,7 +11,8 @@ import functools
 from typing import cast
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Pipeline, Track
+from common.experiment import Experiment, Pipeline, Track
+from common.paper import Paper
 from papers.reddy2019 import protocol
 from papers.reddy2019 import reported as rep
 from papers.reddy2019.config import (DATABASES, KERNEL_STUDY_PROFILES, MODEL_TITLES, MODELS, VARIANTS, Database,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from common.experiment import Reported
+from common.paper import Reported
 
 # Table IV: samples per class as total = training + validation.
 TABLE4_COUNTS = {

@@ -9,7 +9,8 @@ Assembly only: ``PAPER``, and the pipeline (``common.experiment.Pipeline``) that
 from __future__ import annotations
 
 from common import svm_baseline
-from common.experiment import Paper, Pipeline
+from common.experiment import Pipeline
+from common.paper import Paper
 from papers.see2019 import pages, protocol, reported
 from papers.see2019.config import PROFILES, default_config
 from papers.see2019.model import MODEL_BUILDERS, MODEL_NAME

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 
 from common.datasets import DATABASE_TITLES
-from common.experiment import Experiment, Paper, Pipeline, Track
+from common.experiment import Experiment, Pipeline, Track
+from common.paper import Paper
 from papers.talluri2022 import protocol
 from papers.talluri2022 import reported as rep
 from papers.talluri2022.config import (PROFILES, SPLIT_PROFILES, TUNING_PROFILES, TuneConfig,

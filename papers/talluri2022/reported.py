@@ -5,7 +5,7 @@ mean of the fold accuracies or pooled over folds: we compare them with the fold 
 """
 from __future__ import annotations
 
-from common.experiment import Reported
+from common.paper import Reported
 
 # Table 1: experimental samples per class.
 TABLE1_COUNTS = {

@@ -6,7 +6,7 @@ Assembly only: ``PAPER`` and the pipeline (``common.experiment.Pipeline``) that 
 """
 from __future__ import annotations
 
-from common.experiment import Paper
+from common.paper import Paper
 from common.flow_cnn import flow_network_pipeline
 from papers.wang2024 import pages, protocol, reported
 from papers.wang2024.config import PROFILES, default_config

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from common.preprocessing.cache import cached, frames_fingerprint
+from common.preprocessing.cache import cache_key, cached, entry_path, frames_fingerprint
 from common.errors import RunError
 from common.preprocessing.faces import landmarks, NoFaceError
 from common.preprocessing.released_images import read_apex_crop
@@ -69,9 +69,11 @@ def mtcnn_installed() -> bool:
     return importlib.util.find_spec("mtcnn") is not None
 
 
-def points_problem(samples: Sequence[Any], detector: str) -> str:
+def points_problem(samples: Sequence[Any], detector: str, cache_root=None) -> str:
     """One line saying why the five points of ``samples`` cannot be found with ``data.points=detector``, or ""
-    (no released clip among them, or every one has its apex crop and the detector is there)."""
+    (no released clip among them, or every one has its apex crop and the detector is there, or the stage cache
+    already holds the points of every crop: a machine without the Keras MTCNN, a GPU machine with JAX alone, reads
+    what a machine with it found, docs/performance.md "On a GPU")."""
     released = [s for s in samples if s.meta.get("released")]
     if not released:
         return ""
@@ -81,8 +83,24 @@ def points_problem(samples: Sequence[Any], detector: str) -> str:
                 "five points on them (main_HTNet.py l. 68-73): point --data-root at HTNet's tree, whose "
                 "datasets/combined_datasets_whole/ holds them (STSTNet's tree has none)")
     if detector == "mtcnn" and not mtcnn_installed():
-        return f"data.points=mtcnn needs the Keras MTCNN, which is not installed: {MTCNN_INSTALL}"
+        missing = [s.key for s in released if not entry_path(STAGE, _points_key(s, detector), cache_root).exists()]
+        if missing:
+            return (f"data.points=mtcnn needs the Keras MTCNN, which is not installed, for {len(missing)} apex crop(s) "
+                    f"whose points are not in the stage cache (first: {missing[0]}): {MTCNN_INSTALL}")
     return ""
+
+
+STAGE = "wang2024_crop_points"
+
+
+def _points_key(sample: Any, detector: str) -> str:
+    """The stage cache's key of ``sample``'s crop points found by ``detector``."""
+    return cache_key(STAGE, *_points_key_parts(sample, detector))
+
+
+def _points_key_parts(sample: Any, detector: str) -> tuple[dict, dict]:
+    return ({"key": sample.key, "crop": frames_fingerprint([sample.meta["apex_crop"]])},
+            {"detector": detector, "version": VERSION})
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,13 +139,12 @@ def dlib_points(crop_bgr: np.ndarray) -> np.ndarray:
 def crop_points(sample: Any, detector: str, cache_root=None) -> np.ndarray:
     """(5, 2) x, y at 28 pixels of the five points ``detector`` finds on the clip's released apex crop; (0, 2)
     where it finds no face. Cached per crop file and detector."""
-    problem = points_problem([sample], detector)
+    problem = points_problem([sample], detector, cache_root)
     if problem:
         raise RunError(problem)
     crop = sample.meta["apex_crop"]
     find = mtcnn_points if detector == "mtcnn" else dlib_points
-    return cached("wang2024_crop_points", {"key": sample.key, "crop": frames_fingerprint([crop])},
-                  {"detector": detector, "version": VERSION}, lambda: find(read_apex_crop(crop)), root=cache_root)
+    return cached(STAGE, *_points_key_parts(sample, detector), lambda: find(read_apex_crop(crop)), root=cache_root)
 
 
 def released_points(sample: Any, detector: str, size: int, cache_root=None) -> tuple[np.ndarray, bool]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.flow_cnn import FlowInputs
+from common.network_protocol import FlowInputs
 from common.preprocessing.cache import cached, sample_fingerprint
 from papers.wang2024.config import HTNetConfig
 from papers.wang2024.points import FALLBACK_POINTS, FALLBACK_SIZE, fallback_reason, five_points, released_points
@@ -135,6 +135,7 @@ def preprocess_clip(sample, config: HTNetConfig) -> np.ndarray:
 CHANNEL_TITLES = ("horizontal flow u", "vertical flow v", "optical strain")
 
 # What a fold trains and tests on, the first pass caches, --estimate times and --predict feeds the exported
-# model, wired as for the other flow CNNs (common.flow_cnn); the page captions each channel of the paper's order.
+# model, wired as for the other flow CNNs (common.network_protocol); the page captions each channel of the
+# paper's order.
 INPUTS = FlowInputs(clip_inputs=clip_inputs, preprocess_clip=preprocess_clip, fallbacks=fallbacks,
                     titles=tuple(f"four areas: {CHANNEL_TITLES[c]}" for c in HTNetConfig().data.channels))

@@ -1,0 +1,133 @@
+"""``make check-paper ID=<id>``: is the package ``papers/<id>/`` done? One command, in this order, stopping at the
+first step that fails, then a summary of what was checked:
+
+1. its declarations, as the registry checks them when it loads the package (``papers.declaration_problems``: the
+   paper's id and models, ``stands_for``, the published numbers, the ledger), one line each;
+2. ruff and mypy on its folder;
+3. in one pytest run, every test that concerns it: its own files (``tests/test_<id>.py``, ``tests/test_<id>_*.py``),
+   the template's (``tests/test_template_paper.py``), and every registry-wide test: those parametrized by its id
+   (in any file that reads ``PAPER_IDS``), and the unparametrized tests of :data:`REGISTRY_FILES`.
+
+Exit 0 when every step passes, 1 otherwise; 2 for an id that is not registered.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO = Path(__file__).resolve().parent.parent
+TESTS = REPO / "tests"
+# Files whose every test holds each package of the registry to the house (none is parametrized by a paper).
+REGISTRY_FILES = ("test_registry.py", "test_import_graph.py", "test_ledgers.py")
+TEMPLATE_FILE = "test_template_paper.py"
+
+
+def own_files(paper_id: str) -> list[Path]:
+    """The package's own test files."""
+    return sorted({*TESTS.glob(f"test_{paper_id}.py"), *TESTS.glob(f"test_{paper_id}_*.py")})
+
+
+def candidate_files(paper_id: str) -> list[Path]:
+    """The files a test that concerns the package can sit in: its own, the template's, the registry-wide ones,
+    and every test file that reads the registry (``PAPER_IDS``)."""
+    named = {TESTS / name for name in (TEMPLATE_FILE, *REGISTRY_FILES)}
+    readers = {path for path in TESTS.glob("test_*.py") if "PAPER_IDS" in path.read_text(encoding="utf-8")}
+    return sorted({*own_files(paper_id), *named, *readers})
+
+
+class Selection:
+    """A pytest plugin keeping the tests that concern ``paper_id`` (module docstring, step 3) and counting them by
+    the reason they were kept."""
+
+    def __init__(self, paper_id: str) -> None:
+        self.paper_id = paper_id
+        self.own = {path.name for path in own_files(paper_id)}
+        self.kept: Counter[str] = Counter()
+        self.outcomes: Counter[str] = Counter()
+
+    def reason(self, item) -> str:
+        """Why ``item`` concerns the package ("" when it does not)."""
+        name = Path(str(item.fspath)).name
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if name in self.own:
+            return f"own: {name}"
+        if name == TEMPLATE_FILE:
+            return f"the template's: {name}"
+        if self.paper_id in params.values():
+            return f"registry-wide, for {self.paper_id}: {name}"
+        if name in REGISTRY_FILES and not params:
+            return f"registry-wide, every package: {name}"
+        return ""
+
+    def pytest_collection_modifyitems(self, config, items) -> None:
+        kept, dropped = [], []
+        for item in items:
+            reason = self.reason(item)
+            (kept if reason else dropped).append(item)
+            if reason:
+                self.kept[reason] += 1
+        items[:] = kept
+        config.hook.pytest_deselected(items=dropped)
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            self.outcomes[report.outcome] += 1
+
+
+def run(command: list[str]) -> bool:
+    print("$ " + " ".join(command), flush=True)
+    return subprocess.run(command, cwd=REPO).returncode == 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: make check-paper ID=<paper id>", file=sys.stderr)
+        return 2
+    paper_id = argv[0]
+    sys.path.insert(0, str(REPO))
+    import papers
+
+    if paper_id not in papers.PAPER_IDS:
+        print(f"check-paper: {paper_id!r} is not in papers.PAPER_IDS (add it to the registry tuple of "
+              f"papers/__init__.py); registered: {', '.join(papers.PAPER_IDS)}", file=sys.stderr)
+        return 2
+    import importlib
+
+    problems = papers.declaration_problems(paper_id, importlib.import_module(f"papers.{paper_id}"))
+    for problem in problems:
+        print(f"check-paper: {problem}", file=sys.stderr)
+    folder = f"papers/{paper_id}"
+    summary = [f"declarations: {'refused, ' + str(len(problems)) + ' line(s) above' if problems else 'ok'}"]
+    if problems:
+        return finish(paper_id, summary, 1)
+    for name, command in (("ruff", [sys.executable, "-m", "ruff", "check", folder]),
+                          ("mypy", [sys.executable, "-m", "mypy", folder])):
+        ok = run(command)
+        summary.append(f"{name} on {folder}: {'ok' if ok else 'findings above'}")
+        if not ok:
+            return finish(paper_id, summary, 1)
+    import pytest
+
+    selection = Selection(paper_id)
+    files = [str(path.relative_to(REPO)) for path in candidate_files(paper_id)]
+    code = pytest.main(["-q", "-p", "no:cacheprovider", *files], plugins=[selection])
+    summary.append(f"pytest: {sum(selection.kept.values())} tests that concern {paper_id}: "
+                   + ", ".join(f"{count} {outcome}" for outcome, count in sorted(selection.outcomes.items())))
+    summary += [f"  {count:4d}  {reason}" for reason, count in sorted(selection.kept.items())]
+    return finish(paper_id, summary, 0 if code == 0 else 1)
+
+
+def finish(paper_id: str, summary: list[str], code: int) -> int:
+    print(f"\ncheck-paper {paper_id}: {'done' if code == 0 else 'NOT done'}", flush=True)
+    for line in summary:
+        print(f"  {line}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
