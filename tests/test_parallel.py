@@ -57,7 +57,9 @@ def test_workers_give_the_sequential_predictions_and_a_killed_worker_costs_only_
     monkeypatch.setenv(dummy_paper.KILL_ENV, f"samm_006:{os.getpid()}")  # its worker is killed mid-fold
     monkeypatch.setenv(dummy_paper.FAIL_ENV, "samm_007")  # raises in its worker
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "5,6")  # two GPUs listed: one per worker
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
     assert run_all.main(argv, registry=REGISTRY, loader=dummy_paper.load) == 3
+    assert os.environ.get("TF_FORCE_GPU_ALLOW_GROWTH") == "true"  # this process shares the cards with its workers
     captured = capsys.readouterr()
     assert "4 fold(s) to compute in 2 worker process(es), GPUs 5, 6" in captured.out
     assert "samm_006: failed in" in captured.out and "died" in captured.out
@@ -176,6 +178,22 @@ def test_each_worker_gets_its_card_and_the_memory_settings_of_a_shared_card(back
     for name in sharing:
         monkeypatch.setenv(name, "user")
     assert envs(2, ("0",)) == [{"CUDA_VISIBLE_DEVICES": "0"}] * 2
+
+
+def test_the_parent_of_workers_sharing_a_card_does_not_take_the_card(monkeypatch):
+    """The parent builds each model once before the folds (the preflight) on the card its workers use: with
+    --workers > 1 it takes the shared-card settings too (JAX would otherwise hold 75 % of the card for the run)."""
+    monkeypatch.setattr(parallel, "keras_backend", lambda: "jax")
+    environ: dict[str, str] = {}
+    assert parallel.share_cards_with_workers(1, environ) == {} and environ == {}
+    assert parallel.share_cards_with_workers(4, environ) == {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+    assert environ == {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+    environ = {"XLA_PYTHON_CLIENT_PREALLOCATE": "true"}  # the user's choice stays
+    assert parallel.share_cards_with_workers(4, environ) == {} and environ["XLA_PYTHON_CLIENT_PREALLOCATE"] == "true"
+    monkeypatch.setattr(parallel, "keras_backend", lambda: "tensorflow")
+    environ = {}
+    parallel.share_cards_with_workers(2, environ)
+    assert environ == {"TF_FORCE_GPU_ALLOW_GROWTH": "true"}
 
 
 def test_a_worker_process_starts_with_its_settings_before_any_import(monkeypatch):
