@@ -33,7 +33,8 @@ import time
 import keras
 import numpy as np
 from common.device_training import _build_as_fit_does, _floatx_arrays, _index_epochs, _indices_of, _on_device
-from common.training import EpochPredictions, fit_callbacks, matlab_epoch_order, precision_of, predict_on_batches
+from common.training import (EpochPredictions, fit_callbacks, gauge_predictions, matlab_epoch_order, precision_of,
+                             predict_on_batches)
 
 logger = logging.getLogger(__name__)
 
@@ -270,9 +271,11 @@ def _steps_of(folds: Sequence[_Fold]) -> _Steps:
     return steps
 
 
-def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[float]]]:
+def train_together(folds: Sequence[_Fold], epochs: int,
+                   progress: Callable[[int, int, int], None] | None = None) -> list[dict[str, list[float]]]:
     """Train the prepared ``folds`` (:func:`prepare`) for ``epochs`` epochs, one traced call per step for all
-    of them; each fold's ``History.history``, as ``common.training.fit`` returns it.
+    of them; each fold's ``History.history``, as ``common.training.fit`` returns it. ``progress(epoch, step,
+    steps)`` is called after every step (``common.running.fold_jobs.Progress`` logs from it every 30 s).
 
     The loop is ``model.fit``'s for each fold (``common.device_training.fit_on_device``): its metrics reset and
     ``on_epoch_begin`` per epoch, ``on_train_batch_begin``/``end`` per step, a fold that stops
@@ -294,7 +297,8 @@ def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[f
             if jax:
                 folds[k].model._jax_state_synced = True
             batches[k] = _epoch_batches(folds[k])
-        for step in range(max(len(b) for b in batches.values())):
+        n_steps = max(len(b) for b in batches.values())
+        for step in range(n_steps):
             which = tuple(k for k in active if step < len(batches[k]) and not folds[k].model.stop_training)
             if not which:
                 break
@@ -303,6 +307,8 @@ def train_together(folds: Sequence[_Fold], epochs: int) -> list[dict[str, list[f
             for k, logs in zip(which, steps(which, [batches[k][step] for k in which])):
                 folds[k].logs = logs
                 folds[k].callbacks.on_train_batch_end(step, logs)
+            if progress is not None:
+                progress(epoch, step, n_steps)
         for k in active:
             fold = folds[k]
             if jax and not fold.model._jax_state_synced:
@@ -325,9 +331,13 @@ def groups(items: Sequence[Any], size: int) -> list[list[Any]]:
 
 
 
-def _gauge_pass(model: keras.Model, *, refit: Any, test: Any, refit_samples: int, batch_size: int) -> np.ndarray:
-    """:func:`time_group`'s stand-in for a fold's gauge pass: a prediction of ``refit`` (where the fold sets
-    state over its training inputs first), then of ``test``."""
+def _gauge_pass(model: keras.Model, *, refit: Any, test: Any, refit_samples: int, batch_size: int,
+                set_state: Callable[[Any, Any], None] | None = None) -> np.ndarray:
+    """:func:`time_group`'s fold gauge pass: the fold's own (``common.training.gauge_predictions``), with
+    ``set_state(model, refit)`` where the fold sets state over its training inputs first (a stage's
+    ``gauge_set_state``); without it, a prediction of ``refit`` stands in for that forward pass."""
+    if set_state is not None:
+        return gauge_predictions(model, test, batch_size, lambda m: set_state(m, refit))
     if refit_samples > 0:
         predict_on_batches(model, refit, batch_size)
     return predict_on_batches(model, test, batch_size)
@@ -366,12 +376,13 @@ class _NoFold:
 
 
 def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds: int, epochs: int = 2,
-               test_samples: int = 0, refit_samples: int = 0) -> GroupTiming:
+               test_samples: int = 0, refit_samples: int = 0,
+               set_state: Callable[[Any, Any], None] | None = None) -> GroupTiming:
     """Train ``folds`` networks of ``build()`` together with the recipe ``train`` on ``samples`` random inputs
     each: one untimed epoch (the trace), then ``epochs`` timed ones (the mean). ``test_samples`` > 0: each
     network also predicts that many inputs after every epoch, as the epoch-selection gauge does
-    (``common.training.EpochPredictions``), after a prediction of ``refit_samples`` of its training inputs
-    (the forward pass of a fold's ``after_fit``)."""
+    (``common.training.EpochPredictions``), after ``set_state(model, refit)`` on ``refit_samples`` of its
+    training inputs (a fold's ``after_fit``: :func:`_gauge_pass`)."""
     rng = np.random.default_rng(0)
     prepared = []
     for _ in range(folds):
@@ -383,7 +394,7 @@ def time_group(build: Callable[[], keras.Model], train: Any, samples: int, folds
         refit = [a[:refit_samples] for a in x]
         recorder = None if test_samples < 1 else EpochPredictions(functools.partial(
             _gauge_pass, refit=refit if len(refit) > 1 else refit[0], test=test if len(test) > 1 else test[0],
-            refit_samples=refit_samples, batch_size=train.batch_size))
+            refit_samples=refit_samples, batch_size=train.batch_size, set_state=set_state))
         prepared.append(prepare(_Timed(model=model, x_train=x if len(x) > 1 else x[0], y_train=y, train=train,
                                        label=model.name, ctx=_NoFold(), recorder=recorder)))
     started = time.perf_counter()

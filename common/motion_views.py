@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from common.predict_types import PredictViews
+from common.predict_types import MotionCurve, PredictViews
+from common.preprocessing import motion
 from common.preprocessing.faces import sample_landmarks
-from common.preprocessing.motion_stages import flow_apex_position, own_apex
+from common.preprocessing.motion_stages import APEX_SIZE, face_sequence, flow_apex_position, own_apex
 from common.preprocessing.regions import as_points
 from common.running.fold import predict_probabilities
 
@@ -36,20 +37,40 @@ def landmark_square(points) -> tuple[int, int, int, int]:
 
 
 def onset_apex_views(sample, inputs: Sequence[tuple[str, np.ndarray]], cache_root: Path | None,
-                     notes: Sequence[str] = (), uses_apex: bool = True) -> PredictViews:
+                     notes: Sequence[str] = (), uses_apex: bool = True, chain: str = "") -> PredictViews:
     """The onset and apex frames (``uses_apex``; else the first and last: LBP-TOP codes every frame), the
     landmark square every frame was cut to, and ``inputs`` (what the method's classifier saw: flow
-    images, strain, an LBP-TOP or Bi-WOOF vector drawn as blocks)."""
+    images, strain, an LBP-TOP or Bi-WOOF vector drawn as blocks); with the apex, the apex rule's curve
+    (:func:`apex_curve`). ``chain``: how the inputs were made, in words (:func:`flow_chain`)."""
     points = sample_landmarks(sample, mode="first", root=cache_root).points[0]
     if not uses_apex:
         return PredictViews(frames=(0, len(sample.frames) - 1), face_box=landmark_square(points),
-                            inputs=tuple(inputs), notes=tuple(notes))
+                            inputs=tuple(inputs), notes=tuple(notes), chain=chain)
     apex = flow_apex_position(sample, cache_root=cache_root)
     rule = ("given" if sample.apex is not None
             else f"{OWN_APEX_RULE}: the baselines' shared rule for a clip without apex")
     return PredictViews(frames=(0, int(apex)), face_box=landmark_square(points), inputs=tuple(inputs),
                         notes=(f"the method's onset frame {sample.frame_numbers[0]} and apex frame "
-                               f"{sample.frame_numbers[apex]} ({rule})", *notes))
+                               f"{sample.frame_numbers[apex]} ({rule})", *notes),
+                        motion=apex_curve(sample, cache_root), chain=chain)
+
+
+def apex_curve(sample, cache_root: Path | None) -> MotionCurve:
+    """The curve of the baselines' own apex rule (:data:`OWN_APEX_RULE`, ``motion.motion_apex_position`` takes
+    its peak): each frame's block-LBP chi-square difference from the onset frame, on the same face crops."""
+    values = motion.apex_feature_differences(face_sequence(sample, APEX_SIZE, cache_root))
+    return MotionCurve(values=tuple(float(v) for v in values), rule=OWN_APEX_RULE,
+                       measure="LBP difference from the onset face (chi-square)", chosen=int(np.argmax(values)))
+
+
+def flow_chain(config: Any) -> str:
+    """How a flow CNN's input is made from a clip's frames by this suite, in words (the page says it beside
+    what the model was trained on)."""
+    data = getattr(config, "data", None)
+    method = str(getattr(data, "flow_method", "tvl1")).replace("tvl1", "TV-L1").replace("farneback", "Farneback")
+    size = getattr(data, "size", None)
+    return (f"this suite's own chain: {method} optical flow and optical strain from the onset to the apex face crop "
+            f"(the first frame's 68 landmarks)" + (f", {size} x {size}" if size else ""))
 
 
 def block_image(vector: np.ndarray, grid: tuple[int, int], block: tuple[int, int]) -> np.ndarray:
@@ -87,4 +108,5 @@ def flow_predict_views(ctx: Any, index: int, clip_inputs: Callable[..., np.ndarr
     each channel of the flow image the network saw, titled by ``titles``."""
     sample = own_apex(ctx.samples[index])
     images = clip_inputs([sample], ctx.config, ctx.cache_dir)[0]
-    return onset_apex_views(sample, [(title, images[..., k]) for k, title in enumerate(titles)], ctx.cache_dir)
+    return onset_apex_views(sample, [(title, images[..., k]) for k, title in enumerate(titles)], ctx.cache_dir,
+                            chain=flow_chain(ctx.config))

@@ -49,6 +49,17 @@ class PredictContext:
 
 
 @dataclasses.dataclass(frozen=True)
+class MotionCurve:
+    """The curve an apex rule reads (one value per frame of the clip, in ``sample.frames`` order) and the
+    position it chose: the page draws it, so a reader sees why the apex is where it is."""
+
+    values: tuple[float, ...]
+    rule: str  # e.g. "lbp_spotting", "motion"
+    measure: str  # what a value is, in words (the page's axis label)
+    chosen: int  # the position the rule picks (its curve's peak)
+
+
+@dataclasses.dataclass(frozen=True)
 class PredictViews:
     """What the one-page prediction figure shows for one sample."""
 
@@ -59,6 +70,8 @@ class PredictViews:
     saliency: np.ndarray | None = None  # 2-D map over the first input, where the method has one
     notes: tuple[str, ...] = ()
     fallbacks: tuple[str, ...] = ()  # what the method fell back on for this clip (e.g. fixed points), recorded
+    motion: MotionCurve | None = None  # the method's own apex rule's curve, where it has one
+    chain: str = ""  # how this clip's input was made, in words (e.g. this suite's TV-L1 flow); "" : not said
 
 
 @dataclasses.dataclass(frozen=True)

@@ -285,6 +285,24 @@ def predict_on_batches(model: keras.Model, x: Any, batch_size: int) -> np.ndarra
     return outputs[0] if len(outputs) == 1 else outputs  # type: ignore[return-value]
 
 
+def gauge_predictions(model: keras.Model, x_test: Any, batch_size: int,
+                      set_state: Callable[[keras.Model], None] | None = None) -> np.ndarray:
+    """The test probabilities the epoch gauge records after an epoch: ``model``'s prediction of ``x_test``, after
+    ``set_state(model)`` where the fold sets state before it predicts (STSTNet's MATLAB recipe: the
+    batch-normalisation statistics over its training clips), the network's non-trainable state put back
+    afterwards so that training goes on unchanged. The fold's gauge (``common.running.fold``) and ``--estimate``'s
+    timing of it (``common.fold_parallel.time_group``, ``common.estimate.timing``) run this one function."""
+    if set_state is None:
+        return predict_on_batches(model, x_test, batch_size)
+    kept = [np.array(keras.ops.convert_to_numpy(v)) for v in model.non_trainable_variables]
+    set_state(model)
+    try:
+        return predict_on_batches(model, x_test, batch_size)
+    finally:
+        for variable, value in zip(model.non_trainable_variables, kept):
+            variable.assign(value)
+
+
 def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path | None = None,
         label: str = "model", validation_data: Any = None, class_weight: Mapping[int, float] | None = None,
         callbacks: list | None = None, verbose_every_epoch: bool = False,

@@ -1,4 +1,4 @@
-"""Shared fixtures: a quiet Keras, a private cache, and one smoke corpus per test session."""
+"""Shared fixtures: a quiet Keras, a private cache and reports folder, and one smoke corpus per test session."""
 from __future__ import annotations
 
 import os
@@ -9,17 +9,57 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import pytest
 
 
+def shared_folder(tmp_path_factory, name: str, make=None):
+    """A session folder made once for the whole run: with pytest-xdist (``make test``), in the folder the run's
+    workers share, by the first worker that asks while the others wait on its lock, then read by all (the smoke
+    corpora and the preprocessing cache: what one worker computes the other reads instead of computing it
+    again); alone, in this session's temporary folder. ``make(folder)`` fills the new, empty folder."""
+    import fcntl
+    import shutil
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (root / f"{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker stopped halfway
+            folder.mkdir()
+            if make is not None:
+                make(folder)
+            (root / f"{name}.done").touch()
+    return folder
+
+
+# One xdist group a test file, unless a test names its own (tests/test_real_shape.py: a paper's experiments
+# together): `make test` runs the whole suite in one session, ``--dist loadgroup``, each file's module fixtures
+# computed in one worker. Before xdist's own hook, which reads the groups.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("dist", "no") == "loadgroup":
+        for item in items:
+            if item.get_closest_marker("xdist_group") is None:
+                item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_cache(tmp_path_factory):
-    """Every test session gets its own preprocessing cache, never the user's."""
-    path = tmp_path_factory.mktemp("mersuite-cache")
-    old = os.environ.get("MERSUITE_CACHE")
-    os.environ["MERSUITE_CACHE"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("MERSUITE_CACHE", None)
-    else:
-        os.environ["MERSUITE_CACHE"] = old
+    """Every test run gets its own preprocessing cache, never the user's (shared by the run's workers)."""
+    path = shared_folder(tmp_path_factory, "mersuite-cache")
+    with pytest.MonkeyPatch.context() as patch:  # the variable as it was, after the session
+        patch.setenv("MERSUITE_CACHE", str(path))
+        yield path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_reports(tmp_path_factory):
+    """Every test session writes the runs it makes without --out into a folder of its own, never the repository's
+    reports/ (where one test's run would be another's earlier run of another kind)."""
+    path = tmp_path_factory.mktemp("mersuite-reports")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MERSUITE_REPORTS", str(path))
+        yield path
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +67,7 @@ def smoke_corpus(tmp_path_factory):
     """The synthetic ``--size smoke`` corpus (all five databases + MEGC csv), written once."""
     from common.datasets.synthetic import write_corpus
 
-    out = tmp_path_factory.mktemp("smoke-corpus")
-    write_corpus(out, size="smoke", seed=0)
-    return out
+    return shared_folder(tmp_path_factory, "smoke-corpus", lambda out: write_corpus(out, size="smoke", seed=0))
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +76,8 @@ def real_shape_corpus(tmp_path_factory):
     counts, small frames), written once per test session with a fixed seed (tests/test_real_shape.py)."""
     from common.datasets.synthetic import write_corpus
 
-    out = tmp_path_factory.mktemp("real-shape-corpus")
-    write_corpus(out, size="smoke", seed=0, mirror=True, progress=False)
-    return out
+    return shared_folder(tmp_path_factory, "real-shape-corpus",
+                         lambda out: write_corpus(out, size="smoke", seed=0, mirror=True, progress=False))
 
 
 @pytest.fixture()
@@ -68,3 +105,14 @@ def no_figure_left_open():
         plt = sys.modules["matplotlib.pyplot"]
         if plt.get_fignums():
             plt.close("all")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test's captured output may hold a path the locale cannot decode (surrogate escapes: the non-ASCII path
+    tests run as such a process sees it); pytest-xdist sends the report between processes as UTF-8, which has
+    no surrogates. The sections are carried as their UTF-8 text, the undecodable bytes replaced."""
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [(title, text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+                       for title, text in report.sections]

@@ -10,9 +10,10 @@ import numpy as np
 
 
 def export_fold_check(paper_id: str, experiment_name: str, corpus, tmp_path, *, overrides=None,
-                      clips: tuple[int, int] | None = None):
+                      clips: tuple[int, int] | None = None, outcomes: list | None = None):
     """Run one smoke fold of the experiment (``overrides``: ``--set`` values) with an export sink; return
-    (the fold's probabilities, predict_clips' probabilities, the sink, the predict context, the experiment)."""
+    (the fold's probabilities, predict_clips' probabilities, the sink, the predict context, the experiment);
+    ``outcomes``, where given, receives the fold's ``FoldOutcome`` (a test that checks the fold itself too)."""
     import keras
 
     from common.datasets import load
@@ -37,6 +38,8 @@ def export_fold_check(paper_id: str, experiment_name: str, corpus, tmp_path, *, 
                       cache_dir=tmp_path / "stages", export=sink)
     result = experiment.run_fold(ctx)
     assert result.status == "ok", result.reason
+    if outcomes is not None:
+        outcomes.append(result)
     models = {}
     for name, model in sink.models.items():  # what an export folder holds, read back
         path = tmp_path / f"{name}.keras"

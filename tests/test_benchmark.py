@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import os
+import re
 import time
 import types
 from pathlib import Path
@@ -21,6 +23,7 @@ from common.leaderboard.tracks import MEGC2019
 from common.orchestration import leaderboard_runs as bench_run
 from common.orchestration.paper_runs import RunSettings
 from common.preprocessing import cache
+from papers import PAPER_IDS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -48,7 +51,16 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_
     summary = json.loads((bench / "results.json").read_text())
     assert summary["schema"] == "mersuite.benchmark/1" and summary["profile"] == "smoke"
     assert summary["n_folds"] == 2 and summary["max_folds"] == 2 and summary["seeds"] == [0]
+    assert summary["n_folds_protocol"] > 2  # the track's own count: this run is partial, and the report says so
     methods = {m["name"]: m for m in summary["methods"]}
+    # what the report draws beyond the scores: every scope's confusion, each fold's scores, the training curves
+    dummy = methods["dummy"]
+    assert set(dummy["confusion_by_scope"]) == {"all", "casme2"}
+    assert np.sum(dummy["confusion_by_scope"]["casme2"]) == dummy["scores"]["casme2"]["uf1"]["n"]
+    assert list(dummy["per_fold"]) == ["casme2_sub01", "casme2_sub02"]
+    assert sum(f["n"] for f in dummy["per_fold"].values()) == dummy["scores"]["all"]["uf1"]["n"]
+    assert dummy["curves"]["folds"] == 2 and {"loss", "test accuracy"} <= set(dummy["curves"]["curves"])
+    assert "test accuracy" not in methods["dummy:centroid"]["curves"]["curves"]  # no per-epoch predictions
     assert list(methods) == ["dummy", "dummy:centroid"]
     # every method saw the same two folds with the same test samples (paired statistics)
     folds = {}
@@ -89,9 +101,10 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_
     # leaderboard: methods ranked, then the published reference row, marked as such
     rows = list(csv.DictReader((bench / "leaderboard.csv").open()))
     assert rows[0]["method"] == "dummy:centroid" and rows[0]["rank"] == "1" and rows[0]["scope"] == "all"
-    published = [r for r in rows if r["kind"] == "published, not run by us"]
-    assert [(r["method"], r["scope"], r["uf1"]) for r in published] == [("LBP-TOP", "all", "0.5882"),
-                                                                        ("LBP-TOP", "casme2", "0.7026")]
+    published = [(r["method"], r["scope"], r["uf1"]) for r in rows if r["kind"] == "published, not run by us"]
+    # the composite's published rows (common/evaluation/published.json) and the dummy package's own, each once
+    assert ("LBP-TOP", "all", "0.5882") in published and ("Dummy-Handcrafted", "casme2", "0.7026") in published
+    assert len(published) == len(set((m, scope) for m, scope, _ in published))
     # the epoch-selection gauge: two columns for the network (smoke: one epoch, so no inflation), "n/a" for
     # the method without epochs, in results.json and leaderboard.csv
     gauge = methods["dummy"]["epoch_selection"][0]
@@ -114,6 +127,19 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_
     assert out.count("finished earlier") == 4
     rerun = json.loads((bench / "results.json").read_text())
     assert rerun["statistics"] == summary["statistics"]
+
+
+def test_the_estimate_of_a_benchmark_projects_the_folds_max_folds_keeps(capsys, dummy_corpus):
+    """--estimate projects the folds the run would train: with --max-folds 2, two of the track's folds."""
+    argv = ["--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--profile", "smoke", "--methods", "dummy",
+            "--estimate"]
+    code, whole, err = cli(capsys, *argv)
+    assert code == 0, err
+    code, two, err = cli(capsys, *argv, "--max-folds", "2")
+    assert code == 0, err
+    assert "ignored" not in err
+    counts = [int(re.search(r"work: .*?(\d+) folds", text).group(1)) for text in (whole, two)]
+    assert counts[0] > 2 and counts[1] == 2
 
 
 def test_seeds_give_mean_std_and_a_crossed_interval(dummy_corpus, tmp_path):
@@ -221,15 +247,33 @@ def test_cache_counts_compute_and_read_seconds(tmp_path):
 
 def test_references_from_the_papers_table_skip_the_papers_own_row():
     refs = dummy_paper.BENCHMARK_REFERENCES
-    assert [r.name for r in refs] == ["LBP-TOP"] and refs[0].score("uar") == 0.5785
+    assert [r.name for r in refs] == ["Dummy-Handcrafted"] and refs[0].score("uar") == 0.5785
     assert refs[0].to_dict()["kind"] == "published, not run by us" and refs[0].track == "megc2019"
+
+
+def test_a_package_row_given_already_by_the_published_table_is_left_out_in_one_note(capsys):
+    """One source for each published row: a package's ``BENCHMARK_REFERENCES`` row of a name the composite's table
+    holds is left out, named, and the table's row stands."""
+    from common.evaluation import published
+    from common.evaluation.references import references_from_table
+    from common.orchestration.cli import _benchmark_references
+
+    again = references_from_table((("LBP-TOP", "[22]", "handcrafted", {"all": (0.1, 0.1)}),), track="megc2019",
+                                  source="a copy")
+    registry = types.SimpleNamespace(PAPER_IDS=("copycat",), get_paper=lambda _: types.SimpleNamespace(
+        BENCHMARK_REFERENCES=again, EXPERIMENTS=()))
+    rows = _benchmark_references(registry)
+    assert [r.score("uf1") for r in rows if r.name == "LBP-TOP"] == [0.5882]
+    assert len(rows) == len(published.REFERENCES)
+    assert "copycat: its BENCHMARK_REFERENCES row 'LBP-TOP' is given already" in capsys.readouterr().err
 
 
 def test_a_published_row_of_a_method_we_run_sits_beside_its_run_row():
     """A reference whose ``runs_as`` names a method of the benchmark is drawn right under that method's
     run row; the others stay at the bottom, marked as not run by us."""
-    from common.leaderboard import report, summary as summary_module
     from common.evaluation.references import references_from_table
+    from common.leaderboard import report
+    from common.leaderboard import summary as summary_module
 
     rows = (("LBP-TOP", "[22]", "handcrafted", {"all": (0.5882, 0.5785)}),
             ("ATNet", "[26]", "deep learning", {"all": (0.631, 0.613)}))
@@ -261,20 +305,22 @@ def test_a_published_row_of_a_method_we_run_sits_beside_its_run_row():
 
 
 def test_the_published_ststnet_row_carries_the_recall_beside_the_published_uar():
-    """Aouayeb et al.'s Table 2 "Liong et al." row is STSTNet's published numbers; liong2019 audited them
+    """The published STSTNet row (Liong et al. 2019, Table III; Aouayeb et al.'s Table 2 reprints it as "Liong et
+    al."); liong2019 audited it
     (``Reported.recomputed``: the published UAR is macro-precision), so the row the CLI collects keeps
     0.7605 and carries the recall, and the leaderboard (PDF rows, footnote, CSV, JSON) shows both."""
     import papers
-    from common.leaderboard import report, summary as summary_module
+    from common.leaderboard import report
+    from common.leaderboard import summary as summary_module
     from common.orchestration import cli
 
     refs = {r.name: r for r in cli._benchmark_references(papers)}
-    liong = refs["Liong et al."]
+    liong = refs["STSTNet"]
     assert liong.runs_as == "liong2019" and liong.score("uar") == 0.7605 and liong.score("uf1") == 0.7353
     assert liong.recomputed == {"all": {"uar": 0.7186}, "smic": {"uar": 0.6703}, "casme2": {"uar": 0.8190},
                                 "samm": {"uar": 0.6415}}
     assert "macro-precision" in liong.recomputed_note
-    assert not any(r.recomputed for name, r in refs.items() if name != "Liong et al.")  # nobody else audited
+    assert not any(r.recomputed for name, r in refs.items() if name != "STSTNet")  # nobody else audited
     as_json = json.loads(json.dumps(liong.to_dict()))  # the benchmark's results.json
     assert as_json["scores"]["all"] == {"uf1": 0.7353, "uar": 0.7605}
     assert as_json["recomputed"]["all"] == {"uar": 0.7186}
@@ -293,17 +339,17 @@ def test_the_published_ststnet_row_carries_the_recall_beside_the_published_uar()
     header, table, published = report.leaderboard_rows(summary)
     cells = [dict(zip(header, row)) for row in table]
     assert cells[0]["paper's\nUF1 / UAR"] == "0.7353 / 0.7605\u2020"  # our run's paper number, marked
-    assert cells[1]["method"] == "Liong et al." and published[1]
+    assert cells[1]["method"] == "STSTNet" and published[1]
     assert cells[1]["UF1 pooled\n[95% CI]"] == "0.7353" and cells[1]["UAR pooled\n[95% CI]"] == "0.7605\u2020"
     assert cells[2]["UAR pooled\n[95% CI]"] == "0.5785"  # LBP-TOP: unmarked
     footnotes = report.recomputed_footnotes(summary)
     assert len(footnotes) == 1  # the run's paper number and the published row: one number, said once
-    assert footnotes[0].startswith("\u2020 liong2019 and Liong et al.: published UAR 0.7605, recomputed 0.7186")
+    assert footnotes[0].startswith("\u2020 liong2019 and STSTNet: published UAR 0.7605, recomputed 0.7186")
     assert "macro-precision" in footnotes[0]
     rows = summary_module.leaderboard_rows(summary)
     run = next(r for r in rows if r["kind"] == "run by us")
     assert run["paper_uar"] == 0.7605 and run["recomputed_uar"] == 0.7186 and run["recomputed_uf1"] is None
-    published_smic = next(r for r in rows if r["method"] == "Liong et al." and r["scope"] == "smic")
+    published_smic = next(r for r in rows if r["method"] == "STSTNet" and r["scope"] == "smic")
     assert published_smic["uar"] == 0.7013 and published_smic["recomputed_uar"] == 0.6703
     assert "macro-precision" in published_smic["recomputed_note"]
     assert all(r["recomputed_uar"] is None for r in rows if r["method"] == "LBP-TOP")
@@ -311,8 +357,8 @@ def test_the_published_ststnet_row_carries_the_recall_beside_the_published_uar()
 
 
 def test_a_recomputed_value_reaches_only_the_same_published_number():
-    from common.experiment import Reported
     from common.evaluation.references import Reference, references_from_table, with_recomputed
+    from common.experiment import Reported
 
     rows = (("X et al.", "[1]", "hybrid", {"all": (0.70, 0.76), "smic": (0.60, 0.66)}),
             ("Y et al.", "[2]", "hybrid", {"all": (0.70, 0.76)}))
@@ -357,31 +403,50 @@ def test_a_rows_selection_practice_round_trips_and_a_bad_one_is_refused_in_one_l
 
 
 def test_every_published_row_names_its_source_and_the_test_selected_ones_where_they_select():
-    """The rows the CLI collects (papers' tables and ``common.leaderboard.published``): each has a source; each
-    "yes" or "no" names the file it was read in; HTNet and CausalNet keep each subject's best test epoch."""
+    """The rows the CLI collects (``common.evaluation.published``, and any package's ``BENCHMARK_REFERENCES``): each
+    has a source; each "yes" or "no" names the file it was read in; HTNet and CausalNet keep each subject's best test
+    epoch. A row is given once: no two rows share a name."""
     import papers
-    from common.leaderboard import published
+    from common.evaluation import published
     from common.orchestration import cli
 
-    refs = {r.name: r for r in cli._benchmark_references(papers)}
-    assert all(dataclasses.replace(refs[r.name], runs_as="") == r for r in published.REFERENCES)
+    collected = cli._benchmark_references(papers)
+    refs = {r.name: r for r in collected}
+    assert len(refs) == len(collected)
+    assert all(dataclasses.replace(refs[r.name], runs_as="", recomputed={}, recomputed_note="") == r
+               for r in published.REFERENCES)
     for reference in refs.values():
         assert reference.source.strip() and reference.selects_on_test in ("yes", "no", "unknown")
         if reference.selects_on_test != "unknown":
             assert " l. " in reference.selection_source  # a file and its lines
-    for reference in published.REFERENCES:
-        assert reference.track == "megc2019" and set(reference.scores) == {"all", "smic", "casme2", "samm"}
-        assert reference.selects_on_test == "yes"
-    # HTNet's row sits under our run of it (papers/wang2024 stands for it); CausalNet is not run here
-    assert {r.name: refs[r.name].runs_as for r in published.REFERENCES} == {"HTNet": "wang2024", "CausalNet": ""}
-    # each published row of a method run here names the package that stands for it, declared by that package
-    assert {name: r.runs_as for name, r in refs.items() if r.runs_as} == {
-        "LBP-TOP": "see2019", "Bi-WOOF": "liong2018", "OFF-ApexNet": "gan2019", "Liong et al.": "liong2019",
-        "HTNet": "wang2024"}
+    for row in published.ROWS:
+        assert row.reference.track == "megc2019" and set(row.scores) == {"all", "smic", "casme2", "samm"}
     # the full composite as the sources print it (HTNet Table 2; CausalNet's README in percent)
     assert (refs["HTNet"].score("uf1"), refs["HTNet"].score("uar")) == (0.8603, 0.8475)
     assert (refs["CausalNet"].score("uf1"), refs["CausalNet"].score("uar")) == (0.8976, 0.9020)
-    assert (refs["Liong et al."].selects_on_test, refs["Quang et al."].selects_on_test) == ("no", "yes")
+    assert [refs[name].selects_on_test for name in ("HTNet", "CausalNet", "STSTNet", "CapsuleNet")] == [
+        "yes", "yes", "no", "yes"]
+
+
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_each_published_row_a_package_stands_for_is_drawn_under_its_run(paper_id):
+    """Derived from the package, not a snapshot of the registry: every row its ``PIPELINE.stands_for`` names is
+    a row the CLI collects, drawn under this package's run (``runs_as``), and the numbers the package shows for
+    it on the megc2019 track are that row's (one source for each published row)."""
+    import papers
+    from common.leaderboard.tracks import MEGC2019
+    from common.orchestration import cli
+
+    refs = {r.name: r for r in cli._benchmark_references(papers)}
+    module = papers.get_paper(paper_id)
+    for name in module.PIPELINE.stands_for:
+        assert refs[name].runs_as == paper_id, (paper_id, name)
+        shown = {(r.scope, r.metric): r.value for r in module.benchmark_experiment(MEGC2019).reported
+                 if r.metric in ("uf1", "uar")}
+        row = {(scope, metric): values[k] for scope, values in refs[name].scores.items()
+               for k, metric in enumerate(("uf1", "uar"))}
+        assert not shown or shown == row, (paper_id, name)
+    assert [r.name for r in refs.values() if r.runs_as == paper_id] == list(module.PIPELINE.stands_for)
 
 
 def test_a_package_standing_for_a_row_that_is_not_there_or_is_claimed_twice_is_refused():
@@ -401,7 +466,8 @@ def test_the_leaderboard_draws_test_selected_rows_apart_under_the_honest_ones():
     row shows its practice, and the CSV its source; page 1 says why the honest number is the one to cite
     (``cite_honest_note``, drawn under the table)."""
     from common.evaluation.references import Reference
-    from common.leaderboard import report, summary as summary_module
+    from common.leaderboard import report
+    from common.leaderboard import summary as summary_module
 
     leaky = Reference(track="megc2019", name="Leaky", scores={"all": (0.9, 0.9), "smic": (0.8, 0.8)}, source="T1",
                       selects_on_test="yes", selection_source="leaky/repo main.py l. 295")
@@ -457,8 +523,10 @@ def test_a_failed_fold_leaves_its_samples_out_of_the_paired_statistics(dummy_cor
     assert bench.summary["methods"][0]["scores"]["all"]["uf1"]["n"] == 18  # its own statistics keep all its folds
 
 
-def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, dummy_corpus, tmp_path):
-    """``--workers 2`` computes the benchmark's folds in two processes: the same predictions."""
+def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, dummy_corpus, tmp_path, monkeypatch):
+    """``--workers 2`` computes the benchmark's folds in two processes: the same predictions (and this process
+    takes a shared card's memory settings, as its workers do)."""
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
     predictions = {}
     for name, extra in (("sequential", []), ("workers", ["--workers", "2"])):
         out_dir = tmp_path / name
@@ -468,6 +536,7 @@ def test_a_benchmark_with_workers_gives_the_sequential_predictions(capsys, dummy
         with (out_dir / "benchmark" / "megc2019" / "dummy-centroid" / "seed0" / "predictions.csv").open() as handle:
             predictions[name] = list(csv.DictReader(handle))
     assert len(predictions["sequential"]) > 0 and predictions["workers"] == predictions["sequential"]
+    assert os.environ.get("TF_FORCE_GPU_ALLOW_GROWTH") == "true"
 
 
 def test_smoke_benchmark_of_two_papers_on_the_smoke_corpus(capsys, smoke_corpus, tmp_path):
@@ -495,18 +564,25 @@ def test_smoke_benchmark_of_two_papers_on_the_smoke_corpus(capsys, smoke_corpus,
 
 
 def test_a_malformed_published_row_is_one_line_naming_the_table_and_the_row(tmp_path):
-    """``published.json`` is read into ``Reference`` rows; a row without its scores, or with a selection practice
-    ``Reference`` refuses, is one ``ValueError`` naming the file and the row."""
+    """``published.json`` is read into rows; a row without its scores, with a selection practice ``Reference``
+    refuses, or a name given twice is one ``ValueError`` naming the file and the row."""
     import json
 
-    from common.leaderboard.published import read_published
+    from common.evaluation.published import read_published
 
-    good = {"name": "Row", "transcribed": "how", "track": "megc2019", "scores": {"all": [0.5, 0.6]}, "source": "T1"}
+    good = {"name": "Row", "transcribed": "how", "scores": {"all": [0.5, 0.6]}, "source": "T1", "leaderboard": True,
+            "accuracy": 0.7, "printed": {"X et al. 2020, Table 1": ["Row [3]", "[3]"]}}
     table = tmp_path / "rows.json"
-    table.write_text(json.dumps([good]))
-    assert read_published(table)[0].scores == {"all": (0.5, 0.6)}
-    for bad in ({k: v for k, v in good.items() if k != "scores"}, {**good, "selects_on_test": "maybe"}):
-        table.write_text(json.dumps([bad]))
+    table.write_text(json.dumps({"track": "megc2019", "rows": [good]}))
+    row = read_published(table)[0]
+    assert row.scores == {"all": (0.5, 0.6)} and row.cells() == {"acc": 0.7, "f1": None, "all": (0.5, 0.6)}
+    assert row.printed == {"X et al. 2020, Table 1": ("Row [3]", "[3]")}
+    for bad in ({k: v for k, v in good.items() if k != "scores"}, {**good, "selects_on_test": "maybe"},
+                {**good, "leaderboard": "yes"}):
+        table.write_text(json.dumps({"track": "megc2019", "rows": [bad]}))
         with pytest.raises(ValueError, match=r"^rows\.json: row 'Row': ") as caught:
             read_published(table)
         assert "\n" not in str(caught.value)
+    table.write_text(json.dumps({"track": "megc2019", "rows": [good, good]}))
+    with pytest.raises(ValueError, match=r"^rows\.json: a name is given to two rows: Row$"):
+        read_published(table)

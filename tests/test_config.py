@@ -9,6 +9,7 @@ import pytest
 
 from common.config import ConfigError, Range, apply_overrides, numeric_fields, validate
 from common.train_config import TrainConfig
+from papers import PAPER_IDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,19 +72,14 @@ def test_validate_walks_the_whole_config():
     assert "section.flag" not in paths  # a bool is not a number
 
 
-def _experiments():
-    import papers
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_numeric_field_of_every_paper_declares_a_range_that_defaults_and_profiles_satisfy(paper_id):
+    """Registry-wide, a paper at a time: each int/float (or tuple of them) field of every experiment's config has a
+    Range, and the paper configuration and every profile (quick, smoke) lie inside the ranges."""
+    from papers import get_paper
 
-    for paper_id in papers.PAPER_IDS:
-        for experiment in papers.get_paper(paper_id).EXPERIMENTS:
-            yield paper_id, experiment
-
-
-def test_every_numeric_field_of_every_paper_declares_a_range_that_defaults_and_profiles_satisfy():
-    """Registry-wide: each int/float (or tuple of them) field of every experiment's config has a Range,
-    and the paper configuration and every profile (quick, smoke) lie inside the ranges."""
     checked = 0
-    for paper_id, experiment in _experiments():
+    for experiment in get_paper(paper_id).EXPERIMENTS:
         undeclared = [f"{cls.__module__}.{cls.__name__}.{name}" for _, cls, name, declared
                       in numeric_fields(experiment.config) if declared is None]
         assert not undeclared, f"{paper_id}/{experiment.name}: numeric fields without a Range: {undeclared}"
@@ -94,4 +90,4 @@ def test_every_numeric_field_of_every_paper_declares_a_range_that_defaults_and_p
             except ConfigError as exc:
                 raise AssertionError(f"{paper_id}/{experiment.name} profile {profile}: {exc}") from None
         checked += 1
-    assert checked >= 5
+    assert checked >= 1

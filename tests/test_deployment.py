@@ -117,6 +117,18 @@ def test_predict_on_a_training_clip_gives_the_training_runs_numbers(capsys, expo
     assert out.splitlines()[-1] == "1 predicted of 1"
 
 
+def test_predict_draws_a_path_the_locale_cannot_decode(capsys, exported, smoke_corpus, tmp_path):
+    """Under LC_ALL=C without UTF-8 mode a non-ASCII name reaches Python as surrogate escapes ("\udcc3\udca9" for
+    "é"): the clip's name on the page and in the PDF is drawn as its UTF-8 text, never a matplotlib traceback."""
+    folder, rows = exported
+    clip = tmp_path / "vid\udcc3\udca9os" / "clip\udcc3\udca9"
+    shutil.copytree(clip_folder(smoke_corpus, next(iter(rows.values()))), clip)
+    code, out, err = cli(capsys, "--predict", clip, "--model", folder, "--out", tmp_path / "out\udcc3\udca9")
+    assert code == 0, err
+    for name in ("predictions.csv", "predict.pdf", "predict.png"):
+        assert (tmp_path / "out\udcc3\udca9" / name).stat().st_size > 0
+
+
 def test_predict_on_an_mp4_of_the_same_frames(capsys, exported, smoke_corpus, tmp_path):
     import cv2
 

@@ -109,6 +109,33 @@ def test_the_epoch_gauge_is_counted_unless_the_run_leaves_it_out(dummy_corpus):
     assert estimate_table.format_estimate(result).count("epoch gauge: a test pass") == 1
 
 
+def test_a_gauge_that_sets_state_first_is_timed_as_the_fold_runs_it(dummy_corpus):
+    """STSTNet's MATLAB recipe recomputes its batch-normalisation statistics over the training clips before every
+    gauge pass: the stage's ``gauge_set_state`` is timed through the fold's own ``gauge_predictions`` (each call
+    gets that many training inputs, the network's non-trainable state is put back), and counted every epoch."""
+    from common.running.corpus import load_all, load_datasets
+
+    calls = []
+
+    def set_state(model, x_train):
+        calls.append(len(x_train))
+
+    data = load_datasets(EXPERIMENT, dummy_corpus, load_all([EXPERIMENT], dummy_corpus, dummy_paper.load))
+    selection = EXPERIMENT.select(data, EXPERIMENT.config)
+    fold = EXPERIMENT.folds(selection, EXPERIMENT.config, 0)[0]
+    (stage,) = dummy_paper.training_stages(EXPERIMENT.config, selection, fold)
+    stage = dataclasses.replace(stage, epochs=3, batch_size=4, gauge_refit_samples=7, gauge_set_state=set_state)
+    t = timing.time_model(stage)
+    assert calls == [7, 7, 7] and t.gauge_state_s >= 0  # one untimed pass, two timed
+    assert len(fold.test) == 6
+    t = dataclasses.replace(t, gauge_state_s=0.25, predict_s=0.01)
+    # 3 epochs x (the fold's 6 test clips in batches of 4, then the state)
+    assert est._gauge_seconds(fold, stage, [stage], True, t) == pytest.approx(3 * (2 * 0.01 + 0.25))
+    assert est._gauge_seconds(fold, stage, [stage], False, t) == 0.0
+    plain = dataclasses.replace(stage, gauge_set_state=None)  # a forward pass of the 7 training inputs instead
+    assert est._gauge_seconds(fold, plain, [plain], True, t) == pytest.approx(3 * (2 * 0.01 + 2 * 0.01))
+
+
 def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(dummy_corpus, caplog):
     twin = dataclasses.replace(EXPERIMENT, name="twin")
     bare = dataclasses.replace(EXPERIMENT, name="bare", training_stages=None, preprocess_clip=None)

@@ -3,6 +3,7 @@ sequential path's weights, predictions and histories; each fold trains on its ow
 resumes across the two paths; what cannot be honoured is refused in one line."""
 from __future__ import annotations
 
+import logging
 import dataclasses
 import json
 from pathlib import Path
@@ -68,7 +69,32 @@ def check_folds_together(paper: str, profile: str, corpus, tmp_path: Path) -> No
             np.testing.assert_allclose(a["history"][key], b["history"][key], rtol=1e-5)
         assert a["extra"]["epoch_predictions"] == b["extra"]["epoch_predictions"]  # the gauge's record too
         assert b["extra"]["fold_parallel"]["folds"] == 3 and "fold_parallel" not in a["extra"]
+        group = b["extra"]["fold_parallel"]  # its own time and the group's, and its seconds: its own + a third
+        assert 0 < group["own_seconds"] < b["seconds"] and group["fit_seconds"] > 0
+        assert b["seconds"] == pytest.approx(group["own_seconds"] + group["fit_seconds"] / 3, abs=0.01)
     assert together.summary["metrics"]["pooled"]["all"] == one.summary["metrics"]["pooled"]["all"]
+
+
+def test_a_group_in_training_says_where_it_is_every_30_seconds(caplog):
+    from common.running.fold_jobs import Progress
+
+    caplog.set_level(logging.INFO, logger="common.running.fold_jobs")
+    now = [0.0]
+    progress = Progress("[p/e] 4 folds together", 800, clock=lambda: now[0])
+    for epoch in range(800):
+        for step in range(2):
+            now[0] += 0.25  # half a second an epoch: a line every 60 epochs, 13 in the 400 s
+            progress(epoch, step, 2)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 13
+    assert lines[0] == "[p/e] 4 folds together: epoch 60 of 800 (step 2 of 2), 0m30s elapsed, ETA 6m10s"
+    now[0] = 0.0
+    caplog.clear()
+    slow = Progress("[p/e] 2 folds together", 3, clock=lambda: now[0])
+    now[0] = 45.0  # one step of 45 s: a line after it
+    slow(0, 0, 3)
+    assert [r.getMessage() for r in caplog.records] == [
+        "[p/e] 2 folds together: epoch 1 of 3 (step 1 of 3), 0m45s elapsed, ETA 6m00s"]
 
 
 def _tiny(seed: int, dropout: float):
@@ -264,6 +290,23 @@ def test_the_estimate_times_a_group_trained_together(smoke_corpus):
     assert len(together.fold_seconds) == len(alone.fold_seconds) == 3 and all(s > 0 for s in together.fold_seconds)
     assert together.fold_seconds != alone.fold_seconds
     assert together.arrays_bytes > alone.arrays_bytes  # three folds' memory, not one fold's inputs
+
+
+def test_the_timed_group_sets_each_networks_state_before_its_gauge_pass_as_the_fold_does():
+    """``time_group(..., set_state=f)``: before each network's gauge pass, ``f(model, refit inputs)`` (the fold's
+    ``after_fit``), the warm-up epoch and the timed ones, and its non-trainable state put back afterwards."""
+    from common import fold_parallel
+
+    seen = []
+
+    def set_state(model, x):
+        seen.append(len(x))
+        for variable in model.non_trainable_variables:  # what after_fit does: new statistics
+            variable.assign(variable + 1.0)
+
+    fold_parallel.time_group(lambda: _tiny(0, 0.0), _cfg(), samples=10, folds=2, epochs=2, test_samples=3,
+                             refit_samples=5, set_state=set_state)
+    assert seen == [5] * (2 * (1 + 2))
 
 
 @pytest.mark.parametrize("test_samples, refit_samples, each_epoch", [(0, 0, []), (3, 0, [3]), (3, 5, [5, 3])])

@@ -1,5 +1,6 @@
 """The assembly helpers of the paper contract: ``common.experiment.Pipeline`` (a paper's experiments and
-benchmark entries from one declaration), ``mapped_selection``, and the flow CNNs' ``common.flow_cnn.FlowInputs``.
+benchmark entries from one declaration), ``mapped_selection``, and the flow CNNs'
+``common.network_protocol.FlowInputs``.
 Small stand-ins, no frames: each expected value is read off the inputs built here."""
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from common.datasets.sample import Sample
 from common.evaluation.splits import mapped_selection
 from common.experiment import Fold, FoldContext, Hooks, Pipeline, Reported, Selection, Track
-from common.flow_cnn import FlowInputs
+from common.network_protocol import FlowInputs
 
 
 def _sample(subject: str, clip: str, emotion: str, dataset: str = "casme2") -> Sample:

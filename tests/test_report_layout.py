@@ -91,3 +91,110 @@ def test_benchmark_report_layout(dummy_corpus, tmp_path):
     pdf = write_benchmark_report(summary, tmp_path / "again.pdf", pages=pages)
     assert plt.get_fignums() == open_before
     check_pages(pages, pdf)
+
+
+# --- the benchmark's pages, drawn from a small summary in memory ------------------------------------------------
+
+def _benchmark_summary(p_value: float = 1.0, difference: float = 0.05, n_folds: int = 4) -> dict:
+    """A benchmark's results.json, in memory: two methods on the megc2019 track's scopes, ``n_folds`` of 68 folds."""
+    scopes = ["all", "smic", "casme2", "samm"]
+    score = {"pooled": 0.6, "fold_mean": 0.55, "interval": {"low": 0.5, "high": 0.7}, "n": 10, "n_subjects": 4}
+    confusion = [[3, 1, 0], [0, 2, 1], [1, 0, 2]]
+    curve = {"epochs": [1, 2, 3], "median": [1.0, 0.8, 0.7], "low": [0.9, 0.7, 0.6], "high": [1.1, 0.9, 0.8],
+             "n": [4, 4, 4]}
+
+    def method(name: str, differs: list) -> dict:
+        return {"name": name, "paper": name, "model": "m", "models": ["m"], "experiment": "megc2019",
+                "title": f"{name} on the track", "profile": "paper", "seeds": [0], "folder": f"/out/{name}",
+                "config": {"train": {"epochs": 3}}, "differs_from_paper": differs, "reported": [],
+                "scores": {s: {"uf1": score, "uar": score} for s in ("all", "casme2")},
+                "confusion": confusion, "confusion_by_scope": {"all": confusion, "casme2": confusion},
+                "per_fold": {f"casme2_sub0{k}": {"n": 3, "uf1": 0.5, "accuracy": 2 / 3, "status": "ok", "seeds": 1}
+                             for k in range(1, n_folds + 1)},
+                "curves": {"folds": n_folds, "quantiles": [0.25, 0.75],
+                           "curves": {"loss": curve, "test accuracy": {**curve, "pooled": [0.5, 0.6, 0.6]}}},
+                "cost": dict.fromkeys(("parameters_total", "fold_seconds", "fit_seconds", "predict_ms_per_clip",
+                                       "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached",
+                                       "peak_rss_mb")) | {"folds": n_folds, "meaning": {}},
+                "runs": [{"seed": 0, "warnings": []}], "vs_chance": {}, "left_out": 0, "epoch_selection": []}
+
+    matrix = {"methods": ["a", "b"], "difference": [[0.0, difference], [-difference, 0.0]],
+              "low": [[0, 0.01], [-0.09, 0]], "high": [[0, 0.09], [-0.01, 0]],
+              "p_value": [[1.0, p_value], [p_value, 1.0]], "p_adjusted": [[1.0, p_value], [p_value, 1.0]],
+              "n": 10, "n_subjects": 4, "n_runs": 1, "left_out": 0}
+    return {"track": {"name": "megc2019", "title": "MEGC 2019 composite, LOSO (68 subjects)", "scopes": scopes,
+                      "class_names": ["negative", "positive", "surprise"], "note": "LOSO"},
+            "profile": "paper", "seeds": [0], "n_folds": n_folds, "n_folds_protocol": 68, "max_folds": n_folds,
+            "corpus": {"kind": "real", "root": "/data", "datasets": {}, "inputs": "frames"}, "overrides": {},
+            "methods": [method("a", [{"setting": "train.epochs", "paper": 500, "used": 3}]), method("b", [])],
+            "statistics": {"settings": {"level": 0.95, "n_resamples": 2000, "interval": "percentile", "seed": 0,
+                                        "unit": "subject", "chance": "label permutation"},
+                           "pairwise": {"uf1": matrix, "uar": matrix}, "chance": {}},
+            "references": [], "environment": {}, "device": "cpu", "command": "run_all.py", "seconds": 1.0}
+
+
+def _luminance(colour) -> float:
+    """Relative luminance (WCAG) of a matplotlib colour: black text needs a light cell (contrast >= 4.5: > 0.18)."""
+    import matplotlib.colors
+
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+               for c in matplotlib.colors.to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_the_paired_matrix_is_coloured_by_sign_and_p_and_its_text_always_reads():
+    from common.leaderboard import report
+    from common.reporting import style
+
+    assert report.pair_colour(0.05, 1.0) == report.pair_colour(-0.05, 0.2) == report.PAIR_NONE  # p = 1: no colour
+    assert report.pair_colour(0.05, 0.03) != report.pair_colour(-0.05, 0.03)  # the sign decides the hue
+    assert report.pair_colour(0.05, 0.001) != report.pair_colour(0.05, 0.03)  # stronger below 0.01
+    for p_value in (1.0, 0.03, 0.001):
+        fig = report._pairwise_page(_benchmark_summary(p_value=p_value))
+        cells = [patch for ax in fig.axes for patch in ax.patches]
+        assert len(cells) == 2 * 4  # two metrics, 2 x 2 methods
+        assert all((_luminance(cell.get_facecolor()) + 0.05) / 0.05 >= 4.5 for cell in cells)  # black text reads
+        coloured = {cell.get_facecolor() for cell in cells} - {matplotlib_rgba(report.PAIR_NONE),
+                                                              matplotlib_rgba("#eeeeee")}
+        assert bool(coloured) == (p_value < 0.05)
+        texts = [t for ax in fig.axes for t in ax.texts]
+        assert texts and all(t.get_color() == style.INK for t in texts)
+        plt.close(fig)
+
+
+def matplotlib_rgba(colour):
+    import matplotlib.colors
+
+    return matplotlib.colors.to_rgba(colour)
+
+
+def test_the_benchmark_report_completed_on_a_partial_run(tmp_path):
+    """Every method's confusion on every scope with test clips, the per-subject table, the training curves, and
+    "partial run: 4 of 68 folds" wherever the run is shown; the settings line lists what differs, nothing else."""
+    from common.leaderboard import report
+
+    summary = _benchmark_summary()
+    assert "PARTIAL RUN: 4 of 68 folds, not comparable with published rows" in report.banner(summary)
+    assert report.partial({**summary, "n_folds": 68}) == ""
+    confusion = report._confusion_pages(summary)
+    titles = [ax.get_title() for fig in confusion for ax in fig.axes if ax.get_title()]
+    assert titles == ["a · all (n=10)", "a · casme2 (n=10)", "b · all (n=10)", "b · casme2 (n=10)"]
+    header, rows = report.subject_rows(summary)
+    assert header == ["fold (subject)", "test clips", "a\nUF1 | acc", "b\nUF1 | acc"]
+    assert rows[0] == ["casme2_sub01", "3", "0.500 | 0.667", "0.500 | 0.667"] and len(rows) == 4
+    curves = report._curves_pages(summary)
+    assert [ax.get_title() for ax in curves[0].axes] == ["loss", "test accuracy"] * 2
+    methods = report._method_pages(summary)
+    text = "\n".join(t.get_text() for fig in methods for t in fig.texts)
+    assert "Settings that differ from the paper profile (1):" in text and "quick-only" not in text
+    assert "train.epochs: paper 500 -> used 3" in text and "none: this is the paper profile as published" in text
+    for fig in confusion + curves + methods:
+        plt.close(fig)
+    pages = []
+    report.write_report(summary, tmp_path / "report.pdf", pages=pages)
+    assert pages[0].title.startswith("Benchmark: MEGC 2019 composite, LOSO (68 subjects): PARTIAL run, 4 of 68")
+    sections = [page.section for page in pages]
+    assert {"Confusion matrices", "Per subject", "Training curves"} <= set(sections)
+    assert pdf_page_count(tmp_path / "report.pdf") == len(pages)
+    for page in pages:  # a summary this small leaves its method pages short: only the cut and the overflow count
+        assert not page.outside and not page.truncated, page

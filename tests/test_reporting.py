@@ -7,6 +7,8 @@ import json
 import logging
 import re
 
+import matplotlib.pyplot as plt
+import matplotlib.text
 import pytest
 
 import dummy_paper
@@ -141,10 +143,182 @@ def test_a_recomputed_number_is_shown_beside_the_published_one_and_compared_with
               for row in tables.comparison_rows(results)]
     header, body, lines = pdf.reported_table(answer, synthetic=False)
     cell = dict(zip(header, body[0]))
-    assert cell["paper"] == "0.760 (recomputed 0.720)" and cell["ours-paper"] == "-0.020"
+    assert cell["paper"] == "0.7600 (recomputed 0.7200)" and cell["ours-paper"] == "-0.0200"  # as papers print
     assert cell["paper in CI"] == "yes" and cell["source"] == "Table 3 [1]"
-    assert dict(zip(header, body[1]))["paper"] == "0.740"
+    assert dict(zip(header, body[1]))["paper"] == "0.7400"
     assert lines[0].startswith(pdf.RECOMPUTED_MEANING) and "use the recomputed value" in lines[0]
     assert "[1] exp: pooled over folds; recomputed: the published UAR is precision" in lines
     _, _, plain = pdf.reported_table(answer[1:], synthetic=False)
     assert not any("recomputed" in line for line in plain)  # nothing said where nothing was recomputed
+
+
+# --- the report completed: every scope, the training curves, partial runs, the authors' weights ------------------
+
+SCOPES = ("all", "smic", "casme2", "samm")
+
+
+def _fold_record(name: str, y_true: list[int], epochs: list[list[int]], loss: list[float]) -> dict:
+    return {"fold": name, "status": "ok", "y_true": y_true, "y_pred": epochs[-1],
+            "history": {"loss": loss, "accuracy": [1 - v / 2 for v in loss]},
+            "extra": {"epoch_predictions": {"model": "m", "y_pred": epochs}}}
+
+
+def _experiment_summary(**more) -> dict:
+    """A results.json of one experiment, in memory: four scopes, two folds with their histories."""
+    confusion = [[3, 1, 0], [0, 2, 1], [1, 0, 2]]
+    pooled = {scope: {"uf1": 0.6, "uar": 0.6, "accuracy": 0.7, "n": 10, "confusion": confusion} for scope in SCOPES}
+    folds = [{"name": f"sub0{k}", "status": "ok", "reason": "", "seconds": 1.0, "n_train": 20, "n_test": 5,
+              "parameters": {}, "history": {"loss": [1.0, 0.5]}, "reused": False} for k in (1, 2)]
+    return {"title": "a composite", "profile": "paper", "corpus": {"kind": "real", "root": "/data"},
+            "metrics": {"pooled": pooled, "fold_mean": {}, "per_fold": {}}, "metrics_reported": ["uf1", "uar"],
+            "class_names": ["negative", "positive", "surprise"], "folds": folds, "n_samples": 10, "seed": 0,
+            "config": {"evaluation": {"max_folds": 0}}, **more}
+
+
+class _Pages:
+    """A stand-in for the report's document: keeps the drawn pages to look at."""
+
+    def __init__(self):
+        self.figures = []
+
+    def section(self, title):
+        pass
+
+    def savefig(self, fig):
+        self.figures.append(fig)
+
+
+def _texts(figures) -> str:
+    return "\n".join(t.get_text() for fig in figures for t in fig.findobj(matplotlib.text.Text))
+
+
+def test_training_curves_are_the_folds_median_and_band_per_epoch():
+    from common.evaluation.curves import training_curves
+
+    records = [_fold_record("a", [0, 1], [[0, 0], [0, 1], [0, 1]], [1.0, 0.8, 0.6]),
+               _fold_record("b", [2], [[1], [2]], [1.2, 1.0]),
+               _fold_record("c", [1, 1], [[1, 1], [1, 0], [1, 1]], [0.9, 0.7, 0.5]),
+               {"fold": "d", "status": "failed", "y_true": [0], "y_pred": [], "history": {"loss": [9.0]}}]
+    curves = training_curves(records)
+    assert curves["folds"] == 3 and list(curves["curves"]) == ["loss", "train accuracy", "test accuracy"]
+    loss = curves["curves"]["loss"]
+    assert loss["epochs"] == [1, 2, 3] and loss["n"] == [3, 3, 2]  # fold b recorded two epochs; d failed
+    assert loss["median"] == pytest.approx([1.0, 0.8, 0.55])
+    assert loss["low"][0] == pytest.approx(0.95) and loss["high"][0] == pytest.approx(1.1)  # quartiles of 3 folds
+    test = curves["curves"]["test accuracy"]
+    assert test["median"] == pytest.approx([0.5, 1.0, 1.0]) and test["n"] == [3, 3, 2]  # (0.5, 0, 1), (1, 1, 0.5)
+    assert test["pooled"] == pytest.approx([3 / 5, 4 / 5])  # all folds' clips; two epochs recorded by every fold
+    assert training_curves([])["curves"] == {}
+
+
+def test_every_scope_has_its_confusion_matrix_and_the_curves_are_drawn():
+    """No scope is left to results.json (four scopes, four matrices), and the training curves show the folds'
+    median and band of the loss, the training and the test accuracy."""
+    from common.evaluation.curves import training_curves
+    from common.reporting import pdf
+    from common.reporting.layout import inspect_page
+
+    records = [_fold_record("sub01", [0, 1], [[0, 0], [0, 1]], [1.0, 0.5]),
+               _fold_record("sub02", [2], [[1], [2]], [1.1, 0.6])]
+    doc = _Pages()
+    pdf._experiment_section(doc, "exp", _experiment_summary(), {}, False, [], training_curves(records))
+    titles = [ax.get_title() for fig in doc.figures for ax in fig.axes]
+    assert [t for t in titles if "(n=" in t] == [f"{scope} (n=10)" for scope in SCOPES]
+    assert {"loss", "train accuracy", "test accuracy"} <= set(titles)
+    text = _texts(doc.figures)
+    assert "not drawn" not in text and "median over the 2 scored folds" in text
+    for fig in doc.figures:
+        page = inspect_page(fig)
+        assert not page.outside and not page.truncated
+        plt.close(fig)
+
+
+def test_the_face_check_line_says_what_was_done_on_inputs_without_frames():
+    from common.reporting import pdf
+
+    released = _experiment_summary(selection={"selected": 442, "kept": 442, "by_class": {}},
+                                   face_quality={"policy": "exclude", "counts": {"released": 442},
+                                                 "note": "no face check: the released inputs are the authors' "
+                                                         "flow images and apex crops"})
+    lines = pdf._selection_lines(released)
+    assert "No face check: the released inputs are the authors' flow images and apex crops (released 442)" in lines
+    assert not any("?" in line for line in lines)
+    frames = {**released, "face_quality": {"policy": "exclude", "sampled_frames": 3, "counts": {"ok": 40}}}
+    assert "Face check (3 frames per clip): ok 40" in pdf._selection_lines(frames)
+
+
+def test_a_partial_run_is_marked_and_never_compared():
+    """A run with fewer folds than its protocol: "partial run: N of M folds" on its pages, and no difference
+    or verdict beside the published numbers."""
+    from common.reporting import pdf, tables
+
+    partial = _experiment_summary(folds_protocol=68, comparison=[
+        {"metric": "uf1", "scope": "all", "aggregation": "pooled", "reported": 0.6, "ours": 0.6, "difference": 0.0,
+         "source": "Table 1", "note": ""}])
+    assert tables.run_partial(partial) == "partial run: 2 of 68 folds, not comparable with published rows"
+    assert pdf.run_marks(partial) == ["PARTIAL RUN: 2 of 68 folds, not comparable with published rows"]
+    assert tables.run_partial({**partial, "folds_protocol": 2}) == ""
+    older = _experiment_summary(config={"evaluation": {"max_folds": 2}})  # written before folds_protocol
+    assert tables.run_partial(older).startswith("partial run: the first 2 folds only")
+    interval = {"low": 0.5, "high": 0.7}
+    rows = [{**row, "interval": interval} for row in tables.comparison_rows({"exp": partial})]
+    assert rows[0]["partial"] and pdf.paper_in_interval(rows[0], interval) is None
+    header, body, lines = pdf.reported_table(rows, synthetic=False)
+    cells = dict(zip(header, body[0]))
+    assert cells["ours-paper"] == "–" and cells["paper in CI"] == "–"
+    assert any("partial run: 2 of 68 folds" in line for line in lines)
+    whole = [{**row, "partial": ""} for row in rows]
+    assert dict(zip(header, pdf.reported_table(whole, synthetic=False)[1][0]))["paper in CI"] == "yes"
+
+
+WEIGHTS = {"folder": "/x/STSTNet_Weights", "trained": False, "stated_source": "the port's README",
+           "log": {"file": "/x/STSTNet_python_logfile.txt", "folds": 68, "folds_total": 68, "clips": 442, "agree": 442},
+           "notes": []}
+
+
+def test_the_authors_weights_are_labelled_as_theirs():
+    """A --weights run: its numbers are the authors' weights evaluated here, compared with what their artefact
+    states, never "ours" against "the paper"; the per-clip agreement with their log is said."""
+    from common.evaluation.comparison import released_weights_record
+    from common.experiment import Reported
+    from common.reporting import pdf, tables
+
+    line = tables.weights_line(WEIGHTS)
+    assert line == ("the authors' released weights (STSTNet_Weights), evaluated, not trained here; 442 of 442 clips "
+                    "predicted as in the authors' log STSTNet_python_logfile.txt")
+    assert pdf.run_marks(_experiment_summary(released_weights=WEIGHTS)) == [f"WEIGHTS: {line}"]
+    rows = [{"experiment": "e", "metric": "uf1", "scope": "all", "aggregation": "pooled", "reported": 0.7209,
+             "ours": 0.7209, "difference": 0.0, "source": "README", "interval": {"low": 0.6, "high": 0.8}}]
+    header, body, _ = pdf.reported_table(rows, synthetic=False, weights=True)
+    assert header[4:9] == ["stated", "weights here", "weights here 95% CI", "weights-stated", "stated in CI"]
+    assert body[0][4:6] == ["0.7209", "0.7209"]
+    assert not {"paper", "ours"} & set(header)
+    # the fold records' per-clip counts, summed; a fold the log does not cover is said
+    records = [{"status": "ok", "extra": {"released_log": {"log": "/x/log.txt", "clips": 5, "agree": 4, "note": ""}}},
+               {"status": "ok", "extra": {"released_log": {"log": "/x/log.txt", "clips": 0, "agree": 0,
+                                                           "note": "log.txt has no block for subject s9"}}}]
+    record = released_weights_record("/x/W", records, (Reported("uf1", 0.72, source="README"),))
+    assert record["log"] == {"file": "/x/log.txt", "folds": 1, "folds_total": 2, "clips": 5, "agree": 4}
+    assert record["notes"] == ["log.txt has no block for subject s9"] and record["stated_source"] == "README"
+    assert tables.weights_line(record).endswith("4 of 5 clips predicted as in the authors' log log.txt "
+                                                "(1 of 2 folds compared)")
+    assert released_weights_record("/x/W", [{"status": "ok", "extra": {}}])["log"] is None
+
+
+def test_the_report_of_the_authors_weights_says_so_on_page_one():
+    from common.reporting import pdf
+    from common.reporting.layout import inspect_page
+
+    summary = _experiment_summary(released_weights=WEIGHTS, comparison=[
+        {"metric": "uf1", "scope": "all", "aggregation": "pooled", "reported": 0.7209, "ours": 0.7209,
+         "difference": 0.0, "source": "README", "note": ""}])
+    doc = _Pages()
+    pdf._answer(doc, {"exp": summary}, ReportContext(paper_id="p", paper=None, profile="port",
+                                                     corpus=summary["corpus"]), {})
+    text = _texts(doc.figures)
+    assert doc.figures[0].texts[0].get_text().startswith("The answer: the authors' released weights, evaluated")
+    assert "WEIGHTS: the authors' released weights (STSTNet_Weights)" in text and "ours" not in text.lower()
+    for fig in doc.figures:
+        page = inspect_page(fig)
+        assert not page.outside and not page.truncated
+        plt.close(fig)

@@ -170,8 +170,8 @@ def test_estimate_names_the_run_options_it_ignores(capsys, dummy_corpus, tmp_pat
     code, out, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--estimate",
                          "--out", str(tmp_path / "o"), "--fresh")
     assert code == 0, err
-    assert ("run_all.py: note: --estimate trains nothing and projects one seed over every fold; ignored: --out, --fresh"
-            in err)
+    assert ("run_all.py: note: --estimate trains nothing and projects one seed over the folds the run would train; "
+            "ignored: --out, --fresh" in err)
     assert "PROJECTION" in out
 
 

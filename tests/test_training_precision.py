@@ -12,6 +12,7 @@ import pytest
 from common import training
 from common.config import ConfigError, apply_overrides, parse_assignments
 from common.train_config import TrainConfig
+from papers import PAPER_IDS
 from common.training import (compile_model, compiled_like, fit, forget_compiled, mixed_policy, set_seed,
                              trainable_parameters)
 
@@ -69,24 +70,24 @@ def test_set_reads_the_two_fields_and_refuses_a_bad_value():
         apply_overrides(TrainConfig(), {"mixed_precision": "half"})
 
 
-def test_every_profile_of_every_paper_trains_in_float32_with_keras_jit_default():
+@pytest.mark.parametrize("paper_id", PAPER_IDS)
+def test_every_profile_of_every_paper_trains_in_float32_with_keras_jit_default(paper_id):
     import dataclasses
 
     import papers
     from common.running.profiles import effective_config
 
     seen = 0
-    for paper_id in papers.PAPER_IDS:
-        for experiment in papers.get_paper(paper_id).EXPERIMENTS:
-            for profile in ("paper", "quick", "smoke"):
-                config = effective_config(experiment, profile)
-                for section in dataclasses.fields(config):
-                    value = getattr(config, section.name)
-                    if isinstance(value, TrainConfig):
-                        assert (value.mixed_precision, value.jit_compile) == (False, "auto"), \
-                            f"{paper_id}/{experiment.name} {profile} {section.name}"
-                        seen += 1
-    assert seen >= 5 * 3
+    for experiment in papers.get_paper(paper_id).EXPERIMENTS:
+        for profile in ("paper", "quick", "smoke"):
+            config = effective_config(experiment, profile)
+            for section in dataclasses.fields(config):
+                value = getattr(config, section.name)
+                if isinstance(value, TrainConfig):
+                    assert (value.mixed_precision, value.jit_compile) == (False, "auto"), \
+                        f"{paper_id}/{experiment.name} {profile} {section.name}"
+                    seen += 1
+    assert seen >= 3 or paper_id in ("see2019", "liong2018")  # the SVMs train no network
 
 
 def test_mixed_precision_computes_in_the_device_policy_with_float32_variables_and_outputs(caplog):

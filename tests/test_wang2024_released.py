@@ -137,10 +137,29 @@ def test_what_cannot_give_the_points_is_refused_in_one_line_before_any_fold(case
                          "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err, err
-    expected = ("data.points=mtcnn needs the Keras MTCNN, which is not installed: pip install 'mtcnn>=1.0.0'"
-                if case == "no_mtcnn" else "9 released clip(s) have no apex face crop (first: ")
+    expected = ("data.points=mtcnn needs the Keras MTCNN, which is not installed, for 9 apex crop(s) whose points "
+                "are not in the stage cache" if case == "no_mtcnn" else "9 released clip(s) have no apex face crop "
+                "(first: ")
     assert expected in err, err
     assert not (tmp_path / "out" / "wang2024" / "megc2019_loso" / "folds").exists()
+
+
+def test_points_in_the_stage_cache_need_no_detector(fake_detectors, monkeypatch, tmp_path):
+    """A machine without the Keras MTCNN (a card with JAX alone) reads the points a machine with it cached; a crop
+    whose points are not cached is refused, named."""
+    cache = tmp_path / "cache"
+    samples = released.load(fake_detectors)
+    found = [points_module.crop_points(s, "mtcnn", cache) for s in samples]
+    monkeypatch.setattr(points_module, "mtcnn_installed", lambda: False)
+    monkeypatch.setattr(points_module, "mtcnn_points", lambda crop: pytest.fail("the detector ran"))
+    assert points_module.points_problem(samples, "mtcnn", cache) == ""
+    for sample, points in zip(samples, found):
+        np.testing.assert_array_equal(points_module.crop_points(sample, "mtcnn", cache), points)
+    changed = samples[3].meta["apex_crop"]
+    cv2.imwrite(str(changed), cv2.imread(str(changed))[::-1])  # another crop: its cache key differs
+    problem = points_module.points_problem(samples, "mtcnn", cache)
+    assert f"for 1 apex crop(s) whose points are not in the stage cache (first: {samples[3].key})" in problem
+    assert points_module.points_problem(samples, "dlib", cache) == ""  # dlib is the suite's own: always there
 
 
 def test_estimate_keeps_the_released_clips_and_refuses_a_frame_method(fake_detectors):

@@ -48,6 +48,7 @@ from common.running.screening import screen_selection
 from common.experiment import Experiment, Fold, FoldContext, Selection
 from common.predict_types import ExportSink
 from common.datasets.invariants import content_fingerprint
+from common.datasets.released import corpus_inputs
 from common.preprocessing.cache import default_root as stages_root
 from common.running.fold import training_class_problem
 
@@ -316,7 +317,10 @@ def export_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, ou
                                 "datasets": {d: int(n) for d, n in
                                              zip(*np.unique(selection.datasets, return_counts=True))},
                                 "samples": len(selection), "fps": fps, "fingerprint": corpus_fingerprint(selection),
-                                "dropped": len(screening["dropped"])},
+                                "dropped": len(screening["dropped"]),
+                                # what the model's inputs were made from: the clips' frames by this suite's own
+                                # chain, or the authors' released images (the prediction page compares them)
+                                "inputs": corpus_inputs(selection.samples)},
             "keras": {"backend": keras.backend.backend(), "version": keras.__version__},
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "files": {p.relative_to(tmp).as_posix(): file_sha256(p) for p in files},

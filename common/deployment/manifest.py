@@ -46,7 +46,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "state": ("object", "the export fold's recorded state"),
     "min_frames": ("integer", "the fewest frames a clip needs"),
     "faces_policy": ("string", "the face check's policy: exclude, keep or refuse"),
-    "training_corpus": ("object", "the training data: kind, root, datasets, samples, fps, fingerprint, dropped"),
+    "training_corpus": ("object", "the training data: kind, root, datasets, samples, fps, fingerprint, dropped "
+                                  "(and inputs: what the inputs were made from, since it was recorded)"),
     "keras": ("object", "{backend, version}"),
     "date": ("string", "when the export was written"),
     "files": ("object", "file name -> sha256"),
@@ -225,6 +226,8 @@ def check_manifest(manifest: Any, *, profiles: tuple[str, ...], faces_policies: 
             _fail(f"training_corpus.fps[{k}]", rate, "a finite frame rate > 0")
     _sub(corpus, "training_corpus", "fingerprint", "string")
     _count(_sub(corpus, "training_corpus", "dropped", "integer", "an integer >= 0"), "training_corpus.dropped", 0)
+    if "inputs" in corpus:  # absent from exports written before it was recorded
+        _sub(corpus, "training_corpus", "inputs", "string")
     for name in ("backend", "version"):
         _sub(manifest["keras"], "keras", name, "string")
     if not _HEX64.match(manifest[HASH_FIELD]):

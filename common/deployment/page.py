@@ -5,8 +5,9 @@ Bottom row: what the network saw (dynamic image, EAI, region crops, magnified fr
 saliency map over the first input where the method has one (Reddy). Right: the class probabilities as
 bars, and what the prediction rests on (onset/apex/offset and the apex the input was built from with its
 rule, as stdout and ``predictions.csv`` give them; fps and where it came from, what the method does at a
-rate it was not trained at; the face check, the method's notes). A recording is the user's own: its
-faces are shown.
+rate it was not trained at; the face check, the method's notes; the chain that made the input beside the
+one the model was trained on, in red under the title where they differ). Bottom right: the curve each apex
+rule read, its peak and the apex used. A recording is the user's own: its faces are shown.
 """
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ import textwrap
 
 import numpy as np
 
-from common.deployment.recording import apex_text
+from common.deployment.recording import MOTION_MEASURE, apex_text
 from common.reporting import style
 from common.files import atomic_write
-from common.predict_types import PredictViews
+from common.predict_types import MotionCurve, PredictViews
 from common.preprocessing.io import read_frame
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.patches import Polygon, Rectangle
+from matplotlib.ticker import MaxNLocator
 import matplotlib.pyplot as plt
 
 MAX_FRAMES = 5
@@ -61,8 +63,10 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     sample = result.sample
     views = _views(exported, result)
     names = exported.class_names
-    # two rows of nearly square cells (images fill them), the notes in full width under them
-    grid = fig.add_gridspec(2, MAX_FRAMES + 2, left=0.03, right=0.98, top=0.82, bottom=0.30, wspace=0.25, hspace=0.35)
+    chain, trained, differ = chains(exported, views)
+    # two rows of nearly square cells (images fill them), the notes under them; lower under a warning
+    grid = fig.add_gridspec(2, MAX_FRAMES + 2, left=0.03, right=0.98, top=0.76 if differ else 0.82, bottom=0.30,
+                            wspace=0.25, hspace=0.35)
     title = f"{sample.clip}: "
     if result.probabilities is not None:
         top = int(np.argmax(result.probabilities))
@@ -123,6 +127,12 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     bars.set_xlabel("share of votes" if exported.scores != "class probabilities" else "probability")
     bars.set_title(exported.scores, fontsize=9, wrap=True)
 
+    if differ:  # under the title, in red: the input is not made the way the model's training inputs were
+        fig.text(0.03, 0.88, "\n".join(textwrap.wrap(differ, 150)), fontsize=8, color=style.PAPER, weight="bold",
+                 va="top")
+    curves = motion_curves(sample, views)
+    if curves:
+        _motion_axes(fig.add_axes((0.60, 0.07, 0.37, 0.13)), sample, curves)
     source = sample.meta.get("fps_source", "")
     lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), {apex_text(sample)}",
              f"fps {sample.fps:g}" + (f" ({source} rate)" if source else ""),
@@ -132,9 +142,67 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     if result.reason:
         lines.append(f"not predicted: {result.reason}")
     lines += list(views.notes)
+    lines += [f"input of this clip: {chain}", f"the model was trained on: {trained}"]
 
-    wrapped = "\n".join(textwrap.fill(line, 150) for line in lines)
+    wrapped = "\n".join(textwrap.fill(line, 95 if curves else 150) for line in lines)
     fig.text(0.03, 0.24, wrapped, fontsize=7.5, va="top", color=style.INK)
+
+
+# What the model's training inputs were made from (the export's ``training_corpus.inputs``), in the page's words.
+TRAINED_FRAMES = "this suite's own chain on the training clips' frames (the same as this clip's)"
+TRAINED_UNKNOWN = "not recorded (an export written before mersuite recorded it)"
+
+
+def chains(exported: Any, views: PredictViews) -> tuple[str, str, str]:
+    """(how this clip's input was made, what the model's training inputs were made from, the warning where they
+    differ or ""). A recording is always made into inputs by this suite's own chain (``views.chain`` says which,
+    where the method says); a model trained on the authors' released images learnt from another chain."""
+    chain = views.chain or "this suite's own preprocessing of the recording's frames"
+    inputs = exported.manifest.get("training_corpus", {}).get("inputs")
+    if inputs is None:
+        return chain, TRAINED_UNKNOWN, ""
+    if inputs == "frames":
+        return chain, TRAINED_FRAMES, ""
+    inputs = inputs.replace(" (no frames)", "")
+    return chain, f"{inputs}, made by the authors' own chain", (
+        f"WARNING: the model was trained on {inputs}, made by the authors' own chain; this clip's input was made by "
+        "this suite's own chain (below). The two differ (flow method and parameters, face crop, scaling), so these "
+        "probabilities also carry the shift from one to the other.")
+
+
+def motion_curves(sample: Any, views: PredictViews) -> list[MotionCurve]:
+    """The curves behind the apex: the method's own rule's (``views.motion``) and the recording's motion rule's
+    (kept by ``common.deployment.recording`` where no apex was given, even where the method's own rule then
+    chose instead); none where the apex was given and the method has no rule of its own."""
+    curves = [views.motion] if views.motion is not None else []
+    values = tuple(sample.meta.get("motion_curve") or ())
+    if values and len(values) == len(sample.frames):
+        curves.append(MotionCurve(values=values, rule="motion", measure=MOTION_MEASURE, chosen=int(np.argmax(values))))
+    return curves
+
+
+def _motion_axes(ax, sample: Any, curves: Sequence[MotionCurve]) -> None:
+    """Each apex rule's curve over the clip's frames (each over its own peak, so both read on one axis), its
+    peak (the rule's choice, dashed) and the apex the input was built from (red)."""
+    numbers = list(sample.frame_numbers)
+    for k, curve in enumerate(curves):
+        values = np.asarray(curve.values, dtype=float)
+        top = float(np.max(values)) or 1.0
+        colour = style.PALETTE[k]
+        peak = numbers[curve.chosen]
+        ax.plot(numbers, values / top, color=colour, linewidth=1.2, marker="o", markersize=2,
+                label=f"{curve.rule} rule: {curve.measure}; peak frame {peak}")
+        ax.axvline(peak, color=colour, linestyle="--", linewidth=1)
+    used = numbers[sample.apex_position]
+    ax.axvline(used, color=style.PAPER, linewidth=1.4, alpha=0.8,
+               label=f"apex the input was built from: frame {used} ({sample.meta.get('apex_rule', '?')} rule)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("frame", fontsize=7)
+    ax.set_ylabel("share of\nthe peak", fontsize=6)
+    ax.set_ylim(-0.03, 1.08)
+    ax.tick_params(labelsize=6)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, loc="lower left", bbox_to_anchor=(-0.08, 1.0), ncol=1, frameon=False)
 
 
 def write_pages(exported: Any, results: Sequence[Any], pdf_path: Path, png_path: Path) -> dict[str, Path]:
@@ -146,6 +214,7 @@ def write_pages(exported: Any, results: Sequence[Any], pdf_path: Path, png_path:
             for page, result in enumerate(results, 1):
                 fig = plt.figure(figsize=style.LANDSCAPE)
                 draw_page(fig, exported, result, page)
+                style.drawable(fig)  # a clip's path the locale could not decode: drawn as text, not a traceback
                 if page == 1:
                     fig.savefig(first, format="png", dpi=110)
                 pdf.savefig(fig)

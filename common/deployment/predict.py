@@ -52,6 +52,8 @@ from common.running.screening import FACES_POLICIES
 
 logger = logging.getLogger(__name__)
 
+# An export's manifest holds the config, the class names and the fold's small recorded state: a few kilobytes.
+MANIFEST_BYTES = 16 << 20
 FACE_REFUSED = ("no_face", "face_lost")  # verdicts --faces-policy decides on; "fallback" is flagged, predicted
 
 
@@ -119,6 +121,11 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         raise DeployError(f"--model {folder}: no such folder (expected a folder written by --export)")
     path = folder / MANIFEST
     where = f"--model {folder}: {MANIFEST}"
+    if path.exists() and not path.is_file():  # a folder, a pipe or a device would be read forever or not at all
+        raise DeployError(f"{where} is not a file; expected a folder written by --export")
+    if path.is_file() and path.stat().st_size > MANIFEST_BYTES:
+        raise DeployError(f"{where} holds {path.stat().st_size:,} bytes, more than an export's manifest "
+                          f"({MANIFEST_BYTES:,} at most); expected a folder written by --export")
     try:
         manifest = _parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -144,6 +151,11 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     if missing:
         raise DeployError(f"--model {folder}: missing file(s) {', '.join(missing)} listed in {MANIFEST}; "
                           f"export the model again")
+    inside = folder.resolve()
+    leaving = [name for name in manifest["files"] if not (folder / name).resolve().is_relative_to(inside)]
+    if leaving:  # a link to a file elsewhere: what is read must be the folder's own
+        raise DeployError(f"--model {folder}: file(s) {', '.join(leaving)} listed in {MANIFEST} lead outside the "
+                          f"folder (a link); export the model again")
     changed = [name for name, digest in manifest["files"].items() if file_sha256(folder / name) != digest]
     if changed:
         raise DeployError(f"--model {folder}: file(s) {', '.join(changed)} differ from the sha256 in {MANIFEST} "

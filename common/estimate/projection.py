@@ -281,8 +281,8 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
             test_batches = math.ceil(predicted / stage.batch_size)
             validation_batches = stage.epochs * math.ceil(stage.validation_samples / stage.batch_size)
             cost = (steps * t.step_s + stage.epochs * t.epoch_overhead_s + t.build_s
-                    + (test_batches + validation_batches + _gauge_batches(fold, stage, stages, epoch_gauge))
-                    * t.predict_s)
+                    + (test_batches + validation_batches) * t.predict_s
+                    + _gauge_seconds(fold, stage, stages, epoch_gauge, t))
             if not stage.traced_once or (stage.model, stage.batch_size) not in traced:
                 cost += t.trace_s + t.predict_trace_s
                 traced.add((stage.model, stage.batch_size))
@@ -321,15 +321,17 @@ def estimate_experiment(paper_id: str, experiment: Experiment, data: Mapping[str
                               peak_rss_bytes=peak, arrays_bytes=int(arrays), note=note, gauge=gauge)
 
 
-def _gauge_batches(fold: Fold, stage: TrainingStage, stages: Sequence[TrainingStage], epoch_gauge: bool) -> int:
-    """The batches of the epoch gauge's passes in ``fold``: the fold's test clips predicted after every epoch of
-    its final network (the last stage, ``common.running.fold.epoch_recorder``), each after a forward pass of
-    ``gauge_refit_samples`` where the fold sets state first (``after_fit``); 0 for the other stages or without
-    the gauge."""
+def _gauge_seconds(fold: Fold, stage: TrainingStage, stages: Sequence[TrainingStage], epoch_gauge: bool,
+                   t: Any) -> float:
+    """The epoch gauge's passes in ``fold``: the fold's test clips predicted after every epoch of its final
+    network (the last stage, ``common.running.fold.epoch_recorder``), each after the state the fold sets first
+    (``gauge_set_state``, timed whole: ``ModelTiming.gauge_state_s``; a stage that declares only
+    ``gauge_refit_samples`` counts a forward pass of them); 0 for the other stages or without the gauge."""
     if not epoch_gauge or stage is not stages[-1]:
-        return 0
-    return stage.epochs * (math.ceil(len(fold.test) / stage.batch_size)
-                           + math.ceil(stage.gauge_refit_samples / stage.batch_size))
+        return 0.0
+    state = (t.gauge_state_s if stage.gauge_set_state is not None
+             else math.ceil(stage.gauge_refit_samples / stage.batch_size) * t.predict_s)
+    return stage.epochs * (math.ceil(len(fold.test) / stage.batch_size) * t.predict_s + state)
 
 
 def _fold_parallel(tag: str, folds: Sequence[Fold], per_fold: list[list[TrainingStage]], stage_timing: Mapping,
@@ -351,7 +353,8 @@ def _fold_parallel(tag: str, folds: Sequence[Fold], per_fold: list[list[Training
     logger.info(f"{tag} timing {n} networks of {stage.model} trained together (--fold-parallel {together})")
     test = max(len(fold.test) for fold in folds) if epoch_gauge else 0
     group = fold_parallel.time_group(stage.build, train, stage.samples, n, test_samples=test,
-                                     refit_samples=stage.gauge_refit_samples if epoch_gauge else 0)
+                                     refit_samples=stage.gauge_refit_samples if epoch_gauge else 0,
+                                     set_state=stage.gauge_set_state)
     seconds = []
     for fold, stages, before in zip(folds, per_fold, fold_seconds):
         one = stages[0]
@@ -359,7 +362,7 @@ def _fold_parallel(tag: str, folds: Sequence[Fold], per_fold: list[list[Training
         steps = math.ceil(one.samples / one.batch_size) * one.epochs
         # what the group replaces: the steps, Keras' per-epoch costs, the trace and the gauge's test passes
         alone = (steps * t.step_s + one.epochs * t.epoch_overhead_s + t.trace_s
-                 + _gauge_batches(fold, one, stages, epoch_gauge) * t.predict_s)
+                 + _gauge_seconds(fold, one, stages, epoch_gauge, t))
         seconds.append(max(before - alone, 0.0) + (one.epochs * group.epoch_s + group.trace_s) / n)
     note = (f"fold-parallel {together}: groups of {n} folds, an epoch of a group {group.epoch_s:.3f} s "
             f"(timed); memory of a group {fold_parallel.memory(per_group)}")

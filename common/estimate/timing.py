@@ -55,6 +55,9 @@ class ModelTiming:
     train_flops: int = 0  # FLOPs of one sample's training step (common.flops.training_flops, analytic)
     matmul_flops_per_s: float = 0.0  # the device's float32 matmul rate measured just before (the load changes)
     matmul_flops_per_cpu_s: float = 0.0  # the same per second of process CPU time (common.flops.matmul_rates)
+    # What a gauge pass costs beyond its test batches where the fold sets state first (TrainingStage.
+    # gauge_set_state over gauge_refit_samples training inputs, the non-trainable state kept and put back)
+    gauge_state_s: float = 0.0
 
     @property
     def flops_per_s(self) -> float:
@@ -182,6 +185,7 @@ def time_model(stage: TrainingStage, model: Any = None, build_s: float | None = 
     t0 = time.perf_counter()
     model.predict_on_batch(x)
     predict = time.perf_counter() - t0
+    gauge_state = _time_gauge_state(stage, model, x, predict)
     wall, cpu = time.perf_counter() - began[0], time.process_time() - began[1]
     weights = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     slots = sum(int(np.prod(v.shape)) for v in model.optimizer.variables)
@@ -193,13 +197,38 @@ def time_model(stage: TrainingStage, model: Any = None, build_s: float | None = 
         cpu_per_wall=cpu / wall if wall > 0 else 1.0, steps_timed=len(walls), epoch_overhead_s=overhead,
         predict_s=predict, input_bytes=4 * sum(int(np.prod(_shape(t))) for t in model.inputs),
         state_bytes=4 * (2 * weights + slots), rss_growth_bytes=max(0, (peak_rss_bytes() or 0) - rss0),
-        train_flops=training_flops(model), matmul_flops_per_s=matmul, matmul_flops_per_cpu_s=matmul_cpu)
+        train_flops=training_flops(model), matmul_flops_per_s=matmul, matmul_flops_per_cpu_s=matmul_cpu,
+        gauge_state_s=gauge_state)
     del model
     keras.backend.clear_session()
     logger.info(f"{tag}  timed {stage.model}: {shapes(timing.inputs)} x batch {stage.batch_size}, "
                 f"{weights:,} parameters: {duration(step)}/step (median of {len(walls)}, "
                 f"CPU {duration(timing.step_cpu_s)}), build {duration(build_s)}, tracing {duration(timing.trace_s)}")
     return timing
+
+
+def _time_gauge_state(stage: TrainingStage, model: Any, x: Any, predict_s: float) -> float:
+    """Seconds a gauge pass of ``stage`` spends beyond predicting one batch ``x`` (``predict_s``): its
+    ``gauge_set_state`` over ``gauge_refit_samples`` random training inputs and the state kept and put back,
+    through the fold's own ``common.training.gauge_predictions``; 0 without one. The best of two after one
+    untimed pass (which traces what the state needs)."""
+    if stage.gauge_set_state is None or stage.gauge_refit_samples < 1:
+        return 0.0
+    from common.training import gauge_predictions
+
+    refit = _one(random_batch(model, stage.gauge_refit_samples, seed=1)[0])
+    set_state = stage.gauge_set_state
+
+    def state(m: Any) -> None:
+        set_state(m, refit)
+
+    gauge_predictions(model, x, stage.batch_size, state)
+    passes = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        gauge_predictions(model, x, stage.batch_size, state)
+        passes.append(time.perf_counter() - t0)
+    return max(min(passes) - predict_s, 0.0)
 
 
 @contextlib.contextmanager

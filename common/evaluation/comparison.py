@@ -39,3 +39,24 @@ def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: lis
                      "recomputed": reported.recomputed, "recomputed_note": reported.recomputed_note,
                      "compared_with": reported.compared_with})
     return rows
+
+
+def released_weights_record(folder: str, records: list[dict], stated: Any = ()) -> dict[str, Any]:
+    """``results.json``'s ``"released_weights"`` of a run that evaluated the authors' released weights
+    (``--weights``) instead of training: the folder, the source of the numbers the artefact states
+    (``Experiment.weights_reported``), and the per-clip agreement with the artefact's own log where each fold
+    counted it (``extra["released_log"]``: ``log``, ``clips``, ``agree``, ``note``), summed over the folds.
+    ``log`` is None when no fold found a log; ``notes`` says each reason a fold was not compared, once."""
+    found = [(r.get("extra") or {}).get("released_log") for r in records if r.get("status") == "ok"]
+    logs: list[Mapping[str, Any]] = [entry for entry in found if isinstance(entry, Mapping)]
+    compared = [entry for entry in logs if entry.get("clips")]
+    files = list(dict.fromkeys(str(entry["log"]) for entry in compared))
+    log = None
+    if compared:
+        log = {"file": files[0] if len(files) == 1 else ", ".join(files), "folds": len(compared),
+               "folds_total": len(logs), "clips": int(sum(entry["clips"] for entry in compared)),
+               "agree": int(sum(entry.get("agree", 0) for entry in compared))}
+    return {"folder": str(folder), "trained": False,
+            "stated_source": "; ".join(dict.fromkeys(r.source for r in stated)) or None, "log": log,
+            "notes": list(dict.fromkeys(str(entry["note"]) for entry in logs if entry.get("note")))}
+

@@ -48,7 +48,7 @@ CITE_HONEST = ("Cite the protocol's own score: (b) and (c) choose the epoch with
                "measure the luck of the selection, not how the method does on a subject it has not seen.")
 
 
-def _epoch_rows(record: Mapping[str, Any]) -> np.ndarray | None:
+def epoch_rows(record: Mapping[str, Any]) -> np.ndarray | None:
     """(E, n_test) recorded classes of one fold, or None when the fold has no usable record."""
     entry = (record.get("extra") or {}).get(EPOCH_PREDICTIONS)
     if not isinstance(entry, Mapping) or not entry.get("y_pred"):
@@ -118,7 +118,7 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
     aggregated = summary.get("metrics", {})
     nan_policy, absent = aggregated.get("nan_policy", "exclude"), aggregated.get("absent", "exclude")
     scored = st.scored_records(records, nan_policy)
-    rows = [_epoch_rows(r) for r in scored]
+    rows = [epoch_rows(r) for r in scored]
     reason = unavailable(records, scored, rows)
     if reason:
         return {"status": "n/a", "reason": reason}

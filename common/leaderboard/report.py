@@ -4,20 +4,24 @@ A pure function of the benchmark's summary in memory (``BenchmarkResult.summary`
 ``results.json`` holds); nothing is reloaded or recomputed. Pages, the answer first:
 
 1. the leaderboard (method, model, profile, pooled UF1 and UAR with 95 % intervals, fold mean,
-   per database, the paper's own number where it reports one, cost; the published reference rows
+   per database, the paper's own number where it reports one; the published reference rows
    at the bottom, marked "published, not run by us", with whether each one's code selects on test
    data; those that do in a block of their own, last, under one sentence saying why the honest number
    is the one to cite) and the forest plot (UF1 and UAR with their
    intervals and the chance level of the track); a published number the authors' own artefact does
    not reproduce carries a dagger, and the footnote under the table gives the recomputed value and
    why (``Reported.recomputed``, ``Reference.recomputed``);
-2. per-database heatmap (method x database); 3. confusion matrices of every method;
-4. pairwise differences and p-values; 5. every score with its label (scores table);
-6. cost vs UF1 (training time, parameters) and the cost table;
-7. per method: the effective configuration and every setting that differs from the paper profile;
-8. last: the run (corpus, folds, seeds, statistics settings, environment, device, command, and each
+2. per-database heatmap (method x database); 3. the confusion matrices of every method on every scope;
+4. per subject: each fold's UF1 and accuracy per method; 5. the training curves (each method's folds,
+   median and quantile band per epoch: loss, training and test accuracy);
+6. pairwise differences and p-values (coloured by the difference's sign where the adjusted p < 0.05);
+7. every score with its label (scores table); 8. cost vs UF1 (training time, parameters) and the cost table;
+9. per method: the effective configuration and every setting that differs from the paper profile;
+10. last: the run (corpus, folds, seeds, statistics settings, environment, device, command, and each
    published row's source and the source of its selection practice).
 
+A run with fewer folds than the track (``--max-folds``) says "partial run: N of M folds, not comparable
+with published rows" in its title, its banner (every page) and its rows.
 Every number says what it is: profile, corpus (SYNTHETIC in capitals and boxed when synthetic),
 pooled over folds or fold mean. :func:`save_leaderboard_png` saves page 1's leaderboard and forest
 plot as a PNG (the README's figure).
@@ -45,10 +49,15 @@ from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELE
 from common.files import atomic_write
 from common.reporting import figures, style
 from common.reporting.document import ReportDocument
-from common.reporting.tables import fmt
+from common.reporting.tables import fmt, partial_note, shout
 from common.reporting.pdf import config_lines
 
 LANDSCAPE = (11.69, 8.27)
+HEAT = "YlGnBu"  # the per-database page's colours (its light half only: the text stays black)
+# The paired page's cells: coloured by the sign of the difference (row minus column) where its Benjamini-Hochberg
+# adjusted p is below 0.05 (stronger below 0.01), white otherwise; every colour light enough for black text.
+PAIR_COLOURS = {(1, 0.01): "#6baed6", (1, 0.05): "#c6dbef", (-1, 0.01): "#fd8d3c", (-1, 0.05): "#fdd0a2"}
+PAIR_NONE = "#ffffff"
 METRIC_TITLES = {"uf1": "UF1", "uar": "UAR"}
 # Marks a published number the authors' own artefact does not reproduce; the footnote gives the recomputed one.
 DAGGER = "\u2020"
@@ -66,8 +75,19 @@ def _synthetic(summary: Mapping[str, Any]) -> bool:
     return summary["corpus"]["kind"] == "synthetic"
 
 
+def partial(summary: Mapping[str, Any]) -> str:
+    """"partial run: N of M folds, not comparable with published rows" where ``--max-folds`` cut the track's
+    folds (``n_folds_protocol``: the track's own count), "" for a whole run."""
+    total, run = summary.get("n_folds_protocol"), summary.get("n_folds")
+    if run is None:
+        return ""
+    if total is None and summary.get("max_folds"):  # a results.json from before the count was kept
+        return f"partial run: the first {run} folds only (--max-folds), not comparable with published rows"
+    return partial_note(int(run), total)
+
+
 def banner(summary: Mapping[str, Any]) -> str:
-    """Profile, corpus, seeds and folds of the whole benchmark, on every page."""
+    """Profile, corpus, seeds and folds of the whole benchmark, on every page; a partial run says so."""
     inputs = summary["corpus"].get("inputs") or ""
     kind = ("SYNTHETIC CORPUS (not comparable with any paper's number)" if _synthetic(summary)
             else f"real, from {inputs}" if "released" in inputs else "real databases")
@@ -79,7 +99,8 @@ def banner(summary: Mapping[str, Any]) -> str:
             + (", mean over seeds" if len(seeds) > 1 else "")
             + f"; {int(100 * summary['statistics']['settings']['level'])}% "
             f"intervals: bootstrap over subjects{' x seeds' if len(seeds) > 1 else ''} "
-            f"({summary['statistics']['settings']['n_resamples']} resamples)")
+            f"({summary['statistics']['settings']['n_resamples']} resamples)"
+            + (f"\n{shout(partial(summary))}" if partial(summary) else ""))
 
 
 def _ranked(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -143,7 +164,7 @@ def _reference_row(reference: Mapping[str, Any], databases: list[str], linked: b
     per_db = " / ".join(cell(db, "uf1", 3) for db in databases)
     return ["", reference["name"], reference.get("ref") or "", "published\n(run above)" if linked else PUBLISHED,
             cell("all", "uf1", 4), cell("all", "uar", 4), "", per_db, *["" for _ in GAUGE_SELECTIONS], "",
-            reference.get("selects_on_test") or "unknown", "", "", "", "", ""]
+            reference.get("selects_on_test") or "unknown"]
 
 
 def gauge_cell(m: Mapping[str, Any], selection: str, metric: str = "uf1") -> str:
@@ -166,21 +187,17 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     header = ["#", "method", "model", "profile", "UF1 pooled\n[95% CI]", "UAR pooled\n[95% CI]", "UF1\nfold-mean",
               "UF1 per database\n(" + " / ".join(databases) + ")",
               *[f"UF1, {GAUGE_SHORT[s]}\n[95% CI] inflation" for s in GAUGE_SELECTIONS], "paper's\nUF1 / UAR",
-              SELECTION_HEADER,
-              "trainable\nparams", "s / fold", "infer ms\n/ clip", "prep s / clip\n(1st | cached)", "peak\nMiB"]
+              SELECTION_HEADER]
     rows, published = [], []
     references = list(summary.get("references", []))
     run = {m["paper"] for m in summary["methods"]}
+    cut = f"\npartial: {summary['n_folds']} of {summary.get('n_folds_protocol')} folds" if partial(summary) else ""
     for rank, m in enumerate(_ranked(summary), 1):
-        c = m["cost"]
         per_db = " / ".join(fmt(_value(m, db, "uf1").get("pooled"), 3) for db in databases)
-        prep = (f"{_num(c['preprocess_seconds_per_clip_first'], 3)} | "
-                f"{_num(c['preprocess_seconds_per_clip_cached'], 4)}")
-        rows.append([str(rank), m["name"], m["model"], m["profile"], score_text(_value(m, "all", "uf1"), sd=False),
-                     score_text(_value(m, "all", "uar"), sd=False), fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
-                     per_db, *[gauge_cell(m, s) for s in GAUGE_SELECTIONS], _paper_number(m), "",
-                     _num(c["parameters_total"]), _num(c["fold_seconds"], 1),
-                     _num(c["predict_ms_per_clip"], 2), prep, _num(c["peak_rss_mb"], 0)])
+        rows.append([str(rank), m["name"], m["model"], m["profile"] + cut,
+                     score_text(_value(m, "all", "uf1"), sd=False), score_text(_value(m, "all", "uar"), sd=False),
+                     fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
+                     per_db, *[gauge_cell(m, s) for s in GAUGE_SELECTIONS], _paper_number(m), ""])
         published.append(False)
         for reference in references:  # the same method as published, beside our run of it
             if reference.get("runs_as") == m["paper"]:
@@ -225,31 +242,58 @@ def column_widths(header, rows, minimum: float = 0.02) -> list[float]:
     return [w / sum(widths) for w in widths]
 
 
-def _draw_table(ax, header, rows, published, fontsize=6.0) -> None:
+CELL_CHARS = 15  # page 1's cells wrap at spaces to lines this long, so the table's font stays large
+TABLE_FONT = 7.5  # at most; less only where the lines still do not fit the page's width
+LINE = 1.3  # line height in font sizes; a cell's top and bottom padding, in points:
+PAD_PT = 3.0
+
+
+def wrapped_table(header, rows) -> tuple[list[str], list[list[str]]]:
+    """Page 1's cells wrapped at spaces to :data:`CELL_CHARS` (a word longer stays whole), line breaks kept; an
+    interval starts a line of its own, never cut in two."""
+    def wrap(cell: Any) -> str:
+        return "\n".join(part for line in str(cell).replace(" [", "\n[").split("\n")
+                         for part in (textwrap.wrap(line, CELL_CHARS, break_long_words=False) or [""]))
+    return [wrap(h) for h in header], [[wrap(c) for c in row] for row in rows]
+
+
+def table_font(header, rows, width_pt: float) -> float:
+    """The font size (points) at which every column's longest line fits ``width_pt`` (DejaVu Sans: about 0.62
+    em a character, a cell's padding beside), :data:`TABLE_FONT` at most."""
+    chars = sum(max(len(part) for cell in [h] + [r[c] for r in rows] for part in str(cell).split("\n"))
+                for c, h in enumerate(header))
+    return min(TABLE_FONT, 0.95 * width_pt / (0.62 * chars + 4 * len(header))) if chars else TABLE_FONT
+
+
+def row_heights_in(header, rows, fontsize: float) -> list[float]:
+    """Each row's height in inches, the header's first: its most lines at ``fontsize``, padded."""
+    def height(row) -> float:
+        lines = max(len(str(cell).split("\n")) for cell in row)
+        return (lines * fontsize * LINE + 2 * PAD_PT) / 72
+    return [height(header)] + [height(row) for row in rows]
+
+
+def _draw_table(ax, header, rows, published, apart, fontsize: float) -> None:
+    """The table on ``ax`` (as tall as :func:`row_heights_in` says), each row as tall as its cells' lines; the
+    published rows grey, those ``apart`` (selected on test data) red."""
     ax.axis("off")
     widths = column_widths(header, rows)
-    # the font that fits the longest line of the widest column (DejaVu Sans: about 0.6 em a character)
-    longest = max(len(part) for cell in list(header) + [c for r in rows for c in r] for part in str(cell).split("\n"))
-    box = ax.get_position()
-    width_pt = box.width * ax.figure.get_figwidth() * 72
-    chars_per_pt = sum(max(len(part) for cell in [h] + [r[c] for r in rows] for part in str(cell).split("\n"))
-                       for c, h in enumerate(header))
-    fontsize = min(fontsize, 0.95 * width_pt / (0.62 * chars_per_pt + 4 * len(header))) if longest else fontsize
     table = ax.table(cellText=rows or [[""] * len(header)], colLabels=header, loc="upper center", cellLoc="left",
                      colWidths=widths)
     table.auto_set_font_size(False)
     table.set_fontsize(fontsize)
-    table.scale(1, 1.3)
+    axes_in = ax.get_position().height * ax.figure.get_figheight()
+    for row, inches in enumerate(row_heights_in(header, rows or [[""] * len(header)], fontsize)):
+        for col in range(len(header)):
+            table[row, col].set_height(inches / axes_in)
+            table[row, col].get_text().set_verticalalignment("center")
     for col in range(len(header)):
         table[0, col].set_facecolor(style.HEADER)
-        table[0, col].set_height(table[0, col].get_height() * 1.8)
-    selection = list(header).index(SELECTION_HEADER) if SELECTION_HEADER in header else None
-    for i, flag in enumerate(published):
-        apart = selection is not None and (rows[i][selection] == "yes" or rows[i][1] == TEST_SELECTED_TITLE)
+    for i, (flag, red) in enumerate(zip(published, apart)):
         for col in range(len(header)):
             if flag:
-                table[i + 1, col].set_facecolor(TEST_SELECTED_FACE if apart else style.PUBLISHED)
-                table[i + 1, col].get_text().set_color("#8a1c1c" if apart else "#555555")
+                table[i + 1, col].set_facecolor(TEST_SELECTED_FACE if red else style.PUBLISHED)
+                table[i + 1, col].get_text().set_color("#8a1c1c" if red else "#555555")
 
 
 def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
@@ -279,11 +323,12 @@ def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
         ax.set_yticks(y, names, fontsize=7)
         ax.set_xlim(0, 1.03)
         ax.set_ylim(-0.8, len(names) - 0.2)
-        ax.set_xlabel(f"{METRIC_TITLES[metric]} pooled over folds, {scope} ({summary['profile']} profile, "
-                      f"{corpus_label(summary['corpus'])} corpus)", fontsize=7)
+        ax.set_xlabel(f"{METRIC_TITLES[metric]} pooled over folds, scope {scope} (profile and corpus: above)"
+                      + ("; PARTIAL run" if partial(summary) else ""), fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
-        ax.legend(fontsize=6, loc="upper left", framealpha=0.9)  # left: the methods sit right of chance
+        if level:  # the chance band's legend; left: the methods sit right of chance
+            ax.legend(fontsize=6, loc="upper left", framealpha=0.9)
         ax.set_title(f"{METRIC_TITLES[metric]} with 95% intervals", fontsize=9)
 
 
@@ -292,10 +337,13 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     A4 landscape at least: every row keeps its height and the forest plot its room)."""
     summary = _summary(bench)
     header, rows, published = leaderboard_rows(summary)
+    # rows is kept for the test-selected rows' check (the unwrapped title); the table draws the wrapped cells
+    shown_header, shown = wrapped_table(header, rows)
+    fontsize = table_font(shown_header, shown, 0.96 * LANDSCAPE[0] * 72)
     # a published number the authors' own predictions do not give: the value they give, and why (footnote)
     footnotes = [line for note in recomputed_footnotes(summary) for line in _wrap(note, 230)][:4]
     why = _wrap(note, 230) if (note := cite_honest_note(summary)) else []
-    table_in = 0.21 * (len(rows) + 2)  # inches a row takes at the table's scale
+    table_in = sum(row_heights_in(shown_header, shown, fontsize)) + 0.05
     notes_in = 0.58 + 0.165 * (len(footnotes) + len(why))  # the forest's axis labels stay above the notes
     height = max(LANDSCAPE[1], 1.16 + table_in + 0.66 + 3.0 + notes_in)
     fig = plt.figure(figsize=(LANDSCAPE[0], height))
@@ -303,20 +351,29 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     def below_top(inches: float) -> float:
         return 1 - inches / height
 
-    fig.text(0.03, below_top(0.2), f"Benchmark: {summary['track']['title']}", fontsize=14, weight="bold", va="top")
-    style: dict[str, Any] = (
+    title = f"Benchmark: {summary['track']['title']}"
+    if partial(summary):  # the track's title names the whole protocol: say at once that this run is not all of it
+        title += f": PARTIAL run, {summary['n_folds']} of {summary.get('n_folds_protocol') or '?'} folds"
+    fig.text(0.03, below_top(0.2), title, fontsize=14 if len(title) < 110 else 11, weight="bold", va="top",
+             color="#8a1c1c" if partial(summary) else style.INK)
+    boxed: dict[str, Any] = (
         {"color": "#8a1c1c", "bbox": {"facecolor": "#fff3cd", "edgecolor": "#8a1c1c", "boxstyle": "round,pad=0.3"}}
-        if _synthetic(summary) else {})
+        if _synthetic(summary) or partial(summary) else {})
     fig.text(0.03, below_top(0.54), banner(summary), fontsize=8, va="top",
-             weight="bold" if _synthetic(summary) else None, **style)
-    _draw_table(fig.add_axes((0.02, below_top(1.16 + table_in), 0.96, table_in / height)), header, rows, published)
+             weight="bold" if boxed else None, **boxed)
+    selection = header.index(SELECTION_HEADER)
+    apart = [row[selection] == "yes" or row[1] == TEST_SELECTED_TITLE for row in rows]  # the test-selected block
+    _draw_table(fig.add_axes((0.02, below_top(1.16 + table_in), 0.96, table_in / height)), shown_header, shown,
+                published, apart, fontsize)
     bottom = notes_in / height
     top = below_top(1.16 + table_in + 0.66)
     axes = [fig.add_axes((0.12, bottom, 0.36, top - bottom)), fig.add_axes((0.61, bottom, 0.36, top - bottom))]
     forest(axes, summary)
     fig.text(0.03, 0.08 / height, "Grey rows: " + PUBLISHED + " (as transcribed in the source named in "
-             "leaderboard.csv; other protocols or data may apply). s / fold: wall seconds of a fold; peak MiB: process "
-             "peak, never decreasing over the methods run in one process.", fontsize=6)
+             "leaderboard.csv; other protocols or data may apply)"
+             + ("; they are whole-protocol numbers, NOT comparable with this partial run" if partial(summary) else "")
+             + ". Cost (parameters, seconds, memory): the Cost pages.", fontsize=6,
+             color="#8a1c1c" if partial(summary) else style.INK)
     if why:  # the red rows: their selection practice and its source are in leaderboard.csv and on the last page
         fig.text(0.03, 0.21 / height, "\n".join(why), fontsize=6, va="bottom", color="#8a1c1c", weight="bold")
     if footnotes:
@@ -329,6 +386,7 @@ def save_leaderboard_png(bench: Any, path: str | Path, dpi: int = 150) -> Path:
     """Page 1 (leaderboard and forest plot) as a PNG, e.g. for the README (labelled as the report is)."""
     path = Path(path)
     fig = leaderboard_figure(bench)
+    style.drawable(fig)
     with atomic_write(path, "wb") as handle:
         fig.savefig(handle, format="png", dpi=dpi)
     plt.close(fig)
@@ -344,13 +402,16 @@ def _heatmap_page(summary: Mapping[str, Any]) -> plt.Figure:
     for ax, metric in zip(axes, ("uf1", "uar")):
         values = np.array([[_value(m, s, metric).get("pooled", np.nan) if _value(m, s, metric) else np.nan
                             for s in scopes] for m in ranked], dtype=float)
-        ax.imshow(np.nan_to_num(values, nan=0.0), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+        # the light half of a sequential map (vmax beyond 1), so black text reads on every cell in print
+        shown = np.ma.masked_invalid(values)
+        ax.imshow(shown, cmap=HEAT, vmin=0, vmax=1.6, aspect="auto")
+        ax.set_facecolor("#f2f2f2")  # no test sample
         for i, m in enumerate(ranked):
             for j, s in enumerate(scopes):
                 v = _value(m, s, metric)
                 text = score_text(v).replace(" [", "\n[") if v else "no test\nsample"
-                ax.text(j, i, text, ha="center", va="center", fontsize=6,
-                        color="white" if not v or (v.get("pooled") or 0) < 0.6 else "black")
+                ax.text(j, i, text, ha="center", va="center", fontsize=7 if len(ranked) <= 8 else 6,
+                        color=style.INK if v else style.MUTED)
         ax.set_xticks(range(len(scopes)), scopes, fontsize=8)
         ax.set_yticks(range(len(ranked)), [m["name"] for m in ranked], fontsize=8)
         ax.set_title(f"{METRIC_TITLES[metric]} pooled over folds [95% CI over subjects]", fontsize=9)
@@ -358,13 +419,27 @@ def _heatmap_page(summary: Mapping[str, Any]) -> plt.Figure:
     return fig
 
 
+def pair_colour(difference: float, p_adjusted: float) -> str:
+    """A paired cell's colour (:data:`PAIR_COLOURS`): the sign of the difference where the adjusted p is below
+    0.05, stronger below 0.01; white where it is not (a difference with p = 1.000 gets no colour)."""
+    if not (np.isfinite(difference) and np.isfinite(p_adjusted)) or difference == 0:
+        return PAIR_NONE
+    sign = 1 if difference > 0 else -1
+    for level in (0.01, 0.05):
+        if p_adjusted < level:
+            return PAIR_COLOURS[(sign, level)]
+    return PAIR_NONE
+
+
 def _pairwise_page(summary: Mapping[str, Any]) -> plt.Figure:
     pairwise = summary["statistics"].get("pairwise") or {}
     fig, axes = plt.subplots(2, 1, figsize=figures.A4)
     fig.suptitle("Paired comparisons (row minus column)", fontsize=13, weight="bold", x=0.05, ha="left")
-    fig.text(0.05, 0.945, banner(summary) + "\ncell: difference of the pooled score, paired bootstrap 95% CI over "
-             "subjects, two-sided paired permutation p over subjects (BH: Benjamini-Hochberg adjusted)",
-             fontsize=6.5, va="top")
+    fig.text(0.05, 0.945, "\n".join(figures.wrap_lines([
+        banner(summary), "cell: difference of the pooled score, paired bootstrap 95% CI over subjects, two-sided "
+        "paired permutation p over subjects (BH: Benjamini-Hochberg adjusted)", "colour: blue, the row's method "
+        "scores higher; orange, lower; pale where the BH-adjusted p < 0.05, stronger where p < 0.01; white where "
+        "p >= 0.05 (these subjects show no difference)"], 150)), fontsize=6.5, va="top")
     for ax, metric in zip(axes, ("uf1", "uar")):
         matrix = pairwise.get(metric)
         if not matrix:
@@ -373,24 +448,131 @@ def _pairwise_page(summary: Mapping[str, Any]) -> plt.Figure:
                     ha="center", fontsize=9)
             continue
         names = matrix["methods"]
+        n = len(names)
         difference = np.array(matrix["difference"], dtype=float)
-        bound = max(float(np.nanmax(np.abs(difference))), 0.05)
-        ax.imshow(difference, cmap="RdBu", vmin=-bound, vmax=bound)
-        for i in range(len(names)):
-            for j in range(len(names)):
-                if i == j:
-                    ax.text(j, i, "–", ha="center", va="center", fontsize=8)
-                    continue
-                ax.text(j, i, f"{difference[i, j]:+.3f}\n[{matrix['low'][i][j]:+.3f}, {matrix['high'][i][j]:+.3f}]\n"
-                        f"p={matrix['p_value'][i][j]:.3f} (BH {matrix['p_adjusted'][i][j]:.3f})",
-                        ha="center", va="center", fontsize=5.5)
-        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=7)
-        ax.set_yticks(range(len(names)), names, fontsize=7)
+        adjusted = np.array(matrix["p_adjusted"], dtype=float)
+        size = 7.5 if n <= 4 else 6 if n <= 7 else 5
+        for i in range(n):
+            for j in range(n):
+                colour = "#eeeeee" if i == j else pair_colour(difference[i, j], adjusted[i, j])
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=colour, edgecolor="#bbbbbb",
+                                           linewidth=0.6))
+                text = "–" if i == j else (f"{difference[i, j]:+.3f}\n[{matrix['low'][i][j]:+.3f}, "
+                                           f"{matrix['high'][i][j]:+.3f}]\np={matrix['p_value'][i][j]:.3f}\n"
+                                           f"(BH {adjusted[i, j]:.3f})")
+                ax.text(j, i, text, ha="center", va="center", fontsize=size, color=style.INK)
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_aspect("equal")
+        ax.set_xticks(range(n), names, rotation=30, ha="right", fontsize=7)
+        ax.set_yticks(range(n), names, fontsize=7)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(True)
         ax.set_title(f"{METRIC_TITLES[metric]}: {matrix['n']} samples, {matrix['n_subjects']} subjects, "
                      f"{matrix['n_runs']} seed(s)"
                      + (f"; {matrix['left_out']} left out" if matrix.get("left_out") else ""), fontsize=8)
-    fig.subplots_adjust(left=0.16, right=0.95, top=0.87, bottom=0.08, hspace=0.35)
+    fig.subplots_adjust(left=0.16, right=0.95, top=0.84, bottom=0.08, hspace=0.35)
     return fig
+
+
+CONFUSION_ROWS = 4  # methods per page of the confusion matrices (a row each, a column per scope)
+
+
+def _confusion_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
+    """Every method's pooled confusion matrix on every scope of the track: a row per method (ranked), a column
+    per scope ("all", then each database), summed over seeds; a scope without test clips says so."""
+    ranked = [m for m in _ranked(summary) if m.get("confusion_by_scope") or m.get("confusion")]
+    scopes = list(summary["track"]["scopes"])
+    names = summary["track"]["class_names"]
+    seeds = len(summary["seeds"])
+    pages = []
+    for start in range(0, len(ranked), CONFUSION_ROWS):
+        chunk = ranked[start:start + CONFUSION_ROWS]
+        style.apply()
+        fig, axes = plt.subplots(CONFUSION_ROWS, len(scopes), figsize=figures.A4, squeeze=False)
+        fig.suptitle("Confusion matrices of every method and scope (pooled over folds"
+                     + (f", summed over {seeds} seeds)" if seeds > 1 else ")"), fontsize=12, weight="bold", x=0.05,
+                     ha="left")
+        fig.text(0.05, 0.95, banner(summary) + "\nrows = true class (its sample count), columns = predicted; "
+                 "colour and % = share of the true class's samples; numbers = counts", fontsize=6.5, va="top")
+        for row, m in zip(axes, chunk):
+            by_scope = m.get("confusion_by_scope") or {"all": m.get("confusion")}
+            for k, (ax, scope) in enumerate(zip(row, scopes)):
+                matrix = by_scope.get(scope)
+                if not matrix or not np.asarray(matrix).sum():
+                    ax.axis("off")
+                    ax.text(0.5, 0.5, f"{m['name']} · {scope}\nno test sample", ha="center", va="center",
+                            fontsize=7, color=style.MUTED, transform=ax.transAxes)
+                    continue
+                figures.confusion_axes(ax, matrix, names, f"{m['name']} · {scope} (n={int(np.asarray(matrix).sum())})",
+                                       fontsize=5.5, ylabel=k == 0)
+        for row in axes[len(chunk):]:
+            for ax in row:
+                ax.axis("off")
+        fig.subplots_adjust(left=0.12, right=0.97, top=0.88, bottom=0.05, hspace=0.75, wspace=0.65)
+        pages.append(fig)
+    return pages
+
+
+def _curves_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
+    """Each method's training curves (``summary.analyse``'s ``curves``: the folds' median and quantile band per
+    epoch of the training loss and accuracy and the test accuracy, every seed's folds together); a method that
+    trains no epochs is named in one line."""
+    trained = [m for m in _ranked(summary) if (m.get("curves") or {}).get("curves")]
+    if not trained:
+        return []
+    flow = figures.Flow("Training curves: each method's folds, median and spread per epoch", banner(summary))
+    flow.text([figures.curves_legend(trained[0]["curves"]).replace(f"the {trained[0]['curves']['folds']} ", "the ")
+               + (" With several seeds, every seed's folds count." if len(summary["seeds"]) > 1 else "")],
+              size=6.5, color=style.MUTED)
+    for m in trained:
+        flow.heading(f"{m['name']} ({m['model']}): {m['curves']['folds']} scored folds", 8)
+        flow.block(0.16, figures.curves_row(m["curves"], style.colour(m["name"])))
+    names = {m["name"] for m in trained}
+    untrained = [m["name"] for m in summary["methods"] if m["name"] not in names]
+    if untrained:
+        flow.text([f"No training curves: {', '.join(untrained)} (no epochs recorded: a fitted classifier, or the "
+                   "authors' released weights evaluated)"], size=6.5, color=style.MUTED)
+    return flow.finish()
+
+
+def subject_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The per-subject table: a row per fold (one subject under LOSO), in the track's fold order; its test clips
+    and, per method, the UF1 and accuracy of that fold's own test clips (``summary.per_fold``: the mean over
+    seeds); "not ok" for a fold a method did not score."""
+    ranked = _ranked(summary)
+    folds: dict[str, int | None] = {}
+    for m in ranked:
+        for fold, entry in (m.get("per_fold") or {}).items():
+            folds.setdefault(fold, entry.get("n"))
+    header = ["fold (subject)", "test clips"] + [f"{m['name']}\nUF1 | acc" for m in ranked]
+    rows = []
+    for fold, n in folds.items():
+        cells = [fold, "" if n is None else str(n)]
+        for m in ranked:
+            entry = (m.get("per_fold") or {}).get(fold)
+            if entry is None:
+                cells.append("")
+            elif entry.get("uf1") is None:
+                cells.append(f"not ok ({entry.get('status')})")
+            else:
+                cells.append(f"{entry['uf1']:.3f} | {entry['accuracy']:.3f}")
+        rows.append(cells)
+    return header, rows
+
+
+def _subject_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
+    header, rows = subject_rows(summary)
+    if not rows:
+        return []
+    seeds = len(summary["seeds"])
+    flow = figures.Flow("Per subject: each fold's own test clips", banner(summary))
+    flow.text(["UF1 and accuracy of each fold's test clips alone (one subject under leave-one-subject-out)"
+               + (f", the mean over {seeds} seeds" if seeds > 1 else "") + ". A fold of one or two clips gives a "
+               "coarse score; the pooled score of the leaderboard counts every clip once."], size=6.5,
+              color=style.MUTED)
+    flow.table(header, rows)
+    return flow.finish()
 
 
 def _scores_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
@@ -473,9 +655,10 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
         differs = m.get("differs_from_paper") or []
         lines = [f"paper {m['paper']}   model {m['model']} (models: {', '.join(m['models']) or '-'})   "
                  f"experiment {m['experiment']}", *_wrap(m["title"]), f"outputs {m['folder']}", "",
-                 f"Settings that differ from the paper profile ({len(differs)}): quick-only inputs, fewer epochs, "
-                 "--set"]
-        lines += [f"  {d['setting']}: paper {d['paper']!r} -> used {d['used']!r}" for d in differs] or \
+                 f"Settings that differ from the paper profile ({len(differs)})" + (":" if differs else "")]
+        lines += [f"  {d['setting']}: paper {d['paper']!r} -> used {d['used']!r}"
+                  + (" (no effect on a track: its folds are fixed, --max-folds cuts them)"
+                     if d["setting"] == "evaluation.max_folds" else "") for d in differs] or \
                  ["  none: this is the paper profile as published"]
         if m.get("reported"):
             lines += ["", "The paper's own numbers on this protocol (Experiment.reported)"]
@@ -498,7 +681,8 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
 
 
 def _short(summary: Mapping[str, Any]) -> str:
-    return f"profile: {summary['profile']}    corpus: {summary['corpus']['kind'].upper()}"
+    return (f"profile: {summary['profile']}    corpus: {summary['corpus']['kind'].upper()}"
+            + (f"    {shout(partial(summary))}" if partial(summary) else ""))
 
 
 def _wrap(text: str, width: int = 100) -> list[str]:
@@ -545,20 +729,21 @@ def write_report(bench: Any, path: str | Path, pages: list | None = None) -> Pat
     metadata = {"Title": f"mersuite benchmark: {summary['track']['name']}", "Subject": _short(summary),
                 "Creator": "mersuite run_all.py --benchmark"}
     header = (f"benchmark {summary['track']['name']} · profile {summary['profile']} · corpus "
-              f"{corpus_label(summary['corpus'])}")
+              f"{corpus_label(summary['corpus'])}"
+              + (f" · PARTIAL run, {summary['n_folds']} of {summary.get('n_folds_protocol') or '?'} folds"
+                 if partial(summary) else ""))
     with atomic_write(path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
         doc.section("Leaderboard")
         doc.savefig(leaderboard_figure(summary))
         doc.section("Per database")
         doc.savefig(_heatmap_page(summary))
-        matrices = {m["name"]: m["confusion"] for m in _ranked(summary) if m.get("confusion")}
-        if matrices:
-            seeds = len(summary["seeds"])
-            doc.section("Confusion matrices")
-            doc.savefig(figures.confusion_page(
-                "Confusion matrices (all test samples, pooled over folds"
-                + (f", summed over {seeds} seeds)" if seeds > 1 else ")"), matrices, summary["track"]["class_names"],
-                subtitle=banner(summary)))
+        for section, drawn in (("Confusion matrices", _confusion_pages(summary)),
+                               ("Per subject", _subject_pages(summary)),
+                               ("Training curves", _curves_pages(summary))):
+            if drawn:
+                doc.section(section)
+            for fig in drawn:
+                doc.savefig(fig)
         doc.section("Pairwise comparisons")
         doc.savefig(_pairwise_page(summary))
         doc.section("Every score")

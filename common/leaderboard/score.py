@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from common.datasets.released import corpus_label
 from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.evaluation.outside import Matched
@@ -104,7 +105,8 @@ def against_run(theirs: st.Predictions, ours: st.Predictions, k: int, names: tup
 
 def _banner(summary: Mapping[str, Any]) -> str:
     synthetic = summary["corpus"]["kind"] == "synthetic"
-    kind = "SYNTHETIC CORPUS (not comparable with any paper's number)" if synthetic else "real databases"
+    kind = ("SYNTHETIC CORPUS (not comparable with any paper's number)" if synthetic
+            else corpus_label(summary["corpus"]))  # "real", or "real, the authors' released flow images (...)"
     matching = summary["matching"]
     partial = (f"   PARTIAL: {matching['left_out']} of {matching['track_clips']} clips of the track not scored"
                if matching["partial"] and matching["left_out"] else "")

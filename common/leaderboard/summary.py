@@ -11,7 +11,10 @@ fold records the runner stored (``statistics.from_records``), never re-derived h
 - every pair of methods: the paired difference of the pooled score, its paired-bootstrap
   interval, the paired permutation p-value over subjects and the Benjamini-Hochberg adjusted p;
 - the track's chance level per scope: a label-permutation null (the predictor answers a random
-  permutation of the track's own labels), its mean and 95 % band.
+  permutation of the track's own labels), its mean and 95 % band;
+- for the report's pages: each method's confusion matrix on every scope (``confusion_by_scope``, summed over
+  seeds), each fold's own scores (``per_fold``, the mean over seeds) and the training curves of its folds
+  (``curves``: ``common.evaluation.curves.training_curves`` over every seed's records).
 
 Paired statistics need every run on the same samples: when a fold failed or diverged in one run,
 its samples leave every run of the comparison (``statistics.common_samples``) and the count is
@@ -38,6 +41,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from common.evaluation import metrics
+from common.evaluation.curves import training_curves
 from common.evaluation import statistics as st
 from common.evaluation.epoch_selection import SELECTIONS as GAUGE_SELECTIONS
 from common.reporting.tables import write_csv
@@ -103,6 +107,8 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
         runs = _runs(m)
         if not runs:
             methods[name] = {"scores": {}, "left_out": None, "vs_chance": {}, "confusion": None,
+                             "confusion_by_scope": {}, "per_fold": per_fold(m.runs),
+                             "curves": training_curves([r for res in m.runs for r in res.records]),
                              "note": "no fold was scored: no statistics"}
             continue
         runs, left_out = st.common_samples(runs)
@@ -111,10 +117,15 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
                   for scope in track.scopes if _present(runs, scope)}
         vs_chance = {metric: [st.chance_level(r, k, metric, against="predictions", n_permutations=n_resamples,
                                               seed=seed).p_value for r in runs] for metric in METRICS}
-        # one matrix per seed, summed (runs is never empty here)
+        # one matrix per seed, summed (runs is never empty here); every scope's too
         confusion = np.sum([metrics.confusion(r.y_true, r.y_pred, k) for r in runs], axis=0)
+        by_scope = {scope: np.sum([metrics.confusion(p.y_true, p.y_pred, k)
+                                   for p in [st.select(r, scope) for r in runs]], axis=0).tolist()
+                    for scope in track.scopes if _present(runs, scope)}
         methods[name] = {"scores": scores, "left_out": left_out, "vs_chance": vs_chance,
-                         "confusion": np.asarray(confusion).tolist(), "n_runs": len(runs),
+                         "confusion": np.asarray(confusion).tolist(), "confusion_by_scope": by_scope,
+                         "n_runs": len(runs), "per_fold": per_fold(m.runs),
+                         "curves": training_curves([r for res in m.runs for r in res.records]),
                          "note": (f"{left_out} sample(s) not predicted in every seed (a fold failed or diverged) "
                                   "are left out of these statistics") if left_out else ""}
     pairwise: dict[str, Any] = {}
@@ -153,6 +164,27 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
                                   "unit": "subject (dataset/subject); with several seeds, subjects x seeds crossed",
                                   "chance": "label permutation over the scope's test samples (the track's class "
                                             "balance); mean and 95% band"}}}
+
+
+def per_fold(runs: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """Each fold's (each subject's, under LOSO) scores on its own test clips, as each seed's run scored them
+    (``results.json``'s ``metrics.per_fold``, scope "all"): ``{fold: {"n", "uf1", "accuracy", "status"}}``, the
+    mean over the seeds that scored the fold (``seeds``: how many), the first seed's status where none did."""
+    out: dict[str, dict[str, Any]] = {}
+    for res in runs:
+        scored = res.summary.get("metrics", {}).get("per_fold", {})
+        for fold in res.summary.get("folds", []):
+            entry = out.setdefault(fold["name"], {"n": fold.get("n_test"), "status": fold["status"], "uf1": [],
+                                                  "accuracy": []})
+            values = (scored.get(fold["name"]) or {}).get("all") or {}
+            for metric in ("uf1", "accuracy"):
+                if values.get(metric) is not None and math.isfinite(values[metric]):
+                    entry[metric].append(float(values[metric]))
+    for entry in out.values():
+        entry["seeds"] = len(entry["uf1"])
+        for metric in ("uf1", "accuracy"):
+            entry[metric] = float(np.mean(entry[metric])) if entry[metric] else None
+    return out
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -227,6 +259,9 @@ LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "profile", "corpus", 
 # The published rows whose authors' code picks each test fold's best epoch on that fold (Reference.selects_on_test
 # "yes"): drawn in a block of their own, below the others, with this sentence (docs/methods.md §9.4).
 TEST_SELECTED = "selects on test data"
+RUN = "run by us"  # a method trained here under the track's protocol
+# --weights: the authors' released per-fold weights evaluated here on the track's folds; nothing trained
+RELEASED_WEIGHTS = "run by us with the authors' released weights (not trained here)"
 CITE_HONEST = ("Rows that select on test data kept, for each left-out subject, the epoch with the best score on that "
                "subject's test clips (docs/methods.md §9.4): the test labels chose the number, so it overstates what "
                "the method does on unseen data; cite the honest number, whose epoch or model was fixed without "
@@ -288,7 +323,8 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         for scope, values in m["scores"].items():
             uf1, uar = values.get("uf1", {}), values.get("uar", {})
             row = {"rank": rank, "method": m["name"], "paper": m["paper"], "model": m["model"],
-                   "profile": m["profile"], "corpus": corpus, "kind": "run by us", "scope": scope,
+                   "profile": m["profile"], "corpus": corpus, "kind": RELEASED_WEIGHTS if m.get("weights") else RUN,
+                   "scope": scope,
                    "aggregation": uf1.get("aggregation"), "n_samples": uf1.get("n"),
                    "n_subjects": uf1.get("n_subjects"), "seeds": len(m["seeds"]),
                    "paper_uf1": reported.get(("uf1", scope)), "paper_uar": reported.get(("uar", scope)),

@@ -49,9 +49,9 @@ from __future__ import annotations
 import os
 from common.config import ConfigError, parse_assignments
 from common.environment import keras_backend_problem
-from common.errors import MersuiteError, one_line, RunError, WorkSavedError
+from common.errors import DeclarationError, MersuiteError, one_line, RunError, WorkSavedError
 from common.evaluation.references import with_recomputed, with_runs_as
-from common.leaderboard import published
+from common.evaluation import published
 from common.orchestration.logs import Console, lines_to, quiet_tensorflow_log
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
@@ -84,6 +84,8 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     """The options, grouped by mode; each group's description shows one example command. Options are
     added in a fixed order (``parser._actions``), which the one-line refusals of unused options follow."""
+    from common.leaderboard.tracks import TRACKS  # the tracks' names for --benchmark's help
+
     parser = argparse.ArgumentParser(prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      description="Reproduce micro-expression recognition papers "
                                      "and write reports beside the papers' numbers.")
@@ -152,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --check-data: also check every clip for a face (dlib; cached) and list the "
                             "flagged ones")
     benchmark.add_argument("--benchmark", metavar="TRACK",
-                           help="run every method on a shared benchmark track (megc2019, megc2019_hde) or 'all'")
+                           help="run every method on a shared benchmark track or 'all': "
+                                + ", ".join(t.name for t in TRACKS))
     benchmark.add_argument("--methods", metavar="PAPER[:MODEL],...",
                            help="with --benchmark: the methods (default: every paper that can enter a track, its "
                                 "default model)")
@@ -165,9 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 "docs/running.md) as the benchmark scores its methods; refused if its clips differ")
     benchmark.add_argument("--partial", action="store_true",
                            help="with --score: score the clips that match and count the others, rather than refuse")
-    benchmark.add_argument("--against", type=Path, metavar="DIR",
+    benchmark.add_argument("--against", type=Path, metavar="RUN",
                            help="with --score: add the paired test against one of our runs on the same clips (the "
-                                "folder holding its predictions.csv, e.g. reports/benchmark/megc2019/<method>/seed0)")
+                                "folder holding its predictions.csv, e.g. reports/benchmark/megc2019/<method>/seed0, "
+                                "or such a file, e.g. docs/predictions/liong2019-paper-seed0.csv)")
     describe.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
     describe.add_argument("--json", action="store_true",
                           help="with --architectures or --predict: print JSON only (progress goes to stderr)")
@@ -218,8 +222,7 @@ _MODE_OPTIONS = {
 }
 # Read by the run an --estimate projects, not by the projection itself.
 _ESTIMATE_IGNORES = {"out", "fresh", "weights",
-                     "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds",
-                     "max_folds"}
+                     "allow_faces", "faces_policy", "workers", "preprocess_workers", "cluster", "seeds"}
 
 
 def _given_options(args, parser: argparse.ArgumentParser) -> list[str]:
@@ -232,11 +235,23 @@ def _flag(parser: argparse.ArgumentParser, dest: str) -> str:
     return next(a.option_strings[0] for a in parser._actions if a.dest == dest)
 
 
+# Why a mode that loads no released weights refuses --weights (the option means one thing everywhere: the
+# authors' per-fold weights evaluated instead of training, by --paper and --benchmark; never ignored).
+_NO_WEIGHTS = {
+    "export": "--export trains the experiment's final model on all of its data, and the released weights are "
+              "one network per left-out subject; evaluate them with --paper ID --weights DIR, or export without them",
+    "predict": "--predict applies the model of --model, a folder written by --export; released weights are "
+               "evaluated with --paper ID --weights DIR",
+}
+
+
 def check_mode_options(args, parser: argparse.ArgumentParser, mode: str) -> None:
-    """Refuse, in one line, the options ``mode`` does not use (:data:`_MODE_OPTIONS`); under --estimate
-    name the run's options it ignores on stderr instead."""
+    """Refuse, in one line, the options ``mode`` does not use (:data:`_MODE_OPTIONS`; ``--weights`` with why,
+    :data:`_NO_WEIGHTS`); under --estimate name the run's options it ignores on stderr instead."""
     used, words = _MODE_OPTIONS[mode]
     unused = [dest for dest in _given_options(args, parser) if dest not in used]
+    if "weights" in unused and mode in _NO_WEIGHTS:
+        raise CliError(f"--weights is not used by {words}: {_NO_WEIGHTS[mode]}")
     if unused:
         flags = ", ".join(_flag(parser, d) for d in unused)
         raise CliError(f"{flags} {'is' if len(unused) == 1 else 'are'} not used by {words}; remove "
@@ -244,8 +259,8 @@ def check_mode_options(args, parser: argparse.ArgumentParser, mode: str) -> None
     if mode in ("estimate", "benchmark_estimate"):
         ignored = [dest for dest in _given_options(args, parser) if dest in _ESTIMATE_IGNORES]
         if ignored:
-            print(f"{PROG}: note: --estimate trains nothing and projects one seed over every fold; ignored: "
-                  + ", ".join(_flag(parser, d) for d in ignored), file=sys.stderr)
+            print(f"{PROG}: note: --estimate trains nothing and projects one seed over the folds the run would train; "
+                  "ignored: " + ", ".join(_flag(parser, d) for d in ignored), file=sys.stderr)
 
 
 def _positive_int(text: str) -> int:
@@ -310,6 +325,8 @@ def _load_paper(registry: Any, paper_id: str):
         module = registry.get_paper(paper_id)
     except KeyError:
         raise CliError(f"unknown paper {paper_id!r}; known papers: {', '.join(registry.PAPER_IDS)}") from None
+    except DeclarationError as exc:  # the package's own declaration, named in one line (papers.get_paper)
+        raise CliError(str(exc)) from None
     except ImportError as exc:
         from common.environment import keras_backend_name
 
@@ -520,9 +537,11 @@ def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[s
     from common.estimate.projection import estimate as project
     from common.estimate.table import format_estimate
 
+    benchmark = entries is not None
     if entries is None:
         entries = [(paper_id, e) for paper_id, _, experiments in _experiments(chosen, args.experiment)
                    for e in experiments]
+    _refuse_fold_parallel(args, entries, benchmark=benchmark)  # as the run would, naming the option given
     try:
         result = project(entries, data_root=args.data_root, profile=args.profile, seed=args.seed,
                          overrides={**parse_assignments(args.set), **_fold_parallel(args, {})},
@@ -542,9 +561,12 @@ def export(args, registry: Any) -> int:
     module = _load_paper(registry, args.paper)
     experiment, source = find_experiment(module, args.paper, args.experiment[0] if args.experiment else None)
     try:
+        overrides = parse_assignments(args.set)
+        if overrides.get("train.weights"):  # the same refusal as --weights (check_mode_options)
+            raise CliError(f"--set train.weights is not used by --export: {_NO_WEIGHTS['export']}")
         check_exportable(args.paper, experiment, args.export)
         spec = resolve_run(data_root=args.data_root, profile=args.profile, experiments=[experiment],
-                           overrides=parse_assignments(args.set), seed=args.seed, faces_policy=args.faces_policy,
+                           overrides=overrides, seed=args.seed, faces_policy=args.faces_policy,
                            **_loader(args))
         export_experiment(args.paper, experiment, spec, out_dir=args.export, source=source)
     except ConfigError as exc:
@@ -619,21 +641,38 @@ def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, 
 
 def _benchmark_references(registry: Any) -> list:
     """Every ``BENCHMARK_REFERENCES`` row the registry's papers expose (published numbers, not run by us),
-    then the field's rows no package transcribes (``common.leaderboard.published``); a row of a method a
-    package runs here (``runs_as``) carries the recomputed values that package's ``Reported`` numbers hold
-    for the same published number (``references.with_recomputed``)."""
+    then the composite's published rows (``common.evaluation.published``); a row of a method a package runs here
+    (``runs_as``: the first package in the registry's order whose ``stands_for`` names it) carries the recomputed
+    values that package's ``Reported`` numbers hold for the same published number (``references.with_recomputed``).
+    A package refused at its load, or a claim on a row that is not there or is claimed already, is left out in
+    one line; the others' rows stand."""
     references, reported = [], {}
     stands_for: dict[str, list[str]] = {}
+    modules = []
     for paper_id in registry.PAPER_IDS:
         try:
-            module = registry.get_paper(paper_id)
-        except (KeyError, ImportError):  # an unknown or unimplemented paper (as _load_paper refuses) has none
+            modules.append((paper_id, registry.get_paper(paper_id)))
+        except (KeyError, ImportError, DeclarationError):  # refused by name where it is run (_load_paper)
             continue
-        references += list(getattr(module, "BENCHMARK_REFERENCES", ()) or ())
+    references += list(published.REFERENCES)  # each composite row once, from its one source
+    for paper_id, module in modules:
+        for row in getattr(module, "BENCHMARK_REFERENCES", ()) or ():
+            if any(row.name == other.name and row.track == other.track for other in references):
+                print(f"{PROG}: note: {paper_id}: its BENCHMARK_REFERENCES row {row.name!r} is given already "
+                      "(common/evaluation/published.json); that one stands", file=sys.stderr)
+                continue
+            references.append(row)
         reported[paper_id] = [r for experiment in getattr(module, "EXPERIMENTS", ()) or () for r in experiment.reported]
+    names = {reference.name for reference in references}
+    for paper_id, module in modules:
         for name in getattr(getattr(module, "PIPELINE", None), "stands_for", ()):
-            stands_for.setdefault(name, []).append(paper_id)
-    return list(with_recomputed(with_runs_as(references + list(published.REFERENCES), stands_for), reported))
+            if name in names and name not in stands_for:
+                stands_for[name] = [paper_id]
+            else:
+                why = f"{stands_for[name][0]} stands for it" if name in stands_for else "no published row has it"
+                print(f"{PROG}: note: {paper_id}: stands_for names {name!r}, which {why}; not drawn under its run",
+                      file=sys.stderr)
+    return list(with_recomputed(with_runs_as(references, stands_for), reported))
 
 
 def benchmark(args, registry: Any) -> int:
@@ -652,9 +691,12 @@ def benchmark(args, registry: Any) -> int:
         raise CliError(str(exc.args[0])) from None
     _import_tensorflow_quietly()
     methods = _benchmark_methods(registry, args.methods)
-    if args.estimate:  # every method on every track, projected; nothing trains
-        return estimate(args, entries=[(paper_id, module.benchmark_experiment(track, model))
-                                       for track in tracks for paper_id, module, model in methods])
+    if args.estimate:  # every method on every track, projected over the folds the run would train; nothing trains
+        from common.orchestration.leaderboard_runs import limit_folds
+
+        return estimate(args, entries=[
+            (paper_id, limit_folds(module.benchmark_experiment(track, model), args.max_folds))
+            for track in tracks for paper_id, module, model in methods])
     _refuse_fold_parallel(args, [(paper_id, module.benchmark_experiment(track, model))
                                  for track in tracks for paper_id, module, model in methods], benchmark=True)
     references = _benchmark_references(registry)

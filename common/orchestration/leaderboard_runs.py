@@ -39,7 +39,7 @@ from common.datasets.released import corpus_inputs, corpus_label, holds_released
 from common.running import runner
 from common.running.corpus import load_all, load_datasets
 from common.environment import environment as run_environment
-from common.running.preflight import check_models, check_seeds, check_stages, split
+from common.running.preflight import check_experiment, check_seeds, split
 from common.running.profiles import effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
@@ -51,7 +51,7 @@ from common.leaderboard.report import write_report
 from common.evaluation.references import Reference, for_track
 from common.orchestration.paper_runs import (RunSettings, check_parallel, fold_runner_maker, lock_outputs,
                                              run_spec)
-from common.orchestration.parallel import ExperimentRef, check_ref
+from common.orchestration.parallel import ExperimentRef, check_ref, share_cards_with_workers
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,9 @@ def as_methods(methods: Iterable[Method | tuple[str, Any, str | None]]) -> list[
     return out
 
 
-def _limit_folds(experiment: Experiment, max_folds: int | None) -> Experiment:
+def limit_folds(experiment: Experiment, max_folds: int | None) -> Experiment:
+    """``experiment`` with only its first ``max_folds`` folds (``--max-folds``; None: all), for a run and for its
+    ``--estimate`` alike."""
     if max_folds is None:
         return experiment
     folds = experiment.folds
@@ -263,8 +265,10 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     name or a picklable registry) as ``benchmark_experiment(track, model)``.
 
     Before any training: every method's ``--set`` overrides are checked against its config, the
-    output folders are checked and locked, the databases loaded once, and the folds of every
-    method compared. Raises ``ConfigError``/``RunError`` (one line each).
+    output folders are checked and locked, the databases loaded once, each method checked as ``--paper``
+    checks an experiment (``common.running.preflight.check_experiment``: folds, ``--weights``, models,
+    preprocessing, ``--fold-parallel``), and the folds of every method compared. Raises
+    ``ConfigError``/``RunError`` (one line each).
     """
     started = time.perf_counter()
     if not isinstance(seeds, int) or seeds < 1:
@@ -278,7 +282,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     configs: dict[str, Any] = {}
     for method in methods:
         experiment = method.module.benchmark_experiment(track, method.model)
-        experiments[method.name] = _limit_folds(experiment, max_folds)
+        experiments[method.name] = limit_folds(experiment, max_folds)
     profile = resolve_profile(settings.profile, settings.data_root, list(experiments.values()))
     for method in methods:
         experiment = experiments[method.name]
@@ -291,6 +295,8 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             check_ref(ExperimentRef(method.paper_id, track=track.name, model=method.model, registry=registry),
                       method.module.benchmark_experiment(track, method.model))
     run = run_spec(settings, list(experiments.values()), profile)
+    if settings.cluster is None:
+        share_cards_with_workers(settings.workers)  # before this process builds a model (check_models below)
     out = run.out
     bench_dir = track_dir(track, out)
     folders = {(m.name, seed): bench_dir / m.folder / f"seed{seed}" for m in methods for seed in seed_list}
@@ -300,18 +306,23 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         root, synthetic = run.root, run.synthetic
         loaded = load_all(list(experiments.values()), root, settings.loader)
         methods = released_methods(methods, experiments, loaded, track.name)
+        built: set = set()
         for seed in seed_list:  # the shared folds, before anything trains
             signatures = {}
             for method in methods:
                 experiment, config = experiments[method.name], configs[method.name]
-                selection = experiment.select(load_datasets(experiment, root, loaded), config)
-                folds = split(method.paper_id, experiment, config, selection, seed)
-                if seed == seed_list[0] and folds:  # each method's models built once on its config
-                    check_models(method.paper_id, experiment, config, selection, folds[0], profile, settings.overrides)
-                    check_stages(method.paper_id, experiment, config, selection, profile, settings.overrides)
+                data = load_datasets(experiment, root, loaded)
+                if seed == seed_list[0]:  # every check of --paper's preflight, one method at a time
+                    selection, folds = check_experiment(method.paper_id, experiment, data,
+                                                        dataclasses.replace(run, seed=seed), built)
+                else:
+                    selection = experiment.select(data, config)
+                    folds = split(method.paper_id, experiment, config, selection, seed)
                 signatures[method.name] = fold_signature(selection, folds)
             check_same_folds(signatures, f"seed {seed}, before training")
         n_folds = len(next(iter(signatures.values())))
+        # the protocol's own count, before --max-folds: a shorter run is marked partial wherever it is shown
+        n_folds_protocol = len(track.folds(selection, seed_list[0])) if max_folds else n_folds
         logger.info(f"[benchmark {track.name}] {len(methods)} method(s) x {len(seed_list)} seed(s) x {n_folds} fold(s)"
                     f"{f' (the first {max_folds})' if max_folds else ''}, profile {profile}, "
                     f"corpus {'SYNTHETIC' if synthetic else 'real'} at {root}")
@@ -340,7 +351,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         environment = run_environment()
         summary = jsonable({
             "schema": BENCHMARK_SCHEMA, "track": track_dict(track), "profile": profile, "seeds": list(seed_list),
-            "max_folds": max_folds, "n_folds": n_folds,
+            "max_folds": max_folds, "n_folds": n_folds, "n_folds_protocol": n_folds_protocol,
             "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
                        "datasets": _corpus_datasets(method_runs),
                        "inputs": corpus_inputs(s for samples in loaded.values() for s in samples)},
@@ -400,18 +411,26 @@ def _device(environment: Mapping[str, Any]) -> str:
 
 def _method_dict(m: MethodRun, profile: str, statistics: Mapping[str, Any]) -> dict[str, Any]:
     first = m.runs[0]
+    weights = getattr(getattr(first.config, "train", None), "weights", "") or None
+    # the authors' weights are compared with what the artefact's own authors published for them, as --paper does
+    rows = m.experiment.weights_reported if weights else m.experiment.reported
     reported = [{"metric": r.metric, "value": r.value, "scope": r.scope, "aggregation": r.aggregation,
                  "source": r.source, "note": r.note, "recomputed": r.recomputed,
-                 "recomputed_note": r.recomputed_note} for r in m.experiment.reported]
+                 "recomputed_note": r.recomputed_note} for r in rows]
     return {
         "name": m.method.name, "paper": m.method.paper_id, "model": m.method.model_name,
         "models": list(m.method.models), "experiment": m.experiment.name, "title": m.experiment.title,
         "profile": profile, "seeds": list(m.seeds), "folder": m.folder,
+        # --weights: the authors' released weights evaluated, nothing trained (the leaderboard's kind says so)
+        "weights": weights,
         "config": to_dict(first.config), "differs_from_paper": paper_config_diff(m.experiment, first.config),
         "reported": reported, "scores": statistics["json"]["methods"][m.method.name]["scores"],
         "left_out": statistics["json"]["methods"][m.method.name]["left_out"],
         "vs_chance": statistics["json"]["methods"][m.method.name]["vs_chance"],
         "confusion": statistics["json"]["methods"][m.method.name]["confusion"],
+        # the report's pages: every scope's confusion, each fold's scores, the training curves (summary.analyse)
+        **{key: statistics["json"]["methods"][m.method.name][key] for key in ("confusion_by_scope", "per_fold",
+                                                                             "curves")},
         "cost": summary_module.cost(m.runs),
         # the epoch-selection gauge of each seed's run (docs/methods.md §9.4), as its results.json holds it
         "epoch_selection": [res.summary.get("epoch_selection") or {"status": "n/a", "reason": "not computed"}

@@ -1,7 +1,7 @@
 """A paper's report: what it shows that is not in the fold records is computed here, then drawn.
 
 ``common.reporting.write_report`` draws records and numbers only (docs/house.md, "The flow from
-command to report"); three things a page shows need more than that, and are computed here first:
+command to report"); four things a page shows need more than that, and are computed here first:
 
 - the models' layer tables (``common.orchestration.architectures.paper_architectures``: builds every
   model of the paper);
@@ -9,7 +9,9 @@ command to report"); three things a page shows need more than that, and are comp
   (``common.evaluation.statistics.experiment_intervals``, from the fold records' predictions);
 - the frames of the clips the face check flagged (read from disk, only where faces may be shown:
   the synthetic corpus, or ``--allow-faces``); a frame that cannot be read any more is a stated
-  note in its cell, not a gap.
+  note in its cell, not a gap;
+- the training curves (``common.evaluation.curves.training_curves``: the folds' median and spread per
+  epoch of the loss and the training and test accuracy, from the fold records).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Mapping
 
+from common.evaluation.curves import training_curves
 from common.evaluation.statistics import REPORT_HOW, experiment_intervals
 from common.harness import ExperimentResult, ReportContext
 from common.orchestration.architectures import paper_architectures
@@ -87,11 +90,12 @@ def thumbnails(results: Mapping[str, ExperimentResult], allow_faces: bool) -> di
 
 def write_paper_report(paper_id: str, results: Mapping[str, ExperimentResult], out_dir: str | Path,
                        context: ReportContext,
-                       pages: list | None = None) -> Path:
-    """Compute the architectures, intervals and thumbnails of ``results``, then
-    ``common.reporting.write_report``; returns the PDF's path."""
+                       pages: list | None = None, folder: Path | None = None) -> Path:
+    """Compute the architectures, intervals, thumbnails and training curves of ``results``, then
+    ``common.reporting.write_report`` (into ``folder``, default ``<out_dir>/<paper_id>``); returns the PDF's path."""
     from common.reporting import write_report
 
-    return write_report(paper_id, results, out_dir, context, pages=pages,
+    return write_report(paper_id, results, out_dir, context, pages=pages, folder=folder,
                         architectures=architectures(paper_id, context.paper), intervals=intervals(results),
-                        thumbnails=thumbnails(results, bool(context.allow_faces)))
+                        thumbnails=thumbnails(results, bool(context.allow_faces)),
+                        curves={name: training_curves(result.records) for name, result in results.items()})

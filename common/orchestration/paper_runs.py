@@ -28,7 +28,7 @@ from common.experiment import Experiment, Paper
 from common.harness import ExperimentResult, ReportContext
 from common.config import ConfigError
 from common.files import folder_lock, OutputError, prepare_output_folder
-from common.orchestration import parallel
+from common.orchestration import parallel, run_folders
 from common.orchestration.paper_reports import write_paper_report
 from common.orchestration.parallel import ExperimentRef
 from common.running.first_pass import FirstPass
@@ -200,15 +200,25 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
     (one line each); Ctrl-C leaves the finished folds on disk.
     """
     run = check_settings(plans, settings)
+    if settings.cluster is None:
+        parallel.share_cards_with_workers(settings.workers)  # before this process builds a model (the preflight)
     profile, out, root, synthetic = run.profile, run.out, run.root, run.synthetic
+    kind = run_folders.run_kind(run)
+    folders = {p.paper_id: run_folders.paper_folder(out, p.paper_id, kind) for p in plans}
+    for paper_id, folder in folders.items():
+        if folder.name != paper_id:  # another kind of run holds <out>/<paper>: this one writes beside it
+            logger.info(f"[{paper_id}] {out / paper_id} holds a run of "
+                        f"{run_folders.describe(run_folders.held_kind(out / paper_id))}; this run writes {folder}")
     with contextlib.ExitStack() as locks:
-        lock_outputs([runner.experiment_dir(p.paper_id, e.name, out) for p in plans for e in p.experiments], out, locks)
+        lock_outputs([folders[p.paper_id] / e.name for p in plans for e in p.experiments], out, locks)
         loaded = load_all([e for p in plans for e in p.experiments], root, settings.loader)
         built: set = set()  # fold counts and models, every experiment, before the first fold trains
         for plan in plans:
             for experiment in plan.experiments:
                 preflight.check_experiment(plan.paper_id, experiment, load_datasets(experiment, root, loaded), run,
                                            built)
+        for folder in folders.values():  # what kind of run the folder holds, once the run is sure to start
+            run_folders.record_kind(folder, kind)
         runners = fold_runners(plans, settings, out, locks)
         prepare = first_pass_maker(settings, locks)
         runs = []
@@ -218,6 +228,7 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
             for experiment in plan.experiments:
                 results[experiment.name] = runner.run_experiment(
                     plan.paper_id, experiment, run, loaded=load_datasets(experiment, root, loaded),
+                    folder=folders[plan.paper_id] / experiment.name,
                     fold_runner=runners[plan.paper_id, experiment.name], prepare_clips=prepare)
             context = ReportContext(paper_id=plan.paper_id, paper=plan.paper, profile=profile, seed=settings.seed,
                                     corpus=corpus_summary(results, root, synthetic),
@@ -225,12 +236,12 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
                                     seconds=time.perf_counter() - started, environment=environment(),
                                     command=settings.command, results=results)
             try:
-                pdf = write_paper_report(plan.paper_id, results, out, context)
+                pdf = write_paper_report(plan.paper_id, results, out, context, folder=folders[plan.paper_id])
             except OSError as exc:  # the folds and results.json are written: a rerun draws it from them
-                raise WorkSavedError(f"cannot write the report under {out / plan.paper_id}: {exc.strerror or exc}; "
-                                     f"each experiment's results.json and folds are saved under "
-                                     f"{out / plan.paper_id}; free space and run the same command again (it reuses "
-                                     "the folds)") from None
+                raise WorkSavedError(f"cannot write the report under {folders[plan.paper_id]}: "
+                                     f"{exc.strerror or exc}; each experiment's results.json and folds are saved "
+                                     f"under {folders[plan.paper_id]}; free space and run the same command again "
+                                     "(it reuses the folds)") from None
             runs.append(PaperRun(plan.paper_id, results, pdf, context))
     logger.info("")
     for paper_run in runs:
@@ -239,5 +250,11 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
                     "(tables: comparison.csv, scores.csv)")
         for name, res in paper_run.results.items():
             logger.info(f"  {name}: {res.summary['outputs']['dir']} (results.json, predictions.csv, folds/)")
+            from common.reporting.tables import run_partial, weights_line  # reporting loads matplotlib
+
+            if res.summary.get("released_weights"):  # whose model these numbers are, on the last lines too
+                logger.info(f"  {name}: scores of {weights_line(res.summary['released_weights'])}")
+            if run_partial(res.summary):
+                logger.info(f"  {name}: {run_partial(res.summary)}")
     logger.info(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
     return runs

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import itertools
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -58,9 +60,11 @@ def _our_run(folder: Path) -> tuple[st.Predictions, str]:
     csv_path = folder / "predictions.csv" if folder.is_dir() else folder
     if not csv_path.is_file():
         raise RunError(f"--against {folder}: no predictions.csv there; expected the folder of one of our runs "
-                       "(e.g. reports/benchmark/megc2019/<method>/seed0)")
+                       "(e.g. reports/benchmark/megc2019/<method>/seed0) or such a file (e.g. in docs/predictions/)")
     try:
-        return st.read_predictions_csv(csv_path), str(csv_path.parent)
+        # A folder is named by itself; a file (e.g. one of docs/predictions/) by its own name, since the shipped
+        # files share one folder.
+        return st.read_predictions_csv(csv_path), str(csv_path.parent if folder.is_dir() else csv_path)
     except ValueError as exc:
         raise RunError(f"--against {folder}: {exc}") from None
 
@@ -122,6 +126,33 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _identity(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What makes a stored score the same as another: the file's bytes, the run it was compared with, the corpus,
+    the profile, the seed and ``--partial``."""
+    corpus = summary.get("corpus") or {}
+    against = summary.get("against_folder") or ("an earlier run" if summary.get("against") else None)
+    return {"sha256": (summary.get("source") or {}).get("sha256"), "against": against,
+            "root": corpus.get("root"), "profile": corpus.get("profile"), "seed": summary.get("seed", 0),
+            "partial": (summary.get("matching") or {}).get("partial")}
+
+
+def score_folder(base: Path, identity: Mapping[str, Any]) -> Path:
+    """``base``, else ``base-2``, ``base-3``...: the first folder that holds no score or this very one
+    (:func:`_identity`), so that an earlier score (another file of the same name, the same file against another
+    run) is never replaced."""
+    for n in itertools.count(1):
+        folder = base if n == 1 else base.with_name(f"{base.name}-{n}")
+        try:
+            stored = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return folder
+        except (OSError, ValueError):
+            continue  # unreadable: not ours to replace
+        if isinstance(stored, dict) and _identity(stored) == dict(identity):
+            return folder
+    raise AssertionError("unreachable")
+
+
 def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool = False,
                against: Path | None = None,
                n_resamples: int = st.DEFAULT_RESAMPLES, statistics_seed: int = 0) -> ScoreResult:
@@ -150,18 +181,21 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
         except ValueError as exc:
             raise RunError(f"--against {against}: {' '.join(str(exc).split())}") from None
     out = run.out
-    folder = prepare_output_folder(out / "score" / track.name / safe_name(path.stem), "--out")
+    against_folder = str(Path(against).resolve()) if against is not None else None
+    identity = {"sha256": file_sha256(path), "against": against_folder, "root": str(Path(root).resolve()),
+                "profile": profile, "seed": settings.seed, "partial": partial}
+    folder = prepare_output_folder(score_folder(out / "score" / track.name / safe_name(path.stem), identity), "--out")
     outputs = {"dir": folder, "results": folder / "results.json", "predictions": folder / "predictions.csv",
                "report": folder / "report.pdf"}
     summary = jsonable({
         "schema": SCORE_SCHEMA, "what": WHAT,
-        "source": {"path": str(path.resolve()), "sha256": file_sha256(path), "format": outside.format,
+        "source": {"path": str(path.resolve()), "sha256": identity["sha256"], "format": outside.format,
                    "rows": len(outside.rows), "class_scores": outside.has_scores},
         "selection": SELECTION, "track": track_dict(track),
         "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
                    "profile": profile, "clips": len(selection.samples), "inputs": corpus_inputs(selection.samples)},
         "n_folds": len(folds), "matching": _matching(matched, partial), "statistics": statistics,
-        "against": comparison, "command": settings.command,
+        "against": comparison, "against_folder": against_folder, "seed": settings.seed, "command": settings.command,
         "finished": datetime.datetime.now().isoformat(timespec="seconds"), "outputs": outputs,
     })
     with folder_lock(folder, "score folder"):

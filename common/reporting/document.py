@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import Name, PdfPages
 
+from common.files import display_text
 from common.reporting import style
 from common.reporting.layout import PageCheck, inspect_page
 
@@ -38,8 +39,11 @@ class ReportDocument:
 
     def __init__(self, handle: Any, header: str, metadata: dict | None = None, check: bool = True):
         style.apply()
-        self._pdf = PdfPages(handle, metadata=metadata)
-        self.header = header
+        # the PDF's own strings (metadata, header, bookmarks) as a font and the PDF's encoder take them
+        shown = {key: display_text(value) if isinstance(value, str) else value
+                 for key, value in (metadata or {}).items()}
+        self._pdf = PdfPages(handle, metadata=shown or None)
+        self.header = display_text(header)
         self.check = check
         self.pages: list[PageCheck] = []
         self.outline: list[tuple[str, int]] = []
@@ -48,11 +52,12 @@ class ReportDocument:
 
     def section(self, title: str) -> None:
         """Pages saved from now on belong to ``title``; its first page is bookmarked."""
-        self._section = title
+        self._section = display_text(title)
         self._bookmark_pending = True
 
     def savefig(self, figure: plt.Figure | None = None, **kwargs: Any) -> None:
         fig = figure if figure is not None else plt.gcf()
+        style.drawable(fig)
         title = _page_title(fig)
         if self.check:
             self.pages.append(inspect_page(fig, title, self._section))

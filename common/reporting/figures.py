@@ -25,7 +25,9 @@ from common.reporting import style
 from common.reporting.style import A4, HEADER, MISMATCH  # re-exported: papers import them here
 
 LEFT, RIGHT, TOP, BOTTOM = 0.05, 0.95, 0.965, 0.035
-MONO_EM, SANS_EM = 0.61, 0.60  # average glyph width in ems (DejaVu Sans Mono / DejaVu Sans, conservative)
+# average glyph width in ems (DejaVu Sans Mono / DejaVu Sans, conservative); the monospaced one as drawn at the
+# checks' 100 dpi, where each glyph's advance is rounded to whole pixels (7 px at 7.75 pt: 0.65 em, not 0.60)
+MONO_EM, SANS_EM = 0.66, 0.60
 PAD_PT = 2.5
 
 
@@ -338,3 +340,52 @@ def curves_page(title: str, histories: Mapping[str, Mapping[str, Sequence[float 
     top = 0.93 if rows > 1 else 0.9
     fig.tight_layout(rect=(0, 1 - (height / A4[1]) if rows <= 2 else 0, 1, top))
     return fig
+
+
+def curve_axes(ax, name: str, entry: Mapping[str, Any], colour: str = style.PALETTE[0], fontsize: float = 6.5) -> None:
+    """One training curve (``common.evaluation.curves``): the median over folds, the quantile band around it
+    and, for the test accuracy, the pooled accuracy over all folds' test clips (dashed); a single epoch is
+    drawn as points, not as an invisible line."""
+    epochs = np.asarray(entry["epochs"], dtype=float)
+    median, low, high = (np.asarray(entry[key], dtype=float) for key in ("median", "low", "high"))
+    marker = "o" if len(epochs) <= 3 else None
+    ax.fill_between(epochs, low, high, color=colour, alpha=0.25, linewidth=0, step=None)
+    if len(epochs) <= 3:  # a band of one epoch has no width: its ends as a bar
+        ax.vlines(epochs, low, high, color=colour, alpha=0.5, linewidth=3)
+    ax.plot(epochs, median, color=colour, linewidth=1.2, marker=marker, markersize=3)
+    pooled = entry.get("pooled")
+    if pooled:
+        ax.plot(epochs[:len(pooled)], pooled, color=style.MUTED, linewidth=1.0, linestyle=(0, (4, 2)),
+                marker=marker, markersize=2.5)
+    if name.endswith("accuracy"):
+        ax.set_ylim(-0.02, 1.02)
+    ax.set_title(name, fontsize=fontsize + 0.5)
+    ax.set_xlabel("epoch", fontsize=fontsize)
+    ax.tick_params(labelsize=fontsize - 0.5)
+    ax.grid(alpha=0.3)
+    ax.set_xlim(0.5, max(float(epochs[-1]) if len(epochs) else 1.0, 1.0) + 0.5)
+
+
+def curves_legend(curves: Mapping[str, Any]) -> str:
+    """The sentence under a row of curves: what the line, the band and the dashed line are."""
+    low, high = (int(round(100 * q)) for q in curves.get("quantiles", (0.25, 0.75)))
+    n = curves.get("folds", 0)
+    return (f"Line: median over the {n} scored folds; band: their {low}-{high} % quantiles (half the folds lie "
+            "inside); grey dashes: test accuracy pooled over all folds' test clips. Folds that recorded fewer epochs "
+            "leave the later epochs' median and band. Test accuracy: the epoch gauge's per-epoch predictions, "
+            "never used to train or choose the reported epoch.")
+
+
+def curves_row(curves: Mapping[str, Any], colour: str = style.PALETTE[0]) -> Callable[[plt.Figure, list[float]], None]:
+    """A ``Flow.block`` drawing: one panel per curve of ``curves`` (``training_curves``), side by side."""
+    entries = list((curves.get("curves") or {}).items())
+
+    def draw(fig: plt.Figure, rect: list[float]) -> None:
+        left, bottom, width, height = rect
+        n = max(len(entries), 1)
+        gap = 0.06
+        cell = (width - gap * n) / n
+        for i, (name, entry) in enumerate(entries):
+            ax = fig.add_axes((left + gap * 0.8 + i * (cell + gap), bottom + 0.03, cell, height - 0.055))
+            curve_axes(ax, name, entry, colour)
+    return draw

@@ -9,23 +9,30 @@ corpus) and numbered (``common.reporting.document``):
    the paper's numbers are context; both against the recomputed value where the authors' own artefact
    does not give the published one, ``Reported.recomputed``); our scores per experiment and scope with
    their intervals;
-2. per experiment, flowing over as few pages as it needs: summary, scores with intervals, pooled
-   confusion matrices (row-normalised and counted), per-fold scores as a strip plot with the pooled
-   line, training curves, the per-fold table, the folds not ok, the selection (dropped and flagged
-   samples with their reasons) and the config; thumbnails of clips the face check flagged where
+2. per experiment, flowing over as few pages as it needs: summary, scores with intervals, the pooled
+   confusion matrix of every scope (row-normalised and counted), per-fold scores as a strip plot with the
+   pooled line, the training curves (the folds' median and inter-quartile band per epoch of the loss and
+   the training and test accuracy), the per-fold table, the folds not ok, the selection (dropped and
+   flagged samples with their reasons) and the config; thumbnails of clips the face check flagged where
    faces may be shown (the synthetic corpus, or ``--allow-faces``);
 3. architectures (models with the same layers appear once, "xN, inputs differ: ...");
 4. each experiment's own ``report_pages(pdf, result, context)``; last, the run: citation, corpus,
    profile, seed, environment, total time, command and the licence note on faces.
 
+A run of the authors' released weights (``--weights``) says so on every page (the running header, its
+banners; page 1 compares it with what their artefact states, never "ours" with "the paper"), and a run
+with fewer folds than its protocol is marked "partial run: N of M folds, not comparable with published
+rows" on every page and gets no difference or verdict beside a published number (:func:`run_marks`).
+
 Beside the PDF: ``results.json`` (every experiment's results, the comparison with intervals,
 ``intervals``), the PDF's tables as CSV: ``comparison.csv`` (reported vs ours, our interval),
 ``scores.csv`` (all our scores, pooled ones with their interval), ``architectures.json`` (layer
 tables). Everything is drawn from the experiments' results in memory
-(``common.harness.ExperimentResult``), the ``ReportContext`` and three inputs computed before the
+(``common.harness.ExperimentResult``), the ``ReportContext`` and four inputs computed before the
 report (``common.orchestration.paper_reports``): the intervals
-(``common.evaluation.statistics.experiment_intervals``), the model summaries and the flagged clips'
-frames. No page reads a file, builds a model or resamples.
+(``common.evaluation.statistics.experiment_intervals``), the model summaries, the flagged clips'
+frames and the training curves (``common.evaluation.curves.training_curves``). No page reads a file,
+builds a model or resamples.
 """
 from __future__ import annotations
 
@@ -66,6 +73,39 @@ def _banner(profile: Any, corpus: Mapping[str, Any]) -> str:
     return f"profile: {profile}    corpus: {kind} ({corpus.get('root', '?')})"
 
 
+def run_marks(res: Mapping[str, Any]) -> list[str]:
+    """What an experiment's every page must say beside its numbers: whose weights they are (a ``--weights``
+    run: the authors', evaluated, not trained here) and that a run with fewer folds than its protocol is
+    partial, not comparable with published rows."""
+    marks = []
+    if res.get("released_weights"):
+        marks.append("WEIGHTS: " + tables.weights_line(res["released_weights"]))
+    partial = tables.run_partial(res)
+    if partial:
+        marks.append(tables.shout(partial))
+    return marks
+
+
+def _weights_run(results: Mapping[str, Mapping]) -> bool:
+    return any(res.get("released_weights") for res in results.values())
+
+
+ANSWER_LEGEND_ROW = 0.012  # page 1's chart: the height of one row of its legend, in page fractions
+ANSWER_LEGEND_PT = 240  # and the width a row of it may take, in points (the chart's)
+
+# Page 1's words: a run of the authors' released weights is compared with what their artefact states, and its
+# numbers are theirs evaluated here, never "ours" (``common.evaluation.comparison.released_weights_record``).
+WORDS = {False: {"title": "The answer: the paper's numbers and ours", "reference": "paper", "ours": "ours",
+                 "table": "Reported by the paper", "chart_ours": "ours, pooled, 95% interval",
+                 "chart_other": "ours, paper's aggregation", "scores": "Our scores per experiment and scope"},
+         True: {"title": "The answer: the authors' released weights, evaluated here, beside the numbers their "
+                         "artefact states", "reference": "stated", "ours": "weights here",
+                "table": "Stated for the released weights (their artefact, not the paper)",
+                "chart_ours": "the authors' weights here, pooled, 95% interval",
+                "chart_other": "the authors' weights here, stated aggregation",
+                "scores": "The authors' released weights, evaluated here, per experiment and scope"}}
+
+
 def _faces_note(corpus: Mapping[str, Any], allow_faces: bool) -> str:
     if corpus.get("kind") == "synthetic":
         return "Faces: synthetic corpus; its faces may be shown (no licence limit)."
@@ -93,6 +133,8 @@ def _run_page(paper_id: str, paper: Any, context: ReportContext, results: Mappin
     for name, res in results.items():
         counts = ", ".join(f"{k} {v}" for k, v in res.get("status_counts", {}).items())
         lines += _wrap(f"{name}: {res.get('title', '')}  [{len(res.get('folds', []))} folds: {counts}]", 93)
+        for mark in run_marks(res):
+            lines += _wrap(f"    {mark}", 93)
         for warning in res.get("warnings", []):  # folds left out of the scores
             lines += _wrap(f"    WARNING: {warning}", 93)
     lines += ["", "Environment"]
@@ -117,10 +159,10 @@ def _is_synthetic(context: ReportContext) -> bool:
 def paper_in_interval(row: Mapping[str, Any], interval: Mapping[str, Any] | None) -> bool | None:
     """Whether the paper's number lies inside our pooled interval; None where there is no verdict to give
     (no interval, not a pooled row, no reported number, or a row marked not comparable). The paper's
-    number is the recomputed one where the row has it (``tables.paper_reference``)."""
+    number is the recomputed one where the row has it (``tables.paper_reference``); none for a partial run."""
     paper = tables.paper_reference(row)
     if (interval is None or row.get("aggregation") != "pooled" or paper is None
-            or not row.get("comparable", True)):
+            or not row.get("comparable", True) or row.get("partial")):
         return None
     return bool(interval["low"] <= paper <= interval["high"])
 
@@ -141,16 +183,20 @@ def answer_rows(results: Mapping[str, Mapping], intervals: Mapping[str, Mapping]
         for metric in list(res.get("metrics_reported", ("uf1",)))[:2]:
             rows.append({"experiment": name, "metric": metric, "scope": "all", "aggregation": "pooled",
                          "reported": None, "ours": values.get(metric), "difference": None, "source": "",
-                         "note": "", "pooled": values.get(metric),
+                         "note": "", "pooled": values.get(metric), "partial": tables.run_partial(res),
                          "interval": interval_of(intervals.get(name), "all", metric)})
     return rows
 
 
-def reported_table(compared: list[dict], synthetic: bool) -> tuple[list[str], list[list[str]], list[str]]:
+def reported_table(compared: list[dict], synthetic: bool,
+                   weights: bool = False) -> tuple[list[str], list[list[str]], list[str]]:
     """Page 1's table of the paper's numbers beside ours: (header, rows, lines under it). A row's note is
     numbered once ("[k]" after its source); a published number the authors' own artefact does not give
     reads "0.761 (recomputed 0.719)", its difference and "paper in CI" use the recomputed value, and the
-    lines under the table say so in words (``RECOMPUTED_MEANING``) and give each note."""
+    lines under the table say so in words (``RECOMPUTED_MEANING``) and give each note. A partial run's rows
+    get no difference and no verdict (:func:`run_marks`); ``weights``: a run of the authors' released weights,
+    its columns named as :data:`WORDS` says."""
+    words = WORDS[weights]
     notes: list[str] = []  # each distinct note once, numbered; the rows it applies to carry its number
     body = []
     for r in compared:
@@ -164,17 +210,23 @@ def reported_table(compared: list[dict], synthetic: bool) -> tuple[list[str], li
                 notes.append(text)
             marker = f" [{notes.index(text) + 1}]"
         iv = r.get("interval")
-        paper = tables.fmt(r["reported"], 3) + ("" if recomputed is None
-                                                else f" (recomputed {tables.fmt(recomputed, 3)})")
-        cells = [r["experiment"], r["metric"], r["scope"], r["aggregation"], paper, tables.fmt(r["ours"], 3),
+        # four decimals, as papers print their numbers (a rounding would hide a difference of 0.0004)
+        paper = tables.fmt(r["reported"], 4) + ("" if recomputed is None
+                                                else f" (recomputed {tables.fmt(recomputed, 4)})")
+        cells = [r["experiment"], r["metric"], r["scope"], r["aggregation"], paper, tables.fmt(r["ours"], 4),
                  f"[{iv['low']:.3f}, {iv['high']:.3f}]" if iv and r["aggregation"] == "pooled" else "–"]
         if not synthetic:
             inside = paper_in_interval(r, iv)
-            cells += [tables.fmt_signed(r["difference"], 3), "–" if inside is None else ("yes" if inside else "no")]
+            cells += ["–" if r.get("partial") else tables.fmt_signed(r["difference"], 4),
+                      "–" if inside is None else ("yes" if inside else "no")]
         body.append(cells + [f"{r['source'] or ''}{marker}".strip()])
-    header = ["experiment", "metric", "scope", "aggregation", "paper", "ours", "ours 95% CI"]
-    header += ([] if synthetic else ["ours-paper", "paper in CI"]) + ["source"]
+    reference, ours = words["reference"], words["ours"]
+    header = ["experiment", "metric", "scope", "aggregation", reference, ours, f"{ours} 95% CI"]
+    header += ([] if synthetic else [f"{ours.split()[0]}-{reference}", f"{reference} in CI"]) + ["source"]
     lines = []
+    partial = list(dict.fromkeys(f"{r['experiment']}: {r['partial']}" for r in compared if r.get("partial")))
+    if partial and not synthetic:
+        lines += [f"No difference and no verdict (–) for a partial run: {text}." for text in partial]
     if any(r.get("recomputed") is not None for r in compared):
         lines.append(RECOMPUTED_MEANING + ("." if synthetic else "; ours-paper and paper in CI use the recomputed "
                                            "value there, not the published one."))
@@ -183,12 +235,31 @@ def reported_table(compared: list[dict], synthetic: bool) -> tuple[list[str], li
     return header, body, lines
 
 
-def _answer_chart(rows: list[dict], synthetic: bool) -> Callable[[plt.Figure, list[float]], None]:
+def _answer_chart(rows: list[dict], synthetic: bool,
+                  weights: bool = False) -> tuple[Callable[[plt.Figure, list[float]], None], float]:
     """Dot-and-whisker: our pooled score and its interval (colour of the experiment), our score in the
     paper's aggregation where that differs (x), the paper's number (red diamond) and, where the authors'
-    own artefact does not give it, the recomputed value (red square)."""
+    own artefact does not give it, the recomputed value (red square); with the height its legend takes
+    above it (page fractions), which the block must add."""
+    words = WORDS[weights]
+    handles = [plt.Line2D([], [], marker="o", color=style.MUTED, label=words["chart_ours"]),
+               plt.Line2D([], [], marker="x", linestyle="", color=style.MUTED, label=words["chart_other"]),
+               plt.Line2D([], [], marker="D", linestyle="", color=style.PAPER,
+                          markerfacecolor="none" if synthetic else style.PAPER,
+                          label=("stated by their artefact" if weights else "paper")
+                          + (" (context only)" if synthetic else ""))]
+    if any(r.get("recomputed") is not None for r in rows):
+        handles.append(plt.Line2D([], [], marker="s", linestyle="", color=style.PAPER, markerfacecolor="none",
+                                  label="paper, recomputed (note)"))
+    labels = [len(str(h.get_label())) for h in handles]
+    # the most columns whose widest row fits above the chart (6 pt: about 3.6 pt a character, 22 pt a marker)
+    ncol = next(n for n in (3, 2, 1) if n == 1 or max(
+        sum(labels[i:i + n]) * 3.6 + 22 * n for i in range(0, len(labels), n)) <= ANSWER_LEGEND_PT)
+    legend = ANSWER_LEGEND_ROW * -(-len(handles) // ncol)  # the legend's rows above the chart, inside the block
+
     def draw(fig: plt.Figure, rect: list[float]) -> None:
         left, bottom, width, height = rect
+        height -= legend
         ax = fig.add_axes((left + width * 0.5, bottom + 0.035, width * 0.47, height - 0.045))
         y = np.arange(len(rows))[::-1]
         label_size = 6.5 if len(rows) <= 30 else 5.5
@@ -216,17 +287,9 @@ def _answer_chart(rows: list[dict], synthetic: bool) -> Callable[[plt.Figure, li
         ax.set_xlim(-0.03, 1.05)
         ax.grid(axis="x", alpha=0.3)
         ax.set_xlabel("score", fontsize=7)
-        handles = [plt.Line2D([], [], marker="o", color=style.MUTED, label="ours, pooled, 95% interval"),
-                   plt.Line2D([], [], marker="x", linestyle="", color=style.MUTED, label="ours, paper's aggregation"),
-                   plt.Line2D([], [], marker="D", linestyle="", color=style.PAPER,
-                              markerfacecolor="none" if synthetic else style.PAPER,
-                              label="paper" + (" (context only)" if synthetic else ""))]
-        if any(r.get("recomputed") is not None for r in rows):
-            handles.append(plt.Line2D([], [], marker="s", linestyle="", color=style.PAPER, markerfacecolor="none",
-                                      label="paper, recomputed (note)"))
-        ax.legend(handles=handles, fontsize=6, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-                  ncol=3 if len(handles) <= 3 else 2, frameon=False)  # four entries in one row overflow the page
-    return draw
+        ax.legend(handles=handles, fontsize=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=ncol,
+                  frameon=False)
+    return draw, legend
 
 
 def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: ReportContext,
@@ -234,8 +297,12 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
     """Page 1: the answer. The chart and a compact table of the paper's numbers beside ours, with
     the difference and "paper inside our interval" on real data only; then our scores per scope."""
     synthetic = _is_synthetic(context)
+    weights = _weights_run(results)
+    words = WORDS[weights]
     title = context.paper.title if context.paper is not None else context.paper_id
     banner = f"{context.paper_id}: {title}\n" + _banner(context.profile, context.corpus)
+    for mark in dict.fromkeys(m for res in results.values() for m in run_marks(res)):
+        banner += f"\n{mark}"
     if synthetic:
         banner += ("\nSYNTHETIC corpus: these scores test the code, not the method; the paper's numbers are "
                    "context only, so no difference is shown")
@@ -243,25 +310,29 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
     if left_out:
         banner += (f"\nWARNING: {left_out} fold(s) failed, diverged (nan) or were empty and are NOT in these "
                    "scores; see each experiment's section")
-    doc.section("The answer: the paper's numbers and ours")
-    flow = Flow("The answer: the paper's numbers and ours", banner, synthetic, emit=doc.savefig)
+    doc.section(words["title"].split(",")[0] if weights else words["title"])
+    flow = Flow(words["title"], banner, synthetic or any(run_marks(res) for res in results.values()),
+                emit=doc.savefig)
     rows = answer_rows(results, intervals)
     per_chart = 42
     for start in range(0, len(rows), per_chart):
         chunk = rows[start:start + per_chart]
-        flow.block(min(0.62, 0.06 + 0.0125 * len(chunk)), _answer_chart(chunk, synthetic))
+        draw, legend = _answer_chart(chunk, synthetic, weights)
+        flow.block(min(0.62, 0.06 + 0.0125 * len(chunk)) + legend, draw)
     how = next((iv["how"] for iv in intervals.values() if iv.get("how")), None)  # as stored with the intervals
     flow.text([(f"{how}. " if how else "") + "Pooled = one confusion matrix over all folds' predictions (MEGC); "
-               "fold_mean = mean of per-fold scores; x marks our score in the paper's aggregation."], size=6.5,
-              color=style.MUTED)
+               "fold_mean = mean of per-fold scores; x marks " + ("the weights' score in the stated aggregation."
+                                                                   if weights else "our score in the paper's "
+                                                                   "aggregation.")], size=6.5, color=style.MUTED)
     compared = [r for r in rows if r.get("reported") is not None]
     if compared:
-        header, body, notes = reported_table(compared, synthetic)
-        flow.heading("Reported by the paper" + (" (context only: synthetic corpus)" if synthetic else " vs ours"), 9)
+        header, body, notes = reported_table(compared, synthetic, weights)
+        flow.heading(words["table"] + (" (context only: synthetic corpus)" if synthetic
+                                       else " vs evaluated here" if weights else " vs ours"), 9)
         flow.table(header, body)
         if notes:
             flow.text(notes, size=6.5)
-    flow.heading("Our scores per experiment and scope", 9)
+    flow.heading(words["scores"], 9)
     body = []
     for name, res in results.items():
         metrics = res.get("metrics", {})
@@ -279,13 +350,17 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
 
 
 def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], intervals: Mapping[str, Any],
-                        allow_faces: bool, thumbnails: list[Mapping[str, Any]]) -> None:
-    """One experiment: summary and scores with intervals, confusion matrices and per-subject scores,
-    training curves, the per-fold table, the folds not ok, the selection and the config, flowing."""
+                        allow_faces: bool, thumbnails: list[Mapping[str, Any]],
+                        curves: Mapping[str, Any] | None = None) -> None:
+    """One experiment: summary and scores with intervals, the pooled confusion matrix of every scope and the
+    per-subject scores, the training curves (``curves``: ``common.evaluation.curves.training_curves``), the
+    per-fold table, the folds not ok, the selection and the config, flowing."""
     corpus = res.get("corpus", {})
     synthetic = str(corpus.get("kind")) == "synthetic"
+    marks = run_marks(res)
     doc.section(f"{name}: {res.get('title', '')}")
-    flow = Flow(f"{name}: {res.get('title', '')}", _banner(res.get("profile"), corpus), synthetic, emit=doc.savefig)
+    flow = Flow(f"{name}: {res.get('title', '')}", "\n".join([_banner(res.get("profile"), corpus), *marks]),
+                synthetic or bool(marks), emit=doc.savefig)
     metrics = res.get("metrics", {})
     selection = res.get("selection") or {}
     lines = [f"{len(res.get('folds', []))} folds, {res.get('n_samples')} samples, classes "
@@ -319,49 +394,35 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     fold_rows = tables.fold_rows(res)
     class_names = res.get("class_names", [])
 
-    def draw_scores(fig: plt.Figure, rect: list[float]) -> None:
-        left, bottom, width, height = rect
-        shown = list(matrices.items())[:3]
-        n = len(shown) + 1
-        gap = 0.09
-        cell = (width - gap * n) / n
-        for i, (scope, matrix) in enumerate(shown):
-            ax = fig.add_axes((left + gap * 0.9 + i * (cell + gap), bottom + 0.05, cell, height - 0.08))
-            figures.confusion_axes(ax, matrix, class_names, f"{scope} (n={int(np.asarray(matrix).sum())})",
-                                   fontsize=5.5 if len(class_names) > 4 else 6.5, ylabel=i == 0)
-        ax = fig.add_axes((left + gap * 0.9 + len(shown) * (cell + gap), bottom + 0.05, cell, height - 0.08))
-        pooled = metrics.get("pooled", {}).get("all", {})
-        figures.subject_strip(ax, fold_rows, pooled)
-        ax.set_title("per fold (subject under LOSO)", fontsize=7)
+    panels: list[tuple[str, Any]] = [(scope, matrix) for scope, matrix in matrices.items()]
+    if fold_rows:
+        panels.append(("", None))  # the per-fold strip plot, after the matrices
+    per_row = 3
 
-    if matrices or fold_rows:
-        flow.heading("Pooled confusion matrices (row-normalised, counted) and per-fold scores", 8)
-        flow.block(0.25, draw_scores)
-        if len(matrices) > 3:
-            flow.text([f"scopes not drawn here: {', '.join(list(matrices)[3:])} (their matrices are in results.json)"],
-                      size=6.5, color=style.MUTED)
-    histories = {f["name"]: f["history"] for f in res.get("folds", []) if f.get("history")}
-    if histories:
-        keys: list[str] = []
-        for history in histories.values():
-            keys.extend(k for k in history if k not in keys and k != "learning_rate")
-        keys = keys[:4]
-
-        def draw_curves(fig: plt.Figure, rect: list[float]) -> None:
+    def draw_scores(shown: list[tuple[str, Any]]) -> Callable[[plt.Figure, list[float]], None]:
+        def draw(fig: plt.Figure, rect: list[float]) -> None:
             left, bottom, width, height = rect
-            cell = (width - 0.07 * len(keys)) / len(keys)
-            for i, key in enumerate(keys):
-                ax = fig.add_axes((left + 0.06 + i * (cell + 0.07), bottom + 0.035, cell, height - 0.06))
-                for history in histories.values():
-                    values = np.array([np.nan if v is None else v for v in history.get(key, [])], dtype=float)
-                    if values.size:
-                        ax.plot(np.arange(1, values.size + 1), values, linewidth=0.8, alpha=0.6)
-                ax.set_title(key, fontsize=7)
-                ax.set_xlabel("epoch", fontsize=6.5)
-                ax.tick_params(labelsize=6)
+            gap = 0.09
+            cell = (width - gap * per_row) / per_row
+            for i, (scope, matrix) in enumerate(shown):
+                ax = fig.add_axes((left + gap * 0.9 + i * (cell + gap), bottom + 0.05, cell, height - 0.08))
+                if matrix is None:
+                    figures.subject_strip(ax, fold_rows, metrics.get("pooled", {}).get("all", {}))
+                    ax.set_title("per fold (subject under LOSO), all scopes", fontsize=7)
+                    continue
+                figures.confusion_axes(ax, matrix, class_names, f"{scope} (n={int(np.asarray(matrix).sum())})",
+                                       fontsize=5.5 if len(class_names) > 4 else 6.5, ylabel=i == 0)
+        return draw
 
-        flow.heading(f"Training curves (one line per fold; {len(histories)} folds)", 8)
-        flow.block(0.17, draw_curves)
+    if panels:
+        flow.heading("Pooled confusion matrices of every scope (row-normalised, counted) and per-fold scores", 8)
+        for start in range(0, len(panels), per_row):
+            flow.block(0.25, draw_scores(panels[start:start + per_row]))
+    entries = (curves or {}).get("curves") or {}
+    if entries:
+        flow.heading("Training curves: the folds' median and spread per epoch", 8)
+        flow.block(0.17, figures.curves_row(curves or {}, style.colour(name)))
+        flow.text([figures.curves_legend(curves or {})], size=6.5, color=style.MUTED)
     if fold_rows:
         flow.heading("Per fold", 8)
         flow.table(["fold", "status", "train", "test", "uf1", "uar", "accuracy", "seconds"],
@@ -418,7 +479,9 @@ def _epoch_selection(flow: Flow, res: Mapping[str, Any], intervals: Mapping[str,
     """The gauge's heading, table and the sentence saying which number to cite; one line when it is n/a."""
     gauge = res.get("epoch_selection") or {}
     if gauge.get("status") != "measured":
-        flow.text([f"Epoch selection (docs/methods.md §9.4): n/a: {gauge.get('reason') or 'not computed'}."],
+        reason = ("the authors' released weights are evaluated, not trained here: no epochs"
+                  if res.get("released_weights") else gauge.get("reason") or "not computed")
+        flow.text([f"Epoch selection (docs/methods.md §9.4): n/a: {reason}."],
                   size=6.5, color=style.MUTED)
         return
     flow.heading("Epoch selection: what choosing the epoch on the test fold adds (docs/methods.md §9.4)", 8)
@@ -440,9 +503,12 @@ def _selection_lines(res: Mapping[str, Any]) -> list[str]:
              f"  {'class':<16}{'selected':>10}{'kept':>8}"]
     for cls, n in (by_class.get("selected") or {}).items():
         lines.append(f"  {cls:<16}{n:>10}{(by_class.get('kept') or {}).get(cls, 0):>8}")
-    counts = faces.get("counts") or {}
-    lines += ["", "Face check (" + f"{faces.get('sampled_frames', '?')} frames per clip): "
-              + ", ".join(f"{k} {v}" for k, v in counts.items() if v)]
+    counts = ", ".join(f"{k} {v}" for k, v in (faces.get("counts") or {}).items() if v)
+    if faces.get("sampled_frames") is not None:
+        lines += ["", f"Face check ({faces['sampled_frames']} frames per clip): {counts}"]
+    else:  # no frames to check (the authors' released inputs): what was done instead, as the run recorded it
+        note = str(faces.get("note") or "no face check")
+        lines += ["", note[:1].upper() + note[1:] + (f" ({counts})" if counts else "")]
     dropped = selection.get("dropped") or []
     by_stage = selection.get("dropped_by_stage") or {}
     lines += ["", f"Dropped or merged: {len(dropped)}" + (" (" + ", ".join(f"{k} {v}" for k, v in by_stage.items())
@@ -552,15 +618,18 @@ def _architecture_section(doc: ReportDocument, summaries: Mapping[str, dict], ba
 def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentResult], out_dir: str | Path,
                  context: ReportContext | None = None, *,
                  architectures: Mapping[str, dict] | None = None, intervals: Mapping[str, Mapping] | None = None,
-                 thumbnails: Mapping[str, list] | None = None, pages: list | None = None) -> Path:
-    """Write ``<out>/<paper>/report.pdf`` (+ results.json, comparison.csv, scores.csv); return the PDF path.
+                 thumbnails: Mapping[str, list] | None = None, pages: list | None = None,
+                 curves: Mapping[str, Mapping] | None = None, folder: str | Path | None = None) -> Path:
+    """Write ``<out>/<paper>/report.pdf`` (+ results.json, comparison.csv, scores.csv), or into ``folder`` (the
+    run's own folder, ``common.orchestration.run_folders``); return the PDF path.
 
     A pure function of records and numbers (``common.orchestration.paper_reports.write_paper_report``
     computes the last three before calling it): ``results_by_experiment`` (name -> ``ExperimentResult``,
     in memory), ``context`` (default: one made from the first result), ``architectures`` (model ->
     ``model_summary``; none: no architecture section), ``intervals`` (experiment ->
     ``statistics.experiment_intervals``; none: scores without intervals) and ``thumbnails`` (experiment
-    -> ``paper_reports.flagged_frames``, drawn only where ``context.allow_faces``). Each experiment's
+    -> ``paper_reports.flagged_frames``, drawn only where ``context.allow_faces``) and ``curves`` (experiment
+    -> ``common.evaluation.curves.training_curves``; none: no training curves). Each experiment's
     ``report_pages(pdf, result, context)`` draws its own pages from the same objects. ``pages``, when
     given, receives one ``layout.PageCheck`` per page (the layout tests read them).
     """
@@ -572,7 +641,7 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
                                 corpus=corpus, allow_faces=corpus.get("kind") == "synthetic",
                                 environment=first.get("environment", {}), results=dict(results_by_experiment))
     paper = context.paper
-    paper_dir = Path(out_dir) / paper_id
+    paper_dir = Path(folder) if folder is not None else Path(out_dir) / paper_id
     paper_dir.mkdir(parents=True, exist_ok=True)
     summaries = dict(architectures or {})
     intervals = dict(intervals or {})
@@ -582,13 +651,17 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
     pdf_path = paper_dir / "report.pdf"
     metadata = {"Title": f"mersuite report: {paper_id}", "Subject": banner, "Creator": "mersuite run_all.py"}
     header = f"{paper_id} · profile {context.profile} · corpus {str(context.corpus.get('kind', '?')).upper()}"
+    if _weights_run(summaries_by_name):  # on every page: these numbers are the authors' weights, not a training
+        header += " · the AUTHORS' released weights, evaluated, not trained here"
+    if any(tables.run_partial(res) for res in summaries_by_name.values()):
+        header += " · PARTIAL run, not comparable with published rows"
     open_before = len(plt.get_fignums())
     # atomic (common.files): a reader or a second run never sees half a PDF
     with atomic_write(pdf_path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
         _answer(doc, summaries_by_name, context, intervals)
         for name, res in summaries_by_name.items():
             _experiment_section(doc, name, res, intervals.get(name, {}), bool(context.allow_faces),
-                                thumbnails.get(name) or [])
+                                thumbnails.get(name) or [], (curves or {}).get(name))
         _architecture_section(doc, summaries, banner, synthetic)
         for name, result in results_by_experiment.items():
             if result.experiment.report_pages is None:

@@ -15,7 +15,7 @@ from common.files import atomic_write
 
 COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
                       "source", "note", "profile", "corpus", "comparable", "recomputed", "compared_with",
-                      "recomputed_note", "ours_low", "ours_high", "paper_in_interval")
+                      "recomputed_note", "ours_low", "ours_high", "paper_in_interval", "partial")
 SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "profile", "corpus", "low", "high",
                  "interval")
 
@@ -23,15 +23,17 @@ SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "
 def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
     """The paper's reported numbers beside ours: one row per ``Reported`` of every experiment (a row not
     comparable carries no difference; a row with ``recomputed`` keeps the published number in ``reported``
-    and its difference is ours - recomputed: ``common.evaluation.comparison.comparison_rows``)."""
+    and its difference is ours - recomputed: ``common.evaluation.comparison.comparison_rows``); ``partial``: the
+    run's :func:`run_partial` mark, "" for a whole run."""
     rows = []
     for name, results in results_by_experiment.items():
+        partial = run_partial(results)
         for row in results.get("comparison", []):
             rows.append({"experiment": name, **{k: row.get(k) for k in COMPARISON_COLUMNS[1:9]},
                          "profile": results.get("profile"), "corpus": results.get("corpus", {}).get("kind"),
                          "comparable": row.get("comparable", True), "recomputed": row.get("recomputed"),
                          "compared_with": row.get("compared_with") or "published",
-                         "recomputed_note": row.get("recomputed_note") or ""})
+                         "recomputed_note": row.get("recomputed_note") or "", "partial": partial})
     return rows
 
 
@@ -94,6 +96,46 @@ def fold_rows(results: Mapping[str, Any]) -> list[dict]:
     return rows
 
 
+def partial_note(run: int, total: int | None) -> str:
+    """The mark of a run with fewer folds than its protocol (a smoke profile's, ``--max-folds``):
+    "partial run: N of M folds, not comparable with published rows"; "" for a whole run."""
+    if not total or run >= total:
+        return ""
+    return f"partial run: {run} of {total} folds, not comparable with published rows"
+
+
+def shout(note: str) -> str:
+    """A mark's head in capitals, for a banner: "PARTIAL RUN: 4 of 68 folds, ..."."""
+    head, _, rest = note.partition(":")
+    return f"{head.upper()}:{rest}"
+
+
+def run_partial(results: Mapping[str, Any]) -> str:
+    """:func:`partial_note` of one experiment's ``results.json`` (``folds_protocol``, the protocol's fold count,
+    beside the folds it ran); a results.json written before that count was kept says it from the config's cut."""
+    folds = len(results.get("folds") or [])
+    total = results.get("folds_protocol")
+    if total is not None:
+        return partial_note(folds, int(total))
+    cut = ((results.get("config") or {}).get("evaluation") or {}).get("max_folds") or 0
+    if cut and folds <= cut:
+        return f"partial run: the first {folds} folds only (evaluation.max_folds {cut}), not comparable with " \
+               "published rows"
+    return ""
+
+
+def weights_line(record: Mapping[str, Any]) -> str:
+    """Whose model a ``--weights`` run's numbers are, in the words every summary line and page of it carries
+    (``results.json``'s ``released_weights``: ``common.evaluation.comparison.released_weights_record``)."""
+    text = f"the authors' released weights ({Path(str(record['folder'])).name}), evaluated, not trained here"
+    log = record.get("log")
+    if log:
+        names = ", ".join(Path(file).name for file in str(log["file"]).split(", "))
+        text += f"; {log['agree']} of {log['clips']} clips predicted as in the authors' log {names}" + (
+            f" ({log['folds']} of {log['folds_total']} folds compared)" if log["folds"] < log["folds_total"] else "")
+    return text
+
+
 def fmt(value: Any, digits: int = 4) -> str:
     """A cell: floats with ``digits`` decimals, None/NaN as an en dash."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -104,9 +146,10 @@ def fmt(value: Any, digits: int = 4) -> str:
 
 
 def fmt_signed(value: Any, digits: int = 4) -> str:
+    """A difference with its sign; one that rounds to zero is "+0.0000", never "-0.0000"."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
-    return f"{value:+.{digits}f}"
+    return f"{(value if round(value, digits) != 0 else 0.0):+.{digits}f}"
 
 
 def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Path:

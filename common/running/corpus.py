@@ -8,14 +8,19 @@ a missing or refused database is one line naming all of them. ``loader`` is how 
 from __future__ import annotations
 
 import json
+import logging
+import warnings
 from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 
 from common.datasets import load
+from common.datasets.sample import DroppedWarning
 from common.datasets.tables import DatabaseNotFound
 from common.errors import RunError
 from common.experiment import Experiment, Track
 from common.paths import cache_root
+
+logger = logging.getLogger(__name__)
 
 # ``loader(name, root, **options) -> [Sample]``: reads one database (``common.datasets.load``)
 Loader = Callable[..., list]
@@ -51,6 +56,19 @@ def loader_key(experiment: Experiment | Track, name: str) -> tuple[str, str]:
     return name, json.dumps(dict(experiment.loader_options.get(name, {})), sort_keys=True, default=str)
 
 
+def _quietly(loader: Loader, name: str, root: Path, options: dict) -> list:
+    """``loader(name, root, **options)`` with its warnings as log lines, never Python's warning with a source line:
+    a clip a loader drops (``DroppedWarning``) is recorded by ``common.datasets.dropped`` and listed, one line each,
+    by the run's screening (``common.running.screening``); any other warning is one log line naming the database."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        samples = loader(name, root, **options)
+    for warning in caught:
+        if not isinstance(warning.message, DroppedWarning):
+            logger.warning(f"{name}: {' '.join(str(warning.message).split())}")
+    return samples
+
+
 def load_all(experiments: Sequence[Experiment | Track], root: Path,
              loader: Loader = load) -> dict[tuple[str, str], list]:
     """Every database the experiments name, each loaded once per loader options (:func:`loader_key`),
@@ -65,7 +83,7 @@ def load_all(experiments: Sequence[Experiment | Track], root: Path,
             if key in loaded or name in missing or name in unusable:
                 continue
             try:
-                samples = loader(name, root, **dict(experiment.loader_options.get(name, {})))
+                samples = _quietly(loader, name, root, dict(experiment.loader_options.get(name, {})))
             except DatabaseNotFound as exc:
                 missing[name] = " ".join(str(exc).split())
                 continue

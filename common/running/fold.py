@@ -154,9 +154,7 @@ def fold_training(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, y_
     ``ctx.config.train``); ``after_fit(model)`` runs between training and prediction (e.g. BN
     statistics recomputed); ``extra`` is a mapping or ``extra(model, history)`` computed after training.
     A model in mixed precision (``TrainConfig.mixed_precision``) adds ``extra["dtype_policy"]``."""
-    import keras
-
-    from common.training import predict_on_batches
+    from common.training import gauge_predictions
 
     started = time.perf_counter() if started is None else started
     train = ctx.config.train if train is None else train
@@ -170,15 +168,7 @@ def fold_training(ctx: FoldContext, model: Any, x_train: Any, x_test: Any, *, y_
     def predict_at_epoch(trained: Any) -> np.ndarray:
         """The test probabilities the fold would give had training stopped here: with ``after_fit``
         applied (e.g. BN statistics recomputed) and its non-trainable state put back afterwards."""
-        if after_fit is None:
-            return predict_on_batches(trained, x_test, batch_size)
-        kept = [np.array(keras.ops.convert_to_numpy(v)) for v in trained.non_trainable_variables]
-        after_fit(trained)
-        try:
-            return predict_on_batches(trained, x_test, batch_size)
-        finally:
-            for variable, value in zip(trained.non_trainable_variables, kept):
-                variable.assign(value)
+        return gauge_predictions(trained, x_test, batch_size, after_fit)
 
     return FoldTraining(ctx=ctx, model=model, x_train=x_train, x_test=x_test, y_train=y_train, train=train,
                         label=label or model.name, validation_data=validation_data, callbacks=callbacks,

@@ -214,6 +214,29 @@ def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
     return record
 
 
+class Progress:
+    """The log line of a group's training, at most every ``every`` seconds (a group of STSTNet's 68 folds trains
+    for minutes without a fold finishing): epoch k of N, the step, the group's elapsed time and its ETA (the
+    epochs left at the mean time of those done)."""
+
+    def __init__(self, label: str, epochs: int, every: float = 30.0,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.label, self.epochs, self.every, self.clock = label, epochs, every, clock
+        self.started = self.last = clock()
+
+    def __call__(self, epoch: int, step: int, steps: int) -> None:
+        """After step ``step`` (0-based) of ``steps`` of epoch ``epoch`` (0-based)."""
+        now = self.clock()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        elapsed = now - self.started
+        done = epoch + (step + 1) / max(steps, 1)
+        eta = elapsed / done * (self.epochs - done) if done > 0 else 0.0
+        logger.info(f"{self.label}: epoch {epoch + 1} of {self.epochs} (step {step + 1} of {steps}), "
+                    f"{duration(elapsed)} elapsed, ETA {duration(eta)}")
+
+
 def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], group: int) -> dict[str, dict]:
     """``--fold-parallel N`` (``TrainConfig.fold_parallel``): the folds of ``jobs`` in groups of ``group``, each
     group's networks trained as one computation (``common.fold_parallel``); ``{fold name: record}``, each
@@ -233,12 +256,14 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
     n_classes = len(jobs[0].selection.class_names) if jobs else 0
 
     def store(job: FoldJob, status: str, reason: str, seconds: float, outcome: FoldOutcome | None,
-              cache_before: Any) -> None:
+              cache_before: Any, after: str = "", together: dict | None = None) -> None:
         record = fold_record(job.base, job.selection, job.fold, job.fingerprint, status, reason, seconds, outcome)
         record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
+        if together is not None:  # the group's size and training seconds, and the fold's own
+            record["extra"]["fold_parallel"] = together
         write_output(write_json_atomic, job.path, jsonable(record))
         records[job.fold.name] = record
-        logger.info(fold_line(job, record))
+        logger.info(fold_line(job, record, after))
 
     def run_group(part: Sequence[FoldJob]) -> None:
         ready = []  # (job, ctx, training, prepared fold, seconds so far, cache counts before)
@@ -263,10 +288,12 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
         if not ready:
             return
         names = ", ".join(r[0].fold.name for r in ready)
-        logger.info(f"{ready[0][0].tag} training {len(ready)} folds together ({names})")
+        tag, epochs = ready[0][0].tag, ready[0][2].train.epochs
+        logger.info(f"{tag} training {len(ready)} folds together ({names})")
         fit_started = time.perf_counter()
+        progress = Progress(f"{tag} {len(ready)} folds together", epochs)
         try:
-            histories: list[Any] = fold_parallel.train_together([r[3] for r in ready], ready[0][2].train.epochs)
+            histories: list[Any] = fold_parallel.train_together([r[3] for r in ready], epochs, progress)
         except Exception as exc:  # recorded for each fold of the group, the run goes on; not Ctrl-C
             for job, ctx, _, _, seconds, cache_before in ready:
                 store(job, "failed", _failure(ctx, exc), seconds + time.perf_counter() - fit_started, None,
@@ -276,15 +303,20 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
         share = together / len(ready)
         for (job, ctx, training, _, seconds, cache_before), history in zip(ready, histories):
             finish_started = time.perf_counter()
+            timing = {"folds": len(ready), "fit_seconds": round(together, 4)}
             try:
                 outcome = training.finish(history, inputs_seconds=seconds, fit_seconds=share,
-                                          extra={"fold_parallel": {"folds": len(ready),
-                                                                   "fit_seconds": round(together, 4)}})
+                                          extra={"fold_parallel": dict(timing)})
                 status, reason, checked = _checked(outcome, job.fold, n_classes)
             except Exception as exc:  # recorded, the group's other folds go on; not Ctrl-C
                 status, reason, checked = "failed", _failure(ctx, exc), None
-            store(job, status, reason, seconds + share + time.perf_counter() - finish_started, checked,
-                  cache_before)
+            own = seconds + time.perf_counter() - finish_started
+            # its own time (preparation and finish) and the group's training, both in the record: its
+            # ``seconds`` add its share of the training, so that the folds' seconds sum to the run's
+            store(job, status, reason, own + share, checked, cache_before,
+                  together={**timing, "own_seconds": round(own, 4)},
+                  after=f" ({len(ready)} folds trained together: its own {duration(own)}, the group's training "
+                        f"{duration(together)})")
 
     for part in fold_parallel.groups(jobs, group):
         with released_fold_graphs():  # the group's graphs and weights freed after it (common.training)

@@ -37,6 +37,7 @@ comparison with the papers (``common.evaluation.comparison``) and the machine
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -53,7 +54,7 @@ from common.config import to_dict
 from common.datasets.tables import sheets_under
 from common.errors import RunError, WorkSavedError
 from common.evaluation import metrics as metrics_module
-from common.evaluation.comparison import comparison_rows
+from common.evaluation.comparison import comparison_rows, released_weights_record
 from common.evaluation.epoch_selection import epoch_selection
 from common.running.corpus import load_datasets
 from common.environment import environment
@@ -206,6 +207,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     n_classes = len(selection.class_names)
 
     folds = check_folds(split(paper_id, experiment, config, selection, seed), len(selection), partition=False)
+    folds_protocol = protocol_folds(paper_id, experiment, config, selection, seed, len(folds))
     base = {"paper": paper_id, "experiment": experiment.name, "profile": profile, "seed": int(seed),
             "config_hash": config_hash(config), "data_root": str(root.resolve())}
     logger.info(f"{tag} {len(selection)} samples, {n_classes} classes {list(selection.class_names)}, "
@@ -254,7 +256,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
             continue
         if notice:
             logger.info(f"{job.label}: {notice}")
-        logger.info(f"{job.label}: {len(fold.train)} train / {len(fold.test)} test")
+        logger.info(f"{job.label}: the authors' weights on its {len(fold.test)} test clips (nothing trained)"
+                    if released_folder(job.config) else f"{job.label}: {len(fold.train)} train / {len(fold.test)} test")
         try:
             record = compute_fold(experiment, job)
         except WorkSavedError:
@@ -279,7 +282,10 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
         stages = sorted({f["stage"] for f in screening["flagged"][flagged_before:]})
         logger.info(f"{tag} {len(screening['flagged']) - flagged_before} clip(s) flagged by the folds' inputs "
                     f"(stage {', '.join(stages)}; listed in results.json's selection.flagged and the report)")
-    results.update(jsonable({"selection": screening, "face_quality": face_record}))
+    results.update(jsonable({"selection": screening, "face_quality": face_record, "folds_protocol": folds_protocol}))
+    weights = released_folder(config)
+    if weights:  # the authors' weights, evaluated: said on every page and summary line (reporting, below)
+        results["released_weights"] = jsonable(released_weights_record(weights, records, experiment.weights_reported))
     # the epoch-selection gauge (docs/methods.md §9.4): read from the fold records, never fed back
     results["epoch_selection"] = jsonable(epoch_selection(records, results))
     try:
@@ -288,14 +294,39 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     except RunError as exc:  # the folds are done and on disk: a rerun rewrites these from them
         raise WorkSavedError(f"{exc}; {_saved(records, folds_dir)}") from None
     pooled = results["metrics"]["pooled"].get("all", {})
+    if weights:
+        from common.reporting.tables import weights_line  # the reporting package loads matplotlib
+
+        logger.info(f"{tag} the scores below are of {weights_line(results['released_weights'])}")
     if pooled.get("uf1") is not None:
         logger.info(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
-                    f"on {pooled['n']} samples (profile {profile}, corpus {corpus_label(results['corpus'])})")
+                    f"on {pooled['n']} samples (profile {profile}, corpus {corpus_label(results['corpus'])})"
+                    + ("; the authors' released weights, not trained here" if weights else ""))
+    if folds_protocol > len(folds):
+        logger.warning(f"{tag} partial run: {len(folds)} of {folds_protocol} folds, not comparable with published "
+                       "numbers")
     for warning in results["warnings"]:
         logger.warning(f"{tag} WARNING: {warning}")
     logger.info(f"{tag} results in {exp_dir / 'results.json'} and {exp_dir / 'predictions.csv'}")
     return ExperimentResult(paper=paper_id, experiment=experiment, config=config, selection=selection,
                             records=tuple(records), summary=results)
+
+
+def released_folder(config: Any) -> str:
+    """``train.weights`` (``--weights DIR``): the authors' released weights the folds evaluate, or ""."""
+    return str(getattr(getattr(config, "train", None), "weights", "") or "")
+
+
+def protocol_folds(paper_id: str, experiment: Experiment, config: Any, selection: Selection, seed: int,
+                   run: int) -> int:
+    """How many folds the experiment's protocol has: ``run`` unless the config's ``evaluation.max_folds`` (a
+    smoke profile, ``--set``) cut them, then the uncut count, so every output can say "N of M folds"."""
+    evaluation = getattr(config, "evaluation", None)
+    if (not getattr(evaluation, "max_folds", 0) or not dataclasses.is_dataclass(config) or isinstance(config, type)
+            or not dataclasses.is_dataclass(evaluation) or isinstance(evaluation, type)):
+        return run
+    uncut = dataclasses.replace(config, evaluation=dataclasses.replace(evaluation, max_folds=0))
+    return max(run, len(split(paper_id, experiment, uncut, selection, seed)))
 
 
 def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[str]:
@@ -325,7 +356,9 @@ def _results(paper_id, experiment, selection, config, profile, seed, overrides, 
              exp_dir, seconds_this_run) -> dict:
     scopes = tuple(experiment.scopes) or ("all",)
     aggregated = metrics_module.aggregate(records, len(selection.class_names), scopes)
-    comparison = comparison_rows(experiment.reported, aggregated, records)
+    # a run of the authors' released weights is compared with what their artefact states, not with the paper
+    comparison = comparison_rows(experiment.weights_reported if released_folder(config) else experiment.reported,
+                                 aggregated, records)
     status_counts: dict[str, int] = {}
     for r in records:
         status_counts[r["status"]] = status_counts.get(r["status"], 0) + 1

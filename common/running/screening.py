@@ -151,13 +151,19 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
         logger.info(f"{tag} checks: {len(selection)} selected, {len(screened)} kept; {len(dropped)} dropped"
                     + (f" ({stages})" if stages else "")
                     + f", {len(flagged)} flagged (listed in results.json and the report)")
-        for d in dropped[:SHOWN]:
-            logger.info(f"{tag}   dropped {d.key}: {d.reason}")
-        for f in flagged[:SHOWN]:
-            logger.info(f"{tag}   flagged {f['key']}: {f['reason']}")
-        if len(dropped) + len(flagged) > 2 * SHOWN:
-            logger.info(f"{tag}   ...")
+        log_listed(tag, dropped, flagged)
     return screened, record, faces
+
+
+def log_listed(tag: str, dropped: list, flagged: list) -> None:
+    """One log line per dropped clip (``Dropped``) and per flagged one, :data:`SHOWN` of each; the rest are in
+    results.json (``selection``) and the report."""
+    for d in dropped[:SHOWN]:
+        logger.info(f"{tag}   dropped {d.key}: {d.reason}")
+    for f in flagged[:SHOWN]:
+        logger.info(f"{tag}   flagged {f['key']}: {f['reason']}")
+    if len(dropped) > SHOWN or len(flagged) > SHOWN:
+        logger.info(f"{tag}   ... ({len(dropped)} dropped, {len(flagged)} flagged in all: results.json, 'selection')")
 
 
 def check_released(paper_id: str, experiment: Experiment, selection: Selection, root: Path | str) -> None:
@@ -200,6 +206,7 @@ def screen_released(paper_id: str, experiment: Experiment, selection: Selection,
              "note": "no face check: the released inputs are the authors' flow images and apex crops"}
     logger.info(f"{tag} inputs: {INPUT_KIND}, {len(selection)} clips; {len(dropped)} dropped by the loader, "
                 f"{len(flagged)} flagged")
+    log_listed(tag, dropped, flagged)
     screened = Selection(samples=selection.samples, labels=selection.labels, class_names=selection.class_names,
                          dropped=tuple(dropped))
     return screened, record, faces

@@ -1,0 +1,128 @@
+"""Where a ``--paper`` run writes: one folder per kind of run, so that no run replaces another's results.
+
+A run's *kind* is what makes its numbers another run's: the profile, the seed, the corpus (synthetic or real,
+and its folder) and the ``--set`` overrides, ``--weights`` among them (``train.weights``: the authors' weights
+evaluated instead of training). Runs of one kind resume each other fold by fold (``common.running.runner``); runs
+of another kind never share a folder. (``--faces-policy`` is not a kind: it changes a run only through the clips
+it selects, which each fold's fingerprint holds, and a run that drops no clip is the same run either way.)
+
+- ``<out>/<paper>/`` holds the first kind of run made there (``reports/ID/report.pdf`` for a plain command, as
+  before); the kind is recorded in its ``run.json`` when the run starts;
+- a run of another kind writes ``<out>/<paper>-<tag>/``, the tag naming the kind: ``<profile>``, then
+  ``seed<k>`` where the seed is not 0, ``weights`` with ``--weights``, ``set-<6 hex digits>`` for other ``--set``
+  overrides, and the corpus kind (``real`` or ``synthetic``): e.g. ``liong2019-port-weights-real``;
+- where that folder too holds another kind (the same tag on another corpus folder), ``<tag>-2``, ``<tag>-3``...:
+  the first that is free or holds this kind.
+
+A folder written before run kinds were recorded (no ``run.json``) is read for its kind from its experiments'
+``results.json`` (profile, seed, corpus, overrides) or, failing that, a fold record (profile, seed, data root);
+one with neither is taken as free. docs/running.md, "Where a run writes".
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from common.files import write_json_atomic
+from common.running.profiles import RunSpec
+
+KIND_FILE = "run.json"
+KIND_SCHEMA = "mersuite.run-kind/1"
+
+
+def run_kind(run: RunSpec) -> dict[str, Any]:
+    """The kind of ``run`` (module docstring), as ``run.json`` records it."""
+    overrides = {str(k): str(v) for k, v in sorted(run.overrides.items())}
+    return {"profile": run.profile, "seed": int(run.seed), "corpus": "synthetic" if run.synthetic else "real",
+            "data_root": str(Path(run.root).resolve()), "weights": overrides.pop("train.weights", None),
+            "overrides": overrides}
+
+
+def kind_tag(kind: dict[str, Any]) -> str:
+    """The folder-name tag of ``kind``: profile, seed, weights, overrides, corpus kind."""
+    parts = [str(kind["profile"])]
+    if kind.get("seed"):
+        parts.append(f"seed{kind['seed']}")
+    if kind.get("weights"):
+        parts.append("weights")
+    if kind.get("overrides"):
+        text = json.dumps(kind["overrides"], sort_keys=True)
+        parts.append(f"set-{hashlib.sha256(text.encode()).hexdigest()[:6]}")
+    parts.append(str(kind["corpus"]))
+    return "-".join(parts)
+
+
+def describe(kind: dict[str, Any] | None) -> str:
+    """``kind`` in words, for a log line."""
+    if kind is None:
+        return "nothing"
+    words = [f"profile {kind.get('profile', '?')}", f"seed {kind.get('seed', '?')}",
+             f"corpus {kind.get('corpus', '?')} at {kind.get('data_root', '?')}"]
+    if kind.get("weights"):
+        words.append(f"the authors' weights {kind['weights']}")
+    if kind.get("overrides"):
+        words.append("--set " + " ".join(f"{k}={v}" for k, v in kind["overrides"].items()))
+    return ", ".join(words)
+
+
+def _legacy_kind(folder: Path) -> dict[str, Any] | None:
+    """The kind of a folder written before ``run.json`` existed: from an experiment's ``results.json``, else a
+    fold record; None when it holds neither."""
+    for results in sorted(folder.glob("*/results.json")):
+        try:
+            summary = json.loads(results.read_text(encoding="utf-8"))
+            corpus = summary["corpus"]
+            overrides = {str(k): str(v) for k, v in sorted((summary.get("overrides") or {}).items())}
+            return {"profile": summary["profile"], "seed": int(summary["seed"]), "corpus": corpus["kind"],
+                    "data_root": str(corpus["root"]), "weights": overrides.pop("train.weights", None),
+                    "overrides": overrides}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    for record in sorted(folder.glob("*/folds/*.json")):
+        try:
+            stored = json.loads(record.read_text(encoding="utf-8"))
+            root = str(stored["data_root"])
+            return {"profile": stored["profile"], "seed": int(stored["seed"]), "data_root": root}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def held_kind(folder: Path) -> dict[str, Any] | None:
+    """The kind of run ``folder`` holds (its ``run.json``, else :func:`_legacy_kind`); None when it holds none."""
+    path = folder / KIND_FILE
+    if path.is_file():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            return {k: v for k, v in stored.items() if k != "schema"}
+        except (OSError, ValueError, AttributeError):
+            return {"profile": "unreadable run.json"}  # another kind: never written over
+    return _legacy_kind(folder) if folder.is_dir() else None
+
+
+def _same(held: dict[str, Any], kind: dict[str, Any]) -> bool:
+    """Whether a folder holding ``held`` may take a run of ``kind``: every field ``held`` records agrees (a
+    legacy folder's fold record records fewer)."""
+    return all(kind.get(k) == v for k, v in held.items())
+
+
+def paper_folder(out: Path, paper_id: str, kind: dict[str, Any]) -> Path:
+    """``<out>/<paper>`` when free or holding this kind, else ``<out>/<paper>-<tag>``, ``-<tag>-2``... (module
+    docstring): the first folder that is free or holds this kind."""
+    plain = Path(out) / paper_id
+    tagged = f"{paper_id}-{kind_tag(kind)}"
+    for folder in itertools.chain([plain, plain.with_name(tagged)],
+                                  (plain.with_name(f"{tagged}-{n}") for n in itertools.count(2))):
+        held = held_kind(folder)
+        if held is None or _same(held, kind):
+            return folder
+    raise AssertionError("unreachable")
+
+
+def record_kind(folder: Path, kind: dict[str, Any]) -> None:
+    """Write ``<folder>/run.json`` (atomic), the kind of run the folder holds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(folder / KIND_FILE, {"schema": KIND_SCHEMA, **kind})
