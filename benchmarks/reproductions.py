@@ -46,6 +46,7 @@ class Method:
     label: str
     seeds: tuple[int, ...]
     partial: tuple[str, ...]  # "seed k: n of 68 folds" of the runs left out of the means
+    not_run: tuple[int, ...]  # the planned seeds without a file
     scores: dict[str, dict[str, dict[str, Any]]]  # statistics.describe's: scope -> metric -> numbers
     published: dict[tuple[str, str], tuple[float, str, bool]]  # (metric, scope) -> (value, source, test-selected)
 
@@ -99,13 +100,13 @@ def methods(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Method]:
     for key, runs in groups.items():
         done = [r for r in runs if r["folds"] == FOLDS]
         ran = {r["seed"] for r in runs}
-        partial = tuple([f"seed {r['seed']}: {r['folds']} of {FOLDS} folds" for r in runs if r["folds"] != FOLDS]
-                        + [f"seed {k}: not run" for k in seeds_planned.get(key, []) if k not in ran])
+        partial = tuple(f"seed {r['seed']}: {r['folds']} of {FOLDS} folds" for r in runs if r["folds"] != FOLDS)
+        not_run = tuple(k for k in seeds_planned.get(key, []) if k not in ran)
         predictions = [st.read_predictions_csv(folder / r["file"]) for r in done]
         scores = st.describe(predictions, CLASSES, METRICS, SCOPES, n_resamples=n_resamples) if predictions else {}
         method, recipe, label = labels[key]
         out.append(Method(key=key, label=label, seeds=tuple(r["seed"] for r in done), partial=partial,
-                          scores=scores, published=published_numbers(method, recipe)))
+                          not_run=not_run, scores=scores, published=published_numbers(method, recipe)))
     return out
 
 
@@ -117,14 +118,21 @@ def _cell(entry: dict[str, Any] | None) -> str:
     return f"{entry['pooled']:.3f} [{interval['low']:.3f}, {interval['high']:.3f}] ({seeds})"
 
 
+def _seeds(seeds: tuple[int, ...]) -> str:
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(str(k) for k in seeds)}"
+
+
 def table(rows: list[Method]) -> str:
     """The README's table: per method and recipe, UF1 and UAR of all 442 clips (mean over seeds [95 % interval,
     subjects x seeds] (each seed)), and what it is compared with."""
     lines = ["| method, recipe (seeds) | UF1 [95 % CI] (per seed) | UAR [95 % CI] (per seed) | published UF1 / UAR |",
              "| --- | --- | --- | --- |"]
     for m in rows:
-        seeds = ", ".join(str(s) for s in m.seeds) or "none finished"
-        partial = f"; left out: {'; '.join(m.partial)}" if m.partial else ""
+        notes = [f"{_seeds(m.seeds)}"] if m.seeds else []
+        if m.partial:
+            notes.append(f"partial, left out: {'; '.join(m.partial)}")
+        if m.not_run:
+            notes.append(f"{_seeds(m.not_run)} not run")
         pub = [m.published.get((metric, "all")) for metric in METRICS]
         published = " / ".join("-" if p is None else f"{p[0]:.4f}" for p in pub)
         if any(p and p[2] for p in pub):
@@ -133,8 +141,8 @@ def table(rows: list[Method]) -> str:
         if sources:
             published += f" ({'; '.join(sources)})"
         all_scope = m.scores.get("all", {})
-        lines.append(f"| {m.label} ({seeds}{partial}) | {_cell(all_scope.get('uf1'))} | {_cell(all_scope.get('uar'))} "
-                     f"| {published} |")
+        cells = " | ".join(_cell(all_scope.get(metric)) for metric in METRICS)
+        lines.append(f"| {m.label} ({'; '.join(notes)}) | {cells} | {published} |")
     return "\n".join(lines)
 
 
