@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,14 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
     fig, axes = plt.subplots(len(METRICS), len(SCOPES), figsize=(8, 1.3 + 1.1 * len(rows) * len(METRICS)),
                              sharey=True, dpi=100)
     ys = list(range(len(rows)))[::-1]
+    # One x range for every panel, from the lowest number drawn (an interval's end, a seed, a published number) to
+    # 1, so that no interval is cut.
+    drawn = [p[0] for m in rows for p in m.published.values()]
+    for m in rows:
+        for scope_scores in m.scores.values():
+            for entry in scope_scores.values():
+                drawn += [entry["interval"]["low"], *entry["per_seed"]]
+    x_low = math.floor((min(drawn, default=0.5) - 0.02) * 20) / 20
     for i, metric in enumerate(METRICS):
         for j, scope in enumerate(SCOPES):
             ax = axes[i][j]
@@ -189,7 +198,7 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
                 if pub:
                     ax.plot([pub[0]], [y - 0.2], "D", ms=6, zorder=5, color="#b03a2e",
                             markerfacecolor="none" if pub[2] else "#b03a2e")
-            ax.set_xlim(0.45, 1.0)
+            ax.set_xlim(x_low, 1.0)
             ax.set_ylim(-0.6, len(rows) - 0.4)
             ax.grid(axis="x", color="#dddddd", lw=0.6)
             ax.tick_params(labelsize=7)
