@@ -19,12 +19,13 @@ demo: $(STAMP)
 # The linter and the type checker first (seconds; configured in pyproject.toml, docs/house.md "Static
 # checks"), then the whole suite in one session of two processes (pytest-xdist; Keras model building, tracing
 # and the preprocessing leave a core idle in one): each test file shared out whole, tests/test_real_shape.py's
-# one fold of every experiment a paper at a time (tests/conftest.py: the groups), the largest groups first; the
-# two processes share the smoke corpora and the preprocessing cache. Timings: .ci/run, docs/performance.md.
+# trained folds a paper at a time (tests/conftest.py: the units of work), those units first; the two processes
+# share the smoke corpora and the preprocessing cache; the 15 costliest tests are listed at the end. Timings:
+# .ci/run, docs/performance.md.
 test: $(STAMP)
 	$(PY) -m ruff check
 	$(PY) -m mypy
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=15
 
 # Is papers/$(ID)/ done? Its declarations as the registry checks them, ruff and mypy on its folder, then every
 # test that concerns it in one run (its own, the template's, the registry-wide ones), and a summary of what was

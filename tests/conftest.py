@@ -32,15 +32,40 @@ def shared_folder(tmp_path_factory, name: str, make=None):
     return folder
 
 
-# One xdist group a test file, unless a test names its own (tests/test_real_shape.py: a paper's experiments
-# together): `make test` runs the whole suite in one session, ``--dist loadgroup``, each file's module fixtures
-# computed in one worker. Before xdist's own hook, which reads the groups.
-@pytest.hookimpl(tryfirst=True)
+# `make test` runs the whole suite in one session of two processes (pytest-xdist, ``--dist loadgroup``), which
+# shares it out a unit at a time: a test file whole (its module fixtures made in one process, once), except the
+# tests whose parameter id ends in ``@GROUP`` (tests/test_real_shape.py: a paper's experiments, and the methods
+# on the onset-apex flow together), which go by GROUP. pytest-xdist's own groups (``xdist_group`` markers) rename
+# the node ids, which pytest 9 no longer lets it do: every test then went out alone, and a module's fixtures,
+# preprocessing included, were computed in both processes. The controller sees only node ids, hence the suffix.
+def unit_of(nodeid: str) -> str:
+    """The unit of work ``nodeid`` goes out in: the group its parameter id names after ``@``, or its file."""
+    params = nodeid.partition("[")[2]
+    if "@" in params:
+        return "@" + params.rstrip("]").rpartition("@")[2]
+    return nodeid.partition("::")[0]
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesAndGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return unit_of(nodeid)
+
+    config.option.loadscopereorder = False  # the units in the order the processes collect them (below)
+    return FilesAndGroups(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("dist", "no") == "loadgroup":
-        for item in items:
-            if item.get_closest_marker("xdist_group") is None:
-                item.add_marker(pytest.mark.xdist_group(item.path.name))
+    """In each process of ``--dist loadgroup``: the ``@GROUP`` units first (the real-shape folds, the costliest
+    units with the fewest tests, which pytest-xdist would otherwise send last, so that one process trained them
+    while the other had nothing left to do), then the test files in their order."""
+    if config.getoption("loadgroup", False):  # the option exists where pytest-xdist runs the session
+        items.sort(key=lambda item: "@" not in item.nodeid.partition("[")[2])
 
 
 @pytest.fixture(scope="session", autouse=True)

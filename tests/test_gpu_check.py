@@ -9,10 +9,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_gpu_check_tiny_runs_every_part_and_prints_the_table(tmp_path):
-    env = {**os.environ, "MERSUITE_CACHE": str(tmp_path / "cache"), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--tiny"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=900)
+def test_gpu_check_tiny_runs_every_part_and_prints_the_table(smoke_corpus):
+    # the session's smoke corpus and preprocessing cache (tests/conftest.py): the check's own code, not the faces again
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--tiny", "--data-root",
+                           str(smoke_corpus)], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-2000:] + done.stdout[-2000:]
     lines = done.stdout.splitlines()
     model = next(line for line in lines if line.startswith("aouayeb2019/region_cnn_3"))

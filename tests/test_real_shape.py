@@ -15,7 +15,9 @@ missing from the runs.
 
 Trained, or split: an experiment's real counts reach the selection, the splitter and the fold's code. Every
 experiment's selection and first fold are checked at real counts (every class in the training part, a
-cross-database fold's sides); the fold is trained for a covering set of the experiments (:func:`trained_runs`):
+cross-database fold's sides); the fold, thinned to about 60 training and 30 test clips in its classes' real
+proportions (every class, at least three clips of each that has them: a stratified inner hold-out and a tuning grid
+still run; ``first_fold.thinned``), is trained for a covering set of the experiments (:func:`trained_runs`):
 each paper's fold functions, databases, and every value of every config section but the recipe's and the ones
 naming databases (the network, its inputs, the protocol's variant) in at least one trained fold. A paper's
 other experiments differ from a trained one only in which databases a fold takes (le2020's three backbones on
@@ -31,11 +33,14 @@ import numpy as np
 import pytest
 
 from common.datasets import DATASETS
+from common.experiment import Fold
 from common.running.profiles import effective_config
 from papers import PAPER_IDS, get_paper
 
 pytestmark = pytest.mark.real_shape
 
+# A trained fold's (training, test) clips, about: the experiment's first fold thinned in its classes' proportions.
+THINNED = (60, 30)
 RUNS = [(paper_id, experiment.name) for paper_id in PAPER_IDS for experiment in get_paper(paper_id).EXPERIMENTS]
 # Values of a config field that only name the databases a fold takes (talluri2022's ``protocol.test``): the
 # splits check those without training.
@@ -78,10 +83,11 @@ def trained_runs(paper_id: str) -> list[str]:
 
 
 TRAINED = [(paper_id, name) for paper_id in PAPER_IDS for name in trained_runs(paper_id)]
-# One xdist group per paper: `make test` runs the suite in two processes (pytest-xdist, --dist loadgroup), and a
-# paper's experiments stay in one of them, in turn, where each reads what the one before cached; the methods on
-# the onset-apex flow (``needs_motion``) share one group, where the first computes the flow stage the others read.
-PARAMS = [pytest.param(paper_id, name, marks=pytest.mark.xdist_group(
+# One unit of work per paper (tests/conftest.py: the parameter id's ``@GROUP``): `make test` runs the suite in two
+# processes (pytest-xdist), and a paper's experiments stay in one of them, in turn, where each reads what the one
+# before cached; the methods on the onset-apex flow (``needs_motion``) share one group, where the first computes
+# the flow stage the others read.
+PARAMS = [pytest.param(paper_id, name, id=f"{paper_id}-{name}@" + (
     "onset_apex_flow" if get_paper(paper_id).EXPERIMENTS[0].needs_motion else paper_id))
     for paper_id, name in RUNS if (paper_id, name) in TRAINED]
 # Experiment-name parts that name the training or test side of a cross-database experiment.
@@ -161,17 +167,19 @@ def test_the_selection_and_first_fold_at_real_counts(paper_id, name, real_shape_
 
 @pytest.mark.parametrize("paper_id,name", PARAMS)
 def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tmp_path):
-    from first_fold import run_first_fold
+    from first_fold import run_first_fold, thinned
 
     (experiment,) = [e for e in get_paper(paper_id).EXPERIMENTS if e.name == name]
-    result = run_first_fold(paper_id, experiment, real_shape_corpus, tmp_path)
+    result = run_first_fold(paper_id, experiment, real_shape_corpus, tmp_path, most=THINNED)
     (record,) = result.records
     assert record["status"] == "ok", record.get("reason")
 
-    # The fold is the experiment's own first fold of the screened selection, trained and tested whole.
+    # The fold is the experiment's own first fold of the screened selection, thinned in its classes' proportions.
     selection = result.selection
-    (fold,) = experiment.folds(selection, result.config, 0)[:1]
     labels, n_classes = selection.labels, len(selection.class_names)
+    (whole,) = experiment.folds(selection, result.config, 0)[:1]
+    fold = Fold(name=whole.name, train=thinned(whole.train, labels, THINNED[0]),
+                test=thinned(whole.test, labels, THINNED[1]))
     assert record["n_train"] == len(fold.train) and record["n_test"] == len(fold.test) > 0
     assert record["test_indices"] == [int(i) for i in fold.test]
     assert record["y_true"] == [int(labels[i]) for i in fold.test]
@@ -208,3 +216,17 @@ def test_every_fold_function_is_an_experiments_run_fold(paper_id):
                       if f.__module__ == protocol.__name__ and "FoldOutcome" in str(f.__annotations__.get("return"))]
     missing = [f"{f.__module__}.{f.__name__}" for f in fold_functions if f not in used]
     assert not missing, missing
+
+
+def test_a_papers_trained_folds_go_out_together_and_other_tests_by_file():
+    """`make test`'s units of work (tests/conftest.py ``unit_of``): each paper's trained folds one unit, the methods
+    on the onset-apex flow one unit, every other test with its file."""
+    from conftest import unit_of
+
+    node = "tests/test_real_shape.py::test_one_fold_on_the_real_shape_corpus[{}]"
+    units = {paper_id: unit_of(node.format(param.id)) for param in PARAMS for paper_id in param.values[:1]}
+    flow = {p for p in units if get_paper(p).EXPERIMENTS[0].needs_motion}
+    assert flow and {units[p] for p in flow} == {"@onset_apex_flow"}
+    assert all(units[p] == f"@{p}" for p in set(units) - flow)
+    assert unit_of("tests/test_cli.py::test_one[a@b-c]") == "@b-c"
+    assert unit_of("tests/test_cli.py::test_one[a-b]") == unit_of("tests/test_cli.py::test_two") == "tests/test_cli.py"

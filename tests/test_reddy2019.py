@@ -4,8 +4,6 @@ normalisation, Table VIII's epoch window, saliency maps, and a smoke run through
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -308,10 +306,29 @@ def test_saliency_is_the_gradient_of_the_predicted_score():
     assert np.array_equal(predicted, np.argmax(model.predict(x, verbose=0), axis=1))
 
 
+WHOLE_SET = ("casme_sq_microexpfusenet_intermediate_whole_set", "smic_microexpfusenet_late_whole_set")
+
+
+@pytest.fixture(scope="session")
+def smoke_runs(tmp_path_factory, smoke_corpus) -> Path:
+    """One ``run_all.py`` run of the smoke profile, as a user runs it: STCNN's 20% split and the two as-published
+    FuseNet variants (each experiment its own folder, trained on its own; one report), made once a test session
+    (``conftest.shared_folder``)."""
+    from conftest import shared_folder
+
+    def run(out: Path) -> None:
+        experiments = [arg for name in ("casme_sq_microexpstcnn", *WHOLE_SET) for arg in ("--experiment", name)]
+        run_all_process("--paper", "reddy2019", *experiments, "--profile", "smoke", "--data-root", smoke_corpus,
+                        "--out", out)
+
+    out = shared_folder(tmp_path_factory, "reddy2019-smoke-runs", run)
+    assert (out / "reddy2019" / "report.pdf").stat().st_size > 0
+    return out
+
+
 @pytest.mark.slow
-def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
-    run_all_process("--paper", "reddy2019", "--experiment", "casme_sq_microexpstcnn", "--profile", "smoke",
-                    "--data-root", smoke_corpus, "--out", tmp_path)
+def test_smoke_run_through_run_all(smoke_runs):
+    tmp_path = smoke_runs
     folder = tmp_path / "reddy2019" / "casme_sq_microexpstcnn"
     results = json.loads((folder / "results.json").read_text())
     assert [f["status"] for f in results["folds"]] == ["ok"]
@@ -348,16 +365,10 @@ def test_reddy_crops_hold_the_eyes_and_the_mouth_on_a_photograph(roll):
 
 
 @pytest.mark.slow
-def test_whole_set_fusenet_smoke_run_reports_the_whole_set_accuracy(tmp_path, smoke_corpus):
+def test_whole_set_fusenet_smoke_run_reports_the_whole_set_accuracy(smoke_runs):
     """The as-published FuseNet variant (ledger 11): validated on the whole data set, Table V compared
     with the whole-set accuracy, the 20%-split FuseNet experiments labelled as not comparable."""
-    names = ("casme_sq_microexpfusenet_intermediate_whole_set", "smic_microexpfusenet_late_whole_set")
-    command = [sys.executable, str(REPO / "run_all.py"), "--paper", "reddy2019", "--profile", "smoke",
-               "--data-root", str(smoke_corpus), "--out", str(tmp_path)]
-    for name in names:
-        command += ["--experiment", name]
-    out = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=600)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    tmp_path, names = smoke_runs, WHOLE_SET
     for name in names:
         folder = tmp_path / "reddy2019" / name
         results = json.loads((folder / "results.json").read_text())
