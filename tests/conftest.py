@@ -65,7 +65,7 @@ def pytest_collection_modifyitems(config, items):
     units with the fewest tests, which pytest-xdist would otherwise send last, so that one process trained them
     while the other had nothing left to do), then the test files in their order."""
     if config.getoption("loadgroup", False):  # the option exists where pytest-xdist runs the session
-        items.sort(key=lambda item: "@" not in item.nodeid.partition("[")[2])
+        items.sort(key=lambda item: not unit_of(item.nodeid).startswith("@"))
 
 
 @pytest.fixture(scope="session", autouse=True)

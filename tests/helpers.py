@@ -70,3 +70,27 @@ def temporal_band_pass(video: np.ndarray, **filter_options) -> np.ndarray:
     for t in range(1, video.shape[0]):
         band_pass.step(video[t], out[t])
     return out
+
+
+def check_kept_fold_model(fold_model, fresh_build) -> Any:
+    """A package's ``fold_model()`` kept across folds (``common.training.compiled_like``): the second call, after
+    a fold's training has moved every weight and optimiser slot and the runner has seeded again, is the same compiled
+    model, back at the start a fresh build (``fresh_build()``, after the same seeding) has. Returns that model."""
+    from common.training import forget_compiled, set_seed
+
+    forget_compiled()
+    set_seed(0)
+    model = fold_model()
+    initial = [v.numpy().copy() for v in model.variables]  # weights, BN statistics, dropout and flip seed states
+    optimiser_initial = [v.numpy().copy() for v in model.optimizer.variables]
+    for variable in [*model.variables, *model.optimizer.variables]:  # what a fold's training would do
+        variable.assign(variable.numpy() + 1)
+    set_seed(0)  # the runner seeds every fold alike
+    again = fold_model()
+    assert again is model  # compiled and traced once
+    assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.variables, initial))
+    assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.optimizer.variables, optimiser_initial))
+    set_seed(0)
+    fresh = fresh_build()
+    assert all(np.array_equal(v.numpy(), b) for v, b in zip(fresh.variables, initial))
+    return model

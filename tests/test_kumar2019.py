@@ -229,29 +229,15 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
 
 
 def test_fold_model_is_compiled_once_and_starts_each_fold_as_a_fresh_build():
+    """common.training.compiled_like, weight decay included: traced once, each fold from a fresh build's start."""
     from common.config import apply_overrides
-    from common.training import forget_compiled, set_seed
+    from common.training import forget_compiled
+    from helpers import check_kept_fold_model
     from papers.kumar2019.config import SMOKE
     from papers.kumar2019.model import build_model
 
     config = apply_overrides(Kumar2019Config(), SMOKE)
-    forget_compiled()
-    set_seed(0)
-    model = protocol.fold_model(config, 3)
-    initial = [v.numpy().copy() for v in model.variables]  # weights, BN statistics and the flip's seed state
-    optimiser_initial = [v.numpy().copy() for v in model.optimizer.variables]
-    for variable in model.variables:  # what a fold's training would do
-        variable.assign(variable.numpy() + 1)
-    for variable in model.optimizer.variables:
-        variable.assign(variable.numpy() + 1)
-    set_seed(0)  # the runner seeds every fold alike
-    again = protocol.fold_model(config, 3)
-    assert again is model  # compiled and traced once (common.training.compiled_like, weight decay included)
-    assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.variables, initial))
-    assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.optimizer.variables, optimiser_initial))
-    set_seed(0)
-    fresh = build_model(config=config, num_classes=3)  # what a rebuild after the runner's seeding starts from
-    assert all(np.array_equal(v.numpy(), b) for v, b in zip(fresh.variables, initial))
+    check_kept_fold_model(lambda: protocol.fold_model(config, 3), lambda: build_model(config=config, num_classes=3))
     forget_compiled()
 
 

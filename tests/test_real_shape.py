@@ -33,7 +33,6 @@ import numpy as np
 import pytest
 
 from common.datasets import DATASETS
-from common.experiment import Fold
 from common.running.profiles import effective_config
 from papers import PAPER_IDS, get_paper
 
@@ -167,7 +166,7 @@ def test_the_selection_and_first_fold_at_real_counts(paper_id, name, real_shape_
 
 @pytest.mark.parametrize("paper_id,name", PARAMS)
 def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tmp_path):
-    from first_fold import run_first_fold, thinned
+    from first_fold import first_fold, run_first_fold
 
     (experiment,) = [e for e in get_paper(paper_id).EXPERIMENTS if e.name == name]
     result = run_first_fold(paper_id, experiment, real_shape_corpus, tmp_path, most=THINNED)
@@ -177,9 +176,7 @@ def test_one_fold_on_the_real_shape_corpus(paper_id, name, real_shape_corpus, tm
     # The fold is the experiment's own first fold of the screened selection, thinned in its classes' proportions.
     selection = result.selection
     labels, n_classes = selection.labels, len(selection.class_names)
-    (whole,) = experiment.folds(selection, result.config, 0)[:1]
-    fold = Fold(name=whole.name, train=thinned(whole.train, labels, THINNED[0]),
-                test=thinned(whole.test, labels, THINNED[1]))
+    (fold,) = first_fold(experiment, most=THINNED).folds(selection, result.config, 0)
     assert record["n_train"] == len(fold.train) and record["n_test"] == len(fold.test) > 0
     assert record["test_indices"] == [int(i) for i in fold.test]
     assert record["y_true"] == [int(labels[i]) for i in fold.test]

@@ -132,27 +132,14 @@ def test_the_fold_model_is_compiled_once_and_starts_each_fold_as_a_fresh_build()
     """The fold's HTNet is kept across folds (common.training.compiled_like): traced once, and each fold starts
     from the weights and optimiser state a fresh build after the runner's seeding has."""
     from common.config import apply_overrides
-    from common.training import forget_compiled, set_seed
+    from common.training import forget_compiled
+    from helpers import check_kept_fold_model
     from papers.wang2024 import protocol
     from papers.wang2024.config import PROFILES, HTNetConfig
     from papers.wang2024.model import build_model
 
     config = apply_overrides(HTNetConfig(), PROFILES["smoke"])
-    forget_compiled()
-    set_seed(0)
-    model = protocol.fold_model(config, 3)
-    model.optimizer.build(model.trainable_variables)
-    initial = [v.numpy().copy() for v in model.variables]
-    optimiser_initial = [v.numpy().copy() for v in model.optimizer.variables]
-    for variable in [*model.variables, *model.optimizer.variables]:  # what a fold's training would do
-        variable.assign(variable.numpy() + 1)
-    set_seed(0)  # the runner seeds every fold alike
-    again = protocol.fold_model(config, 3)
-    assert again is model
-    assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.variables, initial))
-    assert all(np.array_equal(v.numpy(), b) for v, b in zip(again.optimizer.variables, optimiser_initial))
-    set_seed(0)
-    fresh = build_model(config=config, num_classes=3)
-    assert all(np.array_equal(v.numpy(), b) for v, b in zip(fresh.variables, initial))
+    model = check_kept_fold_model(lambda: protocol.fold_model(config, 3),
+                                  lambda: build_model(config=config, num_classes=3))
     assert protocol.fold_model(config, 2) is not model  # another graph, another model
     forget_compiled()
