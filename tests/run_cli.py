@@ -18,6 +18,31 @@ def run_all_process(*args: str, timeout: int = 600) -> subprocess.CompletedProce
     return done
 
 
+# The papers' end-to-end smoke runs through ``run_all.py`` (a subprocess, as a user runs it), each made once a test
+# session and read by the paper's own tests and by tests/test_report_layout.py, which draws the paper's report
+# from the first experiment's folds, reused: {paper: its experiments}. The first is the paper's first experiment,
+# or one that draws the same kinds of page (kumar2019's SMIC LOSO as the composite's, on fewer folds).
+SMOKE_RUNS = {
+    "aouayeb2019": ("megc2019_loso",),
+    "reddy2019": ("casme_sq_microexpstcnn", "casme_sq_microexpfusenet_intermediate_whole_set",
+                  "smic_microexpfusenet_late_whole_set"),
+    "kumar2019": ("smic_loso", "cross_casme2_to_smic"),
+}
+
+
+def smoke_run(tmp_path_factory, smoke_corpus: Path, paper_id: str) -> Path:
+    """The ``--out`` folder of ``paper_id``'s smoke run of :data:`SMOKE_RUNS` (one report for its experiments),
+    made once a test session (``conftest.shared_folder``)."""
+    from conftest import shared_folder
+
+    def run(out: Path) -> None:
+        experiments = [arg for name in SMOKE_RUNS[paper_id] for arg in ("--experiment", name)]
+        run_all_process("--paper", paper_id, *experiments, "--profile", "smoke", "--data-root", smoke_corpus,
+                        "--out", out)
+
+    return shared_folder(tmp_path_factory, f"{paper_id}-smoke-run", run)
+
+
 def architectures_json(paper_id: str, timeout: int = 300) -> dict:
     """``run_all.py --paper ID --architectures --json``: ``{model: {trainable_params, layers...}}``."""
     done = run_all_process("--paper", paper_id, "--architectures", "--json", timeout=timeout)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from run_cli import smoke_run
 
 
 @pytest.fixture(scope="module")
@@ -155,11 +152,9 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     assert {"stage1_r0_loss", "stage1_r5_loss", "stage2_loss"} <= set(outcome.history)
 
 
-def test_smoke_run_writes_report(smoke_corpus, tmp_path):
-    out = subprocess.run([sys.executable, str(REPO / "run_all.py"), "--paper", "aouayeb2019", "--profile", "smoke",
-                          "--data-root", str(smoke_corpus), "--out", str(tmp_path)],
-                         capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-2000:])
+def test_smoke_run_writes_report(tmp_path_factory, smoke_corpus):
+    """run_all.py's smoke run (tests/run_cli.SMOKE_RUNS; tests/test_report_layout.py draws its pages)."""
+    tmp_path = smoke_run(tmp_path_factory, smoke_corpus, "aouayeb2019")
     assert (tmp_path / "aouayeb2019" / "report.pdf").stat().st_size > 0
     results = json.loads((tmp_path / "aouayeb2019" / "megc2019_loso" / "results.json").read_text())
     assert results["profile"] == "smoke"

@@ -259,16 +259,16 @@ def _fold_records(experiment_dir) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted((experiment_dir / "folds").glob("*.json"))]
 
 
-def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_all(smoke_corpus, tmp_path):
-    """One run_all call (one model build and report): a per-database LOSO experiment of Sec. 4 (CASME II's;
+def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_all(tmp_path_factory, smoke_corpus):
+    """One run_all call (one model build and report): a per-database LOSO experiment of Sec. 4 (SMIC's;
     the three differ only in ``protocol.dataset`` and the Table 3 column each is compared with, checked for
     all three), compared with Table 3's column and Tables 4-6, whose folds record what Figs. 3-4 need (PSNR
     per alpha, texture intensity per frame), and one cross-dataset experiment (Table 7) with the
     class-balanced alpha augmentation."""
     import dataclasses
 
-    import run_all
     from papers.kumar2019 import EXPERIMENTS, pages
+    from run_cli import SMOKE_RUNS, smoke_run
 
     names = [f"{db}_loso" for db in reported.DATABASES]
     assert [e.name for e in EXPERIMENTS[1:4]] == names
@@ -279,10 +279,10 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
         assert {(r.metric, r.value) for r in experiment.reported} == {
             ("uf1", reported.TABLE_3[db]["uf1"]), ("uar", reported.TABLE_3[db]["uar"])}
         assert experiment.run_fold is EXPERIMENTS[2].run_fold and experiment.report_pages is EXPERIMENTS[2].report_pages
-    names = ["casme2_loso"]  # the one trained here (its folds are CASME II's subjects)
-    args = ["--paper", "kumar2019", "--profile", "smoke", "--data-root", str(smoke_corpus), "--out", str(tmp_path)]
+    # the one trained here (its folds are SMIC's subjects) and the cross one (tests/run_cli.SMOKE_RUNS)
     cross = "cross_casme2_to_smic"
-    assert run_all.main(args + sum((["--experiment", n] for n in names + [cross]), [])) == 0
+    assert SMOKE_RUNS["kumar2019"] == ("smic_loso", cross)
+    tmp_path = smoke_run(tmp_path_factory, smoke_corpus, "kumar2019")
     results = json.loads((tmp_path / "kumar2019" / cross / "results.json").read_text())
     assert results["status_counts"] == {"ok": 1}
     assert results["parameters"] == {"resnet34_eai": 21_286_211}
@@ -306,7 +306,7 @@ def test_smoke_run_of_the_per_database_loso_and_a_cross_experiment_through_run_a
         assert npz["face"].shape == (len(examples["clips"]), 64, 64, 3)
         assert npz["eai"].shape == (len(examples["clips"]), 4, 32, 32, 3) and "first" not in npz.files
     removed = 0
-    for db, name in (("casme2", "casme2_loso"),):
+    for db, name in (("smic", "smic_loso"),):
         results = json.loads((tmp_path / "kumar2019" / name / "results.json").read_text())
         assert set(results["corpus"]["datasets"]) == {db}  # that database alone
         records = _fold_records(tmp_path / "kumar2019" / name)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from run_cli import architectures_json, run_all_process
+import run_cli
+from run_cli import architectures_json
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -313,15 +314,9 @@ WHOLE_SET = ("casme_sq_microexpfusenet_intermediate_whole_set", "smic_microexpfu
 def smoke_runs(tmp_path_factory, smoke_corpus) -> Path:
     """One ``run_all.py`` run of the smoke profile, as a user runs it: STCNN's 20% split and the two as-published
     FuseNet variants (each experiment its own folder, trained on its own; one report), made once a test session
-    (``conftest.shared_folder``)."""
-    from conftest import shared_folder
-
-    def run(out: Path) -> None:
-        experiments = [arg for name in ("casme_sq_microexpstcnn", *WHOLE_SET) for arg in ("--experiment", name)]
-        run_all_process("--paper", "reddy2019", *experiments, "--profile", "smoke", "--data-root", smoke_corpus,
-                        "--out", out)
-
-    out = shared_folder(tmp_path_factory, "reddy2019-smoke-runs", run)
+    (tests/run_cli.SMOKE_RUNS)."""
+    assert run_cli.SMOKE_RUNS["reddy2019"][1:] == WHOLE_SET
+    out = run_cli.smoke_run(tmp_path_factory, smoke_corpus, "reddy2019")
     assert (out / "reddy2019" / "report.pdf").stat().st_size > 0
     return out
 

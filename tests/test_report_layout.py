@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import matplotlib.pyplot as plt
 import pytest
@@ -21,12 +22,14 @@ from common.orchestration.paper_reports import write_paper_report
 from common.orchestration.paper_runs import corpus_summary
 from common.harness import ReportContext
 from papers import PAPER_IDS, get_paper
+from run_cli import SMOKE_RUNS, smoke_run
 
 MOSTLY_EMPTY = 0.25  # a page whose body fills less than a quarter of its height is three-quarters empty
 # The experiment each paper's report is drawn from: its first, except where the first is long to train
-# (kumar2019's megc2019_loso trains 9 smoke folds; smic_loso draws the same kinds of page from 3).
-LAYOUT_EXPERIMENT = {"kumar2019": "smic_loso"}
-
+# (kumar2019's megc2019_loso trains 9 smoke folds; smic_loso draws the same kinds of page from 3), and for
+# the papers whose own tests make a smoke run through run_all.py (tests/run_cli.SMOKE_RUNS), that run's first
+# experiment, its folds reused rather than trained again.
+LAYOUT_EXPERIMENT = {paper_id: experiments[0] for paper_id, experiments in SMOKE_RUNS.items()}
 
 def pdf_page_count(path) -> int:
     data = path.read_bytes()
@@ -46,12 +49,17 @@ def check_pages(pages, pdf) -> None:
 
 
 @pytest.mark.parametrize("paper_id", PAPER_IDS)
-def test_every_papers_report_from_a_smoke_run(paper_id, smoke_corpus, tmp_path):
+def test_every_papers_report_from_a_smoke_run(paper_id, smoke_corpus, tmp_path, tmp_path_factory):
     module = get_paper(paper_id)
     name = LAYOUT_EXPERIMENT.get(paper_id, module.EXPERIMENTS[0].name)
     experiments = [e for e in module.EXPERIMENTS if e.name == name]
+    if paper_id in SMOKE_RUNS:  # the paper's own smoke run: its folds copied here, then reused by the runner
+        shutil.copytree(smoke_run(tmp_path_factory, smoke_corpus, paper_id) / paper_id / name / "folds",
+                        tmp_path / "out" / paper_id / name / "folds")
     results = {e.name: runner.run_experiment(paper_id, e, resolve_run(data_root=smoke_corpus, profile="smoke",
                                              out=tmp_path / "out")) for e in experiments}
+    if paper_id in SMOKE_RUNS:  # the same folds, none trained again
+        assert all(fold["reused"] for fold in results[name].summary["folds"])
     context = ReportContext(paper_id=paper_id, paper=module.PAPER, profile="smoke", seed=0,
                             corpus=corpus_summary(results, smoke_corpus, True), allow_faces=True, results=results)
     open_before = plt.get_fignums()
