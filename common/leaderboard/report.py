@@ -732,7 +732,7 @@ def write_report(bench: Any, path: str | Path, pages: list | None = None) -> Pat
               f"{corpus_label(summary['corpus'])}"
               + (f" · PARTIAL run, {summary['n_folds']} of {summary.get('n_folds_protocol') or '?'} folds"
                  if partial(summary) else ""))
-    with atomic_write(path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
+    with atomic_write(path, "wb") as handle, ReportDocument(handle, header, metadata, check=pages is not None) as doc:
         doc.section("Leaderboard")
         doc.savefig(leaderboard_figure(summary))
         doc.section("Per database")

@@ -34,10 +34,12 @@ def _page_title(fig: plt.Figure) -> str:
 class ReportDocument:
     """A PDF being written: ``section(title)`` opens a bookmarked section, ``savefig(fig)`` adds a page.
 
-    ``pages`` holds one :class:`layout.PageCheck` per page, in order (the tests read them).
+    ``pages`` holds one :class:`layout.PageCheck` per page, in order (the tests read them). ``check``: measure
+    each page (``layout.inspect_page`` draws it once more, about a third of a report's time); without it a
+    page's entry holds its title and section only, for a writer whose caller does not read the checks.
     """
 
-    def __init__(self, handle: Any, header: str, metadata: dict | None = None, check: bool = True):
+    def __init__(self, handle: Any, header: str, metadata: dict | None = None, check: bool = False):
         style.apply()
         # the PDF's own strings (metadata, header, bookmarks) as a font and the PDF's encoder take them
         shown = {key: display_text(value) if isinstance(value, str) else value

@@ -2,9 +2,9 @@
 
 :func:`inspect_page` draws the figure once and reports how much of the page's height the body
 fills, every text that reaches outside the page, and every table cell whose text is wider than
-its cell (a cell that would look truncated). The report writer runs it on every page before
-saving (``common.reporting.document``) and keeps the answers, so tests can hold every page to
-the same rules.
+its cell (a cell that would look truncated). The report writers run it on every page before
+saving when their caller asks for the answers (``pages=``: the tests, which hold every page to the
+same rules; ``common.reporting.document``); a report written for a run skips this second drawing.
 """
 from __future__ import annotations
 

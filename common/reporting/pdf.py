@@ -657,7 +657,8 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
         header += " · PARTIAL run, not comparable with published rows"
     open_before = len(plt.get_fignums())
     # atomic (common.files): a reader or a second run never sees half a PDF
-    with atomic_write(pdf_path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
+    with atomic_write(pdf_path, "wb") as handle, ReportDocument(handle, header, metadata,
+                                                                check=pages is not None) as doc:
         _answer(doc, summaries_by_name, context, intervals)
         for name, res in summaries_by_name.items():
             _experiment_section(doc, name, res, intervals.get(name, {}), bool(context.allow_faces),
