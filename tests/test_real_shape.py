@@ -18,10 +18,11 @@ experiment's selection and first fold are checked at real counts (every class in
 cross-database fold's sides); the fold, thinned to about 60 training and 30 test clips in its classes' real
 proportions (every class, at least three clips of each that has them: a stratified inner hold-out and a tuning grid
 still run; ``first_fold.thinned``), is trained for a covering set of the experiments (:func:`trained_runs`):
-each paper's fold functions, databases, and every value of every config section but the recipe's and the ones
-naming databases (the network, its inputs, the protocol's variant) in at least one trained fold. A paper's
-other experiments differ from a trained one only in which databases a fold takes (le2020's three backbones on
-three databases: three trained of thirteen; kumar2019's four LOSO and six cross pairs: three of ten).
+each paper's fold functions, databases, and every value of every config section but the recipe's, the ones
+naming databases and the kind of split (the network, its inputs, the protocol's variant) in at least one trained
+fold. A paper's other experiments differ from a trained one only in which databases a fold takes and how they are
+split (le2020's three backbones on three databases: three trained of thirteen; kumar2019's four LOSO and six cross
+pairs: one of ten, the composite's LOSO).
 """
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ RUNS = [(paper_id, experiment.name) for paper_id in PAPER_IDS for experiment in 
 # Values of a config field that only name the databases a fold takes (talluri2022's ``protocol.test``): the
 # splits check those without training.
 DATABASE_WORDS = set(DATASETS) | {"combined", ""}
+# Fields that only choose how the folds are made (a LOSO, k-fold or cross-database split: the experiment's
+# select and folds read them, and the splits check every experiment's at real counts without training): a
+# fold function is handed the fold's clips whatever made them.
+SPLIT_FIELDS = {("protocol", "kind")}
 
 
 def _names_databases(value) -> bool:
@@ -55,7 +60,7 @@ def _names_databases(value) -> bool:
 def features(experiment) -> set[tuple]:
     """What a trained fold of ``experiment`` runs that another experiment's may not: its fold function, each of
     its databases, and each value of its smoke config's sections but the recipe (``train``), except the values
-    that only name databases."""
+    that only name databases or the kind of split (:data:`SPLIT_FIELDS`)."""
     config = effective_config(experiment, "smoke", {})
     found = {("run_fold", experiment.run_fold.__qualname__)} | {("database", d) for d in experiment.datasets}
     for field in dataclasses.fields(config):
@@ -64,7 +69,8 @@ def features(experiment) -> set[tuple]:
         section = getattr(config, field.name)
         values = dataclasses.asdict(section) if dataclasses.is_dataclass(section) else {"": section}
         found |= {(field.name, key, json.dumps(value, sort_keys=True, default=str))
-                  for key, value in values.items() if not _names_databases(value)}
+                  for key, value in values.items()
+                  if not _names_databases(value) and (field.name, key) not in SPLIT_FIELDS}
     return found
 
 
