@@ -31,6 +31,7 @@ MOSTLY_EMPTY = 0.25  # a page whose body fills less than a quarter of its height
 # experiment, its folds reused rather than trained again.
 LAYOUT_EXPERIMENT = {paper_id: experiments[0] for paper_id, experiments in SMOKE_RUNS.items()}
 
+
 def pdf_page_count(path) -> int:
     data = path.read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
