@@ -115,13 +115,15 @@ class OneNetwork:
     """A network method's protocol: ``model`` (its name), ``inputs`` (a ``FlowInputs``), ``build_model`` (the
     paper's ``model.build_model``); ``network`` where the fold's network depends on its training inputs
     (:data:`FoldNetwork`); ``check(config, selection) -> problem`` where a run must be refused before any fold
-    (one line; "" when none)."""
+    (one line; "" when none); ``traced_once`` where the package's own ``run_fold`` keeps the compiled network
+    across folds (``common.training.compiled_like``), so that ``--estimate`` counts its tracing once."""
 
     model: str
     inputs: Any
     build_model: Callable[..., Any]
     network: FoldNetwork | None = None
     check: Callable[[Any, Selection], str] | None = None
+    traced_once: bool = False
 
     def select(self, data: Mapping[str, list], config: Any) -> Selection:
         """Every clip of the composite (442 on the real data), labelled by its composite class."""
@@ -158,7 +160,8 @@ class OneNetwork:
         return [TrainingStage(model=self.model,
                               build=lambda: compile_model(self.build_model(config=config, num_classes=classes),
                                                           config.train),
-                              samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size)]
+                              samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size,
+                              traced_once=self.traced_once)]
 
     def hooks(self, **own: Any) -> Hooks:
         """The method's :class:`~common.experiment.Hooks`: these, the inputs', and ``own`` (the package's own

@@ -13,14 +13,13 @@ subject. The authors' code instead keeps, per subject, the epoch whose test accu
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import keras
 import numpy as np
 
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
-from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
+from common.experiment import FoldContext, FoldOutcome, Selection
 from common.network_protocol import OneNetwork
 from common.running.fold import fit_and_predict, n_classes
 from common.training import compiled_like
@@ -75,12 +74,6 @@ def points_check(config: HTNetConfig, selection: Selection) -> str:
 
 # The composite's LOSO and the check of every run before its first fold, shared (common.network_protocol);
 # the fold is HTNet's own (the code's training order, the points flagged), and not trained with other folds.
-PROTOCOL = OneNetwork(model="htnet", inputs=INPUTS, build_model=build_model, check=points_check)
-
-
-def training_stages(config: HTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
-    """The shared protocol's one network, traced in the first fold only (:func:`fold_model`): ``--estimate``."""
-    return [dataclasses.replace(stage, traced_once=True) for stage in PROTOCOL.training_stages(config, selection, fold)]
-
-
-HOOKS = PROTOCOL.hooks(run_fold=run_fold, fold_fit=None, training_stages=training_stages)
+# HTNet is traced in the first fold only (:func:`fold_model`), which ``--estimate`` counts once.
+PROTOCOL = OneNetwork(model="htnet", inputs=INPUTS, build_model=build_model, check=points_check, traced_once=True)
+HOOKS = PROTOCOL.hooks(run_fold=run_fold, fold_fit=None)
