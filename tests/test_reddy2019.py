@@ -11,8 +11,6 @@ import pytest
 import run_cli
 from run_cli import architectures_json
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture(scope="module")
 def architectures():
