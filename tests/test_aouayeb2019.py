@@ -122,6 +122,22 @@ def _fake_region_clips(monkeypatch, labels, per_subject: int, seed: int, shape):
     return Selection(samples, labels, protocol.CLASSES)
 
 
+def _small_stage2(monkeypatch) -> None:
+    """Stage 2 as a small stand-in (six inputs, dropout, one dense layer), which traces in a fraction of the time of
+    six LSTMs; where stage 2 is not what a test compares, or is compared as any network (kept compiled across folds,
+    its dropout's seed state included: the mechanism is the region CNNs' own)."""
+    import keras
+
+    from papers.aouayeb2019 import protocol
+
+    def build_model(config, num_classes):
+        inputs = [keras.Input((config.data.seq_len, config.model.feature_dim)) for _ in range(6)]
+        flat = keras.layers.Dropout(0.2)(keras.layers.Concatenate()([keras.layers.Flatten()(x) for x in inputs]))
+        return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(flat))
+
+    monkeypatch.setattr(protocol, "build_model", build_model)
+
+
 def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     """Stage 1 and stage 2 losses get alpha from the fold's training clips; predictions cover the test clips."""
     from common.experiment import Fold, FoldContext
@@ -161,6 +177,14 @@ def test_smoke_run_writes_report(tmp_path_factory, smoke_corpus):
     assert results["status_counts"].get("ok", 0) + results["status_counts"].get("nan", 0) == len(results["folds"]) > 0
     assert set(results["metrics"]["pooled"]) == {"all", "smic", "casme2", "samm"}
     assert results["parameters"]["lstm_stage"] == 452_419
+    # a fold's record: its training clips a class, and the runner's timing of it
+    folds = tmp_path / "aouayeb2019" / "megc2019_loso" / "folds"
+    (record,) = [json.loads(p.read_text()) for p in folds.glob("*.json")]
+    train_clips = record["extra"]["train_clips"]
+    assert list(train_clips) == results["class_names"] and sum(train_clips.values()) == record["n_train"]
+    assert set(record["extra"]["timing"]) == {"inputs_seconds", "fit_seconds", "predict_seconds", "predict_ms_per_clip"}
+    probabilities = np.asarray(record["probabilities"])
+    assert probabilities.shape == (record["n_test"], 3) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_focal_loss_eq2_matches_hand_computed_values():
@@ -309,7 +333,7 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
         assert pdf.get_pagecount() == 2
 
 
-@pytest.mark.slow  # about a minute of CPU: it traces the seven networks twice
+@pytest.mark.slow  # about 20 s of CPU: it traces the seven networks twice (stage 2 a small stand-in)
 def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tmp_path):
     """The compiled networks kept across folds (no retracing) train exactly as freshly compiled ones,
     with each fold's own focal alpha (the second fold's training labels differ from the first's)."""
@@ -322,6 +346,7 @@ def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tm
         return (8 + 2 * r, 12, channels)
 
     monkeypatch.setattr(aouayeb_model, "region_input_shape", region_input_shape)
+    _small_stage2(monkeypatch)  # kept across folds as the region CNNs are (compiled_like)
     labels = np.array([0, 0, 1, 1, 2, 2, 2, 0])
     selection = _fake_region_clips(monkeypatch, labels, per_subject=4, seed=1, shape=region_input_shape)
     config = dataclasses.replace(  # Keras's focal loss, as quick/smoke: compiled_like keeps models with a built-in loss
@@ -392,10 +417,10 @@ def smoke_track(smoke_corpus):
     return experiment, data, config
 
 
-def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_a_smoke_fold(smoke_track, tmp_path):
+def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_the_papers_fold(smoke_track):
+    """The benchmark's entry is the paper's experiment on the track's clips, labels and folds: the same selection
+    and the same fold function, so that its folds train as the smoke run's (test_smoke_run_writes_report)."""
     from common.leaderboard.tracks import MEGC2019, MEGC2019_HDE
-    from common.experiment import Fold, FoldContext
-    from common.preprocessing.cache import default_root
     from papers.aouayeb2019 import BENCHMARK_MODELS, EXPERIMENTS, benchmark_experiment, reported
 
     experiment, data, config = smoke_track
@@ -403,27 +428,27 @@ def test_benchmark_experiment_takes_the_track_as_it_is_and_trains_a_smoke_fold(s
     assert (experiment.name, experiment.datasets, experiment.scopes) == ("megc2019", MEGC2019.datasets, MEGC2019.scopes)
     assert experiment.config == paper.config and experiment.profiles == paper.profiles
     assert experiment.reported == reported.REPORTED and experiment.report_pages is None
+    assert experiment.run_fold is paper.run_fold
     hde = benchmark_experiment(MEGC2019_HDE, BENCHMARK_MODELS[0])
     assert hde.name == "megc2019_hde" and hde.reported == () and hde.config == paper.config
     with pytest.raises(ValueError, match="benchmark model"):
         benchmark_experiment(MEGC2019, "resnet")
     # Every track sample, in the track's order, with the track's labels and folds (max_folds is the paper's, not the
-    # track's).
+    # track's); the paper's own selection is the same.
     track_selection = MEGC2019.select(data)
     selection = experiment.select(data, config)
     assert [s.key for s in selection.samples] == [s.key for s in track_selection.samples] and len(selection) > 0
     assert selection.labels.tolist() == track_selection.labels.tolist()
+    own = paper.select(data, config)
+    assert [s.key for s in own.samples] == [s.key for s in selection.samples]
+    assert own.labels.tolist() == selection.labels.tolist() and own.class_names == selection.class_names
     folds = experiment.folds(selection, config, 0)
     assert [(f.name, f.test.tolist()) for f in folds] == [(f.name, f.test.tolist())
                                                           for f in MEGC2019.folds(track_selection, 0)]
     assert len(folds) > config.evaluation.max_folds == 1
-    fold = Fold(folds[0].name, train=folds[0].train[:8], test=folds[0].test[:3])  # a few of its clips: the same path
-    outcome = experiment.run_fold(FoldContext(selection, fold, config, "smoke", 0, tmp_path, default_root()))
-    assert outcome.test_indices.tolist() == fold.test.tolist() and outcome.probabilities.shape == (len(fold.test), 3)
-    assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-5)
-    assert outcome.extra["train_clips"] == {name: int(np.sum(selection.labels[fold.train] == k))
-                                            for k, name in enumerate(selection.class_names)}
-    assert set(outcome.extra["timing"]) == {"inputs_seconds", "fit_seconds", "predict_seconds", "predict_ms_per_clip"}
+    (first,) = paper.folds(own, config, 0)
+    assert (first.name, first.test.tolist(), first.train.tolist()) == (
+        folds[0].name, folds[0].test.tolist(), folds[0].train.tolist())
 
 
 def test_estimate_hooks_list_the_seven_networks_of_a_fold(smoke_track):
@@ -468,15 +493,8 @@ def test_regions_trained_together_get_the_weights_of_separate_training(monkeypat
     def region_input_shape(r, channels=4):  # small crops keep the test fast; the networks are the paper's otherwise
         return (6 + 2 * r, 10, channels)
 
-    def build_model(config, num_classes):  # stage 2 is not what differs: a small stand-in traces faster than six LSTMs
-        import keras
-
-        inputs = [keras.Input((config.data.seq_len, config.model.feature_dim)) for _ in range(6)]
-        flat = keras.layers.Concatenate()([keras.layers.Flatten()(x) for x in inputs])
-        return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(flat))
-
     monkeypatch.setattr(aouayeb_model, "region_input_shape", region_input_shape)
-    monkeypatch.setattr(protocol, "build_model", build_model)
+    _small_stage2(monkeypatch)  # stage 2 is not what differs
     monkeypatch.setattr(protocol, "REUSE_COMPILED", False)
     labels = np.array([0, 1, 2, 0, 1, 2, 2, 0])
     selection = _fake_region_clips(monkeypatch, labels, per_subject=6, seed=2, shape=region_input_shape)

@@ -255,6 +255,12 @@ def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
     assert results["n_samples"] == results["corpus"]["datasets"]["casme2"] + results["corpus"]["datasets"]["samm"]
     assert results["metrics"]["pooled"]["all"]["n"] == results["corpus"]["datasets"]["samm"]
     assert results["comparison"][0]["reported"] == pytest.approx(0.5245)  # Table III, VGG19 CASME II -> SAMM
+    (fold,) = [json.loads(p.read_text()) for p in (tmp_path / "le2020" / "cross_casme2_to_samm_vgg19" / "folds").glob(
+        "*.json")]
+    assert set(fold["parameters"]) == {"vgg19_roi"}
+    with np.load(fold["extra"]["examples"]) as examples:  # the report's example inputs, saved with the fold
+        assert set(examples["keys"]) <= set(fold["keys"])
+        assert examples["cnn_input"].shape[1:] == (32, 32, 3) and examples["points"].shape[1:] == (68, 2)
     assert (tmp_path / "le2020" / "report.pdf").stat().st_size > 0
 
 
@@ -533,12 +539,13 @@ def _megc_fold_context(smoke_corpus, tmp_path, model=None):
     return experiment, data, ctx
 
 
-def test_benchmark_entry_takes_the_track_as_it_is_and_one_fold_trains(smoke_corpus, tmp_path):
+def test_benchmark_entry_takes_the_track_as_it_is_and_trains_as_the_papers_experiments(smoke_corpus, tmp_path):
     """VGG19 + ROI (the paper's best) is the default, the other backbones options; the experiment
-    selects every track sample in track order with the track's labels and folds, and one smoke fold trains."""
+    selects every track sample in track order with the track's labels and folds, and its folds train as the
+    paper's experiments of that backbone (the same config and fold function: the smoke run and
+    tests/test_real_shape.py train them)."""
     from common.leaderboard.tracks import MEGC2019
-    from common.training import set_seed
-    from papers.le2020 import BENCHMARK_MODELS, benchmark_experiment
+    from papers.le2020 import BENCHMARK_MODELS, EXPERIMENTS, benchmark_experiment
 
     assert BENCHMARK_MODELS[0] == "vgg19" and set(BENCHMARK_MODELS) == {"vgg19", "resnet50", "senet50"}
     assert benchmark_experiment(MEGC2019, "resnet50").name == "megc2019_resnet50"
@@ -547,6 +554,8 @@ def test_benchmark_entry_takes_the_track_as_it_is_and_one_fold_trains(smoke_corp
     experiment, data, ctx = _megc_fold_context(smoke_corpus, tmp_path)
     assert experiment.name == "megc2019" and experiment.datasets == MEGC2019.datasets
     assert experiment.scopes == MEGC2019.scopes and experiment.reported == () and experiment.report_pages is None
+    (paper,) = [e for e in EXPERIMENTS if e.name == "smic_10fold_vgg19"]
+    assert experiment.config == paper.config and experiment.run_fold is paper.run_fold
     track = MEGC2019.select(data)
     assert [s.key for s in ctx.selection.samples] == [s.key for s in track.samples] == [s.key for s in data["megc2019"]]
     np.testing.assert_array_equal(ctx.selection.labels, track.labels)
@@ -554,15 +563,6 @@ def test_benchmark_entry_takes_the_track_as_it_is_and_one_fold_trains(smoke_corp
     shared = MEGC2019.folds(track, 0)[0]
     np.testing.assert_array_equal(ctx.fold.test, shared.test)
     np.testing.assert_array_equal(ctx.fold.train, shared.train)
-    set_seed(0)
-    outcome = experiment.run_fold(ctx)
-    assert outcome.status == "ok" and list(outcome.test_indices) == list(ctx.fold.test)
-    assert outcome.probabilities.shape == (len(ctx.fold.test), 3)
-    assert np.allclose(outcome.probabilities.sum(axis=1), 1.0, atol=1e-4)
-    assert set(outcome.parameters) == {"vgg19_roi"}
-    with np.load(outcome.extra["examples"]) as examples:  # the report's example inputs, saved with the fold
-        assert set(examples["keys"]) <= {ctx.selection.samples[i].key for i in ctx.fold.test}
-        assert examples["cnn_input"].shape[1:] == (32, 32, 3) and examples["points"].shape[1:] == (68, 2)
 
 
 def test_estimate_hooks_on_the_smoke_corpus(smoke_corpus, tmp_path):

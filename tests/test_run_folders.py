@@ -68,7 +68,7 @@ def test_the_documented_liong2019_commands_and_scores_overwrite_nothing(tmp_path
     for subject in ("sub01", "sub02", "s01", "s02", "006", "007"):
         write_legacy_state_dict(weights / f"{subject}.pth", _random_port_state(1))
     out = tmp_path / "reports"
-    small = ["--set", "evaluation.max_folds=2", "--set", "train.epochs=2"]  # the same small run for each recipe
+    small = ["--set", "evaluation.max_folds=1", "--set", "train.epochs=1"]  # the same small run for each recipe
     base = ["--paper", "liong2019", "--data-root", str(root), "--out", str(out), *small]
     commands = {"weights": ["--profile", "port", "--weights", str(weights)], "paper": [], "port": ["--profile", "port"]}
     folders = {}
