@@ -43,10 +43,18 @@ def smoke_run(tmp_path_factory, smoke_corpus: Path, paper_id: str) -> Path:
     return shared_folder(tmp_path_factory, f"{paper_id}-smoke-run", run)
 
 
-def architectures_json(paper_id: str, timeout: int = 300) -> dict:
-    """``run_all.py --paper ID --architectures --json``: ``{model: {trainable_params, layers...}}``."""
-    done = run_all_process("--paper", paper_id, "--architectures", "--json", timeout=timeout)
-    return json.loads(done.stdout)["models"]
+def architectures_json(paper_id: str) -> dict:
+    """``run_all.py --paper ID --architectures --json`` in this process (a module-scoped fixture has no ``capsys``;
+    the JAX subset runs it as a subprocess of every paper): ``{model: {trainable_params, layers...}}``."""
+    import contextlib
+    import io
+
+    import run_all
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run_all.main(["--paper", paper_id, "--architectures", "--json"]) == 0
+    return json.loads(out.getvalue())["models"]
 
 
 def export_dummy_frames(corpus: Path, folder: Path) -> Path:

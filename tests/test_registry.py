@@ -7,7 +7,8 @@ back). Every model's published parameter count, save and reload and training ste
 
 Each check is a plain function of a paper id (``check_*``, listed in :data:`CHECKS`), so that the same
 checks run unchanged on a paper that is not in the repository: ``tests/test_template_paper.py`` copies
-the template paper under another name and calls them (the parameter counts included).
+the template paper under another name and calls them, and tests/test_models.py's check on its models (the
+parameter counts with them).
 """
 from __future__ import annotations
 
@@ -164,19 +165,6 @@ def test_common_imports_no_paper():
         assert not {m for m in _imports(path) if m == "papers" or m.startswith("papers.")}, path
 
 
-def check_parameter_counts(paper_id):
-    """Every model of ``PAPER.parameter_counts`` builds with that trainable count (for the registered papers,
-    tests/test_models.py checks each model in its own line)."""
-    from common.harness import build_paper_model
-    from common.training import trainable_parameters
-
-    paper = get_paper(paper_id).PAPER
-    assert paper.parameter_counts, f"{paper_id}: PAPER.parameter_counts is empty"
-    assert set(paper.parameter_counts) <= set(paper.models)
-    for name, (count, source) in paper.parameter_counts.items():
-        assert trainable_parameters(build_paper_model(paper, name)) == count, f"{paper_id}/{name} ({source})"
-
-
 def _smoke_data(experiment, root):
     from common.running.corpus import load_datasets
 
@@ -298,7 +286,6 @@ CHECKS = (
     (check_files_roles_and_imports, ()),
     (check_one_name_for_config_profiles_and_classes, ()),
     (check_no_import_cycle_among_the_papers_modules, ()),
-    (check_parameter_counts, ()),
     (check_training_step, ("smoke_corpus",)),
     (check_report_pages, ("smoke_corpus", "tmp_path")),
     (check_benchmark_entry, ("smoke_corpus",)),
