@@ -171,6 +171,7 @@ def test_run_fold_uses_training_labels_only(monkeypatch, tmp_path):
     assert outcome.test_indices.tolist() == [5, 6, 7]
     assert outcome.probabilities.shape == (3, 3) and outcome.y_pred.shape == (3,)
     assert set(outcome.parameters) == {*(f"region_cnn_{r}" for r in range(6)), "lstm_stage"}
+    assert outcome.extra["train_clips"] == dict(zip(protocol.CLASSES, (3, 1, 1)))  # the training labels 0, 0, 0, 1, 2
     assert {"stage1_r0_loss", "stage1_r5_loss", "stage2_loss"} <= set(outcome.history)
 
 

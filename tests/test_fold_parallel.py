@@ -33,7 +33,9 @@ def _two_sizes(paper: str):
 
     def folds(selection, config, seed):
         every = experiment.folds(selection, config, seed)
-        return [every[0], next(f for f in every if len(f.train) != len(every[0].train))]
+        other = next((f for f in every if len(f.train) != len(every[0].train)), None)
+        assert other is not None, f"{paper}: every fold trains on {len(every[0].train)} clips; two sizes are needed"
+        return [every[0], other]
 
     return dataclasses.replace(experiment, folds=folds)
 
