@@ -322,3 +322,21 @@ def test_the_report_of_the_authors_weights_says_so_on_page_one():
         page = inspect_page(fig)
         assert not page.outside and not page.truncated
         plt.close(fig)
+
+
+def test_a_table_cell_of_wide_glyphs_is_as_wide_as_its_text():
+    """A column is sized to its text as the check measures it, not to its length in average glyphs: an experiment
+    name of wide glyphs (m, underscores) ran past its cell at its length times the average width (talluri2022's
+    answer page; at 6.5 pt in a table too wide to be stretched, as here, it did)."""
+    from common.reporting.figures import SANS_EM, Flow, text_points
+    from common.reporting.layout import inspect_page
+
+    name = "s2_casme2_to_casme2_model_a"
+    assert text_points(name, 6.5) > len(name) * SANS_EM * 6.5  # wider than the average-width estimate
+    flow = Flow("a table")
+    flow.table(["experiment", "metric", "scope", "published", "ours", "interval", "source of the number"],
+               [[name, "uf1", "all", "0.565", "0.333", "[0.111, 0.667]", "Table 4, Scenario-02"]] * 2,
+               size=6.5, min_size=6.5)
+    (fig,) = flow.finish()
+    assert inspect_page(fig).truncated == ()
+    plt.close(fig)

@@ -9,6 +9,7 @@ edges (``gid="cell:x0:x1"``) so ``common.reporting.layout`` can check them.
 """
 from __future__ import annotations
 
+import functools
 import textwrap
 from typing import Any
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +38,27 @@ def _wrap_line(line: str, width: int) -> list[str]:
         return [line]
     indent = " " * (len(line) - len(line.lstrip()) + 2)
     return textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+@functools.lru_cache(maxsize=8192)
+def text_points(text: str, size: float, bold: bool = False) -> float:
+    """The width in points of one line of ``text`` in the tables' font (DejaVu Sans) at ``size``, as Agg lays it out
+    at the figures' dpi, where the layout check (``common.reporting.layout``) measures it: each glyph's advance
+    is hinted to the pixel grid there, so a line of wide glyphs (m, w, underscores) can run past its length
+    times :data:`SANS_EM`. Matplotlib's own measure; nothing is drawn."""
+    from matplotlib.font_manager import FontProperties
+
+    dpi = float(matplotlib.rcParams["figure.dpi"])
+    width, _, _ = _measuring_renderer(dpi).get_text_width_height_descent(
+        text, FontProperties(size=size, weight="bold" if bold else "normal"), ismath=False)
+    return width * 72 / dpi
+
+
+@functools.lru_cache(maxsize=4)
+def _measuring_renderer(dpi: float):
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, dpi)
 
 
 def wrap_lines(lines: Sequence[str], width: int) -> list[str]:
@@ -140,14 +162,19 @@ class Flow:
         width_pt = (RIGHT - LEFT) * self.figsize[0] * 72
         ncol = len(header)
 
-        def natural(col: int) -> int:  # in characters; a bold header counts 15% wider
-            longest_header = max(int(np.ceil(len(part) * 1.15)) for part in header[col].split("\n"))
-            return max([longest_header] + [len(part) for r in body for part in r[col].split("\n")])
+        def natural(col: int, size: float) -> int:
+            """In characters of the average width at ``size``: a bold header counts 15% wider; a line whose glyphs
+            are wider than the average (as the check measures it, :func:`text_points`) counts as wide as it is."""
+            char = SANS_EM * size
+            lines = [(part, True) for part in header[col].split("\n")] + [
+                (part, False) for r in body for part in r[col].split("\n")]
+            return max(max(int(np.ceil(len(part) * (1.15 if bold else 1.0))),
+                           int(np.ceil(text_points(part, float(size), bold) / char))) for part, bold in lines)
 
-        needs = [natural(c) for c in range(ncol)]
         largest = size
         for size in np.arange(largest, min_size - 0.01, -0.5):
             char = SANS_EM * size
+            needs = [natural(c, float(size)) for c in range(ncol)]
             if sum(n * char + 2 * PAD_PT for n in needs) <= width_pt:
                 break
         size = float(size)
