@@ -21,12 +21,15 @@ def run_all_process(*args: str, timeout: int = 600) -> subprocess.CompletedProce
 # The papers' end-to-end smoke runs through ``run_all.py`` (a subprocess, as a user runs it), each made once a test
 # session and read by the paper's own tests and by tests/test_report_layout.py, which draws the paper's report
 # from the first experiment's folds, reused: {paper: its experiments}. The first is the paper's first experiment,
-# or one that draws the same kinds of page (kumar2019's SMIC LOSO as the composite's, on fewer folds).
+# or one that draws the same kinds of page (kumar2019's SMIC LOSO as the composite's, on fewer folds; le2020's
+# cross-database VGG19, one fold, as its 10-fold CASME II experiment's two).
 SMOKE_RUNS = {
     "aouayeb2019": ("megc2019_loso",),
     "reddy2019": ("casme_sq_microexpstcnn", "casme_sq_microexpfusenet_intermediate_whole_set",
                   "smic_microexpfusenet_late_whole_set"),
     "kumar2019": ("smic_loso", "cross_casme2_to_smic"),
+    "le2020": ("cross_casme2_to_samm_vgg19",),
+    "talluri2022": ("s2_casme2_to_casme2_model_a", "casme2_split_runs_model_c"),
 }
 
 

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from photos import astronaut
-from run_cli import run_all_process
+from run_cli import smoke_run
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -245,10 +245,10 @@ def test_reused_model_trains_as_a_new_model_each_fold(monkeypatch):
 
 
 @pytest.mark.slow
-def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
-    # VGG19 (Table III's other row): about 11 s against 19 s for ResNet50, whose 50-layer graph takes longer to trace
-    run_all_process("--paper", "le2020", "--experiment", "cross_casme2_to_samm_vgg19", "--profile", "smoke",
-                    "--data-root", smoke_corpus, "--out", tmp_path)
+def test_smoke_run_through_run_all(tmp_path_factory, smoke_corpus):
+    # VGG19 (Table III's other row): about 11 s against 19 s for ResNet50, whose 50-layer graph takes longer to trace;
+    # the session's one smoke run of le2020 (tests/run_cli.SMOKE_RUNS), which tests/test_report_layout.py reads too
+    tmp_path = smoke_run(tmp_path_factory, smoke_corpus, "le2020")
     results = json.loads((tmp_path / "le2020" / "cross_casme2_to_samm_vgg19" / "results.json").read_text())
     assert results["profile"] == "smoke"
     assert [f["status"] for f in results["folds"]] == ["ok"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from run_cli import run_all_process
+from run_cli import SMOKE_RUNS, smoke_run
 
 
 
@@ -276,10 +276,10 @@ def test_build_model_follows_the_config_and_models_are_the_papers_sizes():
 
 
 @pytest.mark.slow
-def test_smoke_run_through_run_all(tmp_path, smoke_corpus):
-    name, split = "s2_casme2_to_casme2_model_a", "casme2_split_runs_model_c"
-    run_all_process("--paper", "talluri2022", "--experiment", name, "--experiment", split, "--profile", "smoke",
-                    "--data-root", smoke_corpus, "--out", tmp_path)
+def test_smoke_run_through_run_all(tmp_path_factory, smoke_corpus):
+    # the session's one smoke run of talluri2022 (tests/run_cli.SMOKE_RUNS), which tests/test_report_layout.py reads
+    name, split = SMOKE_RUNS["talluri2022"]
+    tmp_path = smoke_run(tmp_path_factory, smoke_corpus, "talluri2022")
     results = json.loads((tmp_path / "talluri2022" / name / "results.json").read_text())
     assert [f["status"] for f in results["folds"]] == ["ok", "ok"]  # smoke: 2 stratified folds
     assert results["class_names"] == ["happy", "disgust", "surprise"]
