@@ -20,6 +20,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from numpy.typing import ArrayLike
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 
 from common.reporting import style
@@ -46,8 +48,6 @@ def text_points(text: str, size: float, bold: bool = False) -> float:
     at the figures' dpi, where the layout check (``common.reporting.layout``) measures it: each glyph's advance
     is hinted to the pixel grid there, so a line of wide glyphs (m, w, underscores) can run past its length
     times :data:`SANS_EM`. Matplotlib's own measure; nothing is drawn."""
-    from matplotlib.font_manager import FontProperties
-
     dpi = float(matplotlib.rcParams["figure.dpi"])
     width, _, _ = _measuring_renderer(dpi).get_text_width_height_descent(
         text, FontProperties(size=size, weight="bold" if bold else "normal"), ismath=False)
@@ -55,9 +55,7 @@ def text_points(text: str, size: float, bold: bool = False) -> float:
 
 
 @functools.lru_cache(maxsize=4)
-def _measuring_renderer(dpi: float):
-    from matplotlib.backends.backend_agg import RendererAgg
-
+def _measuring_renderer(dpi: float) -> RendererAgg:
     return RendererAgg(1, 1, dpi)
 
 
