@@ -137,6 +137,21 @@ def test_check_data_reports_the_released_inputs_and_their_problems(tmp_path, cap
     assert "liong2019/megc2019_loso: 9 samples" in out
 
 
+def test_check_data_on_both_clones_names_the_weights_and_logs_beside_the_inputs(tmp_path, capsys):
+    from common.datasets.check import main as check_main
+    fake_htnet(tmp_path / "HTNet")
+    ststnet = tmp_path / "STSTNet"
+    (ststnet / "STSTNet_Weights").mkdir(parents=True)
+    for subject in ("006", "sub01"):
+        (ststnet / "STSTNet_Weights" / f"{subject}.pth").write_bytes(b"weights")
+    (ststnet / "STSTNet_logfile.txt").write_text("log\n")
+    assert check_main(tmp_path) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "the authors' released inputs (HTNet's" in first
+    assert f"per-subject weights (2 files, e.g. 006.pth) in {ststnet / 'STSTNet_Weights'}" in first
+    assert f"STSTNet's logs (STSTNet_logfile.txt) in {ststnet}" in first
+
+
 def test_a_frame_method_is_refused_and_a_flow_method_runs(tmp_path, capsys):
     root = fake_htnet(tmp_path / "HTNet")
     code = run_all.main(["--paper", "see2019", "--data-root", str(root), "--profile", "smoke",
