@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import math
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,6 +23,7 @@ from common.train_config import TrainConfig
 from common.files import write_text_atomic
 
 logger = logging.getLogger(__name__)
+PROGRESS_EVERY = 30.0  # seconds at most between two progress lines of a training (TimedProgress)
 
 
 def set_seed(seed: int) -> None:
@@ -246,6 +248,53 @@ class _Progress(keras.callbacks.Callback):
         logger.info(f"  {self._label} epoch {epoch + 1}/{self._epochs} {shown}")
 
 
+class TimedProgress(keras.callbacks.Callback):
+    """A line at most every ``every`` seconds (:data:`PROGRESS_EVERY`) while a model trains, so that a fold that
+    trains for minutes says where it is (``common.running.fold_jobs.Progress`` does the same for folds trained
+    together): epoch k of N, the step, the time elapsed and an ETA (the steps left at the mean pace so far). It
+    reads the clock only, never the logs or the model: the training is the same with it. ``steps_per_epoch``
+    maps a single pass over every epoch's batches (``TrainConfig.one_pass``) back to its epochs and steps."""
+
+    def __init__(self, label: str, epochs: int, every: float | None = None,
+                 clock: Callable[[], float] = time.perf_counter, steps_per_epoch: int | None = None):
+        super().__init__()
+        self._label, self._epochs, self._clock = label, epochs, clock
+        self._every = PROGRESS_EVERY if every is None else every
+        self._steps_per_epoch = steps_per_epoch
+        self._epoch = 0
+        self._started = self._last = clock()
+
+    def on_train_begin(self, logs=None):
+        self._started = self._last = self._clock()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._steps_per_epoch:
+            self.tick(batch // self._steps_per_epoch, batch % self._steps_per_epoch, self._steps_per_epoch)
+        else:
+            self.tick(self._epoch, batch, int(self.params.get("steps") or 0) if self.params else 0)
+
+    def tick(self, epoch: int, step: int, steps: int) -> None:
+        """After step ``step`` (0-based) of ``steps`` (0: unknown) of epoch ``epoch`` (0-based)."""
+        now = self._clock()
+        if now - self._last < self._every:
+            return
+        self._last = now
+        elapsed = now - self._started
+        done = epoch + ((step + 1) / steps if steps else 0.0)
+        eta = f", ETA {_duration(elapsed / done * (self._epochs - done))}" if done > 0 else ""
+        where = f" (step {step + 1} of {steps})" if steps else f" (step {step + 1})"
+        logger.info(f"  {self._label}: epoch {epoch + 1} of {self._epochs}{where}, {_duration(elapsed)} elapsed{eta}")
+
+
+def _duration(seconds: float) -> str:
+    """``0m31s``, ``8m38s``, ``1h05m``: as the fold lines write a time."""
+    whole = int(round(seconds))
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m" if whole >= 3600 else f"{whole // 60}m{whole % 60:02d}s"
+
+
 class EpochPredictions(keras.callbacks.Callback):
     """The held-out inputs' predicted classes after every epoch: the record the epoch-selection gauge
     reads (docs/methods.md §9.4). ``predict(model)`` returns the class probabilities of the inputs the
@@ -314,6 +363,7 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
     A model in mixed precision (``TrainConfig.mixed_precision``) says so in one logged line.
     ``epoch_predictions`` records the test inputs' classes after every epoch (every training loop:
     ``model.fit``, ``one_pass``, ``device_data``); it is the last callback, after the recipe's own.
+    Every loop logs where it is at most every 30 s (:class:`TimedProgress`: epoch k of N, elapsed, ETA).
     """
     if precision_of(model) != "float32":
         logger.info(f"  {label}: computes in {precision_of(model)} (float32 variables and outputs)")
@@ -332,6 +382,7 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
         return _fit_one_pass(model, x, y, cfg, work_dir=work_dir, label=label, epoch_predictions=epoch_predictions)
     cbs = fit_callbacks(cfg, work_dir=work_dir, label=label, callbacks=callbacks,
                         verbose_every_epoch=verbose_every_epoch, epoch_predictions=epoch_predictions)
+    cbs.insert(0, TimedProgress(_progress_label(label, work_dir), cfg.epochs))  # reads the clock only
     if cfg.device_data:
         history = fit_on_device(model, x, y, cfg, cbs, label=label)
         if history is not None:
@@ -340,6 +391,11 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
                         validation_data=validation_data, class_weight=dict(class_weight) if class_weight else None,
                         callbacks=cbs, verbose=0)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def _progress_label(label: str, work_dir: Path | None) -> str:
+    """Who a progress line is of: the model's label, after its working folder's name (the fold's) where given."""
+    return f"{Path(work_dir).name} {label}" if work_dir is not None else label
 
 
 def fit_callbacks(cfg: TrainConfig, *, work_dir: Path | None, label: str, callbacks: list | None = None,
@@ -432,7 +488,10 @@ def _fit_one_pass(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_
     NaN loss ends the history with NaN, as ``TerminateOnNaN`` leaves a NaN loss in it."""
     data = _EpochBatches(x, y, cfg.batch_size, cfg.epochs, cfg.shuffle)
     tracker = _RunningMeans(data.epoch_ends.tolist(), epoch_predictions)
-    model.fit(data, epochs=1, shuffle=False, callbacks=[tracker], verbose=0)  # the order is _EpochBatches'
+    progress = TimedProgress(_progress_label(label, work_dir), cfg.epochs,
+                             steps_per_epoch=int(data.epoch_ends[0]) if len(data.epoch_ends) else None)
+    model.fit(data, epochs=1, shuffle=False, callbacks=[tracker, progress],
+              verbose=0)  # the order is _EpochBatches'
     done = len(tracker.means)
     seen = np.cumsum([len(b) for b in data.batches[:done]])
     last = np.array([e for e in data.epoch_ends if e <= done], dtype=int) - 1  # each finished epoch's last batch

@@ -1,0 +1,69 @@
+"""The progress lines of a training (``common.training.TimedProgress``): a fold trained alone says where it is at
+least every 30 s, as folds trained together do, and the lines change nothing in what is trained."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import keras
+import numpy as np
+
+from common import training
+from common.train_config import TrainConfig
+from common.training import TimedProgress, compile_model, fit, set_seed
+
+
+def _lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "common.training" and "elapsed" in r.getMessage()]
+
+
+def test_a_line_every_30_seconds_with_epoch_elapsed_and_eta(caplog):
+    caplog.set_level(logging.INFO, logger="common.training")
+    now = [0.0]
+    progress = TimedProgress("sub01 stage2", 800, clock=lambda: now[0])
+    progress.set_params({"epochs": 800, "steps": 2})
+    progress.on_train_begin()
+    for epoch in range(800):
+        progress.on_epoch_begin(epoch)
+        for step in range(2):
+            now[0] += 0.25  # half a second an epoch: a line every 60 epochs, 13 in the 400 s
+            progress.on_train_batch_end(step)
+    lines = _lines(caplog)
+    assert len(lines) == 13
+    assert lines[0] == "  sub01 stage2: epoch 60 of 800 (step 2 of 2), 0m30s elapsed, ETA 6m10s"
+    caplog.clear()
+    now[0] = 0.0
+    one_pass = TimedProgress("model", 3, clock=lambda: now[0], steps_per_epoch=4)  # 12 batches in one Keras epoch
+    one_pass.on_train_begin()
+    now[0] = 45.0  # the sixth batch ends after 45 s: epoch 2, step 2 of 4
+    one_pass.on_train_batch_end(5)
+    assert _lines(caplog) == ["  model: epoch 2 of 3 (step 2 of 4), 0m45s elapsed, ETA 0m45s"]
+
+
+def _trained(cfg: TrainConfig, tmp_path, every: float, monkeypatch):
+    monkeypatch.setattr(training, "PROGRESS_EVERY", every)
+    set_seed(0)
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Dense(5)(inputs)))
+    compile_model(model, cfg, loss="categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 4)).astype("float32")
+    y = keras.utils.to_categorical(rng.integers(0, 3, 12), 3).astype("float32")
+    history = fit(model, x, y, cfg, work_dir=tmp_path / "sub01", label="net")
+    return [w.copy() for w in model.get_weights()], history
+
+
+def test_a_fold_trained_alone_logs_its_progress_and_trains_the_same(tmp_path, caplog, monkeypatch):
+    caplog.set_level(logging.INFO, logger="common.training")
+    cfg = TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=5, epochs=3)
+    quiet, quiet_history = _trained(cfg, tmp_path, float("inf"), monkeypatch)
+    assert _lines(caplog) == []
+    loud, loud_history = _trained(cfg, tmp_path, 0.0, monkeypatch)  # a line after every step
+    lines = _lines(caplog)
+    assert len(lines) == 9 and lines[-1].startswith("  sub01 net: epoch 3 of 3 (step 3 of 3), "), lines
+    assert lines[-1].endswith("ETA 0m00s")
+    assert all(np.array_equal(a, b) for a, b in zip(quiet, loud)) and quiet_history == loud_history
+    caplog.clear()  # every epoch in one Keras pass (TrainConfig.one_pass): the lines still count its epochs
+    _trained(dataclasses.replace(cfg, one_pass=True), tmp_path, 0.0, monkeypatch)
+    lines = _lines(caplog)
+    assert len(lines) == 9 and lines[4].startswith("  sub01 net: epoch 2 of 3 (step 2 of 3), "), lines
