@@ -160,7 +160,8 @@ def test_every_output_records_the_apex_the_method_used(tmp_path):
     assert lines[3:] == ["notes.txt: skipped: file type .txt is not a clip", "1 predicted, 1 skipped of 2"]
     table = pr.predictions_csv(exported, results).splitlines()
     assert table[1].split(",")[:6] == ["mine", str(tmp_path), "11", "13", "14", "own_rule"]
-    assert table[2] == f"notes.txt,{tmp_path / 'notes.txt'},,,,,,,,skipped,file type .txt is not a clip,,,"
+    assert table[2] == f"notes.txt,{tmp_path / 'notes.txt'},,,,,,,,skipped,file type .txt is not a clip,,,,"
+    assert table[0].endswith(",a,b,input_warning") and table[1].endswith(",")  # no warning: frames, this chain
     payload = pr.results_json(exported, results)
     assert (payload["clips"][0]["apex"], payload["clips"][0]["apex_rule"]) == (13, "own_rule")
     assert payload["clips"][1]["status"] == "skipped" and payload["counts"]["skipped"] == 1
@@ -177,7 +178,10 @@ def test_every_output_records_the_apex_the_method_used(tmp_path):
 def test_the_page_draws_the_apex_rules_curve_and_says_which_chain_made_the_input(tmp_path):
     """The motion curve behind the apex, each rule's peak and the apex used, marked; the chain that made the
     clip's input beside the one the model was trained on, with a warning where they differ (a model trained on
-    the authors' released flow images, applied to this suite's own TV-L1 flow)."""
+    the authors' released flow images, applied to this suite's own TV-L1 flow); that warning on stdout, in
+    predictions.csv and in --json too."""
+    import csv
+    import io
     import types
 
     import cv2
@@ -227,6 +231,14 @@ def test_the_page_draws_the_apex_rules_curve_and_says_which_chain_made_the_input
     plt.close(fig)
     assert any(t.startswith("WARNING: the model was trained on the authors' released flow images") for t in texts)
     assert any("input of this clip: this suite's own chain: TV-L1 optical flow" in t for t in texts)
+    released_model = pr.Exported(folder=tmp_path, manifest={**released, "config_hash": "0"}, paper_id="dummy_frames",
+                                 experiment=experiment, config=experiment.config, class_names=("a", "b"), models={},
+                                 state={})
+    predicted = [pr.ClipResult(sample, "ok", np.array([0.3, 0.7]), "ok", "")]
+    assert pr.summary_lines(released_model, predicted)[1] == warning
+    (row,) = csv.DictReader(io.StringIO(pr.predictions_csv(released_model, predicted)))
+    assert row["input_warning"] == warning
+    assert pr.results_json(released_model, predicted)["method"]["input_warning"] == warning
     assert legend == ["lbp_spotting rule: LBP; peak frame 10",
                       "motion rule: mean absolute grey difference of the face crop from the first frame; peak frame 5",
                       "apex the input was built from: frame 10 (lbp_spotting rule)"]

@@ -19,7 +19,7 @@ import textwrap
 
 import numpy as np
 
-from common.deployment.recording import MOTION_MEASURE, apex_text
+from common.deployment.recording import MOTION_MEASURE, apex_text, chain_warning
 from common.reporting import style
 from common.files import atomic_write
 from common.predict_types import MotionCurve, PredictViews
@@ -163,11 +163,8 @@ def chains(exported: Any, views: PredictViews) -> tuple[str, str, str]:
         return chain, TRAINED_UNKNOWN, ""
     if inputs == "frames":
         return chain, TRAINED_FRAMES, ""
-    inputs = inputs.replace(" (no frames)", "")
-    return chain, f"{inputs}, made by the authors' own chain", (
-        f"WARNING: the model was trained on {inputs}, made by the authors' own chain; this clip's input was made by "
-        "this suite's own chain (below). The two differ (flow method and parameters, face crop, scaling), so these "
-        "probabilities also carry the shift from one to the other.")
+    trained = f"{inputs.replace(' (no frames)', '')}, made by the authors' own chain"
+    return chain, trained, chain_warning(exported.manifest)
 
 
 def motion_curves(sample: Any, views: PredictViews) -> list[MotionCurve]:

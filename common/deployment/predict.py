@@ -35,7 +35,7 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.deployment.export import (DeployError, find_experiment, FORMAT_VERSION, MANIFEST, mersuite_version,
                                       model_shapes)
-from common.deployment.recording import apex_text, clip_requests, clip_sample, ClipRequest, Skipped
+from common.deployment.recording import apex_text, chain_warning, clip_requests, clip_sample, ClipRequest, Skipped
 from common.experiment import Experiment, PROFILES
 from common.predict_types import PredictContext, PredictViews
 from common.files import file_sha256, OutputError, prepare_output_folder, write_text_atomic
@@ -439,7 +439,8 @@ def results_json(exported: Exported, results: Sequence[ClipResult | Skipped],
         "method": {"paper": m["paper"], "experiment": m["experiment"], "title": m.get("title", ""),
                    "profile": m["profile"], "training_corpus": m["training_corpus"]["kind"],
                    "training_samples": m["training_corpus"]["samples"], "model_dir": str(exported.folder),
-                   "config_hash": m["config_hash"]},
+                   "config_hash": m["config_hash"],
+                   "input_warning": chain_warning(m)},  # "" unless the model learnt from another chain's inputs
         "class_names": list(exported.class_names),
         "scores": exported.scores,  # what "probabilities" holds: class probabilities, or an SVM's vote shares
         "clips": [_clip_json(exported, r) for r in results],
@@ -449,22 +450,25 @@ def results_json(exported: Exported, results: Sequence[ClipResult | Skipped],
 
 
 def predictions_csv(exported: Exported, results: Sequence[ClipResult | Skipped]) -> str:
-    """One row per entry, in the list's order; a skipped entry has its name, source, status and reason only."""
+    """One row per entry, in the list's order; a skipped entry has its name, source, status and reason only. The
+    last column, ``input_warning``, holds :func:`chain_warning` on every predicted row (empty where it is "")."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["clip", "source", "onset", "apex", "offset", "apex_rule", "fps", "frames", "face", "status",
-                     "reason", "predicted", *exported.class_names])
+                     "reason", "predicted", *exported.class_names, "input_warning"])
+    warning = chain_warning(exported.manifest)
     for r in results:
         if isinstance(r, Skipped):
             writer.writerow([r.entry, r.source, "", "", "", "", "", "", "", r.status, r.reason, "",
-                             *[""] * len(exported.class_names)])
+                             *[""] * len(exported.class_names), ""])
             continue
         s = r.sample
         probabilities = [] if r.probabilities is None else [repr(float(p)) for p in r.probabilities]
         writer.writerow([s.clip, s.meta.get("source", ""), s.onset, s.apex, s.offset, s.meta.get("apex_rule", ""),
                          s.fps, len(s.frames), r.face_verdict, r.status, r.reason,
                          "" if r.probabilities is None else exported.class_names[int(np.argmax(r.probabilities))],
-                         *(probabilities or [""] * len(exported.class_names))])
+                         *(probabilities or [""] * len(exported.class_names)),
+                         warning if r.probabilities is not None else ""])
     return buffer.getvalue()
 
 
@@ -472,6 +476,8 @@ def summary_lines(exported: Exported, results: Sequence[ClipResult | Skipped]) -
     """The stdout lines: the method once, then per entry its top class and every probability (or why it was
     not predicted), then the counts."""
     lines = [f"method {exported.label}; scores: {exported.scores}"]
+    if chain_warning(exported.manifest):
+        lines.append(chain_warning(exported.manifest))
     for r in results:
         if isinstance(r, Skipped):
             lines.append(f"{r.entry}: skipped: {r.reason}")

@@ -31,7 +31,8 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from collections.abc import Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -379,6 +380,19 @@ def parse_position(text: str | None, what: str, fps: float, first: int, clip: Pa
 
 
 MOTION_MEASURE = "mean absolute grey difference of the face crop from the first frame"
+
+
+def chain_warning(manifest: Mapping[str, Any]) -> str:
+    """The warning a prediction carries (stdout, ``predictions.csv``, ``--json``, the page) when the model was
+    trained on inputs another chain made (the authors' released images: the export's ``training_corpus.inputs``
+    is not "frames"), or "": a recording is always made into inputs by this suite's own chain."""
+    inputs = manifest.get("training_corpus", {}).get("inputs")
+    if inputs is None or inputs == "frames":
+        return ""
+    inputs = str(inputs).replace(" (no frames)", "")
+    return (f"WARNING: the model was trained on {inputs}, made by the authors' own chain; this clip's input was made "
+            "by this suite's own chain. The two differ (flow method and parameters, face crop, scaling), so these "
+            "probabilities also carry the shift from one to the other.")
 
 
 def motion_curve(frames: Sequence[Path]) -> np.ndarray:
