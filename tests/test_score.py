@@ -211,3 +211,28 @@ def test_a_bad_line_is_refused_in_one_line_naming_the_file_and_line(capsys, dumm
 def test_score_options_are_checked(capsys, argv, expected):
     code, _, err = cli(capsys, *argv)
     assert code == 2 and expected in one_error_line(err)
+
+
+def test_the_suites_own_shipped_predictions_are_scored_as_last_epoch_runs(tmp_path):
+    """A file of docs/predictions/ is listed in the runs.json beside it: its selection is the last epoch, not
+    "unknown"; a copy without the record, a file of another format or a record of another schema stays unknown."""
+    import shutil
+
+    from common.evaluation.outside import shipped_selection
+    from common.leaderboard.score import SELECTION, _banner
+
+    shipped = Path(__file__).resolve().parent.parent / "docs" / "predictions" / "liong2019-paper-seed0.csv"
+    selection = shipped_selection(shipped, "predictions_csv")
+    assert selection is not None and selection.startswith("last epoch: this suite's own run STSTNet, paper")
+    assert "seed 0" in selection and "no epoch or model chosen on the test subjects' clips" in selection
+    assert shipped_selection(shipped, "csv") is None
+    copy = Path(shutil.copy(shipped, tmp_path / shipped.name))
+    assert shipped_selection(copy, "predictions_csv") is None
+    (tmp_path / "runs.json").write_text(json.dumps({"schema": "other/1", "runs": [{"file": shipped.name}]}))
+    assert shipped_selection(copy, "predictions_csv") is None
+    summary = {"source": {"path": str(shipped), "format": "predictions_csv"}, "track": {"name": "megc2019"},
+               "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"partial": False},
+               "statistics": {"interval": {"how": "bootstrap"}}, "selection": selection}
+    assert "selection of the predictions: last epoch (this suite's own run)" in _banner(summary)
+    assert "selection of the predictions: unknown (the file does not say)" in _banner({**summary,
+                                                                                       "selection": SELECTION})

@@ -35,6 +35,7 @@ scored, in the order of the track's folds (each clip carries the name of the fol
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from pathlib import Path
@@ -415,3 +416,37 @@ def mismatch_line(outside: OutsideFile, matched: Matched, track: str) -> str:
                else "no clip matches, so --partial has nothing to score")
     return (f"{outside.path}: {matched.differ} of {matched.n_track} clips differ from {track}'s selection "
             f"({'; '.join(parts)}); {partial}")
+
+
+# The suite's own runs shipped with a record beside them (docs/predictions/runs.json, written by the maintainers:
+# each file a run's own predictions.csv): how their predictions were selected is known.
+SHIPPED_RECORD = "runs.json"
+SHIPPED_SCHEMA = "mersuite.reproductions/1"
+SHIPPED_RECORD_BYTES = 1_000_000  # the record is a few kB; a larger file is not one
+LAST_EPOCH = "last epoch"  # how a shipped file's selection begins (the other: "unknown")
+
+
+def shipped_selection(path: Path, file_format: str) -> str | None:
+    """How the predictions of ``path`` were selected when it is one of the suite's own runs shipped with
+    :data:`SHIPPED_RECORD` beside it (our ``predictions_csv`` format, listed there by its file name): every fold's
+    network after its last epoch, as every run of this suite predicts (no epoch or model is chosen on the test
+    subjects' clips). None otherwise, and for a record that cannot be read, is too large or is of another schema:
+    the selection is then unknown, never guessed."""
+    record = Path(path).parent / SHIPPED_RECORD
+    if file_format != "predictions_csv" or not record.is_file():
+        return None
+    try:
+        if record.stat().st_size > SHIPPED_RECORD_BYTES:
+            return None
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("schema") != SHIPPED_SCHEMA or not isinstance(data.get("runs"), list):
+        return None
+    for run in data["runs"]:
+        if isinstance(run, dict) and run.get("file") == Path(path).name:
+            label, seed = str(run.get("label", run.get("method", "?"))), run.get("seed", "?")
+            return (f"{LAST_EPOCH}: this suite's own run {label}, seed {seed} (listed in the {SHIPPED_RECORD} beside "
+                    "the file): every fold's network after its last epoch, as every run of this suite predicts; no "
+                    "epoch or model chosen on the test subjects' clips")
+    return None

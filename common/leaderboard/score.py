@@ -103,6 +103,15 @@ def against_run(theirs: st.Predictions, ours: st.Predictions, k: int, names: tup
 # The report
 
 
+def _selection_short(summary: Mapping[str, Any]) -> str:
+    """The banner's words for the selection: "unknown (the file does not say)", or the known one's first words
+    ("last epoch (this suite's own run)": ``common.evaluation.outside.shipped_selection``)."""
+    selection = str(summary.get("selection", SELECTION))
+    if selection.startswith("unknown"):
+        return "unknown (the file does not say)"
+    return f"{selection.split(':')[0]} (this suite's own run)"
+
+
 def _banner(summary: Mapping[str, Any]) -> str:
     synthetic = summary["corpus"]["kind"] == "synthetic"
     kind = ("SYNTHETIC CORPUS (not comparable with any paper's number)" if synthetic
@@ -112,7 +121,7 @@ def _banner(summary: Mapping[str, Any]) -> str:
                if matching["partial"] and matching["left_out"] else "")
     return (f"file {Path(summary['source']['path']).name} ({summary['source']['format']})   track "
             f"{summary['track']['name']}   corpus: {kind}{partial}\n"
-            f"selection of the predictions: unknown (the file does not say)   scores pooled over folds (MEGC rule); "
+            f"selection of the predictions: {_selection_short(summary)}   scores pooled over folds (MEGC rule); "
             f"{summary['statistics']['interval']['how']}")
 
 

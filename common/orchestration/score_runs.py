@@ -12,7 +12,8 @@ many differ, unless ``partial``: then the matching clips are scored and the coun
 ``reports/benchmark/megc2019/<method>/seed0``): the paired test on the clips both predicted.
 
 Outputs under ``<out>/score/<track>/<file name>/``: ``results.json`` (schema ``mersuite.score/1``: what it
-is, the source file and its sha256, the format, the track, the corpus, the selection (unknown), the
+is, the source file and its sha256, the format, the track, the corpus, the selection (unknown, or the last
+epoch for one of the suite's own runs shipped with a runs.json beside it: ``outside.shipped_selection``), the
 matching with every missing, extra and relabelled clip, the scores of ``common.leaderboard.score``, the
 paired test), ``predictions.csv`` (the scored clips in the runner's columns, so another ``--score`` or a
 reader of ours takes it) and ``report.pdf``.
@@ -30,7 +31,7 @@ from collections.abc import Mapping
 
 from common.errors import RunError
 from common.evaluation import statistics as st
-from common.evaluation.outside import Matched, OutsideFile, match, mismatch_line, read_outside
+from common.evaluation.outside import Matched, OutsideFile, match, mismatch_line, shipped_selection, read_outside
 from common.evaluation.records import jsonable, write_predictions_csv
 from common.evaluation.splits import safe_name
 from common.experiment import Selection, Track
@@ -104,7 +105,7 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     m = summary["matching"]
     lines = [f"[score {track}] {name} ({summary['source']['format']}): {m['scored']} of {m['track_clips']} clips of "
              f"the track scored" + (f" (--partial: {m['left_out']} left out)" if m["left_out"] else "")
-             + f"; corpus {corpus}; selection of the predictions: unknown"]
+             + f"; corpus {corpus}; selection of the predictions: {summary['selection'].split(':')[0]}"]
     for scope, entry in summary["statistics"]["scores"].items():
         parts = []
         for metric in ("uf1", "uar"):
@@ -191,7 +192,7 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
         "schema": SCORE_SCHEMA, "what": WHAT,
         "source": {"path": str(path.resolve()), "sha256": identity["sha256"], "format": outside.format,
                    "rows": len(outside.rows), "class_scores": outside.has_scores},
-        "selection": SELECTION, "track": track_dict(track),
+        "selection": shipped_selection(path, outside.format) or SELECTION, "track": track_dict(track),
         "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
                    "profile": profile, "clips": len(selection.samples), "inputs": corpus_inputs(selection.samples)},
         "n_folds": len(folds), "matching": _matching(matched, partial), "statistics": statistics,
