@@ -207,3 +207,43 @@ def test_the_benchmark_report_completed_on_a_partial_run(tmp_path):
     assert pdf_page_count(tmp_path / "report.pdf") == len(pages)
     for page in pages:  # a summary this small leaves its method pages short: only the cut and the overflow count
         assert not page.outside and not page.truncated, page
+
+
+def test_a_holdout_track_report_says_what_its_fold_is_and_that_no_published_number_exists():
+    """A track scored on all its clips only (a holdout database, one fold) has no per-database column, calls its
+    fold the held-out database, not a subject, and says that no published number exists where none does; its
+    note counts no clips it may not have (the synthetic corpus's composite is not 442 clips)."""
+    from common.leaderboard import report
+    from common.leaderboard.tracks import TRACKS, get_track
+
+    track = get_track("megc2019_to_4dme")
+    summary = _benchmark_summary()
+    summary["track"] = {**summary["track"], "name": track.name, "title": track.title, "note": track.note,
+                        "scopes": ["all"]}
+    header, rows, _ = report.leaderboard_rows(summary)
+    assert not any(h.startswith(report.PER_DATABASE_HEADER) for h in header) and all(len(r) == len(header)
+                                                                                     for r in rows)
+    assert report.subject_rows(summary)[0][0] == "fold (held-out database)"
+    assert report.references_note(summary).startswith("No published number exists for this track")
+    assert report.references_note(_benchmark_summary() | {"references": [{"name": "x"}]}).startswith("Grey rows")
+    with_databases = report.leaderboard_rows(_benchmark_summary())[0]
+    assert f"{report.PER_DATABASE_HEADER}\n(smic / casme2 / samm)" in with_databases
+    assert all("the 442" not in t.note and "real data" not in t.title for t in TRACKS)  # a synthetic run too
+
+
+def test_report_pages_name_the_corpus_folder_not_its_absolute_path():
+    """A maintainer's home or cache folder is not printed on a page (README's page 1 showed one): the folder's
+    name only, the full path staying in results.json."""
+    from common.leaderboard import report
+    from common.reporting import pdf
+    from common.reporting.tables import corpus_place
+
+    cache = {"kind": "synthetic", "root": "/home/someone/mersuite/.cache/mersuite/synthetic/default-seed0-v2"}
+    assert corpus_place(cache) == "default-seed0-v2" and corpus_place({"kind": "real"}) == "?"
+    assert "/home" not in pdf._banner("quick", cache) and "default-seed0-v2" in pdf._banner("quick", cache)
+    summary = _benchmark_summary()
+    summary["corpus"] = {**summary["corpus"], **cache}
+    fig = report._run_page(summary)
+    text = "\n".join(t.get_text() for t in fig.texts)
+    plt.close(fig)
+    assert "default-seed0-v2" in text and "/home" not in text

@@ -46,10 +46,11 @@ from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
                                         score_text, test_selected)
+from common.leaderboard.tracks import folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
 from common.reporting.document import ReportDocument
-from common.reporting.tables import fmt, partial_note, shout
+from common.reporting.tables import corpus_place, fmt, partial_note, shout
 from common.reporting.pdf import config_lines
 
 LANDSCAPE = (11.69, 8.27)
@@ -63,6 +64,7 @@ METRIC_TITLES = {"uf1": "UF1", "uar": "UAR"}
 DAGGER = "\u2020"
 # Page 1's column of each published row's selection practice (Reference.selects_on_test), and the block's title.
 SELECTION_HEADER = "selects on\ntest data"
+PER_DATABASE_HEADER = "UF1 per database"
 TEST_SELECTED_TITLE = "Published, selected on\ntest data: not comparable"
 TEST_SELECTED_FACE = "#f6dede"  # rows of that block
 
@@ -185,7 +187,7 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     Each published row shows its ``selects_on_test`` (:data:`SELECTION_HEADER`)."""
     databases = [s for s in summary["track"]["scopes"] if s != "all"]
     header = ["#", "method", "model", "profile", "UF1 pooled\n[95% CI]", "UAR pooled\n[95% CI]", "UF1\nfold-mean",
-              "UF1 per database\n(" + " / ".join(databases) + ")",
+              PER_DATABASE_HEADER + "\n(" + " / ".join(databases) + ")" if databases else PER_DATABASE_HEADER,
               *[f"UF1, {GAUGE_SHORT[s]}\n[95% CI] inflation" for s in GAUGE_SELECTIONS], "paper's\nUF1 / UAR",
               SELECTION_HEADER]
     rows, published = [], []
@@ -214,6 +216,10 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     for reference in apart:
         rows.append(_reference_row(reference, databases, linked=False))
         published.append(True)
+    if not databases:  # a track scored on all its clips only (a holdout database): no per-database column
+        column = header.index(PER_DATABASE_HEADER)
+        header = header[:column] + header[column + 1:]
+        rows = [row[:column] + row[column + 1:] for row in rows]
     return header, rows, published
 
 
@@ -332,6 +338,20 @@ def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
         ax.set_title(f"{METRIC_TITLES[metric]} with 95% intervals", fontsize=9)
 
 
+NO_REFERENCE = ("No published number exists for this track: no paper transcribed here (common/evaluation/"
+                "published.json, the papers' BENCHMARK_REFERENCES) reports one on its clips and folds, so no grey row.")
+
+
+def references_note(summary: Mapping[str, Any]) -> str:
+    """Page 1's sentence on the published rows: what the grey rows are, or that the track has none
+    (:data:`NO_REFERENCE`)."""
+    if not summary.get("references"):
+        return NO_REFERENCE
+    return ("Grey rows: " + PUBLISHED + " (as transcribed in the source named in leaderboard.csv; other protocols or "
+            "data may apply)" + ("; they are whole-protocol numbers, NOT comparable with this partial run"
+                                 if partial(summary) else "") + ".")
+
+
 def leaderboard_figure(bench: Any) -> plt.Figure:
     """Page 1: the leaderboard table over the forest plot (A4 landscape wide; as tall as the table needs,
     A4 landscape at least: every row keeps its height and the forest plot its room)."""
@@ -369,11 +389,8 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     top = below_top(1.16 + table_in + 0.66)
     axes = [fig.add_axes((0.12, bottom, 0.36, top - bottom)), fig.add_axes((0.61, bottom, 0.36, top - bottom))]
     forest(axes, summary)
-    fig.text(0.03, 0.08 / height, "Grey rows: " + PUBLISHED + " (as transcribed in the source named in "
-             "leaderboard.csv; other protocols or data may apply)"
-             + ("; they are whole-protocol numbers, NOT comparable with this partial run" if partial(summary) else "")
-             + ". Cost (parameters, seconds, memory): the Cost pages.", fontsize=6,
-             color="#8a1c1c" if partial(summary) else style.INK)
+    fig.text(0.03, 0.08 / height, references_note(summary) + " Cost (parameters, seconds, memory): the Cost pages.",
+             fontsize=6, color="#8a1c1c" if partial(summary) and summary.get("references") else style.INK)
     if why:  # the red rows: their selection practice and its source are in leaderboard.csv and on the last page
         fig.text(0.03, 0.21 / height, "\n".join(why), fontsize=6, va="bottom", color="#8a1c1c", weight="bold")
     if footnotes:
@@ -537,7 +554,8 @@ def _curves_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
 
 
 def subject_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """The per-subject table: a row per fold (one subject under LOSO), in the track's fold order; its test clips
+    """The per-fold table: a row per fold (one subject under LOSO: ``tracks.folds_are``), in the track's fold
+    order; its test clips
     and, per method, the UF1 and accuracy of that fold's own test clips (``summary.per_fold``: the mean over
     seeds); "not ok" for a fold a method did not score."""
     ranked = _ranked(summary)
@@ -545,7 +563,7 @@ def subject_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]
     for m in ranked:
         for fold, entry in (m.get("per_fold") or {}).items():
             folds.setdefault(fold, entry.get("n"))
-    header = ["fold (subject)", "test clips"] + [f"{m['name']}\nUF1 | acc" for m in ranked]
+    header = [folds_are(summary["track"]["name"])[0], "test clips"] + [f"{m['name']}\nUF1 | acc" for m in ranked]
     rows = []
     for fold, n in folds.items():
         cells = [fold, "" if n is None else str(n)]
@@ -561,13 +579,20 @@ def subject_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]
     return header, rows
 
 
+def _fold_word(summary: Mapping[str, Any]) -> str:
+    """What one fold of the track tests, in a word: "subject", "person", "database", "held-out database"."""
+    column = folds_are(summary["track"]["name"])[0]
+    return column[column.find("(") + 1:-1] if "(" in column else "fold"
+
+
 def _subject_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
     header, rows = subject_rows(summary)
     if not rows:
         return []
     seeds = len(summary["seeds"])
-    flow = figures.Flow("Per subject: each fold's own test clips", banner(summary))
-    flow.text(["UF1 and accuracy of each fold's test clips alone (one subject under leave-one-subject-out)"
+    sentence = folds_are(summary["track"]["name"])[1]
+    flow = figures.Flow(f"Per {_fold_word(summary)}: each fold's own test clips", banner(summary))
+    flow.text([f"UF1 and accuracy of each fold's test clips alone ({sentence})"
                + (f", the mean over {seeds} seeds" if seeds > 1 else "") + ". A fold of one or two clips gives a "
                "coarse score; the pooled score of the leaderboard counts every clip once."], size=6.5,
               color=style.MUTED)
@@ -695,7 +720,7 @@ def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
     lines = [f"Track      {summary['track']['name']}: {summary['track']['title']}",
              *_wrap("           " + summary["track"]["note"]),
              f"Classes    {', '.join(summary['track']['class_names'])}",
-             f"Corpus     {corpus['kind']}  root: {corpus['root']}"]
+             f"Corpus     {corpus['kind']}  folder: {corpus_place(corpus)} (its full path: results.json, corpus.root)"]
     lines += [f"             {name}: {count} samples" for name, count in corpus["datasets"].items()]
     lines += [f"Profile    {summary['profile']}    seeds {summary['seeds']}    folds {summary['n_folds']}"
               + (f" (--max-folds {summary['max_folds']})" if summary.get("max_folds") else ""),
@@ -738,7 +763,7 @@ def write_report(bench: Any, path: str | Path, pages: list | None = None) -> Pat
         doc.section("Per database")
         doc.savefig(_heatmap_page(summary))
         for section, drawn in (("Confusion matrices", _confusion_pages(summary)),
-                               ("Per subject", _subject_pages(summary)),
+                               (f"Per {_fold_word(summary)}", _subject_pages(summary)),
                                ("Training curves", _curves_pages(summary))):
             if drawn:
                 doc.section(section)

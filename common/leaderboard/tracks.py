@@ -28,10 +28,11 @@ from common.evaluation.splits import (check_folds, leave_one_database_out, mappe
 from common.experiment import Fold, Selection, Track
 
 MEGC2019 = Track(
-    name="megc2019", title="MEGC 2019 composite, leave-one-subject-out (68 subjects on the real data)",
+    name="megc2019", title="MEGC 2019 composite, leave-one-subject-out",
     datasets=("megc2019",), class_names=megc2019.CLASSES, select=megc_composite,
     folds=lambda selection, seed: megc_loso(selection), scopes=megc2019.SCOPES,
-    note="SMIC-HS + CASME II + SAMM, 3 classes; LOSO; UF1/UAR pooled over folds (the challenge's rule)")
+    note="SMIC-HS + CASME II + SAMM, 3 classes; LOSO (68 subjects, 442 clips on the real data); UF1/UAR pooled "
+         "over folds (the challenge's rule)")
 
 MEGC2019_HDE = Track(
     name="megc2019_hde", title="MEGC 2019 composite, leave-one-database-out (holdout-database evaluation)",
@@ -119,17 +120,34 @@ MEGC2019_TO_CASME3 = Track(
     datasets=("megc2019", "casme3"), class_names=megc2019.CLASSES,
     select=lambda data: composite_selection(data, ("megc2019", "casme3")),
     folds=lambda selection, seed: holdout_database(selection, "casme3"), scopes=("all",),
-    note="the 442 composite clips train, CAS(ME)^3 part A in the MEGC 3 classes tests (the later MEGC challenges' "
-         "unseen-database protocol); one fold")
+    note="the MEGC 2019 composite's clips train (442 on the real data), CAS(ME)^3 part A in the MEGC 3 classes "
+         "tests (the later MEGC challenges' unseen-database protocol); one fold")
 
 MEGC2019_TO_4DME = Track(
     name="megc2019_to_4dme", title="Holdout database: train on the MEGC 2019 composite, test on 4DME",
     datasets=("megc2019", "4dme"), class_names=megc2019.CLASSES,
     select=lambda data: composite_selection(data, ("megc2019", "4dme")),
     folds=lambda selection, seed: holdout_database(selection, "4dme"), scopes=("all",),
-    note="the 442 composite clips train, 4DME in the MEGC 3 classes (one emotion a clip) tests; one fold")
+    note="the MEGC 2019 composite's clips train (442 on the real data), 4DME in the MEGC 3 classes (one emotion "
+         "a clip) tests; one fold")
 
 TRACKS: tuple[Track, ...] = (MEGC2019, MEGC2019_HDE, CD6ME_LOSO, CD6ME_LODO, MEGC2019_TO_CASME3, MEGC2019_TO_4DME)
+
+# What one fold of each track tests, in the words of the reports' per-fold page: (its column, its sentence).
+FOLDS_ARE = {
+    "megc2019": ("fold (subject)", "one subject under leave-one-subject-out"),
+    "megc2019_hde": ("fold (database)", "one database under leave-one-database-out"),
+    "cd6me": ("fold (person)", "one person under leave-one-person-out: a subject, or the subjects of two databases "
+                               "that are one person"),
+    "cd6me_lodo": ("fold (database)", "one database under leave-one-database-out"),
+    "megc2019_to_casme3": ("fold (held-out database)", "the held-out database, the track's one fold"),
+    "megc2019_to_4dme": ("fold (held-out database)", "the held-out database, the track's one fold"),
+}
+
+
+def folds_are(track_name: str) -> tuple[str, str]:
+    """(column, sentence) of what one fold of ``track_name`` tests (:data:`FOLDS_ARE`; "fold", "one fold" else)."""
+    return FOLDS_ARE.get(track_name, ("fold", "one fold"))
 
 
 def get_track(name: str) -> Track:

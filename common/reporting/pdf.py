@@ -56,7 +56,7 @@ from common.files import atomic_write, write_json_atomic
 from common.reporting import figures, style, tables
 from common.reporting.document import ReportDocument
 from common.reporting.figures import Flow
-from common.reporting.tables import interval_of, score_with_interval
+from common.reporting.tables import corpus_place, interval_of, score_with_interval
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _banner(profile: Any, corpus: Mapping[str, Any]) -> str:
     kind = str(corpus.get("kind", "?")).upper()
     if corpus.get("inputs", "frames") != "frames":
         kind = f"{kind}, {corpus['inputs']}"
-    return f"profile: {profile}    corpus: {kind} ({corpus.get('root', '?')})"
+    return f"profile: {profile}    corpus: {kind} ({corpus_place(corpus)})"
 
 
 def run_marks(res: Mapping[str, Any]) -> list[str]:
@@ -126,7 +126,8 @@ def _run_page(paper_id: str, paper: Any, context: ReportContext, results: Mappin
         lines += ["", "Citation", *_wrap(paper.citation, 95), ""]
     lines += [f"Profile    {context.profile}",
               f"Seed(s)    {context.seed}",
-              f"Corpus     {corpus.get('kind')}  root: {corpus.get('root')}"]
+              f"Corpus     {corpus.get('kind')}  folder: {corpus_place(corpus)} (its full path: results.json, "
+              "corpus.root)"]
     for name, count in (corpus.get("datasets") or {}).items():
         lines.append(f"             {name}: {count} samples")
     lines += ["", *_wrap(_faces_note(corpus, bool(context.allow_faces)), 95), "", "Experiments"]

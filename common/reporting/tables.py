@@ -136,6 +136,16 @@ def weights_line(record: Mapping[str, Any]) -> str:
     return text
 
 
+def corpus_place(corpus: Mapping[str, Any]) -> str:
+    """Where a run's corpus is, as a report page prints it: the corpus folder's name only ("default-seed0-v2",
+    "HTNet"), never the absolute path (a home or cache folder of whoever ran it: the path is in results.json's
+    ``corpus.root``)."""
+    root = corpus.get("root")
+    if not root or root == "?":
+        return "?"
+    return Path(str(root)).name
+
+
 def fmt(value: Any, digits: int = 4) -> str:
     """A cell: floats with ``digits`` decimals, None/NaN as an en dash."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
