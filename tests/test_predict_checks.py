@@ -242,3 +242,36 @@ def test_the_page_draws_the_apex_rules_curve_and_says_which_chain_made_the_input
     assert legend == ["lbp_spotting rule: LBP; peak frame 10",
                       "motion rule: mean absolute grey difference of the face crop from the first frame; peak frame 5",
                       "apex the input was built from: frame 10 (lbp_spotting rule)"]
+
+
+def test_the_page_names_the_regions_in_a_legend_not_over_one_another(tmp_path):
+    """Neighbouring regions' names written on the frame overlapped (the eyebrows, the cheeks): each region is drawn
+    in its colour on the frame and named once, in a legend under it."""
+    import types
+
+    import cv2
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    import dummy_paper
+    from common.deployment import page
+    from common.deployment import predict as pr
+    from common.predict_types import PredictViews
+
+    frame = tmp_path / "img01.png"
+    cv2.imwrite(str(frame), np.full((40, 40, 3), 120, np.uint8))
+    names = ("right_eye_brow", "left_eye_brow", "nose")
+    regions = tuple((name, np.array([[4 + 8 * k, 6], [14 + 8 * k, 14]])) for k, name in enumerate(names))
+    views = PredictViews(frames=(0,), regions=regions)
+    sample = Sample(dataset="recording", subject="", clip="mine", emotion="", onset=1, apex=1, offset=1, fps=30.0,
+                    frames=(frame,), meta={"source": str(tmp_path), "apex_rule": "given"})
+    exported = types.SimpleNamespace(folder=tmp_path, manifest={"training_corpus": {"inputs": "frames"}},
+                                     paper_id="dummy_frames", experiment=dummy_paper.FRAMES_EXPERIMENT,
+                                     class_names=("a", "b"), label="dummy", scores="class probabilities")
+    fig = plt.figure(figsize=(11.69, 8.27))
+    page.draw_page(fig, exported, pr.ClipResult(sample, "ok", np.array([0.4, 0.6]), "ok", "", views=views), 1)
+    framed = fig.axes[0]
+    legend = [t.get_text() for t in framed.get_legend().get_texts()]
+    on_frame = [t.get_text() for t in framed.texts]
+    plt.close(fig)
+    assert legend == list(names) and not set(names) & set(on_frame)

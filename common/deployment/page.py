@@ -25,7 +25,7 @@ from common.files import atomic_write
 from common.predict_types import MotionCurve, PredictViews
 from common.preprocessing.io import read_frame
 from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.patches import Polygon, Rectangle
+from matplotlib.patches import Patch, Polygon, Rectangle
 from matplotlib.ticker import MaxNLocator
 import matplotlib.pyplot as plt
 
@@ -89,7 +89,10 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
         if k == 0 and views.face_box is not None:
             left, top_, right, bottom = views.face_box
             ax.add_patch(Rectangle((left, top_), right - left, bottom - top_, fill=False, lw=1.2, ec="#00ff66"))
-        if k == 0:
+        if k == 0 and views.regions:
+            # the regions' names in a legend under the frame: written on the frame, neighbouring regions' names
+            # overlap one another (the eyebrows, the cheeks)
+            keys = []
             for j, (name, points) in enumerate(views.regions):
                 points = np.asarray(points, dtype=float).reshape(-1, 2)
                 colour = style.PALETTE[j % len(style.PALETTE)]
@@ -99,7 +102,9 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
                                            lw=0.9, ec=colour))
                 else:
                     ax.add_patch(Polygon(points, closed=True, fill=False, lw=0.9, ec=colour))
-                ax.text(points[:, 0].min(), points[:, 1].min(), name, fontsize=5, color=colour, va="bottom")
+                keys.append(Patch(fill=False, ec=colour, lw=0.9, label=name))
+            ax.legend(handles=keys, loc="upper left", bbox_to_anchor=(0.0, -0.02), ncol=2, fontsize=5,
+                      frameon=False, handlelength=1.2, columnspacing=0.8, borderaxespad=0.0)
     inputs = list(views.inputs)[:MAX_INPUTS]
     for k, (name, image) in enumerate(inputs):
         _image(fig.add_subplot(grid[1, k]), image, name)
