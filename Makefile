@@ -27,9 +27,9 @@ test: $(STAMP)
 	$(PY) -m mypy
 	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=15
 
-# Is papers/$(ID)/ done? Its declarations as the registry checks them, ruff and mypy on its folder, then every
-# test that concerns it in one run (its own, the template's, the registry-wide ones), and a summary of what was
-# checked (tests/check_paper.py): the last step of papers/README.md.
+# Is papers/$(ID)/ done? The package's own checks first (seconds: it imports, its declarations, its network against
+# its declared inputs), then every test that concerns it in one run (its own, the template's, the registry-wide
+# ones), then ruff and mypy on its folder; one summary line (tests/check_paper.py): the last step of papers/README.md.
 check-paper: $(STAMP)
 	$(PY) tests/check_paper.py $(ID)
 

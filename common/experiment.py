@@ -228,6 +228,21 @@ class Pipeline:
     stands_for: tuple[str, ...] = ()  # the published benchmark rows (by name) that are this method: under its run
     reported_on: Mapping[str, tuple[Reported, ...]] = dataclasses.field(default_factory=dict)
     weights_reported: tuple[Reported, ...] = ()  # Experiment.weights_reported, on every experiment and track
+    # ``input_check(config) -> problem``: the network built once at ``config`` (no training) against the inputs the
+    # pipeline declares, one line where they differ, "" where they match (a flow network's channels and
+    # ``data.size``: ``common.network_protocol.OneNetwork.input_problem``); the registry calls it before any work
+    input_check: Callable[[Any], str] | None = None
+
+    def input_problem(self) -> str:
+        """:attr:`input_check` at the pipeline's config, as one line naming the package ("" where the network takes
+        what is declared, or nothing is declared); an error while building is that line too."""
+        if self.input_check is None or self.config is None:
+            return ""
+        try:
+            problem = self.input_check(self.config)
+        except Exception as exc:  # boundary: the package's build_model, run once before any work
+            problem = f"building its network at the paper's config failed: {type(exc).__name__}: {exc}"
+        return f"papers.{self.paper_id}: {' '.join(problem.split())}" if problem else ""
 
     def _fields(self) -> dict[str, Any]:
         hooks = {field.name: getattr(self.hooks, field.name) for field in dataclasses.fields(Hooks)}

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.evaluation.splits import megc_composite, megc_loso
 from common.experiment import Fold, FoldContext, FoldOutcome, Hooks, Selection, TrainingStage
 from common.motion_views import flow_predict_apex, flow_predict_clips, flow_predict_views
@@ -124,6 +125,21 @@ class OneNetwork:
     network: FoldNetwork | None = None
     check: Callable[[Any, Selection], str] | None = None
     traced_once: bool = False
+
+    def input_problem(self, config: Any) -> str:
+        """The network built once at ``config`` (no training) against its declared inputs: one input of shape
+        (``data.size``, ``data.size``, one channel a title of ``inputs``), as a fold gives it; one line naming the
+        file of ``build_model`` and what was expected where it differs, "" where it matches."""
+        size = config.data.size
+        expected = (size, size, len(self.inputs.titles))
+        built = self.build_model(config=config, num_classes=len(MEGC_CLASSES))
+        where = f"{getattr(self.build_model, '__module__', '?').replace('.', '/')}.py"
+        shapes = [tuple(tensor.shape[1:]) for tensor in built.inputs]
+        if shapes == [expected]:
+            return ""
+        return (f"{where}: build_model gives the network {self.model!r} input(s) of shape "
+                f"{', '.join(map(str, shapes))}; expected one input {expected}: data.size {size} and the "
+                f"{len(self.inputs.titles)} declared channel(s) ({', '.join(self.inputs.titles)})")
 
     def select(self, data: Mapping[str, list], config: Any) -> Selection:
         """Every clip of the composite (442 on the real data), labelled by its composite class."""

@@ -29,6 +29,10 @@ class Paper:
     # model name -> what tests/test_models.py's check needs beyond the paper's model: "small", a builder of the
     # same layers at a smaller input (too slow at the paper's); "dead", weights given no gradient by design
     model_checks: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    # Why no experiment shows a published number ("" where one does): the declared state of a paper that publishes
+    # none on a protocol run here (``reported=()``, ``stands_for=()``); the registry refuses a package with neither
+    # numbers nor this, or with both, and the report's first page then shows ours alone.
+    no_published_number: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

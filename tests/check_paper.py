@@ -1,12 +1,14 @@
-"""``make check-paper ID=<id>``: is the package ``papers/<id>/`` done? One command, in this order, stopping at the
-first step that fails, then a summary of what was checked:
+"""``make check-paper ID=<id>``: is the package ``papers/<id>/`` done? One command, cheapest first, ending with one
+summary line (``check-paper <id>: done`` or ``NOT done``, and what each step gave):
 
-1. its declarations, as the registry checks them when it loads the package (``papers.declaration_problems``: the
-   paper's id and models, ``stands_for``, the published numbers, the ledger), one line each;
-2. ruff and mypy on its folder;
-3. in one pytest run, every test that concerns it: its own files (``tests/test_<id>.py``, ``tests/test_<id>_*.py``),
+1. the package's own checks, in seconds, one line each (``papers.package_problems``): it imports; its
+   declarations as the registry checks them when it loads it (the paper's card, its models, ``stands_for``, the
+   published numbers or ``no_published_number``, the ledger); its network built once against its declared inputs.
+   A refusal here stops the command: nothing else can pass;
+2. in one pytest run, every test that concerns it: its own files (``tests/test_<id>.py``, ``tests/test_<id>_*.py``),
    the template's (``tests/test_template_paper.py``), and every registry-wide test: those parametrized by its id
-   (in any file that reads ``PAPER_IDS``), and the unparametrized tests of :data:`REGISTRY_FILES`.
+   (in any file that reads ``PAPER_IDS``), and the unparametrized tests of :data:`REGISTRY_FILES`;
+3. ruff and mypy on its folder (run whatever the tests gave: a style finding is no reason to hide a result).
 
 Exit 0 when every step passes, 1 otherwise; 2 for an id that is not registered.
 """
@@ -96,37 +98,35 @@ def main(argv: list[str]) -> int:
         print(f"check-paper: {paper_id!r} is not in papers.PAPER_IDS (add it to the registry tuple of "
               f"papers/__init__.py); registered: {', '.join(papers.PAPER_IDS)}", file=sys.stderr)
         return 2
-    import importlib
-
-    problems = papers.declaration_problems(paper_id, importlib.import_module(f"papers.{paper_id}"))
+    print(f"$ papers.package_problems({paper_id!r})", flush=True)
+    problems = papers.package_problems(paper_id)
     for problem in problems:
         print(f"check-paper: {problem}", file=sys.stderr)
-    folder = f"papers/{paper_id}"
-    summary = [f"declarations: {'refused, ' + str(len(problems)) + ' line(s) above' if problems else 'ok'}"]
+    summary = [f"package checks {'refused (' + str(len(problems)) + ' line(s) above)' if problems else 'ok'}"]
     if problems:
-        return finish(paper_id, summary, 1)
-    for name, command in (("ruff", [sys.executable, "-m", "ruff", "check", folder]),
-                          ("mypy", [sys.executable, "-m", "mypy", folder])):
-        ok = run(command)
-        summary.append(f"{name} on {folder}: {'ok' if ok else 'findings above'}")
-        if not ok:
-            return finish(paper_id, summary, 1)
+        return finish(paper_id, summary, False)
     import pytest
 
     selection = Selection(paper_id)
     files = [str(path.relative_to(REPO)) for path in candidate_files(paper_id)]
-    code = pytest.main(["-q", "-p", "no:cacheprovider", *files], plugins=[selection])
-    summary.append(f"pytest: {sum(selection.kept.values())} tests that concern {paper_id}: "
-                   + ", ".join(f"{count} {outcome}" for outcome, count in sorted(selection.outcomes.items())))
-    summary += [f"  {count:4d}  {reason}" for reason, count in sorted(selection.kept.items())]
-    return finish(paper_id, summary, 0 if code == 0 else 1)
+    passed = pytest.main(["-q", "-p", "no:cacheprovider", *files], plugins=[selection]) == 0
+    print(f"tests that concern {paper_id}, by why they were kept: "
+          + "; ".join(f"{count} {reason}" for reason, count in sorted(selection.kept.items())), flush=True)
+    summary.append(f"{sum(selection.kept.values())} tests (" + ", ".join(
+        f"{count} {outcome}" for outcome, count in sorted(selection.outcomes.items())) + ")")
+    folder = f"papers/{paper_id}"
+    for name, command in (("ruff", [sys.executable, "-m", "ruff", "check", folder]),
+                          ("mypy", [sys.executable, "-m", "mypy", folder])):
+        ok = run(command)
+        summary.append(f"{name} {'ok' if ok else 'findings above'}")
+        passed = passed and ok
+    return finish(paper_id, summary, passed)
 
 
-def finish(paper_id: str, summary: list[str], code: int) -> int:
-    print(f"\ncheck-paper {paper_id}: {'done' if code == 0 else 'NOT done'}", flush=True)
-    for line in summary:
-        print(f"  {line}")
-    return code
+def finish(paper_id: str, summary: list[str], passed: bool) -> int:
+    """The one summary line; exit 0 when ``passed``."""
+    print(f"\ncheck-paper {paper_id}: {'done' if passed else 'NOT done'}: {'; '.join(summary)}", flush=True)
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

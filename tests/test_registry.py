@@ -23,7 +23,7 @@ import pytest
 
 from common.experiment import FoldOutcome, Hooks, Track
 from common.harness import ReportContext
-from papers import PAPER_IDS, get_paper
+from papers import PAPER_IDS, get_paper, package_problems
 
 REPO = Path(__file__).resolve().parent.parent
 ROLES = ("__init__.py", "config.py", "model.py", "reported.py", "pages.py", "README.md")
@@ -282,7 +282,14 @@ def check_needs_motion(paper_id):
 
 
 # Every check above, in order, with the fixtures it takes besides the paper id.
+def check_package_problems(paper_id):
+    """What ``make check-paper`` runs first (``papers.package_problems``): the package imports, its declarations
+    pass, its network takes its declared inputs; none refused."""
+    assert package_problems(paper_id) == []
+
+
 CHECKS = (
+    (check_package_problems, ()),
     (check_files_roles_and_imports, ()),
     (check_one_name_for_config_profiles_and_classes, ()),
     (check_no_import_cycle_among_the_papers_modules, ()),

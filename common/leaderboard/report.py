@@ -730,6 +730,9 @@ def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
               *_wrap(f"  chance: {settings['chance']}"), "", "Methods (in the order they ran)"]
     for m in summary["methods"]:
         lines += [f"  {m['name']}: {m['title']}"]
+    if summary.get("left_out"):  # packages refused where they were loaded: named, with why
+        lines += ["", "Left out of this benchmark (refused where loaded)"]
+        lines += ["  " + line for note in summary["left_out"] for line in _wrap(note, 110)]
     if summary.get("references"):
         lines += ["", "References (" + PUBLISHED + "), each with whether its code selects on test data"]
         for r in summary["references"]:

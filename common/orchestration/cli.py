@@ -53,6 +53,7 @@ from common.errors import DeclarationError, MersuiteError, one_line, RunError, W
 from common.evaluation.references import with_recomputed, with_runs_as
 from common.evaluation import published
 from common.orchestration.logs import Console, lines_to, quiet_tensorflow_log
+from common.experiment import Pipeline
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
 
@@ -317,7 +318,9 @@ def _import_tensorflow_quietly() -> None:
 
 
 def _load_paper(registry: Any, paper_id: str):
-    """The paper's module, or CliError for an unknown or unimplemented paper."""
+    """The paper's module, or CliError (one line) for an unknown or unimplemented paper, a package refused where it
+    is imported or declared (``papers.get_paper``), or a network that does not take its declared inputs (built
+    once: ``Pipeline.input_problem``)."""
     if paper_id not in registry.PAPER_IDS:
         raise CliError(f"unknown paper {paper_id!r}; known papers: {', '.join(registry.PAPER_IDS)}")
     _import_tensorflow_quietly()
@@ -347,6 +350,10 @@ def _load_paper(registry: Any, paper_id: str):
 def _selected_papers(registry: Any, paper: str) -> list[tuple[str, Any]]:
     if paper != "all":
         return [(paper, _load_paper(registry, paper))]
+    pipeline = getattr(module, "PIPELINE", None)
+    problem = pipeline.input_problem() if isinstance(pipeline, Pipeline) else ""
+    if problem:
+        raise CliError(problem)
     chosen = []
     for paper_id in registry.PAPER_IDS:
         try:
@@ -363,7 +370,7 @@ def list_papers(registry: Any) -> int:
         try:
             module = _load_paper(registry, paper_id)
         except CliError as exc:
-            print(f"{paper_id}: not available ({str(exc).split(' (')[0].split(': ')[-1]})")
+            print(f"{paper_id}: not available: {exc}")
             continue
         print(f"{paper_id} [{module.PAPER.status}] {module.PAPER.title}")
         for experiment in module.EXPERIMENTS:
@@ -603,8 +610,11 @@ def _not_scored_line(not_scored: list[tuple[str, str]]) -> str:
             + (" and folds/<fold>/error.txt" if counts["failed"] else ""))
 
 
-def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, str | None]]:
-    """``(paper_id, module, model|None)`` of ``--methods`` (default: every paper with ``benchmark_experiment``)."""
+def _benchmark_methods(registry: Any, spec: str | None) -> tuple[list[tuple[str, Any, str | None]], list[str]]:
+    """``(paper_id, module, model|None)`` of ``--methods`` (default: every paper with ``benchmark_experiment``),
+    and one line per package left out of the default and why (printed here; the report names them too). A package
+    ``--methods`` names and that is refused refuses the run, in one line naming it, before any work
+    (docs/running.md): a benchmark never runs fewer methods than it was told."""
     methods: list[tuple[str, Any, str | None]]
     if spec is None:
         methods, notes = [], []
@@ -623,20 +633,24 @@ def _benchmark_methods(registry: Any, spec: str | None) -> list[tuple[str, Any, 
                            "has benchmark_experiment)")
         for note in notes:
             print(f"{PROG}: note: {note}", file=sys.stderr)
-        return methods
+        return methods, notes
     methods = []
     for item in (part.strip() for part in spec.split(",")):
         if not item:
             raise CliError(f"--methods {spec!r}: expected paper[:model],... (an empty entry)")
         paper_id, _, model = item.partition(":")
-        module = _load_paper(registry, paper_id)
+        try:
+            module = _load_paper(registry, paper_id)
+        except CliError as exc:
+            raise CliError(f"--methods names {paper_id!r}, which is refused: {exc}; drop it from --methods to run the "
+                           "others") from None
         if not callable(getattr(module, "benchmark_experiment", None)):
             raise CliError(f"paper {paper_id!r} has no benchmark_experiment(track, model): it cannot enter a track yet")
         models = tuple(getattr(module, "BENCHMARK_MODELS", ()) or ())
         if model and models and model not in models:
             raise CliError(f"paper {paper_id!r} has no benchmark model {model!r}; its models: {', '.join(models)}")
         methods.append((paper_id, module, model or None))
-    return methods
+    return methods, []
 
 
 def _benchmark_references(registry: Any) -> list:
@@ -690,7 +704,7 @@ def benchmark(args, registry: Any) -> int:
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from None
     _import_tensorflow_quietly()
-    methods = _benchmark_methods(registry, args.methods)
+    methods, left_out = _benchmark_methods(registry, args.methods)
     if args.estimate:  # every method on every track, projected over the folds the run would train; nothing trains
         from common.orchestration.leaderboard_runs import limit_folds
 
@@ -707,7 +721,8 @@ def benchmark(args, registry: Any) -> int:
         settings = _settings(args)
         for track in tracks:
             benches.append(run_benchmark(track, methods, settings, seeds=args.seeds, max_folds=args.max_folds,
-                                         references=references, registry=registry_reference(registry)))
+                                         references=references, registry=registry_reference(registry),
+                                         left_out=left_out))
     except WorkSavedError:  # exit 3 (_dispatch): every method's folds are saved
         raise
     except (ConfigError, RunError) as exc:

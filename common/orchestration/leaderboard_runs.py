@@ -256,13 +256,14 @@ def track_dir(track: Track, out: Path) -> Path:
 def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str | None]], settings: RunSettings,
                   seeds: int = 1, max_folds: int | None = None,
                   references: Iterable[Reference] = (), n_resamples: int = summary_module.DEFAULT_RESAMPLES,
-                  statistics_seed: int = 0, registry: Any = "papers") -> BenchmarkResult:
+                  statistics_seed: int = 0, registry: Any = "papers", left_out: Sequence[str] = ()) -> BenchmarkResult:
     """Run (or resume) every method x seed on ``track``, check the folds are shared, then write the
     statistics, ``results.json``, ``leaderboard.csv``, ``predictions.csv`` and ``report.pdf``.
 
     ``settings.workers``/``settings.cluster`` compute the folds in worker processes or on a Dask
     cluster (``common.orchestration.parallel``), which find each method through ``registry`` (a module
-    name or a picklable registry) as ``benchmark_experiment(track, model)``.
+    name or a picklable registry) as ``benchmark_experiment(track, model)``. ``left_out``: one line per package
+    the benchmark left out and why (refused where it was loaded), kept in ``results.json`` and the report.
 
     Before any training: every method's ``--set`` overrides are checked against its config, the
     output folders are checked and locked, the databases loaded once, each method checked as ``--paper``
@@ -356,7 +357,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                        "datasets": _corpus_datasets(method_runs),
                        "inputs": corpus_inputs(s for samples in loaded.values() for s in samples)},
             "overrides": dict(settings.overrides),
-            "methods": [_method_dict(m, profile, statistics) for m in method_runs],
+            "methods": [_method_dict(m, profile, statistics) for m in method_runs], "left_out": list(left_out),
             "statistics": statistics["json"], "references": [r.to_dict() for r in references],
             "environment": environment, "device": _device(environment), "command": settings.command,
             "seconds": time.perf_counter() - started,

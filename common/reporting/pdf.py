@@ -106,6 +106,9 @@ WORDS = {False: {"title": "The answer: the paper's numbers and ours", "reference
                 "scores": "The authors' released weights, evaluated here, per experiment and scope"}}
 
 
+NO_PUBLISHED_TITLE = "The answer: our numbers (the paper publishes none to compare with)"
+
+
 def _faces_note(corpus: Mapping[str, Any], allow_faces: bool) -> str:
     if corpus.get("kind") == "synthetic":
         return "Faces: synthetic corpus; its faces may be shown (no licence limit)."
@@ -311,10 +314,11 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
     if left_out:
         banner += (f"\nWARNING: {left_out} fold(s) failed, diverged (nan) or were empty and are NOT in these "
                    "scores; see each experiment's section")
-    doc.section(words["title"].split(",")[0] if weights else words["title"])
-    flow = Flow(words["title"], banner, synthetic or any(run_marks(res) for res in results.values()),
-                emit=doc.savefig)
     rows = answer_rows(results, intervals)
+    # a paper that publishes no number to compare (``Paper.no_published_number``) gets no "the paper's numbers"
+    heading = words["title"] if weights or any(r.get("reported") is not None for r in rows) else NO_PUBLISHED_TITLE
+    doc.section(heading.split(",")[0] if weights else heading)
+    flow = Flow(heading, banner, synthetic or any(run_marks(res) for res in results.values()), emit=doc.savefig)
     per_chart = 42
     for start in range(0, len(rows), per_chart):
         chunk = rows[start:start + per_chart]

@@ -32,6 +32,7 @@ PAPER = Paper(
 # Table III is the megc2019 track's protocol, so that track shows its numbers as the paper's; other tracks none.
 PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="liong2019", model="ststnet", config=default_config(),
                                  profiles=PROFILES, entry="STSTNet (Liong et al. 2019)", stands_for=("STSTNet",),
-                                 reported=reported.REPORTED, weights_reported=reported.PORT_REPORTED)
+                                 reported=reported.REPORTED, weights_reported=reported.PORT_REPORTED,
+                                 input_check=protocol.PROTOCOL.input_problem)
 EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
     source="Table III", report_pages=pages.report_pages)
