@@ -12,6 +12,7 @@ protocol and write the report.
     python run_all.py --benchmark megc2019                     # every method on a shared track
     python run_all.py --benchmark all --data-root /data --seeds 3 --methods aouayeb2019,le2020:resnet50
     python run_all.py --score theirs.csv --benchmark megc2019 --data-root /data   # anyone's predictions, scored as ours
+    python run_all.py --site site/                              # the results site: static HTML from the shipped files
     python run_all.py --paper aouayeb2019 --data-root /data --workers 4   # folds in 4 processes (or --cluster ADDRESS)
     python run_all.py --paper le2020 --experiment casme2_10fold_vgg19 --export models/le2020   # train, save
     python run_all.py --predict my_clip.mp4 --model models/le2020 --json                    # apply it
@@ -173,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help="with --score: add the paired test against one of our runs on the same clips (the "
                                 "folder holding its predictions.csv, e.g. reports/benchmark/megc2019/<method>/seed0, "
                                 "or such a file, e.g. docs/predictions/liong2019-paper-seed0.csv)")
+    benchmark.add_argument("--site", type=Path, metavar="DIR",
+                           help="write the results site into DIR (static HTML, opened from the file system): the "
+                                "shipped predictions in docs/predictions/, the published numbers and every run and "
+                                "score under --out (default reports/), scored by the suite's statistics")
     describe.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
     describe.add_argument("--json", action="store_true",
                           help="with --architectures or --predict: print JSON only (progress goes to stderr)")
@@ -220,6 +225,7 @@ _MODE_OPTIONS = {
     "benchmark_estimate": ((_RUN - _NOT_BENCHMARK) | {"benchmark", "methods", "seeds", "max_folds", "estimate"},
                            "--benchmark --estimate"),
     "score": ({"score", "benchmark", "partial", "against", "data_root", "profile", "out"}, "--score"),
+    "site": ({"site", "out"}, "--site"),
 }
 # Read by the run an --estimate projects, not by the projection itself.
 _ESTIMATE_IGNORES = {"out", "fresh", "weights",
@@ -755,6 +761,23 @@ def score(args) -> int:
     return 0
 
 
+def site(args, registry: Any) -> int:
+    """``--site DIR`` through ``common.leaderboard.site.build_site``, reading the runs under ``--out`` (reports/)."""
+    from common.leaderboard.site import build_site
+
+    if args.site.exists() and not args.site.is_dir():
+        raise CliError(f"--site {args.site}: a file is there; expected a folder to write the site into")
+    _import_tensorflow_quietly()  # the papers' packages (their published numbers) import Keras
+    try:
+        index = build_site(args.site, registry, reports=args.out, command=shlex.join([PROG, *args._argv]))
+    except OSError as exc:
+        raise CliError(f"--site {args.site}: cannot write there: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a shipped file that cannot be read: one line naming it
+        raise CliError(f"--site: {exc}") from None
+    logger.info(f"site: {index} (open it in a browser from the file system; no server, no network)")
+    return 0
+
+
 def check_data(root: Path, faces: bool = False, registry: Any = None) -> int:
     try:
         from common.datasets.check import main as check_main
@@ -843,6 +866,9 @@ def _dispatch(args, parser: argparse.ArgumentParser, registry: Any) -> int:
             check_mode_options(args, parser, "score")
             _check_cache()
             return score(args)
+        if args.site is not None:
+            check_mode_options(args, parser, "site")
+            return site(args, _registry(registry))
         if args.partial or args.against is not None:
             raise CliError("--partial and --against go with --score FILE")
         if args.export is not None:

@@ -1,0 +1,512 @@
+"""The results site's numbers: every shipped run, per-epoch record, published number and run under ``reports/``,
+scored with the suite's own statistics, handed to ``common.reporting.site`` to lay out (``run_all.py --site DIR``).
+
+    index = build_site(Path("site"), registry=papers)   # site/index.html
+
+What it reads:
+
+- the shipped predictions (``docs/predictions/``; ``runs.json`` lists each file's method, recipe, seed, folds,
+  command and commit, and its per-epoch record where one is shipped, ``"epochs"``): one entry per method and
+  recipe, scored exactly as ``benchmarks/reproductions.py`` scores them (``statistics.describe`` of the runs that
+  finished every fold: the pooled score per scope, the mean over seeds, the 95 % percentile interval of a bootstrap
+  over subjects crossed with seeds, 2,000 resamples, seed 0), and beside it the same at each subject's best test
+  epoch (``epoch_selection.at_best_epoch_per_fold``) over the seeds whose per-epoch record is shipped; a run that
+  did not finish every fold is an entry of its own, marked partial;
+- the numbers the methods' packages transcribe (the registry's ``Experiment.reported``, and for the port recipe
+  the port's own ``weights_reported``): the authors' artefacts, one entry each, marked where the authors chose the
+  epoch on the test data (``Reported.comparable`` False); and the composite's published rows
+  (``common.evaluation.published``) that no package stands for, marked where their code selects on test data;
+- every ``results.json`` under the reports folder (``--out``, default ``reports/``): a benchmark's methods (their
+  ``results.json`` numbers as written), a ``--score`` of outside predictions (the authors' log, anyone's file), a
+  paper's run (its ``predictions.csv`` described as above; the authors' weights where it ran ``--weights``), each
+  marked when its corpus is synthetic or its run partial. A file that cannot be read is left out, named in one line
+  on the front page.
+
+Then the paired test (``statistics.compare``, UF1 and UAR, all clips) between every two entries of a track that
+predicted the same clips, on the seeds both ran (or their first runs). Every file a number comes from is copied
+into the site's ``files/`` and linked.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from common.evaluation import curves as curves_module
+from common.evaluation import epoch_selection, metrics
+from common.evaluation import statistics as st
+from common.evaluation.published import REFERENCES, TABLE
+from common.files import read_json
+from common.leaderboard.tracks import TRACKS
+from common.paths import REPO_ROOT, reports_root
+from common.reporting import site as pages
+from common.reporting.site import Cell, Entry, Pair, Run, TrackPages
+
+logger = logging.getLogger(__name__)
+
+SHIPPED = REPO_ROOT / "docs" / "predictions"
+SHIPPED_TRACK = "megc2019"  # the shipped runs: the MEGC 2019 composite from the authors' released inputs
+SHIPPED_FOLDS = 68  # its leave-one-subject-out folds: a run with fewer is partial (as benchmarks/reproductions.py)
+METRICS = ("uf1", "uar")
+SCOPE_NAMES = {"all": "all clips", "casme2": "CASME II", "smic": "SMIC", "samm": "SAMM", "casme": "CASME",
+               "fourdme": "4DME", "mmew": "MMEW", "casme3": "CAS(ME)^3"}
+MEGC_SCOPES = ("all", "casme2", "smic", "samm")
+MAX_RESULTS = 500  # results.json files read under the reports folder, at most
+SYNTHETIC = "ran on the suite's synthetic corpus (generated clips, not a database): it tests the code, not the method"
+
+
+def cells(described: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Cell]]:
+    """``statistics.describe``'s numbers (or a results.json's, which hold the same) as the site's cells."""
+    out: dict[str, dict[str, Cell]] = {}
+    for scope, by_metric in described.items():
+        for metric, entry in by_metric.items():
+            if metric not in METRICS or not entry or entry.get("pooled") is None:
+                continue
+            interval = entry.get("interval") or {}
+            out.setdefault(scope, {})[metric] = Cell(
+                value=float(entry["pooled"]), low=interval.get("low"), high=interval.get("high"),
+                per_seed=tuple(float(v) for v in entry.get("per_seed") or ()))
+    return out
+
+
+def uf1_per_epoch(records: Sequence[Mapping[str, Any]], k: int) -> list[float]:
+    """The pooled UF1 of all scored folds' test clips after each epoch every fold recorded: each epoch's confusion
+    matrix counted at once (``np.bincount`` over epoch, true and predicted class: ``metrics.confusion`` per epoch
+    would take a second per hundred epochs), scored by ``metrics.scores_from_confusion``."""
+    scored = st.scored_records(records)
+    rows = [epoch_selection.epoch_rows(r) for r in scored]
+    if not scored or any(r is None for r in rows):
+        return []
+    present = [np.asarray(r) for r in rows if r is not None]
+    common = min(len(r) for r in present)
+    y_true = np.concatenate([np.asarray(r["y_true"], dtype=int) for r in scored])
+    stacked = np.concatenate([r[:common] for r in present], axis=1)  # (epochs, clips)
+    if stacked.size == 0 or stacked.min() < 0 or stacked.max() >= k or y_true.min() < 0 or y_true.max() >= k:
+        return []
+    codes = (np.arange(common)[:, None] * k + y_true[None, :]) * k + stacked
+    matrices = np.bincount(codes.ravel(), minlength=common * k * k).reshape(common, k, k)
+    return [metrics.scores_from_confusion(m)["uf1"] for m in matrices]
+
+
+def pooled_only(predictions: st.Predictions) -> st.Predictions:
+    """``predictions`` without their fold names: ``statistics.describe`` then skips the fold mean, which the site
+    does not show (and which costs most of its time, a confusion matrix a fold); the pooled scores and the
+    intervals, computed from the subjects, are the same."""
+    return dataclasses.replace(predictions, folds=None)
+
+
+def registry_published(registry: Any, method: str, recipe: str) -> dict[tuple[str, str], tuple[float, str, bool]]:
+    """``{(metric, scope): (value, source, test-selected)}`` that ``method``'s package transcribes for its composite
+    experiment (for the port recipe the port's own), the same numbers as ``benchmarks/reproductions.py``'s
+    ``published_numbers``; {} where the registry has no such package."""
+    try:
+        experiment = registry.get_paper(method).EXPERIMENTS[0]
+    except Exception as exc:  # boundary: any package of the registry; a broken one loses its published numbers only
+        logger.info(f"[site] {method}: its package cannot be loaded ({type(exc).__name__}); no published numbers")
+        return {}
+    rows = experiment.weights_reported if recipe == "port" else experiment.reported
+    out = {}
+    for r in rows:
+        if r.aggregation == "pooled" and r.metric in METRICS and r.scope in MEGC_SCOPES:
+            recomputed = f"{r.metric.upper()} recomputed from the authors' predictions"
+            source = r.source if r.recomputed is None else recomputed
+            out[(r.metric, r.scope)] = (r.reference_value, source, not r.comparable)
+    return out
+
+
+class Sources:
+    """The files the site copies: ``add(path, under)`` gives each its site-relative path under ``files/``."""
+
+    def __init__(self) -> None:
+        self.copies: dict[str, Path] = {}
+
+    def add(self, path: Path, relative: str) -> str:
+        site_path = f"files/{relative}"
+        self.copies[site_path] = Path(path)
+        return site_path
+
+
+def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: int,
+                    k: int = 3) -> tuple[list[Entry], list[Entry]]:
+    """The shipped runs' entries (one per method and recipe, one per partial run) and the authors' artefacts
+    their packages transcribe (one per method and recipe that has any)."""
+    manifest_path = folder / "runs.json"
+    if not manifest_path.is_file():
+        return [], []
+    manifest = read_json(manifest_path)
+    runs_json = sources.add(manifest_path, "predictions/runs.json")
+    groups: dict[str, list[dict[str, Any]]] = {}
+    labels: dict[str, tuple[str, str, str]] = {}
+    for plan in manifest.get("planned", []):
+        key = f"{plan['method']}-{plan['recipe']}"
+        groups[key] = []
+        labels[key] = (plan["method"], plan["recipe"], plan["label"])
+    for run in manifest["runs"]:
+        key = f"{run['method']}-{run['recipe']}"
+        groups.setdefault(key, []).append(run)
+        labels.setdefault(key, (run["method"], run["recipe"], run["label"]))
+    ours: list[Entry] = []
+    artefacts: list[Entry] = []
+    for key, group in groups.items():
+        method, recipe, label = labels[key]
+        done = [r for r in group if r["folds"] == SHIPPED_FOLDS]
+        runs = [shipped_run(folder, r, sources, k) for r in done]
+        commands = list(dict.fromkeys(r["command"] for r in group))
+        commits = list(dict.fromkeys(r["commit"] for r in group))
+        published = registry_published(registry, method, recipe)
+        files = [("runs.json: each file's method, recipe, seed, folds, command and commit", runs_json)]
+        files += [(f"predictions, seed {r.seed}", r.file) for r in runs]
+        files += [(f"per-epoch record, seed {r.seed}", r.epochs_file) for r in runs if r.epochs_file]
+        if runs:
+            scores = st.describe([pooled_only(r.predictions) for r in runs], k, METRICS, MEGC_SCOPES,
+                                 n_resamples=n_resamples)
+            with_epochs = [(r, run) for r, run in zip(done, runs) if run.epochs_file]
+            best = None
+            if with_epochs:
+                selected = [pooled_only(st.from_records(epoch_selection.at_best_epoch_per_fold(
+                    epoch_selection.records_of_files(folder / r["file"], folder / r["epochs"])),
+                    source=f"{r['file']} at each subject's best test epoch")) for r, _ in with_epochs]
+                best = cells(st.describe(selected, k, METRICS, MEGC_SCOPES, n_resamples=n_resamples))
+            planned: list[int] = next((p["seeds"] for p in manifest.get("planned", [])
+                                       if f"{p['method']}-{p['recipe']}" == key), [])
+            not_run = [s for s in planned if s not in {r["seed"] for r in group}]
+            notes = [f"Planned seeds not run: {', '.join(map(str, not_run))}."] if not_run else []
+            left_out = [f"seed {r['seed']}: {r['folds']} of {SHIPPED_FOLDS} folds" for r in group if r not in done]
+            if left_out:
+                notes.append("Left out of these numbers (partial runs, each an entry of its own): "
+                             f"{'; '.join(left_out)}.")
+            ours.append(Entry(
+                slug=key, label=label, kind=pages.OUR_RUN, scores=cells(scores), seeds=tuple(r.seed for r in runs
+                                                                                          if r.seed is not None),
+                corpus=f"real: {group[0].get('corpus', '')}", best_epoch=best,
+                best_epoch_seeds=tuple(int(r["seed"]) for r, _ in with_epochs), published=published,
+                runs=tuple(runs), command=" ; ".join(commands), commit=", ".join(commits), sources=tuple(files),
+                notes=tuple(notes + [f"Machine: {group[0].get('machine', '')}."])))
+        for r in group:
+            if r in done:
+                continue
+            run = shipped_run(folder, r, sources, k)
+            scores = st.describe([pooled_only(run.predictions)], k, METRICS, None, n_resamples=n_resamples)
+            ours.append(Entry(
+                slug=f"{key}-seed{r['seed']}-partial", label=f"{label}, seed {r['seed']} (partial)", kind=pages.OUR_RUN,
+                scores=cells(scores), seeds=(int(r["seed"]),), corpus=f"real: {r.get('corpus', '')}",
+                partial=f"{r['folds']} of {SHIPPED_FOLDS} folds finished: scored on the clips of those folds only, "
+                        "and left out of its recipe's means", runs=(run,), command=r["command"], commit=r["commit"],
+                sources=(("runs.json", runs_json), ("predictions", run.file))))
+        if published:
+            artefacts.append(artefact_entry(method, recipe, label, published, sources))
+    return ours, artefacts
+
+
+def shipped_run(folder: Path, run: Mapping[str, Any], sources: Sources, k: int) -> Run:
+    """One shipped predictions file (and its per-epoch record, where ``runs.json`` names one) as a site run."""
+    predictions = st.read_predictions_csv(folder / run["file"])
+    site_file = sources.add(folder / run["file"], f"predictions/{run['file']}")
+    epochs_file, curves = "", None
+    if run.get("epochs"):
+        records = epoch_selection.records_of_files(folder / run["file"], folder / run["epochs"])
+        epochs_file = sources.add(folder / run["epochs"], f"predictions/{run['epochs']}")
+        curves = {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
+    return Run(name=f"seed {run['seed']}", seed=int(run["seed"]), predictions=predictions, file=site_file,
+               epochs_file=epochs_file, curves=curves, confusion=pages.confusions(predictions, MEGC_SCOPES, k))
+
+
+def artefact_entry(method: str, recipe: str, label: str, published: Mapping[tuple[str, str], tuple[float, str, bool]],
+                   sources: Sources) -> Entry:
+    """The numbers a package transcribes for one method and recipe, as an entry: the authors' weights (the port
+    recipe's own published numbers), the authors' log (a number recomputed from their predictions), or published."""
+    names = list(dict.fromkeys(p[1] for p in published.values()))
+    if recipe == "port":
+        kind, what = pages.AUTHORS_WEIGHTS, "The numbers the authors' released weights give, as they published them."
+    elif any("recomputed from the authors' predictions" in n for n in names):
+        kind, what = pages.AUTHORS_LOG, ("The authors' published numbers, and where their own log of predictions "
+                                         "gives another, that one (recomputed from the log).")
+    else:
+        kind, what = pages.PUBLISHED, "Published, not run by us."
+    reported = REPO_ROOT / "papers" / method / "reported.py"
+    files = (("the package's transcription", sources.add(reported, f"papers/{method}/reported.py")),) \
+        if reported.is_file() else ()
+    scores: dict[str, dict[str, Cell]] = {}
+    for (metric, scope), (value, _, _) in published.items():
+        scores.setdefault(scope, {})[metric] = Cell(value=value)
+    selected = [f"{metric.upper()} {scope}" for (metric, scope), p in published.items() if p[2]]
+    return Entry(slug=f"{method}-{recipe}-published", label=f"{label}: as its authors published", kind=kind,
+                 scores=scores, published=published, sources=files,
+                 command=f"transcribed in papers/{method}/reported.py",
+                 test_selected=(f"its authors chose the epoch on the test data ({', '.join(selected)})"
+                                if selected else ""),
+                 notes=(what, f"Sources: {'; '.join(names)}."))
+
+
+def published_entries(stood_for: set[str], sources: Sources) -> list[Entry]:
+    """The composite's published rows (``common.evaluation.published``) that no shipped method's package stands for."""
+    table = sources.add(TABLE, "published/published.json")
+    out = []
+    for ref in REFERENCES:
+        if ref.name in stood_for:
+            continue
+        scores = {scope: {metric: Cell(value=v) for metric, v in zip(METRICS, values) if v is not None}
+                  for scope, values in ref.scores.items()}
+        selected = ref.selects_on_test == "yes"
+        notes = ["Published, not run by us.", f"Source: {ref.source}."] + ([ref.note] if ref.note else [])
+        if ref.recomputed:
+            notes.append(f"Recomputed from the authors' artefact: {json.dumps(ref.recomputed)} "
+                         f"({ref.recomputed_note}).")
+        out.append(Entry(
+            slug=f"published-{pages.safe(ref.name)}", label=f"{ref.name} ({ref.ref})" if ref.ref else ref.name,
+            kind=pages.PUBLISHED, scores=scores, sources=(("the published rows, transcribed", table),),
+            command="transcribed in common/evaluation/published.json",
+            test_selected=f"its authors' code selects on the test data: {ref.selection_source}" if selected else "",
+            notes=tuple(notes)))
+    return out
+
+
+def _synthetic(corpus: Mapping[str, Any]) -> str:
+    return SYNTHETIC if corpus.get("kind") == "synthetic" else ""
+
+
+def _corpus(corpus: Mapping[str, Any]) -> str:
+    return f"{corpus.get('kind', '?')}: {corpus.get('inputs', '')}".rstrip(": ")
+
+
+def benchmark_entries(path: Path, summary: Mapping[str, Any], root: Path, sources: Sources) -> list[Entry]:
+    """A benchmark's methods (``mersuite.benchmark/1``), with its numbers as its results.json holds them."""
+    folder = path.parent
+    relative = path.relative_to(root).parent.as_posix()
+    results = sources.add(path, f"reports/{relative}/results.json")
+    k = len(summary["track"]["class_names"])
+    partial = ""
+    if summary.get("n_folds_protocol") and summary.get("n_folds", 0) < summary["n_folds_protocol"]:
+        partial = (f"{summary['n_folds']} of the track's {summary['n_folds_protocol']} folds "
+                   f"(--max-folds {summary.get('max_folds')})")
+    out = []
+    for m in summary["methods"]:
+        runs: list[Run] = []
+        for seed in m["seeds"]:
+            csv_path = folder / m["folder"] / f"seed{seed}" / "predictions.csv"
+            if not csv_path.is_file():
+                continue
+            predictions = st.read_predictions_csv(csv_path)
+            runs.append(Run(name=f"seed {seed}", seed=int(seed), predictions=predictions,
+                            file=sources.add(csv_path, f"reports/{relative}/{m['folder']}/seed{seed}/predictions.csv"),
+                            curves=m.get("curves") if not runs else None,
+                            confusion=pages.confusions(predictions, summary["track"]["scopes"], k)))
+        gauges = [g for g in m.get("epoch_selection") or [] if g.get("status") == "measured"]
+        best: dict[str, dict[str, Cell]] | None = None
+        if gauges and len(gauges) == len(m["seeds"]):
+            best = {}
+            for scope in summary["track"]["scopes"]:
+                for metric in METRICS:
+                    values = [g["selections"]["best_epoch_per_fold"]["scopes"].get(scope, {}).get(metric)
+                              for g in gauges]
+                    if all(values):
+                        one = len(values) == 1
+                        best.setdefault(scope, {})[metric] = Cell(
+                            value=float(np.mean([v["estimate"] for v in values])),
+                            low=values[0]["low"] if one else None, high=values[0]["high"] if one else None,
+                            per_seed=tuple(v["estimate"] for v in values))
+        left_out = m.get("left_out")
+        out.append(Entry(
+            slug=f"bench-{pages.safe(relative)}-{pages.safe(m['name'])}",
+            label=f"{m['name']} ({summary.get('profile')})",
+            kind=pages.AUTHORS_WEIGHTS if m.get("weights") else pages.OUR_RUN, scores=cells(m["scores"]),
+            seeds=tuple(m["seeds"]), corpus=_corpus(summary["corpus"]), synthetic=_synthetic(summary["corpus"]),
+            partial=partial or (f"left out: {left_out}" if left_out else ""), best_epoch=best,
+            best_epoch_seeds=tuple(m["seeds"]) if best else (),
+            runs=tuple(runs), command=str(summary.get("command", "")),
+            sources=(("the benchmark's results.json", results),) + tuple((r.name, r.file) for r in runs),
+            notes=(f"Benchmark folder reports/{relative}; profile {summary.get('profile')}.",)))
+    return out
+
+
+def score_entry(path: Path, summary: Mapping[str, Any], root: Path, sources: Sources) -> Entry:
+    """A ``--score`` of predictions made outside (``mersuite.score/1``), with its numbers as its results.json holds."""
+    folder = path.parent
+    relative = path.relative_to(root).parent.as_posix()
+    results = sources.add(path, f"reports/{relative}/results.json")
+    csv_path = folder / "predictions.csv"
+    k = len(summary["track"]["class_names"])
+    runs: tuple[Run, ...] = ()
+    files = [("the score's results.json", results)]
+    if csv_path.is_file():
+        predictions = st.read_predictions_csv(csv_path)
+        site_csv = sources.add(csv_path, f"reports/{relative}/predictions.csv")
+        files.append(("the scored clips, in the runner's columns", site_csv))
+        runs = (Run(name=folder.name, seed=None, predictions=predictions, file=site_csv,
+                    confusion=pages.confusions(predictions, summary["track"]["scopes"], k)),)
+    source = summary.get("source", {})
+    matching = summary.get("matching", {})
+    kind = pages.AUTHORS_LOG if source.get("format") == "ststnet_log" else pages.OUTSIDE
+    partial = (f"{matching.get('left_out')} of the track's {matching.get('track_clips')} clips not scored (--partial)"
+               if matching.get("left_out") else "")
+    return Entry(slug=f"score-{pages.safe(relative)}", label=f"{Path(source.get('path', folder.name)).name} (scored)",
+                 kind=kind, scores=cells(summary["statistics"]["scores"]), corpus=_corpus(summary.get("corpus", {})),
+                 synthetic=_synthetic(summary.get("corpus", {})), partial=partial, runs=runs,
+                 command=str(summary.get("command", "")), sources=tuple(files),
+                 notes=("Predictions made outside the suite, scored by run_all.py --score exactly as its own runs "
+                        "are scored (the track's clips, folds and subjects).",
+                        f"Source file {source.get('path')} (sha256 {source.get('sha256')}).",
+                        f"Selection: {summary.get('selection', 'unknown')}."))
+
+
+def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources: Sources,
+                    n_resamples: int) -> Entry | None:
+    """One experiment of a paper's run (``mersuite.results/1``): its predictions.csv described as the shipped runs."""
+    folder = path.parent
+    csv_path = folder / "predictions.csv"
+    if not csv_path.is_file():
+        return None
+    relative = path.relative_to(root).parent.as_posix()
+    k = len(summary["class_names"])
+    predictions = st.read_predictions_csv(csv_path)
+    scopes = [s for s in summary.get("scopes") or ["all"] if s == "all" or s in set(predictions.datasets.tolist())]
+    described = st.describe([pooled_only(predictions)], k, METRICS, scopes, n_resamples=n_resamples)
+    site_csv = sources.add(csv_path, f"reports/{relative}/predictions.csv")
+    weights = ((summary.get("config") or {}).get("train") or {}).get("weights")
+    failed = {s: n for s, n in (summary.get("status_counts") or {}).items() if s != "ok"}
+    return Entry(
+        slug=f"run-{pages.safe(relative)}", label=f"{summary['paper']} / {summary['experiment']} "
+                                                 f"({summary.get('profile')}, seed {summary.get('seed')})",
+        kind=pages.AUTHORS_WEIGHTS if weights else pages.OUR_RUN, scores=cells(described),
+        seeds=(int(summary.get("seed", 0)),), corpus=_corpus(summary.get("corpus", {})),
+        synthetic=_synthetic(summary.get("corpus", {})),
+        partial=f"folds not scored: {failed}" if failed else "",
+        runs=(Run(name=f"seed {summary.get('seed')}", seed=int(summary.get("seed", 0)), predictions=predictions,
+                  file=site_csv, confusion=pages.confusions(predictions, scopes, k)),),
+        sources=(("the run's results.json", sources.add(path, f"reports/{relative}/results.json")),
+                 ("predictions", site_csv)),
+        notes=(f"{summary.get('title', '')}.",) + (("The authors' released weights, evaluated by the suite "
+                                                     "(--weights): nothing trained.",) if weights else ()))
+
+
+def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources,
+                   n_resamples: int) -> tuple[dict[str, list[Entry]], dict[str, Mapping[str, Any]], list[str]]:
+    """Every results.json under ``root``: ``({track: entries}, {track: its track dict}, notes)``. A paper's run
+    joins the shipped track when it predicted exactly the shipped clips, else a track of its own."""
+    by_track: dict[str, list[Entry]] = {}
+    track_info: dict[str, Mapping[str, Any]] = {}
+    notes: list[str] = []
+    if not root.is_dir():
+        return by_track, track_info, notes
+    paths = sorted(root.rglob("results.json"))
+    if len(paths) > MAX_RESULTS:
+        notes.append(f"{len(paths)} results.json files under {root}: the first {MAX_RESULTS} read")
+        paths = paths[:MAX_RESULTS]
+    documents = []
+    for path in paths:
+        try:
+            documents.append((path, read_json(path)))
+        except (OSError, ValueError) as exc:
+            notes.append(f"left out {path}: {exc}")
+    benchmarks = [p.parent for p, d in documents if isinstance(d, dict) and d.get("schema") == "mersuite.benchmark/1"]
+    for path, summary in documents:
+        schema = summary.get("schema") if isinstance(summary, dict) else None
+        try:
+            if schema == "mersuite.benchmark/1":
+                track = summary["track"]["name"]
+                by_track.setdefault(track, []).extend(benchmark_entries(path, summary, root, sources))
+                track_info.setdefault(track, summary["track"])
+            elif schema == "mersuite.score/1":
+                track = summary["track"]["name"]
+                by_track.setdefault(track, []).append(score_entry(path, summary, root, sources))
+                track_info.setdefault(track, summary["track"])
+            elif schema == "mersuite.results/1" and not any(b in path.parents for b in benchmarks):
+                entry = paper_run_entry(path, summary, root, sources, n_resamples)
+                if entry is None:
+                    continue
+                keys = entry.runs[0].predictions.keys
+                if shipped_keys and keys is not None and set(keys.tolist()) == shipped_keys:
+                    by_track.setdefault(SHIPPED_TRACK, []).append(entry)
+                else:
+                    name = f"{summary['paper']}/{summary['experiment']}"
+                    by_track.setdefault(name, []).append(entry)
+                    track_info.setdefault(name, {"name": name, "title": f"{summary['paper']}: {summary.get('title')}",
+                                                 "class_names": summary["class_names"], "scopes": summary["scopes"],
+                                                 "note": ""})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            notes.append(f"left out {path}: {type(exc).__name__}: {exc}")
+    return by_track, track_info, notes
+
+
+def paired_runs(a: Entry, b: Entry) -> tuple[list[st.Predictions], list[st.Predictions], str]:
+    """The runs of two entries to pair: the seeds both ran, in order, or else each one's first run."""
+    seeds_a = {r.seed: r for r in a.runs if r.seed is not None}
+    seeds_b = {r.seed: r for r in b.runs if r.seed is not None}
+    shared = sorted(set(seeds_a) & set(seeds_b))
+    if shared:
+        return ([seeds_a[s].predictions for s in shared], [seeds_b[s].predictions for s in shared],
+                f"seed{'s' if len(shared) > 1 else ''} {', '.join(map(str, shared))} of both")
+    return [a.runs[0].predictions], [b.runs[0].predictions], f"{a.runs[0].name} with {b.runs[0].name}"
+
+
+def pairs(entries: Sequence[Entry], k: int, n_resamples: int) -> list[Pair]:
+    """The paired test of every two entries holding predictions on the same clips (UF1, UAR; all clips)."""
+    out = []
+    for a, b in itertools.combinations([e for e in entries if e.runs and e.runs[0].predictions.keys is not None], 2):
+        runs_a, runs_b, how = paired_runs(a, b)
+        try:
+            aligned, left_out = st.common_samples(runs_a + runs_b)
+        except ValueError:  # no clip in common, or a clip predicted twice
+            continue
+        for metric in METRICS:
+            comparison = st.compare(aligned[:len(runs_a)], aligned[len(runs_a):], k, metric, names=(a.label, b.label),
+                                    n_resamples=n_resamples, n_permutations=n_resamples)
+            out.append(Pair(a=a.slug, b=b.slug, comparison=comparison, runs=how, clips=len(aligned[0]),
+                            left_out=left_out))
+    return out
+
+
+def _track_meta(name: str, info: Mapping[str, Any] | None) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+    for track in TRACKS:
+        if track.name == name:
+            scopes = MEGC_SCOPES if name == SHIPPED_TRACK else tuple(track.scopes)
+            return track.title, track.note, tuple(track.class_names), scopes
+    info = info or {}
+    return (str(info.get("title", name)), str(info.get("note", "")), tuple(info.get("class_names", ())),
+            tuple(info.get("scopes", ("all",))))
+
+
+def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Path | None = None,
+               n_resamples: int = st.DEFAULT_RESAMPLES, command: str = "run_all.py --site DIR") -> Path:
+    """Gather every number (module docstring) and write the site into ``out``; returns its ``index.html``."""
+    started = time.perf_counter()
+    reports = reports_root() if reports is None else reports
+    sources = Sources()
+    ours, artefacts = shipped_entries(shipped, registry, sources, n_resamples)
+    logger.info(f"[site] {len(ours)} shipped entries scored ({time.perf_counter() - started:.0f} s)")
+    stood_for: set[str] = set()
+    for entry in artefacts:
+        method = entry.slug.split("-")[0]
+        try:
+            stood_for |= set(getattr(getattr(registry.get_paper(method), "PIPELINE", None), "stands_for", ()) or ())
+        except Exception:  # boundary: any package; its published row then stays in the table
+            continue
+    shipped_keys = set(ours[0].runs[0].predictions.keys.tolist()) if ours and ours[0].runs and \
+        ours[0].runs[0].predictions.keys is not None else None
+    from_reports, track_info, notes = report_entries(reports, shipped_keys, sources, n_resamples)
+    logger.info(f"[site] {sum(len(v) for v in from_reports.values())} entries from {reports} "
+                f"({time.perf_counter() - started:.0f} s)")
+    by_track: dict[str, list[Entry]] = {}
+    if ours or artefacts:
+        by_track[SHIPPED_TRACK] = ours + from_reports.pop(SHIPPED_TRACK, []) + artefacts + published_entries(
+            stood_for, sources)
+    for name, entries in from_reports.items():
+        by_track.setdefault(name, []).extend(entries)
+    tracks = []
+    for name, entries in by_track.items():
+        title, note, class_names, scopes = _track_meta(name, track_info.get(name))
+        tracks.append(TrackPages(
+            name=name, title=title, note=note, class_names=class_names,
+            scopes=tuple((s, SCOPE_NAMES.get(s, s)) for s in scopes), entries=tuple(entries),
+            pairs=tuple(pairs(entries, len(class_names), n_resamples))))
+        logger.info(f"[site] {name}: {len(entries)} entries, paired tests done ({time.perf_counter() - started:.0f} s)")
+    index = pages.write_site(out, tracks, sources.copies, command, notes, resamples=n_resamples)
+    logger.info(f"[site] {index} ({time.perf_counter() - started:.0f} s)")
+    return index

@@ -1,0 +1,233 @@
+"""The results site (``run_all.py --site DIR``, common/leaderboard/site.py, common/reporting/site.py): written from
+the shipped predictions, opened in headless Chromium (Debian's ``chromium``), its numbers read back from the rendered
+page and checked against the shipped files, scored here by the suite's own statistics.
+
+Chromium is needed for the browser test: where it is missing the test is skipped with the reason, except in CI
+(``CI=true``, as ``.ci/run`` runs, which installs it), where a missing browser fails it. The site is written with 50
+resamples instead of 2,000 to keep the test short; the intervals checked are recomputed here with the same count."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import papers
+from common.evaluation import epoch_selection, metrics
+from common.evaluation import statistics as st
+from common.leaderboard.site import MEGC_SCOPES, SHIPPED, build_site
+
+RESAMPLES = 50
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+
+def browser() -> str:
+    """The headless browser's path; in CI a missing one fails the test, elsewhere it skips it."""
+    found = next((path for name in BROWSERS if (path := shutil.which(name))), None)
+    if found:
+        return found
+    why = "no Chromium on PATH (Debian: apt-get install chromium; .ci/run installs it)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {why}: the site's browser test cannot run")
+    pytest.skip(why)
+
+
+def render(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
+    """``page`` opened by headless Chromium from the file system: the DOM after its scripts ran, and every line the
+    page wrote to the console (an uncaught error is one)."""
+    done = subprocess.run([browser(), "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+                           "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=60)
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+    assert done.returncode == 0 and "</html>" in done.stdout, done.stderr[-2000:]
+    return done.stdout, console
+
+
+class Rows(HTMLParser):
+    """The rows of the rendered tables: ``{row id: [(data-v or None, cell text)]}`` and each table's rows in order
+    (``tables[class]``: a list of row ids)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, list[tuple[str | None, str]]] = {}
+        self.tables: dict[str, list[str]] = {}
+        self.links: list[str] = []
+        self._table = ""
+        self._row: str | None = None
+        self._cell: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self._table = a.get("class") or ""
+        elif tag == "tr" and a.get("id"):
+            row = str(a["id"])
+            self._row = row
+            self.rows[row] = []
+            self.tables.setdefault(self._table, []).append(row)
+        elif tag == "td" and self._row is not None:
+            self._cell = [a.get("data-v"), ""]
+        elif tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._row is not None and self._cell is not None:
+            self.rows[self._row].append((self._cell[0], self._cell[1].strip()))
+            self._cell = None
+        elif tag == "tr":
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[1] += data
+
+
+def parse(dom: str) -> Rows:
+    rows = Rows()
+    rows.feed(dom)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site written from the shipped files alone (an empty reports folder), and the shipped runs by entry."""
+    browser()  # skipped (failed in CI) before the site is written when there is no browser to open it
+    out = tmp_path_factory.mktemp("site")
+    empty = tmp_path_factory.mktemp("reports")
+    index = build_site(out / "site", papers, reports=empty, n_resamples=RESAMPLES)
+    manifest = json.loads((SHIPPED / "runs.json").read_text(encoding="utf-8"))
+    groups: dict[str, list[dict]] = {}
+    for run in manifest["runs"]:
+        if run["folds"] == 68:
+            groups.setdefault(f"{run['method']}-{run['recipe']}", []).append(run)
+    return index, groups
+
+
+def expected_cells(runs: list[dict], scope: str) -> dict[str, float]:
+    """The pooled UF1 and UAR of ``scope``, mean over the runs' seeds, from the shipped files (metrics.scores)."""
+    out = {}
+    for metric in ("uf1", "uar"):
+        values = []
+        for run in runs:
+            p = st.select(st.read_predictions_csv(SHIPPED / run["file"]), scope)
+            values.append(metrics.scores(p.y_true, p.y_pred, 3)[metric])
+        out[metric] = sum(values) / len(values)
+    return out
+
+
+def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_numbers(site, tmp_path):
+    index, groups = site
+    # the front page as written, plus one click on the "UF1, all clips" header: the inline script sorts the rows
+    clicked = tmp_path / "index.html"
+    clicked.write_text(index.read_text(encoding="utf-8").replace(
+        "</body>", '<script>document.querySelectorAll("table.leaderboard th")[3].click();</script></body>'),
+        encoding="utf-8")
+    shutil.copytree(index.parent / "entries", tmp_path / "entries")
+    dom, console = render(clicked, tmp_path)
+    assert not console, console
+    rows = parse(dom)
+    assert groups
+    for key, runs in groups.items():
+        cells = rows.rows[f"megc2019--{key}"]
+        expected = expected_cells(runs, "all")
+        # columns: entry, kind, seeds, UF1, UAR, best test epoch, CASME II, SMIC, SAMM, published
+        assert cells[2][1] == ", ".join(str(r["seed"]) for r in runs)
+        for column, metric in ((3, "uf1"), (4, "uar")):
+            value, text = cells[column]
+            assert float(value or "nan") == pytest.approx(expected[metric], abs=1e-6)
+            assert text.startswith(f"{expected[metric]:.3f}")
+        for column, scope in zip((6, 7, 8), ("casme2", "smic", "samm")):
+            per_database = expected_cells(runs, scope)
+            assert cells[column][1].startswith(f"{per_database['uf1']:.3f} / {per_database['uar']:.3f}")
+        with_epochs = [r for r in runs if r.get("epochs")]
+        if with_epochs:  # each subject at its best test epoch, over the seeds whose per-epoch record is shipped
+            selected = [st.from_records(epoch_selection.at_best_epoch_per_fold(epoch_selection.records_of_files(
+                SHIPPED / r["file"], SHIPPED / r["epochs"]))) for r in with_epochs]
+            best = [sum(st.pooled_score(p, 3, m) for p in selected) / len(selected) for m in ("uf1", "uar")]
+            assert cells[5][1].startswith(f"{best[0]:.3f} / {best[1]:.3f}")
+        else:
+            assert cells[5][1] == "last epoch only"
+    # the interval of one entry, recomputed with the same resamples
+    key, runs = next(iter(groups.items()))
+    described = st.describe([st.read_predictions_csv(SHIPPED / r["file"]) for r in runs], 3, ("uf1",), ("all",),
+                            n_resamples=RESAMPLES)["all"]["uf1"]["interval"]
+    assert f"[{described['low']:.3f}, {described['high']:.3f}]" in rows.rows[f"megc2019--{key}"][3][1]
+    # a published number selected on test data is marked so (HTNet keeps each subject's best test epoch)
+    assert "selected on test data" in dom and rows.rows["megc2019--published-HTNet"]
+    # the click sorted the leaderboard by UF1, ascending, rows without one last
+    order = [float(v) for row in rows.tables["sortable leaderboard"] if (v := rows.rows[row][3][0])]
+    assert order == sorted(order) and len(order) > len(groups)
+    assert all(rows.rows[row][3][0] == "" for row in rows.tables["sortable leaderboard"][len(order):])
+
+
+def test_an_entry_page_renders_its_runs_numbers_confusion_matrices_and_files(site, tmp_path):
+    index, groups = site
+    key, runs = next(iter(groups.items()))
+    page = index.parent / "entries" / f"megc2019--{key}.html"
+    dom, console = render(page, tmp_path)
+    assert not console, console
+    for run in runs:
+        predictions = st.read_predictions_csv(SHIPPED / run["file"])
+        for scope in MEGC_SCOPES:
+            p = st.select(predictions, scope)
+            values = metrics.scores(p.y_true, p.y_pred, 3)
+            shown = "".join(f'<td class="n"><a href="../files/predictions/{run["file"]}">{values[m]:.3f}</a></td>'
+                            for m in ("uf1", "uar", "accuracy"))
+            assert f'<td class="n">{len(p)}</td>{shown}' in dom
+        matrix = metrics.confusion(predictions.y_true, predictions.y_pred, 3)  # all clips: rows true, columns predicted
+        for i, (name, row) in enumerate(zip(("negative", "positive", "surprise"), matrix)):
+            cells = "".join(f'<td class="{"diag" if i == j else ""}">{v}</td>' for j, v in enumerate(row))
+            assert f"<tr><th>{name}</th>{cells}</tr>" in dom
+        assert run["command"] in dom
+    # every link of the page is relative and reaches a file of the site
+    for href in parse(dom).links:
+        assert not href.startswith(("http:", "https:", "/")), href
+        assert (page.parent / href.split("#")[0]).resolve().is_file(), href
+    copied = index.parent / "files" / "predictions" / runs[0]["file"]
+    assert copied.read_bytes() == (SHIPPED / runs[0]["file"]).read_bytes()
+
+
+def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad_file_is_one_note(tmp_path):
+    """A --score of outside predictions on a synthetic corpus, partial, joins the leaderboard marked both ways and
+    is paired with our runs on the clips it shares; an unreadable results.json is named on the front page."""
+    reports = tmp_path / "reports"
+    scored = reports / "score" / "megc2019" / "theirs"
+    scored.mkdir(parents=True)
+    with (SHIPPED / "gan2019-paper-seed0.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))[:200]
+    with (scored / "predictions.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    p = st.read_predictions_csv(scored / "predictions.csv")
+    scores = st.describe([p], 3, ("uf1", "uar"), ("all",), n_resamples=RESAMPLES)
+    summary = {"schema": "mersuite.score/1", "source": {"path": "theirs.csv", "sha256": "0", "format": "csv"},
+               "selection": "unknown", "command": "run_all.py --score theirs.csv --benchmark megc2019",
+               "track": {"name": "megc2019", "title": "t", "class_names": ["negative", "positive", "surprise"],
+                         "scopes": ["all"], "note": ""},
+               "corpus": {"kind": "synthetic", "inputs": "generated"},
+               "matching": {"left_out": 242, "track_clips": 442}, "statistics": {"scores": scores}}
+    (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    (reports / "broken").mkdir()
+    (reports / "broken" / "results.json").write_text('{"schema": "mersuite.score/1"}', encoding="utf-8")
+    manifest = json.loads((SHIPPED / "runs.json").read_text(encoding="utf-8"))
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    first = manifest["runs"][0]
+    shutil.copy(SHIPPED / first["file"], shipped / first["file"])
+    (shipped / "runs.json").write_text(json.dumps({"planned": [], "runs": [{**first, "epochs": None}]}),
+                                       encoding="utf-8")
+    index = build_site(tmp_path / "site", papers, shipped=shipped, reports=reports, n_resamples=RESAMPLES)
+    front = index.read_text(encoding="utf-8")
+    row = front[front.index('id="megc2019--score-score_megc2019_theirs"'):]
+    row = row[:row.index("</tr>")]
+    assert "synthetic corpus" in row and "partial" in row and f"{scores['all']['uf1']['pooled']:.3f}" in row
+    assert "last epoch only" in front  # the shipped run without a per-epoch record
+    assert "left out" in front and "broken" in front and "KeyError" in front
+    pairs = (index.parent / "pairs.html").read_text(encoding="utf-8")
+    assert pairs.count("theirs.csv (scored)") == 2 and "200" in pairs  # UF1 and UAR, on the 200 shared clips
