@@ -73,7 +73,10 @@ bench: $(STAMP)
 # paper with WORKERS processes on the card, measured against projected (benchmarks/gpu_check.py).
 # GPU_PY: the venv with that machine's backend, e.g. GPU_PY=.venv-jax/bin/python KERAS_BACKEND=jax.
 # RELEASED (default: MERSUITE_RELEASED): the authors' released inputs; then also wang2024's whole paper run on
-# them, HTNet's honest composite number (it needs the optional extra: $(GPU_PY) -m pip install -e ".[released]").
+# them, HTNet's honest composite number. Its five points come from the Keras MTCNN (the `mtcnn` dependency, which
+# needs TensorFlow) or, on a card without TensorFlow, from the stage cache (benchmarks/gpu_check.py --fill-points).
+# Each finished fold is shipped into docs/predictions/wang2024-paper-seed0.folds/ as it finishes, and a run resumes
+# from the folds shipped there (a lent card's bounded run of it: benchmarks/gpu_htnet.sh).
 GPU_PY  ?= $(PY)
 WORKERS ?= 4
 RELEASED ?= $(MERSUITE_RELEASED)

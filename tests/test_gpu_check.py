@@ -16,3 +16,134 @@ def test_gpu_check_tiny_runs_every_part_and_prints_the_table(smoke_corpus, capfd
     assert fit_rate > 0 and device_rate > 0
     run = next(line for line in lines if line.startswith("aouayeb2019/megc2019_loso"))
     assert run.split()[1] == "1" and run.split()[-1] == "0"  # one fold measured, run_all.py exit 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Part 4's shipping: each finished fold into docs/predictions/<run>.folds/ as it goes, and the resume from there
+
+def _record(fold="sub01", epochs=((0, 1, 2), (1, 1, 2), (2, 1, 0))):
+    """A fold record as the runner writes it (``common.running.fold_jobs.fold_record``), three test clips."""
+    keys = [f"casme2/{fold}/clip{i}" for i in range(3)]
+    return {"schema": "mersuite.fold/1", "paper": "wang2024", "experiment": "megc2019_loso", "profile": "paper",
+            "seed": 0, "config_hash": "4995a6370e43a538", "data_root": "/somewhere/htnet", "fold": fold,
+            "fingerprint": "0123456789abcdef", "status": "ok", "reason": "", "seconds": 55.123,
+            "seconds_by_fold": 54.9, "finished": "2026-11-26T10:00:00", "n_train": 439, "n_test": 3,
+            "test_indices": [4, 5, 6], "keys": keys, "datasets": ["casme2"] * 3, "subjects": [fold] * 3,
+            "y_true": [2, 1, 0], "y_pred": list(epochs[-1]),
+            "probabilities": [[0.1234567891, 0.2, 0.6765432109], [0.3, 0.6, 0.1], [0.5, 0.25, 0.25]],
+            "history": {"loss": [1.0986122886681098, 0.5, None], "accuracy": [0.33, 0.5, 0.75]},
+            "parameters": {"htnet": 139582982}, "cache": {"flow": {"hits": 3}}, "max_rss_mb": 4321.0,
+            "extra": {"epoch_predictions": {"model": "htnet", "y_pred": [list(e) for e in epochs]},
+                      "points": {"detector": "mtcnn", "fallback": 2},
+                      "flagged": [{"key": k, "reason": "no face found", "stage": "points"} for k in keys[:2]],
+                      "timing": {"fit_seconds": 51.0}}}
+
+
+def test_a_shipped_fold_is_the_record_without_weights_or_paths_and_reads_back(tmp_path):
+    from benchmarks import gpu_check
+
+    record = _record()
+    shipped = gpu_check.ship_fold(record, "feed")
+    # compact: one string of class digits per test clip, one digit an epoch; no machine path, no fingerprint
+    assert shipped["epoch_classes"] == ["012", "111", "220"] and shipped["epoch_model"] == "htnet"
+    assert not {"data_root", "fingerprint", "cache", "max_rss_mb"} & set(shipped)
+    assert shipped["flagged"] == [{"stage": "points", "reason": "no face found", "keys": record["keys"][:2]}]
+    assert shipped["probabilities"][0][0] == 0.123457 and shipped["history"]["loss"] == [1.09861, 0.5, None]
+    (tmp_path / "sub01.json").write_text(gpu_check.json.dumps(shipped))
+    (back,) = gpu_check.load_shipped_folds(tmp_path)
+    expected = {k: v for k, v in record.items() if k not in ("cache", "max_rss_mb")}
+    expected.update(data_root="", fingerprint="", probabilities=shipped["probabilities"], history=shipped["history"])
+    assert back == expected
+
+    # a file that is not a shipped fold is refused in one line naming it; so is a fold under another file's name
+    for name, text in (("sub02.json", "{"), ("sub03.json", gpu_check.json.dumps({**shipped, "epoch_classes": ["01"]}))):
+        (tmp_path / name).write_text(text)
+        try:
+            gpu_check.load_shipped_folds(tmp_path)
+            raise AssertionError(f"{name} was read")
+        except ValueError as exc:
+            assert str(exc).startswith(str(tmp_path / name)), exc
+        (tmp_path / name).unlink()
+    (tmp_path / "sub04.json").write_text(gpu_check.json.dumps(shipped))
+    try:
+        gpu_check.load_shipped_folds(tmp_path)
+        raise AssertionError("sub01's fold was read twice")
+    except ValueError as exc:
+        assert "sub04.json" in str(exc) and "'sub01'" in str(exc)
+
+
+def _gauged_fold(ctx):
+    """The dummy paper's Keras-free seeded fold (predictions and probabilities that depend on the seed) with a
+    per-epoch record of three epochs, as the epoch gauge's recorder leaves one (the last epoch the prediction)."""
+    import dataclasses
+
+    import dummy_paper
+
+    dummy_paper.HOOKS["ran"].add(ctx.fold.name)
+    outcome = dummy_paper.seeded_centroid_fold(ctx)
+    rows = [[(int(c) + k) % 3 for c in outcome.y_pred] for k in (2, 1, 0)]
+    return dataclasses.replace(outcome, extra={"epoch_predictions": {"model": "centroids", "y_pred": rows}})
+
+
+def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predictions(dummy_corpus, tmp_path,
+                                                                                      monkeypatch):
+    import dataclasses
+    import shutil
+
+    import dummy_paper
+    from benchmarks import gpu_check
+    from common.running import profiles, runner
+
+    # the gauge's bootstrap is tests/test_epoch_selection.py's; here the records it reads are compared
+    monkeypatch.setattr(runner, "epoch_selection", lambda records, results: {"status": "n/a"})
+    experiment = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=_gauged_fold)
+    folder = f"dummy/{experiment.name}"
+
+    def run(root, out):
+        spec = profiles.resolve_run(data_root=root, profile="quick", out=out, loader=dummy_paper.load)
+        return spec, gpu_check.fold_plan("dummy", experiment, spec)
+
+    # the whole run, every fold trained, shipped as it finished (a card's run: export_folds while it goes)
+    spec, plan = run(dummy_corpus, tmp_path / "whole")
+    whole = runner.run_experiment("dummy", experiment, spec)
+    # the plan's fingerprints are the runner's own (the resume rebuilds them on another machine)
+    assert {r["fold"]: r["fingerprint"] for r in whole.records} == {f: v["fingerprint"]
+                                                                   for f, v in plan["folds"].items()}
+    ship = tmp_path / "docs" / "dummy-quick-seed0.folds"
+    assert sorted(gpu_check.export_folds(plan, ship)) == sorted(plan["folds"])
+    assert gpu_check.export_folds(plan, ship) == []  # shipped once: a fold already there is not written again
+    kept = sorted(plan["folds"])[:2]
+    for name in sorted(plan["folds"])[2:]:  # a run that stopped after two folds
+        (ship / f"{name}.json").unlink()
+    assert gpu_check.shipped_summary(ship, plan).startswith(f"2 of {len(plan['folds'])} folds (")
+
+    # another machine: the same inputs at another path; the two shipped folds are written into its run's folder and
+    # reused, the others trained, and the shipped folder then holds them all
+    moved = shutil.copytree(dummy_corpus, tmp_path / "elsewhere")
+    spec, plan = run(moved, tmp_path / "resumed")
+    written, skipped = gpu_check.seed_folds(ship, plan)
+    assert written == kept and skipped == []
+    dummy_paper.HOOKS["ran"].clear()
+    resumed = runner.run_experiment("dummy", experiment, spec)
+    assert dummy_paper.HOOKS["ran"] == set(plan["folds"]) - set(kept)  # the shipped folds were not trained again
+    assert (tmp_path / "resumed" / folder / "predictions.csv").read_bytes() == \
+        (tmp_path / "whole" / folder / "predictions.csv").read_bytes()
+    assert [r["extra"] for r in resumed.records] == [r["extra"] for r in whole.records]  # the epochs, read back
+    assert sorted(gpu_check.export_folds(plan, ship)) == sorted(set(plan["folds"]) - set(kept))
+    assert [r["y_pred"] for r in gpu_check.load_shipped_folds(ship)] == [r["y_pred"] for r in whole.records]
+
+    # a shipped fold of another config is neither reused nor added to
+    spec, other = run(moved, tmp_path / "other")
+    other["base"]["config_hash"] = "another"
+    assert "config_hash" in gpu_check.ship_conflict(ship, other)
+    assert gpu_check.seed_folds(ship, other)[0] == []
+
+
+def test_the_released_part_alone_needs_the_released_inputs(tmp_path, capsys):
+    from benchmarks import gpu_check
+
+    assert gpu_check.main(["--released-only"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "gpu_check: --released-only and --fill-points need --released DIR (HTNet's tree, or a folder holding it)"]
+    assert gpu_check.main(["--released-only", "--released", str(tmp_path / "none")]) == 2
+    assert "no such folder" in capsys.readouterr().err

@@ -79,7 +79,9 @@ logger = logging.getLogger(__name__)
 # One fold
 
 
-def _fingerprint(base: Mapping[str, Any], selection: Selection, fold) -> str:
+def fold_fingerprint(base: Mapping[str, Any], selection: Selection, fold) -> str:
+    """The fingerprint of ``fold`` (module docstring): ``base`` (paper, experiment, profile, seed, config hash, data
+    root) and the fold's training and test keys, hashed; a stored record is reused only under the same one."""
     payload = dict(base)
     payload["train"] = [selection.samples[i].key for i in fold.train]
     payload["test"] = [selection.samples[i].key for i in fold.test]
@@ -217,7 +219,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     reused: set[str] = set()
     computed_seconds: list[float] = []
     jobs = {fold.name: FoldJob(tag=tag, selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
-                               base=base, fingerprint=_fingerprint(base, selection, fold), folds_dir=folds_dir,
+                               base=base, fingerprint=fold_fingerprint(base, selection, fold), folds_dir=folds_dir,
                                position=i, total=len(folds), record_epochs=run.record_epochs)
             for i, fold in enumerate(folds, 1)}
     states = {name: _stored_state(job.path, job.fold, job.fingerprint, selection, n_classes, run.fresh)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# HTNet (wang2024 `paper`) on the authors' released inputs, on a lent card, a bounded time at a time: every fold
+# that finishes is shipped into docs/predictions/wang2024-paper-seed0.folds/ (benchmarks/gpu_check.py, part 4),
+# and the next call resumes from the folds shipped there (they are not trained again). When all 68 are in, the
+# run's predictions.csv is written beside them as docs/predictions/wang2024-paper-seed0.csv.
+#
+# Two steps, the first on this (CPU) machine, the second on the card:
+#
+#   benchmarks/gpu_htnet.sh prepare [RELEASED]
+#       RELEASED: HTNet's released tree (default ../shared/released/htnet). Writes .gpu/ (git-ignored, about
+#       10 MB): htnet.tar (the released inputs; a tar keeps the files' modification times, which the stage cache's
+#       keys hold), cache/ (HTNet's five points of every apex crop, found by the Keras MTCNN, which needs the
+#       TensorFlow of .venv: the card has none) and whl/ (Keras and the two packages it needs that the card's image
+#       lacks). About a minute of CPU, once per checkout.
+#
+#   then the device tool's run, one call (its 10-minute limit; the session's 15 minutes of card time):
+#       command:   bash benchmarks/gpu_htnet.sh run
+#       carry:     [".gpu"]
+#       timeout_s: 600
+#   It trains for HTNET_SECONDS (default 420) with HTNET_WORKERS processes sharing the card (default 5), stops the
+#   run (the folds finished are kept), and returns in $OUT: wang2024-paper-seed0.tar (the shipped folds, and the
+#   csv once complete), gpu_htnet.log (this script's output) and run.log (run_all.py's). Then, here:
+#       tar -xf FILES_AT/wang2024-paper-seed0.tar -C docs/predictions
+#       git add docs/predictions/wang2024-paper-seed0.folds; git commit -m "..." -- docs/predictions/wang2024-paper-seed0.*
+#   (FILES_AT: the reply's files_at). A fresh card compiles for about 4 minutes before its first folds finish, then
+#   a fold takes about a minute a worker (docs/performance.md, "HTNet on the H200"): 15 to 25 folds a call.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GPU=.gpu
+NAME=wang2024-paper-seed0
+
+case "${1:-}" in
+prepare)
+    released="${2:-../shared/released/htnet}"
+    [ -f "$released/combined_3_class2_for_optical_flow.csv" ] || {
+        echo "gpu_htnet.sh: $released: expected HTNet's released tree (combined_3_class2_for_optical_flow.csv)" >&2
+        exit 2
+    }
+    rm -rf "$GPU"
+    mkdir -p "$GPU/whl" "$GPU/data"
+    tar -cf "$GPU/htnet.tar" -C "$(dirname "$released")" "$(basename "$released")"
+    tar -xf "$GPU/htnet.tar" -C "$GPU/data"  # the copy whose modification times the card's copy will have
+    MERSUITE_CACHE="$PWD/$GPU/cache" .venv/bin/python benchmarks/gpu_check.py --fill-points \
+        --released "$GPU/data/$(basename "$released")"
+    rm -rf "$GPU/data"
+    keras=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('keras'))")
+    namex=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('namex'))")
+    optree=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('optree'))")
+    # the card machine's image: Python 3.12 on x86-64
+    .venv/bin/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+        --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+        -d "$GPU/whl" "keras==$keras" "namex==$namex" "optree==$optree"
+    du -sh "$GPU"
+    ;;
+run)
+    [ -f "$GPU/htnet.tar" ] && [ -d "$GPU/cache" ] || {
+        echo "gpu_htnet.sh: $GPU/ is missing or incomplete: run 'benchmarks/gpu_htnet.sh prepare' first, then carry .gpu" >&2
+        exit 2
+    }
+    : "${OUT:?gpu_htnet.sh run: OUT, the folder of files the device tool returns, is not set}"
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$GPU"/whl/*.whl
+    export PYTHONPATH=/tmp/site KERAS_BACKEND=jax PYTHONUNBUFFERED=1
+    export MERSUITE_CACHE="$PWD/$GPU/cache" JAX_COMPILATION_CACHE_DIR=/tmp/jax-compilation-cache
+    mkdir -p /tmp/htnet-data
+    tar -xf "$GPU/htnet.tar" -C /tmp/htnet-data
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+    status=0
+    python3 benchmarks/gpu_check.py --released-only --released /tmp/htnet-data/htnet \
+        --workers "${HTNET_WORKERS:-5}" --time-limit "${HTNET_SECONDS:-420}" --out /tmp/htnet-run \
+        2>&1 | tee "$OUT/gpu_htnet.log" || status=$?
+    cp /tmp/htnet-run/released/run.log "$OUT/run.log" 2>/dev/null || true
+    mkdir -p "docs/predictions/$NAME.folds"
+    files=("$NAME.folds")
+    [ -f "docs/predictions/$NAME.csv" ] && files+=("$NAME.csv")
+    tar -cf "$OUT/$NAME.tar" -C docs/predictions "${files[@]}"
+    echo "$(ls docs/predictions/$NAME.folds | wc -l) fold(s) in $OUT/$NAME.tar; exit $status"
+    exit "$status"
+    ;;
+*)
+    echo "usage: benchmarks/gpu_htnet.sh prepare [RELEASED] | run   (the header of this file)" >&2
+    exit 2
+    ;;
+esac
