@@ -23,7 +23,8 @@
 #       tar -xf FILES_AT/wang2024-paper-seed0.tar -C docs/predictions
 #       git add docs/predictions/wang2024-paper-seed0.folds; git commit -m "..." -- docs/predictions/wang2024-paper-seed0.*
 #   (FILES_AT: the reply's files_at). A fresh card compiles for about 4 minutes before its first folds finish, then
-#   a fold takes about a minute a worker (docs/performance.md, "HTNet on the H200"): 15 to 25 folds a call.
+#   a fold takes about a minute a worker (docs/performance.md, "HTNet on the H200"): about 15 folds a call
+#   (projected).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPU=.gpu

@@ -247,3 +247,36 @@ def test_report_pages_name_the_corpus_folder_not_its_absolute_path():
     text = "\n".join(t.get_text() for t in fig.texts)
     plt.close(fig)
     assert "default-seed0-v2" in text and "/home" not in text
+
+
+def test_a_weights_run_shows_no_training_recipe_and_a_cut_benchmark_says_what_ran():
+    """The authors' released weights train nothing: the config a page prints has no recipe under "train", one line
+    instead; a benchmark cut by --max-folds does not print "max_folds = 0" as if every fold had run."""
+    from common.leaderboard import report
+    from common.reporting.pdf import config_lines, shown_config
+
+    config = {"train": {"epochs": 800, "weights": "/w/STSTNet_Weights"}, "evaluation": {"max_folds": 0}}
+    lines = config_lines(shown_config(config, weights={"folder": "/w/STSTNet_Weights"}, max_folds=4))
+    text = "\n".join(lines)
+    assert "epochs" not in text and "train = not used: the authors' released weights (STSTNet_Weights)" in text
+    assert "max_folds = 0 (not what ran: --max-folds 4 kept the track's first 4 folds)" in text
+    assert config_lines(shown_config(config)) == config_lines(config)  # a run that trains: as run
+    summary = _benchmark_summary()
+    summary["methods"][0] = {**summary["methods"][0], "weights": "/w/STSTNet_Weights", "config": config}
+    fig = report._method_pages(summary)[0]
+    page = "\n".join(t.get_text() for t in fig.texts)
+    plt.close(fig)
+    assert "epochs = 800" not in page and "--max-folds 4 kept" in page
+
+
+def test_the_run_page_lists_each_reference_with_its_citation_then_its_source():
+    from common.evaluation import published
+    from common.leaderboard import report
+
+    summary = _benchmark_summary()
+    summary["references"] = [{"name": "HTNet", "ref": "Wang et al. 2024", "source": "Table 2", "selects_on_test": "yes"}]
+    fig = report._run_page(summary)
+    text = " ".join(" ".join(t.get_text() for t in fig.texts).split())
+    plt.close(fig)
+    assert "HTNet (Wang et al. 2024): Table 2; selects on test data: yes" in text
+    assert all(r.ref for r in published.REFERENCES)  # every published row names its source in the table

@@ -51,7 +51,7 @@ from common.files import atomic_write
 from common.reporting import figures, style
 from common.reporting.document import ReportDocument
 from common.reporting.tables import corpus_place, fmt, partial_note, shout
-from common.reporting.pdf import config_lines
+from common.reporting.pdf import config_lines, shown_config
 
 LANDSCAPE = (11.69, 8.27)
 HEAT = "YlGnBu"  # the per-database page's colours (its light half only: the text stays black)
@@ -700,7 +700,8 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
         notes = [n for n in notes if n]
         if notes:
             lines += ["", "Warnings"] + [line for n in notes for line in _wrap("  " + n)]
-        lines += ["", "Effective configuration"] + config_lines(m["config"] or {})
+        shown = shown_config(m["config"] or {}, weights=m.get("weights"), max_folds=summary.get("max_folds"))
+        lines += ["", "Effective configuration"] + config_lines(shown)
         pages.append(figures.text_page(f"Method {m['name']}: configuration", lines[:115], banner=_short(summary)))
     return pages
 
@@ -738,7 +739,8 @@ def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
         for r in summary["references"]:
             practice = (f"{TEST_SELECTED}: {r.get('selects_on_test') or 'unknown'}"
                         + (f" ({r['selection_source']})" if r.get("selection_source") else ""))
-            lines += ["  " + line for line in _wrap(f"{r['name']}: {r['source']} {r['ref']}; {practice}", 110)]
+            ref = f" ({r['ref']})" if r.get("ref") else ""
+            lines += ["  " + line for line in _wrap(f"{r['name']}{ref}: {r['source']}; {practice}", 110)]
     lines += ["", f"Device     {summary.get('device')}", "Environment"]
     lines += [f"  {k}: {v}" for k, v in (summary.get("environment") or {}).items()]
     lines += ["", f"Total time {summary.get('seconds', 0):.1f} s", "", "Command", *_wrap(summary.get("command") or "-"),

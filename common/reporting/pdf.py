@@ -430,10 +430,11 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
         flow.text([figures.curves_legend(curves or {})], size=6.5, color=style.MUTED)
     if fold_rows:
         flow.heading("Per fold", 8)
-        flow.table(["fold", "status", "train", "test", "uf1", "uar", "accuracy", "seconds"],
-                   [[r["fold"], r["status"], r["n_train"], r["n_test"], tables.fmt(r["uf1"], 3),
-                     tables.fmt(r["uar"], 3), tables.fmt(r["accuracy"], 3), tables.fmt(r["seconds"], 1)]
-                    for r in fold_rows],
+        trained = not res.get("released_weights")  # the authors' weights: no fold trains, no "train" column
+        flow.table(["fold", "status"] + ["train"] * trained + ["test", "uf1", "uar", "accuracy", "seconds"],
+                   [[r["fold"], r["status"]] + [r["n_train"]] * trained
+                    + [r["n_test"], tables.fmt(r["uf1"], 3), tables.fmt(r["uar"], 3), tables.fmt(r["accuracy"], 3),
+                       tables.fmt(r["seconds"], 1)] for r in fold_rows],
                    highlight=[r["status"] != "ok" for r in fold_rows])
     problems = [f for f in res.get("folds", []) if f["status"] != "ok"]
     if problems:
@@ -447,7 +448,8 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
         flow.heading("Selection: samples dropped and flagged", 8)
         flow.text(selection_lines, size=6.5, mono=True)
     flow.heading("Config", 8)
-    flow.text(config_lines(res.get("config", {})), size=6.5, mono=True)
+    flow.text(config_lines(shown_config(res.get("config", {}), weights=res.get("released_weights"))), size=6.5,
+              mono=True)
     flow.finish()
     if thumbnails and allow_faces:
         doc.savefig(_thumbnail_page(f"{name}: clips flagged by the face check", thumbnails,
@@ -552,6 +554,24 @@ def _thumbnail_page(title: str, clips: list[Mapping[str, Any]], banner: str) -> 
             face = "face" if cell["face"] else "NO FACE"
             ax.set_title(f"{clip['key'] if cell['first'] else ''} [{cell['position']}: {face}]", fontsize=6)
     return fig
+
+
+def shown_config(config: Mapping[str, Any], *, weights: Mapping[str, Any] | str | None = None,
+                 max_folds: int | None = None) -> dict[str, Any]:
+    """The config as a report page prints it: as run, except that a run of the authors' released weights
+    (``weights``: its ``released_weights`` record, or the weights folder) shows no training recipe, which trained
+    nothing (one line says so), and a benchmark cut by ``--max-folds`` says, beside ``evaluation.max_folds``,
+    that the benchmark cut the track's folds (the config's own value is not what ran)."""
+    shown = dict(config)
+    if weights and isinstance(shown.get("train"), Mapping):
+        folder = weights.get("folder", "?") if isinstance(weights, Mapping) else weights
+        shown["train"] = (f"not used: the authors' released weights ({Path(str(folder)).name}) are evaluated here, "
+                          "nothing is trained")
+    evaluation = shown.get("evaluation")
+    if max_folds and isinstance(evaluation, Mapping) and "max_folds" in evaluation:
+        shown["evaluation"] = {**evaluation, "max_folds": f"{evaluation['max_folds']} (not what ran: --max-folds "
+                                                         f"{max_folds} kept the track's first {max_folds} folds)"}
+    return shown
 
 
 def config_lines(config: Any, indent: str = "  ") -> list[str]:
