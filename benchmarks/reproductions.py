@@ -50,6 +50,12 @@ class Method:
     not_run: tuple[int, ...]  # the planned seeds without a file
     scores: dict[str, dict[str, dict[str, Any]]]  # statistics.describe's: scope -> metric -> numbers
     published: dict[tuple[str, str], tuple[float, str, bool]]  # (metric, scope) -> (value, source, test-selected)
+    # the same at each subject's best test epoch (the epoch-selection gauge's (b), docs/methods.md §9.4), over the
+    # seeds whose per-epoch record is shipped (gauge_seeds); {} when none is
+    gauge: dict[str, dict[str, dict[str, Any]]]
+    gauge_seeds: tuple[int, ...]
+    positive_recall: tuple[float, ...]  # each seed's recall of the positive class, all 442 clips
+    predictions: tuple[Any, ...]  # each seed's statistics.Predictions, in seed order
 
 
 def manifest(folder: Path = FOLDER) -> list[dict[str, Any]]:
@@ -105,10 +111,36 @@ def methods(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Method]:
         not_run = tuple(k for k in seeds_planned.get(key, []) if k not in ran)
         predictions = [st.read_predictions_csv(folder / r["file"]) for r in done]
         scores = st.describe(predictions, CLASSES, METRICS, SCOPES, n_resamples=n_resamples) if predictions else {}
+        with_epochs = [r for r in done if r.get("epochs")]
+        selected = [best_test_epoch(folder, r) for r in with_epochs]
+        gauge = st.describe(selected, CLASSES, METRICS, SCOPES, n_resamples=n_resamples) if selected else {}
         method, recipe, label = labels[key]
         out.append(Method(key=key, label=label, seeds=tuple(r["seed"] for r in done), partial=partial,
-                          not_run=not_run, scores=scores, published=published_numbers(method, recipe)))
+                          not_run=not_run, scores=scores, published=published_numbers(method, recipe), gauge=gauge,
+                          gauge_seeds=tuple(r["seed"] for r in with_epochs),
+                          positive_recall=tuple(class_recall(p, POSITIVE) for p in predictions),
+                          predictions=tuple(predictions)))
     return out
+
+
+POSITIVE = 1  # the composite's class order: negative, positive, surprise
+
+
+def class_recall(predictions: Any, label: int) -> float:
+    """The recall of one class over all clips of ``predictions`` (a ``statistics.Predictions``)."""
+    truth = predictions.y_true == label
+    return float((predictions.y_pred[truth] == label).mean())
+
+
+def best_test_epoch(folder: Path, run: dict[str, Any]) -> Any:
+    """A run's predictions had each fold kept its best test epoch (the gauge's (b)), from its shipped
+    predictions file and per-epoch record (``common.evaluation.epoch_selection.records_of_files``)."""
+    from common.evaluation import epoch_selection
+    from common.evaluation import statistics as st
+
+    records = epoch_selection.records_of_files(folder / run["file"], folder / run["epochs"])
+    return st.from_records(epoch_selection.at_best_epoch_per_fold(records),
+                           source=f"{run['file']} at each subject's best test epoch")
 
 
 def _cell(entry: dict[str, Any] | None) -> str:
@@ -123,48 +155,141 @@ def _seeds(seeds: tuple[int, ...]) -> str:
     return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(str(k) for k in seeds)}"
 
 
+def published_cell(m: Method, scope: str, sources: bool) -> str:
+    """The published UF1 / UAR of one scope, as both tables write it: each value to four decimals ("-" where
+    none is transcribed), "(test-selected)" where the paper chose the epoch on the test data, "recomputed" on a
+    value recomputed from the authors' predictions rather than printed, and with ``sources`` where they come from."""
+    pub = [m.published.get((metric, scope)) for metric in METRICS]
+    cell = " / ".join("-" if p is None else f"{p[0]:.4f}" for p in pub)
+    if any(p and p[2] for p in pub):
+        cell += " (test-selected)"
+    recomputed = [metric.upper() for metric, p in zip(METRICS, pub) if p and "recomputed" in p[1]]
+    if recomputed and not sources:
+        cell += f" ({', '.join(recomputed)} recomputed from the authors' predictions)"
+    names = list(dict.fromkeys(p[1] for p in pub if p))
+    if sources and names:
+        cell += f" ({'; '.join(names)})"
+    return cell
+
+
+def _gauge_cell(m: Method, scope: str) -> str:
+    entry = m.gauge.get(scope, {})
+    if not entry:
+        return "no per-epoch record"
+    values = " / ".join(f"{entry[metric]['pooled']:.3f}" for metric in METRICS)
+    return f"{values} ({_seeds(m.gauge_seeds)})"
+
+
 def table(rows: list[Method]) -> str:
-    """The README's table: per method and recipe, UF1 and UAR of all 442 clips (mean over seeds [95 % interval,
-    subjects x seeds] (each seed)), and what it is compared with."""
-    lines = ["| method, recipe (seeds) | UF1 [95 % CI] (per seed) | UAR [95 % CI] (per seed) | published UF1 / UAR |",
-             "| --- | --- | --- | --- |"]
+    """The README's table: per method and recipe, UF1 and UAR of all 442 clips at the last epoch (mean over
+    seeds [95 % interval, subjects x seeds] (each seed)), at each subject's best test epoch where the per-epoch
+    record is shipped, and what it is compared with."""
+    lines = ["| method, recipe (seeds) | UF1 [95 % CI] (per seed) | UAR [95 % CI] (per seed) "
+             "| best test epoch per subject: UF1 / UAR (test-selected) | published UF1 / UAR |",
+             "| --- | --- | --- | --- | --- |"]
     for m in rows:
         notes = [f"{_seeds(m.seeds)}"] if m.seeds else []
         if m.partial:
             notes.append(f"partial, left out: {'; '.join(m.partial)}")
         if m.not_run:
             notes.append(f"{_seeds(m.not_run)} not run")
-        pub = [m.published.get((metric, "all")) for metric in METRICS]
-        published = " / ".join("-" if p is None else f"{p[0]:.4f}" for p in pub)
-        if any(p and p[2] for p in pub):
-            published += " (test-selected)"
-        sources = list(dict.fromkeys(p[1] for p in pub if p))
-        if sources:
-            published += f" ({'; '.join(sources)})"
         all_scope = m.scores.get("all", {})
         cells = " | ".join(_cell(all_scope.get(metric)) for metric in METRICS)
-        lines.append(f"| {m.label} ({'; '.join(notes)}) | {cells} | {published} |")
+        lines.append(f"| {m.label} ({'; '.join(notes)}) | {cells} | {_gauge_cell(m, 'all')} "
+                     f"| {published_cell(m, 'all', sources=True)} |")
     return "\n".join(lines)
 
 
 def scope_table(rows: list[Method]) -> str:
     """docs/reproductions.md's table: per method and recipe and per database, UF1 and UAR as in :func:`table`."""
-    lines = ["| method, recipe | scope | UF1 [95 % CI] (per seed) | UAR [95 % CI] (per seed) | published UF1 / UAR |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = ["| method, recipe | scope | UF1 [95 % CI] (per seed) | UAR [95 % CI] (per seed) "
+             "| best test epoch per subject: UF1 / UAR | published UF1 / UAR |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for m in rows:
         for scope in SCOPES:
             entry = m.scores.get(scope, {})
-            pub = [m.published.get((metric, scope)) for metric in METRICS]
-            published = " / ".join("-" if p is None else f"{p[0]:.4f}" for p in pub)
             lines.append(f"| {m.label} | {SCOPE_NAMES[scope]} | {_cell(entry.get('uf1'))} | {_cell(entry.get('uar'))} "
-                         f"| {published} |")
+                         f"| {_gauge_cell(m, scope)} | {published_cell(m, scope, sources=False)} |")
+    return "\n".join(lines)
+
+
+def distribution_table(rows: list[Method]) -> str:
+    """docs/reproductions.md's distribution of each recipe's seeds (UF1 of all 442 clips, last epoch): how many,
+    mean, standard deviation (ddof 1), range, where the published number falls among them (the share of our
+    seeds below it) and the one-sided p of a run of ours reaching it ((1 + seeds at or above it) / (1 + seeds)),
+    and each seed's recall of the positive class."""
+    lines = ["| method, recipe | seeds | UF1 mean (sd) | UF1 range | published UF1 | seeds below it | one-sided p "
+             "| positive recall: mean (range) |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for m in rows:
+        values = m.scores.get("all", {}).get("uf1", {}).get("per_seed", [])
+        if not values:
+            continue
+        sd = f"{stdev(values):.3f}" if len(values) > 1 else "-"
+        pub = m.published.get(("uf1", "all"))
+        if pub is None:
+            where = p_value = published = "-"
+        else:
+            below = sum(v < pub[0] for v in values)
+            at_or_above = len(values) - below
+            published, where = f"{pub[0]:.4f}", f"{below} of {len(values)}"
+            p_value = f"{(1 + at_or_above) / (1 + len(values)):.3f}"
+        recall = m.positive_recall
+        lines.append(f"| {m.label} | {len(values)} | {sum(values) / len(values):.3f} ({sd}) | {min(values):.3f} to "
+                     f"{max(values):.3f} | {published} | {where} | {p_value} | {sum(recall) / len(recall):.3f} "
+                     f"({min(recall):.3f} to {max(recall):.3f}) |")
+    return "\n".join(lines)
+
+
+def stdev(values: list[float]) -> float:
+    """The sample standard deviation (ddof 1)."""
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def against_log(rows: list[Method], log: Path, n_resamples: int = 2000) -> str:
+    """The authors' MATLAB log (``STSTNet_logfile.txt``) minus the mean of each STSTNet recipe's seeds on the same
+    442 clips: UF1 and UAR with the paired subject-bootstrap interval (the log held fixed, subjects and seeds
+    drawn: ``statistics.compare`` with the log as every seed's partner) and the positive class's recall."""
+    import dataclasses as dc
+
+    import numpy as np
+
+    from common.evaluation import outside
+    from common.evaluation import statistics as st
+
+    lines = ["| our recipe (seeds) | log minus ours: UF1 [95 % paired CI] | UAR [95 % paired CI] "
+             "| positive recall: log, ours (mean) |", "| --- | --- | --- | --- |"]
+    read = outside.read_ststnet_log(log, ("negative", "positive", "surprise"))
+    by_key = {row.key: row for row in read.rows}
+    for m in rows:
+        if not m.key.startswith("liong2019-") or not m.predictions:
+            continue
+        ours = list(m.predictions)
+        first = ours[0]
+        missing = [k for k in first.keys if k not in by_key]
+        if missing:
+            raise ValueError(f"{log}: no line for clip {missing[0]} ({len(missing)} of {len(first)} missing)")
+        y_true = np.asarray([by_key[k].true for k in first.keys])
+        if not np.array_equal(y_true, first.y_true):
+            raise ValueError(f"{log}: its true classes differ from the shipped files' on the same clips")
+        theirs = dc.replace(first, y_pred=np.asarray([by_key[k].pred for k in first.keys]), source=str(log))
+        cells = []
+        for metric in METRICS:
+            c = st.compare([theirs] * len(ours), ours, CLASSES, metric, names=("the MATLAB log", m.label),
+                           n_resamples=n_resamples, n_permutations=n_resamples)
+            cells.append(f"{c.difference:+.3f} [{c.low:+.3f}, {c.high:+.3f}]")
+        recall = sum(m.positive_recall) / len(m.positive_recall)
+        lines.append(f"| {m.label} ({_seeds(m.seeds)}) | {' | '.join(cells)} | {class_recall(theirs, POSITIVE):.3f}, "
+                     f"{recall:.3f} |")
     return "\n".join(lines)
 
 
 def figure(rows: list[Method], path: Path = FIGURE) -> Path:
     """The README's figure, drawn for its width (8 x 4.6 inches at 100 dpi: 800 px): one panel per metric and
     scope, one line per method and recipe; each seed a dot, the mean with its interval a bar, the published
-    number a diamond (hollow where it was selected on test data)."""
+    number a diamond (hollow where it was selected on test data), the mean at each subject's best test epoch a hollow
+    circle where per-epoch records are shipped; the legend names only what is drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -180,24 +305,33 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
         for scope_scores in m.scores.values():
             for entry in scope_scores.values():
                 drawn += [entry["interval"]["low"], *entry["per_seed"]]
+    for m in rows:
+        for scope_scores in m.gauge.values():
+            drawn += [entry["pooled"] for entry in scope_scores.values()]
     x_low = math.floor((min(drawn, default=0.5) - 0.02) * 20) / 20
+    drawn_kinds: set[str] = set()  # the legend names only the markers drawn
     for i, metric in enumerate(METRICS):
         for j, scope in enumerate(SCOPES):
             ax = axes[i][j]
             for y, m in zip(ys, rows):
-                entry = m.scores.get(scope, {}).get(metric)
-                if entry:
-                    ax.scatter(entry["per_seed"], [y + 0.15] * len(entry["per_seed"]), s=12, color="#7a9cc6",
+                scored = m.scores.get(scope, {}).get(metric)
+                if scored:
+                    ax.scatter(scored["per_seed"], [y + 0.15] * len(scored["per_seed"]), s=12, color="#7a9cc6",
                                zorder=2)
-                    low, high = entry["interval"]["low"], entry["interval"]["high"]
+                    low, high = scored["interval"]["low"], scored["interval"]["high"]
                     ax.plot([low, high], [y, y], color="#1f4e79", lw=2, zorder=3)
-                    ax.plot([entry["pooled"]], [y], "o", color="#1f4e79", ms=5, zorder=4)
+                    ax.plot([scored["pooled"]], [y], "o", color="#1f4e79", ms=5, zorder=4)
                 else:
                     ax.text(0.5, y + 0.15, "not run", fontsize=7, color="#888888", zorder=2)
+                selected = m.gauge.get(scope, {}).get(metric)
+                if selected:
+                    ax.plot([selected["pooled"]], [y], "o", ms=6, zorder=4, color="#1f4e79", markerfacecolor="none")
+                    drawn_kinds.add("gauge")
                 pub = m.published.get((metric, scope))
                 if pub:
                     ax.plot([pub[0]], [y - 0.2], "D", ms=6, zorder=5, color="#b03a2e",
                             markerfacecolor="none" if pub[2] else "#b03a2e")
+                    drawn_kinds.add("published, test-selected" if pub[2] else "published")
             ax.set_xlim(x_low, 1.0)
             ax.set_ylim(-0.6, len(rows) - 0.4)
             ax.grid(axis="x", color="#dddddd", lw=0.6)
@@ -205,12 +339,15 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
             ax.set_title(f"{metric.upper()}, {SCOPE_NAMES[scope]}", fontsize=8)
             if j == 0:
                 ax.set_yticks(ys, [m.label for m in rows], fontsize=7)
-    handles = [plt.Line2D([], [], marker="o", ls="", color="#7a9cc6", ms=4, label="one seed (pooled)"),
+    handles = [plt.Line2D([], [], marker="o", ls="", color="#7a9cc6", ms=4, label="one seed, last epoch (pooled)"),
                plt.Line2D([], [], marker="o", color="#1f4e79", ms=5, lw=2,
-                          label="mean over seeds, 95 % interval (subjects x seeds)"),
-               plt.Line2D([], [], marker="D", ls="", color="#b03a2e", ms=6, label="published (or its artefact)"),
-               plt.Line2D([], [], marker="D", ls="", color="#b03a2e", ms=6, markerfacecolor="none",
-                          label="published, selected on test data")]
+                          label="mean over seeds, 95 % interval (subjects x seeds)")]
+    # (name, marker's face: "none" for hollow, label) of the markers the panels may draw
+    kinds = (("gauge", "none", "#1f4e79", "o", "mean at each subject's best test epoch (test-selected)"),
+             ("published", "#b03a2e", "#b03a2e", "D", "published (or its artefact)"),
+             ("published, test-selected", "none", "#b03a2e", "D", "published, selected on test data"))
+    handles += [plt.Line2D([], [], ls="", ms=6, marker=marker, color=color, markerfacecolor=face, label=label)
+                for name, face, color, marker, label in kinds if name in drawn_kinds]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=7, frameon=False)
     fig.suptitle("MEGC 2019 composite, REAL (the authors' released flow images), 68 LOSO folds, pooled",
                  fontsize=9)
@@ -221,30 +358,60 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
 
 
 def collect(spec: Path, folder: Path = FOLDER) -> list[dict[str, Any]]:
-    """Copy the runs that ``spec`` lists into ``folder`` and write its ``runs.json``. ``spec``: JSON ``{"commit",
-    "machine", "runs": [{"run": a run's folder (its predictions.csv and results.json), "method", "recipe",
-    "label", "command", "wall": the wall time in words, with what ran beside it}], "planned": [{"method", "recipe",
-    "label", "seeds"}]}``; each file is
-    ``<method>-<recipe>-seed<k>.csv``, its seed and fold count read from the run's results.json."""
+    """Copy the runs that ``spec`` lists into ``folder`` and add them to its ``runs.json`` (a run of the same file
+    name is replaced; the others stay). ``spec``: JSON ``{"commit", "machine", "runs": [{"run": a run's folder (its
+    predictions.csv, results.json and folds/), "method", "recipe", "label", "command", "wall": the wall time in
+    words, with what ran beside it}], "planned": [{"method", "recipe", "label", "seeds"}]}`` (planned replaces
+    runs.json's when given). Each run gives ``<method>-<recipe>-seed<k>.csv``, its predictions.csv byte for byte,
+    and, where its fold records hold the epoch gauge's record, ``<method>-<recipe>-seed<k>.epochs.csv``
+    (``epoch_selection.write_epoch_csv``); its seed and fold count are read from the run's results.json. The
+    seconds kept are the folds' own (``seconds.folds_total``: training and predicting, summed over the folds; a
+    group of folds trained together shares its time among them)."""
     import shutil
+
+    from common.evaluation import epoch_selection
+    from common.evaluation.records import load_fold_record
 
     document = json.loads(spec.read_text(encoding="utf-8"))
     folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "runs.json"
+    existing = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     runs = []
     for entry in document["runs"]:
         run = Path(entry["run"])
         summary = json.loads((run / "results.json").read_text(encoding="utf-8"))
-        name = f"{entry['method']}-{entry['recipe']}-seed{summary['seed']}.csv"
-        shutil.copyfile(run / "predictions.csv", folder / name)
+        stem = f"{entry['method']}-{entry['recipe']}-seed{summary['seed']}"
+        shutil.copyfile(run / "predictions.csv", folder / f"{stem}.csv")
+        records = []
+        for fold in summary["folds"]:
+            record, problem = load_fold_record(run / "folds" / f"{fold['name']}.json")
+            if record is None:
+                raise ValueError(f"{run}: fold {fold['name']}'s record {problem or 'is missing'}")
+            records.append(record)
+        epochs = None
+        if all(epoch_selection.epoch_rows(r) is not None for r in records if r.get("y_pred")):
+            epochs = f"{stem}.epochs.csv"
+            epoch_selection.write_epoch_csv(folder / epochs, records)
         ok = sum(1 for f in summary["folds"] if f["status"] == "ok")
-        runs.append({"file": name, "method": entry["method"], "recipe": entry["recipe"], "seed": summary["seed"],
-                     "label": entry["label"], "folds": ok, "profile": summary["profile"],
+        runs.append({"file": f"{stem}.csv", "epochs": epochs, "method": entry["method"], "recipe": entry["recipe"],
+                     "seed": summary["seed"], "label": entry["label"], "folds": ok, "profile": summary["profile"],
                      "corpus": summary["corpus"]["inputs"], "command": entry["command"],
                      "commit": document["commit"], "machine": document["machine"], "wall": entry["wall"],
-                     "seconds": summary["seconds"]})
-    out = {"schema": "mersuite.reproductions/1", "what": WHAT, "planned": document.get("planned", []), "runs": runs}
-    (folder / "runs.json").write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+                     "seconds": {"folds_total": summary["seconds"]["folds_total"]}})
+    names = {r["file"] for r in runs}
+    kept = [r for r in existing.get("runs", []) if r["file"] not in names]
+    out = {"schema": "mersuite.reproductions/1", "what": WHAT,
+           "planned": document.get("planned") or existing.get("planned", []),
+           "runs": sorted(kept + runs, key=lambda r: (order_of(r["method"], r["recipe"]), r["seed"]))}
+    path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return runs
+
+
+def order_of(method: str, recipe: str) -> tuple[int, str]:
+    """runs.json's order: liong2019 paper, liong2019 port, gan2019 paper, then any other by name."""
+    known = ("liong2019-paper", "liong2019-port", "gan2019-paper")
+    key = f"{method}-{recipe}"
+    return (known.index(key), key) if key in known else (len(known), key)
 
 
 WHAT = ("the suite's runs on the authors' released inputs of the MEGC 2019 composite (442 clips, 68 LOSO folds): "
@@ -254,12 +421,17 @@ WHAT = ("the suite's runs on the authors' released inputs of the MEGC 2019 compo
 README = ROOT / "README.md"
 DOC = ROOT / "docs" / "reproductions.md"
 MARKS = ("<!-- the table benchmarks/reproductions.py writes -->", "<!-- end of that table -->")
+DISTRIBUTION_MARKS = ("<!-- the distribution benchmarks/reproductions.py writes -->",
+                      "<!-- end of the distribution -->")
+LOG_MARKS = ("<!-- the comparison with the log benchmarks/reproductions.py writes -->",
+             "<!-- end of the comparison -->")
+RELEASED_LOG = Path("ststnet") / "STSTNet_logfile.txt"  # under MERSUITE_RELEASED: the authors' MATLAB log
 
 
-def write_between_marks(text: str, path: Path) -> None:
-    """Put ``text`` between the two marks (:data:`MARKS`) of the Markdown file ``path``, replacing what stood there."""
+def write_between_marks(text: str, path: Path, marks: tuple[str, str] = MARKS) -> None:
+    """Put ``text`` between the two ``marks`` of the Markdown file ``path``, replacing what stood there."""
     document = path.read_text(encoding="utf-8")
-    start, end = document.index(MARKS[0]) + len(MARKS[0]), document.index(MARKS[1])
+    start, end = document.index(marks[0]) + len(marks[0]), document.index(marks[1])
     path.write_text(f"{document[:start]}\n{text}\n{document[end:]}", encoding="utf-8")
 
 
@@ -271,17 +443,36 @@ def main(argv: list[str] | None = None) -> int:
                         help="first copy the runs SPEC lists into --folder and write its runs.json (collect())")
     parser.add_argument("--readme", action="store_true",
                         help="also write the tables into README.md and docs/reproductions.md, between their marks")
+    parser.add_argument("--log", type=Path, default=default_log(), metavar="STSTNet_logfile.txt",
+                        help="the authors' MATLAB log (STSTNet's repository; default: under MERSUITE_RELEASED): "
+                             "the paired comparison of each STSTNet recipe with it")
     args = parser.parse_args(argv)
     if args.collect is not None:
         collect(args.collect, args.folder)
     rows = methods(args.folder)
     print(table(rows))
     print(f"\nper database:\n{scope_table(rows)}")
+    print(f"\nthe seeds' distribution:\n{distribution_table(rows)}")
+    log_table = against_log(rows, args.log) if args.log else ""
+    if log_table:
+        print(f"\nagainst the MATLAB log ({args.log}):\n{log_table}")
     if args.readme:
         write_between_marks(table(rows), README)
         write_between_marks(scope_table(rows), DOC)
+        write_between_marks(distribution_table(rows), DOC, DISTRIBUTION_MARKS)
+        if log_table:
+            write_between_marks(log_table, DOC, LOG_MARKS)
     print(f"\nfigure: {figure(rows, args.figure)}")
     return 0
+
+
+def default_log() -> Path | None:
+    """The MATLAB log under ``MERSUITE_RELEASED`` when that names the authors' released files, else None."""
+    import os
+
+    root = os.environ.get("MERSUITE_RELEASED", "")
+    path = Path(root) / RELEASED_LOG if root else None
+    return path if path is not None and path.is_file() else None
 
 
 if __name__ == "__main__":

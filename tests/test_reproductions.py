@@ -35,8 +35,14 @@ def test_each_file_is_the_run_its_manifest_names(run):
     assert run["profile"] == run["recipe"]
 
 
-def test_the_readme_table_is_the_one_the_shipped_files_give():
-    table = reproductions.table(reproductions.methods())
+@pytest.fixture(scope="module")
+def rows():
+    """The shipped runs scored once for this file's tests (about 10 s of bootstraps)."""
+    return reproductions.methods()
+
+
+def test_the_readme_table_is_the_one_the_shipped_files_give(rows):
+    table = reproductions.table(rows)
     assert table in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -59,3 +65,111 @@ def test_score_of_a_shipped_file_gives_its_numbers_and_against_takes_another(tmp
         assert summary["statistics"]["scores"]["all"][metric]["pooled"] == pytest.approx(expected, abs=1e-9)
     if others:
         assert summary["against"]["n"] == 442
+
+
+def test_the_docs_tables_are_the_ones_the_shipped_files_give(rows):
+    doc = (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
+    assert reproductions.scope_table(rows) in doc
+    assert reproductions.distribution_table(rows) in doc
+
+
+@pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
+def test_the_comparison_with_the_matlab_log_is_the_one_the_shipped_files_and_the_log_give(rows):
+    log = Path(RELEASED) / reproductions.RELEASED_LOG
+    text = reproductions.against_log(rows, log)
+    assert text in (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
+    assert "STSTNet, paper (MATLAB recipe)" in text
+
+
+@pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
+@pytest.mark.parametrize("run", RUNS, ids=[r["file"] for r in RUNS])
+def test_a_join_on_the_public_list_finds_every_clip_with_its_class(run):
+    import csv
+
+    listed = Path(RELEASED) / "htnet" / "combined_3_class2_for_optical_flow.csv"
+    with listed.open(newline="", encoding="utf-8-sig") as handle:
+        public = {f"{r['dataset']}/{r['sub']}/{r['filename_o']}": int(r["label"]) for r in csv.DictReader(handle)}
+    with (reproductions.FOLDER / run["file"]).open(newline="", encoding="utf-8") as handle:
+        shipped = {r["list_key"]: int(r["y_true"]) for r in csv.DictReader(handle)}
+    joined = {k: v for k, v in shipped.items() if k in public}
+    assert len(joined) == len(shipped) == 442
+    assert all(public[k] == v for k, v in joined.items())
+
+
+def test_list_key_writes_the_public_lists_names_back():
+    from common.datasets.released import composite_names, list_key
+
+    for database, subject, clip in (("smic", "s01", "s01_ne_01"), ("smic", "s20", "s20_sur_03"),
+                                    ("casme2", "sub01", "EP02_01f"), ("samm", "006", "006_1_2")):
+        assert list_key("/".join(composite_names(database, subject, clip))) == f"{database}/{subject}/{clip}"
+    assert list_key("smic/s1/s1_ne_01") == "smic/s01/s01_ne_01"
+    assert list_key("casme/sub1/EP1") == "casme/sub1/EP1"
+
+
+def _records(n_folds: int = 3, epochs: int = 5) -> list[dict]:
+    """Fold records of a small run with a per-epoch record (seeded, so each fold's epochs differ)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    records = []
+    for f in range(n_folds):
+        n = 2 + f
+        rows = rng.integers(0, 3, size=(epochs, n)).tolist()
+        records.append({"fold": f"db_s{f}", "status": "ok", "y_true": rng.integers(0, 3, size=n).tolist(),
+                        "y_pred": rows[-1], "subjects": [f"s{f}"] * n, "datasets": ["db"] * n,
+                        "keys": [f"db/s{f}/c{j}" for j in range(n)], "test_indices": list(range(10 * f, 10 * f + n)),
+                        "extra": {"epoch_predictions": {"model": "m", "y_pred": rows}}})
+    return records
+
+
+def test_a_per_epoch_record_and_its_predictions_give_the_gauge_of_the_fold_records(tmp_path):
+    from common.evaluation import epoch_selection
+    from common.evaluation.records import write_predictions_csv
+
+    records = _records()
+    write_predictions_csv(tmp_path / "p.csv", records, ("negative", "positive", "surprise"))
+    assert epoch_selection.write_epoch_csv(tmp_path / "p.epochs.csv", records) == 9
+    back = epoch_selection.records_of_files(tmp_path / "p.csv", tmp_path / "p.epochs.csv")
+    summary = {"class_names": ["negative", "positive", "surprise"], "metrics_reported": ["uf1", "uar"],
+               "scopes": ["all"], "metrics": {}}
+    gauge, expected = epoch_selection.epoch_selection(back, summary), epoch_selection.epoch_selection(records, summary)
+    assert gauge["status"] == "measured" and {**gauge, "model": ""} == {**expected, "model": ""}
+    selected = epoch_selection.at_best_epoch_per_fold(back)
+    best = [max(range(5), key=lambda e: (sum(int(a == b) for a, b in zip(r["extra"]["epoch_predictions"]["y_pred"][e],
+                                                                         r["y_true"])) / len(r["y_true"]), -e))
+            for r in records]
+    assert [s["y_pred"] for s in selected] == [r["extra"]["epoch_predictions"]["y_pred"][e]
+                                               for r, e in zip(records, best)]
+
+
+@pytest.mark.parametrize("damage", ["header", "letter", "twice", "missing"])
+def test_a_damaged_per_epoch_record_is_refused_in_one_line_naming_it(tmp_path, damage):
+    from common.evaluation import epoch_selection
+    from common.evaluation.records import write_predictions_csv
+
+    records = _records()
+    write_predictions_csv(tmp_path / "p.csv", records, ("negative", "positive", "surprise"))
+    epoch_selection.write_epoch_csv(tmp_path / "e.csv", records)
+    lines = (tmp_path / "e.csv").read_text().splitlines()
+    if damage == "header":
+        lines[0] = "fold,key,epochs"
+    elif damage == "letter":
+        lines[1] = lines[1][:-1] + "x"
+    elif damage == "twice":
+        lines.append(lines[1])
+    else:
+        del lines[1]
+    (tmp_path / "e.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"e\.csv") as caught:
+        epoch_selection.records_of_files(tmp_path / "p.csv", tmp_path / "e.csv")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("run", [r for r in RUNS if r.get("epochs")], ids=lambda r: r["file"])
+def test_each_shipped_per_epoch_record_ends_on_the_predictions_shipped_beside_it(run):
+    from common.evaluation import epoch_selection
+
+    records = epoch_selection.records_of_files(reproductions.FOLDER / run["file"], reproductions.FOLDER / run["epochs"])
+    assert sum(len(r["keys"]) for r in records) == 442
+    for record in records:
+        assert record["extra"]["epoch_predictions"]["y_pred"][-1] == record["y_pred"]

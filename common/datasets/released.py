@@ -27,6 +27,7 @@ from pathlib import Path
 from collections.abc import Iterable
 
 
+from common.files import open_regular, read_regular_bytes
 from common.datasets import casme2, discovery, samm, smic
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatabaseNotFound, DatasetError
@@ -140,6 +141,19 @@ def composite_names(database: str, subject: str, clip: str) -> tuple[str, str, s
     return db, subject, clip
 
 
+def list_key(key: str) -> str:
+    """A clip's ``database/subject/clip`` key as the composite's public list writes it (HTNet's
+    ``combined_3_class2_for_optical_flow.csv``: ``dataset/sub/filename_o``): the inverse of
+    :func:`composite_names`. Only SMIC differs: ``smic/s1/s1_ne_01`` -> ``smic/s01/s01_ne_01``; a key of
+    another database, or one not of three parts, is returned as it is."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] != "smic" or not re.fullmatch(r"s[0-9]+", parts[1]):
+        return key
+    subject = authors_subject("smic", parts[1])
+    clip = re.sub(r"^s0*([0-9]+)_", lambda m: f"s{int(m.group(1)):02d}_", parts[2])
+    return f"smic/{subject}/{clip}"
+
+
 def _sample(database: str, subject: str, clip: str, label: int, layout: str, flow: Path,
             crop: Path | None) -> Sample:
     db, name, clip_name = composite_names(database, subject, clip)
@@ -158,7 +172,7 @@ def _label(text: str, where: str) -> int:
 def _load_htnet(found: Found) -> list[Sample]:
     assert found.csv is not None and found.flows is not None
     try:
-        with open(found.csv, newline="", encoding="utf-8-sig") as handle:
+        with open_regular(found.csv, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError) as error:
         raise DatasetError(f"{found.csv}: cannot read HTNet's csv ({error})") from None
@@ -222,7 +236,7 @@ def _named_subject(name: str, subjects: Iterable[str]) -> str | None:
 
 def _image_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return read_regular_bytes(path)
     except OSError as error:
         raise DatasetError(f"{path}: cannot read this image ({discovery.os_cause(error)})") from None
 

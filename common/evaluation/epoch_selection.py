@@ -25,12 +25,15 @@ Methods without epochs (the linear SVMs) are "n/a".
 """
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from common.evaluation import metrics
+from common.files import atomic_write, open_regular, csv_writer, csv_text
 from common.evaluation import statistics as st
 
 EPOCH_PREDICTIONS = "epoch_predictions"  # the fold record's extra key
@@ -86,6 +89,20 @@ def best_single_epoch(y_true: np.ndarray, rows: np.ndarray, k: int, metric: str,
 def _at(scored: Sequence[Mapping[str, Any]], chosen: Sequence[np.ndarray]) -> list[dict[str, Any]]:
     """The scored records with their predictions replaced by ``chosen`` (one array per record)."""
     return [{**r, "y_pred": [int(v) for v in c]} for r, c in zip(scored, chosen)]
+
+
+def at_best_epoch_per_fold(records: Sequence[Mapping[str, Any]], nan_policy: str = "exclude") -> list[dict[str, Any]]:
+    """(b)'s fold records: each scored fold's predictions at the epoch of its best test accuracy (the
+    selection HTNet's and CausalNet's published numbers make); ``ValueError`` when a scored fold has no
+    per-epoch record."""
+    scored = st.scored_records(records, nan_policy)
+    rows = [epoch_rows(r) for r in scored]
+    missing = [r["fold"] for r, e in zip(scored, rows) if e is None]
+    if missing:
+        raise ValueError(f"{len(missing)} scored folds hold no per-epoch test predictions (first: {missing[0]})")
+    chosen = [e[best_epoch_per_fold(np.asarray(r["y_true"], dtype=int), e)] for r, e in zip(scored, rows)
+              if e is not None]
+    return _at(scored, chosen)
 
 
 def _entries(honest: st.Predictions, selected: st.Predictions, k: int, scopes: Sequence[str],
@@ -154,3 +171,97 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
             "model": ", ".join(models), "folds": len(scored),
             "epochs": {"min": common, "max": max(counts)}, "selections": selections}
 
+
+
+# The per-epoch record shipped beside a predictions.csv (docs/predictions/<run>.epochs.csv): one row per test
+# clip of every fold that recorded epochs, its fold and key as predictions.csv writes them and the class the
+# fold's network predicted after each epoch, one digit an epoch (epoch 1 first). With the predictions.csv it
+# is everything the gauge reads, so anyone can recompute the last-epoch and the test-selected numbers.
+EPOCH_CSV_COLUMNS = ("fold", "key", "classes")
+MAX_EPOCHS = 100_000  # a bound on a row read back: no recipe of the suite trains more epochs
+MAX_EPOCH_CSV_BYTES = 64 * 2**20  # 442 clips x 500 epochs is 0.25 MB
+
+
+def write_epoch_csv(path: str | Path, records: Sequence[Mapping[str, Any]]) -> int:
+    """Write the per-epoch record of ``records`` (fold records, in their order) to ``path``; returns the rows
+    written. Folds without a per-epoch record are left out (the reader then says the gauge is n/a)."""
+    rows = []
+    for record in records:
+        epochs = epoch_rows(record)
+        if epochs is None:
+            continue
+        if epochs.size and (epochs.min() < 0 or epochs.max() > 9):
+            raise ValueError(f"fold {record['fold']}: a class index outside 0..9 cannot be written one digit an epoch")
+        for j, key in enumerate(record["keys"]):
+            rows.append((record["fold"], key, "".join(str(int(c)) for c in epochs[:, j])))
+    with atomic_write(path, newline="") as handle:
+        writer = csv_writer(handle)
+        writer.writerow(EPOCH_CSV_COLUMNS)
+        writer.writerows(rows)
+    return len(rows)
+
+
+def read_epoch_csv(path: str | Path) -> dict[tuple[str, str], str]:
+    """``{(fold, key): classes}`` of a per-epoch record (:func:`write_epoch_csv`); ``ValueError`` naming the file
+    and line for anything else (a missing column, a class that is not a digit, a row longer than
+    :data:`MAX_EPOCHS`, a clip twice)."""
+    path = Path(path)
+    try:
+        if not path.is_file():
+            raise ValueError(f"{path}: no such file; expected a per-epoch record (fold,key,classes)")
+        if path.stat().st_size > MAX_EPOCH_CSV_BYTES:
+            raise ValueError(f"{path}: {path.stat().st_size} bytes; a per-epoch record is at most "
+                             f"{MAX_EPOCH_CSV_BYTES} bytes")
+        csv.field_size_limit(MAX_EPOCHS + 1)
+        out: dict[tuple[str, str], str] = {}
+        with open_regular(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            if tuple(next(reader, ())) != EPOCH_CSV_COLUMNS:
+                raise ValueError(f"{path}: expected the header {','.join(EPOCH_CSV_COLUMNS)}")
+            for line, cells in enumerate(reader, start=2):
+                row = [csv_text(cell) for cell in cells]  # as written (common.files.csv_cell)
+                if len(row) != 3 or not row[2].isdigit() or not row[2].isascii() or len(row[2]) > MAX_EPOCHS:
+                    raise ValueError(f"{path}, line {line}: expected fold, key and one class digit an epoch "
+                                     f"(at most {MAX_EPOCHS} epochs)")
+                if (row[0], row[1]) in out:
+                    raise ValueError(f"{path}, line {line}: clip {row[1][:80]!r} of fold {row[0][:80]!r} again")
+                out[(row[0], row[1])] = row[2]
+        return out
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path}: cannot be read as a per-epoch record ({type(exc).__name__})") from None
+
+
+def records_of_files(predictions: str | Path, epochs: str | Path) -> list[dict[str, Any]]:
+    """Fold records, as :func:`epoch_selection` reads them, from a shipped ``predictions.csv`` and its per-epoch
+    record: each fold's clips in the csv's order, its last-epoch predictions and its per-epoch classes. A clip
+    of the csv that the record lacks, or one epoch count differing within a fold, is a ``ValueError``."""
+    by_clip = read_epoch_csv(epochs)
+    try:
+        with open_regular(predictions, newline="", encoding="utf-8") as handle:
+            rows = [{k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()}
+                    for row in csv.DictReader(handle)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{predictions}: cannot be read as predictions.csv ({type(exc).__name__})") from None
+    folds: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        record = folds.setdefault(row["fold"], {"fold": row["fold"], "status": row["status"], "y_true": [],
+                                                "y_pred": [], "subjects": [], "datasets": [], "keys": [],
+                                                "classes": []})
+        classes = by_clip.get((row["fold"], row["key"]))
+        if classes is None:
+            raise ValueError(f"{epochs}: no row for clip {row['key']} of fold {row['fold']} ({predictions} has it)")
+        for column, value in (("y_true", int(row["y_true"])), ("y_pred", int(row["y_pred"])),
+                              ("subjects", row["subject"]), ("datasets", row["dataset"]), ("keys", row["key"]),
+                              ("classes", classes)):
+            record[column].append(value)
+    out = []
+    for name, record in folds.items():
+        lengths = {len(c) for c in record["classes"]}
+        if len(lengths) != 1:
+            raise ValueError(f"{epochs}: fold {name}'s clips hold different numbers of epochs ({sorted(lengths)})")
+        matrix = [[int(c) for c in column] for column in zip(*record.pop("classes"))]  # (E, n_test)
+        record["extra"] = {EPOCH_PREDICTIONS: {"model": "", "y_pred": matrix}}
+        out.append(record)
+    if len(by_clip) != sum(len(r["keys"]) for r in out):
+        raise ValueError(f"{epochs}: {len(by_clip)} clips, {predictions}: {sum(len(r['keys']) for r in out)}")
+    return out

@@ -56,7 +56,7 @@ apex, ``common.datasets.invariants`` rule 6; and what a fold's inputs flag in it
 every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
 
 ``predictions.csv``: one row per test sample per fold holding predictions (nan folds included):
-``fold, index, key, dataset, subject, y_true, y_pred, true_class, predicted_class, status`` and
+``fold, index, key, list_key, dataset, subject, y_true, y_pred, true_class, predicted_class, status`` and
 ``p_<class>`` columns when the fold stored probabilities. Anyone can recompute every metric from it.
 
 Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``. A
@@ -66,9 +66,7 @@ Non-finite floats (a NaN loss) are written as ``null`` so every file is strict J
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -77,7 +75,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from common.config import to_dict
-from common.files import atomic_write
+from common.datasets.released import list_key
+from common.files import atomic_write, read_json, csv_writer
 
 FOLD_SCHEMA = "mersuite.fold/1"
 RESULTS_SCHEMA = "mersuite.results/1"
@@ -150,10 +149,10 @@ def load_fold_record(path: Path) -> tuple[dict | None, str]:
     if not path.exists():
         return None, ""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"cannot be read ({exc})"
-    except ValueError as exc:
+        record = read_json(path)  # bounded: common.files.JSON_BYTES, JSON_DEPTH
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    except ValueError as exc:  # not UTF-8, too large, too deep, not JSON
         return None, f"is not valid JSON ({exc})"
     problem = fold_record_problem(record)
     return (None, problem) if problem else (record, "")
@@ -163,11 +162,13 @@ def write_predictions_csv(path: Path, records: list[dict], class_names: tuple[st
     """One row per test sample of every fold that holds predictions (atomic, like the JSON).
 
     The ``status`` column marks the rows of a diverged fold (``nan``), kept here although the
-    metrics leave them out by default.
+    metrics leave them out by default. ``list_key`` is the clip as the MEGC 2019 composite's public list
+    writes it (``released.list_key``: SMIC ``s01/s01_ne_01`` where the loaders say ``s1/s1_ne_01``), so a
+    join on that list finds every clip.
     """
     with atomic_write(path, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["fold", "index", "key", "dataset", "subject", "y_true", "y_pred", "true_class",
+        writer = csv_writer(handle)
+        writer.writerow(["fold", "index", "key", "list_key", "dataset", "subject", "y_true", "y_pred", "true_class",
                          "predicted_class", "status"] + [f"p_{name}" for name in class_names])
         for r in records:
             if not r.get("y_pred"):
@@ -176,5 +177,5 @@ def write_predictions_csv(path: Path, records: list[dict], class_names: tuple[st
             for i, (idx, key, ds, subj, yt, yp) in enumerate(zip(r["test_indices"], r["keys"], r["datasets"],
                                                                  r["subjects"], r["y_true"], r["y_pred"])):
                 probs = ["" if p is None else f"{p:.6g}" for p in probabilities[i]]
-                writer.writerow([r["fold"], idx, key, ds, subj, yt, yp, class_names[yt], class_names[yp],
+                writer.writerow([r["fold"], idx, key, list_key(key), ds, subj, yt, yp, class_names[yt], class_names[yp],
                                  r["status"]] + probs)
