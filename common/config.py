@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import math
 import types
 import typing
@@ -30,6 +29,7 @@ from typing import Any
 from collections.abc import Mapping
 
 from common.errors import MersuiteError
+from common.files import JsonBoundError, parse_json
 
 
 # Seeds NumPy's legacy seeding (np.random.seed, through keras.utils.set_random_seed) and scikit-learn's
@@ -308,8 +308,10 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
         if isinstance(value, str):
             text = value.strip()
             try:
-                items = json.loads(text if text.startswith("[") else f"[{text}]")
-            except json.JSONDecodeError:
+                items = parse_json(text if text.startswith("[") else f"[{text}]")
+            except JsonBoundError as exc:
+                raise ConfigError(f"{where}: the value is {exc}; expected a list of values") from None
+            except ValueError:  # not JSON: read as comma-separated words
                 items = [part.strip() for part in text.strip("()[]").split(",") if part.strip()]
         if not isinstance(items, (list, tuple)):
             raise ConfigError(f"{where}: expected a sequence, got {value!r}")

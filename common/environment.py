@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 import importlib.util
 
+from common.files import read_json
+
 
 def peak_rss_mb() -> float | None:
     """The peak resident memory of this process so far, in MiB (``resource.getrusage(RUSAGE_SELF).ru_maxrss``:
@@ -58,10 +60,8 @@ def keras_backend_name() -> str:
     if name:
         return name.strip()
     home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
-    try:
-        import json
-
-        return str(json.loads((home / "keras.json").read_text(encoding="utf-8")).get("backend") or "tensorflow")
+    try:  # bounded: common.files.JSON_BYTES, JSON_DEPTH
+        return str(read_json(home / "keras.json").get("backend") or "tensorflow")
     except (OSError, ValueError, AttributeError):  # no file, or not Keras's JSON: Keras takes its default too
         return "tensorflow"
 

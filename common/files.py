@@ -25,6 +25,8 @@ import datetime
 import hashlib
 import json
 import os
+import re
+import stat
 import sys
 import tempfile
 import zipfile
@@ -120,6 +122,77 @@ def write_json_atomic(path: str | Path, obj: Any) -> Path:
     return Path(path)
 
 
+# What a JSON text may claim before it is parsed: Python's parser builds every object it reads (a 32 MiB text of
+# numbers: a few hundred MB) and recurses once per level (a deep text: a RecursionError traceback). The largest the
+# suite writes (a benchmark's results.json) holds a few MB, nested under ten levels.
+JSON_BYTES = 32 << 20
+JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string; its brackets are no nesting
+_NOT_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def _json_depth(text: str, most: int) -> int:
+    """How deep ``text`` nests arrays and objects, counted on its brackets outside strings, or ``most + 1`` as
+    soon as it passes ``most`` (an unbalanced text is counted as written: the parser then says where). The
+    running count over the brackets is NumPy's, a million brackets at a time (a 32 MiB text of brackets: well
+    under a second); a text of at most ``most`` brackets cannot pass ``most``."""
+    brackets = _JSON_STRING.sub(b"", text.encode("utf-8", "surrogatepass")).translate(None, _NOT_BRACKET)
+    if len(brackets) <= most:
+        return len(brackets)
+    import numpy as np
+
+    depth = deepest = 0
+    for start in range(0, len(brackets), 1 << 20):
+        chunk = np.frombuffer(brackets[start:start + (1 << 20)], np.uint8)
+        levels = depth + np.cumsum(np.where((chunk == ord("[")) | (chunk == ord("{")), 1, -1), dtype=np.int64)
+        deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
+        if deepest > most:
+            return most + 1
+    return deepest
+
+
+class JsonBoundError(ValueError):
+    """A JSON text over its size or depth bound (:func:`parse_json`), refused before it is parsed."""
+
+
+def parse_json(text: str, *, max_bytes: int = JSON_BYTES, max_depth: int = JSON_DEPTH, **hooks: Any) -> Any:
+    """``json.loads(text, **hooks)`` of a text from outside (a file, a command-line value), bounded before it is
+    parsed: at most ``max_bytes`` characters and ``max_depth`` levels of arrays and objects (counted on the
+    brackets outside strings, innermost pairs removed one level a pass). Raises ``ValueError`` with the reason
+    in a few words (:class:`JsonBoundError` for ``nested deeper than 64 levels``, ``not JSON (Expecting value: line
+    1 column 1 (char 0))``), never a ``RecursionError``; the caller names the file or option."""
+    if len(text) > max_bytes:
+        raise JsonBoundError(f"{len(text):,} characters, more than {max_bytes:,}")
+    if _json_depth(text, max_depth) > max_depth:
+        raise JsonBoundError(f"nested deeper than {max_depth} levels of arrays and objects")
+    try:
+        return json.loads(text, **hooks)
+    except RecursionError:  # unbalanced and deep ("[[[[..."): the parser recursed past Python's limit
+        raise JsonBoundError(f"nested deeper than {max_depth} levels of arrays and objects") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+
+
+def read_json(path: str | Path, *, max_bytes: int = JSON_BYTES, max_depth: int = JSON_DEPTH, **hooks: Any) -> Any:
+    """The JSON of a file the suite reads back or is given (a run's ``run.json`` and ``results.json``, a fold
+    record, an export's ``manifest.json``, a corpus's ``corpus.json``): a regular file (:func:`open_regular`) of at
+    most ``max_bytes`` bytes, UTF-8, parsed by :func:`parse_json`. Raises ``OSError`` when it cannot be read
+    (``FileNotFoundError`` when absent; :class:`NotRegularFile` for a pipe or a folder) and ``ValueError`` with
+    the reason in a few words; the caller names the file and what it expected."""
+    with open_regular(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise JsonBoundError(f"{size:,} bytes, more than {max_bytes:,}")
+        raw = handle.read(max_bytes + 1)  # a file that grows while read is cut at the bound
+    if len(raw) > max_bytes:
+        raise JsonBoundError(f"more than {max_bytes:,} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start})") from None
+    return parse_json(text, max_bytes=max_bytes, max_depth=max_depth, **hooks)
+
+
 CSV_SEPARATORS = (",", ";", "\t")  # the header's separator: ',' or the ';' / tab of spreadsheet programs
 
 
@@ -131,7 +204,7 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     in a few words (``cannot read this CSV (...)``, ``not UTF-8 text (byte N); save it as CSV UTF-8``),
     which the caller prefixes with the option and the path."""
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        text = read_regular_bytes(path).decode("utf-8-sig")
     except OSError as exc:
         raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
@@ -155,7 +228,7 @@ def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, l
     path = Path(path)
     first = ""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with open_regular(path, encoding="utf-8-sig", newline="") as handle:
             for line in handle:
                 if line.strip():
                     first = line
@@ -168,7 +241,7 @@ def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, l
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
+            with open_regular(path, encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(handle, delimiter=separator)
                 for row in reader:
                     if any(cell.strip() for cell in row):
@@ -181,6 +254,49 @@ def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, l
             raise ValueError(f"cannot read this CSV ({exc})") from None
 
     return separator, rows()
+
+
+# What makes a spreadsheet program read a CSV cell as a formula (OWASP, "CSV Injection"): =, +, -, @, a tab or a
+# carriage return first. Such a text cell is written with a ' before it, which the program shows as text; a
+# leading ' is itself doubled so that :func:`csv_text` reads every written cell back exactly.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.IGNORECASE)
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` as a CSV cell a spreadsheet shows and never runs: text starting with one of
+    :data:`FORMULA_START` (or with ``'``) gets a ``'`` before it; numbers, and text that is a number ("-0.5",
+    "-inf"), stay as they are. Every CSV the suite writes passes its cells through here (:func:`csv_writer`)."""
+    if isinstance(value, str) and (value.startswith("'") or (value.startswith(FORMULA_START)
+                                                             and not _NUMBER.match(value))):
+        return "'" + value
+    return value
+
+
+def csv_text(cell: str) -> str:
+    """The text a cell written by :func:`csv_cell` holds: its leading ``'`` taken off (the readers of our own CSVs
+    and of a person's, where a spreadsheet program's leading ``'`` marks text and is not part of it)."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+class SafeCsvWriter:
+    """``csv.writer``'s ``writerow``/``writerows`` with every cell through :func:`csv_cell`."""
+
+    def __init__(self, handle: Any, **kwargs: Any) -> None:
+        self.writer = csv.writer(handle, **kwargs)
+
+    def writerow(self, row: Any) -> Any:
+        return self.writer.writerow([csv_cell(value) for value in row])
+
+    def writerows(self, rows: Any) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(handle: Any, **kwargs: Any) -> SafeCsvWriter:
+    """``csv.writer(handle, **kwargs)`` whose cells a spreadsheet never runs as formulas (:func:`csv_cell`): the
+    one way the suite writes a CSV."""
+    return SafeCsvWriter(handle, **kwargs)
 
 
 def _why(exc: OSError) -> str:
@@ -226,6 +342,30 @@ def prepare_output_folder(folder: str | Path, what: str = "output folder",
         raise OutputError(f"{what} {folder}: cannot write there ({_why(exc)})"
                           + (f"; {hint}" if hint else "")) from None
     return folder
+
+
+def check_inside(out: str | Path, folder: str | Path, what: str = "--out") -> None:
+    """:class:`OutputError` (one line) when a symbolic link between ``out`` and ``folder`` (both included but
+    ``out``, which the user names) would send what is written in ``folder`` outside ``out`` (a link to another
+    folder of ``out`` keeps them inside, and is followed); a link to a folder
+    directly inside ``folder`` too (a fold's work folder in ``folds/``). ``out`` itself may be a link: the user
+    named it. Nothing is followed or removed: the user removes the link or moves its folder into ``out``
+    (docs/running.md, "Where a run writes")."""
+    out, folder = Path(out), Path(folder)
+    if not folder.is_relative_to(out):
+        return
+    parts = folder.relative_to(out).parts
+    steps = [out.joinpath(*parts[:n]) for n in range(1, len(parts) + 1)]
+    try:
+        children = [c for c in folder.iterdir() if c.is_symlink() and c.is_dir()] if folder.is_dir() else []
+    except OSError:
+        children = []
+    home = Path(os.path.realpath(out))
+    for step in steps + sorted(children):
+        target = os.path.realpath(step) if step.is_symlink() else ""
+        if target and not Path(target).is_relative_to(home):  # a link within out keeps the files there
+            raise OutputError(f"{what} {out}: {step} is a symbolic link (to {target}), which would put this run's "
+                              f"files outside {out}; remove the link, or move the folder it points to into {out}")
 
 
 _HELD: dict[Path, list] = {}  # resolved folder -> [open lock file, depth]; this process's locks
@@ -284,10 +424,60 @@ def folder_lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
         handle.close()  # closing the file releases the flock
 
 
+class NotRegularFile(OSError):
+    """A path where a file is expected names a named pipe, a device, a socket or a folder: reading a pipe or a
+    terminal waits for a writer that never comes, a device never ends. ``strerror`` (and ``str``) says which, in a
+    few words; ``filename`` names the path."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def open_regular(path: str | Path, mode: str = "r", **kwargs: Any) -> Any:
+    """``open(path, mode, **kwargs)`` for reading (``"r"`` or ``"rb"``) of a regular file only, else
+    :class:`NotRegularFile` (an ``OSError``: "a named pipe, not a regular file") at once. The file is opened
+    without blocking and examined before a byte is read (``os.fstat`` of the opened file, so that nothing
+    can swap it between the check and the read): a pipe opened for reading never waits for its writer."""
+    if mode not in ("r", "rb"):
+        raise ValueError(f"open_regular mode={mode!r}: expected 'r' or 'rb'")
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    try:
+        kind = os.fstat(fd).st_mode
+        if not stat.S_ISREG(kind):
+            raise NotRegularFile(0, f"{file_kind(kind)}, not a regular file", str(path))
+        if nonblocking:
+            os.set_blocking(fd, True)
+        handle = os.fdopen(fd, mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise
+    return handle
+
+
+def file_kind(mode: int) -> str:
+    """What an ``st_mode`` is, in words: "a regular file", "a named pipe", "a character device", ..."""
+    kinds = ((stat.S_ISREG, "a regular file"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((words for test, words in kinds if test(mode)), "not a file")
+
+
+def read_regular_bytes(path: str | Path) -> bytes:
+    """``Path(path).read_bytes()`` of a regular file only (:func:`open_regular`)."""
+    with open_regular(path, "rb") as handle:
+        return handle.read()
+
+
+def read_regular_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """``Path(path).read_text(encoding)`` of a regular file only (:func:`open_regular`)."""
+    return read_regular_bytes(path).decode(encoding)
+
+
 def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes (an export's files, a recording's video, a scored file), read by blocks."""
+    """The hex sha256 of a file's bytes (an export's files, a recording's video, a scored file), read by blocks;
+    a regular file only (:func:`open_regular`)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -40,7 +40,7 @@ from common.config import to_dict
 from common.deployment.manifest import HASH_FIELD, MODEL_NAME, DeployError, manifest_digest
 from common.errors import WorkSavedError
 from common.deployment.rates import check_corpus_rates
-from common.files import file_sha256, write_probe
+from common.files import file_sha256, read_json, write_probe
 from common.running.corpus import load_datasets
 from common.running.profiles import RunSpec, config_hash
 from common.evaluation.records import jsonable
@@ -114,7 +114,7 @@ def _earlier_export_problem(out_dir: Path) -> str:
     its ``manifest.json`` must be an export's (an object with ``format_version`` and a ``files`` table, of
     any format) and every file in the folder one that manifest lists, so nothing else is deleted."""
     try:
-        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_json(out_dir / MANIFEST)  # bounded: common.files.JSON_BYTES, JSON_DEPTH
     except FileNotFoundError:
         return f"the folder is not empty and holds no earlier export ({MANIFEST})"
     except (OSError, ValueError) as exc:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import logging
 import time
 from pathlib import Path
@@ -38,7 +37,7 @@ from common.deployment.export import (DeployError, find_experiment, FORMAT_VERSI
 from common.deployment.recording import apex_text, chain_warning, clip_requests, clip_sample, ClipRequest, Skipped
 from common.experiment import Experiment, PROFILES
 from common.predict_types import PredictContext, PredictViews
-from common.files import file_sha256, OutputError, prepare_output_folder, write_text_atomic
+from common.files import file_sha256, OutputError, prepare_output_folder, read_json, write_text_atomic
 from common.config import ConfigError
 from common.datasets.invariants import motion_verdict
 from common.deployment.manifest import check_manifest, check_versions, HASH_FIELD, manifest_digest, ManifestProblem
@@ -96,8 +95,9 @@ class ClipResult:
     views: PredictViews | None = None
 
 
-def _parse_json(text: str) -> Any:
-    """JSON as the export writes it: no NaN or Infinity, no key given twice (the later would win unseen)."""
+def _read_json(path: Path) -> Any:
+    """JSON as the export writes it: no NaN or Infinity, no key given twice (the later would win unseen); bounded
+    (``common.files.read_json``: at most :data:`MANIFEST_BYTES`, nested at most ``JSON_DEPTH`` levels)."""
     def constant(name: str) -> Any:
         raise ValueError(f"{name} is not a JSON number")
 
@@ -108,7 +108,7 @@ def _parse_json(text: str) -> Any:
             raise ValueError(f"key {repeated[0]!r} appears twice in one object")
         return dict(items)
 
-    return json.loads(text, parse_constant=constant, object_pairs_hook=pairs)
+    return read_json(path, max_bytes=MANIFEST_BYTES, parse_constant=constant, object_pairs_hook=pairs)
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         raise DeployError(f"{where} holds {path.stat().st_size:,} bytes, more than an export's manifest "
                           f"({MANIFEST_BYTES:,} at most); expected a folder written by --export")
     try:
-        manifest = _parse_json(path.read_text(encoding="utf-8"))
+        manifest = _read_json(path)
     except FileNotFoundError:
         raise DeployError(f"--model {folder}: no {MANIFEST}; expected a folder written by --export") from None
     except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors

@@ -26,7 +26,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from common.files import write_json_atomic
+from common.files import read_json, write_json_atomic
 from common.running.profiles import RunSpec
 
 KIND_FILE = "run.json"
@@ -73,7 +73,7 @@ def _legacy_kind(folder: Path) -> dict[str, Any] | None:
     fold record; None when it holds neither."""
     for results in sorted(folder.glob("*/results.json")):
         try:
-            summary = json.loads(results.read_text(encoding="utf-8"))
+            summary = read_json(results)  # bounded: common.files.JSON_BYTES, JSON_DEPTH
             corpus = summary["corpus"]
             overrides = {str(k): str(v) for k, v in sorted((summary.get("overrides") or {}).items())}
             return {"profile": summary["profile"], "seed": int(summary["seed"]), "corpus": corpus["kind"],
@@ -83,7 +83,7 @@ def _legacy_kind(folder: Path) -> dict[str, Any] | None:
             continue
     for record in sorted(folder.glob("*/folds/*.json")):
         try:
-            stored = json.loads(record.read_text(encoding="utf-8"))
+            stored = read_json(record)
             root = str(stored["data_root"])
             return {"profile": stored["profile"], "seed": int(stored["seed"]), "data_root": root}
         except (OSError, ValueError, KeyError, TypeError):
@@ -96,10 +96,14 @@ def held_kind(folder: Path) -> dict[str, Any] | None:
     path = folder / KIND_FILE
     if path.is_file():
         try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            return {k: v for k, v in stored.items() if k != "schema"}
-        except (OSError, ValueError, AttributeError):
-            return {"profile": "unreadable run.json"}  # another kind: never written over
+            stored = read_json(path)
+        except OSError as exc:  # unreadable: another kind, never written over (the run's log line says why)
+            return {"profile": f"unreadable run.json ({exc.strerror or exc})"}
+        except ValueError as exc:  # not UTF-8, too large, nested too deep, not JSON
+            return {"profile": f"unreadable run.json ({exc})"}
+        if not isinstance(stored, dict):
+            return {"profile": "unreadable run.json (not a JSON object)"}
+        return {k: v for k, v in stored.items() if k != "schema"}
     return _legacy_kind(folder) if folder.is_dir() else None
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import itertools
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from common.evaluation.outside import Matched, OutsideFile, match, mismatch_line
 from common.evaluation.records import jsonable, write_predictions_csv
 from common.evaluation.splits import safe_name
 from common.experiment import Selection, Track
-from common.files import file_sha256, folder_lock, prepare_output_folder, write_json_atomic
+from common.files import file_sha256, folder_lock, prepare_output_folder, read_json, write_json_atomic
 from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
 from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, run_spec
@@ -144,11 +143,14 @@ def score_folder(base: Path, identity: Mapping[str, Any]) -> Path:
     for n in itertools.count(1):
         folder = base if n == 1 else base.with_name(f"{base.name}-{n}")
         try:
-            stored = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+            stored = read_json(folder / "results.json")  # bounded: common.files.JSON_BYTES, JSON_DEPTH
         except FileNotFoundError:
             return folder
-        except (OSError, ValueError):
-            continue  # unreadable: not ours to replace
+        except (OSError, ValueError) as exc:  # unreadable: not ours to replace
+            why = (exc.strerror or exc) if isinstance(exc, OSError) else exc
+            logger.warning(f"{folder / 'results.json'}: cannot be read as a score's results ({why}); left as it is, "
+                           f"the score is written beside it")
+            continue
         if isinstance(stored, dict) and _identity(stored) == dict(identity):
             return folder
     raise AssertionError("unreachable")

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 
+from common.files import read_json
 from common.datasets import load
 from common.datasets.sample import DroppedWarning
 from common.datasets.tables import DatabaseNotFound
@@ -38,15 +39,24 @@ def default_data_root(profile: str) -> Path:
 
 
 def is_synthetic(root: str | Path) -> bool:
-    """True for a synthetic corpus: one in the cache, or a root holding the writer's ``corpus.json``."""
+    """True for a synthetic corpus: one in the cache, or a root holding the writer's ``corpus.json``. A
+    ``corpus.json`` that cannot be read (``common.files.read_json``: a pipe, not UTF-8, over its size or depth
+    bound, not JSON) is one :class:`RunError` line naming it: whether the corpus is real decides what reports show."""
     root = Path(root).resolve()
     synthetic_cache = (cache_root() / "synthetic").resolve()
     if root == synthetic_cache or synthetic_cache in root.parents:
         return True
+    path = root / SYNTHETIC_MANIFEST
     try:
-        manifest = json.loads((root / SYNTHETIC_MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        manifest = read_json(path)
+    except (FileNotFoundError, NotADirectoryError):  # no manifest, or no such folder (said elsewhere)
         return False
+    except OSError as exc:
+        raise RunError(f"{path}: cannot be read ({exc.strerror or exc}); expected the synthetic corpus writer's "
+                       f"manifest, or no {SYNTHETIC_MANIFEST} in a real data root") from None
+    except ValueError as exc:
+        raise RunError(f"{path}: {exc}; expected the synthetic corpus writer's manifest (a JSON object), or no "
+                       f"{SYNTHETIC_MANIFEST} in a real data root") from None
     return isinstance(manifest, dict) and {"size", "seed", "mirror"} <= set(manifest)
 
 
