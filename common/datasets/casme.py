@@ -15,7 +15,7 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, read_records, to_text, whole_number
+from common.datasets.tables import cell, folder_named, read_records, to_text, whole_number
 
 NAME = "casme"
 FPS = 60.0  # docs/databases.md §9.1 (both cameras of CASME record 60 fps)
@@ -24,6 +24,8 @@ SUBJECT_DIR = re.compile(r"^sub[0-9]+$", re.IGNORECASE)
 SPREADSHEET = re.compile(r"^CASME(?![-_ ]?(2|II|3|III|sq))([-_ ].*)?\.(xlsx|xls|csv)$", re.IGNORECASE)
 FRAME = re.compile(r"^(reg_)?.+-[0-9]+\.(jpe?g|bmp|png)$", re.IGNORECASE)  # EP01_5-1.jpg, reg_EP01_5-001.jpg
 COLUMNS = ("Subject", "Filename", "OnsetF", "OffsetF", "Emotion")
+NUMBERS = ("Subject", "OnsetF", "ApexF1", "OffsetF")  # cells checked as numbers, and as folder names:
+NAMES = ("Subject", "Filename")
 # The database's own classes (common.datasets.invariants; docs/databases.md §9.2): "amusement" is the paper's word
 # for what a sheet may call happiness, and both are read.
 EMOTIONS = VOCABULARY[NAME]
@@ -45,7 +47,8 @@ def _rank(path: Path) -> tuple:
 
 
 def _records(spreadsheet: Path) -> list[dict]:
-    return [r for r in read_records(spreadsheet, COLUMNS) if to_text(cell(r, "Filename"))]
+    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
+            if to_text(cell(r, "Filename"))]
 
 
 def _holds_frames(folder: Path) -> bool:
@@ -66,7 +69,7 @@ def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
     # <Filename>-<N>.jpg frames, so a parent of both databases gives each its own tree.
     frames = discovery.choose_frame_root(
         candidates, is_cropped if cropped else (lambda p: not is_cropped(p)),
-        lambda c: (c / s / f for s, f in keys[:40] if _holds_frames(c / s / f)), root, "CASME")
+        lambda c: (d for d in (folder_named(c, s, f) for s, f in keys[:40]) if _holds_frames(d)), root, "CASME")
     return discovery.Found(NAME, spreadsheet, frames, is_cropped(frames))
 
 
@@ -75,7 +78,7 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
     found = find(root, cropped, annotations)
     samples = []
     for row in discovery.listed_clips(found, _records(found.label_file()), subject_name,
-                                      ("OnsetF", "ApexF1", "OffsetF"), "CASME", pattern=FRAME):
+                                      ("OnsetF", "ApexF1", "OffsetF"), "CASME", folder=folder_named, pattern=FRAME):
         samples.append(Sample(
             dataset=NAME, subject=row.subject, clip=row.clip, emotion=to_text(cell(row.record, "Emotion")).lower(),
             onset=row.onset, apex=row.apex, offset=row.offset, fps=FPS, frames=tuple(row.frames),

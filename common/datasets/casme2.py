@@ -13,13 +13,15 @@ from pathlib import Path
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, read_records, to_text, whole_number
+from common.datasets.tables import cell, folder_named, read_records, to_text, whole_number
 
 NAME = "casme2"
 FPS = 200.0  # docs/databases.md §1.2
 SUBJECT_DIR = re.compile(r"^sub[0-9]+$", re.IGNORECASE)
 SPREADSHEET = re.compile(r"^CASME2[-_ ]?(coding|label).*\.(xlsx|xls|csv)$", re.IGNORECASE)
 COLUMNS = ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Estimated Emotion")
+NUMBERS = ("Subject", "OnsetFrame", "ApexFrame", "OffsetFrame")  # cells checked as numbers, and as folder names:
+NAMES = ("Subject", "Filename")
 
 
 def _rank(path: Path) -> tuple:
@@ -46,12 +48,13 @@ def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
     is_cropped = lambda p: discovery.path_mentions(p, "crop", root)  # noqa: E731
     frames = discovery.choose_frame_root(candidates, is_cropped if cropped else (lambda p: not is_cropped(p)),
-                                         lambda c: (c / s / f for s, f in keys[:40]), root, "CASME II")
+                                         lambda c: (folder_named(c, s, f) for s, f in keys[:40]), root, "CASME II")
     return discovery.Found(NAME, spreadsheet, frames, is_cropped(frames))
 
 
 def _records(spreadsheet: Path) -> list[dict]:
-    return [r for r in read_records(spreadsheet, COLUMNS) if to_text(cell(r, "Filename"))]
+    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
+            if to_text(cell(r, "Filename"))]
 
 
 def load(root, cropped: bool = True, annotations=None, corrections=True) -> list[Sample]:
@@ -59,7 +62,7 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
     found = find(root, cropped, annotations)
     samples = []
     for row in discovery.listed_clips(found, _records(found.label_file()), subject_name,
-                                      ("OnsetFrame", "ApexFrame", "OffsetFrame"), "CASME II"):
+                                      ("OnsetFrame", "ApexFrame", "OffsetFrame"), "CASME II", folder=folder_named):
         samples.append(Sample(
             dataset=NAME, subject=row.subject, clip=row.clip,
             emotion=to_text(cell(row.record, "Estimated Emotion")).lower(),

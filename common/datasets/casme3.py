@@ -24,7 +24,7 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY, annotation_problem
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import DatasetError, cell, read_records, to_int, to_text, whole_number
+from common.datasets.tables import DatasetError, cell, folder_named, read_records, to_int, to_text, whole_number
 
 NAME = "casme3"
 NAME_C = "casme3_c"
@@ -103,10 +103,13 @@ def read_labels(spreadsheet: Path) -> list[Row]:
     """The rows of part A's workbook: numbers written as text read as numbers, ``Others`` as others, an offset of
     0 as unknown (two rows of spNO.40), the clip named ``<video>_<onset>``."""
     rows = []
-    for record in read_records(spreadsheet, COLUMNS):
+    for record in read_records(spreadsheet, COLUMNS, numbers=("Onset", "Apex", "Offset"),
+                               names=("Subject", "Filename")):
         if not to_text(cell(record, "Subject")):
             continue
         video = to_text(cell(record, "Filename"))
+        for column, name in (("Subject", to_text(cell(record, "Subject"))), ("Filename", video)):  # folder names
+            discovery.check_folder_name(name, f"{spreadsheet}: column {column}", "the CAS(ME)^3 folder's own name")
         onset, apex, offset = (to_int(cell(record, c)) for c in ("Onset", "Apex", "Offset"))
         rows.append(Row(_subject(to_text(cell(record, "Subject"))), video, f"{video.lower()}_{onset}", onset, apex,
                         offset or None, to_text(cell(record, "emotion")).lower(), to_text(cell(record, "AU")),
@@ -117,9 +120,9 @@ def read_labels(spreadsheet: Path) -> list[Row]:
 def _frames(found: discovery.Found, row: Row, last: int) -> tuple[list[Path], Path, str]:
     """(frames onset..last, their folder, why unreadable) of a part A row, in the layout ``found`` names."""
     if found.frames.name == "frame" and found.frames.parent.name.lower() == CLIPS.lower():
-        folder = discovery.child_named(found.frames, f"{row.subject}_{row.video}_{row.onset}")
+        folder = folder_named(found.frames, f"{row.subject}_{row.video}_{row.onset}", any_case=True)
     else:
-        folder = discovery.child_named(discovery.child_named(found.frames, row.subject), row.video) / "color"
+        folder = folder_named(found.frames, row.subject, row.video, any_case=True) / "color"
     listed, unreadable = discovery.clip_frames(folder, FRAME)
     return discovery.frames_between(listed, cast(int, row.onset), last), folder, unreadable
 
@@ -201,7 +204,7 @@ def read_labels_c(spreadsheet: Path) -> list[Row]:
     """The rows of part C's workbook: the clip named by ``count``, the AUs written with commas (``R4,5``, one with a
     full-width comma) in the suite's ``+`` notation, no apex."""
     rows = []
-    for record in read_records(spreadsheet, COLUMNS_C):
+    for record in read_records(spreadsheet, COLUMNS_C, numbers=("sub", "onset", "offset")):
         if whole_number(cell(record, "sub"), f"{spreadsheet}: column sub") is None:
             continue  # a blank or note row
         rows.append(Row(subject_name_c(cell(record, "sub")), "a", to_text(cell(record, "count")),

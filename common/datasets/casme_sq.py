@@ -17,7 +17,7 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import DatasetError, ascii_digits, read_rows, sheet_count, to_int, to_text
+from common.datasets.tables import DatasetError, ascii_digits, check_number, read_numbered_sheets, to_int, to_text
 
 NAME = "casme_sq"
 FPS = 30.0  # docs/databases.md §4.1
@@ -45,20 +45,28 @@ def find(root, annotations=None) -> discovery.Found:
 
 
 def read_code_file(spreadsheet: Path) -> tuple[list[list], dict[int, str], dict[str, str]]:
-    """(expression rows, participant -> ``sNN``, stimulus name -> 4-digit code) from the three sheets."""
-    if sheet_count(spreadsheet) < 3:
+    """(expression rows, participant -> ``sNN``, stimulus name -> 4-digit code) from the three sheets. A number
+    cell (participant, onset, apex, offset; folder number, participant; stimulus code) that is no finite number or
+    too large is refused naming the sheet, row and column (``tables.check_number``)."""
+    sheets = read_numbered_sheets(spreadsheet)
+    if len(sheets) < 3:
         raise DatasetError(f"{spreadsheet}: expected 3 sheets (codes, naming rule1, naming rule2)")
-    rows = [r for r in read_rows(spreadsheet, 0) if to_int(r[0]) is not None]  # headerless; skip a stray header
+    for (name, numbered), columns in zip(sheets, ((0, 2, 3, 4), (0, 2), (0,))):
+        for number, row in numbered:
+            for column in (c for c in columns if c < len(row)):
+                check_number(row[column], f"{spreadsheet}: sheet {name!r}, row {number}, column {'ABCDE'[column]}")
+    codes, rule1, rule2 = ([row for _, row in numbered] for _, numbered in sheets[:3])
+    rows = [r for r in codes if to_int(r[0]) is not None]  # headerless; skip a stray header
     if not rows or min(len(r) for r in rows) < 8:
         raise DatasetError(f"{spreadsheet}: sheet 1 must hold headerless rows of 9 columns ({CODE_COLUMNS})")
     subjects: dict[int, str] = {}
-    for r in read_rows(spreadsheet, 1):
+    for r in rule1:
         participant = to_int(r[2]) if len(r) >= 3 else None
         if participant is not None:
             code = to_text(r[1])
             subjects[participant] = code.lower() if SUBJECT_DIR.match(code) else f"s{to_int(r[0])}"
     stimuli = {}
-    for r in read_rows(spreadsheet, 2):
+    for r in rule2:
         if len(r) >= 2 and to_int(r[0]) is not None:
             stimuli[to_text(r[1]).lower()] = f"{to_int(r[0]):04d}"  # code is text in some copies, a number in others
     if not subjects or not stimuli:

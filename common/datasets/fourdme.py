@@ -14,7 +14,7 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, read_records, to_text
+from common.datasets.tables import cell, folder_named, read_records, to_text
 
 NAME = "4dme"
 FPS = 60.0  # docs/databases.md §12.1: the 2D grey camera
@@ -22,6 +22,8 @@ SPREADSHEET = re.compile(r"^4DME_Label.*\.(xlsx|xls|csv)$", re.IGNORECASE)
 # Whatever the prefix, the frame number ends the name (docs/databases.md §12.1).
 FRAME = re.compile(r"^.*?[0-9]+\.(jpe?g|png|bmp)$", re.IGNORECASE)
 COLUMNS = ("sub_ID", "fold_name", "Onset", "Offset", "Emotion")
+NUMBERS = ("sub_ID", "Onset", "Apex", "Offset")  # cells checked as numbers, and as folder names:
+NAMES = ("sub_ID", "fold_name")
 EMOTIONS = VOCABULARY[NAME]  # the database's own classes (common.datasets.invariants)
 # The MEGC three classes (docs/databases.md §12.3): repression is negative (the MEGC rule for CASME II); others
 # and a clip with two emotions are left out.
@@ -40,8 +42,14 @@ def subject_name(value, where: str = "sub_ID") -> str:
     return to_text(value)
 
 
+def _clip_folder(frames: Path, subject: str, clip: str) -> Path:
+    """``<frames>/<subject>/<clip>``: the subject folder in any case, each name in either Unicode form."""
+    return folder_named(folder_named(frames, subject, any_case=True), clip)
+
+
 def _records(spreadsheet: Path) -> list[dict]:
-    return [r for r in read_records(spreadsheet, COLUMNS) if to_text(cell(r, "fold_name"))]
+    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
+            if to_text(cell(r, "fold_name"))]
 
 
 def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
@@ -54,7 +62,7 @@ def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
     candidates = [d for d in dirs if "gray" in d.name.lower() or "micro" in d.name.lower()]
     is_cropped = lambda p: discovery.path_mentions(p, "crop", root)  # noqa: E731
     frames = discovery.choose_frame_root(candidates, is_cropped if cropped else (lambda p: not is_cropped(p)),
-                                         lambda c: (discovery.child_named(c, s) / f for s, f in keys), root, "4DME")
+                                         lambda c: (_clip_folder(c, s, f) for s, f in keys), root, "4DME")
     return discovery.Found(NAME, spreadsheet, frames, is_cropped(frames))
 
 
@@ -65,7 +73,7 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
     for row in discovery.listed_clips(
             found, _records(found.label_file()), subject_name, ("Onset", "Apex", "Offset"), "4DME",
             names=("sub_ID", "fold_name"),
-            folder=lambda frames, subject, clip: discovery.child_named(frames, subject) / clip, pattern=FRAME):
+            folder=_clip_folder, pattern=FRAME):
         samples.append(Sample(
             dataset=NAME, subject=row.subject, clip=row.clip,
             emotion=emotion_label(to_text(cell(row.record, "Emotion"))), onset=row.onset, apex=row.apex,

@@ -14,13 +14,15 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, read_records, to_text, whole_number
+from common.datasets.tables import cell, folder_named, read_records, to_text, whole_number
 
 NAME = "mmew"
 FPS = 90.0  # docs/databases.md §11.1
 SPREADSHEET = re.compile(r"^MMEW_Micro_Exp.*\.(xlsx|xls|csv)$", re.IGNORECASE)
 FRAME = re.compile(r"^[0-9]+\.(jpe?g|png|bmp)$", re.IGNORECASE)
 COLUMNS = ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Estimated Emotion")
+NUMBERS = ("Subject", "OnsetFrame", "ApexFrame", "OffsetFrame")  # cells checked as numbers, and as folder names:
+NAMES = ("Filename", "Estimated Emotion")
 EMOTIONS = VOCABULARY[NAME]  # the database's own classes (common.datasets.invariants)
 MEGC3 = {"anger": "negative", "disgust": "negative", "fear": "negative", "sadness": "negative",
          "happiness": "positive", "surprise": "surprise"}  # docs/databases.md §11.3
@@ -34,7 +36,13 @@ def subject_name(value, where: str = "Subject") -> str:
 
 
 def _records(spreadsheet: Path) -> list[dict]:
-    return [r for r in read_records(spreadsheet, COLUMNS) if to_text(cell(r, "Filename"))]
+    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
+            if to_text(cell(r, "Filename"))]
+
+
+def _clip_folder(frames: Path, emotion: str, clip: str) -> Path:
+    """``<frames>/<emotion>/<clip>``: the emotion folder in any case, each name in either Unicode form."""
+    return folder_named(folder_named(frames, emotion, any_case=True), clip)
 
 
 def _is_frame_root(folder: Path) -> bool:
@@ -50,8 +58,8 @@ def find(root, annotations=None) -> discovery.Found:
     records = _records(spreadsheet)
     keys = [(to_text(cell(r, "Estimated Emotion")).lower(), to_text(cell(r, "Filename"))) for r in records[:40]]
     candidates = [d for d in dirs if _is_frame_root(d)]
-    frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (c / e / f for e, f in keys), root,
-                                         "MMEW")
+    frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (_clip_folder(c, e, f) for e, f in keys),
+                                         root, "MMEW")
     return discovery.Found(NAME, spreadsheet, frames, False)
 
 
@@ -67,7 +75,7 @@ def load(root, annotations=None, corrections=True) -> list[Sample]:
     samples = []
     for row in discovery.listed_clips(
             found, records, subject_name, ("OnsetFrame", "ApexFrame", "OffsetFrame"), "MMEW",
-            folder=lambda frames, subject, clip: discovery.child_named(frames, emotion_of[(subject, clip)]) / clip,
+            folder=lambda frames, subject, clip: _clip_folder(frames, emotion_of[(subject, clip)], clip),
             pattern=FRAME):
         samples.append(Sample(
             dataset=NAME, subject=row.subject, clip=row.clip, emotion=emotion_of[(row.subject, row.clip)],

@@ -13,13 +13,15 @@ from pathlib import Path
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, read_records, to_int, to_text, whole_number
+from common.datasets.tables import cell, folder_named, read_records, to_int, to_text, whole_number
 
 NAME = "samm"
 FPS = 200.0  # docs/databases.md §3.1
 SUBJECT_DIR = re.compile(r"^[0-9]{3}$")
 SPREADSHEET = re.compile(r"^SAMM.*(FACS|codes).*\.(xlsx|xls|csv)$", re.IGNORECASE)
 COLUMNS = ("Subject", "Filename", "Onset Frame", "Apex Frame", "Offset Frame", "Estimated Emotion")
+NUMBERS = ("Subject", "Onset Frame", "Apex Frame", "Offset Frame")  # cells checked as numbers, and as folder names:
+NAMES = ("Subject", "Filename")
 EMOTION_SPELLINGS = {"others": "other"}  # docs/databases.md §3.2: meb maps Others besides Other
 
 
@@ -35,7 +37,8 @@ def subject_name(value, where: str = "subject") -> str:
 
 
 def _records(spreadsheet: Path) -> list[dict]:
-    return [r for r in read_records(spreadsheet, COLUMNS) if to_text(cell(r, "Filename"))]
+    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
+            if to_text(cell(r, "Filename"))]
 
 
 def find(root, annotations=None) -> discovery.Found:
@@ -46,8 +49,8 @@ def find(root, annotations=None) -> discovery.Found:
     keys = [(subject_name(cell(r, "Subject"), f"{spreadsheet}: column Subject"), to_text(cell(r, "Filename")))
             for r in _records(spreadsheet)[:40]]
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR)]
-    frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (c / s / f for s, f in keys), root,
-                                         "SAMM")
+    frames = discovery.choose_frame_root(candidates, lambda p: True, lambda c: (folder_named(c, s, f) for s, f in keys),
+                                         root, "SAMM")
     return discovery.Found(NAME, spreadsheet, frames, discovery.path_mentions(frames, "crop", root))
 
 
@@ -56,7 +59,7 @@ def load(root, annotations=None, corrections=True) -> list[Sample]:
     found = find(root, annotations)
     samples = []
     for row in discovery.listed_clips(found, _records(found.label_file()), subject_name,
-                                      ("Onset Frame", "Apex Frame", "Offset Frame"), "SAMM"):
+                                      ("Onset Frame", "Apex Frame", "Offset Frame"), "SAMM", folder=folder_named):
         record, emotion = row.record, to_text(cell(row.record, "Estimated Emotion")).lower()
         samples.append(Sample(
             dataset=NAME, subject=row.subject, clip=row.clip, emotion=EMOTION_SPELLINGS.get(emotion, emotion),

@@ -19,7 +19,8 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, frame_number, warn_dropped
-from common.datasets.tables import DatabaseNotFound, cell, has_column, read_records, to_int, to_text, whole_number
+from common.datasets.tables import (DatabaseNotFound, cell, folder_named, has_column, read_records, to_int, to_text,
+                                    whole_number)
 
 FPS = 100.0  # HS camera, docs/databases.md §2.1
 SUBJECT_DIR = re.compile(r"^s[0-9]+$", re.IGNORECASE)
@@ -28,6 +29,7 @@ CODES = {"ne": "negative", "po": "positive", "sur": "surprise"}
 SPREADSHEET = re.compile(r"^SMIC-HS-E_annotation.*\.(xlsx|xls)$", re.IGNORECASE)
 COLUMNS = ("Subject", "Filename", "OnsetF", "OffsetF")
 SLOTS = (("OnsetF", "OffsetF", "ApexF"), ("Onset2F", "Offset2F", "Apex2F"), ("Onset3F", "Offset3F", "Apex3F"))
+NUMBERS = ("Subject", "FirstF", "LastF", *(column for slot in SLOTS for column in slot))  # cells checked as numbers
 
 
 def _is_hs_root(folder: Path) -> bool:
@@ -103,7 +105,7 @@ def _clip_variants(subject: int, filename: str) -> list[tuple[str, str]]:
 
 def _rows_e(spreadsheet: Path) -> list[dict]:
     rows = []
-    for record in read_records(spreadsheet, COLUMNS):
+    for record in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=("Filename",)):
         # Trailing note rows (docs/databases.md §2.2) have no integer subject and no file name.
         if (whole_number(cell(record, "Subject"), f"{spreadsheet}: column Subject") is None
                 or not to_text(cell(record, "Filename"))):
@@ -123,7 +125,7 @@ def find_e(root, annotations=None) -> discovery.Found:
     candidates = [d for d in dirs if discovery.has_subject_dirs(d, SUBJECT_DIR) and not _is_hs_root(d)]
     frames = discovery.choose_frame_root(
         candidates, lambda p: True,
-        lambda c: (c / s / f for n, name in keys for s, f in _clip_variants(n, name)), root, "SMIC-HS-E")
+        lambda c: (folder_named(c, s, f) for n, name in keys for s, f in _clip_variants(n, name)), root, "SMIC-HS-E")
     return discovery.Found("smic_e", spreadsheet, frames, False)
 
 
@@ -137,8 +139,8 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
     for record in rows:
         # _rows_e keeps only the rows whose subject is an integer
         number, filename = cast(int, to_int(cell(record, "Subject"))), to_text(cell(record, "Filename"))
-        folder = next((found.frames / s / c for s, c in _clip_variants(number, filename)
-                       if (found.frames / s / c).is_dir()), found.frames / f"s{number:02d}" / filename)
+        variants = [folder_named(found.frames, s, c) for s, c in _clip_variants(number, filename)]
+        folder = next((d for d in variants if d.is_dir()), found.frames / f"s{number:02d}" / filename)
         frames, unreadable = discovery.clip_frames(folder)
         code = re.search(r"_(ne|po|sur)_", filename, re.IGNORECASE)
         emotion = to_text(cell(record, "Emotion")).lower() or (CODES[code.group(1).lower()] if code else "")

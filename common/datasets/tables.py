@@ -12,23 +12,34 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import math
+import os
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 from typing import Any
 from collections.abc import Iterable, Sequence
 
 from common.errors import MersuiteError
-from common.files import zip_members
+from common.files import zip_members, open_regular
 
 HEADER_SCAN = 20  # rows searched for a header (SAMM's sits below 13 preamble rows)
 # What a label workbook may claim, checked before openpyxl reads it (which builds a cell for every cell of a merged
 # range, and walks every cell of a sheet's rows x columns): the largest label file, SAMM's, spans about 160 rows
 # x 20 columns and inflates to well under a megabyte.
-SHEET_CELLS = 1_000_000  # cells one sheet's extent, or one merged range, may span
-WORKBOOK_BYTES = 256 << 20  # the workbook's members, inflated
+SHEET_CELLS = 1_000_000  # cells one sheet's extent (declared or found), or one merged range, may span
+# Cells one sheet may write, counted in its XML before openpyxl builds them (openpyxl takes about 30 s and a GB for
+# a million, and loads a workbook twice): ten times the largest label file's, CAS(ME)^3 part A's, about 9,000.
+WRITTEN_CELLS = 100_000
+WORKBOOK_BYTES = 64 << 20  # the workbook's members, inflated
+NAME_BYTES = 255  # the longest file or folder name ext4, XFS and APFS take, in UTF-8 bytes
+WHOLE_NUMBERS = 10 ** 9  # the largest frame or subject number a cell may hold (over 57 days of frames at 200 fps)
 _MERGED = re.compile(rb"<(?:[A-Za-z0-9_]+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+)([0-9]+)(?::([A-Za-z]+)([0-9]+))?\"")
+_DIMENSION = re.compile(rb'<(?:[A-Za-z0-9_]+:)?dimension\b[^>]*?\bref="\$?([A-Za-z]{1,3})\$?([0-9]{1,7})'
+                        rb'(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?"')  # a sheet's declared extent, "A1:L160"
+_CELL = re.compile(rb"<(?:[A-Za-z0-9_]+:)?c[\s/>]")
 
 
 class DatasetError(MersuiteError):
@@ -45,6 +56,12 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[Any]]]]:
 
     A file that cannot be opened raises ``DatasetError`` naming it.
     """
+    return [(name, [row for _, row in rows]) for name, rows in read_numbered_sheets(path)]
+
+
+def read_numbered_sheets(path: str | Path) -> list[tuple[str, list[tuple[int, list[Any]]]]]:
+    """:func:`read_sheets` with each row's number as the spreadsheet program shows it (1 for the first row; a
+    csv's record number): ``(sheet name, [(row number, cells)])``, so that a refused cell names its row."""
     path = Path(path)
     suffix = path.suffix.lower()
     try:
@@ -53,7 +70,7 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[Any]]]]:
         elif suffix == ".xls":
             sheets = _xls_sheets(path)
         elif suffix == ".csv":
-            with open(path, newline="", encoding="utf-8-sig") as handle:
+            with open_regular(path, newline="", encoding="utf-8-sig") as handle:
                 sheets = [(path.name, [[cell if cell != "" else None for cell in row] for row in csv.reader(handle)])]
         else:
             raise DatasetError(f"{path}: expected a .xlsx, .xls or .csv spreadsheet")
@@ -61,8 +78,9 @@ def read_sheets(path: str | Path) -> list[tuple[str, list[list[Any]]]]:
         raise
     except Exception as error:  # boundary: openpyxl/xlrd raise many types for a damaged file
         raise DatasetError(f"{path}: cannot read this spreadsheet ({type(error).__name__}: {error})") from None
-    # Trailing empty cells and rows carry nothing.
-    return [(name, [row for row in rows if any(not is_blank(cell) for cell in row)]) for name, rows in sheets]
+    # Empty rows carry nothing.
+    return [(name, [(number, row) for number, row in enumerate(rows, 1) if any(not is_blank(cell) for cell in row)])
+            for name, rows in sheets]
 
 
 def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
@@ -109,25 +127,42 @@ def _column(letters: bytes) -> int:
     return number
 
 
+def _range_cells(first_col: bytes, first_row: bytes, last_col: bytes | None, last_row: bytes | None) -> int:
+    """The cells of the range ``A1:C3`` (``A1`` alone: one) a sheet's XML names, from its letters and digits."""
+    last_col, last_row = last_col or first_col, last_row or first_row
+    return (abs(_column(last_col) - _column(first_col)) + 1) * (abs(int(last_row) - int(first_row)) + 1)
+
+
 def _check_workbook(path: Path) -> None:
     """What an ``.xlsx`` claims, checked before openpyxl reads it: its members (``common.files.zip_members``: names
-    inside the archive, sizes that their compression can give, :data:`WORKBOOK_BYTES` in all) and each merged
-    range of its sheets at most :data:`SHEET_CELLS` cells. ``DatasetError`` naming the file otherwise."""
+    inside the archive, sizes that their compression can give, :data:`WORKBOOK_BYTES` in all); each sheet's
+    declared extent (its ``<dimension ref=...>``) and each merged range at most :data:`SHEET_CELLS` cells, and the
+    cells it writes at most :data:`WRITTEN_CELLS` (counted in its XML, whatever it declares). ``DatasetError``
+    naming the file and the sheet's member otherwise, before openpyxl builds a cell."""
+    expected = f"expected a label table of at most {SHEET_CELLS:,} cells"
     try:
         members = zip_members(path, WORKBOOK_BYTES)
         with zipfile.ZipFile(path) as archive:
             for info in members:
                 if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
                     continue
-                for match in _MERGED.finditer(archive.read(info)):
-                    first_col, first_row, last_col, last_row = match.groups()
-                    last_col, last_row = last_col or first_col, last_row or first_row
-                    cells = ((abs(_column(last_col) - _column(first_col)) + 1)
-                             * (abs(int(last_row) - int(first_row)) + 1))
+                data = archive.read(info)
+                dimension = _DIMENSION.search(data)
+                if dimension and _range_cells(*dimension.groups()) > SHEET_CELLS:
+                    declared = dimension[0].split(b'ref="')[1].rstrip(b'"').decode()
+                    raise DatasetError(f"{path}: {info.filename} declares the extent {declared} "
+                                       f"({_range_cells(*dimension.groups()):,} cells); {expected}")
+                written = sum(1 for _ in itertools.islice(_CELL.finditer(data), WRITTEN_CELLS + 1))
+                if written > WRITTEN_CELLS:
+                    raise DatasetError(f"{path}: {info.filename} writes more than {WRITTEN_CELLS:,} cells; expected a "
+                                       f"label table of at most {WRITTEN_CELLS:,}")
+                for match in _MERGED.finditer(data):
+                    cells = _range_cells(*match.groups())
                     if cells > SHEET_CELLS:
-                        ref = b"%s%s:%s%s" % (first_col, first_row, last_col, last_row)
+                        first_col, first_row, last_col, last_row = match.groups()
+                        ref = b"%s%s:%s%s" % (first_col, first_row, last_col or first_col, last_row or first_row)
                         raise DatasetError(f"{path}: {info.filename} merges {ref.decode()} ({cells:,} cells); "
-                                           f"expected a label table of at most {SHEET_CELLS:,} cells")
+                                           f"{expected}")
     except (ValueError, zipfile.BadZipFile, OSError) as error:
         raise DatasetError(f"{path}: cannot read this spreadsheet ({error})") from None
 
@@ -267,29 +302,38 @@ def sheets_under(root: str | Path) -> dict[str, SheetChoice]:
             if (path == root or root in path.parents) and path.suffix.lower() != ".csv"}
 
 
-def read_records(path: str | Path, required: Sequence[str], sheet: int | None = None) -> list[dict[str, Any]]:
+def read_records(path: str | Path, required: Sequence[str], sheet: int | None = None, *,
+                 numbers: Sequence[str] = (), names: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The data rows of the sheet holding the table as dicts keyed by header name (original spelling, stripped).
 
     ``sheet=None`` (the loaders): the sheet is chosen by content (:func:`choose_sheet`: the first whose
     header has the ``required`` columns; the choice is recorded); an ``int`` reads that sheet only.
     The header row is found dynamically (``find_header``); keys are matched case-insensitively by
-    ``cell(record, name)``.
+    ``cell(record, name)``. Each cell of the columns ``numbers`` (frame and subject numbers) is checked by
+    :func:`check_number`, each of the columns ``names`` (the folder names a loader joins into a path) by
+    :func:`check_name`: one ``DatasetError`` naming the file, the row and the column otherwise.
     """
     path = Path(path)
+    numbered = read_numbered_sheets(path)
     if sheet is None:
-        sheets = read_sheets(path)
-        choice, start = choose_sheet(path, required, sheets)
-        rows = sheets[choice.index][1]
+        choice, start = choose_sheet(path, required, [(name, [row for _, row in rows]) for name, rows in numbered])
+        rows = numbered[choice.index][1]
     else:
-        rows = read_rows(path, sheet)
+        if sheet >= len(numbered):
+            raise DatasetError(f"{path}: expected at least {sheet + 1} sheet(s), found {len(numbered)}")
+        rows = numbered[sheet][1]
         if not rows:
             raise DatasetError(f"{path}: expected a header row with the columns {', '.join(required)}; "
                                f"the sheet is empty")
-        start = find_header(rows, required, path)
-    names = header_names(rows[start])
+        start = find_header([row for _, row in rows], required, path)
+    header = header_names(rows[start][1])
     records = []
-    for row in rows[start + 1:]:
-        record = {name: (row[i] if i < len(row) else None) for i, name in enumerate(names)}
+    for number, row in rows[start + 1:]:
+        record = {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
+        for column in numbers:
+            check_number(cell(record, column), f"{path}: row {number}, column {column}")
+        for column in names:
+            check_name(to_text(cell(record, column)), f"{path}: row {number}, column {column}")
         records.append(record)
     return records
 
@@ -352,9 +396,77 @@ def to_int(value: Any) -> int | None:
             return None
         try:
             number = int(float(text))
-        except ValueError:
+        except (ValueError, OverflowError):  # "inf", "1e400": no whole number (check_number refuses them)
             return None
     return None if number < 0 else number
+
+
+def check_number(value: Any, where: str, most: int = WHOLE_NUMBERS) -> None:
+    """One ``DatasetError`` naming ``where`` (the file, row and column) when a cell reads as a number that no frame
+    or subject is: not finite (``inf``, ``1e400``, which overflow a float) or beyond ``most``. A cell that is no
+    number at all (blank, ``/``, ``-``, a name) passes: the loader reads it as none (:func:`to_int`)."""
+    if isinstance(value, bool) or is_blank(value):
+        return
+    if isinstance(value, (int, float)):
+        number: float = value
+    else:
+        text = str(value).strip()
+        if not text.isascii() or len(text) > 400:  # no float() of an unbounded text; a longer one is no number
+            return
+        try:
+            number = float(text)
+        except ValueError:
+            return
+    if math.isnan(number):
+        return
+    if not math.isfinite(number) or abs(number) > most:
+        shown = repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(value, float) else str(value)
+        raise DatasetError(f"{where}: {shown[:40]}{'...' if len(shown) > 40 else ''} is "
+                           f"{'not a finite number' if not math.isfinite(number) else 'too large'}; expected a "
+                           f"whole number of at most {most:,} (or a blank)")
+
+
+def check_name(text: str, where: str) -> None:
+    """One ``DatasetError`` naming ``where`` (the file, row and column) when ``text``, a name the loader looks up on
+    disk, is no name a file system takes: longer than :data:`NAME_BYTES` bytes (UTF-8), or holding a NUL."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > NAME_BYTES or "\0" in text:
+        why = f"is {size:,} bytes long" if size > NAME_BYTES else "holds a NUL character"
+        raise DatasetError(f"{where}: {text[:40]!r}{'...' if len(text) > 40 else ''} {why}; expected a folder's "
+                           f"name of at most {NAME_BYTES} bytes")
+
+
+def folder_named(parent: Path, *names: str, any_case: bool = False) -> Path:
+    """``parent / name / ...``, the folder a label file names, each name in turn (:func:`child_folder`)."""
+    for name in names:
+        parent = child_folder(parent, name, any_case=any_case)
+    return parent
+
+
+def child_folder(parent: Path, name: str, *, any_case: bool = False) -> Path:
+    """``parent / name`` when it is a folder, else the one sub-folder of ``parent`` whose name is ``name`` in
+    Unicode's composed form (NFC: macOS writes ``é`` as ``e`` and an accent, NFD, where a spreadsheet holds one
+    character) and, with ``any_case``, in any case (a label's ``J`` for the folder ``j``); else ``parent / name``,
+    which the caller finds missing. Never raises: a name the file system refuses (too long) is a missing folder."""
+    exact = parent / name
+    try:
+        if exact.is_dir():
+            return exact
+    except (OSError, ValueError):  # too long, a NUL: no such folder
+        return exact
+    if name.isascii() and not any_case:  # an ASCII name has one form
+        return exact
+
+    def form(text: str) -> str:
+        text = unicodedata.normalize("NFC", text)
+        return text.casefold() if any_case else text
+
+    try:
+        with os.scandir(parent) as entries:
+            matches = [Path(entry.path) for entry in entries if form(entry.name) == form(name) and entry.is_dir()]
+    except OSError:
+        return exact
+    return matches[0] if len(matches) == 1 else exact
 
 
 def to_text(value: Any) -> str:

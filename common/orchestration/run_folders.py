@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,17 +114,24 @@ def _same(held: dict[str, Any], kind: dict[str, Any]) -> bool:
     return all(kind.get(k) == v for k, v in held.items())
 
 
+def first_folder(base: Path, takes: Callable[[Path], bool], *, before: Sequence[Path] = ()) -> Path:
+    """The first of ``before``, then ``base``, ``base-2``, ``base-3``... that ``takes`` (free, or holding this very
+    kind of run or score), so that an earlier one is never replaced: a run's folder (:func:`paper_folder`) and a
+    score's (``common.orchestration.score_runs.score_folder``)."""
+    numbered = (base.with_name(f"{base.name}-{n}") for n in itertools.count(2))
+    return next(folder for folder in itertools.chain(before, [base], numbered) if takes(folder))
+
+
 def paper_folder(out: Path, paper_id: str, kind: dict[str, Any]) -> Path:
     """``<out>/<paper>`` when free or holding this kind, else ``<out>/<paper>-<tag>``, ``-<tag>-2``... (module
     docstring): the first folder that is free or holds this kind."""
     plain = Path(out) / paper_id
-    tagged = f"{paper_id}-{kind_tag(kind)}"
-    for folder in itertools.chain([plain, plain.with_name(tagged)],
-                                  (plain.with_name(f"{tagged}-{n}") for n in itertools.count(2))):
+
+    def takes(folder: Path) -> bool:
         held = held_kind(folder)
-        if held is None or _same(held, kind):
-            return folder
-    raise AssertionError("unreachable")
+        return held is None or _same(held, kind)
+
+    return first_folder(plain.with_name(f"{paper_id}-{kind_tag(kind)}"), takes, before=[plain])
 
 
 def record_kind(folder: Path, kind: dict[str, Any]) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import itertools
 import logging
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from common.files import file_sha256, folder_lock, prepare_output_folder, read_j
 from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
 from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, run_spec
+from common.orchestration.run_folders import first_folder
 from common.running.corpus import load_all, load_datasets
 from common.datasets.released import corpus_inputs, corpus_label
 
@@ -139,21 +139,20 @@ def _identity(summary: Mapping[str, Any]) -> dict[str, Any]:
 def score_folder(base: Path, identity: Mapping[str, Any]) -> Path:
     """``base``, else ``base-2``, ``base-3``...: the first folder that holds no score or this very one
     (:func:`_identity`), so that an earlier score (another file of the same name, the same file against another
-    run) is never replaced."""
-    for n in itertools.count(1):
-        folder = base if n == 1 else base.with_name(f"{base.name}-{n}")
+    run) is never replaced (``common.orchestration.run_folders.first_folder``)."""
+    def takes(folder: Path) -> bool:
         try:
             stored = read_json(folder / "results.json")  # bounded: common.files.JSON_BYTES, JSON_DEPTH
         except FileNotFoundError:
-            return folder
+            return True
         except (OSError, ValueError) as exc:  # unreadable: not ours to replace
             why = (exc.strerror or exc) if isinstance(exc, OSError) else exc
             logger.warning(f"{folder / 'results.json'}: cannot be read as a score's results ({why}); left as it is, "
                            f"the score is written beside it")
-            continue
-        if isinstance(stored, dict) and _identity(stored) == dict(identity):
-            return folder
-    raise AssertionError("unreachable")
+            return False
+        return isinstance(stored, dict) and _identity(stored) == dict(identity)
+
+    return first_folder(base, takes)
 
 
 def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool = False,
@@ -185,22 +184,23 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
             raise RunError(f"--against {against}: {' '.join(str(exc).split())}") from None
     out = run.out
     against_folder = str(Path(against).resolve()) if against is not None else None
-    identity = {"sha256": file_sha256(path), "against": against_folder, "root": str(Path(root).resolve()),
-                "profile": profile, "seed": settings.seed, "partial": partial}
-    folder = prepare_output_folder(score_folder(out / "score" / track.name / safe_name(path.stem), identity), "--out")
-    outputs = {"dir": folder, "results": folder / "results.json", "predictions": folder / "predictions.csv",
-               "report": folder / "report.pdf"}
     summary = jsonable({
         "schema": SCORE_SCHEMA, "what": WHAT,
-        "source": {"path": str(path.resolve()), "sha256": identity["sha256"], "format": outside.format,
+        "source": {"path": str(path.resolve()), "sha256": file_sha256(path), "format": outside.format,
                    "rows": len(outside.rows), "class_scores": outside.has_scores},
         "selection": shipped_selection(path, outside.format) or SELECTION, "track": track_dict(track),
         "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
                    "profile": profile, "clips": len(selection.samples), "inputs": corpus_inputs(selection.samples)},
         "n_folds": len(folds), "matching": _matching(matched, partial), "statistics": statistics,
         "against": comparison, "against_folder": against_folder, "seed": settings.seed, "command": settings.command,
-        "finished": datetime.datetime.now().isoformat(timespec="seconds"), "outputs": outputs,
+        "finished": datetime.datetime.now().isoformat(timespec="seconds"),
     })
+    # the folder: the first that is free or holds this very score, read by the identity a stored one is read by
+    folder = score_folder(out / "score" / track.name / safe_name(path.stem), _identity(summary))
+    folder = prepare_output_folder(folder, "--out")
+    outputs = {"dir": folder, "results": folder / "results.json", "predictions": folder / "predictions.csv",
+               "report": folder / "report.pdf"}
+    summary["outputs"] = jsonable(outputs)
     with folder_lock(folder, "score folder"):
         try:
             write_json_atomic(outputs["results"], summary)
