@@ -4,15 +4,23 @@ never reading past their own bytes. Files written without PyTorch (tests/torch_f
 from __future__ import annotations
 
 import collections
+import os
 import pickle
+import struct
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import run_all
+from common import state_dicts
 from common.state_dicts import StateDictError, read_state_dict
-from torch_files import INFO, RunsCode, legacy_file, state_pickle, write_legacy_state_dict, zip_file
+from torch_files import (INFO, RunsCode, inject, legacy_file, state_pickle, unicode, write_legacy_state_dict,
+                         zip_file)
+
+REPO = Path(__file__).resolve().parent.parent
 
 STATE = {"a.weight": np.arange(24, dtype=np.float32).reshape(2, 3, 4), "a.bias": np.array([1.5, -2.0], np.float32),
          "b": np.arange(6, dtype=np.float32).reshape(2, 3).T,  # a transposed view: strides other than C order
@@ -100,9 +108,11 @@ def test_through_the_cli_a_crafted_weights_file_is_one_line_and_runs_nothing(tmp
 @pytest.mark.parametrize("craft, expected", [
     (dict(magic=12345), "no torch.save magic number"),
     (dict(magic=True), "no torch.save magic number"),
+    (dict(magic=2**200), "its magic number holds an integer of 201 bits; expected at most 128"),
     (dict(protocol=1000), "protocol 1000; expected 1001"),
     (dict(info={**INFO, "little_endian": False}), "expected protocol_version 1001 and little_endian True"),
     (dict(info=[1, 2]), "its system information [1, 2]"),
+    (dict(info={1, 2}), "its system information holds __builtin__.set"),  # protocol 2 names a set so
     (dict(info={**INFO, "type_sizes": {"long": "8"}}), "type_sizes"),
     (dict(keys="0"), "storage keys are not a list of distinct names"),
     (dict(keys=["0", "0"]), "storage keys are not a list of distinct names"),
@@ -158,10 +168,10 @@ def test_extents_inside_the_storage_read_what_pytorch_reads(tmp_path):
 
 def test_zip_members_may_not_claim_more_than_the_file_holds(tmp_path):
     state = {"w": np.ones(3, np.float32)}
-    # a storage of 40 MB of zeros deflated to a few kB: refused before it is inflated
-    bomb = zip_file(tmp_path / "bomb.pth", state, members={"archive/data/0": bytes(40_000_000)}, compress=True)
-    assert bomb.stat().st_size < 100_000
-    _refused(bomb, "member archive/data/0 claims 40000000 bytes, more than the file's")
+    # a storage of 4 MB of zeros deflated to a few kB: refused from its declared size, before it is inflated
+    bomb = zip_file(tmp_path / "bomb.pth", state, members={"archive/data/0": bytes(4_000_000)}, compress=True)
+    assert bomb.stat().st_size < 10_000
+    _refused(bomb, "its members claim 4000", "bytes in all, more than the file's")
     _refused(zip_file(tmp_path / "short.pth", state, members={"archive/data/0": bytes(8)}),
              "storage 0 holds 8 bytes; its record claims 3 elements of 4 bytes")
     _refused(zip_file(tmp_path / "big.pth", state, byteorder=b"big"), "byteorder is not 'little'")
@@ -187,3 +197,148 @@ def test_the_released_writer_of_the_tests_is_the_legacy_format(tmp_path):
     write_legacy_state_dict(tmp_path / "w.pth", {"fc.bias": np.array([1, 2, 3])})
     got = read_state_dict(tmp_path / "w.pth")
     assert got["fc.bias"].dtype == np.float32 and got["fc.bias"].tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("protocol", [1, 4, 5])
+def test_the_pickle_protocols_torch_save_may_use_read_the_same(tmp_path, protocol):
+    """torch.save writes protocol 2 by default; its ``pickle_protocol`` may ask for another (1's marks and
+    tuples, 4's frames, memoize and stack globals; not 0, whose persistent records are text)."""
+    got = read_state_dict(zip_file(tmp_path / "w.pth", STATE, pickled=state_pickle(STATE, protocol=protocol)))
+    assert list(got) == list(STATE)
+    for key, array in STATE.items():
+        assert got[key].dtype == array.dtype
+        np.testing.assert_array_equal(got[key], array)
+
+
+# --- the pickle reaches nothing live; every storage its type's dtype; weights floating point ------------------------
+
+REBUILD = b"ctorch._utils\n_rebuild_tensor_v2\n"  # GLOBAL opcodes of the globals a state dict names
+FLOAT_STORAGE = b"ctorch\nFloatStorage\n"
+ORDERED_DICT = b"ccollections\nOrderedDict\n"
+# Opcodes acting on a global the reader allows, inserted right after that global's opcode; the refusal expected
+ACTS = {
+    # setattr(<what the rebuild global gives>, "__init__", OrderedDict): a reader handing out its own class
+    # would fail on every later file of the process
+    "BUILD on the tensor rebuild": (REBUILD, pickle.NONE + pickle.EMPTY_DICT + unicode("__init__") + ORDERED_DICT
+                                    + pickle.SETITEM + pickle.TUPLE2 + pickle.BUILD,
+                                    "sets the state of torch._utils._rebuild_tensor_v2"),
+    # {"dtype": "<i4"} on torch.FloatStorage: its float32 bytes read as int32 numbers, no error
+    "BUILD on a storage type": (FLOAT_STORAGE, pickle.EMPTY_DICT + unicode("dtype") + unicode("<i4") + pickle.SETITEM
+                                + pickle.BUILD, "sets the state of torch.FloatStorage"),
+    "SETITEM on the tensor rebuild": (REBUILD, unicode("a") + unicode("b") + pickle.SETITEM,
+                                      "sets items on torch._utils._rebuild_tensor_v2"),
+    "APPEND on OrderedDict": (ORDERED_DICT, unicode("a") + pickle.APPEND, "appends to collections.OrderedDict"),
+}
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_a_pickle_acting_on_an_allowed_global_is_refused_and_the_next_file_reads_right(tmp_path, act):
+    after, opcodes, expected = ACTS[act]
+    state = {"w": np.arange(3, dtype=np.float32)}
+    _refused(legacy_file(tmp_path / "crafted.pth", state, pickled=inject(state_pickle(state), after, opcodes)),
+             "its state dict", expected)
+    got = read_state_dict(legacy_file(tmp_path / "genuine.pth", state))  # the next file this process reads
+    assert got["w"].dtype == np.float32 and got["w"].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_every_storage_reads_as_the_dtype_its_type_names(tmp_path):
+    state = {f"{np.dtype(t).name}.weight": np.arange(4).astype(t) for t in (np.float16, np.float32, np.float64)}
+    for kind, write in WRITERS.items():
+        got = read_state_dict(write(tmp_path / f"{kind}.pth", state))
+        assert {k: v.dtype for k, v in got.items()} == {k: v.dtype for k, v in state.items()}, kind
+    mixed = {"a": np.ones(3, np.float32), "b": np.ones(3, np.float64)}  # storage 0 named as both types
+    _refused(legacy_file(tmp_path / "mixed.pth", mixed, pickled=state_pickle(mixed, key="0")),
+             "storage 0 is named twice with different types or sizes (float32 and float64")
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_])
+def test_weights_that_are_not_floating_point_are_refused_naming_the_key(tmp_path, dtype):
+    state = {"fc.weight": np.ones(3, dtype), "bn.num_batches_tracked": np.array(7, np.int64)}  # the counter may be
+    _refused(legacy_file(tmp_path / "w.pth", state),
+             f"tensor fc.weight: {np.dtype(dtype).name} values; expected floating-point weights")
+
+
+# --- a memory budget, checked before anything is allocated -------------------------------------------------------
+
+
+def test_a_storage_named_by_many_keys_is_viewed_not_copied_and_the_total_is_bounded(tmp_path, monkeypatch):
+    storage = np.arange(1024, dtype=np.float32)
+    many = {f"k{i}": storage for i in range(1000)}
+    path = legacy_file(tmp_path / "shared.pth", {"k0": storage}, pickled=state_pickle(many, share=True))
+    got = read_state_dict(path)
+    assert len(got) == 1000 and all(np.shares_memory(got["k0"], array) for array in got.values())
+    assert not got["k999"].flags.writeable
+    np.testing.assert_array_equal(got["k999"], storage)
+    monkeypatch.setattr(state_dicts, "MAX_ARRAY_BYTES", 4_000_000)
+    _refused(path, "its 1000 tensors hold 4096000 bytes in all", "expected at most 4000000")
+
+
+def test_a_pickle_runs_a_bounded_number_of_opcodes(tmp_path, monkeypatch):
+    monkeypatch.setattr(state_dicts, "MAX_OPCODES", 50)  # the state dict's pickle of STATE takes some 100
+    _refused(legacy_file(tmp_path / "w.pth", STATE), "its state dict runs past 50 pickle opcodes")
+
+
+def test_zip_members_may_not_add_up_to_more_than_the_file(tmp_path):
+    """Each member within the file's size (what was checked before), all of them eleven times it."""
+    noise = np.random.default_rng(0).integers(0, 2**32, 25_000, dtype=np.uint32).view(np.float32)  # deflate keeps
+    state = {"noise": noise, **{f"zeros{i}": np.zeros(25_000, np.float32) for i in range(10)}}
+    path = zip_file(tmp_path / "w.pth", state, compress=True)
+    assert noise.nbytes < path.stat().st_size < 2 * noise.nbytes
+    _refused(path, "its members claim 1100", "bytes in all, more than the file's")
+
+
+def test_a_named_pipe_is_refused_not_read_forever(tmp_path):
+    os.mkfifo(tmp_path / "w.pth")
+    _refused(tmp_path / "w.pth", "not a regular file")
+
+
+def test_an_error_in_a_tensor_s_view_is_one_line_naming_the_file_and_the_tensor(tmp_path):
+    """An empty tensor with a dimension past NumPy's limit: NumPy's own ValueError, caught with the tensor."""
+    path = legacy_file(tmp_path / "w.pth", {"w": np.ones(12, np.float32)}, extent=lambda *_: (0, (0, 2**70), (1, 1)))
+    _refused(path, "tensor w: ValueError: Maximum allowed dimension exceeded")
+
+
+# Reads each file named on its command line in an address space of 300 MB above what the interpreter, NumPy and
+# the reader take: one line each, the refusal or "read"; anything else (a MemoryError traceback) on stderr.
+LIMITED_READER = """
+import resource, sys
+from common.state_dicts import StateDictError, read_state_dict
+with open("/proc/self/status") as status:
+    size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+resource.setrlimit(resource.RLIMIT_AS, (size + (300 << 20), resource.getrlimit(resource.RLIMIT_AS)[1]))
+for path in sys.argv[1:]:
+    try:
+        read_state_dict(path)
+        print(path, "read")
+    except StateDictError as error:
+        print(error)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the address space's size from /proc")
+def test_crafted_files_are_refused_in_one_line_within_an_address_space_limit(tmp_path):
+    state = {"w": np.ones(3, np.float32)}
+    storage = np.zeros(1 << 20, np.float32)  # 4 MB
+    nested: list = []
+    nested.append(nested)
+    for _ in range(40):
+        nested = [nested, nested]
+    files = {  # path: what its line must say
+        # one 5-byte opcode, memo index 2^28 (Python's unpickler makes its memo an array that long: 2 GB)
+        legacy_file(tmp_path / "memo.pth", state, pickled=inject(
+            state_pickle(state), ORDERED_DICT, pickle.LONG_BINPUT + struct.pack("<I", 1 << 28))):
+            "its state dict stores memo index 268435456; expected below 262144",
+        # 5,000 keys naming one 4 MB storage: 20 GB as copies
+        legacy_file(tmp_path / "shared.pth", {"k0": storage},
+                    pickled=state_pickle({f"k{i}": storage for i in range(5000)}, share=True)):
+            "its 5000 tensors hold 20971520000 bytes in all",
+        # a list holding itself, under 40 levels of lists holding the level below twice: 2^40 items as text
+        legacy_file(tmp_path / "lists.pth", state, protocol=nested): "torch.save protocol [[[",
+    }
+    result = subprocess.run([sys.executable, "-c", LIMITED_READER, *map(str, files)], cwd=REPO, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and not result.stderr, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(files), result.stdout
+    for line, (path, expected) in zip(lines, files.items()):
+        assert line.startswith(f"{path}: ") and expected in line and len(line) < 400, line

@@ -25,7 +25,9 @@ import numpy as np
 MAGIC = 0x1950A86A20F9469CFC6C  # torch.serialization's MAGIC_NUMBER
 PROTOCOL = 1001
 INFO = {"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}}
-STORAGE_NAMES = {np.dtype(np.float32): "FloatStorage", np.dtype(np.int64): "LongStorage"}
+STORAGE_NAMES = {np.dtype(t): name for t, name in (
+    (np.float32, "FloatStorage"), (np.float64, "DoubleStorage"), (np.float16, "HalfStorage"), (np.int64, "LongStorage"),
+    (np.int32, "IntStorage"), (np.uint8, "ByteStorage"), (np.bool_, "BoolStorage"))}
 
 
 class RunsCode:
@@ -88,12 +90,16 @@ def _storages(state: dict[str, np.ndarray]) -> dict[str, _StorageRef]:
 
 
 def state_pickle(state: dict[str, np.ndarray], *, extent: Extent = _own_extent, record: Any = None,
-                 key: str | None = None) -> bytes:
-    """The pickled OrderedDict of tensors as ``torch.save`` writes it. ``extent`` sets each tensor's offset, size
-    and stride; ``record`` replaces every storage's persistent record, ``key`` every storage's key in it (crafted
-    files)."""
+                 key: str | None = None, share: bool = False, protocol: int = 2) -> bytes:
+    """The pickled OrderedDict of tensors as ``torch.save`` writes it (pickle protocol 2, as torch.save does by
+    default). ``extent`` sets each tensor's offset, size and stride; ``record`` replaces every storage's
+    persistent record, ``key`` every storage's key in it; ``share`` puts every tensor on the first tensor's
+    storage (crafted files)."""
     state = _normal(state)
     refs = _storages(state)
+    if share:
+        first = next(iter(refs.values()))
+        refs = {name: first for name in refs}
     with _fake_torch() as (kinds, rebuild):
         class Tensor:
             def __init__(self, name: str, array: np.ndarray) -> None:
@@ -112,7 +118,7 @@ def state_pickle(state: dict[str, np.ndarray], *, extent: Extent = _own_extent, 
                 return None
 
         handle = io.BytesIO()
-        Pickler(handle, protocol=2).dump(collections.OrderedDict((k, Tensor(k, v)) for k, v in state.items()))
+        Pickler(handle, protocol=protocol).dump(collections.OrderedDict((k, Tensor(k, v)) for k, v in state.items()))
         return handle.getvalue()
 
 
@@ -155,3 +161,17 @@ def zip_file(path: Path, state: dict[str, np.ndarray], *, pickled: bytes | None 
 def write_legacy_state_dict(path: Path, state: dict[str, np.ndarray]) -> None:
     """A plain state dict in the legacy format (float32 arrays), as the released weights are."""
     legacy_file(path, {k: np.asarray(v, dtype=np.float32) for k, v in state.items()})
+
+
+def inject(pickled: bytes, after: bytes, opcodes: bytes) -> bytes:
+    """``pickled`` with ``opcodes`` (raw pickle opcodes, e.g. ``pickle.BUILD``) inserted after the first
+    occurrence of ``after`` (e.g. the GLOBAL of ``torch.FloatStorage``): a crafted pickle that acts on what the
+    reader gives it."""
+    assert after in pickled, after
+    return pickled.replace(after, after + opcodes, 1)
+
+
+def unicode(text: str) -> bytes:
+    """The BINUNICODE opcode pushing ``text``."""
+    data = text.encode()
+    return pickle.BINUNICODE + struct.pack("<I", len(data)) + data
