@@ -43,7 +43,6 @@ from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation.published import REFERENCES, TABLE
-from common.files import read_json
 from common.leaderboard.tracks import TRACKS
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
@@ -59,7 +58,19 @@ SCOPE_NAMES = {"all": "all clips", "casme2": "CASME II", "smic": "SMIC", "samm":
                "fourdme": "4DME", "mmew": "MMEW", "casme3": "CAS(ME)^3"}
 MEGC_SCOPES = ("all", "casme2", "smic", "samm")
 MAX_RESULTS = 500  # results.json files read under the reports folder, at most
+MAX_JSON_BYTES = 32 << 20  # a benchmark's results.json holds a few MB
 SYNTHETIC = "ran on the suite's synthetic corpus (generated clips, not a database): it tests the code, not the method"
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file the site reads (runs.json, a results.json), bounded in size; ``ValueError`` naming it otherwise."""
+    size = path.stat().st_size
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"{path}: {size} bytes; expected a JSON file of at most {MAX_JSON_BYTES} bytes")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"{path}: not JSON ({type(exc).__name__})") from None
 
 
 def cells(described: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Cell]]:
@@ -187,7 +198,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                                                                                           if r.seed is not None),
                 corpus=f"real: {group[0].get('corpus', '')}", best_epoch=best,
                 best_epoch_seeds=tuple(int(r["seed"]) for r, _ in with_epochs), published=published,
-                runs=tuple(runs), command=" ; ".join(commands), commit=", ".join(commits), sources=tuple(files),
+                runs=tuple(runs), command="\n".join(commands), commit=", ".join(commits), sources=tuple(files),
                 notes=tuple(notes + [f"Machine: {group[0].get('machine', '')}."])))
         for r in group:
             if r in done:
@@ -386,16 +397,18 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
                                                      "(--weights): nothing trained.",) if weights else ()))
 
 
-def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources,
-                   n_resamples: int) -> tuple[dict[str, list[Entry]], dict[str, Mapping[str, Any]], list[str]]:
-    """Every results.json under ``root``: ``({track: entries}, {track: its track dict}, notes)``. A paper's run
-    joins the shipped track when it predicted exactly the shipped clips, else a track of its own."""
+def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources, n_resamples: int,
+                   site: Path | None = None) -> tuple[dict[str, list[Entry]], dict[str, Mapping[str, Any]], list[str]]:
+    """Every results.json under ``root`` but those under ``site`` (a site written there holds copies):
+    ``({track: entries}, {track: its track dict}, notes)``. A paper's run joins the shipped track when it predicted
+    exactly the shipped clips, else a track of its own."""
     by_track: dict[str, list[Entry]] = {}
     track_info: dict[str, Mapping[str, Any]] = {}
     notes: list[str] = []
     if not root.is_dir():
         return by_track, track_info, notes
-    paths = sorted(root.rglob("results.json"))
+    paths = sorted(p for p in root.rglob("results.json")
+                   if site is None or site.resolve() not in p.resolve().parents)
     if len(paths) > MAX_RESULTS:
         notes.append(f"{len(paths)} results.json files under {root}: the first {MAX_RESULTS} read")
         paths = paths[:MAX_RESULTS]
@@ -490,7 +503,7 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
             continue
     shipped_keys = set(ours[0].runs[0].predictions.keys.tolist()) if ours and ours[0].runs and \
         ours[0].runs[0].predictions.keys is not None else None
-    from_reports, track_info, notes = report_entries(reports, shipped_keys, sources, n_resamples)
+    from_reports, track_info, notes = report_entries(reports, shipped_keys, sources, n_resamples, site=out)
     logger.info(f"[site] {sum(len(v) for v in from_reports.values())} entries from {reports} "
                 f"({time.perf_counter() - started:.0f} s)")
     by_track: dict[str, list[Entry]] = {}

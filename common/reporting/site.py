@@ -217,11 +217,11 @@ def marks(entry: Entry) -> str:
     return "".join(out)
 
 
-def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool = True) -> str:
+def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool = True, digits: int = 3) -> str:
     """A ``<td>`` of one score: the value (a link to ``link``), its interval and each seed's value below it."""
     if cell is None or cell.value is None:
         return '<td class="n" data-v=""></td>'
-    value = number(cell.value)
+    value = number(cell.value, digits)
     shown = f'<a href="{esc(link)}" title="{esc(title)}">{value}</a>' if link else value
     below = ""
     if cell.low is not None and cell.high is not None:
@@ -247,12 +247,12 @@ def entry_page_name(track: str, entry: Entry) -> str:
     return f"entries/{track}--{entry.slug}.html"
 
 
-def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str) -> str:
+def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: int = 3) -> str:
     """A ``<td>`` of UF1 / UAR side by side (sorted by UF1), each a link, UF1's interval below."""
     uf1, uar = (scores or {}).get("uf1"), (scores or {}).get("uar")
     if uf1 is None and uar is None:
         return '<td class="n" data-v=""></td>'
-    shown = " / ".join(f'<a href="{esc(link)}" title="{esc(title)}">{number(c.value)}</a>' if c else "-"
+    shown = " / ".join(f'<a href="{esc(link)}" title="{esc(title)}">{number(c.value, digits)}</a>' if c else "-"
                        for c in (uf1, uar))
     below = f'<span class="ci">[{number(uf1.low)}, {number(uf1.high)}]</span>' if uf1 and uf1.low is not None else ""
     key = "" if uf1 is None or uf1.value is None else f"{uf1.value:.6f}"
@@ -276,15 +276,16 @@ def leaderboard(track: TrackPages) -> str:
         link, title = f"{page_link}#sources", f"computed from {found}; made by {entry.command}"
         cells = [f"<td>{label}<br>{marks(entry)}</td>", f"<td>{esc(entry.kind)}</td>",
                  f"<td>{esc(', '.join(str(s) for s in entry.seeds))}</td>"]
-        cells += [score_cell(all_scope.get(metric), link, title) for metric in METRICS]
+        digits = 3 if entry.runs else 4  # a published number as printed
+        cells += [score_cell(all_scope.get(metric), link, title, digits=digits) for metric in METRICS]
         if entry.best_epoch is not None:
             cells.append(pair_cell(entry.best_epoch.get("all"), f"{page_link}#sources-epochs", title))
         elif entry.kind == OUR_RUN and entry.runs:
             cells.append('<td class="n" data-v=""><span class="mark m-last">last epoch only</span></td>')
         else:
             cells.append('<td class="n" data-v=""></td>')
-        cells += [pair_cell(entry.scores.get(scope), link, title) for scope, _ in databases]
-        cells.append(f"<td>{published_text(entry, 'all')}</td>")
+        cells += [pair_cell(entry.scores.get(scope), link, title, digits) for scope, _ in databases]
+        cells.append(f"<td>{published_text(entry, 'all') if entry.runs else ''}</td>")  # a published row is its own
         rows.append(f'<tr class="{classes.strip()}" id="{esc(track.name)}--{esc(entry.slug)}">{"".join(cells)}</tr>')
     header = "".join(f"<th>{esc(h)}</th>" for h in head)
     return (f'<div class="scroll"><table class="sortable leaderboard" data-track="{esc(track.name)}">'
@@ -425,27 +426,30 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
         if reason:
             parts.append(f'<div class="banner">{esc(reason)}</div>')
     parts += [f'<p class="lead">{esc(n)}</p>' for n in entry.notes]
-    if entry.command:
-        parts.append(f'<p>Made by <span class="cmd">{esc(entry.command)}</span>'
-                     f"{' at commit <code>' + esc(entry.commit) + '</code>' if entry.commit else ''}</p>")
+    if entry.command:  # one command a line (a recipe's seeds may each have had their own)
+        commands = "".join(f'<li><span class="cmd">{esc(line)}</span></li>' for line in entry.command.splitlines())
+        parts.append(f"<p>Made by{' (at commit <code>' + esc(entry.commit) + '</code>)' if entry.commit else ''}:</p>"
+                     f"<ul>{commands}</ul>")
     sources = "".join(f'<li>{esc(what)}: <a href="../{esc(path)}">{esc(path)}</a></li>' for what, path in entry.sources)
     parts.append(f'<h2 id="sources">Computed from</h2><ul>{sources}</ul>')
+    epochs = entry.best_epoch is not None
     head = ("<tr><th>scope</th><th>UF1 [95 % CI] (per seed)</th><th>UAR [95 % CI] (per seed)</th>"
-            "<th>UF1 best test epoch per subject</th><th>UAR best test epoch per subject</th>"
-            "<th>published UF1 / UAR</th></tr>")
+            + ("<th>UF1 best test epoch per subject</th><th>UAR best test epoch per subject</th>" if epochs else "")
+            + "<th>published UF1 / UAR</th></tr>")
     rows = []
     for scope, name in track.scopes:
         if scope not in entry.scores and not any(key[1] == scope for key in entry.published):
             continue
-        cells = [score_cell(entry.scores.get(scope, {}).get(metric)) for metric in METRICS]
-        if entry.best_epoch is None:
-            last = '<td><span class="mark m-last">last epoch only</span></td>' if entry.kind == OUR_RUN else "<td></td>"
-            cells += [last, last]
-        else:
+        cells = [score_cell(entry.scores.get(scope, {}).get(metric), digits=3 if entry.runs else 4)
+                 for metric in METRICS]
+        if entry.best_epoch is not None:
             cells += [score_cell(entry.best_epoch.get(scope, {}).get(metric)) for metric in METRICS]
         rows.append(f"<tr><th>{esc(name)}</th>{''.join(cells)}<td>{published_text(entry, scope)}</td></tr>")
     parts.append(f'<h2 id="scores">Scores</h2><table class="scores"><thead>{head}</thead><tbody>{"".join(rows)}'
                  "</tbody></table>")
+    if not epochs and entry.kind == OUR_RUN and entry.runs:
+        parts.append('<p><span class="mark m-last">last epoch only</span> no per-epoch record of these runs is '
+                     "here, so the best test epoch cannot be shown beside the last.</p>")
     if entry.best_epoch is not None:
         parts.append(f'<p id="sources-epochs" class="muted">Best test epoch per subject: each fold\'s predictions at '
                      f"the epoch of its best test accuracy (common.evaluation.epoch_selection), over seeds "
