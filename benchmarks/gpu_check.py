@@ -256,9 +256,11 @@ def shipped_fold_problem(shipped: Any) -> str:
 
     if not isinstance(shipped, dict) or shipped.get("schema") != SHIPPED_SCHEMA:
         return f"is not a shipped fold (schema {SHIPPED_SCHEMA!r} expected)"
-    for key, kind in (("train_sha256", str), ("history", dict), ("extra", dict), ("flagged", list),
-                      ("probabilities", (list, type(None))), ("epoch_classes", (list, type(None))),
-                      ("epoch_model", (str, type(None))), *((name, (str, int)) for name in BASE_FIELDS)):
+    kinds: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+        ("train_sha256", str), ("history", dict), ("extra", dict), ("flagged", list),
+        ("probabilities", (list, type(None))), ("epoch_classes", (list, type(None))),
+        ("epoch_model", (str, type(None))), *((name, (str, int)) for name in BASE_FIELDS))
+    for key, kind in kinds:
         if key not in shipped or not isinstance(shipped[key], kind) or isinstance(shipped[key], bool):
             return f"key {key!r} is missing or of another type"
     for group in shipped["flagged"]:
@@ -497,14 +499,15 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     for fold in export_folds(plan, ship_dir):
         print(f"  shipped fold {fold}", flush=True)
     wall = time.perf_counter() - started
-    shipped = shipped_summary(ship_dir, plan)
+    shipped_line = shipped_summary(ship_dir, plan)
     results = Path(plan["folder"]) / "results.json"
     if stopped or process.returncode != 0 or not results.is_file():
-        tail = " | ".join((out_dir / "run.log").read_text(encoding="utf-8").strip().splitlines()[-3:])
+        last = " | ".join((out_dir / "run.log").read_text(encoding="utf-8").strip().splitlines()[-3:])
         how = (f"stopped at the time limit after {_s(wall)}" if stopped
-               else f"run_all.py exit {process.returncode}: {tail}")
+               else f"run_all.py exit {process.returncode}: {last}")
         return (0 if stopped else process.returncode or 1,
-                f"wang2024 paper on the authors' released inputs, partial ({how}); shipped in {ship_dir}: {shipped}")
+                f"wang2024 paper on the authors' released inputs, partial ({how}); shipped in {ship_dir}: "
+                f"{shipped_line}")
     summary = json.loads(results.read_text())
     pooled = summary["metrics"]["pooled"].get("all", {})
     points = [f for f in summary["selection"]["flagged"] if f["stage"] == "points"]
@@ -520,7 +523,7 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     return 0, (f"wang2024 paper on the authors' released inputs (real, {plan['clips']} clips): pooled {scores}, the "
                f"last epoch ({ok} of {len(summary['folds'])} folds ok, {len(points)} clips on the code's fixed "
                f"points; published from the best test epoch: 0.8603 / 0.8475); wall {_s(wall)}; shipped in "
-               f"{ship_dir}: {shipped}{csv_note}")
+               f"{ship_dir}: {shipped_line}{csv_note}")
 
 
 def fill_points(released: Path) -> int:
