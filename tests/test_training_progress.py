@@ -67,3 +67,24 @@ def test_a_fold_trained_alone_logs_its_progress_and_trains_the_same(tmp_path, ca
     _trained(dataclasses.replace(cfg, one_pass=True), tmp_path, 0.0, monkeypatch)
     lines = _lines(caplog)
     assert len(lines) == 9 and lines[4].startswith("  sub01 net: epoch 2 of 3 (step 2 of 3), "), lines
+
+
+def test_a_first_pass_says_where_it_is_while_its_processes_run(caplog):
+    """The preprocessing's first pass (minutes of flow on a real corpus) logs the clips done, elapsed and ETA at
+    least every PROGRESS_EVERY seconds while a process still runs, and gathers every error."""
+    import concurrent.futures
+    import threading
+
+    from common.running.first_pass import gather
+
+    caplog.set_level(logging.INFO, logger="common.running.first_pass")
+    quick, slow = concurrent.futures.Future(), concurrent.futures.Future()
+    quick.set_result([("casme2/sub01/EP01", "ValueError: no face")])
+    timer = threading.Timer(0.3, slow.set_result, args=([],))
+    timer.start()
+    errors = gather({quick: 2, slow: 3}, 5, "[p/e] ", every=0.05)
+    timer.join()
+    lines = [r.getMessage() for r in caplog.records if "first pass:" in r.getMessage()]
+    assert errors == [("casme2/sub01/EP01", "ValueError: no face")]
+    assert len(lines) >= 2 and all(line.startswith("[p/e] first pass: 2 of 5 clip(s) done, ") for line in lines)
+    assert "elapsed, ETA " in lines[0]

@@ -29,7 +29,7 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from common.experiment import Experiment
 from common.preprocessing.cache import default_root as stages_root
@@ -61,6 +61,33 @@ def run_steps(steps: Sequence[tuple[str, Step]], root: Path) -> list[tuple[str, 
 
 def _duration(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 120 else f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+PROGRESS_EVERY = 30.0  # seconds at most between two lines of a first pass (a real corpus's flow takes minutes)
+
+
+def gather(futures: Mapping[concurrent.futures.Future, int], total: int, prefix: str = "",
+           every: float | None = None, clock: Callable[[], float] = time.perf_counter) -> list[tuple[str, str]]:
+    """The errors of ``futures`` (each :func:`run_steps` of that many clips), as they finish; while some run, a
+    line at least every ``every`` seconds (:data:`PROGRESS_EVERY`): the clips done of ``total``, the time elapsed
+    and an ETA (the clips left at the mean pace so far)."""
+    every = PROGRESS_EVERY if every is None else every
+    errors: list[tuple[str, str]] = []
+    started = last = clock()
+    pending, done = set(futures), 0
+    while pending:
+        finished, pending = concurrent.futures.wait(pending, timeout=max(0.01, every - (clock() - last)),
+                                                    return_when=concurrent.futures.FIRST_COMPLETED)
+        for future in finished:
+            errors += future.result()
+            done += futures[future]
+        now = clock()
+        if pending and now - last >= every:
+            last = now
+            elapsed = now - started
+            eta = f", ETA {_duration(elapsed / done * (total - done))}" if done else ""
+            logger.info(f"{prefix}first pass: {done} of {total} clip(s) done, {_duration(elapsed)} elapsed{eta}")
+    return errors
 
 
 class FirstPass:
@@ -118,9 +145,8 @@ class FirstPass:
                     f"process(es)")
         errors: list[tuple[str, str]] = []
         try:
-            futures = [self._pool().submit(run_steps, chunk, root) for chunk in chunks]
-            for future in concurrent.futures.as_completed(futures):
-                errors += future.result()
+            futures = {self._pool().submit(run_steps, chunk, root): len(chunk) for chunk in chunks}
+            errors += gather(futures, len(steps), prefix)
         except BrokenProcessPool:
             self.close()
             logger.info(f"{prefix}first pass: a process ended abruptly (killed, or out of memory); the folds compute "
