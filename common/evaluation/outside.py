@@ -35,7 +35,6 @@ scored, in the order of the track's folds (each clip carries the name of the fol
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
 from pathlib import Path
@@ -50,7 +49,7 @@ from common.errors import MersuiteError
 from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.experiment import Fold, Selection
-from common.files import stream_spreadsheet_csv
+from common.files import read_json, stream_spreadsheet_csv
 
 FORMATS = ("csv", "predictions_csv", "ststnet_log")
 CSV_COLUMNS = ("clip", "subject", "database", "true", "pred")
@@ -436,10 +435,8 @@ def shipped_selection(path: Path, file_format: str) -> str | None:
     if file_format != "predictions_csv" or not record.is_file():
         return None
     try:
-        if record.stat().st_size > SHIPPED_RECORD_BYTES:
-            return None
-        data = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = read_json(record, max_bytes=SHIPPED_RECORD_BYTES)  # bounded in size and depth
+    except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("schema") != SHIPPED_SCHEMA or not isinstance(data.get("runs"), list):
         return None
