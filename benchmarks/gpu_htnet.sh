@@ -60,7 +60,7 @@ run)
     }
     : "${OUT:?gpu_htnet.sh run: OUT, the folder of files the device tool returns, is not set}"
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$GPU"/whl/*.whl
-    export PYTHONPATH=/tmp/site KERAS_BACKEND=jax PYTHONUNBUFFERED=1
+    export PYTHONPATH=/tmp/site KERAS_BACKEND="${KERAS_BACKEND:-jax}" PYTHONUNBUFFERED=1
     export MERSUITE_CACHE="$PWD/$GPU/cache" JAX_COMPILATION_CACHE_DIR=/tmp/jax-compilation-cache
     mkdir -p /tmp/htnet-data
     tar -xf "$GPU/htnet.tar" -C /tmp/htnet-data
