@@ -106,7 +106,7 @@ def main() -> None:
     det = timed(lambda: [faces.detect_face(f) for f in clip[:20]], 2) / 20
     print(f"detect_face (upsample 0)      {1 / det:8.1f} frames/s  {det * 1e3:7.2f} ms/frame")
     box = faces.detect_face(image)
-    predictor, rect = faces._predictor(), box.to_dlib()
+    predictor, rect = faces.landmark_predictor(), box.to_dlib()
     raw = timed(lambda: [predictor(f, rect) for f in clip], 3) / n
     print(f"dlib shape_predictor (raw)    {1 / raw:8.1f} frames/s  {raw * 1e3:7.2f} ms/frame")
     lm = timed(lambda: [faces.landmarks(f, box) for f in clip], 3) / n

@@ -85,11 +85,11 @@ def time_training_paths(model, cfg, steps: int) -> dict[str, float]:
     import dataclasses
     import time
 
-    from common.estimate.timing import _one, random_batch
+    from common.estimate.timing import one_or_list, random_batch
     from common.training import fit
 
     xs, ys = random_batch(model, cfg.batch_size * steps)
-    x, y = _one(xs), _one(ys)
+    x, y = one_or_list(xs), one_or_list(ys)
     seconds = {}
     for path, device_data in (("fit", False), ("device", True)):
         run = dataclasses.replace(cfg, epochs=1, one_pass=False, lr_step_epochs=0, device_data=device_data)

@@ -6,7 +6,9 @@ third of the jitted step's speed (docs/performance.md, "On a GPU"). :func:`fit_o
 ``fit``'s permutation, batches, optimiser, callbacks and step count (the batch indices come from
 Keras's own epoch iterator), so the option changes speed, not results
 (``tests/test_training_device.py``). Written by hand because Keras has no device-resident ``fit``;
-it reaches into Keras internals, which that test pins. Off in every profile.
+it reaches into Keras internals, which that test pins. Off in every profile. Its pieces are public
+(:func:`floatx_arrays`, :func:`on_device`, :func:`index_epochs`, :func:`indices_of`, :func:`build_as_fit_does`):
+``common.fold_parallel`` draws several folds' batches and builds their models the same way.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def device_data_refusal(cfg: Any, validation_data: Any = None, class_weight: Any
     return None
 
 
-def _floatx_arrays(data: Any) -> Any:
+def floatx_arrays(data: Any) -> Any:
     """``data``'s arrays as numpy, floats cast to ``keras.config.floatx()`` as Keras's array adapter does."""
     def one(a):
         a = np.asarray(a)
@@ -45,7 +47,7 @@ def _floatx_arrays(data: Any) -> Any:
     return keras.tree.map_structure(one, data)
 
 
-def _on_device(data: Any) -> Any:
+def on_device(data: Any) -> Any:
     """``data``'s arrays copied once to the backend's default device (the accelerator when there is one)."""
     backend = keras.backend.backend()
     if backend == "jax":
@@ -66,7 +68,7 @@ def _on_device(data: Any) -> Any:
     raise ValueError(f"TrainConfig.device_data: backend {backend!r} is not covered (jax, tensorflow, torch)")
 
 
-def _index_epochs(n: int, batch_size: int, shuffle: bool):
+def index_epochs(n: int, batch_size: int, shuffle: bool):
     """Keras's own epoch iterator of this backend (the one ``model.fit`` builds) over the sample numbers
     ``0..n-1``: iterating it once per epoch gives ``model.fit``'s batches of that epoch as index arrays,
     drawn from the same random stream (``tf.random.shuffle`` in ``tf.data`` on TensorFlow,
@@ -88,7 +90,7 @@ def _index_epochs(n: int, batch_size: int, shuffle: bool):
     return TorchEpochIterator(x=numbers, batch_size=batch_size, shuffle=shuffle)
 
 
-def _indices_of(step_data: Any) -> Any:
+def indices_of(step_data: Any) -> Any:
     """The index array of one step's data: the epoch iterators hand the step's iterator (tf.data's on
     TensorFlow, a generator on JAX, from which ``fit``'s train function takes one batch) or, on PyTorch,
     a one-element list of the batch."""
@@ -155,7 +157,7 @@ def _device_step(model: keras.Model, arrays: Any):
     return step
 
 
-def _build_as_fit_does(model: keras.Model, epochs: Any, first: Any) -> None:
+def build_as_fit_does(model: keras.Model, epochs: Any, first: Any) -> None:
     """Build the model's state before training as ``model.fit`` does, drawing what it draws.
 
     ``fit`` builds an unbuilt model (or unbuilt compiled loss or metrics: a first fit after
@@ -172,7 +174,7 @@ def _build_as_fit_does(model: keras.Model, epochs: Any, first: Any) -> None:
                  or (model._compile_loss is not None and not model._compile_loss.built))
     if draws:
         for _, _, step_data in epochs:
-            _indices_of(step_data)
+            indices_of(step_data)
             break
     if keras.backend.backend() == "tensorflow":
         model._maybe_symbolic_build(data_batch=first)
@@ -196,19 +198,19 @@ def fit_on_device(model: keras.Model, x: Any, y: Any, cfg: Any, callbacks: list,
     """
     if getattr(model, "steps_per_execution", 1) != 1:
         raise ValueError("TrainConfig.device_data: the model is compiled with steps_per_execution > 1; expected 1")
-    data = _floatx_arrays((list(x) if isinstance(x, (list, tuple)) else x,
+    data = floatx_arrays((list(x) if isinstance(x, (list, tuple)) else x,
                            list(y) if isinstance(y, (list, tuple)) else y))
     n = len(keras.tree.flatten(data[1])[0])
     try:
-        arrays = _on_device(data)
+        arrays = on_device(data)
     except Exception as error:  # the device's out-of-memory error differs by backend; any failure to place
         logger.info(f"  {label}: training arrays ({sum(a.nbytes for a in keras.tree.flatten(data)) / 2**20:.0f} MiB) "
                     f"not placed on the device ({type(error).__name__}: {str(error).splitlines()[0][:120]}); "
                     "training through model.fit")
         return None
     backend = keras.backend.backend()
-    epochs = _index_epochs(n, cfg.batch_size, cfg.shuffle)
-    _build_as_fit_does(model, epochs, keras.tree.map_structure(lambda a: a[: cfg.batch_size], data))
+    epochs = index_epochs(n, cfg.batch_size, cfg.shuffle)
+    build_as_fit_does(model, epochs, keras.tree.map_structure(lambda a: a[: cfg.batch_size], data))
     callback_list = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=False, verbose=0,
                                                  epochs=cfg.epochs, steps=epochs.num_batches, model=model)
     step = _device_step(model, arrays)
@@ -225,7 +227,7 @@ def fit_on_device(model: keras.Model, x: Any, y: Any, cfg: Any, callbacks: list,
         with epochs.catch_stop_iteration():
             for begin_step, end_step, step_data in epochs:
                 callback_list.on_train_batch_begin(begin_step)
-                indices = _indices_of(step_data)
+                indices = indices_of(step_data)
                 if backend == "jax":
                     if model._jax_state_synced:  # a callback may have written the variables back
                         state = model._get_jax_state(trainable_variables=True, non_trainable_variables=True,

@@ -32,7 +32,7 @@ import time
 
 import keras
 import numpy as np
-from common.device_training import _build_as_fit_does, _floatx_arrays, _index_epochs, _indices_of, _on_device
+from common.device_training import build_as_fit_does, floatx_arrays, index_epochs, indices_of, on_device
 from common.training import (EpochPredictions, fit_callbacks, gauge_predictions, matlab_epoch_order, precision_of,
                              predict_on_batches)
 
@@ -152,15 +152,15 @@ def prepare(training: Any) -> _Fold:
     if cfg.shuffle_once or cfg.drop_partial_batch:
         x, y = matlab_epoch_order(x, y, cfg)
         cfg = dataclasses.replace(cfg, shuffle=cfg.shuffle and not cfg.shuffle_once)
-    data = _floatx_arrays((list(x) if isinstance(x, (list, tuple)) else x, y))
+    data = floatx_arrays((list(x) if isinstance(x, (list, tuple)) else x, y))
     n = len(keras.tree.flatten(data[1])[0])
-    epochs = _index_epochs(n, cfg.batch_size, cfg.shuffle)
-    _build_as_fit_does(model, epochs, keras.tree.map_structure(lambda a: a[: cfg.batch_size], data))
+    epochs = index_epochs(n, cfg.batch_size, cfg.shuffle)
+    build_as_fit_does(model, epochs, keras.tree.map_structure(lambda a: a[: cfg.batch_size], data))
     cbs = fit_callbacks(cfg, work_dir=training.ctx.work_dir, label=label, callbacks=training.callbacks,
                         verbose_every_epoch=training.verbose_every_epoch, epoch_predictions=training.recorder)
     callbacks = keras.callbacks.CallbackList(cbs, add_history=True, add_progbar=False, verbose=0,
                                              epochs=cfg.epochs, steps=epochs.num_batches, model=model)
-    arrays = _on_device(data)
+    arrays = on_device(data)
     # Without shuffling, model.fit's batches are the samples in order, cut every batch_size (the last partial)
     fixed = None if cfg.shuffle else [np.arange(i, min(i + cfg.batch_size, n), dtype="int64")
                                       for i in range(0, n, cfg.batch_size)]
@@ -182,7 +182,7 @@ def _epoch_batches(fold: _Fold) -> list[Any]:
     batches = []
     with fold.epochs.catch_stop_iteration():
         for _, _, step_data in fold.epochs:
-            batches.append(_indices_of(step_data))
+            batches.append(indices_of(step_data))
     return batches
 
 

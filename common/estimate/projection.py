@@ -62,7 +62,7 @@ from common.running.corpus import Loader, default_data_root, is_synthetic, load,
 from common.environment import device_label, peak_rss_bytes
 from common.estimate.units import shapes
 from common.running.profiles import effective_config, resolve_profile
-from common.estimate.timing import ModelTiming, PreprocessTiming, _shape, time_model, time_preprocessing, warm_up
+from common.estimate.timing import ModelTiming, PreprocessTiming, fixed_shape, time_model, time_preprocessing, warm_up
 from common.experiment import Experiment, Fold, Selection, TrainingStage
 from common.flops import matmul_rate
 from common.running.preflight import split
@@ -198,7 +198,7 @@ def _timing_key(model: Any, batch_size: int) -> tuple:
     and how it computes (dtype policy and XLA: ``TrainConfig.mixed_precision``, ``jit_compile``)."""
     layers = tuple((type(layer).__name__, _output_shape(layer)) for layer in model.layers)
     how = (getattr(getattr(model, "dtype_policy", None), "name", None), getattr(model, "jit_compile", None))
-    return (tuple(_shape(t) for t in model.inputs), tuple(_shape(t) for t in model.outputs), int(batch_size),
+    return (tuple(fixed_shape(t) for t in model.inputs), tuple(fixed_shape(t) for t in model.outputs), int(batch_size),
             int(model.count_params()), layers, how)
 
 

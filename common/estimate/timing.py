@@ -81,7 +81,7 @@ class PreprocessTiming:
     cpu_per_wall: float = 1.0  # process CPU seconds per wall second while timing the clips
 
 
-def _shape(tensor: Any) -> tuple[int, ...]:
+def fixed_shape(tensor: Any) -> tuple[int, ...]:
     shape = tuple(tensor.shape)[1:]
     if any(d is None for d in shape):
         raise ValueError(f"input {getattr(tensor, 'name', '?')} has an unknown dimension {tuple(tensor.shape)}; "
@@ -102,10 +102,10 @@ def random_batch(model: Any, batch_size: int, seed: int = 0) -> tuple[list, list
     """Random inputs of the model's input shapes, and targets its loss accepts: one-hot classes for
     a (batch, classes) output, integer classes for a sparse loss, uniform [0, 1) otherwise."""
     rng = np.random.default_rng(seed)
-    xs = [rng.random((batch_size, *_shape(t)), dtype=np.float32) for t in model.inputs]
+    xs = [rng.random((batch_size, *fixed_shape(t)), dtype=np.float32) for t in model.inputs]
     ys: list[np.ndarray] = []
     for i, t in enumerate(model.outputs):
-        shape = _shape(t)
+        shape = fixed_shape(t)
         if _is_sparse(getattr(model, "loss", None), i):
             ys.append(rng.integers(0, shape[-1] if shape else 2, batch_size))
         elif len(shape) == 1 and shape[0] > 1:
@@ -115,7 +115,7 @@ def random_batch(model: Any, batch_size: int, seed: int = 0) -> tuple[list, list
     return xs, ys
 
 
-def _one(values: list) -> Any:
+def one_or_list(values: list) -> Any:
     return values[0] if len(values) == 1 else values
 
 
@@ -133,8 +133,8 @@ def warm_up(stage: TrainingStage) -> None:
 
     model = stage.build()
     xs, ys = random_batch(model, stage.batch_size)
-    model.train_on_batch(_one(xs), _one(ys))
-    model.predict_on_batch(_one(xs))
+    model.train_on_batch(one_or_list(xs), one_or_list(ys))
+    model.predict_on_batch(one_or_list(xs))
     del model
     keras.backend.clear_session()
     _WARMED.append(True)
@@ -157,7 +157,7 @@ def time_model(stage: TrainingStage, model: Any = None, build_s: float | None = 
     if getattr(model, "optimizer", None) is None:
         raise ValueError(f"model {stage.model!r}: TrainingStage.build() must return a compiled model")
     xs, ys = random_batch(model, stage.batch_size)
-    x, y = _one(xs), _one(ys)
+    x, y = one_or_list(xs), one_or_list(ys)
     began = _clock()
     t0 = time.perf_counter()
     model.train_on_batch(x, y)
@@ -190,12 +190,12 @@ def time_model(stage: TrainingStage, model: Any = None, build_s: float | None = 
     weights = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     slots = sum(int(np.prod(v.shape)) for v in model.optimizer.variables)
     timing = ModelTiming(
-        model=stage.model, inputs=tuple(_shape(t) for t in model.inputs),
-        outputs=tuple(_shape(t) for t in model.outputs), batch_size=int(stage.batch_size), parameters=weights,
+        model=stage.model, inputs=tuple(fixed_shape(t) for t in model.inputs),
+        outputs=tuple(fixed_shape(t) for t in model.outputs), batch_size=int(stage.batch_size), parameters=weights,
         build_s=build_s, trace_s=max(0.0, first - step), predict_trace_s=max(0.0, predict_first - predict),
         step_s=step, step_cpu_s=float(np.median(cpus)),
         cpu_per_wall=cpu / wall if wall > 0 else 1.0, steps_timed=len(walls), epoch_overhead_s=overhead,
-        predict_s=predict, input_bytes=4 * sum(int(np.prod(_shape(t))) for t in model.inputs),
+        predict_s=predict, input_bytes=4 * sum(int(np.prod(fixed_shape(t))) for t in model.inputs),
         state_bytes=4 * (2 * weights + slots), rss_growth_bytes=max(0, (peak_rss_bytes() or 0) - rss0),
         train_flops=training_flops(model), matmul_flops_per_s=matmul, matmul_flops_per_cpu_s=matmul_cpu,
         gauge_state_s=gauge_state)
@@ -216,7 +216,7 @@ def _time_gauge_state(stage: TrainingStage, model: Any, x: Any, predict_s: float
         return 0.0
     from common.training import gauge_predictions
 
-    refit = _one(random_batch(model, stage.gauge_refit_samples, seed=1)[0])
+    refit = one_or_list(random_batch(model, stage.gauge_refit_samples, seed=1)[0])
     set_state = stage.gauge_set_state
 
     def state(m: Any) -> None:

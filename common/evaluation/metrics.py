@@ -49,7 +49,7 @@ NAN_FOLDS = ("exclude", "include")
 ClassIds = Sequence[int] | np.ndarray
 
 
-def _label_ids(labels: int | Sequence[Any]) -> list[int]:
+def label_ids(labels: int | Sequence[Any]) -> list[int]:
     """Class ids from a class count, a list of ids, or a list of class names (ids 0..n-1)."""
     if isinstance(labels, (int, np.integer)):
         return list(range(int(labels)))
@@ -64,7 +64,7 @@ def confusion(y_true: ClassIds, y_pred: ClassIds, labels: int | Sequence[Any]) -
 
     ``labels`` is the number of classes, the class ids, or the class names (ids 0..n-1).
     """
-    ids = _label_ids(labels)
+    ids = label_ids(labels)
     y_true = np.asarray(y_true, dtype=int)
     y_pred = np.asarray(y_pred, dtype=int)
     if y_true.shape != y_pred.shape:
@@ -146,7 +146,7 @@ def aggregate(records: Iterable[Mapping[str, Any]], labels: int | Sequence[Any],
     if nan_folds not in NAN_FOLDS:
         raise ValueError(f"nan_folds={nan_folds!r}: expected one of {NAN_FOLDS}")
     records = list(records)
-    ids = _label_ids(labels)
+    ids = label_ids(labels)
     statuses = SCORED_STATUSES + (("nan",) if nan_folds == "include" else ())
     scored = [r for r in records if r.get("status") in statuses and len(r.get("y_pred", [])) > 0]
     diverged = [r for r in records if r.get("status") == "nan"]

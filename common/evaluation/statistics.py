@@ -330,7 +330,7 @@ def _check_same_samples(a: Predictions, b: Predictions) -> None:
 def _label_positions(predictions: Predictions, labels: int | Sequence[Any]) -> tuple[np.ndarray, np.ndarray, int]:
     """``(y_true, y_pred)`` as positions 0..K-1 in the class list, and K. The class check is
     ``metrics.confusion``'s (a label outside the classes raises its ValueError)."""
-    ids = metrics._label_ids(labels)
+    ids = metrics.label_ids(labels)
     try:
         metrics.confusion(predictions.y_true, predictions.y_pred, ids)  # validates the labels
     except ValueError as exc:

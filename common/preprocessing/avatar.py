@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.preprocessing.regions import STABLE_POINTS, _size, affine_to_reference, reference_shape
+from common.preprocessing.regions import STABLE_POINTS, size_pair, affine_to_reference, reference_shape
 import cv2
 
 
@@ -62,7 +62,7 @@ def emotion_avatar_image(
         raise ValueError(f"frames: expected (T, H, W[, C]) uint8, got {frames.dtype} {frames.shape}")
     if points.shape != (len(frames), 68, 2):
         raise ValueError(f"points: expected ({len(frames)}, 68, 2) for {len(frames)} frames, got {points.shape}")
-    width, height = _size(size)
+    width, height = size_pair(size)
     if reference is None:
         reference = reference_shape(points[0], (width, height))
     total = np.zeros((height, width) + frames.shape[3:], dtype=np.float32)

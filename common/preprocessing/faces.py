@@ -65,14 +65,14 @@ def landmark_model_path() -> Path:
 
 
 @functools.lru_cache(maxsize=1)
-def _detector():
+def face_detector():
     import dlib
 
     return dlib.get_frontal_face_detector()
 
 
 @functools.lru_cache(maxsize=1)
-def _predictor():
+def landmark_predictor():
     import dlib
 
     return dlib.shape_predictor(str(landmark_model_path()))
@@ -137,9 +137,9 @@ def detect_face(image: np.ndarray, upsample: int = 0, retry: bool = True) -> Box
     we take the largest (the subject) instead of relying on dlib's ordering.
     """
     image = _as_dlib_image(image)
-    rects = _detector()(image, upsample)
+    rects = face_detector()(image, upsample)
     if len(rects) == 0 and retry:
-        rects = _detector()(image, upsample + 1)
+        rects = face_detector()(image, upsample + 1)
     if len(rects) == 0:
         return None
     best = max(rects, key=lambda r: r.width() * r.height())
@@ -147,7 +147,7 @@ def detect_face(image: np.ndarray, upsample: int = 0, retry: bool = True) -> Box
 
 
 def _predict(image: np.ndarray, box: Box) -> np.ndarray:
-    shape = _predictor()(image, box.to_dlib())
+    shape = landmark_predictor()(image, box.to_dlib())
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
 

@@ -67,7 +67,7 @@ def landmark_face_crop(frame: np.ndarray, points, size: int = 128, margin: float
 
 
 # ----------------------------------------------------------------------------- Kumar et al.
-def _size(size) -> tuple[int, int]:
+def size_pair(size) -> tuple[int, int]:
     """(width, height) from an int or a pair."""
     if isinstance(size, (int, np.integer)):
         return int(size), int(size)
@@ -84,7 +84,7 @@ def reference_shape(points, size=224, margin: float = 0.1) -> np.ndarray:
     the CNN's 224 x 224 frame (docs/methods.md §3.1 step 2).
     """
     p = as_points(points)
-    width, height = _size(size)
+    width, height = size_pair(size)
     right_eye, left_eye = p[list(RIGHT_EYE)].mean(0), p[list(LEFT_EYE)].mean(0)
     dx, dy = left_eye - right_eye
     angle = math.atan2(dy, dx)
@@ -131,7 +131,7 @@ def align_to_reference(
     micro-expression; the paper does not say which points OpenFace used; ``range(68)`` for all.
     """
     frame = np.asarray(frame)
-    width, height = _size(size) if size is not None else (frame.shape[1], frame.shape[0])
+    width, height = size_pair(size) if size is not None else (frame.shape[1], frame.shape[0])
     matrix = affine_to_reference(points, reference_points, indices, similarity)
     warped = cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     return (warped, matrix) if return_matrix else warped

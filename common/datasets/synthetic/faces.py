@@ -40,7 +40,7 @@ from scipy.interpolate import RBFInterpolator
 from scipy.signal import lfilter
 
 from .action_units import Recipe, emotion_recipe, face_axes, recipe_field, time_course, unit_field
-from common.preprocessing.faces import _detector, Box, landmarks
+from common.preprocessing.faces import face_detector, Box, landmarks
 
 # The four base faces: (photograph, mirrored).
 BASE_FACES = (("astronaut", False), ("grace_hopper", False), ("astronaut", True), ("grace_hopper", True))
@@ -84,7 +84,7 @@ def base_face(name: str, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray
     image = np.ascontiguousarray(image)
     # The detection with the highest score (the astronaut photograph holds a weak second "face"
     # on her suit when upsampled), then the shared 68-point predictor.
-    rects, scores, _ = _detector().run(image, 0)  # dlib's frontal detector, built once (0.7 s of CPU each)
+    rects, scores, _ = face_detector().run(image, 0)  # dlib's frontal detector, built once (0.7 s of CPU each)
     if len(rects) == 0:
         raise RuntimeError(f"dlib found no face in the {name} photograph")
     best = rects[int(np.argmax(scores))]
