@@ -73,7 +73,7 @@ def import_problem(paper_id: str, error: BaseException) -> str:
     if isinstance(error, SyntaxError) and error.filename:
         frames.append(traceback.FrameSummary(error.filename, error.lineno or 0, ""))
     inside = [frame for frame in frames if Path(frame.filename).resolve().is_relative_to(folder)]
-    frame = (inside or frames or [None])[-1]
+    frame = inside[-1] if inside else frames[-1] if frames else None
     where = "" if frame is None else f" at {_shown_path(frame.filename)} line {frame.lineno}"
     message = " ".join(str(error.msg).split()) if isinstance(error, SyntaxError) else one_line(error)
     return (f"papers.{paper_id}: importing it failed{where}: {type(error).__name__}: {message}; expected "

@@ -180,8 +180,23 @@ def copied_paper(tmp_path, monkeypatch):
     _forget(NEW_ID)
 
 
+# A paper that publishes no number run here, as the walkthrough declares it (step 5).
+NO_NUMBER = {"__init__.py": ('stands_for=("OFF-ApexNet",), reported=reported.REPORTED)', 'stands_for=(), reported=())')}
+NO_NUMBER_DECLARED = ("    models=MODEL_BUILDERS,", '    no_published_number="the paper reports on its own protocols '
+                      'only",\n    models=MODEL_BUILDERS,')
+
+
 def test_the_template_copied_under_a_new_name_passes_the_registry_checks(copied_paper, smoke_corpus, tmp_path):
+    """Every check of a package (what ``make check-paper`` runs on it, but the template's own), on the copy declared
+    as a paper with no published number: the state the walkthrough allows, held to every check."""
+    from test_comparison import test_no_row_marked_not_comparable_carries_a_difference as comparison_check
+
+    init = tmp_path / "extra" / copied_paper / "__init__.py"
+    before, after = NO_NUMBER["__init__.py"]
+    init.write_text(init.read_text().replace(before, after).replace(*NO_NUMBER_DECLARED))
     module = papers.get_paper(copied_paper)
+    assert module.PAPER.no_published_number and not module.EXPERIMENTS[0].reported
+    comparison_check(copied_paper)
     assert module.PAPER.id == copied_paper
     # a flow network is a model plus data: no inputs or protocol of its own
     assert not {"preprocessing.py", "protocol.py"} & {p.name for p in (tmp_path / "extra" / copied_paper).iterdir()}
@@ -309,18 +324,14 @@ def test_the_template_with_no_published_number_passes_the_package_checks(tmp_pat
     declaration is refused in one line saying what to write."""
     from test_comparison import test_no_row_marked_not_comparable_carries_a_difference as comparison_check
 
-    edits = {"__init__.py": ('stands_for=("OFF-ApexNet",), reported=reported.REPORTED)',
-                             'stands_for=(), reported=())')}
-    target = _copy_template(tmp_path / "extra", "nonumber2030", monkeypatch, edits)
+    target = _copy_template(tmp_path / "extra", "nonumber2030", monkeypatch, NO_NUMBER)
     try:
         assert papers.package_problems("nonumber2030") == [
             "papers.nonumber2030: no experiment has a published number; expected Reported numbers in reported.py "
             "(reported=), or PAPER.no_published_number saying why the paper publishes none run here"]
         _forget("nonumber2030")
         init = target / "__init__.py"
-        init.write_text(init.read_text().replace(
-            "    models=MODEL_BUILDERS,",
-            '    no_published_number="the paper reports on its own protocols only",\n    models=MODEL_BUILDERS,'))
+        init.write_text(init.read_text().replace(*NO_NUMBER_DECLARED))
         assert papers.package_problems("nonumber2030") == []
         comparison_check("nonumber2030")
     finally:
