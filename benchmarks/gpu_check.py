@@ -423,9 +423,17 @@ def shipped_summary(ship_dir: Path, plan: dict) -> str:
     """"N of F folds (M clips)" of ``plan``'s run shipped in ``ship_dir``, with their pooled last-epoch UF1 / UAR."""
     from common.evaluation import metrics
 
-    records = [r for r in load_shipped_folds(ship_dir) if r["fold"] in plan["folds"]]
+    records, unread = [], []
+    for path in sorted(Path(ship_dir).glob("*.json")):
+        shipped, problem = read_shipped_fold(path)
+        if shipped is None:
+            unread.append(f"{path.name} {problem}")
+        elif shipped["fold"] == path.stem and shipped["fold"] in plan["folds"]:
+            records.append(unship_fold(shipped, "", ""))
     clips = sum(len(r["y_pred"]) for r in records)
     line = f"{len(records)} of {len(plan['folds'])} folds ({clips} of {plan['clips']} clips)"
+    if unread:
+        line += f" ({len(unread)} file(s) left out: {unread[0]})"
     scored = [r for r in records if r["status"] == "ok" and r["y_pred"]]
     if scored:
         pooled = metrics.scores([v for r in scored for v in r["y_true"]], [v for r in scored for v in r["y_pred"]],
