@@ -53,8 +53,8 @@ from common.environment import keras_backend_problem
 from common.errors import DeclarationError, MersuiteError, one_line, RunError, WorkSavedError
 from common.evaluation.references import with_recomputed, with_runs_as
 from common.evaluation import published
-from common.orchestration.logs import Console, lines_to, quiet_tensorflow_log
 from common.experiment import Pipeline
+from common.orchestration.logs import Console, lines_to, quiet_tensorflow_log
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
 
@@ -350,16 +350,16 @@ def _load_paper(registry: Any, paper_id: str):
         raise CliError(f"paper {paper_id!r} is not implemented yet (its package has no PAPER/EXPERIMENTS)")
     if paper.status == "planned":
         raise CliError(f"paper {paper_id!r} is planned, not implemented yet")
+    pipeline = getattr(module, "PIPELINE", None)
+    problem = pipeline.input_problem() if isinstance(pipeline, Pipeline) else ""
+    if problem:
+        raise CliError(problem)
     return module
 
 
 def _selected_papers(registry: Any, paper: str) -> list[tuple[str, Any]]:
     if paper != "all":
         return [(paper, _load_paper(registry, paper))]
-    pipeline = getattr(module, "PIPELINE", None)
-    problem = pipeline.input_problem() if isinstance(pipeline, Pipeline) else ""
-    if problem:
-        raise CliError(problem)
     chosen = []
     for paper_id in registry.PAPER_IDS:
         try:
