@@ -125,7 +125,7 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
     # the front page as written, plus one click on the "UF1, all clips" header: the inline script sorts the rows
     clicked = tmp_path / "index.html"
     clicked.write_text(index.read_text(encoding="utf-8").replace(
-        "</body>", '<script>document.querySelectorAll("table.leaderboard th")[3].click();</script></body>'),
+        "</body>", '<script>document.querySelectorAll("table.leaderboard th")[2].click();</script></body>'),
         encoding="utf-8")
     shutil.copytree(index.parent / "entries", tmp_path / "entries")
     dom, console = render(clicked, tmp_path)
@@ -135,13 +135,13 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
     for key, runs in groups.items():
         cells = rows.rows[f"megc2019--{key}"]
         expected = expected_cells(runs, "all")
-        # columns: entry, kind, seeds, UF1, UAR, best test epoch, CASME II, SMIC, SAMM, published
-        assert cells[2][1] == ", ".join(str(r["seed"]) for r in runs)
-        for column, metric in ((3, "uf1"), (4, "uar")):
+        # columns: entry (kind), seeds, UF1, UAR, best test epoch, CASME II, SMIC, SAMM, published
+        assert cells[1][1] == ", ".join(str(r["seed"]) for r in runs)
+        for column, metric in ((2, "uf1"), (3, "uar")):
             value, text = cells[column]
             assert float(value or "nan") == pytest.approx(expected[metric], abs=1e-6)
             assert text.startswith(f"{expected[metric]:.3f}")
-        for column, scope in zip((6, 7, 8), ("casme2", "smic", "samm")):
+        for column, scope in zip((5, 6, 7), ("casme2", "smic", "samm")):
             per_database = expected_cells(runs, scope)
             assert cells[column][1].startswith(f"{per_database['uf1']:.3f} / {per_database['uar']:.3f}")
         with_epochs = [r for r in runs if r.get("epochs")]
@@ -149,20 +149,20 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
             selected = [st.from_records(epoch_selection.at_best_epoch_per_fold(epoch_selection.records_of_files(
                 SHIPPED / r["file"], SHIPPED / r["epochs"]))) for r in with_epochs]
             best = [sum(st.pooled_score(p, 3, m) for p in selected) / len(selected) for m in ("uf1", "uar")]
-            assert cells[5][1].startswith(f"{best[0]:.3f} / {best[1]:.3f}")
+            assert cells[4][1].startswith(f"{best[0]:.3f} / {best[1]:.3f}")
         else:
-            assert cells[5][1] == "last epoch only"
+            assert cells[4][1] == "last epoch only"
     # the interval of one entry, recomputed with the same resamples
     key, runs = next(iter(groups.items()))
     described = st.describe([st.read_predictions_csv(SHIPPED / r["file"]) for r in runs], 3, ("uf1",), ("all",),
                             n_resamples=RESAMPLES)["all"]["uf1"]["interval"]
-    assert f"[{described['low']:.3f}, {described['high']:.3f}]" in rows.rows[f"megc2019--{key}"][3][1]
+    assert f"[{described['low']:.3f}, {described['high']:.3f}]" in rows.rows[f"megc2019--{key}"][2][1]
     # a published number selected on test data is marked so (HTNet keeps each subject's best test epoch)
     assert "selected on test data" in dom and rows.rows["megc2019--published-HTNet"]
     # the click sorted the leaderboard by UF1, ascending, rows without one last
-    order = [float(v) for row in rows.tables["sortable leaderboard"] if (v := rows.rows[row][3][0])]
+    order = [float(v) for row in rows.tables["sortable leaderboard"] if (v := rows.rows[row][2][0])]
     assert order == sorted(order) and len(order) > len(groups)
-    assert all(rows.rows[row][3][0] == "" for row in rows.tables["sortable leaderboard"][len(order):])
+    assert all(rows.rows[row][2][0] == "" for row in rows.tables["sortable leaderboard"][len(order):])
 
 
 def test_an_entry_page_renders_its_runs_numbers_confusion_matrices_and_files(site, tmp_path):

@@ -135,7 +135,7 @@ h1{font-size:22px;margin:18px 0 4px}h2{font-size:18px;margin:26px 0 6px}h3{font-
 nav{padding:8px 0;border-bottom:1px solid #ccd;margin-bottom:8px}nav a{margin-right:14px}
 a{color:#1f4e79}p.lead{color:#444;margin:4px 0 10px;max-width:1000px}
 .scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
+table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}table.leaderboard{font-size:12.5px}
 th,td{border:1px solid #d5d9e0;padding:3px 6px;vertical-align:top}
 th{background:#dde6f0;text-align:left;font-weight:600}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \\2195";color:#889;font-size:11px}
@@ -262,7 +262,7 @@ def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: 
 def leaderboard(track: TrackPages) -> str:
     """One track's sortable leaderboard (``index.html``)."""
     databases = [(scope, name) for scope, name in track.scopes if scope != "all"]
-    head = ["entry", "kind", "seeds", "UF1, all clips [95 % CI] (per seed)", "UAR, all clips [95 % CI] (per seed)",
+    head = ["entry (kind)", "seeds", "UF1, all clips [95 % CI] (per seed)", "UAR, all clips [95 % CI] (per seed)",
             "best test epoch per subject: UF1 / UAR"]
     head += [f"{name}: UF1 / UAR" for _, name in databases] + ["published UF1 / UAR"]
     rows = []
@@ -274,7 +274,7 @@ def leaderboard(track: TrackPages) -> str:
         label = f'<a href="{esc(page_link)}">{esc(entry.label)}</a>'
         found = "; ".join(p for _, p in entry.sources)
         link, title = f"{page_link}#sources", f"computed from {found}; made by {entry.command}"
-        cells = [f"<td>{label}<br>{marks(entry)}</td>", f"<td>{esc(entry.kind)}</td>",
+        cells = [f'<td>{label}<span class="ci">{esc(entry.kind)}</span>{marks(entry)}</td>',
                  f"<td>{esc(', '.join(str(s) for s in entry.seeds))}</td>"]
         digits = 3 if entry.runs else 4  # a published number as printed
         cells += [score_cell(all_scope.get(metric), link, title, digits=digits) for metric in METRICS]
