@@ -419,7 +419,7 @@ def _summary(root: Path, surveys: dict[str, Survey], released_here: bool) -> str
         parts.append(f"the authors' released inputs ({released.describe(root)})")
         artefacts = _artefacts(root)
         if artefacts:  # a folder holding both clones: STSTNet's weights and logs beside HTNet's inputs
-            parts.append("beside them, no inputs but the authors' " + "; ".join(artefacts)
+            parts.append("beside them, the authors' files that are no inputs: " + "; ".join(artefacts)
                          + " (--weights evaluates the weights, --score scores a log: docs/running.md, \"Real data\")")
     if unusable:
         parts.append("UNUSABLE: " + "; ".join(f"{TITLES[v.name]} ({v.problem or 'see below'})" for v in unusable))
