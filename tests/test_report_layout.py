@@ -274,7 +274,8 @@ def test_the_run_page_lists_each_reference_with_its_citation_then_its_source():
     from common.leaderboard import report
 
     summary = _benchmark_summary()
-    summary["references"] = [{"name": "HTNet", "ref": "Wang et al. 2024", "source": "Table 2", "selects_on_test": "yes"}]
+    summary["references"] = [{"name": "HTNet", "ref": "Wang et al. 2024", "source": "Table 2",
+                              "selects_on_test": "yes"}]
     fig = report._run_page(summary)
     text = " ".join(" ".join(t.get_text() for t in fig.texts).split())
     plt.close(fig)
