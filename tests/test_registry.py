@@ -317,3 +317,19 @@ def test_the_optical_flow_methods_and_only_they_need_motion(paper_id):
     for experiment in get_paper(paper_id).EXPERIMENTS:
         flow = experiment.predict_apex is flow_predict_apex
         assert experiment.needs_motion == flow, f"{paper_id}/{experiment.name}: the two declarations disagree"
+
+
+def test_an_empty_citation_or_title_is_refused_as_a_missing_one():
+    """``citation=""`` (or blanks) passes Python's call but not the registry: one line naming the field and what
+    it holds, as a missing argument is refused where the package is imported."""
+    import types
+
+    from papers import declaration_problems
+
+    module = get_paper("gan2019")
+    assert declaration_problems("gan2019", module) == []
+    blank = types.SimpleNamespace(**{name: getattr(module, name) for name in ("PIPELINE", "EXPERIMENTS", "__file__")},
+                                  PAPER=dataclasses.replace(module.PAPER, citation="  ", title=""))
+    assert declaration_problems("gan2019", blank) == [
+        "papers.gan2019: PAPER.title is empty; expected the paper's title",
+        "papers.gan2019: PAPER.citation is empty; expected the paper's authors, venue, year and DOI or arXiv id"]
