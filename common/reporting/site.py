@@ -139,7 +139,7 @@ table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}table.leaderboar
 th,td{border:1px solid #d5d9e0;padding:3px 6px;vertical-align:top}
 th{background:#dde6f0;text-align:left;font-weight:600}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \\2195";color:#889;font-size:11px}
-td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}table.scores td:last-child{min-width:260px}
 .ci{display:block;color:#666;font-size:11px}
 tr.published td{background:#f3f3f3;color:#444}tr.synthetic td{background:#fff8e1}
 .mark{display:inline-block;border-radius:3px;padding:0 4px;margin:1px 2px 1px 0;font-size:11px;white-space:nowrap}
@@ -445,8 +445,8 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
         if entry.best_epoch is not None:
             cells += [score_cell(entry.best_epoch.get(scope, {}).get(metric)) for metric in METRICS]
         rows.append(f"<tr><th>{esc(name)}</th>{''.join(cells)}<td>{published_text(entry, scope)}</td></tr>")
-    parts.append(f'<h2 id="scores">Scores</h2><table class="scores"><thead>{head}</thead><tbody>{"".join(rows)}'
-                 "</tbody></table>")
+    parts.append(f'<h2 id="scores">Scores</h2><div class="scroll"><table class="scores"><thead>{head}</thead>'
+                 f'<tbody>{"".join(rows)}</tbody></table></div>')
     if not epochs and entry.kind == OUR_RUN and entry.runs:
         parts.append('<p><span class="mark m-last">last epoch only</span> no per-epoch record of these runs is '
                      "here, so the best test epoch cannot be shown beside the last.</p>")
