@@ -522,3 +522,158 @@ def test_the_estimate_counts_the_gauge_pass_over_the_training_clips_only_with_po
     (port,) = protocol.training_stages(apply_overrides(default_config(), dict(PROFILES["port"])), selection, fold)
     assert (paper.gauge_refit_samples, port.gauge_refit_samples) == (7, 0)
     assert protocol.HOOKS.training_stages is protocol.training_stages
+
+
+def test_each_matlab_ablation_is_a_set_override_of_its_own_run_kind():
+    """Each inferred MATLAB behaviour is settable with --set, off in the `paper` profile, and a run of it is
+    another kind of run (another config hash, so another fold fingerprint: no fold of one is reused by another)."""
+    from common.config import apply_overrides
+    from common.running.profiles import config_hash
+    from papers.liong2019.config import MATLAB_ABLATIONS, PROFILES, default_config
+
+    paper = apply_overrides(default_config(), dict(PROFILES["paper"]))
+    assert paper == default_config()
+    m, train = paper.model, paper.train
+    assert (m.initializer, m.padding, m.batch_norm_statistics) == ("matlab_r2018b", "matlab", "population")
+    assert train.shuffle_once and train.drop_partial_batch
+    hashes = {config_hash(paper)}
+    for overrides in MATLAB_ABLATIONS.values():
+        hashes.add(config_hash(apply_overrides(paper, dict(overrides))))
+    assert len(hashes) == 1 + len(MATLAB_ABLATIONS)
+
+
+def test_the_glorot_option_draws_each_streams_kernels_with_its_own_bound():
+    """MATLAB's Glorot (R2019a on) bounds a convolution's weights by sqrt(6 / (fan in + fan out)), its fan out
+    the layer's own kernels: each stream's 3, 5 or 8, also where the three streams are one layer."""
+    from common.training import set_seed
+    from papers.liong2019.model import build_ststnet
+
+    set_seed(0)
+    kernel = np.abs(build_ststnet(initializer="glorot_uniform").get_layer("c1").kernel.numpy())
+    start = 0
+    for count in (3, 5, 8):
+        bound = np.sqrt(6 / (27 + 9 * count))
+        part = kernel[..., start:start + count]
+        assert 0.9 * bound < part.max() <= bound, count  # 81 to 216 uniform draws reach 90 % of the bound
+        start += count
+    set_seed(0)
+    assert np.std(build_ststnet().get_layer("c1").kernel.numpy()) < 0.02  # the default N(0, 0.01)
+
+
+def test_the_zero_pool_option_changes_only_border_windows_whose_values_are_negative():
+    """Max pooling 'same' 3x3 / 3 pads 28 to 30 by one cell each side: with its padded cells holding 0, a border
+    window gives max(its maximum, 0); the inner windows and the weights are the default's."""
+    import keras
+
+    from common.training import set_seed
+    from papers.liong2019.model import build_ststnet, set_population_statistics
+
+    pooled = {}
+    for padding in ("matlab", "matlab_zero_pool"):
+        set_seed(0)
+        model = build_ststnet(padding=padding)
+        x = np.random.default_rng(1).integers(0, 256, (6, 28, 28, 3)).astype("float32")
+        set_population_statistics(model, x, batch_size=6)  # below-mean values: negative after the normalisation
+        pooled[padding] = keras.ops.convert_to_numpy(keras.Model(model.inputs, model.get_layer("p1").output)(x))
+    default, zero = pooled["matlab"], pooled["matlab_zero_pool"]
+    assert zero.shape == default.shape == (6, 10, 10, 16)
+    np.testing.assert_array_equal(zero[:, 1:-1, 1:-1], default[:, 1:-1, 1:-1])
+    border = np.ones((10, 10), bool)
+    border[1:-1, 1:-1] = False
+    np.testing.assert_array_equal(zero[:, border], np.maximum(default[:, border], 0))
+    assert (zero[:, border] != default[:, border]).sum() > 0
+
+
+def _fold_context(tmp_path, overrides, n_train=10, n_test=3):
+    """A fold of random 28x28x3 'clips' (no corpus) under the `paper` profile with 1 epoch of batch 4 and
+    ``overrides``; the protocol's inputs replaced by those arrays (``fake_protocol``)."""
+    from common.config import apply_overrides
+    from common.experiment import Fold, FoldContext, Selection
+    from papers.liong2019.config import default_config
+
+    rng = np.random.default_rng(3)
+    labels = np.arange(n_train + n_test) % 3
+    selection = Selection(samples=tuple(f"clip{i}" for i in range(n_train + n_test)), labels=labels,  # type: ignore[arg-type]
+                          class_names=("negative", "positive", "surprise"))
+    fold = Fold(name="s1", train=np.arange(n_train), test=np.arange(n_train, n_train + n_test))
+    config = apply_overrides(default_config(), {"train.epochs": 1, "train.batch_size": 4,
+                                                "train.learning_rate": 1e-2, **overrides})
+    x = rng.integers(0, 256, (n_train + n_test, 28, 28, 3)).astype("float32")
+    return FoldContext(selection=selection, fold=fold, config=config, profile="paper", seed=0, work_dir=tmp_path,
+                       cache_dir=tmp_path), x
+
+
+class _ArrayInputs:
+    """``FlowInputs.fold`` on arrays: the fold's rows of ``x``."""
+
+    def __init__(self, x):
+        self.x = x
+
+    def fold(self, ctx):
+        return self.x[ctx.fold.train], self.x[ctx.fold.test]
+
+
+def test_the_batch_norm_clips_and_every_clip_options_train_and_predict_as_stated(tmp_path, monkeypatch):
+    """bn_trained_clips: the weights of the default fold (the same 8 of 10 clips in the same order), the batch
+    normalisations' statistics over those 8 clips alone, the same predictions and epoch record trained alone and
+    as a group of folds (``--fold-parallel``), the gauge's last record the fold's prediction; every_clip: other
+    weights and predictions."""
+    import dataclasses
+
+    from common import fold_parallel
+    from common.training import set_seed
+    from papers.liong2019 import protocol
+    from papers.liong2019.config import MATLAB_ABLATIONS
+    from papers.liong2019.model import set_population_statistics
+
+    def fit(name, parallel=False):
+        ctx, x = _fold_context(tmp_path / f"{name}{parallel}", dict(MATLAB_ABLATIONS.get(name, {})))
+        monkeypatch.setattr(protocol, "PROTOCOL", dataclasses.replace(protocol.PROTOCOL, inputs=_ArrayInputs(x)))
+        set_seed(0)
+        training = protocol.HOOKS.fold_fit(ctx)
+        if not parallel:
+            return training.run(), training.model, x
+        (history,) = fold_parallel.train_together([fold_parallel.prepare(training)], 1)
+        return training.finish(history, inputs_seconds=0.0, fit_seconds=0.0), training.model, x
+
+    default, default_model, x = fit("paper")
+    option, model, _ = fit("bn_trained_clips")
+    together, _, _ = fit("bn_trained_clips", parallel=True)
+    np.testing.assert_allclose(together.probabilities, option.probabilities, atol=1e-6)
+    assert together.extra["epoch_predictions"] == option.extra["epoch_predictions"]
+    assert option.extra["epoch_predictions"]["y_pred"][-1] == option.y_pred.tolist()
+    np.testing.assert_array_equal(model.get_layer("c1").kernel.numpy(), default_model.get_layer("c1").kernel.numpy())
+    means = [m.get_layer("bn1").moving_mean.numpy() for m in (default_model, model)]
+    assert not np.allclose(means[0], means[1])
+    np.random.seed(0)  # set_seed(0)'s NumPy stream: the fold's one permutation, its two whole batches of 4
+    set_population_statistics(default_model, x[:10][np.random.permutation(10)[:8]], batch_size=4)
+    np.testing.assert_allclose(means[1], default_model.get_layer("bn1").moving_mean.numpy(), rtol=1e-6)
+    every, every_model, _ = fit("every_clip")
+    assert not np.allclose(every_model.get_layer("c1").kernel.numpy(), model.get_layer("c1").kernel.numpy())
+    assert not np.allclose(default.probabilities, every.probabilities)
+
+
+def test_the_ablation_script_runs_each_option_over_three_seeds_into_its_own_folder(tmp_path, capsys):
+    """benchmarks/ststnet_ablations.py: one benchmark command an option, the `paper` profile, seeds 0 to 2,
+    groups of 8 folds, the option's --set overrides, its own --out folder (so a rerun resumes each)."""
+    import importlib.util
+    from pathlib import Path
+
+    from papers.liong2019.config import MATLAB_ABLATIONS
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "ststnet_ablations.py"
+    spec = importlib.util.spec_from_file_location("ststnet_ablations", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--data-root", "HTNET", "--out", str(tmp_path), "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("]")[0][1:] for line in lines] == list(MATLAB_ABLATIONS)
+    for line, (name, overrides) in zip(lines, MATLAB_ABLATIONS.items()):
+        assert ("--benchmark megc2019 --methods liong2019 --profile paper --seed 0 --seeds 3 --fold-parallel 8 "
+                f"--data-root HTNET --out {tmp_path / name} ") in line
+        for field, value in overrides.items():
+            assert f"--set {field}={str(value).lower() if isinstance(value, bool) else value}" in line
+    assert "--set train.shuffle_once=false --set train.drop_partial_batch=false" in lines[-1]
+    assert script.main(["--data-root", "HTNET", "--out", str(tmp_path), "--options", "glorot,nope"]) == 2
+    assert not list(tmp_path.iterdir())  # nothing run, nothing written

@@ -48,21 +48,30 @@ class ModelConfig:
     # The statistics a batch normalisation predicts with. "population": the mean and variance of its
     # input over the whole training set once training ends, as MATLAB's trainNetwork (R2018b, main.m)
     # finalises TrainedMean / TrainedVariance; "moving": Keras' moving averages (momentum 0.99).
-    batch_norm_statistics: Literal["population", "moving"] = "population"
+    # "population_trained", an option to measure an inferred MATLAB behaviour (README ledger 13): the same
+    # statistics over only the clips training read, the fold's fixed whole batches under
+    # ``train.shuffle_once`` and ``train.drop_partial_batch`` (256 of its ~436 clips), as a final pass through
+    # trainNetwork's own mini-batch reader, which discards the partial batch, would give.
+    batch_norm_statistics: Literal["population", "moving", "population_trained"] = "population"
     # Which kernel computes a training step's batch normalisation: "fused", TensorFlow's fused kernel on that
     # backend in float32 (common.batch_norm: Keras' layer and function, within float32 round-off, a port step
     # about 1.7 times as fast on a CPU, docs/performance.md); "keras", Keras 3's own ops (the runs before
     # 2026-11-25's fused kernel). Elsewhere (JAX, PyTorch, float64, inference) both are Keras' call.
     batch_norm_kernel: Literal["fused", "keras"] = "fused"
     # Initial kernels: MATLAB R2018b's default (main.m's version; STSTNet.mat's layers name no initialiser),
-    # normal with standard deviation 0.01 and zero biases; "glorot_uniform" (Keras') is the option.
+    # normal with standard deviation 0.01 and zero biases; "glorot_uniform", an option to measure an inferred
+    # MATLAB behaviour (README ledger 13): MATLAB's default from R2019a (Glorot uniform, each stream's own fan
+    # out, zero biases), were main.m's network trained on a later release than the one it names.
     # "pytorch": PyTorch's defaults (kaiming_uniform with a = sqrt 5 on the kernels, uniform +-1/sqrt(fan_in) on
     # the biases), what the authors' port (main.py, reset_parameters) starts from.
     initializer: Literal["matlab_r2018b", "glorot_uniform", "pytorch"] = "matlab_r2018b"
-    # The layers' padding: "matlab", STSTNet.mat's 'same' convolutions and max pooling (28 -> 28 -> 10);
-    # "port", the authors' PyTorch port (main.py): each convolution pads 2 (28 -> 30), the max pooling 3x3 of
-    # stride 3 pads 1 (30 -> 10; PyTorch pads max pooling with -inf).
-    padding: Literal["matlab", "port"] = "matlab"
+    # The layers' padding: "matlab", STSTNet.mat's 'same' convolutions and max pooling (28 -> 28 -> 10), the
+    # pooling's padded cells never the maximum (as if -inf: Keras' 'same'); "port", the authors' PyTorch port
+    # (main.py): each convolution pads 2 (28 -> 30), the max pooling 3x3 of stride 3 pads 1 (30 -> 10; PyTorch
+    # pads max pooling with -inf). "matlab_zero_pool", an option to measure an inferred MATLAB behaviour
+    # (README ledger 13): "matlab" with the max pooling's padded cells holding 0, the maximum of a border
+    # window whose batch-normalised values are all negative.
+    padding: Literal["matlab", "port", "matlab_zero_pool"] = "matlab"
     # The moving averages' momentum of the batch normalisations (Keras' 0.99; PyTorch's momentum 0.1 is 0.9
     # here), read only with batch_norm_statistics "moving".
     batch_norm_momentum: Annotated[float, Range(ge=0, lt=1)] = 0.99
@@ -116,6 +125,21 @@ PORT: dict[str, object] = {
     "model.batch_norm_statistics": "moving", "model.batch_norm_momentum": 0.9, "model.initializer": "pytorch",
     "train.epochs": 800, "train.weight_decay": 0.0, "train.shuffle": False, "train.shuffle_once": False,
     "train.drop_partial_batch": False}
+
+# Options to measure an inferred MATLAB behaviour (README ledger 13): what main.m leaves to the MATLAB release
+# and the suite had to infer, each as the `--set` overrides of one run against the `paper` profile, which stays
+# as it is (benchmarks/ststnet_ablations.py runs them, each over the `paper` profile's seeds).
+MATLAB_ABLATIONS: dict[str, dict[str, object]] = {
+    # the initial kernels: Glorot uniform (MATLAB R2019a on) against the default N(0, 0.01) (R2018b and before)
+    "glorot": {"model.initializer": "glorot_uniform"},
+    # the max pooling's padded cells hold 0 against the default, never the maximum (-inf)
+    "zero_pool": {"model.padding": "matlab_zero_pool"},
+    # the final batch-normalisation statistics over the 256 clips training read against all the fold's clips
+    "bn_trained_clips": {"model.batch_norm_statistics": "population_trained"},
+    # every clip every epoch (shuffled every epoch, the partial batch kept) against the default, one fixed
+    # 256-clip subset (Shuffle 'once', the partial batch discarded)
+    "every_clip": {"train.shuffle_once": False, "train.drop_partial_batch": False},
+}
 
 PROFILES: dict[str, dict[str, object]] = {
     "paper": {},

@@ -37,7 +37,7 @@ BATCH_NORM_EPSILON = 1e-5  # STSTNet.mat: every batchnorm layer's Epsilon (MATLA
 
 
 INITIALIZERS = ("matlab_r2018b", "glorot_uniform", "pytorch")
-PADDINGS = ("matlab", "port")
+PADDINGS = ("matlab", "port", "matlab_zero_pool")
 STREAMS = ("one_layer", "three_layers")
 BATCH_NORM_KERNELS = ("fused", "keras")
 
@@ -97,9 +97,12 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
     the kernels. ``initializer``: the kernels' initial weights, "matlab_r2018b" (normal, mean 0, standard
     deviation 0.01, biases 0: the default of MATLAB's convolution2dLayer and fullyConnectedLayer before
     R2019a made Glorot the default; main.m names R2018b and STSTNet.mat's layers carry no initialiser
-    property), "glorot_uniform" (Keras' default) or "pytorch" (the port's). ``padding``: "matlab" ('same'
-    convolutions and max pooling, STSTNet.mat) or "port" (the PyTorch port, main.py: each convolution pads 2,
-    28 -> 30, the max pooling pads 1 with -inf, :class:`EdgePadding2D`). ``batch_norm_momentum``: the moving
+    property), "glorot_uniform" (Keras' default, MATLAB's from R2019a: uniform of variance 2 / (fan in + fan
+    out), each stream's kernels with their own fan out also when the streams are one layer) or "pytorch" (the
+    port's). ``padding``: "matlab" ('same' convolutions and max pooling, STSTNet.mat; the pooling's padded cells
+    are never a maximum), "matlab_zero_pool" (the same, the pooling's padded cells holding 0) or "port" (the
+    PyTorch port, main.py: each convolution pads 2, 28 -> 30, the max pooling pads 1 with -inf,
+    :class:`EdgePadding2D`). ``batch_norm_momentum``: the moving
     averages' (the port's PyTorch momentum 0.1 is 0.9). ``streams``: "one_layer" (the three streams' kernels
     side by side in one convolution ``c1``, then ``bn1``, ``p1``, ``dropout1``: the same function, twice as
     fast) or "three_layers" (STSTNet.mat's layer graph, ``c1_1`` ... ``dropout1_3`` and ``concatenate``).
@@ -111,7 +114,7 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
                                                                    BATCH_NORM_KERNELS)):
         if value not in choices:
             raise ValueError(f"{option}={value!r}: expected one of {choices}")
-    port = padding == "port"
+    port, zero_pool = padding == "port", padding == "matlab_zero_pool"
     norm_layer = FusedBatchNormalization if batch_norm_kernel == "fused" else layers.BatchNormalization
     inputs = keras.Input(shape=tuple(input_shape), name="flow_u_v_strain")
     x = inputs
@@ -136,7 +139,10 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
                                 beta_regularizer=regularizer, name=f"bn1{suffix}")(tensor)
         if port:
             tensor = EdgePadding2D(1, name=f"pool_padding{suffix}")(tensor)
-        tensor = layers.MaxPooling2D(pool_size, strides=pool_size, padding="valid" if port else "same",
+        elif zero_pool:  # 'same' pooling's padding, written out with zeros in front of a 'valid' pooling
+            tensor = layers.ZeroPadding2D(same_padding(input_shape[:2], pool_size),
+                                          name=f"pool_padding{suffix}")(tensor)
+        tensor = layers.MaxPooling2D(pool_size, strides=pool_size, padding="same" if padding == "matlab" else "valid",
                                      name=f"p1{suffix}")(tensor)
         if dropout > 0:  # after the max pooling (STSTNet.mat: maxpool -> dropout)
             tensor = layers.Dropout(dropout, name=f"dropout1{suffix}")(tensor)
@@ -161,7 +167,26 @@ def build_ststnet(*, input_shape: tuple[int, int, int] = (28, 28, 3), num_classe
     dense_kernel, dense_bias = _initializers(initializer, int(np.prod(x.shape[1:])))
     outputs = layers.Dense(num_classes, activation="softmax", kernel_initializer=dense_kernel,
                            bias_initializer=dense_bias, name="output")(x)
-    return keras.Model(inputs, outputs, name=name)
+    model = keras.Model(inputs, outputs, name=name)
+    if streams == "one_layer" and initializer == "glorot_uniform":
+        # Glorot's bound depends on the fan out, a stream's own kernel count (MATLAB R2019a's 'glorot' of each
+        # convolution2dLayer; "three_layers" draws it so): each stream's slice of ``c1`` drawn anew with it.
+        conv = model.get_layer("c1")
+        height, width, channels, _ = (int(d) for d in conv.kernel.shape)
+        conv.kernel.assign(keras.ops.concatenate(
+            [keras.initializers.GlorotUniform()((height, width, channels, count)) for count in filters], axis=-1))
+    return model
+
+
+def same_padding(size: tuple[int, int], pool_size: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The rows and columns a 'same' pooling of ``pool_size`` with stride ``pool_size`` pads a ``size`` map
+    with, before and after ((top, bottom), (left, right)): to ceil(size / stride) windows, the odd cell after,
+    as TensorFlow and MATLAB place it."""
+    def pads(n: int) -> tuple[int, int]:
+        total = max((-(-n // pool_size) - 1) * pool_size + pool_size - n, 0)
+        return total // 2, total - total // 2
+
+    return pads(int(size[0])), pads(int(size[1]))
 
 
 def build_model(*, config: STSTNetConfig, num_classes: int, mean_image: np.ndarray | None = None) -> keras.Model:

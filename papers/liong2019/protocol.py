@@ -16,10 +16,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from common.running.fold import n_classes, outcome
+from common.running.fold import FoldTraining, fold_training, n_classes, outcome
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.network_protocol import OneNetwork
+from common.training import matlab_epoch_order
 from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import (AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict,
                                     set_population_statistics, training_mean_image)
@@ -39,18 +40,54 @@ def network(ctx: FoldContext, x_train: np.ndarray):
     config = ctx.config
     mean_image = training_mean_image(x_train) if config.model.zero_center else None
     model = build_model(config=config, num_classes=n_classes(ctx), mean_image=mean_image)
+    return model, statistics_after_fit(config, x_train)
+
+
+def statistics_after_fit(config: STSTNetConfig, x_statistics: np.ndarray):
+    """The fold's ``after_fit``: with population statistics, every batch normalisation's mean and variance set
+    to its input's over ``x_statistics``; None without."""
+    if not population_statistics(config):
+        return None
 
     def after_fit(trained) -> None:
-        if population_statistics(config):
-            set_population_statistics(trained, x_train, config.train.batch_size)
+        set_population_statistics(trained, x_statistics, config.train.batch_size)
 
-    return model, after_fit
+    return after_fit
 
 
 def population_statistics(config: STSTNetConfig) -> bool:
-    """Whether the batch normalisations predict on their inputs' statistics over the training clips (MATLAB's
+    """Whether the batch normalisations predict on their inputs' statistics over training clips (MATLAB's
     network), recomputed after training, and before each of the epoch gauge's test passes."""
-    return config.model.batch_norm and config.model.batch_norm_statistics == "population"
+    return config.model.batch_norm and config.model.batch_norm_statistics in ("population", "population_trained")
+
+
+def trained_clips(config: STSTNetConfig, n: int) -> int:
+    """How many of a fold's ``n`` training clips training reads: the whole batches only under
+    ``train.drop_partial_batch`` (a set smaller than one batch whole), else all."""
+    batch = config.train.batch_size
+    return n // batch * batch if config.train.drop_partial_batch and n >= batch else n
+
+
+def fold_fit(ctx: FoldContext) -> FoldTraining:
+    """The shared fold (``PROTOCOL.fold_fit``); with ``model.batch_norm_statistics=population_trained``, the
+    statistics over only the clips training reads. MATLAB's epoch order (``common.training.matlab_epoch_order``)
+    is then drawn here, where ``common.training.fit`` and ``common.fold_parallel.prepare`` would draw it first
+    thing (the same permutation of NumPy's seeded generator), and the fold trains on those clips in that order
+    with neither switch (the same batches, the same weights); the batch normalisations' statistics, at the end
+    and before each gauge pass, cover those clips alone."""
+    training = PROTOCOL.fold_fit(ctx)
+    config = ctx.config
+    if not (config.model.batch_norm and config.model.batch_norm_statistics == "population_trained"):
+        return training
+    train = training.train
+    x_trained, y_trained = training.x_train, training.y_train
+    if train.shuffle_once or train.drop_partial_batch:
+        x_trained, y_trained = matlab_epoch_order(x_trained, y_trained, train)
+        train = dataclasses.replace(train, shuffle=train.shuffle and not train.shuffle_once, shuffle_once=False,
+                                    drop_partial_batch=False)
+    return fold_training(ctx, training.model, x_trained, training.x_test, y_train=y_trained, train=train,
+                         label=training.label, after_fit=statistics_after_fit(config, x_trained),
+                         started=training.started)
 
 
 def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> list[TrainingStage]:
@@ -60,7 +97,10 @@ def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> 
     if not population_statistics(config):
         return stages
     set_state = functools.partial(_population_statistics, batch_size=config.train.batch_size)
-    return [dataclasses.replace(stage, gauge_refit_samples=len(fold.train), gauge_set_state=set_state)
+    samples = len(fold.train)
+    if config.model.batch_norm_statistics == "population_trained":
+        samples = trained_clips(config, samples)
+    return [dataclasses.replace(stage, gauge_refit_samples=samples, gauge_set_state=set_state)
             for stage in stages]
 
 
@@ -87,7 +127,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                                    np.argmax(probabilities, axis=1).tolist())
         return outcome(ctx, probabilities, {}, {"ststnet": AUTHORS_PORT_TRAINABLE}, started,
                        {"weights": str(path), "trained": False, "released_log": agreement})
-    return PROTOCOL.run_fold(ctx)
+    return fold_fit(ctx).run()
 
 
 # --weights: the authors' released weights of their PyTorch port (christy1206/STSTNet, STSTNet_Weights/), one
@@ -135,4 +175,5 @@ def released_probabilities(ctx: FoldContext) -> tuple[np.ndarray, Path]:
     return keras.ops.convert_to_numpy(model(x_test, training=False)), path
 
 
-HOOKS = PROTOCOL.hooks(run_fold=run_fold, released_weights=released_weights, training_stages=training_stages)
+HOOKS = PROTOCOL.hooks(run_fold=run_fold, fold_fit=fold_fit, released_weights=released_weights,
+                       training_stages=training_stages)
