@@ -88,3 +88,31 @@ def test_a_first_pass_says_where_it_is_while_its_processes_run(caplog):
     assert errors == [("casme2/sub01/EP01", "ValueError: no face")]
     assert len(lines) >= 2 and all(line.startswith("[p/e] first pass: 2 of 5 clip(s) done, ") for line in lines)
     assert "elapsed, ETA " in lines[0]
+
+
+def test_the_benchmarks_statistics_say_where_they_are(caplog, monkeypatch):
+    """The statistics of a benchmark (minutes for ten methods on the real composite) log each part done at least
+    every PROGRESS_EVERY seconds; with the bound at 0, a line after every part."""
+    import types
+
+    from common.leaderboard import summary
+
+    def run(name: str, shift: int):
+        records = [{"name": f"s{s}", "status": "ok", "y_true": [0, 1, 2, s % 3], "y_pred": [(s + shift) % 3, 1, 2, 0],
+                    "subjects": [f"s{s}"] * 4, "datasets": ["casme2"] * 4,
+                    "keys": [f"casme2/s{s}/c{c}" for c in range(4)]} for s in range(4)]
+        return types.SimpleNamespace(method=types.SimpleNamespace(name=name), seeds=(0,),
+                                     runs=(types.SimpleNamespace(records=records, summary={}),))
+
+    track = types.SimpleNamespace(name="t", class_names=("a", "b", "c"), scopes=("all",))
+    caplog.set_level(logging.INFO, logger="common.leaderboard.summary")
+    monkeypatch.setattr(summary, "PROGRESS_EVERY", 0.0)
+    summary.analyse(track, [run("m1", 0), run("m2", 1), run("m3", 2)], n_resamples=20)
+    lines = [r.getMessage() for r in caplog.records if "elapsed" in r.getMessage()]
+    assert lines[0].startswith("[benchmark t] statistics: 1 of 3 methods' intervals and chance tests, 0m")
+    assert any("now the paired comparisons of 3 methods on UF1" in line for line in lines)
+    assert lines[-1].startswith("[benchmark t] statistics: the paired comparisons done, now the chance level")
+    monkeypatch.setattr(summary, "PROGRESS_EVERY", 30.0)
+    caplog.clear()
+    summary.analyse(track, [run("m1", 0), run("m2", 1)], n_resamples=20)  # seconds: no line
+    assert not [r for r in caplog.records if "elapsed" in r.getMessage()]

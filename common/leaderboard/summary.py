@@ -33,10 +33,12 @@ over stages), peak resident memory (``max_rss_mb``, the process's peak, which ne
 """
 from __future__ import annotations
 
+import logging
 import math
+import time
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -46,9 +48,28 @@ from common.evaluation import statistics as st
 from common.evaluation.epoch_selection import SELECTIONS as GAUGE_SELECTIONS
 from common.reporting.tables import write_csv
 
+logger = logging.getLogger(__name__)
 DEFAULT_RESAMPLES = st.DEFAULT_RESAMPLES
 METRICS = ("uf1", "uar")
 LEVEL = 0.95
+PROGRESS_EVERY = 30.0  # seconds at most between two lines of the statistics (ten methods on 442 clips: minutes)
+
+
+class Ticker:
+    """A long step's progress lines: ``tick(what)`` after each part logs ``<label>: <what>, <elapsed> elapsed`` when
+    :data:`PROGRESS_EVERY` seconds have passed since the last line (or the start), and nothing otherwise."""
+
+    def __init__(self, label: str, every: float | None = None, clock: Callable[[], float] = time.perf_counter):
+        self.label, self.clock = label, clock
+        self.every = PROGRESS_EVERY if every is None else every
+        self.started = self.last = clock()
+
+    def tick(self, what: str) -> None:
+        now = self.clock()
+        if now - self.last >= self.every:
+            self.last = now
+            seconds = int(round(now - self.started))
+            logger.info(f"{self.label}: {what}, {seconds // 60}m{seconds % 60:02d}s elapsed")
 
 
 def _runs(method_run) -> list[st.Predictions]:
@@ -98,11 +119,15 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
     """The statistics of every method (``MethodRun``) on ``track``: ``{"json": JSON-ready dict}``
     with ``methods`` (per method: ``scores`` {scope: {metric: ...}}, ``left_out``, ``vs_chance``,
     ``confusion``), ``pairwise`` {metric: matrices}, ``chance`` {scope: {metric: ...}} and
-    ``settings`` (resamples, level, seed, unit)."""
+    ``settings`` (resamples, level, seed, unit). Logs where it is at most every :data:`PROGRESS_EVERY` s
+    between its parts (:class:`Ticker`)."""
     k = len(track.class_names)
     methods: dict[str, Any] = {}
     aligned: dict[str, list[st.Predictions]] = {}
-    for m in method_runs:
+    ticker = Ticker(f"[benchmark {track.name}] statistics")
+    for done, m in enumerate(method_runs):
+        if done:
+            ticker.tick(f"{done} of {len(method_runs)} methods' intervals and chance tests")
         name = m.method.name
         runs = _runs(m)
         if not runs:
@@ -139,6 +164,8 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
             pair_note = f"{left_out} sample(s) not predicted by every method and seed are left out of the comparisons"
         if len(st.subject_units(everything[0])[1]) >= 2:
             for metric in METRICS:
+                ticker.tick(f"every method's intervals done, now the paired comparisons of {len(names)} methods "
+                            f"on {metric.upper()}")
                 matrix = st.pairwise(joint, k, metric, "all", n_resamples=n_resamples, n_permutations=n_resamples,
                                      level=LEVEL, seed=seed)
                 pairwise[metric] = {"methods": matrix["methods"], "metric": metric, "scope": "all",
@@ -153,6 +180,7 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
             pair_note = "fewer than two subjects: no paired comparison"
     chance: dict[str, Any] = {}
     if aligned:
+        ticker.tick("the paired comparisons done, now the chance level of each scope")
         reference = next(iter(aligned.values()))[0]
         for scope in track.scopes:
             if _present([reference], scope):
