@@ -281,3 +281,29 @@ def test_the_run_page_lists_each_reference_with_its_citation_then_its_source():
     plt.close(fig)
     assert "HTNet (Wang et al. 2024): Table 2; selects on test data: yes" in text
     assert all(r.ref for r in published.REFERENCES)  # every published row names its source in the table
+
+
+def test_the_forest_plots_legend_covers_no_interval():
+    """The chance legend sits in a band of its own above the first method: an interval reaching far left (a
+    partial run's, a weak method's) is not drawn under it."""
+    from common.leaderboard import report
+
+    summary = _benchmark_summary()
+    wide = {"pooled": 0.6, "fold_mean": 0.55, "interval": {"low": 0.02, "high": 0.98}, "n": 10, "n_subjects": 4}
+    for m in summary["methods"]:
+        m["scores"] = {**m["scores"], "all": {"uf1": wide, "uar": wide}}
+    band = {"mean": 0.33, "low": 0.2, "high": 0.46}
+    summary["statistics"]["chance"] = {"all": {"uf1": band, "uar": band}}
+    for methods in (summary["methods"], summary["methods"] * 5):  # 2 and 10 rows
+        fig = plt.figure(figsize=report.LANDSCAPE)
+        axes = [fig.add_axes((0.12, 0.1, 0.36, 0.35)), fig.add_axes((0.61, 0.1, 0.36, 0.35))]
+        report.forest(axes, {**summary, "methods": methods})
+        fig.canvas.draw()
+        for ax in axes:
+            box = ax.get_legend().get_window_extent()
+            for collection in ax.collections:
+                for segment in collection.get_segments():
+                    (x0, y0), (x1, y1) = ax.transData.transform(segment)
+                    inside_y = box.y0 <= min(y0, y1) <= box.y1 or box.y0 <= max(y0, y1) <= box.y1
+                    assert not (inside_y and min(x0, x1) <= box.x1 and max(x0, x1) >= box.x0), (len(methods), segment)
+        plt.close(fig)

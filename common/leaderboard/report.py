@@ -328,7 +328,12 @@ def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
                         ha="center", fontsize=6)
         ax.set_yticks(y, names, fontsize=7)
         ax.set_xlim(0, 1.03)
-        ax.set_ylim(-0.8, len(names) - 0.2)
+        # an empty band above the first method, as tall as the chance legend (about 0.45 in), which sits in it: in
+        # the rows' band it covered a method's interval reaching left of about 0.45
+        height_in = ax.get_position().height * ax.figure.get_figheight()
+        span = len(names) + 0.6
+        headroom = 0.45 * span / max(height_in - 0.45, 0.5) if level else 0.0
+        ax.set_ylim(-0.8, len(names) - 0.2 + headroom)
         ax.set_xlabel(f"{METRIC_TITLES[metric]} pooled over folds, scope {scope} (profile and corpus: above)"
                       + ("; PARTIAL run" if partial(summary) else ""), fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
@@ -650,7 +655,7 @@ def _cost_page(summary: Mapping[str, Any]) -> list[plt.Figure]:
         if level:
             ax.axhline(level["mean"], color="#888888", linestyle="--", linewidth=1, label="chance UF1")
             ax.axhspan(level["low"], level["high"], color="#dddddd", zorder=0)
-            ax.legend(fontsize=7)
+            ax.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)  # above: no point hid
         if log:
             ax.set_xscale("log")
         ax.set_xlabel(label, fontsize=8)
