@@ -222,12 +222,38 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     shutil.copy(SHIPPED / first["file"], shipped / first["file"])
     (shipped / "runs.json").write_text(json.dumps({"planned": [], "runs": [{**first, "epochs": None}]}),
                                        encoding="utf-8")
+    # a run shipped fold by fold as it trains (benchmarks/gpu_check.py's layout): three folds, five epochs each
+    folds = shipped / "gan2019-paper-seed7.folds"
+    folds.mkdir()
+    by_fold: dict[str, list[dict]] = {}
+    for clip in rows:
+        by_fold.setdefault(clip["fold"], []).append(clip)
+    chosen = list(by_fold)[:3]
+    for name in chosen:
+        clips = by_fold[name]
+        classes = [f"{(int(r['y_true']) + 1) % 3}{r['y_true']}{r['y_true']}0{r['y_pred']}" for r in clips]
+        (folds / f"{name}.json").write_text(json.dumps({
+            "schema": "mersuite.shipped-fold/1", "fold": name, "status": "ok", "keys": [r["key"] for r in clips],
+            "subjects": [r["subject"] for r in clips], "datasets": [r["dataset"] for r in clips],
+            "y_true": [int(r["y_true"]) for r in clips], "y_pred": [int(r["y_pred"]) for r in clips],
+            "history": {"loss": [1.0, 0.5, 0.4, 0.3, 0.2]}, "epoch_classes": classes}), encoding="utf-8")
+    (shipped / "bad-paper-seed0.folds").mkdir()
+    (shipped / "bad-paper-seed0.folds" / "f.json").write_text('{"schema": "mersuite.shipped-fold/1"}')
     index = build_site(tmp_path / "site", papers, shipped=shipped, reports=reports, n_resamples=RESAMPLES)
     front = index.read_text(encoding="utf-8")
     row = front[front.index('id="megc2019--score-score_megc2019_theirs"'):]
     row = row[:row.index("</tr>")]
     assert "synthetic corpus" in row and "partial" in row and f"{scores['all']['uf1']['pooled']:.3f}" in row
     assert "last epoch only" in front  # the shipped run without a per-epoch record
+    # the run shipped fold by fold: partial, its last epoch and its best test epoch per subject (here the true class
+    # at epochs 2 and 3: UF1 1 on its clips)
+    row = front[front.index('id="megc2019--gan2019-paper-seed7-folds"'):]
+    row = row[:row.index("</tr>")]
+    clips = [r for r in rows if r["fold"] in chosen]
+    last = metrics.scores([int(r["y_true"]) for r in clips], [int(r["y_pred"]) for r in clips], 3)
+    assert "partial" in row and f">{last['uf1']:.3f}<" in row and ">1.000</a> / <a" in row
+    assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
     assert "left out" in front and "broken" in front and "KeyError" in front
     pairs = (index.parent / "pairs.html").read_text(encoding="utf-8")
-    assert pairs.count("theirs.csv (scored)") == 2 and "200" in pairs  # UF1 and UAR, on the 200 shared clips
+    # UF1 and UAR against the shipped run (on the 200 clips both hold) and against the run shipped fold by fold
+    assert pairs.count("theirs.csv (scored)") == 4 and ">200 (242 left out)<" in pairs

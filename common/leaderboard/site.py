@@ -216,6 +216,87 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
     return ours, artefacts
 
 
+FOLDS_SCHEMA = "mersuite.shipped-fold/1"  # a fold of a run shipped fold by fold (benchmarks/gpu_check.py writes them)
+MAX_FOLD_BYTES = 4 << 20  # a fold of the composite is about 30 kB
+MAX_FOLD_FILES = 1000
+MAX_EPOCHS = 100_000  # an epoch string read back, at most: no recipe of the suite trains more epochs
+
+
+def read_shipped_fold(path: Path) -> dict[str, Any]:
+    """One fold of a run shipped fold by fold (``docs/predictions/<run>.folds/<fold>.json``) as the fold record the
+    metrics, the epoch gauge and the curves read: its clips, classes, status and history, and its per-epoch classes
+    (one digit string a clip) as ``extra["epoch_predictions"]``. Anything else is one ``ValueError`` naming the file."""
+    shipped = read_json(path) if path.stat().st_size <= MAX_FOLD_BYTES else None
+    if not isinstance(shipped, dict) or shipped.get("schema") != FOLDS_SCHEMA:
+        raise ValueError(f"{path}: not a shipped fold (schema {FOLDS_SCHEMA!r}, at most {MAX_FOLD_BYTES} bytes)")
+    columns = ("keys", "subjects", "datasets", "y_true", "y_pred")
+    if not isinstance(shipped.get("fold"), str) or not isinstance(shipped.get("status"), str) or any(
+            not isinstance(shipped.get(c), list) or len(shipped[c]) != len(shipped["y_pred"]) for c in columns):
+        raise ValueError(f"{path}: expected a fold name, a status and one {', '.join(columns)} entry per test clip")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for c in ("y_true", "y_pred") for v in shipped[c]):
+        raise ValueError(f"{path}: y_true and y_pred hold a value that is not a class id")
+    record = {c: shipped[c] for c in ("fold", "status", *columns)}
+    history = shipped.get("history")
+    record["history"] = history if isinstance(history, dict) else {}
+    classes = shipped.get("epoch_classes")
+    if classes is not None:
+        if (not isinstance(classes, list) or len(classes) != len(shipped["y_pred"])
+                or not all(isinstance(c, str) and c.isascii() and c.isdigit() and len(c) <= MAX_EPOCHS
+                           for c in classes) or len({len(c) for c in classes}) > 1):
+            raise ValueError(f"{path}: epoch_classes: expected one string of class digits per test clip, all as long")
+        rows = [[int(c) for c in epoch] for epoch in zip(*classes)]  # (epochs, clips)
+        record["extra"] = {epoch_selection.EPOCH_PREDICTIONS: {"model": shipped.get("epoch_model") or "",
+                                                               "y_pred": rows}}
+    return record
+
+
+def folds_entry(folder: Path, registry: Any, sources: Sources, n_resamples: int, k: int = 3) -> list[Entry]:
+    """A run shipped fold by fold (``<method>-<recipe>-seed<k>.folds/``, one fold record a file, as it trains): its
+    entry, marked partial until it holds every fold, and its authors' published numbers."""
+    method, recipe, seed_name = (folder.name.removesuffix(".folds").split("-") + ["", ""])[:3]
+    if not seed_name.startswith("seed") or not seed_name[4:].isdigit():
+        raise ValueError(f"{folder}: expected a name <method>-<recipe>-seed<k>.folds")
+    seed = int(seed_name[4:])
+    paths = sorted(folder.glob("*.json"))[:MAX_FOLD_FILES]
+    records = [read_shipped_fold(path) for path in paths]
+    if not records:
+        return []
+    site_files = [sources.add(path, f"predictions/{folder.name}/{path.name}") for path in paths]
+    scored = st.scored_records(records)
+    predictions = st.from_records(records, source=str(folder))
+    scopes = [s for s in MEGC_SCOPES if s == "all" or s in set(predictions.datasets.tolist())]
+    scores = cells(st.describe([pooled_only(predictions)], k, METRICS, scopes, n_resamples=n_resamples))
+    best = None
+    if scored and all(epoch_selection.epoch_rows(r) is not None for r in scored):
+        selected = st.from_records(epoch_selection.at_best_epoch_per_fold(records), source=f"{folder} best epochs")
+        best = cells(st.describe([pooled_only(selected)], k, METRICS, scopes, n_resamples=n_resamples))
+    curves = {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
+    published = registry_published(registry, method, recipe)
+    try:
+        names = tuple(getattr(getattr(registry.get_paper(method), "PIPELINE", None), "stands_for", ()) or ())
+    except Exception:  # boundary: any package; the run keeps its id for a name
+        names = ()
+    label = f"{names[0] if names else method} ({method}), {recipe}"
+    not_ok = len(records) - len(scored)
+    partial = ""
+    if len(records) < SHIPPED_FOLDS or not_ok:
+        partial = (f"{len(scored)} of {SHIPPED_FOLDS} folds scored ({len(predictions)} clips): the run is shipped "
+                   "fold by fold as it trains, and every number here rests on those folds only")
+    run = Run(name=f"seed {seed}", seed=seed, predictions=predictions, file=site_files[0],
+              epochs_file=site_files[0] if best is not None else "", curves=curves,
+              confusion=pages.confusions(predictions, scopes, k))
+    entry = Entry(slug=f"{method}-{recipe}-seed{seed}-folds", label=label, kind=pages.OUR_RUN, scores=scores,
+                  seeds=(seed,), corpus="real: the authors' released inputs", partial=partial, best_epoch=best,
+                  best_epoch_seeds=(seed,) if best else (), published=published, runs=(run,),
+                  command=f"benchmarks/gpu_check.py (its released part; writes {folder.name}/ as folds finish)",
+                  sources=((f"fold records ({len(paths)} files, one a fold; the first)", site_files[0]),
+                           ("every fold record", "files/index.html")),
+                  notes=(f"Fold records of {folder.name}/: the predictions, the per-epoch test classes and the "
+                         "training history of each fold that finished.",))
+    artefacts = [artefact_entry(method, recipe, label, published, sources)] if published else []
+    return [entry, *artefacts]
+
+
 def shipped_run(folder: Path, run: Mapping[str, Any], sources: Sources, k: int) -> Run:
     """One shipped predictions file (and its per-epoch record, where ``runs.json`` names one) as a site run."""
     predictions = st.read_predictions_csv(folder / run["file"])
@@ -493,6 +574,15 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     reports = reports_root() if reports is None else reports
     sources = Sources()
     ours, artefacts = shipped_entries(shipped, registry, sources, n_resamples)
+    notes: list[str] = []
+    for folds in sorted(shipped.glob("*.folds")) if shipped.is_dir() else []:
+        try:
+            entries = folds_entry(folds, registry, sources, n_resamples)
+        except ValueError as exc:  # a fold file that cannot be read: the run is left out, named on the front page
+            notes.append(f"left out {folds}: {exc}")
+            continue
+        ours += entries[:1]
+        artefacts += entries[1:]
     logger.info(f"[site] {len(ours)} shipped entries scored ({time.perf_counter() - started:.0f} s)")
     stood_for: set[str] = set()
     for entry in artefacts:
@@ -503,7 +593,8 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
             continue
     shipped_keys = set(ours[0].runs[0].predictions.keys.tolist()) if ours and ours[0].runs and \
         ours[0].runs[0].predictions.keys is not None else None
-    from_reports, track_info, notes = report_entries(reports, shipped_keys, sources, n_resamples, site=out)
+    from_reports, track_info, report_notes = report_entries(reports, shipped_keys, sources, n_resamples, site=out)
+    notes += report_notes
     logger.info(f"[site] {sum(len(v) for v in from_reports.values())} entries from {reports} "
                 f"({time.perf_counter() - started:.0f} s)")
     by_track: dict[str, list[Entry]] = {}

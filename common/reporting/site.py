@@ -418,10 +418,10 @@ def scope_name(track: TrackPages, scope: str) -> str:
 def entry_page(track: TrackPages, entry: Entry) -> str:
     """One entry's page: what it is, its numbers per scope, each run with its file, confusion matrices and
     curves, and the files and command."""
+    seeds = f"; seed{'s' if len(entry.seeds) > 1 else ''} {', '.join(map(str, entry.seeds))}" if entry.seeds else ""
     parts = [f"<h1>{esc(entry.label)}</h1>",
              f'<p class="lead">{esc(entry.kind)} on {esc(track.title)}'
-             f'{"; " + esc(entry.corpus) if entry.corpus else ""}'
-             f"{'; seeds ' + esc(', '.join(map(str, entry.seeds))) if entry.seeds else ''} {marks(entry)}</p>"]
+             f'{"; " + esc(entry.corpus) if entry.corpus else ""}{esc(seeds)} {marks(entry)}</p>']
     for reason in (entry.synthetic, entry.partial, entry.test_selected):
         if reason:
             parts.append(f'<div class="banner">{esc(reason)}</div>')
