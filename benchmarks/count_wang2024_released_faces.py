@@ -88,10 +88,12 @@ def written(points) -> str:
 
 def previous_column(path: Path, column: str) -> dict[str, str]:
     """{clip: value} of ``column`` in an existing csv at ``path`` ({} if none)."""
+    from common.files import csv_text  # the cells as main wrote them (common.files.csv_cell)
+
     if not path.is_file():
         return {}
     with open(path, newline="", encoding="utf-8") as handle:
-        return {row["clip"]: row.get(column, "") for row in csv.DictReader(handle)}
+        return {csv_text(row["clip"]): csv_text(row.get(column) or "") for row in csv.DictReader(handle)}
 
 
 def main(argv=None) -> int:
@@ -103,6 +105,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from common.datasets.released import load
+    from common.files import csv_cell
     from common.preprocessing.released_images import read_apex_crop
     from papers.wang2024.points import dlib_points, mtcnn_installed, mtcnn_points
 
@@ -141,7 +144,7 @@ def main(argv=None) -> int:
     with open(args.out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     print(f"{len(rows)} apex crops of {args.data_root}; faces found / fixed points per detector:")
     for detector in DETECTORS:
         values = [row[detector] for row in rows if row[detector] != ""]

@@ -181,6 +181,31 @@ def test_a_swapped_model_file_is_refused_before_prediction(capsys, export, tmp_p
     assert "model 'model_a'" in line
 
 
+def test_a_manifest_edited_with_its_hashes_recomputed_is_refused_by_the_model_files_record(capsys, export, tmp_path):
+    """The hash has no key: an edit of what changes a prediction (another preprocessing in the overrides, with the
+    config and its hash made to match the code; another fitted state) passes every hash and every check against
+    the code. Each model file records what the export wrote (manifest.MODEL_RECORD): the edit is refused."""
+    import papers
+    from common.config import to_dict
+    from common.deployment.manifest import MODEL_RECORD, read_model_record
+    from common.deployment.export import find_experiment
+    from common.running.profiles import config_hash, effective_config
+
+    folder, manifest, _ = export
+    assert read_model_record(folder / "model_a.keras")["overrides"] == manifest["overrides"]
+    experiment, _ = find_experiment(papers.get_paper(PAPER), PAPER, EXPERIMENT)
+    overrides = {**manifest["overrides"], "data.edge": "interpolate"}  # other inputs, the same shapes
+    config = effective_config(experiment, manifest["profile"], overrides)
+    edited = {**manifest, "overrides": overrides, "config": to_dict(config), "config_hash": config_hash(config),
+              "preprocessing": {k: v for k, v in to_dict(config).items() if k != "train"}}
+    line = predict_refused(capsys, export, tampered(export, tmp_path, json.loads(json.dumps(edited)), rehash=True),
+                           "manifest.json field 'overrides' is not what model_a.keras records")
+    assert "edited after the export and its hashes recomputed" in line
+    predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "state": {"motion_scale": 2.5}},
+                                             rehash=True), "field 'state' is not what model_a.keras records")
+    assert MODEL_RECORD == "mersuite.json"
+
+
 def test_the_unmodified_export_still_predicts(capsys, export, tmp_path):
     folder, manifest, clip = export
     code, out, err = cli(capsys, "--predict", clip, "--model", folder, "--out", tmp_path / "out", "--json")
@@ -263,6 +288,25 @@ def test_a_destination_that_cannot_take_the_export_is_refused_before_training(ca
     (other / "notes.txt").write_text("mine")
     export_refused(capsys, smoke_corpus, other, "holds 1 file(s) the earlier export did not write (notes.txt)")
     assert (other / "notes.txt").read_text() == "mine"
+
+
+def test_a_users_symbolic_link_is_never_deleted_or_replaced(capsys, smoke_corpus, tmp_path):
+    """An earlier export holding a link of the user's (to a folder or a file elsewhere) is refused before training:
+    replacing the export would delete the link. A destination that is itself a link is refused: the export would
+    replace the link, not the folder it names."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"format_version": 1, "files": {}}))  # an earlier export
+    (out / "data").symlink_to(mine, target_is_directory=True)
+    export_refused(capsys, smoke_corpus, out, "holds 1 symbolic link(s) the earlier export did not write (data)")
+    assert (out / "data").is_symlink() and (mine / "notes.txt").read_text() == "mine"
+    linked = tmp_path / "linked"
+    linked.symlink_to(out, target_is_directory=True)
+    export_refused(capsys, smoke_corpus, linked, f"is a symbolic link (to {out}); give the folder it points to")
+    assert linked.is_symlink() and (out / "data").is_symlink()
 
 
 def test_a_write_that_fails_after_training_keeps_the_result(capsys, smoke_corpus, tmp_path, monkeypatch):

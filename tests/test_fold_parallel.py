@@ -343,3 +343,55 @@ def test_the_timed_group_predicts_after_every_epoch_as_the_gauge_does(monkeypatc
     fold_parallel.time_group(lambda: _tiny(0, 0.0), _cfg(), samples=10, folds=2, epochs=2, test_samples=test_samples,
                              refit_samples=refit_samples)
     assert calls == each_epoch * (2 * (1 + 2))
+
+
+def test_a_run_stopped_after_its_first_group_resumes_with_another_n_into_its_own_folder(smoke_corpus, tmp_path,
+                                                                                        monkeypatch, capsys):
+    """Through the command, as a user resumes: three folds, ``--fold-parallel 2`` stopped (Ctrl-C) in its second
+    group; the same command with ``--fold-parallel 3`` resumes in the same folder (``train.fold_parallel`` is no
+    part of the run's kind, ``common.orchestration.run_folders``), reuses the two finished folds and computes the
+    third; the folds' predictions are the sequential run's. The report's drawing is left out (not what is
+    checked here)."""
+    from common import fold_parallel
+    from common.orchestration import paper_runs
+
+    monkeypatch.setattr(paper_runs, "write_paper_report", lambda paper_id, results, out, context, folder: folder / "r")
+    original, calls = fold_parallel.train_together, []
+
+    def stopped_in_the_second_group(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(fold_parallel, "train_together", stopped_in_the_second_group)
+
+    def run(out: Path, *more: str) -> int:
+        return run_all.main(["--paper", "liong2019", "--profile", "smoke", "--data-root", str(smoke_corpus),
+                             "--out", str(out), "--set", "evaluation.max_folds=3", "--set", "train.epochs=1",
+                             "--no-epoch-gauge", *more])  # the gauge's bootstraps: a third of a run's time
+
+    out = tmp_path / "reports"
+    folds = out / "liong2019" / "megc2019_loso" / "folds"
+    assert run(out, "--fold-parallel", "2") == 130
+    first = {p.name: json.loads(p.read_text()) for p in sorted(folds.glob("*.json"))}
+    assert len(first) == 2 and all(r["extra"]["fold_parallel"]["folds"] == 2 for r in first.values())
+    capsys.readouterr()
+    assert run(out, "--fold-parallel", "3") == 0
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["liong2019"]  # its own folder
+    assert sum("reusing" in line for line in capsys.readouterr().out.splitlines()) == 2
+    summary = json.loads((folds.parent / "results.json").read_text())
+    assert {f["name"]: f["reused"] for f in summary["folds"]} == {
+        **{name.removesuffix(".json"): True for name in first}, **{f["name"]: False for f in summary["folds"]
+                                                                   if f"{f['name']}.json" not in first}}
+    assert len(summary["folds"]) == 3
+    resumed = {p.name: json.loads(p.read_text()) for p in sorted(folds.glob("*.json"))}
+    assert all(resumed[name] == record for name, record in first.items())  # reused, not recomputed
+    sequential = tmp_path / "sequential"
+    assert run(sequential) == 0
+    alone = {p.name: json.loads(p.read_text()) for p in sorted((sequential / "liong2019" / "megc2019_loso" /
+                                                                "folds").glob("*.json"))}
+    assert sorted(alone) == sorted(resumed)
+    for name, record in alone.items():
+        assert resumed[name]["fingerprint"] == record["fingerprint"] and resumed[name]["y_pred"] == record["y_pred"]
+        np.testing.assert_allclose(resumed[name]["probabilities"], record["probabilities"], atol=1e-6)

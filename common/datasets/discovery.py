@@ -31,19 +31,37 @@ def walk_dirs(root: Path, depth: int = SEARCH_DEPTH) -> list[Path]:
     """``root`` and its sub-folders down to ``depth`` levels, breadth first, sorted by name per level.
 
     Subject-like folders (``sub01``, ``s1``, ``006``) are returned but not entered; hidden folders
-    are skipped. Only folder names are listed, never file contents.
+    are skipped. Only folder names are listed, never file contents. A folder is visited once: a symbolic link
+    to a folder the walk already visits (the root itself, a parent, a sibling) is skipped, so that links
+    looping back cost one ``stat`` each instead of a walk of links^depth folders.
     """
     found: list[Path] = []
     level = [root]
+    seen = {folder_identity(root)}
     for _ in range(depth + 1):
         found.extend(level)
         following: list[Path] = []
         for folder in level:
             if folder != root and SUBJECT_DIR.match(folder.name):
                 continue
-            following.extend(child for child in subdirs(folder) if not child.name.startswith("."))
+            for child in subdirs(folder):
+                identity = folder_identity(child)
+                if child.name.startswith(".") or identity in seen:
+                    continue
+                seen.add(identity)
+                following.append(child)
         level = following
     return found
+
+
+def folder_identity(folder: Path) -> tuple[int, int] | Path:
+    """``(st_dev, st_ino)`` of the folder ``folder`` names, links followed: two paths to one folder share it
+    (the path itself when it cannot be examined)."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return folder
+    return info.st_dev, info.st_ino
 
 
 class FolderError(DatasetError):

@@ -49,6 +49,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from common.files import read_regular_bytes
 from common.datasets.sample import Dropped, Sample, frame_number, warn_dropped
 from common.datasets.tables import DatasetError
 from common.preprocessing.io import frame_file_info, read_frame
@@ -210,7 +211,7 @@ def content_fingerprint(sample: Sample) -> str:
     digest = hashlib.sha1(str(len(sample.frames)).encode())
     for path in dict.fromkeys((sample.frames[0], sample.frames[len(sample.frames) // 2], sample.frames[-1])):
         try:
-            digest.update(Path(path).read_bytes())
+            digest.update(read_regular_bytes(path))
         except OSError as error:
             digest.update(f"unreadable {path}: {error}".encode())
     return digest.hexdigest()

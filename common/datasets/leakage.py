@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from collections.abc import Iterable, Sequence
 
+from common.files import read_regular_bytes
 from common.datasets.sample import Sample
 from common.datasets.tables import DatasetError
 
@@ -85,7 +86,7 @@ def _digest(path: Path) -> str | None:
         stat = path.stat()
         key = (str(path), stat.st_size, stat.st_mtime_ns)
         if key not in _DIGESTS:
-            _DIGESTS[key] = hashlib.sha1(path.read_bytes()).hexdigest()
+            _DIGESTS[key] = hashlib.sha1(read_regular_bytes(path)).hexdigest()
         return _DIGESTS[key]
     except OSError:
         return None  # an unreadable file links nothing; the frame checks name it

@@ -13,6 +13,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+from common.files import open_regular
 from common.datasets import casme2, discovery, released, samm, smic
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import screen_annotations
@@ -49,7 +50,7 @@ def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
     """
     rows = []
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
+        with open_regular(path, newline="", encoding="utf-8-sig") as handle:
             lines = list(csv.reader(handle))
     except OSError as error:
         raise DatasetError(f"{path}: cannot read the MEGC ground-truth csv ({error})") from None

@@ -13,7 +13,8 @@ destination a new folder, an empty one or an earlier export; its parent writable
 mount point and renamable). The folder is written to a temporary sibling, then renamed (never half
 written); a write that fails after the training keeps the temporary folder and names it::
 
-    <model>.keras ...            one per model the fold kept
+    <model>.keras ...            one per model the fold kept, each carrying mersuite.json: the manifest's
+                                 fields that change a prediction (common.deployment.manifest.MODEL_RECORD)
     manifest.json                what the models are and how their inputs are made (FORMAT_VERSION), with
                                  the sha256 of every file and its own (common.deployment.manifest)
     training_predictions.csv     index, key, dataset, subject, clip, onset, apex, offset, fps, label,
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import json
 import logging
 import os
@@ -37,10 +39,11 @@ import csv
 import numpy as np
 
 from common.config import to_dict
-from common.deployment.manifest import HASH_FIELD, MODEL_NAME, DeployError, manifest_digest
+from common.deployment.manifest import (HASH_FIELD, MODEL_NAME, DeployError, manifest_digest, model_record,
+                                        write_model_record)
 from common.errors import WorkSavedError
 from common.deployment.rates import check_corpus_rates
-from common.files import file_sha256, read_json, write_probe
+from common.files import file_sha256, write_probe, open_regular, read_json, csv_writer, csv_text
 from common.running.corpus import load_datasets
 from common.running.profiles import RunSpec, config_hash
 from common.evaluation.records import jsonable
@@ -55,8 +58,9 @@ from common.running.fold import training_class_problem
 logger = logging.getLogger(__name__)
 
 # Bump when the folder's layout or the manifest's meaning changes. 2: the manifest carries its own hash
-# (manifest_sha256, common.deployment.manifest); a format-1 folder is refused and exported again.
-FORMAT_VERSION = 2
+# (manifest_sha256, common.deployment.manifest); a format-1 folder is refused and exported again. 3: each model
+# file carries the record of the export that wrote it (manifest.MODEL_RECORD).
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 TRAINING_PREDICTIONS = "training_predictions.csv"
 
@@ -86,27 +90,32 @@ def model_shapes(model: Any) -> tuple[list[list[int | None]], list[int | None]]:
     return inputs, [None if d is None else int(d) for d in model.outputs[0].shape]
 
 
-def _prediction_rows(selection: Selection, indices: np.ndarray, probabilities: np.ndarray) -> str:
+def training_predictions_text(selection: Selection, indices: np.ndarray, probabilities: np.ndarray) -> str:
+    """``training_predictions.csv``'s text; its names written safe from spreadsheets (``common.files.csv_writer``)."""
     names = list(selection.class_names)
-    lines = [",".join(["index", "key", "dataset", "subject", "clip", "onset", "apex", "offset", "fps", "label",
-                       "predicted", *names])]
+    buffer = io.StringIO()
+    writer = csv_writer(buffer, lineterminator="\n")
+    writer.writerow(["index", "key", "dataset", "subject", "clip", "onset", "apex", "offset", "fps", "label",
+                     "predicted", *names])
     for i, row in zip(indices, probabilities):
         s = selection.samples[int(i)]
-        cells = [str(int(i)), s.key, s.dataset, s.subject, s.clip, str(s.onset), "" if s.apex is None else str(s.apex),
-                 "" if s.offset is None else str(s.offset), repr(float(s.fps)), names[int(selection.labels[int(i)])],
-                 names[int(np.argmax(row))], *(repr(float(p)) for p in row)]
-        lines.append(",".join(f'"{c}"' if "," in c else c for c in cells))
-    return "\n".join(lines) + "\n"
+        writer.writerow([int(i), s.key, s.dataset, s.subject, s.clip, s.onset, "" if s.apex is None else s.apex,
+                         "" if s.offset is None else s.offset, repr(float(s.fps)), names[int(selection.labels[int(i)])],
+                         names[int(np.argmax(row))], *(repr(float(p)) for p in row)])
+    return buffer.getvalue()
 
 
 def read_training_predictions(folder: str | Path) -> list[dict[str, Any]]:
-    """The rows of ``training_predictions.csv``: strings, with ``probabilities`` as a float array."""
-    with open(Path(folder) / TRAINING_PREDICTIONS, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None:  # an empty file
-            raise ValueError(f"{Path(folder) / TRAINING_PREDICTIONS}: empty file; expected a header row")
-        classes = reader.fieldnames[reader.fieldnames.index("predicted") + 1:]
-        return [{**row, "probabilities": np.array([float(row[c]) for c in classes])} for row in reader]
+    """The rows of ``training_predictions.csv``: strings (as written, ``common.files.csv_text``), with
+    ``probabilities`` as a float array."""
+    with open_regular(Path(folder) / TRAINING_PREDICTIONS, newline="", encoding="utf-8") as handle:
+        lines = [[csv_text(cell) for cell in line] for line in csv.reader(handle) if line]
+    if not lines:  # an empty file
+        raise ValueError(f"{Path(folder) / TRAINING_PREDICTIONS}: empty file; expected a header row")
+    header = lines[0]
+    classes = header[header.index("predicted") + 1:]
+    rows = [dict(zip(header, line)) for line in lines[1:]]
+    return [{**row, "probabilities": np.array([float(row[c]) for c in classes])} for row in rows]
 
 
 def _earlier_export_problem(out_dir: Path) -> str:
@@ -123,6 +132,12 @@ def _earlier_export_problem(out_dir: Path) -> str:
                                                                                              dict):
         return f"its {MANIFEST} is not an export's (no format_version and files table)"
     listed = set(manifest["files"]) | {MANIFEST}
+    links = sorted(Path(top, name).relative_to(out_dir).as_posix() for top, folders, files in os.walk(out_dir)
+                   for name in folders + files if os.path.islink(os.path.join(top, name)))
+    if links:  # an export writes no link: each is the user's, which replacing the folder would delete
+        shown = ", ".join(links[:3]) + (f" and {len(links) - 3} more" if len(links) > 3 else "")
+        return (f"it holds {len(links)} symbolic link(s) the earlier export did not write ({shown}), which "
+                f"replacing it would delete; move them out")
     others = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
                     if not p.is_dir() and p.relative_to(out_dir).as_posix() not in listed)
     if others:
@@ -142,6 +157,9 @@ def _check_destination(out_dir: Path) -> Path:
     where = f"--export {out_dir}"
     if out_dir.parent == out_dir:
         raise DeployError(f"{where}: the root folder cannot be replaced; give a folder inside it")
+    if out_dir.is_symlink():  # replacing it would replace the user's link, not the folder it names
+        raise DeployError(f"{where}: is a symbolic link (to {os.path.realpath(out_dir)}); give the folder it "
+                          "points to, or a new folder")
     try:
         if out_dir.exists():
             if not out_dir.is_dir():
@@ -293,26 +311,30 @@ def export_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, ou
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:  # the write into the temporary folder: a failure keeps what was written, and says where
+        config_dict = to_dict(config)
+        # what changes a prediction (manifest.RECORDED), as --predict parses it (JSON types): in the manifest and
+        # in each model file, which --predict compares
+        method = json.loads(json.dumps(jsonable({
+            "paper": paper_id, "experiment": experiment.name, "source": dict(source or {"kind": "experiment"}),
+            "profile": profile, "overrides": dict(overrides or {}), "seed": int(seed),
+            "config": config_dict, "config_hash": config_hash(config),
+            "preprocessing": {k: v for k, v in config_dict.items() if k != "train"},
+            "class_names": list(selection.class_names), "state": state,
+            "min_frames": int(experiment.min_frames)}), allow_nan=False))
         models = {}
         for name, model in sink.models.items():
             model.save(tmp / f"{name}.keras")
+            write_model_record(tmp / f"{name}.keras", model_record(method, name))
             inputs, outputs = model_shapes(model)
             models[name] = {"file": f"{name}.keras", "inputs": inputs, "outputs": outputs}
         order = np.asarray(outcome.test_indices, dtype=int)
-        (tmp / TRAINING_PREDICTIONS).write_text(_prediction_rows(selection, order, np.asarray(outcome.probabilities)),
-                                                encoding="utf-8")
-        config_dict = to_dict(config)
+        text = training_predictions_text(selection, order, np.asarray(outcome.probabilities))
+        (tmp / TRAINING_PREDICTIONS).write_text(text, encoding="utf-8")
         fps = sorted({float(s.fps) for s in selection.samples})
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest = {
             "format_version": FORMAT_VERSION, "mersuite_version": mersuite_version(),
-            "paper": paper_id, "experiment": experiment.name, "title": experiment.title,
-            "source": dict(source or {"kind": "experiment"}),
-            "profile": profile, "overrides": dict(overrides or {}), "seed": int(seed),
-            "config": config_dict, "config_hash": config_hash(config),
-            "preprocessing": {k: v for k, v in config_dict.items() if k != "train"},
-            "class_names": list(selection.class_names), "models": models, "state": state,
-            "min_frames": int(experiment.min_frames), "faces_policy": faces_policy,
+            **method, "title": experiment.title, "models": models, "faces_policy": faces_policy,
             "training_corpus": {"kind": "synthetic" if synthetic else "real", "root": str(root.resolve()),
                                 "datasets": {d: int(n) for d, n in
                                              zip(*np.unique(selection.datasets, return_counts=True))},

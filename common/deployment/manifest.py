@@ -3,10 +3,15 @@
 Every field :func:`common.deployment.export.export_experiment` writes is required, with its JSON type and,
 where the value has a domain, the domain (:func:`check_manifest`). The manifest covers itself:
 ``manifest_sha256`` is the sha256 of its canonical content without that field (:func:`manifest_digest`),
-so a hand edit (a reordered ``class_names``, a changed input shape, a file entry pointing elsewhere) no
-longer matches. That hash is a checksum, not a signature: whoever recomputes it can forge a folder, which is
-why ``load_export`` also checks the config, the class names and ``min_frames`` against the code and every
-model against the manifest.
+so an accidental change (a damaged or truncated file, a copy that mixed two exports, an edit made without
+knowing of the hash) no longer matches. That hash is a checksum, not a signature: it has no key, so whoever
+edits the manifest on purpose and recomputes it (and the files' sha256) forges a folder that passes it. What
+else is checked: ``load_export`` checks the config, the class names and ``min_frames`` against the code and
+every model against the manifest: its input and output shapes, and the record each model file carries of the
+export that wrote it (:data:`MODEL_RECORD`: the manifest's fields that change a prediction, :data:`RECORDED`),
+so that an edited manifest (another channel order in its overrides, other class names, another fitted
+scaling in its state) is refused even with its hashes recomputed; a deliberate edit of the model files too
+cannot be told from an export.
 
 Why hand-written: ``jsonschema`` is not a dependency, and what is checked here is a fixed set of typed fields
 with a few ranges, each refusal one line naming the field; a small typed checker says that more plainly than
@@ -18,12 +23,21 @@ import hashlib
 import json
 import math
 import re
+import zipfile
+from pathlib import Path
 from typing import Any, NoReturn
 from collections.abc import Mapping
 
 from common.errors import MersuiteError
+from common.files import parse_json, zip_members
 
 HASH_FIELD = "manifest_sha256"
+# The member each exported ``.keras`` file carries beside Keras' own (Keras reads only its own members): the
+# manifest's fields that change what the model predicts, :data:`RECORDED`, as the export wrote them.
+MODEL_RECORD = "mersuite.json"
+RECORDED = ("paper", "experiment", "source", "profile", "overrides", "seed", "config", "config_hash",
+            "preprocessing", "class_names", "state", "min_frames")
+RECORD_BYTES = 16 << 20  # the most a model's record may hold (a manifest's bound)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a file-safe model name (its file is <name>.keras)
 
@@ -232,3 +246,49 @@ def check_manifest(manifest: Any, *, profiles: tuple[str, ...], faces_policies: 
         _sub(manifest["keras"], "keras", name, "string")
     if not _HEX64.match(manifest[HASH_FIELD]):
         _fail(HASH_FIELD, manifest[HASH_FIELD], "a sha256 (64 lower-case hex digits)")
+
+
+def model_record(manifest: Mapping[str, Any], model: str) -> dict[str, Any]:
+    """What the model file ``model`` of an export records of it (:data:`MODEL_RECORD`): the manifest's
+    :data:`RECORDED` fields and the model's name."""
+    return {"model": model, **{name: manifest[name] for name in RECORDED}}
+
+
+def write_model_record(path: Path, record: Mapping[str, Any]) -> None:
+    """Add :data:`MODEL_RECORD` (``record`` as JSON) to the ``.keras`` archive at ``path``, which Keras wrote."""
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MODEL_RECORD, canonical_json(record))
+
+
+def read_model_record(path: Path) -> dict[str, Any]:
+    """The record a ``.keras`` file carries (:func:`write_model_record`), its archive checked first
+    (``common.files.zip_members``) and its JSON bounded (``common.files.parse_json``). ``ValueError`` in a few
+    words when it has none or it is not one; the caller names the file."""
+    members = {info.filename: info for info in zip_members(path)}
+    info = members.get(MODEL_RECORD)
+    if info is None:
+        raise ValueError(f"it carries no {MODEL_RECORD} (the record of the export that wrote it)")
+    if info.file_size > RECORD_BYTES:
+        raise ValueError(f"its {MODEL_RECORD} holds {info.file_size:,} bytes, more than {RECORD_BYTES:,}")
+    with zipfile.ZipFile(path) as archive, archive.open(info) as handle:
+        raw = handle.read(RECORD_BYTES + 1)
+    try:
+        record = parse_json(raw.decode("utf-8"), max_bytes=RECORD_BYTES)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"its {MODEL_RECORD} is not UTF-8 text (byte {exc.start})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"its {MODEL_RECORD} is {_shown(record)}; expected an object")
+    return record
+
+
+def record_difference(manifest: Mapping[str, Any], model: str, record: Mapping[str, Any]) -> str:
+    """The first field where the manifest says other than the model file ``model`` records
+    (:func:`model_record`), as ``"field 'x'"``; ``""`` when they agree."""
+    for name, value in model_record(manifest, model).items():
+        try:
+            if name in record and canonical_json(record[name]) == canonical_json(value):
+                continue
+        except ValueError:  # a NaN in the record: not what the export writes
+            pass
+        return f"field '{name}'"
+    return ""

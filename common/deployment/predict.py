@@ -24,10 +24,10 @@ import dataclasses
 import io
 import logging
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
-import csv
 
 import numpy as np
 
@@ -37,10 +37,12 @@ from common.deployment.export import (DeployError, find_experiment, FORMAT_VERSI
 from common.deployment.recording import apex_text, chain_warning, clip_requests, clip_sample, ClipRequest, Skipped
 from common.experiment import Experiment, PROFILES
 from common.predict_types import PredictContext, PredictViews
-from common.files import file_sha256, OutputError, prepare_output_folder, read_json, write_text_atomic
+from common.files import (csv_writer, file_sha256, OutputError, prepare_output_folder, read_json,
+                          write_text_atomic)
 from common.config import ConfigError
 from common.datasets.invariants import motion_verdict
-from common.deployment.manifest import check_manifest, check_versions, HASH_FIELD, manifest_digest, ManifestProblem
+from common.deployment.manifest import (check_manifest, check_versions, HASH_FIELD, manifest_digest, ManifestProblem,
+                                        read_model_record, record_difference)
 from common.deployment.rates import check_fps_option, method_need, rate_note, rate_problem, valid_rate
 from common.paths import cache_root, reports_root
 from common.preprocessing import face_quality as fq
@@ -210,6 +212,23 @@ def _check_model(folder: Path, name: str, entry: Mapping[str, Any], model: Any) 
                           f"{name!r} (a swapped or changed model file); export the model again")
 
 
+def _check_record(folder: Path, name: str, entry: Mapping[str, Any], manifest: Mapping[str, Any]) -> None:
+    """The model file records (``manifest.MODEL_RECORD``) what the manifest says of the export that trained it:
+    the config, the class names, the fitted state... (``manifest.RECORDED``). The manifest's own hash cannot tell
+    a deliberate edit whose hashes were recomputed (it has no key); the model file's record can, unless it
+    was edited too."""
+    try:
+        record = read_model_record(folder / entry["file"])
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise DeployError(f"--model {folder}: {entry['file']}: {' '.join(str(exc).split())[:200]}; export the "
+                          "model again") from None
+    differs = record_difference(manifest, name, record)
+    if differs:
+        raise DeployError(f"--model {folder}: {MANIFEST} {differs} is not what {entry['file']} records of the "
+                          f"export that trained it (the manifest was edited after the export and its hashes "
+                          f"recomputed, or the model file is another export's); export the model again")
+
+
 def load_export(folder: str | Path, registry: Any) -> Exported:
     """The checked export folder (:func:`read_manifest`), its experiment and config rebuilt from the code
     (``config_hash`` must match), its class names and ``min_frames`` the code's, its models loaded with Keras
@@ -253,6 +272,7 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
             raise DeployError(f"--model {folder}: Keras cannot load {entry['file']} "
                               f"({' '.join(str(exc).split())[:200]})") from None
         _check_model(folder, name, entry, models[name])
+        _check_record(folder, name, entry, manifest)
     return Exported(folder=folder, manifest=manifest, paper_id=paper_id, experiment=experiment, config=config,
                     class_names=classes, models=models, state=dict(manifest["state"]))
 
@@ -453,7 +473,7 @@ def predictions_csv(exported: Exported, results: Sequence[ClipResult | Skipped])
     """One row per entry, in the list's order; a skipped entry has its name, source, status and reason only. The
     last column, ``input_warning``, holds :func:`chain_warning` on every predicted row (empty where it is "")."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(["clip", "source", "onset", "apex", "offset", "apex_rule", "fps", "frames", "face", "status",
                      "reason", "predicted", *exported.class_names, "input_warning"])
     warning = chain_warning(exported.manifest)

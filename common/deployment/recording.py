@@ -39,7 +39,7 @@ import numpy as np
 from common.datasets.sample import Sample, frame_number
 from common.deployment.manifest import DeployError
 from common.deployment.rates import valid_rate
-from common.files import file_sha256, read_spreadsheet_csv
+from common.files import file_sha256, read_spreadsheet_csv, read_regular_text
 from common.preprocessing.faces import detect_face
 from common.preprocessing.io import read_frames
 import cv2
@@ -229,7 +229,7 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
     fps_file = folder / "fps.txt"
     if fps_file.is_file():
         cached = sorted(folder.glob("frame*.png"))
-        return cached, _container_rate(fps_file.read_text(encoding="utf-8")), _cached_times(folder, len(cached))
+        return cached, _container_rate(read_regular_text(fps_file)), _cached_times(folder, len(cached))
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
@@ -269,7 +269,7 @@ def _cached_times(folder: Path, count: int) -> list[float] | None:
     """The timestamps a decoding kept, None when there are none to trust (not kept, not one per frame, or all
     zero: a container without timestamps)."""
     try:
-        times = [float(line) for line in (folder / TIMES).read_text(encoding="utf-8").split()]
+        times = [float(line) for line in read_regular_text(folder / TIMES).split()]
     except (OSError, ValueError):
         return None
     if len(times) != count or not any(times) or not all(np.isfinite(times)):
@@ -285,7 +285,7 @@ def folder_times(folder: Path, count: int) -> list[float] | None:
     if not path.is_file():
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise DeployError(f"{path}: cannot read the frames' timestamps ({exc})") from None
     try:

@@ -49,7 +49,7 @@ from common.errors import MersuiteError
 from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.experiment import Fold, Selection
-from common.files import read_json, stream_spreadsheet_csv
+from common.files import read_json, stream_spreadsheet_csv, open_regular, csv_text
 
 FORMATS = ("csv", "predictions_csv", "ststnet_log")
 CSV_COLUMNS = ("clip", "subject", "database", "true", "pred")
@@ -152,7 +152,9 @@ def _class_of(cell: str, class_names: Sequence[str]) -> int | None:
 
 
 def _stream(path: Path) -> tuple[str, Iterator[tuple[int, list[str]]]]:
-    """The file's CSV rows as read (``common.files.stream_spreadsheet_csv``); its errors as one line."""
+    """The file's CSV rows as read (``common.files.stream_spreadsheet_csv``), each cell's text as a spreadsheet
+    holds it (``common.files.csv_text``: the ``'`` that our CSVs and spreadsheet programs put before a formula-like
+    name taken off); its errors as one line."""
     try:
         separator, rows = stream_spreadsheet_csv(path)
     except ValueError as exc:
@@ -160,7 +162,8 @@ def _stream(path: Path) -> tuple[str, Iterator[tuple[int, list[str]]]]:
 
     def checked() -> Iterator[tuple[int, list[str]]]:
         try:
-            yield from rows
+            for number, cells in rows:
+                yield number, [csv_text(cell) for cell in cells]
         except ValueError as exc:
             raise _error(path, None, str(exc)) from None
 
@@ -308,7 +311,7 @@ def read_ststnet_log(path: str | Path, class_names: Sequence[str]) -> OutsideFil
     rows = _Rows(path)
     number = 0
     try:
-        with path.open(encoding="utf-8-sig") as handle:
+        with open_regular(path, encoding="utf-8-sig") as handle:
             for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), ""), 1):
                 if len(line) > MAX_LINE:
                     raise _error(path, number, f"a line longer than {MAX_LINE} characters; expected '<database> "

@@ -65,6 +65,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 from scipy import stats
 
+from common.files import open_regular, csv_text
 from common.evaluation import metrics
 
 METRICS = metrics.METRICS
@@ -197,9 +198,9 @@ def read_predictions_csv(path: str | Path, nan_folds: str = "exclude") -> Predic
         raise ValueError(f"nan_folds={nan_folds!r}: expected one of {metrics.NAN_FOLDS}")
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with open_regular(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
-            rows = list(reader)
+            rows = [{k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in reader]
             header = reader.fieldnames or []
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ValueError(f"{path}: cannot be read as predictions.csv ({exc})") from None

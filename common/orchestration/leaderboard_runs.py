@@ -24,7 +24,6 @@ method x seed x test sample, with ``method``, ``paper``, ``model``, ``seed`` col
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import datetime
 import logging
@@ -45,7 +44,7 @@ from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
 from common.experiment import Experiment, Track
 from common.harness import ExperimentResult
-from common.files import atomic_write, write_json_atomic
+from common.files import atomic_write, write_json_atomic, csv_writer
 from common.leaderboard import summary as summary_module
 from common.leaderboard.report import write_report
 from common.evaluation.references import Reference, for_track
@@ -237,7 +236,7 @@ PREDICTION_COLUMNS = ("method", "paper", "model", "seed", "fold", "index", "key"
 def write_combined_predictions(path: Path, methods: Sequence[MethodRun]) -> None:
     """Every method x seed x test sample in one CSV (atomic); the per-run files keep the probabilities."""
     with atomic_write(path, newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(PREDICTION_COLUMNS)
         for m in methods:
             for seed, res in zip(m.seeds, m.runs):

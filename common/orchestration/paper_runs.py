@@ -27,7 +27,7 @@ from common.evaluation.records import NOT_SCORED_STATUSES
 from common.experiment import Experiment, Paper
 from common.harness import ExperimentResult, ReportContext
 from common.config import ConfigError
-from common.files import folder_lock, OutputError, prepare_output_folder
+from common.files import folder_lock, OutputError, prepare_output_folder, check_inside
 from common.orchestration import parallel, run_folders
 from common.orchestration.paper_reports import write_paper_report
 from common.orchestration.parallel import ExperimentRef
@@ -167,10 +167,13 @@ def first_pass_maker(settings: RunSettings, locks: contextlib.ExitStack) -> Call
 
 
 def lock_outputs(folders: list[Path], out: Path, locks: contextlib.ExitStack) -> None:
-    """Check that ``out`` is a writable folder and lock each of ``folders`` in it
+    """Check that ``out`` is a writable folder, that no symbolic link sends a folder's files (its ``folds/`` among
+    them) outside ``out`` (``common.files.check_inside``), and lock each of ``folders`` in it
     (``common.files.folder_lock``) before any work, or one :class:`RunError` line."""
     try:
         prepare_output_folder(out, "--out")
+        for folder in folders:
+            check_inside(out, folder / "folds")
         for folder in folders:
             locks.enter_context(folder_lock(folder, "output folder"))
     except OutputError as exc:

@@ -4,7 +4,10 @@ A run's *kind* is what makes its numbers another run's: the profile, the seed, t
 and its folder) and the ``--set`` overrides, ``--weights`` among them (``train.weights``: the authors' weights
 evaluated instead of training). Runs of one kind resume each other fold by fold (``common.running.runner``); runs
 of another kind never share a folder. (``--faces-policy`` is not a kind: it changes a run only through the clips
-it selects, which each fold's fingerprint holds, and a run that drops no clip is the same run either way.)
+it selects, which each fold's fingerprint holds, and a run that drops no clip is the same run either way. Nor are
+the execution settings that never change a fold's numbers, ``--fold-parallel N`` (``train.fold_parallel``,
+``common.running.profiles.EXECUTION_ONLY``), ``--workers``, ``--cluster``, ``--preprocess-workers``: a run resumes
+into its own folder whichever it is resumed with.)
 
 - ``<out>/<paper>/`` holds the first kind of run made there (``reports/ID/report.pdf`` for a plain command, as
   before); the kind is recorded in its ``run.json`` when the run starts;
@@ -23,20 +26,27 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from common.files import read_json, write_json_atomic
-from common.running.profiles import RunSpec
+from common.running.profiles import EXECUTION_ONLY, RunSpec
 
 KIND_FILE = "run.json"
 KIND_SCHEMA = "mersuite.run-kind/1"
 
 
+def method_overrides(overrides: Mapping[str, Any]) -> dict[str, str]:
+    """``overrides`` as text, sorted, without the execution settings (``EXECUTION_ONLY``: ``train.fold_parallel``)
+    that never change a run's numbers and so are no part of its kind."""
+    execution = {f"{section}.{name}" for section, name in EXECUTION_ONLY}
+    return {str(k): str(v) for k, v in sorted(overrides.items()) if str(k) not in execution}
+
+
 def run_kind(run: RunSpec) -> dict[str, Any]:
     """The kind of ``run`` (module docstring), as ``run.json`` records it."""
-    overrides = {str(k): str(v) for k, v in sorted(run.overrides.items())}
+    overrides = method_overrides(run.overrides)
     return {"profile": run.profile, "seed": int(run.seed), "corpus": "synthetic" if run.synthetic else "real",
             "data_root": str(Path(run.root).resolve()), "weights": overrides.pop("train.weights", None),
             "overrides": overrides}
@@ -76,7 +86,7 @@ def _legacy_kind(folder: Path) -> dict[str, Any] | None:
         try:
             summary = read_json(results)  # bounded: common.files.JSON_BYTES, JSON_DEPTH
             corpus = summary["corpus"]
-            overrides = {str(k): str(v) for k, v in sorted((summary.get("overrides") or {}).items())}
+            overrides = method_overrides(summary.get("overrides") or {})
             return {"profile": summary["profile"], "seed": int(summary["seed"]), "corpus": corpus["kind"],
                     "data_root": str(corpus["root"]), "weights": overrides.pop("train.weights", None),
                     "overrides": overrides}
@@ -110,7 +120,10 @@ def held_kind(folder: Path) -> dict[str, Any] | None:
 
 def _same(held: dict[str, Any], kind: dict[str, Any]) -> bool:
     """Whether a folder holding ``held`` may take a run of ``kind``: every field ``held`` records agrees (a
-    legacy folder's fold record records fewer)."""
+    legacy folder's fold record records fewer; an execution setting a folder recorded as part of its kind, as
+    ``train.fold_parallel`` was, is not compared)."""
+    if isinstance(held.get("overrides"), dict):
+        held = {**held, "overrides": method_overrides(held["overrides"])}
     return all(kind.get(k) == v for k, v in held.items())
 
 

@@ -33,7 +33,8 @@ from common.evaluation.outside import Matched, OutsideFile, match, mismatch_line
 from common.evaluation.records import jsonable, write_predictions_csv
 from common.evaluation.splits import safe_name
 from common.experiment import Selection, Track
-from common.files import file_sha256, folder_lock, prepare_output_folder, read_json, write_json_atomic
+from common.files import (check_inside, file_sha256, folder_lock, prepare_output_folder, read_json,
+                          write_json_atomic)
 from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
 from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, run_spec
@@ -197,6 +198,7 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
     })
     # the folder: the first that is free or holds this very score, read by the identity a stored one is read by
     folder = score_folder(out / "score" / track.name / safe_name(path.stem), _identity(summary))
+    check_inside(out, folder)  # a symbolic link in the way would put the score outside --out: one line
     folder = prepare_output_folder(folder, "--out")
     outputs = {"dir": folder, "results": folder / "results.json", "predictions": folder / "predictions.csv",
                "report": folder / "report.pdf"}

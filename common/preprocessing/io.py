@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from common.files import open_regular, read_regular_bytes
 from common.errors import MersuiteError
 
 _JPEG_SOI, _JPEG_EOI = b"\xff\xd8", b"\xff\xd9"
@@ -93,7 +94,7 @@ def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
     """``cv2.imdecode`` of the file at ``path`` after :func:`size_problem` (a :class:`FrameReadError` naming the file
     for a header claiming too many pixels, or a file that cannot be read), None when OpenCV cannot decode it."""
     try:
-        data = np.fromfile(str(path), dtype=np.uint8)
+        data = np.frombuffer(read_regular_bytes(path), dtype=np.uint8)
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this image ({error.strerror or error})") from None
     problem = size_problem(data[:_HEADER].tobytes())
@@ -158,7 +159,7 @@ def frame_file_problem(path: str | Path) -> str:
     Reads 16 bytes at the start and 64 at the end; nothing is decoded.
     """
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path, "rb") as handle:
             head = handle.read(16)
             handle.seek(0, 2)
             size = handle.tell()
@@ -177,7 +178,7 @@ def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
     if color not in ("rgb", "gray"):
         raise ValueError(f"color={color!r}: expected 'rgb' or 'gray'")
     try:
-        data = np.fromfile(str(path), dtype=np.uint8)
+        data = np.frombuffer(read_regular_bytes(path), dtype=np.uint8)
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})") from None
     problem = (_bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))

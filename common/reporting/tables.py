@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
 
-from common.files import atomic_write
+from common.files import atomic_write, csv_cell
 
 COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
                       "source", "note", "profile", "corpus", "comparable", "recomputed", "compared_with",
@@ -163,11 +163,12 @@ def fmt_signed(value: Any, digits: int = 4) -> str:
 
 
 def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Path:
-    """Rows to CSV with a header; floats written with full precision (``repr``), None as empty (atomic)."""
+    """Rows to CSV with a header; floats written with full precision (``repr``), None as empty, text that a
+    spreadsheet would run as a formula written safe (``common.files.csv_cell``) (atomic)."""
     path = Path(path)
     with atomic_write(path, newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+            writer.writerow({k: ("" if row.get(k) is None else csv_cell(row.get(k))) for k in columns})
     return path
