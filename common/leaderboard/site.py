@@ -43,6 +43,7 @@ from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation.published import REFERENCES, TABLE
+from common import files
 from common.leaderboard.tracks import TRACKS
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
@@ -58,19 +59,16 @@ SCOPE_NAMES = {"all": "all clips", "casme2": "CASME II", "smic": "SMIC", "samm":
                "fourdme": "4DME", "mmew": "MMEW", "casme3": "CAS(ME)^3"}
 MEGC_SCOPES = ("all", "casme2", "smic", "samm")
 MAX_RESULTS = 500  # results.json files read under the reports folder, at most
-MAX_JSON_BYTES = 32 << 20  # a benchmark's results.json holds a few MB
 SYNTHETIC = "ran on the suite's synthetic corpus (generated clips, not a database): it tests the code, not the method"
 
 
-def read_json(path: Path) -> Any:
-    """A JSON file the site reads (runs.json, a results.json), bounded in size; ``ValueError`` naming it otherwise."""
-    size = path.stat().st_size
-    if size > MAX_JSON_BYTES:
-        raise ValueError(f"{path}: {size} bytes; expected a JSON file of at most {MAX_JSON_BYTES} bytes")
+def read_document(path: Path, max_bytes: int = files.JSON_BYTES) -> Any:
+    """A JSON file the site reads (runs.json, a results.json, a shipped fold), through ``common.files.read_json``
+    (bounded in size and depth); one ``ValueError`` naming the file otherwise."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"{path}: not JSON ({type(exc).__name__})") from None
+        return files.read_json(path, max_bytes=max_bytes)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot be read as JSON ({exc})") from None
 
 
 def cells(described: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Cell]]:
@@ -151,7 +149,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
     manifest_path = folder / "runs.json"
     if not manifest_path.is_file():
         return [], []
-    manifest = read_json(manifest_path)
+    manifest = read_document(manifest_path)
     runs_json = sources.add(manifest_path, "predictions/runs.json")
     groups: dict[str, list[dict[str, Any]]] = {}
     labels: dict[str, tuple[str, str, str]] = {}
@@ -226,7 +224,7 @@ def read_shipped_fold(path: Path) -> dict[str, Any]:
     """One fold of a run shipped fold by fold (``docs/predictions/<run>.folds/<fold>.json``) as the fold record the
     metrics, the epoch gauge and the curves read: its clips, classes, status and history, and its per-epoch classes
     (one digit string a clip) as ``extra["epoch_predictions"]``. Anything else is one ``ValueError`` naming the file."""
-    shipped = read_json(path) if path.stat().st_size <= MAX_FOLD_BYTES else None
+    shipped = read_document(path, MAX_FOLD_BYTES)
     if not isinstance(shipped, dict) or shipped.get("schema") != FOLDS_SCHEMA:
         raise ValueError(f"{path}: not a shipped fold (schema {FOLDS_SCHEMA!r}, at most {MAX_FOLD_BYTES} bytes)")
     columns = ("keys", "subjects", "datasets", "y_true", "y_pred")
@@ -496,7 +494,7 @@ def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources, 
     documents = []
     for path in paths:
         try:
-            documents.append((path, read_json(path)))
+            documents.append((path, read_document(path)))
         except (OSError, ValueError) as exc:
             notes.append(f"left out {path}: {exc}")
     benchmarks = [p.parent for p, d in documents if isinstance(d, dict) and d.get("schema") == "mersuite.benchmark/1"]
