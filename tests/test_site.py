@@ -257,3 +257,16 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     pairs = (index.parent / "pairs.html").read_text(encoding="utf-8")
     # UF1 and UAR against the shipped run (on the 200 clips both hold) and against the run shipped fold by fold
     assert pairs.count("theirs.csv (scored)") == 4 and ">200 (242 left out)<" in pairs
+
+
+def test_the_site_option_refuses_a_file_in_place_of_its_folder_and_options_it_does_not_use(capsys, tmp_path):
+    import run_all
+
+    taken = tmp_path / "site"
+    taken.write_text("not a folder")
+    assert run_all.main(["--site", str(taken)]) == 2
+    assert capsys.readouterr().err.strip() == (f"run_all.py: error: --site {taken}: a file is there; expected a folder "
+                                               "to write the site into")
+    assert run_all.main(["--site", str(tmp_path / "new"), "--paper", "liong2019"]) == 2
+    assert capsys.readouterr().err.strip() == "run_all.py: error: --paper is not used by --site; remove it"
+    assert not (tmp_path / "new").exists()
