@@ -16,6 +16,8 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
+from common.files import open_regular
+
 LOG_NAME = "STSTNet_python_logfile.txt"  # beside the STSTNet_Weights folder in the authors' repository
 MAX_BYTES = 1 << 20  # the published log is 7.7 kB
 _BLOCK = re.compile(r"Subject:[ \t]*(\S+)[ \t]*\r?\n[ \t]*Predicted[ \t]*:[ \t]*\[([0-9, ]*)\][ \t]*\r?\n"
@@ -30,7 +32,7 @@ def log_path(weights_folder: str | Path) -> Path:
 def read_log(path: Path) -> dict[str, tuple[list[int], list[int]]]:
     """``{subject: (predicted, truth)}`` of the port's log; ValueError naming the file when it is not one."""
     try:
-        with path.open("rb") as handle:
+        with open_regular(path, "rb") as handle:  # a pipe or a device: one line, never a wait
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ValueError(f"{path}: cannot read it ({exc.strerror or exc})") from None
