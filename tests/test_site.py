@@ -270,3 +270,14 @@ def test_the_site_option_refuses_a_file_in_place_of_its_folder_and_options_it_do
     assert run_all.main(["--site", str(tmp_path / "new"), "--paper", "liong2019"]) == 2
     assert capsys.readouterr().err.strip() == "run_all.py: error: --paper is not used by --site; remove it"
     assert not (tmp_path / "new").exists()
+
+
+def test_a_file_name_a_listing_gives_must_stay_inside_its_folder(tmp_path):
+    from common.leaderboard.site import inside
+
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "secret.csv").write_text("x")
+    assert inside(tmp_path / "runs", "a.csv") == (tmp_path / "runs" / "a.csv").resolve()
+    for name in ("../secret.csv", str(tmp_path / "secret.csv"), "", None):
+        with pytest.raises(ValueError, match="runs"):
+            inside(tmp_path / "runs", name)

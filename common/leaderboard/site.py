@@ -71,6 +71,17 @@ def read_document(path: Path, max_bytes: int = files.JSON_BYTES) -> Any:
         raise ValueError(f"{path}: cannot be read as JSON ({exc})") from None
 
 
+def inside(folder: Path, name: Any) -> Path:
+    """``folder / name`` for a file name a runs.json or results.json gives, refused (``ValueError``) unless it stays
+    inside ``folder``: a listed name never reaches a file elsewhere (``../``, an absolute path, a link out)."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{folder}: a listed file name is {name!r}; expected a file name inside the folder")
+    path = (folder / name).resolve()
+    if folder.resolve() not in path.parents:
+        raise ValueError(f"{folder}: the listed file {name!r} is not inside that folder")
+    return path
+
+
 def cells(described: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Cell]]:
     """``statistics.describe``'s numbers (or a results.json's, which hold the same) as the site's cells."""
     out: dict[str, dict[str, Cell]] = {}
@@ -180,7 +191,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
             best = None
             if with_epochs:
                 selected = [pooled_only(st.from_records(epoch_selection.at_best_epoch_per_fold(
-                    epoch_selection.records_of_files(folder / r["file"], folder / r["epochs"])),
+                    epoch_selection.records_of_files(inside(folder, r["file"]), inside(folder, r["epochs"]))),
                     source=f"{r['file']} at each subject's best test epoch")) for r, _ in with_epochs]
                 best = cells(st.describe(selected, k, METRICS, MEGC_SCOPES, n_resamples=n_resamples))
             planned: list[int] = next((p["seeds"] for p in manifest.get("planned", [])
@@ -297,12 +308,12 @@ def folds_entry(folder: Path, registry: Any, sources: Sources, n_resamples: int,
 
 def shipped_run(folder: Path, run: Mapping[str, Any], sources: Sources, k: int) -> Run:
     """One shipped predictions file (and its per-epoch record, where ``runs.json`` names one) as a site run."""
-    predictions = st.read_predictions_csv(folder / run["file"])
-    site_file = sources.add(folder / run["file"], f"predictions/{run['file']}")
+    predictions = st.read_predictions_csv(inside(folder, run["file"]))
+    site_file = sources.add(inside(folder, run["file"]), f"predictions/{run['file']}")
     epochs_file, curves = "", None
     if run.get("epochs"):
-        records = epoch_selection.records_of_files(folder / run["file"], folder / run["epochs"])
-        epochs_file = sources.add(folder / run["epochs"], f"predictions/{run['epochs']}")
+        records = epoch_selection.records_of_files(inside(folder, run["file"]), inside(folder, run["epochs"]))
+        epochs_file = sources.add(inside(folder, run["epochs"]), f"predictions/{run['epochs']}")
         curves = {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
     return Run(name=f"seed {run['seed']}", seed=int(run["seed"]), predictions=predictions, file=site_file,
                epochs_file=epochs_file, curves=curves, confusion=pages.confusions(predictions, MEGC_SCOPES, k))
@@ -380,7 +391,7 @@ def benchmark_entries(path: Path, summary: Mapping[str, Any], root: Path, source
     for m in summary["methods"]:
         runs: list[Run] = []
         for seed in m["seeds"]:
-            csv_path = folder / m["folder"] / f"seed{seed}" / "predictions.csv"
+            csv_path = inside(folder, f"{m['folder']}/seed{int(seed)}/predictions.csv")
             if not csv_path.is_file():
                 continue
             predictions = st.read_predictions_csv(csv_path)
