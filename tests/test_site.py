@@ -267,6 +267,12 @@ def test_the_site_option_refuses_a_file_in_place_of_its_folder_and_options_it_do
     assert run_all.main(["--site", str(taken)]) == 2
     assert capsys.readouterr().err.strip() == (f"run_all.py: error: --site {taken}: a file is there; expected a folder "
                                                "to write the site into")
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my own file")
+    assert run_all.main(["--site", str(mine)]) == 2  # writing the site replaces folders: never in one of others' files
+    assert capsys.readouterr().err.strip() == (f"run_all.py: error: --site {mine}: holds other files and no site "
+                                               "written before; give a new or empty folder")
     assert run_all.main(["--site", str(tmp_path / "new"), "--paper", "liong2019"]) == 2
     assert capsys.readouterr().err.strip() == "run_all.py: error: --paper is not used by --site; remove it"
     assert not (tmp_path / "new").exists()

@@ -20,7 +20,11 @@ What it reads:
   ``results.json`` numbers as written), a ``--score`` of outside predictions (the authors' log, anyone's file), a
   paper's run (its ``predictions.csv`` described as above; the authors' weights where it ran ``--weights``), each
   marked when its corpus is synthetic or its run partial. A file that cannot be read is left out, named in one line
-  on the front page.
+  on the front page;
+- a run shipped fold by fold as it trains (``docs/predictions/<method>-<recipe>-seed<k>.folds/``, one fold record a
+  file): an entry marked partial until it holds every fold.
+
+A file name a listing gives (runs.json, a benchmark's method folder) must stay inside its folder (:func:`inside`).
 
 Then the paired test (``statistics.compare``, UF1 and UAR, all clips) between every two entries of a track that
 predicted the same clips, on the seeds both ran (or their first runs). Every file a number comes from is copied
@@ -579,6 +583,7 @@ def _track_meta(name: str, info: Mapping[str, Any] | None) -> tuple[str, str, tu
 def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Path | None = None,
                n_resamples: int = st.DEFAULT_RESAMPLES, command: str = "run_all.py --site DIR") -> Path:
     """Gather every number (module docstring) and write the site into ``out``; returns its ``index.html``."""
+    pages.check_site_folder(out)  # before any work
     started = time.perf_counter()
     reports = reports_root() if reports is None else reports
     sources = Sources()

@@ -764,9 +764,12 @@ def score(args) -> int:
 def site(args, registry: Any) -> int:
     """``--site DIR`` through ``common.leaderboard.site.build_site``, reading the runs under ``--out`` (reports/)."""
     from common.leaderboard.site import build_site
+    from common.reporting.site import check_site_folder
 
-    if args.site.exists() and not args.site.is_dir():
-        raise CliError(f"--site {args.site}: a file is there; expected a folder to write the site into")
+    try:
+        check_site_folder(args.site)
+    except ValueError as exc:
+        raise CliError(f"--site {exc}") from None
     _import_tensorflow_quietly()  # the papers' packages (their published numbers) import Keras
     try:
         index = build_site(args.site, registry, reports=args.out, command=shlex.join([PROG, *args._argv]))

@@ -598,11 +598,26 @@ def files_index(folder: Path) -> str:
                                 f"computed from, as it was read.</p><ul>{items}</ul>", depth=1)
 
 
+MARKER = ".mersuite-site"  # written into every site folder: a folder holding it may be written over
+
+
+def check_site_folder(folder: Path) -> None:
+    """A site is written into a new or empty folder, or over a site written before (:data:`MARKER`); anything
+    else (a file, a folder holding other files) is one ``ValueError``: writing the site replaces its subfolders."""
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{folder}: a file is there; expected a folder to write the site into")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
+        raise ValueError(f"{folder}: holds other files and no site written before; give a new or empty folder")
+
+
 def write_site(folder: Path, tracks: Sequence[TrackPages], copies: Mapping[str, Path], command: str,
                notes: Sequence[str] = (), resamples: int = st.DEFAULT_RESAMPLES) -> Path:
     """Write the site into ``folder`` (created; pages and ``files/`` replaced): ``copies`` maps each
     site-relative path under ``files/`` to the file copied there. Returns ``folder/index.html``."""
+    check_site_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("a results site written by run_all.py --site; it may be written over\n",
+                                 encoding="utf-8")
     for old in ("entries", "subjects", "files"):
         if (folder / old).is_dir():
             shutil.rmtree(folder / old)
