@@ -105,6 +105,8 @@ def main(argv: list[str]) -> int:
     summary = [f"package checks {'refused (' + str(len(problems)) + ' line(s) above)' if problems else 'ok'}"]
     if problems:
         return finish(paper_id, summary, False)
+    # Said at once: the tests that follow take minutes with nothing but pytest's dots to show for them.
+    print(f"package checks ok; next, the tests that concern {paper_id} (minutes), then ruff and mypy", flush=True)
     import pytest
 
     selection = Selection(paper_id)
