@@ -32,8 +32,9 @@ refuses in one line, printed here. Projected on an H200 with 4 workers: 18 to 19
 
 The fourth part is shipped as it goes, so that any run on any card adds folds and none is lost: every fold that
 finishes is written into ``--ship`` (default ``docs/predictions/wang2024-paper-seed0.folds/``, one ``<fold>.json``
-each: :func:`ship_fold`'s compact record, no weights; :func:`load_shipped_folds` reads them), and a run starts by
-writing the folds shipped there into its own folder, where its runner reuses them (:func:`seed_folds`: only
+each: ``benchmarks/shipped_folds.py``'s ``ship_fold``, no weights; its ``load_shipped_folds`` reads them, and
+``benchmarks/reproduce.py`` ships any other method's run the same way), and a run starts by writing the folds
+shipped there into its own folder, where its runner reuses them (``seed_folds``: only
 folds of the same profile, seed, config hash and clips; the fingerprint, which hashes the data root, is the
 machine's). Its results.json and predictions.csv hold every fold, shipped and new; once all 68 are in, its
 predictions.csv is written beside the folder (``docs/predictions/wang2024-paper-seed0.csv``).
@@ -61,11 +62,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# The shipping and the resume, shared with benchmarks/reproduce.py (after the repository is on the path); the
+# names stay importable from here.
+from benchmarks.shipped_folds import (BASE_FIELDS, DIGITS, MAX_EPOCHS, MAX_SHIPPED_BYTES,  # noqa: E402,F401
+                                      POLL_SECONDS, SHIPPED_FIELDS, SHIPPED_SCHEMA, duration, export_folds,
+                                      fold_plan, load_shipped_folds, read_shipped_fold, run_and_ship, run_name,
+                                      seed_folds, ship_conflict, ship_fold, shipped_fold_problem, shipped_summary,
+                                      stop_process, train_sha256, unship_fold)
 
 # Each paper's short run (part 3): its first experiment, with these settings. aouayeb2019's LOSO has
 # 68 folds of 100 epochs over every frame: its first ``workers`` folds, with the device path.
@@ -166,303 +174,13 @@ def run_phase(args, runs: list[dict], out_dir: Path) -> list[dict]:
 
 RELEASED_PAPER = "wang2024"
 PREDICTIONS = ROOT / "docs" / "predictions"
-SHIPPED_SCHEMA = "mersuite.shipped-fold/1"
-# A fold record's fields a shipped fold keeps as they are; it drops the machine's (the data root, the
-# preprocessing cache's and the process's figures) and the fingerprint, which hashes the data root: a resume
-# rebuilds both for the machine it runs on (seed_folds).
-SHIPPED_FIELDS = ("paper", "experiment", "profile", "seed", "config_hash", "fold", "status", "reason", "seconds",
-                  "seconds_by_fold", "finished", "n_train", "n_test", "test_indices", "keys", "datasets", "subjects",
-                  "y_true", "y_pred", "parameters")
-# What a run's identity is made of besides the data root (the fold record's ``base``): a shipped fold is reused only
-# by a run that agrees on every one, on the fold's training keys (``train_sha256``) and on its test keys.
-BASE_FIELDS = ("paper", "experiment", "profile", "seed", "config_hash")
-DIGITS = 6  # significant digits of the shipped probabilities and histories (predictions.csv writes 6)
-MAX_SHIPPED_BYTES = 4 * 2**20  # a fold of the composite is about 30 kB
-MAX_EPOCHS = 100_000  # a bound on an epoch string read back: no recipe of the suite trains more epochs
-POLL_SECONDS = 15.0  # how often a running released run's finished folds are shipped
-
-
-def run_name(paper: str, profile: str, seed: int) -> str:
-    """A run's name in docs/predictions (``<paper>-<profile>-seed<k>``, as runs.json names the CSVs)."""
-    return f"{paper}-{profile}-seed{seed}"
-
-
-def _rounded(values: Any) -> Any:
-    """``values`` (nested lists of floats, None kept) at :data:`DIGITS` significant digits."""
-    if isinstance(values, list):
-        return [_rounded(v) for v in values]
-    return None if values is None else float(f"{values:.{DIGITS}g}")
-
-
-def train_sha256(keys: list[str]) -> str:
-    """The digest of a fold's training keys, in order (what a shipped fold records of its training part)."""
-    import hashlib
-
-    return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
-
-
-def ship_fold(record: dict, train_digest: str) -> dict:
-    """A fold record (``common.evaluation.records``) as a shipped fold: no weights, no machine paths.
-
-    The per-epoch test predictions (the epoch gauge's ``extra["epoch_predictions"]``) become one string per test
-    clip, one class digit an epoch (epoch 1 first), as docs/predictions' per-epoch records write them; the
-    probabilities and histories keep :data:`DIGITS` significant digits; ``extra["flagged"]`` (one entry per clip,
-    each with its reason) is grouped by stage and reason. :func:`unship_fold` is the inverse."""
-    from common.evaluation.epoch_selection import EPOCH_PREDICTIONS, epoch_rows
-
-    extra = dict(record.get("extra") or {})
-    epochs = epoch_rows(record)
-    model = (extra.pop(EPOCH_PREDICTIONS, None) or {}).get("model", "")
-    groups: dict[tuple[str, str], list[str]] = {}
-    for entry in extra.pop("flagged", None) or []:
-        groups.setdefault((entry["stage"], entry["reason"]), []).append(entry["key"])
-    shipped = {"schema": SHIPPED_SCHEMA, **{k: record[k] for k in SHIPPED_FIELDS if k in record},
-               "train_sha256": train_digest, "probabilities": _rounded(record.get("probabilities")),
-               "history": {name: _rounded(list(values)) for name, values in record["history"].items()},
-               "epoch_model": None, "epoch_classes": None,
-               "flagged": [{"stage": stage, "reason": reason, "keys": keys}
-                           for (stage, reason), keys in groups.items()],
-               "extra": extra}
-    if epochs is not None:
-        if epochs.size and (epochs.min() < 0 or epochs.max() > 9):
-            raise ValueError(f"fold {record['fold']}: a class outside 0..9 cannot be written one digit an epoch")
-        shipped["epoch_model"] = model
-        shipped["epoch_classes"] = ["".join(str(int(c)) for c in column) for column in epochs.T]
-    return shipped
-
-
-def unship_fold(shipped: dict, data_root: str, fingerprint: str) -> dict:
-    """The fold record of a shipped fold (:func:`ship_fold`) for a run at ``data_root`` whose runner gives the fold
-    ``fingerprint``: what the runner reuses, the epoch gauge reads and predictions.csv is written from."""
-    from common.evaluation.epoch_selection import EPOCH_PREDICTIONS
-    from common.evaluation.records import FOLD_SCHEMA
-
-    record = {"schema": FOLD_SCHEMA, **{k: shipped[k] for k in SHIPPED_FIELDS if k in shipped},
-              "data_root": data_root, "fingerprint": fingerprint, "probabilities": shipped["probabilities"],
-              "history": shipped["history"], "extra": dict(shipped["extra"])}
-    if shipped["epoch_classes"] is not None:
-        rows = [[int(c) for c in epoch] for epoch in zip(*shipped["epoch_classes"])]  # (epochs, clips)
-        record["extra"][EPOCH_PREDICTIONS] = {"model": shipped["epoch_model"], "y_pred": rows}
-    flagged = [{"key": key, "reason": group["reason"], "stage": group["stage"]}
-               for group in shipped["flagged"] for key in group["keys"]]
-    if flagged:
-        record["extra"]["flagged"] = flagged
-    return record
-
-
-def shipped_fold_problem(shipped: Any) -> str:
-    """Why a parsed shipped fold file is not one (:func:`ship_fold`'s layout, the fold record's checks), or ``""``."""
-    from common.evaluation.records import fold_record_problem
-
-    if not isinstance(shipped, dict) or shipped.get("schema") != SHIPPED_SCHEMA:
-        return f"is not a shipped fold (schema {SHIPPED_SCHEMA!r} expected)"
-    kinds: tuple[tuple[str, type | tuple[type, ...]], ...] = (
-        ("train_sha256", str), ("history", dict), ("extra", dict), ("flagged", list),
-        ("probabilities", (list, type(None))), ("epoch_classes", (list, type(None))),
-        ("epoch_model", (str, type(None))), *((name, (str, int)) for name in BASE_FIELDS))
-    for key, kind in kinds:
-        if key not in shipped or not isinstance(shipped[key], kind) or isinstance(shipped[key], bool):
-            return f"key {key!r} is missing or of another type"
-    for group in shipped["flagged"]:
-        if (not isinstance(group, dict) or not isinstance(group.get("stage"), str)
-                or not isinstance(group.get("reason"), str) or not isinstance(group.get("keys"), list)
-                or not all(isinstance(k, str) for k in group["keys"])):
-            return "'flagged' holds an entry that is not {stage, reason, keys}"
-    classes = shipped["epoch_classes"]
-    if classes is not None:
-        if len(classes) != len(shipped.get("y_pred") or []):
-            return "'epoch_classes' does not hold one string per test clip"
-        if not all(isinstance(c, str) and c.isascii() and c.isdigit() and len(c) <= MAX_EPOCHS for c in classes):
-            return f"'epoch_classes' holds a string that is not class digits (at most {MAX_EPOCHS} epochs)"
-        if len({len(c) for c in classes}) > 1:
-            return "'epoch_classes' holds clips with different numbers of epochs"
-    return fold_record_problem(unship_fold(shipped, "", ""))
-
-
-def read_shipped_fold(path: Path) -> tuple[dict | None, str]:
-    """``(shipped fold, "")`` of a file :func:`ship_fold` wrote, or ``(None, why not)``: a file over
-    :data:`MAX_SHIPPED_BYTES`, not JSON, or not a shipped fold."""
-    try:
-        if not path.is_file() or path.is_symlink():
-            return None, "is not a regular file"
-        if path.stat().st_size > MAX_SHIPPED_BYTES:
-            return None, f"holds {path.stat().st_size} bytes; a shipped fold is at most {MAX_SHIPPED_BYTES}"
-        shipped = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"cannot be read ({type(exc).__name__})"
-    except ValueError:
-        return None, "is not valid JSON"
-    problem = shipped_fold_problem(shipped)
-    return (None, problem) if problem else (shipped, "")
-
-
-def load_shipped_folds(folder: Path) -> list[dict]:
-    """The reader of a shipped run (``docs/predictions/<run>.folds/``): its folds' records, in the order of their
-    file names, as the metrics (``common.evaluation.metrics.aggregate``), the epoch gauge
-    (``common.evaluation.epoch_selection``) and ``write_predictions_csv`` read them (no data root, no
-    fingerprint). A file that is not a shipped fold, or a fold twice, is a ``ValueError`` naming it."""
-    records, seen = [], set()
-    for path in sorted(Path(folder).glob("*.json")):
-        shipped, problem = read_shipped_fold(path)
-        if problem:
-            raise ValueError(f"{path}: {problem}")
-        assert shipped is not None
-        if shipped["fold"] in seen or path.stem != shipped["fold"]:
-            raise ValueError(f"{path}: holds fold {shipped['fold']!r}, which is not its file's or is shipped twice")
-        seen.add(shipped["fold"])
-        records.append(unship_fold(shipped, "", ""))
-    return records
-
-
-def fold_plan(paper_id: str, experiment: Any, run: Any) -> dict:
-    """What a run of ``experiment`` under ``run`` (``common.running.profiles.RunSpec``) will make, nothing trained:
-    the folder its runner writes (``common.orchestration.run_folders``), the kind of run it records there, the
-    ``base`` of its fold records and each fold's fingerprint, training-keys digest and test keys. The runner's own
-    steps (``common.running.runner``): the databases, the selection and its checks, the folds."""
-    from common.evaluation.splits import check_folds
-    from common.orchestration.run_folders import paper_folder, run_kind
-    from common.running.corpus import load_datasets
-    from common.running.preflight import split
-    from common.running.profiles import config_hash
-    from common.running.runner import fold_fingerprint
-    from common.running.screening import screen_selection
-
-    config = run.config(experiment)
-    selection = experiment.select(load_datasets(experiment, run.root, loader=run.loader), config)
-    selection, _, _ = screen_selection(paper_id, experiment, selection, run.root, faces_policy=run.faces_policy)
-    folds = check_folds(split(paper_id, experiment, config, selection, run.seed), len(selection), partition=False)
-    base = {"paper": paper_id, "experiment": experiment.name, "profile": run.profile, "seed": int(run.seed),
-            "config_hash": config_hash(config), "data_root": str(Path(run.root).resolve())}
-    kind = run_kind(run)
-    keys = [s.key for s in selection.samples]
-    return {"folder": str(paper_folder(run.out, paper_id, kind) / experiment.name), "kind": kind, "base": base,
-            "clips": len(selection), "classes": len(selection.class_names),
-            "folds": {fold.name: {"fingerprint": fold_fingerprint(base, selection, fold),
-                                  "train_sha256": train_sha256([keys[i] for i in fold.train]),
-                                  "test_keys": [keys[i] for i in fold.test]} for fold in folds}}
-
-
-def ship_conflict(ship_dir: Path, plan: dict) -> str:
-    """Why the folds shipped in ``ship_dir`` are another run's than ``plan``'s (another profile, seed or config
-    hash), so that neither may be added to the other, or ``""``."""
-    for path in sorted(Path(ship_dir).glob("*.json")):
-        shipped, _ = read_shipped_fold(path)
-        if shipped is None:
-            continue
-        differs = [f"{k} {shipped[k]!r} != {plan['base'][k]!r}" for k in BASE_FIELDS if shipped[k] != plan["base"][k]]
-        if differs:
-            return (f"{path} is another run's fold ({', '.join(differs)}): move that folder away, or give another "
-                    "--ship folder")
-    return ""
-
-
-def seed_folds(ship_dir: Path, plan: dict) -> tuple[list[str], list[str]]:
-    """Write every shipped fold of ``ship_dir`` that is ``plan``'s into the run's folder (``plan["folder"]/folds``),
-    as the fold record its runner reuses (:func:`unship_fold`: this machine's data root and fingerprint), unless a
-    record the runner reuses is there already. Returns (the folds written, one line per shipped fold not taken and
-    why: it is retrained)."""
-    from common.evaluation.records import load_fold_record
-    from common.files import write_json_atomic
-    from common.orchestration.run_folders import KIND_FILE, record_kind
-
-    folder = Path(plan["folder"])
-    written, skipped = [], []
-    for path in sorted(Path(ship_dir).glob("*.json")):
-        shipped, problem = read_shipped_fold(path)
-        fold = plan["folds"].get(path.stem)
-        if shipped is not None and fold is None:
-            problem = "this run has no such fold"
-        elif shipped is not None and shipped["fold"] != path.stem:
-            problem = f"it holds fold {shipped['fold']!r}"
-        elif shipped is not None and any(shipped[k] != plan["base"][k] for k in BASE_FIELDS):
-            problem = "it was made with another profile, seed or config"
-        elif shipped is not None and (shipped["train_sha256"] != fold["train_sha256"]
-                                      or shipped["keys"] != fold["test_keys"]):
-            problem = "its training or test clips are not this run's"
-        if problem:
-            skipped.append(f"{path.name}: {problem}; the fold is trained again")
-            continue
-        assert shipped is not None and fold is not None
-        target = folder / "folds" / path.name
-        stored, _ = load_fold_record(target)
-        if stored is not None and stored["fingerprint"] == fold["fingerprint"] and stored["status"] != "failed":
-            continue  # the run's own record of the fold: the runner reuses it
-        if not (folder.parent / KIND_FILE).is_file():
-            record_kind(folder.parent, plan["kind"])
-        write_json_atomic(target, unship_fold(shipped, plan["base"]["data_root"], fold["fingerprint"]))
-        written.append(shipped["fold"])
-    return written, skipped
-
-
-def export_folds(plan: dict, ship_dir: Path) -> list[str]:
-    """Ship every finished fold of the run's folder (``plan["folder"]/folds``) into ``ship_dir`` (:func:`ship_fold`,
-    one ``<fold>.json`` each, compact JSON): the folds of this run (``plan``'s fingerprints) that did not fail.
-    Returns the folds whose file is new or changed."""
-    from common.evaluation.records import load_fold_record
-    from common.files import atomic_write
-
-    shipped_now = []
-    for path in sorted((Path(plan["folder"]) / "folds").glob("*.json")):
-        record, _ = load_fold_record(path)
-        fold = plan["folds"].get(path.stem)
-        if (record is None or fold is None or record["fingerprint"] != fold["fingerprint"]
-                or record["status"] == "failed"):
-            continue
-        text = json.dumps(ship_fold(record, fold["train_sha256"]), separators=(",", ":"), allow_nan=False) + "\n"
-        target = Path(ship_dir) / path.name
-        if target.is_file() and target.read_text(encoding="utf-8") == text:
-            continue
-        Path(ship_dir).mkdir(parents=True, exist_ok=True)
-        with atomic_write(target) as handle:
-            handle.write(text)
-        shipped_now.append(record["fold"])
-    return shipped_now
-
-
-def shipped_summary(ship_dir: Path, plan: dict) -> str:
-    """"N of F folds (M clips)" of ``plan``'s run shipped in ``ship_dir``, with their pooled last-epoch UF1 / UAR."""
-    from common.evaluation import metrics
-
-    records, unread = [], []
-    for path in sorted(Path(ship_dir).glob("*.json")):
-        shipped, problem = read_shipped_fold(path)
-        if shipped is None:
-            unread.append(f"{path.name} {problem}")
-        elif shipped["fold"] == path.stem and shipped["fold"] in plan["folds"]:
-            records.append(unship_fold(shipped, "", ""))
-    clips = sum(len(r["y_pred"]) for r in records)
-    line = f"{len(records)} of {len(plan['folds'])} folds ({clips} of {plan['clips']} clips)"
-    if unread:
-        line += f" ({len(unread)} file(s) left out: {unread[0]})"
-    scored = [r for r in records if r["status"] == "ok" and r["y_pred"]]
-    if scored:
-        pooled = metrics.scores([v for r in scored for v in r["y_true"]], [v for r in scored for v in r["y_pred"]],
-                                plan["classes"])
-        line += f": last epoch UF1 {pooled['uf1']:.4f} / UAR {pooled['uar']:.4f} pooled over them"
-    return line
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop a run and its workers (its process group): Ctrl-C, as a user would, then a kill 30 s later."""
-    import signal
-
-    for sig, wait in ((signal.SIGINT, 30), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def released_run(args, out_dir: Path) -> tuple[int, str]:
     """Part 4: wang2024 ``paper`` on the released inputs at ``args.released``, in its own process, shipped as it
     goes; (exit status, the lines to print).
 
-    Before: what the run will make (:func:`fold_plan`, in a child process that sees no card), and the folds already
+    Before: what the run will make (``fold_plan``, in a child process that sees no card), and the folds already
     shipped in ``args.ship`` (the repository's ``docs/predictions/wang2024-paper-seed0.folds``) written into the
     run's folder, which the run then reuses. During: every :data:`POLL_SECONDS` the finished folds are shipped
     there. ``args.time_limit`` stops the run (Ctrl-C; the folds finished are kept). After: the run's predictions.csv
@@ -487,33 +205,15 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     command = [sys.executable, str(ROOT / "run_all.py"), "--paper", RELEASED_PAPER, "--profile", "paper",
                "--data-root", str(args.released), "--workers", str(args.workers), "--out", str(out_dir)]
     print(f"$ {' '.join(command[1:])}  (log: {out_dir / 'run.log'})", flush=True)
-    started = time.perf_counter()
-    stopped = False
-    with open(out_dir / "run.log", "w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        while process.poll() is None:
-            left = args.time_limit - (time.perf_counter() - started) if args.time_limit else POLL_SECONDS
-            if left <= 0:
-                stopped = True
-                print(f"time limit of {args.time_limit:.0f} s reached: stopping the run", flush=True)
-                _stop(process)
-                break
-            try:
-                process.wait(timeout=min(POLL_SECONDS, left))
-            except subprocess.TimeoutExpired:
-                pass
-            for fold in export_folds(plan, ship_dir):
-                print(f"  shipped fold {fold} ({_s(time.perf_counter() - started)})", flush=True)
-    for fold in export_folds(plan, ship_dir):
-        print(f"  shipped fold {fold}", flush=True)
-    wall = time.perf_counter() - started
+    code, stopped, wall = run_and_ship(command, plan, ship_dir, out_dir / "run.log", cwd=ROOT,
+                                      time_limit=args.time_limit)
     shipped_line = shipped_summary(ship_dir, plan)
     results = Path(plan["folder"]) / "results.json"
-    if stopped or process.returncode != 0 or not results.is_file():
+    if stopped or code != 0 or not results.is_file():
         last = " | ".join((out_dir / "run.log").read_text(encoding="utf-8").strip().splitlines()[-3:])
-        how = (f"stopped at the time limit after {_s(wall)}" if stopped
-               else f"run_all.py exit {process.returncode}: {last}")
-        return (0 if stopped else process.returncode or 1,
+        how = (f"stopped at the time limit after {duration(wall)}" if stopped
+               else f"run_all.py exit {code}: {last}")
+        return (0 if stopped else code or 1,
                 f"wang2024 paper on the authors' released inputs, partial ({how}); shipped in {ship_dir}: "
                 f"{shipped_line}")
     summary = json.loads(results.read_text())
@@ -530,7 +230,7 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     scores = f"UF1 {uf1:.4f} / UAR {uar:.4f}" if uf1 is not None and uar is not None else "no pooled score"
     return 0, (f"wang2024 paper on the authors' released inputs (real, {plan['clips']} clips): pooled {scores}, the "
                f"last epoch ({ok} of {len(summary['folds'])} folds ok, {len(points)} clips on the code's fixed "
-               f"points; published from the best test epoch: 0.8603 / 0.8475); wall {_s(wall)}; shipped in "
+               f"points; published from the best test epoch: 0.8603 / 0.8475); wall {duration(wall)}; shipped in "
                f"{ship_dir}: {shipped_line}{csv_note}")
 
 
@@ -554,7 +254,7 @@ def fill_points(released: Path) -> int:
 
 
 def plan_phase(args) -> int:
-    """The plan of part 4 (:func:`fold_plan`) in this (child) process, JSON to ``--plan-json``."""
+    """The plan of part 4 (``fold_plan``) in this (child) process, JSON to ``--plan-json``."""
     from common.running.profiles import resolve_run
     from papers import get_paper
 
@@ -562,12 +262,6 @@ def plan_phase(args) -> int:
     run = resolve_run(data_root=args.released, profile="paper", experiments=(experiment,), out=args.out)
     Path(args.plan_json).write_text(json.dumps(fold_plan(RELEASED_PAPER, experiment, run)))
     return 0
-
-
-def _s(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
 def report(measure: dict, measured: list[dict], workers: int) -> str:
@@ -588,8 +282,8 @@ def report(measure: dict, measured: list[dict], workers: int) -> str:
         proj = sum(projected["fold_seconds"][:k]) / k if k and projected["fold_seconds"] else None
         meas = sum(run["fold_seconds"]) / k if k else None
         ratio = f"{meas / proj:.2f}" if proj and meas else "-"
-        lines.append(f"{run['paper'] + '/' + run['experiment']:<52}{k:>6}{_s(proj):>12}{_s(meas):>12}{ratio:>8}"
-                     f"{run['exit']:>6}")
+        lines.append(f"{run['paper'] + '/' + run['experiment']:<52}{k:>6}{duration(proj):>12}"
+                     f"{duration(meas):>12}{ratio:>8}{run['exit']:>6}")
     return "\n".join(lines)
 
 

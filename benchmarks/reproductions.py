@@ -367,11 +367,6 @@ def collect(spec: Path, folder: Path = FOLDER) -> list[dict[str, Any]]:
     (``epoch_selection.write_epoch_csv``); its seed and fold count are read from the run's results.json. The
     seconds kept are the folds' own (``seconds.folds_total``: training and predicting, summed over the folds; a
     group of folds trained together shares its time among them)."""
-    import shutil
-
-    from common.evaluation import epoch_selection
-    from common.evaluation.records import load_fold_record
-
     document = json.loads(spec.read_text(encoding="utf-8"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "runs.json"
@@ -381,17 +376,7 @@ def collect(spec: Path, folder: Path = FOLDER) -> list[dict[str, Any]]:
         run = Path(entry["run"])
         summary = json.loads((run / "results.json").read_text(encoding="utf-8"))
         stem = f"{entry['method']}-{entry['recipe']}-seed{summary['seed']}"
-        shutil.copyfile(run / "predictions.csv", folder / f"{stem}.csv")
-        records = []
-        for fold in summary["folds"]:
-            record, problem = load_fold_record(run / "folds" / f"{fold['name']}.json")
-            if record is None:
-                raise ValueError(f"{run}: fold {fold['name']}'s record {problem or 'is missing'}")
-            records.append(record)
-        epochs = None
-        if all(epoch_selection.epoch_rows(r) is not None for r in records if r.get("y_pred")):
-            epochs = f"{stem}.epochs.csv"
-            epoch_selection.write_epoch_csv(folder / epochs, records)
+        epochs = copy_run(run, stem, folder)
         ok = sum(1 for f in summary["folds"] if f["status"] == "ok")
         runs.append({"file": f"{stem}.csv", "epochs": epochs, "method": entry["method"], "recipe": entry["recipe"],
                      "seed": summary["seed"], "label": entry["label"], "folds": ok, "profile": summary["profile"],
@@ -405,6 +390,30 @@ def collect(spec: Path, folder: Path = FOLDER) -> list[dict[str, Any]]:
            "runs": sorted(kept + runs, key=lambda r: (order_of(r["method"], r["recipe"]), r["seed"]))}
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return runs
+
+
+def copy_run(run: Path, stem: str, folder: Path = FOLDER) -> str | None:
+    """The files of one run folder (its results.json, predictions.csv and folds/) in ``folder``: ``<stem>.csv``, its
+    predictions.csv byte for byte, and, where every fold that predicted holds the epoch gauge's record,
+    ``<stem>.epochs.csv`` (``epoch_selection.write_epoch_csv``), whose name is returned (else None). A fold record
+    that is missing or unreadable is a ``ValueError`` naming it."""
+    import shutil
+
+    from common.evaluation import epoch_selection
+    from common.evaluation.records import load_fold_record
+
+    summary = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    shutil.copyfile(run / "predictions.csv", folder / f"{stem}.csv")
+    records = []
+    for fold in summary["folds"]:
+        record, problem = load_fold_record(run / "folds" / f"{fold['name']}.json")
+        if record is None:
+            raise ValueError(f"{run}: fold {fold['name']}'s record {problem or 'is missing'}")
+        records.append(record)
+    if not all(epoch_selection.epoch_rows(r) is not None for r in records if r.get("y_pred")):
+        return None
+    epoch_selection.write_epoch_csv(folder / f"{stem}.epochs.csv", records)
+    return f"{stem}.epochs.csv"
 
 
 def order_of(method: str, recipe: str) -> tuple[int, str]:

@@ -72,19 +72,6 @@ def test_a_shipped_fold_is_the_record_without_weights_or_paths_and_reads_back(tm
         assert "sub04.json" in str(exc) and "'sub01'" in str(exc)
 
 
-def _gauged_fold(ctx):
-    """The dummy paper's Keras-free seeded fold (predictions and probabilities that depend on the seed) with a
-    per-epoch record of three epochs, as the epoch gauge's recorder leaves one (the last epoch the prediction)."""
-    import dataclasses
-
-    import dummy_paper
-
-    dummy_paper.HOOKS["ran"].add(ctx.fold.name)
-    outcome = dummy_paper.seeded_centroid_fold(ctx)
-    rows = [[(int(c) + k) % 3 for c in outcome.y_pred] for k in (2, 1, 0)]
-    return dataclasses.replace(outcome, extra={"epoch_predictions": {"model": "centroids", "y_pred": rows}})
-
-
 def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predictions(dummy_corpus, tmp_path,
                                                                                       monkeypatch):
     import dataclasses
@@ -96,7 +83,7 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
 
     # the gauge's bootstrap is tests/test_epoch_selection.py's; here the records it reads are compared
     monkeypatch.setattr(runner, "epoch_selection", lambda records, results: {"status": "n/a"})
-    experiment = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=_gauged_fold)
+    experiment = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=dummy_paper.gauged_centroid_fold)
     folder = f"dummy/{experiment.name}"
 
     def run(root, out):

@@ -1,0 +1,108 @@
+"""benchmarks/reproduce.py: one seed on the released inputs, shipped fold by fold into the repository as it goes and
+resumed from there on another machine. Here the dummy paper's Keras-free method on the megc2019 track, run as the
+command reproduce.py starts runs it (``run_all.py --benchmark megc2019 --methods ...``: ``run_benchmark``), in this
+process."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import types
+
+import pytest
+
+
+def _method():
+    """A dummy benchmark method whose folds' predictions depend on the seed and carry a per-epoch record."""
+    import dummy_paper
+
+    def benchmark_experiment(track, model=None):
+        return dataclasses.replace(dummy_paper.benchmark_experiment(track, "centroid"),
+                                   run_fold=dummy_paper.gauged_centroid_fold)
+
+    return types.SimpleNamespace(benchmark_experiment=benchmark_experiment, BENCHMARK_MODELS=())
+
+
+@pytest.mark.dummy_databases("casme2", "samm", "megc2019")
+def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_folds_and_is_collected(
+        dummy_corpus, tmp_path, monkeypatch):
+    import dummy_paper
+    from benchmarks import reproduce, reproductions, shipped_folds
+    from common.leaderboard.tracks import MEGC2019
+    from common.orchestration import leaderboard_runs
+    from common.orchestration.paper_runs import RunSettings
+    from common.running import runner
+
+    # the gauge's bootstrap and the report are other tests'; here the folds, their files and the collection
+    monkeypatch.setattr(runner, "epoch_selection", lambda records, results: {"status": "n/a"})
+    monkeypatch.setattr(leaderboard_runs, "write_report", lambda bench, path: path.write_bytes(b""))
+    module = _method()
+    registry = types.SimpleNamespace(get_paper=lambda paper_id: module)
+
+    def plan_of(root, out, sets=()):
+        return reproduce.benchmark_plan("dummy", "smoke", 1, root, out, list(sets), registry=registry,
+                                        loader=dummy_paper.load)
+
+    def run(root, out):
+        settings = RunSettings(data_root=root, loader=dummy_paper.load, profile="smoke", seed=1, out=out)
+        leaderboard_runs.run_benchmark(MEGC2019, [("dummy", module, None)], settings, n_resamples=20)
+
+    # the whole seed, every fold shipped as it finished: the plan names the benchmark's folder and fingerprints
+    plan = plan_of(dummy_corpus, tmp_path / "whole")
+    run(dummy_corpus, tmp_path / "whole")
+    whole = tmp_path / "whole" / "benchmark" / "megc2019" / "dummy" / "seed1"
+    assert plan["folder"] == str(whole) and plan["kind"] is None
+    stored = {p.stem: json.loads(p.read_text())["fingerprint"] for p in (whole / "folds").glob("*.json")}
+    assert stored == {name: fold["fingerprint"] for name, fold in plan["folds"].items()} and len(stored) == 4
+    docs = tmp_path / "docs"
+    ship = docs / "dummy-smoke-seed1.folds"
+    assert sorted(shipped_folds.export_folds(plan, ship)) == sorted(plan["folds"])
+    kept = sorted(plan["folds"])[:2]
+    for name in sorted(plan["folds"])[2:]:  # the session ended after two folds
+        (ship / f"{name}.json").unlink()
+
+    # the next session, another machine: the inputs at another path; only the two missing folds are trained
+    moved = shutil.copytree(dummy_corpus, tmp_path / "elsewhere")
+    plan = plan_of(moved, tmp_path / "resumed")
+    assert shipped_folds.seed_folds(ship, plan) == (kept, [])
+    assert not reproduce.complete(plan)
+    dummy_paper.HOOKS["ran"].clear()
+    run(moved, tmp_path / "resumed")
+    assert dummy_paper.HOOKS["ran"] == set(plan["folds"]) - set(kept)
+    assert sorted(shipped_folds.export_folds(plan, ship)) == sorted(set(plan["folds"]) - set(kept))
+    assert reproduce.complete(plan)
+
+    # every fold in: predictions.csv byte for byte and the per-epoch record as the whole run's, runs.json's entry
+    line = reproduce.finish(plan, folder=docs, stem="dummy-smoke-seed1", method="dummy", recipe="smoke", named=False,
+                            recorded="run_all.py --benchmark megc2019 ...", machine_words="a test", tree="feed")
+    assert "runs.json entry added (4 of 4 folds)" in line, line
+    assert (docs / "dummy-smoke-seed1.csv").read_bytes() == (whole / "predictions.csv").read_bytes()
+    (tmp_path / "copy").mkdir()
+    assert reproductions.copy_run(whole, "whole", tmp_path / "copy") == "whole.epochs.csv"
+    assert (docs / "dummy-smoke-seed1.epochs.csv").read_bytes() == (tmp_path / "copy" / "whole.epochs.csv").read_bytes()
+    (entry,) = json.loads((docs / "runs.json").read_text())["runs"]
+    assert (entry["file"], entry["epochs"], entry["seed"], entry["folds"]) == (
+        "dummy-smoke-seed1.csv", "dummy-smoke-seed1.epochs.csv", 1, 4)
+
+    # another --set is another config: its folds are refused in one line, never mixed
+    other = plan_of(moved, tmp_path / "other", ["train.epochs=3"])
+    assert other["base"]["config_hash"] != plan["base"]["config_hash"]
+    conflict = shipped_folds.ship_conflict(ship, other)
+    assert "config_hash" in conflict and "\n" not in conflict
+    assert shipped_folds.seed_folds(ship, other)[0] == []
+
+
+def test_options_that_cannot_run_are_refused_in_one_line(tmp_path, capsys):
+    from benchmarks import reproduce
+
+    base = ["--method", "liong2019", "--recipe", "paper", "--seed", "0", "--data-root", str(tmp_path), "--out",
+            str(tmp_path / "out")]
+    for extra, expected in ((["--set", "model.initializer=glorot_uniform"], "give --name NAME too"),
+                            (["--name", "Glorot-1"], "--name 'Glorot-1': expected"),
+                            (["--fold-parallel", "0"], "--fold-parallel 0")):
+        assert reproduce.main(base + extra) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("reproduce: ") and expected in err[0], err
+    assert reproduce.main(base[:-4] + ["--data-root", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # nothing written before the refusal
