@@ -237,6 +237,9 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
             "subjects": [r["subject"] for r in clips], "datasets": [r["dataset"] for r in clips],
             "y_true": [int(r["y_true"]) for r in clips], "y_pred": [int(r["y_pred"]) for r in clips],
             "history": {"loss": [1.0, 0.5, 0.4, 0.3, 0.2]}, "epoch_classes": classes}), encoding="utf-8")
+    # the same folds under an option (benchmarks/reproduce.py --name), and a finished run's folds beside its csv
+    shutil.copytree(folds, shipped / "gan2019-paper-seed7-glorot.folds")
+    shutil.copytree(folds, shipped / f"{Path(first['file']).stem}.folds")
     (shipped / "bad-paper-seed0.folds").mkdir()
     (shipped / "bad-paper-seed0.folds" / "f.json").write_text('{"schema": "mersuite.shipped-fold/1"}')
     index = build_site(tmp_path / "site", papers, shipped=shipped, reports=reports, n_resamples=RESAMPLES)
@@ -253,10 +256,14 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     last = metrics.scores([int(r["y_true"]) for r in clips], [int(r["y_pred"]) for r in clips], 3)
     assert "partial" in row and f">{last['uf1']:.3f}<" in row and ">1.000</a> / <a" in row
     assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
+    option = front[front.index('id="megc2019--gan2019-paper-seed7-glorot-folds"'):]
+    assert "option glorot" in option[:option.index("</tr>")]
+    assert f'id="megc2019--{Path(first["file"]).stem}-folds"' not in front  # its csv is the entry
+    assert front.count('id="megc2019--gan2019-paper-published"') == 1
     assert "left out" in front and "broken" in front and "KeyError" in front
     pairs = (index.parent / "pairs.html").read_text(encoding="utf-8")
-    # UF1 and UAR against the shipped run (on the 200 clips both hold) and against the run shipped fold by fold
-    assert pairs.count("theirs.csv (scored)") == 4 and ">200 (242 left out)<" in pairs
+    # UF1 and UAR against the shipped run (on the 200 clips both hold) and against the two runs shipped fold by fold
+    assert pairs.count("theirs.csv (scored)") == 6 and ">200 (242 left out)<" in pairs
 
 
 def test_the_site_option_refuses_a_file_in_place_of_its_folder_and_options_it_does_not_use(capsys, tmp_path):

@@ -266,9 +266,9 @@ def read_shipped_fold(path: Path) -> dict[str, Any]:
 def folds_entry(folder: Path, registry: Any, sources: Sources, n_resamples: int, k: int = 3) -> list[Entry]:
     """A run shipped fold by fold (``<method>-<recipe>-seed<k>.folds/``, one fold record a file, as it trains): its
     entry, marked partial until it holds every fold, and its authors' published numbers."""
-    method, recipe, seed_name = (folder.name.removesuffix(".folds").split("-") + ["", ""])[:3]
+    method, recipe, seed_name, option = (folder.name.removesuffix(".folds").split("-", 3) + ["", "", ""])[:4]
     if not seed_name.startswith("seed") or not seed_name[4:].isdigit():
-        raise ValueError(f"{folder}: expected a name <method>-<recipe>-seed<k>.folds")
+        raise ValueError(f"{folder}: expected a name <method>-<recipe>-seed<k>[-<option>].folds")
     seed = int(seed_name[4:])
     paths = sorted(folder.glob("*.json"))[:MAX_FOLD_FILES]
     records = [read_shipped_fold(path) for path in paths]
@@ -289,7 +289,7 @@ def folds_entry(folder: Path, registry: Any, sources: Sources, n_resamples: int,
         names = tuple(getattr(getattr(registry.get_paper(method), "PIPELINE", None), "stands_for", ()) or ())
     except Exception:  # boundary: any package; the run keeps its id for a name
         names = ()
-    label = f"{names[0] if names else method} ({method}), {recipe}"
+    label = f"{names[0] if names else method} ({method}), {recipe}" + (f", option {option}" if option else "")
     not_ok = len(records) - len(scored)
     partial = ""
     if len(records) < SHIPPED_FOLDS or not_ok:
@@ -298,10 +298,14 @@ def folds_entry(folder: Path, registry: Any, sources: Sources, n_resamples: int,
     run = Run(name=f"seed {seed}", seed=seed, predictions=predictions, file=site_files[0],
               epochs_file=site_files[0] if best is not None else "", curves=curves,
               confusion=pages.confusions(predictions, scopes, k))
-    entry = Entry(slug=f"{method}-{recipe}-seed{seed}-folds", label=label, kind=pages.OUR_RUN, scores=scores,
+    # the command that writes (and resumes) such a folder: HTNet's on a card, every other recipe's on the CPU
+    writer = ("benchmarks/gpu_check.py, its released part" if method == "wang2024" else
+              f"benchmarks/reproduce.py --method {method} --recipe {recipe} --seed {seed}"
+              + (f" --name {option} --set ..." if option else ""))
+    entry = Entry(slug=folder.name.removesuffix(".folds") + "-folds", label=label, kind=pages.OUR_RUN, scores=scores,
                   seeds=(seed,), corpus="real: the authors' released inputs", partial=partial, best_epoch=best,
                   best_epoch_seeds=(seed,) if best else (), published=published, runs=(run,),
-                  command=f"benchmarks/gpu_check.py (its released part; writes {folder.name}/ as folds finish)",
+                  command=f"{writer} (writes {folder.name}/ as folds finish)",
                   sources=((f"fold records ({len(paths)} files, one a fold; the first)", site_files[0]),
                            ("every fold record", "files/index.html")),
                   notes=(f"Fold records of {folder.name}/: the predictions, the per-epoch test classes and the "
@@ -590,13 +594,15 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     ours, artefacts = shipped_entries(shipped, registry, sources, n_resamples)
     notes: list[str] = []
     for folds in sorted(shipped.glob("*.folds")) if shipped.is_dir() else []:
+        if (shipped / f"{folds.name.removesuffix('.folds')}.csv").is_file():
+            continue  # the run finished: its predictions file (runs.json) is its entry
         try:
             entries = folds_entry(folds, registry, sources, n_resamples)
         except ValueError as exc:  # a fold file that cannot be read: the run is left out, named on the front page
             notes.append(f"left out {folds}: {exc}")
             continue
         ours += entries[:1]
-        artefacts += entries[1:]
+        artefacts += [e for e in entries[1:] if e.slug not in {a.slug for a in artefacts}]
     logger.info(f"[site] {len(ours)} shipped entries scored ({time.perf_counter() - started:.0f} s)")
     stood_for: set[str] = set()
     for entry in artefacts:
