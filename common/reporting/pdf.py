@@ -556,13 +556,13 @@ def _thumbnail_page(title: str, clips: list[Mapping[str, Any]], banner: str) -> 
     return fig
 
 
-def shown_config(config: Mapping[str, Any], *, weights: Mapping[str, Any] | str | None = None,
+def shown_config(config: Mapping[str, Any] | None, *, weights: Mapping[str, Any] | str | None = None,
                  max_folds: int | None = None) -> dict[str, Any]:
     """The config as a report page prints it: as run, except that a run of the authors' released weights
     (``weights``: its ``released_weights`` record, or the weights folder) shows no training recipe, which trained
     nothing (one line says so), and a benchmark cut by ``--max-folds`` says, beside ``evaluation.max_folds``,
     that the benchmark cut the track's folds (the config's own value is not what ran)."""
-    shown = dict(config)
+    shown = dict(config or {})  # a run's results.json may hold none (a toy harness's)
     if weights and isinstance(shown.get("train"), Mapping):
         folder = weights.get("folder", "?") if isinstance(weights, Mapping) else weights
         shown["train"] = (f"not used: the authors' released weights ({Path(str(folder)).name}) are evaluated here, "
