@@ -69,17 +69,10 @@ def published_numbers(method: str, recipe: str) -> dict[tuple[str, str], tuple[f
     then saying so), or for
     the port recipe the port's own published numbers. Test-selected: a number the paper computed otherwise
     (``Reported.comparable`` False: its authors kept each subject's best test epoch)."""
-    from papers import get_paper
+    import papers
+    from common.leaderboard.site import registry_published
 
-    experiment = get_paper(method).EXPERIMENTS[0]
-    rows = experiment.weights_reported if recipe == "port" else experiment.reported
-    out = {}
-    for r in rows:
-        if r.aggregation == "pooled" and r.metric in METRICS and r.scope in SCOPES:
-            recomputed = f"{r.metric.upper()} recomputed from the authors' predictions"
-            source = r.source if r.recomputed is None else recomputed
-            out[(r.metric, r.scope)] = (r.reference_value, source, not r.comparable)
-    return out
+    return registry_published(papers, method, recipe)  # the site's reading of the same numbers
 
 
 def planned(folder: Path = FOLDER) -> list[dict[str, Any]]:
