@@ -229,8 +229,11 @@ def check_report_pages(paper_id, smoke_corpus, tmp_path):
     from common.running.profiles import resolve_run
 
     module = get_paper(paper_id)
+    kinds = _page_kinds(module.EXPERIMENTS)
+    assert kinds, (f"{paper_id}: no experiment has report_pages; every paper draws at least one page of its own "
+                   "(papers/README.md)")
     results = {}
-    for experiment in _page_kinds(module.EXPERIMENTS):
+    for experiment in kinds:
         fake = dataclasses.replace(experiment, run_fold=_rotating_fold,
                                    folds=lambda s, c, seed, e=experiment: e.folds(s, c, seed)[:2])
         results[experiment.name] = runner.run_experiment(paper_id, fake, resolve_run(data_root=smoke_corpus,
