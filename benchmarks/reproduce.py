@@ -37,8 +37,8 @@ folds, trains each on the same clips in the same order under the same config has
 Only the experiment's name differs (``megc2019_loso`` against ``megc2019``), which a fold record holds, so that a
 folder shipped by one form is refused by the other. ``--set`` needs ``--name``, which names the shipped folder:
 folds of other settings never share one. ``--dry-run`` makes the plan, checks the shipped folder and prints the
-command; nothing is trained or shipped. Exit status: 0 when the run finished or stopped at its time limit, 2 for a refusal, else the
-run's own.
+command; nothing is trained or shipped. Exit status: 0 when the run finished or stopped at its time limit, 2 for
+a refusal, else the run's own.
 """
 from __future__ import annotations
 
