@@ -33,7 +33,8 @@ What it does, in order:
 
 The ``--paper M --profile R`` form (the port recipe's shipped seeds 0 to 2) selects the same clips, makes the same
 folds, trains each on the same clips in the same order under the same config hash, as this benchmark form does
-(compared on the released inputs for liong2019 ``paper`` and ``port`` and gan2019 ``paper``): the same predictions.
+(the plans compared on the released inputs for liong2019 ``paper`` and ``port`` and gan2019 ``paper``;
+the trained predictions not): the same predictions are expected.
 Only the experiment's name differs (``megc2019_loso`` against ``megc2019``), which a fold record holds, so that a
 folder shipped by one form is refused by the other. ``--set`` needs ``--name``, which names the shipped folder:
 folds of other settings never share one. ``--dry-run`` makes the plan, checks the shipped folder and prints the
