@@ -35,6 +35,9 @@ The ``--paper M --profile R`` form (the port recipe's shipped seeds 0 to 2) sele
 folds, trains each on the same clips in the same order under the same config hash, as this benchmark form does
 (the plans compared on the released inputs for liong2019 ``paper`` and ``port`` and gan2019 ``paper``;
 the trained predictions not): the same predictions are expected.
+``--no-epoch-gauge`` passes run_all.py's option: the run records no per-epoch test predictions, so it ships no
+``<run>.epochs.csv`` and runs.json's command says so (the extra seeds of a recipe's distribution, whose last epoch
+is what they are for; STSTNet's MATLAB recipe then takes about a third of the time).
 Only the experiment's name differs (``megc2019_loso`` against ``megc2019``), which a fold record holds, so that a
 folder shipped by one form is refused by the other. ``--set`` needs ``--name``, which names the shipped folder:
 folds of other settings never share one. ``--dry-run`` makes the plan, checks the shipped folder and prints the
@@ -97,7 +100,7 @@ def command(args: argparse.Namespace, out: Path) -> list[str]:
              "--data-root", str(args.data_root), "--out", str(out)]
     for assignment in args.set:
         words += ["--set", assignment]
-    return words
+    return words + ([] if args.epoch_gauge else ["--no-epoch-gauge"])
 
 
 def as_recorded(args: argparse.Namespace) -> str:
@@ -106,6 +109,7 @@ def as_recorded(args: argparse.Namespace) -> str:
              str(args.seed), "--fold-parallel", str(args.fold_parallel), "--data-root", "HTNet"]
     for assignment in args.set:
         words += ["--set", assignment]
+    words += [] if args.epoch_gauge else ["--no-epoch-gauge"]
     return shlex.join(words) + "  (through benchmarks/reproduce.py: shipped fold by fold, resumed across sessions)"
 
 
@@ -221,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ship", type=Path, default=None,
                         help="where the folds are shipped and resumed from (default: FOLDER/<run>.folds)")
     parser.add_argument("--machine", default=None, help="the machine in runs.json's words (default: this one's)")
+    parser.add_argument("--no-epoch-gauge", dest="epoch_gauge", action="store_false",
+                        help="run_all.py's: no per-epoch test record (no <run>.epochs.csv; about a third of the "
+                             "MATLAB recipe's time): for the extra seeds of a distribution")
     parser.add_argument("--dry-run", action="store_true", help="the plan, the resume's check and the command only")
     parser.add_argument("--plan-json", default=None, help=argparse.SUPPRESS)  # step 1, in a child
     parser.add_argument("--run-out", type=Path, default=None, help=argparse.SUPPRESS)

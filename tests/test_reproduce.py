@@ -106,3 +106,17 @@ def test_options_that_cannot_run_are_refused_in_one_line(tmp_path, capsys):
     assert reproduce.main(base[:-4] + ["--data-root", str(tmp_path / "none"), "--out", str(tmp_path)]) == 2
     assert "no such folder" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing written before the refusal
+
+
+def test_no_epoch_gauge_reaches_the_run_and_the_recorded_command(tmp_path):
+    import argparse
+
+    from benchmarks import reproduce
+
+    args = argparse.Namespace(method="liong2019", recipe="paper", seed=4, fold_parallel=8, data_root=tmp_path,
+                              set=[], epoch_gauge=False)
+    assert reproduce.command(args, tmp_path / "out")[-1] == "--no-epoch-gauge"
+    assert "--no-epoch-gauge  (through" in reproduce.as_recorded(args)
+    gauged = argparse.Namespace(**{**vars(args), "epoch_gauge": True})
+    assert "--no-epoch-gauge" not in reproduce.command(gauged, tmp_path / "out")
+    assert "--no-epoch-gauge" not in reproduce.as_recorded(gauged)
