@@ -240,6 +240,103 @@ def stdev(values: list[float]) -> float:
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
+@dataclasses.dataclass(frozen=True)
+class Ablation:
+    """One option of STSTNet's MATLAB recipe (``papers.liong2019.config.MATLAB_ABLATIONS``) against the recipe as it
+    stands, on the seeds shipped for both (``liong2019-paper-seed<k>-<option>.csv`` and the baseline's
+    ``liong2019-paper-seed<k>.csv``)."""
+
+    option: str
+    overrides: dict[str, Any]
+    seeds: tuple[int, ...]
+    uf1: tuple[float, float]  # (the option's mean over the seeds, the baseline's on the same seeds)
+    uf1_difference: tuple[float, float, float]  # option minus baseline, its 95 % paired interval
+    recall: tuple[float, float]  # the positive class's recall, the same way
+    recall_difference: tuple[float, float, float]
+
+
+def positive_clips(predictions: Any) -> Any:
+    """``predictions`` restricted to the clips whose true class is positive: their accuracy is the positive class's
+    recall, so ``statistics.compare`` on them gives its paired subject-bootstrap interval."""
+    mask = predictions.y_true == POSITIVE
+    return dataclasses.replace(
+        predictions, y_true=predictions.y_true[mask], y_pred=predictions.y_pred[mask],
+        subjects=predictions.subjects[mask], datasets=predictions.datasets[mask],
+        folds=None if predictions.folds is None else predictions.folds[mask],
+        keys=None if predictions.keys is None else predictions.keys[mask])
+
+
+def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
+    """Each option of ``MATLAB_ABLATIONS`` with at least one seed shipped beside the baseline's same seed, scored
+    paired with it (``statistics.compare``: the bootstrap draws subjects and seeds together, each option seed with
+    the baseline's seed of the same number)."""
+    from common.evaluation import statistics as st
+    from papers.liong2019.config import MATLAB_ABLATIONS
+
+    baseline = {r["seed"]: r["file"] for r in manifest(folder)
+                if (r["method"], r["recipe"], r["folds"]) == ("liong2019", "paper", FOLDS)}
+    out = []
+    for option, overrides in MATLAB_ABLATIONS.items():
+        seeds = tuple(k for k in sorted(baseline) if (folder / f"liong2019-paper-seed{k}-{option}.csv").is_file())
+        if not seeds:
+            continue
+        ours = [st.read_predictions_csv(folder / f"liong2019-paper-seed{k}-{option}.csv") for k in seeds]
+        base = [st.read_predictions_csv(folder / baseline[k]) for k in seeds]
+        cells = []
+        for a, b, metric in ((ours, base, "uf1"), ([positive_clips(p) for p in ours],
+                                                   [positive_clips(p) for p in base], "accuracy")):
+            c = st.compare(a, b, CLASSES, metric, names=(option, "paper"), n_resamples=n_resamples,
+                           n_permutations=n_resamples)
+            cells.append(((c.a_score, c.b_score), (c.difference, c.low, c.high)))
+        (uf1, uf1_difference), (recall, recall_difference) = cells
+        out.append(Ablation(option=option, overrides=dict(overrides), seeds=seeds, uf1=uf1,
+                            uf1_difference=uf1_difference, recall=recall, recall_difference=recall_difference))
+    return out
+
+
+def ablation_table(rows: list[Ablation]) -> str:
+    """docs/reproductions.md's table of the measured options (:func:`ablations`)."""
+    lines = ["| option (`--set`) | seeds | UF1: option (paper, same seeds) | option minus paper: UF1 [95 % paired CI] "
+             "| positive recall: option (paper) | option minus paper: positive recall [95 % paired CI] |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for a in rows:
+        sets = " ".join(f"`{field}={str(value).lower() if isinstance(value, bool) else value}`"
+                        for field, value in a.overrides.items())
+        d, r = a.uf1_difference, a.recall_difference
+        lines.append(f"| {a.option}: {sets} | {', '.join(str(k) for k in a.seeds)} | {a.uf1[0]:.3f} ({a.uf1[1]:.3f}) "
+                     f"| {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}] | {a.recall[0]:.3f} ({a.recall[1]:.3f}) "
+                     f"| {r[0]:+.3f} [{r[1]:+.3f}, {r[2]:+.3f}] |")
+    if not rows:
+        lines.append("| none shipped yet | | | | | |")
+    return "\n".join(lines)
+
+
+def where_published(m: Method) -> str:
+    """One paragraph: where the published UF1 falls among ``m``'s seeds (the share below it, as a percentile, and
+    the one-sided p of :func:`distribution_table`) and, from the seeds' mean and sd, the chance that one more run of
+    the recipe reaches it under a Student t prediction distribution (n - 1 degrees of freedom, scale sd times
+    sqrt(1 + 1/n)): the normal-theory reading, which assumes the seeds' UF1 is roughly normal."""
+    from scipy import stats
+
+    values = m.scores.get("all", {}).get("uf1", {}).get("per_seed", [])
+    pub = m.published.get(("uf1", "all"))
+    if pub is None or len(values) < 2:
+        return f"{m.label}: fewer than two seeds shipped, or no published UF1: no distribution to place it in."
+    n, mean, sd = len(values), sum(values) / len(values), stdev(values)
+    below = sum(v < pub[0] for v in values)
+    beyond = float(stats.t.sf((pub[0] - mean) / (sd * math.sqrt(1 + 1 / n)), df=n - 1))
+    return (f"{m.label}, {n} seeds (UF1 mean {mean:.3f}, sd {sd:.3f}, {min(values):.3f} to {max(values):.3f}): the "
+            f"published {pub[0]:.4f} lies above {below} of the {n} seeds, percentile {100 * below / n:.0f} of our "
+            f"runs; one-sided p {(1 + n - below) / (1 + n):.3f} (the smallest {n} seeds can give: {1 / (1 + n):.3f}); "
+            f"under a t prediction distribution from these seeds, one more run reaches it with probability "
+            f"{beyond:.3f}.")
+
+
+def where_paragraphs(rows: list[Method]) -> str:
+    """:func:`where_published` of each STSTNet recipe, one bullet each."""
+    return "\n".join(f"- {where_published(m)}" for m in rows if m.key.startswith("liong2019-"))
+
+
 def against_log(rows: list[Method], log: Path, n_resamples: int = 2000) -> str:
     """The authors' MATLAB log (``STSTNet_logfile.txt``) minus the mean of each STSTNet recipe's seeds on the same
     442 clips: UF1 and UAR with the paired subject-bootstrap interval (the log held fixed, subjects and seeds
@@ -425,6 +522,10 @@ DOC = ROOT / "docs" / "reproductions.md"
 MARKS = ("<!-- the table benchmarks/reproductions.py writes -->", "<!-- end of that table -->")
 DISTRIBUTION_MARKS = ("<!-- the distribution benchmarks/reproductions.py writes -->",
                       "<!-- end of the distribution -->")
+ABLATION_MARKS = ("<!-- the ablation table benchmarks/reproductions.py writes -->",
+                  "<!-- end of the ablation table -->")
+WHERE_MARKS = ("<!-- where the published number falls, as benchmarks/reproductions.py writes it -->",
+               "<!-- end of where it falls -->")
 LOG_MARKS = ("<!-- the comparison with the log benchmarks/reproductions.py writes -->",
              "<!-- end of the comparison -->")
 RELEASED_LOG = Path("ststnet") / "STSTNet_logfile.txt"  # under MERSUITE_RELEASED: the authors' MATLAB log
@@ -455,6 +556,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print(f"\nper database:\n{scope_table(rows)}")
     print(f"\nthe seeds' distribution:\n{distribution_table(rows)}")
+    measured = ablation_table(ablations(args.folder))
+    print(f"\nthe MATLAB recipe's options, paired with its seeds:\n{measured}")
+    where = where_paragraphs(rows)
+    print(f"\n{where}")
     log_table = against_log(rows, args.log) if args.log else ""
     if log_table:
         print(f"\nagainst the MATLAB log ({args.log}):\n{log_table}")
@@ -462,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         write_between_marks(table(rows), README)
         write_between_marks(scope_table(rows), DOC)
         write_between_marks(distribution_table(rows), DOC, DISTRIBUTION_MARKS)
+        write_between_marks(measured, DOC, ABLATION_MARKS)
+        write_between_marks(where, DOC, WHERE_MARKS)
         if log_table:
             write_between_marks(log_table, DOC, LOG_MARKS)
     print(f"\nfigure: {figure(rows, args.figure)}")

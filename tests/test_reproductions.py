@@ -20,6 +20,8 @@ import reproductions  # noqa: E402  (benchmarks/ is no package)
 
 RELEASED = os.environ.get("MERSUITE_RELEASED", "")
 RUNS = reproductions.manifest()
+# every predictions file shipped: runs.json's and the named runs' (an option measured against its recipe)
+SHIPPED = sorted(p.name for p in reproductions.FOLDER.glob("*.csv") if not p.name.endswith(".epochs.csv"))
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[r["file"] for r in RUNS])
@@ -71,6 +73,45 @@ def test_the_docs_tables_are_the_ones_the_shipped_files_give(rows):
     doc = (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
     assert reproductions.scope_table(rows) in doc
     assert reproductions.distribution_table(rows) in doc
+    assert reproductions.where_paragraphs(rows) in doc
+    assert reproductions.ablation_table(reproductions.ablations()) in doc
+
+
+def test_an_option_is_scored_paired_with_the_baselines_same_seed(tmp_path):
+    import dataclasses
+    import shutil
+
+    import numpy as np
+
+    base = next(r for r in RUNS if (r["method"], r["recipe"], r["seed"]) == ("liong2019", "paper", 0))
+    (tmp_path / "runs.json").write_text(json.dumps({"runs": [base]}), encoding="utf-8")
+    shutil.copyfile(reproductions.FOLDER / base["file"], tmp_path / base["file"])
+    # the same predictions under an option's name: no effect, an interval of [0, 0]
+    shutil.copyfile(reproductions.FOLDER / base["file"], tmp_path / "liong2019-paper-seed0-glorot.csv")
+    # an option that calls every positive clip negative: its positive recall is 0, its UF1 lower
+    lines = (reproductions.FOLDER / base["file"]).read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    pred = header.index("y_pred")
+    changed = [",".join("0" if i == pred and cells[pred] == "1" else c for i, c in enumerate(cells))
+               for cells in (line.split(",") for line in lines[1:])]
+    (tmp_path / "liong2019-paper-seed0-zero_pool.csv").write_text("\n".join([lines[0], *changed]) + "\n",
+                                                                  encoding="utf-8")
+    rows = {a.option: a for a in reproductions.ablations(tmp_path, n_resamples=200)}
+    assert sorted(rows) == ["glorot", "zero_pool"] and rows["glorot"].seeds == (0,)
+    assert rows["glorot"].uf1_difference == (0.0, 0.0, 0.0) and rows["glorot"].recall_difference == (0.0, 0.0, 0.0)
+    shipped = st.read_predictions_csv(reproductions.FOLDER / base["file"])
+    recall = reproductions.class_recall(shipped, reproductions.POSITIVE)
+    assert rows["zero_pool"].recall == (0.0, recall)
+    low, high = rows["zero_pool"].recall_difference[1:]
+    assert rows["zero_pool"].recall_difference[0] == pytest.approx(-recall) and low <= -recall <= high < 0
+    assert rows["zero_pool"].uf1_difference[0] < 0 and rows["zero_pool"].uf1[1] == pytest.approx(
+        st.pooled_score(shipped, 3, "uf1"))
+    text = reproductions.ablation_table(list(rows.values()))
+    assert "| glorot: `model.initializer=glorot_uniform` | 0 |" in text
+    assert "`train.shuffle_once=false`" in reproductions.ablation_table(
+        [dataclasses.replace(rows["glorot"], option="every_clip",
+                             overrides={"train.shuffle_once": False, "train.drop_partial_batch": False})])
+    assert np.isfinite(rows["zero_pool"].uf1_difference).all()
 
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
@@ -82,14 +123,14 @@ def test_the_comparison_with_the_matlab_log_is_the_one_the_shipped_files_and_the
 
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
-@pytest.mark.parametrize("run", RUNS, ids=[r["file"] for r in RUNS])
-def test_a_join_on_the_public_list_finds_every_clip_with_its_class(run):
+@pytest.mark.parametrize("name", SHIPPED)
+def test_a_join_on_the_public_list_finds_every_clip_with_its_class(name):
     import csv
 
     listed = Path(RELEASED) / "htnet" / "combined_3_class2_for_optical_flow.csv"
     with listed.open(newline="", encoding="utf-8-sig") as handle:
         public = {f"{r['dataset']}/{r['sub']}/{r['filename_o']}": int(r["label"]) for r in csv.DictReader(handle)}
-    with (reproductions.FOLDER / run["file"]).open(newline="", encoding="utf-8") as handle:
+    with (reproductions.FOLDER / name).open(newline="", encoding="utf-8") as handle:
         shipped = {r["list_key"]: int(r["y_true"]) for r in csv.DictReader(handle)}
     joined = {k: v for k, v in shipped.items() if k in public}
     assert len(joined) == len(shipped) == 442
