@@ -27,7 +27,7 @@ from common.predict_types import PredictContext, PredictViews
 from common.preprocessing.motion_stages import flow_image_stack, flow_images
 from common.running.first_pass import per_clip
 from common.running.fold import FoldTraining, fold_training, n_classes
-from common.training import compile_model
+from common.training import compile_model, trained_samples
 
 # ``network(ctx, x_train) -> (model, after_fit)``: the fold's uncompiled network where it depends on the
 # training inputs, and what runs after training and before predicting (None: nothing).
@@ -176,7 +176,9 @@ class OneNetwork:
         return [TrainingStage(model=self.model,
                               build=lambda: compile_model(self.build_model(config=config, num_classes=classes),
                                                           config.train),
-                              samples=len(fold.train), epochs=config.train.epochs, batch_size=config.train.batch_size,
+                              # the clips an epoch reads (MATLAB's recipe drops the partial batch: one step of 256)
+                              samples=trained_samples(config.train, len(fold.train)), epochs=config.train.epochs,
+                              batch_size=config.train.batch_size,
                               traced_once=self.traced_once)]
 
     def hooks(self, **own: Any) -> Hooks:

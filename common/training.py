@@ -418,6 +418,12 @@ def fit_callbacks(cfg: TrainConfig, *, work_dir: Path | None, label: str, callba
     return cbs
 
 
+def trained_samples(cfg: TrainConfig, n: int) -> int:
+    """How many of ``n`` training samples an epoch reads: the whole batches only under ``drop_partial_batch`` (a
+    set smaller than one batch whole, as :func:`matlab_epoch_order` cuts it), else all ``n``."""
+    return n // cfg.batch_size * cfg.batch_size if cfg.drop_partial_batch and n >= cfg.batch_size else n
+
+
 def matlab_epoch_order(x: Any, y: Any, cfg: TrainConfig) -> tuple[Any, Any]:
     """The training arrays as MATLAB's ``trainNetwork`` reads them every epoch under
     ``TrainConfig.shuffle_once`` (one permutation, NumPy's generator seeded by :func:`set_seed`) and
@@ -426,8 +432,7 @@ def matlab_epoch_order(x: Any, y: Any, cfg: TrainConfig) -> tuple[Any, Any]:
     arrays_y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else [np.asarray(y)]
     n = len(arrays_y[0])
     order = np.random.permutation(n) if cfg.shuffle_once else np.arange(n)
-    if cfg.drop_partial_batch and n >= cfg.batch_size:
-        order = order[: n // cfg.batch_size * cfg.batch_size]
+    order = order[: trained_samples(cfg, n)]
 
     def take(a: Any) -> Any:
         return [np.asarray(v)[order] for v in a] if isinstance(a, (list, tuple)) else np.asarray(a)[order]

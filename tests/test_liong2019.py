@@ -522,6 +522,13 @@ def test_the_estimate_counts_the_gauge_pass_over_the_training_clips_only_with_po
     (port,) = protocol.training_stages(apply_overrides(default_config(), dict(PROFILES["port"])), selection, fold)
     assert (paper.gauge_refit_samples, port.gauge_refit_samples) == (7, 0)
     assert protocol.HOOKS.training_stages is protocol.training_stages
+    # the optimiser steps it counts: MATLAB's recipe reads the whole batches only (436 clips: one step of 256 an
+    # epoch), the port's every clip (two steps, the second partial); the BN pass covers the clips it says
+    big = Fold(name="s1", train=np.arange(436), test=np.arange(436, 440))
+    trained = apply_overrides(default_config(), {"model.batch_norm_statistics": "population_trained"})
+    (paper,), (port,), (only,) = (protocol.training_stages(c, selection, big) for c in (
+        default_config(), apply_overrides(default_config(), dict(PROFILES["port"])), trained))
+    assert (paper.samples, paper.gauge_refit_samples, port.samples, only.gauge_refit_samples) == (256, 436, 436, 256)
 
 
 def test_each_matlab_ablation_is_a_set_override_of_its_own_run_kind():

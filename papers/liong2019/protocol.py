@@ -20,7 +20,7 @@ from common.running.fold import FoldTraining, fold_training, n_classes, outcome
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.network_protocol import OneNetwork
-from common.training import matlab_epoch_order
+from common.training import matlab_epoch_order, trained_samples
 from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import (AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict,
                                     set_population_statistics, training_mean_image)
@@ -61,13 +61,6 @@ def population_statistics(config: STSTNetConfig) -> bool:
     return config.model.batch_norm and config.model.batch_norm_statistics in ("population", "population_trained")
 
 
-def trained_clips(config: STSTNetConfig, n: int) -> int:
-    """How many of a fold's ``n`` training clips training reads: the whole batches only under
-    ``train.drop_partial_batch`` (a set smaller than one batch whole), else all."""
-    batch = config.train.batch_size
-    return n // batch * batch if config.train.drop_partial_batch and n >= batch else n
-
-
 def fold_fit(ctx: FoldContext) -> FoldTraining:
     """The shared fold (``PROTOCOL.fold_fit``); with ``model.batch_norm_statistics=population_trained``, the
     statistics over only the clips training reads. MATLAB's epoch order (``common.training.matlab_epoch_order``)
@@ -99,7 +92,7 @@ def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> 
     set_state = functools.partial(_population_statistics, batch_size=config.train.batch_size)
     samples = len(fold.train)
     if config.model.batch_norm_statistics == "population_trained":
-        samples = trained_clips(config, samples)
+        samples = trained_samples(config.train, samples)
     return [dataclasses.replace(stage, gauge_refit_samples=samples, gauge_set_state=set_state)
             for stage in stages]
 
