@@ -35,14 +35,15 @@ The ``--paper M --profile R`` form (the port recipe's shipped seeds 0 to 2) sele
 folds, trains each on the same clips in the same order under the same config hash, as this benchmark form does
 (the plans compared on the released inputs for liong2019 ``paper`` and ``port`` and gan2019 ``paper``;
 the trained predictions not): the same predictions are expected.
-``--no-epoch-gauge`` passes run_all.py's option: the run records no per-epoch test predictions, so it ships no
-``<run>.epochs.csv`` and runs.json's command says so (the extra seeds of a recipe's distribution, whose last epoch
-is what they are for; STSTNet's MATLAB recipe then takes about a third of the time).
 Only the experiment's name differs (``megc2019_loso`` against ``megc2019``), which a fold record holds, so that a
 folder shipped by one form is refused by the other. ``--set`` needs ``--name``, which names the shipped folder:
 folds of other settings never share one. ``--dry-run`` makes the plan, checks the shipped folder and prints the
 command; nothing is trained or shipped. Exit status: 0 when the run finished or stopped at its time limit, 2 for
 a refusal, else the run's own.
+
+``--no-epoch-gauge`` passes run_all.py's option: the run records no per-epoch test predictions, so it ships no
+``<run>.epochs.csv`` and runs.json's command says so (the extra seeds of a recipe's distribution, whose last epoch
+is what they are for; STSTNet's MATLAB recipe then takes less than half the time).
 """
 from __future__ import annotations
 
@@ -226,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="where the folds are shipped and resumed from (default: FOLDER/<run>.folds)")
     parser.add_argument("--machine", default=None, help="the machine in runs.json's words (default: this one's)")
     parser.add_argument("--no-epoch-gauge", dest="epoch_gauge", action="store_false",
-                        help="run_all.py's: no per-epoch test record (no <run>.epochs.csv; about a third of the "
-                             "MATLAB recipe's time): for the extra seeds of a distribution")
+                        help="run_all.py's: no per-epoch test record (no <run>.epochs.csv; the MATLAB "
+                             "recipe in less than half the time): for the extra seeds of a distribution")
     parser.add_argument("--dry-run", action="store_true", help="the plan, the resume's check and the command only")
     parser.add_argument("--plan-json", default=None, help=argparse.SUPPRESS)  # step 1, in a child
     parser.add_argument("--run-out", type=Path, default=None, help=argparse.SUPPRESS)
