@@ -134,7 +134,7 @@ def default_config(protocol: ProtocolConfig = ProtocolConfig()) -> Kumar2019Conf
 # registered frame is fed instead of the EAI (README ledger 21: a linear probe on the quick EAIs scores LOSO UF1
 # 0.480 on the EAI and 0.745 on EAI minus first frame; ResNet-34 end to end, quick LOSO pooled UF1 0.425 on the
 # EAI and 0.827 on EAI minus first frame; the identity of the 4 synthetic faces hides the motion).
-# quick also keeps the augmentation and texture window from before the second pass (README ledger 27): the synthetic
+# quick also keeps the earlier augmentation and texture window (README ledger 27): the synthetic
 # classes are balanced, so the paper's class balancing only thins the training set (alpha 10 alone: 21-27 images a
 # fold), and the clip-adapted window halves the frames each EAI averages; measured per-database quick LOSO pooled UF1
 # (SMIC / CASME II / SAMM) 0.207 / 0.277 / 0.283 with both, 0.614 / 0.517 / 0.837 without. smoke runs the paper's paths

@@ -40,7 +40,7 @@ class DataConfig:
     # that puts the clip's landmarks upright (eye line horizontal), centred and filling the size x size
     # frame (``common.preprocessing.regions.reference_shape`` / ``align_to_reference``) -- one warp per
     # clip with ``landmarks="first"``. "none": the unrotated landmark box crop (``landmark_face_crop``),
-    # this package's behaviour before the second pass (README ledger 15).
+    # kept as an option (README ledger 15).
     align: Literal["similarity", "none"] = "similarity"
     # Secs. 8.2.1 / 10: short clips, "the first and last frame will be interpolated". "repeat" (paper
     # reading): window positions outside the clip take the first / last frame. "interpolate" (option):
@@ -73,8 +73,8 @@ class ModelConfig:
     c_dropout: Annotated[float, Range(ge=0, lt=1)] = 0.5  # Sec. 5.4: 0.5
     c_dense_units: Annotated[int, Range(ge=1)] = 128  # Sec. 5.4: 128 neurons
     # Sec. 5.1: "The model uses a HeNormal initializer" -- the model, so the Dense layers too (Model-A,
-    # Split Model, and Model-C, whose layout follows Model-A). "glorot_uniform" (Keras' default) is the
-    # behaviour before the second pass (HeNormal on the Conv3D layers only), kept as an option (README ledger 17).
+    # Split Model, and Model-C, whose layout follows Model-A). "glorot_uniform" (Keras' default) on the
+    # Dense layers, HeNormal on the Conv3D layers only, is kept as an option (README ledger 17).
     dense_initializer: Annotated[str, Choices(*INITIALIZERS)] = "he_normal"
 
 
