@@ -169,6 +169,23 @@ def test_check_data_refuses_an_infinite_frame_cell_in_one_line(capsys, smoke_cor
     assert f"{path}: {where}: 'inf' is not a finite number" in out + err and "Traceback" not in out + err
 
 
+@pytest.mark.parametrize("value", ["../../outside", "s1/../../x", ".."])
+def test_a_smic_e_file_name_that_is_a_path_is_refused_in_one_line(smoke_corpus, tmp_path, value):
+    relative = WORKBOOKS["smic_e"][0]
+    shutil.copytree(smoke_corpus / relative.split("/")[0], tmp_path / relative.split("/")[0],
+                    ignore=shutil.ignore_patterns("*.jpg", "*.png"))
+    book = openpyxl.load_workbook(tmp_path / relative)
+    sheet = book.worksheets[0]
+    target = next(c for row in sheet.iter_rows(max_row=20) for c in row if c.value == "Filename")
+    sheet.cell(row=target.row + 1, column=target.column).value = value
+    book.save(tmp_path / relative)
+    with pytest.raises(DatasetError) as error:
+        load("smic_e", tmp_path)
+    message = str(error.value)
+    assert f"row {target.row + 1}, column Filename: {value!r} is a path, not a folder name" in message
+    assert "\n" not in message
+
+
 @pytest.mark.parametrize("name, column", [("casme3", "Subject"), ("casme2", "Filename")])
 def test_a_name_longer_than_a_file_system_takes_is_refused(smoke_corpus, tmp_path, name, column):
     relative = WORKBOOKS[name][0]

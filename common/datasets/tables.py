@@ -428,7 +428,11 @@ def check_number(value: Any, where: str, most: int = WHOLE_NUMBERS) -> None:
 
 def check_name(text: str, where: str) -> None:
     """One ``DatasetError`` naming ``where`` (the file, row and column) when ``text``, a name the loader looks up on
-    disk, is no name a file system takes: longer than :data:`NAME_BYTES` bytes (UTF-8), or holding a NUL."""
+    disk, is no name a file system takes (longer than :data:`NAME_BYTES` bytes in UTF-8, or holding a NUL) or is a
+    path rather than one folder's name (a separator, ``.`` or ``..`` would read frames outside the database)."""
+    if "/" in text or "\\" in text or text.strip() in (".", ".."):
+        raise DatasetError(f"{where}: {text[:40]!r}{'...' if len(text) > 40 else ''} is a path, not a folder name; "
+                           "expected one folder's name")
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > NAME_BYTES or "\0" in text:
         why = f"is {size:,} bytes long" if size > NAME_BYTES else "holds a NUL character"
