@@ -275,7 +275,7 @@ def train_together(folds: Sequence[_Fold], epochs: int,
                    progress: Callable[[int, int, int], None] | None = None) -> list[dict[str, list[float]]]:
     """Train the prepared ``folds`` (:func:`prepare`) for ``epochs`` epochs, one traced call per step for all
     of them; each fold's ``History.history``, as ``common.training.fit`` returns it. ``progress(epoch, step,
-    steps)`` is called after every step (``common.running.fold_jobs.Progress`` logs from it every 30 s).
+    steps)`` is called after every step (``common.progress.EpochProgress`` logs from it every 30 s).
 
     The loop is ``model.fit``'s for each fold (``common.device_training.fit_on_device``): its metrics reset and
     ``on_epoch_begin`` per epoch, ``on_train_batch_begin``/``end`` per step, a fold that stops

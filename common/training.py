@@ -21,9 +21,9 @@ import numpy as np
 
 from common.train_config import TrainConfig
 from common.files import write_text_atomic
+from common.progress import EpochProgress
 
 logger = logging.getLogger(__name__)
-PROGRESS_EVERY = 30.0  # seconds at most between two progress lines of a training (TimedProgress)
 
 
 def set_seed(seed: int) -> None:
@@ -249,23 +249,21 @@ class _Progress(keras.callbacks.Callback):
 
 
 class TimedProgress(keras.callbacks.Callback):
-    """A line at most every ``every`` seconds (:data:`PROGRESS_EVERY`) while a model trains, so that a fold that
-    trains for minutes says where it is (``common.running.fold_jobs.Progress`` does the same for folds trained
-    together): epoch k of N, the step, the time elapsed and an ETA (the steps left at the mean pace so far). It
-    reads the clock only, never the logs or the model: the training is the same with it. ``steps_per_epoch``
-    maps a single pass over every epoch's batches (``TrainConfig.one_pass``) back to its epochs and steps."""
+    """A line at most every ``every`` seconds (``common.progress.PROGRESS_EVERY``) while a model trains, so that a
+    fold that trains for minutes says where it is (``common.progress.EpochProgress``, as folds trained together
+    say it): epoch k of N, the step, the time elapsed and an ETA. It reads the clock only, never the logs or the
+    model: the training is the same with it. ``steps_per_epoch`` maps a single pass over every epoch's batches
+    (``TrainConfig.one_pass``) back to its epochs and steps."""
 
     def __init__(self, label: str, epochs: int, every: float | None = None,
                  clock: Callable[[], float] = time.perf_counter, steps_per_epoch: int | None = None):
         super().__init__()
-        self._label, self._epochs, self._clock = label, epochs, clock
-        self._every = PROGRESS_EVERY if every is None else every
+        self._line = EpochProgress(label, epochs, logger=logger, every=every, clock=clock, indent="  ")
         self._steps_per_epoch = steps_per_epoch
         self._epoch = 0
-        self._started = self._last = clock()
 
     def on_train_begin(self, logs=None):
-        self._started = self._last = self._clock()
+        self._line.ticker.restart()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -278,21 +276,7 @@ class TimedProgress(keras.callbacks.Callback):
 
     def tick(self, epoch: int, step: int, steps: int) -> None:
         """After step ``step`` (0-based) of ``steps`` (0: unknown) of epoch ``epoch`` (0-based)."""
-        now = self._clock()
-        if now - self._last < self._every:
-            return
-        self._last = now
-        elapsed = now - self._started
-        done = epoch + ((step + 1) / steps if steps else 0.0)
-        eta = f", ETA {_duration(elapsed / done * (self._epochs - done))}" if done > 0 else ""
-        where = f" (step {step + 1} of {steps})" if steps else f" (step {step + 1})"
-        logger.info(f"  {self._label}: epoch {epoch + 1} of {self._epochs}{where}, {_duration(elapsed)} elapsed{eta}")
-
-
-def _duration(seconds: float) -> str:
-    """``0m31s``, ``8m38s``, ``1h05m``: as the fold lines write a time."""
-    whole = int(round(seconds))
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m" if whole >= 3600 else f"{whole // 60}m{whole % 60:02d}s"
+        self._line(epoch, step, steps)
 
 
 class EpochPredictions(keras.callbacks.Callback):

@@ -95,11 +95,12 @@ def check_folds_together(paper: str, profile: str, corpus, tmp_path: Path) -> No
 
 
 def test_a_group_in_training_says_where_it_is_every_30_seconds(caplog):
-    from common.running.fold_jobs import Progress
+    from common.progress import EpochProgress
+    from common.running import fold_jobs
 
     caplog.set_level(logging.INFO, logger="common.running.fold_jobs")
     now = [0.0]
-    progress = Progress("[p/e] 4 folds together", 800, clock=lambda: now[0])
+    progress = EpochProgress("[p/e] 4 folds together", 800, logger=fold_jobs.logger, clock=lambda: now[0])
     for epoch in range(800):
         for step in range(2):
             now[0] += 0.25  # half a second an epoch: a line every 60 epochs, 13 in the 400 s
@@ -109,7 +110,7 @@ def test_a_group_in_training_says_where_it_is_every_30_seconds(caplog):
     assert lines[0] == "[p/e] 4 folds together: epoch 60 of 800 (step 2 of 2), 0m30s elapsed, ETA 6m10s"
     now[0] = 0.0
     caplog.clear()
-    slow = Progress("[p/e] 2 folds together", 3, clock=lambda: now[0])
+    slow = EpochProgress("[p/e] 2 folds together", 3, logger=fold_jobs.logger, clock=lambda: now[0])
     now[0] = 45.0  # one step of 45 s: a line after it
     slow(0, 0, 3)
     assert [r.getMessage() for r in caplog.records] == [

@@ -8,7 +8,7 @@ import logging
 import keras
 import numpy as np
 
-from common import training
+from common import progress
 from common.train_config import TrainConfig
 from common.training import TimedProgress, compile_model, fit, set_seed
 
@@ -20,14 +20,14 @@ def _lines(caplog) -> list[str]:
 def test_a_line_every_30_seconds_with_epoch_elapsed_and_eta(caplog):
     caplog.set_level(logging.INFO, logger="common.training")
     now = [0.0]
-    progress = TimedProgress("sub01 stage2", 800, clock=lambda: now[0])
-    progress.set_params({"epochs": 800, "steps": 2})
-    progress.on_train_begin()
+    timed = TimedProgress("sub01 stage2", 800, clock=lambda: now[0])
+    timed.set_params({"epochs": 800, "steps": 2})
+    timed.on_train_begin()
     for epoch in range(800):
-        progress.on_epoch_begin(epoch)
+        timed.on_epoch_begin(epoch)
         for step in range(2):
             now[0] += 0.25  # half a second an epoch: a line every 60 epochs, 13 in the 400 s
-            progress.on_train_batch_end(step)
+            timed.on_train_batch_end(step)
     lines = _lines(caplog)
     assert len(lines) == 13
     assert lines[0] == "  sub01 stage2: epoch 60 of 800 (step 2 of 2), 0m30s elapsed, ETA 6m10s"
@@ -41,7 +41,7 @@ def test_a_line_every_30_seconds_with_epoch_elapsed_and_eta(caplog):
 
 
 def _trained(cfg: TrainConfig, tmp_path, every: float, monkeypatch):
-    monkeypatch.setattr(training, "PROGRESS_EVERY", every)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", every)
     set_seed(0)
     inputs = keras.Input((4,))
     model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Dense(5)(inputs)))
@@ -106,13 +106,13 @@ def test_the_benchmarks_statistics_say_where_they_are(caplog, monkeypatch):
 
     track = types.SimpleNamespace(name="t", class_names=("a", "b", "c"), scopes=("all",))
     caplog.set_level(logging.INFO, logger="common.leaderboard.summary")
-    monkeypatch.setattr(summary, "PROGRESS_EVERY", 0.0)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 0.0)
     summary.analyse(track, [run("m1", 0), run("m2", 1), run("m3", 2)], n_resamples=20)
     lines = [r.getMessage() for r in caplog.records if "elapsed" in r.getMessage()]
     assert lines[0].startswith("[benchmark t] statistics: 1 of 3 methods' intervals and chance tests, 0m")
     assert any("now the paired comparisons of 3 methods on UF1" in line for line in lines)
     assert lines[-1].startswith("[benchmark t] statistics: the paired comparisons done, now the chance level")
-    monkeypatch.setattr(summary, "PROGRESS_EVERY", 30.0)
+    monkeypatch.setattr(progress, "PROGRESS_EVERY", 30.0)
     caplog.clear()
     summary.analyse(track, [run("m1", 0), run("m2", 1)], n_resamples=20)  # seconds: no line
     assert not [r for r in caplog.records if "elapsed" in r.getMessage()]

@@ -42,6 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from common import progress
 from common.evaluation import metrics
 from common.evaluation.curves import training_curves
 from common.evaluation import statistics as st
@@ -52,24 +53,21 @@ logger = logging.getLogger(__name__)
 DEFAULT_RESAMPLES = st.DEFAULT_RESAMPLES
 METRICS = ("uf1", "uar")
 LEVEL = 0.95
-PROGRESS_EVERY = 30.0  # seconds at most between two lines of the statistics (ten methods on 442 clips: minutes)
 
 
 class Ticker:
     """A long step's progress lines: ``tick(what)`` after each part logs ``<label>: <what>, <elapsed> elapsed`` when
-    :data:`PROGRESS_EVERY` seconds have passed since the last line (or the start), and nothing otherwise."""
+    ``common.progress.PROGRESS_EVERY`` seconds have passed since the last line (or the start), and nothing
+    otherwise."""
 
     def __init__(self, label: str, every: float | None = None, clock: Callable[[], float] = time.perf_counter):
-        self.label, self.clock = label, clock
-        self.every = PROGRESS_EVERY if every is None else every
-        self.started = self.last = clock()
+        self.label = label
+        self.ticker = progress.Ticker(every, clock)
 
     def tick(self, what: str) -> None:
-        now = self.clock()
-        if now - self.last >= self.every:
-            self.last = now
-            seconds = int(round(now - self.started))
-            logger.info(f"{self.label}: {what}, {seconds // 60}m{seconds % 60:02d}s elapsed")
+        elapsed = self.ticker.due()
+        if elapsed is not None:
+            logger.info(f"{self.label}: {what}, {progress.duration(elapsed)} elapsed")
 
 
 def _runs(method_run) -> list[st.Predictions]:
@@ -119,7 +117,7 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
     """The statistics of every method (``MethodRun``) on ``track``: ``{"json": JSON-ready dict}``
     with ``methods`` (per method: ``scores`` {scope: {metric: ...}}, ``left_out``, ``vs_chance``,
     ``confusion``), ``pairwise`` {metric: matrices}, ``chance`` {scope: {metric: ...}} and
-    ``settings`` (resamples, level, seed, unit). Logs where it is at most every :data:`PROGRESS_EVERY` s
+    ``settings`` (resamples, level, seed, unit). Logs where it is at most every ``common.progress.PROGRESS_EVERY`` s
     between its parts (:class:`Ticker`)."""
     k = len(track.class_names)
     methods: dict[str, Any] = {}

@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from common.experiment import Experiment
 from common.preprocessing.cache import default_root as stages_root
+from common.progress import Ticker, duration
 from common.running.corpus import load_datasets
 from common.running.profiles import effective_config
 from common.running.screening import screen_selection
@@ -59,34 +60,25 @@ def run_steps(steps: Sequence[tuple[str, Step]], root: Path) -> list[tuple[str, 
     return errors
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds < 120 else f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
-
-
-PROGRESS_EVERY = 30.0  # seconds at most between two lines of a first pass (a real corpus's flow takes minutes)
-
-
 def gather(futures: Mapping[concurrent.futures.Future, int], total: int, prefix: str = "",
            every: float | None = None, clock: Callable[[], float] = time.perf_counter) -> list[tuple[str, str]]:
     """The errors of ``futures`` (each :func:`run_steps` of that many clips), as they finish; while some run, a
-    line at least every ``every`` seconds (:data:`PROGRESS_EVERY`): the clips done of ``total``, the time elapsed
-    and an ETA (the clips left at the mean pace so far)."""
-    every = PROGRESS_EVERY if every is None else every
+    line at least every ``every`` seconds (``common.progress.PROGRESS_EVERY``): the clips done of ``total``, the
+    time elapsed and an ETA (the clips left at the mean pace so far)."""
+    ticker = Ticker(every, clock)
     errors: list[tuple[str, str]] = []
-    started = last = clock()
     pending, done = set(futures), 0
     while pending:
-        finished, pending = concurrent.futures.wait(pending, timeout=max(0.01, every - (clock() - last)),
+        wait = max(0.01, ticker.every - (clock() - ticker.last))
+        finished, pending = concurrent.futures.wait(pending, timeout=wait,
                                                     return_when=concurrent.futures.FIRST_COMPLETED)
         for future in finished:
             errors += future.result()
             done += futures[future]
-        now = clock()
-        if pending and now - last >= every:
-            last = now
-            elapsed = now - started
-            eta = f", ETA {_duration(elapsed / done * (total - done))}" if done else ""
-            logger.info(f"{prefix}first pass: {done} of {total} clip(s) done, {_duration(elapsed)} elapsed{eta}")
+        elapsed = ticker.due() if pending else None
+        if elapsed is not None:
+            eta = f", ETA {duration(elapsed / done * (total - done))}" if done else ""
+            logger.info(f"{prefix}first pass: {done} of {total} clip(s) done, {duration(elapsed)} elapsed{eta}")
     return errors
 
 
@@ -158,7 +150,7 @@ class FirstPass:
             logger.info(f"{prefix}first pass: {key}: {error} (left to its folds)")
         if len(errors) > 5:
             logger.info(f"{prefix}first pass: {len(errors) - 5} more clip(s) raised (left to their folds)")
-        logger.info(f"{prefix}first pass done in {_duration(time.perf_counter() - started)}")
+        logger.info(f"{prefix}first pass done in {duration(time.perf_counter() - started)}")
 
 
 def experiment_folds(paper_id: str, experiment: Experiment, data_root: Path, profile: str,

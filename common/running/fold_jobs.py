@@ -24,6 +24,7 @@ from common.evaluation.records import FOLD_STATUSES, FOLD_SCHEMA, jsonable
 from common.experiment import Experiment, Fold, FoldContext, FoldOutcome, Selection
 from common.files import write_json_atomic, write_text_atomic
 from common.preprocessing.cache import STATS as CACHE_STATS
+from common.progress import EpochProgress, duration
 from common.preprocessing.cache import default_root as stages_root
 from common.preprocessing.cache import stats_delta
 from common.running.fold import training_class_problem
@@ -214,29 +215,6 @@ def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
     return record
 
 
-class Progress:
-    """The log line of a group's training, at most every ``every`` seconds (a group of STSTNet's 68 folds trains
-    for minutes without a fold finishing): epoch k of N, the step, the group's elapsed time and its ETA (the
-    epochs left at the mean time of those done)."""
-
-    def __init__(self, label: str, epochs: int, every: float = 30.0,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
-        self.label, self.epochs, self.every, self.clock = label, epochs, every, clock
-        self.started = self.last = clock()
-
-    def __call__(self, epoch: int, step: int, steps: int) -> None:
-        """After step ``step`` (0-based) of ``steps`` of epoch ``epoch`` (0-based)."""
-        now = self.clock()
-        if now - self.last < self.every:
-            return
-        self.last = now
-        elapsed = now - self.started
-        done = epoch + (step + 1) / max(steps, 1)
-        eta = elapsed / done * (self.epochs - done) if done > 0 else 0.0
-        logger.info(f"{self.label}: epoch {epoch + 1} of {self.epochs} (step {step + 1} of {steps}), "
-                    f"{duration(elapsed)} elapsed, ETA {duration(eta)}")
-
-
 def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], group: int) -> dict[str, dict]:
     """``--fold-parallel N`` (``TrainConfig.fold_parallel``): the folds of ``jobs`` in groups of ``group``, each
     group's networks trained as one computation (``common.fold_parallel``); ``{fold name: record}``, each
@@ -291,7 +269,7 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
         tag, epochs = ready[0][0].tag, ready[0][2].train.epochs
         logger.info(f"{tag} training {len(ready)} folds together ({names})")
         fit_started = time.perf_counter()
-        progress = Progress(f"{tag} {len(ready)} folds together", epochs)
+        progress = EpochProgress(f"{tag} {len(ready)} folds together", epochs, logger=logger)
         try:
             histories: list[Any] = fold_parallel.train_together([r[3] for r in ready], epochs, progress)
         except Exception as exc:  # recorded for each fold of the group, the run goes on; not Ctrl-C
@@ -344,9 +322,3 @@ def fold_line(job: FoldJob, record: Mapping[str, Any], after: str = "") -> str:
     excluded = "; not in the metrics" if record["status"] == "nan" else ""
     reason = f" ({record['reason']}{excluded})" if record["reason"] else ""
     return f"{job.label}: {record['status']}{score} in {duration(record['seconds'])}{after}{reason}"
-
-
-def duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return (f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600
-            else f"{seconds // 60}m{seconds % 60:02d}s")

@@ -58,7 +58,8 @@ from common.evaluation.comparison import comparison_rows, released_weights_recor
 from common.evaluation.epoch_selection import epoch_selection
 from common.running.corpus import load_datasets
 from common.environment import environment
-from common.running.fold_jobs import (FoldJob, FoldRunner, compute_fold, compute_folds_together, duration, fold_line,
+from common.progress import duration
+from common.running.fold_jobs import (FoldJob, FoldRunner, compute_fold, compute_folds_together, fold_line,
                                        write_output)
 from common.datasets.released import corpus_inputs, corpus_label
 from common.running.profiles import RunSpec, config_hash
