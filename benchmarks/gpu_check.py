@@ -32,7 +32,7 @@ refuses in one line, printed here. Projected on an H200 with 4 workers: 18 to 19
 
 The fourth part is shipped as it goes, so that any run on any card adds folds and none is lost: every fold that
 finishes is written into ``--ship`` (default ``docs/predictions/wang2024-paper-seed0.folds/``, one ``<fold>.json``
-each: ``benchmarks/shipped_folds.py``'s ``ship_fold``, no weights; its ``load_shipped_folds`` reads them, and
+each: ``common.evaluation.shipped_folds``' ``ship_fold``, no weights; its ``load_shipped_folds`` reads them, and
 ``benchmarks/reproduce.py`` ships any other method's run the same way), and a run starts by writing the folds
 shipped there into its own folder, where its runner reuses them (``seed_folds``: only
 folds of the same profile, seed, config hash and clips; the fingerprint, which hashes the data root, is the
@@ -69,11 +69,12 @@ sys.path.insert(0, str(ROOT))
 
 # The shipping and the resume, shared with benchmarks/reproduce.py (after the repository is on the path); the
 # names stay importable from here.
-from benchmarks.shipped_folds import (BASE_FIELDS, DIGITS, MAX_EPOCHS, MAX_SHIPPED_BYTES,  # noqa: E402,F401
-                                      POLL_SECONDS, SHIPPED_FIELDS, SHIPPED_SCHEMA, duration, export_folds,
-                                      fold_plan, load_shipped_folds, read_shipped_fold, run_and_ship, run_name,
-                                      seed_folds, ship_conflict, ship_fold, shipped_fold_problem, shipped_summary,
-                                      stop_process, train_sha256, unship_fold)
+from benchmarks.shipped_folds import (POLL_SECONDS, duration, export_folds, fold_plan,  # noqa: E402,F401
+                                      run_and_ship, run_name, seed_folds, ship_conflict, shipped_summary,
+                                      stop_process, train_sha256)
+from common.evaluation.shipped_folds import (BASE_FIELDS, DIGITS, MAX_EPOCHS, MAX_SHIPPED_BYTES,  # noqa: E402,F401
+                                             SHIPPED_FIELDS, SHIPPED_SCHEMA, load_shipped_folds, read_shipped_fold,
+                                             ship_fold, shipped_fold_problem, unship_fold)
 
 # Each paper's short run (part 3): its first experiment, with these settings. aouayeb2019's LOSO has
 # 68 folds of 100 epochs over every frame: its first ``workers`` folds, with the device path.

@@ -120,3 +120,19 @@ def test_no_epoch_gauge_reaches_the_run_and_the_recorded_command(tmp_path):
     gauged = argparse.Namespace(**{**vars(args), "epoch_gauge": True})
     assert "--no-epoch-gauge" not in reproduce.command(gauged, tmp_path / "out")
     assert "--no-epoch-gauge" not in reproduce.as_recorded(gauged)
+
+
+def test_a_shipped_fold_is_read_bounded_and_a_link_or_deep_file_is_refused_in_a_few_words(tmp_path):
+    from common.evaluation.shipped_folds import MAX_SHIPPED_BYTES, read_shipped_fold
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    shipped, why = read_shipped_fold(deep)
+    assert shipped is None and why.startswith("is not a JSON shipped fold") and "\n" not in why
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (MAX_SHIPPED_BYTES + 1))
+    assert read_shipped_fold(big)[0] is None and str(MAX_SHIPPED_BYTES) in read_shipped_fold(big)[1]
+    (tmp_path / "link.json").symlink_to(deep)
+    assert read_shipped_fold(tmp_path / "link.json") == (None, "is not a regular file")
+    (tmp_path / "other.json").write_text('{"schema": "mersuite.shipped-fold/1"}')
+    assert "missing" in read_shipped_fold(tmp_path / "other.json")[1]

@@ -20,6 +20,7 @@ import pytest
 import papers
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
+from common.evaluation.shipped_folds import ship_fold
 from common.leaderboard.site import MEGC_SCOPES, SHIPPED, build_site
 
 RESAMPLES = 50
@@ -231,12 +232,16 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     chosen = list(by_fold)[:3]
     for name in chosen:
         clips = by_fold[name]
-        classes = [f"{(int(r['y_true']) + 1) % 3}{r['y_true']}{r['y_true']}0{r['y_pred']}" for r in clips]
-        (folds / f"{name}.json").write_text(json.dumps({
-            "schema": "mersuite.shipped-fold/1", "fold": name, "status": "ok", "keys": [r["key"] for r in clips],
-            "subjects": [r["subject"] for r in clips], "datasets": [r["dataset"] for r in clips],
-            "y_true": [int(r["y_true"]) for r in clips], "y_pred": [int(r["y_pred"]) for r in clips],
-            "history": {"loss": [1.0, 0.5, 0.4, 0.3, 0.2]}, "epoch_classes": classes}), encoding="utf-8")
+        epochs = [[(int(r["y_true"]) + 1) % 3, int(r["y_true"]), int(r["y_true"]), 0, int(r["y_pred"])] for r in clips]
+        record = {"paper": "gan2019", "experiment": "megc2019", "profile": "paper", "seed": 7, "config_hash": "c0ffee",
+                  "fold": name, "status": "ok", "reason": "", "seconds": 1.0, "n_train": 10, "n_test": len(clips),
+                  "test_indices": list(range(len(clips))), "keys": [r["key"] for r in clips],
+                  "subjects": [r["subject"] for r in clips], "datasets": [r["dataset"] for r in clips],
+                  "y_true": [int(r["y_true"]) for r in clips], "y_pred": [int(r["y_pred"]) for r in clips],
+                  "parameters": {}, "history": {"loss": [1.0, 0.5, 0.4, 0.3, 0.2]},
+                  "extra": {epoch_selection.EPOCH_PREDICTIONS: {"model": "offapexnet",
+                                                                 "y_pred": [list(e) for e in zip(*epochs)]}}}
+        (folds / f"{name}.json").write_text(json.dumps(ship_fold(record, "0" * 64)), encoding="utf-8")
     # the same folds under an option (benchmarks/reproduce.py --name), and a finished run's folds beside its csv
     shutil.copytree(folds, shipped / "gan2019-paper-seed7-glorot.folds")
     shutil.copytree(folds, shipped / f"{Path(first['file']).stem}.folds")

@@ -46,6 +46,7 @@ import numpy as np
 from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
+from common.evaluation import shipped_folds
 from common.evaluation.published import REFERENCES, TABLE
 from common import files
 from common.leaderboard.tracks import TRACKS
@@ -229,38 +230,17 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
     return ours, artefacts
 
 
-FOLDS_SCHEMA = "mersuite.shipped-fold/1"  # a fold of a run shipped fold by fold (benchmarks/gpu_check.py writes them)
-MAX_FOLD_BYTES = 4 << 20  # a fold of the composite is about 30 kB
-MAX_FOLD_FILES = 1000
-MAX_EPOCHS = 100_000  # an epoch string read back, at most: no recipe of the suite trains more epochs
+MAX_FOLD_FILES = 1000  # fold files read of one shipped folder (the composite has 68)
 
 
 def read_shipped_fold(path: Path) -> dict[str, Any]:
     """One fold of a run shipped fold by fold (``docs/predictions/<run>.folds/<fold>.json``) as the fold record the
-    metrics, the epoch gauge and the curves read: its clips, classes, status and history, and its per-epoch classes
-    (one digit string a clip) as ``extra["epoch_predictions"]``. Anything else is one ``ValueError`` naming the file."""
-    shipped = read_document(path, MAX_FOLD_BYTES)
-    if not isinstance(shipped, dict) or shipped.get("schema") != FOLDS_SCHEMA:
-        raise ValueError(f"{path}: not a shipped fold (schema {FOLDS_SCHEMA!r}, at most {MAX_FOLD_BYTES} bytes)")
-    columns = ("keys", "subjects", "datasets", "y_true", "y_pred")
-    if not isinstance(shipped.get("fold"), str) or not isinstance(shipped.get("status"), str) or any(
-            not isinstance(shipped.get(c), list) or len(shipped[c]) != len(shipped["y_pred"]) for c in columns):
-        raise ValueError(f"{path}: expected a fold name, a status and one {', '.join(columns)} entry per test clip")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for c in ("y_true", "y_pred") for v in shipped[c]):
-        raise ValueError(f"{path}: y_true and y_pred hold a value that is not a class id")
-    record = {c: shipped[c] for c in ("fold", "status", *columns)}
-    history = shipped.get("history")
-    record["history"] = history if isinstance(history, dict) else {}
-    classes = shipped.get("epoch_classes")
-    if classes is not None:
-        if (not isinstance(classes, list) or len(classes) != len(shipped["y_pred"])
-                or not all(isinstance(c, str) and c.isascii() and c.isdigit() and len(c) <= MAX_EPOCHS
-                           for c in classes) or len({len(c) for c in classes}) > 1):
-            raise ValueError(f"{path}: epoch_classes: expected one string of class digits per test clip, all as long")
-        rows = [[int(c) for c in epoch] for epoch in zip(*classes)]  # (epochs, clips)
-        record["extra"] = {epoch_selection.EPOCH_PREDICTIONS: {"model": shipped.get("epoch_model") or "",
-                                                               "y_pred": rows}}
-    return record
+    metrics, the epoch gauge and the curves read (``common.evaluation.shipped_folds``: checked and bounded as the
+    resume reads it). Anything else is one ``ValueError`` naming the file."""
+    shipped, problem = shipped_folds.read_shipped_fold(path)
+    if shipped is None:
+        raise ValueError(f"{path}: {problem}")
+    return shipped_folds.unship_fold(shipped, "", "")
 
 
 def folds_entry(folder: Path, registry: Any, sources: Sources, n_resamples: int, k: int = 3) -> list[Entry]:
