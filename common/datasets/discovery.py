@@ -78,7 +78,8 @@ def os_cause(error: OSError) -> str:
     names: dict[int | None, str]  # OSError.errno may be None: the lookup then falls back
     names = {errno.EACCES: "permission denied", errno.EPERM: "permission denied (operation not permitted)",
              errno.ELOOP: "symbolic link loop (too many levels of symbolic links)",
-             errno.ENAMETOOLONG: "path too long (a symbolic link loop?)", errno.EIO: "input/output error"}
+             errno.ENAMETOOLONG: "name or path too long for the file system (a long name, or a symbolic link loop)",
+             errno.EIO: "input/output error"}
     return names.get(error.errno, error.strerror or str(error))
 
 
