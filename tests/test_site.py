@@ -244,6 +244,7 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
         (folds / f"{name}.json").write_text(json.dumps(ship_fold(record, "0" * 64)), encoding="utf-8")
     # the same folds under an option (benchmarks/reproduce.py --name), and a finished run's folds beside its csv
     shutil.copytree(folds, shipped / "gan2019-paper-seed7-glorot.folds")
+    (shipped / "gan2019-paper-seed7-glorot.csv").write_text("finished: in no runs.json entry\n")
     shutil.copytree(folds, shipped / f"{Path(first['file']).stem}.folds")
     (shipped / "bad-paper-seed0.folds").mkdir()
     (shipped / "bad-paper-seed0.folds" / "f.json").write_text('{"schema": "mersuite.shipped-fold/1"}')
@@ -262,7 +263,7 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     assert "partial" in row and f">{last['uf1']:.3f}<" in row and ">1.000</a> / <a" in row
     assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
     option = front[front.index('id="megc2019--gan2019-paper-seed7-glorot-folds"'):]
-    assert "option glorot" in option[:option.index("</tr>")]
+    assert "option glorot" in option[:option.index("</tr>")]  # a finished option's run keeps its folds' entry
     assert f'id="megc2019--{Path(first["file"]).stem}-folds"' not in front  # its csv is the entry
     assert front.count('id="megc2019--gan2019-paper-published"') == 1
     assert "left out" in front and "broken" in front and "KeyError" in front

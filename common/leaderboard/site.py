@@ -573,8 +573,12 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     sources = Sources()
     ours, artefacts = shipped_entries(shipped, registry, sources, n_resamples)
     notes: list[str] = []
+    # runs.json's files: a finished run of a recipe as it stands is its own entry (shipped_entries); a finished run
+    # of an option (benchmarks/reproduce.py --name: its csv is in no runs.json entry) keeps its folds' entry
+    listed = ({run.get("file") for run in read_document(shipped / "runs.json").get("runs", [])}
+              if (shipped / "runs.json").is_file() else set())
     for folds in sorted(shipped.glob("*.folds")) if shipped.is_dir() else []:
-        if (shipped / f"{folds.name.removesuffix('.folds')}.csv").is_file():
+        if f"{folds.name.removesuffix('.folds')}.csv" in listed:
             continue  # the run finished: its predictions file (runs.json) is its entry
         try:
             entries = folds_entry(folds, registry, sources, n_resamples)
