@@ -136,3 +136,37 @@ def test_a_shipped_fold_is_read_bounded_and_a_link_or_deep_file_is_refused_in_a_
     assert read_shipped_fold(tmp_path / "link.json") == (None, "is not a regular file")
     (tmp_path / "other.json").write_text('{"schema": "mersuite.shipped-fold/1"}')
     assert "missing" in read_shipped_fold(tmp_path / "other.json")[1]
+
+
+def test_the_queue_of_every_missing_run_is_shared_by_workers_without_overlap(tmp_path):
+    from benchmarks import reproduce_all
+
+    plan = [{"method": "liong2019", "recipe": "paper", "label": "p", "seeds": [0, 3, 4, 5]},
+            {"method": "gan2019", "recipe": "paper", "label": "g", "seeds": [0, 1]}]
+    runs = [{"file": "liong2019-paper-seed0.csv", "epochs": None, "method": "liong2019", "recipe": "paper", "seed": 0},
+            {"file": "liong2019-paper-seed4.csv", "epochs": None, "method": "liong2019", "recipe": "paper", "seed": 4},
+            {"file": "gan2019-paper-seed0.csv", "epochs": "gan2019-paper-seed0.epochs.csv", "method": "gan2019",
+             "recipe": "paper", "seed": 0}]
+    (tmp_path / "runs.json").write_text(json.dumps({"planned": plan, "runs": runs}))
+    for run in runs:
+        (tmp_path / run["file"]).write_text("")
+    (tmp_path / "gan2019-paper-seed0.epochs.csv").write_text("")
+    (tmp_path / "liong2019-paper-seed1-glorot.csv").write_text("")
+    every = dict(reproduce_all.queue(tmp_path))
+    left = dict(reproduce_all.share(tmp_path, 1, 0))
+    # the planned seeds not shipped: the MATLAB recipe's seed 5 without the gauge, seed 3 and gan2019's with it
+    assert left["liong2019-paper-seed5.csv"][-1] == "--no-epoch-gauge"
+    assert "--no-epoch-gauge" not in left["liong2019-paper-seed3.csv"] + left["gan2019-paper-seed1.csv"]
+    # each option over seeds 0 to 2, without the gauge; the one shipped is done
+    assert "liong2019-paper-seed1-glorot.csv" in every and "liong2019-paper-seed1-glorot.csv" not in left
+    assert left["liong2019-paper-seed2-every_clip.csv"][-6:] == [
+        "--name", "every_clip", "--set", "train.shuffle_once=false", "--set", "train.drop_partial_batch=false"]
+    # the gauged rerun of a shipped seed without its per-epoch record, not of an extra seed nor of one that has it
+    assert "--no-epoch-gauge" not in left["liong2019-paper-seed0.epochs.csv"]
+    assert not {"liong2019-paper-seed4.epochs.csv", "gan2019-paper-seed0.epochs.csv"} & set(every)
+    # two workers: disjoint shares of the whole queue, together every run left; started after a run finished, a
+    # worker's share is still the same part of the queue
+    shares = [dict(reproduce_all.share(tmp_path, 2, k)) for k in (0, 1)]
+    assert not set(shares[0]) & set(shares[1]) and set(shares[0]) | set(shares[1]) == set(left)
+    (tmp_path / next(iter(shares[0]))).write_text("")
+    assert dict(reproduce_all.share(tmp_path, 2, 1)) == shares[1]

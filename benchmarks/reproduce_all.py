@@ -1,0 +1,105 @@
+#!/usr/bin/env python
+"""Every run the reproductions still lack, one after another through ``benchmarks/reproduce.py``: what a session
+starts in the background first thing, and what the next session starts again (each run resumes from its shipped
+folds; a run whose file is shipped is skipped).
+
+    .venv/bin/python benchmarks/reproduce_all.py --data-root HTNet --out reports/repro --dry-run
+    nohup .venv/bin/python benchmarks/reproduce_all.py --data-root HTNet --out reports/repro --workers 2 --worker 0 &
+    nohup .venv/bin/python benchmarks/reproduce_all.py --data-root HTNet --out reports/repro --workers 2 --worker 1 &
+
+The queue, in this order (:func:`queue`), from ``docs/predictions/runs.json``'s ``planned`` seeds and
+``papers.liong2019.config.MATLAB_ABLATIONS``:
+
+1. every planned seed without its file: STSTNet's MATLAB recipe beyond its first four seeds without the epoch gauge
+   (``--no-epoch-gauge``: the extra seeds of its distribution, whose gauge would take two to three times the
+   run), every other with it;
+2. each MATLAB option over seeds 0, 1 and 2 (``--name OPTION --set ...``, without the gauge: the table compares
+   last epochs), seed by seed;
+3. the gauged rerun of every shipped seed whose per-epoch record is not shipped (its predictions must come out byte
+   for byte: ``git diff`` shows it).
+
+``--workers N --worker K`` takes every N-th run of the whole queue (done ones included) from the K-th: two
+processes on two cores share the queue without ever running the same run (a STSTNet group of folds leaves a core
+about half idle). ``--dry-run`` prints the queue. Exit status: 0, or the first failing run's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PREDICTIONS = ROOT / "docs" / "predictions"
+GAUGED_SEEDS = 4  # STSTNet's MATLAB recipe: seeds 0 to 3 keep the epoch gauge, the extra ones run without it
+ABLATION_SEEDS = (0, 1, 2)  # the `paper` profile's seeds each option is paired with
+
+
+def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
+    """``[(the file that says the run is done, reproduce.py's arguments)]`` in the module docstring's order, the runs
+    already done included (a worker's share is taken from this whole list, so that workers started at other times
+    still never share a run)."""
+    from papers.liong2019.config import MATLAB_ABLATIONS
+
+    document = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
+    out: list[tuple[str, list[str]]] = []
+    for plan in document.get("planned", []):
+        method, recipe = plan["method"], plan["recipe"]
+        for seed in plan["seeds"]:
+            extra = ["--no-epoch-gauge"] if (method, recipe) == ("liong2019", "paper") and seed >= GAUGED_SEEDS else []
+            out.append((f"{method}-{recipe}-seed{seed}.csv",
+                        ["--method", method, "--recipe", recipe, "--seed", str(seed), *extra]))
+    for seed in ABLATION_SEEDS:
+        for option, overrides in MATLAB_ABLATIONS.items():
+            sets = [word for field, value in overrides.items()
+                    for word in ("--set", f"{field}={str(value).lower() if isinstance(value, bool) else value}")]
+            out.append((f"liong2019-paper-seed{seed}-{option}.csv",
+                        ["--method", "liong2019", "--recipe", "paper", "--seed", str(seed), "--no-epoch-gauge",
+                         "--name", option, *sets]))
+    for run in document.get("runs", []):
+        extra_seed = (run["method"], run["recipe"]) == ("liong2019", "paper") and run["seed"] >= GAUGED_SEEDS
+        if run.get("epochs") or extra_seed:
+            continue
+        out.append((f"{run['method']}-{run['recipe']}-seed{run['seed']}.epochs.csv",
+                    ["--method", run["method"], "--recipe", run["recipe"], "--seed", str(run["seed"])]))
+    return out
+
+
+def share(folder: Path, workers: int, worker: int) -> list[tuple[str, list[str]]]:
+    """Worker ``worker``'s runs of :func:`queue` (every ``workers``-th of the whole queue), those not done."""
+    return [(done, arguments) for done, arguments in queue(folder)[worker::workers] if not (folder / done).is_file()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-root", required=True, help="the released inputs (a clone of HTNet's repository)")
+    parser.add_argument("--out", required=True, help="where each run's folder goes (reproduce.py's --out)")
+    parser.add_argument("--workers", type=int, default=1, help="processes sharing the queue (default 1)")
+    parser.add_argument("--worker", type=int, default=0, help="this one's number, 0 to workers - 1")
+    parser.add_argument("--folder", type=Path, default=PREDICTIONS, help="the shipped predictions and runs.json")
+    parser.add_argument("--dry-run", action="store_true", help="print this worker's queue only")
+    args = parser.parse_args(argv)
+    if not 0 <= args.worker < args.workers:
+        print(f"reproduce_all: --worker {args.worker}: expected 0 to {args.workers - 1}", file=sys.stderr)
+        return 2
+    for done, arguments in share(args.folder, args.workers, args.worker):
+        command = [sys.executable, str(ROOT / "benchmarks" / "reproduce.py"), *arguments, "--data-root",
+                   args.data_root, "--out", args.out, "--folder", str(args.folder)]
+        print(f"[{done}] {shlex.join(command[1:])}", flush=True)
+        if args.dry_run:
+            continue
+        if (args.folder / done).is_file():  # shipped meanwhile (another worker's run, a commit pulled in)
+            continue
+        code = subprocess.call(command, cwd=ROOT)
+        if code != 0:
+            print(f"[{done}] exit status {code}; the queue stops here", flush=True)
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
