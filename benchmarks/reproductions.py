@@ -258,12 +258,9 @@ class Ablation:
 def positive_clips(predictions: Any) -> Any:
     """``predictions`` restricted to the clips whose true class is positive: their accuracy is the positive class's
     recall, so ``statistics.compare`` on them gives its paired subject-bootstrap interval."""
-    mask = predictions.y_true == POSITIVE
-    return dataclasses.replace(
-        predictions, y_true=predictions.y_true[mask], y_pred=predictions.y_pred[mask],
-        subjects=predictions.subjects[mask], datasets=predictions.datasets[mask],
-        folds=None if predictions.folds is None else predictions.folds[mask],
-        keys=None if predictions.keys is None else predictions.keys[mask])
+    from common.evaluation import statistics as st
+
+    return st.subset(predictions, predictions.y_true == POSITIVE)
 
 
 def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:

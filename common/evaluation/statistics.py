@@ -227,6 +227,11 @@ def select(predictions: Predictions, scope: str = "all") -> Predictions:
     if not mask.any():
         present = sorted(set(predictions.datasets.tolist()))
         raise ValueError(f"{predictions.source}: no sample of database {scope!r}; present: {present}")
+    return subset(predictions, mask)
+
+
+def subset(predictions: Predictions, mask: np.ndarray) -> Predictions:
+    """The samples of ``predictions`` where ``mask`` (one bool a sample) is True, every column cut alike."""
     return dataclasses.replace(
         predictions, y_true=predictions.y_true[mask], y_pred=predictions.y_pred[mask],
         subjects=predictions.subjects[mask], datasets=predictions.datasets[mask],
