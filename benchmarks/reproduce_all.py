@@ -43,6 +43,7 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
     """``[(the file that says the run is done, reproduce.py's arguments)]`` in the module docstring's order, the runs
     already done included (a worker's share is taken from this whole list, so that workers started at other times
     still never share a run)."""
+    from benchmarks.ststnet_ablations import set_arguments
     from papers.liong2019.config import MATLAB_ABLATIONS
 
     document = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
@@ -55,11 +56,9 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
                         ["--method", method, "--recipe", recipe, "--seed", str(seed), *extra]))
     for seed in ABLATION_SEEDS:
         for option, overrides in MATLAB_ABLATIONS.items():
-            sets = [word for field, value in overrides.items()
-                    for word in ("--set", f"{field}={str(value).lower() if isinstance(value, bool) else value}")]
             out.append((f"liong2019-paper-seed{seed}-{option}.csv",
                         ["--method", "liong2019", "--recipe", "paper", "--seed", str(seed), "--no-epoch-gauge",
-                         "--name", option, *sets]))
+                         "--name", option, *set_arguments(dict(overrides))]))
     for run in document.get("runs", []):
         extra_seed = (run["method"], run["recipe"]) == ("liong2019", "paper") and run["seed"] >= GAUGED_SEEDS
         if run.get("epochs") or extra_seed:

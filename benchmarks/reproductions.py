@@ -293,12 +293,13 @@ def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
 
 def ablation_table(rows: list[Ablation]) -> str:
     """docs/reproductions.md's table of the measured options (:func:`ablations`)."""
+    from benchmarks.ststnet_ablations import set_arguments
+
     lines = ["| option (`--set`) | seeds | UF1: option (paper, same seeds) | option minus paper: UF1 [95 % paired CI] "
              "| positive recall: option (paper) | option minus paper: positive recall [95 % paired CI] |",
              "| --- | --- | --- | --- | --- | --- |"]
     for a in rows:
-        sets = " ".join(f"`{field}={str(value).lower() if isinstance(value, bool) else value}`"
-                        for field, value in a.overrides.items())
+        sets = " ".join(f"`{assignment}`" for assignment in set_arguments(a.overrides)[1::2])
         d, r = a.uf1_difference, a.recall_difference
         lines.append(f"| {a.option}: {sets} | {', '.join(str(k) for k in a.seeds)} | {a.uf1[0]:.3f} ({a.uf1[1]:.3f}) "
                      f"| {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}] | {a.recall[0]:.3f} ({a.recall[1]:.3f}) "

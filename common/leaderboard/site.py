@@ -159,12 +159,12 @@ class Sources:
 
 
 def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: int,
-                    k: int = 3) -> tuple[list[Entry], list[Entry]]:
-    """The shipped runs' entries (one per method and recipe, one per partial run) and the authors' artefacts
-    their packages transcribe (one per method and recipe that has any)."""
+                    k: int = 3) -> tuple[list[Entry], list[Entry], set[str]]:
+    """The shipped runs' entries (one per method and recipe, one per partial run), the authors' artefacts
+    their packages transcribe (one per method and recipe that has any), and the files runs.json lists."""
     manifest_path = folder / "runs.json"
     if not manifest_path.is_file():
-        return [], []
+        return [], [], set()
     manifest = read_document(manifest_path)
     runs_json = sources.add(manifest_path, "predictions/runs.json")
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -227,7 +227,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                 sources=(("runs.json", runs_json), ("predictions", run.file))))
         if published:
             artefacts.append(artefact_entry(method, recipe, label, published, sources))
-    return ours, artefacts
+    return ours, artefacts, {run["file"] for run in manifest["runs"]}
 
 
 MAX_FOLD_FILES = 1000  # fold files read of one shipped folder (the composite has 68)
@@ -571,12 +571,10 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     started = time.perf_counter()
     reports = reports_root() if reports is None else reports
     sources = Sources()
-    ours, artefacts = shipped_entries(shipped, registry, sources, n_resamples)
+    # listed: runs.json's files. A finished run of a recipe as it stands is its own entry (shipped_entries); a
+    # finished run of an option (benchmarks/reproduce.py --name: its csv is in no runs.json entry) keeps its folds'
+    ours, artefacts, listed = shipped_entries(shipped, registry, sources, n_resamples)
     notes: list[str] = []
-    # runs.json's files: a finished run of a recipe as it stands is its own entry (shipped_entries); a finished run
-    # of an option (benchmarks/reproduce.py --name: its csv is in no runs.json entry) keeps its folds' entry
-    listed = ({run.get("file") for run in read_document(shipped / "runs.json").get("runs", [])}
-              if (shipped / "runs.json").is_file() else set())
     for folds in sorted(shipped.glob("*.folds")) if shipped.is_dir() else []:
         if f"{folds.name.removesuffix('.folds')}.csv" in listed:
             continue  # the run finished: its predictions file (runs.json) is its entry
