@@ -48,7 +48,7 @@ LAYERS = (
     ("data", ("common.datasets",)),
     ("preprocessing", ("common.preprocessing",)),
     ("foundations", ("common.config", "common.files", "common.paths", "common.errors", "common.environment",
-                     "common")),
+                     "common.progress", "common")),
 )
 # All that reporting may import besides itself: the stored records and the numbers computed from them,
 # the result types it draws, and the foundations. Never frames (preprocessing), databases, models or the
