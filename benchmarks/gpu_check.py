@@ -69,9 +69,10 @@ sys.path.insert(0, str(ROOT))
 
 # The shipping and the resume, shared with benchmarks/reproduce.py (after the repository is on the path); the
 # names stay importable from here.
-from benchmarks.shipped_folds import (POLL_SECONDS, duration, export_folds, fold_plan,  # noqa: E402,F401
+from benchmarks.shipped_folds import (POLL_SECONDS, export_folds, fold_plan,  # noqa: E402,F401
                                       run_and_ship, run_name, seed_folds, ship_conflict, shipped_summary,
                                       stop_process, train_sha256)
+from common.estimate.units import duration  # noqa: E402
 from common.evaluation.shipped_folds import (BASE_FIELDS, DIGITS, MAX_EPOCHS, MAX_SHIPPED_BYTES,  # noqa: E402,F401
                                              SHIPPED_FIELDS, SHIPPED_SCHEMA, load_shipped_folds, read_shipped_fold,
                                              ship_fold, shipped_fold_problem, unship_fold)

@@ -62,6 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import shipped_folds  # noqa: E402  (after the repository is on the path)
+from common.estimate.units import duration  # noqa: E402
 
 TRACK = "megc2019"  # the released inputs are the MEGC 2019 composite's
 PREDICTIONS = ROOT / "docs" / "predictions"
@@ -94,24 +95,26 @@ def benchmark_plan(paper_id: str, recipe: str, seed: int, data_root: Path, out: 
     return shipped_folds.fold_plan(paper_id, experiment, run, folder=folder)
 
 
-def command(args: argparse.Namespace, out: Path) -> list[str]:
-    """The suite's own command of this run (step 3 of the module docstring)."""
-    words = [sys.executable, str(ROOT / "run_all.py"), "--benchmark", TRACK, "--methods", args.method,
-             "--profile", args.recipe, "--seed", str(args.seed), "--fold-parallel", str(args.fold_parallel),
-             "--data-root", str(args.data_root), "--out", str(out)]
+def run_words(args: argparse.Namespace, *, data_root: str) -> list[str]:
+    """``run_all.py``'s arguments of this run, ``--out`` left out (shared by :func:`command` and
+    :func:`as_recorded`)."""
+    words = ["--benchmark", TRACK, "--methods", args.method, "--profile", args.recipe, "--seed", str(args.seed),
+             "--fold-parallel", str(args.fold_parallel), "--data-root", data_root]
     for assignment in args.set:
         words += ["--set", assignment]
     return words + ([] if args.epoch_gauge else ["--no-epoch-gauge"])
 
 
+def command(args: argparse.Namespace, out: Path) -> list[str]:
+    """The suite's own command of this run (step 3 of the module docstring)."""
+    return [sys.executable, str(ROOT / "run_all.py"), *run_words(args, data_root=str(args.data_root)),
+            "--out", str(out)]
+
+
 def as_recorded(args: argparse.Namespace) -> str:
     """The command as ``runs.json`` writes its runs' (``run_all.py ...``, the released tree named ``HTNet``)."""
-    words = ["run_all.py", "--benchmark", TRACK, "--methods", args.method, "--profile", args.recipe, "--seed",
-             str(args.seed), "--fold-parallel", str(args.fold_parallel), "--data-root", "HTNet"]
-    for assignment in args.set:
-        words += ["--set", assignment]
-    words += [] if args.epoch_gauge else ["--no-epoch-gauge"]
-    return shlex.join(words) + "  (through benchmarks/reproduce.py: shipped fold by fold, resumed across sessions)"
+    return (shlex.join(["run_all.py", *run_words(args, data_root="HTNet")])
+            + "  (through benchmarks/reproduce.py: shipped fold by fold, resumed across sessions)")
 
 
 def machine() -> str:
@@ -273,14 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     summary = shipped_folds.shipped_summary(ship_dir, plan)
     if stopped or code != 0 or not complete(plan):
         last = " | ".join((out / "run.log").read_text(encoding="utf-8").strip().splitlines()[-3:])
-        how = (f"stopped at the time limit after {shipped_folds.duration(wall)}" if stopped
+        how = (f"stopped at the time limit after {duration(wall)}" if stopped
                else f"run_all.py exit {code}: {last}" if code != 0 else "finished with a fold not ok")
         print(f"{stem}, partial ({how}); shipped in {ship_dir}: {summary}. Commit that folder; the same command "
               "resumes from it", flush=True)
         return 0 if stopped else code or 1
     line = finish(plan, folder=args.folder, stem=stem, method=args.method, recipe=args.recipe, named=bool(args.name),
                   recorded=as_recorded(args), machine_words=args.machine or machine(), tree=commit())
-    print(f"{stem}: every fold in (wall {shipped_folds.duration(wall)} this session); shipped in {ship_dir}: "
+    print(f"{stem}: every fold in (wall {duration(wall)} this session); shipped in {ship_dir}: "
           f"{summary}; {line}", flush=True)
     return 0
 

@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, default=PREDICTIONS, help="the shipped predictions and runs.json")
     parser.add_argument("--dry-run", action="store_true", help="print this worker's queue only")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        print(f"reproduce_all: --workers {args.workers}: expected 1 or more", file=sys.stderr)
+        return 2
     if not 0 <= args.worker < args.workers:
         print(f"reproduce_all: --worker {args.worker}: expected 0 to {args.workers - 1}", file=sys.stderr)
         return 2

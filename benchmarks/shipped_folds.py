@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common.estimate.units import duration
 # The format (shared with the results site): common.evaluation.shipped_folds.
 from common.evaluation.shipped_folds import BASE_FIELDS, read_shipped_fold, ship_fold, unship_fold
 
@@ -189,13 +190,6 @@ def stop_process(process: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-
-
-def duration(seconds: float | None) -> str:
-    """``seconds`` in words: seconds under two minutes, else minutes; ``-`` for None."""
-    if seconds is None:
-        return "-"
-    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
 def run_and_ship(command: list[str], plan: dict, ship_dir: Path, log_path: Path, *, cwd: Path,

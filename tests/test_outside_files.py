@@ -276,8 +276,8 @@ def test_a_label_naming_a_path_instead_of_a_folder_is_refused(tmp_path):
     casme2_tree(tmp_path / "data", rows=[[1, "EP02_01f", None, 8, 9, 12, None, 12, "happiness"],
                                          [1, "../../../../elsewhere", None, 8, 9, 12, None, 12, "happiness"]])
     assert (tmp_path / "data" / "elsewhere" / "reg_img8.jpg").is_file()
-    with pytest.raises(DatasetError, match=r"CASME2-coding-20140508.xlsx: row 3, column Filename: '../../../../elsewhere' "
-                                           r"is a path, not a folder name"):
+    with pytest.raises(DatasetError, match=r"CASME2-coding-20140508.xlsx: row 3, column Filename: "
+                                           r"'../../../../elsewhere' is a path, not a folder name"):
         load("casme2", tmp_path / "data" / "CASME2")
 
 

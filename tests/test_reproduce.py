@@ -115,7 +115,7 @@ def test_no_epoch_gauge_reaches_the_run_and_the_recorded_command(tmp_path):
 
     args = argparse.Namespace(method="liong2019", recipe="paper", seed=4, fold_parallel=8, data_root=tmp_path,
                               set=[], epoch_gauge=False)
-    assert reproduce.command(args, tmp_path / "out")[-1] == "--no-epoch-gauge"
+    assert reproduce.command(args, tmp_path / "out")[-3] == "--no-epoch-gauge"
     assert "--no-epoch-gauge  (through" in reproduce.as_recorded(args)
     gauged = argparse.Namespace(**{**vars(args), "epoch_gauge": True})
     assert "--no-epoch-gauge" not in reproduce.command(gauged, tmp_path / "out")
@@ -170,3 +170,13 @@ def test_the_queue_of_every_missing_run_is_shared_by_workers_without_overlap(tmp
     assert not set(shares[0]) & set(shares[1]) and set(shares[0]) | set(shares[1]) == set(left)
     (tmp_path / next(iter(shares[0]))).write_text("")
     assert dict(reproduce_all.share(tmp_path, 2, 1)) == shares[1]
+
+
+def test_a_worker_count_or_number_out_of_range_is_refused_in_one_line(tmp_path, capsys):
+    from benchmarks import reproduce_all
+
+    assert reproduce_all.main(["--data-root", str(tmp_path), "--out", str(tmp_path), "--workers", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "reproduce_all: --workers 0: expected 1 or more"
+    assert reproduce_all.main(["--data-root", str(tmp_path), "--out", str(tmp_path), "--workers", "2",
+                               "--worker", "2"]) == 2
+    assert capsys.readouterr().err.strip() == "reproduce_all: --worker 2: expected 0 to 1"
