@@ -153,7 +153,7 @@ def test_predict_on_an_mp4_of_the_same_frames(capsys, exported, smoke_corpus, tm
     np.testing.assert_array_equal(probabilities(again), probabilities(payload))
 
 
-def _blank_clip(folder: Path, count: int = 6) -> Path:
+def blank_clip(folder: Path, count: int = 6) -> Path:
     import cv2
 
     folder.mkdir(parents=True)
@@ -187,7 +187,7 @@ def test_several_clips_give_one_csv_and_one_page_each(capsys, exported, smoke_co
     pdf = (tmp_path / "out" / "predict.pdf").read_bytes()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2
     # a CSV of clips with their annotations; a clip without a face is left out under the default policy, with why
-    _blank_clip(tmp_path / "blank")
+    blank_clip(tmp_path / "blank")
     row = chosen[0]
     (tmp_path / "clips.csv").write_text(f"path,onset,apex,offset\n{clip_folder(smoke_corpus, row)},{row['onset']},"
                                         f"{row['apex']},{row['offset']}\nblank,,,\n")
@@ -205,7 +205,7 @@ def test_every_bad_input_is_refused_in_one_line(capsys, exported, smoke_corpus, 
     out = tmp_path / "out"
     model = ("--model", folder, "--out", out)
     # no face; a face lost mid-clip (the face-quality verdicts, --faces-policy as in a run)
-    refused(capsys, "no face", "--predict", _blank_clip(tmp_path / "blank"), *model, out=out)
+    refused(capsys, "no face", "--predict", blank_clip(tmp_path / "blank"), *model, out=out)
     lost = _face_lost_clip(clip, tmp_path / "lost")
     refused(capsys, "the face is lost mid-clip", "--predict", lost, *model, out=out)
     refused(capsys, "refused under --faces-policy refuse", "--predict", lost, *model, "--faces-policy", "refuse",
@@ -310,7 +310,7 @@ def _needing_registry():
                                  get_paper=lambda pid: frames if pid == "dummy_frames" else dummy_paper.get_paper(pid))
 
 
-def _video(frames: list[Path], path: Path, fps: float) -> Path:
+def write_video(frames: list[Path], path: Path, fps: float) -> Path:
     import cv2
 
     first = cv2.imread(str(frames[0]))
@@ -355,7 +355,7 @@ def test_frame_rates_are_checked_against_the_methods_need(capsys, exported, smok
     clips = tmp_path / "clips"
     shutil.copytree(clip, clips / "a_frames")
     frames = sorted(clip.glob("*.jpg"), key=lambda p: int(re.findall(r"\d+", p.stem)[-1]))
-    _video(frames, clips / "b_webcam.avi", 15.0)
+    write_video(frames, clips / "b_webcam.avi", 15.0)
     code, stdout, err = cli(capsys, "--predict", clips, "--model", folder, "--out", out, "--json", registry=needing)
     assert code == 0, err
     payload = json.loads(stdout)

@@ -19,7 +19,7 @@ from run_cli import export_dummy_frames
 from common.datasets.sample import frame_number
 from common.deployment.export import DeployError
 from common.deployment.recording import ClipRequest, clip_sample, decode_video, frame_clock
-from test_deployment import _blank_clip, _video, cli, clip_folder, predict_json, refused
+from test_deployment import blank_clip, write_video, cli, clip_folder, predict_json, refused
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def test_frame_clock_tells_a_dropped_frame_from_rounding():
 def test_a_video_keeps_its_frames_timestamps(exported, tmp_path):
     _, source = exported
     frames = sorted(source.glob("*.jpg"), key=frame_number)[:8]
-    video = _video(frames, tmp_path / "clip.avi", 25.0)
+    video = write_video(frames, tmp_path / "clip.avi", 25.0)
     decoded, fps, times = decode_video(video, tmp_path / "cache")
     assert fps == 25.0 and len(decoded) == 8 and times is not None and len(times) == 8
     np.testing.assert_allclose(np.diff(times), 0.04, atol=0.002)
@@ -140,7 +140,7 @@ def test_every_prediction_records_its_fallbacks(capsys, exported, tmp_path):
     payload = predict_json(capsys, source, "--model", folder, "--out", tmp_path / "out")
     apex = payload["clips"][0]["apex"]
     assert payload["clips"][0]["fallbacks"][0] == f"apex rule: motion (apex {apex})"
-    blank = _blank_clip(tmp_path / "blank")  # no face anywhere: the face box is a fallback
+    blank = blank_clip(tmp_path / "blank")  # no face anywhere: the face box is a fallback
     payload = predict_json(capsys, blank, "--model", folder, "--fps", "30", "--faces-policy", "keep",
                            "--out", tmp_path / "o2")
     assert any(f.startswith("face box: ") for f in payload["clips"][0]["fallbacks"])
@@ -150,7 +150,7 @@ def test_htnet_names_its_fixed_points_where_the_apex_frame_shows_no_face(tmp_pat
     from papers.wang2024.config import HTNetConfig
     from papers.wang2024.preprocessing import fallbacks
 
-    blank = _blank_clip(tmp_path / "blank", count=4)
+    blank = blank_clip(tmp_path / "blank", count=4)
     frames = tuple(sorted(blank.glob("*.png")))
     from common.datasets.sample import Sample
 

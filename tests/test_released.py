@@ -33,7 +33,7 @@ ROWS = (("casme2", "sub01", "EP02_01f", 1), ("casme2", "sub01", "EP19_05f", 0), 
         ("samm", "006", "006_1_2", 0), ("samm", "006", "006_1_3", 2), ("samm", "007", "007_7_1", 1))
 
 
-def _flow(seed: int, size: int = 28) -> np.ndarray:
+def random_flow(seed: int, size: int = 28) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
 
 
@@ -48,8 +48,8 @@ def fake_htnet(root: Path, space: bool = True, rows=ROWS) -> Path:
     for i, (db, sub, clip, label) in enumerate(rows):
         crop = f"{sub}_{clip}.jpg"
         lines.append(f"{db},{sub},{clip},{label},,{crop},")
-        cv2.imwrite(str(flows / f"{sub}_{clip}{' ' if space else ''}.png"), _flow(i))
-        cv2.imwrite(str(crops / crop), _flow(100 + i, 224))
+        cv2.imwrite(str(flows / f"{sub}_{clip}{' ' if space else ''}.png"), random_flow(i))
+        cv2.imwrite(str(crops / crop), random_flow(100 + i, 224))
     (root / released.HTNET_CSV).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
 
@@ -63,7 +63,7 @@ def fake_tree(root: Path, rows=ROWS) -> Path:
             part = "u_test" if other == sub else "u_train"
             folder = tree / other / part / str(label)
             folder.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(folder / f"{sub}_{clip} .png"), _flow(i))
+            cv2.imwrite(str(folder / f"{sub}_{clip} .png"), random_flow(i))
     return root
 
 
@@ -86,7 +86,7 @@ def test_htnet_layout_reads_the_composite_under_the_loaders_names(tmp_path, spac
     assert first.frames == () and first.meta["released"] == "htnet"
     assert released.read_flow_image(first.meta["flow_image"]).shape == (28, 28, 3)
     # the channels in the authors' order u, v, strain: the file's R, G, B (cv2 reads B, G, R)
-    assert np.array_equal(released.read_flow_image(first.meta["flow_image"]), _flow(0)[..., ::-1])
+    assert np.array_equal(released.read_flow_image(first.meta["flow_image"]), random_flow(0)[..., ::-1])
     assert all(s.meta["apex_crop"] is not None and s.meta["apex_crop"].is_file() for s in samples)
     assert {s.meta["authors_subject"] for s in samples} == {"sub01", "sub02", "s01", "s02", "006", "007"}
 
@@ -103,7 +103,7 @@ def test_rows_without_images_and_images_without_rows_are_named(tmp_path):
     root = fake_htnet(tmp_path / "HTNet")
     flows = root / "datasets" / released.HTNET_FLOWS
     (flows / "sub01_EP02_01f .png").unlink()
-    cv2.imwrite(str(flows / "sub09_EP99_99 .png"), _flow(7))
+    cv2.imwrite(str(flows / "sub09_EP99_99 .png"), random_flow(7))
     with pytest.warns(UserWarning) as caught:
         samples = released.load(root)
     messages = " | ".join(str(w.message) for w in caught)
@@ -122,7 +122,7 @@ def test_a_bad_csv_row_is_one_line_naming_the_line(tmp_path):
 
 def test_check_data_reports_the_released_inputs_and_their_problems(tmp_path, capsys):
     root = fake_htnet(tmp_path / "HTNet")
-    cv2.imwrite(str(root / "datasets" / released.HTNET_FLOWS / "sub02_EP01_11f .png"), _flow(3, 32))
+    cv2.imwrite(str(root / "datasets" / released.HTNET_FLOWS / "sub02_EP01_11f .png"), random_flow(3, 32))
     code = run_all.main(["--check-data", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 2, out  # an image a run would refuse: the status of that run
@@ -168,7 +168,7 @@ def test_a_frame_method_is_refused_and_a_flow_method_runs(tmp_path, capsys):
 
 def test_a_wrong_size_image_refuses_the_run_naming_the_file(tmp_path, capsys):
     root = fake_htnet(tmp_path / "HTNet")
-    cv2.imwrite(str(root / "datasets" / released.HTNET_FLOWS / "samm_bad.png"), _flow(3, 32))
+    cv2.imwrite(str(root / "datasets" / released.HTNET_FLOWS / "samm_bad.png"), random_flow(3, 32))
     (root / "datasets" / released.HTNET_FLOWS / "006_006_1_3 .png").write_bytes(b"not a png")
     code = run_all.main(["--paper", "gan2019", "--data-root", str(root), "--profile", "smoke",
                          "--out", str(tmp_path / "out")])
@@ -211,7 +211,7 @@ def _port_forward(state: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     return pooled.reshape(x.shape[0], -1) @ state["fc.weight"].T + state["fc.bias"]
 
 
-def _random_port_state(seed: int) -> dict[str, np.ndarray]:
+def random_port_state(seed: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     state = {}
     for i, n in zip((1, 2, 3), (3, 5, 8)):
@@ -232,7 +232,7 @@ def test_port_network_with_copied_weights_computes_the_ports_forward_pass(tmp_pa
 
     from papers.liong2019.model import AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict
 
-    state = _random_port_state(0)
+    state = random_port_state(0)
     write_legacy_state_dict(tmp_path / "006.pth", state)
     model = build_model(config=port_config(), num_classes=3)
     assert sum(int(np.prod(v.shape)) for v in model.trainable_weights) == AUTHORS_PORT_TRAINABLE
@@ -250,7 +250,7 @@ def test_port_state_dict_of_another_network_is_refused_naming_the_key(tmp_path):
     from papers.liong2019.model import build_model, load_port_state_dict
 
     model = build_model(config=port_config(), num_classes=3)
-    state = _random_port_state(0)
+    state = random_port_state(0)
     state["conv2.weight"] = state["conv2.weight"][:4]
     with pytest.raises(ValueError, match=r"w.pth: conv2 has shape \(3, 3, 3, 4\), the port's network needs"):
         load_port_state_dict(model, state, "w.pth")
@@ -264,7 +264,7 @@ def test_weights_are_refused_in_one_line_before_any_fold(tmp_path, capsys):
     weights = tmp_path / "weights"
     weights.mkdir()
     for subject in ("sub01", "sub02", "s01", "s02", "006"):  # 007 missing
-        write_legacy_state_dict(weights / f"{subject}.pth", _random_port_state(1))
+        write_legacy_state_dict(weights / f"{subject}.pth", random_port_state(1))
     base = ["--paper", "liong2019", "--data-root", str(root), "--out", str(tmp_path / "out")]
     cases = [(["--profile", "port", "--weights", str(weights)], "no weights for 1 of the 6 left-out subjects "
                                                                  "(first: 007.pth)"),

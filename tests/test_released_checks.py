@@ -25,7 +25,7 @@ from common.datasets.sample import DroppedWarning
 from common.datasets.tables import DatasetError
 from common.evaluation.splits import leave_one_subject_out
 from common.experiment import Experiment, FoldOutcome, Selection
-from test_released import _flow, _random_port_state, fake_htnet, fake_tree
+from test_released import random_flow, random_port_state, fake_htnet, fake_tree
 from torch_files import write_legacy_state_dict
 
 SUBJECTS = ("sub01", "sub02", "s01", "s02", "006", "007")  # the authors' names of fake_htnet's six subjects
@@ -44,7 +44,7 @@ def one_line(capsys, code: int, expected: str) -> str:
 def weights_folder(folder: Path, state=None) -> Path:
     folder.mkdir()
     for subject in SUBJECTS:
-        write_legacy_state_dict(folder / f"{subject}.pth", state or _random_port_state(1))
+        write_legacy_state_dict(folder / f"{subject}.pth", state or random_port_state(1))
     return folder
 
 
@@ -63,7 +63,7 @@ def _copy_into_second_test_folder(tree: Path) -> None:
 def _different_training_copy(tree: Path) -> None:
     import cv2
 
-    cv2.imwrite(str(tree / "s01" / "u_train" / "1" / "sub01_EP02_01f .png"), _flow(99))
+    cv2.imwrite(str(tree / "s01" / "u_train" / "1" / "sub01_EP02_01f .png"), random_flow(99))
 
 
 def _training_copy_under_another_class(tree: Path) -> None:
@@ -129,7 +129,7 @@ def test_htnet_csv_without_its_flow_images_names_the_missing_folder(tmp_path, ca
 def test_weights_that_are_not_finite_are_refused_before_any_prediction(tmp_path, capsys):
     root = fake_htnet(tmp_path / "HTNet")
     weights = weights_folder(tmp_path / "weights")
-    state = _random_port_state(1)
+    state = random_port_state(1)
     state["conv1.weight"][0, 0, 0, 0] = np.nan
     state["fc.bias"][1] = np.inf
     write_legacy_state_dict(weights / "s02.pth", state)

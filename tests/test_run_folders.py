@@ -9,7 +9,7 @@ from pathlib import Path
 
 import run_all
 from common.orchestration import run_folders
-from test_released import _random_port_state, fake_htnet
+from test_released import random_port_state, fake_htnet
 from torch_files import write_legacy_state_dict
 
 KIND = {"profile": "paper", "seed": 0, "corpus": "real", "data_root": "/data/HTNet", "weights": None, "overrides": {}}
@@ -66,7 +66,7 @@ def test_the_documented_liong2019_commands_and_scores_overwrite_nothing(tmp_path
     weights = tmp_path / "STSTNet_Weights"
     weights.mkdir()
     for subject in ("sub01", "sub02", "s01", "s02", "006", "007"):
-        write_legacy_state_dict(weights / f"{subject}.pth", _random_port_state(1))
+        write_legacy_state_dict(weights / f"{subject}.pth", random_port_state(1))
     out = tmp_path / "reports"
     small = ["--set", "evaluation.max_folds=1", "--set", "train.epochs=1"]  # the same small run for each recipe
     base = ["--paper", "liong2019", "--data-root", str(root), "--out", str(out), *small]
