@@ -71,10 +71,16 @@ def on_device(data: Any) -> Any:
 def index_epochs(n: int, batch_size: int, shuffle: bool):
     """Keras's own epoch iterator of this backend (the one ``model.fit`` builds) over the sample numbers
     ``0..n-1``: iterating it once per epoch gives ``model.fit``'s batches of that epoch as index arrays,
-    drawn from the same random stream (``tf.random.shuffle`` in ``tf.data`` on TensorFlow,
-    ``np.random.permutation`` on JAX, ``torch.randperm`` through a ``RandomSampler`` on PyTorch)."""
+    drawn from the same random stream (``np.random.permutation`` on JAX, ``torch.randperm`` through a
+    ``RandomSampler`` on PyTorch). On TensorFlow a shuffled epoch's order is NumPy's, as on JAX (Keras' own
+    ``EpochIterator`` over the arrays), which is what ``common.training.fit`` trains on there
+    (``ReshuffledEpochs``): TensorFlow's ``model.fit``, seeded, repeats one order every epoch."""
     backend = keras.backend.backend()
     numbers = np.arange(n, dtype="int64")
+    if backend == "tensorflow" and shuffle:
+        from keras.src.trainers.epoch_iterator import EpochIterator
+
+        return EpochIterator(x=numbers, batch_size=batch_size, shuffle=True)
     if backend == "tensorflow":
         import tensorflow as tf
         from keras.src.backend.tensorflow.trainer import TFEpochIterator

@@ -165,11 +165,12 @@ def prepare(training: Any) -> _Fold:
     fixed = None if cfg.shuffle else [np.arange(i, min(i + cfg.batch_size, n), dtype="int64")
                                       for i in range(0, n, cfg.batch_size)]
     fold = _Fold(model=model, arrays=arrays, epochs=epochs, callbacks=callbacks, fixed=fixed)
-    if fixed is None and keras.backend.backend() != "tensorflow":
-        # JAX's epoch iterator draws each epoch's permutation from NumPy's global generator when the epoch
-        # starts; folds stepping together would interleave those draws. They are drawn here, every epoch in
-        # turn, as the fold's sequential fit draws them (TensorFlow's tf.data iterator holds its own stream).
-        fold.planned = [[np.asarray(b, dtype="int32") for b in _epoch_batches(fold)] for _ in range(cfg.epochs)]
+    if fixed is None:
+        # The epoch iterators draw each epoch's permutation from NumPy's global generator when the epoch starts
+        # (PyTorch's from torch's); folds stepping together would interleave those draws. They are drawn here,
+        # every epoch in turn, as the fold's sequential fit draws them.
+        dtype = "int64" if keras.backend.backend() == "tensorflow" else "int32"  # the traced step's index type
+        fold.planned = [[np.asarray(b, dtype=dtype) for b in _epoch_batches(fold)] for _ in range(cfg.epochs)]
     return fold
 
 

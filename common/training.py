@@ -371,9 +371,16 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
         history = fit_on_device(model, x, y, cfg, cbs, label=label)
         if history is not None:
             return {k: [float(v) for v in vals] for k, vals in history.items()}
-    history = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=cfg.shuffle,
-                        validation_data=validation_data, class_weight=dict(class_weight) if class_weight else None,
-                        callbacks=cbs, verbose=0)
+    weights = dict(class_weight) if class_weight else None
+    if cfg.shuffle and keras.backend.backend() == "tensorflow":
+        # TensorFlow's model.fit, seeded (set_seed), gives every epoch the same order: its tf.data permutation
+        # is drawn anew from the same seeds by each epoch's iterator. The recipe reshuffles every epoch, as
+        # model.fit does on JAX and PyTorch and as the authors' frameworks did: ReshuffledEpochs draws it.
+        history = model.fit(ReshuffledEpochs(x, y, cfg.batch_size), epochs=cfg.epochs, shuffle=False,
+                            validation_data=validation_data, class_weight=weights, callbacks=cbs, verbose=0)
+    else:
+        history = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=cfg.shuffle,
+                            validation_data=validation_data, class_weight=weights, callbacks=cbs, verbose=0)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
@@ -422,6 +429,41 @@ def matlab_epoch_order(x: Any, y: Any, cfg: TrainConfig) -> tuple[Any, Any]:
         return [np.asarray(v)[order] for v in a] if isinstance(a, (list, tuple)) else np.asarray(a)[order]
 
     return take(x), take(y)
+
+
+class ReshuffledEpochs(keras.utils.PyDataset):
+    """``x`` and ``y`` in mini-batches of ``batch_size`` (the last one partial), in a new order every epoch: a
+    permutation from NumPy's generator (seeded by :func:`set_seed`) drawn when the epoch begins, as
+    ``model.fit`` shuffles on JAX (Keras' array adapter, ``get_numpy_iterator``) and as
+    ``device_training.index_epochs`` draws it on every backend. Keras reads a batch or two before the first
+    epoch to learn the shapes: that reading draws the first epoch's order, so an epoch draws one
+    permutation. ``x`` and ``y`` may be lists (several inputs or outputs), cut alike."""
+
+    def __init__(self, x: Any, y: Any, batch_size: int):
+        super().__init__()
+        self.x = list(x) if isinstance(x, (list, tuple)) else [x]
+        # A list of targets (several outputs) stays a list: np.asarray would stack them.
+        self.y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
+        self.n = len(self.y[0] if isinstance(self.y, list) else self.y)
+        self.batch_size = batch_size
+        self.order: np.ndarray | None = None
+        self.begun = 0  # epochs begun
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+    def on_epoch_begin(self) -> None:
+        if self.begun or self.order is None:  # the first epoch's may have been drawn by Keras' first reading
+            self.order = np.random.permutation(self.n)
+        self.begun += 1
+
+    def __getitem__(self, index: int):
+        if self.order is None:
+            self.order = np.random.permutation(self.n)
+        rows = self.order[index * self.batch_size: (index + 1) * self.batch_size]
+        xs = tuple(a[rows] for a in self.x)
+        ys = tuple(a[rows] for a in self.y) if isinstance(self.y, list) else self.y[rows]
+        return (xs if len(xs) > 1 else xs[0]), ys
 
 
 class _EpochBatches(keras.utils.PyDataset):
