@@ -144,7 +144,8 @@ def _cell(entry: dict[str, Any] | None) -> str:
     return f"{entry['pooled']:.3f} [{interval['low']:.3f}, {interval['high']:.3f}] ({seeds})"
 
 
-def _seeds(seeds: tuple[int, ...]) -> str:
+def seeds_words(seeds: tuple[int, ...]) -> str:
+    """``seed 3`` or ``seeds 0, 1, 2``."""
     return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(str(k) for k in seeds)}"
 
 
@@ -170,7 +171,7 @@ def _gauge_cell(m: Method, scope: str) -> str:
     if not entry:
         return "no per-epoch record"
     values = " / ".join(f"{entry[metric]['pooled']:.3f}" for metric in METRICS)
-    return f"{values} ({_seeds(m.gauge_seeds)})"
+    return f"{values} ({seeds_words(m.gauge_seeds)})"
 
 
 def table(rows: list[Method]) -> str:
@@ -181,11 +182,11 @@ def table(rows: list[Method]) -> str:
              "| best test epoch per subject: UF1 / UAR (test-selected) | published UF1 / UAR |",
              "| --- | --- | --- | --- | --- |"]
     for m in rows:
-        notes = [f"{_seeds(m.seeds)}"] if m.seeds else []
+        notes = [f"{seeds_words(m.seeds)}"] if m.seeds else []
         if m.partial:
             notes.append(f"partial, left out: {'; '.join(m.partial)}")
         if m.not_run:
-            notes.append(f"{_seeds(m.not_run)} not run")
+            notes.append(f"{seeds_words(m.not_run)} not run")
         all_scope = m.scores.get("all", {})
         cells = " | ".join(_cell(all_scope.get(metric)) for metric in METRICS)
         lines.append(f"| {m.label} ({'; '.join(notes)}) | {cells} | {_gauge_cell(m, 'all')} "
@@ -263,6 +264,17 @@ def positive_clips(predictions: Any) -> Any:
     return st.subset(predictions, predictions.y_true == POSITIVE)
 
 
+def option_seeds(folder: Path = FOLDER) -> dict[str, tuple[int, ...]]:
+    """Each option of ``MATLAB_ABLATIONS`` that has a seed shipped beside the baseline's same seed: those seeds."""
+    from papers.liong2019.config import MATLAB_ABLATIONS
+
+    baseline = {r["seed"] for r in manifest(folder) if (r["method"], r["recipe"], r["folds"]) == ("liong2019", "paper",
+                                                                                              FOLDS)}
+    found = {option: tuple(k for k in sorted(baseline) if (folder / f"liong2019-paper-seed{k}-{option}.csv").is_file())
+             for option in MATLAB_ABLATIONS}
+    return {option: seeds for option, seeds in found.items() if seeds}
+
+
 def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
     """Each option of ``MATLAB_ABLATIONS`` with at least one seed shipped beside the baseline's same seed, scored
     paired with it (``statistics.compare``: the bootstrap draws subjects and seeds together, each option seed with
@@ -273,10 +285,8 @@ def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
     baseline = {r["seed"]: r["file"] for r in manifest(folder)
                 if (r["method"], r["recipe"], r["folds"]) == ("liong2019", "paper", FOLDS)}
     out = []
-    for option, overrides in MATLAB_ABLATIONS.items():
-        seeds = tuple(k for k in sorted(baseline) if (folder / f"liong2019-paper-seed{k}-{option}.csv").is_file())
-        if not seeds:
-            continue
+    for option, seeds in option_seeds(folder).items():
+        overrides = MATLAB_ABLATIONS[option]
         ours = [st.read_predictions_csv(folder / f"liong2019-paper-seed{k}-{option}.csv") for k in seeds]
         base = [st.read_predictions_csv(folder / baseline[k]) for k in seeds]
         cells = []
@@ -335,10 +345,11 @@ def where_paragraphs(rows: list[Method]) -> str:
     return "\n".join(f"- {where_published(m)}" for m in rows if m.key.startswith("liong2019-"))
 
 
-def against_log(rows: list[Method], log: Path, n_resamples: int = 2000) -> str:
+def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: Path | None = None) -> str:
     """The authors' MATLAB log (``STSTNet_logfile.txt``) minus the mean of each STSTNet recipe's seeds on the same
-    442 clips: UF1 and UAR with the paired subject-bootstrap interval (the log held fixed, subjects and seeds
-    drawn: ``statistics.compare`` with the log as every seed's partner) and the positive class's recall."""
+    442 clips, and, with ``folder``, of each option's shipped seeds (:func:`option_seeds`): UF1 and UAR with the
+    paired subject-bootstrap interval (the log held fixed, subjects and seeds drawn: ``statistics.compare`` with
+    the log as every seed's partner) and the positive class's recall."""
     import dataclasses as dc
 
     import numpy as np
@@ -350,10 +361,14 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000) -> str:
              "| positive recall: log, ours (mean) |", "| --- | --- | --- | --- |"]
     read = outside.read_ststnet_log(log, ("negative", "positive", "surprise"))
     by_key = {row.key: row for row in read.rows}
-    for m in rows:
-        if not m.key.startswith("liong2019-") or not m.predictions:
-            continue
-        ours = list(m.predictions)
+    compared = [(m.label, m.seeds, list(m.predictions)) for m in rows
+                if m.key.startswith("liong2019-") and m.predictions]
+    if folder is not None:
+        paper = next((m.label for m in rows if m.key == "liong2019-paper"), "STSTNet, paper")
+        compared += [(f"{paper} with `{option}`", seeds,
+                      [st.read_predictions_csv(folder / f"liong2019-paper-seed{k}-{option}.csv") for k in seeds])
+                     for option, seeds in option_seeds(folder).items()]
+    for label, seeds, ours in compared:
         first = ours[0]
         missing = [k for k in first.keys if k not in by_key]
         if missing:
@@ -364,11 +379,11 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000) -> str:
         theirs = dc.replace(first, y_pred=np.asarray([by_key[k].pred for k in first.keys]), source=str(log))
         cells = []
         for metric in METRICS:
-            c = st.compare([theirs] * len(ours), ours, CLASSES, metric, names=("the MATLAB log", m.label),
+            c = st.compare([theirs] * len(ours), ours, CLASSES, metric, names=("the MATLAB log", label),
                            n_resamples=n_resamples, n_permutations=n_resamples)
             cells.append(f"{c.difference:+.3f} [{c.low:+.3f}, {c.high:+.3f}]")
-        recall = sum(m.positive_recall) / len(m.positive_recall)
-        lines.append(f"| {m.label} ({_seeds(m.seeds)}) | {' | '.join(cells)} | {class_recall(theirs, POSITIVE):.3f}, "
+        recall = sum(class_recall(p, POSITIVE) for p in ours) / len(ours)
+        lines.append(f"| {label} ({seeds_words(seeds)}) | {' | '.join(cells)} | {class_recall(theirs, POSITIVE):.3f}, "
                      f"{recall:.3f} |")
     return "\n".join(lines)
 
@@ -558,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nthe MATLAB recipe's options, paired with its seeds:\n{measured}")
     where = where_paragraphs(rows)
     print(f"\n{where}")
-    log_table = against_log(rows, args.log) if args.log else ""
+    log_table = against_log(rows, args.log, folder=args.folder) if args.log else ""
     if log_table:
         print(f"\nagainst the MATLAB log ({args.log}):\n{log_table}")
     if args.readme:

@@ -117,9 +117,12 @@ def test_an_option_is_scored_paired_with_the_baselines_same_seed(tmp_path):
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
 def test_the_comparison_with_the_matlab_log_is_the_one_the_shipped_files_and_the_log_give(rows):
     log = Path(RELEASED) / reproductions.RELEASED_LOG
-    text = reproductions.against_log(rows, log)
+    text = reproductions.against_log(rows, log, folder=reproductions.FOLDER)
     assert text in (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
     assert "STSTNet, paper (MATLAB recipe)" in text
+    # each option with a shipped seed has its row, over the seeds shipped
+    for option, seeds in reproductions.option_seeds().items():
+        assert f"| STSTNet, paper (MATLAB recipe) with `{option}` ({reproductions.seeds_words(seeds)}) |" in text
 
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
