@@ -431,6 +431,14 @@ def matlab_epoch_order(x: Any, y: Any, cfg: TrainConfig) -> tuple[Any, Any]:
     return take(x), take(y)
 
 
+def _batchable(x: Any, y: Any) -> tuple[list, Any, int]:
+    """The inputs as a list (one array a model input), the targets (a list of targets, several outputs, stays a
+    list: np.asarray would stack them) and the number of samples, for the PyDatasets below to cut alike."""
+    targets = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
+    inputs = list(x) if isinstance(x, (list, tuple)) else [x]
+    return inputs, targets, len(targets[0] if isinstance(targets, list) else targets)
+
+
 class ReshuffledEpochs(keras.utils.PyDataset):
     """``x`` and ``y`` in mini-batches of ``batch_size`` (the last one partial), in a new order every epoch: a
     permutation from NumPy's generator (seeded by :func:`set_seed`) drawn when the epoch begins, as
@@ -441,10 +449,7 @@ class ReshuffledEpochs(keras.utils.PyDataset):
 
     def __init__(self, x: Any, y: Any, batch_size: int):
         super().__init__()
-        self.x = list(x) if isinstance(x, (list, tuple)) else [x]
-        # A list of targets (several outputs) stays a list: np.asarray would stack them.
-        self.y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
-        self.n = len(self.y[0] if isinstance(self.y, list) else self.y)
+        self.x, self.y, self.n = _batchable(x, y)
         self.batch_size = batch_size
         self.order: np.ndarray | None = None
         self.begun = 0  # epochs begun
@@ -473,10 +478,7 @@ class _EpochBatches(keras.utils.PyDataset):
 
     def __init__(self, x: Any, y: Any, batch_size: int, epochs: int, shuffle: bool):
         super().__init__()
-        self.x = list(x) if isinstance(x, (list, tuple)) else [x]
-        # A list of targets (several outputs) stays a list: np.asarray would stack them.
-        self.y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
-        n = len(self.y[0] if isinstance(self.y, list) else self.y)
+        self.x, self.y, n = _batchable(x, y)
         self.batches = []
         for _ in range(epochs):
             order = np.random.permutation(n) if shuffle else np.arange(n)
