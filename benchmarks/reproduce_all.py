@@ -10,13 +10,14 @@ folds; a run whose file is shipped is skipped).
 The queue, in this order (:func:`queue`), from ``docs/predictions/runs.json``'s ``planned`` seeds and
 ``papers.liong2019.config.MATLAB_ABLATIONS``:
 
-1. every planned seed without its file: STSTNet's MATLAB recipe beyond its first four seeds without the epoch gauge
+1. each MATLAB option over seeds 0, 1 and 2 (``--name OPTION --set ...``, without the gauge: the table compares
+   last epochs), seed by seed: first, since they decide whether the `paper` profile changes;
+2. every planned seed without its file: STSTNet's MATLAB recipe beyond its first four seeds without the epoch gauge
    (``--no-epoch-gauge``: the extra seeds of its distribution, whose gauge would take two to three times the
    run), every other with it;
-2. each MATLAB option over seeds 0, 1 and 2 (``--name OPTION --set ...``, without the gauge: the table compares
-   last epochs), seed by seed;
 3. the gauged rerun of every shipped seed whose per-epoch record is not shipped (its predictions must come out byte
-   for byte: ``git diff`` shows it).
+   for byte: ``git diff`` shows it; OFF-ApexNet's seeds 0 and 1 excepted, which trained in one order every epoch
+   and are replaced: docs/reproductions.md).
 
 ``--workers N --worker K`` takes every N-th run of the whole queue (done ones included) from the K-th: two
 processes on two cores share the queue without ever running the same run (a STSTNet group of folds leaves a core
@@ -48,17 +49,17 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
 
     document = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
     out: list[tuple[str, list[str]]] = []
+    for seed in ABLATION_SEEDS:
+        for option, overrides in MATLAB_ABLATIONS.items():
+            out.append((f"liong2019-paper-seed{seed}-{option}.csv",
+                        ["--method", "liong2019", "--recipe", "paper", "--seed", str(seed), "--no-epoch-gauge",
+                         "--name", option, *set_arguments(dict(overrides))]))
     for plan in document.get("planned", []):
         method, recipe = plan["method"], plan["recipe"]
         for seed in plan["seeds"]:
             extra = ["--no-epoch-gauge"] if (method, recipe) == ("liong2019", "paper") and seed >= GAUGED_SEEDS else []
             out.append((f"{method}-{recipe}-seed{seed}.csv",
                         ["--method", method, "--recipe", recipe, "--seed", str(seed), *extra]))
-    for seed in ABLATION_SEEDS:
-        for option, overrides in MATLAB_ABLATIONS.items():
-            out.append((f"liong2019-paper-seed{seed}-{option}.csv",
-                        ["--method", "liong2019", "--recipe", "paper", "--seed", str(seed), "--no-epoch-gauge",
-                         "--name", option, *set_arguments(dict(overrides))]))
     for run in document.get("runs", []):
         extra_seed = (run["method"], run["recipe"]) == ("liong2019", "paper") and run["seed"] >= GAUGED_SEEDS
         if run.get("epochs") or extra_seed:

@@ -157,7 +157,8 @@ def test_the_queue_of_every_missing_run_is_shared_by_workers_without_overlap(tmp
     # the planned seeds not shipped: the MATLAB recipe's seed 5 without the gauge, seed 3 and gan2019's with it
     assert left["liong2019-paper-seed5.csv"][-1] == "--no-epoch-gauge"
     assert "--no-epoch-gauge" not in left["liong2019-paper-seed3.csv"] + left["gan2019-paper-seed1.csv"]
-    # each option over seeds 0 to 2, without the gauge; the one shipped is done
+    # each option over seeds 0 to 2, without the gauge, first of all; the one shipped is done
+    assert list(every)[0] == "liong2019-paper-seed0-glorot.csv" and list(every)[12] == "liong2019-paper-seed0.csv"
     assert "liong2019-paper-seed1-glorot.csv" in every and "liong2019-paper-seed1-glorot.csv" not in left
     assert left["liong2019-paper-seed2-every_clip.csv"][-6:] == [
         "--name", "every_clip", "--set", "train.shuffle_once=false", "--set", "train.drop_partial_batch=false"]
