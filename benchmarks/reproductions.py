@@ -268,9 +268,9 @@ def option_seeds(folder: Path = FOLDER) -> dict[str, tuple[int, ...]]:
     """Each option of ``MATLAB_ABLATIONS`` that has a seed shipped beside the baseline's same seed: those seeds."""
     from papers.liong2019.config import MATLAB_ABLATIONS
 
-    baseline = {r["seed"] for r in manifest(folder) if (r["method"], r["recipe"], r["folds"]) == ("liong2019", "paper",
-                                                                                              FOLDS)}
-    found = {option: tuple(k for k in sorted(baseline) if (folder / f"liong2019-paper-seed{k}-{option}.csv").is_file())
+    baseline = sorted(r["seed"] for r in manifest(folder)
+                      if (r["method"], r["recipe"], r["folds"]) == ("liong2019", "paper", FOLDS))
+    found = {option: tuple(k for k in baseline if (folder / f"liong2019-paper-seed{k}-{option}.csv").is_file())
              for option in MATLAB_ABLATIONS}
     return {option: seeds for option, seeds in found.items() if seeds}
 

@@ -371,16 +371,14 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
         history = fit_on_device(model, x, y, cfg, cbs, label=label)
         if history is not None:
             return {k: [float(v) for v in vals] for k, vals in history.items()}
-    weights = dict(class_weight) if class_weight else None
+    data: dict[str, Any] = {"x": x, "y": y, "batch_size": cfg.batch_size, "shuffle": cfg.shuffle}
     if cfg.shuffle and keras.backend.backend() == "tensorflow":
         # TensorFlow's model.fit, seeded (set_seed), gives every epoch the same order: its tf.data permutation
         # is drawn anew from the same seeds by each epoch's iterator. The recipe reshuffles every epoch, as
         # model.fit does on JAX and PyTorch and as the authors' frameworks did: ReshuffledEpochs draws it.
-        history = model.fit(ReshuffledEpochs(x, y, cfg.batch_size), epochs=cfg.epochs, shuffle=False,
-                            validation_data=validation_data, class_weight=weights, callbacks=cbs, verbose=0)
-    else:
-        history = model.fit(x, y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=cfg.shuffle,
-                            validation_data=validation_data, class_weight=weights, callbacks=cbs, verbose=0)
+        data = {"x": ReshuffledEpochs(x, y, cfg.batch_size), "shuffle": False}
+    history = model.fit(**data, epochs=cfg.epochs, validation_data=validation_data,
+                        class_weight=dict(class_weight) if class_weight else None, callbacks=cbs, verbose=0)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
@@ -431,28 +429,35 @@ def matlab_epoch_order(x: Any, y: Any, cfg: TrainConfig) -> tuple[Any, Any]:
     return take(x), take(y)
 
 
-def _batchable(x: Any, y: Any) -> tuple[list, Any, int]:
-    """The inputs as a list (one array a model input), the targets (a list of targets, several outputs, stays a
-    list: np.asarray would stack them) and the number of samples, for the PyDatasets below to cut alike."""
-    targets = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
-    inputs = list(x) if isinstance(x, (list, tuple)) else [x]
-    return inputs, targets, len(targets[0] if isinstance(targets, list) else targets)
+class _RowBatches(keras.utils.PyDataset):
+    """``x`` and ``y`` cut alike by sample rows: the base of the PyDatasets below. Either may be a list (a model
+    with several inputs or outputs); a list of targets stays a list (np.asarray would stack them)."""
+
+    def __init__(self, x: Any, y: Any):
+        super().__init__()
+        self.x = list(x) if isinstance(x, (list, tuple)) else [x]
+        self.y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else np.asarray(y)
+        self.n = len(self.y[0] if isinstance(self.y, list) else self.y)
+
+    def rows(self, rows: np.ndarray):
+        """The batch of these sample rows, as ``model.fit`` takes it: ``(x, y)``."""
+        xs = tuple(a[rows] for a in self.x)
+        ys = tuple(a[rows] for a in self.y) if isinstance(self.y, list) else self.y[rows]
+        return (xs if len(xs) > 1 else xs[0]), ys
 
 
-class ReshuffledEpochs(keras.utils.PyDataset):
+class ReshuffledEpochs(_RowBatches):
     """``x`` and ``y`` in mini-batches of ``batch_size`` (the last one partial), in a new order every epoch: a
     permutation from NumPy's generator (seeded by :func:`set_seed`) drawn when the epoch begins, as
     ``model.fit`` shuffles on JAX (Keras' array adapter, ``get_numpy_iterator``) and as
-    ``device_training.index_epochs`` draws it on every backend. Keras reads a batch or two before the first
-    epoch to learn the shapes: that reading draws the first epoch's order, so an epoch draws one
-    permutation. ``x`` and ``y`` may be lists (several inputs or outputs), cut alike."""
+    ``device_training.index_epochs`` draws it on TensorFlow and JAX. Keras reads a batch or two before the first
+    epoch to learn the shapes: that reading draws the first epoch's order, so an epoch draws one permutation."""
 
     def __init__(self, x: Any, y: Any, batch_size: int):
-        super().__init__()
-        self.x, self.y, self.n = _batchable(x, y)
+        super().__init__(x, y)
         self.batch_size = batch_size
         self.order: np.ndarray | None = None
-        self.begun = 0  # epochs begun
+        self.begun = False  # whether an epoch has begun
 
     def __len__(self) -> int:
         return math.ceil(self.n / self.batch_size)
@@ -460,25 +465,21 @@ class ReshuffledEpochs(keras.utils.PyDataset):
     def on_epoch_begin(self) -> None:
         if self.begun or self.order is None:  # the first epoch's may have been drawn by Keras' first reading
             self.order = np.random.permutation(self.n)
-        self.begun += 1
+        self.begun = True
 
     def __getitem__(self, index: int):
         if self.order is None:
             self.order = np.random.permutation(self.n)
-        rows = self.order[index * self.batch_size: (index + 1) * self.batch_size]
-        xs = tuple(a[rows] for a in self.x)
-        ys = tuple(a[rows] for a in self.y) if isinstance(self.y, list) else self.y[rows]
-        return (xs if len(xs) > 1 else xs[0]), ys
+        return self.rows(self.order[index * self.batch_size: (index + 1) * self.batch_size])
 
 
-class _EpochBatches(keras.utils.PyDataset):
+class _EpochBatches(_RowBatches):
     """All ``epochs`` epochs of mini-batches as one sequence: epoch e is a permutation of the samples
-    (``np.random``, seeded by :func:`set_seed`) cut into batches of ``batch_size``, the last one partial.
-    ``x`` and ``y`` may be lists (a model with several inputs or outputs): every array is cut alike."""
+    (``np.random``, seeded by :func:`set_seed`) cut into batches of ``batch_size``, the last one partial."""
 
     def __init__(self, x: Any, y: Any, batch_size: int, epochs: int, shuffle: bool):
-        super().__init__()
-        self.x, self.y, n = _batchable(x, y)
+        super().__init__(x, y)
+        n = self.n
         self.batches = []
         for _ in range(epochs):
             order = np.random.permutation(n) if shuffle else np.arange(n)
@@ -489,10 +490,7 @@ class _EpochBatches(keras.utils.PyDataset):
         return len(self.batches)
 
     def __getitem__(self, index: int):
-        rows = self.batches[index]
-        xs = tuple(a[rows] for a in self.x)
-        ys = tuple(a[rows] for a in self.y) if isinstance(self.y, list) else self.y[rows]
-        return (xs if len(xs) > 1 else xs[0]), ys
+        return self.rows(self.batches[index])
 
 
 class _RunningMeans(keras.callbacks.Callback):

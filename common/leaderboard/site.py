@@ -573,6 +573,7 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     sources = Sources()
     # listed: runs.json's files. A finished run of a recipe as it stands is its own entry (shipped_entries); a
     # finished run of an option (benchmarks/reproduce.py --name: its csv is in no runs.json entry) keeps its folds'
+    # entry
     ours, artefacts, listed = shipped_entries(shipped, registry, sources, n_resamples)
     notes: list[str] = []
     for folds in sorted(shipped.glob("*.folds")) if shipped.is_dir() else []:
