@@ -12,12 +12,13 @@ The queue, in this order (:func:`queue`), from ``docs/predictions/runs.json``'s 
 
 1. each MATLAB option over seeds 0, 1 and 2 (``--name OPTION --set ...``, without the gauge: the table compares
    last epochs), seed by seed: first, since they decide whether the `paper` profile changes;
-2. every planned seed without its file: STSTNet's MATLAB recipe beyond its first four seeds without the epoch gauge
-   (``--no-epoch-gauge``: the extra seeds of its distribution, whose gauge would take two to three times the
-   run), every other with it;
-3. the gauged rerun of every shipped seed whose per-epoch record is not shipped (its predictions must come out byte
-   for byte: ``git diff`` shows it; OFF-ApexNet's seeds 0 and 1 excepted, which trained in one order every epoch
-   and are replaced: docs/reproductions.md).
+2. every planned seed without its file (a planned option's, ``name``, as in 1): STSTNet's MATLAB recipe beyond its
+   first four seeds without the epoch gauge (``--no-epoch-gauge``: the extra seeds of its distribution, whose
+   gauge would take two to three times the run), every other with it;
+3. the gauged rerun of every shipped seed of a recipe as it stands whose per-epoch record is not shipped and
+   whose folds are not (a run resumed from its shipped folds reuses them, gauge or not): its predictions must come
+   out byte for byte (``git diff`` shows it), OFF-ApexNet's seeds 0 and 1 excepted, which trained in one order
+   every epoch and are replaced (docs/reproductions.md).
 
 ``--workers N --worker K`` takes every N-th run of the whole queue (done ones included) from the K-th: two
 processes on two cores share the queue without ever running the same run (a STSTNet group of folds leaves a core
@@ -55,14 +56,16 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
                         ["--method", "liong2019", "--recipe", "paper", "--seed", str(seed), "--no-epoch-gauge",
                          "--name", option, *set_arguments(dict(overrides))]))
     for plan in document.get("planned", []):
-        method, recipe = plan["method"], plan["recipe"]
+        method, recipe, name = plan["method"], plan["recipe"], plan.get("name", "")
+        option = ["--name", name, *set_arguments(dict(MATLAB_ABLATIONS[name]))] if name else []
         for seed in plan["seeds"]:
             extra = ["--no-epoch-gauge"] if (method, recipe) == ("liong2019", "paper") and seed >= GAUGED_SEEDS else []
-            out.append((f"{method}-{recipe}-seed{seed}.csv",
-                        ["--method", method, "--recipe", recipe, "--seed", str(seed), *extra]))
+            out.append((f"{method}-{recipe}-seed{seed}{'-' + name if name else ''}.csv",
+                        ["--method", method, "--recipe", recipe, "--seed", str(seed), *extra, *option]))
     for run in document.get("runs", []):
         extra_seed = (run["method"], run["recipe"]) == ("liong2019", "paper") and run["seed"] >= GAUGED_SEEDS
-        if run.get("epochs") or extra_seed:
+        folds_shipped = (folder / run["file"]).with_suffix(".folds").is_dir()
+        if run.get("epochs") or extra_seed or run.get("name") or folds_shipped:
             continue
         out.append((f"{run['method']}-{run['recipe']}-seed{run['seed']}.epochs.csv",
                     ["--method", run["method"], "--recipe", run["recipe"], "--seed", str(run["seed"])]))

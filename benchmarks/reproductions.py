@@ -43,7 +43,7 @@ CLASSES = 3
 class Method:
     """One method and recipe of the runs, its seeds' scores and what it is compared with."""
 
-    key: str  # "<method>-<recipe>"
+    key: str  # "<method>-<recipe>", "<method>-<recipe>-<name>" for an option's runs listed in runs.json
     label: str
     seeds: tuple[int, ...]
     partial: tuple[str, ...]  # "seed k: n of 68 folds" of the runs left out of the means
@@ -82,18 +82,20 @@ def planned(folder: Path = FOLDER) -> list[dict[str, Any]]:
 
 
 def methods(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Method]:
-    """The runs of ``folder`` grouped by method and recipe, scored (module docstring), in the planned order."""
+    """The runs of ``folder`` grouped by method and recipe (and option: ``site.run_key``), scored (module
+    docstring), in the planned order."""
     from common.evaluation import statistics as st
+    from common.leaderboard.site import run_key
 
     groups: dict[str, list[dict[str, Any]]] = {}
     labels: dict[str, tuple[str, str, str]] = {}
     seeds_planned: dict[str, list[int]] = {}
     for plan in planned(folder):
-        key = f"{plan['method']}-{plan['recipe']}"
+        key = run_key(plan)
         groups[key], seeds_planned[key] = [], plan["seeds"]
         labels[key] = (plan["method"], plan["recipe"], plan["label"])
     for run in manifest(folder):
-        key = f"{run['method']}-{run['recipe']}"
+        key = run_key(run)
         groups.setdefault(key, []).append(run)
         labels.setdefault(key, (run["method"], run["recipe"], run["label"]))
     out = []
@@ -243,12 +245,13 @@ def stdev(values: list[float]) -> float:
 
 @dataclasses.dataclass(frozen=True)
 class Ablation:
-    """One option of STSTNet's MATLAB recipe (``papers.liong2019.config.MATLAB_ABLATIONS``) against the recipe as it
-    stands, on the seeds shipped for both (``liong2019-paper-seed<k>-<option>.csv`` and the baseline's
-    ``liong2019-paper-seed<k>.csv``)."""
+    """One option of STSTNet's MATLAB recipe (``papers.liong2019.config.MATLAB_ABLATIONS``) against the run it is
+    measured against (``ABLATION_BASELINES``: the `paper` profile, or another option), on the seeds shipped for both
+    (``liong2019-paper-seed<k>-<option>.csv`` and ``liong2019-paper-seed<k>[-<against>].csv``)."""
 
     option: str
-    overrides: dict[str, Any]
+    against: str  # "paper", or the option it is measured against
+    overrides: dict[str, Any]  # the option's --set values beyond those of what it is measured against
     seeds: tuple[int, ...]
     uf1: tuple[float, float]  # (the option's mean over the seeds, the baseline's on the same seeds)
     uf1_difference: tuple[float, float, float]  # option minus baseline, its 95 % paired interval
@@ -264,58 +267,84 @@ def positive_clips(predictions: Any) -> Any:
     return st.subset(predictions, predictions.y_true == POSITIVE)
 
 
-def option_seeds(folder: Path = FOLDER) -> dict[str, tuple[int, ...]]:
-    """Each option of ``MATLAB_ABLATIONS`` that has a seed shipped beside the baseline's same seed: those seeds."""
-    from papers.liong2019.config import MATLAB_ABLATIONS
+def option_file(option: str, seed: int) -> str:
+    """The shipped predictions of STSTNet's MATLAB recipe, seed ``seed``, with ``option`` (``""``: the profile)."""
+    return f"liong2019-paper-seed{seed}{'-' + option if option else ''}.csv"
 
-    baseline = sorted(r["seed"] for r in manifest(folder)
-                      if (r["method"], r["recipe"], r["folds"]) == ("liong2019", "paper", FOLDS))
-    found = {option: tuple(k for k in baseline if (folder / f"liong2019-paper-seed{k}-{option}.csv").is_file())
-             for option in MATLAB_ABLATIONS}
+
+def option_seeds(folder: Path = FOLDER) -> dict[str, tuple[int, ...]]:
+    """Each option of ``MATLAB_ABLATIONS`` that has a seed shipped beside the same seed of what it is measured
+    against (``ABLATION_BASELINES``): those seeds. The profile's seeds count where runs.json lists them with all 68
+    folds, an option's where runs.json lists them so or its file is shipped (an option's run ships its file only
+    when all its folds are in)."""
+    from papers.liong2019.config import ABLATION_BASELINES
+
+    listed = {(r.get("name") or "", r["seed"]) for r in manifest(folder)
+              if (r["method"], r["recipe"], r["folds"]) == ("liong2019", "paper", FOLDS)}
+    seeds = sorted({k for _, k in listed})
+
+    def shipped(option: str, seed: int) -> bool:
+        return (option, seed) in listed or (option != "" and (folder / option_file(option, seed)).is_file())
+
+    found = {option: tuple(k for k in seeds if shipped(option, k) and shipped(against, k))
+             for option, against in ABLATION_BASELINES.items()}
     return {option: seeds for option, seeds in found.items() if seeds}
 
 
-def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
-    """Each option of ``MATLAB_ABLATIONS`` with at least one seed shipped beside the baseline's same seed, scored
-    paired with it (``statistics.compare``: the bootstrap draws subjects and seeds together, each option seed with
-    the baseline's seed of the same number)."""
-    from common.evaluation import statistics as st
-    from papers.liong2019.config import MATLAB_ABLATIONS
+def option_words(option: str) -> str:
+    """``fixed_subset + glorot``: the option and, before it, each option it is measured on."""
+    from papers.liong2019.config import ABLATION_BASELINES
 
-    baseline = {r["seed"]: r["file"] for r in manifest(folder)
-                if (r["method"], r["recipe"], r["folds"]) == ("liong2019", "paper", FOLDS)}
+    names = []
+    while option:
+        names.insert(0, option)
+        option = ABLATION_BASELINES[option]
+    return " + ".join(names)
+
+
+def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
+    """Each option of ``MATLAB_ABLATIONS`` with at least one seed shipped beside the same seed of what it is
+    measured against, scored paired with it (``statistics.compare``: the bootstrap draws subjects and seeds
+    together, each option seed with the other run's seed of the same number)."""
+    from common.evaluation import statistics as st
+    from papers.liong2019.config import ABLATION_BASELINES, MATLAB_ABLATIONS
+
     out = []
     for option, seeds in option_seeds(folder).items():
-        overrides = MATLAB_ABLATIONS[option]
-        ours = [st.read_predictions_csv(folder / f"liong2019-paper-seed{k}-{option}.csv") for k in seeds]
-        base = [st.read_predictions_csv(folder / baseline[k]) for k in seeds]
+        against = ABLATION_BASELINES[option]
+        underneath = MATLAB_ABLATIONS.get(against, {})
+        overrides = {f: v for f, v in MATLAB_ABLATIONS[option].items() if underneath.get(f) != v}
+        ours = [st.read_predictions_csv(folder / option_file(option, k)) for k in seeds]
+        base = [st.read_predictions_csv(folder / option_file(against, k)) for k in seeds]
         cells = []
         for a, b, metric in ((ours, base, "uf1"), ([positive_clips(p) for p in ours],
                                                    [positive_clips(p) for p in base], "accuracy")):
-            c = st.compare(a, b, CLASSES, metric, names=(option, "paper"), n_resamples=n_resamples,
+            c = st.compare(a, b, CLASSES, metric, names=(option, against or "paper"), n_resamples=n_resamples,
                            n_permutations=n_resamples)
             cells.append(((c.a_score, c.b_score), (c.difference, c.low, c.high)))
         (uf1, uf1_difference), (recall, recall_difference) = cells
-        out.append(Ablation(option=option, overrides=dict(overrides), seeds=seeds, uf1=uf1,
+        out.append(Ablation(option=option, against=against or "paper", overrides=overrides, seeds=seeds, uf1=uf1,
                             uf1_difference=uf1_difference, recall=recall, recall_difference=recall_difference))
     return out
 
 
 def ablation_table(rows: list[Ablation]) -> str:
-    """docs/reproductions.md's table of the measured options (:func:`ablations`)."""
+    """docs/reproductions.md's table of the measured options (:func:`ablations`): each option's ``--set`` values
+    beyond those of what it is measured against, and the differences from it."""
     from benchmarks.ststnet_ablations import set_arguments
 
-    lines = ["| option (`--set`) | seeds | UF1: option (paper, same seeds) | option minus paper: UF1 [95 % paired CI] "
-             "| positive recall: option (paper) | option minus paper: positive recall [95 % paired CI] |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| option (`--set`) | against | seeds | UF1: option (against, same seeds) "
+             "| option minus against: UF1 [95 % paired CI] | positive recall: option (against) "
+             "| option minus against: positive recall [95 % paired CI] |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for a in rows:
         sets = " ".join(f"`{assignment}`" for assignment in set_arguments(a.overrides)[1::2])
         d, r = a.uf1_difference, a.recall_difference
-        lines.append(f"| {a.option}: {sets} | {', '.join(str(k) for k in a.seeds)} | {a.uf1[0]:.3f} ({a.uf1[1]:.3f}) "
-                     f"| {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}] | {a.recall[0]:.3f} ({a.recall[1]:.3f}) "
-                     f"| {r[0]:+.3f} [{r[1]:+.3f}, {r[2]:+.3f}] |")
+        lines.append(f"| {a.option}: {sets} | {a.against} | {', '.join(str(k) for k in a.seeds)} "
+                     f"| {a.uf1[0]:.3f} ({a.uf1[1]:.3f}) | {d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}] "
+                     f"| {a.recall[0]:.3f} ({a.recall[1]:.3f}) | {r[0]:+.3f} [{r[1]:+.3f}, {r[2]:+.3f}] |")
     if not rows:
-        lines.append("| none shipped yet | | | | | |")
+        lines.append("| none shipped yet | | | | | | |")
     return "\n".join(lines)
 
 
@@ -363,11 +392,11 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: 
     by_key = {row.key: row for row in read.rows}
     compared = [(m.label, m.seeds, list(m.predictions)) for m in rows
                 if m.key.startswith("liong2019-") and m.predictions]
-    if folder is not None:
-        paper = next((m.label for m in rows if m.key == "liong2019-paper"), "STSTNet, paper")
-        compared += [(f"{paper} with `{option}`", seeds,
-                      [st.read_predictions_csv(folder / f"liong2019-paper-seed{k}-{option}.csv") for k in seeds])
-                     for option, seeds in option_seeds(folder).items()]
+    if folder is not None:  # the options that are no row of their own (runs.json lists no seed of them)
+        keys = {m.key for m in rows}
+        compared += [(f"STSTNet, paper + {option_words(option)}", seeds,
+                      [st.read_predictions_csv(folder / option_file(option, k)) for k in seeds])
+                     for option, seeds in option_seeds(folder).items() if f"liong2019-paper-{option}" not in keys]
     for label, seeds, ours in compared:
         first = ours[0]
         missing = [k for k in first.keys if k not in by_key]
@@ -470,6 +499,8 @@ def collect(spec: Path, folder: Path = FOLDER) -> list[dict[str, Any]]:
     (``epoch_selection.write_epoch_csv``); its seed and fold count are read from the run's results.json. The
     seconds kept are the folds' own (``seconds.folds_total``: training and predicting, summed over the folds; a
     group of folds trained together shares its time among them)."""
+    from common.leaderboard.site import run_key
+
     document = json.loads(spec.read_text(encoding="utf-8"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "runs.json"
@@ -490,7 +521,7 @@ def collect(spec: Path, folder: Path = FOLDER) -> list[dict[str, Any]]:
     kept = [r for r in existing.get("runs", []) if r["file"] not in names]
     out = {"schema": "mersuite.reproductions/1", "what": WHAT,
            "planned": document.get("planned") or existing.get("planned", []),
-           "runs": sorted(kept + runs, key=lambda r: (order_of(r["method"], r["recipe"]), r["seed"]))}
+           "runs": sorted(kept + runs, key=lambda r: (order_of(run_key(r)), r["seed"]))}
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     return runs
 
@@ -519,10 +550,10 @@ def copy_run(run: Path, stem: str, folder: Path = FOLDER) -> str | None:
     return f"{stem}.epochs.csv"
 
 
-def order_of(method: str, recipe: str) -> tuple[int, str]:
-    """runs.json's order: liong2019 paper, liong2019 port, gan2019 paper, then any other by name."""
-    known = ("liong2019-paper", "liong2019-port", "gan2019-paper")
-    key = f"{method}-{recipe}"
+def order_of(key: str) -> tuple[int, str]:
+    """runs.json's order of a run's ``site.run_key``: liong2019 paper, its fixed_subset option, liong2019 port,
+    gan2019 paper, then any other by name."""
+    known = ("liong2019-paper", "liong2019-paper-fixed_subset", "liong2019-port", "gan2019-paper")
     return (known.index(key), key) if key in known else (len(known), key)
 
 

@@ -1,17 +1,18 @@
 #!/usr/bin/env python
 """Run STSTNet's MATLAB recipe (``papers/liong2019``, the `paper` profile) once per inferred MATLAB behaviour,
 each over seeds 0, 1 and 2, on the megc2019 track: the runs that measure the options of
-``papers.liong2019.config.MATLAB_ABLATIONS`` (README ledger 13) against the `paper` profile's own seeds.
+``papers.liong2019.config.MATLAB_ABLATIONS`` (README ledger 13, 14), each against its run in
+``ABLATION_BASELINES`` (the `paper` profile's own seeds, or the fixed subset's).
 
 For each option, one command (printed before it starts)::
 
     .venv/bin/python run_all.py --benchmark megc2019 --methods liong2019 --profile paper --seed 0 --seeds 3 \\
         --fold-parallel 8 --data-root DATA --out OUT/<option> --set <the option's overrides>
 
-    glorot            --set model.initializer=glorot_uniform        (MATLAB R2019a's default initialiser)
-    zero_pool         --set model.padding=matlab_zero_pool           (max pooling's padded cells hold 0)
-    bn_trained_clips  --set model.batch_norm_statistics=population_trained  (the statistics over the 256 clips)
-    every_clip        --set train.shuffle_once=false --set train.drop_partial_batch=false
+    fixed_subset      --set train.shuffle_once=true --set train.drop_partial_batch=true  (R2018b's epoch order)
+    glorot            fixed_subset's and --set model.initializer=glorot_uniform  (MATLAB R2019a's initialiser)
+    zero_pool         fixed_subset's and --set model.padding=matlab_zero_pool  (max pooling's padded cells hold 0)
+    bn_trained_clips  fixed_subset's and --set model.batch_norm_statistics=population_trained  (the 256 clips')
 
 each into its own folder ``OUT/<option>/benchmark/megc2019/liong2019/seed<k>/``. Resumable: every fold is
 written as it finishes, so running the same command again reuses the finished folds of every option and trains

@@ -176,7 +176,7 @@ class OneNetwork:
         return [TrainingStage(model=self.model,
                               build=lambda: compile_model(self.build_model(config=config, num_classes=classes),
                                                           config.train),
-                              # the clips an epoch reads (MATLAB's recipe drops the partial batch: one step of 256)
+                              # the clips an epoch reads (drop_partial_batch: the whole batches only, 256 of ~436)
                               samples=trained_samples(config.train, len(fold.train)), epochs=config.train.epochs,
                               batch_size=config.train.batch_size,
                               traced_once=self.traced_once)]

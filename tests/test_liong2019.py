@@ -483,19 +483,23 @@ def test_an_exported_fold_carries_the_training_mean_image_and_population_statist
     np.testing.assert_allclose(norm.moving_variance.numpy(), seen.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-4)
 
 
-def test_the_training_recipe_is_matlab_r2018b_defaults_beside_main_m():
-    """main.m line 25 names Adam, 5e-5, 500 epochs, batch 256; the rest is MATLAB R2018b's defaults:
-    L2 1e-4, 'Shuffle' 'once' with the partial mini-batch discarded, Adam epsilon 1e-8, and the
-    layers' initial weights normal with standard deviation 0.01 (biases 0)."""
+def test_the_training_recipe_is_matlab_r2018b_defaults_beside_main_m_and_the_measured_epoch_order():
+    """main.m line 25 names Adam, 5e-5, 500 epochs, batch 256; the rest is MATLAB R2018b's defaults: L2 1e-4,
+    Adam epsilon 1e-8, and the layers' initial weights normal with standard deviation 0.01 (biases 0); but the
+    epoch order is every clip every epoch, reshuffled, the partial batch kept (README ledger 14), and R2018b's
+    'Shuffle' 'once' with the partial mini-batch discarded is the option FIXED_SUBSET."""
     import keras
 
-    from papers.liong2019.config import default_config
+    from common.config import apply_overrides
+    from papers.liong2019.config import FIXED_SUBSET, default_config
     from papers.liong2019.model import build_model
 
     train = default_config().train
     assert (train.optimizer, train.learning_rate, train.epochs, train.batch_size) == ("adam", 5e-5, 500, 256)
-    assert train.weight_decay == 1e-4 and train.shuffle_once and train.drop_partial_batch
+    assert train.weight_decay == 1e-4 and train.shuffle and not train.shuffle_once and not train.drop_partial_batch
     assert train.adam_epsilon == 1e-8
+    fixed = apply_overrides(default_config(), dict(FIXED_SUBSET)).train
+    assert fixed.shuffle_once and fixed.drop_partial_batch
     model = build_model(config=default_config(), num_classes=3)
     for name in ("c1", "output"):
         init = model.get_layer(name).kernel_initializer
@@ -514,7 +518,7 @@ def test_the_estimate_counts_the_gauge_pass_over_the_training_clips_only_with_po
     from common.config import apply_overrides
     from common.experiment import Fold, Selection
     from papers.liong2019 import protocol
-    from papers.liong2019.config import PROFILES, default_config
+    from papers.liong2019.config import MATLAB_ABLATIONS, PROFILES, default_config
 
     selection = Selection(samples=(), labels=np.zeros(0, int), class_names=("negative", "positive", "surprise"))
     fold = Fold(name="s1", train=np.arange(7), test=np.arange(7, 10))
@@ -522,13 +526,16 @@ def test_the_estimate_counts_the_gauge_pass_over_the_training_clips_only_with_po
     (port,) = protocol.training_stages(apply_overrides(default_config(), dict(PROFILES["port"])), selection, fold)
     assert (paper.gauge_refit_samples, port.gauge_refit_samples) == (7, 0)
     assert protocol.HOOKS.training_stages is protocol.training_stages
-    # the optimiser steps it counts: MATLAB's recipe reads the whole batches only (436 clips: one step of 256 an
-    # epoch), the port's every clip (two steps, the second partial); the BN pass covers the clips it says
+    # the clips an epoch's optimiser steps read: the profile's and the port's every clip (436: two steps, the second
+    # partial), R2018b's fixed subset the whole batches only (one step of 256); the BN pass covers the clips it says
     big = Fold(name="s1", train=np.arange(436), test=np.arange(436, 440))
-    trained = apply_overrides(default_config(), {"model.batch_norm_statistics": "population_trained"})
-    (paper,), (port,), (only,) = (protocol.training_stages(c, selection, big) for c in (
-        default_config(), apply_overrides(default_config(), dict(PROFILES["port"])), trained))
-    assert (paper.samples, paper.gauge_refit_samples, port.samples, only.gauge_refit_samples) == (256, 436, 436, 256)
+    fixed = apply_overrides(default_config(), dict(MATLAB_ABLATIONS["fixed_subset"]))
+    trained = apply_overrides(default_config(), dict(MATLAB_ABLATIONS["bn_trained_clips"]))
+    (paper,), (subset,), (port,), (only,) = (protocol.training_stages(c, selection, big) for c in (
+        default_config(), fixed, apply_overrides(default_config(), dict(PROFILES["port"])), trained))
+    assert (paper.samples, paper.gauge_refit_samples) == (436, 436)
+    assert (subset.samples, subset.gauge_refit_samples) == (256, 436)
+    assert (port.samples, only.samples, only.gauge_refit_samples) == (436, 256, 256)
 
 
 def test_each_matlab_ablation_is_a_set_override_of_its_own_run_kind():
@@ -542,7 +549,7 @@ def test_each_matlab_ablation_is_a_set_override_of_its_own_run_kind():
     assert paper == default_config()
     m, train = paper.model, paper.train
     assert (m.initializer, m.padding, m.batch_norm_statistics) == ("matlab_r2018b", "matlab", "population")
-    assert train.shuffle_once and train.drop_partial_batch
+    assert not train.shuffle_once and not train.drop_partial_batch
     hashes = {config_hash(paper)}
     for overrides in MATLAB_ABLATIONS.values():
         hashes.add(config_hash(apply_overrides(paper, dict(overrides))))
@@ -620,11 +627,11 @@ class _ArrayInputs:
         return self.x[ctx.fold.train], self.x[ctx.fold.test]
 
 
-def test_the_batch_norm_clips_and_every_clip_options_train_and_predict_as_stated(tmp_path, monkeypatch):
-    """bn_trained_clips: the weights of the default fold (the same 8 of 10 clips in the same order), the batch
-    normalisations' statistics over those 8 clips alone, the same predictions and epoch record trained alone and
-    as a group of folds (``--fold-parallel``), the gauge's last record the fold's prediction; every_clip: other
-    weights and predictions."""
+def test_the_batch_norm_clips_and_fixed_subset_options_train_and_predict_as_stated(tmp_path, monkeypatch):
+    """bn_trained_clips: the weights of the fixed subset's fold (the same 8 of 10 clips in the same order), the
+    batch normalisations' statistics over those 8 clips alone, the same predictions and epoch record trained alone
+    and as a group of folds (``--fold-parallel``), the gauge's last record the fold's prediction; the profile,
+    every clip every epoch: other weights and predictions than the fixed subset's."""
     import dataclasses
 
     from common import fold_parallel
@@ -643,7 +650,7 @@ def test_the_batch_norm_clips_and_every_clip_options_train_and_predict_as_stated
         (history,) = fold_parallel.train_together([fold_parallel.prepare(training)], 1)
         return training.finish(history, inputs_seconds=0.0, fit_seconds=0.0), training.model, x
 
-    default, default_model, x = fit("paper")
+    default, default_model, x = fit("fixed_subset")
     option, model, _ = fit("bn_trained_clips")
     together, _, _ = fit("bn_trained_clips", parallel=True)
     np.testing.assert_allclose(together.probabilities, option.probabilities, atol=1e-6)
@@ -655,7 +662,7 @@ def test_the_batch_norm_clips_and_every_clip_options_train_and_predict_as_stated
     np.random.seed(0)  # set_seed(0)'s NumPy stream: the fold's one permutation, its two whole batches of 4
     set_population_statistics(default_model, x[:10][np.random.permutation(10)[:8]], batch_size=4)
     np.testing.assert_allclose(means[1], default_model.get_layer("bn1").moving_mean.numpy(), rtol=1e-6)
-    every, every_model, _ = fit("every_clip")
+    every, every_model, _ = fit("paper")
     assert not np.allclose(every_model.get_layer("c1").kernel.numpy(), model.get_layer("c1").kernel.numpy())
     assert not np.allclose(default.probabilities, every.probabilities)
 
@@ -681,6 +688,6 @@ def test_the_ablation_script_runs_each_option_over_three_seeds_into_its_own_fold
                 f"--data-root HTNET --out {tmp_path / name} ") in line
         for field, value in overrides.items():
             assert f"--set {field}={str(value).lower() if isinstance(value, bool) else value}" in line
-    assert "--set train.shuffle_once=false --set train.drop_partial_batch=false" in lines[-1]
+    assert lines[0].endswith("--set train.shuffle_once=true --set train.drop_partial_batch=true")
     assert script.main(["--data-root", "HTNET", "--out", str(tmp_path), "--options", "glorot,nope"]) == 2
     assert not list(tmp_path.iterdir())  # nothing run, nothing written

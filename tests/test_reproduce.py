@@ -141,10 +141,14 @@ def test_a_shipped_fold_is_read_bounded_and_a_link_or_deep_file_is_refused_in_a_
 def test_the_queue_of_every_missing_run_is_shared_by_workers_without_overlap(tmp_path):
     from benchmarks import reproduce_all
 
-    plan = [{"method": "liong2019", "recipe": "paper", "label": "p", "seeds": [0, 3, 4, 5]},
+    plan = [{"method": "liong2019", "recipe": "paper", "label": "p", "seeds": [0, 1, 3, 4, 5]},
+            {"method": "liong2019", "recipe": "paper", "name": "fixed_subset", "label": "f", "seeds": [0, 4]},
             {"method": "gan2019", "recipe": "paper", "label": "g", "seeds": [0, 1]}]
     runs = [{"file": "liong2019-paper-seed0.csv", "epochs": None, "method": "liong2019", "recipe": "paper", "seed": 0},
+            {"file": "liong2019-paper-seed1.csv", "epochs": None, "method": "liong2019", "recipe": "paper", "seed": 1},
             {"file": "liong2019-paper-seed4.csv", "epochs": None, "method": "liong2019", "recipe": "paper", "seed": 4},
+            {"file": "liong2019-paper-seed0-fixed_subset.csv", "epochs": None, "method": "liong2019",
+             "recipe": "paper", "seed": 0, "name": "fixed_subset"},
             {"file": "gan2019-paper-seed0.csv", "epochs": "gan2019-paper-seed0.epochs.csv", "method": "gan2019",
              "recipe": "paper", "seed": 0}]
     (tmp_path / "runs.json").write_text(json.dumps({"planned": plan, "runs": runs}))
@@ -152,19 +156,28 @@ def test_the_queue_of_every_missing_run_is_shared_by_workers_without_overlap(tmp
         (tmp_path / run["file"]).write_text("")
     (tmp_path / "gan2019-paper-seed0.epochs.csv").write_text("")
     (tmp_path / "liong2019-paper-seed1-glorot.csv").write_text("")
+    (tmp_path / "liong2019-paper-seed1.folds").mkdir()  # shipped fold by fold without the gauge
     every = dict(reproduce_all.queue(tmp_path))
     left = dict(reproduce_all.share(tmp_path, 1, 0))
     # the planned seeds not shipped: the MATLAB recipe's seed 5 without the gauge, seed 3 and gan2019's with it
     assert left["liong2019-paper-seed5.csv"][-1] == "--no-epoch-gauge"
     assert "--no-epoch-gauge" not in left["liong2019-paper-seed3.csv"] + left["gan2019-paper-seed1.csv"]
     # each option over seeds 0 to 2, without the gauge, first of all; the one shipped is done
-    assert list(every)[0] == "liong2019-paper-seed0-glorot.csv" and list(every)[12] == "liong2019-paper-seed0.csv"
+    assert list(every)[0] == "liong2019-paper-seed0-fixed_subset.csv"
+    assert list(every)[12] == "liong2019-paper-seed0.csv"
     assert "liong2019-paper-seed1-glorot.csv" in every and "liong2019-paper-seed1-glorot.csv" not in left
-    assert left["liong2019-paper-seed2-every_clip.csv"][-6:] == [
-        "--name", "every_clip", "--set", "train.shuffle_once=false", "--set", "train.drop_partial_batch=false"]
-    # the gauged rerun of a shipped seed without its per-epoch record, not of an extra seed nor of one that has it
+    assert left["liong2019-paper-seed2-glorot.csv"][-8:] == [
+        "--name", "glorot", "--set", "train.shuffle_once=true", "--set", "train.drop_partial_batch=true",
+        "--set", "model.initializer=glorot_uniform"]
+    # a planned option's seed: its name and --set values, the extra seed without the gauge
+    assert left["liong2019-paper-seed4-fixed_subset.csv"][6:] == [
+        "--no-epoch-gauge", "--name", "fixed_subset", "--set", "train.shuffle_once=true", "--set",
+        "train.drop_partial_batch=true"]
+    # the gauged rerun of a shipped seed without its per-epoch record, not of an extra seed, one that has it, one
+    # whose folds are shipped (resumed, they would stay without it) or an option's
     assert "--no-epoch-gauge" not in left["liong2019-paper-seed0.epochs.csv"]
-    assert not {"liong2019-paper-seed4.epochs.csv", "gan2019-paper-seed0.epochs.csv"} & set(every)
+    assert not {"liong2019-paper-seed4.epochs.csv", "gan2019-paper-seed0.epochs.csv",
+                "liong2019-paper-seed1.epochs.csv", "liong2019-paper-seed0-fixed_subset.epochs.csv"} & set(every)
     # two workers: disjoint shares of the whole queue, together every run left; started after a run finished, a
     # worker's share is still the same part of the queue
     shares = [dict(reproduce_all.share(tmp_path, 2, k)) for k in (0, 1)]

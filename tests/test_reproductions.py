@@ -28,7 +28,12 @@ SHIPPED = sorted(p.name for p in reproductions.FOLDER.glob("*.csv") if not p.nam
 def test_each_file_is_the_run_its_manifest_names(run):
     path = reproductions.FOLDER / run["file"]
     predictions = st.read_predictions_csv(path)
-    assert run["file"] == f"{run['method']}-{run['recipe']}-seed{run['seed']}.csv"
+    name = run.get("name", "")  # an option of the recipe (papers.liong2019.config.MATLAB_ABLATIONS)
+    assert run["file"] == f"{run['method']}-{run['recipe']}-seed{run['seed']}{'-' + name if name else ''}.csv"
+    if name:
+        from papers.liong2019.config import MATLAB_ABLATIONS
+
+        assert run["method"] == "liong2019" and name in MATLAB_ABLATIONS
     assert re.fullmatch(r"[0-9a-f]{40}", run["commit"]) and run["command"].startswith("run_all.py")
     assert len(set(predictions.folds.tolist())) == run["folds"] <= reproductions.FOLDS
     if run["folds"] == reproductions.FOLDS:  # the whole composite, each clip once
@@ -77,18 +82,19 @@ def test_the_docs_tables_are_the_ones_the_shipped_files_give(rows):
     assert reproductions.ablation_table(reproductions.ablations()) in doc
 
 
-def test_an_option_is_scored_paired_with_the_baselines_same_seed(tmp_path):
-    import dataclasses
+def test_an_option_is_scored_paired_with_the_same_seed_of_what_it_is_measured_against(tmp_path):
     import shutil
 
     import numpy as np
 
-    base = next(r for r in RUNS if (r["method"], r["recipe"], r["seed"]) == ("liong2019", "paper", 0))
+    base = next(r for r in RUNS
+                if (r["method"], r["recipe"], r["seed"], r.get("name")) == ("liong2019", "paper", 0, None))
     (tmp_path / "runs.json").write_text(json.dumps({"runs": [base]}), encoding="utf-8")
     shutil.copyfile(reproductions.FOLDER / base["file"], tmp_path / base["file"])
-    # the same predictions under an option's name: no effect, an interval of [0, 0]
-    shutil.copyfile(reproductions.FOLDER / base["file"], tmp_path / "liong2019-paper-seed0-glorot.csv")
-    # an option that calls every positive clip negative: its positive recall is 0, its UF1 lower
+    # the same predictions under fixed_subset's name (measured against the profile): no effect, an interval of [0, 0]
+    shutil.copyfile(reproductions.FOLDER / base["file"], tmp_path / "liong2019-paper-seed0-fixed_subset.csv")
+    # zero_pool, measured against fixed_subset, calls every positive clip negative: its positive recall is 0, its UF1
+    # lower; glorot has no file, so no row
     lines = (reproductions.FOLDER / base["file"]).read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     pred = header.index("y_pred")
@@ -97,8 +103,10 @@ def test_an_option_is_scored_paired_with_the_baselines_same_seed(tmp_path):
     (tmp_path / "liong2019-paper-seed0-zero_pool.csv").write_text("\n".join([lines[0], *changed]) + "\n",
                                                                   encoding="utf-8")
     rows = {a.option: a for a in reproductions.ablations(tmp_path, n_resamples=200)}
-    assert sorted(rows) == ["glorot", "zero_pool"] and rows["glorot"].seeds == (0,)
-    assert rows["glorot"].uf1_difference == (0.0, 0.0, 0.0) and rows["glorot"].recall_difference == (0.0, 0.0, 0.0)
+    assert sorted(rows) == ["fixed_subset", "zero_pool"] and rows["fixed_subset"].seeds == (0,)
+    assert (rows["fixed_subset"].against, rows["zero_pool"].against) == ("paper", "fixed_subset")
+    assert rows["fixed_subset"].uf1_difference == (0.0, 0.0, 0.0)
+    assert rows["fixed_subset"].recall_difference == (0.0, 0.0, 0.0)
     shipped = st.read_predictions_csv(reproductions.FOLDER / base["file"])
     recall = reproductions.class_recall(shipped, reproductions.POSITIVE)
     assert rows["zero_pool"].recall == (0.0, recall)
@@ -107,10 +115,9 @@ def test_an_option_is_scored_paired_with_the_baselines_same_seed(tmp_path):
     assert rows["zero_pool"].uf1_difference[0] < 0 and rows["zero_pool"].uf1[1] == pytest.approx(
         st.pooled_score(shipped, 3, "uf1"))
     text = reproductions.ablation_table(list(rows.values()))
-    assert "| glorot: `model.initializer=glorot_uniform` | 0 |" in text
-    assert "`train.shuffle_once=false`" in reproductions.ablation_table(
-        [dataclasses.replace(rows["glorot"], option="every_clip",
-                             overrides={"train.shuffle_once": False, "train.drop_partial_batch": False})])
+    # each option's --set values beyond those of what it is measured against
+    assert "| fixed_subset: `train.shuffle_once=true` `train.drop_partial_batch=true` | paper | 0 |" in text
+    assert "| zero_pool: `model.padding=matlab_zero_pool` | fixed_subset | 0 |" in text
     assert np.isfinite(rows["zero_pool"].uf1_difference).all()
 
 
@@ -119,10 +126,14 @@ def test_the_comparison_with_the_matlab_log_is_the_one_the_shipped_files_and_the
     log = Path(RELEASED) / reproductions.RELEASED_LOG
     text = reproductions.against_log(rows, log, folder=reproductions.FOLDER)
     assert text in (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
-    assert "STSTNet, paper (MATLAB recipe)" in text
-    # each option with a shipped seed has its row, over the seeds shipped
+    for m in rows:  # each STSTNet recipe, and each option runs.json lists, over its seeds
+        if m.key.startswith("liong2019-"):
+            assert f"| {m.label} ({reproductions.seeds_words(m.seeds)}) |" in text
+    # each other option with a shipped seed has its row, over the seeds shipped
     for option, seeds in reproductions.option_seeds().items():
-        assert f"| STSTNet, paper (MATLAB recipe) with `{option}` ({reproductions.seeds_words(seeds)}) |" in text
+        if f"liong2019-paper-{option}" not in {m.key for m in rows}:
+            words = reproductions.option_words(option)
+            assert f"| STSTNet, paper + {words} ({reproductions.seeds_words(seeds)}) |" in text
 
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")

@@ -105,7 +105,9 @@ def site(tmp_path_factory):
     groups: dict[str, list[dict]] = {}
     for run in manifest["runs"]:
         if run["folds"] == 68:
-            groups.setdefault(f"{run['method']}-{run['recipe']}", []).append(run)
+            # an option's runs (runs.json's "name") are an entry of their own
+            name = f"-{run['name']}" if run.get("name") else ""
+            groups.setdefault(f"{run['method']}-{run['recipe']}{name}", []).append(run)
     return index, groups
 
 

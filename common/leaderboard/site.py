@@ -158,6 +158,13 @@ class Sources:
         return site_path
 
 
+def run_key(run: Mapping[str, Any]) -> str:
+    """A runs.json entry's (or planned seeds') method and recipe, ``<method>-<recipe>``, and for a run of an option
+    of the recipe (its ``name``, as ``benchmarks/reproduce.py --name`` ships it) ``<method>-<recipe>-<name>``: one
+    entry of the site, one row of benchmarks/reproductions.py's tables."""
+    return "-".join(str(part) for part in (run["method"], run["recipe"], run.get("name")) if part)
+
+
 def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: int,
                     k: int = 3) -> tuple[list[Entry], list[Entry], set[str]]:
     """The shipped runs' entries (one per method and recipe, one per partial run), the authors' artefacts
@@ -170,11 +177,11 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
     groups: dict[str, list[dict[str, Any]]] = {}
     labels: dict[str, tuple[str, str, str]] = {}
     for plan in manifest.get("planned", []):
-        key = f"{plan['method']}-{plan['recipe']}"
+        key = run_key(plan)
         groups[key] = []
         labels[key] = (plan["method"], plan["recipe"], plan["label"])
     for run in manifest["runs"]:
-        key = f"{run['method']}-{run['recipe']}"
+        key = run_key(run)
         groups.setdefault(key, []).append(run)
         labels.setdefault(key, (run["method"], run["recipe"], run["label"]))
     ours: list[Entry] = []
@@ -200,7 +207,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                     source=f"{r['file']} at each subject's best test epoch")) for r, _ in with_epochs]
                 best = cells(st.describe(selected, k, METRICS, MEGC_SCOPES, n_resamples=n_resamples))
             planned: list[int] = next((p["seeds"] for p in manifest.get("planned", [])
-                                       if f"{p['method']}-{p['recipe']}" == key), [])
+                                       if run_key(p) == key), [])
             not_run = [s for s in planned if s not in {r["seed"] for r in group}]
             notes = [f"Planned seeds not run: {', '.join(map(str, not_run))}."] if not_run else []
             left_out = [f"seed {r['seed']}: {r['folds']} of {SHIPPED_FOLDS} folds" for r in group if r not in done]
@@ -225,7 +232,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                 partial=f"{r['folds']} of {SHIPPED_FOLDS} folds finished: scored on the clips of those folds only, "
                         "and left out of its recipe's means", runs=(run,), command=r["command"], commit=r["commit"],
                 sources=(("runs.json", runs_json), ("predictions", run.file))))
-        if published:
+        if published and key == f"{method}-{recipe}":  # one artefact entry a recipe, not one per option of it
             artefacts.append(artefact_entry(method, recipe, label, published, sources))
     return ours, artefacts, {run["file"] for run in manifest["runs"]}
 
