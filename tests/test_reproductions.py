@@ -228,3 +228,22 @@ def test_each_shipped_per_epoch_record_ends_on_the_predictions_shipped_beside_it
     assert sum(len(r["keys"]) for r in records) == 442
     for record in records:
         assert record["extra"]["epoch_predictions"]["y_pred"][-1] == record["y_pred"]
+
+
+@pytest.mark.parametrize("folder", sorted(p.name for p in reproductions.FOLDER.glob("liong2019-*.folds")))
+def test_each_shipped_ststnet_fold_folder_holds_the_config_its_name_gives(folder):
+    """A shipped fold folder's name (``liong2019-<recipe>-seed<k>[-<option>]``) is the run its records hold: the
+    profile, the seed and the config hash of that profile with that option's ``--set`` values, so that a run
+    resumed under that name reuses them and a renamed folder (a profile changed since) is still its run."""
+    from common.config import apply_overrides
+    from common.running.profiles import config_hash
+    from papers.liong2019.config import MATLAB_ABLATIONS, PROFILES, default_config
+
+    match = re.fullmatch(r"liong2019-([a-z]+)-seed(\d+)(?:-([a-z_]+))?\.folds", folder)
+    assert match, folder
+    recipe, seed, option = match.group(1), int(match.group(2)), match.group(3) or ""
+    config = apply_overrides(default_config(), {**PROFILES[recipe], **MATLAB_ABLATIONS.get(option, {})})
+    assert option == "" or option in MATLAB_ABLATIONS
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in (reproductions.FOLDER / folder).glob("*.json")]
+    assert records
+    assert {(r["profile"], r["seed"], r["config_hash"]) for r in records} == {(recipe, seed, config_hash(config))}
