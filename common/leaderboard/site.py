@@ -214,6 +214,8 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
             if left_out:
                 notes.append("Left out of these numbers (partial runs, each an entry of its own): "
                              f"{'; '.join(left_out)}.")
+            # what runs.json says of a run beyond its command (a profile changed since, a defect of its commit)
+            notes += [f"Seed {r['seed']}: {r['note']}" for r in done if isinstance(r.get("note"), str) and r["note"]]
             ours.append(Entry(
                 slug=key, label=label, kind=pages.OUR_RUN, scores=cells(scores), seeds=tuple(r.seed for r in runs
                                                                                           if r.seed is not None),
