@@ -45,6 +45,7 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
     """``[(the file that says the run is done, reproduce.py's arguments)]`` in the module docstring's order, the runs
     already done included (a worker's share is taken from this whole list, so that workers started at other times
     still never share a run)."""
+    from benchmarks.shipped_folds import run_name
     from benchmarks.ststnet_ablations import set_arguments
     from papers.liong2019.config import MATLAB_ABLATIONS
 
@@ -60,7 +61,7 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
         option = ["--name", name, *set_arguments(dict(MATLAB_ABLATIONS[name]))] if name else []
         for seed in plan["seeds"]:
             extra = ["--no-epoch-gauge"] if (method, recipe) == ("liong2019", "paper") and seed >= GAUGED_SEEDS else []
-            out.append((f"{method}-{recipe}-seed{seed}{'-' + name if name else ''}.csv",
+            out.append((f"{run_name(method, recipe, seed, name)}.csv",
                         ["--method", method, "--recipe", recipe, "--seed", str(seed), *extra, *option]))
     for run in document.get("runs", []):
         extra_seed = (run["method"], run["recipe"]) == ("liong2019", "paper") and run["seed"] >= GAUGED_SEEDS

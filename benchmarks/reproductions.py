@@ -269,7 +269,9 @@ def positive_clips(predictions: Any) -> Any:
 
 def option_file(option: str, seed: int) -> str:
     """The shipped predictions of STSTNet's MATLAB recipe, seed ``seed``, with ``option`` (``""``: the profile)."""
-    return f"liong2019-paper-seed{seed}{'-' + option if option else ''}.csv"
+    from benchmarks.shipped_folds import run_name
+
+    return f"{run_name('liong2019', 'paper', seed, option)}.csv"
 
 
 def option_seeds(folder: Path = FOLDER) -> dict[str, tuple[int, ...]]:
