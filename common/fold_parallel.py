@@ -33,8 +33,8 @@ import time
 import keras
 import numpy as np
 from common.device_training import build_as_fit_does, floatx_arrays, index_epochs, indices_of, on_device
-from common.training import (EpochPredictions, fit_callbacks, gauge_predictions, matlab_epoch_order, precision_of,
-                             predict_on_batches)
+from common.training import (EpochPredictions, drops_each_epoch, fit_callbacks, gauge_predictions, matlab_epoch_order,
+                             precision_of, predict_on_batches)
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,10 @@ def prepare(training: Any) -> _Fold:
         # (PyTorch's from torch's); folds stepping together would interleave those draws. They are drawn here,
         # every epoch in turn, as the fold's sequential fit draws them.
         dtype = "int64" if keras.backend.backend() == "tensorflow" else "int32"  # the traced step's index type
-        fold.planned = [[np.asarray(b, dtype=dtype) for b in _epoch_batches(fold)] for _ in range(cfg.epochs)]
+        # MATLAB's "every-epoch" (drops_each_epoch) leaves each epoch's partial batch out, as ReshuffledEpochs does.
+        whole = n // cfg.batch_size if drops_each_epoch(cfg) and n >= cfg.batch_size else None
+        fold.planned = [[np.asarray(b, dtype=dtype) for b in _epoch_batches(fold)[:whole]]
+                        for _ in range(cfg.epochs)]
     return fold
 
 

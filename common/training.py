@@ -372,11 +372,12 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
         if history is not None:
             return {k: [float(v) for v in vals] for k, vals in history.items()}
     data: dict[str, Any] = {"x": x, "y": y, "batch_size": cfg.batch_size, "shuffle": cfg.shuffle}
-    if cfg.shuffle and keras.backend.backend() == "tensorflow":
+    if cfg.shuffle and (keras.backend.backend() == "tensorflow" or drops_each_epoch(cfg)):
         # TensorFlow's model.fit, seeded (set_seed), gives every epoch the same order: its tf.data permutation
         # is drawn anew from the same seeds by each epoch's iterator. The recipe reshuffles every epoch, as
-        # model.fit does on JAX and PyTorch and as the authors' frameworks did: ReshuffledEpochs draws it.
-        data = {"x": ReshuffledEpochs(x, y, cfg.batch_size), "shuffle": False}
+        # model.fit does on JAX and PyTorch and as the authors' frameworks did: ReshuffledEpochs draws it. It
+        # also leaves each epoch's partial batch out (MATLAB's "every-epoch"), which model.fit cannot.
+        data = {"x": ReshuffledEpochs(x, y, cfg.batch_size, drop_partial=cfg.drop_partial_batch), "shuffle": False}
     history = model.fit(**data, epochs=cfg.epochs, validation_data=validation_data,
                         class_weight=dict(class_weight) if class_weight else None, callbacks=cbs, verbose=0)
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
@@ -407,6 +408,14 @@ def fit_callbacks(cfg: TrainConfig, *, work_dir: Path | None, label: str, callba
     return cbs
 
 
+def drops_each_epoch(cfg: TrainConfig) -> bool:
+    """Whether ``cfg`` is MATLAB's "Shuffle" "every-epoch" (``drop_partial_batch`` with ``shuffle``, without
+    ``shuffle_once``): every epoch a new permutation of all the samples, those past its last whole mini-batch left
+    out of that epoch only (:class:`ReshuffledEpochs`), rather than one cut for every epoch
+    (:func:`matlab_epoch_order`)."""
+    return cfg.shuffle and not cfg.shuffle_once and cfg.drop_partial_batch
+
+
 def trained_samples(cfg: TrainConfig, n: int) -> int:
     """How many of ``n`` training samples an epoch reads: the whole batches only under ``drop_partial_batch`` (a
     set smaller than one batch whole, as :func:`matlab_epoch_order` cuts it), else all ``n``."""
@@ -417,7 +426,10 @@ def matlab_epoch_order(x: Any, y: Any, cfg: TrainConfig) -> tuple[Any, Any]:
     """The training arrays as MATLAB's ``trainNetwork`` reads them every epoch under
     ``TrainConfig.shuffle_once`` (one permutation, NumPy's generator seeded by :func:`set_seed`) and
     ``drop_partial_batch`` (the first ``n // batch_size`` whole batches only; a set smaller than one batch
-    is kept whole, as one batch). ``x`` and ``y`` may be lists of arrays, cut alike."""
+    is kept whole, as one batch). ``x`` and ``y`` may be lists of arrays, cut alike. Under :func:`drops_each_epoch`
+    they are returned whole: each epoch cuts its own permutation."""
+    if drops_each_epoch(cfg):
+        return x, y
     arrays_y = [np.asarray(a) for a in y] if isinstance(y, (list, tuple)) else [np.asarray(y)]
     n = len(arrays_y[0])
     order = np.random.permutation(n) if cfg.shuffle_once else np.arange(n)
@@ -447,19 +459,23 @@ class _RowBatches(keras.utils.PyDataset):
 
 
 class ReshuffledEpochs(_RowBatches):
-    """``x`` and ``y`` in mini-batches of ``batch_size`` (the last one partial), in a new order every epoch: a
+    """``x`` and ``y`` in mini-batches of ``batch_size`` (the last one partial, or with ``drop_partial`` left out
+    while there is a whole batch), in a new order every epoch: a
     permutation from NumPy's generator (seeded by :func:`set_seed`) drawn when the epoch begins, as
     ``model.fit`` shuffles on JAX (Keras' array adapter, ``get_numpy_iterator``) and as
     ``device_training.index_epochs`` draws it on TensorFlow and JAX. Keras reads a batch or two before the first
     epoch to learn the shapes: that reading draws the first epoch's order, so an epoch draws one permutation."""
 
-    def __init__(self, x: Any, y: Any, batch_size: int):
+    def __init__(self, x: Any, y: Any, batch_size: int, drop_partial: bool = False):
         super().__init__(x, y)
         self.batch_size = batch_size
+        self.drop_partial = drop_partial
         self.order: np.ndarray | None = None
         self.begun = False  # whether an epoch has begun
 
     def __len__(self) -> int:
+        if self.drop_partial and self.n >= self.batch_size:
+            return self.n // self.batch_size
         return math.ceil(self.n / self.batch_size)
 
     def on_epoch_begin(self) -> None:
@@ -475,16 +491,18 @@ class ReshuffledEpochs(_RowBatches):
 
 class _EpochBatches(_RowBatches):
     """All ``epochs`` epochs of mini-batches as one sequence: epoch e is a permutation of the samples
-    (``np.random``, seeded by :func:`set_seed`) cut into batches of ``batch_size``, the last one partial."""
+    (``np.random``, seeded by :func:`set_seed`) cut into batches of ``batch_size``, the last one partial (with
+    ``drop_partial``, left out while there is a whole batch: :func:`drops_each_epoch`)."""
 
-    def __init__(self, x: Any, y: Any, batch_size: int, epochs: int, shuffle: bool):
+    def __init__(self, x: Any, y: Any, batch_size: int, epochs: int, shuffle: bool, drop_partial: bool = False):
         super().__init__(x, y)
         n = self.n
+        read = n // batch_size * batch_size if drop_partial and n >= batch_size else n  # an epoch's samples
         self.batches = []
         for _ in range(epochs):
             order = np.random.permutation(n) if shuffle else np.arange(n)
-            self.batches += [order[i: i + batch_size] for i in range(0, n, batch_size)]
-        self.epoch_ends = np.cumsum([len(range(0, n, batch_size))] * epochs)  # batches per epoch, cumulated
+            self.batches += [order[i: i + batch_size] for i in range(0, read, batch_size)]
+        self.epoch_ends = np.cumsum([len(range(0, read, batch_size))] * epochs)  # batches per epoch, cumulated
 
     def __len__(self) -> int:
         return len(self.batches)
@@ -517,7 +535,7 @@ def _fit_one_pass(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_
     epoch is the sample-weighted mean of the epoch's batches, as Keras reports it (recovered from the
     running means: the sum over the first k batches is mean_k x samples_k). An epoch cut short by a
     NaN loss ends the history with NaN, as ``TerminateOnNaN`` leaves a NaN loss in it."""
-    data = _EpochBatches(x, y, cfg.batch_size, cfg.epochs, cfg.shuffle)
+    data = _EpochBatches(x, y, cfg.batch_size, cfg.epochs, cfg.shuffle, drop_partial=drops_each_epoch(cfg))
     tracker = _RunningMeans(data.epoch_ends.tolist(), epoch_predictions)
     progress = TimedProgress(_progress_label(label, work_dir), cfg.epochs,
                              steps_per_epoch=int(data.epoch_ends[0]) if len(data.epoch_ends) else None)

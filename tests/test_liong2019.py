@@ -667,6 +667,38 @@ def test_the_batch_norm_clips_and_fixed_subset_options_train_and_predict_as_stat
     assert not np.allclose(default.probabilities, every.probabilities)
 
 
+def test_the_every_epoch_option_trains_alike_alone_and_in_a_group_of_folds(tmp_path, monkeypatch):
+    """every_epoch (MATLAB's 'Shuffle' 'every-epoch'): 3 epochs of the fold's 10 clips in whole batches of 4, two
+    steps an epoch (each epoch's partial batch of 2 left out), the same predictions and epoch record trained alone
+    and as a group of folds (``--fold-parallel``), other ones than the profile's (three steps an epoch)."""
+    import dataclasses
+
+    from common import fold_parallel
+    from common.training import set_seed
+    from papers.liong2019 import protocol
+    from papers.liong2019.config import MATLAB_ABLATIONS
+
+    def fit(name, parallel=False):
+        overrides = {"train.epochs": 3, **MATLAB_ABLATIONS.get(name, {})}
+        ctx, x = _fold_context(tmp_path / f"{name}{parallel}", overrides)
+        monkeypatch.setattr(protocol, "PROTOCOL", dataclasses.replace(protocol.PROTOCOL, inputs=_ArrayInputs(x)))
+        set_seed(0)
+        training = protocol.HOOKS.fold_fit(ctx)
+        if not parallel:
+            return training.run(), training.model
+        (history,) = fold_parallel.train_together([fold_parallel.prepare(training)], 3)
+        return training.finish(history, inputs_seconds=0.0, fit_seconds=0.0), training.model
+
+    alone, model = fit("every_epoch")
+    together, grouped = fit("every_epoch", parallel=True)
+    assert int(model.optimizer.iterations.numpy()) == int(grouped.optimizer.iterations.numpy()) == 3 * 2
+    np.testing.assert_allclose(together.probabilities, alone.probabilities, atol=1e-6)
+    assert together.extra["epoch_predictions"] == alone.extra["epoch_predictions"]
+    profile, profile_model = fit("paper")
+    assert int(profile_model.optimizer.iterations.numpy()) == 3 * 3
+    assert not np.allclose(profile.probabilities, alone.probabilities)
+
+
 def test_the_ablation_script_runs_each_option_over_three_seeds_into_its_own_folder(tmp_path, capsys):
     """benchmarks/ststnet_ablations.py: one benchmark command an option, the `paper` profile, seeds 0 to 2,
     groups of 8 folds, the option's --set overrides, its own --out folder (so a rerun resumes each)."""

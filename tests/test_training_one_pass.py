@@ -110,3 +110,35 @@ def test_matlab_epoch_order_is_one_seeded_permutation_cut_to_whole_batches(tmp_p
     fit(model, [a[rows] for a in x], y[rows], plain, work_dir=tmp_path, label="plain20")
     for a, b in zip(matlab.get_weights(), model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_every_epoch_order_reshuffles_every_sample_and_leaves_each_epochs_partial_batch_out(tmp_path):
+    """drop_partial_batch with shuffle and without shuffle_once (MATLAB's 'Shuffle' 'every-epoch'): no fixed cut;
+    each epoch reads the first 20 of a new permutation of the 23 samples (two steps), so other samples each epoch;
+    model.fit and the one-pass loop train on those batches alike; the device loop refuses it in one line."""
+    from common.training import ReshuffledEpochs, drops_each_epoch, matlab_epoch_order
+
+    cfg = TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=10, epochs=3, drop_partial_batch=True)
+    assert drops_each_epoch(cfg) and not drops_each_epoch(dataclasses.replace(cfg, shuffle_once=True))
+    x, y = _data()
+    assert matlab_epoch_order(x, y, cfg)[1] is y  # every sample stays: each epoch cuts its own permutation
+    set_seed(5)
+    expected = [np.random.permutation(23)[:20] for _ in range(3)]
+    assert len({tuple(sorted(e)) for e in expected}) == 3  # each epoch leaves other samples out
+    set_seed(5)
+    data = ReshuffledEpochs(x, y, 10, drop_partial=True)
+    assert len(data) == 2 and len(ReshuffledEpochs(x, y, 10)) == 3
+    for rows in expected:
+        data.on_epoch_begin()
+        assert np.array_equal(np.concatenate([data[0][1], data[1][1]]), y[rows])
+
+    fitted, history = _trained(cfg, tmp_path, "every_epoch")
+    assert int(fitted.optimizer.iterations.numpy()) == 3 * 2
+    passed, one_pass = _trained(dataclasses.replace(cfg, one_pass=True), tmp_path, "one_pass")
+    assert int(passed.optimizer.iterations.numpy()) == 3 * 2
+    for a, b in zip(fitted.get_weights(), passed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    kept, _ = _trained(dataclasses.replace(cfg, drop_partial_batch=False), tmp_path, "kept")
+    assert int(kept.optimizer.iterations.numpy()) == 3 * 3
+    with pytest.raises(ValueError, match="drop_partial_batch without shuffle_once"):
+        fit(fitted, *_data(), dataclasses.replace(cfg, device_data=True))

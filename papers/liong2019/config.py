@@ -135,8 +135,8 @@ FIXED_SUBSET: dict[str, object] = {"train.shuffle_once": True, "train.drop_parti
 
 # Options to measure an inferred MATLAB behaviour (README ledger 13): what main.m leaves to the MATLAB release
 # and the suite had to infer, each as the `--set` overrides of one run (benchmarks/ststnet_ablations.py runs
-# them, each over seeds 0 to 2). The last three were measured on the fixed subset, the `paper` profile's order
-# when they ran, and keep it, so that each is one change against ``ABLATION_BASELINES``' run.
+# them, each over seeds 0 to 2). glorot, zero_pool and bn_trained_clips were measured on the fixed subset, the
+# `paper` profile's order when they ran, and keep it, so that each is one change against ``ABLATION_BASELINES``' run.
 MATLAB_ABLATIONS: dict[str, dict[str, object]] = {
     # one fixed 256-clip subset (Shuffle 'once', the partial batch discarded) against the profile's every clip
     # every epoch (shuffled every epoch, the partial batch kept)
@@ -147,10 +147,13 @@ MATLAB_ABLATIONS: dict[str, dict[str, object]] = {
     "zero_pool": {**FIXED_SUBSET, "model.padding": "matlab_zero_pool"},
     # the final batch-normalisation statistics over the 256 clips training read against all the fold's clips
     "bn_trained_clips": {**FIXED_SUBSET, "model.batch_norm_statistics": "population_trained"},
+    # MATLAB's "Shuffle" "every-epoch": every clip reshuffled each epoch and the partial batch left out of each
+    # epoch (one step of 256 clips an epoch, a new 256 each time), against the profile's partial batch kept
+    "every_epoch": {"train.drop_partial_batch": True},
 }
 # The run each option is measured against: "" the `paper` profile, else another option's.
 ABLATION_BASELINES: dict[str, str] = {"fixed_subset": "", "glorot": "fixed_subset", "zero_pool": "fixed_subset",
-                                      "bn_trained_clips": "fixed_subset"}
+                                      "bn_trained_clips": "fixed_subset", "every_epoch": ""}
 
 PROFILES: dict[str, dict[str, object]] = {
     "paper": {},

@@ -20,7 +20,7 @@ from common.running.fold import FoldTraining, fold_training, n_classes, outcome
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.network_protocol import OneNetwork
-from common.training import matlab_epoch_order, trained_samples
+from common.training import drops_each_epoch, matlab_epoch_order, trained_samples
 from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import (AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict,
                                     set_population_statistics, training_mean_image)
@@ -67,14 +67,15 @@ def fold_fit(ctx: FoldContext) -> FoldTraining:
     is then drawn here, where ``common.training.fit`` and ``common.fold_parallel.prepare`` would draw it first
     thing (the same permutation of NumPy's seeded generator), and the fold trains on those clips in that order
     with neither switch (the same batches, the same weights); the batch normalisations' statistics, at the end
-    and before each gauge pass, cover those clips alone."""
+    and before each gauge pass, cover those clips alone. Under MATLAB's "every-epoch" (``drops_each_epoch``) every
+    clip is read in some epoch, so the statistics cover them all, as the profile's do."""
     training = PROTOCOL.fold_fit(ctx)
     config = ctx.config
     if not (config.model.batch_norm and config.model.batch_norm_statistics == "population_trained"):
         return training
     train = training.train
     x_trained, y_trained = training.x_train, training.y_train
-    if train.shuffle_once or train.drop_partial_batch:
+    if (train.shuffle_once or train.drop_partial_batch) and not drops_each_epoch(train):
         x_trained, y_trained = matlab_epoch_order(x_trained, y_trained, train)
         train = dataclasses.replace(train, shuffle=train.shuffle and not train.shuffle_once, shuffle_once=False,
                                     drop_partial_batch=False)
@@ -91,7 +92,7 @@ def training_stages(config: STSTNetConfig, selection: Selection, fold: Fold) -> 
         return stages
     set_state = functools.partial(_population_statistics, batch_size=config.train.batch_size)
     samples = len(fold.train)
-    if config.model.batch_norm_statistics == "population_trained":
+    if config.model.batch_norm_statistics == "population_trained" and not drops_each_epoch(config.train):
         samples = trained_samples(config.train, samples)
     return [dataclasses.replace(stage, gauge_refit_samples=samples, gauge_set_state=set_state)
             for stage in stages]
