@@ -309,13 +309,17 @@ def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
     measured against, scored paired with it (``statistics.compare``: the bootstrap draws subjects and seeds
     together, each option seed with the other run's seed of the same number)."""
     from common.evaluation import statistics as st
-    from papers.liong2019.config import ABLATION_BASELINES, MATLAB_ABLATIONS
+    from papers.liong2019.config import ABLATION_BASELINES, MATLAB_ABLATIONS, default_config
 
+    profile = default_config()
     out = []
     for option, seeds in option_seeds(folder).items():
         against = ABLATION_BASELINES[option]
-        underneath = MATLAB_ABLATIONS.get(against, {})
-        overrides = {f: v for f, v in MATLAB_ABLATIONS[option].items() if underneath.get(f) != v}
+        fields = MATLAB_ABLATIONS[option]
+        # what the run measured against sets: the profile's own value of each field, then its option's overrides
+        underneath = {**{f: getattr(getattr(profile, f.split(".")[0]), f.split(".")[1]) for f in fields},
+                      **MATLAB_ABLATIONS.get(against, {})}
+        overrides = {f: v for f, v in fields.items() if underneath.get(f) != v}
         ours = [st.read_predictions_csv(folder / option_file(option, k)) for k in seeds]
         base = [st.read_predictions_csv(folder / option_file(against, k)) for k in seeds]
         cells = []
@@ -553,9 +557,10 @@ def copy_run(run: Path, stem: str, folder: Path = FOLDER) -> str | None:
 
 
 def order_of(key: str) -> tuple[int, str]:
-    """runs.json's order of a run's ``site.run_key``: liong2019 paper, its fixed_subset option, liong2019 port,
-    gan2019 paper, then any other by name."""
-    known = ("liong2019-paper", "liong2019-paper-fixed_subset", "liong2019-port", "gan2019-paper")
+    """runs.json's order of a run's ``site.run_key``: liong2019 paper, its fixed_subset and every_clip options,
+    liong2019 port, gan2019 paper, then any other by name."""
+    known = ("liong2019-paper", "liong2019-paper-fixed_subset", "liong2019-paper-every_clip", "liong2019-port",
+             "gan2019-paper")
     return (known.index(key), key) if key in known else (len(known), key)
 
 

@@ -13,8 +13,8 @@ For each option, one command (printed before it starts)::
     glorot            fixed_subset's and --set model.initializer=glorot_uniform  (MATLAB R2019a's initialiser)
     zero_pool         fixed_subset's and --set model.padding=matlab_zero_pool  (max pooling's padded cells hold 0)
     bn_trained_clips  fixed_subset's and --set model.batch_norm_statistics=population_trained  (the 256 clips')
-    every_epoch       --set train.drop_partial_batch=true  (MATLAB's 'Shuffle' 'every-epoch': each epoch's partial
-                      batch left out, a new 256 clips every epoch)
+    every_clip        --set train.drop_partial_batch=false  (every clip every epoch, the partial batch kept:
+                      model.fit's order, not trainNetwork's)
 
 each into its own folder ``OUT/<option>/benchmark/megc2019/liong2019/seed<k>/``. Resumable: every fold is
 written as it finishes, so running the same command again reuses the finished folds of every option and trains

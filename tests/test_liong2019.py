@@ -485,9 +485,9 @@ def test_an_exported_fold_carries_the_training_mean_image_and_population_statist
 
 def test_the_training_recipe_is_matlab_r2018b_defaults_beside_main_m_and_the_measured_epoch_order():
     """main.m line 25 names Adam, 5e-5, 500 epochs, batch 256; the rest is MATLAB R2018b's defaults: L2 1e-4,
-    Adam epsilon 1e-8, and the layers' initial weights normal with standard deviation 0.01 (biases 0); but the
-    epoch order is every clip every epoch, reshuffled, the partial batch kept (README ledger 14), and R2018b's
-    'Shuffle' 'once' with the partial mini-batch discarded is the option FIXED_SUBSET."""
+    Adam epsilon 1e-8, the partial mini-batch discarded every epoch, and the layers' initial weights normal with
+    standard deviation 0.01 (biases 0); but the epoch order is 'Shuffle' 'every-epoch', reshuffled each epoch
+    (README ledger 14), and R2018b's 'Shuffle' 'once' is the option FIXED_SUBSET."""
     import keras
 
     from common.config import apply_overrides
@@ -496,7 +496,7 @@ def test_the_training_recipe_is_matlab_r2018b_defaults_beside_main_m_and_the_mea
 
     train = default_config().train
     assert (train.optimizer, train.learning_rate, train.epochs, train.batch_size) == ("adam", 5e-5, 500, 256)
-    assert train.weight_decay == 1e-4 and train.shuffle and not train.shuffle_once and not train.drop_partial_batch
+    assert train.weight_decay == 1e-4 and train.shuffle and not train.shuffle_once and train.drop_partial_batch
     assert train.adam_epsilon == 1e-8
     fixed = apply_overrides(default_config(), dict(FIXED_SUBSET)).train
     assert fixed.shuffle_once and fixed.drop_partial_batch
@@ -526,16 +526,18 @@ def test_the_estimate_counts_the_gauge_pass_over_the_training_clips_only_with_po
     (port,) = protocol.training_stages(apply_overrides(default_config(), dict(PROFILES["port"])), selection, fold)
     assert (paper.gauge_refit_samples, port.gauge_refit_samples) == (7, 0)
     assert protocol.HOOKS.training_stages is protocol.training_stages
-    # the clips an epoch's optimiser steps read: the profile's and the port's every clip (436: two steps, the second
-    # partial), R2018b's fixed subset the whole batches only (one step of 256); the BN pass covers the clips it says
+    # the clips an epoch's optimiser steps read: the profile's and R2018b's fixed subset the whole batches only (one
+    # step of 256: a new 256 every epoch, the same 256), every_clip's and the port's every clip (436: two steps, the
+    # second partial); the BN pass covers the clips it says (the profile's: all of them, each read in some epoch)
     big = Fold(name="s1", train=np.arange(436), test=np.arange(436, 440))
-    fixed = apply_overrides(default_config(), dict(MATLAB_ABLATIONS["fixed_subset"]))
-    trained = apply_overrides(default_config(), dict(MATLAB_ABLATIONS["bn_trained_clips"]))
-    (paper,), (subset,), (port,), (only,) = (protocol.training_stages(c, selection, big) for c in (
-        default_config(), fixed, apply_overrides(default_config(), dict(PROFILES["port"])), trained))
-    assert (paper.samples, paper.gauge_refit_samples) == (436, 436)
+    fixed, trained, every = (apply_overrides(default_config(), dict(MATLAB_ABLATIONS[name]))
+                             for name in ("fixed_subset", "bn_trained_clips", "every_clip"))
+    (paper,), (subset,), (port,), (only,), (kept,) = (protocol.training_stages(c, selection, big) for c in (
+        default_config(), fixed, apply_overrides(default_config(), dict(PROFILES["port"])), trained, every))
+    assert (paper.samples, paper.gauge_refit_samples) == (256, 436)
     assert (subset.samples, subset.gauge_refit_samples) == (256, 436)
     assert (port.samples, only.samples, only.gauge_refit_samples) == (436, 256, 256)
+    assert (kept.samples, kept.gauge_refit_samples) == (436, 436)
 
 
 def test_each_matlab_ablation_is_a_set_override_of_its_own_run_kind():
@@ -549,7 +551,7 @@ def test_each_matlab_ablation_is_a_set_override_of_its_own_run_kind():
     assert paper == default_config()
     m, train = paper.model, paper.train
     assert (m.initializer, m.padding, m.batch_norm_statistics) == ("matlab_r2018b", "matlab", "population")
-    assert not train.shuffle_once and not train.drop_partial_batch
+    assert not train.shuffle_once and train.drop_partial_batch
     hashes = {config_hash(paper)}
     for overrides in MATLAB_ABLATIONS.values():
         hashes.add(config_hash(apply_overrides(paper, dict(overrides))))
@@ -630,8 +632,8 @@ class _ArrayInputs:
 def test_the_batch_norm_clips_and_fixed_subset_options_train_and_predict_as_stated(tmp_path, monkeypatch):
     """bn_trained_clips: the weights of the fixed subset's fold (the same 8 of 10 clips in the same order), the
     batch normalisations' statistics over those 8 clips alone, the same predictions and epoch record trained alone
-    and as a group of folds (``--fold-parallel``), the gauge's last record the fold's prediction; the profile,
-    every clip every epoch: other weights and predictions than the fixed subset's."""
+    and as a group of folds (``--fold-parallel``), the gauge's last record the fold's prediction; every_clip, every
+    clip every epoch: other weights and predictions than the fixed subset's."""
     import dataclasses
 
     from common import fold_parallel
@@ -662,15 +664,21 @@ def test_the_batch_norm_clips_and_fixed_subset_options_train_and_predict_as_stat
     np.random.seed(0)  # set_seed(0)'s NumPy stream: the fold's one permutation, its two whole batches of 4
     set_population_statistics(default_model, x[:10][np.random.permutation(10)[:8]], batch_size=4)
     np.testing.assert_allclose(means[1], default_model.get_layer("bn1").moving_mean.numpy(), rtol=1e-6)
-    every, every_model, _ = fit("paper")
+    every, every_model, _ = fit("every_clip")
     assert not np.allclose(every_model.get_layer("c1").kernel.numpy(), model.get_layer("c1").kernel.numpy())
     assert not np.allclose(default.probabilities, every.probabilities)
+    # one epoch of the profile's order (MATLAB's 'every-epoch') reads the fixed subset's batches: the same first
+    # permutation, cut to its whole batches; from the second epoch on it draws another
+    _, profile_model, _ = fit("paper")
+    np.testing.assert_allclose(profile_model.get_layer("c1").kernel.numpy(),
+                               default_model.get_layer("c1").kernel.numpy(), rtol=1e-6, atol=1e-7)
 
 
-def test_the_every_epoch_option_trains_alike_alone_and_in_a_group_of_folds(tmp_path, monkeypatch):
-    """every_epoch (MATLAB's 'Shuffle' 'every-epoch'): 3 epochs of the fold's 10 clips in whole batches of 4, two
-    steps an epoch (each epoch's partial batch of 2 left out), the same predictions and epoch record trained alone
-    and as a group of folds (``--fold-parallel``), other ones than the profile's (three steps an epoch)."""
+def test_the_profiles_every_epoch_order_trains_alike_alone_and_in_a_group_of_folds(tmp_path, monkeypatch):
+    """The profile's epoch order (MATLAB's 'Shuffle' 'every-epoch'): 3 epochs of the fold's 10 clips in whole batches
+    of 4, two steps an epoch (each epoch's partial batch of 2 left out), the same predictions and epoch record trained
+    alone and as a group of folds (``--fold-parallel``), other ones than the option every_clip's (three steps an
+    epoch, the partial batch kept)."""
     import dataclasses
 
     from common import fold_parallel
@@ -689,14 +697,14 @@ def test_the_every_epoch_option_trains_alike_alone_and_in_a_group_of_folds(tmp_p
         (history,) = fold_parallel.train_together([fold_parallel.prepare(training)], 3)
         return training.finish(history, inputs_seconds=0.0, fit_seconds=0.0), training.model
 
-    alone, model = fit("every_epoch")
-    together, grouped = fit("every_epoch", parallel=True)
+    alone, model = fit("paper")
+    together, grouped = fit("paper", parallel=True)
     assert int(model.optimizer.iterations.numpy()) == int(grouped.optimizer.iterations.numpy()) == 3 * 2
     np.testing.assert_allclose(together.probabilities, alone.probabilities, atol=1e-6)
     assert together.extra["epoch_predictions"] == alone.extra["epoch_predictions"]
-    profile, profile_model = fit("paper")
-    assert int(profile_model.optimizer.iterations.numpy()) == 3 * 3
-    assert not np.allclose(profile.probabilities, alone.probabilities)
+    kept, kept_model = fit("every_clip")
+    assert int(kept_model.optimizer.iterations.numpy()) == 3 * 3
+    assert not np.allclose(kept.probabilities, alone.probabilities)
 
 
 def test_the_ablation_script_runs_each_option_over_three_seeds_into_its_own_folder(tmp_path, capsys):

@@ -189,7 +189,7 @@ def test_an_entry_page_renders_its_runs_numbers_confusion_matrices_and_files(sit
         assert run["command"] in dom
         if run.get("note"):  # what runs.json says of the run beyond its command
             assert f"Seed {run['seed']}: {run['note']}" in dom
-    assert any(run.get("note") for run in runs)  # the profile's seeds 0 to 2 say they ran as every_clip
+    assert any(run.get("note") for run in runs)  # the profile's seeds 0 to 2 say they ran as the option every_epoch
     # every link of the page is relative and reaches a file of the site
     for href in parse(dom).links:
         assert not href.startswith(("http:", "https:", "/")), href
