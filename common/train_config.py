@@ -33,8 +33,7 @@ class TrainConfig:
     # permutes the training set once before the first epoch and every epoch reads it in that order; with
     # ``drop_partial_batch`` the samples past the last whole mini-batch are discarded, every epoch. Both
     # off: ``model.fit``'s reshuffle every epoch and a partial last batch. ``drop_partial_batch`` with ``shuffle``
-    # and without ``shuffle_once`` is MATLAB's "Shuffle" "every-epoch": a new permutation of every sample each
-    # epoch, the samples past its last whole mini-batch left out of that epoch only.
+    # alone is MATLAB's "every-epoch": each epoch a new permutation, cut to its whole mini-batches.
     shuffle_once: bool = False
     drop_partial_batch: bool = False
     # Adam's epsilon (Keras' default 1e-7; MATLAB's and PyTorch's 1e-8)

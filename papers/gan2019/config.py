@@ -45,9 +45,8 @@ class OffApexNetConfig:
     model: ModelConfig = ModelConfig()
     # assumed (README ledger 6): the training recipe of the composite reproduction (Liong et al. 2019,
     # Sec. II: Adam, learning rate 0.00005, 500 epochs; their main.m: mini-batch 256, MATLAB's L2 1e-4).
-    # DEVIATION (assumed, README ledger 6): the reproduction's recipe, not checked against Gan et al. Its epoch
-    # order is STSTNet's `paper` profile's (papers/liong2019/README.md ledger 14): MATLAB's 'every-epoch', reshuffled
-    # each epoch, the partial batch dropped (one step of 256 an epoch).
+    # DEVIATION (assumed, README ledger 6): the reproduction's recipe, not checked against Gan et al.; its epoch
+    # order STSTNet's (MATLAB's 'every-epoch': reshuffled, the partial batch dropped; liong2019 ledger 14).
     train: TrainConfig = TrainConfig(optimizer="adam", learning_rate=5e-5, batch_size=256, epochs=500,
                                      weight_decay=1e-4, drop_partial_batch=True)
     # Liong et al. 2019, Sec. III.B: leave-one-subject-out over the composite's subjects
