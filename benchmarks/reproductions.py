@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import math
 import sys
@@ -308,18 +309,16 @@ def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
     """Each option of ``MATLAB_ABLATIONS`` with at least one seed shipped beside the same seed of what it is
     measured against, scored paired with it (``statistics.compare``: the bootstrap draws subjects and seeds
     together, each option seed with the other run's seed of the same number)."""
+    from common.config import apply_overrides
     from common.evaluation import statistics as st
     from papers.liong2019.config import ABLATION_BASELINES, MATLAB_ABLATIONS, default_config
 
-    profile = default_config()
     out = []
     for option, seeds in option_seeds(folder).items():
         against = ABLATION_BASELINES[option]
-        fields = MATLAB_ABLATIONS[option]
-        # what the run measured against sets: the profile's own value of each field, then its option's overrides
-        underneath = {**{f: getattr(getattr(profile, f.split(".")[0]), f.split(".")[1]) for f in fields},
-                      **MATLAB_ABLATIONS.get(against, {})}
-        overrides = {f: v for f, v in fields.items() if underneath.get(f) != v}
+        underneath = apply_overrides(default_config(), dict(MATLAB_ABLATIONS.get(against, {})))  # the run's config
+        overrides = {f: v for f, v in MATLAB_ABLATIONS[option].items()
+                     if functools.reduce(getattr, f.split("."), underneath) != v}
         ours = [st.read_predictions_csv(folder / option_file(option, k)) for k in seeds]
         base = [st.read_predictions_csv(folder / option_file(against, k)) for k in seeds]
         cells = []

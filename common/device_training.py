@@ -36,6 +36,7 @@ def device_data_refusal(cfg: Any, validation_data: Any = None, class_weight: Any
                 "is not run by the device loop; set device_data=false for this recipe")
     if class_weight:
         return "TrainConfig.device_data: class weights are not carried by the device loop; set device_data=false"
+    # common.training.drops_each_epoch's test, written out: common.training imports this module
     if cfg.shuffle and not cfg.shuffle_once and cfg.drop_partial_batch:
         return ("TrainConfig.device_data: a reshuffle every epoch that leaves each epoch's partial batch out "
                 "(drop_partial_batch without shuffle_once) is not run by the device loop; set device_data=false")
