@@ -295,13 +295,15 @@ def option_seeds(folder: Path = FOLDER) -> dict[str, tuple[int, ...]]:
 
 
 def option_words(option: str) -> str:
-    """``fixed_subset + glorot``: the option and, before it, each option it is measured on."""
+    """``fixed_subset + glorot`` (of ``fixed_subset_glorot``): the option and, before it, each option it is measured
+    on, each named once (an option measured on another has a name that begins with the other's)."""
     from papers.liong2019.config import ABLATION_BASELINES
 
     names = []
     while option:
-        names.insert(0, option)
-        option = ABLATION_BASELINES[option]
+        against = ABLATION_BASELINES[option]
+        names.insert(0, option.removeprefix(f"{against}_") if against else option)
+        option = against
     return " + ".join(names)
 
 

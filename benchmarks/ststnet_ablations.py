@@ -10,11 +10,13 @@ For each option, one command (printed before it starts)::
         --fold-parallel 8 --data-root DATA --out OUT/<option> --set <the option's overrides>
 
     fixed_subset      --set train.shuffle_once=true --set train.drop_partial_batch=true  (R2018b's epoch order)
-    glorot            fixed_subset's and --set model.initializer=glorot_uniform  (MATLAB R2019a's initialiser)
-    zero_pool         fixed_subset's and --set model.padding=matlab_zero_pool  (max pooling's padded cells hold 0)
-    bn_trained_clips  fixed_subset's and --set model.batch_norm_statistics=population_trained  (the 256 clips')
+    glorot            --set model.initializer=glorot_uniform  (MATLAB R2019a's initialiser)
+    zero_pool         --set model.padding=matlab_zero_pool  (max pooling's padded cells hold 0)
     every_clip        --set train.drop_partial_batch=false  (every clip every epoch, the partial batch kept:
                       model.fit's order, not trainNetwork's)
+    fixed_subset_glorot, fixed_subset_zero_pool: fixed_subset's and glorot's or zero_pool's
+    fixed_subset_bn_trained_clips  fixed_subset's and --set model.batch_norm_statistics=population_trained
+                      (the statistics over the 256 clips training reads; on the profile's order it reads them all)
 
 each into its own folder ``OUT/<option>/benchmark/megc2019/liong2019/seed<k>/``. Resumable: every fold is
 written as it finishes, so running the same command again reuses the finished folds of every option and trains

@@ -531,10 +531,11 @@ def test_the_estimate_counts_the_gauge_pass_over_the_training_clips_only_with_po
     # second partial); the BN pass covers the clips it says (the profile's: all of them, each read in some epoch)
     big = Fold(name="s1", train=np.arange(436), test=np.arange(436, 440))
     fixed, trained, every = (apply_overrides(default_config(), dict(MATLAB_ABLATIONS[name]))
-                             for name in ("fixed_subset", "bn_trained_clips", "every_clip"))
-    (paper,), (subset,), (port,), (only,), (kept,) = (protocol.training_stages(c, selection, big) for c in (
-        default_config(), fixed, apply_overrides(default_config(), dict(PROFILES["port"])), trained, every))
-    assert (paper.samples, paper.gauge_refit_samples) == (256, 436)
+                             for name in ("fixed_subset", "fixed_subset_bn_trained_clips", "every_clip"))
+    all_read = apply_overrides(default_config(), {"model.batch_norm_statistics": "population_trained"})
+    (paper,), (subset,), (port,), (only,), (kept,), (read,) = (protocol.training_stages(c, selection, big) for c in (
+        default_config(), fixed, apply_overrides(default_config(), dict(PROFILES["port"])), trained, every, all_read))
+    assert (paper.samples, paper.gauge_refit_samples) == (256, 436) == (read.samples, read.gauge_refit_samples)
     assert (subset.samples, subset.gauge_refit_samples) == (256, 436)
     assert (port.samples, only.samples, only.gauge_refit_samples) == (436, 256, 256)
     assert (kept.samples, kept.gauge_refit_samples) == (436, 436)
@@ -630,10 +631,11 @@ class _ArrayInputs:
 
 
 def test_the_batch_norm_clips_and_fixed_subset_options_train_and_predict_as_stated(tmp_path, monkeypatch):
-    """bn_trained_clips: the weights of the fixed subset's fold (the same 8 of 10 clips in the same order), the
-    batch normalisations' statistics over those 8 clips alone, the same predictions and epoch record trained alone
-    and as a group of folds (``--fold-parallel``), the gauge's last record the fold's prediction; every_clip, every
-    clip every epoch: other weights and predictions than the fixed subset's."""
+    """fixed_subset_bn_trained_clips: the weights of the fixed subset's fold (the same 8 of 10 clips in the same
+    order), the batch normalisations' statistics over those 8 clips alone, the same predictions and epoch record
+    trained alone and as a group of folds (``--fold-parallel``), the gauge's last record the fold's prediction;
+    every_clip, every clip every epoch: other weights and predictions than the fixed subset's; on the profile's
+    order the statistics over the clips training read are the profile's (every clip is read in some epoch)."""
     import dataclasses
 
     from common import fold_parallel
@@ -642,8 +644,8 @@ def test_the_batch_norm_clips_and_fixed_subset_options_train_and_predict_as_stat
     from papers.liong2019.config import MATLAB_ABLATIONS
     from papers.liong2019.model import set_population_statistics
 
-    def fit(name, parallel=False):
-        ctx, x = _fold_context(tmp_path / f"{name}{parallel}", dict(MATLAB_ABLATIONS.get(name, {})))
+    def fit(name, parallel=False, overrides=None):
+        ctx, x = _fold_context(tmp_path / f"{name}{parallel}", overrides or dict(MATLAB_ABLATIONS.get(name, {})))
         monkeypatch.setattr(protocol, "PROTOCOL", dataclasses.replace(protocol.PROTOCOL, inputs=_ArrayInputs(x)))
         set_seed(0)
         training = protocol.HOOKS.fold_fit(ctx)
@@ -653,8 +655,8 @@ def test_the_batch_norm_clips_and_fixed_subset_options_train_and_predict_as_stat
         return training.finish(history, inputs_seconds=0.0, fit_seconds=0.0), training.model, x
 
     default, default_model, x = fit("fixed_subset")
-    option, model, _ = fit("bn_trained_clips")
-    together, _, _ = fit("bn_trained_clips", parallel=True)
+    option, model, _ = fit("fixed_subset_bn_trained_clips")
+    together, _, _ = fit("fixed_subset_bn_trained_clips", parallel=True)
     np.testing.assert_allclose(together.probabilities, option.probabilities, atol=1e-6)
     assert together.extra["epoch_predictions"] == option.extra["epoch_predictions"]
     assert option.extra["epoch_predictions"]["y_pred"][-1] == option.y_pred.tolist()
@@ -669,9 +671,13 @@ def test_the_batch_norm_clips_and_fixed_subset_options_train_and_predict_as_stat
     assert not np.allclose(default.probabilities, every.probabilities)
     # one epoch of the profile's order (MATLAB's 'every-epoch') reads the fixed subset's batches: the same first
     # permutation, cut to its whole batches; from the second epoch on it draws another
-    _, profile_model, _ = fit("paper")
+    profile, profile_model, _ = fit("paper")
     np.testing.assert_allclose(profile_model.get_layer("c1").kernel.numpy(),
                                default_model.get_layer("c1").kernel.numpy(), rtol=1e-6, atol=1e-7)
+    read, read_model, _ = fit("read", overrides={"model.batch_norm_statistics": "population_trained"})
+    np.testing.assert_allclose(read.probabilities, profile.probabilities, atol=1e-6)
+    np.testing.assert_allclose(read_model.get_layer("bn1").moving_mean.numpy(),
+                               profile_model.get_layer("bn1").moving_mean.numpy(), rtol=1e-6)
 
 
 def test_the_profiles_every_epoch_order_trains_alike_alone_and_in_a_group_of_folds(tmp_path, monkeypatch):

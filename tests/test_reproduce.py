@@ -167,8 +167,10 @@ def test_the_queue_of_every_missing_run_is_shared_by_workers_without_overlap(tmp
     assert list(every)[0] == "liong2019-paper-seed0-fixed_subset.csv"
     assert list(every)[3 * len(MATLAB_ABLATIONS)] == "liong2019-paper-seed0.csv"
     assert "liong2019-paper-seed1-glorot.csv" in every and "liong2019-paper-seed1-glorot.csv" not in left
-    assert left["liong2019-paper-seed2-glorot.csv"][-8:] == [
-        "--name", "glorot", "--set", "train.shuffle_once=true", "--set", "train.drop_partial_batch=true",
+    assert left["liong2019-paper-seed2-glorot.csv"][-4:] == ["--name", "glorot", "--set",
+                                                            "model.initializer=glorot_uniform"]
+    assert left["liong2019-paper-seed2-fixed_subset_glorot.csv"][-8:] == [
+        "--name", "fixed_subset_glorot", "--set", "train.shuffle_once=true", "--set", "train.drop_partial_batch=true",
         "--set", "model.initializer=glorot_uniform"]
     # a planned option's seed: its name and --set values, the extra seed without the gauge
     assert left["liong2019-paper-seed4-fixed_subset.csv"][6:] == [

@@ -93,33 +93,36 @@ def test_an_option_is_scored_paired_with_the_same_seed_of_what_it_is_measured_ag
     shutil.copyfile(reproductions.FOLDER / base["file"], tmp_path / base["file"])
     # the same predictions under fixed_subset's name (measured against the profile): no effect, an interval of [0, 0]
     shutil.copyfile(reproductions.FOLDER / base["file"], tmp_path / "liong2019-paper-seed0-fixed_subset.csv")
-    # zero_pool, measured against fixed_subset, calls every positive clip negative: its positive recall is 0, its UF1
-    # lower; glorot has no file, so no row
+    # fixed_subset_zero_pool, measured against fixed_subset, calls every positive clip negative: its positive recall
+    # is 0, its UF1 lower; zero_pool (measured against the profile) has no file, so no row
     lines = (reproductions.FOLDER / base["file"]).read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     pred = header.index("y_pred")
     changed = [",".join("0" if i == pred and cells[pred] == "1" else c for i, c in enumerate(cells))
                for cells in (line.split(",") for line in lines[1:])]
-    (tmp_path / "liong2019-paper-seed0-zero_pool.csv").write_text("\n".join([lines[0], *changed]) + "\n",
+    (tmp_path / "liong2019-paper-seed0-fixed_subset_zero_pool.csv").write_text("\n".join([lines[0], *changed]) + "\n",
                                                                   encoding="utf-8")
     rows = {a.option: a for a in reproductions.ablations(tmp_path, n_resamples=200)}
-    assert sorted(rows) == ["fixed_subset", "zero_pool"] and rows["fixed_subset"].seeds == (0,)
-    assert (rows["fixed_subset"].against, rows["zero_pool"].against) == ("paper", "fixed_subset")
+    zero = rows["fixed_subset_zero_pool"]
+    assert sorted(rows) == ["fixed_subset", "fixed_subset_zero_pool"] and rows["fixed_subset"].seeds == (0,)
+    assert (rows["fixed_subset"].against, zero.against) == ("paper", "fixed_subset")
+    assert reproductions.option_words(zero.option) == "fixed_subset + zero_pool"
+    assert reproductions.option_words("zero_pool") == "zero_pool"
     assert rows["fixed_subset"].uf1_difference == (0.0, 0.0, 0.0)
     assert rows["fixed_subset"].recall_difference == (0.0, 0.0, 0.0)
     shipped = st.read_predictions_csv(reproductions.FOLDER / base["file"])
     recall = reproductions.class_recall(shipped, reproductions.POSITIVE)
-    assert rows["zero_pool"].recall == (0.0, recall)
-    low, high = rows["zero_pool"].recall_difference[1:]
-    assert rows["zero_pool"].recall_difference[0] == pytest.approx(-recall) and low <= -recall <= high < 0
-    assert rows["zero_pool"].uf1_difference[0] < 0 and rows["zero_pool"].uf1[1] == pytest.approx(
+    assert zero.recall == (0.0, recall)
+    low, high = zero.recall_difference[1:]
+    assert zero.recall_difference[0] == pytest.approx(-recall) and low <= -recall <= high < 0
+    assert zero.uf1_difference[0] < 0 and zero.uf1[1] == pytest.approx(
         st.pooled_score(shipped, 3, "uf1"))
     text = reproductions.ablation_table(list(rows.values()))
     # each option's --set values beyond those of what it is measured against (the profile already discards the
     # partial batch: only Shuffle 'once' is the fixed subset's own)
     assert "| fixed_subset: `train.shuffle_once=true` | paper | 0 |" in text
-    assert "| zero_pool: `model.padding=matlab_zero_pool` | fixed_subset | 0 |" in text
-    assert np.isfinite(rows["zero_pool"].uf1_difference).all()
+    assert "| fixed_subset_zero_pool: `model.padding=matlab_zero_pool` | fixed_subset | 0 |" in text
+    assert np.isfinite(zero.uf1_difference).all()
 
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
