@@ -141,6 +141,29 @@ def test_the_comparison_with_the_matlab_log_is_the_one_the_shipped_files_and_the
 
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
+def test_matlabs_never_order_would_train_no_fold_on_a_surprise_clip_which_the_log_predicts():
+    """docs/reproductions.md's reading of Shuffle 'never' (the first 256 clips of the datastore every epoch, class
+    folder by class folder): in every fold the training negatives number under 256 and with the positives over it,
+    so those 256 hold no surprise clip; the log calls 75 clips surprise, 59 of them correctly."""
+    import numpy as np
+
+    from common.evaluation import outside
+
+    shipped = st.read_predictions_csv(reproductions.FOLDER / "liong2019-paper-seed0.csv")
+    assert shipped.folds is not None
+    total = np.bincount(shipped.y_true, minlength=3)
+    for fold in np.unique(shipped.folds):
+        negative, positive, _ = total - np.bincount(shipped.y_true[shipped.folds == fold], minlength=3)
+        assert negative < 256 <= negative + positive, fold
+    surprise = 2  # the composite's class order: negative, positive, surprise
+    log = outside.read_ststnet_log(Path(RELEASED) / reproductions.RELEASED_LOG, ("negative", "positive", "surprise"))
+    called = [int(row.true) for row in log.rows if int(row.pred) == surprise]
+    assert (len(called), called.count(surprise)) == (75, 59)
+    text = " ".join((ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8").split())
+    assert "a network never trained on one could hardly call 75 clips surprise, 59 of them" in text
+
+
+@pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
 @pytest.mark.parametrize("name", SHIPPED)
 def test_a_join_on_the_public_list_finds_every_clip_with_its_class(name):
     import csv
