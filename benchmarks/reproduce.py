@@ -242,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"reproduce: {problem}", file=sys.stderr)
         return 2
+    tree = commit()  # the tree this invocation runs (HEAD may move while it trains)
     stem = shipped_folds.run_name(args.method, args.recipe, args.seed, args.name)
     ship_dir = args.ship or args.folder / f"{stem}.folds"
     out = args.out / stem
@@ -282,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
               "resumes from it", flush=True)
         return 0 if stopped else code or 1
     line = finish(plan, folder=args.folder, stem=stem, method=args.method, recipe=args.recipe, named=bool(args.name),
-                  recorded=as_recorded(args), machine_words=args.machine or machine(), tree=commit())
+                  recorded=as_recorded(args), machine_words=args.machine or machine(), tree=tree)
     print(f"{stem}: every fold in (wall {duration(wall)} this session); shipped in {ship_dir}: "
           f"{summary}; {line}", flush=True)
     return 0
