@@ -70,7 +70,7 @@ sys.path.insert(0, str(ROOT))
 # The shipping and the resume, shared with benchmarks/reproduce.py (after the repository is on the path); the
 # names stay importable from here.
 from benchmarks.shipped_folds import (POLL_SECONDS, export_folds, fold_plan,  # noqa: E402,F401
-                                      run_and_ship, run_name, seed_folds, ship_conflict, shipped_summary,
+                                      resume_line, run_and_ship, run_name, seed_folds, ship_conflict, shipped_summary,
                                       stop_process, train_sha256)
 from common.estimate.units import duration  # noqa: E402
 from common.evaluation.shipped_folds import (BASE_FIELDS, DIGITS, MAX_EPOCHS, MAX_SHIPPED_BYTES,  # noqa: E402,F401
@@ -201,7 +201,7 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     if conflict:
         return 2, f"wang2024 on the released inputs: {conflict}"
     written, skipped = seed_folds(ship_dir, plan)
-    print(f"resumed from {ship_dir}: {len(written)} shipped fold(s) written into {plan['folder']}", flush=True)
+    print(resume_line(ship_dir, plan, written, skipped), flush=True)
     for line in skipped:
         print(f"  {line}", flush=True)
     command = [sys.executable, str(ROOT / "run_all.py"), "--paper", RELEASED_PAPER, "--profile", "paper",

@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
               f"$ {shlex.join(run_command[1:])}")
         return 0
     written, skipped = shipped_folds.seed_folds(ship_dir, plan)
-    print(f"resumed from {ship_dir}: {len(written)} shipped fold(s) written into {plan['folder']}", flush=True)
+    print(shipped_folds.resume_line(ship_dir, plan, written, skipped), flush=True)
     for line in skipped:
         print(f"  {line}", flush=True)
     print(f"$ {shlex.join(run_command[1:])}  (log: {out / 'run.log'})", flush=True)

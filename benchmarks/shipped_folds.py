@@ -130,6 +130,15 @@ def seed_folds(ship_dir: Path, plan: dict) -> tuple[list[str], list[str]]:
     return written, skipped
 
 
+def resume_line(ship_dir: Path, plan: dict, written: list[str], skipped: list[str]) -> str:
+    """The line a resumed run prints after :func:`seed_folds`: the folds written into the run's folder, and those
+    already there as the run's own records (a second call on the same machine), which the runner reuses too."""
+    shipped = sum(1 for _ in Path(ship_dir).glob("*.json")) if Path(ship_dir).is_dir() else 0
+    there = shipped - len(written) - len(skipped)
+    line = f"resumed from {ship_dir}: {len(written)} shipped fold(s) written into {plan['folder']}"
+    return line + (f", {there} already in the run's folder (reused)" if there else "")
+
+
 def export_folds(plan: dict, ship_dir: Path) -> list[str]:
     """Ship every finished fold of the run's folder (``plan["folder"]/folds``) into ``ship_dir`` (:func:`ship_fold`,
     one ``<fold>.json`` each, compact JSON): the folds of this run (``plan``'s fingerprints) that did not fail.

@@ -65,6 +65,9 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     moved = shutil.copytree(dummy_corpus, tmp_path / "elsewhere")
     plan = plan_of(moved, tmp_path / "resumed")
     assert shipped_folds.seed_folds(ship, plan) == (kept, [])
+    # a second call on the same machine finds them in the run's folder: none written, and the line says why
+    again = shipped_folds.seed_folds(ship, plan)
+    assert again == ([], []) and "2 already in the run's folder" in shipped_folds.resume_line(ship, plan, *again)
     assert not reproduce.complete(plan)
     dummy_paper.HOOKS["ran"].clear()
     run(moved, tmp_path / "resumed")
