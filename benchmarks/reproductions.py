@@ -78,7 +78,7 @@ def published_numbers(method: str, recipe: str) -> dict[tuple[str, str], tuple[f
 
 def planned(folder: Path = FOLDER) -> list[dict[str, Any]]:
     """The runs ``runs.json`` says were planned (``{"method", "recipe", "label", "seeds"}``), whether or not they
-    finished: a planned seed without a file is one the table names as not run."""
+    finished: a planned seed without a file is one the table names as not finished (not started, or under way)."""
     return json.loads((folder / "runs.json").read_text(encoding="utf-8")).get("planned", [])
 
 
@@ -189,7 +189,7 @@ def table(rows: list[Method]) -> str:
         if m.partial:
             notes.append(f"partial, left out: {'; '.join(m.partial)}")
         if m.not_run:
-            notes.append(f"{seeds_words(m.not_run)} not run")
+            notes.append(f"{seeds_words(m.not_run)} not finished")
         all_scope = m.scores.get("all", {})
         cells = " | ".join(_cell(all_scope.get(metric)) for metric in METRICS)
         lines.append(f"| {m.label} ({'; '.join(notes)}) | {cells} | {_gauge_cell(m, 'all')} "
@@ -461,7 +461,7 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
                     ax.plot([low, high], [y, y], color="#1f4e79", lw=2, zorder=3)
                     ax.plot([scored["pooled"]], [y], "o", color="#1f4e79", ms=5, zorder=4)
                 else:
-                    ax.text(0.5, y + 0.15, "not run", fontsize=7, color="#888888", zorder=2)
+                    ax.text(0.5, y + 0.15, "not finished", fontsize=7, color="#888888", zorder=2)
                 selected = m.gauge.get(scope, {}).get(metric)
                 if selected:
                     ax.plot([selected["pooled"]], [y], "o", ms=6, zorder=4, color="#1f4e79", markerfacecolor="none")
