@@ -21,14 +21,16 @@
 #   run (the folds finished are kept), and returns in $OUT: wang2024-paper-seed0.tar (the shipped folds, and the
 #   csv once complete), gpu_htnet.log (this script's output) and run.log (run_all.py's). Then, here:
 #       tar -xf FILES_AT/wang2024-paper-seed0.tar -C docs/predictions
-#       git add docs/predictions/wang2024-paper-seed0.folds; git commit -m "..." -- docs/predictions/wang2024-paper-seed0.*
+#       .venv/bin/python benchmarks/reproductions.py --readme   # docs/reproductions.md's HTNet block, scored anew
+#       git add docs/predictions/wang2024-paper-seed0.folds; git commit -m "..." -- docs/predictions/wang2024-paper-seed0.* \
+#           docs/reproductions.md README.md docs/reproductions.png
 #   (FILES_AT: the reply's files_at). A fresh card compiles for about 3.5 minutes before its first folds finish,
 #   then a fold takes about a minute a worker: on an H100 (2026-11-27) a fresh call shipped 6 folds in 420 s, and a
 #   second call on the still-warm machine 15 in 300 s (docs/performance.md, "HTNet on a lent card").
-#   The call also returns jax-cache.tar.gz (JAX's persistent compilation cache, when under 15 MiB): copy it into
-#   .gpu/ (cp FILES_AT/jax-cache.tar.gz .gpu/) and the next call, on a fresh card of the same kind, starts from it
-#   instead of compiling (prepare keeps it). JAX keys the cache by the card and its own version: on another kind
-#   it is only a miss.
+#   A fresh card's JAX compilation cache (26 to 31 MB) is not carried to the next card: the tree (35 MiB) and .gpu/
+#   (11 MiB) leave too little of the 64 MiB a call may carry. So make a session's second call at once, on the warm
+#   machine (it is given back after 30 s idle): untar the first call's folds here, then run again with
+#   HTNET_SECONDS about 100 s under the budget_left_s the first reply gave, and timeout_s about 90 s over it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPU=.gpu
@@ -41,11 +43,8 @@ prepare)
         echo "gpu_htnet.sh: $released: expected HTNet's released tree (combined_3_class2_for_optical_flow.csv)" >&2
         exit 2
     }
-    keep=""
-    if [ -f "$GPU/jax-cache.tar.gz" ]; then keep=$(mktemp); cp "$GPU/jax-cache.tar.gz" "$keep"; fi
     rm -rf "$GPU"
     mkdir -p "$GPU/whl" "$GPU/data"
-    if [ -n "$keep" ]; then mv "$keep" "$GPU/jax-cache.tar.gz"; fi  # the last call's compilation cache
     tar -cf "$GPU/htnet.tar" -C "$(dirname "$released")" "$(basename "$released")"
     tar -xf "$GPU/htnet.tar" -C "$GPU/data"  # the copy whose modification times the card's copy will have
     MERSUITE_CACHE="$PWD/$GPU/cache" .venv/bin/python benchmarks/gpu_check.py --fill-points \
@@ -71,23 +70,12 @@ run)
     export MERSUITE_CACHE="$PWD/$GPU/cache" JAX_COMPILATION_CACHE_DIR=/tmp/jax-compilation-cache
     mkdir -p /tmp/htnet-data
     tar -xf "$GPU/htnet.tar" -C /tmp/htnet-data
-    if [ -f "$GPU/jax-cache.tar.gz" ] && [ ! -d /tmp/jax-compilation-cache ]; then
-        tar -xzf "$GPU/jax-cache.tar.gz" -C /tmp && echo "JAX compilation cache: $(ls /tmp/jax-compilation-cache | wc -l) entries carried"
-    fi
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
     status=0
     python3 benchmarks/gpu_check.py --released-only --released /tmp/htnet-data/htnet \
         --workers "${HTNET_WORKERS:-5}" --time-limit "${HTNET_SECONDS:-420}" --out /tmp/htnet-run \
         2>&1 | tee "$OUT/gpu_htnet.log" || status=$?
     cp /tmp/htnet-run/released/run.log "$OUT/run.log" 2>/dev/null || true
-    if [ -d /tmp/jax-compilation-cache ]; then
-        tar -czf /tmp/jax-cache.tar.gz -C /tmp jax-compilation-cache
-        if [ "$(stat -c %s /tmp/jax-cache.tar.gz)" -le $((15 * 1024 * 1024)) ]; then
-            cp /tmp/jax-cache.tar.gz "$OUT/jax-cache.tar.gz"
-        else
-            echo "JAX compilation cache over 15 MiB compressed: not returned"
-        fi
-    fi
     mkdir -p "docs/predictions/$NAME.folds"
     files=("$NAME.folds")
     [ -f "docs/predictions/$NAME.csv" ] && files+=("$NAME.csv")

@@ -424,6 +424,60 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: 
     return "\n".join(lines)
 
 
+HTNET_RUN = "wang2024-paper-seed0"  # HTNet's `paper` run on a lent card, shipped fold by fold (benchmarks/gpu_htnet.sh)
+HTNET_CLASSES = ("negative", "positive", "surprise")
+
+
+def htnet_table(folder: Path = FOLDER) -> str:
+    """docs/reproductions.md's HTNet block: the folds of :data:`HTNET_RUN` shipped so far (``<run>.folds/``), scored
+    as they are, whole or partial: per scope with shipped folds, the run's own (last) epoch and each subject at its
+    best test epoch (the epoch gauge's (b), as ``main_HTNet.py`` selects), 95 % bootstrap over subjects, and the
+    selection's paired gain; the published numbers, test-selected and over every subject, beside them."""
+    from common.evaluation import epoch_selection
+    from common.evaluation import statistics as st
+    from common.evaluation.shipped_folds import load_shipped_folds
+
+    ship = folder / f"{HTNET_RUN}.folds"
+    records = load_shipped_folds(ship) if ship.is_dir() else []
+    if not records:
+        return f"No fold of `{HTNET_RUN}` is shipped yet."
+    scopes = ["all", *(s for s in SCOPES[1:] if any(s in r["datasets"] for r in records))]
+    gauge = epoch_selection.epoch_selection(records, {"class_names": list(HTNET_CLASSES), "metrics_reported": METRICS,
+                                                      "scopes": scopes})
+    selected = gauge["selections"]["best_epoch_per_fold"]["scopes"] if gauge["status"] == "measured" else {}
+    honest = st.from_records(records, source=HTNET_RUN)
+    published = published_numbers("wang2024", "paper")
+    clips = sum(len(r["y_pred"]) for r in records)
+    lines = [f"HTNet (wang2024 `paper`, seed 0, the authors' released inputs; Keras on JAX on a lent card, float32 "
+             f"products in TF32), **{len(records)} of {FOLDS} folds ({clips} of 442 clips) shipped**: partial until "
+             f"all {FOLDS} are in, so no row is the composite's or comparable with a published number yet (those are "
+             "over every subject, and selected on test data); 95 % percentile bootstrap over subjects.",
+             "",
+             "| scope (subjects, clips shipped) | last epoch UF1 [95 % CI] | last epoch UAR [95 % CI] "
+             "| best test epoch per subject: UF1 [95 % CI] / UAR (test-selected) "
+             "| best minus last, UF1 [paired 95 % CI] | published UF1 / UAR (test-selected, every subject) |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for scope in scopes:
+        part = st.select(honest, scope)
+        cells = []
+        for metric in METRICS:
+            i = st.bootstrap_interval(part, CLASSES, metric, n_resamples=st.DEFAULT_RESAMPLES, level=st.REPORT_LEVEL,
+                                      method=st.REPORT_METHOD, seed=st.REPORT_SEED)
+            cells.append(f"{i.estimate:.3f} [{i.low:.3f}, {i.high:.3f}]")
+        chosen = selected.get(scope, {})
+        if chosen:
+            u, a = chosen["uf1"], chosen["uar"]
+            cells.append(f"{u['estimate']:.3f} [{u['low']:.3f}, {u['high']:.3f}] / {a['estimate']:.3f}")
+            cells.append(f"{u['inflation']:+.3f} [{u['inflation_low']:+.3f}, {u['inflation_high']:+.3f}]")
+        else:
+            cells += ["no per-epoch record", "-"]
+        quoted = [published.get((metric, scope)) for metric in METRICS]
+        cells.append(" / ".join(f"{q[0]:.4f}" if q else "-" for q in quoted))
+        name = SCOPE_NAMES[scope].split(" (")[0]
+        lines.append(f"| {name} ({len(st.subject_units(part)[1])}, {len(part.y_true)}) | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
 def figure(rows: list[Method], path: Path = FIGURE) -> Path:
     """The README's figure, drawn for its width (8 x 4.6 inches at 100 dpi: 800 px): one panel per metric and
     scope, one line per method and recipe; each seed a dot, the mean with its interval a bar, the published
@@ -580,6 +634,8 @@ WHERE_MARKS = ("<!-- where the published number falls, as benchmarks/reproductio
                "<!-- end of where it falls -->")
 LOG_MARKS = ("<!-- the comparison with the log benchmarks/reproductions.py writes -->",
              "<!-- end of the comparison -->")
+HTNET_MARKS = ("<!-- HTNet's shipped folds, as benchmarks/reproductions.py scores them -->",
+               "<!-- end of HTNet's shipped folds -->")
 RELEASED_LOG = Path("ststnet") / "STSTNet_logfile.txt"  # under MERSUITE_RELEASED: the authors' MATLAB log
 
 
@@ -612,6 +668,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nthe MATLAB recipe's options, paired with its seeds:\n{measured}")
     where = where_paragraphs(rows)
     print(f"\n{where}")
+    htnet = htnet_table(args.folder)
+    print(f"\n{htnet}")
     log_table = against_log(rows, args.log, folder=args.folder) if args.log else ""
     if log_table:
         print(f"\nagainst the MATLAB log ({args.log}):\n{log_table}")
@@ -621,6 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         write_between_marks(distribution_table(rows), DOC, DISTRIBUTION_MARKS)
         write_between_marks(measured, DOC, ABLATION_MARKS)
         write_between_marks(where, DOC, WHERE_MARKS)
+        write_between_marks(htnet, DOC, HTNET_MARKS)
         if log_table:
             write_between_marks(log_table, DOC, LOG_MARKS)
     print(f"\nfigure: {figure(rows, args.figure)}")

@@ -274,3 +274,37 @@ def test_each_shipped_ststnet_fold_folder_holds_the_config_its_name_gives(folder
     records = [json.loads(p.read_text(encoding="utf-8")) for p in (reproductions.FOLDER / folder).glob("*.json")]
     assert records
     assert {(r["profile"], r["seed"], r["config_hash"]) for r in records} == {(recipe, seed, config_hash(config))}
+
+
+def test_the_htnet_block_is_the_one_its_shipped_folds_give_recomputed_from_scratch():
+    """docs/reproductions.md's HTNet block is ``htnet_table``'s, and its pooled UF1 at the last epoch and at each
+    subject's best test epoch (the earliest epoch of the fold's best accuracy) are what a scorer written here from
+    the raw fold files gives: per-class F1 from the pooled confusion, averaged over the three classes."""
+    import numpy as np
+
+    table = reproductions.htnet_table()
+    assert table in (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
+    files = sorted((reproductions.FOLDER / f"{reproductions.HTNET_RUN}.folds").glob("*.json"))
+    if not files:
+        assert table.startswith("No fold")
+        return
+    truth, last, best = [], [], []
+    for path in files:
+        fold = json.loads(path.read_text(encoding="utf-8"))
+        y_true = np.array(fold["y_true"])
+        epochs = np.array([[int(c) for c in clip] for clip in fold["epoch_classes"]]).T  # (epochs, clips)
+        assert (epochs[-1] == fold["y_pred"]).all()
+        truth.append(y_true)
+        last.append(epochs[-1])
+        best.append(epochs[int(np.argmax((epochs == y_true).mean(axis=1)))])
+
+    def uf1(y_true, y_pred):
+        scores = [2 * np.sum((y_true == c) & (y_pred == c))
+                  / (np.sum(y_true == c) + np.sum(y_pred == c)) for c in range(3)]
+        return float(np.mean(scores))
+
+    y = np.concatenate(truth)
+    clips = f"{len(files)} of 68 folds ({len(y)} of 442 clips) shipped"
+    row = next(line for line in table.splitlines() if line.startswith("| all ("))
+    assert clips in table and f"| all ({len(files)}, {len(y)}) | {uf1(y, np.concatenate(last)):.3f} [" in row
+    assert f"| {uf1(y, np.concatenate(best)):.3f} [" in row
