@@ -55,6 +55,20 @@ def test_the_readme_table_is_the_one_the_shipped_files_give(rows):
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released inputs "
                                          "(.ci/run sets it to ../shared/released when that exists)")
+def test_a_superseded_seed_is_named_in_its_readme_row(rows):
+    """A run that runs.json marks superseded (made by a recipe since fixed) is named as such in its row of the
+    README's table, and only such runs are."""
+    from common.leaderboard.site import run_key
+
+    for m in rows:
+        marked = tuple(r["seed"] for r in RUNS if run_key(r) == m.key and r.get("superseded") and r["folds"] == 68)
+        assert m.superseded == marked
+        (line,) = [line for line in reproductions.table(rows).splitlines() if line.startswith(f"| {m.label} (")]
+        assert ("by a recipe since fixed" in line) == bool(marked)
+        if marked:
+            assert f"{reproductions.seeds_words(marked)} by a recipe since fixed" in line
+
+
 def test_score_of_a_shipped_file_gives_its_numbers_and_against_takes_another(tmp_path, capsys):
     first, *others = [r for r in RUNS if r["folds"] == reproductions.FOLDS]
     path = reproductions.FOLDER / first["file"]
