@@ -53,8 +53,6 @@ def test_the_readme_table_is_the_one_the_shipped_files_give(rows):
     assert table in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released inputs "
-                                         "(.ci/run sets it to ../shared/released when that exists)")
 def test_a_superseded_seed_is_named_in_its_readme_row(rows):
     """A run that runs.json marks superseded (made by a recipe since fixed) is named as such in its row of the
     README's table, and only such runs are."""
@@ -69,6 +67,8 @@ def test_a_superseded_seed_is_named_in_its_readme_row(rows):
             assert f"{reproductions.seeds_words(marked)} by a recipe since fixed" in line
 
 
+@pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released inputs "
+                                         "(.ci/run sets it to ../shared/released when that exists)")
 def test_score_of_a_shipped_file_gives_its_numbers_and_against_takes_another(tmp_path, capsys):
     first, *others = [r for r in RUNS if r["folds"] == reproductions.FOLDS]
     path = reproductions.FOLDER / first["file"]
