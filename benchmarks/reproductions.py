@@ -396,12 +396,13 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: 
 
     import numpy as np
 
+    from common.datasets.released import CLASSES as RELEASED_CLASSES
     from common.evaluation import outside
     from common.evaluation import statistics as st
 
     lines = ["| our recipe (seeds) | log minus ours: UF1 [95 % paired CI] | UAR [95 % paired CI] "
              "| positive recall: log, ours (mean) |", "| --- | --- | --- | --- |"]
-    read = outside.read_ststnet_log(log, ("negative", "positive", "surprise"))
+    read = outside.read_ststnet_log(log, RELEASED_CLASSES)
     by_key = {row.key: row for row in read.rows}
     compared = [(m.label, m.seeds, list(m.predictions)) for m in rows
                 if m.key.startswith("liong2019-") and m.predictions]
@@ -431,7 +432,6 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: 
 
 
 HTNET_RUN = "wang2024-paper-seed0"  # HTNet's `paper` run on a lent card, shipped fold by fold (benchmarks/gpu_htnet.sh)
-HTNET_CLASSES = ("negative", "positive", "surprise")
 
 
 def htnet_table(folder: Path = FOLDER) -> str:
@@ -439,17 +439,19 @@ def htnet_table(folder: Path = FOLDER) -> str:
     as they are, whole or partial: per scope with shipped folds, the run's own (last) epoch and each subject at its
     best test epoch (the epoch gauge's (b), as ``main_HTNet.py`` selects), 95 % bootstrap over subjects, and the
     selection's paired gain; the published numbers, test-selected and over every subject, beside them."""
+    from common.datasets.released import CLASSES as RELEASED_CLASSES
     from common.evaluation import epoch_selection
     from common.evaluation import statistics as st
     from common.evaluation.shipped_folds import load_shipped_folds
+    from common.leaderboard.site import SCOPE_NAMES as PLAIN_SCOPE_NAMES
 
     ship = folder / f"{HTNET_RUN}.folds"
     records = load_shipped_folds(ship) if ship.is_dir() else []
     if not records:
         return f"No fold of `{HTNET_RUN}` is shipped yet."
     scopes = ["all", *(s for s in SCOPES[1:] if any(s in r["datasets"] for r in records))]
-    gauge = epoch_selection.epoch_selection(records, {"class_names": list(HTNET_CLASSES), "metrics_reported": METRICS,
-                                                      "scopes": scopes})
+    gauge = epoch_selection.epoch_selection(records, {"class_names": list(RELEASED_CLASSES),
+                                                      "metrics_reported": METRICS, "scopes": scopes})
     selected = gauge["selections"]["best_epoch_per_fold"]["scopes"] if gauge["status"] == "measured" else {}
     honest = st.from_records(records, source=HTNET_RUN)
     published = published_numbers("wang2024", "paper")
@@ -479,8 +481,8 @@ def htnet_table(folder: Path = FOLDER) -> str:
             cells += ["no per-epoch record", "-"]
         quoted = [published.get((metric, scope)) for metric in METRICS]
         cells.append(" / ".join(f"{q[0]:.4f}" if q else "-" for q in quoted))
-        name = SCOPE_NAMES[scope].split(" (")[0]
-        lines.append(f"| {name} ({len(st.subject_units(part)[1])}, {len(part.y_true)}) | {' | '.join(cells)} |")
+        shipped = f"{len(st.subject_units(part)[1])}, {len(part.y_true)}"
+        lines.append(f"| {PLAIN_SCOPE_NAMES[scope]} ({shipped}) | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 
