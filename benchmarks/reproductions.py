@@ -305,7 +305,7 @@ def option_words(option: str) -> str:
     on, each named once (an option measured on another has a name that begins with the other's)."""
     from papers.liong2019.config import ABLATION_BASELINES
 
-    names = []
+    names: list[str] = []
     while option:
         against = ABLATION_BASELINES[option]
         names.insert(0, option.removeprefix(f"{against}_") if against else option)
@@ -387,11 +387,42 @@ def where_paragraphs(rows: list[Method]) -> str:
     return "\n".join(f"- {where_published(m)}" for m in rows if m.key.startswith("liong2019-"))
 
 
-def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: Path | None = None) -> str:
+def port_log_predictions(path: Path, shipped: Any) -> Any:
+    """The authors' PyTorch port's log (``STSTNet_python_logfile.txt``, no clip names) as predictions on ``shipped``'s
+    442 clips: each subject's listed classes put on its clips in the order the port read them
+    (``papers.liong2019.port_log.log_order``: class folder by class folder, each class's clips by name; the order
+    the released weights, run by ``--weights``, are checked in: 442 of 442 clips). ValueError naming the file where
+    a subject is missing or its true classes differ from the shipped file's."""
+    import dataclasses as dc
+
+    import numpy as np
+
+    from common.datasets.released import authors_subject
+    from papers.liong2019 import port_log
+
+    blocks = port_log.read_log(path)
+    y_pred = np.full(len(shipped), -1)
+    for subject in dict.fromkeys(shipped.subjects.tolist()):
+        where = np.flatnonzero(shipped.subjects == subject)
+        name = authors_subject(str(shipped.datasets[where[0]]), str(subject))
+        if name not in blocks:
+            raise ValueError(f"{path}: no block for subject {name}")
+        predicted, truth = blocks[name]
+        ranked = port_log.log_order([str(k).rsplit("/", 1)[-1] for k in shipped.keys[where]],
+                                    shipped.y_true[where].tolist(), truth)
+        if ranked is None:
+            raise ValueError(f"{path}: subject {name}'s true classes differ from the shipped file's")
+        y_pred[where[ranked]] = predicted
+    return dc.replace(shipped, y_pred=y_pred, source=str(path))
+
+
+def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: Path | None = None,
+                port_log: Path | None = None) -> str:
     """The authors' MATLAB log (``STSTNet_logfile.txt``) minus the mean of each STSTNet recipe's seeds on the same
     442 clips, and, with ``folder``, of each option's shipped seeds (:func:`option_seeds`): UF1 and UAR with the
     paired subject-bootstrap interval (the log held fixed, subjects and seeds drawn: ``statistics.compare`` with
-    the log as every seed's partner) and the positive class's recall."""
+    the log as every seed's partner) and the positive class's recall. With ``port_log``, the port recipe's seeds
+    against the port's own log too (:func:`port_log_predictions`)."""
     import dataclasses as dc
 
     import numpy as np
@@ -400,8 +431,8 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: 
     from common.evaluation import outside
     from common.evaluation import statistics as st
 
-    lines = ["| our recipe (seeds) | log minus ours: UF1 [95 % paired CI] | UAR [95 % paired CI] "
-             "| positive recall: log, ours (mean) |", "| --- | --- | --- | --- |"]
+    lines = ["| our recipe (seeds) | the authors' log | log minus ours: UF1 [95 % paired CI] | UAR [95 % paired CI] "
+             "| positive recall: log, ours (mean) |", "| --- | --- | --- | --- | --- |"]
     read = outside.read_ststnet_log(log, RELEASED_CLASSES)
     by_key = {row.key: row for row in read.rows}
     compared = [(m.label, m.seeds, list(m.predictions)) for m in rows
@@ -411,6 +442,7 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: 
         compared += [(f"STSTNet, paper + {option_words(option)}", seeds,
                       [st.read_predictions_csv(folder / option_file(option, k)) for k in seeds])
                      for option, seeds in option_seeds(folder).items() if f"liong2019-paper-{option}" not in keys]
+    pairs = []
     for label, seeds, ours in compared:
         first = ours[0]
         missing = [k for k in first.keys if k not in by_key]
@@ -420,14 +452,20 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: 
         if not np.array_equal(y_true, first.y_true):
             raise ValueError(f"{log}: its true classes differ from the shipped files' on the same clips")
         theirs = dc.replace(first, y_pred=np.asarray([by_key[k].pred for k in first.keys]), source=str(log))
+        pairs.append((label, seeds, ours, "the MATLAB log", theirs))
+    if port_log is not None:
+        pairs += [(m.label, m.seeds, list(m.predictions), "the port's log", port_log_predictions(port_log,
+                                                                                                  m.predictions[0]))
+                  for m in rows if m.key == "liong2019-port" and m.predictions]
+    for label, seeds, ours, log_name, theirs in pairs:
         cells = []
         for metric in METRICS:
-            c = st.compare([theirs] * len(ours), ours, CLASSES, metric, names=("the MATLAB log", label),
+            c = st.compare([theirs] * len(ours), ours, CLASSES, metric, names=(log_name, label),
                            n_resamples=n_resamples, n_permutations=n_resamples)
             cells.append(f"{c.difference:+.3f} [{c.low:+.3f}, {c.high:+.3f}]")
         recall = sum(class_recall(p, POSITIVE) for p in ours) / len(ours)
-        lines.append(f"| {label} ({seeds_words(seeds)}) | {' | '.join(cells)} | {class_recall(theirs, POSITIVE):.3f}, "
-                     f"{recall:.3f} |")
+        lines.append(f"| {label} ({seeds_words(seeds)}) | {log_name} | {' | '.join(cells)} | "
+                     f"{class_recall(theirs, POSITIVE):.3f}, {recall:.3f} |")
     return "\n".join(lines)
 
 
@@ -655,6 +693,8 @@ def write_between_marks(text: str, path: Path, marks: tuple[str, str] = MARKS) -
 
 
 def main(argv: list[str] | None = None) -> int:
+    from papers.liong2019.port_log import LOG_NAME as PORT_LOG_NAME  # beside the MATLAB log in their repository
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, default=FOLDER, help="the shipped predictions and runs.json")
     parser.add_argument("--figure", type=Path, default=FIGURE, help="where the figure goes")
@@ -664,7 +704,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write the tables into README.md and docs/reproductions.md, between their marks")
     parser.add_argument("--log", type=Path, default=default_log(), metavar="STSTNet_logfile.txt",
                         help="the authors' MATLAB log (STSTNet's repository; default: under MERSUITE_RELEASED): "
-                             "the paired comparison of each STSTNet recipe with it")
+                             "the paired comparison of each STSTNet recipe with it, and of the port recipe with "
+                             f"the port's log ({PORT_LOG_NAME}) where it is beside it")
     args = parser.parse_args(argv)
     if args.collect is not None:
         collect(args.collect, args.folder)
@@ -678,9 +719,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{where}")
     htnet = htnet_table(args.folder)
     print(f"\n{htnet}")
-    log_table = against_log(rows, args.log, folder=args.folder) if args.log else ""
+    port = args.log.parent / PORT_LOG_NAME if args.log else None
+    log_table = (against_log(rows, args.log, folder=args.folder, port_log=port if port and port.is_file() else None)
+                 if args.log else "")
     if log_table:
-        print(f"\nagainst the MATLAB log ({args.log}):\n{log_table}")
+        print(f"\nagainst the authors' logs ({args.log}, and {PORT_LOG_NAME} beside it):\n{log_table}")
     if args.readme:
         write_between_marks(table(rows), README)
         write_between_marks(scope_table(rows), DOC)

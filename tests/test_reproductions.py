@@ -141,9 +141,19 @@ def test_an_option_is_scored_paired_with_the_same_seed_of_what_it_is_measured_ag
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
 def test_the_comparison_with_the_matlab_log_is_the_one_the_shipped_files_and_the_log_give(rows):
+    from papers.liong2019.port_log import LOG_NAME
+
     log = Path(RELEASED) / reproductions.RELEASED_LOG
-    text = reproductions.against_log(rows, log, folder=reproductions.FOLDER)
-    assert text in (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
+    text = reproductions.against_log(rows, log, folder=reproductions.FOLDER, port_log=log.parent / LOG_NAME)
+    document = (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
+    assert text in document
+    # the port recipe against the port's own log too; its paired UF1 interval holds 0, as the prose says
+    port = next(m for m in rows if m.key == "liong2019-port")
+    line = next(row for row in text.splitlines() if row.startswith(f"| {port.label} (") and "| the port's log |" in row)
+    (uf1_low, uf1_high), (uar_low, _) = ((float(v) for v in cell.split("[")[1].rstrip("]").split(", "))
+                                         for cell in line.split(" | ")[2:4])
+    assert uf1_low <= 0 <= uf1_high and 0 < uar_low < 0.01
+    assert "the port recipe's gap in UF1 is within what subjects and seeds vary by" in document
     for m in rows:  # each STSTNet recipe, and each option runs.json lists, over its seeds
         if m.key.startswith("liong2019-"):
             assert f"| {m.label} ({reproductions.seeds_words(m.seeds)}) |" in text
@@ -152,6 +162,25 @@ def test_the_comparison_with_the_matlab_log_is_the_one_the_shipped_files_and_the
         if f"liong2019-paper-{option}" not in {m.key for m in rows}:
             words = reproductions.option_words(option)
             assert f"| STSTNet, paper + {words} ({reproductions.seeds_words(seeds)}) |" in text
+
+
+@pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
+def test_the_ports_log_put_on_the_shipped_clips_scores_the_ports_published_numbers(rows, tmp_path):
+    """The port's log names no clip; placed on a shipped file's clips in the port's reading order it gives the port
+    README's 0.7209 / 0.7250, and a log whose subject lists other true classes is refused, naming the file."""
+    from papers.liong2019.port_log import LOG_NAME
+
+    port = next(m for m in rows if m.key == "liong2019-port")
+    path = Path(RELEASED) / "ststnet" / LOG_NAME
+    theirs = reproductions.port_log_predictions(path, port.predictions[0])
+    assert (round(st.pooled_score(theirs, 3, "uf1"), 4), round(st.pooled_score(theirs, 3, "uar"), 4)) == (
+        0.7209, 0.725)
+    assert list(theirs.keys) == list(port.predictions[0].keys) and (theirs.y_pred >= 0).all()
+    bad = tmp_path / LOG_NAME
+    bad.write_text(path.read_text(encoding="utf-8").replace("Ground Truth: [0, 0, 0, 0]", "Ground Truth: [0, 0, 0, 1]",
+                                                            1), encoding="utf-8")
+    with pytest.raises(ValueError, match=f"{LOG_NAME}: subject 010's true classes differ"):
+        reproductions.port_log_predictions(bad, port.predictions[0])
 
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")

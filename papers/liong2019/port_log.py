@@ -52,6 +52,16 @@ def read_log(path: Path) -> dict[str, tuple[list[int], list[int]]]:
     return blocks
 
 
+def log_order(clips: Sequence[str], truth: Sequence[int], log_truth: Sequence[int]) -> list[int] | None:
+    """The indices of one subject's ``clips`` (true classes ``truth``) in the order the port's log lists them: class
+    by class in the order the classes first appear in ``log_truth``, each class's clips by name. None when the
+    true classes in that order are not ``log_truth`` (another subject's block, or other clips)."""
+    order = list(dict.fromkeys(log_truth))
+    ranked = sorted(range(len(clips)), key=lambda j: (order.index(truth[j]) if truth[j] in order else len(order),
+                                                      clips[j]))
+    return ranked if [int(truth[j]) for j in ranked] == list(log_truth) else None
+
+
 def fold_agreement(weights_folder: str | Path, subject: str, clips: Sequence[str], truth: Sequence[int],
                    predicted: Sequence[int]) -> dict[str, Any]:
     """The fold record's ``extra["released_log"]``: ``{"log", "clips", "agree", "note"}``; ``clips`` 0 and a
@@ -67,10 +77,8 @@ def fold_agreement(weights_folder: str | Path, subject: str, clips: Sequence[str
     if subject not in blocks:
         return {**entry, "note": f"{path.name} has no block for subject {subject}"}
     log_predicted, log_truth = blocks[subject]
-    order = list(dict.fromkeys(log_truth))
-    ranked = sorted(range(len(clips)), key=lambda j: (order.index(truth[j]) if truth[j] in order else len(order),
-                                                      clips[j]))
-    if [int(truth[j]) for j in ranked] != log_truth:
+    ranked = log_order(clips, truth, log_truth)
+    if ranked is None:
         return {**entry, "note": f"{path.name}: subject {subject}'s true classes differ from this fold's"}
     agree = sum(int(predicted[j]) == p for j, p in zip(ranked, log_predicted))
     return {**entry, "clips": len(ranked), "agree": int(agree)}
