@@ -20,8 +20,6 @@ from typing import Any
 import keras
 import numpy as np
 
-from common.train_config import drops_each_epoch
-
 logger = logging.getLogger(__name__)
 
 # ``cfg`` below is a ``common.train_config.TrainConfig``; typed ``Any`` here
@@ -38,6 +36,8 @@ def device_data_refusal(cfg: Any, validation_data: Any = None, class_weight: Any
                 "is not run by the device loop; set device_data=false for this recipe")
     if class_weight:
         return "TrainConfig.device_data: class weights are not carried by the device loop; set device_data=false"
+    from common.training import drops_each_epoch  # here: common.training imports this module inside fit
+
     if drops_each_epoch(cfg):
         return ("TrainConfig.device_data: a reshuffle every epoch that leaves each epoch's partial batch out "
                 "(drop_partial_batch without shuffle_once) is not run by the device loop; set device_data=false")

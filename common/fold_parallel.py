@@ -33,9 +33,8 @@ import time
 import keras
 import numpy as np
 from common.device_training import build_as_fit_does, floatx_arrays, index_epochs, indices_of, on_device
-from common.train_config import drops_each_epoch
-from common.training import (EpochPredictions, fit_callbacks, gauge_predictions, matlab_epoch_order, precision_of,
-                             predict_on_batches)
+from common.training import (EpochPredictions, drops_each_epoch, fit_callbacks, gauge_predictions, matlab_epoch_order,
+                             precision_of, predict_on_batches)
 
 logger = logging.getLogger(__name__)
 

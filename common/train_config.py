@@ -65,11 +65,3 @@ class TrainConfig:
     # and callbacks, the same numbers as one by one (tests/test_fold_parallel.py). Only a method with an
     # ``Experiment.fold_fit`` takes it; the config hash leaves it out, so a run resumes across the two paths.
     fold_parallel: Annotated[int, Range(ge=1)] = 1
-
-
-def drops_each_epoch(cfg: TrainConfig) -> bool:
-    """Whether ``cfg`` is MATLAB's "Shuffle" "every-epoch" (``drop_partial_batch`` with ``shuffle``, without
-    ``shuffle_once``): every epoch a new permutation of all the samples, those past its last whole mini-batch left
-    out of that epoch only (``common.training.ReshuffledEpochs``), rather than one cut for every epoch
-    (``common.training.matlab_epoch_order``). Here, beside the config, so that both training loops read it."""
-    return cfg.shuffle and not cfg.shuffle_once and cfg.drop_partial_batch

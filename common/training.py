@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 import keras
 import numpy as np
 
-from common.train_config import TrainConfig, drops_each_epoch
+from common.train_config import TrainConfig
 from common.files import write_text_atomic
 from common.progress import EpochProgress
 
@@ -406,6 +406,14 @@ def fit_callbacks(cfg: TrainConfig, *, work_dir: Path | None, label: str, callba
     if epoch_predictions is not None:
         cbs.append(epoch_predictions)
     return cbs
+
+
+def drops_each_epoch(cfg: TrainConfig) -> bool:
+    """Whether ``cfg`` is MATLAB's "Shuffle" "every-epoch" (``drop_partial_batch`` with ``shuffle``, without
+    ``shuffle_once``): every epoch a new permutation of all the samples, those past its last whole mini-batch left
+    out of that epoch only (:class:`ReshuffledEpochs`), rather than one cut for every epoch
+    (:func:`matlab_epoch_order`)."""
+    return cfg.shuffle and not cfg.shuffle_once and cfg.drop_partial_batch
 
 
 def trained_samples(cfg: TrainConfig, n: int) -> int:

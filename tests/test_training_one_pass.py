@@ -116,8 +116,7 @@ def test_every_epoch_order_reshuffles_every_sample_and_leaves_each_epochs_partia
     """drop_partial_batch with shuffle and without shuffle_once (MATLAB's 'Shuffle' 'every-epoch'): no fixed cut;
     each epoch reads the first 20 of a new permutation of the 23 samples (two steps), so other samples each epoch;
     model.fit and the one-pass loop train on those batches alike; the device loop refuses it in one line."""
-    from common.train_config import drops_each_epoch
-    from common.training import ReshuffledEpochs, matlab_epoch_order
+    from common.training import ReshuffledEpochs, drops_each_epoch, matlab_epoch_order
 
     cfg = TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=10, epochs=3, drop_partial_batch=True)
     assert drops_each_epoch(cfg) and not drops_each_epoch(dataclasses.replace(cfg, shuffle_once=True))

@@ -20,8 +20,7 @@ from common.running.fold import FoldTraining, fold_training, n_classes, outcome
 from common.experiment import Fold, FoldContext, FoldOutcome, Selection, TrainingStage
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.network_protocol import OneNetwork
-from common.train_config import drops_each_epoch
-from common.training import matlab_epoch_order, trained_samples
+from common.training import drops_each_epoch, matlab_epoch_order, trained_samples
 from papers.liong2019.config import STSTNetConfig
 from papers.liong2019.model import (AUTHORS_PORT_TRAINABLE, build_model, load_port_state_dict,
                                     set_population_statistics, training_mean_image)
