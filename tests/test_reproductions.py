@@ -53,6 +53,24 @@ def test_the_readme_table_is_the_one_the_shipped_files_give(rows):
     assert table in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def test_the_readme_figure_draws_the_numbers_the_shipped_files_give(rows):
+    """docs/reproductions.png carries the numbers it draws (its PNG Description); they are the ones the shipped files
+    give now, each seed, mean, interval, best test epoch and published number, so a stale image fails here."""
+    import json
+
+    from PIL import Image
+
+    with Image.open(reproductions.FIGURE) as image:
+        drawn = json.loads(image.text["Description"])
+    assert drawn == reproductions.figure_numbers(rows)
+    # each row of the README's table is drawn, with its seeds and its mean
+    table = reproductions.table(rows)
+    for entry in drawn:
+        if entry["metric"] == "uf1" and entry["scope"] == "all" and entry["seeds"]:
+            seeds = ", ".join(f"{v:.3f}" for v in entry["seeds"])
+            assert f"{entry['mean'][0]:.3f} [{entry['mean'][1]:.3f}, {entry['mean'][2]:.3f}] ({seeds})" in table
+
+
 def test_a_superseded_seed_is_named_in_its_readme_row(rows):
     """A run that runs.json marks superseded (made by a recipe since fixed) is named as such in its row of the
     README's table, and only such runs are."""
