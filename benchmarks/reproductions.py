@@ -412,6 +412,8 @@ def port_log_predictions(path: Path, shipped: Any) -> Any:
                                     shipped.y_true[where].tolist(), truth)
         if ranked is None:
             raise ValueError(f"{path}: subject {name}'s true classes differ from the shipped file's")
+        if any(not 0 <= v < CLASSES for v in predicted):
+            raise ValueError(f"{path}: subject {name} predicts a class outside 0 to {CLASSES - 1}")
         y_pred[where[ranked]] = predicted
     return dc.replace(shipped, y_pred=y_pred, source=str(path))
 

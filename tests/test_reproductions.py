@@ -199,6 +199,10 @@ def test_the_ports_log_put_on_the_shipped_clips_scores_the_ports_published_numbe
                                                             1), encoding="utf-8")
     with pytest.raises(ValueError, match=f"{LOG_NAME}: subject 010's true classes differ"):
         reproductions.port_log_predictions(bad, port.predictions[0])
+    bad.write_text(path.read_text(encoding="utf-8").replace("Predicted   : [0, 0, 0, 0]", "Predicted   : [0, 0, 0, 7]",
+                                                            1), encoding="utf-8")
+    with pytest.raises(ValueError, match=f"{LOG_NAME}: subject 010 predicts a class outside 0 to 2"):
+        reproductions.port_log_predictions(bad, port.predictions[0])
 
 
 @pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
