@@ -562,43 +562,44 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    numbers = figure_numbers(rows)
     fig, axes = plt.subplots(len(METRICS), len(SCOPES), figsize=(8, 1.3 + 1.1 * len(rows) * len(METRICS)),
                              sharey=True, dpi=100)
     ys = list(range(len(rows)))[::-1]
-    # One x range for every panel, from the lowest number drawn (an interval's end, a seed, a published number) to
-    # 1, so that no interval is cut.
-    drawn = [p[0] for m in rows for p in m.published.values()]
-    for m in rows:
-        for scope_scores in m.scores.values():
-            for entry in scope_scores.values():
-                drawn += [entry["interval"]["low"], *entry["per_seed"]]
-    for m in rows:
-        for scope_scores in m.gauge.values():
-            drawn += [entry["pooled"] for entry in scope_scores.values()]
+    # One x range for every panel, from the lowest number drawn (an interval's end, a seed, a published number, a
+    # best-test-epoch mean) to 1, so that no interval is cut.
+    drawn: list[float] = []
+    for n in numbers:
+        drawn += n["seeds"] or []
+        drawn += [n["mean"][1]] if n["mean"] else []
+        drawn += [n["best_test_epoch"]] if n["best_test_epoch"] is not None else []
+        drawn += [n["published"][0]] if n["published"] else []
     x_low = math.floor((min(drawn, default=0.5) - 0.02) * 20) / 20
+    y_of = {m.label: y for y, m in zip(ys, rows)}
     drawn_kinds: set[str] = set()  # the legend names only the markers drawn
     for i, metric in enumerate(METRICS):
         for j, scope in enumerate(SCOPES):
             ax = axes[i][j]
-            for y, m in zip(ys, rows):
-                scored = m.scores.get(scope, {}).get(metric)
-                if scored:
-                    ax.scatter(scored["per_seed"], [y + 0.15] * len(scored["per_seed"]), s=12, color="#7a9cc6",
-                               zorder=2)
-                    low, high = scored["interval"]["low"], scored["interval"]["high"]
+            for n in numbers:
+                if (n["metric"], n["scope"]) != (metric, scope):
+                    continue
+                y = y_of[n["method"]]
+                if n["mean"]:
+                    ax.scatter(n["seeds"], [y + 0.15] * len(n["seeds"]), s=12, color="#7a9cc6", zorder=2)
+                    pooled, low, high = n["mean"]
                     ax.plot([low, high], [y, y], color="#1f4e79", lw=2, zorder=3)
-                    ax.plot([scored["pooled"]], [y], "o", color="#1f4e79", ms=5, zorder=4)
+                    ax.plot([pooled], [y], "o", color="#1f4e79", ms=5, zorder=4)
                 else:
                     ax.text(0.5, y + 0.15, "not finished", fontsize=7, color="#888888", zorder=2)
-                selected = m.gauge.get(scope, {}).get(metric)
-                if selected:
-                    ax.plot([selected["pooled"]], [y], "o", ms=6, zorder=4, color="#1f4e79", markerfacecolor="none")
+                if n["best_test_epoch"] is not None:
+                    ax.plot([n["best_test_epoch"]], [y], "o", ms=6, zorder=4, color="#1f4e79",
+                            markerfacecolor="none")
                     drawn_kinds.add("gauge")
-                pub = m.published.get((metric, scope))
-                if pub:
-                    ax.plot([pub[0]], [y - 0.2], "D", ms=6, zorder=5, color="#b03a2e",
-                            markerfacecolor="none" if pub[2] else "#b03a2e")
-                    drawn_kinds.add("published, test-selected" if pub[2] else "published")
+                if n["published"]:
+                    value, test_selected = n["published"]
+                    ax.plot([value], [y - 0.2], "D", ms=6, zorder=5, color="#b03a2e",
+                            markerfacecolor="none" if test_selected else "#b03a2e")
+                    drawn_kinds.add("published, test-selected" if test_selected else "published")
             ax.set_xlim(x_low, 1.0)
             ax.set_ylim(-0.6, len(rows) - 0.4)
             ax.grid(axis="x", color="#dddddd", lw=0.6)
@@ -619,7 +620,7 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
     fig.suptitle("MEGC 2019 composite, REAL (the authors' released flow images), 68 LOSO folds, pooled",
                  fontsize=9)
     fig.tight_layout(rect=(0, 0.09, 1, 0.97))
-    fig.savefig(path, metadata={"Description": json.dumps(figure_numbers(rows), separators=(",", ":"))})
+    fig.savefig(path, metadata={"Description": json.dumps(numbers, separators=(",", ":"))})
     plt.close(fig)
     return path
 
