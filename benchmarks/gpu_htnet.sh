@@ -27,9 +27,10 @@
 #   (FILES_AT: the reply's files_at). A fresh card compiles for about 3.5 minutes before its first folds finish,
 #   then a fold takes about a minute a worker: on an H100 (2026-11-27) a fresh call shipped 6 folds in 420 s, and a
 #   second call on the still-warm machine 15 in 300 s (docs/performance.md, "HTNet on a lent card").
-#   A fresh card's JAX compilation cache (26 to 31 MB) is not carried to the next card: the tree (35 MiB) and .gpu/
-#   (11 MiB) leave too little of the 64 MiB a call may carry. So make a session's second call at once, on the warm
-#   machine (it is given back after 30 s idle): untar the first call's folds here, then run again with
+#   A fresh card's JAX compilation cache (26 to 31 MB) stays on that card: it does not come back, and a later card
+#   starts without it (the tree, 21 MiB on 2026-11-27 and growing as folds land, and .gpu/, 11 MiB, would leave
+#   room to carry it, but nothing outside the repository is kept from one session to the next). So make a
+#   session's second call at once, on the warm machine (it is given back after 30 s idle): untar the first call's folds here, then run again with
 #   HTNET_SECONDS about 100 s under the budget_left_s the first reply gave, and timeout_s about 90 s over it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
