@@ -18,7 +18,7 @@ The queue, in this order (:func:`queue`), from ``docs/predictions/runs.json``'s 
 3. the gauged rerun of every shipped seed of a recipe as it stands whose per-epoch record is not shipped and
    whose folds are not (a run resumed from its shipped folds reuses them, gauge or not): its predicted classes
    must come out the shipped file's, its probabilities within float32 round-off (``git diff`` shows it; port seeds
-   0 and 1 differ by at most 1e-6 in 51 and 43 rows, docs/reproductions.md).
+   0, 1 and 2 differ by at most 1e-6 in 51, 43 and 37 rows, docs/reproductions.md).
 
 ``--workers N --worker K`` takes every N-th run of the whole queue (done ones included) from the K-th: two
 processes on two cores share the queue without ever running the same run (a STSTNet group of folds leaves a core
