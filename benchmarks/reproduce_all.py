@@ -22,7 +22,8 @@ The queue, in this order (:func:`queue`), from ``docs/predictions/runs.json``'s 
 
 ``--workers N --worker K`` takes every N-th run of the whole queue (done ones included) from the K-th: two
 processes on two cores share the queue without ever running the same run (a STSTNet group of folds leaves a core
-about half idle). ``--dry-run`` prints the queue. Exit status: 0, or the first failing run's.
+about half idle). ``--dry-run`` prints the queue (or that nothing is left to run). Exit status: 0, or the first
+failing run's.
 """
 from __future__ import annotations
 
@@ -93,7 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 <= args.worker < args.workers:
         print(f"reproduce_all: --worker {args.worker}: expected 0 to {args.workers - 1}", file=sys.stderr)
         return 2
-    for done, arguments in share(args.folder, args.workers, args.worker):
+    runs = share(args.folder, args.workers, args.worker)
+    if not runs:
+        total = len(queue(args.folder)[args.worker::args.workers])
+        print(f"reproduce_all: nothing to run: all {total} runs of worker {args.worker}'s share (of {args.workers}) "
+              f"are shipped in {args.folder}", flush=True)
+    for done, arguments in runs:
         command = [sys.executable, str(ROOT / "benchmarks" / "reproduce.py"), *arguments, "--data-root",
                    args.data_root, "--out", args.out, "--folder", str(args.folder)]
         print(f"[{done}] {shlex.join(command[1:])}", flush=True)

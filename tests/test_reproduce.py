@@ -200,3 +200,20 @@ def test_a_worker_count_or_number_out_of_range_is_refused_in_one_line(tmp_path, 
     assert reproduce_all.main(["--data-root", str(tmp_path), "--out", str(tmp_path), "--workers", "2",
                                "--worker", "2"]) == 2
     assert capsys.readouterr().err.strip() == "reproduce_all: --worker 2: expected 0 to 1"
+
+
+def test_a_queue_with_every_run_shipped_says_so(tmp_path, capsys):
+    """Nothing left to run is said in one line, not an empty output (``--dry-run`` too); nothing is started."""
+    from benchmarks import reproduce_all
+    from papers.liong2019.config import MATLAB_ABLATIONS
+
+    (tmp_path / "runs.json").write_text(json.dumps({"planned": [], "runs": []}))
+    for seed in reproduce_all.ABLATION_SEEDS:
+        for option in MATLAB_ABLATIONS:
+            (tmp_path / f"liong2019-paper-seed{seed}-{option}.csv").write_text("")
+    for dry in ([], ["--dry-run"]):
+        assert reproduce_all.main(["--data-root", str(tmp_path), "--out", str(tmp_path), "--folder", str(tmp_path),
+                                   *dry]) == 0
+        assert capsys.readouterr().out.strip() == (
+            f"reproduce_all: nothing to run: all {3 * len(MATLAB_ABLATIONS)} runs of worker 0's share (of 1) are "
+            f"shipped in {tmp_path}")
