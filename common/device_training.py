@@ -27,8 +27,11 @@ logger = logging.getLogger(__name__)
 # imports it inside ``fit``.
 
 
-def device_data_refusal(cfg: Any, validation_data: Any = None, class_weight: Any = None) -> str | None:
-    """Why ``TrainConfig.device_data`` cannot train this call (one line), or None when it can."""
+def device_data_refusal(cfg: Any, validation_data: Any = None, class_weight: Any = None, *,
+                        drops_each_epoch: bool) -> str | None:
+    """Why ``TrainConfig.device_data`` cannot train this call (one line), or None when it can.
+    ``drops_each_epoch``: ``common.training.drops_each_epoch(cfg)``, given by the caller (common.training imports
+    this module, so it cannot be imported here)."""
     if cfg.one_pass:
         return "TrainConfig: device_data and one_pass are two training loops; set one of them"
     if validation_data is not None:
@@ -36,9 +39,7 @@ def device_data_refusal(cfg: Any, validation_data: Any = None, class_weight: Any
                 "is not run by the device loop; set device_data=false for this recipe")
     if class_weight:
         return "TrainConfig.device_data: class weights are not carried by the device loop; set device_data=false"
-    from common.training import drops_each_epoch  # here: common.training imports this module inside fit
-
-    if drops_each_epoch(cfg):
+    if drops_each_epoch:
         return ("TrainConfig.device_data: a reshuffle every epoch that leaves each epoch's partial batch out "
                 "(drop_partial_batch without shuffle_once) is not run by the device loop; set device_data=false")
     return None

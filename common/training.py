@@ -357,7 +357,7 @@ def fit(model: keras.Model, x: Any, y: Any, cfg: TrainConfig, *, work_dir: Path 
     if cfg.device_data:
         from common.device_training import device_data_refusal, fit_on_device
 
-        refusal = device_data_refusal(cfg, validation_data, class_weight)
+        refusal = device_data_refusal(cfg, validation_data, class_weight, drops_each_epoch=drops_each_epoch(cfg))
         if refusal:
             raise ValueError(refusal)
     if cfg.one_pass:

@@ -119,6 +119,11 @@ def test_device_data_refuses_what_its_loop_does_not_run():
         fit(model, x, y, cfg, class_weight={0: 1.0, 1: 2.0, 2: 1.0})
     with pytest.raises(ValueError, match="one_pass"):
         fit(model, x, y, dataclasses.replace(cfg, one_pass=True))
+    # MATLAB's every-epoch order (a new permutation every epoch, its partial batch left out); its fixed cut, the
+    # shuffle once, the device loop runs
+    with pytest.raises(ValueError, match="leaves each epoch's partial batch out"):
+        fit(model, x, y, dataclasses.replace(cfg, drop_partial_batch=True))
+    fit(model, x, y, dataclasses.replace(cfg, drop_partial_batch=True, shuffle_once=True, epochs=1))
 
 
 class _LastBatch(keras.layers.Layer):
