@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
-from common.evaluation.metrics import aggregate, scores, scores_from_confusion
+from common.evaluation.metrics import aggregate, score_arrays, scores, scores_from_confusion
 
 # An unbalanced toy case, two folds, three classes (0 has 5 samples, 1 has 3, 2 has 1).
 FOLD_A = {"name": "A", "status": "ok", "y_true": [0, 0, 0, 0, 1, 2], "y_pred": [0, 0, 0, 1, 1, 0],
@@ -66,6 +66,36 @@ def test_absent_classes_are_explicit():
     assert s["uar"] == pytest.approx((1 / 2 + 1) / 2)
     with pytest.raises(ValueError, match="absent"):
         scores([0], [0], 2, absent="ignore")
+
+
+def test_a_stack_of_matrices_scores_each_as_its_own_matrix_bit_for_bit():
+    """``score_arrays`` (what the bootstraps score) against the per-class formulas written out for one matrix at a
+    time, the mean over the classes present taken by ``np.mean`` of those classes: the same floats, not close ones,
+    so that a bootstrap's interval does not move; with absent classes, unpredicted ones and empty matrices."""
+    rng = np.random.default_rng(0)
+    for k in (2, 3, 5, 7):
+        stack = rng.integers(0, 4, size=(4, 50, k, k)) * (rng.random((4, 50, k, k)) < 0.6)
+        stack[0, 0] = 0  # no sample: NaN
+        stack[0, 1, 1:, :] = 0  # one class shown only
+        for absent in ("exclude", "zero"):
+            got = score_arrays(stack, absent)
+            for index in np.ndindex(stack.shape[:2]):
+                m = stack[index].astype(float)
+                tp, support, predicted = np.diag(m), m.sum(axis=1), m.sum(axis=0)
+                f1 = np.array([2 * t / d if d > 0 else 0.0 for t, d in zip(tp, support + predicted)])
+                recall = np.array([t / n if n > 0 else 0.0 for t, n in zip(tp, support)])
+                if m.sum() == 0:
+                    expected = (math.nan, math.nan, math.nan)
+                elif absent == "exclude":
+                    expected = (f1[support + predicted > 0].mean(), recall[support > 0].mean(), tp.sum() / m.sum())
+                else:
+                    expected = (f1.mean(), recall.mean(), tp.sum() / m.sum())
+                assert [float(got[name][index]) for name in ("uf1", "uar", "accuracy")] == pytest.approx(
+                    expected, rel=0, abs=0, nan_ok=True), (k, absent, index)
+                assert scores_from_confusion(m, absent) == pytest.approx(
+                    dict(zip(("uf1", "uar", "accuracy"), expected)), rel=0, abs=0, nan_ok=True)
+    with pytest.raises(ValueError, match="square"):
+        score_arrays(np.zeros((4, 3, 2)))
 
 
 def test_empty_predictions_score_nan_and_bad_labels_fail():

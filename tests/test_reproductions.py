@@ -44,7 +44,7 @@ def test_each_file_is_the_run_its_manifest_names(run):
 
 @pytest.fixture(scope="module")
 def rows():
-    """The shipped runs scored once for this file's tests (about 10 s of bootstraps)."""
+    """The shipped runs scored once for this file's tests (about 20 s of bootstraps on a 2-core machine)."""
     return reproductions.methods()
 
 

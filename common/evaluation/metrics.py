@@ -80,29 +80,39 @@ def confusion(y_true: ClassIds, y_pred: ClassIds, labels: int | Sequence[Any]) -
 def scores_from_confusion(matrix: np.ndarray, absent: str = "exclude") -> dict[str, float]:
     """``{"uf1", "uar", "accuracy"}`` from a confusion matrix (rows true, columns predicted).
 
-    The per-class formulas are one line each and are checked against scikit-learn's
+    The per-class formulas are one line each (:func:`score_arrays`) and are checked against scikit-learn's
     ``f1_score``/``balanced_accuracy_score`` in the tests.
     """
+    m = np.asarray(matrix)
+    if m.ndim != 2:
+        raise ValueError(f"expected a square confusion matrix, got shape {m.shape}")
+    return {name: float(value) for name, value in score_arrays(m, absent).items()}
+
+
+def score_arrays(matrices: np.ndarray, absent: str = "exclude") -> dict[str, np.ndarray]:
+    """:func:`scores_from_confusion` of every (K, K) matrix of ``matrices`` (shape (..., K, K)) at once: arrays of
+    shape (...). A matrix of no sample scores NaN. What the bootstraps score, hundreds of thousands of matrices."""
     if absent not in ABSENT:
         raise ValueError(f"absent={absent!r}: expected one of {ABSENT}")
-    m = np.asarray(matrix, dtype=float)
-    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+    m = np.asarray(matrices, dtype=float)
+    if m.ndim < 2 or m.shape[-1] != m.shape[-2]:
         raise ValueError(f"expected a square confusion matrix, got shape {m.shape}")
-    total = m.sum()
-    if total == 0:
-        return {"uf1": float("nan"), "uar": float("nan"), "accuracy": float("nan")}
-    tp = np.diag(m)
-    support = m.sum(axis=1)  # N_c = TP + FN
-    predicted = m.sum(axis=0)  # TP + FP
+    total = m.sum(axis=(-2, -1))
+    tp = np.diagonal(m, axis1=-2, axis2=-1)
+    support = m.sum(axis=-1)  # N_c = TP + FN
+    predicted = m.sum(axis=-2)  # TP + FP
     f1_denominator = support + predicted  # 2TP + FP + FN
     f1 = np.divide(2 * tp, f1_denominator, out=np.zeros_like(tp), where=f1_denominator > 0)
     recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
-    if absent == "exclude":
-        uf1 = f1[f1_denominator > 0].mean()
-        uar = recall[support > 0].mean()
-    else:
-        uf1, uar = f1.mean(), recall.mean()
-    return {"uf1": float(uf1), "uar": float(uar), "accuracy": float(tp.sum() / total)}
+    # "exclude": the mean over the classes present (a class absent adds an exact 0 to the sum, so each sum is the
+    # one over the present classes alone, in their order); "zero": over every class
+    f1_classes = (f1_denominator > 0).sum(axis=-1) if absent == "exclude" else np.full(total.shape, m.shape[-1])
+    recall_classes = (support > 0).sum(axis=-1) if absent == "exclude" else np.full(total.shape, m.shape[-1])
+    with np.errstate(invalid="ignore", divide="ignore"):  # a matrix of no sample: 0 / 0, NaN
+        scored = {"uf1": f1.sum(axis=-1) / f1_classes, "uar": recall.sum(axis=-1) / recall_classes,
+                  "accuracy": tp.sum(axis=-1) / total}
+    empty = total == 0
+    return {name: np.where(empty, np.nan, value) for name, value in scored.items()}
 
 
 def scores(y_true: ClassIds, y_pred: ClassIds, labels: int | Sequence[Any],

@@ -31,8 +31,9 @@ subject's clips are correlated and give intervals that are too narrow (docs/meth
 How it is computed. Each subject's confusion matrix is counted once; a resample's pooled
 confusion matrix is then the sum of its drawn subjects' matrices (a subject drawn twice counts
 twice), which is exactly the confusion matrix of the concatenated predictions of the drawn
-subjects, and the score is ``metrics.scores_from_confusion`` of it. The resampling itself is
-``scipy.stats.bootstrap`` (``method="percentile"`` by default, as docs/methods.md describes; ``"BCa"``
+subjects, and the score is ``metrics.scores_from_confusion`` of it (every resample's matrix scored
+at once: ``metrics.score_arrays``). The resampling itself is ``scipy.stats.bootstrap``
+(``method="percentile"`` by default, as docs/methods.md describes; ``"BCa"``
 and ``"basic"`` are passed through) applied to the array of subject indices 0..S-1 with a statistic
 that gathers the drawn subjects' matrices, and ``scipy.stats.permutation_test``
 (``permutation_type="samples"``) for the paired permutation test. Only the label-permutation null
@@ -354,11 +355,8 @@ def _confusions(groups: np.ndarray, n_groups: int, y_true: np.ndarray, y_pred: n
 
 
 def _scores(matrices: np.ndarray, metric: str, absent: str) -> np.ndarray:
-    """``metrics.scores_from_confusion(m)[metric]`` for every (K, K) matrix of ``matrices``."""
-    k = matrices.shape[-1]
-    flat = matrices.reshape(-1, k, k)
-    values = np.array([metrics.scores_from_confusion(m, absent)[metric] for m in flat], dtype=float)
-    return values.reshape(matrices.shape[:-2])
+    """``metrics.scores_from_confusion(m)[metric]`` for every (K, K) matrix of ``matrices``, at once."""
+    return metrics.score_arrays(matrices, absent)[metric]
 
 
 def _subject_tables(runs: list[Predictions], labels, absent: str) -> tuple[np.ndarray, list[str]]:
@@ -402,8 +400,11 @@ def fold_mean_score(predictions: Predictions, labels: int | Sequence[Any], metri
     p = select(predictions, scope)
     if p.folds is None:
         raise ValueError(f"{p.source}: no fold names, so no fold mean (the pooled score needs none)")
-    per_fold = [metrics.scores(p.y_true[p.folds == f], p.y_pred[p.folds == f], labels, absent)[metric]
-                for f in dict.fromkeys(p.folds.tolist())]
+    names = list(dict.fromkeys(p.folds.tolist()))  # the folds in the order they first appear, as the mean adds them
+    order = {name: i for i, name in enumerate(names)}
+    t, y, k = _label_positions(p, labels)
+    per_fold = _scores(_confusions(np.array([order[f] for f in p.folds.tolist()], dtype=int), len(names), t, y, k),
+                       metric, absent)
     return float(np.mean(per_fold))
 
 

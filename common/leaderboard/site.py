@@ -104,7 +104,7 @@ def cells(described: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Cel
 def uf1_per_epoch(records: Sequence[Mapping[str, Any]], k: int) -> list[float]:
     """The pooled UF1 of all scored folds' test clips after each epoch every fold recorded: each epoch's confusion
     matrix counted at once (``np.bincount`` over epoch, true and predicted class: ``metrics.confusion`` per epoch
-    would take a second per hundred epochs), scored by ``metrics.scores_from_confusion``."""
+    would take a second per hundred epochs), scored at once by ``metrics.score_arrays``."""
     scored = st.scored_records(records)
     rows = [epoch_selection.epoch_rows(r) for r in scored]
     if not scored or any(r is None for r in rows):
@@ -117,7 +117,7 @@ def uf1_per_epoch(records: Sequence[Mapping[str, Any]], k: int) -> list[float]:
         return []
     codes = (np.arange(common)[:, None] * k + y_true[None, :]) * k + stacked
     matrices = np.bincount(codes.ravel(), minlength=common * k * k).reshape(common, k, k)
-    return [metrics.scores_from_confusion(m)["uf1"] for m in matrices]
+    return [float(v) for v in metrics.score_arrays(matrices)["uf1"]]
 
 
 def pooled_only(predictions: st.Predictions) -> st.Predictions:
