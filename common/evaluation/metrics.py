@@ -104,8 +104,9 @@ def score_arrays(matrices: np.ndarray, absent: str = "exclude") -> dict[str, np.
     f1_denominator = support + predicted  # 2TP + FP + FN
     f1 = np.divide(2 * tp, f1_denominator, out=np.zeros_like(tp), where=f1_denominator > 0)
     recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
-    # "exclude": the mean over the classes present (a class absent adds an exact 0 to the sum, so each sum is the
-    # one over the present classes alone, in their order); "zero": over every class
+    # "exclude": the mean over the classes present (a class absent adds an exact 0 to the sum; numpy adds fewer
+    # than 8 terms in order, so each sum is, to the bit, the one over the present classes alone); "zero": over
+    # every class
     f1_classes = (f1_denominator > 0).sum(axis=-1) if absent == "exclude" else np.full(total.shape, m.shape[-1])
     recall_classes = (support > 0).sum(axis=-1) if absent == "exclude" else np.full(total.shape, m.shape[-1])
     with np.errstate(invalid="ignore", divide="ignore"):  # a matrix of no sample: 0 / 0, NaN
