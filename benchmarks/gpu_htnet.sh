@@ -30,8 +30,9 @@
 #   A fresh card's JAX compilation cache (26 to 31 MB) stays on that card: it does not come back, and a later card
 #   starts without it (the tree, 21 MiB on 2026-11-27 and growing as folds land, and .gpu/, 11 MiB, would leave
 #   room to carry it, but nothing outside the repository is kept from one session to the next). So make a
-#   session's second call at once, on the warm machine (it is given back after 30 s idle): untar the first call's folds here, then run again with
-#   HTNET_SECONDS about 100 s under the budget_left_s the first reply gave, and timeout_s about 90 s over it.
+#   session's second call at once, on the warm machine (it is given back after 30 s idle): untar the first call's
+#   folds here, then run again with HTNET_SECONDS about 100 s under the budget_left_s the first reply gave, and
+#   timeout_s about 90 s over it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPU=.gpu
