@@ -1,6 +1,15 @@
 """benchmarks/gpu_check.py --tiny: the one command for a GPU machine still runs, here on the CPU."""
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+RELEASED = os.environ.get("MERSUITE_RELEASED", "")
+SHIPPED_HTNET = Path(__file__).resolve().parent.parent / "docs" / "predictions" / "wang2024-paper-seed0.folds"
+
 
 def test_gpu_check_tiny_runs_every_part_and_prints_the_table(smoke_corpus, capfd):
     from benchmarks import gpu_check
@@ -134,3 +143,25 @@ def test_the_released_part_alone_needs_the_released_inputs(tmp_path, capsys):
         "gpu_check: --released-only and --fill-points need --released DIR (HTNet's tree, or a folder holding it)"]
     assert gpu_check.main(["--released-only", "--released", str(tmp_path / "none")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not (RELEASED and (Path(RELEASED) / "htnet").is_dir()),
+                    reason="MERSUITE_RELEASED does not name a folder holding the authors' released htnet/ "
+                           "(.ci/run sets it where ../shared/released exists)")
+def test_the_released_runs_plan_takes_every_shipped_htnet_fold(tmp_path):
+    """What a lent card's run does first (part 4, before anything trains): its plan on the authors' released
+    inputs, as the tree now makes it, takes every fold shipped in docs/predictions/wang2024-paper-seed0.folds/ (the
+    same run: config hash, training clips and test clips), so that none is trained again there. A change to
+    HTNet's config, the released loader, the selection or the folds that breaks the resume fails here, on the CPU,
+    instead of costing a card session's minutes."""
+    from benchmarks import gpu_check
+
+    assert gpu_check.main(["--plan-json", str(tmp_path / "plan.json"), "--released", str(Path(RELEASED) / "htnet"),
+                           "--out", str(tmp_path / "out")]) == 0
+    plan = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert plan["clips"] == 442 and len(plan["folds"]) == 68
+    shipped = sorted(p.stem for p in SHIPPED_HTNET.glob("*.json"))
+    assert shipped and set(shipped) <= set(plan["folds"])
+    assert gpu_check.ship_conflict(SHIPPED_HTNET, plan) == ""
+    written, skipped = gpu_check.seed_folds(SHIPPED_HTNET, plan)
+    assert skipped == [] and sorted(written) == shipped

@@ -324,23 +324,34 @@ def test_each_shipped_per_epoch_record_ends_on_the_predictions_shipped_beside_it
         assert record["extra"]["epoch_predictions"]["y_pred"][-1] == record["y_pred"]
 
 
-@pytest.mark.parametrize("folder", sorted(p.name for p in reproductions.FOLDER.glob("liong2019-*.folds")))
-def test_each_shipped_ststnet_fold_folder_holds_the_config_its_name_gives(folder):
-    """A shipped fold folder's name (``liong2019-<recipe>-seed<k>[-<option>]``) is the run its records hold: the
-    profile, the seed and the config hash of that profile with that option's ``--set`` values, so that a run
-    resumed under that name reuses them and a renamed folder (a profile changed since) is still its run."""
-    from common.config import apply_overrides
-    from common.running.profiles import config_hash
-    from papers.liong2019.config import MATLAB_ABLATIONS, PROFILES, default_config
+@pytest.mark.parametrize("folder", sorted(p.name for p in reproductions.FOLDER.glob("*.folds")))
+def test_each_shipped_fold_folder_holds_the_config_its_name_gives(folder):
+    """A shipped fold folder's name (``<paper>-<recipe>-seed<k>[-<option>]``) is the run its records hold: the
+    experiment (the benchmark's ``megc2019`` entry of the paper, or HTNet's own ``megc2019_loso`` on the released
+    inputs), the profile, the seed and the config hash the tree now gives that profile with that option's
+    ``--set`` values (liong2019's ``MATLAB_ABLATIONS``). A run resumed under that name then reuses them; a change
+    of a config's defaults or fields that moves the hash fails here, not as every fold trained again (or refused)
+    on a lent card's minutes."""
+    from common.leaderboard.tracks import get_track
+    from common.running.profiles import config_hash, effective_config
+    from papers import get_paper
+    from papers.liong2019.config import MATLAB_ABLATIONS
 
-    match = re.fullmatch(r"liong2019-([a-z]+)-seed(\d+)(?:-([a-z_]+))?\.folds", folder)
+    match = re.fullmatch(r"([a-z0-9]+)-([a-z]+)-seed(\d+)(?:-([a-z_]+))?\.folds", folder)
     assert match, folder
-    recipe, seed, option = match.group(1), int(match.group(2)), match.group(3) or ""
-    config = apply_overrides(default_config(), {**PROFILES[recipe], **MATLAB_ABLATIONS.get(option, {})})
-    assert option == "" or option in MATLAB_ABLATIONS
+    paper_id, recipe, seed, option = match.group(1), match.group(2), int(match.group(3)), match.group(4) or ""
+    assert option == "" or (paper_id == "liong2019" and option in MATLAB_ABLATIONS), folder
     records = [json.loads(p.read_text(encoding="utf-8")) for p in (reproductions.FOLDER / folder).glob("*.json")]
     assert records
-    assert {(r["profile"], r["seed"], r["config_hash"]) for r in records} == {(recipe, seed, config_hash(config))}
+    (experiment_name,) = {r["experiment"] for r in records}
+    module = get_paper(paper_id)
+    if experiment_name == "megc2019":  # a benchmark run (benchmarks/reproduce.py)
+        experiment = module.benchmark_experiment(get_track("megc2019"), None)
+    else:  # a paper's own experiment (HTNet's released run, benchmarks/gpu_check.py)
+        (experiment,) = [e for e in module.EXPERIMENTS if e.name == experiment_name]
+    config = effective_config(experiment, recipe, MATLAB_ABLATIONS.get(option, {}))
+    assert {(r["paper"], r["profile"], r["seed"], r["config_hash"]) for r in records} == {
+        (paper_id, recipe, seed, config_hash(config))}
 
 
 def test_the_htnet_block_is_the_one_its_shipped_folds_give_recomputed_from_scratch():
@@ -375,3 +386,7 @@ def test_the_htnet_block_is_the_one_its_shipped_folds_give_recomputed_from_scrat
     row = next(line for line in table.splitlines() if line.startswith("| all clips ("))
     assert clips in table and f"| all clips ({len(files)}, {len(y)}) | {uf1(y, np.concatenate(last)):.3f} [" in row
     assert f"| {uf1(y, np.concatenate(best)):.3f} [" in row
+    seconds = sorted(json.loads(path.read_text(encoding="utf-8"))["seconds"] for path in files)
+    middle = (seconds[(len(seconds) - 1) // 2] + seconds[len(seconds) // 2]) / 2
+    assert (f"median {middle:.0f} s, {seconds[0]:.0f} to {seconds[-1]:.0f} s over the {len(files)} folds"
+            in table)
