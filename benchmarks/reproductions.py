@@ -479,6 +479,8 @@ def htnet_table(folder: Path = FOLDER) -> str:
     as they are, whole or partial: per scope with shipped folds, the run's own (last) epoch and each subject at its
     best test epoch (the epoch gauge's (b), as ``main_HTNet.py`` selects), 95 % bootstrap over subjects, and the
     selection's paired gain; the published numbers, test-selected and over every subject, beside them."""
+    import numpy as np
+
     from common.datasets.released import CLASSES as RELEASED_CLASSES
     from common.evaluation import epoch_selection
     from common.evaluation import statistics as st
@@ -523,6 +525,11 @@ def htnet_table(folder: Path = FOLDER) -> str:
         cells.append(" / ".join(f"{q[0]:.4f}" if q else "-" for q in quoted))
         shipped = f"{len(st.subject_units(part)[1])}, {len(part.y_true)}"
         lines.append(f"| {PLAIN_SCOPE_NAMES[scope]} ({shipped}) | {' | '.join(cells)} |")
+    seconds = np.array([r["seconds"] for r in records], dtype=float)
+    lines += ["", f"Each shipped fold's wall time in its worker (its record's `seconds`): median "
+                  f"{np.median(seconds):.0f} s, {seconds.min():.0f} to {seconds.max():.0f} s over the {len(records)} "
+                  "folds; a worker's first fold on a fresh card, and a fold whose training part has a size not yet "
+                  "compiled on that card, include XLA's compiling."]
     return "\n".join(lines)
 
 
