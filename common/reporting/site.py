@@ -272,7 +272,7 @@ def leaderboard(track: TrackPages) -> str:
         classes = "published" if not entry.runs else ""
         classes += " synthetic" if entry.synthetic else ""
         label = f'<a href="{esc(page_link)}">{esc(entry.label)}</a>'
-        found = "; ".join(p for _, p in entry.sources)
+        found = "; ".join(f"{what}: {p}" for what, p in entry.sources)  # each file with what it is
         link, title = f"{page_link}#sources", f"computed from {found}; made by {entry.command}"
         cells = [f'<td>{label}<span class="ci">{esc(entry.kind)}</span>{marks(entry)}</td>',
                  f"<td>{esc(', '.join(str(s) for s in entry.seeds))}</td>"]
