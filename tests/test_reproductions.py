@@ -115,6 +115,63 @@ def test_the_docs_tables_are_the_ones_the_shipped_files_give(rows):
     assert reproductions.ablation_table(reproductions.ablations()) in doc
 
 
+# Each number the hand-written conclusion of docs/reproductions.md's STSTNet section ("What this shows, and what it
+# does not") and the README's paragraph on the profile's order state, and where the blocks benchmarks/reproductions.py
+# writes give it: (the prose around it, with the number as one group; the block's row, with its number as one group).
+BULLET, ABLATION = r"- STSTNet, {}, \d+ seeds [^\n]*?", r"\| {}: `[^`]*` \| {} \| [^|]* \| [^|]* \| "
+CONCLUSION_NUMBERS = [
+    (r"not beyond it \(one-sided p ([\d.]+);", BULLET.format(r"paper \(MATLAB recipe\)") + r"one-sided p ([\d.]+) "),
+    (r"the normal-theory reading about ([\d.]+)\), and",
+     BULLET.format(r"paper \(MATLAB recipe\)") + r"with probability ([\d.]+)\."),
+    (r"a draw at about percentile (\d+) of",
+     BULLET.format(r"paper \(MATLAB recipe\)") + r"percentile (\d+) of our runs"),
+    (r"whose ten seeds score ([\d.]+) UF1 under", ABLATION.format("fixed_subset", "paper") + r"-([\d.]+) \["),
+    (r"port's published ([\d.]+): above", BULLET.format(r"port \(PyTorch recipe\)") + r"the published ([\d.]+) lies"),
+    (r"above all five, percentile \d+ of our runs, one-sided p ([\d.]+) ",
+     BULLET.format(r"port \(PyTorch recipe\)") + r"one-sided p ([\d.]+) "),
+    (r"the normal-theory reading about ([\d.]+): high",
+     BULLET.format(r"port \(PyTorch recipe\)") + r"with probability ([\d.]+)\."),
+    (r"on the fixed subset by ([-+][\d.]+) UF1",
+     ABLATION.format("fixed_subset_glorot", "fixed_subset") + r"([-+][\d.]+) \["),
+    (r"`fixed_subset_zero_pool`, ([-+][\d.]+) over",
+     ABLATION.format("fixed_subset_zero_pool", "fixed_subset") + r"([-+][\d.]+) \["),
+    (r"`zero_pool`, ([-+][\d.]+) over", ABLATION.format("zero_pool", "paper") + r"([-+][\d.]+) \["),
+    (r"`fixed_subset_bn_trained_clips`, ([-+][\d.]+)\)",
+     ABLATION.format("fixed_subset_bn_trained_clips", "fixed_subset") + r"([-+][\d.]+) \["),
+]
+# Numbers of the conclusion that are no block's, each with why.
+NOT_TABLE_NUMBERS = {"0.02": "a bound drawn from the zero_pool rows' intervals ('within about 0.02 of 0')"}
+
+
+def _agrees(stated: str, generated: str) -> bool:
+    """``stated`` is ``generated`` to the decimals ``stated`` gives."""
+    places = len(stated.partition(".")[2])
+    return round(float(generated), places) == float(stated)
+
+
+def test_the_ststnet_conclusions_numbers_are_those_of_the_generated_blocks():
+    """Every number the hand-written conclusion ("What this shows, and what it does not") and the README's paragraph
+    on the profile's order state is the one the block it restates gives (those blocks are held against the shipped
+    files by the tests above), to the decimals the prose gives: a block written anew from other files leaves no
+    stale number in the prose around it, and a number added to the conclusion needs its place here."""
+    doc = (ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8")
+    blocks = "\n".join(re.findall(r"<!-- [^>]*benchmarks/reproductions\.py writes[^>]*-->(.*?)<!-- end of", doc, re.S))
+    conclusion = " ".join(doc[doc.index("### What this shows, and what it does not"):
+                              doc.index("MEB (tvaranka/meb) reports")].split())
+    checked = []
+    for prose, source in CONCLUSION_NUMBERS:
+        stated, generated = re.search(prose, conclusion), re.search(source, blocks)
+        assert stated and generated, prose
+        assert _agrees(stated.group(1), generated.group(1)), f"{prose}: {stated.group(1)} against {generated.group(1)}"
+        checked.append(stated.group(1))
+    decimals = re.findall(r"(?<![\w.])[-+]?\d+\.\d+(?!\.?\d)", conclusion)  # not a version's part (3.15.1)
+    assert sorted(v for v in decimals if v not in NOT_TABLE_NUMBERS) == sorted(v for v in checked if "." in v)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    order = readme[readme.index("STSTNet's `paper` profile trains"):readme.index("Per database, wall times")]
+    percentile = re.search(BULLET.format(r"paper \(MATLAB recipe\)") + r"percentile (\d+) of our runs", blocks)
+    assert percentile and re.findall(r"percentile (\d+)", order) == [percentile.group(1)]
+
+
 def test_an_option_is_scored_paired_with_the_same_seed_of_what_it_is_measured_against(tmp_path):
     import shutil
 
