@@ -302,6 +302,21 @@ def test_a_join_on_the_public_list_finds_every_clip_with_its_class(name):
     assert all(public[k] == v for k, v in joined.items())
 
 
+@pytest.mark.skipif(not RELEASED, reason="MERSUITE_RELEASED does not name the authors' released files")
+@pytest.mark.parametrize("name", sorted(p.name for p in reproductions.FOLDER.glob("*.epochs.csv")))
+def test_a_join_of_a_per_epoch_record_on_the_public_list_finds_every_clip(name):
+    """The per-epoch records too carry the public list's name of each clip (``list_key``), on which a join keeps
+    all 442 (SMIC's 93 included, which the loaders' ``key`` names otherwise)."""
+    import csv
+
+    listed = Path(RELEASED) / "htnet" / "combined_3_class2_for_optical_flow.csv"
+    with listed.open(newline="", encoding="utf-8-sig") as handle:
+        public = {f"{r['dataset']}/{r['sub']}/{r['filename_o']}" for r in csv.DictReader(handle)}
+    with (reproductions.FOLDER / name).open(newline="", encoding="utf-8") as handle:
+        shipped = [r["list_key"] for r in csv.DictReader(handle)]
+    assert len(set(shipped)) == len(shipped) == 442 and set(shipped) == public
+
+
 def test_list_key_writes_the_public_lists_names_back():
     from common.datasets.released import composite_names, list_key
 
@@ -346,9 +361,14 @@ def test_a_per_epoch_record_and_its_predictions_give_the_gauge_of_the_fold_recor
             for r in records]
     assert [s["y_pred"] for s in selected] == [r["extra"]["epoch_predictions"]["y_pred"][e]
                                                for r, e in zip(records, best)]
+    # a record written before its list_key column was added reads back the same
+    lines = [line.split(",") for line in (tmp_path / "p.epochs.csv").read_text().splitlines()]
+    assert lines[0] == ["fold", "key", "list_key", "classes"]
+    (tmp_path / "old.epochs.csv").write_text("\n".join(",".join(cells[:2] + cells[3:]) for cells in lines) + "\n")
+    assert epoch_selection.records_of_files(tmp_path / "p.csv", tmp_path / "old.epochs.csv") == back
 
 
-@pytest.mark.parametrize("damage", ["header", "letter", "twice", "missing"])
+@pytest.mark.parametrize("damage", ["header", "letter", "twice", "missing", "list_key", "cells"])
 def test_a_damaged_per_epoch_record_is_refused_in_one_line_naming_it(tmp_path, damage):
     from common.evaluation import epoch_selection
     from common.evaluation.records import write_predictions_csv
@@ -363,6 +383,11 @@ def test_a_damaged_per_epoch_record_is_refused_in_one_line_naming_it(tmp_path, d
         lines[1] = lines[1][:-1] + "x"
     elif damage == "twice":
         lines.append(lines[1])
+    elif damage == "list_key":  # a name the public list does not give that clip
+        fold, key, _, classes = lines[1].split(",")
+        lines[1] = ",".join([fold, key, key + "x", classes])
+    elif damage == "cells":
+        lines[1] += ",0"
     else:
         del lines[1]
     (tmp_path / "e.csv").write_text("\n".join(lines) + "\n")

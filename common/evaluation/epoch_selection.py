@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from common.datasets.released import list_key
 from common.evaluation import metrics
 from common.files import atomic_write, open_regular, csv_writer, csv_text
 from common.evaluation import statistics as st
@@ -174,10 +175,13 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
 
 
 # The per-epoch record shipped beside a predictions.csv (docs/predictions/<run>.epochs.csv): one row per test
-# clip of every fold that recorded epochs, its fold and key as predictions.csv writes them and the class the
-# fold's network predicted after each epoch, one digit an epoch (epoch 1 first). With the predictions.csv it
-# is everything the gauge reads, so anyone can recompute the last-epoch and the test-selected numbers.
-EPOCH_CSV_COLUMNS = ("fold", "key", "classes")
+# clip of every fold that recorded epochs, its fold, key and list_key as predictions.csv writes them (list_key:
+# the clip as the MEGC 2019 composite's public list names it, ``common.datasets.released.list_key``) and the
+# class the fold's network predicted after each epoch, one digit an epoch (epoch 1 first). With the
+# predictions.csv it is everything the gauge reads, so anyone can recompute the last-epoch and the test-selected
+# numbers. A record written before list_key was added (the header without it) is read as well.
+EPOCH_CSV_COLUMNS = ("fold", "key", "list_key", "classes")
+EPOCH_CSV_COLUMNS_BEFORE_LIST_KEY = ("fold", "key", "classes")
 MAX_EPOCHS = 100_000  # a bound on a row read back (under the csv module's own field limit, 131,072)
 MAX_EPOCH_CSV_BYTES = 64 * 2**20  # 442 clips x 500 epochs is 0.25 MB
 
@@ -193,7 +197,7 @@ def write_epoch_csv(path: str | Path, records: Sequence[Mapping[str, Any]]) -> i
         if epochs.size and (epochs.min() < 0 or epochs.max() > 9):
             raise ValueError(f"fold {record['fold']}: a class index outside 0..9 cannot be written one digit an epoch")
         for j, key in enumerate(record["keys"]):
-            rows.append((record["fold"], key, "".join(str(int(c)) for c in epochs[:, j])))
+            rows.append((record["fold"], key, list_key(key), "".join(str(int(c)) for c in epochs[:, j])))
     with atomic_write(path, newline="") as handle:
         writer = csv_writer(handle)
         writer.writerow(EPOCH_CSV_COLUMNS)
@@ -208,23 +212,30 @@ def read_epoch_csv(path: str | Path) -> dict[tuple[str, str], str]:
     path = Path(path)
     try:
         if not path.is_file():
-            raise ValueError(f"{path}: no such file; expected a per-epoch record (fold,key,classes)")
+            raise ValueError(f"{path}: no such file; expected a per-epoch record ({','.join(EPOCH_CSV_COLUMNS)})")
         if path.stat().st_size > MAX_EPOCH_CSV_BYTES:
             raise ValueError(f"{path}: {path.stat().st_size} bytes; a per-epoch record is at most "
                              f"{MAX_EPOCH_CSV_BYTES} bytes")
         out: dict[tuple[str, str], str] = {}
         with open_regular(path, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
-            if tuple(next(reader, ())) != EPOCH_CSV_COLUMNS:
+            header = tuple(next(reader, ()))
+            if header not in (EPOCH_CSV_COLUMNS, EPOCH_CSV_COLUMNS_BEFORE_LIST_KEY):
                 raise ValueError(f"{path}: expected the header {','.join(EPOCH_CSV_COLUMNS)}")
             for line, cells in enumerate(reader, start=2):
                 row = [csv_text(cell) for cell in cells]  # as written (common.files.csv_cell)
-                if len(row) != 3 or not row[2].isdigit() or not row[2].isascii() or len(row[2]) > MAX_EPOCHS:
+                if len(row) != len(header):
+                    raise ValueError(f"{path}, line {line}: expected {len(header)} cells ({','.join(header)})")
+                fold, key, classes = row[0], row[1], row[-1]
+                if not classes.isdigit() or not classes.isascii() or len(classes) > MAX_EPOCHS:
                     raise ValueError(f"{path}, line {line}: expected fold, key and one class digit an epoch "
                                      f"(at most {MAX_EPOCHS} epochs)")
-                if (row[0], row[1]) in out:
-                    raise ValueError(f"{path}, line {line}: clip {row[1][:80]!r} of fold {row[0][:80]!r} again")
-                out[(row[0], row[1])] = row[2]
+                if len(row) == 4 and row[2] != list_key(key):
+                    raise ValueError(f"{path}, line {line}: list_key {row[2][:80]!r} is not the public list's name "
+                                     f"of clip {key[:80]!r} ({list_key(key)[:80]!r})")
+                if (fold, key) in out:
+                    raise ValueError(f"{path}, line {line}: clip {key[:80]!r} of fold {fold[:80]!r} again")
+                out[(fold, key)] = classes
         return out
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ValueError(f"{path}: cannot be read as a per-epoch record ({type(exc).__name__})") from None
