@@ -58,14 +58,21 @@ def test_a_shipped_fold_is_the_record_without_weights_or_paths_and_reads_back(tm
     assert not {"data_root", "fingerprint", "cache", "max_rss_mb"} & set(shipped)
     assert shipped["flagged"] == [{"stage": "points", "reason": "no face found", "keys": record["keys"][:2]}]
     assert shipped["probabilities"][0][0] == 0.123457 and shipped["history"]["loss"] == [1.09861, 0.5, None]
+    assert shipped["list_keys"] == record["keys"]  # CASME II: the public list's names are the loaders'
+    smic = gpu_check.ship_fold({**record, "keys": ["smic/s1/s1_ne_01", "smic/s1/s1_po_02", "smic/s1/s1_sur_01"]}, "")
+    assert smic["list_keys"] == ["smic/s01/s01_ne_01", "smic/s01/s01_po_02", "smic/s01/s01_sur_01"]
     (tmp_path / "sub01.json").write_text(gpu_check.json.dumps(shipped))
     (back,) = gpu_check.load_shipped_folds(tmp_path)
     expected = {k: v for k, v in record.items() if k not in ("cache", "max_rss_mb")}
     expected.update(data_root="", fingerprint="", probabilities=shipped["probabilities"], history=shipped["history"])
     assert back == expected
+    # a fold shipped before list_keys were written reads back the same
+    (tmp_path / "sub01.json").write_text(gpu_check.json.dumps({k: v for k, v in shipped.items() if k != "list_keys"}))
+    assert gpu_check.load_shipped_folds(tmp_path) == [expected]
 
     # a file that is not a shipped fold is refused in one line naming it; so is a fold under another file's name
-    for name, text in (("sub02.json", "{"), ("sub03.json", gpu_check.json.dumps({**shipped, "epoch_classes": ["01"]}))):
+    for name, text in (("sub02.json", "{"), ("sub03.json", gpu_check.json.dumps({**shipped, "epoch_classes": ["01"]})),
+                       ("sub05.json", gpu_check.json.dumps({**shipped, "list_keys": ["casme2/sub01/other"] * 3}))):
         (tmp_path / name).write_text(text)
         try:
             gpu_check.load_shipped_folds(tmp_path)
@@ -165,3 +172,26 @@ def test_the_released_runs_plan_takes_every_shipped_htnet_fold(tmp_path):
     assert gpu_check.ship_conflict(SHIPPED_HTNET, plan) == ""
     written, skipped = gpu_check.seed_folds(SHIPPED_HTNET, plan)
     assert skipped == [] and sorted(written) == shipped
+
+
+@pytest.mark.skipif(not (RELEASED and (Path(RELEASED) / "htnet").is_dir()),
+                    reason="MERSUITE_RELEASED does not name a folder holding the authors' released htnet/ "
+                           "(.ci/run sets it where ../shared/released exists)")
+def test_a_join_of_the_shipped_fold_records_on_the_public_list_finds_their_clips():
+    """Every shipped fold record names its clips as the composite's public list does too (``list_keys``): joined on
+    it, each folder of the 68 folds finds all 442 clips with their classes, and a partial one (HTNet's) finds every
+    clip it holds."""
+    import csv
+
+    with (Path(RELEASED) / "htnet" / "combined_3_class2_for_optical_flow.csv").open(newline="", encoding="utf-8-sig") \
+            as handle:
+        public = {f"{r['dataset']}/{r['sub']}/{r['filename_o']}": int(r["label"]) for r in csv.DictReader(handle)}
+    folders = sorted(SHIPPED_HTNET.parent.glob("*.folds"))
+    assert SHIPPED_HTNET in folders and len(folders) > 1
+    for folder in folders:
+        paths, joined = sorted(folder.glob("*.json")), set()
+        for path in paths:
+            shipped = json.loads(path.read_text(encoding="utf-8"))
+            assert [public.get(k) for k in shipped["list_keys"]] == shipped["y_true"], path  # each found, its class
+            joined |= set(shipped["list_keys"])
+        assert len(paths) < 68 or len(joined) == 442, folder

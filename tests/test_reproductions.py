@@ -325,6 +325,10 @@ def test_list_key_writes_the_public_lists_names_back():
         assert list_key("/".join(composite_names(database, subject, clip))) == f"{database}/{subject}/{clip}"
     assert list_key("smic/s1/s1_ne_01") == "smic/s01/s01_ne_01"
     assert list_key("casme/sub1/EP1") == "casme/sub1/EP1"
+    # a key read from a file may be any text: digits past int()'s limit (4,300) are no subject, and no error
+    digits = "9" * 5000
+    assert list_key(f"smic/s{digits}/s{digits}_ne_01") == f"smic/s{digits}/s{digits}_ne_01"
+    assert list_key(f"smic/s1/s{digits}_ne_01") == f"smic/s01/s{digits}_ne_01"
 
 
 def _records(n_folds: int = 3, epochs: int = 5) -> list[dict]:

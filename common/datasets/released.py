@@ -147,10 +147,12 @@ def list_key(key: str) -> str:
     :func:`composite_names`. Only SMIC differs: ``smic/s1/s1_ne_01`` -> ``smic/s01/s01_ne_01``; a key of
     another database, or one not of three parts, is returned as it is."""
     parts = key.split("/")
-    if len(parts) != 3 or parts[0] != "smic" or not re.fullmatch(r"s[0-9]+", parts[1]):
+    # At most 6 digits: a key read from a file (a per-epoch record, a shipped fold) is any text, and int() refuses
+    # a string of over 4,300 digits; no database has a millionth subject.
+    if len(parts) != 3 or parts[0] != "smic" or not re.fullmatch(r"s[0-9]{1,6}", parts[1]):
         return key
     subject = authors_subject("smic", parts[1])
-    clip = re.sub(r"^s0*([0-9]+)_", lambda m: f"s{int(m.group(1)):02d}_", parts[2])
+    clip = re.sub(r"^s0*([0-9]{1,6})_", lambda m: f"s{int(m.group(1)):02d}_", parts[2])
     return f"smic/{subject}/{clip}"
 
 

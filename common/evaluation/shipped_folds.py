@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from common import files
+from common.datasets.released import list_key
+from common.evaluation.records import FOLD_SCHEMA, fold_record_problem
 
 SHIPPED_SCHEMA = "mersuite.shipped-fold/1"
 # A fold record's fields a shipped fold keeps as they are; it drops the machine's (the data root, the
@@ -37,10 +39,13 @@ def _rounded(values: Any) -> Any:
 def ship_fold(record: dict, train_digest: str) -> dict:
     """A fold record (``common.evaluation.records``) as a shipped fold: no weights, no machine paths.
 
-    The per-epoch test predictions (the epoch gauge's ``extra["epoch_predictions"]``) become one string per test
-    clip, one class digit an epoch (epoch 1 first), as docs/predictions' per-epoch records write them; the
-    probabilities and histories keep :data:`DIGITS` significant digits; ``extra["flagged"]`` (one entry per clip,
-    each with its reason) is grouped by stage and reason. :func:`unship_fold` is the inverse."""
+    ``list_keys``: each test clip as the MEGC 2019 composite's public list names it (``released.list_key``; SMIC
+    ``smic/s01/s01_ne_01`` where ``keys`` has the loaders' ``smic/s1/s1_ne_01``), the name to join on, as
+    predictions.csv's ``list_key``. The per-epoch test predictions (the epoch gauge's
+    ``extra["epoch_predictions"]``) become one string per test clip, one class digit an epoch (epoch 1 first), as
+    docs/predictions' per-epoch records write them; the probabilities and histories keep :data:`DIGITS`
+    significant digits; ``extra["flagged"]`` (one entry per clip, each with its reason) is grouped by stage and
+    reason. :func:`unship_fold` is the inverse (``list_keys`` follow from ``keys``)."""
     from common.evaluation.epoch_selection import EPOCH_PREDICTIONS, epoch_rows
 
     extra = dict(record.get("extra") or {})
@@ -50,7 +55,8 @@ def ship_fold(record: dict, train_digest: str) -> dict:
     for entry in extra.pop("flagged", None) or []:
         groups.setdefault((entry["stage"], entry["reason"]), []).append(entry["key"])
     shipped = {"schema": SHIPPED_SCHEMA, **{k: record[k] for k in SHIPPED_FIELDS if k in record},
-               "train_sha256": train_digest, "probabilities": _rounded(record.get("probabilities")),
+               "list_keys": [list_key(key) for key in record["keys"]], "train_sha256": train_digest,
+               "probabilities": _rounded(record.get("probabilities")),
                "history": {name: _rounded(list(values)) for name, values in record["history"].items()},
                "epoch_model": None, "epoch_classes": None,
                "flagged": [{"stage": stage, "reason": reason, "keys": keys}
@@ -68,7 +74,6 @@ def unship_fold(shipped: dict, data_root: str, fingerprint: str) -> dict:
     """The fold record of a shipped fold (:func:`ship_fold`) for a run at ``data_root`` whose runner gives the fold
     ``fingerprint``: what the runner reuses, the epoch gauge reads and predictions.csv is written from."""
     from common.evaluation.epoch_selection import EPOCH_PREDICTIONS
-    from common.evaluation.records import FOLD_SCHEMA
 
     record = {"schema": FOLD_SCHEMA, **{k: shipped[k] for k in SHIPPED_FIELDS if k in shipped},
               "data_root": data_root, "fingerprint": fingerprint, "probabilities": shipped["probabilities"],
@@ -85,8 +90,6 @@ def unship_fold(shipped: dict, data_root: str, fingerprint: str) -> dict:
 
 def shipped_fold_problem(shipped: Any) -> str:
     """Why a parsed shipped fold file is not one (:func:`ship_fold`'s layout, the fold record's checks), or ``""``."""
-    from common.evaluation.records import fold_record_problem
-
     if not isinstance(shipped, dict) or shipped.get("schema") != SHIPPED_SCHEMA:
         return f"is not a shipped fold (schema {SHIPPED_SCHEMA!r} expected)"
     kinds: tuple[tuple[str, type | tuple[type, ...]], ...] = (
@@ -109,7 +112,11 @@ def shipped_fold_problem(shipped: Any) -> str:
             return f"'epoch_classes' holds a string that is not class digits (at most {MAX_EPOCHS} epochs)"
         if len({len(c) for c in classes}) > 1:
             return "'epoch_classes' holds clips with different numbers of epochs"
-    return fold_record_problem(unship_fold(shipped, "", ""))
+    problem = fold_record_problem(unship_fold(shipped, "", ""))
+    # list_keys: written since 2026-11-28; a fold shipped before has none (its keys name the clips all the same)
+    if not problem and "list_keys" in shipped and shipped["list_keys"] != [list_key(k) for k in shipped["keys"]]:
+        return "'list_keys' are not the public list's names of its 'keys'"
+    return problem
 
 
 def read_shipped_fold(path: Path) -> tuple[dict | None, str]:
