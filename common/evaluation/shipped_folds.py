@@ -113,7 +113,7 @@ def shipped_fold_problem(shipped: Any) -> str:
         if len({len(c) for c in classes}) > 1:
             return "'epoch_classes' holds clips with different numbers of epochs"
     problem = fold_record_problem(unship_fold(shipped, "", ""))
-    # list_keys: written since 2026-11-28; a fold shipped before has none (its keys name the clips all the same)
+    # list_keys: a fold shipped before ship_fold wrote them has none (its keys name the clips all the same)
     if not problem and "list_keys" in shipped and shipped["list_keys"] != [list_key(k) for k in shipped["keys"]]:
         return "'list_keys' are not the public list's names of its 'keys'"
     return problem
