@@ -223,17 +223,25 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     points = [f for f in summary["selection"]["flagged"] if f["stage"] == "points"]
     ok = sum(f["status"] == "ok" for f in summary["folds"])
     complete = ok == len(plan["folds"]) == len(summary["folds"])
-    csv_note = ""
-    if complete:
-        target = ship_dir.with_name(ship_dir.name.removesuffix(".folds") + ".csv")
-        target.write_bytes((Path(plan["folder"]) / "predictions.csv").read_bytes())
-        csv_note = f"; its predictions.csv written to {target}"
+    csv_note = ship_complete_run(plan, ship_dir) if complete else ""
     uf1, uar = pooled.get("uf1"), pooled.get("uar")
     scores = f"UF1 {uf1:.4f} / UAR {uar:.4f}" if uf1 is not None and uar is not None else "no pooled score"
     return 0, (f"wang2024 paper on the authors' released inputs (real, {plan['clips']} clips): pooled {scores}, the "
                f"last epoch ({ok} of {len(summary['folds'])} folds ok, {len(points)} clips on the code's fixed "
                f"points; published from the best test epoch: 0.8603 / 0.8475); wall {duration(wall)}; shipped in "
                f"{ship_dir}: {shipped_line}{csv_note}")
+
+
+def ship_complete_run(plan: dict, ship_dir: Path) -> str:
+    """A run whose every fold is in, beside its shipped folds (``<run>.folds/``): ``<run>.csv``, its predictions.csv
+    byte for byte, and ``<run>.epochs.csv``, its per-epoch record (``benchmarks.reproductions.copy_run``, as a CPU
+    run's ``benchmarks/reproduce.py`` ships its own); the words to add to the summary line."""
+    from benchmarks.reproductions import copy_run
+
+    stem = ship_dir.name.removesuffix(".folds")
+    epochs = copy_run(Path(plan["folder"]), stem, ship_dir.parent)
+    return (f"; its predictions.csv written to {ship_dir.parent / (stem + '.csv')}"
+            + (f", its per-epoch record to {ship_dir.parent / epochs}" if epochs else ""))
 
 
 def fill_points(released: Path) -> int:

@@ -2,7 +2,8 @@
 # HTNet (wang2024 `paper`) on the authors' released inputs, on a lent card, a bounded time at a time: every fold
 # that finishes is shipped into docs/predictions/wang2024-paper-seed0.folds/ (benchmarks/gpu_check.py, part 4),
 # and the next call resumes from the folds shipped there (they are not trained again). When all 68 are in, the
-# run's predictions.csv is written beside them as docs/predictions/wang2024-paper-seed0.csv.
+# run's predictions.csv is written beside them as docs/predictions/wang2024-paper-seed0.csv, with its per-epoch
+# record as wang2024-paper-seed0.epochs.csv.
 #
 # Two steps, the first on this (CPU) machine, the second on the card:
 #
@@ -19,7 +20,7 @@
 #       timeout_s: 600
 #   It trains for HTNET_SECONDS (default 420) with HTNET_WORKERS processes sharing the card (default 5), stops the
 #   run (the folds finished are kept), and returns in $OUT: wang2024-paper-seed0.tar (the shipped folds, and the
-#   csv once complete), gpu_htnet.log (this script's output) and run.log (run_all.py's). Then, here:
+#   two csv once complete), gpu_htnet.log (this script's output) and run.log (run_all.py's). Then, here:
 #       tar -xf FILES_AT/wang2024-paper-seed0.tar -C docs/predictions
 #       .venv/bin/python benchmarks/reproductions.py --readme   # docs/reproductions.md's HTNet block, scored anew
 #       git add docs/predictions/wang2024-paper-seed0.folds; git commit -m "..." -- docs/predictions/wang2024-paper-seed0.* \
@@ -81,6 +82,7 @@ run)
     mkdir -p "docs/predictions/$NAME.folds"
     files=("$NAME.folds")
     [ -f "docs/predictions/$NAME.csv" ] && files+=("$NAME.csv")
+    [ -f "docs/predictions/$NAME.epochs.csv" ] && files+=("$NAME.epochs.csv")
     tar -cf "$OUT/$NAME.tar" -C docs/predictions "${files[@]}"
     echo "$(ls docs/predictions/$NAME.folds | wc -l) fold(s) in $OUT/$NAME.tar; exit $status"
     exit "$status"

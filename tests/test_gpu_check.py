@@ -134,6 +134,18 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
     assert [r["extra"] for r in resumed.records] == [r["extra"] for r in whole.records]  # the epochs, read back
     assert sorted(gpu_check.export_folds(plan, ship)) == sorted(set(plan["folds"]) - set(kept))
     assert [r["y_pred"] for r in gpu_check.load_shipped_folds(ship)] == [r["y_pred"] for r in whole.records]
+    # every fold in: the run's predictions.csv beside its folds byte for byte, and its per-epoch record, which with it
+    # gives back each fold's epochs
+    from common.evaluation import epoch_selection
+
+    note = gpu_check.ship_complete_run(plan, ship)
+    assert "dummy-quick-seed0.csv" in note and "dummy-quick-seed0.epochs.csv" in note
+    assert (ship.parent / "dummy-quick-seed0.csv").read_bytes() == \
+        (tmp_path / "resumed" / folder / "predictions.csv").read_bytes()
+    back = epoch_selection.records_of_files(ship.parent / "dummy-quick-seed0.csv",
+                                            ship.parent / "dummy-quick-seed0.epochs.csv")
+    assert [r["extra"]["epoch_predictions"]["y_pred"] for r in back] == \
+        [r["extra"]["epoch_predictions"]["y_pred"] for r in whole.records]
 
     # a shipped fold of another config is neither reused nor added to
     spec, other = run(moved, tmp_path / "other")
