@@ -5,6 +5,8 @@ a forward-pass FLOP count, the band-passed signal of the magnification filter, a
 """
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -94,3 +96,12 @@ def check_kept_fold_model(fold_model, fresh_build) -> Any:
     fresh = fresh_build()
     assert all(np.array_equal(v.numpy(), b) for v, b in zip(fresh.variables, initial))
     return model
+
+
+def public_list(released: str | Path) -> dict[str, int]:
+    """The MEGC 2019 composite's public list (HTNet's ``combined_3_class2_for_optical_flow.csv`` under
+    ``released/htnet``), read here with the csv module and not the suite's loader, as a reviewer's join would read
+    it: ``{"dataset/sub/filename_o": label}``."""
+    listed = Path(released) / "htnet" / "combined_3_class2_for_optical_flow.csv"
+    with listed.open(newline="", encoding="utf-8-sig") as handle:
+        return {f"{r['dataset']}/{r['sub']}/{r['filename_o']}": int(r["label"]) for r in csv.DictReader(handle)}

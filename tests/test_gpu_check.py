@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 RELEASED = os.environ.get("MERSUITE_RELEASED", "")
+needs_released = pytest.mark.skipif(not (RELEASED and (Path(RELEASED) / "htnet").is_dir()),
+                                    reason="MERSUITE_RELEASED does not name a folder holding the authors' released "
+                                           "htnet/ (.ci/run sets it where ../shared/released exists)")
 SHIPPED_HTNET = Path(__file__).resolve().parent.parent / "docs" / "predictions" / "wang2024-paper-seed0.folds"
 
 
@@ -164,9 +167,7 @@ def test_the_released_part_alone_needs_the_released_inputs(tmp_path, capsys):
     assert "no such folder" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not (RELEASED and (Path(RELEASED) / "htnet").is_dir()),
-                    reason="MERSUITE_RELEASED does not name a folder holding the authors' released htnet/ "
-                           "(.ci/run sets it where ../shared/released exists)")
+@needs_released
 def test_the_released_runs_plan_takes_every_shipped_htnet_fold(tmp_path):
     """What a lent card's run does first (part 4, before anything trains): its plan on the authors' released
     inputs, as the tree now makes it, takes every fold shipped in docs/predictions/wang2024-paper-seed0.folds/ (the
@@ -186,18 +187,14 @@ def test_the_released_runs_plan_takes_every_shipped_htnet_fold(tmp_path):
     assert skipped == [] and sorted(written) == shipped
 
 
-@pytest.mark.skipif(not (RELEASED and (Path(RELEASED) / "htnet").is_dir()),
-                    reason="MERSUITE_RELEASED does not name a folder holding the authors' released htnet/ "
-                           "(.ci/run sets it where ../shared/released exists)")
+@needs_released
 def test_a_join_of_the_shipped_fold_records_on_the_public_list_finds_their_clips():
     """Every shipped fold record names its clips as the composite's public list does too (``list_keys``): joined on
     it, each folder of the 68 folds finds all 442 clips with their classes, and a partial one (HTNet's) finds every
     clip it holds."""
-    import csv
+    from helpers import public_list
 
-    with (Path(RELEASED) / "htnet" / "combined_3_class2_for_optical_flow.csv").open(newline="", encoding="utf-8-sig") \
-            as handle:
-        public = {f"{r['dataset']}/{r['sub']}/{r['filename_o']}": int(r["label"]) for r in csv.DictReader(handle)}
+    public = public_list(RELEASED)
     folders = sorted(SHIPPED_HTNET.parent.glob("*.folds"))
     assert SHIPPED_HTNET in folders and len(folders) > 1
     for folder in folders:

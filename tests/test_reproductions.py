@@ -292,9 +292,9 @@ def test_matlabs_never_order_would_train_no_fold_on_a_surprise_clip_which_the_lo
 def test_a_join_on_the_public_list_finds_every_clip_with_its_class(name):
     import csv
 
-    listed = Path(RELEASED) / "htnet" / "combined_3_class2_for_optical_flow.csv"
-    with listed.open(newline="", encoding="utf-8-sig") as handle:
-        public = {f"{r['dataset']}/{r['sub']}/{r['filename_o']}": int(r["label"]) for r in csv.DictReader(handle)}
+    from helpers import public_list
+
+    public = public_list(RELEASED)
     with (reproductions.FOLDER / name).open(newline="", encoding="utf-8") as handle:
         shipped = {r["list_key"]: int(r["y_true"]) for r in csv.DictReader(handle)}
     joined = {k: v for k, v in shipped.items() if k in public}
@@ -309,12 +309,11 @@ def test_a_join_of_a_per_epoch_record_on_the_public_list_finds_every_clip(name):
     all 442 (SMIC's 93 included, which the loaders' ``key`` names otherwise)."""
     import csv
 
-    listed = Path(RELEASED) / "htnet" / "combined_3_class2_for_optical_flow.csv"
-    with listed.open(newline="", encoding="utf-8-sig") as handle:
-        public = {f"{r['dataset']}/{r['sub']}/{r['filename_o']}" for r in csv.DictReader(handle)}
+    from helpers import public_list
+
     with (reproductions.FOLDER / name).open(newline="", encoding="utf-8") as handle:
         shipped = [r["list_key"] for r in csv.DictReader(handle)]
-    assert len(set(shipped)) == len(shipped) == 442 and set(shipped) == public
+    assert len(set(shipped)) == len(shipped) == 442 and set(shipped) == set(public_list(RELEASED))
 
 
 def test_list_key_writes_the_public_lists_names_back():

@@ -230,7 +230,7 @@ def read_epoch_csv(path: str | Path) -> dict[tuple[str, str], str]:
                 if not classes.isdigit() or not classes.isascii() or len(classes) > MAX_EPOCHS:
                     raise ValueError(f"{path}, line {line}: expected fold, key and one class digit an epoch "
                                      f"(at most {MAX_EPOCHS} epochs)")
-                if len(row) == 4 and row[2] != list_key(key):
+                if header == EPOCH_CSV_COLUMNS and row[2] != list_key(key):
                     raise ValueError(f"{path}, line {line}: list_key {row[2][:80]!r} is not the public list's name "
                                      f"of clip {key[:80]!r} ({list_key(key)[:80]!r})")
                 if (fold, key) in out:
