@@ -155,15 +155,26 @@ def _check_fold(name: str, selection, fold) -> None:
         assert set(test_databases) - set(train_databases), name
 
 
+@pytest.fixture(scope="module")
+def real_shape_databases(real_shape_corpus) -> dict:
+    """Every database the registry's experiments name, loaded from the real-shape corpus once for the module, as
+    a run loads them once for its experiments (``load_all``; each loader's options once): loaded again for each
+    of the 74 experiments, their label spreadsheets took most of these checks' time."""
+    from common.running.corpus import load_all
+
+    return load_all([e for paper_id in PAPER_IDS for e in get_paper(paper_id).EXPERIMENTS], real_shape_corpus)
+
+
 @pytest.mark.parametrize("paper_id,name", RUNS)
-def test_the_selection_and_first_fold_at_real_counts(paper_id, name, real_shape_corpus):
+def test_the_selection_and_first_fold_at_real_counts(paper_id, name, real_shape_corpus, real_shape_databases):
     """Every experiment's selection on the real-shape corpus and its splitter's first fold (the trained ones below
     also train it)."""
-    from common.running.corpus import load_all, load_datasets
+    from common.running.corpus import load_datasets
 
     (experiment,) = [e for e in get_paper(paper_id).EXPERIMENTS if e.name == name]
     config = effective_config(experiment, "smoke", {})
-    data = load_datasets(experiment, real_shape_corpus, load_all([experiment], real_shape_corpus))
+    loaded = {key: list(samples) for key, samples in real_shape_databases.items()}  # a list of its own per experiment
+    data = load_datasets(experiment, real_shape_corpus, loaded)
     selection = experiment.select(data, config)
     assert len(selection) > 0
     (fold,) = experiment.folds(selection, config, 0)[:1]
