@@ -173,8 +173,8 @@ def test_the_ststnet_conclusions_numbers_are_those_of_the_generated_blocks():
 
 
 # The numbers of earlier runs that docs/reproductions.md's "The shipped runs" gives: (the prose, its numbers as
-# groups; the files that give them, UF1 then UAR each). A shipped file is named as such; "git:" names a file as the
-# parent of a commit held it: OFF-ApexNet's seeds 0 and 1 as first shipped, which their reruns replaced.
+# groups; the files that give them, UF1 then UAR each). A shipped file is named as it is shipped; "git:" names the file
+# as the parent of SUPERSEDED_BY held it: OFF-ApexNet's seeds 0 and 1 as first shipped, which their reruns replaced.
 SUPERSEDED_BY = "32c8c2a"  # the commit whose reruns replaced them (the README's row then)
 EARLIER_RUNS = [
     (r"seeds 0 and 1 of the fixed subset to the last digit \(([\d.]+) / ([\d.]+) and ([\d.]+) / ([\d.]+)\)",
@@ -215,7 +215,8 @@ def test_the_earlier_runs_numbers_are_those_of_files_shipped_now_or_kept_by_git(
         scored[name] = (st.pooled_score(predictions, 3, "uf1"), st.pooled_score(predictions, 3, "uar"))
     checked = []
     for prose, names in EARLIER_RUNS:
-        match = next(m for m in (re.search(prose, passage) for passage in passages) if m)
+        match = next((m for m in (re.search(prose, passage) for passage in passages) if m), None)
+        assert match, prose
         generated = [value for name in names for value in scored[name]]
         assert len(match.groups()) == len(generated), prose
         for stated, value in zip(match.groups(), generated):
