@@ -98,6 +98,14 @@ def test_name_normalisers_take_ascii_digits_and_numbers_written_as_floats():
     assert ascii_digits("12") and not ascii_digits("١٢") and not ascii_digits("²") and not ascii_digits("")
     assert whole_number("Zoë1", "w") is None  # letters outside ASCII are no digits: not a number, kept as text
     assert whole_number("-1", "w") is None and whole_number(-1, "w") is None and whole_number("", "w") is None
+    # a number of more digits than any subject, clip or frame has (int() refuses over 4,300): refused naming where
+    assert whole_number("9" * 12, "w") == 10**12 - 1
+    for many in ("9" * 13, "9" * 5000, "9" * 5000 + ".0"):
+        with pytest.raises(DatasetError, match=rf"^here: a number of {len(many.partition('.')[0])} digits; expected "
+                                               "at most 12"):
+            whole_number(many, "here")
+    with pytest.raises(DatasetError, match="^here: '1{40}' holds a digit other than 0-9"):
+        whole_number("1" * 5000 + "²", "here")  # the cell quoted in 40 characters
 
 
 def test_score_normalises_subjects_written_as_numbers_and_refuses_other_digits(capsys, tmp_path):

@@ -133,7 +133,8 @@ def composite_names(database: str, subject: str, clip: str) -> tuple[str, str, s
     module: the released inputs name their clips the same way."""
     db, subject, clip = database.strip().lower(), subject.strip(), clip.strip()
     if db == "smic":
-        return db, smic.subject_name(subject), re.sub(r"^s0*([0-9]+)_", lambda m: f"s{int(m.group(1))}_", clip)
+        # at most 6 digits, as list_key reads them: a name read from a file is any text (int() refuses 4,300 digits)
+        return db, smic.subject_name(subject), re.sub(r"^s0*([0-9]{1,6})_", lambda m: f"s{int(m.group(1))}_", clip)
     if db == "samm":
         return db, samm.subject_name(subject), clip
     if db == "casme2":

@@ -359,6 +359,10 @@ def ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+# The most digits a number written in a cell or a name may have (:func:`whole_number`).
+MAX_DIGITS = 12
+
+
 def whole_number(value: Any, where: str) -> int | None:
     """A non-negative whole number written in a cell or a name: ``6``, ``6.0``, ``"006"``, ``"6.0"`` -> 6;
     anything else that is no number (``"sub01"``, blank) -> None. A number written with digits other than
@@ -373,9 +377,12 @@ def whole_number(value: Any, where: str) -> int | None:
     text = str(value).strip()
     whole, dot, fraction = text.partition(".")
     if any((ch.isdigit() or ch.isnumeric()) and not ch.isascii() for ch in text):
-        raise DatasetError(f"{where}: {text!r} holds a digit other than 0-9; expected ASCII digits (rewrite the "
+        raise DatasetError(f"{where}: {text[:40]!r} holds a digit other than 0-9; expected ASCII digits (rewrite the "
                            f"name or cell with 0-9)")
     if ascii_digits(whole) and (not dot or (fraction and set(fraction) == {"0"})):
+        if len(whole) > MAX_DIGITS:  # int() refuses over 4,300 digits; no subject, clip or frame has this many
+            raise DatasetError(f"{where}: a number of {len(whole)} digits; expected at most {MAX_DIGITS} (a subject, "
+                               "clip or frame number)")
         return int(whole)
     return None
 

@@ -146,9 +146,16 @@ def _class_of(cell: str, class_names: Sequence[str]) -> int | None:
     lowered = [c.lower() for c in class_names]
     if text.lower() in lowered:
         return lowered.index(text.lower())
-    if re.fullmatch(r"[0-9]+", text) and int(text) < len(class_names):
+    if re.fullmatch(r"[0-9]{1,6}", text) and int(text) < len(class_names):  # int() refuses over 4,300 digits
         return int(text)
     return None
+
+
+def _shown(cell: object) -> str:
+    """A cell as an error line quotes it: at most 60 characters of it, and its length where it is longer."""
+    if not isinstance(cell, str) or len(cell) <= 60:
+        return repr(cell)
+    return f"{cell[:60]!r}... ({len(cell)} characters)"
 
 
 def _stream(path: Path) -> tuple[str, Iterator[tuple[int, list[str]]]]:
@@ -243,7 +250,7 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
         for column in ("true", "pred"):
             position = _class_of(values[column], class_names)
             if position is None:
-                raise _error(path, number, f"{column} {values[column]!r}: expected {expected_classes}")
+                raise _error(path, number, f"{column} {_shown(values[column])}: expected {expected_classes}")
             classes[column] = position
         scores = _scores(path, number, values, score_columns) if given_scores else None
         database, subject, clip = _names(path, number, values["database"], values["subject"], values["clip"])
@@ -281,8 +288,8 @@ def _read_ours(path: Path, header: list[str], numbered: Iterator[tuple[int, list
         if len(parts) != 3 or not all(parts) or None in classes:
             raise _error(path, number, f"expected our predictions.csv's row: key database/subject/clip, y_true and "
                                        f"y_pred class indices 0-{len(class_names) - 1}; got key "
-                                       f"{values.get('key')!r}, y_true {values.get('y_true')!r}, "
-                                       f"y_pred {values.get('y_pred')!r}")
+                                       f"{_shown(values.get('key'))}, y_true {_shown(values.get('y_true'))}, "
+                                       f"y_pred {_shown(values.get('y_pred'))}")
         database, subject, clip = _names(path, number, *parts)
         given = has_probs and all(values.get(c) for c in prob_columns)
         scores.append(_scores(path, number, values, prob_columns) if given else None)
@@ -325,18 +332,18 @@ def read_ststnet_log(path: str | Path, class_names: Sequence[str]) -> OutsideFil
                 if len(fields) != 3 and block is None:  # the first line: neither format
                     raise _error(path, number, f"expected a CSV header naming {', '.join(CSV_COLUMNS)}, or the "
                                                f"STSTNet log's '<database> <subject>' line "
-                                               f"({', '.join(megc2019.SOURCES)}); got {line.strip()!r}")
+                                               f"({', '.join(megc2019.SOURCES)}); got {_shown(line.strip())}")
                 if len(fields) != 3:
-                    raise _error(path, number, f"malformed line {line.strip()!r}: expected '<database> <subject>' "
-                                               f"(database {', '.join(megc2019.SOURCES)}) or '<clip> <true> "
-                                               "<predicted>' (the STSTNet log)")
+                    raise _error(path, number, f"malformed line {_shown(line.strip())}: expected '<database> "
+                                               f"<subject>' (database {', '.join(megc2019.SOURCES)}) or '<clip> "
+                                               "<true> <predicted>' (the STSTNet log)")
                 if block is None:
                     raise _error(path, number, "a clip line before any '<database> <subject>' line")
                 codes = []
                 for what, code in (("true", fields[1]), ("predicted", fields[2])):
                     if code not in ("0", "1", "2"):
-                        raise _error(path, number, f"{what} class {code!r}: expected 0, 1 or 2 (negative, positive, "
-                                                   "surprise)")
+                        raise _error(path, number, f"{what} class {_shown(code)}: expected 0, 1 or 2 (negative, "
+                                                   "positive, surprise)")
                     codes.append(list(class_names).index(LOG_CLASSES[int(code)]))
                 database, subject, clip = _names(path, number, block[0], block[1], fields[0])
                 rows.add(OutsideRow(number, database, subject, clip, codes[0], codes[1]))
