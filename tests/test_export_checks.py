@@ -141,8 +141,18 @@ def test_every_field_has_its_type(capsys, export, tmp_path):
     text = json.dumps(manifest)
     for raw, expected in ((text.replace('"seed": 0', '"seed": NaN'), "NaN is not a JSON number"),
                           (text.replace('"seed": 0', '"seed": 0, "seed": 1'), "key 'seed' appears twice"),
-                          ("[1, 2]", "manifest.json is an array; expected an object")):
+                          ("[1, 2]", "manifest.json is an array; expected an object"),
+                          # valid JSON that Python reads as infinity: refused as NaN is, not a traceback when hashed
+                          (text.replace('"seed": 0', '"seed": 0, "extra": 1e999999'),
+                           "the number 1e999999 is beyond a float's")):
         predict_refused(capsys, export, tampered(export, tmp_path, None, raw=raw), expected)
+    # a list of 100,000 names is named in a short line, not echoed whole
+    for names, expected in ((["x"] * 100_000, "repeats a name (a string (\"x\"), 100000 times among 100000)"),
+                            ([f"x{k}" for k in range(100_000)], "is x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, ... "
+                                                                "(100000 in all); talluri2022/")):
+        line = predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "class_names": names},
+                                                        rehash=True), expected)
+        assert len(line) < 600
 
 
 def test_a_manifest_edited_by_hand_is_refused(capsys, export, tmp_path):

@@ -19,6 +19,7 @@ a schema document plus a second library's error messages rewritten into one line
 """
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import math
@@ -200,7 +201,9 @@ def check_manifest(manifest: Any, *, profiles: tuple[str, ...], faces_policies: 
         if json_kind(name) != "string" or not name:
             _fail(f"class_names[{k}]", name, "a non-empty string")
     if len(set(names)) != len(names):
-        raise ManifestProblem(f"field 'class_names' repeats a name ({', '.join(names)}); expected distinct names")
+        name, times = collections.Counter(names).most_common(1)[0]
+        raise ManifestProblem(f"field 'class_names' repeats a name ({_shown(name)}, {times} times among "
+                              f"{len(names)}); expected distinct names")
     files = manifest["files"]
     for name, digest in files.items():
         if not safe_relative(name) or name == manifest_name:

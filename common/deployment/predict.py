@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import math
 import time
 import zipfile
 from pathlib import Path
@@ -98,10 +99,17 @@ class ClipResult:
 
 
 def _read_json(path: Path) -> Any:
-    """JSON as the export writes it: no NaN or Infinity, no key given twice (the later would win unseen); bounded
-    (``common.files.read_json``: at most :data:`MANIFEST_BYTES`, nested at most ``JSON_DEPTH`` levels)."""
+    """JSON as the export writes it: no NaN or Infinity (written so, or as a number beyond a float), no key given
+    twice (the later would win unseen); bounded (``common.files.read_json``: at most :data:`MANIFEST_BYTES`, nested
+    at most ``JSON_DEPTH`` levels)."""
     def constant(name: str) -> Any:
         raise ValueError(f"{name} is not a JSON number")
+
+    def finite(text: str) -> float:  # 1e999 is valid JSON that Python reads as infinity, which no export writes
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"the number {text[:40]} is beyond a float's range")
+        return value
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         keys = [key for key, _ in items]
@@ -110,7 +118,14 @@ def _read_json(path: Path) -> Any:
             raise ValueError(f"key {repeated[0]!r} appears twice in one object")
         return dict(items)
 
-    return read_json(path, max_bytes=MANIFEST_BYTES, parse_constant=constant, object_pairs_hook=pairs)
+    return read_json(path, max_bytes=MANIFEST_BYTES, parse_constant=constant, parse_float=finite,
+                     object_pairs_hook=pairs)
+
+
+def _listed(names: Sequence[str], most: int = 10) -> str:
+    """Names as an error line lists them: the first ``most``, each cut at 40 characters, and how many in all."""
+    shown = ", ".join(name if len(name) <= 40 else name[:37] + "..." for name in names[:most])
+    return shown if len(names) <= most else f"{shown}, ... ({len(names)} in all)"
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:
@@ -257,7 +272,7 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
                           f"export the model again")
     classes = code_class_names(experiment, config)
     if tuple(manifest["class_names"]) != classes:
-        raise DeployError(f"--model {folder}: {MANIFEST} field 'class_names' is {', '.join(manifest['class_names'])}; "
+        raise DeployError(f"--model {folder}: {MANIFEST} field 'class_names' is {_listed(manifest['class_names'])}; "
                           f"{paper_id}/{experiment.name}'s classes in this code are {', '.join(classes)} (in this "
                           f"order: each score is printed under its class); export the model again")
     if manifest["min_frames"] != experiment.min_frames:
