@@ -286,6 +286,23 @@ def test_a_number_of_thousands_of_digits_is_refused_in_a_short_line(tmp_path, ro
     assert len(str(caught.value).removeprefix(str(path))) < 250  # the line beyond the file's name
 
 
+@pytest.mark.parametrize("header, expected", [
+    ("database,subject,clip,true,pred," + ",".join(f"x{k}" for k in range(1000)),
+     r"line 1: unknown column\(s\) 'x0', 'x1', 'x2', 'x3', 'x4' and 995 more; expected clip, "),
+    ("database,subject,clip,true,pred,p_" + "9" * 5000,
+     r"line 1: unknown column\(s\) 'p_9{58}'\.\.\. \(5002 characters\); expected clip, "),
+    ("database,subject,clip,true,pred" + ",pred" * 1000, r"line 1: a column is named twice in the header \('pred'\)$"),
+])
+def test_a_header_of_thousands_of_characters_is_named_in_a_short_line(tmp_path, header, expected):
+    from common.evaluation.outside import OutsideError, read_outside
+
+    path = tmp_path / "theirs.csv"
+    path.write_text(header + "\ncasme2,sub01,EP02_01f,0,0\n", encoding="utf-8")
+    with pytest.raises(OutsideError, match=expected) as caught:
+        read_outside(path, ("negative", "positive", "surprise"))
+    assert len(str(caught.value).removeprefix(str(path))) < 250
+
+
 def test_a_class_of_thousands_of_digits_in_a_log_is_one_short_line(tmp_path):
     from common.evaluation.outside import OutsideError, read_ststnet_log
 

@@ -226,10 +226,12 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
                                         f"or our own predictions.csv ({', '.join(OURS_COLUMNS)}, ...)")
     unknown = [c for c in header if c not in CSV_COLUMNS and c not in score_columns]
     if unknown:
-        raise _error(path, header_line, f"unknown column(s) {', '.join(repr(c) for c in unknown)}; expected "
-                                        f"{', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}")
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise _error(path, header_line, f"unknown column(s) {', '.join(_shown(c) for c in unknown[:5])}{more}; "
+                                        f"expected {', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}")
     if len(set(header)) != len(header):
-        raise _error(path, header_line, f"a column is named twice in the header ({separator.join(header)})")
+        twice = next(c for c in header if header.count(c) > 1)
+        raise _error(path, header_line, f"a column is named twice in the header ({_shown(twice)})")
     given_scores = [c for c in score_columns if c in header]
     if given_scores and len(given_scores) != len(score_columns):
         absent = [c for c in score_columns if c not in header]
