@@ -457,6 +457,42 @@ def test_a_damaged_per_epoch_record_is_refused_in_one_line_naming_it(tmp_path, d
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("damage, expected", [
+    ("column", r"p\.csv: columns \['y_pred'\] are missing"),
+    ("short", r"p\.csv, row 1: expected a cell in each of fold, "),
+    ("digits", r"p\.csv, row 1: y_true/y_pred hold a value that is not a class index"),
+    ("letter", r"p\.csv, row 1: y_true/y_pred hold a value that is not a class index"),
+    ("key", r"e\.csv: no row for clip '9{80}' of fold "),
+])
+def test_a_damaged_predictions_csv_beside_a_per_epoch_record_is_refused_in_one_short_line(tmp_path, damage, expected):
+    """The predictions.csv read with its per-epoch record (the results site, the best-test-epoch numbers): a column
+    missing, a short row, a class of 5,000 digits or a letter, a clip of any length the record lacks; each one line
+    naming the file (a KeyError or int()'s refusal, before)."""
+    from common.evaluation import epoch_selection
+    from common.evaluation.records import write_predictions_csv
+
+    records = _records()
+    write_predictions_csv(tmp_path / "p.csv", records, ("negative", "positive", "surprise"))
+    epoch_selection.write_epoch_csv(tmp_path / "e.csv", records)
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    if damage == "column":
+        position = header.index("y_pred")
+        lines = [",".join(c for k, c in enumerate(line.split(",")) if k != position) for line in lines]
+    elif damage == "short":
+        lines[1] = ",".join(cells[:3])
+    else:
+        column, value = {"digits": ("y_true", "9" * 5000), "letter": ("y_pred", "x"),
+                         "key": ("key", "9" * 5000)}[damage]
+        cells[header.index(column)] = value
+        lines[1] = ",".join(cells)
+    (tmp_path / "p.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=expected) as caught:
+        epoch_selection.records_of_files(tmp_path / "p.csv", tmp_path / "e.csv")
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 400
+
+
 @pytest.mark.parametrize("run", [r for r in RUNS if r.get("epochs")], ids=lambda r: r["file"])
 def test_each_shipped_per_epoch_record_ends_on_the_predictions_shipped_beside_it(run):
     from common.evaluation import epoch_selection

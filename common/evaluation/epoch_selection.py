@@ -248,18 +248,30 @@ def records_of_files(predictions: str | Path, epochs: str | Path) -> list[dict[s
     by_clip = read_epoch_csv(epochs)
     try:
         with open_regular(predictions, newline="", encoding="utf-8") as handle:
-            rows = [{k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()}
-                    for row in csv.DictReader(handle)]
+            reader = csv.DictReader(handle)
+            rows = [{k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in reader]
+            header = reader.fieldnames or []
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ValueError(f"{predictions}: cannot be read as predictions.csv ({type(exc).__name__})") from None
+    missing = [c for c in st.PREDICTION_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"{predictions}: columns {missing} are missing; expected the runner's predictions.csv with "
+                         f"{', '.join(st.PREDICTION_COLUMNS)}")
     folds: dict[str, dict[str, Any]] = {}
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
+        if any(row[c] is None for c in st.PREDICTION_COLUMNS):  # a row of fewer cells than the header
+            raise ValueError(f"{predictions}, row {n}: expected a cell in each of "
+                             f"{', '.join(st.PREDICTION_COLUMNS)}")
+        # at most 6 digits: int() refuses over 4,300, and a class index has one
+        if not all(row[c].isascii() and row[c].isdigit() and len(row[c]) <= 6 for c in ("y_true", "y_pred")):
+            raise ValueError(f"{predictions}, row {n}: y_true/y_pred hold a value that is not a class index")
         record = folds.setdefault(row["fold"], {"fold": row["fold"], "status": row["status"], "y_true": [],
                                                 "y_pred": [], "subjects": [], "datasets": [], "keys": [],
                                                 "classes": []})
         classes = by_clip.get((row["fold"], row["key"]))
         if classes is None:
-            raise ValueError(f"{epochs}: no row for clip {row['key']} of fold {row['fold']} ({predictions} has it)")
+            raise ValueError(f"{epochs}: no row for clip {row['key'][:80]!r} of fold {row['fold'][:80]!r} "
+                             f"({predictions} has it)")
         for column, value in (("y_true", int(row["y_true"])), ("y_pred", int(row["y_pred"])),
                               ("subjects", row["subject"]), ("datasets", row["dataset"]), ("keys", row["key"]),
                               ("classes", classes)):
