@@ -34,6 +34,7 @@ scored, in the order of the track's folds (each clip carries the name of the fol
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 import re
@@ -230,7 +231,7 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
         raise _error(path, header_line, f"unknown column(s) {', '.join(_shown(c) for c in unknown[:5])}{more}; "
                                         f"expected {', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}")
     if len(set(header)) != len(header):
-        twice = next(c for c in header if header.count(c) > 1)
+        twice = collections.Counter(header).most_common(1)[0][0]  # one pass: a header may hold a million cells
         raise _error(path, header_line, f"a column is named twice in the header ({_shown(twice)})")
     given_scores = [c for c in score_columns if c in header]
     if given_scores and len(given_scores) != len(score_columns):
