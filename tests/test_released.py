@@ -118,6 +118,13 @@ def test_a_bad_csv_row_is_one_line_naming_the_line(tmp_path):
     table.write_text(table.read_text().replace("casme2,sub01,EP02_01f,1", "casme2,sub01,EP02_01f,7"))
     with pytest.raises(released.DatasetError, match=r"line 2: class '7'; expected 0 \(negative\)"):
         released.load(root)
+    # a class the separators \x1c..\x1f follow reads as str.strip leaves it (int() refused it: a ValueError)
+    table.write_text(table.read_text().replace("casme2,sub01,EP02_01f,7", "casme2,sub01,EP02_01f,1\x1f"))
+    assert {s.clip: s.emotion for s in released.load(root)}["EP02_01f"] == "positive"
+    # a name of thousands of characters is quoted in at most 40 of them
+    table.write_text(table.read_text().replace("casme2,sub01,EP02_01f,1\x1f", "casme9,sub01," + "x" * 5000 + ",1"))
+    with pytest.raises(released.DatasetError, match=r"line 2: expected a database .* got 'casme9', 'sub01', 'x{40}'$"):
+        released.load(root)
 
 
 def test_check_data_reports_the_released_inputs_and_their_problems(tmp_path, capsys):

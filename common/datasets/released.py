@@ -167,9 +167,10 @@ def _sample(database: str, subject: str, clip: str, label: int, layout: str, flo
 
 
 def _label(text: str, where: str) -> int:
-    if text.strip() not in ("0", "1", "2"):
-        raise DatasetError(f"{where}: class {text!r}; expected 0 (negative), 1 (positive) or 2 (surprise)")
-    return int(text)
+    value = text.strip()  # str.strip takes the separators \x1c..\x1f, which int() refuses: the stripped text is read
+    if value not in ("0", "1", "2"):
+        raise DatasetError(f"{where}: class {text[:40]!r}; expected 0 (negative), 1 (positive) or 2 (surprise)")
+    return int(value)
 
 
 def _load_htnet(found: Found) -> list[Sample]:
@@ -194,7 +195,7 @@ def _load_htnet(found: Found) -> list[Sample]:
         database, subject, clip = ((row[c] or "").strip() for c in ("dataset", "sub", "filename_o"))
         if database.lower() not in FPS or not subject or not clip:
             raise DatasetError(f"{where}: expected a database (casme2, smic, samm), a subject and a clip, got "
-                               f"{database!r}, {subject!r}, {clip!r}")
+                               f"{database[:40]!r}, {subject[:40]!r}, {clip[:40]!r}")
         label = _label(row["label"] or "", where)
         name = f"{subject}_{clip}"
         if name in seen:
