@@ -313,3 +313,13 @@ def test_a_file_name_a_listing_gives_must_stay_inside_its_folder(tmp_path):
     for name in ("../secret.csv", str(tmp_path / "secret.csv"), "", None):
         with pytest.raises(ValueError, match="runs"):
             inside(tmp_path / "runs", name)
+
+
+@pytest.mark.parametrize("name", ["liong2019-paper-seed².folds", "liong2019-paper-seedx.folds", "liong2019.folds"])
+def test_a_fold_folder_whose_name_gives_no_seed_is_refused_naming_it(tmp_path, name):
+    """A seed written with a digit int() refuses (``²``, which ``str.isdigit`` takes) is refused as any other name."""
+    from common.leaderboard.site import folds_entry
+
+    (tmp_path / name).mkdir()
+    with pytest.raises(ValueError, match=r"expected a name <method>-<recipe>-seed<k>\[-<option>\]\.folds"):
+        folds_entry(tmp_path / name, None, None, 10)
