@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from common.datasets.released import list_key
+from common.datasets.tables import ascii_digits
 from common.evaluation import metrics
 from common.files import atomic_write, open_regular, csv_writer, csv_text
 from common.evaluation import statistics as st
@@ -227,7 +228,7 @@ def read_epoch_csv(path: str | Path) -> dict[tuple[str, str], str]:
                 if len(row) != len(header):
                     raise ValueError(f"{path}, line {line}: expected {len(header)} cells ({','.join(header)})")
                 fold, key, classes = row[0], row[1], row[-1]
-                if not classes.isdigit() or not classes.isascii() or len(classes) > MAX_EPOCHS:
+                if not ascii_digits(classes) or len(classes) > MAX_EPOCHS:
                     raise ValueError(f"{path}, line {line}: expected fold, key and one class digit an epoch "
                                      f"(at most {MAX_EPOCHS} epochs)")
                 if header == EPOCH_CSV_COLUMNS and row[2] != list_key(key):
@@ -246,24 +247,14 @@ def records_of_files(predictions: str | Path, epochs: str | Path) -> list[dict[s
     record: each fold's clips in the csv's order, its last-epoch predictions and its per-epoch classes. A clip
     of the csv that the record lacks, or one epoch count differing within a fold, is a ``ValueError``."""
     by_clip = read_epoch_csv(epochs)
-    try:
-        with open_regular(predictions, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            rows = [{k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in reader]
-            header = reader.fieldnames or []
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"{predictions}: cannot be read as predictions.csv ({type(exc).__name__})") from None
-    missing = [c for c in st.PREDICTION_COLUMNS if c not in header]
-    if missing:
-        raise ValueError(f"{predictions}: columns {missing} are missing; expected the runner's predictions.csv with "
-                         f"{', '.join(st.PREDICTION_COLUMNS)}")
+    rows = st.read_prediction_rows(predictions)
     folds: dict[str, dict[str, Any]] = {}
     for n, row in enumerate(rows, start=1):
         if any(row[c] is None for c in st.PREDICTION_COLUMNS):  # a row of fewer cells than the header
             raise ValueError(f"{predictions}, row {n}: expected a cell in each of "
                              f"{', '.join(st.PREDICTION_COLUMNS)}")
         # at most 6 digits: int() refuses over 4,300, and a class index has one
-        if not all(row[c].isascii() and row[c].isdigit() and len(row[c]) <= 6 for c in ("y_true", "y_pred")):
+        if not all(ascii_digits(row[c]) and len(row[c]) <= 6 for c in ("y_true", "y_pred")):
             raise ValueError(f"{predictions}, row {n}: y_true/y_pred hold a value that is not a class index")
         record = folds.setdefault(row["fold"], {"fold": row["fold"], "status": row["status"], "y_true": [],
                                                 "y_pred": [], "subjects": [], "datasets": [], "keys": [],

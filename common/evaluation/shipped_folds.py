@@ -13,6 +13,7 @@ from typing import Any
 
 from common import files
 from common.datasets.released import list_key
+from common.datasets.tables import ascii_digits
 from common.evaluation.records import FOLD_SCHEMA, fold_record_problem
 
 SHIPPED_SCHEMA = "mersuite.shipped-fold/1"
@@ -108,7 +109,7 @@ def shipped_fold_problem(shipped: Any) -> str:
     if classes is not None:
         if len(classes) != len(shipped.get("y_pred") or []):
             return "'epoch_classes' does not hold one string per test clip"
-        if not all(isinstance(c, str) and c.isascii() and c.isdigit() and len(c) <= MAX_EPOCHS for c in classes):
+        if not all(isinstance(c, str) and ascii_digits(c) and len(c) <= MAX_EPOCHS for c in classes):
             return f"'epoch_classes' holds a string that is not class digits (at most {MAX_EPOCHS} epochs)"
         if len({len(c) for c in classes}) > 1:
             return "'epoch_classes' holds clips with different numbers of epochs"

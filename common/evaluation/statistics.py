@@ -188,16 +188,10 @@ def from_records(records: Iterable[Mapping[str, Any]], nan_folds: str = "exclude
 PREDICTION_COLUMNS = ("fold", "key", "dataset", "subject", "y_true", "y_pred", "status")
 
 
-def read_predictions_csv(path: str | Path, nan_folds: str = "exclude") -> Predictions:
-    """:class:`Predictions` from a runner's ``predictions.csv`` (rows of diverged folds, status
-    ``nan``, left out unless ``nan_folds="include"``, as in ``metrics.aggregate``).
-
-    Raises ``ValueError`` naming the file when it cannot be read, lacks a column, or holds a
-    label that is not an integer.
-    """
-    if nan_folds not in metrics.NAN_FOLDS:
-        raise ValueError(f"nan_folds={nan_folds!r}: expected one of {metrics.NAN_FOLDS}")
-    path = Path(path)
+def read_prediction_rows(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of a runner's ``predictions.csv`` as written (``{column: cell}``, each cell's text as
+    ``common.files.csv_text`` reads it; a row shorter than the header holds ``None``); ``ValueError`` naming the
+    file when it cannot be read or lacks a column of :data:`PREDICTION_COLUMNS`."""
     try:
         with open_regular(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
@@ -209,6 +203,20 @@ def read_predictions_csv(path: str | Path, nan_folds: str = "exclude") -> Predic
     if missing:
         raise ValueError(f"{path}: columns {missing} are missing; expected the runner's predictions.csv "
                          f"with {', '.join(PREDICTION_COLUMNS)}")
+    return rows
+
+
+def read_predictions_csv(path: str | Path, nan_folds: str = "exclude") -> Predictions:
+    """:class:`Predictions` from a runner's ``predictions.csv`` (rows of diverged folds, status
+    ``nan``, left out unless ``nan_folds="include"``, as in ``metrics.aggregate``).
+
+    Raises ``ValueError`` naming the file when it cannot be read, lacks a column, or holds a
+    label that is not an integer.
+    """
+    if nan_folds not in metrics.NAN_FOLDS:
+        raise ValueError(f"nan_folds={nan_folds!r}: expected one of {metrics.NAN_FOLDS}")
+    path = Path(path)
+    rows = read_prediction_rows(path)
     statuses = metrics.SCORED_STATUSES + (("nan",) if nan_folds == "include" else ())
     rows = [r for r in rows if r["status"] in statuses]
     try:

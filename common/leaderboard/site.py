@@ -43,6 +43,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from common.datasets.tables import ascii_digits
 from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
@@ -256,7 +257,7 @@ def folds_entry(folder: Path, registry: Any, sources: Sources, n_resamples: int,
     """A run shipped fold by fold (``<method>-<recipe>-seed<k>.folds/``, one fold record a file, as it trains): its
     entry, marked partial until it holds every fold, and its authors' published numbers."""
     method, recipe, seed_name, option = (folder.name.removesuffix(".folds").split("-", 3) + ["", "", ""])[:4]
-    if not seed_name.startswith("seed") or not (seed_name[4:].isascii() and seed_name[4:].isdigit()):
+    if not seed_name.startswith("seed") or not ascii_digits(seed_name[4:]):
         raise ValueError(f"{folder}: expected a name <method>-<recipe>-seed<k>[-<option>].folds")
     seed = int(seed_name[4:])
     paths = sorted(folder.glob("*.json"))[:MAX_FOLD_FILES]
