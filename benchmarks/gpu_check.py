@@ -200,7 +200,7 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     conflict = ship_conflict(ship_dir, plan)
     if conflict:
         return 2, f"wang2024 on the released inputs: {conflict}"
-    written, skipped = seed_folds(ship_dir, plan)
+    written, skipped = seed_folds(ship_dir, plan, epochs=True)  # run_all.py keeps the epoch gauge on
     print(resume_line(ship_dir, plan, written, skipped), flush=True)
     for line in skipped:
         print(f"  {line}", flush=True)

@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{stem}: {len(plan['folds'])} folds, {shipped} file(s) shipped in {ship_dir}; would run:\n"
               f"$ {shlex.join(run_command[1:])}")
         return 0
-    written, skipped = shipped_folds.seed_folds(ship_dir, plan)
+    written, skipped = shipped_folds.seed_folds(ship_dir, plan, epochs=args.epoch_gauge)
     print(shipped_folds.resume_line(ship_dir, plan, written, skipped), flush=True)
     for line in skipped:
         print(f"  {line}", flush=True)

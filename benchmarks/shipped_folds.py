@@ -92,11 +92,13 @@ def ship_conflict(ship_dir: Path, plan: dict) -> str:
     return ""
 
 
-def seed_folds(ship_dir: Path, plan: dict) -> tuple[list[str], list[str]]:
+def seed_folds(ship_dir: Path, plan: dict, *, epochs: bool) -> tuple[list[str], list[str]]:
     """Write every shipped fold of ``ship_dir`` that is ``plan``'s into the run's folder (``plan["folder"]/folds``),
     as the fold record its runner reuses (:func:`unship_fold`: this machine's data root and fingerprint), unless a
-    record the runner reuses is there already. Returns (the folds written, one line per shipped fold not taken and
-    why: it is retrained)."""
+    record the runner reuses is there already. ``epochs``: the run records the epoch gauge's per-epoch test
+    predictions, so a fold shipped without them is trained again (the same training, which the gauge does not
+    touch: a seed shipped before the gauge was kept gets its per-epoch record by a rerun, each fold's file replaced
+    as it lands). Returns (the folds written, one line per shipped fold not taken and why: it is retrained)."""
     from common.evaluation.records import load_fold_record
     from common.files import write_json_atomic
     from common.orchestration.run_folders import KIND_FILE, record_kind
@@ -115,6 +117,8 @@ def seed_folds(ship_dir: Path, plan: dict) -> tuple[list[str], list[str]]:
         elif shipped is not None and (shipped["train_sha256"] != fold["train_sha256"]
                                       or shipped["keys"] != fold["test_keys"]):
             problem = "its training or test clips are not this run's"
+        elif shipped is not None and epochs and shipped["epoch_classes"] is None:
+            problem = "it was shipped without the epoch gauge's per-epoch record, which this run keeps"
         if problem:
             skipped.append(f"{path.name}: {problem}; the fold is trained again")
             continue

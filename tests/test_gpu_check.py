@@ -127,7 +127,7 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
     # reused, the others trained, and the shipped folder then holds them all
     moved = shutil.copytree(dummy_corpus, tmp_path / "elsewhere")
     spec, plan = run(moved, tmp_path / "resumed")
-    written, skipped = gpu_check.seed_folds(ship, plan)
+    written, skipped = gpu_check.seed_folds(ship, plan, epochs=True)
     assert written == kept and skipped == []
     dummy_paper.HOOKS["ran"].clear()
     resumed = runner.run_experiment("dummy", experiment, spec)
@@ -154,7 +154,7 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
     spec, other = run(moved, tmp_path / "other")
     other["base"]["config_hash"] = "another"
     assert "config_hash" in gpu_check.ship_conflict(ship, other)
-    assert gpu_check.seed_folds(ship, other)[0] == []
+    assert gpu_check.seed_folds(ship, other, epochs=True)[0] == []
 
 
 def test_the_released_part_alone_needs_the_released_inputs(tmp_path, capsys):
@@ -183,7 +183,7 @@ def test_the_released_runs_plan_takes_every_shipped_htnet_fold(tmp_path):
     shipped = sorted(p.stem for p in SHIPPED_HTNET.glob("*.json"))
     assert shipped and set(shipped) <= set(plan["folds"])
     assert gpu_check.ship_conflict(SHIPPED_HTNET, plan) == ""
-    written, skipped = gpu_check.seed_folds(SHIPPED_HTNET, plan)
+    written, skipped = gpu_check.seed_folds(SHIPPED_HTNET, plan, epochs=True)
     assert skipped == [] and sorted(written) == shipped
 
 

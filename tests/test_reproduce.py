@@ -64,9 +64,9 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     # the next session, another machine: the inputs at another path; only the two missing folds are trained
     moved = shutil.copytree(dummy_corpus, tmp_path / "elsewhere")
     plan = plan_of(moved, tmp_path / "resumed")
-    assert shipped_folds.seed_folds(ship, plan) == (kept, [])
+    assert shipped_folds.seed_folds(ship, plan, epochs=True) == (kept, [])
     # a second call on the same machine finds them in the run's folder: none written, and the line says why
-    again = shipped_folds.seed_folds(ship, plan)
+    again = shipped_folds.seed_folds(ship, plan, epochs=True)
     assert again == ([], []) and "2 already in the run's folder" in shipped_folds.resume_line(ship, plan, *again)
     assert not reproduce.complete(plan)
     dummy_paper.HOOKS["ran"].clear()
@@ -92,7 +92,27 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     assert other["base"]["config_hash"] != plan["base"]["config_hash"]
     conflict = shipped_folds.ship_conflict(ship, other)
     assert "config_hash" in conflict and "\n" not in conflict
-    assert shipped_folds.seed_folds(ship, other)[0] == []
+    assert shipped_folds.seed_folds(ship, other, epochs=True)[0] == []
+
+    # a fold shipped without the per-epoch record (a seed shipped before the gauge was kept): a run without the
+    # gauge reuses it; a gauged run trains it again and its new file, with the record, replaces the shipped one
+    first = ship / f"{kept[0]}.json"
+    original = json.loads(first.read_text())
+    assert original["epoch_classes"] is not None
+    bare = {**original, "epoch_model": None, "epoch_classes": None}
+    first.write_text(json.dumps(bare))
+    assert shipped_folds.seed_folds(ship, plan_of(moved, tmp_path / "ungauged"), epochs=False) == (
+        sorted(plan["folds"]), [])
+    gauged = plan_of(moved, tmp_path / "gauged")
+    written, skipped = shipped_folds.seed_folds(ship, gauged, epochs=True)
+    assert written == sorted(set(plan["folds"]) - {kept[0]}) and len(skipped) == 1
+    assert skipped[0] == (f"{kept[0]}.json: it was shipped without the epoch gauge's per-epoch record, which this "
+                          "run keeps; the fold is trained again"), skipped
+    dummy_paper.HOOKS["ran"].clear()
+    run(moved, tmp_path / "gauged")
+    assert dummy_paper.HOOKS["ran"] == {kept[0]}
+    assert shipped_folds.export_folds(gauged, ship) == [kept[0]]
+    assert json.loads(first.read_text())["epoch_classes"] == original["epoch_classes"]
 
 
 def test_options_that_cannot_run_are_refused_in_one_line(tmp_path, capsys):
