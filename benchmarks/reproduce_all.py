@@ -15,10 +15,10 @@ The queue, in this order (:func:`queue`), from ``docs/predictions/runs.json``'s 
 2. every planned seed without its file (a planned option's, ``name``, as in 1): STSTNet's MATLAB recipe beyond its
    first four seeds without the epoch gauge (``--no-epoch-gauge``: the extra seeds of its distribution, whose
    gauge would take two to three times the run), every other with it;
-3. the gauged rerun of every shipped seed of a recipe as it stands whose per-epoch record is not shipped and
-   whose folds are not (a run resumed from its shipped folds reuses them, gauge or not): its predicted classes
-   must come out the shipped file's, its probabilities within float32 round-off (``git diff`` shows it; port seeds
-   0, 1 and 2 differ by at most 1e-6 in 51, 43 and 37 rows, docs/reproductions.md).
+3. the gauged rerun of every shipped seed of a recipe as it stands whose per-epoch record is not shipped (its
+   folds shipped without the gauge are trained again, each file replaced as it lands: ``shipped_folds.seed_folds``):
+   its predicted classes must come out the shipped file's, its probabilities within float32 round-off (``git
+   diff`` shows it; port seeds 0, 1 and 2 differ by at most 1e-6 in 51, 43 and 37 rows, docs/reproductions.md).
 
 ``--workers N --worker K`` takes every N-th run of the whole queue (done ones included) from the K-th: two
 processes on two cores share the queue without ever running the same run (a STSTNet group of folds leaves a core
@@ -66,8 +66,7 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
                         ["--method", method, "--recipe", recipe, "--seed", str(seed), *extra, *option]))
     for run in document.get("runs", []):
         extra_seed = (run["method"], run["recipe"]) == ("liong2019", "paper") and run["seed"] >= GAUGED_SEEDS
-        folds_shipped = (folder / run["file"]).with_suffix(".folds").is_dir()
-        if run.get("epochs") or extra_seed or run.get("name") or folds_shipped:
+        if run.get("epochs") or extra_seed or run.get("name"):
             continue
         out.append((f"{run['method']}-{run['recipe']}-seed{run['seed']}.epochs.csv",
                     ["--method", run["method"], "--recipe", run["recipe"], "--seed", str(run["seed"])]))

@@ -180,7 +180,7 @@ def test_the_queue_of_every_missing_run_is_shared_by_workers_without_overlap(tmp
         (tmp_path / run["file"]).write_text("")
     (tmp_path / "gan2019-paper-seed0.epochs.csv").write_text("")
     (tmp_path / "liong2019-paper-seed1-glorot.csv").write_text("")
-    (tmp_path / "liong2019-paper-seed1.folds").mkdir()  # shipped fold by fold without the gauge
+    (tmp_path / "liong2019-paper-seed1.folds").mkdir()  # shipped fold by fold without the gauge: rerun with it
     every = dict(reproduce_all.queue(tmp_path))
     left = dict(reproduce_all.share(tmp_path, 1, 0))
     # the planned seeds not shipped: the MATLAB recipe's seed 5 without the gauge, seed 3 and gan2019's with it
@@ -199,11 +199,11 @@ def test_the_queue_of_every_missing_run_is_shared_by_workers_without_overlap(tmp
     assert left["liong2019-paper-seed4-fixed_subset.csv"][6:] == [
         "--no-epoch-gauge", "--name", "fixed_subset", "--set", "train.shuffle_once=true", "--set",
         "train.drop_partial_batch=true"]
-    # the gauged rerun of a shipped seed without its per-epoch record, not of an extra seed, one that has it, one
-    # whose folds are shipped (resumed, they would stay without it) or an option's
-    assert "--no-epoch-gauge" not in left["liong2019-paper-seed0.epochs.csv"]
+    # the gauged rerun of a shipped seed without its per-epoch record, its folds shipped or not (a gauged run trains
+    # a fold shipped without the record again), not of an extra seed, one that has it or an option's
+    assert "--no-epoch-gauge" not in left["liong2019-paper-seed0.epochs.csv"] + left["liong2019-paper-seed1.epochs.csv"]
     assert not {"liong2019-paper-seed4.epochs.csv", "gan2019-paper-seed0.epochs.csv",
-                "liong2019-paper-seed1.epochs.csv", "liong2019-paper-seed0-fixed_subset.epochs.csv"} & set(every)
+                "liong2019-paper-seed0-fixed_subset.epochs.csv"} & set(every)
     # two workers: disjoint shares of the whole queue, together every run left; started after a run finished, a
     # worker's share is still the same part of the queue
     shares = [dict(reproduce_all.share(tmp_path, 2, k)) for k in (0, 1)]
