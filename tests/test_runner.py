@@ -189,6 +189,48 @@ def test_damaged_fold_files_are_recomputed_with_a_notice(dummy_corpus, tmp_path,
     assert again["metrics"] == first["metrics"]
 
 
+# Well-formed fold files whose numbers were changed after the run: each reused, each would have been a silent
+# change of the run's scores, its predictions.csv or its summary, or a traceback (probabilities, extra).
+TAMPERED = (
+    ("true classes", lambda r: r.update(y_true=[(c + 1) % 3 for c in r["y_true"]]),
+     "does not fit this fold (its true classes are not the selection's labels)"),
+    ("databases", lambda r: r.update(datasets=["smic"] * len(r["datasets"])),
+     "does not fit this fold (its databases or subjects are not the selection's)"),
+    ("subjects", lambda r: r.update(subjects=[None] * len(r["subjects"])), "is damaged ('subjects' holds a value"),
+    ("counts", lambda r: r.update(n_train=10 ** 40), "does not fit this fold (it counts 10000000000000000000000"),
+    ("time", lambda r: r.update(seconds=float("inf")), "is damaged ('seconds' is inf, not a time)"),
+    ("probabilities", lambda r: r.update(probabilities=[["a"] * 3 for _ in r["y_pred"]]),
+     "is damaged ('probabilities' holds a row that is not as many finite numbers"),
+    ("probability columns", lambda r: r.update(probabilities=[[1.0] for _ in r["y_pred"]]),
+     "does not fit this fold (its probabilities are not one per class (3))"),
+    ("history", lambda r: r.update(history={"loss": {"a": 1}}), "is damaged (history 'loss' is not a list"),
+    ("extra", lambda r: r.update(extra="x"), "is damaged ('extra' is not an object)"),
+    ("no predictions", lambda r: r.update(test_indices=[], keys=[], datasets=[], subjects=[], y_true=[], y_pred=[],
+                                          probabilities=None),
+     "does not fit this fold (it is marked ok but holds no predictions)"),
+    ("marked empty", lambda r: r.update(status="empty"),
+     "does not fit this fold (it is marked empty, but the fold has training and test samples)"),
+)
+
+
+@pytest.mark.parametrize("what, change, notice", TAMPERED, ids=[t[0] for t in TAMPERED])
+def test_a_fold_file_changed_after_the_run_is_recomputed_not_reused(dummy_corpus, tmp_path, caplog, what, change,
+                                                                    notice):
+    """Every per-sample column but the predictions is checked against the selection, the counts against the fold,
+    the numbers for being finite numbers: a changed file is recomputed with a notice, the scores are the run's."""
+    first = run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke", out=tmp_path)).summary
+    path = tmp_path / "dummy" / "toy_loso" / "folds" / "casme2_sub01.json"
+    record = json.loads(path.read_text())
+    change(record)
+    path.write_text(json.dumps(record))  # Python writes inf as Infinity; read_json takes it as a float
+    dummy_paper.reset_hooks()
+    caplog.set_level(logging.INFO, logger="common")
+    again = run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke", out=tmp_path)).summary
+    assert dummy_paper.HOOKS["ran"] == {"casme2_sub01"}
+    assert any(f"stored casme2_sub01.json {notice}" in line for line in caplog.messages), caplog.messages
+    assert again["metrics"] == first["metrics"]
+
+
 def test_out_dir_that_is_a_file_or_locked_is_one_line_before_any_work(dummy_corpus, tmp_path):
     import fcntl
 

@@ -139,7 +139,27 @@ def fold_record_problem(record: Any) -> str:
     if probabilities is not None and (not isinstance(probabilities, list)
                                       or len(probabilities) != len(record["y_pred"])):
         return "'probabilities' does not hold one row per prediction"
+    if probabilities and not (all(isinstance(row, list) and len(row) == len(probabilities[0]) for row in probabilities)
+                              and all(_number_or_none(p) for row in probabilities for p in row)):
+        return "'probabilities' holds a row that is not as many finite numbers as the others"
+    for key in ("keys", "datasets", "subjects"):
+        if not all(isinstance(v, str) for v in record[key]):
+            return f"{key!r} holds a value that is not text"
+    if not (math.isfinite(record["seconds"]) and record["seconds"] >= 0):
+        return f"'seconds' is {record['seconds']!r}, not a time"
+    if record["n_train"] < 0 or record["n_test"] < 0:
+        return "'n_train' or 'n_test' is negative"
+    for name, values in record["history"].items():  # the training curves read each as numbers per epoch
+        if not (isinstance(values, list) and all(_number_or_none(v) for v in values)):
+            return f"history {name[:40]!r} is not a list of finite numbers (null where one diverged)"
+    if not isinstance(record.get("extra", {}), dict):
+        return "'extra' is not an object"
     return ""
+
+
+def _number_or_none(value: Any) -> bool:
+    """A finite JSON number (not a boolean), or null: what ``jsonable`` writes for a float (null when not finite)."""
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value))
 
 
 def load_fold_record(path: Path) -> tuple[dict | None, str]:

@@ -15,10 +15,14 @@ Each file's schema (``folds/<fold>.json``, ``results.json``, ``predictions.csv``
 
 The fingerprint hashes paper, experiment, profile, seed, the effective config, the data root
 and the fold's train/test sample keys. A rerun reuses a fold file only when it is well-formed
-(``fold_record_problem``: every key above that the runner reads, with its type), its fingerprint
-matches, the fold did not fail and its samples are the fold's; otherwise it says so and
-recomputes that fold (so a run with another config, seed or corpus never silently reuses old
-folds, a failed fold is retried, and a truncated or edited file is rebuilt, never a KeyError).
+(``fold_record_problem``: every key above that the runner reads, with its type, its numbers finite),
+its fingerprint matches, the fold did not fail, and what the selection and the fold decide is theirs:
+the samples, their true classes, databases and subjects, the training and test counts, a class for
+each prediction and a probability for each class, predictions for an ``ok`` or ``nan`` fold, and
+``empty`` only for a fold without training or test samples (``_stored_fold_problem``); otherwise it
+says so and recomputes that fold (so a run with another config, seed or corpus never silently reuses
+old folds, a failed fold is retried, and a truncated or edited file is rebuilt, never a KeyError or a
+changed score; only the predictions themselves cannot be checked without training again).
 Status ``nan``: the training loss (or the predicted probabilities) became NaN/inf; such a fold
 keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
 Status ``refused``: the fold's training part holds fewer than two classes
@@ -146,15 +150,28 @@ def _stored_fold_problem(record: dict, selection: Selection, fold, n_classes: in
     """Why a well-formed stored record does not fit this fold of this selection, or ``""``."""
     if record["fold"] != fold.name:
         return f"it is the record of fold {record['fold']!r}"
+    if (record["n_train"], record["n_test"]) != (len(fold.train), len(fold.test)):
+        return (f"it counts {record['n_train']} training and {record['n_test']} test samples, the fold "
+                f"{len(fold.train)} and {len(fold.test)}")
+    if record["status"] == "empty" and len(fold.train) and len(fold.test):
+        return "it is marked empty, but the fold has training and test samples"
     if not record["y_pred"]:
-        return ""
+        return f"it is marked {record['status']} but holds no predictions" if record["status"] in ("ok", "nan") else ""
     test = record["test_indices"]
     if sorted(test) != sorted(np.asarray(fold.test).tolist()):
         return "its test samples are not the fold's"
-    if record["keys"] != [selection.samples[i].key for i in test]:
+    # every per-sample column but the predictions is the selection's (fold_jobs.fold_record writes them from it)
+    samples = [selection.samples[i] for i in test]
+    if record["keys"] != [s.key for s in samples]:
         return "its sample keys are not the selection's"
-    if any(not 0 <= v < n_classes for v in record["y_true"] + record["y_pred"]):
-        return f"it holds a class outside 0..{n_classes - 1}"
+    if record["datasets"] != [s.dataset for s in samples] or record["subjects"] != [s.subject for s in samples]:
+        return "its databases or subjects are not the selection's"
+    if record["y_true"] != np.asarray(selection.labels)[test].astype(int).tolist():
+        return "its true classes are not the selection's labels"
+    if any(not 0 <= v < n_classes for v in record["y_pred"]):
+        return f"it predicts a class outside 0..{n_classes - 1}"
+    if record.get("probabilities") and len(record["probabilities"][0]) != n_classes:
+        return f"its probabilities are not one per class ({n_classes})"
     return ""
 
 
