@@ -71,7 +71,7 @@ sys.path.insert(0, str(ROOT))
 # names stay importable from here.
 from benchmarks.shipped_folds import (POLL_SECONDS, export_folds, fold_plan,  # noqa: E402,F401
                                       resume_line, run_and_ship, run_name, seed_folds, ship_conflict, shipped_summary,
-                                      stop_process, train_sha256)
+                                      skipped_lines, stop_process, train_sha256)
 from common.estimate.units import duration  # noqa: E402
 from common.evaluation.shipped_folds import (BASE_FIELDS, DIGITS, MAX_EPOCHS, MAX_SHIPPED_BYTES,  # noqa: E402,F401
                                              SHIPPED_FIELDS, SHIPPED_SCHEMA, load_shipped_folds, read_shipped_fold,
@@ -202,7 +202,7 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
         return 2, f"wang2024 on the released inputs: {conflict}"
     written, skipped = seed_folds(ship_dir, plan, epochs=True)  # run_all.py keeps the epoch gauge on
     print(resume_line(ship_dir, plan, written, skipped), flush=True)
-    for line in skipped:
+    for line in skipped_lines(skipped):
         print(f"  {line}", flush=True)
     command = [sys.executable, str(ROOT / "run_all.py"), "--paper", RELEASED_PAPER, "--profile", "paper",
                "--data-root", str(args.released), "--workers", str(args.workers), "--out", str(out_dir)]

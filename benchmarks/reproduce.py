@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     written, skipped = shipped_folds.seed_folds(ship_dir, plan, epochs=args.epoch_gauge)
     print(shipped_folds.resume_line(ship_dir, plan, written, skipped), flush=True)
-    for line in skipped:
+    for line in shipped_folds.skipped_lines(skipped):
         print(f"  {line}", flush=True)
     print(f"$ {shlex.join(run_command[1:])}  (log: {out / 'run.log'})", flush=True)
     code, stopped, wall = shipped_folds.run_and_ship(run_command, plan, ship_dir, out / "run.log", cwd=ROOT,

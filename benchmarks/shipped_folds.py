@@ -134,6 +134,13 @@ def seed_folds(ship_dir: Path, plan: dict, *, epochs: bool) -> tuple[list[str], 
     return written, skipped
 
 
+def skipped_lines(skipped: list[str], most: int = 5) -> list[str]:
+    """What a resumed run prints of :func:`seed_folds`' folds not taken: the first ``most`` lines, then how many
+    more (a gauged rerun of a seed shipped without the gauge trains all 68 again, each for the same reason)."""
+    more = len(skipped) - most
+    return skipped[:most] + ([f"... and {more} more shipped fold(s) not taken, trained again"] if more > 0 else [])
+
+
 def resume_line(ship_dir: Path, plan: dict, written: list[str], skipped: list[str]) -> str:
     """The line a resumed run prints after :func:`seed_folds`: the folds written into the run's folder, and those
     already there as the run's own records (a second call on the same machine), which the runner reuses too."""

@@ -108,6 +108,9 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     assert written == sorted(set(plan["folds"]) - {kept[0]}) and len(skipped) == 1
     assert skipped[0] == (f"{kept[0]}.json: it was shipped without the epoch gauge's per-epoch record, which this "
                           "run keeps; the fold is trained again"), skipped
+    assert shipped_folds.skipped_lines(skipped * 68) == skipped * 5 + [
+        "... and 63 more shipped fold(s) not taken, trained again"]
+    assert shipped_folds.skipped_lines(skipped) == skipped
     dummy_paper.HOOKS["ran"].clear()
     run(moved, tmp_path / "gauged")
     assert dummy_paper.HOOKS["ran"] == {kept[0]}
