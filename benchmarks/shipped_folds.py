@@ -7,7 +7,9 @@ the fold record without weights or machine paths; its per-epoch test classes one
 probabilities and histories at :data:`DIGITS` significant digits), committed with the session's work, and a later
 run starts by writing those folds into its own folder as the fold records its runner reuses (:func:`seed_folds`:
 the fingerprint, which hashes the data root, rebuilt for this machine with ``runner.fold_fingerprint``). Only
-folds of the same paper, experiment, profile, seed, config hash (``--set`` included) and clips are taken;
+folds of the same paper, experiment, profile, seed, config hash (``--set`` included) and clips are taken, with
+the counts, true classes, databases and subjects this run's selection gives (what the runner checks before it
+reuses a record: a fold it would train again is said so here, before any work);
 :func:`ship_conflict` names the first shipped fold of another run in one line. :func:`run_and_ship` runs the
 suite's own command in its own process and ships its finished folds every :data:`POLL_SECONDS`.
 
@@ -71,11 +73,20 @@ def fold_plan(paper_id: str, experiment: Any, run: Any, folder: Path | None = No
         kind = run_kind(run)
         folder = paper_folder(run.out, paper_id, kind) / experiment.name
     keys = [s.key for s in selection.samples]
+    labels = [int(c) for c in selection.labels]
+
+    def test_part(fold: Any) -> dict:
+        """What the runner checks a reused record's test part against (``runner``'s ``_stored_fold_problem``)."""
+        samples = [selection.samples[i] for i in fold.test]
+        return {"test_keys": [s.key for s in samples], "n_train": len(fold.train), "n_test": len(fold.test),
+                "test_classes": [labels[i] for i in fold.test], "test_datasets": [s.dataset for s in samples],
+                "test_subjects": [s.subject for s in samples]}
+
     return {"folder": str(folder), "kind": kind, "base": base,
             "clips": len(selection), "classes": len(selection.class_names),
             "folds": {fold.name: {"fingerprint": fold_fingerprint(base, selection, fold),
                                   "train_sha256": train_sha256([keys[i] for i in fold.train]),
-                                  "test_keys": [keys[i] for i in fold.test]} for fold in folds}}
+                                  **test_part(fold)} for fold in folds}}
 
 
 def ship_conflict(ship_dir: Path, plan: dict) -> str:
@@ -117,6 +128,10 @@ def seed_folds(ship_dir: Path, plan: dict, *, epochs: bool) -> tuple[list[str], 
         elif shipped is not None and (shipped["train_sha256"] != fold["train_sha256"]
                                       or shipped["keys"] != fold["test_keys"]):
             problem = "its training or test clips are not this run's"
+        elif shipped is not None and ((shipped["n_train"], shipped["n_test"]) != (fold["n_train"], fold["n_test"])
+                                      or shipped["y_pred"] and [shipped[k] for k in ("y_true", "datasets", "subjects")]
+                                      != [fold[k] for k in ("test_classes", "test_datasets", "test_subjects")]):
+            problem = "its counts, true classes, databases or subjects are not this run's"  # the runner's check too
         elif shipped is not None and epochs and shipped["epoch_classes"] is None:
             problem = "it was shipped without the epoch gauge's per-epoch record, which this run keeps"
         if problem:

@@ -117,6 +117,15 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     assert shipped_folds.export_folds(gauged, ship) == [kept[0]]
     assert json.loads(first.read_text())["epoch_classes"] == original["epoch_classes"]
 
+    # a shipped fold whose true classes were changed is not taken (the runner would not reuse it either), nor one
+    # whose counts were
+    for change in ({"y_true": [(c + 1) % 3 for c in original["y_true"]]}, {"n_train": original["n_train"] + 1}):
+        first.write_text(json.dumps({**original, **change}))
+        written, skipped = shipped_folds.seed_folds(ship, plan_of(moved, tmp_path / "changed"), epochs=True)
+        assert kept[0] not in written and skipped == [
+            f"{kept[0]}.json: its counts, true classes, databases or subjects are not this run's; the fold is trained "
+            "again"], skipped
+
 
 def test_options_that_cannot_run_are_refused_in_one_line(tmp_path, capsys):
     from benchmarks import reproduce
