@@ -165,10 +165,12 @@ def resume_line(ship_dir: Path, plan: dict, written: list[str], skipped: list[st
     return line + (f", {there} already in the run's folder (reused)" if there else "")
 
 
-def export_folds(plan: dict, ship_dir: Path) -> list[str]:
+def export_folds(plan: dict, ship_dir: Path, replaced: dict[str, str] | None = None) -> list[str]:
     """Ship every finished fold of the run's folder (``plan["folder"]/folds``) into ``ship_dir`` (:func:`ship_fold`,
     one ``<fold>.json`` each, compact JSON): the folds of this run (``plan``'s fingerprints) that did not fail.
-    Returns the folds whose file is new or changed."""
+    Returns the folds whose file is new or changed. ``replaced``, where given, gets for each fold whose shipped
+    file this replaces (a gauged rerun of a fold shipped without the gauge) how the two predict: the same training,
+    so the same classes are expected."""
     from common.evaluation.records import load_fold_record
     from common.files import atomic_write
 
@@ -183,6 +185,11 @@ def export_folds(plan: dict, ship_dir: Path) -> list[str]:
         target = Path(ship_dir) / path.name
         if target.is_file() and target.read_text(encoding="utf-8") == text:
             continue
+        previous = read_shipped_fold(target)[0] if target.is_file() else None
+        if replaced is not None and previous is not None and previous["keys"] == record["keys"]:
+            other, clips = sum(a != b for a, b in zip(previous["y_pred"], record["y_pred"])), len(record["y_pred"])
+            how = f"{other} of {clips} clips predicted otherwise" if other else f"the same class on all {clips} clips"
+            replaced[record["fold"]] = f"replaces the shipped file: {how}"
         Path(ship_dir).mkdir(parents=True, exist_ok=True)
         with atomic_write(target) as handle:
             handle.write(text)
@@ -249,9 +256,12 @@ def run_and_ship(command: list[str], plan: dict, ship_dir: Path, log_path: Path,
                 process.wait(timeout=min(POLL_SECONDS, left))
             except subprocess.TimeoutExpired:
                 pass
-            for fold in export_folds(plan, ship_dir):
-                print(f"  shipped fold {fold} ({duration(time.perf_counter() - started)})", flush=True)
-    for fold in export_folds(plan, ship_dir):
-        print(f"  shipped fold {fold}", flush=True)
+            replaced: dict[str, str] = {}
+            for fold in export_folds(plan, ship_dir, replaced):
+                print(f"  shipped fold {fold} ({duration(time.perf_counter() - started)})"
+                      + (f"; {replaced[fold]}" if fold in replaced else ""), flush=True)
+    replaced = {}
+    for fold in export_folds(plan, ship_dir, replaced):
+        print(f"  shipped fold {fold}" + (f"; {replaced[fold]}" if fold in replaced else ""), flush=True)
     code = process.returncode if process.returncode is not None else 1
     return code, stopped, time.perf_counter() - started

@@ -114,11 +114,19 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     dummy_paper.HOOKS["ran"].clear()
     run(moved, tmp_path / "gauged")
     assert dummy_paper.HOOKS["ran"] == {kept[0]}
-    assert shipped_folds.export_folds(gauged, ship) == [kept[0]]
+    replaced: dict[str, str] = {}
+    assert shipped_folds.export_folds(gauged, ship, replaced) == [kept[0]]
+    assert replaced == {kept[0]: f"replaces the shipped file: the same class on all {len(original['y_pred'])} clips"}
     assert json.loads(first.read_text())["epoch_classes"] == original["epoch_classes"]
 
     # a shipped fold whose true classes were changed is not taken (the runner would not reuse it either), nor one
     # whose counts were
+    # a rerun that predicts otherwise than the file it replaces says so as it ships it
+    first.write_text(json.dumps({**original, "y_pred": [(c + 1) % 3 for c in original["y_pred"][:1]]
+                                 + original["y_pred"][1:]}))
+    replaced = {}
+    assert shipped_folds.export_folds(gauged, ship, replaced) == [kept[0]]
+    assert replaced == {kept[0]: f"replaces the shipped file: 1 of {len(original['y_pred'])} clips predicted otherwise"}
     for change in ({"y_true": [(c + 1) % 3 for c in original["y_true"]]}, {"n_train": original["n_train"] + 1}):
         first.write_text(json.dumps({**original, **change}))
         written, skipped = shipped_folds.seed_folds(ship, plan_of(moved, tmp_path / "changed"), epochs=True)
