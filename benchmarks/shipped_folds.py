@@ -234,6 +234,21 @@ def stop_process(process: subprocess.Popen) -> None:
             continue
 
 
+def keep_niceness(pid: int) -> None:
+    """Give the session of process ``pid`` (started with ``start_new_session``) this process's niceness. Under
+    Linux's autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``) a new session is weighed as a whole
+    against the others, whatever its processes' nice value: a seed started under ``nice -n 19`` beside a test run
+    took as much of the cores as the tests did. Written to ``/proc/<pid>/autogroup``; where there is none (another
+    system, autogroup off), nothing."""
+    niceness = os.nice(0)
+    if niceness <= 0:
+        return
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(str(niceness), encoding="ascii")
+    except OSError:
+        pass
+
+
 def run_and_ship(command: list[str], plan: dict, ship_dir: Path, log_path: Path, *, cwd: Path,
                  time_limit: float = 0.0) -> tuple[int, bool, float]:
     """Run ``command`` (the suite's own, which writes ``plan``'s run) in its own process group, its output into
@@ -245,6 +260,7 @@ def run_and_ship(command: list[str], plan: dict, ship_dir: Path, log_path: Path,
     stopped = False
     with open(log_path, "w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        keep_niceness(process.pid)
         while process.poll() is None:
             left = time_limit - (time.perf_counter() - started) if time_limit else POLL_SECONDS
             if left <= 0:

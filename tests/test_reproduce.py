@@ -257,3 +257,26 @@ def test_a_queue_with_every_run_shipped_says_so(tmp_path, capsys):
         assert capsys.readouterr().out.strip() == (
             f"reproduce_all: nothing to run: all {3 * len(MATLAB_ABLATIONS)} runs of worker 0's share (of 1) are "
             f"shipped in {tmp_path}")
+
+
+def test_a_run_started_under_nice_keeps_it_in_its_own_session(monkeypatch):
+    """The run goes into a session of its own (so that a stop reaches its workers); under autogroup scheduling that
+    session gets the niceness the command was started with, not the default share of the cores."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from benchmarks import shipped_folds
+
+    process = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        group = Path(f"/proc/{process.pid}/autogroup")
+        if not group.is_file():
+            pytest.skip("no autogroup scheduling here (/proc/<pid>/autogroup): nothing to keep")
+        assert group.read_text().split()[-1] == "0"
+        monkeypatch.setattr(os, "nice", lambda increment: 13)  # this process, as if started under nice -n 13
+        shipped_folds.keep_niceness(process.pid)
+        assert group.read_text().split()[-1] == "13"
+    finally:
+        process.kill()
+        process.wait()
