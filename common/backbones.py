@@ -47,6 +47,7 @@ torchvision's ResNets layer by layer into these networks. To make the ``.npz`` f
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from collections.abc import Mapping, Sequence
 
@@ -221,11 +222,23 @@ def load_backbone_weights(backbone: keras.Model, path: str, description: str) ->
             raise WeightsError(f"model.weights={path}: cannot read it as a .npz state dict: {_one_line(exc)}") from None
         load_torch_state_dict(backbone, state, source=str(path), description=description)
         return
-    try:
-        backbone.load_weights(str(file))
-    except Exception as exc:  # Keras raises several types for a mismatching file
-        raise WeightsError(f"model.weights={path}: cannot load it into {description} "
-                           f"(input {backbone.input_shape[1:]}): {_one_line(exc)}") from None
+    # Keras warns of the parts of the model it found nothing for in the file ("Skipping ...": they keep their
+    # random initial weights), and of a mismatching file before it raises. A part skipped is a refusal (a backbone
+    # half pretrained would train and score as if it were); the warnings of a refused file are not shown, its
+    # one line says why; any other warning is passed on.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            backbone.load_weights(str(file))
+        except Exception as exc:  # Keras raises several types for a mismatching file
+            raise WeightsError(f"model.weights={path}: cannot load it into {description} "
+                               f"(input {backbone.input_shape[1:]}): {_one_line(exc)}") from None
+    skipped = [str(w.message) for w in caught if "freshly-initialized" in str(w.message)]
+    if skipped:
+        raise WeightsError(f"model.weights={path}: it does not hold all of {description}: "
+                           f"{' '.join(skipped[0].split())[:200]}")
+    for w in caught:
+        warnings.warn(w.message, stacklevel=2)
 
 
 def _one_line(exc: BaseException) -> str:

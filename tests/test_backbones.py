@@ -57,6 +57,8 @@ def test_small_input_forward_pass_and_errors():
 
 
 def test_load_backbone_weights_names_the_missing_or_unfitting_file(tmp_path):
+    import warnings
+
     import keras
     import pytest
 
@@ -71,8 +73,20 @@ def test_load_backbone_weights_names_the_missing_or_unfitting_file(tmp_path):
     other = keras.Model(other_inputs, keras.layers.Dense(5)(keras.layers.Flatten()(other_inputs)))
     saved = tmp_path / "other.weights.h5"
     other.save_weights(str(saved))
-    with pytest.raises(WeightsError, match="cannot load it into a tiny net"):
-        load_backbone_weights(model, str(saved), "a tiny net")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras's own warnings of the mismatch are not shown: the one line says it
+        with pytest.raises(WeightsError, match="cannot load it into a tiny net"):
+            load_backbone_weights(model, str(saved), "a tiny net")
+    # a file that loads with a part skipped (Keras warns, and that part keeps its random weights) is refused
+    model.save_weights(str(tmp_path / "own.weights.h5"))
+
+    def partly(path):
+        warnings.warn("Skipping nested container at 'x': no matching group found in the saved file. Affected layers "
+                      "will retain their freshly-initialized weights.", UserWarning, stacklevel=2)
+
+    model.load_weights = partly
+    with pytest.raises(WeightsError, match="own.weights.h5: it does not hold all of a tiny net: Skipping nested"):
+        load_backbone_weights(model, str(tmp_path / "own.weights.h5"), "a tiny net")
 
 
 def _torch_state_dict(model) -> dict:

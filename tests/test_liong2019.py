@@ -591,7 +591,7 @@ def test_the_zero_pool_option_changes_only_border_windows_whose_values_are_negat
         model = build_ststnet(padding=padding)
         x = np.random.default_rng(1).integers(0, 256, (6, 28, 28, 3)).astype("float32")
         set_population_statistics(model, x, batch_size=6)  # below-mean values: negative after the normalisation
-        pooled[padding] = keras.ops.convert_to_numpy(keras.Model(model.inputs, model.get_layer("p1").output)(x))
+        pooled[padding] = keras.ops.convert_to_numpy(keras.Model(model.inputs, model.get_layer("p1").output)([x]))
     default, zero = pooled["matlab"], pooled["matlab_zero_pool"]
     assert zero.shape == default.shape == (6, 10, 10, 16)
     np.testing.assert_array_equal(zero[:, 1:-1, 1:-1], default[:, 1:-1, 1:-1])
