@@ -145,8 +145,8 @@ def fold_record_problem(record: Any) -> str:
     for key in ("keys", "datasets", "subjects"):
         if not all(isinstance(v, str) for v in record[key]):
             return f"{key!r} holds a value that is not text"
-    if not (math.isfinite(record["seconds"]) and record["seconds"] >= 0):
-        return f"'seconds' is {record['seconds']!r}, not a time"
+    if not (_number_or_none(record["seconds"]) and record["seconds"] >= 0):
+        return f"'seconds' is {str(record['seconds'])[:20]}, not a time"
     if record["n_train"] < 0 or record["n_test"] < 0:
         return "'n_train' or 'n_test' is negative"
     for name, values in record["history"].items():  # the training curves read each as numbers per epoch
@@ -158,8 +158,13 @@ def fold_record_problem(record: Any) -> str:
 
 
 def _number_or_none(value: Any) -> bool:
-    """A finite JSON number (not a boolean), or null: what ``jsonable`` writes for a float (null when not finite)."""
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value))
+    """A finite JSON number (not a boolean), or null: what ``jsonable`` writes for a float (null when not finite).
+    An integer beyond a float's range (``10**400``, which ``math.isfinite`` cannot take) is not one."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) if isinstance(value, float) else abs(value) < 2 ** 1023
 
 
 def load_fold_record(path: Path) -> tuple[dict | None, str]:

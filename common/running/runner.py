@@ -151,8 +151,8 @@ def _stored_fold_problem(record: dict, selection: Selection, fold, n_classes: in
     if record["fold"] != fold.name:
         return f"it is the record of fold {record['fold']!r}"
     if (record["n_train"], record["n_test"]) != (len(fold.train), len(fold.test)):
-        return (f"it counts {record['n_train']} training and {record['n_test']} test samples, the fold "
-                f"{len(fold.train)} and {len(fold.test)}")
+        return (f"it counts {str(record['n_train'])[:20]} training and {str(record['n_test'])[:20]} test samples, "
+                f"the fold {len(fold.train)} and {len(fold.test)}")
     if record["status"] == "empty" and len(fold.train) and len(fold.test):
         return "it is marked empty, but the fold has training and test samples"
     if not record["y_pred"]:
