@@ -57,6 +57,8 @@ from keras import layers
 
 from common.batch_norm import FusedBatchNormalization
 from common.errors import MersuiteError
+from common.files import read_npz
+from common.state_dicts import COUNTERS
 
 BN_EPSILON = 1e-5  # PyTorch BatchNorm2d default
 BN_MOMENTUM = 0.9  # PyTorch momentum=0.1 means moving = 0.9 * moving + 0.1 * batch, i.e. Keras momentum 0.9
@@ -65,6 +67,8 @@ STAGE_WIDTHS = (64, 128, 256, 512)  # He et al. Table 1
 RESNET34_BLOCKS = (3, 4, 6, 3)  # He et al. Table 1, 34-layer
 RESNET50_BLOCKS = (3, 4, 6, 3)  # He et al. Table 1, 50-layer (bottlenecks)
 SE_REDUCTION = 16  # Hu et al. Sec. 6.4: r = 16
+# The ImageNet classifier's prefix in Cadene's SENet and in torchvision's ResNet: a notop backbone has no layer for it.
+TOP_NAMES = ("last_linear", "fc")
 
 
 def _bn(x, name: str):
@@ -208,7 +212,8 @@ def load_backbone_weights(backbone: keras.Model, path: str, description: str) ->
     ``Model.load_weights``; a ``.npz`` is read as a PyTorch state dict and mapped layer by layer
     (:func:`load_torch_state_dict`, for the hand-written ResNets of this module). A missing file
     or one that does not fit is one ``WeightsError`` naming the file and what was expected
-    (``description``, e.g. "ResNet-34 without top").
+    (``description``, e.g. "ResNet-34 without top"); so is a file that holds more than the backbone (the
+    weights of a larger network, whose first layers would load and the rest be dropped without a word).
     """
     file = Path(path).expanduser()
     if not file.is_file():
@@ -216,11 +221,16 @@ def load_backbone_weights(backbone: keras.Model, path: str, description: str) ->
                            f"{description}, e.g. a *_notop.h5 or .weights.h5, or a PyTorch state dict saved as .npz)")
     if file.suffix.lower() == ".npz":
         try:
-            with np.load(file) as archive:
-                state = {key: archive[key] for key in archive.files}
+            state = read_npz(file)  # each array's claimed extent checked before it is allocated
         except Exception as exc:  # a corrupt or non-numpy file
             raise WeightsError(f"model.weights={path}: cannot read it as a .npz state dict: {_one_line(exc)}") from None
-        load_torch_state_dict(backbone, state, source=str(path), description=description)
+        left = load_torch_state_dict(backbone, state, source=str(path), description=description)
+        # Left over may be BatchNorm's counters and an ImageNet classifier the backbone has no layer for; any other
+        # key is a part of another, larger network that this file was saved from: refused, not silently dropped.
+        foreign = [k for k in left if k.rsplit(".", 1)[-1] not in COUNTERS and k.split(".", 1)[0] not in TOP_NAMES]
+        if foreign:
+            raise WeightsError(f"model.weights={path}: {len(foreign)} key(s) that {description} has no layer "
+                               f"for, the first {foreign[0]!r}; expected a state dict of this network alone")
         return
     # Keras warns of the parts of the model it found nothing for in the file ("Skipping ...": they keep their
     # random initial weights), and of a mismatching file before it raises. A part skipped is a refusal (a backbone
@@ -239,6 +249,31 @@ def load_backbone_weights(backbone: keras.Model, path: str, description: str) ->
                            f"{' '.join(skipped[0].split())[:200]}")
     for w in caught:
         warnings.warn(w.message, stacklevel=2)
+    # Keras 3 reads a ``.weights.h5`` part by part for the parts the model has and ignores any more the file holds
+    # (the file of a larger network loads without a word); counted here, the optimizer's state aside.
+    if file.name.lower().endswith(".weights.h5"):
+        held = _saved_array_count(file, bound=len(backbone.weights) + 1)
+        if held > len(backbone.weights):
+            raise WeightsError(f"model.weights={path}: it holds more weight arrays than the {len(backbone.weights)} "
+                               f"of {description}: the weights of another, larger network")
+
+
+def _saved_array_count(file: Path, bound: int) -> int:
+    """The arrays of a Keras 3 ``.weights.h5`` outside its ``optimizer`` group, counted up to ``bound`` (a file's
+    count of groups is not trusted)."""
+    import h5py  # Keras's own reader of these files
+
+    count = 0
+
+    def visit(name: str, item: object) -> bool | None:
+        nonlocal count
+        if isinstance(item, h5py.Dataset) and name.split("/", 1)[0] != "optimizer":
+            count += 1
+        return True if count >= bound else None  # a value other than None stops the walk
+
+    with h5py.File(file, "r") as handle:
+        handle.visititems(visit)
+    return count
 
 
 def _one_line(exc: BaseException) -> str:
@@ -266,7 +301,7 @@ def torch_names(layer_name: str) -> tuple[str, ...]:
     if layer_name == "conv1_bn":
         return "layer0.bn1", "bn1"
     if layer_name == "predictions":
-        return "last_linear", "fc"
+        return TOP_NAMES
     match = _BLOCK_LAYER.match(layer_name)
     if not match:
         return ()

@@ -89,6 +89,34 @@ def test_load_backbone_weights_names_the_missing_or_unfitting_file(tmp_path):
         load_backbone_weights(model, str(tmp_path / "own.weights.h5"), "a tiny net")
 
 
+def test_load_backbone_weights_refuses_the_file_of_a_larger_network(tmp_path):
+    """Keras loads the parts a model has from a .weights.h5 and ignores the rest without a word: the file of a
+    larger network is refused; the model's own file, with the optimizer's state beside its weights, loads."""
+    import keras
+
+    from common.backbones import WeightsError, load_backbone_weights
+
+    def net(depth):
+        inputs = keras.Input((8, 8, 3))
+        x = inputs
+        for _ in range(depth):
+            x = keras.layers.Conv2D(3, 3, padding="same")(x)
+        return keras.Model(inputs, x)
+
+    larger = net(2)
+    larger.save_weights(str(tmp_path / "larger.weights.h5"))
+    model = net(1)
+    with pytest.raises(WeightsError, match=r"larger.weights.h5: it holds more weight arrays than the 2 of a tiny net"):
+        load_backbone_weights(model, str(tmp_path / "larger.weights.h5"), "a tiny net")
+    trained = net(1)
+    trained.compile(optimizer="adam", loss="mse")
+    trained.fit(np.ones((2, 8, 8, 3)), np.zeros((2, 8, 8, 3)), verbose=0)
+    trained.save_weights(str(tmp_path / "trained.weights.h5"))
+    load_backbone_weights(model, str(tmp_path / "trained.weights.h5"), "a tiny net")
+    for got, want in zip(model.get_weights(), trained.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
 def _torch_state_dict(model) -> dict:
     """A PyTorch-layout state dict of ``model`` (the inverse of common.backbones' mapping, written out here):
     Conv2d (out, in, kh, kw), Linear (out, in), BN weight/bias/running_mean/running_var."""
@@ -176,6 +204,12 @@ def test_se_resnet_loads_a_pytorch_state_dict_from_npz(tmp_path):
     np.savez(tmp_path / "wrong.npz", **wrong)
     with pytest.raises(WeightsError, match=r"wrong.npz: layer0.conv1 has shapes"):
         load_backbone_weights(target, str(tmp_path / "wrong.npz"), "a small SE-ResNet")
+    # A key that no layer takes (beside BatchNorm's counters and the ImageNet classifier): the state dict of a
+    # larger network, refused naming the key.
+    np.savez(tmp_path / "larger.npz", **dict(state, **{"layer5.0.conv1.weight": np.zeros((8, 8, 1, 1), "float32")}))
+    with pytest.raises(WeightsError, match=r"larger.npz: 1 key\(s\) that a small SE-ResNet has no layer for, "
+                                           r"the first 'layer5.0.conv1.weight'"):
+        load_backbone_weights(target, str(tmp_path / "larger.npz"), "a small SE-ResNet")
 
 
 def test_resnet_loads_a_torchvision_state_dict():
@@ -211,3 +245,23 @@ def test_ceil_mode_stem_pool_matches_pytorch_ceil_mode():
     np.testing.assert_allclose(pooled, expected, rtol=1e-6)
     with pytest.raises(ValueError, match="stem_pool="):
         build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), stem_pool="floor")
+
+
+def test_a_state_dict_whose_header_claims_more_than_it_holds_is_refused_before_allocating(tmp_path):
+    """numpy.load allocates what an .npz member's header claims before reading it (a 400 GB claim in a file of
+    a few bytes): the state dict is read by common.files.read_npz, which checks the claim against the member."""
+    import io
+    import zipfile
+
+    from numpy.lib import format as npy
+
+    from common.backbones import WeightsError, load_backbone_weights
+
+    header = io.BytesIO()
+    npy.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**11,)})
+    with zipfile.ZipFile(tmp_path / "claims.npz", "w") as archive:
+        archive.writestr("conv1.weight.npy", header.getvalue() + bytes(16))
+    model = build_resnet(input_shape=(32, 32, 3), stage_blocks=(1, 1, 1, 1), block="basic")
+    with pytest.raises(WeightsError, match=r"claims.npz: cannot read it as a .npz state dict: member "
+                                           r"'conv1.weight.npy': its header claims shape \(100000000000,\)"):
+        load_backbone_weights(model, str(tmp_path / "claims.npz"), "a small ResNet")

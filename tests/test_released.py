@@ -261,6 +261,12 @@ def test_port_state_dict_of_another_network_is_refused_naming_the_key(tmp_path):
     state["conv2.weight"] = state["conv2.weight"][:4]
     with pytest.raises(ValueError, match=r"w.pth: conv2 has shape \(3, 3, 3, 4\), the port's network needs"):
         load_port_state_dict(model, state, "w.pth")
+    state["conv2.weight"] = random_port_state(0)["conv2.weight"]
+    state["bn2.num_batches_tracked"] = np.array(7)  # PyTorch's counter: taken, as the released files hold it
+    load_port_state_dict(model, state, "w.pth")
+    state["conv4.weight"] = state["conv3.weight"]  # a layer the port does not have: another network's file
+    with pytest.raises(ValueError, match=r"w.pth: 'conv4.weight' is not a part of STSTNet's PyTorch port"):
+        load_port_state_dict(model, state, "w.pth")
     del state["fc.bias"]
     with pytest.raises(ValueError, match="w.pth: no fc.bias"):
         load_port_state_dict(model, state, "w.pth")

@@ -21,6 +21,7 @@ import numpy as np
 from keras import layers
 
 from common.batch_norm import FusedBatchNormalization
+from common.state_dicts import COUNTERS
 from common.training import predict_on_batches
 from papers.liong2019.config import STSTNetConfig, default_config
 
@@ -248,13 +249,19 @@ def load_port_state_dict(model: keras.Model, state: dict[str, np.ndarray], sourc
     running statistics, ``fc``) into ``model`` (``padding="port"``, batch normalisation, no centring). Kernels
     go from PyTorch's (out, in, h, w) to Keras' (h, w, in, out); the FC's input from PyTorch's flattening
     (channel, row, column) to Keras' (row, column, channel). A ``ValueError`` naming ``source`` and the first
-    key that is missing or of another shape (a state dict of another network)."""
+    key that is missing, of another shape or not the port's (a state dict of another network)."""
     expected = {f"conv{i}.weight" for i in (1, 2, 3)} | {f"conv{i}.bias" for i in (1, 2, 3)} | {"fc.weight", "fc.bias"}
     expected |= {f"bn{i}.{k}" for i in (1, 2, 3) for k in ("weight", "bias", "running_mean", "running_var")}
     missing = sorted(expected - set(state))
     if missing:
         raise ValueError(f"{source}: no {missing[0]} ({len(missing)} key(s) missing); expected the state dict of "
                          "STSTNet's PyTorch port (conv1..3, bn1..3, fc)")
+    # Beside them only BatchNorm's counters (PyTorch saves one a BatchNorm); a key more is a part of another,
+    # larger network (torch's load_state_dict refuses it too, strict by default).
+    extra = sorted(set(state) - expected - {f"bn{i}.{c}" for i in (1, 2, 3) for c in COUNTERS})
+    if extra:
+        raise ValueError(f"{source}: {extra[0]!r} is not a part of STSTNet's PyTorch port ({len(extra)} key(s) more "
+                         "than conv1..3, bn1..3, fc); expected the state dict of that network alone")
     # A NaN or an infinity in a weight makes every prediction NaN: refused as such before any prediction, not
     # reported afterwards as a fold that diverged (nothing is trained with --weights).
     for key in sorted(expected):
