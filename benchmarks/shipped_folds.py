@@ -52,14 +52,15 @@ def fold_plan(paper_id: str, experiment: Any, run: Any, folder: Path | None = No
     the folder its runner writes (``--paper``'s: ``common.orchestration.run_folders``; or ``folder``, where the
     command gives the runner its folder, as a benchmark does: ``<out>/benchmark/<track>/<method>/seed<k>``), the
     kind of run recorded beside it (None with ``folder``: a benchmark records none), the
-    ``base`` of its fold records and each fold's fingerprint, training-keys digest and test keys. The runner's own
-    steps (``common.running.runner``): the databases, the selection and its checks, the folds."""
+    ``base`` of its fold records and each fold's fingerprint, training-keys digest and what the selection decides of
+    its record (``runner.fold_facts``: counts, test samples, their databases, subjects and true classes). The runner's
+    own steps (``common.running.runner``): the databases, the selection and its checks, the folds."""
     from common.evaluation.splits import check_folds
     from common.orchestration.run_folders import paper_folder, run_kind
     from common.running.corpus import load_datasets
     from common.running.preflight import split
     from common.running.profiles import config_hash
-    from common.running.runner import fold_fingerprint
+    from common.running.runner import fold_facts, fold_fingerprint
     from common.running.screening import screen_selection
 
     config = run.config(experiment)
@@ -73,20 +74,11 @@ def fold_plan(paper_id: str, experiment: Any, run: Any, folder: Path | None = No
         kind = run_kind(run)
         folder = paper_folder(run.out, paper_id, kind) / experiment.name
     keys = [s.key for s in selection.samples]
-    labels = [int(c) for c in selection.labels]
-
-    def test_part(fold: Any) -> dict:
-        """What the runner checks a reused record's test part against (``runner``'s ``_stored_fold_problem``)."""
-        samples = [selection.samples[i] for i in fold.test]
-        return {"test_keys": [s.key for s in samples], "n_train": len(fold.train), "n_test": len(fold.test),
-                "test_classes": [labels[i] for i in fold.test], "test_datasets": [s.dataset for s in samples],
-                "test_subjects": [s.subject for s in samples]}
-
     return {"folder": str(folder), "kind": kind, "base": base,
             "clips": len(selection), "classes": len(selection.class_names),
             "folds": {fold.name: {"fingerprint": fold_fingerprint(base, selection, fold),
                                   "train_sha256": train_sha256([keys[i] for i in fold.train]),
-                                  **test_part(fold)} for fold in folds}}
+                                  **fold_facts(selection, fold)} for fold in folds}}
 
 
 def ship_conflict(ship_dir: Path, plan: dict) -> str:
@@ -119,21 +111,8 @@ def seed_folds(ship_dir: Path, plan: dict, *, epochs: bool) -> tuple[list[str], 
     for path in sorted(Path(ship_dir).glob("*.json")):
         shipped, problem = read_shipped_fold(path)
         fold = plan["folds"].get(path.stem)
-        if shipped is not None and fold is None:
-            problem = "this run has no such fold"
-        elif shipped is not None and shipped["fold"] != path.stem:
-            problem = f"it holds fold {shipped['fold']!r}"
-        elif shipped is not None and any(shipped[k] != plan["base"][k] for k in BASE_FIELDS):
-            problem = "it was made with another profile, seed or config"
-        elif shipped is not None and (shipped["train_sha256"] != fold["train_sha256"]
-                                      or shipped["keys"] != fold["test_keys"]):
-            problem = "its training or test clips are not this run's"
-        elif shipped is not None and ((shipped["n_train"], shipped["n_test"]) != (fold["n_train"], fold["n_test"])
-                                      or shipped["y_pred"] and [shipped[k] for k in ("y_true", "datasets", "subjects")]
-                                      != [fold[k] for k in ("test_classes", "test_datasets", "test_subjects")]):
-            problem = "its counts, true classes, databases or subjects are not this run's"  # the runner's check too
-        elif shipped is not None and epochs and shipped["epoch_classes"] is None:
-            problem = "it was shipped without the epoch gauge's per-epoch record, which this run keeps"
+        if shipped is not None:
+            problem = _not_taken(shipped, fold, plan, epochs=epochs)
         if problem:
             skipped.append(f"{path.name}: {problem}; the fold is trained again")
             continue
@@ -147,6 +126,24 @@ def seed_folds(ship_dir: Path, plan: dict, *, epochs: bool) -> tuple[list[str], 
         write_json_atomic(target, unship_fold(shipped, plan["base"]["data_root"], fold["fingerprint"]))
         written.append(shipped["fold"])
     return written, skipped
+
+
+def _not_taken(shipped: dict, fold: dict | None, plan: dict, *, epochs: bool) -> str:
+    """Why :func:`seed_folds` does not take a shipped fold that reads well, or ``""``."""
+    from common.running.runner import stored_fold_problem
+
+    if fold is None:
+        return "this run has no such fold"
+    if any(shipped[k] != plan["base"][k] for k in BASE_FIELDS):
+        return "it was made with another profile, seed or config"
+    if shipped["train_sha256"] != fold["train_sha256"]:
+        return "its training clips are not this run's"
+    problem = stored_fold_problem(shipped, fold, plan["classes"])  # what the runner checks before it reuses a record
+    if problem:
+        return problem
+    if epochs and shipped["epoch_classes"] is None:
+        return "it was shipped without the epoch gauge's per-epoch record, which this run keeps"
+    return ""
 
 
 def skipped_lines(skipped: list[str], most: int = 5) -> list[str]:
@@ -165,12 +162,12 @@ def resume_line(ship_dir: Path, plan: dict, written: list[str], skipped: list[st
     return line + (f", {there} already in the run's folder (reused)" if there else "")
 
 
-def export_folds(plan: dict, ship_dir: Path, replaced: dict[str, str] | None = None) -> list[str]:
+def export_folds(plan: dict, ship_dir: Path) -> list[tuple[str, str]]:
     """Ship every finished fold of the run's folder (``plan["folder"]/folds``) into ``ship_dir`` (:func:`ship_fold`,
     one ``<fold>.json`` each, compact JSON): the folds of this run (``plan``'s fingerprints) that did not fail.
-    Returns the folds whose file is new or changed. ``replaced``, where given, gets for each fold whose shipped
-    file this replaces (a gauged rerun of a fold shipped without the gauge) how the two predict: the same training,
-    so the same classes are expected."""
+    Returns (fold, note) for each fold whose file is new or changed; the note, where this replaces a shipped file of
+    the same clips (a gauged rerun of a fold shipped without the gauge), says how the two predict (the same
+    training, so the same classes are expected), else ``""``."""
     from common.evaluation.records import load_fold_record
     from common.files import atomic_write
 
@@ -186,14 +183,15 @@ def export_folds(plan: dict, ship_dir: Path, replaced: dict[str, str] | None = N
         if target.is_file() and target.read_text(encoding="utf-8") == text:
             continue
         previous = read_shipped_fold(target)[0] if target.is_file() else None
-        if replaced is not None and previous is not None and previous["keys"] == record["keys"]:
+        note = ""
+        if previous is not None and previous["keys"] == record["keys"]:
             other, clips = sum(a != b for a, b in zip(previous["y_pred"], record["y_pred"])), len(record["y_pred"])
             how = f"{other} of {clips} clips predicted otherwise" if other else f"the same class on all {clips} clips"
-            replaced[record["fold"]] = f"replaces the shipped file: {how}"
+            note = f"replaces the shipped file: {how}"
         Path(ship_dir).mkdir(parents=True, exist_ok=True)
         with atomic_write(target) as handle:
             handle.write(text)
-        shipped_now.append(record["fold"])
+        shipped_now.append((record["fold"], note))
     return shipped_now
 
 
@@ -272,12 +270,10 @@ def run_and_ship(command: list[str], plan: dict, ship_dir: Path, log_path: Path,
                 process.wait(timeout=min(POLL_SECONDS, left))
             except subprocess.TimeoutExpired:
                 pass
-            replaced: dict[str, str] = {}
-            for fold in export_folds(plan, ship_dir, replaced):
+            for fold, note in export_folds(plan, ship_dir):
                 print(f"  shipped fold {fold} ({duration(time.perf_counter() - started)})"
-                      + (f"; {replaced[fold]}" if fold in replaced else ""), flush=True)
-    replaced = {}
-    for fold in export_folds(plan, ship_dir, replaced):
-        print(f"  shipped fold {fold}" + (f"; {replaced[fold]}" if fold in replaced else ""), flush=True)
+                      + (f"; {note}" if note else ""), flush=True)
+    for fold, note in export_folds(plan, ship_dir):
+        print(f"  shipped fold {fold}" + (f"; {note}" if note else ""), flush=True)
     code = process.returncode if process.returncode is not None else 1
     return code, stopped, time.perf_counter() - started

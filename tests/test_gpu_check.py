@@ -116,7 +116,7 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
     assert {r["fold"]: r["fingerprint"] for r in whole.records} == {f: v["fingerprint"]
                                                                    for f, v in plan["folds"].items()}
     ship = tmp_path / "docs" / "dummy-quick-seed0.folds"
-    assert sorted(gpu_check.export_folds(plan, ship)) == sorted(plan["folds"])
+    assert sorted(f for f, _ in gpu_check.export_folds(plan, ship)) == sorted(plan["folds"])
     assert gpu_check.export_folds(plan, ship) == []  # shipped once: a fold already there is not written again
     kept = sorted(plan["folds"])[:2]
     for name in sorted(plan["folds"])[2:]:  # a run that stopped after two folds
@@ -135,7 +135,7 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
     assert (tmp_path / "resumed" / folder / "predictions.csv").read_bytes() == \
         (tmp_path / "whole" / folder / "predictions.csv").read_bytes()
     assert [r["extra"] for r in resumed.records] == [r["extra"] for r in whole.records]  # the epochs, read back
-    assert sorted(gpu_check.export_folds(plan, ship)) == sorted(set(plan["folds"]) - set(kept))
+    assert sorted(f for f, _ in gpu_check.export_folds(plan, ship)) == sorted(set(plan["folds"]) - set(kept))
     assert [r["y_pred"] for r in gpu_check.load_shipped_folds(ship)] == [r["y_pred"] for r in whole.records]
     # every fold in: the run's predictions.csv beside its folds byte for byte, and its per-epoch record, which with it
     # gives back each fold's epochs

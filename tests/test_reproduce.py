@@ -56,7 +56,7 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     assert stored == {name: fold["fingerprint"] for name, fold in plan["folds"].items()} and len(stored) == 4
     docs = tmp_path / "docs"
     ship = docs / "dummy-smoke-seed1.folds"
-    assert sorted(shipped_folds.export_folds(plan, ship)) == sorted(plan["folds"])
+    assert sorted(f for f, _ in shipped_folds.export_folds(plan, ship)) == sorted(plan["folds"])
     kept = sorted(plan["folds"])[:2]
     for name in sorted(plan["folds"])[2:]:  # the session ended after two folds
         (ship / f"{name}.json").unlink()
@@ -72,7 +72,7 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     dummy_paper.HOOKS["ran"].clear()
     run(moved, tmp_path / "resumed")
     assert dummy_paper.HOOKS["ran"] == set(plan["folds"]) - set(kept)
-    assert sorted(shipped_folds.export_folds(plan, ship)) == sorted(set(plan["folds"]) - set(kept))
+    assert sorted(f for f, _ in shipped_folds.export_folds(plan, ship)) == sorted(set(plan["folds"]) - set(kept))
     assert reproduce.complete(plan)
 
     # every fold in: predictions.csv byte for byte and the per-epoch record as the whole run's, runs.json's entry
@@ -114,9 +114,8 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     dummy_paper.HOOKS["ran"].clear()
     run(moved, tmp_path / "gauged")
     assert dummy_paper.HOOKS["ran"] == {kept[0]}
-    replaced: dict[str, str] = {}
-    assert shipped_folds.export_folds(gauged, ship, replaced) == [kept[0]]
-    assert replaced == {kept[0]: f"replaces the shipped file: the same class on all {len(original['y_pred'])} clips"}
+    assert shipped_folds.export_folds(gauged, ship) == [
+        (kept[0], f"replaces the shipped file: the same class on all {len(original['y_pred'])} clips")]
     assert json.loads(first.read_text())["epoch_classes"] == original["epoch_classes"]
 
     # a shipped fold whose true classes were changed is not taken (the runner would not reuse it either), nor one
@@ -124,15 +123,18 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     # a rerun that predicts otherwise than the file it replaces says so as it ships it
     first.write_text(json.dumps({**original, "y_pred": [(c + 1) % 3 for c in original["y_pred"][:1]]
                                  + original["y_pred"][1:]}))
-    replaced = {}
-    assert shipped_folds.export_folds(gauged, ship, replaced) == [kept[0]]
-    assert replaced == {kept[0]: f"replaces the shipped file: 1 of {len(original['y_pred'])} clips predicted otherwise"}
-    for change in ({"y_true": [(c + 1) % 3 for c in original["y_true"]]}, {"n_train": original["n_train"] + 1}):
+    assert shipped_folds.export_folds(gauged, ship) == [
+        (kept[0], f"replaces the shipped file: 1 of {len(original['y_pred'])} clips predicted otherwise")]
+    n_train, n_test = original["n_train"], original["n_test"]
+    for change, why in (({"y_true": [(c + 1) % 3 for c in original["y_true"]]},
+                         "its true classes are not the selection's labels"),
+                        ({"n_train": n_train + 1}, f"it counts {n_train + 1} training and {n_test} test samples, "
+                                                   f"the fold {n_train} and {n_test}"),
+                        ({"subjects": ["someone"] + original["subjects"][1:]},
+                         "its databases or subjects are not the selection's")):
         first.write_text(json.dumps({**original, **change}))
         written, skipped = shipped_folds.seed_folds(ship, plan_of(moved, tmp_path / "changed"), epochs=True)
-        assert kept[0] not in written and skipped == [
-            f"{kept[0]}.json: its counts, true classes, databases or subjects are not this run's; the fold is trained "
-            "again"], skipped
+        assert kept[0] not in written and skipped == [f"{kept[0]}.json: {why}; the fold is trained again"], skipped
 
 
 def test_options_that_cannot_run_are_refused_in_one_line(tmp_path, capsys):

@@ -19,7 +19,7 @@ and the fold's train/test sample keys. A rerun reuses a fold file only when it i
 its fingerprint matches, the fold did not fail, and what the selection and the fold decide is theirs:
 the samples, their true classes, databases and subjects, the training and test counts, a class for
 each prediction and a probability for each class, predictions for an ``ok`` or ``nan`` fold, and
-``empty`` only for a fold without training or test samples (``_stored_fold_problem``); otherwise it
+``empty`` only for a fold without training or test samples (``stored_fold_problem``); otherwise it
 says so and recomputes that fold (so a run with another config, seed or corpus never silently reuses
 old folds, a failed fold is retried, and a truncated or edited file is rebuilt, never a KeyError or a
 changed score; only the predictions themselves cannot be checked without training again).
@@ -146,27 +146,43 @@ def _saved(records: Sequence[Mapping[str, Any]], folds_dir: Path) -> str:
             "writable) and run the same command again: it reuses them")
 
 
-def _stored_fold_problem(record: dict, selection: Selection, fold, n_classes: int) -> str:
-    """Why a well-formed stored record does not fit this fold of this selection, or ``""``."""
-    if record["fold"] != fold.name:
-        return f"it is the record of fold {record['fold']!r}"
-    if (record["n_train"], record["n_test"]) != (len(fold.train), len(fold.test)):
+def fold_facts(selection: Selection, fold) -> dict:
+    """What ``selection`` and ``fold`` decide of the fold's record, as plain data (a run's plan stores it as JSON:
+    ``benchmarks/shipped_folds.fold_plan``): its name, training and test counts, and its test samples (indices, in
+    the fold's order) with their keys, databases, subjects and true classes."""
+    test = [int(i) for i in fold.test]
+    samples = [selection.samples[i] for i in test]
+    return {"fold": fold.name, "n_train": len(fold.train), "n_test": len(test), "test_indices": test,
+            "keys": [s.key for s in samples], "datasets": [s.dataset for s in samples],
+            "subjects": [s.subject for s in samples],
+            "y_true": np.asarray(selection.labels)[test].astype(int).tolist() if test else []}
+
+
+def stored_fold_problem(record: Mapping[str, Any], facts: Mapping[str, Any], n_classes: int) -> str:
+    """Why a well-formed stored record (or a shipped fold: ``common.evaluation.shipped_folds``) does not fit the
+    fold of :func:`fold_facts`, or ``""``: the runner's check before it reuses a record, and a resume's before it
+    takes a shipped fold."""
+    if record["fold"] != facts["fold"]:
+        return f"it is the record of fold {str(record['fold'])[:40]!r}"
+    if (record["n_train"], record["n_test"]) != (facts["n_train"], facts["n_test"]):
         return (f"it counts {str(record['n_train'])[:20]} training and {str(record['n_test'])[:20]} test samples, "
-                f"the fold {len(fold.train)} and {len(fold.test)}")
-    if record["status"] == "empty" and len(fold.train) and len(fold.test):
+                f"the fold {facts['n_train']} and {facts['n_test']}")
+    if record["status"] == "empty" and facts["n_train"] and facts["n_test"]:
         return "it is marked empty, but the fold has training and test samples"
     if not record["y_pred"]:
         return f"it is marked {record['status']} but holds no predictions" if record["status"] in ("ok", "nan") else ""
-    test = record["test_indices"]
-    if sorted(test) != sorted(np.asarray(fold.test).tolist()):
+    if sorted(record["test_indices"]) != sorted(facts["test_indices"]):
         return "its test samples are not the fold's"
-    # every per-sample column but the predictions is the selection's (fold_jobs.fold_record writes them from it)
-    samples = [selection.samples[i] for i in test]
-    if record["keys"] != [s.key for s in samples]:
+    # every per-sample column but the predictions is the selection's (fold_jobs.fold_record writes them from it),
+    # in the record's order of its test samples
+    position = {index: p for p, index in enumerate(facts["test_indices"])}
+    order = [position[index] for index in record["test_indices"]]
+    if record["keys"] != [facts["keys"][p] for p in order]:
         return "its sample keys are not the selection's"
-    if record["datasets"] != [s.dataset for s in samples] or record["subjects"] != [s.subject for s in samples]:
+    if (record["datasets"] != [facts["datasets"][p] for p in order]
+            or record["subjects"] != [facts["subjects"][p] for p in order]):
         return "its databases or subjects are not the selection's"
-    if record["y_true"] != np.asarray(selection.labels)[test].astype(int).tolist():
+    if record["y_true"] != [facts["y_true"][p] for p in order]:
         return "its true classes are not the selection's labels"
     if any(not 0 <= v < n_classes for v in record["y_pred"]):
         return f"it predicts a class outside 0..{n_classes - 1}"
@@ -194,7 +210,7 @@ def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_cl
                       f"{stored['fingerprint']} != {fingerprint}); recomputing")
     if stored["status"] == "failed":
         return None, f"failed earlier ({stored['reason']}); retrying"
-    mismatch = _stored_fold_problem(stored, selection, fold, n_classes)
+    mismatch = stored_fold_problem(stored, fold_facts(selection, fold), n_classes)
     if mismatch:
         return None, f"stored {path.name} does not fit this fold ({mismatch}); recomputing"
     return stored, ""
