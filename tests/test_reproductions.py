@@ -197,6 +197,7 @@ def test_the_earlier_runs_numbers_are_those_of_files_shipped_now_or_kept_by_git(
     import subprocess
 
     doc = " ".join((ROOT / "docs" / "reproductions.md").read_text(encoding="utf-8").split())
+    assert f"git show {SUPERSEDED_BY}^:docs/predictions/gan2019-paper-seed0.csv" in doc  # where a reader finds them
     passages = [doc[doc.index("Every seed that ran gave the numbers"):doc.index("where their seeds coincide.")],
                 doc[doc.index("and seeds 0 and 1 were rerun fold by fold"):doc.index("The reruns' files")]]
     scored: dict[str, tuple[float, float]] = {}  # by the name EARLIER_RUNS gives
