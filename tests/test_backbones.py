@@ -106,12 +106,16 @@ def test_load_backbone_weights_refuses_the_file_of_a_larger_network(tmp_path):
     larger = net(2)
     larger.save_weights(str(tmp_path / "larger.weights.h5"))
     model = net(1)
-    with pytest.raises(WeightsError, match=r"larger.weights.h5: it holds more weight arrays than the 2 of a tiny net"):
+    with pytest.raises(WeightsError, match=r"larger.weights.h5: it holds 4 weight arrays, more than the 2 of the "
+                                           r"backbone: the weights of another, larger network; expected a Keras "
+                                           r"weights file of a tiny net"):
         load_backbone_weights(model, str(tmp_path / "larger.weights.h5"), "a tiny net")
+    before = [w.copy() for w in model.get_weights()]
     trained = net(1)
     trained.compile(optimizer="adam", loss="mse")
     trained.fit(np.ones((2, 8, 8, 3)), np.zeros((2, 8, 8, 3)), verbose=0)
     trained.save_weights(str(tmp_path / "trained.weights.h5"))
+    assert all((a == b).all() for a, b in zip(model.get_weights(), before))  # refused before Keras read a part
     load_backbone_weights(model, str(tmp_path / "trained.weights.h5"), "a tiny net")
     for got, want in zip(model.get_weights(), trained.get_weights()):
         np.testing.assert_array_equal(got, want)
@@ -265,3 +269,36 @@ def test_a_state_dict_whose_header_claims_more_than_it_holds_is_refused_before_a
     with pytest.raises(WeightsError, match=r"claims.npz: cannot read it as a .npz state dict: member "
                                            r"'conv1.weight.npy': its header claims shape \(100000000000,\)"):
         load_backbone_weights(model, str(tmp_path / "claims.npz"), "a small ResNet")
+
+
+def test_a_keras_weights_file_is_surveyed_before_keras_reads_an_array(tmp_path):
+    """Keras reads an array whole before it compares its shape with the layer's: a file of a few kB whose compressed
+    array claims 2 GB, a link to another object or file, a file that is not HDF5 are each refused from the file's
+    metadata, in one line, before Keras reads anything."""
+    import resource
+
+    import h5py
+    import keras
+
+    from common.backbones import WeightsError, load_backbone_weights
+
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(inputs))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with h5py.File(tmp_path / "claims.weights.h5", "w") as handle:
+        group = handle.create_group("layers/conv2d/vars")
+        group.create_dataset("0", shape=(500_000_000,), dtype="f4", chunks=(1_000_000,), compression="gzip")
+        group.create_dataset("1", shape=(2,), dtype="f4")
+    assert (tmp_path / "claims.weights.h5").stat().st_size < 100_000
+    with pytest.raises(WeightsError, match=r"claims.weights.h5: its arrays claim more than \d+ bytes, four times 2 "
+                                           r"weight arrays of the backbone"):
+        load_backbone_weights(model, str(tmp_path / "claims.weights.h5"), "a tiny net")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 500_000  # kB: nothing near 2 GB allocated
+    model.save_weights(str(tmp_path / "own.weights.h5"))
+    with h5py.File(tmp_path / "own.weights.h5", "a") as handle:
+        handle["layers/conv2d/vars/extra"] = h5py.ExternalLink(str(tmp_path / "other.h5"), "/data")
+    with pytest.raises(WeightsError, match=r"own.weights.h5: 'layers/conv2d/vars/extra' is a link \(ExternalLink"):
+        load_backbone_weights(model, str(tmp_path / "own.weights.h5"), "a tiny net")
+    (tmp_path / "text.weights.h5").write_text("not weights")
+    with pytest.raises(WeightsError, match=r"text.weights.h5: it is not an HDF5 file"):
+        load_backbone_weights(model, str(tmp_path / "text.weights.h5"), "a tiny net")
