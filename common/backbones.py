@@ -51,14 +51,13 @@ import warnings
 from pathlib import Path
 from collections.abc import Mapping, Sequence
 
-import h5py  # Keras's own reader of its weights files
 import keras
 import numpy as np
 from keras import layers
 
 from common.batch_norm import FusedBatchNormalization
 from common.errors import MersuiteError
-from common.files import read_npz
+from common.files import hdf5_problem, read_npz
 from common.state_dicts import COUNTERS
 
 BN_EPSILON = 1e-5  # PyTorch BatchNorm2d default
@@ -70,10 +69,6 @@ RESNET50_BLOCKS = (3, 4, 6, 3)  # He et al. Table 1, 50-layer (bottlenecks)
 SE_REDUCTION = 16  # Hu et al. Sec. 6.4: r = 16
 # The ImageNet classifier's prefix in Cadene's SENet and in torchvision's ResNet: a notop backbone has no layer for it.
 TOP_NAMES = ("last_linear", "fc")
-# The bounds of a Keras weights file's metadata (docs/house.md, "Files from outside"): a ResNet-50's file has about
-# 1,000 groups and arrays and a few kB of attributes.
-MAX_H5_OBJECTS = 100_000
-MAX_H5_ATTRIBUTE_BYTES = 16 * 2**20
 
 
 def _bn(x, name: str):
@@ -260,67 +255,15 @@ def load_backbone_weights(backbone: keras.Model, path: str, description: str) ->
 
 
 def _weights_file_problem(file: Path, backbone: keras.Model) -> str:
-    """Why a Keras weights file (HDF5: a ``.weights.h5``, a Keras 2 ``.h5``) is refused before Keras reads it, or
-    ``""``; from the file's metadata alone, nothing of its arrays read.
-
-    * Keras reads each array whole before it compares its shape with the layer's: a 5 kB file whose one compressed
-      array claims 2 GB had this process take 8 GB before the refusal. The arrays' claimed sizes together are bounded
-      by four times the backbone's weights (its optimizer's state may sit beside them), the attributes' by
-      :data:`MAX_H5_ATTRIBUTE_BYTES`, the objects walked by :data:`MAX_H5_OBJECTS`.
-    * Keras follows a soft or external link (another file of the machine); it writes none: refused.
-    * Keras 3 reads a ``.weights.h5`` part by part for the parts the model has and ignores any more the file
-      holds (the file of a larger network loads without a word): its arrays outside the ``optimizer`` group are
-      counted against the backbone's. (A Keras 2 file of another layer count is refused by Keras itself.)"""
-    weights = len(backbone.weights)
-    limit = 4 * sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in backbone.weights) + 2**20
-    survey = {"objects": 0, "arrays": 0, "array_bytes": 0, "attribute_bytes": 0}
-    found: list[str] = []
-
-    def claimed(shape: tuple[int, ...] | None, itemsize: int) -> int:
-        return int(np.prod(shape, dtype=object)) * itemsize if shape else itemsize
-
-    def attributes(item) -> None:
-        for name in item.attrs:
-            attribute = item.attrs.get_id(name)
-            survey["attribute_bytes"] += claimed(attribute.shape, attribute.dtype.itemsize)
-
-    def visit(name: str, link) -> bool | None:
-        survey["objects"] += 1
-        if survey["objects"] > MAX_H5_OBJECTS:
-            found.append(f"it holds more than {MAX_H5_OBJECTS} groups and arrays")
-        elif not isinstance(link, h5py.HardLink):
-            found.append(f"{name!r} is a link ({type(link).__name__}: Keras writes none, and would read another "
-                         "object or file)")
-        else:
-            item = handle[name]
-            attributes(item)
-            if isinstance(item, h5py.Dataset):
-                if item.dtype.kind not in "fiub":
-                    found.append(f"{name!r} is not an array of numbers ({item.dtype})")
-                survey["array_bytes"] += claimed(item.shape, item.dtype.itemsize)
-                if name.split("/", 1)[0] != "optimizer":
-                    survey["arrays"] += 1
-        if survey["array_bytes"] > limit:
-            found.append(f"its arrays claim more than {limit} bytes, four times {weights} weight arrays of the "
-                         "backbone (a compressed array claims what it does not hold)")
-        elif survey["attribute_bytes"] > MAX_H5_ATTRIBUTE_BYTES:
-            found.append(f"its attributes claim more than {MAX_H5_ATTRIBUTE_BYTES} bytes")
-        return True if found else None  # a value other than None stops the walk
-
-    try:
-        if not h5py.is_hdf5(file):
-            return "it is not an HDF5 file (a .weights.h5, a Keras 2 .h5)"
-        with h5py.File(file, "r") as handle:
-            attributes(handle)
-            handle.visititems_links(visit)
-    except Exception as exc:  # HDF5's own errors on a damaged file
-        return f"it cannot be read as HDF5 ({' '.join(str(exc).split())[:200]})"
-    if found:
-        return found[0]
-    if file.name.lower().endswith(".weights.h5") and survey["arrays"] > weights:
-        return (f"it holds {survey['arrays']} weight arrays, more than the {weights} of the backbone: the weights of "
-                "another, larger network")
-    return ""
+    """Why a Keras weights file is refused before Keras reads it, or ``""``: what ``common.files.hdf5_problem`` finds
+    in its metadata; and, in a Keras 3 ``.weights.h5``, more arrays than the backbone has outside the ``optimizer``
+    group (Keras reads the parts the model has and ignores the rest without a word: the file of a larger network
+    would load its first layers). A Keras 2 file of another layer count is refused by Keras itself."""
+    problem, arrays = hdf5_problem(file, file.stat().st_size)
+    if not problem and file.name.lower().endswith(".weights.h5") and arrays > len(backbone.weights):
+        problem = (f"it holds {arrays} weight arrays, more than the {len(backbone.weights)} of the backbone: the "
+                   "weights of another, larger network")
+    return problem
 
 
 def _one_line(exc: BaseException) -> str:

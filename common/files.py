@@ -32,7 +32,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, BinaryIO
 from collections.abc import Iterator
 
 from common.errors import MersuiteError
@@ -521,6 +521,75 @@ def _checked_members(archive: zipfile.ZipFile, size: int, limit: int | None) -> 
     if limit is not None and total > limit:
         raise ValueError(f"its members inflate to {total} bytes, more than the {limit} expected of such a file")
     return members
+
+
+# The bounds of an HDF5 file's metadata (a Keras weights file): a ResNet-50's has about 1,000 groups and arrays and
+# a few kB of attributes.
+HDF5_OBJECTS = 100_000
+HDF5_ATTRIBUTE_BYTES = 16 << 20
+
+
+def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
+    """``(why not, arrays)`` of a Keras weights file (HDF5: a ``.weights.h5``, a Keras 2 ``.h5``, a ``.keras``
+    archive's ``model.weights.h5``) of ``size`` bytes, from its metadata alone, before Keras reads it: ``why not``
+    is ``""`` or a few words (the caller names the file); ``arrays`` counts its arrays outside an ``optimizer``
+    group (the model's, in a Keras 3 file).
+
+    Keras reads each array whole before it compares its shape with the layer's: a 5 kB file whose one compressed
+    array claims 2 GB took 8 GB before the refusal. Keras writes its arrays uncompressed, so their claimed sizes
+    together are at most the file's ``size`` here; the attributes' at most :data:`HDF5_ATTRIBUTE_BYTES`, the
+    objects walked at most :data:`HDF5_OBJECTS`, every array one of numbers. Keras follows a soft or external link
+    (another object, another file of the machine); it writes none, and one is refused."""
+    import h5py  # read only here: Keras's own reader of its weights files
+
+    survey = {"objects": 0, "arrays": 0, "array_bytes": 0, "attribute_bytes": 0}
+    found: list[str] = []
+
+    def claimed(shape: tuple[int, ...] | None, itemsize: int) -> int:
+        count = 1
+        for d in shape or ():
+            count *= int(d)
+        return count * itemsize
+
+    def attributes(item: Any) -> None:
+        for name in item.attrs:
+            attribute = item.attrs.get_id(name)
+            survey["attribute_bytes"] += claimed(attribute.shape, attribute.dtype.itemsize)
+
+    def visit(name: str, link: Any) -> bool | None:
+        survey["objects"] += 1
+        if survey["objects"] > HDF5_OBJECTS:
+            found.append(f"it holds more than {HDF5_OBJECTS} groups and arrays")
+        elif not isinstance(link, h5py.HardLink):
+            found.append(f"{name[:100]!r} is a link ({type(link).__name__}: Keras writes none, and would read "
+                         "another object or file)")
+        else:
+            item = handle[name]
+            attributes(item)
+            if isinstance(item, h5py.Dataset):
+                if item.dtype.kind not in "fiub":
+                    found.append(f"{name[:100]!r} is not an array of numbers ({item.dtype})")
+                survey["array_bytes"] += claimed(item.shape, item.dtype.itemsize)
+                if name.split("/", 1)[0] != "optimizer":
+                    survey["arrays"] += 1
+        if survey["array_bytes"] > size:
+            found.append(f"its arrays claim more than its own {size} bytes (compressed or unwritten arrays: Keras "
+                         "writes neither)")
+        elif survey["attribute_bytes"] > HDF5_ATTRIBUTE_BYTES:
+            found.append(f"its attributes claim more than {HDF5_ATTRIBUTE_BYTES} bytes")
+        return True if found else None  # a value other than None stops the walk
+
+    try:
+        handle = h5py.File(source, "r")
+    except Exception as exc:  # not HDF5 ("file signature not found"), or damaged
+        return f"it is not an HDF5 file that can be read ({' '.join(str(exc).split())[:200]})", 0
+    try:
+        with handle:
+            attributes(handle)
+            handle.visititems_links(visit)
+    except Exception as exc:  # HDF5's own errors on a damaged file
+        return f"it cannot be read as HDF5 ({' '.join(str(exc).split())[:200]})", 0
+    return (found[0], 0) if found else ("", survey["arrays"])
 
 
 def read_npz(path: str | Path) -> dict[str, Any]:

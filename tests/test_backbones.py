@@ -274,7 +274,7 @@ def test_a_state_dict_whose_header_claims_more_than_it_holds_is_refused_before_a
 def test_a_keras_weights_file_is_surveyed_before_keras_reads_an_array(tmp_path):
     """Keras reads an array whole before it compares its shape with the layer's: a file of a few kB whose compressed
     array claims 2 GB, a link to another object or file, a file that is not HDF5 are each refused from the file's
-    metadata, in one line, before Keras reads anything."""
+    metadata (common.files.hdf5_problem), in one line, before Keras reads anything."""
     import resource
 
     import h5py
@@ -290,8 +290,8 @@ def test_a_keras_weights_file_is_surveyed_before_keras_reads_an_array(tmp_path):
         group.create_dataset("0", shape=(500_000_000,), dtype="f4", chunks=(1_000_000,), compression="gzip")
         group.create_dataset("1", shape=(2,), dtype="f4")
     assert (tmp_path / "claims.weights.h5").stat().st_size < 100_000
-    with pytest.raises(WeightsError, match=r"claims.weights.h5: its arrays claim more than \d+ bytes, four times 2 "
-                                           r"weight arrays of the backbone"):
+    with pytest.raises(WeightsError, match=r"claims.weights.h5: its arrays claim more than its own \d+ bytes "
+                                           r"\(compressed or unwritten arrays"):
         load_backbone_weights(model, str(tmp_path / "claims.weights.h5"), "a tiny net")
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 500_000  # kB: nothing near 2 GB allocated
     model.save_weights(str(tmp_path / "own.weights.h5"))
@@ -300,5 +300,5 @@ def test_a_keras_weights_file_is_surveyed_before_keras_reads_an_array(tmp_path):
     with pytest.raises(WeightsError, match=r"own.weights.h5: 'layers/conv2d/vars/extra' is a link \(ExternalLink"):
         load_backbone_weights(model, str(tmp_path / "own.weights.h5"), "a tiny net")
     (tmp_path / "text.weights.h5").write_text("not weights")
-    with pytest.raises(WeightsError, match=r"text.weights.h5: it is not an HDF5 file"):
+    with pytest.raises(WeightsError, match=r"text.weights.h5: it is not an HDF5 file that can be read \(.*signature"):
         load_backbone_weights(model, str(tmp_path / "text.weights.h5"), "a tiny net")

@@ -216,6 +216,48 @@ def test_a_manifest_edited_with_its_hashes_recomputed_is_refused_by_the_model_fi
     assert MODEL_RECORD == "mersuite.json"
 
 
+def test_a_model_file_whose_arrays_claim_what_it_does_not_hold_is_refused_before_keras_reads_them(capsys, export,
+                                                                                                      tmp_path):
+    """Keras reads each array of a .keras archive whole before it compares its shape with the layer's: one array
+    replaced by a compressed one claiming 2 GB (a few kB in the file; every hash recomputed, as a deliberate edit
+    would) is refused from the HDF5 metadata, before anything is allocated; so is the member compressed."""
+    import io
+    import resource
+    import zipfile
+
+    import h5py
+
+    _, manifest, _ = export
+    folder = tampered(export, tmp_path, manifest)
+    model_file = folder / "model_a.keras"
+    with zipfile.ZipFile(model_file) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    weights = io.BytesIO()
+    with h5py.File(io.BytesIO(members["model.weights.h5"]), "r") as source, h5py.File(weights, "w") as target:
+        arrays = []
+        source.visititems(lambda name, item: arrays.append(name) if isinstance(item, h5py.Dataset) else None)
+        for name in arrays:
+            if name == arrays[0]:
+                target.create_dataset(name, shape=(500_000_000,), dtype="f4", chunks=(1_000_000,), compression="gzip")
+            else:
+                target.create_dataset(name, data=source[name][()])
+
+    def rewrite(method: int) -> dict:
+        with zipfile.ZipFile(model_file, "w") as archive:
+            for name, data in members.items():
+                archive.writestr(name, weights.getvalue() if name == "model.weights.h5" else data,
+                                 compress_type=method if name == "model.weights.h5" else zipfile.ZIP_STORED)
+        digest = hashlib.sha256(model_file.read_bytes()).hexdigest()
+        return {**manifest, "files": {**manifest["files"], "model_a.keras": digest}}
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    predict_refused(capsys, export, tampered(export, tmp_path, rewrite(zipfile.ZIP_STORED), rehash=True),
+                    "model_a.keras: its model.weights.h5: its arrays claim more than its own")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 500_000  # kB: nothing near 2 GB allocated
+    predict_refused(capsys, export, tampered(export, tmp_path, rewrite(zipfile.ZIP_DEFLATED), rehash=True),
+                    "model_a.keras: its model.weights.h5 is compressed (Keras stores it as it is)")
+
+
 def test_the_unmodified_export_still_predicts(capsys, export, tmp_path):
     folder, manifest, clip = export
     code, out, err = cli(capsys, "--predict", clip, "--model", folder, "--out", tmp_path / "out", "--json")

@@ -318,7 +318,7 @@ def drawn_layers(text: str) -> list[set[str]]:
 # Libraries whose import costs start-up time (a tenth of a second or more on these 2-core machines, numpy
 # included): `run_all.py --help` and `--list` load none of them, a fold worker only those its method needs.
 COSTLY = ("keras", "tensorflow", "torch", "jax", "cv2", "matplotlib", "sklearn", "scipy", "skimage", "dlib", "PIL",
-          "keras_tuner", "dask", "distributed", "openpyxl", "xlrd", "mtcnn", "facenet_pytorch", "numpy",
+          "keras_tuner", "dask", "distributed", "openpyxl", "xlrd", "mtcnn", "facenet_pytorch", "numpy", "h5py",
           "importlib.metadata")
 
 

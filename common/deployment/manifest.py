@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import io
 import json
 import math
 import re
@@ -30,7 +31,7 @@ from typing import Any, NoReturn
 from collections.abc import Mapping
 
 from common.errors import MersuiteError
-from common.files import parse_json, zip_members
+from common.files import hdf5_problem, parse_json, zip_members
 
 HASH_FIELD = "manifest_sha256"
 # The member each exported ``.keras`` file carries beside Keras' own (Keras reads only its own members): the
@@ -282,6 +283,25 @@ def read_model_record(path: Path) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise ValueError(f"its {MODEL_RECORD} is {_shown(record)}; expected an object")
     return record
+
+
+def weights_problem(path: Path) -> str:
+    """Why the arrays of a ``.keras`` archive are refused before Keras reads them, or ``""``: each HDF5 member (Keras
+    writes ``model.weights.h5``, stored) surveyed from its metadata by ``common.files.hdf5_problem`` once the
+    archive's directory is checked (``common.files.zip_members``). Keras reads each array whole before it compares
+    its shape with the layer's, so a compressed array claiming gigabytes in a few kB would be allocated first.
+    ``ValueError`` (``zipfile.BadZipFile`` is one) for an archive whose directory does not hold."""
+    for info in zip_members(path):
+        if not info.filename.endswith(".h5"):
+            continue
+        if info.compress_type != zipfile.ZIP_STORED:
+            return f"its {info.filename} is compressed (Keras stores it as it is)"
+        with zipfile.ZipFile(path) as archive, archive.open(info) as handle:
+            raw = handle.read(info.file_size)  # stored: the bytes the archive itself holds
+        problem, _ = hdf5_problem(io.BytesIO(raw), len(raw))
+        if problem:
+            return f"its {info.filename}: {problem}"
+    return ""
 
 
 def record_difference(manifest: Mapping[str, Any], model: str, record: Mapping[str, Any]) -> str:

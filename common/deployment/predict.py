@@ -43,7 +43,7 @@ from common.files import (csv_writer, file_sha256, OutputError, prepare_output_f
 from common.config import ConfigError
 from common.datasets.invariants import motion_verdict
 from common.deployment.manifest import (check_manifest, check_versions, HASH_FIELD, manifest_digest, ManifestProblem,
-                                        read_model_record, record_difference)
+                                        read_model_record, record_difference, weights_problem)
 from common.deployment.rates import check_fps_option, method_need, rate_note, rate_problem, valid_rate
 from common.paths import cache_root, reports_root
 from common.preprocessing import face_quality as fq
@@ -281,6 +281,12 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
                           f"model again")
     models = {}
     for name, entry in manifest["models"].items():
+        try:
+            problem = weights_problem(folder / entry["file"])
+        except (OSError, ValueError) as exc:
+            problem = " ".join(str(exc).split())[:200]
+        if problem:
+            raise DeployError(f"--model {folder}: {entry['file']}: {problem}; export the model again")
         try:
             models[name] = keras.saving.load_model(folder / entry["file"], compile=False)
         except Exception as exc:  # a file Keras cannot read is a bad folder, not a crash
