@@ -102,6 +102,30 @@ def test_a_video_keeps_its_frames_timestamps(exported, tmp_path):
     assert sample.apex == 4 and sample.meta["variable_rate"] is False  # frames numbered from 1: 1 + 0.12 x 25
 
 
+def test_a_video_that_decodes_to_more_than_its_bounds_is_refused_and_leaves_no_frames(exported, tmp_path, monkeypatch):
+    """A video of a few kB can hold minutes of a still picture, every frame of which would be written into the
+    cache: its pixels are bounded (recording.MAX_DECODED_BYTES, made small here), and so is each frame's size, read
+    from the container before any frame is decoded (io.MAX_PIXELS); a refused video leaves nothing in the cache."""
+    import cv2
+
+    from common.deployment import recording
+    from common.deployment.manifest import DeployError
+
+    _, source = exported
+    frames = sorted(source.glob("*.jpg"), key=frame_number)[:8]
+    video = write_video(frames, tmp_path / "clip.avi", 25.0)
+    height, width = cv2.imread(str(frames[0])).shape[:2]
+    monkeypatch.setattr(recording, "MAX_DECODED_BYTES", 5 * height * width * 3)
+    with pytest.raises(DeployError, match=r"clip.avi: it decodes to more than [\d,]+ bytes of pixels \(at frame 6\); "
+                                          r"a clip to predict is seconds long"):
+        decode_video(video, tmp_path / "cache")
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    monkeypatch.setattr(recording, "MAX_PIXELS", height * width - 1)
+    with pytest.raises(DeployError, match=rf"clip.avi: its frames claim {height * width:,} pixels each, more than any "
+                                          r"frame this suite reads"):
+        decode_video(video, tmp_path / "cache")
+
+
 def motion_registry():
     """dummy_frames declared as a method that reads the motion from onset to apex (as the flow CNNs)."""
     frames = types.SimpleNamespace(PAPER=dummy_paper.FRAMES.PAPER, EXPERIMENTS=tuple(

@@ -41,7 +41,7 @@ from common.deployment.manifest import DeployError
 from common.deployment.rates import valid_rate
 from common.files import file_sha256, read_spreadsheet_csv, read_regular_text
 from common.preprocessing.faces import detect_face
-from common.preprocessing.io import read_frames
+from common.preprocessing.io import MAX_PIXELS, read_frames
 import cv2
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,11 @@ _NUMBER = re.compile(r"^\s*[0-9]+\s*$")
 _MAX_DIGITS = 12  # a frame number or a number of seconds longer than this is no recording's
 CSV_COLUMNS = ("path", "onset", "apex", "offset")
 TIMES = "times.txt"  # a clip's frame timestamps in seconds, one per frame: a folder's own, or a decoded video's
+# What a video may decode to (docs/house.md, "Files from outside"): a frame of at most io.MAX_PIXELS pixels (what any
+# frame file may claim), and all its frames together at most MAX_DECODED_BYTES of pixels (9,300 frames of 640 x 480,
+# 46 s at CASME II's 200 fps; 1,380 of 1920 x 1080, 46 s at 30 fps): a clip to predict is seconds long, and a video of a few kB can
+# hold minutes of a still picture, every frame of which would be written into the cache.
+MAX_DECODED_BYTES = 8 << 30
 # A frame interval further than this fraction of the median interval from it makes the clock variable: a
 # constant-rate file's timestamps jitter by a rounding (MIN_JITTER, 1 ms: containers keep milliseconds), a
 # phone's variable rate moves them by a third or more (30 -> 20 fps), a dropped frame doubles one.
@@ -235,15 +240,28 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
         if not capture.isOpened():
             raise DeployError(f"--predict {path}: OpenCV cannot open this video (unreadable or unsupported codec)")
         fps = _container_rate(capture.get(cv2.CAP_PROP_FPS))
+        claimed = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)) * int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if claimed > MAX_PIXELS:
+            raise DeployError(f"--predict {path}: its frames claim {claimed:,} pixels each, more than any frame this "
+                              f"suite reads (at most {MAX_PIXELS:,}); not decoded")
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", dir=folder.parent))
-        count = 0
+        count, decoded = 0, 0
         times: list[float] = []
         try:
             while True:
                 ok, frame = capture.read()
                 if not ok:
                     break
+                if frame.shape[0] * frame.shape[1] > MAX_PIXELS:  # a stream that changes its size on the way
+                    raise DeployError(f"--predict {path}: frame {count + 1} is {frame.shape[1]}x{frame.shape[0]} "
+                                      f"pixels, more than any frame this suite reads (at most {MAX_PIXELS:,})")
+                decoded += frame.nbytes
+                if decoded > MAX_DECODED_BYTES:
+                    raise DeployError(f"--predict {path}: it decodes to more than {MAX_DECODED_BYTES:,} bytes of "
+                                      f"pixels (at frame {count + 1}); a clip to predict is seconds long: cut the "
+                                      "recording around the expression (e.g. ffmpeg -ss START -t SECONDS -i VIDEO "
+                                      "CLIP.mp4)")
                 count += 1
                 times.append(float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0)  # this frame's own timestamp
                 cv2.imwrite(str(tmp / f"frame{count:06d}.png"), frame)
