@@ -56,8 +56,8 @@ CSV_COLUMNS = ("path", "onset", "apex", "offset")
 TIMES = "times.txt"  # a clip's frame timestamps in seconds, one per frame: a folder's own, or a decoded video's
 # What a video may decode to (docs/house.md, "Files from outside"): a frame of at most io.MAX_PIXELS pixels (what any
 # frame file may claim), and all its frames together at most MAX_DECODED_BYTES of pixels (9,300 frames of 640 x 480,
-# 46 s at CASME II's 200 fps; 1,380 of 1920 x 1080, 46 s at 30 fps): a clip to predict is seconds long, and a video of a few kB can
-# hold minutes of a still picture, every frame of which would be written into the cache.
+# 46 s at CASME II's 200 fps; 1,380 of 1920 x 1080, 46 s at 30 fps): a clip to predict is seconds long, and a video
+# of a few kB can hold minutes of a still picture, every frame of which would be written into the cache.
 MAX_DECODED_BYTES = 8 << 30
 # A frame interval further than this fraction of the median interval from it makes the clock variable: a
 # constant-rate file's timestamps jitter by a rounding (MIN_JITTER, 1 ms: containers keep milliseconds), a
