@@ -133,6 +133,75 @@ def test_a_workbook_claiming_a_huge_range_is_refused_before_it_is_read(tmp_path)
         read_sheets(_workbook(tmp_path / "far.xlsx", far_cell=True))
 
 
+def test_a_workbook_whose_merged_ranges_together_span_too_many_cells_is_refused_before_it_is_read(tmp_path):
+    """openpyxl builds a cell for every cell of every merged range: ranges each under the bound, a few kB of XML,
+    can ask for billions together (2,000 ranges of 600,000 cells: hours). Their sum is bounded."""
+    from common.datasets.tables import SHEET_CELLS, DatasetError, read_sheets
+
+    path = _workbook(tmp_path / "merges.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    ranges = b"".join(b'<mergeCell ref="A%d:F%d"/>' % (1 + k, 100_000 + k) for k in range(2_000))
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>", b'</sheetData><mergeCells count="2000">' + ranges + b"</mergeCells>")
+    assert 6 * 100_000 <= SHEET_CELLS < 2 * 6 * 100_000
+    with pytest.raises(DatasetError, match=rf"merges.xlsx: xl/worksheets/sheet1.xml merges more than {SHEET_CELLS:,} "
+                                           r"cells in all \(its ranges together\); expected a label table"):
+        read_sheets(_npz(path, members, zipfile.ZIP_DEFLATED))
+
+
+class _XlsSheet:
+    """What xlrd gives of a sheet (``ragged_rows``: each row as long as the file writes it)."""
+
+    def __init__(self, rows: list[list], merged: list[tuple[int, int, int, int]], nrows: int = 0, ncols: int = 0):
+        import types
+
+        self.name, self.merged_cells, self._rows = "Sheet1", merged, rows
+        self.nrows, self.ncols = nrows or len(rows), ncols or max(len(r) for r in rows)
+        self._cell = types.SimpleNamespace
+
+    def row(self, i: int) -> list:
+        return [self._cell(ctype=0 if v is None else 1, value=v) for v in self._rows[i]]
+
+
+@pytest.mark.parametrize("sheet, expected", [
+    (_XlsSheet([["Subject"]], [], nrows=65_536, ncols=256), r"sheet 'Sheet1' spans 65536 rows x 256 columns"),
+    (_XlsSheet([["Subject", "Filename"], [1, "a"]], [(0, 100_000, 0, 6)] * 2),
+     r"sheet 'Sheet1' merges more than [\d,]+ cells in all"),
+    (_XlsSheet([["Subject", "Filename"], [1, "a"]], [(0, 100_000, 0, 6)] * 2 + [(5, 0, 0, 10**9)]),
+     r"sheet 'Sheet1' merges more than [\d,]+ cells in all")])
+def test_an_xls_whose_extent_or_merged_ranges_span_too_many_cells_is_refused_before_a_row_is_built(
+        monkeypatch, tmp_path, sheet, expected):
+    """xlrd reads an .xls as its records say: one cell far down and right makes a sheet of 16.7 million cells, and
+    merged ranges over them were filled cell by cell. The sheet's extent and its merged ranges together (an
+    inverted range counting none, not less) are bounded as an .xlsx's are, before a row is built (xlrd itself
+    stands in here: no maintained library writes .xls)."""
+    import types
+
+    import xlrd
+
+    from common.datasets.tables import DatasetError, read_sheets
+
+    monkeypatch.setattr(xlrd, "open_workbook", lambda *a, **k: types.SimpleNamespace(sheets=lambda: [sheet]))
+    (tmp_path / "labels.xls").write_bytes(b"")
+    with pytest.raises(DatasetError, match=rf"labels.xls: {expected}"):
+        read_sheets(tmp_path / "labels.xls")
+
+
+def test_an_xls_sheet_keeps_its_ragged_rows_as_wide_as_the_sheet_and_fills_a_merge_across_rows(monkeypatch, tmp_path):
+    import types
+
+    import xlrd
+
+    from common.datasets.tables import read_sheets
+
+    sheet = _XlsSheet([["Subject", "Filename", "Emotion"], [1, "EP01"], [None, "EP02", "happiness"]], [(1, 3, 0, 1)])
+    monkeypatch.setattr(xlrd, "open_workbook", lambda *a, **k: types.SimpleNamespace(sheets=lambda: [sheet]))
+    (tmp_path / "labels.xls").write_bytes(b"")
+    assert read_sheets(tmp_path / "labels.xls") == [("Sheet1", [["Subject", "Filename", "Emotion"],
+                                                                [1, "EP01", None], [1, "EP02", "happiness"]])]
+
+
 # --- frames and the released images ----------------------------------------------------------------------------------
 
 

@@ -156,27 +156,45 @@ def _check_workbook(path: Path) -> None:
                 if written > WRITTEN_CELLS:
                     raise DatasetError(f"{path}: {info.filename} writes more than {WRITTEN_CELLS:,} cells; expected a "
                                        f"label table of at most {WRITTEN_CELLS:,}")
+                merged = 0  # cells of all the sheet's merged ranges: openpyxl builds each, however they overlap
                 for match in _MERGED.finditer(data):
                     cells = _range_cells(*match.groups())
+                    merged += cells
                     if cells > SHEET_CELLS:
                         first_col, first_row, last_col, last_row = match.groups()
                         ref = b"%s%s:%s%s" % (first_col, first_row, last_col or first_col, last_row or first_row)
                         raise DatasetError(f"{path}: {info.filename} merges {ref.decode()} ({cells:,} cells); "
                                            f"{expected}")
+                    if merged > SHEET_CELLS:
+                        raise DatasetError(f"{path}: {info.filename} merges more than {SHEET_CELLS:,} cells in all "
+                                           f"(its ranges together); {expected}")
     except (ValueError, zipfile.BadZipFile, OSError) as error:
         raise DatasetError(f"{path}: cannot read this spreadsheet ({error})") from None
 
 
 def _xls_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
     """An ``.xls`` workbook's sheets, merged ranges filled as :func:`_xlsx_sheets` does (the format always
-    stores a formula's value, so there is nothing to refuse)."""
+    stores a formula's value, so there is nothing to refuse). Bounded as an ``.xlsx`` is: each sheet's extent, and
+    its merged ranges together, at most :data:`SHEET_CELLS` cells, checked before a row is built (xlrd keeps the
+    rows as the file writes them, ``ragged_rows``; one cell far down and right would otherwise stand for millions,
+    and a few thousand ranges over them would be filled cell by cell for hours)."""
     import xlrd
 
-    book = xlrd.open_workbook(str(path), formatting_info=True)  # formatting_info: the merged ranges
+    book = xlrd.open_workbook(str(path), formatting_info=True, ragged_rows=True)  # formatting_info: merged ranges
+    expected = f"expected a label table of at most {SHEET_CELLS:,} cells"
     sheets = []
     for table in book.sheets():
-        rows = [[None if c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) else c.value for c in table.row(i)]
-                for i in range(table.nrows)]
+        if table.nrows * table.ncols > SHEET_CELLS:
+            raise DatasetError(f"{path}: sheet {table.name!r} spans {table.nrows} rows x {table.ncols} columns; "
+                               f"{expected}")
+        if sum(max(0, row_hi - row_lo) * max(0, col_hi - col_lo)
+               for row_lo, row_hi, col_lo, col_hi in table.merged_cells) > SHEET_CELLS:
+            raise DatasetError(f"{path}: sheet {table.name!r} merges more than {SHEET_CELLS:,} cells in all (its "
+                               f"ranges together); {expected}")
+        rows = []
+        for i in range(table.nrows):
+            row = [None if c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) else c.value for c in table.row(i)]
+            rows.append(row + [None] * (table.ncols - len(row)))  # every row as wide as the sheet, as xlsx gives
         for row_lo, row_hi, col_lo, col_hi in table.merged_cells:  # half-open ranges
             if row_hi - row_lo < 2:  # within one row: no row stands for another
                 continue
