@@ -150,6 +150,20 @@ def test_a_workbook_whose_merged_ranges_together_span_too_many_cells_is_refused_
         read_sheets(_npz(path, members, zipfile.ZIP_DEFLATED))
 
 
+def test_a_label_csv_of_more_cells_than_a_label_table_holds_is_refused_while_it_is_read(tmp_path):
+    """A few MB of commas are tens of millions of empty cells, each a Python object once read: a label .csv holds at
+    most a workbook sheet's cells (WRITTEN_CELLS), counted as its rows are read."""
+    from common.datasets.tables import WRITTEN_CELLS, DatasetError, read_sheets
+
+    (tmp_path / "labels.csv").write_text("Subject,Filename,Emotion\n1,EP02_01f,happiness\n")
+    assert read_sheets(tmp_path / "labels.csv") == [("labels.csv", [["Subject", "Filename", "Emotion"],
+                                                                     ["1", "EP02_01f", "happiness"]])]
+    (tmp_path / "commas.csv").write_text("Subject,Filename,Emotion\n" + "," * (WRITTEN_CELLS * 3) + "\n")
+    with pytest.raises(DatasetError, match=rf"commas.csv: more than {WRITTEN_CELLS:,} cells \(by row 2\); expected a "
+                                           r"label table"):
+        read_sheets(tmp_path / "commas.csv")
+
+
 class _XlsSheet:
     """What xlrd gives of a sheet (``ragged_rows``: each row as long as the file writes it)."""
 

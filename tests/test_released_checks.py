@@ -126,6 +126,19 @@ def test_htnet_csv_without_its_flow_images_names_the_missing_folder(tmp_path, ca
     assert "SMIC" not in line and "CASME" not in line and "SAMM" not in line, line
 
 
+def test_htnet_csv_of_more_cells_than_a_label_table_holds_is_refused_in_one_line(tmp_path, capsys):
+    """HTNet's csv is read as a label table (tables.bounded_rows): a few MB of commas in one of its rows, which
+    csv.DictReader keeps as a list under None, are counted and refused, not held as millions of objects."""
+    from common.datasets.tables import WRITTEN_CELLS
+
+    root = fake_htnet(tmp_path / "HTNet")
+    csv_path = root / released.HTNET_CSV
+    csv_path.write_text(csv_path.read_text() + "samm,006,006_1_2,0" + "," * (WRITTEN_CELLS + 10) + "\n")
+    code = run_all.main(["--paper", "liong2019", "--data-root", str(root), "--profile", "smoke",
+                         "--out", str(tmp_path / "out")])
+    one_line(capsys, code, f"combined_3_class2_for_optical_flow.csv: more than {WRITTEN_CELLS:,} cells")
+
+
 def test_weights_that_are_not_finite_are_refused_before_any_prediction(tmp_path, capsys):
     root = fake_htnet(tmp_path / "HTNet")
     weights = weights_folder(tmp_path / "weights")

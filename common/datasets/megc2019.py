@@ -19,7 +19,7 @@ from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import screen_annotations
 from common.datasets.released import composite_names
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import DatabaseNotFound, DatasetError
+from common.datasets.tables import DatabaseNotFound, DatasetError, bounded_rows
 
 CLASSES = ("negative", "positive", "surprise")  # csv classes 0, 1, 2
 GT_CSV = re.compile(r"^combined_3class_gt.*\.csv$", re.IGNORECASE)
@@ -51,7 +51,7 @@ def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
     rows = []
     try:
         with open_regular(path, newline="", encoding="utf-8-sig") as handle:
-            lines = list(csv.reader(handle))
+            lines = bounded_rows(csv.reader(handle), path)
     except OSError as error:
         raise DatasetError(f"{path}: cannot read the MEGC ground-truth csv ({error})") from None
     seen: dict[tuple[str, str, str], tuple[int, str]] = {}  # (db, subject, clip) -> (line, class)

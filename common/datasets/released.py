@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from common.files import open_regular, read_regular_bytes
 from common.datasets import casme2, discovery, samm, smic
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import DatabaseNotFound, DatasetError
+from common.datasets.tables import DatabaseNotFound, DatasetError, bounded_rows
 from common.preprocessing.released_images import ReleasedImageError, read_apex_crop, read_flow_image
 
 HTNET_CSV = "combined_3_class2_for_optical_flow.csv"
@@ -177,7 +177,7 @@ def _load_htnet(found: Found) -> list[Sample]:
     assert found.csv is not None and found.flows is not None
     try:
         with open_regular(found.csv, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
+            rows = bounded_rows(csv.DictReader(handle), found.csv)
     except (OSError, UnicodeDecodeError) as error:
         raise DatasetError(f"{found.csv}: cannot read HTNet's csv ({error})") from None
     header = rows[0].keys() if rows else ()

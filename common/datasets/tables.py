@@ -70,8 +70,7 @@ def read_numbered_sheets(path: str | Path) -> list[tuple[str, list[tuple[int, li
         elif suffix == ".xls":
             sheets = _xls_sheets(path)
         elif suffix == ".csv":
-            with open_regular(path, newline="", encoding="utf-8-sig") as handle:
-                sheets = [(path.name, [[cell if cell != "" else None for cell in row] for row in csv.reader(handle)])]
+            sheets = [(path.name, _csv_rows(path))]
         else:
             raise DatasetError(f"{path}: expected a .xlsx, .xls or .csv spreadsheet")
     except DatasetError:
@@ -81,6 +80,28 @@ def read_numbered_sheets(path: str | Path) -> list[tuple[str, list[tuple[int, li
     # Empty rows carry nothing.
     return [(name, [(number, row) for number, row in enumerate(rows, 1) if any(not is_blank(cell) for cell in row)])
             for name, rows in sheets]
+
+
+def bounded_rows(rows: Iterable[Any], path: Path) -> list[Any]:
+    """The rows of a csv reader (``csv.reader``'s lists, ``csv.DictReader``'s dicts, a surplus under ``None``
+    counted too) of the label file ``path`` as a list, their cells at most :data:`WRITTEN_CELLS` (a workbook
+    sheet's bound: a few MB of commas would otherwise be held as tens of millions of Python objects).
+    ``DatasetError`` naming the file and the row otherwise."""
+    kept: list[Any] = []
+    cells = 0
+    for row in rows:
+        cells += len(row) + (len(row.get(None) or ()) if isinstance(row, dict) else 0)
+        if cells > WRITTEN_CELLS:
+            raise DatasetError(f"{path}: more than {WRITTEN_CELLS:,} cells (by row {len(kept) + 1}); expected a "
+                               f"label table of at most {WRITTEN_CELLS:,}")
+        kept.append(row)
+    return kept
+
+
+def _csv_rows(path: Path) -> list[list[Any]]:
+    """A label ``.csv``'s rows (:func:`bounded_rows`), an empty cell as None."""
+    with open_regular(path, newline="", encoding="utf-8-sig") as handle:
+        return [[cell if cell != "" else None for cell in row] for row in bounded_rows(csv.reader(handle), path)]
 
 
 def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
