@@ -186,7 +186,8 @@ def export_folds(plan: dict, ship_dir: Path) -> list[tuple[str, str]]:
         note = ""
         if previous is not None and previous["keys"] == record["keys"]:
             other, clips = sum(a != b for a, b in zip(previous["y_pred"], record["y_pred"])), len(record["y_pred"])
-            how = f"{other} of {clips} clips predicted otherwise" if other else f"the same class on all {clips} clips"
+            how = (f"{other} of {clips} clip(s) predicted otherwise" if other
+                   else "the same class on its one clip" if clips == 1 else f"the same class on all {clips} clips")
             note = f"replaces the shipped file: {how}"
         Path(ship_dir).mkdir(parents=True, exist_ok=True)
         with atomic_write(target) as handle:

@@ -124,7 +124,7 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     first.write_text(json.dumps({**original, "y_pred": [(c + 1) % 3 for c in original["y_pred"][:1]]
                                  + original["y_pred"][1:]}))
     assert shipped_folds.export_folds(gauged, ship) == [
-        (kept[0], f"replaces the shipped file: 1 of {len(original['y_pred'])} clips predicted otherwise")]
+        (kept[0], f"replaces the shipped file: 1 of {len(original['y_pred'])} clip(s) predicted otherwise")]
     n_train, n_test = original["n_train"], original["n_test"]
     for change, why in (({"y_true": [(c + 1) % 3 for c in original["y_true"]]},
                          "its true classes are not the selection's labels"),
