@@ -193,6 +193,31 @@ def read_json(path: str | Path, *, max_bytes: int = JSON_BYTES, max_depth: int =
     return parse_json(text, max_bytes=max_bytes, max_depth=max_depth, **hooks)
 
 
+# The longest line a CSV this suite reads may hold: twice the csv module's own limit on one field (131,072), above a
+# per-epoch record's 100,000 epochs; a predictions row is about 300 characters. Without it a file of one line of
+# commas was split into tens of millions of cells before any check.
+CSV_LINE_CHARS = 1 << 18
+
+
+class LineTooLong(ValueError):
+    """A line of a file longer than its reader takes (:func:`bounded_lines`); the caller names the file."""
+
+
+def bounded_lines(handle: Any, limit: int = CSV_LINE_CHARS) -> Iterator[str]:
+    """The lines of a text ``handle`` (opened with ``newline=""``, as the csv module wants), each read no further
+    than ``limit`` characters: a longer one is a :class:`LineTooLong` ("line N holds more than LIMIT characters")
+    before it is held whole. What the csv readers of files from outside read through."""
+    number = 0
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit:
+            raise LineTooLong(f"line {number} holds more than {limit:,} characters")
+        yield line
+
+
 CSV_SEPARATORS = (",", ";", "\t")  # the header's separator: ',' or the ';' / tab of spreadsheet programs
 
 
@@ -210,6 +235,9 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
     lines = text.splitlines()
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]), default=0)
+    if lines and len(lines[longest]) > CSV_LINE_CHARS:
+        raise ValueError(f"cannot read this CSV (line {longest + 1} holds more than {CSV_LINE_CHARS:,} characters)")
     first = next((line for line in lines if line.strip()), "")
     separator = max(CSV_SEPARATORS, key=first.count)
     try:
@@ -229,7 +257,7 @@ def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, l
     first = ""
     try:
         with open_regular(path, encoding="utf-8-sig", newline="") as handle:
-            for line in handle:
+            for line in bounded_lines(handle):
                 if line.strip():
                     first = line
                     break
@@ -237,12 +265,14 @@ def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, l
         raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    except ValueError as exc:  # a line too long
+        raise ValueError(f"cannot read this CSV ({exc})") from None
     separator = max(CSV_SEPARATORS, key=first.count)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             with open_regular(path, encoding="utf-8-sig", newline="") as handle:
-                reader = csv.reader(handle, delimiter=separator)
+                reader = csv.reader(bounded_lines(handle), delimiter=separator)
                 for row in reader:
                     if any(cell.strip() for cell in row):
                         yield reader.line_num, row
@@ -250,7 +280,7 @@ def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, l
             raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
         except UnicodeDecodeError as exc:
             raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
-        except csv.Error as exc:
+        except (csv.Error, ValueError) as exc:  # ValueError: a line too long (bounded_lines)
             raise ValueError(f"cannot read this CSV ({exc})") from None
 
     return separator, rows()

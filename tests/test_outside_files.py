@@ -152,16 +152,23 @@ def test_a_workbook_whose_merged_ranges_together_span_too_many_cells_is_refused_
 
 def test_a_label_csv_of_more_cells_than_a_label_table_holds_is_refused_while_it_is_read(tmp_path):
     """A few MB of commas are tens of millions of empty cells, each a Python object once read: a label .csv holds at
-    most a workbook sheet's cells (WRITTEN_CELLS), counted as its rows are read."""
+    most a workbook sheet's cells (WRITTEN_CELLS), counted as its rows are read, and each line at most
+    files.CSV_LINE_CHARS characters, read no further."""
     from common.datasets.tables import WRITTEN_CELLS, DatasetError, read_sheets
 
     (tmp_path / "labels.csv").write_text("Subject,Filename,Emotion\n1,EP02_01f,happiness\n")
     assert read_sheets(tmp_path / "labels.csv") == [("labels.csv", [["Subject", "Filename", "Emotion"],
                                                                      ["1", "EP02_01f", "happiness"]])]
-    (tmp_path / "commas.csv").write_text("Subject,Filename,Emotion\n" + "," * (WRITTEN_CELLS * 3) + "\n")
-    with pytest.raises(DatasetError, match=rf"commas.csv: more than {WRITTEN_CELLS:,} cells \(by row 2\); expected a "
-                                           r"label table"):
+    (tmp_path / "commas.csv").write_text("Subject,Filename,Emotion\n" + ("," * 999 + "\n") * WRITTEN_CELLS)
+    rows = WRITTEN_CELLS // 1000 + 1  # the row whose cells pass the bound: 3 + 1,000 a row
+    with pytest.raises(DatasetError, match=rf"commas.csv: more than {WRITTEN_CELLS:,} cells \(by row {rows}\); "
+                                           r"expected a label table"):
         read_sheets(tmp_path / "commas.csv")
+    # one line of commas is refused as a line before the csv module splits it
+    (tmp_path / "line.csv").write_text("Subject,Filename,Emotion\n" + "," * (1 << 20) + "\n")
+    with pytest.raises(DatasetError, match=r"line.csv: cannot read this spreadsheet \(LineTooLong: line 2 holds more "
+                                           r"than 262,144 characters\)"):
+        read_sheets(tmp_path / "line.csv")
 
 
 class _XlsSheet:

@@ -111,3 +111,17 @@ def test_more_rows_than_any_corpus_are_refused_at_the_row_past_the_limit(capsys,
     line = one_error_line(err)
     assert code == 2 and "big.txt, line 7: more than 5 clips" in line
 
+
+
+def test_a_line_longer_than_any_predictions_row_is_refused_before_it_is_split(capsys, dummy_corpus, tmp_path):
+    """One line of commas (a few MB) would be millions of cells once the csv module splits it: --score reads each
+    line no further than files.CSV_LINE_CHARS and refuses a longer one in one line, whether it is the header
+    (read to find the separator) or a row."""
+    from common.files import CSV_LINE_CHARS
+
+    for name, text in (("header.csv", "clip," * CSV_LINE_CHARS + "\n"),
+                       ("row.csv", "clip,subject,database,true,pred\n" + "," * (CSV_LINE_CHARS + 1) + "\n")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        code, _, err = score(capsys, tmp_path / name, dummy_corpus, tmp_path / "out")
+        line = one_error_line(err)
+        assert code == 2 and f"holds more than {CSV_LINE_CHARS:,} characters" in line and name in line, line

@@ -320,3 +320,21 @@ def test_records_and_csv_give_the_aggregate_scores(tmp_path):
     broken = [dict(RECORDS[0], subjects=["c1"])]
     with pytest.raises(ValueError, match="fold 'A' has 6 predictions but 1 subjects"):
         st.from_records(broken)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("A,a1,casme2,s1,0,0,ok,extra\n", "line 2 holds more cells than the header"),
+    ("," * (1 << 19) + "\n", "line 2 holds more than 262,144 characters"),
+    ("A,a1,casme2,s1,0,0,ok\n" * 6, "more than 5 rows")])
+def test_a_predictions_file_is_read_within_its_bounds(tmp_path, monkeypatch, body, expected):
+    """--against, the site and the reproductions read predictions.csv files that may come from anyone: each line
+    read no further than files.CSV_LINE_CHARS, no cells beyond the header (csv.DictReader keeps them under None),
+    at most PREDICTION_ROWS rows (made small here) and PREDICTION_HEADER_CELLS columns."""
+    monkeypatch.setattr(st, "PREDICTION_ROWS", 5)
+    path = tmp_path / "theirs.csv"
+    path.write_text(",".join(st.PREDICTION_COLUMNS) + "\n" + body)
+    with pytest.raises(ValueError, match=rf"theirs.csv: cannot be read as predictions.csv \({expected}"):
+        st.read_prediction_rows(path)
+    path.write_text(",".join(f"c{i}" for i in range(st.PREDICTION_HEADER_CELLS + 1)) + "\n")
+    with pytest.raises(ValueError, match=r"a header of more than 1,000 columns"):
+        st.read_prediction_rows(path)

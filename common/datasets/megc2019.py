@@ -13,7 +13,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from common.files import open_regular
+from common.files import bounded_lines, open_regular
 from common.datasets import casme2, discovery, released, samm, smic
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import screen_annotations
@@ -51,8 +51,8 @@ def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
     rows = []
     try:
         with open_regular(path, newline="", encoding="utf-8-sig") as handle:
-            lines = bounded_rows(csv.reader(handle), path)
-    except OSError as error:
+            lines = bounded_rows(csv.reader(bounded_lines(handle)), path)
+    except (OSError, ValueError, csv.Error) as error:  # ValueError: not UTF-8 text, a line too long (LineTooLong)
         raise DatasetError(f"{path}: cannot read the MEGC ground-truth csv ({error})") from None
     seen: dict[tuple[str, str, str], tuple[int, str]] = {}  # (db, subject, clip) -> (line, class)
     for line, row in enumerate(lines, start=1):

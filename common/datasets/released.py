@@ -27,7 +27,7 @@ from pathlib import Path
 from collections.abc import Iterable
 
 
-from common.files import open_regular, read_regular_bytes
+from common.files import bounded_lines, open_regular, read_regular_bytes
 from common.datasets import casme2, discovery, samm, smic
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatabaseNotFound, DatasetError, bounded_rows
@@ -177,8 +177,8 @@ def _load_htnet(found: Found) -> list[Sample]:
     assert found.csv is not None and found.flows is not None
     try:
         with open_regular(found.csv, newline="", encoding="utf-8-sig") as handle:
-            rows = bounded_rows(csv.DictReader(handle), found.csv)
-    except (OSError, UnicodeDecodeError) as error:
+            rows = bounded_rows(csv.DictReader(bounded_lines(handle)), found.csv)
+    except (OSError, ValueError, csv.Error) as error:  # ValueError: not UTF-8 text, a line too long (LineTooLong)
         raise DatasetError(f"{found.csv}: cannot read HTNet's csv ({error})") from None
     header = rows[0].keys() if rows else ()
     missing = [c for c in HTNET_COLUMNS if c not in header]

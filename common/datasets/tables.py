@@ -23,7 +23,7 @@ from typing import Any
 from collections.abc import Iterable, Sequence
 
 from common.errors import MersuiteError
-from common.files import zip_members, open_regular
+from common.files import bounded_lines, zip_members, open_regular
 
 HEADER_SCAN = 20  # rows searched for a header (SAMM's sits below 13 preamble rows)
 # What a label workbook may claim, checked before openpyxl reads it (which builds a cell for every cell of a merged
@@ -101,7 +101,8 @@ def bounded_rows(rows: Iterable[Any], path: Path) -> list[Any]:
 def _csv_rows(path: Path) -> list[list[Any]]:
     """A label ``.csv``'s rows (:func:`bounded_rows`), an empty cell as None."""
     with open_regular(path, newline="", encoding="utf-8-sig") as handle:
-        return [[cell if cell != "" else None for cell in row] for row in bounded_rows(csv.reader(handle), path)]
+        return [[cell if cell != "" else None for cell in row]
+                for row in bounded_rows(csv.reader(bounded_lines(handle)), path)]
 
 
 def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:

@@ -35,7 +35,7 @@ import numpy as np
 from common.datasets.released import list_key
 from common.datasets.tables import ascii_digits
 from common.evaluation import metrics
-from common.files import atomic_write, open_regular, csv_writer, csv_text
+from common.files import atomic_write, bounded_lines, LineTooLong, open_regular, csv_writer, csv_text
 from common.evaluation import statistics as st
 
 EPOCH_PREDICTIONS = "epoch_predictions"  # the fold record's extra key
@@ -219,7 +219,7 @@ def read_epoch_csv(path: str | Path) -> dict[tuple[str, str], str]:
                              f"{MAX_EPOCH_CSV_BYTES} bytes")
         out: dict[tuple[str, str], str] = {}
         with open_regular(path, newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(bounded_lines(handle))
             header = tuple(next(reader, ()))
             if header not in (EPOCH_CSV_COLUMNS, EPOCH_CSV_COLUMNS_BEFORE_LIST_KEY):
                 raise ValueError(f"{path}: expected the header {','.join(EPOCH_CSV_COLUMNS)}")
@@ -238,6 +238,8 @@ def read_epoch_csv(path: str | Path) -> dict[tuple[str, str], str]:
                     raise ValueError(f"{path}, line {line}: clip {key[:80]!r} of fold {fold[:80]!r} again")
                 out[(fold, key)] = classes
         return out
+    except LineTooLong as exc:
+        raise ValueError(f"{path}: cannot be read as a per-epoch record ({exc})") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ValueError(f"{path}: cannot be read as a per-epoch record ({type(exc).__name__})") from None
 

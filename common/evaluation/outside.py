@@ -57,7 +57,7 @@ CSV_COLUMNS = ("clip", "subject", "database", "true", "pred")
 OURS_COLUMNS = ("fold", "key", "y_true", "y_pred", "status")  # our own predictions.csv (records.write_predictions_csv)
 # A file of more rows is refused at the row past it, unread beyond: the composite holds 442 clips, every
 # database this suite reads together about 1,100, so no track's file comes near.
-MAX_ROWS = 100_000
+MAX_ROWS = st.PREDICTION_ROWS
 # The longest line of the STSTNet log read (a clip line is a name and two codes): a longer one is refused at that
 # line, never read whole (a file without line ends would otherwise be held in memory as one line).
 MAX_LINE = 4096

@@ -66,7 +66,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 from scipy import stats
 
-from common.files import open_regular, csv_text
+from common.files import bounded_lines, open_regular, csv_text
 from common.evaluation import metrics
 
 METRICS = metrics.METRICS
@@ -186,6 +186,8 @@ def from_records(records: Iterable[Mapping[str, Any]], nan_folds: str = "exclude
 
 
 PREDICTION_COLUMNS = ("fold", "key", "dataset", "subject", "y_true", "y_pred", "status")
+PREDICTION_ROWS = 100_000  # the most rows a predictions file may hold (common.evaluation.outside's bound too)
+PREDICTION_HEADER_CELLS = 1_000  # its columns: the runner writes 11 and one probability a class
 
 
 def read_prediction_rows(path: str | Path) -> list[dict[str, Any]]:
@@ -194,10 +196,19 @@ def read_prediction_rows(path: str | Path) -> list[dict[str, Any]]:
     file when it cannot be read or lacks a column of :data:`PREDICTION_COLUMNS`."""
     try:
         with open_regular(path, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            rows = [{k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in reader]
+            reader = csv.DictReader(bounded_lines(handle))
+            if len(reader.fieldnames or ()) > PREDICTION_HEADER_CELLS:
+                raise ValueError(f"a header of more than {PREDICTION_HEADER_CELLS:,} columns")
+            rows: list[dict[str, Any]] = []
+            for row in reader:
+                if None in row:  # csv.DictReader keeps a row's cells beyond the header under None
+                    raise ValueError(f"line {reader.line_num} holds more cells than the header")
+                if len(rows) >= PREDICTION_ROWS:
+                    raise ValueError(f"more than {PREDICTION_ROWS:,} rows; no corpus this suite scores holds as many "
+                                     "clips")
+                rows.append({k: csv_text(v) if isinstance(v, str) else v for k, v in row.items()})
             header = reader.fieldnames or []
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:  # ValueError: a line too long, too many rows
         raise ValueError(f"{path}: cannot be read as predictions.csv ({exc})") from None
     missing = [c for c in PREDICTION_COLUMNS if c not in header]
     if missing:
