@@ -221,6 +221,9 @@ def bounded_lines(handle: Any, limit: int = CSV_LINE_CHARS) -> Iterator[str]:
 CSV_SEPARATORS = (",", ";", "\t")  # the header's separator: ',' or the ';' / tab of spreadsheet programs
 
 
+SPREADSHEET_CSV_BYTES = 4 << 20  # a CSV read whole (read_spreadsheet_csv: --predict's list of clips, 40,000 of them)
+
+
 def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[str]]]]:
     """``(separator, [(line number, cells)])`` of a CSV as spreadsheet programs write it: UTF-8 with or
     without a byte-order mark, CRLF or LF line ends, ``,``, ``;`` or tab as the separator (the one the
@@ -229,7 +232,11 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     in a few words (``cannot read this CSV (...)``, ``not UTF-8 text (byte N); save it as CSV UTF-8``),
     which the caller prefixes with the option and the path."""
     try:
-        text = read_regular_bytes(path).decode("utf-8-sig")
+        with open_regular(path, "rb") as handle:
+            raw = handle.read(SPREADSHEET_CSV_BYTES + 1)
+        if len(raw) > SPREADSHEET_CSV_BYTES:
+            raise ValueError(f"more than {SPREADSHEET_CSV_BYTES:,} bytes; expected a list of clips")
+        text = raw.decode("utf-8-sig")
     except OSError as exc:
         raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:

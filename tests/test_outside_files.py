@@ -427,3 +427,20 @@ def test_a_label_cell_joined_into_a_path_is_one_folder_name_or_refused(tmp_path)
     for name in ("../outside", "a/b", "..", "a\\b"):
         with pytest.raises(DatasetError, match="is a path, not a folder name"):
             discovery.child_named(tmp_path / "db", name)
+
+
+def test_a_csv_read_whole_is_bounded_in_bytes_and_in_line_length(tmp_path, monkeypatch):
+    """--predict's list of clips is read whole: at most files.SPREADSHEET_CSV_BYTES (made small here), each line at
+    most files.CSV_LINE_CHARS, checked before the csv module splits a line into cells."""
+    from common import files
+
+    path = tmp_path / "clips.csv"
+    path.write_text("path,onset,apex,offset\n" + "clip,1,2,3\n" * 10)
+    assert len(files.read_spreadsheet_csv(path)[1]) == 11
+    monkeypatch.setattr(files, "SPREADSHEET_CSV_BYTES", 100)
+    with pytest.raises(ValueError, match=r"more than 100 bytes; expected a list of clips"):
+        files.read_spreadsheet_csv(path)
+    monkeypatch.setattr(files, "SPREADSHEET_CSV_BYTES", 4 << 20)
+    path.write_text("path,onset,apex,offset\n" + "," * (files.CSV_LINE_CHARS + 1) + "\n")
+    with pytest.raises(ValueError, match=r"cannot read this CSV \(line 2 holds more than 262,144 characters\)"):
+        files.read_spreadsheet_csv(path)
