@@ -202,3 +202,16 @@ def test_a_clip_sample_never_chooses_silently(tmp_path):
     assert len(notes) == 1 and "variable frame rate" in notes[0] and "--apex 0.5s -> frame 4" in notes[0]
     with pytest.raises(DeployError, match="after the clip's last frame"):
         clip_sample(ClipRequest(folder, apex="3s"), cache_root=tmp_path, fps=30.0, notes=[])
+
+
+def test_a_timestamps_file_is_read_no_further_than_its_frames_need(tmp_path):
+    """A folder's times.txt holds one short line a frame: one of many MB (each line a float once read) is refused
+    from its first bytes, whatever it holds beyond them."""
+    from common.deployment.manifest import DeployError
+    from common.deployment.recording import folder_times
+
+    (tmp_path / "times.txt").write_text("".join(f"{0.04 * i:.2f}\n" for i in range(10)))
+    assert folder_times(tmp_path, 10) == pytest.approx([0.04 * i for i in range(10)])
+    (tmp_path / "times.txt").write_text("0\n" * 5_000_000)
+    with pytest.raises(DeployError, match=r"times.txt: more than 4,736 bytes for 10 frame file\(s\)"):
+        folder_times(tmp_path, 10)
