@@ -221,7 +221,9 @@ def load_backbone_weights(backbone: keras.Model, path: str, description: str) ->
                            f"{description}, e.g. a *_notop.h5 or .weights.h5, or a PyTorch state dict saved as .npz)")
     if file.suffix.lower() == ".npz":
         try:
-            state = read_npz(file)  # each array's claimed extent checked before it is allocated
+            # each array's claimed extent checked before it is allocated; all of them at most four times the
+            # backbone's weights and an ImageNet classifier (a deflated member of zeros inflates 1,000-fold)
+            state = read_npz(file, limit=4 * _weight_bytes(backbone) + (64 << 20))
         except Exception as exc:  # a corrupt or non-numpy file
             raise WeightsError(f"model.weights={path}: cannot read it as a .npz state dict: {_one_line(exc)}") from None
         left = load_torch_state_dict(backbone, state, source=str(path), description=description)
@@ -252,6 +254,10 @@ def load_backbone_weights(backbone: keras.Model, path: str, description: str) ->
                            f"{' '.join(skipped[0].split())[:200]}")
     for w in caught:
         warnings.warn(w.message, stacklevel=2)
+
+
+def _weight_bytes(model: keras.Model) -> int:
+    return sum(int(np.prod(w.shape)) * np.dtype(w.dtype).itemsize for w in model.weights)
 
 
 def _weights_file_problem(file: Path, backbone: keras.Model) -> str:

@@ -629,18 +629,19 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
     return (found[0], 0) if found else ("", survey["arrays"])
 
 
-def read_npz(path: str | Path) -> dict[str, Any]:
+def read_npz(path: str | Path, limit: int | None = None) -> dict[str, Any]:
     """``{name: array}`` of an ``.npz`` file (``numpy.savez``'s), every array in memory, nothing pickled. Written
     here over ``numpy.lib.format``'s header reader because ``numpy.load`` allocates the extent a member's header
     claims before it reads the member: here the archive is checked first (:func:`zip_members`), and each
     array's extent (shape x item size, from its header) must be exactly its member's bytes before one is
-    allocated. ``ValueError`` naming the member otherwise (the caller names the file)."""
+    allocated; ``limit``: all members together, inflated, at most that many bytes (``zip_members``). ``ValueError``
+    naming the member otherwise (the caller names the file)."""
     import numpy as np
     from numpy.lib import format as npy
 
     arrays: dict[str, Any] = {}
     with zipfile.ZipFile(path) as archive:
-        for info in _checked_members(archive, os.path.getsize(path), None):
+        for info in _checked_members(archive, os.path.getsize(path), limit):
             if not info.filename.endswith(".npy"):
                 raise ValueError(f"member {info.filename!r} is not an array (.npy)")
             with archive.open(info) as handle:

@@ -302,3 +302,19 @@ def test_a_keras_weights_file_is_surveyed_before_keras_reads_an_array(tmp_path):
     (tmp_path / "text.weights.h5").write_text("not weights")
     with pytest.raises(WeightsError, match=r"text.weights.h5: it is not an HDF5 file that can be read \(.*signature"):
         load_backbone_weights(model, str(tmp_path / "text.weights.h5"), "a tiny net")
+
+
+def test_a_state_dict_that_inflates_beyond_what_a_backbone_can_hold_is_refused_before_it_is_read(tmp_path):
+    """A deflated array of zeros inflates a thousand-fold: an .npz is read no further than four times the backbone's
+    weights and an ImageNet classifier (64 MiB) together, checked on the archive's directory first."""
+    import keras
+
+    from common.backbones import WeightsError, load_backbone_weights
+
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(inputs))
+    np.savez_compressed(tmp_path / "zeros.npz", **{"conv1.weight": np.zeros(20_000_000, "float32")})
+    assert (tmp_path / "zeros.npz").stat().st_size < 1_000_000
+    with pytest.raises(WeightsError, match=r"zeros.npz: cannot read it as a .npz state dict: its members inflate to "
+                                           r"80000128 bytes, more than the \d+ expected"):
+        load_backbone_weights(model, str(tmp_path / "zeros.npz"), "a tiny net")
