@@ -588,15 +588,29 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
             count *= int(d)
         return count * itemsize
 
+    def over() -> str:
+        """The first bound passed so far, or ``""``."""
+        if survey["objects"] > HDF5_OBJECTS:
+            return f"it holds more than {HDF5_OBJECTS} groups, arrays and attributes"
+        if survey["array_bytes"] > size:
+            return (f"its arrays claim more than its own {size} bytes (compressed or unwritten arrays: Keras writes "
+                    "neither)")
+        if survey["attribute_bytes"] > HDF5_ATTRIBUTE_BYTES:
+            return f"its attributes claim more than {HDF5_ATTRIBUTE_BYTES} bytes"
+        return ""
+
     def attributes(item: Any) -> None:
-        for name in item.attrs:
+        for name in item.attrs:  # each an object too: a million attributes of a byte each would be walked
             attribute = item.attrs.get_id(name)
             survey["attribute_bytes"] += claimed(attribute.shape, attribute.dtype.itemsize)
+            survey["objects"] += 1
+            if over():
+                return
 
     def visit(name: str, link: Any) -> bool | None:
         survey["objects"] += 1
-        if survey["objects"] > HDF5_OBJECTS:
-            found.append(f"it holds more than {HDF5_OBJECTS} groups and arrays")
+        if over():
+            pass
         elif not isinstance(link, h5py.HardLink):
             found.append(f"{name[:100]!r} is a link ({type(link).__name__}: Keras writes none, and would read "
                          "another object or file)")
@@ -609,11 +623,8 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
                 survey["array_bytes"] += claimed(item.shape, item.dtype.itemsize)
                 if name.split("/", 1)[0] != "optimizer":
                     survey["arrays"] += 1
-        if survey["array_bytes"] > size:
-            found.append(f"its arrays claim more than its own {size} bytes (compressed or unwritten arrays: Keras "
-                         "writes neither)")
-        elif survey["attribute_bytes"] > HDF5_ATTRIBUTE_BYTES:
-            found.append(f"its attributes claim more than {HDF5_ATTRIBUTE_BYTES} bytes")
+        if not found and over():
+            found.append(over())
         return True if found else None  # a value other than None stops the walk
 
     try:
@@ -623,7 +634,10 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
     try:
         with handle:
             attributes(handle)
-            handle.visititems_links(visit)
+            if over():
+                found.append(over())
+            else:
+                handle.visititems_links(visit)
     except Exception as exc:  # HDF5's own errors on a damaged file
         return f"it cannot be read as HDF5 ({' '.join(str(exc).split())[:200]})", 0
     return (found[0], 0) if found else ("", survey["arrays"])

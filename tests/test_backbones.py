@@ -318,3 +318,25 @@ def test_a_state_dict_that_inflates_beyond_what_a_backbone_can_hold_is_refused_b
     with pytest.raises(WeightsError, match=r"zeros.npz: cannot read it as a .npz state dict: its members inflate to "
                                            r"80000128 bytes, more than the \d+ expected"):
         load_backbone_weights(model, str(tmp_path / "zeros.npz"), "a tiny net")
+
+
+def test_a_weights_file_of_a_million_attributes_is_refused_at_the_bound_not_walked_whole(tmp_path, monkeypatch):
+    """Attributes count as objects: a group holding more than HDF5_OBJECTS of them (made small here) is refused,
+    the walk stopped at the bound."""
+    import h5py
+    import keras
+
+    from common import files
+    from common.backbones import WeightsError, load_backbone_weights
+
+    inputs = keras.Input((8, 8, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(inputs))
+    model.save_weights(str(tmp_path / "own.weights.h5"))
+    with h5py.File(tmp_path / "own.weights.h5", "a") as handle:
+        for i in range(50):
+            handle.attrs[f"a{i}"] = i
+    monkeypatch.setattr(files, "HDF5_OBJECTS", 40)
+    with pytest.raises(WeightsError, match=r"own.weights.h5: it holds more than 40 groups, arrays and attributes"):
+        load_backbone_weights(model, str(tmp_path / "own.weights.h5"), "a tiny net")
+    monkeypatch.setattr(files, "HDF5_OBJECTS", 100_000)
+    load_backbone_weights(model, str(tmp_path / "own.weights.h5"), "a tiny net")
