@@ -531,7 +531,7 @@ def zip_members(path: str | Path, limit: int | None = None) -> list[zipfile.ZipI
     claims against the archive itself: each member named inside the archive (relative, no ``..``), stored or
     deflated, its compressed size within the file's own length and its size within what deflate can give from
     it; and all of them, inflated, within ``limit`` bytes when given. ``ValueError`` naming the member and the
-    claim otherwise (``zipfile.BadZipFile`` is one): the caller names the file."""
+    claim otherwise, ``zipfile.BadZipFile`` for a file that is no zip archive: the caller names the file."""
     with zipfile.ZipFile(path) as archive:
         return _checked_members(archive, os.path.getsize(path), limit)
 

@@ -256,6 +256,11 @@ def test_a_model_file_whose_arrays_claim_what_it_does_not_hold_is_refused_before
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 500_000  # kB: nothing near 2 GB allocated
     predict_refused(capsys, export, tampered(export, tmp_path, rewrite(zipfile.ZIP_DEFLATED), rehash=True),
                     "model_a.keras: its model.weights.h5 is compressed (Keras stores it as it is)")
+    model_file.write_bytes(b"not a zip archive")  # zipfile.BadZipFile, which is no ValueError
+    digest = hashlib.sha256(model_file.read_bytes()).hexdigest()
+    predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "files": {**manifest["files"],
+                                                                                      "model_a.keras": digest}},
+                                             rehash=True), "model_a.keras: File is not a zip file")
 
 
 def test_the_unmodified_export_still_predicts(capsys, export, tmp_path):

@@ -290,7 +290,7 @@ def weights_problem(path: Path) -> str:
     writes ``model.weights.h5``, stored) surveyed from its metadata by ``common.files.hdf5_problem`` once the
     archive's directory is checked (``common.files.zip_members``). Keras reads each array whole before it compares
     its shape with the layer's, so a compressed array claiming gigabytes in a few kB would be allocated first.
-    ``ValueError`` (``zipfile.BadZipFile`` is one) for an archive whose directory does not hold."""
+    ``ValueError`` or ``zipfile.BadZipFile`` for an archive whose directory does not hold."""
     for info in zip_members(path):
         if not info.filename.endswith(".h5"):
             continue

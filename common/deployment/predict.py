@@ -283,7 +283,7 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
     for name, entry in manifest["models"].items():
         try:
             problem = weights_problem(folder / entry["file"])
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:  # not a zip archive: BadZipFile is no ValueError
             problem = " ".join(str(exc).split())[:200]
         if problem:
             raise DeployError(f"--model {folder}: {entry['file']}: {problem}; export the model again")
