@@ -24,6 +24,7 @@ import csv
 import datetime
 import hashlib
 import json
+import math
 import os
 import re
 import stat
@@ -232,19 +233,17 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     in a few words (``cannot read this CSV (...)``, ``not UTF-8 text (byte N); save it as CSV UTF-8``),
     which the caller prefixes with the option and the path."""
     try:
-        with open_regular(path, "rb") as handle:
-            raw = handle.read(SPREADSHEET_CSV_BYTES + 1)
-        if len(raw) > SPREADSHEET_CSV_BYTES:
-            raise ValueError(f"more than {SPREADSHEET_CSV_BYTES:,} bytes; expected a list of clips")
-        text = raw.decode("utf-8-sig")
+        text = read_regular_bytes(path, max_bytes=SPREADSHEET_CSV_BYTES).decode("utf-8-sig")
     except OSError as exc:
         raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
+    except FileTooLarge as exc:
+        raise ValueError(f"{exc}; expected a list of clips") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
     lines = text.splitlines()
-    longest = max(range(len(lines)), key=lambda i: len(lines[i]), default=0)
-    if lines and len(lines[longest]) > CSV_LINE_CHARS:
-        raise ValueError(f"cannot read this CSV (line {longest + 1} holds more than {CSV_LINE_CHARS:,} characters)")
+    too_long = next((number for number, line in enumerate(lines, 1) if len(line) > CSV_LINE_CHARS), None)
+    if too_long is not None:
+        raise ValueError(f"cannot read this CSV (line {too_long} holds more than {CSV_LINE_CHARS:,} characters)")
     first = next((line for line in lines if line.strip()), "")
     separator = max(CSV_SEPARATORS, key=first.count)
     try:
@@ -499,10 +498,18 @@ def file_kind(mode: int) -> str:
     return next((words for test, words in kinds if test(mode)), "not a file")
 
 
-def read_regular_bytes(path: str | Path) -> bytes:
-    """``Path(path).read_bytes()`` of a regular file only (:func:`open_regular`)."""
+class FileTooLarge(ValueError):
+    """A file of more bytes than its reader takes (:func:`read_regular_bytes`); the caller names the file."""
+
+
+def read_regular_bytes(path: str | Path, max_bytes: int | None = None) -> bytes:
+    """``Path(path).read_bytes()`` of a regular file only (:func:`open_regular`); with ``max_bytes``, read no
+    further than that: a longer file is a :class:`FileTooLarge` ("more than N bytes")."""
     with open_regular(path, "rb") as handle:
-        return handle.read()
+        raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise FileTooLarge(f"more than {max_bytes:,} bytes")
+    return raw
 
 
 def read_regular_text(path: str | Path, encoding: str = "utf-8") -> str:
@@ -583,10 +590,7 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
     found: list[str] = []
 
     def claimed(shape: tuple[int, ...] | None, itemsize: int) -> int:
-        count = 1
-        for d in shape or ():
-            count *= int(d)
-        return count * itemsize
+        return math.prod(int(d) for d in shape or ()) * itemsize
 
     def over() -> str:
         """The first bound passed so far, or ``""``."""
@@ -623,8 +627,8 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
                 survey["array_bytes"] += claimed(item.shape, item.dtype.itemsize)
                 if name.split("/", 1)[0] != "optimizer":
                     survey["arrays"] += 1
-        if not found and over():
-            found.append(over())
+        if not found and (problem := over()):
+            found.append(problem)
         return True if found else None  # a value other than None stops the walk
 
     try:
@@ -634,8 +638,8 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
     try:
         with handle:
             attributes(handle)
-            if over():
-                found.append(over())
+            if problem := over():  # the root's attributes alone
+                found.append(problem)
             else:
                 handle.visititems_links(visit)
     except Exception as exc:  # HDF5's own errors on a damaged file

@@ -39,7 +39,8 @@ import numpy as np
 from common.datasets.sample import Sample, frame_number
 from common.deployment.manifest import DeployError
 from common.deployment.rates import valid_rate
-from common.files import file_sha256, open_regular, read_spreadsheet_csv, read_regular_text
+from common.files import (file_sha256, FileTooLarge, read_regular_bytes, read_regular_text,
+                          read_spreadsheet_csv)
 from common.preprocessing.faces import detect_face
 from common.preprocessing.io import MAX_PIXELS, read_frames
 import cv2
@@ -304,14 +305,12 @@ def folder_times(folder: Path, count: int) -> list[float] | None:
         return None
     limit = 64 * count + 4096  # a time a line, each far shorter than 64 characters: read no further
     try:
-        with open_regular(path, "rb") as handle:
-            raw = handle.read(limit + 1)
-        text = raw.decode("utf-8")
+        text = read_regular_bytes(path, max_bytes=limit).decode("utf-8")
+    except FileTooLarge:
+        raise DeployError(f"{path}: more than {limit:,} bytes for {count} frame file(s); expected one time in seconds "
+                          "per line, one line per frame") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DeployError(f"{path}: cannot read the frames' timestamps ({exc})") from None
-    if len(raw) > limit:
-        raise DeployError(f"{path}: more than {limit:,} bytes for {count} frame file(s); expected one time in seconds "
-                          "per line, one line per frame")
     try:
         times = [float(line) for line in text.split()]
     except ValueError as exc:

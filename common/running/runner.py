@@ -155,7 +155,7 @@ def fold_facts(selection: Selection, fold) -> dict:
     return {"fold": fold.name, "n_train": len(fold.train), "n_test": len(test), "test_indices": test,
             "keys": [s.key for s in samples], "datasets": [s.dataset for s in samples],
             "subjects": [s.subject for s in samples],
-            "y_true": np.asarray(selection.labels)[test].astype(int).tolist() if test else []}
+            "y_true": [int(selection.labels[i]) for i in test]}
 
 
 def stored_fold_problem(record: Mapping[str, Any], facts: Mapping[str, Any], n_classes: int) -> str:
