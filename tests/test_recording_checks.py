@@ -126,6 +126,64 @@ def test_a_video_that_decodes_to_more_than_its_bounds_is_refused_and_leaves_no_f
         decode_video(video, tmp_path / "cache")
 
 
+def test_a_folder_of_frames_is_bounded_as_a_video_is_and_listed_no_further_than_its_bound(exported, tmp_path,
+                                                                                          monkeypatch):
+    """A folder of frames is the user's: its frames between onset and offset are bounded as a video's decoded
+    frames are (recording.MAX_DECODED_BYTES, made small here), before any frame but the first is read, and a folder
+    is listed no further than recording.MAX_FOLDER_ENTRIES (a folder of millions of files is not listed whole)."""
+    import cv2
+
+    from common.deployment import recording
+
+    _, source = exported
+    folder, numbers = ten_frames(source, tmp_path / "clip", None)
+    height, width = cv2.imread(str(next(folder.glob("*.jpg")))).shape[:2]
+    monkeypatch.setattr(recording, "MAX_DECODED_BYTES", 5 * height * width * 3)
+    with pytest.raises(DeployError, match=rf"frames {numbers[0]}..{numbers[-1]} are 10 frames of {width}x{height}, "
+                                          r"more than [\d,]+ bytes of pixels; .* give --onset and --offset"):
+        clip_sample(ClipRequest(folder), cache_root=tmp_path / "cache", fps=25.0)
+    sample = clip_sample(ClipRequest(folder, onset=str(numbers[2]), offset=str(numbers[6])),
+                         cache_root=tmp_path / "cache", fps=25.0)
+    assert [frame_number(p) for p in sample.frames] == numbers[2:7]
+    monkeypatch.setattr(recording, "MAX_FOLDER_ENTRIES", 9)
+    with pytest.raises(DeployError, match=r"clip: more than 9 entries in this folder"):
+        clip_sample(ClipRequest(folder, onset=str(numbers[2]), offset=str(numbers[6])),
+                    cache_root=tmp_path / "cache", fps=25.0)
+    with pytest.raises(DeployError, match=r"more than 9 entries in this folder"):
+        recording.clip_requests(folder)
+
+
+def test_the_motion_curve_read_a_few_frames_at_a_time_is_the_whole_clips(exported):
+    """The motion rule's curve is computed a chunk of frames at a time (a long clip's frames are never held at once):
+    the same curve, to float32 rounding, as the whole clip's grey frames at once, and the same apex."""
+    from common.deployment.recording import motion_curve
+    from common.preprocessing.faces import detect_face
+    from common.preprocessing.io import read_frames
+
+    _, source = exported
+    frames = sorted(source.glob("*.jpg"), key=frame_number)
+    grey = read_frames(frames, "gray").astype(np.float32)
+    box = detect_face(grey[0].astype(np.uint8))
+    assert box is not None  # the crop is exercised
+    crop = grey[:, max(box.top, 0):box.bottom + 1, max(box.left, 0):box.right + 1]
+    whole = np.abs(crop - crop[0]).mean(axis=(1, 2))
+    for chunk in (1, 3, len(frames)):
+        curve = motion_curve(frames, chunk=chunk)
+        np.testing.assert_allclose(curve, whole, rtol=1e-5)
+        assert int(np.argmax(curve)) == int(np.argmax(whole)) and curve[0] == 0.0
+
+
+def test_onset_and_offset_with_no_frame_between_them_are_refused(exported, tmp_path):
+    _, source = exported
+    folder, numbers = ten_frames(source, tmp_path / "clip", None)
+    for path in folder.glob("*.jpg"):
+        if numbers[3] <= frame_number(path) <= numbers[6]:
+            path.unlink()
+    with pytest.raises(DeployError, match=rf"no frame between --onset {numbers[4]} and --offset {numbers[5]}"):
+        clip_sample(ClipRequest(folder, onset=str(numbers[4]), offset=str(numbers[5])),
+                    cache_root=tmp_path / "cache", fps=25.0)
+
+
 def motion_registry():
     """dummy_frames declared as a method that reads the motion from onset to apex (as the flow CNNs)."""
     frames = types.SimpleNamespace(PAPER=dummy_paper.FRAMES.PAPER, EXPERIMENTS=tuple(

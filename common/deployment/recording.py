@@ -60,6 +60,9 @@ TIMES = "times.txt"  # a clip's frame timestamps in seconds, one per frame: a fo
 # 46 s at CASME II's 200 fps; 1,380 of 1920 x 1080, 46 s at 30 fps): a clip to predict is seconds long, and a video
 # of a few kB can hold minutes of a still picture, every frame of which would be written into the cache.
 MAX_DECODED_BYTES = 8 << 30
+# A folder given to --predict (of frames, or of clips) is listed no further than this many entries: 100,000 frames
+# are over eight minutes at CASME II's 200 fps; a folder of millions of files would otherwise be listed and sorted.
+MAX_FOLDER_ENTRIES = 100_000
 # A frame interval further than this fraction of the median interval from it makes the clock variable: a
 # constant-rate file's timestamps jitter by a rounding (MIN_JITTER, 1 ms: containers keep milliseconds), a
 # phone's variable rate moves them by a third or more (30 -> 20 fps), a dropped frame doubles one.
@@ -109,9 +112,21 @@ def _hidden(path: Path) -> str:
     return "a hidden entry (its name starts with '.')" if path.name.startswith(".") else ""
 
 
+def _listing(folder: Path) -> list[Path]:
+    """A folder's entries; past :data:`MAX_FOLDER_ENTRIES`, one :class:`DeployError` before it is read whole."""
+    entries: list[Path] = []
+    with os.scandir(folder) as found:
+        for entry in found:
+            if len(entries) == MAX_FOLDER_ENTRIES:
+                raise DeployError(f"--predict {folder}: more than {MAX_FOLDER_ENTRIES:,} entries in this folder; a "
+                                  "clip is seconds of frames: give the frames of the expression, or split the folder")
+            entries.append(folder / entry.name)
+    return entries
+
+
 def _frame_files(folder: Path) -> list[Path]:
     """The frame images of a clip folder; hidden files (macOS ``._`` sidecars copy a frame's name) are not."""
-    return [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES and not _hidden(p)]
+    return [p for p in _listing(folder) if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES and not _hidden(p)]
 
 
 def _entry(path: Path) -> ClipRequest | Skipped:
@@ -121,7 +136,7 @@ def _entry(path: Path) -> ClipRequest | Skipped:
     if path.is_dir():
         if _frame_files(path):
             return ClipRequest(path)
-        inner = [p for p in path.iterdir() if not _hidden(p)]
+        inner = [p for p in _listing(path) if not _hidden(p)]
         if any(p.suffix.lower() in VIDEO_SUFFIXES or (p.is_dir() and _frame_files(p)) for p in inner):
             return Skipped(path.name, str(path), "a folder of clips inside the folder of clips (one level is "
                                                  "read; give it as --predict of its own)")
@@ -155,7 +170,7 @@ def clip_requests(path: str | Path, onset: str | None = None, apex: str | None =
         return ClipList((ClipRequest(path, onset, apex, offset),), single=True)
     if not path.is_dir():
         raise DeployError(f"--predict {path}: neither a file nor a folder")
-    entries = tuple(_entry(p) for p in sorted(path.iterdir()))
+    entries = tuple(_entry(p) for p in sorted(_listing(path)))
     clips = [e for e in entries if isinstance(e, ClipRequest)]
     frames = _frame_files(path)
     if frames and clips:
@@ -418,17 +433,24 @@ def chain_warning(manifest: Mapping[str, Any]) -> str:
             "probabilities also carry the shift from one to the other.")
 
 
-def motion_curve(frames: Sequence[Path]) -> np.ndarray:
+def motion_curve(frames: Sequence[Path], chunk: int = 64) -> np.ndarray:
     """The motion rule's curve, whose peak is the apex of a clip given none: per frame, :data:`MOTION_MEASURE`
-    (the face box is dlib's on the first frame, the whole frame when none is found)."""
-    grey = read_frames(frames, "gray").astype(np.float32)
-    box = detect_face(grey[0].astype(np.uint8))
+    (the face box is dlib's on the first frame, the whole frame when none is found). Frames are read ``chunk`` at a
+    time: a long clip's grey frames are never held all at once."""
+    first = read_frames(frames[:1], "gray")[0]
+    rows, cols = slice(None), slice(None)
+    box = detect_face(first)
     if box is not None:
-        top, bottom = max(box.top, 0), min(box.bottom + 1, grey.shape[1])
-        left, right = max(box.left, 0), min(box.right + 1, grey.shape[2])
+        top, bottom = max(box.top, 0), min(box.bottom + 1, first.shape[0])
+        left, right = max(box.left, 0), min(box.right + 1, first.shape[1])
         if bottom > top and right > left:
-            grey = grey[:, top:bottom, left:right]
-    return np.abs(grey - grey[0]).mean(axis=(1, 2))
+            rows, cols = slice(top, bottom), slice(left, right)
+    reference = first[rows, cols].astype(np.float32)
+    curve = []
+    for start in range(0, len(frames), chunk):
+        grey = read_frames([frames[0], *frames[start:start + chunk]], "gray")[1:]  # each frame the first's size
+        curve.append(np.abs(grey[:, rows, cols].astype(np.float32) - reference).mean(axis=(1, 2)))
+    return np.concatenate(curve)
 
 
 def _rate(fps: float | None, video_fps: float, default_fps: float | None) -> tuple[float | None, str]:
@@ -454,7 +476,7 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         times_source = "the video's timestamps"
     else:
         video_fps = 0.0
-        hidden = sorted(p.name for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES and _hidden(p))
+        hidden = sorted(p.name for p in _listing(path) if p.suffix.lower() in FRAME_SUFFIXES and _hidden(p))
         if hidden:
             note = (f"{path}: left out {len(hidden)} hidden file(s) among the frames (macOS '._' sidecars, names "
                     f"starting with '.'): {', '.join(hidden[:3])}{', ...' if len(hidden) > 3 else ''}")
@@ -502,6 +524,13 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
     if apex is not None and not onset <= apex <= offset:
         raise DeployError(f"{path}: --apex {apex} is outside the expression (onset {onset} .. offset {offset})")
     used = tuple(p for p, n in zip(frames, numbers) if onset <= n <= offset)
+    if not used:
+        raise DeployError(f"{path}: no frame between --onset {onset} and --offset {offset} (the clip's {span})")
+    first_frame = read_frames(used[:1])[0]
+    if len(used) * first_frame.nbytes > MAX_DECODED_BYTES:  # a video's frames are bounded as it is decoded
+        raise DeployError(f"--predict {path}: frames {onset}..{offset} are {len(used):,} frames of "
+                          f"{first_frame.shape[1]}x{first_frame.shape[0]}, more than {MAX_DECODED_BYTES:,} bytes of "
+                          f"pixels; a clip to predict is seconds long: give --onset and --offset around the expression")
     if not fps:
         what = "the video gives none" if video else "a folder of frames"
         raise DeployError(f"{path}: the clip's frame rate is unknown ({what}, and the model's training corpus has "
