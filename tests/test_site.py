@@ -21,7 +21,8 @@ import papers
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation.shipped_folds import ship_fold
-from common.leaderboard.site import MEGC_SCOPES, SHIPPED, build_site
+from common.leaderboard.site import MEGC_SCOPES, SHIPPED, build_site, folds_name, read_shipped_fold
+from common.reporting.site import seed_ranges
 
 RESAMPLES = 50
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -111,6 +112,18 @@ def site(tmp_path_factory):
     return index, groups
 
 
+def finished_options() -> dict[str, list[Path]]:
+    """The shipped fold folders of runs that runs.json does not list and that hold every fold, by method, recipe and
+    option (``liong2019-paper-glorot``: its seeds' folders)."""
+    listed = {run["file"] for run in json.loads((SHIPPED / "runs.json").read_text(encoding="utf-8"))["runs"]}
+    out: dict[str, list[Path]] = {}
+    for folder in sorted(SHIPPED.glob("*.folds")):
+        method, recipe, _, option = folds_name(folder)
+        if f"{folder.name.removesuffix('.folds')}.csv" not in listed and len(list(folder.glob("*.json"))) == 68:
+            out.setdefault("-".join(part for part in (method, recipe, option) if part), []).append(folder)
+    return out
+
+
 def expected_cells(runs: list[dict], scope: str) -> dict[str, float]:
     """The pooled UF1 and UAR of ``scope``, mean over the runs' seeds, from the shipped files (metrics.scores)."""
     out = {}
@@ -139,7 +152,7 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
         cells = rows.rows[f"megc2019--{key}"]
         expected = expected_cells(runs, "all")
         # columns: entry (kind), seeds, UF1, UAR, best test epoch, CASME II, SMIC, SAMM, published
-        assert cells[1][1] == ", ".join(str(r["seed"]) for r in runs)
+        assert cells[1][1] == seed_ranges([int(r["seed"]) for r in runs])
         for column, metric in ((2, "uf1"), (3, "uar")):
             value, text = cells[column]
             assert float(value or "nan") == pytest.approx(expected[metric], abs=1e-6)
@@ -155,6 +168,20 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
             assert cells[4][1].startswith(f"{best[0]:.3f} / {best[1]:.3f}")
         else:
             assert cells[4][1] == "last epoch only"
+    assert rows.rows["megc2019--liong2019-paper"][1][1] == "0-9"  # ten seeds, the column kept narrow
+    # an option's runs shipped fold by fold that runs.json does not list: its finished seeds one entry, its numbers the
+    # mean over seeds of each seed's pooled scores, computed here from the fold records
+    options = finished_options()
+    assert options and "liong2019-paper-glorot" in options
+    for key, folders in options.items():
+        cells = rows.rows[f"megc2019--{key}-folds"]
+        assert cells[1][1] == seed_ranges([folds_name(folder)[2] for folder in folders])
+        predictions = [st.from_records([read_shipped_fold(f) for f in sorted(folder.glob("*.json"))])
+                       for folder in folders]
+        for column, metric in ((2, "uf1"), (3, "uar")):
+            mean = sum(metrics.scores(p.y_true, p.y_pred, 3)[metric] for p in predictions) / len(predictions)
+            assert float(cells[column][0]) == pytest.approx(mean, abs=1e-6)
+        assert not any(row.startswith(f"megc2019--{key.replace('-paper-', '-paper-seed0-')}") for row in rows.rows)
     # the interval of one entry, recomputed with the same resamples
     key, runs = next(iter(groups.items()))
     described = st.describe([st.read_predictions_csv(SHIPPED / r["file"]) for r in runs], 3, ("uf1",), ("all",),
@@ -318,8 +345,12 @@ def test_a_file_name_a_listing_gives_must_stay_inside_its_folder(tmp_path):
 @pytest.mark.parametrize("name", ["liong2019-paper-seed².folds", "liong2019-paper-seedx.folds", "liong2019.folds"])
 def test_a_fold_folder_whose_name_gives_no_seed_is_refused_naming_it(tmp_path, name):
     """A seed written with a digit int() refuses (``²``, which ``str.isdigit`` takes) is refused as any other name."""
-    from common.leaderboard.site import folds_entry
-
     (tmp_path / name).mkdir()
     with pytest.raises(ValueError, match=r"expected a name <method>-<recipe>-seed<k>\[-<option>\]\.folds"):
-        folds_entry(tmp_path / name, None, None, 10)
+        folds_name(tmp_path / name)
+
+
+def test_seeds_are_given_as_ranges_where_three_or_more_follow_each_other():
+    assert seed_ranges(range(10)) == "0-9" and seed_ranges([0, 1, 2, 4, 6]) == "0-2, 4, 6"
+    assert seed_ranges([0, 1]) == "0, 1" and seed_ranges([3]) == "3" and seed_ranges([]) == ""
+    assert seed_ranges([0, 2, 3, 4, 7, 8]) == "0, 2-4, 7, 8"

@@ -21,8 +21,10 @@ What it reads:
   paper's run (its ``predictions.csv`` described as above; the authors' weights where it ran ``--weights``), each
   marked when its corpus is synthetic or its run partial. A file that cannot be read is left out, named in one line
   on the front page;
-- a run shipped fold by fold as it trains (``docs/predictions/<method>-<recipe>-seed<k>.folds/``, one fold record a
-  file): an entry marked partial until it holds every fold.
+- a run shipped fold by fold as it trains (``docs/predictions/<method>-<recipe>-seed<k>[-<option>].folds/``, one fold
+  record a file) whose predictions file runs.json does not list: the seeds of a method, recipe and option that hold
+  every fold are one entry, scored as a runs.json recipe's; a seed still short of folds is an entry of its own,
+  marked partial.
 
 A file name a listing gives (runs.json, a benchmark's method folder) must stay inside its folder (:func:`inside`).
 
@@ -253,55 +255,105 @@ def read_shipped_fold(path: Path) -> dict[str, Any]:
     return shipped_folds.unship_fold(shipped, "", "")
 
 
-def folds_entry(folder: Path, registry: Any, sources: Sources, n_resamples: int, k: int = 3) -> list[Entry]:
-    """A run shipped fold by fold (``<method>-<recipe>-seed<k>.folds/``, one fold record a file, as it trains): its
-    entry, marked partial until it holds every fold, and its authors' published numbers."""
+def folds_name(folder: Path) -> tuple[str, str, int, str]:
+    """The method, recipe, seed and option ("" for none) a shipped folder's name ``<method>-<recipe>-seed<k>[-<option>]
+    .folds`` gives; ``ValueError`` for another name."""
     method, recipe, seed_name, option = (folder.name.removesuffix(".folds").split("-", 3) + ["", "", ""])[:4]
     if not seed_name.startswith("seed") or not ascii_digits(seed_name[4:]):
         raise ValueError(f"{folder}: expected a name <method>-<recipe>-seed<k>[-<option>].folds")
-    seed = int(seed_name[4:])
+    return method, recipe, int(seed_name[4:]), option
+
+
+@dataclasses.dataclass(frozen=True)
+class FoldsRun:
+    """One folder of a run shipped fold by fold, read: its site run, its fold files (site paths), how many folds it
+    holds and how many of them scored, and its predictions at each subject's best test epoch (None without a
+    per-epoch record in every scored fold)."""
+
+    folder: Path
+    seed: int
+    run: Run
+    files: tuple[str, ...]
+    folds: int
+    scored: int
+    best: st.Predictions | None
+
+    @property
+    def complete(self) -> bool:
+        return self.folds == self.scored == SHIPPED_FOLDS
+
+
+def read_folds_run(folder: Path, sources: Sources, k: int) -> FoldsRun | None:
+    """A folder of fold records (:func:`read_shipped_fold` each) as a :class:`FoldsRun`; None when it holds none."""
+    seed = folds_name(folder)[2]
     paths = sorted(folder.glob("*.json"))[:MAX_FOLD_FILES]
     records = [read_shipped_fold(path) for path in paths]
     if not records:
-        return []
-    site_files = [sources.add(path, f"predictions/{folder.name}/{path.name}") for path in paths]
+        return None
+    files = tuple(sources.add(path, f"predictions/{folder.name}/{path.name}") for path in paths)
     scored = st.scored_records(records)
     predictions = st.from_records(records, source=str(folder))
     scopes = [s for s in MEGC_SCOPES if s == "all" or s in set(predictions.datasets.tolist())]
-    scores = cells(st.describe([pooled_only(predictions)], k, METRICS, scopes, n_resamples=n_resamples))
     best = None
     if scored and all(epoch_selection.epoch_rows(r) is not None for r in scored):
-        selected = st.from_records(epoch_selection.at_best_epoch_per_fold(records), source=f"{folder} best epochs")
-        best = cells(st.describe([pooled_only(selected)], k, METRICS, scopes, n_resamples=n_resamples))
+        best = st.from_records(epoch_selection.at_best_epoch_per_fold(records), source=f"{folder} best epochs")
     curves = {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
+    run = Run(name=f"seed {seed}", seed=seed, predictions=predictions, file=files[0],
+              epochs_file=files[0] if best is not None else "", curves=curves,
+              confusion=pages.confusions(predictions, scopes, k))
+    return FoldsRun(folder=folder, seed=seed, run=run, files=files, folds=len(records), scored=len(scored), best=best)
+
+
+def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_resamples: int,
+                  k: int = 3) -> list[Entry]:
+    """Runs shipped fold by fold (``<method>-<recipe>-seed<k>[-<option>].folds/``, one fold record a file, as it
+    trains) of one method, recipe and option: the seeds that hold every fold scored together, one entry as a
+    runs.json recipe's (the mean over seeds, the interval over subjects and seeds); each partial seed an entry of its
+    own, marked partial and scored on its folds only; then its authors' published numbers."""
+    method, recipe, _, option = folds_name(folders[0])
+    read = [run for run in (read_folds_run(folder, sources, k) for folder in folders) if run is not None]
+    if not read:
+        return []
     published = registry_published(registry, method, recipe)
     try:
         names = tuple(getattr(getattr(registry.get_paper(method), "PIPELINE", None), "stands_for", ()) or ())
     except Exception:  # boundary: any package; the run keeps its id for a name
         names = ()
     label = f"{names[0] if names else method} ({method}), {recipe}" + (f", option {option}" if option else "")
-    not_ok = len(records) - len(scored)
-    partial = ""
-    if len(records) < SHIPPED_FOLDS or not_ok:
-        partial = (f"{len(scored)} of {SHIPPED_FOLDS} folds scored ({len(predictions)} clips): the run is shipped "
-                   "fold by fold as it trains, and every number here rests on those folds only")
-    run = Run(name=f"seed {seed}", seed=seed, predictions=predictions, file=site_files[0],
-              epochs_file=site_files[0] if best is not None else "", curves=curves,
-              confusion=pages.confusions(predictions, scopes, k))
-    # the command that writes (and resumes) such a folder: HTNet's on a card, every other recipe's on the CPU
-    writer = ("benchmarks/gpu_check.py, its released part" if method == "wang2024" else
-              f"benchmarks/reproduce.py --method {method} --recipe {recipe} --seed {seed}"
-              + (f" --name {option} --set ..." if option else ""))
-    entry = Entry(slug=folder.name.removesuffix(".folds") + "-folds", label=label, kind=pages.OUR_RUN, scores=scores,
-                  seeds=(seed,), corpus="real: the authors' released inputs", partial=partial, best_epoch=best,
-                  best_epoch_seeds=(seed,) if best else (), published=published, runs=(run,),
-                  command=f"{writer} (writes {folder.name}/ as folds finish)",
-                  sources=((f"fold records ({len(paths)} files, one a fold; the first)", site_files[0]),
-                           ("every fold record", "files/index.html")),
-                  notes=(f"Fold records of {folder.name}/: the predictions, the per-epoch test classes and the "
-                         "training history of each fold that finished.",))
+    complete = [r for r in read if r.complete]
+    groups = ([complete] if complete else []) + [[r] for r in read if not r.complete]
+    entries = []
+    for group in groups:
+        seeds = tuple(r.seed for r in group)
+        runs = [r.run.predictions for r in group]
+        scopes = [s for s in MEGC_SCOPES if s == "all" or any(s in set(p.datasets.tolist()) for p in runs)]
+        scores = cells(st.describe([pooled_only(p) for p in runs], k, METRICS, scopes, n_resamples=n_resamples))
+        with_best = [r for r in group if r.best is not None]
+        best = cells(st.describe([pooled_only(r.best) for r in with_best if r.best is not None], k, METRICS, scopes,
+                                 n_resamples=n_resamples)) if with_best else None
+        partial = ""
+        if not group[0].complete:
+            partial = (f"{group[0].scored} of {SHIPPED_FOLDS} folds scored ({len(runs[0])} clips): the run is shipped "
+                       "fold by fold as it trains, and every number here rests on those folds only")
+        # the command that writes (and resumes) such a folder: HTNet's on a card, every other recipe's on the CPU
+        commands = [("benchmarks/gpu_check.py, its released part" if method == "wang2024" else
+                      f"benchmarks/reproduce.py --method {method} --recipe {recipe} --seed {r.seed}"
+                      + (f" --name {option} --set ..." if option else ""))
+                     + f" (writes {r.folder.name}/ as folds finish)" for r in group]
+        several = len(group) > 1
+        slug = (f"{method}-{recipe}" + (f"-{option}" if option else "") if several
+                else group[0].folder.name.removesuffix(".folds")) + "-folds"
+        sources_listed = [(f"fold records{f' of seed {r.seed}' if several else ''} ({len(r.files)} files, one a fold; "
+                           "the first)", r.files[0]) for r in group] + [("every fold record", "files/index.html")]
+        entries.append(Entry(
+            slug=slug, label=label, kind=pages.OUR_RUN, scores=scores, seeds=seeds,
+            corpus="real: the authors' released inputs", partial=partial, best_epoch=best,
+            best_epoch_seeds=tuple(r.seed for r in with_best), published=published,
+            runs=tuple(r.run for r in group), command="\n".join(commands), sources=tuple(sources_listed),
+            notes=(f"Fold records of {', '.join(r.folder.name + '/' for r in group)}: the predictions, the per-epoch "
+                   "test classes and the training history of each fold that finished.",)))
     artefacts = [artefact_entry(method, recipe, label, published, sources)] if published else []
-    return [entry, *artefacts]
+    return [*entries, *artefacts]
 
 
 def shipped_run(folder: Path, run: Mapping[str, Any], sources: Sources, k: int) -> Run:
@@ -581,21 +633,29 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     started = time.perf_counter()
     reports = reports_root() if reports is None else reports
     sources = Sources()
-    # listed: runs.json's files. A finished run of a recipe as it stands is its own entry (shipped_entries); a
-    # finished run of an option (benchmarks/reproduce.py --name: its csv is in no runs.json entry) keeps its folds'
-    # entry
+    # listed: runs.json's files. A finished run of a recipe as it stands is its own entry (shipped_entries); the
+    # finished runs of an option that runs.json does not list (benchmarks/reproduce.py --name) are one entry from
+    # their folds (folds_entries)
     ours, artefacts, listed = shipped_entries(shipped, registry, sources, n_resamples)
     notes: list[str] = []
+    unlisted: dict[tuple[str, str, str], list[Path]] = {}  # (method, recipe, option): its seeds' folders
     for folds in sorted(shipped.glob("*.folds")) if shipped.is_dir() else []:
         if f"{folds.name.removesuffix('.folds')}.csv" in listed:
             continue  # the run finished: its predictions file (runs.json) is its entry
         try:
-            entries = folds_entry(folds, registry, sources, n_resamples)
-        except ValueError as exc:  # a fold file that cannot be read: the run is left out, named on the front page
+            method, recipe, _, option = folds_name(folds)
+        except ValueError as exc:
             notes.append(f"left out {folds}: {exc}")
             continue
-        ours += entries[:1]
-        artefacts += [e for e in entries[1:] if e.slug not in {a.slug for a in artefacts}]
+        unlisted.setdefault((method, recipe, option), []).append(folds)
+    for folders in unlisted.values():
+        try:
+            entries = folds_entries(folders, registry, sources, n_resamples)
+        except ValueError as exc:  # a fold file that cannot be read: the runs are left out, named on the front page
+            notes.append(f"left out {', '.join(map(str, folders))}: {exc}")
+            continue
+        ours += [e for e in entries if e.kind == pages.OUR_RUN]
+        artefacts += [e for e in entries if e.kind != pages.OUR_RUN and e.slug not in {a.slug for a in artefacts}]
     logger.info(f"[site] {len(ours)} shipped entries scored ({time.perf_counter() - started:.0f} s)")
     stood_for: set[str] = set()
     for entry in artefacts:

@@ -140,7 +140,7 @@ th,td{border:1px solid #d5d9e0;padding:3px 6px;vertical-align:top}
 th{background:#dde6f0;text-align:left;font-weight:600}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \\2195";color:#889;font-size:11px}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}table.scores td:last-child{min-width:260px}
-.ci{display:block;color:#666;font-size:11px}
+.ci{display:block;color:#666;font-size:11px}.per-seed{display:block;white-space:normal;max-width:17em;margin-left:auto}
 tr.published td{background:#f3f3f3;color:#444}tr.synthetic td{background:#fff8e1}
 .mark{display:inline-block;border-radius:3px;padding:0 4px;margin:1px 2px 1px 0;font-size:11px;white-space:nowrap}
 .m-partial{background:#fde2c8;color:#7a3b00}.m-synthetic{background:#fff3cd;color:#8a1c1c;border:1px solid #8a1c1c}
@@ -217,6 +217,19 @@ def marks(entry: Entry) -> str:
     return "".join(out)
 
 
+def seed_ranges(seeds: Sequence[int]) -> str:
+    """Seeds as the leaderboard's column gives them: three or more consecutive as a range (``0-9``, ``0-2, 4, 6``)."""
+    out: list[str] = []
+    run: list[int] = []
+    for seed in [*seeds, None]:
+        if run and (seed is None or seed != run[-1] + 1):
+            out += [f"{run[0]}-{run[-1]}"] if len(run) > 2 else [str(s) for s in run]
+            run = []
+        if seed is not None:
+            run.append(seed)
+    return ", ".join(out)
+
+
 def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool = True, digits: int = 3) -> str:
     """A ``<td>`` of one score: the value (a link to ``link``), its interval and each seed's value below it."""
     if cell is None or cell.value is None:
@@ -226,8 +239,8 @@ def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool =
     below = ""
     if cell.low is not None and cell.high is not None:
         below += f"[{number(cell.low)}, {number(cell.high)}]"
-    if seeds and len(cell.per_seed) > 1:
-        below += f" ({', '.join(number(v) for v in cell.per_seed)})"
+    if seeds and len(cell.per_seed) > 1:  # ten seeds' values wrap under the interval, the column stays narrow
+        below += f'<span class="per-seed">({", ".join(number(v) for v in cell.per_seed)})</span>'
     extra = f'<span class="ci">{below}</span>' if below else ""
     return f'<td class="n" data-v="{cell.value:.6f}">{shown}{extra}</td>'
 
@@ -275,7 +288,7 @@ def leaderboard(track: TrackPages) -> str:
         found = "; ".join(f"{what}: {p}" for what, p in entry.sources)  # each file with what it is
         link, title = f"{page_link}#sources", f"computed from {found}; made by {entry.command}"
         cells = [f'<td>{label}<span class="ci">{esc(entry.kind)}</span>{marks(entry)}</td>',
-                 f"<td>{esc(', '.join(str(s) for s in entry.seeds))}</td>"]
+                 f'<td title="{esc(", ".join(map(str, entry.seeds)))}">{esc(seed_ranges(entry.seeds))}</td>']
         digits = 3 if entry.runs else 4  # a published number as printed
         cells += [score_cell(all_scope.get(metric), link, title, digits=digits) for metric in METRICS]
         if entry.best_epoch is not None:
