@@ -273,3 +273,26 @@ def test_a_timestamps_file_is_read_no_further_than_its_frames_need(tmp_path):
     (tmp_path / "times.txt").write_text("0\n" * 5_000_000)
     with pytest.raises(DeployError, match=r"times.txt: more than 4,736 bytes for 10 frame file\(s\)"):
         folder_times(tmp_path, 10)
+
+
+def test_a_clip_with_an_unreadable_frame_is_skipped_in_a_list_and_one_line_alone(capsys, exported, tmp_path):
+    """A frame that cannot be decoded: alone, one line naming it (exit 2); in a list of clips, that clip is not
+    predicted, with the reason, and the others are: whether the motion rule reads it (no apex given) or the face check
+    does (an apex given, the broken frame the last)."""
+    folder, source = exported
+    clips = tmp_path / "clips"
+    ten_frames(source, clips / "good", None)
+    bad, numbers = ten_frames(source, clips / "bad", None)
+    broken = next(p for p in bad.glob("*.jpg") if frame_number(p) == numbers[-1])
+    broken.write_bytes(broken.read_bytes()[:200])
+    refused(capsys, f"{broken}: truncated", "--predict", bad, "--model", folder, "--fps", "25",
+            "--out", tmp_path / "o1")
+    listing = clips / "clips.csv"
+    listing.write_text(f"path,onset,apex,offset\ngood,,,\nbad,,{numbers[3]},\n", encoding="utf-8")
+    for given, status in ((clips, "skipped"), (listing, "excluded")):
+        code, out, err = cli(capsys, "--predict", given, "--model", folder, "--fps", "25", "--json",
+                             "--out", tmp_path / given.name)
+        assert code == 0, (given, err[-600:])
+        records = {Path(c.get("source") or c["clip"]).name: c for c in json.loads(out)["clips"]}
+        assert records["good"]["status"] == "ok", records
+        assert records["bad"]["status"] == status and broken.name in records["bad"]["reason"], records

@@ -23,7 +23,7 @@ from common.deployment.recording import MOTION_MEASURE, apex_text, chain_warning
 from common.reporting import style
 from common.files import atomic_write
 from common.predict_types import MotionCurve, PredictViews
-from common.preprocessing.io import read_frame
+from common.preprocessing.io import FrameReadError, read_frame
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.patches import Patch, Polygon, Rectangle
 from matplotlib.ticker import MaxNLocator
@@ -85,7 +85,14 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     for k, position in enumerate(frames):
         ax = fig.add_subplot(grid[0, k])
         label = f"frame {numbers[position]}" + (" (apex)" if position == sample.apex_position else "")
-        _image(ax, read_frame(sample.frames[position], "rgb"), label)
+        try:
+            frame = read_frame(sample.frames[position], "rgb")
+        except FrameReadError:  # a clip excluded for it: its page says so where the frame would be
+            ax.text(0.5, 0.5, "cannot be read", ha="center", va="center", fontsize=7, color=style.MUTED)
+            ax.set_title(label, fontsize=7)
+            ax.set_axis_off()
+            continue
+        _image(ax, frame, label)
         if k == 0 and views.face_box is not None:
             left, top_, right, bottom = views.face_box
             ax.add_patch(Rectangle((left, top_), right - left, bottom - top_, fill=False, lw=1.2, ec="#00ff66"))

@@ -316,7 +316,8 @@ def min_frames_problem(exported: Exported, sample: Sample) -> str:
 def check_samples(exported: Exported, samples: Sequence[Sample],
                   faces_policy: str = "exclude") -> list[tuple[Sample, str, str, str]]:
     """``(sample, face verdict, face reason, exclusion reason or "")`` per clip, after the clip checks
-    (``min_frames``, then the face check under ``faces_policy``); a refusal is one DeployError line."""
+    (``min_frames``, then the face check under ``faces_policy``; a clip with a frame that cannot be read is excluded,
+    its verdict ""); a refusal is one DeployError line."""
     if faces_policy not in FACES_POLICIES:
         raise DeployError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")
     checked = []
@@ -327,8 +328,9 @@ def check_samples(exported: Exported, samples: Sequence[Sample],
             raise DeployError(f"{where}: {too_short}")
         try:
             quality = fq.sample_face_quality(sample)
-        except FrameReadError as exc:
-            raise DeployError(f"{exc} (clip {where})") from None
+        except FrameReadError as exc:  # excluded with its reason: the other clips of a list are predicted
+            checked.append((sample, "", "", f"{exc}; not predicted"))
+            continue
         excluded = ""
         if quality.verdict in FACE_REFUSED:
             what = "no face" if quality.verdict == "no_face" else "the face is lost mid-clip"
@@ -596,7 +598,7 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
             too_short = min_frames_problem(exported, sample)
             if too_short:
                 raise DeployError(f"{where}: {too_short}")
-        except DeployError as exc:
+        except (DeployError, FrameReadError) as exc:  # a frame that cannot be read: that clip skipped, with why
             if listing.single:
                 raise
             reason = str(exc)
