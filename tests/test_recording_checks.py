@@ -277,22 +277,25 @@ def test_a_timestamps_file_is_read_no_further_than_its_frames_need(tmp_path):
 
 def test_a_clip_with_an_unreadable_frame_is_skipped_in_a_list_and_one_line_alone(capsys, exported, tmp_path):
     """A frame that cannot be decoded: alone, one line naming it (exit 2); in a list of clips, that clip is not
-    predicted, with the reason, and the others are: whether the motion rule reads it (no apex given) or the face check
-    does (an apex given, the broken frame the last)."""
+    predicted, with the reason, and the others are. A truncated frame is found before anything is decoded (the clip
+    skipped); one whose first and last bytes are an image's but whose data is not, by the face check that decodes
+    every frame (the clip excluded)."""
     folder, source = exported
     clips = tmp_path / "clips"
     ten_frames(source, clips / "good", None)
     bad, numbers = ten_frames(source, clips / "bad", None)
     broken = next(p for p in bad.glob("*.jpg") if frame_number(p) == numbers[-1])
-    broken.write_bytes(broken.read_bytes()[:200])
-    refused(capsys, f"{broken}: truncated", "--predict", bad, "--model", folder, "--fps", "25",
-            "--out", tmp_path / "o1")
+    whole = broken.read_bytes()
     listing = clips / "clips.csv"
     listing.write_text(f"path,onset,apex,offset\ngood,,,\nbad,,{numbers[3]},\n", encoding="utf-8")
-    for given, status in ((clips, "skipped"), (listing, "excluded")):
-        code, out, err = cli(capsys, "--predict", given, "--model", folder, "--fps", "25", "--json",
-                             "--out", tmp_path / given.name)
-        assert code == 0, (given, err[-600:])
+    for content, expected, status in ((whole[:200], "truncated", "skipped"),
+                                      (whole[:3] + bytes(200) + whole[-2:], "cannot read this frame", "excluded")):
+        broken.write_bytes(content)
+        refused(capsys, f"{broken}: {expected}", "--predict", bad, "--model", folder, "--fps", "25", "--apex",
+                str(numbers[3]), "--out", tmp_path / "alone")
+        code, out, err = cli(capsys, "--predict", listing, "--model", folder, "--fps", "25", "--json",
+                             "--out", tmp_path / status)
+        assert code == 0, err[-600:]
         records = {Path(c.get("source") or c["clip"]).name: c for c in json.loads(out)["clips"]}
         assert records["good"]["status"] == "ok", records
-        assert records["bad"]["status"] == status and broken.name in records["bad"]["reason"], records
+        assert records["bad"]["status"] == status and f"{broken.name}: {expected}" in records["bad"]["reason"], records

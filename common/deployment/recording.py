@@ -42,7 +42,7 @@ from common.deployment.rates import valid_rate
 from common.files import (file_sha256, FileTooLarge, read_regular_bytes, read_regular_text,
                           read_spreadsheet_csv)
 from common.preprocessing.faces import detect_face
-from common.preprocessing.io import MAX_PIXELS, read_frames
+from common.preprocessing.io import MAX_PIXELS, frame_file_problem, read_frames
 import cv2
 
 logger = logging.getLogger(__name__)
@@ -526,6 +526,10 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
     used = tuple(p for p, n in zip(frames, numbers) if onset <= n <= offset)
     if not used:
         raise DeployError(f"{path}: no frame between --onset {onset} and --offset {offset} (the clip's {span})")
+    for frame in used:  # a truncated frame (its first and last bytes; nothing decoded): this clip, not a whole list
+        problem = frame_file_problem(frame)
+        if problem:
+            raise DeployError(f"{frame}: {problem}; expected a complete JPEG/BMP/PNG frame")
     first_frame = read_frames(used[:1])[0]
     if len(used) * first_frame.nbytes > MAX_DECODED_BYTES:  # a video's frames are bounded as it is decoded
         raise DeployError(f"--predict {path}: frames {onset}..{offset} are {len(used):,} frames of "
