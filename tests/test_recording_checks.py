@@ -278,8 +278,8 @@ def test_a_timestamps_file_is_read_no_further_than_its_frames_need(tmp_path):
 def test_a_clip_with_an_unreadable_frame_is_skipped_in_a_list_and_one_line_alone(capsys, exported, tmp_path):
     """A frame that cannot be decoded: alone, one line naming it (exit 2); in a list of clips, that clip is not
     predicted, with the reason, and the others are. A truncated frame is found before anything is decoded (the clip
-    skipped); one whose first and last bytes are an image's but whose data is not, by the face check that decodes
-    every frame (the clip excluded)."""
+    skipped); one whose first and last bytes are an image's but whose data is not, by the face check, which decodes
+    eight frames, the last among them (the clip excluded)."""
     folder, source = exported
     clips = tmp_path / "clips"
     ten_frames(source, clips / "good", None)
