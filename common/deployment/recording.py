@@ -124,9 +124,10 @@ def _listing(folder: Path) -> list[Path]:
     return entries
 
 
-def _frame_files(folder: Path) -> list[Path]:
-    """The frame images of a clip folder; hidden files (macOS ``._`` sidecars copy a frame's name) are not."""
-    return [p for p in _listing(folder) if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES and not _hidden(p)]
+def _frame_files(entries: Sequence[Path]) -> list[Path]:
+    """The frame images among a folder's entries (:func:`_listing`); hidden files (macOS ``._`` sidecars copy a
+    frame's name) are not."""
+    return [p for p in entries if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES and not _hidden(p)]
 
 
 def _entry(path: Path) -> ClipRequest | Skipped:
@@ -134,10 +135,11 @@ def _entry(path: Path) -> ClipRequest | Skipped:
     if _hidden(path):
         return Skipped(path.name, str(path), _hidden(path))
     if path.is_dir():
-        if _frame_files(path):
+        listed = _listing(path)
+        if _frame_files(listed):
             return ClipRequest(path)
-        inner = [p for p in _listing(path) if not _hidden(p)]
-        if any(p.suffix.lower() in VIDEO_SUFFIXES or (p.is_dir() and _frame_files(p)) for p in inner):
+        inner = [p for p in listed if not _hidden(p)]
+        if any(p.suffix.lower() in VIDEO_SUFFIXES or (p.is_dir() and _frame_files(_listing(p))) for p in inner):
             return Skipped(path.name, str(path), "a folder of clips inside the folder of clips (one level is "
                                                  "read; give it as --predict of its own)")
         return Skipped(path.name, str(path), f"a folder with no frame images ({', '.join(FRAME_SUFFIXES)})")
@@ -170,9 +172,10 @@ def clip_requests(path: str | Path, onset: str | None = None, apex: str | None =
         return ClipList((ClipRequest(path, onset, apex, offset),), single=True)
     if not path.is_dir():
         raise DeployError(f"--predict {path}: neither a file nor a folder")
-    entries = tuple(_entry(p) for p in sorted(_listing(path)))
+    listed = sorted(_listing(path))
+    entries = tuple(_entry(p) for p in listed)
     clips = [e for e in entries if isinstance(e, ClipRequest)]
-    frames = _frame_files(path)
+    frames = _frame_files(listed)
     if frames and clips:
         raise DeployError(f"--predict {path}: holds both frame images ({len(frames)}, e.g. {frames[0].name}) and "
                           f"clips ({len(clips)}, e.g. {clips[0].path.name}); give one clip's folder of frames or a "
@@ -476,7 +479,8 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         times_source = "the video's timestamps"
     else:
         video_fps = 0.0
-        hidden = sorted(p.name for p in _listing(path) if p.suffix.lower() in FRAME_SUFFIXES and _hidden(p))
+        listed = _listing(path)
+        hidden = sorted(p.name for p in listed if p.suffix.lower() in FRAME_SUFFIXES and _hidden(p))
         if hidden:
             note = (f"{path}: left out {len(hidden)} hidden file(s) among the frames (macOS '._' sidecars, names "
                     f"starting with '.'): {', '.join(hidden[:3])}{', ...' if len(hidden) > 3 else ''}")
@@ -484,7 +488,7 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
                 logger.info(note)
             else:
                 notes.append(note)
-        frames = _frame_files(path)
+        frames = _frame_files(listed)
         if not frames:
             raise DeployError(f"--predict {path}: no frame images in this folder")
         try:
