@@ -47,7 +47,7 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
     already done included (a worker's share is taken from this whole list, so that workers started at other times
     still never share a run)."""
     from benchmarks.shipped_folds import run_name
-    from benchmarks.ststnet_ablations import set_arguments
+    from common.config import set_arguments
     from papers.liong2019.config import MATLAB_ABLATIONS
 
     document = json.loads((folder / "runs.json").read_text(encoding="utf-8"))
@@ -56,10 +56,10 @@ def queue(folder: Path = PREDICTIONS) -> list[tuple[str, list[str]]]:
         for option, overrides in MATLAB_ABLATIONS.items():
             out.append((f"liong2019-paper-seed{seed}-{option}.csv",
                         ["--method", "liong2019", "--recipe", "paper", "--seed", str(seed), "--no-epoch-gauge",
-                         "--name", option, *set_arguments(dict(overrides))]))
+                         "--name", option, *set_arguments(overrides)]))
     for plan in document.get("planned", []):
         method, recipe, name = plan["method"], plan["recipe"], plan.get("name", "")
-        option = ["--name", name, *set_arguments(dict(MATLAB_ABLATIONS[name]))] if name else []
+        option = ["--name", name, *set_arguments(MATLAB_ABLATIONS[name])] if name else []
         for seed in plan["seeds"]:
             extra = ["--no-epoch-gauge"] if (method, recipe) == ("liong2019", "paper") and seed >= GAUGED_SEEDS else []
             out.append((f"{run_name(method, recipe, seed, name)}.csv",

@@ -344,7 +344,7 @@ def ablations(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Ablation]:
 def ablation_table(rows: list[Ablation]) -> str:
     """docs/reproductions.md's table of the measured options (:func:`ablations`): each option's ``--set`` values
     beyond those of what it is measured against, and the differences from it."""
-    from benchmarks.ststnet_ablations import set_arguments
+    from common.config import set_arguments
 
     lines = ["| option (`--set`) | against | seeds | UF1: option (against, same seeds) "
              "| option minus against: UF1 [95 % paired CI] | positive recall: option (against) "

@@ -41,20 +41,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from papers.liong2019.config import MATLAB_ABLATIONS  # noqa: E402  (after the repository is on the path)
+from common.config import set_arguments  # noqa: E402  (after the repository is on the path)
+from papers.liong2019.config import MATLAB_ABLATIONS  # noqa: E402
 
 SEEDS = 3  # seeds 0, 1, 2: the `paper` profile's shipped seeds, to pair with
 FOLD_PARALLEL = 8  # the real runs' groups of folds trained together (docs/running.md)
 BASELINE = "paper"  # the `paper` profile with no override
-
-
-def set_arguments(overrides: dict[str, object]) -> list[str]:
-    """``--set field=value`` for each override, booleans as the command line writes them (``false``)."""
-    arguments = []
-    for field, value in overrides.items():
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        arguments += ["--set", f"{field}={text}"]
-    return arguments
 
 
 def command(option: str, *, data_root: str, out: Path, estimate: bool = False,
@@ -64,7 +56,7 @@ def command(option: str, *, data_root: str, out: Path, estimate: bool = False,
     return ([sys.executable, str(ROOT / "run_all.py"), "--benchmark", "megc2019", "--methods", "liong2019",
              "--profile", "paper", "--seed", "0", "--seeds", str(SEEDS), "--fold-parallel", str(FOLD_PARALLEL),
              "--data-root", data_root, "--out", str(out / option)]
-            + set_arguments(dict(overrides)) + (["--estimate"] if estimate else []) + list(extra or []))
+            + set_arguments(overrides) + (["--estimate"] if estimate else []) + list(extra or []))
 
 
 def main(argv: list[str] | None = None) -> int:

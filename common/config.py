@@ -359,6 +359,16 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
     return value
 
 
+def set_arguments(overrides: Mapping[str, Any]) -> list[str]:
+    """The command line's ``--set path=value`` of each override (a profile's, a named option's), booleans as the
+    command line writes them (``false``): what :func:`apply_overrides` reads back to the same values."""
+    arguments = []
+    for path, value in overrides.items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        arguments += ["--set", f"{path}={text}"]
+    return arguments
+
+
 def apply_overrides(config: Any, overrides: Mapping[str, Any]) -> Any:
     """Return a copy of ``config`` with each dotted ``path=value`` applied (``dataclasses.replace``)."""
     for path, value in overrides.items():

@@ -232,6 +232,9 @@ class Pipeline:
     # pipeline declares, one line where they differ, "" where they match (a flow network's channels and
     # ``data.size``: ``common.network_protocol.OneNetwork.input_problem``); the registry calls it before any work
     input_check: Callable[[Any], str] | None = None
+    # Named options, each off in every profile: name -> its ``--set`` overrides (a run of one is shipped under its
+    # name, ``benchmarks/reproduce.py --name``; the results site prints its command from these)
+    options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
     def input_problem(self) -> str:
         """:attr:`input_check` at the pipeline's config, as one line naming the package ("" where the network takes

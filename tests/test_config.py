@@ -7,7 +7,8 @@ from typing import Annotated
 
 import pytest
 
-from common.config import ConfigError, Range, apply_overrides, numeric_fields, validate
+from common.config import (ConfigError, Range, apply_overrides, numeric_fields, parse_assignments, set_arguments,
+                           validate)
 from common.train_config import TrainConfig
 from papers import PAPER_IDS
 
@@ -91,3 +92,20 @@ def test_every_numeric_field_of_every_paper_declares_a_range_that_defaults_and_p
                 raise AssertionError(f"{paper_id}/{experiment.name} profile {profile}: {exc}") from None
         checked += 1
     assert checked >= 1
+
+
+def test_every_named_option_written_as_set_arguments_reads_back_to_its_own_config():
+    """A package's named options (``Pipeline.options``) as the command line writes them (``set_arguments``: what the
+    results site and benchmarks/reproduce_all.py print) parse back to the config the overrides themselves give."""
+    from papers import get_paper
+
+    checked = 0
+    for paper_id in PAPER_IDS:
+        pipeline = getattr(get_paper(paper_id), "PIPELINE", None)
+        for name, overrides in getattr(pipeline, "options", {}).items():
+            arguments = set_arguments(overrides)
+            assert arguments[::2] == ["--set"] * len(overrides), name
+            parsed = parse_assignments(arguments[1::2])
+            assert apply_overrides(pipeline.config, parsed) == apply_overrides(pipeline.config, overrides), name
+            checked += 1
+    assert checked >= 7  # STSTNet's MATLAB_ABLATIONS at least

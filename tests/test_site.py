@@ -18,11 +18,13 @@ from pathlib import Path
 import pytest
 
 import papers
+from common.config import set_arguments
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation.shipped_folds import ship_fold
 from common.leaderboard.site import MEGC_SCOPES, SHIPPED, build_site, folds_name, read_shipped_fold
 from common.reporting.site import seed_ranges
+from papers.liong2019.config import MATLAB_ABLATIONS
 
 RESAMPLES = 50
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -182,6 +184,12 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
             mean = sum(metrics.scores(p.y_true, p.y_pred, 3)[metric] for p in predictions) / len(predictions)
             assert float(cells[column][0]) == pytest.approx(mean, abs=1e-6)
         assert not any(row.startswith(f"megc2019--{key.replace('-paper-', '-paper-seed0-')}") for row in rows.rows)
+        # its entry page gives the command of each seed with the option's own overrides (papers/liong2019/config.py)
+        option = folds_name(folders[0])[3]
+        entry = (index.parent / "entries" / f"megc2019--{key}-folds.html").read_text(encoding="utf-8")
+        overrides = " ".join(set_arguments(MATLAB_ABLATIONS[option]))
+        for folder in folders:
+            assert f"--seed {folds_name(folder)[2]} --name {option} {overrides} (writes {folder.name}/" in entry
     # the interval of one entry, recomputed with the same resamples
     key, runs = next(iter(groups.items()))
     described = st.describe([st.read_predictions_csv(SHIPPED / r["file"]) for r in runs], 3, ("uf1",), ("all",),
@@ -304,6 +312,9 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
     option = front[front.index('id="megc2019--gan2019-paper-seed7-glorot-folds"'):]
     assert "option glorot" in option[:option.index("</tr>")]  # a finished option's run keeps its folds' entry
+    # gan2019 names no option glorot: its command says so rather than give overrides it cannot know
+    entry = (index.parent / "entries" / "megc2019--gan2019-paper-seed7-glorot-folds.html").read_text(encoding="utf-8")
+    assert "--name glorot --set ... (papers/gan2019 names no option glorot)" in entry
     assert f'id="megc2019--{Path(first["file"]).stem}-folds"' not in front  # its csv is the entry
     assert front.count('id="megc2019--gan2019-paper-published"') == 1
     assert "left out" in front and "broken" in front and "KeyError" in front

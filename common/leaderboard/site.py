@@ -52,6 +52,7 @@ from common.evaluation import statistics as st
 from common.evaluation import shipped_folds
 from common.evaluation.published import REFERENCES, TABLE
 from common import files
+from common.config import set_arguments
 from common.leaderboard.tracks import TRACKS
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
@@ -316,9 +317,17 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         return []
     published = registry_published(registry, method, recipe)
     try:
-        names = tuple(getattr(getattr(registry.get_paper(method), "PIPELINE", None), "stands_for", ()) or ())
+        pipeline = getattr(registry.get_paper(method), "PIPELINE", None)
+        names = tuple(getattr(pipeline, "stands_for", ()) or ())
+        overrides = dict(getattr(pipeline, "options", {}) or {}).get(option) if option else {}
     except Exception:  # boundary: any package; the run keeps its id for a name
-        names = ()
+        names, overrides = (), None
+    # the option's own --set overrides, as the package names them (Pipeline.options)
+    option_arguments = ""
+    if option and overrides:
+        option_arguments = f" --name {option} " + " ".join(set_arguments(overrides))
+    elif option:
+        option_arguments = f" --name {option} --set ... (papers/{method} names no option {option})"
     label = f"{names[0] if names else method} ({method}), {recipe}" + (f", option {option}" if option else "")
     complete = [r for r in read if r.complete]
     groups = ([complete] if complete else []) + [[r] for r in read if not r.complete]
@@ -338,7 +347,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         # the command that writes (and resumes) such a folder: HTNet's on a card, every other recipe's on the CPU
         commands = [("benchmarks/gpu_check.py, its released part" if method == "wang2024" else
                       f"benchmarks/reproduce.py --method {method} --recipe {recipe} --seed {r.seed}"
-                      + (f" --name {option} --set ..." if option else ""))
+                      + option_arguments)
                      + f" (writes {r.folder.name}/ as folds finish)" for r in group]
         several = len(group) > 1
         slug = (f"{method}-{recipe}" + (f"-{option}" if option else "") if several

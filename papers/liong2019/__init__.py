@@ -8,7 +8,7 @@ from __future__ import annotations
 from common.paper import Paper
 from common.flow_cnn import flow_network_pipeline
 from papers.liong2019 import pages, protocol, reported
-from papers.liong2019.config import PROFILES, default_config
+from papers.liong2019.config import MATLAB_ABLATIONS, PROFILES, default_config
 from papers.liong2019.model import AUTHORS_TRAINABLE, MODEL_BUILDERS
 
 PAPER = Paper(
@@ -33,6 +33,6 @@ PAPER = Paper(
 PIPELINE = flow_network_pipeline(hooks=protocol.HOOKS, paper_id="liong2019", model="ststnet", config=default_config(),
                                  profiles=PROFILES, entry="STSTNet (Liong et al. 2019)", stands_for=("STSTNet",),
                                  reported=reported.REPORTED, weights_reported=reported.PORT_REPORTED,
-                                 input_check=protocol.PROTOCOL.input_problem)
+                                 input_check=protocol.PROTOCOL.input_problem, options=MATLAB_ABLATIONS)
 EXPERIMENTS, BENCHMARK_MODELS, benchmark_experiment = PIPELINE.megc2019_exports(
     source="Table III", report_pages=pages.report_pages)
