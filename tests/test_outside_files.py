@@ -94,6 +94,26 @@ def test_a_cache_entry_that_lies_is_rebuilt_and_a_stored_array_file_is_none(tmp_
     assert load_fold_arrays(tmp_path / "fold.npz") is None
 
 
+def test_a_deflated_cache_entry_or_fold_array_is_bounded_before_it_is_inflated(tmp_path, monkeypatch):
+    """Honest deflated members (each header's extent its bytes) that inflate ~1,000-fold: a cache entry (np.savez
+    stores, so an entry of ours inflates to no more than its file) is rebuilt, not read; a fold's arrays past
+    ``FOLD_ARRAYS_BYTES`` are None."""
+    from common.preprocessing.cache import cache_key, cached, entry_path
+    from common.reporting import arrays
+
+    zeros = np.zeros(2**20)  # 8 MiB of float64, about 8 kB deflated
+    path = entry_path("probe", cache_key("probe", {"clip": "b"}, {}), tmp_path)
+    path.parent.mkdir(parents=True)
+    np.savez_compressed(path, __array__=zeros, __kind__=np.array("array"))
+    assert read_npz(path)["__array__"].shape == zeros.shape and path.stat().st_size < 100_000  # a valid entry
+    got = cached("probe", {"clip": "b"}, {}, lambda: np.ones(3), root=tmp_path)
+    assert np.array_equal(got, np.ones(3))  # rebuilt from compute, not the 8 MiB the file inflates to
+    np.savez_compressed(tmp_path / "fold.npz", x=zeros)
+    assert arrays.load_fold_arrays(tmp_path / "fold.npz")["x"].shape == zeros.shape  # within the bound
+    monkeypatch.setattr(arrays, "FOLD_ARRAYS_BYTES", 2**20)
+    assert arrays.load_fold_arrays(tmp_path / "fold.npz") is None
+
+
 # --- the databases' spreadsheets -----------------------------------------------------------------------------------
 
 

@@ -193,8 +193,10 @@ def _from_arrays(arrays: dict[str, np.ndarray]) -> np.ndarray | dict[str, np.nda
 
 def _read(path: Path) -> np.ndarray | dict[str, np.ndarray]:
     """Fully materialised entry; any failure (truncated zip, bad CRC, missing kind, a member whose header claims
-    another extent than its bytes: ``common.files.read_npz``) raises, and the entry is rebuilt."""
-    return _from_arrays(read_npz(path))
+    another extent than its bytes: ``common.files.read_npz``) raises, and the entry is rebuilt. ``np.savez`` stores
+    its members uncompressed, so an entry of ours inflates to no more than its own bytes: one that would (deflated
+    members, up to ~1,000 times their size) is not ours, and is rebuilt before it is inflated."""
+    return _from_arrays(read_npz(path, limit=path.stat().st_size))
 
 
 def _write(path: Path, arrays: dict[str, np.ndarray]) -> None:
