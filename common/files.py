@@ -23,6 +23,7 @@ import contextlib
 import csv
 import datetime
 import hashlib
+import io
 import json
 import math
 import os
@@ -565,6 +566,59 @@ def _checked_members(archive: zipfile.ZipFile, size: int, limit: int | None) -> 
     if limit is not None and total > limit:
         raise ValueError(f"its members inflate to {total} bytes, more than the {limit} expected of such a file")
     return members
+
+
+class _Window(io.RawIOBase):
+    """Bytes ``start`` to ``start + size`` of an open binary file, read and seek as a file of their own."""
+
+    def __init__(self, handle: io.BufferedReader, start: int, size: int) -> None:
+        super().__init__()
+        self._handle, self._start, self._size, self._at = handle, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._at
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._at, os.SEEK_END: self._size}[whence]
+        self._at = max(0, base + offset)
+        return self._at
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        count = max(0, min(len(view), self._size - self._at))
+        self._handle.seek(self._start + self._at)
+        read = self._handle.readinto(view[:count]) or 0
+        self._at += read
+        return read
+
+
+@contextlib.contextmanager
+def stored_member(path: str | Path, info: zipfile.ZipInfo) -> Iterator[BinaryIO]:
+    """A stored (uncompressed) member of the zip archive at ``path`` (``info``: one of :func:`zip_members`), read
+    and seeked in place in the archive, nothing copied: a reader of its metadata (``h5py``) then reads only what it
+    seeks to, where ``ZipFile.open`` would read the member from its start again at each backward seek. Its place is
+    the member's local header's (checked: its signature, and the data within the file). ``ValueError`` otherwise."""
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise ValueError(f"member {info.filename!r} is compressed; expected it stored")
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        header = handle.read(30)  # the local file header's fixed part (APPNOTE 4.3.7)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise ValueError(f"member {info.filename!r}: no local header at offset {info.header_offset}")
+        start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30],
+                                                                                                     "little")
+        if start + info.file_size > size:
+            raise ValueError(f"member {info.filename!r}: its {info.file_size} bytes at offset {start} run past the "
+                             f"file's {size}")
+        with io.BufferedReader(_Window(handle, start, info.file_size)) as window:
+            yield window
 
 
 # The bounds of an HDF5 file's metadata (a Keras weights file): a ResNet-50's has about 1,000 groups and arrays and

@@ -114,6 +114,52 @@ def test_a_deflated_cache_entry_or_fold_array_is_bounded_before_it_is_inflated(t
     assert arrays.load_fold_arrays(tmp_path / "fold.npz") is None
 
 
+def test_a_stored_member_is_read_in_place_and_its_local_header_checked(tmp_path):
+    """``files.stored_member``: the member's bytes as ``ZipFile.read`` gives them, seeked in any order (h5py's
+    survey of an export's weights reads its metadata so), without the member copied whole; a compressed member, a
+    directory entry pointing at no local header, and data running past the file are refused."""
+    import tracemalloc
+
+    from common.files import stored_member
+
+    data = np.arange(4 << 20, dtype=np.uint8).tobytes()  # 4 MiB
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("first.txt", b"x" * 100)
+        info = zipfile.ZipInfo("model.weights.h5")
+        info.extra = b"\xfe\xca\x04\x00abcd"  # a local extra field: the data starts after it
+        archive.writestr(info, data)
+        archive.writestr("deflated.txt", b"y" * 1000, compress_type=zipfile.ZIP_DEFLATED)
+    members = {i.filename: i for i in zip_members(path)}
+    tracemalloc.start()
+    with stored_member(path, members["model.weights.h5"]) as handle:
+        handle.seek(-10, os.SEEK_END)
+        tail = handle.read(100)
+        handle.seek(5)
+        head = handle.read(10)
+        handle.seek(3 << 20)
+        middle = handle.read(8)
+        peak = tracemalloc.get_traced_memory()[1]
+        handle.seek(0)
+        whole = handle.read()
+    tracemalloc.stop()
+    assert (tail, head, middle) == (data[-10:], data[5:15], data[3 << 20:(3 << 20) + 8]) and whole == data
+    assert peak < 1 << 20  # the seeks and reads above copied no more than a buffer, not the 4 MiB member
+    with pytest.raises(ValueError, match="'deflated.txt' is compressed"):
+        with stored_member(path, members["deflated.txt"]):
+            pass
+    moved = members["model.weights.h5"]
+    moved.header_offset += 1
+    with pytest.raises(ValueError, match="no local header at offset"):
+        with stored_member(path, moved):
+            pass
+    moved.header_offset -= 1
+    moved.file_size = path.stat().st_size
+    with pytest.raises(ValueError, match="run past the file's"):
+        with stored_member(path, moved):
+            pass
+
+
 # --- the databases' spreadsheets -----------------------------------------------------------------------------------
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import io
 import json
 import math
 import re
@@ -31,7 +30,7 @@ from typing import Any, NoReturn
 from collections.abc import Mapping
 
 from common.errors import MersuiteError
-from common.files import hdf5_problem, parse_json, zip_members
+from common.files import hdf5_problem, parse_json, stored_member, zip_members
 
 HASH_FIELD = "manifest_sha256"
 # The member each exported ``.keras`` file carries beside Keras' own (Keras reads only its own members): the
@@ -296,9 +295,8 @@ def weights_problem(path: Path) -> str:
             continue
         if info.compress_type != zipfile.ZIP_STORED:
             return f"its {info.filename} is compressed (Keras stores it as it is)"
-        with zipfile.ZipFile(path) as archive, archive.open(info) as handle:
-            raw = handle.read(info.file_size)  # stored: the bytes the archive itself holds
-        problem, _ = hdf5_problem(io.BytesIO(raw), len(raw))
+        with stored_member(path, info) as handle:  # its metadata read in place, not the member copied
+            problem, _ = hdf5_problem(handle, info.file_size)
         if problem:
             return f"its {info.filename}: {problem}"
     return ""
