@@ -299,3 +299,33 @@ def test_a_clip_with_an_unreadable_frame_is_skipped_in_a_list_and_one_line_alone
         records = {Path(c.get("source") or c["clip"]).name: c for c in json.loads(out)["clips"]}
         assert records["good"]["status"] == "ok", records
         assert records["bad"]["status"] == status and f"{broken.name}: {expected}" in records["bad"]["reason"], records
+
+
+def test_a_frame_only_the_methods_pipeline_reads_excludes_its_clip_in_a_list_and_is_one_line_alone(capsys, exported,
+                                                                                                   tmp_path):
+    """The checks decode eight frames of a clip (the face check) and look at the ends of every other: a frame whose
+    ends are whole but whose data is not an image, or an image of another size than the clip's first, is met only
+    where the method reads it (dummy_frames reads the onset, apex and last frames; frame 3 of 10 is not among the
+    face check's). In a list, that clip is excluded with the reason and the others predicted; alone, one line."""
+    import cv2
+
+    folder, source = exported
+    clips = tmp_path / "clips"
+    ten_frames(source, clips / "good", None)
+    bad, numbers = ten_frames(source, clips / "bad", None)
+    broken = next(p for p in bad.glob("*.jpg") if frame_number(p) == numbers[2])
+    whole = broken.read_bytes()
+    listing = clips / "clips.csv"
+    listing.write_text(f"path,onset,apex,offset\ngood,,,\nbad,,{numbers[2]},\n", encoding="utf-8")
+    small = cv2.imencode(".jpg", np.full((12, 16, 3), 128, np.uint8))[1].tobytes()
+    for content, expected in ((whole[:3] + bytes(200) + whole[-2:], "cannot read this frame"),
+                              (small, "frame of 16x12 pixels, but")):
+        broken.write_bytes(content)
+        refused(capsys, f"{broken}: {expected}", "--predict", bad, "--model", folder, "--fps", "25", "--apex",
+                str(numbers[2]), "--out", tmp_path / "alone")
+        code, out, err = cli(capsys, "--predict", listing, "--model", folder, "--fps", "25", "--json",
+                             "--out", tmp_path / expected.split()[0])
+        assert code == 0, err[-600:]
+        records = {Path(c.get("source") or c["clip"]).name: c for c in json.loads(out)["clips"]}
+        assert records["good"]["status"] == "ok", records
+        assert records["bad"]["status"] == "excluded" and f"{broken.name}: {expected}" in records["bad"]["reason"]

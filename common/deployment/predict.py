@@ -340,14 +340,43 @@ def check_samples(exported: Exported, samples: Sequence[Sample],
                 excluded = (f"{what} ({quality.reason}); not predicted under --faces-policy exclude "
                             f"(--faces-policy keep predicts it anyway)")
         checked.append((sample, quality.verdict, quality.reason, excluded))
-    if checked and all(excluded for *_, excluded in checked):
-        first = checked[0]
-        raise DeployError(f"{first[0].meta.get('source', first[0].key)}: {first[3]}"
-                          + (f" (and the {len(checked) - 1} other clip(s) too)" if len(checked) > 1 else ""))
+    refuse_all_excluded(checked)
     for sample, _, _, excluded in checked:
         if excluded:
             logger.info(f"{sample.meta.get('source', sample.key)}: {excluded}")
     return checked
+
+
+def refuse_all_excluded(checked: Sequence[tuple[Sample, str, str, str]]) -> None:
+    """One DeployError line when every clip of :func:`check_samples`' list is excluded: nothing to predict."""
+    if checked and all(excluded for *_, excluded in checked):
+        first = checked[0]
+        raise DeployError(f"{first[0].meta.get('source', first[0].key)}: {first[3]}"
+                          + (f" (and the {len(checked) - 1} other clip(s) too)" if len(checked) > 1 else ""))
+
+
+def predict_kept(exported: Exported, checked: list[tuple[Sample, str, str, str]],
+                 cache_dir: Path | None) -> tuple[PredictContext, np.ndarray]:
+    """The method's ``predict_clips`` on the clips ``checked`` keeps. A frame the checks passed that the method's
+    pipeline cannot read (its ends whole but its data not an image, not among the face check's eight frames; or of
+    another size than its clip's first) excludes its clip with the reason, in ``checked``, and the others are
+    predicted again (the stages they computed are cached): one clip's broken frame never stops a list."""
+    predict_clips = exported.experiment.predict_clips
+    if predict_clips is None:  # load_export refuses such an experiment; an Exported built by hand may not
+        raise DeployError(f"{exported.paper_id}/{exported.experiment.name} has no predict_clips in this code")
+    while True:
+        ctx = predict_context(exported, [sample for sample, _, _, excluded in checked if not excluded], cache_dir)
+        try:
+            return ctx, np.asarray(predict_clips(ctx), dtype=float)
+        except FrameReadError as exc:
+            at = next((i for i, (sample, _, _, excluded) in enumerate(checked)
+                       if not excluded and exc.path and exc.path in {str(frame) for frame in sample.frames}), None)
+            if at is None:  # no kept clip's frame: not one clip's to exclude
+                raise
+            sample, verdict, face_reason, _ = checked[at]
+            checked[at] = (sample, verdict, face_reason, f"{exc}; not predicted")
+            refuse_all_excluded(checked)
+            logger.info(f"{sample.meta.get('source', sample.key)}: {exc}; not predicted")
 
 
 def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_policy: str = "exclude",
@@ -355,13 +384,8 @@ def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_poli
     """Every clip checked (:func:`check_samples`), then the method's ``predict_clips`` on those kept, and
     its ``predict_views`` (when ``views`` and the method has them) for the page."""
     checked = check_samples(exported, samples, faces_policy)
-    kept = [sample for sample, _, _, excluded in checked if not excluded]
-    ctx = predict_context(exported, kept, cache_dir)
-    predict_clips = exported.experiment.predict_clips
-    if predict_clips is None:  # load_export refuses such an experiment; an Exported built by hand may not
-        raise DeployError(f"{exported.paper_id}/{exported.experiment.name} has no predict_clips in this code")
-    probabilities = np.asarray(predict_clips(ctx), dtype=float)
-    expected = (len(kept), len(exported.class_names))
+    ctx, probabilities = predict_kept(exported, checked, cache_dir)
+    expected = (len(ctx.samples), len(exported.class_names))
     if probabilities.shape != expected or not np.all(np.isfinite(probabilities)):
         raise DeployError(f"{exported.paper_id}/{exported.experiment.name}: predict_clips returned "
                           f"{probabilities.shape} "

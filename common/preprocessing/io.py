@@ -33,7 +33,11 @@ _JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # SOF0..SOF15 
 
 
 class FrameReadError(MersuiteError, OSError):
-    """A frame file is missing, incomplete or cannot be decoded."""
+    """A frame file is missing, incomplete or cannot be decoded; ``path``: that file ("" where none is named)."""
+
+    def __init__(self, message: str, path: str | Path = "") -> None:
+        super().__init__(message)
+        self.path = str(path)
 
 
 def _bytes_problem(head: bytes, tail: bytes, size: int) -> str:
@@ -96,10 +100,10 @@ def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
     try:
         data = np.frombuffer(read_regular_bytes(path), dtype=np.uint8)
     except OSError as error:
-        raise FrameReadError(f"{path}: cannot read this image ({error.strerror or error})") from None
+        raise FrameReadError(f"{path}: cannot read this image ({error.strerror or error})", path) from None
     problem = size_problem(data[:_HEADER].tobytes())
     if problem:
-        raise FrameReadError(f"{path}: {problem}")
+        raise FrameReadError(f"{path}: {problem}", path)
     return cv2.imdecode(data, flag) if data.size else None
 
 
@@ -180,15 +184,15 @@ def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
     try:
         data = np.frombuffer(read_regular_bytes(path), dtype=np.uint8)
     except OSError as error:
-        raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})") from None
+        raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})", path) from None
     problem = (_bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))
                or size_problem(data[:_HEADER].tobytes()))
     if problem:
-        raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame")
+        raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame", path)
     flag = cv2.IMREAD_GRAYSCALE if color == "gray" else cv2.IMREAD_COLOR
     image = cv2.imdecode(data, flag) if data.size else None
     if image is None:
-        raise FrameReadError(f"{path}: cannot read this frame (expected a JPEG/BMP/PNG image file)")
+        raise FrameReadError(f"{path}: cannot read this frame (expected a JPEG/BMP/PNG image file)", path)
     if color == "rgb":
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     return image
@@ -211,7 +215,7 @@ def read_frames(paths: Sequence[str | Path], color: str = "rgb", size: tuple[int
         elif frame.shape != first_shape:
             raise FrameReadError(f"{path}: frame of {frame.shape[1]}x{frame.shape[0]} pixels, but "
                                  f"{Path(first_path).name} of the same clip is {first_shape[1]}x{first_shape[0]}; "
-                                 "expected one frame size per clip")
+                                 "expected one frame size per clip", path)
         if size is not None and (frame.shape[1], frame.shape[0]) != tuple(size):
             frame = cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
         frames.append(frame)
