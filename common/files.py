@@ -181,13 +181,10 @@ def read_json(path: str | Path, *, max_bytes: int = JSON_BYTES, max_depth: int =
     most ``max_bytes`` bytes, UTF-8, parsed by :func:`parse_json`. Raises ``OSError`` when it cannot be read
     (``FileNotFoundError`` when absent; :class:`NotRegularFile` for a pipe or a folder) and ``ValueError`` with
     the reason in a few words; the caller names the file and what it expected."""
-    with open_regular(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if size > max_bytes:
-            raise JsonBoundError(f"{size:,} bytes, more than {max_bytes:,}")
-        raw = handle.read(max_bytes + 1)  # a file that grows while read is cut at the bound
-    if len(raw) > max_bytes:
-        raise JsonBoundError(f"more than {max_bytes:,} bytes")
+    try:
+        raw = read_regular_bytes(path, max_bytes)
+    except FileTooLarge as exc:
+        raise JsonBoundError(str(exc)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -505,8 +502,11 @@ class FileTooLarge(ValueError):
 
 def read_regular_bytes(path: str | Path, max_bytes: int | None = None) -> bytes:
     """``Path(path).read_bytes()`` of a regular file only (:func:`open_regular`); with ``max_bytes``, read no
-    further than that: a longer file is a :class:`FileTooLarge` ("more than N bytes")."""
+    further than that: a longer file is a :class:`FileTooLarge` ("M bytes, more than N" from its size before a byte
+    is read; "more than N bytes" for one that grows while it is read, cut at the bound)."""
     with open_regular(path, "rb") as handle:
+        if max_bytes is not None and (size := os.fstat(handle.fileno()).st_size) > max_bytes:
+            raise FileTooLarge(f"{size:,} bytes, more than {max_bytes:,}")
         raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     if max_bytes is not None and len(raw) > max_bytes:
         raise FileTooLarge(f"more than {max_bytes:,} bytes")

@@ -504,7 +504,7 @@ def test_a_csv_read_whole_is_bounded_in_bytes_and_in_line_length(tmp_path, monke
     path.write_text("path,onset,apex,offset\n" + "clip,1,2,3\n" * 10)
     assert len(files.read_spreadsheet_csv(path)[1]) == 11
     monkeypatch.setattr(files, "SPREADSHEET_CSV_BYTES", 100)
-    with pytest.raises(ValueError, match=r"more than 100 bytes; expected a list of clips"):
+    with pytest.raises(ValueError, match=r"^133 bytes, more than 100; expected a list of clips"):
         files.read_spreadsheet_csv(path)
     monkeypatch.setattr(files, "SPREADSHEET_CSV_BYTES", 4 << 20)
     path.write_text("path,onset,apex,offset\n" + "," * (files.CSV_LINE_CHARS + 1) + "\n")
