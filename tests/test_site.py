@@ -311,7 +311,7 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     assert "computed from fold records (3 files, one a fold; the first): files/predictions/" in row
     assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
     option = front[front.index('id="megc2019--gan2019-paper-seed7-glorot-folds"'):]
-    assert "option glorot" in option[:option.index("</tr>")]  # a finished option's run keeps its folds' entry
+    assert "OFF-ApexNet, paper + glorot" in option[:option.index("</tr>")]  # a finished option's run keeps its entry
     # gan2019 names no option glorot: its command says so rather than give overrides it cannot know
     entry = (index.parent / "entries" / "megc2019--gan2019-paper-seed7-glorot-folds.html").read_text(encoding="utf-8")
     assert "--name glorot --set ... (papers/gan2019 names no option glorot)" in entry

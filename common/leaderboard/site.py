@@ -328,7 +328,8 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         option_arguments = f" --name {option} " + " ".join(set_arguments(overrides))
     elif option:
         option_arguments = f" --name {option} --set ... (papers/{method} names no option {option})"
-    label = f"{names[0] if names else method} ({method}), {recipe}" + (f", option {option}" if option else "")
+    # as runs.json's recipes are labelled ("STSTNet, paper + fixed_subset")
+    label = f"{names[0] if names else method}, {recipe}" + (f" + {option}" if option else "")
     complete = [r for r in read if r.complete]
     groups = ([complete] if complete else []) + [[r] for r in read if not r.complete]
     entries = []
