@@ -346,10 +346,13 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
             partial = (f"{group[0].scored} of {SHIPPED_FOLDS} folds scored ({len(runs[0])} clips): the run is shipped "
                        "fold by fold as it trains, and every number here rests on those folds only")
         # the command that writes (and resumes) such a folder: HTNet's on a card, every other recipe's on the CPU
-        commands = [("benchmarks/gpu_check.py, its released part" if method == "wang2024" else
-                      f"benchmarks/reproduce.py --method {method} --recipe {recipe} --seed {r.seed}"
-                      + option_arguments)
-                     + f" (writes {r.folder.name}/ as folds finish)" for r in group]
+        # (HTNet: HTNet's clone; a run without a per-epoch record in its folds ran without the gauge)
+        commands = [("benchmarks/gpu_htnet.sh prepare HTNet, then benchmarks/gpu_htnet.sh run on a card"
+                     if method == "wang2024" else
+                     f"benchmarks/reproduce.py --method {method} --recipe {recipe} --seed {r.seed}"
+                     + (" --no-epoch-gauge" if r.best is None else "") + option_arguments
+                     + " --data-root HTNet --out OUT")
+                    + f" (writes {r.folder.name}/ as folds finish)" for r in group]
         several = len(group) > 1
         slug = (f"{method}-{recipe}" + (f"-{option}" if option else "") if several
                 else group[0].folder.name.removesuffix(".folds")) + "-folds"
@@ -360,8 +363,12 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
             corpus="real: the authors' released inputs", partial=partial, best_epoch=best,
             best_epoch_seeds=tuple(r.seed for r in with_best), published=published,
             runs=tuple(r.run for r in group), command="\n".join(commands), sources=tuple(sources_listed),
-            notes=(f"Fold records of {', '.join(r.folder.name + '/' for r in group)}: the predictions, the per-epoch "
-                   "test classes and the training history of each fold that finished.",)))
+            notes=(f"Fold records of {', '.join(r.folder.name + '/' for r in group)}: the predictions, "
+                   + ("the per-epoch test classes " if with_best else "")
+                   + "and the training history of each fold that finished"
+                   + ("" if len(with_best) == len(group) else
+                      f" (no per-epoch record in {'its' if not with_best else 'some'} folds: run without the gauge)")
+                   + ".",)))
     artefacts = [artefact_entry(method, recipe, label, published, sources)] if published else []
     return [*entries, *artefacts]
 
