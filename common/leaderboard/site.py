@@ -358,8 +358,11 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
                 else group[0].folder.name.removesuffix(".folds")) + "-folds"
         sources_listed = [(f"fold records{f' of seed {r.seed}' if several else ''} ({len(r.files)} files, one a fold; "
                            "the first)", r.files[0]) for r in group] + [("every fold record", "files/index.html")]
+        # a partial run's count in its label, so that each place that names it (the leaderboard, the pairs) says it
+        first = group[0]
+        shown = label if first.complete else f"{label}, seed {first.seed}: {first.scored} of {SHIPPED_FOLDS} folds"
         entries.append(Entry(
-            slug=slug, label=label, kind=pages.OUR_RUN, scores=scores, seeds=seeds,
+            slug=slug, label=shown, kind=pages.OUR_RUN, scores=scores, seeds=seeds,
             corpus="real: the authors' released inputs", partial=partial, best_epoch=best,
             best_epoch_seeds=tuple(r.seed for r in with_best), published=published,
             runs=tuple(r.run for r in group), command="\n".join(commands), sources=tuple(sources_listed),
