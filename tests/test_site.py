@@ -370,3 +370,33 @@ def test_seeds_are_given_as_ranges_where_three_or_more_follow_each_other():
     assert seed_ranges(range(10)) == "0-9" and seed_ranges([0, 1, 2, 4, 6]) == "0-2, 4, 6"
     assert seed_ranges([0, 1]) == "0, 1" and seed_ranges([3]) == "3" and seed_ranges([]) == ""
     assert seed_ranges([0, 2, 3, 4, 7, 8]) == "0, 2-4, 7, 8"
+
+
+def test_a_subject_page_gives_each_runs_class_of_its_clips_and_the_index_counts_them(site, tmp_path):
+    """A subject's page: each entry's predicted class of each clip, one a run in the entry's order, recomputed here
+    from the shipped predictions files; the subjects' index counts them right / predicted; an option's long name
+    may break after each ``_`` so that a column an entry fits the page; the page renders without a console error."""
+    index, groups = site
+    key, runs = next(iter(groups.items()))
+    folder = index.parent / "subjects" / "megc2019"
+    page = folder / "casme2_sub01.html"
+    dom, console = render(page, tmp_path)
+    assert not console, console
+    shipped = [st.select(st.read_predictions_csv(SHIPPED / r["file"]), "casme2") for r in runs]
+    short = ("neg", "pos", "sur")
+    right = made = 0
+    for clip in sorted({str(k) for k in shipped[0].keys if str(k).startswith("casme2/sub01/")}):
+        guesses, truths = [], set()
+        for p in shipped:
+            at = [str(k) for k in p.keys].index(clip)
+            guesses.append(int(p.y_pred[at]))
+            truths.add(int(p.y_true[at]))
+        (truth,) = truths
+        right, made = right + sum(g == truth for g in guesses), made + len(guesses)
+        assert f"{' '.join(short[g] for g in guesses)}</td>" in dom, clip
+        assert f"<td>{clip}</td><td>{('negative', 'positive', 'surprise')[truth]}</td>" in dom
+    assert made == 3 * len(runs)  # casme2/sub01 holds 3 clips
+    listing = (folder / "index.html").read_text(encoding="utf-8")
+    row = listing[listing.index('href="casme2_sub01.html"'):]
+    assert f'data-v="{right / made:.6f}">{right}/{made}</td>' in row[:row.index("</tr>")]
+    assert "fixed_<wbr>subset" in dom  # an option's name breaks at its underscores

@@ -495,6 +495,12 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
     return page(f"{entry.label}: {track.name}", "".join(parts), depth=1)
 
 
+def breakable(label: str) -> str:
+    """``label`` escaped, with a line break allowed after each ``_`` (an option's name, ``fixed_subset_glorot``), so
+    that a table of an entry a column fits the page."""
+    return esc(label).replace("_", "_<wbr>")
+
+
 def subject_pages(track: TrackPages) -> dict[str, str]:
     """``{file name: page}``: one page per subject of the track's runs (every entry's predictions on each of its
     clips, one letter a seed), and ``index.html`` listing the subjects with each entry's accuracy on them."""
@@ -520,7 +526,7 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
     for number_, ((database, subject), name) in enumerate(zip(ordered, names)):
         clips = subjects[(database, subject)]
         head = "<tr><th>clip</th><th>true class</th>" + "".join(
-            f'<th><a href="../../{esc(entry_page_name(track.name, e))}">{esc(e.label)}</a></th>'
+            f'<th><a href="../../{esc(entry_page_name(track.name, e))}">{breakable(e.label)}</a></th>'
             for e in with_runs) + "</tr>"
         rows = []
         correct = {e.slug: [0, 0] for e in with_runs}
@@ -553,7 +559,7 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
                            '<td data-v=""></td>' for c in correct.values())
         index_rows.append(f'<tr><td><a href="{esc(name)}">{esc(database)} / {esc(subject)}</a></td>'
                           f'<td class="n" data-v="{len(clips)}">{len(clips)}</td>{accuracy}</tr>')
-    head = "<tr><th>subject</th><th>clips</th>" + "".join(f"<th>{esc(e.label)}: right / predicted</th>"
+    head = "<tr><th>subject</th><th>clips</th>" + "".join(f"<th>{breakable(e.label)}: right / predicted</th>"
                                                           for e in with_runs) + "</tr>"
     pages["index.html"] = page(f"Subjects: {track.name}", (
         f"<h1>Subjects of {esc(track.title)}</h1><p class=\"lead\">Each subject's clips: how many every entry got "
