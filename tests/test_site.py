@@ -187,6 +187,11 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
         # its entry page gives the command of each seed with the option's own overrides (papers/liong2019/config.py)
         option = folds_name(folders[0])[3]
         entry = (index.parent / "entries" / f"megc2019--{key}-folds.html").read_text(encoding="utf-8")
+        listing = (index.parent / "files" / "index.html").read_text(encoding="utf-8")
+        for folder in folders:  # the source files' page folds a folder's records under one line with their count
+            files = sorted(folder.glob("*.json"))
+            assert f"<summary>predictions/{folder.name}/: {len(files)} fold records</summary>" in listing
+            assert all(f'<a href="predictions/{folder.name}/{f.name}">' in listing for f in files)
         overrides = " ".join(set_arguments(MATLAB_ABLATIONS[option]))
         for folder in folders:  # --no-epoch-gauge where its folds hold no per-epoch record
             records = [read_shipped_fold(f) for f in sorted(folder.glob("*.json"))]

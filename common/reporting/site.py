@@ -610,11 +610,22 @@ def safe(text: str) -> str:
 
 
 def files_index(folder: Path) -> str:
-    """A page listing every file under ``folder/files`` (a folder opened from the file system has no index)."""
+    """A page listing every file under ``folder/files`` (a folder opened from the file system has no index); the
+    files of a folder of fold records (``<run>.folds/``, 68 a run) folded under one line that gives their count."""
     listed = sorted(p.relative_to(folder / "files").as_posix() for p in (folder / "files").rglob("*") if p.is_file())
-    items = "".join(f'<li><a href="{esc(path)}">{esc(path)}</a></li>' for path in listed if path != "index.html")
+    grouped: dict[str, list[str]] = {}
+    for path in listed:
+        if path != "index.html":
+            parent = path.rsplit("/", 1)[0] if "/" in path else ""
+            grouped.setdefault(parent if parent.endswith(".folds") else path, []).append(path)
+    items = []
+    for head, paths in grouped.items():
+        links = "".join(f'<li><a href="{esc(path)}">{esc(path)}</a></li>' for path in paths)
+        items.append(links if head == paths[0] and not head.endswith(".folds") else
+                     f"<li><details><summary>{esc(head)}/: {len(paths)} fold records</summary><ul>{links}</ul>"
+                     "</details></li>")
     return page("Source files", f"<h1>Source files</h1><p class=\"lead\">Every file a number of this site was "
-                                f"computed from, as it was read.</p><ul>{items}</ul>", depth=1)
+                                f"computed from, as it was read.</p><ul>{''.join(items)}</ul>", depth=1)
 
 
 MARKER = ".mersuite-site"  # written into every site folder: a folder holding it may be written over
