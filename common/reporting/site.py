@@ -621,7 +621,7 @@ def files_index(folder: Path) -> str:
     items = []
     for head, paths in grouped.items():
         links = "".join(f'<li><a href="{esc(path)}">{esc(path)}</a></li>' for path in paths)
-        items.append(links if head == paths[0] and not head.endswith(".folds") else
+        items.append(links if head == paths[0] else  # a file of its own, else a folder of fold records
                      f"<li><details><summary>{esc(head)}/: {len(paths)} fold records</summary><ul>{links}</ul>"
                      "</details></li>")
     return page("Source files", f"<h1>Source files</h1><p class=\"lead\">Every file a number of this site was "
