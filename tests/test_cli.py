@@ -239,6 +239,8 @@ def test_help_groups_the_options_by_mode_each_with_an_example():
         assert (group.description or "").lstrip().startswith("run_all.py --"), title
     grouped = {a.dest for g in groups.values() for a in g._group_actions}
     assert grouped == {a.dest for a in parser._actions if a.dest != "help"}
+    # every option says what it does (--seed printed a bare "--seed SEED")
+    assert not [a.option_strings[0] for g in groups.values() for a in g._group_actions if not (a.help or "").strip()]
     assert "--paper" in {s for a in groups["run a paper"]._group_actions for s in a.option_strings}
     assert "run_all.py --paper " in groups["run a paper"].description
     text = parser.format_help().split("\n\n", 2)[2]  # after the usage and the description

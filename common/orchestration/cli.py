@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="paper: the paper's hyperparameters; quick: fewer epochs; smoke: seconds; a paper may "
                           "declare its own (liong2019: port, the authors' PyTorch port) "
                           "(default: paper on real databases, quick on a synthetic corpus)")
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--seed", type=int, default=0,
+                     help="the seed of every random draw of the run (initial weights, training order, dropout, a "
+                          "random split), 0 .. 2^32 - 1; a run of another seed writes its own folder (default 0)")
     run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                      help="override a config field (repeatable), e.g. train.epochs=2")
     run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/)")
