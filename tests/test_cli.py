@@ -274,3 +274,17 @@ def test_tensorflows_retracing_warning_is_dropped_and_its_other_warnings_kept():
     finally:
         tf_log.removeHandler(handler)
     assert seen == ["a warning that says something"]
+
+
+def test_list_names_a_papers_options_with_their_overrides(capsys):
+    """``--list`` under each paper: its named options (``Pipeline.options``, off in every profile), each with the
+    ``--set`` overrides that run it, as STSTNet's ``MATLAB_ABLATIONS`` declares them."""
+    from common.config import set_arguments
+    from papers.liong2019.config import MATLAB_ABLATIONS
+
+    assert run_all.main(["--list"]) == 0  # the real registry
+    out = capsys.readouterr().out
+    block = out[out.index("liong2019 ["):out.index("wang2024 [")]
+    for name, overrides in MATLAB_ABLATIONS.items():
+        assert f"  option {name} (off by default): {' '.join(set_arguments(overrides))}\n" in block
+    assert "  option " not in out[out.index("wang2024 ["):]  # a paper without options lists none

@@ -48,7 +48,7 @@ stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).
 from __future__ import annotations
 
 import os
-from common.config import ConfigError, parse_assignments
+from common.config import ConfigError, parse_assignments, set_arguments
 from common.environment import keras_backend_problem
 from common.errors import DeclarationError, MersuiteError, one_line, RunError, WorkSavedError
 from common.evaluation.references import with_recomputed, with_runs_as
@@ -384,6 +384,9 @@ def list_papers(registry: Any) -> int:
         for experiment in module.EXPERIMENTS:
             print(f"  {experiment.name}: {experiment.title}  (databases: {', '.join(experiment.datasets)}; "
                   f"profiles: paper, {', '.join(p for p in experiment.profiles if p != 'paper') or '-'})")
+        options = getattr(getattr(module, "PIPELINE", None), "options", {}) or {}
+        for name, overrides in options.items():  # Pipeline.options: each off in every profile
+            print(f"  option {name} (off by default): {' '.join(set_arguments(overrides))}")
     return 0
 
 
