@@ -175,29 +175,30 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
     # mean over seeds of each seed's pooled scores, computed here from the fold records
     options = finished_options()
     assert options and "liong2019-paper-glorot" in options
+    listing = (index.parent / "files" / "index.html").read_text(encoding="utf-8")
     for key, folders in options.items():
         cells = rows.rows[f"megc2019--{key}-folds"]
         assert cells[1][1] == seed_ranges([folds_name(folder)[2] for folder in folders])
-        predictions = [st.from_records([read_shipped_fold(f) for f in sorted(folder.glob("*.json"))])
-                       for folder in folders]
+        files = {folder: sorted(folder.glob("*.json")) for folder in folders}
+        records = {folder: [read_shipped_fold(f) for f in files[folder]] for folder in folders}
+        predictions = [st.from_records(records[folder]) for folder in folders]
         for column, metric in ((2, "uf1"), (3, "uar")):
             mean = sum(metrics.scores(p.y_true, p.y_pred, 3)[metric] for p in predictions) / len(predictions)
             assert float(cells[column][0]) == pytest.approx(mean, abs=1e-6)
         assert not any(row.startswith(f"megc2019--{key.replace('-paper-', '-paper-seed0-')}") for row in rows.rows)
-        # its entry page gives the command of each seed with the option's own overrides (papers/liong2019/config.py)
+        # its entry page gives each seed's command with the option's own overrides (papers/liong2019/config.py),
+        # --no-epoch-gauge where its folds hold no per-epoch record; the source files' page folds each folder's
+        # records under one line with their count
         option = folds_name(folders[0])[3]
         entry = (index.parent / "entries" / f"megc2019--{key}-folds.html").read_text(encoding="utf-8")
-        listing = (index.parent / "files" / "index.html").read_text(encoding="utf-8")
-        for folder in folders:  # the source files' page folds a folder's records under one line with their count
-            files = sorted(folder.glob("*.json"))
-            assert f"<summary>predictions/{folder.name}/: {len(files)} fold records</summary>" in listing
-            assert all(f'<a href="predictions/{folder.name}/{f.name}">' in listing for f in files)
         overrides = " ".join(set_arguments(MATLAB_ABLATIONS[option]))
-        for folder in folders:  # --no-epoch-gauge where its folds hold no per-epoch record
-            records = [read_shipped_fold(f) for f in sorted(folder.glob("*.json"))]
-            gauge = "" if all(epoch_selection.epoch_rows(r) is not None for r in records) else " --no-epoch-gauge"
-            assert (f"benchmarks/reproduce.py --method liong2019 --recipe paper --seed {folds_name(folder)[2]}{gauge} "
-                    f"--name {option} {overrides} --data-root HTNet --out OUT (writes {folder.name}/") in entry
+        for folder in folders:
+            gauged = all(epoch_selection.epoch_rows(r) is not None for r in records[folder])
+            assert (f"benchmarks/reproduce.py --method liong2019 --recipe paper --seed {folds_name(folder)[2]}"
+                    f"{'' if gauged else ' --no-epoch-gauge'} --name {option} {overrides} --data-root HTNet --out OUT "
+                    f"(writes {folder.name}/") in entry
+            assert f"<summary>predictions/{folder.name}/: {len(files[folder])} fold records</summary>" in listing
+            assert all(f'<a href="predictions/{folder.name}/{f.name}">' in listing for f in files[folder])
     # the interval of one entry, recomputed with the same resamples
     key, runs = next(iter(groups.items()))
     described = st.describe([st.read_predictions_csv(SHIPPED / r["file"]) for r in runs], 3, ("uf1",), ("all",),
