@@ -318,7 +318,10 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     clips = [r for r in rows if r["fold"] in chosen]
     last = metrics.scores([int(r["y_true"]) for r in clips], [int(r["y_pred"]) for r in clips], 3)
     assert "partial" in row and f">{last['uf1']:.3f}<" in row and ">1.000</a> / <a" in row
-    # its numbers' tooltip says they come from every fold file, not from the one file it links
+    # its numbers' tooltip says they come from every fold file, not from the one file it links; its page names the
+    # one seed its best test epoch rests on as one
+    seed7 = (index.parent / "entries" / "megc2019--gan2019-paper-seed7-folds.html").read_text(encoding="utf-8")
+    assert "(common.evaluation.epoch_selection), over seed 7, from the per-epoch records" in seed7
     assert "computed from fold records (3 files, one a fold; the first): files/predictions/" in row
     assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
     option = front[front.index('id="megc2019--gan2019-paper-seed7-glorot-folds"'):]

@@ -465,7 +465,8 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                      "here, so the best test epoch cannot be shown beside the last.</p>")
     if entry.best_epoch is not None:
         parts.append(f'<p id="sources-epochs" class="muted">Best test epoch per subject: each fold\'s predictions at '
-                     f"the epoch of its best test accuracy (common.evaluation.epoch_selection), over seeds "
+                     f"the epoch of its best test accuracy (common.evaluation.epoch_selection), over "
+                     f"{'seed' if len(entry.best_epoch_seeds) == 1 else 'seeds'} "
                      f"{esc(', '.join(map(str, entry.best_epoch_seeds)))}, from the per-epoch records listed above: "
                      "a selection on the test data, shown to measure it, never to cite.</p>")
     for run in entry.runs:
