@@ -314,6 +314,7 @@ def test_a_package_that_fails_on_import_or_takes_other_inputs_is_refused_alone(t
         assert pages == [summary]
         page = " ".join(" ".join(text.get_text().split()) for text in _run_page(summary).texts)
         assert "Left out of this benchmark" in page and "papers.fail2030: importing it failed" in page
+        assert "Profile smoke seed 0 folds" in page  # one seed said as one ("seeds [0]" before)
     finally:
         _forget(*BROKEN)
 

@@ -32,7 +32,7 @@ import datetime
 import textwrap
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -73,6 +73,11 @@ def _summary(bench: Any) -> Mapping[str, Any]:
     return bench.summary if hasattr(bench, "summary") else bench
 
 
+def seeds_words(seeds: Sequence[int]) -> str:
+    """``seed 0`` or ``seeds 0, 1, 2``: a run's seeds as its pages say them."""
+    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds))
+
+
 def _synthetic(summary: Mapping[str, Any]) -> bool:
     return summary["corpus"]["kind"] == "synthetic"
 
@@ -97,7 +102,7 @@ def banner(summary: Mapping[str, Any]) -> str:
     folds = f"{summary['n_folds']} folds" + (f" (only the first {summary['max_folds']})"
                                              if summary.get("max_folds") else "")
     return (f"track {summary['track']['name']}   profile: {summary['profile']}   corpus: {kind}\n"
-            f"seeds {', '.join(map(str, seeds))}   {folds}   scores pooled over folds (MEGC rule)"
+            f"{seeds_words(seeds)}   {folds}   scores pooled over folds (MEGC rule)"
             + (", mean over seeds" if len(seeds) > 1 else "")
             + f"; {int(100 * summary['statistics']['settings']['level'])}% "
             f"intervals: bootstrap over subjects{' x seeds' if len(seeds) > 1 else ''} "
@@ -728,7 +733,7 @@ def _run_page(summary: Mapping[str, Any]) -> plt.Figure:
              f"Classes    {', '.join(summary['track']['class_names'])}",
              f"Corpus     {corpus['kind']}  folder: {corpus_place(corpus)} (its full path: results.json, corpus.root)"]
     lines += [f"             {name}: {count} samples" for name, count in corpus["datasets"].items()]
-    lines += [f"Profile    {summary['profile']}    seeds {summary['seeds']}    folds {summary['n_folds']}"
+    lines += [f"Profile    {summary['profile']}    {seeds_words(summary['seeds'])}    folds {summary['n_folds']}"
               + (f" (--max-folds {summary['max_folds']})" if summary.get("max_folds") else ""),
               f"Overrides  {summary.get('overrides') or '{}'}", "",
               "Statistics", f"  intervals: {settings['interval']} bootstrap, {settings['n_resamples']} resamples, "
