@@ -39,7 +39,10 @@ def cli(capsys, *argv):
     return code, out, err
 
 
-def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_corpus, tmp_path):
+def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_corpus, tmp_path, monkeypatch):
+    # a cache of its own: the first fold must compute every clip (another test of the session may have cached the
+    # dummy corpus's identical clips in the shared one)
+    monkeypatch.setenv("MERSUITE_CACHE", str(tmp_path / "cache"))
     out_dir = tmp_path / "out"
     argv = ["--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--profile", "smoke", "--out", str(out_dir),
             "--methods", "dummy,dummy:centroid", "--max-folds", "2"]
