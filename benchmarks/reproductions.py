@@ -31,6 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common.reporting.tables import seeds_words  # noqa: E402  (after the repository is on the path)
+
 FOLDER = ROOT / "docs" / "predictions"
 FIGURE = ROOT / "docs" / "reproductions.png"
 SCOPES = ("all", "casme2", "smic", "samm")
@@ -149,11 +151,6 @@ def _cell(entry: dict[str, Any] | None) -> str:
     interval = entry["interval"]
     seeds = ", ".join(f"{v:.3f}" for v in entry["per_seed"])
     return f"{entry['pooled']:.3f} [{interval['low']:.3f}, {interval['high']:.3f}] ({seeds})"
-
-
-def seeds_words(seeds: tuple[int, ...]) -> str:
-    """``seed 3`` or ``seeds 0, 1, 2``."""
-    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(str(k) for k in seeds)}"
 
 
 def published_cell(m: Method, scope: str, sources: bool) -> str:

@@ -32,7 +32,7 @@ import datetime
 import textwrap
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import matplotlib
 
@@ -50,7 +50,7 @@ from common.leaderboard.tracks import folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
 from common.reporting.document import ReportDocument
-from common.reporting.tables import corpus_place, fmt, partial_note, shout
+from common.reporting.tables import corpus_place, fmt, partial_note, seeds_words, shout
 from common.reporting.pdf import config_lines, shown_config
 
 LANDSCAPE = (11.69, 8.27)
@@ -71,11 +71,6 @@ TEST_SELECTED_FACE = "#f6dede"  # rows of that block
 
 def _summary(bench: Any) -> Mapping[str, Any]:
     return bench.summary if hasattr(bench, "summary") else bench
-
-
-def seeds_words(seeds: Sequence[int]) -> str:
-    """``seed 0`` or ``seeds 0, 1, 2``: a run's seeds as its pages say them."""
-    return ("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds))
 
 
 def _synthetic(summary: Mapping[str, Any]) -> bool:

@@ -57,6 +57,7 @@ from common.leaderboard.tracks import TRACKS
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
 from common.reporting.site import Cell, Entry, Pair, Run, TrackPages
+from common.reporting.tables import seeds_words
 
 logger = logging.getLogger(__name__)
 
@@ -615,7 +616,7 @@ def paired_runs(a: Entry, b: Entry) -> tuple[list[st.Predictions], list[st.Predi
     shared = sorted(set(seeds_a) & set(seeds_b))
     if shared:
         return ([seeds_a[s].predictions for s in shared], [seeds_b[s].predictions for s in shared],
-                f"seed{'s' if len(shared) > 1 else ''} {', '.join(map(str, shared))} of both")
+                f"{seeds_words(shared)} of both")
     return [a.runs[0].predictions], [b.runs[0].predictions], f"{a.runs[0].name} with {b.runs[0].name}"
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.files import write_text_atomic
+from common.reporting.tables import seeds_words
 
 METRICS = ("uf1", "uar")
 SYNTHETIC_MARK = "synthetic corpus"
@@ -431,7 +432,7 @@ def scope_name(track: TrackPages, scope: str) -> str:
 def entry_page(track: TrackPages, entry: Entry) -> str:
     """One entry's page: what it is, its numbers per scope, each run with its file, confusion matrices and
     curves, and the files and command."""
-    seeds = f"; seed{'s' if len(entry.seeds) > 1 else ''} {', '.join(map(str, entry.seeds))}" if entry.seeds else ""
+    seeds = f"; {seeds_words(entry.seeds)}" if entry.seeds else ""
     parts = [f"<h1>{esc(entry.label)}</h1>",
              f'<p class="lead">{esc(entry.kind)} on {esc(track.title)}'
              f'{"; " + esc(entry.corpus) if entry.corpus else ""}{esc(seeds)} {marks(entry)}</p>']
@@ -466,8 +467,7 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
     if entry.best_epoch is not None:
         parts.append(f'<p id="sources-epochs" class="muted">Best test epoch per subject: each fold\'s predictions at '
                      f"the epoch of its best test accuracy (common.evaluation.epoch_selection), over "
-                     f"{'seed' if len(entry.best_epoch_seeds) == 1 else 'seeds'} "
-                     f"{esc(', '.join(map(str, entry.best_epoch_seeds)))}, from the per-epoch records listed above: "
+                     f"{esc(seeds_words(entry.best_epoch_seeds))}, from the per-epoch records listed above: "
                      "a selection on the test data, shown to measure it, never to cite.</p>")
     for run in entry.runs:
         parts.append(f'<h2 id="run-{esc(run.name)}">{esc(run.name)}</h2>')

@@ -155,6 +155,11 @@ def fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def seeds_words(seeds: Sequence[int]) -> str:
+    """``seed 3`` or ``seeds 0, 1, 2``: a run's seeds as the reports, the site and the docs' tables say them."""
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(str(k) for k in seeds)}"
+
+
 def fmt_signed(value: Any, digits: int = 4) -> str:
     """A difference with its sign; one that rounds to zero is "+0.0000", never "-0.0000"."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
