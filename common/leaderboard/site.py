@@ -335,6 +335,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
     groups = ([complete] if complete else []) + [[r] for r in read if not r.complete]
     entries = []
     for group in groups:
+        first = group[0]  # a partial group is one seed
         seeds = tuple(r.seed for r in group)
         runs = [r.run.predictions for r in group]
         scopes = [s for s in MEGC_SCOPES if s == "all" or any(s in set(p.datasets.tolist()) for p in runs)]
@@ -343,8 +344,8 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         best = cells(st.describe([pooled_only(r.best) for r in with_best if r.best is not None], k, METRICS, scopes,
                                  n_resamples=n_resamples)) if with_best else None
         partial = ""
-        if not group[0].complete:
-            partial = (f"{group[0].scored} of {SHIPPED_FOLDS} folds scored ({len(runs[0])} clips): the run is shipped "
+        if not first.complete:
+            partial = (f"{first.scored} of {SHIPPED_FOLDS} folds scored ({len(runs[0])} clips): the run is shipped "
                        "fold by fold as it trains, and every number here rests on those folds only")
         # the command that writes (and resumes) such a folder: HTNet's on a card, every other recipe's on the CPU
         # (HTNet: HTNet's clone; a run without a per-epoch record in its folds ran without the gauge)
@@ -356,11 +357,10 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
                     + f" (writes {r.folder.name}/ as folds finish)" for r in group]
         several = len(group) > 1
         slug = (f"{method}-{recipe}" + (f"-{option}" if option else "") if several
-                else group[0].folder.name.removesuffix(".folds")) + "-folds"
+                else first.folder.name.removesuffix(".folds")) + "-folds"
         sources_listed = [(f"fold records{f' of seed {r.seed}' if several else ''} ({len(r.files)} files, one a fold; "
                            "the first)", r.files[0]) for r in group] + [("every fold record", "files/index.html")]
         # a partial run's count in its label, so that each place that names it (the leaderboard, the pairs) says it
-        first = group[0]
         shown = label if first.complete else f"{label}, seed {first.seed}: {first.scored} of {SHIPPED_FOLDS} folds"
         entries.append(Entry(
             slug=slug, label=shown, kind=pages.OUR_RUN, scores=scores, seeds=seeds,
