@@ -18,9 +18,10 @@
 #       command:   bash benchmarks/gpu_htnet.sh run
 #       carry:     [".gpu"]
 #       timeout_s: 600
-#   It trains for HTNET_SECONDS (default 420) with HTNET_WORKERS processes sharing the card (default 5), stops the
-#   run (the folds finished are kept), and returns in $OUT: wang2024-paper-seed0.tar (the shipped folds, and the
-#   two csv once complete), gpu_htnet.log (this script's output) and run.log (run_all.py's). Then, here:
+#   It trains for HTNET_SECONDS (default 420) with HTNET_WORKERS processes sharing the card (default 5), XLA's
+#   settings HTNET_XLA_FLAGS (default: matrix products on cuBLAS, not autotuned Triton fusions; see below), stops
+#   the run (the folds finished are kept), and returns in $OUT: wang2024-paper-seed0.tar (the shipped folds, and
+#   the two csv once complete), gpu_htnet.log (this script's output) and run.log (run_all.py's). Then, here:
 #       tar -xf FILES_AT/wang2024-paper-seed0.tar -C docs/predictions
 #       .venv/bin/python benchmarks/reproductions.py --readme   # docs/reproductions.md's HTNet block, scored anew
 #       git add docs/predictions/wang2024-paper-seed0.folds; git commit -m "..." -- docs/predictions/wang2024-paper-seed0.* \
@@ -34,6 +35,10 @@
 #   session's second call at once, on the warm machine (it is given back after 30 s idle): untar the first call's
 #   folds here, then run again with HTNET_SECONDS about 100 s under the budget_left_s the first reply gave, and
 #   timeout_s about 90 s over it.
+#   Those times are of XLA's default settings, whose autotuning of Triton GEMM fusions is the usual cause of such
+#   compiles; no card has yet run the cuBLAS default (HTNET_XLA_FLAGS). The first that does: compare its first and
+#   its steady folds' times (run.log) with these, and say so in docs/performance.md; where its steady folds take
+#   longer than about a minute a worker, make the second call with HTNET_XLA_FLAGS= (empty: XLA's defaults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GPU=.gpu
@@ -71,13 +76,28 @@ run)
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$GPU"/whl/*.whl
     export PYTHONPATH=/tmp/site KERAS_BACKEND="${KERAS_BACKEND:-jax}" PYTHONUNBUFFERED=1
     export MERSUITE_CACHE="$PWD/$GPU/cache" JAX_COMPILATION_CACHE_DIR=/tmp/jax-compilation-cache
+    # XLA's compiler settings (HTNET_XLA_FLAGS; empty: XLA's defaults). By default every matrix product goes to
+    # cuBLAS instead of XLA's Triton GEMM fusions, whose autotuning is the usual cause of minutes-long GPU
+    # compiles: a fresh card spent about 4 min 40 s compiling HTNet's steps before its first folds, and a fold
+    # with a partial batch of a new size about 50 s more (docs/performance.md). The products stay float32 under
+    # JAX's default precision (TF32 on the card) either way: only the kernels that compute them differ. A flag
+    # this JAX does not know would abort every worker, so a one-line product checks them first and the run goes
+    # on with XLA's defaults if they fail.
+    xla_flags="${HTNET_XLA_FLAGS---xla_gpu_enable_triton_gemm=false}"
+    if [ -n "$xla_flags" ] && ! XLA_FLAGS="$xla_flags" python3 -c \
+            "import jax.numpy as j; print(float((j.ones((64, 64)) @ j.ones((64, 64))).sum()))" >/dev/null 2>&1; then
+        echo "gpu_htnet.sh: XLA_FLAGS='$xla_flags' refused by this JAX; running with XLA's defaults" | tee "$OUT/gpu_htnet.log"
+        xla_flags=""
+    fi
+    export XLA_FLAGS="$xla_flags"
+    echo "XLA_FLAGS='$XLA_FLAGS'" | tee -a "$OUT/gpu_htnet.log"
     mkdir -p /tmp/htnet-data
     tar -xf "$GPU/htnet.tar" -C /tmp/htnet-data
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
     status=0
     python3 benchmarks/gpu_check.py --released-only --released /tmp/htnet-data/htnet \
         --workers "${HTNET_WORKERS:-5}" --time-limit "${HTNET_SECONDS:-420}" --out /tmp/htnet-run \
-        2>&1 | tee "$OUT/gpu_htnet.log" || status=$?
+        2>&1 | tee -a "$OUT/gpu_htnet.log" || status=$?
     cp /tmp/htnet-run/released/run.log "$OUT/run.log" 2>/dev/null || true
     mkdir -p "docs/predictions/$NAME.folds"
     files=("$NAME.folds")
