@@ -44,7 +44,7 @@ def _since(mark) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folds", type=int, default=2, help="how many of the first LOSO folds to run")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the run's seed (default 0)")
     parser.add_argument("--out", default="/tmp/bench_demo_fold", help="work directory (CSV histories)")
     parser.add_argument("--compile-every-fold", action="store_true",
                         help="build, compile and trace the networks in every fold "

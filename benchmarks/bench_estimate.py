@@ -99,14 +99,16 @@ def compare(paper_id: str, experiment, *, data_root=None, profile: str | None = 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--paper", default="talluri2022")
+    parser.add_argument("--paper", default="talluri2022", help="the paper to project and run (default talluri2022)")
     parser.add_argument("--experiment", help="default: the paper's first experiment")
     parser.add_argument("--data-root", type=Path, help="default: the synthetic default corpus")
-    parser.add_argument("--profile", choices=("paper", "quick", "smoke"))
-    parser.add_argument("--folds", type=int, default=2)
+    parser.add_argument("--profile", choices=("paper", "quick", "smoke"),
+                        help="default: run_all.py's (paper on real databases, quick on a synthetic corpus)")
+    parser.add_argument("--folds", type=int, default=2, help="the first folds to run and compare (default 2)")
     parser.add_argument("--epochs", type=int, default=2,
                         help="--set train.epochs=E for both, where the config has a train section (0: the profile's)")
-    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                        help="a config override for both, as run_all.py's --set (repeatable)")
     args = parser.parse_args(argv)
 
     from common.config import parse_assignments

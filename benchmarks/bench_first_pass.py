@@ -28,9 +28,10 @@ def _files(root: Path) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--paper", default="kumar2019")
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--size", default="smoke", choices=("smoke", "default"))
+    parser.add_argument("--paper", default="kumar2019", help="whose first experiment's clips (default kumar2019)")
+    parser.add_argument("--processes", type=int, default=2, help="the pool's processes, N (default 2)")
+    parser.add_argument("--size", default="smoke", choices=("smoke", "default"),
+                        help="the synthetic corpus written for it (default smoke)")
     args = parser.parse_args(argv)
     import papers
 

@@ -130,10 +130,12 @@ def together(paper: str, recipe: str, folds: int, epochs: int) -> tuple[float, f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--paper", choices=opted_in(), default="liong2019")
+    parser.add_argument("--paper", choices=opted_in(), default="liong2019",
+                        help="a method that trains folds together (default liong2019)")
     parser.add_argument("--recipes", nargs="+", default=None,
                         help="profiles of the method to time: paper and its own (default: all of them)")
-    parser.add_argument("--groups", nargs="+", type=int, default=[1, 4, 17])
+    parser.add_argument("--groups", nargs="+", type=int, default=[1, 4, 17],
+                        help="how many folds to train as one computation, each timed (default 1 4 17)")
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs per fold (default 3)")
     parser.add_argument("--authors", type=Path, default=None,
                         help="a clone of christy1206/STSTNet: time its main.py too (time_ststnet_port.py), port recipe")

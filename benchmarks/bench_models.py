@@ -202,7 +202,8 @@ def print_side_by_side(results: list[dict]) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--papers", nargs="+", default=list(PAPERS), choices=PAPERS)
+    parser.add_argument("--papers", nargs="+", default=list(PAPERS), choices=PAPERS,
+                        help="whose models to time (default: every paper)")
     parser.add_argument("--models", nargs="+", default=None, help="only these model names (e.g. model_b microexpstcnn)")
     parser.add_argument("--backends", nargs="+", default=None, choices=sorted(VENVS),
                         help="run each in its own process and venv and print them side by side")

@@ -53,10 +53,11 @@ def synthetic_clip(n_frames: int, size: int, seed: int) -> np.ndarray:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", type=int, default=3)
-    parser.add_argument("--frames", type=int, default=30)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[28, 64, 128])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--clips", type=int, default=3, help="synthetic clips per size (default 3)")
+    parser.add_argument("--frames", type=int, default=30, help="frames per clip (default 30)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[28, 64, 128],
+                        help="frame sides in pixels, each timed (default 28 64 128)")
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the clips; the best is printed (default 3)")
     args = parser.parse_args()
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

@@ -116,8 +116,10 @@ def bench(name: str, modes: list[str], steps: int, rounds: int, batch: int | Non
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--models", nargs="+", default=list(DEFAULT), choices=sorted(MODELS))
-    parser.add_argument("--modes", nargs="+", default=["float32", "mixed"], choices=list(MODES))
+    parser.add_argument("--models", nargs="+", default=list(DEFAULT), choices=sorted(MODELS),
+                        help="the models to time (default: %(default)s)")
+    parser.add_argument("--modes", nargs="+", default=["float32", "mixed"], choices=list(MODES),
+                        help="the precisions to compare (default float32 mixed)")
     parser.add_argument("--steps", type=int, default=3, help="timed steps per mode and round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over the modes")
     parser.add_argument("--batch", type=int, default=None, help="batch size (default: per model, see MODELS)")

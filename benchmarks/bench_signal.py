@@ -94,8 +94,8 @@ def report(name: str, seconds: float, n_frames: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--frames", type=int, default=100, help="frames per clip (default 100)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best is printed (default 3)")
     args = parser.parse_args(argv)
     n, repeat = args.frames, args.repeat
 

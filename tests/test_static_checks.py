@@ -75,6 +75,13 @@ def log_parameters(text: str) -> list[int]:
     return sorted(found)
 
 
+def options_without_help(text: str) -> list[int]:
+    """The line numbers of ``add_argument`` calls without a ``help=`` (an option ``--help`` prints bare)."""
+    return sorted(node.lineno for node in ast.walk(ast.parse(text))
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr == "add_argument" and not any(k.arg == "help" for k in node.keywords))
+
+
 def test_the_source_checks_find_what_they_look_for():
     snippet = ("try:\n    pass\nexcept Exception:\n    pass\ntry:\n    pass\nexcept (OSError, Exception) as exc:\n"
                "    pass\ntry:\n    pass\nexcept Exception as exc:  # boundary: a reason\n    pass\n"
@@ -83,6 +90,9 @@ def test_the_source_checks_find_what_they_look_for():
     snippet = ("def f(x, log=print):\n    pass\ndef g(*, log):\n    pass\nh = lambda log: None\n"
                "class C:\n    log: object = print\ndef fine(logger, catalog):\n    pass\n")
     assert log_parameters(snippet) == [1, 3, 5, 7]
+    snippet = ("p.add_argument('--a', help='what')\np.add_argument('--b', type=int,\n    default=2)\n"
+               "add_argument('--c')\ngroup.add_argument('--d', help=None)\n")
+    assert options_without_help(snippet) == [2]
 
 
 def test_every_except_exception_in_common_papers_and_the_cli_says_why_on_its_line():
@@ -96,3 +106,10 @@ def test_no_function_in_common_or_papers_takes_a_log_parameter():
     found = [f"{path.relative_to(REPO)}:{number}" for path in SOURCES for number in log_parameters(path.read_text())]
     assert found == [], ("progress lines go through logging.getLogger(__name__), not a `log` callable: "
                          + ", ".join(found))
+
+
+def test_every_option_of_the_benchmarks_and_tools_has_a_help_text():
+    """The developer tools under benchmarks/ say what each option does, as run_all.py does (tests/test_cli.py)."""
+    found = [f"{path.relative_to(REPO)}:{number}" for path in sorted((REPO / "benchmarks").glob("*.py"))
+             for number in options_without_help(path.read_text())]
+    assert found == [], "an option without help= prints bare in --help: " + ", ".join(found)
