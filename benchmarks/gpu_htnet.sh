@@ -11,8 +11,8 @@
 #       RELEASED: HTNet's released tree (default ../shared/released/htnet). Writes .gpu/ (git-ignored, about
 #       10 MB): htnet.tar (the released inputs; a tar keeps the files' modification times, which the stage cache's
 #       keys hold), cache/ (HTNet's five points of every apex crop, found by the Keras MTCNN, which needs the
-#       TensorFlow of .venv: the card has none) and whl/ (Keras and the two packages it needs that the card's image
-#       lacks). About a minute of CPU, once per checkout.
+#       TensorFlow of .venv: the card has none) and whl/ (Keras, the two packages it needs and simplejpeg, which the
+#       card's image lacks). About a minute of CPU, once per checkout.
 #
 #   then the device tool's run, one call (its 10-minute limit; the session's 15 minutes of card time):
 #       command:   bash benchmarks/gpu_htnet.sh run
@@ -61,10 +61,11 @@ prepare)
     keras=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('keras'))")
     namex=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('namex'))")
     optree=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('optree'))")
+    simplejpeg=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('simplejpeg'))")
     # the card machine's image: Python 3.12 on x86-64
     .venv/bin/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
         --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
-        -d "$GPU/whl" "keras==$keras" "namex==$namex" "optree==$optree"
+        -d "$GPU/whl" "keras==$keras" "namex==$namex" "optree==$optree" "simplejpeg==$simplejpeg"
     du -sh "$GPU"
     ;;
 run)

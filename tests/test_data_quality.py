@@ -124,6 +124,29 @@ def test_zero_padding_after_the_jpeg_end_is_accepted(tmp_path):
     assert frame_file_problem(path) == "" and read_frame(path, "gray").shape == (16, 16)
 
 
+def test_a_jpeg_damaged_inside_fails_naming_the_file_though_it_ends_whole(tmp_path):
+    """Cut short with its end marker kept, or bytes overwritten inside: the file ends whole and OpenCV decodes it
+    (libjpeg fills the lost rows with grey and warns on stderr only), so the strict decoding must name it; stray
+    bytes before the end marker (libjpeg's "extraneous bytes", pixels whole) are not refused."""
+    from common.preprocessing.io import decode_image
+
+    image = cv2.resize(np.random.default_rng(0).integers(0, 255, (12, 16, 3), dtype=np.uint8), (160, 120))
+    path = tmp_path / "img1.jpg"
+    cv2.imwrite(str(path), image)
+    whole = path.read_bytes()
+    middle = len(whole) // 2
+    for damaged in (whole[:middle] + whole[-2:], whole[:middle] + b"\x00" * 300 + whole[middle + 300:]):
+        path.write_bytes(damaged)
+        assert frame_file_problem(path) == ""  # the ends are whole: only decoding finds it
+        assert cv2.imdecode(np.frombuffer(damaged, np.uint8), cv2.IMREAD_COLOR) is not None  # OpenCV's silence
+        for read in (lambda: read_frame(path), lambda: decode_image(path, cv2.IMREAD_COLOR)):
+            with pytest.raises(FrameReadError, match=r"img1\.jpg: damaged JPEG data \(.+\): part of the image"):
+                read()
+    path.write_bytes(whole[:-2] + b"\x07\x07\x07" + whole[-2:])
+    np.testing.assert_array_equal(read_frame(path), read_frame(path))
+    assert read_frame(path).shape == (120, 160, 3)
+
+
 # ----------------------------------------------------------------------------- the face-quality stage
 
 

@@ -7,6 +7,13 @@ bytes already read, before decoding, so it costs nothing measurable: a JPEG must
 marker ``FF D9`` (only zero padding may follow), a PNG with its ``IEND`` chunk, and a BMP must be
 at least as long as the size its header declares. :func:`frame_file_problem` is the same check on
 a path, used by ``--check-data`` on every frame without decoding it.
+
+A JPEG whose coded data is damaged inside (cut short with its end marker kept, bytes lost or overwritten) still
+ends whole, and libjpeg fills what it cannot decode with grey, warning only on stderr: OpenCV returns that frame
+as if it were whole. Every JPEG a frame reader decodes is therefore decoded once more by libjpeg-turbo through
+``simplejpeg``, whose strict mode turns libjpeg's warnings into errors (OpenCV exposes none): a warning that image
+data was lost is a :class:`FrameReadError` naming the file (:func:`jpeg_problem`). Its pixels are not used (they
+stay OpenCV's), so no result changes; it costs about one more decoding of each JPEG frame read.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
+import simplejpeg
 
 from common.files import open_regular, read_regular_bytes
 from common.errors import MersuiteError
@@ -30,6 +38,11 @@ _TAIL = 64  # bytes of a file's end that --check-data reads
 MAX_PIXELS = 8192 * 8192
 _HEADER = 1 << 18  # bytes searched for a JPEG's frame header (after EXIF and ICC segments of up to 64 KiB each)
 _JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # SOF0..SOF15 but DHT, JPG and DAC
+# libjpeg's warnings that image data was lost and filled in (jerror.h: JWRN_HIT_MARKER, JWRN_JPEG_EOF,
+# JWRN_HUFF_BAD_CODE, JWRN_ARITH_BAD_CODE, JWRN_MUST_RESYNC), as simplejpeg's strict mode words them. Its other
+# warnings leave the pixels whole (JWRN_EXTRANEOUS_DATA: stray bytes between segments) and are not refused.
+_JPEG_DATA_LOST = ("premature end of data segment", "premature end of jpeg file", "bad huffman code",
+                   "bad arithmetic code", "instead of rst")
 
 
 class FrameReadError(MersuiteError, OSError):
@@ -94,14 +107,29 @@ def size_problem(head: bytes) -> str:
             f"{MAX_PIXELS:,}); not decoded")
 
 
+def jpeg_problem(data: np.ndarray) -> str:
+    """Why the JPEG file's bytes ``data`` (uint8) cannot be decoded whole: libjpeg's warning that image data was
+    lost (the grey it fills in would pass as pixels), or ``""`` (also for data that is not a JPEG, or an error
+    OpenCV will meet itself)."""
+    if data[:2].tobytes() != _JPEG_SOI:
+        return ""
+    try:  # strict: libjpeg's warnings raise; grey at 1/8 scale, since only the coded data is checked
+        simplejpeg.decode_jpeg(data, colorspace="GRAY", min_factor=8, strict=True)
+    except ValueError as error:
+        if any(words in str(error).lower() for words in _JPEG_DATA_LOST):
+            return f"damaged JPEG data ({error}): part of the image was not decoded"
+    return ""
+
+
 def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
-    """``cv2.imdecode`` of the file at ``path`` after :func:`size_problem` (a :class:`FrameReadError` naming the file
-    for a header claiming too many pixels, or a file that cannot be read), None when OpenCV cannot decode it."""
+    """``cv2.imdecode`` of the file at ``path`` after :func:`size_problem` and :func:`jpeg_problem` (a
+    :class:`FrameReadError` naming the file for a header claiming too many pixels, damaged JPEG data, or a file that
+    cannot be read), None when OpenCV cannot decode it."""
     try:
         data = np.frombuffer(read_regular_bytes(path), dtype=np.uint8)
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this image ({error.strerror or error})", path) from None
-    problem = size_problem(data[:_HEADER].tobytes())
+    problem = size_problem(data[:_HEADER].tobytes()) or jpeg_problem(data)
     if problem:
         raise FrameReadError(f"{path}: {problem}", path)
     return cv2.imdecode(data, flag) if data.size else None
@@ -186,7 +214,7 @@ def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})", path) from None
     problem = (_bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))
-               or size_problem(data[:_HEADER].tobytes()))
+               or size_problem(data[:_HEADER].tobytes()) or jpeg_problem(data))
     if problem:
         raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame", path)
     flag = cv2.IMREAD_GRAYSCALE if color == "gray" else cv2.IMREAD_COLOR
