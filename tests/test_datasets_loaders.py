@@ -4,6 +4,7 @@ Frame files are empty: loaders must only list files, never decode them, so an em
 """
 from __future__ import annotations
 
+import datetime
 import warnings
 from pathlib import Path
 
@@ -96,6 +97,35 @@ def test_casme2_coding_file_quirks(tmp_path):
     assert samples["EP06_02_01"].subject == "sub05" and samples["EP06_02_01"].action_units == "1+R2+25"
 
 
+@pytest.mark.parametrize("apex", [datetime.datetime(2014, 5, 8), "l06", -106, 106.5, True])
+def test_an_apex_cell_that_is_no_frame_number_drops_the_clip_naming_the_cell(tmp_path, apex):
+    """Only a blank, ``/``, ``-``, ``?`` or -1 says "no apex": a date, a typo, another negative number or a fraction
+    is an apex written wrong, dropped and recorded (as a bad onset is), never kept as a clip without apex."""
+    db = casme2_tree(tmp_path)
+    book = openpyxl.load_workbook(db / "CASME2-coding-20140508.xlsx")
+    book.active["E2"] = apex  # EP02_01f's apex
+    book.active["E3"] = "-"  # EP01_2's: another way of writing none
+    book.save(db / "CASME2-coding-20140508.xlsx")
+    with pytest.warns(UserWarning, match="row 2, column ApexFrame: .* is no frame number"):
+        samples = {s.clip: s for s in load("casme2", tmp_path)}
+    assert "EP02_01f" not in samples and samples["EP01_2"].apex is None
+    (drop,) = dropped("casme2", tmp_path)
+    assert drop.key == "casme2/sub01/EP02_01f" and drop.stage == "annotation"
+    assert drop.reason.startswith(f"{db / 'CASME2-coding-20140508.xlsx'}: row 2, column ApexFrame: ")
+    assert drop.reason.endswith("; CASME II clip sub01/EP02_01f skipped")
+
+
+def test_a_frame_file_named_with_other_digits_is_no_frame(tmp_path):
+    """``reg_img١٠.jpg`` (Arabic-Indic digits) is not a frame file: listing the clip neither fails nor reads it."""
+    from common.datasets.discovery import FRAME_FILE
+
+    db = casme2_tree(tmp_path)
+    (db / "Cropped" / "Cropped" / "sub01" / "EP02_01f" / "reg_img١٠.jpg").write_bytes(b"")
+    assert FRAME_FILE.match("reg_img10.jpg") and not FRAME_FILE.match("reg_img١٠.jpg")
+    sample = next(s for s in load("casme2", tmp_path) if s.clip == "EP02_01f")
+    assert [p.name for p in sample.frames] == [f"reg_img{n}.jpg" for n in range(8, 13)]
+
+
 def test_casme2_root_can_be_the_database_or_a_deep_parent(tmp_path):
     casme2_tree(tmp_path / "licensed" / "databases")
     assert len(load("casme2", tmp_path)) == 5
@@ -175,6 +205,26 @@ def test_smic_hs_labels_from_folders(tmp_path):
     assert [s.frames[0].name for s in raw] == ["image099998.bmp"]
 
 
+def test_smic_hs_reads_a_micro_folder_in_any_case_and_names_a_folder_it_skips(tmp_path):
+    hs = smic_tree(tmp_path)
+    (hs / "s12" / "micro").rename(hs / "s12" / "Micro")  # read, as the emotion folders are, in any case
+    (hs / "s1").rename(hs / "s1_")  # no subject folder: skipped, saying so
+    with pytest.warns(UserWarning, match="s1_: not a SMIC-HS subject folder"):
+        samples = load("smic", tmp_path)
+    assert [s.clip for s in samples] == ["s12_sur_01"]
+    assert [d.key for d in dropped("smic", tmp_path)] == [str(hs / "s1_")]
+
+
+def test_smic_hs_two_folders_of_one_subject_are_refused_naming_both(tmp_path):
+    """``s2`` and ``s02`` are one subject: merged, their clips would share the subject's folds."""
+    hs = smic_tree(tmp_path)
+    touch(hs / "s01" / "micro" / "negative" / "s1_ne_09", ["reg_image000005.bmp"])
+    with pytest.raises(DatasetError) as error:
+        load("smic", tmp_path)
+    assert str(error.value) == (f"{hs / 's01'} and {hs / 's1'}: two folders for SMIC-HS subject s1; expected one "
+                                f"folder per subject (merge or rename one)")
+
+
 def smic_e_tree(root: Path, apex_column: bool = False) -> Path:
     long = root / "SMIC" / "SMIC-E_raw image" / "HS_long"
     header = ["Subject", "Filename", None, "Emotion", "OnsetF", "OffsetF", "FirstF", "LastF", "TotalMF1", None,
@@ -210,6 +260,25 @@ def test_smic_e_optional_apex_column(tmp_path):
     smic_e_tree(tmp_path, apex_column=True)
     samples = load("smic_e", tmp_path)
     assert samples[0].apex == 108 and samples[2].apex == 55  # blank ApexF: midpoint
+
+
+@pytest.mark.parametrize("column, value", [("F", "x"), ("F", -5), ("F", None), ("M", None), ("L", "/")])
+def test_smic_e_a_slot_with_one_cell_written_is_dropped_naming_the_cell(tmp_path, column, value):
+    """Only a slot with both cells blank is unused: one written and the other blank, negative or no number drops
+    the slot with why (the row's other slots are kept)."""
+    long = smic_e_tree(tmp_path)
+    book = openpyxl.load_workbook(long / "SMIC-HS-E_annotation.xlsx")
+    book.active[f"{column}2"] = value  # row 2: s1_ne_01; F OffsetF, L Onset2F, M Offset2F
+    book.save(long / "SMIC-HS-E_annotation.xlsx")
+    slot = 1 if column == "F" else 2
+    name = {"F": "OffsetF", "L": "Onset2F", "M": "Offset2F"}[column]
+    with pytest.warns(UserWarning, match=f"row 2, column {name}: "):
+        samples = load("smic_e", tmp_path)
+    assert [(s.clip, s.meta["slot"]) for s in samples] == [("s1_ne_01", 3 - slot), ("s2_sur_01", 1)]
+    (drop,) = dropped("smic_e", tmp_path)
+    assert drop.stage == "annotation" and drop.key == "smic_e/s01/s1_ne_01" + ("#2" if slot == 2 else "")
+    assert f"SMIC-HS-E_annotation.xlsx: row 2, column {name}: " in drop.reason
+    assert drop.reason.endswith(f"SMIC-HS-E clip s1_ne_01 slot {slot} skipped")
 
 
 def samm_tree(root: Path, subject_cells=(6, "009")) -> Path:
@@ -281,6 +350,35 @@ def test_casme_sq_types_filter(tmp_path):
     casme_sq_tree(tmp_path)
     assert [s.clip for s in load("casme_sq", tmp_path, types=("micro",))] == ["happy1_1"]
     assert len(load("casme_sq", tmp_path, types=("macro",))) == 2
+
+
+def test_casme_sq_a_type_neither_micro_nor_macro_is_dropped_naming_the_cell(tmp_path):
+    """A misspelt type was read as macro: it is neither, and the clip is dropped with why whatever types are asked
+    for; another spelling of micro or macro reads."""
+    db = casme_sq_tree(tmp_path)
+    book = openpyxl.load_workbook(db / "CAS(ME)^2code_final.xlsx")
+    book.worksheets[0]["H1"] = " Macro-Expression"
+    book.worksheets[0]["H3"] = "mirco-expression"
+    book.save(db / "CAS(ME)^2code_final.xlsx")
+    for types in (("micro",), ("macro",)):
+        with pytest.warns(UserWarning, match="row 3, column H: type 'mirco-expression' is neither micro nor macro"):
+            samples = load("casme_sq", tmp_path, types=types)
+        assert [s.clip for s in samples] == ([] if types == ("micro",) else ["anger1_1", "anger1_2"])
+        (drop,) = dropped("casme_sq", tmp_path, types=types)
+        assert drop.key == "casme_sq/s16/happy1_1" and drop.stage == "label"
+        assert drop.reason.startswith(f"{db / 'CAS(ME)^2code_final.xlsx'}: sheet 1, row 3, column H: ")
+
+
+@pytest.mark.parametrize("cell, value", [("D1", "l06"), ("E2", datetime.date(2014, 5, 8))])
+def test_casme_sq_an_apex_or_offset_that_is_no_frame_number_is_dropped_naming_the_cell(tmp_path, cell, value):
+    """Offset 0 is unknown (docs/databases.md §4.2); a typo or a date in the apex or offset is no unknown frame."""
+    db = casme_sq_tree(tmp_path)
+    book = openpyxl.load_workbook(db / "CAS(ME)^2code_final.xlsx")
+    book.worksheets[0][cell] = value
+    book.save(db / "CAS(ME)^2code_final.xlsx")
+    with pytest.warns(UserWarning, match=f"sheet 1, row {cell[1]}, column {cell[0]}: .* is no frame number"):
+        samples = load("casme_sq", tmp_path)
+    assert len(samples) == 2 and [d.stage for d in dropped("casme_sq", tmp_path)] == ["annotation"]
 
 
 def test_casme_sq_needs_three_sheets(tmp_path):

@@ -283,6 +283,23 @@ def test_a_casme2_row_repeated_is_merged_or_refused(smoke_corpus, tmp_path, caps
     assert code == 2 and "UNUSABLE" in out and "is labelled 'happiness' here and 'repression'" in out
 
 
+def test_a_casme2_row_repeated_with_another_onset_is_refused(smoke_corpus, tmp_path, capsys):
+    """The same clip and label with another onset is two annotations for one clip, refused as two labels are: no
+    rule can say which is right, and merging would keep one silently."""
+    root = _copy(smoke_corpus, tmp_path, "casme2")
+    first = _samples(root, "casme2")[0]
+
+    def repeat_with_a_later_onset(ws):
+        row = [c.value for c in ws[2]]
+        ws.append(row[:3] + [row[3] + 1] + row[4:])
+    _sheet(_casme2_sheet(root), repeat_with_a_later_onset)
+    annotations = f"{first.onset + 1}/{first.apex}/{first.offset} here and {first.onset}/{first.apex}/{first.offset}"
+    with pytest.raises(DatasetError, match=rf"clip {first.key} is annotated onset/apex/offset {annotations} at "):
+        load("casme2", root)
+    code, out = _check(root, capsys)
+    assert code == 2 and "UNUSABLE" in out and f"{annotations} at" in out and "expected one annotation per clip" in out
+
+
 # ----------------------------------------------------------------------------- rule 2: annotations
 
 

@@ -1,9 +1,10 @@
 """Label spreadsheets as other programs write them, and names with digits that are not 0-9: a formula cell
-without a saved value, merged cells, a subject written as ``6.0``, ``²`` or ``١``. Each is read as the
-spreadsheet shows it or refused in one line naming the file (and sheet and cell), through the loaders
-(what a run reads) and ``--check-data``."""
+without a saved value, merged cells, a subject written as ``6.0``, ``²`` or ``١``, a header naming one column
+twice, a sheet stored outside ``xl/worksheets/``. Each is read as the spreadsheet shows it or refused in one line
+naming the file (and sheet and cell), through the loaders (what a run reads) and ``--check-data``."""
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -120,3 +121,46 @@ def test_score_normalises_subjects_written_as_numbers_and_refuses_other_digits(c
     code, _, err = cli(capsys, "--score", str(path), "--benchmark", "megc2019", "--data-root", str(tmp_path))
     line = one_error_line(err)
     assert code == 2 and "theirs.csv, line 2" in line and "digit other than 0-9" in line
+
+
+@pytest.mark.parametrize("again", ["Estimated Emotion", " estimated EMOTION "])
+def test_a_column_named_twice_in_the_header_is_refused_naming_the_file_and_the_column(capsys, tmp_path, again):
+    """Read by name, a second copy of a column would silently win over the first (the loaders match names case and
+    surrounding spaces aside)."""
+    path = casme2_tree(tmp_path / "data") / "CASME2-coding-20140508.xlsx"
+    book = openpyxl.load_workbook(path)
+    book.active["J1"] = again
+    for row in range(2, book.active.max_row + 1):
+        book.active.cell(row, 10).value = "happiness"
+    book.save(path)
+    with pytest.raises(DatasetError) as error:
+        load("casme2", tmp_path / "data")
+    message = str(error.value)
+    assert message.startswith(f"{path}: the header row (row 1) names the column 'Estimated Emotion' twice")
+    assert "expected each column once" in message and "\n" not in message
+    code, out, err = cli(capsys, "--check-data", str(tmp_path / "data"))
+    assert code == 2 and "names the column 'Estimated Emotion' twice" in out and "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("member", ["xl/ws/sheet1.xml", "xl/stuff/sheet1.bin"])
+def test_a_sheet_stored_outside_xl_worksheets_is_bounded_before_openpyxl_reads_it(tmp_path, monkeypatch, member):
+    """openpyxl reads a sheet from wherever the workbook's relationships place it, whatever its folder or name: the
+    bounds on merged ranges apply there too, before a cell is built."""
+    book = openpyxl.Workbook()
+    book.active.append(["Subject", "Filename"])
+    book.save(tmp_path / "plain.xlsx")
+    moved = tmp_path / "labels.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as source, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data, name = source.read(info), info.filename
+            if name == "xl/worksheets/sheet1.xml":
+                name = member
+                data = data.replace(b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A1:J200000"/>'
+                                    b"</mergeCells>")
+            if name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b"worksheets/sheet1.xml", member[3:].encode())
+            out.writestr(name, data)
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl built the workbook"))
+    with pytest.raises(DatasetError, match=rf"labels.xlsx: {member} merges A1:J200000 \(2,000,000 cells\); expected a "
+                                           r"label table of at most 1,000,000 cells"):
+        read_sheets(moved)

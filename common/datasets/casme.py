@@ -15,7 +15,7 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, folder_named, read_records, to_text, whole_number
+from common.datasets.tables import cell, folder_named, read_records, Record, to_text, whole_number
 
 NAME = "casme"
 FPS = 60.0  # docs/databases.md §9.1 (both cameras of CASME record 60 fps)
@@ -46,7 +46,7 @@ def _rank(path: Path) -> tuple:
     return (0 if path.suffix.lower() in (".xlsx", ".xls") else 1, path.name.lower())
 
 
-def _records(spreadsheet: Path) -> list[dict]:
+def _records(spreadsheet: Path) -> list[Record]:
     return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
             if to_text(cell(r, "Filename"))]
 

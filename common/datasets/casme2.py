@@ -13,7 +13,7 @@ from pathlib import Path
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, folder_named, read_records, to_text, whole_number
+from common.datasets.tables import cell, folder_named, read_records, Record, to_text, whole_number
 
 NAME = "casme2"
 FPS = 200.0  # docs/databases.md §1.2
@@ -52,7 +52,7 @@ def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
     return discovery.Found(NAME, spreadsheet, frames, is_cropped(frames))
 
 
-def _records(spreadsheet: Path) -> list[dict]:
+def _records(spreadsheet: Path) -> list[Record]:
     return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
             if to_text(cell(r, "Filename"))]
 

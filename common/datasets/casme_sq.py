@@ -17,7 +17,8 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import DatasetError, ascii_digits, check_number, read_numbered_sheets, to_int, to_text
+from common.datasets.tables import (DatasetError, ascii_digits, check_number, frame_cell_problem, read_numbered_sheets,
+                                    to_int, to_text)
 
 NAME = "casme_sq"
 FPS = 30.0  # docs/databases.md §4.1
@@ -44,10 +45,10 @@ def find(root, annotations=None) -> discovery.Found:
     return discovery.Found(NAME, spreadsheet, (near or candidates)[0], False)
 
 
-def read_code_file(spreadsheet: Path) -> tuple[list[list], dict[int, str], dict[str, str]]:
-    """(expression rows, participant -> ``sNN``, stimulus name -> 4-digit code) from the three sheets. A number
-    cell (participant, onset, apex, offset; folder number, participant; stimulus code) that is no finite number or
-    too large is refused naming the sheet, row and column (``tables.check_number``)."""
+def read_code_file(spreadsheet: Path) -> tuple[list[tuple[int, list]], dict[int, str], dict[str, str]]:
+    """(expression rows as (row number, cells), participant -> ``sNN``, stimulus name -> 4-digit code) from the
+    three sheets. A number cell (participant, onset, apex, offset; folder number, participant; stimulus code) that
+    is no finite number or too large is refused naming the sheet, row and column (``tables.check_number``)."""
     sheets = read_numbered_sheets(spreadsheet)
     if len(sheets) < 3:
         raise DatasetError(f"{spreadsheet}: expected 3 sheets (codes, naming rule1, naming rule2)")
@@ -55,9 +56,10 @@ def read_code_file(spreadsheet: Path) -> tuple[list[list], dict[int, str], dict[
         for number, row in numbered:
             for column in (c for c in columns if c < len(row)):
                 check_number(row[column], f"{spreadsheet}: sheet {name!r}, row {number}, column {'ABCDE'[column]}")
-    codes, rule1, rule2 = ([row for _, row in numbered] for _, numbered in sheets[:3])
-    rows = [r for r in codes if to_int(r[0]) is not None]  # headerless; skip a stray header
-    if not rows or min(len(r) for r in rows) < 8:
+    codes = sheets[0][1]
+    rule1, rule2 = ([row for _, row in numbered] for _, numbered in sheets[1:3])
+    rows = [(number, r) for number, r in codes if to_int(r[0]) is not None]  # headerless; skip a stray header
+    if not rows or min(len(r) for _, r in rows) < 8:
         raise DatasetError(f"{spreadsheet}: sheet 1 must hold headerless rows of 9 columns ({CODE_COLUMNS})")
     subjects: dict[int, str] = {}
     for r in rule1:
@@ -75,6 +77,13 @@ def read_code_file(spreadsheet: Path) -> tuple[list[list], dict[int, str], dict[
     return rows, subjects, stimuli
 
 
+def expression_type(value) -> str | None:
+    """``micro`` or ``macro`` from a type cell (``micro-expression``, ``Macro``, ``macro expression``: what it starts
+    with, case and spaces aside), or None for any other cell (blank, ``mirco-expression``)."""
+    text = to_text(value).lower()
+    return next((kind for kind in TYPES if text.startswith(kind)), None)
+
+
 def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per coded expression of the chosen ``types`` ("micro", "macro")."""
     unknown = set(types) - set(TYPES)
@@ -84,14 +93,20 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
     rows, subjects, stimuli = read_code_file(found.label_file())
     video_dirs: dict[str, list[Path]] = {}
     samples = []
-    for r in rows:
+    for number, r in rows:
         r = list(r) + [None] * (9 - len(r))
         # read_code_file keeps only the rows whose participant is an integer
         participant, expression = cast(int, to_int(r[0])), to_text(r[1])
-        kind = "micro" if "micro" in to_text(r[7]).lower() else "macro"
+        subject = subjects.get(participant, f"participant{participant}")
+        key = f"casme_sq/{subject}/{expression}"
+        kind = expression_type(r[7])
+        if kind is None:  # a misspelt type is neither: read as either, the clip would join the wrong set
+            warn_dropped(f"{found.spreadsheet}: sheet 1, row {number}, column H: type {to_text(r[7])[:40]!r} is "
+                         f"neither micro nor macro (expected micro-expression or macro-expression); CAS(ME)^2 "
+                         f"expression {subject}/{expression} skipped", key, stage="label")
+            continue
         if kind not in types:
             continue
-        subject = subjects.get(participant, f"participant{participant}")
         stimulus = expression.rsplit("_", 1)[0].lower()
         code = stimuli.get(stimulus)
         subject_dir = found.frames / subject
@@ -99,9 +114,15 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
             video_dirs[subject] = discovery.subdirs(subject_dir)
         prefix = f"{int(subject[1:]):02d}_{code}" if code and ascii_digits(subject[1:]) else None
         video = next((d for d in video_dirs[subject] if prefix and d.name.startswith(prefix)), None)
+        # An apex or offset cell that is no frame number and no "none" (a date, a typo) is no unknown frame.
+        wrong = [f"column {column}: {frame_cell_problem(r[i])}" for i, column in ((3, "D"), (4, "E"))
+                 if frame_cell_problem(r[i])]
+        if wrong:
+            warn_dropped(f"{found.spreadsheet}: sheet 1, row {number}, {wrong[0]}; CAS(ME)^2 expression "
+                         f"{subject}/{expression} skipped", key, stage="annotation")
+            continue
         onset, apex, offset = to_int(r[2]), to_int(r[3]), to_int(r[4])
         offset = offset or None  # 0 = unknown (docs/databases.md §4.2)
-        key = f"casme_sq/{subject}/{expression}"
         problem = annotation_problem(onset, apex, offset)
         if problem or onset is None:  # a None onset is one of the problems
             warn_dropped(f"{found.spreadsheet}: CAS(ME)^2 expression {subject}/{expression}: {problem}; skipped", key,

@@ -16,14 +16,15 @@ from collections.abc import Callable, Iterable, Iterator
 import errno
 
 from common.datasets.sample import frame_number, warn_dropped
-from common.datasets.tables import cell, DatabaseNotFound, DatasetError, to_int, to_text
+from common.datasets.tables import cell, DatabaseNotFound, DatasetError, frame_cell_problem, Record, to_int, to_text
 from common.datasets.invariants import annotation_problem
 
 # Folders we never descend into while searching: subject folders hold clips, not databases (CAS(ME)^3's are
 # spNO.<n>).
 SUBJECT_DIR = re.compile(r"^(sub[0-9]+|s[0-9]+|[0-9]{2,3}|spNO\.[0-9]+)$", re.IGNORECASE)
 # Frame files: img46.jpg, reg_img46.jpg, image059663.bmp, reg_image059663.bmp, reg_06387.bmp, 006_05562.jpg.
-FRAME_FILE = re.compile(r"^(reg_img|reg_image|reg_|img|image|\d+_)?\d+\.(jpe?g|bmp|png|tiff?)$", re.IGNORECASE)
+# ASCII digits only, as sample.frame_number reads them (\d would take "١٠٢", which no frame number is).
+FRAME_FILE = re.compile(r"^(reg_img|reg_image|reg_|img|image|[0-9]+_)?[0-9]+\.(jpe?g|bmp|png|tiff?)$", re.IGNORECASE)
 SEARCH_DEPTH = 6
 
 
@@ -295,7 +296,7 @@ def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, on
 class ListedClip:
     """A spreadsheet row whose clip has its frames on disk (:func:`listed_clips`)."""
 
-    record: dict
+    record: Record
     subject: str
     clip: str
     onset: int
@@ -304,15 +305,16 @@ class ListedClip:
     frames: list[Path]
 
 
-def listed_clips(found: Found, records: Iterable[dict], subject_name: Callable[[object], str],
+def listed_clips(found: Found, records: Iterable[Record], subject_name: Callable[[object], str],
                  columns: tuple[str, str, str], title: str, names: tuple[str, str] = ("Subject", "Filename"),
                  folder: Callable[[Path, str, str], Path] | None = None,
                  pattern: re.Pattern | None = None) -> Iterator[ListedClip]:
     """Each row of ``records`` (the subject and clip columns ``names`` and the onset, apex and offset ``columns``)
     whose clip folder (``<frames>/<subject>/<clip>``, or ``folder(frames, subject, clip)``) has the frames
     onset..offset (files matching ``pattern``, default :data:`FRAME_FILE`); a row without them is skipped with
-    a ``DroppedWarning`` (:func:`listed_clip_frames`). The spreadsheet loaders of CASME II, SAMM, CASME, MMEW
-    and 4DME."""
+    a ``DroppedWarning`` (:func:`listed_clip_frames`), and so is a row whose apex cell is neither a frame number
+    nor "no apex" (``tables.frame_cell_problem``: a date or a typo is no missing apex), naming the file, row and
+    column. The spreadsheet loaders of CASME II, SAMM, CASME, MMEW and 4DME."""
     spreadsheet = found.label_file()
     for record in records:
         try:
@@ -322,10 +324,15 @@ def listed_clips(found: Found, records: Iterable[dict], subject_name: Callable[[
         clip = to_text(cell(record, names[1]))
         for column, name in zip(names, (subject, clip)):  # a label's names are folder names, never a path elsewhere
             check_folder_name(name, f"{spreadsheet}: column {column}", f"the {title} clip's own folder name")
+        key = f"{found.database}/{subject}/{clip}"
+        apex_problem = frame_cell_problem(cell(record, columns[1]))
+        if apex_problem:  # stacklevel 4 names the loader's caller, as listed_clip_frames' warnings do
+            warn_dropped(f"{spreadsheet}: row {record.row}, column {columns[1]}: {apex_problem}; {title} clip "
+                         f"{subject}/{clip} skipped", key, stacklevel=4, stage="annotation")
+            continue
         onset, apex, offset = (to_int(cell(record, column)) for column in columns)
         where = folder(found.frames, subject, clip) if folder is not None else found.frames / subject / clip
-        frames = listed_clip_frames(spreadsheet, where, f"{found.database}/{subject}/{clip}",
-                                    title, onset, offset, pattern)
+        frames = listed_clip_frames(spreadsheet, where, key, title, onset, offset, pattern)
         if frames is None or onset is None or offset is None:  # frames is None whenever onset or offset is
             continue
         yield ListedClip(record, subject, clip, onset, apex, offset, frames)

@@ -14,7 +14,7 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, folder_named, read_records, to_text
+from common.datasets.tables import cell, folder_named, read_records, Record, to_text
 
 NAME = "4dme"
 FPS = 60.0  # docs/databases.md §12.1: the 2D grey camera
@@ -47,7 +47,7 @@ def _clip_folder(frames: Path, subject: str, clip: str) -> Path:
     return folder_named(folder_named(frames, subject, any_case=True), clip)
 
 
-def _records(spreadsheet: Path) -> list[dict]:
+def _records(spreadsheet: Path) -> list[Record]:
     return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
             if to_text(cell(r, "fold_name"))]
 

@@ -22,9 +22,9 @@ What happens when a rule fails (each verdict is one :class:`Verdict`):
 * rules 1-3 and a clip listed twice with the same label: the sample is **dropped** and recorded
   with its reason (stage = the rule's name) in the selection record of a run's ``results.json``
   and report, and in ``--check-data``'s listing; a clip listed twice keeps its first listing.
-* a clip listed twice under two labels, or byte-identical frames under two labels: **refused**
-  (``DatasetError``; one line naming both, exit status 2), since no rule can say which label is
-  right; byte-identical frames under one label in two places: the later one is dropped (merged).
+* a clip listed twice under two labels or two annotations (onset, apex or offset differ), or byte-identical
+  frames under two labels: **refused** (``DatasetError``; one line naming both, exit status 2), since no rule
+  can say which is right; byte-identical frames under one label in two places: the later one is dropped (merged).
 * rule 5: **refused**, naming the file (a run stops before the face stage; ``--check-data``
   marks the database unusable and lists every such file).
 * rule 6: **flagged** (kept, recorded in the run's selection record with stage ``motion``, and
@@ -139,7 +139,8 @@ def sample_verdicts(sample: Sample) -> list[Verdict]:
 def key_duplicates(samples: Sequence[Sample]) -> tuple[list[Verdict], list[int]]:
     """(verdicts, indices of the later listings to drop) for clips listed more than once.
 
-    Two labels for one clip is a refusal (``DatasetError`` raised here, naming both places).
+    Two labels for one clip, or two annotations (onset, apex or offset differ), is a refusal (``DatasetError``
+    raised here, naming both places): no rule can say which is right.
     """
     first: dict[str, int] = {}
     verdicts, later = [], []
@@ -151,6 +152,11 @@ def key_duplicates(samples: Sequence[Sample]) -> tuple[list[Verdict], list[int]]
         if other.emotion != sample.emotion:
             raise DatasetError(f"{_place(sample)}: clip {sample.key} is labelled {sample.emotion!r} here and "
                                f"{other.emotion!r} at {_place(other)}; expected one label per clip")
+        here, there = (sample.onset, sample.apex, sample.offset), (other.onset, other.apex, other.offset)
+        if here != there:
+            raise DatasetError(f"{_place(sample)}: clip {sample.key} is annotated onset/apex/offset "
+                               f"{'/'.join(map(str, here))} here and {'/'.join(map(str, there))} at {_place(other)}; "
+                               f"expected one annotation per clip")
         verdicts.append(Verdict(sample.key, "identity", f"listed again at {_place(sample)} with the same label "
                                 f"{sample.emotion!r} as at {_place(other)}; merged into the first"))
         later.append(i)

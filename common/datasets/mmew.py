@@ -14,7 +14,7 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, folder_named, read_records, to_text, whole_number
+from common.datasets.tables import cell, folder_named, read_records, Record, to_text, whole_number
 
 NAME = "mmew"
 FPS = 90.0  # docs/databases.md §11.1
@@ -35,7 +35,7 @@ def subject_name(value, where: str = "Subject") -> str:
     return text if number is None else f"S{number:02d}"
 
 
-def _records(spreadsheet: Path) -> list[dict]:
+def _records(spreadsheet: Path) -> list[Record]:
     return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
             if to_text(cell(r, "Filename"))]
 

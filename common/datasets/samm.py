@@ -13,7 +13,7 @@ from pathlib import Path
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, folder_named, read_records, to_int, to_text, whole_number
+from common.datasets.tables import cell, folder_named, read_records, Record, to_int, to_text, whole_number
 
 NAME = "samm"
 FPS = 200.0  # docs/databases.md §3.1
@@ -36,7 +36,7 @@ def subject_name(value, where: str = "subject") -> str:
     return text if number is None else f"{number:03d}"
 
 
-def _records(spreadsheet: Path) -> list[dict]:
+def _records(spreadsheet: Path) -> list[Record]:
     return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
             if to_text(cell(r, "Filename"))]
 

@@ -19,8 +19,8 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import annotation_problem
 from common.datasets.sample import Sample, frame_number, warn_dropped
-from common.datasets.tables import (DatabaseNotFound, cell, folder_named, has_column, read_records, to_int, to_text,
-                                    whole_number)
+from common.datasets.tables import (DatabaseNotFound, DatasetError, Record, cell, folder_named, frame_cell_problem,
+                                    has_column, is_blank, read_records, to_int, to_text, whole_number)
 
 FPS = 100.0  # HS camera, docs/databases.md §2.1
 SUBJECT_DIR = re.compile(r"^s[0-9]+$", re.IGNORECASE)
@@ -33,8 +33,11 @@ NUMBERS = ("Subject", "FirstF", "LastF", *(column for slot in SLOTS for column i
 
 
 def _is_hs_root(folder: Path) -> bool:
+    """Whether ``folder`` is an ``HS`` folder holding a subject's ``micro`` folder (in any case, as :func:`load`
+    reads it)."""
     return folder.name.lower() == "hs" and any(
-        SUBJECT_DIR.match(s.name) and (s / "micro").is_dir() for s in discovery.subdirs(folder))
+        SUBJECT_DIR.match(s.name) and any(d.name.lower() == "micro" for d in discovery.subdirs(s))
+        for s in discovery.subdirs(folder))
 
 
 def find(root, cropped: bool = True) -> discovery.Found:
@@ -58,13 +61,48 @@ def subject_name(text: str, where: str = "subject") -> str:
     return str(text) if number is None else f"s{number}"
 
 
+def subject_folders(hs: Path) -> list[Path]:
+    """The subject folders of the ``HS`` folder ``hs`` in subject order. Any other folder is skipped with a
+    ``DroppedWarning`` saying why (its clips would otherwise vanish without a line); two folders naming one
+    subject (``s2`` and ``s02``) are refused in one ``DatasetError`` naming both: read as one subject, their
+    clips would share a subject's folds."""
+    subjects: dict[str, Path] = {}
+    for folder in discovery.subdirs(hs):
+        if not SUBJECT_DIR.match(folder.name):
+            warn_dropped(f"{folder}: not a SMIC-HS subject folder (expected s<number>, e.g. s1); skipped",
+                         str(folder), stacklevel=4)
+            continue
+        subject = subject_name(folder.name, str(folder))
+        if subject in subjects:
+            raise DatasetError(f"{subjects[subject]} and {folder}: two folders for SMIC-HS subject {subject}; "
+                               f"expected one folder per subject (merge or rename one)")
+        subjects[subject] = folder
+    return [subjects[subject] for subject in sorted(subjects, key=lambda s: int(s[1:]))]
+
+
+def micro_folder(subject_dir: Path) -> Path | None:
+    """The ``micro`` folder of a subject folder, in any letter case (the emotion folders under it are read in any
+    case too); None after a ``DroppedWarning`` when there is none. Two spellings side by side are refused."""
+    found = [d for d in discovery.subdirs(subject_dir) if d.name.lower() == "micro"]
+    if len(found) > 1:
+        raise DatasetError(f"{found[0]} and {found[1]}: two micro-expression folders for one SMIC-HS subject; "
+                           f"expected one micro/ folder (merge them)")
+    if not found:
+        warn_dropped(f"{subject_dir}: SMIC-HS subject folder without a micro/ folder; skipped", str(subject_dir),
+                     stacklevel=4)
+        return None
+    return found[0]
+
+
 def load(root, cropped: bool = True, corrections=True) -> list[Sample]:
     """SMIC-HS micro clips, labelled by their emotion folder."""
     found = find(root, cropped)
     samples = []
-    subjects = [d for d in discovery.subdirs(found.frames) if SUBJECT_DIR.match(d.name)]
-    for subject_dir in sorted(subjects, key=lambda d: int(d.name[1:])):
-        for emotion_dir in discovery.subdirs(subject_dir / "micro"):
+    for subject_dir in subject_folders(found.frames):
+        micro = micro_folder(subject_dir)
+        if micro is None:
+            continue
+        for emotion_dir in discovery.subdirs(micro):
             emotion = emotion_dir.name.lower()
             if emotion not in EMOTIONS:
                 warn_dropped(f"{emotion_dir}: unknown SMIC emotion folder (expected {', '.join(EMOTIONS)}); skipped",
@@ -103,7 +141,7 @@ def _clip_variants(subject: int, filename: str) -> list[tuple[str, str]]:
     return [(s, c) for s in (f"s{subject:02d}", f"s{subject}") for c in dict.fromkeys(clips)]
 
 
-def _rows_e(spreadsheet: Path) -> list[dict]:
+def _rows_e(spreadsheet: Path) -> list[Record]:
     rows = []
     for record in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=("Filename",)):
         # Trailing note rows (docs/databases.md §2.2) have no integer subject and no file name.
@@ -112,6 +150,19 @@ def _rows_e(spreadsheet: Path) -> list[dict]:
             continue
         rows.append(record)
     return rows
+
+
+def slot_cell_problem(needed: tuple[tuple[str, object], ...], apex: tuple[str, object]) -> str:
+    """``column NAME: why`` for the first cell of a used slot that is not a frame number: an onset or offset
+    (``needed``: both, once either is written) that is none or no number, an apex (``(column, cell)``) that is
+    neither a frame number nor "none" (``tables.frame_cell_problem``); ``""`` when every cell reads."""
+    for column, value in needed:
+        if to_int(value) is None:
+            shown = "blank" if is_blank(value) else repr(value)[:40] if isinstance(value, str) else str(value)[:40]
+            return f"column {column}: {shown}; expected a frame number (a slot with an onset or offset needs both)"
+    column, value = apex
+    why = frame_cell_problem(value)
+    return f"column {column}: {why}" if why else ""
 
 
 def find_e(root, annotations=None) -> discovery.Found:
@@ -145,11 +196,18 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
         code = re.search(r"_(ne|po|sur)_", filename, re.IGNORECASE)
         emotion = to_text(cell(record, "Emotion")).lower() or (CODES[code.group(1).lower()] if code else "")
         for slot, (onset_col, offset_col, apex_col) in enumerate(SLOTS, start=1):
-            onset, offset = to_int(cell(record, onset_col)), to_int(cell(record, offset_col))
-            if onset is None or offset is None:
-                continue  # unused slot
-            apex = to_int(cell(record, apex_col)) if with_apex[slot - 1] else None
+            onset_cell, offset_cell = cell(record, onset_col), cell(record, offset_col)
+            if slot > 1 and is_blank(onset_cell) and is_blank(offset_cell):
+                continue  # unused slot: both cells empty (docs/databases.md §2.2); every row uses its first
             key = f"smic_e/s{number:02d}/{filename}" + (f"#{slot}" if slot != 1 else "")
+            apex_cell = cell(record, apex_col) if with_apex[slot - 1] else None
+            wrong = slot_cell_problem(((onset_col, onset_cell), (offset_col, offset_cell)), (apex_col, apex_cell))
+            if wrong:
+                warn_dropped(f"{spreadsheet}: row {record.row}, {wrong}; SMIC-HS-E clip {filename} slot {slot} "
+                             f"skipped", key, stage="annotation")
+                continue
+            onset, offset = cast(int, to_int(onset_cell)), cast(int, to_int(offset_cell))
+            apex = to_int(apex_cell)
             problem = annotation_problem(onset, apex, offset)
             if problem:
                 warn_dropped(f"{spreadsheet}: SMIC-HS-E clip {filename} slot {slot}: {problem}; skipped", key,

@@ -160,14 +160,14 @@ def _check_workbook(path: Path) -> None:
     inside the archive, sizes that their compression can give, :data:`WORKBOOK_BYTES` in all); each sheet's
     declared extent (its ``<dimension ref=...>``) and each merged range at most :data:`SHEET_CELLS` cells, and the
     cells it writes at most :data:`WRITTEN_CELLS` (counted in its XML, whatever it declares). ``DatasetError``
-    naming the file and the sheet's member otherwise, before openpyxl builds a cell."""
+    naming the file and the sheet's member otherwise, before openpyxl builds a cell. Every member is checked as a
+    sheet, not only those under ``xl/worksheets/``: openpyxl reads a sheet from wherever the workbook's
+    relationships place it, whatever its folder or name (no other member holds sheet cells or merged ranges)."""
     expected = f"expected a label table of at most {SHEET_CELLS:,} cells"
     try:
         members = zip_members(path, WORKBOOK_BYTES)
         with zipfile.ZipFile(path) as archive:
             for info in members:
-                if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                    continue
                 data = archive.read(info)
                 dimension = _DIMENSION.search(data)
                 if dimension and _range_cells(*dimension.groups()) > SHEET_CELLS:
@@ -342,14 +342,26 @@ def sheets_under(root: str | Path) -> dict[str, SheetChoice]:
             if (path == root or root in path.parents) and path.suffix.lower() != ".csv"}
 
 
+class Record(dict[str, Any]):
+    """One data row of a label table (:func:`read_records`): its cells keyed by header name, and ``row``, its
+    number as the spreadsheet program shows it, so that a clip dropped for one of its cells names the row."""
+
+    def __init__(self, cells: dict[str, Any], row: int) -> None:
+        super().__init__(cells)
+        self.row = row
+
+
 def read_records(path: str | Path, required: Sequence[str], sheet: int | None = None, *,
-                 numbers: Sequence[str] = (), names: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """The data rows of the sheet holding the table as dicts keyed by header name (original spelling, stripped).
+                 numbers: Sequence[str] = (), names: Sequence[str] = ()) -> list[Record]:
+    """The data rows of the sheet holding the table as :class:`Record` dicts keyed by header name (original
+    spelling, stripped), each with its row number.
 
     ``sheet=None`` (the loaders): the sheet is chosen by content (:func:`choose_sheet`: the first whose
     header has the ``required`` columns; the choice is recorded); an ``int`` reads that sheet only.
     The header row is found dynamically (``find_header``); keys are matched case-insensitively by
-    ``cell(record, name)``. Each cell of the columns ``numbers`` (frame and subject numbers) is checked by
+    ``cell(record, name)``. A header naming one column twice (case and surrounding spaces aside, as ``cell``
+    matches names) is refused in one ``DatasetError`` naming the file and the column: ``cell`` would read one
+    copy and ignore the other. Each cell of the columns ``numbers`` (frame and subject numbers) is checked by
     :func:`check_number`, each of the columns ``names`` (the folder names a loader joins into a path) by
     :func:`check_name`: one ``DatasetError`` naming the file, the row and the column otherwise.
     """
@@ -367,9 +379,16 @@ def read_records(path: str | Path, required: Sequence[str], sheet: int | None = 
                                f"the sheet is empty")
         start = find_header([row for _, row in rows], required, path)
     header = header_names(rows[start][1])
+    seen: dict[str, str] = {}  # lower-cased name -> the first spelling
+    for name in header:
+        if name.lower() in seen:
+            raise DatasetError(f"{path}: the header row (row {rows[start][0]}) names the column {seen[name.lower()]!r} "
+                               f"twice{f' (also as {name!r})' if name != seen[name.lower()] else ''}; expected each "
+                               f"column once (rename or remove one)")
+        seen[name.lower()] = name
     records = []
     for number, row in rows[start + 1:]:
-        record = {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
+        record = Record({name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}, row=number)
         for column in numbers:
             check_number(cell(record, column), f"{path}: row {number}, column {column}")
         for column in names:
@@ -446,6 +465,34 @@ def to_int(value: Any) -> int | None:
         except (ValueError, OverflowError):  # "inf", "1e400": no whole number (check_number refuses them)
             return None
     return None if number < 0 else number
+
+
+# What a label file writes in a frame cell for a frame it does not give (docs/databases.md §7.4; :func:`to_int`
+# reads each as None): a blank, "/", "-", "?" or -1.
+NO_FRAME = ("/", "-", "?", "-1", "-1.0")
+
+
+def is_no_frame(value: Any) -> bool:
+    """Whether a frame cell says "no frame" as the label files do: blank, ``/``, ``-``, ``?`` or -1. Any other cell
+    that :func:`to_int` reads as None (a date, a typo such as ``l06``, another negative number, a fraction) is a
+    frame number written wrong, which a loader must not read as "none"."""
+    if is_blank(value):
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value == -1
+    return str(value).strip() in NO_FRAME
+
+
+def frame_cell_problem(value: Any) -> str:
+    """Why a frame cell (onset, apex, offset) is neither a frame number (:func:`to_int`) nor "no frame"
+    (:func:`is_no_frame`), or ``""``: the words a dropped clip's reason gives after the file, row and column."""
+    if to_int(value) is not None or is_no_frame(value):
+        return ""
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return (f"{shown[:40]}{'...' if len(shown) > 40 else ''} is no frame number (expected a whole number, or "
+            f"{', '.join(NO_FRAME[:4])} or a blank for none)")
 
 
 def check_number(value: Any, where: str, most: int = WHOLE_NUMBERS) -> None:
