@@ -29,6 +29,7 @@ from common.config import Range
 logger = logging.getLogger(__name__)
 
 SVM_KINDS = ("ovo", "ovr")
+SVM_SCORES = "SVM vote shares (not probabilities)"  # what an exported SVM's scores are (its state's "scores")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,26 +156,38 @@ def class_scores(values: np.ndarray, present: list[int], num_classes: int, kind:
     "ovo": each pair of present classes votes for its first class when its value is positive, else its
     second (LIBSVM's rule); the scores are the vote shares, and a tie goes to the lower class index, as
     LIBSVM breaks it (the first maximum). "ovr": 1 for the present class of the largest value.
+
+    A row has no vote where one of the decision values it reads is not finite (NaN weights compare false
+    both ways): its scores are NaN, never a row of zeros that would read as a prediction (``--predict``
+    refuses scores that are not a distribution). ``present`` must be at least two distinct classes among
+    ``num_classes`` (``ValueError`` otherwise: such an SVM votes for nothing).
     """
     values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
     present = sorted(int(c) for c in present)
+    if len(present) < 2 or len(set(present)) != len(present) or present[0] < 0 or present[-1] >= num_classes:
+        raise ValueError(f"svm classes {present}: expected at least two distinct classes among 0..{num_classes - 1}")
     scores = np.zeros((len(values), num_classes))
     if kind == "ovo":
         pairs = class_pairs(num_classes)
-        for a, b in itertools.combinations(present, 2):
-            column = values[:, pairs.index((a, b))]
+        read = [pairs.index((a, b)) for a, b in itertools.combinations(present, 2)]
+        for (a, b), index in zip(itertools.combinations(present, 2), read):
+            column = values[:, index]
             scores[:, a] += column > 0
             scores[:, b] += column <= 0
     elif kind == "ovr":
         if values.shape[1] == 1 or len(present) == 2:  # one row scores the second present class against the first
             index = 0 if values.shape[1] == 1 else present[1]
+            read = [index]
             winner = np.where(values[:, index] > 0, present[1], present[0])
         else:
+            read = present
             winner = np.asarray(present)[np.argmax(values[:, present], axis=1)]
         scores[np.arange(len(values)), winner] = 1.0
     else:
         raise ValueError(f"svm kind={kind!r}: expected one of {', '.join(SVM_KINDS)}")
-    return scores / np.maximum(scores.sum(axis=1, keepdims=True), 1.0)
+    scores = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1.0)
+    scores[~np.all(np.isfinite(values[:, read]), axis=1)] = np.nan  # no vote: not a score of 0 for every class
+    return scores
 
 
 def svm_scores(model: Any, x: np.ndarray, present: list[int], num_classes: int, kind: str) -> np.ndarray:
@@ -225,7 +238,7 @@ def svm_fold(ctx: Any, x_train: np.ndarray, x_test: np.ndarray, config: LinearSV
     if ctx.export is not None:
         ctx.export.keep(model_name, model)
         ctx.export.record("svm_classes", present)
-        ctx.export.record("scores", "SVM vote shares (not probabilities)")
+        ctx.export.record("scores", SVM_SCORES)
     return FoldOutcome(test_indices=np.asarray(ctx.fold.test), y_pred=y_pred, probabilities=scores, history={},
                        parameters={model_name: trainable_parameters(model)}, seconds=time.perf_counter() - started,
                        extra=info)

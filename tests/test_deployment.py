@@ -483,6 +483,60 @@ def test_frame_files_and_positions_that_cannot_be_read_as_given(capsys, exported
                     f"{jpg.with_suffix('.png').name}", "--predict", clip, *model, out=tmp_path / "out")
 
 
+def test_what_a_clip_lacks_is_said_or_refused_never_dropped_unseen(capsys, exported, smoke_corpus, tmp_path,
+                                                                   strict_warnings):
+    """A truncated video (its container declares every frame, half decode), frame entries that are not files (a
+    dangling link, a link to /dev/zero) and a gap in the numbering were predicted with exit status 0 and no word;
+    list rows naming a device or a pipe stopped the whole list with a traceback."""
+    import os
+
+    folder, rows = exported
+    row = next(iter(rows.values()))
+    source = clip_folder(smoke_corpus, row)
+    frames = sorted(source.glob("*.jpg"), key=lambda p: int(re.findall(r"\d+", p.stem)[-1]))
+    model = ("--model", folder, "--fps", "200")
+    # a truncated .avi: refused alone, skipped with its reason in a folder of clips
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    whole = write_video(frames, clips / "a_whole.avi", 200.0)
+    data = whole.read_bytes()
+    (clips / "b_cut.avi").write_bytes(data[:int(len(data) * 0.55)])
+    refused(capsys, f"--predict {clips / 'b_cut.avi'}: OpenCV decoded ", "--predict", clips / "b_cut.avi", *model,
+            "--out", tmp_path / "o1", out=tmp_path / "o1")
+    code, out, err = cli(capsys, "--predict", clips, *model, "--out", tmp_path / "o2")
+    assert code == 0, err
+    assert "b_cut.avi: skipped: OpenCV decoded " in out
+    assert f"of the {len(frames)} frames its container declares" in out
+    assert out.splitlines()[-1] == "1 predicted, 1 skipped of 2"
+    table = {r["clip"]: r for r in csv.DictReader(io.StringIO((tmp_path / "o2" / "predictions.csv").read_text()))}
+    assert table["a_whole"]["declared_frames"] == str(len(frames)) and table["b_cut.avi"]["status"] == "skipped"
+    # a gap: counted and said; a frame entry that is not a file: refused, naming it
+    gap = shutil.copytree(source, tmp_path / "gap")
+    for path in frames[3:6]:
+        (gap / path.name).unlink()
+    code, out, err = cli(capsys, "--predict", gap, *model, "--out", tmp_path / "o3")
+    assert code == 0, err
+    numbers = [int(re.findall(r"\d+", p.stem)[-1]) for p in frames]
+    said = f"({len(frames) - 3} present, 3 missing: {numbers[3]}..{numbers[5]})"
+    assert f"gap: frames {numbers[0]}..{numbers[-1]} {said}" in out
+    (recorded,) = csv.DictReader(io.StringIO((tmp_path / "o3" / "predictions.csv").read_text()))
+    assert recorded["missing_frames"] == "3" and recorded["frames"] == str(len(frames) - 3)
+    for name, target, expected in (("dangling", tmp_path / "nowhere.jpg", "is a link to nothing (dangling)"),
+                                   ("devzero", Path("/dev/zero"), "is a device (through a link), not a file")):
+        clip = shutil.copytree(source, tmp_path / name)
+        (clip / frames[4].name).unlink()
+        os.symlink(target, clip / frames[4].name)
+        refused(capsys, f"--predict {clip}: frame entry {frames[4].name} {expected}; expected a frame image file",
+                "--predict", clip, *model, "--out", tmp_path / "o4", out=tmp_path / "o4")
+    # list rows naming a device or a pipe: skipped with why, the other rows predicted
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "clips.csv").write_text(f"path\n/dev/zero\nfifo\n{source}\n")
+    code, out, err = cli(capsys, "--predict", tmp_path / "clips.csv", *model, "--out", tmp_path / "o5")
+    assert code == 0 and "Traceback" not in err, err
+    assert "line 2: skipped: not a file or folder (a device, a pipe?)" in out and "line 3: skipped: not a file" in out
+    assert out.splitlines()[-1] == "1 predicted, 2 skipped of 3"
+
+
 # --------------------------------------------------------------------------------------------------
 # Every paper of the registry: export (smoke profile), then predict one training clip's folder from the saved folder.
 

@@ -263,6 +263,80 @@ def test_a_model_file_whose_arrays_claim_what_it_does_not_hold_is_refused_before
                                              rehash=True), "model_a.keras: File is not a zip file")
 
 
+def _rewrite_member(folder: Path, member: str, data: bytes, compress_type: int) -> dict:
+    """model_a.keras with ``member`` replaced by ``data``; the manifest's files entry for it recomputed."""
+    import zipfile
+
+    model_file = folder / "model_a.keras"
+    with zipfile.ZipFile(model_file) as archive:
+        members = {info.filename: (archive.read(info), info.compress_type) for info in archive.infolist()}
+    members[member] = (data, compress_type)
+    with zipfile.ZipFile(model_file, "w") as archive:
+        for name, (content, method) in members.items():
+            archive.writestr(name, content, compress_type=method)
+    return {"model_a.keras": hashlib.sha256(model_file.read_bytes()).hexdigest()}
+
+
+def test_a_state_no_export_writes_nan_weights_or_a_json_member_past_its_bound_are_refused(capsys, export, tmp_path):
+    """Edits whose hashes were recomputed: a state of another type or range, or missing (the record edited too), is
+    one line naming the field; NaN weights gave NaN scores printed as a prediction, now refused naming the model
+    folder; a config.json inflating to 20 MB of spaces is refused from the archive's directory before Keras reads it;
+    a manifest.json linking outside the folder is refused as a listed file's link is."""
+    import io
+    import zipfile
+
+    import h5py
+    import numpy as np
+
+    _, manifest, _ = export
+    for scale, shown in (("2", 'a string ("2")'), (-1.0, "a number (-1.0)"), (0, "an integer (0)")):
+        predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "state": {"motion_scale": scale}},
+                                                 rehash=True),
+                        f"manifest.json: field 'state.motion_scale' is {shown}; expected null or a finite number > 0")
+    # the key deleted from the manifest and from the model file's record alike: refused where the method reads it
+    shutil.rmtree(tmp_path / "model", ignore_errors=True)
+    folder = tampered(export, tmp_path, manifest)
+    with zipfile.ZipFile(folder / "model_a.keras") as archive:
+        record = json.loads(archive.read("mersuite.json"))
+    record["state"] = {}
+    files = _rewrite_member(folder, "mersuite.json", json.dumps(record).encode(), zipfile.ZIP_DEFLATED)
+    predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "state": {},
+                                                                "files": {**manifest["files"], **files}}, rehash=True),
+                    f"--model {folder}: manifest.json field 'state' has no 'motion_scale', which "
+                    f"{PAPER}/{EXPERIMENT} reads (it holds nothing)")
+    # NaN weights: every array of the model NaN, the file's sha256 and the manifest's own hash recomputed
+    shutil.rmtree(tmp_path / "model")
+    folder = tampered(export, tmp_path, manifest)
+    with zipfile.ZipFile(folder / "model_a.keras") as archive:
+        weights = io.BytesIO(archive.read("model.weights.h5"))
+    with h5py.File(weights, "a") as arrays:
+        arrays.visititems(lambda name, item: item.__setitem__(..., np.nan) if isinstance(item, h5py.Dataset)
+                          and item.dtype.kind == "f" else None)
+    files = _rewrite_member(folder, "model.weights.h5", weights.getvalue(), zipfile.ZIP_STORED)
+    line = predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "files": {**manifest["files"],
+                                                                                              **files}}, rehash=True),
+                           f"--model {folder}: {PAPER}/{EXPERIMENT} gave scores that are not one distribution per "
+                           "clip (clip 1's are not all finite: nan, nan, nan)")
+    assert not (folder.parent / "out").exists() and "export the model again" in line
+    # a config.json of 20 MB of spaces, deflated to a few kB
+    shutil.rmtree(tmp_path / "model")
+    folder = tampered(export, tmp_path, manifest)
+    with zipfile.ZipFile(folder / "model_a.keras") as archive:
+        config = archive.read("config.json")
+    files = _rewrite_member(folder, "config.json", config + b" " * (20 << 20), zipfile.ZIP_DEFLATED)
+    predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "files": {**manifest["files"], **files}},
+                                             rehash=True),
+                    f"model_a.keras: its config.json inflates to {len(config) + (20 << 20):,} bytes, more than a "
+                    "model's JSON (16,777,216 at most)")
+    # manifest.json a link to a copy outside the folder
+    shutil.rmtree(tmp_path / "model")
+    folder = tampered(export, tmp_path, manifest)
+    (tmp_path / "outside.json").write_text((folder / "manifest.json").read_text())
+    (folder / "manifest.json").unlink()
+    (folder / "manifest.json").symlink_to(tmp_path / "outside.json")
+    predict_refused(capsys, export, folder, f"--model {folder}: manifest.json leads outside the folder (a link)")
+
+
 def test_the_unmodified_export_still_predicts(capsys, export, tmp_path):
     folder, manifest, clip = export
     code, out, err = cli(capsys, "--predict", clip, "--model", folder, "--out", tmp_path / "out", "--json")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from common.datasets.sample import Sample
@@ -160,7 +162,7 @@ def test_every_output_records_the_apex_the_method_used(tmp_path):
     assert lines[3:] == ["notes.txt: skipped: file type .txt is not a clip", "1 predicted, 1 skipped of 2"]
     table = pr.predictions_csv(exported, results).splitlines()
     assert table[1].split(",")[:6] == ["mine", str(tmp_path), "11", "13", "14", "own_rule"]
-    assert table[2] == f"notes.txt,{tmp_path / 'notes.txt'},,,,,,,,skipped,file type .txt is not a clip,,,,"
+    assert table[2] == f"notes.txt,{tmp_path / 'notes.txt'},,,,,,,,,,skipped,file type .txt is not a clip,,,,"
     assert table[0].endswith(",a,b,input_warning") and table[1].endswith(",")  # no warning: frames, this chain
     payload = pr.results_json(exported, results)
     assert (payload["clips"][0]["apex"], payload["clips"][0]["apex_rule"]) == (13, "own_rule")
@@ -275,3 +277,292 @@ def test_the_page_names_the_regions_in_a_legend_not_over_one_another(tmp_path):
     on_frame = [t.get_text() for t in framed.texts]
     plt.close(fig)
     assert legend == list(names) and not set(names) & set(on_frame)
+
+
+# --------------------------------------------------------------------------------------------------
+# What a hostile input can do to a prediction: scores that are no distribution, frames that are not files or
+# missing, a truncated video, list rows that are devices, a state or a model no export writes, a model file's
+# JSON inflating past its bound, size fields without a bound. Each is said or refused in one line, never silent.
+
+
+def _frames(folder, numbers, size=24):
+    import cv2
+    import numpy as np
+
+    folder.mkdir(parents=True)
+    for number in numbers:
+        cv2.imwrite(str(folder / f"img{number:03d}.png"), np.full((size, size, 3), 3 * number, np.uint8))
+    return folder
+
+
+def _exported(tmp_path, scores, *, needs_motion=False):
+    """A hand-built export of the dummy frames method whose predict_clips returns ``scores``."""
+    import numpy as np
+
+    import dummy_paper
+    from common.deployment import predict as pr
+
+    experiment = dataclasses.replace(dummy_paper.FRAMES_EXPERIMENT, needs_motion=needs_motion,
+                                     predict_clips=lambda ctx: np.asarray(scores, dtype=float))
+    manifest = {"paper": "dummy_frames", "experiment": experiment.name, "profile": "smoke", "config_hash": "0",
+                "min_frames": 2, "training_corpus": {"kind": "synthetic", "samples": 3}}
+    return pr.Exported(folder=tmp_path / "model", manifest=manifest, paper_id="dummy_frames", experiment=experiment,
+                       config=experiment.config, class_names=("a", "b", "c"), models={}, state={})
+
+
+def _sample(folder, onset=1, apex=3, offset=4):
+    frames = tuple(sorted(folder.glob("*.png")))
+    return Sample(dataset="recording", subject="", clip=folder.name, emotion="", onset=onset, apex=apex, offset=offset,
+                  fps=30.0, frames=frames, meta={"source": str(folder), "apex_rule": "given", "fps_source": "--fps"})
+
+
+def test_scores_that_are_not_one_distribution_per_clip_are_refused_naming_the_model_folder(tmp_path):
+    """Every method's scores are one distribution per clip (softmax probabilities; the SVMs' vote shares): NaN
+    weights gave NaN probabilities, or an SVM's rows of no vote printed as 0.0000 everywhere and "negative (0.000)"
+    with exit status 0. Scores not finite, outside [0, 1] or not summing to 1 are refused, naming the model folder."""
+    import numpy as np
+
+    from common.classifiers import class_scores
+    from common.deployment import predict as pr
+
+    clip = _frames(tmp_path / "clip", range(1, 5))
+    for scores, expected in (([[np.nan] * 3], "clip 1's are not all finite: nan, nan, nan"),
+                             ([[0.0, 0.0, 0.0]], "clip 1's sum to 0, not 1"),
+                             ([[1.5, -0.5, 0.0]], "clip 1's are not all in [0, 1]"),
+                             ([[0.2, 0.8]], "an array of shape (1, 2), not (1, 3)")):
+        with pytest.raises(DeployError) as refused:
+            pr.predict_samples(_exported(tmp_path, scores), [_sample(clip)], faces_policy="keep", views=False)
+        line = str(refused.value)
+        assert line.startswith(f"--model {tmp_path / 'model'}: dummy_frames/toy_frames gave scores that are not one "
+                               f"distribution per clip ({expected}") and "\n" not in line, line
+    (ok,) = pr.predict_samples(_exported(tmp_path, [[0.2, 0.3, 0.5]]), [_sample(clip)], faces_policy="keep",
+                               views=False)
+    assert ok.status == "ok"
+    # an SVM whose decision values are NaN (NaN weights) casts no vote: NaN scores, not a row of zeros
+    assert np.isnan(class_scores(np.array([[np.nan, np.nan, np.nan], [1.0, 1.0, 1.0]]), [0, 1, 2], 3, "ovo")[0]).all()
+    np.testing.assert_allclose(class_scores(np.array([[1.0, 1.0, 1.0]]), [0, 1, 2], 3, "ovo"), [[2 / 3, 1 / 3, 0]])
+    assert np.isnan(class_scores(np.array([[np.nan, 0.5, 0.1]]), [0, 1, 2], 3, "ovr")).all()
+    with pytest.raises(ValueError, match="expected at least two distinct classes among 0..2"):
+        class_scores(np.array([[1.0, 1.0, 1.0]]), [], 3, "ovo")
+
+
+def test_frames_that_are_not_files_are_refused_and_gaps_are_counted_and_said(tmp_path):
+    """A dangling link, a link to a device, a pipe or a folder with a frame's name were left out unseen (the clip
+    predicted on the others, "frames 4366..4386" on stdout); a gap in the numbering counted nothing
+    (``missing_frames`` 0). Such an entry is refused, naming it; a gap is counted as the database loaders count it
+    and said on stdout, in predictions.csv and on the page's line."""
+    import os
+
+    from common.deployment import predict as pr
+    from common.deployment.recording import ClipRequest, clip_sample, frames_text
+
+    gap = _frames(tmp_path / "gap", [1, 2, 3, 7, 8, 10])
+    sample = clip_sample(ClipRequest(gap, apex="3"), cache_root=tmp_path / "cache", fps=30.0)
+    assert sample.meta["missing_frames"] == 4 and len(sample.frames) == 6
+    assert frames_text(sample) == "frames 1..10 (6 present, 4 missing: 4..6, 9)"
+    exported = _exported(tmp_path, [[0.2, 0.3, 0.5]])
+    result = pr.ClipResult(sample, "ok", np.array([0.2, 0.3, 0.5]), "ok", "")
+    assert pr.summary_lines(exported, [result])[1].startswith("gap: frames 1..10 (6 present, 4 missing: 4..6, 9), ")
+    header, row = pr.predictions_csv(exported, [result]).splitlines()
+    assert dict(zip(header.split(","), row.split(",")))["missing_frames"] == "4"
+    assert pr.results_json(exported, [result])["clips"][0]["missing_frames"] == 4
+    cut = clip_sample(ClipRequest(gap, onset="7", apex="8"), cache_root=tmp_path / "cache", fps=30.0)
+    assert cut.meta["missing_frames"] == 1 and frames_text(cut) == "frames 7..10 (3 present, 1 missing: 9)"
+    for name, make, expected in (
+            ("dangling", lambda p: os.symlink(tmp_path / "nowhere.png", p), "is a link to nothing (dangling)"),
+            ("device", lambda p: os.symlink("/dev/zero", p), "is a device (through a link), not a file"),
+            ("fifo", os.mkfifo, "is a pipe (FIFO), not a file"),
+            ("folder", os.mkdir, "is a folder, not a file")):
+        clip = _frames(tmp_path / name, [1, 2, 3, 5])
+        make(clip / "img004.png")
+        with pytest.raises(DeployError) as refused:
+            clip_sample(ClipRequest(clip, apex="3"), cache_root=tmp_path / "cache", fps=30.0)
+        assert str(refused.value) == (f"--predict {clip}: frame entry img004.png {expected}; expected a frame image "
+                                      "file"), name
+
+
+def test_a_video_that_decodes_far_fewer_frames_than_it_declares_is_refused_and_a_few_are_said(tmp_path):
+    """An MJPG .avi cut at 55 % declares 21 frames and decodes 12: it was predicted on the 12, exit status 0, no word.
+    Far fewer than declared is refused (and nothing cached); a frame or two fewer (container counts are estimates
+    for some codecs) is predicted and said: stdout, predictions.csv, the JSON."""
+    import cv2
+
+    from common.deployment import predict as pr
+    from common.deployment.recording import decode_video, frame_count_problem, frames_text
+
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 200.0, (64, 64))
+    for k in range(21):
+        writer.write(np.random.default_rng(k).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    writer.release()
+    decoded, _, _ = decode_video(video, tmp_path / "cache")
+    assert len(decoded) == 21
+    data = video.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[:int(len(data) * 0.55)])
+    with pytest.raises(DeployError, match=r"cut.avi: OpenCV decoded 1\d of the 21 frames its container declares \(a "
+                                          r"truncated or damaged file; up to 2 fewer"):
+        decode_video(cut, tmp_path / "cache2")
+    assert not [p for p in (tmp_path / "cache2").rglob("*") if p.is_file()]  # nothing of it cached
+    assert frame_count_problem(19, 21) == "" and frame_count_problem(18, 21)  # a frame or two: the count's estimate
+    assert frame_count_problem(950, 1000) == "" and frame_count_problem(949, 1000)  # 5 % of a long one
+    assert frame_count_problem(12, 0) == "" and frame_count_problem(25, 21) == ""  # no count; more than declared
+    frames = tuple(decoded[:20])
+    sample = Sample(dataset="recording", subject="", clip="clip", emotion="", onset=1, apex=3, offset=20, fps=200.0,
+                    frames=frames, meta={"source": str(video), "apex_rule": "given", "declared_frames": 21,
+                                         "decoded_frames": 20, "missing_frames": 0})
+    assert frames_text(sample) == "frames 1..20 (20 decoded of the 21 frames the video declares)"
+    exported = _exported(tmp_path, [[0.2, 0.3, 0.5]])
+    result = pr.ClipResult(sample, "ok", np.array([0.2, 0.3, 0.5]), "ok", "")
+    assert "frames 1..20 (20 decoded of the 21 frames the video declares)" in pr.summary_lines(exported, [result])[1]
+    header, row = pr.predictions_csv(exported, [result]).splitlines()
+    assert dict(zip(header.split(","), row.split(",")))["declared_frames"] == "21"
+    assert pr.results_json(exported, [result])["clips"][0]["declared_frames"] == 21
+
+
+def test_a_csv_row_naming_a_device_or_a_pipe_is_skipped_with_why(tmp_path):
+    """A row naming /dev/zero or a FIFO was accepted as it exists, then listed as a folder: NotADirectoryError,
+    the whole list lost. Such a row is skipped with its reason, as a missing path is."""
+    import os
+
+    from common.deployment.recording import ClipRequest, clip_requests, Skipped
+
+    os.mkfifo(tmp_path / "fifo")
+    clip = _frames(tmp_path / "clip", range(1, 5))
+    (tmp_path / "clips.csv").write_text(f"path\n/dev/zero\nfifo\n{clip}\n")
+    zero, fifo, ok = clip_requests(tmp_path / "clips.csv").entries
+    assert isinstance(zero, Skipped) and isinstance(fifo, Skipped) and isinstance(ok, ClipRequest)
+    assert (zero.entry, zero.source) == ("line 2", "/dev/zero") and fifo.entry == "line 3"
+    assert zero.reason == fifo.reason == ("not a file or folder (a device, a pipe?); expected a folder of frames or "
+                                          "a video")
+
+
+def test_a_state_or_a_model_no_export_writes_is_refused_naming_the_field():
+    """With the hashes recomputed, an SVM's classes [0, 1, 7], [0, 1, -1], [0, 0, 1], [0, 1, 10**30] or ["a", "b",
+    "c"] were tracebacks in the method, [0.5, 1, 2] silently cast and [] a row of zeros; a deleted key or a renamed
+    model a KeyError. Each is one line naming the manifest field and what was expected."""
+    from common.classifiers import SVM_SCORES
+    from common.deployment.manifest import check_state, ManifestProblem
+    from common.deployment.predict import Recorded
+
+    check_state({"svm_classes": [0, 2], "scores": SVM_SCORES, "motion_scale": None, "feature_scale": [[1.0, 2.0]] * 6,
+                 "scaling": [{"std": 0.5}, {"mean": -3.0, "peak": 2.0}], "scale": "a paper's own key"}, 3)
+    cases = [({"svm_classes": [0, 1, 7]}, "field 'state.svm_classes[2]' is an integer (7); expected an integer 0..2"),
+             ({"svm_classes": [0, 1, -1]}, "field 'state.svm_classes[2]' is an integer (-1); expected an integer 0..2"),
+             ({"svm_classes": [0, 0, 1]}, "field 'state.svm_classes[1]' is an integer (0); expected an integer "
+                                          "above 0"),
+             ({"svm_classes": [0, 1, 10**30]}, "field 'state.svm_classes[2]' is an integer (100000000000000000000"),
+             ({"svm_classes": ["a", "b", "c"]}, "field 'state.svm_classes[0]' is a string (\"a\"); expected an "
+                                                "integer 0..2"),
+             ({"svm_classes": [0.5, 1, 2]}, "field 'state.svm_classes[0]' is a number (0.5)"),
+             ({"svm_classes": []}, "field 'state.svm_classes' is an array; expected the classes the SVM was trained "
+                                   "on: at least two distinct class indices"),
+             ({"svm_classes": [2, 1]}, "field 'state.svm_classes[1]' is an integer (1); expected an integer above 2"),
+             ({"scores": "class probabilities (calibrated)"}, "field 'state.scores' is a string"),
+             ({"motion_scale": -1.0}, "field 'state.motion_scale' is a number (-1.0); expected null or a finite number "
+                                      "> 0"),
+             ({"motion_scale": "2"}, "field 'state.motion_scale' is a string"),
+             ({"scaling": [{"std": 0}]}, "field 'state.scaling[0].std' is an integer (0); expected a finite "
+                                         "number > 0"),
+             ({"scaling": [{"mean": 1.0}]}, "field 'state.scaling[0]' holds the keys ['mean']"),
+             ({"feature_scale": [[1.0, 2.0], [1.0]]}, "field 'state.feature_scale[1]' is an array"),
+             ({"feature_scale": [[1.0, 0.0]]}, "field 'state.feature_scale[0][1]' is a number (0.0)")]
+    for state, expected in cases:
+        with pytest.raises(ManifestProblem) as refused:
+            check_state(state, 3)
+        assert str(refused.value).startswith(expected), (state, str(refused.value))
+    state = Recorded({"scores": SVM_SCORES}, "state", Path("/m"), "liong2018/megc2019_loso")
+    models = Recorded({"other": object()}, "models", Path("/m"), "liong2018/megc2019_loso")
+    for mapping, read, expected in ((state, lambda m: m["svm_classes"], "field 'state' has no 'svm_classes'"),
+                                    (state, lambda m: m.get("svm_classes"), "field 'state' has no 'svm_classes'"),
+                                    (models, lambda m: m["biwoof_svm"], "field 'models' has no 'biwoof_svm'")):
+        with pytest.raises(DeployError) as refused:
+            read(mapping)
+        assert str(refused.value).startswith(f"--model /m: manifest.json {expected}, which liong2018/megc2019_loso "
+                                             "reads (it holds "), str(refused.value)
+    assert "svm_classes" not in state and list(models) == ["other"] and len(models.values()) == 1
+
+
+def test_a_model_files_json_member_that_inflates_past_its_bound_is_refused_from_the_directory(tmp_path):
+    """A config.json of 1 GiB of spaces deflates into 1 MB: it passed the archive's inflation check and Keras read it
+    (2.8 GB) before its own guard refused it. Every JSON member is bounded from the directory, before anything
+    reads it."""
+    import resource
+    import zipfile
+
+    from common.deployment.manifest import JSON_MEMBER_BYTES, weights_problem
+
+    model = tmp_path / "model_a.keras"
+    with zipfile.ZipFile(model, "w") as archive:
+        archive.writestr("metadata.json", "{}", compress_type=zipfile.ZIP_DEFLATED)
+        with archive.open(zipfile.ZipInfo("config.json"), "w") as member:  # streamed: nothing held whole here
+            member._compress_type = zipfile.ZIP_DEFLATED  # type: ignore[attr-defined]
+            member.write(b"{")
+            for _ in range(20):
+                member.write(b" " * (1 << 20))
+            member.write(b"}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    problem = weights_problem(model)
+    assert problem == (f"its config.json inflates to {20 * (1 << 20) + 2:,} bytes, more than a model's JSON "
+                       f"({JSON_MEMBER_BYTES:,} at most)")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 50_000  # kB: nothing inflated
+
+
+def test_every_size_a_methods_preprocessing_reads_has_an_upper_bound():
+    """An export's overrides set ``features.size: 3000`` (the config and its hash made to match): the prediction ran
+    81 s and 2.1 GB. Frame sizes, frame counts, grids and LBP's points are bounded, each far above any paper's."""
+    from common.config import ConfigError, numeric_fields
+    from common.running.profiles import effective_config
+
+    # the input's sizes: a section of the preprocessing (data, features, face, texture) or the network's input side
+    counts = ("frames", "seq_len", "frames_per_clip", "window", "blocks", "grid", "bins", "radii", "points")
+    unbounded = []
+    for paper_id, module in _papers().items():
+        for path, _, name, bound in numeric_fields(module.EXPERIMENTS[0].config):
+            section = path.split(".")[0]
+            sized = (section in ("data", "features", "face", "texture") and (name.endswith("size") or name in counts)
+                     or path == "model.input_size")
+            if sized and (bound is None or (bound.le is None and bound.lt is None)):
+                unbounded.append(f"{paper_id}: {path}")
+    # gan2019's data section is common.flow_cnn.FlowDataConfig, shared code this change leaves alone (not a paper's
+    # config.py): its two sizes are the one gap left
+    assert unbounded == ["gan2019: data.face_size", "gan2019: data.size"]
+    experiment = _papers()["liong2018"].EXPERIMENTS[0]
+    with pytest.raises(ConfigError, match=r"3000 is out of range; FeatureConfig.size must be in \[16, 1024\]"):
+        effective_config(experiment, "smoke", {"features.size": 3000})
+
+
+def test_messages_name_what_the_user_gave_and_the_clip_once(tmp_path):
+    """``--apex 99s`` was echoed as ``--apex 24166``; a motionless clip's refusal named its folder twice, and a
+    video's named its frames' folder in the cache. A manifest.json linking outside the model folder was read."""
+    import os
+
+    import dummy_paper
+    from common.deployment import predict as pr
+    from common.deployment.recording import ClipRequest, clip_sample
+
+    clip = _frames(tmp_path / "clip", range(1, 5))
+    with pytest.raises(DeployError, match=r"^.*clip: --apex 99s \(frame 2971\) is outside the clip \(frames 1..4\)$"):
+        clip_sample(ClipRequest(clip, apex="99s"), cache_root=tmp_path / "cache", fps=30.0)
+    with pytest.raises(DeployError, match=r"clip: --apex 9 is outside the clip"):
+        clip_sample(ClipRequest(clip, apex="9"), cache_root=tmp_path / "cache", fps=30.0)
+    with pytest.raises(DeployError, match=r"clip: --onset 0.1s \(frame 4\) is after --offset 2$"):
+        clip_sample(ClipRequest(clip, onset="0.1s", offset="2"), cache_root=tmp_path / "cache", fps=30.0)
+    motionless = _exported(tmp_path, [[0.2, 0.3, 0.5]], needs_motion=True)
+    with pytest.raises(DeployError) as refused:
+        pr.predict_samples(motionless, [_sample(clip, apex=1)], faces_policy="keep", views=False)
+    assert str(refused.value).startswith(f"{clip}: its apex frame img001.png is its onset frame (apex 1, onset 1)")
+    assert str(refused.value).count(str(clip)) == 1
+    decoded = _frames(tmp_path / "cache" / "recordings" / "0123", range(1, 5))  # a video's frames, in the cache
+    video = dataclasses.replace(_sample(decoded, apex=1), meta={"source": str(tmp_path / "clip.mp4"),
+                                                                "apex_rule": "given"})
+    with pytest.raises(DeployError) as refused:
+        pr.predict_samples(motionless, [video], faces_policy="keep", views=False)
+    assert str(refused.value).startswith(f"{tmp_path / 'clip.mp4'}: its apex frame") and "recordings" not in str(
+        refused.value)
+    model = tmp_path / "model"
+    model.mkdir()
+    (tmp_path / "elsewhere.json").write_text("{}")
+    os.symlink(tmp_path / "elsewhere.json", model / "manifest.json")
+    with pytest.raises(DeployError, match=r"manifest.json leads outside the folder \(a link\); export the model"):
+        pr.load_export(model, dummy_paper.DEPLOY_REGISTRY)

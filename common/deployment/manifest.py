@@ -1,7 +1,8 @@
 """The export manifest's schema and its own hash: what ``--predict`` checks before it trusts ``manifest.json``.
 
 Every field :func:`common.deployment.export.export_experiment` writes is required, with its JSON type and,
-where the value has a domain, the domain (:func:`check_manifest`). The manifest covers itself:
+where the value has a domain, the domain (:func:`check_manifest`; the fitted ``state`` key by key:
+:data:`STATE`). The manifest covers itself:
 ``manifest_sha256`` is the sha256 of its canonical content without that field (:func:`manifest_digest`),
 so an accidental change (a damaged or truncated file, a copy that mixed two exports, an edit made without
 knowing of the hash) no longer matches. That hash is a checksum, not a signature: it has no key, so whoever
@@ -20,6 +21,7 @@ a schema document plus a second library's error messages rewritten into one line
 from __future__ import annotations
 
 import collections
+import dataclasses
 import hashlib
 import json
 import math
@@ -27,8 +29,9 @@ import re
 import zipfile
 from pathlib import Path
 from typing import Any, NoReturn
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from common.classifiers import SVM_SCORES
 from common.errors import MersuiteError
 from common.files import hdf5_problem, parse_json, stored_member, zip_members
 
@@ -39,6 +42,10 @@ MODEL_RECORD = "mersuite.json"
 RECORDED = ("paper", "experiment", "source", "profile", "overrides", "seed", "config", "config_hash",
             "preprocessing", "class_names", "state", "min_frames")
 RECORD_BYTES = 16 << 20  # the most a model's record may hold (a manifest's bound)
+# The most a JSON member of a ``.keras`` archive (Keras' config.json and metadata.json, the record) may inflate to,
+# checked from the archive's directory before anything reads it: an exported model's config is kilobytes, and a
+# deflated member of spaces claims a thousand times its stored size (1 GiB in a 1 MB file), which Keras would read.
+JSON_MEMBER_BYTES = 16 << 20
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a file-safe model name (its file is <name>.keras)
 
@@ -155,6 +162,103 @@ def _shape(value: Any, field: str) -> None:
             _fail(f"{field}[{k}]", size, "an integer >= 1 or null")
 
 
+def _positive(value: Any, field: str, expected: str) -> None:
+    """A finite number above 0 (a JSON integer or number, not a boolean), else a refusal."""
+    if json_kind(value) not in ("integer", "number") or not math.isfinite(value) or value <= 0:
+        _fail(field, value, expected)
+
+
+def _svm_classes(value: Any, field: str, classes: int) -> None:
+    expected = (f"the classes the SVM was trained on: at least two distinct class indices (integers 0..{classes - 1} "
+                f"of the {classes} class_names) in increasing order")
+    _typed(value, field, "array", expected)
+    if not 2 <= len(value) <= classes:
+        _fail(field, value, expected)
+    for k, index in enumerate(value):
+        if json_kind(index) != "integer" or not 0 <= index < classes:
+            _fail(f"{field}[{k}]", index, f"an integer 0..{classes - 1} (the index of one of the {classes} "
+                                          "class_names the SVM was trained on)")
+        if k and index <= value[k - 1]:
+            _fail(f"{field}[{k}]", index, f"an integer above {value[k - 1]} (distinct class indices, in increasing "
+                                          "order)")
+
+
+def _svm_scores(value: Any, field: str, classes: int) -> None:
+    if value != SVM_SCORES:
+        _fail(field, value, f"{json.dumps(SVM_SCORES)} (what an SVM's scores are, as the export labels them)")
+
+
+def _scaling(value: Any, field: str, classes: int) -> None:
+    expected = ("an array of 1 to 16 stream scalings, each {std} (std > 0) or {mean, peak} (finite mean, peak > 0): "
+                "the scalars fitted on the training fold")
+    _typed(value, field, "array", expected)
+    if not 1 <= len(value) <= 16:
+        _fail(field, value, expected)
+    for k, stream in enumerate(value):
+        at = f"{field}[{k}]"
+        _typed(stream, at, "object", expected)
+        if sorted(stream) == ["std"]:
+            _positive(stream["std"], f"{at}.std", "a finite number > 0 (the training fold's standard deviation)")
+        elif sorted(stream) == ["mean", "peak"]:
+            if json_kind(stream["mean"]) not in ("integer", "number") or not math.isfinite(stream["mean"]):
+                _fail(f"{at}.mean", stream["mean"], "a finite number (the training fold's mean)")
+            _positive(stream["peak"], f"{at}.peak", "a finite number > 0 (the training fold's peak)")
+        else:
+            raise ManifestProblem(f"field '{at}' holds the keys {sorted(stream)[:4]}; expected {expected}")
+
+
+def _motion_scale(value: Any, field: str, classes: int) -> None:
+    if value is not None:
+        _positive(value, field, "null or a finite number > 0 (the training fold's standard deviation)")
+
+
+def _feature_scale(value: Any, field: str, classes: int) -> None:
+    if value is None:
+        return
+    expected = ("null or an array of 1 to 64 arrays (one per region) of 1 to 4096 numbers each, all of one length, "
+                "each finite and > 0 (the training fold's standard deviations)")
+    _typed(value, field, "array", expected)
+    if not 1 <= len(value) <= 64:
+        _fail(field, value, expected)
+    for k, region in enumerate(value):
+        _typed(region, f"{field}[{k}]", "array", expected)
+        if not 1 <= len(region) <= 4096 or len(region) != len(value[0]):
+            _fail(f"{field}[{k}]", region, expected)
+        for j, number in enumerate(region):
+            _positive(number, f"{field}[{k}][{j}]", "a finite number > 0 (a standard deviation)")
+
+
+@dataclasses.dataclass(frozen=True)
+class StateKey:
+    """One key of the export fold's recorded state (``ExportSink.record``) that a method of this code reads:
+    who records it and its check, ``check(value, field, number of classes)``, which raises
+    :class:`ManifestProblem` naming the field (``state.<key>`` or deeper) and what was expected."""
+
+    recorded_by: str
+    check: Callable[[Any, str, int], None]
+
+
+# Every state key the methods of this code record, and what each must hold: checked when the manifest is read,
+# before any model is loaded, so that a value no export writes is one line naming it, not a traceback in the method
+# (a class index out of range, a string where a number goes) or a silent cast. A key this table does not name (a
+# new paper's own, before it is added here) is checked as JSON only; a key a method reads and the manifest lacks is
+# refused when the method reads it (``common.deployment.predict``).
+STATE: dict[str, StateKey] = {
+    "svm_classes": StateKey("common.classifiers.svm_fold (the Bi-WOOF and LBP-TOP SVMs)", _svm_classes),
+    "scores": StateKey("common.classifiers.svm_fold: what the scores are", _svm_scores),
+    "scaling": StateKey("papers.reddy2019 (its inputs' fitted scaling)", _scaling),
+    "motion_scale": StateKey("papers.talluri2022 (its motion input's fitted scale)", _motion_scale),
+    "feature_scale": StateKey("papers.aouayeb2019 (its LSTM inputs' fitted scale)", _feature_scale),
+}
+
+
+def check_state(state: Mapping[str, Any], classes: int) -> None:
+    """Each key of the manifest's ``state`` that :data:`STATE` declares, with its type and range."""
+    for key, value in state.items():
+        if key in STATE:
+            STATE[key].check(value, f"state.{key}", classes)
+
+
 def safe_relative(name: str) -> bool:
     """A path inside the folder: relative, POSIX, no ``..``, no empty or ``.`` part."""
     parts = name.split("/")
@@ -204,6 +308,7 @@ def check_manifest(manifest: Any, *, profiles: tuple[str, ...], faces_policies: 
         name, times = collections.Counter(names).most_common(1)[0]
         raise ManifestProblem(f"field 'class_names' repeats a name ({_shown(name)}, {times} times among "
                               f"{len(names)}); expected distinct names")
+    check_state(manifest["state"], len(names))
     files = manifest["files"]
     for name, digest in files.items():
         if not safe_relative(name) or name == manifest_name:
@@ -285,12 +390,19 @@ def read_model_record(path: Path) -> dict[str, Any]:
 
 
 def weights_problem(path: Path) -> str:
-    """Why the arrays of a ``.keras`` archive are refused before Keras reads them, or ``""``: each HDF5 member (Keras
+    """Why the members of a ``.keras`` archive are refused before Keras reads them, or ``""``: each JSON member
+    (``config.json``, ``metadata.json``, :data:`MODEL_RECORD`) at most :data:`JSON_MEMBER_BYTES` inflated (the
+    directory's size, which ``zipfile`` reads no further than), and each HDF5 member (Keras
     writes ``model.weights.h5``, stored) surveyed from its metadata by ``common.files.hdf5_problem`` once the
     archive's directory is checked (``common.files.zip_members``). Keras reads each array whole before it compares
     its shape with the layer's, so a compressed array claiming gigabytes in a few kB would be allocated first.
     ``ValueError`` or ``zipfile.BadZipFile`` for an archive whose directory does not hold."""
-    for info in zip_members(path):
+    members = zip_members(path)
+    for info in members:
+        if info.filename.lower().endswith(".json") and info.file_size > JSON_MEMBER_BYTES:
+            return (f"its {info.filename} inflates to {info.file_size:,} bytes, more than a model's JSON "
+                    f"({JSON_MEMBER_BYTES:,} at most)")
+    for info in members:
         if not info.filename.endswith(".h5"):
             continue
         if info.compress_type != zipfile.ZIP_STORED:

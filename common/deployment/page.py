@@ -19,7 +19,7 @@ import textwrap
 
 import numpy as np
 
-from common.deployment.recording import MOTION_MEASURE, apex_text, chain_warning
+from common.deployment.recording import MOTION_MEASURE, apex_text, chain_warning, frames_text
 from common.reporting import style
 from common.files import atomic_write
 from common.predict_types import MotionCurve, PredictViews
@@ -146,7 +146,7 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     if curves:
         _motion_axes(fig.add_axes((0.60, 0.07, 0.37, 0.13)), sample, curves)
     source = sample.meta.get("fps_source", "")
-    lines = [f"frames {sample.onset}..{sample.offset} ({len(sample.frames)}), {apex_text(sample)}",
+    lines = [f"{frames_text(sample)}, {len(sample.frames)} used, {apex_text(sample)}",
              f"fps {sample.fps:g}" + (f" ({source} rate)" if source else ""),
              f"face check: {result.face_verdict}" + (f": {result.face_reason}" if result.face_reason else "")]
     if sample.meta.get("rate_note"):

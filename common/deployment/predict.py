@@ -12,7 +12,9 @@ output shapes the manifest records. Then, per clip
 ``no_face`` and ``face_lost`` follow ``--faces-policy``: ``exclude`` (default) leaves the clip out
 and says why, ``refuse`` stops, ``keep`` predicts it, flagged), then ``Experiment.predict_clips``, and
 the apex the method's input was built from (``Experiment.predict_apex``, else the recording's), which
-every output records. In a folder or CSV of clips, an entry that is not a clip or cannot be predicted is
+every output records. The scores must be one distribution per clip (:func:`scores_problem`); a model or state key
+the method reads and the manifest lacks is one line naming the field (:class:`Recorded`). In a folder or CSV of
+clips, an entry that is not a clip or cannot be predicted is
 a :class:`~common.deployment.recording.Skipped` with its reason, written with the predictions; one clip
 given alone is refused instead. Every refusal is one :class:`DeployError` line before anything is
 written; the outputs (``predictions.csv``, ``predict.pdf``, ``predict.png``: page 1) are each written
@@ -28,14 +30,15 @@ import time
 import zipfile
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
 from common.datasets.sample import Sample
 from common.deployment.export import (DeployError, find_experiment, FORMAT_VERSION, MANIFEST, mersuite_version,
                                       model_shapes)
-from common.deployment.recording import apex_text, chain_warning, clip_requests, clip_sample, ClipRequest, Skipped
+from common.deployment.recording import (apex_text, chain_warning, clip_requests, clip_sample, ClipRequest,
+                                         frames_text, Skipped)
 from common.experiment import Experiment, PROFILES
 from common.predict_types import PredictContext, PredictViews
 from common.files import (csv_writer, file_sha256, OutputError, prepare_output_folder, read_json,
@@ -56,6 +59,10 @@ logger = logging.getLogger(__name__)
 
 # An export's manifest holds the config, the class names and the fold's small recorded state: a few kilobytes.
 MANIFEST_BYTES = 16 << 20
+# How far a method's per-clip scores may stray from a distribution (each in [0, 1], each clip's summing to 1): every
+# method's are one (a softmax in float32, within 1e-6 of it; the SVMs' vote shares, exact), so this only allows
+# rounding; a damaged model (NaN weights: NaN scores, or an SVM's rows of no vote) is far outside it.
+SCORE_TOLERANCE = 1e-3
 FACE_REFUSED = ("no_face", "face_lost")  # verdicts --faces-policy decides on; "fallback" is flagged, predicted
 
 
@@ -138,6 +145,8 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         raise DeployError(f"--model {folder}: no such folder (expected a folder written by --export)")
     path = folder / MANIFEST
     where = f"--model {folder}: {MANIFEST}"
+    if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):  # as a listed file's link is
+        raise DeployError(f"{where} leads outside the folder (a link); export the model again")
     if path.exists() and not path.is_file():  # a folder, a pipe or a device would be read forever or not at all
         raise DeployError(f"{where} is not a file; expected a folder written by --export")
     if path.is_file() and path.stat().st_size > MANIFEST_BYTES:
@@ -298,10 +307,59 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
                     class_names=classes, models=models, state=dict(manifest["state"]))
 
 
+@dataclasses.dataclass(frozen=True)
+class Recorded(Mapping[str, Any]):
+    """The export's models or state as a method's hooks read them (``PredictContext.models`` / ``.state``): a name
+    the manifest's ``field`` does not hold is one :class:`DeployError` line naming the field and the name, not a
+    ``KeyError`` traceback. ``get`` of such a name is refused too: every name a method reads, its export fold
+    records (a state of None is recorded as null), so a name missing is an export this code did not write."""
+
+    held: Mapping[str, Any]  # name -> model, or state key -> value
+    field: str  # "models" or "state"
+    folder: Path
+    method: str  # paper/experiment, as the refusal names it
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.held:
+            names = ", ".join(sorted(self.held)) or "nothing"
+            raise DeployError(f"--model {self.folder}: {MANIFEST} field '{self.field}' has no {key!r}, which "
+                              f"{self.method} reads (it holds {names[:200]}); export the model again")
+        return self.held[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.held
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.held)
+
+    def __len__(self) -> int:
+        return len(self.held)
+
+
 def predict_context(exported: Exported, samples: Sequence[Sample], cache_dir: Path | None = None) -> PredictContext:
-    return PredictContext(samples=tuple(samples), config=exported.config, models=exported.models,
-                          state=exported.state, class_names=exported.class_names,
+    method = f"{exported.paper_id}/{exported.experiment.name}"
+    return PredictContext(samples=tuple(samples), config=exported.config,
+                          models=Recorded(exported.models, "models", exported.folder, method),
+                          state=Recorded(exported.state, "state", exported.folder, method),
+                          class_names=exported.class_names,
                           cache_dir=cache_dir if cache_dir is not None else stages_root())
+
+
+def scores_problem(scores: np.ndarray, expected: tuple[int, int]) -> str:
+    """Why ``scores`` (a method's ``predict_clips``) are not one distribution per clip over the classes, "": every
+    method's scores are one (softmax probabilities, the SVMs' vote shares): of shape ``expected``, finite, each
+    in [0, 1] and each clip's summing to 1, within :data:`SCORE_TOLERANCE`."""
+    if scores.shape != expected:
+        return f"an array of shape {scores.shape}, not {expected} (clips, classes)"
+    for k, row in enumerate(scores):
+        shown = ", ".join(f"{v:.4g}" for v in row[:8]) + (", ..." if len(row) > 8 else "")
+        if not np.all(np.isfinite(row)):
+            return f"clip {k + 1}'s are not all finite: {shown}"
+        if np.any(row < -SCORE_TOLERANCE) or np.any(row > 1 + SCORE_TOLERANCE):
+            return f"clip {k + 1}'s are not all in [0, 1]: {shown}"
+        if abs(float(row.sum()) - 1.0) > SCORE_TOLERANCE:
+            return f"clip {k + 1}'s sum to {float(row.sum()):.4g}, not 1: {shown}"
+    return ""
 
 
 def min_frames_problem(exported: Exported, sample: Sample) -> str:
@@ -385,12 +443,12 @@ def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_poli
     its ``predict_views`` (when ``views`` and the method has them) for the page."""
     checked = check_samples(exported, samples, faces_policy)
     ctx, probabilities = predict_kept(exported, checked, cache_dir)
-    expected = (len(ctx.samples), len(exported.class_names))
-    if probabilities.shape != expected or not np.all(np.isfinite(probabilities)):
-        raise DeployError(f"{exported.paper_id}/{exported.experiment.name}: predict_clips returned "
-                          f"{probabilities.shape} "
-                          f"{'non-finite ' if probabilities.size and not np.all(np.isfinite(probabilities)) else ''}"
-                          f"probabilities, expected {expected}")
+    problem = scores_problem(probabilities, (len(ctx.samples), len(exported.class_names)))
+    if problem:  # never a row of zeros or NaN printed as a prediction: the model folder is at fault, not the clip
+        raise DeployError(f"--model {exported.folder}: {exported.paper_id}/{exported.experiment.name} gave scores that "
+                          f"are not one distribution per clip ({problem}); expected {exported.scores}, each in "
+                          f"[0, 1], each clip's summing to 1 (its weights or state are damaged?); export the model "
+                          f"again")
     results, k = [], 0
     for sample, verdict, face_reason, excluded in checked:
         if excluded:
@@ -421,12 +479,16 @@ def predict_samples(exported: Exported, samples: Sequence[Sample], *, faces_poli
 
 def motion_problem(sample: Sample) -> str:
     """Rule 6 of a run (``common.datasets.invariants.motion_verdict``) on the clip as its input was built
-    (onset = its first frame, the apex the method used): why it has no motion between them, or ""."""
+    (onset = its first frame, the apex the method used): why it has no motion between them, or "". The verdict
+    names the frames' folder first, which the caller names as the clip's source (for a video, the video, not its
+    decoded frames' folder in the cache): that prefix is left out."""
     try:
         verdict = motion_verdict(sample)
     except FrameReadError as exc:
         raise DeployError(f"{exc} (clip {sample.meta.get('source', sample.key)})") from None
-    return "" if verdict is None else verdict.reason
+    if verdict is None:
+        return ""
+    return verdict.reason.removeprefix(f"{sample.frames[0].parent}: ") if sample.frames else verdict.reason
 
 
 def fallbacks(r: ClipResult) -> list[str]:
@@ -479,16 +541,26 @@ def counts_text(results: Sequence[ClipResult | Skipped]) -> str:
     return f"{', '.join(parts)} of {counts['entries']}"
 
 
+def _declared(sample: Sample) -> int:
+    """The frame count a video's container declares, 0 for a folder of frames or a container that gives none (the
+    ``declared_frames`` column beside ``frames``: the decoded count is the video's own ``frames`` when the clip is
+    the whole video)."""
+    return int(sample.meta.get("declared_frames", 0) or 0)
+
+
 def _clip_json(exported: Exported, r: ClipResult | Skipped) -> dict[str, Any]:
     if isinstance(r, Skipped):
         return {"clip": r.entry, "source": r.source, "onset": None, "apex": None, "offset": None, "apex_rule": "",
-                "fps": None, "fps_source": "", "frames": 0, "face": "", "face_reason": "", "status": r.status,
+                "fps": None, "fps_source": "", "frames": 0, "missing_frames": 0, "declared_frames": None,
+                "face": "", "face_reason": "", "status": r.status,
                 "reason": r.reason, "rate_note": "", "clock": "", "variable_rate": False, "positions": "",
                 "fallbacks": [], "predicted": None, "probabilities": None}
     s = r.sample
     return {"clip": s.clip, "source": s.meta.get("source", ""), "onset": s.onset, "apex": s.apex, "offset": s.offset,
             "apex_rule": s.meta.get("apex_rule", ""), "fps": s.fps, "fps_source": s.meta.get("fps_source", ""),
-            "frames": len(s.frames), "face": r.face_verdict, "face_reason": r.face_reason, "status": r.status,
+            "frames": len(s.frames), "missing_frames": int(s.meta.get("missing_frames", 0) or 0),
+            "declared_frames": _declared(s) or None,
+            "face": r.face_verdict, "face_reason": r.face_reason, "status": r.status,
             "reason": r.reason, "rate_note": s.meta.get("rate_note", ""), "clock": s.meta.get("clock", ""),
             "variable_rate": bool(s.meta.get("variable_rate", False)), "positions": s.meta.get("positions", ""),
             "fallbacks": fallbacks(r),
@@ -521,18 +593,20 @@ def predictions_csv(exported: Exported, results: Sequence[ClipResult | Skipped])
     last column, ``input_warning``, holds :func:`chain_warning` on every predicted row (empty where it is "")."""
     buffer = io.StringIO()
     writer = csv_writer(buffer, lineterminator="\n")
-    writer.writerow(["clip", "source", "onset", "apex", "offset", "apex_rule", "fps", "frames", "face", "status",
-                     "reason", "predicted", *exported.class_names, "input_warning"])
+    writer.writerow(["clip", "source", "onset", "apex", "offset", "apex_rule", "fps", "frames", "missing_frames",
+                     "declared_frames", "face", "status", "reason", "predicted", *exported.class_names,
+                     "input_warning"])
     warning = chain_warning(exported.manifest)
     for r in results:
         if isinstance(r, Skipped):
-            writer.writerow([r.entry, r.source, "", "", "", "", "", "", "", r.status, r.reason, "",
+            writer.writerow([r.entry, r.source, "", "", "", "", "", "", "", "", "", r.status, r.reason, "",
                              *[""] * len(exported.class_names), ""])
             continue
         s = r.sample
         probabilities = [] if r.probabilities is None else [repr(float(p)) for p in r.probabilities]
         writer.writerow([s.clip, s.meta.get("source", ""), s.onset, s.apex, s.offset, s.meta.get("apex_rule", ""),
-                         s.fps, len(s.frames), r.face_verdict, r.status, r.reason,
+                         s.fps, len(s.frames), int(s.meta.get("missing_frames", 0) or 0), _declared(s) or "",
+                         r.face_verdict, r.status, r.reason,
                          "" if r.probabilities is None else exported.class_names[int(np.argmax(r.probabilities))],
                          *(probabilities or [""] * len(exported.class_names)),
                          warning if r.probabilities is not None else ""])
@@ -550,7 +624,7 @@ def summary_lines(exported: Exported, results: Sequence[ClipResult | Skipped]) -
             lines.append(f"{r.entry}: skipped: {r.reason}")
             continue
         s = r.sample
-        head = f"{s.clip}: frames {s.onset}..{s.offset}, {apex_text(s)}, face {r.face_verdict}"
+        head = f"{s.clip}: {frames_text(s)}, {apex_text(s)}, face {r.face_verdict}"
         if r.probabilities is None:
             lines.append(f"{head}: excluded: {r.reason}")
             continue

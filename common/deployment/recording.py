@@ -29,6 +29,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,13 @@ MAX_FOLDER_ENTRIES = 100_000
 # phone's variable rate moves them by a third or more (30 -> 20 fps), a dropped frame doubles one.
 VFR_TOLERANCE = 0.25
 MIN_JITTER = 0.0015
+# A video whose container declares N frames is refused when fewer than N minus the larger of these two decode (a
+# truncated or damaged file: an .avi cut at half its length declares every frame and decodes half): container
+# counts are estimates for some codecs (a frame or two off, a few percent on a variable rate), so any smaller
+# difference is said (stdout, predictions.csv, the page), not refused.
+FRAME_COUNT_SLACK = 2
+FRAME_COUNT_SLACK_FRACTION = 0.05
+DECLARED = "declared.txt"  # beside a decoded video's frames in the cache: the count its container declares
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,9 +133,49 @@ def _listing(folder: Path) -> list[Path]:
 
 
 def _frame_files(entries: Sequence[Path]) -> list[Path]:
-    """The frame images among a folder's entries (:func:`_listing`); hidden files (macOS ``._`` sidecars copy a
-    frame's name) are not."""
-    return [p for p in entries if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES and not _hidden(p)]
+    """The frame entries among a folder's entries (:func:`_listing`): every name with a frame image's suffix,
+    whatever it is (a file, or a link, a folder, a device: :func:`frame_entry_problem` refuses those, never
+    drops them unseen); hidden files (macOS ``._`` sidecars copy a frame's name) are not."""
+    return [p for p in entries if p.suffix.lower() in FRAME_SUFFIXES and not _hidden(p)]
+
+
+def frame_entry_problem(path: Path) -> str:
+    """Why the entry ``path`` with a frame's name is not a frame file, "" when it is a regular file (or a link to
+    one): a link to nothing, a folder, a device, a pipe (a frame dropped unseen would shift every frame after it)."""
+    try:
+        mode = path.stat().st_mode  # follows a link
+    except FileNotFoundError:
+        return "is a link to nothing (dangling)" if path.is_symlink() else "is gone"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return ""
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    return f"is {kind}{' (through a link)' if path.is_symlink() else ''}, not a file"
+
+
+def missing_numbers(numbers: Sequence[int]) -> list[tuple[int, int]]:
+    """The gaps in a clip's increasing frame numbers, as (first missing, last missing) ranges."""
+    return [(a + 1, b - 1) for a, b in zip(numbers, numbers[1:]) if b - a > 1]
+
+
+def frames_text(sample: Sample) -> str:
+    """The clip's frames as stdout and the page give them: ``frames 4366..4386``, then what is missing from them
+    (numbers absent from the folder, as the database loaders count them: ``missing_frames``) and, for a video
+    whose decoded count is not the one its container declares, both counts."""
+    text = f"frames {sample.onset}..{sample.offset}"
+    notes = []
+    missing = int(sample.meta.get("missing_frames", 0) or 0)
+    if missing:
+        gaps = missing_numbers(sample.frame_numbers)
+        shown = ", ".join(str(a) if a == b else f"{a}..{b}" for a, b in gaps[:4]) + (", ..." if len(gaps) > 4 else "")
+        notes.append(f"{len(sample.frames)} present, {missing} missing: {shown}")
+    declared = int(sample.meta.get("declared_frames", 0) or 0)
+    decoded = int(sample.meta.get("decoded_frames", 0) or 0)
+    if declared and decoded != declared:
+        notes.append(f"{decoded} decoded of the {declared} frames the video declares")
+    return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _entry(path: Path) -> ClipRequest | Skipped:
@@ -230,6 +278,10 @@ def _csv_entries(path: Path) -> tuple[ClipRequest | Skipped, ...]:
         if not clip.exists():
             entries.append(Skipped(entry, str(clip), "no such file or folder"))
             continue
+        if not clip.is_file() and not clip.is_dir():  # a pipe or a device (/dev/zero) would be read forever
+            entries.append(Skipped(entry, str(clip), "not a file or folder (a device, a pipe?); expected a folder of "
+                                                     "frames or a video"))
+            continue
         entries.append(ClipRequest(clip, values.get("onset") or None, values.get("apex") or None,
                                    values.get("offset") or None, entry=entry))
     if not entries:
@@ -240,8 +292,10 @@ def _csv_entries(path: Path) -> tuple[ClipRequest | Skipped, ...]:
 def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[float] | None]:
     """The video's frames as PNG files in the cache (decoded once, keyed by the file's sha256), its fps
     (0.0 when the container gives none) and each frame's timestamp in seconds from the container (beside the
-    frames as ``times.txt``; None for a decoding cached before timestamps were kept, or a container that
-    gives none). An unreadable or unsupported video is one :class:`DeployError`."""
+    frames as ``times.txt``; None for a container that gives none). The count its container declares is kept
+    beside them (:data:`DECLARED`, read by :func:`video_declared_frames`); far fewer frames decoded than that
+    (:func:`frame_count_problem`: a truncated file) is refused and nothing is cached. An unreadable or unsupported
+    video is one :class:`DeployError`."""
     if path.suffix.lower() not in VIDEO_SUFFIXES:
         raise DeployError(f"--predict {path}: unsupported file type {path.suffix or '(none)'}; expected a folder of "
                           f"frames, a video ({', '.join(VIDEO_SUFFIXES)}) or a CSV of clips")
@@ -251,14 +305,19 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
         raise DeployError(f"--predict {path}: cannot read this video ({exc.strerror or exc})") from None
     folder = Path(cache_root) / "recordings" / key[:32]
     fps_file = folder / "fps.txt"
-    if fps_file.is_file():
+    # complete, with its container's count (a decoding cached before the count was kept is decoded again)
+    if fps_file.is_file() and (folder / DECLARED).is_file():
         cached = sorted(folder.glob("frame*.png"))
+        short = frame_count_problem(len(cached), video_declared_frames(folder))
+        if short:
+            raise DeployError(f"--predict {path}: {short}")
         return cached, _container_rate(read_regular_text(fps_file)), _cached_times(folder, len(cached))
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
             raise DeployError(f"--predict {path}: OpenCV cannot open this video (unreadable or unsupported codec)")
         fps = _container_rate(capture.get(cv2.CAP_PROP_FPS))
+        declared = _declared_count(capture.get(cv2.CAP_PROP_FRAME_COUNT))
         claimed = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)) * int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
         if claimed > MAX_PIXELS:
             raise DeployError(f"--predict {path}: its frames claim {claimed:,} pixels each, more than any frame this "
@@ -287,8 +346,14 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
             if count == 0:
                 raise DeployError(f"--predict {path}: OpenCV decoded no frame from this video (unreadable or "
                                   f"unsupported codec)")
+            short = frame_count_problem(count, declared)
+            if short:  # not cached: nothing of a truncated file is kept
+                raise DeployError(f"--predict {path}: {short}")
+            (tmp / DECLARED).write_text(str(declared), encoding="utf-8")
             (tmp / TIMES).write_text("".join(f"{t!r}\n" for t in times), encoding="utf-8")
             (tmp / "fps.txt").write_text(repr(fps), encoding="utf-8")  # written last: the decoding is complete
+            if folder.is_dir() and not (folder / DECLARED).is_file():  # an earlier decoding without its count
+                shutil.rmtree(folder, ignore_errors=True)
             try:
                 os.replace(tmp, folder)
             except OSError:  # another process decoded it meanwhile
@@ -300,6 +365,40 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
         capture.release()
     frames = sorted(folder.glob("frame*.png"))
     return frames, fps, _cached_times(folder, len(frames))
+
+
+# The most frames a container's count is believed up to: a day at 10,000 fps is under 10**9 frames.
+MAX_DECLARED_FRAMES = 10**9
+
+
+def _declared_count(value: Any) -> int:
+    """The frame count a video's container declares, 0 (unknown) when it gives none or one that is not a whole
+    number from 1 to :data:`MAX_DECLARED_FRAMES` (OpenCV gives -1 or NaN for a container without one)."""
+    try:
+        count = float(value or 0.0)
+    except (TypeError, ValueError):
+        return 0
+    return int(count) if count.is_integer() and 1 <= count <= MAX_DECLARED_FRAMES else 0
+
+
+def frame_count_problem(decoded: int, declared: int) -> str:
+    """Why a video of which ``decoded`` frames decode is refused against the ``declared`` count of its container
+    (0: unknown), "" when it is not: fewer than ``declared`` minus the larger of :data:`FRAME_COUNT_SLACK` frames
+    and :data:`FRAME_COUNT_SLACK_FRACTION` of it (a truncated or damaged file)."""
+    slack = max(FRAME_COUNT_SLACK, int(FRAME_COUNT_SLACK_FRACTION * declared))
+    if not declared or decoded >= declared - slack:
+        return ""
+    return (f"OpenCV decoded {decoded} of the {declared} frames its container declares (a truncated or damaged file; "
+            f"up to {slack} fewer are taken as the container's estimate); re-encode or copy the video again")
+
+
+def video_declared_frames(folder: Path) -> int:
+    """The frame count a decoded video's container declared (:data:`DECLARED` beside its frames in the cache); 0
+    when unknown (a container without one, or a decoding cached before the count was kept)."""
+    try:
+        return _declared_count(read_regular_text(folder / DECLARED).strip())
+    except (OSError, ValueError):
+        return 0
 
 
 def _cached_times(folder: Path, count: int) -> list[float] | None:
@@ -456,6 +555,14 @@ def motion_curve(frames: Sequence[Path], chunk: int = 64) -> np.ndarray:
     return np.concatenate(curve)
 
 
+def _as_given(what: str, text: str | None, value: int) -> str:
+    """A position as the user gave it, and the frame it names where that is not the same text: ``--apex 99s
+    (frame 24166)``, ``--apex 37``."""
+    given = str(text).strip() if text is not None else ""
+    shown = given if len(given) <= 40 else given[:37] + "..."
+    return f"--{what} {value}" if not given or given == str(value) else f"--{what} {shown} (frame {value})"
+
+
 def _rate(fps: float | None, video_fps: float, default_fps: float | None) -> tuple[float | None, str]:
     """The clip's frame rate and where it comes from: ``--fps``, else the video's own, else the training
     corpus's single rate (``default_fps``); ``(None, "")`` when none is known."""
@@ -474,9 +581,11 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
     to ``notes`` when given (``--predict`` shows it only once something is predicted), else logged."""
     path = request.path
     video = path.is_file()
+    declared = 0
     if video:
         frames, video_fps, times = decode_video(path, cache_root)
         times_source = "the video's timestamps"
+        declared = video_declared_frames(frames[0].parent) if frames else 0
     else:
         video_fps = 0.0
         listed = _listing(path)
@@ -491,6 +600,11 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         frames = _frame_files(listed)
         if not frames:
             raise DeployError(f"--predict {path}: no frame images in this folder")
+        for frame in sorted(frames):  # a frame that is not a file is refused, never left out unseen
+            problem = frame_entry_problem(frame)
+            if problem:
+                raise DeployError(f"--predict {path}: frame entry {frame.name} {problem}; expected a frame image "
+                                  "file")
         try:
             frames = sorted(frames, key=lambda p: (frame_number(p), p.name))
         except ValueError as exc:
@@ -518,15 +632,18 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         else:
             notes.append(note)
     span = f"frames {first}..{last}"
+    texts = {"onset": request.onset, "offset": request.offset, "apex": request.apex}
     for what, value in (("onset", onset), ("offset", offset), ("apex", apex)):
         if value is not None and not first <= value <= last:
-            raise DeployError(f"{path}: --{what} {value} is outside the clip ({span})")
+            raise DeployError(f"{path}: {_as_given(what, texts[what], value)} is outside the clip ({span})")
+    if onset is not None and offset is not None and onset > offset:
+        raise DeployError(f"{path}: {_as_given('onset', request.onset, onset)} is after "
+                          f"{_as_given('offset', request.offset, offset)}")
     onset = first if onset is None else onset
     offset = last if offset is None else offset
-    if onset > offset:
-        raise DeployError(f"{path}: --onset {onset} is after --offset {offset}")
     if apex is not None and not onset <= apex <= offset:
-        raise DeployError(f"{path}: --apex {apex} is outside the expression (onset {onset} .. offset {offset})")
+        raise DeployError(f"{path}: {_as_given('apex', request.apex, apex)} is outside the expression (onset {onset} "
+                          f".. offset {offset})")
     used = tuple(p for p, n in zip(frames, numbers) if onset <= n <= offset)
     if not used:
         raise DeployError(f"{path}: no frame between --onset {onset} and --offset {offset} (the clip's {span})")
@@ -552,6 +669,8 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
     return Sample(dataset=RECORDING, subject="", clip=name or (path.stem if video else path.name), emotion="",
                   onset=onset, apex=apex, offset=offset, fps=float(fps), frames=used,
                   meta={"source": str(path), "apex_rule": rule, "motion_curve": curve, "video": video,
-                        "missing_frames": 0,
+                        # frame numbers absent between onset and offset, as the database loaders count them
+                        "missing_frames": offset - onset + 1 - len(used),
+                        "declared_frames": declared, "decoded_frames": len(frames) if video else 0,
                         "fps_source": fps_source, "clock": clock.describe(), "variable_rate": clock.variable,
                         "positions": "; ".join(in_seconds)})

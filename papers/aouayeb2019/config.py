@@ -19,12 +19,14 @@ class DataConfig:
 
     # Sec. 4.1.2 padded ("adding a black background") RGBA crops: 4 reproduces Sec. 5's count; 3 = RGB option
     channels: Annotated[int, Range(ge=1, le=4)] = 4
-    seq_len: Annotated[int, Range(ge=1)] = 500  # Sec. 4.1.2: "resized all input sequences to the same size 500"
+    # Sec. 4.1.2: "resized all input sequences to the same size 500"; at most 5,000 frames (ten times it: a bound on
+    # what an exported manifest's overrides may ask of --predict's memory)
+    seq_len: Annotated[int, Range(ge=1, le=5000)] = 500
     # Sec. 4.1.2: "adding zeros at the end"; "pre" (Keras pad_sequences default) = quick/smoke (ledger #12)
     padding: Literal["pre", "post"] = "post"
     truncating: Literal["pre", "post"] = "post"  # choice: clips longer than seq_len lose their last frames
     # 0 = every frame (Sec. 3.1); >0 = that many frames sampled uniformly per clip (quick/smoke only)
-    frames_per_clip: Annotated[int, Range(ge=0)] = 0
+    frames_per_clip: Annotated[int, Range(ge=0, le=5000)] = 0  # at most seq_len's bound
     # Sec. 3.1 / 4.1.2: six boxes placed on the first frame's 68 landmarks, each cropped from the
     # frame and padded to its fixed size ("landmarks", ledger #19). "canvas" (quick/smoke): the face
     # letterboxed to 240 x 280 and the authors' six fixed boxes of crop_6_ROIs.py (their later script).

@@ -23,7 +23,7 @@ class FaceConfig:
     # choice: margin around the first frame's landmark box (fraction of its side)
     crop_margin: Annotated[float, Range(ge=0)] = 0.15
     # choice: side of the square face crop that is magnified (= the CNN input, Sec. 3.5)
-    crop_size: Annotated[int, Range(ge=1)] = 224
+    crop_size: Annotated[int, Range(ge=1, le=1024)] = 224  # at most 1,024 px (a bound on a manifest's overrides)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +54,7 @@ class TextureConfig:
     """Removal of frames with low textural variance (Sec. 3.2; common.preprocessing.texture)."""
 
     enabled: bool = True  # Sec. 3.2 (False = ablation: every frame averaged)
-    window: Annotated[int, Range(ge=1)] = 61  # Sec. 3.2: sliding temporal window N = 61
+    window: Annotated[int, Range(ge=1, le=1001)] = 61  # Sec. 3.2: sliding temporal window N = 61 (at most 1,001)
     window_rule: Literal["padded", "clip", "fixed"] = "padded"  # README ledger 7. "padded" (Sec. 3.2's N = 61 for
     # every clip): the clip is padded in time by 30 frames at each end (`padding`), so every frame has its own 61-frame
     # window centred on it. Options: "clip" = N = 61 where the clip has >= 122 frames, else the largest odd N <= T / 2
@@ -62,7 +62,7 @@ class TextureConfig:
     # "fixed" = N = 61 unpadded, a shorter clip is one window (every frame kept)
     padding: Literal["reflect", "symmetric", "edge", "wrap"] = "reflect"  # window_rule "padded" (numpy.pad mode;
     # choice, the paper is silent, ledger 7): reflect mirrors the clip about its end frames (..., f2, f1 | f0, f1, ...)
-    blocks: Annotated[int, Range(ge=1)] = 6  # Sec. 3.2: 6 x 6 blocks
+    blocks: Annotated[int, Range(ge=1, le=64)] = 6  # Sec. 3.2: 6 x 6 blocks (at most 64 x 64)
     d0: Annotated[float, Range(gt=0)] = 30.0  # Eq. 7: D0 = 30 (DFT-bin units, see common.preprocessing.texture)
     threshold: Annotated[float, Range(ge=0, le=1)] = 0.5  # Sec. 3.2: frames with probability below 0.5 are removed
     method: Literal["gaussian", "minmax"] = "gaussian"  # choice: Phi((A - mean) / std) from "mean and std"
@@ -71,7 +71,7 @@ class TextureConfig:
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     # Sec. 3.5: "an image size of 224 x 224"; the EAI is rendered at this size
-    input_size: Annotated[int, Range(ge=1)] = 224
+    input_size: Annotated[int, Range(ge=1, le=1024)] = 224  # at most 1,024 px (a bound on a manifest's overrides)
     # "" = train from scratch (default; nothing downloads); else a Keras weights file
     # of ResNet-34 without top for common.backbones.resnet34 (the paper does not say whether it pre-trained)
     weights: Annotated[str, FreeText("a Keras weights file, or empty")] = ""

@@ -29,7 +29,7 @@ PAPER_WEIGHTS = {
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
     # choice: working resolution of the face frames before EVM (= the CNN input, Sec. III-D)
-    frame_size: Annotated[int, Range(ge=1)] = 224
+    frame_size: Annotated[int, Range(ge=1, le=1024)] = 224  # at most 1,024 px (a bound on a manifest's overrides)
     face_crop: Literal["auto", "always", "never"] = "auto"  # Sec. III uses face-aligned frames; "auto" crops
     # to the dlib face box only when the face is small in the frame (raw SAMM is 2040x1088, not face-aligned)
     # choice: margin around dlib's face box (fraction of its side) when cropping
@@ -67,7 +67,8 @@ class RegionConfig:
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     backbone: Backbone = "vgg19"  # Sec. III-D, Table II
-    input_size: Annotated[int, Range(ge=1)] = 224  # Sec. III-D: standard ImageNet input of the three architectures
+    # Sec. III-D: standard ImageNet input of the three architectures; at most 1,024 px
+    input_size: Annotated[int, Range(ge=1, le=1024)] = 224
     # "" = from scratch (the dataclass default: building a model never downloads);
     # "imagenet" = Keras' ImageNet weights, downloaded once into Keras' cache (VGG19, ResNet50; the paper
     # experiments set it, PAPER_WEIGHTS); or a path: a Keras weights file of the backbone without top

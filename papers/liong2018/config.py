@@ -16,11 +16,13 @@ from common.config import LosoEvaluationConfig, Range
 class FeatureConfig:
     """Bi-WOOF of the onset and apex faces (README ledger 1-6, 10)."""
 
-    size: Annotated[int, Range(ge=16)] = 128  # assumed: flow on 128 x 128 face crops (ledger 2)
+    # assumed: flow on 128 x 128 face crops (ledger 2); at most 1,024 px (a bound on a manifest's overrides)
+    size: Annotated[int, Range(ge=16, le=1024)] = 128
     # Sec. 3.2: TV-L1 optical flow between onset and apex ("farneback": option)
     flow: Literal["tvl1", "farneback"] = "tvl1"
-    grid: Annotated[tuple[int, int], Range(ge=1)] = (5, 5)  # authors' biwoof.m: nW = nH = 5 blocks (ledger 3)
-    bins: Annotated[int, Range(ge=1)] = 8  # authors' biwoof.m: nBin = 8 orientation bins (ledger 3)
+    # authors' biwoof.m: nW = nH = 5 blocks (ledger 3); at most 64 a side
+    grid: Annotated[tuple[int, int], Range(ge=1, le=64)] = (5, 5)
+    bins: Annotated[int, Range(ge=1, le=360)] = 8  # authors' biwoof.m: nBin = 8 orientation bins (ledger 3); <= 360
     # the text gives N x N blocks, not their pixels: the authors' biwoof.m (lines 36-60) lays them out with
     # neighbours sharing two pixels and the last block larger ("authors", ledger 10); "partition": every
     # pixel in one block (motion.block_edges).

@@ -17,8 +17,8 @@ class DataConfig:
     flow_method: Literal["tvl1", "farneback"] = "tvl1"
     # assumed (README ledger 3): the flow is computed on grey face crops of this size (Table II: the
     # databases' 170 x 140 crops; our shared face stage crops squares), then resized to ``size``.
-    face_size: Annotated[int, Range(ge=8)] = 128
-    size: Annotated[int, Range(ge=4)] = 28  # Sec. II / Table I: "resize to 28x28x3"
+    face_size: Annotated[int, Range(ge=8, le=1024)] = 128  # at most 1,024 px (a bound on a manifest's overrides)
+    size: Annotated[int, Range(ge=4, le=1024)] = 28  # Sec. II / Table I: "resize to 28x28x3"; at most 1,024 px
     # Authors' main.m: imageDatastore reads their input folders of image files (28x28x3: u, v and strain
     # each normalised and stored as one 8-bit channel; main.py reads the same folder, norm_u_v_os, with
     # cv2.imread) with no ReadFcn or resize, so the network sees the integers 0..255. "uint8": each

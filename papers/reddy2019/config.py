@@ -29,10 +29,10 @@ TABLE9_KERNELS: tuple[tuple[int, int, int], ...] = (
 class DataConfig:
     database: Database = "casme_sq"  # Sec. IV-A: CAS(ME)^2 and SMIC-HS
     # Sec. IV-B: 64x64x96 (CAS(ME)^2); SMIC: 18 (Sec. IV-A-2, "more than 18 frames")
-    frames: Annotated[int, Range(ge=1)] = 96
-    size: Annotated[int, Range(ge=1)] = 64  # Sec. IV-B: MicroExpSTCNN input 64x64
+    frames: Annotated[int, Range(ge=1, le=1000)] = 96  # at most 1,000 (a bound on a manifest's overrides)
+    size: Annotated[int, Range(ge=1, le=1024)] = 64  # Sec. IV-B: MicroExpSTCNN input 64x64; at most 1,024 px
     # Sec. IV-B: MicroExpFuseNet inputs 32x32 (eyes, nose-mouth crops from dlib landmarks)
-    crop_size: Annotated[int, Range(ge=1)] = 32
+    crop_size: Annotated[int, Range(ge=1, le=1024)] = 32  # at most 1,024 px
     # CAS(ME)^2 only (Sec. IV-A-1; the paper's 206-video selection is not recoverable, README "Selection"):
     # one `frames`-long window of the long video centred on each selected coded expression's apex.
     # Sec. IV-A "206 micro-expression videos": only the code file's micro-expressions (its type column,

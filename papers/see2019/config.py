@@ -16,13 +16,14 @@ class FeatureConfig:
     """LBP-TOP of the whole clip's face sequence (README ledger 1-5, 10, 11)."""
 
     # assumed: face crops of size x size (the composite's crops differ per database; ledger 2)
-    size: Annotated[int, Range(ge=16)] = 128
+    size: Annotated[int, Range(ge=16, le=1024)] = 128  # at most 1,024 px (a bound on a manifest's overrides)
     # assumed: 5 x 5 blocks, the CASME II / MEGC LBP-TOP baselines' grid (ledger 3)
-    grid: Annotated[tuple[int, int], Range(ge=1)] = (5, 5)
+    grid: Annotated[tuple[int, int], Range(ge=1, le=64)] = (5, 5)  # at most 64 a side
     # assumed: (R_X, R_Y, R_T) = (1, 1, 4), as the CASME II baseline (ledger 3)
-    radii: Annotated[tuple[int, int, int], Range(ge=1)] = (1, 1, 4)
+    radii: Annotated[tuple[int, int, int], Range(ge=1, le=32)] = (1, 1, 4)  # at most 32 pixels or frames
     # assumed: 4 neighbours per plane, as the CASME II baseline (ledger 3)
-    points: Annotated[tuple[int, int, int], Range(ge=1)] = (4, 4, 4)
+    # at most 16: the "default" mapping has 2^P labels a plane (LBP's usual P are 4, 8, 16 and 24)
+    points: Annotated[tuple[int, int, int], Range(ge=1, le=16)] = (4, 4, 4)
     # Zhao and Pietikainen Sec. 3: uniform patterns; "nri_uniform" is their u2 mapping (P(P-1)+3 labels).
     method: Literal["nri_uniform", "uniform", "default"] = "nri_uniform"
     # the reference implementation (Zhao's group's block LBPTOP.m, its last step Histogram./sum(Histogram)):

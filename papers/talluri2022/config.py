@@ -23,9 +23,9 @@ SEQUENCE_LENGTH = {"casme2": 36, "smic": 26, "combined": 30}
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
     # Sec. 4.4 / 5.1: 36 frames CASME II, 26 SMIC, 30 combined (CASME II + SMIC)
-    frames: Annotated[int, Range(ge=1)] = 36
-    size: Annotated[int, Range(ge=1)] = 128  # Sec. 5.1: 128x128 face crops (Model-A, Model-C)
-    model_b_size: Annotated[int, Range(ge=1)] = 64  # Sec. 5.3: Model-B takes 64x64
+    frames: Annotated[int, Range(ge=1, le=1000)] = 36  # at most 1,000 (a bound on a manifest's overrides)
+    size: Annotated[int, Range(ge=1, le=1024)] = 128  # Sec. 5.1: 128x128 face crops (Model-A, Model-C); <= 1,024 px
+    model_b_size: Annotated[int, Range(ge=1, le=1024)] = 64  # Sec. 5.3: Model-B takes 64x64; at most 1,024 px
     window: Literal["apex", "initial"] = "apex"  # Sec. 4.4 apex-centred sequence; Sec. 7 / Table 3 "initial"
     landmarks: Literal["first", "per_frame"] = "first"  # Sec. 4.1-4.2: dlib detector + 68 landmarks; the
     # crop box comes from the first frame's landmarks and is reused for the clip (assumed: the paper crops

@@ -18,8 +18,9 @@ class DataConfig:
     # from the onset to the apex frame and its optical strain, computed by the shared flow stage on grey face
     # crops of ``face_size`` (the stage liong2019 reads, so the two share its cache), resized to ``size``.
     flow_method: Literal["tvl1", "farneback"] = "tvl1"
-    face_size: Annotated[int, Range(ge=8)] = 128  # assumed (README ledger 6): the shared stage's face size
-    size: Annotated[int, Range(ge=8)] = 28  # main_HTNet.py l. 59 and HTNet(image_size=28), l. 223
+    # assumed (README ledger 6): the shared stage's face size; at most 1,024 px (a bound on a manifest's overrides)
+    face_size: Annotated[int, Range(ge=8, le=1024)] = 128
+    size: Annotated[int, Range(ge=8, le=1024)] = 28  # main_HTNet.py l. 59 and HTNet(image_size=28), l. 223; <= 1,024
     # The channels in the order the network reads them, indices into (u, v, strain): main_HTNet.py l. 110 reads
     # the flow PNGs with cv2.imread, blue first; channel 0 of the authors' PNGs is the strain (README ledger 3).
     channels: Annotated[tuple[int, ...], Range(ge=0, le=2)] = (2, 1, 0)
