@@ -30,8 +30,8 @@ class FlowDataConfig:
     (CASME II, SAMM), else the shared motion apex rule (SMIC). A package sets the values its paper gives."""
 
     flow_method: Literal["tvl1", "farneback"] = "tvl1"  # TV-L1 (IPOL 2013/26) or Farneback
-    face_size: Annotated[int, Range(ge=8)] = 128  # the square face crop the flow is computed on, in pixels
-    size: Annotated[int, Range(ge=4)] = 28  # the network's input side, in pixels
+    face_size: Annotated[int, Range(ge=8, le=1024)] = 128  # the square face crop the flow is computed on, in px
+    size: Annotated[int, Range(ge=4, le=1024)] = 28  # the network's input side, in pixels
 
 
 def flow_streams(inputs: Any, stream: Callable[[Any, str], Any], names: tuple[str, ...] = ("u", "v")) -> Any:

@@ -524,9 +524,7 @@ def test_every_size_a_methods_preprocessing_reads_has_an_upper_bound():
                      or path == "model.input_size")
             if sized and (bound is None or (bound.le is None and bound.lt is None)):
                 unbounded.append(f"{paper_id}: {path}")
-    # gan2019's data section is common.flow_cnn.FlowDataConfig, shared code this change leaves alone (not a paper's
-    # config.py): its two sizes are the one gap left
-    assert unbounded == ["gan2019: data.face_size", "gan2019: data.size"]
+    assert unbounded == []
     experiment = _papers()["liong2018"].EXPERIMENTS[0]
     with pytest.raises(ConfigError, match=r"3000 is out of range; FeatureConfig.size must be in \[16, 1024\]"):
         effective_config(experiment, "smoke", {"features.size": 3000})
