@@ -3,6 +3,7 @@ MEGC 3-class mappings, the people shared between databases, the cross-database t
 every kind of folder (docs/databases.md §9-13)."""
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import warnings
@@ -10,13 +11,14 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 
 import dummy_paper
 import run_all
 from common.running import runner
 from common.running.profiles import resolve_run
-from common.datasets import DATABASE_TITLES, MEGC3, casme3, leakage, load, megc2019
+from common.datasets import DATABASE_TITLES, MEGC3, casme3, dropped, leakage, load, megc2019
 from common.datasets.check import main as check_main
 from common.datasets.invariants import VOCABULARY
 from common.datasets.sample import Sample
@@ -83,6 +85,26 @@ def test_part_a_reads_the_cut_clips_layout_too(smoke_corpus, tmp_path):
     cut = {s.key: s for s in _load("casme3", tmp_path)}
     assert set(cut) == set(whole)
     assert all([p.name for p in cut[k].frames] == [p.name for p in whole[k].frames] for k in cut)
+
+
+@pytest.mark.parametrize("apex", [datetime.datetime(2014, 5, 8), "l06", -106, 106.5])
+def test_part_a_an_apex_cell_that_is_no_frame_number_drops_the_clip_naming_the_cell(smoke_corpus, tmp_path, apex):
+    """Only a blank, ``/``, ``-``, ``?`` or -1 says "no apex": a date, a typo, another negative number or a fraction
+    is an apex written wrong, dropped and recorded naming the file, row, column and value (it read as no apex)."""
+    shutil.copytree(smoke_corpus / "CAS(ME)^3" / "part_A", tmp_path / "CAS(ME)^3" / "part_A")
+    path = tmp_path / "CAS(ME)^3" / "part_A" / "annotation" / "cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx"
+    book = openpyxl.load_workbook(path)
+    book.active["D2"] = apex  # the first row's apex
+    book.active["D3"] = "/"  # the second row's: another way of writing none, kept without an apex
+    book.save(path)
+    rows = casme3.read_labels(path)
+    first = f"casme3/{rows[0].subject}/{rows[0].clip}"
+    with pytest.warns(UserWarning, match="row 2, column Apex: .* is no frame number"):
+        samples = {s.key: s for s in load("casme3", tmp_path)}
+    assert first not in samples and samples[f"casme3/{rows[1].subject}/{rows[1].clip}"].apex is None
+    (drop,) = [d for d in dropped("casme3", tmp_path) if d.key == first]
+    assert drop.stage == "annotation" and drop.reason.startswith(f"{path}: row 2, column Apex: ")
+    assert drop.reason.endswith(f"; CAS(ME)^3 clip {rows[0].subject}/{rows[0].clip} skipped")
 
 
 def test_a_database_absent_is_said_so_in_one_line(tmp_path):

@@ -55,3 +55,46 @@ def test_nothing_found_and_bad_root(tmp_path, capsys):
                        "inputs within 6 folder levels"
     assert len(lines) <= 11 and lines[-1] == "RESULT: nothing usable found"
     assert main(tmp_path / "missing") == 2
+
+
+def _casme2_copy(corpus, tmp_path):
+    """A copy of the corpus's CASME II alone, and its first clip's folder."""
+    import shutil
+
+    shutil.copytree(corpus / "CASME2", tmp_path / "copy" / "CASME2")
+    clip = next(p for p in sorted((tmp_path / "copy" / "CASME2" / "Cropped" / "Cropped").glob("sub*/*")) if p.is_dir())
+    return tmp_path / "copy", clip
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+def test_a_frame_name_that_holds_no_regular_file_is_refused_naming_it(corpus, tmp_path, capsys, kind):
+    """A named pipe, a folder or a link to /dev/zero under a frame's name is no frame missing ("incomplete"): the
+    frame check refuses the clip, naming the entry and saying it is not a regular file."""
+    import os
+
+    root, clip = _casme2_copy(corpus, tmp_path)
+    frame = sorted(clip.iterdir())[1]
+    frame.unlink()
+    {"fifo": os.mkfifo, "folder": os.mkdir, "device": lambda path: os.symlink("/dev/zero", path)}[kind](frame)
+    assert main(root) == 2  # what a run does: screen_frames refuses the clip
+    out = capsys.readouterr().out
+    assert f"{frame}: cannot be read (a " in out and "not a regular file)" in out
+    assert "incomplete" not in out
+
+
+def test_a_clip_folder_linking_outside_the_data_root_is_listed(corpus, tmp_path, capsys):
+    """A clip folder that is a symbolic link to a folder outside the data root is read there, and said so; a link to
+    another folder inside the root is no line."""
+    root, clip = _casme2_copy(corpus, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    clip.rename(elsewhere)
+    clip.symlink_to(elsewhere)
+    assert main(root) == 0
+    out = capsys.readouterr().out
+    assert "symbolic links leading outside the data root (followed: the clips are read there): 1" in out
+    assert f"{clip}: a symbolic link to {elsewhere}, outside the data root {root}; read there: casme2/" in out
+    clip.unlink()
+    inside = root / "CASME2" / "moved"
+    elsewhere.rename(inside)
+    clip.symlink_to(inside)
+    assert main(root) == 0 and "outside the data root" not in capsys.readouterr().out

@@ -115,6 +115,27 @@ def test_an_apex_cell_that_is_no_frame_number_drops_the_clip_naming_the_cell(tmp
     assert drop.reason.endswith("; CASME II clip sub01/EP02_01f skipped")
 
 
+@pytest.mark.parametrize("onset, offset, place, why", [
+    (-5, 12, "row 2, column OnsetFrame", "-5 is negative; expected a frame number"),
+    (8, "/", "row 2, column OffsetFrame", "'/' (no frame); expected a frame number"),
+    (None, 12, "row 2, column OnsetFrame", "blank; expected a frame number"),
+    (13, 12, "row 2, columns OnsetFrame and OffsetFrame", "sub01/EP02_01f: onset 13 is after offset 12")])
+def test_an_onset_or_offset_drop_names_the_row_the_column_and_the_value(tmp_path, onset, offset, place, why):
+    """A clip dropped for its onset or offset names the cell (row and column) and what it holds: a negative onset
+    is said to be negative, not only "no usable onset/offset"."""
+    db = casme2_tree(tmp_path)
+    book = openpyxl.load_workbook(db / "CASME2-coding-20140508.xlsx")
+    book.active["D2"], book.active["F2"] = onset, offset  # EP02_01f's onset and offset
+    book.save(db / "CASME2-coding-20140508.xlsx")
+    with pytest.warns(UserWarning, match="row 2, column"):
+        samples = load("casme2", tmp_path)
+    assert "EP02_01f" not in {s.clip for s in samples}
+    (drop,) = dropped("casme2", tmp_path)
+    assert drop.key == "casme2/sub01/EP02_01f" and drop.stage == "annotation"
+    assert drop.reason.startswith(f"{db / 'CASME2-coding-20140508.xlsx'}: {place}: ") and why in drop.reason
+    assert drop.reason.endswith("; skipped")
+
+
 def test_a_frame_file_named_with_other_digits_is_no_frame(tmp_path):
     """``reg_img١٠.jpg`` (Arabic-Indic digits) is not a frame file: listing the clip neither fails nor reads it."""
     from common.datasets.discovery import FRAME_FILE
@@ -379,6 +400,26 @@ def test_casme_sq_an_apex_or_offset_that_is_no_frame_number_is_dropped_naming_th
     with pytest.warns(UserWarning, match=f"sheet 1, row {cell[1]}, column {cell[0]}: .* is no frame number"):
         samples = load("casme_sq", tmp_path)
     assert len(samples) == 2 and [d.stage for d in dropped("casme_sq", tmp_path)] == ["annotation"]
+
+
+@pytest.mark.parametrize("database, cell, value, key, expected", [
+    ("casme_sq", "D1", 2, "casme_sq/s15/anger1_1", "sheet 1, row 1, columns C and D: CAS(ME)^2 expression "
+                                                   "s15/anger1_1: apex 2 is before onset 3"),
+    ("casme_sq", "C1", -3, "casme_sq/s15/anger1_1", "sheet 1, row 1, column C: -3 is negative"),
+    ("smic_e", "F2", 104, "smic_e/s01/s1_ne_01", "row 2, columns OnsetF and OffsetF: SMIC-HS-E clip s1_ne_01 slot 1: "
+                                                 "onset 105 is after offset 104")])
+def test_casme_sq_and_smic_e_onset_drops_name_the_row_and_column(tmp_path, database, cell, value, key, expected):
+    """The CAS(ME)^2 and SMIC-HS-E drops for a misordered or unusable onset name the row and column(s) too."""
+    path = (casme_sq_tree(tmp_path) / "CAS(ME)^2code_final.xlsx" if database == "casme_sq" else
+            smic_e_tree(tmp_path) / "SMIC-HS-E_annotation.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0][cell] = value
+    book.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert key not in {s.key for s in load(database, tmp_path)}
+    drops = {d.key: d for d in dropped(database, tmp_path)}
+    assert drops[key].stage == "annotation" and drops[key].reason.startswith(f"{path}: {expected}")
 
 
 def test_casme_sq_needs_three_sheets(tmp_path):

@@ -22,9 +22,10 @@ from collections.abc import Callable
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.invariants import VOCABULARY, annotation_problem
+from common.datasets.invariants import VOCABULARY, annotation_fields, annotation_problem
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import DatasetError, cell, folder_named, read_records, to_int, to_text, whole_number
+from common.datasets.tables import (DatasetError, cell, cells_place, folder_named, frame_cell_problem,
+                                    needed_frame_problem, read_records, to_int, to_text, whole_number)
 
 NAME = "casme3"
 NAME_C = "casme3_c"
@@ -91,6 +92,11 @@ class Row:
     emotion: str  # lower case
     action_units: str
     objective_class: str = ""
+    row: int = 0  # its row in the workbook, as a spreadsheet program shows it (a dropped clip's reason names it)
+    # "column Apex: 'l06' is no frame number (...)": the first frame cell written wrong (an onset that gives no
+    # frame number; an apex or part A offset that is neither a frame number nor none), "" when every cell reads.
+    # The row is dropped with it (:func:`_samples`): a typo or a date is no unknown apex.
+    cell_problem: str = ""
 
 
 def _subject(text: str) -> str:
@@ -101,7 +107,9 @@ def _subject(text: str) -> str:
 
 def read_labels(spreadsheet: Path) -> list[Row]:
     """The rows of part A's workbook: numbers written as text read as numbers, ``Others`` as others, an offset of
-    0 as unknown (two rows of spNO.40), the clip named ``<video>_<onset>``."""
+    0 as unknown (two rows of spNO.40), the clip named ``<video>_<onset>``. A row whose onset gives no frame number,
+    or whose apex or offset is neither a frame number nor none (``tables.frame_cell_problem``: a date, ``l06``,
+    -106, 106.5), is kept with its ``cell_problem`` naming the column: :func:`_samples` drops it with why."""
     rows = []
     for record in read_records(spreadsheet, COLUMNS, numbers=("Onset", "Apex", "Offset"),
                                names=("Subject", "Filename")):
@@ -110,10 +118,15 @@ def read_labels(spreadsheet: Path) -> list[Row]:
         video = to_text(cell(record, "Filename"))
         for column, name in (("Subject", to_text(cell(record, "Subject"))), ("Filename", video)):  # folder names
             discovery.check_folder_name(name, f"{spreadsheet}: column {column}", "the CAS(ME)^3 folder's own name")
+        cells = (("Onset", needed_frame_problem(cell(record, "Onset"))),
+                 ("Apex", frame_cell_problem(cell(record, "Apex"))),
+                 ("Offset", frame_cell_problem(cell(record, "Offset"))))
+        wrong = [f"column {column}: {why}" for column, why in cells if why]
         onset, apex, offset = (to_int(cell(record, c)) for c in ("Onset", "Apex", "Offset"))
         rows.append(Row(_subject(to_text(cell(record, "Subject"))), video, f"{video.lower()}_{onset}", onset, apex,
                         offset or None, to_text(cell(record, "emotion")).lower(), to_text(cell(record, "AU")),
-                        to_text(cell(record, "Objective class"))))
+                        to_text(cell(record, "Objective class")), row=record.row,
+                        cell_problem=wrong[0] if wrong else ""))
     return rows
 
 
@@ -137,11 +150,19 @@ def _samples(name: str, rows: list[Row], spreadsheet: Path,
     samples = []
     for row in rows:
         key = f"{name}/{row.subject}/{row.clip}"
+        if row.cell_problem:  # a frame cell written wrong: no unknown frame (Row.cell_problem)
+            warn_dropped(f"{spreadsheet}: row {row.row}, {row.cell_problem}; {title} clip {row.subject}/{row.clip} "
+                         f"skipped", key, stage="annotation")
+            continue
         onset, offset = row.onset, row.offset
         problem = annotation_problem(onset, row.apex, offset) or ("no usable offset" if part_c and offset is None
                                                                   else "")
         if problem or onset is None:
-            warn_dropped(f"{spreadsheet}: {title} {row.subject} clip {row.clip}: {problem}; skipped", key,
+            columns = ({"onset": "onset", "offset": "offset"} if part_c else
+                       {"onset": "Onset", "apex": "Apex", "offset": "Offset"})
+            fields = annotation_fields(onset, row.apex, offset) or ("offset",)  # else: part C's offset is needed
+            place = cells_place(row.row, [columns[field] for field in fields])
+            warn_dropped(f"{spreadsheet}: {place}: {title} {row.subject} clip {row.clip}: {problem}; skipped", key,
                          stage="annotation")
             continue
         apex = (onset + offset) // 2 if part_c and offset is not None else row.apex
@@ -207,10 +228,15 @@ def read_labels_c(spreadsheet: Path) -> list[Row]:
     for record in read_records(spreadsheet, COLUMNS_C, numbers=("sub", "onset", "offset")):
         if whole_number(cell(record, "sub"), f"{spreadsheet}: column sub") is None:
             continue  # a blank or note row
+        # Part C has no apex: the onset and the offset are both needed (the midpoint stands in for the apex).
+        cells = (("onset", needed_frame_problem(cell(record, "onset"))),
+                 ("offset", needed_frame_problem(cell(record, "offset"))))
+        wrong = [f"column {column}: {why}" for column, why in cells if why]
         rows.append(Row(subject_name_c(cell(record, "sub")), "a", to_text(cell(record, "count")),
                         to_int(cell(record, "onset")), None, to_int(cell(record, "offset")),
                         to_text(cell(record, "emotion")).lower(),
-                        re.sub(r"\s*[,，]\s*", "+", to_text(cell(record, "au")))))
+                        re.sub(r"\s*[,，]\s*", "+", to_text(cell(record, "au"))), row=record.row,
+                        cell_problem=wrong[0] if wrong else ""))
     return rows
 
 

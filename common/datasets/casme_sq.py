@@ -15,10 +15,10 @@ from typing import cast
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.invariants import annotation_problem
+from common.datasets.invariants import annotation_fields, annotation_problem
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import (DatasetError, ascii_digits, check_number, frame_cell_problem, read_numbered_sheets,
-                                    to_int, to_text)
+from common.datasets.tables import (DatasetError, ascii_digits, cells_place, check_number, frame_cell_problem,
+                                    needed_frame_problem, read_numbered_sheets, to_int, to_text)
 
 NAME = "casme_sq"
 FPS = 30.0  # docs/databases.md §4.1
@@ -114,9 +114,10 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
             video_dirs[subject] = discovery.subdirs(subject_dir)
         prefix = f"{int(subject[1:]):02d}_{code}" if code and ascii_digits(subject[1:]) else None
         video = next((d for d in video_dirs[subject] if prefix and d.name.startswith(prefix)), None)
-        # An apex or offset cell that is no frame number and no "none" (a date, a typo) is no unknown frame.
-        wrong = [f"column {column}: {frame_cell_problem(r[i])}" for i, column in ((3, "D"), (4, "E"))
-                 if frame_cell_problem(r[i])]
+        # An onset that gives no frame number (blank, negative, a typo), or an apex or offset cell that is no frame
+        # number and no "none" (a date, a typo: no unknown frame), drops the row naming the cell.
+        cells = (("C", needed_frame_problem(r[2])), ("D", frame_cell_problem(r[3])), ("E", frame_cell_problem(r[4])))
+        wrong = [f"column {column}: {why}" for column, why in cells if why]
         if wrong:
             warn_dropped(f"{found.spreadsheet}: sheet 1, row {number}, {wrong[0]}; CAS(ME)^2 expression "
                          f"{subject}/{expression} skipped", key, stage="annotation")
@@ -125,8 +126,10 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
         offset = offset or None  # 0 = unknown (docs/databases.md §4.2)
         problem = annotation_problem(onset, apex, offset)
         if problem or onset is None:  # a None onset is one of the problems
-            warn_dropped(f"{found.spreadsheet}: CAS(ME)^2 expression {subject}/{expression}: {problem}; skipped", key,
-                         stage="annotation")
+            columns = dict(zip(("onset", "apex", "offset"), "CDE"))
+            place = cells_place(number, [columns[field] for field in annotation_fields(onset, apex, offset)])
+            warn_dropped(f"{found.spreadsheet}: sheet 1, {place}: CAS(ME)^2 expression {subject}/{expression}: "
+                         f"{problem}; skipped", key, stage="annotation")
             continue
         if video is None:
             warn_dropped(f"{subject_dir}: CAS(ME)^2 expression {subject}/{expression} has no long-video folder "

@@ -32,7 +32,7 @@ from common.datasets import (casme, casme2, casme3, casme_sq, DATABASE_TITLES, f
                              MEGC3, mmew, released, samm, smic)
 from common.datasets.leakage import links
 from common.datasets.tables import SHEETS, DatabaseNotFound, DatasetError
-from common.datasets.discovery import SEARCH_DEPTH, UNREADABLE, files_in, walk_dirs
+from common.datasets.discovery import SEARCH_DEPTH, UNREADABLE, files_in, links_outside, walk_dirs
 from common.datasets.invariants import motion_verdicts, screen_frames
 from common.datasets.released import holds_released, is_released
 from common.datasets.sample import DroppedWarning
@@ -213,6 +213,8 @@ def _check_database(survey: Survey, root: Path, loaded: dict, faces: bool = Fals
     _listing("invalid samples (skipped, each with the rule it breaks)", [m for m in messages if _rule_drop(m)])
     for kind, lines in _anomalies(samples).items():
         _listing(kind, lines)
+    _listing("symbolic links leading outside the data root (followed: the clips are read there)",
+             links_outside(((s.key, s.frames) for s in samples), root))
     broken, merged, motionless = _frame_problems(samples)
     _listing("INVALID FRAME FILES OR CLIPS (a run refuses these clips)", broken)
     _listing("clips whose frames copy another's (a run merges them into the first)", merged)

@@ -12,12 +12,14 @@ import os
 import re
 import warnings
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator
+from typing import cast
+from collections.abc import Callable, Iterable, Iterator, Sequence
 import errno
 
 from common.datasets.sample import frame_number, warn_dropped
-from common.datasets.tables import cell, DatabaseNotFound, DatasetError, frame_cell_problem, Record, to_int, to_text
-from common.datasets.invariants import annotation_problem
+from common.datasets.tables import (cell, cells_place, DatabaseNotFound, DatasetError, frame_cell_problem,
+                                    needed_frame_problem, Record, to_int, to_text)
+from common.datasets.invariants import annotation_fields, annotation_problem
 
 # Folders we never descend into while searching: subject folders hold clips, not databases (CAS(ME)^3's are
 # spNO.<n>).
@@ -84,8 +86,11 @@ def os_cause(error: OSError) -> str:
     return names.get(error.errno, error.strerror or str(error))
 
 
-def _entries(folder: Path, folders: bool) -> list[Path]:
-    """Immediate sub-folders (``folders``) or files of ``folder``, sorted by name.
+def _entries(folder: Path, folders: bool, frame_names: re.Pattern | None = None) -> list[Path]:
+    """Immediate sub-folders (``folders``) or files of ``folder``, sorted by name; with ``frame_names`` (files
+    only), also each entry so named that exists but is no regular file (a folder, a named pipe, a device, a link
+    to ``/dev/zero``): a frame's name holds something that is no frame, which the frame check refuses naming it
+    (``invariants.frame_verdicts``), where left out it would read as a frame missing.
 
     [] when ``folder`` does not exist; ``FolderError`` naming the cause when it exists but cannot
     be listed. An entry that cannot be examined (a symbolic link loop) is skipped and recorded in
@@ -100,6 +105,8 @@ def _entries(folder: Path, folders: bool) -> list[Path]:
                 except OSError as error:
                     UNREADABLE[Path(entry.path)] = os_cause(error)
                     continue
+                if not wanted and frame_names is not None and frame_names.match(entry.name):
+                    wanted = os.path.exists(entry.path)  # a dangling link stays a frame missing
                 if not wanted and folders and entry.is_symlink():
                     try:  # is_dir() answers False for a looping link instead of raising on some systems
                         os.stat(entry.path)
@@ -142,9 +149,11 @@ def folder_note(root: Path) -> str:
 
 def clip_frames(folder: Path, pattern: re.Pattern | None = None) -> tuple[list[Path], str]:
     """(frame files of a clip folder sorted by frame number, ``""``), or ([], why the folder cannot
-    be listed: "permission denied", "symbolic link loop" ...)."""
+    be listed: "permission denied", "symbolic link loop" ...). A frame's name that holds no regular file (a
+    folder, a named pipe, a device) is listed with them: the frame check refuses it, naming it (:func:`_entries`)."""
+    pattern = pattern or FRAME_FILE
     try:
-        files = _entries(folder, folders=False)
+        files = _entries(folder, folders=False, frame_names=pattern)
     except FolderError as error:
         return [], str(error)
     if not files and folder.is_symlink():
@@ -153,7 +162,6 @@ def clip_frames(folder: Path, pattern: re.Pattern | None = None) -> tuple[list[P
         except OSError as error:
             if not isinstance(error, FileNotFoundError):
                 return [], f"{folder}: cannot list this folder ({os_cause(error)})"
-    pattern = pattern or FRAME_FILE
     return sorted((f for f in files if pattern.match(f.name)), key=frame_number), ""
 
 
@@ -265,21 +273,13 @@ def choose_frame_root(candidates: list[Path], wanted: Callable[[Path], bool],
                        f"the spreadsheet; folders with subject folders: {where}){folder_note(root)}")
 
 
-def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, onset: int | None,
-                       offset: int | None, pattern: re.Pattern | None = None) -> list[Path] | None:
-    """The frames ``onset..offset`` of a clip a spreadsheet row lists, or None after a ``DroppedWarning``
-    naming the row (no usable or misordered onset/offset) or the folder (cannot be read, or missing
+def listed_clip_frames(spreadsheet: Path, folder: Path, key: str, title: str, onset: int, offset: int,
+                       pattern: re.Pattern | None = None) -> list[Path] | None:
+    """The frames ``onset..offset`` of a clip a spreadsheet row lists (its onset and offset checked by
+    :func:`listed_clips`), or None after a ``DroppedWarning`` naming the folder (cannot be read, or missing
     or empty on disk); CASME II and SAMM, through :func:`listed_clips` (the warnings name the loader's
     caller: ``stacklevel`` counts this function, :func:`listed_clips` and the loader)."""
     subject_clip = key.split("/", 1)[1]
-    if onset is None or offset is None:
-        warn_dropped(f"{spreadsheet}: {subject_clip} has no usable onset/offset; skipped", key, stacklevel=5,
-                     stage="annotation")
-        return None
-    problem = annotation_problem(onset, None, offset)
-    if problem:
-        warn_dropped(f"{spreadsheet}: {subject_clip}: {problem}; skipped", key, stacklevel=5, stage="annotation")
-        return None
     listed, unreadable = clip_frames(folder, pattern)
     if unreadable:
         warn_dropped(f"{unreadable}; {title} clip {subject_clip} skipped", key, stacklevel=5)
@@ -313,8 +313,10 @@ def listed_clips(found: Found, records: Iterable[Record], subject_name: Callable
     whose clip folder (``<frames>/<subject>/<clip>``, or ``folder(frames, subject, clip)``) has the frames
     onset..offset (files matching ``pattern``, default :data:`FRAME_FILE`); a row without them is skipped with
     a ``DroppedWarning`` (:func:`listed_clip_frames`), and so is a row whose apex cell is neither a frame number
-    nor "no apex" (``tables.frame_cell_problem``: a date or a typo is no missing apex), naming the file, row and
-    column. The spreadsheet loaders of CASME II, SAMM, CASME, MMEW and 4DME."""
+    nor "no apex" (``tables.frame_cell_problem``: a date or a typo is no missing apex), whose onset or offset cell
+    gives no frame number (``tables.needed_frame_problem``: blank, negative, a typo, said as written), or whose
+    onset is after its offset, each naming the file, row and column(s). The spreadsheet loaders of CASME II, SAMM,
+    CASME, MMEW and 4DME."""
     spreadsheet = found.label_file()
     for record in records:
         try:
@@ -330,12 +332,68 @@ def listed_clips(found: Found, records: Iterable[Record], subject_name: Callable
             warn_dropped(f"{spreadsheet}: row {record.row}, column {columns[1]}: {apex_problem}; {title} clip "
                          f"{subject}/{clip} skipped", key, stacklevel=4, stage="annotation")
             continue
+        # An onset or offset cell that gives no frame number (blank, negative, a typo): the row names no frames.
+        needed = [(column, needed_frame_problem(cell(record, column))) for column in (columns[0], columns[2])]
+        wrong = [(column, why) for column, why in needed if why]
+        if wrong:
+            column, why = wrong[0]
+            warn_dropped(f"{spreadsheet}: row {record.row}, column {column}: {why}; {subject}/{clip} has no usable "
+                         f"onset/offset; skipped", key, stacklevel=4, stage="annotation")
+            continue
         onset, apex, offset = (to_int(cell(record, column)) for column in columns)
+        onset, offset = cast(int, onset), cast(int, offset)  # both checked just above
+        problem = annotation_problem(onset, None, offset)
+        if problem:
+            by_field = dict(zip(("onset", "apex", "offset"), columns))
+            place = cells_place(record.row, [by_field[field] for field in annotation_fields(onset, None, offset)])
+            warn_dropped(f"{spreadsheet}: {place}: {subject}/{clip}: {problem}; skipped", key, stacklevel=4,
+                         stage="annotation")
+            continue
         where = folder(found.frames, subject, clip) if folder is not None else found.frames / subject / clip
         frames = listed_clip_frames(spreadsheet, where, key, title, onset, offset, pattern)
-        if frames is None or onset is None or offset is None:  # frames is None whenever onset or offset is
+        if frames is None:
             continue
         yield ListedClip(record, subject, clip, onset, apex, offset, frames)
+
+
+def link_outside(path: Path, root: Path) -> tuple[Path, Path] | None:
+    """(the link, where it leads) for the first symbolic link on ``path`` below ``root`` (a folder between them or
+    ``path`` itself) that leads outside ``root`` (both with links resolved); None when there is none or ``path`` is
+    not under ``root`` as written. The loaders follow such a link without a word: ``--check-data`` lists it."""
+    if not path.is_relative_to(root):
+        return None
+    real_root = root.resolve()
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            target = current.resolve()
+            if not target.is_relative_to(real_root):
+                return current, target
+    return None
+
+
+def links_outside(frames_of: Iterable[tuple[str, Sequence[Path]]], root: Path) -> list[str]:
+    """One line per symbolic link that leads a clip's folder or frame file outside the data root ``root``
+    (:func:`link_outside`), with the clips read there: ``frames_of`` gives (clip key, frame files) per clip. A clip
+    folder is examined once, its frame files one ``lstat`` each; a link within the root (a clip folder linking to
+    another of the database) is no line."""
+    root = Path(root).expanduser()
+    clips: dict[tuple[Path, Path], list[str]] = {}
+    folders: dict[Path, tuple[Path, Path] | None] = {}
+    for key, frames in frames_of:
+        if not frames:
+            continue
+        folder = frames[0].parent
+        if folder not in folders:
+            folders[folder] = link_outside(folder, root)
+        found = [folders[folder]] + [(path, path.resolve()) for path in frames
+                                     if path.is_symlink() and not path.resolve().is_relative_to(root.resolve())]
+        for link in dict.fromkeys(f for f in found if f is not None):
+            clips.setdefault(link, []).append(key)
+    return [f"{link}: a symbolic link to {target}, outside the data root {root}; read there: "
+            f"{', '.join(keys[:3])}{f' and {len(keys) - 3} more clip(s)' if len(keys) > 3 else ''}"
+            for (link, target), keys in clips.items()]
 
 
 def check_folder_name(name: str, where: str, expected: str) -> None:

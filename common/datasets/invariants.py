@@ -105,6 +105,20 @@ def annotation_problem(onset: int | None, apex: int | None, offset: int | None) 
     return ""
 
 
+def annotation_fields(onset: int | None, apex: int | None, offset: int | None) -> tuple[str, ...]:
+    """The fields (``onset``, ``apex``, ``offset``) that :func:`annotation_problem`'s reason is about, in that
+    order (``()`` when there is none): a loader maps them to its columns to name the cells of a dropped row."""
+    if onset is None:
+        return ("onset",)
+    if offset is not None and onset > offset:
+        return ("onset", "offset")
+    if apex is not None and apex < onset:
+        return ("onset", "apex")
+    if apex is not None and offset is not None and apex > offset:
+        return ("apex", "offset")
+    return ()
+
+
 def source_label(sample: Sample) -> str:
     """The sample's label in its own database's words (a composite keeps the original in ``meta``)."""
     return str(sample.meta.get("original_emotion", sample.emotion))

@@ -17,10 +17,11 @@ from typing import cast
 
 from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
-from common.datasets.invariants import annotation_problem
+from common.datasets.invariants import annotation_fields, annotation_problem
 from common.datasets.sample import Sample, frame_number, warn_dropped
-from common.datasets.tables import (DatabaseNotFound, DatasetError, Record, cell, folder_named, frame_cell_problem,
-                                    has_column, is_blank, read_records, to_int, to_text, whole_number)
+from common.datasets.tables import (DatabaseNotFound, DatasetError, Record, cell, cells_place, folder_named,
+                                    frame_cell_problem, has_column, is_blank, read_records, to_int, to_text,
+                                    whole_number)
 
 FPS = 100.0  # HS camera, docs/databases.md §2.1
 SUBJECT_DIR = re.compile(r"^s[0-9]+$", re.IGNORECASE)
@@ -210,8 +211,10 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
             apex = to_int(apex_cell)
             problem = annotation_problem(onset, apex, offset)
             if problem:
-                warn_dropped(f"{spreadsheet}: SMIC-HS-E clip {filename} slot {slot}: {problem}; skipped", key,
-                             stage="annotation")
+                columns = {"onset": onset_col, "apex": apex_col, "offset": offset_col}
+                place = cells_place(record.row, [columns[field] for field in annotation_fields(onset, apex, offset)])
+                warn_dropped(f"{spreadsheet}: {place}: SMIC-HS-E clip {filename} slot {slot}: {problem}; skipped",
+                             key, stage="annotation")
                 continue
             clip_frames = discovery.frames_between(frames, onset, offset)
             if unreadable or not clip_frames:

@@ -490,9 +490,51 @@ def frame_cell_problem(value: Any) -> str:
     (:func:`is_no_frame`), or ``""``: the words a dropped clip's reason gives after the file, row and column."""
     if to_int(value) is not None or is_no_frame(value):
         return ""
+    return (f"{shown_cell(value)} is no frame number (expected a whole number, or {', '.join(NO_FRAME[:4])} or a "
+            f"blank for none)")
+
+
+def needed_frame_problem(value: Any) -> str:
+    """Why a frame cell that a clip cannot go without (an onset; an offset where no fallback stands in) gives no
+    frame number (:func:`to_int`), or ``""``: the words a dropped clip's reason gives after the file, row and
+    column. The cell is shown as written, and a negative number is said to be one (``to_int`` reads it as none)."""
+    if to_int(value) is not None:
+        return ""
+    if is_blank(value):
+        return "blank; expected a frame number"
+    if is_no_frame(value):
+        return f"{shown_cell(value)} (no frame); expected a frame number"
+    if is_negative(value):
+        return f"{shown_cell(value)} is negative; expected a frame number (a whole number, 0 or more)"
+    return f"{shown_cell(value)} is no frame number; expected a whole number"
+
+
+def is_negative(value: Any) -> bool:
+    """Whether a cell is a number below 0 (``-106``, ``-5.0``, ``"-7"``); a bool, a date or a text is not."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value < 0
+    text = str(value).strip()
+    if not text.isascii():
+        return False
+    try:
+        return float(text) < 0
+    except ValueError:
+        return False
+
+
+def shown_cell(value: Any) -> str:
+    """A cell as a reason shows it: a text quoted (``'l06'``), anything else as written, cut at 40 characters."""
     shown = repr(value) if isinstance(value, str) else str(value)
-    return (f"{shown[:40]}{'...' if len(shown) > 40 else ''} is no frame number (expected a whole number, or "
-            f"{', '.join(NO_FRAME[:4])} or a blank for none)")
+    return f"{shown[:40]}{'...' if len(shown) > 40 else ''}"
+
+
+def cells_place(row: int, columns: Sequence[str]) -> str:
+    """``row 2, column OnsetFrame`` or ``row 2, columns OnsetFrame and OffsetFrame``: where a reason's cells are."""
+    if len(columns) == 1:
+        return f"row {row}, column {columns[0]}"
+    return f"row {row}, columns {', '.join(columns[:-1])} and {columns[-1]}"
 
 
 def check_number(value: Any, where: str, most: int = WHOLE_NUMBERS) -> None:
