@@ -663,7 +663,25 @@ def collect(spec: Path, folder: Path = FOLDER) -> list[dict[str, Any]]:
            "planned": document.get("planned") or existing.get("planned", []),
            "runs": sorted(kept + runs, key=lambda r: (order_of(run_key(r)), r["seed"]))}
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    record_sha256(folder)
     return runs
+
+
+def record_sha256(folder: Path = FOLDER) -> None:
+    """Write into ``folder``'s ``runs.json`` each listed run's file's sha256 (``"sha256"``): ``--score`` takes a
+    file for the suite's own run, selected at the last epoch, only when its bytes are the listed file's
+    (``common.evaluation.outside.shipped_selection``), never from its name alone. A run whose file is absent
+    keeps no sha256."""
+    from common.files import file_sha256
+
+    path = folder / "runs.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    for run in document.get("runs", []):
+        csv_path = folder / run["file"]
+        run.pop("sha256", None)
+        if csv_path.is_file():
+            run["sha256"] = file_sha256(csv_path)
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
 def copy_run(run: Path, stem: str, folder: Path = FOLDER) -> str | None:
@@ -739,7 +757,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="the authors' MATLAB log (STSTNet's repository; default: under MERSUITE_RELEASED): "
                              "the paired comparison of each STSTNet recipe with it, and of the port recipe with "
                              f"the port's log ({PORT_LOG_NAME}) where it is beside it")
+    parser.add_argument("--sha256", action="store_true",
+                        help="only write each listed file's sha256 into --folder's runs.json (record_sha256()), then "
+                             "stop; --collect does it too")
     args = parser.parse_args(argv)
+    if args.sha256:
+        record_sha256(args.folder)
+        return 0
     if args.collect is not None:
         collect(args.collect, args.folder)
     rows = methods(args.folder)

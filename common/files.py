@@ -251,12 +251,14 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     return separator, [(number, row) for number, row in enumerate(rows, 1) if any(cell.strip() for cell in row)]
 
 
-def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+def stream_spreadsheet_csv(path: str | Path,
+                           max_lines: int | None = None) -> tuple[str, Iterator[tuple[int, list[str]]]]:
     """:func:`read_spreadsheet_csv` one row at a time: ``(separator, rows)``, ``rows`` yielding ``(line number,
     cells)`` as the file is read, so that a caller refusing a row has not read what follows (a file of a
     million rows is never held whole). The separator comes from the first non-blank line. Raises
     ``ValueError`` (the same words) at once for an unreadable file, and from ``rows`` at the line where
-    the text stops being UTF-8 or CSV."""
+    the text stops being UTF-8 or CSV, or (``max_lines``) at the line past that many, blank lines counted: the
+    blank lines the rows skip are read no further than that."""
     path = Path(path)
     first = ""
     try:
@@ -278,6 +280,9 @@ def stream_spreadsheet_csv(path: str | Path) -> tuple[str, Iterator[tuple[int, l
             with open_regular(path, encoding="utf-8-sig", newline="") as handle:
                 reader = csv.reader(bounded_lines(handle), delimiter=separator)
                 for row in reader:
+                    if max_lines is not None and reader.line_num > max_lines:
+                        raise ValueError(f"more than {max_lines:,} lines (blank ones counted) at line "
+                                         f"{reader.line_num:,}; expected one row per test clip")
                     if any(cell.strip() for cell in row):
                         yield reader.line_num, row
         except OSError as exc:

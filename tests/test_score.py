@@ -160,6 +160,8 @@ def test_a_mismatch_is_refused_in_one_line_then_partial_scores_what_matches(caps
 
 
 def test_against_one_of_our_runs_is_a_paired_test_on_the_clips_both_predicted(capsys, dummy_corpus, tmp_path):
+    """Our run predicted 12 of the 24 clips the file scores: under --partial, the paired test on those 12 (without
+    it, refused: test_score_checks)."""
     clips = track_clips()
     theirs, ours = predicted(clips, seed=1), predicted(clips, seed=2)
     # "our run": the runner's predictions.csv of the first two folds (LOSO: casme2 sub01, sub02)
@@ -173,7 +175,7 @@ def test_against_one_of_our_runs_is_a_paired_test_on_the_clips_both_predicted(ca
     write_predictions_csv(run / "predictions.csv", records, CLASSES)
     source = write_csv(tmp_path / "theirs.csv", clips, theirs)
     code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
-                         "--out", str(tmp_path / "out"), "--against", str(run))
+                         "--out", str(tmp_path / "out"), "--against", str(run), "--partial")
     assert code == 0, err
     against = json.loads((tmp_path / "out" / "score" / "megc2019" / "theirs" / "results.json").read_text())["against"]
     assert against["n"] == 12 and against["left_out"] == 12 and against["n_subjects"] == 2
@@ -227,6 +229,13 @@ def test_the_suites_own_shipped_predictions_are_scored_as_last_epoch_runs(tmp_pa
     assert "seed 0" in selection and "no epoch or model chosen on the test subjects' clips" in selection
     assert shipped_selection(shipped, "csv") is None
     copy = Path(shutil.copy(shipped, tmp_path / shipped.name))
+    assert shipped_selection(copy, "predictions_csv") is None
+    # the record beside a copy: the same bytes are the shipped run; a file of that name with other bytes is not
+    shutil.copy(shipped.parent / "runs.json", tmp_path / "runs.json")
+    assert (shipped_selection(copy, "predictions_csv") or "").startswith("last epoch")
+    crafted = copy.read_text(encoding="utf-8").splitlines(keepends=True)
+    crafted[1] = crafted[1].replace(",0,1,", ",1,1,", 1) if ",0,1," in crafted[1] else crafted[1] + "\n"
+    copy.write_text("".join(crafted), encoding="utf-8")
     assert shipped_selection(copy, "predictions_csv") is None
     (tmp_path / "runs.json").write_text(json.dumps({"schema": "other/1", "runs": [{"file": shipped.name}]}))
     assert shipped_selection(copy, "predictions_csv") is None

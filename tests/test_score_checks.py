@@ -125,3 +125,245 @@ def test_a_line_longer_than_any_predictions_row_is_refused_before_it_is_split(ca
         code, _, err = score(capsys, tmp_path / name, dummy_corpus, tmp_path / "out")
         line = one_error_line(err)
         assert code == 2 and f"holds more than {CSV_LINE_CHARS:,} characters" in line and name in line, line
+
+
+# ---------------------------------------------------------------------------------------------
+# Our own predictions.csv: every column checked, none quietly overridden or ignored
+
+
+def ours_lines(clips: list[dict], pred: list[int], folds: dict[str, str] | None = None) -> list[str]:
+    """Our predictions.csv (records.write_predictions_csv's columns) of every clip, as lines: the header, then one
+    row a clip with its class probabilities (0.8 on the predicted class)."""
+    lines = ["fold,index,key,list_key,dataset,subject,y_true,y_pred,true_class,predicted_class,status,"
+             "p_negative,p_positive,p_surprise"]
+    for i, (c, p) in enumerate(zip(clips, pred)):
+        fold = (folds or {}).get(c["key"], f"{c['database']}_{c['subject']}")
+        probs = ",".join("0.8" if k == p else "0.1" for k in range(3))
+        lines.append(f"{fold},{i},{c['key']},{c['key']},{c['database']},{c['subject']},{c['true']},{p},"
+                     f"{CLASSES[c['true']]},{CLASSES[p]},ok,{probs}")
+    return lines
+
+
+def test_our_own_format_written_out_in_full_is_scored(capsys, dummy_corpus, tmp_path):
+    """The file the checks below change one thing of: as written, it scores (every column agrees)."""
+    clips = track_clips()
+    source = tmp_path / "ours.csv"
+    source.write_text("\n".join(ours_lines(clips, predicted(clips))) + "\n", encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    assert code == 0, err
+
+
+def one_row_changed(lines: list[str], line: int, column: str, value: str) -> list[str]:
+    """``lines`` with the cell of ``column`` on file line ``line`` (1 the header) set to ``value``."""
+    header = lines[0].split(",")
+    cells = lines[line - 1].split(",")
+    cells[header.index(column)] = value
+    return lines[:line - 1] + [",".join(cells)] + lines[line:]
+
+
+@pytest.mark.parametrize("change, expected", [
+    # a column named twice: the last copy (y_pred = y_true) would be scored, UF1 1.0
+    (lambda lines: [lines[0] + ",y_pred"] + [row + "," + row.split(",")[6] for row in lines[1:]],
+     "ours.csv, line 1: a column is named twice in the header ('y_pred')"),
+    (lambda lines: [lines[0] + ",key"] + [row + ",casme2/sub01/x" for row in lines[1:]],
+     "ours.csv, line 1: a column is named twice in the header ('key')"),
+    # both formats in one header: the csv format's pred would be ignored
+    (lambda lines: [lines[0] + ",clip,database,true,pred"] + [row + ",a,casme2,0,0" for row in lines[1:]],
+     "ours.csv, line 1: the header mixes our predictions.csv's columns"),
+    (lambda lines: [lines[0] + ",comment"] + [row + ",x" for row in lines[1:]],
+     "ours.csv, line 1: unknown column(s) 'comment'"),
+    # a row of more cells than the header (docs/house.md: refused)
+    (lambda lines: lines[:1] + [lines[1] + ",9,9"] + lines[2:], "ours.csv, line 2: 16 cells, the header names 14"),
+])
+def test_a_repeated_mixed_or_unknown_column_or_a_longer_row_of_our_format_is_refused(
+        capsys, dummy_corpus, tmp_path, change, expected):
+    clips = track_clips()
+    source = tmp_path / "ours.csv"
+    source.write_text("\n".join(change(ours_lines(clips, predicted(clips)))) + "\n", encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and expected in line, line
+
+
+@pytest.mark.parametrize("column, value, expected", [
+    ("p_negative", "-0.1", "line 3: p_negative -0.1: expected a class probability in [0, 1]"),
+    ("p_positive", "1.6", "line 3: p_positive 1.6: expected a class probability in [0, 1]"),
+    ("p_surprise", "", "line 3: p_surprise empty where the row's other class probabilities are given"),
+    ("p_negative", "0.5", "line 3: the class probabilities p_negative, p_positive, p_surprise sum to"),
+])
+def test_class_probabilities_of_our_format_out_of_range_not_summing_to_one_or_partly_empty_are_refused(
+        capsys, dummy_corpus, tmp_path, column, value, expected):
+    clips = track_clips()
+    pred = [0] + predicted(clips)[1:]  # the second row predicts class 0, so p_negative is its 0.8 (sum 1.0)
+    pred[1] = 1
+    source = tmp_path / "ours.csv"
+    source.write_text("\n".join(one_row_changed(ours_lines(clips, pred), 3, column, value)) + "\n", encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and f"ours.csv, {expected}" in line, line
+
+
+def test_every_probability_doubled_is_refused(capsys, dummy_corpus, tmp_path):
+    clips = track_clips()
+    lines = ours_lines(clips, predicted(clips))
+    doubled = [lines[0]] + [",".join(row.split(",")[:11] + [str(2 * float(p)) for p in row.split(",")[11:]])
+                            for row in lines[1:]]
+    source = tmp_path / "ours.csv"
+    source.write_text("\n".join(doubled) + "\n", encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and "ours.csv, line 2: p_" in line and "expected a class probability in [0, 1]" in line, line
+
+
+@pytest.mark.parametrize("column, value, expected", [
+    ("fold", "samm_006", "line 4: fold 'samm_006' for casme2/sub01/"),
+    ("dataset", "samm", "line 4: dataset 'samm' contradicts the row's key"),
+    ("subject", "sub99", "line 4: subject 'sub99' contradicts the row's key"),
+    ("list_key", "casme2/sub01/other", "line 4: list_key 'casme2/sub01/other' contradicts the row's key"),
+    ("true_class", "surprise", "line 4: true_class 'surprise' contradicts the row's classes"),
+    ("index", "7", "line 4: index 7 for casme2/sub01/"),
+])
+def test_a_column_of_our_format_contradicting_the_key_classes_or_track_is_refused(
+        capsys, dummy_corpus, tmp_path, column, value, expected):
+    clips = track_clips()
+    pred = predicted(clips)
+    assert CLASSES[clips[2]["true"]] != "surprise"
+    source = tmp_path / "ours.csv"
+    source.write_text("\n".join(one_row_changed(ours_lines(clips, pred), 4, column, value)) + "\n", encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out", "--partial")
+    line = one_error_line(err)
+    assert code == 2 and f"ours.csv, {expected}" in line, line
+
+
+# ---------------------------------------------------------------------------------------------
+# --against: names as --score reads them, and a paired test on every clip scored (or --partial, said)
+
+
+def test_against_reads_names_as_score_does_and_refuses_fewer_clips_without_partial(capsys, dummy_corpus, tmp_path):
+    """Our run's file writing SAMM's subjects as the public list does (``6``, not ``006``) pairs on every clip, as
+    --score reads it; a run of fewer clips than the file scores is refused in one line, and under --partial the
+    paired test on fewer clips is a WARNING recorded in results.json."""
+    clips = track_clips()
+    theirs = write_csv(tmp_path / "theirs.csv", clips, predicted(clips, seed=1))
+    lines = ours_lines(clips, predicted(clips, seed=2))
+    renamed = [lines[0]]
+    for row in lines[1:]:
+        cells = row.split(",")
+        if cells[4] == "samm":  # key, list_key and subject as the list writes SAMM's subjects: 6, not 006
+            cells[2] = cells[3] = cells[2].replace("/006/", "/6/").replace("/007/", "/7/")
+            cells[5] = cells[5].lstrip("0")
+        renamed.append(",".join(cells))
+    run = tmp_path / "ours.csv"
+    run.write_text("\n".join(renamed) + "\n", encoding="utf-8")
+    code, _, err = score(capsys, theirs, dummy_corpus, tmp_path / "a", "--against", str(run))
+    assert code == 0, err
+    against = json.loads((tmp_path / "a" / "score" / "megc2019" / "theirs" / "results.json").read_text())["against"]
+    assert against["n"] == 24 and against["left_out"] == 0
+    half = tmp_path / "half.csv"
+    half.write_text("\n".join(lines[:13]) + "\n", encoding="utf-8")  # the first 12 clips
+    code, _, err = score(capsys, theirs, dummy_corpus, tmp_path / "b", "--against", str(half))
+    line = one_error_line(err)
+    assert code == 2 and "our run predicted 12 of the 24 clips the file scores (12 differ" in line, line
+    code, out, err = score(capsys, theirs, dummy_corpus, tmp_path / "c", "--against", str(half), "--partial")
+    assert code == 0, err
+    assert "WARNING: PARTIAL: the paired test is on 12 of the 24 clips scored" in out
+    against = json.loads((tmp_path / "c" / "score" / "megc2019" / "theirs" / "results.json").read_text())["against"]
+    assert against["n"] == 12 and against["note"].startswith("PARTIAL: the paired test is on 12 of the 24")
+
+
+def test_against_a_file_with_a_byte_order_mark_is_read(capsys, dummy_corpus, tmp_path):
+    clips = track_clips()
+    theirs = write_csv(tmp_path / "theirs.csv", clips, predicted(clips, seed=1))
+    run = tmp_path / "ours.csv"
+    run.write_bytes(("\ufeff" + "\n".join(ours_lines(clips, predicted(clips, seed=2))) + "\n").encode("utf-8"))
+    code, _, err = score(capsys, theirs, dummy_corpus, tmp_path / "out", "--against", str(run))
+    assert code == 0, err
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a score is written
+
+
+def test_out_a_regular_file_is_refused_in_one_line_before_any_work(capsys, dummy_corpus, tmp_path):
+    clips = track_clips()
+    theirs = write_csv(tmp_path / "theirs.csv", clips, predicted(clips))
+    code, _, err = score(capsys, theirs, dummy_corpus, theirs)
+    line = one_error_line(err)
+    assert code == 2 and f"--out {theirs}: not a folder" in line, line
+
+
+def test_first_folder_gives_up_after_its_bound_rather_than_searching_without_end(monkeypatch, tmp_path):
+    from common.errors import RunError
+    from common.orchestration import run_folders
+
+    monkeypatch.setattr(run_folders, "MAX_FOLDERS", 5)
+    tried = []
+
+    def takes(folder: Path) -> bool:
+        tried.append(folder)
+        assert len(tried) <= 100, "first_folder searched on without a bound"
+        return False
+
+    with pytest.raises(RunError, match="none of x, x-2 ... x-5 can be used"):
+        run_folders.first_folder(tmp_path / "x", takes)
+    assert len(tried) == 5
+
+
+@pytest.mark.parametrize("name", ["..csv", "...csv", "_.csv"])
+def test_a_file_whose_name_makes_no_folder_name_is_scored_into_a_fallback_folder(capsys, dummy_corpus, tmp_path,
+                                                                                  name):
+    clips = track_clips()
+    source = write_csv(tmp_path / name, clips, predicted(clips))
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    assert code == 0, err
+    assert (tmp_path / "out" / "score" / "megc2019" / "unnamed" / "results.json").is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds: names, lines, what a message quotes
+
+
+def test_a_clip_name_longer_than_the_bound_is_refused_naming_its_line(capsys, dummy_corpus, tmp_path):
+    source = tmp_path / "theirs.csv"
+    source.write_text("clip,subject,database,true,pred\nnegative_0,sub01,casme2,0,0\n"
+                      f"{'x' * (outside.MAX_NAME + 1)},sub01,casme2,0,0\n", encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and f"theirs.csv, line 3: a clip name of {outside.MAX_NAME + 1:,} characters" in line, line
+    assert len(line) < 400
+
+
+def test_blank_lines_count_toward_the_bound(capsys, monkeypatch, dummy_corpus, tmp_path):
+    monkeypatch.setattr(outside, "MAX_LINES", 50)
+    source = tmp_path / "theirs.csv"
+    source.write_text("clip,subject,database,true,pred\n" + ",,,,\n" * 100 + "negative_0,sub01,casme2,0,0\n",
+                      encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and "more than 50 lines (blank ones counted) at line 51" in line, line
+
+
+def test_a_refusal_quotes_long_names_shortened_and_control_characters_escaped(capsys, dummy_corpus, tmp_path):
+    clips = track_clips()
+    rows = [dict(c) for c in clips] + [{"database": "casme2", "subject": "sub01", "clip": "\x1b[31m" + "y" * 900,
+                                         "true": 0}]
+    source = write_csv(tmp_path / "theirs.csv", rows, predicted(clips) + [0])
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and "1 extra: casme2/sub01/\\x1b[31myyy" in line and "(918 characters)" in line, line
+    assert "\x1b" not in line and len(line) < 600
+
+
+@pytest.mark.parametrize("kind, expected", [("folder", "a folder; expected"),
+                                            ("fifo", "not a regular file (a FIFO, a device or a socket)")])
+def test_a_folder_or_fifo_given_as_the_file_is_named_for_what_it_is(capsys, dummy_corpus, tmp_path, kind, expected):
+    import os
+
+    source = tmp_path / "theirs.csv"
+    if kind == "folder":
+        source.mkdir()
+    else:
+        os.mkfifo(source)
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and f"theirs.csv: {expected}" in line, line

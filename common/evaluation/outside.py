@@ -12,7 +12,10 @@ the file, the line number and what was expected (:class:`OutsideError`, never a 
 - ``predictions_csv``: our own ``predictions.csv`` (a run's, a benchmark method's, or the one ``--score``
   writes; ``common.evaluation.records.write_predictions_csv``): ``key`` (``database/subject/clip``),
   ``y_true`` and ``y_pred`` (class indices), ``status`` (the rows of a fold not scored, a diverged fold's
-  ``nan``, are left out as the runner's metrics leave them out) and ``p_<class>``, the class scores.
+  ``nan``, are left out as the runner's metrics leave them out) and ``p_<class>``, the class probabilities
+  (each in [0, 1], a row summing to 1; unlike ``score_<class>``, which may be any finite scores, logits too).
+  Its other columns (``fold``, :data:`OURS_OPTIONAL`) must agree with ``key``, the classes and the track's folds;
+  a column it does not write, one named twice, or the csv format's columns beside it are refused.
 - ``ststnet_log``: the per-sample log STSTNet's authors publish (``STSTNet_logfile.txt`` in the GitHub
   repository christy1206/STSTNet, read for its layout): a ``<database> <subject>`` line (``casme2
   sub01``, ``smic s01``, ``samm 006``) opens each subject's block, then one ``<clip> <true> <predicted>``
@@ -45,19 +48,33 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from common.datasets import megc2019
+from common.datasets.released import list_key
 from common.datasets.tables import DatasetError
 from common.errors import MersuiteError
 from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.experiment import Fold, Selection
-from common.files import read_json, stream_spreadsheet_csv, open_regular, csv_text
+from common.files import csv_text, file_sha256, open_regular, read_json, stream_spreadsheet_csv
 
 FORMATS = ("csv", "predictions_csv", "ststnet_log")
 CSV_COLUMNS = ("clip", "subject", "database", "true", "pred")
 OURS_COLUMNS = ("fold", "key", "y_true", "y_pred", "status")  # our own predictions.csv (records.write_predictions_csv)
+# The other columns records.write_predictions_csv writes (besides p_<class>): each checked against key and y_true/y_pred
+# where the file gives it, so that a file whose columns contradict each other is refused, never scored on one of them.
+OURS_OPTIONAL = ("index", "list_key", "dataset", "subject", "true_class", "predicted_class")
+# The columns only the csv format has: a header naming them beside our own columns mixes the two formats.
+CSV_ONLY = ("clip", "database", "true", "pred")
+# How far a row's p_<class> may sum from 1: the runner writes each probability to 6 significant digits (%.6g).
+PROBABILITY_SUM_TOLERANCE = 1e-3
 # A file of more rows is refused at the row past it, unread beyond: the composite holds 442 clips, every
 # database this suite reads together about 1,100, so no track's file comes near.
 MAX_ROWS = st.PREDICTION_ROWS
+# The most lines of any kind (blank, a diverged fold's, a header) read before a file is refused: the lines not kept
+# count too, so that ten million blank lines are refused at the line past this, not read to their end.
+MAX_LINES = 2 * MAX_ROWS
+# The longest database, subject or clip name kept from a file (a key is three of them): a longer one is refused
+# naming its line (a hundred thousand names of a quarter of a million characters each would be held otherwise).
+MAX_NAME = 1000
 # The longest line of the STSTNet log read (a clip line is a name and two codes): a longer one is refused at that
 # line, never read whole (a file without line ends would otherwise be held in memory as one line).
 MAX_LINE = 4096
@@ -83,6 +100,8 @@ class OutsideRow:
     true: int
     pred: int
     scores: tuple[float, ...] | None = None
+    fold: str | None = None  # our own predictions.csv's fold and index, checked against the track's (match)
+    index: int | None = None
 
     @property
     def key(self) -> str:
@@ -152,6 +171,13 @@ def _class_of(cell: str, class_names: Sequence[str]) -> int | None:
     return None
 
 
+def shown_name(name: str) -> str:
+    """A name from a file as a message prints it: at most 60 characters of it, with its length where it is longer,
+    and control characters escaped (never sent raw to a terminal)."""
+    text = name if len(name) <= 60 else f"{name[:60]}... ({len(name)} characters)"
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _shown(cell: object) -> str:
     """A cell as an error line quotes it: at most 60 characters of it, and its length where it is longer."""
     if not isinstance(cell, str) or len(cell) <= 60:
@@ -164,7 +190,7 @@ def _stream(path: Path) -> tuple[str, Iterator[tuple[int, list[str]]]]:
     holds it (``common.files.csv_text``: the ``'`` that our CSVs and spreadsheet programs put before a formula-like
     name taken off); its errors as one line."""
     try:
-        separator, rows = stream_spreadsheet_csv(path)
+        separator, rows = stream_spreadsheet_csv(path, max_lines=MAX_LINES)
     except ValueError as exc:
         raise _error(path, None, str(exc)) from None
 
@@ -199,7 +225,12 @@ class _Rows:
 
 
 def _names(path: Path, line: int, database: str, subject: str, clip: str) -> tuple[str, str, str]:
-    """``megc2019.composite_names``, its refusal of a subject it cannot read as one line naming the line."""
+    """``megc2019.composite_names``, its refusal of a subject it cannot read as one line naming the line; a name
+    longer than :data:`MAX_NAME` characters is refused before it is kept."""
+    for what, name in (("database", database), ("subject", subject), ("clip", clip)):
+        if len(name) > MAX_NAME:
+            raise _error(path, line, f"a {what} name of {len(name):,} characters ({_shown(name)}); expected at most "
+                                     f"{MAX_NAME:,}")
     try:
         return megc2019.composite_names(database, subject, clip)
     except DatasetError as exc:
@@ -217,8 +248,16 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
     header = [cell.strip().lower() for cell in header_cells]
     while header and not header[-1]:  # a spreadsheet's empty columns after the last named one
         header.pop()
+    # A column named twice would be read from one of its cells and the other ignored: refused in either format.
+    if len(set(header)) != len(header):
+        twice = collections.Counter(header).most_common(1)[0][0]  # one pass: a header may hold a million cells
+        raise _error(path, header_line, f"a column is named twice in the header ({_shown(twice)})")
     if set(OURS_COLUMNS) <= set(header):
-        return _read_ours(path, header, numbered, class_names)
+        mixed = [c for c in CSV_ONLY if c in header]
+        if mixed:
+            raise _error(path, header_line, f"the header mixes our predictions.csv's columns ({', '.join(OURS_COLUMNS)}"
+                                            f") with the csv format's ({', '.join(mixed)}); expected one format")
+        return _read_ours(path, header_line, header, numbered, class_names, separator)
     score_columns = [f"{SCORE_PREFIX}{c.lower()}" for c in class_names]
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
@@ -230,9 +269,6 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise _error(path, header_line, f"unknown column(s) {', '.join(_shown(c) for c in unknown[:5])}{more}; "
                                         f"expected {', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}")
-    if len(set(header)) != len(header):
-        twice = collections.Counter(header).most_common(1)[0][0]  # one pass: a header may hold a million cells
-        raise _error(path, header_line, f"a column is named twice in the header ({_shown(twice)})")
     given_scores = [c for c in score_columns if c in header]
     if given_scores and len(given_scores) != len(score_columns):
         absent = [c for c in score_columns if c not in header]
@@ -242,9 +278,7 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
     rows = _Rows(path)
     for number, cells in numbered:
         cells = [cell.strip() for cell in cells]
-        if len(cells) > len(header) and any(cells[len(header):]):
-            raise _error(path, number, f"{len(cells)} cells, the header names {len(header)} (a name holding "
-                                       f"'{separator}' must be quoted)")
+        _extra_cells(path, number, cells, header, separator)
         values = dict(zip(header, cells))
         empty = [c for c in CSV_COLUMNS if not values.get(c)]
         if empty:
@@ -272,31 +306,109 @@ def _scores(path: Path, number: int, values: dict[str, str], columns: Sequence[s
     return scores
 
 
-def _read_ours(path: Path, header: list[str], numbered: Iterator[tuple[int, list[str]]],
-               class_names: Sequence[str]) -> OutsideFile:
+def _extra_cells(path: Path, number: int, cells: Sequence[str], header: Sequence[str], separator: str) -> None:
+    """A row holding a filled cell beyond the header's columns is refused (a spreadsheet's empty ones are not)."""
+    if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
+        raise _error(path, number, f"{len(cells)} cells, the header names {len(header)} (a name holding "
+                                   f"'{separator}' must be quoted)")
+
+
+def _probabilities(path: Path, number: int, values: dict[str, str],
+                   columns: Sequence[str]) -> tuple[float, ...] | None:
+    """The row's ``p_<class>`` cells: None when every one is empty (a run that kept no probabilities), else class
+    probabilities, each in [0, 1] and summing to 1 (within :data:`PROBABILITY_SUM_TOLERANCE`); anything else (an
+    empty cell among filled ones, a value out of range, a row not summing to 1) one line naming the row."""
+    cells = [values.get(c, "") for c in columns]
+    if not any(cells):
+        return None
+    if not all(cells):
+        empty = [c for c, cell in zip(columns, cells) if not cell]
+        raise _error(path, number, f"{', '.join(empty)} empty where the row's other class probabilities are given; "
+                                   f"expected every one of {', '.join(columns)} or none")
+    probabilities = _scores(path, number, values, columns)
+    outside_range = [(c, p) for c, p in zip(columns, probabilities) if not 0.0 <= p <= 1.0]
+    if outside_range:
+        column, value = outside_range[0]
+        raise _error(path, number, f"{column} {value:g}: expected a class probability in [0, 1]")
+    total = math.fsum(probabilities)
+    if abs(total - 1.0) > PROBABILITY_SUM_TOLERANCE:
+        raise _error(path, number, f"the class probabilities {', '.join(columns)} sum to {total:.6g}; expected 1 "
+                                   f"(within {PROBABILITY_SUM_TOLERANCE:g})")
+    return probabilities
+
+
+def _ours_agrees(path: Path, number: int, values: dict[str, str], parts: Sequence[str], names: Sequence[str],
+                 classes: Sequence[int], class_names: Sequence[str]) -> None:
+    """Each of :data:`OURS_OPTIONAL`'s columns the row fills agrees with its ``key`` (``parts`` as written, ``names``
+    as the loaders write them: either is taken) and ``y_true``/``y_pred``, as ``records.write_predictions_csv``
+    writes them; a row that contradicts itself is refused naming its line."""
+    expected = {"dataset": (parts[0], names[0]), "subject": (parts[1], names[1]),
+                "list_key": ("/".join(parts), list_key("/".join(names))),
+                "true_class": (class_names[classes[0]],), "predicted_class": (class_names[classes[1]],)}
+    for column, allowed in expected.items():
+        cell = values.get(column, "")
+        value = allowed[-1]
+        if cell and cell.lower() not in {a.lower() for a in allowed}:
+            raise _error(path, number, f"{column} {_shown(cell)} contradicts the row's "
+                                       f"{'key' if column in ('dataset', 'subject', 'list_key') else 'classes'} "
+                                       f"(expected {_shown(value)}, as our predictions.csv writes it)")
+    index = values.get("index", "")
+    if index and not re.fullmatch(r"[0-9]{1,9}", index):
+        raise _error(path, number, f"index {_shown(index)}: expected the clip's position in the track's selection")
+
+
+def _read_ours(path: Path, header_line: int, header: list[str], numbered: Iterator[tuple[int, list[str]]],
+               class_names: Sequence[str], separator: str) -> OutsideFile:
     """Our own ``predictions.csv`` (a run's, a benchmark method's, or the one ``--score`` writes:
     ``common.evaluation.records.write_predictions_csv``): ``key`` is ``database/subject/clip``, ``y_true`` and
-    ``y_pred`` the class indices, ``p_<class>`` the class scores where every row has them; the rows of a
-    fold whose status is not scored (a diverged fold's ``nan``) are left out, as the runner's metrics do."""
+    ``y_pred`` the class indices, ``p_<class>`` the class probabilities (all of a row's or none; every scored row
+    or none); the rows of a fold whose status is not scored (a diverged fold's ``nan``) are left out, as the
+    runner's metrics do. Every other column it writes (``fold``, :data:`OURS_OPTIONAL`) must agree with ``key``,
+    the classes and (``fold``, ``index``: :func:`match`) the track; a column it does not write is refused."""
     prob_columns = [f"p_{c.lower()}" for c in class_names]
-    has_probs = all(c in header for c in prob_columns)
+    known = set(OURS_COLUMNS) | set(OURS_OPTIONAL) | set(prob_columns)
+    unknown = [c for c in header if c not in known]
+    if unknown:
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise _error(path, header_line, f"unknown column(s) {', '.join(_shown(c) for c in unknown[:5])}{more}; "
+                                        f"expected our predictions.csv's {', '.join(OURS_COLUMNS)}, "
+                                        f"{', '.join(OURS_OPTIONAL)} and {', '.join(prob_columns)}")
+    given_probs = [c for c in prob_columns if c in header]
+    if given_probs and len(given_probs) != len(prob_columns):
+        absent = [c for c in prob_columns if c not in header]
+        raise _error(path, header_line, f"class-probability columns for every class or none: {', '.join(absent)} "
+                                        "missing")
     rows = _Rows(path)
     scores: list[tuple[float, ...] | None] = []
+    first_with: dict[bool, int] = {}  # the first scored line with, and without, class probabilities
     for number, cells in numbered:
+        _extra_cells(path, number, cells, header, separator)
         values = dict(zip(header, (cell.strip() for cell in cells)))
         if values.get("status") not in metrics.SCORED_STATUSES:
             continue
-        parts = values.get("key", "").split("/")
+        key = values.get("key", "")
+        if len(key) > 3 * MAX_NAME + 2:
+            raise _error(path, number, f"a key of {len(key):,} characters ({_shown(key)}); expected at most "
+                                       f"{3 * MAX_NAME + 2:,}")
+        parts = key.split("/")
         classes = [_class_of(values.get(c, ""), class_names) for c in ("y_true", "y_pred")]
-        if len(parts) != 3 or not all(parts) or None in classes:
-            raise _error(path, number, f"expected our predictions.csv's row: key database/subject/clip, y_true and "
-                                       f"y_pred class indices 0-{len(class_names) - 1}; got key "
-                                       f"{_shown(values.get('key'))}, y_true {_shown(values.get('y_true'))}, "
-                                       f"y_pred {_shown(values.get('y_pred'))}")
+        if len(parts) != 3 or not all(parts) or None in classes or not values.get("fold"):
+            raise _error(path, number, f"expected our predictions.csv's row: fold, key database/subject/clip, y_true "
+                                       f"and y_pred class indices 0-{len(class_names) - 1}; got fold "
+                                       f"{_shown(values.get('fold'))}, key {_shown(key)}, y_true "
+                                       f"{_shown(values.get('y_true'))}, y_pred {_shown(values.get('y_pred'))}")
+        true, pred = int(cast(int, classes[0])), int(cast(int, classes[1]))
         database, subject, clip = _names(path, number, *parts)
-        given = has_probs and all(values.get(c) for c in prob_columns)
-        scores.append(_scores(path, number, values, prob_columns) if given else None)
-        rows.add(OutsideRow(number, database, subject, clip, int(cast(int, classes[0])), int(cast(int, classes[1]))))
+        _ours_agrees(path, number, values, parts, (database, subject, clip), (true, pred), class_names)
+        probabilities = _probabilities(path, number, values, prob_columns) if given_probs else None
+        first_with.setdefault(probabilities is not None, number)
+        if len(first_with) == 2:  # a file's probabilities are scored for all its clips or for none
+            raise _error(path, number, f"class probabilities on line {first_with[True]} but none on line "
+                                       f"{first_with[False]}; expected them on every scored row or on none")
+        scores.append(probabilities)
+        index = values.get("index", "")
+        rows.add(OutsideRow(number, database, subject, clip, true, pred, fold=values["fold"],
+                            index=int(index) if index else None))
     with_scores = bool(scores) and all(s is not None for s in scores)
     if with_scores:
         rows.rows = [dataclasses.replace(r, scores=s) for r, s in zip(rows.rows, scores)]
@@ -377,9 +489,13 @@ def file_format(path: str | Path) -> str:
 def read_outside(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
     """The file in whichever format it is (:func:`file_format`)."""
     path = Path(path)
+    expected = "expected a CSV of predictions, our predictions.csv or an STSTNet-style log"
+    if not path.exists():
+        raise _error(path, None, f"no such file; {expected}")
+    if path.is_dir():
+        raise _error(path, None, f"a folder; {expected}")
     if not path.is_file():
-        raise _error(path, None, "no such file; expected a CSV of predictions, our predictions.csv or an "
-                                 "STSTNet-style log")
+        raise _error(path, None, f"not a regular file (a FIFO, a device or a socket); {expected}")
     reader = read_csv if file_format(path) == "csv" else read_ststnet_log
     return reader(path, class_names)
 
@@ -394,6 +510,7 @@ def match(outside: OutsideFile, selection: Selection, folds: Sequence[Fold]) -> 
             keys.append(selection.samples[i].key)
             folds_of.append(fold.name)
             indices.append(int(i))
+    _check_folds(outside, rows, keys, folds_of, indices)
     tested = set(keys)
     missing = tuple(k for k in keys if k not in rows)
     extra = tuple(row.key for row in outside.rows if row.key not in tested)
@@ -413,6 +530,27 @@ def match(outside: OutsideFile, selection: Selection, folds: Sequence[Fold]) -> 
                    tuple(indices[n] for n in kept))
 
 
+def _check_folds(outside: OutsideFile, rows: dict[str, OutsideRow], keys: Sequence[str], folds_of: Sequence[str],
+                 indices: Sequence[int]) -> None:
+    """Our own predictions.csv names the fold that tested each clip and its position in the selection: a file whose
+    fold or index is not the track's for the clip was made on other folds (or says what it was not), and is
+    refused at its first such line, never scored on the track's folds as though it agreed."""
+    wrong = []
+    for key, fold, index in zip(keys, folds_of, indices):
+        row = rows.get(key)
+        if row is None:
+            continue
+        if row.fold is not None and row.fold != fold:
+            wrong.append((row.line, f"fold {_shown(row.fold)} for {shown_name(key)}; the track tests it in fold "
+                                    f"{_shown(fold)}"))
+        elif row.index is not None and row.index != index:
+            wrong.append((row.line, f"index {row.index} for {shown_name(key)}; the clip is at {index} in the "
+                                    "track's selection"))
+    if wrong:
+        line, what = min(wrong)
+        raise _error(outside.path, line, f"{what} ({len(wrong)} such rows); expected the track's folds")
+
+
 def mismatch_line(outside: OutsideFile, matched: Matched, track: str) -> str:
     """The one-line refusal: how many clips differ, of which kind, a few of each, and what ``--partial`` scores."""
     parts = []
@@ -420,9 +558,9 @@ def mismatch_line(outside: OutsideFile, matched: Matched, track: str) -> str:
             (len(matched.missing), "missing", matched.missing),
             (len(matched.extra), "extra", matched.extra),
             (len(matched.relabelled), "relabelled",
-             [f"{r.key} (file {r.file_class}, track {r.track_class})" for r in matched.relabelled])):
-        if count:
-            shown = ", ".join(examples[:EXAMPLES]) + (", ..." if count > EXAMPLES else "")
+             [f"{r.key} (file {r.file_class}, track {r.track_class})" for r in matched.relabelled[:EXAMPLES]])):
+        if count:  # the names from the file shortened and escaped (shown_name): a name may be 1,000 characters
+            shown = ", ".join(shown_name(e) for e in examples[:EXAMPLES]) + (", ..." if count > EXAMPLES else "")
             parts.append(f"{count} {what}: {shown}")
     partial = (f"--partial scores the {matched.scored} that match" if matched.scored
                else "no clip matches, so --partial has nothing to score")
@@ -430,8 +568,9 @@ def mismatch_line(outside: OutsideFile, matched: Matched, track: str) -> str:
             f"({'; '.join(parts)}); {partial}")
 
 
-# The suite's own runs shipped with a record beside them (docs/predictions/runs.json, written by the maintainers:
-# each file a run's own predictions.csv): how their predictions were selected is known.
+# The suite's own runs shipped with a record beside them (docs/predictions/runs.json, written by
+# benchmarks/reproductions.py: each file a run's own predictions.csv, with its sha256): how their predictions were
+# selected is known, for a file whose bytes are the listed file's.
 SHIPPED_RECORD = "runs.json"
 SHIPPED_SCHEMA = "mersuite.reproductions/1"
 SHIPPED_RECORD_BYTES = 1_000_000  # the record is a few kB; a larger file is not one
@@ -440,10 +579,11 @@ LAST_EPOCH = "last epoch"  # how a shipped file's selection begins (the other: "
 
 def shipped_selection(path: Path, file_format: str) -> str | None:
     """How the predictions of ``path`` were selected when it is one of the suite's own runs shipped with
-    :data:`SHIPPED_RECORD` beside it (our ``predictions_csv`` format, listed there by its file name): every fold's
-    network after its last epoch, as every run of this suite predicts (no epoch or model is chosen on the test
-    subjects' clips). None otherwise, and for a record that cannot be read, is too large or is of another schema:
-    the selection is then unknown, never guessed."""
+    :data:`SHIPPED_RECORD` beside it (our ``predictions_csv`` format, listed there by its file name and with its
+    sha256, which the file's bytes must have): every fold's network after its last epoch, as every run of this suite
+    predicts (no epoch or model is chosen on the test subjects' clips). None otherwise (a file of the listed name
+    whose bytes differ, a listing without a sha256), and for a record that cannot be read, is too large or is of
+    another schema: the selection is then unknown, never guessed."""
     record = Path(path).parent / SHIPPED_RECORD
     if file_format != "predictions_csv" or not record.is_file():
         return None
@@ -453,8 +593,15 @@ def shipped_selection(path: Path, file_format: str) -> str | None:
         return None
     if not isinstance(data, dict) or data.get("schema") != SHIPPED_SCHEMA or not isinstance(data.get("runs"), list):
         return None
-    for run in data["runs"]:
-        if isinstance(run, dict) and run.get("file") == Path(path).name:
+    listed = [run for run in data["runs"] if isinstance(run, dict) and run.get("file") == Path(path).name]
+    if not listed or not all(isinstance(run.get("sha256"), str) for run in listed):
+        return None
+    try:
+        sha256 = file_sha256(Path(path))
+    except OSError:
+        return None
+    for run in listed:
+        if run["sha256"] == sha256:
             label, seed = str(run.get("label", run.get("method", "?"))), run.get("seed", "?")
             return (f"{LAST_EPOCH}: this suite's own run {label}, seed {seed} (listed in the {SHIPPED_RECORD} beside "
                     "the file): every fold's network after its last epoch, as every run of this suite predicts; no "

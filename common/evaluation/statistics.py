@@ -348,9 +348,10 @@ def _check_same_samples(a: Predictions, b: Predictions) -> None:
         differ = np.flatnonzero(left != right)
         if differ.size:
             i = int(differ[0])
+            # .item(): the plain values (1, 'f0'), not numpy's np.int64(1), np.str_('f0')
             raise ValueError(f"{b.source} is not on the same samples as {a.source}: {name} differs first at "
-                             f"row {i} ({left[i]!r} vs {right[i]!r}); paired statistics need the same folds, "
-                             "samples and order")
+                             f"row {i} ({left[i].item()!r} vs {right[i].item()!r}); paired statistics need the same "
+                             "folds, samples and order")
 
 
 def _label_positions(predictions: Predictions, labels: int | Sequence[Any]) -> tuple[np.ndarray, np.ndarray, int]:

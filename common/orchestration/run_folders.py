@@ -30,10 +30,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from common.errors import RunError
 from common.files import read_json, write_json_atomic
 from common.running.profiles import EXECUTION_ONLY, RunSpec
 
 KIND_FILE = "run.json"
+MAX_FOLDERS = 10_000  # the numbered folders first_folder tries: no one keeps that many runs of one name
 KIND_SCHEMA = "mersuite.run-kind/1"
 
 
@@ -130,9 +132,15 @@ def _same(held: dict[str, Any], kind: dict[str, Any]) -> bool:
 def first_folder(base: Path, takes: Callable[[Path], bool], *, before: Sequence[Path] = ()) -> Path:
     """The first of ``before``, then ``base``, ``base-2``, ``base-3``... that ``takes`` (free, or holding this very
     kind of run or score), so that an earlier one is never replaced: a run's folder (:func:`paper_folder`) and a
-    score's (``common.orchestration.score_runs.score_folder``)."""
-    numbered = (base.with_name(f"{base.name}-{n}") for n in itertools.count(2))
-    return next(folder for folder in itertools.chain(before, [base], numbered) if takes(folder))
+    score's (``common.orchestration.score_runs.score_folder``). At most :data:`MAX_FOLDERS` are tried: where none
+    takes (a path that is no folder, a disk that answers every read with an error), one :class:`RunError` rather
+    than a search without end."""
+    numbered = (base.with_name(f"{base.name}-{n}") for n in range(2, MAX_FOLDERS + 1))
+    for folder in itertools.chain(before, [base], numbered):
+        if takes(folder):
+            return folder
+    raise RunError(f"{base}: none of {base.name}, {base.name}-2 ... {base.name}-{MAX_FOLDERS} can be used (each holds "
+                   "another run or cannot be read); expected a folder that can hold the results")
 
 
 def paper_folder(out: Path, paper_id: str, kind: dict[str, Any]) -> Path:

@@ -25,14 +25,15 @@ import datetime
 import logging
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from common.errors import RunError
 from common.evaluation import statistics as st
-from common.evaluation.outside import Matched, OutsideFile, match, mismatch_line, shipped_selection, read_outside
+from common.evaluation.outside import (Matched, OutsideError, OutsideFile, match, mismatch_line, read_outside,
+                                      shipped_selection, shown_name)
 from common.evaluation.records import jsonable, write_predictions_csv
 from common.evaluation.splits import safe_name
-from common.experiment import Selection, Track
+from common.experiment import Fold, Selection, Track
 from common.files import (check_inside, file_sha256, folder_lock, prepare_output_folder, read_json,
                           write_json_atomic)
 from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
@@ -43,6 +44,8 @@ from common.running.corpus import load_all, load_datasets
 from common.datasets.released import corpus_inputs, corpus_label
 
 logger = logging.getLogger(__name__)
+
+UNNAMED = "unnamed"  # the score's folder for a file whose name holds no usable character (``..csv``, ``_.csv``)
 
 WHAT = ("predictions made outside this suite, scored as its own benchmark runs are: the track's clips, folds and "
         "subjects; pooled and fold-mean UF1/UAR; subject-bootstrap intervals; paired test against one of our runs")
@@ -56,18 +59,54 @@ class ScoreResult:
     outputs: Mapping[str, Path]
 
 
-def _our_run(folder: Path) -> tuple[st.Predictions, str]:
-    """One of our runs' predictions (its ``predictions.csv``) and its name, or one :class:`RunError`."""
+def _our_file(folder: Path, class_names: Sequence[str]) -> OutsideFile:
+    """One of our runs' ``predictions.csv`` (``folder``'s, or ``folder`` itself), read as ``--score`` reads our own
+    format (``outside.read_outside``: names as the loaders write them, every column checked), or one
+    :class:`RunError`."""
     csv_path = folder / "predictions.csv" if folder.is_dir() else folder
     if not csv_path.is_file():
         raise RunError(f"--against {folder}: no predictions.csv there; expected the folder of one of our runs "
                        "(e.g. reports/benchmark/megc2019/<method>/seed0) or such a file (e.g. in docs/predictions/)")
     try:
-        # A folder is named by itself; a file (e.g. one of docs/predictions/) by its own name, since the shipped
-        # files share one folder.
-        return st.read_predictions_csv(csv_path), str(csv_path.parent if folder.is_dir() else csv_path)
-    except ValueError as exc:
+        ours = read_outside(csv_path, class_names)
+    except OutsideError as exc:
         raise RunError(f"--against {folder}: {exc}") from None
+    if ours.format != "predictions_csv":
+        raise RunError(f"--against {folder}: {csv_path} is in the {ours.format} format; expected one of our runs' "
+                       "predictions.csv (fold, key, y_true, y_pred, status, ...)")
+    return ours
+
+
+def _our_run(ours: OutsideFile, name: str, selection: Selection, folds: Sequence[Fold]) -> st.Predictions:
+    """Our run's predictions on the track's clips and folds (``outside.match``, as the scored file's), or one
+    :class:`RunError` when it lists a clip the track does not hold or gives a clip another true class."""
+    try:
+        matched = match(ours, selection, folds)
+    except OutsideError as exc:
+        raise RunError(f"--against {name}: {exc}") from None
+    wrong = [f"{len(matched.extra)} extra (first {shown_name(matched.extra[0])})" if matched.extra else "",
+             f"{len(matched.relabelled)} relabelled (first {shown_name(matched.relabelled[0].key)})"
+             if matched.relabelled else ""]
+    if any(wrong) or matched.predictions is None:
+        what = "; ".join(w for w in wrong if w) or "no clip of the track's selection"
+        raise RunError(f"--against {name}: {what}; expected one of our runs on the track's clips")
+    return matched.predictions
+
+
+def _paired_clips(theirs: st.Predictions, ours: st.Predictions, name: str, partial: bool) -> str | None:
+    """Refuses (one :class:`RunError`) a paired test on fewer clips than the file scores, unless ``partial``: then
+    the words saying so, for the log, ``results.json`` and the report. None when our run predicted every one."""
+    ours_keys = set(ours.keys.tolist()) if ours.keys is not None else set()
+    lacking = [k for k in (theirs.keys.tolist() if theirs.keys is not None else []) if k not in ours_keys]
+    if not lacking:
+        return None
+    n = len(theirs) - len(lacking)
+    if not partial:
+        raise RunError(f"--against {name}: our run predicted {n} of the {len(theirs)} clips the file scores "
+                       f"({len(lacking)} differ, first {shown_name(lacking[0])}); expected our run on every one, or "
+                       f"--partial to pair on the {n} both predicted")
+    return (f"PARTIAL: the paired test is on {n} of the {len(theirs)} clips scored; {len(lacking)} the file scores "
+            "are not predicted by our run and are left out of it")
 
 
 def _matching(matched: Matched, partial: bool) -> dict[str, Any]:
@@ -156,6 +195,16 @@ def score_folder(base: Path, identity: Mapping[str, Any]) -> Path:
     return first_folder(base, takes)
 
 
+def _folder_name(path: Path) -> str:
+    """The score's folder name: the file's name without its suffix made safe (``splits.safe_name``), or, for a name
+    that holds nothing safe (``..csv``, ``_.csv``), :data:`UNNAMED` (another score of that name goes beside it:
+    :func:`score_folder`)."""
+    try:
+        return safe_name(path.stem)
+    except ValueError:
+        return UNNAMED
+
+
 def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool = False,
                against: Path | None = None,
                n_resamples: int = st.DEFAULT_RESAMPLES, statistics_seed: int = 0) -> ScoreResult:
@@ -163,10 +212,14 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
     for a mismatch without ``partial``, an unusable ``against`` or corpus; the file's own errors are
     ``common.evaluation.outside.OutsideError`` (one line each)."""
     path = Path(path)
-    outside: OutsideFile = read_outside(path, track.class_names)
-    ours = _our_run(Path(against)) if against is not None else None
+    name = _folder_name(path)
     run = run_spec(settings, (), settings.profile)
     profile, root, synthetic = run.profile, run.root, run.synthetic
+    out = run.out
+    if out.exists() and not out.is_dir():  # checked before any work: the folders under it could never be made
+        raise RunError(f"--out {out}: not a folder; expected a folder (made when missing) for the score")
+    outside: OutsideFile = read_outside(path, track.class_names)
+    ours_file = _our_file(Path(against), track.class_names) if against is not None else None
     data = load_datasets(track, root, load_all([track], root, settings.loader))
     selection = track.select(data)
     folds = track.folds(selection, settings.seed)
@@ -177,13 +230,20 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
         raise RunError(mismatch_line(outside, matched, track.name))
     statistics = score_statistics(track, matched, n_resamples=n_resamples, seed=statistics_seed)
     comparison = None
-    if ours is not None:
+    if ours_file is not None and against is not None:
+        # A folder is named by itself; a file (e.g. one of docs/predictions/) by its own name, since the shipped
+        # files share one folder.
+        ours_name = str(Path(against) if Path(against).is_dir() else ours_file.path)
+        ours = _our_run(ours_file, ours_name, selection, folds)
+        partial_note = _paired_clips(matched.predictions, ours, ours_name, partial)
         try:
-            comparison = against_run(matched.predictions, ours[0], len(track.class_names), (path.name, ours[1]),
+            comparison = against_run(matched.predictions, ours, len(track.class_names), (path.name, ours_name),
                                      n_resamples=n_resamples, seed=statistics_seed)
         except ValueError as exc:
             raise RunError(f"--against {against}: {' '.join(str(exc).split())}") from None
-    out = run.out
+        if partial_note:
+            comparison["note"] = "; ".join(n for n in (partial_note, comparison.get("note")) if n)
+            logger.warning(f"[score {track.name}] against {ours_name}: WARNING: {partial_note}")
     against_folder = str(Path(against).resolve()) if against is not None else None
     summary = jsonable({
         "schema": SCORE_SCHEMA, "what": WHAT,
@@ -197,7 +257,7 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
     })
     # the folder: the first that is free or holds this very score, read by the identity a stored one is read by
-    folder = score_folder(out / "score" / track.name / safe_name(path.stem), _identity(summary))
+    folder = score_folder(out / "score" / track.name / name, _identity(summary))
     check_inside(out, folder)  # a symbolic link in the way would put the score outside --out: one line
     folder = prepare_output_folder(folder, "--out")
     outputs = {"dir": folder, "results": folder / "results.json", "predictions": folder / "predictions.csv",
