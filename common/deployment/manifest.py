@@ -188,12 +188,17 @@ def _svm_scores(value: Any, field: str, classes: int) -> None:
         _fail(field, value, f"{json.dumps(SVM_SCORES)} (what an SVM's scores are, as the export labels them)")
 
 
+def _array(value: Any, field: str, most: int, expected: str) -> None:
+    """A JSON array of 1 to ``most`` items, else a refusal."""
+    _typed(value, field, "array", expected)
+    if not 1 <= len(value) <= most:
+        _fail(field, value, expected)
+
+
 def _scaling(value: Any, field: str, classes: int) -> None:
     expected = ("an array of 1 to 16 stream scalings, each {std} (std > 0) or {mean, peak} (finite mean, peak > 0): "
                 "the scalars fitted on the training fold")
-    _typed(value, field, "array", expected)
-    if not 1 <= len(value) <= 16:
-        _fail(field, value, expected)
+    _array(value, field, 16, expected)
     for k, stream in enumerate(value):
         at = f"{field}[{k}]"
         _typed(stream, at, "object", expected)
@@ -217,9 +222,7 @@ def _feature_scale(value: Any, field: str, classes: int) -> None:
         return
     expected = ("null or an array of 1 to 64 arrays (one per region) of 1 to 4096 numbers each, all of one length, "
                 "each finite and > 0 (the training fold's standard deviations)")
-    _typed(value, field, "array", expected)
-    if not 1 <= len(value) <= 64:
-        _fail(field, value, expected)
+    _array(value, field, 64, expected)
     for k, region in enumerate(value):
         _typed(region, f"{field}[{k}]", "array", expected)
         if not 1 <= len(region) <= 4096 or len(region) != len(value[0]):

@@ -264,16 +264,9 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
         raise _error(path, header_line, f"the header lacks {', '.join(missing)}; expected the columns "
                                         f"{', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}, "
                                         f"or our own predictions.csv ({', '.join(OURS_COLUMNS)}, ...)")
-    unknown = [c for c in header if c not in CSV_COLUMNS and c not in score_columns]
-    if unknown:
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise _error(path, header_line, f"unknown column(s) {', '.join(_shown(c) for c in unknown[:5])}{more}; "
-                                        f"expected {', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}")
-    given_scores = [c for c in score_columns if c in header]
-    if given_scores and len(given_scores) != len(score_columns):
-        absent = [c for c in score_columns if c not in header]
-        raise _error(path, header_line, f"class-score columns for every class or none: {', '.join(absent)} "
-                                        "missing")
+    given_scores = _header_columns(path, header_line, header, {*CSV_COLUMNS, *score_columns},
+                                   f"{', '.join(CSV_COLUMNS)} and optionally {', '.join(score_columns)}",
+                                   score_columns, "class-score")
     expected_classes = f"a class of the track ({', '.join(class_names)}) or its index 0-{len(class_names) - 1}"
     rows = _Rows(path)
     for number, cells in numbered:
@@ -304,6 +297,22 @@ def _scores(path: Path, number: int, values: dict[str, str], columns: Sequence[s
     if not all(math.isfinite(s) for s in scores):
         raise _error(path, number, f"expected a finite number in each of {', '.join(columns)}")
     return scores
+
+
+def _header_columns(path: Path, header_line: int, header: Sequence[str], known: set[str], expected: str,
+                    per_class: Sequence[str], what: str) -> list[str]:
+    """The header's columns among ``per_class`` (one per class: every one or none) after refusing a column not in
+    ``known`` (``expected`` says which are) and a set of ``what`` columns that names some classes only."""
+    unknown = [c for c in header if c not in known]
+    if unknown:
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise _error(path, header_line, f"unknown column(s) {', '.join(_shown(c) for c in unknown[:5])}{more}; "
+                                        f"expected {expected}")
+    given = [c for c in per_class if c in header]
+    if given and len(given) != len(per_class):
+        absent = [c for c in per_class if c not in header]
+        raise _error(path, header_line, f"{what} columns for every class or none: {', '.join(absent)} missing")
+    return given
 
 
 def _extra_cells(path: Path, number: int, cells: Sequence[str], header: Sequence[str], separator: str) -> None:
@@ -366,18 +375,9 @@ def _read_ours(path: Path, header_line: int, header: list[str], numbered: Iterat
     runner's metrics do. Every other column it writes (``fold``, :data:`OURS_OPTIONAL`) must agree with ``key``,
     the classes and (``fold``, ``index``: :func:`match`) the track; a column it does not write is refused."""
     prob_columns = [f"p_{c.lower()}" for c in class_names]
-    known = set(OURS_COLUMNS) | set(OURS_OPTIONAL) | set(prob_columns)
-    unknown = [c for c in header if c not in known]
-    if unknown:
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise _error(path, header_line, f"unknown column(s) {', '.join(_shown(c) for c in unknown[:5])}{more}; "
-                                        f"expected our predictions.csv's {', '.join(OURS_COLUMNS)}, "
-                                        f"{', '.join(OURS_OPTIONAL)} and {', '.join(prob_columns)}")
-    given_probs = [c for c in prob_columns if c in header]
-    if given_probs and len(given_probs) != len(prob_columns):
-        absent = [c for c in prob_columns if c not in header]
-        raise _error(path, header_line, f"class-probability columns for every class or none: {', '.join(absent)} "
-                                        "missing")
+    given_probs = _header_columns(path, header_line, header, {*OURS_COLUMNS, *OURS_OPTIONAL, *prob_columns},
+                                  f"our predictions.csv's {', '.join(OURS_COLUMNS)}, {', '.join(OURS_OPTIONAL)} and "
+                                  f"{', '.join(prob_columns)}", prob_columns, "class-probability")
     rows = _Rows(path)
     scores: list[tuple[float, ...] | None] = []
     first_with: dict[bool, int] = {}  # the first scored line with, and without, class probabilities
