@@ -42,6 +42,18 @@ class ConfigError(MersuiteError, ValueError):
     """An override names no field, or its value does not fit the field's type or range."""
 
 
+def _short(text: str) -> str:
+    """``text`` as a message echoes it: at most 60 characters, then its length (a value given on the command line
+    may be any length; a refusal stays one line)."""
+    return text if len(text) <= 60 else f"{text[:60]}... ({len(text):,} characters)"
+
+
+def finite(value: float) -> bool:
+    """Whether a number is finite: an int always, whatever its size (``math.isfinite`` of a 401-digit int raises
+    ``OverflowError``, which an override made a traceback)."""
+    return isinstance(value, int) or math.isfinite(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Range:
     """The allowed values of a numeric config field, in its annotation: ``Annotated[float, Range(gt=0)]``.
@@ -61,7 +73,7 @@ class Range:
             raise ValueError("Range: give at most one lower bound (ge or gt) and one upper bound (le or lt)")
 
     def contains(self, value: float) -> bool:
-        return (math.isfinite(value)
+        return (finite(value)
                 and (self.ge is None or value >= self.ge) and (self.gt is None or value > self.gt)
                 and (self.le is None or value <= self.le) and (self.lt is None or value < self.lt))
 
@@ -197,7 +209,7 @@ def _check_choices(cls: type, name: str, value: Any, where: str) -> None:
         return
     for text in _strings(value):
         if text not in allowed:
-            raise ConfigError(f"{where}: {text!r} is not allowed; {cls.__name__}.{name} must be one of "
+            raise ConfigError(f"{where}: {_short(repr(text))} is not allowed; {cls.__name__}.{name} must be one of "
                               f"{', '.join(allowed)}")
 
 
@@ -251,9 +263,9 @@ def _is_numeric_type(annotation: Any) -> bool:
 def _check_range(cls: type, name: str, value: Any, where: str) -> None:
     allowed = field_range(cls, name)
     for number in _numbers(value):
-        if not math.isfinite(number) or (allowed is not None and not allowed.contains(number)):
+        if not finite(number) or (allowed is not None and not allowed.contains(number)):
             rule = str(allowed) if allowed is not None else "a finite number"
-            raise ConfigError(f"{where}: {number!r} is out of range; {cls.__name__}.{name} must be {rule}")
+            raise ConfigError(f"{where}: {_short(repr(number))} is out of range; {cls.__name__}.{name} must be {rule}")
 
 
 def numeric_fields(config: Any, prefix: str = "") -> list[tuple[str, type, str, Range | None]]:
@@ -297,12 +309,12 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
                 return _convert(value, arg, where)
             except ConfigError as exc:
                 errors.append(str(exc))
-        raise ConfigError(f"{where}: cannot read {value!r} as {annotation}")
+        raise ConfigError(f"{where}: cannot read {_short(repr(value))} as {annotation}")
     if origin is typing.Literal:
         for choice in args:
             if str(choice) == str(value):
                 return choice
-        raise ConfigError(f"{where}: {value!r} is not one of {list(args)}")
+        raise ConfigError(f"{where}: {_short(repr(value))} is not one of {list(args)}")
     if origin in (tuple, list):
         items = value
         if isinstance(value, str):
@@ -314,12 +326,12 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
             except ValueError:  # not JSON: read as comma-separated words
                 items = [part.strip() for part in text.strip("()[]").split(",") if part.strip()]
         if not isinstance(items, (list, tuple)):
-            raise ConfigError(f"{where}: expected a sequence, got {value!r}")
+            raise ConfigError(f"{where}: expected a sequence, got {_short(repr(value))}")
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
             return tuple(_convert(v, args[0], where) for v in items)
         if origin is tuple and args:
             if len(args) != len(items):
-                raise ConfigError(f"{where}: expected {len(args)} values, got {value!r}")
+                raise ConfigError(f"{where}: expected {len(args)} values, got {_short(repr(value))}")
             return tuple(_convert(v, a, where) for v, a in zip(items, args))
         return origin(items)
     if annotation is bool:
@@ -330,7 +342,7 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
             return True
         if text in ("0", "false", "no", "off"):
             return False
-        raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        raise ConfigError(f"{where}: expected true/false, got {_short(repr(value))}")
     if annotation is int:  # "2", 2, 2.0 and "2.0" are 2; "1.5", 1.5, "nan" and True are refused (never truncated)
         try:
             if isinstance(value, bool):
@@ -342,14 +354,14 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
                 raise ValueError
             return int(number)
         except (TypeError, ValueError, OverflowError):
-            raise ConfigError(f"{where}: expected int (a whole number), got {value!r}") from None
+            raise ConfigError(f"{where}: expected int (a whole number), got {_short(repr(value))}") from None
     if annotation in (float, str):
         try:
             if annotation is float and isinstance(value, bool):
                 raise ValueError
             return annotation(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected {annotation.__name__}, got {value!r}") from None
+            raise ConfigError(f"{where}: expected {annotation.__name__}, got {_short(repr(value))}") from None
     if annotation is Any:
         return value
     if dataclasses.is_dataclass(annotation):
@@ -385,8 +397,8 @@ def _set(node: Any, parts: list[str], value: Any, path: str) -> Any:
         raise ConfigError(f"--set {path}: no field {head!r} in {type(node).__name__} (fields: {', '.join(names)})")
     if len(parts) == 1:
         converted = _convert(value, _field_type(type(node), head), f"--set {path}")
-        _check_range(type(node), head, converted, f"--set {path}={value}")
-        _check_choices(type(node), head, converted, f"--set {path}={value}")
+        _check_range(type(node), head, converted, f"--set {path}={_short(str(value))}")
+        _check_choices(type(node), head, converted, f"--set {path}={_short(str(value))}")
         return dataclasses.replace(node, **{head: converted})
     return dataclasses.replace(node, **{head: _set(getattr(node, head), parts[1:], value, path)})
 

@@ -49,11 +49,31 @@ def test_range_text_and_membership():
     ("section.sizes", "2,0", "--set section.sizes=2,0: 0 is out of range; Section.sizes must be >= 1"),
     ("section.kernels", "[[1, 0]]", "Section.kernels must be >= 1"),
     ("section.undeclared", "inf", "Section.undeclared must be a finite number"),
+    # a whole number of 401 digits inside a list: an OverflowError traceback (math.isfinite of an int), echoed short
+    ("section.sizes", "[2,-" + "9" * 401 + "]", "... (406 characters): -" + "9" * 59 + "... (402 characters) is out "
+                                                "of range; Section.sizes must be >= 1"),
 ])
 def test_out_of_range_overrides_are_refused_naming_field_and_range(path, value, message):
     with pytest.raises(ConfigError) as error:
         apply_overrides(Config(), {path: value})
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_value_of_any_length_is_echoed_short():
+    with pytest.raises(ConfigError) as error:
+        apply_overrides(Config(), {"train.optimizer": "x" * 100_000})
+    assert "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (100,002 characters)" in str(error.value)
+    assert len(str(error.value)) < 300
+
+
+def test_an_empty_cache_or_reports_variable_is_unset(monkeypatch):
+    """``MERSUITE_CACHE=`` (set to nothing) wrote the cache into the working folder: ``Path("")``."""
+    from common import paths
+
+    monkeypatch.setenv("MERSUITE_CACHE", "")
+    monkeypatch.setenv("MERSUITE_REPORTS", "")
+    assert paths.cache_root() == paths.REPO_ROOT / ".cache" / "mersuite"
+    assert paths.reports_root() == paths.REPO_ROOT / "reports"
 
 
 def test_in_range_overrides_and_whole_number_spellings():
