@@ -712,13 +712,17 @@ def read_npz(path: str | Path, limit: int | None = None) -> dict[str, Any]:
     claims before it reads the member: here the archive is checked first (:func:`zip_members`), and each
     array's extent (shape x item size, from its header) must be exactly its member's bytes before one is
     allocated; ``limit``: all members together, inflated, at most that many bytes (``zip_members``). ``ValueError``
-    naming the member otherwise (the caller names the file)."""
+    naming the member otherwise (the caller names the file). A regular file only (:func:`open_regular`): a named
+    pipe, a device or a folder is a :class:`NotRegularFile` at once, never opened to be read (a pipe would wait
+    for a writer forever)."""
     import numpy as np
     from numpy.lib import format as npy
 
     arrays: dict[str, Any] = {}
-    with zipfile.ZipFile(path) as archive:
-        for info in _checked_members(archive, os.path.getsize(path), limit):
+    # The archive is read through a handle of a file checked regular; its size is that handle's, not the path's
+    # again (nothing can swap the file between the check and the read).
+    with open_regular(path, "rb") as raw, zipfile.ZipFile(raw) as archive:
+        for info in _checked_members(archive, os.fstat(raw.fileno()).st_size, limit):
             if not info.filename.endswith(".npy"):
                 raise ValueError(f"member {info.filename!r} is not an array (.npy)")
             with archive.open(info) as handle:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +120,58 @@ def test_corrupt_entry_is_detected_and_rebuilt(tmp_path, damage):
     assert compute.calls == 2 and STATS.rebuilt["stage_c"] == 1
     assert path.read_bytes() == content  # rewritten whole
     cached("stage_c", {"clip": 1}, {}, compute, root=tmp_path)
+    assert compute.calls == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_named_pipe_entry_is_rebuilt_without_being_read(tmp_path):
+    compute = Counter({"x": np.arange(1000.0)})
+    fresh = cached("stage_p", {"clip": 1}, {}, compute, root=tmp_path)
+    path = cache.entry_path("stage_p", cache.cache_key("stage_p", {"clip": 1}, {}), tmp_path)
+    content = path.read_bytes()
+    path.unlink()
+    os.mkfifo(path)
+    STATS.reset()
+    got = {}
+    # In a thread, so that a reader that opens the pipe (waiting for a writer that never comes) fails the test
+    # rather than hanging it.
+    worker = threading.Thread(target=lambda: got.update(out=cached("stage_p", {"clip": 1}, {}, compute,
+                                                                   root=tmp_path)), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    waited = worker.is_alive()
+    if waited:  # open and close the pipe's write end: the waiting reader sees an empty file and returns
+        os.close(os.open(path, os.O_WRONLY))
+        worker.join(timeout=10)
+    assert not waited, "the cache opened a named pipe to read it, and waited for a writer"
+    np.testing.assert_array_equal(got["out"]["x"], fresh["x"])
+    assert compute.calls == 2 and STATS.rebuilt["stage_p"] == 1
+    assert path.is_file() and not path.is_symlink() and path.read_bytes() == content
+
+
+@pytest.mark.parametrize("squatter", ["folder", "link to a folder outside"])
+def test_folder_entry_is_removed_and_rebuilt(tmp_path, squatter):
+    root, outside = tmp_path / "cache", tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not the cache's")
+    compute = Counter({"x": np.arange(1000.0)})
+    fresh = cached("stage_f", {"clip": 1}, {}, compute, root=root)
+    path = cache.entry_path("stage_f", cache.cache_key("stage_f", {"clip": 1}, {}), root)
+    content = path.read_bytes()
+    path.unlink()
+    if squatter == "folder":  # removed whole; a link inside it is unlinked, not followed
+        (path / "sub").mkdir(parents=True)
+        (path / "sub" / "file.bin").write_bytes(b"x" * 10)
+        (path / "out").symlink_to(outside, target_is_directory=True)
+    else:  # the link is unlinked, the folder it points to kept
+        path.symlink_to(outside, target_is_directory=True)
+    STATS.reset()
+    out = cached("stage_f", {"clip": 1}, {}, compute, root=root)
+    np.testing.assert_array_equal(out["x"], fresh["x"])
+    assert compute.calls == 2 and STATS.rebuilt["stage_f"] == 1
+    assert path.is_file() and not path.is_symlink() and path.read_bytes() == content
+    assert (outside / "keep.txt").read_text() == "not the cache's"
+    cached("stage_f", {"clip": 1}, {}, compute, root=root)
     assert compute.calls == 2
 
 

@@ -8,7 +8,8 @@ size and mtime) and of ``params`` (dataclasses allowed), and a format version. E
 ``<root>/<stage>/<key[:2]>/<key>.npz`` (root: ``common.paths.cache_root()/"stages"``), written to
 a temporary file in the same folder and renamed with ``os.replace`` (atomic on POSIX and
 Windows), so readers never see a partial entry; an unreadable entry (truncated, corrupt, wrong
-layout) is deleted and rebuilt. Entries are shared across folds, models, papers and runs.
+layout, or not a regular file: a named pipe or a folder there is never opened to be read) is deleted and
+rebuilt. Entries are shared across folds, models, papers and runs.
 
 Not fsync'ed: after a power loss an entry may be empty, which the next read detects and rebuilds.
 Annotation fields (onset/apex/offset) are not part of ``sample_fingerprint``: a stage that
@@ -29,6 +30,8 @@ import logging
 import math
 import os
 import re
+import shutil
+import stat
 import threading
 import time
 import zipfile
@@ -193,10 +196,25 @@ def _from_arrays(arrays: dict[str, np.ndarray]) -> np.ndarray | dict[str, np.nda
 
 def _read(path: Path) -> np.ndarray | dict[str, np.ndarray]:
     """Fully materialised entry; any failure (truncated zip, bad CRC, missing kind, a member whose header claims
-    another extent than its bytes: ``common.files.read_npz``) raises, and the entry is rebuilt. ``np.savez`` stores
-    its members uncompressed, so an entry of ours inflates to no more than its own bytes: one that would (deflated
-    members, up to ~1,000 times their size) is not ours, and is rebuilt before it is inflated."""
+    another extent than its bytes, a path that is no regular file: ``common.files.read_npz``) raises, and the entry
+    is rebuilt. ``np.savez`` stores its members uncompressed, so an entry of ours inflates to no more than its own
+    bytes: one that would (deflated members, up to ~1,000 times their size) is not ours, and is rebuilt before it
+    is inflated."""
     return _from_arrays(read_npz(path, limit=path.stat().st_size))
+
+
+def _remove(path: Path) -> None:
+    """Delete what sits at an entry's path, so that the entry is rebuilt there: a file or a named pipe is unlinked,
+    a folder removed whole (the cache folder is the suite's own), a symlink unlinked itself, never followed (what
+    it points to may lie outside the cache). A removal that fails is left to the write that follows, which fails
+    too and warns (once per thread, as every failed cache write)."""
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):  # lstat: a symlink to a folder is no folder here
+            shutil.rmtree(path)  # refuses a symlink swapped in meanwhile; links inside are unlinked, not followed
+        else:
+            path.unlink()
+    except OSError:  # gone already (another process rebuilt it), or cannot be removed: the write below says why
+        pass
 
 
 def _write(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -244,7 +262,7 @@ def cached(
                 stack[-1] += elapsed
             return result
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            path.unlink(missing_ok=True)  # corrupt or partial: rebuild below
+            _remove(path)  # corrupt, partial or not a regular file: rebuild below
             STATS.rebuilt[stage] += 1
     started = time.perf_counter()
     stack.append(0.0)
