@@ -24,8 +24,9 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY, annotation_fields, annotation_problem
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import (DatasetError, cell, cells_place, folder_named, frame_cell_problem,
-                                    needed_frame_problem, read_records, to_int, to_text, whole_number)
+from common.datasets.tables import (DatasetError, cell, cells_place, first_cell_problem, folder_named,
+                                    frame_cell_problem, needed_frame_problem, read_records, to_int, to_text,
+                                    whole_number)
 
 NAME = "casme3"
 NAME_C = "casme3_c"
@@ -121,12 +122,11 @@ def read_labels(spreadsheet: Path) -> list[Row]:
         cells = (("Onset", needed_frame_problem(cell(record, "Onset"))),
                  ("Apex", frame_cell_problem(cell(record, "Apex"))),
                  ("Offset", frame_cell_problem(cell(record, "Offset"))))
-        wrong = [f"column {column}: {why}" for column, why in cells if why]
         onset, apex, offset = (to_int(cell(record, c)) for c in ("Onset", "Apex", "Offset"))
         rows.append(Row(_subject(to_text(cell(record, "Subject"))), video, f"{video.lower()}_{onset}", onset, apex,
                         offset or None, to_text(cell(record, "emotion")).lower(), to_text(cell(record, "AU")),
                         to_text(cell(record, "Objective class")), row=record.row,
-                        cell_problem=wrong[0] if wrong else ""))
+                        cell_problem=first_cell_problem(cells)))
     return rows
 
 
@@ -231,12 +231,11 @@ def read_labels_c(spreadsheet: Path) -> list[Row]:
         # Part C has no apex: the onset and the offset are both needed (the midpoint stands in for the apex).
         cells = (("onset", needed_frame_problem(cell(record, "onset"))),
                  ("offset", needed_frame_problem(cell(record, "offset"))))
-        wrong = [f"column {column}: {why}" for column, why in cells if why]
         rows.append(Row(subject_name_c(cell(record, "sub")), "a", to_text(cell(record, "count")),
                         to_int(cell(record, "onset")), None, to_int(cell(record, "offset")),
                         to_text(cell(record, "emotion")).lower(),
                         re.sub(r"\s*[,，]\s*", "+", to_text(cell(record, "au"))), row=record.row,
-                        cell_problem=wrong[0] if wrong else ""))
+                        cell_problem=first_cell_problem(cells)))
     return rows
 
 

@@ -17,8 +17,8 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import annotation_fields, annotation_problem
 from common.datasets.sample import Sample, warn_dropped
-from common.datasets.tables import (DatasetError, ascii_digits, cells_place, check_number, frame_cell_problem,
-                                    needed_frame_problem, read_numbered_sheets, to_int, to_text)
+from common.datasets.tables import (DatasetError, ascii_digits, cells_place, check_number, first_cell_problem,
+                                    frame_cell_problem, needed_frame_problem, read_numbered_sheets, to_int, to_text)
 
 NAME = "casme_sq"
 FPS = 30.0  # docs/databases.md §4.1
@@ -117,9 +117,9 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
         # An onset that gives no frame number (blank, negative, a typo), or an apex or offset cell that is no frame
         # number and no "none" (a date, a typo: no unknown frame), drops the row naming the cell.
         cells = (("C", needed_frame_problem(r[2])), ("D", frame_cell_problem(r[3])), ("E", frame_cell_problem(r[4])))
-        wrong = [f"column {column}: {why}" for column, why in cells if why]
+        wrong = first_cell_problem(cells)
         if wrong:
-            warn_dropped(f"{found.spreadsheet}: sheet 1, row {number}, {wrong[0]}; CAS(ME)^2 expression "
+            warn_dropped(f"{found.spreadsheet}: sheet 1, row {number}, {wrong}; CAS(ME)^2 expression "
                          f"{subject}/{expression} skipped", key, stage="annotation")
             continue
         onset, apex, offset = to_int(r[2]), to_int(r[3]), to_int(r[4])

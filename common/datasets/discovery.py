@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import errno
 
 from common.datasets.sample import frame_number, warn_dropped
-from common.datasets.tables import (cell, cells_place, DatabaseNotFound, DatasetError, frame_cell_problem,
-                                    needed_frame_problem, Record, to_int, to_text)
+from common.datasets.tables import (cell, cells_place, DatabaseNotFound, DatasetError, first_cell_problem,
+                                    frame_cell_problem, needed_frame_problem, Record, to_int, to_text)
 from common.datasets.invariants import annotation_fields, annotation_problem
 
 # Folders we never descend into while searching: subject folders hold clips, not databases (CAS(ME)^3's are
@@ -334,10 +334,9 @@ def listed_clips(found: Found, records: Iterable[Record], subject_name: Callable
             continue
         # An onset or offset cell that gives no frame number (blank, negative, a typo): the row names no frames.
         needed = [(column, needed_frame_problem(cell(record, column))) for column in (columns[0], columns[2])]
-        wrong = [(column, why) for column, why in needed if why]
+        wrong = first_cell_problem(needed)
         if wrong:
-            column, why = wrong[0]
-            warn_dropped(f"{spreadsheet}: row {record.row}, column {column}: {why}; {subject}/{clip} has no usable "
+            warn_dropped(f"{spreadsheet}: row {record.row}, {wrong}; {subject}/{clip} has no usable "
                          f"onset/offset; skipped", key, stacklevel=4, stage="annotation")
             continue
         onset, apex, offset = (to_int(cell(record, column)) for column in columns)

@@ -19,9 +19,9 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import annotation_fields, annotation_problem
 from common.datasets.sample import Sample, frame_number, warn_dropped
-from common.datasets.tables import (DatabaseNotFound, DatasetError, Record, cell, cells_place, folder_named,
-                                    frame_cell_problem, has_column, is_blank, read_records, to_int, to_text,
-                                    whole_number)
+from common.datasets.tables import (DatabaseNotFound, DatasetError, Record, cell, cells_place, first_cell_problem,
+                                    folder_named, frame_cell_problem, has_column, is_blank, read_records, shown_cell,
+                                    to_int, to_text, whole_number)
 
 FPS = 100.0  # HS camera, docs/databases.md §2.1
 SUBJECT_DIR = re.compile(r"^s[0-9]+$", re.IGNORECASE)
@@ -159,11 +159,9 @@ def slot_cell_problem(needed: tuple[tuple[str, object], ...], apex: tuple[str, o
     neither a frame number nor "none" (``tables.frame_cell_problem``); ``""`` when every cell reads."""
     for column, value in needed:
         if to_int(value) is None:
-            shown = "blank" if is_blank(value) else repr(value)[:40] if isinstance(value, str) else str(value)[:40]
+            shown = "blank" if is_blank(value) else shown_cell(value)
             return f"column {column}: {shown}; expected a frame number (a slot with an onset or offset needs both)"
-    column, value = apex
-    why = frame_cell_problem(value)
-    return f"column {column}: {why}" if why else ""
+    return first_cell_problem([(apex[0], frame_cell_problem(apex[1]))])
 
 
 def find_e(root, annotations=None) -> discovery.Found:

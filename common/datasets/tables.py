@@ -530,6 +530,12 @@ def shown_cell(value: Any) -> str:
     return f"{shown[:40]}{'...' if len(shown) > 40 else ''}"
 
 
+def first_cell_problem(problems: Sequence[tuple[str, str]]) -> str:
+    """``column NAME: why`` for the first ``(column, why)`` of a row's frame cells whose ``why`` is not ``""``
+    (:func:`needed_frame_problem`, :func:`frame_cell_problem`), or ``""`` when every cell reads."""
+    return next((f"column {column}: {why}" for column, why in problems if why), "")
+
+
 def cells_place(row: int, columns: Sequence[str]) -> str:
     """``row 2, column OnsetFrame`` or ``row 2, columns OnsetFrame and OffsetFrame``: where a reason's cells are."""
     if len(columns) == 1:
