@@ -661,26 +661,30 @@ def collect(spec: Path, folder: Path = FOLDER) -> list[dict[str, Any]]:
     kept = [r for r in existing.get("runs", []) if r["file"] not in names]
     out = {"schema": "mersuite.reproductions/1", "what": WHAT,
            "planned": document.get("planned") or existing.get("planned", []),
-           "runs": sorted(kept + runs, key=lambda r: (order_of(run_key(r)), r["seed"]))}
+           "runs": with_sha256(sorted(kept + runs, key=lambda r: (order_of(run_key(r)), r["seed"])), folder)}
     path.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    record_sha256(folder)
     return runs
 
 
-def record_sha256(folder: Path = FOLDER) -> None:
-    """Write into ``folder``'s ``runs.json`` each listed run's file's sha256 (``"sha256"``): ``--score`` takes a
+def with_sha256(runs: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
+    """``runs`` (runs.json's entries), each with its file's sha256 in ``folder`` (``"sha256"``): ``--score`` takes a
     file for the suite's own run, selected at the last epoch, only when its bytes are the listed file's
     (``common.evaluation.outside.shipped_selection``), never from its name alone. A run whose file is absent
     keeps no sha256."""
     from common.files import file_sha256
 
+    for run in runs:
+        run.pop("sha256", None)
+        if (folder / run["file"]).is_file():
+            run["sha256"] = file_sha256(folder / run["file"])
+    return runs
+
+
+def record_sha256(folder: Path = FOLDER) -> None:
+    """Write into ``folder``'s ``runs.json`` each listed run's file's sha256 (:func:`with_sha256`)."""
     path = folder / "runs.json"
     document = json.loads(path.read_text(encoding="utf-8"))
-    for run in document.get("runs", []):
-        csv_path = folder / run["file"]
-        run.pop("sha256", None)
-        if csv_path.is_file():
-            run["sha256"] = file_sha256(csv_path)
+    document["runs"] = with_sha256(document.get("runs", []), folder)
     path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
 
