@@ -91,32 +91,32 @@ class Verdict:
 # ----------------------------------------------------------------------------- rules 1-3 (no frame read)
 
 
-def annotation_problem(onset: int | None, apex: int | None, offset: int | None) -> str:
-    """Why ``onset``/``apex``/``offset`` (absolute frame numbers; apex/offset may be None) are not
-    ordered, or ``""``. Used by the loaders before they list a clip's frames, and by :func:`sample_verdicts`."""
+def annotation_check(onset: int | None, apex: int | None, offset: int | None) -> tuple[str, tuple[str, ...]]:
+    """``(why, fields)``: why ``onset``/``apex``/``offset`` (absolute frame numbers; apex/offset may be None) are not
+    ordered, and the fields (``onset``, ``apex``, ``offset``) the reason is about; ``("", ())`` when they are. The one
+    place the ordering rule is written: :func:`annotation_problem` and :func:`annotation_fields` read it."""
     if onset is None:
-        return "no usable onset frame"
+        return "no usable onset frame", ("onset",)
     if offset is not None and onset > offset:
-        return f"onset {onset} is after offset {offset} (expected onset <= apex <= offset)"
+        return f"onset {onset} is after offset {offset} (expected onset <= apex <= offset)", ("onset", "offset")
     if apex is not None and apex < onset:
-        return f"apex {apex} is before onset {onset} (expected onset <= apex <= offset)"
+        return f"apex {apex} is before onset {onset} (expected onset <= apex <= offset)", ("onset", "apex")
     if apex is not None and offset is not None and apex > offset:
-        return f"apex {apex} is after offset {offset} (expected onset <= apex <= offset)"
-    return ""
+        return f"apex {apex} is after offset {offset} (expected onset <= apex <= offset)", ("apex", "offset")
+    return "", ()
+
+
+def annotation_problem(onset: int | None, apex: int | None, offset: int | None) -> str:
+    """Why ``onset``/``apex``/``offset`` are not ordered, or ``""`` (:func:`annotation_check`). Used by the loaders
+    before they list a clip's frames, and by :func:`sample_verdicts`."""
+    return annotation_check(onset, apex, offset)[0]
 
 
 def annotation_fields(onset: int | None, apex: int | None, offset: int | None) -> tuple[str, ...]:
     """The fields (``onset``, ``apex``, ``offset``) that :func:`annotation_problem`'s reason is about, in that
-    order (``()`` when there is none): a loader maps them to its columns to name the cells of a dropped row."""
-    if onset is None:
-        return ("onset",)
-    if offset is not None and onset > offset:
-        return ("onset", "offset")
-    if apex is not None and apex < onset:
-        return ("onset", "apex")
-    if apex is not None and offset is not None and apex > offset:
-        return ("apex", "offset")
-    return ()
+    order (``()`` when there is none; :func:`annotation_check`): a loader maps them to its columns to name the
+    cells of a dropped row."""
+    return annotation_check(onset, apex, offset)[1]
 
 
 def source_label(sample: Sample) -> str:
