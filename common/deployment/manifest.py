@@ -41,11 +41,11 @@ HASH_FIELD = "manifest_sha256"
 MODEL_RECORD = "mersuite.json"
 RECORDED = ("paper", "experiment", "source", "profile", "overrides", "seed", "config", "config_hash",
             "preprocessing", "class_names", "state", "min_frames")
-RECORD_BYTES = 16 << 20  # the most a model's record may hold (a manifest's bound)
 # The most a JSON member of a ``.keras`` archive (Keras' config.json and metadata.json, the record) may inflate to,
 # checked from the archive's directory before anything reads it: an exported model's config is kilobytes, and a
 # deflated member of spaces claims a thousand times its stored size (1 GiB in a 1 MB file), which Keras would read.
-JSON_MEMBER_BYTES = 16 << 20
+JSON_MEMBER_BYTES = 16 << 20  # a manifest's bound
+RECORD_BYTES = JSON_MEMBER_BYTES  # the most a model's record may hold: one of those JSON members
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a file-safe model name (its file is <name>.keras)
 
