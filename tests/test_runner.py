@@ -206,6 +206,9 @@ TAMPERED = (
      "is damaged ('probabilities' holds a row that is not as many finite numbers"),
     ("probability columns", lambda r: r.update(probabilities=[[1.0] for _ in r["y_pred"]]),
      "does not fit this fold (its probabilities are not one per class (3))"),
+    ("predictions", lambda r: r.update(probabilities=[[float(k == c) for k in range(3)] for c in r["y_pred"]],
+                                       y_pred=[(c + 1) % 3 for c in r["y_pred"]]),
+     "is damaged ('y_pred' gives class"),
     ("history", lambda r: r.update(history={"loss": {"a": 1}}), "is damaged (history 'loss' is not a list"),
     ("extra", lambda r: r.update(extra="x"), "is damaged ('extra' is not an object)"),
     ("no predictions", lambda r: r.update(test_indices=[], keys=[], datasets=[], subjects=[], y_true=[], y_pred=[],
@@ -219,8 +222,9 @@ TAMPERED = (
 @pytest.mark.parametrize("what, change, notice", TAMPERED, ids=[t[0] for t in TAMPERED])
 def test_a_fold_file_changed_after_the_run_is_recomputed_not_reused(dummy_corpus, tmp_path, caplog, what, change,
                                                                     notice):
-    """Every per-sample column but the predictions is checked against the selection, the counts against the fold,
-    the numbers for being finite numbers: a changed file is recomputed with a notice, the scores are the run's."""
+    """Every per-sample column but the predictions is checked against the selection, the predictions against the
+    probabilities' arg-max, the counts against the fold, the numbers for being finite numbers: a changed file is
+    recomputed with a notice, the scores are the run's."""
     first = run_experiment("dummy", FAST, resolve_run(data_root=dummy_corpus, profile="smoke", out=tmp_path)).summary
     path = tmp_path / "dummy" / "toy_loso" / "folds" / "casme2_sub01.json"
     record = json.loads(path.read_text())

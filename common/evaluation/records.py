@@ -90,6 +90,7 @@ _FOLD_FIELDS: dict[str, type | tuple[type, ...]] = {
     "n_train": int, "n_test": int, "test_indices": list, "keys": list, "datasets": list,
     "subjects": list, "y_true": list, "y_pred": list, "history": dict, "parameters": dict}
 _PER_SAMPLE = ("test_indices", "keys", "datasets", "subjects", "y_true", "y_pred")
+ARGMAX_TOLERANCE = 1e-5  # relative: two probabilities this close are a tie (shipped folds keep 6 significant digits)
 
 
 def jsonable(obj: Any) -> Any:
@@ -145,6 +146,9 @@ def fold_record_problem(record: Any) -> str:
     for key in ("keys", "datasets", "subjects"):
         if not all(isinstance(v, str) for v in record[key]):
             return f"{key!r} holds a value that is not text"
+    problem = _argmax_problem(probabilities, record["y_pred"], record["keys"]) if probabilities else ""
+    if problem:
+        return problem
     if not (_number_or_none(record["seconds"]) and record["seconds"] >= 0):
         return f"'seconds' is {str(record['seconds'])[:20]}, not a time"
     if record["n_train"] < 0 or record["n_test"] < 0:
@@ -154,6 +158,24 @@ def fold_record_problem(record: Any) -> str:
             return f"history {name[:40]!r} is not a list of finite numbers (null where one diverged)"
     if not isinstance(record.get("extra", {}), dict):
         return "'extra' is not an object"
+    return ""
+
+
+def _argmax_problem(probabilities: list, y_pred: list, keys: list) -> str:
+    """Why ``y_pred`` is not the arg-max of its ``probabilities`` rows, or ``""``: every method predicts the class of
+    highest probability (``common.running.fold.outcome``; the SVMs check it), so a record whose two columns disagree
+    was edited or damaged, and its metrics (from ``y_pred``) and its curves (from the probabilities) would describe
+    different predictions. A row holding null (a diverged fold) and a class outside the row are left to the other
+    checks; two classes within :data:`ARGMAX_TOLERANCE` of each other are a tie either way (probabilities are
+    shipped at 6 significant digits)."""
+    for n, (row, y) in enumerate(zip(probabilities, y_pred)):
+        if None in row or not 0 <= y < len(row):
+            continue
+        top = max(row)
+        if row[y] < top - ARGMAX_TOLERANCE * max(1.0, abs(top)):
+            return (f"'y_pred' gives class {y} to test sample {n} ({keys[n][:80]}) where its probabilities' largest is "
+                    f"class {row.index(top)} ({top:.6g} against {row[y]:.6g}): the predictions are not the "
+                    f"probabilities' arg-max")
     return ""
 
 
