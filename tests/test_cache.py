@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -121,6 +122,20 @@ def test_corrupt_entry_is_detected_and_rebuilt(tmp_path, damage):
     assert path.read_bytes() == content  # rewritten whole
     cached("stage_c", {"clip": 1}, {}, compute, root=tmp_path)
     assert compute.calls == 2
+
+
+def test_an_entry_copied_onto_another_key_is_rebuilt_not_returned(tmp_path):
+    """Each entry stores its key: a valid entry of clip 1 copied onto clip 2's path (a cache merged or restored by
+    hand) is another clip's result, so it is rebuilt from compute, never returned as clip 2's."""
+    one = cached("stage_k", {"clip": 1}, {}, lambda: np.zeros(3), root=tmp_path)
+    two_path = cache.entry_path("stage_k", cache.cache_key("stage_k", {"clip": 2}, {}), tmp_path)
+    two_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cache.entry_path("stage_k", cache.cache_key("stage_k", {"clip": 1}, {}), tmp_path), two_path)
+    STATS.reset()
+    two = cached("stage_k", {"clip": 2}, {}, lambda: np.ones(3), root=tmp_path)
+    assert np.array_equal(one, np.zeros(3)) and np.array_equal(two, np.ones(3))
+    assert STATS.rebuilt["stage_k"] == 1 and STATS.misses["stage_k"] == 1
+    assert np.array_equal(cached("stage_k", {"clip": 2}, {}, lambda: np.full(3, 9.0), root=tmp_path), np.ones(3))
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")

@@ -84,9 +84,11 @@ def test_a_cache_entry_that_lies_is_rebuilt_and_a_stored_array_file_is_none(tmp_
     from common.preprocessing.cache import cache_key, cached, entry_path
     from common.reporting.arrays import load_fold_arrays
 
-    path = entry_path("probe", cache_key("probe", {"clip": "a"}, {}), tmp_path)
+    key = cache_key("probe", {"clip": "a"}, {})
+    path = entry_path("probe", key, tmp_path)
     path.parent.mkdir(parents=True)
-    _npz(path, {"__array__.npy": _npy((10**12,), b""), "__kind__.npy": _npy((), b"", descr="<U5")})
+    _npz(path, {"__array__.npy": _npy((10**12,), b""), "__kind__.npy": _npy((), b"", descr="<U5"),
+                "__key__.npy": _npy((), key.encode("utf-32-le"), descr="<U64")})
     got = cached("probe", {"clip": "a"}, {}, lambda: np.ones(3), root=tmp_path)
     assert np.array_equal(got, np.ones(3))  # rebuilt, not a MemoryError
     assert np.array_equal(read_npz(path)["__array__"], np.ones(3))
@@ -102,9 +104,10 @@ def test_a_deflated_cache_entry_or_fold_array_is_bounded_before_it_is_inflated(t
     from common.reporting import arrays
 
     zeros = np.zeros(2**20)  # 8 MiB of float64, about 8 kB deflated
-    path = entry_path("probe", cache_key("probe", {"clip": "b"}, {}), tmp_path)
+    key = cache_key("probe", {"clip": "b"}, {})
+    path = entry_path("probe", key, tmp_path)
     path.parent.mkdir(parents=True)
-    np.savez_compressed(path, __array__=zeros, __kind__=np.array("array"))
+    np.savez_compressed(path, __array__=zeros, __kind__=np.array("array"), __key__=np.array(key))
     assert read_npz(path)["__array__"].shape == zeros.shape and path.stat().st_size < 100_000  # a valid entry
     got = cached("probe", {"clip": "b"}, {}, lambda: np.ones(3), root=tmp_path)
     assert np.array_equal(got, np.ones(3))  # rebuilt from compute, not the 8 MiB the file inflates to

@@ -9,7 +9,8 @@ size and mtime) and of ``params`` (dataclasses allowed), and a format version. E
 a temporary file in the same folder and renamed with ``os.replace`` (atomic on POSIX and
 Windows), so readers never see a partial entry; an unreadable entry (truncated, corrupt, wrong
 layout, or not a regular file: a named pipe or a folder there is never opened to be read) is deleted and
-rebuilt. Entries are shared across folds, models, papers and runs.
+rebuilt, and so is one that holds another key than its path's (each entry stores its own: a file copied onto
+another entry's path is never returned as that entry). Entries are shared across folds, models, papers and runs.
 
 Not fsync'ed: after a power loss an entry may be empty, which the next read detects and rebuilds.
 Annotation fields (onset/apex/offset) are not part of ``sample_fingerprint``: a stage that
@@ -50,6 +51,8 @@ CACHE_FORMAT = 1  # bump to invalidate every entry when the storage layout chang
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ARRAY_KEY = "__array__"  # compute() returned a bare array
 _KIND_KEY = "__kind__"
+_KEY_KEY = "__key__"  # the entry's own key, compared on reading: a file copied or renamed onto another key's path
+# (a cache folder merged by hand, a restored backup) is rebuilt, never returned as that key's result
 
 
 @dataclasses.dataclass
@@ -165,7 +168,7 @@ def entry_path(stage: str, key: str, root: Path | None = None) -> Path:
     return root / stage / key[:2] / f"{key}.npz"
 
 
-def _to_arrays(stage: str, result: Any) -> dict[str, np.ndarray]:
+def _to_arrays(stage: str, key: str, result: Any) -> dict[str, np.ndarray]:
     if isinstance(result, np.ndarray):
         arrays, kind = {_ARRAY_KEY: result}, "array"
     elif isinstance(result, Mapping):
@@ -182,11 +185,15 @@ def _to_arrays(stage: str, result: Any) -> dict[str, np.ndarray]:
         if array.dtype == object:
             raise TypeError(f"stage {stage!r}: result {name!r} is an object array; only numeric/str arrays are cached")
     arrays[_KIND_KEY] = np.array(kind)
+    arrays[_KEY_KEY] = np.array(key)
     return arrays
 
 
-def _from_arrays(arrays: dict[str, np.ndarray]) -> np.ndarray | dict[str, np.ndarray]:
+def _from_arrays(arrays: dict[str, np.ndarray], key: str) -> np.ndarray | dict[str, np.ndarray]:
     kind = str(arrays.pop(_KIND_KEY))
+    stored = arrays.pop(_KEY_KEY, None)
+    if stored is None or stored.dtype.kind != "U" or stored.shape or str(stored) != key:
+        raise ValueError("the entry was written for another key, or before entries held their key")
     if kind == "array":
         return arrays[_ARRAY_KEY]
     if kind == "dict":
@@ -194,13 +201,13 @@ def _from_arrays(arrays: dict[str, np.ndarray]) -> np.ndarray | dict[str, np.nda
     raise ValueError(f"unknown cache entry kind {kind!r}")
 
 
-def _read(path: Path) -> np.ndarray | dict[str, np.ndarray]:
-    """Fully materialised entry; any failure (truncated zip, bad CRC, missing kind, a member whose header claims
-    another extent than its bytes, a path that is no regular file: ``common.files.read_npz``) raises, and the entry
-    is rebuilt. ``np.savez`` stores its members uncompressed, so an entry of ours inflates to no more than its own
-    bytes: one that would (deflated members, up to ~1,000 times their size) is not ours, and is rebuilt before it
-    is inflated."""
-    return _from_arrays(read_npz(path, limit=path.stat().st_size))
+def _read(path: Path, key: str) -> np.ndarray | dict[str, np.ndarray]:
+    """Fully materialised entry; any failure (truncated zip, bad CRC, missing kind, a key other than ``key``, a
+    member whose header claims another extent than its bytes, a path that is no regular file:
+    ``common.files.read_npz``) raises, and the entry is rebuilt. ``np.savez`` stores its members uncompressed, so
+    an entry of ours inflates to no more than its own bytes: one that would (deflated members, up to ~1,000 times
+    their size) is not ours, and is rebuilt before it is inflated."""
+    return _from_arrays(read_npz(path, limit=path.stat().st_size), key)
 
 
 def _remove(path: Path) -> None:
@@ -254,7 +261,7 @@ def cached(
     started = time.perf_counter()
     if path.exists():
         try:
-            result = _read(path)
+            result = _read(path, key)
             STATS.hits[stage] += 1
             elapsed = time.perf_counter() - started
             STATS.read_seconds[stage] += elapsed  # type: ignore[assignment]  # float seconds in a Counter (typed int)
@@ -267,7 +274,7 @@ def cached(
     started = time.perf_counter()
     stack.append(0.0)
     try:
-        arrays = _to_arrays(stage, compute())
+        arrays = _to_arrays(stage, key, compute())
     finally:
         nested = stack.pop()
     try:
@@ -282,7 +289,7 @@ def cached(
     STATS.compute_seconds[stage] += elapsed - nested  # this stage's own seconds
     if stack:
         stack[-1] += elapsed
-    return _from_arrays(dict(arrays))
+    return _from_arrays(dict(arrays), key)
 
 
 def frames_fingerprint(paths) -> list[list]:
