@@ -257,6 +257,20 @@ def test_one_frame_clip_is_dropped_gaps_flagged_missing_folder_recorded(smoke_co
     assert selection["kept"] == res["n_samples"] == 12 - 2  # select kept 11 (one folder gone); one too short
 
 
+def test_a_clip_folder_linked_from_outside_the_data_root_is_recorded_not_refused(smoke_corpus, tmp_path):
+    """A clip folder that is a link to a copy outside --data-root is followed, and results.json says so."""
+    root = _copy(smoke_corpus, tmp_path)
+    linked = [s for s in _clips(root) if s.emotion in EMOTIONS][0]
+    folder = linked.frames[0].parent
+    elsewhere = shutil.copytree(folder, tmp_path / "elsewhere" / folder.name)  # outside the data root
+    shutil.rmtree(folder)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    res = _run(root, tmp_path / "out")
+    stored = json.loads((tmp_path / "out" / "toy" / "toy" / "results.json").read_text())["selection"]
+    assert stored["outside_root"] == {"root": str(root.resolve()), "count": 1, "keys": [linked.key]}
+    assert res["selection"]["kept"] == res["n_samples"] == 12  # followed and used: recorded, never refused
+
+
 # ----------------------------------------------------------------------------- annotations
 
 

@@ -42,7 +42,8 @@ writes them is ``common.running.runner``; the reasons a stored fold is reused or
                         (the epoch-selection gauge: common.evaluation.epoch_selection's schema),
      "selection": {"selected", "kept", "min_frames", "by_class": {"selected": {class: n}, "kept": {...}},
                    "dropped_by_stage": {stage: n}, "dropped": [{"key", "reason", "stage"}],
-                   "flagged": [{"key", "reason", "stage"}]},
+                   "flagged": [{"key", "reason", "stage"}],
+                   "outside_root": {"root", "count", "keys": [first keys]}},
      "face_quality": {"policy", "sampled_frames", "params", "counts": {verdict: n},
                       "flagged": [{"key", "verdict", "reason", "positions", "found", "box_shift",
                                    "box_scale", "landmark_shift", "frames"}], "verdicts": {key: verdict}}}
@@ -52,7 +53,8 @@ folds, with its reason and stage (loader / selection / frames / faces), and the 
 flagged (frame-number gaps; faces ``fallback``/``face_lost``; ``motion``: no motion between onset and
 apex, ``common.datasets.invariants`` rule 6; and what a fold's inputs flag in its record's
 ``extra["flagged"]``, e.g. ``points``: wang2024's clips whose five points are its code's fixed ones,
-``common.running.screening.with_fold_flags``). ``face_quality``: the verdict of
+``common.running.screening.with_fold_flags``), and ``outside_root``: how many clips were read through links from
+outside the data root (followed, never refused), with the first keys. ``face_quality``: the verdict of
 every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
 
 ``predictions.csv``: one row per test sample per fold holding predictions (nan folds included):

@@ -2,12 +2,14 @@
 
 The loaders' drops, clips shorter than ``Experiment.min_frames``, broken or duplicated frame files, clips
 without motion between onset and apex, and each clip's face check (``--faces-policy``); every drop and
-flag, with its reason and stage, goes to results.json (``selection``, ``face_quality``; schema in
+flag, with its reason and stage, and the clips read through links from outside the data root
+(``selection.outside_root``, :func:`outside_root`) go to results.json (``selection``, ``face_quality``; schema in
 ``common.evaluation.records``) and the report.
 """
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +52,20 @@ def _frame_gaps(sample) -> str:
     return f"{missing} frame(s) missing from the clip's frame numbers{where}; the clip is used with the frames present"
 
 
+def outside_root(samples, root: Path | str) -> list[str]:
+    """The keys of the clips whose frames resolve (symbolic links followed) outside the resolved ``root``.
+
+    Links are allowed and followed; results.json says which clips they took out of the data root. Cheap for
+    thousands of clips: each clip folder is resolved once, a frame file only when it is itself a link (one
+    ``lstat`` per frame, next to the frame checks that read every file)."""
+    base = Path(os.path.realpath(root))
+
+    def outside(path: Path | str) -> bool:
+        return not Path(os.path.realpath(path)).is_relative_to(base)
+    return [s.key for s in samples if any(outside(folder) for folder in {os.path.dirname(f) for f in s.frames})
+            or any(os.path.islink(f) and outside(f) for f in s.frames)]
+
+
 def screen_selection(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
                      faces_policy: str = "exclude",
                      tag: str = "") -> tuple[Selection, dict, dict]:
@@ -76,6 +92,7 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     dropped = loader_drops(experiment, root) + list(selection.dropped)
     flagged: list[dict] = []
     keep: list[int] = []
+    linked_out = outside_root(selection.samples, root)  # read through links, recorded (never refused)
     min_frames = int(getattr(experiment, "min_frames", 2))
     for i, sample in enumerate(selection.samples):
         if len(sample.frames) < min_frames:
@@ -143,7 +160,11 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
         by_stage[d.stage] = by_stage.get(d.stage, 0) + 1
     record = {"selected": len(selection), "kept": len(screened), "min_frames": min_frames,
               "by_class": {"selected": class_counts(selection), "kept": class_counts(screened)},
-              "dropped_by_stage": by_stage, "dropped": [d.as_dict() for d in dropped], "flagged": flagged}
+              "dropped_by_stage": by_stage, "dropped": [d.as_dict() for d in dropped], "flagged": flagged,
+              "outside_root": {"root": os.path.realpath(root), "count": len(linked_out), "keys": linked_out[:SHOWN]}}
+    if linked_out:
+        logger.info(f"{tag} {len(linked_out)} clip(s) read through links from outside {os.path.realpath(root)} "
+                    f"(first: {', '.join(linked_out[:SHOWN])}; results.json, 'selection.outside_root')")
     faces = {"policy": faces_policy, "sampled_frames": fq.SAMPLED_FRAMES, "params": fq.params(),
              "counts": counts, "flagged": face_flagged, "verdicts": verdicts}
     if dropped or flagged:
