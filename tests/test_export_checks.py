@@ -263,6 +263,31 @@ def test_a_model_file_whose_arrays_claim_what_it_does_not_hold_is_refused_before
                                              rehash=True), "model_a.keras: File is not a zip file")
 
 
+def test_a_model_config_larger_than_its_weights_is_refused_before_keras_builds_it(capsys, export, tmp_path):
+    """Keras builds a .keras archive's model from its config.json, allocating every variable, before it reads the
+    weights and compares shapes: the last Dense layer edited to 2**21 units (a 1 GiB kernel; every hash recomputed,
+    as a deliberate edit would) is refused from the config's shapes, nothing allocated."""
+    import resource
+    import zipfile
+
+    _, manifest, _ = export
+    folder = tampered(export, tmp_path, manifest)
+    with zipfile.ZipFile(folder / "model_a.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+        stored = archive.getinfo("model.weights.h5").file_size
+    last = [layer for layer in config["config"]["layers"] if "units" in layer["config"]][-1]
+    last["config"]["units"] = 2 ** 21
+    files = _rewrite_member(folder, "config.json", json.dumps(config).encode(), zipfile.ZIP_DEFLATED)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    line = predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "files": {**manifest["files"],
+                                                                                              **files}}, rehash=True),
+                           "model_a.keras: its config.json describes a model of ")
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 500_000  # kB: nothing near 1 GiB allocated
+    claimed = int(line.split("a model of ")[1].split(" bytes")[0].replace(",", ""))
+    assert claimed > 128 * 2 ** 21 * 4  # the kernel alone (dense_1's 128 units in, float32)
+    assert f"bytes of weights, more than its model.weights.h5 holds ({stored:,})" in line
+
+
 def _rewrite_member(folder: Path, member: str, data: bytes, compress_type: int) -> dict:
     """model_a.keras with ``member`` replaced by ``data``; the manifest's files entry for it recomputed."""
     import zipfile

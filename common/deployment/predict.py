@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import logging
 import math
 import time
@@ -253,13 +254,58 @@ def _check_record(folder: Path, name: str, entry: Mapping[str, Any], manifest: M
                           f"recomputed, or the model file is another export's); export the model again")
 
 
+def _built_size_problem(path: Path) -> str:
+    """Why the model a ``.keras`` archive's ``config.json`` describes is refused before Keras builds it, or ``""``:
+    its variables would take more bytes than its ``model.weights.h5`` holds. Keras builds the model from the config,
+    allocating and initialising every variable, before it reads the weights and compares their shapes, so a config
+    declaring a layer of a billion units took gigabytes before any refusal. Here the model is built in a
+    ``keras.StatelessScope`` that defers every variable (its shape known, nothing allocated), and those deferred
+    variables are dropped from Keras's list afterwards, so that no later scope allocates them. Keras writes the
+    weights uncompressed and ``weights_problem`` holds the HDF5's arrays within its bytes, so a model of ours fits.
+    Call it after ``weights_problem`` (the JSON member's size checked)."""
+    import keras
+    # private: the list of variables a StatelessScope deferred, which no public function empties without
+    # allocating them
+    from keras.src.backend.common import global_state
+
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if not {"config.json", "model.weights.h5"} <= names:
+            return "it holds no config.json and model.weights.h5 (Keras writes both)"
+        weights_bytes = archive.getinfo("model.weights.h5").file_size
+        text = archive.read("config.json")  # within manifest.JSON_MEMBER_BYTES: weights_problem
+    try:
+        config = json.loads(text)
+        if not isinstance(config, dict):
+            return "its config.json is not a JSON object"
+        config.pop("compile_config", None)  # as load_model(compile=False)
+        deferred = list(global_state.get_global_attribute("uninitialized_variables", []) or [])
+        try:
+            with keras.StatelessScope(initialize_variables=False):
+                model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+            claimed = sum(math.prod(v.shape) * _itemsize(str(v.dtype)) for v in model.weights)
+        finally:
+            global_state.set_global_attribute("uninitialized_variables", deferred)
+    except Exception as exc:  # a config Keras cannot build is a bad file, not a crash
+        return f"Keras cannot build its config.json ({' '.join(str(exc).split())[:200]})"
+    if claimed > weights_bytes:
+        return (f"its config.json describes a model of {claimed:,} bytes of weights, more than its model.weights.h5 "
+                f"holds ({weights_bytes:,})")
+    return ""
+
+
+def _itemsize(dtype: str) -> int:
+    """Bytes per element of a Keras dtype name (``float32``: 4, ``bfloat16``: 2, ``bool``: 1)."""
+    bits = "".join(c for c in dtype if c.isdigit())
+    return max(1, int(bits) // 8) if bits else 1
+
+
 def load_export(folder: str | Path, registry: Any) -> Exported:
     """The checked export folder (:func:`read_manifest`), its experiment and config rebuilt from the code
     (``config_hash`` must match), its class names and ``min_frames`` the code's, its models loaded with Keras
     (no compile: inference only), each with the input and output shapes the manifest records. ``registry``
     (``papers``, or anything with ``get_paper``) is handed over by the caller: common imports no paper."""
     import keras
-
 
     folder = Path(folder)
     manifest = read_manifest(folder)
@@ -291,7 +337,7 @@ def load_export(folder: str | Path, registry: Any) -> Exported:
     models = {}
     for name, entry in manifest["models"].items():
         try:
-            problem = weights_problem(folder / entry["file"])
+            problem = weights_problem(folder / entry["file"]) or _built_size_problem(folder / entry["file"])
         except (OSError, ValueError, zipfile.BadZipFile) as exc:  # not a zip archive: BadZipFile is no ValueError
             problem = " ".join(str(exc).split())[:200]
         if problem:
