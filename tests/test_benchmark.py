@@ -195,6 +195,11 @@ def test_the_stored_predictions_are_checked_too():
                                                                 "its models: mlp, centroid"),
     (["--benchmark", "megc2019", "--methods", "nosuch"], "unknown paper 'nosuch'"),
     (["--benchmark", "megc2019", "--seeds", "0"], "--seeds 0: expected 1 or more"),
+    # a method named twice is refused before anything runs or is estimated (the estimate projected it twice)
+    (["--benchmark", "megc2019", "--methods", "dummy,dummy", "--estimate"],
+     "--methods 'dummy,dummy': method 'dummy' is given twice; expected each method once"),
+    (["--benchmark", "megc2019", "--methods", "dummy:centroid,dummy,dummy:mlp"],
+     "method 'dummy' is given twice ('dummy' and 'dummy:mlp' are the same method); expected each method once"),
     (["--benchmark", "megc2019", "--paper", "dummy"], "does not go with --paper"),
     (["--paper", "dummy", "--seeds", "2"], "--methods, --seeds and --max-folds go with --benchmark TRACK"),
     (["--benchmark", "megc2019", "--methods", "dummy", "--set", "train.epochz=1"], "no field 'epochz' in TrainConfig"),

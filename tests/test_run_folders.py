@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import dummy_paper
 import run_all
 from common.orchestration import run_folders
 from test_released import random_port_state, fake_htnet
@@ -40,6 +41,40 @@ def test_a_folder_of_another_kind_is_never_taken(tmp_path):
     (out / "q").mkdir()
     (out / "q" / run_folders.KIND_FILE).write_text("{not json")  # unreadable: another kind, never written over
     assert run_folders.paper_folder(out, "q", KIND) == out / "q-paper-real"
+
+
+def test_a_run_json_without_a_kind_is_another_kind_never_taken(tmp_path):
+    """A run.json that records no kind ({}, the schema only, a field short) agrees with no run: the folder is another
+    kind's, never written into, and what it lacks is said (an empty {} was taken as every run's own)."""
+    out = tmp_path / "reports"
+    kinds = [{}, {"schema": run_folders.KIND_SCHEMA}, {k: v for k, v in KIND.items() if k != "seed"}]
+    for n, stored in enumerate(kinds):
+        folder = out / f"p{n}"
+        folder.mkdir(parents=True)
+        (folder / run_folders.KIND_FILE).write_text(json.dumps(stored))
+        assert run_folders.paper_folder(out, f"p{n}", KIND) == out / f"p{n}-paper-real"
+    fields = "profile, seed, corpus, data_root, weights, overrides"
+    assert run_folders.held_kind(out / "p0") == {
+        "profile": f"unreadable run.json (no field {fields}: it records no kind of run)"}
+    assert run_folders.held_kind(out / "p2") == {
+        "profile": f"unreadable run.json (no field seed: expected the fields {fields})"}
+
+
+def test_a_paper_run_writes_beside_a_folder_whose_run_json_is_empty(capsys, dummy_corpus, tmp_path):
+    """The log line names the folder's run.json and what it lacks; the run writes beside it."""
+    out = tmp_path / "reports"
+    (out / "dummy").mkdir(parents=True)
+    (out / "dummy" / run_folders.KIND_FILE).write_text("{}")
+    code = run_all.main(["--paper", "dummy", "--data-root", str(dummy_corpus), "--profile", "smoke", "--out", str(out)],
+                        registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
+    log = capsys.readouterr().out
+    assert code == 0
+    assert (out / "dummy" / run_folders.KIND_FILE).read_text() == "{}"  # never taken, never written over
+    assert list((out / "dummy").iterdir()) == [out / "dummy" / run_folders.KIND_FILE]
+    line = next(line for line in log.splitlines() if line.startswith(f"[dummy] {out / 'dummy'} holds a run of "))
+    reason = "unreadable run.json (no field profile, seed, corpus, data_root, weights, overrides: it records no kind"
+    assert f"{reason} of run)" in line and line.endswith(f"; this run writes {out / 'dummy-smoke-real'}")
+    assert (out / "dummy-smoke-real" / run_folders.KIND_FILE).is_file()
 
 
 def test_a_folder_written_before_run_kinds_is_read_for_its_kind(tmp_path):

@@ -150,13 +150,31 @@ def test_a_mismatch_is_refused_in_one_line_then_partial_scores_what_matches(caps
     summary = json.loads((tmp_path / "out" / "score" / "megc2019" / "short" / "results.json").read_text())
     matching = summary["matching"]
     assert matching["partial"] and matching["left_out"] == 3 and matching["scored"] == 21
-    assert matching["missing"] == [clips[0]["key"], clips[13]["key"]]
+    assert matching["missing"] == [clips[0]["key"], clips[13]["key"]] and matching["n_missing"] == 2
     assert [r["key"] for r in matching["relabelled"]] == [clips[5]["key"]]
     scored = [i for i in range(24) if i not in (0, 5, 13)]
     uf1, uar = sklearn_scores([clips[i] for i in scored], [pred[i] for i in scored])
     assert round(summary["statistics"]["scores"]["all"]["uf1"]["pooled"], 4) == round(uf1, 4)
     assert round(summary["statistics"]["scores"]["all"]["uar"]["pooled"], 4) == round(uar, 4)
     assert "--partial: 3 left out" in out
+
+
+def test_partial_names_the_first_clips_of_each_kind_and_counts_them_all(capsys, dummy_corpus, tmp_path):
+    """A file of the track's 24 clips and 500 it does not hold, scored under --partial: results.json counts the 500
+    extra clips and names the first 20 of them, in the file's order (it named every one: a file of many thousand
+    made a results.json past what its own reader takes)."""
+    clips = track_clips()
+    extra = [{**clips[0], "clip": f"EP99_{n:04d}"} for n in range(500)]
+    source = write_csv(tmp_path / "many.csv", clips + extra, predicted(clips) + [0] * len(extra))
+    code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                         "--out", str(tmp_path / "out"), "--partial")
+    assert code == 0, err
+    matching = json.loads((tmp_path / "out" / "score" / "megc2019" / "many" / "results.json").read_text())["matching"]
+    assert matching["scored"] == 24 and matching["differ"] == 500 and matching["file_rows"] == 524
+    assert len(matching["extra"]) == 20 and matching["n_extra"] == 500 and matching["extra_not_listed"] == 480
+    assert [name.endswith(f"EP99_{n:04d}") for n, name in enumerate(matching["extra"])] == [True] * 20
+    assert matching["n_missing"] == matching["n_relabelled"] == 0 and matching["missing"] == []
+    assert matching["missing_not_listed"] == matching["relabelled_not_listed"] == 0
 
 
 def test_against_one_of_our_runs_is_a_paired_test_on_the_clips_both_predicted(capsys, dummy_corpus, tmp_path):

@@ -69,6 +69,21 @@ def test_the_last_seed_of_a_benchmark_may_be_the_generators_last(capsys):
         check_seeds(2**32 - 3, 4)
 
 
+@pytest.mark.parametrize("seed, seeds, expected", [
+    (0, 99999999999, "--seeds 99999999999: expected a whole number from 1 to 4294967296 "),
+    (0, 2**32 + 1, f"--seeds {2**32 + 1}: expected a whole number from 1 to 4294967296 "),
+    (10, 2**32, "give --seed 0 or less, or --seeds 4294967286 or fewer"),
+])
+def test_too_many_seeds_name_the_range_never_a_negative_seed(capsys, dummy_corpus, tmp_path, seed, seeds, expected):
+    """More seeds than the generators' range holds: the line gives --seeds' own range (1 .. 2**32), never a
+    negative --seed to make room; a remedy it gives is always within range."""
+    code, _, err = cli(capsys, "--benchmark", "megc2019", "--methods", "dummy", "--seed", str(seed),
+                       "--seeds", str(seeds), "--data-root", str(dummy_corpus), "--out", str(tmp_path))
+    line = one_error_line(err)
+    assert code == 2 and expected in line and "--seed -" not in line
+    assert not dummy_paper.HOOKS["ran"]
+
+
 def test_config_seed_fields_stop_at_the_generators_range():
     from papers.reddy2019 import EXPERIMENTS as reddy
     from papers.talluri2022 import EXPERIMENTS as talluri

@@ -152,12 +152,16 @@ def _matching_lines(summary: Mapping[str, Any]) -> list[str]:
              f"{m['scored']} (listed, with the track's true class)"
              + (f"; left out: {m['left_out']} (--partial)." if m["left_out"] else ".")]
     for what in ("missing", "extra", "relabelled"):
-        listed = m[what]
-        if listed:
+        listed, count = m[what], m[f"n_{what}"]  # results.json names the first few, and counts them all
+        if count:
             names = [r if isinstance(r, str) else f"{r['key']} (file {r['file_class']}, track {r['track_class']})"
                      for r in listed[:12]]
-            lines.append(f"{len(listed)} {what}: {', '.join(names)}" + (", ... (results.json lists every one)"
-                                                                         if len(listed) > 12 else ""))
+            more = ""
+            if count > len(listed):
+                more = f", ... (results.json names the first {len(listed)})"
+            elif count > len(names):
+                more = ", ... (results.json names every one)"
+            lines.append(f"{count} {what}: {', '.join(names)}{more}")
     return lines
 
 

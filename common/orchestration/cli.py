@@ -645,7 +645,10 @@ def _benchmark_methods(registry: Any, spec: str | None) -> tuple[list[tuple[str,
         for note in notes:
             print(f"{PROG}: note: {note}", file=sys.stderr)
         return methods, notes
+    from common.orchestration.leaderboard_runs import Method  # its name: paper, or paper:model beside the default
+
     methods = []
+    named: dict[str, str] = {}  # each method's name -> the --methods entry that named it first
     for item in (part.strip() for part in spec.split(",")):
         if not item:
             raise CliError(f"--methods {spec!r}: expected paper[:model],... (an empty entry)")
@@ -660,6 +663,12 @@ def _benchmark_methods(registry: Any, spec: str | None) -> tuple[list[tuple[str,
         models = tuple(getattr(module, "BENCHMARK_MODELS", ()) or ())
         if model and models and model not in models:
             raise CliError(f"paper {paper_id!r} has no benchmark model {model!r}; its models: {', '.join(models)}")
+        # a method named twice (also as paper and paper:its-default-model) would run, or be estimated, twice
+        name = Method(paper_id, module, model or None).name
+        if name in named:
+            same = "" if item == named[name] else f" ({named[name]!r} and {item!r} are the same method)"
+            raise CliError(f"--methods {spec!r}: method {name!r} is given twice{same}; expected each method once")
+        named[name] = item
         methods.append((paper_id, module, model or None))
     return methods, []
 

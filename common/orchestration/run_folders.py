@@ -37,6 +37,9 @@ from common.running.profiles import EXECUTION_ONLY, RunSpec
 KIND_FILE = "run.json"
 MAX_FOLDERS = 10_000  # the numbered folders first_folder tries: no one keeps that many runs of one name
 KIND_SCHEMA = "mersuite.run-kind/1"
+# The fields every run.json records (run_kind's, since run.json exists): one without them all holds no kind that
+# can be compared, and is another kind's folder, never taken as this run's (an empty {} agreed with every run).
+KIND_FIELDS = ("profile", "seed", "corpus", "data_root", "weights", "overrides")
 
 
 def method_overrides(overrides: Mapping[str, Any]) -> dict[str, str]:
@@ -72,6 +75,8 @@ def describe(kind: dict[str, Any] | None) -> str:
     """``kind`` in words, for a log line."""
     if kind is None:
         return "nothing"
+    if set(kind) == {"profile"}:  # an unreadable run.json (held_kind): why it cannot be read, not "seed ?"
+        return str(kind["profile"])
     words = [f"profile {kind.get('profile', '?')}", f"seed {kind.get('seed', '?')}",
              f"corpus {kind.get('corpus', '?')} at {kind.get('data_root', '?')}"]
     if kind.get("weights"):
@@ -105,9 +110,11 @@ def _legacy_kind(folder: Path) -> dict[str, Any] | None:
 
 
 def held_kind(folder: Path) -> dict[str, Any] | None:
-    """The kind of run ``folder`` holds (its ``run.json``, else :func:`_legacy_kind`); None when it holds none."""
+    """The kind of run ``folder`` holds (its ``run.json``, else :func:`_legacy_kind`); None when it holds none.
+    A ``run.json`` that is no regular file (a folder, a named pipe, a link to one) is unreadable like a damaged
+    one: another kind, never written over (``read_json`` refuses it at once: a pipe is never waited on)."""
     path = folder / KIND_FILE
-    if path.is_file():
+    if path.exists():  # not is_file(): a folder there was taken for no run.json, then written over (a traceback)
         try:
             stored = read_json(path)
         except OSError as exc:  # unreadable: another kind, never written over (the run's log line says why)
@@ -116,6 +123,11 @@ def held_kind(folder: Path) -> dict[str, Any] | None:
             return {"profile": f"unreadable run.json ({exc})"}
         if not isinstance(stored, dict):
             return {"profile": "unreadable run.json (not a JSON object)"}
+        missing = [k for k in KIND_FIELDS if k not in stored]
+        if missing:  # no kind to compare: another kind's folder, the log line naming what run.json lacks
+            what = ("it records no kind of run" if len(missing) == len(KIND_FIELDS)
+                    else f"expected the fields {', '.join(KIND_FIELDS)}")
+            return {"profile": f"unreadable run.json (no field {', '.join(missing)}: {what})"}
         return {k: v for k, v in stored.items() if k != "schema"}
     return _legacy_kind(folder) if folder.is_dir() else None
 

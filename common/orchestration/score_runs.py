@@ -14,9 +14,9 @@ many differ, unless ``partial``: then the matching clips are scored and the coun
 Outputs under ``<out>/score/<track>/<file name>/``: ``results.json`` (schema ``mersuite.score/1``: what it
 is, the source file and its sha256, the format, the track, the corpus, the selection (unknown, or the last
 epoch for one of the suite's own runs shipped with a runs.json beside it: ``outside.shipped_selection``), the
-matching with every missing, extra and relabelled clip, the scores of ``common.leaderboard.score``, the
-paired test), ``predictions.csv`` (the scored clips in the runner's columns, so another ``--score`` or a
-reader of ours takes it) and ``report.pdf``.
+matching with the number of missing, extra and relabelled clips and the first ``LISTED`` (20) of each, the
+scores of ``common.leaderboard.score``, the paired test), ``predictions.csv`` (the scored clips in the runner's
+columns, so another ``--score`` or a reader of ours takes it) and ``report.pdf``.
 """
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ from common.datasets.released import corpus_inputs, corpus_label
 
 logger = logging.getLogger(__name__)
 
+LISTED = 20  # the clips of each kind of difference results.json names (missing, extra, relabelled); all are counted
 UNNAMED = "unnamed"  # the score's folder for a file whose name holds no usable character (``..csv``, ``_.csv``)
 
 WHAT = ("predictions made outside this suite, scored as its own benchmark runs are: the track's clips, folds and "
@@ -110,13 +111,22 @@ def _paired_clips(theirs: st.Predictions, ours: st.Predictions, name: str, parti
 
 
 def _matching(matched: Matched, partial: bool) -> dict[str, Any]:
+    """The matching as ``results.json`` records it: the counts, and of each kind of difference (missing, extra,
+    relabelled) its number and the first :data:`LISTED` clips, so that a file of many thousand clips the track
+    does not hold writes a results.json of bounded size (its own reader, ``read_json``, takes at most 32 MiB)."""
+    kinds: dict[str, list[Any]] = {"missing": list(matched.missing), "extra": list(matched.extra),
+                                   "relabelled": [dataclasses.asdict(r) for r in matched.relabelled]}
+    listed: dict[str, Any] = {}
+    for what, clips in kinds.items():
+        listed[what] = clips[:LISTED]
+        listed[f"n_{what}"] = len(clips)
+        listed[f"{what}_not_listed"] = max(len(clips) - LISTED, 0)
     return {"track_clips": matched.n_track, "file_rows": matched.n_rows, "scored": matched.scored,
-            "differ": matched.differ, "partial": partial, "left_out": matched.n_track - matched.scored,
-            "missing": list(matched.missing), "extra": list(matched.extra),
-            "relabelled": [dataclasses.asdict(r) for r in matched.relabelled],
+            "differ": matched.differ, "partial": partial, "left_out": matched.n_track - matched.scored, **listed,
             "meaning": "missing: clips of the track's selection the file does not list; extra: clips the file lists "
                        "that the track does not hold (not scored); relabelled: clips whose true class in the file "
-                       "differs from the track's (not scored); left_out: the track's clips not scored"}
+                       f"differs from the track's (not scored); each lists its first {LISTED}, n_<kind> counts all "
+                       "and <kind>_not_listed those beyond; left_out: the track's clips not scored"}
 
 
 def _records(matched: Matched, selection: Selection) -> list[dict[str, Any]]:

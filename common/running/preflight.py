@@ -28,10 +28,14 @@ def check_seeds(seed: Any, seeds: int = 1) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
         raise RunError(f"--seed {seed!r}: expected a whole number from 0 to {SEED_LIMIT - 1} "
                        "(the range NumPy's and scikit-learn's random generators take)")
+    if seeds > SEED_LIMIT:  # more seeds than the range holds: no --seed can make room, so name --seeds' own range
+        raise RunError(f"--seeds {seeds}: expected a whole number from 1 to {SEED_LIMIT} (the seeds run from --seed "
+                       f"to --seed + N - 1, each from 0 to {SEED_LIMIT - 1}, the random generators' range)")
     last = seed + seeds - 1
-    if last >= SEED_LIMIT:
+    if last >= SEED_LIMIT:  # both remedies are within range here: seeds <= SEED_LIMIT and seed < SEED_LIMIT
         raise RunError(f"--seed {seed} --seeds {seeds}: the last seed would be {last}, past {SEED_LIMIT - 1} "
-                       f"(the random generators' range); give --seed {SEED_LIMIT - seeds} or less")
+                       f"(the random generators' range); give --seed {SEED_LIMIT - seeds} or less, "
+                       f"or --seeds {SEED_LIMIT - seed} or fewer")
 
 
 def split(paper_id: str, experiment: Experiment, config: Any, selection: Selection, seed: int) -> list[Fold]:
