@@ -544,9 +544,12 @@ def zip_members(path: str | Path, limit: int | None = None) -> list[zipfile.ZipI
     claims against the archive itself: each member named inside the archive (relative, no ``..``), stored or
     deflated, its compressed size within the file's own length and its size within what deflate can give from
     it; and all of them, inflated, within ``limit`` bytes when given. ``ValueError`` naming the member and the
-    claim otherwise, ``zipfile.BadZipFile`` for a file that is no zip archive: the caller names the file."""
-    with zipfile.ZipFile(path) as archive:
-        return _checked_members(archive, os.path.getsize(path), limit)
+    claim otherwise, ``zipfile.BadZipFile`` for a file that is no zip archive: the caller names the file. A regular
+    file only (:func:`open_regular`): a named pipe, a device or a folder (or a link to one) is a
+    :class:`NotRegularFile` (an ``OSError``) at once, never opened to be read (a pipe would wait for a writer)."""
+    # read through a handle of a file checked regular, its size that handle's (as read_npz does)
+    with open_regular(path, "rb") as raw, zipfile.ZipFile(raw) as archive:
+        return _checked_members(archive, os.fstat(raw.fileno()).st_size, limit)
 
 
 def _checked_members(archive: zipfile.ZipFile, size: int, limit: int | None) -> list[zipfile.ZipInfo]:
@@ -611,8 +614,8 @@ def stored_member(path: str | Path, info: zipfile.ZipInfo) -> Iterator[BinaryIO]
     the member's local header's (checked: its signature, and the data within the file). ``ValueError`` otherwise."""
     if info.compress_type != zipfile.ZIP_STORED:
         raise ValueError(f"member {info.filename!r} is compressed; expected it stored")
-    size = os.path.getsize(path)
-    with open(path, "rb") as handle:
+    with open_regular(path, "rb") as handle:  # a regular file only, as zip_members read it: a pipe would wait
+        size = os.fstat(handle.fileno()).st_size
         handle.seek(info.header_offset)
         header = handle.read(30)  # the local file header's fixed part (APPNOTE 4.3.7)
         if len(header) != 30 or header[:4] != b"PK\x03\x04":

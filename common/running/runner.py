@@ -196,8 +196,13 @@ def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_cl
     """``(record to reuse, "")``, or ``(None, why it is recomputed)`` (``""``: nothing stored yet).
 
     A stored fold is reused only when it is well-formed, has this fold's fingerprint, did not
-    fail, and its samples are this fold's; a damaged file is recomputed with a notice.
+    fail, and its samples are this fold's; a damaged file is recomputed with a notice. A folder where the record
+    belongs is a :class:`RunError` before any fold trains: the record's atomic write can never replace a folder,
+    and a folder is no damaged record to write over (a named pipe is: it is replaced like one).
     """
+    if path.is_dir():
+        raise RunError(f"{path}: a folder, not a regular file; expected the fold's record (a file) or nothing there: "
+                       "move the folder away and run the same command again")
     stored, damage = load_fold_record(path)
     if damage:
         return None, f"stored {path.name} is damaged ({damage}); recomputing"
