@@ -98,19 +98,24 @@ def test_a_folder_or_a_pipe_as_run_json_is_another_kind_never_written_over(tmp_p
 # --- a fold record ---------------------------------------------------------------------------------------------------
 
 
+def _a_record_replaced(corpus: Path, out: Path, replace) -> tuple[Any, Any, Path]:
+    """A finished run of the dummy paper's first experiment (its Keras-free fold) whose fold casme2_sub01's record
+    was then replaced by ``replace(path)``: (the experiment, the run's settings, the record's path)."""
+    fast = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=dummy_paper.nearest_centroid_fold)
+    run = profiles.resolve_run(data_root=corpus, profile="smoke", seed=1, out=out, loader=dummy_paper.load)
+    runner.run_experiment("dummy", fast, run)
+    record = out / "dummy" / fast.name / "folds" / "casme2_sub01.json"
+    record.unlink()
+    replace(record)
+    dummy_paper.reset_hooks()
+    return fast, run, record
+
+
 def test_a_folder_as_a_fold_record_stops_the_run_before_any_fold_in_one_line(dummy_corpus, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="common")
-    fast = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=dummy_paper.nearest_centroid_fold)
-    resolve_run = functools.partial(profiles.resolve_run, loader=dummy_paper.load)
-    out = tmp_path / "out"
-    runner.run_experiment("dummy", fast, resolve_run(data_root=dummy_corpus, profile="smoke", seed=1, out=out))
-    folds = out / "dummy" / fast.name / "folds"
-    record = folds / "casme2_sub01.json"
-    record.unlink()
-    record.mkdir()
-    dummy_paper.reset_hooks()
+    fast, run, record = _a_record_replaced(dummy_corpus, tmp_path / "out", Path.mkdir)
     with pytest.raises(RunError) as raised:
-        runner.run_experiment("dummy", fast, resolve_run(data_root=dummy_corpus, profile="smoke", seed=1, out=out))
+        runner.run_experiment("dummy", fast, run)
     message = str(raised.value)
     assert message == (f"{record}: a folder, not a regular file; expected the fold's record (a file) or nothing "
                        "there: move the folder away and run the same command again")
@@ -122,15 +127,7 @@ def test_a_folder_as_a_fold_record_stops_the_run_before_any_fold_in_one_line(dum
 @needs_fifo
 def test_a_pipe_as_a_fold_record_is_a_damaged_record_recomputed(dummy_corpus, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="common")
-    fast = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=dummy_paper.nearest_centroid_fold)
-    resolve_run = functools.partial(profiles.resolve_run, loader=dummy_paper.load)
-    out = tmp_path / "out"
-    runner.run_experiment("dummy", fast, resolve_run(data_root=dummy_corpus, profile="smoke", seed=1, out=out))
-    record = out / "dummy" / fast.name / "folds" / "casme2_sub01.json"
-    record.unlink()
-    os.mkfifo(record)
-    dummy_paper.reset_hooks()
-    run = resolve_run(data_root=dummy_corpus, profile="smoke", seed=1, out=out)
+    fast, run, record = _a_record_replaced(dummy_corpus, tmp_path / "out", os.mkfifo)
     result = _bounded(lambda: runner.run_experiment("dummy", fast, run), record, seconds=120)
     assert not isinstance(result, BaseException), repr(result)
     assert dummy_paper.HOOKS["ran"] == {"casme2_sub01"}  # only the damaged fold again
