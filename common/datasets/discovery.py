@@ -372,11 +372,11 @@ def link_outside(path: Path, root: Path) -> tuple[Path, Path] | None:
     return None
 
 
-def links_outside(frames_of: Iterable[tuple[str, Sequence[Path]]], root: Path) -> list[str]:
-    """One line per symbolic link that leads a clip's folder or frame file outside the data root ``root``
-    (:func:`link_outside`), with the clips read there: ``frames_of`` gives (clip key, frame files) per clip. A clip
-    folder is examined once, its frame files one ``lstat`` each; a link within the root (a clip folder linking to
-    another of the database) is no line."""
+def clips_outside(frames_of: Iterable[tuple[str, Sequence[Path]]], root: Path) -> dict[tuple[Path, Path], list[str]]:
+    """Each symbolic link that leads a clip's folder or frame file outside the data root ``root``
+    (:func:`link_outside`), as (the link, where it leads), with the keys of the clips read there: ``frames_of``
+    gives (clip key, frame files) per clip. A clip folder is examined once, its frame files one ``lstat`` each; a
+    link within the root (a clip folder linking to another of the database) is none."""
     root = Path(root).expanduser()
     clips: dict[tuple[Path, Path], list[str]] = {}
     folders: dict[Path, tuple[Path, Path] | None] = {}
@@ -390,9 +390,14 @@ def links_outside(frames_of: Iterable[tuple[str, Sequence[Path]]], root: Path) -
                                      if path.is_symlink() and not path.resolve().is_relative_to(root.resolve())]
         for link in dict.fromkeys(f for f in found if f is not None):
             clips.setdefault(link, []).append(key)
-    return [f"{link}: a symbolic link to {target}, outside the data root {root}; read there: "
+    return clips
+
+
+def links_outside(frames_of: Iterable[tuple[str, Sequence[Path]]], root: Path) -> list[str]:
+    """One line per link of :func:`clips_outside`, with the first clips read there (``--check-data``)."""
+    return [f"{link}: a symbolic link to {target}, outside the data root {Path(root).expanduser()}; read there: "
             f"{', '.join(keys[:3])}{f' and {len(keys) - 3} more clip(s)' if len(keys) > 3 else ''}"
-            for (link, target), keys in clips.items()]
+            for (link, target), keys in clips_outside(frames_of, root).items()]
 
 
 def check_folder_name(name: str, where: str, expected: str) -> None:

@@ -19,6 +19,7 @@ from common.errors import RunError
 from common.running.fold import class_counts
 from common.experiment import Experiment, Selection
 from common.datasets import dropped
+from common.datasets.discovery import clips_outside
 from common.datasets.invariants import motion_refusal, motion_verdicts, screen_frames
 from common.datasets.sample import Dropped
 from common.preprocessing import face_quality as fq
@@ -53,17 +54,12 @@ def _frame_gaps(sample) -> str:
 
 
 def outside_root(samples, root: Path | str) -> list[str]:
-    """The keys of the clips whose frames resolve (symbolic links followed) outside the resolved ``root``.
-
-    Links are allowed and followed; results.json says which clips they took out of the data root. Cheap for
-    thousands of clips: each clip folder is resolved once, a frame file only when it is itself a link (one
-    ``lstat`` per frame, next to the frame checks that read every file)."""
-    base = Path(os.path.realpath(root))
-
-    def outside(path: Path | str) -> bool:
-        return not Path(os.path.realpath(path)).is_relative_to(base)
-    return [s.key for s in samples if any(outside(folder) for folder in {os.path.dirname(f) for f in s.frames})
-            or any(os.path.islink(f) and outside(f) for f in s.frames)]
+    """The keys of the clips (in ``samples``' order) read through a symbolic link that leads outside the data root
+    ``root`` (``common.datasets.discovery.clips_outside``, which ``--check-data`` lists): followed and used, and
+    recorded in results.json, so that a reader knows which inputs do not lie under the root the run names."""
+    outside = {key for keys in clips_outside(((s.key, s.frames) for s in samples), Path(root)).values()
+               for key in keys}
+    return [s.key for s in samples if s.key in outside]
 
 
 def screen_selection(paper_id: str, experiment: Experiment, selection: Selection, root: Path, *,
