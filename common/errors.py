@@ -7,9 +7,18 @@ Each class keeps its builtin base (``ValueError``, ``OSError``...) so existing `
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class MersuiteError(Exception):
     """A problem this project detects and describes: bad settings, unusable data or output folders."""
+
+
+def first_few(items: Sequence[str], most: int, unit: str = "") -> str:
+    """``items`` as a message lists them: the first ``most``, comma-separated, then how many more (``"a, b and 4
+    more"``; ``unit`` follows the count: ``" clip(s)"``)."""
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more{unit}" if len(items) > most else "")
 
 
 def one_line(error: BaseException) -> str:

@@ -20,6 +20,7 @@ from common.datasets.sample import frame_number, warn_dropped
 from common.datasets.tables import (cell, cells_place, DatabaseNotFound, DatasetError, first_cell_problem,
                                     frame_cell_problem, needed_frame_problem, Record, to_int, to_text)
 from common.datasets.invariants import annotation_fields, annotation_problem
+from common.errors import first_few
 
 # Folders we never descend into while searching: subject folders hold clips, not databases (CAS(ME)^3's are
 # spNO.<n>).
@@ -396,7 +397,7 @@ def clips_outside(frames_of: Iterable[tuple[str, Sequence[Path]]], root: Path) -
 def links_outside(frames_of: Iterable[tuple[str, Sequence[Path]]], root: Path) -> list[str]:
     """One line per link of :func:`clips_outside`, with the first clips read there (``--check-data``)."""
     return [f"{link}: a symbolic link to {target}, outside the data root {Path(root).expanduser()}; read there: "
-            f"{', '.join(keys[:3])}{f' and {len(keys) - 3} more clip(s)' if len(keys) > 3 else ''}"
+            f"{first_few(keys, 3, ' clip(s)')}"
             for (link, target), keys in clips_outside(frames_of, root).items()]
 
 

@@ -41,7 +41,7 @@ import numpy as np
 from common.config import to_dict
 from common.deployment.manifest import (HASH_FIELD, MODEL_NAME, DeployError, manifest_digest, model_record,
                                         write_model_record)
-from common.errors import WorkSavedError
+from common.errors import first_few, WorkSavedError
 from common.deployment.rates import check_corpus_rates
 from common.files import file_sha256, write_probe, open_regular, read_json, csv_writer, csv_text
 from common.running.corpus import load_datasets
@@ -135,15 +135,13 @@ def _earlier_export_problem(out_dir: Path) -> str:
     links = sorted(Path(top, name).relative_to(out_dir).as_posix() for top, folders, files in os.walk(out_dir)
                    for name in folders + files if os.path.islink(os.path.join(top, name)))
     if links:  # an export writes no link: each is the user's, which replacing the folder would delete
-        shown = ", ".join(links[:3]) + (f" and {len(links) - 3} more" if len(links) > 3 else "")
-        return (f"it holds {len(links)} symbolic link(s) the earlier export did not write ({shown}), which "
-                f"replacing it would delete; move them out")
+        return (f"it holds {len(links)} symbolic link(s) the earlier export did not write ({first_few(links, 3)}), "
+                f"which replacing it would delete; move them out")
     others = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
                     if not p.is_dir() and p.relative_to(out_dir).as_posix() not in listed)
     if others:
-        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-        return (f"it holds {len(others)} file(s) the earlier export did not write ({shown}), which replacing it "
-                f"would delete; move them out")
+        return (f"it holds {len(others)} file(s) the earlier export did not write ({first_few(others, 3)}), which "
+                f"replacing it would delete; move them out")
     return ""
 
 

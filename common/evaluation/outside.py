@@ -50,7 +50,7 @@ import numpy as np
 from common.datasets import megc2019
 from common.datasets.released import list_key
 from common.datasets.tables import DatasetError
-from common.errors import MersuiteError
+from common.errors import first_few, MersuiteError
 from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.experiment import Fold, Selection
@@ -305,8 +305,7 @@ def _header_columns(path: Path, header_line: int, header: Sequence[str], known: 
     ``known`` (``expected`` says which are) and a set of ``what`` columns that names some classes only."""
     unknown = [c for c in header if c not in known]
     if unknown:
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise _error(path, header_line, f"unknown column(s) {', '.join(_shown(c) for c in unknown[:5])}{more}; "
+        raise _error(path, header_line, f"unknown column(s) {first_few([_shown(c) for c in unknown], 5)}; "
                                         f"expected {expected}")
     given = [c for c in per_class if c in header]
     if given and len(given) != len(per_class):
