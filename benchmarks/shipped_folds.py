@@ -167,7 +167,8 @@ def export_folds(plan: dict, ship_dir: Path) -> list[tuple[str, str]]:
     one ``<fold>.json`` each, compact JSON): the folds of this run (``plan``'s fingerprints) that did not fail.
     Returns (fold, note) for each fold whose file is new or changed; the note, where this replaces a shipped file of
     the same clips (a gauged rerun of a fold shipped without the gauge), says how the two predict (the same
-    training, so the same classes are expected), else ``""``."""
+    training, so the same classes are expected); where it replaces a file that is no shipped fold (damaged, edited),
+    says why that file was not one; else ``""``."""
     from common.evaluation.records import load_fold_record
     from common.files import atomic_write
 
@@ -182,8 +183,8 @@ def export_folds(plan: dict, ship_dir: Path) -> list[tuple[str, str]]:
         target = Path(ship_dir) / path.name
         if target.is_file() and target.read_text(encoding="utf-8") == text:
             continue
-        previous = read_shipped_fold(target)[0] if target.is_file() else None
-        note = ""
+        previous, problem = read_shipped_fold(target) if target.exists() else (None, "")
+        note = f"replaces a file that is not a shipped fold ({problem})" if problem else ""
         if previous is not None and previous["keys"] == record["keys"]:
             other, clips = sum(a != b for a, b in zip(previous["y_pred"], record["y_pred"])), len(record["y_pred"])
             how = (f"{other} of {clips} clip(s) predicted otherwise" if other

@@ -120,11 +120,19 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
 
     # a shipped fold whose true classes were changed is not taken (the runner would not reuse it either), nor one
     # whose counts were
-    # a rerun that predicts otherwise than the file it replaces says so as it ships it
-    first.write_text(json.dumps({**original, "y_pred": [(c + 1) % 3 for c in original["y_pred"][:1]]
-                                 + original["y_pred"][1:]}))
+    # a rerun that predicts otherwise than the file it replaces says so as it ships it (the first clip's
+    # probabilities rolled by one class, its class with them); so does one that replaces a file that is no shipped
+    # fold (the class edited alone: no longer its probabilities' arg-max)
+    moved_class = {"y_pred": [(c + 1) % 3 for c in original["y_pred"][:1]] + original["y_pred"][1:]}
+    row = original["probabilities"][0]
+    first.write_text(json.dumps({**original, **moved_class, "probabilities": [row[-1:] + row[:-1]]
+                                 + original["probabilities"][1:]}))
     assert shipped_folds.export_folds(gauged, ship) == [
         (kept[0], f"replaces the shipped file: 1 of {len(original['y_pred'])} clip(s) predicted otherwise")]
+    first.write_text(json.dumps({**original, **moved_class}))
+    ((fold, note),) = shipped_folds.export_folds(gauged, ship)
+    assert (fold, note.split(" (")[0]) == (kept[0], "replaces a file that is not a shipped fold"), note
+    assert "'y_pred' gives class" in note
     n_train, n_test = original["n_train"], original["n_test"]
     for change, why in (({"y_true": [(c + 1) % 3 for c in original["y_true"]]},
                          "its true classes are not the selection's labels"),
