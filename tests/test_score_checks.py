@@ -367,3 +367,54 @@ def test_a_folder_or_fifo_given_as_the_file_is_named_for_what_it_is(capsys, dumm
     code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
     line = one_error_line(err)
     assert code == 2 and f"theirs.csv: {expected}" in line, line
+
+
+@pytest.mark.parametrize("status", ["OK", "okay", ""])
+def test_a_status_our_runs_never_write_is_refused_not_left_out_as_a_diverged_folds_row(
+        capsys, dummy_corpus, tmp_path, status):
+    """Left out as a diverged fold's row, the clip would be called missing and, under --partial, scored without."""
+    clips = track_clips()
+    source = tmp_path / "ours.csv"
+    source.write_text("\n".join(one_row_changed(ours_lines(clips, predicted(clips)), 3, "status", status)) + "\n",
+                      encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out", "--partial")
+    line = one_error_line(err)
+    assert code == 2 and f"ours.csv, line 3: status '{status}': expected a fold's status" in line, line
+
+
+def test_our_format_whose_every_row_is_of_a_fold_not_scored_is_refused_saying_so(capsys, dummy_corpus, tmp_path):
+    clips = track_clips()
+    source = tmp_path / "ours.csv"
+    source.write_text("\n".join(ours_lines(clips, predicted(clips))).replace(",ok,", ",nan,") + "\n", encoding="utf-8")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and "ours.csv: lists no clip of a scored fold: its 24 rows are all of folds not scored" in line
+
+
+def test_class_scores_tied_on_the_predicted_class_are_no_warning(capsys, dummy_corpus, tmp_path):
+    """Equal highest scores (vote shares, probabilities equal once rounded) agree with either tied class: argmax
+    would take the first and warn on a file whose scores and predictions agree."""
+    clips = track_clips()
+    pred = predicted(clips)
+    lines = ["database,subject,clip,true,pred,score_negative,score_positive,score_surprise"]
+    for c, p in zip(clips, pred):  # the predicted class tied with another for the highest score
+        scores = ",".join("0.4" if k in (p, (p + 1) % 3) else "0.2" for k in range(3))
+        lines.append(f"{c['database']},{c['subject']},{c['clip']},{c['true']},{p},{scores}")
+    source = tmp_path / "tied.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "out" / "score" / "megc2019" / "tied" / "results.json").read_text())
+    assert summary["statistics"]["class_scores"]["argmax_is_pred"] == 24, summary["statistics"]["class_scores"]
+    assert summary["statistics"]["class_scores"]["warning"] is None and "WARNING" not in out
+
+
+def test_a_log_line_not_utf8_is_named_by_its_own_line_number(capsys, dummy_corpus, tmp_path):
+    """The bad bytes on line 2,001 of the log: a reader decoding ahead of the line read would name an earlier line."""
+    source = tmp_path / "log.txt"
+    lines = [b"casme2 sub01"] + [b"clip%d 0 0" % i for i in range(3000)]
+    lines[2000] = b"clip\xe9 0 0"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and "log.txt, line 2001: not UTF-8 text" in line, line

@@ -12,7 +12,8 @@ the file, the line number and what was expected (:class:`OutsideError`, never a 
 - ``predictions_csv``: our own ``predictions.csv`` (a run's, a benchmark method's, or the one ``--score``
   writes; ``common.evaluation.records.write_predictions_csv``): ``key`` (``database/subject/clip``),
   ``y_true`` and ``y_pred`` (class indices), ``status`` (the rows of a fold not scored, a diverged fold's
-  ``nan``, are left out as the runner's metrics leave them out) and ``p_<class>``, the class probabilities
+  ``nan``, are left out as the runner's metrics leave them out; a status our runs never write is refused) and
+  ``p_<class>``, the class probabilities
   (each in [0, 1], a row summing to 1; unlike ``score_<class>``, which may be any finite scores, logits too).
   Its other columns (``fold``, :data:`OURS_OPTIONAL`) must agree with ``key``, the classes and the track's folds;
   a column it does not write, one named twice, or the csv format's columns beside it are refused.
@@ -53,6 +54,7 @@ from common.datasets.tables import DatasetError
 from common.errors import first_few, MersuiteError
 from common.evaluation import metrics
 from common.evaluation import statistics as st
+from common.evaluation.records import FOLD_STATUSES
 from common.experiment import Fold, Selection
 from common.files import csv_text, file_sha256, open_regular, read_json, stream_spreadsheet_csv
 
@@ -380,10 +382,18 @@ def _read_ours(path: Path, header_line: int, header: list[str], numbered: Iterat
     rows = _Rows(path)
     scores: list[tuple[float, ...] | None] = []
     first_with: dict[bool, int] = {}  # the first scored line with, and without, class probabilities
+    not_scored = 0  # the rows of folds not scored (a diverged fold's nan), left out
     for number, cells in numbered:
         _extra_cells(path, number, cells, header, separator)
         values = dict(zip(header, (cell.strip() for cell in cells)))
-        if values.get("status") not in metrics.SCORED_STATUSES:
+        status = values.get("status", "")
+        # A status our runs never write ("OK", a typo, an empty cell) is refused: left out as a diverged fold's row,
+        # its clip would be reported missing, and under --partial scored without it.
+        if status not in FOLD_STATUSES:
+            raise _error(path, number, f"status {_shown(status)}: expected a fold's status as our runs write it, one "
+                                       f"of {', '.join(FOLD_STATUSES)}")
+        if status not in metrics.SCORED_STATUSES:
+            not_scored += 1
             continue
         key = values.get("key", "")
         if len(key) > 3 * MAX_NAME + 2:
@@ -411,6 +421,9 @@ def _read_ours(path: Path, header_line: int, header: list[str], numbered: Iterat
     with_scores = bool(scores) and all(s is not None for s in scores)
     if with_scores:
         rows.rows = [dataclasses.replace(r, scores=s) for r, s in zip(rows.rows, scores)]
+    if not rows.rows and not_scored:  # not "lists no clip": it lists them, every one in a fold not scored
+        raise _error(path, None, f"lists no clip of a scored fold: its {not_scored} rows are all of folds not scored "
+                                 "(a diverged fold's nan); expected at least one row of status ok")
     return _checked(OutsideFile(path, "predictions_csv", tuple(rows.rows), tuple(class_names), with_scores))
 
 
@@ -430,13 +443,16 @@ def read_ststnet_log(path: str | Path, class_names: Sequence[str]) -> OutsideFil
                                  f"({', '.join(class_names)}) lack {', '.join(lacking)}")
     block: tuple[str, str] | None = None
     rows = _Rows(path)
-    number = 0
     try:
-        with open_regular(path, encoding="utf-8-sig") as handle:
+        # Bytes that are not UTF-8 are kept as surrogates and refused at their own line: a decoding error would come
+        # from the block of text decoded ahead of the line read, and name a line before the one that holds them.
+        with open_regular(path, encoding="utf-8-sig", errors="surrogateescape") as handle:
             for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), ""), 1):
                 if len(line) > MAX_LINE:
                     raise _error(path, number, f"a line longer than {MAX_LINE} characters; expected '<database> "
                                                "<subject>' or '<clip> <true> <predicted>' lines (the STSTNet log)")
+                if re.search("[\udc80-\udcff]", line):
+                    raise _error(path, number, "not UTF-8 text; save it as UTF-8")
                 fields = line.split()
                 if not fields:
                     continue
@@ -463,8 +479,6 @@ def read_ststnet_log(path: str | Path, class_names: Sequence[str]) -> OutsideFil
                 rows.add(OutsideRow(number, database, subject, clip, codes[0], codes[1]))
     except OSError as exc:
         raise _error(path, None, f"cannot read this file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise _error(path, number + 1, "not UTF-8 text; save it as UTF-8") from None
     return _checked(OutsideFile(path, "ststnet_log", tuple(rows.rows), tuple(class_names)))
 
 

@@ -60,9 +60,13 @@ def score_statistics(track: Track, matched: Matched, *, n_resamples: int = st.DE
     confusion = {scope: metrics.confusion(p.y_true, p.y_pred, k).tolist() for scope, p in scoped.items()}
     class_scores = None
     if matched.scores is not None:
-        agree = int(np.sum(np.argmax(matched.scores, axis=1) == predictions.y_pred))
+        # The predicted class's score against the row's highest: a tie (equal vote shares, probabilities equal once
+        # rounded) agrees with either tied class, where argmax would take the first and warn on a consistent file.
+        given = matched.scores[np.arange(len(predictions)), predictions.y_pred]
+        agree = int(np.sum(given >= matched.scores.max(axis=1)))
         class_scores = {"given": True, "argmax_is_pred": agree, "n": len(predictions),
-                        "meaning": "clips whose highest class score is the class in 'pred' (the scores use 'pred')",
+                        "meaning": "clips whose highest class score is the class in 'pred', alone or tied (the scores "
+                                   "use 'pred')",
                         "warning": disagreement(agree, len(predictions))}
     return {"scores": scores, "confusion": confusion, "class_scores": class_scores,
             "n_folds_scored": len(set(predictions.folds.tolist())) if predictions.folds is not None else None,
