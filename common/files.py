@@ -202,10 +202,21 @@ class LineTooLong(ValueError):
     """A line of a file longer than its reader takes (:func:`bounded_lines`); the caller names the file."""
 
 
+class NotUtf8Line(ValueError):
+    """A line holding bytes that are not UTF-8 (:func:`bounded_lines` of a handle opened with
+    ``errors="surrogateescape"``): "line N is not UTF-8 text"; the caller names the file."""
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" makes of a byte that is not UTF-8
+
+
 def bounded_lines(handle: Any, limit: int = CSV_LINE_CHARS) -> Iterator[str]:
     """The lines of a text ``handle`` (opened with ``newline=""``, as the csv module wants), each read no further
     than ``limit`` characters: a longer one is a :class:`LineTooLong` ("line N holds more than LIMIT characters")
-    before it is held whole. What the csv readers of files from outside read through."""
+    before it is held whole. What the csv readers of files from outside read through. A handle opened with
+    ``errors="surrogateescape"`` gives a line holding bytes that are not UTF-8 as a :class:`NotUtf8Line` naming
+    that line (a strict handle's ``UnicodeDecodeError`` comes from the block decoded ahead of the line read, and
+    counts its byte from that block)."""
     number = 0
     while True:
         line = handle.readline(limit + 1)
@@ -214,6 +225,8 @@ def bounded_lines(handle: Any, limit: int = CSV_LINE_CHARS) -> Iterator[str]:
         number += 1
         if len(line) > limit:
             raise LineTooLong(f"line {number} holds more than {limit:,} characters")
+        if _ESCAPED_BYTE.search(line):
+            raise NotUtf8Line(f"line {number} is not UTF-8 text")
         yield line
 
 
@@ -256,28 +269,29 @@ def stream_spreadsheet_csv(path: str | Path,
     """:func:`read_spreadsheet_csv` one row at a time: ``(separator, rows)``, ``rows`` yielding ``(line number,
     cells)`` as the file is read, so that a caller refusing a row has not read what follows (a file of a
     million rows is never held whole). The separator comes from the first non-blank line. Raises
-    ``ValueError`` (the same words) at once for an unreadable file, and from ``rows`` at the line where
-    the text stops being UTF-8 or CSV, or (``max_lines``) at the line past that many, blank lines counted: the
-    blank lines the rows skip are read no further than that."""
+    ``ValueError`` (the same words, but a line that is not UTF-8 named by its number: "line N is not UTF-8 text")
+    at once for an unreadable file, and from ``rows`` at the line where the text stops being UTF-8 or CSV, or
+    (``max_lines``) at the line past that many, blank lines counted: the blank lines the rows skip are read no
+    further than that."""
     path = Path(path)
     first = ""
     try:
-        with open_regular(path, encoding="utf-8-sig", newline="") as handle:
+        with open_regular(path, encoding="utf-8-sig", newline="", errors="surrogateescape") as handle:
             for line in bounded_lines(handle):
                 if line.strip():
                     first = line
                     break
     except OSError as exc:
         raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+    except NotUtf8Line as exc:
+        raise ValueError(f"{exc}; save it as CSV UTF-8") from None
     except ValueError as exc:  # a line too long
         raise ValueError(f"cannot read this CSV ({exc})") from None
     separator = max(CSV_SEPARATORS, key=first.count)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
-            with open_regular(path, encoding="utf-8-sig", newline="") as handle:
+            with open_regular(path, encoding="utf-8-sig", newline="", errors="surrogateescape") as handle:
                 reader = csv.reader(bounded_lines(handle), delimiter=separator)
                 for row in reader:
                     if max_lines is not None and reader.line_num > max_lines:
@@ -287,8 +301,8 @@ def stream_spreadsheet_csv(path: str | Path,
                         yield reader.line_num, row
         except OSError as exc:
             raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
+        except NotUtf8Line as exc:  # counted by bounded_lines: the line the csv reader read, not the row
+            raise ValueError(f"{exc}; save it as CSV UTF-8") from None
         except (csv.Error, ValueError) as exc:  # ValueError: a line too long (bounded_lines)
             raise ValueError(f"cannot read this CSV ({exc})") from None
 

@@ -426,6 +426,24 @@ def test_a_log_line_without_end_is_refused_at_that_line_unread(tmp_path):
         read_ststnet_log(path, ("negative", "positive", "surprise"))
 
 
+def test_a_csv_line_not_utf8_is_named_by_its_own_line_number(tmp_path):
+    """A byte that is not UTF-8 on line 2001 of a streamed CSV is named at line 2001 (the strict decoder's error came
+    from the block decoded ahead of the line read: 'byte 3953', no line), and at once on the first line."""
+    from common.files import stream_spreadsheet_csv
+
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"key,y\n" + b"casme2/sub01/EP02_01f,1\n" * 1999 + b"casme2/sub01/EP\xff,1\n" + b"a,1\n" * 500)
+    separator, rows = stream_spreadsheet_csv(path)
+    assert separator == ","
+    with pytest.raises(ValueError) as raised:
+        for _ in rows:
+            pass
+    assert str(raised.value) == "line 2001 is not UTF-8 text; save it as CSV UTF-8"
+    path.write_bytes(b"k\xe9y,y\n")
+    with pytest.raises(ValueError, match=r"^line 1 is not UTF-8 text; save it as CSV UTF-8$"):
+        stream_spreadsheet_csv(path)
+
+
 @pytest.mark.parametrize("row, digits, expected", [
     ("casme2/sub01/EP02_01f,{n},0", 5000, r"line 2: expected our predictions.csv's row: .* y_true '9{60}'\.\.\. "
                                          r"\(5000 characters\), y_pred '0'$"),
