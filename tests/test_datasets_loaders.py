@@ -115,6 +115,23 @@ def test_an_apex_cell_that_is_no_frame_number_drops_the_clip_naming_the_cell(tmp
     assert drop.reason.endswith("; CASME II clip sub01/EP02_01f skipped")
 
 
+@pytest.mark.parametrize("coordinate, column, text", [("D2", "OnsetFrame", "8.5"), ("E2", "ApexFrame", "9.5"),
+                                                       ("F2", "OffsetFrame", "11.9")])
+def test_a_frame_cell_holding_a_fraction_as_text_drops_the_clip_naming_the_cell(tmp_path, coordinate, column, text):
+    """``"8.5"`` written as text (as every cell of a csv is) is no frame number, as the number 8.5 is not: never
+    cut to frame 8 (or an offset 11.9 to 11) without a word."""
+    db = casme2_tree(tmp_path)
+    book = openpyxl.load_workbook(db / "CASME2-coding-20140508.xlsx")
+    book.active[coordinate] = text  # EP02_01f: onset 8, apex 9, offset 12
+    book.active["D3"] = "98.0"  # EP01_2's onset, a whole number written as text: read
+    book.save(db / "CASME2-coding-20140508.xlsx")
+    with pytest.warns(UserWarning, match=f"row 2, column {column}: '{text}' is no frame number"):
+        samples = {s.clip: s for s in load("casme2", tmp_path)}
+    assert "EP02_01f" not in samples and samples["EP01_2"].onset == 98
+    (drop,) = dropped("casme2", tmp_path)
+    assert drop.key == "casme2/sub01/EP02_01f" and drop.stage == "annotation"
+
+
 @pytest.mark.parametrize("onset, offset, place, why", [
     (-5, 12, "row 2, column OnsetFrame", "-5 is negative; expected a frame number"),
     (8, "/", "row 2, column OffsetFrame", "'/' (no frame); expected a frame number"),

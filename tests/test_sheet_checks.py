@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from common.datasets import DatasetError, load
+from common.datasets import DatasetError, dropped, load
 from common.datasets import casme2, samm, smic
 from common.datasets.tables import ascii_digits, read_sheets, whole_number
 from test_cli import cli, one_error_line
@@ -164,3 +164,71 @@ def test_a_sheet_stored_outside_xl_worksheets_is_bounded_before_openpyxl_reads_i
     with pytest.raises(DatasetError, match=rf"labels.xlsx: {member} merges A1:J200000 \(2,000,000 cells\); expected a "
                                            r"label table of at most 1,000,000 cells"):
         read_sheets(moved)
+
+
+# Each spreadsheet loader's label file in the smoke corpus, the cell naming its first clip (the name a blank or
+# wrongly written cell takes from a row that still gives frame numbers), and the column the drop names.
+NAMING_CELLS = {
+    "casme2": ("CASME2/CASME2-coding-20140508.xlsx", "B2", "row 2, column Filename"),
+    "samm": ("SAMM/SAMM/SAMM_Micro_FACS_Codes_v2.xlsx", "B15", "row 15, column Filename"),
+    "casme": ("CASME/casme.xlsx", "B2", "row 2, column Filename"),
+    "mmew": ("MMEW/MMEW_Micro_Exp.xlsx", "B2", "row 2, column Filename"),
+    "4dme": ("4DME/4DME_Labelling_Micro_release v1.xlsx", "B2", "row 2, column fold_name"),
+    "smic_e": ("SMIC/SMIC-E_raw image/HS_long/SMIC-HS-E_annotation.xlsx", "A2", "row 2, column Subject"),
+    "casme3": ("CAS(ME)^3/part_A/annotation/cas(me)3_part_A_ME_label_JpgIndex_v2.xlsx", "A2", "row 2, column Subject"),
+    "casme3_c": ("CAS(ME)^3/part_C/annotation/CAS(ME)3_part_C_ME.xlsx", "A2", "row 2, column sub"),
+    "casme_sq": ("CAS(ME)^2/CAS(ME)^2code_final.xlsx", "A1", "sheet 1, row 1, column A"),
+}
+
+
+# Blank in each; written as text where the loader expects a number (a subject written "s01", not read as one).
+WRONG_NAMES = [(database, None) for database in NAMING_CELLS] + [("smic_e", "s01"), ("casme3_c", "s01"),
+                                                                 ("casme_sq", "P1")]
+
+
+@pytest.mark.parametrize("database, written", WRONG_NAMES)
+def test_a_row_giving_frame_numbers_without_its_clip_name_is_dropped_naming_the_cell(smoke_corpus, tmp_path,
+                                                                                     database, written):
+    """A row whose file name, subject or participant cell is blank (written once above, not merged) or not in the
+    form the loader reads names no clip: it is skipped, but with its file, row and column said, never without a
+    word (its clip would vanish from every count). A note row below the table, which gives no frame number, is
+    still skipped in silence."""
+    import shutil
+
+    sheet, coordinate, place = NAMING_CELLS[database]
+    top = sheet.split("/")[0]
+    shutil.copytree(smoke_corpus / top, tmp_path / top)
+    before = len(load(database, tmp_path))
+    path = tmp_path / sheet
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0][coordinate] = written
+    if database != "casme3":  # part A reads a text in Subject as a subject (its row is dropped for its onset)
+        book.worksheets[0].append(["Note: frame numbers are absolute"])
+    book.save(path)
+    with pytest.warns(UserWarning, match=f"{place}: {'blank' if written is None else repr(written)}; expected .* "
+                                         r"\(the row gives frame numbers but names no clip\); skipped"):
+        samples = load(database, tmp_path)
+    (drop,) = dropped(database, tmp_path)
+    assert drop.stage == "annotation" and drop.reason.startswith(f"{path}: {place}: ")
+    assert len(samples) == before - (2 if database == "smic_e" else 1)  # smic_e's first row holds two slots
+
+
+def test_mmew_a_clip_listed_under_two_emotions_is_refused_naming_both_rows(smoke_corpus, tmp_path):
+    """MMEW's emotion names the clip's folder (Micro_Expression/<emotion>/<clip>): a clip listed again under
+    another emotion is refused naming both rows, as every other database refuses two labels for one clip; the
+    later row's emotion no longer names the folder of both, merging them under its label or losing the clip."""
+    import shutil
+
+    shutil.copytree(smoke_corpus / "MMEW", tmp_path / "MMEW")
+    path = tmp_path / "MMEW" / "MMEW_Micro_Exp.xlsx"
+    book = openpyxl.load_workbook(path)
+    again = [c.value for c in book.active[2]]
+    again[6] = "disgust" if again[6] != "disgust" else "happiness"
+    book.active.append(again)
+    book.save(path)
+    last = book.active.max_row
+    with pytest.raises(DatasetError) as error:
+        load("mmew", tmp_path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: row {last}, column Estimated Emotion: clip ")
+    assert f"is labelled {again[6]!r} here and " in message and "at row 2; expected one label per clip" in message

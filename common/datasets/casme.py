@@ -46,9 +46,10 @@ def _rank(path: Path) -> tuple:
     return (0 if path.suffix.lower() in (".xlsx", ".xls") else 1, path.name.lower())
 
 
-def _records(spreadsheet: Path) -> list[Record]:
-    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
-            if to_text(cell(r, "Filename"))]
+def _records(spreadsheet: Path, warn: bool = False) -> list[Record]:
+    """The rows naming a clip; with ``warn`` (by ``load``), each other row giving frame numbers is said."""
+    return discovery.named_records(spreadsheet, read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES),
+                                   "Filename", ("OnsetF", "ApexF1", "OffsetF"), NAME, warn)
 
 
 def _holds_frames(folder: Path) -> bool:
@@ -77,7 +78,7 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
     """One Sample per coding row whose clip folder has frames; ``apex`` None where ``ApexF1`` is blank or ``/``."""
     found = find(root, cropped, annotations)
     samples = []
-    for row in discovery.listed_clips(found, _records(found.label_file()), subject_name,
+    for row in discovery.listed_clips(found, _records(found.label_file(), warn=True), subject_name,
                                       ("OnsetF", "ApexF1", "OffsetF"), "CASME", folder=folder_named, pattern=FRAME):
         samples.append(Sample(
             dataset=NAME, subject=row.subject, clip=row.clip, emotion=to_text(cell(row.record, "Emotion")).lower(),

@@ -52,16 +52,17 @@ def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
     return discovery.Found(NAME, spreadsheet, frames, is_cropped(frames))
 
 
-def _records(spreadsheet: Path) -> list[Record]:
-    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
-            if to_text(cell(r, "Filename"))]
+def _records(spreadsheet: Path, warn: bool = False) -> list[Record]:
+    """The rows naming a clip; with ``warn`` (by ``load``), each other row giving frame numbers is said."""
+    return discovery.named_records(spreadsheet, read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES),
+                                   "Filename", ("OnsetFrame", "ApexFrame", "OffsetFrame"), NAME, warn)
 
 
 def load(root, cropped: bool = True, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per coding row whose clip folder has frames; ``apex`` None for ``/``, -1 or blank."""
     found = find(root, cropped, annotations)
     samples = []
-    for row in discovery.listed_clips(found, _records(found.label_file()), subject_name,
+    for row in discovery.listed_clips(found, _records(found.label_file(), warn=True), subject_name,
                                       ("OnsetFrame", "ApexFrame", "OffsetFrame"), "CASME II", folder=folder_named):
         samples.append(Sample(
             dataset=NAME, subject=row.subject, clip=row.clip,

@@ -114,7 +114,10 @@ def read_labels(spreadsheet: Path) -> list[Row]:
     rows = []
     for record in read_records(spreadsheet, COLUMNS, numbers=("Onset", "Apex", "Offset"),
                                names=("Subject", "Filename")):
-        if not to_text(cell(record, "Subject")):
+        if not to_text(cell(record, "Subject")):  # a blank or note row; one giving frame numbers is said
+            discovery.unnamed_row(spreadsheet, record.row, "Subject", cell(record, "Subject"),
+                                  [cell(record, c) for c in ("Onset", "Apex", "Offset")], "a subject (spNO.<n>)",
+                                  NAME)
             continue
         video = to_text(cell(record, "Filename"))
         for column, name in (("Subject", to_text(cell(record, "Subject"))), ("Filename", video)):  # folder names
@@ -227,7 +230,10 @@ def read_labels_c(spreadsheet: Path) -> list[Row]:
     rows = []
     for record in read_records(spreadsheet, COLUMNS_C, numbers=("sub", "onset", "offset")):
         if whole_number(cell(record, "sub"), f"{spreadsheet}: column sub") is None:
-            continue  # a blank or note row
+            # a blank or note row; one giving frame numbers is said
+            discovery.unnamed_row(spreadsheet, record.row, "sub", cell(record, "sub"),
+                                  [cell(record, c) for c in ("onset", "offset")], "a subject number", NAME_C)
+            continue
         # Part C has no apex: the onset and the offset are both needed (the midpoint stands in for the apex).
         cells = (("onset", needed_frame_problem(cell(record, "onset"))),
                  ("offset", needed_frame_problem(cell(record, "offset"))))

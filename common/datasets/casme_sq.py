@@ -58,7 +58,12 @@ def read_code_file(spreadsheet: Path) -> tuple[list[tuple[int, list]], dict[int,
                 check_number(row[column], f"{spreadsheet}: sheet {name!r}, row {number}, column {'ABCDE'[column]}")
     codes = sheets[0][1]
     rule1, rule2 = ([row for _, row in numbered] for _, numbered in sheets[1:3])
-    rows = [(number, r) for number, r in codes if to_int(r[0]) is not None]  # headerless; skip a stray header
+    rows = []
+    for number, r in codes:  # headerless: a stray header or a note has no participant number, and is skipped
+        if to_int(r[0]) is not None:
+            rows.append((number, r))
+        else:  # one that gives frame numbers is a coded expression without its participant: said
+            discovery.unnamed_row(spreadsheet, number, "A", r[0], r[2:5], "a participant number", NAME, "sheet 1")
     if not rows or min(len(r) for _, r in rows) < 8:
         raise DatasetError(f"{spreadsheet}: sheet 1 must hold headerless rows of 9 columns ({CODE_COLUMNS})")
     subjects: dict[int, str] = {}

@@ -18,7 +18,8 @@ import errno
 
 from common.datasets.sample import frame_number, warn_dropped
 from common.datasets.tables import (cell, cells_place, DatabaseNotFound, DatasetError, first_cell_problem,
-                                    frame_cell_problem, needed_frame_problem, Record, to_int, to_text)
+                                    frame_cell_problem, is_blank, needed_frame_problem, Record, shown_cell, to_int,
+                                    to_text)
 from common.datasets.invariants import annotation_fields, annotation_problem
 from common.errors import first_few
 
@@ -399,6 +400,37 @@ def links_outside(frames_of: Iterable[tuple[str, Sequence[Path]]], root: Path) -
     return [f"{link}: a symbolic link to {target}, outside the data root {Path(root).expanduser()}; read there: "
             f"{first_few(keys, 3, ' clip(s)')}"
             for (link, target), keys in clips_outside(frames_of, root).items()]
+
+
+def unnamed_row(spreadsheet: Path, row: int, column: str, value: object, frame_cells: Iterable[object],
+                expected: str, database: str, sheet: str = "") -> None:
+    """Say why a label row is skipped whose ``column`` cell (``value``) names no clip (a blank ``Filename``, a
+    ``Subject`` written ``s01`` where a number is expected). A row whose ``frame_cells`` give no frame number is a
+    note or an empty row (docs/databases.md §2.2's trailing notes): nothing is said. One that gives a frame
+    number is a clip's row with its name missing: a ``DroppedWarning`` names the file, the row and the column,
+    where skipped without a word its clip would vanish from every count."""
+    if not any(to_int(frame) is not None for frame in frame_cells):
+        return
+    shown = "blank" if is_blank(value) else shown_cell(value)
+    place = f"{sheet}, row {row}" if sheet else f"row {row}"  # ``sheet``: "sheet 1" where a file has several
+    warn_dropped(f"{spreadsheet}: {place}, column {column}: {shown}; expected {expected} (the row gives frame "
+                 f"numbers but names no clip); skipped", f"{database}/{spreadsheet.name}, {place}", stacklevel=4,
+                 stage="annotation")
+
+
+def named_records(spreadsheet: Path, records: Iterable[Record], column: str, frame_columns: Sequence[str],
+                  database: str, warn: bool) -> list[Record]:
+    """The rows of ``records`` whose ``column`` cell (the clip's folder name) is written; with ``warn`` (once per
+    load, not in ``find``), each other row that gives frame numbers in ``frame_columns`` is said
+    (:func:`unnamed_row`)."""
+    kept = []
+    for record in records:
+        if to_text(cell(record, column)):
+            kept.append(record)
+        elif warn:
+            unnamed_row(spreadsheet, record.row, column, cell(record, column),
+                        [cell(record, frame) for frame in frame_columns], "the clip's folder name", database)
+    return kept
 
 
 def check_folder_name(name: str, where: str, expected: str) -> None:

@@ -47,9 +47,10 @@ def _clip_folder(frames: Path, subject: str, clip: str) -> Path:
     return folder_named(folder_named(frames, subject, any_case=True), clip)
 
 
-def _records(spreadsheet: Path) -> list[Record]:
-    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
-            if to_text(cell(r, "fold_name"))]
+def _records(spreadsheet: Path, warn: bool = False) -> list[Record]:
+    """The rows naming a clip; with ``warn`` (by ``load``), each other row giving frame numbers is said."""
+    return discovery.named_records(spreadsheet, read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES),
+                                   "fold_name", ("Onset", "Apex", "Offset"), NAME, warn)
 
 
 def find(root, cropped: bool = True, annotations=None) -> discovery.Found:
@@ -71,7 +72,7 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
     found = find(root, cropped, annotations)
     samples = []
     for row in discovery.listed_clips(
-            found, _records(found.label_file()), subject_name, ("Onset", "Apex", "Offset"), "4DME",
+            found, _records(found.label_file(), warn=True), subject_name, ("Onset", "Apex", "Offset"), "4DME",
             names=("sub_ID", "fold_name"),
             folder=_clip_folder, pattern=FRAME):
         samples.append(Sample(

@@ -14,7 +14,7 @@ from common.datasets import discovery
 from common.datasets.corrections import apply_corrections, read_corrections
 from common.datasets.invariants import VOCABULARY
 from common.datasets.sample import Sample
-from common.datasets.tables import cell, folder_named, read_records, Record, to_text, whole_number
+from common.datasets.tables import cell, DatasetError, folder_named, read_records, Record, to_text, whole_number
 
 NAME = "mmew"
 FPS = 90.0  # docs/databases.md §11.1
@@ -35,9 +35,10 @@ def subject_name(value, where: str = "Subject") -> str:
     return text if number is None else f"S{number:02d}"
 
 
-def _records(spreadsheet: Path) -> list[Record]:
-    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
-            if to_text(cell(r, "Filename"))]
+def _records(spreadsheet: Path, warn: bool = False) -> list[Record]:
+    """The rows naming a clip; with ``warn`` (by ``load``), each other row giving frame numbers is said."""
+    return discovery.named_records(spreadsheet, read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES),
+                                   "Filename", ("OnsetFrame", "ApexFrame", "OffsetFrame"), NAME, warn)
 
 
 def _clip_folder(frames: Path, emotion: str, clip: str) -> Path:
@@ -66,9 +67,19 @@ def find(root, annotations=None) -> discovery.Found:
 def load(root, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per row whose clip folder ``<emotion>/<Filename>`` has the frames onset..offset."""
     found = find(root, annotations)
-    records = _records(found.label_file())
-    emotion_of = {(subject_name(cell(r, "Subject")), to_text(cell(r, "Filename"))):
-                  to_text(cell(r, "Estimated Emotion")).lower() for r in records}
+    records = _records(found.label_file(), warn=True)
+    # The emotion names the clip's folder, so it is looked up by clip: a clip listed twice under two emotions is
+    # refused here, naming both rows (one label per clip), where the later row's would name the folder of both.
+    emotion_of: dict[tuple[str, str], str] = {}
+    row_of: dict[tuple[str, str], int] = {}
+    for r in records:
+        key = (subject_name(cell(r, "Subject")), to_text(cell(r, "Filename")))
+        emotion = to_text(cell(r, "Estimated Emotion")).lower()
+        if emotion_of.setdefault(key, emotion) != emotion:
+            raise DatasetError(f"{found.label_file()}: row {r.row}, column Estimated Emotion: clip {'/'.join(key)} is "
+                               f"labelled {emotion!r} here and {emotion_of[key]!r} at row {row_of[key]}; expected "
+                               f"one label per clip")
+        row_of.setdefault(key, r.row)
     for emotion in set(emotion_of.values()):  # the emotion names the clip's folder: never a path elsewhere
         discovery.check_folder_name(emotion, f"{found.label_file()}: column Estimated Emotion",
                                     "an emotion folder's name (Micro_Expression/<emotion>/)")

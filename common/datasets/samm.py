@@ -36,9 +36,10 @@ def subject_name(value, where: str = "subject") -> str:
     return text if number is None else f"{number:03d}"
 
 
-def _records(spreadsheet: Path) -> list[Record]:
-    return [r for r in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES)
-            if to_text(cell(r, "Filename"))]
+def _records(spreadsheet: Path, warn: bool = False) -> list[Record]:
+    """The rows naming a clip; with ``warn`` (by ``load``), each other row giving frame numbers is said."""
+    return discovery.named_records(spreadsheet, read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=NAMES),
+                                   "Filename", ("Onset Frame", "Apex Frame", "Offset Frame"), NAME, warn)
 
 
 def find(root, annotations=None) -> discovery.Found:
@@ -58,7 +59,7 @@ def load(root, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per spreadsheet row whose clip folder has frames Onset..Offset."""
     found = find(root, annotations)
     samples = []
-    for row in discovery.listed_clips(found, _records(found.label_file()), subject_name,
+    for row in discovery.listed_clips(found, _records(found.label_file(), warn=True), subject_name,
                                       ("Onset Frame", "Apex Frame", "Offset Frame"), "SAMM", folder=folder_named):
         record, emotion = row.record, to_text(cell(row.record, "Estimated Emotion")).lower()
         samples.append(Sample(

@@ -142,12 +142,19 @@ def _clip_variants(subject: int, filename: str) -> list[tuple[str, str]]:
     return [(s, c) for s in (f"s{subject:02d}", f"s{subject}") for c in dict.fromkeys(clips)]
 
 
-def _rows_e(spreadsheet: Path) -> list[Record]:
+def _rows_e(spreadsheet: Path, warn: bool = False) -> list[Record]:
+    """The rows with an integer ``Subject`` and a ``Filename``. Trailing note rows (docs/databases.md §2.2) have
+    neither and are skipped; with ``warn`` (by ``load_e``), a row skipped that gives frame numbers is said
+    (``discovery.unnamed_row``)."""
     rows = []
     for record in read_records(spreadsheet, COLUMNS, numbers=NUMBERS, names=("Filename",)):
-        # Trailing note rows (docs/databases.md §2.2) have no integer subject and no file name.
-        if (whole_number(cell(record, "Subject"), f"{spreadsheet}: column Subject") is None
-                or not to_text(cell(record, "Filename"))):
+        subject, filename = cell(record, "Subject"), cell(record, "Filename")
+        if whole_number(subject, f"{spreadsheet}: column Subject") is None or not to_text(filename):
+            if warn:
+                column, value, expected = (("Subject", subject, "a subject number") if not is_blank(filename)
+                                           else ("Filename", filename, "the clip's folder name"))
+                discovery.unnamed_row(spreadsheet, record.row, column, value,
+                                      [cell(record, name) for slot in SLOTS for name in slot], expected, "smic_e")
             continue
         rows.append(record)
     return rows
@@ -183,7 +190,7 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
     """One Sample per used (onset, offset) slot of each long clip; ``meta["slot"]`` is 1, 2 or 3."""
     found = find_e(root, annotations)
     spreadsheet = found.label_file()
-    rows = _rows_e(spreadsheet)
+    rows = _rows_e(spreadsheet, warn=True)
     with_apex = [has_column(rows, apex) for _, _, apex in SLOTS]
     samples = []
     for record in rows:

@@ -447,7 +447,8 @@ def whole_number(value: Any, where: str) -> int | None:
 
 
 def to_int(value: Any) -> int | None:
-    """An integer cell: 46, 46.0, "46" -> 46; blank, "/", "-", "?", -1 and non-numbers -> None."""
+    """An integer cell: 46, 46.0, "46", "46.0" -> 46; blank, "/", "-", "?", -1, fractions (46.5, "46.5") and
+    non-numbers -> None."""
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -461,9 +462,14 @@ def to_int(value: Any) -> int | None:
         if not text.isascii():  # float() reads "١٢" as 12: a cell that is no plain number is none
             return None
         try:
-            number = int(float(text))
-        except (ValueError, OverflowError):  # "inf", "1e400": no whole number (check_number refuses them)
+            parsed = float(text)
+        except ValueError:
             return None
+        # A fraction written as text ("46.5", a csv's every cell) is no frame number, as the number 46.5 is not:
+        # int() would cut it to 46, another frame. "inf", "nan" and "1e400" are no whole number either.
+        if not parsed.is_integer():
+            return None
+        number = int(parsed)
     return None if number < 0 else number
 
 
