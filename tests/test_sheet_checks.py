@@ -213,6 +213,24 @@ def test_a_row_giving_frame_numbers_without_its_clip_name_is_dropped_naming_the_
     assert len(samples) == before - (2 if database == "smic_e" else 1)  # smic_e's first row holds two slots
 
 
+def test_a_casme3_part_c_row_without_its_count_is_dropped_naming_the_cell(smoke_corpus, tmp_path):
+    """Part C names a clip by its count: a row whose count is blank was loaded as a clip of no name
+    (casme3_c/01/); it is dropped, naming the file, row and column."""
+    import shutil
+
+    sheet = NAMING_CELLS["casme3_c"][0]
+    shutil.copytree(smoke_corpus / "CAS(ME)^3", tmp_path / "CAS(ME)^3")
+    before = load("casme3_c", tmp_path)
+    path = tmp_path / sheet
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0]["B2"] = None
+    book.save(path)
+    with pytest.warns(UserWarning, match=r"row 2, column count: blank; expected the clip's number \(the row gives "
+                                         r"frame numbers but names no clip\); skipped"):
+        samples = load("casme3_c", tmp_path)
+    assert len(samples) == len(before) - 1 and all(s.clip for s in samples)
+
+
 def test_mmew_a_clip_listed_under_two_emotions_is_refused_naming_both_rows(smoke_corpus, tmp_path):
     """MMEW's emotion names the clip's folder (Micro_Expression/<emotion>/<clip>): a clip listed again under
     another emotion is refused naming both rows, as every other database refuses two labels for one clip; the

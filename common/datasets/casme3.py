@@ -234,6 +234,11 @@ def read_labels_c(spreadsheet: Path) -> list[Row]:
             discovery.unnamed_row(spreadsheet, record.row, "sub", cell(record, "sub"),
                                   [cell(record, c) for c in ("onset", "offset")], "a subject number", NAME_C)
             continue
+        if not to_text(cell(record, "count")):  # count names the clip: a row without it is no clip (said if it
+            # gives frame numbers), where it was loaded as a clip of no name, <NN>/
+            discovery.unnamed_row(spreadsheet, record.row, "count", cell(record, "count"),
+                                  [cell(record, c) for c in ("onset", "offset")], "the clip's number", NAME_C)
+            continue
         # Part C has no apex: the onset and the offset are both needed (the midpoint stands in for the apex).
         cells = (("onset", needed_frame_problem(cell(record, "onset"))),
                  ("offset", needed_frame_problem(cell(record, "offset"))))
