@@ -242,3 +242,30 @@ def test_a_clip_folder_in_the_other_unicode_form_is_found(tmp_path):
     folder.rename(folder.with_name(unicodedata.normalize("NFD", "Épisode_01")))
     samples = {s.clip: s for s in load("casme2", tmp_path)}
     assert samples["Épisode_01"].frame_numbers == (8, 9, 10, 11, 12)
+
+
+def test_a_byte_not_utf8_deep_in_a_csv_is_named_at_its_line(tmp_path):
+    """The CSV readers of files from outside (a label table, a runner's predictions.csv, a per-epoch record) name the
+    line that holds a byte that is not UTF-8: the strict decoder's error came from the block decoded ahead of the
+    line read, and counted its byte from that block."""
+    from common.evaluation.epoch_selection import read_epoch_csv
+    from common.evaluation.statistics import read_prediction_rows
+
+    rows = [b"sub%02d,EP%04d,1\n" % (n % 26, n) for n in range(3000)]
+    table = tmp_path / "labels.csv"  # the byte on line 2502: the header, 2500 rows, then it
+    table.write_bytes(b"Subject,Filename,OnsetFrame\n" + b"".join(rows[:2500]) + b"sub01,EP\xff,1\n"
+                      + b"".join(rows[2500:]))
+    with pytest.raises(DatasetError, match=r"labels\.csv: cannot read this spreadsheet \(NotUtf8Line: line 2502 is "
+                                           r"not UTF-8 text\)"):
+        read_sheets(table)
+    predictions = tmp_path / "predictions.csv"
+    predictions.write_bytes(table.read_bytes())
+    with pytest.raises(ValueError, match=r"predictions\.csv: cannot be read as predictions\.csv \(line 2502 is not "
+                                         r"UTF-8 text\)"):
+        read_prediction_rows(predictions)
+    epochs = tmp_path / "run.epochs.csv"
+    epochs.write_bytes(b"fold,key,list_key,classes\n"
+                       + b"".join(b"f,casme2/sub01/EP%04d,casme2/sub01/EP%04d,0\n" % (n, n) for n in range(2500))
+                       + b"f,casme2/sub01/EP\xff,x,0\n")
+    with pytest.raises(ValueError, match=r"line 2502 is not UTF-8 text"):
+        read_epoch_csv(epochs)

@@ -50,7 +50,7 @@ def read_gt_csv(path: Path) -> list[tuple[str, str, str, str]]:
     """
     rows = []
     try:
-        with open_regular(path, newline="", encoding="utf-8-sig") as handle:
+        with open_regular(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
             lines = bounded_rows(csv.reader(bounded_lines(handle)), path)
     except (OSError, ValueError, csv.Error) as error:  # ValueError: not UTF-8 text, a line too long (LineTooLong)
         raise DatasetError(f"{path}: cannot read the MEGC ground-truth csv ({error})") from None

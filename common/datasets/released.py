@@ -176,7 +176,7 @@ def _label(text: str, where: str) -> int:
 def _load_htnet(found: Found) -> list[Sample]:
     assert found.csv is not None and found.flows is not None
     try:
-        with open_regular(found.csv, newline="", encoding="utf-8-sig") as handle:
+        with open_regular(found.csv, newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
             rows = bounded_rows(csv.DictReader(bounded_lines(handle)), found.csv)
     except (OSError, ValueError, csv.Error) as error:  # ValueError: not UTF-8 text, a line too long (LineTooLong)
         raise DatasetError(f"{found.csv}: cannot read HTNet's csv ({error})") from None

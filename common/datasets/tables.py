@@ -100,7 +100,7 @@ def bounded_rows(rows: Iterable[Any], path: Path) -> list[Any]:
 
 def _csv_rows(path: Path) -> list[list[Any]]:
     """A label ``.csv``'s rows (:func:`bounded_rows`), an empty cell as None."""
-    with open_regular(path, newline="", encoding="utf-8-sig") as handle:
+    with open_regular(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         return [[cell if cell != "" else None for cell in row]
                 for row in bounded_rows(csv.reader(bounded_lines(handle)), path)]
 

@@ -218,7 +218,7 @@ def read_epoch_csv(path: str | Path) -> dict[tuple[str, str], str]:
             raise ValueError(f"{path}: {path.stat().st_size} bytes; a per-epoch record is at most "
                              f"{MAX_EPOCH_CSV_BYTES} bytes")
         out: dict[tuple[str, str], str] = {}
-        with open_regular(path, newline="", encoding="utf-8") as handle:
+        with open_regular(path, newline="", encoding="utf-8", errors="surrogateescape") as handle:
             reader = csv.reader(bounded_lines(handle))
             header = tuple(next(reader, ()))
             if header not in (EPOCH_CSV_COLUMNS, EPOCH_CSV_COLUMNS_BEFORE_LIST_KEY):

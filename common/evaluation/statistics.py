@@ -195,7 +195,7 @@ def read_prediction_rows(path: str | Path) -> list[dict[str, Any]]:
     ``common.files.csv_text`` reads it; a row shorter than the header holds ``None``); ``ValueError`` naming the
     file when it cannot be read or lacks a column of :data:`PREDICTION_COLUMNS`."""
     try:
-        with open_regular(path, newline="", encoding="utf-8") as handle:
+        with open_regular(path, newline="", encoding="utf-8", errors="surrogateescape") as handle:
             reader = csv.DictReader(bounded_lines(handle))
             if len(reader.fieldnames or ()) > PREDICTION_HEADER_CELLS:
                 raise ValueError(f"a header of more than {PREDICTION_HEADER_CELLS:,} columns")
