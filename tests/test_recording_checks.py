@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import re
 import shutil
 import types
 from pathlib import Path
@@ -18,7 +20,7 @@ import dummy_paper
 from run_cli import export_dummy_frames
 from common.datasets.sample import frame_number
 from common.deployment.export import DeployError
-from common.deployment.recording import ClipRequest, clip_sample, decode_video, frame_clock
+from common.deployment.recording import ClipRequest, Skipped, clip_sample, decode_video, frame_clock
 from test_deployment import blank_clip, write_video, cli, clip_folder, predict_json, refused
 
 pytestmark = pytest.mark.slow
@@ -329,3 +331,107 @@ def test_a_frame_only_the_methods_pipeline_reads_excludes_its_clip_in_a_list_and
         records = {Path(c.get("source") or c["clip"]).name: c for c in json.loads(out)["clips"]}
         assert records["good"]["status"] == "ok", records
         assert records["bad"]["status"] == "excluded" and f"{broken.name}: {expected}" in records["bad"]["reason"]
+
+
+def _late_frame_header_jpeg(size: int) -> bytes:
+    """A JPEG of ``size`` x ``size`` pixels whose frame header comes after five 64 KiB APP5 segments (320 KiB, past
+    the first bytes a frame's header is looked for in)."""
+    import io
+    import struct
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((size, size, 3), 90, np.uint8)).save(buffer, "JPEG")
+    segment = b"\xff\xe5" + struct.pack(">H", 65535) + bytes(65533)
+    return buffer.getvalue()[:2] + segment * 5 + buffer.getvalue()[2:]
+
+
+def _pillow_image(size: int, form: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((size, size, 3), 90, np.uint8)).save(buffer, form)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, make", [("frame.tif", lambda n: _pillow_image(n, "TIFF")),
+                                        ("tiff_named.png", lambda n: _pillow_image(n, "TIFF")),
+                                        ("webp_named.jpg", lambda n: _pillow_image(n, "WEBP")),
+                                        ("late_header.jpg", _late_frame_header_jpeg)])
+def test_a_frame_of_any_format_opencv_reads_is_bounded_by_its_header_before_decoding(tmp_path, monkeypatch, name,
+                                                                                      make):
+    """OpenCV decodes a frame by its content, whatever its name, and allocates the whole image its header claims: a
+    TIFF (a 5 kB one claims 20000 x 20000 pixels and decodes to 1.2 GB), a WebP under a frame's name, a JPEG whose
+    frame header lies past the first bytes searched are held to the same bound as a PNG's header (io.MAX_PIXELS,
+    lowered here so that 64 x 64 is over it), and a size past Pillow's own bomb limit too, never decoded."""
+    from PIL import Image
+
+    from common.preprocessing import io
+    from common.preprocessing.io import FrameReadError, read_frame
+
+    path = tmp_path / name
+    path.write_bytes(make(64))
+    assert read_frame(path).shape == (64, 64, 3)  # within the bound: read as before
+    monkeypatch.setattr(io, "MAX_PIXELS", 64 * 64 - 1)
+    with pytest.raises(FrameReadError, match=rf"{name}: its header claims 64x64 pixels, more than any frame"):
+        read_frame(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # Pillow's own refusal: a claim of more than twice this
+    with pytest.raises(FrameReadError, match=rf"{name}: its header claims more than 4,095 pixels; not decoded"):
+        read_frame(path)
+
+
+def test_an_apex_on_a_frame_missing_from_the_clip_is_refused_not_taken_at_its_neighbour(tmp_path):
+    """A clip with a gap (frames 1, 2, 6, 7): an apex given on a missing frame, as a number or in seconds, would be
+    recorded as given while the method builds its input from the nearest frame present (Sample.position): refused
+    in one line naming both neighbours, as the database loaders drop such an apex (docs/data-invariants.md, rule
+    2). An apex on a frame present is taken."""
+    import cv2
+
+    folder = tmp_path / "gap"
+    folder.mkdir()
+    for k in (1, 2, 6, 7):
+        cv2.imwrite(str(folder / f"frame{k:03d}.png"), np.full((16, 16, 3), 30 * k, np.uint8))
+    for apex, given in (("4", "--apex 4 is"), ("0.1s", "--apex 0.1s (frame 4) is")):
+        with pytest.raises(DeployError, match=rf"gap: {re.escape(given)} a frame missing from the clip .*the nearest "
+                                              r"are 2 and 6\)"):
+            clip_sample(ClipRequest(folder, apex=apex), cache_root=tmp_path, fps=30.0, notes=[])
+    assert clip_sample(ClipRequest(folder, apex="6"), cache_root=tmp_path, fps=30.0, notes=[]).apex == 6
+
+
+def _avi_rate(video: Path, scale: int, rate: int) -> Path:
+    """``video`` (an MJPG .avi) with its stream header's rate set to ``rate / scale`` frames a second."""
+    import struct
+
+    data = bytearray(video.read_bytes())
+    header = data.find(b"strh")
+    data[header + 28:header + 36] = struct.pack("<II", scale, rate)  # dwScale, dwRate
+    video.write_bytes(bytes(data))
+    return video
+
+
+def test_a_video_whose_container_claims_under_one_frame_a_second_counts_as_giving_no_rate(tmp_path):
+    """A damaged header's rate of 1e-09 fps (one frame in 31 years) is no camera's: it is read as giving no rate, as
+    one over 10,000 fps is, so the training corpus's rate is taken and recorded as its source; 25 fps is the
+    video's."""
+    folder = blank_clip(tmp_path / "frames")
+    frames = sorted(folder.glob("*.png"))
+    for scale, rate, fps, source in ((10**9, 1, 200.0, "the training corpus's"), (1, 25, 25.0, "the video's")):
+        video = _avi_rate(write_video(frames, tmp_path / f"clip{rate}.avi", 25.0), scale, rate)
+        sample = clip_sample(ClipRequest(video), cache_root=tmp_path / "cache", default_fps=200.0, notes=[])
+        assert (sample.fps, sample.meta["fps_source"]) == (fps, source)
+
+
+def test_a_clip_path_that_is_a_loop_of_links_is_named_so(tmp_path):
+    """A link to itself or to nothing exists as a name: "no such file or folder" would contradict what ls shows."""
+    from common.deployment.recording import clip_requests
+
+    os.symlink(tmp_path / "loop", tmp_path / "loop")
+    with pytest.raises(DeployError, match=r"loop: a link to nothing \(dangling, or a loop of links\)$"):
+        clip_requests(tmp_path / "loop")
+    (tmp_path / "clips.csv").write_text("path\nloop\n", encoding="utf-8")
+    skipped = clip_requests(tmp_path / "clips.csv").entries[0]
+    assert isinstance(skipped, Skipped), skipped
+    assert skipped.reason == "a link to nothing (dangling, or a loop of links)", skipped

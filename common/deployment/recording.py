@@ -207,8 +207,9 @@ def clip_requests(path: str | Path, onset: str | None = None, apex: str | None =
     """The entries ``path`` names: one clip (frames folder or video), a folder of clips, or a CSV of clips."""
     path = Path(path)
     given = any(v is not None for v in (onset, apex, offset))
-    if not path.exists():
-        raise DeployError(f"--predict {path}: no such file or folder")
+    if not path.exists():  # a link that leads nowhere exists as a name: say so, not "no such file"
+        what = "a link to nothing (dangling, or a loop of links)" if path.is_symlink() else "no such file or folder"
+        raise DeployError(f"--predict {path}: {what}")
     if path.is_file() and path.suffix.lower() == ".csv":
         if given:
             raise DeployError(f"--predict {path}: --onset/--apex/--offset go with one clip; a CSV gives them per row")
@@ -276,7 +277,8 @@ def _csv_entries(path: Path) -> tuple[ClipRequest | Skipped, ...]:
         clip = Path(values["path"])
         clip = clip if clip.is_absolute() else path.parent / clip
         if not clip.exists():
-            entries.append(Skipped(entry, str(clip), "no such file or folder"))
+            entries.append(Skipped(entry, str(clip), "a link to nothing (dangling, or a loop of links)"
+                                   if clip.is_symlink() else "no such file or folder"))
             continue
         if not clip.is_file() and not clip.is_dir():  # a pipe or a device (/dev/zero) would be read forever
             entries.append(Skipped(entry, str(clip), "not a file or folder (a device, a pipe?); expected a folder of "
@@ -469,20 +471,24 @@ def frame_clock(times: Sequence[float] | None, source: str) -> Clock:
     return Clock(tuple(float(t) for t in times), source, variable)
 
 
-# The highest frame rate a video's container is believed: high-speed cameras of micro-expressions record 100 to
-# 200 frames a second, the fastest consumer slow motion about 1,000; a container claiming more is read as giving
-# no rate (--fps or the training corpus's then gives it, and the prediction records which).
+# The frame rates a video's container is believed between: high-speed cameras of micro-expressions record 100 to
+# 200 frames a second, the fastest consumer slow motion about 1,000; no camera writes a video of under one frame
+# a second (a time-lapse is stored at a playback rate), and a micro-expression lasts under half a second. A
+# container claiming a rate outside these (a damaged header's 1e-09 fps, or 1e9) is read as giving no rate (--fps
+# or the training corpus's then gives it, and the prediction records which).
+MIN_CONTAINER_RATE = 1.0
 MAX_CONTAINER_RATE = 10_000.0
 
 
 def _container_rate(value) -> float:
     """A video container's frame rate, 0.0 (unknown) when it gives none or one that is not a finite number
-    above 0 (some containers report NaN or a negative rate), or above :data:`MAX_CONTAINER_RATE`."""
+    above 0 (some containers report NaN or a negative rate), or is outside :data:`MIN_CONTAINER_RATE` ..
+    :data:`MAX_CONTAINER_RATE`."""
     try:
         fps = float(value or 0.0)
     except (TypeError, ValueError):
         return 0.0
-    return fps if valid_rate(fps) and fps <= MAX_CONTAINER_RATE else 0.0
+    return fps if valid_rate(fps) and MIN_CONTAINER_RATE <= fps <= MAX_CONTAINER_RATE else 0.0
 
 
 def parse_position(text: str | None, what: str, fps: float, first: int, clip: Path,
@@ -644,6 +650,12 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
     if apex is not None and not onset <= apex <= offset:
         raise DeployError(f"{path}: {_as_given('apex', request.apex, apex)} is outside the expression (onset {onset} "
                           f".. offset {offset})")
+    if apex is not None and apex not in numbers:  # a gap: the method would build its input from another frame, unsaid
+        below = max(n for n in numbers if n < apex)
+        above = min(n for n in numbers if n > apex)
+        raise DeployError(f"{path}: {_as_given('apex', request.apex, apex)} is a frame missing from the clip (no "
+                          f"frame file carries that number; the nearest are {below} and {above}); expected the "
+                          f"number of a frame of the clip")
     used = tuple(p for p, n in zip(frames, numbers) if onset <= n <= offset)
     if not used:
         raise DeployError(f"{path}: no frame between --onset {onset} and --offset {offset} (the clip's {span})")

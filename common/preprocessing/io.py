@@ -18,6 +18,7 @@ stay OpenCV's), so no result changes; it costs about one more decoding of each J
 from __future__ import annotations
 
 import dataclasses
+import io
 import warnings
 from pathlib import Path
 from collections.abc import Sequence
@@ -97,10 +98,34 @@ def claimed_size(head: bytes) -> tuple[int, int] | None:
     return None
 
 
-def size_problem(head: bytes) -> str:
-    """Why an image whose first bytes are ``head`` is not decoded: a header claiming more than :data:`MAX_PIXELS`
-    pixels (:func:`claimed_size`); ``""`` otherwise."""
-    size = claimed_size(head)
+def _pillow_size(data: np.ndarray) -> tuple[int, int] | None:
+    """``(width, height)`` Pillow reads from the header of an image :func:`claimed_size` does not size (a TIFF, a
+    WebP or GIF under a frame's name, a JPEG whose frame header lies past its first :data:`_HEADER` bytes): OpenCV
+    decodes these by their content, whatever the name. Nothing is decoded. ``(0, 0)`` when Pillow itself refuses the
+    size as a decompression bomb (more than twice its own limit, which is above :data:`MAX_PIXELS`); None when it
+    reads no size (OpenCV then decodes the file or refuses it, as before)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():  # Pillow's warning of a large size: the size is compared below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data.tobytes())) as image:
+                return int(image.size[0]), int(image.size[1])
+    except Image.DecompressionBombError:
+        return 0, 0
+    except Exception:  # any header Pillow cannot read (its plugins raise many kinds): no size known
+        return None
+
+
+def size_problem(data: np.ndarray) -> str:
+    """Why an image file whose bytes are ``data`` (uint8) is not decoded: a header claiming more than
+    :data:`MAX_PIXELS` pixels (:func:`claimed_size` on its first bytes; Pillow's reading of the header for any
+    other format, :func:`_pillow_size`); ``""`` otherwise."""
+    size = claimed_size(data[:_HEADER].tobytes())
+    if size is None:
+        size = _pillow_size(data)
+        if size == (0, 0):
+            return f"its header claims more than {MAX_PIXELS:,} pixels; not decoded"
     if size is None or size[0] * size[1] <= MAX_PIXELS:
         return ""
     return (f"its header claims {size[0]}x{size[1]} pixels, more than any frame this suite reads (at most "
@@ -129,7 +154,7 @@ def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
         data = np.frombuffer(read_regular_bytes(path), dtype=np.uint8)
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this image ({error.strerror or error})", path) from None
-    problem = size_problem(data[:_HEADER].tobytes()) or jpeg_problem(data)
+    problem = size_problem(data) or jpeg_problem(data)
     if problem:
         raise FrameReadError(f"{path}: {problem}", path)
     return cv2.imdecode(data, flag) if data.size else None
@@ -214,7 +239,7 @@ def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})", path) from None
     problem = (_bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))
-               or size_problem(data[:_HEADER].tobytes()) or jpeg_problem(data))
+               or size_problem(data) or jpeg_problem(data))
     if problem:
         raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame", path)
     flag = cv2.IMREAD_GRAYSCALE if color == "gray" else cv2.IMREAD_COLOR
