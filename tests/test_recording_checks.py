@@ -357,6 +357,25 @@ def _pillow_image(size: int, form: str) -> bytes:
     return buffer.getvalue()
 
 
+def test_a_frame_file_of_more_bytes_than_any_frame_holds_is_refused_before_it_is_read(tmp_path):
+    """A frame file is read whole before its header is looked at: one of more bytes than an uncompressed 32-bit BMP
+    of io.MAX_PIXELS (a sparse file here, nothing on disk) is refused from its size, nothing read."""
+    import resource
+
+    from common.preprocessing import io
+    from common.preprocessing.io import FrameReadError, decode_image, read_frame
+
+    path = tmp_path / "img001.png"
+    with open(path, "wb") as handle:
+        handle.truncate(io.MAX_IMAGE_BYTES + 1)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for read in (read_frame, lambda p: decode_image(p, 1)):
+        with pytest.raises(FrameReadError, match=rf"img001.png: {io.MAX_IMAGE_BYTES + 1:,} bytes, more than "
+                                                 rf"{io.MAX_IMAGE_BYTES:,}, more than an? \w+ file of at most "):
+            read(path)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 100_000  # kB: nothing of it read
+
+
 @pytest.mark.parametrize("name, make", [("frame.tif", lambda n: _pillow_image(n, "TIFF")),
                                         ("tiff_named.png", lambda n: _pillow_image(n, "TIFF")),
                                         ("webp_named.jpg", lambda n: _pillow_image(n, "WEBP")),

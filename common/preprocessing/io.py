@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 import simplejpeg
 
-from common.files import open_regular, read_regular_bytes
+from common.files import FileTooLarge, open_regular, read_regular_bytes
 from common.errors import MersuiteError
 
 _JPEG_SOI, _JPEG_EOI = b"\xff\xd8", b"\xff\xd9"
@@ -37,6 +37,9 @@ _TAIL = 64  # bytes of a file's end that --check-data reads
 # claims before it reads a row, so a 100-byte file claiming 60000 x 60000 pixels would take 10 GB. 8192 x 8192
 # is more than any frame this suite reads (SAMM's 2040 x 1088, an 8K video's 7680 x 4320).
 MAX_PIXELS = 8192 * 8192
+# The most bytes an image file may hold, read before its header is looked at: an uncompressed 32-bit BMP of
+# MAX_PIXELS and a megabyte of header and metadata. A frame file of gigabytes was read whole first.
+MAX_IMAGE_BYTES = 4 * MAX_PIXELS + (1 << 20)
 _HEADER = 1 << 18  # bytes searched for a JPEG's frame header (after EXIF and ICC segments of up to 64 KiB each)
 _JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # SOF0..SOF15 but DHT, JPG and DAC
 # libjpeg's warnings that image data was lost and filled in (jerror.h: JWRN_HIT_MARKER, JWRN_JPEG_EOF,
@@ -151,9 +154,12 @@ def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
     :class:`FrameReadError` naming the file for a header claiming too many pixels, damaged JPEG data, or a file that
     cannot be read), None when OpenCV cannot decode it."""
     try:
-        data = np.frombuffer(read_regular_bytes(path), dtype=np.uint8)
+        data = np.frombuffer(read_regular_bytes(path, max_bytes=MAX_IMAGE_BYTES), dtype=np.uint8)
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this image ({error.strerror or error})", path) from None
+    except FileTooLarge as error:
+        raise FrameReadError(f"{path}: {error}, more than an image file of at most {MAX_PIXELS:,} pixels holds; "
+                             "not read", path) from None
     problem = size_problem(data) or jpeg_problem(data)
     if problem:
         raise FrameReadError(f"{path}: {problem}", path)
@@ -235,9 +241,12 @@ def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
     if color not in ("rgb", "gray"):
         raise ValueError(f"color={color!r}: expected 'rgb' or 'gray'")
     try:
-        data = np.frombuffer(read_regular_bytes(path), dtype=np.uint8)
+        data = np.frombuffer(read_regular_bytes(path, max_bytes=MAX_IMAGE_BYTES), dtype=np.uint8)
     except OSError as error:
         raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})", path) from None
+    except FileTooLarge as error:
+        raise FrameReadError(f"{path}: {error}, more than a frame file of at most {MAX_PIXELS:,} pixels holds; "
+                             "not read", path) from None
     problem = (_bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))
                or size_problem(data) or jpeg_problem(data))
     if problem:
