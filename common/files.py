@@ -111,6 +111,16 @@ def display_text(value: Any) -> str:
     return raw.decode("utf-8", "replace")
 
 
+def terminal_text(value: Any, keep: str = "") -> str:
+    """``value`` (:func:`display_text`) as a console line prints it: every character a terminal acts on instead of
+    showing (ESC, which starts a colour or clear-screen sequence, CR, a line end, a right-to-left override: those
+    ``str.isprintable`` calls not printable) written as its escape (``\\x1b``, ``\\r``, ``\\u202e``), so that a
+    name read from a file or a folder never redraws, reorders or splits the line. ``keep``: characters left as
+    they are (``"\\n"`` for a log record that may hold several lines)."""
+    return "".join(c if c.isprintable() or c in keep else c.encode("unicode_escape").decode("ascii")
+                   for c in display_text(value))
+
+
 def write_text_atomic(path: str | Path, text: str) -> Path:
     with atomic_write(path) as handle:
         handle.write(text)

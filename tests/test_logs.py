@@ -47,3 +47,22 @@ def test_the_cli_sets_up_its_console_for_the_command_only(capsys, monkeypatch):
     assert cli.main(["--predict", "clip.mp4", "--model", "models/x"]) == 0  # its stdout carries the results
     assert capsys.readouterr() == ("", "a progress line\n")
     assert _state() == before
+
+
+def test_a_name_in_a_console_line_reaches_the_terminal_with_its_control_characters_escaped(capsys, monkeypatch):
+    """A log line, and the lines --predict prints of the user's recordings, quote names from files and folders:
+    their ESC (a clear-screen sequence), CR (the cursor back over the line) and right-to-left override reached the
+    terminal raw. A log record's own line ends stay."""
+    import argparse
+
+    from common.deployment import predict
+
+    with logs.lines_to(logs.Console("stdout")):
+        logging.getLogger("common.deployment.predict").info("clip\x1b[2J\r\u202eX: excluded\nsecond line")
+    assert capsys.readouterr().out == "clip\\x1b[2J\\r\\u202eX: excluded\nsecond line\n"
+    monkeypatch.setattr(predict, "predict_command", lambda *args, **kwargs: (None, [], {}))
+    monkeypatch.setattr(predict, "summary_lines", lambda exported, results: ["rec\x1b[2J\n.mp4: negative (0.9)"])
+    args = argparse.Namespace(predict="x", model="m", onset=None, apex=None, offset=None, fps=None,
+                              faces_policy="exclude", out=None, json=False)
+    assert cli.predict(args, None) == 0
+    assert capsys.readouterr().out == "rec\\x1b[2J\\n.mp4: negative (0.9)\n"

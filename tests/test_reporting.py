@@ -340,3 +340,20 @@ def test_a_table_cell_of_wide_glyphs_is_as_wide_as_its_text():
     (fig,) = flow.finish()
     assert inspect_page(fig).truncated == ()
     plt.close(fig)
+
+
+def test_names_are_drawn_as_written_and_a_log_axis_keeps_its_powers_of_ten(tmp_path):
+    """``style.drawable``: a title and tick labels given as text draw a ``$`` pair as written (as mathtext,
+    ``$\\nosuch$`` stopped the page with a traceback); the numbers a log axis writes (``$10^{3}$``) stay mathtext."""
+    from common.reporting import style
+
+    fig, ax = plt.subplots()
+    ax.plot([1e3, 1e6], [0, 1])
+    ax.set_xscale("log")
+    ax.set_title("cost$\\nosuch$.csv")
+    ax.set_yticks([0, 1], ["EP$\\nosuch{$", "b"])
+    style.drawable(fig)
+    fig.savefig(tmp_path / "page.pdf")
+    assert not ax.title.get_parse_math() and not any(t.get_parse_math() for t in ax.get_yticklabels())
+    assert all(t.get_parse_math() for t in ax.get_xticklabels())
+    plt.close(fig)

@@ -418,3 +418,61 @@ def test_a_log_line_not_utf8_is_named_by_its_own_line_number(capsys, dummy_corpu
     code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out")
     line = one_error_line(err)
     assert code == 2 and "log.txt, line 2001: not UTF-8 text" in line, line
+
+
+def test_a_dollar_pair_in_the_file_or_a_clip_name_is_drawn_as_written_not_as_mathtext(capsys, dummy_corpus,
+                                                                                        tmp_path):
+    """matplotlib reads text between two ``$`` as a formula: a file name and an extra clip's name (both on the
+    report's first page, the file name in every page's header) that hold one that is no formula stopped the report
+    with a traceback."""
+    clips = track_clips()
+    rows = [dict(c) for c in clips] + [{**clips[0], "clip": "EP$\\nosuch{$"}]
+    source = write_csv(tmp_path / "cost$\\nosuch$.csv", rows, predicted(clips) + [0])
+    code, out, err = score(capsys, source, dummy_corpus, tmp_path / "out", "--partial")
+    assert code == 0, err[-2000:]
+    folder = next((tmp_path / "out" / "score" / "megc2019").iterdir())
+    assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_file_name_with_control_characters_is_printed_escaped_on_one_line(capsys, dummy_corpus, tmp_path):
+    """A file's name is the user's, but often not of their choosing (a collaborator's file): its ESC (a terminal's
+    clear-screen sequence), CR (which sends the cursor back over the line) and line end reached the console raw,
+    in the summary lines and in a refusal."""
+    clips = track_clips()
+    name = "th\x1b[2Jeirs\rX\nY.csv"
+    code, out, err = score(capsys, write_csv(tmp_path / name, clips, predicted(clips)), dummy_corpus, tmp_path / "out")
+    assert code == 0, err
+    assert "\x1b" not in out and "\r" not in out
+    assert "[score megc2019] th\\x1b[2Jeirs\\rX\\nY.csv (csv): 24 of 24 clips" in out.splitlines()[0]
+    bad = tmp_path / "bad\x1b[2J\n.txt"
+    bad.write_text("clip,subject,database,true\n")
+    code, _, err = score(capsys, bad, dummy_corpus, tmp_path / "out")
+    line = one_error_line(err)
+    assert code == 2 and "bad\\x1b[2J .txt, line 1: the header lacks pred" in line and "\x1b" not in line
+
+
+def test_a_long_clip_or_file_name_is_shortened_in_the_report_not_run_off_its_page(capsys, monkeypatch, dummy_corpus,
+                                                                                 tmp_path):
+    """The report's matching lines named an extra clip of 900 wide glyphs in full, past the page's right edge; its
+    running header (one line, never wrapped) the file's name of 200, with its line end."""
+    from common.leaderboard import score as score_report
+    from common.reporting.document import ReportDocument
+
+    headers = []
+
+    class Recorded(ReportDocument):
+        def __init__(self, handle, header, *args, **kwargs):
+            headers.append(header)
+            super().__init__(handle, header, *args, **kwargs)
+
+    monkeypatch.setattr(score_report, "ReportDocument", Recorded)
+    clips = track_clips()
+    rows = [dict(c) for c in clips] + [{**clips[0], "clip": "C" * 900}]
+    source = write_csv(tmp_path / ("L" * 200 + "\nX.csv"), rows, predicted(clips) + [0])
+    code, _, err = score(capsys, source, dummy_corpus, tmp_path / "out", "--partial")
+    assert code == 0, err[-2000:]
+    folder = next((tmp_path / "out" / "score" / "megc2019").iterdir())
+    lines = score_report._matching_lines(json.loads((folder / "results.json").read_text()))
+    extra = next(line for line in lines if line.startswith("1 extra: "))
+    assert "... (913 characters)" in extra and len(extra) < 200, extra
+    assert "\n" not in headers[0] and "... (206 characters)" in headers[0] and len(headers[0]) < 200, headers

@@ -8,6 +8,7 @@ resamples instead of 2,000 to keep the test short; the intervals checked are rec
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import shutil
@@ -409,3 +410,47 @@ def test_a_subject_page_gives_each_runs_class_of_its_clips_and_the_index_counts_
     row = listing[listing.index('href="casme2_sub01.html"'):]
     assert f'data-v="{right / made:.6f}">{right}/{made}</td>' in row[:row.index("</tr>")]
     assert "fixed_<wbr>subset" in dom  # an option's name breaks at its underscores
+
+
+def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_page(tmp_path):
+    """A --score whose folder name holds ``#``, ``?`` and ``%`` (its files were linked unencoded: a link ended at
+    the ``#`` and reached no file), whose subjects' names differ only where a file name cannot hold them or in case
+    (``s/1``, ``s_1``, ``S_1``: one page for two, the other written over) and hold markup (shown as text)."""
+    from urllib.parse import unquote, urlsplit
+
+    from common.evaluation.records import write_predictions_csv
+
+    markup = "<img src=x onerror=alert(1)>"
+    reports = tmp_path / "reports"
+    scored = reports / "score" / "megc2019" / "th#1 %41?x"
+    scored.mkdir(parents=True)
+    subjects = ["s/1", "s_1", "S_1", f"s{markup}"]
+    records = [{"fold": f"f{n}", "status": "ok", "test_indices": [0, 1, 2], "keys": [f"db/{s}/c{i}" for i in range(3)],
+                "datasets": ["db"] * 3, "subjects": [s] * 3, "y_true": [0, 1, 2], "y_pred": [0, 2, 2]}
+               for n, s in enumerate(subjects)]
+    write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
+    scores = st.describe([st.read_predictions_csv(scored / "predictions.csv")], 3, ("uf1", "uar"), ("all",),
+                         n_resamples=RESAMPLES)
+    summary = {"schema": "mersuite.score/1", "source": {"path": "theirs.csv", "sha256": "0", "format": "csv"},
+               "selection": "unknown", "command": "run_all.py --score theirs.csv",
+               "track": {"name": "mine", "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"], "note": ""},
+               "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 12},
+               "statistics": {"scores": scores}}
+    (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    (tmp_path / "shipped").mkdir()
+    index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
+                       n_resamples=RESAMPLES)
+    checked = 0
+    for page in index.parent.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<img" not in text, page
+        rows = parse(text)
+        for link in rows.links:
+            target = unquote(urlsplit(link).path)
+            assert (page.parent / target).is_file(), (page, link)
+            checked += "predictions.csv" in target
+    assert checked >= 2  # the entry's page and files/index.html link the scored file
+    pages = [p for p in (index.parent / "subjects" / "mine").iterdir() if p.name != "index.html"]
+    assert len({p.name.lower() for p in pages}) == len(subjects)
+    for subject in subjects:
+        assert sum(f"<h1>db / {html.escape(subject)}</h1>" in p.read_text(encoding="utf-8") for p in pages) == 1

@@ -22,7 +22,7 @@ import numpy as np
 from common.datasets.released import corpus_label
 from common.evaluation import metrics
 from common.evaluation import statistics as st
-from common.evaluation.outside import Matched
+from common.evaluation.outside import Matched, shown_name
 from common.experiment import Track
 from common.files import atomic_write
 from common.leaderboard.summary import LEVEL, METRICS, scope_entry
@@ -157,8 +157,9 @@ def _matching_lines(summary: Mapping[str, Any]) -> list[str]:
              + (f"; left out: {m['left_out']} (--partial)." if m["left_out"] else ".")]
     for what in ("missing", "extra", "relabelled"):
         listed, count = m[what], m[f"n_{what}"]  # results.json names the first few, and counts them all
-        if count:
-            names = [r if isinstance(r, str) else f"{r['key']} (file {r['file_class']}, track {r['track_class']})"
+        if count:  # a name from the file shortened and escaped (shown_name): one of 1,000 characters ran off the page
+            names = [shown_name(r) if isinstance(r, str)
+                     else f"{shown_name(r['key'])} (file {r['file_class']}, track {r['track_class']})"
                      for r in listed[:12]]
             more = ""
             if count > len(listed):
@@ -207,7 +208,8 @@ def write_score_report(summary: Mapping[str, Any], path: str | Path) -> Path:
     path = Path(path)
     metadata = {"Title": f"mersuite score: {Path(summary['source']['path']).name} on {summary['track']['name']}",
                 "Creator": "mersuite run_all.py --score"}
-    header = (f"score {Path(summary['source']['path']).name} · track {summary['track']['name']} · corpus "
+    # the running header is one line, never wrapped: the file's name shortened and escaped (shown_name)
+    header = (f"score {shown_name(Path(summary['source']['path']).name)} · track {summary['track']['name']} · corpus "
               f"{summary['corpus']['kind'].upper()}")
     with atomic_write(path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
         doc.section("Scores")

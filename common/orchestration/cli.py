@@ -53,6 +53,7 @@ from common.environment import keras_backend_problem
 from common.errors import DeclarationError, MersuiteError, one_line, RunError, WorkSavedError
 from common.evaluation.references import with_recomputed, with_runs_as
 from common.evaluation import published
+from common.files import terminal_text
 from common.orchestration.logs import Console, lines_to, quiet_tensorflow_log
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
@@ -282,7 +283,8 @@ def _positive_int(text: str) -> int:
 
 
 def _err(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    # one line, whatever a file's or a clip's name in it holds (a line end, ESC, CR: written escaped)
+    print(f"{PROG}: error: {terminal_text(message)}", file=sys.stderr)
 
 
 def _registry(registry: Any):
@@ -606,7 +608,7 @@ def predict(args, registry: Any) -> int:
         print(json.dumps(results_json(exported, results, outputs), indent=1))
     else:
         for line in summary_lines(exported, results):
-            print(line)
+            print(terminal_text(line))  # a line names the user's recordings: their control characters escaped
     return 0
 
 

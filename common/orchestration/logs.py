@@ -20,6 +20,8 @@ import logging
 import sys
 from collections.abc import Iterator
 
+from common.files import terminal_text
+
 # The top-level packages whose modules log progress lines: the harness and the papers.
 PROJECT_LOGGERS = ("common", "papers")
 MESSAGE_ONLY = "%(message)s"  # a line as the code wrote it: no level, logger name or time
@@ -39,6 +41,11 @@ class Console(logging.StreamHandler):
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = getattr(sys, self.stream_name)
         super().emit(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        # a line may quote a clip's, a subject's or a file's name: its control characters (ESC, CR) are written
+        # escaped, never sent to the terminal; a record's own line ends (a traceback) stay
+        return terminal_text(super().format(record), keep="\n")
 
 
 class Lines(logging.Handler):

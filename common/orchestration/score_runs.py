@@ -35,7 +35,7 @@ from common.evaluation.records import jsonable, write_predictions_csv
 from common.evaluation.splits import safe_name
 from common.experiment import Fold, Selection, Track
 from common.files import (check_inside, file_sha256, folder_lock, prepare_output_folder, read_json,
-                          write_json_atomic)
+                          terminal_text, write_json_atomic)
 from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
 from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, run_spec
@@ -280,10 +280,10 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
             write_score_report(summary, outputs["report"])
         except OSError as exc:
             raise RunError(f"cannot write the score outputs under {folder}: {exc.strerror or exc}") from None
-    for line in _summary_lines(summary):
-        logger.info(line)
+    for line in _summary_lines(summary):  # each one line, though the file's name holds a line end
+        logger.info(terminal_text(line))
     warning = (statistics.get("class_scores") or {}).get("warning")
     if warning:
-        logger.warning(f"[score {track.name}] {path.name}: {warning}")
+        logger.warning(terminal_text(f"[score {track.name}] {path.name}: {warning}"))
     logger.info(f"[score {track.name}] {outputs['results']}, {outputs['predictions'].name}, {outputs['report'].name}")
     return ScoreResult(summary=summary, outputs=outputs)

@@ -25,6 +25,7 @@ import html
 import math
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 from collections.abc import Mapping, Sequence
 
@@ -188,6 +189,13 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def href(path: str) -> str:
+    """A site-relative path as a link's ``href``: percent-encoded (``urllib.parse.quote``), then escaped. A file's
+    path holds its run folder's name as it is on disk, where a ``#``, ``?`` or ``%`` would end the path early
+    (read as the start of a fragment, a query, an escape) and the link would reach no file."""
+    return esc(quote(path))
+
+
 def number(value: float | None, digits: int = 3) -> str:
     """A score as the site shows it ("" where there is none)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -285,15 +293,15 @@ def leaderboard(track: TrackPages) -> str:
         all_scope = entry.scores.get("all", {})
         classes = "published" if not entry.runs else ""
         classes += " synthetic" if entry.synthetic else ""
-        label = f'<a href="{esc(page_link)}">{esc(entry.label)}</a>'
+        label = f'<a href="{href(page_link)}">{esc(entry.label)}</a>'
         found = "; ".join(f"{what}: {p}" for what, p in entry.sources)  # each file with what it is
-        link, title = f"{page_link}#sources", f"computed from {found}; made by {entry.command}"
+        link, title = f"{quote(page_link)}#sources", f"computed from {found}; made by {entry.command}"
         cells = [f'<td>{label}<span class="ci">{esc(entry.kind)}</span>{marks(entry)}</td>',
                  f'<td title="{esc(", ".join(map(str, entry.seeds)))}">{esc(seed_ranges(entry.seeds))}</td>']
         digits = 3 if entry.runs else 4  # a published number as printed
         cells += [score_cell(all_scope.get(metric), link, title, digits=digits) for metric in METRICS]
         if entry.best_epoch is not None:
-            cells.append(pair_cell(entry.best_epoch.get("all"), f"{page_link}#sources-epochs", title))
+            cells.append(pair_cell(entry.best_epoch.get("all"), f"{quote(page_link)}#sources-epochs", title))
         elif entry.kind == OUR_RUN and entry.runs:
             cells.append('<td class="n" data-v=""><span class="mark m-last">last epoch only</span></td>')
         else:
@@ -444,7 +452,8 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
         commands = "".join(f'<li><span class="cmd">{esc(line)}</span></li>' for line in entry.command.splitlines())
         parts.append(f"<p>Made by{' (at commit <code>' + esc(entry.commit) + '</code>)' if entry.commit else ''}:</p>"
                      f"<ul>{commands}</ul>")
-    sources = "".join(f'<li>{esc(what)}: <a href="../{esc(path)}">{esc(path)}</a></li>' for what, path in entry.sources)
+    sources = "".join(f'<li>{esc(what)}: <a href="../{href(path)}">{esc(path)}</a></li>'
+                      for what, path in entry.sources)
     parts.append(f'<h2 id="sources">Computed from</h2><ul>{sources}</ul>')
     epochs = entry.best_epoch is not None
     head = ("<tr><th>scope</th><th>UF1 [95 % CI] (per seed)</th><th>UAR [95 % CI] (per seed)</th>"
@@ -471,9 +480,9 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                      "a selection on the test data, shown to measure it, never to cite.</p>")
     for run in entry.runs:
         parts.append(f'<h2 id="run-{esc(run.name)}">{esc(run.name)}</h2>')
-        files = f'predictions: <a href="../{esc(run.file)}">{esc(run.file)}</a>'
+        files = f'predictions: <a href="../{href(run.file)}">{esc(run.file)}</a>'
         if run.epochs_file:
-            files += f'; per-epoch record: <a href="../{esc(run.epochs_file)}">{esc(run.epochs_file)}</a>'
+            files += f'; per-epoch record: <a href="../{href(run.epochs_file)}">{esc(run.epochs_file)}</a>'
         else:
             files += '; <span class="mark m-last">last epoch only</span> (no per-epoch record)'
         parts.append(f"<p>{files}</p>")
@@ -485,7 +494,7 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                 continue
             values = metrics.scores(scoped.y_true, scoped.y_pred, len(track.class_names))
             seed_rows.append(f'<tr><th>{esc(name)}</th><td class="n">{len(scoped)}</td>'
-                             + "".join(f'<td class="n"><a href="../{esc(run.file)}">{number(values[m])}</a></td>'
+                             + "".join(f'<td class="n"><a href="../{href(run.file)}">{number(values[m])}</a></td>'
                                        for m in (*METRICS, "accuracy")) + "</tr>")
         parts.append('<table class="run-scores"><thead><tr><th>scope</th><th>clips</th><th>UF1 pooled</th>'
                      f"<th>UAR pooled</th><th>accuracy</th></tr></thead><tbody>{''.join(seed_rows)}</tbody></table>")
@@ -523,11 +532,22 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
     pages: dict[str, str] = {}
     index_rows = []
     ordered = sorted(subjects)
-    names = [f"{safe(database)}_{safe(subject)}.html" for database, subject in ordered]
+    names: list[str] = []
+    taken: set[str] = set()  # lower case: a file system may ignore case
+    for database, subject in ordered:
+        # two subjects whose names differ only where safe() writes "_" ("s/1", "s_1"), or only in case, would
+        # share one page: the later one's name gets a number
+        base, n = f"{safe(database)}_{safe(subject)}", 1
+        name = f"{base}.html"
+        while name.lower() in taken:
+            n += 1
+            name = f"{base}-{n}.html"
+        taken.add(name.lower())
+        names.append(name)
     for number_, ((database, subject), name) in enumerate(zip(ordered, names)):
         clips = subjects[(database, subject)]
         head = "<tr><th>clip</th><th>true class</th>" + "".join(
-            f'<th><a href="../../{esc(entry_page_name(track.name, e))}">{breakable(e.label)}</a></th>'
+            f'<th><a href="../../{href(entry_page_name(track.name, e))}">{breakable(e.label)}</a></th>'
             for e in with_runs) + "</tr>"
         rows = []
         correct = {e.slug: [0, 0] for e in with_runs}
@@ -547,7 +567,7 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
                 cells.append(f'<td class="{cls}" title="one class a run: {esc(", ".join(r.name for r in e.runs))}">'
                              f"{esc(shown)}</td>")
             rows.append(f"<tr><td>{esc(key)}</td><td>{esc(track.class_names[truth])}</td>{''.join(cells)}</tr>")
-        around = " ".join(f'<a href="{esc(names[i])}">{what}</a>' for i, what in
+        around = " ".join(f'<a href="{href(names[i])}">{what}</a>' for i, what in
                           ((number_ - 1, "previous subject"), (number_ + 1, "next subject")) if 0 <= i < len(names))
         body = (f"<p>{around}</p><h1>{esc(database)} / {esc(subject)}</h1>"
                 f"<p class=\"lead\">{esc(track.title)}: every entry's "
@@ -558,7 +578,7 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
         pages[name] = page(f"{database}/{subject}: {track.name}", body, depth=2)
         accuracy = "".join(f'<td class="n" data-v="{c[0] / c[1]:.6f}">{c[0]}/{c[1]}</td>' if c[1] else
                            '<td data-v=""></td>' for c in correct.values())
-        index_rows.append(f'<tr><td><a href="{esc(name)}">{esc(database)} / {esc(subject)}</a></td>'
+        index_rows.append(f'<tr><td><a href="{href(name)}">{esc(database)} / {esc(subject)}</a></td>'
                           f'<td class="n" data-v="{len(clips)}">{len(clips)}</td>{accuracy}</tr>')
     head = "<tr><th>subject</th><th>clips</th>" + "".join(f"<th>{breakable(e.label)}: right / predicted</th>"
                                                           for e in with_runs) + "</tr>"
@@ -580,7 +600,7 @@ def pairs_page(tracks: Sequence[TrackPages], resamples: int) -> str:
     for track in tracks:
         if not track.pairs:
             continue
-        labels = {e.slug: f'<a href="{esc(entry_page_name(track.name, e))}">{esc(e.label)}</a>' for e in track.entries}
+        labels = {e.slug: f'<a href="{href(entry_page_name(track.name, e))}">{esc(e.label)}</a>' for e in track.entries}
         rows = []
         for pair in track.pairs:
             c = pair.comparison
@@ -621,7 +641,7 @@ def files_index(folder: Path) -> str:
             grouped.setdefault(parent if parent.endswith(".folds") else path, []).append(path)
     items = []
     for head, paths in grouped.items():
-        links = "".join(f'<li><a href="{esc(path)}">{esc(path)}</a></li>' for path in paths)
+        links = "".join(f'<li><a href="{href(path)}">{esc(path)}</a></li>' for path in paths)
         items.append(links if head == paths[0] else  # a file of its own, else a folder of fold records
                      f"<li><details><summary>{esc(head)}/: {len(paths)} fold records</summary><ul>{links}</ul>"
                      "</details></li>")
@@ -668,7 +688,7 @@ def write_site(folder: Path, tracks: Sequence[TrackPages], copies: Mapping[str, 
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(path, text)
     subject_tracks = [t for t in tracks if (folder / "subjects" / t.name / "index.html").is_file()]
-    items = "".join(f'<li><a href="{esc(t.name)}/index.html">{esc(t.title)}</a></li>' for t in subject_tracks)
+    items = "".join(f'<li><a href="{href(t.name)}/index.html">{esc(t.title)}</a></li>' for t in subject_tracks)
     (folder / "subjects").mkdir(exist_ok=True)
     write_text_atomic(folder / "subjects" / "index.html",
                       page("Subjects", f"<h1>Subjects</h1><ul>{items or '<li>no track holds predictions</li>'}</ul>",

@@ -7,7 +7,8 @@
 - :data:`BANNER` is the synthetic-corpus banner's box; :func:`stamp` writes the running header
   (paper, profile, corpus) and the page number at the page's edges.
 - :func:`drawable` makes every text of a page one a font can draw (a file name the locale could not
-  decode, ``common.files.display_text``) before the page is laid out or saved.
+  decode, ``common.files.display_text``) and draws it as written (a ``$`` pair in a name is not mathtext) before
+  the page is laid out or saved.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.text import Text
+from matplotlib.ticker import LogFormatter, ScalarFormatter
 
 from common.files import display_text
 
@@ -55,15 +57,36 @@ def colour(name: str) -> str:
 
 def stamp(fig: plt.Figure, header: str, page: int) -> None:
     """The running header (top left) and the page number (bottom right), outside the body."""
-    fig.text(0.03, 0.992, header, fontsize=6, color=MUTED, va="top", ha="left", gid="stamp")
+    # the header names files and runs: drawn as written, never as mathtext (see drawable)
+    fig.text(0.03, 0.992, header, fontsize=6, color=MUTED, va="top", ha="left", gid="stamp", parse_math=False)
     fig.text(0.97, 0.006, f"page {page}", fontsize=6, color=MUTED, va="bottom", ha="right", gid="stamp")
+
+
+def _formatted_ticks(fig: plt.Figure) -> set[int]:
+    """The ids of the texts an axis's number formatter writes (its tick labels, its offset text), mathtext on
+    purpose (a log axis's ``10^5``); tick labels given as text (``set_yticks(ticks, names)``) are not among them."""
+    out: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            out.add(id(axis.offsetText))
+            for ticks, formatter in ((axis.majorTicks, axis.get_major_formatter()),
+                                     (axis.minorTicks, axis.get_minor_formatter())):
+                if isinstance(formatter, (ScalarFormatter, LogFormatter)):  # the formatters that write mathtext
+                    out.update(id(label) for tick in ticks for label in (tick.label1, tick.label2))
+    return out
 
 
 def drawable(fig: plt.Figure) -> None:
     """Every text of ``fig`` as a font can draw it (``common.files.display_text``): a path the locale could not
     decode (``LC_ALL=C`` without UTF-8 mode) reaches the page as its UTF-8 text, never as the surrogate escapes
-    that stop matplotlib's drawing with a traceback. Called on every page before it is laid out or saved."""
-    for text in fig.findobj(Text):
+    that stop matplotlib's drawing with a traceback. Every text but an axis's own numbers is drawn as written,
+    not as mathtext: a ``$`` pair in a file, clip or class name (``a$\\x$.csv``) would be drawn as a formula, or
+    stop the page with a traceback. Called on every page before it is laid out or saved."""
+    texts = fig.findobj(Text)  # first: listing an axis's children makes its ticks
+    numbers = _formatted_ticks(fig)
+    for text in texts:
+        if id(text) not in numbers:
+            text.set_parse_math(False)
         value = text.get_text()
         shown = display_text(value)
         if shown != value:
