@@ -338,3 +338,72 @@ def test_a_predictions_file_is_read_within_its_bounds(tmp_path, monkeypatch, bod
     path.write_text(",".join(f"c{i}" for i in range(st.PREDICTION_HEADER_CELLS + 1)) + "\n")
     with pytest.raises(ValueError, match=r"a header of more than 1,000 columns"):
         st.read_prediction_rows(path)
+
+
+def test_the_label_permutation_null_scores_uf1_as_uar_draw_by_draw():
+    """The track's chance line (``against="labels"``) answers a permutation of the true labels, so each class is
+    predicted exactly as often as it is shown: F1_c = 2 TP_c / (N_c + N_c) = recall_c, and the null UF1 is the null
+    UAR, mean 1/K however unbalanced the classes (docs/methods.md §9.2); a constant predictor is what scores less."""
+    rng = np.random.default_rng(5)
+    y_true = rng.choice(3, 150, p=[0.6, 0.3, 0.1])
+    p = st.make_predictions(y_true, y_true, np.repeat([f"s{i}" for i in range(30)], 5), ["d"] * 150)
+    uf1 = st.chance_level(p, 3, "uf1", n_permutations=3000)
+    uar = st.chance_level(p, 3, "uar", n_permutations=3000)
+    assert (uf1.mean, uf1.low, uf1.high) == (uar.mean, uar.low, uar.high)
+    assert uf1.mean == pytest.approx(1 / 3, abs=0.01)
+    majority = st.make_predictions(y_true, np.zeros(150, dtype=int), p.subjects, ["d"] * 150)
+    assert st.pooled_score(majority, 3, "uf1") < uf1.low
+
+
+def test_every_leaderboard_csv_row_says_its_track_folds_and_interval():
+    """leaderboard.csv's run rows carry what the PDF's banner says of their numbers: the track, the folds (a
+    ``--max-folds`` run marked partial, not comparable with published rows) and how the interval was computed; a
+    scope of one subject says why it has none."""
+    from common.leaderboard import summary as summary_module
+
+    cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
+                          "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
+    score = {"pooled": 0.6, "fold_mean": 0.6, "interval": {"low": 0.5, "high": 0.7}, "aggregation": "pooled over folds"}
+    alone = {"pooled": 0.6, "fold_mean": 0.6, "interval": None, "note": "one subject: no interval"}
+    method = {"name": "m", "paper": "m", "model": "x", "profile": "paper", "seeds": [0], "cost": cost,
+              "reported": [], "scores": {"all": {"uf1": score, "uar": score}, "samm": {"uf1": alone, "uar": alone}}}
+    summary = {"track": {"name": "megc2019", "scopes": ["all", "samm"]}, "corpus": {"kind": "real"},
+               "n_folds": 2, "n_folds_protocol": 68, "max_folds": 2, "methods": [method], "references": [],
+               "statistics": {"settings": {"n_resamples": 2000, "level": 0.95, "seed": 0, "interval": "percentile"}}}
+    rows = summary_module.leaderboard_rows(summary)
+    assert {"track", "folds", "interval"} <= set(summary_module.LEADERBOARD_COLUMNS)
+    assert [r["track"] for r in rows] == ["megc2019", "megc2019"]
+    assert rows[0]["corpus"] == "real"
+    released = {"kind": "real", "inputs": "the authors' released flow images"}
+    assert summary_module.leaderboard_rows({**summary, "corpus": released})[0]["corpus"] == (
+        "real, the authors' released flow images")
+    assert summary_module.leaderboard_rows({**summary, "corpus": {"kind": "synthetic"}})[0]["corpus"] == "SYNTHETIC"
+    assert rows[0]["folds"] == "2 of 68 (partial run: 2 of 68 folds, not comparable with published rows)"
+    assert rows[0]["interval"] == "95% percentile bootstrap over subjects, 2000 resamples, seed 0"
+    assert rows[1]["interval"] == "one subject: no interval"
+    whole = summary_module.leaderboard_rows({**summary, "n_folds": 68, "max_folds": None,
+                                             "methods": [{**method, "seeds": [0, 1]}]})
+    assert whole[0]["folds"] == "68 of 68"
+    assert whole[0]["interval"] == "95% percentile bootstrap over subjects x seeds (crossed), 2000 resamples, seed 0"
+
+
+def test_tied_methods_share_their_leaderboard_rank():
+    """Two methods with the same pooled UF1 (e.g. the same predictions) share a rank in leaderboard.csv and on the
+    PDF's page 1 (1, 1, 3): the order between them is the order they ran in, not a measured one."""
+    from common.leaderboard import report
+    from common.leaderboard import summary as summary_module
+
+    cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
+                          "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
+
+    def method(name, uf1):
+        score = {"pooled": uf1, "fold_mean": uf1, "interval": {"low": uf1 - 0.1, "high": uf1 + 0.1}}
+        return {"name": name, "paper": name, "model": "m", "profile": "paper", "seeds": [0], "cost": cost,
+                "reported": [], "scores": {"all": {"uf1": score, "uar": score}}}
+
+    summary = {"track": {"name": "megc2019", "scopes": ["all"]}, "corpus": {"kind": "real"}, "references": [],
+               "methods": [method("a", 0.5), method("b", 0.7), method("c", 0.7)]}
+    rows = summary_module.leaderboard_rows(summary)
+    assert [(r["method"], r["rank"]) for r in rows] == [("b", 1), ("c", 1), ("a", 3)]
+    _, table, _ = report.leaderboard_rows(summary)
+    assert [(row[1], row[0]) for row in table] == [("b", "1"), ("c", "1"), ("a", "3")]

@@ -856,7 +856,10 @@ def chance_level(predictions: Predictions, labels: int | Sequence[Any], metric: 
     database (keeps each database's class balance). Returns the mean of ``n_permutations`` draws
     and their ``(1 - level)/2``, ``(1 + level)/2`` percentiles. Hand-written numpy loop (scipy's
     ``permutation_test`` has no stratified permutation); the scores are ``metrics.scores_from_confusion``.
-    With 3 unbalanced classes the null UF1 is not 1/3; the null UAR has mean 1/K.
+    Against the labels the permuted predictor predicts each class exactly as often as it is shown, so each
+    class's F1 is its recall and the null UF1 equals the null UAR draw by draw (mean 1/K, however unbalanced
+    the classes); against predictions the null UAR has mean 1/K and the null UF1 depends on how often the
+    method predicts each class.
     """
     _check_metric(metric)
     if against not in AGAINST:

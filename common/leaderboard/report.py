@@ -45,7 +45,7 @@ from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
-                                        score_text, test_selected)
+                                        pooled_uf1, ranks, score_text, test_selected)
 from common.leaderboard.tracks import folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
@@ -106,8 +106,7 @@ def banner(summary: Mapping[str, Any]) -> str:
 
 
 def _ranked(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return sorted(summary["methods"], key=lambda m: -((((m["scores"].get("all") or {}).get("uf1") or {})
-                                                       .get("pooled")) or -1))
+    return sorted(summary["methods"], key=lambda m: -(pooled_uf1(m) or -1))
 
 
 def _value(m: Mapping[str, Any], scope: str, metric: str) -> Mapping[str, Any]:
@@ -194,9 +193,10 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     references = list(summary.get("references", []))
     run = {m["paper"] for m in summary["methods"]}
     cut = f"\npartial: {summary['n_folds']} of {summary.get('n_folds_protocol')} folds" if partial(summary) else ""
-    for rank, m in enumerate(_ranked(summary), 1):
+    ranked = _ranked(summary)
+    for rank, m in zip(ranks(ranked), ranked):  # tied methods share a rank
         per_db = " / ".join(fmt(_value(m, db, "uf1").get("pooled"), 3) for db in databases)
-        rows.append([str(rank), m["name"], m["model"], m["profile"] + cut,
+        rows.append(["" if rank is None else str(rank), m["name"], m["model"], m["profile"] + cut,
                      score_text(_value(m, "all", "uf1"), sd=False), score_text(_value(m, "all", "uar"), sd=False),
                      fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
                      per_db, *[gauge_cell(m, s) for s in GAUGE_SELECTIONS], _paper_number(m), ""])

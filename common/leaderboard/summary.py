@@ -43,11 +43,12 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from common import progress
+from common.datasets.released import corpus_label
 from common.evaluation import metrics
 from common.evaluation.curves import training_curves
 from common.evaluation import statistics as st
 from common.evaluation.epoch_selection import SELECTIONS as GAUGE_SELECTIONS
-from common.reporting.tables import write_csv
+from common.reporting.tables import partial_note, write_csv
 
 logger = logging.getLogger(__name__)
 DEFAULT_RESAMPLES = st.DEFAULT_RESAMPLES
@@ -271,7 +272,8 @@ def score_text(values: Mapping[str, Any] | None, digits: int = 3, sd: bool = Tru
     return text
 
 
-LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "profile", "corpus", "kind", "scope", "aggregation",
+LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "track", "profile", "corpus", "folds", "kind", "scope",
+                       "aggregation", "interval",
                        "uf1", "uf1_low", "uf1_high", "uar", "uar_low", "uar_high", "uf1_fold_mean", "uar_fold_mean",
                        "uf1_seed_std", "uar_seed_std", "n_samples", "n_subjects", "seeds", "paper_uf1", "paper_uar",
                        "recomputed_uf1", "recomputed_uar", "recomputed_note",
@@ -323,8 +325,46 @@ def test_selected(reference: Mapping[str, Any]) -> bool:
     return reference.get("selects_on_test") == "yes"
 
 
+def pooled_uf1(method: Mapping[str, Any]) -> float | None:
+    """A method's pooled UF1 on "all", the leaderboard's ranking key; None without one."""
+    return (((method.get("scores") or {}).get("all") or {}).get("uf1") or {}).get("pooled")
+
+
+def ranks(methods: Sequence[Mapping[str, Any]]) -> list[int | None]:
+    """Each method's rank by pooled UF1 on "all": one plus the number of methods scoring strictly more, so that
+    tied methods share a rank (1, 1, 3), as no order between them is measured; None for a method without a score."""
+    values = [pooled_uf1(m) for m in methods]
+    scored = [v for v in values if v is not None]
+    return [None if v is None else 1 + sum(other > v for other in scored) for v in values]
+
+
+def folds_text(summary: Mapping[str, Any]) -> str | None:
+    """The folds a run row's numbers come from: "68 of 68", or with ``--max-folds`` "2 of 68 (partial run: 2 of 68
+    folds, not comparable with published rows)", as the PDF marks such a run; None when the summary does not say."""
+    run, total = summary.get("n_folds"), summary.get("n_folds_protocol")
+    if run is None:
+        return None
+    if total is None and summary.get("max_folds"):  # a results.json from before the protocol's count was kept
+        return f"the first {run} (--max-folds; partial run, not comparable with published rows)"
+    note = partial_note(int(run), total)
+    return f"{run} of {total or run}" + (f" ({note})" if note else "")
+
+
+def interval_text(summary: Mapping[str, Any], values: Mapping[str, Any], seeds: int) -> str | None:
+    """What a run row's ``*_low``/``*_high`` are (the settings of ``analyse``), or why the row has none."""
+    if not values.get("interval"):
+        return values.get("note") or None
+    settings = (summary.get("statistics") or {}).get("settings") or {}
+    level, resamples, seed = settings.get("level", LEVEL), settings.get("n_resamples"), settings.get("seed")
+    unit = "subjects x seeds (crossed)" if seeds > 1 else "subjects"
+    return (f"{int(round(100 * level))}% {settings.get('interval', 'percentile')} bootstrap over {unit}"
+            + (f", {resamples} resamples" if resamples is not None else "")
+            + (f", seed {seed}" if seed is not None else ""))
+
+
 def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The leaderboard: one row per method x scope (ranked by pooled UF1 on "all"), then the
+    """The leaderboard: one row per method x scope (ranked by pooled UF1 on "all", ties sharing a rank:
+    :func:`ranks`), then the
     published reference rows (kind ``published, not run by us``; ``paper``: the registry id that runs
     the same method here, if one does; where that method is among this benchmark's runs, kind
     ``published; our run of it: ID``, as the PDF's "published (run above)"): first those not known to
@@ -332,14 +372,19 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     :data:`CITE_HONEST`). ``selects_on_test`` / ``selection_source``: each published row's selection
     practice and where it was read (``Reference``); empty on run rows.
 
+    Every run row says what its numbers are: ``track``, ``profile``, ``corpus``, ``folds`` (:func:`folds_text`: a
+    ``--max-folds`` run is marked partial, as in the PDF), ``aggregation`` and ``interval`` (:func:`interval_text`:
+    the bootstrap's level, method, unit, resamples and seed, or why the row has none).
+
     ``recomputed_uf1``/``recomputed_uar`` (with ``recomputed_note``): where the authors' own artefact does not
     give a published number, the value it gives: on a run row, of ``paper_uf1``/``paper_uar``
     (``Reported.recomputed``); on a published row, of ``uf1``/``uar`` (``Reference.recomputed``). Empty otherwise."""
-    corpus = summary["corpus"]["kind"]
-    methods = sorted(summary["methods"], key=lambda m: -(((m["scores"].get("all") or {}).get("uf1") or {})
-                                                          .get("pooled") or -1))
+    corpus = corpus_label(summary["corpus"])  # "real", "SYNTHETIC", or "real, <the released inputs>", as the PDF
+    track = (summary.get("track") or {}).get("name")
+    folds = folds_text(summary)
+    methods = sorted(summary["methods"], key=lambda m: -(pooled_uf1(m) or -1))
     rows = []
-    for rank, m in enumerate(methods, 1):
+    for rank, m in zip(ranks(methods), methods):
         pooled = [r for r in m["reported"] if r["aggregation"] == "pooled"]
         reported = {(r["metric"], r["scope"]): r["value"] for r in pooled}
         audited = [r for r in pooled if r.get("recomputed") is not None]
@@ -348,10 +393,11 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         c = m["cost"]
         for scope, values in m["scores"].items():
             uf1, uar = values.get("uf1", {}), values.get("uar", {})
-            row = {"rank": rank, "method": m["name"], "paper": m["paper"], "model": m["model"],
-                   "profile": m["profile"], "corpus": corpus, "kind": RELEASED_WEIGHTS if m.get("weights") else RUN,
-                   "scope": scope,
-                   "aggregation": uf1.get("aggregation"), "n_samples": uf1.get("n"),
+            row = {"rank": rank, "method": m["name"], "paper": m["paper"], "model": m["model"], "track": track,
+                   "profile": m["profile"], "corpus": corpus, "folds": folds,
+                   "kind": RELEASED_WEIGHTS if m.get("weights") else RUN, "scope": scope,
+                   "aggregation": uf1.get("aggregation"), "interval": interval_text(summary, uf1, len(m["seeds"])),
+                   "n_samples": uf1.get("n"),
                    "n_subjects": uf1.get("n_subjects"), "seeds": len(m["seeds"]),
                    "paper_uf1": reported.get(("uf1", scope)), "paper_uar": reported.get(("uar", scope)),
                    "recomputed_uf1": recomputed.get(("uf1", scope)), "recomputed_uar": recomputed.get(("uar", scope)),
@@ -382,7 +428,7 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         kind += f"; {TEST_SELECTED}" if test_selected(reference) else ""
         for scope, values in reference["scores"].items():
             again = (reference.get("recomputed") or {}).get(scope) or {}
-            rows.append({"method": reference["name"], "paper": runs_as, "kind": kind, "scope": scope,
+            rows.append({"method": reference["name"], "paper": runs_as, "track": track, "kind": kind, "scope": scope,
                          "aggregation": "as published", "uf1": values["uf1"], "uar": values["uar"],
                          "recomputed_uf1": again.get("uf1"), "recomputed_uar": again.get("uar"),
                          "recomputed_note": (reference.get("recomputed_note") or None) if again else None,
