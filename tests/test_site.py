@@ -412,10 +412,13 @@ def test_a_subject_page_gives_each_runs_class_of_its_clips_and_the_index_counts_
     assert "fixed_<wbr>subset" in dom  # an option's name breaks at its underscores
 
 
-def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_page(tmp_path):
+@pytest.mark.parametrize("track", ["mine", "paper/experiment"])
+def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_page(tmp_path, track):
     """A --score whose folder name holds ``#``, ``?`` and ``%`` (its files were linked unencoded: a link ended at
     the ``#`` and reached no file), whose subjects' names differ only where a file name cannot hold them or in case
-    (``s/1``, ``s_1``, ``S_1``: one page for two, the other written over) and hold markup (shown as text)."""
+    (``s/1``, ``s_1``, ``S_1``: one page for two, the other written over) and hold markup (shown as text). A track
+    named as a paper run's is (``paper/experiment``): its pages were written a folder deeper than their links
+    assumed, and every link on them reached no file."""
     from urllib.parse import unquote, urlsplit
 
     from common.evaluation.records import write_predictions_csv
@@ -433,7 +436,7 @@ def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_pa
                          n_resamples=RESAMPLES)
     summary = {"schema": "mersuite.score/1", "source": {"path": "theirs.csv", "sha256": "0", "format": "csv"},
                "selection": "unknown", "command": "run_all.py --score theirs.csv",
-               "track": {"name": "mine", "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"], "note": ""},
+               "track": {"name": track, "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"], "note": ""},
                "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 12},
                "statistics": {"scores": scores}}
     (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
@@ -450,7 +453,7 @@ def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_pa
             assert (page.parent / target).is_file(), (page, link)
             checked += "predictions.csv" in target
     assert checked >= 2  # the entry's page and files/index.html link the scored file
-    pages = [p for p in (index.parent / "subjects" / "mine").iterdir() if p.name != "index.html"]
+    pages = [p for p in (index.parent / "subjects" / track.replace("/", "_")).iterdir() if p.name != "index.html"]
     assert len({p.name.lower() for p in pages}) == len(subjects)
     for subject in subjects:
         assert sum(f"<h1>db / {html.escape(subject)}</h1>" in p.read_text(encoding="utf-8") for p in pages) == 1

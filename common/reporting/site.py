@@ -266,7 +266,14 @@ def published_text(entry: Entry, scope: str) -> str:
 
 
 def entry_page_name(track: str, entry: Entry) -> str:
-    return f"entries/{track}--{entry.slug}.html"
+    """An entry's page: one file in ``entries/`` (a paper run's track ``paper/experiment`` made safe, so that the
+    page sits at the depth its links assume)."""
+    return f"entries/{safe(track)}--{entry.slug}.html"
+
+
+def subjects_folder(track: str) -> str:
+    """A track's subject pages' folder: ``subjects/<track>`` (made safe, as :func:`entry_page_name`)."""
+    return f"subjects/{safe(track)}"
 
 
 def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: int = 3) -> str:
@@ -684,11 +691,11 @@ def write_site(folder: Path, tracks: Sequence[TrackPages], copies: Mapping[str, 
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(path, entry_page(track, entry))
         for name, text in subject_pages(track).items():
-            path = folder / "subjects" / track.name / name
+            path = folder / subjects_folder(track.name) / name
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(path, text)
-    subject_tracks = [t for t in tracks if (folder / "subjects" / t.name / "index.html").is_file()]
-    items = "".join(f'<li><a href="{href(t.name)}/index.html">{esc(t.title)}</a></li>' for t in subject_tracks)
+    subject_tracks = [t for t in tracks if (folder / subjects_folder(t.name) / "index.html").is_file()]
+    items = "".join(f'<li><a href="{href(safe(t.name))}/index.html">{esc(t.title)}</a></li>' for t in subject_tracks)
     (folder / "subjects").mkdir(exist_ok=True)
     write_text_atomic(folder / "subjects" / "index.html",
                       page("Subjects", f"<h1>Subjects</h1><ul>{items or '<li>no track holds predictions</li>'}</ul>",
