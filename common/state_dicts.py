@@ -27,12 +27,15 @@ A weights file is someone else's file, so nothing it says is trusted (docs/runni
   below :data:`MAX_MEMO` (the memo is a dict of the entries made, never an array sized by the largest index),
   its integers at most :data:`MAX_NUMBER_BITS` bits. A zip holds at most :data:`MAX_MEMBERS` members (counted
   in the file's bytes before :mod:`zipfile` reads its directory) whose declared sizes add up to no more than
-  the file itself (torch stores them uncompressed: a deflated member is never inflated past the file), each
-  read no further than its declared size. Every tensor is a read-only view of its storage, never a copy (a
+  the file itself (torch stores them uncompressed: a deflated member is never inflated past the file; bzip2 and
+  LZMA, which zipfile decompresses a chunk at a time whole, are refused), each read no further than its
+  declared size. Every tensor is a read-only view of its storage, never a copy (a
   thousand keys naming one storage cost nothing), and all tensors together hold at most
   :data:`MAX_ARRAY_BYTES`, summed before any view is made (so a caller that copies them stays bounded too).
 - **The header is checked by type and value**: the magic number, the protocol (1001) and a system
   information that says little endian (the storages are read as little-endian numbers).
+- **The file means what it means to PyTorch**: a zip when it begins as one; its state dict the ``data.pkl`` of
+  its first member's folder; no member name twice in the zip and no key twice in a dict (the last would win).
 - **No byte is read that the file does not hold**: each storage's element count against the bytes left
   (legacy) or against its zip member's size; every storage a tensor names must be stored once, with the
   element count its record claims, and nothing may follow the last storage.
@@ -83,6 +86,7 @@ MAX_MEMO = 1 << 18  # a pickle's memo indices (pickle numbers its entries 0, 1, 
 MAX_NUMBER_BITS = 128  # an integer in a pickle (the legacy magic number has 77 bits)
 MAX_MEMBERS = 100_000  # a zip archive's members (torch writes one a storage, and three more)
 ZIP_DIRECTORY_ENTRY = b"PK\x01\x02"  # the signature every central-directory entry of a zip begins with
+ZIP_LOCAL_HEADER = b"PK\x03\x04"  # the signature a zip's first member begins with (torch.serialization._is_zipfile)
 # A storage's key names a zip member (``data/<key>``) and is matched against the legacy key list: torch writes
 # decimal numbers; anything with a path separator or other punctuation is refused.
 _KEY_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -214,6 +218,9 @@ def _set_items(target: Any, items: list, where: str) -> None:
     for key, value in zip(items[::2], items[1::2]):
         if type(key) not in (str, int):
             raise StateDictError(f"{where} uses {_brief(key)} as a dict key; expected strings")
+        # A pickle of a dict names each key once: a key set twice would silently keep only its last value.
+        if key in target:
+            raise StateDictError(f"{where} sets the key {_brief(key)} twice; expected each key once")
         target[key] = value
 
 
@@ -399,7 +406,12 @@ def _legacy(raw: bytes, path: Path) -> Any:
 
 
 def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
-    """A zip member's bytes, read no further than its declared size, which they must fill."""
+    """A zip member's bytes, read no further than its declared size, which they must fill; stored or deflated
+    only (zipfile inflates those no further than the bytes asked for, but decompresses a bzip2 or LZMA chunk
+    whole: a few hundred bytes of bzip2 are gigabytes)."""
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise StateDictError(f"{path}: its member {_short(info.filename)} is compressed by method "
+                             f"{info.compress_type}; expected it stored (as torch.save writes it) or deflated")
     with archive.open(info) as member:
         data = member.read(info.file_size + 1)
     if len(data) != info.file_size:
@@ -414,15 +426,25 @@ def _zipped(raw: bytes, path: Path) -> Any:
     if entries > MAX_MEMBERS:
         raise StateDictError(f"{path}: a zip of up to {entries} members; expected at most {MAX_MEMBERS}")
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-        members = {info.filename: info for info in archive.infolist()}
-        declared = sum(info.file_size for info in archive.infolist())
+        infos = archive.infolist()
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:  # a name twice: zipfile reads the last of them, another reader may read the first
+            if info.filename in members:
+                raise StateDictError(f"{path}: its member {_short(info.filename)} is in the zip twice; expected "
+                                     "each once")
+            members[info.filename] = info
+        declared = sum(info.file_size for info in infos)
         if declared > len(raw):
             raise StateDictError(f"{path}: its members claim {declared} bytes in all, more than the file's "
                                  f"{len(raw)}; expected the uncompressed members torch.save writes")
-        pkl = next((n for n in members if n.endswith("/data.pkl") or n == "data.pkl"), None)
-        if pkl is None:
-            raise StateDictError(f"{path}: a zip without data.pkl; expected a PyTorch state dict")
-        prefix = pkl[:-len("data.pkl")]
+        # The folder of the first member holds the archive, as PyTorch reads it (not the first data.pkl found
+        # anywhere: a file PyTorch reads from archive/data.pkl is read from the same place here).
+        folder = infos[0].filename.partition("/")[0] if infos and "/" in infos[0].filename else None
+        pkl = f"{folder}/data.pkl"
+        if folder is None or pkl not in members:
+            raise StateDictError(f"{path}: a zip without <folder>/data.pkl in the folder of its first member; "
+                                 "expected a PyTorch state dict")
+        prefix = f"{folder}/"
         byteorder = members.get(f"{prefix}byteorder")
         if byteorder is not None and _member(archive, byteorder, path) != b"little":
             raise StateDictError(f"{path}: its byteorder is not 'little'; the storages are read as little-endian")
@@ -559,7 +581,9 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
     path = Path(path)
     raw = _read_bytes(path)
     try:
-        obj = _zipped(raw, path) if zipfile.is_zipfile(io.BytesIO(raw)) else _legacy(raw, path)
+        # A zip archive when the file begins as one, as PyTorch decides (zipfile.is_zipfile looks for a zip's
+        # end anywhere near the file's end: inside a legacy file's last storage too, which PyTorch reads as legacy)
+        obj = _zipped(raw, path) if raw.startswith(ZIP_LOCAL_HEADER) else _legacy(raw, path)
         return _arrays(obj, path)
     except StateDictError:
         raise

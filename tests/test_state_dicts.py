@@ -9,6 +9,8 @@ import pickle
 import struct
 import subprocess
 import sys
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -342,3 +344,87 @@ def test_crafted_files_are_refused_in_one_line_within_an_address_space_limit(tmp
     assert len(lines) == len(files), result.stdout
     for line, (path, expected) in zip(lines, files.items()):
         assert line.startswith(f"{path}: ") and expected in line and len(line) < 400, line
+
+
+# --- a zip read as PyTorch reads it, or refused ------------------------------------------------------------------
+
+
+def _rezip(path: Path, members: list[tuple[str, bytes]], compressed: str = "", method: int = 0) -> Path:
+    """A zip of ``members`` (name, bytes) in that order, names repeated as given, stored but the member named
+    ``compressed``, compressed by ``method``."""
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of a name written twice: the crafted file's point
+        for name, data in members:
+            archive.writestr(name, data, method if name == compressed else zipfile.ZIP_STORED)
+    return path
+
+
+def _declare_size(path: Path, name: str, size: int) -> Path:
+    """The zip at ``path`` with member ``name``'s declared (uncompressed) size replaced by ``size``, in its local
+    header and in its central-directory entry."""
+    raw, encoded = bytearray(path.read_bytes()), name.encode()
+    for signature, field, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        at = raw.find(signature)
+        while raw[at + name_at:at + name_at + len(encoded)] != encoded:
+            at = raw.find(signature, at + 1)
+        struct.pack_into("<I", raw, at + field, size)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def _members(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        return [(info.filename, archive.read(info)) for info in archive.infolist()]
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_member_compressed_by_bzip2_or_lzma_is_refused_before_it_is_decompressed(tmp_path, method):
+    """zipfile inflates a deflated member no further than the bytes asked for, but decompresses a bzip2 or LZMA
+    chunk whole: a storage of 64 MB of zeros in a file of a few kB, its size declared as its record's 12 bytes
+    (the members' claims add up to less than the file), would be decompressed whole before any check."""
+    state = {"w": np.ones(3, np.float32)}
+    genuine = _members(zip_file(tmp_path / "z.pth", state))
+    members = [(n, bytes(64 << 20) if n == "archive/data/0" else d) for n, d in genuine]
+    path = _declare_size(_rezip(tmp_path / "bomb.pth", members, "archive/data/0", method), "archive/data/0", 12)
+    assert path.stat().st_size < 20_000
+    _refused(path, f"its member archive/data/0 is compressed by method {method}; expected it stored")
+
+
+def test_a_file_that_begins_as_a_legacy_file_is_read_as_one_with_a_zip_at_its_end(tmp_path):
+    """PyTorch reads a file as a zip only when it begins as one; zipfile.is_zipfile finds a zip's end anywhere
+    near the file's end. A legacy file whose last storage holds a whole zip state dict: PyTorch reads w as
+    0, 1, 2; a reader asking zipfile would read the zip's 7, 7, 7 instead, without an error."""
+    inner = zip_file(tmp_path / "inner.pth", {"w": np.full(3, 7, np.float32)})
+    with zipfile.ZipFile(inner, "a") as archive:
+        archive.comment = b"x" * (-inner.stat().st_size % 4)  # the zip a whole number of float32s
+    tail = np.frombuffer(inner.read_bytes(), np.float32).copy()
+    path = legacy_file(tmp_path / "w.pth", {"w": np.arange(3, dtype=np.float32), "tail": tail})
+    assert zipfile.is_zipfile(path)
+    got = read_state_dict(path)
+    assert got["w"].tolist() == [0.0, 1.0, 2.0] and got["tail"].tobytes() == inner.read_bytes()
+
+
+def test_a_zip_member_named_twice_is_refused(tmp_path):
+    """zipfile reads the last member of a name, another reader (PyTorch's miniz) may read the first."""
+    state = {"w": np.arange(3, dtype=np.float32)}
+    members = [*_members(zip_file(tmp_path / "z.pth", state)), ("archive/data/0", np.full(3, 9, np.float32).tobytes())]
+    _refused(_rezip(tmp_path / "twice.pth", members), "its member archive/data/0 is in the zip twice")
+
+
+def test_data_pkl_is_read_from_the_folder_of_the_first_member_as_pytorch_reads_it(tmp_path):
+    """PyTorch reads <folder>/data.pkl, the folder that of the zip's first member: a data.pkl of another folder
+    listed before it is not the state dict PyTorch reads."""
+    state = {"w": np.arange(3, dtype=np.float32)}
+    genuine = _members(zip_file(tmp_path / "z.pth", state))
+    other = [("other/data.pkl", state_pickle(state)), ("other/data/0", np.full(3, 9, np.float32).tobytes())]
+    version = [(n, d) for n, d in genuine if n == "archive/version"]
+    path = _rezip(tmp_path / "w.pth", version + other + [(n, d) for n, d in genuine if n != "archive/version"])
+    assert read_state_dict(path)["w"].tolist() == [0.0, 1.0, 2.0]
+    _refused(_rezip(tmp_path / "top.pth", [("version", b"3\n"), *genuine]), "a zip without <folder>/data.pkl")
+
+
+def test_a_state_dict_key_set_twice_is_refused(tmp_path):
+    """A pickle of a dict names each key once; a key twice would keep its last tensor without a word."""
+    state = {"w": np.arange(3, dtype=np.float32), "v": np.full(3, 5, np.float32)}
+    pickled = state_pickle(state).replace(unicode("v"), unicode("w"))
+    _refused(legacy_file(tmp_path / "w.pth", state, pickled=pickled), "its state dict sets the key 'w' twice")
