@@ -431,6 +431,14 @@ def check_inside(out: str | Path, folder: str | Path, what: str = "--out") -> No
                               f"files outside {out}; remove the link, or move the folder it points to into {out}")
 
 
+def linked_out(top: str | Path, path: str | Path) -> Path | None:
+    """Where ``path`` (inside the folder ``top``) really is when a symbolic link on the way, from ``top`` down to
+    ``path`` itself, sends it outside ``top`` (a cache's entry: what is written there would be written there); None
+    when it stays inside. ``top`` itself may be a link: the user named it."""
+    real = Path(os.path.realpath(path))
+    return None if real.is_relative_to(os.path.realpath(top)) else real
+
+
 _HELD: dict[Path, list] = {}  # resolved folder -> [open lock file, depth]; this process's locks
 
 
@@ -460,9 +468,19 @@ def folder_lock(folder: str | Path, what: str = "folder") -> Iterator[Path]:
         return
     path = folder / LOCK_NAME
     try:
-        # UTF-8 whatever the locale; a command line that is not valid text is written with its escapes
-        handle = open(path, "a+", encoding="utf-8", errors="backslashreplace")
+        # a regular file only: a link there is not followed (it would truncate the file it points to), a named
+        # pipe not waited on; the user removes what is in the way (a run never removes what it did not create)
+        fd = open_in_place(path, os.O_RDWR)
+    except NotRegularFile as exc:
+        raise OutputError(f"{what} {folder}: its lock file {LOCK_NAME} is {exc}; expected a regular file or "
+                          "nothing there: remove it") from None
     except OSError as exc:
+        raise OutputError(f"{what} {folder}: cannot create the lock file {LOCK_NAME} ({_why(exc)})") from None
+    try:
+        # UTF-8 whatever the locale; a command line that is not valid text is written with its escapes
+        handle = os.fdopen(fd, "r+", encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        os.close(fd)
         raise OutputError(f"{what} {folder}: cannot create the lock file {LOCK_NAME} ({_why(exc)})") from None
     try:
         try:
@@ -516,6 +534,38 @@ def open_regular(path: str | Path, mode: str = "r", **kwargs: Any) -> Any:
         os.close(fd)
         raise
     return handle
+
+
+def open_in_place(path: str | Path, flags: int) -> int:
+    """``os.open(path, flags | O_CREAT)`` (``flags``: ``os.O_RDWR`` or ``os.O_WRONLY | os.O_APPEND``) of a file the
+    suite writes where it stands, not through :func:`atomic_write` (a folder's lock file, the workers' log), made
+    with the user's usual permissions: a regular file only, else :class:`NotRegularFile` (an ``OSError``: "a
+    symbolic link, not a regular file") at once; the caller names the file and what it expected. A symbolic link
+    there is never followed (``O_NOFOLLOW``): it would write, truncate or create the file it points to, outside
+    the folder. A named pipe is opened without blocking and refused: a write to it waits for a reader."""
+    nofollow, nonblocking = getattr(os, "O_NOFOLLOW", 0), getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | os.O_CREAT | nofollow | nonblocking | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:
+        try:  # what is there, unfollowed: O_NOFOLLOW's refusal of a link (ELOOP), a pipe without a reader (ENXIO)
+            mode = os.lstat(path).st_mode
+        except OSError:
+            raise exc from None
+        if stat.S_ISLNK(mode):
+            raise NotRegularFile(exc.errno, "a symbolic link, not a regular file", str(path)) from None
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(exc.errno, f"{file_kind(mode)}, not a regular file", str(path)) from None
+        raise
+    try:
+        kind = os.fstat(fd).st_mode
+        if not stat.S_ISREG(kind):
+            raise NotRegularFile(0, f"{file_kind(kind)}, not a regular file", str(path))
+        if nonblocking:
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def file_kind(mode: int) -> str:

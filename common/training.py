@@ -399,7 +399,13 @@ def fit_callbacks(cfg: TrainConfig, *, work_dir: Path | None, label: str, callba
         cbs.append(schedule)
     if work_dir is not None:
         Path(work_dir).mkdir(parents=True, exist_ok=True)
-        cbs.append(keras.callbacks.CSVLogger(str(Path(work_dir) / f"{label}_history.csv")))
+        history = Path(work_dir) / f"{label}_history.csv"
+        # Keras's CSVLogger opens the file where it stands ("w"): a symbolic link there would be followed out of the
+        # fold's folder, a named pipe waited on. Either is removed first, as every other file of the folder is
+        # replaced, never followed (common.files.atomic_write); a folder there fails the fold, naming it.
+        if history.is_symlink() or (history.exists() and not history.is_file() and not history.is_dir()):
+            history.unlink()
+        cbs.append(keras.callbacks.CSVLogger(str(history)))
     if verbose_every_epoch:
         cbs.append(_Progress(label, cfg.epochs))
     cbs.extend(callbacks or [])

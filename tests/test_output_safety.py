@@ -18,7 +18,8 @@ import pytest
 import dummy_paper
 import run_all
 from common.datasets import discovery
-from common.files import NotRegularFile, check_inside, csv_cell, csv_text, csv_writer, open_regular, OutputError
+from common.files import (LOCK_NAME, NotRegularFile, check_inside, csv_cell, csv_text, csv_writer, folder_lock,
+                          open_regular, OutputError)
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and links of a POSIX system")
 
@@ -118,6 +119,147 @@ def test_a_link_inside_out_is_refused_before_any_work(capsys, dummy_corpus, tmp_
     linked_out = tmp_path / "linked"
     linked_out.symlink_to(out, target_is_directory=True)
     check_inside(linked_out, linked_out / "p" / "exp" / "folds")  # --out itself may be a link: the user named it
+
+
+
+def dummy_run(out: Path, corpus: Path, *extra: str) -> int:
+    return run_all.main(["--paper", "dummy", "--data-root", str(corpus), "--profile", "smoke", "--out", str(out),
+                         *extra], registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
+
+
+def test_a_link_or_a_pipe_as_a_lock_file_is_refused_never_followed(capsys, dummy_corpus, tmp_path):
+    marker = tmp_path / "marker"
+    marker.write_text("mine")
+    out = tmp_path / "reports"
+    folder = out / "dummy" / "toy_loso"
+    folder.mkdir(parents=True)
+    (folder / LOCK_NAME).symlink_to(marker)  # a link to a file elsewhere: taking the lock truncated that file
+    assert dummy_run(out, dummy_corpus) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and f"{folder}: its lock file {LOCK_NAME} is a symbolic link, not a regular file" in lines[0]
+    assert marker.read_text() == "mine" and (folder / LOCK_NAME).is_symlink()
+    # a link to no file creates none; a named pipe is refused at once, never waited on
+    for make, kind in ((lambda p: p.symlink_to(tmp_path / "created"), "a symbolic link"), (os.mkfifo, "a named pipe")):
+        lock = tmp_path / kind.replace(" ", "-") / LOCK_NAME
+        lock.parent.mkdir()
+        make(lock)
+        with within(10), pytest.raises(OutputError, match=f"its lock file {LOCK_NAME} is {kind}, not a regular file"):
+            with folder_lock(lock.parent):
+                pass
+    assert not (tmp_path / "created").exists()
+
+
+def test_a_link_or_a_pipe_as_a_folds_training_history_is_replaced_never_followed(dummy_corpus, tmp_path):
+    marker = tmp_path / "marker"
+    marker.write_text("mine")
+    out = tmp_path / "reports"
+    work = out / "dummy" / "toy_loso" / "folds"
+    histories = [work / fold / "dummy_mlp_history.csv" for fold in ("casme2_sub01", "casme2_sub02", "samm_006")]
+    for history in histories:
+        history.parent.mkdir(parents=True)
+    histories[0].symlink_to(marker)  # Keras's CSVLogger wrote the history into the file it points to
+    histories[1].symlink_to(tmp_path / "created")  # ... or created it there
+    os.mkfifo(histories[2])  # ... or waited for a reader of the pipe
+    with within(60):
+        assert dummy_run(out, dummy_corpus) == 0
+    assert marker.read_text() == "mine" and not (tmp_path / "created").exists()
+    for history in histories:
+        assert history.is_file() and not history.is_symlink() and history.read_text().startswith("epoch,")
+
+
+def test_a_link_or_a_pipe_as_the_workers_log_is_refused_before_any_fold(capsys, dummy_corpus, tmp_path):
+    from common.errors import RunError
+    from common.orchestration.parallel import WORKER_OUTPUT, LocalWorkers
+
+    marker = tmp_path / "marker"
+    marker.write_text("mine")
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / WORKER_OUTPUT).symlink_to(marker)  # the workers' output was appended to the file it points to
+    assert dummy_run(out, dummy_corpus, "--workers", "2") == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and f"{out / WORKER_OUTPUT}: a symbolic link, not a regular file" in lines[0], lines
+    assert marker.read_text() == "mine"
+    pipe = tmp_path / "pipe" / WORKER_OUTPUT  # each worker waited at its start for a reader of the pipe
+    pipe.parent.mkdir()
+    os.mkfifo(pipe)
+    with within(10), pytest.raises(RunError, match=f"{WORKER_OUTPUT}: a named pipe, not a regular file"):
+        LocalWorkers(2, output=pipe)
+
+
+def test_a_link_in_the_cache_sends_no_entry_outside_it(monkeypatch, tmp_path, caplog):
+    from common.preprocessing import cache
+
+    outside = tmp_path / "outside"
+    root = tmp_path / "cache" / "stages"
+    root.mkdir(parents=True)
+    (root / "stage").symlink_to(outside, target_is_directory=True)
+    key = cache.cache_key("stage", {"clip": 1}, {})
+    damaged = outside / key[:2] / f"{key}.npz"  # a file elsewhere that reads as a damaged entry: it was removed
+    damaged.parent.mkdir(parents=True)
+    damaged.write_text("mine")
+    monkeypatch.setattr(cache._NESTED, "write_warned", False, raising=False)  # the warning is once per thread
+    assert cache.cached("stage", {"clip": 1}, {}, lambda: np.arange(3), root=root).tolist() == [0, 1, 2]
+    assert cache.cached("stage", {"clip": 2}, {}, lambda: np.arange(2), root=root).tolist() == [0, 1]
+    assert damaged.read_text() == "mine" and [p.name for p in outside.rglob("*")] == [key[:2], damaged.name]
+    assert f"{root / 'stage' / key[:2]} is {outside / key[:2]}, outside the cache {root}" in caplog.text
+
+
+def test_a_link_in_the_cache_sends_no_decoded_video_outside_it(tmp_path):
+    import cv2
+
+    from common.deployment.manifest import DeployError
+    from common.deployment.recording import decode_video
+
+    video = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (32, 32))
+    assert writer.isOpened(), "OpenCV cannot write mp4v"
+    for value in (0, 128, 255):
+        writer.write(np.full((32, 32, 3), value, np.uint8))
+    writer.release()
+    cache, outside = tmp_path / "cache", tmp_path / "outside"
+    cache.mkdir()
+    outside.mkdir()
+    (cache / "recordings").symlink_to(outside, target_is_directory=True)  # the frames were decoded into outside/
+    with pytest.raises(DeployError, match=f"its frames go to {cache / 'recordings'}/.*, outside the cache {cache}, "
+                                          "through a symbolic link; remove the link"):
+        decode_video(video, cache)
+    assert not any(outside.iterdir())
+
+
+def test_a_link_in_the_cache_sends_no_synthetic_corpus_outside_it(monkeypatch, tmp_path):
+    from common.datasets.synthetic import default_corpus
+
+    cache, outside = tmp_path / "cache", tmp_path / "outside"
+    cache.mkdir()
+    outside.mkdir()
+    (cache / "synthetic").symlink_to(outside, target_is_directory=True)  # the corpus was written into outside/
+    monkeypatch.setenv("MERSUITE_CACHE", str(cache))
+    with pytest.raises(OutputError, match=f"^the cache {cache}: {cache / 'synthetic'}/smoke-.* is {outside}/smoke-.*, "
+                                          "outside it, through a symbolic link; remove the link"):
+        default_corpus("smoke")
+    assert not any(outside.iterdir())
+
+
+def test_a_link_in_a_site_folder_is_refused_before_any_work(capsys, tmp_path):
+    marker = tmp_path / "marker"
+    marker.write_text("mine")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("a site written before")
+    (site / ".mersuite-site").symlink_to(marker)  # the marker was written into the file it points to
+    assert run_all.main(["--site", str(site)]) == 2
+    assert capsys.readouterr().err.strip() == (f"run_all.py: error: --site {site}: .mersuite-site is a symbolic link "
+                                               f"(to {marker}); expected the site's own file or nothing there: remove "
+                                               "the link")
+    assert marker.read_text() == "mine"
+    (site / ".mersuite-site").unlink()
+    (site / ".mersuite-site").write_text("a results site")
+    (site / "entries").symlink_to(elsewhere, target_is_directory=True)  # rmtree refused it: a line naming no link
+    assert run_all.main(["--site", str(site)]) == 2
+    assert f"--site {site}: entries is a symbolic link (to {elsewhere})" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ import numpy as np
 from common.datasets.sample import Sample, frame_number
 from common.deployment.manifest import DeployError
 from common.deployment.rates import valid_rate
-from common.files import (file_sha256, FileTooLarge, read_regular_bytes, read_regular_text,
+from common.files import (file_sha256, FileTooLarge, linked_out, read_regular_bytes, read_regular_text,
                           read_spreadsheet_csv)
 from common.preprocessing.faces import detect_face
 from common.preprocessing.io import MAX_PIXELS, frame_file_problem, read_frames
@@ -306,6 +306,10 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
     except OSError as exc:
         raise DeployError(f"--predict {path}: cannot read this video ({exc.strerror or exc})") from None
     folder = Path(cache_root) / "recordings" / key[:32]
+    real = linked_out(cache_root, folder)
+    if real is not None:  # the decoded frames would be written (and read back) outside the cache
+        raise DeployError(f"--predict {path}: its frames go to {folder}, which is {real}, outside the cache "
+                          f"{cache_root}, through a symbolic link; remove the link")
     fps_file = folder / "fps.txt"
     # complete, with its container's count (a decoding cached before the count was kept is decoded again)
     if fps_file.is_file() and (folder / DECLARED).is_file():

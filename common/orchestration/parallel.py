@@ -60,7 +60,7 @@ from common.running.profiles import config_hash
 from common.evaluation.records import jsonable, load_fold_record
 from common.running.fold_jobs import FoldJob
 from common.experiment import Experiment
-from common.files import write_json_atomic, write_text_atomic
+from common.files import NotRegularFile, open_in_place, write_json_atomic, write_text_atomic
 from common.orchestration.logs import Lines, lines_to, quiet_tensorflow_log
 
 logger = logging.getLogger(__name__)
@@ -211,14 +211,16 @@ def _check_picklable(task: FoldTask) -> None:
 # Local worker processes
 
 
-def _start_worker(env: Mapping[str, str], output: str) -> None:
+def _start_worker(env: Mapping[str, str], output: str | None) -> None:
     """Initialiser of a worker process (before any task, so before Keras and its backend are imported):
-    its GPU and memory settings (:meth:`LocalWorkers.env`), its stdout/stderr appended to ``output``,
-    and Ctrl-C left to the parent, which stops it."""
+    its GPU and memory settings (:meth:`LocalWorkers.env`), its stdout/stderr appended to ``output`` (None: the
+    null device), and Ctrl-C left to the parent, which stops it."""
     os.environ.update(env)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        # a regular file only (checked by the parent before any fold, and again here): a link put there since is
+        # not followed out of the folder, a named pipe not waited on (the worker then writes where it inherited)
+        fd = os.open(os.devnull, os.O_WRONLY) if output is None else open_in_place(output, os.O_WRONLY | os.O_APPEND)
     except OSError:
         return
     os.dup2(fd, 1)
@@ -298,6 +300,20 @@ def share_cards_with_workers(workers: int, environ: MutableMapping[str, str] | N
     return settings
 
 
+def check_worker_output(output: Path) -> None:
+    """Create ``output``, the workers' log, before any fold (its folder too), or one :class:`RunError` line: a
+    regular file only (``common.files.open_in_place``): a link there would append the workers' output to the file
+    it points to, outside the folder, and a named pipe would stop each worker at its start, waiting for a reader."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        os.close(open_in_place(output, os.O_WRONLY | os.O_APPEND))
+    except NotRegularFile as exc:
+        raise RunError(f"{output}: {exc}; expected the workers' log (a regular file) or nothing there: "
+                       "remove it") from None
+    except OSError as exc:
+        raise RunError(f"{output}: cannot write the workers' log ({exc.strerror or exc})") from None
+
+
 class LocalWorkers:
     """``workers`` local processes (``spawn``) that compute folds; kept for a whole run, so each
     process imports TensorFlow once and keeps its compiled models across experiments, as the
@@ -319,6 +335,8 @@ class LocalWorkers:
         self.workers, self.gpus = int(workers), tuple(gpus)
         self.backend = backend if backend is not None else keras_backend()
         self.output = Path(output) if output is not None else None
+        if self.output is not None:
+            check_worker_output(self.output)
         self._executors: list[concurrent.futures.ProcessPoolExecutor | None] = [None] * self.workers
         self._sharing = workers_per_card(self.workers, self.gpus)
 
@@ -343,9 +361,7 @@ class LocalWorkers:
     def _executor(self, slot: int) -> concurrent.futures.ProcessPoolExecutor:
         executor = self._executors[slot]
         if executor is None:
-            output = str(self.output) if self.output is not None else os.devnull
-            if self.output is not None:
-                self.output.parent.mkdir(parents=True, exist_ok=True)
+            output = str(self.output) if self.output is not None else None
             executor = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
                 initargs=(self.env(slot), output))

@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from common.files import atomic_write, prepare_output_folder, read_npz
+from common.files import OutputError, atomic_write, linked_out, prepare_output_folder, read_npz
 from common.paths import cache_root
 
 logger = logging.getLogger(__name__)
@@ -224,6 +224,18 @@ def _remove(path: Path) -> None:
         pass
 
 
+def _link_out(path: Path, root: Path) -> str:
+    """Why the entry at ``path`` is neither read, removed nor written (``""`` when it may be): a symbolic link
+    among its folders, from the cache folder (``cache_root()``, or ``root`` where the entry lies outside it) down,
+    sends its folder outside the cache, where the entry would be written (or a damaged one removed)."""
+    top = cache_root() if path.is_relative_to(cache_root()) else root
+    real = linked_out(top, path.parent)
+    if real is None:
+        return ""
+    return (f"{path.parent} is {real}, outside the cache {top}, through a symbolic link; remove the link, or "
+            "set MERSUITE_CACHE to the folder it points to")
+
+
 def _write(path: Path, arrays: dict[str, np.ndarray]) -> None:
     with atomic_write(path, "wb", fsync=False) as handle:  # temporary file + os.replace (common.files)
         np.savez(handle, **arrays)  # type: ignore[arg-type]  # mypy also matches **arrays to allow_pickle: bool
@@ -259,7 +271,8 @@ def cached(
     path = entry_path(stage, key, root)
     stack = _NESTED.__dict__.setdefault("stack", [])
     started = time.perf_counter()
-    if path.exists():
+    link_out = _link_out(path, Path(root) if root is not None else default_root())
+    if path.exists() and not link_out:
         try:
             result = _read(path, key)
             STATS.hits[stage] += 1
@@ -278,6 +291,8 @@ def cached(
     finally:
         nested = stack.pop()
     try:
+        if link_out:  # computed, not stored: nothing is written outside the cache
+            raise OutputError(link_out)
         _write(path, arrays)
     except OSError as error:  # a disk that fills or turns read-only mid-run costs speed, never the result
         if not _NESTED.__dict__.get("write_warned"):  # once per thread: not one line per cache entry

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
+import os
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -657,6 +658,7 @@ def files_index(folder: Path) -> str:
 
 
 MARKER = ".mersuite-site"  # written into every site folder: a folder holding it may be written over
+SITE_FOLDERS = ("entries", "subjects", "files")  # the site's folders, replaced whole at each writing
 
 
 def check_site_folder(folder: Path) -> None:
@@ -666,6 +668,16 @@ def check_site_folder(folder: Path) -> None:
         raise ValueError(f"{folder}: a file is there; expected a folder to write the site into")
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
         raise ValueError(f"{folder}: holds other files and no site written before; give a new or empty folder")
+    # what the site writes over in place: a symbolic link there would be followed out of the folder (the marker
+    # written into the file it points to), and the folders replaced are the site's own, never a link or a file
+    for name in (MARKER, *SITE_FOLDERS):
+        path = folder / name
+        if path.is_symlink():
+            raise ValueError(f"{folder}: {name} is a symbolic link (to {os.path.realpath(path)}); expected the "
+                             f"site's own {'file' if name == MARKER else 'folder'} or nothing there: remove the link")
+        if name != MARKER and path.exists() and not path.is_dir():
+            raise ValueError(f"{folder}: {name} is not a folder; expected the site's own folder or nothing there: "
+                             "remove it")
 
 
 def write_site(folder: Path, tracks: Sequence[TrackPages], copies: Mapping[str, Path], command: str,
@@ -674,9 +686,8 @@ def write_site(folder: Path, tracks: Sequence[TrackPages], copies: Mapping[str, 
     site-relative path under ``files/`` to the file copied there. Returns ``folder/index.html``."""
     check_site_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_text("a results site written by run_all.py --site; it may be written over\n",
-                                 encoding="utf-8")
-    for old in ("entries", "subjects", "files"):
+    write_text_atomic(folder / MARKER, "a results site written by run_all.py --site; it may be written over\n")
+    for old in SITE_FOLDERS:
         if (folder / old).is_dir():
             shutil.rmtree(folder / old)
     for relative, source in copies.items():

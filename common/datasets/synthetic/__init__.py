@@ -19,6 +19,7 @@ import numpy as np
 from common.datasets.synthetic import layouts
 from common.datasets.synthetic.corpus import EXTRA, FPS, SIZES, Plan, clip_seed, make_plan, megc_rows
 from common.datasets.corrections import read_corrections
+from common.files import OutputError, linked_out
 from common.paths import cache_root
 
 __all__ = ["write_corpus", "default_corpus", "flat_renderer", "FaceRenderer", "VERSION", "SIZES"]
@@ -180,6 +181,10 @@ def write_corpus(out: str | Path, size: str = "default", seed: int = 0, mirror: 
 def default_corpus(size: str = "default", seed: int = 0) -> Path:
     """The corpus of ``size`` in ``cache_root()/synthetic/<size>-seed<seed>-v<VERSION>``, written on first use."""
     target = cache_root() / "synthetic" / f"{size}-seed{seed}-v{VERSION}"
+    real = linked_out(cache_root(), target)
+    if real is not None:  # the corpus would be written (or an older one removed) there
+        raise OutputError(f"the cache {cache_root()}: {target} is {real}, outside it, through a symbolic link; remove "
+                          "the link, or set MERSUITE_CACHE to the folder it points to")
     if (target / "corpus.json").is_file():
         return target
     if target.exists() and not any(target.iterdir()):
