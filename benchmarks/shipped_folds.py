@@ -60,7 +60,7 @@ def fold_plan(paper_id: str, experiment: Any, run: Any, folder: Path | None = No
     from common.running.corpus import load_datasets
     from common.running.preflight import split
     from common.running.profiles import config_hash
-    from common.running.runner import fold_facts, fold_fingerprint
+    from common.running.runner import fold_facts, fold_fingerprint, selection_inputs
     from common.running.screening import screen_selection
 
     config = run.config(experiment)
@@ -74,9 +74,10 @@ def fold_plan(paper_id: str, experiment: Any, run: Any, folder: Path | None = No
         kind = run_kind(run)
         folder = paper_folder(run.out, paper_id, kind) / experiment.name
     keys = [s.key for s in selection.samples]
+    inputs = selection_inputs(selection)  # every frame file stat'ed once, not once a fold
     return {"folder": str(folder), "kind": kind, "base": base,
             "clips": len(selection), "classes": len(selection.class_names),
-            "folds": {fold.name: {"fingerprint": fold_fingerprint(base, selection, fold),
+            "folds": {fold.name: {"fingerprint": fold_fingerprint(base, selection, fold, inputs),
                                   "train_sha256": train_sha256([keys[i] for i in fold.train]),
                                   **fold_facts(selection, fold)} for fold in folds}}
 

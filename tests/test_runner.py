@@ -305,3 +305,66 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     with atomic_write(target, "wb") as handle:
         handle.write(b"new")
     assert target.read_bytes() == b"new"
+
+
+EDITS = (
+    # a clip of casme2_sub01: tested in that fold, trained on in the three others
+    ("apex", {"apex": 7}),
+    ("onset", {"onset": 2}),
+    ("offset", {"offset": 8}),
+    ("frame rate", {"fps": 200.0}),
+    ("emotion label", {"emotion": "surprise"}),
+)
+
+
+@pytest.mark.parametrize("what, change", EDITS, ids=[e[0] for e in EDITS])
+def test_a_clip_edited_between_two_runs_recomputes_every_fold_that_reads_it(dummy_corpus, tmp_path, what, change):
+    """A label or an annotation edited in the spreadsheet between two runs keeps the clip's key: every fold that
+    trains or tests on the clip is recomputed (not only the fold whose test classes change), and the scores are
+    those of a fresh run on the edited data."""
+    edits: dict[str, dict] = {}
+
+    def load(name, root, **options):
+        return [dataclasses.replace(s, **edits.get(s.key, {})) for s in dummy_paper.load(name, root, **options)]
+
+    def run(out, fresh=False):
+        dummy_paper.reset_hooks()
+        spec = profiles.resolve_run(data_root=dummy_corpus, profile="smoke", out=out, fresh=fresh, loader=load)
+        return run_experiment("dummy", FAST, spec).summary
+
+    run(tmp_path / "out")
+    edits["casme2/sub01/negative_0"] = change
+    again = run(tmp_path / "out")
+    assert dummy_paper.HOOKS["ran"] == ALL_FOLDS, what
+    assert again["metrics"] == run(tmp_path / "fresh", fresh=True)["metrics"]
+    run(tmp_path / "out")
+    assert not dummy_paper.HOOKS["ran"]  # unchanged since: every fold reused
+
+
+def test_the_fold_fingerprint_sees_a_replaced_frame_file(tmp_path):
+    """A frame file of a clip replaced (another size, or another mtime) between two runs changes the fingerprint
+    of every fold that reads the clip, as it changes the clip's stage cache keys (``cache.frames_fingerprint``)."""
+    import os
+
+    from common.datasets.sample import Sample
+    from common.experiment import Selection
+
+    frames = []
+    for k in range(3):
+        frames.append(tmp_path / f"img{k}.jpg")
+        frames[-1].write_bytes(b"x" * 10)
+    samples = tuple(Sample(dataset="casme2", subject=subject, clip="c", emotion="happiness", onset=0, apex=1,
+                           offset=2, fps=200.0, frames=tuple(frames) if subject == "sub01" else ())
+                    for subject in ("sub01", "sub02"))
+    selection = Selection(samples=samples, labels=np.array([0, 1]), class_names=("happiness", "other"))
+    base = {"paper": "dummy", "experiment": "toy", "profile": "smoke", "seed": 0, "config_hash": "0", "data_root": "/"}
+    fold = Fold("sub02", np.array([0]), np.array([1]))
+    before = runner.fold_fingerprint(base, selection, fold)
+    assert runner.fold_fingerprint(base, selection, fold, runner.selection_inputs(selection)) == before
+    stat = os.stat(frames[1])
+    frames[1].write_bytes(b"y" * 11)  # another size
+    os.utime(frames[1], ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    resized = runner.fold_fingerprint(base, selection, fold)
+    assert resized != before
+    os.utime(frames[1], ns=(stat.st_atime_ns, stat.st_mtime_ns + 10 ** 9))  # the same size, another mtime
+    assert runner.fold_fingerprint(base, selection, fold) not in (before, resized)

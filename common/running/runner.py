@@ -13,8 +13,11 @@ locked for the run (``common.files.folder_lock``: a second run on it stops at on
 Each file's schema (``folds/<fold>.json``, ``results.json``, ``predictions.csv``):
 ``common.evaluation.records``.
 
-The fingerprint hashes paper, experiment, profile, seed, the effective config, the data root
-and the fold's train/test sample keys. A rerun reuses a fold file only when it is well-formed
+The fingerprint hashes paper, experiment, profile, seed, the effective config, the data root,
+the fold's train/test sample keys and what the fold reads of each of those samples besides its key
+(:func:`selection_inputs`: its class, onset, apex, offset and frame rate, and its frame files' names, sizes
+and mtimes), so that a label or an annotation edited in a spreadsheet, or a frame file replaced, between two
+runs recomputes every fold that trains or tests on that clip. A rerun reuses a fold file only when it is well-formed
 (``fold_record_problem``: every key above that the runner reads, with its type, its numbers finite),
 its fingerprint matches, the fold did not fail, and what the selection and the fold decide is theirs:
 the samples, their true classes, databases and subjects, the training and test counts, a class for
@@ -61,6 +64,7 @@ from common.evaluation import metrics as metrics_module
 from common.evaluation.comparison import comparison_rows, released_weights_record
 from common.evaluation.epoch_selection import epoch_selection
 from common.running.corpus import load_datasets
+from common.preprocessing.cache import frames_fingerprint
 from common.environment import environment
 from common.progress import duration
 from common.running.fold_jobs import (FoldJob, FoldRunner, compute_fold, compute_folds_together, fold_line,
@@ -84,12 +88,27 @@ logger = logging.getLogger(__name__)
 # One fold
 
 
-def fold_fingerprint(base: Mapping[str, Any], selection: Selection, fold) -> str:
+def selection_inputs(selection: Selection) -> list[list]:
+    """What a fold reads of each sample of ``selection`` besides its key, in the selection's order: its class, its
+    annotations (onset, apex, offset, fps) and its frame files (name, size, mtime, as the stage cache keys them:
+    ``cache.frames_fingerprint``). A key names a clip, not these: without them a label or an annotation edited
+    between two runs (the runner checks only the test part's classes) or a frame file replaced left the folds
+    reading that clip reused, with the numbers of the old inputs."""
+    return [[int(label), sample.onset, sample.apex, sample.offset, float(sample.fps), frames_fingerprint(sample.frames)]
+            for sample, label in zip(selection.samples, selection.labels)]
+
+
+def fold_fingerprint(base: Mapping[str, Any], selection: Selection, fold, inputs: Sequence[list] | None = None) -> str:
     """The fingerprint of ``fold`` (module docstring): ``base`` (paper, experiment, profile, seed, config hash, data
-    root) and the fold's training and test keys, hashed; a stored record is reused only under the same one."""
+    root), the fold's training and test keys and what the fold reads of those samples (``inputs``:
+    :func:`selection_inputs` of ``selection``, computed here when None; a run computes it once for all its folds),
+    hashed; a stored record is reused only under the same one."""
+    if inputs is None:
+        inputs = selection_inputs(selection)
     payload = dict(base)
     payload["train"] = [selection.samples[i].key for i in fold.train]
     payload["test"] = [selection.samples[i].key for i in fold.test]
+    payload["inputs"] = [inputs[i] for i in (*fold.train, *fold.test)]
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -211,8 +230,8 @@ def _stored_state(path: Path, fold, fingerprint: str, selection: Selection, n_cl
     if fresh:
         return None, "recomputing (fresh run requested)"
     if stored["fingerprint"] != fingerprint:
-        return None, (f"stored result was made with another profile, seed, config or corpus (fingerprint "
-                      f"{stored['fingerprint']} != {fingerprint}); recomputing")
+        return None, (f"stored result was made with another profile, seed, config, corpus, or clip label, annotation "
+                      f"or frame file (fingerprint {stored['fingerprint']} != {fingerprint}); recomputing")
     if stored["status"] == "failed":
         return None, f"failed earlier ({stored['reason']}); retrying"
     mismatch = stored_fold_problem(stored, fold_facts(selection, fold), n_classes)
@@ -257,8 +276,10 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     records: list[dict] = []
     reused: set[str] = set()
     computed_seconds: list[float] = []
+    inputs = selection_inputs(selection)  # every frame file stat'ed once, not once a fold
     jobs = {fold.name: FoldJob(tag=tag, selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
-                               base=base, fingerprint=fold_fingerprint(base, selection, fold), folds_dir=folds_dir,
+                               base=base, fingerprint=fold_fingerprint(base, selection, fold, inputs),
+                               folds_dir=folds_dir,
                                position=i, total=len(folds), record_epochs=run.record_epochs)
             for i, fold in enumerate(folds, 1)}
     states = {name: _stored_state(job.path, job.fold, job.fingerprint, selection, n_classes, run.fresh)
