@@ -21,6 +21,7 @@ runner checks against the selected samples before training (``common.running.pre
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import functools
 import math
 import types
@@ -320,14 +321,24 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
         if isinstance(value, str):
             text = value.strip()
             try:
-                items = parse_json(text if text.startswith("[") else f"[{text}]")
+                # decimals kept as their text, so that each is read as the comma-separated words below are
+                # ("4.9999999999999999" refused for an int, never rounded to 5.0 first); whole numbers are exact
+                items = parse_json(text if text.startswith("[") else f"[{text}]", parse_float=str)
             except JsonBoundError as exc:
                 raise ConfigError(f"{where}: the value is {exc}; expected a list of values") from None
             except ValueError:  # not JSON: read as comma-separated words
-                items = [part.strip() for part in text.strip("()[]").split(",") if part.strip()]
+                words = [part.strip() for part in text.strip("()[]").split(",")]
+                if len(words) > 1 and not words[-1]:
+                    words.pop()  # one trailing comma, as Python writes a tuple of one: "(5,)"
+                if len(words) > 1 and "" in words:  # "6,,16": an item left out (an unset shell variable?)
+                    raise ConfigError(f"{where}: an empty item in {_short(repr(value))}; expected values "
+                                      f"separated by single commas") from None
+                items = [word for word in words if word]
         if not isinstance(items, (list, tuple)):
             raise ConfigError(f"{where}: expected a sequence, got {_short(repr(value))}")
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            if not items:  # "--set model.filters=" would build a network without convolutions, and train it
+                raise ConfigError(f"{where}: expected at least one value, got {_short(repr(value))}")
             return tuple(_convert(v, args[0], where) for v in items)
         if origin is tuple and args:
             if len(args) != len(items):
@@ -343,25 +354,43 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
         if text in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{where}: expected true/false, got {_short(repr(value))}")
-    if annotation is int:  # "2", 2, 2.0 and "2.0" are 2; "1.5", 1.5, "nan" and True are refused (never truncated)
+    if annotation is int:  # "2", 2, 2.0, "2.0", "2e0" are 2; "1.5", 1.5, "nan", True are refused (never truncated)
         try:
             if isinstance(value, bool):
                 raise ValueError
             if isinstance(value, int):
                 return int(value)
-            number = float(value)
-            if not number.is_integer():
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError
+                return int(value)
+            if not math.isfinite(float(value)):  # "inf", "nan", "1e400", 400 digits: refused
                 raise ValueError
-            return int(number)
-        except (TypeError, ValueError, OverflowError):
+            # A text is read exactly, not through a float, which would round "4.9999999999999999" to 5,
+            # "1e-400" to 0 (max_folds 0: every fold) and "12345678901234567" to ...68.
+            exact = decimal.Decimal(str(value).strip())
+            if exact != exact.to_integral_value():
+                raise ValueError
+            return int(exact)
+        except (TypeError, ValueError, ArithmeticError):  # decimal.InvalidOperation is an ArithmeticError
             raise ConfigError(f"{where}: expected int (a whole number), got {_short(repr(value))}") from None
-    if annotation in (float, str):
+    if annotation is float:
         try:
-            if annotation is float and isinstance(value, bool):
+            if isinstance(value, bool):
                 raise ValueError
-            return annotation(value)
+            number = float(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected {annotation.__name__}, got {_short(repr(value))}") from None
+            raise ConfigError(f"{where}: expected float, got {_short(repr(value))}") from None
+        if number == 0 and isinstance(value, str) and decimal.Decimal(value.strip()) != 0:
+            # "1e-400" is below the smallest float: read as 0 it would mean "off" (weight_decay, lr_decay)
+            raise ConfigError(f"{where}: {_short(repr(value))} is too small for a float and would read as 0; "
+                              f"expected 0 or a number of at least 5e-324")
+        return number
+    if annotation is str:
+        try:
+            return str(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected str, got {_short(repr(value))}") from None
     if annotation is Any:
         return value
     if dataclasses.is_dataclass(annotation):

@@ -7,6 +7,7 @@ import dataclasses
 import importlib
 import importlib.util
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -124,6 +125,57 @@ def test_choices_hold_for_tuples_optionals_and_defaults():
     with pytest.raises(ConfigError, match="config train.optimizer: 'sgdd' is not allowed"):
         validate(bad_default)
 
+
+
+# ----------------------------------------------------------------------------- numbers and lists, read as written
+@pytest.mark.parametrize("setting, expected", [
+    # a float would round it to 3 and train 3 epochs
+    ("train.epochs=2.9999999999999999", "--set train.epochs: expected int (a whole number), got '2.9999999999999999'"),
+    # below the smallest float: read as 0, weight decay would be off
+    ("train.weight_decay=1e-400", "--set train.weight_decay: '1e-400' is too small for a float and would read as 0"),
+])
+def test_a_number_a_float_cannot_hold_is_one_line_not_a_rounded_run(capsys, dummy_corpus, tmp_path, setting,
+                                                                     expected):
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path),
+                       "--set", setting)
+    assert code == 2 and expected in one_error_line(err)
+    assert not dummy_paper.HOOKS["ran"] and no_fold_trained(tmp_path)
+
+
+def test_whole_numbers_are_read_exactly():
+    from papers.gan2019 import EXPERIMENTS as gan
+
+    config = gan[0].config
+    assert apply_overrides(config, {"train.epochs": "12345678901234567"}).train.epochs == 12345678901234567
+    assert apply_overrides(config, {"train.epochs": "1e3"}).train.epochs == 1000
+    assert apply_overrides(config, {"model.filters": "[6, 1.6e1]"}).model.filters == (6, 16)
+    for path, value in (("evaluation.max_folds", "1e-400"),  # 0 would mean every fold
+                        ("model.filters", "[6, 15.9999999999999999]"), ("model.filters", "6,15.9999999999999999")):
+        with pytest.raises(ConfigError, match=f"--set {path}: expected int \\(a whole number\\)"):
+            apply_overrides(config, {path: value})
+
+
+@pytest.mark.parametrize("value", ["", "[]", "()", "(,)"])
+def test_an_empty_list_is_refused_not_a_network_without_layers(value):
+    """``--set model.filters=`` (an unset shell variable) once ran gan2019 without a convolution, exit 0."""
+    from papers.gan2019 import EXPERIMENTS as gan
+
+    expected = f"--set model.filters: expected at least one value, got '{re.escape(value)}'"
+    with pytest.raises(ConfigError, match=expected):
+        apply_overrides(gan[0].config, {"model.filters": value})
+
+
+def test_an_item_left_out_of_a_list_is_refused():
+    from papers.gan2019 import EXPERIMENTS as gan
+
+    config = gan[0].config
+    for value in ("6,,16", ",6,16", "(6,,16)"):
+        with pytest.raises(ConfigError, match="--set model.filters: an empty item in .*; expected values separated "
+                                              "by single commas"):
+            apply_overrides(config, {"model.filters": value})
+    for value in ("6,16,", "(6,16,)", "(6,)"):  # one trailing comma, as Python writes a tuple
+        assert apply_overrides(config, {"model.filters": value}).model.filters == tuple(
+            int(v) for v in value.strip("(),").split(","))
 
 @pytest.mark.parametrize("paper_id", PAPER_IDS)
 def test_every_string_field_of_every_paper_declares_its_choices_or_is_free_text(paper_id):
