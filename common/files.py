@@ -521,19 +521,27 @@ def open_regular(path: str | Path, mode: str = "r", **kwargs: Any) -> Any:
     can swap it between the check and the read): a pipe opened for reading never waits for its writer."""
     if mode not in ("r", "rb"):
         raise ValueError(f"open_regular mode={mode!r}: expected 'r' or 'rb'")
-    nonblocking = getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    fd = _regular_fd(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)), path)
+    try:
+        return os.fdopen(fd, mode, **kwargs)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _regular_fd(fd: int, path: str | Path) -> int:
+    """``fd`` (opened without blocking where the system can) when ``os.fstat`` says it is a regular file, made
+    blocking again; else closed, and :class:`NotRegularFile` naming ``path``."""
     try:
         kind = os.fstat(fd).st_mode
         if not stat.S_ISREG(kind):
             raise NotRegularFile(0, f"{file_kind(kind)}, not a regular file", str(path))
-        if nonblocking:
+        if getattr(os, "O_NONBLOCK", 0):
             os.set_blocking(fd, True)
-        handle = os.fdopen(fd, mode, **kwargs)
     except BaseException:
         os.close(fd)
         raise
-    return handle
+    return fd
 
 
 def open_in_place(path: str | Path, flags: int) -> int:
@@ -556,16 +564,7 @@ def open_in_place(path: str | Path, flags: int) -> int:
         if not stat.S_ISREG(mode):
             raise NotRegularFile(exc.errno, f"{file_kind(mode)}, not a regular file", str(path)) from None
         raise
-    try:
-        kind = os.fstat(fd).st_mode
-        if not stat.S_ISREG(kind):
-            raise NotRegularFile(0, f"{file_kind(kind)}, not a regular file", str(path))
-        if nonblocking:
-            os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    return _regular_fd(fd, path)
 
 
 def file_kind(mode: int) -> str:
