@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import errno
 import hashlib
 import io
 import json
@@ -364,6 +365,21 @@ def csv_writer(handle: Any, **kwargs: Any) -> SafeCsvWriter:
 
 def _why(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
+
+
+def write_remedy(exc: OSError, path: str | Path | None = None) -> str:
+    """What to do about a write to ``path`` that failed with ``exc``, in a few words, for the line that also says
+    what is saved: free space for a full disk, the folder made writable for a refusal, a folder in the way moved
+    (an atomic write cannot replace a folder), else the cause named (advice to free space would send the user
+    after a cause that is not there)."""
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "free space"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "make the folder writable"
+    blocked = path if path is not None else exc.filename2 or exc.filename
+    if exc.errno == errno.EISDIR or (blocked is not None and Path(blocked).is_dir()):
+        return f"move the folder {blocked} away (a file is written there)"
+    return f"remove the cause ({_why(exc)})"
 
 
 PROBE_BYTES = 1 << 16  # what write_probe writes: the size of a fold record, a lock line and a cache entry's header

@@ -134,3 +134,31 @@ def test_a_pipe_as_a_fold_record_is_a_damaged_record_recomputed(dummy_corpus, tm
     assert any("stored casme2_sub01.json is damaged (cannot be read (a named pipe, not a regular file)); "
                "recomputing" in line for line in caplog.messages)
     assert record.is_file()
+
+
+def test_a_write_that_fails_says_what_to_do_for_its_own_cause(dummy_corpus, tmp_path, monkeypatch):
+    """A folder where results.json goes is to be moved away (an atomic write cannot replace it), a full disk calls
+    for space: the advice names the cause that is there, where every failed write was told to free space."""
+    import errno
+
+    from common.errors import WorkSavedError
+
+    out = tmp_path / "out"
+    fast, run, _ = _a_record_replaced(dummy_corpus, out, lambda path: None)
+    results = out / "dummy" / fast.name / "results.json"
+    results.unlink()
+    results.mkdir()
+    with pytest.raises(WorkSavedError) as raised:
+        runner.run_experiment("dummy", fast, run)
+    message = str(raised.value)
+    assert f"cannot write {results}: " in message and f"move the folder {results} away" in message, message
+    assert "free space" not in message and "finished fold record(s) are saved in" in message
+    results.rmdir()
+
+    def full(path, *args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runner, "write_json_atomic", full)
+    with pytest.raises(WorkSavedError, match=r"No space left on device; free space; 4 finished fold record\(s\) are "
+                                             r"saved in .*; then run the same command again"):
+        runner.run_experiment("dummy", fast, run)

@@ -44,7 +44,7 @@ from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
 from common.experiment import Experiment, Track
 from common.harness import ExperimentResult
-from common.files import atomic_write, write_json_atomic, csv_writer
+from common.files import atomic_write, write_json_atomic, write_remedy, csv_writer
 from common.leaderboard import summary as summary_module
 from common.leaderboard.report import write_report
 from common.evaluation.references import Reference, for_track
@@ -368,15 +368,15 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
             write_combined_predictions(outputs["predictions"], method_runs)
         except OSError as exc:  # every method's run is saved in its own folder: a rerun reuses them
             raise WorkSavedError(f"cannot write the benchmark outputs under {bench_dir}: {exc.strerror or exc}; every "
-                                 "method's folds are saved in its folder there; free space and run the same command "
-                                 "again (it reuses them)") from None
+                                 f"method's folds are saved in its folder there; {write_remedy(exc)} and run the same "
+                                 "command again (it reuses them)") from None
         bench = BenchmarkResult(track=track, methods=method_runs, summary=summary, outputs=outputs)
         try:
             write_report(bench, outputs["report"])
         except OSError as exc:
             raise WorkSavedError(f"cannot write {outputs['report']}: {exc.strerror or exc}; the benchmark's "
-                                 f"results are saved in {outputs['results']}; free space and run the same command "
-                                 "again (it reuses every method's folds)") from None
+                                 f"results are saved in {outputs['results']}; {write_remedy(exc, outputs['report'])} "
+                                 "and run the same command again (it reuses every method's folds)") from None
     logger.info("")
     for row in summary["methods"]:
         scores = row["scores"].get("all", {})

@@ -27,7 +27,7 @@ from common.evaluation.records import NOT_SCORED_STATUSES
 from common.experiment import Experiment, Paper
 from common.harness import ExperimentResult, ReportContext
 from common.config import ConfigError
-from common.files import folder_lock, OutputError, prepare_output_folder, check_inside
+from common.files import folder_lock, OutputError, prepare_output_folder, check_inside, write_remedy
 from common.orchestration import parallel, run_folders
 from common.orchestration.paper_reports import write_paper_report
 from common.orchestration.parallel import ExperimentRef
@@ -243,8 +243,8 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
             except OSError as exc:  # the folds and results.json are written: a rerun draws it from them
                 raise WorkSavedError(f"cannot write the report under {folders[plan.paper_id]}: "
                                      f"{exc.strerror or exc}; each experiment's results.json and folds are saved "
-                                     f"under {folders[plan.paper_id]}; free space and run the same command again "
-                                     "(it reuses the folds)") from None
+                                     f"under {folders[plan.paper_id]}; {write_remedy(exc)} and run the same command "
+                                     "again (it reuses the folds)") from None
             runs.append(PaperRun(plan.paper_id, results, pdf, context))
     logger.info("")
     for paper_run in runs:

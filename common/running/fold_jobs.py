@@ -22,7 +22,7 @@ from common.errors import RunError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.records import FOLD_STATUSES, FOLD_SCHEMA, jsonable
 from common.experiment import Experiment, Fold, FoldContext, FoldOutcome, Selection
-from common.files import write_json_atomic, write_text_atomic
+from common.files import write_json_atomic, write_remedy, write_text_atomic
 from common.preprocessing.cache import STATS as CACHE_STATS
 from common.progress import EpochProgress, duration
 from common.preprocessing.cache import default_root as stages_root
@@ -37,7 +37,7 @@ def write_output(write: Callable[..., Any], path: Path, *args: Any) -> None:
     try:
         write(path, *args)
     except OSError as exc:
-        raise RunError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise RunError(f"cannot write {path}: {exc.strerror or exc}; {write_remedy(exc, path)}") from None
 
 
 def check_outcome(outcome: Any, fold, n_classes: int) -> str:

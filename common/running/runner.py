@@ -161,8 +161,8 @@ def run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, loade
 
 def _saved(records: Sequence[Mapping[str, Any]], folds_dir: Path) -> str:
     """What a write failing mid-run leaves: the fold records on disk, and how to finish."""
-    return (f"{len(records)} finished fold record(s) are saved in {folds_dir}; free space (or make the folder "
-            "writable) and run the same command again: it reuses them")
+    return (f"{len(records)} finished fold record(s) are saved in {folds_dir}; then run the same command again: it "
+            "reuses them")
 
 
 def fold_facts(selection: Selection, fold) -> dict:
