@@ -218,7 +218,7 @@ class NotUtf8Line(ValueError):
     ``errors="surrogateescape"``): "line N is not UTF-8 text"; the caller names the file."""
 
 
-_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" makes of a byte that is not UTF-8
+ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what errors="surrogateescape" makes of a byte that is not UTF-8
 
 
 def bounded_lines(handle: Any, limit: int = CSV_LINE_CHARS) -> Iterator[str]:
@@ -236,7 +236,7 @@ def bounded_lines(handle: Any, limit: int = CSV_LINE_CHARS) -> Iterator[str]:
         number += 1
         if len(line) > limit:
             raise LineTooLong(f"line {number} holds more than {limit:,} characters")
-        if _ESCAPED_BYTE.search(line):
+        if ESCAPED_BYTE.search(line):
             raise NotUtf8Line(f"line {number} is not UTF-8 text")
         yield line
 

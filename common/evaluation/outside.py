@@ -56,7 +56,7 @@ from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.evaluation.records import FOLD_STATUSES
 from common.experiment import Fold, Selection
-from common.files import csv_text, file_sha256, open_regular, read_json, stream_spreadsheet_csv
+from common.files import csv_text, ESCAPED_BYTE, file_sha256, open_regular, read_json, stream_spreadsheet_csv
 
 FORMATS = ("csv", "predictions_csv", "ststnet_log")
 CSV_COLUMNS = ("clip", "subject", "database", "true", "pred")
@@ -451,7 +451,7 @@ def read_ststnet_log(path: str | Path, class_names: Sequence[str]) -> OutsideFil
                 if len(line) > MAX_LINE:
                     raise _error(path, number, f"a line longer than {MAX_LINE} characters; expected '<database> "
                                                "<subject>' or '<clip> <true> <predicted>' lines (the STSTNet log)")
-                if re.search("[\udc80-\udcff]", line):
+                if ESCAPED_BYTE.search(line):
                     raise _error(path, number, "not UTF-8 text; save it as UTF-8")
                 fields = line.split()
                 if not fields:
