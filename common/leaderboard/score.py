@@ -24,7 +24,7 @@ from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.evaluation.outside import Matched, shown_name
 from common.experiment import Track
-from common.files import atomic_write
+from common.files import atomic_write, terminal_text
 from common.leaderboard.summary import LEVEL, METRICS, scope_entry
 from common.reporting import figures
 from common.reporting.document import ReportDocument
@@ -123,7 +123,7 @@ def _banner(summary: Mapping[str, Any]) -> str:
     matching = summary["matching"]
     partial = (f"   PARTIAL: {matching['left_out']} of {matching['track_clips']} clips of the track not scored"
                if matching["partial"] and matching["left_out"] else "")
-    return (f"file {Path(summary['source']['path']).name} ({summary['source']['format']})   track "
+    return (f"file {shown_name(Path(summary['source']['path']).name)} ({summary['source']['format']})   track "
             f"{summary['track']['name']}   corpus: {kind}{partial}\n"
             f"selection of the predictions: {_selection_short(summary)}   scores pooled over folds (MEGC rule); "
             f"{summary['statistics']['interval']['how']}")
@@ -171,10 +171,10 @@ def _matching_lines(summary: Mapping[str, Any]) -> list[str]:
 
 
 def _first_page(summary: Mapping[str, Any], doc: ReportDocument) -> None:
-    flow = figures.Flow(f"Predictions of {Path(summary['source']['path']).name} scored on "
+    flow = figures.Flow(f"Predictions of {shown_name(Path(summary['source']['path']).name)} scored on "
                         f"{summary['track']['name']}", _banner(summary), summary["corpus"]["kind"] == "synthetic",
                         emit=doc.savefig)
-    flow.text([f"Source: {summary['source']['path']} ({summary['source']['format']}, sha256 "
+    flow.text([f"Source: {terminal_text(summary['source']['path'])} ({summary['source']['format']}, sha256 "
                f"{summary['source']['sha256'][:16]}...). Track: {summary['track']['title']}.",
                f"Selection of these predictions: {summary['selection']}",
                "Every score below is computed by the same functions as the benchmark's own methods, on the same "
