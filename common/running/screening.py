@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from common.datasets.released import holds_released, image_problems, INPUT_KIND, no_motion
-from common.errors import RunError
+from common.errors import first_few, RunError
 from common.running.fold import class_counts
 from common.experiment import Experiment, Selection
 from common.datasets import dropped
@@ -89,6 +89,7 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     flagged: list[dict] = []
     keep: list[int] = []
     linked_out = outside_root(selection.samples, root)  # read through links, recorded (never refused)
+    real_root = os.path.realpath(root)
     min_frames = int(getattr(experiment, "min_frames", 2))
     for i, sample in enumerate(selection.samples):
         if len(sample.frames) < min_frames:
@@ -157,10 +158,10 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     record = {"selected": len(selection), "kept": len(screened), "min_frames": min_frames,
               "by_class": {"selected": class_counts(selection), "kept": class_counts(screened)},
               "dropped_by_stage": by_stage, "dropped": [d.as_dict() for d in dropped], "flagged": flagged,
-              "outside_root": {"root": os.path.realpath(root), "count": len(linked_out), "keys": linked_out[:SHOWN]}}
+              "outside_root": {"root": real_root, "count": len(linked_out), "keys": linked_out[:SHOWN]}}
     if linked_out:
-        logger.info(f"{tag} {len(linked_out)} clip(s) read through links from outside {os.path.realpath(root)} "
-                    f"(first: {', '.join(linked_out[:SHOWN])}; results.json, 'selection.outside_root')")
+        logger.info(f"{tag} {len(linked_out)} clip(s) read through links from outside {real_root} "
+                    f"({first_few(linked_out, SHOWN)}; results.json, 'selection.outside_root')")
     faces = {"policy": faces_policy, "sampled_frames": fq.SAMPLED_FRAMES, "params": fq.params(),
              "counts": counts, "flagged": face_flagged, "verdicts": verdicts}
     if dropped or flagged:
