@@ -300,6 +300,35 @@ def test_smic_e_optional_apex_column(tmp_path):
     assert samples[0].apex == 108 and samples[2].apex == 55  # blank ApexF: midpoint
 
 
+@pytest.mark.parametrize("written", ["Negative", "negative"])
+def test_smic_e_emotion_cell_agreeing_with_the_file_name_is_used(tmp_path, written):
+    long = smic_e_tree(tmp_path)
+    book = openpyxl.load_workbook(long / "SMIC-HS-E_annotation.xlsx")
+    book.active["D2"] = written  # row 2: s1_ne_01
+    book.save(long / "SMIC-HS-E_annotation.xlsx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        samples = load("smic_e", tmp_path)
+    assert [s.emotion for s in samples] == ["negative", "negative", "surprise"]
+
+
+def test_smic_e_emotion_cell_contradicting_the_file_name_drops_the_clip(tmp_path):
+    """Emotion "positive" on the row of s1_ne_01: neither label can be trusted, so both slots are dropped
+    naming the cell and the code rather than labelled by the cell without a word."""
+    long = smic_e_tree(tmp_path)
+    book = openpyxl.load_workbook(long / "SMIC-HS-E_annotation.xlsx")
+    book.active["D2"] = "positive"
+    book.save(long / "SMIC-HS-E_annotation.xlsx")
+    with pytest.warns(UserWarning, match="row 2, column Emotion: 'positive'; expected negative"):
+        samples = load("smic_e", tmp_path)
+    assert [s.clip for s in samples] == ["s2_sur_01"]
+    drops = dropped("smic_e", tmp_path)
+    assert [(d.key, d.stage) for d in drops] == [("smic_e/s01/s1_ne_01", "annotation"),
+                                                 ("smic_e/s01/s1_ne_01#2", "annotation")]
+    assert drops[0].reason == (f"{long / 'SMIC-HS-E_annotation.xlsx'}: row 2, column Emotion: 'positive'; expected "
+                               f"negative, as the file name s1_ne_01 says; SMIC-HS-E clip s1_ne_01 slot 1 skipped")
+
+
 @pytest.mark.parametrize("column, value", [("F", "x"), ("F", -5), ("F", None), ("M", None), ("L", "/")])
 def test_smic_e_a_slot_with_one_cell_written_is_dropped_naming_the_cell(tmp_path, column, value):
     """Only a slot with both cells blank is unused: one written and the other blank, negative or no number drops

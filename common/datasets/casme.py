@@ -84,6 +84,7 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
             dataset=NAME, subject=row.subject, clip=row.clip, emotion=to_text(cell(row.record, "Emotion")).lower(),
             onset=row.onset, apex=row.apex, offset=row.offset, fps=FPS, frames=tuple(row.frames),
             action_units=to_text(cell(row.record, "AU")),
-            meta={"missing_frames": row.offset - row.onset + 1 - len(row.frames), "cropped": found.cropped},
+            meta={"missing_frames": row.offset - row.onset + 1 - len(row.frames), "cropped": found.cropped,
+                  "label_row": f"{found.label_file()}, row {row.record.row}"},
         ))
     return apply_corrections(samples, read_corrections(corrections), "all")

@@ -69,6 +69,7 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
             emotion=to_text(cell(row.record, "Estimated Emotion")).lower(),
             onset=row.onset, apex=row.apex, offset=row.offset, fps=FPS, frames=tuple(row.frames),
             action_units=to_text(cell(row.record, "Action Units")),
-            meta={"missing_frames": row.offset - row.onset + 1 - len(row.frames), "cropped": found.cropped},
+            meta={"missing_frames": row.offset - row.onset + 1 - len(row.frames), "cropped": found.cropped,
+                  "label_row": f"{found.label_file()}, row {row.record.row}"},
         ))
     return apply_corrections(samples, read_corrections(corrections), "all")

@@ -86,7 +86,7 @@ class Row:
 
     subject: str
     video: str
-    clip: str
+    clip: str  # "" when the onset that names it gives no frame number (the row is dropped, named by its row)
     onset: int | None
     apex: int | None
     offset: int | None  # None: 0 or blank in the workbook (unknown)
@@ -108,9 +108,10 @@ def _subject(text: str) -> str:
 
 def read_labels(spreadsheet: Path) -> list[Row]:
     """The rows of part A's workbook: numbers written as text read as numbers, ``Others`` as others, an offset of
-    0 as unknown (two rows of spNO.40), the clip named ``<video>_<onset>``. A row whose onset gives no frame number,
-    or whose apex or offset is neither a frame number nor none (``tables.frame_cell_problem``: a date, ``l06``,
-    -106, 106.5), is kept with its ``cell_problem`` naming the column: :func:`_samples` drops it with why."""
+    0 as unknown (two rows of spNO.40), the clip named ``<video>_<onset>``. A row whose onset gives no frame number
+    (its clip then unnamed, ``""``), or whose apex or offset is neither a frame number nor none
+    (``tables.frame_cell_problem``: a date, ``l06``, -106, 106.5), is kept with its ``cell_problem`` naming the
+    column: :func:`_samples` drops it with why."""
     rows = []
     for record in read_records(spreadsheet, COLUMNS, numbers=("Onset", "Apex", "Offset"),
                                names=("Subject", "Filename")):
@@ -126,7 +127,8 @@ def read_labels(spreadsheet: Path) -> list[Row]:
                  ("Apex", frame_cell_problem(cell(record, "Apex"))),
                  ("Offset", frame_cell_problem(cell(record, "Offset"))))
         onset, apex, offset = (to_int(cell(record, c)) for c in ("Onset", "Apex", "Offset"))
-        rows.append(Row(_subject(to_text(cell(record, "Subject"))), video, f"{video.lower()}_{onset}", onset, apex,
+        clip = f"{video.lower()}_{onset}" if onset is not None else ""
+        rows.append(Row(_subject(to_text(cell(record, "Subject"))), video, clip, onset, apex,
                         offset or None, to_text(cell(record, "emotion")).lower(), to_text(cell(record, "AU")),
                         to_text(cell(record, "Objective class")), row=record.row,
                         cell_problem=first_cell_problem(cells)))
@@ -154,8 +156,10 @@ def _samples(name: str, rows: list[Row], spreadsheet: Path,
     for row in rows:
         key = f"{name}/{row.subject}/{row.clip}"
         if row.cell_problem:  # a frame cell written wrong: no unknown frame (Row.cell_problem)
-            warn_dropped(f"{spreadsheet}: row {row.row}, {row.cell_problem}; {title} clip {row.subject}/{row.clip} "
-                         f"skipped", key, stage="annotation")
+            # without an onset there is no clip name: the clip is named by its video, the key by its row
+            named = f"clip {row.subject}/{row.clip}" if row.clip else f"clip of video {row.subject}/{row.video}"
+            warn_dropped(f"{spreadsheet}: row {row.row}, {row.cell_problem}; {title} {named} skipped",
+                         key if row.clip else f"{name}/{spreadsheet.name}, row {row.row}", stage="annotation")
             continue
         onset, offset = row.onset, row.offset
         problem = annotation_problem(onset, row.apex, offset) or ("no usable offset" if part_c and offset is None
@@ -176,7 +180,8 @@ def _samples(name: str, rows: list[Row], spreadsheet: Path,
                          f"{folder}: {title} clip {row.subject}/{row.clip} listed in {spreadsheet.name} but its "
                          f"frames {onset}..{last} are missing; skipped", key)
             continue
-        meta = {"video_dir": folder, "missing_frames": last - onset + 1 - len(frames)}
+        meta = {"video_dir": folder, "missing_frames": last - onset + 1 - len(frames),
+                "label_row": f"{spreadsheet}, row {row.row}"}
         meta.update({"apex_annotated": False} if part_c else {"video": row.video,
                                                              "objective_class": row.objective_class})
         samples.append(Sample(dataset=name, subject=row.subject, clip=row.clip, emotion=row.emotion, onset=onset,

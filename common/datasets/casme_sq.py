@@ -154,6 +154,7 @@ def load(root, types=TYPES, annotations=None, corrections=True) -> list[Sample]:
             onset=onset, apex=apex, offset=offset, fps=FPS, frames=tuple(frames), action_units=to_text(r[5]),
             meta={"type": kind, "video": video.name, "video_dir": video, "stimulus": stimulus,
                   "self_report": to_text(r[8]).lower(), "emotion_category": category,
-                  "missing_frames": last - onset + 1 - len(frames)},
+                  "missing_frames": last - onset + 1 - len(frames),
+                  "label_row": f"{found.spreadsheet}, sheet 1, row {number}"},
         ))
     return apply_corrections(samples, read_corrections(corrections), "all")

@@ -80,6 +80,7 @@ def load(root, cropped: bool = True, annotations=None, corrections=True) -> list
             emotion=emotion_label(to_text(cell(row.record, "Emotion"))), onset=row.onset, apex=row.apex,
             offset=row.offset, fps=FPS, frames=tuple(row.frames),
             action_units=to_text(cell(row.record, "AUs")),
-            meta={"missing_frames": row.offset - row.onset + 1 - len(row.frames), "cropped": found.cropped},
+            meta={"missing_frames": row.offset - row.onset + 1 - len(row.frames), "cropped": found.cropped,
+                  "label_row": f"{found.label_file()}, row {row.record.row}"},
         ))
     return apply_corrections(samples, read_corrections(corrections), "all")

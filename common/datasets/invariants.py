@@ -154,7 +154,8 @@ def key_duplicates(samples: Sequence[Sample]) -> tuple[list[Verdict], list[int]]
     """(verdicts, indices of the later listings to drop) for clips listed more than once.
 
     Two labels for one clip, or two annotations (onset, apex or offset differ), is a refusal (``DatasetError``
-    raised here, naming both places): no rule can say which is right.
+    raised here, naming both places): no rule can say which is right. A place is the label row that lists the
+    clip (``meta["label_row"]``, ``<file>, row <n>``, set by the spreadsheet loaders), else its frame folder.
     """
     first: dict[str, int] = {}
     verdicts, later = [], []
@@ -164,21 +165,26 @@ def key_duplicates(samples: Sequence[Sample]) -> tuple[list[Verdict], list[int]]
             continue
         other = samples[j]
         if other.emotion != sample.emotion:
-            raise DatasetError(f"{_place(sample)}: clip {sample.key} is labelled {sample.emotion!r} here and "
-                               f"{other.emotion!r} at {_place(other)}; expected one label per clip")
+            raise DatasetError(f"{_listed_at(sample)}: clip {sample.key} is labelled {sample.emotion!r} here and "
+                               f"{other.emotion!r} at {_listed_at(other)}; expected one label per clip")
         here, there = (sample.onset, sample.apex, sample.offset), (other.onset, other.apex, other.offset)
         if here != there:
-            raise DatasetError(f"{_place(sample)}: clip {sample.key} is annotated onset/apex/offset "
-                               f"{'/'.join(map(str, here))} here and {'/'.join(map(str, there))} at {_place(other)}; "
-                               f"expected one annotation per clip")
-        verdicts.append(Verdict(sample.key, "identity", f"listed again at {_place(sample)} with the same label "
-                                f"{sample.emotion!r} as at {_place(other)}; merged into the first"))
+            raise DatasetError(f"{_listed_at(sample)}: clip {sample.key} is annotated onset/apex/offset "
+                               f"{'/'.join(map(str, here))} here and {'/'.join(map(str, there))} at "
+                               f"{_listed_at(other)}; expected one annotation per clip")
+        verdicts.append(Verdict(sample.key, "identity", f"listed again at {_listed_at(sample)} with the same label "
+                                f"{sample.emotion!r} as at {_listed_at(other)}; merged into the first"))
         later.append(i)
     return verdicts, later
 
 
 def _place(sample: Sample) -> str:
     return str(sample.frames[0].parent) if sample.frames else sample.key
+
+
+def _listed_at(sample: Sample) -> str:
+    # Two listings of one clip share its frame folder: the label row tells them apart.
+    return str(sample.meta.get("label_row") or _place(sample))
 
 
 def screen_annotations(samples: Sequence[Sample]) -> list[Sample]:

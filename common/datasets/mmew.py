@@ -93,6 +93,7 @@ def load(root, annotations=None, corrections=True) -> list[Sample]:
             onset=row.onset, apex=row.apex, offset=row.offset, fps=FPS, frames=tuple(row.frames),
             action_units=to_text(cell(row.record, "Action Units")),
             meta={"missing_frames": row.offset - row.onset + 1 - len(row.frames),
-                  "remarks": to_text(cell(row.record, "remarks"))},
+                  "remarks": to_text(cell(row.record, "remarks")),
+                  "label_row": f"{found.label_file()}, row {row.record.row}"},
         ))
     return apply_corrections(samples, read_corrections(corrections), "all")

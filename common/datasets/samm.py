@@ -68,6 +68,7 @@ def load(root, annotations=None, corrections=True) -> list[Sample]:
             action_units=to_text(cell(record, "Action Units")),
             meta={"micro": to_text(cell(record, "Micro")), "objective_class": to_int(cell(record, "Objective Classes")),
                   "inducement": to_text(cell(record, "Inducement Code")),
-                  "missing_frames": row.offset - row.onset + 1 - len(row.frames), "gray": True},
+                  "missing_frames": row.offset - row.onset + 1 - len(row.frames), "gray": True,
+                  "label_row": f"{found.label_file()}, row {row.record.row}"},
         ))
     return apply_corrections(samples, read_corrections(corrections), "all")

@@ -200,12 +200,22 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
         folder = next((d for d in variants if d.is_dir()), found.frames / f"s{number:02d}" / filename)
         frames, unreadable = discovery.clip_frames(folder)
         code = re.search(r"_(ne|po|sur)_", filename, re.IGNORECASE)
-        emotion = to_text(cell(record, "Emotion")).lower() or (CODES[code.group(1).lower()] if code else "")
+        named = CODES[code.group(1).lower()] if code else ""
+        written = to_text(cell(record, "Emotion"))
+        emotion = written.lower() or named
+        # An Emotion cell that contradicts the file name's code leaves the label in doubt: the row is skipped
+        # rather than labelled by either one without a word.
+        disagree = (f"column Emotion: {shown_cell(written)}; expected {named}, as the file name {filename} says"
+                    if named and written and written.lower() != named else "")
         for slot, (onset_col, offset_col, apex_col) in enumerate(SLOTS, start=1):
             onset_cell, offset_cell = cell(record, onset_col), cell(record, offset_col)
             if slot > 1 and is_blank(onset_cell) and is_blank(offset_cell):
                 continue  # unused slot: both cells empty (docs/databases.md §2.2); every row uses its first
             key = f"smic_e/s{number:02d}/{filename}" + (f"#{slot}" if slot != 1 else "")
+            if disagree:
+                warn_dropped(f"{spreadsheet}: row {record.row}, {disagree}; SMIC-HS-E clip {filename} slot {slot} "
+                             f"skipped", key, stage="annotation")
+                continue
             apex_cell = cell(record, apex_col) if with_apex[slot - 1] else None
             wrong = slot_cell_problem(((onset_col, onset_cell), (offset_col, offset_cell)), (apex_col, apex_cell))
             if wrong:
@@ -234,6 +244,7 @@ def load_e(root, annotations=None, corrections=True) -> list[Sample]:
                 meta={"slot": slot, "first_frame": to_int(cell(record, "FirstF")),
                       "last_frame": to_int(cell(record, "LastF")),
                       "video_dir": folder, "apex_annotated": apex is not None,
-                      "missing_frames": offset - onset + 1 - len(clip_frames)},
+                      "missing_frames": offset - onset + 1 - len(clip_frames),
+                      "label_row": f"{spreadsheet}, row {record.row}"},
             ))
     return apply_corrections(samples, read_corrections(corrections), "all")
