@@ -25,7 +25,9 @@ A weights file is someone else's file, so nothing it says is trusted (docs/runni
 - **A memory budget, checked before anything is allocated.** The file is a regular file of at most
   :data:`MAX_FILE_BYTES`, read once. Each pickle runs at most :data:`MAX_OPCODES` opcodes, its memo indices
   below :data:`MAX_MEMO` (the memo is a dict of the entries made, never an array sized by the largest index),
-  its integers at most :data:`MAX_NUMBER_BITS` bits. A zip holds at most :data:`MAX_MEMBERS` members (counted
+  its integers at most :data:`MAX_NUMBER_BITS` bits, each text or bytes item at most :data:`MAX_ITEM_BYTES`
+  (checked on the length its opcode declares, or on the line read so far, before the item is read or decoded:
+  a text of 1 GB is 4 GB as a Python string). A zip holds at most :data:`MAX_MEMBERS` members (counted
   in the file's bytes before :mod:`zipfile` reads its directory) whose declared sizes add up to no more than
   the file itself (torch stores them uncompressed: a deflated member is never inflated past the file; bzip2 and
   LZMA, which zipfile decompresses a chunk at a time whole, are refused), each read no further than its
@@ -84,6 +86,11 @@ MAX_ARRAY_BYTES = 1 << 30  # all tensors together, as NumPy arrays (each a view:
 MAX_OPCODES = 1 << 18  # a pickle's opcodes (some 30 a tensor): at most about 20 MB of objects and 2 s, however crafted
 MAX_MEMO = 1 << 18  # a pickle's memo indices (pickle numbers its entries 0, 1, 2...)
 MAX_NUMBER_BITS = 128  # an integer in a pickle (the legacy magic number has 77 bits)
+# A text or bytes item of a pickle (a key, a global's or storage type's name, a device, a storage key): keys of
+# weights are under a hundred characters. Any one read from a pickle is bounded so, the opcode's own lengths
+# included; no item of a state dict's pickles holds tensor data (the legacy storages follow the pickles, the zip
+# ones are members of their own).
+MAX_ITEM_BYTES = 1 << 16
 MAX_MEMBERS = 100_000  # a zip archive's members (torch writes one a storage, and three more)
 ZIP_DIRECTORY_ENTRY = b"PK\x01\x02"  # the signature every central-directory entry of a zip begins with
 ZIP_LOCAL_HEADER = b"PK\x03\x04"  # the signature a zip's first member begins with (torch.serialization._is_zipfile)
@@ -98,10 +105,62 @@ _VALUES = frozenset({"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LO
                      "BINBYTES", "SHORT_BINBYTES", "BINBYTES8"})
 _CONSTANTS = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}
 _SMALL_TUPLES = {"TUPLE1": 1, "TUPLE2": 2, "TUPLE3": 3}
+_OPCODE_NAMES = {opcode.code.encode("latin-1"): opcode.name for opcode in pickletools.opcodes}
 
 
 class StateDictError(ValueError):
     """A file that is not a PyTorch state dict this reader can read (one line naming it and why)."""
+
+
+class _ItemTooLong(Exception):
+    """A read of a pickle past :data:`MAX_ITEM_BYTES`: ``size`` the length its opcode declares, None for a line
+    (a text opcode ended by a newline) longer than that."""
+
+    def __init__(self, size: int | None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+class _PickleBytes(io.BytesIO):
+    """The bytes :func:`pickletools.genops` reads pickles from, every read no longer than :data:`MAX_ITEM_BYTES`:
+    genops reads an item's declared length, then that many bytes (a BINUNICODE8 may declare the whole file), or
+    a line however long; refused here before anything is read (:class:`_ItemTooLong`)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or not 0 <= size <= MAX_ITEM_BYTES:
+            raise _ItemTooLong(size)
+        return super().read(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = super().readline(MAX_ITEM_BYTES + 1)  # the item, then its newline
+        if len(line) > MAX_ITEM_BYTES and not line.endswith(b"\n"):
+            raise _ItemTooLong(None)
+        return line
+
+    def opcode_at(self, position: int) -> str:
+        """The name of the opcode at ``position`` (read without moving)."""
+        with self.getbuffer() as view:
+            code = bytes(view[position:position + 1])
+        return _OPCODE_NAMES.get(code, repr(code))
+
+
+def _opcodes(handle: _PickleBytes, where: str) -> Iterator[tuple[pickletools.OpcodeInfo, Any]]:
+    """``(opcode, argument)`` of the pickle at ``handle``'s position (:func:`pickletools.genops`), an item longer
+    than :data:`MAX_ITEM_BYTES` refused in one line naming its opcode."""
+    ops = pickletools.genops(handle)
+    while True:
+        start = handle.tell()  # genops waits before the next opcode: what it reads next starts here
+        try:
+            opcode, arg, _ = next(ops)
+        except StopIteration:
+            return
+        except _ItemTooLong as error:
+            name = handle.opcode_at(start)
+            claim = (f"declares a text or bytes item of {error.size} bytes" if error.size is not None
+                     else f"holds a text line of more than {MAX_ITEM_BYTES} bytes")
+            raise StateDictError(f"{where} {claim} (pickle opcode {name}); expected texts and bytes of at most "
+                                 f"{MAX_ITEM_BYTES} bytes each (keys and names)") from None
+        yield opcode, arg
 
 
 def _whole(value: Any) -> bool:
@@ -224,7 +283,7 @@ def _set_items(target: Any, items: list, where: str) -> None:
         target[key] = value
 
 
-def _unpickle(handle: io.BytesIO, path: Path, part: str, storages: dict[str, _Storage] | None = None) -> Any:
+def _unpickle(handle: _PickleBytes, path: Path, part: str, storages: dict[str, _Storage] | None = None) -> Any:
     """The object of the pickle at ``handle``'s position, built from plain values only (the module's
     docstring); ``handle`` is left after its STOP. ``storages`` None: no global and no persistent record
     allowed (the legacy header, the storage keys); else the state dict's, each persistent record resolved
@@ -233,7 +292,7 @@ def _unpickle(handle: io.BytesIO, path: Path, part: str, storages: dict[str, _St
     stack: list[Any] = []
     marks: list[list[Any]] = []
     memo: dict[int, Any] = {}
-    for count, (opcode, arg, _) in enumerate(pickletools.genops(handle), start=1):
+    for count, (opcode, arg) in enumerate(_opcodes(handle, where), start=1):
         if count > MAX_OPCODES:
             raise StateDictError(f"{where} runs past {MAX_OPCODES} pickle opcodes; expected a PyTorch state dict")
         op = opcode.name
@@ -353,7 +412,7 @@ def _storage(pid: Any, storages: dict[str, _Storage], path: Path) -> _Storage:
     return known
 
 
-def _check_header(handle: io.BytesIO, path: Path) -> None:
+def _check_header(handle: _PickleBytes, path: Path) -> None:
     """The legacy format's three header pickles, by type and value."""
     magic = _unpickle(handle, path, "magic number")
     if not _whole(magic) or magic != LEGACY_MAGIC:
@@ -374,7 +433,7 @@ def _check_header(handle: io.BytesIO, path: Path) -> None:
 
 def _legacy(raw: bytes, path: Path) -> Any:
     """The legacy format's state dict object, its storages' arrays set (views of ``raw``)."""
-    handle = io.BytesIO(raw)
+    handle = _PickleBytes(raw)
     _check_header(handle, path)
     storages: dict[str, _Storage] = {}
     obj = _unpickle(handle, path, "state dict", storages)
@@ -449,7 +508,7 @@ def _zipped(raw: bytes, path: Path) -> Any:
         if byteorder is not None and _member(archive, byteorder, path) != b"little":
             raise StateDictError(f"{path}: its byteorder is not 'little'; the storages are read as little-endian")
         storages: dict[str, _Storage] = {}
-        obj = _unpickle(io.BytesIO(_member(archive, members[pkl], path)), path, "state dict", storages)
+        obj = _unpickle(_PickleBytes(_member(archive, members[pkl], path)), path, "state dict", storages)
         for key, storage in storages.items():
             name = f"{prefix}data/{key}"
             if name not in members:

@@ -428,3 +428,40 @@ def test_a_state_dict_key_set_twice_is_refused(tmp_path):
     state = {"w": np.arange(3, dtype=np.float32), "v": np.full(3, 5, np.float32)}
     pickled = state_pickle(state).replace(unicode("v"), unicode("w"))
     _refused(legacy_file(tmp_path / "w.pth", state, pickled=pickled), "its state dict sets the key 'w' twice")
+
+
+# Opcodes declaring a text or bytes item far longer than the file (what a reader must refuse from the length
+# alone: a BINUNICODE8 of nearly 1 GB is 4 GB as a Python string), or, for a text ended by a newline, one line
+# just past the bound.
+DECLARES = "declares a text or bytes item of"
+LONG_ITEMS = {
+    "BINUNICODE8": (pickle.BINUNICODE8 + struct.pack("<Q", (1 << 30) - 1), f"{DECLARES} 1073741823 bytes"),
+    "BINUNICODE": (pickle.BINUNICODE + struct.pack("<I", (1 << 32) - 1), f"{DECLARES} 4294967295 bytes"),
+    "BINBYTES8": (pickle.BINBYTES8 + struct.pack("<Q", 1 << 40), f"{DECLARES} 1099511627776 bytes"),
+    "BINSTRING": (pickle.BINSTRING + struct.pack("<i", (1 << 31) - 1), f"{DECLARES} 2147483647 bytes"),
+    "UNICODE": (pickle.UNICODE + b"k" * (state_dicts.MAX_ITEM_BYTES + 1) + b"\n",
+                f"holds a text line of more than {state_dicts.MAX_ITEM_BYTES} bytes"),
+}
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+@pytest.mark.parametrize("opcode", LONG_ITEMS)
+def test_a_text_or_bytes_item_is_refused_from_its_declared_length(tmp_path, kind, opcode):
+    crafted, expected = LONG_ITEMS[opcode]
+    state = {"w": np.ones(3, np.float32)}
+    path = WRITERS[kind](tmp_path / "w.pth", state, pickled=inject(state_pickle(state), ORDERED_DICT, crafted))
+    assert path.stat().st_size < state_dicts.MAX_ITEM_BYTES + 2_000
+    _refused(path, f"its state dict {expected} (pickle opcode {opcode}); expected texts and bytes of at most 65536 "
+                   "bytes each")
+
+
+def test_a_key_just_over_the_item_bound_is_refused_and_one_at_it_reads(tmp_path):
+    limit = state_dicts.MAX_ITEM_BYTES
+    assert limit == 65536  # the bound docs/house.md names
+    at = {"k" * limit: np.ones(3, np.float32)}
+    assert list(read_state_dict(legacy_file(tmp_path / "at.pth", at))) == list(at)
+    over = {"k" * (limit + 1): np.ones(3, np.float32)}
+    _refused(legacy_file(tmp_path / "over.pth", over),
+             f"its state dict declares a text or bytes item of {limit + 1} bytes (pickle opcode BINUNICODE); "
+             f"expected texts and bytes of at most {limit} bytes each (keys and names)")
+    _refused(zip_file(tmp_path / "over.pth", over), f"item of {limit + 1} bytes (pickle opcode BINUNICODE)")
