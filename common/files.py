@@ -210,7 +210,12 @@ CSV_LINE_CHARS = 1 << 18
 
 
 class LineTooLong(ValueError):
-    """A line of a file longer than its reader takes (:func:`bounded_lines`); the caller names the file."""
+    """A line of a file longer than its reader takes (:func:`bounded_lines`): "line N holds more than LIMIT
+    characters", ``line`` and ``limit`` kept for a caller's own words; the caller names the file."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(f"line {line} holds more than {limit:,} characters")
+        self.line, self.limit = line, limit
 
 
 class NotUtf8Line(ValueError):
@@ -235,10 +240,26 @@ def bounded_lines(handle: Any, limit: int = CSV_LINE_CHARS) -> Iterator[str]:
             return
         number += 1
         if len(line) > limit:
-            raise LineTooLong(f"line {number} holds more than {limit:,} characters")
+            raise LineTooLong(number, limit)
         if ESCAPED_BYTE.search(line):
             raise NotUtf8Line(f"line {number} is not UTF-8 text")
         yield line
+
+
+def _long_line(line: int) -> str:
+    """What a spreadsheet CSV reader says of a line longer than :data:`CSV_LINE_CHARS` (the caller names the file)."""
+    return (f"line {line} holds more than {CSV_LINE_CHARS:,} characters; expected lines of at most "
+            f"{CSV_LINE_CHARS:,} characters")
+
+
+def _csv_error(exc: csv.Error, line: int) -> str:
+    """What a spreadsheet CSV reader says of the csv module's error at ``line``: a cell past the module's field
+    limit (a line within :data:`CSV_LINE_CHARS`, or a quoted cell over many lines) said so, any other error as
+    the module words it."""
+    if str(exc).startswith("field larger than field limit"):
+        limit = csv.field_size_limit()
+        return f"line {line}: a cell of more than {limit:,} characters; expected cells of at most {limit:,} characters"
+    return f"cannot read this CSV (line {line}: {exc})"
 
 
 CSV_SEPARATORS = (",", ";", "\t")  # the header's separator: ',' or the ';' / tab of spreadsheet programs
@@ -252,8 +273,9 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     without a byte-order mark, CRLF or LF line ends, ``,``, ``;`` or tab as the separator (the one the
     first non-blank line, the header, holds most of; ``,`` when it holds none). Rows whose cells are all
     blank are left out; cells are kept as written (not stripped). Raises ``ValueError`` with the reason
-    in a few words (``cannot read this CSV (...)``, ``not UTF-8 text (byte N); save it as CSV UTF-8``),
-    which the caller prefixes with the option and the path."""
+    in a few words (``cannot read this CSV (...)``, ``not UTF-8 text (byte N); save it as CSV UTF-8``, ``line N
+    holds more than 262,144 characters; expected lines of at most 262,144 characters``, ``line N: a cell
+    of more than 131,072 characters; ...``), which the caller prefixes with the option and the path."""
     try:
         text = read_regular_bytes(path, max_bytes=SPREADSHEET_CSV_BYTES).decode("utf-8-sig")
     except OSError as exc:
@@ -265,13 +287,14 @@ def read_spreadsheet_csv(path: str | Path) -> tuple[str, list[tuple[int, list[st
     lines = text.splitlines()
     too_long = next((number for number, line in enumerate(lines, 1) if len(line) > CSV_LINE_CHARS), None)
     if too_long is not None:
-        raise ValueError(f"cannot read this CSV (line {too_long} holds more than {CSV_LINE_CHARS:,} characters)")
+        raise ValueError(_long_line(too_long))
     first = next((line for line in lines if line.strip()), "")
     separator = max(CSV_SEPARATORS, key=first.count)
+    reader = csv.reader(lines, delimiter=separator)
     try:
-        rows = list(csv.reader(lines, delimiter=separator))
+        rows = list(reader)
     except csv.Error as exc:
-        raise ValueError(f"cannot read this CSV ({exc})") from None
+        raise ValueError(_csv_error(exc, reader.line_num)) from None
     return separator, [(number, row) for number, row in enumerate(rows, 1) if any(cell.strip() for cell in row)]
 
 
@@ -296,11 +319,12 @@ def stream_spreadsheet_csv(path: str | Path,
         raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
     except NotUtf8Line as exc:
         raise ValueError(f"{exc}; save it as CSV UTF-8") from None
-    except ValueError as exc:  # a line too long
-        raise ValueError(f"cannot read this CSV ({exc})") from None
+    except LineTooLong as exc:
+        raise ValueError(_long_line(exc.line)) from None
     separator = max(CSV_SEPARATORS, key=first.count)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        reader: Any = None  # the csv reader, once the file is open: its line_num names the line of an error
         try:
             with open_regular(path, encoding="utf-8-sig", newline="", errors="surrogateescape") as handle:
                 reader = csv.reader(bounded_lines(handle), delimiter=separator)
@@ -314,8 +338,10 @@ def stream_spreadsheet_csv(path: str | Path,
             raise ValueError(f"cannot read this CSV ({exc.strerror or exc})") from None
         except NotUtf8Line as exc:  # counted by bounded_lines: the line the csv reader read, not the row
             raise ValueError(f"{exc}; save it as CSV UTF-8") from None
-        except (csv.Error, ValueError) as exc:  # ValueError: a line too long (bounded_lines)
-            raise ValueError(f"cannot read this CSV ({exc})") from None
+        except LineTooLong as exc:  # counted by bounded_lines, as a line not UTF-8 is
+            raise ValueError(_long_line(exc.line)) from None
+        except csv.Error as exc:
+            raise ValueError(_csv_error(exc, reader.line_num if reader is not None else 0)) from None
 
     return separator, rows()
 

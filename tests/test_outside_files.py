@@ -532,5 +532,36 @@ def test_a_csv_read_whole_is_bounded_in_bytes_and_in_line_length(tmp_path, monke
         files.read_spreadsheet_csv(path)
     monkeypatch.setattr(files, "SPREADSHEET_CSV_BYTES", 4 << 20)
     path.write_text("path,onset,apex,offset\n" + "," * (files.CSV_LINE_CHARS + 1) + "\n")
-    with pytest.raises(ValueError, match=r"cannot read this CSV \(line 2 holds more than 262,144 characters\)"):
+    with pytest.raises(ValueError, match=r"^line 2 holds more than 262,144 characters; expected lines of at most "
+                                         r"262,144 characters$"):
         files.read_spreadsheet_csv(path)
+
+
+# A line past files.CSV_LINE_CHARS (262,144), and one within it whose cell passes the csv module's field limit
+# (131,072): each named by its line and the bound, at the first line (read to find the separator) or a later one.
+LONG_LINES = {
+    "line": ("x" * 300_000, "line {} holds more than 262,144 characters; expected lines of at most 262,144 characters"),
+    "cell": ("x" * 200_000, "line {}: a cell of more than 131,072 characters; expected cells of at most 131,072 "
+                            "characters"),
+}
+
+
+@pytest.mark.parametrize("at", [1, 3])
+@pytest.mark.parametrize("kind", LONG_LINES)
+def test_a_csv_line_or_cell_too_long_is_named_by_its_line_and_the_bound(tmp_path, kind, at):
+    """Through --score's reader (which reads a CSV or a log's first line as a CSV, streamed) and --predict's (read
+    whole): one line naming the file, the line and what a line may hold (was "cannot read this CSV (...)")."""
+    from common import files
+    from common.evaluation.outside import OutsideError, read_outside
+
+    text, expected = LONG_LINES[kind][0], LONG_LINES[kind][1].format(at)
+    lines = ["clip,subject,database,true,pred", "EP02_01f,sub01,casme2,0,0", "EP03_02,sub01,casme2,1,1"]
+    lines[at - 1] = text
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(OutsideError) as raised:
+        read_outside(path, ("negative", "positive", "surprise"))
+    assert str(raised.value) == f"{path}: {expected}"
+    with pytest.raises(ValueError) as raised:
+        files.read_spreadsheet_csv(path)
+    assert str(raised.value) == expected
