@@ -465,6 +465,29 @@ def test_a_users_symbolic_link_is_never_deleted_or_replaced(capsys, smoke_corpus
     assert linked.is_symlink() and (out / "data").is_symlink()
 
 
+def test_a_folder_the_user_added_to_an_earlier_export_is_never_deleted(capsys, smoke_corpus, tmp_path):
+    """An earlier export holding a folder the export did not write (an empty one here, at the top or inside a
+    folder the export wrote) is refused before training, as a file or link of the user's is: replacing the export
+    would delete it. The export's own folders are its: an export leaves no empty folder, so a second export
+    replaces the first."""
+    out = tmp_path / "model"
+    (out / "training").mkdir(parents=True)
+    (out / "training" / "history.csv").write_text("")
+    (out / "manifest.json").write_text(json.dumps({"format_version": 1, "files": {"training/history.csv": "0" * 64}}))
+    for mine in (out / "mine", out / "training" / "mine"):
+        mine.mkdir()
+        relative = mine.relative_to(out).as_posix()
+        export_refused(capsys, smoke_corpus, out, f"--export {out}: it holds 1 folder(s) the earlier export did not "
+                                                  f"write ({relative}), which replacing it would delete; move them "
+                                                  f"out; give a new or empty folder, or an earlier export")
+        assert mine.is_dir()
+        mine.rmdir()
+    for _ in range(2):  # the earlier export, then the one written here, replaced
+        code, _, err = cli(capsys, *export_argv(smoke_corpus, out), registry=dummy_paper.DEPLOY_REGISTRY)
+        assert code == 0, err
+        assert not [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]
+
+
 def test_a_write_that_fails_after_training_keeps_the_result(capsys, smoke_corpus, tmp_path, monkeypatch):
     out = tmp_path / "model"
     out.mkdir()

@@ -9,7 +9,8 @@ predict step) are written as ``training_predictions.csv``: ``--predict`` on one 
 give the same numbers from the saved folder.
 
 Everything that could stop the write is checked before the training (:func:`_check_destination`: the
-destination a new folder, an empty one or an earlier export; its parent writable; an existing one not a
+destination a new folder, an empty one or an earlier export holding nothing it did not write (a file, folder or
+link of the user's in it is refused, never deleted with it); its parent writable; an existing one not a
 mount point and renamable). The folder is written to a temporary sibling, then renamed (never half
 written); a write that fails after the training keeps the temporary folder and names it::
 
@@ -19,7 +20,7 @@ written); a write that fails after the training keeps the temporary folder and n
                                  the sha256 of every file and its own (common.deployment.manifest)
     training_predictions.csv     index, key, dataset, subject, clip, onset, apex, offset, fps, label,
                                  predicted, one probability column per class
-    training/                    the fold's work dir (training history CSV)
+    training/                    the fold's work dir (training history CSV); an export holds no empty folder
 """
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 TRAINING_PREDICTIONS = "training_predictions.csv"
+TRAINING_FOLDER = "training"  # the export fold's work dir (FoldContext.work_dir)
 
 
 def mersuite_version() -> str:
@@ -121,7 +123,8 @@ def read_training_predictions(folder: str | Path) -> list[dict[str, Any]]:
 def _earlier_export_problem(out_dir: Path) -> str:
     """Why the non-empty folder ``out_dir`` is not an earlier export that may be replaced ("" when it is):
     its ``manifest.json`` must be an export's (an object with ``format_version`` and a ``files`` table, of
-    any format) and every file in the folder one that manifest lists, so nothing else is deleted."""
+    any format), every file in the folder one that manifest lists, every folder one on the way to such a file (or
+    the training folder), and no symbolic link, so that nothing of the user's is deleted with it."""
     try:
         manifest = read_json(out_dir / MANIFEST)  # bounded: common.files.JSON_BYTES, JSON_DEPTH
     except FileNotFoundError:
@@ -131,18 +134,42 @@ def _earlier_export_problem(out_dir: Path) -> str:
     if not isinstance(manifest, dict) or "format_version" not in manifest or not isinstance(manifest.get("files"),
                                                                                              dict):
         return f"its {MANIFEST} is not an export's (no format_version and files table)"
-    listed = set(manifest["files"]) | {MANIFEST}
-    links = sorted(Path(top, name).relative_to(out_dir).as_posix() for top, folders, files in os.walk(out_dir)
-                   for name in folders + files if os.path.islink(os.path.join(top, name)))
-    if links:  # an export writes no link: each is the user's, which replacing the folder would delete
-        return (f"it holds {len(links)} symbolic link(s) the earlier export did not write ({first_few(links, 3)}), "
-                f"which replacing it would delete; move them out")
-    others = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
-                    if not p.is_dir() and p.relative_to(out_dir).as_posix() not in listed)
-    if others:
-        return (f"it holds {len(others)} file(s) the earlier export did not write ({first_few(others, 3)}), which "
-                f"replacing it would delete; move them out")
+    listed = {str(name) for name in manifest["files"]} | {MANIFEST}
+    # the folders the export wrote: those on the way to a file it lists (it leaves no empty folder,
+    # _remove_empty_folders), and its training folder, which an export from before that may have left empty
+    written = {TRAINING_FOLDER} | {parent.as_posix() for name in listed if ".." not in Path(name).parts
+                                   for parent in Path(name).parents}
+    links, files, folders = [], [], []
+
+    def unreadable(error: OSError) -> None:  # a folder that cannot be listed may hold anything: not replaced
+        raise error
+
+    for top, subfolders, names in os.walk(out_dir, onerror=unreadable):  # a link to a folder is not followed
+        for name in subfolders + names:
+            path = os.path.join(top, name)
+            relative = Path(path).relative_to(out_dir).as_posix()
+            if os.path.islink(path):
+                links.append(relative)
+            elif os.path.isdir(path) and relative not in written:
+                folders.append(relative)
+            elif not os.path.isdir(path) and relative not in listed:
+                files.append(relative)
+    # an export writes no link, and nothing its manifest does not account for: each such entry is the user's, which
+    # replacing the earlier export would delete
+    for found, what in ((links, "symbolic link(s)"), (files, "file(s)"), (folders, "folder(s)")):
+        if found:
+            return (f"it holds {len(found)} {what} the earlier export did not write ({first_few(sorted(found), 3)}), "
+                    f"which replacing it would delete; move them out")
     return ""
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    """Every empty folder under ``folder`` removed, deepest first (a folder emptied so is removed too): an export
+    holds only folders on the way to the files its manifest lists, so that any other folder in an earlier export
+    is known to be the user's (:func:`_earlier_export_problem`)."""
+    for top, _, _ in os.walk(folder, topdown=False):
+        if top != str(folder) and not os.listdir(top):
+            os.rmdir(top)
 
 
 def _check_destination(out_dir: Path) -> Path:
@@ -283,7 +310,7 @@ def export_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, ou
     try:  # the training: any failure removes the temporary folder
         sink = ExportSink()
         ctx = FoldContext(selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
-                          work_dir=tmp / "training", cache_dir=stages_root(), export=sink)
+                          work_dir=tmp / TRAINING_FOLDER, cache_dir=stages_root(), export=sink)
         logger.info(f"{tag} export: training on all {len(selection)} samples, {len(selection.class_names)} classes")
         set_seed(int(seed))
         outcome = experiment.run_fold(ctx)
@@ -329,6 +356,7 @@ def export_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, ou
         text = training_predictions_text(selection, order, np.asarray(outcome.probabilities))
         (tmp / TRAINING_PREDICTIONS).write_text(text, encoding="utf-8")
         fps = sorted({float(s.fps) for s in selection.samples})
+        _remove_empty_folders(tmp)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest = {
             "format_version": FORMAT_VERSION, "mersuite_version": mersuite_version(),
