@@ -402,6 +402,39 @@ def test_a_frame_of_any_format_opencv_reads_is_bounded_by_its_header_before_deco
         read_frame(path)
 
 
+def test_a_frame_whose_size_no_header_check_reads_is_refused_never_decoded(capsys, exported, tmp_path):
+    """OpenCV decodes formats whose header Pillow does not read (a Radiance HDR image here; OpenEXR, PFM, PAM), bounded
+    by nothing but OpenCV's own 2^30 pixels: such a frame, under its own name or a frame's, is refused in one line
+    naming it and the formats read, never decoded (a released image reader gets None: "not a readable image"); in a
+    --predict clip too. The formats the suite and its tests write are read as before."""
+    import cv2
+
+    from common.preprocessing.io import FrameReadError, decode_image, read_frame
+
+    image = np.full((12, 16, 3), 90, np.uint8)
+    for suffix in (".jpg", ".png", ".bmp", ".tif", ".webp", ".ppm", ".pgm"):
+        path = tmp_path / f"frame{suffix}"
+        assert cv2.imwrite(str(path), image[..., 0] if suffix == ".pgm" else image)
+        assert read_frame(path).shape == (12, 16, 3) and decode_image(path, cv2.IMREAD_COLOR) is not None
+    hdr = tmp_path / "frame.hdr"
+    assert cv2.imwrite(str(hdr), image.astype(np.float32) / 255)
+    named = tmp_path / "frame001.jpg"
+    named.write_bytes(hdr.read_bytes())
+    for path in (hdr, named):
+        with pytest.raises(FrameReadError) as raised:
+            read_frame(path)
+        assert str(raised.value) == (f"{path}: cannot read this frame: not a JPEG, PNG, BMP, TIFF, WebP or PPM/PGM "
+                                     f"image, the formats whose size is checked before decoding (another, such as "
+                                     f"Radiance HDR, OpenEXR or PFM, is not decoded)")
+        assert decode_image(path, cv2.IMREAD_COLOR) is None
+    folder, source = exported
+    bad, numbers = ten_frames(source, tmp_path / "bad", None)
+    first = next(p for p in bad.glob("*.jpg") if frame_number(p) == numbers[0])
+    first.write_bytes(hdr.read_bytes())
+    refused(capsys, f"{first}: cannot read this frame: not a JPEG, PNG, BMP, TIFF, WebP or PPM/PGM image", "--predict",
+            bad, "--model", folder, "--fps", "25", "--out", tmp_path / "out")
+
+
 def test_an_apex_on_a_frame_missing_from_the_clip_is_refused_not_taken_at_its_neighbour(tmp_path):
     """A clip with a gap (frames 1, 2, 6, 7): an apex given on a missing frame, as a number or in seconds, would be
     recorded as given while the method builds its input from the nearest frame present (Sample.position): refused

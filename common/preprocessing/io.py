@@ -1,12 +1,16 @@
 """Reading frames from disk (shared by every pipeline).
 
-OpenCV reads JPEG, BMP, PNG and TIFF; a file that is missing, cannot be decoded or is not complete is
-one clear error naming it (libjpeg decodes a truncated JPEG as a half-grey frame and
+OpenCV reads JPEG, BMP, PNG and TIFF (and WebP, PPM/PGM); a file that is missing, cannot be decoded or is not
+complete is one clear error naming it (libjpeg decodes a truncated JPEG as a half-grey frame and
 only prints "Premature end of JPEG file", without the file's name). Completeness is checked on the
 bytes already read, before decoding, so it costs nothing measurable: a JPEG must end with its EOI
 marker ``FF D9`` (only zero padding may follow), a PNG with its ``IEND`` chunk, and a BMP must be
 at least as long as the size its header declares. :func:`frame_file_problem` is the same check on
 a path, used by ``--check-data`` on every frame without decoding it.
+
+OpenCV allocates the whole image a header claims before it decodes a row, so no image is decoded before its header's
+size is read and bounded (:func:`header_size`, :data:`MAX_PIXELS`); a file of a format whose size is not read so
+(Radiance HDR, OpenEXR, PFM and others OpenCV decodes: :data:`SIZED_FORMATS`) is not decoded at all.
 
 A JPEG whose coded data is damaged inside (cut short with its end marker kept, bytes lost or overwritten) still
 ends whole, and libjpeg fills what it cannot decode with grey, warning only on stderr: OpenCV returns that frame
@@ -101,18 +105,35 @@ def claimed_size(head: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _pillow_size(data: np.ndarray) -> tuple[int, int] | None:
-    """``(width, height)`` Pillow reads from the header of an image :func:`claimed_size` does not size (a TIFF, a
-    WebP or GIF under a frame's name, a JPEG whose frame header lies past its first :data:`_HEADER` bytes): OpenCV
-    decodes these by their content, whatever the name. Nothing is decoded. ``(0, 0)`` when Pillow itself refuses the
-    size as a decompression bomb (more than twice its own limit, which is above :data:`MAX_PIXELS`); None when it
-    reads no size (OpenCV then decodes the file or refuses it, as before)."""
+# The formats a frame or image file may hold, as Pillow names what it finds in the content (OpenCV decodes by the
+# content, whatever the name): those both read from the same first bytes and header, so that the size Pillow reads is
+# the one OpenCV allocates. OpenCV decodes others that Pillow does not size (Radiance HDR, OpenEXR, PFM, PAM) or sizes
+# from another header than OpenCV's decoder does (a JPEG 2000 file's box, not its codestream): bounded only by
+# OpenCV's own limit of 2^30 pixels (4 GiB as a float HDR image), so they are never decoded; no database uses them.
+SIZED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "BMP", "TIFF", "WEBP", "PPM"})
+ACCEPTED = "JPEG, PNG, BMP, TIFF, WebP or PPM/PGM"  # SIZED_FORMATS as a message names them
+_NOT_SIZED = (f"not a {ACCEPTED} image, the formats whose size is checked before decoding (another, such as "
+              "Radiance HDR, OpenEXR or PFM, is not decoded)")
+
+
+def header_size(data: np.ndarray) -> tuple[int, int] | None:
+    """``(width, height)`` the header of the image file whose bytes are ``data`` (uint8) claims, read without decoding
+    anything: :func:`claimed_size` on its first bytes (PNG, BMP, JPEG), else Pillow's reading of the header of a
+    format of :data:`SIZED_FORMATS` (a TIFF, a WebP under a frame's name, a JPEG whose frame header lies past its first
+    :data:`_HEADER` bytes). ``(0, 0)`` when Pillow itself refuses the size as a decompression bomb (more than twice
+    its own limit, which is above :data:`MAX_PIXELS`). None for a file of another format or no image: such a file is
+    not decoded (OpenCV would allocate whatever its header claims)."""
     from PIL import Image
 
+    size = claimed_size(data[:_HEADER].tobytes())
+    if size is not None:
+        return size
     try:
-        with warnings.catch_warnings():  # Pillow's warning of a large size: the size is compared below
+        with warnings.catch_warnings():  # Pillow's warning of a large size: the size is compared by the caller
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data.tobytes())) as image:
+                if image.format not in SIZED_FORMATS:
+                    return None
                 return int(image.size[0]), int(image.size[1])
     except Image.DecompressionBombError:
         return 0, 0
@@ -120,16 +141,11 @@ def _pillow_size(data: np.ndarray) -> tuple[int, int] | None:
         return None
 
 
-def size_problem(data: np.ndarray) -> str:
-    """Why an image file whose bytes are ``data`` (uint8) is not decoded: a header claiming more than
-    :data:`MAX_PIXELS` pixels (:func:`claimed_size` on its first bytes; Pillow's reading of the header for any
-    other format, :func:`_pillow_size`); ``""`` otherwise."""
-    size = claimed_size(data[:_HEADER].tobytes())
-    if size is None:
-        size = _pillow_size(data)
-        if size == (0, 0):
-            return f"its header claims more than {MAX_PIXELS:,} pixels; not decoded"
-    if size is None or size[0] * size[1] <= MAX_PIXELS:
+def _pixels_problem(size: tuple[int, int]) -> str:
+    """Why an image whose header claims ``size`` (:func:`header_size`, not None) is not decoded, or ``""``."""
+    if size == (0, 0):
+        return f"its header claims more than {MAX_PIXELS:,} pixels; not decoded"
+    if size[0] * size[1] <= MAX_PIXELS:
         return ""
     return (f"its header claims {size[0]}x{size[1]} pixels, more than any frame this suite reads (at most "
             f"{MAX_PIXELS:,}); not decoded")
@@ -150,9 +166,10 @@ def jpeg_problem(data: np.ndarray) -> str:
 
 
 def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
-    """``cv2.imdecode`` of the file at ``path`` after :func:`size_problem` and :func:`jpeg_problem` (a
+    """``cv2.imdecode`` of the file at ``path`` after :func:`header_size` and :func:`jpeg_problem` (a
     :class:`FrameReadError` naming the file for a header claiming too many pixels, damaged JPEG data, or a file that
-    cannot be read), None when OpenCV cannot decode it."""
+    cannot be read), None when OpenCV cannot decode it or it is no image of a format whose size its header gives
+    (:func:`header_size`: :data:`SIZED_FORMATS`), which is not decoded."""
     try:
         data = np.frombuffer(read_regular_bytes(path, max_bytes=MAX_IMAGE_BYTES), dtype=np.uint8)
     except OSError as error:
@@ -160,10 +177,13 @@ def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
     except FileTooLarge as error:
         raise FrameReadError(f"{path}: {error}, more than an image file of at most {MAX_PIXELS:,} pixels holds; "
                              "not read", path) from None
-    problem = size_problem(data) or jpeg_problem(data)
+    size = header_size(data) if data.size else None
+    if size is None:  # no image, or one of a format not decoded (its size unchecked)
+        return None
+    problem = _pixels_problem(size) or jpeg_problem(data)
     if problem:
         raise FrameReadError(f"{path}: {problem}", path)
-    return cv2.imdecode(data, flag) if data.size else None
+    return cv2.imdecode(data, flag)
 
 
 # The image format each frame-file name promises, as Pillow names the format it finds in the content.
@@ -247,14 +267,19 @@ def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
     except FileTooLarge as error:
         raise FrameReadError(f"{path}: {error}, more than a frame file of at most {MAX_PIXELS:,} pixels holds; "
                              "not read", path) from None
-    problem = (_bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))
-               or size_problem(data) or jpeg_problem(data))
+    problem = _bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))  # an empty file too
+    if problem:
+        raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame", path)
+    size = header_size(data)  # before anything is decoded, simplejpeg's check too
+    if size is None:
+        raise FrameReadError(f"{path}: cannot read this frame: {_NOT_SIZED}", path)
+    problem = _pixels_problem(size) or jpeg_problem(data)
     if problem:
         raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame", path)
     flag = cv2.IMREAD_GRAYSCALE if color == "gray" else cv2.IMREAD_COLOR
-    image = cv2.imdecode(data, flag) if data.size else None
+    image = cv2.imdecode(data, flag)
     if image is None:
-        raise FrameReadError(f"{path}: cannot read this frame (expected a JPEG/BMP/PNG image file)", path)
+        raise FrameReadError(f"{path}: cannot read this frame (expected a {ACCEPTED} image file)", path)
     if color == "rgb":
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     return image
