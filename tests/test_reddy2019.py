@@ -155,6 +155,44 @@ def test_casme_sq_paper_selection_admits_no_macro_expression(smoke_corpus):
             assert experiment.profiles["smoke"]["data.casme_sq_types"] == ("micro", "macro")  # ledger 24
 
 
+def test_a_replaced_frame_of_a_casme_sq_window_outside_the_coded_clip_changes_the_fold_fingerprint(tmp_path):
+    """CAS(ME)^2: the model sees a window of the long video (``meta["video_dir"]``) centred on the apex, wider than
+    the coded onset..offset frames (``Sample.frames``). ``select`` lists the window in ``meta["input_files"]``, so
+    that the runner's fold fingerprint stats it: a window frame outside the coded clip replaced between two runs
+    recomputes the folds reading the clip, as its stage cache does."""
+    import os
+
+    from common.config import apply_overrides
+    from common.experiment import Fold
+    from common.datasets.sample import Sample
+    from common.running import runner
+    from papers.reddy2019.config import default_config
+    from papers.reddy2019.protocol import select
+
+    video = tmp_path / "rawpic" / "s15" / "15_0401girlcrashing"
+    video.mkdir(parents=True)
+    for n in range(1, 61):
+        (video / f"img{n:03d}.jpg").write_bytes(b"x" * 10)
+    samples = [Sample(dataset="casme_sq", subject="s15", clip=f"anger1_{i + 1}", emotion="negative", onset=a - 2,
+                      apex=a, offset=a + 2, fps=30.0,
+                      frames=tuple(video / f"img{n:03d}.jpg" for n in range(a - 2, a + 3)),
+                      meta={"type": "micro", "video_dir": video, "stimulus": "anger1", "self_report": "anger"})
+               for i, a in enumerate((20, 40))]
+    config = apply_overrides(default_config("casme_sq", "microexpstcnn"), {"data.frames": "20"})
+    selection = select({"casme_sq": samples}, config)
+    assert len(selection) == 2
+    base = {"paper": "reddy2019", "experiment": "toy", "profile": "smoke", "seed": 0, "config_hash": "0",
+            "data_root": str(tmp_path)}
+    fold = Fold("s15", np.array([0]), np.array([1]))
+    before = runner.fold_fingerprint(base, selection, fold)
+    outside = video / "img047.jpg"  # in the second clip's window (30..49), not among its coded frames (38..42)
+    assert outside not in selection.samples[1].frames
+    stat = os.stat(outside)
+    outside.write_bytes(b"y" * 11)
+    os.utime(outside, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10 ** 9))
+    assert runner.fold_fingerprint(base, selection, fold) != before
+
+
 def _overlapping_casme_sq(tmp_path, apexes):
     """Samples of one 60-frame long video whose apexes are ``apexes`` (empty frame files, never decoded)."""
     from common.datasets.sample import Sample

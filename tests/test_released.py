@@ -173,6 +173,38 @@ def test_a_frame_method_is_refused_and_a_flow_method_runs(tmp_path, capsys):
     assert "corpus real, the authors' released flow images (no frames)" in out
 
 
+def test_a_replaced_flow_image_or_apex_crop_recomputes_the_folds_that_read_it(tmp_path, capsys):
+    """A released clip has no frames: its fold fingerprint stats the flow image and apex crop it is read from
+    (``meta["input_files"]``), so a resumed run reuses its folds while they are unchanged, and recomputes the fold
+    once one of them is replaced by other bytes (as a frame file replaced recomputes a database's clip)."""
+    import json
+
+    root = fake_htnet(tmp_path / "HTNet")
+    out = tmp_path / "out"
+
+    def run() -> dict[str, str]:
+        code = run_all.main(["--paper", "liong2019", "--data-root", str(root), "--profile", "smoke",
+                             "--set", "evaluation.max_folds=1", "--out", str(out)])
+        assert code == 0, capsys.readouterr()
+        folds = sorted(out.rglob("folds/*.json"))
+        assert len(folds) == 1
+        return {p.name: json.loads(p.read_text(encoding="utf-8"))["fingerprint"] for p in folds}
+
+    def replace(path: Path, image: np.ndarray) -> None:
+        stat = path.stat()
+        cv2.imwrite(str(path), image)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10 ** 9))  # a later mtime, whatever the clock
+
+    first = run()
+    assert run() == first  # nothing replaced: the fold is reused
+    replace(root / "datasets" / released.HTNET_FLOWS / "sub02_EP01_11f .png", random_flow(50))
+    flow_replaced = run()
+    assert flow_replaced.keys() == first.keys() and flow_replaced != first
+    replace(root / "datasets" / released.HTNET_CROPS / "sub02_EP01_11f.jpg", random_flow(51, 224))
+    crop_replaced = run()
+    assert crop_replaced.keys() == first.keys() and crop_replaced not in (first, flow_replaced)
+
+
 def test_a_wrong_size_image_refuses_the_run_naming_the_file(tmp_path, capsys):
     root = fake_htnet(tmp_path / "HTNet")
     cv2.imwrite(str(root / "datasets" / released.HTNET_FLOWS / "samm_bad.png"), random_flow(3, 32))

@@ -13,7 +13,9 @@ Two public repositories publish derived data of all 442 composite clips (docs/da
 
 ``load(root)`` gives the composite's samples as every other loader does (database, subject and clip named
 as the loaders name them, ``emotion`` the composite class), with no frames: ``meta["released"]`` names the
-layout, ``meta["flow_image"]`` the image and ``meta["apex_crop"]`` the apex crop (HTNet's layout only).
+layout, ``meta["flow_image"]`` the image and ``meta["apex_crop"]`` the apex crop (HTNet's layout only), and
+``meta["input_files"]`` both (the files a run reads of the clip, which its fold fingerprint stats:
+``common.running.runner.selection_inputs``).
 A method whose paper reads these flow images declares it (``Experiment.reads_released``); the others need
 frames and are refused (``common.running.screening``). Written here: no maintained library reads these
 two repositories' layouts.
@@ -162,6 +164,8 @@ def _sample(database: str, subject: str, clip: str, label: int, layout: str, flo
     db, name, clip_name = composite_names(database, subject, clip)
     return Sample(dataset=db, subject=name, clip=clip_name, emotion=CLASSES[label], onset=0, apex=None, offset=None,
                   fps=FPS[db], frames=(), meta={"released": layout, "flow_image": flow, "apex_crop": crop,
+                                                # what the runner's fold fingerprint stats in place of frames
+                                                "input_files": (flow,) if crop is None else (flow, crop),
                                                 "authors_subject": authors_subject(db, name),
                                                 "composite": "megc2019", "original_emotion": CLASSES[label]})
 

@@ -15,8 +15,10 @@ Each file's schema (``folds/<fold>.json``, ``results.json``, ``predictions.csv``
 
 The fingerprint hashes paper, experiment, profile, seed, the effective config, the data root,
 the fold's train/test sample keys and what the fold reads of each of those samples besides its key
-(:func:`selection_inputs`: its class, onset, apex, offset and frame rate, and its frame files' names, sizes
-and mtimes), so that a label or an annotation edited in a spreadsheet, or a frame file replaced, between two
+(:func:`selection_inputs`: its class, onset, apex, offset and frame rate, and the names, sizes and mtimes of its
+frame files and of the other files it is read from, which the sample lists in ``meta["input_files"]``: a released
+clip's flow image and apex crop, ``common.datasets.released``; reddy2019's window of a CAS(ME)^2 long video), so
+that a label or an annotation edited in a spreadsheet, or a frame file or flow image replaced, between two
 runs recomputes every fold that trains or tests on that clip. A rerun reuses a fold file only when it is well-formed
 (``fold_record_problem``: every key above that the runner reads, with its type, its numbers finite),
 its fingerprint matches, the fold did not fail, and what the selection and the fold decide is theirs:
@@ -90,11 +92,15 @@ logger = logging.getLogger(__name__)
 
 def selection_inputs(selection: Selection) -> list[list]:
     """What a fold reads of each sample of ``selection`` besides its key, in the selection's order: its class, its
-    annotations (onset, apex, offset, fps) and its frame files (name, size, mtime, as the stage cache keys them:
-    ``cache.frames_fingerprint``). A key names a clip, not these: without them a label or an annotation edited
-    between two runs (the runner checks only the test part's classes) or a frame file replaced left the folds
-    reading that clip reused, with the numbers of the old inputs."""
-    return [[int(label), sample.onset, sample.apex, sample.offset, float(sample.fps), frames_fingerprint(sample.frames)]
+    annotations (onset, apex, offset, fps) and its files (name, size, mtime, as the stage cache keys them:
+    ``cache.frames_fingerprint``): its frames, then the files it is read from besides them, as the sample lists them
+    in ``meta["input_files"]`` (a released clip's flow image and apex crop: ``common.datasets.released``; the
+    frames of a CAS(ME)^2 long video reddy2019's window takes, outside the coded clip). A key names a clip, not
+    these: without them a label or an annotation edited between two runs (the runner checks only the test part's
+    classes) or a frame file or flow image replaced left the folds reading that clip reused, with the numbers of
+    the old inputs. A sample without ``input_files`` (a database's clip) hashes as before they were listed."""
+    return [[int(label), sample.onset, sample.apex, sample.offset, float(sample.fps),
+             frames_fingerprint((*sample.frames, *sample.meta.get("input_files", ())))]
             for sample, label in zip(selection.samples, selection.labels)]
 
 

@@ -7,7 +7,8 @@ Recognition using 3D Spatiotemporal Convolutional Neural Networks", IJCNN 2019.
   or the code (docs/databases.md §6); our selection is one ``frames``-long window of the long video
   (``meta["video_dir"]``) centred on the apex of every coded expression whose self-report is anger /
   happiness / disgust (``data.casme_sq_label``; or its stimulus group) and whose window fits inside
-  the long video (``data.casme_sq_length_rule``), README ledger 5-6.
+  the long video (``data.casme_sq_length_rule``), README ledger 5-6. Each selected clip lists its
+  window's frames in ``meta["input_files"]``, which the runner's fold fingerprint stats.
 * SMIC-HS: negative / positive / surprise clips with at least 18 frames; the first 18 (sorted).
 * One 80/20 split (Sec. IV-A), SGD, batch 8, 100 epochs (Sec. IV-B).
 * ``protocol.variant="paper"`` reproduces the paper and its code: whole-dataset normalisation,
@@ -112,6 +113,11 @@ def select(data: Mapping[str, list], config: ReddyConfig) -> Selection:
         else:
             label, long_enough = sample.emotion, len(sample.frames) >= frames
         if label in names and long_enough:  # Sec. IV-A: "more than 96 / 18 frames" (>= as the code)
+            if database == "casme_sq":
+                # the window is cut from the long video, past the coded frames: listed for the runner's fold
+                # fingerprint (common.running.runner.selection_inputs), so that a window frame replaced recomputes
+                sample = dataclasses.replace(sample, meta={**sample.meta,
+                                                           "input_files": tuple(clip_frame_paths(sample, config))})
             samples.append(sample)
             labels.append(names.index(label))
         elif label not in names:  # recorded, never silent
