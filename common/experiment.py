@@ -166,6 +166,10 @@ class Experiment:
     # ``frame_rate(config) -> FrameRateNeed``: what the method's filters and windows ask of a clip's frame
     # rate. None: it reads frames only (an onset and an apex frame), at any rate.
     frame_rate: Callable[[Any], FrameRateNeed] | None = None
+    # The config fields (dotted) the experiment's name, title and published numbers state (le2020's backbone, a
+    # model's name): a ``--set`` giving one another value is refused (common.running.profiles.effective_config), as
+    # the run would be filed, titled and compared as this experiment while it trains another network.
+    named_by: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,6 +239,7 @@ class Pipeline:
     # Named options, each off in every profile: name -> its ``--set`` overrides (a run of one is shipped under its
     # name, ``benchmarks/reproduce.py --name``; the results site prints its command from these)
     options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    named_by: tuple[str, ...] = ()  # Experiment.named_by, on every experiment and track entry
 
     def input_problem(self) -> str:
         """:attr:`input_check` at the pipeline's config, as one line naming the package ("" where the network takes
@@ -251,7 +256,7 @@ class Pipeline:
         hooks = {field.name: getattr(self.hooks, field.name) for field in dataclasses.fields(Hooks)}
         return {**hooks, "config": self.config, "profiles": self.profiles, "min_frames": self.min_frames,
                 "needs_motion": self.needs_motion, "reads_released": self.reads_released,
-                "weights_reported": self.weights_reported}
+                "weights_reported": self.weights_reported, "named_by": self.named_by}
 
     def experiment(self, *, name: str, title: str, datasets: tuple[str, ...], reported: tuple[Reported, ...] = (),
                    metrics: tuple[str, ...] = ("uf1", "uar", "accuracy"), scopes: tuple[str, ...] = ("all",),

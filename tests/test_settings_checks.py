@@ -314,3 +314,35 @@ def test_an_svm_given_no_iteration_is_refused_not_scored_untrained(paper_id):
         effective_config(experiment, "smoke", {"svm.max_iter": "0"})
     for kept in ("-1", "1"):
         assert effective_config(experiment, "smoke", {"svm.max_iter": kept}).svm.max_iter == int(kept)
+
+
+@pytest.mark.parametrize("paper_id, experiment_name, setting, own, other", [
+    ("le2020", "smic_10fold_resnet50", "model.backbone", "resnet50", "vgg19"),
+    ("reddy2019", "casme_sq_microexpstcnn", "model.name", "microexpstcnn", "microexpfusenet_late"),
+    ("reddy2019", "casme_sq_microexpstcnn", "protocol.variant", "paper", "leakage_free"),
+    ("talluri2022", "s1_smic_to_smic_model_a", "model.name", "model_a", "model_b"),
+])
+def test_a_setting_an_experiment_is_named_by_is_refused_another_value(paper_id, experiment_name, setting, own,
+                                                                      other):
+    """``--set model.backbone=vgg19`` on le2020's ResNet50 experiment trained VGG19 and filed, titled and compared
+    it as ResNet50 (the paper's ResNet50 numbers beside it): a field the experiment's name states is refused
+    another value, naming the experiment's own; its own value is kept."""
+    from papers import get_paper
+
+    experiment = next(e for e in get_paper(paper_id).EXPERIMENTS if e.name == experiment_name)
+    with pytest.raises(ConfigError, match=rf"^--set {re.escape(setting)}={other}: experiment '{experiment_name}' is "
+                                          rf"{re.escape(setting)}={own} \(its name, title and the published numbers"):
+        effective_config(experiment, "smoke", {setting: other})
+    kept = effective_config(experiment, "smoke", {setting: own})
+    section, name = setting.split(".")
+    assert getattr(getattr(kept, section), name) == own
+
+
+def test_a_backbone_set_on_every_le2020_experiment_stops_before_any_work(capsys, tmp_path):
+    """Without --experiment, ``--set`` reaches all of le2020's experiments: one of another backbone refuses it in one
+    line, exit status 2, before any fold."""
+    code, _, err = cli(capsys, "--paper", "le2020", "--profile", "smoke", "--out", str(tmp_path), "--set",
+                       "model.backbone=vgg19", registry=None)
+    line = one_error_line(err)
+    assert code == 2 and "--set model.backbone=vgg19: experiment '" in line and "is model.backbone=" in line
+    assert no_fold_trained(tmp_path)

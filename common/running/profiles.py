@@ -8,6 +8,7 @@ Profiles are named, typed dotted overrides in each paper's ``config.py`` (docs/h
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
 
-from common.config import apply_overrides, to_dict, validate
+from common.config import ConfigError, apply_overrides, to_dict, validate
 from common.errors import RunError
 from common.running.corpus import Loader, default_data_root, is_synthetic, load
 from common.experiment import Experiment, PROFILES
@@ -41,8 +42,9 @@ def resolve_profile(profile: str | None, data_root: str | Path | None,
 def effective_config(experiment: Experiment, profile: str, overrides: Mapping[str, Any] | None = None) -> Any:
     """The experiment's config after its profile's dotted overrides, then ``--set`` overrides.
 
-    Raises ``common.config.ConfigError`` for a name or value that does not fit, and for any
-    numeric field out of its declared range (``common.config.validate``: e.g. 0 epochs); a
+    Raises ``common.config.ConfigError`` for a name or value that does not fit, for any numeric field out of its
+    declared range (``common.config.validate``: e.g. 0 epochs), and for a field the experiment is named by
+    (``Experiment.named_by``: le2020's backbone) given another value; a
     :class:`RunError` for a paper's own profile (outside :data:`PROFILES`) the experiment does not declare.
     """
     if profile not in PROFILES and profile not in experiment.profiles:
@@ -52,7 +54,14 @@ def effective_config(experiment: Experiment, profile: str, overrides: Mapping[st
     config = experiment.config
     if profile != "paper":
         config = apply_overrides(config, dict(experiment.profiles.get(profile, {})))
-    return validate(apply_overrides(config, dict(overrides or {})))
+    changed = validate(apply_overrides(config, dict(overrides or {})))
+    for path in experiment.named_by:  # what the experiment's name, title and published numbers state
+        own, given = (functools.reduce(getattr, path.split("."), value) for value in (config, changed))
+        if given != own:
+            raise ConfigError(f"--set {path}={given}: experiment {experiment.name!r} is {path}={own} (its name, "
+                              f"title and the published numbers it is compared with say so); run the experiment "
+                              f"of {path}={given} instead (run_all.py --list names them)")
+    return changed
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -35,7 +35,10 @@ PIPELINE = Pipeline(
     # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the dynamic image
     # ranks the frames from onset to offset (Sec. III-B), not onset to apex: a clip still between those two may
     # move after; CASME II's EP09_05f (apex = onset) is in the CASME II selection. Such a clip is flagged by the run.
-    needs_motion=False)
+    needs_motion=False,
+    # Each experiment and entry is one backbone's (its name, title and Table II/III numbers): another is another
+    # experiment, never a --set of this one.
+    named_by=("model.backbone",))
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 
 

@@ -57,7 +57,10 @@ PIPELINE = Pipeline(
     # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the 3D CNNs read
     # the frames themselves (Sec. III), appearance and motion; a clip without motion is still a valid input,
     # flagged by the run.
-    needs_motion=False)
+    needs_motion=False,
+    # Each experiment and entry is one model's under one protocol variant (its name, title and Table V/VIII
+    # numbers): another is another experiment, never a --set of this one.
+    named_by=("model.name", "protocol.variant"))
 BENCHMARK_MODELS: tuple[str, ...] = PIPELINE.models
 # CAS(ME)^2: the micro- and the macro-expressions (Sec. IV-A)
 CASME_SQ_TYPES = {"casme_sq": {"types": ("micro", "macro")}}

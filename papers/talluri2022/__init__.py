@@ -72,7 +72,10 @@ PIPELINE = Pipeline(
     min_frames=2,
     # Whether the input is the motion from onset to apex (common.datasets.invariants rule 6): the 3D CNNs read
     # the aligned face sequence itself (Sec. 4); a clip without motion is still a valid input, flagged by the run.
-    needs_motion=False)
+    needs_motion=False,
+    # Each experiment and entry is one model's (its name, title and Table 3/4 numbers): another is another
+    # experiment, never a --set of this one.
+    named_by=("model.name",))
 
 
 def _name(databases: tuple[str, ...]) -> str:
