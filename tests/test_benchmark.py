@@ -297,7 +297,7 @@ def test_a_published_row_of_a_method_we_run_sits_beside_its_run_row():
                               "source": "Table 2"}] if name == "lbptop" else [],
                 "scores": {"all": {"uf1": score, "uar": score}}}
 
-    summary = {"track": {"scopes": ["all"]}, "corpus": {"kind": "synthetic"},
+    summary = {"track": {"name": "megc2019", "scopes": ["all"]}, "corpus": {"kind": "synthetic"},
                "methods": [method("lbptop", 0.4), method("other", 0.6)], "references": [r.to_dict() for r in refs]}
     _, table, published = report.leaderboard_rows(summary)
     assert [(row[1], flag) for row, flag in zip(table, published)] == [
@@ -466,6 +466,33 @@ def test_a_package_standing_for_a_row_that_is_not_there_or_is_claimed_twice_is_r
         with_runs_as(refs, {"LBP TOP": ["see2019"]})
     with pytest.raises(ValueError, match="one may"):
         with_runs_as(refs, {"LBP-TOP": ["see2019", "other2020"]})
+
+
+@pytest.mark.parametrize("track, unit", [("megc2019", "subject"), ("megc2019_hde", "database"),
+                                         ("cd6me_lodo", "database"), ("megc2019_to_4dme", "held-out database")])
+def test_the_best_epoch_column_names_what_one_fold_of_the_track_tests(track, unit):
+    """The epoch-selection gauge keeps each fold's best test epoch: a subject's under leave-one-subject-out, a
+    database's under leave-one-database-out. The report's column and its note said "best epoch per subject" on
+    every track, a selection no leave-one-database-out run made."""
+    from common.leaderboard import report
+
+    cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
+                          "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
+    score = {"pooled": 0.5, "fold_mean": 0.5, "interval": {"low": 0.4, "high": 0.6}}
+    gauge = {"estimate": 0.7, "low": 0.6, "high": 0.8, "inflation": 0.2, "inflation_low": 0.1, "inflation_high": 0.3}
+    selections = {s: {"scopes": {"all": {"uf1": gauge, "uar": gauge}}} for s in ("best_epoch_per_fold",
+                                                                                  "best_single_epoch")}
+    method = {"name": "net", "paper": "net", "model": "m", "profile": "quick", "seeds": [0], "cost": cost,
+              "reported": [], "scores": {"all": {"uf1": score, "uar": score}},
+              "epoch_selection": [{"status": "measured", "selections": selections}]}
+    summary = {"track": {"name": track, "scopes": ["all"]}, "corpus": {"kind": "synthetic"}, "methods": [method],
+               "references": []}
+    header, table, _ = report.leaderboard_rows(summary)
+    column = header.index(f"UF1, best epoch per {unit}\n[95% CI] inflation")
+    assert table[0][column] == "0.700 [0.60, 0.80] +0.200"
+    note = report.cite_honest_note(summary)
+    assert f"(best epoch per {unit})" in note
+    assert unit == "subject" or not any("per subject" in text for text in [*header, note])
 
 
 def test_the_leaderboard_draws_test_selected_rows_apart_under_the_honest_ones():

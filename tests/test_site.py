@@ -457,3 +457,123 @@ def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_pa
     assert len({p.name.lower() for p in pages}) == len(subjects)
     for subject in subjects:
         assert sum(f"<h1>db / {html.escape(subject)}</h1>" in p.read_text(encoding="utf-8") for p in pages) == 1
+
+
+def test_a_leave_one_database_out_benchmarks_best_test_epoch_is_named_per_database(tmp_path):
+    """A benchmark on megc2019_hde (leave one database out) whose network measured the epoch-selection gauge: each
+    fold's best test epoch is a database's. The leaderboard's column and the entry's page said "per subject" on
+    every track."""
+    from common.evaluation.records import write_predictions_csv
+
+    bench = tmp_path / "reports" / "benchmark" / "megc2019_hde"
+    folds = [("casme2", ["sub01", "sub02"]), ("samm", ["006", "007"])]
+    records = [{"fold": database, "status": "ok", "test_indices": [0, 1, 2, 3],
+                "keys": [f"{database}/{s}/c{i}" for s in subjects for i in range(2)], "datasets": [database] * 4,
+                "subjects": [s for s in subjects for _ in range(2)], "y_true": [0, 1, 2, 0], "y_pred": [0, 1, 1, 0]}
+               for database, subjects in folds]
+    (bench / "net" / "seed0").mkdir(parents=True)
+    write_predictions_csv(bench / "net" / "seed0" / "predictions.csv", records, ("negative", "positive", "surprise"))
+    scores = st.describe([st.read_predictions_csv(bench / "net" / "seed0" / "predictions.csv")], 3, ("uf1", "uar"),
+                         ("all",), n_resamples=RESAMPLES)
+    gauge = {"estimate": 0.9, "low": 0.8, "high": 1.0, "inflation": 0.2}
+    summary = {"schema": "mersuite.benchmark/1", "profile": "quick", "seeds": [0], "n_folds": 2, "n_folds_protocol": 2,
+               "track": {"name": "megc2019_hde", "title": "t", "class_names": ["negative", "positive", "surprise"],
+                         "scopes": ["all"], "note": ""},
+               "corpus": {"kind": "real", "inputs": "frames"}, "command": "run_all.py --benchmark megc2019_hde",
+               "methods": [{"name": "net", "folder": str(bench / "net"), "seeds": [0], "scores": scores,
+                            "epoch_selection": [{"status": "measured", "selections": {"best_epoch_per_fold": {
+                                "scopes": {"all": {"uf1": gauge, "uar": gauge}}}}}]}]}
+    (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    (tmp_path / "shipped").mkdir()
+    index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=tmp_path / "reports",
+                       n_resamples=RESAMPLES)
+    front = index.read_text(encoding="utf-8")
+    assert "<th>best test epoch per database: UF1 / UAR</th>" in front
+    row = front[front.index('id="megc2019_hde--bench-benchmark_megc2019_hde-net"'):]
+    assert ">0.900</a> / <a" in row[:row.index("</tr>")]  # the gauge's value, in that column
+    entry = (index.parent / "entries" / "megc2019_hde--bench-benchmark_megc2019_hde-net.html").read_text(
+        encoding="utf-8")
+    assert "<th>UF1 best test epoch per database</th>" in entry and "Best test epoch per database:" in entry
+    assert "epoch per subject" not in front + entry
+
+
+def test_entries_whose_names_make_one_page_name_keep_a_page_each(tmp_path):
+    """Three --score folders whose names differ only where a file name cannot hold them or in case (``a/b``,
+    ``a_b``, ``A_B``) gave one slug: their entry pages were one file, written over, and two of the three rows
+    linked to another's numbers. Each row now links to its own page, which shows its own UF1."""
+    import re
+
+    from common.evaluation.records import write_predictions_csv
+
+    reports = tmp_path / "reports"
+    guesses = {"a/b": [0, 1, 2, 0, 1, 2], "a_b": [2, 2, 2, 2, 2, 2], "A_B": [0, 0, 2, 0, 1, 1]}
+    expected = {}
+    for folder, predicted in guesses.items():
+        scored = reports / "score" / "mine" / folder
+        scored.mkdir(parents=True)
+        records = [{"fold": f"f{n}", "status": "ok", "test_indices": [0, 1, 2],
+                    "keys": [f"db/s{n}/c{i}" for i in range(3)], "datasets": ["db"] * 3, "subjects": [f"s{n}"] * 3,
+                    "y_true": [0, 1, 2],
+                    "y_pred": predicted[3 * n:3 * n + 3]} for n in range(2)]
+        write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
+        scores = st.describe([st.read_predictions_csv(scored / "predictions.csv")], 3, ("uf1", "uar"), ("all",),
+                             n_resamples=RESAMPLES)
+        expected[f"{folder.replace('/', '-')}.csv"] = f"{scores['all']['uf1']['pooled']:.3f}"
+        name = f"{folder.replace('/', '-')}.csv"  # the entry's label: the scored file's name
+        summary = {"schema": "mersuite.score/1", "source": {"path": name, "sha256": "0", "format": "csv"},
+                   "selection": "unknown", "command": f"run_all.py --score {name}",
+                   "track": {"name": "mine", "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"],
+                             "note": ""},
+                   "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 6},
+                   "statistics": {"scores": scores}}
+        (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    assert len(set(expected.values())) == 3
+    (tmp_path / "shipped").mkdir()
+    index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
+                       n_resamples=RESAMPLES)
+    front = index.read_text(encoding="utf-8")
+    rows = re.findall(r'<tr class="[^"]*" id="(mine--[^"]*)"><td><a href="([^"]*)">([^<]*)</a>(.*?)</tr>', front)
+    assert len({row_id for row_id, *_ in rows}) == len({link.lower() for _, link, *_ in rows}) == 3
+    for _, link, label, cells in rows:
+        name = html.unescape(label).removesuffix(" (scored)")
+        assert f">{expected[name]}</a>" in cells  # the row's own number ...
+        page = (index.parent / link).read_text(encoding="utf-8")
+        assert f"<h1>{label}</h1>" in page  # ... and its own page, which shows it
+        run = page[page.index('<table class="run-scores">'):]
+        assert f">{expected[name]}</a>" in run[:run.index("</table>")]
+
+
+def test_two_entries_sharing_one_subjects_clips_get_no_paired_test_and_the_site_is_written(tmp_path):
+    """A --score --partial of one subject's clips beside another entry holding them: the paired test
+    (``statistics.compare``) refuses one subject, and that refusal stopped the whole site, in a line that named no
+    file. The pair is left out of pairs.html, which says why; every other pair stays."""
+    from common.evaluation.records import write_predictions_csv
+
+    reports = tmp_path / "reports"
+    subjects = {"whole": ["s1", "s2", "s3"], "other": ["s1", "s2", "s3"], "one": ["s1"]}
+    for folder, held in subjects.items():
+        scored = reports / "score" / "mine" / folder
+        scored.mkdir(parents=True)
+        records = [{"fold": s, "status": "ok", "test_indices": [0, 1, 2], "keys": [f"db/{s}/c{i}" for i in range(3)],
+                    "datasets": ["db"] * 3, "subjects": [s] * 3, "y_true": [0, 1, 2],
+                    "y_pred": [0, 1, 2] if folder == "whole" else [0, 2, 2]} for s in held]
+        write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
+        p = st.read_predictions_csv(scored / "predictions.csv")
+        scores = st.describe([p], 3, ("uf1", "uar"), ("all",), n_resamples=RESAMPLES) if len(held) > 1 else {
+            "all": {m: {"pooled": metrics.scores(p.y_true, p.y_pred, 3)[m], "interval": None} for m in ("uf1", "uar")}}
+        summary = {"schema": "mersuite.score/1", "source": {"path": f"{folder}.csv", "sha256": "0", "format": "csv"},
+                   "selection": "unknown", "command": f"run_all.py --score {folder}.csv --partial",
+                   "track": {"name": "mine", "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"],
+                             "note": ""},
+                   "corpus": {"kind": "real", "inputs": "frames"},
+                   "matching": {"left_out": 9 - 3 * len(held), "track_clips": 9}, "statistics": {"scores": scores}}
+        (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    (tmp_path / "shipped").mkdir()
+    index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
+                       n_resamples=RESAMPLES)
+    assert 'id="mine--score-score_mine_one"' in index.read_text(encoding="utf-8")
+    pairs = (index.parent / "pairs.html").read_text(encoding="utf-8")
+    assert pairs.count("<tr><td>") == 2  # whole with other, UF1 and UAR; neither with one
+    assert "other.csv (scored)" in pairs and "one.csv (scored)" not in pairs
+    assert "fewer than two subjects have no test here" in pairs
+

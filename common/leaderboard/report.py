@@ -46,7 +46,7 @@ from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
                                         pooled_uf1, ranks, score_text, test_selected)
-from common.leaderboard.tracks import folds_are
+from common.leaderboard.tracks import fold_word, folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
 from common.reporting.document import ReportDocument
@@ -187,7 +187,7 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     databases = [s for s in summary["track"]["scopes"] if s != "all"]
     header = ["#", "method", "model", "profile", "UF1 pooled\n[95% CI]", "UAR pooled\n[95% CI]", "UF1\nfold-mean",
               PER_DATABASE_HEADER + "\n(" + " / ".join(databases) + ")" if databases else PER_DATABASE_HEADER,
-              *[f"UF1, {GAUGE_SHORT[s]}\n[95% CI] inflation" for s in GAUGE_SELECTIONS], "paper's\nUF1 / UAR",
+              *[f"UF1, {gauge_short(s, summary)}\n[95% CI] inflation" for s in GAUGE_SELECTIONS], "paper's\nUF1 / UAR",
               SELECTION_HEADER]
     rows, published = [], []
     references = list(summary.get("references", []))
@@ -223,8 +223,9 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     return header, rows, published
 
 
+# {per_fold}: gauge_short's name of the first column, which names what one fold of the track tests
 GAUGE_NOTE = ("The two epoch-selection columns give our run's UF1 had each fold kept the epoch of its best test "
-              "accuracy (best epoch per subject), or had every fold kept the one epoch of the best pooled UF1 (best "
+              "accuracy ({per_fold}), or had every fold kept the one epoch of the best pooled UF1 (best "
               "single epoch), with the interval and the inflation over our score (docs/methods.md §9.4). ")
 
 
@@ -233,7 +234,7 @@ def cite_honest_note(summary: Mapping[str, Any]) -> str:
     meaning where a run measured them (:data:`GAUGE_NOTE`, ``epoch_selection.CITE_HONEST``), and where a
     published row selects on test data (:data:`CITE_HONEST`); "" when neither is on the page."""
     measured = any(g.get("status") == "measured" for m in summary["methods"] for g in m.get("epoch_selection") or [])
-    parts = [GAUGE_NOTE + CITE_OURS] if measured else []
+    parts = [GAUGE_NOTE.format(per_fold=gauge_short("best_epoch_per_fold", summary)) + CITE_OURS] if measured else []
     parts += [CITE_HONEST] if any(test_selected(r) for r in summary.get("references", [])) else []
     return " ".join(parts)
 
@@ -585,9 +586,17 @@ def subject_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]
 
 
 def _fold_word(summary: Mapping[str, Any]) -> str:
-    """What one fold of the track tests, in a word: "subject", "person", "database", "held-out database"."""
-    column = folds_are(summary["track"]["name"])[0]
-    return column[column.find("(") + 1:-1] if "(" in column else "fold"
+    """What one fold of the track tests, in a word: "subject", "person", "database", "held-out database"
+    (``tracks.fold_word``; "fold" for a summary that names no track)."""
+    return fold_word(str((summary.get("track") or {}).get("name", "")))
+
+
+def gauge_short(selection: str, summary: Mapping[str, Any]) -> str:
+    """An epoch-selection gauge's name in a column or a note: "best epoch per <what one fold tests>" (a database on
+    a leave-one-database-out track, not a subject), "best single epoch"."""
+    if selection == "best_epoch_per_fold":
+        return f"best epoch per {_fold_word(summary)}"
+    return GAUGE_SHORT[selection]
 
 
 def _subject_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:

@@ -53,7 +53,7 @@ from common.evaluation import shipped_folds
 from common.evaluation.published import REFERENCES, TABLE
 from common import files
 from common.config import set_arguments
-from common.leaderboard.tracks import TRACKS
+from common.leaderboard.tracks import TRACKS, fold_word
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
 from common.reporting.site import Cell, Entry, Pair, Run, TrackPages
@@ -621,7 +621,8 @@ def paired_runs(a: Entry, b: Entry) -> tuple[list[st.Predictions], list[st.Predi
 
 
 def pairs(entries: Sequence[Entry], k: int, n_resamples: int) -> list[Pair]:
-    """The paired test of every two entries holding predictions on the same clips (UF1, UAR; all clips)."""
+    """The paired test of every two entries holding predictions on the same clips (UF1, UAR; all clips); none for
+    two whose common clips hold fewer than two subjects, which ``statistics.compare`` refuses."""
     out = []
     for a, b in itertools.combinations([e for e in entries if e.runs and e.runs[0].predictions.keys is not None], 2):
         runs_a, runs_b, how = paired_runs(a, b)
@@ -629,11 +630,34 @@ def pairs(entries: Sequence[Entry], k: int, n_resamples: int) -> list[Pair]:
             aligned, left_out = st.common_samples(runs_a + runs_b)
         except ValueError:  # no clip in common, or a clip predicted twice
             continue
+        if len(st.subject_units(aligned[0])[1]) < 2:  # the bootstrap and the permutations resample subjects
+            continue  # (a --partial score of one subject's clips): no paired test, as the pairs page says
         for metric in METRICS:
             comparison = st.compare(aligned[:len(runs_a)], aligned[len(runs_a):], k, metric, names=(a.label, b.label),
                                     n_resamples=n_resamples, n_permutations=n_resamples)
             out.append(Pair(a=a.slug, b=b.slug, comparison=comparison, runs=how, clips=len(aligned[0]),
                             left_out=left_out))
+    return out
+
+
+def own_pages(by_track: Mapping[str, Sequence[Entry]]) -> dict[str, list[Entry]]:
+    """Every entry with a page and a row id of its own (``entries/<track>--<slug>.html``): its slug made file-name
+    safe, and numbered (``-2``, ``-3``) where an entry before it has that page already. Two folders under the reports
+    whose names differ only where ``safe`` writes ``_`` (``a/b``, ``a_b``), or only in case (which a file system may
+    ignore), give one slug: without the number the later entry's page would overwrite the earlier's, and the earlier's
+    row would link to numbers not its own."""
+    taken: set[str] = set()
+    out: dict[str, list[Entry]] = {}
+    for name, entries in by_track.items():
+        kept = out.setdefault(name, [])
+        for entry in entries:
+            base = pages.safe(entry.slug)
+            slug, n = base, 1
+            while pages.entry_page_name(name, dataclasses.replace(entry, slug=slug)).lower() in taken:
+                n += 1
+                slug = f"{base}-{n}"
+            taken.add(pages.entry_page_name(name, dataclasses.replace(entry, slug=slug)).lower())
+            kept.append(entry if slug == entry.slug else dataclasses.replace(entry, slug=slug))
     return out
 
 
@@ -698,12 +722,12 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     for name, entries in from_reports.items():
         by_track.setdefault(name, []).extend(entries)
     tracks = []
-    for name, entries in by_track.items():
+    for name, entries in own_pages(by_track).items():
         title, note, class_names, scopes = _track_meta(name, track_info.get(name))
         tracks.append(TrackPages(
             name=name, title=title, note=note, class_names=class_names,
             scopes=tuple((s, SCOPE_NAMES.get(s, s)) for s in scopes), entries=tuple(entries),
-            pairs=tuple(pairs(entries, len(class_names), n_resamples))))
+            pairs=tuple(pairs(entries, len(class_names), n_resamples)), fold_unit=fold_word(name)))
         logger.info(f"[site] {name}: {len(entries)} entries, paired tests done ({time.perf_counter() - started:.0f} s)")
     index = pages.write_site(out, tracks, sources.copies, command, notes, resamples=n_resamples)
     logger.info(f"[site] {index} ({time.perf_counter() - started:.0f} s)")

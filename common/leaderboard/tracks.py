@@ -150,6 +150,14 @@ def folds_are(track_name: str) -> tuple[str, str]:
     return FOLDS_ARE.get(track_name, ("fold", "one fold"))
 
 
+def fold_word(track_name: str) -> str:
+    """What one fold of ``track_name`` tests, in a word (:data:`FOLDS_ARE`'s column): "subject", "person",
+    "database", "held-out database"; "fold" for a track it does not list. The epoch-selection gauge's "best epoch
+    per <word>" says it: on a leave-one-database-out track each fold's best epoch is a database's, not a subject's."""
+    column = folds_are(track_name)[0]
+    return column[column.find("(") + 1:-1] if "(" in column else "fold"
+
+
 def get_track(name: str) -> Track:
     for track in TRACKS:
         if track.name == name:

@@ -81,7 +81,7 @@ class Entry:
 
     ``kind``: "our run", "the authors' weights", "the authors' log", "outside predictions scored", "published,
     not run by us". ``scores[scope][metric]``: the run's own numbers (the last epoch for a network);
-    ``best_epoch``: the same with each subject at its best test epoch, None where no per-epoch record exists
+    ``best_epoch``: the same with each fold at its best test epoch, None where no per-epoch record exists
     ("last epoch only"); ``published[(metric, scope)] = (value, source, test-selected)``: what its authors
     published for it. ``partial``, ``synthetic``, ``test_selected``: the marks, each with its reason ("" where
     it does not apply). ``sources``: ``(what, site-relative path)`` of every file its numbers come from;
@@ -120,7 +120,9 @@ class Pair:
 
 @dataclasses.dataclass(frozen=True)
 class TrackPages:
-    """One track: its entries (leaderboard order) and pairs; ``scopes`` with their names, ``class_names``."""
+    """One track: its entries (leaderboard order) and pairs; ``scopes`` with their names, ``class_names``;
+    ``fold_unit``: what one of its folds tests, in a word ("subject" under leave-one-subject-out, "database" under
+    leave-one-database-out), which names the best test epoch (each fold's: a database's is no subject's)."""
 
     name: str
     title: str
@@ -129,6 +131,7 @@ class TrackPages:
     scopes: tuple[tuple[str, str], ...]  # (scope, name shown)
     entries: tuple[Entry, ...]
     pairs: tuple[Pair, ...] = ()
+    fold_unit: str = "fold"
 
 
 CSS = """
@@ -293,7 +296,7 @@ def leaderboard(track: TrackPages) -> str:
     """One track's sortable leaderboard (``index.html``)."""
     databases = [(scope, name) for scope, name in track.scopes if scope != "all"]
     head = ["entry (kind)", "seeds", "UF1, all clips [95 % CI] (per seed)", "UAR, all clips [95 % CI] (per seed)",
-            "best test epoch per subject: UF1 / UAR"]
+            f"best test epoch per {track.fold_unit}: UF1 / UAR"]
     head += [f"{name}: UF1 / UAR" for _, name in databases] + ["published UF1 / UAR"]
     rows = []
     for entry in track.entries:
@@ -329,7 +332,8 @@ def index_page(tracks: Sequence[TrackPages], command: str, notes: Sequence[str],
              "over seeds; 95 % percentile intervals of a bootstrap over subjects, crossed with seeds where there are "
              f"several, {resamples:,} resamples) from the files in <a href=\"files/index.html\">files/</a>, which "
              "this site holds. "
-             "A network's own number is its last epoch; the best test epoch per subject is shown beside it where a "
+             "A network's own number is its last epoch; the best test epoch of each fold (each subject under "
+             "leave-one-subject-out, each database under leave-one-database-out) is shown beside it where a "
              "per-epoch record exists, and is a selection on the test data (cite the last epoch). Click a column "
              "to sort; click an entry for its confusion matrices, curves and files.</p>",
              f'<p class="muted">Made by <span class="cmd">{esc(command)}</span></p>']
@@ -465,7 +469,8 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
     parts.append(f'<h2 id="sources">Computed from</h2><ul>{sources}</ul>')
     epochs = entry.best_epoch is not None
     head = ("<tr><th>scope</th><th>UF1 [95 % CI] (per seed)</th><th>UAR [95 % CI] (per seed)</th>"
-            + ("<th>UF1 best test epoch per subject</th><th>UAR best test epoch per subject</th>" if epochs else "")
+            + "".join(f"<th>{metric} best test epoch per {esc(track.fold_unit)}</th>" for metric in ("UF1", "UAR")
+                      if epochs)
             + "<th>published UF1 / UAR</th></tr>")
     rows = []
     for scope, name in track.scopes:
@@ -482,8 +487,8 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
         parts.append('<p><span class="mark m-last">last epoch only</span> no per-epoch record of these runs is '
                      "here, so the best test epoch cannot be shown beside the last.</p>")
     if entry.best_epoch is not None:
-        parts.append(f'<p id="sources-epochs" class="muted">Best test epoch per subject: each fold\'s predictions at '
-                     f"the epoch of its best test accuracy (common.evaluation.epoch_selection), over "
+        parts.append(f'<p id="sources-epochs" class="muted">Best test epoch per {esc(track.fold_unit)}: each fold\'s '
+                     f"predictions at the epoch of its best test accuracy (common.evaluation.epoch_selection), over "
                      f"{esc(seeds_words(entry.best_epoch_seeds))}, from the per-epoch records listed above: "
                      "a selection on the test data, shown to measure it, never to cite.</p>")
     for run in entry.runs:
@@ -604,7 +609,9 @@ def pairs_page(tracks: Sequence[TrackPages], resamples: int) -> str:
              "(<code>common.evaluation.statistics.compare</code>): the pooled score of A minus B (means over the "
              "paired seeds), its 95 % paired bootstrap interval over subjects (and seeds), and the two-sided paired "
              "permutation p over subjects (each subject's predictions swapped between A and B). "
-             f"{resamples:,} resamples and permutations, seed 0. Unadjusted for the number of pairs.</p>"]
+             f"{resamples:,} resamples and permutations, seed 0. Unadjusted for the number of pairs. Two entries "
+             "whose common clips hold fewer than two subjects have no test here: the bootstrap and the permutations "
+             "resample subjects, and need two.</p>"]
     for track in tracks:
         if not track.pairs:
             continue
