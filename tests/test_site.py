@@ -459,42 +459,228 @@ def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_pa
         assert sum(f"<h1>db / {html.escape(subject)}</h1>" in p.read_text(encoding="utf-8") for p in pages) == 1
 
 
+MEGC_CLASSES = ("negative", "positive", "surprise")
+
+
+def benchmark_records(folds: dict[str, list[str]], y_pred: list[int]) -> list[dict]:
+    """The runner's fold records (``mersuite.fold/1``) of a small benchmark seed: each fold's subjects two clips each,
+    true classes 0, 1, 2, 0, ... and ``y_pred`` at the last epoch; a per-epoch record of two epochs (the true
+    classes, then ``y_pred``), so that each fold's best test epoch is its first, every clip right."""
+    from common.evaluation.records import FOLD_SCHEMA
+
+    out = []
+    for fold, subjects in folds.items():
+        n = 2 * len(subjects)
+        truth = [i % 3 for i in range(n)]
+        guess = y_pred[:n]
+        out.append({"schema": FOLD_SCHEMA, "fold": fold, "fingerprint": "0", "status": "ok", "reason": "",
+                    "seconds": 1.0, "n_train": 10, "n_test": n, "test_indices": list(range(n)),
+                    "keys": [f"{fold.split('_')[0]}/{s}/c{i}" for s in subjects for i in range(2)],
+                    "datasets": [fold.split("_")[0]] * n, "subjects": [s for s in subjects for _ in range(2)],
+                    "y_true": truth, "y_pred": guess, "history": {"loss": [1.0, 0.5]}, "parameters": {},
+                    "extra": {epoch_selection.EPOCH_PREDICTIONS: {"model": "net", "y_pred": [truth, guess]}}})
+    return out
+
+
+def write_benchmark(bench: Path, methods: dict[str, list[list[dict]]], track: str = "megc2019_hde",
+                    class_names=MEGC_CLASSES, recorded: Path | None = None) -> dict:
+    """A benchmark folder as ``run_all.py --benchmark`` writes it: ``<method>/seed<k>/predictions.csv`` and
+    ``folds/<fold>.json`` per method and seed (``methods``: each seed's fold records), and its ``results.json``,
+    whose methods' ``folder`` is the absolute path under ``recorded`` (default: ``bench`` itself) and whose scores
+    are those of seed 0's predictions (``st.describe``). Returns the results.json written."""
+    from common.evaluation.records import write_predictions_csv
+
+    entries = []
+    for name, seeds in methods.items():
+        for seed, records in enumerate(seeds):
+            folder = bench / name / f"seed{seed}"
+            (folder / "folds").mkdir(parents=True)
+            write_predictions_csv(folder / "predictions.csv", records, tuple(class_names))
+            for record in records:
+                (folder / "folds" / f"{record['fold']}.json").write_text(json.dumps(record), encoding="utf-8")
+        scores = st.describe([st.read_predictions_csv(bench / name / "seed0" / "predictions.csv")], len(class_names),
+                             ("uf1", "uar"), ("all",), n_resamples=RESAMPLES)
+        entries.append({"name": name, "folder": str((recorded or bench) / name), "seeds": list(range(len(seeds))),
+                        "scores": scores})
+    summary = {"schema": "mersuite.benchmark/1", "profile": "quick", "seeds": [0], "n_folds": 2, "n_folds_protocol": 2,
+               "track": {"name": track, "title": "t", "class_names": list(class_names), "scopes": ["all"],
+                         "note": ""},
+               "corpus": {"kind": "real", "inputs": "frames"}, "command": f"run_all.py --benchmark {track}",
+               "methods": entries}
+    (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    return summary
+
+
+def site_of(tmp_path: Path, reports: Path) -> tuple[str, Path]:
+    """The site written from ``reports`` alone (no shipped run): its front page's text and its index."""
+    (tmp_path / "shipped").mkdir(exist_ok=True)
+    index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports, n_resamples=RESAMPLES)
+    return index.read_text(encoding="utf-8"), index
+
+
+def row_of(front: str, row_id: str) -> str:
+    row = front[front.index(f'id="{row_id}"'):]
+    return row[:row.index("</tr>")]
+
+
 def test_a_leave_one_database_out_benchmarks_best_test_epoch_is_named_per_database(tmp_path):
     """A benchmark on megc2019_hde (leave one database out) whose network measured the epoch-selection gauge: each
     fold's best test epoch is a database's. The leaderboard's column and the entry's page said "per subject" on
     every track."""
-    from common.evaluation.records import write_predictions_csv
-
     bench = tmp_path / "reports" / "benchmark" / "megc2019_hde"
-    folds = [("casme2", ["sub01", "sub02"]), ("samm", ["006", "007"])]
-    records = [{"fold": database, "status": "ok", "test_indices": [0, 1, 2, 3],
-                "keys": [f"{database}/{s}/c{i}" for s in subjects for i in range(2)], "datasets": [database] * 4,
-                "subjects": [s for s in subjects for _ in range(2)], "y_true": [0, 1, 2, 0], "y_pred": [0, 1, 1, 0]}
-               for database, subjects in folds]
-    (bench / "net" / "seed0").mkdir(parents=True)
-    write_predictions_csv(bench / "net" / "seed0" / "predictions.csv", records, ("negative", "positive", "surprise"))
-    scores = st.describe([st.read_predictions_csv(bench / "net" / "seed0" / "predictions.csv")], 3, ("uf1", "uar"),
-                         ("all",), n_resamples=RESAMPLES)
-    gauge = {"estimate": 0.9, "low": 0.8, "high": 1.0, "inflation": 0.2}
-    summary = {"schema": "mersuite.benchmark/1", "profile": "quick", "seeds": [0], "n_folds": 2, "n_folds_protocol": 2,
-               "track": {"name": "megc2019_hde", "title": "t", "class_names": ["negative", "positive", "surprise"],
-                         "scopes": ["all"], "note": ""},
-               "corpus": {"kind": "real", "inputs": "frames"}, "command": "run_all.py --benchmark megc2019_hde",
-               "methods": [{"name": "net", "folder": str(bench / "net"), "seeds": [0], "scores": scores,
-                            "epoch_selection": [{"status": "measured", "selections": {"best_epoch_per_fold": {
-                                "scopes": {"all": {"uf1": gauge, "uar": gauge}}}}}]}]}
-    (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
-    (tmp_path / "shipped").mkdir()
-    index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=tmp_path / "reports",
-                       n_resamples=RESAMPLES)
-    front = index.read_text(encoding="utf-8")
+    write_benchmark(bench, {"net": [benchmark_records({"casme2": ["sub01", "sub02"], "samm": ["006", "007"]},
+                                                      [0, 1, 1, 0])]})
+    front, index = site_of(tmp_path, tmp_path / "reports")
     assert "<th>best test epoch per database: UF1 / UAR</th>" in front
-    row = front[front.index('id="megc2019_hde--bench-benchmark_megc2019_hde-net"'):]
-    assert ">0.900</a> / <a" in row[:row.index("</tr>")]  # the gauge's value, in that column
+    # each database at its first epoch, every clip right: computed from the fold records
+    assert ">1.000</a> / <a" in row_of(front, "megc2019_hde--bench-benchmark_megc2019_hde-net")
     entry = (index.parent / "entries" / "megc2019_hde--bench-benchmark_megc2019_hde-net.html").read_text(
         encoding="utf-8")
     assert "<th>UF1 best test epoch per database</th>" in entry and "Best test epoch per database:" in entry
     assert "epoch per subject" not in front + entry
+
+
+def test_a_benchmarks_and_a_scores_numbers_are_computed_from_the_predictions_they_link(tmp_path):
+    """A benchmark's results.json and a --score's whose numbers were edited (and a gauge that says 0.9): the site
+    showed them as written, numbers that the predictions files it links do not give. Every number shown is now
+    computed from those files: each seed's predictions (the mean over seeds, on the clips every seed predicted)
+    and, for the best test epoch, the seeds' fold records."""
+    reports = tmp_path / "reports"
+    bench = reports / "benchmark" / "megc2019_hde"
+    folds = {"casme2": ["sub01", "sub02"], "samm": ["006", "007"]}
+    seeds = [benchmark_records(folds, [0, 1, 1, 0]), benchmark_records(folds, [0, 2, 2, 0])]
+    summary = write_benchmark(bench, {"net": seeds})
+    gauge = {"estimate": 0.9, "low": 0.8, "high": 1.0, "inflation": 0.2}
+    summary["methods"][0]["scores"]["all"]["uf1"]["pooled"] = 0.987654
+    summary["methods"][0]["scores"]["all"]["uar"]["pooled"] = 0.876543
+    summary["methods"][0]["epoch_selection"] = [{"status": "measured", "selections": {"best_epoch_per_fold": {
+        "scopes": {"all": {"uf1": gauge, "uar": gauge}}}}}] * 2
+    (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    scored = reports / "score" / "megc2019_hde" / "theirs"
+    scored.mkdir(parents=True)
+    from common.evaluation.records import write_predictions_csv
+    write_predictions_csv(scored / "predictions.csv", benchmark_records(folds, [0, 0, 2, 1]), MEGC_CLASSES)
+    theirs = st.read_predictions_csv(scored / "predictions.csv")
+    written = st.describe([theirs], 3, ("uf1", "uar"), ("all",), n_resamples=RESAMPLES)
+    written["all"]["uf1"]["pooled"] = 0.765432
+    (scored / "results.json").write_text(json.dumps({
+        "schema": "mersuite.score/1", "source": {"path": "theirs.csv", "sha256": "0", "format": "csv"},
+        "selection": "unknown", "command": "run_all.py --score theirs.csv", "track": summary["track"],
+        "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 8},
+        "statistics": {"scores": written}}), encoding="utf-8")
+    front, index = site_of(tmp_path, reports)
+    for edited in ("0.988", "0.877", "0.900", "0.765"):
+        assert f">{edited}<" not in front
+    runs = [st.read_predictions_csv(bench / "net" / f"seed{k}" / "predictions.csv") for k in (0, 1)]
+    row = row_of(front, "megc2019_hde--bench-benchmark_megc2019_hde-net")
+    for metric in ("uf1", "uar"):
+        mean = sum(metrics.scores(p.y_true, p.y_pred, 3)[metric] for p in runs) / 2
+        assert f'data-v="{mean:.6f}">' in row and f">{mean:.3f}</a>" in row
+    assert ">1.000</a> / <a" in row  # each fold at its first epoch (the fold records), not the gauge's 0.9
+    row = row_of(front, "megc2019_hde--score-score_megc2019_hde_theirs")
+    assert f">{metrics.scores(theirs.y_true, theirs.y_pred, 3)['uf1']:.3f}</a>" in row
+    # the fold records the best test epoch comes from are in the site, listed once per folder
+    listing = (index.parent / "files" / "index.html").read_text(encoding="utf-8")
+    assert "<summary>reports/benchmark/megc2019_hde/net/seed1/folds/: 2 fold records</summary>" in listing
+
+
+def test_a_results_json_or_predictions_file_whose_class_names_are_not_its_tracks_is_left_out_naming_it(tmp_path):
+    """The track's classes in another order (a class id would be shown as another class, silently), a fourth class
+    whose ids are past the track's (the site stopped in a line that named no file), a predictions file naming its
+    ids' classes otherwise than its results.json: each left out in one line on the front page naming the file and
+    both lists; the site is written, the good entry kept."""
+    from common.evaluation.records import write_predictions_csv
+
+    reports = tmp_path / "reports"
+    folds = {"casme2": ["sub01", "sub02"], "samm": ["006", "007"]}
+    records = benchmark_records(folds, [0, 1, 1, 0])
+    cases = {"good": (MEGC_CLASSES, MEGC_CLASSES, records),
+             "order": (("surprise", "positive", "negative"), ("surprise", "positive", "negative"), records),
+             "four": (MEGC_CLASSES + ("other",), MEGC_CLASSES + ("other",),
+                      [{**r, "y_pred": [3] * len(r["y_pred"])} for r in records]),
+             "named": (MEGC_CLASSES, ("positive", "negative", "surprise"), records)}
+    for name, (listed, in_file, fold_records) in cases.items():
+        scored = reports / "score" / "megc2019" / name
+        scored.mkdir(parents=True)
+        write_predictions_csv(scored / "predictions.csv", fold_records, in_file)
+        scores = st.describe([st.read_predictions_csv(scored / "predictions.csv")], len(listed), ("uf1", "uar"),
+                             ("all",), n_resamples=RESAMPLES)
+        (scored / "results.json").write_text(json.dumps({
+            "schema": "mersuite.score/1", "source": {"path": f"{name}.csv", "sha256": "0", "format": "csv"},
+            "selection": "unknown", "command": "run_all.py --score", "track": {
+                "name": "megc2019", "title": "t", "class_names": list(listed), "scopes": ["all"], "note": ""},
+            "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 8},
+            "statistics": {"scores": scores}}), encoding="utf-8")
+    # a benchmark on a track of its own: its first results.json gives the track's classes, a second in another order
+    write_benchmark(reports / "benchmark" / "a" / "mine", {"net": [records]}, track="mine")
+    write_benchmark(reports / "benchmark" / "b" / "mine", {"net": [records]}, track="mine",
+                    class_names=("surprise", "positive", "negative"))
+    front, _ = site_of(tmp_path, reports)
+    notes = [html.unescape(n) for n in front.split('<p class="muted">')[2:]]
+    assert 'id="megc2019--score-score_megc2019_good"' in front and 'id="mine--bench-benchmark_a_mine-net"' in front
+    for name in ("order", "four", "named"):
+        assert f'id="megc2019--score-score_megc2019_{name}"' not in front
+    assert 'id="mine--bench-benchmark_b_mine-net"' not in front
+    track = "['negative', 'positive', 'surprise']"
+    expected = {"score/megc2019/order/results.json": [
+                    "['surprise', 'positive', 'negative'] are not its track megc2019's " + track],
+                "score/megc2019/four/results.json": [
+                    "['negative', 'positive', 'surprise', 'other'] are not its track megc2019's " + track],
+                "score/megc2019/named/results.json": ["named/predictions.csv: its class names",
+                                                      "['positive', 'negative', 'surprise'] (by id) are not its "
+                                                      "track's " + track],
+                "benchmark/b/mine/results.json": ["['surprise', 'positive', 'negative'] are not its track mine's "
+                                                  + track]}
+    for path, parts in expected.items():
+        (line,) = [n for n in notes if f"left out {reports / path}" in n]
+        assert all(part in line for part in parts), line
+    # a predictions file whose class ids are past its track's, though its results.json's classes are the track's
+    scored = reports / "score" / "megc2019" / "four"
+    summary = json.loads((scored / "results.json").read_text(encoding="utf-8"))
+    summary["track"]["class_names"] = list(MEGC_CLASSES)
+    (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    shutil.rmtree(tmp_path / "site")
+    front, _ = site_of(tmp_path, reports)
+    (line,) = [html.unescape(n) for n in front.split('<p class="muted">')[2:] if "four" in n]
+    assert f"four/predictions.csv: class ids [3] are not among its track's 3 classes {track}" in line
+
+
+def test_a_benchmark_moved_with_its_reports_folder_keeps_its_methods_and_never_reads_outside_it(tmp_path):
+    """A benchmark's results.json records each method's folder as an absolute path: once the reports folder was
+    moved or copied every benchmark was left out ("not inside that folder"), and the site copied its files under
+    that absolute path. A method's folder is now its name beside the benchmark; a folder recorded elsewhere whose
+    name is not beside it, or a method folder that links out of the reports, is left out in one line."""
+    old = tmp_path / "old" / "reports"
+    bench = old / "benchmark" / "megc2019_hde"
+    records = benchmark_records({"casme2": ["sub01", "sub02"], "samm": ["006", "007"]}, [0, 1, 1, 0])
+    write_benchmark(bench, {"net": [records], "other": [records], "linked": [records]})
+    outside = tmp_path / "outside"
+    shutil.move(str(bench / "linked"), outside)
+    (bench / "linked").symlink_to(outside, target_is_directory=True)
+    summary = json.loads((bench / "results.json").read_text(encoding="utf-8"))
+    summary["methods"][1]["folder"] = str(tmp_path / "elsewhere" / "missing")
+    (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    moved = tmp_path / "new" / "reports"
+    shutil.copytree(old, moved, symlinks=True)
+    shutil.rmtree(old)  # the recorded absolute paths now reach nothing
+    front, index = site_of(tmp_path, moved)
+    written = moved / "benchmark" / "megc2019_hde" / "net" / "seed0" / "predictions.csv"
+    p = st.read_predictions_csv(written)
+    row = row_of(front, "megc2019_hde--bench-benchmark_megc2019_hde-net")
+    assert f">{metrics.scores(p.y_true, p.y_pred, 3)['uf1']:.3f}</a>" in row
+    copied = index.parent / "files" / written.relative_to(moved.parent)
+    assert copied.read_bytes() == written.read_bytes()
+    # every copy of the benchmark's files lies under its place in the reports folder, none under a recorded path
+    assert all(f.relative_to(index.parent / "files").parts[:3] == ("reports", "benchmark", "megc2019_hde")
+               for f in (index.parent / "files" / "reports").rglob("*") if f.is_file())
+    notes = [html.unescape(n) for n in front.split('<p class="muted">')[2:]]
+    results = moved / "benchmark" / "megc2019_hde" / "results.json"
+    (missing,) = [n for n in notes if "'other'" in n]
+    assert missing.startswith(f"left out {results}, method 'other'") and "missing/seed0/predictions.csv" in missing
+    (linked,) = [n for n in notes if "'linked'" in n]
+    assert linked.startswith(f"left out {results}, method 'linked'") and "is not inside that folder" in linked
+    assert 'id="megc2019_hde--bench-benchmark_megc2019_hde-other"' not in front
+    assert 'id="megc2019_hde--bench-benchmark_megc2019_hde-linked"' not in front
 
 
 def test_entries_whose_names_make_one_page_name_keep_a_page_each(tmp_path):
@@ -577,3 +763,28 @@ def test_two_entries_sharing_one_subjects_clips_get_no_paired_test_and_the_site_
     assert "other.csv (scored)" in pairs and "one.csv (scored)" not in pairs
     assert "fewer than two subjects have no test here" in pairs
 
+
+
+@pytest.mark.dummy_databases("casme2", "samm", "megc2019")  # the dummy paper's, with the composite the track reads
+def test_a_benchmark_as_run_all_writes_it_shows_its_own_numbers_after_its_reports_folder_moved(dummy_corpus, tmp_path):
+    """A benchmark run as ``run_all.py --benchmark`` runs it (the dummy paper, two seeds, two folds), its reports
+    folder then moved: its method is on the site, its numbers computed from the seeds' predictions files the same as
+    the benchmark's own results.json gives them."""
+    import dummy_paper
+    from common.leaderboard.tracks import MEGC2019
+    from common.orchestration import leaderboard_runs
+    from common.orchestration.paper_runs import RunSettings
+
+    settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
+    bench = leaderboard_runs.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid")], settings, seeds=2,
+                                           max_folds=2, n_resamples=RESAMPLES)
+    moved = tmp_path / "moved"
+    shutil.move(str(tmp_path / "out"), moved)
+    front, index = site_of(tmp_path, moved)
+    (method,) = bench.summary["methods"]
+    row = row_of(front, f"megc2019--bench-benchmark_megc2019-{method['name'].replace(':', '_')}")
+    for metric in ("uf1", "uar"):
+        written = method["scores"]["all"][metric]
+        assert f'data-v="{written["pooled"]:.6f}">' in row
+        assert f"({', '.join(f'{v:.3f}' for v in written['per_seed'])})" in row
+    assert "left out" not in front

@@ -16,11 +16,17 @@ What it reads:
   the port's own ``weights_reported``): the authors' artefacts, one entry each, marked where the authors chose the
   epoch on the test data (``Reported.comparable`` False); and the composite's published rows
   (``common.evaluation.published``) that no package stands for, marked where their code selects on test data;
-- every ``results.json`` under the reports folder (``--out``, default ``reports/``): a benchmark's methods (their
-  ``results.json`` numbers as written), a ``--score`` of outside predictions (the authors' log, anyone's file), a
-  paper's run (its ``predictions.csv`` described as above; the authors' weights where it ran ``--weights``), each
-  marked when its corpus is synthetic or its run partial. A file that cannot be read is left out, named in one line
-  on the front page;
+- every ``results.json`` under the reports folder (``--out``, default ``reports/``): a benchmark's methods, a
+  ``--score`` of outside predictions (the authors' log, anyone's file), a paper's run (the authors' weights where it
+  ran ``--weights``), each marked when its corpus is synthetic or its run partial. Every number shown is computed
+  from the predictions files it links, never taken from a results.json: a benchmark method's from each seed's
+  ``<method>/seed<k>/predictions.csv`` beside the benchmark (on the clips every seed predicted, as the benchmark
+  computes them; its best test epoch and curves from the seeds' fold records, ``folds/``), a score's from its
+  ``predictions.csv``, a paper run's from its ``predictions.csv`` as above. A benchmark's method folder is found by
+  its name beside the benchmark's results.json (the folder it records is an absolute path, stale once the reports
+  folder is moved). A file that cannot be read, and one whose class names (in order, or its predictions' class ids
+  and names) are not its track's, is left out, named in one line on the front page (a benchmark's method alone
+  where only its files are);
 - a run shipped fold by fold as it trains (``docs/predictions/<method>-<recipe>-seed<k>[-<option>].folds/``, one fold
   record a file) whose predictions file runs.json does not list: the seeds of a method, recipe and option that hold
   every fold are one entry, scored as a runs.json recipe's; a seed still short of folds is an entry of its own,
@@ -50,9 +56,11 @@ from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation import shipped_folds
+from common.evaluation.records import load_fold_record
 from common.evaluation.published import REFERENCES, TABLE
 from common import files
 from common.config import set_arguments
+from common.leaderboard.summary import scope_entry
 from common.leaderboard.tracks import TRACKS, fold_word
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
@@ -130,6 +138,65 @@ def pooled_only(predictions: st.Predictions) -> st.Predictions:
     does not show (and which costs most of its time, a confusion matrix a fold); the pooled scores and the
     intervals, computed from the subjects, are the same."""
     return dataclasses.replace(predictions, folds=None)
+
+
+def scope_cells(runs: Sequence[st.Predictions], k: int, scopes: Sequence[str],
+                n_resamples: int) -> dict[str, dict[str, Cell]]:
+    """The cells of each of ``scopes`` that the runs (one a seed, on the same clips) hold, computed as the benchmark
+    and ``--score`` compute their results.json's (``summary.scope_entry``: the pooled score, the mean over seeds,
+    the interval over subjects crossed with seeds; a scope of one subject has no interval)."""
+    pooled = [pooled_only(r) for r in runs]
+    present = [s for s in scopes if s == "all" or bool(np.any(pooled[0].datasets == s))]
+    return cells({scope: scope_entry(pooled, k, scope, n_resamples, 0) for scope in present})
+
+
+def track_classes(name: str, track_info: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...] | None:
+    """The class names, in order, of track ``name``: a registered track's (``common.leaderboard.tracks``), else
+    those of the first results.json read for it (``track_info``); None before any."""
+    for track in TRACKS:
+        if track.name == name:
+            return tuple(track.class_names)
+    info = track_info.get(name)
+    return tuple(info["class_names"]) if info is not None else None
+
+
+def check_classes(given: Any, expected: Sequence[str] | None, track: str) -> tuple[str, ...]:
+    """A results.json's class names as a tuple, refused (``ValueError`` giving both lists) unless they are its
+    track's, in the track's order: a class id of its predictions would be shown as another class's (the confusion
+    matrices, the subject pages), and an id past the track's classes would stop the site."""
+    if not isinstance(given, list) or not given or not all(isinstance(c, str) for c in given):
+        raise ValueError(f"its class names are {str(given)[:200]}; expected a list of names")
+    if expected is not None and tuple(given) != tuple(expected):
+        raise ValueError(f"its class names {given} are not its track {track}'s {list(expected)} (the same names in "
+                         "the same order: a class id means the class of that place)")
+    return tuple(given)
+
+
+def read_predictions(path: Path, class_names: Sequence[str], whose: str = "its track's") -> st.Predictions:
+    """A predictions.csv under the reports folder (``statistics.read_predictions_csv``), refused (``ValueError``
+    naming the file and both lists) unless its class ids are ``class_names``' (0 to k - 1) and the class names it
+    writes (the runner's ``true_class``, ``predicted_class`` and ``p_<class>`` columns, where present) are those, in
+    that order; ``whose`` says whose they are in the message."""
+    predictions = st.read_predictions_csv(path)
+    k = len(class_names)
+    rows = st.read_prediction_rows(path)
+    named: dict[int, set[str]] = {}  # each class id of a row (scored or not) with the names the file gives it
+    for row in rows:
+        for id_column, name_column in (("y_true", "true_class"), ("y_pred", "predicted_class")):
+            if ascii_digits(str(row.get(id_column))):
+                named.setdefault(int(row[id_column]), set()).update([str(row[name_column])] if row.get(name_column)
+                                                                    else [])
+    ids = {int(i) for i in np.concatenate([predictions.y_true, predictions.y_pred])} | set(named)
+    outside = sorted(i for i in ids if not 0 <= i < k)
+    if outside:
+        raise ValueError(f"{path}: class ids {outside[:10]} are not among {whose} {k} classes {list(class_names)} "
+                         f"(ids 0 to {k - 1})")
+    probability_names = [c[2:] for c in (rows[0] if rows else {}) if isinstance(c, str) and c.startswith("p_")]
+    if (probability_names and probability_names != list(class_names)) or any(
+            names - {class_names[i]} for i, names in named.items()):
+        written = probability_names or ["/".join(sorted(named.get(i) or {"?"})) for i in range(k)]
+        raise ValueError(f"{path}: its class names {written} (by id) are not {whose} {list(class_names)}")
+    return predictions
 
 
 def registry_published(registry: Any, method: str, recipe: str) -> dict[tuple[str, str], tuple[float, str, bool]]:
@@ -448,105 +515,171 @@ def _corpus(corpus: Mapping[str, Any]) -> str:
     return f"{corpus.get('kind', '?')}: {corpus.get('inputs', '')}".rstrip(": ")
 
 
-def benchmark_entries(path: Path, summary: Mapping[str, Any], root: Path, sources: Sources) -> list[Entry]:
-    """A benchmark's methods (``mersuite.benchmark/1``), with its numbers as its results.json holds them."""
-    folder = path.parent
-    relative = path.relative_to(root).parent.as_posix()
-    results = sources.add(path, f"reports/{relative}/results.json")
-    k = len(summary["track"]["class_names"])
+def method_folder(folder: Path, stored: Any) -> Path:
+    """A benchmark's method folder: the last part of the one its results.json names (run_all writes an absolute
+    path, ``<benchmark folder>/<method>``), taken beside that results.json, so that a reports folder moved or copied
+    keeps its benchmarks; never a folder elsewhere (:func:`inside`)."""
+    if not isinstance(stored, str) or not stored.strip("/\\"):
+        raise ValueError(f"a method's folder is {str(stored)[:200]!r}; expected its folder's path")
+    return inside(folder, stored.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
+
+
+def seed_fold_records(seed_folder: Path, folds: set[str], sources: Sources, site_folder: str) -> tuple[
+        list[dict[str, Any]], tuple[str, ...]]:
+    """The runner's fold records of one seed of a benchmark's method (``<seed folder>/folds/<fold>.json``,
+    ``records.load_fold_record``: bounded and checked) of the folds its predictions.csv holds, and their site paths;
+    ``ValueError`` naming a damaged one."""
+    records, site_paths = [], []
+    for path in sorted((seed_folder / "folds").glob("*.json"))[:MAX_FOLD_FILES]:
+        record, problem = load_fold_record(inside(seed_folder / "folds", path.name))
+        if record is None:
+            raise ValueError(f"{path}: {problem or 'cannot be read'}")
+        if record.get("fold") in folds:
+            records.append(record)
+            site_paths.append(sources.add(path, f"{site_folder}/folds/{path.name}"))
+    return records, tuple(site_paths)
+
+
+def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary: Mapping[str, Any],
+                     class_names: Sequence[str], sources: Sources, results: str, n_resamples: int) -> Entry:
+    """One method of a benchmark: every number computed from its seeds' files beside the benchmark (each
+    ``<method>/seed<k>/predictions.csv``, and the fold records in ``folds/`` for the best test epoch and the curves),
+    as the benchmark computes its results.json's (the seeds' common clips; ``summary.scope_entry``)."""
+    k = len(class_names)
+    method_dir = method_folder(folder, m["folder"])
+    seeds = [int(s) for s in m["seeds"]]
+    if not seeds:
+        raise ValueError("it lists no seed")
+    runs: list[Run] = []
+    best_runs: list[st.Predictions] = []
+    fold_files: list[tuple[int, str, int]] = []  # (seed, the first fold record's site path, how many)
+    for seed in seeds:
+        csv_path = inside(folder, f"{method_dir.name}/seed{seed}/predictions.csv")
+        if not csv_path.is_file():
+            raise ValueError(f"{csv_path}: no such file; the method's numbers are computed from each seed's")
+        predictions = read_predictions(csv_path, class_names)
+        site_folder = f"reports/{relative}/{method_dir.name}/seed{seed}"
+        folds = set() if predictions.folds is None else set(predictions.folds.tolist())
+        records, record_files = seed_fold_records(csv_path.parent, folds, sources, site_folder)
+        scored = st.scored_records(records)
+        best = None
+        # each fold of the predictions at its best test epoch: only where a record of every one of them holds one
+        if {r["fold"] for r in scored} == folds and all(epoch_selection.epoch_rows(r) is not None for r in scored):
+            best = st.from_records(epoch_selection.at_best_epoch_per_fold(records),
+                                   source=f"{csv_path.parent / 'folds'} at each fold's best test epoch")
+            best_runs.append(best)
+        if record_files:
+            fold_files.append((seed, record_files[0], len(record_files)))
+        runs.append(Run(name=f"seed {seed}", seed=seed, predictions=predictions,
+                        file=sources.add(csv_path, f"{site_folder}/predictions.csv"),
+                        epochs_file=record_files[0] if best is not None else "",
+                        curves={**curves_module.training_curves(records),
+                                "uf1 per epoch": uf1_per_epoch(records, k)} if records else None,
+                        confusion=pages.confusions(predictions, summary["track"]["scopes"], k)))
+    aligned, left_out = st.common_samples([r.predictions for r in runs])
+    scopes = [str(s) for s in summary["track"]["scopes"]]
+    best_cells = None
+    if len(best_runs) == len(runs):  # every seed's folds hold a per-epoch record
+        best_cells = scope_cells(st.common_samples(best_runs)[0], k, scopes, n_resamples)
     partial = ""
     if summary.get("n_folds_protocol") and summary.get("n_folds", 0) < summary["n_folds_protocol"]:
         partial = (f"{summary['n_folds']} of the track's {summary['n_folds_protocol']} folds "
                    f"(--max-folds {summary.get('max_folds')})")
-    out = []
-    for m in summary["methods"]:
-        runs: list[Run] = []
-        for seed in m["seeds"]:
-            csv_path = inside(folder, f"{m['folder']}/seed{int(seed)}/predictions.csv")
-            if not csv_path.is_file():
-                continue
-            predictions = st.read_predictions_csv(csv_path)
-            runs.append(Run(name=f"seed {seed}", seed=int(seed), predictions=predictions,
-                            file=sources.add(csv_path, f"reports/{relative}/{m['folder']}/seed{seed}/predictions.csv"),
-                            curves=m.get("curves") if not runs else None,
-                            confusion=pages.confusions(predictions, summary["track"]["scopes"], k)))
-        gauges = [g for g in m.get("epoch_selection") or [] if g.get("status") == "measured"]
-        best: dict[str, dict[str, Cell]] | None = None
-        if gauges and len(gauges) == len(m["seeds"]):
-            best = {}
-            for scope in summary["track"]["scopes"]:
-                for metric in METRICS:
-                    values = [g["selections"]["best_epoch_per_fold"]["scopes"].get(scope, {}).get(metric)
-                              for g in gauges]
-                    if all(values):
-                        one = len(values) == 1
-                        best.setdefault(scope, {})[metric] = Cell(
-                            value=float(np.mean([v["estimate"] for v in values])),
-                            low=values[0]["low"] if one else None, high=values[0]["high"] if one else None,
-                            per_seed=tuple(v["estimate"] for v in values))
-        left_out = m.get("left_out")
-        out.append(Entry(
-            slug=f"bench-{pages.safe(relative)}-{pages.safe(m['name'])}",
-            label=f"{m['name']} ({summary.get('profile')})",
-            kind=pages.AUTHORS_WEIGHTS if m.get("weights") else pages.OUR_RUN, scores=cells(m["scores"]),
-            seeds=tuple(m["seeds"]), corpus=_corpus(summary["corpus"]), synthetic=_synthetic(summary["corpus"]),
-            partial=partial or (f"left out: {left_out}" if left_out else ""), best_epoch=best,
-            best_epoch_seeds=tuple(m["seeds"]) if best else (),
-            runs=tuple(runs), command=str(summary.get("command", "")),
-            sources=(("the benchmark's results.json", results),) + tuple((r.name, r.file) for r in runs),
-            notes=(f"Benchmark folder reports/{relative}; profile {summary.get('profile')}.",)))
-    return out
+    elif left_out:
+        partial = f"left out: {left_out} clip(s) not predicted by every seed (a fold failed or diverged)"
+    several = len(fold_files) > 1
+    return Entry(
+        slug=f"bench-{pages.safe(relative)}-{pages.safe(m['name'])}", label=f"{m['name']} ({summary.get('profile')})",
+        kind=pages.AUTHORS_WEIGHTS if m.get("weights") else pages.OUR_RUN,
+        scores=scope_cells(aligned, k, scopes, n_resamples), seeds=tuple(seeds), corpus=_corpus(summary["corpus"]),
+        synthetic=_synthetic(summary["corpus"]), partial=partial, best_epoch=best_cells,
+        best_epoch_seeds=tuple(seeds) if best_cells else (), runs=tuple(runs), command=str(summary.get("command", "")),
+        sources=(("the benchmark's results.json (what ran: the command, profile and folds)", results),)
+        + tuple((f"predictions, {r.name}", r.file) for r in runs)
+        + tuple((f"fold records{f' of seed {seed}' if several else ''} ({n} files, one a fold; the first)", first)
+                for seed, first, n in fold_files)
+        + ((("every fold record", "files/index.html"),) if fold_files else ()),
+        notes=(f"Benchmark folder reports/{relative}; profile {summary.get('profile')}. Every number here is "
+               "computed from the files listed below (the seeds' predictions, on the clips every seed predicted), "
+               "not taken from the benchmark's results.json.",))
 
 
-def score_entry(path: Path, summary: Mapping[str, Any], root: Path, sources: Sources) -> Entry:
-    """A ``--score`` of predictions made outside (``mersuite.score/1``), with its numbers as its results.json holds."""
+def benchmark_entries(path: Path, summary: Mapping[str, Any], root: Path, sources: Sources,
+                      class_names: Sequence[str], n_resamples: int, notes: list[str]) -> list[Entry]:
+    """A benchmark's methods (``mersuite.benchmark/1``), each computed from its seeds' files
+    (:func:`benchmark_method`); a method whose files cannot give its numbers is left out, named in ``notes``."""
     folder = path.parent
     relative = path.relative_to(root).parent.as_posix()
     results = sources.add(path, f"reports/{relative}/results.json")
-    csv_path = folder / "predictions.csv"
-    k = len(summary["track"]["class_names"])
-    runs: tuple[Run, ...] = ()
-    files = [("the score's results.json", results)]
-    if csv_path.is_file():
-        predictions = st.read_predictions_csv(csv_path)
-        site_csv = sources.add(csv_path, f"reports/{relative}/predictions.csv")
-        files.append(("the scored clips, in the runner's columns", site_csv))
-        runs = (Run(name=folder.name, seed=None, predictions=predictions, file=site_csv,
-                    confusion=pages.confusions(predictions, summary["track"]["scopes"], k)),)
+    out = []
+    for m in summary["methods"]:
+        kept = dict(sources.copies)
+        try:
+            out.append(benchmark_method(folder, relative, m, summary, class_names, sources, results, n_resamples))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            sources.copies = kept  # a method left out leaves no file in the site's files/
+            name = m.get("name") if isinstance(m, dict) else None
+            notes.append(f"left out {path}, method {str(name)[:80]!r}: {type(exc).__name__}: {exc}")
+    return out
+
+
+def score_entry(path: Path, summary: Mapping[str, Any], root: Path, sources: Sources, class_names: Sequence[str],
+                n_resamples: int) -> Entry:
+    """A ``--score`` of predictions made outside (``mersuite.score/1``): its numbers computed from the
+    predictions.csv beside its results.json (the scored clips), as ``--score`` computes them."""
+    folder = path.parent
+    relative = path.relative_to(root).parent.as_posix()
+    csv_path = inside(folder, "predictions.csv")
+    if not csv_path.is_file():
+        raise ValueError(f"{csv_path}: no such file; a score's numbers are computed from the clips it scored")
+    k = len(class_names)
+    predictions = read_predictions(csv_path, class_names)
+    results = sources.add(path, f"reports/{relative}/results.json")
+    site_csv = sources.add(csv_path, f"reports/{relative}/predictions.csv")
+    scopes = [str(s) for s in summary["track"]["scopes"]]
     source = summary.get("source", {})
     matching = summary.get("matching", {})
     kind = pages.AUTHORS_LOG if source.get("format") == "ststnet_log" else pages.OUTSIDE
     partial = (f"{matching.get('left_out')} of the track's {matching.get('track_clips')} clips not scored (--partial)"
                if matching.get("left_out") else "")
     return Entry(slug=f"score-{pages.safe(relative)}", label=f"{Path(source.get('path', folder.name)).name} (scored)",
-                 kind=kind, scores=cells(summary["statistics"]["scores"]), corpus=_corpus(summary.get("corpus", {})),
-                 synthetic=_synthetic(summary.get("corpus", {})), partial=partial, runs=runs,
-                 command=str(summary.get("command", "")), sources=tuple(files),
+                 kind=kind, scores=scope_cells([predictions], k, scopes, n_resamples),
+                 corpus=_corpus(summary.get("corpus", {})), synthetic=_synthetic(summary.get("corpus", {})),
+                 partial=partial,
+                 runs=(Run(name=folder.name, seed=None, predictions=predictions, file=site_csv,
+                           confusion=pages.confusions(predictions, scopes, k)),),
+                 command=str(summary.get("command", "")),
+                 sources=(("the score's results.json (what was scored, and how it matched the track)", results),
+                          ("the scored clips, in the runner's columns", site_csv)),
                  notes=("Predictions made outside the suite, scored by run_all.py --score exactly as its own runs "
-                        "are scored (the track's clips, folds and subjects).",
+                        "are scored (the track's clips, folds and subjects); every number here is computed from the "
+                        "scored clips' file, not taken from the score's results.json.",
                         f"Source file {source.get('path')} (sha256 {source.get('sha256')}).",
                         f"Selection: {summary.get('selection', 'unknown')}."))
 
 
 def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources: Sources,
                     n_resamples: int) -> Entry | None:
-    """One experiment of a paper's run (``mersuite.results/1``): its predictions.csv described as the shipped runs."""
+    """One experiment of a paper's run (``mersuite.results/1``): its predictions.csv described as the shipped runs
+    (a scope of one subject without an interval). Its class names are checked against its track's by the caller,
+    which knows the track only once the clips are read."""
     folder = path.parent
     csv_path = folder / "predictions.csv"
     if not csv_path.is_file():
         return None
     relative = path.relative_to(root).parent.as_posix()
-    k = len(summary["class_names"])
-    predictions = st.read_predictions_csv(csv_path)
+    class_names = check_classes(summary["class_names"], None, "")
+    k = len(class_names)
+    predictions = read_predictions(inside(folder, "predictions.csv"), class_names, "its results.json's")
     scopes = [s for s in summary.get("scopes") or ["all"] if s == "all" or s in set(predictions.datasets.tolist())]
-    described = st.describe([pooled_only(predictions)], k, METRICS, scopes, n_resamples=n_resamples)
     site_csv = sources.add(csv_path, f"reports/{relative}/predictions.csv")
     weights = ((summary.get("config") or {}).get("train") or {}).get("weights")
     failed = {s: n for s, n in (summary.get("status_counts") or {}).items() if s != "ok"}
     return Entry(
         slug=f"run-{pages.safe(relative)}", label=f"{summary['paper']} / {summary['experiment']} "
                                                  f"({summary.get('profile')}, seed {summary.get('seed')})",
-        kind=pages.AUTHORS_WEIGHTS if weights else pages.OUR_RUN, scores=cells(described),
+        kind=pages.AUTHORS_WEIGHTS if weights else pages.OUR_RUN,
+        scores=scope_cells([predictions], k, scopes, n_resamples),
         seeds=(int(summary.get("seed", 0)),), corpus=_corpus(summary.get("corpus", {})),
         synthetic=_synthetic(summary.get("corpus", {})),
         partial=f"folds not scored: {failed}" if failed else "",
@@ -562,7 +695,8 @@ def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources, 
                    site: Path | None = None) -> tuple[dict[str, list[Entry]], dict[str, Mapping[str, Any]], list[str]]:
     """Every results.json under ``root`` but those under ``site`` (a site written there holds copies):
     ``({track: entries}, {track: its track dict}, notes)``. A paper's run joins the shipped track when it predicted
-    exactly the shipped clips, else a track of its own."""
+    exactly the shipped clips, else a track of its own. A results.json whose class names are not its track's (a
+    registered track's, else those of the first results.json read for it) is left out, named in ``notes``."""
     by_track: dict[str, list[Entry]] = {}
     track_info: dict[str, Mapping[str, Any]] = {}
     notes: list[str] = []
@@ -576,20 +710,24 @@ def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources, 
     documents = []
     for path in paths:
         try:
+            inside(root, path.relative_to(root).as_posix())  # a link out of the reports folder is not followed
             documents.append((path, read_document(path)))
         except (OSError, ValueError) as exc:
             notes.append(f"left out {path}: {exc}")
     benchmarks = [p.parent for p, d in documents if isinstance(d, dict) and d.get("schema") == "mersuite.benchmark/1"]
     for path, summary in documents:
         schema = summary.get("schema") if isinstance(summary, dict) else None
+        kept = dict(sources.copies)
         try:
-            if schema == "mersuite.benchmark/1":
+            if schema in ("mersuite.benchmark/1", "mersuite.score/1"):
                 track = summary["track"]["name"]
-                by_track.setdefault(track, []).extend(benchmark_entries(path, summary, root, sources))
-                track_info.setdefault(track, summary["track"])
-            elif schema == "mersuite.score/1":
-                track = summary["track"]["name"]
-                by_track.setdefault(track, []).append(score_entry(path, summary, root, sources))
+                if not isinstance(track, str):
+                    raise ValueError(f"its track's name is {str(track)[:80]!r}; expected a name")
+                classes = check_classes(summary["track"]["class_names"], track_classes(track, track_info), track)
+                entries = (benchmark_entries(path, summary, root, sources, classes, n_resamples, notes)
+                           if schema == "mersuite.benchmark/1" else
+                           [score_entry(path, summary, root, sources, classes, n_resamples)])
+                by_track.setdefault(track, []).extend(entries)
                 track_info.setdefault(track, summary["track"])
             elif schema == "mersuite.results/1" and not any(b in path.parents for b in benchmarks):
                 entry = paper_run_entry(path, summary, root, sources, n_resamples)
@@ -597,14 +735,17 @@ def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources, 
                     continue
                 keys = entry.runs[0].predictions.keys
                 if shipped_keys and keys is not None and set(keys.tolist()) == shipped_keys:
+                    check_classes(summary["class_names"], track_classes(SHIPPED_TRACK, track_info), SHIPPED_TRACK)
                     by_track.setdefault(SHIPPED_TRACK, []).append(entry)
                 else:
                     name = f"{summary['paper']}/{summary['experiment']}"
+                    check_classes(summary["class_names"], track_classes(name, track_info), name)
                     by_track.setdefault(name, []).append(entry)
                     track_info.setdefault(name, {"name": name, "title": f"{summary['paper']}: {summary.get('title')}",
                                                  "class_names": summary["class_names"], "scopes": summary["scopes"],
                                                  "note": ""})
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            sources.copies = kept  # a file left out leaves no copy in the site's files/
             notes.append(f"left out {path}: {type(exc).__name__}: {exc}")
     return by_track, track_info, notes
 

@@ -647,13 +647,15 @@ def safe(text: str) -> str:
 
 def files_index(folder: Path) -> str:
     """A page listing every file under ``folder/files`` (a folder opened from the file system has no index); the
-    files of a folder of fold records (``<run>.folds/``, 68 a run) folded under one line that gives their count."""
+    files of a folder of fold records (``<run>.folds/``, 68 a run; a benchmark seed's ``folds/``) folded under one
+    line that gives their count."""
     listed = sorted(p.relative_to(folder / "files").as_posix() for p in (folder / "files").rglob("*") if p.is_file())
     grouped: dict[str, list[str]] = {}
     for path in listed:
         if path != "index.html":
             parent = path.rsplit("/", 1)[0] if "/" in path else ""
-            grouped.setdefault(parent if parent.endswith(".folds") else path, []).append(path)
+            # a shipped run's <run>.folds/, a benchmark seed's folds/
+            grouped.setdefault(parent if parent.endswith((".folds", "/folds")) else path, []).append(path)
     items = []
     for head, paths in grouped.items():
         links = "".join(f'<li><a href="{href(path)}">{esc(path)}</a></li>' for path in paths)
