@@ -274,6 +274,10 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
     (reports / "broken").mkdir()
     (reports / "broken" / "results.json").write_text('{"schema": "mersuite.score/1"}', encoding="utf-8")
+    (reports / "unfinished").mkdir()  # a paper's run without its predictions.csv: no number, named, not skipped
+    (reports / "unfinished" / "results.json").write_text(json.dumps(
+        {"schema": "mersuite.results/1", "paper": "gan2019", "experiment": "megc2019",
+         "class_names": ["negative", "positive", "surprise"], "scopes": ["all"]}), encoding="utf-8")
     manifest = json.loads((SHIPPED / "runs.json").read_text(encoding="utf-8"))
     shipped = tmp_path / "shipped"
     shipped.mkdir()
@@ -333,6 +337,7 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     assert f'id="megc2019--{Path(first["file"]).stem}-folds"' not in front  # its csv is the entry
     assert front.count('id="megc2019--gan2019-paper-published"') == 1
     assert "left out" in front and "broken" in front and "KeyError" in front
+    assert f"left out {reports / 'unfinished' / 'results.json'}: no predictions.csv beside it" in front
     pairs = (index.parent / "pairs.html").read_text(encoding="utf-8")
     # UF1 and UAR against the shipped run (on the 200 clips both hold) and against the two runs shipped fold by fold
     assert pairs.count("theirs.csv (scored)") == 6 and ">200 (242 left out)<" in pairs

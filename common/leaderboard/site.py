@@ -731,7 +731,9 @@ def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources, 
                 track_info.setdefault(track, summary["track"])
             elif schema == "mersuite.results/1" and not any(b in path.parents for b in benchmarks):
                 entry = paper_run_entry(path, summary, root, sources, n_resamples)
-                if entry is None:
+                if entry is None:  # no number to compute: said, as any other results.json left out
+                    notes.append(f"left out {path}: no predictions.csv beside it, from which a run's numbers are "
+                                 "computed")
                     continue
                 keys = entry.runs[0].predictions.keys
                 if shipped_keys and keys is not None and set(keys.tolist()) == shipped_keys:
