@@ -271,6 +271,48 @@ def test_a_partial_run_is_marked_and_never_compared():
     assert dict(zip(header, pdf.reported_table(whole, synthetic=False)[1][0]))["paper in CI"] == "yes"
 
 
+def test_a_fold_left_out_of_the_scores_is_said_above_them():
+    """A failed (or diverged) fold is not in the scores, though the summary line counts every fold: the page
+    that shows the experiment's scores says so above them, naming the fold; a run with every fold scored
+    carries no such warning."""
+    from common.reporting import pdf
+
+    summary = _experiment_summary()
+    summary["folds"][1].update(status="failed", reason="out of memory")
+    summary["metrics"]["not_scored"] = ["sub02"]
+    doc = _Pages()
+    pdf._experiment_section(doc, "exp", summary, {}, False, [], None)
+    first = " ".join(_texts(doc.figures[:1]).split())  # the page of the scores table, unwrapped
+    assert "uf1 pooled [95% CI]" in first
+    assert ("WARNING: 1 of 2 folds failed, diverged (nan) or were empty and are NOT in these scores (sub02)"
+            in first)
+    whole = _Pages()
+    pdf._experiment_section(whole, "exp", _experiment_summary(), {}, False, [], None)
+    assert "NOT in these scores" not in _texts(whole.figures)
+    for fig in doc.figures + whole.figures:
+        plt.close(fig)
+
+
+def test_page_one_names_the_partial_experiments_of_a_mixed_run():
+    """Page 1 shows every experiment's scores under one banner: a partial mark that holds for one experiment
+    only names it, so the whole experiment's rows are not read as partial nor the partial one's as whole; a
+    mark every experiment shares is said once, without names."""
+    from common.reporting import pdf
+
+    partial, whole = _experiment_summary(folds_protocol=68), _experiment_summary()
+    context = ReportContext(paper_id="p", paper=None, profile="paper", corpus=whole["corpus"])
+    doc = _Pages()
+    pdf._answer(doc, {"loso": partial, "kfold": whole}, context, {})
+    text = " ".join(_texts(doc.figures[:1]).split())  # unwrapped
+    assert "PARTIAL RUN: 2 of 68 folds, not comparable with published rows (experiments: loso)" in text
+    both = _Pages()
+    pdf._answer(both, {"loso": partial, "again": partial}, context, {})
+    text = " ".join(_texts(both.figures[:1]).split())
+    assert "PARTIAL RUN: 2 of 68 folds, not comparable with published rows" in text and "experiments:" not in text
+    for fig in doc.figures + both.figures:
+        plt.close(fig)
+
+
 WEIGHTS = {"folder": "/x/STSTNet_Weights", "trained": False, "stated_source": "the port's README",
            "log": {"file": "/x/STSTNet_python_logfile.txt", "folds": 68, "folds_total": 68, "clips": 442, "agree": 442},
            "notes": []}

@@ -22,7 +22,9 @@ corpus) and numbered (``common.reporting.document``):
 A run of the authors' released weights (``--weights``) says so on every page (the running header, its
 banners; page 1 compares it with what their artefact states, never "ours" with "the paper"), and a run
 with fewer folds than its protocol is marked "partial run: N of M folds, not comparable with published
-rows" on every page and gets no difference or verdict beside a published number (:func:`run_marks`).
+rows" on every page and gets no difference or verdict beside a published number (:func:`run_marks`; page 1
+names the experiments a mark holds for where it does not hold for all, :func:`marks_by_experiment`). An
+experiment with folds left out of its scores (failed, empty, diverged) says so above them (:func:`left_out_mark`).
 
 Beside the PDF: ``results.json`` (every experiment's results, the comparison with intervals,
 ``intervals``), the PDF's tables as CSV: ``comparison.csv`` (reported vs ours, our interval),
@@ -84,6 +86,30 @@ def run_marks(res: Mapping[str, Any]) -> list[str]:
     if partial:
         marks.append(tables.shout(partial))
     return marks
+
+
+def left_out_mark(res: Mapping[str, Any]) -> str:
+    """The warning an experiment's own pages carry above its scores when folds are not in them (failed, empty,
+    or diverged under ``nan_policy`` "exclude": ``metrics.not_scored``): its summary counts every fold, so
+    without it the scores read as those of all of them; "" when every fold is scored."""
+    left = [str(fold) for fold in (res.get("metrics") or {}).get("not_scored") or []]
+    if not left:
+        return ""
+    shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
+    return (f"WARNING: {len(left)} of {len(res.get('folds') or [])} folds failed, diverged (nan) or were empty and "
+            f"are NOT in these scores ({shown})")
+
+
+def marks_by_experiment(results: Mapping[str, Mapping]) -> list[str]:
+    """Each distinct :func:`run_marks` line of ``results`` once, for a page that shows every experiment (page 1);
+    a mark that holds for some experiments only names them, so a whole run's rows are not read as partial or a
+    partial run's as whole."""
+    marked: dict[str, list[str]] = {}
+    for name, res in results.items():
+        for mark in run_marks(res):
+            marked.setdefault(mark, []).append(name)
+    return [mark if len(names) == len(results) else f"{mark} (experiments: {', '.join(names)})"
+            for mark, names in marked.items()]
 
 
 def _weights_run(results: Mapping[str, Mapping]) -> bool:
@@ -305,7 +331,7 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
     words = WORDS[weights]
     title = context.paper.title if context.paper is not None else context.paper_id
     banner = f"{context.paper_id}: {title}\n" + _banner(context.profile, context.corpus)
-    for mark in dict.fromkeys(m for res in results.values() for m in run_marks(res)):
+    for mark in marks_by_experiment(results):
         banner += f"\n{mark}"
     if synthetic:
         banner += ("\nSYNTHETIC corpus: these scores test the code, not the method; the paper's numbers are "
@@ -362,7 +388,7 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     per-fold table, the folds not ok, the selection and the config, flowing."""
     corpus = res.get("corpus", {})
     synthetic = str(corpus.get("kind")) == "synthetic"
-    marks = run_marks(res)
+    marks = run_marks(res) + [mark for mark in [left_out_mark(res)] if mark]
     doc.section(f"{name}: {res.get('title', '')}")
     flow = Flow(f"{name}: {res.get('title', '')}", "\n".join([_banner(res.get("profile"), corpus), *marks]),
                 synthetic or bool(marks), emit=doc.savefig)
