@@ -621,3 +621,66 @@ def test_a_malformed_published_row_is_one_line_naming_the_table_and_the_row(tmp_
     table.write_text(json.dumps({"track": "megc2019", "rows": [good, good]}))
     with pytest.raises(ValueError, match=r"^rows\.json: a name is given to two rows: Row$"):
         read_published(table)
+
+
+def _flaky_module(fails):
+    """The centroid method whose folds named in ``fails`` raise (failed, not in the scores)."""
+    def failing(ctx):
+        if ctx.fold.name in fails:
+            raise RuntimeError("planned failure")
+        return dummy_paper.nearest_centroid_fold(ctx)
+
+    return types.SimpleNamespace(
+        benchmark_experiment=lambda track, model=None: dataclasses.replace(
+            dummy_paper.benchmark_experiment(track, "centroid"), run_fold=failing),
+        BENCHMARK_MODELS=("flaky",), PAPER=dummy_paper.PAPER)
+
+
+def _run_rows(bench):
+    with bench.outputs["leaderboard"].open() as handle:
+        return {r["method"]: r for r in csv.DictReader(handle) if r["kind"] == "run by us" and r["scope"] == "all"}
+
+
+def test_a_method_missing_folds_the_others_scored_is_marked_and_not_ranked_with_them(dummy_corpus, tmp_path):
+    """A method scored on fewer folds than the others is scored on other clips: its row says how many folds it
+    scored, and it takes no rank (csv and PDF alike), rather than tying or beating a complete method."""
+    from common.leaderboard import report
+    settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
+    bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid"),
+                                               ("flaky", _flaky_module({"casme2_sub02"}), None)],
+                                    settings, max_folds=3, n_resamples=50)
+    rows = _run_rows(bench)
+    assert rows["dummy:centroid"]["rank"] == "1" and rows["flaky"]["rank"] == ""
+    assert rows["flaky"]["folds"].startswith("2 of 3 scored") and "1 not scored" in rows["flaky"]["folds"]
+    assert rows["dummy:centroid"]["folds"].startswith("3 of ")
+    assert report.leaderboard_rows(bench.summary)[1][1][0] == ""  # the PDF's page 1 leaves it unranked too
+
+
+def test_a_method_whose_every_fold_failed_keeps_its_row_in_the_leaderboard_csv(dummy_corpus, tmp_path):
+    """Every fold of a method failed: leaderboard.csv still lists it, unscored and unranked, as the PDF does."""
+    from common.leaderboard import report
+    settings = RunSettings(data_root=dummy_corpus, loader=dummy_paper.load, profile="smoke", out=tmp_path / "out")
+    fails = {"casme2_sub01", "casme2_sub02"}
+    bench = bench_run.run_benchmark(MEGC2019, [("dummy", dummy_paper, "centroid"), ("flaky", _flaky_module(fails),
+                                                                                   None)],
+                                    settings, max_folds=2, n_resamples=50)
+    assert len(bench.not_scored) == 2
+    rows = _run_rows(bench)
+    assert set(rows) == {"dummy:centroid", "flaky"}
+    assert rows["flaky"]["rank"] == "" and rows["flaky"]["uf1"] == "" and rows["flaky"]["folds"].startswith("0 of 2")
+    assert [row[1] for row in report.leaderboard_rows(bench.summary)[1][:2]] == ["dummy:centroid", "flaky"]
+
+
+def test_a_fold_no_method_scored_leaves_every_method_ranked():
+    """A fold refused for every method (the same clips missing for all) unranks none; one that only one method
+    lost unranks that one."""
+    from common.leaderboard import summary as summary_module
+
+    def method(uf1, statuses):
+        return {"scores": {"all": {"uf1": {"pooled": uf1}}},
+                "runs": [{"seed": 0, "folds": [{"name": f"f{i}", "status": s} for i, s in enumerate(statuses)]}]}
+
+    both_refused = [method(0.5, ["ok", "refused"]), method(0.7, ["ok", "refused"])]
+    assert summary_module.ranks(both_refused) == [2, 1]
+    one_failed = [method(0.5, ["ok", "ok"]), method(0.7, ["ok", "failed"])]
+    assert summary_module.ranks(one_failed) == [1, None]

@@ -48,6 +48,7 @@ from common.evaluation import metrics
 from common.evaluation.curves import training_curves
 from common.evaluation import statistics as st
 from common.evaluation.epoch_selection import SELECTIONS as GAUGE_SELECTIONS
+from common.evaluation.records import NOT_SCORED_STATUSES
 from common.reporting.tables import partial_note, write_csv
 
 logger = logging.getLogger(__name__)
@@ -330,10 +331,25 @@ def pooled_uf1(method: Mapping[str, Any]) -> float | None:
     return (((method.get("scores") or {}).get("all") or {}).get("uf1") or {}).get("pooled")
 
 
+def scored_folds(method: Mapping[str, Any]) -> set[tuple[int, str]]:
+    """``(seed, fold)`` of every fold a method (``results.json``'s ``methods`` entry) scored, from its ``runs``."""
+    return {(run.get("seed"), fold["name"]) for run in method.get("runs") or []
+            for fold in run.get("folds") or [] if fold.get("status") == "ok"}
+
+
+def missing_folds(method: Mapping[str, Any], methods: Sequence[Mapping[str, Any]]) -> set[tuple[int, str]]:
+    """``(seed, fold)`` that another of ``methods`` scored and ``method`` did not (it failed, diverged or was
+    refused there): its numbers are then on other clips than theirs. A fold no method scored (refused for all,
+    as a training part of one class is) leaves every method on the same clips and is not missing."""
+    return set().union(*(scored_folds(m) for m in methods)) - scored_folds(method)
+
+
 def ranks(methods: Sequence[Mapping[str, Any]]) -> list[int | None]:
-    """Each method's rank by pooled UF1 on "all": one plus the number of methods scoring strictly more, so that
-    tied methods share a rank (1, 1, 3), as no order between them is measured; None for a method without a score."""
-    values = [pooled_uf1(m) for m in methods]
+    """Each method's rank by pooled UF1 on "all": one plus the number of ranked methods scoring strictly more, so
+    that tied methods share a rank (1, 1, 3), as no order between them is measured; None for a method without a
+    score, and for one that misses a fold another scored (:func:`missing_folds`): its pooled score is on fewer
+    clips, so no order between it and the complete ones is measured either (its row says how many it scored)."""
+    values = [None if missing_folds(m, methods) else pooled_uf1(m) for m in methods]
     scored = [v for v in values if v is not None]
     return [None if v is None else 1 + sum(other > v for other in scored) for v in values]
 
@@ -348,6 +364,19 @@ def folds_text(summary: Mapping[str, Any]) -> str | None:
         return f"the first {run} (--max-folds; partial run, not comparable with published rows)"
     note = partial_note(int(run), total)
     return f"{run} of {total or run}" + (f" ({note})" if note else "")
+
+
+def method_folds_text(summary: Mapping[str, Any], method: Mapping[str, Any]) -> str | None:
+    """A run row's :func:`folds_text`, led, where some of the method's folds were not scored in every seed (failed,
+    diverged or refused), by how many it scored: "2 of 3 scored (1 not scored: ...); 3 of 68 (partial ...)"."""
+    whole = folds_text(summary)
+    lost = {fold["name"] for run in method.get("runs") or [] for fold in run.get("folds") or []
+            if fold.get("status") in NOT_SCORED_STATUSES}
+    run = summary.get("n_folds")
+    if not lost or run is None:
+        return whole
+    return (f"{int(run) - len(lost)} of {run} scored ({len(lost)} not scored in every seed: failed, diverged or "
+            "refused; their clips are not in this row's numbers)" + (f"; {whole}" if whole else ""))
 
 
 def interval_text(summary: Mapping[str, Any], values: Mapping[str, Any], seeds: int) -> str | None:
@@ -373,15 +402,16 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     practice and where it was read (``Reference``); empty on run rows.
 
     Every run row says what its numbers are: ``track``, ``profile``, ``corpus``, ``folds`` (:func:`folds_text`: a
-    ``--max-folds`` run is marked partial, as in the PDF), ``aggregation`` and ``interval`` (:func:`interval_text`:
-    the bootstrap's level, method, unit, resamples and seed, or why the row has none).
+    ``--max-folds`` run is marked partial, as in the PDF; :func:`method_folds_text`: a method with folds not scored
+    says how many it scored, and is unranked where another scored them), ``aggregation`` and ``interval``
+    (:func:`interval_text`: the bootstrap's level, method, unit, resamples and seed, or why the row has none). A
+    method none of whose folds was scored keeps one row, scope "all", without scores or rank.
 
     ``recomputed_uf1``/``recomputed_uar`` (with ``recomputed_note``): where the authors' own artefact does not
     give a published number, the value it gives: on a run row, of ``paper_uf1``/``paper_uar``
     (``Reported.recomputed``); on a published row, of ``uf1``/``uar`` (``Reference.recomputed``). Empty otherwise."""
     corpus = corpus_label(summary["corpus"])  # "real", "SYNTHETIC", or "real, <the released inputs>", as the PDF
     track = (summary.get("track") or {}).get("name")
-    folds = folds_text(summary)
     methods = sorted(summary["methods"], key=lambda m: -(pooled_uf1(m) or -1))
     rows = []
     for rank, m in zip(ranks(methods), methods):
@@ -391,7 +421,9 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         recomputed = {(r["metric"], r["scope"]): r["recomputed"] for r in audited}
         why = {(r["metric"], r["scope"]): r.get("recomputed_note") or "" for r in audited}
         c = m["cost"]
-        for scope, values in m["scores"].items():
+        folds = method_folds_text(summary, m)
+        # a method none of whose folds was scored keeps one row (no score, no rank), as the PDF lists it
+        for scope, values in m["scores"].items() or [("all", {"uf1": {"note": "no fold was scored: no statistics"}})]:
             uf1, uar = values.get("uf1", {}), values.get("uar", {})
             row = {"rank": rank, "method": m["name"], "paper": m["paper"], "model": m["model"], "track": track,
                    "profile": m["profile"], "corpus": corpus, "folds": folds,
