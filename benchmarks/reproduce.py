@@ -82,7 +82,7 @@ def benchmark_plan(paper_id: str, recipe: str, seed: int, data_root: Path, out: 
     from common.config import parse_assignments
     from common.datasets import load
     from common.leaderboard.tracks import get_track
-    from common.orchestration.leaderboard_runs import Method, track_dir
+    from common.orchestration.leaderboard_runs import Method, benchmark_dir
     from common.running.profiles import resolve_run
 
     module = (registry or importlib.import_module("papers")).get_paper(paper_id)
@@ -91,7 +91,7 @@ def benchmark_plan(paper_id: str, recipe: str, seed: int, data_root: Path, out: 
     experiment = module.benchmark_experiment(track, model)
     run = resolve_run(data_root=data_root, profile=recipe, experiments=(experiment,), out=out, seed=seed,
                       overrides=parse_assignments(sets), loader=loader or load)
-    folder = track_dir(track, run.out) / method.folder / f"seed{int(seed)}"
+    folder = benchmark_dir(track, run) / method.folder / f"seed{int(seed)}"
     return shipped_folds.fold_plan(paper_id, experiment, run, folder=folder)
 
 

@@ -684,3 +684,31 @@ def test_a_fold_no_method_scored_leaves_every_method_ranked():
     assert summary_module.ranks(both_refused) == [2, 1]
     one_failed = [method(0.5, ["ok", "ok"]), method(0.7, ["ok", "failed"])]
     assert summary_module.ranks(one_failed) == [1, None]
+
+
+def test_a_benchmark_of_another_kind_writes_beside_the_first_never_over_its_folds(capsys, dummy_corpus, tmp_path):
+    """A benchmark of one kind (profile smoke), then one of another (``--set train.epochs=2``): every benchmark
+    wrote ``<out>/benchmark/<track>/``, so the second recomputed the first's folds over its fold records (hours of a
+    paper-profile run lost to a quick one). The second now writes ``<track>-<tag>/`` beside it; the first's folder is
+    kept byte for byte, and a rerun of either kind, with another seed besides, resumes its own folder."""
+    out = tmp_path / "out"
+    argv = ["--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--profile", "smoke", "--out", str(out),
+            "--methods", "dummy:centroid", "--max-folds", "1"]
+    code, _, err = cli(capsys, *argv)
+    assert code == 0, err
+    first = out / "benchmark" / "megc2019"
+    kept = {p: p.read_bytes() for p in first.rglob("folds/*.json")}
+    assert kept and json.loads((first / "run.json").read_text())["profile"] == "smoke"
+    code, printed, err = cli(capsys, *argv, "--set", "train.epochs=2")
+    assert code == 0, err
+    (second,) = [p for p in (out / "benchmark").iterdir() if p != first]
+    assert second.name.startswith("megc2019-smoke-set-") and second.name.endswith("-real")
+    logged = printed + err
+    assert f"{first} holds a benchmark of profile smoke" in logged and f"this one writes {second}" in logged
+    assert {p: p.read_bytes() for p in first.rglob("folds/*.json")} == kept
+    assert json.loads((second / "results.json").read_text())["overrides"] == {"train.epochs": "2"}
+    code, printed, err = cli(capsys, *argv, "--seeds", "2")  # the first kind again, one seed more: its own folder
+    assert code == 0, err
+    assert sorted(p.name for p in (out / "benchmark").iterdir()) == sorted([first.name, second.name])
+    assert (first / "dummy-centroid" / "seed1" / "results.json").exists()
+    assert {p: p.read_bytes() for p in first.rglob("seed0/folds/*.json")} == kept

@@ -136,3 +136,24 @@ def test_the_documented_liong2019_commands_and_scores_overwrite_nothing(tmp_path
                          "--out", str(out), "--against", str(folders["paper"] / "megc2019_loso")]) == 0
     assert "predictions-2/results.json" in capsys.readouterr().out
     assert not (scores[0].parent / "predictions-4").exists()
+
+
+def test_a_benchmark_folder_from_before_run_json_is_read_for_its_kind(tmp_path):
+    """A benchmark folder without ``run.json`` (written before benchmarks recorded one) is read for its kind from its
+    results.json, or from a method's fold record (``benchmarks/reproduce.py`` seeds shipped folds before the run):
+    one of another profile is never taken, one of this kind is resumed."""
+    bench = tmp_path / "benchmark" / "megc2019"
+    kind = {**KIND, "seed": None}
+    bench.mkdir(parents=True)
+    (bench / "results.json").write_text(json.dumps({"schema": "mersuite.benchmark/1", "profile": "port",
+                                                    "corpus": {"kind": "real", "root": "/data/HTNet"},
+                                                    "overrides": {}}))
+    assert run_folders.benchmark_folder(tmp_path, "megc2019", kind) == bench.with_name("megc2019-paper-real")
+    assert run_folders.benchmark_folder(tmp_path, "megc2019", {**kind, "profile": "port"}) == bench
+    (bench / "results.json").unlink()
+    folds = bench / "liong2019" / "seed0" / "folds"
+    folds.mkdir(parents=True)
+    (folds / "s01.json").write_text(json.dumps({"profile": "paper", "data_root": "/data/HTNet"}))
+    assert run_folders.benchmark_folder(tmp_path, "megc2019", kind) == bench
+    assert run_folders.benchmark_folder(tmp_path, "megc2019", {**kind, "profile": "quick"}) == bench.with_name(
+        "megc2019-quick-real")

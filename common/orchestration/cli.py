@@ -26,8 +26,9 @@ folder (``common.deployment.export``); ``--predict CLIP --model DIR`` applies it
 a video, a folder of clips or a CSV of clips and writes ``predictions.csv``, ``predict.pdf`` and
 ``predict.png`` to ``--out`` (default ``reports/predict/``) (``common.deployment.predict``).
 
-Benchmark outputs go to ``<out>/benchmark/<track>/``: ``report.pdf``, ``results.json``, ``leaderboard.csv``,
-``predictions.csv`` and per method x seed ``<method>/seed<k>/{results.json,predictions.csv,folds/}``.
+Benchmark outputs go to ``<out>/benchmark/<track>/`` (``<track>-<tag>/`` for another kind of benchmark:
+``common.orchestration.run_folders``): ``report.pdf``, ``results.json``, ``leaderboard.csv``, ``predictions.csv``
+and per method x seed ``<method>/seed<k>/{results.json,predictions.csv,folds/}``.
 
 ``--score FILE --benchmark TRACK`` scores predictions made elsewhere (a CSV ``clip,subject,database,true,pred``
 or the STSTNet log format) on the track's clips and folds exactly as a benchmark method is scored; a file

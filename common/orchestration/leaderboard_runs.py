@@ -14,9 +14,10 @@ Every method must see the same folds in the same order with the same test sample
 comparisons): checked on the folds before anything trains, and again on the stored predictions
 after; a method whose folds differ is refused (:class:`common.errors.RunError`).
 
-Outputs under ``<out>/benchmark/<track>/``: ``results.json`` (schema ``mersuite.benchmark/1``: the
-methods with their profile, config and the settings that differ from the paper profile, per-seed
-runner summaries, the statistics of :func:`common.leaderboard.summary.analyse`, the cost of each
+Outputs under ``<out>/benchmark/<track>/`` (:func:`benchmark_dir`: ``<track>-<tag>/`` where another kind of
+benchmark, another profile, corpus or ``--set``, holds that folder; ``run.json`` records the kind): ``results.json``
+(schema ``mersuite.benchmark/1``: the methods with their profile, config and the settings that differ from the
+paper profile, per-seed runner summaries, the statistics of :func:`common.leaderboard.summary.analyse`, the cost of each
 method, the references, environment and command), ``leaderboard.csv``, ``predictions.csv`` (every
 method x seed x test sample, with ``method``, ``paper``, ``model``, ``seed`` columns) and ``report.pdf``
 (:mod:`common.leaderboard.report`).
@@ -39,7 +40,7 @@ from common.running import runner
 from common.running.corpus import load_all, load_datasets
 from common.environment import environment as run_environment
 from common.running.preflight import check_experiment, check_seeds, split
-from common.running.profiles import effective_config, resolve_profile
+from common.running.profiles import RunSpec, effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
 from common.experiment import Experiment, Track
@@ -50,6 +51,7 @@ from common.leaderboard.report import write_report
 from common.evaluation.references import Reference, for_track
 from common.orchestration.paper_runs import (RunSettings, check_parallel, fold_runner_maker, lock_outputs,
                                              run_spec)
+from common.orchestration import run_folders
 from common.orchestration.parallel import ExperimentRef, check_ref, share_cards_with_workers
 
 logger = logging.getLogger(__name__)
@@ -248,8 +250,11 @@ def write_combined_predictions(path: Path, methods: Sequence[MethodRun]) -> None
                                          key, ds, subj, yt, yp, classes[yt], classes[yp], r["status"]])
 
 
-def track_dir(track: Track, out: Path) -> Path:
-    return Path(out) / "benchmark" / track.name
+def benchmark_dir(track: Track, run: RunSpec) -> Path:
+    """Where a benchmark of ``track`` under ``run`` writes: ``<out>/benchmark/<track>`` when free or holding this
+    kind of benchmark, else beside it (``run_folders.benchmark_folder``: another profile, corpus or ``--set`` never
+    writes over its folds)."""
+    return run_folders.benchmark_folder(run.out, track.name, run_folders.benchmark_kind(run))
 
 
 def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str | None]], settings: RunSettings,
@@ -298,7 +303,11 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     if settings.cluster is None:
         share_cards_with_workers(settings.workers)  # before this process builds a model (check_models below)
     out = run.out
-    bench_dir = track_dir(track, out)
+    bench_dir = benchmark_dir(track, run)
+    plain = Path(out) / "benchmark" / track.name
+    if bench_dir != plain:  # another kind of benchmark holds <out>/benchmark/<track>: this one writes beside it
+        logger.info(f"[benchmark {track.name}] {plain} holds a benchmark of "
+                    f"{run_folders.describe(run_folders.held_kind(plain))}; this one writes {bench_dir}")
     folders = {(m.name, seed): bench_dir / m.folder / f"seed{seed}" for m in methods for seed in seed_list}
     with contextlib.ExitStack() as locks:
         lock_outputs([bench_dir, *folders.values()], out, locks)
@@ -320,6 +329,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                     folds = split(method.paper_id, experiment, config, selection, seed)
                 signatures[method.name] = fold_signature(selection, folds)
             check_same_folds(signatures, f"seed {seed}, before training")
+        run_folders.record_kind(bench_dir, run_folders.benchmark_kind(run))  # once the benchmark is sure to start
         n_folds = len(next(iter(signatures.values())))
         # the protocol's own count, before --max-folds: a shorter run is marked partial wherever it is shown
         n_folds_protocol = len(track.folds(selection, seed_list[0])) if max_folds else n_folds

@@ -20,6 +20,11 @@ into its own folder whichever it is resumed with.)
 A folder written before run kinds were recorded (no ``run.json``) is read for its kind from its experiments'
 ``results.json`` (profile, seed, corpus, overrides) or, failing that, a fold record (profile, seed, data root);
 one with neither is taken as free. docs/running.md, "Where a run writes".
+
+A ``--benchmark`` writes ``<out>/benchmark/<track>/`` by the same rule (:func:`benchmark_folder`), its kind without
+the seed (:func:`benchmark_kind`): each seed has its own folder under a method's, so a benchmark resumed with more
+seeds, or another subset of methods, writes where the first did, and one of another profile, corpus or ``--set``
+beside it (``<track>-<tag>``), never over its folds.
 """
 from __future__ import annotations
 
@@ -57,6 +62,11 @@ def run_kind(run: RunSpec) -> dict[str, Any]:
             "overrides": overrides}
 
 
+def benchmark_kind(run: RunSpec) -> dict[str, Any]:
+    """The kind of a benchmark run under ``run``: :func:`run_kind` without its seed (None; module docstring)."""
+    return {**run_kind(run), "seed": None}
+
+
 def kind_tag(kind: dict[str, Any]) -> str:
     """The folder-name tag of ``kind``: profile, seed, weights, overrides, corpus kind."""
     parts = [str(kind["profile"])]
@@ -77,7 +87,8 @@ def describe(kind: dict[str, Any] | None) -> str:
         return "nothing"
     if set(kind) == {"profile"}:  # an unreadable run.json (held_kind): why it cannot be read, not "seed ?"
         return str(kind["profile"])
-    words = [f"profile {kind.get('profile', '?')}", f"seed {kind.get('seed', '?')}",
+    seed = kind.get("seed", "?")
+    words = [f"profile {kind.get('profile', '?')}", "seeds of their own folders" if seed is None else f"seed {seed}",
              f"corpus {kind.get('corpus', '?')} at {kind.get('data_root', '?')}"]
     if kind.get("weights"):
         words.append(f"the authors' weights {kind['weights']}")
@@ -165,6 +176,40 @@ def paper_folder(out: Path, paper_id: str, kind: dict[str, Any]) -> Path:
         return held is None or _same(held, kind)
 
     return first_folder(plain.with_name(f"{paper_id}-{kind_tag(kind)}"), takes, before=[plain])
+
+
+def _legacy_benchmark_kind(folder: Path) -> dict[str, Any] | None:
+    """The kind of a benchmark folder written before ``run.json`` existed: from its ``results.json`` (profile,
+    corpus, overrides), else a method's fold record (profile, data root); None when it holds neither."""
+    try:
+        summary = read_json(folder / "results.json")  # bounded: common.files.JSON_BYTES, JSON_DEPTH
+        corpus = summary["corpus"]
+        overrides = method_overrides(summary.get("overrides") or {})
+        return {"profile": summary["profile"], "seed": None, "corpus": corpus["kind"],
+                "data_root": str(corpus["root"]), "weights": overrides.pop("train.weights", None),
+                "overrides": overrides}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    for record in sorted(folder.glob("*/seed*/folds/*.json"))[:8]:
+        try:
+            stored = read_json(record)
+            return {"profile": stored["profile"], "data_root": str(stored["data_root"])}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def benchmark_folder(out: Path, track: str, kind: dict[str, Any]) -> Path:
+    """``<out>/benchmark/<track>`` when free or holding this kind of benchmark (:func:`benchmark_kind`), else
+    ``<track>-<tag>``, ``-<tag>-2``...: the first folder that is free or holds this kind (module docstring)."""
+    plain = Path(out) / "benchmark" / track
+
+    def takes(folder: Path) -> bool:
+        held = held_kind(folder) if (folder / KIND_FILE).exists() else (
+            _legacy_benchmark_kind(folder) if folder.is_dir() else None)
+        return held is None or _same(held, kind)
+
+    return first_folder(plain.with_name(f"{track}-{kind_tag(kind)}"), takes, before=[plain])
 
 
 def record_kind(folder: Path, kind: dict[str, Any]) -> None:
