@@ -399,3 +399,34 @@ def test_names_are_drawn_as_written_and_a_log_axis_keeps_its_powers_of_ten(tmp_p
     assert not ax.title.get_parse_math() and not any(t.get_parse_math() for t in ax.get_yticklabels())
     assert all(t.get_parse_math() for t in ax.get_xticklabels())
     plt.close(fig)
+
+
+def test_a_papers_own_page_beside_published_numbers_marks_a_partial_run_and_gives_it_no_difference():
+    """A paper's own page of published numbers beside ours (``common.reporting.published``: see2019, liong2018,
+    wang2024; gan2019's own) showed a partial run's scores, or scores with folds left out, under the profile and
+    corpus alone (only the running header said PARTIAL), and gan2019's gave "ours - published" for them: such a
+    page now says the marks beside the numbers, and gives no difference; a whole run's page is unchanged."""
+    import types
+
+    from common.reporting.published import published_beside_ours_page
+    from papers.gan2019 import pages as gan_pages
+
+    partial = _experiment_summary(folds_protocol=68)
+    left_out = _experiment_summary()
+    left_out["folds"][1].update(status="failed", reason="out of memory")
+    left_out["metrics"]["not_scored"] = ["sub02"]
+    for summary, says in ((partial, "PARTIAL RUN: 2 of 68 folds, not comparable with published rows"),
+                          (left_out, "WARNING: 1 of 2 folds failed, diverged (nan) or were empty and are NOT in these "
+                                     "scores (sub02)")):
+        doc = _Pages()
+        result = types.SimpleNamespace(summary=summary, selection=types.SimpleNamespace(class_names=("a", "b", "c")))
+        published_beside_ours_page(doc, result, None, title="t", published={"all": (0.7, 0.7)},
+                                   scope_titles={"all": "all"}, source="Table 2")
+        assert says in " ".join(_texts(doc.figures).split())
+        difference = gan_pages.comparison_rows(summary)[2]
+        assert difference[0] == "ours - published (none: not the whole protocol)" and set(difference[1:]) == {"-"}
+        for fig in doc.figures:
+            plt.close(fig)
+    whole = _experiment_summary()
+    assert gan_pages.comparison_rows(whole)[2][0] == "ours - published"
+    assert all(cell.startswith(("+", "-0")) for cell in gan_pages.comparison_rows(whole)[2][1:])

@@ -24,7 +24,8 @@ banners; page 1 compares it with what their artefact states, never "ours" with "
 with fewer folds than its protocol is marked "partial run: N of M folds, not comparable with published
 rows" on every page and gets no difference or verdict beside a published number (:func:`run_marks`; page 1
 names the experiments a mark holds for where it does not hold for all, :func:`marks_by_experiment`). An
-experiment with folds left out of its scores (failed, empty, diverged) says so above them (:func:`left_out_mark`).
+experiment with folds left out of its scores (failed, empty, diverged) says so above them
+(``tables.left_out_mark``).
 
 Beside the PDF: ``results.json`` (every experiment's results, the comparison with intervals,
 ``intervals``), the PDF's tables as CSV: ``comparison.csv`` (reported vs ours, our interval),
@@ -86,18 +87,6 @@ def run_marks(res: Mapping[str, Any]) -> list[str]:
     if partial:
         marks.append(tables.shout(partial))
     return marks
-
-
-def left_out_mark(res: Mapping[str, Any]) -> str:
-    """The warning an experiment's own pages carry above its scores when folds are not in them (failed, empty,
-    or diverged under ``nan_policy`` "exclude": ``metrics.not_scored``): its summary counts every fold, so
-    without it the scores read as those of all of them; "" when every fold is scored."""
-    left = [str(fold) for fold in (res.get("metrics") or {}).get("not_scored") or []]
-    if not left:
-        return ""
-    shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
-    return (f"WARNING: {len(left)} of {len(res.get('folds') or [])} folds failed, diverged (nan) or were empty and "
-            f"are NOT in these scores ({shown})")
 
 
 def marks_by_experiment(results: Mapping[str, Mapping]) -> list[str]:
@@ -388,7 +377,7 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     per-fold table, the folds not ok, the selection and the config, flowing."""
     corpus = res.get("corpus", {})
     synthetic = str(corpus.get("kind")) == "synthetic"
-    marks = run_marks(res) + [mark for mark in [left_out_mark(res)] if mark]
+    marks = run_marks(res) + [mark for mark in [tables.left_out_mark(res)] if mark]
     doc.section(f"{name}: {res.get('title', '')}")
     flow = Flow(f"{name}: {res.get('title', '')}", "\n".join([_banner(res.get("profile"), corpus), *marks]),
                 synthetic or bool(marks), emit=doc.savefig)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Mapping, Sequence
 from common.reporting.figures import confusion_axes, Flow
+from common.reporting.tables import score_marks
 
 
 def _cell(value: Any) -> str:
@@ -39,7 +40,7 @@ def published_beside_ours_page(pdf: Any, result: Any, context: Any, *, title: st
            + ("   (SYNTHETIC data: our numbers say nothing about the method)" if synthetic else ""))
     flow = Flow(title, emit=pdf.savefig)  # the table and our confusion matrices on one page
     flow.text([f"Published: {source}. Ours: this run, UF1/UAR over the pooled predictions of its folds.", run,
-               *notes])
+               *score_marks(summary), *notes])
     flow.table(["scope", "UF1 published", "UF1 ours", "UAR published", "UAR ours"],
                published_rows(summary, published, scope_titles), [False] * len(published))
     pooled = (summary.get("metrics") or {}).get("pooled", {})

@@ -110,6 +110,26 @@ def shout(note: str) -> str:
     return f"{head.upper()}:{rest}"
 
 
+def left_out_mark(res: Mapping[str, Any]) -> str:
+    """The warning an experiment's own pages carry above its scores when folds are not in them (failed, empty,
+    or diverged under ``nan_policy`` "exclude": ``metrics.not_scored``): its summary counts every fold, so
+    without it the scores read as those of all of them; "" when every fold is scored."""
+    left = [str(fold) for fold in (res.get("metrics") or {}).get("not_scored") or []]
+    if not left:
+        return ""
+    shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
+    return (f"WARNING: {len(left)} of {len(res.get('folds') or [])} folds failed, diverged (nan) or were empty and "
+            f"are NOT in these scores ({shown})")
+
+
+def score_marks(results: Mapping[str, Any]) -> list[str]:
+    """The marks a page showing one experiment's scores beside a published number carries (a paper's own page,
+    ``common.reporting.published``): a partial run (:func:`run_partial`), folds left out of the scores
+    (:func:`left_out_mark`); such a page gives no difference from the published number while either holds."""
+    partial = run_partial(results)
+    return [shout(partial)] * bool(partial) + [mark for mark in [left_out_mark(results)] if mark]
+
+
 def run_partial(results: Mapping[str, Any]) -> str:
     """:func:`partial_note` of one experiment's ``results.json`` (``folds_protocol``, the protocol's fold count,
     beside the folds it ran); a results.json written before that count was kept says it from the config's cut."""

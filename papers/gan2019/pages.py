@@ -7,6 +7,7 @@ from typing import Any
 from collections.abc import Mapping
 
 from common.harness import ExperimentResult, ReportContext
+from common.reporting.tables import score_marks
 from papers.gan2019.reported import SCOPE_TITLES, SCOPES, SOURCE, TABLE3_OFF_APEXNET, TABLE5
 
 
@@ -15,13 +16,16 @@ def _cell(value: Any) -> str:
 
 
 def comparison_rows(summary: Mapping[str, Any]) -> list[list[str]]:
-    """[published row, our row, ours - published], UF1 / UAR per scope."""
+    """[published row, our row, ours - published], UF1 / UAR per scope; no difference for a run whose scores are
+    not the whole protocol's (``tables.score_marks``: partial, or folds left out of them)."""
     pooled = (summary.get("metrics") or {}).get("pooled", {})
     published = [TABLE3_OFF_APEXNET[scope][k] for scope in SCOPES for k in (0, 1)]
     ours = [(pooled.get(scope) or {}).get(metric) for scope in SCOPES for metric in ("uf1", "uar")]
-    difference = ["-" if o is None else f"{o - p:+.4f}" for o, p in zip(ours, published)]
+    whole = not score_marks(summary)
+    difference = ["-" if o is None or not whole else f"{o - p:+.4f}" for o, p in zip(ours, published)]
     return [[f"published ({SOURCE})"] + [_cell(v) for v in published],
-            ["ours (this run)"] + [_cell(v) for v in ours], ["ours - published"] + difference]
+            ["ours (this run)"] + [_cell(v) for v in ours],
+            ["ours - published" if whole else "ours - published (none: not the whole protocol)"] + difference]
 
 
 def report_pages(pdf, result: ExperimentResult, context: ReportContext | None = None) -> None:
@@ -36,7 +40,8 @@ def report_pages(pdf, result: ExperimentResult, context: ReportContext | None = 
     subtitle = (f"MEGC 2019 composite, LOSO, pooled UF1/UAR. Published: the authors' group's reproduction "
                 f"(Table III; Table V: {TABLE5['parameters_millions']} M parameters, ours 2,664,475). Ours: profile "
                 f"{summary.get('profile', '?')}, corpus {corpus}"
-                + (" (SYNTHETIC: not comparable with the paper)" if corpus == "synthetic" else "") + ".")
+                + (" (SYNTHETIC: not comparable with the paper)" if corpus == "synthetic" else "") + "."
+                + "".join(f"\n{mark}" for mark in score_marks(summary)))
     for fig in table_pages("OFF-ApexNet: the published composite row beside ours", header,
                            comparison_rows(summary), subtitle=subtitle, highlight=[False, True, False]):
         pdf.savefig(fig)
