@@ -427,6 +427,11 @@ def test_a_papers_own_page_beside_published_numbers_marks_a_partial_run_and_give
         assert difference[0] == "ours - published (none: not the whole protocol)" and set(difference[1:]) == {"-"}
         for fig in doc.figures:
             plt.close(fig)
+    from papers.aouayeb2019 import pages as aouayeb_pages  # Table 2 reproduced: ours the last row of published ones
+
+    assert "PARTIAL RUN: 2 of 68 folds" in aouayeb_pages.run_line(partial)
+    assert "NOT in these scores (sub02)" in aouayeb_pages.run_line(left_out)
     whole = _experiment_summary()
+    assert "PARTIAL" not in aouayeb_pages.run_line(whole) and "NOT in" not in aouayeb_pages.run_line(whole)
     assert gan_pages.comparison_rows(whole)[2][0] == "ours - published"
     assert all(cell.startswith(("+", "-0")) for cell in gan_pages.comparison_rows(whole)[2][1:])

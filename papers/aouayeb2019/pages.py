@@ -14,16 +14,18 @@ import numpy as np
 from common.running.fold import class_counts
 from common.experiment import Selection
 from common.harness import ExperimentResult, ReportContext
+from common.reporting.tables import score_marks
 from papers.aouayeb2019.reported import (BASELINES, FIG5_NEGATIVE_RECALL, SCOPE_TITLES, SCOPES, TABLE1_COUNTS,
                                          TABLE1_SCOPES)
 
 
-def _run_line(summary: Mapping[str, Any]) -> str:
-    """What the numbers are: profile, corpus (kind and databases) and seed."""
+def run_line(summary: Mapping[str, Any]) -> str:
+    """What the numbers are: profile, corpus (kind and databases) and seed, and the run's marks beside published
+    rows (``tables.score_marks``: a partial run, folds left out of the scores)."""
     corpus = summary.get("corpus", {}) or {}
     sizes = ", ".join(f"{k} {v}" for k, v in (corpus.get("datasets") or {}).items())
     return (f"profile: {summary.get('profile', '?')}   corpus: {corpus.get('kind', '?')} ({sizes})   "
-            f"seed: {summary.get('seed', '?')}")
+            f"seed: {summary.get('seed', '?')}" + "".join(f". {mark}" for mark in score_marks(summary)))
 
 
 def table2_rows(summary: Mapping[str, Any]) -> list[list[str]]:
@@ -77,7 +79,7 @@ def report_pages(pdf: Any, result: ExperimentResult, context: ReportContext) -> 
     rows = table2_rows(summary)
     flow = Flow("Table 2 reproduced; Table 1 beside our selection", emit=pdf.savefig)  # both on one page
     flow.text([f"Aouayeb et al. 2019, Table 2 (LOSO, MEGC 2019 composite) with our pooled scores as the last row "
-               f"(red). {_run_line(summary)}"])
+               f"(red). {run_line(summary)}"])
     flow.table(header, rows, [False] * (len(rows) - 1) + [True])
     rows = table1_rows(result.selection)
     dropped = len((summary.get("selection") or {}).get("dropped") or ())
@@ -94,6 +96,6 @@ def report_pages(pdf: Any, result: ExperimentResult, context: ReportContext) -> 
         fig = confusion_page("Fig. 5 reproduced: confusion matrix on the composite (LOSO, pooled)",
                              {"all": matrix}, list(result.selection.class_names),
                              subtitle=(f"paper (Sec. 4.2): negative recall {FIG5_NEGATIVE_RECALL:.3f}; "
-                                       f"ours: {recall:.3f}. {_run_line(summary)}"))
+                                       f"ours: {recall:.3f}. {run_line(summary)}"))
         pdf.savefig(fig)
         plt.close(fig)
