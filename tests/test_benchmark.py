@@ -653,7 +653,9 @@ def test_a_method_missing_folds_the_others_scored_is_marked_and_not_ranked_with_
     assert rows["dummy:centroid"]["rank"] == "1" and rows["flaky"]["rank"] == ""
     assert rows["flaky"]["folds"].startswith("2 of 3 scored") and "1 not scored" in rows["flaky"]["folds"]
     assert rows["dummy:centroid"]["folds"].startswith("3 of ")
-    assert report.leaderboard_rows(bench.summary)[1][1][0] == ""  # the PDF's page 1 leaves it unranked too
+    flaky = report.leaderboard_rows(bench.summary)[1][1]
+    assert flaky[0] == ""  # the PDF's page 1 leaves it unranked too, and says why under its profile
+    assert " ".join(flaky[3].split()).endswith(" unranked: 1 fold(s) others scored are not in its numbers")
 
 
 def test_a_method_whose_every_fold_failed_keeps_its_row_in_the_leaderboard_csv(dummy_corpus, tmp_path):

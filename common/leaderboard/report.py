@@ -45,7 +45,7 @@ from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
-                                        pooled_uf1, ranks, score_text, test_selected)
+                                        missing_folds, pooled_uf1, ranks, score_text, test_selected)
 from common.leaderboard.tracks import fold_word, folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
@@ -196,7 +196,9 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     ranked = _ranked(summary)
     for rank, m in zip(ranks(ranked), ranked):  # tied methods share a rank
         per_db = " / ".join(fmt(_value(m, db, "uf1").get("pooled"), 3) for db in databases)
-        rows.append(["" if rank is None else str(rank), m["name"], m["model"], m["profile"] + cut,
+        lost = missing_folds(m, ranked)  # why a scored method has no rank: folds others scored, not in its numbers
+        why = f"\nunranked: {len(lost)} fold(s) others\nscored are not in its numbers" if lost else ""
+        rows.append(["" if rank is None else str(rank), m["name"], m["model"], m["profile"] + cut + why,
                      score_text(_value(m, "all", "uf1"), sd=False), score_text(_value(m, "all", "uar"), sd=False),
                      fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
                      per_db, *[gauge_cell(m, s) for s in GAUGE_SELECTIONS], _paper_number(m), ""])
