@@ -14,7 +14,6 @@ import numpy as np
 from common.running.fold import class_counts
 from common.experiment import Selection
 from common.harness import ExperimentResult, ReportContext
-from common.reporting.tables import score_marks
 from papers.aouayeb2019.reported import (BASELINES, FIG5_NEGATIVE_RECALL, SCOPE_TITLES, SCOPES, TABLE1_COUNTS,
                                          TABLE1_SCOPES)
 
@@ -22,6 +21,8 @@ from papers.aouayeb2019.reported import (BASELINES, FIG5_NEGATIVE_RECALL, SCOPE_
 def run_line(summary: Mapping[str, Any]) -> str:
     """What the numbers are: profile, corpus (kind and databases) and seed, and the run's marks beside published
     rows (``tables.score_marks``: a partial run, folds left out of the scores)."""
+    from common.reporting.tables import score_marks  # the reporting package loads matplotlib
+
     corpus = summary.get("corpus", {}) or {}
     sizes = ", ".join(f"{k} {v}" for k, v in (corpus.get("datasets") or {}).items())
     return (f"profile: {summary.get('profile', '?')}   corpus: {corpus.get('kind', '?')} ({sizes})   "

@@ -7,7 +7,6 @@ from typing import Any
 from collections.abc import Mapping
 
 from common.harness import ExperimentResult, ReportContext
-from common.reporting.tables import score_marks
 from papers.gan2019.reported import SCOPE_TITLES, SCOPES, SOURCE, TABLE3_OFF_APEXNET, TABLE5
 
 
@@ -18,6 +17,8 @@ def _cell(value: Any) -> str:
 def comparison_rows(summary: Mapping[str, Any]) -> list[list[str]]:
     """[published row, our row, ours - published], UF1 / UAR per scope; no difference for a run whose scores are
     not the whole protocol's (``tables.score_marks``: partial, or folds left out of them)."""
+    from common.reporting.tables import score_marks  # the reporting package loads matplotlib
+
     pooled = (summary.get("metrics") or {}).get("pooled", {})
     published = [TABLE3_OFF_APEXNET[scope][k] for scope in SCOPES for k in (0, 1)]
     ours = [(pooled.get(scope) or {}).get(metric) for scope in SCOPES for metric in ("uf1", "uar")]
@@ -33,6 +34,7 @@ def report_pages(pdf, result: ExperimentResult, context: ReportContext | None = 
     import matplotlib.pyplot as plt
 
     from common.reporting.figures import table_pages
+    from common.reporting.tables import score_marks
 
     summary = result.summary
     corpus = (summary.get("corpus") or {}).get("kind", "?")
