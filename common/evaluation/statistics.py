@@ -224,10 +224,15 @@ def read_predictions_csv(path: str | Path, nan_folds: str = "exclude") -> Predic
     Raises ``ValueError`` naming the file when it cannot be read, lacks a column, or holds a
     label that is not an integer.
     """
+    return predictions_of_rows(read_prediction_rows(path), path, nan_folds)
+
+
+def predictions_of_rows(rows: Sequence[Mapping[str, Any]], path: str | Path,
+                        nan_folds: str = "exclude") -> Predictions:
+    """:func:`read_predictions_csv` of the rows :func:`read_prediction_rows` read from ``path`` (for a reader that
+    also looks at the rows themselves, so the file is read once)."""
     if nan_folds not in metrics.NAN_FOLDS:
         raise ValueError(f"nan_folds={nan_folds!r}: expected one of {metrics.NAN_FOLDS}")
-    path = Path(path)
-    rows = read_prediction_rows(path)
     statuses = metrics.SCORED_STATUSES + (("nan",) if nan_folds == "include" else ())
     rows = [r for r in rows if r["status"] in statuses]
     try:

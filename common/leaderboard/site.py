@@ -153,11 +153,9 @@ def scope_cells(runs: Sequence[st.Predictions], k: int, scopes: Sequence[str],
 def track_classes(name: str, track_info: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...] | None:
     """The class names, in order, of track ``name``: a registered track's (``common.leaderboard.tracks``), else
     those of the first results.json read for it (``track_info``); None before any."""
-    for track in TRACKS:
-        if track.name == name:
-            return tuple(track.class_names)
-    info = track_info.get(name)
-    return tuple(info["class_names"]) if info is not None else None
+    if name not in track_info and all(track.name != name for track in TRACKS):
+        return None
+    return _track_meta(name, track_info.get(name))[2]
 
 
 def check_classes(given: Any, expected: Sequence[str] | None, track: str) -> tuple[str, ...]:
@@ -177,9 +175,9 @@ def read_predictions(path: Path, class_names: Sequence[str], whose: str = "its t
     naming the file and both lists) unless its class ids are ``class_names``' (0 to k - 1) and the class names it
     writes (the runner's ``true_class``, ``predicted_class`` and ``p_<class>`` columns, where present) are those, in
     that order; ``whose`` says whose they are in the message."""
-    predictions = st.read_predictions_csv(path)
+    rows = st.read_prediction_rows(path)  # read once: the rows' class names are checked below
+    predictions = st.predictions_of_rows(rows, path)
     k = len(class_names)
-    rows = st.read_prediction_rows(path)
     named: dict[int, set[str]] = {}  # each class id of a row (scored or not) with the names the file gives it
     for row in rows:
         for id_column, name_column in (("y_true", "true_class"), ("y_pred", "predicted_class")):
@@ -796,10 +794,10 @@ def own_pages(by_track: Mapping[str, Sequence[Entry]]) -> dict[str, list[Entry]]
         for entry in entries:
             base = pages.safe(entry.slug)
             slug, n = base, 1
-            while pages.entry_page_name(name, dataclasses.replace(entry, slug=slug)).lower() in taken:
+            while (page := pages.entry_page_name(name, dataclasses.replace(entry, slug=slug)).lower()) in taken:
                 n += 1
                 slug = f"{base}-{n}"
-            taken.add(pages.entry_page_name(name, dataclasses.replace(entry, slug=slug)).lower())
+            taken.add(page)
             kept.append(entry if slug == entry.slug else dataclasses.replace(entry, slug=slug))
     return out
 

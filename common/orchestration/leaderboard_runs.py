@@ -306,8 +306,9 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     bench_dir = benchmark_dir(track, run)
     plain = Path(out) / "benchmark" / track.name
     if bench_dir != plain:  # another kind of benchmark holds <out>/benchmark/<track>: this one writes beside it
-        logger.info(f"[benchmark {track.name}] {plain} holds a benchmark of "
-                    f"{run_folders.describe(run_folders.held_kind(plain))}; this one writes {bench_dir}")
+        held = run_folders.held_kind(plain, benchmark=True)
+        logger.info(f"[benchmark {track.name}] {plain} holds a benchmark of {run_folders.describe(held)}; "
+                    f"this one writes {bench_dir}")
     folders = {(m.name, seed): bench_dir / m.folder / f"seed{seed}" for m in methods for seed in seed_list}
     with contextlib.ExitStack() as locks:
         lock_outputs([bench_dir, *folders.values()], out, locks)

@@ -97,17 +97,22 @@ def describe(kind: dict[str, Any] | None) -> str:
     return ", ".join(words)
 
 
+def _results_kind(results: Path, seeded: bool = True) -> dict[str, Any]:
+    """The kind a ``results.json`` (an experiment's, or with ``seeded`` False a benchmark's, whose seeds are
+    folders of their own) records; ``OSError``/``ValueError``/``KeyError``/``TypeError`` where it cannot be read."""
+    summary = read_json(results)  # bounded: common.files.JSON_BYTES, JSON_DEPTH
+    corpus = summary["corpus"]
+    overrides = method_overrides(summary.get("overrides") or {})
+    return {"profile": summary["profile"], "seed": int(summary["seed"]) if seeded else None, "corpus": corpus["kind"],
+            "data_root": str(corpus["root"]), "weights": overrides.pop("train.weights", None), "overrides": overrides}
+
+
 def _legacy_kind(folder: Path) -> dict[str, Any] | None:
     """The kind of a folder written before ``run.json`` existed: from an experiment's ``results.json``, else a
     fold record; None when it holds neither."""
     for results in sorted(folder.glob("*/results.json")):
         try:
-            summary = read_json(results)  # bounded: common.files.JSON_BYTES, JSON_DEPTH
-            corpus = summary["corpus"]
-            overrides = method_overrides(summary.get("overrides") or {})
-            return {"profile": summary["profile"], "seed": int(summary["seed"]), "corpus": corpus["kind"],
-                    "data_root": str(corpus["root"]), "weights": overrides.pop("train.weights", None),
-                    "overrides": overrides}
+            return _results_kind(results)
         except (OSError, ValueError, KeyError, TypeError):
             continue
     for record in sorted(folder.glob("*/folds/*.json")):
@@ -120,8 +125,9 @@ def _legacy_kind(folder: Path) -> dict[str, Any] | None:
     return None
 
 
-def held_kind(folder: Path) -> dict[str, Any] | None:
-    """The kind of run ``folder`` holds (its ``run.json``, else :func:`_legacy_kind`); None when it holds none.
+def held_kind(folder: Path, *, benchmark: bool = False) -> dict[str, Any] | None:
+    """The kind of run ``folder`` holds (its ``run.json``, else :func:`_legacy_kind`, or for a ``benchmark``'s
+    folder :func:`_legacy_benchmark_kind`); None when it holds none.
     A ``run.json`` that is no regular file (a folder, a named pipe, a link to one) is unreadable like a damaged
     one: another kind, never written over (``read_json`` refuses it at once: a pipe is never waited on)."""
     path = folder / KIND_FILE
@@ -140,7 +146,8 @@ def held_kind(folder: Path) -> dict[str, Any] | None:
                     else f"expected the fields {', '.join(KIND_FIELDS)}")
             return {"profile": f"unreadable run.json (no field {', '.join(missing)}: {what})"}
         return {k: v for k, v in stored.items() if k != "schema"}
-    return _legacy_kind(folder) if folder.is_dir() else None
+    legacy = _legacy_benchmark_kind if benchmark else _legacy_kind
+    return legacy(folder) if folder.is_dir() else None
 
 
 def _same(held: dict[str, Any], kind: dict[str, Any]) -> bool:
@@ -182,12 +189,7 @@ def _legacy_benchmark_kind(folder: Path) -> dict[str, Any] | None:
     """The kind of a benchmark folder written before ``run.json`` existed: from its ``results.json`` (profile,
     corpus, overrides), else a method's fold record (profile, data root); None when it holds neither."""
     try:
-        summary = read_json(folder / "results.json")  # bounded: common.files.JSON_BYTES, JSON_DEPTH
-        corpus = summary["corpus"]
-        overrides = method_overrides(summary.get("overrides") or {})
-        return {"profile": summary["profile"], "seed": None, "corpus": corpus["kind"],
-                "data_root": str(corpus["root"]), "weights": overrides.pop("train.weights", None),
-                "overrides": overrides}
+        return _results_kind(folder / "results.json", seeded=False)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     for record in sorted(folder.glob("*/seed*/folds/*.json"))[:8]:
@@ -205,8 +207,7 @@ def benchmark_folder(out: Path, track: str, kind: dict[str, Any]) -> Path:
     plain = Path(out) / "benchmark" / track
 
     def takes(folder: Path) -> bool:
-        held = held_kind(folder) if (folder / KIND_FILE).exists() else (
-            _legacy_benchmark_kind(folder) if folder.is_dir() else None)
+        held = held_kind(folder, benchmark=True)
         return held is None or _same(held, kind)
 
     return first_folder(plain.with_name(f"{track}-{kind_tag(kind)}"), takes, before=[plain])
