@@ -495,10 +495,12 @@ def htnet_table(folder: Path = FOLDER) -> str:
     honest = st.from_records(records, source=HTNET_RUN)
     published = published_numbers("wang2024", "paper")
     clips = sum(len(r["y_pred"]) for r in records)
-    lines = [f"HTNet (wang2024 `paper`, seed 0, the authors' released inputs; Keras on JAX on a lent card, float32 "
-             f"products in TF32), **{len(records)} of {FOLDS} folds ({clips} of 442 clips) shipped**: partial until "
-             f"all {FOLDS} are in, so no row is the composite's or comparable with a published number yet (those are "
-             "over every subject, and selected on test data); 95 % percentile bootstrap over subjects.",
+    machines = htnet_machines(records)
+    lines = [f"HTNet (wang2024 `paper`, seed 0, the authors' released inputs), **{len(records)} of {FOLDS} folds "
+             f"({clips} of 442 clips) shipped**: partial until all {FOLDS} are in, so no row is the composite's or "
+             "comparable with a published number yet (those are over every subject, and selected on test data); 95 % "
+             "percentile bootstrap over subjects. Trained on "
+             + "; ".join(f"{n} fold{'s' if n > 1 else ''} on {m}" for m, n in machines.items()) + ".",
              "",
              "| scope (subjects, clips shipped) | last epoch UF1 [95 % CI] | last epoch UAR [95 % CI] "
              "| best test epoch per subject: UF1 [95 % CI] / UAR (test-selected) "
@@ -522,12 +524,34 @@ def htnet_table(folder: Path = FOLDER) -> str:
         cells.append(" / ".join(f"{q[0]:.4f}" if q else "-" for q in quoted))
         shipped = f"{len(st.subject_units(part)[1])}, {len(part.y_true)}"
         lines.append(f"| {PLAIN_SCOPE_NAMES[scope]} ({shipped}) | {' | '.join(cells)} |")
-    seconds = np.array([r["seconds"] for r in records], dtype=float)
-    lines += ["", f"Each shipped fold's wall time in its worker (its record's `seconds`): median "
-                  f"{np.median(seconds):.0f} s, {seconds.min():.0f} to {seconds.max():.0f} s over the {len(records)} "
-                  "folds; a worker's first fold on a fresh card, and a fold whose training part has a size not yet "
-                  "compiled on that card, include XLA's compiling."]
+    lines += ["", "Each shipped fold's wall time in its worker (its record's `seconds`), by machine: " + "; ".join(
+        f"{m}: median {np.median(t):.0f} s, {t.min():.0f} to {t.max():.0f} s over {len(t)} folds"
+        for m, t in ((m, np.array([r["seconds"] for r in records if htnet_machine(r) == m], dtype=float))
+                     for m in machines)) + ". On a card, a worker's first fold on a fresh card, and a fold whose "
+              "training part has a size not yet compiled on that card, include XLA's compiling."]
     return "\n".join(lines)
+
+
+# The folds shipped before fold records named their device (``trained_on``): HTNet's first 21, on one lent H100
+# (2026-11-27, docs/performance.md "HTNet on a lent card").
+HTNET_UNNAMED = ("one lent H100 (2026-11-27; Keras on JAX, float32 products in TF32; shipped before fold records "
+                 "named their device)")
+
+
+def htnet_machine(record: dict) -> str:
+    """The device and backend that trained a shipped fold of HTNet's run (its ``trained_on``), in words."""
+    where = record.get("trained_on") or {}
+    if not where:
+        return HTNET_UNNAMED
+    return f"{where.get('device', 'an unnamed device')} ({where.get('backend', 'an unnamed backend')})"
+
+
+def htnet_machines(records: list[dict]) -> dict[str, int]:
+    """How many of the shipped folds each machine trained (:func:`htnet_machine`), in the order first met."""
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[htnet_machine(record)] = counts.get(htnet_machine(record), 0) + 1
+    return counts
 
 
 def figure_numbers(rows: list[Method]) -> list[dict[str, Any]]:

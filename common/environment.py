@@ -125,6 +125,19 @@ def device_label() -> tuple[str, str]:
     return device, f"{backend} {version}, keras {keras.__version__}".replace("  ", " ")
 
 
+_TRAINED_ON: dict[str, str] = {}
+
+
+def trained_on() -> dict[str, str]:
+    """Where this process trains, for a fold record (``trained_on``, shipped with the fold: a run whose folds were
+    trained on several machines says which on which): ``{"device", "backend"}`` as :func:`device_label` gives them,
+    once Keras is loaded (asked once a process); ``{}`` before, where nothing was trained with it."""
+    if not _TRAINED_ON and "keras" in sys.modules:
+        device, backend = device_label()
+        _TRAINED_ON.update(device=device, backend=backend)
+    return dict(_TRAINED_ON)
+
+
 def peak_rss_bytes() -> int | None:
     """The process's peak resident set size so far (``ru_maxrss``: KiB on Linux, bytes on macOS); None where
     ``resource`` does not exist (Windows)."""

@@ -151,3 +151,20 @@ def test_a_locale_that_cannot_encode_a_path_prints_it_with_escapes(monkeypatch, 
     sys.stderr.flush()
     text = raw.getvalue().decode("ascii")
     assert code == 2 and "donn\\xe9es" in text and "Traceback" not in text
+
+
+def test_a_fold_record_names_the_device_and_backend_once_keras_is_loaded(monkeypatch):
+    """``trained_on``, a fold record's device and backend (shipped with the fold, so that a run trained on several
+    machines says which fold ran where): nothing before Keras is loaded, then :func:`device_label`'s two words."""
+    from common import environment
+
+    import keras
+
+    monkeypatch.setattr(environment, "_TRAINED_ON", {})
+    with monkeypatch.context() as before_keras:  # a process that has not loaded Keras (the module hidden, not reloaded)
+        before_keras.delitem(sys.modules, "keras")
+        assert environment.trained_on() == {}
+
+    device, backend = environment.device_label()
+    assert environment.trained_on() == {"device": device, "backend": backend}
+    assert device.startswith(("CPU: ", "GPU: ")) and backend.startswith(keras.backend.backend())

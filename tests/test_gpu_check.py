@@ -45,6 +45,7 @@ def _record(fold="sub01", epochs=((0, 1, 2), (1, 1, 2), (2, 1, 0))):
             "probabilities": [[0.1234567891, 0.2, 0.6765432109], [0.3, 0.6, 0.1], [0.5, 0.25, 0.25]],
             "history": {"loss": [1.0986122886681098, 0.5, None], "accuracy": [0.33, 0.5, 0.75]},
             "parameters": {"htnet": 139582982}, "cache": {"flow": {"hits": 3}}, "max_rss_mb": 4321.0,
+            "trained_on": {"device": "GPU: NVIDIA H200", "backend": "jax 0.7.2, keras 3.12.0"},
             "extra": {"epoch_predictions": {"model": "htnet", "y_pred": [list(e) for e in epochs]},
                       "points": {"detector": "mtcnn", "fallback": 2},
                       "flagged": [{"key": k, "reason": "no face found", "stage": "points"} for k in keys[:2]],
@@ -62,6 +63,7 @@ def test_a_shipped_fold_is_the_record_without_weights_or_paths_and_reads_back(tm
     assert shipped["flagged"] == [{"stage": "points", "reason": "no face found", "keys": record["keys"][:2]}]
     assert shipped["probabilities"][0][0] == 0.123457 and shipped["history"]["loss"] == [1.09861, 0.5, None]
     assert shipped["list_keys"] == record["keys"]  # CASME II: the public list's names are the loaders'
+    assert shipped["trained_on"] == record["trained_on"]  # the device and backend that trained it, kept
     smic = gpu_check.ship_fold({**record, "keys": ["smic/s1/s1_ne_01", "smic/s1/s1_po_02", "smic/s1/s1_sur_01"]}, "")
     assert smic["list_keys"] == ["smic/s01/s01_ne_01", "smic/s01/s01_po_02", "smic/s01/s01_sur_01"]
     (tmp_path / "sub01.json").write_text(gpu_check.json.dumps(shipped))
@@ -75,7 +77,9 @@ def test_a_shipped_fold_is_the_record_without_weights_or_paths_and_reads_back(tm
 
     # a file that is not a shipped fold is refused in one line naming it; so is a fold under another file's name
     for name, text in (("sub02.json", "{"), ("sub03.json", gpu_check.json.dumps({**shipped, "epoch_classes": ["01"]})),
-                       ("sub05.json", gpu_check.json.dumps({**shipped, "list_keys": ["casme2/sub01/other"] * 3}))):
+                       ("sub05.json", gpu_check.json.dumps({**shipped, "list_keys": ["casme2/sub01/other"] * 3})),
+                       ("sub06.json", gpu_check.json.dumps({**shipped, "trained_on": {"device": 3}})),
+                       ("sub07.json", gpu_check.json.dumps({**shipped, "trained_on": "H200"}))):
         (tmp_path / name).write_text(text)
         try:
             gpu_check.load_shipped_folds(tmp_path)

@@ -16,7 +16,8 @@ writes them is ``common.running.runner``; the reasons a stored fold is reused or
      "history": {name: [float|null]}, "parameters": {model: int}, "extra": {...},
      "cache": {stage: {"hits", "misses", "compute_seconds", "read_seconds"}} (this fold's preprocessing
      cache activity, ``common.preprocessing.cache.STATS`` before/after), "max_rss_mb" (the process's peak
-     resident memory after the fold, ``common.environment.peak_rss_mb``; monotonic over the process)}
+     resident memory after the fold, ``common.environment.peak_rss_mb``; monotonic over the process),
+     "trained_on": {"device", "backend"} (``common.environment.trained_on``; {} where Keras was not loaded)}
 
 ``results.json``::
 

@@ -19,10 +19,11 @@ from common.evaluation.records import FOLD_SCHEMA, fold_record_problem
 SHIPPED_SCHEMA = "mersuite.shipped-fold/1"
 # A fold record's fields a shipped fold keeps as they are; it drops the machine's (the data root, the
 # preprocessing cache's and the process's figures) and the fingerprint, which hashes the data root: a resume
-# rebuilds both for the machine it runs on (seed_folds).
+# rebuilds both for the machine it runs on (seed_folds). It keeps the device and backend that trained the fold
+# (``trained_on``; a fold shipped before records carried them has none).
 SHIPPED_FIELDS = ("paper", "experiment", "profile", "seed", "config_hash", "fold", "status", "reason", "seconds",
                   "seconds_by_fold", "finished", "n_train", "n_test", "test_indices", "keys", "datasets", "subjects",
-                  "y_true", "y_pred", "parameters")
+                  "y_true", "y_pred", "parameters", "trained_on")
 # What a run's identity is made of besides the data root (the fold record's ``base``): a shipped fold is reused only
 # by a run that agrees on every one, on the fold's training keys (``train_sha256``) and on its test keys.
 BASE_FIELDS = ("paper", "experiment", "profile", "seed", "config_hash")
@@ -105,6 +106,9 @@ def shipped_fold_problem(shipped: Any) -> str:
                 or not isinstance(group.get("reason"), str) or not isinstance(group.get("keys"), list)
                 or not all(isinstance(k, str) for k in group["keys"])):
             return "'flagged' holds an entry that is not {stage, reason, keys}"
+    where = shipped.get("trained_on", {})
+    if not isinstance(where, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in where.items()):
+        return "'trained_on' is not a mapping of text to text (device, backend)"
     classes = shipped["epoch_classes"]
     if classes is not None:
         if len(classes) != len(shipped.get("y_pred") or []):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from common.environment import peak_rss_mb
+from common.environment import peak_rss_mb, trained_on
 from common.errors import RunError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.records import FOLD_STATUSES, FOLD_SCHEMA, jsonable
@@ -209,8 +209,10 @@ def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
         status, reason, outcome = _run_one_fold(experiment, ctx, len(job.selection.class_names))
     record = fold_record(job.base, job.selection, job.fold, job.fingerprint, status, reason, time.perf_counter() - t0,
                      outcome)
-    # the benchmark's cost columns: this fold's preprocessing cache activity, the process's peak memory
-    record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
+    # the benchmark's cost columns: this fold's preprocessing cache activity, the process's peak memory; and the
+    # device and backend that trained it
+    record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb(),
+                  trained_on=trained_on())
     write_output(write_json_atomic, job.path, jsonable(record))
     return record
 
@@ -236,7 +238,8 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
     def store(job: FoldJob, status: str, reason: str, seconds: float, outcome: FoldOutcome | None,
               cache_before: Any, after: str = "", together: dict | None = None) -> None:
         record = fold_record(job.base, job.selection, job.fold, job.fingerprint, status, reason, seconds, outcome)
-        record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb())
+        record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb(),
+                      trained_on=trained_on())
         if together is not None:  # the group's size and training seconds, and the fold's own
             record["extra"]["fold_parallel"] = together
         write_output(write_json_atomic, job.path, jsonable(record))
