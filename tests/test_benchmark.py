@@ -72,7 +72,7 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_
         assert (run_dir / "predictions.csv").exists() and (run_dir / "results.json").exists()
         records = [json.loads(p.read_text()) for p in sorted((run_dir / "folds").glob("*.json"))]
         folds[name] = [(r["fold"], sorted(r["keys"])) for r in records]
-        assert all("cache" in r and r["max_rss_mb"] > 0 for r in records)
+        assert all("cache" in r and r["max_rss_mb"] > 0 and isinstance(r["trained_on"], dict) for r in records)
     assert folds["dummy"] == folds["dummy:centroid"] and [f for f, _ in folds["dummy"]] == ["casme2_sub01",
                                                                                                "casme2_sub02"]
     # the nearest-centroid method is perfect on these well-separated features: an interval of exactly [1, 1]
@@ -671,6 +671,8 @@ def test_a_method_whose_every_fold_failed_keeps_its_row_in_the_leaderboard_csv(d
     assert set(rows) == {"dummy:centroid", "flaky"}
     assert rows["flaky"]["rank"] == "" and rows["flaky"]["uf1"] == "" and rows["flaky"]["folds"].startswith("0 of 2")
     assert [row[1] for row in report.leaderboard_rows(bench.summary)[1][:2]] == ["dummy:centroid", "flaky"]
+    # results.json says why the method has no statistics (the analysis's note, which it did not carry)
+    assert {m["name"]: m["note"] for m in bench.summary["methods"]}["flaky"] == "no fold was scored: no statistics"
 
 
 def test_a_fold_no_method_scored_leaves_every_method_ranked():
@@ -714,3 +716,26 @@ def test_a_benchmark_of_another_kind_writes_beside_the_first_never_over_its_fold
     assert sorted(p.name for p in (out / "benchmark").iterdir()) == sorted([first.name, second.name])
     assert (first / "dummy-centroid" / "seed1" / "results.json").exists()
     assert {p: p.read_bytes() for p in first.rglob("seed0/folds/*.json")} == kept
+
+
+def test_a_seed_that_scored_no_fold_is_named_as_why_a_method_has_no_statistics():
+    """Statistics over seeds are on the clips every seed predicted: a seed none of whose folds was scored leaves a
+    method none, and its note names that seed (it said "no fold was scored" while the other seeds had scored)."""
+    from common.leaderboard import summary as summary_module
+
+    def run(status):
+        record = {"fold": "casme2_sub01", "status": status, "y_true": [0, 1, 2], "y_pred": [0, 1, 1],
+                  "subjects": ["sub01"] * 3, "datasets": ["casme2"] * 3, "keys": ["a", "b", "c"]}
+        return types.SimpleNamespace(records=[record])
+
+    method = types.SimpleNamespace(name="flaky")
+
+    def runs_of(*statuses):
+        return summary_module._runs(types.SimpleNamespace(method=method, seeds=list(range(len(statuses))),
+                                                          runs=[run(s) for s in statuses]))
+
+    scored, why = runs_of("ok", "ok")
+    assert len(scored) == 2 and why == ""
+    assert runs_of("ok", "failed", "failed") == ([], "seeds 1, 2 of 3 scored no fold: statistics over seeds are on "
+                                                     "the clips every seed predicted, so there are none")
+    assert runs_of("failed", "failed") == ([], "no fold was scored: no statistics")

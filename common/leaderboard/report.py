@@ -709,8 +709,8 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
                          else "") for r in m["reported"]]
             why = list(dict.fromkeys(r["recomputed_note"] for r in m["reported"] if r.get("recomputed_note")))
             lines += [line for note in why for line in _wrap(f"  recomputed: {note}")]
-        notes = [m.get("left_out")
-                 and f"{m['left_out']} sample(s) left out of the statistics (not predicted in every seed)"]
+        notes = [f"{m['left_out']} sample(s) left out of the statistics (not predicted in every seed)"
+                 if m.get("left_out") else "", "" if m["scores"] else m.get("note") or ""]  # why no statistics
         for run in m["runs"]:
             notes += [f"seed {run['seed']}: {w}" for w in run["warnings"]]
         notes = [n for n in notes if n]

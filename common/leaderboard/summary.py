@@ -72,15 +72,26 @@ class Ticker:
             logger.info(f"{self.label}: {what}, {progress.duration(elapsed)} elapsed")
 
 
-def _runs(method_run) -> list[st.Predictions]:
-    """One :class:`statistics.Predictions` per seed of a method (scored folds only), or [] when none scored."""
-    out = []
+NOTHING_SCORED = "no fold was scored: no statistics"
+
+
+def _runs(method_run) -> tuple[list[st.Predictions], str]:
+    """One :class:`statistics.Predictions` per seed of a method (scored folds only) and ``""``; or ``([], why)`` when
+    a seed scored no fold: statistics over seeds are computed on the clips every seed predicted
+    (``statistics.common_samples``), of which such a seed leaves none."""
+    out, empty = [], []
     for seed, res in zip(method_run.seeds, method_run.runs):
         try:
             out.append(st.from_records(res.records, source=f"{method_run.method.name} seed {seed}"))
         except ValueError:  # no scored prediction at all in this run
-            return []
-    return out
+            empty.append(seed)
+    if not empty:
+        return out, ""
+    if len(empty) == len(method_run.seeds):
+        return [], NOTHING_SCORED
+    return [], (f"seed{'s' if len(empty) > 1 else ''} {', '.join(str(s) for s in empty)} of "
+                f"{len(method_run.seeds)} scored no fold: statistics over seeds are on the clips every seed "
+                "predicted, so there are none")
 
 
 def scope_entry(runs: list[st.Predictions], k: int, scope: str, n_resamples: int, seed: int) -> dict[str, Any]:
@@ -129,12 +140,12 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
         if done:
             ticker.tick(f"{done} of {len(method_runs)} methods' intervals and chance tests")
         name = m.method.name
-        runs = _runs(m)
+        runs, why = _runs(m)
         if not runs:
             methods[name] = {"scores": {}, "left_out": None, "vs_chance": {}, "confusion": None,
                              "confusion_by_scope": {}, "per_fold": per_fold(m.runs),
                              "curves": training_curves([r for res in m.runs for r in res.records]),
-                             "note": "no fold was scored: no statistics"}
+                             "note": why}
             continue
         runs, left_out = st.common_samples(runs)
         aligned[name] = runs
@@ -423,7 +434,7 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         c = m["cost"]
         folds = method_folds_text(summary, m)
         # a method none of whose folds was scored keeps one row (no score, no rank), as the PDF lists it
-        for scope, values in m["scores"].items() or [("all", {"uf1": {"note": "no fold was scored: no statistics"}})]:
+        for scope, values in m["scores"].items() or [("all", {"uf1": {"note": m.get("note") or NOTHING_SCORED}})]:
             uf1, uar = values.get("uf1", {}), values.get("uar", {})
             row = {"rank": rank, "method": m["name"], "paper": m["paper"], "model": m["model"], "track": track,
                    "profile": m["profile"], "corpus": corpus, "folds": folds,

@@ -437,6 +437,7 @@ def _method_dict(m: MethodRun, profile: str, statistics: Mapping[str, Any]) -> d
         "config": to_dict(first.config), "differs_from_paper": paper_config_diff(m.experiment, first.config),
         "reported": reported, "scores": statistics["json"]["methods"][m.method.name]["scores"],
         "left_out": statistics["json"]["methods"][m.method.name]["left_out"],
+        "note": statistics["json"]["methods"][m.method.name]["note"],
         "vs_chance": statistics["json"]["methods"][m.method.name]["vs_chance"],
         "confusion": statistics["json"]["methods"][m.method.name]["confusion"],
         # the report's pages: every scope's confusion, each fold's scores, the training curves (summary.analyse)
