@@ -464,6 +464,40 @@ def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_pa
         assert sum(f"<h1>db / {html.escape(subject)}</h1>" in p.read_text(encoding="utf-8") for p in pages) == 1
 
 
+def test_two_tracks_whose_names_make_one_folder_keep_their_subject_pages_apart(tmp_path):
+    """Two --score tracks named ``x/y`` and ``x_y`` (from their results.json, outside files) made one
+    ``subjects/x_y`` folder: the second track's subject pages overwrote the first's, which then showed another
+    track's predictions. Each track now has its own folder, linked from the subjects' index, showing its entry."""
+    from common.evaluation.records import write_predictions_csv
+
+    reports = tmp_path / "reports"
+    for track, folder in (("x/y", "first"), ("x_y", "second")):
+        scored = reports / "score" / folder / folder
+        scored.mkdir(parents=True)
+        records = [{"fold": "f0", "status": "ok", "test_indices": [0, 1, 2], "keys": [f"db/{s}/c{s}" for s in "abc"],
+                    "datasets": ["db"] * 3, "subjects": ["s1", "s2", "s3"], "y_true": [0, 1, 2], "y_pred": [0, 2, 2]}]
+        write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
+        scores = st.describe([st.read_predictions_csv(scored / "predictions.csv")], 3, ("uf1", "uar"), ("all",),
+                             n_resamples=RESAMPLES)
+        summary = {"schema": "mersuite.score/1", "source": {"path": f"{folder}.csv", "sha256": "0", "format": "csv"},
+                   "selection": "unknown", "command": f"run_all.py --score {folder}.csv",
+                   "track": {"name": track, "title": f"track {folder}", "class_names": ["a", "b", "c"],
+                             "scopes": ["all"], "note": ""},
+                   "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 3},
+                   "statistics": {"scores": scores}}
+        (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    (tmp_path / "shipped").mkdir()
+    index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
+                       n_resamples=RESAMPLES)
+    subjects = index.parent / "subjects"
+    links = parse((subjects / "index.html").read_text(encoding="utf-8")).links
+    folders = {link.split("/")[0] for link in links if not link.startswith("..")}  # the tracks', not the menu's
+    assert folders == {"x_y", "x_y-2"}
+    for folder in folders:
+        shown = (subjects / folder / "db_s1.html").read_text(encoding="utf-8")
+        assert sum(f"{name}.csv" in shown for name in ("first", "second")) == 1  # one track's entry, not both
+
+
 MEGC_CLASSES = ("negative", "positive", "surprise")
 
 

@@ -275,9 +275,22 @@ def entry_page_name(track: str, entry: Entry) -> str:
     return f"entries/{safe(track)}--{entry.slug}.html"
 
 
-def subjects_folder(track: str) -> str:
-    """A track's subject pages' folder: ``subjects/<track>`` (made safe, as :func:`entry_page_name`)."""
-    return f"subjects/{safe(track)}"
+def subject_folders(tracks: Sequence[str]) -> dict[str, str]:
+    """Each track's subject pages' folder: ``subjects/<track>`` made safe (as :func:`entry_page_name`), numbered
+    (``-2``, ``-3``) where a track before it has that folder already. Two track names that differ only where
+    :func:`safe` writes ``_``, or in case (which a file system may ignore), give one folder: without the number the
+    later track's subject pages would overwrite the earlier's."""
+    taken: set[str] = set()
+    out = {}
+    for track in tracks:
+        base = safe(track)
+        folder, n = base, 1
+        while folder.lower() in taken:
+            n += 1
+            folder = f"{base}-{n}"
+        taken.add(folder.lower())
+        out[track] = f"subjects/{folder}"
+    return out
 
 
 def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: int = 3) -> str:
@@ -705,17 +718,19 @@ def write_site(folder: Path, tracks: Sequence[TrackPages], copies: Mapping[str, 
         shutil.copyfile(source, target)
     (folder / "files").mkdir(exist_ok=True)
     write_text_atomic(folder / "files" / "index.html", files_index(folder))
+    subjects = subject_folders([t.name for t in tracks])
     for track in tracks:
         for entry in track.entries:
             path = folder / entry_page_name(track.name, entry)
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(path, entry_page(track, entry))
         for name, text in subject_pages(track).items():
-            path = folder / subjects_folder(track.name) / name
+            path = folder / subjects[track.name] / name
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(path, text)
-    subject_tracks = [t for t in tracks if (folder / subjects_folder(t.name) / "index.html").is_file()]
-    items = "".join(f'<li><a href="{href(safe(t.name))}/index.html">{esc(t.title)}</a></li>' for t in subject_tracks)
+    subject_tracks = [t for t in tracks if (folder / subjects[t.name] / "index.html").is_file()]
+    items = "".join(f'<li><a href="{href(subjects[t.name].removeprefix("subjects/"))}/index.html">{esc(t.title)}</a>'
+                    "</li>" for t in subject_tracks)
     (folder / "subjects").mkdir(exist_ok=True)
     write_text_atomic(folder / "subjects" / "index.html",
                       page("Subjects", f"<h1>Subjects</h1><ul>{items or '<li>no track holds predictions</li>'}</ul>",
