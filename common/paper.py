@@ -23,8 +23,8 @@ class Paper:
     status: str = "implemented"  # or "partial" (some experiments run), "planned" (the card only: never run)
     # model name -> rows {"name": layer, "output_shape": [...], "params": int|None} from the paper's tables
     architecture_tables: Mapping[str, Sequence[Mapping[str, Any]]] = dataclasses.field(default_factory=dict)
-    # model name -> (trainable parameters, where the number comes from): the published (or, where the paper
-    # gives none, the reference code's verified) count each model must match (tests/test_models.py)
+    # model name -> (trainable parameters, where from): the published count, else one derived from the paper's
+    # tables or the reference code's verified one (the source says which); each model must match (test_models.py)
     parameter_counts: Mapping[str, tuple[int, str]] = dataclasses.field(default_factory=dict)
     # model name -> what tests/test_models.py's check needs beyond the paper's model: "small", a builder of the
     # same layers at a smaller input (too slow at the paper's); "dead", weights given no gradient by design

@@ -4,8 +4,8 @@
 M. Aouayeb, W. Hamidouche, K. Kpalma, A. Benazza-Benyahia, "A spatiotemporal deep learning
 solution for automatic micro-expressions recognition from local facial regions", IEEE MLSP 2019.
 
-Per fold (Sec. 4.1.3, LOSO over the 68 subjects of the MEGC 2019 composite, Table 1), on the
-fold's training subjects only:
+Per fold (Sec. 4.1.3, LOSO over the subjects of the MEGC 2019 composite: 68, as the MEGC 2019 protocol counts
+them; Table 1 gives the composite's class counts), on the fold's training subjects only:
 
 1. Stage 1 (Sec. 3.2): six region CNNs, each trained on the single frames of the training clips,
    every frame labelled with its region's label (the clip's emotion, or "not me" when the region

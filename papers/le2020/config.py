@@ -67,7 +67,8 @@ class RegionConfig:
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
     backbone: Backbone = "vgg19"  # Sec. III-D, Table II
-    # Sec. III-D: standard ImageNet input of the three architectures; at most 1,024 px
+    # The text gives no input size (Sec. III-D names the three architectures): 224, the ImageNet input they are
+    # built for; at most 1,024 px
     input_size: Annotated[int, Range(ge=1, le=1024)] = 224
     # "" = from scratch (the dataclass default: building a model never downloads);
     # "imagenet" = Keras' ImageNet weights, downloaded once into Keras' cache (VGG19, ResNet50; the paper

@@ -29,9 +29,11 @@ PAPER = Paper(
     citation="S. P. T. Reddy, S. T. Karri, S. R. Dubey, S. Mukherjee. IJCNN 2019 (arXiv:1904.01390).",
     models=MODEL_BUILDERS,
     architecture_tables=ARCHITECTURE_TABLES,
-    parameter_counts={"microexpstcnn": (44_241_667, "Table I, CAS(ME)^2 input 64x64x96"),
-                      "microexpfusenet_intermediate": (177_088_515, "Table II"),
-                      "microexpfusenet_late": (177_221_123, "Table III")},
+    # The tables print layers and output shapes, no count: each count is derived from its table's shapes.
+    parameter_counts={"microexpstcnn": (44_241_667, "derived from Table I's shapes, CAS(ME)^2 input 64x64x96"),
+                      "microexpfusenet_intermediate": (177_088_515, "derived from Table II's shapes, its Concatenate "
+                                                                    "read as 172,800 (printed 86400: ledger 3)"),
+                      "microexpfusenet_late": (177_221_123, "derived from Table III's shapes")},
     # tests/test_models.py: the networks on 16 x 16 pixels x 20 frames (the paper's: 64 or 32 px x 96 frames)
     model_checks={name: {"small": functools.partial(build, input_shape=(16, 16, 20, 1))} for name, build in (
         ("microexpstcnn", build_microexpstcnn), ("microexpfusenet_intermediate", build_microexpfusenet_intermediate),

@@ -28,17 +28,18 @@ TABLE9_KERNELS: tuple[tuple[int, int, int], ...] = (
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
     database: Database = "casme_sq"  # Sec. IV-A: CAS(ME)^2 and SMIC-HS
-    # Sec. IV-B: 64x64x96 (CAS(ME)^2); SMIC: 18 (Sec. IV-A-2, "more than 18 frames")
+    # Sec. IV-B: 64x64x96 (CAS(ME)^2); SMIC: 18, the authors' code's (the text gives no SMIC depth, only "more than
+    # 18 frames", Sec. IV-A-2: ledger 6)
     frames: Annotated[int, Range(ge=1, le=1000)] = 96  # at most 1,000 (a bound on a manifest's overrides)
     size: Annotated[int, Range(ge=1, le=1024)] = 64  # Sec. IV-B: MicroExpSTCNN input 64x64; at most 1,024 px
     # Sec. IV-B: MicroExpFuseNet inputs 32x32 (eyes, nose-mouth crops from dlib landmarks)
     crop_size: Annotated[int, Range(ge=1, le=1024)] = 32  # at most 1,024 px
     # CAS(ME)^2 only (Sec. IV-A-1; the paper's 206-video selection is not recoverable, README "Selection"):
     # one `frames`-long window of the long video centred on each selected coded expression's apex.
-    # Sec. IV-A "206 micro-expression videos": only the code file's micro-expressions (its type column,
-    # "micro-expression" / "macro-expression"; the loader's meta["type"]). The real file codes 57 micro rows, so
-    # at most 57 of Table IV's 206 (README ledger 5). ("micro", "macro"): every coded expression (the quick and
-    # smoke profiles, ledger 24).
+    # Sec. IV-A: "206 videos", of which "only ... micro-expression videos": only the code file's micro-expressions
+    # (its type column, "micro-expression" / "macro-expression"; the loader's meta["type"]). The real file codes
+    # 57 micro rows, so at most 57 of Table IV's 206 (README ledger 5). ("micro", "macro"): every coded expression
+    # (the quick and smoke profiles, ledger 24).
     casme_sq_types: Annotated[tuple[str, ...], Choices("micro", "macro")] = ("micro",)
     # Class of a CAS(ME)^2 expression (README ledger 5): "self_report" = the participant's self-reported
     # emotion, only anger / happiness / disgust rows kept (the three class names of Table IV; the

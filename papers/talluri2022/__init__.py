@@ -53,8 +53,10 @@ PAPER = Paper(
              "doi:10.3390/app122111078",
     models=MODEL_BUILDERS,
     architecture_tables=ARCHITECTURE_TABLES,
-    # Table 2 gives Model-A's layers and count only; the other models' counts are ours (tests/test_talluri2022.py).
-    parameter_counts={"model_a": (1_613_587, "Table 2")},
+    # Table 2 gives Model-A's layers and output shapes, no count: Model-A's is derived from them (a grey 1-channel
+    # input, trainable weights); the other models' counts are ours (tests/test_talluri2022.py).
+    parameter_counts={"model_a": (1_613_587, "derived from Table 2's output shapes (grey input; the paper prints "
+                                             "no count)")},
 )
 
 
