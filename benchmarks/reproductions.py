@@ -469,6 +469,10 @@ def against_log(rows: list[Method], log: Path, n_resamples: int = 2000, folder: 
 
 
 HTNET_RUN = "wang2024-paper-seed0"  # HTNet's `paper` run on a lent card, shipped fold by fold (benchmarks/gpu_htnet.sh)
+# The folds shipped before fold records named their device (``trained_on``): HTNet's first 21, on one lent H100
+# (2026-11-27, docs/performance.md "HTNet on a lent card").
+HTNET_UNNAMED = ("one lent H100 (2026-11-27; Keras on JAX, float32 products in TF32; shipped before fold records "
+                 "named their device)")
 
 
 def htnet_table(folder: Path = FOLDER) -> str:
@@ -481,7 +485,7 @@ def htnet_table(folder: Path = FOLDER) -> str:
     from common.datasets.released import CLASSES as RELEASED_CLASSES
     from common.evaluation import epoch_selection
     from common.evaluation import statistics as st
-    from common.evaluation.shipped_folds import load_shipped_folds
+    from common.evaluation.shipped_folds import load_shipped_folds, machine_words, machines_text
     from common.leaderboard.site import SCOPE_NAMES as PLAIN_SCOPE_NAMES
 
     ship = folder / f"{HTNET_RUN}.folds"
@@ -495,12 +499,10 @@ def htnet_table(folder: Path = FOLDER) -> str:
     honest = st.from_records(records, source=HTNET_RUN)
     published = published_numbers("wang2024", "paper")
     clips = sum(len(r["y_pred"]) for r in records)
-    machines = htnet_machines(records)
     lines = [f"HTNet (wang2024 `paper`, seed 0, the authors' released inputs), **{len(records)} of {FOLDS} folds "
              f"({clips} of 442 clips) shipped**: partial until all {FOLDS} are in, so no row is the composite's or "
              "comparable with a published number yet (those are over every subject, and selected on test data); 95 % "
-             "percentile bootstrap over subjects. Trained on "
-             + "; ".join(f"{n} fold{'s' if n > 1 else ''} on {m}" for m, n in machines.items()) + ".",
+             f"percentile bootstrap over subjects. {machines_text(records, HTNET_UNNAMED)}",
              "",
              "| scope (subjects, clips shipped) | last epoch UF1 [95 % CI] | last epoch UAR [95 % CI] "
              "| best test epoch per subject: UF1 [95 % CI] / UAR (test-selected) "
@@ -524,34 +526,14 @@ def htnet_table(folder: Path = FOLDER) -> str:
         cells.append(" / ".join(f"{q[0]:.4f}" if q else "-" for q in quoted))
         shipped = f"{len(st.subject_units(part)[1])}, {len(part.y_true)}"
         lines.append(f"| {PLAIN_SCOPE_NAMES[scope]} ({shipped}) | {' | '.join(cells)} |")
-    lines += ["", "Each shipped fold's wall time in its worker (its record's `seconds`), by machine: " + "; ".join(
-        f"{m}: median {np.median(t):.0f} s, {t.min():.0f} to {t.max():.0f} s over {len(t)} folds"
-        for m, t in ((m, np.array([r["seconds"] for r in records if htnet_machine(r) == m], dtype=float))
-                     for m in machines)) + ". On a card, a worker's first fold on a fresh card, and a fold whose "
-              "training part has a size not yet compiled on that card, include XLA's compiling."]
-    return "\n".join(lines)
-
-
-# The folds shipped before fold records named their device (``trained_on``): HTNet's first 21, on one lent H100
-# (2026-11-27, docs/performance.md "HTNet on a lent card").
-HTNET_UNNAMED = ("one lent H100 (2026-11-27; Keras on JAX, float32 products in TF32; shipped before fold records "
-                 "named their device)")
-
-
-def htnet_machine(record: dict) -> str:
-    """The device and backend that trained a shipped fold of HTNet's run (its ``trained_on``), in words."""
-    where = record.get("trained_on") or {}
-    if not where:
-        return HTNET_UNNAMED
-    return f"{where.get('device', 'an unnamed device')} ({where.get('backend', 'an unnamed backend')})"
-
-
-def htnet_machines(records: list[dict]) -> dict[str, int]:
-    """How many of the shipped folds each machine trained (:func:`htnet_machine`), in the order first met."""
-    counts: dict[str, int] = {}
+    times: dict[str, list[float]] = {}
     for record in records:
-        counts[htnet_machine(record)] = counts.get(htnet_machine(record), 0) + 1
-    return counts
+        times.setdefault(machine_words(record, HTNET_UNNAMED), []).append(float(record["seconds"]))
+    lines += ["", "Each shipped fold's wall time in its worker (its record's `seconds`), by machine: " + "; ".join(
+        f"{m}: median {np.median(t):.0f} s, {min(t):.0f} to {max(t):.0f} s over {len(t)} folds"
+        for m, t in times.items()) + ". On a card, a worker's first fold on a fresh card, and a fold whose training "
+              "part has a size not yet compiled on that card, include XLA's compiling."]
+    return "\n".join(lines)
 
 
 def figure_numbers(rows: list[Method]) -> list[dict[str, Any]]:

@@ -303,6 +303,8 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
                   "parameters": {}, "history": {"loss": [1.0, 0.5, 0.4, 0.3, 0.2]},
                   "extra": {epoch_selection.EPOCH_PREDICTIONS: {"model": "offapexnet",
                                                                  "y_pred": [list(e) for e in zip(*epochs)]}}}
+        if name == min(chosen):  # one fold names the machine that trained it; the others were shipped before folds did
+            record["trained_on"] = {"device": "CPU: X, 2 cores", "backend": "tensorflow 2.21.0, keras 3.15.1"}
         (folds / f"{name}.json").write_text(json.dumps(ship_fold(record, "0" * 64)), encoding="utf-8")
     # the same folds under an option (benchmarks/reproduce.py --name), and a finished run's folds beside its csv
     shutil.copytree(folds, shipped / "gan2019-paper-seed7-glorot.folds")
@@ -327,6 +329,8 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     # one seed its best test epoch rests on as one
     seed7 = (index.parent / "entries" / "megc2019--gan2019-paper-seed7-folds.html").read_text(encoding="utf-8")
     assert "(common.evaluation.epoch_selection), over seed 7, from the per-epoch records" in seed7
+    assert ("Trained on 1 fold on CPU: X, 2 cores (tensorflow 2.21.0, keras 3.15.1); 2 folds on a machine its fold "
+            "records do not name (shipped before fold records named their device).") in seed7
     assert "computed from fold records (3 files, one a fold; the first): files/predictions/" in row
     assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
     option = front[front.index('id="megc2019--gan2019-paper-seed7-glorot-folds"'):]

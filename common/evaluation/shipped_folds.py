@@ -124,6 +124,33 @@ def shipped_fold_problem(shipped: Any) -> str:
     return problem
 
 
+UNNAMED_MACHINE = "a machine its fold records do not name (shipped before fold records named their device)"
+
+
+def machine_words(record: dict, unnamed: str = UNNAMED_MACHINE) -> str:
+    """The device and backend that trained a fold (its record's ``trained_on``) in words, ``"<device> (<backend>)"``;
+    ``unnamed`` for a fold shipped before fold records named them."""
+    where = record.get("trained_on") or {}
+    if not where:
+        return unnamed
+    return f"{where.get('device', 'an unnamed device')} ({where.get('backend', 'an unnamed backend')})"
+
+
+def machine_counts(records: list[dict], unnamed: str = UNNAMED_MACHINE) -> dict[str, int]:
+    """How many of a run's folds each machine trained (:func:`machine_words`), in the order first met."""
+    counts: dict[str, int] = {}
+    for record in records:
+        words = machine_words(record, unnamed)
+        counts[words] = counts.get(words, 0) + 1
+    return counts
+
+
+def machines_text(records: list[dict], unnamed: str = UNNAMED_MACHINE) -> str:
+    """``"Trained on N folds on <machine>; M folds on <machine>."``: :func:`machine_counts` in a sentence."""
+    return "Trained on " + "; ".join(f"{n} fold{'s' if n > 1 else ''} on {m}"
+                                     for m, n in machine_counts(records, unnamed).items()) + "."
+
+
 def read_shipped_fold(path: Path) -> tuple[dict | None, str]:
     """``(shipped fold, "")`` of a file :func:`ship_fold` wrote, or ``(None, why not)``: a file over
     :data:`MAX_SHIPPED_BYTES`, not JSON, or not a shipped fold."""

@@ -334,8 +334,8 @@ def folds_name(folder: Path) -> tuple[str, str, int, str]:
 @dataclasses.dataclass(frozen=True)
 class FoldsRun:
     """One folder of a run shipped fold by fold, read: its site run, its fold files (site paths), how many folds it
-    holds and how many of them scored, and its predictions at each subject's best test epoch (None without a
-    per-epoch record in every scored fold)."""
+    holds and how many of them scored, its predictions at each subject's best test epoch (None without a
+    per-epoch record in every scored fold), and the machines that trained its folds, in a sentence."""
 
     folder: Path
     seed: int
@@ -344,6 +344,7 @@ class FoldsRun:
     folds: int
     scored: int
     best: st.Predictions | None
+    machines: str = ""
 
     @property
     def complete(self) -> bool:
@@ -368,7 +369,8 @@ def read_folds_run(folder: Path, sources: Sources, k: int) -> FoldsRun | None:
     run = Run(name=f"seed {seed}", seed=seed, predictions=predictions, file=files[0],
               epochs_file=files[0] if best is not None else "", curves=curves,
               confusion=pages.confusions(predictions, scopes, k))
-    return FoldsRun(folder=folder, seed=seed, run=run, files=files, folds=len(records), scored=len(scored), best=best)
+    return FoldsRun(folder=folder, seed=seed, run=run, files=files, folds=len(records), scored=len(scored), best=best,
+                    machines=shipped_folds.machines_text(records))
 
 
 def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_resamples: int,
@@ -412,9 +414,11 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         if not first.complete:
             partial = (f"{first.scored} of {SHIPPED_FOLDS} folds scored ({len(runs[0])} clips): the run is shipped "
                        "fold by fold as it trains, and every number here rests on those folds only")
-        # the command that writes (and resumes) such a folder: HTNet's on a card, every other recipe's on the CPU
-        # (HTNet: HTNet's clone; a run without a per-epoch record in its folds ran without the gauge)
-        commands = [("benchmarks/gpu_htnet.sh prepare HTNet, then benchmarks/gpu_htnet.sh run on a card"
+        # the command that writes (and resumes) such a folder: HTNet's on a card or, slowly, on the CPU, every other
+        # recipe's on the CPU (HTNet: HTNet's clone; a run without a per-epoch record in its folds ran without the
+        # gauge)
+        commands = [("benchmarks/gpu_htnet.sh prepare HTNet, then benchmarks/gpu_htnet.sh run on a card; or "
+                     "benchmarks/gpu_check.py --released-only --released HTNet --workers 1 on the CPU"
                      if method == "wang2024" else
                      f"benchmarks/reproduce.py --method {method} --recipe {recipe} --seed {r.seed}"
                      + (" --no-epoch-gauge" if r.best is None else "") + option_arguments
@@ -437,7 +441,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
                    + "and the training history of each fold that finished"
                    + ("" if len(with_best) == len(group) else
                       f" (no per-epoch record in {'its' if not with_best else 'some'} folds: run without the gauge)")
-                   + ".",)))
+                   + ".", *(f"Seed {r.seed}: {r.machines}" if several else r.machines for r in group))))
     artefacts = [artefact_entry(method, recipe, label, published, sources)] if published else []
     return [*entries, *artefacts]
 
