@@ -468,6 +468,41 @@ def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_pa
         assert sum(f"<h1>db / {html.escape(subject)}</h1>" in p.read_text(encoding="utf-8") for p in pages) == 1
 
 
+def test_a_scores_partial_mark_follows_its_scored_clips_not_its_results_json(tmp_path):
+    """A --score's left_out (how many of the track's clips it did not score) was shown as its results.json wrote it:
+    an edited 0 showed a partial score as a whole one. The site now checks it against the scored clips' file: a
+    results.json whose counts do not add up is left out, named; a partial score is marked from the file's count."""
+    from common.evaluation.records import write_predictions_csv
+
+    reports = tmp_path / "reports"
+    for folder, matching in (("edited", {"left_out": 0, "track_clips": 9}),
+                             ("partial", {"left_out": 3, "track_clips": 9}), ("no_count", {"left_out": 0})):
+        scored = reports / "score" / "mine" / folder
+        scored.mkdir(parents=True)
+        records = [{"fold": f"f{n}", "status": "ok", "test_indices": [0, 1, 2],
+                    "keys": [f"db/s{n}/c{i}" for i in range(3)], "datasets": ["db"] * 3, "subjects": [f"s{n}"] * 3,
+                    "y_true": [0, 1, 2], "y_pred": [0, 1, 1]} for n in range(2)]
+        write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
+        summary = {"schema": "mersuite.score/1", "source": {"path": f"{folder}.csv", "sha256": "0", "format": "csv"},
+                   "selection": "unknown", "command": f"run_all.py --score {folder}.csv",
+                   "track": {"name": "mine", "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"],
+                             "note": ""},
+                   "corpus": {"kind": "real", "inputs": "frames"}, "matching": matching, "statistics": {}}
+        (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    (tmp_path / "shipped").mkdir()
+    index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
+                       n_resamples=RESAMPLES)
+    front = html.unescape(index.read_text(encoding="utf-8"))
+    edited = reports / "score" / "mine" / "edited" / "results.json"
+    assert (f"left out {edited}: ValueError: matching.left_out is 0, but predictions.csv holds 6 of the track's 9 "
+            "clips, so 3 were left out") in front
+    assert (f"left out {reports / 'score' / 'mine' / 'no_count' / 'results.json'}: ValueError: matching.track_clips "
+            "is None; "
+            "expected the track's clip count") in front
+    row = front[front.index('id="mine--score-score_mine_partial"'):]
+    assert "3 of the track's 9 clips not scored (--partial" in row[:row.index("</tr>")]
+
+
 def test_two_tracks_whose_names_make_one_folder_keep_their_subject_pages_apart(tmp_path):
     """Two --score tracks named ``x/y`` and ``x_y`` (from their results.json, outside files) made one
     ``subjects/x_y`` folder: the second track's subject pages overwrote the first's, which then showed another

@@ -642,8 +642,17 @@ def score_entry(path: Path, summary: Mapping[str, Any], root: Path, sources: Sou
     source = summary.get("source", {})
     matching = summary.get("matching", {})
     kind = pages.AUTHORS_LOG if source.get("format") == "ststnet_log" else pages.OUTSIDE
-    partial = (f"{matching.get('left_out')} of the track's {matching.get('track_clips')} clips not scored (--partial)"
-               if matching.get("left_out") else "")
+    # The track's clip count cannot be recomputed without the corpus: it is the score's, and what it implies is
+    # checked against the scored clips' file (an edited left_out of 0 would have shown a partial score as whole).
+    track_clips, scored = matching.get("track_clips"), len(predictions.y_true)
+    if not isinstance(track_clips, int) or isinstance(track_clips, bool) or track_clips < scored:
+        raise ValueError(f"matching.track_clips is {track_clips!r}; expected the track's clip count, at "
+                         f"least the {scored} clips of {csv_path.name}")
+    if matching.get("left_out") != track_clips - scored:
+        raise ValueError(f"matching.left_out is {matching.get('left_out')!r}, but {csv_path.name} holds "
+                         f"{scored} of the track's {track_clips} clips, so {track_clips - scored} were left out")
+    partial = (f"{track_clips - scored} of the track's {track_clips} clips not scored (--partial; the track's count as "
+               "the score recorded it)" if track_clips > scored else "")
     return Entry(slug=f"score-{pages.safe(relative)}", label=f"{Path(source.get('path', folder.name)).name} (scored)",
                  kind=kind, scores=scope_cells([predictions], k, scopes, n_resamples),
                  corpus=_corpus(summary.get("corpus", {})), synthetic=_synthetic(summary.get("corpus", {})),
