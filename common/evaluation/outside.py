@@ -56,7 +56,8 @@ from common.evaluation import metrics
 from common.evaluation import statistics as st
 from common.evaluation.records import FOLD_STATUSES
 from common.experiment import Fold, Selection
-from common.files import csv_text, ESCAPED_BYTE, file_sha256, open_regular, read_json, stream_spreadsheet_csv
+from common.files import (csv_text, ESCAPED_BYTE, file_sha256, open_regular, read_json, stream_spreadsheet_csv,
+                          terminal_text)
 
 FORMATS = ("csv", "predictions_csv", "ststnet_log")
 CSV_COLUMNS = ("clip", "subject", "database", "true", "pred")
@@ -175,9 +176,8 @@ def _class_of(cell: str, class_names: Sequence[str]) -> int | None:
 
 def shown_name(name: str) -> str:
     """A name from a file as a message prints it: at most 60 characters of it, with its length where it is longer,
-    and control characters escaped (never sent raw to a terminal)."""
-    text = name if len(name) <= 60 else f"{name[:60]}... ({len(name)} characters)"
-    return text if text.isprintable() else repr(text)[1:-1]
+    and control characters escaped (``common.files.terminal_text``: never sent raw to a terminal)."""
+    return terminal_text(name if len(name) <= 60 else f"{name[:60]}... ({len(name)} characters)")
 
 
 def _shown(cell: object) -> str:
