@@ -529,10 +529,11 @@ def htnet_table(folder: Path = FOLDER) -> str:
     times: dict[str, list[float]] = {}
     for record in records:
         times.setdefault(machine_words(record, HTNET_UNNAMED), []).append(float(record["seconds"]))
-    lines += ["", "Each shipped fold's wall time in its worker (its record's `seconds`), by machine: " + "; ".join(
-        f"{m}: median {np.median(t):.0f} s, {min(t):.0f} to {max(t):.0f} s over {len(t)} folds" if len(t) > 1
-        else f"{m}: {t[0]:.0f} s (one fold)" for m, t in times.items()) + ". On a card, a worker's first fold on a fresh card, and a fold whose training "
-              "part has a size not yet compiled on that card, include XLA's compiling."]
+    by_machine = [f"{m}: median {np.median(t):.0f} s, {min(t):.0f} to {max(t):.0f} s over {len(t)} folds"
+                  if len(t) > 1 else f"{m}: {t[0]:.0f} s (one fold)" for m, t in times.items()]
+    lines += ["", f"Each shipped fold's wall time in its worker (its record's `seconds`), by machine: "
+                  f"{'; '.join(by_machine)}. On a card, a worker's first fold on a fresh card, and a fold whose "
+                  "training part has a size not yet compiled on that card, include XLA's compiling."]
     return "\n".join(lines)
 
 

@@ -41,6 +41,7 @@ into the site's ``files/`` and linked.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 import logging
@@ -794,6 +795,10 @@ def pairs(entries: Sequence[Entry], k: int, n_resamples: int) -> list[Pair]:
     return out
 
 
+def _entry_page(track: str, entry: Entry, slug: str) -> str:
+    return pages.entry_page_name(track, dataclasses.replace(entry, slug=slug))
+
+
 def own_pages(by_track: Mapping[str, Sequence[Entry]]) -> dict[str, list[Entry]]:
     """Every entry with a page and a row id of its own (``entries/<track>--<slug>.html``): its slug made file-name
     safe, and numbered (``-2``, ``-3``) where an entry before it has that page already. Two folders under the reports
@@ -805,12 +810,7 @@ def own_pages(by_track: Mapping[str, Sequence[Entry]]) -> dict[str, list[Entry]]
     for name, entries in by_track.items():
         kept = out.setdefault(name, [])
         for entry in entries:
-            base = pages.safe(entry.slug)
-            slug, n = base, 1
-            while (page := pages.entry_page_name(name, dataclasses.replace(entry, slug=slug)).lower()) in taken:
-                n += 1
-                slug = f"{base}-{n}"
-            taken.add(page)
+            slug = pages.numbered(pages.safe(entry.slug), taken, functools.partial(_entry_page, name, entry))
             kept.append(entry if slug == entry.slug else dataclasses.replace(entry, slug=slug))
     return out
 

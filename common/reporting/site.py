@@ -28,7 +28,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote
 from typing import Any
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -275,22 +275,23 @@ def entry_page_name(track: str, entry: Entry) -> str:
     return f"entries/{safe(track)}--{entry.slug}.html"
 
 
+def numbered(base: str, taken: set[str], path: Callable[[str], str] = str) -> str:
+    """The first of ``base``, ``base-2``, ``base-3``, ... whose ``path`` (lower-cased: a file system may ignore case)
+    ``taken`` does not hold yet; that path is added to it. Names that differ only where :func:`safe` writes ``_``,
+    or in case, would otherwise share one file and the later would overwrite the earlier."""
+    name, n = base, 1
+    while path(name).lower() in taken:
+        n += 1
+        name = f"{base}-{n}"
+    taken.add(path(name).lower())
+    return name
+
+
 def subject_folders(tracks: Sequence[str]) -> dict[str, str]:
     """Each track's subject pages' folder: ``subjects/<track>`` made safe (as :func:`entry_page_name`), numbered
-    (``-2``, ``-3``) where a track before it has that folder already. Two track names that differ only where
-    :func:`safe` writes ``_``, or in case (which a file system may ignore), give one folder: without the number the
-    later track's subject pages would overwrite the earlier's."""
+    (:func:`numbered`) where a track before it has that folder already."""
     taken: set[str] = set()
-    out = {}
-    for track in tracks:
-        base = safe(track)
-        folder, n = base, 1
-        while folder.lower() in taken:
-            n += 1
-            folder = f"{base}-{n}"
-        taken.add(folder.lower())
-        out[track] = f"subjects/{folder}"
-    return out
+    return {track: f"subjects/{numbered(safe(track), taken)}" for track in tracks}
 
 
 def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: int = 3) -> str:
