@@ -43,8 +43,8 @@ class OffApexNetConfig:
     # min-max normalisation (README ledger 4, 5, 7)
     data: FlowDataConfig = FlowDataConfig(flow_method="tvl1", face_size=128, size=28)
     model: ModelConfig = ModelConfig()
-    # assumed (README ledger 6): the training recipe of the composite reproduction (Liong et al. 2019,
-    # Sec. II: Adam, learning rate 0.00005, 500 epochs; their main.m: mini-batch 256, MATLAB's L2 1e-4).
+    # assumed (README ledger 6): the training recipe of the composite reproduction (Liong et al. 2019, Sec. II:
+    # learning rate 0.00005, 500 epochs; their main.m line 25: Adam, mini-batch 256; MATLAB's L2 1e-4).
     # DEVIATION (assumed, README ledger 6): the reproduction's recipe, not checked against Gan et al.; its epoch
     # order STSTNet's (MATLAB's 'every-epoch': reshuffled, the partial batch dropped; liong2019 ledger 14).
     train: TrainConfig = TrainConfig(optimizer="adam", learning_rate=5e-5, batch_size=256, epochs=500,
