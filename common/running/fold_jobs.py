@@ -209,12 +209,17 @@ def compute_fold(experiment: Experiment, job: FoldJob) -> dict:
         status, reason, outcome = _run_one_fold(experiment, ctx, len(job.selection.class_names))
     record = fold_record(job.base, job.selection, job.fold, job.fingerprint, status, reason, time.perf_counter() - t0,
                      outcome)
-    # the benchmark's cost columns: this fold's preprocessing cache activity, the process's peak memory; and the
-    # device and backend that trained it
-    record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb(),
-                  trained_on=trained_on())
+    record.update(_measured(cache_before))
     write_output(write_json_atomic, job.path, jsonable(record))
     return record
+
+
+def _measured(cache_before: Any) -> dict[str, Any]:
+    """What a fold record holds of the process that computed it: the benchmark's cost columns (this fold's
+    preprocessing cache activity since ``cache_before``, the process's peak memory) and the device and backend
+    that trained it."""
+    return {"cache": stats_delta(cache_before, CACHE_STATS.snapshot()), "max_rss_mb": peak_rss_mb(),
+            "trained_on": trained_on()}
 
 
 def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], group: int) -> dict[str, dict]:
@@ -238,8 +243,7 @@ def compute_folds_together(experiment: Experiment, jobs: Sequence[FoldJob], grou
     def store(job: FoldJob, status: str, reason: str, seconds: float, outcome: FoldOutcome | None,
               cache_before: Any, after: str = "", together: dict | None = None) -> None:
         record = fold_record(job.base, job.selection, job.fold, job.fingerprint, status, reason, seconds, outcome)
-        record.update(cache=stats_delta(cache_before, CACHE_STATS.snapshot()), max_rss_mb=peak_rss_mb(),
-                      trained_on=trained_on())
+        record.update(_measured(cache_before))
         if together is not None:  # the group's size and training seconds, and the fold's own
             record["extra"]["fold_parallel"] = together
         write_output(write_json_atomic, job.path, jsonable(record))
