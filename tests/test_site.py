@@ -421,6 +421,28 @@ def test_a_subject_page_gives_each_runs_class_of_its_clips_and_the_index_counts_
     assert "fixed_<wbr>subset" in dom  # an option's name breaks at its underscores
 
 
+def write_score(scored: Path, records: list[dict], *, track: str = "mine", title: str = "t",
+                source: str = "theirs.csv", matching: dict | None = None) -> dict:
+    """A --score's folder as ``run_all.py --score`` writes it, for the classes a, b, c: predictions.csv of ``records``
+    and results.json naming ``source``, the track, how its clips matched the track (``matching``; by default every
+    clip of the file, none left out) and the scores it records, which are returned."""
+    from common.evaluation.records import write_predictions_csv
+
+    scored.mkdir(parents=True)
+    write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
+    scores = st.describe([st.read_predictions_csv(scored / "predictions.csv")], 3, ("uf1", "uar"), ("all",),
+                         n_resamples=RESAMPLES)
+    clips = sum(len(r["y_pred"]) for r in records)
+    summary = {"schema": "mersuite.score/1", "source": {"path": source, "sha256": "0", "format": "csv"},
+               "selection": "unknown", "command": f"run_all.py --score {source}",
+               "track": {"name": track, "title": title, "class_names": ["a", "b", "c"], "scopes": ["all"], "note": ""},
+               "corpus": {"kind": "real", "inputs": "frames"},
+               "matching": {"left_out": 0, "track_clips": clips} if matching is None else matching,
+               "statistics": {"scores": scores}}
+    (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    return scores
+
+
 @pytest.mark.parametrize("track", ["mine", "paper/experiment"])
 def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_page(tmp_path, track):
     """A --score whose folder name holds ``#``, ``?`` and ``%`` (its files were linked unencoded: a link ended at
@@ -430,25 +452,13 @@ def test_names_from_outside_keep_every_link_working_and_every_subject_its_own_pa
     assumed, and every link on them reached no file."""
     from urllib.parse import unquote, urlsplit
 
-    from common.evaluation.records import write_predictions_csv
-
     markup = "<img src=x onerror=alert(1)>"
     reports = tmp_path / "reports"
-    scored = reports / "score" / "megc2019" / "th#1 %41?x"
-    scored.mkdir(parents=True)
     subjects = ["s/1", "s_1", "S_1", f"s{markup}"]
     records = [{"fold": f"f{n}", "status": "ok", "test_indices": [0, 1, 2], "keys": [f"db/{s}/c{i}" for i in range(3)],
                 "datasets": ["db"] * 3, "subjects": [s] * 3, "y_true": [0, 1, 2], "y_pred": [0, 2, 2]}
                for n, s in enumerate(subjects)]
-    write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
-    scores = st.describe([st.read_predictions_csv(scored / "predictions.csv")], 3, ("uf1", "uar"), ("all",),
-                         n_resamples=RESAMPLES)
-    summary = {"schema": "mersuite.score/1", "source": {"path": "theirs.csv", "sha256": "0", "format": "csv"},
-               "selection": "unknown", "command": "run_all.py --score theirs.csv",
-               "track": {"name": track, "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"], "note": ""},
-               "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 12},
-               "statistics": {"scores": scores}}
-    (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    write_score(reports / "score" / "megc2019" / "th#1 %41?x", records, track=track)
     (tmp_path / "shipped").mkdir()
     index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
                        n_resamples=RESAMPLES)
@@ -472,23 +482,13 @@ def test_a_scores_partial_mark_follows_its_scored_clips_not_its_results_json(tmp
     """A --score's left_out (how many of the track's clips it did not score) was shown as its results.json wrote it:
     an edited 0 showed a partial score as a whole one. The site now checks it against the scored clips' file: a
     results.json whose counts do not add up is left out, named; a partial score is marked from the file's count."""
-    from common.evaluation.records import write_predictions_csv
-
     reports = tmp_path / "reports"
     for folder, matching in (("edited", {"left_out": 0, "track_clips": 9}),
                              ("partial", {"left_out": 3, "track_clips": 9}), ("no_count", {"left_out": 0})):
-        scored = reports / "score" / "mine" / folder
-        scored.mkdir(parents=True)
         records = [{"fold": f"f{n}", "status": "ok", "test_indices": [0, 1, 2],
                     "keys": [f"db/s{n}/c{i}" for i in range(3)], "datasets": ["db"] * 3, "subjects": [f"s{n}"] * 3,
                     "y_true": [0, 1, 2], "y_pred": [0, 1, 1]} for n in range(2)]
-        write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
-        summary = {"schema": "mersuite.score/1", "source": {"path": f"{folder}.csv", "sha256": "0", "format": "csv"},
-                   "selection": "unknown", "command": f"run_all.py --score {folder}.csv",
-                   "track": {"name": "mine", "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"],
-                             "note": ""},
-                   "corpus": {"kind": "real", "inputs": "frames"}, "matching": matching, "statistics": {}}
-        (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+        write_score(reports / "score" / "mine" / folder, records, source=f"{folder}.csv", matching=matching)
     (tmp_path / "shipped").mkdir()
     index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
                        n_resamples=RESAMPLES)
@@ -507,24 +507,12 @@ def test_two_tracks_whose_names_make_one_folder_keep_their_subject_pages_apart(t
     """Two --score tracks named ``x/y`` and ``x_y`` (from their results.json, outside files) made one
     ``subjects/x_y`` folder: the second track's subject pages overwrote the first's, which then showed another
     track's predictions. Each track now has its own folder, linked from the subjects' index, showing its entry."""
-    from common.evaluation.records import write_predictions_csv
-
     reports = tmp_path / "reports"
     for track, folder in (("x/y", "first"), ("x_y", "second")):
-        scored = reports / "score" / folder / folder
-        scored.mkdir(parents=True)
         records = [{"fold": "f0", "status": "ok", "test_indices": [0, 1, 2], "keys": [f"db/{s}/c{s}" for s in "abc"],
                     "datasets": ["db"] * 3, "subjects": ["s1", "s2", "s3"], "y_true": [0, 1, 2], "y_pred": [0, 2, 2]}]
-        write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
-        scores = st.describe([st.read_predictions_csv(scored / "predictions.csv")], 3, ("uf1", "uar"), ("all",),
-                             n_resamples=RESAMPLES)
-        summary = {"schema": "mersuite.score/1", "source": {"path": f"{folder}.csv", "sha256": "0", "format": "csv"},
-                   "selection": "unknown", "command": f"run_all.py --score {folder}.csv",
-                   "track": {"name": track, "title": f"track {folder}", "class_names": ["a", "b", "c"],
-                             "scopes": ["all"], "note": ""},
-                   "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 3},
-                   "statistics": {"scores": scores}}
-        (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+        write_score(reports / "score" / folder / folder, records, track=track, title=f"track {folder}",
+                    source=f"{folder}.csv")
     (tmp_path / "shipped").mkdir()
     index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
                        n_resamples=RESAMPLES)
@@ -767,30 +755,17 @@ def test_entries_whose_names_make_one_page_name_keep_a_page_each(tmp_path):
     linked to another's numbers. Each row now links to its own page, which shows its own UF1."""
     import re
 
-    from common.evaluation.records import write_predictions_csv
-
     reports = tmp_path / "reports"
     guesses = {"a/b": [0, 1, 2, 0, 1, 2], "a_b": [2, 2, 2, 2, 2, 2], "A_B": [0, 0, 2, 0, 1, 1]}
     expected = {}
     for folder, predicted in guesses.items():
-        scored = reports / "score" / "mine" / folder
-        scored.mkdir(parents=True)
         records = [{"fold": f"f{n}", "status": "ok", "test_indices": [0, 1, 2],
                     "keys": [f"db/s{n}/c{i}" for i in range(3)], "datasets": ["db"] * 3, "subjects": [f"s{n}"] * 3,
                     "y_true": [0, 1, 2],
                     "y_pred": predicted[3 * n:3 * n + 3]} for n in range(2)]
-        write_predictions_csv(scored / "predictions.csv", records, ("a", "b", "c"))
-        scores = st.describe([st.read_predictions_csv(scored / "predictions.csv")], 3, ("uf1", "uar"), ("all",),
-                             n_resamples=RESAMPLES)
-        expected[f"{folder.replace('/', '-')}.csv"] = f"{scores['all']['uf1']['pooled']:.3f}"
         name = f"{folder.replace('/', '-')}.csv"  # the entry's label: the scored file's name
-        summary = {"schema": "mersuite.score/1", "source": {"path": name, "sha256": "0", "format": "csv"},
-                   "selection": "unknown", "command": f"run_all.py --score {name}",
-                   "track": {"name": "mine", "title": "t", "class_names": ["a", "b", "c"], "scopes": ["all"],
-                             "note": ""},
-                   "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"left_out": 0, "track_clips": 6},
-                   "statistics": {"scores": scores}}
-        (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+        scores = write_score(reports / "score" / "mine" / folder, records, source=name)
+        expected[name] = f"{scores['all']['uf1']['pooled']:.3f}"
     assert len(set(expected.values())) == 3
     (tmp_path / "shipped").mkdir()
     index = build_site(tmp_path / "site", papers, shipped=tmp_path / "shipped", reports=reports,
