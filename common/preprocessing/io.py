@@ -165,18 +165,25 @@ def jpeg_problem(data: np.ndarray) -> str:
     return ""
 
 
+def _image_bytes(path: str | Path, *, what: str) -> np.ndarray:
+    """The bytes of the image file at ``path`` (uint8), read no further than :data:`MAX_IMAGE_BYTES`; a
+    :class:`FrameReadError` naming the file (``what``: "frame" or "image") when it cannot be read or is larger."""
+    try:
+        return np.frombuffer(read_regular_bytes(path, max_bytes=MAX_IMAGE_BYTES), dtype=np.uint8)
+    except OSError as error:
+        raise FrameReadError(f"{path}: cannot read this {what} ({error.strerror or error})", path) from None
+    except FileTooLarge as error:
+        article = "an" if what[0] in "aeiou" else "a"
+        raise FrameReadError(f"{path}: {error}, more than {article} {what} file of at most {MAX_PIXELS:,} pixels "
+                             "holds; not read", path) from None
+
+
 def decode_image(path: str | Path, flag: int) -> np.ndarray | None:
     """``cv2.imdecode`` of the file at ``path`` after :func:`header_size` and :func:`jpeg_problem` (a
     :class:`FrameReadError` naming the file for a header claiming too many pixels, damaged JPEG data, or a file that
     cannot be read), None when OpenCV cannot decode it or it is no image of a format whose size its header gives
     (:func:`header_size`: :data:`SIZED_FORMATS`), which is not decoded."""
-    try:
-        data = np.frombuffer(read_regular_bytes(path, max_bytes=MAX_IMAGE_BYTES), dtype=np.uint8)
-    except OSError as error:
-        raise FrameReadError(f"{path}: cannot read this image ({error.strerror or error})", path) from None
-    except FileTooLarge as error:
-        raise FrameReadError(f"{path}: {error}, more than an image file of at most {MAX_PIXELS:,} pixels holds; "
-                             "not read", path) from None
+    data = _image_bytes(path, what="image")
     size = header_size(data) if data.size else None
     if size is None:  # no image, or one of a format not decoded (its size unchecked)
         return None
@@ -260,13 +267,7 @@ def read_frame(path: str | Path, color: str = "rgb") -> np.ndarray:
     """
     if color not in ("rgb", "gray"):
         raise ValueError(f"color={color!r}: expected 'rgb' or 'gray'")
-    try:
-        data = np.frombuffer(read_regular_bytes(path, max_bytes=MAX_IMAGE_BYTES), dtype=np.uint8)
-    except OSError as error:
-        raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})", path) from None
-    except FileTooLarge as error:
-        raise FrameReadError(f"{path}: {error}, more than a frame file of at most {MAX_PIXELS:,} pixels holds; "
-                             "not read", path) from None
+    data = _image_bytes(path, what="frame")
     problem = _bytes_problem(data[:16].tobytes(), data[-_TAIL:].tobytes(), int(data.size))  # an empty file too
     if problem:
         raise FrameReadError(f"{path}: {problem}; expected a complete JPEG/BMP/PNG frame", path)
