@@ -70,7 +70,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/run_all_benchmarks.py
 
 # On a GPU machine: every model's throughput (fit and device paths), a short paper-profile run of each
-# paper with WORKERS processes on the card, measured against projected (benchmarks/gpu_check.py).
+# paper with WORKERS processes on the card, measured against projected (benchmarks/gpu_check.py). DATA_ROOT: the
+# corpus of those runs (the mirror corpus); without it the script says so in one line.
 # GPU_PY: the venv with that machine's backend, e.g. GPU_PY=.venv-jax/bin/python KERAS_BACKEND=jax.
 # RELEASED (default: MERSUITE_RELEASED): the authors' released inputs; then also wang2024's whole paper run on
 # them, HTNet's honest composite number. Its five points come from the Keras MTCNN (the `mtcnn` dependency, which
@@ -81,7 +82,7 @@ GPU_PY  ?= $(PY)
 WORKERS ?= 4
 RELEASED ?= $(MERSUITE_RELEASED)
 gpu-check:
-	$(GPU_PY) benchmarks/gpu_check.py --data-root $(DATA_ROOT) --workers $(WORKERS) \
+	$(GPU_PY) benchmarks/gpu_check.py $(if $(DATA_ROOT),--data-root $(DATA_ROOT)) --workers $(WORKERS) \
 		$(if $(RELEASED),--released $(RELEASED))
 
 clean-venv:
