@@ -336,3 +336,17 @@ def test_an_empty_citation_or_title_is_refused_as_a_missing_one():
     assert declaration_problems("gan2019", blank) == [
         "papers.gan2019: PAPER.title is empty; expected the paper's title",
         "papers.gan2019: PAPER.citation is empty; expected the paper's authors, venue, year and DOI or arXiv id"]
+
+
+def test_the_house_lists_every_field_of_an_experiment_in_order():
+    """docs/house.md's ``EXPERIMENTS`` entry names ``Experiment``'s fields, in the dataclass's order: a field added
+    to the contract without the doc (or a doc naming a field that is gone) fails here."""
+    import re
+
+    from common.experiment import Experiment
+
+    text = (REPO / "docs" / "house.md").read_text()
+    listed = re.search(r"a tuple of `Experiment\(([^`]*)\)`", text)
+    assert listed is not None, "docs/house.md: no `Experiment(...)` list under EXPERIMENTS"
+    names = [name.strip() for name in listed.group(1).replace("\n", " ").split(",")]
+    assert names == [field.name for field in dataclasses.fields(Experiment)]

@@ -41,7 +41,7 @@ class Liong2018Config:
     """The whole recipe of Bi-WOOF."""
 
     features: FeatureConfig = FeatureConfig()
-    # Sec. 4: a linear SVM; assumed: LIBSVM's C-SVC (one-vs-one) at its default C = 1 (ledger 5)
+    # Sec. 4: a linear SVM; assumed: LIBSVM's C-SVC (one-vs-one) at its default C = 1 (ledger 7)
     svm: LinearSVMConfig = LinearSVMConfig(kind="ovo", C=1.0)
     # the MEGC 2019 protocol: leave-one-subject-out over the composite's subjects
     evaluation: LosoEvaluationConfig = LosoEvaluationConfig()
@@ -56,8 +56,8 @@ def default_config() -> Liong2018Config:
 # smoke profiles change the amount of work only (smaller faces, fewer folds), never the method.
 PROFILES = {
     "paper": {},
-    # DEVIATION (quick only, ledger 7): flow on 64-pixel faces, a quarter of the TV-L1 work per clip.
+    # DEVIATION (quick only, ledger 8): flow on 64-pixel faces, a quarter of the TV-L1 work per clip.
     "quick": {"features.size": 64},
-    # DEVIATION (smoke only, ledger 7): 64-pixel faces and one fold.
+    # DEVIATION (smoke only, ledger 8): 64-pixel faces and one fold.
     "smoke": {"features.size": 64, "evaluation.max_folds": 1},
 }
