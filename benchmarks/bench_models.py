@@ -9,8 +9,8 @@ backend, or side by side on several backends.
 
 Models: each paper's ``PAPER.models``, built one at a time by ``build_paper_model`` (the networks at
 the paper's sizes, the ones the parameter-count tests check) with the paper's own training recipe
-(``RECIPES``: optimiser, batch size); loss categorical cross-entropy for all (the loss is a negligible
-share of a step). Each model is timed by ``common.estimate.timing.time_model``, the code
+(``recipe(paper_id, model_name)``: optimiser, batch size); loss categorical cross-entropy for all (the loss is a
+negligible share of a step). Each model is timed by ``common.estimate.timing.time_model``, the code
 ``--estimate`` projects with: random inputs, two untimed steps (tracing, warm-up), then the median of at
 least 3 ``train_on_batch`` steps; wall and process CPU time. Then the two training paths a fold takes,
 each one epoch of ``--fit-steps`` batches of

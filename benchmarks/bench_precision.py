@@ -8,7 +8,8 @@ suite's own ``common.training.compile_model`` (``TrainConfig.mixed_precision`` /
 The modes of one model are built from the same seed, compiled, warmed up (tracing excluded) and then
 timed in alternating rounds, so a change in the machine's load hits every mode alike. Per step it
 prints the median wall time and the median process CPU time (user + sys of every thread, the figure
-to quote on a shared machine) and each mode's ratio to float32. Mixed precision is
+to quote on a shared machine) and each mode's CPU time as a ratio of the first mode's (float32 unless
+``--modes`` starts with another). Mixed precision is
 ``mixed_bfloat16`` on a CPU and ``mixed_float16`` on a GPU (``common.training.mixed_policy``); it
 pays on a CPU only with native bfloat16 instructions (AVX512_BF16 / AMX). Printed, never asserted.
 """
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import keras
 import numpy as np
 
-from common.flops import matmul_rate
+from common.flops import accelerator, matmul_rate
 from common.train_config import TrainConfig
 from common.training import compile_model, mixed_policy, set_seed, trainable_parameters
 
@@ -53,6 +54,13 @@ def _talluri(name: str):
     return builders[name]()
 
 
+def _htnet():
+    from papers.wang2024.config import default_config
+    from papers.wang2024.model import build_model
+
+    return build_model(config=default_config(), num_classes=3)
+
+
 def _aouayeb(name: str):
     from papers.aouayeb2019 import model
 
@@ -72,6 +80,7 @@ MODELS = {
     "resnet50_roi": (lambda: _le2020("resnet50"), 8),  # Le et al. Sec. III-D at 224 (paper batch 32)
     "senet50_roi": (lambda: _le2020("senet50"), 8),
     "vgg19_roi": (lambda: _le2020("vgg19"), 8),
+    "htnet": (_htnet, 256),  # main_HTNet.py l. 222-231, 240: the paper-size network (139.6 M parameters), batch 256
 }
 DEFAULT = ("model_b", "stcnn_smic", "resnet50_roi")
 MODES = {"float32": TrainConfig(optimizer="sgd", learning_rate=1e-3),
@@ -125,18 +134,19 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=None, help="batch size (default: per model, see MODELS)")
     args = parser.parse_args(argv)
     rates = {d: matmul_rate(dtype=d) for d in ("float32", "bfloat16")}
+    size = "8192^2 on the device" if accelerator() else "2048^2"
     print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s), mixed policy here: {mixed_policy()}; "
-          f"matmul 2048^2: float32 {rates['float32'] / 1e9:.1f} GFLOP/s, "
+          f"matmul {size}: float32 {rates['float32'] / 1e9:.1f} GFLOP/s, "
           f"bfloat16 {rates['bfloat16'] / 1e9:.1f} GFLOP/s")
     print(f"{'model':<14}{'batch':>6} {'mode':<10}{'policy':<16}{'XLA':>5}{'params':>13}{'wall ms/step':>14}"
-          f"{'CPU ms/step':>13}{'CPU vs f32':>12}")
+          f"{'CPU ms/step':>13}{'CPU vs ' + args.modes[0]:>16}")
     for name in args.models:
         r = bench(name, args.modes, args.steps, args.rounds, args.batch)
         base = r["cpu"][args.modes[0]]
         for mode in args.modes:
             print(f"{name:<14}{r['batch']:>6} {mode:<10}{r['policy'][mode]:<16}{'on' if r['jit'][mode] else 'off':>5}"
                   f"{r['params'][mode]:>13,}{1000 * r['wall'][mode]:>14.0f}{1000 * r['cpu'][mode]:>13.0f}"
-                  f"{r['cpu'][mode] / base:>11.2f}x")
+                  f"{r['cpu'][mode] / base:>15.2f}x")
         keras.backend.clear_session()
     return 0
 

@@ -5,9 +5,10 @@
 Clips: the astronaut photograph (skimage.data), face region resized to 256 x 256 (and 128 x 128
 for texture scoring), shifted by a sub-pixel sinusoid per frame; content does not change these
 costs (texture scoring depends only on the frame and block sizes). Each figure is the best of
-``--repeat`` runs. "port-style" is our re-implementation of the computation pattern of
-tvaranka/Python-evm (a per-frame cv2 pyramid, the IIR on every level, collapse; docs/methods.md §1.6),
-not its code, run side by side so that the comparison survives the machine's load.
+``--repeat`` runs (the 256 x 256 texture scoring, the slowest: of ``--repeat`` - 1, at least 1).
+"port-style" is our re-implementation of the computation pattern of tvaranka/Python-evm (a per-frame cv2
+pyramid, the IIR on every level, collapse; docs/methods.md §1.6), not its code, run side by side so that the
+comparison survives the machine's load.
 
 Figures on the 2-core dev machine shared with ~8 other jobs (load average 9.5 during the run,
 so every absolute figure is several times the quiet-machine one; compare within a run),

@@ -26,7 +26,7 @@
 #       .venv/bin/python benchmarks/reproductions.py --readme   # docs/reproductions.md's HTNet block, scored anew
 #       git add docs/predictions/wang2024-paper-seed0.folds; git commit -m "..." -- docs/predictions/wang2024-paper-seed0.* \
 #           docs/reproductions.md README.md docs/reproductions.png
-#   (FILES_AT: the reply's files_at). A fresh card compiles for about 3.5 minutes before its first folds finish,
+#   (FILES_AT: the reply's files_at). A fresh card compiles for about 4 min 40 s before its first folds finish,
 #   then a fold takes about a minute a worker: on an H100 (2026-11-27) a fresh call shipped 6 folds in 420 s, and a
 #   second call on the still-warm machine 15 in 300 s (docs/performance.md, "HTNet on a lent card").
 #   A fresh card's JAX compilation cache (26 to 31 MB) stays on that card: it does not come back, and a later card
@@ -53,10 +53,10 @@ prepare)
     }
     rm -rf "$GPU"
     mkdir -p "$GPU/whl" "$GPU/data"
-    tar -cf "$GPU/htnet.tar" -C "$(dirname "$released")" "$(basename "$released")"
+    # the tree as htnet/ in the tar, whatever its folder's name here (a clone named HTNet, say): run reads that name
+    (cd "$released" && tar -cf - --transform 's,^\.,htnet,' .) >"$GPU/htnet.tar"
     tar -xf "$GPU/htnet.tar" -C "$GPU/data"  # the copy whose modification times the card's copy will have
-    MERSUITE_CACHE="$PWD/$GPU/cache" .venv/bin/python benchmarks/gpu_check.py --fill-points \
-        --released "$GPU/data/$(basename "$released")"
+    MERSUITE_CACHE="$PWD/$GPU/cache" .venv/bin/python benchmarks/gpu_check.py --fill-points --released "$GPU/data/htnet"
     rm -rf "$GPU/data"
     keras=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('keras'))")
     namex=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('namex'))")

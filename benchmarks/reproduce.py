@@ -38,8 +38,9 @@ the trained predictions not): the same predictions are expected.
 Only the experiment's name differs (``megc2019_loso`` against ``megc2019``), which a fold record holds, so that a
 folder shipped by one form is refused by the other. ``--set`` needs ``--name``, which names the shipped folder:
 folds of other settings never share one. ``--dry-run`` makes the plan, checks the shipped folder and prints the
-command; nothing is trained or shipped. Exit status: 0 when the run finished or stopped at its time limit, 2 for
-a refusal, else the run's own.
+command; nothing is trained or shipped. Exit status: 0 when every fold finished or the run stopped at its time
+limit, 2 for a refusal, else run_all.py's own (1 where it exited 0 with a fold not ok, or the plan failed without
+one).
 
 ``--no-epoch-gauge`` passes run_all.py's option: the run records no per-epoch test predictions, so it ships no
 ``<run>.epochs.csv`` and runs.json's command says so (the extra seeds of a recipe's distribution, whose last epoch
