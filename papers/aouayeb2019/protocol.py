@@ -93,8 +93,9 @@ def focal_alpha(train_labels: Sequence[int] | np.ndarray, num_classes: int) -> l
     """Sec. 3.4: alpha "set by inverse class frequency", from the fold's TRAINING labels only.
 
     ``alpha_k = (1 / n_k) / sum_j (1 / n_j)`` over the classes present (sums to 1,
-    docs/methods.md §5); a class absent from the training labels gets 0 (it is never a target, so
-    its alpha never enters the loss).
+    docs/methods.md §5); a class absent from the training labels gets 0: it is never a target, so its alpha
+    enters only Eq. 2's non-target term, as 1 - 0 = 1 (``FocalLossEq2``: the weight on pushing its probability
+    down; ``loss.form=keras`` has no such term).
     """
     counts = np.bincount(np.asarray(train_labels, dtype=int), minlength=num_classes).astype(float)
     if len(counts) > num_classes:
