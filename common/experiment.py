@@ -90,7 +90,10 @@ class FoldOutcome:
     seconds: float = 0.0
     status: str = "ok"
     reason: str = ""
-    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # JSON-serialisable extras
+    # JSON-serialisable extras. ``extra["selected_on_test"]``: what the fold's predictions were selected by on its
+    # test data, in words (e.g. a paper's best test epoch, restored): results.json's warnings and the run's
+    # summary line then say the scores are not held-out ones (common.running.runner.fold_warnings)
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

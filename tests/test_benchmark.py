@@ -55,6 +55,10 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_
     assert summary["schema"] == "mersuite.benchmark/1" and summary["profile"] == "smoke"
     assert summary["n_folds"] == 2 and summary["max_folds"] == 2 and summary["seeds"] == [0]
     assert summary["n_folds_protocol"] > 2  # the track's own count: this run is partial, and the report says so
+    # and so does each method's closing line, with what its numbers are
+    (line,) = [x for x in out.splitlines() if x.startswith("[benchmark megc2019] dummy: UF1")]
+    assert f"(pooled over folds; 95% CI over subjects; folds 2 of {summary['n_folds_protocol']} (partial run" in line
+    assert "; nothing selected on the test data; profile smoke, corpus" in line
     methods = {m["name"]: m for m in summary["methods"]}
     # what the report draws beyond the scores: every scope's confusion, each fold's scores, the training curves
     dummy = methods["dummy"]

@@ -127,6 +127,28 @@ def test_the_two_selections_follow_their_definitions():
     assert cell.startswith(f"{per_fold['scopes']['all']['uf1']['estimate']:.3f} [")
 
 
+def test_a_protocol_that_picks_its_epoch_on_the_test_data_is_not_called_honest():
+    """A fold whose run restored its best test epoch (``extra["selected_on_test"]``, reddy2019's paper protocol):
+    the gauge's first row, its sentence, the curves' caption and the run's warnings all say the score is
+    selected on the test data; a held-out run keeps the honest words."""
+    from common.evaluation.curves import training_curves
+    from common.reporting.figures import curves_legend
+    from common.running.runner import fold_warnings
+
+    held_out = es.epoch_selection(RECORDS, SUMMARY)
+    assert held_out["protocol"] == es.LABELS["protocol"] and held_out["cite"] == es.CITE_HONEST
+    assert not held_out["protocol_selects_on_test"] and fold_warnings(RECORDS, {}) == []
+    assert "never used to train or choose" in curves_legend(training_curves(RECORDS))
+    what = "the epoch of highest accuracy on the test split"
+    chosen = [{**r, "extra": {**r["extra"], "selected_on_test": what}} for r in RECORDS]
+    gauge = es.epoch_selection(chosen, SUMMARY)
+    assert gauge["protocol_selects_on_test"] and gauge["cite"] == es.CITE_SELECTED
+    assert gauge["protocol"] == f"the protocol's own epoch, itself SELECTED ON THE TEST DATA ({what})"
+    assert fold_warnings(chosen, {}) == [f"3 of 3 folds predict with {what}: SELECTED ON THE TEST DATA (the "
+                                         "paper's protocol), so these scores are not held-out ones"]
+    assert "used to choose the reported epoch (selected on the test data)" in curves_legend(training_curves(chosen))
+
+
 def test_ties_go_to_the_earliest_epoch():
     y_true = np.array([0, 1, 2])
     rows = np.array([[0, 0, 0], [0, 1, 2], [0, 1, 2], [2, 1, 0]])

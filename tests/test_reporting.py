@@ -258,6 +258,9 @@ def test_a_partial_run_is_marked_and_never_compared():
     assert tables.run_partial(partial) == "partial run: 2 of 68 folds, not comparable with published rows"
     assert pdf.run_marks(partial) == ["PARTIAL RUN: 2 of 68 folds, not comparable with published rows"]
     assert tables.run_partial({**partial, "folds_protocol": 2}) == ""
+    chosen = {**partial, "folds_protocol": 2, "selected_on_test": "the epoch of highest accuracy on the test split"}
+    assert pdf.run_marks(chosen) == ["SELECTED ON THE TEST DATA: the predictions are of the epoch of highest accuracy "
+                                     "on the test split"]  # on every page of the experiment, as a partial run's mark
     older = _experiment_summary(config={"evaluation": {"max_folds": 2}})  # written before folds_protocol
     assert tables.run_partial(older).startswith("partial run: the first 2 folds only")
     interval = {"low": 0.5, "high": 0.7}

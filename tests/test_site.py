@@ -841,3 +841,27 @@ def test_a_benchmark_as_run_all_writes_it_shows_its_own_numbers_after_its_report
         assert f'data-v="{written["pooled"]:.6f}">' in row
         assert f"({', '.join(f'{v:.3f}' for v in written['per_seed'])})" in row
     assert "left out" not in front
+
+
+def test_a_paper_run_cut_short_or_selected_on_test_is_marked_so(tmp_path):
+    """A paper's run under reports/: fewer folds than its protocol has (``folds_protocol``, e.g. a smoke or
+    ``evaluation.max_folds`` run) is partial, saying how many; one whose protocol picked its epoch on the test data
+    (``selected_on_test``) carries the test-selected mark and says what picked it; a whole held-out run neither."""
+    from common.leaderboard.site import Sources, paper_run_entry
+
+    folder = tmp_path / "reports" / "gan2019" / "megc2019"
+    folder.mkdir(parents=True)
+    shutil.copy(SHIPPED / "gan2019-paper-seed0.csv", folder / "predictions.csv")
+    whole = {"schema": "mersuite.results/1", "paper": "gan2019", "experiment": "megc2019", "profile": "paper",
+             "seed": 0, "class_names": ["negative", "positive", "surprise"], "scopes": ["all"],
+             "corpus": {"kind": "real"}, "status_counts": {"ok": 68}, "folds": [{}] * 68, "folds_protocol": 68,
+             "selected_on_test": ""}
+    cases = {"whole": whole, "cut": {**whole, "folds": [{}] * 2},
+             "selected": {**whole, "selected_on_test": "the epoch of highest accuracy on the test split"}}
+    entries = {name: paper_run_entry(folder / "results.json", summary, tmp_path / "reports", Sources(), RESAMPLES)
+               for name, summary in cases.items()}
+    assert (entries["whole"].partial, entries["whole"].test_selected) == ("", "")
+    assert entries["cut"].partial == "2 of the protocol's 68 folds run" and not entries["cut"].test_selected
+    assert entries["selected"].test_selected == ("predicts with the epoch of highest accuracy on the test split: "
+                                                 "selected on the test data")
+    assert not entries["selected"].partial

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from common.evaluation.epoch_selection import epoch_rows
+from common.evaluation.epoch_selection import epoch_rows, selected_on_test
 
 QUANTILES = (0.25, 0.75)  # the inter-quartile band: half the folds lie inside it
 # The curves, their history keys (the first one a fold has) and what they are, in the reports' words.
@@ -83,4 +83,6 @@ def training_curves(records: Sequence[Mapping[str, Any]],
         correct = sum((rows[:common] == truth[None, :]).sum(axis=1) for truth, rows in tested)
         entry["pooled"] = (np.asarray(correct, dtype=float) / sum(len(truth) for truth, _ in tested)).tolist()
         curves[name] = entry
-    return {"folds": len(scored), "quantiles": list(quantiles), "curves": curves}
+    # where the protocol picks its epoch on the test data, the test accuracy did choose it (the caption says so)
+    return {"folds": len(scored), "quantiles": list(quantiles), "curves": curves,
+            "selected_on_test": bool(selected_on_test(records))}

@@ -51,6 +51,17 @@ HOW = ("(b) each fold's predictions at the epoch of its best test accuracy; (c) 
 # One sentence, wherever the gauge is shown: why (a) is the number to cite.
 CITE_HONEST = ("Cite the protocol's own score: (b) and (c) choose the epoch with the test labels, so they "
                "measure the luck of the selection, not how the method does on a subject it has not seen.")
+# The same place, where the protocol itself picks its epoch on the test data (``selected_on_test``).
+CITE_SELECTED = ("No score here is held out: the protocol's own epoch is itself chosen with the test labels, as (b) "
+                 "and (c) are, so none of them says how the method does on data it has not seen.")
+SELECTED_KEY = "selected_on_test"  # the fold record's extra key (common.experiment.FoldOutcome)
+
+
+def selected_on_test(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What each scored fold's predictions were selected by on its test data, in words (``extra``'s
+    :data:`SELECTED_KEY`), for the folds of ``records`` whose run says so; [] for a held-out run."""
+    return [str(r["extra"][SELECTED_KEY]) for r in records
+            if r.get("status") == "ok" and (r.get("extra") or {}).get(SELECTED_KEY)]
 
 
 def epoch_rows(record: Mapping[str, Any]) -> np.ndarray | None:
@@ -169,8 +180,12 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
             single["scopes"].setdefault(scope, {}).update(values)
     selections["best_single_epoch"] = single
     models = sorted({str((r.get("extra") or {})[EPOCH_PREDICTIONS].get("model", "")) for r in scored})
-    return {"status": "measured", "reason": "", "how": HOW, "cite": CITE_HONEST, "protocol": LABELS["protocol"],
-            "model": ", ".join(models), "folds": len(scored),
+    chosen = selected_on_test(scored)
+    protocol = (f"the protocol's own epoch, itself SELECTED ON THE TEST DATA ({chosen[0]})" if chosen
+                else LABELS["protocol"])
+    return {"status": "measured", "reason": "", "how": HOW, "cite": CITE_SELECTED if chosen else CITE_HONEST,
+            "protocol": protocol, "protocol_selects_on_test": bool(chosen), "model": ", ".join(models),
+            "folds": len(scored),
             "epochs": {"min": common, "max": max(counts)}, "selections": selections}
 
 

@@ -36,7 +36,10 @@ writes them is ``common.running.runner``; the reasons a stored fold is reused or
      "folds": [{"name", "status", "reason", "seconds", "n_train", "n_test", "parameters",
                 "history", "reused"}],
      "parameters": {model: int}, "status_counts": {status: n},
-     "warnings": [sentence per kind of fold left out of the metrics: nan, failed, empty, refused],
+     "warnings": [sentence per kind of fold left out of the metrics: nan, failed, empty, refused; and one where
+                  folds predict with an epoch selected on their test data],
+     "selected_on_test": what the folds' predictions were selected by on the test data, in words ("" for a
+                         held-out run: ``common.evaluation.epoch_selection.selected_on_test``),
      "seconds": {"folds_total", "this_run"}, "environment": {...}, "finished",
      "outputs": {"dir", "results", "predictions", "folds"},
      "epoch_selection": {"status": "measured"|"n/a", "reason", "selections": {...}}

@@ -687,6 +687,10 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
     site_csv = sources.add(csv_path, f"reports/{relative}/predictions.csv")
     weights = ((summary.get("config") or {}).get("train") or {}).get("weights")
     failed = {s: n for s, n in (summary.get("status_counts") or {}).items() if s != "ok"}
+    folds, protocol = len(summary.get("folds") or ()), int(summary.get("folds_protocol") or 0)
+    partial = "; ".join(([f"{folds} of the protocol's {protocol} folds run"] if 0 < folds < protocol else [])
+                        + ([f"folds not scored: {failed}"] if failed else []))
+    selected = str(summary.get("selected_on_test") or "")
     return Entry(
         slug=f"run-{pages.safe(relative)}", label=f"{summary['paper']} / {summary['experiment']} "
                                                  f"({summary.get('profile')}, seed {summary.get('seed')})",
@@ -694,7 +698,7 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
         scores=scope_cells([predictions], k, scopes, n_resamples),
         seeds=(int(summary.get("seed", 0)),), corpus=_corpus(summary.get("corpus", {})),
         synthetic=_synthetic(summary.get("corpus", {})),
-        partial=f"folds not scored: {failed}" if failed else "",
+        partial=partial, test_selected=f"predicts with {selected}: selected on the test data" if selected else "",
         runs=(Run(name=f"seed {summary.get('seed')}", seed=int(summary.get("seed", 0)), predictions=predictions,
                   file=site_csv, confusion=pages.confusions(predictions, scopes, k)),),
         sources=(("the run's results.json", sources.add(path, f"reports/{relative}/results.json")),

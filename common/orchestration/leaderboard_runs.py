@@ -392,9 +392,13 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
     for row in summary["methods"]:
         scores = row["scores"].get("all", {})
         line = "  ".join(f"{m.upper()} {summary_module.score_text(scores.get(m))}" for m in ("uf1", "uar"))
-        logger.info(f"[benchmark {track.name}] {row['name']}: {line} (pooled over folds; 95% CI over subjects"
-                    f"{' x seeds' if len(seed_list) > 1 else ''}; profile {profile}, corpus "
-                    f"{corpus_label(summary['corpus'])})")
+        folds = summary_module.method_folds_text(summary, row)
+        chosen = any(run.get("selected_on_test") for run in row.get("runs") or [])
+        logger.info(f"[benchmark {track.name}] {row['name']}: {line} (pooled over folds"
+                    f"{', mean over seeds' if len(seed_list) > 1 else ''}; 95% CI over subjects"
+                    f"{' x seeds' if len(seed_list) > 1 else ''}; {f'folds {folds}; ' if folds else ''}"
+                    f"{'SELECTED ON THE TEST DATA' if chosen else 'nothing selected on the test data'}; "
+                    f"profile {profile}, corpus {corpus_label(summary['corpus'])})")
     return bench
 
 
@@ -448,7 +452,8 @@ def _method_dict(m: MethodRun, profile: str, statistics: Mapping[str, Any]) -> d
         "epoch_selection": [res.summary.get("epoch_selection") or {"status": "n/a", "reason": "not computed"}
                             for res in m.runs],
         "runs": [{"seed": seed, "dir": res.summary["outputs"]["dir"], "status_counts": res.summary["status_counts"],
-                  "warnings": res.summary["warnings"], "metrics": res.summary["metrics"]["pooled"],
+                  "warnings": res.summary["warnings"], "selected_on_test": res.summary.get("selected_on_test", ""),
+                  "metrics": res.summary["metrics"]["pooled"],
                   "fold_mean": res.summary["metrics"]["fold_mean"],
                   "folds": [{k: f[k] for k in ("name", "status", "reason", "seconds", "reused")}
                             for f in res.summary["folds"]]}

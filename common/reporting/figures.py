@@ -398,7 +398,8 @@ def curves_legend(curves: Mapping[str, Any]) -> str:
     return (f"Line: median over the {n} scored folds; band: their {low}-{high} % quantiles (half the folds lie "
             "inside); grey dashes: test accuracy pooled over all folds' test clips. Folds that recorded fewer epochs "
             "leave the later epochs' median and band. Test accuracy: the epoch gauge's per-epoch predictions, "
-            "never used to train or choose the reported epoch.")
+            + ("which the protocol itself used to choose the reported epoch (selected on the test data)."
+               if curves.get("selected_on_test") else "never used to train or choose the reported epoch."))
 
 
 def curves_row(curves: Mapping[str, Any], colour: str = style.PALETTE[0]) -> Callable[[plt.Figure, list[float]], None]:

@@ -78,11 +78,14 @@ def _banner(profile: Any, corpus: Mapping[str, Any]) -> str:
 
 def run_marks(res: Mapping[str, Any]) -> list[str]:
     """What an experiment's every page must say beside its numbers: whose weights they are (a ``--weights``
-    run: the authors', evaluated, not trained here) and that a run with fewer folds than its protocol is
+    run: the authors', evaluated, not trained here), that its protocol picked the predictions' epoch on the test
+    data (``selected_on_test``: not a held-out score), and that a run with fewer folds than its protocol is
     partial, not comparable with published rows."""
     marks = []
     if res.get("released_weights"):
         marks.append("WEIGHTS: " + tables.weights_line(res["released_weights"]))
+    if res.get("selected_on_test"):
+        marks.append(f"SELECTED ON THE TEST DATA: the predictions are of {res['selected_on_test']}")
     partial = tables.run_partial(res)
     if partial:
         marks.append(tables.shout(partial))
@@ -480,7 +483,9 @@ def epoch_selection_table(res: Mapping[str, Any], intervals: Mapping[str, Any]) 
     pooled = res.get("metrics", {}).get("pooled", {}).get("all", {})
     header = ["selection", "epoch"] + [f"{m} pooled [95% CI]" for m in metric_list] \
         + [f"{m} inflation [95% CI]" for m in metric_list]
-    rows = [[gauge["protocol"], "fixed by the protocol",
+    fixed = ("chosen by the protocol on the test data" if gauge.get("protocol_selects_on_test")
+             else "fixed by the protocol")
+    rows = [[gauge["protocol"], fixed,
              *[score_with_interval(pooled.get(m), interval_of(intervals, "all", m)) for m in metric_list],
              *["–" for _ in metric_list]]]
     for name, selection in gauge["selections"].items():

@@ -327,7 +327,7 @@ def leaderboard(track: TrackPages) -> str:
         cells += [score_cell(all_scope.get(metric), link, title, digits=digits) for metric in METRICS]
         if entry.best_epoch is not None:
             cells.append(pair_cell(entry.best_epoch.get("all"), f"{quote(page_link)}#sources-epochs", title))
-        elif entry.kind == OUR_RUN and entry.runs:
+        elif entry.kind == OUR_RUN and entry.runs and not entry.test_selected:
             cells.append('<td class="n" data-v=""><span class="mark m-last">last epoch only</span></td>')
         else:
             cells.append('<td class="n" data-v=""></td>')
@@ -346,7 +346,8 @@ def index_page(tracks: Sequence[TrackPages], command: str, notes: Sequence[str],
              "over seeds; 95 % percentile intervals of a bootstrap over subjects, crossed with seeds where there are "
              f"several, {resamples:,} resamples) from the files in <a href=\"files/index.html\">files/</a>, which "
              "this site holds. "
-             "A network's own number is its last epoch; the best test epoch of each fold (each subject under "
+             "A network's own number is its last epoch (where a paper's protocol picks its epoch on the test data, "
+             "the row is marked so); the best test epoch of each fold (each subject under "
              "leave-one-subject-out, each database under leave-one-database-out) is shown beside it where a "
              "per-epoch record exists, and is a selection on the test data (cite the last epoch). Click a column "
              "to sort; click an entry for its confusion matrices, curves and files.</p>",

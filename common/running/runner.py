@@ -64,7 +64,7 @@ from common.datasets.tables import sheets_under
 from common.errors import RunError, WorkSavedError
 from common.evaluation import metrics as metrics_module
 from common.evaluation.comparison import comparison_rows, released_weights_record
-from common.evaluation.epoch_selection import epoch_selection
+from common.evaluation.epoch_selection import epoch_selection, selected_on_test
 from common.running.corpus import load_datasets
 from common.preprocessing.cache import frames_fingerprint
 from common.environment import environment
@@ -369,7 +369,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     if pooled.get("uf1") is not None:
         logger.info(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
                     f"on {pooled['n']} samples (profile {profile}, corpus {corpus_label(results['corpus'])})"
-                    + ("; the authors' released weights, not trained here" if weights else ""))
+                    + ("; the authors' released weights, not trained here" if weights else "")
+                    + ("; selected on the test data (WARNING below)" if selected_on_test(records) else ""))
     if folds_protocol > len(folds):
         logger.warning(f"{tag} partial run: {len(folds)} of {folds_protocol} folds, not comparable with published "
                        "numbers")
@@ -417,6 +418,10 @@ def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[st
     if counts["refused"]:
         warnings.append(f"{names('refused')} were refused before training (a training part with fewer than two "
                         f"classes; each fold's reason says which) and are not in the scores")
+    selected = selected_on_test(records)
+    if selected:
+        warnings.append(f"{len(selected)} of {len(records)} folds predict with {selected[0]}: SELECTED ON THE TEST "
+                        "DATA (the paper's protocol), so these scores are not held-out ones")
     return warnings
 
 
@@ -447,6 +452,7 @@ def _results(paper_id, experiment, selection, config, profile, seed, overrides, 
                    "n_train": r["n_train"], "n_test": r["n_test"], "parameters": r["parameters"],
                    "history": r["history"], "reused": r["fold"] in reused} for r in records],
         "parameters": parameters, "status_counts": status_counts, "warnings": fold_warnings(records, aggregated),
+        "selected_on_test": next(iter(selected_on_test(records)), ""),
         "seconds": {"folds_total": sum(r["seconds"] for r in records), "this_run": seconds_this_run},
         "environment": environment(), "finished": datetime.datetime.now().isoformat(timespec="seconds"),
         "outputs": {"dir": exp_dir, "results": exp_dir / "results.json", "predictions": exp_dir / "predictions.csv",

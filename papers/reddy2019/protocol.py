@@ -181,6 +181,15 @@ def folds(selection: Selection, config: ReddyConfig, seed: int) -> list[Fold]:
 
 
 # ----------------------------------------------------------------------------- training (Sec. IV-B, V)
+# What the best-epoch selection picks on (``FoldOutcome.extra["selected_on_test"]``: the run's warnings say so).
+SELECTED_ON_TEST = {
+    "paper": "the epoch of highest accuracy on the test split, restored after training (Sec. IV-B's code, README "
+             "ledger 11)",
+    "whole_set": "the epoch of highest accuracy on the whole data set, test split included, restored after training "
+                 "(the FuseNet scripts, README ledger 11)",
+}
+
+
 def _best_epoch_callback(epochs: int) -> keras.callbacks.Callback:
     """The paper/code's best-epoch selection on the validation (= test) split."""
     return keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=epochs + 1,
@@ -249,6 +258,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                                "validation": "whole data set" if variant == "whole_set" else "20% split"}
         if variant in ("paper", "whole_set") and history.get("val_accuracy"):
             out["best_epoch"] = int(np.argmax(history["val_accuracy"]) + 1)
+            out["selected_on_test"] = SELECTED_ON_TEST[variant]
         if variant == "whole_set":
             out.update(whole_set_accuracy(model, _one(x_val), y_val, len(y_train), config.train.batch_size))
         if config.data.database == "casme_sq":
@@ -402,6 +412,8 @@ def run_kernel_study(ctx: FoldContext) -> FoldOutcome:
     extra = {"variant": config.protocol.variant, "counts": table4_counts(ctx.selection, ctx.fold),
              "kernels": {k: {f: v for f, v in r.items() if f != "probabilities"} for k, r in results.items()},
              **gauge}
+    if config.protocol.variant == "paper":
+        extra["selected_on_test"] = SELECTED_ON_TEST["paper"]
     return outcome(ctx, results[paper_kernel]["probabilities"], {},
                    {f"microexpstcnn_{k}": r["parameters"] for k, r in results.items()}, started, extra)
 
