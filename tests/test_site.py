@@ -317,6 +317,7 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     row = front[front.index('id="megc2019--score-score_megc2019_theirs"'):]
     row = row[:row.index("</tr>")]
     assert "synthetic corpus" in row and "partial" in row and f"{scores['all']['uf1']['pooled']:.3f}" in row
+    assert "selection unknown</span>" in row  # its epoch may have been picked on the test subjects: not last-epoch
     assert "last epoch only" in front  # the shipped run without a per-epoch record
     # the run shipped fold by fold: partial, its last epoch and its best test epoch per subject (here the true class
     # at epochs 2 and 3: UF1 1 on its clips)
@@ -345,6 +346,8 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     pairs = (index.parent / "pairs.html").read_text(encoding="utf-8")
     # UF1 and UAR against the shipped run (on the 200 clips both hold) and against the two runs shipped fold by fold
     assert pairs.count("theirs.csv (scored)") == 6 and ">200 (242 left out)<" in pairs
+    # each pair's entries keep their marks: the synthetic, partial score is never read as a real, whole one
+    assert pairs.count('theirs.csv (scored)</a><span class="mark m-synthetic"') == 6
 
 
 def test_the_site_option_refuses_a_file_in_place_of_its_folder_and_options_it_does_not_use(capsys, tmp_path):

@@ -45,7 +45,7 @@ from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
-                                        missing_folds, pooled_uf1, ranks, score_text, test_selected)
+                                        interval_text, missing_folds, pooled_uf1, ranks, score_text, test_selected)
 from common.leaderboard.tracks import fold_word, folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
@@ -639,8 +639,9 @@ def _scores_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
                                "95% CI", "fold mean", "pooled per seed", "sd over seeds", "n / subjects",
                                "p vs chance per seed"], rows,
                                subtitle=_short(summary) + "    pooled: one confusion matrix over all folds (MEGC "
-                               "rule); fold mean: mean of per-fold scores;\np vs chance: label permutation of this "
-                               "method's predictions, one-sided",
+                               "rule); fold mean: mean of per-fold scores;\n95% CI: "
+                               + str(interval_text(summary, {"interval": True}, len(summary["seeds"])))
+                               + "; p vs chance: label permutation of this method's predictions, one-sided",
                                col_widths=[0.16, 0.07, 0.06, 0.09, 0.12, 0.08, 0.14, 0.08, 0.09, 0.11])
 
 

@@ -657,7 +657,7 @@ def score_entry(path: Path, summary: Mapping[str, Any], root: Path, sources: Sou
     return Entry(slug=f"score-{pages.safe(relative)}", label=f"{Path(source.get('path', folder.name)).name} (scored)",
                  kind=kind, scores=scope_cells([predictions], k, scopes, n_resamples),
                  corpus=_corpus(summary.get("corpus", {})), synthetic=_synthetic(summary.get("corpus", {})),
-                 partial=partial,
+                 partial=partial, selection=str(summary.get("selection") or "unknown"),
                  runs=(Run(name=folder.name, seed=None, predictions=predictions, file=site_csv,
                            confusion=pages.confusions(predictions, scopes, k)),),
                  command=str(summary.get("command", "")),

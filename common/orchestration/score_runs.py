@@ -169,8 +169,8 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     if against:
         for metric, c in against["comparisons"].items():
             lines.append(f"[score {track}] against {c['b']}: {metric.upper()} file minus ours {c['difference']:+.4f} "
-                         f"[{c['low']:+.4f}, {c['high']:+.4f}] (pooled over folds, paired bootstrap over subjects), "
-                         f"paired permutation p {c['p_value']:.4f}, on {against['n']} clips")
+                         f"[{c['low']:+.4f}, {c['high']:+.4f}] (pooled over folds, 95% paired bootstrap over "
+                         f"subjects), paired permutation p {c['p_value']:.4f}, on {against['n']} clips")
         if against.get("note"):
             lines.append(f"[score {track}] against {against['b']}: {against['note']}")
     return lines

@@ -84,8 +84,9 @@ class Entry:
     ``best_epoch``: the same with each fold at its best test epoch, None where no per-epoch record exists
     ("last epoch only"); ``published[(metric, scope)] = (value, source, test-selected)``: what its authors
     published for it. ``partial``, ``synthetic``, ``test_selected``: the marks, each with its reason ("" where
-    it does not apply). ``sources``: ``(what, site-relative path)`` of every file its numbers come from;
-    ``command``: what made them."""
+    it does not apply). ``selection``: how a scored file's predictions were selected, as its score recorded it
+    ("" for the suite's own runs: the last epoch). ``sources``: ``(what, site-relative path)`` of every file its
+    numbers come from; ``command``: what made them."""
 
     slug: str
     label: str
@@ -96,6 +97,7 @@ class Entry:
     synthetic: str = ""
     partial: str = ""
     test_selected: str = ""
+    selection: str = ""
     best_epoch: Mapping[str, Mapping[str, Cell]] | None = None
     best_epoch_seeds: tuple[int, ...] = ()
     published: Mapping[tuple[str, str], tuple[float, str, bool]] = dataclasses.field(default_factory=dict)
@@ -329,6 +331,9 @@ def leaderboard(track: TrackPages) -> str:
             cells.append(pair_cell(entry.best_epoch.get("all"), f"{quote(page_link)}#sources-epochs", title))
         elif entry.kind == OUR_RUN and entry.runs and not entry.test_selected:
             cells.append('<td class="n" data-v=""><span class="mark m-last">last epoch only</span></td>')
+        elif entry.selection.startswith("unknown"):  # a scored file: its own epoch may have been picked on test
+            cells.append(f'<td class="n" data-v=""><span class="mark m-test" title="{esc(entry.selection)}">'
+                         "selection unknown</span></td>")
         else:
             cells.append('<td class="n" data-v=""></td>')
         cells += [pair_cell(entry.scores.get(scope), link, title, digits) for scope, _ in databases]
@@ -498,6 +503,11 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
         rows.append(f"<tr><th>{esc(name)}</th>{''.join(cells)}<td>{published_text(entry, scope)}</td></tr>")
     parts.append(f'<h2 id="scores">Scores</h2><div class="scroll"><table class="scores"><thead>{head}</thead>'
                  f'<tbody>{"".join(rows)}</tbody></table></div>')
+    own = ("; a network's at its last epoch" if entry.kind == OUR_RUN and not entry.test_selected
+           else "; at the epoch its protocol picked on the test data" if entry.test_selected else "")
+    parts.append('<p class="muted">UF1 and UAR pooled over the folds (one confusion matrix, the MEGC rule), the mean '
+                 "over seeds where there are several; 95 % percentile intervals of a bootstrap over subjects, crossed "
+                 f"with seeds (common.evaluation.statistics; its resamples: the front page){esc(own)}.</p>")
     if not epochs and entry.kind == OUR_RUN and entry.runs:
         parts.append('<p><span class="mark m-last">last epoch only</span> no per-epoch record of these runs is '
                      "here, so the best test epoch cannot be shown beside the last.</p>")
@@ -608,7 +618,7 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
                            '<td data-v=""></td>' for c in correct.values())
         index_rows.append(f'<tr><td><a href="{href(name)}">{esc(database)} / {esc(subject)}</a></td>'
                           f'<td class="n" data-v="{len(clips)}">{len(clips)}</td>{accuracy}</tr>')
-    head = "<tr><th>subject</th><th>clips</th>" + "".join(f"<th>{breakable(e.label)}: right / predicted</th>"
+    head = "<tr><th>subject</th><th>clips</th>" + "".join(f"<th>{breakable(e.label)}: right / predicted{marks(e)}</th>"
                                                           for e in with_runs) + "</tr>"
     pages["index.html"] = page(f"Subjects: {track.name}", (
         f"<h1>Subjects of {esc(track.title)}</h1><p class=\"lead\">Each subject's clips: how many every entry got "
@@ -630,7 +640,8 @@ def pairs_page(tracks: Sequence[TrackPages], resamples: int) -> str:
     for track in tracks:
         if not track.pairs:
             continue
-        labels = {e.slug: f'<a href="{href(entry_page_name(track.name, e))}">{esc(e.label)}</a>' for e in track.entries}
+        labels = {e.slug: f'<a href="{href(entry_page_name(track.name, e))}">{esc(e.label)}</a>{marks(e)}'
+                  for e in track.entries}
         rows = []
         for pair in track.pairs:
             c = pair.comparison
