@@ -222,6 +222,11 @@ def test_loso_report_pages_draw_from_the_result_and_the_report_siblings_only(tmp
         assert pdf_path.stat().st_size > 0
     lines = "\n".join(pages.database_lines(casme2, "casme2", None))
     assert "0.1234" in lines and "megc2019_loso not run in this report" in lines
+    assert "PARTIAL" not in lines  # a whole run carries no mark; a run cut short names itself beside the paper's
+    cut = {**casme2, "folds": [{}] * 2, "folds_protocol": 26}
+    first = pages.database_lines(cut, "casme2", None)[0]
+    assert first == "casme2_loso: PARTIAL RUN: 2 of 26 folds, not comparable with published rows"
+    assert pages.tables_2_3_lines(results, {"casme2": cut, "smic": None, "samm": None})[0] == first
     cells = {pair: None for pair in reported.CROSS_PAIRS}
     cells[reported.CROSS_PAIRS[0]] = {"uf1": 0.4567, "uar": 0.5}
     lines = "\n".join(pages.table_7_lines(cells))

@@ -209,6 +209,34 @@ def test_split_run_page_says_what_the_comparison_rows_hold():
     assert "NOT like with like" in split_model.reported[1].note
 
 
+def test_the_pages_beside_the_papers_numbers_say_a_run_is_partial(monkeypatch):
+    """A scenario run cut to fewer folds than its protocol (and a split-runs experiment cut the same way): the page
+    that puts our fold mean beside Table 4 (or our runs beside Sec. 8.1's) leads its subtitle with the mark."""
+    import types
+
+    from common.reporting import figures
+    from papers.talluri2022 import pages
+
+    subtitles = []
+    monkeypatch.setattr(figures, "table_pages", lambda *args, subtitle="", **kw: subtitles.append(subtitle) or [])
+    monkeypatch.setattr(figures, "curves_page", lambda *args, **kw: None)
+    monkeypatch.setattr(pages, "_save", lambda pdf, fig: None)
+    records = [{"fold": "fold1", "y_true": [0, 1], "y_pred": [0, 1], "history": {"val_accuracy": [0.5, 1.0]}}]
+    selection = types.SimpleNamespace(datasets=np.array(["casme2", "casme2"]), labels=[0, 1],
+                                      class_names=("happy", "surprise"))
+    config = types.SimpleNamespace(protocol=types.SimpleNamespace(train=("casme2",), test=("casme2",),
+                                                                  cross_test="whole"),
+                                   model=types.SimpleNamespace(name="split_model"))
+    for folds_protocol, expected in ((1, ""), (5, "PARTIAL RUN: 1 of 5 folds, not comparable with published rows. ")):
+        result = types.SimpleNamespace(records=records, selection=selection, config=config, name="casme2_intra",
+                                       summary={"folds": records, "folds_protocol": folds_protocol})
+        subtitles.clear()
+        pages.scenario_pages(None, result)
+        pages.split_run_pages(None, result)
+        assert len(subtitles) == 2
+        assert all(s.startswith(expected) if expected else "PARTIAL" not in s for s in subtitles), subtitles
+
+
 def test_motion_input_option_uses_training_statistics_and_is_off_in_the_paper_profile():
     from common.config import apply_overrides
     from common.running.profiles import effective_config

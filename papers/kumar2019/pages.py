@@ -23,6 +23,7 @@ from common.datasets import DATABASE_TITLES
 from common.reporting.arrays import load_fold_arrays
 from papers.kumar2019 import reported
 from common.reporting import figures
+from common.reporting.tables import score_marks
 import matplotlib.pyplot as plt
 
 NOT_RUN = "not run in this report"
@@ -58,6 +59,13 @@ def baseline_lines(scopes: tuple[str, ...]) -> list[str]:
     return lines
 
 
+def _marks(runs: list[tuple[str, Mapping[str, Any] | None]]) -> list[str]:
+    """Each shown run's marks beside the paper's numbers (``tables.score_marks``: partial, folds left out), named,
+    then a blank line; [] when every run shown is whole."""
+    marks = [f"{name}: {mark}" for name, run in runs if run is not None for mark in score_marks(run)]
+    return marks + [""] * bool(marks)
+
+
 def tables_2_3_lines(results: Mapping[str, Any], database_runs: Mapping[str, Mapping[str, Any] | None]) -> list[str]:
     """Table 2 (counts) and Table 3 (UAR, UF1) beside ours, and the tables' own consistency.
 
@@ -69,7 +77,8 @@ def tables_2_3_lines(results: Mapping[str, Any], database_runs: Mapping[str, Map
     per_fold = results["metrics"].get("per_fold", {})
     scopes = ("all",) + reported.DATABASES
     columns = reported.TABLE_COLUMNS  # the paper's headings
-    lines = ["Table 2 (samples per class) and subjects: paper / ours", ""]
+    runs = [("megc2019_loso", results), *((f"{db}_loso", database_runs.get(db)) for db in reported.DATABASES)]
+    lines = _marks(runs) + ["Table 2 (samples per class) and subjects: paper / ours", ""]
     lines.append(f"{'':10s}" + "".join(f"{c:>16s}" for c in reported.CLASSES) + f"{'subjects':>16s}")
     for scope in scopes:
         matrix = np.asarray(pooled.get(scope, {}).get("confusion", np.zeros((3, 3))), dtype=int)
@@ -149,7 +158,8 @@ def database_lines(results: Mapping[str, Any], database: str, composite: Mapping
     slice_ = _pooled(composite, database)
     column = reported.TABLE_COLUMNS[database]
     paper = reported.TABLE_3[database]
-    lines = [f"Table 3, {column} column: paper / ours, pooled over this run's LOSO folds ({_title(database)} alone, "
+    lines = _marks([(f"{database}_loso", results), ("megc2019_loso", composite)])
+    lines += [f"Table 3, {column} column: paper / ours, pooled over this run's LOSO folds ({_title(database)} alone, "
              "Sec. 4)", "",
              f"{'':26s}{'UAR':>9s}{'UF1':>9s}{'accuracy':>10s}",
              f"{'paper (Our Approach)':26s}{paper['uar']:>9.4f}{paper['uf1']:>9.4f}{'':>10s}",

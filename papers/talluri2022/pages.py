@@ -33,8 +33,10 @@ def _pct(value) -> str:
 
 
 def scenario_pages(pdf, result: ExperimentResult, context: ReportContext | None = None) -> None:
-    """Selection counts beside Table 1 and the accuracy of each fold."""
+    """Selection counts beside Table 1 and the accuracy of each fold; the run's marks beside the paper's numbers
+    (``tables.score_marks``: a partial run, folds left out) lead the subtitle."""
     from common.reporting.figures import table_pages
+    from common.reporting.tables import score_marks
 
     records = result.records
     selection, protocol = result.selection, result.config.protocol
@@ -67,9 +69,11 @@ def scenario_pages(pdf, result: ExperimentResult, context: ReportContext | None 
     else:
         note = "Intra-dataset stratified 5-fold"
     for fig in table_pages(f"Talluri et al.: {result.name}", ["quantity", "paper", "ours"], rows,
-                           subtitle=_wrap(note + ". Table 1 counts per database (SMIC: positive -> happy, negative -> "
-                                    "disgust, assumed); Table 1 lists SAMM disgust 15 / surprise 9, the release has "
-                                    "9 / 15; CASME II 32/63/28 vs the coding file's 33/63/25.")):
+                           subtitle=_wrap("".join(f"{mark}. " for mark in score_marks(result.summary))
+                                          + note + ". Table 1 counts per database (SMIC: positive -> happy, "
+                                          "negative -> disgust, assumed); Table 1 lists SAMM disgust 15 / surprise "
+                                          "9, the release has 9 / 15; CASME II 32/63/28 vs the coding file's "
+                                          "33/63/25.")):
         _save(pdf, fig)
 
 
@@ -109,6 +113,7 @@ def split_run_pages(pdf, result: ExperimentResult, context: ReportContext | None
     """Sec. 8.1: each random split (paper: Run-1 85.2%, Run-3 45%; Model-C 80.3%), like-with-like
     summaries (best run and mean over the runs, at the last epoch and at the curve's peak), and the Fig. 4 curves."""
     from common.reporting.figures import curves_page, table_pages
+    from common.reporting.tables import score_marks
 
     records = result.records
     model = result.config.model.name
@@ -126,7 +131,8 @@ def split_run_pages(pdf, result: ExperimentResult, context: ReportContext | None
              ["mean over the runs", "-", _pct(summary["mean_last"]), _pct(summary["mean_peak"])]]
     for fig in table_pages(f"Sec. 8.1: random train-test splits ({model}, CASME II)",
                            ["run", "paper", "ours, last epoch", "ours, peak of the test curve"], rows,
-                           subtitle=_wrap("Paper: Run-1 85.2% is the best of five runs (Run-3 45%); Model-C 80.3%. "
+                           subtitle=_wrap("".join(f"{mark}. " for mark in score_marks(result.summary))
+                                          + "Paper: Run-1 85.2% is the best of five runs (Run-3 45%); Model-C 80.3%. "
                                           "We predict with the last epoch; the peak is picked on the test split "
                                           "(optimistic). " + COMPARED[model])):
         _save(pdf, fig)
