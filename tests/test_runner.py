@@ -42,6 +42,10 @@ def test_resume_after_interrupt_gives_identical_results(dummy_corpus, tmp_path, 
     lines = caplog.messages  # the run's log lines
     assert dummy_paper.HOOKS["ran"] == ALL_FOLDS
     assert any("fold 4/4" in line and "ETA" not in line for line in lines)
+    # each fold's scores say what they are: that fold's own test clips (a corpus the runner reads as real here)
+    scored = [line for line in lines if " uf1=" in line]
+    assert len(scored) == len(full["folds"]) == 4
+    assert all(" on its 6 test clips in " in line and "SYNTHETIC" not in line for line in scored), scored
     assert any("ETA" in line for line in lines)
 
     out = tmp_path / "resumed"
@@ -157,6 +161,18 @@ def test_weight_decay_is_half_l2_of_every_kernel():
 
 
 FAST = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fold)  # Keras-free, for speed
+
+
+def test_a_folds_line_on_the_synthetic_corpus_says_so():
+    import types
+
+    from common.running.fold_jobs import fold_line
+
+    job = types.SimpleNamespace(label="[p/e] fold 1/2 s01", selection=types.SimpleNamespace(class_names=("a", "b")),
+                                synthetic=True)
+    record = {"status": "ok", "y_true": [0, 1, 1], "y_pred": [0, 1, 0], "seconds": 1.0, "reason": ""}
+    assert fold_line(job, record) == ("[p/e] fold 1/2 s01: ok uf1=0.667 acc=0.667 on its 3 test clips (SYNTHETIC "
+                                      "corpus) in 0m01s")
 
 
 def test_damaged_fold_files_are_recomputed_with_a_notice(dummy_corpus, tmp_path, caplog):

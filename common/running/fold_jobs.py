@@ -173,6 +173,7 @@ class FoldJob:
     position: int  # 1-based, among ``total`` folds (log lines)
     total: int
     record_epochs: bool = True  # FoldContext.record_epochs: the epoch-selection gauge's record
+    synthetic: bool = False  # the synthetic corpus: said on each fold's log line beside its scores
 
     @property
     def path(self) -> Path:
@@ -321,11 +322,13 @@ def failed_fold_record(job: FoldJob, reason: str, seconds: float) -> dict:
 
 
 def fold_line(job: FoldJob, record: Mapping[str, Any], after: str = "") -> str:
-    """The log line of a finished fold: status, its UF1 and accuracy, its time, then ``after`` and the reason."""
+    """The log line of a finished fold: status, its UF1 and accuracy on its own test clips (and that the corpus is
+    synthetic, where it is), its time, then ``after`` and the reason."""
     score = ""
     if record["y_pred"]:
         s = metrics_module.scores(record["y_true"], record["y_pred"], len(job.selection.class_names))
-        score = f" uf1={s['uf1']:.3f} acc={s['accuracy']:.3f}"
+        score = (f" uf1={s['uf1']:.3f} acc={s['accuracy']:.3f} on its {len(record['y_pred'])} test clips"
+                 + (" (SYNTHETIC corpus)" if job.synthetic else ""))
     excluded = "; not in the metrics" if record["status"] == "nan" else ""
     reason = f" ({record['reason']}{excluded})" if record["reason"] else ""
     return f"{job.label}: {record['status']}{score} in {duration(record['seconds'])}{after}{reason}"

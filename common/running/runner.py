@@ -286,7 +286,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     jobs = {fold.name: FoldJob(tag=tag, selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
                                base=base, fingerprint=fold_fingerprint(base, selection, fold, inputs),
                                folds_dir=folds_dir,
-                               position=i, total=len(folds), record_epochs=run.record_epochs)
+                               position=i, total=len(folds), record_epochs=run.record_epochs, synthetic=synthetic)
             for i, fold in enumerate(folds, 1)}
     states = {name: _stored_state(job.path, job.fold, job.fingerprint, selection, n_classes, run.fresh)
               for name, job in jobs.items()}
