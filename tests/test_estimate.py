@@ -149,7 +149,7 @@ def test_identical_models_are_timed_once_and_missing_hooks_are_not_estimated(dum
     assert sum("the same model as dummy_mlp, timed before" in line for line in lines) == 1
     assert not third.estimated and third.folds == 4 and "not estimated" in third.note
     table = estimate_table.format_estimate(result)
-    assert "OVERALL (2 of 3 experiments estimated)" in table
+    assert "OVERALL, PROJECTED (2 of 3 experiments estimated)" in table
     assert "not estimated: dummy/bare (the reason is under each)" in table
 
 
@@ -207,7 +207,7 @@ def test_cli_estimate_prints_the_table_and_trains_nothing(dummy_corpus, capsys, 
                         registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert "PROJECTION" in out and "dummy/toy_loso" in out and "OVERALL (1 of 1" in out
+    assert "PROJECTION" in out and "dummy/toy_loso" in out and "OVERALL, PROJECTED (1 of 1" in out
     # no fold ran
     assert dummy_paper.HOOKS["ran"] and all(k.startswith("preprocess:") for k in dummy_paper.HOOKS["ran"])
     assert not (tmp_path / "o").exists()

@@ -67,12 +67,13 @@ def format_estimate(est: Estimate) -> str:
         lines.append(f"  peak memory: {memory(e.peak_rss_bytes + e.arrays_bytes)} = process peak "
                      f"{memory(e.peak_rss_bytes)} (measured, ru_maxrss) + training inputs {memory(e.arrays_bytes)} "
                      "(float32, estimate)")
-        lines.append(f"  total: {duration(e.total_seconds)}")
+        lines.append(f"  total: {duration(e.total_seconds)} (projected)")
         lines.append("")
     estimated = [e for e in est.experiments if e.estimated]
     missing = [f"{e.paper}/{e.experiment}" for e in est.experiments if not e.estimated]
-    lines.append(f"OVERALL ({len(estimated)} of {len(est.experiments)} experiments estimated): preprocessing "
-                 f"{duration(est.preprocess_seconds)} (first pass; experiments sharing a cached stage pay it once), "
+    lines.append(f"OVERALL, PROJECTED ({len(estimated)} of {len(est.experiments)} experiments estimated): "
+                 f"preprocessing {duration(est.preprocess_seconds)} (first pass; experiments sharing a cached stage "
+                 "pay it once), "
                  f"training {duration(est.training_seconds)}, total "
                  f"{duration(est.training_seconds + est.preprocess_seconds)} (CPU time {duration(est.cpu_seconds)}); "
                  f"peak memory {memory(est.peak_bytes)}")
