@@ -760,7 +760,9 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
     array claims 2 GB took 8 GB before the refusal. Keras writes its arrays uncompressed, so their claimed sizes
     together are at most the file's ``size`` here; the attributes' at most :data:`HDF5_ATTRIBUTE_BYTES`, the
     objects walked at most :data:`HDF5_OBJECTS`, every array one of numbers. Keras follows a soft or external link
-    (another object, another file of the machine); it writes none, and one is refused."""
+    (another object, another file of the machine), and h5py reads an array kept in external raw files or mapped
+    from other files (a virtual dataset: ``/dev/urandom`` gives random weights, a named pipe a hang); Keras writes
+    none of these, and one is refused."""
     import h5py  # read only here: Keras's own reader of its weights files
 
     survey = {"objects": 0, "arrays": 0, "array_bytes": 0, "attribute_bytes": 0}
@@ -801,6 +803,10 @@ def hdf5_problem(source: str | Path | BinaryIO, size: int) -> tuple[str, int]:
             if isinstance(item, h5py.Dataset):
                 if item.dtype.kind not in "fiub":
                     found.append(f"{name[:100]!r} is not an array of numbers ({item.dtype})")
+                elif item.external or item.is_virtual:  # its data would be read from other files of the machine
+                    how = "external storage" if item.external else "a virtual dataset"
+                    found.append(f"{name[:100]!r} keeps its data in other files ({how}: Keras writes neither, and "
+                                 "would read another file)")
                 survey["array_bytes"] += claimed(item.shape, item.dtype.itemsize)
                 if name.split("/", 1)[0] != "optimizer":
                     survey["arrays"] += 1

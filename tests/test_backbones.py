@@ -299,6 +299,25 @@ def test_a_keras_weights_file_is_surveyed_before_keras_reads_an_array(tmp_path):
         handle["layers/conv2d/vars/extra"] = h5py.ExternalLink(str(tmp_path / "other.h5"), "/data")
     with pytest.raises(WeightsError, match=r"own.weights.h5: 'layers/conv2d/vars/extra' is a link \(ExternalLink"):
         load_backbone_weights(model, str(tmp_path / "own.weights.h5"), "a tiny net")
+    # an array whose data h5py would read from another file: external raw storage, or a virtual dataset
+    (tmp_path / "secret.bin").write_bytes(bytes(range(64)))
+    model.save_weights(str(tmp_path / "external.weights.h5"))
+    with h5py.File(tmp_path / "external.weights.h5", "a") as handle:
+        del handle["layers/conv2d/vars/1"]
+        handle.create_dataset("layers/conv2d/vars/1", shape=(2,), dtype="f4",
+                              external=[(str(tmp_path / "secret.bin"), 0, 8)])
+    with pytest.raises(WeightsError, match=r"external.weights.h5: 'layers/conv2d/vars/1' keeps its data in other files "
+                                           r"\(external storage"):
+        load_backbone_weights(model, str(tmp_path / "external.weights.h5"), "a tiny net")
+    model.save_weights(str(tmp_path / "virtual.weights.h5"))
+    with h5py.File(tmp_path / "virtual.weights.h5", "a") as handle:
+        del handle["layers/conv2d/vars/1"]
+        layout = h5py.VirtualLayout(shape=(2,), dtype="f4")
+        layout[:] = h5py.VirtualSource(str(tmp_path / "own.weights.h5"), "layers/conv2d/vars/1", shape=(2,))
+        handle.create_virtual_dataset("layers/conv2d/vars/1", layout)
+    with pytest.raises(WeightsError, match=r"virtual.weights.h5: 'layers/conv2d/vars/1' keeps its data in other files "
+                                           r"\(a virtual dataset"):
+        load_backbone_weights(model, str(tmp_path / "virtual.weights.h5"), "a tiny net")
     (tmp_path / "text.weights.h5").write_text("not weights")
     with pytest.raises(WeightsError, match=r"text.weights.h5: it is not an HDF5 file that can be read \(.*signature"):
         load_backbone_weights(model, str(tmp_path / "text.weights.h5"), "a tiny net")

@@ -202,6 +202,31 @@ def test_a_workbook_claiming_a_huge_range_is_refused_before_it_is_read(tmp_path)
         read_sheets(_workbook(tmp_path / "far.xlsx", far_cell=True))
 
 
+def test_a_workbook_hiding_its_cells_in_an_entity_or_in_utf16_is_refused_before_it_is_read(tmp_path):
+    """Python's XML parser expands a DTD's internal entities: a merged range or cells written through one never
+    meet the counts above (a 5 kB workbook built 2,000,000 merged cells in 1.25 GB before the bound after the
+    load). UTF-16 XML hides its markup from them the same way. Spreadsheet programs write neither."""
+    from common.datasets.tables import DatasetError, read_sheets
+
+    path = _workbook(tmp_path / "plain.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    assert sheet.startswith(b"<worksheet") and b"<!DOCTYPE" not in sheet
+    entity = dict(members)
+    entity["xl/worksheets/sheet1.xml"] = (b'<!DOCTYPE worksheet [<!ENTITY r "A1:T100000">]>'
+                                          + sheet.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
+                                                                           b'<mergeCell ref="&r;"/></mergeCells>'))
+    with pytest.raises(DatasetError, match=r"entity.xlsx: xl/worksheets/sheet1.xml declares a DTD or an entity, "
+                                           r"whose expansion no bound here would see"):
+        read_sheets(_npz(tmp_path / "entity.xlsx", entity, zipfile.ZIP_DEFLATED))
+    wide = dict(members)
+    wide["xl/worksheets/sheet1.xml"] = sheet.decode().encode("utf-16")  # with its byte-order mark
+    with pytest.raises(DatasetError, match=r"wide.xlsx: xl/worksheets/sheet1.xml is not UTF-8 \(its first bytes "):
+        read_sheets(_npz(tmp_path / "wide.xlsx", wide, zipfile.ZIP_DEFLATED))
+    assert read_sheets(_npz(tmp_path / "again.xlsx", members, zipfile.ZIP_DEFLATED)) == read_sheets(path)
+
+
 def test_a_workbook_whose_merged_ranges_together_span_too_many_cells_is_refused_before_it_is_read(tmp_path):
     """openpyxl builds a cell for every cell of every merged range: ranges each under the bound, a few kB of XML,
     can ask for billions together (2,000 ranges of 600,000 cells: hours). Their sum is bounded."""
@@ -343,6 +368,24 @@ def test_a_released_image_claiming_too_many_pixels_is_refused_naming_it(tmp_path
     path.write_bytes(_png_claiming(30000, 30000))
     with pytest.raises(ReleasedImageError, match=r"sub01_EP02_01f .png: its header claims 30000x30000 pixels"):
         read_flow_image(path)
+
+
+def test_a_released_apex_crop_of_another_size_or_type_is_refused_naming_it(tmp_path):
+    """HTNet's released apex crops are 224x224x3 8-bit (all 442): a 1x1 image, or a 16-bit grey one, is refused,
+    not made a colour crop (cv2.IMREAD_COLOR would) and resized to the points' 28 pixels unseen."""
+    import cv2
+
+    from common.preprocessing.released_images import ReleasedImageError, read_apex_crop
+
+    good = tmp_path / "006_006_1_2.jpg"
+    cv2.imwrite(str(good), np.full((224, 224, 3), 128, np.uint8))
+    assert read_apex_crop(good).shape == (224, 224, 3)
+    for name, image, shown in (("tiny.png", np.zeros((1, 1, 3), np.uint8), "1x1x3 uint8"),
+                               ("deep.png", np.zeros((50, 80), np.uint16), "80x50 uint16")):
+        cv2.imwrite(str(tmp_path / name), image)
+        with pytest.raises(ReleasedImageError, match=rf"{name}: {shown}; expected the released 224x224x3 8-bit "
+                                                     "apex face crop"):
+            read_apex_crop(tmp_path / name)
 
 
 # --- --predict: the export folder and the recording ------------------------------------------------------------------

@@ -40,6 +40,12 @@ _MERGED = re.compile(rb"<(?:[A-Za-z0-9_]+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+)
 _DIMENSION = re.compile(rb'<(?:[A-Za-z0-9_]+:)?dimension\b[^>]*?\bref="\$?([A-Za-z]{1,3})\$?([0-9]{1,7})'
                         rb'(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?"')  # a sheet's declared extent, "A1:L160"
 _CELL = re.compile(rb"<(?:[A-Za-z0-9_]+:)?c[\s/>]")
+# A DTD or an entity declaration: markup whose expansion (Python's XML parser expands internal entities) the counts
+# above never see. Spreadsheet programs write neither.
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# The first bytes of XML in UTF-16 or UTF-32 (a byte-order mark, or "<" beside zero bytes; XML 1.0 Appendix F):
+# markup the byte patterns above cannot read. Spreadsheet programs write UTF-8.
+_WIDE_XML = ((2, (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")), (4, (b"\x00\x00\xfe\xff", b"\x00\x00\x00<")))
 
 
 class DatasetError(MersuiteError):
@@ -160,7 +166,9 @@ def _check_workbook(path: Path) -> None:
     inside the archive, sizes that their compression can give, :data:`WORKBOOK_BYTES` in all); each sheet's
     declared extent (its ``<dimension ref=...>``) and each merged range at most :data:`SHEET_CELLS` cells, and the
     cells it writes at most :data:`WRITTEN_CELLS` (counted in its XML, whatever it declares). ``DatasetError``
-    naming the file and the sheet's member otherwise, before openpyxl builds a cell. Every member is checked as a
+    naming the file and the sheet's member otherwise, before openpyxl builds a cell; so is a member that declares a
+    DTD or an entity (an entity could write cells or ranges these counts never see) or is not UTF-8 XML (whose
+    markup they cannot read). Every member is checked as a
     sheet, not only those under ``xl/worksheets/``: openpyxl reads a sheet from wherever the workbook's
     relationships place it, whatever its folder or name (no other member holds sheet cells or merged ranges)."""
     expected = f"expected a label table of at most {SHEET_CELLS:,} cells"
@@ -169,6 +177,13 @@ def _check_workbook(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             for info in members:
                 data = archive.read(info)
+                if any(data[:n] in starts for n, starts in _WIDE_XML):
+                    raise DatasetError(f"{path}: {info.filename} is not UTF-8 (its first bytes {data[:4]!r}); "
+                                       "expected a workbook as spreadsheet programs write it, in UTF-8")
+                if _DTD.search(data):
+                    raise DatasetError(f"{path}: {info.filename} declares a DTD or an entity, whose expansion no "
+                                       "bound here would see; expected a workbook as spreadsheet programs write it "
+                                       "(they declare neither)")
                 dimension = _DIMENSION.search(data)
                 if dimension and _range_cells(*dimension.groups()) > SHEET_CELLS:
                     declared = dimension[0].split(b'ref="')[1].rstrip(b'"').decode()

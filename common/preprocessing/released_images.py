@@ -28,27 +28,33 @@ def _decoded(path: str | Path, flag: int) -> np.ndarray | None:
         raise ReleasedImageError(str(error)) from None
 
 
+def _released(path: str | Path, size: int, what: str) -> np.ndarray:
+    """The image at ``path`` decoded unchanged (``IMREAD_COLOR`` would make any image 3-channel 8-bit), as
+    ``cv2.imread`` orders its channels; ``ReleasedImageError`` naming the file unless it is ``size`` x ``size`` x 3
+    8-bit, the released ``what``."""
+    image = _decoded(path, cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ReleasedImageError(f"{path}: not a readable image; expected the released {size}x{size}x3 8-bit {what}")
+    if image.dtype != np.uint8 or image.shape != (size, size, 3):
+        raise ReleasedImageError(f"{path}: {image.shape[1] if image.ndim > 1 else '?'}x{image.shape[0]}"
+                                 f"{'x' + str(image.shape[2]) if image.ndim == 3 else ''} {image.dtype}; expected "
+                                 f"the released {size}x{size}x3 8-bit {what}")
+    return image
+
+
 def read_flow_image(path: str | Path) -> np.ndarray:
     """(28, 28, 3) uint8 in the authors' channel order u, v, optical strain (MATLAB's ``imageDatastore``
     reads the files as R, G, B; ``cv2.imread`` would give B, G, R: strain, v, u). ``ReleasedImageError``
     naming the file when it does not decode or is not 28x28x3 8-bit."""
-    image = _decoded(path, cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise ReleasedImageError(f"{path}: not a readable image; expected the released 28x28x3 8-bit PNG")
-    if image.dtype != np.uint8 or image.shape != (SIZE, SIZE, 3):
-        raise ReleasedImageError(f"{path}: {image.shape[1] if image.ndim > 1 else '?'}x{image.shape[0]}"
-                                 f"{'x' + str(image.shape[2]) if image.ndim == 3 else ''} {image.dtype}; expected "
-                                 f"the released {SIZE}x{SIZE}x3 8-bit flow image")
-    return np.ascontiguousarray(image[..., ::-1])
+    return np.ascontiguousarray(_released(path, SIZE, "flow image")[..., ::-1])
 
 
 def read_apex_crop(path: str | Path) -> np.ndarray:
     """The (224, 224, 3) uint8 apex face crop as ``cv2.imread`` gives it (B, G, R: HTNet's code reads it so);
-    ``ReleasedImageError`` naming the file when it does not decode or is not a 3-channel 8-bit image."""
-    image = _decoded(path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise ReleasedImageError(f"{path}: not a readable image; expected the released apex face crop")
-    return image
+    ``ReleasedImageError`` naming the file when it does not decode or is not 224x224x3 8-bit (all 442 released
+    crops are): a 1x1 or 16-bit grey image, which ``IMREAD_COLOR`` would make 3-channel 8-bit, would otherwise pass
+    to the points' 28-pixel resize silently."""
+    return _released(path, CROP_SIZE, "apex face crop")
 
 
 def released_flow_images(sample, size: int) -> np.ndarray:
