@@ -122,6 +122,13 @@ def test_a_video_that_decodes_to_more_than_its_bounds_is_refused_and_leaves_no_f
                                           r"a clip to predict is seconds long"):
         decode_video(video, tmp_path / "cache")
     assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    # tiny frames pass the pixel bound in millions, each a file in the cache: their count is bounded too, as a
+    # folder's (recording.MAX_FOLDER_ENTRIES, made small here)
+    monkeypatch.setattr(recording, "MAX_DECODED_BYTES", 8 << 30)
+    monkeypatch.setattr(recording, "MAX_FOLDER_ENTRIES", 6)
+    with pytest.raises(DeployError, match=r"clip.avi: it holds more than 6 frames, as many as a folder of frames may"):
+        decode_video(video, tmp_path / "cache")
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
     monkeypatch.setattr(recording, "MAX_PIXELS", height * width - 1)
     with pytest.raises(DeployError, match=rf"clip.avi: its frames claim {height * width:,} pixels each, more than any "
                                           r"frame this suite reads"):

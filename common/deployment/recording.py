@@ -346,6 +346,11 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
                                       f"pixels (at frame {count + 1}); a clip to predict is seconds long: cut the "
                                       "recording around the expression (e.g. ffmpeg -ss START -t SECONDS -i VIDEO "
                                       "CLIP.mp4)")
+                if count >= MAX_FOLDER_ENTRIES:  # tiny frames pass the pixel bound in millions, each a file here
+                    raise DeployError(f"--predict {path}: it holds more than {MAX_FOLDER_ENTRIES:,} frames, as many "
+                                      "as a folder of frames may; a clip to predict is seconds long: cut the "
+                                      "recording around the expression (e.g. ffmpeg -ss START -t SECONDS -i VIDEO "
+                                      "CLIP.mp4)")
                 count += 1
                 times.append(float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0)  # this frame's own timestamp
                 cv2.imwrite(str(tmp / f"frame{count:06d}.png"), frame)
