@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import re
 from pathlib import Path
 from collections.abc import Iterable
 
 
-from common.files import bounded_lines, open_regular, read_regular_bytes
+from common.files import FileTooLarge, bounded_lines, open_regular, read_regular_bytes
 from common.datasets import casme2, discovery, samm, smic
 from common.datasets.sample import Sample, warn_dropped
 from common.datasets.tables import DatabaseNotFound, DatasetError, bounded_rows
+from common.preprocessing.io import MAX_IMAGE_BYTES
 from common.preprocessing.released_images import ReleasedImageError, read_apex_crop, read_flow_image
 
 HTNET_CSV = "combined_3_class2_for_optical_flow.csv"
@@ -242,11 +244,16 @@ def _named_subject(name: str, subjects: Iterable[str]) -> str | None:
     return max(named, key=len) if named else None
 
 
-def _image_bytes(path: Path) -> bytes:
+def _image_digest(path: Path) -> bytes:
+    """The sha256 of a released image file's bytes, read no further than an image file of the largest frame holds
+    (``io.MAX_IMAGE_BYTES``); one line naming the file otherwise. A digest, not the bytes, is what a comparison
+    keeps (442 test images, each compared with up to 67 training copies)."""
     try:
-        return read_regular_bytes(path)
+        return hashlib.sha256(read_regular_bytes(path, max_bytes=MAX_IMAGE_BYTES)).digest()
     except OSError as error:
         raise DatasetError(f"{path}: cannot read this image ({discovery.os_cause(error)})") from None
+    except FileTooLarge as error:
+        raise DatasetError(f"{path}: {error}, more than a released image file holds; not read") from None
 
 
 def _check_tests(tests: dict[str, dict[str, tuple[int, Path]]]) -> None:
@@ -273,7 +280,7 @@ def _check_training(tree: Path, tests: dict[str, dict[str, tuple[int, Path]]]) -
     the same class, byte for byte (the folds the authors trained, and so their released weights, saw the images a
     run tests). The first difference is refused, naming the file."""
     whole = {name: entry for images in tests.values() for name, entry in images.items()}
-    tested: dict[str, bytes] = {}  # each test image read once
+    tested: dict[str, bytes] = {}  # each test image's digest, read once
     for subject, own in tests.items():
         part = tree / subject / "u_train"
         if not part.is_dir():
@@ -290,8 +297,8 @@ def _check_training(tree: Path, tests: dict[str, dict[str, tuple[int, Path]]]) -
             if label != test_label:
                 raise DatasetError(f"{path}: class {label}, but its test image {test_path} is class {test_label}")
             if name not in tested:
-                tested[name] = _image_bytes(test_path)
-            if _image_bytes(path) != tested[name]:
+                tested[name] = _image_digest(test_path)
+            if _image_digest(path) != tested[name]:
                 raise DatasetError(f"{path}: differs from the clip's test image {test_path}; expected the same "
                                    "image in every fold")
         lacking = [name for name in whole if name not in own and name not in train]
