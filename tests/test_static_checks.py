@@ -82,6 +82,38 @@ def options_without_help(text: str) -> list[int]:
                   and node.func.attr == "add_argument" and not any(k.arg == "help" for k in node.keywords))
 
 
+NUMPY_WRITERS = ("save", "savez", "savez_compressed")
+SAFE_OPENERS = ("atomic_write", "fdopen", "open_in_place")  # common.files: a link at the path is never followed
+
+
+def _called(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def unsafe_numpy_writes(text: str) -> list[int]:
+    """The line numbers of ``np.save``/``np.savez``/``np.savez_compressed`` calls whose file is not a handle a
+    ``with atomic_write(...) as handle`` (or ``os.fdopen``, ``open_in_place``) around it opened: numpy opens a path
+    itself, following a link planted there (a fold's ``examples.npz`` linked out of ``--out`` was overwritten)."""
+    tree = ast.parse(text)
+    handles: dict[ast.AST, set[str]] = {}
+
+    def walk(node: ast.AST, names: frozenset[str]) -> None:
+        if isinstance(node, ast.With):
+            names = names | {item.optional_vars.id for item in node.items
+                             if isinstance(item.optional_vars, ast.Name) and isinstance(item.context_expr, ast.Call)
+                             and _called(item.context_expr) in SAFE_OPENERS}
+        handles[node] = set(names)
+        for child in ast.iter_child_nodes(node):
+            walk(child, names)
+
+    walk(tree, frozenset())
+    return sorted(node.lineno for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr in NUMPY_WRITERS and isinstance(node.func.value, ast.Name)
+                  and node.func.value.id in ("np", "numpy")
+                  and not (node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in handles[node]))
+
+
 def test_the_source_checks_find_what_they_look_for():
     snippet = ("try:\n    pass\nexcept Exception:\n    pass\ntry:\n    pass\nexcept (OSError, Exception) as exc:\n"
                "    pass\ntry:\n    pass\nexcept Exception as exc:  # boundary: a reason\n    pass\n"
@@ -93,6 +125,10 @@ def test_the_source_checks_find_what_they_look_for():
     snippet = ("p.add_argument('--a', help='what')\np.add_argument('--b', type=int,\n    default=2)\n"
                "add_argument('--c')\ngroup.add_argument('--d', help=None)\n")
     assert options_without_help(snippet) == [2]
+    snippet = ("np.savez_compressed(path, a=x)\nwith atomic_write(path, 'wb') as handle:\n    np.savez(handle, a=x)\n"
+               "    np.save(path, x)\nwith lock:\n    np.save(handle, x)\nnp.save(handle, x)\n"
+               "with open(path, 'wb') as handle:\n    np.save(handle, x)\n")
+    assert unsafe_numpy_writes(snippet) == [1, 4, 6, 7, 9]
 
 
 def test_every_except_exception_in_common_papers_and_the_cli_says_why_on_its_line():
@@ -100,6 +136,13 @@ def test_every_except_exception_in_common_papers_and_the_cli_says_why_on_its_lin
              for number in uncommented_catch_alls(path.read_text())]
     assert found == [], ("`except Exception` only at a boundary, with its reason in a comment on the same line; "
                          "elsewhere name the exceptions that can occur: " + ", ".join(found))
+
+
+def test_numpy_writes_an_array_file_only_through_a_handle_it_opened_safely():
+    found = [f"{path.relative_to(REPO)}:{number}" for path in SOURCES
+             for number in unsafe_numpy_writes(path.read_text())]
+    assert found == [], ("write array files through `with atomic_write(path, 'wb') as handle` (a link planted at "
+                         "the path is replaced, never written through): " + ", ".join(found))
 
 
 def test_no_function_in_common_or_papers_takes_a_log_parameter():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
 
@@ -18,6 +19,7 @@ from common.predict_types import FrameRateNeed, PredictViews
 from papers.le2020.config import Le2020Config
 from common.backbones import WeightsError
 from common.errors import RunError
+from common.files import atomic_write
 from common.preprocessing.faces import detect_face
 from common.preprocessing.io import read_frame
 from common.preprocessing.regions import LEFT_EYE, RIGHT_EYE
@@ -139,10 +141,12 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
             recompute_batch_norm(trained, x_train)
 
     def extra(trained, history) -> dict[str, Any]:
-        path = (ctx.work_dir / "examples.npz").resolve()
-        ctx.work_dir.mkdir(parents=True, exist_ok=True)
+        # written beside the fold's record, replacing whatever is there (a link planted there is replaced, never
+        # written through: common.files.atomic_write)
+        path = Path(ctx.work_dir) / "examples.npz"
         examples = example_inputs(selection, fold.test, config, ctx.cache_dir)
-        np.savez_compressed(path, **examples)  # type: ignore[arg-type]  # numpy's stub: ** might name allow_pickle
+        with atomic_write(path, "wb") as handle:
+            np.savez_compressed(handle, **examples)  # type: ignore[arg-type]  # numpy's stub: ** might name allow_pickle
         return {"input_notes": notes_train + notes_test, "initial_weights": weights_note(config.model),
                 "preprocessing": resolved_preprocessing(config.model), "examples": str(path)}
 
