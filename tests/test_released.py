@@ -328,6 +328,38 @@ def test_weights_are_refused_in_one_line_before_any_fold(tmp_path, capsys):
     assert not (tmp_path / "out" / "liong2019" / "megc2019_loso" / "results.json").exists()
 
 
+def test_a_replaced_weights_file_recomputes_the_folds_of_a_weights_run(tmp_path, capsys):
+    """A --weights run's folds read the left-out subject's file from the folder: the same command reuses them while
+    the folder is unchanged, and recomputes them once a file is replaced (another release, another seed); they
+    were reused under the same path, with the old weights' numbers."""
+    import json
+
+    root = fake_htnet(tmp_path / "HTNet")
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    for k, subject in enumerate(("sub01", "sub02", "s01", "s02", "006", "007")):
+        write_legacy_state_dict(weights / f"{subject}.pth", random_port_state(k))
+    out = tmp_path / "out"
+
+    def run() -> dict[str, tuple[str, list[int]]]:
+        code = run_all.main(["--paper", "liong2019", "--data-root", str(root), "--profile", "port", "--weights",
+                             str(weights), "--set", "evaluation.max_folds=1", "--out", str(out)])
+        assert code == 0, capsys.readouterr()
+        records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(out.rglob("folds/*.json"))]
+        assert len(records) == 1
+        return {r["fold"]: (r["fingerprint"], r["y_pred"]) for r in records}
+
+    first = run()
+    assert run() == first  # nothing replaced: the fold is reused
+    (fold,) = first
+    subject = fold.split("_", 1)[1]
+    stat = (weights / f"{subject}.pth").stat()
+    write_legacy_state_dict(weights / f"{subject}.pth", random_port_state(99))
+    os.utime(weights / f"{subject}.pth", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10 ** 9))
+    replaced = run()
+    assert replaced.keys() == first.keys() and replaced[fold][0] != first[fold][0]
+
+
 # --- the real released files (MERSUITE_RELEASED) ------------------------------------------------------------------
 
 

@@ -50,8 +50,10 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import itertools
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -283,8 +285,11 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     reused: set[str] = set()
     computed_seconds: list[float] = []
     inputs = selection_inputs(selection)  # every frame file stat'ed once, not once a fold
+    # a --weights run's folds read their files from the folder: replaced files are another run (not in the record)
+    fingerprinted = {**base, "weights_files": weights_fingerprint(released_folder(config))} if released_folder(
+        config) else base
     jobs = {fold.name: FoldJob(tag=tag, selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
-                               base=base, fingerprint=fold_fingerprint(base, selection, fold, inputs),
+                               base=base, fingerprint=fold_fingerprint(fingerprinted, selection, fold, inputs),
                                folds_dir=folds_dir,
                                position=i, total=len(folds), record_epochs=run.record_epochs, synthetic=synthetic)
             for i, fold in enumerate(folds, 1)}
@@ -379,6 +384,25 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     logger.info(f"{tag} results in {exp_dir / 'results.json'} and {exp_dir / 'predictions.csv'}")
     return ExperimentResult(paper=paper_id, experiment=experiment, config=config, selection=selection,
                             records=tuple(records), summary=results)
+
+
+MAX_WEIGHTS_FILES = 10_000  # the files of a --weights folder the fold fingerprint stats (STSTNet's: 68 and a log)
+
+
+def weights_fingerprint(folder: str) -> list[list]:
+    """[name, size, mtime_ns] of each regular file directly in the ``--weights`` folder, by name (at most
+    :data:`MAX_WEIGHTS_FILES`): its folds read their weights there, so replacing one of them (another release,
+    another seed) recomputes the folds instead of reusing the old weights' numbers under the same path."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in itertools.islice(entries, MAX_WEIGHTS_FILES + 1)
+                           if entry.is_file())
+    except OSError as error:
+        raise RunError(f"--weights {folder}: cannot list this folder ({error.strerror or error})") from None
+    if len(names) > MAX_WEIGHTS_FILES:
+        raise RunError(f"--weights {folder}: more than {MAX_WEIGHTS_FILES:,} entries; expected the authors' weights "
+                       "folder")
+    return frames_fingerprint(Path(folder) / name for name in names)
 
 
 def released_folder(config: Any) -> str:
