@@ -510,8 +510,12 @@ def htnet_table(folder: Path = FOLDER) -> str:
              "| --- | --- | --- | --- | --- | --- |"]
     for scope in scopes:
         part = st.select(honest, scope)
+        subjects = len(st.subject_units(part)[1])
         cells = []
         for metric in METRICS:
+            if subjects < 2:  # a bootstrap over subjects needs two: the score alone, said so
+                cells.append(f"{st.pooled_score(part, CLASSES, metric):.3f} (one subject: no interval)")
+                continue
             i = st.bootstrap_interval(part, CLASSES, metric, n_resamples=st.DEFAULT_RESAMPLES, level=st.REPORT_LEVEL,
                                       method=st.REPORT_METHOD, seed=st.REPORT_SEED)
             cells.append(f"{i.estimate:.3f} [{i.low:.3f}, {i.high:.3f}]")
@@ -521,7 +525,7 @@ def htnet_table(folder: Path = FOLDER) -> str:
             cells.append(f"{u['estimate']:.3f} [{u['low']:.3f}, {u['high']:.3f}] / {a['estimate']:.3f}")
             cells.append(f"{u['inflation']:+.3f} [{u['inflation_low']:+.3f}, {u['inflation_high']:+.3f}]")
         else:
-            cells += ["no per-epoch record", "-"]
+            cells += ["one subject: not measured" if subjects < 2 else "no per-epoch record", "-"]
         quoted = [published.get((metric, scope)) for metric in METRICS]
         cells.append(" / ".join(f"{q[0]:.4f}" if q else "-" for q in quoted))
         shipped = f"{len(st.subject_units(part)[1])}, {len(part.y_true)}"

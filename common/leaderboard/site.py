@@ -407,10 +407,11 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         seeds = tuple(r.seed for r in group)
         runs = [r.run.predictions for r in group]
         scopes = [s for s in MEGC_SCOPES if s == "all" or any(s in set(p.datasets.tolist()) for p in runs)]
-        scores = cells(st.describe([pooled_only(p) for p in runs], k, METRICS, scopes, n_resamples=n_resamples))
+        # a partial run's database may hold one subject so far: its scores without an interval (scope_cells)
+        scores = scope_cells(runs, k, scopes, n_resamples)
         with_best = [r for r in group if r.best is not None]
-        best = cells(st.describe([pooled_only(r.best) for r in with_best if r.best is not None], k, METRICS, scopes,
-                                 n_resamples=n_resamples)) if with_best else None
+        best = scope_cells([r.best for r in with_best if r.best is not None], k, scopes,
+                           n_resamples) if with_best else None
         partial = ""
         if not first.complete:
             partial = (f"{first.scored} of {SHIPPED_FOLDS} folds scored ({len(runs[0])} clips): the run is shipped "
