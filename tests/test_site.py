@@ -873,3 +873,30 @@ def test_a_paper_run_cut_short_or_selected_on_test_is_marked_so(tmp_path):
     assert entries["selected"].test_selected == ("predicts with the epoch of highest accuracy on the test split: "
                                                  "selected on the test data")
     assert not entries["selected"].partial
+
+
+def test_a_run_deep_under_reports_gets_an_entry_page_whose_name_the_file_system_takes(tmp_path):
+    """A page's file name is made from a run's folder path under reports/ (and a track's, a subject's name): a run
+    nested nine folders deep made a name past 255 bytes, and the site stopped with "File name too long" after
+    removing the previous site's pages. Names are bounded (common.files.fitting_name), two long ones kept apart."""
+    from common.files import fitting_name
+
+    assert fitting_name("short", 20) == "short"
+    long_a, long_b = "ü" * 150 + "a", "ü" * 150 + "b"  # 301 bytes in UTF-8, equal for their first 300
+    fitted = {fitting_name(long_a, 100), fitting_name(long_b, 100)}
+    assert len(fitted) == 2 and all(len(n.encode()) <= 100 and n.startswith("ü" * 43) for n in fitted)
+    deep = tmp_path / "reports" / Path(*[f"{'x' * 28}{k:02d}" for k in range(9)]) / "gan2019" / "megc2019"
+    deep.mkdir(parents=True)
+    shutil.copy(SHIPPED / "gan2019-paper-seed0.csv", deep / "predictions.csv")
+    (deep / "results.json").write_text(json.dumps({
+        "schema": "mersuite.results/1", "paper": "gan2019", "experiment": "megc2019", "profile": "paper", "seed": 0,
+        "class_names": ["negative", "positive", "surprise"], "scopes": ["all"], "corpus": {"kind": "real"},
+        "status_counts": {"ok": 68}, "folds": [{}] * 68, "folds_protocol": 68}), encoding="utf-8")
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "runs.json").write_text(json.dumps({"planned": [], "runs": []}), encoding="utf-8")
+    index = build_site(tmp_path / "site", papers, shipped=shipped, reports=tmp_path / "reports",
+                       n_resamples=RESAMPLES)
+    pages = list((index.parent / "entries").glob("*.html"))
+    assert pages and all(len(p.name.encode()) <= 255 for p in pages)
+    assert "gan2019 / megc2019 (paper, seed 0)" in index.read_text(encoding="utf-8")

@@ -165,3 +165,14 @@ def test_megc_loso_keeps_only_the_first_folds_for_a_smoke_profile():
     every = megc_loso(samples)
     assert len(every) == 4 and [f.name for f in megc_loso(samples, 0)] == [f.name for f in every]
     assert [f.name for f in megc_loso(samples, 2)] == [f.name for f in every[:2]]
+
+
+def test_a_fold_name_stays_under_what_a_file_system_takes():
+    """A fold's folder and its record ``<fold>.json`` are named after its subject: a subject name of 250 characters
+    (a CAS(ME)^3 table may hold one; the loaders take names up to 255 bytes) made a name the file system refuses, a
+    traceback. Long names are bounded, and two that differ only at their end stay two folds."""
+    from common.evaluation.splits import FOLD_NAME_BYTES, safe_name
+
+    assert safe_name("casme2/sub01") == "casme2_sub01"
+    a, b = safe_name("casme3/" + "s" * 249 + "a"), safe_name("casme3/" + "s" * 249 + "b")
+    assert a != b and len(a) == len(b) == FOLD_NAME_BYTES and len(a + ".json") <= 255

@@ -39,6 +39,7 @@ from sklearn.model_selection import (
 from common.datasets.megc2019 import CLASSES as MEGC_CLASSES
 from common.datasets.sample import Dropped, Sample
 from common.experiment import Fold, Selection
+from common.files import fitting_name
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -64,12 +65,16 @@ def mapped_selection(data: Mapping[str, Sequence[Sample]], mappings: Mapping[str
 
 
 
+FOLD_NAME_BYTES = 200  # a fold's folder and its record "<fold>.json" stay under the file systems' 255 bytes
+
+
 def safe_name(text: str) -> str:
-    """A directory-safe fold name: ``casme2/sub01`` -> ``casme2_sub01``."""
+    """A directory-safe fold name: ``casme2/sub01`` -> ``casme2_sub01``; at most :data:`FOLD_NAME_BYTES` characters
+    (a subject name of 250 ended in a traceback: ``common.files.fitting_name``)."""
     name = _UNSAFE.sub("_", str(text)).strip("._")
     if not name:
         raise ValueError(f"cannot make a file name from {text!r}")
-    return name
+    return fitting_name(name, FOLD_NAME_BYTES, str(text))
 
 
 def _parts(data: Selection | Sequence[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -34,7 +34,7 @@ import numpy as np
 
 from common.evaluation import metrics
 from common.evaluation import statistics as st
-from common.files import write_text_atomic
+from common.files import fitting_name, write_text_atomic
 from common.reporting.tables import seeds_words
 
 METRICS = ("uf1", "uar")
@@ -666,9 +666,14 @@ def pairs_page(tracks: Sequence[TrackPages], resamples: int) -> str:
     return page("Pairwise tests", "".join(parts))
 
 
+SAFE_NAME_BYTES = 100  # a name the site makes part of a file name (two of them and a suffix stay under 255 bytes)
+
+
 def safe(text: str) -> str:
-    """A file-name-safe form of a name (letters, digits, ``-``, ``_``, ``.``)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(text)) or "_"
+    """A file-name-safe form of a name (letters, digits, ``-``, ``_``, ``.``), at most :data:`SAFE_NAME_BYTES` bytes
+    (``common.files.fitting_name``: a long one ends in a digest of the whole)."""
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(text)) or "_"
+    return fitting_name(name, SAFE_NAME_BYTES, str(text))
 
 
 def files_index(folder: Path) -> str:
