@@ -900,3 +900,36 @@ def test_a_run_deep_under_reports_gets_an_entry_page_whose_name_the_file_system_
     pages = list((index.parent / "entries").glob("*.html"))
     assert pages and all(len(p.name.encode()) <= 255 for p in pages)
     assert "gan2019 / megc2019 (paper, seed 0)" in index.read_text(encoding="utf-8")
+
+
+@pytest.mark.dummy_databases("casme2", "samm", "megc2019")
+def test_a_fold_record_of_another_training_is_not_shown_beside_a_seeds_predictions(dummy_corpus, tmp_path,
+                                                                                     monkeypatch):
+    """A seed's fold records give its best test epoch and curves: one whose predictions are not its predictions.csv's
+    (left by a rerun stopped before it rewrote that file: another training) is left out, so the site never puts
+    another run's epochs beside these numbers."""
+    import dummy_paper
+    import run_all
+    from common.leaderboard.site import Sources, read_predictions, seed_fold_records
+
+    monkeypatch.setenv("MERSUITE_CACHE", str(tmp_path / "cache"))
+    assert run_all.main(["--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--profile", "smoke", "--out",
+                         str(tmp_path / "out"), "--methods", "dummy", "--max-folds", "2"],
+                        registry=dummy_paper.REGISTRY, loader=dummy_paper.load) == 0
+    (csv_path,) = (tmp_path / "out").rglob("seed0/predictions.csv")
+    classes = ("negative", "positive", "surprise")
+    records, _ = seed_fold_records(csv_path.parent, read_predictions(csv_path, classes), Sources(), "x")
+    assert len(records) == 2
+    # the first row's clip now has another predicted class (its probabilities with it): another training's file
+    with csv_path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    other = (int(rows[0]["y_pred"]) + 1) % 3
+    rows[0].update({"y_pred": str(other), "predicted_class": classes[other],
+                    **{f"p_{c}": "0.9" if i == other else "0.05" for i, c in enumerate(classes)}})
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    records, files = seed_fold_records(csv_path.parent, read_predictions(csv_path, classes), Sources(), "x")
+    assert [r["fold"] for r in records] == [next(r["fold"] for r in rows if r["fold"] != rows[0]["fold"])]
+    assert len(files) == 1

@@ -528,19 +528,41 @@ def method_folder(folder: Path, stored: Any) -> Path:
     return inside(folder, stored.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
 
 
-def seed_fold_records(seed_folder: Path, folds: set[str], sources: Sources, site_folder: str) -> tuple[
-        list[dict[str, Any]], tuple[str, ...]]:
+def _fold_predictions(predictions: st.Predictions) -> dict[str, list[tuple[str, int]]]:
+    """Each fold's sorted (key, predicted class) pairs of a predictions.csv ({} without fold names; a fold's pairs
+    empty without keys: then nothing is compared)."""
+    if predictions.folds is None:
+        return {}
+    keys = predictions.keys.tolist() if predictions.keys is not None else [None] * len(predictions.y_pred)
+    out: dict[str, list[tuple[str, int]]] = {}
+    for fold, key, predicted in zip(predictions.folds.tolist(), keys, predictions.y_pred.tolist()):
+        out.setdefault(str(fold), [])
+        if key is not None:
+            out[str(fold)].append((str(key), int(predicted)))
+    return {fold: sorted(pairs) for fold, pairs in out.items()}
+
+
+def seed_fold_records(seed_folder: Path, predictions: st.Predictions, sources: Sources,
+                      site_folder: str) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
     """The runner's fold records of one seed of a benchmark's method (``<seed folder>/folds/<fold>.json``,
-    ``records.load_fold_record``: bounded and checked) of the folds its predictions.csv holds, and their site paths;
-    ``ValueError`` naming a damaged one."""
+    ``records.load_fold_record``: bounded and checked) of the folds its predictions.csv holds, whose predictions
+    are that file's (a record of another training, left by a rerun stopped before it rewrote predictions.csv, would
+    put another run's epochs and curves beside these numbers: left out), and their site paths; ``ValueError`` naming
+    a damaged one."""
+    expected = _fold_predictions(predictions)
     records, site_paths = [], []
     for path in sorted((seed_folder / "folds").glob("*.json"))[:MAX_FOLD_FILES]:
         record, problem = load_fold_record(inside(seed_folder / "folds", path.name))
         if record is None:
             raise ValueError(f"{path}: {problem or 'cannot be read'}")
-        if record.get("fold") in folds:
-            records.append(record)
-            site_paths.append(sources.add(path, f"{site_folder}/folds/{path.name}"))
+        fold = record.get("fold")
+        if fold not in expected:
+            continue
+        shown = sorted(zip(map(str, record.get("keys") or ()), map(int, record["y_pred"])))
+        if expected[fold] and shown != expected[fold]:
+            continue
+        records.append(record)
+        site_paths.append(sources.add(path, f"{site_folder}/folds/{path.name}"))
     return records, tuple(site_paths)
 
 
@@ -564,7 +586,7 @@ def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary:
         predictions = read_predictions(csv_path, class_names)
         site_folder = f"reports/{relative}/{method_dir.name}/seed{seed}"
         folds = set() if predictions.folds is None else set(predictions.folds.tolist())
-        records, record_files = seed_fold_records(csv_path.parent, folds, sources, site_folder)
+        records, record_files = seed_fold_records(csv_path.parent, predictions, sources, site_folder)
         scored = st.scored_records(records)
         best = None
         # each fold of the predictions at its best test epoch: only where a record of every one of them holds one
