@@ -64,6 +64,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import shipped_folds  # noqa: E402  (after the repository is on the path)
 from common.estimate.units import duration  # noqa: E402
+from common.files import write_text_atomic  # noqa: E402
 
 TRACK = "megc2019"  # the released inputs are the MEGC 2019 composite's
 PREDICTIONS = ROOT / "docs" / "predictions"
@@ -161,11 +162,11 @@ def finish(plan: dict, *, folder: Path, stem: str, method: str, recipe: str, nam
     summary = json.loads((run / "results.json").read_text(encoding="utf-8"))
     minutes = summary["seconds"]["folds_total"] / 60
     spec = run.parent / "collect.json"
-    spec.write_text(json.dumps({"commit": tree, "machine": machine_words, "runs": [
+    write_text_atomic(spec, json.dumps({"commit": tree, "machine": machine_words, "runs": [
         {"run": str(run), "method": method, "recipe": recipe, "label": label_of(folder, method, recipe),
          "command": recorded,
          "wall": f"{minutes:.0f} min, summed over its folds' records (a group's time shared by its folds); "
-                 "shipped fold by fold and resumed across sessions"}]}, indent=1), encoding="utf-8")
+                 "shipped fold by fold and resumed across sessions"}]}, indent=1))
     (entry,) = reproductions.collect(spec, folder)
     return (f"{folder / entry['file']} written" + (f", with {entry['epochs']}" if entry["epochs"] else "")
             + f"; its runs.json entry added ({entry['folds']} of {len(plan['folds'])} folds)")
@@ -190,7 +191,7 @@ def plan_phase(args: argparse.Namespace) -> int:
     except (ConfigError, RunError, KeyError, ValueError) as exc:
         print(f"reproduce: {exc}", file=sys.stderr)
         return 2
-    Path(args.plan_json).write_text(json.dumps(plan), encoding="utf-8")
+    write_text_atomic(Path(args.plan_json), json.dumps(plan))
     return 0
 
 

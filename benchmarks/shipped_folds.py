@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from common.estimate.units import duration
+from common.files import open_in_place
 # The format (shared with the results site): common.evaluation.shipped_folds.
 from common.evaluation.shipped_folds import BASE_FIELDS, read_shipped_fold, ship_fold, unship_fold
 
@@ -259,7 +260,9 @@ def run_and_ship(command: list[str], plan: dict, ship_dir: Path, log_path: Path,
     it, the wall seconds)."""
     started = time.perf_counter()
     stopped = False
-    with open(log_path, "w", encoding="utf-8") as log:
+    fd = open_in_place(log_path, os.O_WRONLY | os.O_APPEND)  # a link planted there is refused, never followed
+    os.ftruncate(fd, 0)
+    with os.fdopen(fd, "w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         keep_niceness(process.pid)
         while process.poll() is None:
