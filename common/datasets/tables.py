@@ -40,12 +40,20 @@ _MERGED = re.compile(rb"<(?:[A-Za-z0-9_]+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]+)
 _DIMENSION = re.compile(rb'<(?:[A-Za-z0-9_]+:)?dimension\b[^>]*?\bref="\$?([A-Za-z]{1,3})\$?([0-9]{1,7})'
                         rb'(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?"')  # a sheet's declared extent, "A1:L160"
 _CELL = re.compile(rb"<(?:[A-Za-z0-9_]+:)?c[\s/>]")
-# A DTD or an entity declaration: markup whose expansion (Python's XML parser expands internal entities) the counts
-# above never see. Spreadsheet programs write neither.
-_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-# The first bytes of XML in UTF-16 or UTF-32 (a byte-order mark, or "<" beside zero bytes; XML 1.0 Appendix F):
-# markup the byte patterns above cannot read. Spreadsheet programs write UTF-8.
-_WIDE_XML = ((2, (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")), (4, (b"\x00\x00\xfe\xff", b"\x00\x00\x00<")))
+# XML in UTF-16 or UTF-32, told by its first bytes (a byte-order mark, or "<" beside zero bytes; XML 1.0 Appendix F),
+# longest first: its markup is counted once read as UTF-8 (the byte patterns above match UTF-8 and ASCII only).
+_WIDE_XML = ((b"\x00\x00\xfe\xff", "utf-32-be", 4), (b"\xff\xfe\x00\x00", "utf-32-le", 4),
+             (b"\x00\x00\x00<", "utf-32-be", 0), (b"<\x00\x00\x00", "utf-32-le", 0), (b"\xfe\xff", "utf-16-be", 2),
+             (b"\xff\xfe", "utf-16-le", 2), (b"\x00<", "utf-16-be", 0), (b"<\x00", "utf-16-le", 0))
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """A workbook member's bytes as UTF-8 where they are XML in UTF-16 or UTF-32 (an Office metadata part may be),
+    so that the counts read its markup; any other member as it is."""
+    for start, encoding, skip in _WIDE_XML:
+        if data.startswith(start):
+            return data[skip:].decode(encoding, "replace").encode("utf-8")
+    return data
 
 
 class DatasetError(MersuiteError):
@@ -118,11 +126,27 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
     saved value (a workbook written by a script and never opened in a spreadsheet program) is refused: read
     as empty, it would silently drop what the cell annotates."""
     import openpyxl
+    from defusedxml import DefusedXmlException
 
+    if not openpyxl.DEFUSEDXML:  # the dependency installed, and not turned off (OPENPYXL_DEFUSEDXML=False)
+        raise DatasetError(f"{path}: openpyxl would expand the XML entities of this workbook (defusedxml, a dependency "
+                           "of this suite, is missing or OPENPYXL_DEFUSEDXML is False); not read")
     _check_workbook(path)
     # Not read-only: merged ranges and each cell's formula are only known to a full load; label files are small.
-    values = openpyxl.load_workbook(path, data_only=True)
-    formulas = openpyxl.load_workbook(path, data_only=False)
+    try:
+        values = openpyxl.load_workbook(path, data_only=True)
+        formulas = openpyxl.load_workbook(path, data_only=False)
+    except ValueError as error:  # openpyxl wraps defusedxml's refusal of an entity in a part it reads
+        cause: BaseException | None = error
+        for _ in range(16):  # the chain of causes, bounded
+            if cause is None or isinstance(cause, DefusedXmlException):
+                break
+            cause = cause.__cause__ or cause.__context__
+        if not isinstance(cause, DefusedXmlException):
+            raise
+        raise DatasetError(f"{path}: its XML declares an entity, a DTD or an external reference "
+                           f"({type(cause).__name__}), which could write cells no bound before the load sees; "
+                           "expected a workbook as spreadsheet programs write it (none declares one)") from None
     sheets = []
     for ws, fs in zip(values.worksheets, formulas.worksheets):
         if ws.max_row * ws.max_column > SHEET_CELLS:
@@ -166,9 +190,10 @@ def _check_workbook(path: Path) -> None:
     inside the archive, sizes that their compression can give, :data:`WORKBOOK_BYTES` in all); each sheet's
     declared extent (its ``<dimension ref=...>``) and each merged range at most :data:`SHEET_CELLS` cells, and the
     cells it writes at most :data:`WRITTEN_CELLS` (counted in its XML, whatever it declares). ``DatasetError``
-    naming the file and the sheet's member otherwise, before openpyxl builds a cell; so is a member that declares a
-    DTD or an entity (an entity could write cells or ranges these counts never see) or is not UTF-8 XML (whose
-    markup they cannot read). Every member is checked as a
+    naming the file and the sheet's member otherwise, before openpyxl builds a cell (a member in UTF-16 or UTF-32
+    counted as UTF-8: :func:`_as_utf8`). An entity, which could write cells or ranges these counts never see, is
+    never expanded: openpyxl parses with defusedxml, which refuses one (:func:`_xlsx_sheets`). Every member is
+    checked as a
     sheet, not only those under ``xl/worksheets/``: openpyxl reads a sheet from wherever the workbook's
     relationships place it, whatever its folder or name (no other member holds sheet cells or merged ranges)."""
     expected = f"expected a label table of at most {SHEET_CELLS:,} cells"
@@ -176,14 +201,7 @@ def _check_workbook(path: Path) -> None:
         members = zip_members(path, WORKBOOK_BYTES)
         with zipfile.ZipFile(path) as archive:
             for info in members:
-                data = archive.read(info)
-                if any(data[:n] in starts for n, starts in _WIDE_XML):
-                    raise DatasetError(f"{path}: {info.filename} is not UTF-8 (its first bytes {data[:4]!r}); "
-                                       "expected a workbook as spreadsheet programs write it, in UTF-8")
-                if _DTD.search(data):
-                    raise DatasetError(f"{path}: {info.filename} declares a DTD or an entity, whose expansion no "
-                                       "bound here would see; expected a workbook as spreadsheet programs write it "
-                                       "(they declare neither)")
+                data = _as_utf8(archive.read(info))
                 dimension = _DIMENSION.search(data)
                 if dimension and _range_cells(*dimension.groups()) > SHEET_CELLS:
                     declared = dimension[0].split(b'ref="')[1].rstrip(b'"').decode()
