@@ -23,6 +23,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -260,7 +261,12 @@ def run_and_ship(command: list[str], plan: dict, ship_dir: Path, log_path: Path,
     it, the wall seconds)."""
     started = time.perf_counter()
     stopped = False
-    fd = open_in_place(log_path, os.O_WRONLY | os.O_APPEND)  # a link planted there is refused, never followed
+    try:
+        fd = open_in_place(log_path, os.O_WRONLY | os.O_APPEND)  # a link planted there is refused, never followed
+    except OSError as exc:
+        print(f"{log_path}: cannot write the run's log there ({exc.strerror or exc}); expected a regular file or "
+              "none", file=sys.stderr)
+        return 2, False, 0.0
     os.ftruncate(fd, 0)
     with os.fdopen(fd, "w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

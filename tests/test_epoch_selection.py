@@ -147,6 +147,10 @@ def test_a_protocol_that_picks_its_epoch_on_the_test_data_is_not_called_honest()
     assert fold_warnings(chosen, {}) == [f"3 of 3 folds predict with {what}: SELECTED ON THE TEST DATA (the "
                                          "paper's protocol), so these scores are not held-out ones"]
     assert "used to choose the reported epoch (selected on the test data)" in curves_legend(training_curves(chosen))
+    # a record written before runs said so, naming the best epoch it restored, is reused as selected, never held out
+    older = [{**r, "extra": {**r["extra"], "best_epoch": 2}} for r in RECORDS]
+    assert es.epoch_selection(older, SUMMARY)["protocol_selects_on_test"]
+    assert es.selected_on_test(older)[0].startswith("its best validation epoch (2), restored after training")
 
 
 def test_ties_go_to_the_earliest_epoch():

@@ -865,14 +865,30 @@ def test_a_paper_run_cut_short_or_selected_on_test_is_marked_so(tmp_path):
              "corpus": {"kind": "real"}, "status_counts": {"ok": 68}, "folds": [{}] * 68, "folds_protocol": 68,
              "selected_on_test": ""}
     cases = {"whole": whole, "cut": {**whole, "folds": [{}] * 2},
+             "older": {**{k: v for k, v in whole.items() if k != "folds_protocol"}, "folds": [{}] * 2,
+                       "config": {"evaluation": {"max_folds": 2}}},
              "selected": {**whole, "selected_on_test": "the epoch of highest accuracy on the test split"}}
     entries = {name: paper_run_entry(folder / "results.json", summary, tmp_path / "reports", Sources(), RESAMPLES)
                for name, summary in cases.items()}
     assert (entries["whole"].partial, entries["whole"].test_selected) == ("", "")
-    assert entries["cut"].partial == "2 of the protocol's 68 folds run" and not entries["cut"].test_selected
+    assert entries["cut"].partial == "partial run: 2 of 68 folds, not comparable with published rows"
+    assert not entries["cut"].test_selected
+    assert entries["older"].partial.startswith("partial run: the first 2 folds only")  # before folds_protocol
     assert entries["selected"].test_selected == ("predicts with the epoch of highest accuracy on the test split: "
                                                  "selected on the test data")
     assert not entries["selected"].partial
+    # the entry pages: the held-out run is "last epoch only", the test-selected one never
+    from common.reporting.site import TrackPages, entry_page
+
+    def shown(entry) -> str:
+        track = TrackPages(name="megc2019", title="t", note="", class_names=("negative", "positive", "surprise"),
+                           scopes=(("all", "all clips"),), entries=(entry,), fold_unit="subject")
+        return entry_page(track, entry)
+
+    assert "last epoch only" in shown(entries["whole"]) and "epoch picked on the test data" not in shown(
+        entries["whole"])
+    assert "last epoch only" not in shown(entries["selected"]) and "epoch picked on the test data" in shown(
+        entries["selected"])
 
 
 def test_a_run_deep_under_reports_gets_an_entry_page_whose_name_the_file_system_takes(tmp_path):

@@ -66,7 +66,7 @@ from common.leaderboard.tracks import TRACKS, fold_word
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
 from common.reporting.site import Cell, Entry, Pair, Run, TrackPages
-from common.reporting.tables import seeds_words
+from common.reporting.tables import run_partial, seeds_words
 
 logger = logging.getLogger(__name__)
 
@@ -710,9 +710,8 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
     site_csv = sources.add(csv_path, f"reports/{relative}/predictions.csv")
     weights = ((summary.get("config") or {}).get("train") or {}).get("weights")
     failed = {s: n for s, n in (summary.get("status_counts") or {}).items() if s != "ok"}
-    folds, protocol = len(summary.get("folds") or ()), int(summary.get("folds_protocol") or 0)
-    partial = "; ".join(([f"{folds} of the protocol's {protocol} folds run"] if 0 < folds < protocol else [])
-                        + ([f"folds not scored: {failed}"] if failed else []))
+    # fewer folds than the protocol's (its folds_protocol, or an older results.json's evaluation.max_folds)
+    partial = "; ".join(filter(None, [run_partial(summary), f"folds not scored: {failed}" if failed else ""]))
     selected = str(summary.get("selected_on_test") or "")
     return Entry(
         slug=f"run-{pages.safe(relative)}", label=f"{summary['paper']} / {summary['experiment']} "

@@ -508,7 +508,7 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
     parts.append('<p class="muted">UF1 and UAR pooled over the folds (one confusion matrix, the MEGC rule), the mean '
                  "over seeds where there are several; 95 % percentile intervals of a bootstrap over subjects, crossed "
                  f"with seeds (common.evaluation.statistics; its resamples: the front page){esc(own)}.</p>")
-    if not epochs and entry.kind == OUR_RUN and entry.runs:
+    if not epochs and entry.kind == OUR_RUN and entry.runs and not entry.test_selected:
         parts.append('<p><span class="mark m-last">last epoch only</span> no per-epoch record of these runs is '
                      "here, so the best test epoch cannot be shown beside the last.</p>")
     if entry.best_epoch is not None:
@@ -521,6 +521,8 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
         files = f'predictions: <a href="../{href(run.file)}">{esc(run.file)}</a>'
         if run.epochs_file:
             files += f'; per-epoch record: <a href="../{href(run.epochs_file)}">{esc(run.epochs_file)}</a>'
+        elif entry.test_selected:  # its protocol's own epoch, picked on the test data (the banner above says so)
+            files += '; <span class="mark m-test">epoch picked on the test data</span> (no per-epoch record)'
         else:
             files += '; <span class="mark m-last">last epoch only</span> (no per-epoch record)'
         parts.append(f"<p>{files}</p>")

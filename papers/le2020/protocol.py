@@ -148,7 +148,7 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         with atomic_write(path, "wb") as handle:
             np.savez_compressed(handle, **examples)  # type: ignore[arg-type]  # numpy's stub: ** might name allow_pickle
         return {"input_notes": notes_train + notes_test, "initial_weights": weights_note(config.model),
-                "preprocessing": resolved_preprocessing(config.model), "examples": str(path)}
+                "preprocessing": resolved_preprocessing(config.model), "examples": str(path.absolute())}
 
     return fit_and_predict(ctx, model, x_train, x_test, verbose_every_epoch=True, after_fit=after_fit,
                            extra=extra, started=started)
