@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Iterable, Sequence
 
+from defusedxml import DefusedXmlException
+
 from common.errors import MersuiteError
 from common.files import bounded_lines, zip_members, open_regular
 
@@ -126,7 +128,6 @@ def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[Any]]]]:
     saved value (a workbook written by a script and never opened in a spreadsheet program) is refused: read
     as empty, it would silently drop what the cell annotates."""
     import openpyxl
-    from defusedxml import DefusedXmlException
 
     if not openpyxl.DEFUSEDXML:  # the dependency installed, and not turned off (OPENPYXL_DEFUSEDXML=False)
         raise DatasetError(f"{path}: openpyxl would expand the XML entities of this workbook (defusedxml, a dependency "
