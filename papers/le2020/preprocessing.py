@@ -123,7 +123,7 @@ def _square_box(box, shape: tuple[int, ...], margin: float) -> tuple[int, int, i
 SMALL_FACE = 0.2  # choice: a face box under 20 % of the frame means the frame is not face-aligned (raw SAMM: ~7 %)
 
 
-def _face_box(first: np.ndarray, data_config) -> tuple[tuple[int, int, int, int] | None, str]:
+def face_square(first: np.ndarray, data_config) -> tuple[tuple[int, int, int, int] | None, str]:
     """The square to cut every frame to (None: the frame as it is) and a note, from the clip's first frame."""
     if data_config.face_crop == "never":
         return None, ""
@@ -150,7 +150,7 @@ def face_frames(sample, data_config) -> tuple[np.ndarray, str]:
     """
     size = int(data_config.frame_size)
     first = read_frame(sample.frames[0], "rgb")
-    crop, note = _face_box(first, data_config)
+    crop, note = face_square(first, data_config)
     frames = [_face_frame(first if index == 0 else read_frame(path, "rgb"), crop, size)
               for index, path in enumerate(sample.frames)]
     return np.stack(frames), note
@@ -159,7 +159,7 @@ def face_frames(sample, data_config) -> tuple[np.ndarray, str]:
 def onset_frame(sample, data_config) -> np.ndarray:
     """The first of :func:`face_frames` alone (S, S, 3) uint8: one frame read, for the report's examples."""
     first = read_frame(sample.frames[0], "rgb")
-    return _face_frame(first, _face_box(first, data_config)[0], int(data_config.frame_size))
+    return _face_frame(first, face_square(first, data_config)[0], int(data_config.frame_size))
 
 
 def compute_inputs(sample, config) -> dict[str, np.ndarray]:

@@ -27,8 +27,9 @@ from common.running.fold import fit_and_predict, predict_probabilities
 from common.training import compile_model, compiled_like, forget_compiled
 from papers.le2020.model import (build_model, input_channels, MODEL_NAMES, recompute_batch_norm,
                                  resolved_preprocessing, weights_note)
-from papers.le2020.preprocessing import (_face_box, clip_inputs, compute_inputs, example_inputs, face_frames,
-                                         prepare_inputs, region_image, REGION_NAMES, roi_boxes, sample_inputs)
+from papers.le2020.preprocessing import (clip_inputs, compute_inputs, example_inputs, face_frames,
+                                         face_square, prepare_inputs, region_image, REGION_NAMES, roi_boxes,
+                                         sample_inputs)
 import keras
 
 logger = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def predict_views(ctx, index: int):
     dynamic_image, points = arrays["dynamic_image"], np.asarray(arrays["points"], dtype=np.float64)
     first = read_frame(sample.frames[0], "rgb")
     size = int(config.data.frame_size)
-    crop, _ = _face_box(first, config.data)
+    crop, _ = face_square(first, config.data)
     face: tuple[int, int, int, int] | None
     if crop is not None:  # the face square every frame was cut to, then resized to frame_size
         scale = np.array([(crop[2] - crop[0]) / size, (crop[3] - crop[1]) / size])
