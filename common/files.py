@@ -638,7 +638,6 @@ def read_regular_text(path: str | Path, encoding: str = "utf-8") -> str:
     return read_regular_bytes(path).decode(encoding)
 
 
-
 def fitting_name(name: str, limit: int, source: str | None = None) -> str:
     """``name`` when its UTF-8 form holds at most ``limit`` bytes, else its longest start that leaves room for ``-``
     and 12 hex digits of the sha1 of ``source`` (default ``name``; the text the name was made from, so that two
@@ -649,6 +648,7 @@ def fitting_name(name: str, limit: int, source: str | None = None) -> str:
         return name
     digest = hashlib.sha1(str(name if source is None else source).encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return data[:limit - 13].decode("utf-8", "ignore") + "-" + digest
+
 
 def file_sha256(path: Path) -> str:
     """The hex sha256 of a file's bytes (an export's files, a recording's video, a scored file), read by blocks;

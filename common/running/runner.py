@@ -286,8 +286,8 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     computed_seconds: list[float] = []
     inputs = selection_inputs(selection)  # every frame file stat'ed once, not once a fold
     # a --weights run's folds read their files from the folder: replaced files are another run (not in the record)
-    fingerprinted = {**base, "weights_files": weights_fingerprint(released_folder(config))} if released_folder(
-        config) else base
+    weights_folder = released_folder(config)
+    fingerprinted = {**base, "weights_files": weights_fingerprint(weights_folder)} if weights_folder else base
     jobs = {fold.name: FoldJob(tag=tag, selection=selection, fold=fold, config=config, profile=profile, seed=int(seed),
                                base=base, fingerprint=fold_fingerprint(fingerprinted, selection, fold, inputs),
                                folds_dir=folds_dir,
