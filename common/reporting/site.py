@@ -505,9 +505,10 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                  f'<tbody>{"".join(rows)}</tbody></table></div>')
     own = ("; a network's at its last epoch" if entry.kind == OUR_RUN and not entry.test_selected
            else "; at the epoch its protocol picked on the test data" if entry.test_selected else "")
-    parts.append('<p class="muted">UF1 and UAR pooled over the folds (one confusion matrix, the MEGC rule), the mean '
-                 "over seeds where there are several; 95 % percentile intervals of a bootstrap over subjects, crossed "
-                 f"with seeds (common.evaluation.statistics; its resamples: the front page){esc(own)}.</p>")
+    if entry.runs:  # numbers computed here from files (a published row's are its authors')
+        parts.append('<p class="muted">UF1 and UAR pooled over the folds (one confusion matrix, the MEGC rule), the '
+                     "mean over seeds where there are several; 95 % percentile intervals of a bootstrap over subjects, "
+                     f"crossed with seeds (common.evaluation.statistics; its resamples: the front page){esc(own)}.</p>")
     if not epochs and entry.kind == OUR_RUN and entry.runs and not entry.test_selected:
         parts.append('<p><span class="mark m-last">last epoch only</span> no per-epoch record of these runs is '
                      "here, so the best test epoch cannot be shown beside the last.</p>")
