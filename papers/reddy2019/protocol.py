@@ -183,8 +183,8 @@ def folds(selection: Selection, config: ReddyConfig, seed: int) -> list[Fold]:
 # ----------------------------------------------------------------------------- training (Sec. IV-B, V)
 # What the best-epoch selection picks on (``FoldOutcome.extra["selected_on_test"]``: the run's warnings say so).
 SELECTED_ON_TEST = {
-    "paper": "the epoch of highest accuracy on the test split, restored after training (Sec. IV-B's code, README "
-             "ledger 11)",
+    "paper": "the epoch of highest accuracy on the test split, restored after training (the code's validation on "
+             "its 20% split; README, Protocol: Variants)",
     "whole_set": "the epoch of highest accuracy on the whole data set, test split included, restored after training "
                  "(the FuseNet scripts, README ledger 11)",
 }
