@@ -26,7 +26,8 @@ worker's fold, the N sharing the card), and their ratio. Figures are printed, ne
 UAR, beside the 0.8603 / 0.8475 its authors published from each subject's best test epoch. Its five points
 come from the Keras MTCNN (PyPI's ``mtcnn``, which needs TensorFlow): a card with JAX alone reads them from a
 stage cache (``MERSUITE_CACHE``) that ``--fill-points --released DIR`` fills on a CPU machine with TensorFlow,
-the released files keeping their modification times (the cache's keys hold them); without either the run
+the released files keeping their modification times and the suite's source unchanged (the cache's keys hold
+both); without either the run
 refuses in one line, printed here. Projected on an H200 with 4 workers: 18 to 19 min, from its first 6 folds
 (docs/performance.md, "Measured on one NVIDIA H200").
 
@@ -250,8 +251,9 @@ def ship_complete_run(plan: dict, ship_dir: Path) -> str:
 def fill_points(released: Path) -> int:
     """HTNet's five points of every released apex crop under ``released``, found by the Keras MTCNN (the `paper`
     reading; it needs TensorFlow) into the stage cache (``MERSUITE_CACHE``), from which a card without TensorFlow
-    reads them (``papers/wang2024/points.py``). The cache's keys hold each crop's size and modification time: fill
-    it from the same copy of the inputs (e.g. one tar file, extracted) that the card reads."""
+    reads them (``papers/wang2024/points.py``). The cache's keys hold each crop's size and modification time, and
+    the suite's source (``cache.source_digest``): fill it from the same copy of the inputs (e.g. one tar file,
+    extracted) that the card reads, with the code the card runs."""
     from common.datasets import released as released_inputs
     from papers.wang2024 import points
 

@@ -12,7 +12,9 @@
 #       10 MB): htnet.tar (the released inputs; a tar keeps the files' modification times, which the stage cache's
 #       keys hold), cache/ (HTNet's five points of every apex crop, found by the Keras MTCNN, which needs the
 #       TensorFlow of .venv: the card has none) and whl/ (Keras, the two packages it needs and simplejpeg, which the
-#       card's image lacks). About a minute of CPU, once per checkout.
+#       card's image lacks). About a minute of CPU. The stage cache's keys also hold the suite's source (every .py
+#       file under common/ and papers/, recorded in .gpu/source.sha256): prepare again after any change to it, or
+#       run refuses at once (the card would otherwise find none of the points in the cache).
 #
 #   then the device tool's run, one call (its 10-minute limit; the session's 15 minutes of card time):
 #       command:   bash benchmarks/gpu_htnet.sh run
@@ -66,6 +68,8 @@ prepare)
     .venv/bin/python -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
         --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
         -d "$GPU/whl" "keras==$keras" "namex==$namex" "optree==$optree" "simplejpeg==$simplejpeg"
+    .venv/bin/python -c "from common.preprocessing.cache import source_digest; print(source_digest())" \
+        >"$GPU/source.sha256"
     du -sh "$GPU"
     ;;
 run)
@@ -74,6 +78,12 @@ run)
         exit 2
     }
     : "${OUT:?gpu_htnet.sh run: OUT, the folder of files the device tool returns, is not set}"
+    source=$(python3 -c "from common.preprocessing.cache import source_digest; print(source_digest())")
+    [ "$source" = "$(cat "$GPU/source.sha256" 2>/dev/null)" ] || {
+        echo "gpu_htnet.sh: $GPU/cache was filled by other code than this tree's (common/ or papers/ changed since" \
+            "'prepare'): run 'benchmarks/gpu_htnet.sh prepare' again, then carry .gpu" | tee "$OUT/gpu_htnet.log" >&2
+        exit 2
+    }
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$GPU"/whl/*.whl
     export PYTHONPATH=/tmp/site KERAS_BACKEND="${KERAS_BACKEND:-jax}" PYTHONUNBUFFERED=1
     export MERSUITE_CACHE="$PWD/$GPU/cache" JAX_COMPILATION_CACHE_DIR=/tmp/jax-compilation-cache

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from common.datasets.sample import Sample
+from common.paths import REPO_ROOT
 from common.preprocessing import cache
 from common.preprocessing.cache import STATS, cached, sample_fingerprint
 
@@ -91,6 +92,39 @@ def test_params_are_canonical():
     assert key("s", {}, {}) != key("t", {}, {})
     with pytest.raises(cache.CacheKeyError, match="params"):
         key("s", {}, {"f": object()})
+
+
+def test_an_entry_of_other_source_code_is_computed_again(tmp_path, monkeypatch):
+    """A stage's result depends on its code, which its parameters do not name: an entry written by other code
+    (before an upgrade or an edit) is not read as this code's."""
+    compute = Counter(np.zeros(2))
+    monkeypatch.setattr(cache, "source_digest", lambda: "a" * 64)
+    cached("stage_s", {"clip": 1}, {}, compute, root=tmp_path)
+    cached("stage_s", {"clip": 1}, {}, compute, root=tmp_path)
+    assert compute.calls == 1
+    monkeypatch.setattr(cache, "source_digest", lambda: "b" * 64)
+    cached("stage_s", {"clip": 1}, {}, compute, root=tmp_path)
+    assert compute.calls == 2
+
+
+def test_source_digest_covers_every_python_file_of_the_suite(tmp_path):
+    for name in ("common/a.py", "common/sub/b.py", "papers/p/c.py", "other/d.py", "common/notes.md"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    before = cache.tree_digest(tmp_path)
+    assert cache.tree_digest(tmp_path) == before
+    (tmp_path / "other/d.py").write_text("x = 2\n")  # outside common/ and papers/
+    (tmp_path / "common/notes.md").write_text("changed\n")  # not Python
+    assert cache.tree_digest(tmp_path) == before
+    (tmp_path / "common/sub/b.py").write_text("x = 2\n")
+    changed = cache.tree_digest(tmp_path)
+    assert changed != before
+    (tmp_path / "papers/p/e.py").write_text("")  # a new file, even empty
+    assert cache.tree_digest(tmp_path) != changed
+    (tmp_path / "papers/p/e.py").unlink()
+    (tmp_path / "papers/p/c.py").rename(tmp_path / "papers/p/f.py")  # same bytes, another name
+    assert cache.tree_digest(tmp_path) != changed
+    assert cache.source_digest() == cache.tree_digest(REPO_ROOT)
 
 
 def test_frame_file_change_invalidates(tmp_path, sample):

@@ -131,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "per left-out subject; liong2019 --profile port: STSTNet_Weights/<subject>.pth)")
     run.add_argument("--fresh", action="store_true",
                      help="recompute every fold instead of reusing finished ones (e.g. after a change to the "
-                          "training code); the preprocessing cache is kept, and its keys do not see a change to a "
-                          "stage's code: after one, delete that stage's folder of the cache (MERSUITE_CACHE)")
+                          "training code); the preprocessing cache is kept: its keys hold the suite's source, so a "
+                          "change to it recomputes the stages a run reads anyway")
     run.add_argument("--no-epoch-gauge", dest="epoch_gauge", action="store_false",
                      help="do not record the test part's predictions after every epoch (the epoch-selection "
                           "gauge, docs/methods.md §9.4); the scores and predictions are the same either way")

@@ -4,7 +4,9 @@ which are also its cache key (docs/house.md, "Preprocessing stages and the cache
 ``cached(stage, inputs, params, compute)`` returns ``compute()``'s result, computing it at most
 once per (stage, inputs, params): the key is the SHA-256 of the stage name, the canonical JSON of
 ``inputs`` (typically ``sample_fingerprint(sample)``: clip identity and every frame file's name,
-size and mtime) and of ``params`` (dataclasses allowed), and a format version. Entries live in
+size and mtime) and of ``params`` (dataclasses allowed), a format version and the suite's source
+(:func:`source_digest`: every ``.py`` file under ``common/`` and ``papers/``), so an entry computed by other
+code (an upgrade, an edit, a stage's bug fixed) is never read as this code's result. Entries live in
 ``<root>/<stage>/<key[:2]>/<key>.npz`` (root: ``common.paths.cache_root()/"stages"``), written to
 a temporary file in the same folder and renamed with ``os.replace`` (atomic on POSIX and
 Windows), so readers never see a partial entry; an unreadable entry (truncated, corrupt, wrong
@@ -25,6 +27,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import logging
@@ -43,11 +46,12 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from common.files import OutputError, atomic_write, linked_out, prepare_output_folder, read_npz
-from common.paths import cache_root
+from common.paths import REPO_ROOT, cache_root
 
 logger = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1  # bump to invalidate every entry when the storage layout changes
+SOURCE_FOLDERS = ("common", "papers")  # the code a stage runs (its own, the readers and helpers it calls)
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ARRAY_KEY = "__array__"  # compute() returned a bare array
 _KIND_KEY = "__kind__"
@@ -151,10 +155,33 @@ def _canonical(value: Any, where: str) -> Any:
     raise CacheKeyError(f"{where}: cannot build a cache key from a {type(value).__name__} ({value!r:.80})")
 
 
+def tree_digest(root: Path, folders: tuple[str, ...] = SOURCE_FOLDERS) -> str:
+    """Hex SHA-256 of every ``.py`` file under ``root/<folder>`` for ``folders``: each file's path relative to
+    ``root``, its size and its bytes, in the order of those paths."""
+    files = sorted((path.relative_to(root).as_posix(), path) for folder in folders
+                   for path in (root / folder).rglob("*.py") if path.is_file())
+    digest = hashlib.sha256()
+    for name, path in files:
+        data = path.read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def source_digest() -> str:
+    """:func:`tree_digest` of the suite's own source, once per process. Part of every key: a stage's result
+    depends on its code, which its parameters do not name, and an entry of other code read silently gave a fold
+    the old code's inputs. Any change to that source (a comment too) recomputes the stages a run reads, once;
+    finding which files a stage's result depends on would be a guess, and a wrong guess a stale entry."""
+    return tree_digest(REPO_ROOT)
+
+
 def cache_key(stage: str, inputs: Mapping, params: Mapping) -> str:
-    """Hex SHA-256 of the stage name, canonical inputs and params, and ``CACHE_FORMAT``."""
+    """Hex SHA-256 of the stage name, canonical inputs and params, ``CACHE_FORMAT`` and :func:`source_digest`."""
     document = {
         "format": CACHE_FORMAT,
+        "source": source_digest(),
         "stage": stage,
         "inputs": _canonical(inputs, "inputs"),
         "params": _canonical(params, "params"),

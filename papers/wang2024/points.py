@@ -86,7 +86,8 @@ def points_problem(samples: Sequence[Any], detector: str, cache_root=None) -> st
         missing = [s.key for s in released if not entry_path(STAGE, _points_key(s, detector), cache_root).exists()]
         if missing:
             return (f"data.points=mtcnn needs the Keras MTCNN, which is not installed, for {len(missing)} apex crop(s) "
-                    f"whose points are not in the stage cache (first: {missing[0]}): {MTCNN_INSTALL}")
+                    f"whose points are not in the stage cache (first: {missing[0]}; the cache's keys hold the "
+                    f"suite's source: points found by other code are not read): {MTCNN_INSTALL}")
     return ""
 
 
