@@ -106,7 +106,7 @@ class TrainingStage:
     samples: int
     epochs: int
     batch_size: int
-    # True: run_fold keeps the compiled model across folds (common.training.fold_model): one tracing.
+    # True: run_fold keeps the compiled model across folds (common.training.compiled_like): one tracing.
     traced_once: bool = False
     # Samples evaluated after every epoch (validation_data: Reddy's best epoch); --estimate adds their batches.
     validation_samples: int = 0

@@ -128,7 +128,8 @@ def rows_without_artefact(text: str) -> list[str]:
 
 def declaration_problems(paper_id: str, module: ModuleType) -> list[str]:
     """One line per declaration of ``papers.<paper_id>`` the registry refuses, naming the field and what is
-    accepted: ``PAPER`` (its id, its models and their counts), ``PIPELINE.stands_for`` (names of published rows,
+    accepted: ``PAPER`` (its id, title and citation, that it builds models, and that its counts and checks name
+    those models; the counts themselves are tests/test_models.py's), ``PIPELINE.stands_for`` (names of published rows,
     ``common.evaluation.published.NAMES``), each experiment's ``reported`` numbers, the README's ledger rows."""
     where = f"papers.{paper_id}"
     paper = getattr(module, "PAPER", None)

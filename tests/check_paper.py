@@ -24,7 +24,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = REPO / "tests"
-# Files whose every test holds each package of the registry to the house (none is parametrized by a paper).
+# Files whose unparametrized tests hold each package of the registry to the house (their tests parametrized by a paper
+# are kept for that paper only, as in any other file).
 REGISTRY_FILES = ("test_registry.py", "test_import_graph.py", "test_ledgers.py")
 TEMPLATE_FILE = "test_template_paper.py"
 
@@ -43,7 +44,7 @@ def candidate_files(paper_id: str) -> list[Path]:
 
 
 class Selection:
-    """A pytest plugin keeping the tests that concern ``paper_id`` (module docstring, step 3) and counting them by
+    """A pytest plugin keeping the tests that concern ``paper_id`` (module docstring, step 2) and counting them by
     the reason they were kept."""
 
     def __init__(self, paper_id: str) -> None:

@@ -19,7 +19,8 @@ import run_all
 from common.errors import RunError
 from common.evaluation import statistics as st
 from common.leaderboard.report import save_leaderboard_png
-from common.leaderboard.tracks import MEGC2019
+from common.leaderboard import TRACK_NAMES
+from common.leaderboard.tracks import MEGC2019, TRACKS
 from common.orchestration import leaderboard_runs as bench_run
 from common.orchestration.paper_runs import RunSettings
 from common.preprocessing import cache
@@ -213,6 +214,10 @@ def test_benchmark_user_errors_are_one_line_and_exit_2(capsys, dummy_corpus, arg
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("run_all.py: error: ") and expected in lines[0], err
+
+
+def test_the_track_names_the_help_lists_are_the_tracks():
+    assert TRACK_NAMES == tuple(track.name for track in TRACKS)
 
 
 def test_common_samples_by_hand():

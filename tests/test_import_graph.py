@@ -23,6 +23,8 @@ that it must refuse.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -316,7 +318,8 @@ def drawn_layers(text: str) -> list[set[str]]:
 
 
 # Libraries whose import costs start-up time (a tenth of a second or more on these 2-core machines, numpy
-# included): `run_all.py --help` and `--list` load none of them, a fold worker only those its method needs.
+# included): `run_all.py --help` loads none of them (test_the_help_loads_no_library_that_costs_start_up_time), a
+# fold worker only those its method needs.
 COSTLY = ("keras", "tensorflow", "torch", "jax", "cv2", "matplotlib", "sklearn", "scipy", "skimage", "dlib", "PIL",
           "keras_tuner", "dask", "distributed", "openpyxl", "xlrd", "mtcnn", "facenet_pytorch", "numpy", "h5py",
           "importlib.metadata")
@@ -407,6 +410,18 @@ def test_imports_inside_functions_defer_a_library_that_costs_start_up_time():
     imports, modules = repository_imports()
     assert not needless_deferrals(imports, modules), "\n".join(needless_deferrals(imports, modules))
     assert sum(e.scope == "function" for e in imports) > 50  # the check saw the deferred ones
+
+
+def test_the_help_loads_no_library_that_costs_start_up_time():
+    """What docs/house.md says of ``run_all.py --help``, held in a fresh interpreter."""
+    probe = ("import runpy, sys\n"
+             "sys.argv = ['run_all.py', '--help']\n"
+             "try:\n    runpy.run_path('run_all.py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             f"print(' '.join(name for name in {COSTLY!r} if name in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "--benchmark TRACK" in done.stdout and "megc2019_to_4dme" in done.stdout
+    assert done.stdout.splitlines()[-1] == "", f"run_all.py --help loaded: {done.stdout.splitlines()[-1]}"
 
 
 def test_a_deferral_of_nothing_is_refused():

@@ -187,8 +187,10 @@ NO_NUMBER_DECLARED = ("    models=MODEL_BUILDERS,", '    no_published_number="th
 
 
 def test_the_template_copied_under_a_new_name_passes_the_registry_checks(copied_paper, smoke_corpus, tmp_path):
-    """Every check of a package (what ``make check-paper`` runs on it, but the template's own), on the copy declared
-    as a paper with no published number: the state the walkthrough allows, held to every check."""
+    """The registry's checks of a package (test_registry's, test_models', the ledger's and the comparison's; the
+    fold-parallel and deployment checks follow), on the copy declared as a paper with no published number: the
+    state the walkthrough allows. ``make check-paper`` on a package runs more (its real-shape fold, first pass,
+    report layout, config, settings, predict and export checks)."""
     from test_comparison import test_no_row_marked_not_comparable_carries_a_difference as comparison_check
 
     init = tmp_path / "extra" / copied_paper / "__init__.py"

@@ -33,7 +33,7 @@ build time + (test batches + epochs x validation batches + gauge batches) x pred
 (validation: ``TrainingStage.validation_samples``, evaluated after every epoch; the test pass covers
 ``TrainingStage.predict_samples`` where set; gauge: the epoch-selection gauge's test pass of the final
 network after every epoch, the run's default; the first training and predict steps beyond a timed one); a
-stage with ``traced_once`` (its ``run_fold`` keeps the compiled model across folds: ``common.training.fold_model``,
+stage with ``traced_once`` (its ``run_fold`` keeps the compiled model across folds: ``common.training.compiled_like``,
 ``compiled_like``) pays the tracing in its first fold only. An experiment without the hooks is listed with its
 counts and "not estimated". A gauge pass includes the forward pass a fold runs before it where it sets state
 (``TrainingStage.gauge_refit_samples``: STSTNet's MATLAB recipe, its batch-normalisation statistics over the

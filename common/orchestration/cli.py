@@ -55,6 +55,7 @@ from common.errors import DeclarationError, MersuiteError, one_line, RunError, W
 from common.evaluation.references import with_recomputed, with_runs_as
 from common.evaluation import published
 from common.files import terminal_text
+from common.leaderboard import TRACK_NAMES
 from common.orchestration.logs import Console, lines_to, quiet_tensorflow_log
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
@@ -87,8 +88,6 @@ class CliError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     """The options, grouped by mode; each group's description shows one example command. Options are
     added in a fixed order (``parser._actions``), which the one-line refusals of unused options follow."""
-    from common.leaderboard.tracks import TRACKS  # the tracks' names for --benchmark's help
-
     parser = argparse.ArgumentParser(prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      description="Reproduce micro-expression recognition papers "
                                      "and write reports beside the papers' numbers.")
@@ -162,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "flagged ones")
     benchmark.add_argument("--benchmark", metavar="TRACK",
                            help="run every method on a shared benchmark track or 'all': "
-                                + ", ".join(t.name for t in TRACKS))
+                                + ", ".join(TRACK_NAMES))
     benchmark.add_argument("--methods", metavar="PAPER[:MODEL],...",
                            help="with --benchmark: the methods (default: every paper that can enter a track, its "
                                 "default model)")

@@ -7,6 +7,7 @@ from typing import Any
 from collections.abc import Mapping
 
 from common.harness import ExperimentResult, ReportContext
+from papers.gan2019.model import LAYER_TRAINABLE
 from papers.gan2019.reported import SCOPE_TITLES, SCOPES, SOURCE, TABLE3_OFF_APEXNET, TABLE5
 
 
@@ -40,8 +41,8 @@ def report_pages(pdf, result: ExperimentResult, context: ReportContext | None = 
     corpus = (summary.get("corpus") or {}).get("kind", "?")
     header = ["row"] + [f"{SCOPE_TITLES[s]} {m}" for s in SCOPES for m in ("UF1", "UAR")]
     subtitle = (f"MEGC 2019 composite, LOSO, pooled UF1/UAR. Published: the authors' group's reproduction "
-                f"(Table III; Table V: {TABLE5['parameters_millions']} M parameters, ours 2,664,475). Ours: profile "
-                f"{summary.get('profile', '?')}, corpus {corpus}"
+                f"(Table III; Table V: {TABLE5['parameters_millions']} M parameters, ours {LAYER_TRAINABLE:,}). "
+                f"Ours: profile {summary.get('profile', '?')}, corpus {corpus}"
                 + (" (SYNTHETIC: not comparable with the paper)" if corpus == "synthetic" else "") + "."
                 + "".join(f"\n{mark}" for mark in score_marks(summary)))
     for fig in table_pages("OFF-ApexNet: the published composite row beside ours", header,
