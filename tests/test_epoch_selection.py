@@ -160,6 +160,19 @@ def test_ties_go_to_the_earliest_epoch():
     assert es.best_single_epoch(y_true, rows, 3, "uf1", "exclude") == 1
 
 
+def test_ties_go_to_the_latest_epoch_where_the_authors_loop_keeps_it():
+    """``main_HTNet.py`` keeps an epoch whose test accuracy equals the best so far (``<=``): the last of the tied."""
+    y_true = np.array([0, 1, 2])
+    rows = np.array([[0, 0, 0], [0, 1, 2], [0, 1, 2], [2, 1, 0]])
+    assert es.best_epoch_per_fold(y_true, rows, "latest") == 2
+    assert es.best_epoch_per_fold(y_true, rows[:1], "latest") == 0
+    with pytest.raises(ValueError, match="ties='last'"):
+        es.best_epoch_per_fold(y_true, rows, "last")
+    gauge = es.epoch_selection(RECORDS, SUMMARY, ties="latest")
+    assert "(b) to the latest of a fold's tied epochs" in gauge["how"]
+    assert "ties to the earliest epoch" in es.epoch_selection(RECORDS, SUMMARY)["how"]
+
+
 def test_methods_without_epochs_and_runs_without_the_record_are_not_applicable():
     svm = [{**r, "history": {}, "extra": {}} for r in RECORDS]
     gauge = es.epoch_selection(svm, SUMMARY)

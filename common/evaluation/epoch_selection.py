@@ -10,7 +10,8 @@ test part's predicted classes after every epoch (``FoldContext.record_epochs``; 
   best, chosen per metric on scope "all" (the per-database scopes are read at that epoch), over the
   epochs every fold recorded.
 
-Ties go to the earliest epoch. Each comes with the subject-bootstrap interval of its pooled score and
+Ties go to the earliest epoch (CausalNet's ``<``; ``ties="latest"`` for (b) keeps the last of the tied epochs,
+as ``main_HTNet.py``'s ``<=`` does). Each comes with the subject-bootstrap interval of its pooled score and
 its inflation over (a) with a paired subject-bootstrap interval (``statistics.compare``: the same
 subjects drawn for both; the chosen epochs stay as chosen on the full data). The same folds and clips as
 (a): the folds ``metrics.aggregate`` scores. Results are ``results.json``'s ``"epoch_selection"``::
@@ -45,9 +46,12 @@ LABELS = {"protocol": "the protocol's own epoch (honest)",
           "best_single_epoch": "best single epoch across all folds"}
 SHORT = {"best_epoch_per_fold": "best epoch per subject", "best_single_epoch": "best single epoch"}
 HOW = ("(b) each fold's predictions at the epoch of its best test accuracy; (c) every fold at the one epoch "
-       "whose pooled score is best (per metric, on all clips); ties to the earliest epoch; intervals: "
+       "whose pooled score is best (per metric, on all clips); {ties}; intervals: "
        f"{int(100 * st.REPORT_LEVEL)}% {st.REPORT_METHOD} bootstrap over subjects ({st.DEFAULT_RESAMPLES} "
        "resamples, seed 0), the inflation's paired (docs/methods.md §9.4)")
+HOW_TIES = {"earliest": "ties to the earliest epoch",
+            "latest": "ties: (b) to the latest of a fold's tied epochs, (c) to the earliest"}
+TIES = tuple(HOW_TIES)
 # One sentence, wherever the gauge is shown: why (a) is the number to cite.
 CITE_HONEST = ("Cite the protocol's own score: (b) and (c) choose the epoch with the test labels, so they "
                "measure the luck of the selection, not how the method does on a subject it has not seen.")
@@ -98,9 +102,15 @@ def unavailable(records: Sequence[Mapping[str, Any]], scored: Sequence[Mapping[s
             f"{missing[0]}): a run with --no-epoch-gauge, or folds reused from one; --fresh records them")
 
 
-def best_epoch_per_fold(y_true: np.ndarray, rows: np.ndarray) -> int:
-    """(b): the 0-based epoch of the best test accuracy of one fold, the earliest among ties."""
-    return int(np.argmax((rows == y_true[None, :]).mean(axis=1)))
+def best_epoch_per_fold(y_true: np.ndarray, rows: np.ndarray, ties: str = "earliest") -> int:
+    """(b): the 0-based epoch of the best test accuracy of one fold, the earliest among ties, or the latest with
+    ``ties="latest"`` (an authors' loop that keeps an epoch whose accuracy equals the best so far)."""
+    if ties not in TIES:
+        raise ValueError(f"ties={ties!r}: expected one of {', '.join(TIES)}")
+    accuracy = (rows == y_true[None, :]).mean(axis=1)
+    if ties == "latest":
+        return len(accuracy) - 1 - int(np.argmax(accuracy[::-1]))
+    return int(np.argmax(accuracy))
 
 
 def best_single_epoch(y_true: np.ndarray, rows: np.ndarray, k: int, metric: str, absent: str) -> int:
@@ -153,9 +163,11 @@ def _entries(honest: st.Predictions, selected: st.Predictions, k: int, scopes: S
     return out
 
 
-def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, Any]) -> dict[str, Any]:
+def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, Any], *,
+                    ties: str = "earliest") -> dict[str, Any]:
     """``results.json``'s ``"epoch_selection"`` (module docstring) from an experiment's fold records and
-    its summary so far (``metrics``, ``class_names``, ``metrics_reported``, ``scopes``)."""
+    its summary so far (``metrics``, ``class_names``, ``metrics_reported``, ``scopes``); ``ties``: (b)'s rule
+    among a fold's epochs of equal test accuracy (:func:`best_epoch_per_fold`)."""
     aggregated = summary.get("metrics", {})
     nan_policy, absent = aggregated.get("nan_policy", "exclude"), aggregated.get("absent", "exclude")
     scored = st.scored_records(records, nan_policy)
@@ -171,7 +183,7 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
     counts = [len(e) for e in present]
     y_true = [np.asarray(r["y_true"], dtype=int) for r in scored]
 
-    per_fold = [best_epoch_per_fold(t, e) for t, e in zip(y_true, present)]
+    per_fold = [best_epoch_per_fold(t, e, ties) for t, e in zip(y_true, present)]
     selected = st.from_records(_at(scored, [e[i] for e, i in zip(present, per_fold)]), nan_folds=nan_policy,
                                source=LABELS["best_epoch_per_fold"])
     selections: dict[str, Any] = {"best_epoch_per_fold": {
@@ -194,9 +206,9 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
     chosen = selected_on_test(scored)
     protocol = (f"the protocol's own epoch, itself SELECTED ON THE TEST DATA ({chosen[0]})" if chosen
                 else LABELS["protocol"])
-    return {"status": "measured", "reason": "", "how": HOW, "cite": CITE_SELECTED if chosen else CITE_HONEST,
-            "protocol": protocol, "protocol_selects_on_test": bool(chosen), "model": ", ".join(models),
-            "folds": len(scored),
+    return {"status": "measured", "reason": "", "how": HOW.format(ties=HOW_TIES[ties]),
+            "cite": CITE_SELECTED if chosen else CITE_HONEST, "protocol": protocol,
+            "protocol_selects_on_test": bool(chosen), "model": ", ".join(models), "folds": len(scored),
             "epochs": {"min": common, "max": max(counts)}, "selections": selections}
 
 

@@ -352,7 +352,7 @@ def index_page(tracks: Sequence[TrackPages], command: str, notes: Sequence[str],
              f"several, {resamples:,} resamples) from the files in <a href=\"files/index.html\">files/</a>, which "
              "this site holds. "
              "A network's own number is its last epoch (where a paper's protocol picks its epoch on the test data, "
-             "the row is marked so); the best test epoch of each fold (each subject under "
+             "the row is marked so); the best test epoch of each fold (the earliest of tied epochs; each subject under "
              "leave-one-subject-out, each database under leave-one-database-out) is shown beside it where a "
              "per-epoch record exists, and is a selection on the test data (cite the last epoch). Click a column "
              "to sort; click an entry for its confusion matrices, curves and files.</p>",
@@ -514,7 +514,8 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                      "here, so the best test epoch cannot be shown beside the last.</p>")
     if entry.best_epoch is not None:
         parts.append(f'<p id="sources-epochs" class="muted">Best test epoch per {esc(track.fold_unit)}: each fold\'s '
-                     f"predictions at the epoch of its best test accuracy (common.evaluation.epoch_selection), over "
+                     f"predictions at the epoch of its best test accuracy, the earliest of tied epochs "
+                     f"(common.evaluation.epoch_selection), over "
                      f"{esc(seeds_words(entry.best_epoch_seeds))}, from the per-epoch records listed above: "
                      "a selection on the test data, shown to measure it, never to cite.</p>")
     for run in entry.runs:
