@@ -83,6 +83,16 @@ def test_a_deep_earlier_score_is_left_as_it_is(tmp_path, caplog):
     assert f"{base / 'results.json'}: cannot be read as a score's results ({TOO_DEEP})" in caplog.text
 
 
+def test_an_earlier_score_folder_whose_results_are_a_dangling_link_is_left_as_it_is(tmp_path, caplog):
+    """A dangling results.json link read as missing: the folder was taken and the link deleted by the new score."""
+    base = tmp_path / "score" / "megc2019" / "theirs"
+    base.mkdir(parents=True)
+    (base / "results.json").symlink_to(tmp_path / "nowhere.json")
+    assert score_folder(base, {"sha256": "x"}) == base.with_name("theirs-2")
+    assert (base / "results.json").is_symlink()
+    assert f"{base / 'results.json'}: a symbolic link, not a score's results" in caplog.text
+
+
 def test_a_deep_export_manifest_is_refused_in_one_line(tmp_path):
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "manifest.json").write_text(DEEP)

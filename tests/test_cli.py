@@ -62,6 +62,51 @@ def test_user_errors_are_one_line_and_exit_2(capsys, dummy_corpus, argv, expecte
     assert not dummy_paper.HOOKS["ran"]  # nothing trained
 
 
+@pytest.mark.parametrize("argv, expected", [
+    (["--paper", "dummy", "--seed", "1e3"], "argument --seed: invalid int value: '1e3'"),
+    (["--paper", "dummy", "--bogus-flag"], "unrecognized arguments: --bogus-flag"),
+    # an abbreviation is no option: --scor was taken as --score
+    (["--scor", "x.csv", "--benchmark", "megc2019"], "unrecognized arguments: --scor x.csv"),
+    ([], "give --paper ID|all or --benchmark TRACK|all"),
+    # a path given empty was the working folder: --out "" wrote the run into it
+    (["--paper", "dummy", "--out", ""], "argument --out: expected a path, got an empty value"),
+    (["--paper", "dummy", "--data-root="], "argument --data-root: expected a path, got an empty value"),
+    # an option given twice: the last one silently won
+    (["--score", "missing.csv", "--score", "x.csv", "--benchmark", "megc2019"], "--score given more than once"),
+    (["--benchmark", "megc2019", "--benchmark=cd6me"], "--benchmark given more than once"),
+    (["--paper", "dummy", "--paper", "all"], "--paper given more than once"),
+])
+def test_argument_errors_are_one_line_without_the_usage_block(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exited:
+        run_all.main(argv, registry=dummy_paper.REGISTRY, loader=dummy_paper.load)
+    assert exited.value.code == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert expected in line and line.endswith("(run_all.py --help lists the options)")
+    assert not dummy_paper.HOOKS["ran"]
+
+
+def test_the_options_that_add_a_value_may_be_repeated():
+    parser = cli_module.build_parser()
+    argv = ["--paper", "dummy", "--set", "a.b=1", "--set", "c.d=2", "--experiment", "x", "--experiment=y", "--fresh",
+            "--fresh", "--", "--out", "--out"]
+    assert cli_module.repeated_options(parser, argv) == []
+    assert cli_module.repeated_options(parser, ["--out", "a", "--seed", "1", "--out=b"]) == ["--out"]
+
+
+def test_a_prediction_goes_beside_an_earlier_one_never_over_it(tmp_path):
+    names = ("predictions.csv", "predict.pdf", "predict.png")
+    out = tmp_path / "out"
+    assert cli_module.predict_folder(out, names) == out  # new
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert cli_module.predict_folder(out, names) == out  # a folder without a prediction
+    (out / "predict.png").write_bytes(b"")
+    assert cli_module.predict_folder(out, names) == tmp_path / "out-2"
+    (tmp_path / "out-2").mkdir()
+    (tmp_path / "out-2" / "predictions.csv").symlink_to(tmp_path / "nowhere")  # a link, even dangling, is not ours
+    assert cli_module.predict_folder(out, names) == tmp_path / "out-3"
+
+
 def test_missing_database_and_data_root(capsys, dummy_corpus, tmp_path):
     (dummy_corpus / "samm.present").unlink()
     code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out"))

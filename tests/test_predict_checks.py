@@ -420,6 +420,23 @@ def test_a_video_that_decodes_far_fewer_frames_than_it_declares_is_refused_and_a
     assert pr.results_json(exported, [result])["clips"][0]["declared_frames"] == 21
 
 
+def test_a_video_opencv_cannot_open_is_one_line_and_ffmpeg_says_nothing(tmp_path):
+    """FFmpeg's own "moov atom not found" came on stderr before the one-line refusal of a text file named .mp4."""
+    import subprocess
+    import sys
+
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("not a video\n")
+    probe = ("import sys\nfrom pathlib import Path\nfrom common.deployment.recording import decode_video\n"
+             "from common.deployment.manifest import DeployError\n"
+             f"try:\n    decode_video(Path({str(fake)!r}), Path({str(tmp_path / 'cache')!r}))\n"
+             "except DeployError as exc:\n    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parent.parent,
+                          capture_output=True, text=True, timeout=120)
+    assert "notes.mp4: OpenCV cannot open this video" in done.stdout
+    assert done.stderr == ""
+
+
 def test_a_csv_row_naming_a_device_or_a_pipe_is_skipped_with_why(tmp_path):
     """A row naming /dev/zero or a FIFO was accepted as it exists, then listed as a folder: NotADirectoryError,
     the whole list lost. Such a row is skipped with its reason, as a missing path is."""

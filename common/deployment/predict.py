@@ -684,16 +684,20 @@ def summary_lines(exported: Exported, results: Sequence[ClipResult | Skipped]) -
     return lines
 
 
+OUTPUT_FILES = ("predictions.csv", "predict.pdf", "predict.png")  # what write_outputs writes into --out
+
+
 def write_outputs(exported: Exported, results: Sequence[ClipResult | Skipped], out_dir: Path) -> dict[str, Path]:
-    """``predictions.csv`` (every entry), ``predict.pdf`` (one page per clip read; a skipped entry has none)
-    and ``predict.png`` (page 1), each atomically."""
+    """:data:`OUTPUT_FILES`: ``predictions.csv`` (every entry), ``predict.pdf`` (one page per clip read; a skipped
+    entry has none) and ``predict.png`` (page 1), each atomically."""
     from common.deployment.page import write_pages  # matplotlib: only when pages are written
 
     try:
         prepare_output_folder(out_dir, "--out folder")
-        outputs = {"csv": write_text_atomic(out_dir / "predictions.csv", predictions_csv(exported, results))}
+        table, pdf, png = (out_dir / name for name in OUTPUT_FILES)
+        outputs = {"csv": write_text_atomic(table, predictions_csv(exported, results))}
         pages = [r for r in results if isinstance(r, ClipResult)]
-        outputs.update(write_pages(exported, pages, out_dir / "predict.pdf", out_dir / "predict.png"))
+        outputs.update(write_pages(exported, pages, pdf, png))
     except OutputError as exc:
         raise DeployError(str(exc)) from None
     except OSError as exc:

@@ -318,6 +318,9 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
         if short:
             raise DeployError(f"--predict {path}: {short}")
         return cached, _container_rate(read_regular_text(fps_file)), _cached_times(folder, len(cached))
+    # FFmpeg's own messages ("moov atom not found", one per broken packet) would print lines on stderr beside the
+    # one-line verdict below; OpenCV reads this variable when it first opens a video. A value the user set wins.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():

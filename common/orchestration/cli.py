@@ -24,7 +24,8 @@ the same command resumes: finished folds are reused (``--fresh`` recomputes them
 ``--export DIR`` trains one experiment's final model(s) on all of its data and writes a self-contained
 folder (``common.deployment.export``); ``--predict CLIP --model DIR`` applies it to a folder of frames,
 a video, a folder of clips or a CSV of clips and writes ``predictions.csv``, ``predict.pdf`` and
-``predict.png`` to ``--out`` (default ``reports/predict/``) (``common.deployment.predict``).
+``predict.png`` to ``--out`` (default ``reports/predict/``; ``<out>-2`` where it holds an earlier prediction)
+(``common.deployment.predict``).
 
 Benchmark outputs go to ``<out>/benchmark/<track>/`` (``<track>-<tag>/`` for another kind of benchmark:
 ``common.orchestration.run_folders``): ``report.pdf``, ``results.json``, ``leaderboard.csv``, ``predictions.csv``
@@ -57,6 +58,7 @@ from common.evaluation import published
 from common.files import terminal_text
 from common.leaderboard import TRACK_NAMES
 from common.orchestration.logs import Console, lines_to, quiet_tensorflow_log
+from common.paths import reports_root
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before anything imports TensorFlow
 
@@ -70,7 +72,7 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from collections.abc import Mapping, Sequence
 
 # The name in every message and in the command recorded with a run: run_all.py, whichever entry started it
@@ -85,12 +87,51 @@ class CliError(Exception):
     """A user error: printed as one line on stderr, exit status 2, no traceback."""
 
 
+# The options that may be given more than once, each adding a value; any other option given twice is refused (a
+# setting that silently wins over another is a run nobody asked for, as for a --set field given twice).
+REPEATABLE = ("--experiment", "--set")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser with its refusals on one line (argparse prints its usage block before them) and without
+    abbreviations (``--scor`` taken as ``--score``: a typo that happens to match is a guess)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_abbrev=False, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        _err(f"{message} ({PROG} --help lists the options)")
+        sys.exit(EXIT_USER_ERROR)
+
+
+def path_argument(text: str) -> Path:
+    """A path option's value: an empty one is refused (``Path("")`` is the working folder: ``--out ""`` wrote into
+    it, ``--data-root ""`` read it)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a path, got an empty value")
+    return Path(text)
+
+
+def repeated_options(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """The options of ``argv`` that take a value, are not :data:`REPEATABLE` and are given more than once (as
+    ``--opt value`` or ``--opt=value``; nothing after ``--``)."""
+    takes_value = {s for action in parser._actions if action.nargs != 0 for s in action.option_strings}
+    seen: dict[str, int] = {}
+    for token in argv:
+        if token == "--":
+            break
+        name = token.split("=", 1)[0]
+        if name in takes_value and name not in REPEATABLE:
+            seen[name] = seen.get(name, 0) + 1
+    return [name for name, count in seen.items() if count > 1]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The options, grouped by mode; each group's description shows one example command. Options are
     added in a fixed order (``parser._actions``), which the one-line refusals of unused options follow."""
-    parser = argparse.ArgumentParser(prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     description="Reproduce micro-expression recognition papers "
-                                     "and write reports beside the papers' numbers.")
+    parser = Parser(prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter,
+                    description="Reproduce micro-expression recognition papers "
+                    "and write reports beside the papers' numbers.")
     run = parser.add_argument_group(
         "run a paper", f"  {PROG} --paper talluri2022 --profile smoke     # its experiments, then its report")
     benchmark = parser.add_argument_group(
@@ -113,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("--list", action="store_true", help="list papers, experiments and implementation status")
     run.add_argument("--experiment", action="append", default=[], metavar="NAME",
                      help="run only this experiment (repeatable)")
-    run.add_argument("--data-root", type=Path, metavar="DIR",
+    run.add_argument("--data-root", type=path_argument, metavar="DIR",
                      help="folder holding the databases (default: the synthetic corpus, generated on first use)")
     run.add_argument("--profile", metavar="{paper,quick,smoke,...}",
                      help="paper: the paper's hyperparameters; quick: fewer epochs; smoke: seconds; a paper may "
@@ -124,8 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "random split), 0 .. 2^32 - 1; a run of another seed writes its own folder (default 0)")
     run.add_argument("--set", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                      help="override a config field (repeatable), e.g. train.epochs=2")
-    run.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: reports/)")
-    run.add_argument("--weights", type=Path, metavar="DIR",
+    run.add_argument("--out", type=path_argument, metavar="DIR", help="output folder (default: reports/)")
+    run.add_argument("--weights", type=path_argument, metavar="DIR",
                      help="evaluate the authors' released per-fold weights in DIR instead of training (one file "
                           "per left-out subject; liong2019 --profile port: STSTNet_Weights/<subject>.pth)")
     run.add_argument("--fresh", action="store_true",
@@ -155,7 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cluster", metavar="ADDRESS",
                      help="compute the folds on the Dask cluster whose scheduler is at ADDRESS "
                           "(e.g. tcp://host:8786; needs the 'cluster' extra); same results")
-    check.add_argument("--check-data", type=Path, metavar="ROOT", help="check the databases under ROOT and exit")
+    check.add_argument("--check-data", type=path_argument, metavar="ROOT",
+                       help="check the databases under ROOT and exit")
     check.add_argument("--faces", action="store_true",
                        help="with --check-data: also check every clip for a face (dlib; cached) and list the "
                             "flagged ones")
@@ -169,31 +211,32 @@ def build_parser() -> argparse.ArgumentParser:
                            help="with --benchmark: run every method with seeds SEED..SEED+N-1 (default 1)")
     benchmark.add_argument("--max-folds", type=int, metavar="N",
                            help="with --benchmark: only the first N folds of the track (a smoke benchmark)")
-    benchmark.add_argument("--score", type=Path, metavar="FILE",
+    benchmark.add_argument("--score", type=path_argument, metavar="FILE",
                            help="with --benchmark TRACK: score predictions made elsewhere (a CSV or the STSTNet log, "
                                 "docs/running.md) as the benchmark scores its methods; refused if its clips differ")
     benchmark.add_argument("--partial", action="store_true",
                            help="with --score: score the clips that match and count the others, rather than refuse")
-    benchmark.add_argument("--against", type=Path, metavar="RUN",
+    benchmark.add_argument("--against", type=path_argument, metavar="RUN",
                            help="with --score: add the paired test against one of our runs on the same clips (the "
                                 "folder holding its predictions.csv, e.g. reports/benchmark/megc2019/<method>/seed0, "
                                 "or such a file, e.g. docs/predictions/liong2019-paper-seed0.csv)")
-    benchmark.add_argument("--site", type=Path, metavar="DIR",
+    benchmark.add_argument("--site", type=path_argument, metavar="DIR",
                            help="write the results site into DIR (static HTML, opened from the file system): the "
                                 "shipped predictions in docs/predictions/, the published numbers and every run and "
                                 "score under --out (default reports/), scored by the suite's statistics")
     describe.add_argument("--architectures", action="store_true", help="print every model of the paper as built")
     describe.add_argument("--json", action="store_true",
                           help="with --architectures or --predict: print JSON only (progress goes to stderr)")
-    deploy.add_argument("--export", type=Path, metavar="DIR",
+    deploy.add_argument("--export", type=path_argument, metavar="DIR",
                         help="with --paper ID [--experiment NAME]: train the experiment's final model(s) on all of "
                              "its selected data with the profile's recipe and write them, a manifest and the "
                              "training run's own predictions to DIR (a new or empty folder, or an earlier export: "
                              "replaced; checked before the training)")
-    deploy.add_argument("--predict", type=Path, metavar="CLIP",
+    deploy.add_argument("--predict", type=path_argument, metavar="CLIP",
                         help="predict a clip (a folder of frames or a .mp4/.avi/.mov video), a folder of clips or a "
                              "CSV of clips (path,onset,apex,offset) with the model of --model")
-    deploy.add_argument("--model", type=Path, metavar="DIR", help="with --predict: a folder written by --export")
+    deploy.add_argument("--model", type=path_argument, metavar="DIR",
+                        help="with --predict: a folder written by --export")
     deploy.add_argument("--onset", metavar="N|Ss", help="with --predict: first frame of the expression, a frame "
                         "number (12) or seconds (0.4s); default: the clip's first")
     deploy.add_argument("--apex", metavar="N|Ss", help="with --predict: the apex frame; default: the method's own "
@@ -596,16 +639,30 @@ def export(args, registry: Any) -> int:
     return 0
 
 
-def predict(args, registry: Any) -> int:
-    """``--predict CLIP --model DIR``: the probabilities on stdout (JSON with ``--json``), and the files."""
-    from common.deployment.predict import predict_command, results_json, summary_lines
+def predict_folder(out: Path | None, names: Sequence[str]) -> Path:
+    """Where ``--predict`` writes its files (``names``): ``out`` (default ``reports/predict/``) or, where it holds an
+    earlier prediction's files (any of ``names``, a link among them), ``<out>-2``, ``-3``... (``first_folder``): an
+    earlier prediction is never replaced."""
+    from common.orchestration.run_folders import first_folder
 
+    def takes(folder: Path) -> bool:
+        return not any(os.path.lexists(folder / name) for name in names)
+
+    return first_folder(Path(out) if out is not None else reports_root() / "predict", takes)
+
+
+def predict(args, registry: Any) -> int:
+    """``--predict CLIP --model DIR``: the probabilities on stdout (JSON with ``--json``), and the files
+    (:func:`predict_folder`)."""
+    from common.deployment.predict import OUTPUT_FILES, predict_command, results_json, summary_lines
+
+    out = predict_folder(args.out, OUTPUT_FILES)
     _import_tensorflow_quietly()
     quiet = _stdout_to_stderr() if args.json else contextlib.nullcontext()
     with quiet:
         exported, results, outputs = predict_command(
             args.predict, args.model, onset=args.onset, apex=args.apex, offset=args.offset, fps=args.fps,
-            faces_policy=args.faces_policy, out=args.out, registry=registry)
+            faces_policy=args.faces_policy, out=out, registry=registry)
     if args.json:
         print(json.dumps(results_json(exported, results, outputs), indent=1))
     else:
@@ -847,6 +904,9 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
     parser = build_parser()
     args = parser.parse_args(argv)
     args._argv = list(sys.argv[1:] if argv is None else argv)
+    repeated = repeated_options(parser, args._argv)
+    if repeated:
+        parser.error(f"{', '.join(repeated)} given more than once; give each once")
     args._loader = loader
 
     # The one logging setup: the project's progress lines, bare, on stdout as print wrote them (on stderr for

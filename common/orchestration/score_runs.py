@@ -191,6 +191,10 @@ def score_folder(base: Path, identity: Mapping[str, Any]) -> Path:
     (:func:`_identity`), so that an earlier score (another file of the same name, the same file against another
     run) is never replaced (``common.orchestration.run_folders.first_folder``)."""
     def takes(folder: Path) -> bool:
+        if (folder / "results.json").is_symlink():  # even a dangling one (read as missing): not a score of ours
+            logger.warning(f"{folder / 'results.json'}: a symbolic link, not a score's results; left as it is, the "
+                           "score is written beside it")
+            return False
         try:
             stored = read_json(folder / "results.json")  # bounded: common.files.JSON_BYTES, JSON_DEPTH
         except FileNotFoundError:
