@@ -114,6 +114,9 @@ def test_missing_database_and_data_root(capsys, dummy_corpus, tmp_path):
     assert f"missing database(s) under {dummy_corpus}: samm (" in one_error_line(err)
     code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(tmp_path / "nowhere"))
     assert code == 2 and "no such folder" in one_error_line(err)
+    (tmp_path / "a_file").write_text("")
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(tmp_path / "a_file"))
+    assert code == 2 and f"{tmp_path / 'a_file'}: not a folder (expected the folder that holds" in one_error_line(err)
 
 
 def test_preprocess_workers_is_taken_by_a_run_and_refused_by_a_benchmark(capsys, dummy_corpus, tmp_path):

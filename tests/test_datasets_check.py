@@ -24,8 +24,21 @@ def test_reports_every_database_and_the_composite(corpus, capsys):
     assert "36 = 9 SMIC-HS + 12 CASME II + 15 SAMM (real data: 442 = 164 + 145 + 133)" in out
     assert "no apex annotated: 1" in out and "offset unknown" in out  # the '/' apex and CAS(ME)^2 offset 0
     assert "Paper selections:" in out and "RESULT: usable" in out
-    assert "dummy/toy_loso: not available (LookupError: needs samm" not in out  # the toy reads in-memory samples
+    assert "dummy/toy_loso: not available (needs samm" not in out  # the toy reads in-memory samples
     assert "broken: not available (ImportError: no papers.broken)" in out
+
+
+def test_an_experiment_whose_database_is_not_found_says_which_in_plain_words(corpus, tmp_path, capsys):
+    import shutil
+    import types
+
+    copy = shutil.copytree(corpus, tmp_path / "copy")
+    shutil.rmtree(copy / "SAMM")
+    needs = types.SimpleNamespace(name="needs_samm", datasets=("casme2", "samm"), loader_options={},
+                                  reads_released=False, select=None)
+    main(copy, papers={"toy": [needs]})
+    out = capsys.readouterr().out
+    assert "toy/needs_samm: not available (needs samm, not found)" in out and "LookupError" not in out
 
 
 def test_missing_clips_are_listed(corpus, tmp_path, capsys):

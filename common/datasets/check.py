@@ -315,12 +315,14 @@ def _check_papers(root: Path, loaded: dict, papers: Mapping[str, Sequence[Any]])
                 if set(experiment.datasets) <= set(loaded):
                     print(f"{label}: cannot run on the released inputs (it needs the clips' frames)")
                 continue
+            missing = [name for name in experiment.datasets if name not in loaded]
+            if missing:
+                print(f"{label}: not available (needs {', '.join(missing)}, not found)")
+                continue
             try:
                 datasets = {}
                 for name in experiment.datasets:
                     options = dict(experiment.loader_options.get(name, {}))
-                    if name not in loaded:
-                        raise LookupError(f"needs {name}, not found")
                     datasets[name] = _load(name, root, **options)[0] if options else loaded[name]
                 selection = experiment.select(datasets, experiment.config)
                 counts = Counter(int(y) for y in selection.labels)

@@ -61,7 +61,7 @@ from common.errors import RunError
 from common.running.corpus import Loader, default_data_root, is_synthetic, load, load_all, load_datasets
 from common.environment import device_label, peak_rss_bytes
 from common.estimate.units import shapes
-from common.running.profiles import effective_config, resolve_profile
+from common.running.profiles import data_root_problem, effective_config, resolve_profile
 from common.estimate.timing import ModelTiming, PreprocessTiming, fixed_shape, time_model, time_preprocessing, warm_up
 from common.experiment import Experiment, Fold, Selection, TrainingStage
 from common.flops import matmul_rate
@@ -382,7 +382,7 @@ def estimate(entries: Sequence[tuple[str, Experiment]], *, data_root: str | Path
     for _, experiment in entries:  # every --set checked before any work
         effective_config(experiment, profile, overrides)
     if data_root is not None and not Path(data_root).is_dir():
-        raise RunError(f"--data-root {data_root}: no such folder")
+        raise RunError(data_root_problem(data_root))
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     synthetic = data_root is None or is_synthetic(root)
     loaded = load_all([e for _, e in entries], root, loader)

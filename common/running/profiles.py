@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
@@ -88,6 +89,13 @@ class RunSpec:
         return effective_config(experiment, self.profile, self.overrides)
 
 
+def data_root_problem(data_root: str | Path) -> str:
+    """The one line refusing a ``--data-root`` that is no folder: missing, or something else (a file)."""
+    if os.path.lexists(data_root):
+        return f"--data-root {data_root}: not a folder (expected the folder that holds the databases)"
+    return f"--data-root {data_root}: no such folder"
+
+
 def resolve_run(*, data_root: str | Path | None = None, profile: str | None = None,
                 experiments: Sequence[Experiment] = (), out: str | Path | None = None, seed: int = 0,
                 overrides: Mapping[str, Any] | None = None, fresh: bool = False, record_epochs: bool = True,
@@ -98,7 +106,7 @@ def resolve_run(*, data_root: str | Path | None = None, profile: str | None = No
     A ``data_root`` that is no folder: one :class:`RunError` line."""
     profile = resolve_profile(profile, data_root, experiments)
     if data_root is not None and not Path(data_root).is_dir():
-        raise RunError(f"--data-root {data_root}: no such folder")
+        raise RunError(data_root_problem(data_root))
     if data_root is None:
         logger.info(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
                     "it is generated on first use")
