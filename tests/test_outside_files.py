@@ -615,3 +615,38 @@ def test_a_csv_line_or_cell_too_long_is_named_by_its_line_and_the_bound(tmp_path
     with pytest.raises(ValueError) as raised:
         files.read_spreadsheet_csv(path)
     assert str(raised.value) == expected
+
+
+# --- class scores: a decimal number, never what only Python's float() takes --------------------------------------
+
+
+@pytest.mark.parametrize("cell", ["1_0", "infinity", "inf", "nan", "0x1p-2", "1e999", "\uff11", "\u0661", "1.5.2",
+                                  "1 0", "--1", ""])
+def test_a_class_score_in_another_number_syntax_is_refused_naming_the_line_and_column(tmp_path, cell):
+    """A ``score_<class>`` cell of ``1_0`` was read as 10: Python's float() takes underscores between digits, other
+    scripts' digits and "infinity". A cell is now a decimal number (digits, an optional sign, point and exponent) or
+    one line naming the file, the line and the column; a number past the float range (1e999) as well."""
+    from common.evaluation.outside import OutsideError, read_outside
+
+    path = tmp_path / "theirs.csv"
+    path.write_text("clip,subject,database,true,pred,score_negative,score_positive,score_surprise\n"
+                    "EP02_01f,sub01,casme2,0,0,0.8,0.1,0.1\n"
+                    f"EP03_02,sub01,casme2,1,1,0.1,{cell},0.1\n", encoding="utf-8")
+    with pytest.raises(OutsideError) as raised:
+        read_outside(path, ("negative", "positive", "surprise"))
+    shown = repr(cell) if cell.strip() else "empty"
+    assert str(raised.value) == (f"{path}, line 3: score_positive {shown}: expected a finite decimal number (digits, "
+                                 "an optional sign, point and exponent: 0.8, -1.5, 2e-3)")
+
+
+def test_a_class_score_in_decimal_notation_is_read_as_written(tmp_path):
+    """What the decimal pattern takes: a sign, a leading or trailing point, an exponent; a cell's surrounding spaces
+    are trimmed, as for every cell of the file (`` 1`` is 1)."""
+    from common.evaluation.outside import read_outside
+
+    path = tmp_path / "theirs.csv"
+    path.write_text("clip,subject,database,true,pred,score_negative,score_positive,score_surprise\n"
+                    "EP02_01f,sub01,casme2,0,0, 1,.5,-2e-3\n"
+                    "EP03_02,sub01,casme2,1,1,+1.,0.25E+1,10\n", encoding="utf-8")
+    rows = read_outside(path, ("negative", "positive", "surprise")).rows
+    assert [row.scores for row in rows] == [(1.0, 0.5, -0.002), (1.0, 2.5, 10.0)]

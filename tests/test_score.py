@@ -142,8 +142,8 @@ def test_a_mismatch_is_refused_in_one_line_then_partial_scores_what_matches(caps
             str(tmp_path / "out")]
     code, out, err = cli(capsys, *argv)
     line = one_error_line(err)
-    assert code == 2 and "3 of 24 clips differ from megc2019's selection (2 missing: " in line
-    assert "1 relabelled: " in line and "--partial scores the 21 that match" in line
+    assert code == 2 and "differs from megc2019's selection: 2 of the track's 24 clips missing (" in line
+    assert "), 1 relabelled (" in line and "--partial scores the 21 that match" in line
     assert not (tmp_path / "out" / "score").exists()
     code, out, err = cli(capsys, *argv, "--partial")
     assert code == 0, err
@@ -157,6 +157,42 @@ def test_a_mismatch_is_refused_in_one_line_then_partial_scores_what_matches(caps
     assert round(summary["statistics"]["scores"]["all"]["uf1"]["pooled"], 4) == round(uf1, 4)
     assert round(summary["statistics"]["scores"]["all"]["uar"]["pooled"], 4) == round(uar, 4)
     assert "--partial: 3 left out" in out
+
+
+def test_a_mismatch_counts_the_tracks_clips_and_the_files_other_rows_apart(capsys, dummy_corpus, tmp_path):
+    """A file of another corpus: 4 of the track's 24 clips and 30 rows the track does not hold. The refusal added the
+    missing clips and the extra rows into one count over the track's ("50 of 24 clips differ"); it now gives the
+    track's clips missing out of the track's count and the file's rows not on the track out of the file's."""
+    clips = track_clips()
+    extra = [{**clips[0], "clip": f"EP99_{n:04d}"} for n in range(30)]
+    source = write_csv(tmp_path / "other.csv", clips[:4] + extra, predicted(clips)[:4] + [0] * len(extra))
+    code, _, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                       "--out", str(tmp_path / "out"))
+    line = one_error_line(err)
+    assert code == 2 and "differs from megc2019's selection: 20 of the track's 24 clips missing (" in line, line
+    assert "; 30 of the file's 34 rows not on the track (casme2/sub01/EP99_0000, " in line
+    assert line.endswith("; --partial scores the 4 that match") and "clips differ" not in line
+
+
+def test_partial_says_on_stdout_how_many_of_the_files_rows_it_ignored(capsys, dummy_corpus, tmp_path):
+    """Under --partial a row the track does not hold is ignored: stdout said "24 of 24 clips of the track scored"
+    and nothing of it (only results.json's n_extra counted it), where a missing clip is said "(--partial: 1 left
+    out)". The ignored rows are now said the same way, beside the clips left out."""
+    clips = track_clips()
+    pred = predicted(clips)
+    fake = {**clips[0], "clip": "ZZ_fake"}
+    options = ["--benchmark", "megc2019", "--data-root", str(dummy_corpus), "--partial", "--out", str(tmp_path / "out")]
+    source = write_csv(tmp_path / "one_more.csv", clips + [fake], pred + [0])
+    code, out, err = cli(capsys, "--score", str(source), *options)
+    assert code == 0, err
+    assert ("24 of 24 clips of the track scored (--partial: 1 of the file's 25 rows not on the track, ignored); "
+            in out), out
+    # with a clip missing too, both are said
+    source = write_csv(tmp_path / "one_off.csv", clips[1:] + [fake], pred[1:] + [0])
+    code, out, err = cli(capsys, "--score", str(source), *options)
+    assert code == 0, err
+    assert ("23 of 24 clips of the track scored (--partial: 1 left out; 1 of the file's 24 rows not on the track, "
+            "ignored); " in out), out
 
 
 def test_partial_names_the_first_clips_of_each_kind_and_counts_them_all(capsys, dummy_corpus, tmp_path):

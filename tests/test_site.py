@@ -11,6 +11,7 @@ import csv
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -253,7 +254,8 @@ def test_an_entry_page_renders_its_runs_numbers_confusion_matrices_and_files(sit
 
 def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad_file_is_one_note(tmp_path):
     """A --score of outside predictions on a synthetic corpus, partial, joins the leaderboard marked both ways and
-    is paired with our runs on the clips it shares; an unreadable results.json is named on the front page."""
+    is paired with none of our runs on real data (its clips of the same names are not the same clips), its page
+    saying so; an unreadable results.json is named on the front page."""
     reports = tmp_path / "reports"
     scored = reports / "score" / "megc2019" / "theirs"
     scored.mkdir(parents=True)
@@ -349,10 +351,12 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     assert "left out" in front and "broken" in front and "KeyError" in front
     assert f"left out {reports / 'unfinished' / 'results.json'}: no predictions.csv beside it" in front
     pairs = (index.parent / "pairs.html").read_text(encoding="utf-8")
-    # UF1 and UAR against the shipped run (on the 200 clips both hold) and against the two runs shipped fold by fold
-    assert pairs.count("theirs.csv (scored)") == 6 and ">200 (242 left out)<" in pairs
-    # each pair's entries keep their marks: the synthetic, partial score is never read as a real, whole one
-    assert pairs.count('theirs.csv (scored)</a><span class="mark m-synthetic"') == 6
+    # not paired with the shipped run nor with the two runs shipped fold by fold, which are paired with each other
+    assert "theirs.csv (scored)" not in pairs and pairs.count("<tr><td>") == 6
+    score_page = html.unescape((index.parent / "entries" / "megc2019--score-score_megc2019_theirs.html").read_text(
+        encoding="utf-8"))
+    assert ("Not paired with 3 entries of this track (pairs.html compares entries on the same samples only): "
+            in score_page and "(one ran on the suite's synthetic corpus, the other on real data" in score_page)
 
 
 def test_the_site_option_refuses_a_file_in_place_of_its_folder_and_options_it_does_not_use(capsys, tmp_path):
@@ -430,10 +434,11 @@ def test_a_subject_page_gives_each_runs_class_of_its_clips_and_the_index_counts_
 
 
 def write_score(scored: Path, records: list[dict], *, track: str = "mine", title: str = "t",
-                source: str = "theirs.csv", matching: dict | None = None) -> dict:
+                source: str = "theirs.csv", matching: dict | None = None, corpus: str = "real") -> dict:
     """A --score's folder as ``run_all.py --score`` writes it, for the classes a, b, c: predictions.csv of ``records``
     and results.json naming ``source``, the track, how its clips matched the track (``matching``; by default every
-    clip of the file, none left out) and the scores it records, which are returned."""
+    clip of the file, none left out), its corpus's kind (``corpus``) and the scores it records, which are
+    returned."""
     from common.evaluation.records import write_predictions_csv
 
     scored.mkdir(parents=True)
@@ -444,7 +449,7 @@ def write_score(scored: Path, records: list[dict], *, track: str = "mine", title
     summary = {"schema": "mersuite.score/1", "source": {"path": source, "sha256": "0", "format": "csv"},
                "selection": "unknown", "command": f"run_all.py --score {source}",
                "track": {"name": track, "title": title, "class_names": ["a", "b", "c"], "scopes": ["all"], "note": ""},
-               "corpus": {"kind": "real", "inputs": "frames"},
+               "corpus": {"kind": corpus, "inputs": "frames"},
                "matching": {"left_out": 0, "track_clips": clips} if matching is None else matching,
                "statistics": {"scores": scores}}
     (scored / "results.json").write_text(json.dumps(summary), encoding="utf-8")
@@ -824,6 +829,86 @@ def test_two_entries_sharing_one_subjects_clips_get_no_paired_test_and_the_site_
     assert "other.csv (scored)" in pairs and "one.csv (scored)" not in pairs
     assert "fewer than two subjects have no test here" in pairs
 
+
+
+def test_entries_on_other_samples_share_the_leaderboard_unpaired_and_each_says_why(tmp_path):
+    """A --score of the synthetic corpus beside real runs of the same clip names (another true class at the first
+    clip): the paired test refused it ("not on the same samples"), and that refusal stopped the whole site with
+    exit 2. Now every entry is shown; entries are paired only on the same samples (a partial one on the clips it
+    shares); one on another corpus, or whose clips of the same names have other true classes, is paired with none,
+    and its page says with which entries and why; a subject's page judges each entry by its own true classes."""
+    reports = tmp_path / "reports"
+    truth = {"real": [0, 1, 2], "relabelled": [1, 2, 0]}  # a real run of another corpus's labels
+    runs = {"whole": ("real", [0, 1, 2], "real", 3), "other": ("real", [0, 2, 2], "real", 3),
+            "part": ("real", [0, 1, 1], "real", 2),  # --partial: the first two subjects
+            "synth": ("synthetic", [1, 1, 2], "real", 3),  # the synthetic corpus: same names and classes, not clips
+            "relabelled": ("real", [1, 2, 0], "relabelled", 3)}
+    for folder, (corpus, y_pred, labels, n_subjects) in runs.items():
+        records = [{"fold": f"f{n}", "status": "ok", "test_indices": [0, 1, 2],
+                    "keys": [f"db/s{n}/c{i}" for i in range(3)], "datasets": ["db"] * 3, "subjects": [f"s{n}"] * 3,
+                    "y_true": truth[labels], "y_pred": y_pred} for n in range(n_subjects)]
+        write_score(reports / "score" / "mine" / folder, records, source=f"{folder}.csv", corpus=corpus,
+                    matching={"left_out": 9 - 3 * n_subjects, "track_clips": 9})
+    front, index = site_of(tmp_path, reports)
+    for folder in runs:
+        assert f'id="mine--score-score_mine_{folder}"' in front
+    pairs = html.unescape((index.parent / "pairs.html").read_text(encoding="utf-8"))
+    assert pairs.count("<tr><td>") == 6  # whole, other and part with each other, UF1 and UAR
+    assert "synth.csv" not in pairs and "relabelled.csv" not in pairs
+    assert pairs.count(">6 (3 left out)<") == 4  # part with whole and with other, on the 6 clips they share
+    entries = index.parent / "entries"
+    synth = html.unescape((entries / "mine--score-score_mine_synth.html").read_text(encoding="utf-8"))
+    assert ("Not paired with 4 entries of this track (pairs.html compares entries on the same samples only): "
+            "other.csv (scored), part.csv (scored), relabelled.csv (scored) and 1 more (one ran on the suite's "
+            "synthetic corpus, the other on real data: clips of the same names, not the same clips).") in synth
+    relabelled = html.unescape((entries / "mine--score-score_mine_relabelled.html").read_text(encoding="utf-8"))
+    assert ("Not paired with 4 entries of this track (pairs.html compares entries on the same samples only): "
+            "other.csv (scored), whole.csv (scored) (of the 9 clip names both hold, 9 have another true class in one "
+            "than in the other: another corpus's clips of those names); part.csv (scored) (of the 6 clip names both "
+            "hold, 6 have another true class") in relabelled
+    whole = html.unescape((entries / "mine--score-score_mine_whole.html").read_text(encoding="utf-8"))
+    assert "Not paired with 2 entries of this track" in whole and "synth.csv (scored) (one ran on" in whole
+    # the subjects' index: right / predicted of each entry (other, part, relabelled, synth, whole) by its own truth
+    listing = (index.parent / "subjects" / "mine" / "index.html").read_text(encoding="utf-8")
+    row = listing[listing.index('href="db_s0.html"'):]
+    assert re.findall(r">([0-9]+/[0-9]+)</td>", row[:row.index("</tr>")]) == ["2/3", "2/3", "3/3", "2/3", "3/3"]
+    subject = html.unescape((index.parent / "subjects" / "mine" / "db_s0.html").read_text(encoding="utf-8"))
+    assert ">b (its true class: b)</td>" in subject  # relabelled's c0: the column shows a, the first entry's class
+
+
+@pytest.mark.parametrize("bad", ["deep", "not_utf8", "long_line"])
+def test_a_score_folder_that_cannot_be_read_is_one_warning_line_naming_it(tmp_path, caplog, bad):
+    """A results.json nested 100,000 deep, one of bytes that are not UTF-8, or a score whose predictions.csv holds a
+    line past the bound: the site was built without it, said "0 entries from ..." and exited 0, naming it only on
+    the front page. Each now also gives one WARNING line on the console naming the file and why; the site is still
+    written from the other folders."""
+    import logging
+
+    reports = tmp_path / "reports"
+    records = [{"fold": f"f{n}", "status": "ok", "test_indices": [0, 1, 2], "keys": [f"db/s{n}/c{i}" for i in range(3)],
+                "datasets": ["db"] * 3, "subjects": [f"s{n}"] * 3, "y_true": [0, 1, 2], "y_pred": [0, 1, 1]}
+               for n in range(2)]
+    write_score(reports / "score" / "mine" / "good", records, source="good.csv")
+    broken = reports / "score" / "mine" / "x"
+    if bad == "long_line":
+        write_score(broken, records, source="x.csv")
+        with (broken / "predictions.csv").open("a", encoding="utf-8") as handle:
+            handle.write("x" * 300_000 + "\n")
+    else:
+        broken.mkdir(parents=True)
+        (broken / "results.json").write_bytes(b"[" * 100_000 if bad == "deep" else b"\xff\xfe")
+    with caplog.at_level(logging.INFO, logger="common.leaderboard.site"):
+        front, _ = site_of(tmp_path, reports)
+    assert 'id="mine--score-score_mine_good"' in front and 'id="mine--score-score_mine_x"' not in front
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    expected = {"deep": "cannot be read as JSON (nested deeper than 64 levels of arrays and objects)",
+                "not_utf8": "cannot be read as JSON (not UTF-8 text (byte 0))",
+                "long_line": f"{broken / 'predictions.csv'}: cannot be read as predictions.csv (line 8 holds more "
+                             "than 262,144 characters"}[bad]
+    assert len(warnings) == 1 and "\n" not in warnings[0], warnings
+    assert warnings[0].startswith(f"[site] WARNING: left out {broken / 'results.json'}: ") and expected in warnings[0]
+    assert any("1 entries from" in r.getMessage() and "(1 left out, each named above and on the front page)"
+               in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.dummy_databases("casme2", "samm", "megc2019")  # the dummy paper's, with the composite the track reads

@@ -7,7 +7,8 @@ the file, the line number and what was expected (:class:`OutsideError`, never a 
   case), then one row per test clip. ``true`` and ``pred`` are class names of the track (e.g.
   ``negative``, ``positive``, ``surprise``) or their indices (0-based, in the track's order).
   Optional class-score columns, one per class, ``score_<class name>`` (all of them or none), each a
-  finite number; they are checked and recorded, the scores use ``pred``. Read as spreadsheet
+  finite decimal number (:data:`DECIMAL`: ``1_0`` or ``infinity``, which Python's ``float`` takes, are refused);
+  they are checked and recorded, the scores use ``pred``. Read as spreadsheet
   programs write it (``common.files.read_spreadsheet_csv``: a byte-order mark, ``,``/``;``/tab, CRLF).
 - ``predictions_csv``: our own ``predictions.csv`` (a run's, a benchmark method's, or the one ``--score``
   writes; ``common.evaluation.records.write_predictions_csv``): ``key`` (``database/subject/clip``),
@@ -82,6 +83,11 @@ MAX_NAME = 1000
 # line, never read whole (a file without line ends would otherwise be held in memory as one line).
 MAX_LINE = 4096
 SCORE_PREFIX = "score_"
+# A class score or probability cell: a decimal number in ASCII digits, with an optional sign, decimal point and
+# exponent ("0.8", "-1.5", ".5", "2e-3"). Python's float() takes more, which no score writer means: an underscore
+# between digits ("1_0" read as 10), "inf"/"infinity"/"nan", other scripts' digits. (A cell's surrounding spaces are
+# trimmed before, as for every cell of the file.)
+DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?", re.ASCII)
 # The class codes of STSTNet_logfile.txt (christy1206/STSTNet): the composite's 0, 1, 2 (module docstring).
 LOG_CLASSES = megc2019.CLASSES
 EXAMPLES = 3  # clips named per kind of mismatch in the one-line refusal
@@ -291,14 +297,18 @@ def read_csv(path: str | Path, class_names: Sequence[str]) -> OutsideFile:
 
 
 def _scores(path: Path, number: int, values: dict[str, str], columns: Sequence[str]) -> tuple[float, ...]:
-    """The row's class scores, one finite number per column, or one line naming the row."""
-    try:
-        scores = tuple(float(values.get(c) or "nan") for c in columns)
-    except ValueError:
-        scores = (math.nan,)
-    if not all(math.isfinite(s) for s in scores):
-        raise _error(path, number, f"expected a finite number in each of {', '.join(columns)}")
-    return scores
+    """The row's class scores (or probabilities), one finite decimal number per column (:data:`DECIMAL`), or one
+    line naming the row and the first column that holds something else."""
+    scores = []
+    for column in columns:
+        cell = values.get(column) or ""
+        # float() alone would take "1_0" as 10, "infinity", other scripts' digits: the pattern first, then float()
+        value = float(cell) if DECIMAL.fullmatch(cell) else math.nan
+        if not math.isfinite(value):  # not a decimal number, or one past the float range (1e999)
+            raise _error(path, number, f"{column} {_shown(cell) if cell else 'empty'}: expected a finite decimal "
+                                       f"number (digits, an optional sign, point and exponent: 0.8, -1.5, 2e-3)")
+        scores.append(value)
+    return tuple(scores)
 
 
 def _header_columns(path: Path, header_line: int, header: Sequence[str], known: set[str], expected: str,
@@ -565,20 +575,31 @@ def _check_folds(outside: OutsideFile, rows: dict[str, OutsideRow], keys: Sequen
 
 
 def mismatch_line(outside: OutsideFile, matched: Matched, track: str) -> str:
-    """The one-line refusal: how many clips differ, of which kind, a few of each, and what ``--partial`` scores."""
-    parts = []
-    for count, what, examples in (
-            (len(matched.missing), "missing", matched.missing),
-            (len(matched.extra), "extra", matched.extra),
-            (len(matched.relabelled), "relabelled",
-             [f"{r.key} (file {r.file_class}, track {r.track_class})" for r in matched.relabelled[:EXAMPLES]])):
-        if count:  # the names from the file shortened and escaped (shown_name): a name may be 1,000 characters
-            shown = ", ".join(shown_name(e) for e in examples[:EXAMPLES]) + (", ..." if count > EXAMPLES else "")
-            parts.append(f"{count} {what}: {shown}")
+    """The one-line refusal: how many of the track's clips the file lacks or gives another true class (each out of
+    the track's clip count), how many of the file's rows the track does not hold (out of the file's row count), a
+    few of each, and what ``--partial`` scores. The two counts are of different things and are never added: a file
+    of the wrong corpus would otherwise read "108 of 36 clips differ"."""
+
+    def named(count: int, examples: Sequence[str]) -> str:
+        # the names from the file shortened and escaped (shown_name): a name may be 1,000 characters
+        return ", ".join(shown_name(e) for e in examples[:EXAMPLES]) + (", ..." if count > EXAMPLES else "")
+
+    n_missing, n_relabelled, n_extra = len(matched.missing), len(matched.relabelled), len(matched.extra)
+    relabelled = [f"{r.key} (file {r.file_class}, track {r.track_class})" for r in matched.relabelled[:EXAMPLES]]
+    # the track's clips not scored (missing, or listed under another true class), counted out of the track's: the
+    # first count says of what ("20 of the track's 36 clips missing (...), 4 relabelled (...)")
+    on_track: list[str] = []
+    for count, what, examples in ((n_missing, "missing", matched.missing), (n_relabelled, "relabelled", relabelled)):
+        if count:
+            of_what = "" if on_track else f" of the track's {matched.n_track} clips"
+            on_track.append(f"{count}{of_what} {what} ({named(count, examples)})")
+    parts = [", ".join(on_track)] if on_track else []
+    if n_extra:  # the file's rows the track does not hold, counted out of the file's rows
+        parts.append(f"{n_extra} of the file's {matched.n_rows} rows not on the track "
+                     f"({named(n_extra, matched.extra)})")
     partial = (f"--partial scores the {matched.scored} that match" if matched.scored
                else "no clip matches, so --partial has nothing to score")
-    return (f"{outside.path}: {matched.differ} of {matched.n_track} clips differ from {track}'s selection "
-            f"({'; '.join(parts)}); {partial}")
+    return f"{outside.path}: differs from {track}'s selection: {'; '.join(parts)}; {partial}"
 
 
 # The suite's own runs shipped with a record beside them (docs/predictions/runs.json, written by

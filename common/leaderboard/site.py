@@ -25,8 +25,8 @@ What it reads:
   ``predictions.csv``, a paper run's from its ``predictions.csv`` as above. A benchmark's method folder is found by
   its name beside the benchmark's results.json (the folder it records is an absolute path, stale once the reports
   folder is moved). A file that cannot be read, and one whose class names (in order, or its predictions' class ids
-  and names) are not its track's, is left out, named in one line on the front page (a benchmark's method alone
-  where only its files are);
+  and names) are not its track's, is left out, named in one line on the front page and in one WARNING line on the
+  console (a benchmark's method alone where only its files are);
 - a run shipped fold by fold as it trains (``docs/predictions/<method>-<recipe>-seed<k>[-<option>].folds/``, one fold
   record a file) whose predictions file runs.json does not list: the seeds of a method, recipe and option that hold
   every fold are one entry, scored as a runs.json recipe's; a seed still short of folds is an entry of its own,
@@ -34,9 +34,12 @@ What it reads:
 
 A file name a listing gives (runs.json, a benchmark's method folder) must stay inside its folder (:func:`inside`).
 
-Then the paired test (``statistics.compare``, UF1 and UAR, all clips) between every two entries of a track that
-predicted the same clips, on the seeds both ran (or their first runs). Every file a number comes from is copied
-into the site's ``files/`` and linked.
+Then the paired test (``statistics.compare``, UF1 and UAR, all clips) between every two entries of a track on the
+same samples, on the seeds both ran (or their first runs). Entries on other samples share a track's leaderboard but
+are never paired: one on the synthetic corpus beside one on real data, or two whose clips of the same names have
+another true class, subject or database (another corpus); each such entry's page names the entries it was not paired
+with and why (:func:`pair_or_reason`). Every file a number comes from is copied into the site's ``files/`` and
+linked.
 """
 from __future__ import annotations
 
@@ -749,9 +752,15 @@ def report_entries(root: Path, shipped_keys: set[str] | None, sources: Sources, 
     for path in paths:
         try:
             inside(root, path.relative_to(root).as_posix())  # a link out of the reports folder is not followed
-            documents.append((path, read_document(path)))
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:
             notes.append(f"left out {path}: {exc}")
+            continue
+        try:  # the note names the file once: read_document's message would name it again
+            documents.append((path, files.read_json(path)))
+        except OSError as exc:
+            notes.append(f"left out {path}: cannot be read ({exc.strerror or exc})")
+        except ValueError as exc:
+            notes.append(f"left out {path}: cannot be read as JSON ({exc})")
     benchmarks = [p.parent for p, d in documents if isinstance(d, dict) and d.get("schema") == "mersuite.benchmark/1"]
     for path, summary in documents:
         schema = summary.get("schema") if isinstance(summary, dict) else None
@@ -801,24 +810,87 @@ def paired_runs(a: Entry, b: Entry) -> tuple[list[st.Predictions], list[st.Predi
     return [a.runs[0].predictions], [b.runs[0].predictions], f"{a.runs[0].name} with {b.runs[0].name}"
 
 
-def pairs(entries: Sequence[Entry], k: int, n_resamples: int) -> list[Pair]:
-    """The paired test of every two entries holding predictions on the same clips (UF1, UAR; all clips); none for
-    two whose common clips hold fewer than two subjects, which ``statistics.compare`` refuses."""
-    out = []
-    for a, b in itertools.combinations([e for e in entries if e.runs and e.runs[0].predictions.keys is not None], 2):
-        runs_a, runs_b, how = paired_runs(a, b)
+OTHER_CORPUS = ("one ran on the suite's synthetic corpus, the other on real data: clips of the same names, not the "
+                "same clips")
+
+
+def other_samples(runs: Sequence[st.Predictions]) -> str:
+    """Why runs aligned on their common clip names (``statistics.common_samples``) are still not on the same samples,
+    "" when they are: a clip that one run gives another true class, subject or database than the first run does is
+    another corpus's clip of that name (a --score of the synthetic corpus beside real runs), never a sample to pair."""
+    first = runs[0]
+    for field, what in (("y_true", "true class"), ("subjects", "subject"), ("datasets", "database")):
+        differ = sum(int(np.count_nonzero(getattr(run, field) != getattr(first, field))) for run in runs[1:])
+        if differ:
+            return (f"of the {len(first)} clip names both hold, {differ} have another {what} in one than in the "
+                    "other: another corpus's clips of those names")
+    return ""
+
+
+def pair_or_reason(a: Entry, b: Entry, k: int, n_resamples: int) -> tuple[list[Pair], str]:
+    """The paired tests of two entries (UF1, UAR; all clips) and "", or no test and why not: two entries on different
+    corpora (the synthetic one and real data), with no clip in common, whose common clip names are other clips
+    (another true class, subject or database: :func:`other_samples`), or whose common clips hold fewer than two
+    subjects, which ``statistics.compare`` refuses."""
+    if bool(a.synthetic) != bool(b.synthetic):
+        return [], OTHER_CORPUS
+    runs_a, runs_b, how = paired_runs(a, b)
+    keys_a, keys_b = (set() if r[0].keys is None else set(r[0].keys.tolist()) for r in (runs_a, runs_b))
+    if not keys_a & keys_b:
+        return [], "no clip in common"
+    try:
+        aligned, left_out = st.common_samples(runs_a + runs_b)
+    except ValueError as exc:  # a clip predicted twice, or none predicted by every seed of both
+        return [], f"their clips cannot be aligned ({' '.join(str(exc).split())})"
+    reason = other_samples(aligned)
+    if reason:
+        return [], reason
+    if len(st.subject_units(aligned[0])[1]) < 2:  # the bootstrap and the permutations resample subjects
+        return [], "their common clips hold one subject; the paired test resamples subjects and needs two"
+    found = []
+    for metric in METRICS:
         try:
-            aligned, left_out = st.common_samples(runs_a + runs_b)
-        except ValueError:  # no clip in common, or a clip predicted twice
-            continue
-        if len(st.subject_units(aligned[0])[1]) < 2:  # the bootstrap and the permutations resample subjects
-            continue  # (a --partial score of one subject's clips): no paired test, as the pairs page says
-        for metric in METRICS:
             comparison = st.compare(aligned[:len(runs_a)], aligned[len(runs_a):], k, metric, names=(a.label, b.label),
                                     n_resamples=n_resamples, n_permutations=n_resamples)
-            out.append(Pair(a=a.slug, b=b.slug, comparison=comparison, runs=how, clips=len(aligned[0]),
-                            left_out=left_out))
-    return out
+        except ValueError as exc:  # on the same clips but still refused (other fold names): said, never fatal
+            return [], f"not comparable ({' '.join(str(exc).split())})"
+        found.append(Pair(a=a.slug, b=b.slug, comparison=comparison, runs=how, clips=len(aligned[0]),
+                          left_out=left_out))
+    return found, ""
+
+
+def pairs(entries: Sequence[Entry], k: int,
+          n_resamples: int) -> tuple[list[Pair], dict[str, list[tuple[str, str]]]]:
+    """The paired test of every two entries holding predictions on the same samples (:func:`pair_or_reason`), and
+    for each entry the others it was not paired with and why (``{slug: [(other's label, reason)]}``). An entry on
+    other samples is shown, never paired: a pair that ``compare`` refused used to stop the whole site."""
+    out: list[Pair] = []
+    apart: dict[str, list[tuple[str, str]]] = {}
+    for a, b in itertools.combinations([e for e in entries if e.runs and e.runs[0].predictions.keys is not None], 2):
+        found, reason = pair_or_reason(a, b, k, n_resamples)
+        out += found
+        if reason:
+            apart.setdefault(a.slug, []).append((b.label, reason))
+            apart.setdefault(b.slug, []).append((a.label, reason))
+    return out, apart
+
+
+LISTED_APART = 3  # the entries named in an entry's note of those it was not paired with (the rest counted)
+
+
+def apart_note(apart: Sequence[tuple[str, str]]) -> str:
+    """One line for an entry's page: the entries of its track it was not paired with, by reason (the first
+    :data:`LISTED_APART` of each named, the rest counted)."""
+    by_reason: dict[str, list[str]] = {}
+    for label, reason in apart:
+        by_reason.setdefault(reason, []).append(label)
+    parts = []
+    for reason, labels in by_reason.items():
+        named = ", ".join(labels[:LISTED_APART]) + (f" and {len(labels) - LISTED_APART} more"
+                                                    if len(labels) > LISTED_APART else "")
+        parts.append(f"{named} ({reason})")
+    return (f"Not paired with {len(apart)} entr{'y' if len(apart) == 1 else 'ies'} of this track (pairs.html "
+            f"compares entries on the same samples only): {'; '.join(parts)}.")
 
 
 def _entry_page(track: str, entry: Entry, slug: str) -> str:
@@ -893,8 +965,13 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
         ours[0].runs[0].predictions.keys is not None else None
     from_reports, track_info, report_notes = report_entries(reports, shipped_keys, sources, n_resamples, site=out)
     notes += report_notes
+    # every folder or file left out, one line each on the console as well as on the front page: a site built
+    # from fewer entries than the reports hold is never said to be whole in silence
+    for note in notes:
+        logger.warning(f"[site] WARNING: {' '.join(note.splitlines())}")
     logger.info(f"[site] {sum(len(v) for v in from_reports.values())} entries from {reports} "
-                f"({time.perf_counter() - started:.0f} s)")
+                + (f"({len(notes)} left out, each named above and on the front page) " if notes else "")
+                + f"({time.perf_counter() - started:.0f} s)")
     by_track: dict[str, list[Entry]] = {}
     if ours or artefacts:
         by_track[SHIPPED_TRACK] = ours + from_reports.pop(SHIPPED_TRACK, []) + artefacts + published_entries(
@@ -904,11 +981,18 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     tracks = []
     for name, entries in own_pages(by_track).items():
         title, note, class_names, scopes = _track_meta(name, track_info.get(name))
+        found, apart = pairs(entries, len(class_names), n_resamples)
+        # each entry not paired with some others says with which and why, on its page
+        shown = [dataclasses.replace(e, notes=(*e.notes, apart_note(apart[e.slug]))) if e.slug in apart else e
+                 for e in entries]
         tracks.append(TrackPages(
             name=name, title=title, note=note, class_names=class_names,
-            scopes=tuple((s, SCOPE_NAMES.get(s, s)) for s in scopes), entries=tuple(entries),
-            pairs=tuple(pairs(entries, len(class_names), n_resamples)), fold_unit=fold_word(name)))
-        logger.info(f"[site] {name}: {len(entries)} entries, paired tests done ({time.perf_counter() - started:.0f} s)")
+            scopes=tuple((s, SCOPE_NAMES.get(s, s)) for s in scopes), entries=tuple(shown),
+            pairs=tuple(found), fold_unit=fold_word(name)))
+        unpaired = sum(len(v) for v in apart.values()) // 2
+        logger.info(f"[site] {name}: {len(entries)} entries, paired tests done"
+                    + (f"; {unpaired} pairs of entries not on the same samples, not paired (each entry's page says "
+                       "why)" if unpaired else "") + f" ({time.perf_counter() - started:.0f} s)")
     index = pages.write_site(out, tracks, sources.copies, command, notes, resamples=n_resamples)
     logger.info(f"[site] {index} ({time.perf_counter() - started:.0f} s)")
     return index

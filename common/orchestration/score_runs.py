@@ -152,8 +152,13 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     name, track = Path(summary["source"]["path"]).name, summary["track"]["name"]
     corpus = corpus_label(summary["corpus"])
     m = summary["matching"]
+    # under --partial, what was not scored: the track's clips left out (missing or relabelled) and the file's rows
+    # the track does not hold (ignored); each said here, not only counted in results.json
+    not_scored = [f"{m['left_out']} left out"] if m["left_out"] else []
+    if m["n_extra"]:
+        not_scored.append(f"{m['n_extra']} of the file's {m['file_rows']} rows not on the track, ignored")
     lines = [f"[score {track}] {name} ({summary['source']['format']}): {m['scored']} of {m['track_clips']} clips of "
-             f"the track scored" + (f" (--partial: {m['left_out']} left out)" if m["left_out"] else "")
+             f"the track scored" + (f" (--partial: {'; '.join(not_scored)})" if not_scored else "")
              + f"; corpus {corpus}; selection of the predictions: {summary['selection'].split(':')[0]}"]
     for scope, entry in summary["statistics"]["scores"].items():
         parts = []

@@ -10,7 +10,8 @@ this module only lays them out:
 - ``entries/<entry>.html``: one entry: every scope's numbers, each run (seed) with the file it was computed
   from, its confusion matrices, and its test curves per epoch where a per-epoch record exists.
 - ``subjects/<track>/<subject>.html``: every entry's predictions on one subject's clips (and an index).
-- ``pairs.html``: the paired test between every two entries of a track on the same clips, precomputed.
+- ``pairs.html``: the paired test between every two entries of a track on the same samples, precomputed (entries
+  on another corpus are shown, never paired: their pages say so).
 - ``files/``: the source files themselves (predictions, per-epoch records, results.json, the published
   tables), linked relatively, so that every number can be recomputed from what the site holds.
 
@@ -559,15 +560,21 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
     with_runs = [e for e in track.entries if e.runs]
     if not with_runs:
         return {}
-    subjects: dict[tuple[str, str], dict[str, int]] = {}  # (database, subject) -> {key: true class}
+    # (database, subject) -> {key: true class}, as the first entry holding the clip gives it (the column shown)
+    subjects: dict[tuple[str, str], dict[str, int]] = {}
     predicted: dict[str, dict[str, list[int | None]]] = {}  # entry slug -> key -> one class a run
+    # entry slug -> key -> the entry's own true class: an entry on another corpus (a --score of the synthetic one
+    # beside real runs) may give a clip of the same name another class, and is judged by its own
+    truths: dict[str, dict[str, int]] = {}
     for entry in with_runs:
         table: dict[str, list[int | None]] = {}
+        own = truths.setdefault(entry.slug, {})
         for i, run in enumerate(entry.runs):
             p = run.predictions
             for key, subject, database, truth, guess in zip(p.keys if p.keys is not None else [], p.subjects,
                                                            p.datasets, p.y_true, p.y_pred):
-                subjects.setdefault((str(database), str(subject)), {})[str(key)] = int(truth)
+                subjects.setdefault((str(database), str(subject)), {}).setdefault(str(key), int(truth))
+                own[str(key)] = int(truth)
                 table.setdefault(str(key), [None] * len(entry.runs))[i] = int(guess)
         predicted[entry.slug] = table
     short = [c[:3] for c in track.class_names]
@@ -601,7 +608,10 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
                     cells.append('<td class="muted">not predicted</td>')
                     continue
                 shown = " ".join("-" if g is None else short[g] for g in guesses)
-                right = sum(g == truth for g in guesses if g is not None)
+                its_truth = truths[e.slug].get(key, truth)
+                if its_truth != truth:  # said in the cell: its guesses are right or wrong by its own true class
+                    shown += f" (its true class: {track.class_names[its_truth]})"
+                right = sum(g == its_truth for g in guesses if g is not None)
                 made = sum(g is not None for g in guesses)
                 correct[e.slug][0] += right
                 correct[e.slug][1] += made
@@ -640,7 +650,10 @@ def pairs_page(tracks: Sequence[TrackPages], resamples: int) -> str:
              "permutation p over subjects (each subject's predictions swapped between A and B). "
              f"{resamples:,} resamples and permutations, seed 0. Unadjusted for the number of pairs. Two entries "
              "whose common clips hold fewer than two subjects have no test here: the bootstrap and the permutations "
-             "resample subjects, and need two.</p>"]
+             "resample subjects, and need two. Nor have two entries on other samples: one on the suite's synthetic "
+             "corpus beside one on real data, or two whose clips of the same names have another true class, subject "
+             "or database (another corpus); each such entry's page names the entries it was not paired with, and "
+             "why.</p>"]
     for track in tracks:
         if not track.pairs:
             continue
