@@ -271,6 +271,28 @@ def test_against_reads_names_as_score_does_and_refuses_fewer_clips_without_parti
     assert against["n"] == 12 and against["note"].startswith("PARTIAL: the paired test is on 12 of the 24")
 
 
+def test_against_a_run_of_other_folds_on_the_synthetic_corpus_says_which_corpus_the_score_is_on(capsys, dummy_corpus,
+                                                                                               tmp_path):
+    """The synthetic corpus bears the real databases' clip names: a shipped real run given as --against failed on
+    its folds' indices with nothing saying that the score was on the synthetic corpus."""
+    clips = track_clips()
+    theirs = write_csv(tmp_path / "theirs.csv", clips, predicted(clips, seed=1))
+    lines = ours_lines(clips, predicted(clips, seed=2))
+    header = lines[0].split(",")
+    moved = [lines[0]] + [",".join(str(len(clips) - 1 - i) if n == header.index("index") else cell
+                                   for n, cell in enumerate(row.split(","))) for i, row in enumerate(lines[1:])]
+    run = tmp_path / "ours.csv"
+    run.write_text("\n".join(moved) + "\n", encoding="utf-8")
+    code, _, err = score(capsys, theirs, dummy_corpus, tmp_path / "a", "--against", str(run))
+    line = one_error_line(err)
+    assert code == 2 and "expected the track's folds" in line and "SYNTHETIC" not in line, line
+    (dummy_corpus / "corpus.json").write_text(json.dumps({"size": "smoke", "seed": 0, "mirror": False}))
+    code, _, err = score(capsys, theirs, dummy_corpus, tmp_path / "b", "--against", str(run))
+    line = one_error_line(err)
+    assert code == 2 and line.endswith("(this score is on the suite's SYNTHETIC corpus: a run on real data holds "
+                                       "other folds and classes under the same clip names)"), line
+
+
 def test_against_a_file_with_a_byte_order_mark_is_read(capsys, dummy_corpus, tmp_path):
     clips = track_clips()
     theirs = write_csv(tmp_path / "theirs.csv", clips, predicted(clips, seed=1))

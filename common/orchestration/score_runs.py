@@ -78,13 +78,18 @@ def _our_file(folder: Path, class_names: Sequence[str]) -> OutsideFile:
     return ours
 
 
-def _our_run(ours: OutsideFile, name: str, selection: Selection, folds: Sequence[Fold]) -> st.Predictions:
+def _our_run(ours: OutsideFile, name: str, selection: Selection, folds: Sequence[Fold], *,
+             synthetic: bool) -> st.Predictions:
     """Our run's predictions on the track's clips and folds (``outside.match``, as the scored file's), or one
-    :class:`RunError` when it lists a clip the track does not hold or gives a clip another true class."""
+    :class:`RunError` when it lists a clip the track does not hold or gives a clip another true class. On the
+    synthetic corpus, whose clips bear the real databases' names, a run on real data fails on its folds: the line
+    says which corpus the score is on."""
     try:
         matched = match(ours, selection, folds)
     except OutsideError as exc:
-        raise RunError(f"--against {name}: {exc}") from None
+        corpus = (" (this score is on the suite's SYNTHETIC corpus: a run on real data holds "
+                  "other folds and classes under the same clip names)" if synthetic else "")
+        raise RunError(f"--against {name}: {exc}{corpus}") from None
     wrong = [f"{len(matched.extra)} extra (first {shown_name(matched.extra[0])})" if matched.extra else "",
              f"{len(matched.relabelled)} relabelled (first {shown_name(matched.relabelled[0].key)})"
              if matched.relabelled else ""]
@@ -253,7 +258,7 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
         # A folder is named by itself; a file (e.g. one of docs/predictions/) by its own name, since the shipped
         # files share one folder.
         ours_name = str(Path(against) if Path(against).is_dir() else ours_file.path)
-        ours = _our_run(ours_file, ours_name, selection, folds)
+        ours = _our_run(ours_file, ours_name, selection, folds, synthetic=synthetic)
         partial_note = _paired_clips(matched.predictions, ours, ours_name, partial)
         try:
             comparison = against_run(matched.predictions, ours, len(track.class_names), (path.name, ours_name),
