@@ -78,7 +78,11 @@ run)
         exit 2
     }
     : "${OUT:?gpu_htnet.sh run: OUT, the folder of files the device tool returns, is not set}"
-    source=$(python3 -c "from common.preprocessing.cache import source_digest; print(source_digest())")
+    source=$(python3 -c "from common.preprocessing.cache import source_digest; print(source_digest())" 2>&1) || {
+        echo "gpu_htnet.sh: cannot compute this tree's source digest: $(echo "$source" | tail -1)" \
+            | tee "$OUT/gpu_htnet.log" >&2
+        exit 2
+    }
     [ "$source" = "$(cat "$GPU/source.sha256" 2>/dev/null)" ] || {
         echo "gpu_htnet.sh: $GPU/cache was filled by other code than this tree's (common/ or papers/ changed since" \
             "'prepare'): run 'benchmarks/gpu_htnet.sh prepare' again, then carry .gpu" | tee "$OUT/gpu_htnet.log" >&2

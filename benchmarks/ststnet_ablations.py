@@ -25,7 +25,9 @@ is this run's: an option run into another option's folder would recompute, never
 (each fold's per-epoch test predictions are in its fold file). ``--options`` picks some (``paper``: the
 baseline, no override, for a pairing run on the same card); ``--estimate`` passes ``--estimate`` to each
 command (the time of one epoch of one group of 8 folds and the projected run, nothing trained); ``--dry-run``
-prints the commands only. Arguments after ``--`` go to every command (e.g. ``-- --no-epoch-gauge``). Exit
+prints the commands only. Arguments after ``--`` go to every command (e.g. ``-- --no-epoch-gauge``); an option the
+command already sets (``--seeds``, ``--fold-parallel``, ``--out``, ``--data-root``...) is refused there as given twice:
+set those through this script's own options. Exit
 status: 0 when every command succeeded, else the first failing command's.
 
     .venv/bin/python benchmarks/ststnet_ablations.py --data-root "$HTNET" --out reports/ststnet-ablations

@@ -69,8 +69,8 @@ def test_user_errors_are_one_line_and_exit_2(capsys, dummy_corpus, argv, expecte
     (["--scor", "x.csv", "--benchmark", "megc2019"], "unrecognized arguments: --scor x.csv"),
     ([], "give --paper ID|all or --benchmark TRACK|all"),
     # a path given empty was the working folder: --out "" wrote the run into it
-    (["--paper", "dummy", "--out", ""], "argument --out: expected a path, got an empty value"),
-    (["--paper", "dummy", "--data-root="], "argument --data-root: expected a path, got an empty value"),
+    (["--paper", "dummy", "--out", ""], "argument --out: expected a path, got an empty or blank value"),
+    (["--paper", "dummy", "--data-root="], "argument --data-root: expected a path, got an empty or blank value"),
     # an option given twice: the last one silently won
     (["--score", "missing.csv", "--score", "x.csv", "--benchmark", "megc2019"], "--score given more than once"),
     (["--benchmark", "megc2019", "--benchmark=cd6me"], "--benchmark given more than once"),
@@ -107,6 +107,20 @@ def test_a_prediction_goes_beside_an_earlier_one_never_over_it(tmp_path):
     assert cli_module.predict_folder(out, names) == tmp_path / "out-3"
 
 
+def test_a_prediction_into_the_working_folder_goes_beside_it_too(tmp_path, monkeypatch):
+    """``--out .`` holding a prediction: Path(".") has no name to number, and the run ended in a traceback."""
+    names = ("predictions.csv",)
+    work = tmp_path / "work"
+    (work / "sub").mkdir(parents=True)
+    (work / "predictions.csv").write_text("")
+    monkeypatch.chdir(work)
+    assert cli_module.predict_folder(Path("."), names) == tmp_path / "work-2"
+    assert cli_module.predict_folder(Path("./"), names) == tmp_path / "work-2"
+    monkeypatch.chdir(work / "sub")
+    assert cli_module.predict_folder(Path(".."), names) == tmp_path / "work-2"
+    assert cli_module.predict_folder(Path("."), names) == work / "sub"
+
+
 def test_missing_database_and_data_root(capsys, dummy_corpus, tmp_path):
     (dummy_corpus / "samm.present").unlink()
     code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out"))
@@ -117,6 +131,9 @@ def test_missing_database_and_data_root(capsys, dummy_corpus, tmp_path):
     (tmp_path / "a_file").write_text("")
     code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(tmp_path / "a_file"))
     assert code == 2 and f"{tmp_path / 'a_file'}: not a folder (expected the folder that holds" in one_error_line(err)
+    (tmp_path / "a_link").symlink_to(tmp_path / "gone")
+    code, _, err = cli(capsys, "--paper", "dummy", "--data-root", str(tmp_path / "a_link"))
+    assert code == 2 and f"{tmp_path / 'a_link'}: a link to nothing" in one_error_line(err)
 
 
 def test_preprocess_workers_is_taken_by_a_run_and_refused_by_a_benchmark(capsys, dummy_corpus, tmp_path):

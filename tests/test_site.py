@@ -24,7 +24,7 @@ from common.config import set_arguments
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation.shipped_folds import ship_fold
-from common.leaderboard.site import MEGC_SCOPES, SHIPPED, build_site, folds_name, read_shipped_fold
+from common.leaderboard.site import MEGC_SCOPES, SHIPPED, build_site, folds_name, other_samples, read_shipped_fold
 from common.reporting.site import seed_ranges
 from papers.liong2019.config import MATLAB_ABLATIONS
 
@@ -874,6 +874,19 @@ def test_entries_on_other_samples_share_the_leaderboard_unpaired_and_each_says_w
     assert re.findall(r">([0-9]+/[0-9]+)</td>", row[:row.index("</tr>")]) == ["2/3", "2/3", "3/3", "2/3", "3/3"]
     subject = html.unescape((index.parent / "subjects" / "mine" / "db_s0.html").read_text(encoding="utf-8"))
     assert ">b (its true class: b)</td>" in subject  # relabelled's c0: the column shows a, the first entry's class
+
+
+def test_the_clips_of_other_samples_are_counted_once_however_many_seeds_hold_them():
+    """Two entries of three seeds each on 3 clips of other true classes: "12 have another true class" of 3 clips."""
+    def run(y_true):
+        return st.from_records([{"fold": "f0", "status": "ok", "test_indices": [0, 1, 2], "keys": ["a", "b", "c"],
+                                 "datasets": ["db"] * 3, "subjects": ["s0", "s0", "s1"], "y_true": y_true,
+                                 "y_pred": [0, 0, 0]}])
+
+    runs = [run([0, 1, 2])] * 3 + [run([1, 1, 0])] * 3
+    assert other_samples(runs) == ("of the 3 clip names both hold, 2 have another true class in one than in the "
+                                   "other: another corpus's clips of those names")
+    assert other_samples([run([0, 1, 2])] * 2) == "" and other_samples([run([0, 1, 2])]) == ""
 
 
 @pytest.mark.parametrize("bad", ["deep", "not_utf8", "long_line"])

@@ -820,7 +820,9 @@ def other_samples(runs: Sequence[st.Predictions]) -> str:
     another corpus's clip of that name (a --score of the synthetic corpus beside real runs), never a sample to pair."""
     first = runs[0]
     for field, what in (("y_true", "true class"), ("subjects", "subject"), ("datasets", "database")):
-        differ = sum(int(np.count_nonzero(getattr(run, field) != getattr(first, field))) for run in runs[1:])
+        # each clip counted once, however many seeds (runs) give it another value than the first run
+        differ = int(np.count_nonzero(np.any([getattr(run, field) != getattr(first, field) for run in runs[1:]],
+                                             axis=0))) if len(runs) > 1 else 0
         if differ:
             return (f"of the {len(first)} clip names both hold, {differ} have another {what} in one than in the "
                     "other: another corpus's clips of those names")

@@ -38,7 +38,8 @@ paired test against one of our runs. Outputs in ``<out>/score/<track>/<file name
 ``predictions.csv``, ``report.pdf`` (``common.orchestration.score_runs``).
 
 Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2 the run could not
-start or go on (unknown paper or experiment, unimplemented paper, a ``--set`` name, type, range or
+start or go on (an option unknown, abbreviated, given twice (but ``--set``, ``--experiment``) or with an empty
+path, unknown paper or experiment, unimplemented paper, a ``--set`` name, type, range or
 choice that does not fit, a seed out of range, a fold count or size the data or a model cannot take,
 an option the command does not use, missing or unreadable data, an ``--out`` or cache folder that is
 not a writable folder, an output folder another run is writing into; a clip or model folder ``--predict``
@@ -108,7 +109,7 @@ def path_argument(text: str) -> Path:
     """A path option's value: an empty one is refused (``Path("")`` is the working folder: ``--out ""`` wrote into
     it, ``--data-root ""`` read it)."""
     if not text.strip():
-        raise argparse.ArgumentTypeError("expected a path, got an empty value")
+        raise argparse.ArgumentTypeError("expected a path, got an empty or blank value")
     return Path(text)
 
 
@@ -648,7 +649,8 @@ def predict_folder(out: Path | None, names: Sequence[str]) -> Path:
     def takes(folder: Path) -> bool:
         return not any(os.path.lexists(folder / name) for name in names)
 
-    return first_folder(Path(out) if out is not None else reports_root() / "predict", takes)
+    # absolute and normalised: "." or ".." has no name to number ("./-2"), and "--out ." is a folder like any other
+    return first_folder(Path(os.path.abspath(out)) if out is not None else reports_root() / "predict", takes)
 
 
 def predict(args, registry: Any) -> int:

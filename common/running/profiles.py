@@ -91,6 +91,8 @@ class RunSpec:
 
 def data_root_problem(data_root: str | Path) -> str:
     """The one line refusing a ``--data-root`` that is no folder: missing, or something else (a file)."""
+    if os.path.islink(data_root) and not os.path.exists(data_root):
+        return f"--data-root {data_root}: a link to nothing (expected the folder that holds the databases)"
     if os.path.lexists(data_root):
         return f"--data-root {data_root}: not a folder (expected the folder that holds the databases)"
     return f"--data-root {data_root}: no such folder"
