@@ -62,6 +62,19 @@ def write_log(path: Path, clips: list[dict], pred: list[int]) -> Path:
     return path
 
 
+def test_a_file_given_through_a_link_is_named_as_given_on_the_console_and_its_folder(capsys, dummy_corpus, tmp_path):
+    """The console named the link's target ("theirs.csv") while the folder took the link's name ("mine")."""
+    clips = track_clips()
+    target = write_csv(tmp_path / "theirs.csv", clips, predicted(clips))
+    (tmp_path / "mine.csv").symlink_to(target)
+    code, out, err = cli(capsys, "--score", str(tmp_path / "mine.csv"), "--benchmark", "megc2019", "--data-root",
+                         str(dummy_corpus), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    summary = json.loads((tmp_path / "out" / "score" / "megc2019" / "mine" / "results.json").read_text())
+    assert summary["source"]["name"] == "mine.csv" and summary["source"]["path"] == str(target.resolve())
+    assert "[score megc2019] mine.csv (csv): 24 of 24 clips" in out and "theirs.csv" not in out
+
+
 @pytest.mark.parametrize("writer, fmt", [(write_csv, "csv"), (write_log, "ststnet_log")])
 def test_each_format_reproduces_sklearn_uf1_and_uar(capsys, dummy_corpus, tmp_path, writer, fmt):
     clips = track_clips()

@@ -25,7 +25,7 @@ from common.evaluation import statistics as st
 from common.evaluation.outside import Matched, shown_name
 from common.experiment import Track
 from common.files import atomic_write, terminal_text
-from common.leaderboard.summary import LEVEL, METRICS, scope_entry
+from common.leaderboard.summary import LEVEL, METRICS, scope_entry, source_name
 from common.reporting import figures
 from common.reporting.document import ReportDocument
 from common.reporting.tables import fmt, fmt_signed
@@ -123,7 +123,7 @@ def _banner(summary: Mapping[str, Any]) -> str:
     matching = summary["matching"]
     partial = (f"   PARTIAL: {matching['left_out']} of {matching['track_clips']} clips of the track not scored"
                if matching["partial"] and matching["left_out"] else "")
-    return (f"file {shown_name(Path(summary['source']['path']).name)} ({summary['source']['format']})   track "
+    return (f"file {shown_name(source_name(summary['source']))} ({summary['source']['format']})   track "
             f"{summary['track']['name']}   corpus: {kind}{partial}\n"
             f"selection of the predictions: {_selection_short(summary)}   scores pooled over folds (MEGC rule); "
             f"{summary['statistics']['interval']['how']}")
@@ -171,7 +171,7 @@ def _matching_lines(summary: Mapping[str, Any]) -> list[str]:
 
 
 def _first_page(summary: Mapping[str, Any], doc: ReportDocument) -> None:
-    flow = figures.Flow(f"Predictions of {shown_name(Path(summary['source']['path']).name)} scored on "
+    flow = figures.Flow(f"Predictions of {shown_name(source_name(summary['source']))} scored on "
                         f"{summary['track']['name']}", _banner(summary), summary["corpus"]["kind"] == "synthetic",
                         emit=doc.savefig)
     flow.text([f"Source: {terminal_text(summary['source']['path'])} ({summary['source']['format']}, sha256 "
@@ -206,10 +206,10 @@ def _first_page(summary: Mapping[str, Any], doc: ReportDocument) -> None:
 def write_score_report(summary: Mapping[str, Any], path: str | Path) -> Path:
     """The report (atomic): the scores, what they are and the matching, then the confusion matrices."""
     path = Path(path)
-    metadata = {"Title": f"mersuite score: {Path(summary['source']['path']).name} on {summary['track']['name']}",
+    metadata = {"Title": f"mersuite score: {source_name(summary['source'])} on {summary['track']['name']}",
                 "Creator": "mersuite run_all.py --score"}
     # the running header is one line, never wrapped: the file's name shortened and escaped (shown_name)
-    header = (f"score {shown_name(Path(summary['source']['path']).name)} · track {summary['track']['name']} · corpus "
+    header = (f"score {shown_name(source_name(summary['source']))} · track {summary['track']['name']} · corpus "
               f"{summary['corpus']['kind'].upper()}")
     with atomic_write(path, "wb") as handle, ReportDocument(handle, header, metadata) as doc:
         doc.section("Scores")

@@ -64,7 +64,7 @@ from common.evaluation.records import load_fold_record
 from common.evaluation.published import REFERENCES, TABLE
 from common import files
 from common.config import set_arguments
-from common.leaderboard.summary import scope_entry
+from common.leaderboard.summary import scope_entry, source_name
 from common.leaderboard.tracks import TRACKS, fold_word
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
@@ -680,7 +680,7 @@ def score_entry(path: Path, summary: Mapping[str, Any], root: Path, sources: Sou
                          f"{scored} of the track's {track_clips} clips, so {track_clips - scored} were left out")
     partial = (f"{track_clips - scored} of the track's {track_clips} clips not scored (--partial; the track's count as "
                "the score recorded it)" if track_clips > scored else "")
-    return Entry(slug=f"score-{pages.safe(relative)}", label=f"{Path(source.get('path', folder.name)).name} (scored)",
+    return Entry(slug=f"score-{pages.safe(relative)}", label=f"{source_name(source) or folder.name} (scored)",
                  kind=kind, scores=scope_cells([predictions], k, scopes, n_resamples),
                  corpus=_corpus(summary.get("corpus", {})), synthetic=_synthetic(summary.get("corpus", {})),
                  partial=partial, selection=str(summary.get("selection") or "unknown"),

@@ -483,3 +483,9 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def write_leaderboard_csv(path: Path, summary: Mapping[str, Any]) -> Path:
     return write_csv(path, leaderboard_rows(summary), LEADERBOARD_COLUMNS)
+
+
+def source_name(source: Mapping[str, Any]) -> str:
+    """A scored file's name as the command gave it (``results.json``'s ``source.name``: a link's own name), or, in a
+    score written before it was recorded, the name of the file read (``source.path``, links resolved)."""
+    return str(source.get("name") or Path(str(source.get("path", ""))).name)

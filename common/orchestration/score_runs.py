@@ -37,6 +37,7 @@ from common.experiment import Fold, Selection, Track
 from common.files import (check_inside, file_sha256, folder_lock, prepare_output_folder, read_json,
                           terminal_text, write_json_atomic)
 from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
+from common.leaderboard.summary import source_name
 from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, run_spec
 from common.orchestration.run_folders import first_folder
@@ -154,7 +155,7 @@ def _records(matched: Matched, selection: Selection) -> list[dict[str, Any]]:
 
 def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     """The printed summary: every number says what it is (scope, pooled or fold mean, interval, corpus)."""
-    name, track = Path(summary["source"]["path"]).name, summary["track"]["name"]
+    name, track = source_name(summary["source"]), summary["track"]["name"]
     corpus = corpus_label(summary["corpus"])
     m = summary["matching"]
     # under --partial, what was not scored: the track's clips left out (missing or relabelled) and the file's rows
@@ -271,8 +272,10 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
     against_folder = str(Path(against).resolve()) if against is not None else None
     summary = jsonable({
         "schema": SCORE_SCHEMA, "what": WHAT,
-        "source": {"path": str(path.resolve()), "sha256": file_sha256(path), "format": outside.format,
-                   "rows": len(outside.rows), "class_scores": outside.has_scores},
+        # path: the file read, links resolved; name: as the command gave it (a link's own name), which the score's
+        # folder and its console line take
+        "source": {"path": str(path.resolve()), "name": path.name, "sha256": file_sha256(path),
+                   "format": outside.format, "rows": len(outside.rows), "class_scores": outside.has_scores},
         "selection": shipped_selection(path, outside.format) or SELECTION, "track": track_dict(track),
         "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
                    "profile": profile, "clips": len(selection.samples), "inputs": corpus_inputs(selection.samples)},
