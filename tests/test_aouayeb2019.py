@@ -340,6 +340,44 @@ def test_table1_is_transcribed_and_compared_with_the_selection(tmp_path):
         assert pdf.get_pagecount() == 2
 
 
+def test_the_papers_pages_set_a_synthetic_run_beside_the_paper_as_context_only():
+    """On the synthetic corpus the pages called our row "reproduced (ours)" in red, marked Table 1's counts as
+    differences and set our negative recall against the paper's: the first page and the README say no difference
+    is shown there. On real data they are compared."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    from common.experiment import Selection
+    from common.harness import ExperimentResult, ReportContext
+    from papers.aouayeb2019 import default_config, EXPERIMENTS
+    from papers.aouayeb2019.pages import report_pages
+
+    class Pages:
+        def __init__(self) -> None:
+            self.text = ""
+
+        def savefig(self, figure=None, **kwargs) -> None:
+            figure = figure or plt.gcf()
+            self.text += " ".join(" ".join(t.get_text() for t in figure.findobj(Text)).split()) + "\n"
+
+    confusion = [[8, 1, 1], [1, 3, 0], [0, 0, 2]]
+    selection = Selection((), np.array([], dtype=int), ("negative", "positive", "surprise"))
+    for kind in ("synthetic", "real"):
+        summary = {"profile": "quick", "seed": 0, "corpus": {"kind": kind, "datasets": {"smic": 16}},
+                   "metrics": {"pooled": {"all": {"uf1": 0.5, "uar": 0.25, "confusion": confusion}}}}
+        result = ExperimentResult(paper="aouayeb2019", experiment=EXPERIMENTS[0], config=default_config(),
+                                  selection=selection, records=(), summary=summary)
+        pages = Pages()
+        report_pages(pages, result, ReportContext(paper_id="aouayeb2019"))
+        plt.close("all")
+        synthetic = kind == "synthetic"
+        assert ("ours (SYNTHETIC corpus)" in pages.text) == synthetic
+        assert ("reproduced (ours)" in pages.text) == (not synthetic)
+        assert ("not comparable with the rows above" in pages.text) == synthetic
+        assert ("negative recall 0.924 (context only); ours on the SYNTHETIC corpus: 0.800" in pages.text) == synthetic
+        assert ("negative recall 0.924; ours: 0.800" in pages.text) == (not synthetic)
+
+
 @pytest.mark.slow  # about 20 s of CPU: it traces the seven networks twice (stage 2 a small stand-in)
 def test_models_kept_across_folds_give_the_numbers_of_fresh_ones(monkeypatch, tmp_path):
     """The compiled networks kept across folds (no retracing) train exactly as freshly compiled ones,

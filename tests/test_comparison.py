@@ -44,6 +44,19 @@ def test_no_row_marked_not_comparable_carries_a_difference(paper_id):
             assert row["difference"] is None and row["comparable"] is False, name
 
 
+def test_a_synthetic_run_carries_no_difference_from_the_paper():
+    """results.json's comparison and comparison.csv gave a synthetic run's "ours - paper" (the report's first page
+    and the README say none is shown there): the paper's number stays beside ours as context only."""
+    experiment = papers.get_paper("aouayeb2019").EXPERIMENTS[0]
+    aggregated, records = _measured_everywhere(experiment.reported)
+    real = comparison_rows(experiment.reported, aggregated, records)
+    synthetic = comparison_rows(experiment.reported, aggregated, records, synthetic=True)
+    assert any(row["difference"] is not None for row in real)
+    assert all(row["difference"] is None for row in synthetic)
+    assert [row["ours"] for row in synthetic] == [row["ours"] for row in real]
+    assert [row["reported"] for row in synthetic] == [row["reported"] for row in real]
+
+
 def test_reddy2019_split_fusenet_rows_are_the_ones_not_comparable():
     """The case that showed the rule was missing: Table V's whole-set FuseNet accuracy beside our
     20%-split accuracy; the STCNN and the *_whole_set rows stay compared."""

@@ -18,9 +18,12 @@ def _fold_extra_metric(records: list[dict], reported: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: list[dict]) -> list[dict]:
+def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: list[dict], *,
+                    synthetic: bool = False) -> list[dict]:
     """One row per ``Reported``: the paper's number, ours and ours - paper. A number marked not
-    comparable (``Reported.comparable=False``) gets no difference, so no summary of differences counts it.
+    comparable (``Reported.comparable=False``) gets no difference, so no summary of differences counts it;
+    nor does any number of a run on the ``synthetic`` corpus, whose scores test the code, never the method (the
+    paper's number stays beside ours as context, as the report's first page shows it).
 
     A published number the authors' own artefact does not reproduce (``Reported.recomputed``) keeps its
     place in ``reported``; the row also carries ``recomputed`` and ``recomputed_note``, and its difference
@@ -33,7 +36,7 @@ def comparison_rows(reported_values, aggregated: Mapping[str, Any], records: lis
         ours = None if ours is None or not math.isfinite(ours) else float(ours)
         rows.append({"metric": reported.metric, "scope": reported.scope, "aggregation": reported.aggregation,
                      "reported": reported.value, "ours": ours,
-                     "difference": (None if ours is None or not reported.comparable
+                     "difference": (None if ours is None or not reported.comparable or synthetic
                                     else ours - reported.reference_value),
                      "source": reported.source, "note": reported.note, "comparable": bool(reported.comparable),
                      "recomputed": reported.recomputed, "recomputed_note": reported.recomputed_note,

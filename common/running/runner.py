@@ -455,7 +455,7 @@ def _results(paper_id, experiment, selection, config, profile, seed, overrides, 
     aggregated = metrics_module.aggregate(records, len(selection.class_names), scopes)
     # a run of the authors' released weights is compared with what their artefact states, not with the paper
     comparison = comparison_rows(experiment.weights_reported if released_folder(config) else experiment.reported,
-                                 aggregated, records)
+                                 aggregated, records, synthetic=synthetic)
     status_counts: dict[str, int] = {}
     for r in records:
         status_counts[r["status"]] = status_counts.get(r["status"], 0) + 1
