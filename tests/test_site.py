@@ -989,6 +989,37 @@ def test_a_paper_run_cut_short_or_selected_on_test_is_marked_so(tmp_path):
         entries["selected"])
 
 
+def test_a_paper_runs_entry_shows_its_best_test_epoch_from_its_fold_records(tmp_path):
+    """A paper's run (the README's demo) said "last epoch only ... no per-epoch record" on the site while its report
+    showed the best test epoch from the same fold records: its entry now computes it from them, as a benchmark
+    method's does, and links the records; a run whose records lack the per-epoch predictions stays last-epoch only."""
+    from common.evaluation.shipped_folds import unship_fold
+    from common.leaderboard.site import Sources, paper_run_entry
+
+    folder = tmp_path / "reports" / "gan2019" / "megc2019"
+    (folder / "folds").mkdir(parents=True)
+    shutil.copy(SHIPPED / "gan2019-paper-seed0.csv", folder / "predictions.csv")
+    records = []
+    for path in sorted((SHIPPED / "gan2019-paper-seed0.folds").glob("*.json")):
+        record = unship_fold(json.loads(path.read_text(encoding="utf-8")), str(tmp_path), "f" * 16)
+        (folder / "folds" / path.name).write_text(json.dumps(record), encoding="utf-8")
+        records.append(record)
+    summary = {"schema": "mersuite.results/1", "paper": "gan2019", "experiment": "megc2019", "profile": "paper",
+               "seed": 0, "class_names": ["negative", "positive", "surprise"], "scopes": ["all"],
+               "corpus": {"kind": "real"}, "status_counts": {"ok": 68}, "folds": [{}] * 68, "folds_protocol": 68}
+    entry = paper_run_entry(folder / "results.json", summary, tmp_path / "reports", Sources(), RESAMPLES)
+    best = st.from_records(epoch_selection.at_best_epoch_per_fold(records))
+    assert entry.best_epoch is not None and entry.best_epoch_seeds == (0,)
+    assert entry.best_epoch["all"]["uf1"].value == pytest.approx(st.pooled_score(best, 3, "uf1"))
+    assert entry.runs[0].epochs_file == "files/reports/gan2019/megc2019/folds/casme2_sub01.json"
+    for path in (folder / "folds").glob("*.json"):  # records without the per-epoch predictions
+        record = json.loads(path.read_text(encoding="utf-8"))
+        record["extra"].pop(epoch_selection.EPOCH_PREDICTIONS)
+        path.write_text(json.dumps(record), encoding="utf-8")
+    entry = paper_run_entry(folder / "results.json", summary, tmp_path / "reports", Sources(), RESAMPLES)
+    assert entry.best_epoch is None and entry.runs[0].epochs_file == ""
+
+
 def test_a_run_deep_under_reports_gets_an_entry_page_whose_name_the_file_system_takes(tmp_path):
     """A page's file name is made from a run's folder path under reports/ (and a track's, a subject's name): a run
     nested nine folders deep made a name past 255 bytes, and the site stopped with "File name too long" after

@@ -22,7 +22,8 @@ What it reads:
   from the predictions files it links, never taken from a results.json: a benchmark method's from each seed's
   ``<method>/seed<k>/predictions.csv`` beside the benchmark (on the clips every seed predicted, as the benchmark
   computes them; its best test epoch and curves from the seeds' fold records, ``folds/``), a score's from its
-  ``predictions.csv``, a paper run's from its ``predictions.csv`` as above. A benchmark's method folder is found by
+  ``predictions.csv``, a paper run's from its ``predictions.csv`` as above (its best test epoch and curves from its
+  fold records, as a benchmark method's). A benchmark's method folder is found by
   its name beside the benchmark's results.json (the folder it records is an absolute path, stale once the reports
   folder is moved). A file that cannot be read, and one whose class names (in order, or its predictions' class ids
   and names) are not its track's, is left out, named in one line on the front page and in one WARNING line on the
@@ -716,6 +717,16 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
     # fewer folds than the protocol's (its folds_protocol, or an older results.json's evaluation.max_folds)
     partial = "; ".join(filter(None, [run_partial(summary), f"folds not scored: {failed}" if failed else ""]))
     selected = str(summary.get("selected_on_test") or "")
+    # each fold at its best test epoch, as the report's epoch gauge shows it, where every scored fold's record
+    # beside the predictions holds its per-epoch test predictions (as a benchmark method's: benchmark_method)
+    records, record_files = seed_fold_records(folder, predictions, sources, f"reports/{relative}")
+    scored = st.scored_records(records)
+    folds = set() if predictions.folds is None else set(predictions.folds.tolist())
+    best = None
+    if scored and {r["fold"] for r in scored} == folds and all(
+            epoch_selection.epoch_rows(r) is not None for r in scored):
+        best = st.from_records(epoch_selection.at_best_epoch_per_fold(records),
+                               source=f"{folder / 'folds'} at each fold's best test epoch")
     return Entry(
         slug=f"run-{pages.safe(relative)}", label=f"{summary['paper']} / {summary['experiment']} "
                                                  f"({summary.get('profile')}, seed {summary.get('seed')})",
@@ -724,8 +735,13 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
         seeds=(int(summary.get("seed", 0)),), corpus=_corpus(summary.get("corpus", {})),
         synthetic=_synthetic(summary.get("corpus", {})),
         partial=partial, test_selected=f"predicts with {selected}: selected on the test data" if selected else "",
+        best_epoch=scope_cells([best], k, scopes, n_resamples) if best is not None else None,
+        best_epoch_seeds=(int(summary.get("seed", 0)),) if best is not None else (),
         runs=(Run(name=f"seed {summary.get('seed')}", seed=int(summary.get("seed", 0)), predictions=predictions,
-                  file=site_csv, confusion=pages.confusions(predictions, scopes, k)),),
+                  file=site_csv, epochs_file=record_files[0] if best is not None else "",
+                  curves={**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
+                  if records else None,
+                  confusion=pages.confusions(predictions, scopes, k)),),
         sources=(("the run's results.json", sources.add(path, f"reports/{relative}/results.json")),
                  ("predictions", site_csv)),
         notes=(f"{summary.get('title', '')}.",) + (("The authors' released weights, evaluated by the suite "

@@ -623,7 +623,9 @@ def _architecture_section(doc: ReportDocument, summaries: Mapping[str, dict], ba
     if not summaries:
         return
     doc.section("Architectures")
-    flow = Flow("Architectures (our built models)", banner, synthetic, emit=doc.savefig)
+    # the models at the paper's sizes (build_paper_model), not the run's profile's (which may train smaller inputs)
+    flow = Flow("Architectures (our built models at the paper's sizes, whatever the run's profile)", banner, synthetic,
+                emit=doc.savefig)
     for names, summary in architecture_groups(summaries):
         comparison = {row["name"]: row for row in summary.get("paper_comparison", [])}
         header = ["layer", "class", "output shape", "params"]
