@@ -153,6 +153,18 @@ def test_a_protocol_that_picks_its_epoch_on_the_test_data_is_not_called_honest()
     assert es.selected_on_test(older)[0].startswith("its best validation epoch (2), restored after training")
 
 
+def test_the_reports_gauge_table_names_each_row_by_the_letter_its_note_uses():
+    """The note under the table spoke of (b) and (c), which no row was called."""
+    from common.reporting.pdf import epoch_selection_table
+
+    gauge = es.epoch_selection(RECORDS, SUMMARY)
+    res = {"epoch_selection": gauge, "metrics_reported": ["uf1", "uar"],
+           "metrics": {"pooled": {"all": {"uf1": 0.5, "uar": 0.5}}}}
+    header, rows = epoch_selection_table(res, {})
+    assert [row[0][:4] for row in rows] == ["(a) ", "(b) ", "(c) "]
+    assert rows[1][0] == f"(b) {es.LABELS['best_epoch_per_fold']}" and "(b)" in gauge["how"] and "(c)" in gauge["how"]
+
+
 def test_ties_go_to_the_earliest_epoch():
     y_true = np.array([0, 1, 2])
     rows = np.array([[0, 0, 0], [0, 1, 2], [0, 1, 2], [2, 1, 0]])

@@ -610,7 +610,7 @@ def test_a_leave_one_database_out_benchmarks_best_test_epoch_is_named_per_databa
     write_benchmark(bench, {"net": [benchmark_records({"casme2": ["sub01", "sub02"], "samm": ["006", "007"]},
                                                       [0, 1, 1, 0])]})
     front, index = site_of(tmp_path, tmp_path / "reports")
-    assert "<th>best test epoch per database: UF1 / UAR</th>" in front
+    assert "<th>best test epoch per database: UF1 [95 % CI] / UAR</th>" in front
     # each database at its first epoch, every clip right: computed from the fold records
     assert ">1.000</a> / <a" in row_of(front, "megc2019_hde--bench-benchmark_megc2019_hde-net")
     entry = (index.parent / "entries" / "megc2019_hde--bench-benchmark_megc2019_hde-net.html").read_text(

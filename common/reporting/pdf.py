@@ -485,7 +485,9 @@ def epoch_selection_table(res: Mapping[str, Any], intervals: Mapping[str, Any]) 
         + [f"{m} inflation [95% CI]" for m in metric_list]
     fixed = ("chosen by the protocol on the test data" if gauge.get("protocol_selects_on_test")
              else "fixed by the protocol")
-    rows = [[gauge["protocol"], fixed,
+    # the letters docs/methods.md §9.4 and the gauge's note below ("how") name the selections by
+    letters = {"best_epoch_per_fold": "(b)", "best_single_epoch": "(c)"}
+    rows = [[f"(a) {gauge['protocol']}", fixed,
              *[score_with_interval(pooled.get(m), interval_of(intervals, "all", m)) for m in metric_list],
              *["–" for _ in metric_list]]]
     for name, selection in gauge["selections"].items():
@@ -494,7 +496,7 @@ def epoch_selection_table(res: Mapping[str, Any], intervals: Mapping[str, Any]) 
         chosen = (", ".join(f"{m} {epochs[m]}" for m in metric_list if m in epochs) if name == "best_single_epoch"
                   else f"{min(epochs.values())} in every fold" if len(set(epochs.values())) == 1
                   else f"{min(epochs.values())}-{max(epochs.values())} by fold")
-        rows.append([selection["label"], chosen,
+        rows.append([f"{letters.get(name, '')} {selection['label']}".strip(), chosen,
                      *[score_with_interval(values.get(m, {}).get("estimate"), values.get(m)) for m in metric_list],
                      *[tables.fmt_signed(values[m]["inflation"], 3)
                        + f" [{values[m]['inflation_low']:+.3f}, {values[m]['inflation_high']:+.3f}]"
@@ -514,8 +516,10 @@ def _epoch_selection(flow: Flow, res: Mapping[str, Any], intervals: Mapping[str,
     flow.heading("Epoch selection: what choosing the epoch on the test fold adds (docs/methods.md §9.4)", 8)
     header, rows = epoch_selection_table(res, intervals)
     flow.table(header, rows)
-    flow.text([gauge["cite"], f"{gauge['how']}; model {gauge['model']}, {gauge['folds']} folds, "
-               f"{gauge['epochs']['min']}-{gauge['epochs']['max']} epochs recorded."], size=6.5, color=style.MUTED)
+    low, high = gauge["epochs"]["min"], gauge["epochs"]["max"]
+    recorded = f"{low} epochs recorded in every fold" if low == high else f"{low} to {high} epochs recorded by fold"
+    flow.text([gauge["cite"], f"{gauge['how']}; model {gauge['model']}, {gauge['folds']} folds, {recorded}."],
+              size=6.5, color=style.MUTED)
 
 
 def _selection_lines(res: Mapping[str, Any]) -> list[str]:

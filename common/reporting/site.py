@@ -313,8 +313,8 @@ def leaderboard(track: TrackPages) -> str:
     """One track's sortable leaderboard (``index.html``)."""
     databases = [(scope, name) for scope, name in track.scopes if scope != "all"]
     head = ["entry (kind)", "seeds", "UF1, all clips [95 % CI] (per seed)", "UAR, all clips [95 % CI] (per seed)",
-            f"best test epoch per {track.fold_unit}: UF1 / UAR"]
-    head += [f"{name}: UF1 / UAR" for _, name in databases] + ["published UF1 / UAR"]
+            f"best test epoch per {track.fold_unit}: UF1 [95 % CI] / UAR"]
+    head += [f"{name}: UF1 [95 % CI] / UAR" for _, name in databases] + ["published UF1 / UAR"]
     rows = []
     for entry in track.entries:
         page_link = entry_page_name(track.name, entry)

@@ -373,9 +373,11 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
         logger.info(f"{tag} the scores below are of {weights_line(results['released_weights'])}")
     if pooled.get("uf1") is not None:
         logger.info(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
-                    f"on {pooled['n']} samples (profile {profile}, corpus {corpus_label(results['corpus'])})"
-                    + ("; the authors' released weights, not trained here" if weights else "")
-                    + ("; selected on the test data (WARNING below)" if selected_on_test(records) else ""))
+                    f"on {pooled['n']} samples over {len(folds)} folds (profile {profile}, corpus "
+                    f"{corpus_label(results['corpus'])}; the intervals are in the report)"
+                    + ("; the authors' released weights, not trained here" if weights
+                       else "; selected on the test data (WARNING below)" if selected_on_test(records)
+                       else "; each fold at the epoch its protocol fixes"))
     if folds_protocol > len(folds):
         logger.warning(f"{tag} partial run: {len(folds)} of {folds_protocol} folds, not comparable with published "
                        "numbers")

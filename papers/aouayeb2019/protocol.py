@@ -446,7 +446,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
                 features[i].append(part)
         if ctx.export is not None:  # an export keeps every network the prediction needs
             ctx.export.keep(f"region_cnn_{r}", cnn)
-        logger.info(f"  stage 1 region {r}: {n_train} frames, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
+        logger.info(f"  stage 1 region {r}: {n_train} training frames, last epoch's training loss "
+                    f"{hist.get('loss', [float('nan')])[-1]:.4f}")
         del x_all, feats
 
     # Stage 2 (Sec. 3.3): six sequences of 20-d features per clip, zero-padded to seq_len.
