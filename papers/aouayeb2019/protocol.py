@@ -478,7 +478,8 @@ def run_fold(ctx: FoldContext) -> FoldOutcome:
         ctx.export.keep("lstm_stage", lstm)
     probabilities = stage2_probabilities(lstm, test_clips, scale, config)
     predict_ended = clock.lap("stage2_predict")
-    logger.info(f"  stage 2: {len(train_idx)} clips, loss {hist.get('loss', [float('nan')])[-1]:.4f}")
+    logger.info(f"  stage 2: {len(train_idx)} training clips, last epoch's training loss "
+                f"{hist.get('loss', [float('nan')])[-1]:.4f}")
     extra["seconds"] = clock.report()
     # The benchmark's cost columns: "predict" is the LSTM stage's pass (the test clips' features come
     # from stage 1's feature pass over every frame of the fold, counted with the training).
