@@ -377,7 +377,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
                     f"{corpus_label(results['corpus'])}; the intervals are in the report)"
                     + ("; the authors' released weights, not trained here" if weights
                        else "; selected on the test data (WARNING below)" if selected_on_test(records)
-                       else "; each fold at the epoch its protocol fixes"))
+                       else "; nothing chosen on the test data"))
     if folds_protocol > len(folds):
         logger.warning(f"{tag} partial run: {len(folds)} of {folds_protocol} folds, not comparable with published "
                        "numbers")
