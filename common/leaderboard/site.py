@@ -138,6 +138,24 @@ def uf1_per_epoch(records: Sequence[Mapping[str, Any]], k: int) -> list[float]:
     return [float(v) for v in metrics.score_arrays(matrices)["uf1"]]
 
 
+def run_curves(records: Sequence[Mapping[str, Any]], k: int) -> dict[str, list[float]]:
+    """A run's curves for its page: the training curves its fold records hold and the pooled test UF1 per epoch."""
+    return {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
+
+
+def best_epoch_predictions(records: Sequence[Mapping[str, Any]], predictions: st.Predictions,
+                           folder: Path) -> st.Predictions | None:
+    """Each fold of ``predictions`` at its best test epoch (the gauge's (b), from the fold records in
+    ``folder/folds``), or None unless a scored record of every one of its folds holds its per-epoch predictions."""
+    scored = st.scored_records(records)
+    folds = set() if predictions.folds is None else set(predictions.folds.tolist())
+    if not scored or {r["fold"] for r in scored} != folds or any(epoch_selection.epoch_rows(r) is None
+                                                                   for r in scored):
+        return None
+    return st.from_records(epoch_selection.at_best_epoch_per_fold(records),
+                           source=f"{folder / 'folds'} at each fold's best test epoch")
+
+
 def pooled_only(predictions: st.Predictions) -> st.Predictions:
     """``predictions`` without their fold names: ``statistics.describe`` then skips the fold mean, which the site
     does not show (and which costs most of its time, a confusion matrix a fold); the pooled scores and the
@@ -370,7 +388,7 @@ def read_folds_run(folder: Path, sources: Sources, k: int) -> FoldsRun | None:
     best = None
     if scored and all(epoch_selection.epoch_rows(r) is not None for r in scored):
         best = st.from_records(epoch_selection.at_best_epoch_per_fold(records), source=f"{folder} best epochs")
-    curves = {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
+    curves = run_curves(records, k)
     run = Run(name=f"seed {seed}", seed=seed, predictions=predictions, file=files[0],
               epochs_file=files[0] if best is not None else "", curves=curves,
               confusion=pages.confusions(predictions, scopes, k))
@@ -460,7 +478,7 @@ def shipped_run(folder: Path, run: Mapping[str, Any], sources: Sources, k: int) 
     if run.get("epochs"):
         records = epoch_selection.records_of_files(inside(folder, run["file"]), inside(folder, run["epochs"]))
         epochs_file = sources.add(inside(folder, run["epochs"]), f"predictions/{run['epochs']}")
-        curves = {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
+        curves = run_curves(records, k)
     return Run(name=f"seed {run['seed']}", seed=int(run["seed"]), predictions=predictions, file=site_file,
                epochs_file=epochs_file, curves=curves, confusion=pages.confusions(predictions, MEGC_SCOPES, k))
 
@@ -589,22 +607,16 @@ def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary:
             raise ValueError(f"{csv_path}: no such file; the method's numbers are computed from each seed's")
         predictions = read_predictions(csv_path, class_names)
         site_folder = f"reports/{relative}/{method_dir.name}/seed{seed}"
-        folds = set() if predictions.folds is None else set(predictions.folds.tolist())
         records, record_files = seed_fold_records(csv_path.parent, predictions, sources, site_folder)
-        scored = st.scored_records(records)
-        best = None
-        # each fold of the predictions at its best test epoch: only where a record of every one of them holds one
-        if {r["fold"] for r in scored} == folds and all(epoch_selection.epoch_rows(r) is not None for r in scored):
-            best = st.from_records(epoch_selection.at_best_epoch_per_fold(records),
-                                   source=f"{csv_path.parent / 'folds'} at each fold's best test epoch")
+        best = best_epoch_predictions(records, predictions, csv_path.parent)
+        if best is not None:
             best_runs.append(best)
         if record_files:
             fold_files.append((seed, record_files[0], len(record_files)))
         runs.append(Run(name=f"seed {seed}", seed=seed, predictions=predictions,
                         file=sources.add(csv_path, f"{site_folder}/predictions.csv"),
                         epochs_file=record_files[0] if best is not None else "",
-                        curves={**curves_module.training_curves(records),
-                                "uf1 per epoch": uf1_per_epoch(records, k)} if records else None,
+                        curves=run_curves(records, k) if records else None,
                         confusion=pages.confusions(predictions, summary["track"]["scopes"], k)))
     aligned, left_out = st.common_samples([r.predictions for r in runs])
     scopes = [str(s) for s in summary["track"]["scopes"]]
@@ -717,16 +729,9 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
     # fewer folds than the protocol's (its folds_protocol, or an older results.json's evaluation.max_folds)
     partial = "; ".join(filter(None, [run_partial(summary), f"folds not scored: {failed}" if failed else ""]))
     selected = str(summary.get("selected_on_test") or "")
-    # each fold at its best test epoch, as the report's epoch gauge shows it, where every scored fold's record
-    # beside the predictions holds its per-epoch test predictions (as a benchmark method's: benchmark_method)
+    # each fold at its best test epoch, as the report's epoch gauge shows it (as a benchmark method's)
     records, record_files = seed_fold_records(folder, predictions, sources, f"reports/{relative}")
-    scored = st.scored_records(records)
-    folds = set() if predictions.folds is None else set(predictions.folds.tolist())
-    best = None
-    if scored and {r["fold"] for r in scored} == folds and all(
-            epoch_selection.epoch_rows(r) is not None for r in scored):
-        best = st.from_records(epoch_selection.at_best_epoch_per_fold(records),
-                               source=f"{folder / 'folds'} at each fold's best test epoch")
+    best = best_epoch_predictions(records, predictions, folder)
     return Entry(
         slug=f"run-{pages.safe(relative)}", label=f"{summary['paper']} / {summary['experiment']} "
                                                  f"({summary.get('profile')}, seed {summary.get('seed')})",
@@ -739,8 +744,7 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
         best_epoch_seeds=(int(summary.get("seed", 0)),) if best is not None else (),
         runs=(Run(name=f"seed {summary.get('seed')}", seed=int(summary.get("seed", 0)), predictions=predictions,
                   file=site_csv, epochs_file=record_files[0] if best is not None else "",
-                  curves={**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
-                  if records else None,
+                  curves=run_curves(records, k) if records else None,
                   confusion=pages.confusions(predictions, scopes, k)),),
         sources=(("the run's results.json", sources.add(path, f"reports/{relative}/results.json")),
                  ("predictions", site_csv)),
