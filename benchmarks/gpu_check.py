@@ -238,14 +238,28 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
 
 def ship_complete_run(plan: dict, ship_dir: Path) -> str:
     """A run whose every fold is in, beside its shipped folds (``<run>.folds/``): ``<run>.csv``, its predictions.csv
-    byte for byte, and ``<run>.epochs.csv``, its per-epoch record (``benchmarks.reproductions.copy_run``, as a CPU
-    run's ``benchmarks/reproduce.py`` ships its own); the words to add to the summary line."""
-    from benchmarks.reproductions import copy_run
+    byte for byte, ``<run>.epochs.csv``, its per-epoch record, and its ``runs.json`` entry, so that the README's
+    tables and figure score it (``benchmarks.reproduce.finish``, as a CPU run's ``benchmarks/reproduce.py`` ships its
+    own). The entry's machine is its folds' (each record's ``trained_on``), its wall their records' seconds summed,
+    its commit the tree that finished it (its folds, of one config hash, may have run on earlier trees: ``git log``
+    of the folder lists them); the words to add to the summary line."""
+    import papers
+    from benchmarks.reproduce import commit, finish
+    from benchmarks.reproductions import HTNET_UNNAMED
+    from common.evaluation.shipped_folds import machines_text
+    from common.leaderboard.site import run_label
 
-    stem = ship_dir.name.removesuffix(".folds")
-    epochs = copy_run(Path(plan["folder"]), stem, ship_dir.parent)
-    return (f"; its predictions.csv written to {ship_dir.parent / (stem + '.csv')}"
-            + (f", its per-epoch record to {ship_dir.parent / epochs}" if epochs else ""))
+    base = plan["base"]
+    recorded = (f"run_all.py --paper {base['paper']} --profile {base['profile']} --data-root HTNet --workers N  "
+                "(through benchmarks/gpu_check.py --released-only or benchmarks/gpu_htnet.sh: shipped fold by fold, "
+                "resumed across sessions and machines)")
+    tree = (f"{commit()} (the tree that finished it; its folds, config hash {base['config_hash']}, ran on the trees "
+            f"of the commits that shipped them: git log {ship_dir.name}/)")
+    line = finish(plan, folder=ship_dir.parent, stem=ship_dir.name.removesuffix(".folds"), method=base["paper"],
+                  recipe=base["profile"], named=False, recorded=recorded,
+                  label=run_label(papers, base["paper"], base["profile"]),
+                  machine_words=machines_text(load_shipped_folds(ship_dir), HTNET_UNNAMED), tree=tree)
+    return f"; {line}"
 
 
 def fill_points(released: Path) -> int:

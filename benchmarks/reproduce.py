@@ -148,9 +148,10 @@ def label_of(folder: Path, method: str, recipe: str) -> str:
 
 
 def finish(plan: dict, *, folder: Path, stem: str, method: str, recipe: str, named: bool, recorded: str,
-           machine_words: str, tree: str) -> str:
+           machine_words: str, tree: str, label: str | None = None) -> str:
     """Step 4 of the module docstring for a run whose every fold is in: ``<stem>.csv`` and ``<stem>.epochs.csv``
-    in ``folder``, and for a recipe as it is (not ``named``) its ``runs.json`` entry; the line to print."""
+    in ``folder``, and for a recipe as it is (not ``named``) its ``runs.json`` entry, labelled ``label`` (default
+    :func:`label_of`); the line to print."""
     from benchmarks import reproductions
 
     run = Path(plan["folder"])
@@ -163,7 +164,7 @@ def finish(plan: dict, *, folder: Path, stem: str, method: str, recipe: str, nam
     minutes = summary["seconds"]["folds_total"] / 60
     spec = run.parent / "collect.json"
     write_text_atomic(spec, json.dumps({"commit": tree, "machine": machine_words, "runs": [
-        {"run": str(run), "method": method, "recipe": recipe, "label": label_of(folder, method, recipe),
+        {"run": str(run), "method": method, "recipe": recipe, "label": label or label_of(folder, method, recipe),
          "command": recorded,
          "wall": f"{minutes:.0f} min, summed over its folds' records (a group's time shared by its folds); "
                  "shipped fold by fold and resumed across sessions"}]}, indent=1))

@@ -62,6 +62,9 @@ class Method:
     # the seeds whose runs.json entry is marked "superseded": made by a recipe since fixed, scored as they are until
     # a rerun of the profile as it stands replaces them (the entry's note says why)
     superseded: tuple[int, ...] = ()
+    # which of a subject's epochs tied on its best test accuracy ``gauge`` keeps: its package's
+    # ``Pipeline.best_epoch_ties`` (the authors' own rule, "latest" for HTNet's main_HTNet.py)
+    ties: str = "earliest"
 
 
 def manifest(folder: Path = FOLDER) -> list[dict[str, Any]]:
@@ -113,16 +116,26 @@ def methods(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Method]:
         predictions = [st.read_predictions_csv(folder / r["file"]) for r in done]
         scores = st.describe(predictions, CLASSES, METRICS, SCOPES, n_resamples=n_resamples) if predictions else {}
         with_epochs = [r for r in done if r.get("epochs")]
-        selected = [best_test_epoch(folder, r) for r in with_epochs]
-        gauge = st.describe(selected, CLASSES, METRICS, SCOPES, n_resamples=n_resamples) if selected else {}
         method, recipe, label = labels[key]
+        ties = tie_rule(method)
+        selected = [best_test_epoch(folder, r, ties) for r in with_epochs]
+        gauge = st.describe(selected, CLASSES, METRICS, SCOPES, n_resamples=n_resamples) if selected else {}
         out.append(Method(key=key, label=label, seeds=tuple(r["seed"] for r in done), partial=partial,
                           not_run=not_run, scores=scores, published=published_numbers(method, recipe), gauge=gauge,
                           gauge_seeds=tuple(r["seed"] for r in with_epochs),
                           positive_recall=tuple(class_recall(p, POSITIVE) for p in predictions),
                           predictions=tuple(predictions),
-                          superseded=tuple(r["seed"] for r in done if r.get("superseded"))))
+                          superseded=tuple(r["seed"] for r in done if r.get("superseded")), ties=ties))
     return out
+
+
+def tie_rule(method: str) -> str:
+    """The rule ``method``'s package names for a subject's tied best test epochs (``Pipeline.best_epoch_ties``), as
+    the site reads it."""
+    import papers
+    from common.leaderboard.site import registry_ties
+
+    return registry_ties(papers, method)
 
 
 POSITIVE = 1  # the composite's class order: negative, positive, surprise
@@ -134,14 +147,15 @@ def class_recall(predictions: Any, label: int) -> float:
     return float((predictions.y_pred[truth] == label).mean())
 
 
-def best_test_epoch(folder: Path, run: dict[str, Any]) -> Any:
-    """A run's predictions had each fold kept its best test epoch (the gauge's (b)), from its shipped
-    predictions file and per-epoch record (``common.evaluation.epoch_selection.records_of_files``)."""
+def best_test_epoch(folder: Path, run: dict[str, Any], ties: str = "earliest") -> Any:
+    """A run's predictions had each fold kept its best test epoch (the gauge's (b); ``ties``: which of tied
+    epochs), from its shipped predictions file and per-epoch record
+    (``common.evaluation.epoch_selection.records_of_files``)."""
     from common.evaluation import epoch_selection
     from common.evaluation import statistics as st
 
     records = epoch_selection.records_of_files(folder / run["file"], folder / run["epochs"])
-    return st.from_records(epoch_selection.at_best_epoch_per_fold(records),
+    return st.from_records(epoch_selection.at_best_epoch_per_fold(records, ties=ties),
                            source=f"{run['file']} at each subject's best test epoch")
 
 
@@ -175,7 +189,8 @@ def _gauge_cell(m: Method, scope: str) -> str:
     if not entry:
         return "no per-epoch record"
     values = " / ".join(f"{entry[metric]['pooled']:.3f}" for metric in METRICS)
-    return f"{values} ({seeds_words(m.gauge_seeds)})"
+    rule = "" if m.ties == "earliest" else f"; the {m.ties} of ties, as its authors' code"
+    return f"{values} ({seeds_words(m.gauge_seeds)}{rule})"
 
 
 def table(rows: list[Method]) -> str:
@@ -183,7 +198,8 @@ def table(rows: list[Method]) -> str:
     seeds [95 % interval, subjects x seeds] (each seed)), at each subject's best test epoch where the per-epoch
     record is shipped, and what it is compared with."""
     lines = ["| method, recipe (seeds) | UF1 [95 % CI] (per seed) | UAR [95 % CI] (per seed) "
-             "| best test epoch per subject (earliest of ties): UF1 / UAR (test-selected) | published UF1 / UAR |",
+             "| best test epoch per subject (earliest of ties unless marked): UF1 / UAR (test-selected) "
+             "| published UF1 / UAR |",
              "| --- | --- | --- | --- | --- |"]
     for m in rows:
         notes = [f"{seeds_words(m.seeds)}"] if m.seeds else []
@@ -203,7 +219,7 @@ def table(rows: list[Method]) -> str:
 def scope_table(rows: list[Method]) -> str:
     """docs/reproductions.md's table: per method and recipe and per database, UF1 and UAR as in :func:`table`."""
     lines = ["| method, recipe | scope | UF1 [95 % CI] (per seed) | UAR [95 % CI] (per seed) "
-             "| best test epoch per subject (earliest of ties): UF1 / UAR | published UF1 / UAR |",
+             "| best test epoch per subject (earliest of ties unless marked): UF1 / UAR | published UF1 / UAR |",
              "| --- | --- | --- | --- | --- | --- |"]
     for m in rows:
         for scope in SCOPES:
@@ -478,8 +494,8 @@ HTNET_UNNAMED = ("one lent H100 (2026-11-27; Keras on JAX, float32 products in T
 def htnet_table(folder: Path = FOLDER) -> str:
     """docs/reproductions.md's HTNet block: the folds of :data:`HTNET_RUN` shipped so far (``<run>.folds/``), scored
     as they are, whole or partial: per scope with shipped folds, the run's own (last) epoch and each subject at its
-    best test epoch (the epoch gauge's (b) under ``main_HTNet.py``'s rule: its ``<=`` keeps the latest of the epochs
-    tied on a subject's test accuracy), 95 % bootstrap over subjects, and the
+    best test epoch (the epoch gauge's (b) under the rule papers/wang2024 names, :func:`tie_rule`: ``main_HTNet.py``'s
+    ``<=`` keeps the latest of the epochs tied on a subject's test accuracy), 95 % bootstrap over subjects, and the
     selection's paired gain; the published numbers, test-selected and over every subject, beside them."""
     import numpy as np
 
@@ -495,7 +511,8 @@ def htnet_table(folder: Path = FOLDER) -> str:
         return f"No fold of `{HTNET_RUN}` is shipped yet."
     scopes = ["all", *(s for s in SCOPES[1:] if any(s in r["datasets"] for r in records))]
     gauge = epoch_selection.epoch_selection(records, {"class_names": list(RELEASED_CLASSES),
-                                                      "metrics_reported": METRICS, "scopes": scopes}, ties="latest")
+                                                      "metrics_reported": METRICS, "scopes": scopes},
+                                            ties=tie_rule("wang2024"))
     selected = gauge["selections"]["best_epoch_per_fold"]["scopes"] if gauge["status"] == "measured" else {}
     honest = st.from_records(records, source=HTNET_RUN)
     published = published_numbers("wang2024", "paper")

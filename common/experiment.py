@@ -119,6 +119,11 @@ class TrainingStage:
     gauge_set_state: Callable[[Any, Any], None] | None = None
 
 
+# The rules among a fold's epochs tied on its best test accuracy (Experiment.best_epoch_ties; the epoch gauge's
+# epoch_selection.TIES): "earliest" (CausalNet's ``<``) and "latest" (main_HTNet.py's ``<=``).
+TIES = ("earliest", "latest")
+
+
 @dataclasses.dataclass(frozen=True)
 class Experiment:
     """One experiment of a paper (a table row, a scenario). Functions, not subclasses."""
@@ -173,6 +178,15 @@ class Experiment:
     # model's name): a ``--set`` giving one another value is refused (common.running.profiles.effective_config), as
     # the run would be filed, titled and compared as this experiment while it trains another network.
     named_by: tuple[str, ...] = ()
+    # Which of a fold's epochs tied on its best test accuracy the epoch gauge's (b) keeps (docs/methods.md §9.4):
+    # "earliest" (CausalNet's ``<``), or "latest" where the authors' own loop kept the last of them (an ``<=``,
+    # main_HTNet.py's), so that the suite's best-test-epoch number is the one their code would print.
+    best_epoch_ties: str = "earliest"
+
+    def __post_init__(self) -> None:
+        if self.best_epoch_ties not in TIES:
+            raise ValueError(f"Experiment {self.name}: best_epoch_ties={self.best_epoch_ties!r}, expected one of "
+                             f"{', '.join(TIES)}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,6 +257,12 @@ class Pipeline:
     # name, ``benchmarks/reproduce.py --name``; the results site prints its command from these)
     options: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     named_by: tuple[str, ...] = ()  # Experiment.named_by, on every experiment and track entry
+    best_epoch_ties: str = "earliest"  # Experiment.best_epoch_ties, on every experiment and track entry
+
+    def __post_init__(self) -> None:
+        if self.best_epoch_ties not in TIES:
+            raise ValueError(f"papers.{self.paper_id}: best_epoch_ties={self.best_epoch_ties!r}, expected one of "
+                             f"{', '.join(TIES)}")
 
     def input_problem(self) -> str:
         """:attr:`input_check` at the pipeline's config, as one line naming the package ("" where the network takes
@@ -259,7 +279,8 @@ class Pipeline:
         hooks = {field.name: getattr(self.hooks, field.name) for field in dataclasses.fields(Hooks)}
         return {**hooks, "config": self.config, "profiles": self.profiles, "min_frames": self.min_frames,
                 "needs_motion": self.needs_motion, "reads_released": self.reads_released,
-                "weights_reported": self.weights_reported, "named_by": self.named_by}
+                "weights_reported": self.weights_reported, "named_by": self.named_by,
+                "best_epoch_ties": self.best_epoch_ties}
 
     def experiment(self, *, name: str, title: str, datasets: tuple[str, ...], reported: tuple[Reported, ...] = (),
                    metrics: tuple[str, ...] = ("uf1", "uar", "accuracy"), scopes: tuple[str, ...] = ("all",),

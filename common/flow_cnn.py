@@ -59,13 +59,16 @@ def flow_network(*, paper_id: str, model: str, build_model: Callable[..., Any], 
 def flow_network_pipeline(*, hooks: Hooks, paper_id: str, model: str, config: Any,
                           profiles: Mapping[str, Mapping[str, Any]], entry: str, stands_for: tuple[str, ...],
                           reported: tuple[Reported, ...], weights_reported: tuple[Reported, ...] = (),
-                          input_check: Callable[[Any], str] | None = None) -> Pipeline:
+                          input_check: Callable[[Any], str] | None = None,
+                          best_epoch_ties: str = "earliest") -> Pipeline:
     """A flow network's pipeline from its own ``hooks`` (a package's ``protocol.HOOKS``): it enters tracks with
     ``model``, shows ``reported`` on the megc2019 track (``weights_reported``: the numbers of its authors' released
     weights, ``Experiment.weights_reported``). Each needs an onset and an apex frame and motion (invariants rule 6:
     identical frames give zero flow, refused); on the authors' released inputs their 28x28 flow images replace the
     shared flow stage (``reads_released``). ``input_check``: the network against its declared inputs
-    (``Pipeline.input_check``; a package's ``protocol.PROTOCOL.input_problem``)."""
+    (``Pipeline.input_check``; a package's ``protocol.PROTOCOL.input_problem``); ``best_epoch_ties``: the authors' rule
+    among a fold's tied best test epochs (``Experiment.best_epoch_ties``)."""
     return Pipeline(hooks=hooks, paper_id=paper_id, models=(model,), config=config, profiles=profiles, min_frames=2,
                     needs_motion=True, reads_released=True, entry=entry, stands_for=stands_for,
-                    reported_on={"megc2019": reported}, weights_reported=weights_reported, input_check=input_check)
+                    reported_on={"megc2019": reported}, weights_reported=weights_reported, input_check=input_check,
+                    best_epoch_ties=best_epoch_ties)

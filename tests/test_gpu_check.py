@@ -104,9 +104,11 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
     from benchmarks import gpu_check
     from common.running import profiles, runner
 
-    # the gauge's bootstrap is tests/test_epoch_selection.py's; here the records it reads are compared
-    monkeypatch.setattr(runner, "epoch_selection", lambda records, results: {"status": "n/a"})
-    experiment = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=dummy_paper.gauged_centroid_fold)
+    # the gauge's bootstrap is tests/test_epoch_selection.py's; here the records it reads are compared, and the tie
+    # rule the experiment names is the one its gauge is given
+    monkeypatch.setattr(runner, "epoch_selection", lambda records, results, ties: {"status": "n/a", "ties": ties})
+    experiment = dataclasses.replace(dummy_paper.EXPERIMENTS[0], run_fold=dummy_paper.gauged_centroid_fold,
+                                     best_epoch_ties="latest")
     folder = f"dummy/{experiment.name}"
 
     def run(root, out):
@@ -116,6 +118,8 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
     # the whole run, every fold trained, shipped as it finished (a card's run: export_folds while it goes)
     spec, plan = run(dummy_corpus, tmp_path / "whole")
     whole = runner.run_experiment("dummy", experiment, spec)
+    assert json.loads((tmp_path / "whole" / folder / "results.json").read_text())["epoch_selection"] == \
+        {"status": "n/a", "ties": "latest"}
     # the plan's fingerprints are the runner's own (the resume rebuilds them on another machine)
     assert {r["fold"]: r["fingerprint"] for r in whole.records} == {f: v["fingerprint"]
                                                                    for f, v in plan["folds"].items()}
@@ -147,6 +151,14 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
 
     note = gpu_check.ship_complete_run(plan, ship)
     assert "dummy-quick-seed0.csv" in note and "dummy-quick-seed0.epochs.csv" in note
+    # and its runs.json entry, so that the README's tables and figure score the finished run: its folds' machines, the
+    # folds' seconds, the config hash its folds share
+    (entry,) = json.loads((ship.parent / "runs.json").read_text())["runs"]
+    assert entry["file"] == "dummy-quick-seed0.csv" and entry["epochs"] == "dummy-quick-seed0.epochs.csv"
+    assert (entry["method"], entry["recipe"], entry["seed"], entry["label"]) == ("dummy", "quick", 0, "dummy, quick")
+    assert entry["folds"] == len(plan["folds"])
+    assert entry["machine"].startswith(f"Trained on {len(plan['folds'])} folds")
+    assert plan["base"]["config_hash"] in entry["commit"] and entry["command"].startswith("run_all.py --paper dummy")
     assert (ship.parent / "dummy-quick-seed0.csv").read_bytes() == \
         (tmp_path / "resumed" / folder / "predictions.csv").read_bytes()
     back = epoch_selection.records_of_files(ship.parent / "dummy-quick-seed0.csv",

@@ -350,3 +350,21 @@ def test_the_house_lists_every_field_of_an_experiment_in_order():
     assert listed is not None, "docs/house.md: no `Experiment(...)` list under EXPERIMENTS"
     names = [name.strip() for name in listed.group(1).replace("\n", " ").split(",")]
     assert names == [field.name for field in dataclasses.fields(Experiment)]
+
+
+def test_a_packages_tie_rule_for_the_best_test_epoch_reaches_every_experiment_and_track_entry():
+    """The rule among a fold's epochs tied on its best test accuracy is its authors' (``Pipeline.best_epoch_ties``):
+    HTNet's ``main_HTNet.py`` keeps the latest (``<=``), every other package the gauge's earliest; it reaches each
+    experiment and track entry, which the runner's gauge is given; another value is refused where it is declared."""
+    from common.leaderboard.tracks import MEGC2019
+
+    for paper_id in PAPER_IDS:
+        module = get_paper(paper_id)
+        expected = "latest" if paper_id == "wang2024" else "earliest"
+        assert module.PIPELINE.best_epoch_ties == expected, paper_id
+        assert {e.best_epoch_ties for e in module.EXPERIMENTS} == {expected}, paper_id
+    assert get_paper("wang2024").benchmark_experiment(MEGC2019).best_epoch_ties == "latest"
+    with pytest.raises(ValueError, match="best_epoch_ties='last', expected one of earliest, latest"):
+        dataclasses.replace(get_paper("wang2024").PIPELINE, best_epoch_ties="last")
+    with pytest.raises(ValueError, match="Experiment megc2019_loso: best_epoch_ties='first'"):
+        dataclasses.replace(get_paper("wang2024").EXPERIMENTS[0], best_epoch_ties="first")

@@ -34,7 +34,7 @@ def test_a_seed_shipped_as_it_goes_resumes_elsewhere_trains_only_the_missing_fol
     from common.running import runner
 
     # the gauge's bootstrap and the report are other tests'; here the folds, their files and the collection
-    monkeypatch.setattr(runner, "epoch_selection", lambda records, results: {"status": "n/a"})
+    monkeypatch.setattr(runner, "epoch_selection", lambda records, results, ties: {"status": "n/a"})
     monkeypatch.setattr(leaderboard_runs, "write_report", lambda bench, path: path.write_bytes(b""))
     module = _method()
     registry = types.SimpleNamespace(get_paper=lambda paper_id: module)

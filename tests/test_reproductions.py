@@ -71,6 +71,20 @@ def test_the_readme_figure_draws_the_numbers_the_shipped_files_give(rows):
             assert f"{entry['mean'][0]:.3f} [{entry['mean'][1]:.3f}, {entry['mean'][2]:.3f}] ({seeds})" in table
 
 
+def test_a_method_whose_authors_keep_the_latest_of_tied_epochs_is_marked_so_in_its_row(rows):
+    """The README's best-test-epoch column keeps each method's own rule among tied epochs (its package's
+    ``best_epoch_ties``): the earliest unless marked; HTNet's ``main_HTNet.py`` keeps the latest, and its row, once
+    its run is in runs.json, says so."""
+    import dataclasses
+
+    assert reproductions.tie_rule("wang2024") == "latest" and reproductions.tie_rule("liong2019") == "earliest"
+    gauged = next(m for m in rows if m.gauge)
+    assert gauged.ties == "earliest" and "of ties, as" not in reproductions.table([gauged])
+    marked = reproductions.table([dataclasses.replace(gauged, ties="latest")]).splitlines()[-1]
+    assert "; the latest of ties, as its authors' code) |" in marked
+    assert "(earliest of ties unless marked)" in reproductions.table(rows).splitlines()[0]
+
+
 def test_a_superseded_seed_is_named_in_its_readme_row(rows):
     """A run that runs.json marks superseded (made by a recipe since fixed) is named as such in its row of the
     README's table, and only such runs are."""

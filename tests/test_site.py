@@ -1012,6 +1012,16 @@ def test_a_paper_runs_entry_shows_its_best_test_epoch_from_its_fold_records(tmp_
     assert entry.best_epoch is not None and entry.best_epoch_seeds == (0,)
     assert entry.best_epoch["all"]["uf1"].value == pytest.approx(st.pooled_score(best, 3, "uf1"))
     assert entry.runs[0].epochs_file == "files/reports/gan2019/megc2019/folds/casme2_sub01.json"
+    assert entry.best_epoch_ties == "earliest"  # a gauge that names no rule: written before gauges named it
+    # the rule the run's own gauge kept (its package's, Experiment.best_epoch_ties), and only a known one
+    latest = paper_run_entry(folder / "results.json", {**summary, "epoch_selection": {"ties": "latest"}},
+                             tmp_path / "reports", Sources(), RESAMPLES)
+    best = st.from_records(epoch_selection.at_best_epoch_per_fold(records, ties="latest"))
+    assert latest.best_epoch_ties == "latest" and latest.best_epoch is not None
+    assert latest.best_epoch["all"]["uf1"].value == pytest.approx(st.pooled_score(best, 3, "uf1"))
+    with pytest.raises(ValueError, match="epoch_selection.ties is 'sideways'; expected one of earliest, latest"):
+        paper_run_entry(folder / "results.json", {**summary, "epoch_selection": {"ties": "sideways"}},
+                        tmp_path / "reports", Sources(), RESAMPLES)
     for path in (folder / "folds").glob("*.json"):  # records without the per-epoch predictions
         record = json.loads(path.read_text(encoding="utf-8"))
         record["extra"].pop(epoch_selection.EPOCH_PREDICTIONS)
@@ -1078,3 +1088,71 @@ def test_a_fold_record_of_another_training_is_not_shown_beside_a_seeds_predictio
     records, files = seed_fold_records(csv_path.parent, read_predictions(csv_path, classes), Sources(), "x")
     assert [r["fold"] for r in records] == [next(r["fold"] for r in rows if r["fold"] != rows[0]["fold"])]
     assert len(files) == 1
+
+
+def test_htnets_shipped_folds_are_kept_at_the_latest_of_tied_best_epochs_as_main_htnet_py_keeps_them():
+    """The site scored HTNet's best test epoch with the gauge's earliest-of-ties rule, where main_HTNet.py's ``<=``
+    (papers/wang2024's ``best_epoch_ties``) and docs/reproductions.md's block keep the latest: the two printed
+    different numbers for the same shipped folds. Recomputed here by hand from the fold records, as
+    tests/test_reproductions.py recomputes the block's."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from common.leaderboard.site import Sources, folds_entries
+    from common.reporting import site as pages
+
+    folder = SHIPPED / "wang2024-paper-seed0.folds"
+    records = [read_shipped_fold(path) for path in sorted(folder.glob("*.json"))]
+    if not records:
+        pytest.skip("no fold of HTNet's run is shipped")
+
+    def pooled_uf1(latest: bool) -> float:
+        truth, chosen = [], []
+        for record in records:
+            rows = np.asarray(epoch_selection.epoch_rows(record))
+            accuracy = (rows == np.asarray(record["y_true"])[None, :]).mean(axis=1)
+            best = np.flatnonzero(accuracy == accuracy.max())
+            truth += record["y_true"]
+            chosen += rows[best[-1] if latest else best[0]].tolist()
+        return float(f1_score(truth, chosen, average="macro", labels=[0, 1, 2], zero_division=0))
+
+    (entry,) = [e for e in folds_entries([folder], papers, Sources(), RESAMPLES) if e.kind == pages.OUR_RUN]
+    assert entry.best_epoch_ties == "latest" and entry.best_epoch is not None
+    assert entry.best_epoch["all"]["uf1"].value == pytest.approx(pooled_uf1(latest=True))
+    assert pooled_uf1(latest=False) != pytest.approx(pooled_uf1(latest=True))  # the rule matters on these folds
+    # the page says which rule (docs/reproductions.md's block is recomputed by hand by tests/test_reproductions.py)
+    assert pages.TIE_WORDS["latest"] == "the latest of tied epochs, as its authors' code keeps them"
+
+
+def test_a_benchmark_methods_best_test_epoch_keeps_the_tie_rule_its_gauges_name(tmp_path):
+    """A benchmarked method whose authors keep the latest of tied epochs (HTNet): its seeds' gauges name the rule
+    (results.json's ``epoch_selection.ties``), and the site's best test epoch, computed from the fold records, keeps
+    it, where it kept the earliest for every method; seeds whose gauges name different rules leave it out, named."""
+    import numpy as np
+
+    from common.reporting.site import TIE_WORDS
+
+    folds = {"casme2": ["sub01", "sub02"], "samm": ["006", "007"]}
+    records = benchmark_records(folds, [1, 1, 1, 1])
+    rows = [[0, 2, 2, 0], [0, 1, 0, 0], [1, 1, 1, 1]]  # epochs 1 and 2 tied (3 of 4 right), then the last epoch
+    for record in records:
+        record["extra"][epoch_selection.EPOCH_PREDICTIONS]["y_pred"] = rows
+    bench = tmp_path / "reports" / "benchmark" / "megc2019_hde"
+    summary = write_benchmark(bench, {"net": [records, records]})
+    slug = "megc2019_hde--bench-benchmark_megc2019_hde-net"
+    truth = np.array([0, 1, 2, 0] * 2)
+    for ties, epoch in (("earliest", 0), ("latest", 1)):
+        summary["methods"][0]["epoch_selection"] = [{"status": "measured", "ties": ties}] * 2
+        (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+        shutil.rmtree(tmp_path / "site", ignore_errors=True)
+        front, index = site_of(tmp_path, tmp_path / "reports")
+        best = metrics.scores(truth, np.array(rows[epoch] * 2), 3)["uf1"]
+        assert f">{best:.3f}</a> / <a" in row_of(front, slug)
+        assert html.escape(TIE_WORDS[ties]) in (index.parent / "entries" / f"{slug}.html").read_text(encoding="utf-8")
+    summary["methods"][0]["epoch_selection"] = [{"status": "measured", "ties": "latest"},
+                                                {"status": "measured", "ties": "earliest"}]
+    (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    shutil.rmtree(tmp_path / "site")
+    front, _ = site_of(tmp_path, tmp_path / "reports")
+    assert f'id="{slug}"' not in front
+    assert "its seeds&#x27; epoch gauges keep tied best epochs by different rules (earliest, latest)" in front

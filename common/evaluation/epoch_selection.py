@@ -11,13 +11,14 @@ test part's predicted classes after every epoch (``FoldContext.record_epochs``; 
   epochs every fold recorded.
 
 Ties go to the earliest epoch (CausalNet's ``<``; ``ties="latest"`` for (b) keeps the last of the tied epochs,
-as ``main_HTNet.py``'s ``<=`` does). Each comes with the subject-bootstrap interval of its pooled score and
-its inflation over (a) with a paired subject-bootstrap interval (``statistics.compare``: the same
-subjects drawn for both; the chosen epochs stay as chosen on the full data). The same folds and clips as
-(a): the folds ``metrics.aggregate`` scores. Results are ``results.json``'s ``"epoch_selection"``::
+as ``main_HTNet.py``'s ``<=`` does: a method's ``Experiment.best_epoch_ties``, which its runs pass). Each comes
+with the subject-bootstrap interval of its pooled score and its inflation over (a) with a paired subject-bootstrap
+interval (``statistics.compare``: the same subjects drawn for both; the chosen epochs stay as chosen on the full
+data). The same folds and clips as (a): the folds ``metrics.aggregate`` scores. Results are ``results.json``'s
+``"epoch_selection"``::
 
-    {"status": "measured" | "n/a", "reason" (why n/a), "how", "cite" (CITE_HONEST), "protocol" (the label
-     of (a)), "model", "folds", "epochs": {"min", "max"},
+    {"status": "measured" | "n/a", "reason" (why n/a), "how", "ties" (one of TIES), "cite" (CITE_HONEST),
+     "protocol" (the label of (a)), "model", "folds", "epochs": {"min", "max"},
      "selections": {name (in SELECTIONS' order): {"label", "epochs": {fold: e} | {metric: e},
                            "scopes": {scope: {metric: {"estimate", "low", "high", "honest", "inflation",
                                                        "inflation_low", "inflation_high", "p_value"}}}}}}
@@ -38,6 +39,7 @@ from common.datasets.tables import ascii_digits
 from common.evaluation import metrics
 from common.files import atomic_write, bounded_lines, LineTooLong, open_regular, csv_writer, csv_text
 from common.evaluation import statistics as st
+from common.experiment import TIES
 
 EPOCH_PREDICTIONS = "epoch_predictions"  # the fold record's extra key
 SELECTIONS = ("best_epoch_per_fold", "best_single_epoch")
@@ -49,9 +51,8 @@ HOW = ("(b) each fold's predictions at the epoch of its best test accuracy; (c) 
        "whose pooled score is best (per metric, on all clips); {ties}; intervals: "
        f"{int(100 * st.REPORT_LEVEL)}% {st.REPORT_METHOD} bootstrap over subjects ({st.DEFAULT_RESAMPLES} "
        "resamples, seed 0), the inflation's paired (docs/methods.md §9.4)")
-HOW_TIES = {"earliest": "ties to the earliest epoch",
+HOW_TIES = {"earliest": "ties to the earliest epoch",  # a sentence for each of TIES (common.experiment's)
             "latest": "ties: (b) to the latest of a fold's tied epochs, (c) to the earliest"}
-TIES = tuple(HOW_TIES)
 # One sentence, wherever the gauge is shown: why (a) is the number to cite.
 CITE_HONEST = ("Cite the protocol's own score: (b) and (c) choose the epoch with the test labels, so they "
                "measure the luck of the selection, not how the method does on a subject it has not seen.")
@@ -125,16 +126,17 @@ def _at(scored: Sequence[Mapping[str, Any]], chosen: Sequence[np.ndarray]) -> li
     return [{**r, "y_pred": [int(v) for v in c]} for r, c in zip(scored, chosen)]
 
 
-def at_best_epoch_per_fold(records: Sequence[Mapping[str, Any]], nan_policy: str = "exclude") -> list[dict[str, Any]]:
+def at_best_epoch_per_fold(records: Sequence[Mapping[str, Any]], nan_policy: str = "exclude",
+                           ties: str = "earliest") -> list[dict[str, Any]]:
     """(b)'s fold records: each scored fold's predictions at the epoch of its best test accuracy (the
-    selection HTNet's and CausalNet's published numbers make); ``ValueError`` when a scored fold has no
-    per-epoch record."""
+    selection HTNet's and CausalNet's published numbers make; ``ties``: :func:`best_epoch_per_fold`'s);
+    ``ValueError`` when a scored fold has no per-epoch record."""
     scored = st.scored_records(records, nan_policy)
     rows = [epoch_rows(r) for r in scored]
     missing = [r["fold"] for r, e in zip(scored, rows) if e is None]
     if missing:
         raise ValueError(f"{len(missing)} scored folds hold no per-epoch test predictions (first: {missing[0]})")
-    chosen = [e[best_epoch_per_fold(np.asarray(r["y_true"], dtype=int), e)] for r, e in zip(scored, rows)
+    chosen = [e[best_epoch_per_fold(np.asarray(r["y_true"], dtype=int), e, ties)] for r, e in zip(scored, rows)
               if e is not None]
     return _at(scored, chosen)
 
@@ -206,7 +208,7 @@ def epoch_selection(records: Sequence[Mapping[str, Any]], summary: Mapping[str, 
     chosen = selected_on_test(scored)
     protocol = (f"the protocol's own epoch, itself SELECTED ON THE TEST DATA ({chosen[0]})" if chosen
                 else LABELS["protocol"])
-    return {"status": "measured", "reason": "", "how": HOW.format(ties=HOW_TIES[ties]),
+    return {"status": "measured", "reason": "", "how": HOW.format(ties=HOW_TIES[ties]), "ties": ties,
             "cite": CITE_SELECTED if chosen else CITE_HONEST, "protocol": protocol,
             "protocol_selects_on_test": bool(chosen), "model": ", ".join(models), "folds": len(scored),
             "epochs": {"min": common, "max": max(counts)}, "selections": selections}

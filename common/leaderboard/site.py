@@ -143,16 +143,38 @@ def run_curves(records: Sequence[Mapping[str, Any]], k: int) -> dict[str, list[f
     return {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
 
 
+def gauge_ties(gauge: Any) -> str:
+    """The tie rule a run's epoch gauge (its results.json's ``epoch_selection``) kept a fold's best test epoch
+    by (``epoch_selection.TIES``; "earliest" where it names none: a gauge written before gauges named it);
+    ``ValueError`` for another value."""
+    ties = gauge.get("ties", "earliest") if isinstance(gauge, Mapping) else "earliest"
+    if ties not in epoch_selection.TIES:
+        raise ValueError(f"epoch_selection.ties is {str(ties)[:40]!r}; expected one of "
+                         f"{', '.join(epoch_selection.TIES)}")
+    return str(ties)
+
+
+def registry_ties(registry: Any, method: str) -> str:
+    """The tie rule ``method``'s package names for a fold's best test epoch (``Pipeline.best_epoch_ties``:
+    its authors' own), "earliest" where the registry has no such package."""
+    try:
+        pipeline = getattr(registry.get_paper(method), "PIPELINE", None)
+    except Exception:  # boundary: any package of the registry; a broken one keeps the gauge's default
+        return "earliest"
+    return str(getattr(pipeline, "best_epoch_ties", "earliest"))
+
+
 def best_epoch_predictions(records: Sequence[Mapping[str, Any]], predictions: st.Predictions,
-                           folder: Path) -> st.Predictions | None:
+                           folder: Path, ties: str = "earliest") -> st.Predictions | None:
     """Each fold of ``predictions`` at its best test epoch (the gauge's (b), from the fold records in
-    ``folder/folds``), or None unless a scored record of every one of its folds holds its per-epoch predictions."""
+    ``folder/folds``; ``ties``: its rule among tied epochs), or None unless a scored record of every one of its
+    folds holds its per-epoch predictions."""
     scored = st.scored_records(records)
     folds = set() if predictions.folds is None else set(predictions.folds.tolist())
     if not scored or {r["fold"] for r in scored} != folds or any(epoch_selection.epoch_rows(r) is None
                                                                    for r in scored):
         return None
-    return st.from_records(epoch_selection.at_best_epoch_per_fold(records),
+    return st.from_records(epoch_selection.at_best_epoch_per_fold(records, ties=ties),
                            source=f"{folder / 'folds'} at each fold's best test epoch")
 
 
@@ -286,6 +308,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
         commands = list(dict.fromkeys(r["command"] for r in group))
         commits = list(dict.fromkeys(r["commit"] for r in group))
         published = registry_published(registry, method, recipe)
+        ties = registry_ties(registry, method)
         files = [("runs.json: each file's method, recipe, seed, folds, command and commit", runs_json)]
         files += [(f"predictions, seed {r.seed}", r.file) for r in runs]
         files += [(f"per-epoch record, seed {r.seed}", r.epochs_file) for r in runs if r.epochs_file]
@@ -296,8 +319,8 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
             best = None
             if with_epochs:
                 selected = [pooled_only(st.from_records(epoch_selection.at_best_epoch_per_fold(
-                    epoch_selection.records_of_files(inside(folder, r["file"]), inside(folder, r["epochs"]))),
-                    source=f"{r['file']} at each subject's best test epoch")) for r, _ in with_epochs]
+                    epoch_selection.records_of_files(inside(folder, r["file"]), inside(folder, r["epochs"])),
+                    ties=ties), source=f"{r['file']} at each subject's best test epoch")) for r, _ in with_epochs]
                 best = cells(st.describe(selected, k, METRICS, MEGC_SCOPES, n_resamples=n_resamples))
             planned: list[int] = next((p["seeds"] for p in manifest.get("planned", [])
                                        if run_key(p) == key), [])
@@ -313,7 +336,8 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                 slug=key, label=label, kind=pages.OUR_RUN, scores=cells(scores), seeds=tuple(r.seed for r in runs
                                                                                           if r.seed is not None),
                 corpus=f"real: {group[0].get('corpus', '')}", best_epoch=best,
-                best_epoch_seeds=tuple(int(r["seed"]) for r, _ in with_epochs), published=published,
+                best_epoch_seeds=tuple(int(r["seed"]) for r, _ in with_epochs), best_epoch_ties=ties,
+                published=published,
                 runs=tuple(runs), command="\n".join(commands), commit=", ".join(commits), sources=tuple(files),
                 notes=tuple(notes + [f"Machine: {group[0].get('machine', '')}."])))
         for r in group:
@@ -374,8 +398,9 @@ class FoldsRun:
         return self.folds == self.scored == SHIPPED_FOLDS
 
 
-def read_folds_run(folder: Path, sources: Sources, k: int) -> FoldsRun | None:
-    """A folder of fold records (:func:`read_shipped_fold` each) as a :class:`FoldsRun`; None when it holds none."""
+def read_folds_run(folder: Path, sources: Sources, k: int, ties: str = "earliest") -> FoldsRun | None:
+    """A folder of fold records (:func:`read_shipped_fold` each) as a :class:`FoldsRun`, each fold's best test epoch
+    kept by ``ties`` (:func:`registry_ties`); None when it holds none."""
     seed = folds_name(folder)[2]
     paths = sorted(folder.glob("*.json"))[:MAX_FOLD_FILES]
     records = [read_shipped_fold(path) for path in paths]
@@ -387,13 +412,24 @@ def read_folds_run(folder: Path, sources: Sources, k: int) -> FoldsRun | None:
     scopes = [s for s in MEGC_SCOPES if s == "all" or s in set(predictions.datasets.tolist())]
     best = None
     if scored and all(epoch_selection.epoch_rows(r) is not None for r in scored):
-        best = st.from_records(epoch_selection.at_best_epoch_per_fold(records), source=f"{folder} best epochs")
+        best = st.from_records(epoch_selection.at_best_epoch_per_fold(records, ties=ties),
+                               source=f"{folder} best epochs")
     curves = run_curves(records, k)
     run = Run(name=f"seed {seed}", seed=seed, predictions=predictions, file=files[0],
               epochs_file=files[0] if best is not None else "", curves=curves,
               confusion=pages.confusions(predictions, scopes, k))
     return FoldsRun(folder=folder, seed=seed, run=run, files=files, folds=len(records), scored=len(scored), best=best,
                     machines=shipped_folds.machines_text(records))
+
+
+def run_label(registry: Any, method: str, recipe: str, option: str = "") -> str:
+    """A run's label as runs.json's recipes are labelled (``"STSTNet, paper + fixed_subset"``): the published row its
+    package stands for (``Pipeline.stands_for``), else its id; the recipe; the option, if any."""
+    try:
+        names = tuple(getattr(getattr(registry.get_paper(method), "PIPELINE", None), "stands_for", ()) or ())
+    except Exception:  # boundary: any package; the run keeps its id for a name
+        names = ()
+    return f"{names[0] if names else method}, {recipe}" + (f" + {option}" if option else "")
 
 
 def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_resamples: int,
@@ -403,24 +439,23 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
     runs.json recipe's (the mean over seeds, the interval over subjects and seeds); each partial seed an entry of its
     own, marked partial and scored on its folds only; then its authors' published numbers."""
     method, recipe, _, option = folds_name(folders[0])
-    read = [run for run in (read_folds_run(folder, sources, k) for folder in folders) if run is not None]
+    ties = registry_ties(registry, method)
+    read = [run for run in (read_folds_run(folder, sources, k, ties) for folder in folders) if run is not None]
     if not read:
         return []
     published = registry_published(registry, method, recipe)
     try:
         pipeline = getattr(registry.get_paper(method), "PIPELINE", None)
-        names = tuple(getattr(pipeline, "stands_for", ()) or ())
         overrides = dict(getattr(pipeline, "options", {}) or {}).get(option) if option else {}
-    except Exception:  # boundary: any package; the run keeps its id for a name
-        names, overrides = (), None
+    except Exception:  # boundary: any package; its options unnamed
+        overrides = None
     # the option's own --set overrides, as the package names them (Pipeline.options)
     option_arguments = ""
     if option and overrides:
         option_arguments = f" --name {option} " + " ".join(set_arguments(overrides))
     elif option:
         option_arguments = f" --name {option} --set ... (papers/{method} names no option {option})"
-    # as runs.json's recipes are labelled ("STSTNet, paper + fixed_subset")
-    label = f"{names[0] if names else method}, {recipe}" + (f" + {option}" if option else "")
+    label = run_label(registry, method, recipe, option)
     complete = [r for r in read if r.complete]
     groups = ([complete] if complete else []) + [[r] for r in read if not r.complete]
     entries = []
@@ -458,7 +493,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         entries.append(Entry(
             slug=slug, label=shown, kind=pages.OUR_RUN, scores=scores, seeds=seeds,
             corpus="real: the authors' released inputs", partial=partial, best_epoch=best,
-            best_epoch_seeds=tuple(r.seed for r in with_best), published=published,
+            best_epoch_seeds=tuple(r.seed for r in with_best), best_epoch_ties=ties, published=published,
             runs=tuple(r.run for r in group), command="\n".join(commands), sources=tuple(sources_listed),
             notes=(f"Fold records of {', '.join(r.folder.name + '/' for r in group)}: the predictions, "
                    + ("the per-epoch test classes " if with_best else "")
@@ -601,6 +636,14 @@ def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary:
     runs: list[Run] = []
     best_runs: list[st.Predictions] = []
     fold_files: list[tuple[int, str, int]] = []  # (seed, the first fold record's site path, how many)
+    gauges = m.get("epoch_selection") or []
+    # the rule each seed's measured gauge kept its folds' best epochs by (one a method: its authors')
+    ties = {gauge_ties(g) for g in (gauges if isinstance(gauges, list) else [gauges])
+            if isinstance(g, Mapping) and g.get("status") == "measured"} or {"earliest"}
+    if len(ties) > 1:
+        raise ValueError(f"its seeds' epoch gauges keep tied best epochs by different rules "
+                         f"({', '.join(sorted(ties))})")
+    (tie_rule,) = ties
     for seed in seeds:
         csv_path = inside(folder, f"{method_dir.name}/seed{seed}/predictions.csv")
         if not csv_path.is_file():
@@ -608,7 +651,7 @@ def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary:
         predictions = read_predictions(csv_path, class_names)
         site_folder = f"reports/{relative}/{method_dir.name}/seed{seed}"
         records, record_files = seed_fold_records(csv_path.parent, predictions, sources, site_folder)
-        best = best_epoch_predictions(records, predictions, csv_path.parent)
+        best = best_epoch_predictions(records, predictions, csv_path.parent, tie_rule)
         if best is not None:
             best_runs.append(best)
         if record_files:
@@ -635,7 +678,8 @@ def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary:
         kind=pages.AUTHORS_WEIGHTS if m.get("weights") else pages.OUR_RUN,
         scores=scope_cells(aligned, k, scopes, n_resamples), seeds=tuple(seeds), corpus=_corpus(summary["corpus"]),
         synthetic=_synthetic(summary["corpus"]), partial=partial, best_epoch=best_cells,
-        best_epoch_seeds=tuple(seeds) if best_cells else (), runs=tuple(runs), command=str(summary.get("command", "")),
+        best_epoch_seeds=tuple(seeds) if best_cells else (), best_epoch_ties=tie_rule, runs=tuple(runs),
+        command=str(summary.get("command", "")),
         sources=(("the benchmark's results.json (what ran: the command, profile and folds)", results),)
         + tuple((f"predictions, {r.name}", r.file) for r in runs)
         + tuple((f"fold records{f' of seed {seed}' if several else ''} ({n} files, one a fold; the first)", first)
@@ -731,7 +775,8 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
     selected = str(summary.get("selected_on_test") or "")
     # each fold at its best test epoch, as the report's epoch gauge shows it (as a benchmark method's)
     records, record_files = seed_fold_records(folder, predictions, sources, f"reports/{relative}")
-    best = best_epoch_predictions(records, predictions, folder)
+    ties = gauge_ties(summary.get("epoch_selection"))
+    best = best_epoch_predictions(records, predictions, folder, ties)
     return Entry(
         slug=f"run-{pages.safe(relative)}", label=f"{summary['paper']} / {summary['experiment']} "
                                                  f"({summary.get('profile')}, seed {summary.get('seed')})",
@@ -741,7 +786,7 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
         synthetic=_synthetic(summary.get("corpus", {})),
         partial=partial, test_selected=f"predicts with {selected}: selected on the test data" if selected else "",
         best_epoch=scope_cells([best], k, scopes, n_resamples) if best is not None else None,
-        best_epoch_seeds=(int(summary.get("seed", 0)),) if best is not None else (),
+        best_epoch_seeds=(int(summary.get("seed", 0)),) if best is not None else (), best_epoch_ties=ties,
         runs=(Run(name=f"seed {summary.get('seed')}", seed=int(summary.get("seed", 0)), predictions=predictions,
                   file=site_csv, epochs_file=record_files[0] if best is not None else "",
                   curves=run_curves(records, k) if records else None,

@@ -48,6 +48,9 @@ AUTHORS_LOG = "the authors' log"
 AUTHORS_WEIGHTS = "the authors' weights"
 OUTSIDE = "outside predictions"
 PUBLISHED = "published"
+# how an entry's page names the rule its best test epochs were kept by (Entry.best_epoch_ties)
+TIE_WORDS = {"earliest": "the earliest of tied epochs",
+             "latest": "the latest of tied epochs, as its authors' code keeps them"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +104,7 @@ class Entry:
     selection: str = ""
     best_epoch: Mapping[str, Mapping[str, Cell]] | None = None
     best_epoch_seeds: tuple[int, ...] = ()
+    best_epoch_ties: str = "earliest"  # which of a fold's tied best epochs: epoch_selection.TIES
     published: Mapping[tuple[str, str], tuple[float, str, bool]] = dataclasses.field(default_factory=dict)
     runs: tuple[Run, ...] = ()
     command: str = ""
@@ -353,7 +357,8 @@ def index_page(tracks: Sequence[TrackPages], command: str, notes: Sequence[str],
              f"several, {resamples:,} resamples) from the files in <a href=\"files/index.html\">files/</a>, which "
              "this site holds. "
              "A network's own number is its last epoch (where a paper's protocol picks its epoch on the test data, "
-             "the row is marked so); the best test epoch of each fold (the earliest of tied epochs; each subject under "
+             "the row is marked so); the best test epoch of each fold (the earliest of tied epochs, or the latest "
+             "where its authors' code kept the latest, as its page says; each subject under "
              "leave-one-subject-out, each database under leave-one-database-out) is shown beside it where a "
              "per-epoch record exists, and is a selection on the test data (cite the last epoch). Click a column "
              "to sort; click an entry for its confusion matrices, curves and files.</p>",
@@ -515,7 +520,7 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                      "here, so the best test epoch cannot be shown beside the last.</p>")
     if entry.best_epoch is not None:
         parts.append(f'<p id="sources-epochs" class="muted">Best test epoch per {esc(track.fold_unit)}: each fold\'s '
-                     f"predictions at the epoch of its best test accuracy, the earliest of tied epochs "
+                     f"predictions at the epoch of its best test accuracy, {esc(TIE_WORDS[entry.best_epoch_ties])} "
                      f"(common.evaluation.epoch_selection), over "
                      f"{esc(seeds_words(entry.best_epoch_seeds))}, from the per-epoch records listed above: "
                      "a selection on the test data, shown to measure it, never to cite.</p>")

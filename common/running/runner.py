@@ -360,7 +360,7 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
     if weights:  # the authors' weights, evaluated: said on every page and summary line (reporting, below)
         results["released_weights"] = jsonable(released_weights_record(weights, records, experiment.weights_reported))
     # the epoch-selection gauge (docs/methods.md §9.4): read from the fold records, never fed back
-    results["epoch_selection"] = jsonable(epoch_selection(records, results))
+    results["epoch_selection"] = jsonable(epoch_selection(records, results, ties=experiment.best_epoch_ties))
     try:
         write_output(write_json_atomic, exp_dir / "results.json", jsonable(results))
         write_output(write_predictions_csv, exp_dir / "predictions.csv", records, selection.class_names)
