@@ -124,6 +124,21 @@ def test_default_corpus_is_written_once_into_the_cache(monkeypatch, private_cach
     assert len(load("megc2019", first)) == json.loads((first / "corpus.json").read_text())["megc2019"]
 
 
+def test_a_run_says_it_generates_the_corpus_only_when_it_does(monkeypatch, tmp_path):
+    """Every run on the synthetic corpus said "it is generated on first use", also the hundredth: the line now says
+    whether the corpus is read from its folder or written there first."""
+    from common.running.corpus import synthetic_line
+
+    monkeypatch.setenv("MERSUITE_CACHE", str(tmp_path))
+    folder = synthetic.corpus_folder("smoke")
+    assert folder.parent == tmp_path / "synthetic"
+    assert synthetic_line("smoke") == f"using the synthetic corpus (smoke size): generating it once, in {folder}"
+    folder.mkdir(parents=True)
+    (folder / "corpus.json").write_text("{}")
+    assert synthetic_line("smoke") == f"using the synthetic corpus (smoke size) in {folder}"
+    assert synthetic_line("quick").startswith("using the synthetic corpus (default size): generating it once")
+
+
 def test_command_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(synthetic, "FaceRenderer", lambda seed: flat_renderer)
     assert cli(["--out", str(tmp_path / "corpus"), "--size", "smoke", "--seed", "1"]) == 0

@@ -38,6 +38,18 @@ def default_data_root(profile: str) -> Path:
     return Path(default_corpus("smoke" if profile == "smoke" else "default"))
 
 
+def synthetic_line(profile: str) -> str:
+    """What a run on the synthetic corpus of ``profile`` (:func:`default_data_root`) says before it starts: the
+    corpus read from its folder, or written there first (once)."""
+    from common.datasets.synthetic import corpus_folder
+
+    size = "smoke" if profile == "smoke" else "default"
+    folder = corpus_folder(size)
+    if (folder / "corpus.json").is_file():
+        return f"using the synthetic corpus ({size} size) in {folder}"
+    return f"using the synthetic corpus ({size} size): generating it once, in {folder}"
+
+
 def is_synthetic(root: str | Path) -> bool:
     """True for a synthetic corpus: one in the cache, or a root holding the writer's ``corpus.json``. A
     ``corpus.json`` that cannot be read (``common.files.read_json``: a pipe, not UTF-8, over its size or depth

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from common.config import ConfigError, apply_overrides, to_dict, validate
 from common.errors import RunError
-from common.running.corpus import Loader, default_data_root, is_synthetic, load
+from common.running.corpus import Loader, default_data_root, is_synthetic, load, synthetic_line
 from common.experiment import Experiment, PROFILES
 from common.paths import reports_root
 
@@ -110,8 +110,7 @@ def resolve_run(*, data_root: str | Path | None = None, profile: str | None = No
     if data_root is not None and not Path(data_root).is_dir():
         raise RunError(data_root_problem(data_root))
     if data_root is None:
-        logger.info(f"using the synthetic corpus ({'smoke' if profile == 'smoke' else 'default'} size); "
-                    "it is generated on first use")
+        logger.info(synthetic_line(profile))
     root = Path(data_root) if data_root is not None else default_data_root(profile)
     return RunSpec(profile=profile, root=root, synthetic=data_root is None or is_synthetic(root),
                    out=Path(out) if out is not None else reports_root(), seed=int(seed),

@@ -178,9 +178,15 @@ def write_corpus(out: str | Path, size: str = "default", seed: int = 0, mirror: 
     return out
 
 
+def corpus_folder(size: str = "default", seed: int = 0) -> Path:
+    """Where :func:`default_corpus` keeps the corpus of ``size``,
+    ``cache_root()/synthetic/<size>-seed<seed>-v<VERSION>`` (written there once it holds ``corpus.json``)."""
+    return cache_root() / "synthetic" / f"{size}-seed{seed}-v{VERSION}"
+
+
 def default_corpus(size: str = "default", seed: int = 0) -> Path:
-    """The corpus of ``size`` in ``cache_root()/synthetic/<size>-seed<seed>-v<VERSION>``, written on first use."""
-    target = cache_root() / "synthetic" / f"{size}-seed{seed}-v{VERSION}"
+    """The corpus of ``size`` in :func:`corpus_folder`, written on first use."""
+    target = corpus_folder(size, seed)
     real = linked_out(cache_root(), target)
     if real is not None:  # the corpus would be written (or an older one removed) there
         raise OutputError(f"the cache {cache_root()}: {target} is {real}, outside it, through a symbolic link; remove "
