@@ -164,6 +164,8 @@ FAST = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fol
 
 
 def test_a_folds_line_on_the_synthetic_corpus_says_so():
+    """A finished fold's line: its UF1, UAR (the MEGC pair every table prints; it lacked UAR) and accuracy on its own
+    clips, and that the corpus is synthetic."""
     import types
 
     from common.running.fold_jobs import fold_line
@@ -171,8 +173,8 @@ def test_a_folds_line_on_the_synthetic_corpus_says_so():
     job = types.SimpleNamespace(label="[p/e] fold 1/2 s01", selection=types.SimpleNamespace(class_names=("a", "b")),
                                 synthetic=True)
     record = {"status": "ok", "y_true": [0, 1, 1], "y_pred": [0, 1, 0], "seconds": 1.0, "reason": ""}
-    assert fold_line(job, record) == ("[p/e] fold 1/2 s01: ok uf1=0.667 acc=0.667 on its 3 test clips (SYNTHETIC "
-                                      "corpus) in 0m01s")
+    assert fold_line(job, record) == ("[p/e] fold 1/2 s01: ok uf1=0.667 uar=0.750 acc=0.667 on its 3 test clips "
+                                      "(SYNTHETIC corpus) in 0m01s")
 
 
 def test_damaged_fold_files_are_recomputed_with_a_notice(dummy_corpus, tmp_path, caplog):

@@ -322,12 +322,13 @@ def failed_fold_record(job: FoldJob, reason: str, seconds: float) -> dict:
 
 
 def fold_line(job: FoldJob, record: Mapping[str, Any], after: str = "") -> str:
-    """The log line of a finished fold: status, its UF1 and accuracy on its own test clips (and that the corpus is
-    synthetic, where it is), its time, then ``after`` and the reason."""
+    """The log line of a finished fold: status, its UF1, UAR and accuracy on its own test clips (and that the corpus
+    is synthetic, where it is), its time, then ``after`` and the reason."""
     score = ""
     if record["y_pred"]:
         s = metrics_module.scores(record["y_true"], record["y_pred"], len(job.selection.class_names))
-        score = (f" uf1={s['uf1']:.3f} acc={s['accuracy']:.3f} on its {len(record['y_pred'])} test clips"
+        score = (f" uf1={s['uf1']:.3f} uar={s['uar']:.3f} acc={s['accuracy']:.3f} on its {len(record['y_pred'])} "
+                 "test clips"
                  + (" (SYNTHETIC corpus)" if job.synthetic else ""))
     excluded = "; not in the metrics" if record["status"] == "nan" else ""
     reason = f" ({record['reason']}{excluded})" if record["reason"] else ""
