@@ -242,6 +242,15 @@ def test_estimate_names_the_run_options_it_ignores(capsys, dummy_corpus, tmp_pat
     assert "PROJECTION" in out
 
 
+@pytest.mark.parametrize("argv", [["--paper", "no_such_paper"], ["--data-root", "/no/such/folder", "--paper", "dummy"],
+                                  ["--benchmark", "no_such_track"]])
+def test_an_estimate_refused_later_prints_the_refusal_alone(capsys, tmp_path, argv):
+    """The note naming the options --estimate ignores was printed before a refusal that came after it (an unknown
+    paper or track, a missing data root): the one line of a refusal was two. It is printed once every check passed."""
+    code, _, err = cli(capsys, *argv, "--estimate", "--fresh")
+    assert code == 2 and "note:" not in err and len(err.strip().splitlines()) == 1, err
+
+
 # ----------------------------------------------------------------------------- errors carry their cause
 def test_every_project_error_derives_from_one_base():
     from common.backbones import WeightsError

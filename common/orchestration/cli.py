@@ -300,9 +300,10 @@ _NO_WEIGHTS = {
 }
 
 
-def check_mode_options(args, parser: argparse.ArgumentParser, mode: str) -> None:
+def check_mode_options(args, parser: argparse.ArgumentParser, mode: str) -> str:
     """Refuse, in one line, the options ``mode`` does not use (:data:`_MODE_OPTIONS`; ``--weights`` with why,
-    :data:`_NO_WEIGHTS`); under --estimate name the run's options it ignores on stderr instead."""
+    :data:`_NO_WEIGHTS`); under --estimate return the note naming the run's options it ignores (:func:`estimate`
+    prints it once the projection is made, so that a refusal is never preceded by it), else ""."""
     used, words = _MODE_OPTIONS[mode]
     unused = [dest for dest in _given_options(args, parser) if dest not in used]
     if "weights" in unused and mode in _NO_WEIGHTS:
@@ -311,11 +312,14 @@ def check_mode_options(args, parser: argparse.ArgumentParser, mode: str) -> None
         flags = ", ".join(_flag(parser, d) for d in unused)
         raise CliError(f"{flags} {'is' if len(unused) == 1 else 'are'} not used by {words}; remove "
                        f"{'it' if len(unused) == 1 else 'them'}")
-    if mode in ("estimate", "benchmark_estimate"):
-        ignored = [dest for dest in _given_options(args, parser) if dest in _ESTIMATE_IGNORES]
-        if ignored:
-            print(f"{PROG}: note: --estimate trains nothing and projects one seed over the folds the run would train; "
-                  "ignored: " + ", ".join(_flag(parser, d) for d in ignored), file=sys.stderr)
+    ignored = ([dest for dest in _given_options(args, parser) if dest in _ESTIMATE_IGNORES]
+               if mode in ("estimate", "benchmark_estimate") else [])
+    if not ignored:
+        return ""
+    return (f"{PROG}: note: --estimate trains nothing and projects one seed over the folds the run would train; "
+            "ignored: " + ", ".join(_flag(parser, d) for d in ignored))
+
+
 
 
 def _positive_int(text: str) -> int:
@@ -614,6 +618,8 @@ def estimate(args, chosen: Sequence[tuple[str, Any]] = (), entries: list[tuple[s
                          epoch_gauge=args.epoch_gauge, **_loader(args))
     except (ConfigError, RunError) as exc:
         raise CliError(str(exc)) from None
+    if args._estimate_note:  # check_mode_options': after every refusal, never before one
+        print(args._estimate_note, file=sys.stderr)
     print()
     print(format_estimate(result))
     return 0
@@ -910,6 +916,7 @@ def main(argv: list[str] | None = None, registry: Any = None, loader: Any = None
     if repeated:
         parser.error(f"{', '.join(repeated)} given more than once; give each once")
     args._loader = loader
+    args._estimate_note = ""  # check_mode_options' note of the options --estimate ignores, printed by estimate
 
     # The one logging setup: the project's progress lines, bare, on stdout as print wrote them (on stderr for
     # --predict, whose stdout carries its results); library code configures none (common.orchestration.logs).
@@ -964,7 +971,8 @@ def _dispatch(args, parser: argparse.ArgumentParser, registry: Any) -> int:
             if args.paper or args.experiment or args.architectures:
                 raise CliError("--benchmark runs every method on a track; it does not go with --paper, --experiment "
                                "or --architectures")
-            check_mode_options(args, parser, "benchmark_estimate" if args.estimate else "benchmark")
+            args._estimate_note = check_mode_options(args, parser,
+                                                     "benchmark_estimate" if args.estimate else "benchmark")
             _check_start(args, seeds=1 if args.estimate else args.seeds)
             return benchmark(args, _registry(registry))
         if args.methods or args.max_folds is not None or args.seeds != 1:
@@ -974,7 +982,7 @@ def _dispatch(args, parser: argparse.ArgumentParser, registry: Any) -> int:
         if args.json and not args.architectures:
             raise CliError("--json goes with --architectures or --predict")
         mode = "architectures" if args.architectures else "estimate" if args.estimate else "run"
-        check_mode_options(args, parser, mode)
+        args._estimate_note = check_mode_options(args, parser, mode)
         if mode != "architectures":
             _check_start(args)
         chosen = _selected_papers(_registry(registry), args.paper)
