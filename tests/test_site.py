@@ -1156,3 +1156,17 @@ def test_a_benchmark_methods_best_test_epoch_keeps_the_tie_rule_its_gauges_name(
     front, _ = site_of(tmp_path, tmp_path / "reports")
     assert f'id="{slug}"' not in front
     assert "its seeds&#x27; epoch gauges keep tied best epochs by different rules (earliest, latest)" in front
+
+
+def test_every_tracks_tables_give_the_databases_in_the_shipped_runs_order(tmp_path):
+    """The leave-one-database-out track's tables gave SMIC, CASME II, SAMM (its track's order), the shipped runs'
+    CASME II, SMIC, SAMM (the README's): one site, two orders. Every track's tables now use the one order."""
+    from common.leaderboard.site import MEGC_SCOPES, scope_order
+
+    bench = tmp_path / "reports" / "benchmark" / "megc2019_hde"
+    write_benchmark(bench, {"net": [benchmark_records({"casme2": ["sub01", "sub02"], "samm": ["006", "007"]},
+                                                      [0, 1, 1, 0])]})
+    front, _ = site_of(tmp_path, tmp_path / "reports")
+    columns = [front.index(f"{name}: UF1 [95 % CI] / UAR") for name in ("CASME II", "SMIC", "SAMM")]
+    assert columns == sorted(columns)
+    assert scope_order(("all", "smic", "casme2", "samm", "casme3")) == (*MEGC_SCOPES, "casme3")

@@ -980,14 +980,21 @@ def own_pages(by_track: Mapping[str, Sequence[Entry]]) -> dict[str, list[Entry]]
     return out
 
 
+def scope_order(scopes: Sequence[str]) -> tuple[str, ...]:
+    """``scopes`` in the site's one order, in every table of every track: all clips and the composite's databases as
+    the README's tables give them (:data:`MEGC_SCOPES`), then any other in its track's order (a track's own order,
+    SMIC first on the megc2019 track, put its tables' columns in another order than the shipped runs')."""
+    return tuple([s for s in MEGC_SCOPES if s in scopes] + [s for s in scopes if s not in MEGC_SCOPES])
+
+
 def _track_meta(name: str, info: Mapping[str, Any] | None) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
     for track in TRACKS:
         if track.name == name:
-            scopes = MEGC_SCOPES if name == SHIPPED_TRACK else tuple(track.scopes)
+            scopes = MEGC_SCOPES if name == SHIPPED_TRACK else scope_order(track.scopes)
             return track.title, track.note, tuple(track.class_names), scopes
     info = info or {}
     return (str(info.get("title", name)), str(info.get("note", "")), tuple(info.get("class_names", ())),
-            tuple(info.get("scopes", ("all",))))
+            scope_order([str(s) for s in info.get("scopes", ("all",))]))
 
 
 def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Path | None = None,
