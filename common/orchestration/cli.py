@@ -320,8 +320,6 @@ def check_mode_options(args, parser: argparse.ArgumentParser, mode: str) -> str:
             "ignored: " + ", ".join(_flag(parser, d) for d in ignored))
 
 
-
-
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
