@@ -183,8 +183,8 @@ def test_ties_go_to_the_latest_epoch_where_the_authors_loop_keeps_it():
     gauge = es.epoch_selection(RECORDS, SUMMARY, ties="latest")
     assert "(b) to the latest of a fold's tied epochs" in gauge["how"]
     assert "ties to the earliest epoch" in es.epoch_selection(RECORDS, SUMMARY)["how"]
-    # the rule is in the gauge (what the results site reads), and the site's reading of the records keeps it: fold A
-    # (accuracy 1/2, 1, 1) at epoch 3, not 2
+    # the rule is in the gauge (what the results site reads of a run), and at_best_epoch_per_fold (what the site and
+    # the README compute from shipped records) keeps it: fold A (accuracy 1/2, 1, 1) at epoch 3, not 2
     assert gauge["ties"] == "latest" and es.epoch_selection(RECORDS, SUMMARY)["ties"] == "earliest"
     assert gauge["selections"]["best_epoch_per_fold"]["epochs"] == {"A": 3, "B": 1, "C": 2}
     assert [r["y_pred"] for r in es.at_best_epoch_per_fold(RECORDS, ties="latest")] == [[0, 1], [2, 2, 1], [1, 0]]
