@@ -38,7 +38,8 @@ each: ``common.evaluation.shipped_folds``' ``ship_fold``, no weights; its ``load
 shipped there into its own folder, where its runner reuses them (``seed_folds``: only
 folds of the same profile, seed, config hash and clips; the fingerprint, which hashes the data root, is the
 machine's). Its results.json and predictions.csv hold every fold, shipped and new; once all 68 are in, its
-predictions.csv is written beside the folder (``docs/predictions/wang2024-paper-seed0.csv``).
+predictions.csv and per-epoch record are written beside the folder (``docs/predictions/wang2024-paper-seed0.csv``,
+``.epochs.csv``) and its runs.json entry added (``ship_complete_run``), so that the README's tables score it.
 ``--released-only`` runs the fourth part alone (no ``--data-root``), ``--time-limit S`` stops it after S seconds
 (the finished folds kept): ``benchmarks/gpu_htnet.sh`` runs it on a lent card. On a CPU machine with TensorFlow it
 runs as it is, in the background across sessions (``nice -n 19 .venv/bin/python benchmarks/gpu_check.py
@@ -189,8 +190,8 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
     Before: what the run will make (``fold_plan``, in a child process that sees no card), and the folds already
     shipped in ``args.ship`` (the repository's ``docs/predictions/wang2024-paper-seed0.folds``) written into the
     run's folder, which the run then reuses. During: every :data:`POLL_SECONDS` the finished folds are shipped
-    there. ``args.time_limit`` stops the run (Ctrl-C; the folds finished are kept). After: the run's predictions.csv
-    beside the shipped folds (``<run>.csv``) once every fold is in."""
+    there. ``args.time_limit`` stops the run (Ctrl-C; the folds finished are kept). After: the run's files beside
+    the shipped folds and its runs.json entry once every fold is in (:func:`ship_complete_run`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     plan_json = out_dir / "plan.json"
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "CUDA_VISIBLE_DEVICES": "-1"}
@@ -240,9 +241,10 @@ def ship_complete_run(plan: dict, ship_dir: Path) -> str:
     """A run whose every fold is in, beside its shipped folds (``<run>.folds/``): ``<run>.csv``, its predictions.csv
     byte for byte, ``<run>.epochs.csv``, its per-epoch record, and its ``runs.json`` entry, so that the README's
     tables and figure score it (``benchmarks.reproduce.finish``, as a CPU run's ``benchmarks/reproduce.py`` ships its
-    own). The entry's machine is its folds' (each record's ``trained_on``), its wall their records' seconds summed,
-    its commit the tree that finished it (its folds, of one config hash, may have run on earlier trees: ``git log``
-    of the folder lists them); the words to add to the summary line."""
+    own; the files are named ``<paper>-<profile>-seed<k>``, the default ``--ship`` folder's stem). The entry's
+    commit is the tree that finished it; its machine words are its folds' (each record's ``trained_on``) and say
+    that its folds, of one config hash, ran on the trees of the commits that shipped them (``git log`` of the
+    folder); its wall is their records' seconds summed. The words to add to the summary line."""
     import papers
     from benchmarks.reproduce import commit, finish
     from benchmarks.reproductions import HTNET_UNNAMED
@@ -253,12 +255,13 @@ def ship_complete_run(plan: dict, ship_dir: Path) -> str:
     recorded = (f"run_all.py --paper {base['paper']} --profile {base['profile']} --data-root HTNet --workers N  "
                 "(through benchmarks/gpu_check.py --released-only or benchmarks/gpu_htnet.sh: shipped fold by fold, "
                 "resumed across sessions and machines)")
-    tree = (f"{commit()} (the tree that finished it; its folds, config hash {base['config_hash']}, ran on the trees "
-            f"of the commits that shipped them: git log {ship_dir.name}/)")
+    machines = (f"{machines_text(load_shipped_folds(ship_dir), HTNET_UNNAMED)} Its folds (config hash "
+                f"{base['config_hash']}) ran on the trees of the commits that shipped them (git log {ship_dir.name}/); "
+                "the commit named is the one that finished the run.")
     line = finish(plan, folder=ship_dir.parent, stem=ship_dir.name.removesuffix(".folds"), method=base["paper"],
                   recipe=base["profile"], named=False, recorded=recorded,
                   label=run_label(papers, base["paper"], base["profile"]),
-                  machine_words=machines_text(load_shipped_folds(ship_dir), HTNET_UNNAMED), tree=tree)
+                  machine_words=machines, tree=commit())
     return f"; {line}"
 
 

@@ -130,12 +130,11 @@ def methods(folder: Path = FOLDER, n_resamples: int = 2000) -> list[Method]:
 
 
 def tie_rule(method: str) -> str:
-    """The rule ``method``'s package names for a subject's tied best test epochs (``Pipeline.best_epoch_ties``), as
-    the site reads it."""
+    """The rule ``method``'s package names for a subject's tied best test epochs (``Pipeline.best_epoch_ties``,
+    checked where it is declared); a package that cannot be loaded fails here, never scores by another rule."""
     import papers
-    from common.leaderboard.site import registry_ties
 
-    return registry_ties(papers, method)
+    return str(papers.get_paper(method).PIPELINE.best_epoch_ties)
 
 
 POSITIVE = 1  # the composite's class order: negative, positive, surprise
@@ -513,9 +512,9 @@ def htnet_table(folder: Path = FOLDER) -> str:
     if not records:
         return f"No fold of `{HTNET_RUN}` is shipped yet."
     scopes = ["all", *(s for s in SCOPES[1:] if any(s in r["datasets"] for r in records))]
+    ties = tie_rule("wang2024")
     gauge = epoch_selection.epoch_selection(records, {"class_names": list(RELEASED_CLASSES),
-                                                      "metrics_reported": METRICS, "scopes": scopes},
-                                            ties=tie_rule("wang2024"))
+                                                      "metrics_reported": METRICS, "scopes": scopes}, ties=ties)
     selected = gauge["selections"]["best_epoch_per_fold"]["scopes"] if gauge["status"] == "measured" else {}
     honest = st.from_records(records, source=HTNET_RUN)
     published = published_numbers("wang2024", "paper")
@@ -530,7 +529,8 @@ def htnet_table(folder: Path = FOLDER) -> str:
              f"over subjects. {machines_text(records, HTNET_UNNAMED)}",
              "",
              "| scope (subjects, clips shipped) | last epoch UF1 [95 % CI] | last epoch UAR [95 % CI] "
-             "| best test epoch per subject, the latest of ties as main_HTNet.py: UF1 [95 % CI] / UAR (test-selected) "
+             f"| best test epoch per subject, the {ties} of ties{' as main_HTNet.py' if ties == 'latest' else ''}: "
+             "UF1 [95 % CI] / UAR (test-selected) "
              "| best minus last, UF1 [paired 95 % CI] | published UF1 / UAR (test-selected, every subject) |",
              "| --- | --- | --- | --- | --- | --- |"]
     for scope in scopes:

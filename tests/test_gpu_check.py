@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 from pathlib import Path
 
@@ -148,17 +149,22 @@ def test_a_resumed_run_reuses_the_shipped_folds_and_gives_the_whole_runs_predict
     # every fold in: the run's predictions.csv beside its folds byte for byte, and its per-epoch record, which with it
     # gives back each fold's epochs
     from common.evaluation import epoch_selection
+    from common.leaderboard import site
 
+    # labelled as the site labels the run's folds (the package's published row: HTNet's "HTNet, paper")
+    monkeypatch.setattr(site, "run_label", lambda registry, method, recipe: f"Dummy net, {recipe}")
     note = gpu_check.ship_complete_run(plan, ship)
     assert "dummy-quick-seed0.csv" in note and "dummy-quick-seed0.epochs.csv" in note
     # and its runs.json entry, so that the README's tables and figure score the finished run: its folds' machines, the
     # folds' seconds, the config hash its folds share
     (entry,) = json.loads((ship.parent / "runs.json").read_text())["runs"]
     assert entry["file"] == "dummy-quick-seed0.csv" and entry["epochs"] == "dummy-quick-seed0.epochs.csv"
-    assert (entry["method"], entry["recipe"], entry["seed"], entry["label"]) == ("dummy", "quick", 0, "dummy, quick")
+    assert (entry["method"], entry["recipe"], entry["seed"], entry["label"]) == ("dummy", "quick", 0,
+                                                                                 "Dummy net, quick")
     assert entry["folds"] == len(plan["folds"])
     assert entry["machine"].startswith(f"Trained on {len(plan['folds'])} folds")
-    assert plan["base"]["config_hash"] in entry["commit"] and entry["command"].startswith("run_all.py --paper dummy")
+    assert f"Its folds (config hash {plan['base']['config_hash']}) ran on the trees" in entry["machine"]
+    assert re.fullmatch(r"[0-9a-f]{40}", entry["commit"]) and entry["command"].startswith("run_all.py --paper dummy")
     assert (ship.parent / "dummy-quick-seed0.csv").read_bytes() == \
         (tmp_path / "resumed" / folder / "predictions.csv").read_bytes()
     back = epoch_selection.records_of_files(ship.parent / "dummy-quick-seed0.csv",

@@ -634,3 +634,40 @@ def test_the_htnet_block_of_every_fold_calls_itself_the_composites_not_partial(m
     clips = sum(len(r["y_true"]) for r in whole)
     assert f"**all 68 folds ({clips} clips) shipped**: the composite's numbers" in table
     assert "partial" not in table
+
+
+def test_methods_score_each_recipes_best_test_epoch_by_its_packages_tie_rule(tmp_path, monkeypatch):
+    """``methods`` keeps, at each subject's best test epoch, the tie rule its package names (``tie_rule``): HTNet's
+    latest, once its run is in runs.json. Here gan2019's seed 0 scored under both rules, against a scorer written
+    here from its shipped files."""
+    import shutil
+
+    import numpy as np
+
+    from common.evaluation import epoch_selection
+
+    run = next(r for r in RUNS if r["method"] == "gan2019" and r["seed"] == 0 and r.get("epochs"))
+    for name in (run["file"], run["epochs"]):
+        shutil.copy(reproductions.FOLDER / name, tmp_path / name)
+    (tmp_path / "runs.json").write_text(json.dumps({"runs": [run]}), encoding="utf-8")
+    records = epoch_selection.records_of_files(tmp_path / run["file"], tmp_path / run["epochs"])
+
+    def by_hand(latest: bool) -> float:
+        truth, chosen = [], []
+        for record in records:
+            rows = np.asarray(epoch_selection.epoch_rows(record))
+            accuracy = (rows == np.asarray(record["y_true"])[None, :]).mean(axis=1)
+            best = np.flatnonzero(accuracy == accuracy.max())
+            truth.append(np.asarray(record["y_true"]))
+            chosen.append(rows[best[-1] if latest else best[0]])
+        y, p = np.concatenate(truth), np.concatenate(chosen)
+        return float(np.mean([2 * np.sum((y == c) & (p == c)) / (np.sum(y == c) + np.sum(p == c)) for c in range(3)]))
+
+    scored = {}
+    for ties in ("earliest", "latest"):
+        monkeypatch.setattr(reproductions, "tie_rule", lambda method, rule=ties: rule)
+        (method,) = reproductions.methods(tmp_path, n_resamples=20)
+        assert method.ties == ties
+        scored[ties] = method.gauge["all"]["uf1"]["pooled"]
+        assert scored[ties] == pytest.approx(by_hand(latest=ties == "latest"))
+    assert scored["earliest"] != pytest.approx(scored["latest"])  # the rule matters on these folds

@@ -1164,9 +1164,15 @@ def test_every_tracks_tables_give_the_databases_in_the_shipped_runs_order(tmp_pa
     from common.leaderboard.site import MEGC_SCOPES, scope_order
 
     bench = tmp_path / "reports" / "benchmark" / "megc2019_hde"
-    write_benchmark(bench, {"net": [benchmark_records({"casme2": ["sub01", "sub02"], "samm": ["006", "007"]},
-                                                      [0, 1, 1, 0])]})
-    front, _ = site_of(tmp_path, tmp_path / "reports")
+    summary = write_benchmark(bench, {"net": [benchmark_records({"casme2": ["sub01", "sub02"], "samm": ["006", "007"]},
+                                                                [0, 1, 1, 0])]})
+    summary["track"]["scopes"] = ["all", "samm", "casme2"]  # the run's own order, another again
+    (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    front, index = site_of(tmp_path, tmp_path / "reports")
     columns = [front.index(f"{name}: UF1 [95 % CI] / UAR") for name in ("CASME II", "SMIC", "SAMM")]
     assert columns == sorted(columns)
+    # the entry page's confusion matrices too
+    page = (index.parent / "entries" / "megc2019_hde--bench-benchmark_megc2019_hde-net.html").read_text()
+    captions = [page.index(f"<caption>{name}</caption>") for name in ("all clips", "CASME II", "SAMM")]
+    assert captions == sorted(captions)
     assert scope_order(("all", "smic", "casme2", "samm", "casme3")) == (*MEGC_SCOPES, "casme3")

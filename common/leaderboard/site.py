@@ -23,7 +23,10 @@ What it reads:
   ``<method>/seed<k>/predictions.csv`` beside the benchmark (on the clips every seed predicted, as the benchmark
   computes them; its best test epoch and curves from the seeds' fold records, ``folds/``), a score's from its
   ``predictions.csv``, a paper run's from its ``predictions.csv`` as above (its best test epoch and curves from its
-  fold records, as a benchmark method's). A benchmark's method folder is found by
+  fold records, as a benchmark method's). Which of a fold's epochs tied on its best test accuracy is kept is the one
+  thing read from a results.json: the rule its run's gauge recorded (``epoch_selection.ties``, its package's
+  ``best_epoch_ties``; "earliest" where none is recorded); a shipped run's is its package's. A benchmark's method
+  folder is found by
   its name beside the benchmark's results.json (the folder it records is an absolute path, stale once the reports
   folder is moved). A file that cannot be read, and one whose class names (in order, or its predictions' class ids
   and names) are not its track's, is left out, named in one line on the front page and in one WARNING line on the
@@ -156,12 +159,17 @@ def gauge_ties(gauge: Any) -> str:
 
 def registry_ties(registry: Any, method: str) -> str:
     """The tie rule ``method``'s package names for a fold's best test epoch (``Pipeline.best_epoch_ties``:
-    its authors' own), "earliest" where the registry has no such package."""
+    its authors' own), "earliest" where the registry has no such package; ``ValueError`` for a rule that is not
+    one of ``epoch_selection.TIES``."""
     try:
         pipeline = getattr(registry.get_paper(method), "PIPELINE", None)
     except Exception:  # boundary: any package of the registry; a broken one keeps the gauge's default
         return "earliest"
-    return str(getattr(pipeline, "best_epoch_ties", "earliest"))
+    ties = getattr(pipeline, "best_epoch_ties", "earliest")
+    if ties not in epoch_selection.TIES:
+        raise ValueError(f"papers.{method}: best_epoch_ties is {str(ties)[:40]!r}; expected one of "
+                         f"{', '.join(epoch_selection.TIES)}")
+    return str(ties)
 
 
 def best_epoch_predictions(records: Sequence[Mapping[str, Any]], predictions: st.Predictions,

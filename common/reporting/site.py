@@ -546,8 +546,11 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                                        for m in (*METRICS, "accuracy")) + "</tr>")
         parts.append('<table class="run-scores"><thead><tr><th>scope</th><th>clips</th><th>UF1 pooled</th>'
                      f"<th>UAR pooled</th><th>accuracy</th></tr></thead><tbody>{''.join(seed_rows)}</tbody></table>")
-        matrices = [confusion_table(matrix, track.class_names, f"{scope_name(track, scope)}")
-                    for scope, matrix in run.confusion.items()]
+        # in the track's column order (a run's own scope order may be another: a benchmark's track's)
+        shown = [s for s, _ in track.scopes if s in run.confusion] + [s for s in run.confusion
+                                                                      if s not in dict(track.scopes)]
+        matrices = [confusion_table(run.confusion[scope], track.class_names, f"{scope_name(track, scope)}")
+                    for scope in shown]
         parts.append(f'<div class="cms">{"".join(matrices)}</div>')
         parts.append(run_curves(run))
     return page(f"{entry.label}: {track.name}", "".join(parts), depth=1)
