@@ -642,7 +642,7 @@ def test_methods_score_each_recipes_best_test_epoch_by_its_packages_tie_rule(tmp
     here from its shipped files."""
     import shutil
 
-    import numpy as np
+    from helpers import best_test_epoch_uf1
 
     from common.evaluation import epoch_selection
 
@@ -652,22 +652,11 @@ def test_methods_score_each_recipes_best_test_epoch_by_its_packages_tie_rule(tmp
     (tmp_path / "runs.json").write_text(json.dumps({"runs": [run]}), encoding="utf-8")
     records = epoch_selection.records_of_files(tmp_path / run["file"], tmp_path / run["epochs"])
 
-    def by_hand(latest: bool) -> float:
-        truth, chosen = [], []
-        for record in records:
-            rows = np.asarray(epoch_selection.epoch_rows(record))
-            accuracy = (rows == np.asarray(record["y_true"])[None, :]).mean(axis=1)
-            best = np.flatnonzero(accuracy == accuracy.max())
-            truth.append(np.asarray(record["y_true"]))
-            chosen.append(rows[best[-1] if latest else best[0]])
-        y, p = np.concatenate(truth), np.concatenate(chosen)
-        return float(np.mean([2 * np.sum((y == c) & (p == c)) / (np.sum(y == c) + np.sum(p == c)) for c in range(3)]))
-
     scored = {}
     for ties in ("earliest", "latest"):
         monkeypatch.setattr(reproductions, "tie_rule", lambda method, rule=ties: rule)
         (method,) = reproductions.methods(tmp_path, n_resamples=20)
         assert method.ties == ties
         scored[ties] = method.gauge["all"]["uf1"]["pooled"]
-        assert scored[ties] == pytest.approx(by_hand(latest=ties == "latest"))
+        assert scored[ties] == pytest.approx(best_test_epoch_uf1(records, latest=ties == "latest"))
     assert scored["earliest"] != pytest.approx(scored["latest"])  # the rule matters on these folds

@@ -1095,8 +1095,7 @@ def test_htnets_shipped_folds_are_kept_at_the_latest_of_tied_best_epochs_as_main
     (papers/wang2024's ``best_epoch_ties``) and docs/reproductions.md's block keep the latest: the two printed
     different numbers for the same shipped folds. Recomputed here by hand from the fold records, as
     tests/test_reproductions.py recomputes the block's."""
-    import numpy as np
-    from sklearn.metrics import f1_score
+    from helpers import best_test_epoch_uf1
 
     from common.leaderboard.site import Sources, folds_entries
     from common.reporting import site as pages
@@ -1106,20 +1105,11 @@ def test_htnets_shipped_folds_are_kept_at_the_latest_of_tied_best_epochs_as_main
     if not records:
         pytest.skip("no fold of HTNet's run is shipped")
 
-    def pooled_uf1(latest: bool) -> float:
-        truth, chosen = [], []
-        for record in records:
-            rows = np.asarray(epoch_selection.epoch_rows(record))
-            accuracy = (rows == np.asarray(record["y_true"])[None, :]).mean(axis=1)
-            best = np.flatnonzero(accuracy == accuracy.max())
-            truth += record["y_true"]
-            chosen += rows[best[-1] if latest else best[0]].tolist()
-        return float(f1_score(truth, chosen, average="macro", labels=[0, 1, 2], zero_division=0))
-
     (entry,) = [e for e in folds_entries([folder], papers, Sources(), RESAMPLES) if e.kind == pages.OUR_RUN]
     assert entry.best_epoch_ties == "latest" and entry.best_epoch is not None
-    assert entry.best_epoch["all"]["uf1"].value == pytest.approx(pooled_uf1(latest=True))
-    assert pooled_uf1(latest=False) != pytest.approx(pooled_uf1(latest=True))  # the rule matters on these folds
+    latest = best_test_epoch_uf1(records, latest=True)
+    assert entry.best_epoch["all"]["uf1"].value == pytest.approx(latest)
+    assert best_test_epoch_uf1(records, latest=False) != pytest.approx(latest)  # the rule matters on these folds
     # the page says which rule (docs/reproductions.md's block is recomputed by hand by tests/test_reproductions.py)
     assert pages.TIE_WORDS["latest"] == "the latest of tied epochs, as its authors' code keeps them"
 
