@@ -107,10 +107,10 @@ def public_list(released: str | Path) -> dict[str, int]:
         return {f"{r['dataset']}/{r['sub']}/{r['filename_o']}": int(r["label"]) for r in csv.DictReader(handle)}
 
 
-def best_test_epoch_uf1(records: list[dict], latest: bool) -> float:
-    """A scorer written here, apart from ``common.evaluation``: the pooled UF1 (each class's F1 from the pooled
-    counts, averaged over the three classes) of the fold records with each fold at the epoch of its best test
-    accuracy, the earliest of tied epochs or, with ``latest``, the last (``main_HTNet.py``'s ``<=``)."""
+def best_test_epoch_scores(records: list[dict], latest: bool) -> tuple[float, float]:
+    """A scorer written here, apart from ``common.evaluation``: the pooled UF1 and UAR (each class's F1 and recall
+    from the pooled counts, averaged over the three classes) of the fold records with each fold at the epoch of its
+    best test accuracy, the earliest of tied epochs or, with ``latest``, the last (``main_HTNet.py``'s ``<=``)."""
     from common.evaluation.epoch_selection import epoch_rows
 
     truth, chosen = [], []
@@ -121,4 +121,6 @@ def best_test_epoch_uf1(records: list[dict], latest: bool) -> float:
         truth.append(np.asarray(record["y_true"]))
         chosen.append(rows[best[-1] if latest else best[0]])
     y, p = np.concatenate(truth), np.concatenate(chosen)
-    return float(np.mean([2 * np.sum((y == c) & (p == c)) / (np.sum(y == c) + np.sum(p == c)) for c in range(3)]))
+    uf1 = np.mean([2 * np.sum((y == c) & (p == c)) / (np.sum(y == c) + np.sum(p == c)) for c in range(3)])
+    uar = np.mean([np.sum((y == c) & (p == c)) / np.sum(y == c) for c in range(3)])
+    return float(uf1), float(uar)

@@ -642,7 +642,7 @@ def test_methods_score_each_recipes_best_test_epoch_by_its_packages_tie_rule(tmp
     here from its shipped files."""
     import shutil
 
-    from helpers import best_test_epoch_uf1
+    from helpers import best_test_epoch_scores
 
     from common.evaluation import epoch_selection
 
@@ -657,6 +657,6 @@ def test_methods_score_each_recipes_best_test_epoch_by_its_packages_tie_rule(tmp
         monkeypatch.setattr(reproductions, "tie_rule", lambda method, rule=ties: rule)
         (method,) = reproductions.methods(tmp_path, n_resamples=20)
         assert method.ties == ties
-        scored[ties] = method.gauge["all"]["uf1"]["pooled"]
-        assert scored[ties] == pytest.approx(best_test_epoch_uf1(records, latest=ties == "latest"))
+        scored[ties] = (method.gauge["all"]["uf1"]["pooled"], method.gauge["all"]["uar"]["pooled"])
+        assert scored[ties] == pytest.approx(best_test_epoch_scores(records, latest=ties == "latest"))
     assert scored["earliest"] != pytest.approx(scored["latest"])  # the rule matters on these folds

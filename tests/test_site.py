@@ -1095,7 +1095,7 @@ def test_htnets_shipped_folds_are_kept_at_the_latest_of_tied_best_epochs_as_main
     (papers/wang2024's ``best_epoch_ties``) and docs/reproductions.md's block keep the latest: the two printed
     different numbers for the same shipped folds. Recomputed here by hand from the fold records, as
     tests/test_reproductions.py recomputes the block's."""
-    from helpers import best_test_epoch_uf1
+    from helpers import best_test_epoch_scores
 
     from common.leaderboard.site import Sources, folds_entries
     from common.reporting import site as pages
@@ -1107,9 +1107,10 @@ def test_htnets_shipped_folds_are_kept_at_the_latest_of_tied_best_epochs_as_main
 
     (entry,) = [e for e in folds_entries([folder], papers, Sources(), RESAMPLES) if e.kind == pages.OUR_RUN]
     assert entry.best_epoch_ties == "latest" and entry.best_epoch is not None
-    latest = best_test_epoch_uf1(records, latest=True)
-    assert entry.best_epoch["all"]["uf1"].value == pytest.approx(latest)
-    assert best_test_epoch_uf1(records, latest=False) != pytest.approx(latest)  # the rule matters on these folds
+    latest = best_test_epoch_scores(records, latest=True)
+    assert (entry.best_epoch["all"]["uf1"].value, entry.best_epoch["all"]["uar"].value) == pytest.approx(latest)
+    # (whether the two rules give other pooled numbers depends on the folds shipped so far: 33 folds give the same;
+    # tests/test_reproductions.py holds a shipped run on which they differ, and the benchmark test below built ones)
     # the page says which rule (docs/reproductions.md's block is recomputed by hand by tests/test_reproductions.py)
     assert pages.TIE_WORDS["latest"] == "the latest of tied epochs, as its authors' code keeps them"
 
