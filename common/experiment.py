@@ -124,6 +124,12 @@ class TrainingStage:
 TIES = ("earliest", "latest")
 
 
+def check_ties(ties: str, where: str) -> None:
+    """A ``ValueError`` naming ``where`` (an experiment or a package) unless ``ties`` is one of :data:`TIES`."""
+    if ties not in TIES:
+        raise ValueError(f"{where}: best_epoch_ties={ties!r}, expected one of {', '.join(TIES)}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Experiment:
     """One experiment of a paper (a table row, a scenario). Functions, not subclasses."""
@@ -184,9 +190,7 @@ class Experiment:
     best_epoch_ties: str = "earliest"
 
     def __post_init__(self) -> None:
-        if self.best_epoch_ties not in TIES:
-            raise ValueError(f"Experiment {self.name}: best_epoch_ties={self.best_epoch_ties!r}, expected one of "
-                             f"{', '.join(TIES)}")
+        check_ties(self.best_epoch_ties, f"Experiment {self.name}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,9 +264,7 @@ class Pipeline:
     best_epoch_ties: str = "earliest"  # Experiment.best_epoch_ties, on every experiment and track entry
 
     def __post_init__(self) -> None:
-        if self.best_epoch_ties not in TIES:
-            raise ValueError(f"papers.{self.paper_id}: best_epoch_ties={self.best_epoch_ties!r}, expected one of "
-                             f"{', '.join(TIES)}")
+        check_ties(self.best_epoch_ties, f"papers.{self.paper_id}")
 
     def input_problem(self) -> str:
         """:attr:`input_check` at the pipeline's config, as one line naming the package ("" where the network takes

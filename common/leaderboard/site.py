@@ -146,15 +146,20 @@ def run_curves(records: Sequence[Mapping[str, Any]], k: int) -> dict[str, list[f
     return {**curves_module.training_curves(records), "uf1 per epoch": uf1_per_epoch(records, k)}
 
 
+def known_ties(ties: Any, what: str) -> str:
+    """``ties`` (read from a file or a package) when it is one of ``epoch_selection.TIES``; else one ``ValueError``
+    naming ``what`` and the value, bounded."""
+    if ties not in epoch_selection.TIES:
+        raise ValueError(f"{what} is {str(ties)[:40]!r}; expected one of {', '.join(epoch_selection.TIES)}")
+    return str(ties)
+
+
 def gauge_ties(gauge: Any) -> str:
     """The tie rule a run's epoch gauge (its results.json's ``epoch_selection``) kept a fold's best test epoch
     by (``epoch_selection.TIES``; "earliest" where it names none: a gauge written before gauges named it);
     ``ValueError`` for another value."""
-    ties = gauge.get("ties", "earliest") if isinstance(gauge, Mapping) else "earliest"
-    if ties not in epoch_selection.TIES:
-        raise ValueError(f"epoch_selection.ties is {str(ties)[:40]!r}; expected one of "
-                         f"{', '.join(epoch_selection.TIES)}")
-    return str(ties)
+    return known_ties(gauge.get("ties", "earliest") if isinstance(gauge, Mapping) else "earliest",
+                      "epoch_selection.ties")
 
 
 def registry_ties(registry: Any, method: str) -> str:
@@ -165,11 +170,7 @@ def registry_ties(registry: Any, method: str) -> str:
         pipeline = getattr(registry.get_paper(method), "PIPELINE", None)
     except Exception:  # boundary: any package of the registry; a broken one keeps the gauge's default
         return "earliest"
-    ties = getattr(pipeline, "best_epoch_ties", "earliest")
-    if ties not in epoch_selection.TIES:
-        raise ValueError(f"papers.{method}: best_epoch_ties is {str(ties)[:40]!r}; expected one of "
-                         f"{', '.join(epoch_selection.TIES)}")
-    return str(ties)
+    return known_ties(getattr(pipeline, "best_epoch_ties", "earliest"), f"papers.{method}: best_epoch_ties")
 
 
 def best_epoch_predictions(records: Sequence[Mapping[str, Any]], predictions: st.Predictions,

@@ -31,11 +31,16 @@ Loader = Callable[..., list]
 SYNTHETIC_MANIFEST = "corpus.json"
 
 
+def synthetic_size(profile: str) -> str:
+    """The size of the synthetic corpus a run of ``profile`` uses: ``smoke`` for the smoke profile, else ``default``."""
+    return "smoke" if profile == "smoke" else "default"
+
+
 def default_data_root(profile: str) -> Path:
-    """The synthetic corpus in the cache (``smoke`` size for the smoke profile), generated once."""
+    """The synthetic corpus in the cache (:func:`synthetic_size`), generated once."""
     from common.datasets.synthetic import default_corpus
 
-    return Path(default_corpus("smoke" if profile == "smoke" else "default"))
+    return Path(default_corpus(synthetic_size(profile)))
 
 
 def synthetic_line(profile: str) -> str:
@@ -43,7 +48,7 @@ def synthetic_line(profile: str) -> str:
     corpus read from its folder, or written there first (once)."""
     from common.datasets.synthetic import corpus_folder
 
-    size = "smoke" if profile == "smoke" else "default"
+    size = synthetic_size(profile)
     folder = corpus_folder(size)
     if (folder / "corpus.json").is_file():
         return f"using the synthetic corpus ({size} size) in {folder}"
