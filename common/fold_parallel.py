@@ -4,8 +4,9 @@ A small network's training step (STSTNet: 3, 5 and 8 kernels on 28x28x3) leaves 
 kernels are too small to fill the cores, and the step's fixed costs (Python, the callbacks, launching each
 op) are most of its time. The folds of a leave-one-subject-out run are independent copies of the same
 network. Here each fold keeps its own compiled Keras model, exactly as the sequential fold builds it (its
-``Experiment.fold_fit``), and one traced TensorFlow function runs every fold's own ``train_step`` on that
-fold's own batch: one call per step for N folds, whose independent ops TensorFlow runs side by side.
+``Experiment.fold_fit``), and one traced function (``tf.function`` on TensorFlow, ``jax.jit`` on JAX) runs every
+fold's own ``train_step`` on that fold's own batch: one call per step for N folds, whose independent ops the
+backend runs side by side.
 
 What each fold keeps, as in the sequential path (``common.training.fit``): its initial weights and dropout
 seeds (built right after its own ``set_seed``), its training samples, MATLAB's epoch order where the recipe
@@ -17,8 +18,9 @@ the sequential ones (``tests/test_fold_parallel.py``); only the time differs.
 Why a list of models and not one network with a fold axis (grouped convolutions, ``vectorized_map``): the
 folds keep the very layers the sequential path trains (``EdgePadding2D``, batch normalisation, dropout and its
 seed streams), so equality needs no second implementation of each network, and TensorFlow's CPU kernels have
-no grouped convolution outside XLA. TensorFlow backend only: on JAX and PyTorch ``train_step`` has another
-signature, and the run is refused in one line (docs/performance.md, "Fold-parallel training").
+no grouped convolution outside XLA. TensorFlow and JAX backends (on JAX each fold's stateless ``train_step``
+travels with its state, the states put back into the models after each epoch); on PyTorch the run is refused
+in one line (docs/performance.md, "Fold-parallel training").
 """
 from __future__ import annotations
 

@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "settings that allow it); same results as the default, 1 (sequential, in this process)")
     run.add_argument("--fold-parallel", type=_positive_int, default=1, metavar="N",
                      help="train N folds at once as one computation (TrainConfig.fold_parallel; liong2019 and "
-                          "gan2019, TensorFlow backend): the same numbers as one by one (default 1), refused in "
+                          "gan2019, TensorFlow or JAX backend): the same numbers as one by one (default 1), refused in "
                           "one line for a method that cannot or when N folds would not fit in memory")
     run.add_argument("--preprocess-workers", type=_positive_int, metavar="N",
                      help="before an experiment's folds, compute the first pass of its preprocessing (what the "
