@@ -23,6 +23,7 @@ that it must refuse.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -443,3 +444,30 @@ def test_a_deferral_of_nothing_is_refused():
 def test_docs_house_draws_these_layers():
     drawn = drawn_layers((REPO / "docs" / "house.md").read_text())
     assert drawn == [set(members) - {"common"} for _, members in LAYERS]
+
+
+def unnamed_modules(readme: str, modules: set[str]) -> list[str]:
+    """The modules of ``modules`` (paths under ``common/``, e.g. ``datasets/discovery.py``) that common/README.md's
+    module map (``readme``) does not name. A bullet (a line beginning ``- `...```) names a module by its path, or by
+    its file name when the bullet begins with the module's folder (``- `reporting/`: ... `pdf.py` ...``)."""
+    named: set[str] = set()
+    for bullet in re.split(r"\n(?=- `)", readme):
+        first = re.match(r"- `((?:\w+/)*)", bullet)
+        folder = first.group(1) if first else ""
+        for name in re.findall(r"`((?:\w+/)*\w+\.py)`", bullet):
+            named.add(name if "/" in name else folder + name)
+    return sorted(modules - named)
+
+
+def test_common_readme_names_every_module_of_common():
+    modules = {p.relative_to(REPO / "common").as_posix() for p in (REPO / "common").rglob("*.py")
+               if not p.name.startswith("_")}
+    assert len(modules) > 80
+    assert unnamed_modules((REPO / "common" / "README.md").read_text(encoding="utf-8"), modules) == []
+
+
+def test_the_module_map_check_finds_a_module_left_out():
+    readme = "# map\n\n- `files.py`: one\n- `reporting/`: `pdf.py` pages; `style.py`\n- `datasets/tables.py`: sheets\n"
+    modules = {"files.py", "reporting/pdf.py", "reporting/style.py", "datasets/tables.py", "reporting/tables.py",
+               "datasets/smic.py"}
+    assert unnamed_modules(readme, modules) == ["datasets/smic.py", "reporting/tables.py"]

@@ -158,8 +158,8 @@ MODEL_TITLES = {"microexpstcnn": "MicroExpSTCNN", "microexpfusenet_intermediate"
 # quick: the synthetic default corpus on a 2-core CPU in a few minutes; smoke: seconds. Reduced: inputs
 # (frames, frame size, crop size) and epochs; the layer recipe stays the paper's. QUICK-ONLY DEVIATIONS
 # (README ledger 15-17): ``data.motion_input="minus_clip_mean"`` (per-clip temporal mean removed) for
-# every model; STCNN on CAS(ME)^2: a dlib face crop (``data.face_crop``) instead of the whole 320x240
-# frame; FuseNets: crop boxes from the first frame's landmarks (``data.crop_landmarks="first"``, per-frame
+# every model; the SMIC STCNN on the whole frame (``data.face_crop=False``; ``paper`` crops the face);
+# FuseNets: crop boxes from the first frame's landmarks (``data.crop_landmarks="first"``, per-frame
 # dlib jitter moves the crops ~17x more than the expression) and SGD lr 0.001 (their linear 1024-unit
 # Dense layers diverge to NaN at 0.01 on clip-mean inputs).
 # The quick profile keeps the inputs its Status scores were measured with: the SMIC STCNN on the whole

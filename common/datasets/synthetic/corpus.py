@@ -11,8 +11,8 @@ come from ``faces.py``. Three shapes:
   over the MEGC classes plus other labels, 30-50 frames at 256x256; CAS(ME)^2 4 subjects with 3
   long videos of 200 frames at 320x240 and 3 coded expressions each (micro ones <= 17 frames).
 * ``mirror=True``: the real subject and class counts (docs/databases.md §1.5, 2.1, 3.2, 4.2, 5.1) at the
-  frame size of ``size``; with ``smoke`` only 5-6 frames per clip at 64x64 (long videos 24 frames
-  at 96x80) so a test can write all 580 clips and 95 long videos in seconds.
+  frame size of ``size``; with ``smoke`` 18-22 frames per clip at 64x64 (long videos 48 frames at 96x80)
+  so a test can write all 580 clips and 95 long videos in seconds.
 * CASME, CAS(ME)^3 parts A and C, MMEW and 4DME (``EXTRA``, docs/databases.md §9-12), in ``smoke`` and ``default``
   but not in ``mirror``: 2 subjects each (3 in ``default``), every MEGC class per subject and one label the
   MEGC classes leave out, 12-14 frames at 96x96 (``default``: 20-30 at 128x128).
