@@ -24,7 +24,9 @@ from common.config import set_arguments
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation.shipped_folds import ship_fold
-from common.leaderboard.site import MEGC_SCOPES, SHIPPED, build_site, folds_name, other_samples, read_shipped_fold
+from common.leaderboard.site import (MEGC_SCOPES, SCOPE_NAMES, SHIPPED, build_site, folds_name, other_samples,
+                                    read_shipped_fold)
+from common.leaderboard.tracks import TRACKS
 from common.reporting.site import seed_ranges
 from papers.liong2019.config import MATLAB_ABLATIONS
 
@@ -1167,3 +1169,10 @@ def test_every_tracks_tables_give_the_databases_in_the_shipped_runs_order(tmp_pa
     captions = [page.index(f"<caption>{name}</caption>") for name in ("all clips", "CASME II", "SAMM")]
     assert captions == sorted(captions)
     assert scope_order(("all", "smic", "casme2", "samm", "casme3")) == (*MEGC_SCOPES, "casme3")
+
+
+def test_every_scope_of_every_track_has_its_database_name_on_the_site():
+    """A track's scope column is headed by its database's name (4DME, not the key ``4dme``)."""
+    scopes = {scope for track in TRACKS for scope in track.scopes}
+    assert {"all", "casme2", "smic", "samm", "4dme", "mmew", "casme3", "casme"} <= scopes
+    assert sorted(scopes - set(SCOPE_NAMES)) == []

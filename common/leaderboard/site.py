@@ -82,7 +82,7 @@ SHIPPED_TRACK = "megc2019"  # the shipped runs: the MEGC 2019 composite from the
 SHIPPED_FOLDS = 68  # its leave-one-subject-out folds: a run with fewer is partial (as benchmarks/reproductions.py)
 METRICS = ("uf1", "uar")
 SCOPE_NAMES = {"all": "all clips", "casme2": "CASME II", "smic": "SMIC", "samm": "SAMM", "casme": "CASME",
-               "fourdme": "4DME", "mmew": "MMEW", "casme3": "CAS(ME)^3"}
+               "4dme": "4DME", "mmew": "MMEW", "casme3": "CAS(ME)^3"}
 MEGC_SCOPES = ("all", "casme2", "smic", "samm")
 MAX_RESULTS = 500  # results.json files read under the reports folder, at most
 SYNTHETIC = "ran on the suite's synthetic corpus (generated clips, not a database): it tests the code, not the method"
