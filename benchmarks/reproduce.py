@@ -31,7 +31,8 @@ What it does, in order:
    named run (``--set``: an option measured against its recipe) gets its two files and no ``runs.json`` entry:
    runs.json's recipes are the profiles as they stand.
 
-The ``--paper M --profile R`` form (the port recipe's shipped seeds 0 to 2) selects the same clips, makes the same
+The ``--paper M --profile R`` form (how the port recipe's seeds 0 to 2 first ran; their gauged reruns, shipped,
+ran in this form) selects the same clips, makes the same
 folds, trains each on the same clips in the same order under the same config hash, as this benchmark form does
 (the plans compared on the released inputs for liong2019 ``paper`` and ``port`` and gan2019 ``paper``;
 the trained predictions not): the same predictions are expected.

@@ -1,8 +1,8 @@
 """SAMM (Davison et al., IEEE TAC 2018): 200 fps grayscale; layout in docs/databases.md §3.
 
-Frames ``SAMM[/SAMM]/006/006_1_2/006_05562.jpg`` (4- or 5-digit padding; the integer after the last
-``_`` is the absolute frame number). Labels ``SAMM_Micro_FACS_Codes_v2.xlsx``: the header row sits below
-a preamble (found by its ``Subject`` cell), ``Subject`` is a number or the text ``006``, emotions are
+Frames ``SAMM[/SAMM]/006/006_1_2/006_05562.jpg`` (4- or 5-digit padding; the integer after the last ``_`` is the
+absolute frame number). Labels ``SAMM_Micro_FACS_Codes_v2.xlsx``: the header row sits below a preamble (found as the
+first row holding every column the loader reads), ``Subject`` is a number or the text ``006``, emotions are
 capitalised (``Other``/``Others`` -> ``other``).
 """
 from __future__ import annotations

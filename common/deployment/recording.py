@@ -1,10 +1,10 @@
 """A new recording as a ``Sample``: a folder of frames or a video file, with the expression's
 onset, apex and offset given or found.
 
-A CLIP is a folder of frame images (``.jpg/.png/.bmp/.tif``, each name ending in its frame number, as
-the databases' are) or a video (``.mp4/.avi/.mov``, read by OpenCV). A video is decoded once into PNG
-files in the cache (``<cache>/recordings/<sha256 of the file>/frame000001.png``..., numbered from 1),
-so its frames are files like a database's and the preprocessing cache keys them the same way.
+A CLIP is a folder of frame images (``.jpg/.png/.bmp/.tif``, each name ending in its frame number, as the databases'
+are) or a video (``.mp4/.avi/.mov``, read by OpenCV). A video is decoded once into PNG files in the cache
+(``<cache>/recordings/<the first 32 hex digits of the file's sha256>/frame000001.png``..., numbered from 1), so its
+frames are files like a database's and the preprocessing cache keys them the same way.
 
 ``--onset/--apex/--offset`` are frame numbers (``12``) or seconds from the clip's first frame
 (``1.2s``: first frame number + round(1.2 x fps)). ``onset``/``offset`` cut the clip to the frames

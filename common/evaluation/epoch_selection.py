@@ -18,7 +18,8 @@ data). The same folds and clips as (a): the folds ``metrics.aggregate`` scores. 
 ``"epoch_selection"``::
 
     {"status": "measured" | "n/a", "reason" (why n/a), "how", "ties" (one of TIES), "cite" (CITE_HONEST),
-     "protocol" (the label of (a)), "model", "folds", "epochs": {"min", "max"},
+     "protocol" (the label of (a)), "protocol_selects_on_test" (the run's own epoch was picked on the test
+     data), "model", "folds", "epochs": {"min", "max"},
      "selections": {name (in SELECTIONS' order): {"label", "epochs": {fold: e} | {metric: e},
                            "scopes": {scope: {metric: {"estimate", "low", "high", "honest", "inflation",
                                                        "inflation_low", "inflation_high", "p_value"}}}}}}

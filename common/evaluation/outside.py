@@ -26,9 +26,10 @@ the file, the line number and what was expected (:class:`OutsideError`, never a 
   class (``s01_ne_01 0``, ``s01_po_01 1``, ``s01_sur_01 2``), and the row sums of the counts are the
   composite's class counts (``papers/liong2019/reported.py``, ``LOG_CONFUSION`` counts that file).
 
-The format is told by the first non-blank line: a CSV header (it names ``clip``, or ``key``, ``y_true`` and
-``y_pred``), else the log. Every format is read as a stream: a file is refused at its first unusable line
-(or at the row past :data:`MAX_ROWS`) without reading the rest.
+The format is told by the first non-blank line: a CSV header (it names ``clip``, or every column of
+:data:`OURS_COLUMNS`: ``fold``, ``key``, ``y_true``, ``y_pred`` and ``status``), else the log. Every format is read
+as a stream: a file is refused at its first unusable line (or at the row past :data:`MAX_ROWS`) without reading the
+rest.
 
 Names are compared as the loaders write them (``common.datasets.released.composite_names``: SMIC
 ``s01``/``s01_ne_01`` is ``s1``/``s1_ne_01``, SAMM ``6`` is ``006``), so the authors' names match. A clip
@@ -121,8 +122,9 @@ class OutsideRow:
 class OutsideFile:
     """A predictions file as read.
 
-    ``format`` is "csv" or "ststnet_log"; ``rows`` are in the file's order; ``class_names`` are the track's,
-    which every row's ``true`` and ``pred`` index; ``has_scores``: the CSV gave a score column per class.
+    ``format`` is "csv", "predictions_csv" (our own) or "ststnet_log"; ``rows`` are in the file's order;
+    ``class_names`` are the track's, which every row's ``true`` and ``pred`` index; ``has_scores``: the CSV gave a
+    score column per class.
     """
 
     path: Path
@@ -500,8 +502,8 @@ def _checked(outside: OutsideFile) -> OutsideFile:
 
 
 def file_format(path: str | Path) -> str:
-    """``"csv"`` when the first non-blank line is a CSV header (it names ``clip``, or ``key``, ``y_true`` and
-    ``y_pred``: our own predictions.csv), else ``"ststnet_log"``."""
+    """``"csv"`` when the first non-blank line is a CSV header (it names ``clip``, or every column of
+    :data:`OURS_COLUMNS`: our own predictions.csv), else ``"ststnet_log"``."""
     path = Path(path)
     _, numbered = _stream(path)
     first = next(numbered, None)
@@ -614,7 +616,7 @@ LAST_EPOCH = "last epoch"  # how a shipped file's selection begins (the other: "
 def shipped_selection(path: Path, file_format: str) -> str | None:
     """How the predictions of ``path`` were selected when it is one of the suite's own runs shipped with
     :data:`SHIPPED_RECORD` beside it (our ``predictions_csv`` format, listed there by its file name and with its
-    sha256, which the file's bytes must have): every fold's network after its last epoch, as every run of this suite
+    sha256, which the file's bytes must have): every fold's network after its last epoch, as every run listed there
     predicts (no epoch or model is chosen on the test subjects' clips). None otherwise (a file of the listed name
     whose bytes differ, a listing without a sha256), and for a record that cannot be read, is too large or is of
     another schema: the selection is then unknown, never guessed."""

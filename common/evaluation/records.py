@@ -22,12 +22,14 @@ writes them is ``common.running.runner``; the reasons a stored fold is reused or
 ``results.json``::
 
     {"schema": "mersuite.results/1", "paper", "experiment", "title", "profile", "seed",
-     "corpus": {"kind": "synthetic"|"real", "root", "datasets": {db: n_samples},
+     "corpus": {"kind": "synthetic"|"real", "root", "datasets": {db: n_samples}, "inputs": what the clips are
+                (``common.datasets.released.corpus_inputs``: frames, or the authors' released images),
                 "label_sheets": {spreadsheet: "sheet 'NAME' (k of n)"}},
      "config": {...}, "config_hash", "overrides": {...}, "class_names": [...], "n_samples",
      "scopes": [...], "metrics_reported": [...],
      "metrics": {"pooled": {scope: {uf1, uar, accuracy, n, confusion}},
                  "fold_mean": {scope: {uf1, uar, accuracy, *_std, n_folds}},
+                 "fold_best": {scope: {uf1, uar, accuracy}} (the best counted fold's),
                  "per_fold": {fold: {scope: {uf1, uar, accuracy, n}}},
                  "not_scored": [fold], "nan_folds": [fold], "nan_policy": "exclude", "absent": "exclude"},
      "comparison": [{"metric", "scope", "aggregation", "reported", "ours", "difference",
@@ -41,6 +43,9 @@ writes them is ``common.running.runner``; the reasons a stored fold is reused or
      "selected_on_test": what the folds' predictions were selected by on the test data, in words ("" for a
                          held-out run: ``common.evaluation.epoch_selection.selected_on_test``),
      "seconds": {"folds_total", "this_run"}, "environment": {...}, "finished",
+     "folds_protocol": the folds the experiment's protocol makes (fewer run: a partial run),
+     "released_weights": {...} (with ``--weights`` only: the authors' weights evaluated, their log compared;
+                         ``common.evaluation.comparison``),
      "outputs": {"dir", "results", "predictions", "folds"},
      "epoch_selection": {"status": "measured"|"n/a", "reason", "selections": {...}}
                         (the epoch-selection gauge: common.evaluation.epoch_selection's schema),
@@ -62,8 +67,9 @@ outside the data root (followed, never refused), with the first keys. ``face_qua
 every selected clip (``common.preprocessing.face_quality``) and the policy applied to no-face clips.
 
 ``predictions.csv``: one row per test sample per fold holding predictions (nan folds included):
-``fold, index, key, list_key, dataset, subject, y_true, y_pred, true_class, predicted_class, status`` and
-``p_<class>`` columns when the fold stored probabilities. Anyone can recompute every metric from it.
+``fold, index, key, list_key, dataset, subject, y_true, y_pred, true_class, predicted_class, status`` and one
+``p_<class>`` column per class, empty where a fold stored no probabilities. Anyone can recompute every metric from
+it.
 
 Metric definitions and the pooled / fold-mean aggregations: ``common.evaluation.metrics``. A
 ``Reported`` with another aggregation name (a single-fold experiment only) is compared with the value

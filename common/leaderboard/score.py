@@ -48,8 +48,9 @@ def interval_how(n_resamples: int, seed: int) -> str:
 
 def score_statistics(track: Track, matched: Matched, *, n_resamples: int = st.DEFAULT_RESAMPLES,
                      seed: int = 0) -> dict[str, Any]:
-    """``{"scores": {scope: {metric: ...}}, "confusion": {scope: K x K}, "class_scores": ...}`` of the
-    matched clips (``matched.predictions``, not None), each score labelled with its aggregation."""
+    """``{"scores": {scope: {metric: ...}}, "confusion": {scope: K x K}, "class_scores": ..., "n_folds_scored",
+    "interval" (how the intervals were drawn), "aggregation" (pooled and fold mean in words)}`` of the matched clips
+    (``matched.predictions``, not None), each score labelled with its aggregation."""
     predictions = matched.predictions
     if predictions is None:
         raise ValueError("no clip of the file matches the track: nothing to score")

@@ -90,7 +90,7 @@ def leave_one_database_out_people(selection: Selection) -> list[Fold]:
 
 
 def holdout_database(selection: Selection, test: str) -> list[Fold]:
-    """One fold ``<train databases>_to_<test>``: test on every sample of database ``test``, train on every other
+    """One fold ``to_<test>``: test on every sample of database ``test``, train on every other
     sample whose person is not among the tested ones."""
     people = np.array(person_groups(selection.samples))
     datasets = selection.datasets

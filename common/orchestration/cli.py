@@ -18,7 +18,8 @@ protocol and write the report.
     python run_all.py --predict my_clip.mp4 --model models/le2020 --json                    # apply it
 
 Outputs go to ``--out`` (default ``reports/``): ``<paper>/report.pdf``, ``<paper>/results.json``
-and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}``. A rerun of
+and per experiment ``<paper>/<experiment>/{results.json,predictions.csv,folds/}`` (``<paper>-<tag>/`` for
+another kind of run of the paper: ``common.orchestration.run_folders``). A rerun of
 the same command resumes: finished folds are reused (``--fresh`` recomputes them).
 
 ``--export DIR`` trains one experiment's final model(s) on all of its data and writes a self-contained
@@ -37,16 +38,16 @@ whose clips differ from the track's is refused in one line unless ``--partial``;
 paired test against one of our runs. Outputs in ``<out>/score/<track>/<file name>/``: ``results.json``,
 ``predictions.csv``, ``report.pdf`` (``common.orchestration.score_runs``).
 
-Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2 the run could not
-start or go on (an option unknown, abbreviated, given twice (but ``--set``, ``--experiment``) or with an empty
-path, unknown paper or experiment, unimplemented paper, a ``--set`` name, type, range or
-choice that does not fit, a seed out of range, a fold count or size the data or a model cannot take,
-an option the command does not use, missing or unreadable data, an ``--out`` or cache folder that is
-not a writable folder, an output folder another run is writing into; a clip or model folder ``--predict``
-refuses; a ``--score`` file with a bad line, or whose clips differ from the track's without ``--partial``),
-one line on stderr, nothing trained; 3 the run completed and wrote
-its report but some folds are not in the scores (failed, or diverged: status ``nan``), one line on
-stderr; 130 Ctrl-C; 1 an unexpected error (a Python traceback: a bug).
+Exit status (README "Exit status"): 0 every fold trained and is in the scores; 2 the run could not start or go on
+(an option unknown, abbreviated, given twice (but ``--set``, ``--experiment``) or with an empty path, unknown paper
+or experiment, unimplemented paper, a ``--set`` name, type, range or choice that does not fit, a seed out of range,
+a fold count or size the data or a model cannot take, an option the command does not use, missing or unreadable
+data, an ``--out`` or cache folder that is not a writable folder, an output folder another run is writing into; a
+clip or model folder ``--predict`` refuses; a ``--score`` file with a bad line, or whose clips differ from the
+track's without ``--partial``), one line on stderr, nothing trained; 3 the run completed and wrote its report but
+some folds are not in the scores (failed, diverged: status ``nan``, or refused), or a write failed after folds
+finished (what is saved named, the same command reuses it), one line on stderr; 130 Ctrl-C; 1 an unexpected error (a
+Python traceback: a bug).
 """
 from __future__ import annotations
 
@@ -139,8 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         "benchmark (every method on one shared track)",
         f"  {PROG} --benchmark megc2019 --profile smoke --max-folds 2\n"
         f"  {PROG} --score theirs.csv --benchmark megc2019 --against reports/benchmark/megc2019/see2019/seed0\n"
-        "(with the run options too, except --paper, --experiment and --allow-faces; --score takes --data-root, "
-        "--profile and --out)")
+        "(with the run options too, except --paper, --experiment, --allow-faces and --preprocess-workers; --score "
+        "takes --data-root, --profile and --out)")
     check = parser.add_argument_group("check data", f"  {PROG} --check-data /data/mer --faces")
     estimate = parser.add_argument_group(
         "estimate (added to a run's or a benchmark's command line)",

@@ -3,8 +3,9 @@
 Every module logs its progress through ``logger = logging.getLogger(__name__)``; library code never
 configures logging (no ``logging.basicConfig``, no handler), so a library used without the CLI prints
 no progress line unless its caller configures logging (a warning reaches stderr through Python's
-last-resort handler). Two places attach a handler to the project's
-loggers (:data:`PROJECT_LOGGERS`), each only for as long as it runs, with :func:`lines_to`:
+last-resort handler). Two places in the package attach a handler to the
+project's loggers (:data:`PROJECT_LOGGERS`), each only for as long as it runs, with :func:`lines_to` (a tool
+under ``benchmarks/`` may too, e.g. ``gpu_check.py``'s projection on stderr):
 
 * the CLI (``common.orchestration.cli.main``): a :class:`Console` handler, the bare message on stdout
   (stderr for ``--predict``, whose stdout carries the results), as the ``print`` it replaces wrote it;

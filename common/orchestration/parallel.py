@@ -65,7 +65,8 @@ from common.orchestration.logs import Lines, lines_to, quiet_tensorflow_log
 
 logger = logging.getLogger(__name__)
 
-WORKER_OUTPUT = "worker-output.log"  # the worker processes' stdout and stderr, beside folds/
+WORKER_OUTPUT = "worker-output.log"  # the worker processes' stdout and stderr: in <out>/ for a run's LocalWorkers
+# (common.orchestration.paper_runs), beside folds/ where run_folds_in_workers starts its own
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,11 +3,12 @@
     result = score_file(Path("theirs.csv"), get_track("megc2019"), RunSettings(data_root=root))
     result.outputs["results"]  # reports/score/megc2019/theirs/results.json
 
-The file is read first (``common.evaluation.outside``: a CSV or the STSTNet log format; a bad line is
-one line naming it), then the track's corpus is loaded as ``--benchmark`` loads it (``--data-root``, else
-the synthetic corpus of the profile), the track's selection and folds made, and the file's clips matched
-against them. A file whose clips differ (missing, extra, relabelled) is refused in one line that says how
-many differ, unless ``partial``: then the matching clips are scored and the count left out is recorded.
+The run's settings are resolved first (without ``--data-root``, the profile's synthetic corpus is written once if it
+is missing), then the file is read (``common.evaluation.outside``: a CSV, our own predictions.csv or the STSTNet log
+format; a bad line is one line naming it), then the track's corpus is loaded as ``--benchmark`` loads it
+(``--data-root``, else the synthetic corpus of the profile), the track's selection and folds made, and the file's
+clips matched against them. A file whose clips differ (missing, extra, relabelled) is refused in one line that says
+how many differ, unless ``partial``: then the matching clips are scored and the count left out is recorded.
 ``against`` names one of our runs (a folder holding its ``predictions.csv``, e.g.
 ``reports/benchmark/megc2019/<method>/seed0``): the paired test on the clips both predicted.
 

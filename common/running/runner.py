@@ -31,8 +31,8 @@ changed score; only the predictions themselves cannot be checked without trainin
 Status ``nan``: the training loss (or the predicted probabilities) became NaN/inf; such a fold
 keeps its predictions but is left out of the metrics by default (``metrics.aggregate``).
 Status ``refused``: the fold's training part holds fewer than two classes
-(``common.running.fold.training_class_problem``), checked here for every method before
-``run_fold``; nothing is trained, the fold is not scored and the command exits 3, as for a
+(``common.running.fold.training_class_problem``), checked by ``common.running.fold_jobs`` for every
+method before ``run_fold``; nothing is trained, the fold is not scored and the command exits 3, as for a
 failed fold. Like ``empty``, it is a property of the fold's samples, so a rerun reuses it.
 The fingerprint cannot see code changes: ``fresh=True`` (``run_all.py --fresh``) recomputes all.
 ``folds/<fold>/`` is the fold's work dir (CSV histories, ``error.txt`` with the traceback of a

@@ -79,7 +79,7 @@ def screen_selection(paper_id: str, experiment: Experiment, selection: Selection
     when ``experiment.needs_motion``, else flagged (stage ``motion``) and kept.
 
     Returns ``(selection, selection_record, face_quality_record)``; the records go to
-    ``results.json`` under ``"selection"`` and ``"face_quality"`` (schema in the module docstring).
+    ``results.json`` under ``"selection"`` and ``"face_quality"`` (schema: ``common.evaluation.records``).
     """
     if faces_policy not in FACES_POLICIES:
         raise RunError(f"faces policy {faces_policy!r}: expected one of {', '.join(FACES_POLICIES)}")

@@ -15,7 +15,9 @@ def main(argv: list[str] | None = None) -> int:
                                                  "on-disk layouts.")
     parser.add_argument("--out", required=True, help="new or empty folder to write into")
     parser.add_argument("--size", choices=SIZES, default="default", help="smoke: seconds, for tests; default: the demo")
-    parser.add_argument("--mirror", action="store_true", help="the real subject and class counts of every database")
+    parser.add_argument("--mirror", action="store_true",
+                        help="the real subject and class counts of CASME II, SMIC, SAMM and CAS(ME)^2 (the other "
+                             "databases are not written)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     try:
