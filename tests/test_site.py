@@ -172,6 +172,10 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
                 SHIPPED / r["file"], SHIPPED / r["epochs"]))) for r in with_epochs]
             best = [sum(st.pooled_score(p, 3, m) for p in selected) / len(selected) for m in ("uf1", "uar")]
             assert cells[4][1].startswith(f"{best[0]:.3f} / {best[1]:.3f}")
+            # over fewer seeds than the columns beside it: the cell names its seeds
+            seeds = [int(r["seed"]) for r in with_epochs]
+            fewer = len(with_epochs) < len(runs)
+            assert cells[4][1].endswith(f"seed{'s' if len(seeds) > 1 else ''} {seed_ranges(seeds)} only") == fewer
         else:
             assert cells[4][1] == "last epoch only"
     assert rows.rows["megc2019--liong2019-paper"][1][1] == "0-9"  # ten seeds, the column kept narrow

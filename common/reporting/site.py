@@ -301,8 +301,8 @@ def subject_folders(tracks: Sequence[str]) -> dict[str, str]:
     return {track: f"subjects/{numbered(safe(track), taken)}" for track in tracks}
 
 
-def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: int = 3) -> str:
-    """A ``<td>`` of UF1 / UAR side by side (sorted by UF1), each a link, UF1's interval below."""
+def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: int = 3, note: str = "") -> str:
+    """A ``<td>`` of UF1 / UAR side by side (sorted by UF1), each a link, UF1's interval below, then ``note``."""
     uf1, uar = (scores or {}).get("uf1"), (scores or {}).get("uar")
     if uf1 is None and uar is None:
         return '<td class="n" data-v=""></td>'
@@ -310,7 +310,18 @@ def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: 
                        for c in (uf1, uar))
     below = f'<span class="ci">[{number(uf1.low)}, {number(uf1.high)}]</span>' if uf1 and uf1.low is not None else ""
     key = "" if uf1 is None or uf1.value is None else f"{uf1.value:.6f}"
+    below += f'<span class="ci">{esc(note)}</span>' if note else ""
     return f'<td class="n" data-v="{key}">{shown}{below}</td>'
+
+
+def fewer_seeds(entry: Entry) -> str:
+    """What the best-test-epoch column says of an entry whose per-epoch records cover fewer seeds than its
+    last-epoch columns ("seeds 0-3 only"), so that the two are never read as the same runs; "" where they cover the
+    same seeds."""
+    if not entry.best_epoch_seeds or set(entry.best_epoch_seeds) == set(entry.seeds):
+        return ""
+    many = len(entry.best_epoch_seeds) > 1
+    return f"seed{'s' if many else ''} {seed_ranges(sorted(entry.best_epoch_seeds))} only"
 
 
 def leaderboard(track: TrackPages) -> str:
@@ -333,7 +344,8 @@ def leaderboard(track: TrackPages) -> str:
         digits = 3 if entry.runs else 4  # a published number as printed
         cells += [score_cell(all_scope.get(metric), link, title, digits=digits) for metric in METRICS]
         if entry.best_epoch is not None:
-            cells.append(pair_cell(entry.best_epoch.get("all"), f"{quote(page_link)}#sources-epochs", title))
+            cells.append(pair_cell(entry.best_epoch.get("all"), f"{quote(page_link)}#sources-epochs", title,
+                                   note=fewer_seeds(entry)))
         elif entry.kind == OUR_RUN and entry.runs and not entry.test_selected:
             cells.append('<td class="n" data-v=""><span class="mark m-last">last epoch only</span></td>')
         elif entry.selection.startswith("unknown"):  # a scored file: its own epoch may have been picked on test
