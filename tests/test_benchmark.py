@@ -521,16 +521,26 @@ def test_the_leaderboard_draws_test_selected_rows_apart_under_the_honest_ones():
     cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
                           "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
     score = {"pooled": 0.5, "fold_mean": 0.5, "interval": {"low": 0.4, "high": 0.6}}
+    # a run of ours whose seed predicts with an epoch picked on its test data (its results.json's selected_on_test)
+    picked = {"pooled": 0.4, "fold_mean": 0.4, "interval": {"low": 0.3, "high": 0.5}}
+    how = "the epoch of highest accuracy on the test split"
     summary = {"track": {"scopes": ["all", "smic"]}, "corpus": {"kind": "synthetic"},
                "methods": [{"name": "ours", "paper": "ours", "model": "m", "profile": "smoke", "seeds": [0],
-                            "cost": cost, "reported": [], "scores": {"all": {"uf1": score, "uar": score}}}],
+                            "cost": cost, "reported": [], "scores": {"all": {"uf1": score, "uar": score}},
+                            "runs": [{"seed": 0, "selected_on_test": ""}]},
+                           {"name": "picked", "paper": "picked", "model": "m", "profile": "smoke", "seeds": [0],
+                            "cost": cost, "reported": [], "scores": {"all": {"uf1": picked, "uar": picked}},
+                            "runs": [{"seed": 0, "selected_on_test": how}]}],
                "references": [json.loads(json.dumps(r.to_dict())) for r in (leaky, honest, unknown)]}
     header, table, published = report.leaderboard_rows(summary)
     column = header.index(report.SELECTION_HEADER)
     assert [(row[1], row[column]) for row in table] == [
-        ("ours", ""), ("Honest", "no"), ("Unknown", "unknown"), (report.TEST_SELECTED_TITLE, ""), ("Leaky", "yes")]
-    assert published == [False, True, True, True, True]
+        ("ours", "no"), ("picked", "yes"), ("Honest", "no"), ("Unknown", "unknown"), (report.TEST_SELECTED_TITLE, ""),
+        ("Leaky", "yes")]
+    assert published == [False, False, True, True, True, True]
     rows = summary_module.leaderboard_rows(summary)
+    assert [(r["method"], r["selects_on_test"], r["selection_source"]) for r in rows if r["kind"] == "run by us"] == [
+        ("ours", "no", None), ("picked", "yes", how)]
     published_rows = [(r["method"], r["scope"], r["kind"], r["selects_on_test"], r["selection_source"])
                       for r in rows if r["kind"] != "run by us"]
     assert published_rows == [

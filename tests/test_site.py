@@ -1180,3 +1180,31 @@ def test_every_scope_of_every_track_has_its_database_name_on_the_site():
     scopes = {scope for track in TRACKS for scope in track.scopes}
     assert {"all", "casme2", "smic", "samm", "4dme", "mmew", "casme3", "casme"} <= scopes
     assert sorted(scopes - set(SCOPE_NAMES)) == []
+
+
+def test_a_benchmark_method_with_a_fold_lost_in_every_seed_or_selected_on_test_is_marked_so(tmp_path):
+    """A benchmark method whose seeds' runs lost one fold each (failed) or predict with an epoch picked on their test
+    data (results.json's ``runs[].selected_on_test``): its site row carries the partial and the test-selected marks,
+    as the benchmark's own report and console say. Its seeds' predictions agree on their clips, so no clip is left
+    out between seeds: the fold lost in every seed was shown as a whole run."""
+    bench = tmp_path / "reports" / "benchmark" / "megc2019_hde"
+    scored = {"casme2": ["sub01", "sub02"], "samm": ["006", "007"]}
+    summary = write_benchmark(bench, {"lost": [benchmark_records(scored, [0, 1, 1, 0])] * 2,
+                                      "chosen": [benchmark_records(scored, [0, 1, 1, 0])],
+                                      "plain": [benchmark_records(scored, [0, 1, 1, 0])]})
+    summary["n_folds"] = summary["n_folds_protocol"] = 3
+    folds = [{"name": name, "status": "ok"} for name in scored]
+    lost, chosen, plain = summary["methods"]
+    lost["runs"] = [{"seed": s, "folds": [*folds, {"name": "smic", "status": "failed"}]} for s in (0, 1)]
+    how = "the epoch of highest accuracy on the test split"
+    chosen["runs"] = [{"seed": 0, "folds": folds, "selected_on_test": how}]
+    plain["runs"] = [{"seed": 0, "folds": folds, "selected_on_test": ""}]
+    (bench / "results.json").write_text(json.dumps(summary), encoding="utf-8")
+    front, _ = site_of(tmp_path, tmp_path / "reports")
+    row = {name: row_of(front, f"megc2019_hde--bench-benchmark_megc2019_hde-{name}") for name in ("lost", "chosen",
+                                                                                                   "plain")}
+    assert ('class="mark m-partial" title="fold(s) not scored in every seed (failed, diverged or refused): smic; '
+            "their clips are not in these numbers") in row["lost"]
+    assert ('class="mark m-test" title="predicts with the epoch of highest accuracy on the test split: selected on '
+            "the test data") in row["chosen"]
+    assert "m-test" not in row["lost"] + row["plain"] and "m-partial" not in row["chosen"] + row["plain"]

@@ -45,7 +45,8 @@ from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
-                                        interval_text, missing_folds, pooled_uf1, ranks, score_text, test_selected)
+                                        interval_text, missing_folds, pooled_uf1, ranks, run_selected_on_test,
+                                        score_text, test_selected)
 from common.leaderboard.tracks import fold_word, folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
@@ -201,7 +202,8 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
         rows.append(["" if rank is None else str(rank), m["name"], m["model"], m["profile"] + cut + why,
                      score_text(_value(m, "all", "uf1"), sd=False), score_text(_value(m, "all", "uar"), sd=False),
                      fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
-                     per_db, *[gauge_cell(m, s) for s in GAUGE_SELECTIONS], _paper_number(m), ""])
+                     per_db, *[gauge_cell(m, s) for s in GAUGE_SELECTIONS], _paper_number(m),
+                     "yes" if run_selected_on_test(m) else "no"])
         published.append(False)
         for reference in references:  # the same method as published, beside our run of it
             if reference.get("runs_as") == m["paper"]:

@@ -64,11 +64,12 @@ from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation import shipped_folds
-from common.evaluation.records import load_fold_record
+from common.errors import first_few
+from common.evaluation.records import load_fold_record, NOT_SCORED_STATUSES
 from common.evaluation.published import REFERENCES, TABLE
 from common import files
 from common.config import set_arguments
-from common.leaderboard.summary import scope_entry, source_name
+from common.leaderboard.summary import run_selected_on_test, scope_entry, source_name
 from common.leaderboard.tracks import TRACKS, fold_word
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
@@ -676,17 +677,25 @@ def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary:
     if len(best_runs) == len(runs):  # every seed's folds hold a per-epoch record
         best_cells = scope_cells(st.common_samples(best_runs)[0], k, scopes, n_resamples)
     partial = ""
+    run_rows = [r for r in m.get("runs") or [] if isinstance(r, Mapping)]
+    lost = sorted({str(f.get("name")) for r in run_rows for f in r.get("folds") or []
+                   if isinstance(f, Mapping) and f.get("status") in NOT_SCORED_STATUSES})
     if summary.get("n_folds_protocol") and summary.get("n_folds", 0) < summary["n_folds_protocol"]:
         partial = (f"{summary['n_folds']} of the track's {summary['n_folds_protocol']} folds "
                    f"(--max-folds {summary.get('max_folds')})")
+    elif lost:  # a fold failed, diverged or was refused in some seed: its clips are in no seed's numbers
+        partial = (f"fold(s) not scored in every seed (failed, diverged or refused): {first_few(lost, 5)}; their "
+                   "clips are not in these numbers")
     elif left_out:
         partial = f"left out: {left_out} clip(s) not predicted by every seed (a fold failed or diverged)"
+    chosen = run_selected_on_test(m)  # what its seeds predict with where it was picked on their test data
     several = len(fold_files) > 1
     return Entry(
         slug=f"bench-{pages.safe(relative)}-{pages.safe(m['name'])}", label=f"{m['name']} ({summary.get('profile')})",
         kind=pages.AUTHORS_WEIGHTS if m.get("weights") else pages.OUR_RUN,
         scores=scope_cells(aligned, k, scopes, n_resamples), seeds=tuple(seeds), corpus=_corpus(summary["corpus"]),
         synthetic=_synthetic(summary["corpus"]), partial=partial, best_epoch=best_cells,
+        test_selected=f"predicts with {chosen}: selected on the test data" if chosen else "",
         best_epoch_seeds=tuple(seeds) if best_cells else (), best_epoch_ties=tie_rule, runs=tuple(runs),
         command=str(summary.get("command", "")),
         sources=(("the benchmark's results.json (what ran: the command, profile and folds)", results),)

@@ -337,6 +337,14 @@ def test_selected(reference: Mapping[str, Any]) -> bool:
     return reference.get("selects_on_test") == "yes"
 
 
+def run_selected_on_test(method: Mapping[str, Any]) -> str:
+    """What a run row's seeds predict with where it was picked on their test data (each seed's results.json
+    ``selected_on_test``, in ``runs``), each once: "" where no seed's was (the last epoch, or the protocol's
+    held-out choice)."""
+    runs = [r for r in method.get("runs") or [] if isinstance(r, Mapping)]
+    return "; ".join(dict.fromkeys(str(r["selected_on_test"]) for r in runs if r.get("selected_on_test")))
+
+
 def pooled_uf1(method: Mapping[str, Any]) -> float | None:
     """A method's pooled UF1 on "all", the leaderboard's ranking key; None without one."""
     return (((method.get("scores") or {}).get("all") or {}).get("uf1") or {}).get("pooled")
@@ -410,7 +418,8 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     ``published; our run of it: ID``, as the PDF's "published (run above)"): first those not known to
     select on test data, then, apart, those that do (kind ending ``; selects on test data``; see
     :data:`CITE_HONEST`). ``selects_on_test`` / ``selection_source``: each published row's selection
-    practice and where it was read (``Reference``); empty on run rows.
+    practice and where it was read (``Reference``); on a run row "yes" with what its seeds predict with
+    (:func:`run_selected_on_test`), or "no".
 
     Every run row says what its numbers are: ``track``, ``profile``, ``corpus``, ``folds`` (:func:`folds_text`: a
     ``--max-folds`` run is marked partial, as in the PDF; :func:`method_folds_text`: a method with folds not scored
@@ -433,6 +442,7 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         why = {(r["metric"], r["scope"]): r.get("recomputed_note") or "" for r in audited}
         c = m["cost"]
         folds = method_folds_text(summary, m)
+        chosen = run_selected_on_test(m)
         # a method none of whose folds was scored keeps one row (no score, no rank), as the PDF lists it
         for scope, values in m["scores"].items() or [("all", {"uf1": {"note": m.get("note") or NOTHING_SCORED}})]:
             uf1, uar = values.get("uf1", {}), values.get("uar", {})
@@ -450,7 +460,8 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
                    "fit_seconds": c["fit_seconds"], "predict_ms_per_clip": c["predict_ms_per_clip"],
                    "preprocess_s_per_clip_first": c["preprocess_seconds_per_clip_first"],
                    "preprocess_s_per_clip_cached": c["preprocess_seconds_per_clip_cached"],
-                   "peak_rss_mb": c["peak_rss_mb"], "source": "; ".join(sorted({r["source"] for r in m["reported"]}))}
+                   "peak_rss_mb": c["peak_rss_mb"], "source": "; ".join(sorted({r["source"] for r in m["reported"]})),
+                   "selects_on_test": "yes" if chosen else "no", "selection_source": chosen or None}
             for metric, v in (("uf1", uf1), ("uar", uar)):
                 interval = v.get("interval") or {}
                 row.update({metric: v.get("pooled"), f"{metric}_low": interval.get("low"),
