@@ -758,3 +758,32 @@ def test_a_seed_that_scored_no_fold_is_named_as_why_a_method_has_no_statistics()
     assert runs_of("ok", "failed", "failed") == ([], "seeds 1, 2 of 3 scored no fold: statistics over seeds are on "
                                                      "the clips every seed predicted, so there are none")
     assert runs_of("failed", "failed") == ([], "no fold was scored: no statistics")
+
+
+def test_a_uf1_of_zero_ranks_above_a_method_without_a_score_and_an_older_cut_run_says_its_first_folds():
+    """The leaderboard's order (PDF and CSV, ``summary.by_uf1``): a UF1 of exactly 0 is a score, listed after the
+    others and before a method without one (it sorted with the unscored). A results.json written before the track's
+    fold count was kept (``max_folds`` without ``n_folds_protocol``) labels its rows "the first N folds", never
+    "N of None"."""
+    from common.leaderboard import report
+    from common.leaderboard import summary as summary_module
+
+    cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
+                          "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
+
+    def method(name, uf1):
+        score = {"pooled": uf1, "fold_mean": uf1}
+        return {"name": name, "paper": name, "model": "m", "profile": "quick", "seeds": [0], "cost": cost,
+                "reported": [], "scores": {"all": {"uf1": score, "uar": score}} if uf1 is not None else {}}
+
+    summary = {"track": {"name": "megc2019", "scopes": ["all"]}, "corpus": {"kind": "synthetic"},
+               "methods": [method("none", None), method("zero", 0.0), method("some", 0.4)], "references": [],
+               "n_folds": 2, "max_folds": 2}
+    assert [m["name"] for m in summary_module.by_uf1(summary["methods"])] == ["some", "zero", "none"]
+    _, table, _ = report.leaderboard_rows(summary)
+    assert [(row[0], row[1]) for row in table] == [("1", "some"), ("2", "zero"), ("", "none")]
+    assert [r["method"] for r in summary_module.leaderboard_rows(summary)] == ["some", "zero", "none"]
+    assert all(row[3].endswith("\npartial: the first 2 folds") for row in table)
+    assert "None" not in " ".join(cell for row in table for cell in row)
+    # the cost table's fold count is of fold runs, every seed's: said beside it
+    assert "every seed's counted" in summary_module.cost([])["meaning"]["folds"]

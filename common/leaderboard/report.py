@@ -44,9 +44,9 @@ from common.datasets.released import corpus_label
 from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
-from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, gauge_note, gauge_value,
-                                        interval_text, missing_folds, pooled_uf1, ranks, run_selected_on_test,
-                                        score_text, test_selected)
+from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, by_uf1, gauge_note, gauge_value,
+                                        interval_text, missing_folds, ranks, run_selected_on_test, score_text,
+                                        test_selected)
 from common.leaderboard.tracks import fold_word, folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
@@ -107,7 +107,7 @@ def banner(summary: Mapping[str, Any]) -> str:
 
 
 def _ranked(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return sorted(summary["methods"], key=lambda m: -(pooled_uf1(m) or -1))
+    return by_uf1(summary["methods"])
 
 
 def _value(m: Mapping[str, Any], scope: str, metric: str) -> Mapping[str, Any]:
@@ -193,7 +193,10 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
     rows, published = [], []
     references = list(summary.get("references", []))
     run = {m["paper"] for m in summary["methods"]}
-    cut = f"\npartial: {summary['n_folds']} of {summary.get('n_folds_protocol')} folds" if partial(summary) else ""
+    n, total = summary.get("n_folds"), summary.get("n_folds_protocol")  # total None: an older results.json
+    cut = ""
+    if partial(summary):
+        cut = f"\npartial: {n} of {total} folds" if total else f"\npartial: the first {n} folds"
     ranked = _ranked(summary)
     for rank, m in zip(ranks(ranked), ranked):  # tied methods share a rank
         per_db = " / ".join(fmt(_value(m, db, "uf1").get("pooled"), 3) for db in databases)
@@ -684,7 +687,7 @@ def _cost_page(summary: Mapping[str, Any]) -> list[plt.Figure]:
                      _num(c["preprocess_seconds_per_clip_first"], 4), _num(c["preprocess_seconds_per_clip_cached"], 5),
                      _num(c["peak_rss_mb"], 0)])
     meaning = next(iter(ranked), {}).get("cost", {}).get("meaning", {})
-    tables = figures.table_pages("Cost per method", ["method", "trainable params", "scored folds", "s / fold",
+    tables = figures.table_pages("Cost per method", ["method", "trainable params", "scored fold runs", "s / fold",
                                  "fit s / fold", "infer ms / clip", "prep s / clip (1st)", "prep s / clip (cached)",
                                  "peak MiB"], rows,
                                  subtitle=_short(summary) + f"    device: {summary.get('device', '?')}")

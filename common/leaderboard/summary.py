@@ -258,7 +258,8 @@ def cost(runs: Sequence[Any]) -> dict[str, Any]:
         "preprocess_seconds_per_clip_cached": float(sum(cached)) if cached else None,
         "cache_stages": stages,
         "peak_rss_mb": max(rss) if rss else None,
-        "meaning": {"fold_seconds": "mean wall seconds of run_fold per scored fold (inputs, training, prediction)",
+        "meaning": {"folds": "scored fold runs, every seed's counted (68 folds of 3 seeds: 204)",
+                    "fold_seconds": "mean wall seconds of run_fold per scored fold (inputs, training, prediction)",
                     "fit_seconds": "mean training seconds per fold (extra.timing.fit_seconds)",
                     "predict_ms_per_clip": "inference milliseconds per test clip, batched (extra.timing)",
                     "preprocess_seconds_per_clip_first": "seconds per clip computing the cached preprocessing "
@@ -363,6 +364,15 @@ def missing_folds(method: Mapping[str, Any], methods: Sequence[Mapping[str, Any]
     return set().union(*(scored_folds(m) for m in methods)) - scored_folds(method)
 
 
+def by_uf1(methods: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """``methods`` in the leaderboard's order: by pooled UF1 on "all", highest first (a UF1 of 0 among them), then
+    those without a score."""
+    def key(method: Mapping[str, Any]) -> tuple[bool, float]:
+        value = pooled_uf1(method)
+        return value is None, -(value or 0.0)
+    return sorted(methods, key=key)
+
+
 def ranks(methods: Sequence[Mapping[str, Any]]) -> list[int | None]:
     """Each method's rank by pooled UF1 on "all": one plus the number of ranked methods scoring strictly more, so
     that tied methods share a rank (1, 1, 3), as no order between them is measured; None for a method without a
@@ -432,7 +442,7 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     (``Reported.recomputed``); on a published row, of ``uf1``/``uar`` (``Reference.recomputed``). Empty otherwise."""
     corpus = corpus_label(summary["corpus"])  # "real", "SYNTHETIC", or "real, <the released inputs>", as the PDF
     track = (summary.get("track") or {}).get("name")
-    methods = sorted(summary["methods"], key=lambda m: -(pooled_uf1(m) or -1))
+    methods = by_uf1(summary["methods"])
     rows = []
     for rank, m in zip(ranks(methods), methods):
         pooled = [r for r in m["reported"] if r["aggregation"] == "pooled"]
