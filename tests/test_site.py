@@ -314,6 +314,13 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
         if name == min(chosen):  # one fold names the machine that trained it; the others were shipped before folds did
             record["trained_on"] = {"device": "CPU: X, 2 cores", "backend": "tensorflow 2.21.0, keras 3.15.1"}
         (folds / f"{name}.json").write_text(json.dumps(ship_fold(record, "0" * 64)), encoding="utf-8")
+    # a second seed of the recipe whose one fold so far was refused (nothing to score): left out and named, where it
+    # took seed 7 out of the site with it
+    (shipped / "gan2019-paper-seed8.folds").mkdir()
+    nothing = {**record, "seed": 8, "fold": "samm_099", "status": "refused", "reason": "one class", "n_test": 0,
+               "test_indices": [], "keys": [], "subjects": [], "datasets": [], "y_true": [], "y_pred": [], "extra": {}}
+    (shipped / "gan2019-paper-seed8.folds" / "samm_099.json").write_text(json.dumps(ship_fold(nothing, "0" * 64)),
+                                                                        encoding="utf-8")
     # the same folds under an option (benchmarks/reproduce.py --name), and a finished run's folds beside its csv
     shutil.copytree(folds, shipped / "gan2019-paper-seed7-glorot.folds")
     (shipped / "gan2019-paper-seed7-glorot.csv").write_text("finished: in no runs.json entry\n")
@@ -347,6 +354,8 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
             "records do not name (shipped before fold records named their device).") in seed7
     assert "computed from fold records (3 files, one a fold; the first): files/predictions/" in row
     assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
+    assert ("gan2019-paper-seed8.folds: none of its 1 fold record(s) predicts a clip (status refused): nothing to "
+            "score yet") in front
     option = front[front.index('id="megc2019--gan2019-paper-seed7-glorot-folds"'):]
     assert "OFF-ApexNet, paper + glorot" in option[:option.index("</tr>")]  # a finished option's run keeps its entry
     # gan2019 names no option glorot: its command says so rather than give overrides it cannot know
@@ -1111,7 +1120,7 @@ def test_htnets_shipped_folds_are_kept_at_the_latest_of_tied_best_epochs_as_main
     if not records:
         pytest.skip("no fold of HTNet's run is shipped")
 
-    (entry,) = [e for e in folds_entries([folder], papers, Sources(), RESAMPLES) if e.kind == pages.OUR_RUN]
+    (entry,) = [e for e in folds_entries([folder], papers, Sources(), RESAMPLES)[0] if e.kind == pages.OUR_RUN]
     assert entry.best_epoch_ties == "latest" and entry.best_epoch is not None
     latest = best_test_epoch_scores(records, latest=True)
     assert (entry.best_epoch["all"]["uf1"].value, entry.best_epoch["all"]["uar"].value) == pytest.approx(latest)

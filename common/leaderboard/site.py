@@ -410,12 +410,17 @@ class FoldsRun:
 
 def read_folds_run(folder: Path, sources: Sources, k: int, ties: str = "earliest") -> FoldsRun | None:
     """A folder of fold records (:func:`read_shipped_fold` each) as a :class:`FoldsRun`, each fold's best test epoch
-    kept by ``ties`` (:func:`registry_ties`); None when it holds none."""
+    kept by ``ties`` (:func:`registry_ties`); None when it holds none. A ``ValueError`` (one line) for a fold file
+    that cannot be read, and for records none of which predicts a clip (each fold refused so far: nothing to score)."""
     seed = folds_name(folder)[2]
     paths = sorted(folder.glob("*.json"))[:MAX_FOLD_FILES]
     records = [read_shipped_fold(path) for path in paths]
     if not records:
         return None
+    if not any(len(r.get("y_pred") or ()) for r in records):
+        statuses = ", ".join(sorted({str(r.get("status")) for r in records}))
+        raise ValueError(f"none of its {len(records)} fold record(s) predicts a clip (status {statuses}): nothing to "
+                         "score yet")
     files = tuple(sources.add(path, f"predictions/{folder.name}/{path.name}") for path in paths)
     scored = st.scored_records(records)
     predictions = st.from_records(records, source=str(folder))
@@ -443,16 +448,27 @@ def run_label(registry: Any, method: str, recipe: str, option: str = "") -> str:
 
 
 def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_resamples: int,
-                  k: int = 3) -> list[Entry]:
+                  k: int = 3) -> tuple[list[Entry], list[str]]:
     """Runs shipped fold by fold (``<method>-<recipe>-seed<k>[-<option>].folds/``, one fold record a file, as it
     trains) of one method, recipe and option: the seeds that hold every fold scored together, one entry as a
     runs.json recipe's (the mean over seeds, the interval over subjects and seeds); each partial seed an entry of its
-    own, marked partial and scored on its folds only; then its authors' published numbers."""
+    own, marked partial and scored on its folds only; then its authors' published numbers. Returns the entries and a
+    note for each folder left out (a fold file that cannot be read, no fold scored yet): one seed's folder never
+    takes the others with it."""
     method, recipe, _, option = folds_name(folders[0])
     ties = registry_ties(registry, method)
-    read = [run for run in (read_folds_run(folder, sources, k, ties) for folder in folders) if run is not None]
+    read: list[FoldsRun] = []
+    left_out: list[str] = []
+    for folder in folders:
+        try:
+            run = read_folds_run(folder, sources, k, ties)
+        except ValueError as exc:  # a fold file that cannot be read, or no fold scored: this seed left out, named
+            left_out.append(f"left out {folder}: {exc}")
+            continue
+        if run is not None:
+            read.append(run)
     if not read:
-        return []
+        return [], left_out
     published = registry_published(registry, method, recipe)
     try:
         pipeline = getattr(registry.get_paper(method), "PIPELINE", None)
@@ -512,7 +528,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
                       f" (no per-epoch record in {'its' if not with_best else 'some'} folds: run without the gauge)")
                    + ".", *(f"Seed {r.seed}: {r.machines}" if several else r.machines for r in group))))
     artefacts = [artefact_entry(method, recipe, label, published, sources)] if published else []
-    return [*entries, *artefacts]
+    return [*entries, *artefacts], left_out
 
 
 def shipped_run(folder: Path, run: Mapping[str, Any], sources: Sources, k: int) -> Run:
@@ -1038,11 +1054,8 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
             continue
         unlisted.setdefault((method, recipe, option), []).append(folds)
     for folders in unlisted.values():
-        try:
-            entries = folds_entries(folders, registry, sources, n_resamples)
-        except ValueError as exc:  # a fold file that cannot be read: the runs are left out, named on the front page
-            notes.append(f"left out {', '.join(map(str, folders))}: {exc}")
-            continue
+        entries, left_out = folds_entries(folders, registry, sources, n_resamples)
+        notes += left_out  # a seed's folder that cannot be read, named on the front page; the others kept
         ours += [e for e in entries if e.kind == pages.OUR_RUN]
         artefacts += [e for e in entries if e.kind != pages.OUR_RUN and e.slug not in {a.slug for a in artefacts}]
     logger.info(f"[site] {len(ours)} shipped entries scored ({time.perf_counter() - started:.0f} s)")
