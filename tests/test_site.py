@@ -1217,3 +1217,25 @@ def test_a_benchmark_method_with_a_fold_lost_in_every_seed_or_selected_on_test_i
     assert ('class="mark m-test" title="predicts with the epoch of highest accuracy on the test split: selected on '
             "the test data") in row["chosen"]
     assert "m-test" not in row["lost"] + row["plain"] and "m-partial" not in row["chosen"] + row["plain"]
+
+
+def test_a_clip_name_two_entries_give_two_subjects_is_two_clips_on_the_subject_pages(tmp_path):
+    """Two scored files that name a clip alike under two subjects (``k1`` of s1 in one, of s2 in the other): each
+    subject's page shows only what each entry predicted of its own clip; the subjects' index counted the other
+    entry's ``k1`` on both pages (3 predicted of 2 clips each)."""
+    reports = tmp_path / "reports"
+    shared = {"fold": "f1", "status": "ok", "test_indices": [2], "keys": ["z1"], "datasets": ["db"], "subjects": ["s9"],
+              "y_true": [2], "y_pred": [2]}  # a second subject, the same in both: an interval needs two
+    one = [{"fold": "f0", "status": "ok", "test_indices": [0, 1], "keys": ["k1", "k2"], "datasets": ["db"] * 2,
+            "subjects": ["s1"] * 2, "y_true": [0, 1], "y_pred": [0, 1]}, shared]
+    other = [{**one[0], "keys": ["k1", "k3"], "subjects": ["s2"] * 2}, shared]
+    write_score(reports / "score" / "mine" / "one", one)
+    write_score(reports / "score" / "mine" / "other", other)
+    _, index = site_of(tmp_path, reports)
+    listing = (index.parent / "subjects" / "mine" / "index.html").read_text(encoding="utf-8")
+    for subject in ("s1", "s2"):
+        row = listing[listing.index(f'href="db_{subject}.html"'):]
+        row = row[:row.index("</tr>")]
+        assert row.count(">2/2</td>") == 1 and ">1/1</td>" not in row and ">3/3</td>" not in row, row
+    page = (index.parent / "subjects" / "mine" / "db_s1.html").read_text(encoding="utf-8")
+    assert page.count('<td class="muted">not predicted</td>') == 2  # the other entry predicted neither k1 nor k2 of s1

@@ -582,20 +582,23 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
         return {}
     # (database, subject) -> {key: true class}, as the first entry holding the clip gives it (the column shown)
     subjects: dict[tuple[str, str], dict[str, int]] = {}
-    predicted: dict[str, dict[str, list[int | None]]] = {}  # entry slug -> key -> one class a run
-    # entry slug -> key -> the entry's own true class: an entry on another corpus (a --score of the synthetic one
+    # a clip is (database, subject, key): two entries may give one key to two subjects (another corpus's clip of the
+    # same name), and each subject's page shows only what was predicted of its own clip
+    predicted: dict[str, dict[tuple[str, str, str], list[int | None]]] = {}  # entry slug -> clip -> a class a run
+    # entry slug -> clip -> the entry's own true class: an entry on another corpus (a --score of the synthetic one
     # beside real runs) may give a clip of the same name another class, and is judged by its own
-    truths: dict[str, dict[str, int]] = {}
+    truths: dict[str, dict[tuple[str, str, str], int]] = {}
     for entry in with_runs:
-        table: dict[str, list[int | None]] = {}
+        table: dict[tuple[str, str, str], list[int | None]] = {}
         own = truths.setdefault(entry.slug, {})
         for i, run in enumerate(entry.runs):
             p = run.predictions
             for key, subject, database, truth, guess in zip(p.keys if p.keys is not None else [], p.subjects,
                                                            p.datasets, p.y_true, p.y_pred):
-                subjects.setdefault((str(database), str(subject)), {}).setdefault(str(key), int(truth))
-                own[str(key)] = int(truth)
-                table.setdefault(str(key), [None] * len(entry.runs))[i] = int(guess)
+                clip = (str(database), str(subject), str(key))
+                subjects.setdefault(clip[:2], {}).setdefault(clip[2], int(truth))
+                own[clip] = int(truth)
+                table.setdefault(clip, [None] * len(entry.runs))[i] = int(guess)
         predicted[entry.slug] = table
     short = [c[:3] for c in track.class_names]
     pages: dict[str, str] = {}
@@ -623,12 +626,12 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
         for key, truth in clips.items():
             cells = []
             for e in with_runs:
-                guesses = predicted[e.slug].get(key)
+                guesses = predicted[e.slug].get((database, subject, key))
                 if guesses is None:
                     cells.append('<td class="muted">not predicted</td>')
                     continue
                 shown = " ".join("-" if g is None else short[g] for g in guesses)
-                its_truth = truths[e.slug].get(key, truth)
+                its_truth = truths[e.slug].get((database, subject, key), truth)
                 if its_truth != truth:  # said in the cell: its guesses are right or wrong by its own true class
                     shown += f" (its true class: {track.class_names[its_truth]})"
                 right = sum(g == its_truth for g in guesses if g is not None)
