@@ -191,6 +191,12 @@ def test_the_benchmark_report_completed_on_a_partial_run(tmp_path):
     header, rows = report.subject_rows(summary)
     assert header == ["fold (subject)", "test clips", "a\nUF1 | acc", "b\nUF1 | acc"]
     assert rows[0] == ["casme2_sub01", "3", "0.500 | 0.667", "0.500 | 0.667"] and len(rows) == 4
+    # a method of two seeds one of which did not score a fold: that fold's cell is the one seed's, and says so
+    two = {**summary["methods"][0], "seeds": [0, 1]}
+    two["per_fold"] = {**two["per_fold"], "casme2_sub02": {**two["per_fold"]["casme2_sub02"], "seeds": 1}}
+    two["per_fold"]["casme2_sub01"] = {**two["per_fold"]["casme2_sub01"], "seeds": 2}
+    _, rows = report.subject_rows({**summary, "methods": [two]})
+    assert [row[2] for row in rows[:2]] == ["0.500 | 0.667", "0.500 | 0.667\n1 of 2 seeds"]
     curves = report._curves_pages(summary)
     assert [ax.get_title() for ax in curves[0].axes] == ["loss", "test accuracy"] * 2
     methods = report._method_pages(summary)

@@ -570,7 +570,7 @@ def subject_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]
     """The per-fold table: a row per fold (one subject under LOSO: ``tracks.folds_are``), in the track's fold
     order; its test clips
     and, per method, the UF1 and accuracy of that fold's own test clips (``summary.per_fold``: the mean over
-    seeds); "not ok" for a fold a method did not score."""
+    the seeds that scored it, their count said where some did not); "not ok" for a fold a method did not score."""
     ranked = _ranked(summary)
     folds: dict[str, int | None] = {}
     for m in ranked:
@@ -587,7 +587,9 @@ def subject_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]
             elif entry.get("uf1") is None:
                 cells.append(f"not ok ({entry.get('status')})")
             else:
-                cells.append(f"{entry['uf1']:.3f} | {entry['accuracy']:.3f}")
+                scored, seeds = entry.get("seeds"), len(m.get("seeds") or ())
+                fewer = f"\n{scored} of {seeds} seeds" if scored is not None and scored < seeds else ""
+                cells.append(f"{entry['uf1']:.3f} | {entry['accuracy']:.3f}{fewer}")
         rows.append(cells)
     return header, rows
 
@@ -614,7 +616,8 @@ def _subject_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
     sentence = folds_are(summary["track"]["name"])[1]
     flow = figures.Flow(f"Per {_fold_word(summary)}: each fold's own test clips", banner(summary))
     flow.text([f"UF1 and accuracy of each fold's test clips alone ({sentence})"
-               + (f", the mean over {seeds} seeds" if seeds > 1 else "") + ". A fold of one or two clips gives a "
+               + (f", the mean over {seeds} seeds (over fewer where a seed did not score the fold: the cell says)"
+                  if seeds > 1 else "") + ". A fold of one or two clips gives a "
                "coarse score; the pooled score of the leaderboard counts every clip once."], size=6.5,
               color=style.MUTED)
     flow.table(header, rows)
