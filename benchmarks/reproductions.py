@@ -31,7 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.reporting.tables import seeds_words  # noqa: E402  (after the repository is on the path)
+from common.reporting.site import Published  # noqa: E402  (after the repository is on the path)
+from common.reporting.tables import seeds_words  # noqa: E402
 
 FOLDER = ROOT / "docs" / "predictions"
 FIGURE = ROOT / "docs" / "reproductions.png"
@@ -52,7 +53,7 @@ class Method:
     partial: tuple[str, ...]  # "seed k: n of 68 folds" of the runs left out of the means
     not_run: tuple[int, ...]  # the planned seeds without a file
     scores: dict[str, dict[str, dict[str, Any]]]  # statistics.describe's: scope -> metric -> numbers
-    published: dict[tuple[str, str], tuple[float, str, bool]]  # (metric, scope) -> (value, source, test-selected)
+    published: dict[tuple[str, str], Published]  # (metric, scope) -> as printed, recomputed where the artefact differs
     # the same at each subject's best test epoch (the epoch-selection gauge's (b), docs/methods.md §9.4), over the
     # seeds whose per-epoch record is shipped (gauge_seeds); {} when none is
     gauge: dict[str, dict[str, dict[str, Any]]]
@@ -72,12 +73,11 @@ def manifest(folder: Path = FOLDER) -> list[dict[str, Any]]:
     return json.loads((folder / "runs.json").read_text(encoding="utf-8"))["runs"]
 
 
-def published_numbers(method: str, recipe: str) -> dict[tuple[str, str], tuple[float, str, bool]]:
-    """``{(metric, scope): (value, source, test-selected)}``: the numbers the method's package transcribes for its
-    MEGC 2019 composite experiment (the value its authors' artefact gives where the package records one, the source
-    then saying so), or for
-    the port recipe the port's own published numbers. Test-selected: a number the paper computed otherwise
-    (``Reported.comparable`` False: its authors kept each subject's best test epoch)."""
+def published_numbers(method: str, recipe: str) -> dict[tuple[str, str], Published]:
+    """``{(metric, scope): Published}``: the numbers the method's package transcribes for its MEGC 2019 composite
+    experiment (as printed, and the value its authors' artefact gives where the package records one: the value ours
+    is compared with), or for the port recipe the port's own published numbers. Test-selected: a number the paper
+    computed otherwise (``Reported.comparable`` False: its authors kept each subject's best test epoch)."""
     import papers
     from common.leaderboard.site import registry_published
 
@@ -167,20 +167,18 @@ def _cell(entry: dict[str, Any] | None) -> str:
 
 
 def published_cell(m: Method, scope: str, sources: bool) -> str:
-    """The published UF1 / UAR of one scope, as both tables write it: each value to four decimals ("-" where
-    none is transcribed), "(test-selected)" where the paper chose the epoch on the test data, "recomputed" on a
-    value recomputed from the authors' predictions rather than printed, and with ``sources`` where they come from."""
+    """The published UF1 / UAR of one scope, as both tables write it: each value as printed, to four decimals ("-"
+    where none is transcribed), "(test-selected)" where the paper chose the epoch on the test data, the value the
+    authors' own predictions give where it differs from the printed one (named recomputed: the one ours is compared
+    with), and with ``sources`` where they were read."""
     pub = [m.published.get((metric, scope)) for metric in METRICS]
-    cell = " / ".join("-" if p is None else f"{p[0]:.4f}" for p in pub)
-    if any(p and p[2] for p in pub):
+    cell = " / ".join("-" if p is None else f"{p.as_printed:.4f}" for p in pub)
+    if any(p and p.test_selected for p in pub):
         cell += " (test-selected)"
-    recomputed = [metric.upper() for metric, p in zip(METRICS, pub) if p and "recomputed" in p[1]]
-    if recomputed and not sources:
-        cell += f" ({', '.join(recomputed)} recomputed from the authors' predictions)"
-    names = list(dict.fromkeys(p[1] for p in pub if p))
-    if sources and names:
-        cell += f" ({'; '.join(names)})"
-    return cell
+    notes = list(dict.fromkeys(p.source for p in pub if p)) if sources else []
+    notes += [f"{metric.upper()} {p.value:.4f} recomputed from the authors' predictions"
+              for metric, p in zip(METRICS, pub) if p and p.printed is not None]
+    return cell + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _gauge_cell(m: Method, scope: str) -> str:
@@ -245,12 +243,12 @@ def distribution_table(rows: list[Method]) -> str:
         pub = m.published.get(("uf1", "all"))
         if pub is None:
             where = p_value = published = "-"
-        elif pub[2]:  # test-selected: no last-epoch run is a draw of what it measures
-            published, where, p_value = f"{pub[0]:.4f} (test-selected)", "not comparable", "-"
+        elif pub.test_selected:  # test-selected: no last-epoch run is a draw of what it measures
+            published, where, p_value = f"{pub.value:.4f} (test-selected)", "not comparable", "-"
         else:
-            below = sum(v < pub[0] for v in values)
+            below = sum(v < pub.value for v in values)
             at_or_above = len(values) - below
-            published, where = f"{pub[0]:.4f}", f"{below} of {len(values)}"
+            published, where = f"{pub.value:.4f}", f"{below} of {len(values)}"
             p_value = f"{(1 + at_or_above) / (1 + len(values)):.3f}"
         recall = m.positive_recall
         lines.append(f"| {m.label} | {len(values)} | {sum(values) / len(values):.3f} ({sd}) | {min(values):.3f} to "
@@ -388,10 +386,10 @@ def where_published(m: Method) -> str:
     if pub is None or len(values) < 2:
         return f"{m.label}: fewer than two seeds shipped, or no published UF1: no distribution to place it in."
     n, mean, sd = len(values), sum(values) / len(values), stdev(values)
-    below = sum(v < pub[0] for v in values)
-    beyond = float(stats.t.sf((pub[0] - mean) / (sd * math.sqrt(1 + 1 / n)), df=n - 1))
+    below = sum(v < pub.value for v in values)
+    beyond = float(stats.t.sf((pub.value - mean) / (sd * math.sqrt(1 + 1 / n)), df=n - 1))
     return (f"{m.label}, {n} seeds (UF1 mean {mean:.3f}, sd {sd:.3f}, {min(values):.3f} to {max(values):.3f}): the "
-            f"published {pub[0]:.4f} lies above {below} of the {n} seeds, percentile {100 * below / n:.0f} of our "
+            f"published {pub.value:.4f} lies above {below} of the {n} seeds, percentile {100 * below / n:.0f} of our "
             f"runs; one-sided p {(1 + n - below) / (1 + n):.3f} (the smallest {n} seeds can give: {1 / (1 + n):.3f}); "
             f"under a t prediction distribution from these seeds, one more run reaches it with probability "
             f"{beyond:.3f}.")
@@ -552,7 +550,7 @@ def htnet_table(folder: Path = FOLDER) -> str:
         else:
             cells += ["one subject: not measured" if subjects < 2 else "no per-epoch record", "-"]
         quoted = [published.get((metric, scope)) for metric in METRICS]
-        cells.append(" / ".join(f"{q[0]:.4f}" if q else "-" for q in quoted))
+        cells.append(" / ".join(f"{q.as_printed:.4f}" if q else "-" for q in quoted))
         shipped = f"{len(st.subject_units(part)[1])}, {len(part.y_true)}"
         lines.append(f"| {PLAIN_SCOPE_NAMES[scope]} ({shipped}) | {' | '.join(cells)} |")
     times: dict[str, list[float]] = {}
@@ -587,7 +585,7 @@ def figure_numbers(rows: list[Method]) -> list[dict[str, Any]]:
                     "mean": [r(scored["pooled"]), r(scored["interval"]["low"]), r(scored["interval"]["high"])]
                     if scored else None,
                     "best_test_epoch": r(selected["pooled"]) if selected else None,
-                    "published": [r(pub[0]), bool(pub[2])] if pub else None})
+                    "published": [r(pub.value), bool(pub.test_selected)] if pub else None})
     return numbers
 
 

@@ -91,9 +91,10 @@ def test_a_test_selected_published_number_is_not_placed_among_last_epoch_seeds(r
     import dataclasses
 
     plain = next(m for m in rows if m.published.get(("uf1", "all")) and m.scores)
-    value = plain.published[("uf1", "all")][0]
+    value = plain.published[("uf1", "all")].value
     assert "not comparable" not in reproductions.distribution_table([plain])
-    selected = dataclasses.replace(plain, published={**plain.published, ("uf1", "all"): (value, "Table 2", True)})
+    chosen = dataclasses.replace(plain.published[("uf1", "all")], source="Table 2", test_selected=True)
+    selected = dataclasses.replace(plain, published={**plain.published, ("uf1", "all"): chosen})
     row = reproductions.distribution_table([selected]).splitlines()[-1]
     assert f"| {value:.4f} (test-selected) | not comparable | - |" in row
 

@@ -179,6 +179,14 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
         else:
             assert cells[4][1] == "last epoch only"
     assert rows.rows["megc2019--liong2019-paper"][1][1] == "0-9"  # ten seeds, the column kept narrow
+    # the published column holds the numbers as printed (Table III's UAR is macro-precision), and names the value the
+    # authors' own predictions give, which ours is compared with; the log's row gives that value as its own
+    published = rows.rows["megc2019--liong2019-paper"][8][1]
+    assert published.startswith("0.7353 / 0.7605")
+    assert "UAR 0.7186 recomputed from the authors' predictions" in published
+    log_row = rows.rows["megc2019--liong2019-paper-published"]
+    assert log_row[0][1].startswith("STSTNet, paper (MATLAB recipe): its authors' log")
+    assert log_row[3][1].startswith("0.7186")
     # an option's runs shipped fold by fold that runs.json does not list: its finished seeds one entry, its numbers the
     # mean over seeds of each seed's pooled scores, computed here from the fold records
     options = finished_options()

@@ -73,7 +73,7 @@ from common.leaderboard.summary import run_selected_on_test, scope_entry, source
 from common.leaderboard.tracks import TRACKS, fold_word
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
-from common.reporting.site import Cell, Entry, Pair, Run, TrackPages
+from common.reporting.site import Cell, Entry, Pair, Published, Run, TrackPages
 from common.reporting.tables import run_partial, seeds_words
 
 logger = logging.getLogger(__name__)
@@ -252,10 +252,11 @@ def read_predictions(path: Path, class_names: Sequence[str], whose: str = "its t
     return predictions
 
 
-def registry_published(registry: Any, method: str, recipe: str) -> dict[tuple[str, str], tuple[float, str, bool]]:
-    """``{(metric, scope): (value, source, test-selected)}`` that ``method``'s package transcribes for its composite
-    experiment (for the port recipe the port's own), the same numbers as ``benchmarks/reproductions.py``'s
-    ``published_numbers``; {} where the registry has no such package."""
+def registry_published(registry: Any, method: str, recipe: str) -> dict[tuple[str, str], Published]:
+    """``{(metric, scope): Published}`` that ``method``'s package transcribes for its composite experiment (for the
+    port recipe the port's own): each number as printed, and where the authors' own artefact gives another (the
+    package's ``Reported.recomputed``) that one too, the value ours is compared with; the same numbers as
+    ``benchmarks/reproductions.py``'s ``published_numbers``; {} where the registry has no such package."""
     try:
         experiment = registry.get_paper(method).EXPERIMENTS[0]
     except Exception as exc:  # boundary: any package of the registry; a broken one loses its published numbers only
@@ -265,9 +266,9 @@ def registry_published(registry: Any, method: str, recipe: str) -> dict[tuple[st
     out = {}
     for r in rows:
         if r.aggregation == "pooled" and r.metric in METRICS and r.scope in MEGC_SCOPES:
-            recomputed = f"{r.metric.upper()} recomputed from the authors' predictions"
-            source = r.source if r.recomputed is None else recomputed
-            out[(r.metric, r.scope)] = (r.reference_value, source, not r.comparable)
+            out[(r.metric, r.scope)] = Published(value=r.reference_value, source=r.source,
+                                                 test_selected=not r.comparable,
+                                                 printed=None if r.recomputed is None else r.value)
     return out
 
 
@@ -544,26 +545,31 @@ def shipped_run(folder: Path, run: Mapping[str, Any], sources: Sources, k: int) 
                epochs_file=epochs_file, curves=curves, confusion=pages.confusions(predictions, MEGC_SCOPES, k))
 
 
-def artefact_entry(method: str, recipe: str, label: str, published: Mapping[tuple[str, str], tuple[float, str, bool]],
+def artefact_entry(method: str, recipe: str, label: str, published: Mapping[tuple[str, str], Published],
                    sources: Sources) -> Entry:
     """The numbers a package transcribes for one method and recipe, as an entry: the authors' weights (the port
-    recipe's own published numbers), the authors' log (a number recomputed from their predictions), or published."""
-    names = list(dict.fromkeys(p[1] for p in published.values()))
+    recipe's own published numbers), the authors' log (its numbers: the published ones, and where the log gives
+    another, that one, the printed number named beside it), or published."""
+    names = list(dict.fromkeys(p.source for p in published.values()))
+    recomputed = [f"{metric.upper()} {scope}: printed {p.printed:.4f}, the log gives {p.value:.4f}"
+                  for (metric, scope), p in published.items() if p.printed is not None]
     if recipe == "port":
         kind, what = pages.AUTHORS_WEIGHTS, "The numbers the authors' released weights give, as they published them."
-    elif any("recomputed from the authors' predictions" in n for n in names):
+    elif recomputed:
         kind, what = pages.AUTHORS_LOG, ("The authors' published numbers, and where their own log of predictions "
-                                         "gives another, that one (recomputed from the log).")
+                                         "gives another, that one, recomputed from the log (what ours is compared "
+                                         f"with): {'; '.join(recomputed)}.")
     else:
         kind, what = pages.PUBLISHED, "Published, not run by us."
     reported = REPO_ROOT / "papers" / method / "reported.py"
     files = (("the package's transcription", sources.add(reported, f"papers/{method}/reported.py")),) \
         if reported.is_file() else ()
     scores: dict[str, dict[str, Cell]] = {}
-    for (metric, scope), (value, _, _) in published.items():
-        scores.setdefault(scope, {})[metric] = Cell(value=value)
-    selected = [f"{metric.upper()} {scope}" for (metric, scope), p in published.items() if p[2]]
-    return Entry(slug=f"{method}-{recipe}-published", label=f"{label}: as its authors published", kind=kind,
+    for (metric, scope), p in published.items():
+        scores.setdefault(scope, {})[metric] = Cell(value=p.value)
+    selected = [f"{metric.upper()} {scope}" for (metric, scope), p in published.items() if p.test_selected]
+    shown = f"{label}: its authors' log" if kind == pages.AUTHORS_LOG else f"{label}: as its authors published"
+    return Entry(slug=f"{method}-{recipe}-published", label=shown, kind=kind,
                  scores=scores, published=published, sources=files,
                  command=f"transcribed in papers/{method}/reported.py",
                  test_selected=(f"its authors chose the epoch on the test data ({', '.join(selected)})"

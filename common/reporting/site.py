@@ -80,14 +80,31 @@ class Run:
 
 
 @dataclasses.dataclass(frozen=True)
+class Published:
+    """A number an entry's authors published, as its package transcribes it: ``value`` the one ours is compared
+    with (``Reported.reference_value``: the printed number, or where the authors' own artefact gives another, that
+    one), ``printed`` the number as printed where it differs (None where ``value`` is it), ``source`` where it was
+    read, ``test_selected`` whether the authors chose the epoch on the test data."""
+
+    value: float
+    source: str
+    test_selected: bool = False
+    printed: float | None = None
+
+    @property
+    def as_printed(self) -> float:
+        return self.value if self.printed is None else self.printed
+
+
+@dataclasses.dataclass(frozen=True)
 class Entry:
     """One row of a track's leaderboard.
 
     ``kind``: "our run", "the authors' weights", "the authors' log", "outside predictions scored", "published,
     not run by us". ``scores[scope][metric]``: the run's own numbers (the last epoch for a network);
     ``best_epoch``: the same with each fold at its best test epoch, None where no per-epoch record exists
-    ("last epoch only"); ``published[(metric, scope)] = (value, source, test-selected)``: what its authors
-    published for it. ``partial``, ``synthetic``, ``test_selected``: the marks, each with its reason ("" where
+    ("last epoch only"); ``published[(metric, scope)]``: what its authors published for it (:class:`Published`).
+    ``partial``, ``synthetic``, ``test_selected``: the marks, each with its reason ("" where
     it does not apply). ``selection``: how a scored file's predictions were selected, as its score recorded it
     ("" for the suite's own runs: the last epoch). ``sources``: ``(what, site-relative path)`` of every file its
     numbers come from; ``command``: what made them."""
@@ -105,7 +122,7 @@ class Entry:
     best_epoch: Mapping[str, Mapping[str, Cell]] | None = None
     best_epoch_seeds: tuple[int, ...] = ()
     best_epoch_ties: str = "earliest"  # which of a fold's tied best epochs: epoch_selection.TIES
-    published: Mapping[tuple[str, str], tuple[float, str, bool]] = dataclasses.field(default_factory=dict)
+    published: Mapping[tuple[str, str], Published] = dataclasses.field(default_factory=dict)
     runs: tuple[Run, ...] = ()
     command: str = ""
     commit: str = ""
@@ -266,14 +283,18 @@ def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool =
 
 
 def published_text(entry: Entry, scope: str) -> str:
+    """The published UF1 / UAR of ``scope`` as printed, their source, and where the authors' own artefact gives
+    another number (STSTNet's UAR, printed as macro-precision), that one named as recomputed."""
     values = [entry.published.get((metric, scope)) for metric in METRICS]
     if not any(values):
         return ""
-    text = " / ".join("-" if p is None else f"{p[0]:.4f}" for p in values)
-    if any(p and p[2] for p in values):
+    text = " / ".join("-" if p is None else f"{p.as_printed:.4f}" for p in values)
+    if any(p and p.test_selected for p in values):
         text += f' <span class="mark m-test">{TEST_SELECTED_MARK}</span>'
-    sources = "; ".join(dict.fromkeys(p[1] for p in values if p))
-    return f'{text}<span class="ci">{esc(sources)}</span>'
+    notes = list(dict.fromkeys(p.source for p in values if p))
+    notes += [f"{metric.upper()} {p.value:.4f} recomputed from the authors' predictions"
+              for metric, p in zip(METRICS, values) if p and p.printed is not None]
+    return f'{text}<span class="ci">{esc("; ".join(notes))}</span>'
 
 
 def entry_page_name(track: str, entry: Entry) -> str:
