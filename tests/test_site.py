@@ -230,6 +230,14 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
         assert f"{len(htnet_folds)} of 68 folds scored" in dom
         if len(htnet_folds) < 68:  # its count in its label too, wherever the label is shown
             assert f"HTNet, paper, seed 0: {len(htnet_folds)} of 68 folds" in dom
+            # what its numbers rest on, beside them, and its published column not compared with them
+            row = rows.rows["megc2019--wang2024-paper-seed0-folds"]
+            clips = sum(len(read_shipped_fold(f)["y_pred"]) for f in htnet_folds)
+            assert f"{clips} of 442 clips, {len(htnet_folds)} of 68 subjects" in row[2][1]
+            samm = [f for f in htnet_folds if f.name.startswith("samm_")]
+            samm_clips = sum(len(read_shipped_fold(f)["y_pred"]) for f in samm)
+            assert f"{samm_clips} of 133 clips, {len(samm)} of 28 subjects" in row[7][1]
+            assert row[8][1].startswith("0.8603 / 0.8475") and "not comparable: partial run" in row[8][1]
     # the click sorted the leaderboard by UF1, ascending, rows without one last
     order = [float(v) for row in rows.tables["sortable leaderboard"] if (v := rows.rows[row][2][0])]
     assert order == sorted(order) and len(order) > len(groups)

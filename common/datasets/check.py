@@ -54,7 +54,7 @@ DETAIL = 10  # lines of detail after the summary line when nothing usable is fou
 WEIGHTS = re.compile(r"^(sub[0-9]+|s[0-9]+|[0-9]{3})\.(pth|pt|h5|keras)$", re.IGNORECASE)
 LOGS = ("STSTNet_logfile.txt", "STSTNet_python_logfile.txt", "video442subName.txt")
 TITLES = DATABASE_TITLES
-REAL_MEGC = {"smic": 164, "casme2": 145, "samm": 133}  # docs/databases.md §5.1
+REAL_MEGC = {db: clips for db, (_, clips) in megc2019.REAL_COUNTS.items()}  # docs/databases.md §5.1
 SHOW = 8  # lines listed per kind of problem
 
 

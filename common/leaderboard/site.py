@@ -59,6 +59,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from common.datasets.megc2019 import REAL_COUNTS
 from common.datasets.tables import ascii_digits
 from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
@@ -438,6 +439,22 @@ def read_folds_run(folder: Path, sources: Sources, k: int, ties: str = "earliest
                     machines=shipped_folds.machines_text(records))
 
 
+def composite_coverage(predictions: st.Predictions, scopes: Sequence[str]) -> dict[str, str]:
+    """What a partial run's numbers on the MEGC 2019 composite rest on, each of ``scopes``: its clips and subjects
+    out of the composite's (``megc2019.REAL_COUNTS``), e.g. ``{"samm": "74 of 133 clips, 10 of 28 subjects"}``."""
+    out = {}
+    for scope in scopes:
+        databases = list(REAL_COUNTS) if scope == "all" else [scope]
+        if not all(db in REAL_COUNTS for db in databases):
+            continue
+        inside = np.isin(predictions.datasets, databases)
+        subjects = set(zip(predictions.datasets[inside].tolist(), predictions.subjects[inside].tolist()))
+        total_subjects = sum(REAL_COUNTS[db][0] for db in databases)
+        total_clips = sum(REAL_COUNTS[db][1] for db in databases)
+        out[scope] = f"{int(inside.sum())} of {total_clips} clips, {len(subjects)} of {total_subjects} subjects"
+    return out
+
+
 def run_label(registry: Any, method: str, recipe: str, option: str = "") -> str:
     """A run's label as runs.json's recipes are labelled (``"STSTNet, paper + fixed_subset"``): the published row its
     package stands for (``Pipeline.stands_for``), else its id; the recipe; the option, if any."""
@@ -497,6 +514,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         best = scope_cells([r.best for r in with_best if r.best is not None], k, scopes,
                            n_resamples) if with_best else None
         partial = ""
+        coverage = {} if first.complete else composite_coverage(runs[0], scopes)
         if not first.complete:
             partial = (f"{first.scored} of {SHIPPED_FOLDS} folds scored ({len(runs[0])} clips): the run is shipped "
                        "fold by fold as it trains, and every number here rests on those folds only")
@@ -519,7 +537,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         shown = label if first.complete else f"{label}, seed {first.seed}: {first.scored} of {SHIPPED_FOLDS} folds"
         entries.append(Entry(
             slug=slug, label=shown, kind=pages.OUR_RUN, scores=scores, seeds=seeds,
-            corpus="real: the authors' released inputs", partial=partial, best_epoch=best,
+            corpus="real: the authors' released inputs", partial=partial, coverage=coverage, best_epoch=best,
             best_epoch_seeds=tuple(r.seed for r in with_best), best_epoch_ties=ties, published=published,
             runs=tuple(r.run for r in group), command="\n".join(commands), sources=tuple(sources_listed),
             notes=(f"Fold records of {', '.join(r.folder.name + '/' for r in group)}: the predictions, "

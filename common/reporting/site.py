@@ -104,6 +104,7 @@ class Entry:
     not run by us". ``scores[scope][metric]``: the run's own numbers (the last epoch for a network);
     ``best_epoch``: the same with each fold at its best test epoch, None where no per-epoch record exists
     ("last epoch only"); ``published[(metric, scope)]``: what its authors published for it (:class:`Published`).
+    ``coverage[scope]``: what a partial entry's numbers of that scope rest on, said beside them.
     ``partial``, ``synthetic``, ``test_selected``: the marks, each with its reason ("" where
     it does not apply). ``selection``: how a scored file's predictions were selected, as its score recorded it
     ("" for the suite's own runs: the last epoch). ``sources``: ``(what, site-relative path)`` of every file its
@@ -123,6 +124,8 @@ class Entry:
     best_epoch_seeds: tuple[int, ...] = ()
     best_epoch_ties: str = "earliest"  # which of a fold's tied best epochs: epoch_selection.TIES
     published: Mapping[tuple[str, str], Published] = dataclasses.field(default_factory=dict)
+    # what each scope's numbers rest on where the entry is partial ("74 of 133 clips, 10 of 28 subjects")
+    coverage: Mapping[str, str] = dataclasses.field(default_factory=dict)
     runs: tuple[Run, ...] = ()
     command: str = ""
     commit: str = ""
@@ -267,8 +270,10 @@ def seed_ranges(seeds: Sequence[int]) -> str:
     return ", ".join(out)
 
 
-def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool = True, digits: int = 3) -> str:
-    """A ``<td>`` of one score: the value (a link to ``link``), its interval and each seed's value below it."""
+def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool = True, digits: int = 3,
+               note: str = "") -> str:
+    """A ``<td>`` of one score: the value (a link to ``link``), its interval and each seed's value below it, then
+    ``note``."""
     if cell is None or cell.value is None:
         return '<td class="n" data-v=""></td>'
     value = number(cell.value, digits)
@@ -279,6 +284,7 @@ def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool =
     if seeds and len(cell.per_seed) > 1:  # ten seeds' values wrap under the interval, the column stays narrow
         below += f'<span class="per-seed">({", ".join(number(v) for v in cell.per_seed)})</span>'
     extra = f'<span class="ci">{below}</span>' if below else ""
+    extra += f'<span class="ci">{esc(note)}</span>' if note else ""
     return f'<td class="n" data-v="{cell.value:.6f}">{shown}{extra}</td>'
 
 
@@ -291,6 +297,8 @@ def published_text(entry: Entry, scope: str) -> str:
     text = " / ".join("-" if p is None else f"{p.as_printed:.4f}" for p in values)
     if any(p and p.test_selected for p in values):
         text += f' <span class="mark m-test">{TEST_SELECTED_MARK}</span>'
+    if entry.partial:  # the published number is over every subject, the entry's over some
+        text += ' <span class="mark m-partial">not comparable: partial run</span>'
     notes = list(dict.fromkeys(p.source for p in values if p))
     notes += [f"{metric.upper()} {p.value:.4f} recomputed from the authors' predictions"
               for metric, p in zip(METRICS, values) if p and p.printed is not None]
@@ -363,7 +371,8 @@ def leaderboard(track: TrackPages) -> str:
         cells = [f'<td>{label}<span class="ci">{esc(entry.kind)}</span>{marks(entry)}</td>',
                  f'<td title="{esc(", ".join(map(str, entry.seeds)))}">{esc(seed_ranges(entry.seeds))}</td>']
         digits = 3 if entry.runs else 4  # a published number as printed
-        cells += [score_cell(all_scope.get(metric), link, title, digits=digits) for metric in METRICS]
+        cells += [score_cell(all_scope.get(metric), link, title, digits=digits,
+                             note=entry.coverage.get("all", "") if metric == "uf1" else "") for metric in METRICS]
         if entry.best_epoch is not None:
             cells.append(pair_cell(entry.best_epoch.get("all"), f"{quote(page_link)}#sources-epochs", title,
                                    note=fewer_seeds(entry)))
@@ -374,7 +383,8 @@ def leaderboard(track: TrackPages) -> str:
                          "selection unknown</span></td>")
         else:
             cells.append('<td class="n" data-v=""></td>')
-        cells += [pair_cell(entry.scores.get(scope), link, title, digits) for scope, _ in databases]
+        cells += [pair_cell(entry.scores.get(scope), link, title, digits, note=entry.coverage.get(scope, ""))
+                  for scope, _ in databases]
         cells.append(f"<td>{published_text(entry, 'all') if entry.runs else ''}</td>")  # a published row is its own
         rows.append(f'<tr class="{classes.strip()}" id="{esc(track.name)}--{esc(entry.slug)}">{"".join(cells)}</tr>')
     header = "".join(f"<th>{esc(h)}</th>" for h in head)
@@ -539,7 +549,8 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                  for metric in METRICS]
         if entry.best_epoch is not None:
             cells += [score_cell(entry.best_epoch.get(scope, {}).get(metric)) for metric in METRICS]
-        rows.append(f"<tr><th>{esc(name)}</th>{''.join(cells)}<td>{published_text(entry, scope)}</td></tr>")
+        covered = f'<span class="ci">{esc(entry.coverage[scope])}</span>' if scope in entry.coverage else ""
+        rows.append(f"<tr><th>{esc(name)}{covered}</th>{''.join(cells)}<td>{published_text(entry, scope)}</td></tr>")
     parts.append(f'<h2 id="scores">Scores</h2><div class="scroll"><table class="scores"><thead>{head}</thead>'
                  f'<tbody>{"".join(rows)}</tbody></table></div>')
     own = ("; a network's at its last epoch" if entry.kind == OUR_RUN and not entry.test_selected
