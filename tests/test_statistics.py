@@ -407,3 +407,24 @@ def test_tied_methods_share_their_leaderboard_rank():
     assert [(r["method"], r["rank"]) for r in rows] == [("b", 1), ("c", 1), ("a", 3)]
     _, table, _ = report.leaderboard_rows(summary)
     assert [(row[1], row[0]) for row in table] == [("b", "1"), ("c", "1"), ("a", "3")]
+
+
+def test_a_randomized_p_at_the_least_its_permutations_can_give_is_named_a_bound():
+    """Perfect against always wrong on 30 subjects: no random swap of subjects is as extreme as the observed
+    difference but the observed arrangement itself, which scipy counts on each side: p = 2 / (n + 1), the least
+    n permutations give. ``Comparison.at_floor`` says so, and the site's pairs page writes it as a bound."""
+    from common.reporting.site import p_text
+
+    y_true = np.tile([0, 1, 2], 30)
+    subjects = np.repeat([f"s{k:02d}" for k in range(30)], 3)
+    datasets = np.array(["db"] * 90)
+    perfect = st.make_predictions(y_true, y_true, subjects, datasets)
+    wrong = st.make_predictions(y_true, (y_true + 1) % 3, subjects, datasets)
+    c = st.compare(perfect, wrong, 3, "uf1", n_resamples=200, n_permutations=500)
+    assert not c.exact_p and c.p_value == pytest.approx(2 / 501) and c.at_floor
+    assert p_text(c) == "≤ 0.004 (the least 500 permutations give)"
+    three = _three_subjects()
+    exact = st.compare(st.make_predictions(three.y_true, three.y_true, three.subjects, three.datasets),
+                       st.make_predictions(three.y_true, (three.y_true + 1) % 3, three.subjects, three.datasets),
+                       3, "uf1")
+    assert exact.exact_p and not exact.at_floor and p_text(exact) == "0.250 (exact)"

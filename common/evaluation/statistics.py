@@ -709,6 +709,13 @@ class Comparison:
         """A JSON-ready dict of every field."""
         return dataclasses.asdict(self)
 
+    @property
+    def at_floor(self) -> bool:
+        """Whether ``p_value`` is the smallest the randomized test can give, 2 / (n_permutations + 1) (scipy counts
+        the observed arrangement among the permutations, on each side): a bound, not an estimate. Never for an exact
+        test."""
+        return not self.exact_p and self.p_value <= 2 / (self.n_permutations + 1) * (1 + 1e-9)
+
 
 def compare(a: Predictions | Sequence[Predictions], b: Predictions | Sequence[Predictions],
             labels: int | Sequence[Any], metric: str = "uf1", scope: str = "all", *,
