@@ -711,10 +711,23 @@ class Comparison:
 
     @property
     def at_floor(self) -> bool:
-        """Whether ``p_value`` is the smallest the randomized test can give, 2 / (n_permutations + 1) (scipy counts
-        the observed arrangement among the permutations, on each side): a bound, not an estimate. Never for an exact
-        test."""
-        return not self.exact_p and self.p_value <= 2 / (self.n_permutations + 1) * (1 + 1e-9)
+        """Whether ``p_value`` is the least the randomized test can give (:func:`at_permutation_floor`)."""
+        return at_permutation_floor(self.p_value, exact=self.exact_p, n_permutations=self.n_permutations)
+
+
+def at_permutation_floor(p_value: float, *, exact: bool, n_permutations: int) -> bool:
+    """Whether a two-sided paired permutation ``p_value`` is the least ``n_permutations`` random permutations can
+    give, 2 / (n_permutations + 1) (scipy counts the observed arrangement among them, on each side): a bound, not an
+    estimate. Never for an exact test (every arrangement enumerated)."""
+    return not exact and p_value <= 2 / (n_permutations + 1) * (1 + 1e-9)
+
+
+def p_text(p_value: float, *, exact: bool, n_permutations: int, digits: int = 3) -> str:
+    """A paired permutation p as the reports and the site write it: "0.042", "0.031 (exact)", or at the least the
+    permutations can give, a bound: "≤ 0.001 (the least 2,000 permutations give)"."""
+    if at_permutation_floor(p_value, exact=exact, n_permutations=n_permutations):
+        return f"≤ {p_value:.{digits}f} (the least {n_permutations:,} permutations give)"
+    return f"{p_value:.{digits}f}{' (exact)' if exact else ''}"
 
 
 def compare(a: Predictions | Sequence[Predictions], b: Predictions | Sequence[Predictions],

@@ -42,6 +42,7 @@ import numpy as np
 
 from common.datasets.released import corpus_label
 from common.evaluation.references import PUBLISHED
+from common.evaluation.statistics import at_permutation_floor
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, by_uf1, gauge_note, gauge_value,
@@ -167,6 +168,16 @@ def _reference_row(reference: Mapping[str, Any], databases: list[str], linked: b
     return ["", reference["name"], reference.get("ref") or "", "published\n(run above)" if linked else PUBLISHED,
             cell("all", "uf1", 4), cell("all", "uar", 4), "", per_db, *["" for _ in GAUGE_SELECTIONS], "",
             reference.get("selects_on_test") or "unknown"]
+
+
+def p_cell(p_value: float, matrix: Mapping[str, Any]) -> str:
+    """A pairwise matrix cell's p: "p=0.042", or "p≤0.001" at the least its random permutations give (a bound,
+    ``statistics.at_permutation_floor``); a matrix of an older results.json, which did not record its permutations,
+    as a value."""
+    permutations = matrix.get("n_permutations")
+    exact = permutations is None or 2 ** int(matrix.get("n_subjects") or 0) <= int(permutations)
+    bound = permutations is not None and at_permutation_floor(p_value, exact=exact, n_permutations=int(permutations))
+    return f"p{'≤' if bound else '='}{p_value:.3f}"
 
 
 def gauge_cell(m: Mapping[str, Any], selection: str, metric: str = "uf1") -> str:
@@ -488,7 +499,7 @@ def _pairwise_page(summary: Mapping[str, Any]) -> plt.Figure:
                 ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=colour, edgecolor="#bbbbbb",
                                            linewidth=0.6))
                 text = "–" if i == j else (f"{difference[i, j]:+.3f}\n[{matrix['low'][i][j]:+.3f}, "
-                                           f"{matrix['high'][i][j]:+.3f}]\np={matrix['p_value'][i][j]:.3f}\n"
+                                           f"{matrix['high'][i][j]:+.3f}]\n{p_cell(matrix['p_value'][i][j], matrix)}\n"
                                            f"(BH {adjusted[i, j]:.3f})")
                 ax.text(j, i, text, ha="center", va="center", fontsize=size, color=style.INK)
         ax.set_xlim(-0.5, n - 0.5)

@@ -147,7 +147,8 @@ def _against_rows(against: Mapping[str, Any]) -> list[list[str]]:
     for metric, c in against["comparisons"].items():
         rows.append([metric.upper(), fmt(c["a_score"]), fmt(c["b_score"]), fmt_signed(c["difference"]),
                      f"[{c['low']:+.4f}, {c['high']:+.4f}]",
-                     f"{c['p_value']:.4f}" + (" (exact)" if c["exact_p"] else ""), f"{c['n_subjects']}"])
+                     st.p_text(c["p_value"], exact=c["exact_p"], n_permutations=c["n_permutations"], digits=4),
+                     f"{c['n_subjects']}"])
     return rows
 
 

@@ -183,7 +183,7 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
                                     **{key: np.asarray(matrix[key]).tolist()
                                        for key in ("difference", "low", "high", "p_value", "p_adjusted")},
                                     "n": len(everything[0]), "n_subjects": len(st.subject_units(everything[0])[1]),
-                                    "n_runs": per_method, "left_out": left_out,
+                                    "n_runs": per_method, "left_out": left_out, "n_permutations": n_resamples,
                                     "meaning": "row minus column, pooled over folds (mean over seeds); paired "
                                                "bootstrap interval over subjects; two-sided paired permutation p "
                                                "over subjects; p_adjusted: Benjamini-Hochberg over the pairs"}

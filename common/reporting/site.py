@@ -697,14 +697,6 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
     return pages
 
 
-def p_text(c: st.Comparison) -> str:
-    """A paired permutation p as the pairs page gives it: "0.042", "0.031 (exact)", or at the least the permutations
-    can give, a bound: "≤ 0.001 (the least 2,000 permutations give)"."""
-    if c.at_floor:
-        return f"≤ {c.p_value:.3f} (the least {c.n_permutations:,} permutations give)"
-    return f"{c.p_value:.3f}{' (exact)' if c.exact_p else ''}"
-
-
 def pairs_page(tracks: Sequence[TrackPages], resamples: int) -> str:
     parts = ["<h1>Pairwise tests</h1>",
              '<p class="lead">Every two entries of a track that predicted the same clips, paired '
@@ -725,13 +717,14 @@ def pairs_page(tracks: Sequence[TrackPages], resamples: int) -> str:
         rows = []
         for pair in track.pairs:
             c = pair.comparison
+            p_shown = st.p_text(c.p_value, exact=c.exact_p, n_permutations=c.n_permutations)
             rows.append(
                 f"<tr><td>{labels[pair.a]}</td><td>{labels[pair.b]}</td><td>{esc(c.metric.upper())}</td>"
                 f'<td class="n" data-v="{c.a_score:.6f}">{number(c.a_score)}</td>'
                 f'<td class="n" data-v="{c.b_score:.6f}">{number(c.b_score)}</td>'
                 f'<td class="n" data-v="{c.difference:.6f}">{c.difference:+.3f}<span class="ci">[{c.low:+.3f}, '
                 f"{c.high:+.3f}]</span></td>"
-                f'<td class="n" data-v="{c.p_value:.6f}">{p_text(c)}</td>'
+                f'<td class="n" data-v="{c.p_value:.6f}">{p_shown}</td>'
                 f'<td class="n" data-v="{c.n_subjects}">{c.n_subjects}</td><td class="n" data-v="{pair.clips}">'
                 f"{pair.clips}{f' ({pair.left_out} left out)' if pair.left_out else ''}</td>"
                 f"<td>{esc(pair.runs)}</td></tr>")
