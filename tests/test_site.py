@@ -366,6 +366,11 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     # one seed its best test epoch rests on as one
     seed7 = (index.parent / "entries" / "megc2019--gan2019-paper-seed7-folds.html").read_text(encoding="utf-8")
     assert "(common.evaluation.epoch_selection), over seed 7, from the per-epoch records" in seed7
+    # its run's numbers come from its three fold records, not from the first one its link names
+    named = '<a href="../files/predictions/gan2019-paper-seed7.folds/'
+    assert f"predictions: 3 fold records, one a fold (the first: {named}" in seed7
+    assert '<a href="../files/index.html">every one</a>), each with its per-epoch test classes' in seed7
+    assert '<td class="n"><a href="../files/index.html">' in seed7
     assert ("Trained on 1 fold on CPU: X, 2 cores (tensorflow 2.21.0, keras 3.15.1); 2 folds on a machine its fold "
             "records do not name (shipped before fold records named their device).") in seed7
     assert "computed from fold records (3 files, one a fold; the first): files/predictions/" in row

@@ -433,7 +433,7 @@ def read_folds_run(folder: Path, sources: Sources, k: int, ties: str = "earliest
                                source=f"{folder} best epochs")
     curves = run_curves(records, k)
     run = Run(name=f"seed {seed}", seed=seed, predictions=predictions, file=files[0],
-              epochs_file=files[0] if best is not None else "", curves=curves,
+              epochs_file=files[0] if best is not None else "", folds=len(files), curves=curves,
               confusion=pages.confusions(predictions, scopes, k))
     return FoldsRun(folder=folder, seed=seed, run=run, files=files, folds=len(records), scored=len(scored), best=best,
                     machines=shipped_folds.machines_text(records))

@@ -48,6 +48,7 @@ AUTHORS_LOG = "the authors' log"
 AUTHORS_WEIGHTS = "the authors' weights"
 OUTSIDE = "outside predictions"
 PUBLISHED = "published"
+FILES_INDEX = "files/index.html"  # the source files' page (files_index), site-relative
 # how an entry's page names the rule its best test epochs were kept by (Entry.best_epoch_ties)
 TIE_WORDS = {"earliest": "the earliest of tied epochs",
              "latest": "the latest of tied epochs, as its authors' code keeps them"}
@@ -67,7 +68,8 @@ class Cell:
 @dataclasses.dataclass(frozen=True)
 class Run:
     """One run (a seed) of an entry: its predictions, the site-relative paths of the files they were read from
-    (``file``; ``epochs_file``, "" without a per-epoch record) and its curves per epoch (``curves``: the
+    (``file``; ``epochs_file``, "" without a per-epoch record; ``folds``: for a run read from a folder of fold
+    records, one a fold, how many, ``file`` the first of them, 0 otherwise) and its curves per epoch (``curves``: the
     ``common.evaluation.curves.training_curves`` dict plus ``"uf1 per epoch"`` where computed; None without)."""
 
     name: str
@@ -75,6 +77,7 @@ class Run:
     predictions: st.Predictions
     file: str
     epochs_file: str = ""
+    folds: int = 0
     curves: Mapping[str, Any] | None = None
     confusion: Mapping[str, list[list[int]]] = dataclasses.field(default_factory=dict)
 
@@ -570,8 +573,15 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                      "a selection on the test data, shown to measure it, never to cite.</p>")
     for run in entry.runs:
         parts.append(f'<h2 id="run-{esc(run.name)}">{esc(run.name)}</h2>')
-        files = f'predictions: <a href="../{href(run.file)}">{esc(run.file)}</a>'
-        if run.epochs_file:
+        source = f"../{href(run.file)}"
+        if run.folds:  # a folder of fold records: its numbers from every one, listed on the source files' page
+            source = f"../{href(FILES_INDEX)}"
+            files = (f'predictions: {run.folds} fold records, one a fold (the first: <a href="../{href(run.file)}">'
+                     f'{esc(run.file)}</a>; <a href="{source}">every one</a>)')
+            files += ", each with its per-epoch test classes" if run.epochs_file else ""
+        else:
+            files = f'predictions: <a href="{source}">{esc(run.file)}</a>'
+        if run.epochs_file and not run.folds:
             files += f'; per-epoch record: <a href="../{href(run.epochs_file)}">{esc(run.epochs_file)}</a>'
         elif entry.test_selected:  # its protocol's own epoch, picked on the test data (the banner above says so)
             files += '; <span class="mark m-test">epoch picked on the test data</span> (no per-epoch record)'
@@ -586,7 +596,7 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                 continue
             values = metrics.scores(scoped.y_true, scoped.y_pred, len(track.class_names))
             seed_rows.append(f'<tr><th>{esc(name)}</th><td class="n">{len(scoped)}</td>'
-                             + "".join(f'<td class="n"><a href="../{href(run.file)}">{number(values[m])}</a></td>'
+                             + "".join(f'<td class="n"><a href="{source}">{number(values[m])}</a></td>'
                                        for m in (*METRICS, "accuracy")) + "</tr>")
         parts.append('<table class="run-scores"><thead><tr><th>scope</th><th>clips</th><th>UF1 pooled</th>'
                      f"<th>UAR pooled</th><th>accuracy</th></tr></thead><tbody>{''.join(seed_rows)}</tbody></table>")
