@@ -272,6 +272,14 @@ def test_an_entry_page_renders_its_runs_numbers_confusion_matrices_and_files(sit
         assert (page.parent / href.split("#")[0]).resolve().is_file(), href
     copied = index.parent / "files" / "predictions" / runs[0]["file"]
     assert copied.read_bytes() == (SHIPPED / runs[0]["file"]).read_bytes()
+    # a row of published numbers says they are transcribed, as printed or as the authors' log gives them, not
+    # computed from a file here
+    entries = index.parent / "entries"
+    printed = (entries / "megc2019--gan2019-paper-published.html").read_text(encoding="utf-8")
+    assert "<th>UF1 as printed</th><th>UAR as printed</th>" in printed and ">Transcribed in</h2>" in printed
+    log = (entries / "megc2019--liong2019-paper-published.html").read_text(encoding="utf-8")
+    assert "<th>UAR as the authors' log gives them</th>" in log and "Computed from" not in log
+    assert "which no file here can recompute" in index.read_text(encoding="utf-8")
 
 
 def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad_file_is_one_note(tmp_path):

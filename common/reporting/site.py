@@ -370,7 +370,8 @@ def leaderboard(track: TrackPages) -> str:
         classes += " synthetic" if entry.synthetic else ""
         label = f'<a href="{href(page_link)}">{esc(entry.label)}</a>'
         found = "; ".join(f"{what}: {p}" for what, p in entry.sources)  # each file with what it is
-        link, title = f"{quote(page_link)}#sources", f"computed from {found}; made by {entry.command}"
+        link, title = f"{quote(page_link)}#sources", (f"computed from {found}; made by {entry.command}" if entry.runs
+                                                       else f"{transcribed(entry)}, {entry.command} ({found})")
         cells = [f'<td>{label}<span class="ci">{esc(entry.kind)}</span>{marks(entry)}</td>',
                  f'<td title="{esc(", ".join(map(str, entry.seeds)))}">{esc(seed_ranges(entry.seeds))}</td>']
         digits = 3 if entry.runs else 4  # a published number as printed
@@ -401,7 +402,8 @@ def index_page(tracks: Sequence[TrackPages], command: str, notes: Sequence[str],
              "(<code>common.evaluation.statistics</code>: UF1 and UAR pooled over the folds, the MEGC rule; the mean "
              "over seeds; 95 % percentile intervals of a bootstrap over subjects, crossed with seeds where there are "
              f"several, {resamples:,} resamples) from the files in <a href=\"files/index.html\">files/</a>, which "
-             "this site holds. "
+             "this site holds; but the rows of published numbers (grey), transcribed as printed or as their "
+             "authors' own log gives them, which no file here can recompute. "
              "A network's own number is its last epoch (where a paper's protocol picks its epoch on the test data, "
              "the row is marked so); the best test epoch of each fold (the earliest of tied epochs, or the latest "
              "where its authors' code kept the latest, as its page says; each subject under "
@@ -517,6 +519,12 @@ def run_curves(run: Run) -> str:
     return "".join(parts)
 
 
+def transcribed(entry: Entry) -> str:
+    """What the numbers of an entry without runs are: "as printed", or for the authors' log "as the authors' log
+    gives them" (a number it gives otherwise than printed: STSTNet's UAR)."""
+    return "as the authors' log gives them" if entry.kind == AUTHORS_LOG else "as printed"
+
+
 def scope_name(track: TrackPages, scope: str) -> str:
     return dict(track.scopes).get(scope, scope)
 
@@ -538,9 +546,11 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                      f"<ul>{commands}</ul>")
     sources = "".join(f'<li>{esc(what)}: <a href="../{href(path)}">{esc(path)}</a></li>'
                       for what, path in entry.sources)
-    parts.append(f'<h2 id="sources">Computed from</h2><ul>{sources}</ul>')
+    parts.append(f'<h2 id="sources">{"Computed from" if entry.runs else "Transcribed in"}</h2><ul>{sources}</ul>')
     epochs = entry.best_epoch is not None
-    head = ("<tr><th>scope</th><th>UF1 [95 % CI] (per seed)</th><th>UAR [95 % CI] (per seed)</th>"
+    columns = (("UF1 [95 % CI] (per seed)", "UAR [95 % CI] (per seed)") if entry.runs
+               else (f"UF1 {transcribed(entry)}", f"UAR {transcribed(entry)}"))
+    head = ("<tr><th>scope</th>" + "".join(f"<th>{c}</th>" for c in columns)
             + "".join(f"<th>{metric} best test epoch per {esc(track.fold_unit)}</th>" for metric in ("UF1", "UAR")
                       if epochs)
             + "<th>published UF1 / UAR</th></tr>")
