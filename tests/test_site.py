@@ -262,7 +262,7 @@ def test_an_entry_page_renders_its_runs_numbers_confusion_matrices_and_files(sit
         for i, (name, row) in enumerate(zip(("negative", "positive", "surprise"), matrix)):
             cells = "".join(f'<td class="{"diag" if i == j else ""}">{v}</td>' for j, v in enumerate(row))
             assert f"<tr><th>{name}</th>{cells}</tr>" in dom
-        assert run["command"] in dom
+        assert f"{run['command']} (at commit {run['commit']})" in dom  # each command with the commit it ran at
         if run.get("note"):  # what runs.json says of the run beyond its command
             assert f"Seed {run['seed']}: {run['note']}" in dom
     assert any(run.get("note") for run in runs)  # the profile's seeds 0 to 2 say they ran as the option every_epoch
@@ -280,6 +280,14 @@ def test_an_entry_page_renders_its_runs_numbers_confusion_matrices_and_files(sit
     log = (entries / "megc2019--liong2019-paper-published.html").read_text(encoding="utf-8")
     assert "<th>UAR as the authors' log gives them</th>" in log and "Computed from" not in log
     assert "which no file here can recompute" in index.read_text(encoding="utf-8")
+    # a run shipped fold by fold names its corpus as the runs of the same inputs do; a subject whose folds it has not
+    # shipped yet says so in its column
+    htnet = entries / "megc2019--wang2024-paper-seed0-folds.html"
+    if htnet.is_file():
+        assert "real: the authors&#x27; released flow images (no frames)" in htnet.read_text(encoding="utf-8")
+        if not (SHIPPED / "wang2024-paper-seed0.folds" / "smic_s1.json").is_file():
+            subject = (index.parent / "subjects" / "megc2019" / "smic_s1.html").read_text(encoding="utf-8")
+            assert '<td class="muted">not predicted (partial run)</td>' in subject
 
 
 def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad_file_is_one_note(tmp_path):

@@ -60,6 +60,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from common.datasets.megc2019 import REAL_COUNTS
+from common.datasets.released import INPUT_KIND
 from common.datasets.tables import ascii_digits
 from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
@@ -317,8 +318,8 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
         method, recipe, label = labels[key]
         done = [r for r in group if r["folds"] == SHIPPED_FOLDS]
         runs = [shipped_run(folder, r, sources, k) for r in done]
-        commands = list(dict.fromkeys(r["command"] for r in group))
-        commits = list(dict.fromkeys(r["commit"] for r in group))
+        # each command with the commit it ran at (seeds of one recipe may have run at several)
+        commands = list(dict.fromkeys(f"{r['command']} (at commit {r['commit']})" for r in group))
         published = registry_published(registry, method, recipe)
         ties = registry_ties(registry, method)
         files = [("runs.json: each file's method, recipe, seed, folds, command and commit", runs_json)]
@@ -350,7 +351,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                 corpus=f"real: {group[0].get('corpus', '')}", best_epoch=best,
                 best_epoch_seeds=tuple(int(r["seed"]) for r, _ in with_epochs), best_epoch_ties=ties,
                 published=published,
-                runs=tuple(runs), command="\n".join(commands), commit=", ".join(commits), sources=tuple(files),
+                runs=tuple(runs), command="\n".join(commands), sources=tuple(files),
                 notes=tuple(notes + [f"Machine: {group[0].get('machine', '')}."])))
         for r in group:
             if r in done:
@@ -537,7 +538,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         shown = label if first.complete else f"{label}, seed {first.seed}: {first.scored} of {SHIPPED_FOLDS} folds"
         entries.append(Entry(
             slug=slug, label=shown, kind=pages.OUR_RUN, scores=scores, seeds=seeds,
-            corpus="real: the authors' released inputs", partial=partial, coverage=coverage, best_epoch=best,
+            corpus=f"real: {INPUT_KIND}", partial=partial, coverage=coverage, best_epoch=best,
             best_epoch_seeds=tuple(r.seed for r in with_best), best_epoch_ties=ties, published=published,
             runs=tuple(r.run for r in group), command="\n".join(commands), sources=tuple(sources_listed),
             notes=(f"Fold records of {', '.join(r.folder.name + '/' for r in group)}: the predictions, "

@@ -582,7 +582,7 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
                      f"{esc(seeds_words(entry.best_epoch_seeds))}, from the per-epoch records listed above: "
                      "a selection on the test data, shown to measure it, never to cite.</p>")
     for run in entry.runs:
-        parts.append(f'<h2 id="run-{esc(run.name)}">{esc(run.name)}</h2>')
+        parts.append(f'<h2 id="run-{esc(run.name.replace(" ", "-"))}">{esc(run.name)}</h2>')  # an id holds no space
         source = f"../{href(run.file)}"
         if run.folds:  # a folder of fold records: its numbers from every one, listed on the source files' page
             source = f"../{href(FILES_INDEX)}"
@@ -679,8 +679,8 @@ def subject_pages(track: TrackPages) -> dict[str, str]:
             cells = []
             for e in with_runs:
                 guesses = predicted[e.slug].get((database, subject, key))
-                if guesses is None:
-                    cells.append('<td class="muted">not predicted</td>')
+                if guesses is None:  # a partial run's fold not shipped yet, or a clip the entry does not hold
+                    cells.append(f'<td class="muted">not predicted{" (partial run)" if e.partial else ""}</td>')
                     continue
                 shown = " ".join("-" if g is None else short[g] for g in guesses)
                 its_truth = truths[e.slug].get((database, subject, key), truth)
