@@ -1276,3 +1276,35 @@ def test_a_clip_name_two_entries_give_two_subjects_is_two_clips_on_the_subject_p
         assert row.count(">2/2</td>") == 1 and ">1/1</td>" not in row and ">3/3</td>" not in row, row
     page = (index.parent / "subjects" / "mine" / "db_s1.html").read_text(encoding="utf-8")
     assert page.count('<td class="muted">not predicted</td>') == 2  # the other entry predicted neither k1 nor k2 of s1
+
+
+def test_a_partial_shipped_run_with_its_per_epoch_record_shows_its_best_test_epoch_and_what_it_rests_on(tmp_path):
+    """A runs.json run that finished some folds only, shipped with its per-epoch record: its entry gave 'last epoch
+    only ... no per-epoch record' beside a link to that record. Its best test epoch now comes from the record (here
+    recomputed by hand), and its cells say how many of the composite's clips and subjects they rest on."""
+    from helpers import best_test_epoch_scores
+
+    manifest = json.loads((SHIPPED / "runs.json").read_text(encoding="utf-8"))
+    run = next(r for r in manifest["runs"] if r.get("epochs") and r["method"] == "liong2019" and not r.get("name"))
+    with (SHIPPED / run["file"]).open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    folds = list(dict.fromkeys(r["fold"] for r in rows))[:3]
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for name in (run["file"], run["epochs"]):
+        with (SHIPPED / name).open(newline="") as handle, (shipped / name).open("w", newline="") as out:
+            reader = csv.DictReader(handle)
+            writer = csv.DictWriter(out, fieldnames=list(reader.fieldnames or ()))
+            writer.writeheader()
+            writer.writerows(r for r in reader if r["fold"] in folds)
+    (shipped / "runs.json").write_text(json.dumps({"planned": [], "runs": [{**run, "folds": len(folds)}]}),
+                                       encoding="utf-8")
+    (tmp_path / "reports").mkdir()
+    index = build_site(tmp_path / "site", papers, shipped=shipped, reports=tmp_path / "reports", n_resamples=RESAMPLES)
+    row = row_of(index.read_text(encoding="utf-8"), f"megc2019--liong2019-paper-seed{run['seed']}-partial")
+    assert "last epoch only" not in row
+    records = epoch_selection.records_of_files(shipped / run["file"], shipped / run["epochs"])
+    uf1, uar = best_test_epoch_scores(records, latest=False)
+    assert f">{uf1:.3f}</a> / <a" in row and f">{uar:.3f}</a>" in row
+    clips = sum(len(r["y_pred"]) for r in records)
+    assert f"{clips} of 442 clips, {len(folds)} of 68 subjects" in row

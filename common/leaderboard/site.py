@@ -331,9 +331,7 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
             with_epochs = [(r, run) for r, run in zip(done, runs) if run.epochs_file]
             best = None
             if with_epochs:
-                selected = [pooled_only(st.from_records(epoch_selection.at_best_epoch_per_fold(
-                    epoch_selection.records_of_files(inside(folder, r["file"]), inside(folder, r["epochs"])),
-                    ties=ties), source=f"{r['file']} at each subject's best test epoch")) for r, _ in with_epochs]
+                selected = [at_best_epochs(folder, r, ties) for r, _ in with_epochs]
                 best = cells(st.describe(selected, k, METRICS, MEGC_SCOPES, n_resamples=n_resamples))
             planned: list[int] = next((p["seeds"] for p in manifest.get("planned", [])
                                        if run_key(p) == key), [])
@@ -358,9 +356,14 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                 continue
             run = shipped_run(folder, r, sources, k)
             scores = st.describe([pooled_only(run.predictions)], k, METRICS, None, n_resamples=n_resamples)
+            # its best test epoch from its per-epoch record, as a whole run's, on the same clips
+            chosen = (cells(st.describe([at_best_epochs(folder, r, ties)], k, METRICS, None, n_resamples=n_resamples))
+                      if run.epochs_file else None)
             ours.append(Entry(
                 slug=f"{key}-seed{r['seed']}-partial", label=f"{label}, seed {r['seed']} (partial)", kind=pages.OUR_RUN,
                 scores=cells(scores), seeds=(int(r["seed"]),), corpus=f"real: {r.get('corpus', '')}",
+                coverage=composite_coverage(run.predictions, list(scores)), best_epoch=chosen,
+                best_epoch_seeds=(int(r["seed"]),) if chosen else (), best_epoch_ties=ties,
                 partial=f"{r['folds']} of {SHIPPED_FOLDS} folds finished: scored on the clips of those folds only, "
                         "and left out of its recipe's means", runs=(run,), command=r["command"], commit=r["commit"],
                 sources=(("runs.json", runs_json), ("predictions", run.file))))
@@ -549,6 +552,14 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
                    + ".", *(f"Seed {r.seed}: {r.machines}" if several else r.machines for r in group))))
     artefacts = [artefact_entry(method, recipe, label, published, sources)] if published else []
     return [*entries, *artefacts], left_out
+
+
+def at_best_epochs(folder: Path, run: Mapping[str, Any], ties: str) -> st.Predictions:
+    """A shipped run's predictions (``runs.json``'s ``file``) with each fold at its best test epoch, read from its
+    per-epoch record (``epochs``), tied epochs kept by ``ties``."""
+    records = epoch_selection.records_of_files(inside(folder, run["file"]), inside(folder, run["epochs"]))
+    return pooled_only(st.from_records(epoch_selection.at_best_epoch_per_fold(records, ties=ties),
+                                       source=f"{run['file']} at each subject's best test epoch"))
 
 
 def shipped_run(folder: Path, run: Mapping[str, Any], sources: Sources, k: int) -> Run:
