@@ -172,12 +172,11 @@ def published_cell(m: Method, scope: str, sources: bool) -> str:
     authors' own predictions give where it differs from the printed one (named recomputed: the one ours is compared
     with), and with ``sources`` where they were read."""
     pub = [m.published.get((metric, scope)) for metric in METRICS]
-    cell = " / ".join("-" if p is None else f"{p.as_printed:.4f}" for p in pub)
+    cell = " / ".join("-" if p is None else f"{p.value:.4f}" for p in pub)
     if any(p and p.test_selected for p in pub):
         cell += " (test-selected)"
     notes = list(dict.fromkeys(p.source for p in pub if p)) if sources else []
-    notes += [f"{metric.upper()} {p.value:.4f} recomputed from the authors' predictions"
-              for metric, p in zip(METRICS, pub) if p and p.printed is not None]
+    notes += [p.recomputed_note(metric) for metric, p in zip(METRICS, pub) if p and p.recomputed is not None]
     return cell + (f" ({'; '.join(notes)})" if notes else "")
 
 
@@ -244,11 +243,11 @@ def distribution_table(rows: list[Method]) -> str:
         if pub is None:
             where = p_value = published = "-"
         elif pub.test_selected:  # test-selected: no last-epoch run is a draw of what it measures
-            published, where, p_value = f"{pub.value:.4f} (test-selected)", "not comparable", "-"
+            published, where, p_value = f"{pub.reference_value:.4f} (test-selected)", "not comparable", "-"
         else:
-            below = sum(v < pub.value for v in values)
+            below = sum(v < pub.reference_value for v in values)
             at_or_above = len(values) - below
-            published, where = f"{pub.value:.4f}", f"{below} of {len(values)}"
+            published, where = f"{pub.reference_value:.4f}", f"{below} of {len(values)}"
             p_value = f"{(1 + at_or_above) / (1 + len(values)):.3f}"
         recall = m.positive_recall
         lines.append(f"| {m.label} | {len(values)} | {sum(values) / len(values):.3f} ({sd}) | {min(values):.3f} to "
@@ -386,10 +385,11 @@ def where_published(m: Method) -> str:
     if pub is None or len(values) < 2:
         return f"{m.label}: fewer than two seeds shipped, or no published UF1: no distribution to place it in."
     n, mean, sd = len(values), sum(values) / len(values), stdev(values)
-    below = sum(v < pub.value for v in values)
-    beyond = float(stats.t.sf((pub.value - mean) / (sd * math.sqrt(1 + 1 / n)), df=n - 1))
+    value = pub.reference_value
+    below = sum(v < value for v in values)
+    beyond = float(stats.t.sf((value - mean) / (sd * math.sqrt(1 + 1 / n)), df=n - 1))
     return (f"{m.label}, {n} seeds (UF1 mean {mean:.3f}, sd {sd:.3f}, {min(values):.3f} to {max(values):.3f}): the "
-            f"published {pub.value:.4f} lies above {below} of the {n} seeds, percentile {100 * below / n:.0f} of our "
+            f"published {value:.4f} lies above {below} of the {n} seeds, percentile {100 * below / n:.0f} of our "
             f"runs; one-sided p {(1 + n - below) / (1 + n):.3f} (the smallest {n} seeds can give: {1 / (1 + n):.3f}); "
             f"under a t prediction distribution from these seeds, one more run reaches it with probability "
             f"{beyond:.3f}.")
@@ -550,7 +550,7 @@ def htnet_table(folder: Path = FOLDER) -> str:
         else:
             cells += ["one subject: not measured" if subjects < 2 else "no per-epoch record", "-"]
         quoted = [published.get((metric, scope)) for metric in METRICS]
-        cells.append(" / ".join(f"{q.as_printed:.4f}" if q else "-" for q in quoted))
+        cells.append(" / ".join(f"{q.value:.4f}" if q else "-" for q in quoted))
         shipped = f"{len(st.subject_units(part)[1])}, {len(part.y_true)}"
         lines.append(f"| {PLAIN_SCOPE_NAMES[scope]} ({shipped}) | {' | '.join(cells)} |")
     times: dict[str, list[float]] = {}
@@ -585,7 +585,7 @@ def figure_numbers(rows: list[Method]) -> list[dict[str, Any]]:
                     "mean": [r(scored["pooled"]), r(scored["interval"]["low"]), r(scored["interval"]["high"])]
                     if scored else None,
                     "best_test_epoch": r(selected["pooled"]) if selected else None,
-                    "published": [r(pub.value), bool(pub.test_selected)] if pub else None})
+                    "published": [r(pub.reference_value), bool(pub.test_selected)] if pub else None})
     return numbers
 
 

@@ -104,6 +104,11 @@ def test_smoke_benchmark_two_methods_then_rerun_reuses_every_fold(capsys, dummy_
     pairwise = summary["statistics"]["pairwise"]["uf1"]
     assert pairwise["methods"] == ["dummy", "dummy:centroid"] and np.shape(pairwise["p_value"]) == (2, 2)
     assert pairwise["difference"][0][1] == pytest.approx(-pairwise["difference"][1][0])
+    # each pair's p recorded as at the least its permutations give, or not, as the comparison found it (a bound)
+    permutations = summary["statistics"]["settings"]["n_resamples"]
+    randomized = 2 ** pairwise["n_subjects"] > permutations
+    at_floor = randomized and pairwise["p_value"][0][1] <= 2 / (permutations + 1) + 1e-12
+    assert pairwise["p_at_floor"][0][1] == pairwise["p_at_floor"][1][0] == at_floor
     chance = summary["statistics"]["chance"]["all"]["uar"]
     assert chance["low"] < 1 / 3 < chance["high"]
     # leaderboard: methods ranked, then the published reference row, marked as such

@@ -91,7 +91,7 @@ def test_a_test_selected_published_number_is_not_placed_among_last_epoch_seeds(r
     import dataclasses
 
     plain = next(m for m in rows if m.published.get(("uf1", "all")) and m.scores)
-    value = plain.published[("uf1", "all")].value
+    value = plain.published[("uf1", "all")].reference_value
     assert "not comparable" not in reproductions.distribution_table([plain])
     chosen = dataclasses.replace(plain.published[("uf1", "all")], source="Table 2", test_selected=True)
     selected = dataclasses.replace(plain, published={**plain.published, ("uf1", "all"): chosen})

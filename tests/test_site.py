@@ -227,8 +227,8 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
     assert "selected on test data" in dom and rows.rows[f"megc2019--{published}"]
     if htnet_folds:
         assert rows.rows["megc2019--wang2024-paper-seed0-folds"] and "megc2019--published-HTNet" not in rows.rows
-        assert f"{len(htnet_folds)} of 68 folds scored" in dom
-        if len(htnet_folds) < 68:  # its count in its label too, wherever the label is shown
+        if len(htnet_folds) < 68:  # its count in its mark and its label, wherever the label is shown
+            assert f"{len(htnet_folds)} of 68 folds scored" in dom
             assert f"HTNet, paper, seed 0: {len(htnet_folds)} of 68 folds" in dom
             # what its numbers rest on, beside them, and its published column not compared with them
             row = rows.rows["megc2019--wang2024-paper-seed0-folds"]
@@ -279,7 +279,7 @@ def test_an_entry_page_renders_its_runs_numbers_confusion_matrices_and_files(sit
     assert "<th>UF1 as printed</th><th>UAR as printed</th>" in printed and ">Transcribed in</h2>" in printed
     log = (entries / "megc2019--liong2019-paper-published.html").read_text(encoding="utf-8")
     assert "<th>UAR as the authors' log gives them</th>" in log and "Computed from" not in log
-    assert "which no file here can recompute" in index.read_text(encoding="utf-8")
+    assert "no file here can recompute them" in index.read_text(encoding="utf-8")
     # a run shipped fold by fold names its corpus as the runs of the same inputs do; a subject whose folds it has not
     # shipped yet says so in its column
     htnet = entries / "megc2019--wang2024-paper-seed0-folds.html"
@@ -385,13 +385,13 @@ def test_runs_under_reports_join_the_track_marked_synthetic_or_partial_and_a_bad
     # its run's numbers come from its three fold records, not from the first one its link names
     named = '<a href="../files/predictions/gan2019-paper-seed7.folds/'
     assert f"predictions: 3 fold records, one a fold (the first: {named}" in seed7
-    assert '<a href="../files/index.html">every one</a>), each with its per-epoch test classes' in seed7
+    assert '<a href="../files/index.html">every one</a>), each with its per-epoch test classes</p>' in seed7
     assert '<td class="n"><a href="../files/index.html">' in seed7
     assert ("Trained on 1 fold on CPU: X, 2 cores (tensorflow 2.21.0, keras 3.15.1); 2 folds on a machine its fold "
             "records do not name (shipped before fold records named their device).") in seed7
     assert "computed from fold records (3 files, one a fold; the first): files/predictions/" in row
     assert "left out" in front and "bad-paper-seed0.folds" in front  # a fold file that is not one: named, left out
-    assert ("gan2019-paper-seed8.folds: none of its 1 fold record(s) predicts a clip (status refused): nothing to "
+    assert ("gan2019-paper-seed8.folds: none of its 1 fold record(s) is scored (status refused): nothing to "
             "score yet") in front
     option = front[front.index('id="megc2019--gan2019-paper-seed7-glorot-folds"'):]
     assert "OFF-ApexNet, paper + glorot" in option[:option.index("</tr>")]  # a finished option's run keeps its entry
@@ -1308,3 +1308,4 @@ def test_a_partial_shipped_run_with_its_per_epoch_record_shows_its_best_test_epo
     assert f">{uf1:.3f}</a> / <a" in row and f">{uar:.3f}</a>" in row
     clips = sum(len(r["y_pred"]) for r in records)
     assert f"{clips} of 442 clips, {len(folds)} of 68 subjects" in row
+    assert "0.7353 / 0.7605" in row and "not comparable: partial run" in row  # its published column, as a fold run's

@@ -431,6 +431,6 @@ def test_a_randomized_p_at_the_least_its_permutations_can_give_is_named_a_bound(
     # permutations: a value
     from common.leaderboard.report import p_cell
 
-    assert p_cell(2 / 2001, {"n_permutations": 2000, "n_subjects": 68}) == "p≤0.001"
-    assert p_cell(0.04, {"n_permutations": 2000, "n_subjects": 68}) == "p=0.040"
-    assert p_cell(2 / 2001, {"n_subjects": 68}) == "p=0.001"
+    matrix = {"p_value": [[1.0, 2 / 2001], [2 / 2001, 1.0]], "p_at_floor": [[False, True], [True, False]]}
+    assert (p_cell(matrix, 0, 1), p_cell({**matrix, "p_at_floor": [[False] * 2] * 2}, 0, 1)) == ("p≤0.001", "p=0.001")
+    assert p_cell({"p_value": matrix["p_value"]}, 1, 0) == "p=0.001"

@@ -42,17 +42,17 @@ import numpy as np
 
 from common.datasets.released import corpus_label
 from common.evaluation.references import PUBLISHED
-from common.evaluation.statistics import at_permutation_floor
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, by_uf1, gauge_note, gauge_value,
+                                        partial,
                                         interval_text, missing_folds, ranks, run_selected_on_test, score_text,
                                         test_selected)
 from common.leaderboard.tracks import fold_word, folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
 from common.reporting.document import ReportDocument
-from common.reporting.tables import corpus_place, fmt, partial_note, seeds_words, shout
+from common.reporting.tables import corpus_place, fmt, seeds_words, shout
 from common.reporting.pdf import config_lines, shown_config
 
 LANDSCAPE = (11.69, 8.27)
@@ -77,17 +77,6 @@ def _summary(bench: Any) -> Mapping[str, Any]:
 
 def _synthetic(summary: Mapping[str, Any]) -> bool:
     return summary["corpus"]["kind"] == "synthetic"
-
-
-def partial(summary: Mapping[str, Any]) -> str:
-    """"partial run: N of M folds, not comparable with published rows" where ``--max-folds`` cut the track's
-    folds (``n_folds_protocol``: the track's own count), "" for a whole run."""
-    total, run = summary.get("n_folds_protocol"), summary.get("n_folds")
-    if run is None:
-        return ""
-    if total is None and summary.get("max_folds"):  # a results.json from before the count was kept
-        return f"partial run: the first {run} folds only (--max-folds), not comparable with published rows"
-    return partial_note(int(run), total)
 
 
 def banner(summary: Mapping[str, Any]) -> str:
@@ -170,14 +159,12 @@ def _reference_row(reference: Mapping[str, Any], databases: list[str], linked: b
             reference.get("selects_on_test") or "unknown"]
 
 
-def p_cell(p_value: float, matrix: Mapping[str, Any]) -> str:
-    """A pairwise matrix cell's p: "p=0.042", or "p≤0.001" at the least its random permutations give (a bound,
-    ``statistics.at_permutation_floor``); a matrix of an older results.json, which did not record its permutations,
-    as a value."""
-    permutations = matrix.get("n_permutations")
-    exact = permutations is None or 2 ** int(matrix.get("n_subjects") or 0) <= int(permutations)
-    bound = permutations is not None and at_permutation_floor(p_value, exact=exact, n_permutations=int(permutations))
-    return f"p{'≤' if bound else '='}{p_value:.3f}"
+def p_cell(matrix: Mapping[str, Any], i: int, j: int) -> str:
+    """A pairwise matrix cell's p: "p=0.042", or "p≤0.001" at the least its random permutations give (a bound, as
+    the analysis recorded it: ``p_at_floor``, ``statistics.Comparison.at_floor``); an older results.json's, which did
+    not record it, as a value."""
+    bound = bool((matrix.get("p_at_floor") or [[False] * (j + 1)] * (i + 1))[i][j])
+    return f"p{'≤' if bound else '='}{matrix['p_value'][i][j]:.3f}"
 
 
 def gauge_cell(m: Mapping[str, Any], selection: str, metric: str = "uf1") -> str:
@@ -499,7 +486,7 @@ def _pairwise_page(summary: Mapping[str, Any]) -> plt.Figure:
                 ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor=colour, edgecolor="#bbbbbb",
                                            linewidth=0.6))
                 text = "–" if i == j else (f"{difference[i, j]:+.3f}\n[{matrix['low'][i][j]:+.3f}, "
-                                           f"{matrix['high'][i][j]:+.3f}]\n{p_cell(matrix['p_value'][i][j], matrix)}\n"
+                                           f"{matrix['high'][i][j]:+.3f}]\n{p_cell(matrix, i, j)}\n"
                                            f"(BH {adjusted[i, j]:.3f})")
                 ax.text(j, i, text, ha="center", va="center", fontsize=size, color=style.INK)
         ax.set_xlim(-0.5, n - 0.5)

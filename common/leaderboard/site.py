@@ -66,12 +66,11 @@ from common.evaluation import curves as curves_module
 from common.evaluation import epoch_selection, metrics
 from common.evaluation import statistics as st
 from common.evaluation import shipped_folds
-from common.errors import first_few
-from common.evaluation.records import load_fold_record, NOT_SCORED_STATUSES
+from common.evaluation.records import load_fold_record
 from common.evaluation.published import REFERENCES, TABLE
 from common import files
 from common.config import set_arguments
-from common.leaderboard.summary import run_selected_on_test, scope_entry, source_name
+from common.leaderboard.summary import method_partial, run_selected_on_test, scope_entry, source_name
 from common.leaderboard.tracks import TRACKS, fold_word
 from common.paths import REPO_ROOT, reports_root
 from common.reporting import site as pages
@@ -268,9 +267,8 @@ def registry_published(registry: Any, method: str, recipe: str) -> dict[tuple[st
     out = {}
     for r in rows:
         if r.aggregation == "pooled" and r.metric in METRICS and r.scope in MEGC_SCOPES:
-            out[(r.metric, r.scope)] = Published(value=r.reference_value, source=r.source,
-                                                 test_selected=not r.comparable,
-                                                 printed=None if r.recomputed is None else r.value)
+            out[(r.metric, r.scope)] = Published(value=r.value, source=r.source, test_selected=not r.comparable,
+                                                 recomputed=r.recomputed)
     return out
 
 
@@ -365,7 +363,8 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                 coverage=composite_coverage(run.predictions, list(scores)), best_epoch=chosen,
                 best_epoch_seeds=(int(r["seed"]),) if chosen else (), best_epoch_ties=ties,
                 partial=f"{r['folds']} of {SHIPPED_FOLDS} folds finished: scored on the clips of those folds only, "
-                        "and left out of its recipe's means", runs=(run,), command=r["command"], commit=r["commit"],
+                        "and left out of its recipe's means", runs=(run,), published=published,
+                command=f"{r['command']} (at commit {r['commit']})",
                 sources=(("runs.json", runs_json), ("predictions", run.file))))
         if published and key == f"{method}-{recipe}":  # one artefact entry a recipe, not one per option of it
             artefacts.append(artefact_entry(method, recipe, label, published, sources))
@@ -423,12 +422,12 @@ def read_folds_run(folder: Path, sources: Sources, k: int, ties: str = "earliest
     records = [read_shipped_fold(path) for path in paths]
     if not records:
         return None
-    if not any(len(r.get("y_pred") or ()) for r in records):
+    scored = st.scored_records(records)
+    if not scored:
         statuses = ", ".join(sorted({str(r.get("status")) for r in records}))
-        raise ValueError(f"none of its {len(records)} fold record(s) predicts a clip (status {statuses}): nothing to "
+        raise ValueError(f"none of its {len(records)} fold record(s) is scored (status {statuses}): nothing to "
                          "score yet")
     files = tuple(sources.add(path, f"predictions/{folder.name}/{path.name}") for path in paths)
-    scored = st.scored_records(records)
     predictions = st.from_records(records, source=str(folder))
     scopes = [s for s in MEGC_SCOPES if s == "all" or s in set(predictions.datasets.tolist())]
     best = None
@@ -581,8 +580,8 @@ def artefact_entry(method: str, recipe: str, label: str, published: Mapping[tupl
     recipe's own published numbers), the authors' log (its numbers: the published ones, and where the log gives
     another, that one, the printed number named beside it), or published."""
     names = list(dict.fromkeys(p.source for p in published.values()))
-    recomputed = [f"{metric.upper()} {scope}: printed {p.printed:.4f}, the log gives {p.value:.4f}"
-                  for (metric, scope), p in published.items() if p.printed is not None]
+    recomputed = [f"{metric.upper()} {scope}: printed {p.value:.4f}, the log gives {p.reference_value:.4f}"
+                  for (metric, scope), p in published.items() if p.recomputed is not None]
     if recipe == "port":
         kind, what = pages.AUTHORS_WEIGHTS, "The numbers the authors' released weights give, as they published them."
     elif recomputed:
@@ -596,7 +595,7 @@ def artefact_entry(method: str, recipe: str, label: str, published: Mapping[tupl
         if reported.is_file() else ()
     scores: dict[str, dict[str, Cell]] = {}
     for (metric, scope), p in published.items():
-        scores.setdefault(scope, {})[metric] = Cell(value=p.value)
+        scores.setdefault(scope, {})[metric] = Cell(value=p.reference_value)
     selected = [f"{metric.upper()} {scope}" for (metric, scope), p in published.items() if p.test_selected]
     shown = f"{label}: its authors' log" if kind == pages.AUTHORS_LOG else f"{label}: as its authors published"
     return Entry(slug=f"{method}-{recipe}-published", label=shown, kind=kind,
@@ -728,17 +727,9 @@ def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary:
     best_cells = None
     if len(best_runs) == len(runs):  # every seed's folds hold a per-epoch record
         best_cells = scope_cells(st.common_samples(best_runs)[0], k, scopes, n_resamples)
-    partial = ""
-    run_rows = [r for r in m.get("runs") or [] if isinstance(r, Mapping)]
-    lost = sorted({str(f.get("name")) for r in run_rows for f in r.get("folds") or []
-                   if isinstance(f, Mapping) and f.get("status") in NOT_SCORED_STATUSES})
-    if summary.get("n_folds_protocol") and summary.get("n_folds", 0) < summary["n_folds_protocol"]:
-        partial = (f"{summary['n_folds']} of the track's {summary['n_folds_protocol']} folds "
-                   f"(--max-folds {summary.get('max_folds')})")
-    elif lost:  # a fold failed, diverged or was refused in some seed: its clips are in no seed's numbers
-        partial = (f"fold(s) not scored in every seed (failed, diverged or refused): {first_few(lost, 5)}; their "
-                   "clips are not in these numbers")
-    elif left_out:
+    # the folds --max-folds cut and those not scored in every seed, as the benchmark's PDF and CSV say them
+    partial = method_partial(summary, m)
+    if not partial and left_out:
         partial = f"left out: {left_out} clip(s) not predicted by every seed (a fold failed or diverged)"
     chosen = run_selected_on_test(m)  # what its seeds predict with where it was picked on their test data
     several = len(fold_files) > 1

@@ -43,6 +43,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from common import progress
+from common.errors import first_few
 from common.datasets.released import corpus_label
 from common.evaluation import metrics
 from common.evaluation.curves import training_curves
@@ -179,11 +180,15 @@ def analyse(track, method_runs: Sequence[Any], *, n_resamples: int = DEFAULT_RES
                             f"on {metric.upper()}")
                 matrix = st.pairwise(joint, k, metric, "all", n_resamples=n_resamples, n_permutations=n_resamples,
                                      level=LEVEL, seed=seed)
+                # each pair's p at the least its random permutations give: a bound (statistics.p_text)
+                at_floor = [[False] * len(names) for _ in names]
+                for (a, b), c in matrix["comparisons"].items():
+                    at_floor[names.index(a)][names.index(b)] = at_floor[names.index(b)][names.index(a)] = c.at_floor
                 pairwise[metric] = {"methods": matrix["methods"], "metric": metric, "scope": "all",
                                     **{key: np.asarray(matrix[key]).tolist()
                                        for key in ("difference", "low", "high", "p_value", "p_adjusted")},
                                     "n": len(everything[0]), "n_subjects": len(st.subject_units(everything[0])[1]),
-                                    "n_runs": per_method, "left_out": left_out, "n_permutations": n_resamples,
+                                    "n_runs": per_method, "left_out": left_out, "p_at_floor": at_floor,
                                     "meaning": "row minus column, pooled over folds (mean over seeds); paired "
                                                "bootstrap interval over subjects; two-sided paired permutation p "
                                                "over subjects; p_adjusted: Benjamini-Hochberg over the pairs"}
@@ -395,12 +400,39 @@ def folds_text(summary: Mapping[str, Any]) -> str | None:
     return f"{run} of {total or run}" + (f" ({note})" if note else "")
 
 
+def partial(summary: Mapping[str, Any]) -> str:
+    """"partial run: N of M folds, not comparable with published rows" where ``--max-folds`` cut the track's
+    folds (``n_folds_protocol``: the track's own count), "" for a whole run."""
+    total, run = summary.get("n_folds_protocol"), summary.get("n_folds")
+    if run is None:
+        return ""
+    if total is None and summary.get("max_folds"):  # a results.json from before the count was kept
+        return f"partial run: the first {run} folds only (--max-folds), not comparable with published rows"
+    return partial_note(int(run), total)
+
+
+def lost_folds(method: Mapping[str, Any]) -> list[str]:
+    """The folds some seed of a benchmark method (``results.json``'s ``methods`` entry) did not score (failed,
+    diverged or refused), in name order: their clips are in none of its numbers (the seeds' common clips)."""
+    return sorted({str(fold.get("name")) for run in method.get("runs") or [] if isinstance(run, Mapping)
+                   for fold in run.get("folds") or [] if isinstance(fold, Mapping)
+                   and fold.get("status") in NOT_SCORED_STATUSES})
+
+
+def method_partial(summary: Mapping[str, Any], method: Mapping[str, Any]) -> str:
+    """Why a benchmark method's numbers are not on the track's every clip, as the site marks it: the folds
+    ``--max-folds`` cut (:func:`partial`) and those not scored in every seed (:func:`lost_folds`); "" for none."""
+    lost = lost_folds(method)
+    return "; ".join(filter(None, [partial(summary), (
+        f"fold(s) not scored in every seed (failed, diverged or refused): {first_few(lost, 5)}; their clips are not "
+        "in these numbers") if lost else ""]))
+
+
 def method_folds_text(summary: Mapping[str, Any], method: Mapping[str, Any]) -> str | None:
     """A run row's :func:`folds_text`, led, where some of the method's folds were not scored in every seed (failed,
     diverged or refused), by how many it scored: "2 of 3 scored (1 not scored: ...); 3 of 68 (partial ...)"."""
     whole = folds_text(summary)
-    lost = {fold["name"] for run in method.get("runs") or [] for fold in run.get("folds") or []
-            if fold.get("status") in NOT_SCORED_STATUSES}
+    lost = lost_folds(method)
     run = summary.get("n_folds")
     if not lost or run is None:
         return whole

@@ -393,7 +393,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         scores = row["scores"].get("all", {})
         line = "  ".join(f"{m.upper()} {summary_module.score_text(scores.get(m))}" for m in ("uf1", "uar"))
         folds_text = summary_module.method_folds_text(summary, row)
-        chosen = any(run.get("selected_on_test") for run in row.get("runs") or [])
+        chosen = summary_module.run_selected_on_test(row)
         logger.info(f"[benchmark {track.name}] {row['name']}: {line} (pooled over folds"
                     f"{', mean over seeds' if len(seed_list) > 1 else ''}; 95% CI over subjects"
                     f"{' x seeds' if len(seed_list) > 1 else ''}; {f'folds {folds_text}; ' if folds_text else ''}"

@@ -180,9 +180,10 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     against = summary.get("against")
     if against:
         for metric, c in against["comparisons"].items():
+            p = st.p_text(c["p_value"], exact=c["exact_p"], n_permutations=c["n_permutations"], digits=4)
             lines.append(f"[score {track}] against {c['b']}: {metric.upper()} file minus ours {c['difference']:+.4f} "
                          f"[{c['low']:+.4f}, {c['high']:+.4f}] (pooled over folds, 95% paired bootstrap over "
-                         f"subjects), paired permutation p {c['p_value']:.4f}, on {against['n']} clips")
+                         f"subjects), paired permutation p {p}, on {against['n']} clips")
         if against.get("note"):
             lines.append(f"[score {track}] against {against['b']}: {against['note']}")
     return lines

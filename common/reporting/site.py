@@ -84,19 +84,25 @@ class Run:
 
 @dataclasses.dataclass(frozen=True)
 class Published:
-    """A number an entry's authors published, as its package transcribes it: ``value`` the one ours is compared
-    with (``Reported.reference_value``: the printed number, or where the authors' own artefact gives another, that
-    one), ``printed`` the number as printed where it differs (None where ``value`` is it), ``source`` where it was
-    read, ``test_selected`` whether the authors chose the epoch on the test data."""
+    """A number an entry's authors published, as its package transcribes it (``common.paper.Reported``): ``value``
+    as printed, ``recomputed`` what the authors' own artefact gives where it differs (None elsewhere), ``source``
+    where it was read, ``test_selected`` whether the authors chose the epoch on the test data."""
 
     value: float
     source: str
     test_selected: bool = False
-    printed: float | None = None
+    recomputed: float | None = None
 
     @property
-    def as_printed(self) -> float:
-        return self.value if self.printed is None else self.printed
+    def reference_value(self) -> float:
+        """The number ours is compared with: ``recomputed`` where set, else ``value`` (as ``Reported``'s)."""
+        return self.value if self.recomputed is None else self.recomputed
+
+    def recomputed_note(self, metric: str) -> str:
+        """"UAR 0.7186 recomputed from the authors' predictions", or "" where nothing was recomputed."""
+        if self.recomputed is None:
+            return ""
+        return f"{metric.upper()} {self.recomputed:.4f} recomputed from the authors' predictions"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -297,14 +303,13 @@ def published_text(entry: Entry, scope: str) -> str:
     values = [entry.published.get((metric, scope)) for metric in METRICS]
     if not any(values):
         return ""
-    text = " / ".join("-" if p is None else f"{p.as_printed:.4f}" for p in values)
+    text = " / ".join("-" if p is None else f"{p.value:.4f}" for p in values)
     if any(p and p.test_selected for p in values):
         text += f' <span class="mark m-test">{TEST_SELECTED_MARK}</span>'
     if entry.partial:  # the published number is over every subject, the entry's over some
         text += ' <span class="mark m-partial">not comparable: partial run</span>'
     notes = list(dict.fromkeys(p.source for p in values if p))
-    notes += [f"{metric.upper()} {p.value:.4f} recomputed from the authors' predictions"
-              for metric, p in zip(METRICS, values) if p and p.printed is not None]
+    notes += [p.recomputed_note(metric) for metric, p in zip(METRICS, values) if p and p.recomputed is not None]
     return f'{text}<span class="ci">{esc("; ".join(notes))}</span>'
 
 
@@ -398,12 +403,12 @@ def leaderboard(track: TrackPages) -> str:
 
 def index_page(tracks: Sequence[TrackPages], command: str, notes: Sequence[str], resamples: int) -> str:
     parts = ["<h1>MER results: the honest leaderboard</h1>",
-             '<p class="lead">Every number here is computed by the suite\'s own statistics '
+             '<p class="lead">Every number here but the published ones is computed by the suite\'s own statistics '
              "(<code>common.evaluation.statistics</code>: UF1 and UAR pooled over the folds, the MEGC rule; the mean "
              "over seeds; 95 % percentile intervals of a bootstrap over subjects, crossed with seeds where there are "
              f"several, {resamples:,} resamples) from the files in <a href=\"files/index.html\">files/</a>, which "
-             "this site holds; but the rows of published numbers (grey), transcribed as printed or as their "
-             "authors' own log gives them, which no file here can recompute. "
+             "this site holds. The published ones (the grey rows, and each row's published column) are transcribed "
+             "as printed or as their authors' own log gives them: no file here can recompute them. "
              "A network's own number is its last epoch (where a paper's protocol picks its epoch on the test data, "
              "the row is marked so); the best test epoch of each fold (the earliest of tied epochs, or the latest "
              "where its authors' code kept the latest, as its page says; each subject under "
@@ -591,8 +596,9 @@ def entry_page(track: TrackPages, entry: Entry) -> str:
             files += ", each with its per-epoch test classes" if run.epochs_file else ""
         else:
             files = f'predictions: <a href="{source}">{esc(run.file)}</a>'
-        if run.epochs_file and not run.folds:
-            files += f'; per-epoch record: <a href="../{href(run.epochs_file)}">{esc(run.epochs_file)}</a>'
+        if run.epochs_file:  # a folder of fold records holds its per-epoch classes (said above)
+            if not run.folds:
+                files += f'; per-epoch record: <a href="../{href(run.epochs_file)}">{esc(run.epochs_file)}</a>'
         elif entry.test_selected:  # its protocol's own epoch, picked on the test data (the banner above says so)
             files += '; <span class="mark m-test">epoch picked on the test data</span> (no per-epoch record)'
         else:
