@@ -252,7 +252,26 @@ def test_against_one_of_our_runs_is_a_paired_test_on_the_clips_both_predicted(ca
     uf1 = against["comparisons"]["uf1"]
     assert uf1["difference"] == pytest.approx(expected) and 0 < uf1["p_value"] <= 1 and uf1["exact_p"]
     assert uf1["low"] <= uf1["difference"] <= uf1["high"]
-    assert "file minus ours" in out
+    # a folder holding predictions.csv only is not known to be one of ours: named by its path, selection unknown
+    assert against["b_kind"] == "other predictions" and against["b_selection"].startswith("unknown")
+    assert "file minus the other" in out and "file minus ours" not in out
+    # beside a run's own results.json it is our run, selected as that run records; another --score's folder is
+    # the file it scored, selected as that score recorded
+    (run / "results.json").write_text(json.dumps({"schema": "mersuite.results/1", "selected_on_test": ""}))
+    code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                         "--out", str(tmp_path / "out2"), "--against", str(run), "--partial")
+    assert code == 0, err
+    ours = json.loads((tmp_path / "out2" / "score" / "megc2019" / "theirs" / "results.json").read_text())["against"]
+    assert (ours["b_kind"], ours["b_selection"]) == ("our run", "last epoch (the protocol's own held-out choice "
+                                                                 "where it has one)")
+    assert "file minus ours" in out and ours["comparisons"] == against["comparisons"]
+    scored = tmp_path / "out" / "score" / "megc2019" / "theirs"
+    code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                         "--out", str(tmp_path / "out3"), "--against", str(scored))
+    assert code == 0, err
+    other = json.loads((tmp_path / "out3" / "score" / "megc2019" / "theirs" / "results.json").read_text())["against"]
+    assert other["b_kind"] == "the scored file theirs.csv" and other["b_selection"].startswith("unknown")
+    assert "file minus the other" in out and "our run" not in out
 
 
 @pytest.mark.parametrize("content, expected", [
@@ -312,3 +331,39 @@ def test_the_suites_own_shipped_predictions_are_scored_as_last_epoch_runs(tmp_pa
     assert "selection of the predictions: last epoch (this suite's own run)" in _banner(summary)
     assert "selection of the predictions: unknown (the file does not say)" in _banner({**summary,
                                                                                        "selection": SELECTION})
+
+
+def test_the_scores_predictions_csv_keeps_our_formats_class_probabilities_and_the_console_names_its_rules(
+        capsys, dummy_corpus, tmp_path):
+    """A file in our own format whose p_<class> columns hold each clip's class probabilities: the score's
+    predictions.csv carries them (their columns were written empty, so a reader of the score lost them); a CSV's
+    score_<class> columns, which need not be probabilities, are not carried. The console names the intervals' rule
+    and what the fold mean averages over."""
+    import csv
+
+    clips = track_clips()
+    pred = predicted(clips)
+    probabilities = [[0.7 if k == p else 0.15 for k in range(3)] for p in pred]
+    by_subject: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(clips):
+        by_subject.setdefault((c["database"], c["subject"]), []).append(i)
+    records = [{"fold": f"{db}_{s}", "status": "ok", "test_indices": idx, "keys": [clips[i]["key"] for i in idx],
+                "datasets": [db] * len(idx), "subjects": [s] * len(idx), "y_true": [clips[i]["true"] for i in idx],
+                "y_pred": [pred[i] for i in idx], "probabilities": [probabilities[i] for i in idx]}
+               for (db, s), idx in by_subject.items()]
+    ours = tmp_path / "ours" / "predictions.csv"
+    ours.parent.mkdir()
+    write_predictions_csv(ours, records, CLASSES)
+    code, out, err = cli(capsys, "--score", str(ours), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                         "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    with (tmp_path / "out" / "score" / "megc2019" / "predictions" / "predictions.csv").open(newline="") as handle:
+        rows = {r["key"]: r for r in csv.DictReader(handle)}
+    for c, p in zip(clips, probabilities):
+        assert [float(rows[c["key"]][f"p_{name}"]) for name in CLASSES] == pytest.approx(p)
+    assert "intervals: 95% percentile bootstrap over subjects" in out and "no MEGC number" in out
+    code, out, err = cli(capsys, "--score", str(write_csv(tmp_path / "theirs.csv", clips, pred)), "--benchmark",
+                         "megc2019", "--data-root", str(dummy_corpus), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    with (tmp_path / "out" / "score" / "megc2019" / "theirs" / "predictions.csv").open(newline="") as handle:
+        assert all(r[f"p_{name}"] == "" for r in csv.DictReader(handle) for name in CLASSES)

@@ -645,7 +645,8 @@ def _scores_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
                                "95% CI", "fold mean", "pooled per seed", "sd over seeds", "n / subjects",
                                "p vs chance per seed"], rows,
                                subtitle=_short(summary) + "    pooled: one confusion matrix over all folds (MEGC "
-                               "rule); fold mean: mean of per-fold scores;\n95% CI: "
+                               "rule); fold mean: mean of per-fold scores, each over the classes its fold shows (no "
+                               "MEGC number);\n95% CI: "
                                + str(interval_text(summary, {"interval": True}, len(summary["seeds"])))
                                + "; p vs chance: label permutation of this method's predictions, one-sided",
                                col_widths=[0.16, 0.07, 0.06, 0.09, 0.12, 0.08, 0.14, 0.08, 0.09, 0.11])

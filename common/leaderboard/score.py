@@ -32,7 +32,10 @@ from common.reporting.tables import fmt, fmt_signed
 
 SCORE_SCHEMA = "mersuite.score/1"
 POOLED = "pooled over folds: one confusion matrix over every scored clip (the MEGC rule)"
-FOLD_MEAN = "fold mean: the mean of each fold's own score, folds = the track's (a fold holding no scored clip has none)"
+FOLD_MEAN = ("fold mean: the mean of each fold's own score, folds = the track's (a fold holding no scored clip has "
+             "none); each fold's F1 averaged over the classes its clips show or its predictions name, its recall over "
+             "the classes its clips show (scikit-learn's macro averages): a subject of one class scores on that class "
+             "alone, so the fold mean is no MEGC number")
 SELECTION = ("unknown: the file does not say how its predictions were chosen; an epoch or model picked on the test "
              "subjects' own clips (the leaky selection several public codes make) cannot be ruled out")
 
@@ -85,14 +88,21 @@ def disagreement(agree: int, n: int) -> str | None:
             "the scores use 'pred' (check the score columns' order and that both come from one model)")
 
 
+def minus_words(kind: str) -> str:
+    """The other side of "file minus ...": "ours" for one of our runs, else "the other" (another scored file)."""
+    return "ours" if kind == "our run" else "the other"
+
+
 def against_run(theirs: st.Predictions, ours: st.Predictions, k: int, names: tuple[str, str], *,
-                n_resamples: int = st.DEFAULT_RESAMPLES, seed: int = 0) -> dict[str, Any]:
-    """The file (``theirs``) minus one of our runs (``ours``) on the clips both predicted
-    (``statistics.common_samples``): per metric, ``statistics.compare`` on scope "all"."""
+                n_resamples: int = st.DEFAULT_RESAMPLES, seed: int = 0, kind: str = "our run") -> dict[str, Any]:
+    """The file (``theirs``) minus the predictions ``--against`` names (``ours``; ``kind``: what they are, "our run"
+    or another scored file, ``score_runs.against_kind``) on the clips both predicted (``statistics.common_samples``):
+    per metric, ``statistics.compare`` on scope "all"."""
     (a, b), left_out = st.common_samples([theirs, ours])
     n_subjects = len(st.subject_units(a)[1])
-    out: dict[str, Any] = {"a": names[0], "b": names[1], "n": len(a), "n_subjects": n_subjects, "left_out": left_out,
-                           "meaning": "file minus our run, pooled over folds, on the clips both predicted; paired "
+    out: dict[str, Any] = {"a": names[0], "b": names[1], "b_kind": kind, "n": len(a), "n_subjects": n_subjects,
+                           "left_out": left_out,
+                           "meaning": f"file minus {kind}, pooled over folds, on the clips both predicted; paired "
                                       f"bootstrap interval over subjects ({int(100 * LEVEL)}%) and two-sided paired "
                                       "permutation p over subjects", "comparisons": {}}
     if n_subjects < 2:
@@ -192,10 +202,13 @@ def _first_page(summary: Mapping[str, Any], doc: ReportDocument) -> None:
                f"interval: {statistics['interval']['how']}"], size=6.5)
     against = summary.get("against")
     if against:
-        flow.heading(f"Against our run {against['b']}")
+        kind = against.get("b_kind", "our run")
+        flow.heading(f"Against {kind}: {against['b']}")
+        flow.text([f"Its predictions selected by {against.get('b_selection', 'an unrecorded rule')}."], size=6.5)
         if against["comparisons"]:
-            flow.table(["metric", "file", "our run", "file minus ours", "95% CI (paired)", "p (permutation)",
-                        "subjects"], _against_rows(against))
+            other = "our run" if kind == "our run" else "other"
+            flow.table(["metric", "file", other, f"file minus {minus_words(kind)}", "95% CI (paired)",
+                        "p (two-sided permutation)", "subjects"], _against_rows(against))
         flow.text([against["meaning"] + f"; {against['n']} clips" + (f", {against['left_out']} clips predicted by only "
                                                                      "one of the two left out" if against["left_out"]
                                                                      else "")]

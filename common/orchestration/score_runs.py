@@ -17,7 +17,8 @@ is, the source file and its sha256, the format, the track, the corpus, the selec
 epoch for one of the suite's own runs shipped with a runs.json beside it: ``outside.shipped_selection``), the
 matching with the number of missing, extra and relabelled clips and the first ``LISTED`` (20) of each, the
 scores of ``common.leaderboard.score``, the paired test), ``predictions.csv`` (the scored clips in the runner's
-columns, so another ``--score`` or a reader of ours takes it) and ``report.pdf``.
+columns, so another ``--score`` or a reader of ours takes it; the class probabilities of a file in our own format
+carried over, a CSV's ``score_<class>`` columns, which need not be probabilities, not) and ``report.pdf``.
 """
 from __future__ import annotations
 
@@ -32,12 +33,13 @@ from common.errors import RunError
 from common.evaluation import statistics as st
 from common.evaluation.outside import (Matched, OutsideError, OutsideFile, match, mismatch_line, read_outside,
                                       shipped_selection, shown_name)
-from common.evaluation.records import jsonable, write_predictions_csv
+from common.evaluation.records import jsonable, RESULTS_SCHEMA, write_predictions_csv
 from common.evaluation.splits import safe_name
 from common.experiment import Fold, Selection, Track
 from common.files import (check_inside, file_sha256, folder_lock, prepare_output_folder, read_json,
                           terminal_text, write_json_atomic)
-from common.leaderboard.score import SCORE_SCHEMA, SELECTION, against_run, score_statistics, write_score_report
+from common.leaderboard.score import (SCORE_SCHEMA, SELECTION, against_run, minus_words, score_statistics,
+                                      write_score_report)
 from common.leaderboard.summary import source_name
 from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, run_spec
@@ -51,7 +53,8 @@ LISTED = 20  # the clips of each kind of difference results.json names (missing,
 UNNAMED = "unnamed"  # the score's folder for a file whose name holds no usable character (``..csv``, ``_.csv``)
 
 WHAT = ("predictions made outside this suite, scored as its own benchmark runs are: the track's clips, folds and "
-        "subjects; pooled and fold-mean UF1/UAR; subject-bootstrap intervals; paired test against one of our runs")
+        "subjects; pooled and fold-mean UF1/UAR; subject-bootstrap intervals; with --against, a paired test against "
+        "another set of predictions on the same clips")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +81,31 @@ def _our_file(folder: Path, class_names: Sequence[str]) -> OutsideFile:
         raise RunError(f"--against {folder}: {csv_path} is in the {ours.format} format; expected one of our runs' "
                        "predictions.csv (fold, key, y_true, y_pred, status, ...)")
     return ours
+
+
+def against_kind(against: Path, ours: OutsideFile) -> tuple[str, str]:
+    """What ``--against`` names, as the comparison's lines say it, and how its predictions were selected: a run of
+    this suite (a ``results.json`` of a run beside its predictions.csv: "our run", selected as that run records;
+    a shipped file listed in the runs.json beside it: "our run", its last epoch), another scored file (a ``--score``
+    folder: "the scored file <name>", the selection its score recorded), else "other predictions", of an unknown
+    selection (the lines name the path). Never "our run" for a file the suite did not make."""
+    folder = against if against.is_dir() else against.parent
+    try:
+        recorded = read_json(folder / "results.json") if (folder / "results.json").is_file() else None
+    except (OSError, ValueError):  # unreadable: its kind unknown, said so
+        recorded = None
+    if isinstance(recorded, Mapping) and recorded.get("schema") == SCORE_SCHEMA:
+        source = recorded.get("source")
+        name = source_name(source) if isinstance(source, Mapping) else folder.name
+        return f"the scored file {shown_name(name)}", str(recorded.get("selection") or SELECTION)
+    if isinstance(recorded, Mapping) and recorded.get("schema") == RESULTS_SCHEMA:
+        chosen = str(recorded.get("selected_on_test") or "")
+        return "our run", (f"selected on the test data: {chosen}" if chosen
+                           else "last epoch (the protocol's own held-out choice where it has one)")
+    shipped = shipped_selection(ours.path, ours.format)
+    if shipped is not None:
+        return "our run", shipped
+    return "other predictions", SELECTION
 
 
 def _our_run(ours: OutsideFile, name: str, selection: Selection, folds: Sequence[Fold], *,
@@ -114,7 +142,7 @@ def _paired_clips(theirs: st.Predictions, ours: st.Predictions, name: str, parti
                        f"({len(lacking)} differ, first {shown_name(lacking[0])}); expected our run on every one, or "
                        f"--partial to pair on the {n} both predicted")
     return (f"PARTIAL: the paired test is on {n} of the {len(theirs)} clips scored; {len(lacking)} the file scores "
-            "are not predicted by our run and are left out of it")
+            "are not predicted by the --against predictions and are left out of it")
 
 
 def _matching(matched: Matched, partial: bool) -> dict[str, Any]:
@@ -136,15 +164,20 @@ def _matching(matched: Matched, partial: bool) -> dict[str, Any]:
                        "and <kind>_not_listed those beyond; left_out: the track's clips not scored"}
 
 
-def _records(matched: Matched, selection: Selection) -> list[dict[str, Any]]:
-    """The scored clips as fold records (the runner's fields), for ``records.write_predictions_csv``."""
+def _records(matched: Matched, selection: Selection, *, probabilities: bool) -> list[dict[str, Any]]:
+    """The scored clips as fold records (the runner's fields), for ``records.write_predictions_csv``; with
+    ``probabilities`` (a file in our own format, whose ``p_<class>`` columns were checked as distributions), their
+    class probabilities too."""
     p = matched.predictions
     if p is None or p.folds is None or p.keys is None:
         return []
+    scores = matched.scores if probabilities else None
     records: dict[str, dict[str, Any]] = {}
     for n, fold in enumerate(p.folds.tolist()):
         r = records.setdefault(fold, {"fold": fold, "status": "ok", "test_indices": [], "keys": [], "datasets": [],
                                       "subjects": [], "y_true": [], "y_pred": []})
+        if scores is not None:
+            r.setdefault("probabilities", []).append([float(v) for v in scores[n]])
         r["test_indices"].append(matched.indices[n])
         r["keys"].append(str(p.keys[n]))
         r["datasets"].append(str(p.datasets[n]))
@@ -167,7 +200,10 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
     lines = [f"[score {track}] {name} ({summary['source']['format']}): {m['scored']} of {m['track_clips']} clips of "
              f"the track scored" + (f" (--partial: {'; '.join(not_scored)})" if not_scored else "")
              + f"; corpus {corpus}; selection of the predictions: {summary['selection'].split(':')[0]}"]
-    for scope, entry in summary["statistics"]["scores"].items():
+    statistics = summary["statistics"]
+    lines.append(f"[score {track}] intervals: {statistics['interval']['how']}; "
+                 f"{statistics['aggregation']['fold_mean']}")
+    for scope, entry in statistics["scores"].items():
         parts = []
         for metric in ("uf1", "uar"):
             v = entry[metric]
@@ -176,14 +212,18 @@ def _summary_lines(summary: Mapping[str, Any]) -> list[str]:
             fold_mean = f"{v['fold_mean']:.4f}" if v.get("fold_mean") is not None else "–"
             parts.append(f"{metric.upper()} {v['pooled']:.4f}{ci} pooled over folds, {fold_mean} fold mean")
         lines.append(f"[score {track}] scope {scope}: " + "; ".join(parts) + f" ({entry['uf1']['n']} clips, "
-                     f"{entry['uf1']['n_subjects']} subjects; 95% CI: bootstrap over subjects)")
+                     f"{entry['uf1']['n_subjects']} subjects; 95% CI: bootstrap over subjects, as above)")
     against = summary.get("against")
     if against:
+        kind = against.get("b_kind", "our run")
+        lines.append(f"[score {track}] against {against['b']}: {kind}, its predictions selected by "
+                     f"{against.get('b_selection', 'an unrecorded rule')}")
         for metric, c in against["comparisons"].items():
             p = st.p_text(c["p_value"], exact=c["exact_p"], n_permutations=c["n_permutations"], digits=4)
-            lines.append(f"[score {track}] against {c['b']}: {metric.upper()} file minus ours {c['difference']:+.4f} "
-                         f"[{c['low']:+.4f}, {c['high']:+.4f}] (pooled over folds, 95% paired bootstrap over "
-                         f"subjects), paired permutation p {p}, on {against['n']} clips")
+            lines.append(f"[score {track}] against {c['b']}: {metric.upper()} file minus {minus_words(kind)} "
+                         f"{c['difference']:+.4f} [{c['low']:+.4f}, {c['high']:+.4f}] (pooled over folds, 95% "
+                         f"paired bootstrap over subjects), two-sided paired permutation p {p}, on {against['n']} "
+                         "clips")
         if against.get("note"):
             lines.append(f"[score {track}] against {against['b']}: {against['note']}")
     return lines
@@ -263,11 +303,13 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
         ours_name = str(Path(against) if Path(against).is_dir() else ours_file.path)
         ours = _our_run(ours_file, ours_name, selection, folds, synthetic=synthetic)
         partial_note = _paired_clips(matched.predictions, ours, ours_name, partial)
+        kind, chosen = against_kind(Path(against), ours_file)
         try:
             comparison = against_run(matched.predictions, ours, len(track.class_names), (path.name, ours_name),
-                                     n_resamples=n_resamples, seed=statistics_seed)
+                                     n_resamples=n_resamples, seed=statistics_seed, kind=kind)
         except ValueError as exc:
             raise RunError(f"--against {against}: {' '.join(str(exc).split())}") from None
+        comparison["b_selection"] = chosen
         if partial_note:
             comparison["note"] = "; ".join(n for n in (partial_note, comparison.get("note")) if n)
             logger.warning(f"[score {track.name}] against {ours_name}: WARNING: {partial_note}")
@@ -295,7 +337,9 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
     with folder_lock(folder, "score folder"):
         try:
             write_json_atomic(outputs["results"], summary)
-            write_predictions_csv(outputs["predictions"], _records(matched, selection), tuple(track.class_names))
+            write_predictions_csv(outputs["predictions"], _records(
+                matched, selection, probabilities=outside.format == "predictions_csv" and outside.has_scores),
+                tuple(track.class_names))
             write_score_report(summary, outputs["report"])
         except OSError as exc:
             raise RunError(f"cannot write the score outputs under {folder}: {exc.strerror or exc}") from None
