@@ -416,7 +416,8 @@ class FoldsRun:
 def read_folds_run(folder: Path, sources: Sources, k: int, ties: str = "earliest") -> FoldsRun | None:
     """A folder of fold records (:func:`read_shipped_fold` each) as a :class:`FoldsRun`, each fold's best test epoch
     kept by ``ties`` (:func:`registry_ties`); None when it holds none. A ``ValueError`` (one line) for a fold file
-    that cannot be read, and for records none of which predicts a clip (each fold refused so far: nothing to score)."""
+    that cannot be read, and for records none of which is scored (each fold refused or diverged so far: nothing to
+    score yet)."""
     seed = folds_name(folder)[2]
     paths = sorted(folder.glob("*.json"))[:MAX_FOLD_FILES]
     records = [read_shipped_fold(path) for path in paths]
