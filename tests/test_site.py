@@ -234,6 +234,9 @@ def test_the_front_page_renders_without_a_console_error_and_shows_the_shipped_nu
             row = rows.rows["megc2019--wang2024-paper-seed0-folds"]
             clips = sum(len(read_shipped_fold(f)["y_pred"]) for f in htnet_folds)
             assert f"{clips} of 442 clips, {len(htnet_folds)} of 68 subjects" in row[2][1]
+            # in a span that wraps (a numbers' cell does not): the leaderboard stays 1280 px wide
+            front = index.read_text(encoding="utf-8")
+            assert f'<span class="ci note">{clips} of 442 clips' in front and ".note{white-space:normal" in front
             samm = [f for f in htnet_folds if f.name.startswith("samm_")]
             samm_clips = sum(len(read_shipped_fold(f)["y_pred"]) for f in samm)
             assert f"{samm_clips} of 133 clips, {len(samm)} of 28 subjects" in row[7][1]

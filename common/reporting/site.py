@@ -182,7 +182,7 @@ th,td{border:1px solid #d5d9e0;padding:3px 6px;vertical-align:top}
 th{background:#dde6f0;text-align:left;font-weight:600}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \\2195";color:#889;font-size:11px}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}table.scores td:last-child{min-width:260px}
-.ci{display:block;color:#666;font-size:11px}.per-seed{display:block;white-space:normal;max-width:17em;margin-left:auto}
+.ci{display:block;color:#666;font-size:11px}.note{white-space:normal;max-width:11em;margin-left:auto}.per-seed{display:block;white-space:normal;max-width:17em;margin-left:auto}
 tr.published td{background:#f3f3f3;color:#444}tr.synthetic td{background:#fff8e1}
 .mark{display:inline-block;border-radius:3px;padding:0 4px;margin:1px 2px 1px 0;font-size:11px;white-space:nowrap}
 .m-partial{background:#fde2c8;color:#7a3b00}.m-synthetic{background:#fff3cd;color:#8a1c1c;border:1px solid #8a1c1c}
@@ -293,7 +293,7 @@ def score_cell(cell: Cell | None, link: str = "", title: str = "", seeds: bool =
     if seeds and len(cell.per_seed) > 1:  # ten seeds' values wrap under the interval, the column stays narrow
         below += f'<span class="per-seed">({", ".join(number(v) for v in cell.per_seed)})</span>'
     extra = f'<span class="ci">{below}</span>' if below else ""
-    extra += f'<span class="ci">{esc(note)}</span>' if note else ""
+    extra += f'<span class="ci note">{esc(note)}</span>' if note else ""  # wraps: the column stays narrow
     return f'<td class="n" data-v="{cell.value:.6f}">{shown}{extra}</td>'
 
 
@@ -347,7 +347,7 @@ def pair_cell(scores: Mapping[str, Cell] | None, link: str, title: str, digits: 
                        for c in (uf1, uar))
     below = f'<span class="ci">[{number(uf1.low)}, {number(uf1.high)}]</span>' if uf1 and uf1.low is not None else ""
     key = "" if uf1 is None or uf1.value is None else f"{uf1.value:.6f}"
-    below += f'<span class="ci">{esc(note)}</span>' if note else ""
+    below += f'<span class="ci note">{esc(note)}</span>' if note else ""  # wraps: the column stays narrow
     return f'<td class="n" data-v="{key}">{shown}{below}</td>'
 
 
