@@ -45,9 +45,8 @@ from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, by_uf1, gauge_note, gauge_value,
-                                        partial,
-                                        interval_text, missing_folds, ranks, run_selected_on_test, score_text,
-                                        test_selected)
+                                        interval_text, missing_folds, partial, ranks, run_selected_on_test,
+                                        score_text, test_selected)
 from common.leaderboard.tracks import fold_word, folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
@@ -163,7 +162,8 @@ def p_cell(matrix: Mapping[str, Any], i: int, j: int) -> str:
     """A pairwise matrix cell's p: "p=0.042", or "p≤0.001" at the least its random permutations give (a bound, as
     the analysis recorded it: ``p_at_floor``, ``statistics.Comparison.at_floor``); an older results.json's, which did
     not record it, as a value."""
-    bound = bool((matrix.get("p_at_floor") or [[False] * (j + 1)] * (i + 1))[i][j])
+    floors = matrix.get("p_at_floor")
+    bound = bool(floors and floors[i][j])
     return f"p{'≤' if bound else '='}{matrix['p_value'][i][j]:.3f}"
 
 
