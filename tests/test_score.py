@@ -272,6 +272,15 @@ def test_against_one_of_our_runs_is_a_paired_test_on_the_clips_both_predicted(ca
     other = json.loads((tmp_path / "out3" / "score" / "megc2019" / "theirs" / "results.json").read_text())["against"]
     assert other["b_kind"] == "the scored file theirs.csv" and other["b_selection"].startswith("unknown")
     assert "file minus the other" in out and "our run" not in out
+    # what that folder's results.json says is printed escaped: a terminal's control sequence never reaches it raw
+    recorded = json.loads((scored / "results.json").read_text())
+    (scored / "results.json").write_text(json.dumps({**recorded, "selection": "picked\x1b[2J by hand"}))
+    code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
+                         "--out", str(tmp_path / "out4"), "--against", str(scored))
+    assert code == 0, err
+    assert "picked\\x1b[2J by hand" in out and "\x1b" not in out
+    fourth = json.loads((tmp_path / "out4" / "score" / "megc2019" / "theirs" / "results.json").read_text())["against"]
+    assert fourth["b_selection"] == "picked\\x1b[2J by hand"  # escaped where it is kept, and so on the report
 
 
 @pytest.mark.parametrize("content, expected", [

@@ -97,9 +97,11 @@ def against_kind(against: Path, ours: OutsideFile) -> tuple[str, str]:
     if isinstance(recorded, Mapping) and recorded.get("schema") == SCORE_SCHEMA:
         source = recorded.get("source")
         name = source_name(source) if isinstance(source, Mapping) else folder.name
-        return f"the scored file {shown_name(name)}", str(recorded.get("selection") or SELECTION)
+        # the selection as that score recorded it, bounded and escaped: a results.json is a file from outside
+        said = terminal_text(str(recorded.get("selection") or SELECTION)[:400])
+        return f"the scored file {shown_name(name)}", said
     if isinstance(recorded, Mapping) and recorded.get("schema") == RESULTS_SCHEMA:
-        chosen = str(recorded.get("selected_on_test") or "")
+        chosen = terminal_text(str(recorded.get("selected_on_test") or "")[:400])
         return "our run", (f"selected on the test data: {chosen}" if chosen
                            else "last epoch (the protocol's own held-out choice where it has one)")
     shipped = shipped_selection(ours.path, ours.format)
