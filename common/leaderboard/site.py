@@ -1082,7 +1082,11 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
             continue
         unlisted.setdefault((method, recipe, option), []).append(folds)
     for folders in unlisted.values():
-        entries, left_out = folds_entries(folders, registry, sources, n_resamples)
+        try:
+            entries, left_out = folds_entries(folders, registry, sources, n_resamples)
+        except ValueError as exc:  # past each folder's reading (which names its own): the runs left out, named
+            notes.append(f"left out {', '.join(map(str, folders))}: {exc}")
+            continue
         notes += left_out  # a seed's folder that cannot be read, named on the front page; the others kept
         ours += [e for e in entries if e.kind == pages.OUR_RUN]
         artefacts += [e for e in entries if e.kind != pages.OUR_RUN and e.slug not in {a.slug for a in artefacts}]
