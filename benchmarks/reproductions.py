@@ -31,15 +31,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common.reporting.site import Published  # noqa: E402  (after the repository is on the path)
+from common.datasets.megc2019 import REAL_COUNTS  # noqa: E402  (after the repository is on the path)
+from common.reporting.site import Published  # noqa: E402
 from common.reporting.tables import seeds_words  # noqa: E402
 
 FOLDER = ROOT / "docs" / "predictions"
 FIGURE = ROOT / "docs" / "reproductions.png"
 SCOPES = ("all", "casme2", "smic", "samm")
-SCOPE_NAMES = {"all": "all (442)", "casme2": "CASME II (145)", "smic": "SMIC (164)", "samm": "SAMM (133)"}
+# the composite's subjects (its LOSO folds) and clips, as the released inputs hold them
+FOLDS = sum(subjects for subjects, _ in REAL_COUNTS.values())
+CLIPS = sum(clips for _, clips in REAL_COUNTS.values())
+SCOPE_NAMES = {"all": f"all ({CLIPS})", "casme2": f"CASME II ({REAL_COUNTS['casme2'][1]})",
+               "smic": f"SMIC ({REAL_COUNTS['smic'][1]})", "samm": f"SAMM ({REAL_COUNTS['samm'][1]})"}
 METRICS = ("uf1", "uar")
-FOLDS = 68
 CLASSES = 3
 
 
@@ -520,9 +524,9 @@ def htnet_table(folder: Path = FOLDER) -> str:
     state = (f"**all {FOLDS} folds ({clips} clips) shipped**: the composite's numbers; only the best-test-epoch column "
              "measures what the published numbers do (both select each subject's epoch on its test clips)"
              if len(records) == FOLDS
-             else f"**{len(records)} of {FOLDS} folds ({clips} of 442 clips) shipped**: partial until all {FOLDS} are "
-             "in, so no row is the composite's or comparable with a published number yet (those are over every "
-             "subject, and selected on test data)")
+             else f"**{len(records)} of {FOLDS} folds ({clips} of {CLIPS} clips) shipped**: partial until all "
+             f"{FOLDS} are in, so no row is the composite's or comparable with a published number yet (those are "
+             "over every subject, and selected on test data)")
     lines = [f"HTNet (wang2024 `paper`, seed 0, the authors' released inputs), {state}; 95 % percentile bootstrap "
              f"over subjects. {machines_text(records, HTNET_UNNAMED)}",
              "",
@@ -655,7 +659,7 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
     handles += [plt.Line2D([], [], ls="", ms=6, marker=marker, color=color, markerfacecolor=face, label=label)
                 for name, face, color, marker, label in kinds if name in drawn_kinds]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=7, frameon=False)
-    fig.suptitle("MEGC 2019 composite, REAL (the authors' released flow images), 68 LOSO folds, pooled",
+    fig.suptitle(f"MEGC 2019 composite, REAL (the authors' released flow images), {FOLDS} LOSO folds, pooled",
                  fontsize=9)
     fig.tight_layout(rect=(0, 0.09, 1, 0.97))
     fig.savefig(path, metadata={"Description": json.dumps(numbers, separators=(",", ":"))})
@@ -754,8 +758,8 @@ def order_of(key: str) -> tuple[int, str]:
     return (known.index(key), key) if key in known else (len(known), key)
 
 
-WHAT = ("the suite's runs on the authors' released inputs of the MEGC 2019 composite (442 clips, 68 LOSO folds): "
-        "each file the run's own predictions.csv; benchmarks/reproductions.py scores them")
+WHAT = (f"the suite's runs on the authors' released inputs of the MEGC 2019 composite ({CLIPS} clips, {FOLDS} LOSO "
+        "folds): each file the run's own predictions.csv; benchmarks/reproductions.py scores them")
 
 
 README = ROOT / "README.md"
