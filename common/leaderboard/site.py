@@ -59,6 +59,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from common.datasets import DATABASE_TITLES
 from common.datasets.megc2019 import REAL_COUNTS
 from common.datasets.released import INPUT_KIND
 from common.datasets.tables import ascii_digits
@@ -83,8 +84,9 @@ SHIPPED = REPO_ROOT / "docs" / "predictions"
 SHIPPED_TRACK = "megc2019"  # the shipped runs: the MEGC 2019 composite from the authors' released inputs
 SHIPPED_FOLDS = 68  # its leave-one-subject-out folds: a run with fewer is partial (as benchmarks/reproductions.py)
 METRICS = ("uf1", "uar")
-SCOPE_NAMES = {"all": "all clips", "casme2": "CASME II", "smic": "SMIC", "samm": "SAMM", "casme": "CASME",
-               "4dme": "4DME", "mmew": "MMEW", "casme3": "CAS(ME)^3"}
+# a scope's column heading: its database's name as every table and report gives it (SMIC-HS, CAS(ME)^3 part A)
+SCOPE_NAMES = {"all": "all clips", **{s: DATABASE_TITLES[s] for s in ("casme2", "smic", "samm", "casme", "4dme", "mmew",
+                                                                      "casme3")}}
 MEGC_SCOPES = ("all", "casme2", "smic", "samm")
 MAX_RESULTS = 500  # results.json files read under the reports folder, at most
 SYNTHETIC = "ran on the suite's synthetic corpus (generated clips, not a database): it tests the code, not the method"
