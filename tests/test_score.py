@@ -342,6 +342,38 @@ def test_the_suites_own_shipped_predictions_are_scored_as_last_epoch_runs(tmp_pa
                                                                                        "selection": SELECTION})
 
 
+def test_the_authors_published_log_is_scored_as_their_last_epoch_run_known_by_its_bytes(tmp_path, monkeypatch):
+    """STSTNet's authors' MATLAB log (``STSTNet_logfile.txt``): its selection was "unknown", though their main.m
+    predicts with each fold's last epoch. A file whose sha256 is a known published file's (``AUTHORS_FILES``) now
+    says so, whose run it is in the banner; any other bytes of the same format stay unknown."""
+    import hashlib
+    import os
+
+    from common.evaluation import outside
+    from common.leaderboard.score import _banner
+
+    log = tmp_path / "STSTNet_logfile.txt"
+    log.write_text("casme2 sub01\nEP02_01f 1 1\n", encoding="utf-8")
+    assert outside.known_selection(log, "ststnet_log") is None  # bytes no one published
+    digest = hashlib.sha256(log.read_bytes()).hexdigest()
+    monkeypatch.setitem(outside.AUTHORS_FILES, "ststnet_log", {digest: ("a log", "the last epoch predicts")})
+    selection = outside.known_selection(log, "ststnet_log")
+    assert selection == ("last epoch: the authors' own run as released, a log: the last epoch predicts; no epoch or "
+                         "model chosen on the test subjects' clips")
+    assert outside.known_selection(log, "csv") is None  # the sha256 is known for its format only
+    summary = {"source": {"path": str(log), "format": "ststnet_log"}, "track": {"name": "megc2019"},
+               "corpus": {"kind": "real", "inputs": "frames"}, "matching": {"partial": False},
+               "statistics": {"interval": {"how": "bootstrap"}}, "selection": selection}
+    assert "selection of the predictions: last epoch (the authors' own run as released)" in _banner(summary)
+    log.write_text("casme2 sub01\nEP02_01f 1 0\n", encoding="utf-8")  # one prediction edited
+    assert outside.known_selection(log, "ststnet_log") is None
+    monkeypatch.undo()
+    released = os.environ.get("MERSUITE_RELEASED")
+    if released:  # the authors' file itself, where a copy is here
+        selection = outside.known_selection(Path(released) / "ststnet" / "STSTNet_logfile.txt", "ststnet_log")
+        assert (selection or "").startswith("last epoch: the authors' own run as released, STSTNet's MATLAB run")
+
+
 def test_the_scores_predictions_csv_keeps_our_formats_class_probabilities_and_the_console_names_its_rules(
         capsys, dummy_corpus, tmp_path):
     """A file in our own format whose p_<class> columns hold each clip's class probabilities: the score's

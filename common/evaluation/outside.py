@@ -639,7 +639,37 @@ def shipped_selection(path: Path, file_format: str) -> str | None:
     for run in listed:
         if run["sha256"] == sha256:
             label, seed = str(run.get("label", run.get("method", "?"))), run.get("seed", "?")
-            return (f"{LAST_EPOCH}: this suite's own run {label}, seed {seed} (listed in the {SHIPPED_RECORD} beside "
+            return (f"{LAST_EPOCH}: {OWN_RUN} {label}, seed {seed} (listed in the {SHIPPED_RECORD} beside "
                     "the file): every fold's network after its last epoch, as every run of this suite predicts; no "
                     "epoch or model chosen on the test subjects' clips")
     return None
+
+
+OWN_RUN = "this suite's own run"  # how a shipped file's selection names whose it is (after LAST_EPOCH)
+AUTHORS_RUN = "the authors' own run as released"  # how a published log's does
+# Files their authors publish whose selection their authors' code fixes, by the sha256 of their bytes (any other
+# bytes, an edited copy too, stay of an unknown selection): format -> sha256 -> what the file is, and which epoch
+# predicts. STSTNet's MATLAB log: main.m trains each fold 500 epochs and predicts with the network after the last
+# (papers/liong2019/README.md, ledger 8); the log is the file the liong2019 package's published row recomputes.
+AUTHORS_FILES = {"ststnet_log": {
+    "6fd7141ec1a9ad44afdc6d3e9473ace718da6a7201967d38e0adbd5225b7e3b0": (
+        "STSTNet's MATLAB run (STSTNet_logfile.txt of christy1206/STSTNet)",
+        "main.m predicts each fold with its network after the last of its 500 epochs"),
+}}
+
+
+def known_selection(path: Path, file_format: str) -> str | None:
+    """How the predictions of ``path`` were selected where that is known from the file's bytes: one of the suite's
+    own shipped runs (:func:`shipped_selection`), or a file its authors publish whose code fixes the epoch
+    (:data:`AUTHORS_FILES`, by format and sha256). None otherwise: the selection is then unknown, never guessed."""
+    shipped = shipped_selection(path, file_format)
+    if shipped is not None or file_format not in AUTHORS_FILES:
+        return shipped
+    try:
+        known = AUTHORS_FILES[file_format].get(file_sha256(Path(path)))
+    except OSError:
+        return None
+    if known is None:
+        return None
+    what, epoch = known
+    return (f"{LAST_EPOCH}: {AUTHORS_RUN}, {what}: {epoch}; no epoch or model chosen on the test subjects' clips")

@@ -22,7 +22,7 @@ import numpy as np
 from common.datasets.released import corpus_label
 from common.evaluation import metrics
 from common.evaluation import statistics as st
-from common.evaluation.outside import Matched, shown_name
+from common.evaluation.outside import AUTHORS_RUN, Matched, OWN_RUN, shown_name
 from common.experiment import Track
 from common.files import atomic_write, terminal_text
 from common.leaderboard.summary import LEVEL, METRICS, scope_entry, source_name
@@ -119,12 +119,15 @@ def against_run(theirs: st.Predictions, ours: st.Predictions, k: int, names: tup
 
 
 def _selection_short(summary: Mapping[str, Any]) -> str:
-    """The banner's words for the selection: "unknown (the file does not say)", or the known one's first words
-    ("last epoch (this suite's own run)": ``common.evaluation.outside.shipped_selection``)."""
+    """The banner's words for the selection: "unknown (the file does not say)", or the known one's first words and
+    whose run it is ("last epoch (this suite's own run)", "last epoch (the authors' own run as released)":
+    ``common.evaluation.outside.known_selection``)."""
     selection = str(summary.get("selection", SELECTION))
     if selection.startswith("unknown"):
         return "unknown (the file does not say)"
-    return f"{selection.split(':')[0]} (this suite's own run)"
+    head, _, rest = selection.partition(": ")
+    whose = next((w for w in (OWN_RUN, AUTHORS_RUN) if rest.startswith(w)), "as the score's results.json says")
+    return f"{head} ({whose})"
 
 
 def _banner(summary: Mapping[str, Any]) -> str:

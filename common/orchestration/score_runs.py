@@ -14,7 +14,8 @@ how many differ, unless ``partial``: then the matching clips are scored and the 
 
 Outputs under ``<out>/score/<track>/<file name>/``: ``results.json`` (schema ``mersuite.score/1``: what it
 is, the source file and its sha256, the format, the track, the corpus, the selection (unknown, or the last
-epoch for one of the suite's own runs shipped with a runs.json beside it: ``outside.shipped_selection``), the
+epoch for one of the suite's own runs shipped with a runs.json beside it and for a log its authors publish whose code
+predicts with the last epoch, known by its bytes: ``outside.known_selection``), the
 matching with the number of missing, extra and relabelled clips and the first ``LISTED`` (20) of each, the
 scores of ``common.leaderboard.score``, the paired test), ``predictions.csv`` (the scored clips in the runner's
 columns, so another ``--score`` or a reader of ours takes it; the class probabilities of a file in our own format
@@ -31,8 +32,8 @@ from collections.abc import Mapping, Sequence
 
 from common.errors import RunError
 from common.evaluation import statistics as st
-from common.evaluation.outside import (Matched, OutsideError, OutsideFile, match, mismatch_line, read_outside,
-                                      shipped_selection, shown_name)
+from common.evaluation.outside import (known_selection, Matched, OutsideError, OutsideFile, match, mismatch_line,
+                                      read_outside, shipped_selection, shown_name)
 from common.evaluation.records import jsonable, RESULTS_SCHEMA, write_predictions_csv
 from common.evaluation.splits import safe_name
 from common.experiment import Fold, Selection, Track
@@ -322,7 +323,7 @@ def score_file(path: Path, track: Track, settings: RunSettings, *, partial: bool
         # folder and its console line take
         "source": {"path": str(path.resolve()), "name": path.name, "sha256": file_sha256(path),
                    "format": outside.format, "rows": len(outside.rows), "class_scores": outside.has_scores},
-        "selection": shipped_selection(path, outside.format) or SELECTION, "track": track_dict(track),
+        "selection": known_selection(path, outside.format) or SELECTION, "track": track_dict(track),
         "corpus": {"kind": "synthetic" if synthetic else "real", "root": str(Path(root).resolve()),
                    "profile": profile, "clips": len(selection.samples), "inputs": corpus_inputs(selection.samples)},
         "n_folds": len(folds), "matching": _matching(matched, partial), "statistics": statistics,
