@@ -1167,6 +1167,25 @@ def test_htnets_shipped_folds_are_kept_at_the_latest_of_tied_best_epochs_as_main
     assert pages.TIE_WORDS["latest"] == "the latest of tied epochs, as its authors' code keeps them"
 
 
+def test_a_planned_recipes_seed_shipped_fold_by_fold_takes_the_label_runs_json_plans_it_under(tmp_path):
+    """A seed of a recipe runs.json plans (``STSTNet, paper + fixed_subset (R2018b's order)``), still shipped fold
+    by fold: its entry was labelled "STSTNet, paper + fixed_subset", another name for the same recipe on one page."""
+    shipped = tmp_path / "shipped"
+    source = SHIPPED / "liong2019-paper-seed3-fixed_subset.folds"
+    (shipped / source.name).mkdir(parents=True)
+    for path in sorted(source.glob("*.json"))[:2]:
+        shutil.copy(path, shipped / source.name / path.name)
+    label = "STSTNet, paper + fixed_subset (R2018b's order)"
+    (shipped / "runs.json").write_text(json.dumps({"planned": [
+        {"method": "liong2019", "recipe": "paper", "name": "fixed_subset", "label": label, "seeds": [3]}],
+        "runs": []}), encoding="utf-8")
+    (tmp_path / "reports").mkdir()
+    index = build_site(tmp_path / "site", papers, shipped=shipped, reports=tmp_path / "reports", n_resamples=RESAMPLES)
+    front = index.read_text(encoding="utf-8")
+    assert f"{label}, seed 3: 2 of 68 folds".replace("'", "&#x27;") in front
+    assert "STSTNet, paper + fixed_subset, seed 3" not in front
+
+
 def test_a_benchmark_methods_best_test_epoch_keeps_the_tie_rule_its_gauges_name(tmp_path):
     """A benchmarked method whose authors keep the latest of tied epochs (HTNet): its seeds' gauges name the rule
     (results.json's ``epoch_selection.ties``), and the site's best test epoch, computed from the fold records, keeps

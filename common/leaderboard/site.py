@@ -294,12 +294,13 @@ def run_key(run: Mapping[str, Any]) -> str:
 
 
 def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: int,
-                    k: int = 3) -> tuple[list[Entry], list[Entry], set[str]]:
+                    k: int = 3) -> tuple[list[Entry], list[Entry], set[str], dict[str, str]]:
     """The shipped runs' entries (one per method and recipe, one per partial run), the authors' artefacts
-    their packages transcribe (one per method and recipe that has any), and the files runs.json lists."""
+    their packages transcribe (one per method and recipe that has any), the files runs.json lists, and each recipe's
+    label there by its :func:`run_key` (a recipe's seeds still shipped fold by fold take it)."""
     manifest_path = folder / "runs.json"
     if not manifest_path.is_file():
-        return [], [], set()
+        return [], [], set(), {}
     manifest = read_document(manifest_path)
     runs_json = sources.add(manifest_path, "predictions/runs.json")
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -370,7 +371,8 @@ def shipped_entries(folder: Path, registry: Any, sources: Sources, n_resamples: 
                 sources=(("runs.json", runs_json), ("predictions", run.file))))
         if published and key == f"{method}-{recipe}":  # one artefact entry a recipe, not one per option of it
             artefacts.append(artefact_entry(method, recipe, label, published, sources))
-    return ours, artefacts, {run["file"] for run in manifest["runs"]}
+    return ours, artefacts, {run["file"] for run in manifest["runs"]}, {key: label for key, (_, _, label) in
+                                                                         labels.items()}
 
 
 MAX_FOLD_FILES = 1000  # fold files read of one shipped folder (the composite has 68)
@@ -472,11 +474,12 @@ def run_label(registry: Any, method: str, recipe: str, option: str = "") -> str:
 
 
 def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_resamples: int,
-                  k: int = 3) -> tuple[list[Entry], list[str]]:
+                  k: int = 3, label: str = "") -> tuple[list[Entry], list[str]]:
     """Runs shipped fold by fold (``<method>-<recipe>-seed<k>[-<option>].folds/``, one fold record a file, as it
     trains) of one method, recipe and option: the seeds that hold every fold scored together, one entry as a
     runs.json recipe's (the mean over seeds, the interval over subjects and seeds); each partial seed an entry of its
-    own, marked partial and scored on its folds only; then its authors' published numbers. Returns the entries and a
+    own, marked partial and scored on its folds only; then its authors' published numbers. ``label``: the recipe's
+    label in runs.json, where it plans the recipe (else :func:`run_label`). Returns the entries and a
     note for each folder left out (a fold file that cannot be read, no fold scored yet): one seed's folder never
     takes the others with it."""
     method, recipe, _, option = folds_name(folders[0])
@@ -505,7 +508,7 @@ def folds_entries(folders: Sequence[Path], registry: Any, sources: Sources, n_re
         option_arguments = f" --name {option} " + " ".join(set_arguments(overrides))
     elif option:
         option_arguments = f" --name {option} --set ... (papers/{method} names no option {option})"
-    label = run_label(registry, method, recipe, option)
+    label = label or run_label(registry, method, recipe, option)
     complete = [r for r in read if r.complete]
     groups = ([complete] if complete else []) + [[r] for r in read if not r.complete]
     entries = []
@@ -1071,7 +1074,7 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
     # listed: runs.json's files. A finished run of a recipe as it stands is its own entry (shipped_entries); the
     # finished runs of an option that runs.json does not list (benchmarks/reproduce.py --name) are one entry from
     # their folds (folds_entries)
-    ours, artefacts, listed = shipped_entries(shipped, registry, sources, n_resamples)
+    ours, artefacts, listed, labels = shipped_entries(shipped, registry, sources, n_resamples)
     notes: list[str] = []
     unlisted: dict[tuple[str, str, str], list[Path]] = {}  # (method, recipe, option): its seeds' folders
     for folds in sorted(shipped.glob("*.folds")) if shipped.is_dir() else []:
@@ -1083,9 +1086,10 @@ def build_site(out: Path, registry: Any, *, shipped: Path = SHIPPED, reports: Pa
             notes.append(f"left out {folds}: {exc}")
             continue
         unlisted.setdefault((method, recipe, option), []).append(folds)
-    for folders in unlisted.values():
+    for (method, recipe, option), folders in unlisted.items():
+        key = run_key({"method": method, "recipe": recipe, "name": option})
         try:
-            entries, left_out = folds_entries(folders, registry, sources, n_resamples)
+            entries, left_out = folds_entries(folders, registry, sources, n_resamples, label=labels.get(key, ""))
         except ValueError as exc:  # past each folder's reading (which names its own): the runs left out, named
             notes.append(f"left out {', '.join(map(str, folders))}: {exc}")
             continue
