@@ -427,7 +427,7 @@ def test_a_papers_own_page_beside_published_numbers_marks_a_partial_run_and_give
                                    scope_titles={"all": "all"}, source="Table 2")
         assert says in " ".join(_texts(doc.figures).split())
         difference = gan_pages.comparison_rows(summary)[2]
-        assert difference[0] == "ours - published (none: not the whole protocol)" and set(difference[1:]) == {"-"}
+        assert difference[0] == "ours - published (none: the run is marked above)" and set(difference[1:]) == {"-"}
         for fig in doc.figures:
             plt.close(fig)
     from papers.aouayeb2019 import pages as aouayeb_pages  # Table 2 reproduced: ours the last row of published ones
@@ -438,3 +438,42 @@ def test_a_papers_own_page_beside_published_numbers_marks_a_partial_run_and_give
     assert "PARTIAL" not in aouayeb_pages.run_line(whole) and "NOT in" not in aouayeb_pages.run_line(whole)
     assert gan_pages.comparison_rows(whole)[2][0] == "ours - published"
     assert all(cell.startswith(("+", "-0")) for cell in gan_pages.comparison_rows(whole)[2][1:])
+
+
+def test_a_papers_own_pages_mark_synthetic_partial_and_test_selected_numbers_beside_the_papers(monkeypatch):
+    """The pages that put our numbers beside a paper's say what ours are: gan2019's gave an "ours - published"
+    difference on the SYNTHETIC corpus, kumar2019's Table 7 page and reddy2019's pages named no mark (the corpus,
+    an epoch picked on the test split), and the running header of a paper's report, on every page past page 1,
+    never said that the predictions' epoch was picked on the test data."""
+    import types
+
+    from common.reporting import figures, tables
+    from common.reporting.pdf import running_header
+    from papers.gan2019.pages import comparison_rows
+    from papers.gan2019.reported import SCOPES
+    from papers.kumar2019.pages import cross_pages
+    from papers.reddy2019.pages import kernel_study_pages
+
+    pooled = {scope: {"uf1": 0.5, "uar": 0.5} for scope in SCOPES}
+    synthetic = {"corpus": {"kind": "synthetic"}, "metrics": {"pooled": pooled}, "folds": [{}] * 2}
+    real = {**synthetic, "corpus": {"kind": "real"}}
+    assert tables.score_marks(synthetic) == [tables.SYNTHETIC_MARK] and tables.score_marks(real) == []
+    assert comparison_rows(real)[2][1:] != ["-"] * 2 * len(SCOPES)
+    assert comparison_rows(synthetic)[2][1:] == ["-"] * 2 * len(SCOPES)  # no difference on generated clips
+    # kumar2019's Table 7 page: each shown run's marks above the table
+    shown: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(figures, "text_page", lambda title, lines, **_: shown.append((title, lines)) or plt.figure())
+    result = types.SimpleNamespace(name="cross_casme2_to_smic", summary=synthetic)
+    cross_pages(types.SimpleNamespace(savefig=lambda fig: None), result,
+                types.SimpleNamespace(results={result.name: result}))
+    assert shown[0][1][0] == f"cross_casme2_to_smic: {tables.SYNTHETIC_MARK}"
+    # reddy2019's kernel study: its best epoch is picked on the split it is scored on
+    subtitles: list[str] = []
+    monkeypatch.setattr(figures, "table_pages", lambda *args, subtitle="", **_: subtitles.append(subtitle) or [])
+    chosen = {**real, "selected_on_test": "the epoch of best accuracy on the 20% split"}
+    kernel_study_pages(None, types.SimpleNamespace(records=[], summary=chosen), None)
+    assert subtitles[0].startswith("SELECTED ON THE TEST DATA: the predictions are of the epoch of best accuracy")
+    # the running header of every page
+    context = ReportContext(paper_id="reddy2019", profile="paper", seed=0, corpus={"kind": "real"})
+    assert "SELECTED ON THE TEST DATA" in running_header("reddy2019", context, {"e": chosen})
+    assert "SELECTED" not in running_header("reddy2019", context, {"e": real})

@@ -76,6 +76,20 @@ def _banner(profile: Any, corpus: Mapping[str, Any]) -> str:
     return f"profile: {profile}    corpus: {kind} ({corpus_place(corpus)})"
 
 
+def running_header(paper_id: str, context: ReportContext, results: Mapping[str, Mapping]) -> str:
+    """The line at the top of every page of a paper's report: the paper, profile and corpus, and what any of its
+    experiments' numbers are beyond a held-out training of ours (:func:`run_marks`'s kinds, short): the authors'
+    weights, a partial run, an epoch picked on the test data."""
+    header = f"{paper_id} · profile {context.profile} · corpus {str(context.corpus.get('kind', '?')).upper()}"
+    if _weights_run(results):  # on every page: these numbers are the authors' weights, not a training
+        header += " · the AUTHORS' released weights, evaluated, not trained here"
+    if any(tables.run_partial(res) for res in results.values()):
+        header += " · PARTIAL run, not comparable with published rows"
+    if any(tables.selection_mark(res) for res in results.values()):  # the pages past page 1's banner say it too
+        header += " · SELECTED ON THE TEST DATA, not a held-out score"
+    return header
+
+
 def run_marks(res: Mapping[str, Any]) -> list[str]:
     """What an experiment's every page must say beside its numbers: whose weights they are (a ``--weights``
     run: the authors', evaluated, not trained here), that its protocol picked the predictions' epoch on the test
@@ -84,8 +98,8 @@ def run_marks(res: Mapping[str, Any]) -> list[str]:
     marks = []
     if res.get("released_weights"):
         marks.append("WEIGHTS: " + tables.weights_line(res["released_weights"]))
-    if res.get("selected_on_test"):
-        marks.append(f"SELECTED ON THE TEST DATA: the predictions are of {res['selected_on_test']}")
+    if tables.selection_mark(res):
+        marks.append(tables.selection_mark(res))
     partial = tables.run_partial(res)
     if partial:
         marks.append(tables.shout(partial))
@@ -701,11 +715,7 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
     banner = _banner(context.profile, context.corpus)
     pdf_path = paper_dir / "report.pdf"
     metadata = {"Title": f"mersuite report: {paper_id}", "Subject": banner, "Creator": "mersuite run_all.py"}
-    header = f"{paper_id} · profile {context.profile} · corpus {str(context.corpus.get('kind', '?')).upper()}"
-    if _weights_run(summaries_by_name):  # on every page: these numbers are the authors' weights, not a training
-        header += " · the AUTHORS' released weights, evaluated, not trained here"
-    if any(tables.run_partial(res) for res in summaries_by_name.values()):
-        header += " · PARTIAL run, not comparable with published rows"
+    header = running_header(paper_id, context, summaries_by_name)
     open_before = len(plt.get_fignums())
     # atomic (common.files): a reader or a second run never sees half a PDF
     with atomic_write(pdf_path, "wb") as handle, ReportDocument(handle, header, metadata,

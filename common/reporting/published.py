@@ -34,10 +34,8 @@ def published_beside_ours_page(pdf: Any, result: Any, context: Any, *, title: st
     on one page."""
     summary = result.summary
     corpus = summary.get("corpus", {}) or {}
-    synthetic = corpus.get("kind") == "synthetic"
     run = (f"profile: {summary.get('profile', '?')}   corpus: {corpus.get('kind', '?')}   "
-           f"seed: {summary.get('seed', '?')}"
-           + ("   (SYNTHETIC data: our numbers say nothing about the method)" if synthetic else ""))
+           f"seed: {summary.get('seed', '?')}")  # the synthetic corpus: the first of score_marks
     flow = Flow(title, emit=pdf.savefig)  # the table and our confusion matrices on one page
     flow.text([f"Published: {source}. Ours: this run, UF1/UAR over the pooled predictions of its folds.", run,
                *score_marks(summary), *notes])

@@ -122,12 +122,27 @@ def left_out_mark(res: Mapping[str, Any]) -> str:
             f"are NOT in these scores ({shown})")
 
 
+SYNTHETIC_MARK = ("SYNTHETIC corpus: these scores test the code, not the method; not comparable with the paper's "
+                  "numbers")
+
+
 def score_marks(results: Mapping[str, Any]) -> list[str]:
     """The marks a page showing one experiment's scores beside a published number carries (a paper's own page,
-    ``common.reporting.published``): a partial run (:func:`run_partial`), folds left out of the scores
-    (:func:`left_out_mark`); such a page gives no difference from the published number while either holds."""
+    ``common.reporting.published``): the suite's synthetic corpus (:data:`SYNTHETIC_MARK`), a partial run
+    (:func:`run_partial`), folds left out of the scores (:func:`left_out_mark`); such a page gives no difference
+    from the published number while any holds. A page whose table the protocol's test-selected epoch fills adds
+    :func:`selection_mark`."""
+    synthetic = (results.get("corpus") or {}).get("kind") == "synthetic"
     partial = run_partial(results)
-    return [shout(partial)] * bool(partial) + [mark for mark in [left_out_mark(results)] if mark]
+    return ([SYNTHETIC_MARK] * synthetic + [shout(partial)] * bool(partial)
+            + [mark for mark in [left_out_mark(results)] if mark])
+
+
+def selection_mark(results: Mapping[str, Any]) -> str:
+    """The mark of a run whose protocol picked the predictions' epoch on the test data (results.json's
+    ``selected_on_test``: not a held-out score); "" for a run that did not."""
+    chosen = results.get("selected_on_test")
+    return f"SELECTED ON THE TEST DATA: the predictions are of {chosen}" if chosen else ""
 
 
 def run_partial(results: Mapping[str, Any]) -> str:

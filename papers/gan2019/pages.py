@@ -16,8 +16,8 @@ def _cell(value: Any) -> str:
 
 
 def comparison_rows(summary: Mapping[str, Any]) -> list[list[str]]:
-    """[published row, our row, ours - published], UF1 / UAR per scope; no difference for a run whose scores are
-    not the whole protocol's (``tables.score_marks``: partial, or folds left out of them)."""
+    """[published row, our row, ours - published], UF1 / UAR per scope; no difference for a run that carries a
+    mark (``tables.score_marks``: the synthetic corpus, a partial run, folds left out of the scores)."""
     from common.reporting.tables import score_marks  # the reporting package loads matplotlib
 
     pooled = (summary.get("metrics") or {}).get("pooled", {})
@@ -27,7 +27,7 @@ def comparison_rows(summary: Mapping[str, Any]) -> list[list[str]]:
     difference = ["-" if o is None or not whole else f"{o - p:+.4f}" for o, p in zip(ours, published)]
     return [[f"published ({SOURCE})"] + [_cell(v) for v in published],
             ["ours (this run)"] + [_cell(v) for v in ours],
-            ["ours - published" if whole else "ours - published (none: not the whole protocol)"] + difference]
+            ["ours - published" if whole else "ours - published (none: the run is marked above)"] + difference]
 
 
 def report_pages(pdf, result: ExperimentResult, context: ReportContext | None = None) -> None:
@@ -42,8 +42,7 @@ def report_pages(pdf, result: ExperimentResult, context: ReportContext | None = 
     header = ["row"] + [f"{SCOPE_TITLES[s]} {m}" for s in SCOPES for m in ("UF1", "UAR")]
     subtitle = (f"MEGC 2019 composite, LOSO, pooled UF1/UAR. Published: the authors' group's reproduction "
                 f"(Table III; Table V: {TABLE5['parameters_millions']} M parameters, ours {LAYER_TRAINABLE:,}). "
-                f"Ours: profile {summary.get('profile', '?')}, corpus {corpus}"
-                + (" (SYNTHETIC: not comparable with the paper)" if corpus == "synthetic" else "") + "."
+                f"Ours: profile {summary.get('profile', '?')}, corpus {corpus}."
                 + "".join(f"\n{mark}" for mark in score_marks(summary)))
     for fig in table_pages("OFF-ApexNet: the published composite row beside ours", header,
                            comparison_rows(summary), subtitle=subtitle, highlight=[False, True, False]):

@@ -60,8 +60,8 @@ def baseline_lines(scopes: tuple[str, ...]) -> list[str]:
 
 
 def _marks(runs: list[tuple[str, Mapping[str, Any] | None]]) -> list[str]:
-    """Each shown run's marks beside the paper's numbers (``tables.score_marks``: partial, folds left out), named,
-    then a blank line; [] when every run shown is whole."""
+    """Each shown run's marks beside the paper's numbers (``tables.score_marks``: the synthetic corpus, partial,
+    folds left out), named, then a blank line; [] when no run shown carries one."""
     marks = [f"{name}: {mark}" for name, run in runs if run is not None for mark in score_marks(run)]
     return marks + [""] * bool(marks)
 
@@ -399,11 +399,13 @@ def cross_pages(pdf, result, context) -> None:
     if names and result.name != names[-1]:
         return
     cells: dict[tuple[str, str], Mapping[str, Any] | None] = {}
+    runs: list[tuple[str, Mapping[str, Any] | None]] = []
     for train, test in reported.CROSS_PAIRS:
         name = _cross_name(train, test)
         summary = result.summary if result.name == name else sibling_summary(context, name)
         cells[(train, test)] = None if summary is None else _pooled(summary)
-    fig = figures.text_page("kumar2019: Table 7 beside ours", table_7_lines(cells))
+        runs.append((name, summary))
+    fig = figures.text_page("kumar2019: Table 7 beside ours", _marks(runs) + table_7_lines(cells))
     pdf.savefig(fig)
     plt.close(fig)
 
