@@ -165,16 +165,21 @@ FAST = dataclasses.replace(EXPERIMENT, run_fold=dummy_paper.nearest_centroid_fol
 
 def test_a_folds_line_on_the_synthetic_corpus_says_so():
     """A finished fold's line: its UF1, UAR (the MEGC pair every table prints; it lacked UAR) and accuracy on its own
-    clips, and that the corpus is synthetic."""
+    clips, and that the corpus is synthetic; the authors' weights (``--weights``) and an epoch picked on the test
+    clips are said too (a worker's, a cluster's and --fold-parallel's folds logged neither)."""
     import types
 
     from common.running.fold_jobs import fold_line
 
     job = types.SimpleNamespace(label="[p/e] fold 1/2 s01", selection=types.SimpleNamespace(class_names=("a", "b")),
-                                synthetic=True)
+                                synthetic=True, config=None)
     record = {"status": "ok", "y_true": [0, 1, 1], "y_pred": [0, 1, 0], "seconds": 1.0, "reason": ""}
     assert fold_line(job, record) == ("[p/e] fold 1/2 s01: ok uf1=0.667 uar=0.750 acc=0.667 on its 3 test clips "
                                       "(SYNTHETIC corpus) in 0m01s")
+    weights = types.SimpleNamespace(train=types.SimpleNamespace(weights="/authors/weights"))
+    chosen = {**record, "extra": {"selected_on_test": "the epoch of best test accuracy"}}
+    line = fold_line(types.SimpleNamespace(**{**vars(job), "synthetic": False, "config": weights}), chosen)
+    assert "on its 3 test clips (the authors' weights, not trained here; SELECTED ON THE TEST DATA) in" in line
 
 
 def test_damaged_fold_files_are_recomputed_with_a_notice(dummy_corpus, tmp_path, caplog):

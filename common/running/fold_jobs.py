@@ -20,6 +20,7 @@ import numpy as np
 from common.environment import peak_rss_mb, trained_on
 from common.errors import RunError
 from common.evaluation import metrics as metrics_module
+from common.evaluation.epoch_selection import selected_on_test
 from common.evaluation.records import FOLD_STATUSES, FOLD_SCHEMA, jsonable
 from common.experiment import Experiment, Fold, FoldContext, FoldOutcome, Selection
 from common.files import write_json_atomic, write_remedy, write_text_atomic
@@ -321,15 +322,23 @@ def failed_fold_record(job: FoldJob, reason: str, seconds: float) -> dict:
     return fold_record(job.base, job.selection, job.fold, job.fingerprint, "failed", reason, seconds, None)
 
 
+def released_folder(config: Any) -> str:
+    """``train.weights`` (``--weights DIR``): the authors' released weights the folds evaluate, or ""."""
+    return str(getattr(getattr(config, "train", None), "weights", "") or "")
+
+
 def fold_line(job: FoldJob, record: Mapping[str, Any], after: str = "") -> str:
-    """The log line of a finished fold: status, its UF1, UAR and accuracy on its own test clips (and that the corpus
-    is synthetic, where it is), its time, then ``after`` and the reason."""
+    """The log line of a finished fold: status, its UF1, UAR and accuracy on its own test clips and what they are
+    beyond a held-out training of ours (the synthetic corpus; the authors' weights, not trained; an epoch picked on
+    the test clips), its time, then ``after`` and the reason. The same line whichever process computed the fold."""
     score = ""
     if record["y_pred"]:
         s = metrics_module.scores(record["y_true"], record["y_pred"], len(job.selection.class_names))
+        marks = ["SYNTHETIC corpus"] * job.synthetic
+        marks += ["the authors' weights, not trained here"] * bool(released_folder(job.config))
+        marks += ["SELECTED ON THE TEST DATA"] * bool(selected_on_test([record]))
         score = (f" uf1={s['uf1']:.3f} uar={s['uar']:.3f} acc={s['accuracy']:.3f} on its {len(record['y_pred'])} "
-                 "test clips"
-                 + (" (SYNTHETIC corpus)" if job.synthetic else ""))
+                 "test clips" + (f" ({'; '.join(marks)})" if marks else ""))
     excluded = "; not in the metrics" if record["status"] == "nan" else ""
     reason = f" ({record['reason']}{excluded})" if record["reason"] else ""
     return f"{job.label}: {record['status']}{score} in {duration(record['seconds'])}{after}{reason}"

@@ -72,6 +72,7 @@ from common.preprocessing.cache import frames_fingerprint
 from common.environment import environment
 from common.progress import duration
 from common.running.fold_jobs import (FoldJob, FoldRunner, compute_fold, compute_folds_together, fold_line,
+                                      released_folder,
                                        write_output)
 from common.datasets.released import corpus_inputs, corpus_label
 from common.running.profiles import RunSpec, config_hash
@@ -405,11 +406,6 @@ def weights_fingerprint(folder: str) -> list[list]:
         raise RunError(f"--weights {folder}: more than {MAX_WEIGHTS_FILES:,} entries; expected the authors' weights "
                        "folder")
     return frames_fingerprint(Path(folder) / name for name in names)
-
-
-def released_folder(config: Any) -> str:
-    """``train.weights`` (``--weights DIR``): the authors' released weights the folds evaluate, or ""."""
-    return str(getattr(getattr(config, "train", None), "weights", "") or "")
 
 
 def protocol_folds(paper_id: str, experiment: Experiment, config: Any, selection: Selection, seed: int,
