@@ -15,7 +15,6 @@ from collections.abc import Mapping
 import numpy as np
 
 from common.harness import ExperimentResult, ReportContext
-from common.reporting.tables import score_marks, selection_mark
 from papers.reddy2019 import reported as rep
 
 
@@ -61,7 +60,7 @@ def holdout_pages(pdf, result: ExperimentResult, context: ReportContext) -> None
     if "best_epoch" in extra:  # the paper's "validation" data: under its protocol, the test split itself
         picked_on = extra.get("validation", "validation data")
         rows.append([f"best epoch on the {picked_on}" + (" (the test split: selected on the test data)"
-                                                         if selection_mark(results) else ""), "-",
+                                                         if results.get("selected_on_test") else ""), "-",
                      str(extra["best_epoch"])])
     rows.extend(overlap_rows(extra.get("window_overlap")))
     rows.extend(literature_rows(database))
@@ -89,6 +88,8 @@ def _marks(results: Mapping[str, Any]) -> str:
     """The run's marks leading a page's subtitle: the synthetic corpus, a partial run, folds left out
     (``tables.score_marks``) and an epoch picked on the test data (``tables.selection_mark``: the paper protocol's
     best epoch on the 20% split that is also its test split)."""
+    from common.reporting.tables import score_marks, selection_mark  # the reporting package loads matplotlib
+
     marks = score_marks(results) + [mark for mark in [selection_mark(results)] if mark]
     return "".join(f"{mark}. " for mark in marks)
 
