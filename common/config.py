@@ -400,6 +400,17 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
     return value
 
 
+def profile_label(profile: Any, overrides: Any = None, limit: int = 300) -> str:
+    """A run's profile as a line beside its scores names it: the profile, then the ``--set`` overrides the run was
+    given on top of it ("paper + --set train.epochs=2"), so that a changed recipe never reads as the profile's own.
+    ``overrides`` as a results.json holds them (a file from outside: anything but a mapping is left out, and the
+    words are cut at ``limit`` characters)."""
+    shown = " ".join(set_arguments(overrides)) if isinstance(overrides, Mapping) else ""
+    if len(shown) > limit:
+        shown = shown[:limit] + "..."
+    return f"{profile} + {shown}" if shown else str(profile)
+
+
 def set_arguments(overrides: Mapping[str, Any]) -> list[str]:
     """The command line's ``--set path=value`` of each override (a profile's, a named option's), booleans as the
     command line writes them (``false``): what :func:`apply_overrides` reads back to the same values."""

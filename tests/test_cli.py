@@ -176,10 +176,11 @@ def test_smoke_run_end_to_end_then_resume(capsys, dummy_corpus, tmp_path):
     assert toy["face_quality"]["policy"] == "exclude" and toy["face_quality"]["counts"]["unchecked"] == 24
     assert toy["selection"]["selected"] == toy["selection"]["kept"] == 24 and toy["selection"]["dropped"] == []
     assert f"dummy: report {report}" in out
-    assert "profile smoke, corpus real" in out.strip().splitlines()[-1]
-    # the pooled line says what its number is: clips, folds, profile, corpus, selection (intervals: the report)
+    assert "profile smoke + --set model.units=3, corpus real" in out.strip().splitlines()[-1]
+    # the pooled line says what its number is: clips, folds, profile and its --set, corpus, selection (intervals:
+    # the report)
     pooled = next(line for line in out.splitlines() if " pooled UF1 " in line)
-    assert "on 24 samples over 4 folds (profile smoke, corpus real" in pooled
+    assert "on 24 samples over 4 folds (profile smoke + --set model.units=3, corpus real" in pooled
     assert pooled.endswith("; nothing chosen on the test data")
     # the same command again: every fold is reused, nothing trains
     dummy_paper.reset_hooks()

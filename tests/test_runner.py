@@ -391,3 +391,23 @@ def test_the_fold_fingerprint_sees_a_replaced_frame_file(tmp_path):
     assert resized != before
     os.utime(frames[1], ns=(stat.st_atime_ns, stat.st_mtime_ns + 10 ** 9))  # the same size, another mtime
     assert runner.fold_fingerprint(base, selection, fold) not in (before, resized)
+
+
+def test_a_runs_score_line_and_report_name_its_set_overrides_beside_the_profile(dummy_corpus, tmp_path, caplog):
+    """``--set`` changes the recipe: a run given ``--set train.epochs=3`` printed "profile smoke" beside its pooled
+    scores, on its report's banner and running header, as if the profile had run unchanged. They now name the
+    overrides (``config.profile_label``); a results.json's overrides that are not a mapping are left out, and a long
+    list is cut."""
+    from common.config import profile_label
+    from common.harness import ReportContext
+    from common.reporting.pdf import running_header
+
+    caplog.set_level(logging.INFO)
+    run = resolve_run(data_root=dummy_corpus, profile="smoke", out=tmp_path, overrides={"train.epochs": 3})
+    summary = run_experiment("dummy", FAST, run).summary
+    assert "(profile smoke + --set train.epochs=3, corpus" in caplog.text
+    assert summary["overrides"] == {"train.epochs": 3}
+    context = ReportContext(paper_id="dummy", profile="smoke", seed=0, corpus=summary["corpus"])
+    assert "profile smoke + --set train.epochs=3 ·" in running_header("dummy", context, {"toy_loso": summary})
+    assert profile_label("paper", {}) == "paper" and profile_label("paper", ["x"]) == "paper"
+    assert profile_label("paper", {"a.b": "x" * 500}, limit=40).endswith("...")

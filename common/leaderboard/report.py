@@ -40,6 +40,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from common.config import profile_label
 from common.datasets.released import corpus_label
 from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
@@ -86,7 +87,8 @@ def banner(summary: Mapping[str, Any]) -> str:
     seeds = summary["seeds"]
     folds = f"{summary['n_folds']} folds" + (f" (only the first {summary['max_folds']})"
                                              if summary.get("max_folds") else "")
-    return (f"track {summary['track']['name']}   profile: {summary['profile']}   corpus: {kind}\n"
+    return (f"track {summary['track']['name']}   profile: {profile_label(summary['profile'], summary.get('overrides'))}"
+            f"   corpus: {kind}\n"
             f"{seeds_words(seeds)}   {folds}   scores pooled over folds (MEGC rule)"
             + (", mean over seeds" if len(seeds) > 1 else "")
             + f"; {int(100 * summary['statistics']['settings']['level'])}% "

@@ -70,7 +70,7 @@ from common.evaluation import shipped_folds
 from common.evaluation.records import load_fold_record
 from common.evaluation.published import REFERENCES, TABLE
 from common import files
-from common.config import set_arguments
+from common.config import profile_label, set_arguments
 from common.leaderboard.summary import method_partial, run_selected_on_test, scope_entry, source_name
 from common.leaderboard.tracks import TRACKS, fold_word
 from common.paths import REPO_ROOT, reports_root
@@ -740,7 +740,8 @@ def benchmark_method(folder: Path, relative: str, m: Mapping[str, Any], summary:
     chosen = run_selected_on_test(m)  # what its seeds predict with where it was picked on their test data
     several = len(fold_files) > 1
     return Entry(
-        slug=f"bench-{pages.safe(relative)}-{pages.safe(m['name'])}", label=f"{m['name']} ({summary.get('profile')})",
+        slug=f"bench-{pages.safe(relative)}-{pages.safe(m['name'])}",
+        label=f"{m['name']} ({profile_label(summary.get('profile'), summary.get('overrides'))})",
         kind=pages.AUTHORS_WEIGHTS if m.get("weights") else pages.OUR_RUN,
         scores=scope_cells(aligned, k, scopes, n_resamples), seeds=tuple(seeds), corpus=_corpus(summary["corpus"]),
         synthetic=_synthetic(summary["corpus"]), partial=partial, best_epoch=best_cells,
@@ -846,7 +847,8 @@ def paper_run_entry(path: Path, summary: Mapping[str, Any], root: Path, sources:
     best = best_epoch_predictions(records, predictions, folder, ties)
     return Entry(
         slug=f"run-{pages.safe(relative)}", label=f"{summary['paper']} / {summary['experiment']} "
-                                                 f"({summary.get('profile')}, seed {summary.get('seed')})",
+                                                 f"({profile_label(summary.get('profile'), summary.get('overrides'))}, "
+                                                 f"seed {summary.get('seed')})",
         kind=pages.AUTHORS_WEIGHTS if weights else pages.OUR_RUN,
         scores=scope_cells([predictions], k, scopes, n_resamples),
         seeds=(int(summary.get("seed", 0)),), corpus=_corpus(summary.get("corpus", {})),

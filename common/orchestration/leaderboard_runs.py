@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Iterable, Mapping, Sequence
 
-from common.config import ConfigError, to_dict
+from common.config import ConfigError, profile_label, to_dict
 from common.errors import RunError, WorkSavedError
 from common.datasets.released import corpus_inputs, corpus_label, holds_released, INPUT_KIND
 from common.running import runner
@@ -335,7 +335,8 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
         # the protocol's own count, before --max-folds: a shorter run is marked partial wherever it is shown
         n_folds_protocol = len(track.folds(selection, seed_list[0])) if max_folds else n_folds
         logger.info(f"[benchmark {track.name}] {len(methods)} method(s) x {len(seed_list)} seed(s) x {n_folds} fold(s)"
-                    f"{f' (the first {max_folds})' if max_folds else ''}, profile {profile}, "
+                    f"{f' (the first {max_folds})' if max_folds else ''}, profile "
+                    f"{profile_label(profile, settings.overrides)}, "
                     f"corpus {'SYNTHETIC' if synthetic else 'real'} at {root}")
         runs: dict[str, list[ExperimentResult]] = {m.name: [] for m in methods}
         for seed in seed_list:
@@ -398,7 +399,7 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                     f"{', mean over seeds' if len(seed_list) > 1 else ''}; 95% CI over subjects"
                     f"{' x seeds' if len(seed_list) > 1 else ''}; {f'folds {folds_text}; ' if folds_text else ''}"
                     f"{'SELECTED ON THE TEST DATA' if chosen else 'nothing selected on the test data'}; "
-                    f"profile {profile}, corpus {corpus_label(summary['corpus'])})")
+                    f"profile {profile_label(profile, settings.overrides)}, corpus {corpus_label(summary['corpus'])})")
     return bench
 
 

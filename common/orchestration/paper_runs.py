@@ -26,7 +26,7 @@ from common.running.profiles import RunSpec, effective_config, resolve_profile, 
 from common.evaluation.records import NOT_SCORED_STATUSES
 from common.experiment import Experiment, Paper
 from common.harness import ExperimentResult, ReportContext
-from common.config import ConfigError
+from common.config import ConfigError, profile_label
 from common.files import folder_lock, OutputError, prepare_output_folder, check_inside, write_remedy
 from common.orchestration import parallel, run_folders
 from common.orchestration.paper_reports import write_paper_report
@@ -259,5 +259,6 @@ def run_papers(plans: list[PaperPlan], settings: RunSettings) -> list[PaperRun]:
                 logger.info(f"  {name}: scores of {weights_line(res.summary['released_weights'])}")
             if run_partial(res.summary):
                 logger.info(f"  {name}: {run_partial(res.summary)}")
-    logger.info(f"profile {profile}, corpus {'synthetic' if synthetic else 'real'} at {root}")
+    logger.info(f"profile {profile_label(profile, settings.overrides)}, corpus {'synthetic' if synthetic else 'real'} "
+                f"at {root}")
     return runs

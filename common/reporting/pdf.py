@@ -53,6 +53,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from common.config import profile_label
 from common.evaluation.records import jsonable
 from common.harness import ExperimentResult, ReportContext
 from common.files import atomic_write, write_json_atomic
@@ -69,18 +70,24 @@ RECOMPUTED_MEANING = ("\"(recomputed x)\": the authors' own artefact (e.g. their
                       "does not give the paper's number; x is what it gives, and the note says why")
 
 
-def _banner(profile: Any, corpus: Mapping[str, Any]) -> str:
+def _banner(profile: Any, corpus: Mapping[str, Any], overrides: Any = None) -> str:
     kind = str(corpus.get("kind", "?")).upper()
     if corpus.get("inputs", "frames") != "frames":
         kind = f"{kind}, {corpus['inputs']}"
-    return f"profile: {profile}    corpus: {kind} ({corpus_place(corpus)})"
+    return f"profile: {profile_label(profile, overrides)}    corpus: {kind} ({corpus_place(corpus)})"
+
+
+def _overrides(results: Mapping[str, Mapping]) -> Any:
+    """The ``--set`` overrides of a report's run (one command: its experiments' first results.json's)."""
+    return next(iter(results.values()), {}).get("overrides")
 
 
 def running_header(paper_id: str, context: ReportContext, results: Mapping[str, Mapping]) -> str:
     """The line at the top of every page of a paper's report: the paper, profile and corpus, and what any of its
     experiments' numbers are beyond a held-out training of ours (:func:`run_marks`'s kinds, short): the authors'
     weights, a partial run, an epoch picked on the test data."""
-    header = f"{paper_id} · profile {context.profile} · corpus {str(context.corpus.get('kind', '?')).upper()}"
+    header = (f"{paper_id} · profile {profile_label(context.profile, _overrides(results))} · corpus "
+              f"{str(context.corpus.get('kind', '?')).upper()}")
     if _weights_run(results):  # on every page: these numbers are the authors' weights, not a training
         header += " · the AUTHORS' released weights, evaluated, not trained here"
     if any(tables.run_partial(res) for res in results.values()):
@@ -159,7 +166,7 @@ def _run_page(paper_id: str, paper: Any, context: ReportContext, results: Mappin
     lines = [f"Paper      {paper_id}" + (f"  (status: {paper.status})" if paper is not None else "")]
     if paper is not None:
         lines += ["", "Citation", *_wrap(paper.citation, 95), ""]
-    lines += [f"Profile    {context.profile}",
+    lines += [f"Profile    {profile_label(context.profile, _overrides(results))}",
               f"Seed(s)    {context.seed}",
               f"Corpus     {corpus.get('kind')}  folder: {corpus_place(corpus)} (its full path: results.json, "
               "corpus.root)"]
@@ -181,7 +188,7 @@ def _run_page(paper_id: str, paper: Any, context: ReportContext, results: Mappin
         lines += ["", "Command", *_wrap(str(context.command), 95)]
     lines += ["", f"Generated {datetime.datetime.now().isoformat(timespec='seconds')}"]
     title = f"The run: {paper.title if paper is not None else paper_id}"
-    return figures.text_page(title, lines, banner=_banner(context.profile, corpus))
+    return figures.text_page(title, lines, banner=_banner(context.profile, corpus, _overrides(results)))
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -336,7 +343,7 @@ def _answer(doc: ReportDocument, results: Mapping[str, Mapping], context: Report
     weights = _weights_run(results)
     words = WORDS[weights]
     title = context.paper.title if context.paper is not None else context.paper_id
-    banner = f"{context.paper_id}: {title}\n" + _banner(context.profile, context.corpus)
+    banner = f"{context.paper_id}: {title}\n" + _banner(context.profile, context.corpus, _overrides(results))
     for mark in marks_by_experiment(results):
         banner += f"\n{mark}"
     if synthetic:
@@ -396,7 +403,8 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     synthetic = str(corpus.get("kind")) == "synthetic"
     marks = run_marks(res) + [mark for mark in [tables.left_out_mark(res)] if mark]
     doc.section(f"{name}: {res.get('title', '')}")
-    flow = Flow(f"{name}: {res.get('title', '')}", "\n".join([_banner(res.get("profile"), corpus), *marks]),
+    flow = Flow(f"{name}: {res.get('title', '')}", "\n".join([_banner(res.get("profile"), corpus,
+                                                                       res.get("overrides")), *marks]),
                 synthetic or bool(marks), emit=doc.savefig)
     metrics = res.get("metrics", {})
     selection = res.get("selection") or {}
@@ -485,7 +493,7 @@ def _experiment_section(doc: ReportDocument, name: str, res: Mapping[str, Any], 
     flow.finish()
     if thumbnails and allow_faces:
         doc.savefig(_thumbnail_page(f"{name}: clips flagged by the face check", thumbnails,
-                                    _banner(res.get("profile"), corpus)))
+                                    _banner(res.get("profile"), corpus, res.get("overrides"))))
 
 
 def epoch_selection_table(res: Mapping[str, Any], intervals: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
@@ -712,7 +720,7 @@ def write_report(paper_id: str, results_by_experiment: Mapping[str, ExperimentRe
     intervals = dict(intervals or {})
     thumbnails = thumbnails or {}
     synthetic = _is_synthetic(context)
-    banner = _banner(context.profile, context.corpus)
+    banner = _banner(context.profile, context.corpus, _overrides(summaries_by_name))
     pdf_path = paper_dir / "report.pdf"
     metadata = {"Title": f"mersuite report: {paper_id}", "Subject": banner, "Creator": "mersuite run_all.py"}
     header = running_header(paper_id, context, summaries_by_name)

@@ -61,7 +61,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from common.config import to_dict
+from common.config import profile_label, to_dict
 from common.datasets.tables import sheets_under
 from common.errors import RunError, WorkSavedError
 from common.evaluation import metrics as metrics_module
@@ -374,8 +374,9 @@ def _run_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, load
         logger.info(f"{tag} the scores below are of {weights_line(results['released_weights'])}")
     if pooled.get("uf1") is not None:
         logger.info(f"{tag} pooled UF1 {pooled['uf1']:.4f}, UAR {pooled['uar']:.4f}, accuracy {pooled['accuracy']:.4f} "
-                    f"on {pooled['n']} samples over {len(folds)} folds (profile {profile}, corpus "
-                    f"{corpus_label(results['corpus'])}; the intervals are in the report)"
+                    f"on {pooled['n']} samples over {len(folds)} folds (profile "
+                    f"{profile_label(profile, run.overrides)}, corpus {corpus_label(results['corpus'])}; the "
+                    "intervals are in the report)"
                     + ("; the authors' released weights, not trained here" if weights
                        else "; selected on the test data (WARNING below)" if selected_on_test(records)
                        else "; nothing chosen on the test data"))
