@@ -313,9 +313,10 @@ def test_a_clip_with_an_unreadable_frame_is_skipped_in_a_list_and_one_line_alone
 def test_a_frame_only_the_methods_pipeline_reads_excludes_its_clip_in_a_list_and_is_one_line_alone(capsys, exported,
                                                                                                    tmp_path):
     """The checks decode eight frames of a clip (the face check) and look at the ends of every other: a frame whose
-    ends are whole but whose data is not an image, or an image of another size than the clip's first, is met only
-    where the method reads it (dummy_frames reads the onset, apex and last frames; frame 3 of 10 is not among the
-    face check's). In a list, that clip is excluded with the reason and the others predicted; alone, one line."""
+    ends are whole but whose data is not an image is met only where the method reads it (dummy_frames reads the
+    onset, apex and last frames; frame 3 of 10 is not among the face check's). In a list, that clip is excluded with
+    the reason and the others predicted; alone, one line. An image of another size than the clip's first is found
+    from its header before any of that, with a given apex as with the motion rule: in a list, that clip is skipped."""
     import cv2
 
     folder, source = exported
@@ -327,8 +328,8 @@ def test_a_frame_only_the_methods_pipeline_reads_excludes_its_clip_in_a_list_and
     listing = clips / "clips.csv"
     listing.write_text(f"path,onset,apex,offset\ngood,,,\nbad,,{numbers[2]},\n", encoding="utf-8")
     small = cv2.imencode(".jpg", np.full((12, 16, 3), 128, np.uint8))[1].tobytes()
-    for content, expected in ((whole[:3] + bytes(200) + whole[-2:], "cannot read this frame"),
-                              (small, "frame of 16x12 pixels, but")):
+    for content, expected, status in ((whole[:3] + bytes(200) + whole[-2:], "cannot read this frame", "excluded"),
+                                      (small, "frame of 16x12 pixels, but", "skipped")):
         broken.write_bytes(content)
         refused(capsys, f"{broken}: {expected}", "--predict", bad, "--model", folder, "--fps", "25", "--apex",
                 str(numbers[2]), "--out", tmp_path / "alone")
@@ -337,7 +338,7 @@ def test_a_frame_only_the_methods_pipeline_reads_excludes_its_clip_in_a_list_and
         assert code == 0, err[-600:]
         records = {Path(c.get("source") or c["clip"]).name: c for c in json.loads(out)["clips"]}
         assert records["good"]["status"] == "ok", records
-        assert records["bad"]["status"] == "excluded" and f"{broken.name}: {expected}" in records["bad"]["reason"]
+        assert records["bad"]["status"] == status and f"{broken.name}: {expected}" in records["bad"]["reason"]
 
 
 def _late_frame_header_jpeg(size: int) -> bytes:
@@ -494,3 +495,116 @@ def test_a_clip_path_that_is_a_loop_of_links_is_named_so(tmp_path):
     skipped = clip_requests(tmp_path / "clips.csv").entries[0]
     assert isinstance(skipped, Skipped), skipped
     assert skipped.reason == "a link to nothing (dangling, or a loop of links)", skipped
+
+
+def _equal_frames(folder: Path, level: int, mtime_ns: int = 1_600_000_000_000_000_000) -> Path:
+    """Five 16 x 16 BMP frames (every file of the same size, whatever its pixels) of grey ``level + k``, each given
+    the mtime ``mtime_ns``, as an archive or ``rsync -a`` keeps it."""
+    import cv2
+
+    folder.mkdir(parents=True)
+    for k in range(1, 6):
+        path = folder / f"frame{k:03d}.bmp"
+        assert cv2.imwrite(str(path), np.full((16, 16, 3), level + k, np.uint8))
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+    return folder
+
+
+def test_two_recordings_of_one_name_with_equal_sizes_and_mtimes_share_no_cache_entry(tmp_path):
+    """Two folders both named frames/ whose frames have the same names, sizes and mtimes but other pixels: the second
+    recording never gets the first one's stage results (faces, flow, prediction). Its key holds its frames' folder
+    and bytes: the same pixels rewritten in place (size and mtime kept) or the same frames elsewhere are other keys."""
+    from common.preprocessing.cache import cache_key, cached, sample_fingerprint
+    from common.preprocessing.io import read_frames
+
+    one, two = _equal_frames(tmp_path / "one" / "frames", 40), _equal_frames(tmp_path / "two" / "frames", 160)
+    samples = [clip_sample(ClipRequest(folder, apex="3"), cache_root=tmp_path / "cache", fps=30.0, notes=[])
+               for folder in (one, two)]
+    fingerprints = [sample_fingerprint(sample) for sample in samples]
+    assert samples[0].clip == samples[1].clip == "frames"
+    assert fingerprints[0]["frames"] == fingerprints[1]["frames"]  # names, sizes and mtimes alike
+    assert cache_key("probe", fingerprints[0], {}) != cache_key("probe", fingerprints[1], {})
+    means = [float(cached("probe", sample_fingerprint(sample), {}, lambda s=sample: np.array([read_frames(
+        s.frames).mean()]), root=tmp_path / "stages")[0]) for sample in samples]
+    assert means == [43.0, 163.0]  # each recording's own pixels, the second not read from the first's entry
+    # the pixels of one frame rewritten in place, its size and mtime kept: another key
+    before = cache_key("probe", sample_fingerprint(samples[1]), {})
+    shutil.rmtree(two)
+    _equal_frames(two, 161)
+    assert sample_fingerprint(samples[1])["frames"] == fingerprints[1]["frames"]
+    assert cache_key("probe", sample_fingerprint(samples[1]), {}) != before
+    # the same frames at another place: another key
+    copy = _equal_frames(tmp_path / "three" / "frames", 40)
+    elsewhere = clip_sample(ClipRequest(copy, apex="3"), cache_root=tmp_path / "cache", fps=30.0, notes=[])
+    assert cache_key("probe", sample_fingerprint(elsewhere), {}) != cache_key("probe", fingerprints[0], {})
+
+
+def test_a_frame_of_another_size_is_refused_with_a_given_apex_too(tmp_path):
+    """The motion rule reads every frame and refuses one of another size than the clip's first; with --apex given no
+    frame but the first is read here, and a method's pipeline may resize every frame to one size, silently: each
+    frame's header size is checked against the first's all the same, in the words of the motion rule's refusal."""
+    import cv2
+
+    from common.preprocessing.io import FrameReadError
+
+    folder = tmp_path / "clip"
+    folder.mkdir()
+    for k in range(1, 6):
+        shape = (12, 16, 3) if k == 4 else (16, 16, 3)
+        assert cv2.imwrite(str(folder / f"frame{k:03d}.png"), np.full(shape, 30 * k, np.uint8))
+    expected = (f"{folder / 'frame004.png'}: frame of 16x12 pixels, but frame001.png of the same clip is 16x16; "
+                "expected one frame size per clip")
+    for apex in ("2", None):
+        with pytest.raises(FrameReadError) as raised:
+            clip_sample(ClipRequest(folder, apex=apex), cache_root=tmp_path / "cache", fps=30.0, notes=[])
+        assert str(raised.value) == expected
+    # frames outside --onset/--offset are not the clip's: not compared
+    sample = clip_sample(ClipRequest(folder, apex="2", offset="3"), cache_root=tmp_path / "cache", fps=30.0, notes=[])
+    assert len(sample.frames) == 3
+
+
+def test_a_path_too_long_for_the_file_system_is_a_skipped_row_or_one_line(capsys, tmp_path):
+    """A name of 300 characters (the file systems take 255 bytes) fails its lookup with ENAMETOOLONG, not "no such
+    file": in a CSV of clips, that row is skipped with its reason, as other bad rows are; as --predict's path, one
+    line (exit 2), never a traceback."""
+    from common.deployment.recording import clip_requests
+
+    long_name = "a" * 300
+    (tmp_path / "clips.csv").write_text(f"path\n{long_name}\n", encoding="utf-8")
+    skipped = clip_requests(tmp_path / "clips.csv").entries[0]
+    assert isinstance(skipped, Skipped), skipped
+    assert (skipped.entry, skipped.source) == ("line 2", str(tmp_path / long_name))
+    assert skipped.reason == "cannot be read (File name too long)"
+    with pytest.raises(DeployError, match=r"a{300}: cannot be read \(File name too long\)$"):
+        clip_requests(tmp_path / long_name)
+    refused(capsys, f"--predict {tmp_path / long_name}: cannot be read (File name too long)", "--predict",
+            tmp_path / long_name, "--model", tmp_path / "model", "--out", tmp_path / "out")
+
+
+def test_a_frame_the_cache_cannot_take_leaves_no_decoding_and_an_emptied_one_is_refused(tmp_path, monkeypatch):
+    """cv2.imwrite says False where a frame is not written (a full disk): the decoding is refused in one line and
+    nothing of it is cached as complete (later runs would take the frames missing). A decoding in the cache whose
+    frame files are gone is refused in one line naming its folder, not an IndexError."""
+    import cv2
+
+    from common.deployment import recording
+
+    frames = sorted(blank_clip(tmp_path / "frames").glob("*.png"))
+    video = write_video(frames, tmp_path / "clip.avi", 25.0)
+    monkeypatch.setattr(recording.cv2, "imwrite", lambda *args, **kwargs: False)
+    with pytest.raises(DeployError, match=r"clip.avi: cannot write its frame 1 into the cache \(.*a full disk\?\); "
+                                          r"nothing of it is cached$"):
+        decode_video(video, tmp_path / "cache")
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    monkeypatch.undo()
+    decoded, _, _ = decode_video(video, tmp_path / "cache")
+    assert len(decoded) == 6 and cv2.imread(str(decoded[0])) is not None
+    for path in decoded:
+        path.unlink()
+    # a container that declares no count (its decoding's count check cannot tell 0 frames from all)
+    (decoded[0].parent / recording.DECLARED).write_text("0", encoding="utf-8")
+    message = rf"clip.avi: its decoding in the cache \({re.escape(str(decoded[0].parent))}\) holds no frame file"
+    with pytest.raises(DeployError, match=message):
+        decode_video(video, tmp_path / "cache")
+    with pytest.raises(DeployError, match=message):
+        clip_sample(ClipRequest(video, apex="2"), cache_root=tmp_path / "cache", fps=25.0, notes=[])

@@ -4,7 +4,8 @@ onset, apex and offset given or found.
 A CLIP is a folder of frame images (``.jpg/.png/.bmp/.tif``, each name ending in its frame number, as the databases'
 are) or a video (``.mp4/.avi/.mov``, read by OpenCV). A video is decoded once into PNG files in the cache
 (``<cache>/recordings/<the first 32 hex digits of the file's sha256>/frame000001.png``..., numbered from 1), so its
-frames are files like a database's and the preprocessing cache keys them the same way.
+frames are files like a database's and the preprocessing cache keys them the same way (a recording's key also
+holds its frames' folder and bytes: ``common.preprocessing.cache.sample_fingerprint``).
 
 ``--onset/--apex/--offset`` are frame numbers (``12``) or seconds from the clip's first frame
 (``1.2s``: first frame number + round(1.2 x fps)). ``onset``/``offset`` cut the clip to the frames
@@ -42,15 +43,16 @@ from common.deployment.manifest import DeployError
 from common.deployment.rates import valid_rate
 from common.files import (file_sha256, FileTooLarge, linked_out, read_regular_bytes, read_regular_text,
                           read_spreadsheet_csv)
+from common.preprocessing.cache import RECORDING  # Sample.dataset of a new recording
 from common.preprocessing.faces import detect_face
-from common.preprocessing.io import MAX_PIXELS, frame_file_problem, read_frames
+from common.preprocessing.io import (MAX_PIXELS, FrameReadError, frame_file_info, frame_file_problem,
+                                    read_frames)
 import cv2
 
 logger = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov")
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
-RECORDING = "recording"  # Sample.dataset of a new recording
 _SECONDS = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*s\s*$")
 _NUMBER = re.compile(r"^\s*[0-9]+\s*$")
 _MAX_DIGITS = 12  # a frame number or a number of seconds longer than this is no recording's
@@ -121,14 +123,19 @@ def _hidden(path: Path) -> str:
 
 
 def _listing(folder: Path) -> list[Path]:
-    """A folder's entries; past :data:`MAX_FOLDER_ENTRIES`, one :class:`DeployError` before it is read whole."""
+    """A folder's entries; past :data:`MAX_FOLDER_ENTRIES`, one :class:`DeployError` before it is read whole, and
+    one for a folder that cannot be listed."""
     entries: list[Path] = []
-    with os.scandir(folder) as found:
-        for entry in found:
-            if len(entries) == MAX_FOLDER_ENTRIES:
-                raise DeployError(f"--predict {folder}: more than {MAX_FOLDER_ENTRIES:,} entries in this folder; a "
-                                  "clip is seconds of frames: give the frames of the expression, or split the folder")
-            entries.append(folder / entry.name)
+    try:
+        with os.scandir(folder) as found:
+            for entry in found:
+                if len(entries) == MAX_FOLDER_ENTRIES:
+                    raise DeployError(f"--predict {folder}: more than {MAX_FOLDER_ENTRIES:,} entries in this folder; "
+                                      "a clip is seconds of frames: give the frames of the expression, or split the "
+                                      "folder")
+                entries.append(folder / entry.name)
+    except OSError as exc:  # a folder it may not read
+        raise DeployError(f"--predict {folder}: cannot list this folder ({exc.strerror or exc})") from None
     return entries
 
 
@@ -207,7 +214,11 @@ def clip_requests(path: str | Path, onset: str | None = None, apex: str | None =
     """The entries ``path`` names: one clip (frames folder or video), a folder of clips, or a CSV of clips."""
     path = Path(path)
     given = any(v is not None for v in (onset, apex, offset))
-    if not path.exists():  # a link that leads nowhere exists as a name: say so, not "no such file"
+    try:
+        exists = path.exists()
+    except OSError as exc:  # not "no such file": a name too long for the file system, a folder it may not enter
+        raise DeployError(f"--predict {path}: cannot be read ({exc.strerror or exc})") from None
+    if not exists:  # a link that leads nowhere exists as a name: say so, not "no such file"
         what = "a link to nothing (dangling, or a loop of links)" if path.is_symlink() else "no such file or folder"
         raise DeployError(f"--predict {path}: {what}")
     if path.is_file() and path.suffix.lower() == ".csv":
@@ -276,7 +287,12 @@ def _csv_entries(path: Path) -> tuple[ClipRequest | Skipped, ...]:
             continue
         clip = Path(values["path"])
         clip = clip if clip.is_absolute() else path.parent / clip
-        if not clip.exists():
+        try:
+            exists = clip.exists()
+        except OSError as exc:  # not "no such file": a name too long for the file system, a folder it may not enter
+            entries.append(Skipped(entry, str(clip), f"cannot be read ({exc.strerror or exc})"))
+            continue
+        if not exists:
             entries.append(Skipped(entry, str(clip), "a link to nothing (dangling, or a loop of links)"
                                    if clip.is_symlink() else "no such file or folder"))
             continue
@@ -314,6 +330,9 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
     # complete, with its container's count (a decoding cached before the count was kept is decoded again)
     if fps_file.is_file() and (folder / DECLARED).is_file():
         cached = sorted(folder.glob("frame*.png"))
+        if not cached:  # its frames removed by hand, or a decoding that wrote none
+            raise DeployError(f"--predict {path}: its decoding in the cache ({folder}) holds no frame file; remove "
+                              "that folder to decode the video again")
         short = frame_count_problem(len(cached), video_declared_frames(folder))
         if short:
             raise DeployError(f"--predict {path}: {short}")
@@ -356,7 +375,9 @@ def decode_video(path: Path, cache_root: Path) -> tuple[list[Path], float, list[
                                       "CLIP.mp4)")
                 count += 1
                 times.append(float(capture.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0)  # this frame's own timestamp
-                cv2.imwrite(str(tmp / f"frame{count:06d}.png"), frame)
+                if not cv2.imwrite(str(tmp / f"frame{count:06d}.png"), frame):  # a full disk: nothing cached
+                    raise DeployError(f"--predict {path}: cannot write its frame {count} into the cache ({tmp}; a "
+                                      "full disk?); nothing of it is cached")
             if count == 0:
                 raise DeployError(f"--predict {path}: OpenCV decoded no frame from this video (unreadable or "
                                   f"unsupported codec)")
@@ -573,6 +594,24 @@ def motion_curve(frames: Sequence[Path], chunk: int = 64) -> np.ndarray:
     return np.concatenate(curve)
 
 
+def _check_frame_sizes(frames: Sequence[Path]) -> None:
+    """A :class:`FrameReadError` naming the first of ``frames`` whose size (its header's, read by Pillow; nothing
+    decoded) is not the first frame's, as reading the frames words it (the motion rule reads every frame; a given
+    apex reads none here, and a method's pipeline may resize every frame to one size, silently). A frame whose
+    header gives no size is left to the reading of its pixels, which refuses it."""
+    first: tuple[int, int] | None = None
+    first_name = ""
+    for frame in frames:
+        size = frame_file_info(frame).size
+        if size == (0, 0):  # no size read from its header
+            continue
+        if first is None:
+            first, first_name = size, frame.name
+        elif size != first:
+            raise FrameReadError(f"{frame}: frame of {size[0]}x{size[1]} pixels, but {first_name} of the same clip "
+                                 f"is {first[0]}x{first[1]}; expected one frame size per clip", frame)
+
+
 def _as_given(what: str, text: str | None, value: int) -> str:
     """A position as the user gave it, and the frame it names where that is not the same text: ``--apex 99s
     (frame 24166)``, ``--apex 37``."""
@@ -675,6 +714,7 @@ def clip_sample(request: ClipRequest, *, cache_root: Path, fps: float | None = N
         problem = frame_file_problem(frame)
         if problem:
             raise DeployError(f"{frame}: {problem}; expected a complete JPEG/BMP/PNG frame")
+    _check_frame_sizes(used)
     first_frame = read_frames(used[:1])[0]
     if len(used) * first_frame.nbytes > MAX_DECODED_BYTES:  # a video's frames are bounded as it is decoded
         raise DeployError(f"--predict {path}: frames {onset}..{offset} are {len(used):,} frames of "

@@ -4,9 +4,10 @@ which are also its cache key (docs/house.md, "Preprocessing stages and the cache
 ``cached(stage, inputs, params, compute)`` returns ``compute()``'s result, computing it at most
 once per (stage, inputs, params): the key is the SHA-256 of the stage name, the canonical JSON of
 ``inputs`` (typically ``sample_fingerprint(sample)``: clip identity and every frame file's name,
-size and mtime) and of ``params`` (dataclasses allowed), a format version and the suite's source
-(:func:`source_digest`: every ``.py`` file under ``common/`` and ``papers/``), so an entry computed by other
-code (an upgrade, an edit, a stage's bug fixed) is never read as this code's result. Entries live in
+size and mtime; a new recording's also its frames' folders and bytes) and of ``params`` (dataclasses
+allowed), a format version and the suite's source (:func:`source_digest`: every ``.py`` file under
+``common/`` and ``papers/``), so an entry computed by other code (an upgrade, an edit, a stage's bug
+fixed) is never read as this code's result. Entries live in
 ``<root>/<stage>/<key[:2]>/<key>.npz`` (root: ``common.paths.cache_root()/"stages"``), written to
 a temporary file in the same folder and renamed with ``os.replace`` (atomic on POSIX and
 Windows), so readers never see a partial entry; an unreadable entry (truncated, corrupt, wrong
@@ -45,12 +46,14 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from common.files import OutputError, atomic_write, linked_out, prepare_output_folder, read_npz
+from common.files import (FileTooLarge, OutputError, atomic_write, linked_out, prepare_output_folder, read_npz,
+                          read_regular_bytes)
 from common.paths import REPO_ROOT, cache_root
 
 logger = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1  # bump to invalidate every entry when the storage layout changes
+RECORDING = "recording"  # Sample.dataset of a new recording (--predict: common.deployment.recording)
 SOURCE_FOLDERS = ("common", "papers")  # the code a stage runs (its own, the readers and helpers it calls)
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _ARRAY_KEY = "__array__"  # compute() returned a bare array
@@ -346,12 +349,42 @@ def frames_fingerprint(paths) -> list[list]:
     return rows
 
 
+def frames_content_digest(paths) -> str:
+    """Hex SHA-256 of the bytes of each frame file, in order (each preceded by its length, so that bytes cannot
+    move from one file to the next unseen). A file is read as a frame is (:data:`io.MAX_IMAGE_BYTES` at most, a
+    regular file only); one that cannot be read is a :class:`FrameReadError` naming it."""
+    from common.preprocessing.io import MAX_IMAGE_BYTES, FrameReadError  # OpenCV: a recording's key only
+
+    digest = hashlib.sha256()
+    for path in paths:
+        try:
+            data = read_regular_bytes(path, max_bytes=MAX_IMAGE_BYTES)
+        except OSError as error:
+            raise FrameReadError(f"{path}: cannot read this frame ({error.strerror or error})", path) from None
+        except FileTooLarge as error:
+            raise FrameReadError(f"{path}: {error}, more than any frame file holds; not read", path) from None
+        digest.update(f"{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
 def sample_fingerprint(sample) -> dict:
-    """Identity of a ``Sample``'s pixels: dataset/subject/clip/key and each frame's name, size, mtime."""
-    return {
+    """Identity of a ``Sample``'s pixels: dataset/subject/clip/key and each frame's name, size, mtime.
+
+    A database clip is named by the database (subject and clip), so names, sizes and mtimes tell its frames
+    apart. A new recording (``dataset == RECORDING``) is named by its folder's name or its video's stem only: two
+    folders both called ``frames/``, unpacked from archives that keep mtimes, hold frames of equal names, sizes and
+    mtimes with other pixels. Its key also holds where its frames are (their folders' real paths) and what they
+    hold (:func:`frames_content_digest`), so no recording ever reads another's entries. A database clip's key is
+    unchanged by this: it gets neither field."""
+    fingerprint = {
         "dataset": sample.dataset,
         "subject": sample.subject,
         "clip": sample.clip,
         "key": sample.key,
         "frames": frames_fingerprint(sample.frames),
     }
+    if sample.dataset == RECORDING:
+        fingerprint["folders"] = sorted({os.path.realpath(Path(path).parent) for path in sample.frames})
+        fingerprint["content"] = frames_content_digest(sample.frames)
+    return fingerprint
