@@ -477,3 +477,28 @@ def test_a_papers_own_pages_mark_synthetic_partial_and_test_selected_numbers_bes
     context = ReportContext(paper_id="reddy2019", profile="paper", seed=0, corpus={"kind": "real"})
     assert "SELECTED ON THE TEST DATA" in running_header("reddy2019", context, {"e": chosen})
     assert "SELECTED" not in running_header("reddy2019", context, {"e": real})
+
+
+def test_the_score_and_comparison_tables_say_what_each_number_is_as_the_pages_do():
+    """scores.csv and comparison.csv held a partial run's, a test-selected run's and the authors' weights' numbers
+    as a whole held-out training's, and comparison.csv gave a partial run a difference from the published number
+    that the report's pages refuse it: their rows now carry ``partial``, ``selected_on_test`` and ``weights``, and a
+    partial run's comparison rows no difference."""
+    from common.evaluation.comparison import comparison_rows as build
+    from common.paper import Reported
+    from common.reporting import tables
+
+    built = build([Reported("uf1", 0.74, "all", "pooled", "Table 3")], {"pooled": {"all": {"uf1": 0.70}}}, [])
+    whole = {"comparison": built, "profile": "paper", "corpus": {"kind": "real"}, "folds": [{}] * 4,
+             "folds_protocol": 4, "metrics": {"pooled": {"all": {"uf1": 0.70, "n": 8}}}, "metrics_reported": ["uf1"]}
+    partial = {**whole, "folds_protocol": 68, "selected_on_test": "the best test epoch",
+               "released_weights": {"folder": "/authors/weights"}}
+    (kept,), (cut,) = tables.comparison_rows({"e": whole}), tables.comparison_rows({"e": partial})
+    assert kept["difference"] == pytest.approx(-0.04) and (kept["partial"], kept["weights"]) == ("", "")
+    assert cut["difference"] is None and cut["partial"] == "partial run: 4 of 68 folds, not comparable with " \
+                                                          "published rows"
+    assert (cut["selected_on_test"], cut["weights"]) == ("the best test epoch", "/authors/weights")
+    (score,) = tables.score_rows({"e": partial})
+    assert {k: score[k] for k in ("partial", "selected_on_test", "weights")} == {
+        "partial": cut["partial"], "selected_on_test": "the best test epoch", "weights": "/authors/weights"}
+    assert {"partial", "selected_on_test", "weights"} <= set(tables.SCORE_COLUMNS) & set(tables.COMPARISON_COLUMNS)

@@ -775,7 +775,7 @@ def _comparison_with_intervals(results: Mapping[str, Mapping], intervals: Mappin
     for row in tables.comparison_rows(results):
         iv = interval_of(intervals.get(row["experiment"]), row["scope"], row["metric"])
         pooled = iv if row["aggregation"] == "pooled" else None  # the interval is the pooled score's
-        inside = None if synthetic else paper_in_interval(row, iv)
+        inside = None if synthetic or row["partial"] else paper_in_interval(row, iv)
         rows.append({**row, "ours_low": None if pooled is None else pooled["low"],
                      "ours_high": None if pooled is None else pooled["high"], "paper_in_interval": inside})
     return rows

@@ -15,25 +15,39 @@ from common.files import atomic_write, csv_cell
 
 COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
                       "source", "note", "profile", "corpus", "comparable", "recomputed", "compared_with",
-                      "recomputed_note", "ours_low", "ours_high", "paper_in_interval", "partial")
+                      "recomputed_note", "ours_low", "ours_high", "paper_in_interval", "partial", "selected_on_test",
+                      "weights")
+# beside each score what the report's pages mark it with: a partial run, an epoch picked on the test data, the
+# authors' weights evaluated (not a training of ours)
 SCORE_COLUMNS = ("experiment", "scope", "aggregation", "metric", "value", "n", "profile", "corpus", "low", "high",
-                 "interval")
+                 "interval", "partial", "selected_on_test", "weights")
+
+
+def run_columns(results: Mapping[str, Any]) -> dict[str, str]:
+    """The columns of :data:`SCORE_COLUMNS` and :data:`COMPARISON_COLUMNS` that say what one experiment's numbers
+    are: ``partial`` (:func:`run_partial`), ``selected_on_test`` (what picked the predictions' epoch on the test data),
+    ``weights`` (the authors' released weights folder a ``--weights`` run evaluated); "" where none holds."""
+    weights = results.get("released_weights")
+    return {"partial": run_partial(results), "selected_on_test": str(results.get("selected_on_test") or ""),
+            "weights": str(weights.get("folder", "")) if isinstance(weights, Mapping) else ""}
 
 
 def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> list[dict]:
     """The paper's reported numbers beside ours: one row per ``Reported`` of every experiment (a row not
     comparable carries no difference; a row with ``recomputed`` keeps the published number in ``reported``
-    and its difference is ours - recomputed: ``common.evaluation.comparison.comparison_rows``); ``partial``: the
-    run's :func:`run_partial` mark, "" for a whole run."""
+    and its difference is ours - recomputed: ``common.evaluation.comparison.comparison_rows``); a partial run's
+    rows carry none either, as the report's pages show them; :func:`run_columns` says what the numbers are."""
     rows = []
     for name, results in results_by_experiment.items():
-        partial = run_partial(results)
+        marks = run_columns(results)
         for row in results.get("comparison", []):
             rows.append({"experiment": name, **{k: row.get(k) for k in COMPARISON_COLUMNS[1:9]},
                          "profile": results.get("profile"), "corpus": results.get("corpus", {}).get("kind"),
                          "comparable": row.get("comparable", True), "recomputed": row.get("recomputed"),
                          "compared_with": row.get("compared_with") or "published",
-                         "recomputed_note": row.get("recomputed_note") or "", "partial": partial})
+                         "recomputed_note": row.get("recomputed_note") or "", **marks})
+            if marks["partial"]:  # a partial run is not comparable with published rows: no difference
+                rows[-1]["difference"] = None
     return rows
 
 
@@ -64,7 +78,8 @@ def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]],
                                  "high": interval.get("high"),
                                  "interval": (f"{int(100 * interval['level'])}% {interval['method']} bootstrap over "
                                               f"{interval['unit']}, {interval['n_resamples']} resamples, seed "
-                                              f"{interval['seed']}") if interval else None})
+                                              f"{interval['seed']}") if interval else None,
+                                 **run_columns(results)})
     return rows
 
 
