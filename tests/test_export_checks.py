@@ -362,6 +362,29 @@ def test_a_state_no_export_writes_nan_weights_or_a_json_member_past_its_bound_ar
     predict_refused(capsys, export, folder, f"--model {folder}: manifest.json leads outside the folder (a link)")
 
 
+def test_a_model_file_with_a_member_no_export_writes_is_refused_before_keras_extracts_it(capsys, export, tmp_path):
+    """Keras extracts a whole .keras archive of more than three members to a temporary folder: a member beyond the
+    export's (64 MiB of zeros, deflated; every hash recomputed, as a deliberate edit would) was written out and the
+    clip predicted. It is refused naming the file and the member."""
+    import zipfile
+
+    _, manifest, _ = export
+    folder = tampered(export, tmp_path, manifest)
+    with zipfile.ZipFile(folder / "model_a.keras", "a") as archive:
+        info = zipfile.ZipInfo("assets/zeros.bin")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w") as member:
+            for _ in range(64):
+                member.write(bytes(1 << 20))
+    digest = hashlib.sha256((folder / "model_a.keras").read_bytes()).hexdigest()
+    predict_refused(capsys, export, tampered(export, tmp_path, {**manifest, "files": {**manifest["files"],
+                                                                                      "model_a.keras": digest}},
+                                             rehash=True),
+                    f"--model {folder}: model_a.keras: it holds a member 'assets/zeros.bin' that no export writes "
+                    "(expected only metadata.json, config.json, model.weights.h5, mersuite.json); export the model "
+                    "again")
+
+
 def test_the_unmodified_export_still_predicts(capsys, export, tmp_path):
     folder, manifest, clip = export
     code, out, err = cli(capsys, "--predict", clip, "--model", folder, "--out", tmp_path / "out", "--json")
@@ -524,3 +547,52 @@ def test_a_write_that_fails_after_training_keeps_the_result(capsys, smoke_corpus
                    *export_argv(smoke_corpus, tmp_path / "second"), registry=dummy_paper.DEPLOY_REGISTRY, status=3)
     kept = Path(line.split("what was written is kept in ")[1])
     assert (kept / f"{dummy_paper.FRAMES_MODEL}.keras").is_file() and not (tmp_path / "second").exists()
+
+
+def test_what_was_put_at_the_destination_during_the_training_is_never_deleted(capsys, smoke_corpus, tmp_path,
+                                                                              monkeypatch):
+    """The destination was checked before the training only: a file the user put into the earlier export meanwhile
+    was deleted with it, a folder made at a new destination too. It is checked again right before the rename: what
+    is there is left as it is, and the finished export kept beside it and named (exit status 3). No lock file is
+    left in the destination's parent folder."""
+    from common.deployment import export as export_module
+
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"format_version": 1, "files": {}}))  # an earlier export
+    earlier = (out / "manifest.json").read_text()
+    real_text = export_module.training_predictions_text
+    meanwhile: list = []  # what the user does while the export trains
+
+    def training_done(*args, **kwargs):  # called once the training is done, before the rename
+        for act in meanwhile:
+            act()
+        return real_text(*args, **kwargs)
+
+    monkeypatch.setattr(export_module, "training_predictions_text", training_done)
+
+    def kept_export(line: str) -> Path:
+        kept = Path(line.split("the finished export is kept in ")[1].split(": move it")[0])
+        assert kept.parent == tmp_path and (kept / "manifest.json").is_file()
+        shutil.rmtree(kept)
+        return kept
+
+    meanwhile[:] = [lambda: (out / "notes.txt").write_text("mine")]
+    line = refused(capsys, f"--export {out}: changed during the training and is left as it is: it holds 1 file(s) the "
+                           "earlier export did not write (notes.txt)", *export_argv(smoke_corpus, out),
+                   registry=dummy_paper.DEPLOY_REGISTRY, status=3)
+    kept_export(line)
+    assert (out / "notes.txt").read_text() == "mine" and (out / "manifest.json").read_text() == earlier
+    fresh = tmp_path / "fresh"  # a new destination, where a folder of the user's appears
+    meanwhile[:] = [lambda: fresh.mkdir(), lambda: (fresh / "data.txt").write_text("mine")]
+    line = refused(capsys, f"--export {fresh}: changed during the training and is left as it is: the folder is not "
+                           "empty and holds no earlier export (manifest.json)", *export_argv(smoke_corpus, fresh),
+                   registry=dummy_paper.DEPLOY_REGISTRY, status=3)
+    kept_export(line)
+    assert (fresh / "data.txt").read_text() == "mine"
+    (out / "notes.txt").unlink()
+    meanwhile[:] = []
+    code, _, err = cli(capsys, *export_argv(smoke_corpus, out), registry=dummy_paper.DEPLOY_REGISTRY)
+    assert code == 0, err  # the earlier export, with nothing of the user's in it, is replaced
+    assert json.loads((out / "manifest.json").read_text())["format_version"] > 1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # nothing left aside, no lock file

@@ -581,3 +581,140 @@ def test_messages_name_what_the_user_gave_and_the_clip_once(tmp_path):
     os.symlink(tmp_path / "elsewhere.json", model / "manifest.json")
     with pytest.raises(DeployError, match=r"manifest.json leads outside the folder \(a link\); export the model"):
         pr.load_export(model, dummy_paper.DEPLOY_REGISTRY)
+
+
+def test_a_manifest_of_many_keys_is_read_at_once_and_a_key_given_twice_is_still_refused(tmp_path):
+    """The check that no key of manifest.json is given twice counted each key over all the others: a crafted
+    manifest of 1.5 million keys (16 MiB) took hours before any field was checked. Counted once, 60,000 keys are read
+    and refused in a moment; a key given twice is still one line naming it."""
+    import time
+
+    from common.deployment import predict as pr
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "manifest.json").write_text("{" + ", ".join(f'"k{i}": 0' for i in range(60_000)) + "}")
+    started = time.perf_counter()
+    with pytest.raises(DeployError, match="field 'format_version' is missing"):
+        pr.read_manifest(model)
+    assert time.perf_counter() - started < 5  # counted key by key over the others: about 30 s
+    (model / "manifest.json").write_text('{"format_version": 3, "b": 1, "a": 1, "b": 2, "a": 2}')
+    with pytest.raises(DeployError) as refused:
+        pr.read_manifest(model)
+    assert str(refused.value) == f"--model {model}: manifest.json cannot be read (key 'a' appears twice in one object)"
+
+
+def test_a_model_path_too_long_for_the_file_system_is_one_line(tmp_path):
+    """``--model`` with a name of 300 characters: ``Path.is_dir`` raises ``OSError`` (ENAMETOOLONG), a traceback.
+    It is one line naming the path."""
+    import dummy_paper
+    from common.deployment import predict as pr
+
+    long = tmp_path / ("m" * 300)
+    for read in (pr.read_manifest, lambda folder: pr.load_export(folder, dummy_paper.DEPLOY_REGISTRY)):
+        with pytest.raises(DeployError) as refused:
+            read(long)
+        assert str(refused.value) == (f"--model {long}: cannot be read (File name too long); expected a folder "
+                                      "written by --export")
+
+
+def _keras_archive(path, extra=()):
+    """A ``.keras`` archive with the members an export's model file holds (a small HDF5 weights file, stored), and
+    ``extra``: ``(name, bytes of zeros)`` members, deflated and streamed (nothing held whole here)."""
+    import io
+    import zipfile
+
+    import h5py
+
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as arrays:
+        arrays.create_dataset("layers/dense/vars/0", data=np.zeros((4, 2), "f4"))
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("metadata.json", "{}")
+        archive.writestr("config.json", "{}")
+        archive.writestr("model.weights.h5", weights.getvalue())
+        archive.writestr("mersuite.json", "{}", compress_type=zipfile.ZIP_DEFLATED)
+        for name, size in extra:
+            info = zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w") as member:
+                for _ in range(size >> 20):
+                    member.write(bytes(1 << 20))
+    return path
+
+
+def test_a_model_file_with_a_member_no_export_writes_is_refused_from_the_directory(tmp_path):
+    """Keras extracts a whole ``.keras`` archive of more than three members to a temporary folder: a member beyond
+    an export's (64 MiB of zeros, deflated to 64 kB) passed every check and Keras wrote it out. Any member other
+    than an export's, or one given twice, is refused naming it, before anything is inflated; the members inflate
+    within what such a file holds."""
+    import warnings
+    import zipfile
+
+    from common.deployment.manifest import MODEL_MEMBERS, read_model_record, weights_problem
+
+    assert weights_problem(_keras_archive(tmp_path / "ok.keras")) == ""
+    assert MODEL_MEMBERS == ("metadata.json", "config.json", "model.weights.h5", "mersuite.json")
+    bloated = _keras_archive(tmp_path / "bloated.keras", [("assets/zeros.bin", 64 << 20)])
+    assert bloated.stat().st_size < 1 << 20
+    for check in (weights_problem, read_model_record):
+        with pytest.raises(ValueError) as refused:
+            check(bloated)
+        assert str(refused.value) == ("it holds a member 'assets/zeros.bin' that no export writes (expected only "
+                                      "metadata.json, config.json, model.weights.h5, mersuite.json)")
+    twice = _keras_archive(tmp_path / "twice.keras")
+    with warnings.catch_warnings(), zipfile.ZipFile(twice, "a") as archive:
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name
+        archive.writestr("config.json", "{}")
+    with pytest.raises(ValueError, match=r"^it holds its member config.json twice \(an export writes each once\)$"):
+        weights_problem(twice)
+
+
+def test_the_out_folder_is_checked_and_locked_before_the_models_load(tmp_path, monkeypatch):
+    """``--out`` was checked only when the files were written, after the models loaded and the clips were decoded
+    (an --out that is a file was refused then), and not locked: two predictions into one --out replaced each other's
+    files. It is created, checked and locked before anything is loaded, and one holding an earlier prediction is
+    refused (run_all.py picks ``<out>-2`` for it): each one line; the lock is released with the refusal, and a
+    folder the refused prediction made is removed."""
+    import fcntl
+
+    from common.deployment import predict as pr
+    from common.files import LOCK_NAME
+
+    class Loaded(Exception):
+        pass
+
+    def load_export(folder, registry):
+        raise Loaded(folder)
+
+    monkeypatch.setattr(pr, "load_export", load_export)
+    clip = _frames(tmp_path / "clip", range(1, 5))
+
+    def predict(out):
+        return pr.predict_command(clip, tmp_path / "model", fps=30.0, out=out, registry=None)
+
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(DeployError) as refused:
+        predict(tmp_path / "a_file")
+    assert str(refused.value) == f"--out folder {tmp_path / 'a_file'}: is not a folder; give a folder for the outputs"
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    with open(busy / LOCK_NAME, "a+") as other:  # another prediction writes into it
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(DeployError, match=f"^--out folder {busy} is in use by another run"):
+            predict(busy)
+    with pytest.raises(Loaded):  # free again: the models load once the folder is held
+        predict(busy)
+    with open(busy / LOCK_NAME, "a+") as other:  # and the prediction let it go
+        fcntl.flock(other.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with pytest.raises(Loaded):
+        predict(tmp_path / "fresh")
+    assert not (tmp_path / "fresh").exists()  # a refused prediction leaves no folder it made
+    done = tmp_path / "done"
+    done.mkdir()
+    (done / "predictions.csv").write_text("mine")
+    with pytest.raises(DeployError) as refused:
+        predict(done)
+    assert str(refused.value) == (f"--out {done}: holds an earlier prediction (predictions.csv), which this one would "
+                                  "replace; give another --out, or move those files")
+    assert (done / "predictions.csv").read_text() == "mine"

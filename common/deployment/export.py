@@ -12,7 +12,8 @@ Everything that could stop the write is checked before the training (:func:`_che
 destination a new folder, an empty one or an earlier export holding nothing it did not write (a file, folder or
 link of the user's in it is refused, never deleted with it); its parent writable; an existing one not a
 mount point and renamable). The folder is written to a temporary sibling, then renamed (never half
-written); a write that fails after the training keeps the temporary folder and names it::
+written), the destination checked again first (what was put there during the training is never deleted); a
+write that fails after the training keeps the temporary folder and names it::
 
     <model>.keras ...            one per model the fold kept, each carrying mersuite.json: the manifest's
                                  fields that change a prediction (common.deployment.manifest.MODEL_RECORD)
@@ -44,7 +45,7 @@ from common.deployment.manifest import (HASH_FIELD, MODEL_NAME, DeployError, man
                                         write_model_record)
 from common.errors import first_few, WorkSavedError
 from common.deployment.rates import check_corpus_rates
-from common.files import file_sha256, write_probe, open_regular, read_json, csv_writer, csv_text
+from common.files import csv_text, csv_writer, file_sha256, open_regular, read_json, write_probe
 from common.running.corpus import load_datasets
 from common.running.profiles import RunSpec, config_hash
 from common.evaluation.records import jsonable
@@ -172,6 +173,26 @@ def _remove_empty_folders(folder: Path) -> None:
             os.rmdir(top)
 
 
+def _destination_problem(out_dir: Path) -> str:
+    """Why the export may not replace what is at ``out_dir`` now, or ``""``: nothing there, an empty folder, or an
+    earlier export holding nothing it did not write (:func:`_earlier_export_problem`). Checked before the training
+    (:func:`_check_destination`) and again right before the finished export is put in place (:func:`_put_in_place`):
+    what the user put there meanwhile is never deleted. ``OSError`` for a destination that cannot be read."""
+    if out_dir.is_symlink():  # replacing it would replace the user's link, not the folder it names
+        return f"is a symbolic link (to {os.path.realpath(out_dir)}); give the folder it points to, or a new folder"
+    if not out_dir.exists():
+        return ""
+    if not out_dir.is_dir():
+        return "exists and is not a folder"
+    if os.path.ismount(out_dir):
+        return (f"is a mount point, which an export cannot replace (it writes a new folder beside it and renames it "
+                f"into place); give a folder inside it, e.g. {out_dir / 'model'}")
+    if not any(out_dir.iterdir()):
+        return ""
+    problem = _earlier_export_problem(out_dir)
+    return f"{problem}; give a new or empty folder, or an earlier export" if problem else ""
+
+
 def _check_destination(out_dir: Path) -> Path:
     """Everything that could stop the write, checked before any training; returns the destination as an
     absolute path. A new folder, an empty one or an earlier export (replaced) are accepted. The export
@@ -182,23 +203,12 @@ def _check_destination(out_dir: Path) -> Path:
     where = f"--export {out_dir}"
     if out_dir.parent == out_dir:
         raise DeployError(f"{where}: the root folder cannot be replaced; give a folder inside it")
-    if out_dir.is_symlink():  # replacing it would replace the user's link, not the folder it names
-        raise DeployError(f"{where}: is a symbolic link (to {os.path.realpath(out_dir)}); give the folder it "
-                          "points to, or a new folder")
     try:
-        if out_dir.exists():
-            if not out_dir.is_dir():
-                raise DeployError(f"{where}: exists and is not a folder")
-            if os.path.ismount(out_dir):
-                raise DeployError(f"{where}: is a mount point, which an export cannot replace (it writes a new "
-                                  f"folder beside it and renames it into place); give a folder inside it, e.g. "
-                                  f"{out_dir / 'model'}")
-            if any(out_dir.iterdir()):
-                problem = _earlier_export_problem(out_dir)
-                if problem:
-                    raise DeployError(f"{where}: {problem}; give a new or empty folder, or an earlier export")
+        problem = _destination_problem(out_dir)
     except OSError as exc:
         raise DeployError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+    if problem:
+        raise DeployError(f"{where}: {problem}")
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +243,28 @@ def _probe_rename(out_dir: Path) -> None:
 
 def _put_in_place(tmp: Path, out_dir: Path) -> None:
     """The finished export ``tmp`` renamed to ``out_dir``; an earlier export there is moved aside first and
-    removed after. A failure puts the earlier export back and says where the finished one is (kept)."""
+    removed after. The destination is checked again first, as before the training (:func:`_destination_problem`):
+    the training took hours, and a file or folder put there meanwhile is never deleted (another export finished
+    there meanwhile is an earlier export, replaced; the moved-aside folder is checked once more before it is
+    removed). A destination that no longer passes or a rename that fails keeps the finished export in ``tmp`` and
+    says so (``WorkSavedError``, exit 3); a failed rename puts the earlier export back. No lock file is left beside
+    the user's folders."""
+    kept = f"the finished export is kept in {tmp}: move it to {out_dir}"
+    try:
+        problem = _destination_problem(out_dir)
+    except OSError as exc:
+        problem = f"cannot read it ({exc.strerror or exc})"
+    if problem:
+        # exit 3, not 2: the training is done and its result kept (common.errors.WorkSavedError)
+        raise WorkSavedError(f"--export {out_dir}: changed during the training and is left as it is: "
+                             f"{problem}; {kept} once it may be replaced, or elsewhere")
+    _swap(tmp, out_dir, kept)
+
+
+def _swap(tmp: Path, out_dir: Path, kept: str) -> None:
+    """:func:`_put_in_place`'s renames, its destination checked: ``tmp`` to ``out_dir``, what is there (an earlier
+    export or an empty folder) moved aside first and removed after, once it is checked again (nothing of the user's
+    in it); a failure puts it back. ``kept``: where the finished export is, as the refusal says it."""
     old = None
     try:
         if out_dir.exists() or out_dir.is_symlink():  # an earlier export (checked) or an empty folder
@@ -249,10 +280,17 @@ def _put_in_place(tmp: Path, out_dir: Path) -> None:
                 restored = f"; the earlier export is in {old}"
         # exit 3, not 2: the training is done and its result kept (common.errors.WorkSavedError)
         raise WorkSavedError(f"--export {out_dir}: the export trained but cannot be put in place "
-                             f"({exc.strerror or exc})"
-                          f"{restored}; the finished export is kept in {tmp}: move it to {out_dir}") from None
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+                             f"({exc.strerror or exc}){restored}; {kept}") from None
+    if old is None:
+        return
+    try:
+        problem = _destination_problem(old)  # something written into it between the check and the rename
+    except OSError as exc:
+        problem = f"cannot read it ({exc.strerror or exc})"
+    if problem:
+        logger.warning(f"--export {out_dir}: the earlier export moved aside to {old} is kept, not removed: {problem}")
+        return
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def check_exportable(paper_id: str, experiment: Experiment, out_dir: str | Path) -> Path:

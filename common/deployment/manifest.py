@@ -46,6 +46,10 @@ RECORDED = ("paper", "experiment", "source", "profile", "overrides", "seed", "co
 # deflated member of spaces claims a thousand times its stored size (1 GiB in a 1 MB file), which Keras would read.
 JSON_MEMBER_BYTES = 16 << 20  # a manifest's bound
 RECORD_BYTES = JSON_MEMBER_BYTES  # the most a model's record may hold: one of those JSON members
+# Every member a ``.keras`` file of an export holds: what Keras 3 writes for a model without assets, and the record.
+# Keras extracts a whole archive of more than three members to a temporary folder before it reads it, so a member
+# beyond these (a large one of zeros, deflated to a few kB) is refused before Keras opens the file.
+MODEL_MEMBERS = ("metadata.json", "config.json", "model.weights.h5", MODEL_RECORD)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a file-safe model name (its file is <name>.keras)
 
@@ -374,8 +378,9 @@ def write_model_record(path: Path, record: Mapping[str, Any]) -> None:
 def read_model_record(path: Path) -> dict[str, Any]:
     """The record a ``.keras`` file carries (:func:`write_model_record`), its archive checked first
     (``common.files.zip_members``) and its JSON bounded (``common.files.parse_json``). ``ValueError`` in a few
-    words when it has none or it is not one; the caller names the file."""
-    members = {info.filename: info for info in zip_members(path)}
+    words when it has none or it is not one, or the archive holds a member no export writes (:func:`model_members`);
+    the caller names the file."""
+    members = {info.filename: info for info in model_members(path)}
     info = members.get(MODEL_RECORD)
     if info is None:
         raise ValueError(f"it carries no {MODEL_RECORD} (the record of the export that wrote it)")
@@ -392,6 +397,24 @@ def read_model_record(path: Path) -> dict[str, Any]:
     return record
 
 
+def model_members(path: Path) -> list[zipfile.ZipInfo]:
+    """The members of the ``.keras`` archive at ``path``, its directory checked (``common.files.zip_members``), each
+    one of :data:`MODEL_MEMBERS` and given once, and all of them inflating to at most what such a file can hold: its
+    stored weights (at most the file's own length) and its JSON members (each at most :data:`JSON_MEMBER_BYTES`).
+    ``ValueError`` naming the member otherwise; the caller names the file."""
+    limit = Path(path).stat().st_size + len(MODEL_MEMBERS) * JSON_MEMBER_BYTES
+    members = zip_members(path, limit=limit)
+    seen: set[str] = set()
+    for info in members:
+        if info.filename not in MODEL_MEMBERS:
+            raise ValueError(f"it holds a member {info.filename[:80]!r} that no export writes (expected only "
+                             f"{', '.join(MODEL_MEMBERS)})")
+        if info.filename in seen:
+            raise ValueError(f"it holds its member {info.filename} twice (an export writes each once)")
+        seen.add(info.filename)
+    return members
+
+
 def weights_problem(path: Path) -> str:
     """Why the members of a ``.keras`` archive are refused before Keras reads them, or ``""``: each JSON member
     (``config.json``, ``metadata.json``, :data:`MODEL_RECORD`) at most :data:`JSON_MEMBER_BYTES` inflated (the
@@ -399,8 +422,9 @@ def weights_problem(path: Path) -> str:
     writes ``model.weights.h5``, stored) surveyed from its metadata by ``common.files.hdf5_problem`` once the
     archive's directory is checked (``common.files.zip_members``). Keras reads each array whole before it compares
     its shape with the layer's, so a compressed array claiming gigabytes in a few kB would be allocated first.
-    ``ValueError`` or ``zipfile.BadZipFile`` for an archive whose directory does not hold."""
-    members = zip_members(path)
+    ``ValueError`` or ``zipfile.BadZipFile`` for an archive whose directory does not hold, or that holds a member
+    other than :data:`MODEL_MEMBERS` or one twice (:func:`model_members`)."""
+    members = model_members(path)
     for info in members:
         if info.filename.lower().endswith(".json") and info.file_size > JSON_MEMBER_BYTES:
             return (f"its {info.filename} inflates to {info.file_size:,} bytes, more than a model's JSON "

@@ -17,16 +17,19 @@ the method reads and the manifest lacks is one line naming the field (:class:`Re
 clips, an entry that is not a clip or cannot be predicted is
 a :class:`~common.deployment.recording.Skipped` with its reason, written with the predictions; one clip
 given alone is refused instead. Every refusal is one :class:`DeployError` line before anything is
-written; the outputs (``predictions.csv``, ``predict.pdf``, ``predict.png``: page 1) are each written
-atomically.
+written (the ``--out`` folder, locked before the models load, is removed again if the prediction made it); the
+outputs (``predictions.csv``, ``predict.pdf``, ``predict.png``: page 1) are each written atomically.
 """
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import io
 import json
 import logging
 import math
+import os
 import time
 import zipfile
 from pathlib import Path
@@ -38,12 +41,12 @@ import numpy as np
 from common.datasets.sample import Sample
 from common.deployment.export import (DeployError, find_experiment, FORMAT_VERSION, MANIFEST, mersuite_version,
                                       model_shapes)
-from common.deployment.recording import (apex_text, chain_warning, clip_requests, clip_sample, ClipRequest,
-                                         frames_text, Skipped)
+from common.deployment.recording import (apex_text, chain_warning, ClipList, clip_requests, clip_sample,
+                                         ClipRequest, frames_text, Skipped)
 from common.experiment import Experiment, PROFILES
 from common.predict_types import PredictContext, PredictViews
-from common.files import (csv_writer, file_sha256, OutputError, prepare_output_folder, read_json,
-                          write_text_atomic)
+from common.files import (csv_writer, file_sha256, folder_lock, LOCK_NAME, OutputError, prepare_output_folder,
+                          read_json, write_text_atomic)
 from common.config import ConfigError
 from common.datasets.invariants import motion_verdict
 from common.deployment.manifest import (check_manifest, check_versions, HASH_FIELD, manifest_digest, ManifestProblem,
@@ -120,8 +123,9 @@ def _read_json(path: Path) -> Any:
         return value
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in items]
-        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        # counted once, not a count per key: a manifest of a million keys is read in a second, not hours
+        counts = collections.Counter(key for key, _ in items)
+        repeated = sorted(key for key, count in counts.items() if count > 1)
         if repeated:
             raise ValueError(f"key {repeated[0]!r} appears twice in one object")
         return dict(items)
@@ -142,17 +146,21 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     its own hash (``manifest_sha256``: a hand edit is refused); every listed file present with its sha256.
     One :class:`DeployError` line naming the field or file for anything else."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise DeployError(f"--model {folder}: no such folder (expected a folder written by --export)")
     path = folder / MANIFEST
     where = f"--model {folder}: {MANIFEST}"
-    if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):  # as a listed file's link is
-        raise DeployError(f"{where} leads outside the folder (a link); export the model again")
-    if path.exists() and not path.is_file():  # a folder, a pipe or a device would be read forever or not at all
-        raise DeployError(f"{where} is not a file; expected a folder written by --export")
-    if path.is_file() and path.stat().st_size > MANIFEST_BYTES:
-        raise DeployError(f"{where} holds {path.stat().st_size:,} bytes, more than an export's manifest "
-                          f"({MANIFEST_BYTES:,} at most); expected a folder written by --export")
+    try:  # a name too long for the file system (ENAMETOOLONG) or a folder that cannot be searched: one line
+        if not folder.is_dir():
+            raise DeployError(f"--model {folder}: no such folder (expected a folder written by --export)")
+        if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):  # as a listed file's link is
+            raise DeployError(f"{where} leads outside the folder (a link); export the model again")
+        if path.exists() and not path.is_file():  # a folder, a pipe or a device would be read forever or not at all
+            raise DeployError(f"{where} is not a file; expected a folder written by --export")
+        if path.is_file() and path.stat().st_size > MANIFEST_BYTES:
+            raise DeployError(f"{where} holds {path.stat().st_size:,} bytes, more than an export's manifest "
+                              f"({MANIFEST_BYTES:,} at most); expected a folder written by --export")
+    except OSError as exc:
+        raise DeployError(f"--model {folder}: cannot be read ({exc.strerror or exc}); expected a folder written by "
+                          "--export") from None
     try:
         manifest = _read_json(path)
     except FileNotFoundError:
@@ -174,19 +182,23 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     if manifest[HASH_FIELD] != manifest_digest(manifest):
         raise DeployError(f"{where} was changed after the export: its content no longer has the sha256 recorded "
                           f"in its field '{HASH_FIELD}'; export the model again")
-    missing = [name for name in manifest["files"] if not (folder / name).is_file()]
-    if missing:
-        raise DeployError(f"--model {folder}: missing file(s) {', '.join(missing)} listed in {MANIFEST}; "
-                          f"export the model again")
-    inside = folder.resolve()
-    leaving = [name for name in manifest["files"] if not (folder / name).resolve().is_relative_to(inside)]
-    if leaving:  # a link to a file elsewhere: what is read must be the folder's own
-        raise DeployError(f"--model {folder}: file(s) {', '.join(leaving)} listed in {MANIFEST} lead outside the "
-                          f"folder (a link); export the model again")
-    changed = [name for name, digest in manifest["files"].items() if file_sha256(folder / name) != digest]
-    if changed:
-        raise DeployError(f"--model {folder}: file(s) {', '.join(changed)} differ from the sha256 in {MANIFEST} "
-                          f"(changed after the export); export the model again")
+    try:  # a listed name too long for the file system, a file that cannot be opened: one line
+        missing = [name for name in manifest["files"] if not (folder / name).is_file()]
+        if missing:
+            raise DeployError(f"--model {folder}: missing file(s) {', '.join(missing)} listed in {MANIFEST}; "
+                              f"export the model again")
+        inside = folder.resolve()
+        leaving = [name for name in manifest["files"] if not (folder / name).resolve().is_relative_to(inside)]
+        if leaving:  # a link to a file elsewhere: what is read must be the folder's own
+            raise DeployError(f"--model {folder}: file(s) {', '.join(leaving)} listed in {MANIFEST} lead outside the "
+                              f"folder (a link); export the model again")
+        changed = [name for name, digest in manifest["files"].items() if file_sha256(folder / name) != digest]
+        if changed:
+            raise DeployError(f"--model {folder}: file(s) {', '.join(changed)} differ from the sha256 in {MANIFEST} "
+                              f"(changed after the export); export the model again")
+    except OSError as exc:
+        raise DeployError(f"--model {folder}: a file listed in {MANIFEST} cannot be read ({exc.strerror or exc}"
+                          f"{': ' + str(exc.filename) if exc.filename else ''}); export the model again") from None
     return manifest
 
 
@@ -711,11 +723,56 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
                     registry: Any) -> tuple[Exported, list[ClipResult | Skipped], dict[str, Path]]:
     """``run_all.py --predict CLIP --model DIR``: every check, then the prediction, then the files. The
     results are every entry of CLIP in its order: a :class:`ClipResult` per clip read, a ``Skipped`` per
-    entry that is not predicted (a folder or CSV of clips; one clip given alone is refused instead)."""
+    entry that is not predicted (a folder or CSV of clips; one clip given alone is refused instead).
+
+    The output folder (``out``, default ``reports/predict``) is checked and locked (:func:`_lock_out`) before the
+    models load, and held until the files are written: a second prediction into it is refused at once, and one that
+    finds an earlier prediction's files there (written meanwhile) is refused rather than replace them."""
     started = time.perf_counter()
     fps = check_fps_option(fps)
     listing = clip_requests(clip, onset, apex, offset)  # a bad path or CSV: refused before the models load
-    exported = load_export(model_dir, registry)
+    out_dir = Path(out) if out is not None else reports_root() / "predict"
+    with _lock_out(out_dir):
+        exported = load_export(model_dir, registry)
+        results = _predict_listing(exported, listing, clip, fps, faces_policy)
+        outputs = write_outputs(exported, results, out_dir)
+    logger.info(f"{counts_text(results)} in {time.perf_counter() - started:.1f} s; "
+                f"{', '.join(str(p) for p in outputs.values())}")
+    return exported, results, outputs
+
+
+@contextlib.contextmanager
+def _lock_out(out_dir: Path) -> Iterator[Path]:
+    """Hold ``out_dir`` for one prediction: created and proved writable, its lock taken (``common.files.folder_lock``:
+    another prediction writing there is refused at once), and none of :data:`OUTPUT_FILES` there (an earlier
+    prediction is never replaced; ``run_all.py`` picks ``<out>-2``... for it). One :class:`DeployError` line
+    otherwise, before anything is loaded. A refused prediction leaves no folder it made: the folder it created,
+    holding nothing but its lock file, is removed before the lock is let go (anything else in it is kept)."""
+    created = not os.path.lexists(out_dir)
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(folder_lock(out_dir, "--out folder"))
+        except OutputError as exc:
+            raise DeployError(str(exc)) from None
+        try:
+            earlier = [name for name in OUTPUT_FILES if os.path.lexists(out_dir / name)]
+            if earlier:
+                raise DeployError(f"--out {out_dir}: holds an earlier prediction ({', '.join(earlier)}), which this "
+                                  "one would replace; give another --out, or move those files")
+            yield out_dir
+        except BaseException:
+            if created:
+                with contextlib.suppress(OSError):
+                    if os.listdir(out_dir) == [LOCK_NAME]:
+                        (out_dir / LOCK_NAME).unlink()
+                        out_dir.rmdir()
+            raise
+
+
+def _predict_listing(exported: Exported, listing: ClipList, clip: str | Path, fps: float | None,
+                     faces_policy: str) -> list[ClipResult | Skipped]:
+    """Every entry of ``listing`` (``clip``, as the user gave it) in its order: a :class:`ClipResult` per clip read
+    and predicted, a ``Skipped`` per entry that is not (:func:`predict_command`)."""
     method = f"{exported.paper_id}/{exported.experiment.name}"
     trained = [float(r) for r in exported.manifest["training_corpus"].get("fps") or [] if valid_rate(r)]
     default_fps = trained[0] if len(trained) == 1 else None
@@ -772,9 +829,4 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
     predicted = iter(predict_samples(exported, samples, faces_policy=faces_policy))
     for line in pending:
         logger.info(line)
-    results = [e if isinstance(e, Skipped) else next(predicted) for e in entries]
-    out_dir = Path(out) if out is not None else reports_root() / "predict"
-    outputs = write_outputs(exported, results, out_dir)
-    logger.info(f"{counts_text(results)} in {time.perf_counter() - started:.1f} s; "
-                f"{', '.join(str(p) for p in outputs.values())}")
-    return exported, results, outputs
+    return [e if isinstance(e, Skipped) else next(predicted) for e in entries]
