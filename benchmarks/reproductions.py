@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from common.datasets.megc2019 import REAL_COUNTS  # noqa: E402  (after the repository is on the path)
-from common.reporting.site import Published  # noqa: E402
+from common.reporting.site import Published, seed_ranges  # noqa: E402
 from common.reporting.tables import seeds_words  # noqa: E402
 
 FOLDER = ROOT / "docs" / "predictions"
@@ -219,7 +219,8 @@ def table(rows: list[Method]) -> str:
 def scope_table(rows: list[Method]) -> str:
     """docs/reproductions.md's table: per method and recipe and per database, UF1 and UAR as in :func:`table`."""
     lines = ["| method, recipe | scope | UF1 [95 % CI] (per seed) | UAR [95 % CI] (per seed) "
-             "| best test epoch per subject (earliest of ties unless marked): UF1 / UAR | published UF1 / UAR |",
+             "| best test epoch per subject (earliest of ties unless marked): UF1 / UAR (test-selected) "
+             "| published UF1 / UAR |",
              "| --- | --- | --- | --- | --- | --- |"]
     for m in rows:
         for scope in SCOPES:
@@ -589,6 +590,9 @@ def figure_numbers(rows: list[Method]) -> list[dict[str, Any]]:
                     "mean": [r(scored["pooled"]), r(scored["interval"]["low"]), r(scored["interval"]["high"])]
                     if scored else None,
                     "best_test_epoch": r(selected["pooled"]) if selected else None,
+                    # the seeds that mean rests on (those with a shipped per-epoch record), where fewer than the
+                    # last-epoch mean's: the figure names them beside the marker
+                    "best_test_epoch_seeds": list(m.gauge_seeds) if selected and m.gauge_seeds != m.seeds else None,
                     "published": [r(pub.reference_value), bool(pub.test_selected)] if pub else None})
     return numbers
 
@@ -597,7 +601,9 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
     """The README's figure, drawn for its width (8 x 4.6 inches at 100 dpi: 800 px): one panel per metric and
     scope, one line per method and recipe; each seed a dot, the mean with its interval a bar, the published
     number a diamond (hollow where it was selected on test data), the mean at each subject's best test epoch a hollow
-    circle where per-epoch records are shipped; the legend names only what is drawn. The numbers drawn travel in
+    circle where per-epoch records are shipped, its seeds named beside it where they are fewer than the bar's (a
+    circle over seeds 0-3 beside a bar over seeds 0-9 is not the selection's gain alone); the legend names only what
+    is drawn. The numbers drawn travel in
     the PNG's ``Description`` (:func:`figure_numbers`, JSON)."""
     import matplotlib
 
@@ -636,6 +642,11 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
                 if n["best_test_epoch"] is not None:
                     ax.plot([n["best_test_epoch"]], [y], "o", ms=6, zorder=4, color="#1f4e79",
                             markerfacecolor="none")
+                    if n["best_test_epoch_seeds"]:
+                        seeds = n["best_test_epoch_seeds"]
+                        ax.annotate(f"seed{'s' * (len(seeds) > 1)} {seed_ranges(seeds)}", (n["best_test_epoch"], y),
+                                    xytext=(3, -3), textcoords="offset points", ha="left", va="top",
+                                    fontsize=5, color="#1f4e79", zorder=6)
                     drawn_kinds.add("gauge")
                 if n["published"]:
                     value, test_selected = n["published"]
@@ -653,7 +664,7 @@ def figure(rows: list[Method], path: Path = FIGURE) -> Path:
                plt.Line2D([], [], marker="o", color="#1f4e79", ms=5, lw=2,
                           label="mean over seeds, 95 % interval (subjects x seeds)")]
     # (name, marker's face: "none" for hollow, label) of the markers the panels may draw
-    kinds = (("gauge", "none", "#1f4e79", "o", "mean at each subject's best test epoch (test-selected)"),
+    kinds = (("gauge", "none", "#1f4e79", "o", "each subject's best test epoch (test-selected; seeds named if fewer)"),
              ("published", "#b03a2e", "#b03a2e", "D", "published (or its artefact)"),
              ("published, test-selected", "none", "#b03a2e", "D", "published, selected on test data"))
     handles += [plt.Line2D([], [], ls="", ms=6, marker=marker, color=color, markerfacecolor=face, label=label)

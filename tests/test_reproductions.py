@@ -63,6 +63,11 @@ def test_the_readme_figure_draws_the_numbers_the_shipped_files_give(rows):
     with Image.open(reproductions.FIGURE) as image:
         drawn = json.loads(image.text["Description"])
     assert drawn == reproductions.figure_numbers(rows)
+    # a best-test-epoch mean over fewer seeds than the last-epoch mean beside it names its seeds
+    for m in rows:
+        entry = next(e for e in drawn if (e["method"], e["metric"], e["scope"]) == (m.label, "uf1", "all"))
+        assert entry["best_test_epoch_seeds"] == (list(m.gauge_seeds) if m.gauge and m.gauge_seeds != m.seeds
+                                                  else None)
     # each row of the README's table is drawn, with its seeds and its mean
     table = reproductions.table(rows)
     for entry in drawn:
