@@ -224,17 +224,33 @@ def released_run(args, out_dir: Path) -> tuple[int, str]:
                 f"wang2024 paper on the authors' released inputs, partial ({how}); shipped in {ship_dir}: "
                 f"{shipped_line}")
     summary = json.loads(results.read_text())
+    complete = run_complete(plan, summary)
+    csv_note = ship_complete_run(plan, ship_dir) if complete else ""
+    return 0, (f"{finished_line(plan, summary)}; wall {duration(wall)}; shipped in {ship_dir}: {shipped_line}"
+               f"{csv_note}")
+
+
+def run_complete(plan: dict, summary: dict) -> bool:
+    """Whether the run's results.json holds every fold of the plan, each ``ok``."""
+    ok = sum(f["status"] == "ok" for f in summary["folds"])
+    return ok == len(plan["folds"]) == len(summary["folds"])
+
+
+def finished_line(plan: dict, summary: dict) -> str:
+    """What the finished run's pooled numbers are: real, the last epoch, over how many folds and clips; a run
+    without every fold ok leads with PARTIAL (not comparable with the published numbers, which are over every
+    subject and selected on the test data)."""
     pooled = summary["metrics"]["pooled"].get("all", {})
     points = [f for f in summary["selection"]["flagged"] if f["stage"] == "points"]
     ok = sum(f["status"] == "ok" for f in summary["folds"])
-    complete = ok == len(plan["folds"]) == len(summary["folds"])
-    csv_note = ship_complete_run(plan, ship_dir) if complete else ""
     uf1, uar = pooled.get("uf1"), pooled.get("uar")
     scores = f"UF1 {uf1:.4f} / UAR {uar:.4f}" if uf1 is not None and uar is not None else "no pooled score"
-    return 0, (f"wang2024 paper on the authors' released inputs (real, {plan['clips']} clips): pooled {scores}, the "
-               f"last epoch ({ok} of {len(summary['folds'])} folds ok, {len(points)} clips on the code's fixed "
-               f"points; published from the best test epoch: 0.8603 / 0.8475); wall {duration(wall)}; shipped in "
-               f"{ship_dir}: {shipped_line}{csv_note}")
+    partial = ("" if run_complete(plan, summary) else
+               f"PARTIAL run ({ok} of {len(plan['folds'])} folds ok, {pooled.get('n', 0)} of {plan['clips']} clips "
+               "scored), not comparable with the published numbers: ")
+    return (f"{partial}wang2024 paper on the authors' released inputs (real, {plan['clips']} clips): pooled {scores}, "
+            f"the last epoch ({ok} of {len(summary['folds'])} folds ok, {len(points)} clips on the code's fixed "
+            "points; published from the best test epoch: 0.8603 / 0.8475)")
 
 
 def ship_complete_run(plan: dict, ship_dir: Path) -> str:

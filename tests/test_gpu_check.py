@@ -226,3 +226,18 @@ def test_a_join_of_the_shipped_fold_records_on_the_public_list_finds_their_clips
             assert [public.get(k) for k in shipped["list_keys"]] == shipped["y_true"], path  # each found, its class
             joined |= set(shipped["list_keys"])
         assert len(paths) < 68 or len(joined) == 442, folder
+
+
+def test_the_finished_released_runs_line_leads_with_partial_unless_every_fold_is_in():
+    """gpu_check's last line gave a run with failed or missing folds its pooled numbers as the composite's, the word
+    partial nowhere (only its counts); it now leads with PARTIAL and the clips scored."""
+    from benchmarks import gpu_check
+
+    plan = {"folds": ["casme2_sub01", "casme2_sub02"], "clips": 442}
+    summary = {"metrics": {"pooled": {"all": {"uf1": 0.7, "uar": 0.6, "n": 9}}}, "selection": {"flagged": []},
+               "folds": [{"status": "ok"}, {"status": "failed"}]}
+    line = gpu_check.finished_line(plan, summary)
+    assert line.startswith("PARTIAL run (1 of 2 folds ok, 9 of 442 clips scored), not comparable with the published")
+    whole = {**summary, "folds": [{"status": "ok"}] * 2}
+    assert gpu_check.finished_line(plan, whole).startswith("wang2024 paper on the authors' released inputs (real, "
+                                                           "442 clips): pooled UF1 0.7000 / UAR 0.6000, the last epoch")
