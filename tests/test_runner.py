@@ -411,3 +411,17 @@ def test_a_runs_score_line_and_report_name_its_set_overrides_beside_the_profile(
     assert "profile smoke + --set train.epochs=3 ·" in running_header("dummy", context, {"toy_loso": summary})
     assert profile_label("paper", {}) == "paper" and profile_label("paper", ["x"]) == "paper"
     assert profile_label("paper", {"a.b": "x" * 500}, limit=40).endswith("...")
+
+
+def test_folds_whose_test_sets_overlap_are_warned_of_beside_their_pooled_scores():
+    """Talluri's five random 80/20 splits (and a cross-database model per fold tested on the whole target) test
+    some clips in several folds: "pooled ... on N samples" counted predictions as clips, with no word of it. The run
+    now warns (results.json ``warnings``, the report, the log); folds that partition the clips do not."""
+    from common.running.runner import fold_warnings
+
+    def record(name, tested):
+        return {"fold": name, "status": "ok", "test_indices": tested, "extra": {}}
+
+    assert fold_warnings([record("f1", [0, 1]), record("f2", [2, 3])], {}) == []
+    (warning,) = fold_warnings([record("run1", [0, 1, 2]), record("run2", [2, 3, 0])], {})
+    assert warning.startswith("the folds' test sets overlap: 6 predictions of 4 distinct clips")

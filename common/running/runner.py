@@ -422,7 +422,10 @@ def protocol_folds(paper_id: str, experiment: Experiment, config: Any, selection
 
 
 def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[str]:
-    """One sentence per kind of fold that is not in the metrics (results.json ``warnings``, the report, the log)."""
+    """One sentence per kind of fold that is not in the metrics (results.json ``warnings``, the report, the log),
+    one for folds that predict with an epoch picked on their test clips, and one for folds whose test sets overlap
+    (Talluri's random splits, a cross-database model per fold on the whole target database): their pooled scores
+    are over predictions, a clip counted once a fold that tests it, not over the clips once each."""
     def names(status: str) -> str:
         found = [r["fold"] for r in records if r["status"] == status]
         return f"{len(found)} of {len(records)} folds ({', '.join(found[:8])}{', ...' if len(found) > 8 else ''})"
@@ -445,6 +448,11 @@ def fold_warnings(records: list[dict], aggregated: Mapping[str, Any]) -> list[st
     if selected:
         warnings.append(f"{len(selected)} of {len(records)} folds predict with {selected[0]}: SELECTED ON THE TEST "
                         "DATA (the paper's protocol), so these scores are not held-out ones")
+    tested = [int(i) for r in records if r["status"] == "ok" for i in r.get("test_indices") or []]
+    if len(tested) > len(set(tested)):
+        warnings.append(f"the folds' test sets overlap: {len(tested)} predictions of {len(set(tested))} distinct "
+                        "clips, a clip counted once a fold that tests it, so the pooled scores and their interval "
+                        "are over those predictions, not one a clip (the protocol's per-fold numbers are its own)")
     return warnings
 
 
