@@ -265,6 +265,21 @@ def test_against_one_of_our_runs_is_a_paired_test_on_the_clips_both_predicted(ca
     assert (ours["b_kind"], ours["b_selection"]) == ("our run", "last epoch (the protocol's own held-out choice "
                                                                  "where it has one)")
     assert "file minus ours" in out and ours["comparisons"] == against["comparisons"]
+    # a run of the authors' released weights (--weights) is not "our run", and a run's profile with its --set,
+    # corpus and partial mark follow its selection
+    from common.orchestration.score_runs import against_kind
+    from common.evaluation.outside import read_outside
+
+    ours_file = read_outside(run / "predictions.csv", CLASSES)
+    recorded = {"schema": "mersuite.results/1", "selected_on_test": "", "profile": "paper",
+                "overrides": {"train.epochs": 2}, "corpus": {"kind": "real"}, "folds": [{}] * 2, "folds_protocol": 68}
+    (run / "results.json").write_text(json.dumps(recorded))
+    kind, selection = against_kind(run, ours_file)
+    assert kind == "our run" and selection.endswith("; profile paper + --set train.epochs=2; corpus real; partial "
+                                                    "run: 2 of 68 folds, not comparable with published rows")
+    (run / "results.json").write_text(json.dumps({**recorded, "released_weights": {"folder": "/w"}}))
+    assert against_kind(run, ours_file)[0] == "the authors' released weights (our run evaluated them, not trained)"
+    (run / "results.json").write_text(json.dumps({"schema": "mersuite.results/1", "selected_on_test": ""}))
     scored = tmp_path / "out" / "score" / "megc2019" / "theirs"
     code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),
                          "--out", str(tmp_path / "out3"), "--against", str(scored))

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
 
+from common.config import profile_label
 from common.errors import RunError
 from common.evaluation import statistics as st
 from common.evaluation.outside import (known_selection, Matched, OutsideError, OutsideFile, match, mismatch_line,
@@ -84,12 +85,31 @@ def _our_file(folder: Path, class_names: Sequence[str]) -> OutsideFile:
     return ours
 
 
+def _run_words(recorded: Mapping[str, Any]) -> str:
+    """What a run's results.json says its numbers are, as the comparison's lines add it to the selection: its
+    profile with its ``--set`` overrides, its corpus, and a partial run's mark; "" where it records none of them
+    (a results.json is a file from outside: bounded and escaped)."""
+    from common.reporting.tables import run_partial  # the reporting package loads matplotlib
+
+    corpus = recorded.get("corpus")
+    parts = [f"profile {profile_label(str(recorded['profile'])[:60], recorded.get('overrides'))}"
+             if recorded.get("profile") else "",
+             f"corpus {str(corpus.get('kind'))[:20]}" if isinstance(corpus, Mapping) and corpus.get("kind") else ""]
+    try:
+        parts.append(run_partial(recorded))
+    except (TypeError, ValueError):  # a folds_protocol or folds that are not what a run writes: not said
+        pass
+    said = "; ".join(part for part in parts if part)
+    return f"; {terminal_text(said[:400])}" if said else ""
+
+
 def against_kind(against: Path, ours: OutsideFile) -> tuple[str, str]:
     """What ``--against`` names, as the comparison's lines say it, and how its predictions were selected: a run of
     this suite (a ``results.json`` of a run beside its predictions.csv: "our run", selected as that run records;
     a shipped file listed in the runs.json beside it: "our run", its last epoch), another scored file (a ``--score``
     folder: "the scored file <name>", the selection its score recorded), else "other predictions", of an unknown
-    selection (the lines name the path). Never "our run" for a file the suite did not make."""
+    selection (the lines name the path). Never "our run" for a file the suite did not make, nor for a ``--weights``
+    run (the authors' model, evaluated); a run's profile, corpus and partial mark follow its selection."""
     folder = against if against.is_dir() else against.parent
     try:
         recorded = read_json(folder / "results.json") if (folder / "results.json").is_file() else None
@@ -103,8 +123,11 @@ def against_kind(against: Path, ours: OutsideFile) -> tuple[str, str]:
         return f"the scored file {shown_name(name)}", said
     if isinstance(recorded, Mapping) and recorded.get("schema") == RESULTS_SCHEMA:
         chosen = terminal_text(str(recorded.get("selected_on_test") or "")[:400])
-        return "our run", (f"selected on the test data: {chosen}" if chosen
-                           else "last epoch (the protocol's own held-out choice where it has one)")
+        selection = (f"selected on the test data: {chosen}" if chosen
+                     else "last epoch (the protocol's own held-out choice where it has one)") + _run_words(recorded)
+        if recorded.get("released_weights"):  # a --weights run: the authors' model, evaluated, never trained here
+            return "the authors' released weights (our run evaluated them, not trained)", selection
+        return "our run", selection
     shipped = shipped_selection(ours.path, ours.format)
     if shipped is not None:
         return "our run", shipped
