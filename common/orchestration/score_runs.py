@@ -46,6 +46,7 @@ from common.leaderboard.summary import source_name
 from common.orchestration.leaderboard_runs import track_dict
 from common.orchestration.paper_runs import RunSettings, run_spec
 from common.orchestration.run_folders import first_folder
+from common.reporting.tables import run_partial
 from common.running.corpus import load_all, load_datasets
 from common.datasets.released import corpus_inputs, corpus_label
 
@@ -89,8 +90,6 @@ def _run_words(recorded: Mapping[str, Any]) -> str:
     """What a run's results.json says its numbers are, as the comparison's lines add it to the selection: its
     profile with its ``--set`` overrides, its corpus, and a partial run's mark; "" where it records none of them
     (a results.json is a file from outside: bounded and escaped)."""
-    from common.reporting.tables import run_partial  # the reporting package loads matplotlib
-
     corpus = recorded.get("corpus")
     parts = [f"profile {profile_label(str(recorded['profile'])[:60], recorded.get('overrides'))}"
              if recorded.get("profile") else "",
