@@ -792,3 +792,44 @@ def test_a_uf1_of_zero_ranks_above_a_method_without_a_score_and_an_older_cut_run
     assert "None" not in " ".join(cell for row in table for cell in row)
     # the cost table's fold count is of fold runs, every seed's: said beside it
     assert "every seed's counted" in summary_module.cost([])["meaning"]["folds"]
+
+
+def test_a_paper_number_selected_on_its_test_data_is_marked_on_page_one_and_in_the_csv():
+    """HTNet's published 0.8603 / 0.8475 kept each subject's best test epoch (``Reported.comparable`` False, its note
+    says so): results.json keeps ``comparable`` and ``note``, page 1's paper cell carries a double dagger and a
+    footnote saying what the number is, and leaderboard.csv says it in ``paper_comparable`` / ``paper_note`` (its
+    ``selects_on_test`` is our run's practice, not the paper number's)."""
+    import papers
+    from common.leaderboard import report
+    from common.leaderboard import summary as summary_module
+
+    reported = bench_run.reported_dicts(papers.get_paper("wang2024").benchmark_experiment(MEGC2019).reported)
+    htnet = next(r for r in reported if (r["metric"], r["scope"]) == ("uf1", "all"))
+    assert (htnet["value"], htnet["comparable"]) == (0.8603, False) and "selected on test data" in htnet["note"]
+    reported = json.loads(json.dumps(reported))  # as results.json holds it
+    cost = dict.fromkeys(("parameters_total", "fold_seconds", "predict_ms_per_clip", "peak_rss_mb", "fit_seconds",
+                          "preprocess_seconds_per_clip_first", "preprocess_seconds_per_clip_cached"))
+    score = {"pooled": 0.6, "fold_mean": 0.6, "interval": {"low": 0.5, "high": 0.7}}
+
+    def method(name, rows):
+        return {"name": name, "paper": name, "model": "m", "profile": "paper", "seeds": [0], "cost": cost,
+                "reported": rows, "scores": {"all": {"uf1": score, "uar": score}},
+                "runs": [{"seed": 0, "selected_on_test": ""}]}
+
+    fair = [{**r, "comparable": True, "note": ""} for r in reported]
+    summary = {"track": {"name": "megc2019", "scopes": ["all", "smic"]}, "corpus": {"kind": "real"},
+               "methods": [method("wang2024", reported), method("fair", fair), method("none", [])], "references": []}
+    header, table, _ = report.leaderboard_rows(summary)
+    paper = {row[1]: row[header.index("paper's\nUF1 / UAR")] for row in table}
+    assert paper == {"wang2024": "0.8603\u2021 / 0.8475\u2021", "fair": "0.8603 / 0.8475", "none": "–"}
+    [footnote] = report.not_comparable_footnotes(summary)
+    assert footnote.startswith("\u2021 wang2024: the paper's UF1 / UAR is not comparable with our run")
+    assert "selected on test data: per left-out subject, the epoch with the highest test accuracy" in footnote
+    rows = {(r["method"], r["scope"]): r for r in summary_module.leaderboard_rows(summary)}
+    htnet_row = rows[("wang2024", "all")]
+    assert (htnet_row["paper_uf1"], htnet_row["paper_comparable"], htnet_row["selects_on_test"]) == (0.8603, "no",
+                                                                                                    "no")
+    assert "selected on test data" in htnet_row["paper_note"]
+    assert (rows[("fair", "all")]["paper_comparable"], rows[("fair", "all")]["paper_note"]) == ("yes", None)
+    assert rows[("none", "all")]["paper_comparable"] is None
+    assert {"paper_comparable", "paper_note"} <= set(summary_module.LEADERBOARD_COLUMNS)

@@ -313,3 +313,98 @@ def test_the_forest_plots_legend_covers_no_interval():
                     inside_y = box.y0 <= min(y0, y1) <= box.y1 or box.y0 <= max(y0, y1) <= box.y1
                     assert not (inside_y and min(x0, x1) <= box.x1 and max(x0, x1) >= box.x0), (len(methods), segment)
         plt.close(fig)
+
+
+def _page_texts(fig) -> str:
+    """Every text a figure draws (titles, tick labels, table cells), one per line."""
+    import matplotlib.text
+
+    return "\n".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+
+
+def test_the_authors_weights_and_a_test_selected_run_are_marked_wherever_their_scores_are_shown(tmp_path):
+    """A ``--weights`` row (the authors' released weights evaluated, nothing trained) says so in its name on page 1,
+    the forest plot, the heatmap, the paired matrix, the per-fold, every-score and cost pages and the console line;
+    its paper column holds the numbers the weights' source states and says so. A run whose predictions were picked
+    on its test data says "(test-selected)" on the forest plot and the heatmap (page 1's table: its own column)."""
+    from common.leaderboard import report
+    from common.orchestration.leaderboard_runs import result_line
+
+    summary = _benchmark_summary()
+    stated = [{"metric": k, "value": 0.72, "scope": "all", "aggregation": "pooled", "source": "port README",
+               "note": "", "comparable": True, "recomputed": None, "recomputed_note": ""} for k in ("uf1", "uar")]
+    summary["methods"][0] = {**summary["methods"][0], "weights": "/w/STSTNet_Weights", "reported": stated}
+    # b's paper number kept each subject's best test epoch: not comparable, its page 1 footnote says what it is
+    unlike = [{**r, "note": "selected on test data: each subject's best test epoch", "comparable": False}
+              for r in stated]
+    summary["methods"][1] = {**summary["methods"][1], "reported": unlike,
+                             "runs": [{"seed": 0, "warnings": [], "selected_on_test": "the best test epoch"}]}
+    weights, picked = "a\n(authors' weights,\nnot trained)", "b\n(test-selected)"
+    header, table, _ = report.leaderboard_rows(summary)
+    cells = {row[1]: dict(zip(header, row)) for row in table}
+    assert set(cells) == {"a (authors' weights, not trained)", "b"}  # b: its selection column says "yes"
+    assert cells["a (authors' weights, not trained)"]["paper's\nUF1 / UAR"] == (
+        "0.7200 / 0.7200 (stated by the weights' source)")
+    assert cells["b"][report.SELECTION_HEADER] == "yes" and cells["b"]["paper's\nUF1 / UAR"] == (
+        "0.7200\u2021 / 0.7200\u2021")
+    fig = report.leaderboard_figure(summary)
+    assert ("\u2021 b: the paper's UF1 / UAR is not comparable with our run (shown, never differenced): selected on "
+            "test data: each subject's best test epoch") in _page_texts(fig)
+    plt.close(fig)
+    fig = plt.figure(figsize=report.LANDSCAPE)
+    axes = [fig.add_axes((0.12, 0.1, 0.36, 0.35)), fig.add_axes((0.61, 0.1, 0.36, 0.35))]
+    report.forest(axes, summary)
+    for ax in axes:
+        assert {t.get_text() for t in ax.get_yticklabels()} == {weights, picked}
+    plt.close(fig)
+    for fig in [report._heatmap_page(summary), report._pairwise_page(summary)]:
+        for ax in fig.axes:
+            assert {t.get_text() for t in ax.get_yticklabels()} == {weights, picked}
+        plt.close(fig)
+    for drawn in (report._scores_pages(summary), report._subject_pages(summary), report._cost_page(summary)[1:]):
+        text = "\n".join(_page_texts(fig) for fig in drawn)
+        assert weights in text and picked in text, text
+        for fig in drawn:
+            plt.close(fig)
+    fig = report._method_pages(summary)[0]
+    text = " ".join(" ".join(_page_texts(fig).split()).split())
+    plt.close(fig)
+    assert "Numbers stated by the weights' source, not the paper's (Experiment.weights_reported)" in text
+    assert "The paper's own numbers" not in text
+    line = result_line(summary, summary["methods"][0])
+    assert line.startswith("[benchmark megc2019] a (authors' weights, not trained): UF1 0.600 [0.500, 0.700]")
+    assert "nothing selected on the test data" in line
+    assert result_line(summary, summary["methods"][1]).startswith("[benchmark megc2019] b: UF1")
+    assert "SELECTED ON THE TEST DATA" in result_line(summary, summary["methods"][1])
+    pages: list = []
+    report.write_report(summary, tmp_path / "report.pdf", pages=pages)  # the marks fit every page
+    assert pages and not any(page.outside or page.truncated for page in pages)
+
+
+@pytest.mark.parametrize("seeds", [[0], [0, 1, 2]])
+def test_the_captions_say_a_mean_over_seeds_and_an_interval_over_subjects_x_seeds_where_there_are_seeds(seeds):
+    """With several seeds the pooled score is each seed's pooled score, then their mean, and the interval resamples
+    subjects x seeds: the heatmap, the forest plot and the every-score pages say so, as the banner does."""
+    from common.leaderboard import report
+
+    summary = {**_benchmark_summary(), "seeds": seeds}
+    several = len(seeds) > 1
+    pooled = "pooled over folds, mean over seeds" if several else "pooled over folds"
+    interval = "95% CI over subjects x seeds" if several else "95% CI over subjects"
+    assert (", mean over seeds" in report.banner(summary)) == several
+    fig = report._heatmap_page(summary)
+    assert [ax.get_title() for ax in fig.axes] == [f"UF1 {pooled} [{interval}]", f"UAR {pooled} [{interval}]"]
+    plt.close(fig)
+    fig = plt.figure(figsize=report.LANDSCAPE)
+    axes = [fig.add_axes((0.12, 0.1, 0.36, 0.35)), fig.add_axes((0.61, 0.1, 0.36, 0.35))]
+    report.forest(axes, summary)
+    assert [ax.get_xlabel().split(", scope")[0] for ax in axes] == [f"UF1 {pooled}", f"UAR {pooled}"]
+    assert [ax.get_title() for ax in axes] == [f"UF1 with {interval}", f"UAR with {interval}"]
+    plt.close(fig)
+    drawn = report._scores_pages(summary)
+    text = "\n".join(_page_texts(fig) for fig in drawn)
+    for fig in drawn:
+        plt.close(fig)
+    assert ("pooled over folds,\nmean over seeds" in text) == several
+    assert ("one confusion matrix over all folds per seed (MEGC rule), the mean over seeds" in text) == several
+    assert "subjects x seeds" in text if several else "subjects x seeds" not in text

@@ -10,7 +10,9 @@ A pure function of the benchmark's summary in memory (``BenchmarkResult.summary`
    is the one to cite) and the forest plot (UF1 and UAR with their
    intervals and the chance level of the track); a published number the authors' own artefact does
    not reproduce carries a dagger, and the footnote under the table gives the recomputed value and
-   why (``Reported.recomputed``, ``Reference.recomputed``);
+   why (``Reported.recomputed``, ``Reference.recomputed``); a paper's number that measures something else than
+   our run (``Reported.comparable`` False: HTNet's, each subject's best test epoch) a double dagger, its
+   footnote saying what; a ``--weights`` row's paper column holds the numbers its weights' source states;
 2. per-database heatmap (method x database); 3. the confusion matrices of every method on every scope;
 4. per subject: each fold's UF1 and accuracy per method; 5. the training curves (each method's folds,
    median and quantile band per epoch: loss, training and test accuracy);
@@ -23,8 +25,11 @@ A pure function of the benchmark's summary in memory (``BenchmarkResult.summary`
 A run with fewer folds than the track (``--max-folds``) says "partial run: N of M folds, not comparable
 with published rows" in its title, its banner (every page) and its rows.
 Every number says what it is: profile, corpus (SYNTHETIC in capitals and boxed when synthetic),
-pooled over folds or fold mean. :func:`save_leaderboard_png` saves page 1's leaderboard and forest
-plot as a PNG (the README's figure).
+pooled over folds (the mean over seeds of it, its interval over subjects x seeds, with several seeds) or fold
+mean. Wherever a method's scores are shown, its name says "(authors' weights, not trained)" for the authors'
+released weights evaluated (``--weights``) and "(test-selected)" where its predictions were picked on the test
+data (page 1's table: in a column of its own; ``summary.method_label``). :func:`save_leaderboard_png` saves page
+1's leaderboard and forest plot as a PNG (the README's figure).
 """
 from __future__ import annotations
 
@@ -46,8 +51,8 @@ from common.evaluation.references import PUBLISHED
 from common.evaluation.epoch_selection import CITE_HONEST as CITE_OURS
 from common.evaluation.epoch_selection import SHORT as GAUGE_SHORT
 from common.leaderboard.summary import (CITE_HONEST, GAUGE_SELECTIONS, TEST_SELECTED, by_uf1, gauge_note, gauge_value,
-                                        interval_text, missing_folds, partial, ranks, run_selected_on_test,
-                                        score_text, test_selected)
+                                        interval_text, method_label, method_marks, missing_folds, not_comparable,
+                                        partial, ranks, run_selected_on_test, score_text, test_selected)
 from common.leaderboard.tracks import fold_word, folds_are
 from common.files import atomic_write
 from common.reporting import figures, style
@@ -64,6 +69,12 @@ PAIR_NONE = "#ffffff"
 METRIC_TITLES = {"uf1": "UF1", "uar": "UAR"}
 # Marks a published number the authors' own artefact does not reproduce; the footnote gives the recomputed one.
 DAGGER = "\u2020"
+# Marks a paper's number that measures something else than our run (Reported.comparable False: HTNet's, selected on
+# its test data); the footnote says what.
+DOUBLE_DAGGER = "\u2021"
+# Where a --weights row's paper column comes from: what the weights' source states for them, not the paper's table.
+STATED_BY_WEIGHTS = "stated by the weights' source"
+MARK_CHARS = 18  # a name's marks on an axis wrap at this many characters a line
 # Page 1's column of each published row's selection practice (Reference.selects_on_test), and the block's title.
 SELECTION_HEADER = "selects on\ntest data"
 PER_DATABASE_HEADER = "UF1 per database"
@@ -101,18 +112,59 @@ def _ranked(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return by_uf1(summary["methods"])
 
 
+def tick_label(m: Mapping[str, Any]) -> str:
+    """A run row's name on an axis or in a table of scores: the name, then each of its marks
+    (``summary.method_marks``: the authors' weights, test-selected) on lines of at most :data:`MARK_CHARS`."""
+    return "\n".join([str(m["name"]), *[line for mark in method_marks(m) for line in textwrap.wrap(mark, MARK_CHARS)]])
+
+
+def pooled_words(summary: Mapping[str, Any]) -> str:
+    """What a run row's pooled score is, as the banner says it: "pooled over folds", and with several seeds ", mean
+    over seeds" (each seed's pooled score, then their mean)."""
+    return "pooled over folds" + (", mean over seeds" if len(summary.get("seeds") or ()) > 1 else "")
+
+
+def ci_words(summary: Mapping[str, Any]) -> str:
+    """A run row's interval, as the banner says it: "95% CI over subjects", over "subjects x seeds" with several
+    seeds (the bootstrap resamples both, crossed)."""
+    level = (((summary.get("statistics") or {}).get("settings") or {}).get("level")) or 0.95
+    return (f"{int(round(100 * level))}% CI over subjects"
+            + (" x seeds" if len(summary.get("seeds") or ()) > 1 else ""))
+
+
 def _value(m: Mapping[str, Any], scope: str, metric: str) -> Mapping[str, Any]:
     return (m["scores"].get(scope) or {}).get(metric) or {}
 
 
 def _paper_number(m: Mapping[str, Any]) -> str:
-    """The paper's pooled UF1 / UAR on "all" as transcribed, a dagger on a number that is recomputed (footnote)."""
+    """The paper's pooled UF1 / UAR on "all" as transcribed, a dagger on a number that is recomputed, a double
+    dagger on one that measures something else than our run (footnotes); on a ``--weights`` row, the numbers the
+    weights' source states (``Experiment.weights_reported``), said in the cell."""
     values = {r["metric"]: r for r in m["reported"] if r["scope"] == "all" and r["aggregation"] == "pooled"}
     if not values:
         return "–"
-    return " / ".join(fmt((values.get(k) or {}).get("value"), 4)  # as printed: four decimals
-                      + (DAGGER if (values.get(k) or {}).get("recomputed") is not None else "")
-                      for k in ("uf1", "uar"))
+    unlike = {r["metric"] for r in not_comparable(m["reported"], "all")}
+    return (" / ".join(fmt((values.get(k) or {}).get("value"), 4)  # as printed: four decimals
+                       + (DAGGER if (values.get(k) or {}).get("recomputed") is not None else "")
+                       + (DOUBLE_DAGGER if k in unlike else "")
+                       for k in ("uf1", "uar"))
+            + (f" ({STATED_BY_WEIGHTS})" if m.get("weights") else ""))
+
+
+def not_comparable_footnotes(summary: Mapping[str, Any]) -> list[str]:
+    """One line per run row whose paper number on "all" measures something else than our run (``reported``'s
+    ``comparable`` False: HTNet's, each subject's best test epoch): its name, which numbers, and what they are
+    (the number's ``note``)."""
+    lines = []
+    for m in _ranked(summary):
+        unlike = not_comparable(m["reported"], "all")
+        if not unlike:
+            continue
+        metrics = " / ".join(METRIC_TITLES[k] for k in ("uf1", "uar") if k in {r["metric"] for r in unlike})
+        notes = "; ".join(dict.fromkeys(r["note"] for r in unlike if r.get("note"))) or "no note"
+        lines.append(f"{DOUBLE_DAGGER} {method_label(m, selection=False)}: the paper's {metrics} is not comparable "
+                     f"with our run (shown, never differenced): {notes}")
+    return lines
 
 
 def recomputed_footnotes(summary: Mapping[str, Any]) -> list[str]:
@@ -202,7 +254,8 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[s
         per_db = " / ".join(fmt(_value(m, db, "uf1").get("pooled"), 3) for db in databases)
         lost = missing_folds(m, ranked)  # why a scored method has no rank: folds others scored, not in its numbers
         why = f"\nunranked: {len(lost)} fold(s) others\nscored are not in its numbers" if lost else ""
-        rows.append(["" if rank is None else str(rank), m["name"], m["model"], m["profile"] + cut + why,
+        rows.append(["" if rank is None else str(rank), method_label(m, selection=False), m["model"],
+                     m["profile"] + cut + why,
                      score_text(_value(m, "all", "uf1"), sd=False), score_text(_value(m, "all", "uar"), sd=False),
                      fmt(_value(m, "all", "uf1").get("fold_mean"), 3),
                      per_db, *[gauge_cell(m, s) for s in GAUGE_SELECTIONS], _paper_number(m),
@@ -313,7 +366,7 @@ def _draw_table(ax, header, rows, published, apart, fontsize: float) -> None:
 def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
     """UF1 and UAR with their intervals, one row per method (ranked), the chance mean and band."""
     ranked = _ranked(summary)
-    names = [m["name"] for m in ranked]
+    names = [tick_label(m) for m in ranked]  # marked: the authors' weights, test-selected
     y = np.arange(len(names))[::-1]
     chance = summary["statistics"].get("chance", {}).get(scope, {})
     for ax, metric in zip(axes, ("uf1", "uar")):
@@ -342,13 +395,13 @@ def forest(axes, summary: Mapping[str, Any], scope: str = "all") -> None:
         span = len(names) + 0.6
         headroom = 0.45 * span / max(height_in - 0.45, 0.5) if level else 0.0
         ax.set_ylim(-0.8, len(names) - 0.2 + headroom)
-        ax.set_xlabel(f"{METRIC_TITLES[metric]} pooled over folds, scope {scope} (profile and corpus: above)"
+        ax.set_xlabel(f"{METRIC_TITLES[metric]} {pooled_words(summary)}, scope {scope} (profile and corpus: above)"
                       + ("; PARTIAL run" if partial(summary) else ""), fontsize=7)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
         if level:  # the chance band's legend; left: the methods sit right of chance
             ax.legend(fontsize=6, loc="upper left", framealpha=0.9)
-        ax.set_title(f"{METRIC_TITLES[metric]} with 95% intervals", fontsize=9)
+        ax.set_title(f"{METRIC_TITLES[metric]} with {ci_words(summary)}", fontsize=9)
 
 
 NO_REFERENCE = ("No published number exists for this track: no paper transcribed here (common/evaluation/"
@@ -374,7 +427,9 @@ def leaderboard_figure(bench: Any) -> plt.Figure:
     shown_header, shown = wrapped_table(header, rows)
     fontsize = table_font(shown_header, shown, 0.96 * LANDSCAPE[0] * 72)
     # a published number the authors' own predictions do not give: the value they give, and why (footnote)
-    footnotes = [line for note in recomputed_footnotes(summary) for line in _wrap(note, 230)][:4]
+    # a paper's number that measures something else than our run (selected on its test data): what it is (footnote)
+    footnotes = [line for note in not_comparable_footnotes(summary) + recomputed_footnotes(summary)
+                 for line in _wrap(note, 230)][:8]
     why = _wrap(note, 230) if (note := cite_honest_note(summary)) else []
     table_in = sum(row_heights_in(shown_header, shown, fontsize)) + 0.05
     notes_in = 0.58 + 0.165 * (len(footnotes) + len(why))  # the forest's axis labels stay above the notes
@@ -443,8 +498,8 @@ def _heatmap_page(summary: Mapping[str, Any]) -> plt.Figure:
                 ax.text(j, i, text, ha="center", va="center", fontsize=7 if len(ranked) <= 8 else 6,
                         color=style.INK if v else style.MUTED)
         ax.set_xticks(range(len(scopes)), scopes, fontsize=8)
-        ax.set_yticks(range(len(ranked)), [m["name"] for m in ranked], fontsize=8)
-        ax.set_title(f"{METRIC_TITLES[metric]} pooled over folds [95% CI over subjects]", fontsize=9)
+        ax.set_yticks(range(len(ranked)), [tick_label(m) for m in ranked], fontsize=8)
+        ax.set_title(f"{METRIC_TITLES[metric]} {pooled_words(summary)} [{ci_words(summary)}]", fontsize=9)
     fig.subplots_adjust(left=0.16, right=0.97, top=0.88, bottom=0.06, hspace=0.25)
     return fig
 
@@ -477,7 +532,8 @@ def _pairwise_page(summary: Mapping[str, Any]) -> plt.Figure:
             ax.text(0.5, 0.5, summary["statistics"].get("pairwise_note") or "one method: no comparison",
                     ha="center", fontsize=9)
             continue
-        names = matrix["methods"]
+        labels = {m["name"]: tick_label(m) for m in summary["methods"]}  # marked: the authors' weights, test-selected
+        names = [labels.get(name, name) for name in matrix["methods"]]
         n = len(names)
         difference = np.array(matrix["difference"], dtype=float)
         adjusted = np.array(matrix["p_adjusted"], dtype=float)
@@ -576,7 +632,7 @@ def subject_rows(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]
     for m in ranked:
         for fold, entry in (m.get("per_fold") or {}).items():
             folds.setdefault(fold, entry.get("n"))
-    header = [folds_are(summary["track"]["name"])[0], "test clips"] + [f"{m['name']}\nUF1 | acc" for m in ranked]
+    header = [folds_are(summary["track"]["name"])[0], "test clips"] + [f"{tick_label(m)}\nUF1 | acc" for m in ranked]
     rows = []
     for fold, n in folds.items():
         cells = [fold, "" if n is None else str(n)]
@@ -633,7 +689,7 @@ def _scores_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
                 interval = v.get("interval") or {}
                 per_seed = ", ".join(f"{x:.3f}" for x in v.get("per_seed") or [])
                 p = vs.get(metric) if scope == "all" else None
-                rows.append([m["name"], scope, METRIC_TITLES[metric], fmt(v.get("pooled"), 4),
+                rows.append([tick_label(m), scope, METRIC_TITLES[metric], fmt(v.get("pooled"), 4),
                              f"[{fmt(interval.get('low'), 3)}, {fmt(interval.get('high'), 3)}]" if interval else "–",
                              fmt(v.get("fold_mean"), 4), per_seed, fmt(v.get("seed_std"), 4),
                              f"{v.get('n')} / {v.get('n_subjects')}",
@@ -643,12 +699,14 @@ def _scores_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
         for metric, c in by_metric.items():
             rows.append(["chance (label permutation)", scope, METRIC_TITLES[metric], fmt(c["mean"], 4),
                          f"[{fmt(c['low'], 3)}, {fmt(c['high'], 3)}]", "", "", "", "", ""])
-    return figures.table_pages("Every score, labelled", ["method", "scope", "metric", "pooled over folds",
-                               "95% CI", "fold mean", "pooled per seed", "sd over seeds", "n / subjects",
-                               "p vs chance per seed"], rows,
-                               subtitle=_short(summary) + "    pooled: one confusion matrix over all folds (MEGC "
-                               "rule); fold mean: mean of per-fold scores, each over the classes its fold shows (no "
-                               "MEGC number);\n95% CI: "
+    several = len(summary["seeds"]) > 1
+    pooled = ("pooled: one confusion matrix over all folds per seed (MEGC rule), the mean over seeds" if several
+              else "pooled: one confusion matrix over all folds (MEGC rule)")
+    return figures.table_pages("Every score, labelled", ["method", "scope", "metric",
+                               pooled_words(summary).replace(", ", ",\n"), "95% CI", "fold mean", "pooled per seed",
+                               "sd over seeds", "n / subjects", "p vs chance per seed"], rows,
+                               subtitle=_short(summary) + f"    {pooled}; fold mean: mean of per-fold scores, each "
+                               "over the classes its fold shows (no MEGC number);\n95% CI: "
                                + str(interval_text(summary, {"interval": True}, len(summary["seeds"])))
                                + "; p vs chance: label permutation of this method's predictions, one-sided",
                                col_widths=[0.16, 0.07, 0.06, 0.09, 0.12, 0.08, 0.14, 0.08, 0.09, 0.11])
@@ -671,7 +729,7 @@ def _cost_page(summary: Mapping[str, Any]) -> list[plt.Figure]:
             yerr = ([[v["pooled"] - interval["low"]], [interval["high"] - v["pooled"]]]
                     if interval.get("low") is not None else None)
             ax.errorbar(x, v["pooled"], yerr=yerr, fmt="o", capsize=3)
-            ax.annotate(m["name"], (x, v["pooled"]), textcoords="offset points", xytext=(5, 5), fontsize=7)
+            ax.annotate(tick_label(m), (x, v["pooled"]), textcoords="offset points", xytext=(5, 5), fontsize=7)
         level = summary["statistics"].get("chance", {}).get("all", {}).get("uf1")
         if level:
             ax.axhline(level["mean"], color="#888888", linestyle="--", linewidth=1, label="chance UF1")
@@ -680,13 +738,13 @@ def _cost_page(summary: Mapping[str, Any]) -> list[plt.Figure]:
         if log:
             ax.set_xscale("log")
         ax.set_xlabel(label, fontsize=8)
-        ax.set_ylabel("UF1 pooled over folds [95% CI]", fontsize=8)
+        ax.set_ylabel(f"UF1 {pooled_words(summary)}\n[{ci_words(summary)}]", fontsize=8)
         ax.set_ylim(0, 1)
     fig.subplots_adjust(left=0.16, right=0.95, top=0.87, bottom=0.08, hspace=0.35)
     rows = []
     for m in ranked:
         c = m["cost"]
-        rows.append([m["name"], _num(c["parameters_total"]), str(c["folds"]), _num(c["fold_seconds"], 2),
+        rows.append([tick_label(m), _num(c["parameters_total"]), str(c["folds"]), _num(c["fold_seconds"], 2),
                      _num(c["fit_seconds"], 2), _num(c["predict_ms_per_clip"], 3),
                      _num(c["preprocess_seconds_per_clip_first"], 4), _num(c["preprocess_seconds_per_clip_cached"], 5),
                      _num(c["peak_rss_mb"], 0)])
@@ -711,10 +769,13 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
                   + (" (no effect on a track: its folds are fixed, --max-folds cuts them)"
                      if d["setting"] == "evaluation.max_folds" else "") for d in differs] or \
                  ["  none: this is the paper profile as published"]
-        if m.get("reported"):
-            lines += ["", "The paper's own numbers on this protocol (Experiment.reported)"]
+        if m.get("reported"):  # a --weights run holds the numbers the weights' source states, not the paper's table
+            lines += ["", f"Numbers {STATED_BY_WEIGHTS}, not the paper's (Experiment.weights_reported)"
+                      if m.get("weights") else "The paper's own numbers on this protocol (Experiment.reported)"]
             lines += [f"  {r['metric']} {r['scope']} {r['aggregation']}: {r['value']:.4f} ({r['source']})"
                       + (f" {r['note']}" if r.get("note") else "")
+                      + ("; not comparable with our run: shown, never differenced" if r.get("comparable") is False
+                         else "")
                       + (f"; recomputed {r['recomputed']:.4f} (why: below)" if r.get("recomputed") is not None
                          else "") for r in m["reported"]]
             why = list(dict.fromkeys(r["recomputed_note"] for r in m["reported"] if r.get("recomputed_note")))
@@ -728,7 +789,8 @@ def _method_pages(summary: Mapping[str, Any]) -> list[plt.Figure]:
             lines += ["", "Warnings"] + [line for n in notes for line in _wrap("  " + n)]
         shown = shown_config(m["config"] or {}, weights=m.get("weights"), max_folds=summary.get("max_folds"))
         lines += ["", "Effective configuration"] + config_lines(shown)
-        pages.append(figures.text_page(f"Method {m['name']}: configuration", lines[:115], banner=_short(summary)))
+        pages.append(figures.text_page(f"Method {method_label(m)}: configuration", lines[:115],
+                                       banner=_short(summary)))
     return pages
 
 

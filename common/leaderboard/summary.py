@@ -294,7 +294,7 @@ LEADERBOARD_COLUMNS = ("rank", "method", "paper", "model", "track", "profile", "
                        "aggregation", "interval",
                        "uf1", "uf1_low", "uf1_high", "uar", "uar_low", "uar_high", "uf1_fold_mean", "uar_fold_mean",
                        "uf1_seed_std", "uar_seed_std", "n_samples", "n_subjects", "seeds", "paper_uf1", "paper_uar",
-                       "recomputed_uf1", "recomputed_uar", "recomputed_note",
+                       "paper_comparable", "paper_note", "recomputed_uf1", "recomputed_uar", "recomputed_note",
                        "parameters", "fold_seconds", "fit_seconds", "predict_ms_per_clip",
                        "preprocess_s_per_clip_first", "preprocess_s_per_clip_cached", "peak_rss_mb", "source",
                        "selects_on_test", "selection_source",
@@ -308,6 +308,10 @@ TEST_SELECTED = "selects on test data"
 RUN = "run by us"  # a method trained here under the track's protocol
 # --weights: the authors' released per-fold weights evaluated here on the track's folds; nothing trained
 RELEASED_WEIGHTS = "run by us with the authors' released weights (not trained here)"
+# A run row's name wherever its scores are shown: the authors' released weights evaluated here (--weights) are not a
+# training of ours, and a run whose seeds predict with what their test data picked is not a held-out score.
+WEIGHTS_MARK = "(authors' weights, not trained)"
+TEST_SELECTED_MARK = "(test-selected)"
 CITE_HONEST = ("Rows that select on test data kept, for each left-out subject, the epoch with the best score on that "
                "subject's test clips (docs/methods.md §9.4): the test labels chose the number, so it overstates what "
                "the method does on unseen data; cite the honest number, whose epoch or model was fixed without "
@@ -349,6 +353,30 @@ def run_selected_on_test(method: Mapping[str, Any]) -> str:
     held-out choice)."""
     runs = [r for r in method.get("runs") or [] if isinstance(r, Mapping)]
     return "; ".join(dict.fromkeys(str(r["selected_on_test"]) for r in runs if r.get("selected_on_test")))
+
+
+def method_marks(method: Mapping[str, Any], selection: bool = True) -> list[str]:
+    """What a run row's name carries wherever its scores are shown: :data:`WEIGHTS_MARK` for the authors' released
+    weights (``weights``: ``--weights``, nothing trained here), :data:`TEST_SELECTED_MARK` where a seed predicts
+    with what its test data picked (:func:`run_selected_on_test`; ``selection=False`` where a column says it)."""
+    marks = [WEIGHTS_MARK] if method.get("weights") else []
+    if selection and run_selected_on_test(method):
+        marks.append(TEST_SELECTED_MARK)
+    return marks
+
+
+def method_label(method: Mapping[str, Any], selection: bool = True) -> str:
+    """A run row's name followed by its :func:`method_marks`: "wang2024 (authors' weights, not trained)"."""
+    return " ".join([str(method["name"]), *method_marks(method, selection)])
+
+
+def not_comparable(reported: Sequence[Mapping[str, Any]], scope: str) -> list[Mapping[str, Any]]:
+    """The paper's pooled UF1 / UAR on ``scope`` (a run row's ``reported``) that measure something else than our
+    run (``Reported.comparable`` False, e.g. HTNet's, selected on its test data; ``note`` says what): shown
+    beside ours, never differenced. A results.json from before ``comparable`` was kept counts every number
+    comparable."""
+    return [r for r in reported if r["scope"] == scope and r["aggregation"] == "pooled" and r["metric"] in METRICS
+            and r.get("comparable") is False]
 
 
 def pooled_uf1(method: Mapping[str, Any]) -> float | None:
@@ -471,7 +499,13 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     ``recomputed_uf1``/``recomputed_uar`` (with ``recomputed_note``): where the authors' own artefact does not
     give a published number, the value it gives: on a run row, of ``paper_uf1``/``paper_uar``
-    (``Reported.recomputed``); on a published row, of ``uf1``/``uar`` (``Reference.recomputed``). Empty otherwise."""
+    (``Reported.recomputed``); on a published row, of ``uf1``/``uar`` (``Reference.recomputed``). Empty otherwise.
+
+    ``paper_uf1``/``paper_uar``: the paper's own pooled numbers on the scope; on a ``--weights`` row (kind
+    :data:`RELEASED_WEIGHTS`) the numbers the weights' source states for them (``Experiment.weights_reported``).
+    ``paper_comparable``: "no" where one of them measures something else than our run (``Reported.comparable``
+    False: HTNet's, each subject's best test epoch), ``paper_note`` saying what; "yes" otherwise; empty without a
+    paper number. ``selects_on_test`` on a run row is our run's practice, not the paper's number's."""
     corpus = corpus_label(summary["corpus"])  # "real", "SYNTHETIC", or "real, <the released inputs>", as the PDF
     track = (summary.get("track") or {}).get("name")
     methods = by_uf1(summary["methods"])
@@ -485,9 +519,11 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
         c = m["cost"]
         folds = method_folds_text(summary, m)
         chosen = run_selected_on_test(m)
+        shown = {scope for (metric, scope) in reported if metric in METRICS}  # scopes with a paper UF1 / UAR
         # a method none of whose folds was scored keeps one row (no score, no rank), as the PDF lists it
         for scope, values in m["scores"].items() or [("all", {"uf1": {"note": m.get("note") or NOTHING_SCORED}})]:
             uf1, uar = values.get("uf1", {}), values.get("uar", {})
+            unlike = not_comparable(m["reported"], scope)
             row = {"rank": rank, "method": m["name"], "paper": m["paper"], "model": m["model"], "track": track,
                    "profile": m["profile"], "corpus": corpus, "folds": folds,
                    "kind": RELEASED_WEIGHTS if m.get("weights") else RUN, "scope": scope,
@@ -495,6 +531,8 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
                    "n_samples": uf1.get("n"),
                    "n_subjects": uf1.get("n_subjects"), "seeds": len(m["seeds"]),
                    "paper_uf1": reported.get(("uf1", scope)), "paper_uar": reported.get(("uar", scope)),
+                   "paper_comparable": ("no" if unlike else "yes") if scope in shown else None,
+                   "paper_note": " ".join(dict.fromkeys(r["note"] for r in unlike if r.get("note"))) or None,
                    "recomputed_uf1": recomputed.get(("uf1", scope)), "recomputed_uar": recomputed.get(("uar", scope)),
                    "recomputed_note": " ".join(dict.fromkeys(why.get((k, scope), "") for k in ("uf1", "uar")
                                                              if why.get((k, scope)))) or None,

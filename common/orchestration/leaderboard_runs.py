@@ -44,6 +44,7 @@ from common.running.profiles import RunSpec, effective_config, resolve_profile
 from common.evaluation.records import NOT_SCORED_STATUSES, jsonable
 from common.evaluation.splits import safe_name
 from common.experiment import Experiment, Track
+from common.paper import Reported
 from common.harness import ExperimentResult
 from common.files import atomic_write, write_json_atomic, write_remedy, csv_writer
 from common.leaderboard import summary as summary_module
@@ -391,16 +392,35 @@ def run_benchmark(track: Track, methods: Iterable[Method | tuple[str, Any, str |
                                  "and run the same command again (it reuses every method's folds)") from None
     logger.info("")
     for row in summary["methods"]:
-        scores = row["scores"].get("all", {})
-        line = "  ".join(f"{m.upper()} {summary_module.score_text(scores.get(m))}" for m in ("uf1", "uar"))
-        folds_text = summary_module.method_folds_text(summary, row)
-        chosen = summary_module.run_selected_on_test(row)
-        logger.info(f"[benchmark {track.name}] {row['name']}: {line} (pooled over folds"
-                    f"{', mean over seeds' if len(seed_list) > 1 else ''}; 95% CI over subjects"
-                    f"{' x seeds' if len(seed_list) > 1 else ''}; {f'folds {folds_text}; ' if folds_text else ''}"
-                    f"{'SELECTED ON THE TEST DATA' if chosen else 'nothing selected on the test data'}; "
-                    f"profile {profile_label(profile, settings.overrides)}, corpus {corpus_label(summary['corpus'])})")
+        logger.info(result_line(summary, row))
     return bench
+
+
+def result_line(summary: Mapping[str, Any], method: Mapping[str, Any]) -> str:
+    """The console's line of one method of a finished benchmark (``summary``: its results.json): its name, marked
+    where it is the authors' released weights evaluated (``summary.method_label``), its pooled UF1 and UAR with
+    their intervals, and what they are: pooling, interval, folds, selection, profile, corpus."""
+    scores = method["scores"].get("all", {})
+    line = "  ".join(f"{m.upper()} {summary_module.score_text(scores.get(m))}" for m in ("uf1", "uar"))
+    folds_text = summary_module.method_folds_text(summary, method)
+    chosen = summary_module.run_selected_on_test(method)
+    several = len(summary["seeds"]) > 1
+    # the selection is said in words below: the name carries the weights' mark only
+    return (f"[benchmark {summary['track']['name']}] {summary_module.method_label(method, selection=False)}: "
+            f"{line} (pooled over folds{', mean over seeds' if several else ''}; 95% CI over subjects"
+            f"{' x seeds' if several else ''}; {f'folds {folds_text}; ' if folds_text else ''}"
+            f"{'SELECTED ON THE TEST DATA' if chosen else 'nothing selected on the test data'}; "
+            f"profile {profile_label(summary['profile'], summary.get('overrides'))}, "
+            f"corpus {corpus_label(summary['corpus'])})")
+
+
+def reported_dicts(rows: Iterable[Reported]) -> list[dict[str, Any]]:
+    """A method's published numbers as results.json holds them (its ``reported``), each with whether it measures
+    what our run does (``comparable``; False: shown, never differenced, ``note`` says why, e.g. selected on the
+    test data) and the value the authors' own artefact gives where it differs (``recomputed``)."""
+    return [{"metric": r.metric, "value": r.value, "scope": r.scope, "aggregation": r.aggregation,
+             "source": r.source, "note": r.note, "comparable": r.comparable, "recomputed": r.recomputed,
+             "recomputed_note": r.recomputed_note} for r in rows]
 
 
 def track_dict(track: Track) -> dict[str, Any]:
@@ -429,10 +449,7 @@ def _method_dict(m: MethodRun, profile: str, statistics: Mapping[str, Any]) -> d
     first = m.runs[0]
     weights = getattr(getattr(first.config, "train", None), "weights", "") or None
     # the authors' weights are compared with what the artefact's own authors published for them, as --paper does
-    rows = m.experiment.weights_reported if weights else m.experiment.reported
-    reported = [{"metric": r.metric, "value": r.value, "scope": r.scope, "aggregation": r.aggregation,
-                 "source": r.source, "note": r.note, "recomputed": r.recomputed,
-                 "recomputed_note": r.recomputed_note} for r in rows]
+    reported = reported_dicts(m.experiment.weights_reported if weights else m.experiment.reported)
     return {
         "name": m.method.name, "paper": m.method.paper_id, "model": m.method.model_name,
         "models": list(m.method.models), "experiment": m.experiment.name, "title": m.experiment.title,
