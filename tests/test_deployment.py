@@ -112,9 +112,61 @@ def test_predict_on_a_training_clip_gives_the_training_runs_numbers(capsys, expo
     assert seconds["clips"][0]["apex"] == int(row["apex"])
     # the plain output: the method once, then the clip's class and probabilities, then the counts
     code, out, _ = cli(capsys, "--predict", clip_folder(smoke_corpus, row), "--model", folder, "--out", tmp_path / "o3")
-    assert code == 0 and out.startswith("method dummy_frames/toy_frames, profile smoke, trained on the synthetic")
+    assert code == 0 and out.startswith("method dummy_frames/toy_frames, profile smoke, seed 0, trained on the "
+                                        "synthetic corpus (15 clips: casme2 15)")
     assert "apex" in out and "(motion rule)" in out and all(c in out for c in dummy_paper.CLASSES)
     assert out.splitlines()[-1] == "1 predicted of 1"
+
+
+def test_an_export_of_other_code_or_of_format_3_is_predicted_and_said(capsys, exported, smoke_corpus, tmp_path,
+                                                                     monkeypatch):
+    """The export records the source digest of the code that trained it, in its manifest and in each model file's
+    record. Predicted by other code (this code's digest changed since), or an export of format 3 (no digest): the
+    same numbers, exit status 0, and said on stderr, in the JSON and in predictions.csv's method column."""
+    import hashlib
+    import zipfile
+
+    from common.deployment import predict as pr
+    from common.deployment.manifest import canonical_json, MODEL_RECORD, read_model_record
+    from common.preprocessing.cache import source_digest
+
+    folder, rows = exported
+    manifest = json.loads((folder / "manifest.json").read_text())
+    model = f"{dummy_paper.FRAMES_MODEL}.keras"
+    record = read_model_record(folder / model)
+    assert manifest["format_version"] == 4 and manifest["source_digest"] == record["source_digest"] == source_digest()
+    row = next(iter(rows.values()))
+    clip = [clip_folder(smoke_corpus, row), "--apex", row["apex"]]
+    assert predict_json(capsys, *clip, "--model", folder, "--out", tmp_path / "same")["method"]["source_warning"] == ""
+    monkeypatch.setattr(pr, "source_digest", lambda: "f" * 64)  # this code changed since the export
+    code, out, err = cli(capsys, "--predict", *clip, "--model", folder, "--out", tmp_path / "other", "--json")
+    assert code == 0, err
+    note = f"trained by other code (source digest {source_digest()[:16]} differs from this code's ffffffffffffffff)"
+    payload = json.loads(out)
+    assert note in err and payload["method"]["source_warning"].startswith(note)
+    np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
+    (line,) = csv.DictReader(io.StringIO((tmp_path / "other" / "predictions.csv").read_text()))
+    assert note in line["method"]
+    monkeypatch.undo()
+    # format 3: neither the manifest nor the model file's record holds a digest
+    older = tmp_path / "older"
+    shutil.copytree(folder, older)
+    with zipfile.ZipFile(older / model) as archive:
+        members = {info.filename: (archive.read(info), info.compress_type) for info in archive.infolist()}
+    members[MODEL_RECORD] = (canonical_json({k: v for k, v in record.items() if k != "source_digest"}).encode(),
+                             members[MODEL_RECORD][1])
+    with zipfile.ZipFile(older / model, "w") as archive:
+        for name, (content, compress_type) in members.items():
+            archive.writestr(name, content, compress_type=compress_type)
+    edited = {k: v for k, v in manifest.items() if k not in ("source_digest", "manifest_sha256")}
+    edited["format_version"] = 3
+    edited["files"][model] = hashlib.sha256((older / model).read_bytes()).hexdigest()
+    (older / "manifest.json").write_text(json.dumps({**edited, "manifest_sha256": own_hash(edited)}))
+    code, out, err = cli(capsys, "--predict", *clip, "--model", older, "--out", tmp_path / "older_out", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert "source digest not recorded" in err and payload["method"]["source_digest"] is None
+    np.testing.assert_allclose(probabilities(payload), row["probabilities"], atol=SAME)
 
 
 def test_predict_draws_a_path_the_locale_cannot_decode(capsys, exported, smoke_corpus, tmp_path):

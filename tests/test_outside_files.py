@@ -405,6 +405,7 @@ def _export_folder(folder: Path, model_bytes: bytes = b"model") -> Path:
 
     from common.deployment.export import FORMAT_VERSION, MANIFEST, mersuite_version
     from common.deployment.manifest import HASH_FIELD, manifest_digest
+    from common.preprocessing.cache import source_digest
 
     folder.mkdir()
     (folder / "net.keras").write_bytes(model_bytes)
@@ -413,7 +414,7 @@ def _export_folder(folder: Path, model_bytes: bytes = b"model") -> Path:
         "title": "t", "source": {"kind": "experiment"}, "profile": "smoke", "overrides": {}, "seed": 0, "config": {},
         "config_hash": "0" * 16, "preprocessing": {}, "class_names": ["a", "b"],
         "models": {"net": {"file": "net.keras", "inputs": [[None, 2]], "outputs": [None, 2]}}, "state": {},
-        "min_frames": 2, "faces_policy": "exclude",
+        "min_frames": 2, "source_digest": source_digest(), "faces_policy": "exclude",
         "training_corpus": {"kind": "synthetic", "root": "/x", "datasets": {"casme2": 2}, "samples": 2, "fps": [200],
                             "fingerprint": "f", "dropped": 0},
         "keras": {"backend": "tensorflow", "version": "3"}, "date": "today",

@@ -20,6 +20,7 @@ from common.datasets.sample import Sample
 from common.deployment.export import DeployError
 from common.deployment.rates import check_corpus_rates, check_fps_option, method_need, rate_note, rate_problem
 from common.motion_views import flow_predict_apex
+from common.preprocessing.cache import source_digest
 from common.predict_types import FrameRateNeed
 from common.leaderboard.tracks import get_track
 from papers import PAPER_IDS
@@ -147,7 +148,8 @@ def test_every_output_records_the_apex_the_method_used(tmp_path):
                     frames=tuple(frames), meta={"source": str(tmp_path), "apex_rule": "motion", "fps_source": "--fps"})
     experiment = dataclasses.replace(dummy_paper.FRAMES_EXPERIMENT, predict_apex=lambda ctx, i: (2, "own_rule"))
     manifest = {"paper": "dummy_frames", "experiment": experiment.name, "profile": "smoke", "config_hash": "0",
-                "training_corpus": {"kind": "synthetic", "samples": 3}}
+                "overrides": {}, "seed": 0, "source_digest": source_digest(),
+                "training_corpus": {"kind": "synthetic", "samples": 3, "datasets": {"casme2": 3}}}
     exported = pr.Exported(folder=tmp_path, manifest=manifest, paper_id="dummy_frames", experiment=experiment,
                            config=experiment.config, class_names=("a", "b"), models={}, state={})
     ctx = PredictContext(samples=(sample,), config=experiment.config, models={}, state={}, class_names=("a", "b"),
@@ -162,14 +164,20 @@ def test_every_output_records_the_apex_the_method_used(tmp_path):
     assert lines[3:] == ["notes.txt: skipped: file type .txt is not a clip", "1 predicted, 1 skipped of 2"]
     table = pr.predictions_csv(exported, results).splitlines()
     assert table[1].split(",")[:6] == ["mine", str(tmp_path), "11", "13", "14", "own_rule"]
-    assert table[2] == f"notes.txt,{tmp_path / 'notes.txt'},,,,,,,,,,skipped,file type .txt is not a clip,,,,"
-    assert table[0].endswith(",a,b,input_warning") and table[1].endswith(",")  # no warning: frames, this chain
+    method = f'"dummy_frames/toy_frames, profile smoke, seed 0, trained on the synthetic corpus (3 clips: casme2 3); ' \
+             f'model folder {tmp_path}",class probabilities'
+    assert table[2] == (f"notes.txt,{tmp_path / 'notes.txt'},,,,,,,,,,skipped,file type .txt is not a clip,,,,,,"
+                        + method)
+    # no input warning (frames, this chain); the rate's source; which model; what the numbers are
+    assert table[0].endswith(",a,b,input_warning,fps_source,method,scores")
+    assert table[1].endswith(",'--fps," + method)  # written safe from spreadsheets (common.files.csv_writer)
     payload = pr.results_json(exported, results)
     assert (payload["clips"][0]["apex"], payload["clips"][0]["apex_rule"]) == (13, "own_rule")
     assert payload["clips"][1]["status"] == "skipped" and payload["counts"]["skipped"] == 1
     fig = plt.figure()
     draw_page(fig, types.SimpleNamespace(**{f.name: getattr(exported, f.name) for f in dataclasses.fields(exported)},
-                                         label="dummy", scores="class probabilities"), results[0], 1)
+                                         label="dummy", scores="class probabilities", source_warning=""),
+              results[0], 1)
     texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in [ax.title]]
     plt.close(fig)
     assert any("apex 13 (own_rule rule)" in t for t in texts) and any("fps 30 (--fps rate)" in t for t in texts)
@@ -212,8 +220,9 @@ def test_the_page_draws_the_apex_rules_curve_and_says_which_chain_made_the_input
     given = dataclasses.replace(sample, meta={"apex_rule": "given"})
     assert page.motion_curves(given, PredictViews(frames=(0,))) == []  # an apex given, no rule of the method's
     experiment = dummy_paper.FRAMES_EXPERIMENT
-    released = {"paper": "dummy_frames", "experiment": experiment.name, "profile": "smoke",
-                "training_corpus": {"kind": "real", "samples": 442,
+    released = {"paper": "dummy_frames", "experiment": experiment.name, "profile": "smoke", "overrides": {},
+                "seed": 0, "source_digest": source_digest(),
+                "training_corpus": {"kind": "real", "samples": 442, "datasets": {"casme2": 442},
                                     "inputs": "the authors' released flow images (no frames)"}}
     chain, trained, warning = page.chains(types.SimpleNamespace(manifest=released), views)
     assert chain == views.chain and trained.startswith("the authors' released flow images")
@@ -225,7 +234,7 @@ def test_the_page_draws_the_apex_rules_curve_and_says_which_chain_made_the_input
 
     exported = types.SimpleNamespace(folder=tmp_path, manifest=released, paper_id="dummy_frames",
                                      experiment=experiment, class_names=("a", "b"), label="dummy",
-                                     scores="class probabilities")
+                                     scores="class probabilities", source_warning="")
     fig = plt.figure(figsize=(11.69, 8.27))
     page.draw_page(fig, exported, pr.ClipResult(sample, "ok", np.array([0.3, 0.7]), "ok", "", views=views), 1)
     texts = [t.get_text() for t in fig.texts]
@@ -269,7 +278,8 @@ def test_the_page_names_the_regions_in_a_legend_not_over_one_another(tmp_path):
                     frames=(frame,), meta={"source": str(tmp_path), "apex_rule": "given"})
     exported = types.SimpleNamespace(folder=tmp_path, manifest={"training_corpus": {"inputs": "frames"}},
                                      paper_id="dummy_frames", experiment=dummy_paper.FRAMES_EXPERIMENT,
-                                     class_names=("a", "b"), label="dummy", scores="class probabilities")
+                                     class_names=("a", "b"), label="dummy", scores="class probabilities",
+                                     source_warning="")
     fig = plt.figure(figsize=(11.69, 8.27))
     page.draw_page(fig, exported, pr.ClipResult(sample, "ok", np.array([0.4, 0.6]), "ok", "", views=views), 1)
     framed = fig.axes[0]
@@ -305,7 +315,8 @@ def _exported(tmp_path, scores, *, needs_motion=False):
     experiment = dataclasses.replace(dummy_paper.FRAMES_EXPERIMENT, needs_motion=needs_motion,
                                      predict_clips=lambda ctx: np.asarray(scores, dtype=float))
     manifest = {"paper": "dummy_frames", "experiment": experiment.name, "profile": "smoke", "config_hash": "0",
-                "min_frames": 2, "training_corpus": {"kind": "synthetic", "samples": 3}}
+                "min_frames": 2, "overrides": {}, "seed": 0, "source_digest": source_digest(),
+                "training_corpus": {"kind": "synthetic", "samples": 3, "datasets": {"casme2": 3}}}
     return pr.Exported(folder=tmp_path / "model", manifest=manifest, paper_id="dummy_frames", experiment=experiment,
                        config=experiment.config, class_names=("a", "b", "c"), models={}, state={})
 
@@ -718,3 +729,149 @@ def test_the_out_folder_is_checked_and_locked_before_the_models_load(tmp_path, m
     assert str(refused.value) == (f"--out {done}: holds an earlier prediction (predictions.csv), which this one would "
                                   "replace; give another --out, or move those files")
     assert (done / "predictions.csv").read_text() == "mine"
+
+
+# --------------------------------------------------------------------------------------------------
+# What a prediction says of its model: which code trained it, which recipe, seed and data, what its numbers are.
+
+
+def _manifest_folder(folder: Path, **fields) -> Path:
+    """A folder whose manifest passes every field check, its own hash and the files' sha256 (no model loads:
+    ``read_manifest`` is checked alone); ``fields`` replace the manifest's (None: the field left out)."""
+    import hashlib
+    import json
+
+    from common.deployment.export import FORMAT_VERSION, MANIFEST, mersuite_version
+    from common.deployment.manifest import HASH_FIELD, manifest_digest
+
+    folder.mkdir()
+    (folder / "net.keras").write_bytes(b"model")
+    manifest = {
+        "format_version": FORMAT_VERSION, "mersuite_version": mersuite_version(), "paper": "p", "experiment": "e",
+        "title": "t", "source": {"kind": "experiment"}, "profile": "smoke", "overrides": {}, "seed": 0, "config": {},
+        "config_hash": "0" * 16, "preprocessing": {}, "class_names": ["a", "b"],
+        "models": {"net": {"file": "net.keras", "inputs": [[None, 2]], "outputs": [None, 2]}}, "state": {},
+        "min_frames": 2, "source_digest": source_digest(), "faces_policy": "exclude",
+        "training_corpus": {"kind": "synthetic", "root": "/x", "datasets": {"casme2": 2}, "samples": 2, "fps": [200],
+                            "fingerprint": "f", "dropped": 0},
+        "keras": {"backend": "tensorflow", "version": "3"}, "date": "today",
+        "files": {"net.keras": hashlib.sha256(b"model").hexdigest()},
+    }
+    manifest = {key: value for key, value in {**manifest, **fields}.items() if value is not None}
+    manifest[HASH_FIELD] = manifest_digest(manifest)
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def test_the_manifest_records_the_source_digest_and_an_older_format_without_it_is_still_read(tmp_path):
+    """The manifest recorded the mersuite version only (0.1.0 for every commit) and the config's hash (its values,
+    not the code that reads them): an export of last week's code was predicted by today's preprocessing with nothing
+    said. Format 4 records the source digest, required (and mirrored by each model file's record); a format-3 folder,
+    which has none, is still read (a user's export stays usable), and an older format still refused."""
+    from common.deployment.export import FORMAT_VERSION, READ_FORMATS
+    from common.deployment.manifest import model_record, RECORDED, record_difference, SOURCE_FIELD
+    from common.deployment.predict import read_manifest
+
+    assert FORMAT_VERSION == 4 and READ_FORMATS == (3, 4) and SOURCE_FIELD in RECORDED
+    assert read_manifest(_manifest_folder(tmp_path / "now"))[SOURCE_FIELD] == source_digest()
+    with pytest.raises(DeployError, match="field 'source_digest' is missing; expected a string"):
+        read_manifest(_manifest_folder(tmp_path / "lacking", source_digest=None))
+    with pytest.raises(DeployError, match=r"field 'source_digest' is a string \(\"abc\"\); expected a sha256"):
+        read_manifest(_manifest_folder(tmp_path / "short", source_digest="abc"))
+    older = read_manifest(_manifest_folder(tmp_path / "older", format_version=3, source_digest=None))
+    assert SOURCE_FIELD not in older
+    with pytest.raises(DeployError, match=r"folder format 2\); this is mersuite .* \(format 4, reads formats 3, 4\)"):
+        read_manifest(_manifest_folder(tmp_path / "oldest", format_version=2, source_digest=None))
+    # the model file's record: the field compared where either holds it, so deleting it from the manifest (and
+    # calling it format 3, its hashes recomputed) is refused; a format-3 export's manifest and record both lack it
+    record = model_record(read_manifest(tmp_path / "now"), "net")
+    assert record[SOURCE_FIELD] == source_digest() and record_difference(read_manifest(tmp_path / "now"), "net",
+                                                                         record) == ""
+    assert record_difference(older, "net", record) == f"field '{SOURCE_FIELD}'"
+    assert record_difference(older, "net", model_record(older, "net")) == ""
+
+
+def test_an_export_trained_by_other_code_is_predicted_and_said_on_every_output(tmp_path, monkeypatch, caplog):
+    """Its inputs are made by this code's preprocessing, and may differ from its training's: stderr, stdout, the
+    JSON, predictions.csv's method column and the page say so, and the prediction goes on (exit 0); an export that
+    records no digest (format 3) says that, and one of this code says nothing."""
+    import csv
+    import io
+    import logging
+
+    import matplotlib.pyplot as plt
+
+    from common.deployment import predict as pr
+    from common.deployment.manifest import source_note
+    from common.deployment.page import draw_page
+
+    this = source_digest()
+    other = "0" * 64
+    differs = (f"trained by other code (source digest 0000000000000000 differs from this code's {this[:16]}): its "
+               "inputs are made by this code's preprocessing and may differ from its training's")
+    assert source_note({"source_digest": this}, this) == ""
+    assert source_note({"source_digest": other}, this) == differs
+    assert source_note({}, this).startswith("source digest not recorded (an export of folder format 3")
+    exported = _exported(tmp_path, [[0.2, 0.3, 0.5]])
+    exported = dataclasses.replace(exported, manifest={**exported.manifest, "source_digest": other})
+    assert exported.source_warning == differs
+    clip = _frames(tmp_path / "clip", range(1, 5))
+    monkeypatch.setattr(pr, "load_export", lambda folder, registry: exported)
+    with caplog.at_level(logging.WARNING, logger="common.deployment.predict"):
+        _, results, outputs = pr.predict_command(clip, exported.folder, fps=30.0, faces_policy="keep",
+                                                 out=tmp_path / "out", registry=None)
+    assert f"--model {exported.folder}: {differs}" in caplog.messages  # stderr, before the prediction
+    assert results[0].status == "ok"
+    assert f"WARNING: {differs}" in pr.summary_lines(exported, results)
+    method = pr.results_json(exported, results)["method"]
+    assert (method["source_digest"], method["code_source_digest"], method["source_warning"]) == (other, this, differs)
+    (row,) = csv.DictReader(io.StringIO(outputs["csv"].read_text()))
+    assert row["method"].endswith(f"; model folder {exported.folder}; {differs}")
+    fig = plt.figure(figsize=(11.69, 8.27))
+    draw_page(fig, exported, results[0], 1)
+    texts = [t.get_text() for t in fig.texts]
+    plt.close(fig)
+    assert any(" ".join(differs.split()) in " ".join(t.split()) for t in texts)
+    older = dataclasses.replace(exported, manifest={k: v for k, v in exported.manifest.items() if k != "source_digest"})
+    assert pr.results_json(older, results)["method"]["source_digest"] is None
+    assert pr.summary_lines(older, results)[1].startswith("WARNING: source digest not recorded")
+    same = dataclasses.replace(exported, manifest={**exported.manifest, "source_digest": this})
+    assert same.source_warning == "" and not any("WARNING" in line for line in pr.summary_lines(same, results))
+    assert pr.predictions_csv(same, results).splitlines()[1].endswith(f"model folder {same.folder}\",class "
+                                                                      "probabilities")
+
+
+def test_every_output_names_the_recipe_seed_data_and_what_the_numbers_are(tmp_path):
+    """The method line said "profile paper" for an export trained with --set train.epochs=1, never the seed or the
+    databases, and predictions.csv (the one table written) named no model at all nor what its numbers are (an SVM's
+    vote shares read as probabilities). The label gives the profile with its overrides, the seed and the training
+    clips per database; predictions.csv ends with fps_source, method and scores."""
+    import csv
+    import io
+
+    from common.classifiers import SVM_SCORES
+    from common.deployment import predict as pr
+    from common.deployment.recording import Skipped
+
+    exported = _exported(tmp_path, [[0.2, 0.3, 0.5]])
+    exported = dataclasses.replace(exported, state={"scores": SVM_SCORES}, manifest={
+        **exported.manifest, "profile": "paper", "overrides": {"train.epochs": 1, "data.edge": "interpolate"},
+        "seed": 7, "training_corpus": {"kind": "real", "samples": 5, "datasets": {"casme2": 3, "smic": 2}}})
+    label = ("dummy_frames/toy_frames, profile paper + --set train.epochs=1 --set data.edge=interpolate, seed 7, "
+             "trained on the real corpus (5 clips: casme2 3, smic 2)")
+    assert exported.label == label
+    clip = _frames(tmp_path / "clip", range(1, 5))
+    (ok,) = pr.predict_samples(exported, [_sample(clip)], faces_policy="keep", views=False)
+    results = [ok, Skipped("notes.txt", str(tmp_path / "notes.txt"), "file type .txt is not a clip")]
+    assert pr.summary_lines(exported, results)[0] == f"method {label}; scores: {SVM_SCORES}"
+    method = pr.results_json(exported, results)["method"]
+    assert method["label"] == label and method["seed"] == 7 and method["overrides"]["train.epochs"] == 1
+    assert method["training_datasets"] == {"casme2": 3, "smic": 2}
+    table = pr.predictions_csv(exported, results)
+    assert table.splitlines()[0] == ("clip,source,onset,apex,offset,apex_rule,fps,frames,missing_frames,"
+                                     "declared_frames,face,status,reason,predicted,a,b,c,input_warning,fps_source,"
+                                     "method,scores")
+    predicted, skipped = csv.DictReader(io.StringIO(table))
+    assert predicted["method"] == skipped["method"] == f"{label}; model folder {exported.folder}"
+    assert predicted["scores"] == skipped["scores"] == SVM_SCORES
+    assert (predicted["fps_source"], skipped["fps_source"]) == ("'--fps", "")  # csv_writer's spreadsheet-safe cell

@@ -5,8 +5,10 @@ The export run IS the paper's own ``run_fold``, on one "export fold" whose train
 samples are the whole selection (after the run's own checks: ``common.running.screening``),
 with an :class:`common.predict_types.ExportSink` in the context that keeps the trained models and
 the fold-level state the test inputs need. The fold's own test probabilities (the training run's
-predict step) are written as ``training_predictions.csv``: ``--predict`` on one of those clips must
-give the same numbers from the saved folder.
+predict step) are written as ``training_predictions.csv``: ``--predict`` on one of those clips, given its
+onset, apex, offset and fps as that file records them, must give the same numbers from the saved folder (within
+1e-5; without them the recording's defaults choose other frames). The manifest records this code's source digest
+(``common.preprocessing.cache.source_digest``): ``--predict`` by other code says so.
 
 Everything that could stop the write is checked before the training (:func:`_check_destination`: the
 destination a new folder, an empty one or an earlier export holding nothing it did not write (a file, folder or
@@ -42,7 +44,7 @@ import numpy as np
 
 from common.config import to_dict
 from common.deployment.manifest import (HASH_FIELD, MODEL_NAME, DeployError, manifest_digest, model_record,
-                                        write_model_record)
+                                        SOURCE_FIELD, write_model_record)
 from common.errors import first_few, WorkSavedError
 from common.deployment.rates import check_corpus_rates
 from common.files import csv_text, csv_writer, file_sha256, open_regular, read_json, write_probe
@@ -54,15 +56,18 @@ from common.experiment import Experiment, Fold, FoldContext, Selection
 from common.predict_types import ExportSink
 from common.datasets.invariants import content_fingerprint
 from common.datasets.released import corpus_inputs
-from common.preprocessing.cache import default_root as stages_root
+from common.preprocessing.cache import default_root as stages_root, source_digest
 from common.running.fold import training_class_problem
 
 logger = logging.getLogger(__name__)
 
 # Bump when the folder's layout or the manifest's meaning changes. 2: the manifest carries its own hash
 # (manifest_sha256, common.deployment.manifest); a format-1 folder is refused and exported again. 3: each model
-# file carries the record of the export that wrote it (manifest.MODEL_RECORD).
-FORMAT_VERSION = 3
+# file carries the record of the export that wrote it (manifest.MODEL_RECORD). 4: the manifest and each model's
+# record carry the source digest of the code that trained (manifest.SOURCE_FIELD); a format-3 folder is still read,
+# its prediction saying that digest is not recorded (manifest.source_note).
+FORMAT_VERSION = 4
+READ_FORMATS = (3, FORMAT_VERSION)  # the folder formats --predict reads
 MANIFEST = "manifest.json"
 TRAINING_PREDICTIONS = "training_predictions.csv"
 TRAINING_FOLDER = "training"  # the export fold's work dir (FoldContext.work_dir)
@@ -383,7 +388,9 @@ def export_experiment(paper_id: str, experiment: Experiment, run: RunSpec, *, ou
             "config": config_dict, "config_hash": config_hash(config),
             "preprocessing": {k: v for k, v in config_dict.items() if k != "train"},
             "class_names": list(selection.class_names), "state": state,
-            "min_frames": int(experiment.min_frames)}), allow_nan=False))
+            "min_frames": int(experiment.min_frames),
+            # the code that made the training inputs: --predict by other code says its inputs may differ
+            SOURCE_FIELD: source_digest()}), allow_nan=False))
         models = {}
         for name, model in sink.models.items():
             model.save(tmp / f"{name}.keras")

@@ -12,7 +12,9 @@ every model against the manifest: its input and output shapes, and the record ea
 export that wrote it (:data:`MODEL_RECORD`: the manifest's fields that change a prediction, :data:`RECORDED`),
 so that an edited manifest (another channel order in its overrides, other class names, another fitted
 scaling in its state) is refused even with its hashes recomputed; a deliberate edit of the model files too
-cannot be told from an export.
+cannot be told from an export. ``source_digest`` records the suite's source that trained
+(``common.preprocessing.cache.source_digest``): another code's export is read, and said (:func:`source_note`),
+since its inputs are then made by this code's preprocessing.
 
 Why hand-written: ``jsonschema`` is not a dependency, and what is checked here is a fixed set of typed fields
 with a few ranges, each refusal one line naming the field; a small typed checker says that more plainly than
@@ -39,8 +41,9 @@ HASH_FIELD = "manifest_sha256"
 # The member each exported ``.keras`` file carries beside Keras' own (Keras reads only its own members): the
 # manifest's fields that change what the model predicts, :data:`RECORDED`, as the export wrote them.
 MODEL_RECORD = "mersuite.json"
+SOURCE_FIELD = "source_digest"  # the sha256 of the suite's source that trained (common.preprocessing.cache)
 RECORDED = ("paper", "experiment", "source", "profile", "overrides", "seed", "config", "config_hash",
-            "preprocessing", "class_names", "state", "min_frames")
+            "preprocessing", "class_names", "state", "min_frames", SOURCE_FIELD)
 # The most a JSON member of a ``.keras`` archive (Keras' config.json and metadata.json, the record) may inflate to,
 # checked from the archive's directory before anything reads it: an exported model's config is kilobytes, and a
 # deflated member of spaces claims a thousand times its stored size (1 GiB in a 1 MB file), which Keras would read.
@@ -71,6 +74,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "models": ("object", "model name -> {file, inputs, outputs}"),
     "state": ("object", "the export fold's recorded state"),
     "min_frames": ("integer", "the fewest frames a clip needs"),
+    SOURCE_FIELD: ("string", "the sha256 of the suite's source that trained (every .py file under common/ and "
+                             "papers/)"),
     "faces_policy": ("string", "the face check's policy: exclude, keep or refuse"),
     "training_corpus": ("object", "the training data: kind, root, datasets, samples, fps, fingerprint, dropped "
                                   "(and inputs: what the inputs were made from, since it was recorded)"),
@@ -79,6 +84,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "files": ("object", "file name -> sha256"),
     HASH_FIELD: ("string", "the sha256 of the rest of the manifest"),
 }
+# The folder format that first wrote each field added since format 3: a manifest of an earlier format, still read,
+# lacks it (its models' records too), and what it would have said is unknown (source_note says so).
+FIELD_SINCE = {SOURCE_FIELD: 4}
 _ARTICLE = {"integer": "an integer", "array": "an array", "object": "an object", "string": "a string",
             "number": "a number", "boolean": "a boolean", "null": "null"}
 
@@ -289,7 +297,8 @@ def check_manifest(manifest: Any, *, profiles: tuple[str, ...], faces_policies: 
     and the code are checked by the caller)."""
     check_versions(manifest)
     for name in FIELDS:
-        _field(manifest, name)
+        if name in manifest or manifest["format_version"] >= FIELD_SINCE.get(name, 0):
+            _field(manifest, name)
     for name in ("paper", "experiment", "config_hash"):
         if not manifest[name]:
             _fail(name, manifest[name], "a non-empty string")
@@ -359,14 +368,16 @@ def check_manifest(manifest: Any, *, profiles: tuple[str, ...], faces_policies: 
         _sub(corpus, "training_corpus", "inputs", "string")
     for name in ("backend", "version"):
         _sub(manifest["keras"], "keras", name, "string")
-    if not _HEX64.match(manifest[HASH_FIELD]):
-        _fail(HASH_FIELD, manifest[HASH_FIELD], "a sha256 (64 lower-case hex digits)")
+    for name in (SOURCE_FIELD, HASH_FIELD):
+        if name in manifest and not _HEX64.match(manifest[name]):
+            _fail(name, manifest[name], "a sha256 (64 lower-case hex digits)")
 
 
 def model_record(manifest: Mapping[str, Any], model: str) -> dict[str, Any]:
     """What the model file ``model`` of an export records of it (:data:`MODEL_RECORD`): the manifest's
-    :data:`RECORDED` fields and the model's name."""
-    return {"model": model, **{name: manifest[name] for name in RECORDED}}
+    :data:`RECORDED` fields and the model's name (a field of a later format than the manifest's, which it lacks
+    (:data:`FIELD_SINCE`), is left out, as that format's export left it out)."""
+    return {"model": model, **{name: manifest[name] for name in RECORDED if name in manifest}}
 
 
 def write_model_record(path: Path, record: Mapping[str, Any]) -> None:
@@ -443,12 +454,31 @@ def weights_problem(path: Path) -> str:
 
 def record_difference(manifest: Mapping[str, Any], model: str, record: Mapping[str, Any]) -> str:
     """The first field where the manifest says other than the model file ``model`` records
-    (:func:`model_record`), as ``"field 'x'"``; ``""`` when they agree."""
-    for name, value in model_record(manifest, model).items():
+    (:func:`model_record`), as ``"field 'x'"``; ``""`` when they agree. A field neither holds (an earlier format's,
+    :data:`FIELD_SINCE`) agrees; one only either holds (a source digest deleted from the manifest) does not."""
+    expected = model_record(manifest, model)
+    for name in ("model", *RECORDED):
+        if name not in expected and name not in record:
+            continue
         try:
-            if name in record and canonical_json(record[name]) == canonical_json(value):
+            if name in expected and name in record and canonical_json(record[name]) == canonical_json(expected[name]):
                 continue
         except ValueError:  # a NaN in the record: not what the export writes
             pass
         return f"field '{name}'"
     return ""
+
+
+def source_note(manifest: Mapping[str, Any], code_digest: str) -> str:
+    """``""`` when the manifest's :data:`SOURCE_FIELD` is ``code_digest`` (this code's source digest: this code
+    trained the export); else why its inputs may differ from its training's, in one sentence for every output of
+    ``--predict``. Not a refusal: a user's export stays usable across updates of the suite, said."""
+    recorded = manifest.get(SOURCE_FIELD)
+    if recorded is None:
+        return ("source digest not recorded (an export of folder format 3, written before mersuite recorded it): "
+                "whether this code trained it is unknown; its inputs are made by this code's preprocessing and may "
+                "differ from its training's")
+    if recorded == code_digest:
+        return ""
+    return (f"trained by other code (source digest {str(recorded)[:16]} differs from this code's {code_digest[:16]}): "
+            "its inputs are made by this code's preprocessing and may differ from its training's")

@@ -6,7 +6,8 @@ saliency map over the first input where the method has one (Reddy). Right: the c
 bars, and what the prediction rests on (onset/apex/offset and the apex the input was built from with its
 rule, as stdout and ``predictions.csv`` give them; fps and where it came from, what the method does at a
 rate it was not trained at; the face check, the method's notes; the chain that made the input beside the
-one the model was trained on, in red under the title where they differ). Bottom right: the curve each apex
+one the model was trained on, in red under the title where they differ; in red too, an export trained by other
+code, whose inputs this code's preprocessing makes). Bottom right: the curve each apex
 rule read, its peak and the apex used. A recording is the user's own: its faces are shown.
 """
 from __future__ import annotations
@@ -64,8 +65,11 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     views = _views(exported, result)
     names = exported.class_names
     chain, trained, differ = chains(exported, views)
+    # in red under the title: the input is not made the way the model's training inputs were (another chain, or
+    # other code than the export's)
+    warnings = [text for text in (differ, exported.source_warning and f"WARNING: {exported.source_warning}") if text]
     # two rows of nearly square cells (images fill them), the notes under them; lower under a warning
-    grid = fig.add_gridspec(2, MAX_FRAMES + 2, left=0.03, right=0.98, top=0.76 if differ else 0.82, bottom=0.30,
+    grid = fig.add_gridspec(2, MAX_FRAMES + 2, left=0.03, right=0.98, top=0.76 if warnings else 0.82, bottom=0.30,
                             wspace=0.25, hspace=0.35)
     title = f"{sample.clip}: "
     if result.probabilities is not None:
@@ -139,9 +143,9 @@ def draw_page(fig, exported: Any, result: Any, page: int) -> None:
     bars.set_xlabel("share of votes" if exported.scores != "class probabilities" else "probability")
     bars.set_title(exported.scores, fontsize=9, wrap=True)
 
-    if differ:  # under the title, in red: the input is not made the way the model's training inputs were
-        fig.text(0.03, 0.88, "\n".join(textwrap.wrap(differ, 150)), fontsize=8, color=style.PAPER, weight="bold",
-                 va="top")
+    if warnings:
+        fig.text(0.03, 0.88, "\n".join(line for text in warnings for line in textwrap.wrap(text, 150)), fontsize=8,
+                 color=style.PAPER, weight="bold", va="top")
     curves = motion_curves(sample, views)
     if curves:
         _motion_axes(fig.add_axes((0.60, 0.07, 0.37, 0.13)), sample, curves)

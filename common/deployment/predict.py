@@ -1,12 +1,15 @@
 """Predict: load an export folder, check each clip, run the method's own test pipeline, report.
 
 :func:`load_export` checks the folder as a whole before anything runs (:func:`read_manifest`): the
-manifest's format and mersuite versions, every field with its type (``common.deployment.manifest``),
+manifest's format (this one, or format 3, which records no source digest) and mersuite version, every field
+with its type (``common.deployment.manifest``),
 its own hash, every file it lists (present, same sha256); then against the code: the experiment rebuilt
 from the registry by (paper, experiment or track source) and its config by (profile, overrides), whose
 ``config_hash`` must be the manifest's (the code that makes the inputs is the code that trained the
 models), the class names and their order, ``min_frames``; then each model loaded, with the input and
-output shapes the manifest records. Then, per clip
+output shapes the manifest records. An export trained by other code (its ``source_digest`` not this code's, or
+not recorded) is predicted, and every output says so (:attr:`Exported.source_warning`): its inputs are made by
+this code's preprocessing. Then, per clip
 (:func:`predict_command`, :func:`predict_samples`): the frame rate against the method's need
 (``common.deployment.rates``), ``min_frames``, the face check (``common.preprocessing.face_quality``:
 ``no_face`` and ``face_lost`` follow ``--faces-policy``: ``exclude`` (default) leaves the clip out
@@ -40,21 +43,22 @@ import numpy as np
 
 from common.datasets.sample import Sample
 from common.deployment.export import (DeployError, find_experiment, FORMAT_VERSION, MANIFEST, mersuite_version,
-                                      model_shapes)
+                                      model_shapes, READ_FORMATS)
 from common.deployment.recording import (apex_text, chain_warning, ClipList, clip_requests, clip_sample,
                                          ClipRequest, frames_text, Skipped)
 from common.experiment import Experiment, PROFILES
 from common.predict_types import PredictContext, PredictViews
 from common.files import (csv_writer, file_sha256, folder_lock, LOCK_NAME, OutputError, prepare_output_folder,
                           read_json, write_text_atomic)
-from common.config import ConfigError
+from common.config import ConfigError, profile_label
 from common.datasets.invariants import motion_verdict
 from common.deployment.manifest import (check_manifest, check_versions, HASH_FIELD, manifest_digest, ManifestProblem,
-                                        read_model_record, record_difference, weights_problem)
+                                        read_model_record, record_difference, SOURCE_FIELD, source_note,
+                                        weights_problem)
 from common.deployment.rates import check_fps_option, method_need, rate_note, rate_problem, valid_rate
 from common.paths import cache_root, reports_root
 from common.preprocessing import face_quality as fq
-from common.preprocessing.cache import default_root as stages_root
+from common.preprocessing.cache import default_root as stages_root, source_digest
 from common.preprocessing.io import FrameReadError
 from common.running.profiles import config_hash, effective_config
 from common.running.screening import FACES_POLICIES
@@ -91,9 +95,29 @@ class Exported:
 
     @property
     def label(self) -> str:
+        """What model this is: paper/experiment, the profile with its ``--set`` overrides, the seed and the training
+        data by database (``kumar2019/megc2019_loso, profile paper + --set train.epochs=1, seed 0, trained on the
+        real corpus (442 clips: casme2 145, samm 133, smic 164)``)."""
         m = self.manifest
-        return (f"{m['paper']}/{m['experiment']}, profile {m['profile']}, trained on the "
-                f"{m['training_corpus']['kind']} corpus ({m['training_corpus']['samples']} clips)")
+        corpus = m["training_corpus"]
+        databases = ", ".join(f"{name} {count}" for name, count in corpus["datasets"].items())
+        return (f"{m['paper']}/{m['experiment']}, profile {profile_label(m['profile'], m['overrides'])}, seed "
+                f"{m['seed']}, trained on the {corpus['kind']} corpus ({corpus['samples']} clips"
+                + (f": {databases})" if databases else ")"))
+
+    @property
+    def source_warning(self) -> str:
+        """"" when this code trained the export (its manifest's source digest is this code's); else that it was
+        trained by other code, or that the digest is not recorded (``manifest.source_note``): its inputs are made by
+        this code's preprocessing, and may differ from its training's."""
+        return source_note(self.manifest, source_digest())
+
+    @property
+    def method(self) -> str:
+        """:attr:`label`, the model folder and :attr:`source_warning` where there is one: what the ``method``
+        column of ``predictions.csv`` says of every row."""
+        return f"{self.label}; model folder {self.folder}" + (f"; {self.source_warning}" if self.source_warning
+                                                              else "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,10 +195,11 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
         check_versions(manifest)
     except ManifestProblem as exc:
         raise DeployError(f"{where} {exc}; expected a folder written by --export") from None
-    if manifest["format_version"] != FORMAT_VERSION or manifest["mersuite_version"] != mersuite_version():
+    if manifest["format_version"] not in READ_FORMATS or manifest["mersuite_version"] != mersuite_version():
         raise DeployError(f"--model {folder}: exported by mersuite {manifest['mersuite_version']} (folder format "
                           f"{manifest['format_version']}); this is mersuite {mersuite_version()} (format "
-                          f"{FORMAT_VERSION}): export the model again with this version")
+                          f"{FORMAT_VERSION}, reads formats {', '.join(map(str, READ_FORMATS))}): export the model "
+                          "again with this version")
     try:
         check_manifest(manifest, profiles=PROFILES, faces_policies=FACES_POLICIES, manifest_name=MANIFEST)
     except ManifestProblem as exc:
@@ -634,9 +659,15 @@ def results_json(exported: Exported, results: Sequence[ClipResult | Skipped],
     m = exported.manifest
     return {
         "method": {"paper": m["paper"], "experiment": m["experiment"], "title": m.get("title", ""),
-                   "profile": m["profile"], "training_corpus": m["training_corpus"]["kind"],
-                   "training_samples": m["training_corpus"]["samples"], "model_dir": str(exported.folder),
+                   "profile": m["profile"], "overrides": m["overrides"], "seed": m["seed"],
+                   "label": exported.label,  # the profile with its --set overrides, the seed, the training data
+                   "training_corpus": m["training_corpus"]["kind"],
+                   "training_samples": m["training_corpus"]["samples"],
+                   "training_datasets": m["training_corpus"]["datasets"], "model_dir": str(exported.folder),
                    "config_hash": m["config_hash"],
+                   "source_digest": m.get(SOURCE_FIELD),  # null: an export of folder format 3 records none
+                   "code_source_digest": source_digest(),
+                   "source_warning": exported.source_warning,  # "" unless other code (or unknown code) trained it
                    "input_warning": chain_warning(m)},  # "" unless the model learnt from another chain's inputs
         "class_names": list(exported.class_names),
         "scores": exported.scores,  # what "probabilities" holds: class probabilities, or an SVM's vote shares
@@ -647,18 +678,21 @@ def results_json(exported: Exported, results: Sequence[ClipResult | Skipped],
 
 
 def predictions_csv(exported: Exported, results: Sequence[ClipResult | Skipped]) -> str:
-    """One row per entry, in the list's order; a skipped entry has its name, source, status and reason only. The
-    last column, ``input_warning``, holds :func:`chain_warning` on every predicted row (empty where it is "")."""
+    """One row per entry, in the list's order; a skipped entry has its name, source, status and reason only, and the
+    method. After the class columns: ``input_warning`` (:func:`chain_warning` on every predicted row, empty where it
+    is ""), ``fps_source`` (where the clip's rate came from), ``method`` (:attr:`Exported.method`: which model, and
+    whether this code trained it) and ``scores`` (what the class columns hold), the last two on every row."""
     buffer = io.StringIO()
     writer = csv_writer(buffer, lineterminator="\n")
     writer.writerow(["clip", "source", "onset", "apex", "offset", "apex_rule", "fps", "frames", "missing_frames",
                      "declared_frames", "face", "status", "reason", "predicted", *exported.class_names,
-                     "input_warning"])
+                     "input_warning", "fps_source", "method", "scores"])
     warning = chain_warning(exported.manifest)
+    method, scores = exported.method, exported.scores
     for r in results:
         if isinstance(r, Skipped):
             writer.writerow([r.entry, r.source, "", "", "", "", "", "", "", "", "", r.status, r.reason, "",
-                             *[""] * len(exported.class_names), ""])
+                             *[""] * len(exported.class_names), "", "", method, scores])
             continue
         s = r.sample
         probabilities = [] if r.probabilities is None else [repr(float(p)) for p in r.probabilities]
@@ -667,7 +701,7 @@ def predictions_csv(exported: Exported, results: Sequence[ClipResult | Skipped])
                          r.face_verdict, r.status, r.reason,
                          "" if r.probabilities is None else exported.class_names[int(np.argmax(r.probabilities))],
                          *(probabilities or [""] * len(exported.class_names)),
-                         warning if r.probabilities is not None else ""])
+                         warning if r.probabilities is not None else "", s.meta.get("fps_source", ""), method, scores])
     return buffer.getvalue()
 
 
@@ -677,6 +711,8 @@ def summary_lines(exported: Exported, results: Sequence[ClipResult | Skipped]) -
     lines = [f"method {exported.label}; scores: {exported.scores}"]
     if chain_warning(exported.manifest):
         lines.append(chain_warning(exported.manifest))
+    if exported.source_warning:
+        lines.append(f"WARNING: {exported.source_warning}")
     for r in results:
         if isinstance(r, Skipped):
             lines.append(f"{r.entry}: skipped: {r.reason}")
@@ -734,6 +770,8 @@ def predict_command(clip: str | Path, model_dir: str | Path, *, onset: str | Non
     out_dir = Path(out) if out is not None else reports_root() / "predict"
     with _lock_out(out_dir):
         exported = load_export(model_dir, registry)
+        if exported.source_warning:  # never silent: predicted, and said on stderr before anything else
+            logger.warning(f"--model {exported.folder}: {exported.source_warning}")
         results = _predict_listing(exported, listing, clip, fps, faces_policy)
         outputs = write_outputs(exported, results, out_dir)
     logger.info(f"{counts_text(results)} in {time.perf_counter() - started:.1f} s; "

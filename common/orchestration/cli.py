@@ -231,12 +231,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with --architectures or --predict: print JSON only (progress goes to stderr)")
     deploy.add_argument("--export", type=path_argument, metavar="DIR",
                         help="with --paper ID [--experiment NAME]: train the experiment's final model(s) on all of "
-                             "its selected data with the profile's recipe and write them, a manifest and the "
-                             "training run's own predictions to DIR (a new or empty folder, or an earlier export: "
+                             "its selected data with the profile's recipe (and --set) and write them, a manifest "
+                             "(with this code's source digest), the training run's own predictions "
+                             "(training_predictions.csv: --predict on one of those clips, given its onset, apex, "
+                             "offset and fps from that file, gives the same numbers) and training/ (its history, "
+                             "where the method writes one) to DIR (a new or empty folder, or an earlier export: "
                              "replaced; checked before the training)")
     deploy.add_argument("--predict", type=path_argument, metavar="CLIP",
                         help="predict a clip (a folder of frames or a .mp4/.avi/.mov video), a folder of clips or a "
-                             "CSV of clips (path,onset,apex,offset) with the model of --model")
+                             "CSV of clips (path,onset,apex,offset; a relative path from the CSV's folder, an "
+                             "absolute one as it is) with the model of --model; exit status 0 when at least one "
+                             "clip is predicted, even with others skipped or excluded: the counts are stdout's last "
+                             "line and the JSON's 'counts', each entry's status a row of predictions.csv; an export "
+                             "trained by other code is predicted with a warning")
     deploy.add_argument("--model", type=path_argument, metavar="DIR",
                         help="with --predict: a folder written by --export")
     deploy.add_argument("--onset", metavar="N|Ss", help="with --predict: first frame of the expression, a frame "
@@ -246,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--offset", metavar="N|Ss", help="with --predict: last frame of the expression; default: "
                         "the clip's last")
     deploy.add_argument("--fps", type=float, metavar="FPS", help="with --predict: the clip's frame rate (default: "
-                        "the video's own; for a folder of frames, the training corpus's when it has one)")
+                        "the video's own; for a folder of frames, or a video whose container gives no usable rate, "
+                        "the training corpus's when it has one)")
     estimate.add_argument("--estimate", action="store_true",
                           help="train nothing: count the work, time a few training steps of each model and the "
                                "preprocessing of a few clips here, and print the projected time and memory "
