@@ -15,7 +15,8 @@ none) differs most from the first frame's, by mean absolute difference. A method
 rule applies it inside its pipeline as it does on the databases.
 
 Several clips: a folder whose sub-folders or video files are clips (in name order), or a CSV file
-with a header ``path,onset,apex,offset`` (paths relative to the CSV's folder; empty cells: not given).
+with a header ``path,onset,apex,offset`` (a relative path from the CSV's folder, an absolute one as it is;
+empty cells: not given).
 Every entry of such a list is a :class:`ClipRequest` or a :class:`Skipped` with its reason, in the
 list's order: in a folder, a file of another type (a ``.mkv``, a note), a folder with no frame images, a
 hidden entry (macOS ``._`` sidecars, ``.DS_Store``); in a CSV, a row with more cells than the header. The
