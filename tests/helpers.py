@@ -124,3 +124,32 @@ def best_test_epoch_scores(records: list[dict], latest: bool) -> tuple[float, fl
     uf1 = np.mean([2 * np.sum((y == c) & (p == c)) / (np.sum(y == c) + np.sum(p == c)) for c in range(3)])
     uar = np.mean([np.sum((y == c) & (p == c)) / np.sum(y == c) for c in range(3)])
     return float(uf1), float(uar)
+
+
+def manifest_folder(folder: Path, model_bytes: bytes = b"model", **fields: Any) -> Path:
+    """An export folder whose manifest passes every field check, its own hash and the files' sha256 (no model loads:
+    ``read_manifest`` is checked alone); ``fields`` replace the manifest's (None: the field left out)."""
+    import hashlib
+    import json
+
+    from common.deployment.export import FORMAT_VERSION, MANIFEST, mersuite_version
+    from common.deployment.manifest import HASH_FIELD, manifest_digest
+    from common.preprocessing.cache import source_digest
+
+    folder.mkdir()
+    (folder / "net.keras").write_bytes(model_bytes)
+    manifest = {
+        "format_version": FORMAT_VERSION, "mersuite_version": mersuite_version(), "paper": "p", "experiment": "e",
+        "title": "t", "source": {"kind": "experiment"}, "profile": "smoke", "overrides": {}, "seed": 0, "config": {},
+        "config_hash": "0" * 16, "preprocessing": {}, "class_names": ["a", "b"],
+        "models": {"net": {"file": "net.keras", "inputs": [[None, 2]], "outputs": [None, 2]}}, "state": {},
+        "min_frames": 2, "source_digest": source_digest(), "faces_policy": "exclude",
+        "training_corpus": {"kind": "synthetic", "root": "/x", "datasets": {"casme2": 2}, "samples": 2, "fps": [200],
+                            "fingerprint": "f", "dropped": 0},
+        "keras": {"backend": "tensorflow", "version": "3"}, "date": "today",
+        "files": {"net.keras": hashlib.sha256(model_bytes).hexdigest()},
+    }
+    manifest = {key: value for key, value in {**manifest, **fields}.items() if value is not None}
+    manifest[HASH_FIELD] = manifest_digest(manifest)
+    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return folder

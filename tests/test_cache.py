@@ -240,20 +240,13 @@ def test_bad_results_and_stage_names_are_refused(tmp_path):
         cached("../escape", {}, {}, lambda: np.zeros(1), root=tmp_path)
 
 
-def test_a_database_clips_key_is_the_one_it_always_was(tmp_path, monkeypatch):
+def test_a_database_clips_key_is_the_one_it_always_was(sample, monkeypatch):
     """A new recording's key also holds its frames' folder and bytes; a database clip's is unchanged (users' caches
     are keyed so): the key below was computed before recordings got those fields, from the same files, names, sizes,
     mtimes and source digest."""
-    folder = tmp_path / "sub01" / "EP01"
-    folder.mkdir(parents=True)
-    paths = []
-    for i in range(1, 4):
-        path = folder / f"img{i}.jpg"
-        path.write_bytes(bytes([i]) * (100 + i))
+    for i, path in enumerate(sample.frames, start=1):
         os.utime(path, ns=(1_600_000_000_000_000_000 + i, 1_600_000_000_000_000_000 + i))
-        paths.append(path)
     monkeypatch.setattr(cache, "source_digest", lambda: "0" * 64)
-    sample = Sample("casme2", "sub01", "EP01", "happiness", 1, 2, 3, 200.0, tuple(paths))
     assert set(sample_fingerprint(sample)) == {"dataset", "subject", "clip", "key", "frames"}
     assert cache.cache_key("s", sample_fingerprint(sample), {}) == (
         "9363bf6c6609af15cc8c4a3030b36073c4a393a736a40d0a24a11f0c7c7cff4f")

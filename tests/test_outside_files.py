@@ -7,7 +7,6 @@ The weights reader's crafted files are in tests/test_state_dicts.py.
 from __future__ import annotations
 
 import io
-import json
 import os
 import struct
 import zipfile
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 
 from common.files import read_npz, zip_members
+from helpers import manifest_folder
 
 
 # --- zip members and npz arrays (the stage cache, the arrays a fold stores beside its record) ---------------------
@@ -398,38 +398,11 @@ def test_a_released_apex_crop_of_another_size_or_type_is_refused_naming_it(tmp_p
 # --- --predict: the export folder and the recording ------------------------------------------------------------------
 
 
-def _export_folder(folder: Path, model_bytes: bytes = b"model") -> Path:
-    """A folder whose manifest passes every field check, its own hash and the files' sha256 (no model loads:
-    ``read_manifest`` is checked alone)."""
-    import hashlib
-
-    from common.deployment.export import FORMAT_VERSION, MANIFEST, mersuite_version
-    from common.deployment.manifest import HASH_FIELD, manifest_digest
-    from common.preprocessing.cache import source_digest
-
-    folder.mkdir()
-    (folder / "net.keras").write_bytes(model_bytes)
-    manifest = {
-        "format_version": FORMAT_VERSION, "mersuite_version": mersuite_version(), "paper": "p", "experiment": "e",
-        "title": "t", "source": {"kind": "experiment"}, "profile": "smoke", "overrides": {}, "seed": 0, "config": {},
-        "config_hash": "0" * 16, "preprocessing": {}, "class_names": ["a", "b"],
-        "models": {"net": {"file": "net.keras", "inputs": [[None, 2]], "outputs": [None, 2]}}, "state": {},
-        "min_frames": 2, "source_digest": source_digest(), "faces_policy": "exclude",
-        "training_corpus": {"kind": "synthetic", "root": "/x", "datasets": {"casme2": 2}, "samples": 2, "fps": [200],
-                            "fingerprint": "f", "dropped": 0},
-        "keras": {"backend": "tensorflow", "version": "3"}, "date": "today",
-        "files": {"net.keras": hashlib.sha256(model_bytes).hexdigest()},
-    }
-    manifest[HASH_FIELD] = manifest_digest(manifest)
-    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
-
-
 def test_an_export_folder_whose_files_lead_outside_it_is_refused(tmp_path):
     from common.deployment.export import DeployError
     from common.deployment.predict import read_manifest
 
-    folder = _export_folder(tmp_path / "model")
+    folder = manifest_folder(tmp_path / "model")
     assert read_manifest(folder)["paper"] == "p"
     (tmp_path / "elsewhere.keras").write_bytes(b"model")  # the same bytes, so the sha256 matches
     (folder / "net.keras").unlink()

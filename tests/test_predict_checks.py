@@ -23,6 +23,7 @@ from common.motion_views import flow_predict_apex
 from common.preprocessing.cache import source_digest
 from common.predict_types import FrameRateNeed
 from common.leaderboard.tracks import get_track
+from helpers import manifest_folder
 from papers import PAPER_IDS
 
 
@@ -735,34 +736,6 @@ def test_the_out_folder_is_checked_and_locked_before_the_models_load(tmp_path, m
 # What a prediction says of its model: which code trained it, which recipe, seed and data, what its numbers are.
 
 
-def _manifest_folder(folder: Path, **fields) -> Path:
-    """A folder whose manifest passes every field check, its own hash and the files' sha256 (no model loads:
-    ``read_manifest`` is checked alone); ``fields`` replace the manifest's (None: the field left out)."""
-    import hashlib
-    import json
-
-    from common.deployment.export import FORMAT_VERSION, MANIFEST, mersuite_version
-    from common.deployment.manifest import HASH_FIELD, manifest_digest
-
-    folder.mkdir()
-    (folder / "net.keras").write_bytes(b"model")
-    manifest = {
-        "format_version": FORMAT_VERSION, "mersuite_version": mersuite_version(), "paper": "p", "experiment": "e",
-        "title": "t", "source": {"kind": "experiment"}, "profile": "smoke", "overrides": {}, "seed": 0, "config": {},
-        "config_hash": "0" * 16, "preprocessing": {}, "class_names": ["a", "b"],
-        "models": {"net": {"file": "net.keras", "inputs": [[None, 2]], "outputs": [None, 2]}}, "state": {},
-        "min_frames": 2, "source_digest": source_digest(), "faces_policy": "exclude",
-        "training_corpus": {"kind": "synthetic", "root": "/x", "datasets": {"casme2": 2}, "samples": 2, "fps": [200],
-                            "fingerprint": "f", "dropped": 0},
-        "keras": {"backend": "tensorflow", "version": "3"}, "date": "today",
-        "files": {"net.keras": hashlib.sha256(b"model").hexdigest()},
-    }
-    manifest = {key: value for key, value in {**manifest, **fields}.items() if value is not None}
-    manifest[HASH_FIELD] = manifest_digest(manifest)
-    (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
-
-
 def test_the_manifest_records_the_source_digest_and_an_older_format_without_it_is_still_read(tmp_path):
     """The manifest recorded the mersuite version only (0.1.0 for every commit) and the config's hash (its values,
     not the code that reads them): an export of last week's code was predicted by today's preprocessing with nothing
@@ -773,15 +746,15 @@ def test_the_manifest_records_the_source_digest_and_an_older_format_without_it_i
     from common.deployment.predict import read_manifest
 
     assert FORMAT_VERSION == 4 and READ_FORMATS == (3, 4) and SOURCE_FIELD in RECORDED
-    assert read_manifest(_manifest_folder(tmp_path / "now"))[SOURCE_FIELD] == source_digest()
+    assert read_manifest(manifest_folder(tmp_path / "now"))[SOURCE_FIELD] == source_digest()
     with pytest.raises(DeployError, match="field 'source_digest' is missing; expected a string"):
-        read_manifest(_manifest_folder(tmp_path / "lacking", source_digest=None))
+        read_manifest(manifest_folder(tmp_path / "lacking", source_digest=None))
     with pytest.raises(DeployError, match=r"field 'source_digest' is a string \(\"abc\"\); expected a sha256"):
-        read_manifest(_manifest_folder(tmp_path / "short", source_digest="abc"))
-    older = read_manifest(_manifest_folder(tmp_path / "older", format_version=3, source_digest=None))
+        read_manifest(manifest_folder(tmp_path / "short", source_digest="abc"))
+    older = read_manifest(manifest_folder(tmp_path / "older", format_version=3, source_digest=None))
     assert SOURCE_FIELD not in older
     with pytest.raises(DeployError, match=r"folder format 2\); this is mersuite .* \(format 4, reads formats 3, 4\)"):
-        read_manifest(_manifest_folder(tmp_path / "oldest", format_version=2, source_digest=None))
+        read_manifest(manifest_folder(tmp_path / "oldest", format_version=2, source_digest=None))
     # the model file's record: the field compared where either holds it, so deleting it from the manifest (and
     # calling it format 3, its hashes recomputed) is refused; a format-3 export's manifest and record both lack it
     record = model_record(read_manifest(tmp_path / "now"), "net")
