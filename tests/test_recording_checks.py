@@ -608,3 +608,26 @@ def test_a_frame_the_cache_cannot_take_leaves_no_decoding_and_an_emptied_one_is_
         decode_video(video, tmp_path / "cache")
     with pytest.raises(DeployError, match=message):
         clip_sample(ClipRequest(video, apex="2"), cache_root=tmp_path / "cache", fps=25.0, notes=[])
+
+
+def test_a_recordings_frames_are_read_once_for_its_many_cache_lookups_and_again_once_changed(tmp_path, monkeypatch):
+    """Every stage's lookup fingerprints the clip, and a recording's fingerprint holds its frames' bytes: they were
+    read and hashed again at each lookup (about ten a clip, seconds each for a long clip). They are read once while
+    the files stay as they are; a frame rewritten in place, its size and mtime set back, is read again (its ctime
+    moved)."""
+    from common.preprocessing import cache
+
+    folder = _equal_frames(tmp_path / "clip" / "frames", 40)
+    sample = clip_sample(ClipRequest(folder, apex="3"), cache_root=tmp_path / "cache", fps=30.0, notes=[])
+    reads: list[Path] = []
+    real_read = cache.read_regular_bytes
+    monkeypatch.setattr(cache, "read_regular_bytes", lambda path, **kw: reads.append(path) or real_read(path, **kw))
+    first = [cache.sample_fingerprint(sample)["content"] for _ in range(5)]
+    assert len(set(first)) == 1 and len(reads) == len(sample.frames)  # five lookups, each frame read once
+    _equal_frames(tmp_path / "other" / "frames", 90)
+    frame = sample.frames[2]
+    stat = frame.stat()
+    frame.write_bytes((tmp_path / "other" / "frames" / frame.name).read_bytes())  # other pixels, the same size
+    os.utime(frame, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert frame.stat().st_size == stat.st_size and frame.stat().st_mtime_ns == stat.st_mtime_ns
+    assert cache.sample_fingerprint(sample)["content"] != first[0]

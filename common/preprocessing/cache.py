@@ -349,12 +349,30 @@ def frames_fingerprint(paths) -> list[list]:
     return rows
 
 
+# A recording's frames as the file system gives them (real path, size, mtime, ctime, inode, in order) -> their
+# content digest, this process: every stage's lookup of a clip fingerprints it, and its frames are read once, not
+# once a stage. Any change to a frame file reads them again: a write or a reset mtime moves its ctime, which no user
+# can set back. The few most recent clips are kept.
+_CONTENT_DIGESTS: dict[tuple, str] = {}
+_CONTENT_DIGESTS_KEPT = 32
+
+
 def frames_content_digest(paths) -> str:
     """Hex SHA-256 of the bytes of each frame file, in order (each preceded by its length, so that bytes cannot
     move from one file to the next unseen). A file is read as a frame is (:data:`io.MAX_IMAGE_BYTES` at most, a
-    regular file only); one that cannot be read is a :class:`FrameReadError` naming it."""
+    regular file only); one that cannot be read is a :class:`FrameReadError` naming it. Read once a process while
+    the files stay as they are (:data:`_CONTENT_DIGESTS`)."""
     from common.preprocessing.io import MAX_IMAGE_BYTES, FrameReadError  # OpenCV: a recording's key only
 
+    paths = list(paths)
+    try:
+        seen = tuple((os.path.realpath(path), s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino)
+                     for path in paths for s in [os.stat(path)])
+    except OSError as error:
+        raise FrameReadError(f"{error.filename}: cannot read this frame ({error.strerror or error})",
+                             Path(str(error.filename))) from None
+    if seen in _CONTENT_DIGESTS:
+        return _CONTENT_DIGESTS[seen]
     digest = hashlib.sha256()
     for path in paths:
         try:
@@ -365,7 +383,10 @@ def frames_content_digest(paths) -> str:
             raise FrameReadError(f"{path}: {error}, more than any frame file holds; not read", path) from None
         digest.update(f"{len(data)}\0".encode())
         digest.update(data)
-    return digest.hexdigest()
+    while len(_CONTENT_DIGESTS) >= _CONTENT_DIGESTS_KEPT:
+        _CONTENT_DIGESTS.pop(next(iter(_CONTENT_DIGESTS)))
+    _CONTENT_DIGESTS[seen] = digest.hexdigest()
+    return _CONTENT_DIGESTS[seen]
 
 
 def sample_fingerprint(sample) -> dict:
