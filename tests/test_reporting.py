@@ -498,6 +498,8 @@ def test_the_score_and_comparison_tables_say_what_each_number_is_as_the_pages_do
     assert cut["difference"] is None and cut["partial"] == "partial run: 4 of 68 folds, not comparable with " \
                                                           "published rows"
     assert (cut["selected_on_test"], cut["weights"]) == ("the best test epoch", "/authors/weights")
+    assert tables.comparison_rows({"e": {**whole, "overrides": {"train.epochs": 2}}})[0]["profile"] == (
+        "paper + --set train.epochs=2")  # a row read alone says its recipe was changed
     (score,) = tables.score_rows({"e": partial})
     assert {k: score[k] for k in ("partial", "selected_on_test", "weights")} == {
         "partial": cut["partial"], "selected_on_test": "the best test epoch", "weights": "/authors/weights"}

@@ -279,6 +279,11 @@ def test_against_one_of_our_runs_is_a_paired_test_on_the_clips_both_predicted(ca
                                                     "run: 2 of 68 folds, not comparable with published rows")
     (run / "results.json").write_text(json.dumps({**recorded, "released_weights": {"folder": "/w"}}))
     assert against_kind(run, ours_file)[0] == "the authors' released weights (our run evaluated them, not trained)"
+    for crafted in ('"config": "x"', '"config": {"evaluation": [1]}', '"folds_protocol": 1e999'):  # not a run's
+        (run / "results.json").write_text('{"schema": "mersuite.results/1", "selected_on_test": "", "folds": [{}], '
+                                          f'{crafted}}}')
+        assert against_kind(run, ours_file) == ("our run", "last epoch (the protocol's own held-out choice where it "
+                                                           "has one)")
     (run / "results.json").write_text(json.dumps({"schema": "mersuite.results/1", "selected_on_test": ""}))
     scored = tmp_path / "out" / "score" / "megc2019" / "theirs"
     code, out, err = cli(capsys, "--score", str(source), "--benchmark", "megc2019", "--data-root", str(dummy_corpus),

@@ -43,6 +43,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from common import progress
+from common.config import profile_label
 from common.errors import first_few
 from common.datasets.released import corpus_label
 from common.evaluation import metrics
@@ -525,7 +526,7 @@ def leaderboard_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
             uf1, uar = values.get("uf1", {}), values.get("uar", {})
             unlike = not_comparable(m["reported"], scope)
             row = {"rank": rank, "method": m["name"], "paper": m["paper"], "model": m["model"], "track": track,
-                   "profile": m["profile"], "corpus": corpus, "folds": folds,
+                   "profile": profile_label(m["profile"], summary.get("overrides")), "corpus": corpus, "folds": folds,
                    "kind": RELEASED_WEIGHTS if m.get("weights") else RUN, "scope": scope,
                    "aggregation": uf1.get("aggregation"), "interval": interval_text(summary, uf1, len(m["seeds"])),
                    "n_samples": uf1.get("n"),

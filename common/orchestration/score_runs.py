@@ -96,7 +96,7 @@ def _run_words(recorded: Mapping[str, Any]) -> str:
              f"corpus {str(corpus.get('kind'))[:20]}" if isinstance(corpus, Mapping) and corpus.get("kind") else ""]
     try:
         parts.append(run_partial(recorded))
-    except (TypeError, ValueError):  # a folds_protocol or folds that are not what a run writes: not said
+    except (AttributeError, OverflowError, TypeError, ValueError):  # fields that are not what a run writes: not said
         pass
     said = "; ".join(part for part in parts if part)
     return f"; {terminal_text(said[:400])}" if said else ""

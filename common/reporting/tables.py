@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Mapping, Sequence
 
+from common.config import profile_label
 from common.files import atomic_write, csv_cell
 
 COMPARISON_COLUMNS = ("experiment", "metric", "scope", "aggregation", "reported", "ours", "difference",
@@ -42,8 +43,9 @@ def comparison_rows(results_by_experiment: Mapping[str, Mapping[str, Any]]) -> l
         marks = run_columns(results)
         for row in results.get("comparison", []):
             rows.append({"experiment": name, **{k: row.get(k) for k in COMPARISON_COLUMNS[1:9]},
-                         "profile": results.get("profile"), "corpus": results.get("corpus", {}).get("kind"),
-                         "comparable": row.get("comparable", True), "recomputed": row.get("recomputed"),
+                         "profile": profile_label(results.get("profile"), results.get("overrides")),
+                         "corpus": results.get("corpus", {}).get("kind"), "comparable": row.get("comparable", True),
+                         "recomputed": row.get("recomputed"),
                          "compared_with": row.get("compared_with") or "published",
                          "recomputed_note": row.get("recomputed_note") or "", **marks})
             if marks["partial"]:  # a partial run is not comparable with published rows: no difference
@@ -73,7 +75,8 @@ def score_rows(results_by_experiment: Mapping[str, Mapping[str, Any]],
                     found = interval_of((intervals or {}).get(name), scope, metric)
                     interval = found if aggregation == "pooled" and found else {}
                     rows.append({"experiment": name, "scope": scope, "aggregation": aggregation, "metric": metric,
-                                 "value": values.get(metric), "n": n, "profile": results.get("profile"),
+                                 "value": values.get(metric), "n": n,
+                                 "profile": profile_label(results.get("profile"), results.get("overrides")),
                                  "corpus": results.get("corpus", {}).get("kind"), "low": interval.get("low"),
                                  "high": interval.get("high"),
                                  "interval": (f"{int(100 * interval['level'])}% {interval['method']} bootstrap over "
