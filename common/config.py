@@ -400,12 +400,18 @@ def _convert(value: Any, annotation: Any, where: str) -> Any:
     return value
 
 
+# Overrides every line says apart from the profile: ``train.weights`` (``--weights DIR``, the authors' released
+# weights evaluated, marked as such wherever their numbers are shown)
+SAID_APART = ("train.weights",)
+
+
 def profile_label(profile: Any, overrides: Any = None, limit: int = 300) -> str:
     """A run's profile as a line beside its scores names it: the profile, then the ``--set`` overrides the run was
-    given on top of it ("paper + --set train.epochs=2"), so that a changed recipe never reads as the profile's own.
-    ``overrides`` as a results.json holds them (a file from outside: anything but a mapping is left out, and the
-    words are cut at ``limit`` characters)."""
-    shown = " ".join(set_arguments(overrides)) if isinstance(overrides, Mapping) else ""
+    given on top of it ("paper + --set train.epochs=2"), so that a changed recipe never reads as the profile's own
+    (but :data:`SAID_APART`). ``overrides`` as a results.json holds them (a file from outside: anything but a mapping
+    is left out, and the words are cut at ``limit`` characters)."""
+    kept = {k: v for k, v in overrides.items() if k not in SAID_APART} if isinstance(overrides, Mapping) else {}
+    shown = " ".join(set_arguments(kept))
     if len(shown) > limit:
         shown = shown[:limit] + "..."
     return f"{profile} + {shown}" if shown else str(profile)

@@ -410,6 +410,8 @@ def test_a_runs_score_line_and_report_name_its_set_overrides_beside_the_profile(
     context = ReportContext(paper_id="dummy", profile="smoke", seed=0, corpus=summary["corpus"])
     assert "profile smoke + --set train.epochs=3 ·" in running_header("dummy", context, {"toy_loso": summary})
     assert profile_label("paper", {}) == "paper" and profile_label("paper", ["x"]) == "paper"
+    # --weights DIR is said apart (the authors' weights' marks), not as a change of the recipe
+    assert profile_label("port", {"train.weights": "/w", "train.epochs": 2}) == "port + --set train.epochs=2"
     assert profile_label("paper", {"a.b": "x" * 500}, limit=40).endswith("...")
 
 
