@@ -477,6 +477,9 @@ def test_a_papers_own_pages_mark_synthetic_partial_and_test_selected_numbers_bes
     context = ReportContext(paper_id="reddy2019", profile="paper", seed=0, corpus={"kind": "real"})
     assert "SELECTED ON THE TEST DATA" in running_header("reddy2019", context, {"e": chosen})
     assert "SELECTED" not in running_header("reddy2019", context, {"e": real})
+    released = ReportContext(paper_id="liong2019", profile="paper", seed=0,
+                             corpus={"kind": "real", "inputs": "the authors' released flow images (no frames)"})
+    assert "· corpus REAL, the authors' released flow images (no frames)" in running_header("liong2019", released, {})
 
 
 def test_the_score_and_comparison_tables_say_what_each_number_is_as_the_pages_do():

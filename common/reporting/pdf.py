@@ -70,11 +70,15 @@ RECOMPUTED_MEANING = ("\"(recomputed x)\": the authors' own artefact (e.g. their
                       "does not give the paper's number; x is what it gives, and the note says why")
 
 
-def _banner(profile: Any, corpus: Mapping[str, Any], overrides: Any = None) -> str:
+def _corpus_words(corpus: Mapping[str, Any]) -> str:
+    """The corpus as the banners and the running header name it: its kind in capitals, and what the inputs were
+    made from where it is not frames ("REAL, the authors' released flow images (no frames)")."""
     kind = str(corpus.get("kind", "?")).upper()
-    if corpus.get("inputs", "frames") != "frames":
-        kind = f"{kind}, {corpus['inputs']}"
-    return f"profile: {profile_label(profile, overrides)}    corpus: {kind} ({corpus_place(corpus)})"
+    return f"{kind}, {corpus['inputs']}" if corpus.get("inputs", "frames") != "frames" else kind
+
+
+def _banner(profile: Any, corpus: Mapping[str, Any], overrides: Any = None) -> str:
+    return f"profile: {profile_label(profile, overrides)}    corpus: {_corpus_words(corpus)} ({corpus_place(corpus)})"
 
 
 def _overrides(results: Mapping[str, Mapping]) -> Any:
@@ -87,7 +91,7 @@ def running_header(paper_id: str, context: ReportContext, results: Mapping[str, 
     experiments' numbers are beyond a held-out training of ours (:func:`run_marks`'s kinds, short): the authors'
     weights, a partial run, an epoch picked on the test data."""
     header = (f"{paper_id} · profile {profile_label(context.profile, _overrides(results))} · corpus "
-              f"{str(context.corpus.get('kind', '?')).upper()}")
+              f"{_corpus_words(context.corpus)}")
     if _weights_run(results):  # on every page: these numbers are the authors' weights, not a training
         header += " · the AUTHORS' released weights, evaluated, not trained here"
     if any(tables.run_partial(res) for res in results.values()):
